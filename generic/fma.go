@@ -1,0 +1,32 @@
+package generic
+
+import "math"
+
+// fma32 is a*b + c rounded once to float32, as a hardware single-precision
+// FMA computes it.
+//
+// float32(math.FMA(a, b, c)) would round twice (to float64, then to float32)
+// and differ from hardware in rare halfway cases. Here the product is exact
+// in float64 (24+24 bits < 53), the sum is computed with its rounding error
+// (TwoSum), and the float64 sum is rounded to odd: if it was inexact and its
+// last bit is even, it moves one ulp toward the exact value. A round-to-odd
+// value with 29 more bits than float32 rounds to float32 as the exact value
+// would.
+func fma32(a, b, c float32) float32 {
+	p := float64(float64(a) * float64(b))
+	cc := float64(c)
+	s := float64(p + cc)
+	bp := float64(s - p)
+	err := float64(float64(p-float64(s-bp)) + float64(cc-bp))
+	bits := math.Float64bits(s)
+	if err != 0 && bits&1 == 0 && bits&0x7ff0000000000000 != 0x7ff0000000000000 {
+		// Step the magnitude up when the error has the sum's sign, down
+		// otherwise. s is not zero here: a zero sum is exact.
+		if (err > 0) == (s > 0) {
+			bits++
+		} else {
+			bits--
+		}
+	}
+	return float32(math.Float64frombits(bits))
+}

@@ -1,0 +1,12 @@
+//go:build purego || !(amd64 || arm64)
+
+package kernel
+
+import "github.com/adquaif/adquaif/generic"
+
+// Without assembly, the generic path is the only one.
+func available() []isa { return []isa{isaGeneric} }
+
+func step32(_ isa, v int, f *generic.Frame32) { generic.StepF32(v, f) }
+
+func step64(_ isa, v int, f *generic.Frame64) { generic.StepF64(v, f) }

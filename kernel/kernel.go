@@ -1,0 +1,341 @@
+// Package kernel steps populations of Adaptive Quadratic Integrate-and-Fire
+// neurons with an absolute refractory period, BrainPy's
+// brainpy.state.AdQuaIFRef, as fast as the CPU allows.
+//
+// One call of [Kernel.Step] advances every neuron by one exponential-Euler
+// step of DT:
+//
+//	spk = V >= V_th;  v = spk ? V - (V_th - V_reset) : V  (soft; hard: V_reset);  u = w + b*spk
+//	V'  = v + dt*exprel(dt*J(v))*f(v) (+ Delta),  f(v) = (c(v-V_rest)(v-V_c) - R*u + R*I)/tau
+//	w'  = u + dt*exprel(-dt/tau_w)*(a(V' - V_rest) - u)/tau_w
+//	both held at (v, u) while t - last < tau_ref;  spike = V' >= V_th;  last' = spike ? t : last
+//
+// exactly as the project's SPEC.md defines it. Every execution path (AVX-512,
+// AVX2, NEON, and the generic Go of package generic) is generated from one
+// description of the step and returns bit-identical results; [ISA] reports
+// the path in use and [SetISA] or the environment variable ADQUAIF_ISA
+// forces one. Results are within 16 units of roundoff of the exact value,
+// relative to the running-error sum of the formula's magnitudes.
+package kernel
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"unsafe"
+
+	"github.com/adquaif/adquaif/generic"
+)
+
+// Float is the element type of a kernel: float32 or float64, or a type
+// defined from one.
+type Float interface{ ~float32 | ~float64 }
+
+// Params are the model constants in mV, ms, mA, ohm, S.
+type Params[F Float] struct {
+	R, Tau, TauW, TauRef, VTh, VReset, VRest, VC, C, A, B F
+}
+
+// Defaults returns BrainPy's defaults for AdQuaIFRef: R=1, tau=10, tau_w=10,
+// tau_ref=1.7, V_th=-30, V_reset=-68, V_rest=-65, V_c=-50, c=0.07, a=1, b=0.1.
+func Defaults[F Float]() Params[F] {
+	return Params[F]{R: 1, Tau: 10, TauW: 10, TauRef: 1.7, VTh: -30, VReset: -68, VRest: -65, VC: -50, C: 0.07, A: 1, B: 0.1}
+}
+
+// Reset is the rule that resets V after a spike.
+type Reset uint8
+
+const (
+	SoftReset Reset = iota // V -= V_th - V_reset (BrainPy's default)
+	HardReset              // V = V_reset
+)
+
+func (r Reset) String() string {
+	switch r {
+	case SoftReset:
+		return "soft"
+	case HardReset:
+		return "hard"
+	}
+	return fmt.Sprintf("Reset(%d)", uint8(r))
+}
+
+// PerNeuron gives per-neuron values; a nil slice keeps the scalar from Params.
+// Every non-nil slice has the population's length n.
+type PerNeuron[F Float] struct {
+	R, Tau, TauW, TauRef, VTh, VReset, VRest, VC, C, A, B []F
+}
+
+// Config configures a kernel.
+type Config[F Float] struct {
+	Params    Params[F]
+	PerNeuron *PerNeuron[F] // nil: a homogeneous population
+	DT        F             // ms, > 0
+	Reset     Reset
+}
+
+// Kernel steps a population. It is immutable after New: one Kernel may step
+// any number of disjoint buffers from many goroutines at once.
+type Kernel[F Float] struct {
+	cfg Config[F]
+	// n is the per-neuron population size, 0 for a homogeneous kernel.
+	n int
+	// consts is the table the generated code reads (generic.Frame.C):
+	// NumConsts values, or NumConsts rows of n per-neuron values.
+	consts  []F
+	variant int // 2*reset + perNeuron, the index generic.StepF32/F64 take
+}
+
+// Errors wrapped by the errors of New and Step, for errors.Is.
+var (
+	ErrNotFinite = errors.New("not finite")
+	ErrRange     = errors.New("out of range")
+	ErrOverflow  = errors.New("derived constant overflows")
+	ErrLength    = errors.New("length mismatch")
+	ErrOverlap   = errors.New("buffers overlap")
+)
+
+// ParamError reports an invalid parameter or dt. Index is the neuron for a
+// per-neuron value and -1 for a scalar.
+type ParamError struct {
+	Name  string // the Config field, e.g. "Params.TauW" or "PerNeuron.TauW"
+	Index int
+	Value float64
+	Err   error // one of ErrNotFinite, ErrRange, ErrOverflow
+	Why   string
+}
+
+func (e *ParamError) Error() string {
+	name := e.Name
+	if e.Index >= 0 {
+		name = fmt.Sprintf("%s[%d]", name, e.Index)
+	}
+	return fmt.Sprintf("kernel: %s = %v: %v: %s", name, e.Value, e.Err, e.Why)
+}
+
+func (e *ParamError) Unwrap() error { return e.Err }
+
+// BufferError reports buffers that Step refuses; nothing was written.
+type BufferError struct {
+	Name string // the Buffers field, or two joined by "/" for an overlap
+	Err  error  // ErrLength or ErrOverlap
+	Why  string
+}
+
+func (e *BufferError) Error() string { return fmt.Sprintf("kernel: Buffers.%s: %v: %s", e.Name, e.Err, e.Why) }
+
+func (e *BufferError) Unwrap() error { return e.Err }
+
+// paramNames lists the fields of Params and PerNeuron in order, with
+// BrainPy's names for the messages.
+var paramNames = [...]struct{ field, brainpy string }{
+	{"R", "R"}, {"Tau", "tau"}, {"TauW", "tau_w"}, {"TauRef", "tau_ref"}, {"VTh", "V_th"},
+	{"VReset", "V_reset"}, {"VRest", "V_rest"}, {"VC", "V_c"}, {"C", "c"}, {"A", "a"}, {"B", "b"},
+}
+
+const (
+	pR = iota
+	pTau
+	pTauW
+	pTauRef
+	pVTh
+	pVReset
+	pVRest
+	pVC
+	pC
+	pA
+	pB
+	numParams
+)
+
+func (p *Params[F]) list() [numParams]F {
+	return [numParams]F{p.R, p.Tau, p.TauW, p.TauRef, p.VTh, p.VReset, p.VRest, p.VC, p.C, p.A, p.B}
+}
+
+func (p *PerNeuron[F]) list() [numParams][]F {
+	return [numParams][]F{p.R, p.Tau, p.TauW, p.TauRef, p.VTh, p.VReset, p.VRest, p.VC, p.C, p.A, p.B}
+}
+
+// New validates the configuration and precomputes what every step reuses.
+//
+// It refuses a parameter or DT that is NaN or infinite; Tau, TauW or DT not
+// > 0; TauRef < 0; VTh <= VReset; an unknown Reset; per-neuron slices of
+// different or zero lengths; and parameters whose derived step constants
+// (DT*C/Tau, DT*R/Tau, VTh-VReset, A*(1-exp(-DT/TauW))) overflow.
+func New[F Float](cfg Config[F]) (*Kernel[F], error) {
+	if cfg.Reset != SoftReset && cfg.Reset != HardReset {
+		return nil, &ParamError{Name: "Reset", Index: -1, Value: float64(cfg.Reset), Err: ErrRange, Why: "want SoftReset or HardReset"}
+	}
+	dt := float64(cfg.DT)
+	if err := checkValue("DT", -1, dt, true); err != nil {
+		return nil, err
+	}
+	k := &Kernel[F]{cfg: cfg}
+	k.variant = 2 * int(cfg.Reset)
+	scalars := cfg.Params.list()
+	var per [numParams][]F
+	if cfg.PerNeuron != nil {
+		per = cfg.PerNeuron.list()
+		for i, s := range per {
+			if s == nil {
+				continue
+			}
+			if len(s) == 0 {
+				return nil, &ParamError{Name: "PerNeuron." + paramNames[i].field, Index: -1, Err: ErrLength, Why: "a per-neuron slice must not be empty"}
+			}
+			if k.n == 0 {
+				k.n = len(s)
+			} else if len(s) != k.n {
+				return nil, &ParamError{Name: "PerNeuron." + paramNames[i].field, Index: -1, Value: float64(len(s)), Err: ErrLength,
+					Why: fmt.Sprintf("length %d, other per-neuron slices have %d", len(s), k.n)}
+			}
+		}
+	}
+	if k.n == 0 {
+		k.consts = make([]F, generic.NumConsts)
+		if err := fill(k.consts, 1, 0, -1, dt, func(i int) F { return scalars[i] }, func(int) bool { return false }); err != nil {
+			return nil, err
+		}
+		return k, nil
+	}
+	k.variant++
+	k.consts = make([]F, generic.NumConsts*k.n)
+	for j := 0; j < k.n; j++ {
+		value := func(i int) F {
+			if per[i] != nil {
+				return per[i][j]
+			}
+			return scalars[i]
+		}
+		isPer := func(i int) bool { return per[i] != nil }
+		if err := fill(k.consts, k.n, j, j, dt, value, isPer); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
+// checkValue refuses NaN and infinities, and values <= 0 if positive.
+func checkValue(name string, index int, x float64, positive bool) error {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return &ParamError{Name: name, Index: index, Value: x, Err: ErrNotFinite, Why: "want a finite value"}
+	}
+	if positive && !(x > 0) {
+		return &ParamError{Name: name, Index: index, Value: x, Err: ErrRange, Why: "want a value > 0"}
+	}
+	return nil
+}
+
+// fill validates one neuron's parameters and writes its constants to column
+// j of a table with the given row stride. index is the neuron for messages
+// (-1 when every value is a scalar); isPer tells which values are per-neuron.
+func fill[F Float](table []F, stride, j, index int, dt float64, value func(int) F, isPer func(int) bool) error {
+	var p [numParams]float64
+	for i := range p {
+		p[i] = float64(value(i))
+	}
+	name := func(i int) (string, int) {
+		if isPer(i) {
+			return "PerNeuron." + paramNames[i].field, index
+		}
+		return "Params." + paramNames[i].field, -1
+	}
+	for i := range p {
+		nm, ix := name(i)
+		if err := checkValue(nm, ix, p[i], i == pTau || i == pTauW); err != nil {
+			return err
+		}
+	}
+	if nm, ix := name(pTauRef); p[pTauRef] < 0 {
+		return &ParamError{Name: nm, Index: ix, Value: p[pTauRef], Err: ErrRange, Why: "want tau_ref >= 0"}
+	}
+	nm, ix := name(pVTh)
+	if isPer(pVReset) && !isPer(pVTh) {
+		nm, ix = name(pVReset)
+	}
+	if !(p[pVTh] > p[pVReset]) {
+		return &ParamError{Name: nm, Index: ix, Value: p[pVTh], Err: ErrRange, Why: fmt.Sprintf("want V_th > V_reset = %v", p[pVReset])}
+	}
+	c, err := constants[F](dt, p)
+	if err != nil {
+		err.Name, err.Index = name(err.Index)
+		return err
+	}
+	for i, x := range c {
+		table[i*stride+j] = x
+	}
+	return nil
+}
+
+// constants derives the step's constants (asm/step.Const) from one neuron's
+// parameters. A non-nil error has Index set to the parameter to blame.
+//
+// Everything is computed in float64 with one rounding per operation (no
+// fused operations, no platform math), so the table is the same on every
+// GOARCH; float32 constants are then rounded once more.
+func constants[F Float](dt float64, p [numParams]float64) ([generic.NumConsts]F, *ParamError) {
+	var c [generic.NumConsts]F
+	overflow := func(param int, what string, x float64) *ParamError {
+		return &ParamError{Index: param, Value: x, Err: ErrOverflow, Why: what + " is not finite in the element type"}
+	}
+	finite := func(x F) bool { f := float64(x); return !math.IsInf(f, 0) && !math.IsNaN(f) }
+
+	c[generic.CVTh] = F(p[pVTh])
+	c[generic.CVReset] = F(p[pVReset])
+	c[generic.CVThRst] = F(p[pVTh]) - F(p[pVReset])
+	if !finite(c[generic.CVThRst]) {
+		return c, overflow(pVTh, "V_th - V_reset", p[pVTh])
+	}
+	c[generic.CB] = F(p[pB])
+	c[generic.CVRest] = F(p[pVRest])
+	c[generic.CVC] = F(p[pVC])
+	c[generic.CTauRef] = F(p[pTauRef])
+	c[generic.CDtCTau] = F(mulDiv(dt, p[pC], p[pTau]))
+	if !finite(c[generic.CDtCTau]) {
+		return c, overflow(pC, "dt*c/tau", p[pC])
+	}
+	c[generic.CDtRTau] = F(mulDiv(dt, p[pR], p[pTau]))
+	if !finite(c[generic.CDtRTau]) {
+		return c, overflow(pR, "dt*R/tau", p[pR])
+	}
+	// The w update u + dt*exprel(-dt/tau_w)*(a(V-V_rest) - u)/tau_w is
+	// keep*u + ka*(V - V_rest) with loss = 1 - exp(-x), x = dt/tau_w.
+	x := float64(dt / p[pTauW])
+	loss := 1.0
+	if x < math.MaxFloat64 {
+		loss = float64(x * exprel64(-x))
+	}
+	c[generic.CKeep] = F(float64(1 - loss))
+	c[generic.CKa] = F(mulDiv(p[pA], loss, 1))
+	if !finite(c[generic.CKa]) {
+		return c, overflow(pA, "a*(1 - exp(-dt/tau_w))", p[pA])
+	}
+	return c, nil
+}
+
+// mulDiv is a*b/c, rounded twice when a*b is a normal float64, and exactly
+// once through math/big otherwise (so that no intermediate overflows).
+func mulDiv(a, b, c float64) float64 {
+	ab := float64(a * b)
+	if r := float64(ab / c); ab != 0 && !math.IsInf(ab, 0) && math.Abs(ab) >= 0x1p-1022 {
+		return r
+	}
+	return bigMulDiv(a, b, c)
+}
+
+// exprel64 is the library's own float64 exprel (the generic path's, which
+// is the same on every GOARCH).
+func exprel64(x float64) float64 {
+	buf := [1]float64{x}
+	generic.ExprelF64(&generic.Frame64{V: buf[:], N: 1})
+	return buf[0]
+}
+
+// as converts a slice of a type defined from float32 or float64 to the
+// underlying type, without copying.
+func as[T, F Float](s []F) []T {
+	if unsafe.Sizeof(T(0)) != unsafe.Sizeof(F(0)) {
+		panic("kernel: element size mismatch")
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
