@@ -2,7 +2,6 @@ module github.com/adquaif/adquaif
 
 go 1.26.0
 
-require (
-	github.com/stretchr/testify v1.12.1 // indirect
-	golang.org/x/sys v0.50.0 // indirect
-)
+require github.com/stretchr/testify v1.12.1
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect

@@ -3,16 +3,29 @@ package generic
 import "math"
 
 // fma32 is a*b + c rounded once to float32, as a hardware single-precision
-// FMA computes it.
-//
-// float32(math.FMA(a, b, c)) would round twice (to float64, then to float32)
-// and differ from hardware in rare halfway cases. Here the product is exact
-// in float64 (24+24 bits < 53), the sum is computed with its rounding error
-// (TwoSum), and the float64 sum is rounded to odd: if it was inexact and its
-// last bit is even, it moves one ulp toward the exact value. A round-to-odd
-// value with 29 more bits than float32 rounds to float32 as the exact value
-// would.
+// FMA computes it. float32(math.FMA(a, b, c)) alone would round twice (to
+// float64, then to float32) and differ from hardware in rare halfway cases.
 func fma32(a, b, c float32) float32 {
+	// Fast path: one float64 FMA (a hardware instruction where the CPU has
+	// one). Its result r = RN64(exact) rounds to float32 as exact does
+	// unless a float32 rounding boundary (a midpoint) lies between exact
+	// and r, which can only be r itself: low 29 bits 1 then zeros. Below
+	// float32's normal range fewer bits remain, so that case (and zero,
+	// NaN) takes the exact path too.
+	r := math.FMA(float64(a), float64(b), float64(c))
+	if bits := math.Float64bits(r); bits>>52&0x7ff >= 1023-126 && bits&(1<<29-1) != 1<<28 {
+		return float32(r)
+	}
+	return fma32Exact(a, b, c)
+}
+
+// fma32Exact is fma32 for every input, without a fused operation. The
+// product is exact in float64 (24+24 bits < 53), the sum is computed with its
+// rounding error (TwoSum), and the float64 sum is rounded to odd: if it was
+// inexact and its last bit is even, it moves one ulp toward the exact value.
+// A round-to-odd value with 29 more bits than float32 rounds to float32 as
+// the exact value would.
+func fma32Exact(a, b, c float32) float32 {
 	p := float64(float64(a) * float64(b))
 	cc := float64(c)
 	s := float64(p + cc)

@@ -33,9 +33,10 @@ func init() {
 	selected.Store(uint32(available()[0]))
 	if name := os.Getenv("ADQUAIF_ISA"); name != "" {
 		if err := SetISA(name); err != nil {
-			// A forced path that cannot run is a configuration error the
-			// user must see; running another path silently would hide it.
-			panic(fmt.Sprintf("ADQUAIF_ISA: %v", err))
+			// A library must not kill its program at start-up (a job sent to
+			// a node without the forced path still runs, on the best path
+			// there), but the user must see that the setting was not honoured.
+			fmt.Fprintf(os.Stderr, "ADQUAIF_ISA=%s ignored: %v; using %s\n", name, err, ISA())
 		}
 	}
 }

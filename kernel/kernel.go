@@ -122,7 +122,9 @@ type BufferError struct {
 	Why  string
 }
 
-func (e *BufferError) Error() string { return fmt.Sprintf("kernel: Buffers.%s: %v: %s", e.Name, e.Err, e.Why) }
+func (e *BufferError) Error() string {
+	return fmt.Sprintf("kernel: Buffers.%s: %v: %s", e.Name, e.Err, e.Why)
+}
 
 func (e *BufferError) Unwrap() error { return e.Err }
 

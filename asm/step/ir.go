@@ -62,13 +62,13 @@ type Reg int
 type Stream int
 
 const (
-	SV Stream = iota // membrane potential, read and written
-	SW               // adaptation current, read and written
-	SLast            // last spike time, read and written
-	SI               // input current, optional input
-	SDelta           // delta input, optional input
-	SSpike           // spike output (1 or 0), optional
-	SRef             // refractory output ([]bool), optional
+	SV     Stream = iota // membrane potential, read and written
+	SW                   // adaptation current, read and written
+	SLast                // last spike time, read and written
+	SI                   // input current, optional input
+	SDelta               // delta input, optional input
+	SSpike               // spike output (1 or 0), optional
+	SRef                 // refractory output ([]bool), optional
 	NumStreams
 )
 
@@ -89,17 +89,17 @@ func (s Stream) Bool() bool { return s == SRef }
 type Const int
 
 const (
-	CVTh     Const = iota // V_th
-	CVThRst               // V_th - V_reset (soft reset)
-	CVReset               // V_reset (hard reset)
-	CB                    // b
-	CVRest                // V_rest
-	CVC                   // V_c
-	CDtCTau               // dt*c/tau
-	CDtRTau               // dt*R/tau
-	CKeep                 // exp(-dt/tau_w): the share of w kept over one step
-	CKa                   // a*(1 - exp(-dt/tau_w))
-	CTauRef               // tau_ref
+	CVTh    Const = iota // V_th
+	CVThRst              // V_th - V_reset (soft reset)
+	CVReset              // V_reset (hard reset)
+	CB                   // b
+	CVRest               // V_rest
+	CVC                  // V_c
+	CDtCTau              // dt*c/tau
+	CDtRTau              // dt*R/tau
+	CKeep                // exp(-dt/tau_w): the share of w kept over one step
+	CKa                  // a*(1 - exp(-dt/tau_w))
+	CTauRef              // tau_ref
 	NumConsts
 )
 
@@ -111,31 +111,31 @@ func (c Const) String() string { return constNames[c] }
 type Kind int
 
 const (
-	OpLoad   Kind = iota // Dst = Stream[lane]
-	OpParam              // Dst = constant Param (broadcast, or per-neuron row)
-	OpImm                // Dst = the float (Float) or integer (Bits) with bit pattern Imm, broadcast
-	OpTime               // Dst = t, broadcast
-	OpAdd                // Dst = A + B
-	OpSub                // Dst = A - B
-	OpMul                // Dst = A * B
-	OpDiv                // Dst = A / B
-	OpFMA                // Dst = A*B + C, rounded once
-	OpAbs                // Dst = |A| (clears the sign bit)
-	OpCmpGE              // Dst = A >= B (ordered: false if either is NaN)
-	OpCmpGT              // Dst = A > B
-	OpCmpLT              // Dst = A < B
-	OpCmpLE              // Dst = A <= B
-	OpOr                 // Dst = A || B, on masks
-	OpSelect             // Dst = A ? B : C (A a mask)
-	OpBits               // Dst = the bit pattern of float A
-	OpFromBits           // Dst = the float whose bit pattern is A
-	OpIAdd               // Dst = A + B, integers (wrapping)
-	OpShl                // Dst = A << Imm, integers
-	OpStore              // Stream[lane] = A (a float)
-	OpStoreOne           // Stream[lane] = A ? 1.0 : 0.0 (A a mask)
-	OpStoreBool          // Stream[lane] = A (A a mask; the stream holds bools)
-	OpIf                 // if Stream was given { Body }
-	OpRare               // for the lanes where mask A is set { Body }
+	OpLoad      Kind = iota // Dst = Stream[lane]
+	OpParam                 // Dst = constant Param (broadcast, or per-neuron row)
+	OpImm                   // Dst = the float (Float) or integer (Bits) with bit pattern Imm, broadcast
+	OpTime                  // Dst = t, broadcast
+	OpAdd                   // Dst = A + B
+	OpSub                   // Dst = A - B
+	OpMul                   // Dst = A * B
+	OpDiv                   // Dst = A / B
+	OpFMA                   // Dst = A*B + C, rounded once
+	OpAbs                   // Dst = |A| (clears the sign bit)
+	OpCmpGE                 // Dst = A >= B (ordered: false if either is NaN)
+	OpCmpGT                 // Dst = A > B
+	OpCmpLT                 // Dst = A < B
+	OpCmpLE                 // Dst = A <= B
+	OpOr                    // Dst = A || B, on masks
+	OpSelect                // Dst = A ? B : C (A a mask)
+	OpBits                  // Dst = the bit pattern of float A
+	OpFromBits              // Dst = the float whose bit pattern is A
+	OpIAdd                  // Dst = A + B, integers (wrapping)
+	OpShl                   // Dst = A << Imm, integers
+	OpStore                 // Stream[lane] = A (a float)
+	OpStoreOne              // Stream[lane] = A ? 1.0 : 0.0 (A a mask)
+	OpStoreBool             // Stream[lane] = A (A a mask; the stream holds bools)
+	OpIf                    // if Stream was given { Body }
+	OpRare                  // for the lanes where mask A is set { Body }
 	NumKinds
 )
 
