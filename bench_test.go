@@ -8,10 +8,10 @@ package adquaif_test
 
 import (
 	"fmt"
-	"math"
 	"testing"
 	"unsafe"
 
+	"github.com/adquaif/adquaif/bench/naive"
 	"github.com/adquaif/adquaif/kernel"
 )
 
@@ -64,9 +64,8 @@ func benchStep[F kernel.Float](b *testing.B, n int, isa string) {
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 }
 
-// BenchmarkNaive is the formula as a straightforward Go loop over float32
-// state, computing in float64 with math.Expm1: the baseline the generic path
-// is measured against.
+// BenchmarkNaive is the baseline the generic path is measured against: the
+// formula as a straightforward Go loop (package bench/naive).
 func BenchmarkNaive(b *testing.B) {
 	for _, n := range sizes[:2] {
 		b.Run(fmt.Sprintf("n=%d/dtype=float32", n), func(b *testing.B) {
@@ -76,42 +75,10 @@ func BenchmarkNaive(b *testing.B) {
 			b.SetBytes(int64(8 * n * 4))
 			t := 0.0
 			for b.Loop() {
-				naiveStep(buf, p, dt, t)
+				naive.Step(buf, p, dt, t)
 				t += dt
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 		})
-	}
-}
-
-func naiveStep(b kernel.Buffers[float32], p kernel.Params[float64], dt, t float64) {
-	exprel := func(z float64) float64 {
-		if z == 0 {
-			return 1
-		}
-		return math.Expm1(z) / z
-	}
-	for j := range b.V {
-		V, w := float64(b.V[j]), float64(b.W[j])
-		spk := 0.0
-		if V >= p.VTh {
-			spk = 1
-		}
-		v := V - (p.VTh-p.VReset)*spk
-		u := w + p.B*spk
-		f := (p.C*(v-p.VRest)*(v-p.VC) - p.R*u + p.R*float64(b.I[j])) / p.Tau
-		J := p.C * ((v - p.VRest) + (v - p.VC)) / p.Tau
-		vc := v + dt*exprel(dt*J)*f
-		g := (p.A*(vc-p.VRest) - u) / p.TauW
-		wc := u + dt*exprel(-dt/p.TauW)*g
-		if t-float64(b.LastSpike[j]) < p.TauRef {
-			vc, wc = v, u
-		}
-		b.V[j], b.W[j] = float32(vc), float32(wc)
-		b.Spike[j] = 0
-		if vc >= p.VTh {
-			b.LastSpike[j] = float32(t)
-			b.Spike[j] = 1
-		}
 	}
 }
