@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"unsafe"
 
 	"github.com/adquaif/adquaif/generic"
@@ -72,6 +73,9 @@ type Config[F Float] struct {
 	PerNeuron *PerNeuron[F] // nil: a homogeneous population
 	DT        F             // ms, > 0
 	Reset     Reset
+	// Workers is how many goroutines share one Step or Run (0 or 1: the
+	// calling goroutine only). Results are identical for any value.
+	Workers int
 }
 
 // Kernel steps a population. It is immutable after New: one Kernel may step
@@ -84,6 +88,7 @@ type Kernel[F Float] struct {
 	// NumConsts values, or NumConsts rows of n per-neuron values.
 	consts  []F
 	variant int // 2*reset + perNeuron, the index generic.StepF32/F64 take
+	calls   sync.Pool // *runCall[F], for runs split across workers
 }
 
 // Errors wrapped by the errors of New and Step, for errors.Is.
@@ -167,6 +172,9 @@ func (p *PerNeuron[F]) list() [numParams][]F {
 func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 	if cfg.Reset != SoftReset && cfg.Reset != HardReset {
 		return nil, &ParamError{Name: "Reset", Index: -1, Value: float64(cfg.Reset), Err: ErrRange, Why: "want SoftReset or HardReset"}
+	}
+	if cfg.Workers < 0 {
+		return nil, &ParamError{Name: "Workers", Index: -1, Value: float64(cfg.Workers), Err: ErrRange, Why: "want >= 0"}
 	}
 	dt := float64(cfg.DT)
 	if err := checkValue("DT", -1, dt, true); err != nil {

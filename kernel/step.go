@@ -2,6 +2,10 @@ package kernel
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+	"sync"
 	"unsafe"
 
 	"github.com/adquaif/adquaif/generic"
@@ -10,61 +14,267 @@ import (
 // Buffers for one step. V, W and LastSpike are updated in place.
 // With PerNeuron values of length n, the buffers may hold several batch rows:
 // their length is a multiple of n and neuron j uses the values of j % n.
+//
+// For Run over several steps, I, Delta, Spike and Refractory hold either one
+// value per neuron (inputs held for every step; outputs of the last step) or
+// steps rows of them (row s for step s), and SpikeBits one or steps rows of
+// words.
 type Buffers[F Float] struct {
 	V, W, LastSpike []F
 	I               []F    // input current; nil means zero
 	Delta           []F    // delta input added to V after integration; nil means none
 	Spike           []F    // out: 1 or 0 per neuron; nil: not written
 	Refractory      []bool // out: BrainPy's ref_var; nil: not written
+
+	// SpikeBits, if not nil, receives the spikes as bits: neuron i is bit
+	// i%64 of word i/64, in (len(V)+63)/64 words per step; bits past
+	// len(V) are zero.
+	SpikeBits []uint64
+	// SpikeIndex, if not nil, is reset to length 0 and receives the indices
+	// of the neurons that spiked, ascending (with Run, s*len(V)+i for
+	// neuron i at step s). It allocates only when its capacity does not
+	// suffice. Run needs steps*len(V) to fit an int32.
+	SpikeIndex *[]int32
 }
 
 // Step advances every neuron by one step of DT at time t. It is safe to call
-// concurrently on disjoint buffers, and it allocates nothing.
+// concurrently on disjoint buffers, and it allocates nothing (with Workers
+// > 1, nothing after the first calls).
 //
 // It refuses, before writing anything, buffers of different lengths (a
 // per-neuron kernel also needs a multiple of its population size) and
 // buffers that overlap, except I and Delta, which are only read.
-func (k *Kernel[F]) Step(t F, b Buffers[F]) error {
-	if err := k.check(&b); err != nil {
+func (k *Kernel[F]) Step(t F, b Buffers[F]) error { return k.Run(t, 1, b) }
+
+// Run advances every neuron by steps steps: step s at time t0 + F(s)*DT
+// (each operation rounded in F, no fused multiply-add), giving to the bit
+// what steps calls of Step would. It works through the population in
+// blocks small enough to stay in cache across all the steps, so the state
+// crosses memory once per call instead of once per step.
+func (k *Kernel[F]) Run(t0 F, steps int, b Buffers[F]) error {
+	if err := k.check(steps, &b); err != nil {
 		return err
 	}
-	m := len(b.V)
-	if m == 0 {
+	if b.SpikeIndex != nil {
+		*b.SpikeIndex = (*b.SpikeIndex)[:0]
+	}
+	if steps == 0 || len(b.V) == 0 {
 		return nil
 	}
-	rows, n := 1, m
-	if k.n > 0 {
-		rows, n = m/k.n, k.n
+	if parts := k.parts(len(b.V), steps); parts > 1 {
+		k.runParallel(t0, steps, &b, parts)
+	} else {
+		call := runCall[F]{k: k, t0: t0, steps: steps, b: &b, isa: current()}
+		call.part(0, len(b.V), b.SpikeIndex)
 	}
-	id := current()
-	if unsafe.Sizeof(F(0)) == 4 {
-		f := generic.Frame32{C: as[float32](k.consts), Stride: n, N: n, T: float32(t)}
-		for r := 0; r < rows; r++ {
-			lo, hi := r*n, (r+1)*n
-			f.V, f.W, f.Last = as[float32](b.V[lo:hi]), as[float32](b.W[lo:hi]), as[float32](b.LastSpike[lo:hi])
-			f.I, f.Delta, f.Spike = as[float32](part(b.I, lo, hi)), as[float32](part(b.Delta, lo, hi)), as[float32](part(b.Spike, lo, hi))
-			f.Ref = part(b.Refractory, lo, hi)
-			step32(id, k.variant, &f)
-		}
-		return nil
-	}
-	f := generic.Frame64{C: as[float64](k.consts), Stride: n, N: n, T: float64(t)}
-	for r := 0; r < rows; r++ {
-		lo, hi := r*n, (r+1)*n
-		f.V, f.W, f.Last = as[float64](b.V[lo:hi]), as[float64](b.W[lo:hi]), as[float64](b.LastSpike[lo:hi])
-		f.I, f.Delta, f.Spike = as[float64](part(b.I, lo, hi)), as[float64](part(b.Delta, lo, hi)), as[float64](part(b.Spike, lo, hi))
-		f.Ref = part(b.Refractory, lo, hi)
-		step64(id, k.variant, &f)
+	if b.SpikeIndex != nil && steps > 1 {
+		// Blocks run all their steps before the next block starts, so
+		// indices of later steps come before those of later neurons.
+		slices.Sort(*b.SpikeIndex)
 	}
 	return nil
 }
 
-// part is s[lo:hi], or nil for an absent buffer.
-func part[T any](s []T, lo, hi int) []T {
-	if s == nil {
+// block is the number of neurons that Run advances through all its steps
+// before it moves on: the buffers of one block (about 5 arrays of it) stay
+// in the L1 and L2 caches. A multiple of 64, so that blocks start on
+// SpikeBits word and cache-line boundaries.
+func (k *Kernel[F]) block() int {
+	return 16384 / int(unsafe.Sizeof(F(0)))
+}
+
+// runCall is one Run. part advances a range of neurons through every step;
+// the call's parts run on the calling goroutine or on workers.
+type runCall[F Float] struct {
+	k     *Kernel[F]
+	t0    F
+	steps int
+	b     *Buffers[F]
+	isa   isa
+	// For parallel runs: the buffers, the parts' neuron ranges and spike
+	// indices.
+	buf       Buffers[F]
+	bounds    []int
+	partIndex [][]int32
+	wg        sync.WaitGroup
+}
+
+// part advances neurons [lo, hi) through every step, block by block,
+// appending spike indices to index if it is not nil.
+func (c *runCall[F]) part(lo, hi int, index *[]int32) {
+	k, b := c.k, c.b
+	n := len(b.V)
+	if k.n > 0 {
+		n = k.n
+	}
+	blk := k.block()
+	if c.steps == 1 && b.SpikeBits == nil && index == nil {
+		blk = hi // one step and nothing to pack: no reason to cut the range
+	}
+	for a := lo; a < hi; {
+		row := a / n
+		// Blocks start on multiples of blk (so on SpikeBits words), and
+		// never cross a batch row: per-neuron constants are addressed from
+		// the row's start.
+		end := min(hi, (row+1)*n, (a/blk+1)*blk)
+		j0 := 0
+		if k.n > 0 {
+			j0 = a - row*n
+		}
+		for s := range c.steps {
+			t := c.t0
+			if s > 0 {
+				t = c.t0 + F(F(s)*k.cfg.DT)
+			}
+			k.stepBlock(c.isa, b, t, s, a, end, j0)
+			if b.SpikeBits != nil || index != nil {
+				k.spikes(b, s, a, end, j0, index)
+			}
+		}
+		a = end
+	}
+}
+
+// stepBlock advances neurons [a, e) by step s at time t through the
+// selected path; j0 is the first neuron's column in the constant table.
+func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t F, s, a, e, j0 int) {
+	m := len(b.V)
+	if unsafe.Sizeof(F(0)) == 4 {
+		f := generic.Frame32{
+			V: as[float32](b.V[a:e]), W: as[float32](b.W[a:e]), Last: as[float32](b.LastSpike[a:e]),
+			I: as[float32](row(b.I, m, s, a, e)), Delta: as[float32](row(b.Delta, m, s, a, e)),
+			Spike: as[float32](row(b.Spike, m, s, a, e)), Ref: row(b.Refractory, m, s, a, e),
+			C: as[float32](k.consts[j0:]), Stride: k.n, N: e - a, T: float32(t),
+		}
+		step32(id, k.variant, &f)
+		return
+	}
+	f := generic.Frame64{
+		V: as[float64](b.V[a:e]), W: as[float64](b.W[a:e]), Last: as[float64](b.LastSpike[a:e]),
+		I: as[float64](row(b.I, m, s, a, e)), Delta: as[float64](row(b.Delta, m, s, a, e)),
+		Spike: as[float64](row(b.Spike, m, s, a, e)), Ref: row(b.Refractory, m, s, a, e),
+		C: as[float64](k.consts[j0:]), Stride: k.n, N: e - a, T: float64(t),
+	}
+	step64(id, k.variant, &f)
+}
+
+// spikes packs step s's spikes of neurons [a, e) into SpikeBits and index
+// while the block is in cache. A spike is V' >= V_th, the very comparison
+// the step makes, so the bits agree with Spike and LastSpike.
+func (k *Kernel[F]) spikes(b *Buffers[F], s, a, e, j0 int, index *[]int32) {
+	m := len(b.V)
+	v := b.V[a:e]
+	var vth []F // per neuron, or nil
+	th := k.consts[generic.CVTh]
+	if k.n > 0 {
+		vth = k.consts[generic.CVTh*k.n+j0:][:len(v)]
+	}
+	var words []uint64
+	if b.SpikeBits != nil {
+		per := (m + 63) / 64
+		words = b.SpikeBits
+		if len(words) > per {
+			words = words[s*per : (s+1)*per]
+		}
+	}
+	for i := 0; i < len(v); {
+		g := a + i // the first neuron of this word in the block
+		lim := min(len(v), i+64-g%64)
+		var set uint64
+		if vth == nil {
+			for ; i < lim; i++ {
+				if v[i] >= th {
+					set |= 1 << uint((a+i)%64)
+				}
+			}
+		} else {
+			for ; i < lim; i++ {
+				if v[i] >= vth[i] {
+					set |= 1 << uint((a+i)%64)
+				}
+			}
+		}
+		word := g / 64
+		if index != nil {
+			for x := set; x != 0; x &= x - 1 {
+				*index = append(*index, int32(s*m+word*64+bits.TrailingZeros64(x)))
+			}
+		}
+		if words != nil {
+			// This block owns bits [g%64, hi) of the word (up to the word's
+			// end after the last neuron, so that bits past len(V) are zero).
+			lo, hi := uint(g%64), uint((a+lim-1)%64)+1
+			if a+lim == m {
+				hi = 64
+			}
+			mask := ^uint64(0) >> (64 - (hi - lo)) << lo
+			words[word] = words[word]&^mask | set
+		}
+	}
+}
+
+// check validates the buffers for steps steps; nothing is written if it
+// fails.
+func (k *Kernel[F]) check(steps int, b *Buffers[F]) error {
+	if steps < 0 {
+		return &BufferError{Name: "V", Err: ErrLength, Why: fmt.Sprintf("steps = %d, want >= 0", steps)}
+	}
+	m := len(b.V)
+	words := (m + 63) / 64
+	lengths := [...]struct {
+		name     string
+		n        int
+		absent   bool
+		per      int // the length of one step's row
+		rowsOnly bool
+	}{
+		{"W", len(b.W), false, m, true}, {"LastSpike", len(b.LastSpike), false, m, true},
+		{"I", len(b.I), b.I == nil, m, false}, {"Delta", len(b.Delta), b.Delta == nil, m, false},
+		{"Spike", len(b.Spike), b.Spike == nil, m, false}, {"Refractory", len(b.Refractory), b.Refractory == nil, m, false},
+		{"SpikeBits", len(b.SpikeBits), b.SpikeBits == nil, words, false},
+	}
+	for _, l := range lengths {
+		switch {
+		case l.absent || l.n == l.per:
+		case !l.rowsOnly && steps > 1 && l.n == steps*l.per:
+		case l.rowsOnly || steps <= 1:
+			return &BufferError{Name: l.name, Err: ErrLength, Why: fmt.Sprintf("length %d, want %d (V has %d)", l.n, l.per, m)}
+		default:
+			return &BufferError{Name: l.name, Err: ErrLength, Why: fmt.Sprintf("length %d, want %d or %d rows of it for %d steps (V has %d)", l.n, l.per, steps, steps, m)}
+		}
+	}
+	if k.n > 0 && m%k.n != 0 {
+		return &BufferError{Name: "V", Err: ErrLength, Why: fmt.Sprintf("length %d is not a multiple of the %d per-neuron values", m, k.n)}
+	}
+	if b.SpikeIndex != nil && steps > 0 && m > 0 && steps > math.MaxInt32/m {
+		return &BufferError{Name: "SpikeIndex", Err: ErrLength, Why: fmt.Sprintf("%d steps of %d neurons overflow an int32 index", steps, m)}
+	}
+	spans := [...]span{
+		spanOf("V", b.V, false), spanOf("W", b.W, false), spanOf("LastSpike", b.LastSpike, false),
+		spanOf("I", b.I, true), spanOf("Delta", b.Delta, true),
+		spanOf("Spike", b.Spike, false), spanOf("Refractory", b.Refractory, false),
+		spanOf("SpikeBits", b.SpikeBits, false), spanOf("SpikeIndex", indexSlice(b.SpikeIndex), false),
+	}
+	for i, a := range spans {
+		for _, c := range spans[i+1:] {
+			if a.readOnly && c.readOnly {
+				continue
+			}
+			if a.lo < c.hi && c.lo < a.hi {
+				return &BufferError{Name: a.name + "/" + c.name, Err: ErrOverlap, Why: "a buffer the step writes must not share memory with another buffer"}
+			}
+		}
+	}
+	return nil
+}
+
+// indexSlice is the memory that appending to *p may write without
+// reallocating: its whole capacity.
+func indexSlice(p *[]int32) []int32 {
+	if p == nil {
 		return nil
 	}
-	return s[lo:hi]
+	return (*p)[:cap(*p)]
 }
 
 // span is a buffer's name and byte range, for the overlap checks.
@@ -82,39 +292,14 @@ func spanOf[T any](name string, s []T, readOnly bool) span {
 	return span{name, lo, lo + uintptr(len(s))*unsafe.Sizeof(s[0]), readOnly}
 }
 
-func (k *Kernel[F]) check(b *Buffers[F]) error {
-	m := len(b.V)
-	lengths := [...]struct {
-		name     string
-		n        int
-		optional bool
-	}{
-		{"W", len(b.W), false}, {"LastSpike", len(b.LastSpike), false},
-		{"I", len(b.I), b.I == nil}, {"Delta", len(b.Delta), b.Delta == nil},
-		{"Spike", len(b.Spike), b.Spike == nil}, {"Refractory", len(b.Refractory), b.Refractory == nil},
+// row is the part of a per-step buffer that step s of neurons [a, e) uses:
+// the buffer holds one row of m values (held or last-step) or steps rows.
+func row[T any](s []T, m, step, a, e int) []T {
+	if s == nil {
+		return nil
 	}
-	for _, l := range lengths {
-		if !l.optional && l.n != m {
-			return &BufferError{Name: l.name, Err: ErrLength, Why: fmt.Sprintf("length %d, V has %d", l.n, m)}
-		}
+	if len(s) > m {
+		return s[step*m+a : step*m+e]
 	}
-	if k.n > 0 && m%k.n != 0 {
-		return &BufferError{Name: "V", Err: ErrLength, Why: fmt.Sprintf("length %d is not a multiple of the %d per-neuron values", m, k.n)}
-	}
-	spans := [...]span{
-		spanOf("V", b.V, false), spanOf("W", b.W, false), spanOf("LastSpike", b.LastSpike, false),
-		spanOf("I", b.I, true), spanOf("Delta", b.Delta, true),
-		spanOf("Spike", b.Spike, false), spanOf("Refractory", b.Refractory, false),
-	}
-	for i, a := range spans {
-		for _, c := range spans[i+1:] {
-			if a.readOnly && c.readOnly {
-				continue
-			}
-			if a.lo < c.hi && c.lo < a.hi {
-				return &BufferError{Name: a.name + "/" + c.name, Err: ErrOverlap, Why: "a buffer the step writes must not share memory with another buffer"}
-			}
-		}
-	}
-	return nil
+	return s[a:e]
 }

@@ -1,0 +1,249 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// runCase is one Run configuration checked against a loop of Steps.
+type runCase struct {
+	m, steps, n       int // neurons, steps, per-neuron population (0: homogeneous)
+	workers           int
+	reset             Reset
+	iRows, deltaRows  bool // inputs with one row per step (else held)
+	spikeRows         bool // Spike with one row per step (else the last step's)
+	bits, index, refr bool
+}
+
+func (c runCase) String() string {
+	return fmt.Sprintf("m=%d/steps=%d/n=%d/workers=%d/%v/irows=%v/drows=%v/srows=%v/bits=%v/index=%v/ref=%v",
+		c.m, c.steps, c.n, c.workers, c.reset, c.iRows, c.deltaRows, c.spikeRows, c.bits, c.index, c.refr)
+}
+
+// checkRun runs c with Run and with a loop of Steps on identical states and
+// requires identical bits everywhere.
+func checkRun[F Float](t *testing.T, c runCase, seed uint64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, uint64(c.m)))
+	cfg := Config[F]{Params: Defaults[F](), DT: 0.1, Reset: c.reset, Workers: c.workers}
+	if c.n > 0 {
+		cfg.PerNeuron = &PerNeuron[F]{VTh: make([]F, c.n), TauRef: make([]F, c.n)}
+		for j := range c.n {
+			cfg.PerNeuron.VTh[j] = F(-35 + 10*rng.Float64())
+			cfg.PerNeuron.TauRef[j] = F(2 * rng.Float64())
+		}
+	}
+	k, err := New(cfg)
+	require.NoError(t, err)
+	cfg.Workers = 0
+	k1, err := New(cfg)
+	require.NoError(t, err)
+
+	m, steps := c.m, c.steps
+	rows := func(on bool) int {
+		if on {
+			return max(steps, 1) * m
+		}
+		return m
+	}
+	V, W, L := make([]F, m), make([]F, m), make([]F, m)
+	for j := range m {
+		V[j] = F(-75 + 60*rng.Float64())
+		W[j] = F(rng.Float64())
+		L[j] = F(-1e7)
+		if rng.IntN(4) == 0 {
+			L[j] = F(-rng.Float64()) // refractory at the start
+		}
+	}
+	I, D := make([]F, rows(c.iRows)), make([]F, rows(c.deltaRows))
+	for j := range I {
+		I[j] = F(80 * rng.Float64())
+	}
+	for j := range D {
+		D[j] = F(rng.NormFloat64())
+	}
+	words := (m + 63) / 64
+	b := Buffers[F]{V: slices.Clone(V), W: slices.Clone(W), LastSpike: slices.Clone(L), I: I, Delta: D,
+		Spike: make([]F, rows(c.spikeRows))}
+	if c.refr {
+		b.Refractory = make([]bool, rows(c.spikeRows))
+	}
+	if c.bits {
+		b.SpikeBits = make([]uint64, max(steps, 1)*words)
+		for i := range b.SpikeBits {
+			b.SpikeBits[i] = ^uint64(0) // every bit must be written
+		}
+	}
+	var index []int32
+	if c.index {
+		index = []int32{-1, -2} // reset to length 0
+		b.SpikeIndex = &index
+	}
+	t0 := F(12.3)
+	require.NoError(t, k.Run(t0, steps, b))
+
+	// The same by single steps.
+	V1, W1, L1 := slices.Clone(V), slices.Clone(W), slices.Clone(L)
+	spike, ref := make([]F, len(b.Spike)), make([]bool, len(b.Spike))
+	wantBits := make([]uint64, len(b.SpikeBits))
+	if steps == 0 {
+		copy(wantBits, b.SpikeBits) // nothing to write
+	}
+	var wantIndex []int32
+	for s := range steps {
+		ts := t0
+		if s > 0 {
+			ts = t0 + F(F(s)*cfg.DT)
+		}
+		sb := Buffers[F]{V: V1, W: W1, LastSpike: L1, I: row(I, m, s, 0, m), Delta: row(D, m, s, 0, m),
+			Spike: row(spike, m, s, 0, m), Refractory: row(ref, m, s, 0, m)}
+		require.NoError(t, k1.Step(ts, sb))
+		for j, x := range sb.Spike {
+			if x == 1 {
+				wantIndex = append(wantIndex, int32(s*m+j))
+				if c.bits {
+					wantBits[s*words+j/64] |= 1 << (j % 64)
+				}
+			}
+		}
+	}
+	require.True(t, same(V1, b.V), "V")
+	require.True(t, same(W1, b.W), "W")
+	require.True(t, same(L1, b.LastSpike), "LastSpike")
+	require.True(t, same(spike, b.Spike), "Spike")
+	if c.refr {
+		require.Equal(t, ref, b.Refractory, "Refractory")
+	}
+	if c.bits {
+		require.Equal(t, wantBits, b.SpikeBits, "SpikeBits")
+	}
+	if c.index {
+		require.Equal(t, len(wantIndex), len(index), "SpikeIndex length")
+		if len(wantIndex) > 0 {
+			require.Equal(t, wantIndex, index, "SpikeIndex")
+		}
+	}
+}
+
+// same compares bit patterns (NaNs included).
+func same[F Float](a, b []F) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float64bits(float64(a[i])) != math.Float64bits(float64(b[i])) && !(a[i] != a[i] && b[i] != b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestRunMatchesSteps(t *testing.T) {
+	sizes := []int{0, 1, 63, 64, 65, 130, 1000, 4100, 9000}
+	if !testing.Short() {
+		sizes = append(sizes, 40000)
+	}
+	seed := uint64(1)
+	for _, m := range sizes {
+		for _, steps := range []int{0, 1, 2, 7} {
+			for _, workers := range []int{0, 2, 3} {
+				seed++
+				c := runCase{m: m, steps: steps, workers: workers, reset: Reset(seed % 2),
+					iRows: seed%3 == 0, deltaRows: seed%5 < 2, spikeRows: seed%2 == 0,
+					bits: seed%4 != 1, index: seed%3 != 1, refr: seed%2 == 1}
+				if m%10 == 0 && m > 0 {
+					c.n = m / 10 // ten batch rows of per-neuron values
+				}
+				t.Run(c.String(), func(t *testing.T) {
+					checkRun[float32](t, c, seed)
+					checkRun[float64](t, c, seed)
+				})
+			}
+		}
+	}
+}
+
+// Workers changes nothing but the speed, for any split.
+func TestWorkersSplits(t *testing.T) {
+	for _, m := range []int{64 * 1000, 64*1000 + 17} {
+		for _, w := range []int{2, 3, 5, 8} {
+			c := runCase{m: m, steps: 3, workers: w, n: 0, bits: true, index: true, refr: true, spikeRows: true}
+			t.Run(c.String(), func(t *testing.T) { checkRun[float32](t, c, uint64(w)) })
+		}
+	}
+	c := runCase{m: 5 * 20000, steps: 2, workers: 4, n: 20000, bits: true, index: true}
+	t.Run(c.String(), func(t *testing.T) { checkRun[float64](t, c, 9) })
+}
+
+func TestRunAllocatesNothing(t *testing.T) {
+	for _, workers := range []int{0, 2} {
+		k, err := New(Config[float32]{Params: Defaults[float32](), DT: 0.1, Workers: workers})
+		require.NoError(t, err)
+		const m, steps = 1 << 16, 4
+		V, W, L := make([]float32, m), make([]float32, m), make([]float32, m)
+		for j := range V {
+			V[j] = float32(-70 + j%50)
+		}
+		index := make([]int32, 0, steps*m)
+		b := Buffers[float32]{V: V, W: W, LastSpike: L, SpikeBits: make([]uint64, steps*m/64), SpikeIndex: &index}
+		require.NoError(t, k.Run(0, steps, b)) // warm the worker pool
+		if a := testing.AllocsPerRun(10, func() { _ = k.Run(0, steps, b) }); a != 0 {
+			t.Errorf("Run with Workers=%d allocates %v times per call", workers, a)
+		}
+	}
+}
+
+func TestRunRefuses(t *testing.T) {
+	k, err := New(defaultConfig())
+	require.NoError(t, err)
+	const m, steps = 100, 3
+	mk := func() Buffers[float64] {
+		return Buffers[float64]{V: make([]float64, m), W: make([]float64, m), LastSpike: make([]float64, m)}
+	}
+	cases := []struct {
+		name   string
+		steps  int
+		mutate func(*Buffers[float64])
+		err    error
+		msg    string
+	}{
+		{"negative steps", -1, func(*Buffers[float64]) {}, ErrLength, "steps = -1"},
+		{"I neither n nor rows", steps, func(b *Buffers[float64]) { b.I = make([]float64, 2*m) }, ErrLength, "Buffers.I"},
+		{"rows of Spike for one step", 1, func(b *Buffers[float64]) { b.Spike = make([]float64, 2*m) }, ErrLength, "Spike"},
+		{"SpikeBits too short", steps, func(b *Buffers[float64]) { b.SpikeBits = make([]uint64, 1) }, ErrLength, "SpikeBits"},
+		{"rows of W", steps, func(b *Buffers[float64]) { b.W = make([]float64, steps*m) }, ErrLength, "Buffers.W"},
+		{"index overflows int32", math.MaxInt32/m + 1, func(b *Buffers[float64]) { b.SpikeIndex = new([]int32) }, ErrLength, "int32"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := mk()
+			tc.mutate(&b)
+			err := k.Run(0, tc.steps, b)
+			assert.ErrorIs(t, err, tc.err)
+			assert.ErrorContains(t, err, tc.msg)
+			assert.Equal(t, make([]float64, m), b.V, "a refused Run wrote V")
+		})
+	}
+	// A SpikeIndex whose spare capacity is another buffer would overwrite it.
+	b := mk()
+	store := make([]int32, 10)
+	idx := store[:0]
+	b.SpikeIndex = &idx
+	b.SpikeBits = unsafeAlias(store)
+	assert.ErrorIs(t, k.Run(0, 1, b), ErrOverlap)
+
+	_, err = New(Config[float64]{Params: Defaults[float64](), DT: 0.1, Workers: -1})
+	assert.ErrorIs(t, err, ErrRange)
+}
+
+// unsafeAlias is two SpikeBits words over the memory of s.
+func unsafeAlias(s []int32) []uint64 {
+	return unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(s))), 2)
+}

@@ -1,0 +1,104 @@
+package kernel
+
+import (
+	"runtime"
+	"sync"
+)
+
+// Config.Workers splits a Step or Run into parts on several goroutines:
+// the calling one and workers from a pool shared by every kernel, started
+// on first use and kept (as many as the largest Workers asked for, less
+// one). Parts are contiguous ranges of neurons that start on multiples of
+// 64 neurons: cache-line aligned, and on SpikeBits word boundaries, so no
+// two parts write the same cache line or word.
+
+// minPart is the fewest neuron-steps worth handing to another goroutine.
+const minPart = 1 << 14
+
+// parts is how many parts a call of m neurons and steps steps runs in.
+func (k *Kernel[F]) parts(m, steps int) int {
+	w := k.cfg.Workers
+	if w <= 1 {
+		return 1
+	}
+	return max(1, min(w, m/64, m*steps/minPart))
+}
+
+// runner is a call whose parts the workers run.
+type runner interface {
+	runPart(i int)
+}
+
+type work struct {
+	r    runner
+	part int
+	done *sync.WaitGroup
+}
+
+var pool struct {
+	mu      sync.Mutex
+	started int
+	work    chan work
+}
+
+// ensureWorkers starts workers until n are running.
+func ensureWorkers(n int) {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	if pool.work == nil {
+		pool.work = make(chan work, runtime.GOMAXPROCS(0))
+	}
+	for ; pool.started < n; pool.started++ {
+		go func() {
+			for w := range pool.work {
+				w.r.runPart(w.part)
+				w.done.Done()
+			}
+		}()
+	}
+}
+
+// runParallel runs a call in parts: part 0 on this goroutine, the others on
+// workers. The call's state comes from a per-kernel sync.Pool, so that
+// handing it to other goroutines allocates nothing once the pool is warm.
+func (k *Kernel[F]) runParallel(t0 F, steps int, b *Buffers[F], parts int) {
+	ensureWorkers(parts - 1)
+	c, _ := k.calls.Get().(*runCall[F])
+	if c == nil {
+		c = new(runCall[F])
+	}
+	// The buffers are copied into the pooled call: a pointer to the
+	// caller's would make them escape, an allocation per call.
+	c.buf = *b
+	c.k, c.t0, c.steps, c.b, c.isa = k, t0, steps, &c.buf, current()
+	m := len(b.V)
+	c.bounds = c.bounds[:0]
+	for i := range parts + 1 {
+		c.bounds = append(c.bounds, min(m, (m*i/parts+63)/64*64))
+	}
+	for len(c.partIndex) < parts {
+		c.partIndex = append(c.partIndex, nil)
+	}
+	c.wg.Add(parts - 1)
+	for i := 1; i < parts; i++ {
+		pool.work <- work{c, i, &c.wg}
+	}
+	c.runPart(0)
+	c.wg.Wait()
+	if b.SpikeIndex != nil {
+		for _, ix := range c.partIndex[:parts] {
+			*b.SpikeIndex = append(*b.SpikeIndex, ix...)
+		}
+	}
+	c.buf = Buffers[F]{} // do not keep the caller's buffers alive from the pool
+	k.calls.Put(c)
+}
+
+func (c *runCall[F]) runPart(i int) {
+	var index *[]int32
+	if c.b.SpikeIndex != nil {
+		c.partIndex[i] = c.partIndex[i][:0]
+		index = &c.partIndex[i]
+	}
+	c.part(c.bounds[i], c.bounds[i+1], index)
+}
