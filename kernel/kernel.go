@@ -87,7 +87,7 @@ type Kernel[F Float] struct {
 	// consts is the table the generated code reads (generic.Frame.C):
 	// NumConsts values, or NumConsts rows of n per-neuron values.
 	consts  []F
-	variant int // 2*reset + perNeuron, the index generic.StepF32/F64 take
+	variant int       // 2*reset + perNeuron, the index generic.StepF32/F64 take
 	calls   sync.Pool // *runCall[F], for runs split across workers
 }
 
