@@ -82,3 +82,88 @@ func BenchmarkNaive(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRun compares Run over many steps (the state crosses memory once
+// per call) with the same steps as a loop of Step calls, input held.
+func BenchmarkRun(b *testing.B) {
+	const steps = 16
+	for _, n := range []int{1 << 16, 1 << 22} {
+		for _, mode := range []string{"run", "step-loop"} {
+			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32/steps=%d/%s", n, kernel.ISA(), steps, mode), func(b *testing.B) {
+				k, err := kernel.New(kernel.Config[float32]{Params: kernel.Defaults[float32](), DT: 0.1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				buf := population[float32](n)
+				b.SetBytes(int64(8 * n * 4 * steps))
+				for b.Loop() {
+					if mode == "run" {
+						err = k.Run(0, steps, buf)
+					} else {
+						for s := range steps {
+							err = k.Step(float32(s)*0.1, buf)
+						}
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(n)*steps*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+			})
+		}
+	}
+}
+
+// BenchmarkWorkers measures Step split across goroutines.
+func BenchmarkWorkers(b *testing.B) {
+	const n = 1 << 22
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32/workers=%d", n, kernel.ISA(), w), func(b *testing.B) {
+			k, err := kernel.New(kernel.Config[float32]{Params: kernel.Defaults[float32](), DT: 0.1, Workers: w})
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf := population[float32](n)
+			b.SetBytes(int64(8 * n * 4))
+			b.ReportAllocs()
+			t := float32(0)
+			for b.Loop() {
+				if err := k.Step(t, buf); err != nil {
+					b.Fatal(err)
+				}
+				t += 0.1
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+		})
+	}
+}
+
+// BenchmarkSpikeOutputs measures the cost of the compact spike outputs.
+func BenchmarkSpikeOutputs(b *testing.B) {
+	const n = 1 << 16
+	for _, out := range []string{"spike", "bits", "index"} {
+		b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32/out=%s", n, kernel.ISA(), out), func(b *testing.B) {
+			k, err := kernel.New(kernel.Config[float32]{Params: kernel.Defaults[float32](), DT: 0.1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf := population[float32](n)
+			index := make([]int32, 0, n)
+			switch out {
+			case "bits":
+				buf.Spike, buf.SpikeBits = nil, make([]uint64, n/64)
+			case "index":
+				buf.Spike, buf.SpikeIndex = nil, &index
+			}
+			b.ReportAllocs()
+			t := float32(0)
+			for b.Loop() {
+				if err := k.Step(t, buf); err != nil {
+					b.Fatal(err)
+				}
+				t += 0.1
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+		})
+	}
+}

@@ -73,6 +73,15 @@ func main() {
 	og := measureKernel[float32](4096, "generic")
 	rows = append(rows, row{"generic float32, n=4096 vs Go loop with math.Expm1", og, nv, 3.0})
 
+	const runSteps = 16
+	stepLoop := measureSteps[float32](*large, best, runSteps, false, 1)
+	run := measureSteps[float32](*large, best, runSteps, true, 1)
+	rows = append(rows, row{fmt.Sprintf("Run of %d steps vs a Step loop, n=%s, %s", runSteps, size(*large), best), run, stepLoop, 3.0})
+
+	w1 := measureSteps[float32](*large/4, best, 1, false, 1)
+	w2 := measureSteps[float32](*large/4, best, 1, false, 2)
+	rows = append(rows, row{fmt.Sprintf("Workers: 2 vs 1, n=%s, %s", size(*large/4), best), w2, w1, 1.8})
+
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "what\tsteps/s\tbaseline steps/s\tratio\ttarget\tmet\t")
 	for _, r := range rows {
@@ -144,6 +153,36 @@ func measureKernel[F kernel.Float](n int, isa string) float64 {
 		b := s.buffers()
 		for i := range steps {
 			if err := k.Step(F(i)*0.1, b); err != nil {
+				fail(err)
+			}
+		}
+	})
+}
+
+// measureSteps measures a kernel with the given workers advancing steps
+// steps per call, by Run or by a loop of Step.
+func measureSteps[F kernel.Float](n int, isa string, steps int, byRun bool, workers int) float64 {
+	if err := kernel.SetISA(isa); err != nil {
+		fail(err)
+	}
+	k, err := kernel.New(kernel.Config[F]{Params: kernel.Defaults[F](), DT: 0.1, Workers: workers})
+	if err != nil {
+		fail(err)
+	}
+	calls := 0
+	return float64(steps) * measure(n, func(n, reps int, s *state[F]) {
+		b := s.buffers()
+		for range reps {
+			calls++
+			t0 := F(calls * steps)
+			if byRun {
+				err = k.Run(t0, steps, b)
+			} else {
+				for i := range steps {
+					err = k.Step(t0+F(F(i)*0.1), b)
+				}
+			}
+			if err != nil {
 				fail(err)
 			}
 		}
