@@ -196,11 +196,15 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-8\n", k.name)
 	ins := func(format string, args ...any) { fmt.Fprintf(&w, "\t"+format+"\n", args...) }
 	ins("MOVD f+0(FP), %s", rFrame)
-	ins("MOVD %d(%s), %s", step.FrameN, rFrame, rN)
-	ins("MOVD %d(%s), %s", step.FrameC, rFrame, rC)
+	ins("MOVD %d(%s), %s // N", step.FrameN, rFrame, rN)
+	ins("MOVD %d(%s), %s // C", step.FrameC, rFrame, rC)
 	for s := step.Stream(0); s < step.NumStreams; s++ {
 		if l.stream[s] != "" {
-			ins("MOVD %d(%s), %s", step.FrameStream(s), rFrame, l.stream[s])
+			note := ""
+			if s.Optional() {
+				note = " (nil if absent)"
+			}
+			ins("MOVD %d(%s), %s // %s%s", step.FrameStream(s), rFrame, l.stream[s], s, note)
 		}
 	}
 	if p.PerNeur {
@@ -210,13 +214,17 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 		for c := step.Const(0); c < step.NumConsts; c++ {
 			if l.row[c] != "" {
 				ins("MOVD $%d, %s", c, l.row[c])
-				ins("MADD %s, %s, %s, %s", rTmp, rC, l.row[c], l.row[c])
+				ins("MADD %s, %s, %s, %s // row %s", rTmp, rC, l.row[c], l.row[c], c)
 			}
 		}
 	}
 	for i := range setup {
 		if ph, ok := l.pinned[setup[i].Dst]; ok {
-			for _, line := range l.materialize(setup[i].Dst, ph) {
+			lines := l.materialize(setup[i].Dst, ph)
+			for j, line := range lines {
+				if j == len(lines)-1 {
+					line += " // " + l.describe(setup[i].Dst)
+				}
 				ins("%s", line)
 			}
 		}
@@ -303,6 +311,21 @@ func (l *lowering) materialize(r step.Reg, ph int) []string {
 		return []string{fmt.Sprintf("%s %d(%s), %s", ld, int(o.Param)*l.size, rC, rTmp), dup}
 	}
 	panic("arm64: setup op " + o.Kind.String())
+}
+
+// describe names a setup value for the comments of the assembly.
+func (l *lowering) describe(r step.Reg) string {
+	o := l.setup[r]
+	switch o.Kind {
+	case step.OpParam:
+		return fmt.Sprintf("r%d = %s", r, o.Param)
+	case step.OpTime:
+		return fmt.Sprintf("r%d = t", r)
+	}
+	if l.p.DType == step.F32 {
+		return fmt.Sprintf("r%d = %v", r, math.Float32frombits(uint32(o.Imm)))
+	}
+	return fmt.Sprintf("r%d = %v", r, math.Float64frombits(o.Imm))
 }
 
 // A body is the lowered ops for one iteration of a loop.
