@@ -8,3 +8,4 @@
 package adquaif
 
 //go:generate go -C asm run ./golang -out ../generic
+//go:generate go -C asm run ./arm64 -out ../kernel
