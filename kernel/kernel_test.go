@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -333,11 +334,14 @@ func TestISAEnvironment(t *testing.T) {
 		return
 	}
 	run := func(env string) (string, string) {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestISAEnvironment$")
+		cmd := testCommand(t, "-test.run=^TestISAEnvironment$")
 		cmd.Env = append(os.Environ(), "ADQUAIF_TEST_CHILD=1", "ADQUAIF_ISA="+env)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
+		if errors.Is(err, syscall.ENOEXEC) {
+			t.Skip("this binary cannot be run again directly (emulated?); set ADQUAIF_EXEC to the emulator")
+		}
 		require.NoError(t, err, stderr.String())
 		for _, line := range strings.Split(string(out), "\n") {
 			if isa, ok := strings.CutPrefix(line, "ISA="); ok {
@@ -355,4 +359,16 @@ func TestISAEnvironment(t *testing.T) {
 	assert.Equal(t, Available()[0], got)
 	assert.Contains(t, stderr, "ADQUAIF_ISA")
 	assert.Contains(t, stderr, "sse9")
+}
+
+// testCommand runs this test binary again with args. Under user-mode
+// emulation (go test -exec qemu-aarch64) the binary cannot be executed
+// directly: ADQUAIF_EXEC names the emulator to run it with.
+func testCommand(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	if wrapper := os.Getenv("ADQUAIF_EXEC"); wrapper != "" {
+		f := strings.Fields(wrapper)
+		return exec.Command(f[0], append(append(f[1:], os.Args[0]), args...)...)
+	}
+	return exec.Command(os.Args[0], args...)
 }
