@@ -61,7 +61,7 @@ func drawFigure(r *result, dc draw.Canvas) {
 		XAlign: draw.XCenter, YAlign: draw.YCenter,
 	}
 	model := "AdQuaIFRef"
-	if r.defaults {
+	if len(r.changed) == 0 {
 		model += " with BrainPy's defaults"
 	}
 	// No execution path in the title: every path draws the same figure,
@@ -211,7 +211,8 @@ func fiPlot(r *result) *plot.Plot {
 		sc.GlyphStyle = draw.GlyphStyle{Color: plotutil.Color(k), Radius: vg.Points(4), Shape: draw.CircleGlyph{}}
 		p.Add(sc)
 	}
-	p.Y.Min = 0
+	// Headroom for the legend and the markers.
+	p.Y.Min, p.Y.Max = 0, 1.15*p.Y.Max
 	return p
 }
 

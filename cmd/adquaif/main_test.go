@@ -44,7 +44,8 @@ func TestDefaultRun(t *testing.T) {
 	for _, want := range []string{
 		"path        " + kernel.ISA() + " ",
 		"AdQuaIFRef, BrainPy's default parameters, spk_reset=soft",
-		"tau=10 ms, tau_w=10 ms, tau_ref=1.7 ms, V_th=-30 mV",
+		"R=1 ohm, tau=10 ms, tau_w=10 ms, tau_ref=1.7 ms,\n",
+		"V_th=-30 mV, V_reset=-68 mV, V_rest=-65 mV, V_c=-50 mV, c=0.07 /mV, a=1 S, b=0.1 mA\n",
 		"2000 neurons x 10000 steps",
 		"1000 ms at dt = 0.1 ms), float32",
 		"0 to 60 mA, spread evenly",

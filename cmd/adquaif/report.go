@@ -20,13 +20,15 @@ func report(w io.Writer, r *result) {
 	}
 	line("path", "%s (available on this CPU: %s)", r.isa, strings.Join(kernel.Available(), ", "))
 	which := "BrainPy's default parameters"
-	if !r.defaults {
-		which = "parameters"
+	if len(r.changed) > 0 {
+		which = "BrainPy's defaults but " + strings.Join(r.changed, ", ")
 	}
 	line("model", "AdQuaIFRef, %s, spk_reset=%s", which, r.reset)
-	line("", "%s", paramText(r.params))
-	line("run", "%d neurons x %d steps = %s neuron-steps (%s ms at dt = %s ms), %s",
-		r.m, r.steps, si(float64(r.m)*float64(r.steps)), num(r.durationMs()), num(r.dt), r.dtype)
+	for _, l := range paramText(r.params) {
+		line("", "%s", l)
+	}
+	line("run", "%s x %d steps = %s neuron-steps (%s ms at dt = %s ms), %s",
+		plural(r.m, "neuron"), r.steps, si(float64(r.m)*float64(r.steps)), num(r.durationMs()), num(r.dt), r.dtype)
 	if r.batch > 1 {
 		line("", "batch of %d rows of %d neurons", r.batch, r.n)
 	}
@@ -51,28 +53,27 @@ func report(w io.Writer, r *result) {
 		q(0), q(0.25), q(0.5), q(0.75), q(1), silent, 100*float64(silent)/float64(r.m))
 	histogram(w, rates[silent:], silent)
 	if len(r.firstISI) > 0 {
-		line("adaptation", "median interspike interval %s ms at the first spike, %s ms at the last (%d neurons with 3+ spikes)",
-			num(median(r.firstISI)), num(median(r.lastISI)), len(r.firstISI))
+		line("adaptation", "median interspike interval %s ms at the first spike, %s ms at the last (%s with 3+ spikes)",
+			num(median(r.firstISI)), num(median(r.lastISI)), plural(len(r.firstISI), "neuron"))
 	}
 	steps := float64(r.m) * float64(r.steps)
 	line("throughput", "%s neuron-steps/s (stepping took %s; the whole run, with counting spikes, %s)",
 		si(steps/r.stepping.Seconds()), seconds(r.stepping), seconds(r.wall))
 }
 
-// paramText lists the parameters with BrainPy's names and units.
-func paramText(p kernel.Params[float64]) string {
-	var b strings.Builder
+// paramText lists the parameters with BrainPy's names and units, on two
+// lines that fit a terminal: the resistance and time constants, then the rest.
+func paramText(p kernel.Params[float64]) []string {
+	var lines [2][]string
 	for i, x := range fields(&p) {
 		pp := params()[i]
-		if i > 0 {
-			b.WriteString(" ")
+		k := 0
+		if i >= 4 {
+			k = 1
 		}
-		fmt.Fprintf(&b, "%s=%s %s", pp.flag, num(*x), pp.unit)
-		if i < 10 {
-			b.WriteString(",")
-		}
+		lines[k] = append(lines[k], fmt.Sprintf("%s=%s %s", pp.flag, num(*x), pp.unit))
 	}
-	return b.String()
+	return []string{strings.Join(lines[0], ", ") + ",", strings.Join(lines[1], ", ")}
 }
 
 // histogram draws the rates of the firing neurons as text, one line per
@@ -167,4 +168,17 @@ func si(x float64) string {
 	return strconv.FormatFloat(x, 'g', 3, 64)
 }
 
-func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) + " s" }
+// seconds prints a duration in s, or in ms below a second.
+func seconds(d time.Duration) string {
+	if d < time.Second {
+		return strconv.FormatFloat(d.Seconds()*1000, 'g', 3, 64) + " ms"
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + " s"
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

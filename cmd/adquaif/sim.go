@@ -31,7 +31,7 @@ type result struct {
 	dtype    string
 	reset    string
 	params   kernel.Params[float64]
-	defaults bool // params are BrainPy's defaults
+	changed  []string // flag=value of the parameters that differ from BrainPy's defaults
 	n, batch int
 	m        int // n*batch, neurons stepped
 	steps    int
@@ -60,6 +60,19 @@ type trace struct {
 }
 
 type spikePoint struct{ t, y float64 }
+
+// gatedWriter drops what is written to it until it is opened.
+type gatedWriter struct {
+	w    io.Writer
+	open bool
+}
+
+func (g *gatedWriter) Write(p []byte) (int, error) {
+	if !g.open {
+		return len(p), nil
+	}
+	return g.w.Write(p)
+}
 
 // input is the current of neuron i of m: lo to hi, evenly spread.
 func (r *result) input(i int) float64 {
@@ -165,7 +178,12 @@ func simulateAs[F kernel.Float](o *options) (*result, error) {
 		n: o.n, batch: o.batch, m: o.n * o.batch, steps: steps,
 		dt: float64(cfg.DT), lo: o.inputLo, hi: o.inputHi,
 	}
-	r.defaults = cfg.Params == kernel.Defaults[F]()
+	def := kernel.Defaults[F]()
+	for i, x := range fields(&cfg.Params) {
+		if *x != *fields(&def)[i] {
+			r.changed = append(r.changed, fmt.Sprintf("%s=%s", o.params[i].flag, o.params[i].value.text))
+		}
+	}
 	for i, x := range fields(&r.params) {
 		*x = float64(*fields(&cfg.Params)[i])
 	}
@@ -203,7 +221,22 @@ func simulateAs[F kernel.Float](o *options) (*result, error) {
 		}
 	}
 
+	// The bar runs from the start, so that its rate and time left are
+	// right, but its output stays behind a gate until the run has taken
+	// progressAfter: a short run shows no bar at all.
 	var bar *progressbar.ProgressBar
+	var gate gatedWriter
+	if o.progress != nil {
+		gate.w = o.progress
+		bar = progressbar.NewOptions(steps,
+			progressbar.OptionSetWriter(&gate),
+			progressbar.OptionSetDescription("stepping"),
+			progressbar.OptionSetItsString("steps"),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish())
+	}
 	start := time.Now()
 	for s := range steps {
 		t0 := time.Now()
@@ -239,20 +272,9 @@ func simulateAs[F kernel.Float](o *options) (*result, error) {
 				tr.v, tr.w = append(tr.v, float64(pop.V()[tr.neuron])), append(tr.w, float64(pop.W()[tr.neuron]))
 			}
 		}
-		if o.progress != nil && s%updateCheck == 0 {
-			if bar == nil && time.Since(start) >= o.progressAfter {
-				bar = progressbar.NewOptions(steps,
-					progressbar.OptionSetWriter(o.progress),
-					progressbar.OptionSetDescription("stepping"),
-					progressbar.OptionSetItsString("steps"),
-					progressbar.OptionShowIts(),
-					progressbar.OptionSetWidth(30),
-					progressbar.OptionThrottle(100*time.Millisecond),
-					progressbar.OptionClearOnFinish())
-			}
-			if bar != nil {
-				bar.Set(s)
-			}
+		if bar != nil && s%updateCheck == 0 {
+			gate.open = gate.open || time.Since(start) >= o.progressAfter
+			bar.Set(s)
 		}
 	}
 	r.wall = time.Since(start)
