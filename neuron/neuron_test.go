@@ -310,7 +310,10 @@ func TestRefractory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		inRef := F(s)*dt-F(spikeStep)*dt < params.TauRef
+		// The explicit conversions round each time before the
+		// subtraction, as the kernel sees them; Go may otherwise fuse
+		// a*b - c*d into an FMA (it does on arm64).
+		inRef := F(F(s)*dt)-F(F(spikeStep)*dt) < params.TauRef
 		if p.Refractory()[0] != inRef {
 			t.Fatalf("step %d (%.1f ms after the spike): refractory %v, want %v", s, F(s-spikeStep)*dt, p.Refractory()[0], inRef)
 		}

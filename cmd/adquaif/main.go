@@ -166,7 +166,7 @@ func parse(args []string, stdout io.Writer) (*options, error) {
 	fs.SetOutput(io.Discard)
 	fs.IntVar(&o.n, "n", defaultN, "number of neurons in the population")
 	fs.IntVar(&o.batch, "batch", 1, "batch rows: independent copies of the population, stepped together")
-	fs.IntVar(&o.steps, "steps", 0, "number of steps (overrides -duration)")
+	fs.IntVar(&o.steps, "steps", 0, "number of steps (instead of -duration)")
 	o.duration.text = "1000"
 	fs.Var(&o.duration, "duration", "model time to simulate, in ms")
 	o.dt.text = "0.1"
