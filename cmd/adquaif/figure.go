@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
-	"os"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -27,8 +27,8 @@ const (
 )
 
 // writeFigure draws V(t) and w(t) of a few neurons, a spike raster and the
-// f-I curve into file, as "svg" or "png".
-func writeFigure(r *result, file, format string) error {
+// f-I curve to w, as "svg" or "png".
+func writeFigure(r *result, w io.Writer, format string) error {
 	var c vg.CanvasWriterTo
 	switch format {
 	case "svg":
@@ -39,15 +39,8 @@ func writeFigure(r *result, file, format string) error {
 		return fmt.Errorf("unknown format %q", format)
 	}
 	drawFigure(r, draw.New(c))
-	f, err := os.Create(file)
-	if err != nil {
-		return err
-	}
-	if _, err := c.WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	_, err := c.WriteTo(w)
+	return err
 }
 
 func drawFigure(r *result, dc draw.Canvas) {

@@ -199,6 +199,8 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-workers", "4"}, "-workers"},
 		{[]string{"-frobnicate"}, "-frobnicate"},
 		{[]string{"extra"}, "extra"},
+		{[]string{"-png", "/nonexistent/dir/f.png"}, "-png"},
+		{[]string{"-svg", "/nonexistent/dir/f.svg"}, "-svg"},
 		{[]string{"bench", "-n", "0"}, "-n"},
 		{[]string{"bench", "-dtype", "int8"}, "-dtype"},
 		{[]string{"bench", "-repeats", "0"}, "-repeats"},
@@ -209,6 +211,23 @@ func TestBadFlags(t *testing.T) {
 			t.Errorf("adquaif %s: exit %d, stdout %q, stderr %q; want a non-zero exit and one line naming %s",
 				strings.Join(c.args, " "), code, out, errOut, c.flag)
 		}
+	}
+}
+
+// TestNoFigureAfterError checks that a refused run leaves no figure
+// behind and an existing one as it was.
+func TestNoFigureAfterError(t *testing.T) {
+	dir := t.TempDir()
+	file, old := filepath.Join(dir, "new.png"), filepath.Join(dir, "old.png")
+	if err := os.WriteFile(old, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := runCmd(t, "-tau", "0", "-png", file, "-svg", old); code == 0 {
+		t.Fatal("-tau 0 accepted")
+	}
+	entries, _ := os.ReadDir(dir)
+	if b, err := os.ReadFile(old); err != nil || string(b) != "old" || len(entries) != 1 {
+		t.Errorf("after a refused run: %v, %s holds %q (%v)", entries, old, b, err)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -96,6 +98,34 @@ func simulate(o *options, stdout io.Writer) error {
 		}
 		defer kernel.SetISA(prev)
 	}
+	// Check the figure files' directories first, so that a path that
+	// cannot be written fails before a long run rather than after it; the
+	// figure goes to a temporary file renamed over the target at the end,
+	// so that a failed run leaves an existing file as it was.
+	type figureFile struct {
+		name, format string
+		tmp          *os.File
+	}
+	var figures []figureFile
+	for _, ff := range []struct{ name, format string }{{o.svg, "svg"}, {o.png, "png"}} {
+		if ff.name == "" {
+			continue
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(ff.name), "."+filepath.Base(ff.name)+".*")
+		if pe, ok := err.(*os.PathError); ok {
+			// The temporary name means nothing to the user.
+			return fmt.Errorf("-%s %s: cannot write there: %v", ff.format, ff.name, pe.Err)
+		} else if err != nil {
+			return fmt.Errorf("-%s %s: %v", ff.format, ff.name, err)
+		}
+		figures = append(figures, figureFile{ff.name, ff.format, tmp})
+	}
+	defer func() {
+		for _, ff := range figures {
+			ff.tmp.Close()
+			os.Remove(ff.tmp.Name()) // fails harmlessly once renamed
+		}
+	}()
 	var r *result
 	var err error
 	if o.dtype == "float64" {
@@ -107,14 +137,21 @@ func simulate(o *options, stdout io.Writer) error {
 		return err
 	}
 	report(stdout, r)
-	for _, f := range []struct{ file, format string }{{o.svg, "svg"}, {o.png, "png"}} {
-		if f.file == "" {
-			continue
+	for _, ff := range figures {
+		err := writeFigure(r, ff.tmp, ff.format)
+		if err == nil {
+			err = ff.tmp.Chmod(0o644)
 		}
-		if err := writeFigure(r, f.file, f.format); err != nil {
-			return fmt.Errorf("-%s %s: %v", f.format, f.file, err)
+		if err == nil {
+			err = ff.tmp.Close()
 		}
-		fmt.Fprintf(stdout, "%-11s %s\n", "figure", f.file)
+		if err == nil {
+			err = os.Rename(ff.tmp.Name(), ff.name)
+		}
+		if err != nil {
+			return fmt.Errorf("-%s %s: %v", ff.format, ff.name, err)
+		}
+		fmt.Fprintf(stdout, "%-11s %s\n", "figure", ff.name)
 	}
 	return nil
 }
