@@ -21,7 +21,8 @@
 //	    with brainstate.environ.context(t=i*dt): spikes = pop.update(current)
 //
 // Update allocates nothing: the state is allocated once, by New and
-// InitState.
+// InitState (and the buffer for broadcast inputs at the first Update that
+// broadcasts one).
 package neuron
 
 import (
