@@ -1,0 +1,303 @@
+// Package neuron is a population of AdQuaIFRef neurons in the style of
+// BrainPy's brainpy.state.AdQuaIFRef, on top of package kernel: a size and a
+// batch size, BrainPy's parameters and defaults, initializers for V and w,
+// InitState and ResetState, and Update(x), which advances the population by
+// one step of dt and returns its spikes.
+//
+// The step itself is kernel's (see its documentation and the project's
+// SPEC.md); this package keeps the state, the clock and the input buffers,
+// so that
+//
+//	pop, _ := neuron.New(neuron.Config[float32]{Size: 100})
+//	for range steps {
+//		spikes, _ := pop.Update(current)
+//		...
+//	}
+//
+// is BrainPy's
+//
+//	pop = brainpy.state.AdQuaIFRef(100); pop.init_state()
+//	for i in range(steps):
+//	    with brainstate.environ.context(t=i*dt): spikes = pop.update(current)
+//
+// Update allocates nothing: the state is allocated once, by New and
+// InitState (and the buffer for broadcast inputs at the first Update that
+// broadcasts one).
+package neuron
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/adquaif/adquaif/kernel"
+)
+
+// Defaults that BrainPy takes from its environment or its initializers
+// rather than from the model's parameters.
+const (
+	DefaultDT            = 0.1  // ms, brainstate's usual environ dt
+	DefaultV0            = -65  // mV, V_initializer = Constant(-65 mV)
+	DefaultW0            = 0    // mA, w_initializer = Constant(0 mA)
+	InitialLastSpikeTime = -1e7 // ms, last_spike_time at InitState: long ago, so no neuron starts refractory
+)
+
+// Config configures a population. Its zero value, with Size set, is
+// BrainPy's AdQuaIFRef(Size) with its defaults.
+type Config[F kernel.Float] struct {
+	// Size is the number of neurons (BrainPy's in_size), > 0.
+	Size int
+	// BatchSize is the number of independent copies (batch rows) of the
+	// population that every Update steps at once. 0, BrainPy's
+	// batch_size=None, and 1 both mean one row.
+	BatchSize int
+	// Params are the scalar parameters. The zero value means
+	// kernel.Defaults (BrainPy's), so start from kernel.Defaults to change
+	// a few of them: a partly filled Params keeps its zeros.
+	Params kernel.Params[F]
+	// PerNeuron overrides parameters neuron by neuron: each non-nil slice
+	// has length Size and is shared by every batch row. nil: none.
+	PerNeuron *kernel.PerNeuron[F]
+	// DT is the time step in ms; 0 means DefaultDT (0.1 ms).
+	DT F
+	// Reset is BrainPy's spk_reset; the zero value is kernel.SoftReset,
+	// BrainPy's default.
+	Reset kernel.Reset
+	// RefVar keeps a boolean refractory state, read with Refractory
+	// (BrainPy's ref_var=True).
+	RefVar bool
+	// V0 and W0 initialize V (mV) and w (mA) at InitState and ResetState;
+	// nil means Constant(DefaultV0) and Constant(DefaultW0).
+	V0, W0 Initializer[F]
+	// Workers is kernel.Config.Workers: goroutines that share each Update
+	// (0 or 1: the calling goroutine). Results do not depend on it.
+	Workers int
+}
+
+// AdQuaIFRef is a population of adaptive quadratic integrate-and-fire
+// neurons with an absolute refractory period. Its state holds BatchSize rows
+// of Size neurons, row after row; neuron j of row r is element r*Size + j
+// of every state slice.
+//
+// A population is not safe for concurrent use.
+type AdQuaIFRef[F kernel.Float] struct {
+	cfg  Config[F]
+	k    *kernel.Kernel[F]
+	rows int
+
+	v, w, last, spike []F
+	ref               []bool // nil unless cfg.RefVar
+	// in and delta hold broadcast inputs; they are allocated on first use,
+	// since most simulations pass full-length inputs or none.
+	in, delta []F
+	steps     int
+}
+
+// New validates cfg, builds the kernel and initializes the state with
+// InitState(cfg.BatchSize). Its errors name the offending field; kernel
+// errors (a *kernel.ParamError for a bad parameter or DT) are returned as
+// they are.
+func New[F kernel.Float](cfg Config[F]) (*AdQuaIFRef[F], error) {
+	if cfg.Size <= 0 {
+		return nil, fmt.Errorf("neuron: Config.Size = %d: want a size > 0", cfg.Size)
+	}
+	if cfg.BatchSize < 0 {
+		return nil, fmt.Errorf("neuron: Config.BatchSize = %d: want 0 (no batch) or a batch size > 0", cfg.BatchSize)
+	}
+	if cfg.Params == (kernel.Params[F]{}) {
+		cfg.Params = kernel.Defaults[F]()
+	}
+	if cfg.DT == 0 {
+		cfg.DT = DefaultDT
+	}
+	if cfg.V0 == nil {
+		cfg.V0 = Constant[F](DefaultV0)
+	}
+	if cfg.W0 == nil {
+		cfg.W0 = Constant[F](DefaultW0)
+	}
+	if cfg.PerNeuron != nil {
+		for _, f := range perNeuronFields(cfg.PerNeuron) {
+			if f.s != nil && len(f.s) != cfg.Size {
+				return nil, fmt.Errorf("neuron: PerNeuron.%s has %d values for Size %d", f.name, len(f.s), cfg.Size)
+			}
+		}
+	}
+	k, err := kernel.New(kernel.Config[F]{Params: cfg.Params, PerNeuron: cfg.PerNeuron, DT: cfg.DT, Reset: cfg.Reset, Workers: cfg.Workers})
+	if err != nil {
+		return nil, err
+	}
+	p := &AdQuaIFRef[F]{cfg: cfg, k: k}
+	if err := p.InitState(cfg.BatchSize); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+type namedSlice[F kernel.Float] struct {
+	name string
+	s    []F
+}
+
+func perNeuronFields[F kernel.Float](p *kernel.PerNeuron[F]) [11]namedSlice[F] {
+	return [...]namedSlice[F]{
+		{"R", p.R}, {"Tau", p.Tau}, {"TauW", p.TauW}, {"TauRef", p.TauRef}, {"VTh", p.VTh},
+		{"VReset", p.VReset}, {"VRest", p.VRest}, {"VC", p.VC}, {"C", p.C}, {"A", p.A}, {"B", p.B},
+	}
+}
+
+// InitState allocates the state for batchSize rows (0 and 1 both mean one
+// row) and initializes it as ResetState does (BrainPy's init_state).
+func (p *AdQuaIFRef[F]) InitState(batchSize int) error {
+	if batchSize < 0 {
+		return fmt.Errorf("neuron: batch size %d: want 0 (no batch) or a batch size > 0", batchSize)
+	}
+	rows := max(batchSize, 1)
+	if rows > math.MaxInt/p.cfg.Size {
+		return fmt.Errorf("neuron: batch size %d times size %d overflows", rows, p.cfg.Size)
+	}
+	m := rows * p.cfg.Size
+	q := *p
+	q.rows = rows
+	q.v, q.w, q.last, q.spike = make([]F, m), make([]F, m), make([]F, m), make([]F, m)
+	q.ref = nil
+	if p.cfg.RefVar {
+		q.ref = make([]bool, m)
+	}
+	q.in, q.delta = nil, nil
+	if err := q.ResetState(); err != nil {
+		return err
+	}
+	*p = q
+	return nil
+}
+
+// ResetState sets V and w from their initializers, the last spike times to
+// InitialLastSpikeTime, the spikes to 0 and the refractory state to false,
+// and restarts the clock at t = 0 (BrainPy's reset_state). The batch size is
+// kept. If an initializer fails, ResetState returns its error and the state
+// is undefined until a ResetState that succeeds.
+func (p *AdQuaIFRef[F]) ResetState() error {
+	if err := p.cfg.V0.Init(p.v, p.cfg.Size); err != nil {
+		return fmt.Errorf("neuron: V0: %w", err)
+	}
+	if err := p.cfg.W0.Init(p.w, p.cfg.Size); err != nil {
+		return fmt.Errorf("neuron: W0: %w", err)
+	}
+	for i := range p.last {
+		p.last[i] = InitialLastSpikeTime
+	}
+	clear(p.spike)
+	clear(p.ref)
+	p.steps = 0
+	return nil
+}
+
+// ErrInputLength is wrapped by the error of an Update whose input has a
+// length that does not broadcast to the state.
+var ErrInputLength = errors.New("input length does not broadcast to the population")
+
+// Update advances every neuron by one step of DT with input current x (mA)
+// and returns the spikes of this step: 1 or 0 per neuron, in the layout of
+// the state. The returned slice is the population's own and is overwritten
+// by the next Update.
+//
+// x broadcasts as in BrainPy: nil means no input, one value is given to
+// every neuron, Size values to every batch row, and BatchSize*Size values
+// give each neuron of each row its own. Update n (counting from 0 after
+// InitState or ResetState) runs at t = n*DT, computed from n so that time
+// does not drift. On error nothing has changed, not even the clock.
+func (p *AdQuaIFRef[F]) Update(x []F) ([]F, error) { return p.UpdateDelta(x, nil) }
+
+// UpdateDelta is Update with a delta input as well: delta (mV) is added to V
+// after integration (BrainPy's delta inputs) and broadcasts like x.
+func (p *AdQuaIFRef[F]) UpdateDelta(x, delta []F) ([]F, error) {
+	in, err := p.broadcast(x, &p.in, "input")
+	if err != nil {
+		return nil, err
+	}
+	d, err := p.broadcast(delta, &p.delta, "delta")
+	if err != nil {
+		return nil, err
+	}
+	err = p.k.Step(p.Time(), kernel.Buffers[F]{
+		V: p.v, W: p.w, LastSpike: p.last, I: in, Delta: d, Spike: p.spike, Refractory: p.ref,
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.steps++
+	return p.spike, nil
+}
+
+// broadcast returns x as a full-length buffer, copying it into *buf
+// (allocated on first use) unless it already has the state's length.
+func (p *AdQuaIFRef[F]) broadcast(x []F, buf *[]F, what string) ([]F, error) {
+	m, size := len(p.v), p.cfg.Size
+	switch len(x) {
+	case m:
+		return x, nil
+	case 0:
+		if x == nil {
+			return nil, nil
+		}
+	case 1, size:
+		if len(*buf) != m {
+			*buf = make([]F, m)
+		}
+		b := *buf
+		if len(x) == 1 {
+			for i := range b {
+				b[i] = x[0]
+			}
+			return b, nil
+		}
+		for lo := 0; lo < m; lo += size {
+			copy(b[lo:lo+size], x)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("neuron: %s has length %d; want nil, 1, Size = %d or BatchSize*Size = %d: %w", what, len(x), size, m, ErrInputLength)
+}
+
+// V returns the membrane potentials (mV). The slice is the state itself:
+// writing to it changes the population, as assigning V.value does in
+// BrainPy.
+func (p *AdQuaIFRef[F]) V() []F { return p.v }
+
+// W returns the adaptation currents (mA), the state itself like V.
+func (p *AdQuaIFRef[F]) W() []F { return p.w }
+
+// LastSpikeTime returns the time (ms) of each neuron's last spike, or
+// InitialLastSpikeTime; the state itself like V.
+func (p *AdQuaIFRef[F]) LastSpikeTime() []F { return p.last }
+
+// Spike returns the spikes of the last Update (1 or 0 per neuron), all zero
+// after InitState and ResetState.
+func (p *AdQuaIFRef[F]) Spike() []F { return p.spike }
+
+// Refractory returns BrainPy's refractory state, true for a neuron that was
+// refractory during the last Update or spiked in it; nil unless
+// Config.RefVar.
+func (p *AdQuaIFRef[F]) Refractory() []bool { return p.ref }
+
+// Size returns the number of neurons in one batch row.
+func (p *AdQuaIFRef[F]) Size() int { return p.cfg.Size }
+
+// BatchSize returns the number of batch rows, at least 1.
+func (p *AdQuaIFRef[F]) BatchSize() int { return p.rows }
+
+// DT returns the time step in ms.
+func (p *AdQuaIFRef[F]) DT() F { return p.cfg.DT }
+
+// Params returns the scalar parameters (with defaults filled in).
+func (p *AdQuaIFRef[F]) Params() kernel.Params[F] { return p.cfg.Params }
+
+// Reset returns the spike reset rule.
+func (p *AdQuaIFRef[F]) Reset() kernel.Reset { return p.cfg.Reset }
+
+// Steps returns the number of Updates since InitState or ResetState.
+func (p *AdQuaIFRef[F]) Steps() int { return p.steps }
+
+// Time returns the time in ms at which the next Update runs, Steps()*DT.
+func (p *AdQuaIFRef[F]) Time() F { return F(p.steps) * p.cfg.DT }
