@@ -24,8 +24,9 @@ func generate() (s, decl []byte, stats []string, err error) {
 			return nil, nil, nil, err
 		}
 		asm.WriteString(k.text)
-		fmt.Fprintf(&gd, "\n// %s is asm/step.%s in NEON (%d lanes per vector, %d vectors per\n", k.name, p.Name, k.lanes, k.unroll)
-		fmt.Fprintf(&gd, "// iteration, the remainder lane by lane); generic.%s is its reference.\n", p.Name)
+		fmt.Fprintf(&gd, "\n// %s is asm/step.%s in NEON, %d lanes per vector: its main loop\n", k.name, p.Name, k.lanes)
+		fmt.Fprintf(&gd, "// computes %d vector(s) per iteration, the remainder lane by lane.\n", k.unroll)
+		fmt.Fprintf(&gd, "// generic.%s is its reference, bit for bit.\n", p.Name)
 		gd.WriteString("//\n//go:noescape\n")
 		fmt.Fprintf(&gd, "func %s(f *generic.Frame%d)\n", k.name, p.DType.Size()*8)
 		stats = append(stats, k.stats)
