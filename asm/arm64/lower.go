@@ -511,9 +511,8 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 		case step.OpRare:
 			for _, c := range copies {
 				lab := g.label("rare")
-				begin := len(g.items)
 				mask := g.use(c, o.A)
-				begin = len(g.items)
+				begin := len(g.items)
 				g.items = append(g.items, item{kind: iRareBegin, label: lab, dst: -1, in: []int{mask}, copy: c})
 				g.flatten(o.Body, []int{c})
 				g.items = append(g.items, item{kind: iRareEnd, label: lab, dst: -1})
