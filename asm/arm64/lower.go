@@ -230,14 +230,13 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 			}
 		}
 	}
-	loop := func(label string, b *body, step int, next string) {
+	// Each loop runs while step lanes remain: rN is counted down before the
+	// test, so an iteration costs one SUBS and one branch, and restored
+	// after the loop for the next one.
+	loop := func(label string, b *body, step int) {
+		ins("SUBS $%d, %s", step, rN)
+		ins("BLT %send", label)
 		fmt.Fprintf(&w, "%s:\n", label)
-		if step == 1 {
-			ins("CBZ %s, %s", rN, next)
-		} else {
-			ins("CMP $%d, %s", step, rN)
-			ins("BLT %s", next)
-		}
 		for _, line := range b.lines {
 			if strings.HasSuffix(line, ":") {
 				fmt.Fprintf(&w, "%s\n", line)
@@ -245,16 +244,17 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 				ins("%s", line)
 			}
 		}
-		ins("SUB $%d, %s", step, rN)
-		ins("JMP %s", label)
+		ins("SUBS $%d, %s", step, rN)
+		ins("BGE %s", label)
+		fmt.Fprintf(&w, "%send:\n", label)
+		ins("ADD $%d, %s", step, rN)
 	}
 	if body2 != nil {
 		k.unroll = 2
-		loop("loop2", body2, 2*l.lanes, "loop1")
+		loop("loop2", body2, 2*l.lanes)
 	}
-	loop("loop1", body1, l.lanes, "tail")
-	loop("tail", tail, 1, "done")
-	fmt.Fprintf(&w, "done:\n")
+	loop("loop1", body1, l.lanes)
+	loop("tail", tail, 1)
 	ins("RET")
 	k.text = w.String()
 	k.stats = fmt.Sprintf("%s: %d vectors per iteration, %d pinned constants; per vector: %d instructions on the main path (%d with no optional buffer), %d in Rare blocks",
