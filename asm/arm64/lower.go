@@ -162,6 +162,9 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 			cand = append(cand, setup[r].Dst)
 		}
 	}
+	for len(cand) > pinLimit {
+		cand = dropLeastUsed(cand, uses)
+	}
 	var body1, body2, tail *body
 	for {
 		l.pinned = map[step.Reg]int{}
@@ -177,13 +180,7 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 		if len(cand) == 0 {
 			return nil, fmt.Errorf("arm64: %s does not fit in 32 vector registers: %v %v", p.Name, err1, err2)
 		}
-		least := 0
-		for i, r := range cand {
-			if uses[r] < uses[cand[least]] {
-				least = i
-			}
-		}
-		cand = append(cand[:least:least], cand[least+1:]...)
+		cand = dropLeastUsed(cand, uses)
 	}
 	body2, err := l.body(2, false)
 	if err != nil {
@@ -260,6 +257,22 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 	k.stats = fmt.Sprintf("%s: %d vectors per iteration, %d pinned constants; per vector: %d instructions on the main path (%d with no optional buffer), %d in Rare blocks",
 		k.name, k.unroll, len(l.pinned), body1.main, body1.bare, body1.rare)
 	return k, nil
+}
+
+// pinLimit caps the constants pinned in vector registers. Tests lower it to
+// force the rematerialization paths that the real programs do not need.
+var pinLimit = 32
+
+// dropLeastUsed removes the candidate with the fewest uses (the first of
+// equals, so that the choice is deterministic).
+func dropLeastUsed(cand []step.Reg, uses map[step.Reg]int) []step.Reg {
+	least := 0
+	for i, r := range cand {
+		if uses[r] < uses[cand[least]] {
+			least = i
+		}
+	}
+	return append(cand[:least:least], cand[least+1:]...)
 }
 
 func log2(n int) int {
