@@ -364,16 +364,15 @@ const (
 // An item is one step of a body after unrolling: an op of one copy, a
 // rematerialized constant, or the start or end of a block.
 type item struct {
-	kind        itemKind
-	op          *step.Op
-	copy        int
-	dst         int // value ids, -1 if none
-	in          []int
-	setup       step.Reg // iRemat
-	stream      step.Stream
-	label       string
-	end         int // iRareBegin: position of its iRareEnd
-	restoreRegs []int
+	kind   itemKind
+	op     *step.Op
+	copy   int
+	dst    int // value ids, -1 if none
+	in     []int
+	setup  step.Reg // iRemat
+	stream step.Stream
+	label  string
+	end    int // iRareBegin: position of its iRareEnd
 }
 
 // A value is one virtual register of one copy, a pinned constant, or a
@@ -444,9 +443,10 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 	if tail {
 		width = l.size
 	}
+	// Every pointer must have moved past exactly the data of one iteration.
 	for s := step.Stream(0); s < step.NumStreams; s++ {
-		if p := l.stream[s]; p != "" && g.adv[p] != 0 && g.adv[p] != g.streamWidth(s) {
-			panic(fmt.Sprintf("arm64: %s: stream %s advanced %d bytes, not %d", l.p.Name, s, g.adv[p], width))
+		if p := l.stream[s]; p != "" && g.adv[p] != g.streamWidth(s) {
+			panic(fmt.Sprintf("arm64: %s: stream %s advanced %d bytes, not %d", l.p.Name, s, g.adv[p], g.streamWidth(s)))
 		}
 	}
 	for c := step.Const(0); c < step.NumConsts; c++ {
