@@ -522,6 +522,18 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 			g.flatten(o.Body, copies)
 			g.items = append(g.items, item{kind: iIfEnd, label: lab, dst: -1})
 		case step.OpRare:
+			// Pointers advance as data is first touched; a Rare block runs
+			// for some vectors only, so it must not touch memory.
+			step.Walk(o.Body, func(b *step.Op) {
+				switch b.Kind {
+				case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpIf:
+					panic(fmt.Sprintf("arm64: %s: a Rare block accesses stream %s", g.p.Name, b.Stream))
+				case step.OpParam:
+					if g.p.PerNeur {
+						panic(fmt.Sprintf("arm64: %s: a Rare block loads per-neuron %s", g.p.Name, b.Param))
+					}
+				}
+			})
 			for _, c := range copies {
 				lab := g.label("rare")
 				mask := g.use(c, o.A)
