@@ -61,3 +61,21 @@ func step64(id isa, v int, f *generic.Frame64) {
 	}
 	generic.StepF64(v, f)
 }
+
+// exprelPath32 and exprelPath64 run a path's exprel program (exprel in place
+// over f.V), so that tests can compare the function itself across paths.
+func exprelPath32(id isa, f *generic.Frame32) {
+	if id == isaNEON {
+		exprelNEONF32(f)
+		return
+	}
+	generic.ExprelF32(f)
+}
+
+func exprelPath64(id isa, f *generic.Frame64) {
+	if id == isaNEON {
+		exprelNEONF64(f)
+		return
+	}
+	generic.ExprelF64(f)
+}

@@ -143,9 +143,9 @@ func neonVsGeneric[F Float](t *testing.T, lengths int) {
 				name := fmt.Sprintf("v=%d/n=%d/opt=%d", v, n, opt)
 				for i := range want.floats {
 					for j := range want.floats[i] {
-						if !sameBits(got.floats[i][j], want.floats[i][j]) {
+						if !neonSameBits(got.floats[i][j], want.floats[i][j]) {
 							t.Fatalf("%s: stream %d [%d] (canaries %d): neon %v (%#x), generic %v (%#x)", name, i, j, canaries,
-								got.floats[i][j], bitsOf(got.floats[i][j]), want.floats[i][j], bitsOf(want.floats[i][j]))
+								got.floats[i][j], neonBits(got.floats[i][j]), want.floats[i][j], neonBits(want.floats[i][j]))
 						}
 					}
 				}
@@ -189,16 +189,16 @@ func runFrame[F Float](v, n int, consts []F, b *frameBufs[F], neon bool) {
 	}
 }
 
-// sameBits is bit equality, except that any two NaNs are equal (SPEC lets
+// neonSameBits is bit equality, except that any two NaNs are equal (SPEC lets
 // paths differ in NaN payloads).
-func sameBits[F Float](a, b F) bool {
+func neonSameBits[F Float](a, b F) bool {
 	if a != a || b != b {
 		return a != a && b != b
 	}
-	return bitsOf(a) == bitsOf(b)
+	return neonBits(a) == neonBits(b)
 }
 
-func bitsOf[F Float](x F) uint64 {
+func neonBits[F Float](x F) uint64 {
 	if unsafe.Sizeof(x) == 4 {
 		return uint64(math.Float32bits(float32(x)))
 	}
@@ -238,11 +238,11 @@ func TestNEONExprel(t *testing.T) {
 	generic.ExprelF64(&generic.Frame64{V: x64, N: n})
 	exprelNEONF64(&generic.Frame64{V: y64, N: n})
 	for j := range n {
-		if !sameBits(x32[j], y32[j]) {
-			t.Errorf("float32 exprel [%d]: neon %v (%#x), generic %v (%#x)", j, y32[j], bitsOf(y32[j]), x32[j], bitsOf(x32[j]))
+		if !neonSameBits(x32[j], y32[j]) {
+			t.Errorf("float32 exprel [%d]: neon %v (%#x), generic %v (%#x)", j, y32[j], neonBits(y32[j]), x32[j], neonBits(x32[j]))
 		}
-		if !sameBits(x64[j], y64[j]) {
-			t.Errorf("float64 exprel [%d]: neon %v (%#x), generic %v (%#x)", j, y64[j], bitsOf(y64[j]), x64[j], bitsOf(x64[j]))
+		if !neonSameBits(x64[j], y64[j]) {
+			t.Errorf("float64 exprel [%d]: neon %v (%#x), generic %v (%#x)", j, y64[j], neonBits(y64[j]), x64[j], neonBits(x64[j]))
 		}
 	}
 }

@@ -52,9 +52,9 @@ TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	VDUP R3, V15.S4 // r114 = t
 	MOVWU 40(R2), R3
 	VDUP R3, V14.S4 // r116 = TauRef
+	SUBS $4, R1
+	BLT loop1end
 loop1:
-	CMP $4, R1
-	BLT tail
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
@@ -238,10 +238,13 @@ skip4:
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 skip5:
-	SUB $4, R1
-	JMP loop1
+	SUBS $4, R1
+	BGE loop1
+loop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT tailend
 tail:
-	CBZ R1, done
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
@@ -422,9 +425,10 @@ skip9:
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 skip10:
-	SUB $1, R1
-	JMP tail
-done:
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
 	RET
 
 // func stepNEONF32SoftPN(f *generic.Frame32)
@@ -477,9 +481,9 @@ TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	VDUP R3, V25.S4 // r37 = 0.125
 	MOVWU 208(R0), R3
 	VDUP R3, V24.S4 // r114 = t
+	SUBS $8, R1
+	BLT loop2end
 loop2:
-	CMP $8, R1
-	BLT loop1
 	VLD1.P 16(R11), [V0.S4]
 	VLD1.P 16(R11), [V1.S4]
 	VLD1.P 16(R4), [V2.S4]
@@ -862,11 +866,13 @@ skip15:
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 skip16:
-	SUB $8, R1
-	JMP loop2
+	SUBS $8, R1
+	BGE loop2
+loop2end:
+	ADD $8, R1
+	SUBS $4, R1
+	BLT loop1end
 loop1:
-	CMP $4, R1
-	BLT tail
 	VLD1.P 16(R11), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
 	VLD1.P 16(R5), [V2.S4]
@@ -1060,10 +1066,13 @@ skip4:
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 skip5:
-	SUB $4, R1
-	JMP loop1
+	SUBS $4, R1
+	BGE loop1
+loop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT tailend
 tail:
-	CBZ R1, done
 	FMOVS.P 4(R11), F0
 	FMOVS.P 4(R4), F1
 	FMOVS.P 4(R5), F2
@@ -1254,9 +1263,10 @@ skip9:
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 skip10:
-	SUB $1, R1
-	JMP tail
-done:
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
 	RET
 
 // func stepNEONF32Hard(f *generic.Frame32)
@@ -1307,9 +1317,9 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	VDUP R3, V15.S4 // r113 = t
 	MOVWU 40(R2), R3
 	VDUP R3, V14.S4 // r115 = TauRef
+	SUBS $4, R1
+	BLT loop1end
 loop1:
-	CMP $4, R1
-	BLT tail
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
@@ -1492,10 +1502,13 @@ skip4:
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 skip5:
-	SUB $4, R1
-	JMP loop1
+	SUBS $4, R1
+	BGE loop1
+loop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT tailend
 tail:
-	CBZ R1, done
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
@@ -1675,9 +1688,10 @@ skip9:
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 skip10:
-	SUB $1, R1
-	JMP tail
-done:
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
 	RET
 
 // func stepNEONF32HardPN(f *generic.Frame32)
@@ -1730,9 +1744,9 @@ TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	VDUP R3, V25.S4 // r36 = 0.125
 	MOVWU 208(R0), R3
 	VDUP R3, V24.S4 // r113 = t
+	SUBS $8, R1
+	BLT loop2end
 loop2:
-	CMP $8, R1
-	BLT loop1
 	VLD1.P 16(R11), [V0.S4]
 	VLD1.P 16(R11), [V1.S4]
 	VLD1.P 16(R4), [V2.S4]
@@ -2113,11 +2127,13 @@ skip15:
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 skip16:
-	SUB $8, R1
-	JMP loop2
+	SUBS $8, R1
+	BGE loop2
+loop2end:
+	ADD $8, R1
+	SUBS $4, R1
+	BLT loop1end
 loop1:
-	CMP $4, R1
-	BLT tail
 	VLD1.P 16(R11), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
 	VLD1.P 16(R5), [V2.S4]
@@ -2310,10 +2326,13 @@ skip4:
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 skip5:
-	SUB $4, R1
-	JMP loop1
+	SUBS $4, R1
+	BGE loop1
+loop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT tailend
 tail:
-	CBZ R1, done
 	FMOVS.P 4(R11), F0
 	FMOVS.P 4(R4), F1
 	FMOVS.P 4(R5), F2
@@ -2503,9 +2522,10 @@ skip9:
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 skip10:
-	SUB $1, R1
-	JMP tail
-done:
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
 	RET
 
 // func stepNEONF64Soft(f *generic.Frame64)
@@ -2562,9 +2582,9 @@ TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	VDUP R3, V12.D2 // r135 = t
 	MOVD 80(R2), R3
 	VDUP R3, V11.D2 // r137 = TauRef
+	SUBS $2, R1
+	BLT loop1end
 loop1:
-	CMP $2, R1
-	BLT tail
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
@@ -2791,10 +2811,13 @@ skip4:
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
 skip5:
-	SUB $2, R1
-	JMP loop1
+	SUBS $2, R1
+	BGE loop1
+loop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT tailend
 tail:
-	CBZ R1, done
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
@@ -3017,9 +3040,10 @@ skip9:
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 skip10:
-	SUB $1, R1
-	JMP tail
-done:
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
 	RET
 
 // func stepNEONF64SoftPN(f *generic.Frame64)
@@ -3078,9 +3102,9 @@ TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	VDUP R3, V22.D2 // r43 = 0.0625
 	MOVD 208(R0), R3
 	VDUP R3, V21.D2 // r135 = t
+	SUBS $2, R1
+	BLT loop1end
 loop1:
-	CMP $2, R1
-	BLT tail
 	VLD1.P 16(R11), [V0.D2]
 	VLD1.P 16(R4), [V1.D2]
 	VLD1.P 16(R5), [V2.D2]
@@ -3311,10 +3335,13 @@ skip4:
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
 skip5:
-	SUB $2, R1
-	JMP loop1
+	SUBS $2, R1
+	BGE loop1
+loop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT tailend
 tail:
-	CBZ R1, done
 	FMOVD.P 8(R11), F0
 	FMOVD.P 8(R4), F1
 	FMOVD.P 8(R5), F2
@@ -3541,9 +3568,10 @@ skip9:
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 skip10:
-	SUB $1, R1
-	JMP tail
-done:
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
 	RET
 
 // func stepNEONF64Hard(f *generic.Frame64)
@@ -3600,9 +3628,9 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	VDUP R3, V12.D2 // r134 = t
 	MOVD 80(R2), R3
 	VDUP R3, V11.D2 // r136 = TauRef
+	SUBS $2, R1
+	BLT loop1end
 loop1:
-	CMP $2, R1
-	BLT tail
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
@@ -3828,10 +3856,13 @@ skip4:
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
 skip5:
-	SUB $2, R1
-	JMP loop1
+	SUBS $2, R1
+	BGE loop1
+loop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT tailend
 tail:
-	CBZ R1, done
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
@@ -4053,9 +4084,10 @@ skip9:
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 skip10:
-	SUB $1, R1
-	JMP tail
-done:
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
 	RET
 
 // func stepNEONF64HardPN(f *generic.Frame64)
@@ -4114,9 +4146,9 @@ TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	VDUP R3, V22.D2 // r42 = 0.0625
 	MOVD 208(R0), R3
 	VDUP R3, V21.D2 // r134 = t
+	SUBS $2, R1
+	BLT loop1end
 loop1:
-	CMP $2, R1
-	BLT tail
 	VLD1.P 16(R11), [V0.D2]
 	VLD1.P 16(R4), [V1.D2]
 	VLD1.P 16(R5), [V2.D2]
@@ -4346,10 +4378,13 @@ skip4:
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
 skip5:
-	SUB $2, R1
-	JMP loop1
+	SUBS $2, R1
+	BGE loop1
+loop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT tailend
 tail:
-	CBZ R1, done
 	FMOVD.P 8(R11), F0
 	FMOVD.P 8(R4), F1
 	FMOVD.P 8(R5), F2
@@ -4575,9 +4610,10 @@ skip9:
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 skip10:
-	SUB $1, R1
-	JMP tail
-done:
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
 	RET
 
 // func exprelNEONF32(f *generic.Frame32)
@@ -4600,9 +4636,9 @@ TEXT ·exprelNEONF32(SB), NOSPLIT, $0-8
 	VDUP R3, V26.S4 // r11 = 1
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4 // r13 = 0.125
+	SUBS $8, R1
+	BLT loop2end
 loop2:
-	CMP $8, R1
-	BLT loop1
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
@@ -4873,11 +4909,13 @@ rare3:
 rare4:
 	FMOVQ F6, -32(R4)
 	FMOVQ F4, -16(R4)
-	SUB $8, R1
-	JMP loop2
+	SUBS $8, R1
+	BGE loop2
+loop2end:
+	ADD $8, R1
+	SUBS $4, R1
+	BLT loop1end
 loop1:
-	CMP $4, R1
-	BLT tail
 	VLD1.P 16(R4), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	VMOV V30.B16, V2.B16
@@ -5013,10 +5051,13 @@ loop1:
 	VBIT V3.B16, V1.B16, V2.B16
 rare1:
 	FMOVQ F2, -16(R4)
-	SUB $4, R1
-	JMP loop1
+	SUBS $4, R1
+	BGE loop1
+loop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT tailend
 tail:
-	CBZ R1, done
 	FMOVS.P 4(R4), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	VMOV V30.B16, V2.B16
@@ -5151,9 +5192,10 @@ tail:
 	VBIT V3.B16, V1.B16, V2.B16
 rare2:
 	FMOVS F2, -4(R4)
-	SUB $1, R1
-	JMP tail
-done:
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
 	RET
 
 // func exprelNEONF64(f *generic.Frame64)
@@ -5182,9 +5224,9 @@ TEXT ·exprelNEONF64(SB), NOSPLIT, $0-8
 	VDUP R3, V23.D2 // r17 = 1
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V22.D2 // r19 = 0.0625
+	SUBS $4, R1
+	BLT loop2end
 loop2:
-	CMP $4, R1
-	BLT loop1
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R4), [V1.D2]
 	WORD $0x4ee0f802 // fabs v2.2d, v0.2d
@@ -5527,11 +5569,13 @@ rare3:
 rare4:
 	FMOVQ F6, -32(R4)
 	FMOVQ F4, -16(R4)
-	SUB $4, R1
-	JMP loop2
+	SUBS $4, R1
+	BGE loop2
+loop2end:
+	ADD $4, R1
+	SUBS $2, R1
+	BLT loop1end
 loop1:
-	CMP $2, R1
-	BLT tail
 	VLD1.P 16(R4), [V0.D2]
 	WORD $0x4ee0f801 // fabs v1.2d, v0.2d
 	VMOV V30.B16, V2.B16
@@ -5703,10 +5747,13 @@ loop1:
 	VBIT V2.B16, V1.B16, V3.B16
 rare1:
 	FMOVQ F3, -16(R4)
-	SUB $2, R1
-	JMP loop1
+	SUBS $2, R1
+	BGE loop1
+loop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT tailend
 tail:
-	CBZ R1, done
 	FMOVD.P 8(R4), F0
 	WORD $0x4ee0f801 // fabs v1.2d, v0.2d
 	VMOV V30.B16, V2.B16
@@ -5877,7 +5924,8 @@ tail:
 	VBIT V2.B16, V1.B16, V3.B16
 rare2:
 	FMOVD F3, -8(R4)
-	SUB $1, R1
-	JMP tail
-done:
+	SUBS $1, R1
+	BGE tail
+tailend:
+	ADD $1, R1
 	RET

@@ -24,8 +24,9 @@ func generate() (s, decl []byte, stats []string, err error) {
 			return nil, nil, nil, err
 		}
 		asm.WriteString(k.text)
-		fmt.Fprintf(&gd, "\n// %s is asm/step.%s in NEON (%d lanes per vector, %d vectors per\n", k.name, p.Name, k.lanes, k.unroll)
-		fmt.Fprintf(&gd, "// iteration, the remainder lane by lane); generic.%s is its reference.\n", p.Name)
+		fmt.Fprintf(&gd, "\n// %s is asm/step.%s in NEON, %d lanes per vector: its main loop\n", k.name, p.Name, k.lanes)
+		fmt.Fprintf(&gd, "// computes %d vector(s) per iteration, the remainder lane by lane.\n", k.unroll)
+		fmt.Fprintf(&gd, "// generic.%s is its reference, bit for bit.\n", p.Name)
 		gd.WriteString("//\n//go:noescape\n")
 		fmt.Fprintf(&gd, "func %s(f *generic.Frame%d)\n", k.name, p.DType.Size()*8)
 		stats = append(stats, k.stats)
@@ -161,6 +162,9 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 			cand = append(cand, setup[r].Dst)
 		}
 	}
+	for len(cand) > pinLimit {
+		cand = dropLeastUsed(cand, uses)
+	}
 	var body1, body2, tail *body
 	for {
 		l.pinned = map[step.Reg]int{}
@@ -176,13 +180,7 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 		if len(cand) == 0 {
 			return nil, fmt.Errorf("arm64: %s does not fit in 32 vector registers: %v %v", p.Name, err1, err2)
 		}
-		least := 0
-		for i, r := range cand {
-			if uses[r] < uses[cand[least]] {
-				least = i
-			}
-		}
-		cand = append(cand[:least:least], cand[least+1:]...)
+		cand = dropLeastUsed(cand, uses)
 	}
 	body2, err := l.body(2, false)
 	if err != nil {
@@ -229,14 +227,13 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 			}
 		}
 	}
-	loop := func(label string, b *body, step int, next string) {
+	// Each loop runs while step lanes remain: rN is counted down before the
+	// test, so an iteration costs one SUBS and one branch, and restored
+	// after the loop for the next one.
+	loop := func(label string, b *body, step int) {
+		ins("SUBS $%d, %s", step, rN)
+		ins("BLT %send", label)
 		fmt.Fprintf(&w, "%s:\n", label)
-		if step == 1 {
-			ins("CBZ %s, %s", rN, next)
-		} else {
-			ins("CMP $%d, %s", step, rN)
-			ins("BLT %s", next)
-		}
 		for _, line := range b.lines {
 			if strings.HasSuffix(line, ":") {
 				fmt.Fprintf(&w, "%s\n", line)
@@ -244,21 +241,38 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 				ins("%s", line)
 			}
 		}
-		ins("SUB $%d, %s", step, rN)
-		ins("JMP %s", label)
+		ins("SUBS $%d, %s", step, rN)
+		ins("BGE %s", label)
+		fmt.Fprintf(&w, "%send:\n", label)
+		ins("ADD $%d, %s", step, rN)
 	}
 	if body2 != nil {
 		k.unroll = 2
-		loop("loop2", body2, 2*l.lanes, "loop1")
+		loop("loop2", body2, 2*l.lanes)
 	}
-	loop("loop1", body1, l.lanes, "tail")
-	loop("tail", tail, 1, "done")
-	fmt.Fprintf(&w, "done:\n")
+	loop("loop1", body1, l.lanes)
+	loop("tail", tail, 1)
 	ins("RET")
 	k.text = w.String()
 	k.stats = fmt.Sprintf("%s: %d vectors per iteration, %d pinned constants; per vector: %d instructions on the main path (%d with no optional buffer), %d in Rare blocks",
 		k.name, k.unroll, len(l.pinned), body1.main, body1.bare, body1.rare)
 	return k, nil
+}
+
+// pinLimit caps the constants pinned in vector registers. Tests lower it to
+// force the rematerialization paths that the real programs do not need.
+var pinLimit = 32
+
+// dropLeastUsed removes the candidate with the fewest uses (the first of
+// equals, so that the choice is deterministic).
+func dropLeastUsed(cand []step.Reg, uses map[step.Reg]int) []step.Reg {
+	least := 0
+	for i, r := range cand {
+		if uses[r] < uses[cand[least]] {
+			least = i
+		}
+	}
+	return append(cand[:least:least], cand[least+1:]...)
 }
 
 func log2(n int) int {
@@ -350,16 +364,15 @@ const (
 // An item is one step of a body after unrolling: an op of one copy, a
 // rematerialized constant, or the start or end of a block.
 type item struct {
-	kind        itemKind
-	op          *step.Op
-	copy        int
-	dst         int // value ids, -1 if none
-	in          []int
-	setup       step.Reg // iRemat
-	stream      step.Stream
-	label       string
-	end         int // iRareBegin: position of its iRareEnd
-	restoreRegs []int
+	kind   itemKind
+	op     *step.Op
+	copy   int
+	dst    int // value ids, -1 if none
+	in     []int
+	setup  step.Reg // iRemat
+	stream step.Stream
+	label  string
+	end    int // iRareBegin: position of its iRareEnd
 }
 
 // A value is one virtual register of one copy, a pinned constant, or a
@@ -430,9 +443,10 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 	if tail {
 		width = l.size
 	}
+	// Every pointer must have moved past exactly the data of one iteration.
 	for s := step.Stream(0); s < step.NumStreams; s++ {
-		if p := l.stream[s]; p != "" && g.adv[p] != 0 && g.adv[p] != g.streamWidth(s) {
-			panic(fmt.Sprintf("arm64: %s: stream %s advanced %d bytes, not %d", l.p.Name, s, g.adv[p], width))
+		if p := l.stream[s]; p != "" && g.adv[p] != g.streamWidth(s) {
+			panic(fmt.Sprintf("arm64: %s: stream %s advanced %d bytes, not %d", l.p.Name, s, g.adv[p], g.streamWidth(s)))
 		}
 	}
 	for c := step.Const(0); c < step.NumConsts; c++ {
@@ -508,11 +522,22 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 			g.flatten(o.Body, copies)
 			g.items = append(g.items, item{kind: iIfEnd, label: lab, dst: -1})
 		case step.OpRare:
+			// Pointers advance as data is first touched; a Rare block runs
+			// for some vectors only, so it must not touch memory.
+			step.Walk(o.Body, func(b *step.Op) {
+				switch b.Kind {
+				case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpIf:
+					panic(fmt.Sprintf("arm64: %s: a Rare block accesses stream %s", g.p.Name, b.Stream))
+				case step.OpParam:
+					if g.p.PerNeur {
+						panic(fmt.Sprintf("arm64: %s: a Rare block loads per-neuron %s", g.p.Name, b.Param))
+					}
+				}
+			})
 			for _, c := range copies {
 				lab := g.label("rare")
-				begin := len(g.items)
 				mask := g.use(c, o.A)
-				begin = len(g.items)
+				begin := len(g.items)
 				g.items = append(g.items, item{kind: iRareBegin, label: lab, dst: -1, in: []int{mask}, copy: c})
 				g.flatten(o.Body, []int{c})
 				g.items = append(g.items, item{kind: iRareEnd, label: lab, dst: -1})

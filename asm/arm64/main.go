@@ -9,6 +9,18 @@
 // Go's own mnemonics. FMA is VFMLA (fused, one rounding), comparisons are
 // FCMGE/FCMGT (ordered: false on NaN), selects are BSL/BIT/BIF; nothing
 // depends on FPCR beyond Go's default (round to nearest, no flush to zero).
+//
+// Each kernel has a main loop over one or two vectors (two, interleaved op
+// by op, where the registers allow), a loop over one vector, and a
+// lane-by-lane remainder that loads and stores lane 0 only, so no slice is
+// read or written past its end. Loop-invariant values (Program.Setup) are
+// broadcast once into vector registers from V31 down; the body's values
+// get registers by a linear scan over the unrolled, flattened ops (blocks
+// only branch forward, so a value keeps one register over its whole live
+// range). Instead of spilling, a constant that does not fit stays in memory
+// or in the instruction stream and is broadcast again before each use, and a
+// Rare block may borrow the register of a pinned constant that it does not
+// read, broadcasting the constant back before the block ends.
 package main
 
 import (

@@ -20,9 +20,6 @@ func TestObjdump(t *testing.T) {
 	if err != nil {
 		t.Skip("aarch64-linux-gnu-objdump not found (Debian: apt-get install binutils-aarch64-linux-gnu); the WORD encodings are not checked")
 	}
-	if testing.Short() {
-		t.Skip("builds and disassembles an arm64 binary; skipped with -short")
-	}
 	words := parseWords(t, filepath.Join(kernelDir, "step_arm64.s"))
 
 	bin := filepath.Join(t.TempDir(), "kernel.test")
