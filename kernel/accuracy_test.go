@@ -394,25 +394,55 @@ func testAdversarial[F kernel.Float](t *testing.T) {
 				pop.delta[j] = d.VTh - r.v[j] // V' lands on V_th up to rounding
 				pop.delta[j] = ulps(pop.delta[j], j%7-3)
 			}
-			check(t, name("V' at V_th"), pop, ws)
+			exs, r := check(t, name("V' at V_th"), pop, ws)
+			// Make sure the ambiguous zone is exercised: some exact V'
+			// within tolerance of V_th, on both sides of it.
+			near, above, below := 0, 0, 0
+			for j, ex := range exs {
+				gap := new(big.Float).Sub(ex.Int.V.X, big.NewFloat(float64(d.VTh)))
+				if new(big.Float).Abs(gap).Cmp(reference.Tol(f, &ex.Int.V)) <= 0 {
+					near++
+				}
+				if r.v[j] >= d.VTh {
+					above++
+				} else {
+					below++
+				}
+			}
+			if near < m/4 || above == 0 || below == 0 {
+				t.Errorf("%s: %d of %d exact V' within tolerance of V_th, %d spiking, %d not", name("V' at V_th"), near, m, above, below)
+			}
 		}
 
 		// The refractory boundary: t - last == tau_ref exactly (not
-		// refractory), one ulp either side, and a large t where the
-		// subtraction rounds.
-		for _, tt := range []F{10, 1e5, 3.25e6} {
-			last := tt - d.TauRef
-			lasts := []F{ulps(last, -2), ulps(last, -1), last, ulps(last, 1), ulps(last, 2)}
-			pop := single(d, reset, 0.1, tt, fill[F](5, -50), fill[F](5, 0.2), lasts)
-			exs, r := check(t, name("t-last at tau_ref"), pop, ws)
-			for j, ex := range exs {
-				if tt-lasts[j] == d.TauRef && float64(tt)-float64(lasts[j]) == float64(d.TauRef) && ex.Refr {
-					t.Errorf("%s: t - last == tau_ref must not be refractory", name("t-last at tau_ref"))
-				}
-				if !ex.RefrNear && r.v[j] == pop.v[j] != ex.Refr {
-					t.Errorf("%s: t = %v last = %v: held %v, exact refr %v", name("t-last at tau_ref"), tt, lasts[j], r.v[j] == pop.v[j], ex.Refr)
+		// refractory), a few ulp either side, and large t where the
+		// subtraction rounds. V = -50 is below threshold, so a held neuron
+		// keeps V' == V exactly.
+		exactHits := 0
+		for _, tauRef := range []F{d.TauRef, 1.5, 0.25} {
+			p := d
+			p.TauRef = tauRef
+			for _, tt := range []F{10, 1e5, 3.25e6} {
+				last := tt - tauRef
+				lasts := []F{ulps(last, -2), ulps(last, -1), last, ulps(last, 1), ulps(last, 2)}
+				pop := single(p, reset, 0.1, tt, fill[F](5, -50), fill[F](5, 0.2), lasts)
+				exs, r := check(t, name("t-last at tau_ref"), pop, ws)
+				for j, ex := range exs {
+					held := r.v[j] == pop.v[j]
+					if float64(tt)-float64(lasts[j]) == float64(tauRef) {
+						exactHits++
+						if ex.Refr || held || r.ref[j] {
+							t.Errorf("%s: t - last == tau_ref = %v must not be refractory (exact %v, kernel held %v, ref' %v)", name("t-last at tau_ref"), tauRef, ex.Refr, held, r.ref[j])
+						}
+					}
+					if !ex.RefrNear && held != ex.Refr {
+						t.Errorf("%s: t = %v last = %v: held %v, exact refr %v", name("t-last at tau_ref"), tt, lasts[j], held, ex.Refr)
+					}
 				}
 			}
+		}
+		if exactHits == 0 {
+			t.Errorf("%s: no case had t - last == tau_ref exactly", name("t-last at tau_ref"))
 		}
 
 		// Far above threshold: soft reset stays above and spikes again.

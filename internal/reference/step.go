@@ -53,7 +53,13 @@
 // overflow (v - V_rest itself may not be representable, so every float
 // evaluation of SPEC's formula is exposed), and [Check] accepts a non-finite
 // result; in particular exprel overflows the float range there, so Inf·0 =
-// NaN is possible. A finite result is always held to the bound, and an
+// NaN is possible (exprel(z) = +Inf with f(v) = 0 exactly gives V' = NaN,
+// while the exact V' is v). R is taken over every association because the
+// kernel does not evaluate SPEC's products in SPEC's order: it multiplies
+// the precomputed dt·c/tau by (v - V_rest)·(v - V_c), which overflows (in
+// float32 once that product passes 3.4e38, e.g. V_rest = 1e30, V_c = -1e30,
+// c = 1e-35) where c·(v - V_rest)·(v - V_c) evaluated left to right would
+// not. A finite result is always held to the bound, and an
 // exact value beyond the float range with R small cannot occur (R >= S >=
 // |exact|). Non-finite state or input (V, w, last, I, Delta, t) propagates
 // by IEEE rules and is not compared with an exact value.
