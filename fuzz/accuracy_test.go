@@ -5,6 +5,7 @@ package fuzz
 import (
 	"errors"
 	"math"
+	"math/big"
 	"testing"
 
 	"github.com/adquaif/adquaif/internal/reference"
@@ -73,6 +74,29 @@ func valid(in *reference.Input) bool {
 	return p.Tau > 0 && p.TauW > 0 && in.DT > 0 && p.TauRef >= 0 && p.VTh > p.VReset
 }
 
+// derivedOverflow reports whether one of the step constants that New
+// documents, dt*c/tau, dt*R/tau, V_th - V_reset and a*(1 - exp(-dt/tau_w)),
+// is exactly at or beyond the largest float (less a few rounding errors of
+// their computation), so that refusing with ErrOverflow is justified.
+func derivedOverflow(in *reference.Input, f reference.Format) bool {
+	b := func(x float64) *big.Float { return new(big.Float).SetPrec(reference.Prec).SetFloat64(x) }
+	p := in.P
+	x := new(big.Float).Quo(b(in.DT), b(p.TauW))
+	loss := new(big.Float).Mul(x, reference.Exprel(new(big.Float).Neg(x), reference.Prec)) // 1 - exp(-x)
+	limit := b(f.Max * (1 - 8*f.Eps))
+	for _, v := range []*big.Float{
+		new(big.Float).Quo(new(big.Float).Mul(b(in.DT), b(p.C)), b(p.Tau)),
+		new(big.Float).Quo(new(big.Float).Mul(b(in.DT), b(p.R)), b(p.Tau)),
+		new(big.Float).Sub(b(p.VTh), b(p.VReset)),
+		new(big.Float).Mul(b(p.A), loss),
+	} {
+		if v.Abs(v).Cmp(limit) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func run[F kernel.Float](t *testing.T, flags uint8, in *reference.Input, format reference.Format) {
 	p := in.P
 	params := kernel.Params[F]{R: F(p.R), Tau: F(p.Tau), TauW: F(p.TauW), TauRef: F(p.TauRef), VTh: F(p.VTh),
@@ -95,7 +119,7 @@ func run[F kernel.Float](t *testing.T, flags uint8, in *reference.Input, format 
 		if !errors.Is(err, kernel.ErrNotFinite) && !errors.Is(err, kernel.ErrRange) && !errors.Is(err, kernel.ErrOverflow) && !errors.Is(err, kernel.ErrLength) {
 			t.Fatalf("New: error wraps no kernel sentinel: %v", err)
 		}
-		if valid(in) && !errors.Is(err, kernel.ErrOverflow) {
+		if valid(in) && (!errors.Is(err, kernel.ErrOverflow) || !derivedOverflow(in, format)) {
 			t.Fatalf("New refuses valid parameters: %v", err)
 		}
 		return
