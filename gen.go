@@ -8,3 +8,4 @@
 package adquaif
 
 //go:generate go -C asm run ./golang -out ../generic
+//go:generate go -C asm run ./amd64 -out ../kernel/step_amd64.s -stubs ../kernel/step_amd64.go
