@@ -19,6 +19,11 @@ func TestPathsGODEBUG(t *testing.T) {
 	if os.Getenv("ADQUAIF_DISPATCH_CHILD") != "" {
 		t.Skip("in the child run")
 	}
+	if os.Getenv("ADQUAIF_EMULATED") != "" {
+		// Under qemu-user the child process would run natively, on a
+		// CPU other than the emulated one.
+		t.Skip("ADQUAIF_EMULATED: a child process would escape the emulator")
+	}
 	// What each path needs: its predicate in dispatch_amd64.go.
 	needs := map[string][]string{
 		"avx512": {"avx", "avx512f", "bmi2"},
