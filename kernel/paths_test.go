@@ -71,7 +71,9 @@ func newBuffer(t testing.TB, n, size int, p placement) buffer {
 	return b
 }
 
-func (b buffer) ptr() unsafe.Pointer { return unsafe.Add(unsafe.Pointer(unsafe.SliceData(b.mem)), b.lo) }
+func (b buffer) ptr() unsafe.Pointer {
+	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(b.mem)), b.lo)
+}
 
 func floats[F Float](b buffer) []F {
 	return unsafe.Slice((*F)(b.ptr()), (b.hi-b.lo)/int(unsafe.Sizeof(F(0))))
