@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 	"unsafe"
 
@@ -206,6 +207,20 @@ func (g *gen[F]) config(reset Reset, perNeuron bool, pop int) Config[F] {
 
 func (p *PerNeuron[F]) ptrs() [numParams]*[]F {
 	return [numParams]*[]F{&p.R, &p.Tau, &p.TauW, &p.TauRef, &p.VTh, &p.VReset, &p.VRest, &p.VC, &p.C, &p.A, &p.B}
+}
+
+// TestPathsISA checks the path that dispatch picked when the caller says
+// which one this CPU (or emulated CPU) must get: CI runs the tests under
+// qemu-x86_64 -cpu Haswell with ADQUAIF_WANT_ISA=avx2, and -cpu Nehalem
+// with ADQUAIF_WANT_ISA=generic.
+func TestPathsISA(t *testing.T) {
+	want := os.Getenv("ADQUAIF_WANT_ISA")
+	if want == "" {
+		t.Skip("ADQUAIF_WANT_ISA not set")
+	}
+	if got := ISA(); got != want {
+		t.Fatalf("ISA() = %q, want %q (Available: %v)", got, want, Available())
+	}
 }
 
 // TestPaths runs every path on every length 0..300, with each buffer in
