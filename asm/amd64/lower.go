@@ -228,10 +228,11 @@ type fn struct {
 	size int
 	L    int
 
-	ops  []step.Op
-	pos  map[*step.Op]int
-	last []int // the position of the last op that mentions each register
-	defs []int // how many ops define each register
+	ops   []step.Op
+	pos   map[*step.Op]int
+	last  []int // the position of the last op that mentions each register
+	first []int // the position of the first op that defines each register
+	defs  []int // how many ops define each register
 
 	setupKey map[step.Reg]constKey
 	consts   map[constKey]operand.Op
@@ -297,6 +298,7 @@ func (f *fn) schedule() {
 	f.ops = order(f.p.Ops, f.defs)
 	f.pos = map[*step.Op]int{}
 	f.last = make([]int, len(f.p.Regs))
+	f.first = make([]int, len(f.p.Regs))
 	n := 0
 	var walk func(ops []step.Op)
 	walk = func(ops []step.Op) {
@@ -309,6 +311,9 @@ func (f *fn) schedule() {
 			}
 			if o.Defines() {
 				f.last[o.Dst] = n
+				if f.first[o.Dst] == 0 {
+					f.first[o.Dst] = n
+				}
 			}
 			walk(o.Body)
 		}
@@ -368,9 +373,49 @@ func order(ops []step.Op, defs []int) []step.Op {
 		label[i] = l
 		return l
 	}
+	// definer is the op of this list that first defines a register;
+	// readers counts the ops of this list not yet emitted that read it.
+	definer := map[step.Reg]int{}
+	readers := map[step.Reg]int{}
+	for i := range ops {
+		step.Walk(ops[i:i+1], func(x *step.Op) {
+			if x.Defines() {
+				if _, ok := definer[x.Dst]; !ok {
+					definer[x.Dst] = i
+				}
+			}
+		})
+		for _, r := range reads(&ops[i]) {
+			readers[r]++
+		}
+	}
 	out := make([]step.Op, 0, len(ops))
-	done := make([]bool, len(ops))
+	done := make([]bool, len(ops))    // emission started
+	emitted := make([]bool, len(ops)) // in out
 	var emit func(i int)
+	// eager emits, as soon as its inputs are ready, a pure op that is the
+	// last reader of one of them (it frees at least the register it
+	// takes): sinking such an op to its use would only keep its inputs
+	// live longer.
+	eager := func() {
+		for j := range ops {
+			if done[j] || !pure(&ops[j]) {
+				continue
+			}
+			ready, frees := true, false
+			for _, r := range ops[j].Inputs() {
+				if d, ok := definer[r]; ok && !emitted[d] {
+					ready = false
+				}
+				_, local := definer[r]
+				frees = frees || (local && readers[r] == 1)
+			}
+			if ready && frees {
+				emit(j)
+				return
+			}
+		}
+	}
 	emit = func(i int) {
 		if done[i] {
 			return
@@ -389,6 +434,11 @@ func order(ops []step.Op, defs []int) []step.Op {
 		o := ops[i]
 		o.Body = order(o.Body, defs)
 		out = append(out, o)
+		emitted[i] = true
+		for _, r := range reads(&ops[i]) {
+			readers[r]--
+		}
+		eager()
 	}
 	for i := range ops {
 		if !pure(&ops[i]) {
@@ -675,7 +725,10 @@ func (f *fn) spillable(u int, o *step.Op) []reg.Register {
 			if !ok || !val.owned || !f.defd[v][r] || seen[x] || x.Kind() != reg.KindVector {
 				continue
 			}
-			live := f.last[r] > f.pos[o]
+			// Another copy needs what it reads from here on, except the
+			// temporaries of its own Rare block (defined only inside it).
+			temp := f.first[r] > f.pos[o] && f.first[r] <= end
+			live := f.last[r] > f.pos[o] && !temp
 			if v == u {
 				live = f.last[r] > end && !inside[step.Reg(r)]
 			}
