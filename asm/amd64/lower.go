@@ -250,6 +250,8 @@ type fn struct {
 	defd   [][]bool
 	labels int
 	spills []operand.Mem
+	// rowCache holds the row pointers loaded for the op being emitted.
+	rowCache map[step.Const]reg.Register
 }
 
 func pick[T any](f64 bool, ps, pd T) T {
@@ -692,6 +694,8 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 				f.c.Label(skip)
 			}
 		default:
+			// The copies of one op use the same row pointers.
+			f.rowCache = map[step.Const]reg.Register{}
 			for _, u := range copies {
 				f.op(u, o)
 			}
@@ -759,9 +763,13 @@ func (f *fn) streamMem(u int, s step.Stream) operand.Mem {
 func (f *fn) rowMem(u int, k step.Const) operand.Mem {
 	base := f.rowPin[k]
 	if base == nil {
+		base = f.rowCache[k]
+	}
+	if base == nil {
 		g := f.c.GP64()
 		f.c.MOVQ(f.rowSlot[k], g)
 		base = g
+		f.rowCache[k] = g
 	}
 	return operand.Mem{Base: base, Index: f.j, Scale: uint8(f.size), Disp: u * f.is.width}
 }
