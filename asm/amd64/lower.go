@@ -60,9 +60,8 @@ const (
 	weightRare   = 1
 )
 
-func (k constKey) sizeBits(size int) uint64 { return k.val & (1<<(8*size) - 1) }
-
-// absMask and friends are constants the lowering itself needs.
+// absMask, oneFloat and oneInt are constants the lowering itself needs:
+// for Abs, StoreOne (AVX-512) and StoreBool (AVX-512).
 func absMask(d step.DType) constKey { return constKey{step.OpImm, 1<<(8*d.Size()-1) - 1} }
 
 func oneFloat(d step.DType) constKey {
@@ -575,7 +574,7 @@ func (f *fn) setup() {
 		var src operand.Mem
 		switch k.key.kind {
 		case step.OpImm:
-			src = f.d.scalar(k.key.sizeBits(f.size), f.size)
+			src = f.d.scalar(k.key.val, f.size)
 		case step.OpParam:
 			src = operand.Mem{Base: cp, Disp: int(k.key.val) * f.size}
 		case step.OpTime:
