@@ -230,7 +230,7 @@ func TestPathsISA(t *testing.T) {
 func TestPaths(t *testing.T) {
 	paths := Available()
 	if len(paths) == 1 {
-		t.Logf("only %v runs here: nothing to compare", paths)
+		t.Skipf("only %v runs here: nothing to compare", paths)
 	}
 	defer SetISA(ISA())
 	maxN := 300
@@ -429,6 +429,9 @@ func bitsOf[F Float](x F) uint64 {
 // every special value, a dense sweep of the bit patterns, and dense samples
 // around the branch points, in blocks of every length up to 70 (tails).
 func TestPathsExprel(t *testing.T) {
+	if len(available()) == 1 {
+		t.Skipf("only %v runs here: nothing to compare", Available())
+	}
 	var x32 []float32
 	x32 = append(x32, specials[float32]()...)
 	step := uint32(4093)
