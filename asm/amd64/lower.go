@@ -202,7 +202,7 @@ var frameTypes = func() *types.Package {
 	return pkg
 }()
 
-// Name is the Go name of p lowered for is: stepAVX2F32Soft, exprelAVX512F64.
+// name is the Go name of p lowered for is: stepAVX2F32Soft, exprelAVX512F64.
 func name(is *isa, p *step.Program) string {
 	if s, ok := strings.CutPrefix(p.Name, "Step"); ok {
 		return "step" + is.name + s
@@ -217,6 +217,7 @@ type val struct {
 	row   int        // per-neuron constant row+1, resolved to a memory operand at each use; 0 if none
 }
 
+// fn is the state of lowering one program to one function.
 type fn struct {
 	c    *build.Context
 	d    *data
@@ -253,6 +254,7 @@ type fn struct {
 	rowCache map[step.Const]reg.Register
 }
 
+// pick chooses the float32 (PS, D) or float64 (PD, Q) form of an instruction.
 func pick[T any](f64 bool, ps, pd T) T {
 	if f64 {
 		return pd
