@@ -236,7 +236,7 @@ type fn struct {
 
 	setupKey map[step.Reg]constKey
 	consts   map[constKey]operand.Op
-	tbl      reg.GPVirtual
+	table    operand.Mem // the stack table of constants and row pointers not in registers
 	rowPin   [step.NumConsts]reg.Register
 	rowSlot  [step.NumConsts]operand.Mem
 	stream   [step.NumStreams]reg.GPVirtual
@@ -252,6 +252,22 @@ type fn struct {
 	spills []operand.Mem
 	// rowCache holds the row pointers loaded for the op being emitted.
 	rowCache map[step.Const]reg.Register
+}
+
+// bcast is a constant in memory as one scalar, read by AVX-512 with
+// embedded broadcast ({1to16} or {1to8}): the _BCST form of an
+// instruction.
+type bcast struct{ operand.Mem }
+
+// bc emits plain, or its broadcast form bc when an operand is a bcast.
+func bc(plain, bcst func(...operand.Op), ops ...operand.Op) {
+	for i, op := range ops {
+		if b, ok := op.(bcast); ok {
+			ops[i] = b.Mem
+			plain = bcst
+		}
+	}
+	plain(ops...)
 }
 
 // pick chooses the float32 (PS, D) or float64 (PD, Q) form of an instruction.
@@ -469,6 +485,10 @@ func (f *fn) maskreg() reg.Register {
 }
 
 func (f *fn) mov(src, dst operand.Op) {
+	if b, ok := src.(bcast); ok {
+		f.broadcast(b.Mem, dst.(reg.Register))
+		return
+	}
 	pick(f.f64, f.c.VMOVUPS, f.c.VMOVUPD)(src, dst)
 }
 
@@ -525,6 +545,10 @@ func (f *fn) setup() {
 		return a < b
 	})
 
+	// The table holds the constants not in registers: for AVX2 as
+	// vectors (aligned), for AVX-512 as scalars that instructions
+	// broadcast as they read them (immediates stay in read-only data).
+	// After them, the per-neuron row pointers not in registers.
 	slots := 0
 	if len(cs) > f.cfg.vpins {
 		slots = len(cs) - f.cfg.vpins
@@ -534,12 +558,21 @@ func (f *fn) setup() {
 		rowSlots = len(rowOrder) - f.cfg.gpins
 	}
 	W := f.is.width
+	if f.is.avx512 {
+		W = 8
+	}
 	if slots+rowSlots > 0 {
-		local := c.AllocLocal(slots*W + rowSlots*8 + W)
-		f.tbl = c.GP64()
-		c.LEAQ(local, f.tbl)
-		c.ADDQ(operand.Imm(uint64(W-1)), f.tbl)
-		c.ANDQ(operand.I32(-W), f.tbl)
+		if f.is.avx512 {
+			// Scalars: the stack pointer's alignment is enough.
+			f.table = c.AllocLocal(slots*W + rowSlots*8)
+		} else {
+			local := c.AllocLocal(slots*W + rowSlots*8 + W)
+			tbl := c.GP64()
+			c.LEAQ(local, tbl)
+			c.ADDQ(operand.Imm(uint64(W-1)), tbl)
+			c.ANDQ(operand.I32(-W), tbl)
+			f.table = operand.Mem{Base: tbl}
+		}
 	}
 
 	var cp reg.GPVirtual
@@ -565,7 +598,7 @@ func (f *fn) setup() {
 			if i < f.cfg.gpins {
 				f.rowPin[k] = g
 			} else {
-				f.rowSlot[k] = operand.Mem{Base: f.tbl, Disp: slots*W + (i-f.cfg.gpins)*8}
+				f.rowSlot[k] = f.table.Offset(slots*W + (i-f.cfg.gpins)*8)
 				c.MOVQ(g, f.rowSlot[k])
 			}
 		}
@@ -582,13 +615,30 @@ func (f *fn) setup() {
 		case step.OpTime:
 			src = operand.Mem{Base: frame, Disp: step.FrameT}
 		}
+		if i >= f.cfg.vpins && f.is.avx512 {
+			if k.key.kind == step.OpImm {
+				f.consts[k.key] = bcast{src}
+				continue
+			}
+			slot := f.table.Offset((i - f.cfg.vpins) * W)
+			g := c.GP64()
+			if f.f64 {
+				c.MOVQ(src, g)
+				c.MOVQ(g, slot)
+			} else {
+				c.MOVL(src, g.As32())
+				c.MOVL(g.As32(), slot)
+			}
+			f.consts[k.key] = bcast{slot}
+			continue
+		}
 		x := f.vreg()
 		f.broadcast(src, x)
 		if i < f.cfg.vpins {
 			f.consts[k.key] = x
 			continue
 		}
-		slot := operand.Mem{Base: f.tbl, Disp: (i - f.cfg.vpins) * W}
+		slot := f.table.Offset((i - f.cfg.vpins) * W)
 		pick(f.f64, c.VMOVAPS, c.VMOVAPD)(x, slot)
 		f.consts[k.key] = slot
 	}
@@ -896,19 +946,22 @@ func (f *fn) op(u int, o *step.Op) {
 			f.mov(a, ar)
 		}
 		d := f.dst(u, o)
-		ins := map[step.Kind]func(...operand.Op){
-			step.OpAdd:  pick(f.f64, c.VADDPS, c.VADDPD),
-			step.OpMul:  pick(f.f64, c.VMULPS, c.VMULPD),
-			step.OpIAdd: pick(f.f64, c.VPADDD, c.VPADDQ),
+		ins := map[step.Kind][2]func(...operand.Op){
+			step.OpAdd:  pick(f.f64, [2]func(...operand.Op){c.VADDPS, c.VADDPS_BCST}, [2]func(...operand.Op){c.VADDPD, c.VADDPD_BCST}),
+			step.OpMul:  pick(f.f64, [2]func(...operand.Op){c.VMULPS, c.VMULPS_BCST}, [2]func(...operand.Op){c.VMULPD, c.VMULPD_BCST}),
+			step.OpIAdd: pick(f.f64, [2]func(...operand.Op){c.VPADDD, c.VPADDD_BCST}, [2]func(...operand.Op){c.VPADDQ, c.VPADDQ_BCST}),
 		}[o.Kind]
-		ins(b, ar, d)
+		bc(ins[0], ins[1], b, ar, d)
 		f.set(u, o.Dst, d)
 
 	case step.OpSub, step.OpDiv:
 		a, b := f.regOf(u, o.A), f.rm(u, o.B)
 		d := f.dst(u, o)
-		pick(f.f64, map[step.Kind]func(...operand.Op){step.OpSub: c.VSUBPS, step.OpDiv: c.VDIVPS},
-			map[step.Kind]func(...operand.Op){step.OpSub: c.VSUBPD, step.OpDiv: c.VDIVPD})[o.Kind](b, a, d)
+		ins := map[step.Kind][2]func(...operand.Op){
+			step.OpSub: pick(f.f64, [2]func(...operand.Op){c.VSUBPS, c.VSUBPS_BCST}, [2]func(...operand.Op){c.VSUBPD, c.VSUBPD_BCST}),
+			step.OpDiv: pick(f.f64, [2]func(...operand.Op){c.VDIVPS, c.VDIVPS_BCST}, [2]func(...operand.Op){c.VDIVPD, c.VDIVPD_BCST}),
+		}[o.Kind]
+		bc(ins[0], ins[1], b, a, d)
 		f.set(u, o.Dst, d)
 
 	case step.OpFMA:
@@ -920,7 +973,7 @@ func (f *fn) op(u int, o *step.Op) {
 		m := f.consts[absMask(f.p.DType)]
 		if f.is.avx512 {
 			// VANDPS on ZMM needs AVX512DQ; the integer AND is in F.
-			pick(f.f64, c.VPANDD, c.VPANDQ)(m, a, d)
+			bc(pick(f.f64, c.VPANDD, c.VPANDQ), pick(f.f64, c.VPANDD_BCST, c.VPANDQ_BCST), m, a, d)
 		} else {
 			pick(f.f64, c.VANDPS, c.VANDPD)(m, a, d)
 		}
@@ -941,7 +994,7 @@ func (f *fn) op(u int, o *step.Op) {
 			f.mov(a, ar)
 		}
 		d := f.dst(u, o)
-		pick(f.f64, c.VCMPPS, c.VCMPPD)(operand.U8(pred), b, ar, d)
+		bc(pick(f.f64, c.VCMPPS, c.VCMPPD), pick(f.f64, c.VCMPPS_BCST, c.VCMPPD_BCST), operand.U8(pred), b, ar, d)
 		f.set(u, o.Dst, d)
 
 	case step.OpOr:
@@ -984,7 +1037,7 @@ func (f *fn) op(u int, o *step.Op) {
 			d = f.vreg()
 			f.mov(f.rm(u, o.C), d)
 		}
-		pick(f.f64, c.VMOVUPS, c.VMOVUPD)(t, m, d)
+		bc(pick(f.f64, c.VMOVUPS, c.VMOVUPD), pick(f.f64, c.VBROADCASTSS, c.VBROADCASTSD), t, m, d)
 		f.set(u, o.Dst, d)
 
 	case step.OpBits, step.OpFromBits:
@@ -1014,7 +1067,11 @@ func (f *fn) op(u int, o *step.Op) {
 		x := f.vreg()
 		one := f.consts[oneFloat(f.p.DType)]
 		if f.is.avx512 {
-			pick(f.f64, c.VMOVUPS_Z, c.VMOVUPD_Z)(one, m, x)
+			if b, ok := one.(bcast); ok {
+				pick(f.f64, c.VBROADCASTSS_Z, c.VBROADCASTSD_Z)(b.Mem, m, x)
+			} else {
+				pick(f.f64, c.VMOVUPS_Z, c.VMOVUPD_Z)(one, m, x)
+			}
 		} else {
 			pick(f.f64, c.VANDPS, c.VANDPD)(one, m, x)
 		}
@@ -1034,9 +1091,12 @@ func (f *fn) op(u int, o *step.Op) {
 func (f *fn) fma(u int, o *step.Op) {
 	c := f.c
 	a, b, cc := f.rm(u, o.A), f.rm(u, o.B), f.rm(u, o.C)
-	f231 := pick(f.f64, c.VFMADD231PS, c.VFMADD231PD) // d = a*b + d
-	f213 := pick(f.f64, c.VFMADD213PS, c.VFMADD213PD) // d = b*d + c
-	f132 := pick(f.f64, c.VFMADD132PS, c.VFMADD132PD) // d = d*b + c
+	form := func(plain, bcst func(...operand.Op)) func(...operand.Op) {
+		return func(ops ...operand.Op) { bc(plain, bcst, ops...) }
+	}
+	f231 := pick(f.f64, form(c.VFMADD231PS, c.VFMADD231PS_BCST), form(c.VFMADD231PD, c.VFMADD231PD_BCST)) // d = a*b + d
+	f213 := pick(f.f64, form(c.VFMADD213PS, c.VFMADD213PS_BCST), form(c.VFMADD213PD, c.VFMADD213PD_BCST)) // d = b*d + c
+	f132 := pick(f.f64, form(c.VFMADD132PS, c.VFMADD132PS_BCST), form(c.VFMADD132PD, c.VFMADD132PD_BCST)) // d = d*b + c
 
 	// d += a*b, with a product operand in memory at most.
 	acc := func(d reg.Register) {
@@ -1110,7 +1170,11 @@ func (f *fn) storeBool(u int, o *step.Op) {
 	if f.is.avx512 {
 		// Integer 1 under the mask, then narrow each lane to its low byte.
 		x := f.vreg()
-		pick(f.f64, c.VMOVDQU32_Z, c.VMOVDQU64_Z)(f.consts[oneInt()], m, x)
+		if b, ok := f.consts[oneInt()].(bcast); ok {
+			pick(f.f64, c.VPBROADCASTD_Z, c.VPBROADCASTQ_Z)(b.Mem, m, x)
+		} else {
+			pick(f.f64, c.VMOVDQU32_Z, c.VMOVDQU64_Z)(f.consts[oneInt()], m, x)
+		}
 		narrow := pick(f.f64, c.VPMOVDB, c.VPMOVQB)
 		if f.masked {
 			narrow(x, f.tmask, mem)
