@@ -1,0 +1,1216 @@
+package main
+
+import (
+	"fmt"
+	"go/token"
+	"go/types"
+	"sort"
+	"strings"
+
+	"github.com/mmcloughlin/avo/attr"
+	"github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/gotypes"
+	"github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/adquaif/adquaif/asm/step"
+)
+
+// isa is one target instruction set.
+type isa struct {
+	name      string // as in function names: AVX2, AVX512
+	width     int    // vector register bytes
+	avx512    bool   // opmask registers and masked moves, else AVX2+FMA
+	maxUnroll int
+}
+
+var isas = []*isa{
+	{name: "AVX512", width: 64, avx512: true, maxUnroll: 4},
+	{name: "AVX2", width: 32, maxUnroll: 3},
+}
+
+func (is *isa) lanes(d step.DType) int { return is.width / d.Size() }
+
+// Comparison predicates (ordered, quiet: false when either side is NaN, as
+// Go's comparisons).
+const (
+	predLT = 0x11
+	predLE = 0x12
+	predGE = 0x1d
+	predGT = 0x1e
+)
+
+// constKey names a loop-invariant vector value: an immediate bit pattern, a
+// homogeneous constant of the table, or t.
+type constKey struct {
+	kind step.Kind // OpImm, OpParam or OpTime
+	val  uint64    // OpImm: the bits; OpParam: the step.Const
+}
+
+// constant is a loop-invariant value with its weight for the choice of the
+// ones that stay in registers.
+type constant struct {
+	key    constKey
+	weight int
+}
+
+// Uses outside Rare blocks run for every vector; inside them, rarely.
+const (
+	weightCommon = 16
+	weightRare   = 1
+)
+
+// absMask, oneFloat and oneInt are constants the lowering itself needs:
+// for Abs, StoreOne (AVX-512) and StoreBool (AVX-512).
+func absMask(d step.DType) constKey { return constKey{step.OpImm, 1<<(8*d.Size()-1) - 1} }
+
+func oneFloat(d step.DType) constKey {
+	if d == step.F32 {
+		return constKey{step.OpImm, 0x3f800000}
+	}
+	return constKey{step.OpImm, 0x3ff0000000000000}
+}
+
+func oneInt() constKey { return constKey{step.OpImm, 1} }
+
+// constantsOf lists every loop-invariant value that p needs on is, most used
+// first (ties in order of first use), so that the first k of them are the
+// best to hold in k registers.
+func constantsOf(is *isa, p *step.Program) []constant {
+	setupKey := map[step.Reg]constKey{}
+	for _, o := range p.Setup {
+		setupKey[o.Dst] = keyOf(&o)
+	}
+	weight := map[constKey]int{}
+	var order []constKey
+	add := func(k constKey, w int) {
+		if _, ok := weight[k]; !ok {
+			order = append(order, k)
+		}
+		weight[k] += w
+	}
+	for _, o := range p.Setup {
+		add(keyOf(&o), 0)
+	}
+	var walk func(ops []step.Op, w int)
+	walk = func(ops []step.Op, w int) {
+		for i := range ops {
+			o := &ops[i]
+			for _, r := range o.Inputs() {
+				if k, ok := setupKey[r]; ok {
+					add(k, w)
+				}
+			}
+			switch o.Kind {
+			case step.OpImm:
+				if is.avx512 || o.Imm != 0 {
+					add(keyOf(o), w)
+				}
+			case step.OpAbs:
+				add(absMask(p.DType), w)
+			case step.OpStoreOne:
+				add(oneFloat(p.DType), w)
+			case step.OpStoreBool:
+				if is.avx512 {
+					add(oneInt(), w)
+				}
+			}
+			bw := w
+			if o.Kind == step.OpRare {
+				bw = weightRare
+			}
+			walk(o.Body, bw)
+		}
+	}
+	walk(p.Ops, weightCommon)
+	cs := make([]constant, len(order))
+	for i, k := range order {
+		cs[i] = constant{k, weight[k]}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].weight > cs[j].weight })
+	return cs
+}
+
+func keyOf(o *step.Op) constKey {
+	switch o.Kind {
+	case step.OpImm:
+		return constKey{step.OpImm, o.Imm}
+	case step.OpParam:
+		return constKey{step.OpParam, uint64(o.Param)}
+	case step.OpTime:
+		return constKey{step.OpTime, 0}
+	}
+	panic(fmt.Sprintf("amd64: %s is not loop-invariant", o.Kind))
+}
+
+// data holds the file's read-only constants, each defined once.
+type data struct {
+	c    *build.Context
+	syms map[string]operand.Mem
+}
+
+func newData(c *build.Context) *data { return &data{c: c, syms: map[string]operand.Mem{}} }
+
+func (d *data) get(name string, vals ...operand.Constant) operand.Mem {
+	if m, ok := d.syms[name]; ok {
+		return m
+	}
+	m := d.c.StaticGlobal(name)
+	d.c.DataAttributes(attr.RODATA | attr.NOPTR)
+	for _, v := range vals {
+		d.c.AppendDatum(v)
+	}
+	d.syms[name] = m
+	return m
+}
+
+// scalar is one element with bit pattern bits, the source of a broadcast.
+func (d *data) scalar(bits uint64, size int) operand.Mem {
+	if size == 4 {
+		return d.get(fmt.Sprintf("k32_%08x", bits), operand.U32(bits))
+	}
+	return d.get(fmt.Sprintf("k64_%016x", bits), operand.U64(bits))
+}
+
+// iota holds the lane numbers of a YMM register, as dwords: a lane is in
+// a tail of rem lanes if rem > its number. Float64 lanes span two dwords,
+// which both hold the lane's number.
+func (d *data) iota(size int) operand.Mem {
+	var vals []operand.Constant
+	for i := 0; i < 8; i++ {
+		vals = append(vals, operand.U32(i*4/size))
+	}
+	return d.get(fmt.Sprintf("iota%d", size*8), vals...)
+}
+
+// pdepBytes deposits bit i of a lane mask into bit 0 of byte i: the bool
+// bytes of eight lanes.
+func (d *data) pdepBytes() operand.Mem {
+	return d.get("bool_bytes", operand.U64(0x0101010101010101))
+}
+
+// frameTypes is a stand-in for package kernel, where frame32 and frame64
+// are aliases of generic.Frame32 and generic.Frame64: the declarations that
+// avo prints refer to them without an import.
+var frameTypes = func() *types.Package {
+	pkg := types.NewPackage("github.com/adquaif/adquaif/kernel", "kernel")
+	for _, name := range []string{"frame32", "frame64"} {
+		obj := types.NewTypeName(token.NoPos, pkg, name, nil)
+		types.NewNamed(obj, types.NewStruct(nil, nil), nil)
+		pkg.Scope().Insert(obj)
+	}
+	return pkg
+}()
+
+// name is the Go name of p lowered for is: stepAVX2F32Soft, exprelAVX512F64.
+func name(is *isa, p *step.Program) string {
+	if s, ok := strings.CutPrefix(p.Name, "Step"); ok {
+		return "step" + is.name + s
+	}
+	return "exprel" + is.name + strings.TrimPrefix(p.Name, "Exprel")
+}
+
+// val is where a program register lives in one unrolled copy.
+type val struct {
+	op    operand.Op // a register, or a read-only memory operand
+	owned bool       // op is a register of this copy that a later op may overwrite
+	row   int        // per-neuron constant row+1, resolved to a memory operand at each use; 0 if none
+}
+
+// fn is the state of lowering one program to one function.
+type fn struct {
+	c    *build.Context
+	d    *data
+	is   *isa
+	p    *step.Program
+	cfg  config
+	f64  bool
+	size int
+	L    int
+
+	ops   []step.Op
+	pos   map[*step.Op]int
+	last  []int // the position of the last op that mentions each register
+	first []int // the position of the first op that defines each register
+	defs  []int // how many ops define each register
+
+	setupKey map[step.Reg]constKey
+	consts   map[constKey]operand.Op
+	table    operand.Mem // the stack table of constants and row pointers not in registers
+	rowPin   [step.NumConsts]reg.Register
+	rowSlot  [step.NumConsts]operand.Mem
+	stream   [step.NumStreams]reg.GPVirtual
+	j, n     reg.GPVirtual
+
+	// Emission state.
+	masked bool         // emitting the tail: loads and stores under tmask
+	tmask  reg.Register // tail lanes: an opmask (AVX-512) or a vector of all-ones lanes (AVX2)
+	rem    reg.GPVirtual
+	cur    [][]val
+	defd   [][]bool
+	labels int
+	spills []operand.Mem
+	// rowCache holds the row pointers loaded for the op being emitted.
+	rowCache map[step.Const]reg.Register
+}
+
+// bcast is a constant in memory as one scalar, read by AVX-512 with
+// embedded broadcast ({1to16} or {1to8}): the _BCST form of an
+// instruction.
+type bcast struct{ operand.Mem }
+
+// bc emits plain, or its broadcast form bc when an operand is a bcast.
+func bc(plain, bcst func(...operand.Op), ops ...operand.Op) {
+	for i, op := range ops {
+		if b, ok := op.(bcast); ok {
+			ops[i] = b.Mem
+			plain = bcst
+		}
+	}
+	plain(ops...)
+}
+
+// pick chooses the float32 (PS, D) or float64 (PD, Q) form of an instruction.
+func pick[T any](f64 bool, ps, pd T) T {
+	if f64 {
+		return pd
+	}
+	return ps
+}
+
+// lower emits the function for p on is into c.
+func lower(c *build.Context, d *data, is *isa, p *step.Program, cfg config) {
+	f := &fn{c: c, d: d, is: is, p: p, cfg: cfg, f64: p.DType == step.F64, size: p.DType.Size(), L: is.lanes(p.DType)}
+	f.schedule()
+
+	c.Function(name(is, p))
+	c.Attributes(0)
+	c.Pragma("noescape")
+	kind := "the step " + strings.TrimPrefix(p.Name, "Step")
+	if !strings.HasPrefix(p.Name, "Step") {
+		kind = "exprel in place over f.V"
+	}
+	c.Doc(fmt.Sprintf("%s computes %s (the program asm/step.%s, see SPEC.md)", name(is, p), kind, p.Name),
+		fmt.Sprintf("for the f.N lanes of the frame with %s, %d lanes per vector.", map[bool]string{true: "AVX-512", false: "AVX2 and FMA"}[is.avx512], f.L))
+	sig, err := gotypes.ParseSignatureInPackage(frameTypes, fmt.Sprintf("func(f *frame%d)", f.size*8))
+	if err != nil {
+		panic(err)
+	}
+	c.Signature(sig)
+
+	f.setup()
+	f.loops()
+}
+
+// schedule reorders the body for few live registers (see order) and
+// notes where each register is last mentioned.
+func (f *fn) schedule() {
+	f.defs = make([]int, len(f.p.Regs))
+	for _, o := range f.p.Setup {
+		f.defs[o.Dst]++
+	}
+	step.Walk(f.p.Ops, func(o *step.Op) {
+		if o.Defines() {
+			f.defs[o.Dst]++
+		}
+	})
+	f.ops = order(f.p.Ops, f.defs)
+	f.pos = map[*step.Op]int{}
+	f.last = make([]int, len(f.p.Regs))
+	f.first = make([]int, len(f.p.Regs))
+	n := 0
+	var walk func(ops []step.Op)
+	walk = func(ops []step.Op) {
+		for i := range ops {
+			o := &ops[i]
+			n++
+			f.pos[o] = n
+			for _, r := range o.Inputs() {
+				f.last[r] = n
+			}
+			if o.Defines() {
+				f.last[o.Dst] = n
+				if f.first[o.Dst] == 0 {
+					f.first[o.Dst] = n
+				}
+			}
+			walk(o.Body)
+		}
+	}
+	walk(f.ops)
+}
+
+// schedule orders a list of ops for few live registers, without changing
+// any result. Ops that must keep their place (stores, blocks, and every op
+// that writes or reads a register assigned more than once) are emitted in
+// program order; each pure op (one that only computes a register assigned
+// once) is emitted just before the first op that needs it, depth first and
+// the operand that needs the most registers first (Sethi-Ullman order). So
+// a polynomial computed early but used late, or a stream load, moves next
+// to its use. Moving a load past a store is safe: the kernel refuses
+// outputs that overlap an input.
+func order(ops []step.Op, defs []int) []step.Op {
+	producer := map[step.Reg]int{}
+	pure := func(o *step.Op) bool {
+		if !o.Defines() || o.Body != nil || defs[o.Dst] != 1 {
+			return false
+		}
+		for _, r := range o.Inputs() {
+			if defs[r] != 1 {
+				return false
+			}
+		}
+		return true
+	}
+	for i := range ops {
+		if pure(&ops[i]) {
+			producer[ops[i].Dst] = i
+		}
+	}
+	reads := func(o *step.Op) []step.Reg {
+		var rs []step.Reg
+		step.Walk([]step.Op{*o}, func(x *step.Op) { rs = append(rs, x.Inputs()...) })
+		return rs
+	}
+	label := map[int]int{}
+	var need func(i int) int
+	need = func(i int) int {
+		if l, ok := label[i]; ok {
+			return l
+		}
+		var ls []int
+		for _, r := range ops[i].Inputs() {
+			if j, ok := producer[r]; ok {
+				ls = append(ls, need(j))
+			}
+		}
+		sort.Sort(sort.Reverse(sort.IntSlice(ls)))
+		l := 1
+		for k, x := range ls {
+			l = max(l, x+k)
+		}
+		label[i] = l
+		return l
+	}
+	// definer is the op of this list that first defines a register;
+	// readers counts the ops of this list not yet emitted that read it.
+	definer := map[step.Reg]int{}
+	readers := map[step.Reg]int{}
+	for i := range ops {
+		step.Walk(ops[i:i+1], func(x *step.Op) {
+			if x.Defines() {
+				if _, ok := definer[x.Dst]; !ok {
+					definer[x.Dst] = i
+				}
+			}
+		})
+		for _, r := range reads(&ops[i]) {
+			readers[r]++
+		}
+	}
+	out := make([]step.Op, 0, len(ops))
+	done := make([]bool, len(ops))    // emission started
+	emitted := make([]bool, len(ops)) // in out
+	var emit func(i int)
+	// eager emits, as soon as its inputs are ready, a pure op that is the
+	// last reader of one of them (it frees at least the register it
+	// takes): sinking such an op to its use would only keep its inputs
+	// live longer.
+	eager := func() {
+		for j := range ops {
+			if done[j] || !pure(&ops[j]) {
+				continue
+			}
+			ready, frees := true, false
+			for _, r := range ops[j].Inputs() {
+				if d, ok := definer[r]; ok && !emitted[d] {
+					ready = false
+				}
+				_, local := definer[r]
+				frees = frees || (local && readers[r] == 1)
+			}
+			if ready && frees {
+				emit(j)
+				return
+			}
+		}
+	}
+	emit = func(i int) {
+		if done[i] {
+			return
+		}
+		done[i] = true
+		var deps []int
+		for _, r := range reads(&ops[i]) {
+			if j, ok := producer[r]; ok && !done[j] {
+				deps = append(deps, j)
+			}
+		}
+		sort.SliceStable(deps, func(a, b int) bool { return need(deps[a]) > need(deps[b]) })
+		for _, j := range deps {
+			emit(j)
+		}
+		o := ops[i]
+		o.Body = order(o.Body, defs)
+		out = append(out, o)
+		emitted[i] = true
+		for _, r := range reads(&ops[i]) {
+			readers[r]--
+		}
+		eager()
+	}
+	for i := range ops {
+		if !pure(&ops[i]) {
+			emit(i)
+		}
+	}
+	for i := range ops {
+		emit(i) // pure ops nothing reads
+	}
+	return out
+}
+
+func (f *fn) vreg() reg.VecVirtual {
+	if f.is.avx512 {
+		return f.c.ZMM()
+	}
+	return f.c.YMM()
+}
+
+func (f *fn) maskreg() reg.Register {
+	if f.is.avx512 {
+		return f.c.K()
+	}
+	return f.c.YMM()
+}
+
+func (f *fn) mov(src, dst operand.Op) {
+	if b, ok := src.(bcast); ok {
+		f.broadcast(b.Mem, dst.(reg.Register))
+		return
+	}
+	pick(f.f64, f.c.VMOVUPS, f.c.VMOVUPD)(src, dst)
+}
+
+func (f *fn) broadcast(src operand.Mem, dst reg.Register) {
+	pick(f.f64, f.c.VBROADCASTSS, f.c.VBROADCASTSD)(src, dst)
+}
+
+func (f *fn) label(kind string) string {
+	f.labels++
+	return fmt.Sprintf("%s%d", kind, f.labels)
+}
+
+// setup loads the frame's pointers and hoists every constant: into a
+// register for the first cfg.vpins of them, else into the aligned table.
+func (f *fn) setup() {
+	c := f.c
+	frame := c.GP64()
+	c.Load(c.Param("f"), frame)
+	f.n = c.GP64()
+	c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameN}, f.n)
+
+	var used [step.NumStreams]bool
+	rows := map[step.Const]int{}
+	step.Walk(f.ops, func(o *step.Op) {
+		switch o.Kind {
+		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpIf:
+			used[o.Stream] = true
+		case step.OpParam:
+			rows[o.Param] += 1
+		}
+	})
+	for s := step.Stream(0); s < step.NumStreams; s++ {
+		if used[s] {
+			f.stream[s] = c.GP64()
+			c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameStream(s)}, f.stream[s])
+		}
+	}
+
+	cs := constantsOf(f.is, f.p)
+	f.setupKey = map[step.Reg]constKey{}
+	for _, o := range f.p.Setup {
+		f.setupKey[o.Dst] = keyOf(&o)
+	}
+	// Rows, most used first, ties by constant index.
+	var rowOrder []step.Const
+	for k := range rows {
+		rowOrder = append(rowOrder, k)
+	}
+	sort.Slice(rowOrder, func(i, j int) bool {
+		a, b := rowOrder[i], rowOrder[j]
+		if rows[a] != rows[b] {
+			return rows[a] > rows[b]
+		}
+		return a < b
+	})
+
+	// The table holds the constants not in registers: for AVX2 as
+	// vectors (aligned), for AVX-512 as scalars that instructions
+	// broadcast as they read them (immediates stay in read-only data).
+	// After them, the per-neuron row pointers not in registers.
+	slots := 0
+	if len(cs) > f.cfg.vpins {
+		slots = len(cs) - f.cfg.vpins
+	}
+	rowSlots := 0
+	if len(rowOrder) > f.cfg.gpins {
+		rowSlots = len(rowOrder) - f.cfg.gpins
+	}
+	W := f.is.width
+	if f.is.avx512 {
+		W = 8
+	}
+	if slots+rowSlots > 0 {
+		if f.is.avx512 {
+			// Scalars: the stack pointer's alignment is enough.
+			f.table = c.AllocLocal(slots*W + rowSlots*8)
+		} else {
+			local := c.AllocLocal(slots*W + rowSlots*8 + W)
+			tbl := c.GP64()
+			c.LEAQ(local, tbl)
+			c.ADDQ(operand.Imm(uint64(W-1)), tbl)
+			c.ANDQ(operand.I32(-W), tbl)
+			f.table = operand.Mem{Base: tbl}
+		}
+	}
+
+	var cp reg.GPVirtual
+	needC := len(rows) > 0
+	for _, k := range cs {
+		needC = needC || k.key.kind == step.OpParam
+	}
+	if needC {
+		cp = c.GP64()
+		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameC}, cp)
+	}
+	if len(rows) > 0 {
+		stride := c.GP64()
+		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameStride}, stride)
+		for i, k := range rowOrder {
+			g := c.GP64()
+			if k == 0 {
+				c.MOVQ(cp, g)
+			} else {
+				c.IMUL3Q(operand.Imm(uint64(int(k)*f.size)), stride, g)
+				c.ADDQ(cp, g)
+			}
+			if i < f.cfg.gpins {
+				f.rowPin[k] = g
+			} else {
+				f.rowSlot[k] = f.table.Offset(slots*W + (i-f.cfg.gpins)*8)
+				c.MOVQ(g, f.rowSlot[k])
+			}
+		}
+	}
+
+	f.consts = map[constKey]operand.Op{}
+	for i, k := range cs {
+		var src operand.Mem
+		switch k.key.kind {
+		case step.OpImm:
+			src = f.d.scalar(k.key.val, f.size)
+		case step.OpParam:
+			src = operand.Mem{Base: cp, Disp: int(k.key.val) * f.size}
+		case step.OpTime:
+			src = operand.Mem{Base: frame, Disp: step.FrameT}
+		}
+		if i >= f.cfg.vpins && f.is.avx512 {
+			if k.key.kind == step.OpImm {
+				f.consts[k.key] = bcast{src}
+				continue
+			}
+			slot := f.table.Offset((i - f.cfg.vpins) * W)
+			g := c.GP64()
+			if f.f64 {
+				c.MOVQ(src, g)
+				c.MOVQ(g, slot)
+			} else {
+				c.MOVL(src, g.As32())
+				c.MOVL(g.As32(), slot)
+			}
+			f.consts[k.key] = bcast{slot}
+			continue
+		}
+		x := f.vreg()
+		f.broadcast(src, x)
+		if i < f.cfg.vpins {
+			f.consts[k.key] = x
+			continue
+		}
+		slot := f.table.Offset((i - f.cfg.vpins) * W)
+		pick(f.f64, c.VMOVAPS, c.VMOVAPD)(x, slot)
+		f.consts[k.key] = slot
+	}
+}
+
+// loops emits the unrolled main loop over whole blocks of unroll vectors,
+// then the tail: one vector at a time under a mask of the remaining lanes,
+// so that no access reaches past the end of any slice.
+func (f *fn) loops() {
+	c := f.c
+	U, L := f.cfg.unroll, f.L
+	f.j = c.GP64()
+	c.XORQ(f.j, f.j)
+
+	c.Label("loop")
+	end := c.GP64()
+	c.LEAQ(operand.Mem{Base: f.j, Disp: U * L}, end)
+	c.CMPQ(end, f.n)
+	c.JA(operand.LabelRef("tail"))
+	f.body(U)
+	c.ADDQ(operand.Imm(uint64(U*L)), f.j)
+	c.JMP(operand.LabelRef("loop"))
+
+	c.Label("tail")
+	c.CMPQ(f.j, f.n)
+	c.JAE(operand.LabelRef("done"))
+	f.rem = c.GP64()
+	c.MOVQ(f.n, f.rem)
+	c.SUBQ(f.j, f.rem)
+	f.masked = true
+	if f.is.avx512 {
+		// Lanes below rem: BZHI clears the bits from rem up (all 32 stay
+		// set when rem >= 32); KMOVW keeps the low 16.
+		bits := c.GP32()
+		c.MOVL(operand.U32(0xffffffff), bits)
+		c.BZHIL(f.rem.As32(), bits, bits)
+		f.tmask = c.K()
+		c.KMOVW(bits, f.tmask)
+	} else {
+		x := c.XMM()
+		c.VMOVD(f.rem.As32(), x)
+		m := c.YMM()
+		c.VPBROADCASTD(x, m)
+		c.VPCMPGTD(f.d.iota(f.size), m, m)
+		f.tmask = m
+	}
+	f.body(1)
+	f.masked = false
+	c.ADDQ(operand.Imm(uint64(L)), f.j)
+	c.JMP(operand.LabelRef("tail"))
+
+	c.Label("done")
+	c.VZEROUPPER()
+	c.RET()
+}
+
+// body emits the program once for each of n interleaved vectors.
+func (f *fn) body(n int) {
+	f.cur = make([][]val, n)
+	f.defd = make([][]bool, n)
+	copies := make([]int, n)
+	for u := range copies {
+		copies[u] = u
+		f.cur[u] = make([]val, len(f.p.Regs))
+		f.defd[u] = make([]bool, len(f.p.Regs))
+	}
+	f.emit(f.ops, copies)
+}
+
+func (f *fn) emit(ops []step.Op, copies []int) {
+	for i := range ops {
+		o := &ops[i]
+		switch o.Kind {
+		case step.OpIf:
+			// One test for all interleaved vectors: the condition is
+			// the same for every lane.
+			skip := f.label("absent")
+			f.c.TESTQ(f.stream[o.Stream], f.stream[o.Stream])
+			f.c.JZ(operand.LabelRef(skip))
+			f.emit(o.Body, copies)
+			f.c.Label(skip)
+		case step.OpRare:
+			// Per vector: skip the block unless one of its lanes needs it.
+			for _, u := range copies {
+				skip := f.label("rare")
+				m := f.regOf(u, o.A)
+				if f.is.avx512 {
+					f.c.KORTESTW(m, m)
+				} else {
+					pick(f.f64, f.c.VTESTPS, f.c.VTESTPD)(m, m)
+				}
+				f.c.JZ(operand.LabelRef(skip))
+				var saved []reg.Register
+				if f.cfg.spill {
+					saved = f.spillable(u, o)
+				}
+				for i, x := range saved {
+					f.mov(x, f.spillSlot(i))
+				}
+				f.emit(o.Body, []int{u})
+				for i, x := range saved {
+					f.mov(f.spillSlot(i), x)
+				}
+				f.c.Label(skip)
+			}
+		default:
+			// The copies of one op use the same row pointers.
+			f.rowCache = map[step.Const]reg.Register{}
+			for _, u := range copies {
+				f.op(u, o)
+			}
+		}
+	}
+}
+
+// spillable lists the vector registers that hold values live across the
+// Rare block o of copy u but unused inside it: this copy's values needed
+// after the block and every value of the other interleaved copies. Saving
+// them on the stack inside the block (which rarely runs) frees their
+// registers for the block's temporaries; on the path that skips the block
+// they stay where they are.
+func (f *fn) spillable(u int, o *step.Op) []reg.Register {
+	end := f.pos[o]
+	inside := map[step.Reg]bool{}
+	step.Walk(o.Body, func(x *step.Op) {
+		end = max(end, f.pos[x])
+		for _, r := range x.Inputs() {
+			inside[r] = true
+		}
+		if x.Defines() {
+			inside[x.Dst] = true
+		}
+	})
+	seen := map[reg.Register]bool{}
+	var out []reg.Register
+	for v := range f.cur {
+		for r, val := range f.cur[v] {
+			x, ok := val.op.(reg.Register)
+			if !ok || !val.owned || !f.defd[v][r] || seen[x] || x.Kind() != reg.KindVector {
+				continue
+			}
+			// Another copy needs what it reads from here on, except the
+			// temporaries of its own Rare block (defined only inside it).
+			temp := f.first[r] > f.pos[o] && f.first[r] <= end
+			live := f.last[r] > f.pos[o] && !temp
+			if v == u {
+				live = f.last[r] > end && !inside[step.Reg(r)]
+			}
+			if live {
+				seen[x] = true
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+func (f *fn) spillSlot(i int) operand.Mem {
+	for len(f.spills) <= i {
+		f.spills = append(f.spills, f.c.AllocLocal(f.is.width))
+	}
+	return f.spills[i]
+}
+
+// streamMem is vector u of the block at lane j of stream s.
+func (f *fn) streamMem(u int, s step.Stream) operand.Mem {
+	if s.Bool() {
+		return operand.Mem{Base: f.stream[s], Index: f.j, Scale: 1, Disp: u * f.L}
+	}
+	return operand.Mem{Base: f.stream[s], Index: f.j, Scale: uint8(f.size), Disp: u * f.is.width}
+}
+
+func (f *fn) rowMem(u int, k step.Const) operand.Mem {
+	base := f.rowPin[k]
+	if base == nil {
+		base = f.rowCache[k]
+	}
+	if base == nil {
+		g := f.c.GP64()
+		f.c.MOVQ(f.rowSlot[k], g)
+		base = g
+		f.rowCache[k] = g
+	}
+	return operand.Mem{Base: base, Index: f.j, Scale: uint8(f.size), Disp: u * f.is.width}
+}
+
+// rm is register r of copy u as an operand: a register or a memory operand.
+func (f *fn) rm(u int, r step.Reg) operand.Op {
+	if k, ok := f.setupKey[r]; ok {
+		return f.consts[k]
+	}
+	v := f.cur[u][r]
+	if v.row > 0 {
+		return f.rowMem(u, step.Const(v.row-1))
+	}
+	if v.op == nil {
+		panic(fmt.Sprintf("amd64: %s reads r%d before it is defined", f.p.Name, r))
+	}
+	return v.op
+}
+
+func isReg(op operand.Op) bool { _, ok := op.(reg.Register); return ok }
+
+// regOf is register r of copy u in a register, loaded if it lives in memory.
+func (f *fn) regOf(u int, r step.Reg) reg.Register {
+	op := f.rm(u, r)
+	if x, ok := op.(reg.Register); ok {
+		return x
+	}
+	x := f.vreg()
+	f.mov(op, x)
+	return x
+}
+
+// reusable reports whether op o may overwrite r's register: r is not read
+// or written after o, and the register belongs to this copy alone.
+func (f *fn) reusable(u int, r step.Reg, o *step.Op) bool {
+	if _, ok := f.setupKey[r]; ok {
+		return false
+	}
+	v := f.cur[u][r]
+	return v.owned && v.row == 0 && f.last[r] == f.pos[o] && isReg(v.op)
+}
+
+// dst is the register o writes: the register of an already defined
+// program register (a reassignment, as at the end of If and Rare blocks),
+// or a new one.
+func (f *fn) dst(u int, o *step.Op) reg.Register {
+	if f.defd[u][o.Dst] {
+		return f.cur[u][o.Dst].op.(reg.Register)
+	}
+	if f.p.Regs[o.Dst] == step.Mask {
+		return f.maskreg()
+	}
+	return f.vreg()
+}
+
+func (f *fn) set(u int, r step.Reg, x reg.Register) {
+	f.cur[u][r] = val{op: x, owned: true}
+	f.defd[u][r] = true
+}
+
+func (f *fn) load(mem operand.Mem, d reg.Register) {
+	switch {
+	case !f.masked:
+		f.mov(mem, d)
+	case f.is.avx512:
+		pick(f.f64, f.c.VMOVUPS_Z, f.c.VMOVUPD_Z)(mem, f.tmask, d)
+	default:
+		pick(f.f64, f.c.VMASKMOVPS, f.c.VMASKMOVPD)(mem, f.tmask, d)
+	}
+}
+
+func (f *fn) store(x reg.Register, mem operand.Mem) {
+	switch {
+	case !f.masked:
+		f.mov(x, mem)
+	case f.is.avx512:
+		pick(f.f64, f.c.VMOVUPS, f.c.VMOVUPD)(x, f.tmask, mem)
+	default:
+		pick(f.f64, f.c.VMASKMOVPS, f.c.VMASKMOVPD)(x, f.tmask, mem)
+	}
+}
+
+func (f *fn) op(u int, o *step.Op) {
+	c := f.c
+	switch o.Kind {
+	case step.OpLoad:
+		d := f.dst(u, o)
+		f.load(f.streamMem(u, o.Stream), d)
+		f.set(u, o.Dst, d)
+
+	case step.OpParam:
+		if !f.p.PerNeur {
+			panic("amd64: a homogeneous constant outside Setup")
+		}
+		if !f.masked && !f.defd[u][o.Dst] && f.defs[o.Dst] == 1 {
+			// Read in place by its users, as a memory operand.
+			f.cur[u][o.Dst] = val{row: int(o.Param) + 1}
+			f.defd[u][o.Dst] = true
+			return
+		}
+		d := f.dst(u, o)
+		base := f.rowMem(u, o.Param)
+		f.load(base, d)
+		f.set(u, o.Dst, d)
+
+	case step.OpImm:
+		d := f.dst(u, o)
+		if o.Imm == 0 && !f.is.avx512 {
+			c.VXORPS(d, d, d)
+		} else {
+			f.mov(f.consts[keyOf(o)], d)
+		}
+		f.set(u, o.Dst, d)
+
+	case step.OpAdd, step.OpMul, step.OpIAdd:
+		a, b := f.rm(u, o.A), f.rm(u, o.B)
+		if !isReg(a) {
+			a, b = b, a
+		}
+		ar, ok := a.(reg.Register)
+		if !ok {
+			ar = f.vreg()
+			f.mov(a, ar)
+		}
+		d := f.dst(u, o)
+		ins := map[step.Kind][2]func(...operand.Op){
+			step.OpAdd:  pick(f.f64, [2]func(...operand.Op){c.VADDPS, c.VADDPS_BCST}, [2]func(...operand.Op){c.VADDPD, c.VADDPD_BCST}),
+			step.OpMul:  pick(f.f64, [2]func(...operand.Op){c.VMULPS, c.VMULPS_BCST}, [2]func(...operand.Op){c.VMULPD, c.VMULPD_BCST}),
+			step.OpIAdd: pick(f.f64, [2]func(...operand.Op){c.VPADDD, c.VPADDD_BCST}, [2]func(...operand.Op){c.VPADDQ, c.VPADDQ_BCST}),
+		}[o.Kind]
+		bc(ins[0], ins[1], b, ar, d)
+		f.set(u, o.Dst, d)
+
+	case step.OpSub, step.OpDiv:
+		a, b := f.regOf(u, o.A), f.rm(u, o.B)
+		d := f.dst(u, o)
+		ins := map[step.Kind][2]func(...operand.Op){
+			step.OpSub: pick(f.f64, [2]func(...operand.Op){c.VSUBPS, c.VSUBPS_BCST}, [2]func(...operand.Op){c.VSUBPD, c.VSUBPD_BCST}),
+			step.OpDiv: pick(f.f64, [2]func(...operand.Op){c.VDIVPS, c.VDIVPS_BCST}, [2]func(...operand.Op){c.VDIVPD, c.VDIVPD_BCST}),
+		}[o.Kind]
+		bc(ins[0], ins[1], b, a, d)
+		f.set(u, o.Dst, d)
+
+	case step.OpFMA:
+		f.fma(u, o)
+
+	case step.OpAbs:
+		a := f.regOf(u, o.A)
+		d := f.dst(u, o)
+		m := f.consts[absMask(f.p.DType)]
+		if f.is.avx512 {
+			// VANDPS on ZMM needs AVX512DQ; the integer AND is in F.
+			bc(pick(f.f64, c.VPANDD, c.VPANDQ), pick(f.f64, c.VPANDD_BCST, c.VPANDQ_BCST), m, a, d)
+		} else {
+			pick(f.f64, c.VANDPS, c.VANDPD)(m, a, d)
+		}
+		f.set(u, o.Dst, d)
+
+	case step.OpCmpGE, step.OpCmpGT, step.OpCmpLT, step.OpCmpLE:
+		pred := map[step.Kind]int{step.OpCmpGE: predGE, step.OpCmpGT: predGT, step.OpCmpLT: predLT, step.OpCmpLE: predLE}[o.Kind]
+		a, b := f.rm(u, o.A), f.rm(u, o.B)
+		if !isReg(a) && isReg(b) {
+			// Only the second operand may be in memory: swap and
+			// mirror the predicate (a >= b is b <= a).
+			a, b = b, a
+			pred = map[int]int{predGE: predLE, predLE: predGE, predGT: predLT, predLT: predGT}[pred]
+		}
+		ar, ok := a.(reg.Register)
+		if !ok {
+			ar = f.vreg()
+			f.mov(a, ar)
+		}
+		d := f.dst(u, o)
+		bc(pick(f.f64, c.VCMPPS, c.VCMPPD), pick(f.f64, c.VCMPPS_BCST, c.VCMPPD_BCST), operand.U8(pred), b, ar, d)
+		f.set(u, o.Dst, d)
+
+	case step.OpOr:
+		a, b := f.regOf(u, o.A), f.regOf(u, o.B)
+		d := f.dst(u, o)
+		if f.is.avx512 {
+			c.KORW(b, a, d)
+		} else {
+			c.VORPS(b, a, d)
+		}
+		f.set(u, o.Dst, d)
+
+	case step.OpSelect:
+		if f.p.Regs[o.B] != step.Float && f.p.Regs[o.B] != step.Bits {
+			panic("amd64: Select of masks has no lowering")
+		}
+		if !f.is.avx512 {
+			m, t, e := f.regOf(u, o.A), f.rm(u, o.B), f.regOf(u, o.C)
+			d := f.dst(u, o)
+			pick(f.f64, c.VBLENDVPS, c.VBLENDVPD)(m, t, e, d)
+			f.set(u, o.Dst, d)
+			return
+		}
+		// A merge-masked move of B into C's register. (avo takes the
+		// destination of the masked VBLENDMPS as an input too, which
+		// would keep a register live from the function's entry; the
+		// merging move is honest about it.) When C is dead, or is the
+		// destination itself, this is the one instruction of the select.
+		m, t := f.regOf(u, o.A), f.rm(u, o.B)
+		var d reg.Register
+		switch {
+		case f.defd[u][o.Dst]:
+			d = f.cur[u][o.Dst].op.(reg.Register)
+			if o.C != o.Dst {
+				f.mov(f.rm(u, o.C), d)
+			}
+		case f.reusable(u, o.C, o):
+			d = f.cur[u][o.C].op.(reg.Register)
+		default:
+			d = f.vreg()
+			f.mov(f.rm(u, o.C), d)
+		}
+		bc(pick(f.f64, c.VMOVUPS, c.VMOVUPD), pick(f.f64, c.VBROADCASTSS, c.VBROADCASTSD), t, m, d)
+		f.set(u, o.Dst, d)
+
+	case step.OpBits, step.OpFromBits:
+		// The same bits in the same register: no instruction, unless
+		// either register is assigned again later.
+		if !f.defd[u][o.Dst] && f.defs[o.Dst] == 1 && f.reusable(u, o.A, o) {
+			f.cur[u][o.Dst] = f.cur[u][o.A]
+			f.defd[u][o.Dst] = true
+			return
+		}
+		d := f.dst(u, o)
+		f.mov(f.rm(u, o.A), d)
+		f.set(u, o.Dst, d)
+
+	case step.OpShl:
+		a := f.regOf(u, o.A)
+		d := f.dst(u, o)
+		pick(f.f64, c.VPSLLD, c.VPSLLQ)(operand.U8(o.Imm), a, d)
+		f.set(u, o.Dst, d)
+
+	case step.OpStore:
+		f.store(f.regOf(u, o.A), f.streamMem(u, o.Stream))
+
+	case step.OpStoreOne:
+		// 1.0 where the mask is set, +0 elsewhere.
+		m := f.regOf(u, o.A)
+		x := f.vreg()
+		one := f.consts[oneFloat(f.p.DType)]
+		if f.is.avx512 {
+			if b, ok := one.(bcast); ok {
+				pick(f.f64, c.VBROADCASTSS_Z, c.VBROADCASTSD_Z)(b.Mem, m, x)
+			} else {
+				pick(f.f64, c.VMOVUPS_Z, c.VMOVUPD_Z)(one, m, x)
+			}
+		} else {
+			pick(f.f64, c.VANDPS, c.VANDPD)(one, m, x)
+		}
+		f.store(x, f.streamMem(u, o.Stream))
+
+	case step.OpStoreBool:
+		f.storeBool(u, o)
+
+	default:
+		panic(fmt.Sprintf("amd64: no lowering for %s", o.Kind))
+	}
+}
+
+// fma computes A*B + C with one rounding in one instruction, choosing the
+// form (231, 213 or 132) whose destroyed operand is dead, so that no copy
+// is needed when one is.
+func (f *fn) fma(u int, o *step.Op) {
+	c := f.c
+	a, b, cc := f.rm(u, o.A), f.rm(u, o.B), f.rm(u, o.C)
+	form := func(plain, bcst func(...operand.Op)) func(...operand.Op) {
+		return func(ops ...operand.Op) { bc(plain, bcst, ops...) }
+	}
+	f231 := pick(f.f64, form(c.VFMADD231PS, c.VFMADD231PS_BCST), form(c.VFMADD231PD, c.VFMADD231PD_BCST)) // d = a*b + d
+	f213 := pick(f.f64, form(c.VFMADD213PS, c.VFMADD213PS_BCST), form(c.VFMADD213PD, c.VFMADD213PD_BCST)) // d = b*d + c
+	f132 := pick(f.f64, form(c.VFMADD132PS, c.VFMADD132PS_BCST), form(c.VFMADD132PD, c.VFMADD132PD_BCST)) // d = d*b + c
+
+	// d += a*b, with a product operand in memory at most.
+	acc := func(d reg.Register) {
+		if !isReg(a) {
+			a, b = b, a
+		}
+		if !isReg(a) {
+			x := f.vreg()
+			f.mov(a, x)
+			a = x
+		}
+		f231(b, a, d)
+	}
+	// d = d*b + c, d holding a product operand.
+	mulAdd := func(d reg.Register) {
+		switch {
+		case isReg(b):
+			f213(cc, b, d)
+		case isReg(cc):
+			f132(b, cc, d)
+		default:
+			x := f.vreg()
+			f.mov(b, x)
+			f213(cc, x, d)
+		}
+	}
+
+	var d reg.Register
+	if f.defd[u][o.Dst] {
+		d = f.cur[u][o.Dst].op.(reg.Register)
+		switch {
+		case cc == operand.Op(d):
+			acc(d)
+		case a == operand.Op(d):
+			mulAdd(d)
+		case b == operand.Op(d):
+			a, b = b, a
+			mulAdd(d)
+		default:
+			f.mov(cc, d)
+			acc(d)
+		}
+		f.set(u, o.Dst, d)
+		return
+	}
+	switch {
+	case f.reusable(u, o.C, o):
+		d = cc.(reg.Register)
+		acc(d)
+	case f.reusable(u, o.A, o):
+		d = a.(reg.Register)
+		mulAdd(d)
+	case f.reusable(u, o.B, o):
+		d = b.(reg.Register)
+		a, b = b, a
+		mulAdd(d)
+	default:
+		d = f.vreg()
+		f.mov(cc, d)
+		acc(d)
+	}
+	f.set(u, o.Dst, d)
+}
+
+// storeBool writes one byte per lane, 1 where the mask is set and 0
+// elsewhere, and in the tail only the remaining lanes' bytes.
+func (f *fn) storeBool(u int, o *step.Op) {
+	c := f.c
+	m := f.regOf(u, o.A)
+	mem := f.streamMem(u, o.Stream)
+	if f.is.avx512 {
+		// Integer 1 under the mask, then narrow each lane to its low byte.
+		x := f.vreg()
+		if b, ok := f.consts[oneInt()].(bcast); ok {
+			pick(f.f64, c.VPBROADCASTD_Z, c.VPBROADCASTQ_Z)(b.Mem, m, x)
+		} else {
+			pick(f.f64, c.VMOVDQU32_Z, c.VMOVDQU64_Z)(f.consts[oneInt()], m, x)
+		}
+		narrow := pick(f.f64, c.VPMOVDB, c.VPMOVQB)
+		if f.masked {
+			narrow(x, f.tmask, mem)
+		} else {
+			narrow(x, mem)
+		}
+		return
+	}
+	// The lanes' sign bits, one bit each, deposited into the low bit of
+	// consecutive bytes.
+	g := c.GP64()
+	pick(f.f64, c.VMOVMSKPS, c.VMOVMSKPD)(m, g.As32())
+	c.PDEPQ(f.d.pdepBytes(), g, g)
+	if !f.masked {
+		if f.f64 {
+			c.MOVL(g.As32(), mem)
+		} else {
+			c.MOVQ(g, mem)
+		}
+		return
+	}
+	// The tail: min(rem, lanes) bytes, one at a time.
+	cnt := c.GP64()
+	p := c.GP64()
+	c.MOVQ(f.rem, cnt)
+	few := f.label("few")
+	c.CMPQ(cnt, operand.Imm(uint64(f.L)))
+	c.JBE(operand.LabelRef(few))
+	c.MOVQ(operand.U32(f.L), cnt)
+	c.Label(few)
+	c.LEAQ(mem, p)
+	next := f.label("byte")
+	c.Label(next)
+	c.MOVB(g.As8(), operand.Mem{Base: p})
+	c.SHRQ(operand.U8(8), g)
+	c.INCQ(p)
+	c.DECQ(cnt)
+	c.JNZ(operand.LabelRef(next))
+}

@@ -1,0 +1,282 @@
+// Command amd64 lowers the step programs of asm/step to x86-64 assembly with
+// avo: AVX2+FMA (YMM, 8 float32 or 4 float64 lanes, masks as vectors of
+// all-ones lanes) and AVX-512 (ZMM, 16 or 8 lanes, opmask registers). It
+// writes the assembly and its Go declarations (avo's stub file) for package
+// kernel.
+//
+// Each op of a program becomes one instruction where the ISA has one (see
+// lower.go). The loop-invariant ops of Program.Setup are hoisted: a constant
+// is either held in a register for the whole call or, when registers run out,
+// broadcast once into an aligned table on the stack and read as a memory
+// operand. How far the main loop is unrolled and how many constants stay in
+// registers is decided per function by asking avo's register allocator:
+// the generator tries the most aggressive configuration first and keeps the
+// first one that allocates, which makes the choice deterministic.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/ir"
+	"github.com/mmcloughlin/avo/pass"
+	"github.com/mmcloughlin/avo/printer"
+	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/adquaif/adquaif/asm/step"
+)
+
+func main() {
+	// A flag set of our own: importing avo's build package registers
+	// avo's flags on the default one.
+	fs := flag.NewFlagSet("amd64", flag.ExitOnError)
+	out := fs.String("out", "", "assembly output file")
+	stubs := fs.String("stubs", "", "Go declarations output file")
+	verbose := fs.Bool("v", false, "print each function's configuration and main-loop instruction count")
+	fs.Parse(os.Args[1:])
+	if *out == "" || *stubs == "" {
+		log.Fatal("amd64: -out and -stubs are required")
+	}
+	asm, decl, report, err := generate()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *verbose {
+		fmt.Fprint(os.Stderr, report)
+	}
+	if err := os.WriteFile(*out, asm, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*stubs, decl, 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// config is how one function is lowered.
+type config struct {
+	unroll int  // independent vectors interleaved per main-loop iteration
+	vpins  int  // constants held in vector registers (the most used first)
+	gpins  int  // per-neuron constant rows whose pointer stays in a register
+	spill  bool // save the values live across a Rare block inside it
+}
+
+func generate() (asm, decl []byte, report string, err error) {
+	type job struct {
+		isa *isa
+		p   *step.Program
+		cfg config
+	}
+	var jobs []job
+	for _, is := range isas {
+		for _, p := range step.All() {
+			cfg, err := choose(is, p)
+			if err != nil {
+				return nil, nil, "", err
+			}
+			jobs = append(jobs, job{is, p, cfg})
+		}
+	}
+
+	ctx := build.NewContext()
+	ctx.ConstraintExpr("!purego")
+	d := newData(ctx)
+	for _, j := range jobs {
+		lower(ctx, d, j.isa, j.p, j.cfg)
+	}
+	f, err := compile(ctx)
+	if err != nil {
+		return nil, nil, "", err
+	}
+
+	var rep strings.Builder
+	for i, fn := range f.Functions() {
+		j := jobs[i]
+		lanes := j.isa.lanes(j.p.DType)
+		n := mainLoopInstructions(fn)
+		fmt.Fprintf(&rep, "%-22s unroll %d, %2d constants in registers, %2d rows pinned, spill %-5v: main loop %3d instructions for %2d lanes = %.2f per lane (Requires: %s)\n",
+			fn.Name, j.cfg.unroll, j.cfg.vpins, j.cfg.gpins, j.cfg.spill, n, j.cfg.unroll*lanes, float64(n)/float64(j.cfg.unroll*lanes), strings.Join(fn.ISA, ", "))
+	}
+
+	// A fixed generator name (not os.Args) keeps the output reproducible.
+	pc := printer.Config{Name: "asm/amd64 from the programs of asm/step", Pkg: "kernel"}
+	asm, err = printer.NewGoAsm(pc).Print(f)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	decl, err = printer.NewStubs(pc).Print(f)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return asm, decl, rep.String(), nil
+}
+
+func compile(ctx *build.Context) (*ir.File, error) {
+	f, err := ctx.Result()
+	if err != nil {
+		return nil, err
+	}
+	if err := compilePasses.Execute(f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// compilePasses is avo's pass.Compile with its register allocation
+// replaced by allocate, which keeps AVX2 functions to the 16 vector
+// registers that VEX can encode.
+var compilePasses = pass.Concat(
+	pass.Verify,
+	pass.FunctionPass(pass.PruneJumpToFollowingLabel),
+	pass.FunctionPass(pass.PruneDanglingLabels),
+	pass.FunctionPass(pass.LabelTarget),
+	pass.FunctionPass(pass.CFG),
+	pass.InstructionPass(pass.ZeroExtend32BitOutputs),
+	pass.FunctionPass(pass.Liveness),
+	pass.FunctionPass(allocate),
+	pass.FunctionPass(pass.BindRegisters),
+	pass.FunctionPass(pass.VerifyAllocation),
+	pass.FunctionPass(pass.EnsureBasePointerCalleeSaved),
+	pass.Func(pass.IncludeTextFlagHeader),
+	pass.FunctionPass(pass.PruneSelfMoves),
+	pass.FunctionPass(pass.RequiredISAExtensions),
+)
+
+// allocate is pass.AllocateRegisters, except that avo offers X16-X31 (and
+// their Y and Z views) for every vector register, and the assembler would
+// encode an AVX2 instruction that names Y16 with EVEX, which needs
+// AVX512VL: so functions whose name says AVX2 get X0-X15 only.
+func allocate(fn *ir.Function) error {
+	as := map[reg.Kind]*pass.Allocator{}
+	for _, i := range fn.Instructions() {
+		for _, r := range i.Registers() {
+			k := r.Kind()
+			if as[k] != nil {
+				continue
+			}
+			rs := reg.FamilyOfKind(k).Registers()
+			if k == reg.KindVector && strings.Contains(fn.Name, "AVX2") {
+				var low []reg.Physical
+				for _, p := range rs {
+					if p.PhysicalIndex() < 16 {
+						low = append(low, p)
+					}
+				}
+				rs = low
+			}
+			a, err := pass.NewAllocator(rs)
+			if err != nil {
+				return err
+			}
+			// Like avo: BP last, since using it costs a save and restore.
+			for _, p := range rs {
+				if p.Info()&reg.BasePointer != 0 {
+					a.SetPriority(p.ID(), -1)
+				}
+			}
+			as[k] = a
+		}
+	}
+	for _, i := range fn.Instructions() {
+		for _, r := range i.Registers() {
+			as[r.Kind()].Add(r.ID())
+		}
+	}
+	for _, i := range fn.Instructions() {
+		for _, d := range i.OutputRegisters() {
+			out := i.LiveOut.OfKind(d.Kind())
+			out.DiscardRegister(d)
+			as[d.Kind()].AddInterferenceSet(d, out)
+		}
+	}
+	fn.Allocation = reg.NewEmptyAllocation()
+	// Each kind is allocated on its own; a fixed order keeps it obvious
+	// that the result does not depend on map iteration.
+	var kinds []reg.Kind
+	for k := range as {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
+	for _, k := range kinds {
+		al, err := as[k].Allocate()
+		if err != nil {
+			return err
+		}
+		if err := fn.Allocation.Merge(al); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// choose finds the most aggressive configuration of p for is that avo's
+// register allocator accepts: the deepest unroll first, then as many
+// per-neuron row pointers and as many constants in registers as fit.
+func choose(is *isa, p *step.Program) (config, error) {
+	fits := func(cfg config) bool {
+		ctx := build.NewContext()
+		lower(ctx, newData(ctx), is, p, cfg)
+		_, err := compile(ctx)
+		return err == nil
+	}
+	nconst := len(constantsOf(is, p))
+	for u := is.maxUnroll; u >= 1; u-- {
+		for _, spill := range []bool{false, true} {
+			cfg := config{unroll: u, spill: spill}
+			if !fits(cfg) {
+				continue
+			}
+			if p.PerNeur {
+				for cfg.gpins < int(step.NumConsts) && fits(config{u, 0, cfg.gpins + 1, spill}) {
+					cfg.gpins++
+				}
+			}
+			for cfg.vpins < nconst && fits(config{u, cfg.vpins + 1, cfg.gpins, spill}) {
+				cfg.vpins++
+			}
+			return cfg, nil
+		}
+	}
+	ctx := build.NewContext()
+	lower(ctx, newData(ctx), is, p, config{unroll: 1})
+	_, err := compile(ctx)
+	return config{}, fmt.Errorf("amd64: %s does not allocate even without unrolling: %v", name(is, p), err)
+}
+
+// mainLoopInstructions counts the instructions of the unrolled main loop
+// that run on the common path: from the loop label to the tail label,
+// without the bodies of Rare blocks (which run only when a lane needs
+// exprel's slow path).
+func mainLoopInstructions(fn *ir.Function) int {
+	n := 0
+	in := false
+	skipTo := ir.Label("")
+	for _, node := range fn.Nodes {
+		switch x := node.(type) {
+		case ir.Label:
+			switch {
+			case x == "loop":
+				in = true
+			case x == "tail":
+				in = false
+			case x == skipTo:
+				skipTo = ""
+			}
+		case *ir.Instruction:
+			if !in || skipTo != "" {
+				continue
+			}
+			n++
+			if len(x.Operands) == 1 && x.IsBranch {
+				if l, ok := x.Operands[0].(interface{ Asm() string }); ok && strings.HasPrefix(l.Asm(), "rare") {
+					skipTo = ir.Label(l.Asm())
+				}
+			}
+		}
+	}
+	return n
+}
