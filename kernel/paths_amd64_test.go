@@ -4,7 +4,6 @@ package kernel
 
 import (
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -66,10 +65,11 @@ func TestPathsGODEBUG(t *testing.T) {
 	if os.Getenv("ADQUAIF_DISPATCH_CHILD") != "" {
 		t.Skip("in the child run")
 	}
-	if os.Getenv("ADQUAIF_EMULATED") != "" {
+	if os.Getenv("ADQUAIF_EMULATED") != "" && os.Getenv("ADQUAIF_EXEC") == "" {
 		// Under qemu-user the child process would run natively, on a
-		// CPU other than the emulated one.
-		t.Skip("ADQUAIF_EMULATED: a child process would escape the emulator")
+		// CPU other than the emulated one, unless ADQUAIF_EXEC names the
+		// emulator.
+		t.Skip("ADQUAIF_EMULATED without ADQUAIF_EXEC: a child process would escape the emulator")
 	}
 	for _, off := range []string{"avx512f", "avx2", "fma", "bmi2", "avx", "avx512bw", "avx512vl", "avx512dq", "all"} {
 		var want []string
@@ -78,7 +78,7 @@ func TestPathsGODEBUG(t *testing.T) {
 				want = append(want, p)
 			}
 		}
-		cmd := exec.Command(os.Args[0], "-test.run=^TestPathsGODEBUGChild$", "-test.v", "-test.count=1")
+		cmd := testCommand(t, "-test.run=^TestPathsGODEBUGChild$", "-test.v", "-test.count=1")
 		cmd.Env = append(withoutISA(os.Environ()), "GODEBUG=cpu."+off+"=off", "ADQUAIF_DISPATCH_CHILD=1")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
