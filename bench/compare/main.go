@@ -66,8 +66,9 @@ func main() {
 
 	nv := measure(4096, func(n, steps int, s *state[float32]) {
 		p := kernel.Defaults[float64]()
+		t0 := s.clock(steps)
 		for i := range steps {
-			naive.Step(s.buffers(), p, 0.1, float64(i)*0.1)
+			naive.Step(s.buffers(), p, 0.1, t0+float64(i)*0.1)
 		}
 	})
 	og := measureKernel[float32](4096, "generic")
@@ -104,10 +105,18 @@ type row struct {
 // state is one population's buffers, in Go memory shared with C.
 type state[F kernel.Float] struct {
 	V, W, L, I, S []F
+	step          int // steps taken: time goes on across runs, as in a simulation
+}
+
+// clock returns the time of the next step and advances the count by steps.
+func (s *state[F]) clock(steps int) float64 {
+	t := float64(s.step) * 0.1
+	s.step += steps
+	return t
 }
 
 func newState[F kernel.Float](n int) *state[F] {
-	s := &state[F]{make([]F, n), make([]F, n), make([]F, n), make([]F, n), make([]F, n)}
+	s := &state[F]{V: make([]F, n), W: make([]F, n), L: make([]F, n), I: make([]F, n), S: make([]F, n)}
 	for j := range n {
 		s.V[j] = F(-70 + 45*float64(j%97)/97)
 		s.W[j] = F(j % 5)
@@ -127,14 +136,14 @@ func (s *state[F]) c32(steps int) {
 	p := kernel.Defaults[float32]()
 	cp := C.struct_params32{C.float(p.R), C.float(p.Tau), C.float(p.TauW), C.float(p.TauRef), C.float(p.VTh),
 		C.float(p.VReset), C.float(p.VRest), C.float(p.VC), C.float(p.C), C.float(p.A), C.float(p.B), 0.1}
-	C.ref_step_f32(C.long(len(s.V)), C.int(steps), 0, &cp, ptr[C.float](s.V), ptr[C.float](s.W), ptr[C.float](s.L), ptr[C.float](s.I), ptr[C.float](s.S))
+	C.ref_step_f32(C.long(len(s.V)), C.int(steps), C.float(s.clock(steps)), &cp, ptr[C.float](s.V), ptr[C.float](s.W), ptr[C.float](s.L), ptr[C.float](s.I), ptr[C.float](s.S))
 }
 
 func (s *state[F]) c64(steps int) {
 	p := kernel.Defaults[float64]()
 	cp := C.struct_params64{C.double(p.R), C.double(p.Tau), C.double(p.TauW), C.double(p.TauRef), C.double(p.VTh),
 		C.double(p.VReset), C.double(p.VRest), C.double(p.VC), C.double(p.C), C.double(p.A), C.double(p.B), 0.1}
-	C.ref_step_f64(C.long(len(s.V)), C.int(steps), 0, &cp, ptr[C.double](s.V), ptr[C.double](s.W), ptr[C.double](s.L), ptr[C.double](s.I), ptr[C.double](s.S))
+	C.ref_step_f64(C.long(len(s.V)), C.int(steps), C.double(s.clock(steps)), &cp, ptr[C.double](s.V), ptr[C.double](s.W), ptr[C.double](s.L), ptr[C.double](s.I), ptr[C.double](s.S))
 }
 
 func (s *state[F]) copy(steps int) {
@@ -151,8 +160,9 @@ func measureKernel[F kernel.Float](n int, isa string) float64 {
 	}
 	return measure(n, func(n, steps int, s *state[F]) {
 		b := s.buffers()
+		t0 := F(s.clock(steps))
 		for i := range steps {
-			if err := k.Step(F(i)*0.1, b); err != nil {
+			if err := k.Step(t0+F(F(i)*0.1), b); err != nil {
 				fail(err)
 			}
 		}
@@ -169,12 +179,10 @@ func measureSteps[F kernel.Float](n int, isa string, steps int, byRun bool, work
 	if err != nil {
 		fail(err)
 	}
-	calls := 0
 	return float64(steps) * measure(n, func(n, reps int, s *state[F]) {
 		b := s.buffers()
 		for range reps {
-			calls++
-			t0 := F(calls * steps)
+			t0 := F(s.clock(steps))
 			if byRun {
 				err = k.Run(t0, steps, b)
 			} else {
