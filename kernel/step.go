@@ -181,19 +181,13 @@ func (k *Kernel[F]) spikes(b *Buffers[F], s, a, e, j0 int, index *[]int32) {
 		g := a + i // the first neuron of this word in the block
 		lim := min(len(v), i+64-g%64)
 		var set uint64
+		sh := uint(g % 64)
 		if vth == nil {
-			for ; i < lim; i++ {
-				if v[i] >= th {
-					set |= 1 << uint((a+i)%64)
-				}
-			}
+			set = geBits(v[i:lim], th) << sh
 		} else {
-			for ; i < lim; i++ {
-				if v[i] >= vth[i] {
-					set |= 1 << uint((a+i)%64)
-				}
-			}
+			set = geBitsPer(v[i:lim], vth[i:lim]) << sh
 		}
+		i = lim
 		word := g / 64
 		if index != nil {
 			for x := set; x != 0; x &= x - 1 {
@@ -302,4 +296,31 @@ func row[T any](s []T, m, step, a, e int) []T {
 		return s[step*m+a : step*m+e]
 	}
 	return s[a:e]
+}
+
+// geBits has bit k set where v[k] >= th, for up to 64 values. Spikes are
+// rare and random, so the bit is computed without a branch, which would
+// mispredict on them.
+func geBits[F Float](v []F, th F) (set uint64) {
+	for k, x := range v[:min(len(v), 64)] {
+		var b uint64
+		if x >= th {
+			b = 1
+		}
+		set |= b << (k & 63)
+	}
+	return set
+}
+
+// geBitsPer is geBits with a threshold per value.
+func geBitsPer[F Float](v, th []F) (set uint64) {
+	th = th[:len(v)]
+	for k, x := range v[:min(len(v), 64)] {
+		var b uint64
+		if x >= th[k] {
+			b = 1
+		}
+		set |= b << (k & 63)
+	}
+	return set
 }
