@@ -5,18 +5,28 @@ import "math"
 // fma32 is a*b + c rounded once to float32, as a hardware single-precision
 // FMA computes it. float32(math.FMA(a, b, c)) alone would round twice (to
 // float64, then to float32) and differ from hardware in rare halfway cases.
-func fma32(a, b, c float32) float32 {
-	// Fast path: one float64 FMA (a hardware instruction where the CPU has
-	// one). Its result r = RN64(exact) rounds to float32 as exact does
-	// unless a float32 rounding boundary (a midpoint) lies between exact
-	// and r, which can only be r itself: low 29 bits 1 then zeros. Below
-	// float32's normal range fewer bits remain, so that case (and zero,
-	// NaN) takes the exact path too.
+//
+// fma32 must be inlined: a call costs more than the FMA itself, and because
+// Go's ABI has no callee-saved registers, every value live in the caller's
+// loop would be spilled and reloaded around it. The slow path is therefore
+// passed to fma32Fast as a parameter: the inliner charges a call through a
+// parameter 17 instead of 57 (cmd/compile/internal/inline,
+// inlineParamCallCost), which keeps both functions under its budget of 80.
+func fma32(a, b, c float32) float32 { return fma32Fast(a, b, c, fma32Exact) }
+
+// fma32Fast is fma32 with its slow path, exact, as a parameter.
+func fma32Fast(a, b, c float32, exact func(a, b, c float32) float32) float32 {
+	// One float64 FMA (a hardware instruction where the CPU has one). Its
+	// result r = RN64(exact) rounds to float32 as exact does unless a
+	// float32 rounding boundary (a midpoint) lies between exact and r, which
+	// can only be r itself: low 29 bits 1 then zeros. Below float32's normal
+	// range fewer bits remain, so that case (and zero) takes the exact path
+	// too.
 	r := math.FMA(float64(a), float64(b), float64(c))
 	if bits := math.Float64bits(r); bits>>52&0x7ff >= 1023-126 && bits&(1<<29-1) != 1<<28 {
 		return float32(r)
 	}
-	return fma32Exact(a, b, c)
+	return exact(a, b, c)
 }
 
 // fma32Exact is fma32 for every input, without a fused operation. The
