@@ -16,17 +16,23 @@ func fma32(a, b, c float32) float32 { return fma32Fast(a, b, c, fma32Exact) }
 
 // fma32Fast is fma32 with its slow path, exact, as a parameter.
 func fma32Fast(a, b, c float32, exact func(a, b, c float32) float32) float32 {
-	// One float64 FMA (a hardware instruction where the CPU has one). Its
-	// result r = RN64(exact) rounds to float32 as exact does unless a
-	// float32 rounding boundary (a midpoint) lies between exact and r, which
-	// can only be r itself: low 29 bits 1 then zeros. Below float32's normal
-	// range fewer bits remain, so that case (and zero) takes the exact path
-	// too.
-	r := math.FMA(float64(a), float64(b), float64(c))
-	if bits := math.Float64bits(r); bits>>52&0x7ff >= 1023-126 && bits&(1<<29-1) != 1<<28 {
-		return float32(r)
+	// The product of two float32 values is exact in float64 (24+24 bits <
+	// 53, exponents far inside float64's range), so r = p + c is RN64 of
+	// the exact a*b + c, what a float64 FMA would return, without the
+	// run-time check and the call that math.FMA needs where the CPU may lack
+	// an FMA instruction. (If the compiler fuses the two, nothing changes:
+	// the product is exact either way.) r rounds to float32 as the exact
+	// value does unless a float32 rounding boundary (a midpoint) lies
+	// between them, which can only be r itself: low 29 bits 1 then zeros.
+	// Below float32's normal range fewer bits remain, so that case (and
+	// zero) takes the exact path too.
+	p := float64(a) * float64(b)
+	r := p + float64(c)
+	f := float32(r)
+	if math.Float64bits(r)&(1<<29-1) == 1<<28 || r*r < 0x1p-252 {
+		f = exact(a, b, c)
 	}
-	return exact(a, b, c)
+	return f
 }
 
 // fma32Exact is fma32 for every input, without a fused operation. The

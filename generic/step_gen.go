@@ -65,33 +65,30 @@ func StepF32Soft(f *Frame32) {
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[:n]
 	}
-	r0 := f.C[CVTh]
-	r5 := f.C[CVThRst]
-	r8 := f.C[CB]
-	r13 := f.C[CVRest]
-	r15 := f.C[CVC]
-	r17 := f.C[CDtCTau]
-	r19 := f.C[CDtRTau]
+	c := (*[NumConsts]float32)(f.C)
 	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
 	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
@@ -112,21 +109,17 @@ func StepF32Soft(f *Frame32) {
 	r75 := math.Float32frombits(0x41f00000) // 30
 	r78 := math.Float32frombits(0xbf800000) // -1
 	r82 := uint32(0x7f)
-	r109 := f.C[CKa]
-	r111 := f.C[CKeep]
-	r114 := f.T
-	r116 := f.C[CTauRef]
 	for j := 0; j < n; j++ {
 		r1 := v[j]
 		r2 := w[j]
 		r3 := last[j]
-		r4 := r1 >= r0
-		r6 := float32(r1 - r5)
+		r4 := r1 >= c[CVTh]
+		r6 := float32(r1 - c[CVThRst])
 		r7 := r1
 		if r4 {
 			r7 = r6
 		}
-		r9 := float32(r2 + r8)
+		r9 := float32(r2 + c[CB])
 		r10 := r2
 		if r4 {
 			r10 = r9
@@ -135,14 +128,14 @@ func StepF32Soft(f *Frame32) {
 		if hasI {
 			r11 = i[j]
 		}
-		r14 := float32(r7 - r13)
-		r16 := float32(r7 - r15)
+		r14 := float32(r7 - c[CVRest])
+		r16 := float32(r7 - c[CVC])
 		r18 := float32(r14 * r16)
 		r20 := float32(r11 - r10)
-		r21 := float32(r19 * r20)
-		r22 := fma32(r17, r18, r21)
+		r21 := float32(c[CDtRTau] * r20)
+		r22 := fma32(c[CDtCTau], r18, r21)
 		r23 := float32(r14 + r16)
-		r24 := float32(r17 * r23)
+		r24 := float32(c[CDtCTau] * r23)
 		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
 		r28 := fma32(r26, r24, r27)
 		r30 := fma32(r28, r24, r29)
@@ -226,11 +219,11 @@ func StepF32Soft(f *Frame32) {
 			r107 := delta[j]
 			r106 = float32(r106 + r107)
 		}
-		r110 := float32(r106 - r13)
-		r112 := float32(r111 * r10)
-		r113 := fma32(r109, r110, r112)
-		r115 := float32(r114 - r3)
-		r117 := r115 < r116
+		r110 := float32(r106 - c[CVRest])
+		r112 := float32(c[CKeep] * r10)
+		r113 := fma32(c[CKa], r110, r112)
+		r115 := float32(f.T - r3)
+		r117 := r115 < c[CTauRef]
 		r118 := r106
 		if r117 {
 			r118 = r7
@@ -239,12 +232,12 @@ func StepF32Soft(f *Frame32) {
 		if r117 {
 			r119 = r10
 		}
-		r120 := r118 >= r0
+		r120 := r118 >= c[CVTh]
 		v[j] = r118
 		w[j] = r119
 		r121 := r3
 		if r120 {
-			r121 = r114
+			r121 = f.T
 		}
 		last[j] = r121
 		if hasSpike {
@@ -267,21 +260,24 @@ func StepF32SoftPN(f *Frame32) {
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
@@ -317,7 +313,6 @@ func StepF32SoftPN(f *Frame32) {
 	r75 := math.Float32frombits(0x41f00000) // 30
 	r78 := math.Float32frombits(0xbf800000) // -1
 	r82 := uint32(0x7f)
-	r114 := f.T
 	for j := 0; j < n; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
@@ -440,7 +435,7 @@ func StepF32SoftPN(f *Frame32) {
 		r111 := cKeep[j]
 		r112 := float32(r111 * r10)
 		r113 := fma32(r109, r110, r112)
-		r115 := float32(r114 - r3)
+		r115 := float32(f.T - r3)
 		r116 := cTauRef[j]
 		r117 := r115 < r116
 		r118 := r106
@@ -456,7 +451,7 @@ func StepF32SoftPN(f *Frame32) {
 		w[j] = r119
 		r121 := r3
 		if r120 {
-			r121 = r114
+			r121 = f.T
 		}
 		last[j] = r121
 		if hasSpike {
@@ -479,33 +474,30 @@ func StepF32Hard(f *Frame32) {
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[:n]
 	}
-	r0 := f.C[CVTh]
-	r5 := f.C[CVReset]
-	r7 := f.C[CB]
-	r12 := f.C[CVRest]
-	r14 := f.C[CVC]
-	r16 := f.C[CDtCTau]
-	r18 := f.C[CDtRTau]
+	c := (*[NumConsts]float32)(f.C)
 	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
 	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
@@ -526,20 +518,16 @@ func StepF32Hard(f *Frame32) {
 	r74 := math.Float32frombits(0x41f00000) // 30
 	r77 := math.Float32frombits(0xbf800000) // -1
 	r81 := uint32(0x7f)
-	r108 := f.C[CKa]
-	r110 := f.C[CKeep]
-	r113 := f.T
-	r115 := f.C[CTauRef]
 	for j := 0; j < n; j++ {
 		r1 := v[j]
 		r2 := w[j]
 		r3 := last[j]
-		r4 := r1 >= r0
+		r4 := r1 >= c[CVTh]
 		r6 := r1
 		if r4 {
-			r6 = r5
+			r6 = c[CVReset]
 		}
-		r8 := float32(r2 + r7)
+		r8 := float32(r2 + c[CB])
 		r9 := r2
 		if r4 {
 			r9 = r8
@@ -548,14 +536,14 @@ func StepF32Hard(f *Frame32) {
 		if hasI {
 			r10 = i[j]
 		}
-		r13 := float32(r6 - r12)
-		r15 := float32(r6 - r14)
+		r13 := float32(r6 - c[CVRest])
+		r15 := float32(r6 - c[CVC])
 		r17 := float32(r13 * r15)
 		r19 := float32(r10 - r9)
-		r20 := float32(r18 * r19)
-		r21 := fma32(r16, r17, r20)
+		r20 := float32(c[CDtRTau] * r19)
+		r21 := fma32(c[CDtCTau], r17, r20)
 		r22 := float32(r13 + r15)
-		r23 := float32(r16 * r22)
+		r23 := float32(c[CDtCTau] * r22)
 		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
 		r27 := fma32(r25, r23, r26)
 		r29 := fma32(r27, r23, r28)
@@ -639,11 +627,11 @@ func StepF32Hard(f *Frame32) {
 			r106 := delta[j]
 			r105 = float32(r105 + r106)
 		}
-		r109 := float32(r105 - r12)
-		r111 := float32(r110 * r9)
-		r112 := fma32(r108, r109, r111)
-		r114 := float32(r113 - r3)
-		r116 := r114 < r115
+		r109 := float32(r105 - c[CVRest])
+		r111 := float32(c[CKeep] * r9)
+		r112 := fma32(c[CKa], r109, r111)
+		r114 := float32(f.T - r3)
+		r116 := r114 < c[CTauRef]
 		r117 := r105
 		if r116 {
 			r117 = r6
@@ -652,12 +640,12 @@ func StepF32Hard(f *Frame32) {
 		if r116 {
 			r118 = r9
 		}
-		r119 := r117 >= r0
+		r119 := r117 >= c[CVTh]
 		v[j] = r117
 		w[j] = r118
 		r120 := r3
 		if r119 {
-			r120 = r113
+			r120 = f.T
 		}
 		last[j] = r120
 		if hasSpike {
@@ -680,21 +668,24 @@ func StepF32HardPN(f *Frame32) {
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
@@ -730,7 +721,6 @@ func StepF32HardPN(f *Frame32) {
 	r74 := math.Float32frombits(0x41f00000) // 30
 	r77 := math.Float32frombits(0xbf800000) // -1
 	r81 := uint32(0x7f)
-	r113 := f.T
 	for j := 0; j < n; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
@@ -852,7 +842,7 @@ func StepF32HardPN(f *Frame32) {
 		r110 := cKeep[j]
 		r111 := float32(r110 * r9)
 		r112 := fma32(r108, r109, r111)
-		r114 := float32(r113 - r3)
+		r114 := float32(f.T - r3)
 		r115 := cTauRef[j]
 		r116 := r114 < r115
 		r117 := r105
@@ -868,7 +858,7 @@ func StepF32HardPN(f *Frame32) {
 		w[j] = r118
 		r120 := r3
 		if r119 {
-			r120 = r113
+			r120 = f.T
 		}
 		last[j] = r120
 		if hasSpike {
@@ -891,33 +881,30 @@ func StepF64Soft(f *Frame64) {
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[:n]
 	}
-	r0 := f.C[CVTh]
-	r5 := f.C[CVThRst]
-	r8 := f.C[CB]
-	r13 := f.C[CVRest]
-	r15 := f.C[CVC]
-	r17 := f.C[CDtCTau]
-	r19 := f.C[CDtRTau]
+	c := (*[NumConsts]float64)(f.C)
 	r26 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
 	r27 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
 	r29 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
@@ -944,21 +931,17 @@ func StepF64Soft(f *Frame64) {
 	r96 := math.Float64frombits(0x404e000000000000) // 60
 	r99 := math.Float64frombits(0xbff0000000000000) // -1
 	r103 := uint64(0x3ff)
-	r130 := f.C[CKa]
-	r132 := f.C[CKeep]
-	r135 := f.T
-	r137 := f.C[CTauRef]
 	for j := 0; j < n; j++ {
 		r1 := v[j]
 		r2 := w[j]
 		r3 := last[j]
-		r4 := r1 >= r0
-		r6 := float64(r1 - r5)
+		r4 := r1 >= c[CVTh]
+		r6 := float64(r1 - c[CVThRst])
 		r7 := r1
 		if r4 {
 			r7 = r6
 		}
-		r9 := float64(r2 + r8)
+		r9 := float64(r2 + c[CB])
 		r10 := r2
 		if r4 {
 			r10 = r9
@@ -967,14 +950,14 @@ func StepF64Soft(f *Frame64) {
 		if hasI {
 			r11 = i[j]
 		}
-		r14 := float64(r7 - r13)
-		r16 := float64(r7 - r15)
+		r14 := float64(r7 - c[CVRest])
+		r16 := float64(r7 - c[CVC])
 		r18 := float64(r14 * r16)
 		r20 := float64(r11 - r10)
-		r21 := float64(r19 * r20)
-		r22 := math.FMA(r17, r18, r21)
+		r21 := float64(c[CDtRTau] * r20)
+		r22 := math.FMA(c[CDtCTau], r18, r21)
 		r23 := float64(r14 + r16)
-		r24 := float64(r17 * r23)
+		r24 := float64(c[CDtCTau] * r23)
 		r25 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
 		r28 := math.FMA(r26, r24, r27)
 		r30 := math.FMA(r28, r24, r29)
@@ -1073,11 +1056,11 @@ func StepF64Soft(f *Frame64) {
 			r128 := delta[j]
 			r127 = float64(r127 + r128)
 		}
-		r131 := float64(r127 - r13)
-		r133 := float64(r132 * r10)
-		r134 := math.FMA(r130, r131, r133)
-		r136 := float64(r135 - r3)
-		r138 := r136 < r137
+		r131 := float64(r127 - c[CVRest])
+		r133 := float64(c[CKeep] * r10)
+		r134 := math.FMA(c[CKa], r131, r133)
+		r136 := float64(f.T - r3)
+		r138 := r136 < c[CTauRef]
 		r139 := r127
 		if r138 {
 			r139 = r7
@@ -1086,12 +1069,12 @@ func StepF64Soft(f *Frame64) {
 		if r138 {
 			r140 = r10
 		}
-		r141 := r139 >= r0
+		r141 := r139 >= c[CVTh]
 		v[j] = r139
 		w[j] = r140
 		r142 := r3
 		if r141 {
-			r142 = r135
+			r142 = f.T
 		}
 		last[j] = r142
 		if hasSpike {
@@ -1114,21 +1097,24 @@ func StepF64SoftPN(f *Frame64) {
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
@@ -1170,7 +1156,6 @@ func StepF64SoftPN(f *Frame64) {
 	r96 := math.Float64frombits(0x404e000000000000) // 60
 	r99 := math.Float64frombits(0xbff0000000000000) // -1
 	r103 := uint64(0x3ff)
-	r135 := f.T
 	for j := 0; j < n; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
@@ -1308,7 +1293,7 @@ func StepF64SoftPN(f *Frame64) {
 		r132 := cKeep[j]
 		r133 := float64(r132 * r10)
 		r134 := math.FMA(r130, r131, r133)
-		r136 := float64(r135 - r3)
+		r136 := float64(f.T - r3)
 		r137 := cTauRef[j]
 		r138 := r136 < r137
 		r139 := r127
@@ -1324,7 +1309,7 @@ func StepF64SoftPN(f *Frame64) {
 		w[j] = r140
 		r142 := r3
 		if r141 {
-			r142 = r135
+			r142 = f.T
 		}
 		last[j] = r142
 		if hasSpike {
@@ -1347,33 +1332,30 @@ func StepF64Hard(f *Frame64) {
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[:n]
 	}
-	r0 := f.C[CVTh]
-	r5 := f.C[CVReset]
-	r7 := f.C[CB]
-	r12 := f.C[CVRest]
-	r14 := f.C[CVC]
-	r16 := f.C[CDtCTau]
-	r18 := f.C[CDtRTau]
+	c := (*[NumConsts]float64)(f.C)
 	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
 	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
 	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
@@ -1400,20 +1382,16 @@ func StepF64Hard(f *Frame64) {
 	r95 := math.Float64frombits(0x404e000000000000) // 60
 	r98 := math.Float64frombits(0xbff0000000000000) // -1
 	r102 := uint64(0x3ff)
-	r129 := f.C[CKa]
-	r131 := f.C[CKeep]
-	r134 := f.T
-	r136 := f.C[CTauRef]
 	for j := 0; j < n; j++ {
 		r1 := v[j]
 		r2 := w[j]
 		r3 := last[j]
-		r4 := r1 >= r0
+		r4 := r1 >= c[CVTh]
 		r6 := r1
 		if r4 {
-			r6 = r5
+			r6 = c[CVReset]
 		}
-		r8 := float64(r2 + r7)
+		r8 := float64(r2 + c[CB])
 		r9 := r2
 		if r4 {
 			r9 = r8
@@ -1422,14 +1400,14 @@ func StepF64Hard(f *Frame64) {
 		if hasI {
 			r10 = i[j]
 		}
-		r13 := float64(r6 - r12)
-		r15 := float64(r6 - r14)
+		r13 := float64(r6 - c[CVRest])
+		r15 := float64(r6 - c[CVC])
 		r17 := float64(r13 * r15)
 		r19 := float64(r10 - r9)
-		r20 := float64(r18 * r19)
-		r21 := math.FMA(r16, r17, r20)
+		r20 := float64(c[CDtRTau] * r19)
+		r21 := math.FMA(c[CDtCTau], r17, r20)
 		r22 := float64(r13 + r15)
-		r23 := float64(r16 * r22)
+		r23 := float64(c[CDtCTau] * r22)
 		r24 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
 		r27 := math.FMA(r25, r23, r26)
 		r29 := math.FMA(r27, r23, r28)
@@ -1528,11 +1506,11 @@ func StepF64Hard(f *Frame64) {
 			r127 := delta[j]
 			r126 = float64(r126 + r127)
 		}
-		r130 := float64(r126 - r12)
-		r132 := float64(r131 * r9)
-		r133 := math.FMA(r129, r130, r132)
-		r135 := float64(r134 - r3)
-		r137 := r135 < r136
+		r130 := float64(r126 - c[CVRest])
+		r132 := float64(c[CKeep] * r9)
+		r133 := math.FMA(c[CKa], r130, r132)
+		r135 := float64(f.T - r3)
+		r137 := r135 < c[CTauRef]
 		r138 := r126
 		if r137 {
 			r138 = r6
@@ -1541,12 +1519,12 @@ func StepF64Hard(f *Frame64) {
 		if r137 {
 			r139 = r9
 		}
-		r140 := r138 >= r0
+		r140 := r138 >= c[CVTh]
 		v[j] = r138
 		w[j] = r139
 		r141 := r3
 		if r140 {
-			r141 = r134
+			r141 = f.T
 		}
 		last[j] = r141
 		if hasSpike {
@@ -1569,21 +1547,24 @@ func StepF64HardPN(f *Frame64) {
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
@@ -1625,7 +1606,6 @@ func StepF64HardPN(f *Frame64) {
 	r95 := math.Float64frombits(0x404e000000000000) // 60
 	r98 := math.Float64frombits(0xbff0000000000000) // -1
 	r102 := uint64(0x3ff)
-	r134 := f.T
 	for j := 0; j < n; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
@@ -1762,7 +1742,7 @@ func StepF64HardPN(f *Frame64) {
 		r131 := cKeep[j]
 		r132 := float64(r131 * r9)
 		r133 := math.FMA(r129, r130, r132)
-		r135 := float64(r134 - r3)
+		r135 := float64(f.T - r3)
 		r136 := cTauRef[j]
 		r137 := r135 < r136
 		r138 := r126
@@ -1778,7 +1758,7 @@ func StepF64HardPN(f *Frame64) {
 		w[j] = r139
 		r141 := r3
 		if r140 {
-			r141 = r134
+			r141 = f.T
 		}
 		last[j] = r141
 		if hasSpike {

@@ -58,6 +58,9 @@ type gen struct {
 	ut  string // uint32 or uint64
 	// declared tracks which registers already have a variable in scope.
 	declared []bool
+	// mem holds, for registers that Setup loads from the frame, the
+	// expression that the loop reads instead of a variable.
+	mem map[step.Reg]string
 }
 
 func (g *gen) printf(format string, args ...any) { fmt.Fprintf(&g.buf, format, args...) }
@@ -111,11 +114,23 @@ func (g *gen) program(p *step.Program) {
 		if !used[s] {
 			continue
 		}
-		if s.Optional() {
-			g.printf("%s := f.%s\nhas%s := %s != nil\nif has%s { %s = %s[:n] }\n", strings.ToLower(s.String()), s, s, strings.ToLower(s.String()), s, strings.ToLower(s.String()), strings.ToLower(s.String()))
-		} else {
-			g.printf("%s := f.%s[:n]\n", strings.ToLower(s.String()), s)
+		name := strings.ToLower(s.String())
+		switch {
+		case s.Optional() && !s.Bool() && used[step.SV]:
+			// An absent buffer is replaced by V, which it never touches
+			// (every access is under has<S>), and sliced to n after the
+			// if, so that the compiler knows its length and drops the
+			// bounds checks in the loop (and the lengths they keep live).
+			g.printf("has%s := f.%s != nil\n%s := f.V\nif has%s { %s = f.%s }\n%s = %s[:n]\n", s, s, name, s, name, s, name, name)
+		case s.Optional():
+			g.printf("%s := f.%s\nhas%s := %s != nil\nif has%s { %s = %s[:n] }\n", name, s, s, name, s, name, name)
+		default:
+			g.printf("%s := f.%s[:n]\n", name, s)
 		}
+	}
+	g.mem = g.frameOperands(p)
+	if len(g.mem) > 0 && !p.PerNeur {
+		g.printf("c := (*[NumConsts]%s)(f.C)\n", g.ft)
 	}
 	if p.PerNeur {
 		seen := map[step.Const]bool{}
@@ -132,6 +147,35 @@ func (g *gen) program(p *step.Program) {
 	g.printf("}\n}\n\n")
 }
 
+// frameOperands picks the Setup registers that the loop reads from the
+// frame at each use (c[C...], f.T) instead of holding them in variables:
+// the homogeneous constants and t. Eleven loop-invariant values would
+// otherwise occupy most of amd64's fifteen usable XMM registers for the
+// whole loop, and the values of the step itself would be spilled around
+// them; read from memory, they become memory operands of the ops that use
+// them. A register that the loop also redefines stays a variable.
+func (g *gen) frameOperands(p *step.Program) map[step.Reg]string {
+	redefined := map[step.Reg]bool{}
+	step.Walk(p.Ops, func(o *step.Op) {
+		if o.Defines() {
+			redefined[o.Dst] = true
+		}
+	})
+	mem := map[step.Reg]string{}
+	for _, o := range p.Setup {
+		if redefined[o.Dst] {
+			continue
+		}
+		switch {
+		case o.Kind == step.OpParam && !p.PerNeur:
+			mem[o.Dst] = fmt.Sprintf("c[C%s]", o.Param)
+		case o.Kind == step.OpTime:
+			mem[o.Dst] = "f.T"
+		}
+	}
+	return mem
+}
+
 // streams reports which streams the program touches.
 func (g *gen) streams(p *step.Program) (used [step.NumStreams]bool) {
 	step.Walk(p.Ops, func(o *step.Op) {
@@ -145,11 +189,22 @@ func (g *gen) streams(p *step.Program) (used [step.NumStreams]bool) {
 
 func (g *gen) ops(ops []step.Op) {
 	for i := range ops {
+		if _, ok := g.mem[ops[i].Dst]; ok && ops[i].Defines() {
+			continue
+		}
 		g.op(&ops[i])
 	}
 }
 
 func r(x step.Reg) string { return fmt.Sprintf("r%d", x) }
+
+// operand is how an op reads register x.
+func (g *gen) operand(x step.Reg) string {
+	if e, ok := g.mem[x]; ok {
+		return e
+	}
+	return r(x)
+}
 
 // assign starts the statement that defines o.Dst: a declaration the first
 // time, an assignment after.
@@ -162,7 +217,7 @@ func (g *gen) assign(o *step.Op) string {
 }
 
 func (g *gen) op(o *step.Op) {
-	ft, a, b, c := g.ft, r(o.A), r(o.B), r(o.C)
+	ft, a, b, c := g.ft, g.operand(o.A), g.operand(o.B), g.operand(o.C)
 	switch o.Kind {
 	case step.OpLoad:
 		g.printf("%s%s[j]\n", g.assign(o), strings.ToLower(o.Stream.String()))
