@@ -109,6 +109,7 @@ func StepF32Soft(f *Frame32) {
 	r75 := math.Float32frombits(0x41f00000) // 30
 	r78 := math.Float32frombits(0xbf800000) // -1
 	r82 := uint32(0x7f)
+	r114 := f.T
 	for j := 0; j < n; j++ {
 		r1 := v[j]
 		r2 := w[j]
@@ -222,7 +223,7 @@ func StepF32Soft(f *Frame32) {
 		r110 := float32(r106 - c[CVRest])
 		r112 := float32(c[CKeep] * r10)
 		r113 := fma32(c[CKa], r110, r112)
-		r115 := float32(f.T - r3)
+		r115 := float32(r114 - r3)
 		r117 := r115 < c[CTauRef]
 		r118 := r106
 		if r117 {
@@ -237,7 +238,7 @@ func StepF32Soft(f *Frame32) {
 		w[j] = r119
 		r121 := r3
 		if r120 {
-			r121 = f.T
+			r121 = r114
 		}
 		last[j] = r121
 		if hasSpike {
@@ -313,6 +314,7 @@ func StepF32SoftPN(f *Frame32) {
 	r75 := math.Float32frombits(0x41f00000) // 30
 	r78 := math.Float32frombits(0xbf800000) // -1
 	r82 := uint32(0x7f)
+	r114 := f.T
 	for j := 0; j < n; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
@@ -435,7 +437,7 @@ func StepF32SoftPN(f *Frame32) {
 		r111 := cKeep[j]
 		r112 := float32(r111 * r10)
 		r113 := fma32(r109, r110, r112)
-		r115 := float32(f.T - r3)
+		r115 := float32(r114 - r3)
 		r116 := cTauRef[j]
 		r117 := r115 < r116
 		r118 := r106
@@ -451,7 +453,7 @@ func StepF32SoftPN(f *Frame32) {
 		w[j] = r119
 		r121 := r3
 		if r120 {
-			r121 = f.T
+			r121 = r114
 		}
 		last[j] = r121
 		if hasSpike {
@@ -518,6 +520,7 @@ func StepF32Hard(f *Frame32) {
 	r74 := math.Float32frombits(0x41f00000) // 30
 	r77 := math.Float32frombits(0xbf800000) // -1
 	r81 := uint32(0x7f)
+	r113 := f.T
 	for j := 0; j < n; j++ {
 		r1 := v[j]
 		r2 := w[j]
@@ -630,7 +633,7 @@ func StepF32Hard(f *Frame32) {
 		r109 := float32(r105 - c[CVRest])
 		r111 := float32(c[CKeep] * r9)
 		r112 := fma32(c[CKa], r109, r111)
-		r114 := float32(f.T - r3)
+		r114 := float32(r113 - r3)
 		r116 := r114 < c[CTauRef]
 		r117 := r105
 		if r116 {
@@ -645,7 +648,7 @@ func StepF32Hard(f *Frame32) {
 		w[j] = r118
 		r120 := r3
 		if r119 {
-			r120 = f.T
+			r120 = r113
 		}
 		last[j] = r120
 		if hasSpike {
@@ -721,6 +724,7 @@ func StepF32HardPN(f *Frame32) {
 	r74 := math.Float32frombits(0x41f00000) // 30
 	r77 := math.Float32frombits(0xbf800000) // -1
 	r81 := uint32(0x7f)
+	r113 := f.T
 	for j := 0; j < n; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
@@ -842,7 +846,7 @@ func StepF32HardPN(f *Frame32) {
 		r110 := cKeep[j]
 		r111 := float32(r110 * r9)
 		r112 := fma32(r108, r109, r111)
-		r114 := float32(f.T - r3)
+		r114 := float32(r113 - r3)
 		r115 := cTauRef[j]
 		r116 := r114 < r115
 		r117 := r105
@@ -858,7 +862,7 @@ func StepF32HardPN(f *Frame32) {
 		w[j] = r118
 		r120 := r3
 		if r119 {
-			r120 = f.T
+			r120 = r113
 		}
 		last[j] = r120
 		if hasSpike {
@@ -931,6 +935,7 @@ func StepF64Soft(f *Frame64) {
 	r96 := math.Float64frombits(0x404e000000000000) // 60
 	r99 := math.Float64frombits(0xbff0000000000000) // -1
 	r103 := uint64(0x3ff)
+	r135 := f.T
 	for j := 0; j < n; j++ {
 		r1 := v[j]
 		r2 := w[j]
@@ -1059,7 +1064,7 @@ func StepF64Soft(f *Frame64) {
 		r131 := float64(r127 - c[CVRest])
 		r133 := float64(c[CKeep] * r10)
 		r134 := math.FMA(c[CKa], r131, r133)
-		r136 := float64(f.T - r3)
+		r136 := float64(r135 - r3)
 		r138 := r136 < c[CTauRef]
 		r139 := r127
 		if r138 {
@@ -1074,7 +1079,7 @@ func StepF64Soft(f *Frame64) {
 		w[j] = r140
 		r142 := r3
 		if r141 {
-			r142 = f.T
+			r142 = r135
 		}
 		last[j] = r142
 		if hasSpike {
@@ -1156,6 +1161,7 @@ func StepF64SoftPN(f *Frame64) {
 	r96 := math.Float64frombits(0x404e000000000000) // 60
 	r99 := math.Float64frombits(0xbff0000000000000) // -1
 	r103 := uint64(0x3ff)
+	r135 := f.T
 	for j := 0; j < n; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
@@ -1293,7 +1299,7 @@ func StepF64SoftPN(f *Frame64) {
 		r132 := cKeep[j]
 		r133 := float64(r132 * r10)
 		r134 := math.FMA(r130, r131, r133)
-		r136 := float64(f.T - r3)
+		r136 := float64(r135 - r3)
 		r137 := cTauRef[j]
 		r138 := r136 < r137
 		r139 := r127
@@ -1309,7 +1315,7 @@ func StepF64SoftPN(f *Frame64) {
 		w[j] = r140
 		r142 := r3
 		if r141 {
-			r142 = f.T
+			r142 = r135
 		}
 		last[j] = r142
 		if hasSpike {
@@ -1382,6 +1388,7 @@ func StepF64Hard(f *Frame64) {
 	r95 := math.Float64frombits(0x404e000000000000) // 60
 	r98 := math.Float64frombits(0xbff0000000000000) // -1
 	r102 := uint64(0x3ff)
+	r134 := f.T
 	for j := 0; j < n; j++ {
 		r1 := v[j]
 		r2 := w[j]
@@ -1509,7 +1516,7 @@ func StepF64Hard(f *Frame64) {
 		r130 := float64(r126 - c[CVRest])
 		r132 := float64(c[CKeep] * r9)
 		r133 := math.FMA(c[CKa], r130, r132)
-		r135 := float64(f.T - r3)
+		r135 := float64(r134 - r3)
 		r137 := r135 < c[CTauRef]
 		r138 := r126
 		if r137 {
@@ -1524,7 +1531,7 @@ func StepF64Hard(f *Frame64) {
 		w[j] = r139
 		r141 := r3
 		if r140 {
-			r141 = f.T
+			r141 = r134
 		}
 		last[j] = r141
 		if hasSpike {
@@ -1606,6 +1613,7 @@ func StepF64HardPN(f *Frame64) {
 	r95 := math.Float64frombits(0x404e000000000000) // 60
 	r98 := math.Float64frombits(0xbff0000000000000) // -1
 	r102 := uint64(0x3ff)
+	r134 := f.T
 	for j := 0; j < n; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
@@ -1742,7 +1750,7 @@ func StepF64HardPN(f *Frame64) {
 		r131 := cKeep[j]
 		r132 := float64(r131 * r9)
 		r133 := math.FMA(r129, r130, r132)
-		r135 := float64(f.T - r3)
+		r135 := float64(r134 - r3)
 		r136 := cTauRef[j]
 		r137 := r135 < r136
 		r138 := r126
@@ -1758,7 +1766,7 @@ func StepF64HardPN(f *Frame64) {
 		w[j] = r139
 		r141 := r3
 		if r140 {
-			r141 = f.T
+			r141 = r134
 		}
 		last[j] = r141
 		if hasSpike {

@@ -148,8 +148,8 @@ func (g *gen) program(p *step.Program) {
 }
 
 // frameOperands picks the Setup registers that the loop reads from the
-// frame at each use (c[C...], f.T) instead of holding them in variables:
-// the homogeneous constants and t. Eleven loop-invariant values would
+// frame at each use (c[C...]) instead of holding them in variables: the
+// homogeneous constants. Ten loop-invariant values would
 // otherwise occupy most of amd64's fifteen usable XMM registers for the
 // whole loop, and the values of the step itself would be spilled around
 // them; read from memory, they become memory operands of the ops that use
@@ -166,11 +166,8 @@ func (g *gen) frameOperands(p *step.Program) map[step.Reg]string {
 		if redefined[o.Dst] {
 			continue
 		}
-		switch {
-		case o.Kind == step.OpParam && !p.PerNeur:
+		if o.Kind == step.OpParam && !p.PerNeur {
 			mem[o.Dst] = fmt.Sprintf("c[C%s]", o.Param)
-		case o.Kind == step.OpTime:
-			mem[o.Dst] = "f.T"
 		}
 	}
 	return mem
