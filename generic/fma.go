@@ -16,23 +16,43 @@ func fma32(a, b, c float32) float32 { return fma32Fast(a, b, c, fma32Exact) }
 
 // fma32Fast is fma32 with its slow path, exact, as a parameter.
 func fma32Fast(a, b, c float32, exact func(a, b, c float32) float32) float32 {
-	// The product of two float32 values is exact in float64 (24+24 bits <
-	// 53, exponents far inside float64's range), so r = p + c is RN64 of
-	// the exact a*b + c, what a float64 FMA would return, without the
-	// run-time check and the call that math.FMA needs where the CPU may lack
-	// an FMA instruction. (If the compiler fuses the two, nothing changes:
-	// the product is exact either way.) r rounds to float32 as the exact
-	// value does unless a float32 rounding boundary (a midpoint) lies
-	// between them, which can only be r itself: low 29 bits 1 then zeros.
-	// Below float32's normal range fewer bits remain, so that case (and
-	// zero) takes the exact path too.
-	p := float64(a) * float64(b)
-	r := p + float64(c)
+	r := math.FMA(float64(a), float64(b), float64(c))
 	f := float32(r)
-	if math.Float64bits(r)&(1<<29-1) == 1<<28 || r*r < 0x1p-252 {
-		f = exact(a, b, c)
+	if fma32Hard(r, f) {
+		return exact(a, b, c)
 	}
 	return f
+}
+
+// fma32Try is fma32's fast path alone: it returns a*b + c rounded once to
+// float32, or sets *slow when it cannot tell (and then its result must not
+// be used). It never clears *slow, so a loop can try all the FMAs of a
+// neuron and redo the neuron with fma32 if any of them failed.
+func fma32Try(a, b, c float32, slow *bool) float32 {
+	r := math.FMA(float64(a), float64(b), float64(c))
+	f := float32(r)
+	if fma32Hard(r, f) {
+		*slow = true
+	}
+	return f
+}
+
+// fma32Hard reports whether f = float32(r), where r = RN64(a*b + c) for
+// float32 a, b and c, may differ from a*b + c rounded once to float32.
+//
+// The product of two float32 values is exact in float64, so r is what a
+// float64 FMA returns (math.FMA: one instruction where the CPU has one;
+// the shorter latency pays more than the run-time check it costs here).
+// f can differ only if a float32 rounding boundary (a midpoint) lies
+// between r and the exact value, which can only be r itself: low 29 bits
+// 1 then zeros. Below float32's normal range the boundaries are farther
+// apart than that test sees, so a result that rounds to 2^-126 or less in
+// magnitude (zero too) is hard as well; every |r| < 2^-126 does. Both
+// tests read general registers only: a float test would need a spare
+// floating-point register, which a loop of two interleaved neurons lacks.
+// A NaN or an infinity is not hard: float32 keeps it.
+func fma32Hard(r float64, f float32) bool {
+	return math.Float64bits(r)&(1<<29-1) == 1<<28 || math.Float32bits(f)&(1<<31-1) <= 0x00800000
 }
 
 // fma32Exact is fma32 for every input, without a fused operation. The

@@ -60,6 +60,9 @@ type Frame64 struct {
 }
 
 // StepF32Soft is the program asm/step.StepF32Soft lowered to Go, one statement per op.
+// Its FMAs take fma32's fast path alone; a neuron for which one of them
+// cannot decide is stepped again, before anything is stored, by
+// stepF32SoftExact.
 func StepF32Soft(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
@@ -110,7 +113,490 @@ func StepF32Soft(f *Frame32) {
 	r78 := math.Float32frombits(0xbf800000) // -1
 	r82 := uint32(0x7f)
 	r114 := f.T
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-1; j += 2 {
+		slow := false
+		r1a := v[j]
+		r1b := v[j+1]
+		r2a := w[j]
+		r2b := w[j+1]
+		r3a := last[j]
+		r3b := last[j+1]
+		r4a := r1a >= c[CVTh]
+		r4b := r1b >= c[CVTh]
+		r6a := float32(r1a - c[CVThRst])
+		r6b := float32(r1b - c[CVThRst])
+		r7a := r1a
+		if r4a {
+			r7a = r6a
+		}
+		r7b := r1b
+		if r4b {
+			r7b = r6b
+		}
+		r9a := float32(r2a + c[CB])
+		r9b := float32(r2b + c[CB])
+		r10a := r2a
+		if r4a {
+			r10a = r9a
+		}
+		r10b := r2b
+		if r4b {
+			r10b = r9b
+		}
+		r11a := math.Float32frombits(0x00000000) // 0
+		r11b := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r11a = i[j]
+			r11b = i[j+1]
+		}
+		r14a := float32(r7a - c[CVRest])
+		r14b := float32(r7b - c[CVRest])
+		r16a := float32(r7a - c[CVC])
+		r16b := float32(r7b - c[CVC])
+		r18a := float32(r14a * r16a)
+		r18b := float32(r14b * r16b)
+		r20a := float32(r11a - r10a)
+		r20b := float32(r11b - r10b)
+		r21a := float32(c[CDtRTau] * r20a)
+		r21b := float32(c[CDtRTau] * r20b)
+		r22a := fma32Try(c[CDtCTau], r18a, r21a, &slow)
+		r22b := fma32Try(c[CDtCTau], r18b, r21b, &slow)
+		r23a := float32(r14a + r16a)
+		r23b := float32(r14b + r16b)
+		r24a := float32(c[CDtCTau] * r23a)
+		r24b := float32(c[CDtCTau] * r23b)
+		r25a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
+		r25b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
+		r28a := fma32Try(r26, r24a, r27, &slow)
+		r28b := fma32Try(r26, r24b, r27, &slow)
+		r30a := fma32Try(r28a, r24a, r29, &slow)
+		r30b := fma32Try(r28b, r24b, r29, &slow)
+		r32a := fma32Try(r30a, r24a, r31, &slow)
+		r32b := fma32Try(r30b, r24b, r31, &slow)
+		r34a := fma32Try(r32a, r24a, r33, &slow)
+		r34b := fma32Try(r32b, r24b, r33, &slow)
+		r36a := fma32Try(r34a, r24a, r35, &slow)
+		r36b := fma32Try(r34b, r24b, r35, &slow)
+		r38a := r25a > r37
+		r38b := r25b > r37
+		if r38a {
+			r41a := fma32Try(r39, r24a, r40, &slow)
+			r43a := fma32Try(r41a, r24a, r42, &slow)
+			r45a := fma32Try(r43a, r24a, r44, &slow)
+			r46a := fma32Try(r45a, r24a, r26, &slow)
+			r47a := fma32Try(r46a, r24a, r27, &slow)
+			r48a := fma32Try(r47a, r24a, r29, &slow)
+			r49a := fma32Try(r48a, r24a, r31, &slow)
+			r50a := fma32Try(r49a, r24a, r33, &slow)
+			r51a := fma32Try(r50a, r24a, r35, &slow)
+			r53a := r24a > r52
+			r54a := r24a
+			if r53a {
+				r54a = r52
+			}
+			r56a := r54a < r55
+			r57a := r54a
+			if r56a {
+				r57a = r55
+			}
+			r60a := fma32Try(r57a, r59, r58, &slow)
+			r61a := float32(r60a - r58)
+			r64a := fma32Try(r61a, r63, r57a, &slow)
+			r65a := fma32Try(r61a, r62, r64a, &slow)
+			r66a := fma32Try(r39, r65a, r40, &slow)
+			r67a := fma32Try(r66a, r65a, r42, &slow)
+			r68a := fma32Try(r67a, r65a, r44, &slow)
+			r69a := fma32Try(r68a, r65a, r26, &slow)
+			r70a := fma32Try(r69a, r65a, r27, &slow)
+			r71a := fma32Try(r70a, r65a, r29, &slow)
+			r72a := fma32Try(r71a, r65a, r31, &slow)
+			r73a := fma32Try(r72a, r65a, r33, &slow)
+			r74a := fma32Try(r73a, r65a, r35, &slow)
+			r76a := r61a > r75
+			r77a := r61a
+			if r76a {
+				r77a = r75
+			}
+			r79a := float32(r77a * r78)
+			r80a := float32(r79a + r58)
+			r81a := math.Float32bits(r80a)
+			r83a := r81a + r82
+			r84a := r83a << 23
+			r85a := math.Float32frombits(r84a)
+			r86a := float32(r35 - r85a)
+			r87a := fma32Try(r65a, r74a, r86a, &slow)
+			r88a := float32(r87a / r54a)
+			r89a := fma32Try(r61a, r33, r58, &slow)
+			r90a := float32(r89a - r58)
+			r91a := float32(r90a + r58)
+			r92a := math.Float32bits(r91a)
+			r93a := r92a + r82
+			r94a := r93a << 23
+			r95a := math.Float32frombits(r94a)
+			r96a := float32(r88a * r95a)
+			r97a := float32(r61a - r90a)
+			r98a := float32(r97a + r58)
+			r99a := math.Float32bits(r98a)
+			r100a := r99a + r82
+			r101a := r100a << 23
+			r102a := math.Float32frombits(r101a)
+			r103a := float32(r96a * r102a)
+			r104a := r25a <= r33
+			r105a := r103a
+			if r104a {
+				r105a = r51a
+			}
+			if r38a {
+				r36a = r105a
+			}
+		}
+		if r38b {
+			r41b := fma32Try(r39, r24b, r40, &slow)
+			r43b := fma32Try(r41b, r24b, r42, &slow)
+			r45b := fma32Try(r43b, r24b, r44, &slow)
+			r46b := fma32Try(r45b, r24b, r26, &slow)
+			r47b := fma32Try(r46b, r24b, r27, &slow)
+			r48b := fma32Try(r47b, r24b, r29, &slow)
+			r49b := fma32Try(r48b, r24b, r31, &slow)
+			r50b := fma32Try(r49b, r24b, r33, &slow)
+			r51b := fma32Try(r50b, r24b, r35, &slow)
+			r53b := r24b > r52
+			r54b := r24b
+			if r53b {
+				r54b = r52
+			}
+			r56b := r54b < r55
+			r57b := r54b
+			if r56b {
+				r57b = r55
+			}
+			r60b := fma32Try(r57b, r59, r58, &slow)
+			r61b := float32(r60b - r58)
+			r64b := fma32Try(r61b, r63, r57b, &slow)
+			r65b := fma32Try(r61b, r62, r64b, &slow)
+			r66b := fma32Try(r39, r65b, r40, &slow)
+			r67b := fma32Try(r66b, r65b, r42, &slow)
+			r68b := fma32Try(r67b, r65b, r44, &slow)
+			r69b := fma32Try(r68b, r65b, r26, &slow)
+			r70b := fma32Try(r69b, r65b, r27, &slow)
+			r71b := fma32Try(r70b, r65b, r29, &slow)
+			r72b := fma32Try(r71b, r65b, r31, &slow)
+			r73b := fma32Try(r72b, r65b, r33, &slow)
+			r74b := fma32Try(r73b, r65b, r35, &slow)
+			r76b := r61b > r75
+			r77b := r61b
+			if r76b {
+				r77b = r75
+			}
+			r79b := float32(r77b * r78)
+			r80b := float32(r79b + r58)
+			r81b := math.Float32bits(r80b)
+			r83b := r81b + r82
+			r84b := r83b << 23
+			r85b := math.Float32frombits(r84b)
+			r86b := float32(r35 - r85b)
+			r87b := fma32Try(r65b, r74b, r86b, &slow)
+			r88b := float32(r87b / r54b)
+			r89b := fma32Try(r61b, r33, r58, &slow)
+			r90b := float32(r89b - r58)
+			r91b := float32(r90b + r58)
+			r92b := math.Float32bits(r91b)
+			r93b := r92b + r82
+			r94b := r93b << 23
+			r95b := math.Float32frombits(r94b)
+			r96b := float32(r88b * r95b)
+			r97b := float32(r61b - r90b)
+			r98b := float32(r97b + r58)
+			r99b := math.Float32bits(r98b)
+			r100b := r99b + r82
+			r101b := r100b << 23
+			r102b := math.Float32frombits(r101b)
+			r103b := float32(r96b * r102b)
+			r104b := r25b <= r33
+			r105b := r103b
+			if r104b {
+				r105b = r51b
+			}
+			if r38b {
+				r36b = r105b
+			}
+		}
+		r106a := fma32Try(r36a, r22a, r7a, &slow)
+		r106b := fma32Try(r36b, r22b, r7b, &slow)
+		if hasDelta {
+			r107a := delta[j]
+			r107b := delta[j+1]
+			r106a = float32(r106a + r107a)
+			r106b = float32(r106b + r107b)
+		}
+		r110a := float32(r106a - c[CVRest])
+		r110b := float32(r106b - c[CVRest])
+		r112a := float32(c[CKeep] * r10a)
+		r112b := float32(c[CKeep] * r10b)
+		r113a := fma32Try(c[CKa], r110a, r112a, &slow)
+		r113b := fma32Try(c[CKa], r110b, r112b, &slow)
+		r115a := float32(r114 - r3a)
+		r115b := float32(r114 - r3b)
+		r117a := r115a < c[CTauRef]
+		r117b := r115b < c[CTauRef]
+		r118a := r106a
+		if r117a {
+			r118a = r7a
+		}
+		r118b := r106b
+		if r117b {
+			r118b = r7b
+		}
+		r119a := r113a
+		if r117a {
+			r119a = r10a
+		}
+		r119b := r113b
+		if r117b {
+			r119b = r10b
+		}
+		r120a := r118a >= c[CVTh]
+		r120b := r118b >= c[CVTh]
+		if slow {
+			stepF32SoftExact(f, j, j+2)
+			continue
+		}
+		v[j] = r118a
+		v[j+1] = r118b
+		w[j] = r119a
+		w[j+1] = r119b
+		r121a := r3a
+		if r120a {
+			r121a = r114
+		}
+		r121b := r3b
+		if r120b {
+			r121b = r114
+		}
+		last[j] = r121a
+		last[j+1] = r121b
+		if hasSpike {
+			if r120a {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+			if r120b {
+				spike[j+1] = 1
+			} else {
+				spike[j+1] = 0
+			}
+		}
+		if hasRef {
+			r122a := r117a || r120a
+			r122b := r117b || r120b
+			ref[j] = r122a
+			ref[j+1] = r122b
+		}
+	}
+	for ; j < n; j++ {
+		slow := false
+		r1 := v[j]
+		r2 := w[j]
+		r3 := last[j]
+		r4 := r1 >= c[CVTh]
+		r6 := float32(r1 - c[CVThRst])
+		r7 := r1
+		if r4 {
+			r7 = r6
+		}
+		r9 := float32(r2 + c[CB])
+		r10 := r2
+		if r4 {
+			r10 = r9
+		}
+		r11 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r11 = i[j]
+		}
+		r14 := float32(r7 - c[CVRest])
+		r16 := float32(r7 - c[CVC])
+		r18 := float32(r14 * r16)
+		r20 := float32(r11 - r10)
+		r21 := float32(c[CDtRTau] * r20)
+		r22 := fma32Try(c[CDtCTau], r18, r21, &slow)
+		r23 := float32(r14 + r16)
+		r24 := float32(c[CDtCTau] * r23)
+		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
+		r28 := fma32Try(r26, r24, r27, &slow)
+		r30 := fma32Try(r28, r24, r29, &slow)
+		r32 := fma32Try(r30, r24, r31, &slow)
+		r34 := fma32Try(r32, r24, r33, &slow)
+		r36 := fma32Try(r34, r24, r35, &slow)
+		r38 := r25 > r37
+		if r38 {
+			r41 := fma32Try(r39, r24, r40, &slow)
+			r43 := fma32Try(r41, r24, r42, &slow)
+			r45 := fma32Try(r43, r24, r44, &slow)
+			r46 := fma32Try(r45, r24, r26, &slow)
+			r47 := fma32Try(r46, r24, r27, &slow)
+			r48 := fma32Try(r47, r24, r29, &slow)
+			r49 := fma32Try(r48, r24, r31, &slow)
+			r50 := fma32Try(r49, r24, r33, &slow)
+			r51 := fma32Try(r50, r24, r35, &slow)
+			r53 := r24 > r52
+			r54 := r24
+			if r53 {
+				r54 = r52
+			}
+			r56 := r54 < r55
+			r57 := r54
+			if r56 {
+				r57 = r55
+			}
+			r60 := fma32Try(r57, r59, r58, &slow)
+			r61 := float32(r60 - r58)
+			r64 := fma32Try(r61, r63, r57, &slow)
+			r65 := fma32Try(r61, r62, r64, &slow)
+			r66 := fma32Try(r39, r65, r40, &slow)
+			r67 := fma32Try(r66, r65, r42, &slow)
+			r68 := fma32Try(r67, r65, r44, &slow)
+			r69 := fma32Try(r68, r65, r26, &slow)
+			r70 := fma32Try(r69, r65, r27, &slow)
+			r71 := fma32Try(r70, r65, r29, &slow)
+			r72 := fma32Try(r71, r65, r31, &slow)
+			r73 := fma32Try(r72, r65, r33, &slow)
+			r74 := fma32Try(r73, r65, r35, &slow)
+			r76 := r61 > r75
+			r77 := r61
+			if r76 {
+				r77 = r75
+			}
+			r79 := float32(r77 * r78)
+			r80 := float32(r79 + r58)
+			r81 := math.Float32bits(r80)
+			r83 := r81 + r82
+			r84 := r83 << 23
+			r85 := math.Float32frombits(r84)
+			r86 := float32(r35 - r85)
+			r87 := fma32Try(r65, r74, r86, &slow)
+			r88 := float32(r87 / r54)
+			r89 := fma32Try(r61, r33, r58, &slow)
+			r90 := float32(r89 - r58)
+			r91 := float32(r90 + r58)
+			r92 := math.Float32bits(r91)
+			r93 := r92 + r82
+			r94 := r93 << 23
+			r95 := math.Float32frombits(r94)
+			r96 := float32(r88 * r95)
+			r97 := float32(r61 - r90)
+			r98 := float32(r97 + r58)
+			r99 := math.Float32bits(r98)
+			r100 := r99 + r82
+			r101 := r100 << 23
+			r102 := math.Float32frombits(r101)
+			r103 := float32(r96 * r102)
+			r104 := r25 <= r33
+			r105 := r103
+			if r104 {
+				r105 = r51
+			}
+			if r38 {
+				r36 = r105
+			}
+		}
+		r106 := fma32Try(r36, r22, r7, &slow)
+		if hasDelta {
+			r107 := delta[j]
+			r106 = float32(r106 + r107)
+		}
+		r110 := float32(r106 - c[CVRest])
+		r112 := float32(c[CKeep] * r10)
+		r113 := fma32Try(c[CKa], r110, r112, &slow)
+		r115 := float32(r114 - r3)
+		r117 := r115 < c[CTauRef]
+		r118 := r106
+		if r117 {
+			r118 = r7
+		}
+		r119 := r113
+		if r117 {
+			r119 = r10
+		}
+		r120 := r118 >= c[CVTh]
+		if slow {
+			stepF32SoftExact(f, j, j+1)
+			continue
+		}
+		v[j] = r118
+		w[j] = r119
+		r121 := r3
+		if r120 {
+			r121 = r114
+		}
+		last[j] = r121
+		if hasSpike {
+			if r120 {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+		}
+		if hasRef {
+			r122 := r117 || r120
+			ref[j] = r122
+		}
+	}
+}
+
+// stepF32SoftExact is StepF32Soft for neurons lo..hi-1, with the exact fma32.
+func stepF32SoftExact(f *Frame32, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta
+	}
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
+	if hasSpike {
+		spike = f.Spike
+	}
+	spike = spike[:n]
+	ref := f.Ref
+	hasRef := ref != nil
+	if hasRef {
+		ref = ref[:n]
+	}
+	c := (*[NumConsts]float32)(f.C)
+	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r33 := math.Float32frombits(0x3f000000) // 0.5
+	r35 := math.Float32frombits(0x3f800000) // 1
+	r37 := math.Float32frombits(0x3e000000) // 0.125
+	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r52 := math.Float32frombits(0x42be0000) // 95
+	r55 := math.Float32frombits(0xc2ae0000) // -87
+	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r75 := math.Float32frombits(0x41f00000) // 30
+	r78 := math.Float32frombits(0xbf800000) // -1
+	r82 := uint32(0x7f)
+	r114 := f.T
+	for j := lo; j < hi; j++ {
 		r1 := v[j]
 		r2 := w[j]
 		r3 := last[j]
@@ -256,6 +742,9 @@ func StepF32Soft(f *Frame32) {
 }
 
 // StepF32SoftPN is the program asm/step.StepF32SoftPN lowered to Go, one statement per op.
+// Its FMAs take fma32's fast path alone; a neuron for which one of them
+// cannot decide is stepped again, before anything is stored, by
+// stepF32SoftPNExact.
 func StepF32SoftPN(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
@@ -315,7 +804,529 @@ func StepF32SoftPN(f *Frame32) {
 	r78 := math.Float32frombits(0xbf800000) // -1
 	r82 := uint32(0x7f)
 	r114 := f.T
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-1; j += 2 {
+		slow := false
+		r0a := cVTh[j]
+		r0b := cVTh[j+1]
+		r1a := v[j]
+		r1b := v[j+1]
+		r2a := w[j]
+		r2b := w[j+1]
+		r3a := last[j]
+		r3b := last[j+1]
+		r4a := r1a >= r0a
+		r4b := r1b >= r0b
+		r5a := cVThRst[j]
+		r5b := cVThRst[j+1]
+		r6a := float32(r1a - r5a)
+		r6b := float32(r1b - r5b)
+		r7a := r1a
+		if r4a {
+			r7a = r6a
+		}
+		r7b := r1b
+		if r4b {
+			r7b = r6b
+		}
+		r8a := cB[j]
+		r8b := cB[j+1]
+		r9a := float32(r2a + r8a)
+		r9b := float32(r2b + r8b)
+		r10a := r2a
+		if r4a {
+			r10a = r9a
+		}
+		r10b := r2b
+		if r4b {
+			r10b = r9b
+		}
+		r11a := math.Float32frombits(0x00000000) // 0
+		r11b := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r11a = i[j]
+			r11b = i[j+1]
+		}
+		r13a := cVRest[j]
+		r13b := cVRest[j+1]
+		r14a := float32(r7a - r13a)
+		r14b := float32(r7b - r13b)
+		r15a := cVC[j]
+		r15b := cVC[j+1]
+		r16a := float32(r7a - r15a)
+		r16b := float32(r7b - r15b)
+		r17a := cDtCTau[j]
+		r17b := cDtCTau[j+1]
+		r18a := float32(r14a * r16a)
+		r18b := float32(r14b * r16b)
+		r19a := cDtRTau[j]
+		r19b := cDtRTau[j+1]
+		r20a := float32(r11a - r10a)
+		r20b := float32(r11b - r10b)
+		r21a := float32(r19a * r20a)
+		r21b := float32(r19b * r20b)
+		r22a := fma32Try(r17a, r18a, r21a, &slow)
+		r22b := fma32Try(r17b, r18b, r21b, &slow)
+		r23a := float32(r14a + r16a)
+		r23b := float32(r14b + r16b)
+		r24a := float32(r17a * r23a)
+		r24b := float32(r17b * r23b)
+		r25a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
+		r25b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
+		r28a := fma32Try(r26, r24a, r27, &slow)
+		r28b := fma32Try(r26, r24b, r27, &slow)
+		r30a := fma32Try(r28a, r24a, r29, &slow)
+		r30b := fma32Try(r28b, r24b, r29, &slow)
+		r32a := fma32Try(r30a, r24a, r31, &slow)
+		r32b := fma32Try(r30b, r24b, r31, &slow)
+		r34a := fma32Try(r32a, r24a, r33, &slow)
+		r34b := fma32Try(r32b, r24b, r33, &slow)
+		r36a := fma32Try(r34a, r24a, r35, &slow)
+		r36b := fma32Try(r34b, r24b, r35, &slow)
+		r38a := r25a > r37
+		r38b := r25b > r37
+		if r38a {
+			r41a := fma32Try(r39, r24a, r40, &slow)
+			r43a := fma32Try(r41a, r24a, r42, &slow)
+			r45a := fma32Try(r43a, r24a, r44, &slow)
+			r46a := fma32Try(r45a, r24a, r26, &slow)
+			r47a := fma32Try(r46a, r24a, r27, &slow)
+			r48a := fma32Try(r47a, r24a, r29, &slow)
+			r49a := fma32Try(r48a, r24a, r31, &slow)
+			r50a := fma32Try(r49a, r24a, r33, &slow)
+			r51a := fma32Try(r50a, r24a, r35, &slow)
+			r53a := r24a > r52
+			r54a := r24a
+			if r53a {
+				r54a = r52
+			}
+			r56a := r54a < r55
+			r57a := r54a
+			if r56a {
+				r57a = r55
+			}
+			r60a := fma32Try(r57a, r59, r58, &slow)
+			r61a := float32(r60a - r58)
+			r64a := fma32Try(r61a, r63, r57a, &slow)
+			r65a := fma32Try(r61a, r62, r64a, &slow)
+			r66a := fma32Try(r39, r65a, r40, &slow)
+			r67a := fma32Try(r66a, r65a, r42, &slow)
+			r68a := fma32Try(r67a, r65a, r44, &slow)
+			r69a := fma32Try(r68a, r65a, r26, &slow)
+			r70a := fma32Try(r69a, r65a, r27, &slow)
+			r71a := fma32Try(r70a, r65a, r29, &slow)
+			r72a := fma32Try(r71a, r65a, r31, &slow)
+			r73a := fma32Try(r72a, r65a, r33, &slow)
+			r74a := fma32Try(r73a, r65a, r35, &slow)
+			r76a := r61a > r75
+			r77a := r61a
+			if r76a {
+				r77a = r75
+			}
+			r79a := float32(r77a * r78)
+			r80a := float32(r79a + r58)
+			r81a := math.Float32bits(r80a)
+			r83a := r81a + r82
+			r84a := r83a << 23
+			r85a := math.Float32frombits(r84a)
+			r86a := float32(r35 - r85a)
+			r87a := fma32Try(r65a, r74a, r86a, &slow)
+			r88a := float32(r87a / r54a)
+			r89a := fma32Try(r61a, r33, r58, &slow)
+			r90a := float32(r89a - r58)
+			r91a := float32(r90a + r58)
+			r92a := math.Float32bits(r91a)
+			r93a := r92a + r82
+			r94a := r93a << 23
+			r95a := math.Float32frombits(r94a)
+			r96a := float32(r88a * r95a)
+			r97a := float32(r61a - r90a)
+			r98a := float32(r97a + r58)
+			r99a := math.Float32bits(r98a)
+			r100a := r99a + r82
+			r101a := r100a << 23
+			r102a := math.Float32frombits(r101a)
+			r103a := float32(r96a * r102a)
+			r104a := r25a <= r33
+			r105a := r103a
+			if r104a {
+				r105a = r51a
+			}
+			if r38a {
+				r36a = r105a
+			}
+		}
+		if r38b {
+			r41b := fma32Try(r39, r24b, r40, &slow)
+			r43b := fma32Try(r41b, r24b, r42, &slow)
+			r45b := fma32Try(r43b, r24b, r44, &slow)
+			r46b := fma32Try(r45b, r24b, r26, &slow)
+			r47b := fma32Try(r46b, r24b, r27, &slow)
+			r48b := fma32Try(r47b, r24b, r29, &slow)
+			r49b := fma32Try(r48b, r24b, r31, &slow)
+			r50b := fma32Try(r49b, r24b, r33, &slow)
+			r51b := fma32Try(r50b, r24b, r35, &slow)
+			r53b := r24b > r52
+			r54b := r24b
+			if r53b {
+				r54b = r52
+			}
+			r56b := r54b < r55
+			r57b := r54b
+			if r56b {
+				r57b = r55
+			}
+			r60b := fma32Try(r57b, r59, r58, &slow)
+			r61b := float32(r60b - r58)
+			r64b := fma32Try(r61b, r63, r57b, &slow)
+			r65b := fma32Try(r61b, r62, r64b, &slow)
+			r66b := fma32Try(r39, r65b, r40, &slow)
+			r67b := fma32Try(r66b, r65b, r42, &slow)
+			r68b := fma32Try(r67b, r65b, r44, &slow)
+			r69b := fma32Try(r68b, r65b, r26, &slow)
+			r70b := fma32Try(r69b, r65b, r27, &slow)
+			r71b := fma32Try(r70b, r65b, r29, &slow)
+			r72b := fma32Try(r71b, r65b, r31, &slow)
+			r73b := fma32Try(r72b, r65b, r33, &slow)
+			r74b := fma32Try(r73b, r65b, r35, &slow)
+			r76b := r61b > r75
+			r77b := r61b
+			if r76b {
+				r77b = r75
+			}
+			r79b := float32(r77b * r78)
+			r80b := float32(r79b + r58)
+			r81b := math.Float32bits(r80b)
+			r83b := r81b + r82
+			r84b := r83b << 23
+			r85b := math.Float32frombits(r84b)
+			r86b := float32(r35 - r85b)
+			r87b := fma32Try(r65b, r74b, r86b, &slow)
+			r88b := float32(r87b / r54b)
+			r89b := fma32Try(r61b, r33, r58, &slow)
+			r90b := float32(r89b - r58)
+			r91b := float32(r90b + r58)
+			r92b := math.Float32bits(r91b)
+			r93b := r92b + r82
+			r94b := r93b << 23
+			r95b := math.Float32frombits(r94b)
+			r96b := float32(r88b * r95b)
+			r97b := float32(r61b - r90b)
+			r98b := float32(r97b + r58)
+			r99b := math.Float32bits(r98b)
+			r100b := r99b + r82
+			r101b := r100b << 23
+			r102b := math.Float32frombits(r101b)
+			r103b := float32(r96b * r102b)
+			r104b := r25b <= r33
+			r105b := r103b
+			if r104b {
+				r105b = r51b
+			}
+			if r38b {
+				r36b = r105b
+			}
+		}
+		r106a := fma32Try(r36a, r22a, r7a, &slow)
+		r106b := fma32Try(r36b, r22b, r7b, &slow)
+		if hasDelta {
+			r107a := delta[j]
+			r107b := delta[j+1]
+			r106a = float32(r106a + r107a)
+			r106b = float32(r106b + r107b)
+		}
+		r109a := cKa[j]
+		r109b := cKa[j+1]
+		r110a := float32(r106a - r13a)
+		r110b := float32(r106b - r13b)
+		r111a := cKeep[j]
+		r111b := cKeep[j+1]
+		r112a := float32(r111a * r10a)
+		r112b := float32(r111b * r10b)
+		r113a := fma32Try(r109a, r110a, r112a, &slow)
+		r113b := fma32Try(r109b, r110b, r112b, &slow)
+		r115a := float32(r114 - r3a)
+		r115b := float32(r114 - r3b)
+		r116a := cTauRef[j]
+		r116b := cTauRef[j+1]
+		r117a := r115a < r116a
+		r117b := r115b < r116b
+		r118a := r106a
+		if r117a {
+			r118a = r7a
+		}
+		r118b := r106b
+		if r117b {
+			r118b = r7b
+		}
+		r119a := r113a
+		if r117a {
+			r119a = r10a
+		}
+		r119b := r113b
+		if r117b {
+			r119b = r10b
+		}
+		r120a := r118a >= r0a
+		r120b := r118b >= r0b
+		if slow {
+			stepF32SoftPNExact(f, j, j+2)
+			continue
+		}
+		v[j] = r118a
+		v[j+1] = r118b
+		w[j] = r119a
+		w[j+1] = r119b
+		r121a := r3a
+		if r120a {
+			r121a = r114
+		}
+		r121b := r3b
+		if r120b {
+			r121b = r114
+		}
+		last[j] = r121a
+		last[j+1] = r121b
+		if hasSpike {
+			if r120a {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+			if r120b {
+				spike[j+1] = 1
+			} else {
+				spike[j+1] = 0
+			}
+		}
+		if hasRef {
+			r122a := r117a || r120a
+			r122b := r117b || r120b
+			ref[j] = r122a
+			ref[j+1] = r122b
+		}
+	}
+	for ; j < n; j++ {
+		slow := false
+		r0 := cVTh[j]
+		r1 := v[j]
+		r2 := w[j]
+		r3 := last[j]
+		r4 := r1 >= r0
+		r5 := cVThRst[j]
+		r6 := float32(r1 - r5)
+		r7 := r1
+		if r4 {
+			r7 = r6
+		}
+		r8 := cB[j]
+		r9 := float32(r2 + r8)
+		r10 := r2
+		if r4 {
+			r10 = r9
+		}
+		r11 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r11 = i[j]
+		}
+		r13 := cVRest[j]
+		r14 := float32(r7 - r13)
+		r15 := cVC[j]
+		r16 := float32(r7 - r15)
+		r17 := cDtCTau[j]
+		r18 := float32(r14 * r16)
+		r19 := cDtRTau[j]
+		r20 := float32(r11 - r10)
+		r21 := float32(r19 * r20)
+		r22 := fma32Try(r17, r18, r21, &slow)
+		r23 := float32(r14 + r16)
+		r24 := float32(r17 * r23)
+		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
+		r28 := fma32Try(r26, r24, r27, &slow)
+		r30 := fma32Try(r28, r24, r29, &slow)
+		r32 := fma32Try(r30, r24, r31, &slow)
+		r34 := fma32Try(r32, r24, r33, &slow)
+		r36 := fma32Try(r34, r24, r35, &slow)
+		r38 := r25 > r37
+		if r38 {
+			r41 := fma32Try(r39, r24, r40, &slow)
+			r43 := fma32Try(r41, r24, r42, &slow)
+			r45 := fma32Try(r43, r24, r44, &slow)
+			r46 := fma32Try(r45, r24, r26, &slow)
+			r47 := fma32Try(r46, r24, r27, &slow)
+			r48 := fma32Try(r47, r24, r29, &slow)
+			r49 := fma32Try(r48, r24, r31, &slow)
+			r50 := fma32Try(r49, r24, r33, &slow)
+			r51 := fma32Try(r50, r24, r35, &slow)
+			r53 := r24 > r52
+			r54 := r24
+			if r53 {
+				r54 = r52
+			}
+			r56 := r54 < r55
+			r57 := r54
+			if r56 {
+				r57 = r55
+			}
+			r60 := fma32Try(r57, r59, r58, &slow)
+			r61 := float32(r60 - r58)
+			r64 := fma32Try(r61, r63, r57, &slow)
+			r65 := fma32Try(r61, r62, r64, &slow)
+			r66 := fma32Try(r39, r65, r40, &slow)
+			r67 := fma32Try(r66, r65, r42, &slow)
+			r68 := fma32Try(r67, r65, r44, &slow)
+			r69 := fma32Try(r68, r65, r26, &slow)
+			r70 := fma32Try(r69, r65, r27, &slow)
+			r71 := fma32Try(r70, r65, r29, &slow)
+			r72 := fma32Try(r71, r65, r31, &slow)
+			r73 := fma32Try(r72, r65, r33, &slow)
+			r74 := fma32Try(r73, r65, r35, &slow)
+			r76 := r61 > r75
+			r77 := r61
+			if r76 {
+				r77 = r75
+			}
+			r79 := float32(r77 * r78)
+			r80 := float32(r79 + r58)
+			r81 := math.Float32bits(r80)
+			r83 := r81 + r82
+			r84 := r83 << 23
+			r85 := math.Float32frombits(r84)
+			r86 := float32(r35 - r85)
+			r87 := fma32Try(r65, r74, r86, &slow)
+			r88 := float32(r87 / r54)
+			r89 := fma32Try(r61, r33, r58, &slow)
+			r90 := float32(r89 - r58)
+			r91 := float32(r90 + r58)
+			r92 := math.Float32bits(r91)
+			r93 := r92 + r82
+			r94 := r93 << 23
+			r95 := math.Float32frombits(r94)
+			r96 := float32(r88 * r95)
+			r97 := float32(r61 - r90)
+			r98 := float32(r97 + r58)
+			r99 := math.Float32bits(r98)
+			r100 := r99 + r82
+			r101 := r100 << 23
+			r102 := math.Float32frombits(r101)
+			r103 := float32(r96 * r102)
+			r104 := r25 <= r33
+			r105 := r103
+			if r104 {
+				r105 = r51
+			}
+			if r38 {
+				r36 = r105
+			}
+		}
+		r106 := fma32Try(r36, r22, r7, &slow)
+		if hasDelta {
+			r107 := delta[j]
+			r106 = float32(r106 + r107)
+		}
+		r109 := cKa[j]
+		r110 := float32(r106 - r13)
+		r111 := cKeep[j]
+		r112 := float32(r111 * r10)
+		r113 := fma32Try(r109, r110, r112, &slow)
+		r115 := float32(r114 - r3)
+		r116 := cTauRef[j]
+		r117 := r115 < r116
+		r118 := r106
+		if r117 {
+			r118 = r7
+		}
+		r119 := r113
+		if r117 {
+			r119 = r10
+		}
+		r120 := r118 >= r0
+		if slow {
+			stepF32SoftPNExact(f, j, j+1)
+			continue
+		}
+		v[j] = r118
+		w[j] = r119
+		r121 := r3
+		if r120 {
+			r121 = r114
+		}
+		last[j] = r121
+		if hasSpike {
+			if r120 {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+		}
+		if hasRef {
+			r122 := r117 || r120
+			ref[j] = r122
+		}
+	}
+}
+
+// stepF32SoftPNExact is StepF32SoftPN for neurons lo..hi-1, with the exact fma32.
+func stepF32SoftPNExact(f *Frame32, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta
+	}
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
+	if hasSpike {
+		spike = f.Spike
+	}
+	spike = spike[:n]
+	ref := f.Ref
+	hasRef := ref != nil
+	if hasRef {
+		ref = ref[:n]
+	}
+	cVTh := f.C[CVTh*f.Stride:][:n]
+	cVThRst := f.C[CVThRst*f.Stride:][:n]
+	cB := f.C[CB*f.Stride:][:n]
+	cVRest := f.C[CVRest*f.Stride:][:n]
+	cVC := f.C[CVC*f.Stride:][:n]
+	cDtCTau := f.C[CDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[CDtRTau*f.Stride:][:n]
+	cKa := f.C[CKa*f.Stride:][:n]
+	cKeep := f.C[CKeep*f.Stride:][:n]
+	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r33 := math.Float32frombits(0x3f000000) // 0.5
+	r35 := math.Float32frombits(0x3f800000) // 1
+	r37 := math.Float32frombits(0x3e000000) // 0.125
+	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r52 := math.Float32frombits(0x42be0000) // 95
+	r55 := math.Float32frombits(0xc2ae0000) // -87
+	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r75 := math.Float32frombits(0x41f00000) // 30
+	r78 := math.Float32frombits(0xbf800000) // -1
+	r82 := uint32(0x7f)
+	r114 := f.T
+	for j := lo; j < hi; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
 		r2 := w[j]
@@ -471,6 +1482,9 @@ func StepF32SoftPN(f *Frame32) {
 }
 
 // StepF32Hard is the program asm/step.StepF32Hard lowered to Go, one statement per op.
+// Its FMAs take fma32's fast path alone; a neuron for which one of them
+// cannot decide is stepped again, before anything is stored, by
+// stepF32HardExact.
 func StepF32Hard(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
@@ -521,7 +1535,487 @@ func StepF32Hard(f *Frame32) {
 	r77 := math.Float32frombits(0xbf800000) // -1
 	r81 := uint32(0x7f)
 	r113 := f.T
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-1; j += 2 {
+		slow := false
+		r1a := v[j]
+		r1b := v[j+1]
+		r2a := w[j]
+		r2b := w[j+1]
+		r3a := last[j]
+		r3b := last[j+1]
+		r4a := r1a >= c[CVTh]
+		r4b := r1b >= c[CVTh]
+		r6a := r1a
+		if r4a {
+			r6a = c[CVReset]
+		}
+		r6b := r1b
+		if r4b {
+			r6b = c[CVReset]
+		}
+		r8a := float32(r2a + c[CB])
+		r8b := float32(r2b + c[CB])
+		r9a := r2a
+		if r4a {
+			r9a = r8a
+		}
+		r9b := r2b
+		if r4b {
+			r9b = r8b
+		}
+		r10a := math.Float32frombits(0x00000000) // 0
+		r10b := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r10a = i[j]
+			r10b = i[j+1]
+		}
+		r13a := float32(r6a - c[CVRest])
+		r13b := float32(r6b - c[CVRest])
+		r15a := float32(r6a - c[CVC])
+		r15b := float32(r6b - c[CVC])
+		r17a := float32(r13a * r15a)
+		r17b := float32(r13b * r15b)
+		r19a := float32(r10a - r9a)
+		r19b := float32(r10b - r9b)
+		r20a := float32(c[CDtRTau] * r19a)
+		r20b := float32(c[CDtRTau] * r19b)
+		r21a := fma32Try(c[CDtCTau], r17a, r20a, &slow)
+		r21b := fma32Try(c[CDtCTau], r17b, r20b, &slow)
+		r22a := float32(r13a + r15a)
+		r22b := float32(r13b + r15b)
+		r23a := float32(c[CDtCTau] * r22a)
+		r23b := float32(c[CDtCTau] * r22b)
+		r24a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
+		r24b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
+		r27a := fma32Try(r25, r23a, r26, &slow)
+		r27b := fma32Try(r25, r23b, r26, &slow)
+		r29a := fma32Try(r27a, r23a, r28, &slow)
+		r29b := fma32Try(r27b, r23b, r28, &slow)
+		r31a := fma32Try(r29a, r23a, r30, &slow)
+		r31b := fma32Try(r29b, r23b, r30, &slow)
+		r33a := fma32Try(r31a, r23a, r32, &slow)
+		r33b := fma32Try(r31b, r23b, r32, &slow)
+		r35a := fma32Try(r33a, r23a, r34, &slow)
+		r35b := fma32Try(r33b, r23b, r34, &slow)
+		r37a := r24a > r36
+		r37b := r24b > r36
+		if r37a {
+			r40a := fma32Try(r38, r23a, r39, &slow)
+			r42a := fma32Try(r40a, r23a, r41, &slow)
+			r44a := fma32Try(r42a, r23a, r43, &slow)
+			r45a := fma32Try(r44a, r23a, r25, &slow)
+			r46a := fma32Try(r45a, r23a, r26, &slow)
+			r47a := fma32Try(r46a, r23a, r28, &slow)
+			r48a := fma32Try(r47a, r23a, r30, &slow)
+			r49a := fma32Try(r48a, r23a, r32, &slow)
+			r50a := fma32Try(r49a, r23a, r34, &slow)
+			r52a := r23a > r51
+			r53a := r23a
+			if r52a {
+				r53a = r51
+			}
+			r55a := r53a < r54
+			r56a := r53a
+			if r55a {
+				r56a = r54
+			}
+			r59a := fma32Try(r56a, r58, r57, &slow)
+			r60a := float32(r59a - r57)
+			r63a := fma32Try(r60a, r62, r56a, &slow)
+			r64a := fma32Try(r60a, r61, r63a, &slow)
+			r65a := fma32Try(r38, r64a, r39, &slow)
+			r66a := fma32Try(r65a, r64a, r41, &slow)
+			r67a := fma32Try(r66a, r64a, r43, &slow)
+			r68a := fma32Try(r67a, r64a, r25, &slow)
+			r69a := fma32Try(r68a, r64a, r26, &slow)
+			r70a := fma32Try(r69a, r64a, r28, &slow)
+			r71a := fma32Try(r70a, r64a, r30, &slow)
+			r72a := fma32Try(r71a, r64a, r32, &slow)
+			r73a := fma32Try(r72a, r64a, r34, &slow)
+			r75a := r60a > r74
+			r76a := r60a
+			if r75a {
+				r76a = r74
+			}
+			r78a := float32(r76a * r77)
+			r79a := float32(r78a + r57)
+			r80a := math.Float32bits(r79a)
+			r82a := r80a + r81
+			r83a := r82a << 23
+			r84a := math.Float32frombits(r83a)
+			r85a := float32(r34 - r84a)
+			r86a := fma32Try(r64a, r73a, r85a, &slow)
+			r87a := float32(r86a / r53a)
+			r88a := fma32Try(r60a, r32, r57, &slow)
+			r89a := float32(r88a - r57)
+			r90a := float32(r89a + r57)
+			r91a := math.Float32bits(r90a)
+			r92a := r91a + r81
+			r93a := r92a << 23
+			r94a := math.Float32frombits(r93a)
+			r95a := float32(r87a * r94a)
+			r96a := float32(r60a - r89a)
+			r97a := float32(r96a + r57)
+			r98a := math.Float32bits(r97a)
+			r99a := r98a + r81
+			r100a := r99a << 23
+			r101a := math.Float32frombits(r100a)
+			r102a := float32(r95a * r101a)
+			r103a := r24a <= r32
+			r104a := r102a
+			if r103a {
+				r104a = r50a
+			}
+			if r37a {
+				r35a = r104a
+			}
+		}
+		if r37b {
+			r40b := fma32Try(r38, r23b, r39, &slow)
+			r42b := fma32Try(r40b, r23b, r41, &slow)
+			r44b := fma32Try(r42b, r23b, r43, &slow)
+			r45b := fma32Try(r44b, r23b, r25, &slow)
+			r46b := fma32Try(r45b, r23b, r26, &slow)
+			r47b := fma32Try(r46b, r23b, r28, &slow)
+			r48b := fma32Try(r47b, r23b, r30, &slow)
+			r49b := fma32Try(r48b, r23b, r32, &slow)
+			r50b := fma32Try(r49b, r23b, r34, &slow)
+			r52b := r23b > r51
+			r53b := r23b
+			if r52b {
+				r53b = r51
+			}
+			r55b := r53b < r54
+			r56b := r53b
+			if r55b {
+				r56b = r54
+			}
+			r59b := fma32Try(r56b, r58, r57, &slow)
+			r60b := float32(r59b - r57)
+			r63b := fma32Try(r60b, r62, r56b, &slow)
+			r64b := fma32Try(r60b, r61, r63b, &slow)
+			r65b := fma32Try(r38, r64b, r39, &slow)
+			r66b := fma32Try(r65b, r64b, r41, &slow)
+			r67b := fma32Try(r66b, r64b, r43, &slow)
+			r68b := fma32Try(r67b, r64b, r25, &slow)
+			r69b := fma32Try(r68b, r64b, r26, &slow)
+			r70b := fma32Try(r69b, r64b, r28, &slow)
+			r71b := fma32Try(r70b, r64b, r30, &slow)
+			r72b := fma32Try(r71b, r64b, r32, &slow)
+			r73b := fma32Try(r72b, r64b, r34, &slow)
+			r75b := r60b > r74
+			r76b := r60b
+			if r75b {
+				r76b = r74
+			}
+			r78b := float32(r76b * r77)
+			r79b := float32(r78b + r57)
+			r80b := math.Float32bits(r79b)
+			r82b := r80b + r81
+			r83b := r82b << 23
+			r84b := math.Float32frombits(r83b)
+			r85b := float32(r34 - r84b)
+			r86b := fma32Try(r64b, r73b, r85b, &slow)
+			r87b := float32(r86b / r53b)
+			r88b := fma32Try(r60b, r32, r57, &slow)
+			r89b := float32(r88b - r57)
+			r90b := float32(r89b + r57)
+			r91b := math.Float32bits(r90b)
+			r92b := r91b + r81
+			r93b := r92b << 23
+			r94b := math.Float32frombits(r93b)
+			r95b := float32(r87b * r94b)
+			r96b := float32(r60b - r89b)
+			r97b := float32(r96b + r57)
+			r98b := math.Float32bits(r97b)
+			r99b := r98b + r81
+			r100b := r99b << 23
+			r101b := math.Float32frombits(r100b)
+			r102b := float32(r95b * r101b)
+			r103b := r24b <= r32
+			r104b := r102b
+			if r103b {
+				r104b = r50b
+			}
+			if r37b {
+				r35b = r104b
+			}
+		}
+		r105a := fma32Try(r35a, r21a, r6a, &slow)
+		r105b := fma32Try(r35b, r21b, r6b, &slow)
+		if hasDelta {
+			r106a := delta[j]
+			r106b := delta[j+1]
+			r105a = float32(r105a + r106a)
+			r105b = float32(r105b + r106b)
+		}
+		r109a := float32(r105a - c[CVRest])
+		r109b := float32(r105b - c[CVRest])
+		r111a := float32(c[CKeep] * r9a)
+		r111b := float32(c[CKeep] * r9b)
+		r112a := fma32Try(c[CKa], r109a, r111a, &slow)
+		r112b := fma32Try(c[CKa], r109b, r111b, &slow)
+		r114a := float32(r113 - r3a)
+		r114b := float32(r113 - r3b)
+		r116a := r114a < c[CTauRef]
+		r116b := r114b < c[CTauRef]
+		r117a := r105a
+		if r116a {
+			r117a = r6a
+		}
+		r117b := r105b
+		if r116b {
+			r117b = r6b
+		}
+		r118a := r112a
+		if r116a {
+			r118a = r9a
+		}
+		r118b := r112b
+		if r116b {
+			r118b = r9b
+		}
+		r119a := r117a >= c[CVTh]
+		r119b := r117b >= c[CVTh]
+		if slow {
+			stepF32HardExact(f, j, j+2)
+			continue
+		}
+		v[j] = r117a
+		v[j+1] = r117b
+		w[j] = r118a
+		w[j+1] = r118b
+		r120a := r3a
+		if r119a {
+			r120a = r113
+		}
+		r120b := r3b
+		if r119b {
+			r120b = r113
+		}
+		last[j] = r120a
+		last[j+1] = r120b
+		if hasSpike {
+			if r119a {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+			if r119b {
+				spike[j+1] = 1
+			} else {
+				spike[j+1] = 0
+			}
+		}
+		if hasRef {
+			r121a := r116a || r119a
+			r121b := r116b || r119b
+			ref[j] = r121a
+			ref[j+1] = r121b
+		}
+	}
+	for ; j < n; j++ {
+		slow := false
+		r1 := v[j]
+		r2 := w[j]
+		r3 := last[j]
+		r4 := r1 >= c[CVTh]
+		r6 := r1
+		if r4 {
+			r6 = c[CVReset]
+		}
+		r8 := float32(r2 + c[CB])
+		r9 := r2
+		if r4 {
+			r9 = r8
+		}
+		r10 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r10 = i[j]
+		}
+		r13 := float32(r6 - c[CVRest])
+		r15 := float32(r6 - c[CVC])
+		r17 := float32(r13 * r15)
+		r19 := float32(r10 - r9)
+		r20 := float32(c[CDtRTau] * r19)
+		r21 := fma32Try(c[CDtCTau], r17, r20, &slow)
+		r22 := float32(r13 + r15)
+		r23 := float32(c[CDtCTau] * r22)
+		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
+		r27 := fma32Try(r25, r23, r26, &slow)
+		r29 := fma32Try(r27, r23, r28, &slow)
+		r31 := fma32Try(r29, r23, r30, &slow)
+		r33 := fma32Try(r31, r23, r32, &slow)
+		r35 := fma32Try(r33, r23, r34, &slow)
+		r37 := r24 > r36
+		if r37 {
+			r40 := fma32Try(r38, r23, r39, &slow)
+			r42 := fma32Try(r40, r23, r41, &slow)
+			r44 := fma32Try(r42, r23, r43, &slow)
+			r45 := fma32Try(r44, r23, r25, &slow)
+			r46 := fma32Try(r45, r23, r26, &slow)
+			r47 := fma32Try(r46, r23, r28, &slow)
+			r48 := fma32Try(r47, r23, r30, &slow)
+			r49 := fma32Try(r48, r23, r32, &slow)
+			r50 := fma32Try(r49, r23, r34, &slow)
+			r52 := r23 > r51
+			r53 := r23
+			if r52 {
+				r53 = r51
+			}
+			r55 := r53 < r54
+			r56 := r53
+			if r55 {
+				r56 = r54
+			}
+			r59 := fma32Try(r56, r58, r57, &slow)
+			r60 := float32(r59 - r57)
+			r63 := fma32Try(r60, r62, r56, &slow)
+			r64 := fma32Try(r60, r61, r63, &slow)
+			r65 := fma32Try(r38, r64, r39, &slow)
+			r66 := fma32Try(r65, r64, r41, &slow)
+			r67 := fma32Try(r66, r64, r43, &slow)
+			r68 := fma32Try(r67, r64, r25, &slow)
+			r69 := fma32Try(r68, r64, r26, &slow)
+			r70 := fma32Try(r69, r64, r28, &slow)
+			r71 := fma32Try(r70, r64, r30, &slow)
+			r72 := fma32Try(r71, r64, r32, &slow)
+			r73 := fma32Try(r72, r64, r34, &slow)
+			r75 := r60 > r74
+			r76 := r60
+			if r75 {
+				r76 = r74
+			}
+			r78 := float32(r76 * r77)
+			r79 := float32(r78 + r57)
+			r80 := math.Float32bits(r79)
+			r82 := r80 + r81
+			r83 := r82 << 23
+			r84 := math.Float32frombits(r83)
+			r85 := float32(r34 - r84)
+			r86 := fma32Try(r64, r73, r85, &slow)
+			r87 := float32(r86 / r53)
+			r88 := fma32Try(r60, r32, r57, &slow)
+			r89 := float32(r88 - r57)
+			r90 := float32(r89 + r57)
+			r91 := math.Float32bits(r90)
+			r92 := r91 + r81
+			r93 := r92 << 23
+			r94 := math.Float32frombits(r93)
+			r95 := float32(r87 * r94)
+			r96 := float32(r60 - r89)
+			r97 := float32(r96 + r57)
+			r98 := math.Float32bits(r97)
+			r99 := r98 + r81
+			r100 := r99 << 23
+			r101 := math.Float32frombits(r100)
+			r102 := float32(r95 * r101)
+			r103 := r24 <= r32
+			r104 := r102
+			if r103 {
+				r104 = r50
+			}
+			if r37 {
+				r35 = r104
+			}
+		}
+		r105 := fma32Try(r35, r21, r6, &slow)
+		if hasDelta {
+			r106 := delta[j]
+			r105 = float32(r105 + r106)
+		}
+		r109 := float32(r105 - c[CVRest])
+		r111 := float32(c[CKeep] * r9)
+		r112 := fma32Try(c[CKa], r109, r111, &slow)
+		r114 := float32(r113 - r3)
+		r116 := r114 < c[CTauRef]
+		r117 := r105
+		if r116 {
+			r117 = r6
+		}
+		r118 := r112
+		if r116 {
+			r118 = r9
+		}
+		r119 := r117 >= c[CVTh]
+		if slow {
+			stepF32HardExact(f, j, j+1)
+			continue
+		}
+		v[j] = r117
+		w[j] = r118
+		r120 := r3
+		if r119 {
+			r120 = r113
+		}
+		last[j] = r120
+		if hasSpike {
+			if r119 {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+		}
+		if hasRef {
+			r121 := r116 || r119
+			ref[j] = r121
+		}
+	}
+}
+
+// stepF32HardExact is StepF32Hard for neurons lo..hi-1, with the exact fma32.
+func stepF32HardExact(f *Frame32, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta
+	}
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
+	if hasSpike {
+		spike = f.Spike
+	}
+	spike = spike[:n]
+	ref := f.Ref
+	hasRef := ref != nil
+	if hasRef {
+		ref = ref[:n]
+	}
+	c := (*[NumConsts]float32)(f.C)
+	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r32 := math.Float32frombits(0x3f000000) // 0.5
+	r34 := math.Float32frombits(0x3f800000) // 1
+	r36 := math.Float32frombits(0x3e000000) // 0.125
+	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r51 := math.Float32frombits(0x42be0000) // 95
+	r54 := math.Float32frombits(0xc2ae0000) // -87
+	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r74 := math.Float32frombits(0x41f00000) // 30
+	r77 := math.Float32frombits(0xbf800000) // -1
+	r81 := uint32(0x7f)
+	r113 := f.T
+	for j := lo; j < hi; j++ {
 		r1 := v[j]
 		r2 := w[j]
 		r3 := last[j]
@@ -666,6 +2160,9 @@ func StepF32Hard(f *Frame32) {
 }
 
 // StepF32HardPN is the program asm/step.StepF32HardPN lowered to Go, one statement per op.
+// Its FMAs take fma32's fast path alone; a neuron for which one of them
+// cannot decide is stepped again, before anything is stored, by
+// stepF32HardPNExact.
 func StepF32HardPN(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
@@ -725,7 +2222,526 @@ func StepF32HardPN(f *Frame32) {
 	r77 := math.Float32frombits(0xbf800000) // -1
 	r81 := uint32(0x7f)
 	r113 := f.T
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-1; j += 2 {
+		slow := false
+		r0a := cVTh[j]
+		r0b := cVTh[j+1]
+		r1a := v[j]
+		r1b := v[j+1]
+		r2a := w[j]
+		r2b := w[j+1]
+		r3a := last[j]
+		r3b := last[j+1]
+		r4a := r1a >= r0a
+		r4b := r1b >= r0b
+		r5a := cVReset[j]
+		r5b := cVReset[j+1]
+		r6a := r1a
+		if r4a {
+			r6a = r5a
+		}
+		r6b := r1b
+		if r4b {
+			r6b = r5b
+		}
+		r7a := cB[j]
+		r7b := cB[j+1]
+		r8a := float32(r2a + r7a)
+		r8b := float32(r2b + r7b)
+		r9a := r2a
+		if r4a {
+			r9a = r8a
+		}
+		r9b := r2b
+		if r4b {
+			r9b = r8b
+		}
+		r10a := math.Float32frombits(0x00000000) // 0
+		r10b := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r10a = i[j]
+			r10b = i[j+1]
+		}
+		r12a := cVRest[j]
+		r12b := cVRest[j+1]
+		r13a := float32(r6a - r12a)
+		r13b := float32(r6b - r12b)
+		r14a := cVC[j]
+		r14b := cVC[j+1]
+		r15a := float32(r6a - r14a)
+		r15b := float32(r6b - r14b)
+		r16a := cDtCTau[j]
+		r16b := cDtCTau[j+1]
+		r17a := float32(r13a * r15a)
+		r17b := float32(r13b * r15b)
+		r18a := cDtRTau[j]
+		r18b := cDtRTau[j+1]
+		r19a := float32(r10a - r9a)
+		r19b := float32(r10b - r9b)
+		r20a := float32(r18a * r19a)
+		r20b := float32(r18b * r19b)
+		r21a := fma32Try(r16a, r17a, r20a, &slow)
+		r21b := fma32Try(r16b, r17b, r20b, &slow)
+		r22a := float32(r13a + r15a)
+		r22b := float32(r13b + r15b)
+		r23a := float32(r16a * r22a)
+		r23b := float32(r16b * r22b)
+		r24a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
+		r24b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
+		r27a := fma32Try(r25, r23a, r26, &slow)
+		r27b := fma32Try(r25, r23b, r26, &slow)
+		r29a := fma32Try(r27a, r23a, r28, &slow)
+		r29b := fma32Try(r27b, r23b, r28, &slow)
+		r31a := fma32Try(r29a, r23a, r30, &slow)
+		r31b := fma32Try(r29b, r23b, r30, &slow)
+		r33a := fma32Try(r31a, r23a, r32, &slow)
+		r33b := fma32Try(r31b, r23b, r32, &slow)
+		r35a := fma32Try(r33a, r23a, r34, &slow)
+		r35b := fma32Try(r33b, r23b, r34, &slow)
+		r37a := r24a > r36
+		r37b := r24b > r36
+		if r37a {
+			r40a := fma32Try(r38, r23a, r39, &slow)
+			r42a := fma32Try(r40a, r23a, r41, &slow)
+			r44a := fma32Try(r42a, r23a, r43, &slow)
+			r45a := fma32Try(r44a, r23a, r25, &slow)
+			r46a := fma32Try(r45a, r23a, r26, &slow)
+			r47a := fma32Try(r46a, r23a, r28, &slow)
+			r48a := fma32Try(r47a, r23a, r30, &slow)
+			r49a := fma32Try(r48a, r23a, r32, &slow)
+			r50a := fma32Try(r49a, r23a, r34, &slow)
+			r52a := r23a > r51
+			r53a := r23a
+			if r52a {
+				r53a = r51
+			}
+			r55a := r53a < r54
+			r56a := r53a
+			if r55a {
+				r56a = r54
+			}
+			r59a := fma32Try(r56a, r58, r57, &slow)
+			r60a := float32(r59a - r57)
+			r63a := fma32Try(r60a, r62, r56a, &slow)
+			r64a := fma32Try(r60a, r61, r63a, &slow)
+			r65a := fma32Try(r38, r64a, r39, &slow)
+			r66a := fma32Try(r65a, r64a, r41, &slow)
+			r67a := fma32Try(r66a, r64a, r43, &slow)
+			r68a := fma32Try(r67a, r64a, r25, &slow)
+			r69a := fma32Try(r68a, r64a, r26, &slow)
+			r70a := fma32Try(r69a, r64a, r28, &slow)
+			r71a := fma32Try(r70a, r64a, r30, &slow)
+			r72a := fma32Try(r71a, r64a, r32, &slow)
+			r73a := fma32Try(r72a, r64a, r34, &slow)
+			r75a := r60a > r74
+			r76a := r60a
+			if r75a {
+				r76a = r74
+			}
+			r78a := float32(r76a * r77)
+			r79a := float32(r78a + r57)
+			r80a := math.Float32bits(r79a)
+			r82a := r80a + r81
+			r83a := r82a << 23
+			r84a := math.Float32frombits(r83a)
+			r85a := float32(r34 - r84a)
+			r86a := fma32Try(r64a, r73a, r85a, &slow)
+			r87a := float32(r86a / r53a)
+			r88a := fma32Try(r60a, r32, r57, &slow)
+			r89a := float32(r88a - r57)
+			r90a := float32(r89a + r57)
+			r91a := math.Float32bits(r90a)
+			r92a := r91a + r81
+			r93a := r92a << 23
+			r94a := math.Float32frombits(r93a)
+			r95a := float32(r87a * r94a)
+			r96a := float32(r60a - r89a)
+			r97a := float32(r96a + r57)
+			r98a := math.Float32bits(r97a)
+			r99a := r98a + r81
+			r100a := r99a << 23
+			r101a := math.Float32frombits(r100a)
+			r102a := float32(r95a * r101a)
+			r103a := r24a <= r32
+			r104a := r102a
+			if r103a {
+				r104a = r50a
+			}
+			if r37a {
+				r35a = r104a
+			}
+		}
+		if r37b {
+			r40b := fma32Try(r38, r23b, r39, &slow)
+			r42b := fma32Try(r40b, r23b, r41, &slow)
+			r44b := fma32Try(r42b, r23b, r43, &slow)
+			r45b := fma32Try(r44b, r23b, r25, &slow)
+			r46b := fma32Try(r45b, r23b, r26, &slow)
+			r47b := fma32Try(r46b, r23b, r28, &slow)
+			r48b := fma32Try(r47b, r23b, r30, &slow)
+			r49b := fma32Try(r48b, r23b, r32, &slow)
+			r50b := fma32Try(r49b, r23b, r34, &slow)
+			r52b := r23b > r51
+			r53b := r23b
+			if r52b {
+				r53b = r51
+			}
+			r55b := r53b < r54
+			r56b := r53b
+			if r55b {
+				r56b = r54
+			}
+			r59b := fma32Try(r56b, r58, r57, &slow)
+			r60b := float32(r59b - r57)
+			r63b := fma32Try(r60b, r62, r56b, &slow)
+			r64b := fma32Try(r60b, r61, r63b, &slow)
+			r65b := fma32Try(r38, r64b, r39, &slow)
+			r66b := fma32Try(r65b, r64b, r41, &slow)
+			r67b := fma32Try(r66b, r64b, r43, &slow)
+			r68b := fma32Try(r67b, r64b, r25, &slow)
+			r69b := fma32Try(r68b, r64b, r26, &slow)
+			r70b := fma32Try(r69b, r64b, r28, &slow)
+			r71b := fma32Try(r70b, r64b, r30, &slow)
+			r72b := fma32Try(r71b, r64b, r32, &slow)
+			r73b := fma32Try(r72b, r64b, r34, &slow)
+			r75b := r60b > r74
+			r76b := r60b
+			if r75b {
+				r76b = r74
+			}
+			r78b := float32(r76b * r77)
+			r79b := float32(r78b + r57)
+			r80b := math.Float32bits(r79b)
+			r82b := r80b + r81
+			r83b := r82b << 23
+			r84b := math.Float32frombits(r83b)
+			r85b := float32(r34 - r84b)
+			r86b := fma32Try(r64b, r73b, r85b, &slow)
+			r87b := float32(r86b / r53b)
+			r88b := fma32Try(r60b, r32, r57, &slow)
+			r89b := float32(r88b - r57)
+			r90b := float32(r89b + r57)
+			r91b := math.Float32bits(r90b)
+			r92b := r91b + r81
+			r93b := r92b << 23
+			r94b := math.Float32frombits(r93b)
+			r95b := float32(r87b * r94b)
+			r96b := float32(r60b - r89b)
+			r97b := float32(r96b + r57)
+			r98b := math.Float32bits(r97b)
+			r99b := r98b + r81
+			r100b := r99b << 23
+			r101b := math.Float32frombits(r100b)
+			r102b := float32(r95b * r101b)
+			r103b := r24b <= r32
+			r104b := r102b
+			if r103b {
+				r104b = r50b
+			}
+			if r37b {
+				r35b = r104b
+			}
+		}
+		r105a := fma32Try(r35a, r21a, r6a, &slow)
+		r105b := fma32Try(r35b, r21b, r6b, &slow)
+		if hasDelta {
+			r106a := delta[j]
+			r106b := delta[j+1]
+			r105a = float32(r105a + r106a)
+			r105b = float32(r105b + r106b)
+		}
+		r108a := cKa[j]
+		r108b := cKa[j+1]
+		r109a := float32(r105a - r12a)
+		r109b := float32(r105b - r12b)
+		r110a := cKeep[j]
+		r110b := cKeep[j+1]
+		r111a := float32(r110a * r9a)
+		r111b := float32(r110b * r9b)
+		r112a := fma32Try(r108a, r109a, r111a, &slow)
+		r112b := fma32Try(r108b, r109b, r111b, &slow)
+		r114a := float32(r113 - r3a)
+		r114b := float32(r113 - r3b)
+		r115a := cTauRef[j]
+		r115b := cTauRef[j+1]
+		r116a := r114a < r115a
+		r116b := r114b < r115b
+		r117a := r105a
+		if r116a {
+			r117a = r6a
+		}
+		r117b := r105b
+		if r116b {
+			r117b = r6b
+		}
+		r118a := r112a
+		if r116a {
+			r118a = r9a
+		}
+		r118b := r112b
+		if r116b {
+			r118b = r9b
+		}
+		r119a := r117a >= r0a
+		r119b := r117b >= r0b
+		if slow {
+			stepF32HardPNExact(f, j, j+2)
+			continue
+		}
+		v[j] = r117a
+		v[j+1] = r117b
+		w[j] = r118a
+		w[j+1] = r118b
+		r120a := r3a
+		if r119a {
+			r120a = r113
+		}
+		r120b := r3b
+		if r119b {
+			r120b = r113
+		}
+		last[j] = r120a
+		last[j+1] = r120b
+		if hasSpike {
+			if r119a {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+			if r119b {
+				spike[j+1] = 1
+			} else {
+				spike[j+1] = 0
+			}
+		}
+		if hasRef {
+			r121a := r116a || r119a
+			r121b := r116b || r119b
+			ref[j] = r121a
+			ref[j+1] = r121b
+		}
+	}
+	for ; j < n; j++ {
+		slow := false
+		r0 := cVTh[j]
+		r1 := v[j]
+		r2 := w[j]
+		r3 := last[j]
+		r4 := r1 >= r0
+		r5 := cVReset[j]
+		r6 := r1
+		if r4 {
+			r6 = r5
+		}
+		r7 := cB[j]
+		r8 := float32(r2 + r7)
+		r9 := r2
+		if r4 {
+			r9 = r8
+		}
+		r10 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r10 = i[j]
+		}
+		r12 := cVRest[j]
+		r13 := float32(r6 - r12)
+		r14 := cVC[j]
+		r15 := float32(r6 - r14)
+		r16 := cDtCTau[j]
+		r17 := float32(r13 * r15)
+		r18 := cDtRTau[j]
+		r19 := float32(r10 - r9)
+		r20 := float32(r18 * r19)
+		r21 := fma32Try(r16, r17, r20, &slow)
+		r22 := float32(r13 + r15)
+		r23 := float32(r16 * r22)
+		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
+		r27 := fma32Try(r25, r23, r26, &slow)
+		r29 := fma32Try(r27, r23, r28, &slow)
+		r31 := fma32Try(r29, r23, r30, &slow)
+		r33 := fma32Try(r31, r23, r32, &slow)
+		r35 := fma32Try(r33, r23, r34, &slow)
+		r37 := r24 > r36
+		if r37 {
+			r40 := fma32Try(r38, r23, r39, &slow)
+			r42 := fma32Try(r40, r23, r41, &slow)
+			r44 := fma32Try(r42, r23, r43, &slow)
+			r45 := fma32Try(r44, r23, r25, &slow)
+			r46 := fma32Try(r45, r23, r26, &slow)
+			r47 := fma32Try(r46, r23, r28, &slow)
+			r48 := fma32Try(r47, r23, r30, &slow)
+			r49 := fma32Try(r48, r23, r32, &slow)
+			r50 := fma32Try(r49, r23, r34, &slow)
+			r52 := r23 > r51
+			r53 := r23
+			if r52 {
+				r53 = r51
+			}
+			r55 := r53 < r54
+			r56 := r53
+			if r55 {
+				r56 = r54
+			}
+			r59 := fma32Try(r56, r58, r57, &slow)
+			r60 := float32(r59 - r57)
+			r63 := fma32Try(r60, r62, r56, &slow)
+			r64 := fma32Try(r60, r61, r63, &slow)
+			r65 := fma32Try(r38, r64, r39, &slow)
+			r66 := fma32Try(r65, r64, r41, &slow)
+			r67 := fma32Try(r66, r64, r43, &slow)
+			r68 := fma32Try(r67, r64, r25, &slow)
+			r69 := fma32Try(r68, r64, r26, &slow)
+			r70 := fma32Try(r69, r64, r28, &slow)
+			r71 := fma32Try(r70, r64, r30, &slow)
+			r72 := fma32Try(r71, r64, r32, &slow)
+			r73 := fma32Try(r72, r64, r34, &slow)
+			r75 := r60 > r74
+			r76 := r60
+			if r75 {
+				r76 = r74
+			}
+			r78 := float32(r76 * r77)
+			r79 := float32(r78 + r57)
+			r80 := math.Float32bits(r79)
+			r82 := r80 + r81
+			r83 := r82 << 23
+			r84 := math.Float32frombits(r83)
+			r85 := float32(r34 - r84)
+			r86 := fma32Try(r64, r73, r85, &slow)
+			r87 := float32(r86 / r53)
+			r88 := fma32Try(r60, r32, r57, &slow)
+			r89 := float32(r88 - r57)
+			r90 := float32(r89 + r57)
+			r91 := math.Float32bits(r90)
+			r92 := r91 + r81
+			r93 := r92 << 23
+			r94 := math.Float32frombits(r93)
+			r95 := float32(r87 * r94)
+			r96 := float32(r60 - r89)
+			r97 := float32(r96 + r57)
+			r98 := math.Float32bits(r97)
+			r99 := r98 + r81
+			r100 := r99 << 23
+			r101 := math.Float32frombits(r100)
+			r102 := float32(r95 * r101)
+			r103 := r24 <= r32
+			r104 := r102
+			if r103 {
+				r104 = r50
+			}
+			if r37 {
+				r35 = r104
+			}
+		}
+		r105 := fma32Try(r35, r21, r6, &slow)
+		if hasDelta {
+			r106 := delta[j]
+			r105 = float32(r105 + r106)
+		}
+		r108 := cKa[j]
+		r109 := float32(r105 - r12)
+		r110 := cKeep[j]
+		r111 := float32(r110 * r9)
+		r112 := fma32Try(r108, r109, r111, &slow)
+		r114 := float32(r113 - r3)
+		r115 := cTauRef[j]
+		r116 := r114 < r115
+		r117 := r105
+		if r116 {
+			r117 = r6
+		}
+		r118 := r112
+		if r116 {
+			r118 = r9
+		}
+		r119 := r117 >= r0
+		if slow {
+			stepF32HardPNExact(f, j, j+1)
+			continue
+		}
+		v[j] = r117
+		w[j] = r118
+		r120 := r3
+		if r119 {
+			r120 = r113
+		}
+		last[j] = r120
+		if hasSpike {
+			if r119 {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+		}
+		if hasRef {
+			r121 := r116 || r119
+			ref[j] = r121
+		}
+	}
+}
+
+// stepF32HardPNExact is StepF32HardPN for neurons lo..hi-1, with the exact fma32.
+func stepF32HardPNExact(f *Frame32, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta
+	}
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
+	if hasSpike {
+		spike = f.Spike
+	}
+	spike = spike[:n]
+	ref := f.Ref
+	hasRef := ref != nil
+	if hasRef {
+		ref = ref[:n]
+	}
+	cVTh := f.C[CVTh*f.Stride:][:n]
+	cVReset := f.C[CVReset*f.Stride:][:n]
+	cB := f.C[CB*f.Stride:][:n]
+	cVRest := f.C[CVRest*f.Stride:][:n]
+	cVC := f.C[CVC*f.Stride:][:n]
+	cDtCTau := f.C[CDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[CDtRTau*f.Stride:][:n]
+	cKa := f.C[CKa*f.Stride:][:n]
+	cKeep := f.C[CKeep*f.Stride:][:n]
+	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r32 := math.Float32frombits(0x3f000000) // 0.5
+	r34 := math.Float32frombits(0x3f800000) // 1
+	r36 := math.Float32frombits(0x3e000000) // 0.125
+	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r51 := math.Float32frombits(0x42be0000) // 95
+	r54 := math.Float32frombits(0xc2ae0000) // -87
+	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r74 := math.Float32frombits(0x41f00000) // 30
+	r77 := math.Float32frombits(0xbf800000) // -1
+	r81 := uint32(0x7f)
+	r113 := f.T
+	for j := lo; j < hi; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
 		r2 := w[j]
@@ -1784,6 +3800,9 @@ func StepF64HardPN(f *Frame64) {
 }
 
 // ExprelF32 is the program asm/step.Exprel lowered to Go, one statement per op.
+// Its FMAs take fma32's fast path alone; a neuron for which one of them
+// cannot decide is stepped again, before anything is stored, by
+// stepExprelF32Exact.
 func ExprelF32(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
@@ -1807,7 +3826,288 @@ func ExprelF32(f *Frame32) {
 	r51 := math.Float32frombits(0x41f00000) // 30
 	r54 := math.Float32frombits(0xbf800000) // -1
 	r58 := uint32(0x7f)
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-1; j += 2 {
+		slow := false
+		r0a := v[j]
+		r0b := v[j+1]
+		r1a := math.Float32frombits(math.Float32bits(r0a) &^ (1 << 31))
+		r1b := math.Float32frombits(math.Float32bits(r0b) &^ (1 << 31))
+		r4a := fma32Try(r2, r0a, r3, &slow)
+		r4b := fma32Try(r2, r0b, r3, &slow)
+		r6a := fma32Try(r4a, r0a, r5, &slow)
+		r6b := fma32Try(r4b, r0b, r5, &slow)
+		r8a := fma32Try(r6a, r0a, r7, &slow)
+		r8b := fma32Try(r6b, r0b, r7, &slow)
+		r10a := fma32Try(r8a, r0a, r9, &slow)
+		r10b := fma32Try(r8b, r0b, r9, &slow)
+		r12a := fma32Try(r10a, r0a, r11, &slow)
+		r12b := fma32Try(r10b, r0b, r11, &slow)
+		r14a := r1a > r13
+		r14b := r1b > r13
+		if r14a {
+			r17a := fma32Try(r15, r0a, r16, &slow)
+			r19a := fma32Try(r17a, r0a, r18, &slow)
+			r21a := fma32Try(r19a, r0a, r20, &slow)
+			r22a := fma32Try(r21a, r0a, r2, &slow)
+			r23a := fma32Try(r22a, r0a, r3, &slow)
+			r24a := fma32Try(r23a, r0a, r5, &slow)
+			r25a := fma32Try(r24a, r0a, r7, &slow)
+			r26a := fma32Try(r25a, r0a, r9, &slow)
+			r27a := fma32Try(r26a, r0a, r11, &slow)
+			r29a := r0a > r28
+			r30a := r0a
+			if r29a {
+				r30a = r28
+			}
+			r32a := r30a < r31
+			r33a := r30a
+			if r32a {
+				r33a = r31
+			}
+			r36a := fma32Try(r33a, r35, r34, &slow)
+			r37a := float32(r36a - r34)
+			r40a := fma32Try(r37a, r39, r33a, &slow)
+			r41a := fma32Try(r37a, r38, r40a, &slow)
+			r42a := fma32Try(r15, r41a, r16, &slow)
+			r43a := fma32Try(r42a, r41a, r18, &slow)
+			r44a := fma32Try(r43a, r41a, r20, &slow)
+			r45a := fma32Try(r44a, r41a, r2, &slow)
+			r46a := fma32Try(r45a, r41a, r3, &slow)
+			r47a := fma32Try(r46a, r41a, r5, &slow)
+			r48a := fma32Try(r47a, r41a, r7, &slow)
+			r49a := fma32Try(r48a, r41a, r9, &slow)
+			r50a := fma32Try(r49a, r41a, r11, &slow)
+			r52a := r37a > r51
+			r53a := r37a
+			if r52a {
+				r53a = r51
+			}
+			r55a := float32(r53a * r54)
+			r56a := float32(r55a + r34)
+			r57a := math.Float32bits(r56a)
+			r59a := r57a + r58
+			r60a := r59a << 23
+			r61a := math.Float32frombits(r60a)
+			r62a := float32(r11 - r61a)
+			r63a := fma32Try(r41a, r50a, r62a, &slow)
+			r64a := float32(r63a / r30a)
+			r65a := fma32Try(r37a, r9, r34, &slow)
+			r66a := float32(r65a - r34)
+			r67a := float32(r66a + r34)
+			r68a := math.Float32bits(r67a)
+			r69a := r68a + r58
+			r70a := r69a << 23
+			r71a := math.Float32frombits(r70a)
+			r72a := float32(r64a * r71a)
+			r73a := float32(r37a - r66a)
+			r74a := float32(r73a + r34)
+			r75a := math.Float32bits(r74a)
+			r76a := r75a + r58
+			r77a := r76a << 23
+			r78a := math.Float32frombits(r77a)
+			r79a := float32(r72a * r78a)
+			r80a := r1a <= r9
+			r81a := r79a
+			if r80a {
+				r81a = r27a
+			}
+			if r14a {
+				r12a = r81a
+			}
+		}
+		if r14b {
+			r17b := fma32Try(r15, r0b, r16, &slow)
+			r19b := fma32Try(r17b, r0b, r18, &slow)
+			r21b := fma32Try(r19b, r0b, r20, &slow)
+			r22b := fma32Try(r21b, r0b, r2, &slow)
+			r23b := fma32Try(r22b, r0b, r3, &slow)
+			r24b := fma32Try(r23b, r0b, r5, &slow)
+			r25b := fma32Try(r24b, r0b, r7, &slow)
+			r26b := fma32Try(r25b, r0b, r9, &slow)
+			r27b := fma32Try(r26b, r0b, r11, &slow)
+			r29b := r0b > r28
+			r30b := r0b
+			if r29b {
+				r30b = r28
+			}
+			r32b := r30b < r31
+			r33b := r30b
+			if r32b {
+				r33b = r31
+			}
+			r36b := fma32Try(r33b, r35, r34, &slow)
+			r37b := float32(r36b - r34)
+			r40b := fma32Try(r37b, r39, r33b, &slow)
+			r41b := fma32Try(r37b, r38, r40b, &slow)
+			r42b := fma32Try(r15, r41b, r16, &slow)
+			r43b := fma32Try(r42b, r41b, r18, &slow)
+			r44b := fma32Try(r43b, r41b, r20, &slow)
+			r45b := fma32Try(r44b, r41b, r2, &slow)
+			r46b := fma32Try(r45b, r41b, r3, &slow)
+			r47b := fma32Try(r46b, r41b, r5, &slow)
+			r48b := fma32Try(r47b, r41b, r7, &slow)
+			r49b := fma32Try(r48b, r41b, r9, &slow)
+			r50b := fma32Try(r49b, r41b, r11, &slow)
+			r52b := r37b > r51
+			r53b := r37b
+			if r52b {
+				r53b = r51
+			}
+			r55b := float32(r53b * r54)
+			r56b := float32(r55b + r34)
+			r57b := math.Float32bits(r56b)
+			r59b := r57b + r58
+			r60b := r59b << 23
+			r61b := math.Float32frombits(r60b)
+			r62b := float32(r11 - r61b)
+			r63b := fma32Try(r41b, r50b, r62b, &slow)
+			r64b := float32(r63b / r30b)
+			r65b := fma32Try(r37b, r9, r34, &slow)
+			r66b := float32(r65b - r34)
+			r67b := float32(r66b + r34)
+			r68b := math.Float32bits(r67b)
+			r69b := r68b + r58
+			r70b := r69b << 23
+			r71b := math.Float32frombits(r70b)
+			r72b := float32(r64b * r71b)
+			r73b := float32(r37b - r66b)
+			r74b := float32(r73b + r34)
+			r75b := math.Float32bits(r74b)
+			r76b := r75b + r58
+			r77b := r76b << 23
+			r78b := math.Float32frombits(r77b)
+			r79b := float32(r72b * r78b)
+			r80b := r1b <= r9
+			r81b := r79b
+			if r80b {
+				r81b = r27b
+			}
+			if r14b {
+				r12b = r81b
+			}
+		}
+		if slow {
+			stepExprelF32Exact(f, j, j+2)
+			continue
+		}
+		v[j] = r12a
+		v[j+1] = r12b
+	}
+	for ; j < n; j++ {
+		slow := false
+		r0 := v[j]
+		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		r4 := fma32Try(r2, r0, r3, &slow)
+		r6 := fma32Try(r4, r0, r5, &slow)
+		r8 := fma32Try(r6, r0, r7, &slow)
+		r10 := fma32Try(r8, r0, r9, &slow)
+		r12 := fma32Try(r10, r0, r11, &slow)
+		r14 := r1 > r13
+		if r14 {
+			r17 := fma32Try(r15, r0, r16, &slow)
+			r19 := fma32Try(r17, r0, r18, &slow)
+			r21 := fma32Try(r19, r0, r20, &slow)
+			r22 := fma32Try(r21, r0, r2, &slow)
+			r23 := fma32Try(r22, r0, r3, &slow)
+			r24 := fma32Try(r23, r0, r5, &slow)
+			r25 := fma32Try(r24, r0, r7, &slow)
+			r26 := fma32Try(r25, r0, r9, &slow)
+			r27 := fma32Try(r26, r0, r11, &slow)
+			r29 := r0 > r28
+			r30 := r0
+			if r29 {
+				r30 = r28
+			}
+			r32 := r30 < r31
+			r33 := r30
+			if r32 {
+				r33 = r31
+			}
+			r36 := fma32Try(r33, r35, r34, &slow)
+			r37 := float32(r36 - r34)
+			r40 := fma32Try(r37, r39, r33, &slow)
+			r41 := fma32Try(r37, r38, r40, &slow)
+			r42 := fma32Try(r15, r41, r16, &slow)
+			r43 := fma32Try(r42, r41, r18, &slow)
+			r44 := fma32Try(r43, r41, r20, &slow)
+			r45 := fma32Try(r44, r41, r2, &slow)
+			r46 := fma32Try(r45, r41, r3, &slow)
+			r47 := fma32Try(r46, r41, r5, &slow)
+			r48 := fma32Try(r47, r41, r7, &slow)
+			r49 := fma32Try(r48, r41, r9, &slow)
+			r50 := fma32Try(r49, r41, r11, &slow)
+			r52 := r37 > r51
+			r53 := r37
+			if r52 {
+				r53 = r51
+			}
+			r55 := float32(r53 * r54)
+			r56 := float32(r55 + r34)
+			r57 := math.Float32bits(r56)
+			r59 := r57 + r58
+			r60 := r59 << 23
+			r61 := math.Float32frombits(r60)
+			r62 := float32(r11 - r61)
+			r63 := fma32Try(r41, r50, r62, &slow)
+			r64 := float32(r63 / r30)
+			r65 := fma32Try(r37, r9, r34, &slow)
+			r66 := float32(r65 - r34)
+			r67 := float32(r66 + r34)
+			r68 := math.Float32bits(r67)
+			r69 := r68 + r58
+			r70 := r69 << 23
+			r71 := math.Float32frombits(r70)
+			r72 := float32(r64 * r71)
+			r73 := float32(r37 - r66)
+			r74 := float32(r73 + r34)
+			r75 := math.Float32bits(r74)
+			r76 := r75 + r58
+			r77 := r76 << 23
+			r78 := math.Float32frombits(r77)
+			r79 := float32(r72 * r78)
+			r80 := r1 <= r9
+			r81 := r79
+			if r80 {
+				r81 = r27
+			}
+			if r14 {
+				r12 = r81
+			}
+		}
+		if slow {
+			stepExprelF32Exact(f, j, j+1)
+			continue
+		}
+		v[j] = r12
+	}
+}
+
+// stepExprelF32Exact is ExprelF32 for neurons lo..hi-1, with the exact fma32.
+func stepExprelF32Exact(f *Frame32, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	r2 := math.Float32frombits(0x3ab60b61)  // 0.0013888889225199819
+	r3 := math.Float32frombits(0x3c088889)  // 0.008333333767950535
+	r5 := math.Float32frombits(0x3d2aaaab)  // 0.0416666679084301
+	r7 := math.Float32frombits(0x3e2aaaab)  // 0.1666666716337204
+	r9 := math.Float32frombits(0x3f000000)  // 0.5
+	r11 := math.Float32frombits(0x3f800000) // 1
+	r13 := math.Float32frombits(0x3e000000) // 0.125
+	r15 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r16 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r18 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r20 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r28 := math.Float32frombits(0x42be0000) // 95
+	r31 := math.Float32frombits(0xc2ae0000) // -87
+	r34 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r35 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r38 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r39 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r51 := math.Float32frombits(0x41f00000) // 30
+	r54 := math.Float32frombits(0xbf800000) // -1
+	r58 := uint32(0x7f)
+	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
 		r4 := fma32(r2, r0, r3)
