@@ -16,7 +16,7 @@ func fma32(a, b, c float32) float32 { return fma32Fast(a, b, c, fma32Exact) }
 
 // fma32Fast is fma32 with its slow path, exact, as a parameter.
 func fma32Fast(a, b, c float32, exact func(a, b, c float32) float32) float32 {
-	r := math.FMA(float64(a), float64(b), float64(c))
+	r := float64(a)*float64(b) + float64(c)
 	f := float32(r)
 	if fma32Hard(r, f) {
 		return exact(a, b, c)
@@ -29,7 +29,7 @@ func fma32Fast(a, b, c float32, exact func(a, b, c float32) float32) float32 {
 // be used). It never clears *slow, so a loop can try all the FMAs of a
 // neuron and redo the neuron with fma32 if any of them failed.
 func fma32Try(a, b, c float32, slow *bool) float32 {
-	r := math.FMA(float64(a), float64(b), float64(c))
+	r := float64(a)*float64(b) + float64(c)
 	f := float32(r)
 	if fma32Hard(r, f) {
 		*slow = true

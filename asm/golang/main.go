@@ -260,9 +260,9 @@ func (g *gen) prologue(p *step.Program, n string) {
 // iteration the CPU finds two independent chains next to each other.
 func lanes(p *step.Program) int {
 	if p.DType == step.F32 {
-		return 2
+		return 3
 	}
-	return 1
+	return 2
 }
 
 // setLane makes the following ops print lane l of an iteration of n lanes.
