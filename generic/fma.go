@@ -27,7 +27,9 @@ func fma32Fast(a, b, c float32, exact func(a, b, c float32) float32) float32 {
 // fma32Try is fma32's fast path alone: it returns a*b + c rounded once to
 // float32, or sets *slow when it cannot tell (and then its result must not
 // be used). It never clears *slow, so a loop can try all the FMAs of a
-// neuron and redo the neuron with fma32 if any of them failed.
+// neuron and redo the neuron with fma32 if any of them failed; with no call
+// on the loop's common path, Go's register allocator need not spill the
+// neuron's values around one at every FMA.
 func fma32Try(a, b, c float32, slow *bool) float32 {
 	r := float64(a)*float64(b) + float64(c)
 	f := float32(r)
@@ -37,19 +39,23 @@ func fma32Try(a, b, c float32, slow *bool) float32 {
 	return f
 }
 
-// fma32Hard reports whether f = float32(r), where r = RN64(a*b + c) for
-// float32 a, b and c, may differ from a*b + c rounded once to float32.
+// fma32Hard reports whether f = float32(r), where r = float64(a)*float64(b)
+// + float64(c) for float32 a, b and c, may differ from a*b + c rounded once
+// to float32.
 //
-// The product of two float32 values is exact in float64, so r is what a
-// float64 FMA returns (math.FMA: one instruction where the CPU has one;
-// the shorter latency pays more than the run-time check it costs here).
+// The product of two float32 values is exact in float64 (24+24 bits < 53,
+// exponents far inside float64's range), so r is RN64 of the exact a*b + c,
+// what a float64 FMA returns; whether the compiler fuses the multiply and
+// the add (arm64 does) makes no difference. A plain multiply and add, not
+// math.FMA, because math.FMA brings a run-time CPU check and, on its other
+// side, a call that the loop's register allocation pays for everywhere.
 // f can differ only if a float32 rounding boundary (a midpoint) lies
 // between r and the exact value, which can only be r itself: low 29 bits
 // 1 then zeros. Below float32's normal range the boundaries are farther
 // apart than that test sees, so a result that rounds to 2^-126 or less in
 // magnitude (zero too) is hard as well; every |r| < 2^-126 does. Both
 // tests read general registers only: a float test would need a spare
-// floating-point register, which a loop of two interleaved neurons lacks.
+// floating-point register, which a loop of interleaved neurons lacks.
 // A NaN or an infinity is not hard: float32 keeps it.
 func fma32Hard(r float64, f float32) bool {
 	return math.Float64bits(r)&(1<<29-1) == 1<<28 || math.Float32bits(f)&(1<<31-1) <= 0x00800000
