@@ -60,9 +60,9 @@ type Frame64 struct {
 }
 
 // StepF32Soft is the program asm/step.StepF32Soft lowered to Go, one statement per op.
-// Its FMAs take fma32's fast path alone; a neuron for which one of them
-// cannot decide is stepped again, before anything is stored, by
-// stepF32SoftExact.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by stepF32SoftExact.
 func StepF32Soft(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
@@ -875,9 +875,9 @@ func stepF32SoftExact(f *Frame32, lo, hi int) {
 }
 
 // StepF32SoftPN is the program asm/step.StepF32SoftPN lowered to Go, one statement per op.
-// Its FMAs take fma32's fast path alone; a neuron for which one of them
-// cannot decide is stepped again, before anything is stored, by
-// stepF32SoftPNExact.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by stepF32SoftPNExact.
 func StepF32SoftPN(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
@@ -1758,9 +1758,9 @@ func stepF32SoftPNExact(f *Frame32, lo, hi int) {
 }
 
 // StepF32Hard is the program asm/step.StepF32Hard lowered to Go, one statement per op.
-// Its FMAs take fma32's fast path alone; a neuron for which one of them
-// cannot decide is stepped again, before anything is stored, by
-// stepF32HardExact.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by stepF32HardExact.
 func StepF32Hard(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
@@ -2568,9 +2568,9 @@ func stepF32HardExact(f *Frame32, lo, hi int) {
 }
 
 // StepF32HardPN is the program asm/step.StepF32HardPN lowered to Go, one statement per op.
-// Its FMAs take fma32's fast path alone; a neuron for which one of them
-// cannot decide is stepped again, before anything is stored, by
-// stepF32HardPNExact.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by stepF32HardPNExact.
 func StepF32HardPN(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
@@ -5614,9 +5614,9 @@ func StepF64HardPN(f *Frame64) {
 }
 
 // ExprelF32 is the program asm/step.Exprel lowered to Go, one statement per op.
-// Its FMAs take fma32's fast path alone; a neuron for which one of them
-// cannot decide is stepped again, before anything is stored, by
-// stepExprelF32Exact.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by stepExprelF32Exact.
 func ExprelF32(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
