@@ -268,8 +268,9 @@ func (g *gen) prologue(p *step.Program, n string) {
 // about three times longer than the float64 one), too long for the CPU to
 // overlap consecutive neurons by itself; interleaved, it finds independent
 // chains next to each other. More lanes run out of registers: measured on
-// amd64 (n=4096), float32 is fastest with 3 (2: -13%, 4: -7%, 8: -60%)
-// and float64 with 2 (1: -10%, 3: -8%).
+// amd64 (n=4096, spiking population), float32 is fastest with 3 lanes
+// (2: -12%, 4: -7%, 8: less than half) and float64 with 2 (1: -4%, 3:
+// slower still).
 func lanes(p *step.Program) int {
 	if p.DType == step.F32 {
 		return 3
