@@ -60,38 +60,38 @@ type Frame64 struct {
 }
 
 // StepF32Soft is the program asm/step.StepF32Soft lowered to Go, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by stepF32SoftExact.
 func StepF32Soft(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[:n]
 	}
-	r0 := f.C[CVTh]
-	r5 := f.C[CVThRst]
-	r8 := f.C[CB]
-	r13 := f.C[CVRest]
-	r15 := f.C[CVC]
-	r17 := f.C[CDtCTau]
-	r19 := f.C[CDtRTau]
+	c := (*[NumConsts]float32)(f.C)
 	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
 	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
@@ -112,21 +112,434 @@ func StepF32Soft(f *Frame32) {
 	r75 := math.Float32frombits(0x41f00000) // 30
 	r78 := math.Float32frombits(0xbf800000) // -1
 	r82 := uint32(0x7f)
-	r109 := f.C[CKa]
-	r111 := f.C[CKeep]
 	r114 := f.T
-	r116 := f.C[CTauRef]
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-2; j += 3 {
+		slow := false
+		r1a := v[j]
+		r1b := v[j+1]
+		r1c := v[j+2]
+		r2a := w[j]
+		r2b := w[j+1]
+		r2c := w[j+2]
+		r3a := last[j]
+		r3b := last[j+1]
+		r3c := last[j+2]
+		r4a := r1a >= c[CVTh]
+		r4b := r1b >= c[CVTh]
+		r4c := r1c >= c[CVTh]
+		r6a := float32(r1a - c[CVThRst])
+		r6b := float32(r1b - c[CVThRst])
+		r6c := float32(r1c - c[CVThRst])
+		r7a := r1a
+		if r4a {
+			r7a = r6a
+		}
+		r7b := r1b
+		if r4b {
+			r7b = r6b
+		}
+		r7c := r1c
+		if r4c {
+			r7c = r6c
+		}
+		r9a := float32(r2a + c[CB])
+		r9b := float32(r2b + c[CB])
+		r9c := float32(r2c + c[CB])
+		r10a := r2a
+		if r4a {
+			r10a = r9a
+		}
+		r10b := r2b
+		if r4b {
+			r10b = r9b
+		}
+		r10c := r2c
+		if r4c {
+			r10c = r9c
+		}
+		r11a := math.Float32frombits(0x00000000) // 0
+		r11b := math.Float32frombits(0x00000000) // 0
+		r11c := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r11a = i[j]
+			r11b = i[j+1]
+			r11c = i[j+2]
+		}
+		r14a := float32(r7a - c[CVRest])
+		r14b := float32(r7b - c[CVRest])
+		r14c := float32(r7c - c[CVRest])
+		r16a := float32(r7a - c[CVC])
+		r16b := float32(r7b - c[CVC])
+		r16c := float32(r7c - c[CVC])
+		r18a := float32(r14a * r16a)
+		r18b := float32(r14b * r16b)
+		r18c := float32(r14c * r16c)
+		r20a := float32(r11a - r10a)
+		r20b := float32(r11b - r10b)
+		r20c := float32(r11c - r10c)
+		r21a := float32(c[CDtRTau] * r20a)
+		r21b := float32(c[CDtRTau] * r20b)
+		r21c := float32(c[CDtRTau] * r20c)
+		r22a := fma32Try(c[CDtCTau], r18a, r21a, &slow)
+		r22b := fma32Try(c[CDtCTau], r18b, r21b, &slow)
+		r22c := fma32Try(c[CDtCTau], r18c, r21c, &slow)
+		r23a := float32(r14a + r16a)
+		r23b := float32(r14b + r16b)
+		r23c := float32(r14c + r16c)
+		r24a := float32(c[CDtCTau] * r23a)
+		r24b := float32(c[CDtCTau] * r23b)
+		r24c := float32(c[CDtCTau] * r23c)
+		r25a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
+		r25b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
+		r25c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
+		r28a := fma32Try(r26, r24a, r27, &slow)
+		r28b := fma32Try(r26, r24b, r27, &slow)
+		r28c := fma32Try(r26, r24c, r27, &slow)
+		r30a := fma32Try(r28a, r24a, r29, &slow)
+		r30b := fma32Try(r28b, r24b, r29, &slow)
+		r30c := fma32Try(r28c, r24c, r29, &slow)
+		r32a := fma32Try(r30a, r24a, r31, &slow)
+		r32b := fma32Try(r30b, r24b, r31, &slow)
+		r32c := fma32Try(r30c, r24c, r31, &slow)
+		r34a := fma32Try(r32a, r24a, r33, &slow)
+		r34b := fma32Try(r32b, r24b, r33, &slow)
+		r34c := fma32Try(r32c, r24c, r33, &slow)
+		r36a := fma32Try(r34a, r24a, r35, &slow)
+		r36b := fma32Try(r34b, r24b, r35, &slow)
+		r36c := fma32Try(r34c, r24c, r35, &slow)
+		r38a := r25a > r37
+		r38b := r25b > r37
+		r38c := r25c > r37
+		if r38a {
+			r41a := fma32Try(r39, r24a, r40, &slow)
+			r43a := fma32Try(r41a, r24a, r42, &slow)
+			r45a := fma32Try(r43a, r24a, r44, &slow)
+			r46a := fma32Try(r45a, r24a, r26, &slow)
+			r47a := fma32Try(r46a, r24a, r27, &slow)
+			r48a := fma32Try(r47a, r24a, r29, &slow)
+			r49a := fma32Try(r48a, r24a, r31, &slow)
+			r50a := fma32Try(r49a, r24a, r33, &slow)
+			r51a := fma32Try(r50a, r24a, r35, &slow)
+			r53a := r24a > r52
+			r54a := r24a
+			if r53a {
+				r54a = r52
+			}
+			r56a := r54a < r55
+			r57a := r54a
+			if r56a {
+				r57a = r55
+			}
+			r60a := fma32Try(r57a, r59, r58, &slow)
+			r61a := float32(r60a - r58)
+			r64a := fma32Try(r61a, r63, r57a, &slow)
+			r65a := fma32Try(r61a, r62, r64a, &slow)
+			r66a := fma32Try(r39, r65a, r40, &slow)
+			r67a := fma32Try(r66a, r65a, r42, &slow)
+			r68a := fma32Try(r67a, r65a, r44, &slow)
+			r69a := fma32Try(r68a, r65a, r26, &slow)
+			r70a := fma32Try(r69a, r65a, r27, &slow)
+			r71a := fma32Try(r70a, r65a, r29, &slow)
+			r72a := fma32Try(r71a, r65a, r31, &slow)
+			r73a := fma32Try(r72a, r65a, r33, &slow)
+			r74a := fma32Try(r73a, r65a, r35, &slow)
+			r76a := r61a > r75
+			r77a := r61a
+			if r76a {
+				r77a = r75
+			}
+			r79a := float32(r77a * r78)
+			r80a := float32(r79a + r58)
+			r81a := math.Float32bits(r80a)
+			r83a := r81a + r82
+			r84a := r83a << 23
+			r85a := math.Float32frombits(r84a)
+			r86a := float32(r35 - r85a)
+			r87a := fma32Try(r65a, r74a, r86a, &slow)
+			r88a := float32(r87a / r54a)
+			r89a := fma32Try(r61a, r33, r58, &slow)
+			r90a := float32(r89a - r58)
+			r91a := float32(r90a + r58)
+			r92a := math.Float32bits(r91a)
+			r93a := r92a + r82
+			r94a := r93a << 23
+			r95a := math.Float32frombits(r94a)
+			r96a := float32(r88a * r95a)
+			r97a := float32(r61a - r90a)
+			r98a := float32(r97a + r58)
+			r99a := math.Float32bits(r98a)
+			r100a := r99a + r82
+			r101a := r100a << 23
+			r102a := math.Float32frombits(r101a)
+			r103a := float32(r96a * r102a)
+			r104a := r25a <= r33
+			r105a := r103a
+			if r104a {
+				r105a = r51a
+			}
+			if r38a {
+				r36a = r105a
+			}
+		}
+		if r38b {
+			r41b := fma32Try(r39, r24b, r40, &slow)
+			r43b := fma32Try(r41b, r24b, r42, &slow)
+			r45b := fma32Try(r43b, r24b, r44, &slow)
+			r46b := fma32Try(r45b, r24b, r26, &slow)
+			r47b := fma32Try(r46b, r24b, r27, &slow)
+			r48b := fma32Try(r47b, r24b, r29, &slow)
+			r49b := fma32Try(r48b, r24b, r31, &slow)
+			r50b := fma32Try(r49b, r24b, r33, &slow)
+			r51b := fma32Try(r50b, r24b, r35, &slow)
+			r53b := r24b > r52
+			r54b := r24b
+			if r53b {
+				r54b = r52
+			}
+			r56b := r54b < r55
+			r57b := r54b
+			if r56b {
+				r57b = r55
+			}
+			r60b := fma32Try(r57b, r59, r58, &slow)
+			r61b := float32(r60b - r58)
+			r64b := fma32Try(r61b, r63, r57b, &slow)
+			r65b := fma32Try(r61b, r62, r64b, &slow)
+			r66b := fma32Try(r39, r65b, r40, &slow)
+			r67b := fma32Try(r66b, r65b, r42, &slow)
+			r68b := fma32Try(r67b, r65b, r44, &slow)
+			r69b := fma32Try(r68b, r65b, r26, &slow)
+			r70b := fma32Try(r69b, r65b, r27, &slow)
+			r71b := fma32Try(r70b, r65b, r29, &slow)
+			r72b := fma32Try(r71b, r65b, r31, &slow)
+			r73b := fma32Try(r72b, r65b, r33, &slow)
+			r74b := fma32Try(r73b, r65b, r35, &slow)
+			r76b := r61b > r75
+			r77b := r61b
+			if r76b {
+				r77b = r75
+			}
+			r79b := float32(r77b * r78)
+			r80b := float32(r79b + r58)
+			r81b := math.Float32bits(r80b)
+			r83b := r81b + r82
+			r84b := r83b << 23
+			r85b := math.Float32frombits(r84b)
+			r86b := float32(r35 - r85b)
+			r87b := fma32Try(r65b, r74b, r86b, &slow)
+			r88b := float32(r87b / r54b)
+			r89b := fma32Try(r61b, r33, r58, &slow)
+			r90b := float32(r89b - r58)
+			r91b := float32(r90b + r58)
+			r92b := math.Float32bits(r91b)
+			r93b := r92b + r82
+			r94b := r93b << 23
+			r95b := math.Float32frombits(r94b)
+			r96b := float32(r88b * r95b)
+			r97b := float32(r61b - r90b)
+			r98b := float32(r97b + r58)
+			r99b := math.Float32bits(r98b)
+			r100b := r99b + r82
+			r101b := r100b << 23
+			r102b := math.Float32frombits(r101b)
+			r103b := float32(r96b * r102b)
+			r104b := r25b <= r33
+			r105b := r103b
+			if r104b {
+				r105b = r51b
+			}
+			if r38b {
+				r36b = r105b
+			}
+		}
+		if r38c {
+			r41c := fma32Try(r39, r24c, r40, &slow)
+			r43c := fma32Try(r41c, r24c, r42, &slow)
+			r45c := fma32Try(r43c, r24c, r44, &slow)
+			r46c := fma32Try(r45c, r24c, r26, &slow)
+			r47c := fma32Try(r46c, r24c, r27, &slow)
+			r48c := fma32Try(r47c, r24c, r29, &slow)
+			r49c := fma32Try(r48c, r24c, r31, &slow)
+			r50c := fma32Try(r49c, r24c, r33, &slow)
+			r51c := fma32Try(r50c, r24c, r35, &slow)
+			r53c := r24c > r52
+			r54c := r24c
+			if r53c {
+				r54c = r52
+			}
+			r56c := r54c < r55
+			r57c := r54c
+			if r56c {
+				r57c = r55
+			}
+			r60c := fma32Try(r57c, r59, r58, &slow)
+			r61c := float32(r60c - r58)
+			r64c := fma32Try(r61c, r63, r57c, &slow)
+			r65c := fma32Try(r61c, r62, r64c, &slow)
+			r66c := fma32Try(r39, r65c, r40, &slow)
+			r67c := fma32Try(r66c, r65c, r42, &slow)
+			r68c := fma32Try(r67c, r65c, r44, &slow)
+			r69c := fma32Try(r68c, r65c, r26, &slow)
+			r70c := fma32Try(r69c, r65c, r27, &slow)
+			r71c := fma32Try(r70c, r65c, r29, &slow)
+			r72c := fma32Try(r71c, r65c, r31, &slow)
+			r73c := fma32Try(r72c, r65c, r33, &slow)
+			r74c := fma32Try(r73c, r65c, r35, &slow)
+			r76c := r61c > r75
+			r77c := r61c
+			if r76c {
+				r77c = r75
+			}
+			r79c := float32(r77c * r78)
+			r80c := float32(r79c + r58)
+			r81c := math.Float32bits(r80c)
+			r83c := r81c + r82
+			r84c := r83c << 23
+			r85c := math.Float32frombits(r84c)
+			r86c := float32(r35 - r85c)
+			r87c := fma32Try(r65c, r74c, r86c, &slow)
+			r88c := float32(r87c / r54c)
+			r89c := fma32Try(r61c, r33, r58, &slow)
+			r90c := float32(r89c - r58)
+			r91c := float32(r90c + r58)
+			r92c := math.Float32bits(r91c)
+			r93c := r92c + r82
+			r94c := r93c << 23
+			r95c := math.Float32frombits(r94c)
+			r96c := float32(r88c * r95c)
+			r97c := float32(r61c - r90c)
+			r98c := float32(r97c + r58)
+			r99c := math.Float32bits(r98c)
+			r100c := r99c + r82
+			r101c := r100c << 23
+			r102c := math.Float32frombits(r101c)
+			r103c := float32(r96c * r102c)
+			r104c := r25c <= r33
+			r105c := r103c
+			if r104c {
+				r105c = r51c
+			}
+			if r38c {
+				r36c = r105c
+			}
+		}
+		r106a := fma32Try(r36a, r22a, r7a, &slow)
+		r106b := fma32Try(r36b, r22b, r7b, &slow)
+		r106c := fma32Try(r36c, r22c, r7c, &slow)
+		if hasDelta {
+			r107a := delta[j]
+			r107b := delta[j+1]
+			r107c := delta[j+2]
+			r106a = float32(r106a + r107a)
+			r106b = float32(r106b + r107b)
+			r106c = float32(r106c + r107c)
+		}
+		r110a := float32(r106a - c[CVRest])
+		r110b := float32(r106b - c[CVRest])
+		r110c := float32(r106c - c[CVRest])
+		r112a := float32(c[CKeep] * r10a)
+		r112b := float32(c[CKeep] * r10b)
+		r112c := float32(c[CKeep] * r10c)
+		r113a := fma32Try(c[CKa], r110a, r112a, &slow)
+		r113b := fma32Try(c[CKa], r110b, r112b, &slow)
+		r113c := fma32Try(c[CKa], r110c, r112c, &slow)
+		r115a := float32(r114 - r3a)
+		r115b := float32(r114 - r3b)
+		r115c := float32(r114 - r3c)
+		r117a := r115a < c[CTauRef]
+		r117b := r115b < c[CTauRef]
+		r117c := r115c < c[CTauRef]
+		r118a := r106a
+		if r117a {
+			r118a = r7a
+		}
+		r118b := r106b
+		if r117b {
+			r118b = r7b
+		}
+		r118c := r106c
+		if r117c {
+			r118c = r7c
+		}
+		r119a := r113a
+		if r117a {
+			r119a = r10a
+		}
+		r119b := r113b
+		if r117b {
+			r119b = r10b
+		}
+		r119c := r113c
+		if r117c {
+			r119c = r10c
+		}
+		r120a := r118a >= c[CVTh]
+		r120b := r118b >= c[CVTh]
+		r120c := r118c >= c[CVTh]
+		if slow {
+			stepF32SoftExact(f, j, j+3)
+			continue
+		}
+		v[j] = r118a
+		v[j+1] = r118b
+		v[j+2] = r118c
+		w[j] = r119a
+		w[j+1] = r119b
+		w[j+2] = r119c
+		r121a := r3a
+		if r120a {
+			r121a = r114
+		}
+		r121b := r3b
+		if r120b {
+			r121b = r114
+		}
+		r121c := r3c
+		if r120c {
+			r121c = r114
+		}
+		last[j] = r121a
+		last[j+1] = r121b
+		last[j+2] = r121c
+		if hasSpike {
+			if r120a {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+			if r120b {
+				spike[j+1] = 1
+			} else {
+				spike[j+1] = 0
+			}
+			if r120c {
+				spike[j+2] = 1
+			} else {
+				spike[j+2] = 0
+			}
+		}
+		if hasRef {
+			r122a := r117a || r120a
+			r122b := r117b || r120b
+			r122c := r117c || r120c
+			ref[j] = r122a
+			ref[j+1] = r122b
+			ref[j+2] = r122c
+		}
+	}
+	for ; j < n; j++ {
+		slow := false
 		r1 := v[j]
 		r2 := w[j]
 		r3 := last[j]
-		r4 := r1 >= r0
-		r6 := float32(r1 - r5)
+		r4 := r1 >= c[CVTh]
+		r6 := float32(r1 - c[CVThRst])
 		r7 := r1
 		if r4 {
 			r7 = r6
 		}
-		r9 := float32(r2 + r8)
+		r9 := float32(r2 + c[CB])
 		r10 := r2
 		if r4 {
 			r10 = r9
@@ -135,14 +548,214 @@ func StepF32Soft(f *Frame32) {
 		if hasI {
 			r11 = i[j]
 		}
-		r14 := float32(r7 - r13)
-		r16 := float32(r7 - r15)
+		r14 := float32(r7 - c[CVRest])
+		r16 := float32(r7 - c[CVC])
 		r18 := float32(r14 * r16)
 		r20 := float32(r11 - r10)
-		r21 := float32(r19 * r20)
-		r22 := fma32(r17, r18, r21)
+		r21 := float32(c[CDtRTau] * r20)
+		r22 := fma32Try(c[CDtCTau], r18, r21, &slow)
 		r23 := float32(r14 + r16)
-		r24 := float32(r17 * r23)
+		r24 := float32(c[CDtCTau] * r23)
+		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
+		r28 := fma32Try(r26, r24, r27, &slow)
+		r30 := fma32Try(r28, r24, r29, &slow)
+		r32 := fma32Try(r30, r24, r31, &slow)
+		r34 := fma32Try(r32, r24, r33, &slow)
+		r36 := fma32Try(r34, r24, r35, &slow)
+		r38 := r25 > r37
+		if r38 {
+			r41 := fma32Try(r39, r24, r40, &slow)
+			r43 := fma32Try(r41, r24, r42, &slow)
+			r45 := fma32Try(r43, r24, r44, &slow)
+			r46 := fma32Try(r45, r24, r26, &slow)
+			r47 := fma32Try(r46, r24, r27, &slow)
+			r48 := fma32Try(r47, r24, r29, &slow)
+			r49 := fma32Try(r48, r24, r31, &slow)
+			r50 := fma32Try(r49, r24, r33, &slow)
+			r51 := fma32Try(r50, r24, r35, &slow)
+			r53 := r24 > r52
+			r54 := r24
+			if r53 {
+				r54 = r52
+			}
+			r56 := r54 < r55
+			r57 := r54
+			if r56 {
+				r57 = r55
+			}
+			r60 := fma32Try(r57, r59, r58, &slow)
+			r61 := float32(r60 - r58)
+			r64 := fma32Try(r61, r63, r57, &slow)
+			r65 := fma32Try(r61, r62, r64, &slow)
+			r66 := fma32Try(r39, r65, r40, &slow)
+			r67 := fma32Try(r66, r65, r42, &slow)
+			r68 := fma32Try(r67, r65, r44, &slow)
+			r69 := fma32Try(r68, r65, r26, &slow)
+			r70 := fma32Try(r69, r65, r27, &slow)
+			r71 := fma32Try(r70, r65, r29, &slow)
+			r72 := fma32Try(r71, r65, r31, &slow)
+			r73 := fma32Try(r72, r65, r33, &slow)
+			r74 := fma32Try(r73, r65, r35, &slow)
+			r76 := r61 > r75
+			r77 := r61
+			if r76 {
+				r77 = r75
+			}
+			r79 := float32(r77 * r78)
+			r80 := float32(r79 + r58)
+			r81 := math.Float32bits(r80)
+			r83 := r81 + r82
+			r84 := r83 << 23
+			r85 := math.Float32frombits(r84)
+			r86 := float32(r35 - r85)
+			r87 := fma32Try(r65, r74, r86, &slow)
+			r88 := float32(r87 / r54)
+			r89 := fma32Try(r61, r33, r58, &slow)
+			r90 := float32(r89 - r58)
+			r91 := float32(r90 + r58)
+			r92 := math.Float32bits(r91)
+			r93 := r92 + r82
+			r94 := r93 << 23
+			r95 := math.Float32frombits(r94)
+			r96 := float32(r88 * r95)
+			r97 := float32(r61 - r90)
+			r98 := float32(r97 + r58)
+			r99 := math.Float32bits(r98)
+			r100 := r99 + r82
+			r101 := r100 << 23
+			r102 := math.Float32frombits(r101)
+			r103 := float32(r96 * r102)
+			r104 := r25 <= r33
+			r105 := r103
+			if r104 {
+				r105 = r51
+			}
+			if r38 {
+				r36 = r105
+			}
+		}
+		r106 := fma32Try(r36, r22, r7, &slow)
+		if hasDelta {
+			r107 := delta[j]
+			r106 = float32(r106 + r107)
+		}
+		r110 := float32(r106 - c[CVRest])
+		r112 := float32(c[CKeep] * r10)
+		r113 := fma32Try(c[CKa], r110, r112, &slow)
+		r115 := float32(r114 - r3)
+		r117 := r115 < c[CTauRef]
+		r118 := r106
+		if r117 {
+			r118 = r7
+		}
+		r119 := r113
+		if r117 {
+			r119 = r10
+		}
+		r120 := r118 >= c[CVTh]
+		if slow {
+			stepF32SoftExact(f, j, j+1)
+			continue
+		}
+		v[j] = r118
+		w[j] = r119
+		r121 := r3
+		if r120 {
+			r121 = r114
+		}
+		last[j] = r121
+		if hasSpike {
+			if r120 {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+		}
+		if hasRef {
+			r122 := r117 || r120
+			ref[j] = r122
+		}
+	}
+}
+
+// stepF32SoftExact is StepF32Soft for neurons lo..hi-1, with the exact fma32.
+func stepF32SoftExact(f *Frame32, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta
+	}
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
+	if hasSpike {
+		spike = f.Spike
+	}
+	spike = spike[:n]
+	ref := f.Ref
+	hasRef := ref != nil
+	if hasRef {
+		ref = ref[:n]
+	}
+	c := (*[NumConsts]float32)(f.C)
+	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r33 := math.Float32frombits(0x3f000000) // 0.5
+	r35 := math.Float32frombits(0x3f800000) // 1
+	r37 := math.Float32frombits(0x3e000000) // 0.125
+	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r52 := math.Float32frombits(0x42be0000) // 95
+	r55 := math.Float32frombits(0xc2ae0000) // -87
+	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r75 := math.Float32frombits(0x41f00000) // 30
+	r78 := math.Float32frombits(0xbf800000) // -1
+	r82 := uint32(0x7f)
+	r114 := f.T
+	for j := lo; j < hi; j++ {
+		r1 := v[j]
+		r2 := w[j]
+		r3 := last[j]
+		r4 := r1 >= c[CVTh]
+		r6 := float32(r1 - c[CVThRst])
+		r7 := r1
+		if r4 {
+			r7 = r6
+		}
+		r9 := float32(r2 + c[CB])
+		r10 := r2
+		if r4 {
+			r10 = r9
+		}
+		r11 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r11 = i[j]
+		}
+		r14 := float32(r7 - c[CVRest])
+		r16 := float32(r7 - c[CVC])
+		r18 := float32(r14 * r16)
+		r20 := float32(r11 - r10)
+		r21 := float32(c[CDtRTau] * r20)
+		r22 := fma32(c[CDtCTau], r18, r21)
+		r23 := float32(r14 + r16)
+		r24 := float32(c[CDtCTau] * r23)
 		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
 		r28 := fma32(r26, r24, r27)
 		r30 := fma32(r28, r24, r29)
@@ -226,11 +839,11 @@ func StepF32Soft(f *Frame32) {
 			r107 := delta[j]
 			r106 = float32(r106 + r107)
 		}
-		r110 := float32(r106 - r13)
-		r112 := float32(r111 * r10)
-		r113 := fma32(r109, r110, r112)
+		r110 := float32(r106 - c[CVRest])
+		r112 := float32(c[CKeep] * r10)
+		r113 := fma32(c[CKa], r110, r112)
 		r115 := float32(r114 - r3)
-		r117 := r115 < r116
+		r117 := r115 < c[CTauRef]
 		r118 := r106
 		if r117 {
 			r118 = r7
@@ -239,7 +852,7 @@ func StepF32Soft(f *Frame32) {
 		if r117 {
 			r119 = r10
 		}
-		r120 := r118 >= r0
+		r120 := r118 >= c[CVTh]
 		v[j] = r118
 		w[j] = r119
 		r121 := r3
@@ -262,26 +875,32 @@ func StepF32Soft(f *Frame32) {
 }
 
 // StepF32SoftPN is the program asm/step.StepF32SoftPN lowered to Go, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by stepF32SoftPNExact.
 func StepF32SoftPN(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
@@ -318,7 +937,672 @@ func StepF32SoftPN(f *Frame32) {
 	r78 := math.Float32frombits(0xbf800000) // -1
 	r82 := uint32(0x7f)
 	r114 := f.T
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-2; j += 3 {
+		slow := false
+		r0a := cVTh[j]
+		r0b := cVTh[j+1]
+		r0c := cVTh[j+2]
+		r1a := v[j]
+		r1b := v[j+1]
+		r1c := v[j+2]
+		r2a := w[j]
+		r2b := w[j+1]
+		r2c := w[j+2]
+		r3a := last[j]
+		r3b := last[j+1]
+		r3c := last[j+2]
+		r4a := r1a >= r0a
+		r4b := r1b >= r0b
+		r4c := r1c >= r0c
+		r5a := cVThRst[j]
+		r5b := cVThRst[j+1]
+		r5c := cVThRst[j+2]
+		r6a := float32(r1a - r5a)
+		r6b := float32(r1b - r5b)
+		r6c := float32(r1c - r5c)
+		r7a := r1a
+		if r4a {
+			r7a = r6a
+		}
+		r7b := r1b
+		if r4b {
+			r7b = r6b
+		}
+		r7c := r1c
+		if r4c {
+			r7c = r6c
+		}
+		r8a := cB[j]
+		r8b := cB[j+1]
+		r8c := cB[j+2]
+		r9a := float32(r2a + r8a)
+		r9b := float32(r2b + r8b)
+		r9c := float32(r2c + r8c)
+		r10a := r2a
+		if r4a {
+			r10a = r9a
+		}
+		r10b := r2b
+		if r4b {
+			r10b = r9b
+		}
+		r10c := r2c
+		if r4c {
+			r10c = r9c
+		}
+		r11a := math.Float32frombits(0x00000000) // 0
+		r11b := math.Float32frombits(0x00000000) // 0
+		r11c := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r11a = i[j]
+			r11b = i[j+1]
+			r11c = i[j+2]
+		}
+		r13a := cVRest[j]
+		r13b := cVRest[j+1]
+		r13c := cVRest[j+2]
+		r14a := float32(r7a - r13a)
+		r14b := float32(r7b - r13b)
+		r14c := float32(r7c - r13c)
+		r15a := cVC[j]
+		r15b := cVC[j+1]
+		r15c := cVC[j+2]
+		r16a := float32(r7a - r15a)
+		r16b := float32(r7b - r15b)
+		r16c := float32(r7c - r15c)
+		r17a := cDtCTau[j]
+		r17b := cDtCTau[j+1]
+		r17c := cDtCTau[j+2]
+		r18a := float32(r14a * r16a)
+		r18b := float32(r14b * r16b)
+		r18c := float32(r14c * r16c)
+		r19a := cDtRTau[j]
+		r19b := cDtRTau[j+1]
+		r19c := cDtRTau[j+2]
+		r20a := float32(r11a - r10a)
+		r20b := float32(r11b - r10b)
+		r20c := float32(r11c - r10c)
+		r21a := float32(r19a * r20a)
+		r21b := float32(r19b * r20b)
+		r21c := float32(r19c * r20c)
+		r22a := fma32Try(r17a, r18a, r21a, &slow)
+		r22b := fma32Try(r17b, r18b, r21b, &slow)
+		r22c := fma32Try(r17c, r18c, r21c, &slow)
+		r23a := float32(r14a + r16a)
+		r23b := float32(r14b + r16b)
+		r23c := float32(r14c + r16c)
+		r24a := float32(r17a * r23a)
+		r24b := float32(r17b * r23b)
+		r24c := float32(r17c * r23c)
+		r25a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
+		r25b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
+		r25c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
+		r28a := fma32Try(r26, r24a, r27, &slow)
+		r28b := fma32Try(r26, r24b, r27, &slow)
+		r28c := fma32Try(r26, r24c, r27, &slow)
+		r30a := fma32Try(r28a, r24a, r29, &slow)
+		r30b := fma32Try(r28b, r24b, r29, &slow)
+		r30c := fma32Try(r28c, r24c, r29, &slow)
+		r32a := fma32Try(r30a, r24a, r31, &slow)
+		r32b := fma32Try(r30b, r24b, r31, &slow)
+		r32c := fma32Try(r30c, r24c, r31, &slow)
+		r34a := fma32Try(r32a, r24a, r33, &slow)
+		r34b := fma32Try(r32b, r24b, r33, &slow)
+		r34c := fma32Try(r32c, r24c, r33, &slow)
+		r36a := fma32Try(r34a, r24a, r35, &slow)
+		r36b := fma32Try(r34b, r24b, r35, &slow)
+		r36c := fma32Try(r34c, r24c, r35, &slow)
+		r38a := r25a > r37
+		r38b := r25b > r37
+		r38c := r25c > r37
+		if r38a {
+			r41a := fma32Try(r39, r24a, r40, &slow)
+			r43a := fma32Try(r41a, r24a, r42, &slow)
+			r45a := fma32Try(r43a, r24a, r44, &slow)
+			r46a := fma32Try(r45a, r24a, r26, &slow)
+			r47a := fma32Try(r46a, r24a, r27, &slow)
+			r48a := fma32Try(r47a, r24a, r29, &slow)
+			r49a := fma32Try(r48a, r24a, r31, &slow)
+			r50a := fma32Try(r49a, r24a, r33, &slow)
+			r51a := fma32Try(r50a, r24a, r35, &slow)
+			r53a := r24a > r52
+			r54a := r24a
+			if r53a {
+				r54a = r52
+			}
+			r56a := r54a < r55
+			r57a := r54a
+			if r56a {
+				r57a = r55
+			}
+			r60a := fma32Try(r57a, r59, r58, &slow)
+			r61a := float32(r60a - r58)
+			r64a := fma32Try(r61a, r63, r57a, &slow)
+			r65a := fma32Try(r61a, r62, r64a, &slow)
+			r66a := fma32Try(r39, r65a, r40, &slow)
+			r67a := fma32Try(r66a, r65a, r42, &slow)
+			r68a := fma32Try(r67a, r65a, r44, &slow)
+			r69a := fma32Try(r68a, r65a, r26, &slow)
+			r70a := fma32Try(r69a, r65a, r27, &slow)
+			r71a := fma32Try(r70a, r65a, r29, &slow)
+			r72a := fma32Try(r71a, r65a, r31, &slow)
+			r73a := fma32Try(r72a, r65a, r33, &slow)
+			r74a := fma32Try(r73a, r65a, r35, &slow)
+			r76a := r61a > r75
+			r77a := r61a
+			if r76a {
+				r77a = r75
+			}
+			r79a := float32(r77a * r78)
+			r80a := float32(r79a + r58)
+			r81a := math.Float32bits(r80a)
+			r83a := r81a + r82
+			r84a := r83a << 23
+			r85a := math.Float32frombits(r84a)
+			r86a := float32(r35 - r85a)
+			r87a := fma32Try(r65a, r74a, r86a, &slow)
+			r88a := float32(r87a / r54a)
+			r89a := fma32Try(r61a, r33, r58, &slow)
+			r90a := float32(r89a - r58)
+			r91a := float32(r90a + r58)
+			r92a := math.Float32bits(r91a)
+			r93a := r92a + r82
+			r94a := r93a << 23
+			r95a := math.Float32frombits(r94a)
+			r96a := float32(r88a * r95a)
+			r97a := float32(r61a - r90a)
+			r98a := float32(r97a + r58)
+			r99a := math.Float32bits(r98a)
+			r100a := r99a + r82
+			r101a := r100a << 23
+			r102a := math.Float32frombits(r101a)
+			r103a := float32(r96a * r102a)
+			r104a := r25a <= r33
+			r105a := r103a
+			if r104a {
+				r105a = r51a
+			}
+			if r38a {
+				r36a = r105a
+			}
+		}
+		if r38b {
+			r41b := fma32Try(r39, r24b, r40, &slow)
+			r43b := fma32Try(r41b, r24b, r42, &slow)
+			r45b := fma32Try(r43b, r24b, r44, &slow)
+			r46b := fma32Try(r45b, r24b, r26, &slow)
+			r47b := fma32Try(r46b, r24b, r27, &slow)
+			r48b := fma32Try(r47b, r24b, r29, &slow)
+			r49b := fma32Try(r48b, r24b, r31, &slow)
+			r50b := fma32Try(r49b, r24b, r33, &slow)
+			r51b := fma32Try(r50b, r24b, r35, &slow)
+			r53b := r24b > r52
+			r54b := r24b
+			if r53b {
+				r54b = r52
+			}
+			r56b := r54b < r55
+			r57b := r54b
+			if r56b {
+				r57b = r55
+			}
+			r60b := fma32Try(r57b, r59, r58, &slow)
+			r61b := float32(r60b - r58)
+			r64b := fma32Try(r61b, r63, r57b, &slow)
+			r65b := fma32Try(r61b, r62, r64b, &slow)
+			r66b := fma32Try(r39, r65b, r40, &slow)
+			r67b := fma32Try(r66b, r65b, r42, &slow)
+			r68b := fma32Try(r67b, r65b, r44, &slow)
+			r69b := fma32Try(r68b, r65b, r26, &slow)
+			r70b := fma32Try(r69b, r65b, r27, &slow)
+			r71b := fma32Try(r70b, r65b, r29, &slow)
+			r72b := fma32Try(r71b, r65b, r31, &slow)
+			r73b := fma32Try(r72b, r65b, r33, &slow)
+			r74b := fma32Try(r73b, r65b, r35, &slow)
+			r76b := r61b > r75
+			r77b := r61b
+			if r76b {
+				r77b = r75
+			}
+			r79b := float32(r77b * r78)
+			r80b := float32(r79b + r58)
+			r81b := math.Float32bits(r80b)
+			r83b := r81b + r82
+			r84b := r83b << 23
+			r85b := math.Float32frombits(r84b)
+			r86b := float32(r35 - r85b)
+			r87b := fma32Try(r65b, r74b, r86b, &slow)
+			r88b := float32(r87b / r54b)
+			r89b := fma32Try(r61b, r33, r58, &slow)
+			r90b := float32(r89b - r58)
+			r91b := float32(r90b + r58)
+			r92b := math.Float32bits(r91b)
+			r93b := r92b + r82
+			r94b := r93b << 23
+			r95b := math.Float32frombits(r94b)
+			r96b := float32(r88b * r95b)
+			r97b := float32(r61b - r90b)
+			r98b := float32(r97b + r58)
+			r99b := math.Float32bits(r98b)
+			r100b := r99b + r82
+			r101b := r100b << 23
+			r102b := math.Float32frombits(r101b)
+			r103b := float32(r96b * r102b)
+			r104b := r25b <= r33
+			r105b := r103b
+			if r104b {
+				r105b = r51b
+			}
+			if r38b {
+				r36b = r105b
+			}
+		}
+		if r38c {
+			r41c := fma32Try(r39, r24c, r40, &slow)
+			r43c := fma32Try(r41c, r24c, r42, &slow)
+			r45c := fma32Try(r43c, r24c, r44, &slow)
+			r46c := fma32Try(r45c, r24c, r26, &slow)
+			r47c := fma32Try(r46c, r24c, r27, &slow)
+			r48c := fma32Try(r47c, r24c, r29, &slow)
+			r49c := fma32Try(r48c, r24c, r31, &slow)
+			r50c := fma32Try(r49c, r24c, r33, &slow)
+			r51c := fma32Try(r50c, r24c, r35, &slow)
+			r53c := r24c > r52
+			r54c := r24c
+			if r53c {
+				r54c = r52
+			}
+			r56c := r54c < r55
+			r57c := r54c
+			if r56c {
+				r57c = r55
+			}
+			r60c := fma32Try(r57c, r59, r58, &slow)
+			r61c := float32(r60c - r58)
+			r64c := fma32Try(r61c, r63, r57c, &slow)
+			r65c := fma32Try(r61c, r62, r64c, &slow)
+			r66c := fma32Try(r39, r65c, r40, &slow)
+			r67c := fma32Try(r66c, r65c, r42, &slow)
+			r68c := fma32Try(r67c, r65c, r44, &slow)
+			r69c := fma32Try(r68c, r65c, r26, &slow)
+			r70c := fma32Try(r69c, r65c, r27, &slow)
+			r71c := fma32Try(r70c, r65c, r29, &slow)
+			r72c := fma32Try(r71c, r65c, r31, &slow)
+			r73c := fma32Try(r72c, r65c, r33, &slow)
+			r74c := fma32Try(r73c, r65c, r35, &slow)
+			r76c := r61c > r75
+			r77c := r61c
+			if r76c {
+				r77c = r75
+			}
+			r79c := float32(r77c * r78)
+			r80c := float32(r79c + r58)
+			r81c := math.Float32bits(r80c)
+			r83c := r81c + r82
+			r84c := r83c << 23
+			r85c := math.Float32frombits(r84c)
+			r86c := float32(r35 - r85c)
+			r87c := fma32Try(r65c, r74c, r86c, &slow)
+			r88c := float32(r87c / r54c)
+			r89c := fma32Try(r61c, r33, r58, &slow)
+			r90c := float32(r89c - r58)
+			r91c := float32(r90c + r58)
+			r92c := math.Float32bits(r91c)
+			r93c := r92c + r82
+			r94c := r93c << 23
+			r95c := math.Float32frombits(r94c)
+			r96c := float32(r88c * r95c)
+			r97c := float32(r61c - r90c)
+			r98c := float32(r97c + r58)
+			r99c := math.Float32bits(r98c)
+			r100c := r99c + r82
+			r101c := r100c << 23
+			r102c := math.Float32frombits(r101c)
+			r103c := float32(r96c * r102c)
+			r104c := r25c <= r33
+			r105c := r103c
+			if r104c {
+				r105c = r51c
+			}
+			if r38c {
+				r36c = r105c
+			}
+		}
+		r106a := fma32Try(r36a, r22a, r7a, &slow)
+		r106b := fma32Try(r36b, r22b, r7b, &slow)
+		r106c := fma32Try(r36c, r22c, r7c, &slow)
+		if hasDelta {
+			r107a := delta[j]
+			r107b := delta[j+1]
+			r107c := delta[j+2]
+			r106a = float32(r106a + r107a)
+			r106b = float32(r106b + r107b)
+			r106c = float32(r106c + r107c)
+		}
+		r109a := cKa[j]
+		r109b := cKa[j+1]
+		r109c := cKa[j+2]
+		r110a := float32(r106a - r13a)
+		r110b := float32(r106b - r13b)
+		r110c := float32(r106c - r13c)
+		r111a := cKeep[j]
+		r111b := cKeep[j+1]
+		r111c := cKeep[j+2]
+		r112a := float32(r111a * r10a)
+		r112b := float32(r111b * r10b)
+		r112c := float32(r111c * r10c)
+		r113a := fma32Try(r109a, r110a, r112a, &slow)
+		r113b := fma32Try(r109b, r110b, r112b, &slow)
+		r113c := fma32Try(r109c, r110c, r112c, &slow)
+		r115a := float32(r114 - r3a)
+		r115b := float32(r114 - r3b)
+		r115c := float32(r114 - r3c)
+		r116a := cTauRef[j]
+		r116b := cTauRef[j+1]
+		r116c := cTauRef[j+2]
+		r117a := r115a < r116a
+		r117b := r115b < r116b
+		r117c := r115c < r116c
+		r118a := r106a
+		if r117a {
+			r118a = r7a
+		}
+		r118b := r106b
+		if r117b {
+			r118b = r7b
+		}
+		r118c := r106c
+		if r117c {
+			r118c = r7c
+		}
+		r119a := r113a
+		if r117a {
+			r119a = r10a
+		}
+		r119b := r113b
+		if r117b {
+			r119b = r10b
+		}
+		r119c := r113c
+		if r117c {
+			r119c = r10c
+		}
+		r120a := r118a >= r0a
+		r120b := r118b >= r0b
+		r120c := r118c >= r0c
+		if slow {
+			stepF32SoftPNExact(f, j, j+3)
+			continue
+		}
+		v[j] = r118a
+		v[j+1] = r118b
+		v[j+2] = r118c
+		w[j] = r119a
+		w[j+1] = r119b
+		w[j+2] = r119c
+		r121a := r3a
+		if r120a {
+			r121a = r114
+		}
+		r121b := r3b
+		if r120b {
+			r121b = r114
+		}
+		r121c := r3c
+		if r120c {
+			r121c = r114
+		}
+		last[j] = r121a
+		last[j+1] = r121b
+		last[j+2] = r121c
+		if hasSpike {
+			if r120a {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+			if r120b {
+				spike[j+1] = 1
+			} else {
+				spike[j+1] = 0
+			}
+			if r120c {
+				spike[j+2] = 1
+			} else {
+				spike[j+2] = 0
+			}
+		}
+		if hasRef {
+			r122a := r117a || r120a
+			r122b := r117b || r120b
+			r122c := r117c || r120c
+			ref[j] = r122a
+			ref[j+1] = r122b
+			ref[j+2] = r122c
+		}
+	}
+	for ; j < n; j++ {
+		slow := false
+		r0 := cVTh[j]
+		r1 := v[j]
+		r2 := w[j]
+		r3 := last[j]
+		r4 := r1 >= r0
+		r5 := cVThRst[j]
+		r6 := float32(r1 - r5)
+		r7 := r1
+		if r4 {
+			r7 = r6
+		}
+		r8 := cB[j]
+		r9 := float32(r2 + r8)
+		r10 := r2
+		if r4 {
+			r10 = r9
+		}
+		r11 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r11 = i[j]
+		}
+		r13 := cVRest[j]
+		r14 := float32(r7 - r13)
+		r15 := cVC[j]
+		r16 := float32(r7 - r15)
+		r17 := cDtCTau[j]
+		r18 := float32(r14 * r16)
+		r19 := cDtRTau[j]
+		r20 := float32(r11 - r10)
+		r21 := float32(r19 * r20)
+		r22 := fma32Try(r17, r18, r21, &slow)
+		r23 := float32(r14 + r16)
+		r24 := float32(r17 * r23)
+		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
+		r28 := fma32Try(r26, r24, r27, &slow)
+		r30 := fma32Try(r28, r24, r29, &slow)
+		r32 := fma32Try(r30, r24, r31, &slow)
+		r34 := fma32Try(r32, r24, r33, &slow)
+		r36 := fma32Try(r34, r24, r35, &slow)
+		r38 := r25 > r37
+		if r38 {
+			r41 := fma32Try(r39, r24, r40, &slow)
+			r43 := fma32Try(r41, r24, r42, &slow)
+			r45 := fma32Try(r43, r24, r44, &slow)
+			r46 := fma32Try(r45, r24, r26, &slow)
+			r47 := fma32Try(r46, r24, r27, &slow)
+			r48 := fma32Try(r47, r24, r29, &slow)
+			r49 := fma32Try(r48, r24, r31, &slow)
+			r50 := fma32Try(r49, r24, r33, &slow)
+			r51 := fma32Try(r50, r24, r35, &slow)
+			r53 := r24 > r52
+			r54 := r24
+			if r53 {
+				r54 = r52
+			}
+			r56 := r54 < r55
+			r57 := r54
+			if r56 {
+				r57 = r55
+			}
+			r60 := fma32Try(r57, r59, r58, &slow)
+			r61 := float32(r60 - r58)
+			r64 := fma32Try(r61, r63, r57, &slow)
+			r65 := fma32Try(r61, r62, r64, &slow)
+			r66 := fma32Try(r39, r65, r40, &slow)
+			r67 := fma32Try(r66, r65, r42, &slow)
+			r68 := fma32Try(r67, r65, r44, &slow)
+			r69 := fma32Try(r68, r65, r26, &slow)
+			r70 := fma32Try(r69, r65, r27, &slow)
+			r71 := fma32Try(r70, r65, r29, &slow)
+			r72 := fma32Try(r71, r65, r31, &slow)
+			r73 := fma32Try(r72, r65, r33, &slow)
+			r74 := fma32Try(r73, r65, r35, &slow)
+			r76 := r61 > r75
+			r77 := r61
+			if r76 {
+				r77 = r75
+			}
+			r79 := float32(r77 * r78)
+			r80 := float32(r79 + r58)
+			r81 := math.Float32bits(r80)
+			r83 := r81 + r82
+			r84 := r83 << 23
+			r85 := math.Float32frombits(r84)
+			r86 := float32(r35 - r85)
+			r87 := fma32Try(r65, r74, r86, &slow)
+			r88 := float32(r87 / r54)
+			r89 := fma32Try(r61, r33, r58, &slow)
+			r90 := float32(r89 - r58)
+			r91 := float32(r90 + r58)
+			r92 := math.Float32bits(r91)
+			r93 := r92 + r82
+			r94 := r93 << 23
+			r95 := math.Float32frombits(r94)
+			r96 := float32(r88 * r95)
+			r97 := float32(r61 - r90)
+			r98 := float32(r97 + r58)
+			r99 := math.Float32bits(r98)
+			r100 := r99 + r82
+			r101 := r100 << 23
+			r102 := math.Float32frombits(r101)
+			r103 := float32(r96 * r102)
+			r104 := r25 <= r33
+			r105 := r103
+			if r104 {
+				r105 = r51
+			}
+			if r38 {
+				r36 = r105
+			}
+		}
+		r106 := fma32Try(r36, r22, r7, &slow)
+		if hasDelta {
+			r107 := delta[j]
+			r106 = float32(r106 + r107)
+		}
+		r109 := cKa[j]
+		r110 := float32(r106 - r13)
+		r111 := cKeep[j]
+		r112 := float32(r111 * r10)
+		r113 := fma32Try(r109, r110, r112, &slow)
+		r115 := float32(r114 - r3)
+		r116 := cTauRef[j]
+		r117 := r115 < r116
+		r118 := r106
+		if r117 {
+			r118 = r7
+		}
+		r119 := r113
+		if r117 {
+			r119 = r10
+		}
+		r120 := r118 >= r0
+		if slow {
+			stepF32SoftPNExact(f, j, j+1)
+			continue
+		}
+		v[j] = r118
+		w[j] = r119
+		r121 := r3
+		if r120 {
+			r121 = r114
+		}
+		last[j] = r121
+		if hasSpike {
+			if r120 {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+		}
+		if hasRef {
+			r122 := r117 || r120
+			ref[j] = r122
+		}
+	}
+}
+
+// stepF32SoftPNExact is StepF32SoftPN for neurons lo..hi-1, with the exact fma32.
+func stepF32SoftPNExact(f *Frame32, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta
+	}
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
+	if hasSpike {
+		spike = f.Spike
+	}
+	spike = spike[:n]
+	ref := f.Ref
+	hasRef := ref != nil
+	if hasRef {
+		ref = ref[:n]
+	}
+	cVTh := f.C[CVTh*f.Stride:][:n]
+	cVThRst := f.C[CVThRst*f.Stride:][:n]
+	cB := f.C[CB*f.Stride:][:n]
+	cVRest := f.C[CVRest*f.Stride:][:n]
+	cVC := f.C[CVC*f.Stride:][:n]
+	cDtCTau := f.C[CDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[CDtRTau*f.Stride:][:n]
+	cKa := f.C[CKa*f.Stride:][:n]
+	cKeep := f.C[CKeep*f.Stride:][:n]
+	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r33 := math.Float32frombits(0x3f000000) // 0.5
+	r35 := math.Float32frombits(0x3f800000) // 1
+	r37 := math.Float32frombits(0x3e000000) // 0.125
+	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r52 := math.Float32frombits(0x42be0000) // 95
+	r55 := math.Float32frombits(0xc2ae0000) // -87
+	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r75 := math.Float32frombits(0x41f00000) // 30
+	r78 := math.Float32frombits(0xbf800000) // -1
+	r82 := uint32(0x7f)
+	r114 := f.T
+	for j := lo; j < hi; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
 		r2 := w[j]
@@ -474,38 +1758,38 @@ func StepF32SoftPN(f *Frame32) {
 }
 
 // StepF32Hard is the program asm/step.StepF32Hard lowered to Go, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by stepF32HardExact.
 func StepF32Hard(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[:n]
 	}
-	r0 := f.C[CVTh]
-	r5 := f.C[CVReset]
-	r7 := f.C[CB]
-	r12 := f.C[CVRest]
-	r14 := f.C[CVC]
-	r16 := f.C[CDtCTau]
-	r18 := f.C[CDtRTau]
+	c := (*[NumConsts]float32)(f.C)
 	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
 	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
@@ -526,20 +1810,430 @@ func StepF32Hard(f *Frame32) {
 	r74 := math.Float32frombits(0x41f00000) // 30
 	r77 := math.Float32frombits(0xbf800000) // -1
 	r81 := uint32(0x7f)
-	r108 := f.C[CKa]
-	r110 := f.C[CKeep]
 	r113 := f.T
-	r115 := f.C[CTauRef]
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-2; j += 3 {
+		slow := false
+		r1a := v[j]
+		r1b := v[j+1]
+		r1c := v[j+2]
+		r2a := w[j]
+		r2b := w[j+1]
+		r2c := w[j+2]
+		r3a := last[j]
+		r3b := last[j+1]
+		r3c := last[j+2]
+		r4a := r1a >= c[CVTh]
+		r4b := r1b >= c[CVTh]
+		r4c := r1c >= c[CVTh]
+		r6a := r1a
+		if r4a {
+			r6a = c[CVReset]
+		}
+		r6b := r1b
+		if r4b {
+			r6b = c[CVReset]
+		}
+		r6c := r1c
+		if r4c {
+			r6c = c[CVReset]
+		}
+		r8a := float32(r2a + c[CB])
+		r8b := float32(r2b + c[CB])
+		r8c := float32(r2c + c[CB])
+		r9a := r2a
+		if r4a {
+			r9a = r8a
+		}
+		r9b := r2b
+		if r4b {
+			r9b = r8b
+		}
+		r9c := r2c
+		if r4c {
+			r9c = r8c
+		}
+		r10a := math.Float32frombits(0x00000000) // 0
+		r10b := math.Float32frombits(0x00000000) // 0
+		r10c := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r10a = i[j]
+			r10b = i[j+1]
+			r10c = i[j+2]
+		}
+		r13a := float32(r6a - c[CVRest])
+		r13b := float32(r6b - c[CVRest])
+		r13c := float32(r6c - c[CVRest])
+		r15a := float32(r6a - c[CVC])
+		r15b := float32(r6b - c[CVC])
+		r15c := float32(r6c - c[CVC])
+		r17a := float32(r13a * r15a)
+		r17b := float32(r13b * r15b)
+		r17c := float32(r13c * r15c)
+		r19a := float32(r10a - r9a)
+		r19b := float32(r10b - r9b)
+		r19c := float32(r10c - r9c)
+		r20a := float32(c[CDtRTau] * r19a)
+		r20b := float32(c[CDtRTau] * r19b)
+		r20c := float32(c[CDtRTau] * r19c)
+		r21a := fma32Try(c[CDtCTau], r17a, r20a, &slow)
+		r21b := fma32Try(c[CDtCTau], r17b, r20b, &slow)
+		r21c := fma32Try(c[CDtCTau], r17c, r20c, &slow)
+		r22a := float32(r13a + r15a)
+		r22b := float32(r13b + r15b)
+		r22c := float32(r13c + r15c)
+		r23a := float32(c[CDtCTau] * r22a)
+		r23b := float32(c[CDtCTau] * r22b)
+		r23c := float32(c[CDtCTau] * r22c)
+		r24a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
+		r24b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
+		r24c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
+		r27a := fma32Try(r25, r23a, r26, &slow)
+		r27b := fma32Try(r25, r23b, r26, &slow)
+		r27c := fma32Try(r25, r23c, r26, &slow)
+		r29a := fma32Try(r27a, r23a, r28, &slow)
+		r29b := fma32Try(r27b, r23b, r28, &slow)
+		r29c := fma32Try(r27c, r23c, r28, &slow)
+		r31a := fma32Try(r29a, r23a, r30, &slow)
+		r31b := fma32Try(r29b, r23b, r30, &slow)
+		r31c := fma32Try(r29c, r23c, r30, &slow)
+		r33a := fma32Try(r31a, r23a, r32, &slow)
+		r33b := fma32Try(r31b, r23b, r32, &slow)
+		r33c := fma32Try(r31c, r23c, r32, &slow)
+		r35a := fma32Try(r33a, r23a, r34, &slow)
+		r35b := fma32Try(r33b, r23b, r34, &slow)
+		r35c := fma32Try(r33c, r23c, r34, &slow)
+		r37a := r24a > r36
+		r37b := r24b > r36
+		r37c := r24c > r36
+		if r37a {
+			r40a := fma32Try(r38, r23a, r39, &slow)
+			r42a := fma32Try(r40a, r23a, r41, &slow)
+			r44a := fma32Try(r42a, r23a, r43, &slow)
+			r45a := fma32Try(r44a, r23a, r25, &slow)
+			r46a := fma32Try(r45a, r23a, r26, &slow)
+			r47a := fma32Try(r46a, r23a, r28, &slow)
+			r48a := fma32Try(r47a, r23a, r30, &slow)
+			r49a := fma32Try(r48a, r23a, r32, &slow)
+			r50a := fma32Try(r49a, r23a, r34, &slow)
+			r52a := r23a > r51
+			r53a := r23a
+			if r52a {
+				r53a = r51
+			}
+			r55a := r53a < r54
+			r56a := r53a
+			if r55a {
+				r56a = r54
+			}
+			r59a := fma32Try(r56a, r58, r57, &slow)
+			r60a := float32(r59a - r57)
+			r63a := fma32Try(r60a, r62, r56a, &slow)
+			r64a := fma32Try(r60a, r61, r63a, &slow)
+			r65a := fma32Try(r38, r64a, r39, &slow)
+			r66a := fma32Try(r65a, r64a, r41, &slow)
+			r67a := fma32Try(r66a, r64a, r43, &slow)
+			r68a := fma32Try(r67a, r64a, r25, &slow)
+			r69a := fma32Try(r68a, r64a, r26, &slow)
+			r70a := fma32Try(r69a, r64a, r28, &slow)
+			r71a := fma32Try(r70a, r64a, r30, &slow)
+			r72a := fma32Try(r71a, r64a, r32, &slow)
+			r73a := fma32Try(r72a, r64a, r34, &slow)
+			r75a := r60a > r74
+			r76a := r60a
+			if r75a {
+				r76a = r74
+			}
+			r78a := float32(r76a * r77)
+			r79a := float32(r78a + r57)
+			r80a := math.Float32bits(r79a)
+			r82a := r80a + r81
+			r83a := r82a << 23
+			r84a := math.Float32frombits(r83a)
+			r85a := float32(r34 - r84a)
+			r86a := fma32Try(r64a, r73a, r85a, &slow)
+			r87a := float32(r86a / r53a)
+			r88a := fma32Try(r60a, r32, r57, &slow)
+			r89a := float32(r88a - r57)
+			r90a := float32(r89a + r57)
+			r91a := math.Float32bits(r90a)
+			r92a := r91a + r81
+			r93a := r92a << 23
+			r94a := math.Float32frombits(r93a)
+			r95a := float32(r87a * r94a)
+			r96a := float32(r60a - r89a)
+			r97a := float32(r96a + r57)
+			r98a := math.Float32bits(r97a)
+			r99a := r98a + r81
+			r100a := r99a << 23
+			r101a := math.Float32frombits(r100a)
+			r102a := float32(r95a * r101a)
+			r103a := r24a <= r32
+			r104a := r102a
+			if r103a {
+				r104a = r50a
+			}
+			if r37a {
+				r35a = r104a
+			}
+		}
+		if r37b {
+			r40b := fma32Try(r38, r23b, r39, &slow)
+			r42b := fma32Try(r40b, r23b, r41, &slow)
+			r44b := fma32Try(r42b, r23b, r43, &slow)
+			r45b := fma32Try(r44b, r23b, r25, &slow)
+			r46b := fma32Try(r45b, r23b, r26, &slow)
+			r47b := fma32Try(r46b, r23b, r28, &slow)
+			r48b := fma32Try(r47b, r23b, r30, &slow)
+			r49b := fma32Try(r48b, r23b, r32, &slow)
+			r50b := fma32Try(r49b, r23b, r34, &slow)
+			r52b := r23b > r51
+			r53b := r23b
+			if r52b {
+				r53b = r51
+			}
+			r55b := r53b < r54
+			r56b := r53b
+			if r55b {
+				r56b = r54
+			}
+			r59b := fma32Try(r56b, r58, r57, &slow)
+			r60b := float32(r59b - r57)
+			r63b := fma32Try(r60b, r62, r56b, &slow)
+			r64b := fma32Try(r60b, r61, r63b, &slow)
+			r65b := fma32Try(r38, r64b, r39, &slow)
+			r66b := fma32Try(r65b, r64b, r41, &slow)
+			r67b := fma32Try(r66b, r64b, r43, &slow)
+			r68b := fma32Try(r67b, r64b, r25, &slow)
+			r69b := fma32Try(r68b, r64b, r26, &slow)
+			r70b := fma32Try(r69b, r64b, r28, &slow)
+			r71b := fma32Try(r70b, r64b, r30, &slow)
+			r72b := fma32Try(r71b, r64b, r32, &slow)
+			r73b := fma32Try(r72b, r64b, r34, &slow)
+			r75b := r60b > r74
+			r76b := r60b
+			if r75b {
+				r76b = r74
+			}
+			r78b := float32(r76b * r77)
+			r79b := float32(r78b + r57)
+			r80b := math.Float32bits(r79b)
+			r82b := r80b + r81
+			r83b := r82b << 23
+			r84b := math.Float32frombits(r83b)
+			r85b := float32(r34 - r84b)
+			r86b := fma32Try(r64b, r73b, r85b, &slow)
+			r87b := float32(r86b / r53b)
+			r88b := fma32Try(r60b, r32, r57, &slow)
+			r89b := float32(r88b - r57)
+			r90b := float32(r89b + r57)
+			r91b := math.Float32bits(r90b)
+			r92b := r91b + r81
+			r93b := r92b << 23
+			r94b := math.Float32frombits(r93b)
+			r95b := float32(r87b * r94b)
+			r96b := float32(r60b - r89b)
+			r97b := float32(r96b + r57)
+			r98b := math.Float32bits(r97b)
+			r99b := r98b + r81
+			r100b := r99b << 23
+			r101b := math.Float32frombits(r100b)
+			r102b := float32(r95b * r101b)
+			r103b := r24b <= r32
+			r104b := r102b
+			if r103b {
+				r104b = r50b
+			}
+			if r37b {
+				r35b = r104b
+			}
+		}
+		if r37c {
+			r40c := fma32Try(r38, r23c, r39, &slow)
+			r42c := fma32Try(r40c, r23c, r41, &slow)
+			r44c := fma32Try(r42c, r23c, r43, &slow)
+			r45c := fma32Try(r44c, r23c, r25, &slow)
+			r46c := fma32Try(r45c, r23c, r26, &slow)
+			r47c := fma32Try(r46c, r23c, r28, &slow)
+			r48c := fma32Try(r47c, r23c, r30, &slow)
+			r49c := fma32Try(r48c, r23c, r32, &slow)
+			r50c := fma32Try(r49c, r23c, r34, &slow)
+			r52c := r23c > r51
+			r53c := r23c
+			if r52c {
+				r53c = r51
+			}
+			r55c := r53c < r54
+			r56c := r53c
+			if r55c {
+				r56c = r54
+			}
+			r59c := fma32Try(r56c, r58, r57, &slow)
+			r60c := float32(r59c - r57)
+			r63c := fma32Try(r60c, r62, r56c, &slow)
+			r64c := fma32Try(r60c, r61, r63c, &slow)
+			r65c := fma32Try(r38, r64c, r39, &slow)
+			r66c := fma32Try(r65c, r64c, r41, &slow)
+			r67c := fma32Try(r66c, r64c, r43, &slow)
+			r68c := fma32Try(r67c, r64c, r25, &slow)
+			r69c := fma32Try(r68c, r64c, r26, &slow)
+			r70c := fma32Try(r69c, r64c, r28, &slow)
+			r71c := fma32Try(r70c, r64c, r30, &slow)
+			r72c := fma32Try(r71c, r64c, r32, &slow)
+			r73c := fma32Try(r72c, r64c, r34, &slow)
+			r75c := r60c > r74
+			r76c := r60c
+			if r75c {
+				r76c = r74
+			}
+			r78c := float32(r76c * r77)
+			r79c := float32(r78c + r57)
+			r80c := math.Float32bits(r79c)
+			r82c := r80c + r81
+			r83c := r82c << 23
+			r84c := math.Float32frombits(r83c)
+			r85c := float32(r34 - r84c)
+			r86c := fma32Try(r64c, r73c, r85c, &slow)
+			r87c := float32(r86c / r53c)
+			r88c := fma32Try(r60c, r32, r57, &slow)
+			r89c := float32(r88c - r57)
+			r90c := float32(r89c + r57)
+			r91c := math.Float32bits(r90c)
+			r92c := r91c + r81
+			r93c := r92c << 23
+			r94c := math.Float32frombits(r93c)
+			r95c := float32(r87c * r94c)
+			r96c := float32(r60c - r89c)
+			r97c := float32(r96c + r57)
+			r98c := math.Float32bits(r97c)
+			r99c := r98c + r81
+			r100c := r99c << 23
+			r101c := math.Float32frombits(r100c)
+			r102c := float32(r95c * r101c)
+			r103c := r24c <= r32
+			r104c := r102c
+			if r103c {
+				r104c = r50c
+			}
+			if r37c {
+				r35c = r104c
+			}
+		}
+		r105a := fma32Try(r35a, r21a, r6a, &slow)
+		r105b := fma32Try(r35b, r21b, r6b, &slow)
+		r105c := fma32Try(r35c, r21c, r6c, &slow)
+		if hasDelta {
+			r106a := delta[j]
+			r106b := delta[j+1]
+			r106c := delta[j+2]
+			r105a = float32(r105a + r106a)
+			r105b = float32(r105b + r106b)
+			r105c = float32(r105c + r106c)
+		}
+		r109a := float32(r105a - c[CVRest])
+		r109b := float32(r105b - c[CVRest])
+		r109c := float32(r105c - c[CVRest])
+		r111a := float32(c[CKeep] * r9a)
+		r111b := float32(c[CKeep] * r9b)
+		r111c := float32(c[CKeep] * r9c)
+		r112a := fma32Try(c[CKa], r109a, r111a, &slow)
+		r112b := fma32Try(c[CKa], r109b, r111b, &slow)
+		r112c := fma32Try(c[CKa], r109c, r111c, &slow)
+		r114a := float32(r113 - r3a)
+		r114b := float32(r113 - r3b)
+		r114c := float32(r113 - r3c)
+		r116a := r114a < c[CTauRef]
+		r116b := r114b < c[CTauRef]
+		r116c := r114c < c[CTauRef]
+		r117a := r105a
+		if r116a {
+			r117a = r6a
+		}
+		r117b := r105b
+		if r116b {
+			r117b = r6b
+		}
+		r117c := r105c
+		if r116c {
+			r117c = r6c
+		}
+		r118a := r112a
+		if r116a {
+			r118a = r9a
+		}
+		r118b := r112b
+		if r116b {
+			r118b = r9b
+		}
+		r118c := r112c
+		if r116c {
+			r118c = r9c
+		}
+		r119a := r117a >= c[CVTh]
+		r119b := r117b >= c[CVTh]
+		r119c := r117c >= c[CVTh]
+		if slow {
+			stepF32HardExact(f, j, j+3)
+			continue
+		}
+		v[j] = r117a
+		v[j+1] = r117b
+		v[j+2] = r117c
+		w[j] = r118a
+		w[j+1] = r118b
+		w[j+2] = r118c
+		r120a := r3a
+		if r119a {
+			r120a = r113
+		}
+		r120b := r3b
+		if r119b {
+			r120b = r113
+		}
+		r120c := r3c
+		if r119c {
+			r120c = r113
+		}
+		last[j] = r120a
+		last[j+1] = r120b
+		last[j+2] = r120c
+		if hasSpike {
+			if r119a {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+			if r119b {
+				spike[j+1] = 1
+			} else {
+				spike[j+1] = 0
+			}
+			if r119c {
+				spike[j+2] = 1
+			} else {
+				spike[j+2] = 0
+			}
+		}
+		if hasRef {
+			r121a := r116a || r119a
+			r121b := r116b || r119b
+			r121c := r116c || r119c
+			ref[j] = r121a
+			ref[j+1] = r121b
+			ref[j+2] = r121c
+		}
+	}
+	for ; j < n; j++ {
+		slow := false
 		r1 := v[j]
 		r2 := w[j]
 		r3 := last[j]
-		r4 := r1 >= r0
+		r4 := r1 >= c[CVTh]
 		r6 := r1
 		if r4 {
-			r6 = r5
+			r6 = c[CVReset]
 		}
-		r8 := float32(r2 + r7)
+		r8 := float32(r2 + c[CB])
 		r9 := r2
 		if r4 {
 			r9 = r8
@@ -548,14 +2242,213 @@ func StepF32Hard(f *Frame32) {
 		if hasI {
 			r10 = i[j]
 		}
-		r13 := float32(r6 - r12)
-		r15 := float32(r6 - r14)
+		r13 := float32(r6 - c[CVRest])
+		r15 := float32(r6 - c[CVC])
 		r17 := float32(r13 * r15)
 		r19 := float32(r10 - r9)
-		r20 := float32(r18 * r19)
-		r21 := fma32(r16, r17, r20)
+		r20 := float32(c[CDtRTau] * r19)
+		r21 := fma32Try(c[CDtCTau], r17, r20, &slow)
 		r22 := float32(r13 + r15)
-		r23 := float32(r16 * r22)
+		r23 := float32(c[CDtCTau] * r22)
+		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
+		r27 := fma32Try(r25, r23, r26, &slow)
+		r29 := fma32Try(r27, r23, r28, &slow)
+		r31 := fma32Try(r29, r23, r30, &slow)
+		r33 := fma32Try(r31, r23, r32, &slow)
+		r35 := fma32Try(r33, r23, r34, &slow)
+		r37 := r24 > r36
+		if r37 {
+			r40 := fma32Try(r38, r23, r39, &slow)
+			r42 := fma32Try(r40, r23, r41, &slow)
+			r44 := fma32Try(r42, r23, r43, &slow)
+			r45 := fma32Try(r44, r23, r25, &slow)
+			r46 := fma32Try(r45, r23, r26, &slow)
+			r47 := fma32Try(r46, r23, r28, &slow)
+			r48 := fma32Try(r47, r23, r30, &slow)
+			r49 := fma32Try(r48, r23, r32, &slow)
+			r50 := fma32Try(r49, r23, r34, &slow)
+			r52 := r23 > r51
+			r53 := r23
+			if r52 {
+				r53 = r51
+			}
+			r55 := r53 < r54
+			r56 := r53
+			if r55 {
+				r56 = r54
+			}
+			r59 := fma32Try(r56, r58, r57, &slow)
+			r60 := float32(r59 - r57)
+			r63 := fma32Try(r60, r62, r56, &slow)
+			r64 := fma32Try(r60, r61, r63, &slow)
+			r65 := fma32Try(r38, r64, r39, &slow)
+			r66 := fma32Try(r65, r64, r41, &slow)
+			r67 := fma32Try(r66, r64, r43, &slow)
+			r68 := fma32Try(r67, r64, r25, &slow)
+			r69 := fma32Try(r68, r64, r26, &slow)
+			r70 := fma32Try(r69, r64, r28, &slow)
+			r71 := fma32Try(r70, r64, r30, &slow)
+			r72 := fma32Try(r71, r64, r32, &slow)
+			r73 := fma32Try(r72, r64, r34, &slow)
+			r75 := r60 > r74
+			r76 := r60
+			if r75 {
+				r76 = r74
+			}
+			r78 := float32(r76 * r77)
+			r79 := float32(r78 + r57)
+			r80 := math.Float32bits(r79)
+			r82 := r80 + r81
+			r83 := r82 << 23
+			r84 := math.Float32frombits(r83)
+			r85 := float32(r34 - r84)
+			r86 := fma32Try(r64, r73, r85, &slow)
+			r87 := float32(r86 / r53)
+			r88 := fma32Try(r60, r32, r57, &slow)
+			r89 := float32(r88 - r57)
+			r90 := float32(r89 + r57)
+			r91 := math.Float32bits(r90)
+			r92 := r91 + r81
+			r93 := r92 << 23
+			r94 := math.Float32frombits(r93)
+			r95 := float32(r87 * r94)
+			r96 := float32(r60 - r89)
+			r97 := float32(r96 + r57)
+			r98 := math.Float32bits(r97)
+			r99 := r98 + r81
+			r100 := r99 << 23
+			r101 := math.Float32frombits(r100)
+			r102 := float32(r95 * r101)
+			r103 := r24 <= r32
+			r104 := r102
+			if r103 {
+				r104 = r50
+			}
+			if r37 {
+				r35 = r104
+			}
+		}
+		r105 := fma32Try(r35, r21, r6, &slow)
+		if hasDelta {
+			r106 := delta[j]
+			r105 = float32(r105 + r106)
+		}
+		r109 := float32(r105 - c[CVRest])
+		r111 := float32(c[CKeep] * r9)
+		r112 := fma32Try(c[CKa], r109, r111, &slow)
+		r114 := float32(r113 - r3)
+		r116 := r114 < c[CTauRef]
+		r117 := r105
+		if r116 {
+			r117 = r6
+		}
+		r118 := r112
+		if r116 {
+			r118 = r9
+		}
+		r119 := r117 >= c[CVTh]
+		if slow {
+			stepF32HardExact(f, j, j+1)
+			continue
+		}
+		v[j] = r117
+		w[j] = r118
+		r120 := r3
+		if r119 {
+			r120 = r113
+		}
+		last[j] = r120
+		if hasSpike {
+			if r119 {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+		}
+		if hasRef {
+			r121 := r116 || r119
+			ref[j] = r121
+		}
+	}
+}
+
+// stepF32HardExact is StepF32Hard for neurons lo..hi-1, with the exact fma32.
+func stepF32HardExact(f *Frame32, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta
+	}
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
+	if hasSpike {
+		spike = f.Spike
+	}
+	spike = spike[:n]
+	ref := f.Ref
+	hasRef := ref != nil
+	if hasRef {
+		ref = ref[:n]
+	}
+	c := (*[NumConsts]float32)(f.C)
+	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r32 := math.Float32frombits(0x3f000000) // 0.5
+	r34 := math.Float32frombits(0x3f800000) // 1
+	r36 := math.Float32frombits(0x3e000000) // 0.125
+	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r51 := math.Float32frombits(0x42be0000) // 95
+	r54 := math.Float32frombits(0xc2ae0000) // -87
+	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r74 := math.Float32frombits(0x41f00000) // 30
+	r77 := math.Float32frombits(0xbf800000) // -1
+	r81 := uint32(0x7f)
+	r113 := f.T
+	for j := lo; j < hi; j++ {
+		r1 := v[j]
+		r2 := w[j]
+		r3 := last[j]
+		r4 := r1 >= c[CVTh]
+		r6 := r1
+		if r4 {
+			r6 = c[CVReset]
+		}
+		r8 := float32(r2 + c[CB])
+		r9 := r2
+		if r4 {
+			r9 = r8
+		}
+		r10 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r10 = i[j]
+		}
+		r13 := float32(r6 - c[CVRest])
+		r15 := float32(r6 - c[CVC])
+		r17 := float32(r13 * r15)
+		r19 := float32(r10 - r9)
+		r20 := float32(c[CDtRTau] * r19)
+		r21 := fma32(c[CDtCTau], r17, r20)
+		r22 := float32(r13 + r15)
+		r23 := float32(c[CDtCTau] * r22)
 		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
 		r27 := fma32(r25, r23, r26)
 		r29 := fma32(r27, r23, r28)
@@ -639,11 +2532,11 @@ func StepF32Hard(f *Frame32) {
 			r106 := delta[j]
 			r105 = float32(r105 + r106)
 		}
-		r109 := float32(r105 - r12)
-		r111 := float32(r110 * r9)
-		r112 := fma32(r108, r109, r111)
+		r109 := float32(r105 - c[CVRest])
+		r111 := float32(c[CKeep] * r9)
+		r112 := fma32(c[CKa], r109, r111)
 		r114 := float32(r113 - r3)
-		r116 := r114 < r115
+		r116 := r114 < c[CTauRef]
 		r117 := r105
 		if r116 {
 			r117 = r6
@@ -652,7 +2545,7 @@ func StepF32Hard(f *Frame32) {
 		if r116 {
 			r118 = r9
 		}
-		r119 := r117 >= r0
+		r119 := r117 >= c[CVTh]
 		v[j] = r117
 		w[j] = r118
 		r120 := r3
@@ -675,26 +2568,32 @@ func StepF32Hard(f *Frame32) {
 }
 
 // StepF32HardPN is the program asm/step.StepF32HardPN lowered to Go, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by stepF32HardPNExact.
 func StepF32HardPN(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
@@ -731,7 +2630,668 @@ func StepF32HardPN(f *Frame32) {
 	r77 := math.Float32frombits(0xbf800000) // -1
 	r81 := uint32(0x7f)
 	r113 := f.T
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-2; j += 3 {
+		slow := false
+		r0a := cVTh[j]
+		r0b := cVTh[j+1]
+		r0c := cVTh[j+2]
+		r1a := v[j]
+		r1b := v[j+1]
+		r1c := v[j+2]
+		r2a := w[j]
+		r2b := w[j+1]
+		r2c := w[j+2]
+		r3a := last[j]
+		r3b := last[j+1]
+		r3c := last[j+2]
+		r4a := r1a >= r0a
+		r4b := r1b >= r0b
+		r4c := r1c >= r0c
+		r5a := cVReset[j]
+		r5b := cVReset[j+1]
+		r5c := cVReset[j+2]
+		r6a := r1a
+		if r4a {
+			r6a = r5a
+		}
+		r6b := r1b
+		if r4b {
+			r6b = r5b
+		}
+		r6c := r1c
+		if r4c {
+			r6c = r5c
+		}
+		r7a := cB[j]
+		r7b := cB[j+1]
+		r7c := cB[j+2]
+		r8a := float32(r2a + r7a)
+		r8b := float32(r2b + r7b)
+		r8c := float32(r2c + r7c)
+		r9a := r2a
+		if r4a {
+			r9a = r8a
+		}
+		r9b := r2b
+		if r4b {
+			r9b = r8b
+		}
+		r9c := r2c
+		if r4c {
+			r9c = r8c
+		}
+		r10a := math.Float32frombits(0x00000000) // 0
+		r10b := math.Float32frombits(0x00000000) // 0
+		r10c := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r10a = i[j]
+			r10b = i[j+1]
+			r10c = i[j+2]
+		}
+		r12a := cVRest[j]
+		r12b := cVRest[j+1]
+		r12c := cVRest[j+2]
+		r13a := float32(r6a - r12a)
+		r13b := float32(r6b - r12b)
+		r13c := float32(r6c - r12c)
+		r14a := cVC[j]
+		r14b := cVC[j+1]
+		r14c := cVC[j+2]
+		r15a := float32(r6a - r14a)
+		r15b := float32(r6b - r14b)
+		r15c := float32(r6c - r14c)
+		r16a := cDtCTau[j]
+		r16b := cDtCTau[j+1]
+		r16c := cDtCTau[j+2]
+		r17a := float32(r13a * r15a)
+		r17b := float32(r13b * r15b)
+		r17c := float32(r13c * r15c)
+		r18a := cDtRTau[j]
+		r18b := cDtRTau[j+1]
+		r18c := cDtRTau[j+2]
+		r19a := float32(r10a - r9a)
+		r19b := float32(r10b - r9b)
+		r19c := float32(r10c - r9c)
+		r20a := float32(r18a * r19a)
+		r20b := float32(r18b * r19b)
+		r20c := float32(r18c * r19c)
+		r21a := fma32Try(r16a, r17a, r20a, &slow)
+		r21b := fma32Try(r16b, r17b, r20b, &slow)
+		r21c := fma32Try(r16c, r17c, r20c, &slow)
+		r22a := float32(r13a + r15a)
+		r22b := float32(r13b + r15b)
+		r22c := float32(r13c + r15c)
+		r23a := float32(r16a * r22a)
+		r23b := float32(r16b * r22b)
+		r23c := float32(r16c * r22c)
+		r24a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
+		r24b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
+		r24c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
+		r27a := fma32Try(r25, r23a, r26, &slow)
+		r27b := fma32Try(r25, r23b, r26, &slow)
+		r27c := fma32Try(r25, r23c, r26, &slow)
+		r29a := fma32Try(r27a, r23a, r28, &slow)
+		r29b := fma32Try(r27b, r23b, r28, &slow)
+		r29c := fma32Try(r27c, r23c, r28, &slow)
+		r31a := fma32Try(r29a, r23a, r30, &slow)
+		r31b := fma32Try(r29b, r23b, r30, &slow)
+		r31c := fma32Try(r29c, r23c, r30, &slow)
+		r33a := fma32Try(r31a, r23a, r32, &slow)
+		r33b := fma32Try(r31b, r23b, r32, &slow)
+		r33c := fma32Try(r31c, r23c, r32, &slow)
+		r35a := fma32Try(r33a, r23a, r34, &slow)
+		r35b := fma32Try(r33b, r23b, r34, &slow)
+		r35c := fma32Try(r33c, r23c, r34, &slow)
+		r37a := r24a > r36
+		r37b := r24b > r36
+		r37c := r24c > r36
+		if r37a {
+			r40a := fma32Try(r38, r23a, r39, &slow)
+			r42a := fma32Try(r40a, r23a, r41, &slow)
+			r44a := fma32Try(r42a, r23a, r43, &slow)
+			r45a := fma32Try(r44a, r23a, r25, &slow)
+			r46a := fma32Try(r45a, r23a, r26, &slow)
+			r47a := fma32Try(r46a, r23a, r28, &slow)
+			r48a := fma32Try(r47a, r23a, r30, &slow)
+			r49a := fma32Try(r48a, r23a, r32, &slow)
+			r50a := fma32Try(r49a, r23a, r34, &slow)
+			r52a := r23a > r51
+			r53a := r23a
+			if r52a {
+				r53a = r51
+			}
+			r55a := r53a < r54
+			r56a := r53a
+			if r55a {
+				r56a = r54
+			}
+			r59a := fma32Try(r56a, r58, r57, &slow)
+			r60a := float32(r59a - r57)
+			r63a := fma32Try(r60a, r62, r56a, &slow)
+			r64a := fma32Try(r60a, r61, r63a, &slow)
+			r65a := fma32Try(r38, r64a, r39, &slow)
+			r66a := fma32Try(r65a, r64a, r41, &slow)
+			r67a := fma32Try(r66a, r64a, r43, &slow)
+			r68a := fma32Try(r67a, r64a, r25, &slow)
+			r69a := fma32Try(r68a, r64a, r26, &slow)
+			r70a := fma32Try(r69a, r64a, r28, &slow)
+			r71a := fma32Try(r70a, r64a, r30, &slow)
+			r72a := fma32Try(r71a, r64a, r32, &slow)
+			r73a := fma32Try(r72a, r64a, r34, &slow)
+			r75a := r60a > r74
+			r76a := r60a
+			if r75a {
+				r76a = r74
+			}
+			r78a := float32(r76a * r77)
+			r79a := float32(r78a + r57)
+			r80a := math.Float32bits(r79a)
+			r82a := r80a + r81
+			r83a := r82a << 23
+			r84a := math.Float32frombits(r83a)
+			r85a := float32(r34 - r84a)
+			r86a := fma32Try(r64a, r73a, r85a, &slow)
+			r87a := float32(r86a / r53a)
+			r88a := fma32Try(r60a, r32, r57, &slow)
+			r89a := float32(r88a - r57)
+			r90a := float32(r89a + r57)
+			r91a := math.Float32bits(r90a)
+			r92a := r91a + r81
+			r93a := r92a << 23
+			r94a := math.Float32frombits(r93a)
+			r95a := float32(r87a * r94a)
+			r96a := float32(r60a - r89a)
+			r97a := float32(r96a + r57)
+			r98a := math.Float32bits(r97a)
+			r99a := r98a + r81
+			r100a := r99a << 23
+			r101a := math.Float32frombits(r100a)
+			r102a := float32(r95a * r101a)
+			r103a := r24a <= r32
+			r104a := r102a
+			if r103a {
+				r104a = r50a
+			}
+			if r37a {
+				r35a = r104a
+			}
+		}
+		if r37b {
+			r40b := fma32Try(r38, r23b, r39, &slow)
+			r42b := fma32Try(r40b, r23b, r41, &slow)
+			r44b := fma32Try(r42b, r23b, r43, &slow)
+			r45b := fma32Try(r44b, r23b, r25, &slow)
+			r46b := fma32Try(r45b, r23b, r26, &slow)
+			r47b := fma32Try(r46b, r23b, r28, &slow)
+			r48b := fma32Try(r47b, r23b, r30, &slow)
+			r49b := fma32Try(r48b, r23b, r32, &slow)
+			r50b := fma32Try(r49b, r23b, r34, &slow)
+			r52b := r23b > r51
+			r53b := r23b
+			if r52b {
+				r53b = r51
+			}
+			r55b := r53b < r54
+			r56b := r53b
+			if r55b {
+				r56b = r54
+			}
+			r59b := fma32Try(r56b, r58, r57, &slow)
+			r60b := float32(r59b - r57)
+			r63b := fma32Try(r60b, r62, r56b, &slow)
+			r64b := fma32Try(r60b, r61, r63b, &slow)
+			r65b := fma32Try(r38, r64b, r39, &slow)
+			r66b := fma32Try(r65b, r64b, r41, &slow)
+			r67b := fma32Try(r66b, r64b, r43, &slow)
+			r68b := fma32Try(r67b, r64b, r25, &slow)
+			r69b := fma32Try(r68b, r64b, r26, &slow)
+			r70b := fma32Try(r69b, r64b, r28, &slow)
+			r71b := fma32Try(r70b, r64b, r30, &slow)
+			r72b := fma32Try(r71b, r64b, r32, &slow)
+			r73b := fma32Try(r72b, r64b, r34, &slow)
+			r75b := r60b > r74
+			r76b := r60b
+			if r75b {
+				r76b = r74
+			}
+			r78b := float32(r76b * r77)
+			r79b := float32(r78b + r57)
+			r80b := math.Float32bits(r79b)
+			r82b := r80b + r81
+			r83b := r82b << 23
+			r84b := math.Float32frombits(r83b)
+			r85b := float32(r34 - r84b)
+			r86b := fma32Try(r64b, r73b, r85b, &slow)
+			r87b := float32(r86b / r53b)
+			r88b := fma32Try(r60b, r32, r57, &slow)
+			r89b := float32(r88b - r57)
+			r90b := float32(r89b + r57)
+			r91b := math.Float32bits(r90b)
+			r92b := r91b + r81
+			r93b := r92b << 23
+			r94b := math.Float32frombits(r93b)
+			r95b := float32(r87b * r94b)
+			r96b := float32(r60b - r89b)
+			r97b := float32(r96b + r57)
+			r98b := math.Float32bits(r97b)
+			r99b := r98b + r81
+			r100b := r99b << 23
+			r101b := math.Float32frombits(r100b)
+			r102b := float32(r95b * r101b)
+			r103b := r24b <= r32
+			r104b := r102b
+			if r103b {
+				r104b = r50b
+			}
+			if r37b {
+				r35b = r104b
+			}
+		}
+		if r37c {
+			r40c := fma32Try(r38, r23c, r39, &slow)
+			r42c := fma32Try(r40c, r23c, r41, &slow)
+			r44c := fma32Try(r42c, r23c, r43, &slow)
+			r45c := fma32Try(r44c, r23c, r25, &slow)
+			r46c := fma32Try(r45c, r23c, r26, &slow)
+			r47c := fma32Try(r46c, r23c, r28, &slow)
+			r48c := fma32Try(r47c, r23c, r30, &slow)
+			r49c := fma32Try(r48c, r23c, r32, &slow)
+			r50c := fma32Try(r49c, r23c, r34, &slow)
+			r52c := r23c > r51
+			r53c := r23c
+			if r52c {
+				r53c = r51
+			}
+			r55c := r53c < r54
+			r56c := r53c
+			if r55c {
+				r56c = r54
+			}
+			r59c := fma32Try(r56c, r58, r57, &slow)
+			r60c := float32(r59c - r57)
+			r63c := fma32Try(r60c, r62, r56c, &slow)
+			r64c := fma32Try(r60c, r61, r63c, &slow)
+			r65c := fma32Try(r38, r64c, r39, &slow)
+			r66c := fma32Try(r65c, r64c, r41, &slow)
+			r67c := fma32Try(r66c, r64c, r43, &slow)
+			r68c := fma32Try(r67c, r64c, r25, &slow)
+			r69c := fma32Try(r68c, r64c, r26, &slow)
+			r70c := fma32Try(r69c, r64c, r28, &slow)
+			r71c := fma32Try(r70c, r64c, r30, &slow)
+			r72c := fma32Try(r71c, r64c, r32, &slow)
+			r73c := fma32Try(r72c, r64c, r34, &slow)
+			r75c := r60c > r74
+			r76c := r60c
+			if r75c {
+				r76c = r74
+			}
+			r78c := float32(r76c * r77)
+			r79c := float32(r78c + r57)
+			r80c := math.Float32bits(r79c)
+			r82c := r80c + r81
+			r83c := r82c << 23
+			r84c := math.Float32frombits(r83c)
+			r85c := float32(r34 - r84c)
+			r86c := fma32Try(r64c, r73c, r85c, &slow)
+			r87c := float32(r86c / r53c)
+			r88c := fma32Try(r60c, r32, r57, &slow)
+			r89c := float32(r88c - r57)
+			r90c := float32(r89c + r57)
+			r91c := math.Float32bits(r90c)
+			r92c := r91c + r81
+			r93c := r92c << 23
+			r94c := math.Float32frombits(r93c)
+			r95c := float32(r87c * r94c)
+			r96c := float32(r60c - r89c)
+			r97c := float32(r96c + r57)
+			r98c := math.Float32bits(r97c)
+			r99c := r98c + r81
+			r100c := r99c << 23
+			r101c := math.Float32frombits(r100c)
+			r102c := float32(r95c * r101c)
+			r103c := r24c <= r32
+			r104c := r102c
+			if r103c {
+				r104c = r50c
+			}
+			if r37c {
+				r35c = r104c
+			}
+		}
+		r105a := fma32Try(r35a, r21a, r6a, &slow)
+		r105b := fma32Try(r35b, r21b, r6b, &slow)
+		r105c := fma32Try(r35c, r21c, r6c, &slow)
+		if hasDelta {
+			r106a := delta[j]
+			r106b := delta[j+1]
+			r106c := delta[j+2]
+			r105a = float32(r105a + r106a)
+			r105b = float32(r105b + r106b)
+			r105c = float32(r105c + r106c)
+		}
+		r108a := cKa[j]
+		r108b := cKa[j+1]
+		r108c := cKa[j+2]
+		r109a := float32(r105a - r12a)
+		r109b := float32(r105b - r12b)
+		r109c := float32(r105c - r12c)
+		r110a := cKeep[j]
+		r110b := cKeep[j+1]
+		r110c := cKeep[j+2]
+		r111a := float32(r110a * r9a)
+		r111b := float32(r110b * r9b)
+		r111c := float32(r110c * r9c)
+		r112a := fma32Try(r108a, r109a, r111a, &slow)
+		r112b := fma32Try(r108b, r109b, r111b, &slow)
+		r112c := fma32Try(r108c, r109c, r111c, &slow)
+		r114a := float32(r113 - r3a)
+		r114b := float32(r113 - r3b)
+		r114c := float32(r113 - r3c)
+		r115a := cTauRef[j]
+		r115b := cTauRef[j+1]
+		r115c := cTauRef[j+2]
+		r116a := r114a < r115a
+		r116b := r114b < r115b
+		r116c := r114c < r115c
+		r117a := r105a
+		if r116a {
+			r117a = r6a
+		}
+		r117b := r105b
+		if r116b {
+			r117b = r6b
+		}
+		r117c := r105c
+		if r116c {
+			r117c = r6c
+		}
+		r118a := r112a
+		if r116a {
+			r118a = r9a
+		}
+		r118b := r112b
+		if r116b {
+			r118b = r9b
+		}
+		r118c := r112c
+		if r116c {
+			r118c = r9c
+		}
+		r119a := r117a >= r0a
+		r119b := r117b >= r0b
+		r119c := r117c >= r0c
+		if slow {
+			stepF32HardPNExact(f, j, j+3)
+			continue
+		}
+		v[j] = r117a
+		v[j+1] = r117b
+		v[j+2] = r117c
+		w[j] = r118a
+		w[j+1] = r118b
+		w[j+2] = r118c
+		r120a := r3a
+		if r119a {
+			r120a = r113
+		}
+		r120b := r3b
+		if r119b {
+			r120b = r113
+		}
+		r120c := r3c
+		if r119c {
+			r120c = r113
+		}
+		last[j] = r120a
+		last[j+1] = r120b
+		last[j+2] = r120c
+		if hasSpike {
+			if r119a {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+			if r119b {
+				spike[j+1] = 1
+			} else {
+				spike[j+1] = 0
+			}
+			if r119c {
+				spike[j+2] = 1
+			} else {
+				spike[j+2] = 0
+			}
+		}
+		if hasRef {
+			r121a := r116a || r119a
+			r121b := r116b || r119b
+			r121c := r116c || r119c
+			ref[j] = r121a
+			ref[j+1] = r121b
+			ref[j+2] = r121c
+		}
+	}
+	for ; j < n; j++ {
+		slow := false
+		r0 := cVTh[j]
+		r1 := v[j]
+		r2 := w[j]
+		r3 := last[j]
+		r4 := r1 >= r0
+		r5 := cVReset[j]
+		r6 := r1
+		if r4 {
+			r6 = r5
+		}
+		r7 := cB[j]
+		r8 := float32(r2 + r7)
+		r9 := r2
+		if r4 {
+			r9 = r8
+		}
+		r10 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r10 = i[j]
+		}
+		r12 := cVRest[j]
+		r13 := float32(r6 - r12)
+		r14 := cVC[j]
+		r15 := float32(r6 - r14)
+		r16 := cDtCTau[j]
+		r17 := float32(r13 * r15)
+		r18 := cDtRTau[j]
+		r19 := float32(r10 - r9)
+		r20 := float32(r18 * r19)
+		r21 := fma32Try(r16, r17, r20, &slow)
+		r22 := float32(r13 + r15)
+		r23 := float32(r16 * r22)
+		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
+		r27 := fma32Try(r25, r23, r26, &slow)
+		r29 := fma32Try(r27, r23, r28, &slow)
+		r31 := fma32Try(r29, r23, r30, &slow)
+		r33 := fma32Try(r31, r23, r32, &slow)
+		r35 := fma32Try(r33, r23, r34, &slow)
+		r37 := r24 > r36
+		if r37 {
+			r40 := fma32Try(r38, r23, r39, &slow)
+			r42 := fma32Try(r40, r23, r41, &slow)
+			r44 := fma32Try(r42, r23, r43, &slow)
+			r45 := fma32Try(r44, r23, r25, &slow)
+			r46 := fma32Try(r45, r23, r26, &slow)
+			r47 := fma32Try(r46, r23, r28, &slow)
+			r48 := fma32Try(r47, r23, r30, &slow)
+			r49 := fma32Try(r48, r23, r32, &slow)
+			r50 := fma32Try(r49, r23, r34, &slow)
+			r52 := r23 > r51
+			r53 := r23
+			if r52 {
+				r53 = r51
+			}
+			r55 := r53 < r54
+			r56 := r53
+			if r55 {
+				r56 = r54
+			}
+			r59 := fma32Try(r56, r58, r57, &slow)
+			r60 := float32(r59 - r57)
+			r63 := fma32Try(r60, r62, r56, &slow)
+			r64 := fma32Try(r60, r61, r63, &slow)
+			r65 := fma32Try(r38, r64, r39, &slow)
+			r66 := fma32Try(r65, r64, r41, &slow)
+			r67 := fma32Try(r66, r64, r43, &slow)
+			r68 := fma32Try(r67, r64, r25, &slow)
+			r69 := fma32Try(r68, r64, r26, &slow)
+			r70 := fma32Try(r69, r64, r28, &slow)
+			r71 := fma32Try(r70, r64, r30, &slow)
+			r72 := fma32Try(r71, r64, r32, &slow)
+			r73 := fma32Try(r72, r64, r34, &slow)
+			r75 := r60 > r74
+			r76 := r60
+			if r75 {
+				r76 = r74
+			}
+			r78 := float32(r76 * r77)
+			r79 := float32(r78 + r57)
+			r80 := math.Float32bits(r79)
+			r82 := r80 + r81
+			r83 := r82 << 23
+			r84 := math.Float32frombits(r83)
+			r85 := float32(r34 - r84)
+			r86 := fma32Try(r64, r73, r85, &slow)
+			r87 := float32(r86 / r53)
+			r88 := fma32Try(r60, r32, r57, &slow)
+			r89 := float32(r88 - r57)
+			r90 := float32(r89 + r57)
+			r91 := math.Float32bits(r90)
+			r92 := r91 + r81
+			r93 := r92 << 23
+			r94 := math.Float32frombits(r93)
+			r95 := float32(r87 * r94)
+			r96 := float32(r60 - r89)
+			r97 := float32(r96 + r57)
+			r98 := math.Float32bits(r97)
+			r99 := r98 + r81
+			r100 := r99 << 23
+			r101 := math.Float32frombits(r100)
+			r102 := float32(r95 * r101)
+			r103 := r24 <= r32
+			r104 := r102
+			if r103 {
+				r104 = r50
+			}
+			if r37 {
+				r35 = r104
+			}
+		}
+		r105 := fma32Try(r35, r21, r6, &slow)
+		if hasDelta {
+			r106 := delta[j]
+			r105 = float32(r105 + r106)
+		}
+		r108 := cKa[j]
+		r109 := float32(r105 - r12)
+		r110 := cKeep[j]
+		r111 := float32(r110 * r9)
+		r112 := fma32Try(r108, r109, r111, &slow)
+		r114 := float32(r113 - r3)
+		r115 := cTauRef[j]
+		r116 := r114 < r115
+		r117 := r105
+		if r116 {
+			r117 = r6
+		}
+		r118 := r112
+		if r116 {
+			r118 = r9
+		}
+		r119 := r117 >= r0
+		if slow {
+			stepF32HardPNExact(f, j, j+1)
+			continue
+		}
+		v[j] = r117
+		w[j] = r118
+		r120 := r3
+		if r119 {
+			r120 = r113
+		}
+		last[j] = r120
+		if hasSpike {
+			if r119 {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+		}
+		if hasRef {
+			r121 := r116 || r119
+			ref[j] = r121
+		}
+	}
+}
+
+// stepF32HardPNExact is StepF32HardPN for neurons lo..hi-1, with the exact fma32.
+func stepF32HardPNExact(f *Frame32, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta
+	}
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
+	if hasSpike {
+		spike = f.Spike
+	}
+	spike = spike[:n]
+	ref := f.Ref
+	hasRef := ref != nil
+	if hasRef {
+		ref = ref[:n]
+	}
+	cVTh := f.C[CVTh*f.Stride:][:n]
+	cVReset := f.C[CVReset*f.Stride:][:n]
+	cB := f.C[CB*f.Stride:][:n]
+	cVRest := f.C[CVRest*f.Stride:][:n]
+	cVC := f.C[CVC*f.Stride:][:n]
+	cDtCTau := f.C[CDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[CDtRTau*f.Stride:][:n]
+	cKa := f.C[CKa*f.Stride:][:n]
+	cKeep := f.C[CKeep*f.Stride:][:n]
+	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r32 := math.Float32frombits(0x3f000000) // 0.5
+	r34 := math.Float32frombits(0x3f800000) // 1
+	r36 := math.Float32frombits(0x3e000000) // 0.125
+	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r51 := math.Float32frombits(0x42be0000) // 95
+	r54 := math.Float32frombits(0xc2ae0000) // -87
+	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r74 := math.Float32frombits(0x41f00000) // 30
+	r77 := math.Float32frombits(0xbf800000) // -1
+	r81 := uint32(0x7f)
+	r113 := f.T
+	for j := lo; j < hi; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
 		r2 := w[j]
@@ -891,33 +3451,30 @@ func StepF64Soft(f *Frame64) {
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[:n]
 	}
-	r0 := f.C[CVTh]
-	r5 := f.C[CVThRst]
-	r8 := f.C[CB]
-	r13 := f.C[CVRest]
-	r15 := f.C[CVC]
-	r17 := f.C[CDtCTau]
-	r19 := f.C[CDtRTau]
+	c := (*[NumConsts]float64)(f.C)
 	r26 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
 	r27 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
 	r29 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
@@ -944,21 +3501,325 @@ func StepF64Soft(f *Frame64) {
 	r96 := math.Float64frombits(0x404e000000000000) // 60
 	r99 := math.Float64frombits(0xbff0000000000000) // -1
 	r103 := uint64(0x3ff)
-	r130 := f.C[CKa]
-	r132 := f.C[CKeep]
 	r135 := f.T
-	r137 := f.C[CTauRef]
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-1; j += 2 {
+		r1a := v[j]
+		r1b := v[j+1]
+		r2a := w[j]
+		r2b := w[j+1]
+		r3a := last[j]
+		r3b := last[j+1]
+		r4a := r1a >= c[CVTh]
+		r4b := r1b >= c[CVTh]
+		r6a := float64(r1a - c[CVThRst])
+		r6b := float64(r1b - c[CVThRst])
+		r7a := r1a
+		if r4a {
+			r7a = r6a
+		}
+		r7b := r1b
+		if r4b {
+			r7b = r6b
+		}
+		r9a := float64(r2a + c[CB])
+		r9b := float64(r2b + c[CB])
+		r10a := r2a
+		if r4a {
+			r10a = r9a
+		}
+		r10b := r2b
+		if r4b {
+			r10b = r9b
+		}
+		r11a := math.Float64frombits(0x0000000000000000) // 0
+		r11b := math.Float64frombits(0x0000000000000000) // 0
+		if hasI {
+			r11a = i[j]
+			r11b = i[j+1]
+		}
+		r14a := float64(r7a - c[CVRest])
+		r14b := float64(r7b - c[CVRest])
+		r16a := float64(r7a - c[CVC])
+		r16b := float64(r7b - c[CVC])
+		r18a := float64(r14a * r16a)
+		r18b := float64(r14b * r16b)
+		r20a := float64(r11a - r10a)
+		r20b := float64(r11b - r10b)
+		r21a := float64(c[CDtRTau] * r20a)
+		r21b := float64(c[CDtRTau] * r20b)
+		r22a := math.FMA(c[CDtCTau], r18a, r21a)
+		r22b := math.FMA(c[CDtCTau], r18b, r21b)
+		r23a := float64(r14a + r16a)
+		r23b := float64(r14b + r16b)
+		r24a := float64(c[CDtCTau] * r23a)
+		r24b := float64(c[CDtCTau] * r23b)
+		r25a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
+		r25b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
+		r28a := math.FMA(r26, r24a, r27)
+		r28b := math.FMA(r26, r24b, r27)
+		r30a := math.FMA(r28a, r24a, r29)
+		r30b := math.FMA(r28b, r24b, r29)
+		r32a := math.FMA(r30a, r24a, r31)
+		r32b := math.FMA(r30b, r24b, r31)
+		r34a := math.FMA(r32a, r24a, r33)
+		r34b := math.FMA(r32b, r24b, r33)
+		r36a := math.FMA(r34a, r24a, r35)
+		r36b := math.FMA(r34b, r24b, r35)
+		r38a := math.FMA(r36a, r24a, r37)
+		r38b := math.FMA(r36b, r24b, r37)
+		r40a := math.FMA(r38a, r24a, r39)
+		r40b := math.FMA(r38b, r24b, r39)
+		r42a := math.FMA(r40a, r24a, r41)
+		r42b := math.FMA(r40b, r24b, r41)
+		r44a := r25a > r43
+		r44b := r25b > r43
+		if r44a {
+			r47a := math.FMA(r45, r24a, r46)
+			r49a := math.FMA(r47a, r24a, r48)
+			r51a := math.FMA(r49a, r24a, r50)
+			r53a := math.FMA(r51a, r24a, r52)
+			r55a := math.FMA(r53a, r24a, r54)
+			r57a := math.FMA(r55a, r24a, r56)
+			r58a := math.FMA(r57a, r24a, r26)
+			r59a := math.FMA(r58a, r24a, r27)
+			r60a := math.FMA(r59a, r24a, r29)
+			r61a := math.FMA(r60a, r24a, r31)
+			r62a := math.FMA(r61a, r24a, r33)
+			r63a := math.FMA(r62a, r24a, r35)
+			r64a := math.FMA(r63a, r24a, r37)
+			r65a := math.FMA(r64a, r24a, r39)
+			r66a := math.FMA(r65a, r24a, r41)
+			r68a := r24a > r67
+			r69a := r24a
+			if r68a {
+				r69a = r67
+			}
+			r71a := r69a < r70
+			r72a := r69a
+			if r71a {
+				r72a = r70
+			}
+			r75a := math.FMA(r72a, r74, r73)
+			r76a := float64(r75a - r73)
+			r79a := math.FMA(r76a, r78, r72a)
+			r80a := math.FMA(r76a, r77, r79a)
+			r81a := math.FMA(r45, r80a, r46)
+			r82a := math.FMA(r81a, r80a, r48)
+			r83a := math.FMA(r82a, r80a, r50)
+			r84a := math.FMA(r83a, r80a, r52)
+			r85a := math.FMA(r84a, r80a, r54)
+			r86a := math.FMA(r85a, r80a, r56)
+			r87a := math.FMA(r86a, r80a, r26)
+			r88a := math.FMA(r87a, r80a, r27)
+			r89a := math.FMA(r88a, r80a, r29)
+			r90a := math.FMA(r89a, r80a, r31)
+			r91a := math.FMA(r90a, r80a, r33)
+			r92a := math.FMA(r91a, r80a, r35)
+			r93a := math.FMA(r92a, r80a, r37)
+			r94a := math.FMA(r93a, r80a, r39)
+			r95a := math.FMA(r94a, r80a, r41)
+			r97a := r76a > r96
+			r98a := r76a
+			if r97a {
+				r98a = r96
+			}
+			r100a := float64(r98a * r99)
+			r101a := float64(r100a + r73)
+			r102a := math.Float64bits(r101a)
+			r104a := r102a + r103
+			r105a := r104a << 52
+			r106a := math.Float64frombits(r105a)
+			r107a := float64(r41 - r106a)
+			r108a := math.FMA(r80a, r95a, r107a)
+			r109a := float64(r108a / r69a)
+			r110a := math.FMA(r76a, r39, r73)
+			r111a := float64(r110a - r73)
+			r112a := float64(r111a + r73)
+			r113a := math.Float64bits(r112a)
+			r114a := r113a + r103
+			r115a := r114a << 52
+			r116a := math.Float64frombits(r115a)
+			r117a := float64(r109a * r116a)
+			r118a := float64(r76a - r111a)
+			r119a := float64(r118a + r73)
+			r120a := math.Float64bits(r119a)
+			r121a := r120a + r103
+			r122a := r121a << 52
+			r123a := math.Float64frombits(r122a)
+			r124a := float64(r117a * r123a)
+			r125a := r25a <= r39
+			r126a := r124a
+			if r125a {
+				r126a = r66a
+			}
+			if r44a {
+				r42a = r126a
+			}
+		}
+		if r44b {
+			r47b := math.FMA(r45, r24b, r46)
+			r49b := math.FMA(r47b, r24b, r48)
+			r51b := math.FMA(r49b, r24b, r50)
+			r53b := math.FMA(r51b, r24b, r52)
+			r55b := math.FMA(r53b, r24b, r54)
+			r57b := math.FMA(r55b, r24b, r56)
+			r58b := math.FMA(r57b, r24b, r26)
+			r59b := math.FMA(r58b, r24b, r27)
+			r60b := math.FMA(r59b, r24b, r29)
+			r61b := math.FMA(r60b, r24b, r31)
+			r62b := math.FMA(r61b, r24b, r33)
+			r63b := math.FMA(r62b, r24b, r35)
+			r64b := math.FMA(r63b, r24b, r37)
+			r65b := math.FMA(r64b, r24b, r39)
+			r66b := math.FMA(r65b, r24b, r41)
+			r68b := r24b > r67
+			r69b := r24b
+			if r68b {
+				r69b = r67
+			}
+			r71b := r69b < r70
+			r72b := r69b
+			if r71b {
+				r72b = r70
+			}
+			r75b := math.FMA(r72b, r74, r73)
+			r76b := float64(r75b - r73)
+			r79b := math.FMA(r76b, r78, r72b)
+			r80b := math.FMA(r76b, r77, r79b)
+			r81b := math.FMA(r45, r80b, r46)
+			r82b := math.FMA(r81b, r80b, r48)
+			r83b := math.FMA(r82b, r80b, r50)
+			r84b := math.FMA(r83b, r80b, r52)
+			r85b := math.FMA(r84b, r80b, r54)
+			r86b := math.FMA(r85b, r80b, r56)
+			r87b := math.FMA(r86b, r80b, r26)
+			r88b := math.FMA(r87b, r80b, r27)
+			r89b := math.FMA(r88b, r80b, r29)
+			r90b := math.FMA(r89b, r80b, r31)
+			r91b := math.FMA(r90b, r80b, r33)
+			r92b := math.FMA(r91b, r80b, r35)
+			r93b := math.FMA(r92b, r80b, r37)
+			r94b := math.FMA(r93b, r80b, r39)
+			r95b := math.FMA(r94b, r80b, r41)
+			r97b := r76b > r96
+			r98b := r76b
+			if r97b {
+				r98b = r96
+			}
+			r100b := float64(r98b * r99)
+			r101b := float64(r100b + r73)
+			r102b := math.Float64bits(r101b)
+			r104b := r102b + r103
+			r105b := r104b << 52
+			r106b := math.Float64frombits(r105b)
+			r107b := float64(r41 - r106b)
+			r108b := math.FMA(r80b, r95b, r107b)
+			r109b := float64(r108b / r69b)
+			r110b := math.FMA(r76b, r39, r73)
+			r111b := float64(r110b - r73)
+			r112b := float64(r111b + r73)
+			r113b := math.Float64bits(r112b)
+			r114b := r113b + r103
+			r115b := r114b << 52
+			r116b := math.Float64frombits(r115b)
+			r117b := float64(r109b * r116b)
+			r118b := float64(r76b - r111b)
+			r119b := float64(r118b + r73)
+			r120b := math.Float64bits(r119b)
+			r121b := r120b + r103
+			r122b := r121b << 52
+			r123b := math.Float64frombits(r122b)
+			r124b := float64(r117b * r123b)
+			r125b := r25b <= r39
+			r126b := r124b
+			if r125b {
+				r126b = r66b
+			}
+			if r44b {
+				r42b = r126b
+			}
+		}
+		r127a := math.FMA(r42a, r22a, r7a)
+		r127b := math.FMA(r42b, r22b, r7b)
+		if hasDelta {
+			r128a := delta[j]
+			r128b := delta[j+1]
+			r127a = float64(r127a + r128a)
+			r127b = float64(r127b + r128b)
+		}
+		r131a := float64(r127a - c[CVRest])
+		r131b := float64(r127b - c[CVRest])
+		r133a := float64(c[CKeep] * r10a)
+		r133b := float64(c[CKeep] * r10b)
+		r134a := math.FMA(c[CKa], r131a, r133a)
+		r134b := math.FMA(c[CKa], r131b, r133b)
+		r136a := float64(r135 - r3a)
+		r136b := float64(r135 - r3b)
+		r138a := r136a < c[CTauRef]
+		r138b := r136b < c[CTauRef]
+		r139a := r127a
+		if r138a {
+			r139a = r7a
+		}
+		r139b := r127b
+		if r138b {
+			r139b = r7b
+		}
+		r140a := r134a
+		if r138a {
+			r140a = r10a
+		}
+		r140b := r134b
+		if r138b {
+			r140b = r10b
+		}
+		r141a := r139a >= c[CVTh]
+		r141b := r139b >= c[CVTh]
+		v[j] = r139a
+		v[j+1] = r139b
+		w[j] = r140a
+		w[j+1] = r140b
+		r142a := r3a
+		if r141a {
+			r142a = r135
+		}
+		r142b := r3b
+		if r141b {
+			r142b = r135
+		}
+		last[j] = r142a
+		last[j+1] = r142b
+		if hasSpike {
+			if r141a {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+			if r141b {
+				spike[j+1] = 1
+			} else {
+				spike[j+1] = 0
+			}
+		}
+		if hasRef {
+			r143a := r138a || r141a
+			r143b := r138b || r141b
+			ref[j] = r143a
+			ref[j+1] = r143b
+		}
+	}
+	for ; j < n; j++ {
 		r1 := v[j]
 		r2 := w[j]
 		r3 := last[j]
-		r4 := r1 >= r0
-		r6 := float64(r1 - r5)
+		r4 := r1 >= c[CVTh]
+		r6 := float64(r1 - c[CVThRst])
 		r7 := r1
 		if r4 {
 			r7 = r6
 		}
-		r9 := float64(r2 + r8)
+		r9 := float64(r2 + c[CB])
 		r10 := r2
 		if r4 {
 			r10 = r9
@@ -967,14 +3828,14 @@ func StepF64Soft(f *Frame64) {
 		if hasI {
 			r11 = i[j]
 		}
-		r14 := float64(r7 - r13)
-		r16 := float64(r7 - r15)
+		r14 := float64(r7 - c[CVRest])
+		r16 := float64(r7 - c[CVC])
 		r18 := float64(r14 * r16)
 		r20 := float64(r11 - r10)
-		r21 := float64(r19 * r20)
-		r22 := math.FMA(r17, r18, r21)
+		r21 := float64(c[CDtRTau] * r20)
+		r22 := math.FMA(c[CDtCTau], r18, r21)
 		r23 := float64(r14 + r16)
-		r24 := float64(r17 * r23)
+		r24 := float64(c[CDtCTau] * r23)
 		r25 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
 		r28 := math.FMA(r26, r24, r27)
 		r30 := math.FMA(r28, r24, r29)
@@ -1073,11 +3934,11 @@ func StepF64Soft(f *Frame64) {
 			r128 := delta[j]
 			r127 = float64(r127 + r128)
 		}
-		r131 := float64(r127 - r13)
-		r133 := float64(r132 * r10)
-		r134 := math.FMA(r130, r131, r133)
+		r131 := float64(r127 - c[CVRest])
+		r133 := float64(c[CKeep] * r10)
+		r134 := math.FMA(c[CKa], r131, r133)
 		r136 := float64(r135 - r3)
-		r138 := r136 < r137
+		r138 := r136 < c[CTauRef]
 		r139 := r127
 		if r138 {
 			r139 = r7
@@ -1086,7 +3947,7 @@ func StepF64Soft(f *Frame64) {
 		if r138 {
 			r140 = r10
 		}
-		r141 := r139 >= r0
+		r141 := r139 >= c[CVTh]
 		v[j] = r139
 		w[j] = r140
 		r142 := r3
@@ -1114,21 +3975,24 @@ func StepF64SoftPN(f *Frame64) {
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
@@ -1171,7 +4035,334 @@ func StepF64SoftPN(f *Frame64) {
 	r99 := math.Float64frombits(0xbff0000000000000) // -1
 	r103 := uint64(0x3ff)
 	r135 := f.T
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-1; j += 2 {
+		r0a := cVTh[j]
+		r0b := cVTh[j+1]
+		r1a := v[j]
+		r1b := v[j+1]
+		r2a := w[j]
+		r2b := w[j+1]
+		r3a := last[j]
+		r3b := last[j+1]
+		r4a := r1a >= r0a
+		r4b := r1b >= r0b
+		r5a := cVThRst[j]
+		r5b := cVThRst[j+1]
+		r6a := float64(r1a - r5a)
+		r6b := float64(r1b - r5b)
+		r7a := r1a
+		if r4a {
+			r7a = r6a
+		}
+		r7b := r1b
+		if r4b {
+			r7b = r6b
+		}
+		r8a := cB[j]
+		r8b := cB[j+1]
+		r9a := float64(r2a + r8a)
+		r9b := float64(r2b + r8b)
+		r10a := r2a
+		if r4a {
+			r10a = r9a
+		}
+		r10b := r2b
+		if r4b {
+			r10b = r9b
+		}
+		r11a := math.Float64frombits(0x0000000000000000) // 0
+		r11b := math.Float64frombits(0x0000000000000000) // 0
+		if hasI {
+			r11a = i[j]
+			r11b = i[j+1]
+		}
+		r13a := cVRest[j]
+		r13b := cVRest[j+1]
+		r14a := float64(r7a - r13a)
+		r14b := float64(r7b - r13b)
+		r15a := cVC[j]
+		r15b := cVC[j+1]
+		r16a := float64(r7a - r15a)
+		r16b := float64(r7b - r15b)
+		r17a := cDtCTau[j]
+		r17b := cDtCTau[j+1]
+		r18a := float64(r14a * r16a)
+		r18b := float64(r14b * r16b)
+		r19a := cDtRTau[j]
+		r19b := cDtRTau[j+1]
+		r20a := float64(r11a - r10a)
+		r20b := float64(r11b - r10b)
+		r21a := float64(r19a * r20a)
+		r21b := float64(r19b * r20b)
+		r22a := math.FMA(r17a, r18a, r21a)
+		r22b := math.FMA(r17b, r18b, r21b)
+		r23a := float64(r14a + r16a)
+		r23b := float64(r14b + r16b)
+		r24a := float64(r17a * r23a)
+		r24b := float64(r17b * r23b)
+		r25a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
+		r25b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
+		r28a := math.FMA(r26, r24a, r27)
+		r28b := math.FMA(r26, r24b, r27)
+		r30a := math.FMA(r28a, r24a, r29)
+		r30b := math.FMA(r28b, r24b, r29)
+		r32a := math.FMA(r30a, r24a, r31)
+		r32b := math.FMA(r30b, r24b, r31)
+		r34a := math.FMA(r32a, r24a, r33)
+		r34b := math.FMA(r32b, r24b, r33)
+		r36a := math.FMA(r34a, r24a, r35)
+		r36b := math.FMA(r34b, r24b, r35)
+		r38a := math.FMA(r36a, r24a, r37)
+		r38b := math.FMA(r36b, r24b, r37)
+		r40a := math.FMA(r38a, r24a, r39)
+		r40b := math.FMA(r38b, r24b, r39)
+		r42a := math.FMA(r40a, r24a, r41)
+		r42b := math.FMA(r40b, r24b, r41)
+		r44a := r25a > r43
+		r44b := r25b > r43
+		if r44a {
+			r47a := math.FMA(r45, r24a, r46)
+			r49a := math.FMA(r47a, r24a, r48)
+			r51a := math.FMA(r49a, r24a, r50)
+			r53a := math.FMA(r51a, r24a, r52)
+			r55a := math.FMA(r53a, r24a, r54)
+			r57a := math.FMA(r55a, r24a, r56)
+			r58a := math.FMA(r57a, r24a, r26)
+			r59a := math.FMA(r58a, r24a, r27)
+			r60a := math.FMA(r59a, r24a, r29)
+			r61a := math.FMA(r60a, r24a, r31)
+			r62a := math.FMA(r61a, r24a, r33)
+			r63a := math.FMA(r62a, r24a, r35)
+			r64a := math.FMA(r63a, r24a, r37)
+			r65a := math.FMA(r64a, r24a, r39)
+			r66a := math.FMA(r65a, r24a, r41)
+			r68a := r24a > r67
+			r69a := r24a
+			if r68a {
+				r69a = r67
+			}
+			r71a := r69a < r70
+			r72a := r69a
+			if r71a {
+				r72a = r70
+			}
+			r75a := math.FMA(r72a, r74, r73)
+			r76a := float64(r75a - r73)
+			r79a := math.FMA(r76a, r78, r72a)
+			r80a := math.FMA(r76a, r77, r79a)
+			r81a := math.FMA(r45, r80a, r46)
+			r82a := math.FMA(r81a, r80a, r48)
+			r83a := math.FMA(r82a, r80a, r50)
+			r84a := math.FMA(r83a, r80a, r52)
+			r85a := math.FMA(r84a, r80a, r54)
+			r86a := math.FMA(r85a, r80a, r56)
+			r87a := math.FMA(r86a, r80a, r26)
+			r88a := math.FMA(r87a, r80a, r27)
+			r89a := math.FMA(r88a, r80a, r29)
+			r90a := math.FMA(r89a, r80a, r31)
+			r91a := math.FMA(r90a, r80a, r33)
+			r92a := math.FMA(r91a, r80a, r35)
+			r93a := math.FMA(r92a, r80a, r37)
+			r94a := math.FMA(r93a, r80a, r39)
+			r95a := math.FMA(r94a, r80a, r41)
+			r97a := r76a > r96
+			r98a := r76a
+			if r97a {
+				r98a = r96
+			}
+			r100a := float64(r98a * r99)
+			r101a := float64(r100a + r73)
+			r102a := math.Float64bits(r101a)
+			r104a := r102a + r103
+			r105a := r104a << 52
+			r106a := math.Float64frombits(r105a)
+			r107a := float64(r41 - r106a)
+			r108a := math.FMA(r80a, r95a, r107a)
+			r109a := float64(r108a / r69a)
+			r110a := math.FMA(r76a, r39, r73)
+			r111a := float64(r110a - r73)
+			r112a := float64(r111a + r73)
+			r113a := math.Float64bits(r112a)
+			r114a := r113a + r103
+			r115a := r114a << 52
+			r116a := math.Float64frombits(r115a)
+			r117a := float64(r109a * r116a)
+			r118a := float64(r76a - r111a)
+			r119a := float64(r118a + r73)
+			r120a := math.Float64bits(r119a)
+			r121a := r120a + r103
+			r122a := r121a << 52
+			r123a := math.Float64frombits(r122a)
+			r124a := float64(r117a * r123a)
+			r125a := r25a <= r39
+			r126a := r124a
+			if r125a {
+				r126a = r66a
+			}
+			if r44a {
+				r42a = r126a
+			}
+		}
+		if r44b {
+			r47b := math.FMA(r45, r24b, r46)
+			r49b := math.FMA(r47b, r24b, r48)
+			r51b := math.FMA(r49b, r24b, r50)
+			r53b := math.FMA(r51b, r24b, r52)
+			r55b := math.FMA(r53b, r24b, r54)
+			r57b := math.FMA(r55b, r24b, r56)
+			r58b := math.FMA(r57b, r24b, r26)
+			r59b := math.FMA(r58b, r24b, r27)
+			r60b := math.FMA(r59b, r24b, r29)
+			r61b := math.FMA(r60b, r24b, r31)
+			r62b := math.FMA(r61b, r24b, r33)
+			r63b := math.FMA(r62b, r24b, r35)
+			r64b := math.FMA(r63b, r24b, r37)
+			r65b := math.FMA(r64b, r24b, r39)
+			r66b := math.FMA(r65b, r24b, r41)
+			r68b := r24b > r67
+			r69b := r24b
+			if r68b {
+				r69b = r67
+			}
+			r71b := r69b < r70
+			r72b := r69b
+			if r71b {
+				r72b = r70
+			}
+			r75b := math.FMA(r72b, r74, r73)
+			r76b := float64(r75b - r73)
+			r79b := math.FMA(r76b, r78, r72b)
+			r80b := math.FMA(r76b, r77, r79b)
+			r81b := math.FMA(r45, r80b, r46)
+			r82b := math.FMA(r81b, r80b, r48)
+			r83b := math.FMA(r82b, r80b, r50)
+			r84b := math.FMA(r83b, r80b, r52)
+			r85b := math.FMA(r84b, r80b, r54)
+			r86b := math.FMA(r85b, r80b, r56)
+			r87b := math.FMA(r86b, r80b, r26)
+			r88b := math.FMA(r87b, r80b, r27)
+			r89b := math.FMA(r88b, r80b, r29)
+			r90b := math.FMA(r89b, r80b, r31)
+			r91b := math.FMA(r90b, r80b, r33)
+			r92b := math.FMA(r91b, r80b, r35)
+			r93b := math.FMA(r92b, r80b, r37)
+			r94b := math.FMA(r93b, r80b, r39)
+			r95b := math.FMA(r94b, r80b, r41)
+			r97b := r76b > r96
+			r98b := r76b
+			if r97b {
+				r98b = r96
+			}
+			r100b := float64(r98b * r99)
+			r101b := float64(r100b + r73)
+			r102b := math.Float64bits(r101b)
+			r104b := r102b + r103
+			r105b := r104b << 52
+			r106b := math.Float64frombits(r105b)
+			r107b := float64(r41 - r106b)
+			r108b := math.FMA(r80b, r95b, r107b)
+			r109b := float64(r108b / r69b)
+			r110b := math.FMA(r76b, r39, r73)
+			r111b := float64(r110b - r73)
+			r112b := float64(r111b + r73)
+			r113b := math.Float64bits(r112b)
+			r114b := r113b + r103
+			r115b := r114b << 52
+			r116b := math.Float64frombits(r115b)
+			r117b := float64(r109b * r116b)
+			r118b := float64(r76b - r111b)
+			r119b := float64(r118b + r73)
+			r120b := math.Float64bits(r119b)
+			r121b := r120b + r103
+			r122b := r121b << 52
+			r123b := math.Float64frombits(r122b)
+			r124b := float64(r117b * r123b)
+			r125b := r25b <= r39
+			r126b := r124b
+			if r125b {
+				r126b = r66b
+			}
+			if r44b {
+				r42b = r126b
+			}
+		}
+		r127a := math.FMA(r42a, r22a, r7a)
+		r127b := math.FMA(r42b, r22b, r7b)
+		if hasDelta {
+			r128a := delta[j]
+			r128b := delta[j+1]
+			r127a = float64(r127a + r128a)
+			r127b = float64(r127b + r128b)
+		}
+		r130a := cKa[j]
+		r130b := cKa[j+1]
+		r131a := float64(r127a - r13a)
+		r131b := float64(r127b - r13b)
+		r132a := cKeep[j]
+		r132b := cKeep[j+1]
+		r133a := float64(r132a * r10a)
+		r133b := float64(r132b * r10b)
+		r134a := math.FMA(r130a, r131a, r133a)
+		r134b := math.FMA(r130b, r131b, r133b)
+		r136a := float64(r135 - r3a)
+		r136b := float64(r135 - r3b)
+		r137a := cTauRef[j]
+		r137b := cTauRef[j+1]
+		r138a := r136a < r137a
+		r138b := r136b < r137b
+		r139a := r127a
+		if r138a {
+			r139a = r7a
+		}
+		r139b := r127b
+		if r138b {
+			r139b = r7b
+		}
+		r140a := r134a
+		if r138a {
+			r140a = r10a
+		}
+		r140b := r134b
+		if r138b {
+			r140b = r10b
+		}
+		r141a := r139a >= r0a
+		r141b := r139b >= r0b
+		v[j] = r139a
+		v[j+1] = r139b
+		w[j] = r140a
+		w[j+1] = r140b
+		r142a := r3a
+		if r141a {
+			r142a = r135
+		}
+		r142b := r3b
+		if r141b {
+			r142b = r135
+		}
+		last[j] = r142a
+		last[j+1] = r142b
+		if hasSpike {
+			if r141a {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+			if r141b {
+				spike[j+1] = 1
+			} else {
+				spike[j+1] = 0
+			}
+		}
+		if hasRef {
+			r143a := r138a || r141a
+			r143b := r138b || r141b
+			ref[j] = r143a
+			ref[j+1] = r143b
+		}
+	}
+	for ; j < n; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
 		r2 := w[j]
@@ -1347,33 +4538,30 @@ func StepF64Hard(f *Frame64) {
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[:n]
 	}
-	r0 := f.C[CVTh]
-	r5 := f.C[CVReset]
-	r7 := f.C[CB]
-	r12 := f.C[CVRest]
-	r14 := f.C[CVC]
-	r16 := f.C[CDtCTau]
-	r18 := f.C[CDtRTau]
+	c := (*[NumConsts]float64)(f.C)
 	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
 	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
 	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
@@ -1400,20 +4588,322 @@ func StepF64Hard(f *Frame64) {
 	r95 := math.Float64frombits(0x404e000000000000) // 60
 	r98 := math.Float64frombits(0xbff0000000000000) // -1
 	r102 := uint64(0x3ff)
-	r129 := f.C[CKa]
-	r131 := f.C[CKeep]
 	r134 := f.T
-	r136 := f.C[CTauRef]
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-1; j += 2 {
+		r1a := v[j]
+		r1b := v[j+1]
+		r2a := w[j]
+		r2b := w[j+1]
+		r3a := last[j]
+		r3b := last[j+1]
+		r4a := r1a >= c[CVTh]
+		r4b := r1b >= c[CVTh]
+		r6a := r1a
+		if r4a {
+			r6a = c[CVReset]
+		}
+		r6b := r1b
+		if r4b {
+			r6b = c[CVReset]
+		}
+		r8a := float64(r2a + c[CB])
+		r8b := float64(r2b + c[CB])
+		r9a := r2a
+		if r4a {
+			r9a = r8a
+		}
+		r9b := r2b
+		if r4b {
+			r9b = r8b
+		}
+		r10a := math.Float64frombits(0x0000000000000000) // 0
+		r10b := math.Float64frombits(0x0000000000000000) // 0
+		if hasI {
+			r10a = i[j]
+			r10b = i[j+1]
+		}
+		r13a := float64(r6a - c[CVRest])
+		r13b := float64(r6b - c[CVRest])
+		r15a := float64(r6a - c[CVC])
+		r15b := float64(r6b - c[CVC])
+		r17a := float64(r13a * r15a)
+		r17b := float64(r13b * r15b)
+		r19a := float64(r10a - r9a)
+		r19b := float64(r10b - r9b)
+		r20a := float64(c[CDtRTau] * r19a)
+		r20b := float64(c[CDtRTau] * r19b)
+		r21a := math.FMA(c[CDtCTau], r17a, r20a)
+		r21b := math.FMA(c[CDtCTau], r17b, r20b)
+		r22a := float64(r13a + r15a)
+		r22b := float64(r13b + r15b)
+		r23a := float64(c[CDtCTau] * r22a)
+		r23b := float64(c[CDtCTau] * r22b)
+		r24a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
+		r24b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
+		r27a := math.FMA(r25, r23a, r26)
+		r27b := math.FMA(r25, r23b, r26)
+		r29a := math.FMA(r27a, r23a, r28)
+		r29b := math.FMA(r27b, r23b, r28)
+		r31a := math.FMA(r29a, r23a, r30)
+		r31b := math.FMA(r29b, r23b, r30)
+		r33a := math.FMA(r31a, r23a, r32)
+		r33b := math.FMA(r31b, r23b, r32)
+		r35a := math.FMA(r33a, r23a, r34)
+		r35b := math.FMA(r33b, r23b, r34)
+		r37a := math.FMA(r35a, r23a, r36)
+		r37b := math.FMA(r35b, r23b, r36)
+		r39a := math.FMA(r37a, r23a, r38)
+		r39b := math.FMA(r37b, r23b, r38)
+		r41a := math.FMA(r39a, r23a, r40)
+		r41b := math.FMA(r39b, r23b, r40)
+		r43a := r24a > r42
+		r43b := r24b > r42
+		if r43a {
+			r46a := math.FMA(r44, r23a, r45)
+			r48a := math.FMA(r46a, r23a, r47)
+			r50a := math.FMA(r48a, r23a, r49)
+			r52a := math.FMA(r50a, r23a, r51)
+			r54a := math.FMA(r52a, r23a, r53)
+			r56a := math.FMA(r54a, r23a, r55)
+			r57a := math.FMA(r56a, r23a, r25)
+			r58a := math.FMA(r57a, r23a, r26)
+			r59a := math.FMA(r58a, r23a, r28)
+			r60a := math.FMA(r59a, r23a, r30)
+			r61a := math.FMA(r60a, r23a, r32)
+			r62a := math.FMA(r61a, r23a, r34)
+			r63a := math.FMA(r62a, r23a, r36)
+			r64a := math.FMA(r63a, r23a, r38)
+			r65a := math.FMA(r64a, r23a, r40)
+			r67a := r23a > r66
+			r68a := r23a
+			if r67a {
+				r68a = r66
+			}
+			r70a := r68a < r69
+			r71a := r68a
+			if r70a {
+				r71a = r69
+			}
+			r74a := math.FMA(r71a, r73, r72)
+			r75a := float64(r74a - r72)
+			r78a := math.FMA(r75a, r77, r71a)
+			r79a := math.FMA(r75a, r76, r78a)
+			r80a := math.FMA(r44, r79a, r45)
+			r81a := math.FMA(r80a, r79a, r47)
+			r82a := math.FMA(r81a, r79a, r49)
+			r83a := math.FMA(r82a, r79a, r51)
+			r84a := math.FMA(r83a, r79a, r53)
+			r85a := math.FMA(r84a, r79a, r55)
+			r86a := math.FMA(r85a, r79a, r25)
+			r87a := math.FMA(r86a, r79a, r26)
+			r88a := math.FMA(r87a, r79a, r28)
+			r89a := math.FMA(r88a, r79a, r30)
+			r90a := math.FMA(r89a, r79a, r32)
+			r91a := math.FMA(r90a, r79a, r34)
+			r92a := math.FMA(r91a, r79a, r36)
+			r93a := math.FMA(r92a, r79a, r38)
+			r94a := math.FMA(r93a, r79a, r40)
+			r96a := r75a > r95
+			r97a := r75a
+			if r96a {
+				r97a = r95
+			}
+			r99a := float64(r97a * r98)
+			r100a := float64(r99a + r72)
+			r101a := math.Float64bits(r100a)
+			r103a := r101a + r102
+			r104a := r103a << 52
+			r105a := math.Float64frombits(r104a)
+			r106a := float64(r40 - r105a)
+			r107a := math.FMA(r79a, r94a, r106a)
+			r108a := float64(r107a / r68a)
+			r109a := math.FMA(r75a, r38, r72)
+			r110a := float64(r109a - r72)
+			r111a := float64(r110a + r72)
+			r112a := math.Float64bits(r111a)
+			r113a := r112a + r102
+			r114a := r113a << 52
+			r115a := math.Float64frombits(r114a)
+			r116a := float64(r108a * r115a)
+			r117a := float64(r75a - r110a)
+			r118a := float64(r117a + r72)
+			r119a := math.Float64bits(r118a)
+			r120a := r119a + r102
+			r121a := r120a << 52
+			r122a := math.Float64frombits(r121a)
+			r123a := float64(r116a * r122a)
+			r124a := r24a <= r38
+			r125a := r123a
+			if r124a {
+				r125a = r65a
+			}
+			if r43a {
+				r41a = r125a
+			}
+		}
+		if r43b {
+			r46b := math.FMA(r44, r23b, r45)
+			r48b := math.FMA(r46b, r23b, r47)
+			r50b := math.FMA(r48b, r23b, r49)
+			r52b := math.FMA(r50b, r23b, r51)
+			r54b := math.FMA(r52b, r23b, r53)
+			r56b := math.FMA(r54b, r23b, r55)
+			r57b := math.FMA(r56b, r23b, r25)
+			r58b := math.FMA(r57b, r23b, r26)
+			r59b := math.FMA(r58b, r23b, r28)
+			r60b := math.FMA(r59b, r23b, r30)
+			r61b := math.FMA(r60b, r23b, r32)
+			r62b := math.FMA(r61b, r23b, r34)
+			r63b := math.FMA(r62b, r23b, r36)
+			r64b := math.FMA(r63b, r23b, r38)
+			r65b := math.FMA(r64b, r23b, r40)
+			r67b := r23b > r66
+			r68b := r23b
+			if r67b {
+				r68b = r66
+			}
+			r70b := r68b < r69
+			r71b := r68b
+			if r70b {
+				r71b = r69
+			}
+			r74b := math.FMA(r71b, r73, r72)
+			r75b := float64(r74b - r72)
+			r78b := math.FMA(r75b, r77, r71b)
+			r79b := math.FMA(r75b, r76, r78b)
+			r80b := math.FMA(r44, r79b, r45)
+			r81b := math.FMA(r80b, r79b, r47)
+			r82b := math.FMA(r81b, r79b, r49)
+			r83b := math.FMA(r82b, r79b, r51)
+			r84b := math.FMA(r83b, r79b, r53)
+			r85b := math.FMA(r84b, r79b, r55)
+			r86b := math.FMA(r85b, r79b, r25)
+			r87b := math.FMA(r86b, r79b, r26)
+			r88b := math.FMA(r87b, r79b, r28)
+			r89b := math.FMA(r88b, r79b, r30)
+			r90b := math.FMA(r89b, r79b, r32)
+			r91b := math.FMA(r90b, r79b, r34)
+			r92b := math.FMA(r91b, r79b, r36)
+			r93b := math.FMA(r92b, r79b, r38)
+			r94b := math.FMA(r93b, r79b, r40)
+			r96b := r75b > r95
+			r97b := r75b
+			if r96b {
+				r97b = r95
+			}
+			r99b := float64(r97b * r98)
+			r100b := float64(r99b + r72)
+			r101b := math.Float64bits(r100b)
+			r103b := r101b + r102
+			r104b := r103b << 52
+			r105b := math.Float64frombits(r104b)
+			r106b := float64(r40 - r105b)
+			r107b := math.FMA(r79b, r94b, r106b)
+			r108b := float64(r107b / r68b)
+			r109b := math.FMA(r75b, r38, r72)
+			r110b := float64(r109b - r72)
+			r111b := float64(r110b + r72)
+			r112b := math.Float64bits(r111b)
+			r113b := r112b + r102
+			r114b := r113b << 52
+			r115b := math.Float64frombits(r114b)
+			r116b := float64(r108b * r115b)
+			r117b := float64(r75b - r110b)
+			r118b := float64(r117b + r72)
+			r119b := math.Float64bits(r118b)
+			r120b := r119b + r102
+			r121b := r120b << 52
+			r122b := math.Float64frombits(r121b)
+			r123b := float64(r116b * r122b)
+			r124b := r24b <= r38
+			r125b := r123b
+			if r124b {
+				r125b = r65b
+			}
+			if r43b {
+				r41b = r125b
+			}
+		}
+		r126a := math.FMA(r41a, r21a, r6a)
+		r126b := math.FMA(r41b, r21b, r6b)
+		if hasDelta {
+			r127a := delta[j]
+			r127b := delta[j+1]
+			r126a = float64(r126a + r127a)
+			r126b = float64(r126b + r127b)
+		}
+		r130a := float64(r126a - c[CVRest])
+		r130b := float64(r126b - c[CVRest])
+		r132a := float64(c[CKeep] * r9a)
+		r132b := float64(c[CKeep] * r9b)
+		r133a := math.FMA(c[CKa], r130a, r132a)
+		r133b := math.FMA(c[CKa], r130b, r132b)
+		r135a := float64(r134 - r3a)
+		r135b := float64(r134 - r3b)
+		r137a := r135a < c[CTauRef]
+		r137b := r135b < c[CTauRef]
+		r138a := r126a
+		if r137a {
+			r138a = r6a
+		}
+		r138b := r126b
+		if r137b {
+			r138b = r6b
+		}
+		r139a := r133a
+		if r137a {
+			r139a = r9a
+		}
+		r139b := r133b
+		if r137b {
+			r139b = r9b
+		}
+		r140a := r138a >= c[CVTh]
+		r140b := r138b >= c[CVTh]
+		v[j] = r138a
+		v[j+1] = r138b
+		w[j] = r139a
+		w[j+1] = r139b
+		r141a := r3a
+		if r140a {
+			r141a = r134
+		}
+		r141b := r3b
+		if r140b {
+			r141b = r134
+		}
+		last[j] = r141a
+		last[j+1] = r141b
+		if hasSpike {
+			if r140a {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+			if r140b {
+				spike[j+1] = 1
+			} else {
+				spike[j+1] = 0
+			}
+		}
+		if hasRef {
+			r142a := r137a || r140a
+			r142b := r137b || r140b
+			ref[j] = r142a
+			ref[j+1] = r142b
+		}
+	}
+	for ; j < n; j++ {
 		r1 := v[j]
 		r2 := w[j]
 		r3 := last[j]
-		r4 := r1 >= r0
+		r4 := r1 >= c[CVTh]
 		r6 := r1
 		if r4 {
-			r6 = r5
+			r6 = c[CVReset]
 		}
-		r8 := float64(r2 + r7)
+		r8 := float64(r2 + c[CB])
 		r9 := r2
 		if r4 {
 			r9 = r8
@@ -1422,14 +4912,14 @@ func StepF64Hard(f *Frame64) {
 		if hasI {
 			r10 = i[j]
 		}
-		r13 := float64(r6 - r12)
-		r15 := float64(r6 - r14)
+		r13 := float64(r6 - c[CVRest])
+		r15 := float64(r6 - c[CVC])
 		r17 := float64(r13 * r15)
 		r19 := float64(r10 - r9)
-		r20 := float64(r18 * r19)
-		r21 := math.FMA(r16, r17, r20)
+		r20 := float64(c[CDtRTau] * r19)
+		r21 := math.FMA(c[CDtCTau], r17, r20)
 		r22 := float64(r13 + r15)
-		r23 := float64(r16 * r22)
+		r23 := float64(c[CDtCTau] * r22)
 		r24 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
 		r27 := math.FMA(r25, r23, r26)
 		r29 := math.FMA(r27, r23, r28)
@@ -1528,11 +5018,11 @@ func StepF64Hard(f *Frame64) {
 			r127 := delta[j]
 			r126 = float64(r126 + r127)
 		}
-		r130 := float64(r126 - r12)
-		r132 := float64(r131 * r9)
-		r133 := math.FMA(r129, r130, r132)
+		r130 := float64(r126 - c[CVRest])
+		r132 := float64(c[CKeep] * r9)
+		r133 := math.FMA(c[CKa], r130, r132)
 		r135 := float64(r134 - r3)
-		r137 := r135 < r136
+		r137 := r135 < c[CTauRef]
 		r138 := r126
 		if r137 {
 			r138 = r6
@@ -1541,7 +5031,7 @@ func StepF64Hard(f *Frame64) {
 		if r137 {
 			r139 = r9
 		}
-		r140 := r138 >= r0
+		r140 := r138 >= c[CVTh]
 		v[j] = r138
 		w[j] = r139
 		r141 := r3
@@ -1569,21 +5059,24 @@ func StepF64HardPN(f *Frame64) {
 	v := f.V[:n]
 	w := f.W[:n]
 	last := f.Last[:n]
-	i := f.I
-	hasI := i != nil
+	hasI := f.I != nil
+	i := f.V
 	if hasI {
-		i = i[:n]
+		i = f.I
 	}
-	delta := f.Delta
-	hasDelta := delta != nil
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
 	if hasDelta {
-		delta = delta[:n]
+		delta = f.Delta
 	}
-	spike := f.Spike
-	hasSpike := spike != nil
+	delta = delta[:n]
+	hasSpike := f.Spike != nil
+	spike := f.V
 	if hasSpike {
-		spike = spike[:n]
+		spike = f.Spike
 	}
+	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
@@ -1626,7 +5119,332 @@ func StepF64HardPN(f *Frame64) {
 	r98 := math.Float64frombits(0xbff0000000000000) // -1
 	r102 := uint64(0x3ff)
 	r134 := f.T
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-1; j += 2 {
+		r0a := cVTh[j]
+		r0b := cVTh[j+1]
+		r1a := v[j]
+		r1b := v[j+1]
+		r2a := w[j]
+		r2b := w[j+1]
+		r3a := last[j]
+		r3b := last[j+1]
+		r4a := r1a >= r0a
+		r4b := r1b >= r0b
+		r5a := cVReset[j]
+		r5b := cVReset[j+1]
+		r6a := r1a
+		if r4a {
+			r6a = r5a
+		}
+		r6b := r1b
+		if r4b {
+			r6b = r5b
+		}
+		r7a := cB[j]
+		r7b := cB[j+1]
+		r8a := float64(r2a + r7a)
+		r8b := float64(r2b + r7b)
+		r9a := r2a
+		if r4a {
+			r9a = r8a
+		}
+		r9b := r2b
+		if r4b {
+			r9b = r8b
+		}
+		r10a := math.Float64frombits(0x0000000000000000) // 0
+		r10b := math.Float64frombits(0x0000000000000000) // 0
+		if hasI {
+			r10a = i[j]
+			r10b = i[j+1]
+		}
+		r12a := cVRest[j]
+		r12b := cVRest[j+1]
+		r13a := float64(r6a - r12a)
+		r13b := float64(r6b - r12b)
+		r14a := cVC[j]
+		r14b := cVC[j+1]
+		r15a := float64(r6a - r14a)
+		r15b := float64(r6b - r14b)
+		r16a := cDtCTau[j]
+		r16b := cDtCTau[j+1]
+		r17a := float64(r13a * r15a)
+		r17b := float64(r13b * r15b)
+		r18a := cDtRTau[j]
+		r18b := cDtRTau[j+1]
+		r19a := float64(r10a - r9a)
+		r19b := float64(r10b - r9b)
+		r20a := float64(r18a * r19a)
+		r20b := float64(r18b * r19b)
+		r21a := math.FMA(r16a, r17a, r20a)
+		r21b := math.FMA(r16b, r17b, r20b)
+		r22a := float64(r13a + r15a)
+		r22b := float64(r13b + r15b)
+		r23a := float64(r16a * r22a)
+		r23b := float64(r16b * r22b)
+		r24a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
+		r24b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
+		r27a := math.FMA(r25, r23a, r26)
+		r27b := math.FMA(r25, r23b, r26)
+		r29a := math.FMA(r27a, r23a, r28)
+		r29b := math.FMA(r27b, r23b, r28)
+		r31a := math.FMA(r29a, r23a, r30)
+		r31b := math.FMA(r29b, r23b, r30)
+		r33a := math.FMA(r31a, r23a, r32)
+		r33b := math.FMA(r31b, r23b, r32)
+		r35a := math.FMA(r33a, r23a, r34)
+		r35b := math.FMA(r33b, r23b, r34)
+		r37a := math.FMA(r35a, r23a, r36)
+		r37b := math.FMA(r35b, r23b, r36)
+		r39a := math.FMA(r37a, r23a, r38)
+		r39b := math.FMA(r37b, r23b, r38)
+		r41a := math.FMA(r39a, r23a, r40)
+		r41b := math.FMA(r39b, r23b, r40)
+		r43a := r24a > r42
+		r43b := r24b > r42
+		if r43a {
+			r46a := math.FMA(r44, r23a, r45)
+			r48a := math.FMA(r46a, r23a, r47)
+			r50a := math.FMA(r48a, r23a, r49)
+			r52a := math.FMA(r50a, r23a, r51)
+			r54a := math.FMA(r52a, r23a, r53)
+			r56a := math.FMA(r54a, r23a, r55)
+			r57a := math.FMA(r56a, r23a, r25)
+			r58a := math.FMA(r57a, r23a, r26)
+			r59a := math.FMA(r58a, r23a, r28)
+			r60a := math.FMA(r59a, r23a, r30)
+			r61a := math.FMA(r60a, r23a, r32)
+			r62a := math.FMA(r61a, r23a, r34)
+			r63a := math.FMA(r62a, r23a, r36)
+			r64a := math.FMA(r63a, r23a, r38)
+			r65a := math.FMA(r64a, r23a, r40)
+			r67a := r23a > r66
+			r68a := r23a
+			if r67a {
+				r68a = r66
+			}
+			r70a := r68a < r69
+			r71a := r68a
+			if r70a {
+				r71a = r69
+			}
+			r74a := math.FMA(r71a, r73, r72)
+			r75a := float64(r74a - r72)
+			r78a := math.FMA(r75a, r77, r71a)
+			r79a := math.FMA(r75a, r76, r78a)
+			r80a := math.FMA(r44, r79a, r45)
+			r81a := math.FMA(r80a, r79a, r47)
+			r82a := math.FMA(r81a, r79a, r49)
+			r83a := math.FMA(r82a, r79a, r51)
+			r84a := math.FMA(r83a, r79a, r53)
+			r85a := math.FMA(r84a, r79a, r55)
+			r86a := math.FMA(r85a, r79a, r25)
+			r87a := math.FMA(r86a, r79a, r26)
+			r88a := math.FMA(r87a, r79a, r28)
+			r89a := math.FMA(r88a, r79a, r30)
+			r90a := math.FMA(r89a, r79a, r32)
+			r91a := math.FMA(r90a, r79a, r34)
+			r92a := math.FMA(r91a, r79a, r36)
+			r93a := math.FMA(r92a, r79a, r38)
+			r94a := math.FMA(r93a, r79a, r40)
+			r96a := r75a > r95
+			r97a := r75a
+			if r96a {
+				r97a = r95
+			}
+			r99a := float64(r97a * r98)
+			r100a := float64(r99a + r72)
+			r101a := math.Float64bits(r100a)
+			r103a := r101a + r102
+			r104a := r103a << 52
+			r105a := math.Float64frombits(r104a)
+			r106a := float64(r40 - r105a)
+			r107a := math.FMA(r79a, r94a, r106a)
+			r108a := float64(r107a / r68a)
+			r109a := math.FMA(r75a, r38, r72)
+			r110a := float64(r109a - r72)
+			r111a := float64(r110a + r72)
+			r112a := math.Float64bits(r111a)
+			r113a := r112a + r102
+			r114a := r113a << 52
+			r115a := math.Float64frombits(r114a)
+			r116a := float64(r108a * r115a)
+			r117a := float64(r75a - r110a)
+			r118a := float64(r117a + r72)
+			r119a := math.Float64bits(r118a)
+			r120a := r119a + r102
+			r121a := r120a << 52
+			r122a := math.Float64frombits(r121a)
+			r123a := float64(r116a * r122a)
+			r124a := r24a <= r38
+			r125a := r123a
+			if r124a {
+				r125a = r65a
+			}
+			if r43a {
+				r41a = r125a
+			}
+		}
+		if r43b {
+			r46b := math.FMA(r44, r23b, r45)
+			r48b := math.FMA(r46b, r23b, r47)
+			r50b := math.FMA(r48b, r23b, r49)
+			r52b := math.FMA(r50b, r23b, r51)
+			r54b := math.FMA(r52b, r23b, r53)
+			r56b := math.FMA(r54b, r23b, r55)
+			r57b := math.FMA(r56b, r23b, r25)
+			r58b := math.FMA(r57b, r23b, r26)
+			r59b := math.FMA(r58b, r23b, r28)
+			r60b := math.FMA(r59b, r23b, r30)
+			r61b := math.FMA(r60b, r23b, r32)
+			r62b := math.FMA(r61b, r23b, r34)
+			r63b := math.FMA(r62b, r23b, r36)
+			r64b := math.FMA(r63b, r23b, r38)
+			r65b := math.FMA(r64b, r23b, r40)
+			r67b := r23b > r66
+			r68b := r23b
+			if r67b {
+				r68b = r66
+			}
+			r70b := r68b < r69
+			r71b := r68b
+			if r70b {
+				r71b = r69
+			}
+			r74b := math.FMA(r71b, r73, r72)
+			r75b := float64(r74b - r72)
+			r78b := math.FMA(r75b, r77, r71b)
+			r79b := math.FMA(r75b, r76, r78b)
+			r80b := math.FMA(r44, r79b, r45)
+			r81b := math.FMA(r80b, r79b, r47)
+			r82b := math.FMA(r81b, r79b, r49)
+			r83b := math.FMA(r82b, r79b, r51)
+			r84b := math.FMA(r83b, r79b, r53)
+			r85b := math.FMA(r84b, r79b, r55)
+			r86b := math.FMA(r85b, r79b, r25)
+			r87b := math.FMA(r86b, r79b, r26)
+			r88b := math.FMA(r87b, r79b, r28)
+			r89b := math.FMA(r88b, r79b, r30)
+			r90b := math.FMA(r89b, r79b, r32)
+			r91b := math.FMA(r90b, r79b, r34)
+			r92b := math.FMA(r91b, r79b, r36)
+			r93b := math.FMA(r92b, r79b, r38)
+			r94b := math.FMA(r93b, r79b, r40)
+			r96b := r75b > r95
+			r97b := r75b
+			if r96b {
+				r97b = r95
+			}
+			r99b := float64(r97b * r98)
+			r100b := float64(r99b + r72)
+			r101b := math.Float64bits(r100b)
+			r103b := r101b + r102
+			r104b := r103b << 52
+			r105b := math.Float64frombits(r104b)
+			r106b := float64(r40 - r105b)
+			r107b := math.FMA(r79b, r94b, r106b)
+			r108b := float64(r107b / r68b)
+			r109b := math.FMA(r75b, r38, r72)
+			r110b := float64(r109b - r72)
+			r111b := float64(r110b + r72)
+			r112b := math.Float64bits(r111b)
+			r113b := r112b + r102
+			r114b := r113b << 52
+			r115b := math.Float64frombits(r114b)
+			r116b := float64(r108b * r115b)
+			r117b := float64(r75b - r110b)
+			r118b := float64(r117b + r72)
+			r119b := math.Float64bits(r118b)
+			r120b := r119b + r102
+			r121b := r120b << 52
+			r122b := math.Float64frombits(r121b)
+			r123b := float64(r116b * r122b)
+			r124b := r24b <= r38
+			r125b := r123b
+			if r124b {
+				r125b = r65b
+			}
+			if r43b {
+				r41b = r125b
+			}
+		}
+		r126a := math.FMA(r41a, r21a, r6a)
+		r126b := math.FMA(r41b, r21b, r6b)
+		if hasDelta {
+			r127a := delta[j]
+			r127b := delta[j+1]
+			r126a = float64(r126a + r127a)
+			r126b = float64(r126b + r127b)
+		}
+		r129a := cKa[j]
+		r129b := cKa[j+1]
+		r130a := float64(r126a - r12a)
+		r130b := float64(r126b - r12b)
+		r131a := cKeep[j]
+		r131b := cKeep[j+1]
+		r132a := float64(r131a * r9a)
+		r132b := float64(r131b * r9b)
+		r133a := math.FMA(r129a, r130a, r132a)
+		r133b := math.FMA(r129b, r130b, r132b)
+		r135a := float64(r134 - r3a)
+		r135b := float64(r134 - r3b)
+		r136a := cTauRef[j]
+		r136b := cTauRef[j+1]
+		r137a := r135a < r136a
+		r137b := r135b < r136b
+		r138a := r126a
+		if r137a {
+			r138a = r6a
+		}
+		r138b := r126b
+		if r137b {
+			r138b = r6b
+		}
+		r139a := r133a
+		if r137a {
+			r139a = r9a
+		}
+		r139b := r133b
+		if r137b {
+			r139b = r9b
+		}
+		r140a := r138a >= r0a
+		r140b := r138b >= r0b
+		v[j] = r138a
+		v[j+1] = r138b
+		w[j] = r139a
+		w[j+1] = r139b
+		r141a := r3a
+		if r140a {
+			r141a = r134
+		}
+		r141b := r3b
+		if r140b {
+			r141b = r134
+		}
+		last[j] = r141a
+		last[j+1] = r141b
+		if hasSpike {
+			if r140a {
+				spike[j] = 1
+			} else {
+				spike[j] = 0
+			}
+			if r140b {
+				spike[j+1] = 1
+			} else {
+				spike[j+1] = 0
+			}
+		}
+		if hasRef {
+			r142a := r137a || r140a
+			r142b := r137b || r140b
+			ref[j] = r142a
+			ref[j+1] = r142b
+		}
+	}
+	for ; j < n; j++ {
 		r0 := cVTh[j]
 		r1 := v[j]
 		r2 := w[j]
@@ -1796,6 +5614,9 @@ func StepF64HardPN(f *Frame64) {
 }
 
 // ExprelF32 is the program asm/step.Exprel lowered to Go, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by stepExprelF32Exact.
 func ExprelF32(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
@@ -1819,7 +5640,368 @@ func ExprelF32(f *Frame32) {
 	r51 := math.Float32frombits(0x41f00000) // 30
 	r54 := math.Float32frombits(0xbf800000) // -1
 	r58 := uint32(0x7f)
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-2; j += 3 {
+		slow := false
+		r0a := v[j]
+		r0b := v[j+1]
+		r0c := v[j+2]
+		r1a := math.Float32frombits(math.Float32bits(r0a) &^ (1 << 31))
+		r1b := math.Float32frombits(math.Float32bits(r0b) &^ (1 << 31))
+		r1c := math.Float32frombits(math.Float32bits(r0c) &^ (1 << 31))
+		r4a := fma32Try(r2, r0a, r3, &slow)
+		r4b := fma32Try(r2, r0b, r3, &slow)
+		r4c := fma32Try(r2, r0c, r3, &slow)
+		r6a := fma32Try(r4a, r0a, r5, &slow)
+		r6b := fma32Try(r4b, r0b, r5, &slow)
+		r6c := fma32Try(r4c, r0c, r5, &slow)
+		r8a := fma32Try(r6a, r0a, r7, &slow)
+		r8b := fma32Try(r6b, r0b, r7, &slow)
+		r8c := fma32Try(r6c, r0c, r7, &slow)
+		r10a := fma32Try(r8a, r0a, r9, &slow)
+		r10b := fma32Try(r8b, r0b, r9, &slow)
+		r10c := fma32Try(r8c, r0c, r9, &slow)
+		r12a := fma32Try(r10a, r0a, r11, &slow)
+		r12b := fma32Try(r10b, r0b, r11, &slow)
+		r12c := fma32Try(r10c, r0c, r11, &slow)
+		r14a := r1a > r13
+		r14b := r1b > r13
+		r14c := r1c > r13
+		if r14a {
+			r17a := fma32Try(r15, r0a, r16, &slow)
+			r19a := fma32Try(r17a, r0a, r18, &slow)
+			r21a := fma32Try(r19a, r0a, r20, &slow)
+			r22a := fma32Try(r21a, r0a, r2, &slow)
+			r23a := fma32Try(r22a, r0a, r3, &slow)
+			r24a := fma32Try(r23a, r0a, r5, &slow)
+			r25a := fma32Try(r24a, r0a, r7, &slow)
+			r26a := fma32Try(r25a, r0a, r9, &slow)
+			r27a := fma32Try(r26a, r0a, r11, &slow)
+			r29a := r0a > r28
+			r30a := r0a
+			if r29a {
+				r30a = r28
+			}
+			r32a := r30a < r31
+			r33a := r30a
+			if r32a {
+				r33a = r31
+			}
+			r36a := fma32Try(r33a, r35, r34, &slow)
+			r37a := float32(r36a - r34)
+			r40a := fma32Try(r37a, r39, r33a, &slow)
+			r41a := fma32Try(r37a, r38, r40a, &slow)
+			r42a := fma32Try(r15, r41a, r16, &slow)
+			r43a := fma32Try(r42a, r41a, r18, &slow)
+			r44a := fma32Try(r43a, r41a, r20, &slow)
+			r45a := fma32Try(r44a, r41a, r2, &slow)
+			r46a := fma32Try(r45a, r41a, r3, &slow)
+			r47a := fma32Try(r46a, r41a, r5, &slow)
+			r48a := fma32Try(r47a, r41a, r7, &slow)
+			r49a := fma32Try(r48a, r41a, r9, &slow)
+			r50a := fma32Try(r49a, r41a, r11, &slow)
+			r52a := r37a > r51
+			r53a := r37a
+			if r52a {
+				r53a = r51
+			}
+			r55a := float32(r53a * r54)
+			r56a := float32(r55a + r34)
+			r57a := math.Float32bits(r56a)
+			r59a := r57a + r58
+			r60a := r59a << 23
+			r61a := math.Float32frombits(r60a)
+			r62a := float32(r11 - r61a)
+			r63a := fma32Try(r41a, r50a, r62a, &slow)
+			r64a := float32(r63a / r30a)
+			r65a := fma32Try(r37a, r9, r34, &slow)
+			r66a := float32(r65a - r34)
+			r67a := float32(r66a + r34)
+			r68a := math.Float32bits(r67a)
+			r69a := r68a + r58
+			r70a := r69a << 23
+			r71a := math.Float32frombits(r70a)
+			r72a := float32(r64a * r71a)
+			r73a := float32(r37a - r66a)
+			r74a := float32(r73a + r34)
+			r75a := math.Float32bits(r74a)
+			r76a := r75a + r58
+			r77a := r76a << 23
+			r78a := math.Float32frombits(r77a)
+			r79a := float32(r72a * r78a)
+			r80a := r1a <= r9
+			r81a := r79a
+			if r80a {
+				r81a = r27a
+			}
+			if r14a {
+				r12a = r81a
+			}
+		}
+		if r14b {
+			r17b := fma32Try(r15, r0b, r16, &slow)
+			r19b := fma32Try(r17b, r0b, r18, &slow)
+			r21b := fma32Try(r19b, r0b, r20, &slow)
+			r22b := fma32Try(r21b, r0b, r2, &slow)
+			r23b := fma32Try(r22b, r0b, r3, &slow)
+			r24b := fma32Try(r23b, r0b, r5, &slow)
+			r25b := fma32Try(r24b, r0b, r7, &slow)
+			r26b := fma32Try(r25b, r0b, r9, &slow)
+			r27b := fma32Try(r26b, r0b, r11, &slow)
+			r29b := r0b > r28
+			r30b := r0b
+			if r29b {
+				r30b = r28
+			}
+			r32b := r30b < r31
+			r33b := r30b
+			if r32b {
+				r33b = r31
+			}
+			r36b := fma32Try(r33b, r35, r34, &slow)
+			r37b := float32(r36b - r34)
+			r40b := fma32Try(r37b, r39, r33b, &slow)
+			r41b := fma32Try(r37b, r38, r40b, &slow)
+			r42b := fma32Try(r15, r41b, r16, &slow)
+			r43b := fma32Try(r42b, r41b, r18, &slow)
+			r44b := fma32Try(r43b, r41b, r20, &slow)
+			r45b := fma32Try(r44b, r41b, r2, &slow)
+			r46b := fma32Try(r45b, r41b, r3, &slow)
+			r47b := fma32Try(r46b, r41b, r5, &slow)
+			r48b := fma32Try(r47b, r41b, r7, &slow)
+			r49b := fma32Try(r48b, r41b, r9, &slow)
+			r50b := fma32Try(r49b, r41b, r11, &slow)
+			r52b := r37b > r51
+			r53b := r37b
+			if r52b {
+				r53b = r51
+			}
+			r55b := float32(r53b * r54)
+			r56b := float32(r55b + r34)
+			r57b := math.Float32bits(r56b)
+			r59b := r57b + r58
+			r60b := r59b << 23
+			r61b := math.Float32frombits(r60b)
+			r62b := float32(r11 - r61b)
+			r63b := fma32Try(r41b, r50b, r62b, &slow)
+			r64b := float32(r63b / r30b)
+			r65b := fma32Try(r37b, r9, r34, &slow)
+			r66b := float32(r65b - r34)
+			r67b := float32(r66b + r34)
+			r68b := math.Float32bits(r67b)
+			r69b := r68b + r58
+			r70b := r69b << 23
+			r71b := math.Float32frombits(r70b)
+			r72b := float32(r64b * r71b)
+			r73b := float32(r37b - r66b)
+			r74b := float32(r73b + r34)
+			r75b := math.Float32bits(r74b)
+			r76b := r75b + r58
+			r77b := r76b << 23
+			r78b := math.Float32frombits(r77b)
+			r79b := float32(r72b * r78b)
+			r80b := r1b <= r9
+			r81b := r79b
+			if r80b {
+				r81b = r27b
+			}
+			if r14b {
+				r12b = r81b
+			}
+		}
+		if r14c {
+			r17c := fma32Try(r15, r0c, r16, &slow)
+			r19c := fma32Try(r17c, r0c, r18, &slow)
+			r21c := fma32Try(r19c, r0c, r20, &slow)
+			r22c := fma32Try(r21c, r0c, r2, &slow)
+			r23c := fma32Try(r22c, r0c, r3, &slow)
+			r24c := fma32Try(r23c, r0c, r5, &slow)
+			r25c := fma32Try(r24c, r0c, r7, &slow)
+			r26c := fma32Try(r25c, r0c, r9, &slow)
+			r27c := fma32Try(r26c, r0c, r11, &slow)
+			r29c := r0c > r28
+			r30c := r0c
+			if r29c {
+				r30c = r28
+			}
+			r32c := r30c < r31
+			r33c := r30c
+			if r32c {
+				r33c = r31
+			}
+			r36c := fma32Try(r33c, r35, r34, &slow)
+			r37c := float32(r36c - r34)
+			r40c := fma32Try(r37c, r39, r33c, &slow)
+			r41c := fma32Try(r37c, r38, r40c, &slow)
+			r42c := fma32Try(r15, r41c, r16, &slow)
+			r43c := fma32Try(r42c, r41c, r18, &slow)
+			r44c := fma32Try(r43c, r41c, r20, &slow)
+			r45c := fma32Try(r44c, r41c, r2, &slow)
+			r46c := fma32Try(r45c, r41c, r3, &slow)
+			r47c := fma32Try(r46c, r41c, r5, &slow)
+			r48c := fma32Try(r47c, r41c, r7, &slow)
+			r49c := fma32Try(r48c, r41c, r9, &slow)
+			r50c := fma32Try(r49c, r41c, r11, &slow)
+			r52c := r37c > r51
+			r53c := r37c
+			if r52c {
+				r53c = r51
+			}
+			r55c := float32(r53c * r54)
+			r56c := float32(r55c + r34)
+			r57c := math.Float32bits(r56c)
+			r59c := r57c + r58
+			r60c := r59c << 23
+			r61c := math.Float32frombits(r60c)
+			r62c := float32(r11 - r61c)
+			r63c := fma32Try(r41c, r50c, r62c, &slow)
+			r64c := float32(r63c / r30c)
+			r65c := fma32Try(r37c, r9, r34, &slow)
+			r66c := float32(r65c - r34)
+			r67c := float32(r66c + r34)
+			r68c := math.Float32bits(r67c)
+			r69c := r68c + r58
+			r70c := r69c << 23
+			r71c := math.Float32frombits(r70c)
+			r72c := float32(r64c * r71c)
+			r73c := float32(r37c - r66c)
+			r74c := float32(r73c + r34)
+			r75c := math.Float32bits(r74c)
+			r76c := r75c + r58
+			r77c := r76c << 23
+			r78c := math.Float32frombits(r77c)
+			r79c := float32(r72c * r78c)
+			r80c := r1c <= r9
+			r81c := r79c
+			if r80c {
+				r81c = r27c
+			}
+			if r14c {
+				r12c = r81c
+			}
+		}
+		if slow {
+			stepExprelF32Exact(f, j, j+3)
+			continue
+		}
+		v[j] = r12a
+		v[j+1] = r12b
+		v[j+2] = r12c
+	}
+	for ; j < n; j++ {
+		slow := false
+		r0 := v[j]
+		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		r4 := fma32Try(r2, r0, r3, &slow)
+		r6 := fma32Try(r4, r0, r5, &slow)
+		r8 := fma32Try(r6, r0, r7, &slow)
+		r10 := fma32Try(r8, r0, r9, &slow)
+		r12 := fma32Try(r10, r0, r11, &slow)
+		r14 := r1 > r13
+		if r14 {
+			r17 := fma32Try(r15, r0, r16, &slow)
+			r19 := fma32Try(r17, r0, r18, &slow)
+			r21 := fma32Try(r19, r0, r20, &slow)
+			r22 := fma32Try(r21, r0, r2, &slow)
+			r23 := fma32Try(r22, r0, r3, &slow)
+			r24 := fma32Try(r23, r0, r5, &slow)
+			r25 := fma32Try(r24, r0, r7, &slow)
+			r26 := fma32Try(r25, r0, r9, &slow)
+			r27 := fma32Try(r26, r0, r11, &slow)
+			r29 := r0 > r28
+			r30 := r0
+			if r29 {
+				r30 = r28
+			}
+			r32 := r30 < r31
+			r33 := r30
+			if r32 {
+				r33 = r31
+			}
+			r36 := fma32Try(r33, r35, r34, &slow)
+			r37 := float32(r36 - r34)
+			r40 := fma32Try(r37, r39, r33, &slow)
+			r41 := fma32Try(r37, r38, r40, &slow)
+			r42 := fma32Try(r15, r41, r16, &slow)
+			r43 := fma32Try(r42, r41, r18, &slow)
+			r44 := fma32Try(r43, r41, r20, &slow)
+			r45 := fma32Try(r44, r41, r2, &slow)
+			r46 := fma32Try(r45, r41, r3, &slow)
+			r47 := fma32Try(r46, r41, r5, &slow)
+			r48 := fma32Try(r47, r41, r7, &slow)
+			r49 := fma32Try(r48, r41, r9, &slow)
+			r50 := fma32Try(r49, r41, r11, &slow)
+			r52 := r37 > r51
+			r53 := r37
+			if r52 {
+				r53 = r51
+			}
+			r55 := float32(r53 * r54)
+			r56 := float32(r55 + r34)
+			r57 := math.Float32bits(r56)
+			r59 := r57 + r58
+			r60 := r59 << 23
+			r61 := math.Float32frombits(r60)
+			r62 := float32(r11 - r61)
+			r63 := fma32Try(r41, r50, r62, &slow)
+			r64 := float32(r63 / r30)
+			r65 := fma32Try(r37, r9, r34, &slow)
+			r66 := float32(r65 - r34)
+			r67 := float32(r66 + r34)
+			r68 := math.Float32bits(r67)
+			r69 := r68 + r58
+			r70 := r69 << 23
+			r71 := math.Float32frombits(r70)
+			r72 := float32(r64 * r71)
+			r73 := float32(r37 - r66)
+			r74 := float32(r73 + r34)
+			r75 := math.Float32bits(r74)
+			r76 := r75 + r58
+			r77 := r76 << 23
+			r78 := math.Float32frombits(r77)
+			r79 := float32(r72 * r78)
+			r80 := r1 <= r9
+			r81 := r79
+			if r80 {
+				r81 = r27
+			}
+			if r14 {
+				r12 = r81
+			}
+		}
+		if slow {
+			stepExprelF32Exact(f, j, j+1)
+			continue
+		}
+		v[j] = r12
+	}
+}
+
+// stepExprelF32Exact is ExprelF32 for neurons lo..hi-1, with the exact fma32.
+func stepExprelF32Exact(f *Frame32, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	r2 := math.Float32frombits(0x3ab60b61)  // 0.0013888889225199819
+	r3 := math.Float32frombits(0x3c088889)  // 0.008333333767950535
+	r5 := math.Float32frombits(0x3d2aaaab)  // 0.0416666679084301
+	r7 := math.Float32frombits(0x3e2aaaab)  // 0.1666666716337204
+	r9 := math.Float32frombits(0x3f000000)  // 0.5
+	r11 := math.Float32frombits(0x3f800000) // 1
+	r13 := math.Float32frombits(0x3e000000) // 0.125
+	r15 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r16 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r18 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r20 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r28 := math.Float32frombits(0x42be0000) // 95
+	r31 := math.Float32frombits(0xc2ae0000) // -87
+	r34 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r35 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r38 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r39 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r51 := math.Float32frombits(0x41f00000) // 30
+	r54 := math.Float32frombits(0xbf800000) // -1
+	r58 := uint32(0x7f)
+	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
 		r4 := fma32(r2, r0, r3)
@@ -1933,7 +6115,200 @@ func ExprelF64(f *Frame64) {
 	r72 := math.Float64frombits(0x404e000000000000) // 60
 	r75 := math.Float64frombits(0xbff0000000000000) // -1
 	r79 := uint64(0x3ff)
-	for j := 0; j < n; j++ {
+	j := 0
+	for ; j < n-1; j += 2 {
+		r0a := v[j]
+		r0b := v[j+1]
+		r1a := math.Float64frombits(math.Float64bits(r0a) &^ (1 << 63))
+		r1b := math.Float64frombits(math.Float64bits(r0b) &^ (1 << 63))
+		r4a := math.FMA(r2, r0a, r3)
+		r4b := math.FMA(r2, r0b, r3)
+		r6a := math.FMA(r4a, r0a, r5)
+		r6b := math.FMA(r4b, r0b, r5)
+		r8a := math.FMA(r6a, r0a, r7)
+		r8b := math.FMA(r6b, r0b, r7)
+		r10a := math.FMA(r8a, r0a, r9)
+		r10b := math.FMA(r8b, r0b, r9)
+		r12a := math.FMA(r10a, r0a, r11)
+		r12b := math.FMA(r10b, r0b, r11)
+		r14a := math.FMA(r12a, r0a, r13)
+		r14b := math.FMA(r12b, r0b, r13)
+		r16a := math.FMA(r14a, r0a, r15)
+		r16b := math.FMA(r14b, r0b, r15)
+		r18a := math.FMA(r16a, r0a, r17)
+		r18b := math.FMA(r16b, r0b, r17)
+		r20a := r1a > r19
+		r20b := r1b > r19
+		if r20a {
+			r23a := math.FMA(r21, r0a, r22)
+			r25a := math.FMA(r23a, r0a, r24)
+			r27a := math.FMA(r25a, r0a, r26)
+			r29a := math.FMA(r27a, r0a, r28)
+			r31a := math.FMA(r29a, r0a, r30)
+			r33a := math.FMA(r31a, r0a, r32)
+			r34a := math.FMA(r33a, r0a, r2)
+			r35a := math.FMA(r34a, r0a, r3)
+			r36a := math.FMA(r35a, r0a, r5)
+			r37a := math.FMA(r36a, r0a, r7)
+			r38a := math.FMA(r37a, r0a, r9)
+			r39a := math.FMA(r38a, r0a, r11)
+			r40a := math.FMA(r39a, r0a, r13)
+			r41a := math.FMA(r40a, r0a, r15)
+			r42a := math.FMA(r41a, r0a, r17)
+			r44a := r0a > r43
+			r45a := r0a
+			if r44a {
+				r45a = r43
+			}
+			r47a := r45a < r46
+			r48a := r45a
+			if r47a {
+				r48a = r46
+			}
+			r51a := math.FMA(r48a, r50, r49)
+			r52a := float64(r51a - r49)
+			r55a := math.FMA(r52a, r54, r48a)
+			r56a := math.FMA(r52a, r53, r55a)
+			r57a := math.FMA(r21, r56a, r22)
+			r58a := math.FMA(r57a, r56a, r24)
+			r59a := math.FMA(r58a, r56a, r26)
+			r60a := math.FMA(r59a, r56a, r28)
+			r61a := math.FMA(r60a, r56a, r30)
+			r62a := math.FMA(r61a, r56a, r32)
+			r63a := math.FMA(r62a, r56a, r2)
+			r64a := math.FMA(r63a, r56a, r3)
+			r65a := math.FMA(r64a, r56a, r5)
+			r66a := math.FMA(r65a, r56a, r7)
+			r67a := math.FMA(r66a, r56a, r9)
+			r68a := math.FMA(r67a, r56a, r11)
+			r69a := math.FMA(r68a, r56a, r13)
+			r70a := math.FMA(r69a, r56a, r15)
+			r71a := math.FMA(r70a, r56a, r17)
+			r73a := r52a > r72
+			r74a := r52a
+			if r73a {
+				r74a = r72
+			}
+			r76a := float64(r74a * r75)
+			r77a := float64(r76a + r49)
+			r78a := math.Float64bits(r77a)
+			r80a := r78a + r79
+			r81a := r80a << 52
+			r82a := math.Float64frombits(r81a)
+			r83a := float64(r17 - r82a)
+			r84a := math.FMA(r56a, r71a, r83a)
+			r85a := float64(r84a / r45a)
+			r86a := math.FMA(r52a, r15, r49)
+			r87a := float64(r86a - r49)
+			r88a := float64(r87a + r49)
+			r89a := math.Float64bits(r88a)
+			r90a := r89a + r79
+			r91a := r90a << 52
+			r92a := math.Float64frombits(r91a)
+			r93a := float64(r85a * r92a)
+			r94a := float64(r52a - r87a)
+			r95a := float64(r94a + r49)
+			r96a := math.Float64bits(r95a)
+			r97a := r96a + r79
+			r98a := r97a << 52
+			r99a := math.Float64frombits(r98a)
+			r100a := float64(r93a * r99a)
+			r101a := r1a <= r15
+			r102a := r100a
+			if r101a {
+				r102a = r42a
+			}
+			if r20a {
+				r18a = r102a
+			}
+		}
+		if r20b {
+			r23b := math.FMA(r21, r0b, r22)
+			r25b := math.FMA(r23b, r0b, r24)
+			r27b := math.FMA(r25b, r0b, r26)
+			r29b := math.FMA(r27b, r0b, r28)
+			r31b := math.FMA(r29b, r0b, r30)
+			r33b := math.FMA(r31b, r0b, r32)
+			r34b := math.FMA(r33b, r0b, r2)
+			r35b := math.FMA(r34b, r0b, r3)
+			r36b := math.FMA(r35b, r0b, r5)
+			r37b := math.FMA(r36b, r0b, r7)
+			r38b := math.FMA(r37b, r0b, r9)
+			r39b := math.FMA(r38b, r0b, r11)
+			r40b := math.FMA(r39b, r0b, r13)
+			r41b := math.FMA(r40b, r0b, r15)
+			r42b := math.FMA(r41b, r0b, r17)
+			r44b := r0b > r43
+			r45b := r0b
+			if r44b {
+				r45b = r43
+			}
+			r47b := r45b < r46
+			r48b := r45b
+			if r47b {
+				r48b = r46
+			}
+			r51b := math.FMA(r48b, r50, r49)
+			r52b := float64(r51b - r49)
+			r55b := math.FMA(r52b, r54, r48b)
+			r56b := math.FMA(r52b, r53, r55b)
+			r57b := math.FMA(r21, r56b, r22)
+			r58b := math.FMA(r57b, r56b, r24)
+			r59b := math.FMA(r58b, r56b, r26)
+			r60b := math.FMA(r59b, r56b, r28)
+			r61b := math.FMA(r60b, r56b, r30)
+			r62b := math.FMA(r61b, r56b, r32)
+			r63b := math.FMA(r62b, r56b, r2)
+			r64b := math.FMA(r63b, r56b, r3)
+			r65b := math.FMA(r64b, r56b, r5)
+			r66b := math.FMA(r65b, r56b, r7)
+			r67b := math.FMA(r66b, r56b, r9)
+			r68b := math.FMA(r67b, r56b, r11)
+			r69b := math.FMA(r68b, r56b, r13)
+			r70b := math.FMA(r69b, r56b, r15)
+			r71b := math.FMA(r70b, r56b, r17)
+			r73b := r52b > r72
+			r74b := r52b
+			if r73b {
+				r74b = r72
+			}
+			r76b := float64(r74b * r75)
+			r77b := float64(r76b + r49)
+			r78b := math.Float64bits(r77b)
+			r80b := r78b + r79
+			r81b := r80b << 52
+			r82b := math.Float64frombits(r81b)
+			r83b := float64(r17 - r82b)
+			r84b := math.FMA(r56b, r71b, r83b)
+			r85b := float64(r84b / r45b)
+			r86b := math.FMA(r52b, r15, r49)
+			r87b := float64(r86b - r49)
+			r88b := float64(r87b + r49)
+			r89b := math.Float64bits(r88b)
+			r90b := r89b + r79
+			r91b := r90b << 52
+			r92b := math.Float64frombits(r91b)
+			r93b := float64(r85b * r92b)
+			r94b := float64(r52b - r87b)
+			r95b := float64(r94b + r49)
+			r96b := math.Float64bits(r95b)
+			r97b := r96b + r79
+			r98b := r97b << 52
+			r99b := math.Float64frombits(r98b)
+			r100b := float64(r93b * r99b)
+			r101b := r1b <= r15
+			r102b := r100b
+			if r101b {
+				r102b = r42b
+			}
+			if r20b {
+				r18b = r102b
+			}
+		}
+		v[j] = r18a
+		v[j+1] = r18b
+	}
+	for ; j < n; j++ {
 		r0 := v[j]
 		r1 := math.Float64frombits(math.Float64bits(r0) &^ (1 << 63))
 		r4 := math.FMA(r2, r0, r3)

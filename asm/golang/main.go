@@ -6,6 +6,15 @@
 // (x := float32(a * b)) so that the compiler never fuses a multiply and an
 // add; the fused op is math.FMA for float64 and fma32 (a correctly rounded
 // single-precision FMA) for float32.
+//
+// For speed, and without changing what any lane computes: the loop steps
+// two (float64) or three (float32) neurons per iteration, their ops
+// interleaved, with a one-neuron loop for the rest; the homogeneous
+// constants are read from the frame where they are used; absent optional
+// buffers stand in as V so that no index is bounds-checked in the loop;
+// and a float32 step takes fma32's fast path alone (fma32Try), redoing
+// the iteration's neurons with the exact one-neuron function before it
+// stores anything when an FMA could not decide (see retryPoint).
 package main
 
 import (
@@ -56,8 +65,23 @@ type gen struct {
 	p   *step.Program
 	ft  string // float32 or float64
 	ut  string // uint32 or uint64
-	// declared tracks which registers already have a variable in scope.
-	declared []bool
+	// lanes is how many neurons one iteration of the main loop steps, its
+	// ops interleaved; lane, sfx and idx describe the lane being printed:
+	// its number, the suffix of its variables and its index expression.
+	lanes int
+	lane  int
+	sfx   string
+	idx   string
+	// shared marks the Setup registers: one variable for every lane.
+	shared []bool
+	// try makes float32 FMAs take fma32's fast path alone and set slow.
+	try bool
+	// declared tracks, per lane, which registers already have a variable
+	// in scope.
+	declared [][]bool
+	// mem holds, for registers that Setup loads from the frame, the
+	// expression that the loop reads instead of a variable.
+	mem map[step.Reg]string
 }
 
 func (g *gen) printf(format string, args ...any) { fmt.Fprintf(&g.buf, format, args...) }
@@ -100,22 +124,132 @@ func (g *gen) program(p *step.Program) {
 	g.p = p
 	g.ft = floatType(p.DType)
 	g.ut = [...]string{"uint32", "uint64"}[p.DType]
-	g.declared = make([]bool, len(p.Regs))
+	g.shared = make([]bool, len(p.Regs))
+	for _, o := range p.Setup {
+		g.shared[o.Dst] = true
+	}
+	step.Walk(p.Ops, func(o *step.Op) {
+		if o.Defines() && g.shared[o.Dst] {
+			panic(fmt.Sprintf("golang: %s redefines setup register r%d in its loop", p.Name, o.Dst))
+		}
+	})
+	g.mem = g.frameOperands(p)
 	bits := p.DType.Size() * 8
+	k, retry := retryPoint(p)
 
 	g.printf("// %s is the program asm/step.%s lowered to Go, one statement per op.\n", p.Name, strings.TrimSuffix(strings.TrimSuffix(p.Name, "F32"), "F64"))
+	if retry {
+		g.printf("// Its FMAs take fma32's fast path alone; if one of them cannot decide,\n")
+		g.printf("// the iteration's neurons are stepped again, before anything is stored,\n// by %s.\n", exactName(p))
+	}
 	g.printf("func %s(f *Frame%d) {\n", p.Name, bits)
-	g.printf("n := f.N\n")
+	g.try = retry
+	g.prologue(p, "f.N")
+	L := lanes(p)
+	setup := g.declared[0]
+	g.declared = make([][]bool, L)
+	if L > 1 {
+		g.printf("j := 0\n")
+		g.printf("for ; j < n-%d; j += %d {\n", L-1, L)
+		for l := range L {
+			g.declared[l] = append([]bool(nil), setup...)
+		}
+		g.lanes = L
+		g.body(p.Ops, k, retry, g.interleave)
+		g.printf("}\n")
+		g.printf("for ; j < n; j++ {\n")
+	} else {
+		g.printf("for j := 0; j < n; j++ {\n")
+	}
+	g.lanes = 1
+	g.setLane(0, 1)
+	g.declared[0] = append([]bool(nil), setup...)
+	g.body(p.Ops, k, retry, g.ops)
+	g.printf("}\n}\n\n")
+	g.try = false
+	if !retry {
+		return
+	}
+	g.printf("// %s is %s for neurons lo..hi-1, with the exact fma32.\n", exactName(p), p.Name)
+	g.printf("func %s(f *Frame%d, lo, hi int) {\n", exactName(p), bits)
+	g.prologue(p, "hi")
+	g.printf("for j := lo; j < hi; j++ {\n")
+	g.ops(p.Ops)
+	g.printf("}\n}\n\n")
+}
+
+// exactName is the name of the function that redoes neurons of p exactly.
+func exactName(p *step.Program) string { return "step" + strings.TrimPrefix(p.Name, "Step") + "Exact" }
+
+// retryPoint reports whether p's float32 FMAs can take fma32's fast path
+// alone, with a neuron redone by the exact function when one of them
+// cannot decide: that needs every FMA to come before the first op that
+// stores (index k of p.Ops), so that nothing of a neuron is written
+// before the decision. In a loop without a call on its common path,
+// Go's register allocator need not spill the neuron's values around the
+// slow path's call at every FMA.
+func retryPoint(p *step.Program) (k int, ok bool) {
+	if p.DType != step.F32 {
+		return 0, false
+	}
+	has := func(ops []step.Op, kinds ...step.Kind) bool {
+		found := false
+		step.Walk(ops, func(o *step.Op) {
+			for _, k := range kinds {
+				found = found || o.Kind == k
+			}
+		})
+		return found
+	}
+	for k = range p.Ops {
+		if has(p.Ops[k:k+1], step.OpStore, step.OpStoreOne, step.OpStoreBool) {
+			return k, has(p.Ops[:k], step.OpFMA) && !has(p.Ops[k:], step.OpFMA)
+		}
+	}
+	return 0, false
+}
+
+// body prints the loop body ops with emit; with retry, the neurons of the
+// iteration go to the exact function before op k if an FMA set slow.
+func (g *gen) body(ops []step.Op, k int, retry bool, emit func([]step.Op)) {
+	if !retry {
+		emit(ops)
+		return
+	}
+	g.printf("slow := false\n")
+	emit(ops[:k])
+	g.printf("if slow {\n%s(f, j, j+%d)\ncontinue\n}\n", exactName(g.p), g.lanes)
+	emit(ops[k:])
+}
+
+// prologue prints what a function of p does before its loop: the slices
+// (of length n), the frame's constants and the Setup ops.
+func (g *gen) prologue(p *step.Program, n string) {
+	g.lanes = 1
+	g.setLane(0, 1)
+	g.declared = [][]bool{make([]bool, len(p.Regs))}
+	g.printf("n := %s\n", n)
 	used := g.streams(p)
 	for s := step.Stream(0); s < step.NumStreams; s++ {
 		if !used[s] {
 			continue
 		}
-		if s.Optional() {
-			g.printf("%s := f.%s\nhas%s := %s != nil\nif has%s { %s = %s[:n] }\n", strings.ToLower(s.String()), s, s, strings.ToLower(s.String()), s, strings.ToLower(s.String()), strings.ToLower(s.String()))
-		} else {
-			g.printf("%s := f.%s[:n]\n", strings.ToLower(s.String()), s)
+		name := strings.ToLower(s.String())
+		switch {
+		case s.Optional() && !s.Bool() && used[step.SV]:
+			// An absent buffer is replaced by V, which it never touches
+			// (every access is under has<S>), and sliced to n after the
+			// if, so that the compiler knows its length and drops the
+			// bounds checks in the loop (and the lengths they keep live).
+			g.printf("has%s := f.%s != nil\n%s := f.V\nif has%s { %s = f.%s }\n%s = %s[:n]\n", s, s, name, s, name, s, name, name)
+		case s.Optional():
+			g.printf("%s := f.%s\nhas%s := %s != nil\nif has%s { %s = %s[:n] }\n", name, s, s, name, s, name, name)
+		default:
+			g.printf("%s := f.%s[:n]\n", name, s)
 		}
+	}
+	if len(g.mem) > 0 && !p.PerNeur {
+		g.printf("c := (*[NumConsts]%s)(f.C)\n", g.ft)
 	}
 	if p.PerNeur {
 		seen := map[step.Const]bool{}
@@ -127,9 +261,86 @@ func (g *gen) program(p *step.Program) {
 		})
 	}
 	g.ops(p.Setup)
-	g.printf("for j := 0; j < n; j++ {\n")
-	g.ops(p.Ops)
-	g.printf("}\n}\n\n")
+}
+
+// lanes is how many neurons the loop of p interleaves. A step is a long
+// chain of dependent operations (fma32's emulation makes the float32 one
+// about three times longer than the float64 one), too long for the CPU to
+// overlap consecutive neurons by itself; interleaved, it finds independent
+// chains next to each other. More lanes run out of registers: measured on
+// amd64 (n=4096, spiking population), float32 is fastest with 3 lanes
+// (2: -12%, 4: -7%, 8: less than half) and float64 with 2 (1: -4%, 3:
+// slower still).
+func lanes(p *step.Program) int {
+	if p.DType == step.F32 {
+		return 3
+	}
+	return 2
+}
+
+// setLane makes the following ops print lane l of an iteration of n lanes.
+func (g *gen) setLane(l, n int) {
+	g.lane, g.idx, g.sfx = l, "j", ""
+	if n > 1 {
+		g.sfx = string(rune('a' + l))
+	}
+	if l > 0 {
+		g.idx = fmt.Sprintf("j+%d", l)
+	}
+}
+
+// interleave prints ops for every lane: each straight-line op once per
+// lane, an If block (its condition is the same for every lane) once around
+// the interleaved body, and a Rare block once per lane under that lane's
+// condition, since only the lanes that need it may run it.
+func (g *gen) interleave(ops []step.Op) {
+	for i := range ops {
+		o := &ops[i]
+		switch o.Kind {
+		case step.OpIf:
+			saved := make([][]bool, g.lanes)
+			for l := range g.lanes {
+				saved[l] = append([]bool(nil), g.declared[l]...)
+			}
+			g.printf("if has%s {\n", o.Stream)
+			g.interleave(o.Body)
+			g.printf("}\n")
+			g.declared = saved
+		default:
+			for l := range g.lanes {
+				g.setLane(l, g.lanes)
+				g.op(o)
+			}
+		}
+	}
+}
+
+// frameOperands picks the Setup registers that the loop reads from the
+// frame at each use (c[C...]) instead of holding them in variables: the
+// homogeneous constants. Ten loop-invariant values would otherwise occupy
+// most of amd64's fifteen usable XMM registers for the whole loop, and the
+// values of the step itself would be spilled around them; read from
+// memory, they become loads or memory operands where they are used (float32
+// 12% faster). t stays a variable: reading f.T would keep f in a general
+// register, and those are as scarce. A register that the loop also
+// redefines stays a variable.
+func (g *gen) frameOperands(p *step.Program) map[step.Reg]string {
+	redefined := map[step.Reg]bool{}
+	step.Walk(p.Ops, func(o *step.Op) {
+		if o.Defines() {
+			redefined[o.Dst] = true
+		}
+	})
+	mem := map[step.Reg]string{}
+	for _, o := range p.Setup {
+		if redefined[o.Dst] {
+			continue
+		}
+		if o.Kind == step.OpParam && !p.PerNeur {
+			mem[o.Dst] = fmt.Sprintf("c[C%s]", o.Param)
+		}
+	}
+	return mem
 }
 
 // streams reports which streams the program touches.
@@ -145,30 +356,47 @@ func (g *gen) streams(p *step.Program) (used [step.NumStreams]bool) {
 
 func (g *gen) ops(ops []step.Op) {
 	for i := range ops {
+		if _, ok := g.mem[ops[i].Dst]; ok && ops[i].Defines() {
+			continue
+		}
 		g.op(&ops[i])
 	}
 }
 
-func r(x step.Reg) string { return fmt.Sprintf("r%d", x) }
+// r is the variable of register x in the current lane.
+func (g *gen) r(x step.Reg) string {
+	if g.shared[x] {
+		return fmt.Sprintf("r%d", x)
+	}
+	return fmt.Sprintf("r%d%s", x, g.sfx)
+}
+
+// operand is how an op reads register x.
+func (g *gen) operand(x step.Reg) string {
+	if e, ok := g.mem[x]; ok {
+		return e
+	}
+	return g.r(x)
+}
 
 // assign starts the statement that defines o.Dst: a declaration the first
 // time, an assignment after.
 func (g *gen) assign(o *step.Op) string {
-	if g.declared[o.Dst] {
-		return r(o.Dst) + " = "
+	if g.declared[g.lane][o.Dst] {
+		return g.r(o.Dst) + " = "
 	}
-	g.declared[o.Dst] = true
-	return r(o.Dst) + " := "
+	g.declared[g.lane][o.Dst] = true
+	return g.r(o.Dst) + " := "
 }
 
 func (g *gen) op(o *step.Op) {
-	ft, a, b, c := g.ft, r(o.A), r(o.B), r(o.C)
+	ft, a, b, c := g.ft, g.operand(o.A), g.operand(o.B), g.operand(o.C)
 	switch o.Kind {
 	case step.OpLoad:
-		g.printf("%s%s[j]\n", g.assign(o), strings.ToLower(o.Stream.String()))
+		g.printf("%s%s[%s]\n", g.assign(o), strings.ToLower(o.Stream.String()), g.idx)
 	case step.OpParam:
 		if g.p.PerNeur {
-			g.printf("%sc%s[j]\n", g.assign(o), o.Param)
+			g.printf("%sc%s[%s]\n", g.assign(o), o.Param, g.idx)
 		} else {
 			g.printf("%sf.C[C%s]\n", g.assign(o), o.Param)
 		}
@@ -189,7 +417,9 @@ func (g *gen) op(o *step.Op) {
 	case step.OpDiv:
 		g.printf("%s%s(%s / %s)\n", g.assign(o), ft, a, b)
 	case step.OpFMA:
-		if g.p.DType == step.F32 {
+		if g.p.DType == step.F32 && g.try {
+			g.printf("%sfma32Try(%s, %s, %s, &slow)\n", g.assign(o), a, b, c)
+		} else if g.p.DType == step.F32 {
 			g.printf("%sfma32(%s, %s, %s)\n", g.assign(o), a, b, c)
 		} else {
 			g.printf("%smath.FMA(%s, %s, %s)\n", g.assign(o), a, b, c)
@@ -214,7 +444,7 @@ func (g *gen) op(o *step.Op) {
 		if o.Dst != o.C {
 			g.printf("%s%s\n", g.assign(o), c)
 		}
-		g.printf("if %s { %s = %s }\n", a, r(o.Dst), b)
+		g.printf("if %s { %s = %s }\n", a, g.r(o.Dst), b)
 	case step.OpBits:
 		g.printf("%smath.Float%dbits(%s)\n", g.assign(o), g.p.DType.Size()*8, a)
 	case step.OpFromBits:
@@ -224,12 +454,12 @@ func (g *gen) op(o *step.Op) {
 	case step.OpShl:
 		g.printf("%s%s << %d\n", g.assign(o), a, o.Imm)
 	case step.OpStore:
-		g.printf("%s[j] = %s\n", strings.ToLower(o.Stream.String()), a)
+		g.printf("%s[%s] = %s\n", strings.ToLower(o.Stream.String()), g.idx, a)
 	case step.OpStoreOne:
 		s := strings.ToLower(o.Stream.String())
-		g.printf("if %s { %s[j] = 1 } else { %s[j] = 0 }\n", a, s, s)
+		g.printf("if %s { %s[%s] = 1 } else { %s[%s] = 0 }\n", a, s, g.idx, s, g.idx)
 	case step.OpStoreBool:
-		g.printf("%s[j] = %s\n", strings.ToLower(o.Stream.String()), a)
+		g.printf("%s[%s] = %s\n", strings.ToLower(o.Stream.String()), g.idx, a)
 	case step.OpIf:
 		g.block(fmt.Sprintf("has%s", o.Stream), o.Body)
 	case step.OpRare:
@@ -242,11 +472,11 @@ func (g *gen) op(o *step.Op) {
 // block prints a conditional block. Registers first defined inside it go
 // out of scope after it, as in the IR.
 func (g *gen) block(cond string, body []step.Op) {
-	saved := append([]bool(nil), g.declared...)
+	saved := append([]bool(nil), g.declared[g.lane]...)
 	g.printf("if %s {\n", cond)
 	g.ops(body)
 	g.printf("}\n")
-	g.declared = saved
+	g.declared[g.lane] = saved
 }
 
 func (g *gen) floatImm(bits uint64) string {
