@@ -15,7 +15,7 @@ import (
 	"github.com/adquaif/adquaif/kernel"
 )
 
-var sizes = []int{1 << 10, 1 << 12, 1 << 16, 1 << 22}
+var sizes = []int{1 << 10, 1 << 12, 1 << 16, 1 << 22, 1 << 24}
 
 func BenchmarkStep(b *testing.B) {
 	saved := kernel.ISA()
