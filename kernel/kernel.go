@@ -15,7 +15,9 @@
 // description of the step and returns bit-identical results; [ISA] reports
 // the path in use and [SetISA] or the environment variable ADQUAIF_ISA
 // forces one. Results are within 16 units of roundoff of the exact value,
-// relative to the running-error sum of the formula's magnitudes.
+// relative to the running-error sum of the formula's magnitudes (where
+// |dt*J| is large, that sum carries exprel's sensitivity to the rounding of
+// its argument, which no floating-point evaluation avoids).
 package kernel
 
 import (
