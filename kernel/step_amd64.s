@@ -51,17 +51,26 @@ loop:
 	VBROADCASTSS k32_00000000<>+0(SB), Z11
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*4)
+	PREFETCHT1   2112(DI)(AX*4)
+	PREFETCHT1   2176(DI)(AX*4)
 	VMOVUPS      (DI)(AX*4), Z9
 	VMOVUPS      64(DI)(AX*4), Z10
 	VMOVUPS      128(DI)(AX*4), Z11
 
 absent1:
+	PREFETCHT1       2048(DX)(AX*4)
+	PREFETCHT1       2112(DX)(AX*4)
+	PREFETCHT1       2176(DX)(AX*4)
 	VMOVUPS          (DX)(AX*4), Z12
 	VMOVUPS          64(DX)(AX*4), Z13
 	VMOVUPS          128(DX)(AX*4), Z14
 	VCMPPS           $0x1d, Z1, Z12, K1
 	VCMPPS           $0x1d, Z1, Z13, K2
 	VCMPPS           $0x1d, Z1, Z14, K3
+	PREFETCHT1       2048(BX)(AX*4)
+	PREFETCHT1       2112(BX)(AX*4)
+	PREFETCHT1       2176(BX)(AX*4)
 	VMOVUPS          (BX)(AX*4), Z15
 	VMOVUPS          64(BX)(AX*4), Z16
 	VMOVUPS          128(BX)(AX*4), Z17
@@ -310,6 +319,9 @@ rare4:
 	VFMADD213PS Z14, Z11, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*4)
+	PREFETCHT1  2112(R8)(AX*4)
+	PREFETCHT1  2176(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Z9
 	VMOVUPS     64(R8)(AX*4), Z10
 	VMOVUPS     128(R8)(AX*4), Z11
@@ -321,6 +333,9 @@ absent5:
 	VSUBPS           Z2, Z21, Z9
 	VSUBPS           Z2, Z22, Z10
 	VSUBPS           Z2, Z23, Z11
+	PREFETCHT1       2048(SI)(AX*4)
+	PREFETCHT1       2112(SI)(AX*4)
+	PREFETCHT1       2176(SI)(AX*4)
 	VMOVUPS          (SI)(AX*4), Z18
 	VMOVUPS          64(SI)(AX*4), Z19
 	VMOVUPS          128(SI)(AX*4), Z20
@@ -359,6 +374,9 @@ absent5:
 	VMOVUPS          Z20, 128(SI)(AX*4)
 	TESTQ            R9, R9
 	JZ               absent6
+	PREFETCHT1       2048(R9)(AX*4)
+	PREFETCHT1       2112(R9)(AX*4)
+	PREFETCHT1       2176(R9)(AX*4)
 	VMOVUPS.Z        Z0, K4, Z9
 	VMOVUPS          Z9, (R9)(AX*4)
 	VMOVUPS.Z        Z0, K5, Z9
@@ -372,6 +390,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     512(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z9
 	VPMOVDB        Z9, (R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z9
@@ -646,17 +665,26 @@ loop:
 	VBROADCASTSS k32_00000000<>+0(SB), Z8
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*4)
+	PREFETCHT1   2112(DI)(AX*4)
+	PREFETCHT1   2176(DI)(AX*4)
 	VMOVUPS      (DI)(AX*4), Z6
 	VMOVUPS      64(DI)(AX*4), Z7
 	VMOVUPS      128(DI)(AX*4), Z8
 
 absent1:
+	PREFETCHT1       2048(DX)(AX*4)
+	PREFETCHT1       2112(DX)(AX*4)
+	PREFETCHT1       2176(DX)(AX*4)
 	VMOVUPS          (DX)(AX*4), Z9
 	VMOVUPS          64(DX)(AX*4), Z10
 	VMOVUPS          128(DX)(AX*4), Z11
 	VCMPPS           $0x1d, (R13)(AX*4), Z9, K1
 	VCMPPS           $0x1d, 64(R13)(AX*4), Z10, K2
 	VCMPPS           $0x1d, 128(R13)(AX*4), Z11, K3
+	PREFETCHT1       2048(BX)(AX*4)
+	PREFETCHT1       2112(BX)(AX*4)
+	PREFETCHT1       2176(BX)(AX*4)
 	VMOVUPS          (BX)(AX*4), Z12
 	VMOVUPS          64(BX)(AX*4), Z13
 	VMOVUPS          128(BX)(AX*4), Z14
@@ -910,6 +938,9 @@ rare4:
 	VFMADD213PS Z11, Z8, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*4)
+	PREFETCHT1  2112(R8)(AX*4)
+	PREFETCHT1  2176(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Z6
 	VMOVUPS     64(R8)(AX*4), Z7
 	VMOVUPS     128(R8)(AX*4), Z8
@@ -922,6 +953,9 @@ absent5:
 	VSUBPS      (R11)(AX*4), Z21, Z6
 	VSUBPS      64(R11)(AX*4), Z22, Z7
 	VSUBPS      128(R11)(AX*4), Z23, Z8
+	PREFETCHT1  2048(SI)(AX*4)
+	PREFETCHT1  2112(SI)(AX*4)
+	PREFETCHT1  2176(SI)(AX*4)
 	VMOVUPS     (SI)(AX*4), Z15
 	VMOVUPS     64(SI)(AX*4), Z16
 	VMOVUPS     128(SI)(AX*4), Z17
@@ -963,6 +997,9 @@ absent5:
 	VMOVUPS     Z17, 128(SI)(AX*4)
 	TESTQ       R9, R9
 	JZ          absent6
+	PREFETCHT1  2048(R9)(AX*4)
+	PREFETCHT1  2112(R9)(AX*4)
+	PREFETCHT1  2176(R9)(AX*4)
 	VMOVUPS.Z   Z0, K4, Z6
 	VMOVUPS     Z6, (R9)(AX*4)
 	VMOVUPS.Z   Z0, K5, Z6
@@ -976,6 +1013,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     512(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z6
 	VPMOVDB        Z6, (R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z6
@@ -1188,11 +1226,17 @@ loop:
 	VBROADCASTSS k32_00000000<>+0(SB), Z11
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*4)
+	PREFETCHT1   2112(DI)(AX*4)
+	PREFETCHT1   2176(DI)(AX*4)
 	VMOVUPS      (DI)(AX*4), Z9
 	VMOVUPS      64(DI)(AX*4), Z10
 	VMOVUPS      128(DI)(AX*4), Z11
 
 absent1:
+	PREFETCHT1       2048(DX)(AX*4)
+	PREFETCHT1       2112(DX)(AX*4)
+	PREFETCHT1       2176(DX)(AX*4)
 	VMOVUPS          (DX)(AX*4), Z12
 	VMOVUPS          64(DX)(AX*4), Z13
 	VMOVUPS          128(DX)(AX*4), Z14
@@ -1202,6 +1246,9 @@ absent1:
 	VBROADCASTSS     8(SP), K1, Z12
 	VBROADCASTSS     8(SP), K2, Z13
 	VBROADCASTSS     8(SP), K3, Z14
+	PREFETCHT1       2048(BX)(AX*4)
+	PREFETCHT1       2112(BX)(AX*4)
+	PREFETCHT1       2176(BX)(AX*4)
 	VMOVUPS          (BX)(AX*4), Z15
 	VMOVUPS          64(BX)(AX*4), Z16
 	VMOVUPS          128(BX)(AX*4), Z17
@@ -1444,6 +1491,9 @@ rare4:
 	VFMADD213PS Z14, Z11, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*4)
+	PREFETCHT1  2112(R8)(AX*4)
+	PREFETCHT1  2176(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Z9
 	VMOVUPS     64(R8)(AX*4), Z10
 	VMOVUPS     128(R8)(AX*4), Z11
@@ -1455,6 +1505,9 @@ absent5:
 	VSUBPS           Z2, Z21, Z9
 	VSUBPS           Z2, Z22, Z10
 	VSUBPS           Z2, Z23, Z11
+	PREFETCHT1       2048(SI)(AX*4)
+	PREFETCHT1       2112(SI)(AX*4)
+	PREFETCHT1       2176(SI)(AX*4)
 	VMOVUPS          (SI)(AX*4), Z18
 	VMOVUPS          64(SI)(AX*4), Z19
 	VMOVUPS          128(SI)(AX*4), Z20
@@ -1493,6 +1546,9 @@ absent5:
 	VMOVUPS          Z20, 128(SI)(AX*4)
 	TESTQ            R9, R9
 	JZ               absent6
+	PREFETCHT1       2048(R9)(AX*4)
+	PREFETCHT1       2112(R9)(AX*4)
+	PREFETCHT1       2176(R9)(AX*4)
 	VMOVUPS.Z        Z0, K4, Z9
 	VMOVUPS          Z9, (R9)(AX*4)
 	VMOVUPS.Z        Z0, K5, Z9
@@ -1506,6 +1562,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     512(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z9
 	VPMOVDB        Z9, (R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z9
@@ -1710,17 +1767,26 @@ loop:
 	VBROADCASTSS k32_00000000<>+0(SB), Z8
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*4)
+	PREFETCHT1   2112(DI)(AX*4)
+	PREFETCHT1   2176(DI)(AX*4)
 	VMOVUPS      (DI)(AX*4), Z6
 	VMOVUPS      64(DI)(AX*4), Z7
 	VMOVUPS      128(DI)(AX*4), Z8
 
 absent1:
+	PREFETCHT1       2048(DX)(AX*4)
+	PREFETCHT1       2112(DX)(AX*4)
+	PREFETCHT1       2176(DX)(AX*4)
 	VMOVUPS          (DX)(AX*4), Z9
 	VMOVUPS          64(DX)(AX*4), Z10
 	VMOVUPS          128(DX)(AX*4), Z11
 	VCMPPS           $0x1d, (R13)(AX*4), Z9, K1
 	VCMPPS           $0x1d, 64(R13)(AX*4), Z10, K2
 	VCMPPS           $0x1d, 128(R13)(AX*4), Z11, K3
+	PREFETCHT1       2048(BX)(AX*4)
+	PREFETCHT1       2112(BX)(AX*4)
+	PREFETCHT1       2176(BX)(AX*4)
 	VMOVUPS          (BX)(AX*4), Z12
 	VMOVUPS          64(BX)(AX*4), Z13
 	VMOVUPS          128(BX)(AX*4), Z14
@@ -1971,6 +2037,9 @@ rare4:
 	VFMADD213PS Z11, Z8, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*4)
+	PREFETCHT1  2112(R8)(AX*4)
+	PREFETCHT1  2176(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Z6
 	VMOVUPS     64(R8)(AX*4), Z7
 	VMOVUPS     128(R8)(AX*4), Z8
@@ -1983,6 +2052,9 @@ absent5:
 	VSUBPS      (R11)(AX*4), Z21, Z6
 	VSUBPS      64(R11)(AX*4), Z22, Z7
 	VSUBPS      128(R11)(AX*4), Z23, Z8
+	PREFETCHT1  2048(SI)(AX*4)
+	PREFETCHT1  2112(SI)(AX*4)
+	PREFETCHT1  2176(SI)(AX*4)
 	VMOVUPS     (SI)(AX*4), Z15
 	VMOVUPS     64(SI)(AX*4), Z16
 	VMOVUPS     128(SI)(AX*4), Z17
@@ -2024,6 +2096,9 @@ absent5:
 	VMOVUPS     Z17, 128(SI)(AX*4)
 	TESTQ       R9, R9
 	JZ          absent6
+	PREFETCHT1  2048(R9)(AX*4)
+	PREFETCHT1  2112(R9)(AX*4)
+	PREFETCHT1  2176(R9)(AX*4)
 	VMOVUPS.Z   Z0, K4, Z6
 	VMOVUPS     Z6, (R9)(AX*4)
 	VMOVUPS.Z   Z0, K5, Z6
@@ -2037,6 +2112,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     512(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z6
 	VPMOVDB        Z6, (R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z6
@@ -2248,17 +2324,26 @@ loop:
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z11
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*8)
+	PREFETCHT1   2112(DI)(AX*8)
+	PREFETCHT1   2176(DI)(AX*8)
 	VMOVUPD      (DI)(AX*8), Z9
 	VMOVUPD      64(DI)(AX*8), Z10
 	VMOVUPD      128(DI)(AX*8), Z11
 
 absent1:
+	PREFETCHT1       2048(DX)(AX*8)
+	PREFETCHT1       2112(DX)(AX*8)
+	PREFETCHT1       2176(DX)(AX*8)
 	VMOVUPD          (DX)(AX*8), Z12
 	VMOVUPD          64(DX)(AX*8), Z13
 	VMOVUPD          128(DX)(AX*8), Z14
 	VCMPPD           $0x1d, Z1, Z12, K1
 	VCMPPD           $0x1d, Z1, Z13, K2
 	VCMPPD           $0x1d, Z1, Z14, K3
+	PREFETCHT1       2048(BX)(AX*8)
+	PREFETCHT1       2112(BX)(AX*8)
+	PREFETCHT1       2176(BX)(AX*8)
 	VMOVUPD          (BX)(AX*8), Z15
 	VMOVUPD          64(BX)(AX*8), Z16
 	VMOVUPD          128(BX)(AX*8), Z17
@@ -2552,6 +2637,9 @@ rare4:
 	VFMADD213PD Z14, Z11, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*8)
+	PREFETCHT1  2112(R8)(AX*8)
+	PREFETCHT1  2176(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Z9
 	VMOVUPD     64(R8)(AX*8), Z10
 	VMOVUPD     128(R8)(AX*8), Z11
@@ -2563,6 +2651,9 @@ absent5:
 	VSUBPD           Z2, Z21, Z9
 	VSUBPD           Z2, Z22, Z10
 	VSUBPD           Z2, Z23, Z11
+	PREFETCHT1       2048(SI)(AX*8)
+	PREFETCHT1       2112(SI)(AX*8)
+	PREFETCHT1       2176(SI)(AX*8)
 	VMOVUPD          (SI)(AX*8), Z18
 	VMOVUPD          64(SI)(AX*8), Z19
 	VMOVUPD          128(SI)(AX*8), Z20
@@ -2601,6 +2692,9 @@ absent5:
 	VMOVUPD          Z20, 128(SI)(AX*8)
 	TESTQ            R9, R9
 	JZ               absent6
+	PREFETCHT1       2048(R9)(AX*8)
+	PREFETCHT1       2112(R9)(AX*8)
+	PREFETCHT1       2176(R9)(AX*8)
 	VMOVUPD.Z        Z0, K4, Z9
 	VMOVUPD          Z9, (R9)(AX*8)
 	VMOVUPD.Z        Z0, K5, Z9
@@ -2614,6 +2708,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     256(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z9
 	VPMOVQB        Z9, (R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z9
@@ -2921,17 +3016,26 @@ loop:
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*8)
+	PREFETCHT1   2112(DI)(AX*8)
+	PREFETCHT1   2176(DI)(AX*8)
 	VMOVUPD      (DI)(AX*8), Z6
 	VMOVUPD      64(DI)(AX*8), Z7
 	VMOVUPD      128(DI)(AX*8), Z8
 
 absent1:
+	PREFETCHT1       2048(DX)(AX*8)
+	PREFETCHT1       2112(DX)(AX*8)
+	PREFETCHT1       2176(DX)(AX*8)
 	VMOVUPD          (DX)(AX*8), Z9
 	VMOVUPD          64(DX)(AX*8), Z10
 	VMOVUPD          128(DX)(AX*8), Z11
 	VCMPPD           $0x1d, (R13)(AX*8), Z9, K1
 	VCMPPD           $0x1d, 64(R13)(AX*8), Z10, K2
 	VCMPPD           $0x1d, 128(R13)(AX*8), Z11, K3
+	PREFETCHT1       2048(BX)(AX*8)
+	PREFETCHT1       2112(BX)(AX*8)
+	PREFETCHT1       2176(BX)(AX*8)
 	VMOVUPD          (BX)(AX*8), Z12
 	VMOVUPD          64(BX)(AX*8), Z13
 	VMOVUPD          128(BX)(AX*8), Z14
@@ -3230,6 +3334,9 @@ rare4:
 	VFMADD213PD Z11, Z8, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*8)
+	PREFETCHT1  2112(R8)(AX*8)
+	PREFETCHT1  2176(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Z6
 	VMOVUPD     64(R8)(AX*8), Z7
 	VMOVUPD     128(R8)(AX*8), Z8
@@ -3242,6 +3349,9 @@ absent5:
 	VSUBPD      (R11)(AX*8), Z21, Z6
 	VSUBPD      64(R11)(AX*8), Z22, Z7
 	VSUBPD      128(R11)(AX*8), Z23, Z8
+	PREFETCHT1  2048(SI)(AX*8)
+	PREFETCHT1  2112(SI)(AX*8)
+	PREFETCHT1  2176(SI)(AX*8)
 	VMOVUPD     (SI)(AX*8), Z15
 	VMOVUPD     64(SI)(AX*8), Z16
 	VMOVUPD     128(SI)(AX*8), Z17
@@ -3283,6 +3393,9 @@ absent5:
 	VMOVUPD     Z17, 128(SI)(AX*8)
 	TESTQ       R9, R9
 	JZ          absent6
+	PREFETCHT1  2048(R9)(AX*8)
+	PREFETCHT1  2112(R9)(AX*8)
+	PREFETCHT1  2176(R9)(AX*8)
 	VMOVUPD.Z   Z0, K4, Z6
 	VMOVUPD     Z6, (R9)(AX*8)
 	VMOVUPD.Z   Z0, K5, Z6
@@ -3296,6 +3409,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     256(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z6
 	VPMOVQB        Z6, (R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z6
@@ -3523,11 +3637,17 @@ loop:
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z11
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*8)
+	PREFETCHT1   2112(DI)(AX*8)
+	PREFETCHT1   2176(DI)(AX*8)
 	VMOVUPD      (DI)(AX*8), Z9
 	VMOVUPD      64(DI)(AX*8), Z10
 	VMOVUPD      128(DI)(AX*8), Z11
 
 absent1:
+	PREFETCHT1       2048(DX)(AX*8)
+	PREFETCHT1       2112(DX)(AX*8)
+	PREFETCHT1       2176(DX)(AX*8)
 	VMOVUPD          (DX)(AX*8), Z12
 	VMOVUPD          64(DX)(AX*8), Z13
 	VMOVUPD          128(DX)(AX*8), Z14
@@ -3537,6 +3657,9 @@ absent1:
 	VBROADCASTSD     32(SP), K1, Z12
 	VBROADCASTSD     32(SP), K2, Z13
 	VBROADCASTSD     32(SP), K3, Z14
+	PREFETCHT1       2048(BX)(AX*8)
+	PREFETCHT1       2112(BX)(AX*8)
+	PREFETCHT1       2176(BX)(AX*8)
 	VMOVUPD          (BX)(AX*8), Z15
 	VMOVUPD          64(BX)(AX*8), Z16
 	VMOVUPD          128(BX)(AX*8), Z17
@@ -3824,6 +3947,9 @@ rare4:
 	VFMADD213PD Z14, Z11, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*8)
+	PREFETCHT1  2112(R8)(AX*8)
+	PREFETCHT1  2176(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Z9
 	VMOVUPD     64(R8)(AX*8), Z10
 	VMOVUPD     128(R8)(AX*8), Z11
@@ -3835,6 +3961,9 @@ absent5:
 	VSUBPD           Z2, Z21, Z9
 	VSUBPD           Z2, Z22, Z10
 	VSUBPD           Z2, Z23, Z11
+	PREFETCHT1       2048(SI)(AX*8)
+	PREFETCHT1       2112(SI)(AX*8)
+	PREFETCHT1       2176(SI)(AX*8)
 	VMOVUPD          (SI)(AX*8), Z18
 	VMOVUPD          64(SI)(AX*8), Z19
 	VMOVUPD          128(SI)(AX*8), Z20
@@ -3873,6 +4002,9 @@ absent5:
 	VMOVUPD          Z20, 128(SI)(AX*8)
 	TESTQ            R9, R9
 	JZ               absent6
+	PREFETCHT1       2048(R9)(AX*8)
+	PREFETCHT1       2112(R9)(AX*8)
+	PREFETCHT1       2176(R9)(AX*8)
 	VMOVUPD.Z        Z0, K4, Z9
 	VMOVUPD          Z9, (R9)(AX*8)
 	VMOVUPD.Z        Z0, K5, Z9
@@ -3886,6 +4018,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     256(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z9
 	VPMOVQB        Z9, (R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z9
@@ -4105,17 +4238,26 @@ loop:
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*8)
+	PREFETCHT1   2112(DI)(AX*8)
+	PREFETCHT1   2176(DI)(AX*8)
 	VMOVUPD      (DI)(AX*8), Z6
 	VMOVUPD      64(DI)(AX*8), Z7
 	VMOVUPD      128(DI)(AX*8), Z8
 
 absent1:
+	PREFETCHT1       2048(DX)(AX*8)
+	PREFETCHT1       2112(DX)(AX*8)
+	PREFETCHT1       2176(DX)(AX*8)
 	VMOVUPD          (DX)(AX*8), Z9
 	VMOVUPD          64(DX)(AX*8), Z10
 	VMOVUPD          128(DX)(AX*8), Z11
 	VCMPPD           $0x1d, (R13)(AX*8), Z9, K1
 	VCMPPD           $0x1d, 64(R13)(AX*8), Z10, K2
 	VCMPPD           $0x1d, 128(R13)(AX*8), Z11, K3
+	PREFETCHT1       2048(BX)(AX*8)
+	PREFETCHT1       2112(BX)(AX*8)
+	PREFETCHT1       2176(BX)(AX*8)
 	VMOVUPD          (BX)(AX*8), Z12
 	VMOVUPD          64(BX)(AX*8), Z13
 	VMOVUPD          128(BX)(AX*8), Z14
@@ -4411,6 +4553,9 @@ rare4:
 	VFMADD213PD Z11, Z8, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*8)
+	PREFETCHT1  2112(R8)(AX*8)
+	PREFETCHT1  2176(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Z6
 	VMOVUPD     64(R8)(AX*8), Z7
 	VMOVUPD     128(R8)(AX*8), Z8
@@ -4423,6 +4568,9 @@ absent5:
 	VSUBPD      (R11)(AX*8), Z21, Z6
 	VSUBPD      64(R11)(AX*8), Z22, Z7
 	VSUBPD      128(R11)(AX*8), Z23, Z8
+	PREFETCHT1  2048(SI)(AX*8)
+	PREFETCHT1  2112(SI)(AX*8)
+	PREFETCHT1  2176(SI)(AX*8)
 	VMOVUPD     (SI)(AX*8), Z15
 	VMOVUPD     64(SI)(AX*8), Z16
 	VMOVUPD     128(SI)(AX*8), Z17
@@ -4464,6 +4612,9 @@ absent5:
 	VMOVUPD     Z17, 128(SI)(AX*8)
 	TESTQ       R9, R9
 	JZ          absent6
+	PREFETCHT1  2048(R9)(AX*8)
+	PREFETCHT1  2112(R9)(AX*8)
+	PREFETCHT1  2176(R9)(AX*8)
 	VMOVUPD.Z   Z0, K4, Z6
 	VMOVUPD     Z6, (R9)(AX*8)
 	VMOVUPD.Z   Z0, K5, Z6
@@ -4477,6 +4628,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     256(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z6
 	VPMOVQB        Z6, (R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z6
@@ -4683,6 +4835,10 @@ loop:
 	LEAQ             64(DX), BX
 	CMPQ             BX, CX
 	JA               tail
+	PREFETCHT1       2048(AX)(DX*4)
+	PREFETCHT1       2112(AX)(DX*4)
+	PREFETCHT1       2176(AX)(DX*4)
+	PREFETCHT1       2240(AX)(DX*4)
 	VMOVUPS          (AX)(DX*4), Z15
 	VMOVUPS          64(AX)(DX*4), Z16
 	VMOVUPS          128(AX)(DX*4), Z17
@@ -5078,6 +5234,10 @@ loop:
 	LEAQ             32(DX), BX
 	CMPQ             BX, CX
 	JA               tail
+	PREFETCHT1       2048(AX)(DX*8)
+	PREFETCHT1       2112(AX)(DX*8)
+	PREFETCHT1       2176(AX)(DX*8)
+	PREFETCHT1       2240(AX)(DX*8)
 	VMOVUPD          (AX)(DX*8), Z15
 	VMOVUPD          64(AX)(DX*8), Z16
 	VMOVUPD          128(AX)(DX*8), Z17
@@ -5602,21 +5762,24 @@ TEXT ·stepAVX2F32Soft(SB), $1312-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    16(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPS (DI)(AX*4), Y2
-	VMOVUPS 32(DI)(AX*4), Y3
+	LEAQ       16(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*4)
+	VMOVUPS    (DI)(AX*4), Y2
+	VMOVUPS    32(DI)(AX*4), Y3
 
 absent1:
+	PREFETCHT1  2048(DX)(AX*4)
 	VMOVUPS     (DX)(AX*4), Y4
 	VMOVUPS     32(DX)(AX*4), Y5
 	VCMPPS      $0x1d, Y1, Y4, Y6
 	VCMPPS      $0x1d, Y1, Y5, Y7
+	PREFETCHT1  2048(BX)(AX*4)
 	VMOVUPS     (BX)(AX*4), Y8
 	VMOVUPS     32(BX)(AX*4), Y9
 	VADDPS      288(R11), Y8, Y10
@@ -5817,6 +5980,7 @@ rare3:
 	VFMADD213PS Y5, Y3, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Y2
 	VMOVUPS     32(R8)(AX*4), Y3
 	VADDPS      Y2, Y10, Y10
@@ -5825,6 +5989,7 @@ rare3:
 absent4:
 	VSUBPS      (R11), Y10, Y2
 	VSUBPS      (R11), Y11, Y3
+	PREFETCHT1  2048(SI)(AX*4)
 	VMOVUPS     (SI)(AX*4), Y6
 	VMOVUPS     32(SI)(AX*4), Y7
 	VMOVUPS     64(R11), Y12
@@ -5853,22 +6018,24 @@ absent4:
 	VMOVUPS     Y7, 32(SI)(AX*4)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*4)
 	VANDPS      Y0, Y4, Y2
 	VMOVUPS     Y2, (R9)(AX*4)
 	VANDPS      Y0, Y5, Y2
 	VMOVUPS     Y2, 32(R9)(AX*4)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y4, Y12, Y2
-	VORPS     Y5, Y13, Y3
-	VMOVMSKPS Y2, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, (R10)(AX*1)
-	VMOVMSKPS Y3, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, 8(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y4, Y12, Y2
+	VORPS      Y5, Y13, Y3
+	PREFETCHT1 512(R10)(AX*1)
+	VMOVMSKPS  Y2, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, (R10)(AX*1)
+	VMOVMSKPS  Y3, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, 8(R10)(AX*1)
 
 absent6:
 	ADDQ $0x10, AX
@@ -6132,21 +6299,24 @@ TEXT ·stepAVX2F32SoftPN(SB), $1184-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    16(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y0, Y0, Y0
-	VXORPS  Y1, Y1, Y1
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPS (DI)(AX*4), Y0
-	VMOVUPS 32(DI)(AX*4), Y1
+	LEAQ       16(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*4)
+	VMOVUPS    (DI)(AX*4), Y0
+	VMOVUPS    32(DI)(AX*4), Y1
 
 absent1:
+	PREFETCHT1  2048(DX)(AX*4)
 	VMOVUPS     (DX)(AX*4), Y2
 	VMOVUPS     32(DX)(AX*4), Y3
 	VCMPPS      $0x1d, (R14)(AX*4), Y2, Y4
 	VCMPPS      $0x1d, 32(R14)(AX*4), Y3, Y5
+	PREFETCHT1  2048(BX)(AX*4)
 	VMOVUPS     (BX)(AX*4), Y6
 	VMOVUPS     32(BX)(AX*4), Y7
 	MOVQ        704(R11), R12
@@ -6363,6 +6533,7 @@ rare3:
 	VFMADD213PS Y3, Y1, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Y0
 	VMOVUPS     32(R8)(AX*4), Y1
 	VADDPS      Y0, Y10, Y10
@@ -6372,6 +6543,7 @@ absent4:
 	MOVQ        712(R11), R12
 	VSUBPS      (R12)(AX*4), Y10, Y0
 	VSUBPS      32(R12)(AX*4), Y11, Y1
+	PREFETCHT1  2048(SI)(AX*4)
 	VMOVUPS     (SI)(AX*4), Y4
 	VMOVUPS     32(SI)(AX*4), Y5
 	VMOVUPS     32(R11), Y8
@@ -6403,22 +6575,24 @@ absent4:
 	VMOVUPS     Y5, 32(SI)(AX*4)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*4)
 	VANDPS      (R11), Y10, Y0
 	VMOVUPS     Y0, (R9)(AX*4)
 	VANDPS      (R11), Y11, Y0
 	VMOVUPS     Y0, 32(R9)(AX*4)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y10, Y8, Y0
-	VORPS     Y11, Y9, Y1
-	VMOVMSKPS Y0, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, (R10)(AX*1)
-	VMOVMSKPS Y1, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, 8(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y10, Y8, Y0
+	VORPS      Y11, Y9, Y1
+	PREFETCHT1 512(R10)(AX*1)
+	VMOVMSKPS  Y0, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, (R10)(AX*1)
+	VMOVMSKPS  Y1, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, 8(R10)(AX*1)
 
 absent6:
 	ADDQ $0x10, AX
@@ -6686,23 +6860,26 @@ TEXT ·stepAVX2F32Hard(SB), $1312-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    16(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPS (DI)(AX*4), Y2
-	VMOVUPS 32(DI)(AX*4), Y3
+	LEAQ       16(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*4)
+	VMOVUPS    (DI)(AX*4), Y2
+	VMOVUPS    32(DI)(AX*4), Y3
 
 absent1:
+	PREFETCHT1  2048(DX)(AX*4)
 	VMOVUPS     (DX)(AX*4), Y4
 	VMOVUPS     32(DX)(AX*4), Y5
 	VCMPPS      $0x1d, Y1, Y4, Y6
 	VCMPPS      $0x1d, Y1, Y5, Y7
 	VBLENDVPS   Y6, 256(R11), Y4, Y4
 	VBLENDVPS   Y7, 256(R11), Y5, Y5
+	PREFETCHT1  2048(BX)(AX*4)
 	VMOVUPS     (BX)(AX*4), Y8
 	VMOVUPS     32(BX)(AX*4), Y9
 	VADDPS      288(R11), Y8, Y10
@@ -6899,6 +7076,7 @@ rare3:
 	VFMADD213PS Y5, Y3, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Y2
 	VMOVUPS     32(R8)(AX*4), Y3
 	VADDPS      Y2, Y10, Y10
@@ -6907,6 +7085,7 @@ rare3:
 absent4:
 	VSUBPS      (R11), Y10, Y2
 	VSUBPS      (R11), Y11, Y3
+	PREFETCHT1  2048(SI)(AX*4)
 	VMOVUPS     (SI)(AX*4), Y8
 	VMOVUPS     32(SI)(AX*4), Y9
 	VMOVUPS     64(R11), Y12
@@ -6935,22 +7114,24 @@ absent4:
 	VMOVUPS     Y9, 32(SI)(AX*4)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*4)
 	VANDPS      Y0, Y4, Y2
 	VMOVUPS     Y2, (R9)(AX*4)
 	VANDPS      Y0, Y5, Y2
 	VMOVUPS     Y2, 32(R9)(AX*4)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y4, Y12, Y2
-	VORPS     Y5, Y13, Y3
-	VMOVMSKPS Y2, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, (R10)(AX*1)
-	VMOVMSKPS Y3, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, 8(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y4, Y12, Y2
+	VORPS      Y5, Y13, Y3
+	PREFETCHT1 512(R10)(AX*1)
+	VMOVMSKPS  Y2, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, (R10)(AX*1)
+	VMOVMSKPS  Y3, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, 8(R10)(AX*1)
 
 absent6:
 	ADDQ $0x10, AX
@@ -7200,21 +7381,24 @@ TEXT ·stepAVX2F32HardPN(SB), $1184-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    16(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y0, Y0, Y0
-	VXORPS  Y1, Y1, Y1
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPS (DI)(AX*4), Y0
-	VMOVUPS 32(DI)(AX*4), Y1
+	LEAQ       16(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*4)
+	VMOVUPS    (DI)(AX*4), Y0
+	VMOVUPS    32(DI)(AX*4), Y1
 
 absent1:
+	PREFETCHT1  2048(DX)(AX*4)
 	VMOVUPS     (DX)(AX*4), Y2
 	VMOVUPS     32(DX)(AX*4), Y3
 	VCMPPS      $0x1d, (R14)(AX*4), Y2, Y4
 	VCMPPS      $0x1d, 32(R14)(AX*4), Y3, Y5
+	PREFETCHT1  2048(BX)(AX*4)
 	VMOVUPS     (BX)(AX*4), Y6
 	VMOVUPS     32(BX)(AX*4), Y7
 	MOVQ        704(R11), R12
@@ -7429,6 +7613,7 @@ rare3:
 	VFMADD213PS Y3, Y1, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Y0
 	VMOVUPS     32(R8)(AX*4), Y1
 	VADDPS      Y0, Y10, Y10
@@ -7438,6 +7623,7 @@ absent4:
 	MOVQ        712(R11), R12
 	VSUBPS      (R12)(AX*4), Y10, Y0
 	VSUBPS      32(R12)(AX*4), Y11, Y1
+	PREFETCHT1  2048(SI)(AX*4)
 	VMOVUPS     (SI)(AX*4), Y4
 	VMOVUPS     32(SI)(AX*4), Y5
 	VMOVUPS     32(R11), Y8
@@ -7469,22 +7655,24 @@ absent4:
 	VMOVUPS     Y5, 32(SI)(AX*4)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*4)
 	VANDPS      (R11), Y10, Y0
 	VMOVUPS     Y0, (R9)(AX*4)
 	VANDPS      (R11), Y11, Y0
 	VMOVUPS     Y0, 32(R9)(AX*4)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y10, Y8, Y0
-	VORPS     Y11, Y9, Y1
-	VMOVMSKPS Y0, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, (R10)(AX*1)
-	VMOVMSKPS Y1, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, 8(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y10, Y8, Y0
+	VORPS      Y11, Y9, Y1
+	PREFETCHT1 512(R10)(AX*1)
+	VMOVMSKPS  Y0, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, (R10)(AX*1)
+	VMOVMSKPS  Y1, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, 8(R10)(AX*1)
 
 absent6:
 	ADDQ $0x10, AX
@@ -7763,21 +7951,24 @@ TEXT ·stepAVX2F64Soft(SB), $1504-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    8(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPD (DI)(AX*8), Y2
-	VMOVUPD 32(DI)(AX*8), Y3
+	LEAQ       8(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*8)
+	VMOVUPD    (DI)(AX*8), Y2
+	VMOVUPD    32(DI)(AX*8), Y3
 
 absent1:
+	PREFETCHT1  2048(DX)(AX*8)
 	VMOVUPD     (DX)(AX*8), Y4
 	VMOVUPD     32(DX)(AX*8), Y5
 	VCMPPD      $0x1d, Y1, Y4, Y6
 	VCMPPD      $0x1d, Y1, Y5, Y7
+	PREFETCHT1  2048(BX)(AX*8)
 	VMOVUPD     (BX)(AX*8), Y8
 	VMOVUPD     32(BX)(AX*8), Y9
 	VADDPD      384(R11), Y8, Y10
@@ -8008,6 +8199,7 @@ rare3:
 	VFMADD213PD Y5, Y3, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Y2
 	VMOVUPD     32(R8)(AX*8), Y3
 	VADDPD      Y2, Y10, Y10
@@ -8016,6 +8208,7 @@ rare3:
 absent4:
 	VSUBPD      (R11), Y10, Y2
 	VSUBPD      (R11), Y11, Y3
+	PREFETCHT1  2048(SI)(AX*8)
 	VMOVUPD     (SI)(AX*8), Y6
 	VMOVUPD     32(SI)(AX*8), Y7
 	VMOVUPD     64(R11), Y12
@@ -8044,22 +8237,24 @@ absent4:
 	VMOVUPD     Y7, 32(SI)(AX*8)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*8)
 	VANDPD      Y0, Y4, Y2
 	VMOVUPD     Y2, (R9)(AX*8)
 	VANDPD      Y0, Y5, Y2
 	VMOVUPD     Y2, 32(R9)(AX*8)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y4, Y12, Y2
-	VORPS     Y5, Y13, Y3
-	VMOVMSKPD Y2, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, (R10)(AX*1)
-	VMOVMSKPD Y3, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, 4(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y4, Y12, Y2
+	VORPS      Y5, Y13, Y3
+	PREFETCHT1 256(R10)(AX*1)
+	VMOVMSKPD  Y2, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, (R10)(AX*1)
+	VMOVMSKPD  Y3, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, 4(R10)(AX*1)
 
 absent6:
 	ADDQ $0x08, AX
@@ -8347,21 +8542,24 @@ TEXT ·stepAVX2F64SoftPN(SB), $1376-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    8(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y0, Y0, Y0
-	VXORPS  Y1, Y1, Y1
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPD (DI)(AX*8), Y0
-	VMOVUPD 32(DI)(AX*8), Y1
+	LEAQ       8(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*8)
+	VMOVUPD    (DI)(AX*8), Y0
+	VMOVUPD    32(DI)(AX*8), Y1
 
 absent1:
+	PREFETCHT1  2048(DX)(AX*8)
 	VMOVUPD     (DX)(AX*8), Y2
 	VMOVUPD     32(DX)(AX*8), Y3
 	VCMPPD      $0x1d, (R14)(AX*8), Y2, Y4
 	VCMPPD      $0x1d, 32(R14)(AX*8), Y3, Y5
+	PREFETCHT1  2048(BX)(AX*8)
 	VMOVUPD     (BX)(AX*8), Y6
 	VMOVUPD     32(BX)(AX*8), Y7
 	MOVQ        896(R11), R12
@@ -8608,6 +8806,7 @@ rare3:
 	VFMADD213PD Y3, Y1, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Y0
 	VMOVUPD     32(R8)(AX*8), Y1
 	VADDPD      Y0, Y10, Y10
@@ -8617,6 +8816,7 @@ absent4:
 	MOVQ        904(R11), R12
 	VSUBPD      (R12)(AX*8), Y10, Y0
 	VSUBPD      32(R12)(AX*8), Y11, Y1
+	PREFETCHT1  2048(SI)(AX*8)
 	VMOVUPD     (SI)(AX*8), Y4
 	VMOVUPD     32(SI)(AX*8), Y5
 	VMOVUPD     32(R11), Y8
@@ -8648,22 +8848,24 @@ absent4:
 	VMOVUPD     Y5, 32(SI)(AX*8)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*8)
 	VANDPD      (R11), Y10, Y0
 	VMOVUPD     Y0, (R9)(AX*8)
 	VANDPD      (R11), Y11, Y0
 	VMOVUPD     Y0, 32(R9)(AX*8)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y10, Y8, Y0
-	VORPS     Y11, Y9, Y1
-	VMOVMSKPD Y0, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, (R10)(AX*1)
-	VMOVMSKPD Y1, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, 4(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y10, Y8, Y0
+	VORPS      Y11, Y9, Y1
+	PREFETCHT1 256(R10)(AX*1)
+	VMOVMSKPD  Y0, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, (R10)(AX*1)
+	VMOVMSKPD  Y1, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, 4(R10)(AX*1)
 
 absent6:
 	ADDQ $0x08, AX
@@ -8958,23 +9160,26 @@ TEXT ·stepAVX2F64Hard(SB), $1504-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    8(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPD (DI)(AX*8), Y2
-	VMOVUPD 32(DI)(AX*8), Y3
+	LEAQ       8(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*8)
+	VMOVUPD    (DI)(AX*8), Y2
+	VMOVUPD    32(DI)(AX*8), Y3
 
 absent1:
+	PREFETCHT1  2048(DX)(AX*8)
 	VMOVUPD     (DX)(AX*8), Y4
 	VMOVUPD     32(DX)(AX*8), Y5
 	VCMPPD      $0x1d, Y1, Y4, Y6
 	VCMPPD      $0x1d, Y1, Y5, Y7
 	VBLENDVPD   Y6, 352(R11), Y4, Y4
 	VBLENDVPD   Y7, 352(R11), Y5, Y5
+	PREFETCHT1  2048(BX)(AX*8)
 	VMOVUPD     (BX)(AX*8), Y8
 	VMOVUPD     32(BX)(AX*8), Y9
 	VADDPD      384(R11), Y8, Y10
@@ -9201,6 +9406,7 @@ rare3:
 	VFMADD213PD Y5, Y3, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Y2
 	VMOVUPD     32(R8)(AX*8), Y3
 	VADDPD      Y2, Y10, Y10
@@ -9209,6 +9415,7 @@ rare3:
 absent4:
 	VSUBPD      (R11), Y10, Y2
 	VSUBPD      (R11), Y11, Y3
+	PREFETCHT1  2048(SI)(AX*8)
 	VMOVUPD     (SI)(AX*8), Y8
 	VMOVUPD     32(SI)(AX*8), Y9
 	VMOVUPD     64(R11), Y12
@@ -9237,22 +9444,24 @@ absent4:
 	VMOVUPD     Y9, 32(SI)(AX*8)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*8)
 	VANDPD      Y0, Y4, Y2
 	VMOVUPD     Y2, (R9)(AX*8)
 	VANDPD      Y0, Y5, Y2
 	VMOVUPD     Y2, 32(R9)(AX*8)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y4, Y12, Y2
-	VORPS     Y5, Y13, Y3
-	VMOVMSKPD Y2, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, (R10)(AX*1)
-	VMOVMSKPD Y3, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, 4(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y4, Y12, Y2
+	VORPS      Y5, Y13, Y3
+	PREFETCHT1 256(R10)(AX*1)
+	VMOVMSKPD  Y2, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, (R10)(AX*1)
+	VMOVMSKPD  Y3, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, 4(R10)(AX*1)
 
 absent6:
 	ADDQ $0x08, AX
@@ -9529,21 +9738,24 @@ TEXT ·stepAVX2F64HardPN(SB), $1376-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    8(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y0, Y0, Y0
-	VXORPS  Y1, Y1, Y1
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPD (DI)(AX*8), Y0
-	VMOVUPD 32(DI)(AX*8), Y1
+	LEAQ       8(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*8)
+	VMOVUPD    (DI)(AX*8), Y0
+	VMOVUPD    32(DI)(AX*8), Y1
 
 absent1:
+	PREFETCHT1  2048(DX)(AX*8)
 	VMOVUPD     (DX)(AX*8), Y2
 	VMOVUPD     32(DX)(AX*8), Y3
 	VCMPPD      $0x1d, (R14)(AX*8), Y2, Y4
 	VCMPPD      $0x1d, 32(R14)(AX*8), Y3, Y5
+	PREFETCHT1  2048(BX)(AX*8)
 	VMOVUPD     (BX)(AX*8), Y6
 	VMOVUPD     32(BX)(AX*8), Y7
 	MOVQ        896(R11), R12
@@ -9788,6 +10000,7 @@ rare3:
 	VFMADD213PD Y3, Y1, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Y0
 	VMOVUPD     32(R8)(AX*8), Y1
 	VADDPD      Y0, Y10, Y10
@@ -9797,6 +10010,7 @@ absent4:
 	MOVQ        904(R11), R12
 	VSUBPD      (R12)(AX*8), Y10, Y0
 	VSUBPD      32(R12)(AX*8), Y11, Y1
+	PREFETCHT1  2048(SI)(AX*8)
 	VMOVUPD     (SI)(AX*8), Y4
 	VMOVUPD     32(SI)(AX*8), Y5
 	VMOVUPD     32(R11), Y8
@@ -9828,22 +10042,24 @@ absent4:
 	VMOVUPD     Y5, 32(SI)(AX*8)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*8)
 	VANDPD      (R11), Y10, Y0
 	VMOVUPD     Y0, (R9)(AX*8)
 	VANDPD      (R11), Y11, Y0
 	VMOVUPD     Y0, 32(R9)(AX*8)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y10, Y8, Y0
-	VORPS     Y11, Y9, Y1
-	VMOVMSKPD Y0, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, (R10)(AX*1)
-	VMOVMSKPD Y1, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, 4(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y10, Y8, Y0
+	VORPS      Y11, Y9, Y1
+	PREFETCHT1 256(R10)(AX*1)
+	VMOVMSKPD  Y0, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, (R10)(AX*1)
+	VMOVMSKPD  Y1, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, 4(R10)(AX*1)
 
 absent6:
 	ADDQ $0x08, AX
@@ -10097,6 +10313,8 @@ loop:
 	LEAQ        24(BX), SI
 	CMPQ        SI, CX
 	JA          tail
+	PREFETCHT1  2048(AX)(BX*4)
+	PREFETCHT1  2112(AX)(BX*4)
 	VMOVUPS     (AX)(BX*4), Y4
 	VMOVUPS     32(AX)(BX*4), Y5
 	VMOVUPS     64(AX)(BX*4), Y6
@@ -10496,6 +10714,8 @@ loop:
 	LEAQ        12(BX), SI
 	CMPQ        SI, CX
 	JA          tail
+	PREFETCHT1  2048(AX)(BX*8)
+	PREFETCHT1  2112(AX)(BX*8)
 	VMOVUPD     (AX)(BX*8), Y4
 	VMOVUPD     32(AX)(BX*8), Y5
 	VMOVUPD     64(AX)(BX*8), Y6
