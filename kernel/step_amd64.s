@@ -46,11 +46,17 @@ loop:
 	LEAQ         48(AX), R11
 	CMPQ         R11, CX
 	JA           tail
+	PREFETCHT1   2048(DX)(AX*4)
+	PREFETCHT1   2112(DX)(AX*4)
+	PREFETCHT1   2176(DX)(AX*4)
 	VBROADCASTSS k32_00000000<>+0(SB), Z9
 	VBROADCASTSS k32_00000000<>+0(SB), Z10
 	VBROADCASTSS k32_00000000<>+0(SB), Z11
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*4)
+	PREFETCHT1   2112(DI)(AX*4)
+	PREFETCHT1   2176(DI)(AX*4)
 	VMOVUPS      (DI)(AX*4), Z9
 	VMOVUPS      64(DI)(AX*4), Z10
 	VMOVUPS      128(DI)(AX*4), Z11
@@ -92,6 +98,9 @@ absent1:
 	VADDPS           Z21, Z18, Z24
 	VADDPS           Z22, Z19, Z25
 	VADDPS           Z23, Z20, Z26
+	PREFETCHT1       2048(BX)(AX*4)
+	PREFETCHT1       2112(BX)(AX*4)
+	PREFETCHT1       2176(BX)(AX*4)
 	VMULPS           Z21, Z18, Z18
 	VMULPS           Z22, Z19, Z19
 	VMULPS           Z23, Z20, Z20
@@ -310,6 +319,9 @@ rare4:
 	VFMADD213PS Z14, Z11, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*4)
+	PREFETCHT1  2112(R8)(AX*4)
+	PREFETCHT1  2176(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Z9
 	VMOVUPS     64(R8)(AX*4), Z10
 	VMOVUPS     128(R8)(AX*4), Z11
@@ -321,6 +333,9 @@ absent5:
 	VSUBPS           Z2, Z21, Z9
 	VSUBPS           Z2, Z22, Z10
 	VSUBPS           Z2, Z23, Z11
+	PREFETCHT1       2048(SI)(AX*4)
+	PREFETCHT1       2112(SI)(AX*4)
+	PREFETCHT1       2176(SI)(AX*4)
 	VMOVUPS          (SI)(AX*4), Z18
 	VMOVUPS          64(SI)(AX*4), Z19
 	VMOVUPS          128(SI)(AX*4), Z20
@@ -359,6 +374,9 @@ absent5:
 	VMOVUPS          Z20, 128(SI)(AX*4)
 	TESTQ            R9, R9
 	JZ               absent6
+	PREFETCHT1       2048(R9)(AX*4)
+	PREFETCHT1       2112(R9)(AX*4)
+	PREFETCHT1       2176(R9)(AX*4)
 	VMOVUPS.Z        Z0, K4, Z9
 	VMOVUPS          Z9, (R9)(AX*4)
 	VMOVUPS.Z        Z0, K5, Z9
@@ -372,6 +390,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     512(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z9
 	VPMOVDB        Z9, (R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z9
@@ -641,11 +660,17 @@ loop:
 	LEAQ         48(AX), R11
 	CMPQ         R11, CX
 	JA           tail
+	PREFETCHT1   2048(DX)(AX*4)
+	PREFETCHT1   2112(DX)(AX*4)
+	PREFETCHT1   2176(DX)(AX*4)
 	VBROADCASTSS k32_00000000<>+0(SB), Z6
 	VBROADCASTSS k32_00000000<>+0(SB), Z7
 	VBROADCASTSS k32_00000000<>+0(SB), Z8
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*4)
+	PREFETCHT1   2112(DI)(AX*4)
+	PREFETCHT1   2176(DI)(AX*4)
 	VMOVUPS      (DI)(AX*4), Z6
 	VMOVUPS      64(DI)(AX*4), Z7
 	VMOVUPS      128(DI)(AX*4), Z8
@@ -683,6 +708,9 @@ absent1:
 	VSUBPS           (R11)(AX*4), Z9, Z18
 	VSUBPS           64(R11)(AX*4), Z10, Z19
 	VSUBPS           128(R11)(AX*4), Z11, Z20
+	PREFETCHT1       2048(BX)(AX*4)
+	PREFETCHT1       2112(BX)(AX*4)
+	PREFETCHT1       2176(BX)(AX*4)
 	VADDPS           Z18, Z15, Z21
 	VADDPS           Z19, Z16, Z22
 	VADDPS           Z20, Z17, Z23
@@ -910,6 +938,9 @@ rare4:
 	VFMADD213PS Z11, Z8, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*4)
+	PREFETCHT1  2112(R8)(AX*4)
+	PREFETCHT1  2176(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Z6
 	VMOVUPS     64(R8)(AX*4), Z7
 	VMOVUPS     128(R8)(AX*4), Z8
@@ -918,6 +949,9 @@ rare4:
 	VADDPS      Z8, Z23, Z23
 
 absent5:
+	PREFETCHT1  2048(SI)(AX*4)
+	PREFETCHT1  2112(SI)(AX*4)
+	PREFETCHT1  2176(SI)(AX*4)
 	MOVQ        144(SP), R11
 	VSUBPS      (R11)(AX*4), Z21, Z6
 	VSUBPS      64(R11)(AX*4), Z22, Z7
@@ -963,6 +997,9 @@ absent5:
 	VMOVUPS     Z17, 128(SI)(AX*4)
 	TESTQ       R9, R9
 	JZ          absent6
+	PREFETCHT1  2048(R9)(AX*4)
+	PREFETCHT1  2112(R9)(AX*4)
+	PREFETCHT1  2176(R9)(AX*4)
 	VMOVUPS.Z   Z0, K4, Z6
 	VMOVUPS     Z6, (R9)(AX*4)
 	VMOVUPS.Z   Z0, K5, Z6
@@ -976,6 +1013,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     512(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z6
 	VPMOVDB        Z6, (R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z6
@@ -1183,11 +1221,17 @@ loop:
 	LEAQ         48(AX), R11
 	CMPQ         R11, CX
 	JA           tail
+	PREFETCHT1   2048(DX)(AX*4)
+	PREFETCHT1   2112(DX)(AX*4)
+	PREFETCHT1   2176(DX)(AX*4)
 	VBROADCASTSS k32_00000000<>+0(SB), Z9
 	VBROADCASTSS k32_00000000<>+0(SB), Z10
 	VBROADCASTSS k32_00000000<>+0(SB), Z11
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*4)
+	PREFETCHT1   2112(DI)(AX*4)
+	PREFETCHT1   2176(DI)(AX*4)
 	VMOVUPS      (DI)(AX*4), Z9
 	VMOVUPS      64(DI)(AX*4), Z10
 	VMOVUPS      128(DI)(AX*4), Z11
@@ -1226,6 +1270,9 @@ absent1:
 	VADDPS           Z21, Z18, Z24
 	VADDPS           Z22, Z19, Z25
 	VADDPS           Z23, Z20, Z26
+	PREFETCHT1       2048(BX)(AX*4)
+	PREFETCHT1       2112(BX)(AX*4)
+	PREFETCHT1       2176(BX)(AX*4)
 	VMULPS           Z21, Z18, Z18
 	VMULPS           Z22, Z19, Z19
 	VMULPS           Z23, Z20, Z20
@@ -1444,6 +1491,9 @@ rare4:
 	VFMADD213PS Z14, Z11, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*4)
+	PREFETCHT1  2112(R8)(AX*4)
+	PREFETCHT1  2176(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Z9
 	VMOVUPS     64(R8)(AX*4), Z10
 	VMOVUPS     128(R8)(AX*4), Z11
@@ -1455,6 +1505,9 @@ absent5:
 	VSUBPS           Z2, Z21, Z9
 	VSUBPS           Z2, Z22, Z10
 	VSUBPS           Z2, Z23, Z11
+	PREFETCHT1       2048(SI)(AX*4)
+	PREFETCHT1       2112(SI)(AX*4)
+	PREFETCHT1       2176(SI)(AX*4)
 	VMOVUPS          (SI)(AX*4), Z18
 	VMOVUPS          64(SI)(AX*4), Z19
 	VMOVUPS          128(SI)(AX*4), Z20
@@ -1493,6 +1546,9 @@ absent5:
 	VMOVUPS          Z20, 128(SI)(AX*4)
 	TESTQ            R9, R9
 	JZ               absent6
+	PREFETCHT1       2048(R9)(AX*4)
+	PREFETCHT1       2112(R9)(AX*4)
+	PREFETCHT1       2176(R9)(AX*4)
 	VMOVUPS.Z        Z0, K4, Z9
 	VMOVUPS          Z9, (R9)(AX*4)
 	VMOVUPS.Z        Z0, K5, Z9
@@ -1506,6 +1562,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     512(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z9
 	VPMOVDB        Z9, (R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z9
@@ -1705,11 +1762,17 @@ loop:
 	LEAQ         48(AX), R11
 	CMPQ         R11, CX
 	JA           tail
+	PREFETCHT1   2048(DX)(AX*4)
+	PREFETCHT1   2112(DX)(AX*4)
+	PREFETCHT1   2176(DX)(AX*4)
 	VBROADCASTSS k32_00000000<>+0(SB), Z6
 	VBROADCASTSS k32_00000000<>+0(SB), Z7
 	VBROADCASTSS k32_00000000<>+0(SB), Z8
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*4)
+	PREFETCHT1   2112(DI)(AX*4)
+	PREFETCHT1   2176(DI)(AX*4)
 	VMOVUPS      (DI)(AX*4), Z6
 	VMOVUPS      64(DI)(AX*4), Z7
 	VMOVUPS      128(DI)(AX*4), Z8
@@ -1747,6 +1810,9 @@ absent1:
 	VADDPS           Z18, Z15, Z21
 	VADDPS           Z19, Z16, Z22
 	VADDPS           Z20, Z17, Z23
+	PREFETCHT1       2048(BX)(AX*4)
+	PREFETCHT1       2112(BX)(AX*4)
+	PREFETCHT1       2176(BX)(AX*4)
 	VMULPS           Z18, Z15, Z15
 	VMULPS           Z19, Z16, Z16
 	VMULPS           Z20, Z17, Z17
@@ -1971,6 +2037,9 @@ rare4:
 	VFMADD213PS Z11, Z8, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*4)
+	PREFETCHT1  2112(R8)(AX*4)
+	PREFETCHT1  2176(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Z6
 	VMOVUPS     64(R8)(AX*4), Z7
 	VMOVUPS     128(R8)(AX*4), Z8
@@ -1983,6 +2052,9 @@ absent5:
 	VSUBPS      (R11)(AX*4), Z21, Z6
 	VSUBPS      64(R11)(AX*4), Z22, Z7
 	VSUBPS      128(R11)(AX*4), Z23, Z8
+	PREFETCHT1  2048(SI)(AX*4)
+	PREFETCHT1  2112(SI)(AX*4)
+	PREFETCHT1  2176(SI)(AX*4)
 	VMOVUPS     (SI)(AX*4), Z15
 	VMOVUPS     64(SI)(AX*4), Z16
 	VMOVUPS     128(SI)(AX*4), Z17
@@ -2024,6 +2096,9 @@ absent5:
 	VMOVUPS     Z17, 128(SI)(AX*4)
 	TESTQ       R9, R9
 	JZ          absent6
+	PREFETCHT1  2048(R9)(AX*4)
+	PREFETCHT1  2112(R9)(AX*4)
+	PREFETCHT1  2176(R9)(AX*4)
 	VMOVUPS.Z   Z0, K4, Z6
 	VMOVUPS     Z6, (R9)(AX*4)
 	VMOVUPS.Z   Z0, K5, Z6
@@ -2037,6 +2112,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     512(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z6
 	VPMOVDB        Z6, (R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z6
@@ -2243,11 +2319,17 @@ loop:
 	LEAQ         24(AX), R11
 	CMPQ         R11, CX
 	JA           tail
+	PREFETCHT1   2048(DX)(AX*8)
+	PREFETCHT1   2112(DX)(AX*8)
+	PREFETCHT1   2176(DX)(AX*8)
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z9
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z10
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z11
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*8)
+	PREFETCHT1   2112(DI)(AX*8)
+	PREFETCHT1   2176(DI)(AX*8)
 	VMOVUPD      (DI)(AX*8), Z9
 	VMOVUPD      64(DI)(AX*8), Z10
 	VMOVUPD      128(DI)(AX*8), Z11
@@ -2292,6 +2374,9 @@ absent1:
 	VMULPD           Z21, Z18, Z18
 	VMULPD           Z22, Z19, Z19
 	VMULPD           Z23, Z20, Z20
+	PREFETCHT1       2048(BX)(AX*8)
+	PREFETCHT1       2112(BX)(AX*8)
+	PREFETCHT1       2176(BX)(AX*8)
 	VFMADD231PD      Z18, Z3, Z9
 	VFMADD231PD      Z19, Z3, Z10
 	VFMADD231PD      Z20, Z3, Z11
@@ -2552,6 +2637,9 @@ rare4:
 	VFMADD213PD Z14, Z11, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*8)
+	PREFETCHT1  2112(R8)(AX*8)
+	PREFETCHT1  2176(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Z9
 	VMOVUPD     64(R8)(AX*8), Z10
 	VMOVUPD     128(R8)(AX*8), Z11
@@ -2560,6 +2648,9 @@ rare4:
 	VADDPD      Z11, Z23, Z23
 
 absent5:
+	PREFETCHT1       2048(SI)(AX*8)
+	PREFETCHT1       2112(SI)(AX*8)
+	PREFETCHT1       2176(SI)(AX*8)
 	VSUBPD           Z2, Z21, Z9
 	VSUBPD           Z2, Z22, Z10
 	VSUBPD           Z2, Z23, Z11
@@ -2601,6 +2692,9 @@ absent5:
 	VMOVUPD          Z20, 128(SI)(AX*8)
 	TESTQ            R9, R9
 	JZ               absent6
+	PREFETCHT1       2048(R9)(AX*8)
+	PREFETCHT1       2112(R9)(AX*8)
+	PREFETCHT1       2176(R9)(AX*8)
 	VMOVUPD.Z        Z0, K4, Z9
 	VMOVUPD          Z9, (R9)(AX*8)
 	VMOVUPD.Z        Z0, K5, Z9
@@ -2614,6 +2708,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     256(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z9
 	VPMOVQB        Z9, (R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z9
@@ -2916,11 +3011,17 @@ loop:
 	LEAQ         24(AX), R11
 	CMPQ         R11, CX
 	JA           tail
+	PREFETCHT1   2048(DX)(AX*8)
+	PREFETCHT1   2112(DX)(AX*8)
+	PREFETCHT1   2176(DX)(AX*8)
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z6
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z7
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*8)
+	PREFETCHT1   2112(DI)(AX*8)
+	PREFETCHT1   2176(DI)(AX*8)
 	VMOVUPD      (DI)(AX*8), Z6
 	VMOVUPD      64(DI)(AX*8), Z7
 	VMOVUPD      128(DI)(AX*8), Z8
@@ -2961,6 +3062,9 @@ absent1:
 	VADDPD           Z18, Z15, Z21
 	VADDPD           Z19, Z16, Z22
 	VADDPD           Z20, Z17, Z23
+	PREFETCHT1       2048(BX)(AX*8)
+	PREFETCHT1       2112(BX)(AX*8)
+	PREFETCHT1       2176(BX)(AX*8)
 	VMULPD           Z18, Z15, Z15
 	VMULPD           Z19, Z16, Z16
 	VMULPD           Z20, Z17, Z17
@@ -3228,8 +3332,14 @@ rare4:
 	VFMADD213PD Z9, Z6, Z21
 	VFMADD213PD Z10, Z7, Z22
 	VFMADD213PD Z11, Z8, Z23
+	PREFETCHT1  2048(SI)(AX*8)
+	PREFETCHT1  2112(SI)(AX*8)
+	PREFETCHT1  2176(SI)(AX*8)
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*8)
+	PREFETCHT1  2112(R8)(AX*8)
+	PREFETCHT1  2176(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Z6
 	VMOVUPD     64(R8)(AX*8), Z7
 	VMOVUPD     128(R8)(AX*8), Z8
@@ -3283,6 +3393,9 @@ absent5:
 	VMOVUPD     Z17, 128(SI)(AX*8)
 	TESTQ       R9, R9
 	JZ          absent6
+	PREFETCHT1  2048(R9)(AX*8)
+	PREFETCHT1  2112(R9)(AX*8)
+	PREFETCHT1  2176(R9)(AX*8)
 	VMOVUPD.Z   Z0, K4, Z6
 	VMOVUPD     Z6, (R9)(AX*8)
 	VMOVUPD.Z   Z0, K5, Z6
@@ -3296,6 +3409,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     256(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z6
 	VPMOVQB        Z6, (R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z6
@@ -3518,11 +3632,17 @@ loop:
 	LEAQ         24(AX), R11
 	CMPQ         R11, CX
 	JA           tail
+	PREFETCHT1   2048(DX)(AX*8)
+	PREFETCHT1   2112(DX)(AX*8)
+	PREFETCHT1   2176(DX)(AX*8)
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z9
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z10
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z11
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*8)
+	PREFETCHT1   2112(DI)(AX*8)
+	PREFETCHT1   2176(DI)(AX*8)
 	VMOVUPD      (DI)(AX*8), Z9
 	VMOVUPD      64(DI)(AX*8), Z10
 	VMOVUPD      128(DI)(AX*8), Z11
@@ -3564,6 +3684,9 @@ absent1:
 	VMULPD           Z21, Z18, Z18
 	VMULPD           Z22, Z19, Z19
 	VMULPD           Z23, Z20, Z20
+	PREFETCHT1       2048(BX)(AX*8)
+	PREFETCHT1       2112(BX)(AX*8)
+	PREFETCHT1       2176(BX)(AX*8)
 	VFMADD231PD      Z18, Z3, Z9
 	VFMADD231PD      Z19, Z3, Z10
 	VFMADD231PD      Z20, Z3, Z11
@@ -3824,6 +3947,9 @@ rare4:
 	VFMADD213PD Z14, Z11, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*8)
+	PREFETCHT1  2112(R8)(AX*8)
+	PREFETCHT1  2176(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Z9
 	VMOVUPD     64(R8)(AX*8), Z10
 	VMOVUPD     128(R8)(AX*8), Z11
@@ -3832,6 +3958,9 @@ rare4:
 	VADDPD      Z11, Z23, Z23
 
 absent5:
+	PREFETCHT1       2048(SI)(AX*8)
+	PREFETCHT1       2112(SI)(AX*8)
+	PREFETCHT1       2176(SI)(AX*8)
 	VSUBPD           Z2, Z21, Z9
 	VSUBPD           Z2, Z22, Z10
 	VSUBPD           Z2, Z23, Z11
@@ -3873,6 +4002,9 @@ absent5:
 	VMOVUPD          Z20, 128(SI)(AX*8)
 	TESTQ            R9, R9
 	JZ               absent6
+	PREFETCHT1       2048(R9)(AX*8)
+	PREFETCHT1       2112(R9)(AX*8)
+	PREFETCHT1       2176(R9)(AX*8)
 	VMOVUPD.Z        Z0, K4, Z9
 	VMOVUPD          Z9, (R9)(AX*8)
 	VMOVUPD.Z        Z0, K5, Z9
@@ -3886,6 +4018,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     256(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z9
 	VPMOVQB        Z9, (R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z9
@@ -4100,11 +4233,17 @@ loop:
 	LEAQ         24(AX), R11
 	CMPQ         R11, CX
 	JA           tail
+	PREFETCHT1   2048(DX)(AX*8)
+	PREFETCHT1   2112(DX)(AX*8)
+	PREFETCHT1   2176(DX)(AX*8)
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z6
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z7
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 	TESTQ        DI, DI
 	JZ           absent1
+	PREFETCHT1   2048(DI)(AX*8)
+	PREFETCHT1   2112(DI)(AX*8)
+	PREFETCHT1   2176(DI)(AX*8)
 	VMOVUPD      (DI)(AX*8), Z6
 	VMOVUPD      64(DI)(AX*8), Z7
 	VMOVUPD      128(DI)(AX*8), Z8
@@ -4145,6 +4284,9 @@ absent1:
 	VMULPD           Z18, Z15, Z15
 	VMULPD           Z19, Z16, Z16
 	VMULPD           Z20, Z17, Z17
+	PREFETCHT1       2048(BX)(AX*8)
+	PREFETCHT1       2112(BX)(AX*8)
+	PREFETCHT1       2176(BX)(AX*8)
 	MOVQ             208(SP), R11
 	VMULPD           (R11)(AX*8), Z21, Z18
 	VMULPD           64(R11)(AX*8), Z22, Z19
@@ -4411,6 +4553,9 @@ rare4:
 	VFMADD213PD Z11, Z8, Z23
 	TESTQ       R8, R8
 	JZ          absent5
+	PREFETCHT1  2048(R8)(AX*8)
+	PREFETCHT1  2112(R8)(AX*8)
+	PREFETCHT1  2176(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Z6
 	VMOVUPD     64(R8)(AX*8), Z7
 	VMOVUPD     128(R8)(AX*8), Z8
@@ -4419,6 +4564,9 @@ rare4:
 	VADDPD      Z8, Z23, Z23
 
 absent5:
+	PREFETCHT1  2048(SI)(AX*8)
+	PREFETCHT1  2112(SI)(AX*8)
+	PREFETCHT1  2176(SI)(AX*8)
 	MOVQ        192(SP), R11
 	VSUBPD      (R11)(AX*8), Z21, Z6
 	VSUBPD      64(R11)(AX*8), Z22, Z7
@@ -4464,6 +4612,9 @@ absent5:
 	VMOVUPD     Z17, 128(SI)(AX*8)
 	TESTQ       R9, R9
 	JZ          absent6
+	PREFETCHT1  2048(R9)(AX*8)
+	PREFETCHT1  2112(R9)(AX*8)
+	PREFETCHT1  2176(R9)(AX*8)
 	VMOVUPD.Z   Z0, K4, Z6
 	VMOVUPD     Z6, (R9)(AX*8)
 	VMOVUPD.Z   Z0, K5, Z6
@@ -4477,6 +4628,7 @@ absent6:
 	KORW           K4, K1, K1
 	KORW           K5, K2, K2
 	KORW           K6, K3, K3
+	PREFETCHT1     256(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z6
 	VPMOVQB        Z6, (R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z6
@@ -4683,6 +4835,10 @@ loop:
 	LEAQ             64(DX), BX
 	CMPQ             BX, CX
 	JA               tail
+	PREFETCHT1       2048(AX)(DX*4)
+	PREFETCHT1       2112(AX)(DX*4)
+	PREFETCHT1       2176(AX)(DX*4)
+	PREFETCHT1       2240(AX)(DX*4)
 	VMOVUPS          (AX)(DX*4), Z15
 	VMOVUPS          64(AX)(DX*4), Z16
 	VMOVUPS          128(AX)(DX*4), Z17
@@ -5078,6 +5234,10 @@ loop:
 	LEAQ             32(DX), BX
 	CMPQ             BX, CX
 	JA               tail
+	PREFETCHT1       2048(AX)(DX*8)
+	PREFETCHT1       2112(AX)(DX*8)
+	PREFETCHT1       2176(AX)(DX*8)
+	PREFETCHT1       2240(AX)(DX*8)
 	VMOVUPD          (AX)(DX*8), Z15
 	VMOVUPD          64(AX)(DX*8), Z16
 	VMOVUPD          128(AX)(DX*8), Z17
@@ -5602,15 +5762,17 @@ TEXT ·stepAVX2F32Soft(SB), $1312-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    16(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPS (DI)(AX*4), Y2
-	VMOVUPS 32(DI)(AX*4), Y3
+	LEAQ       16(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	PREFETCHT1 2048(DX)(AX*4)
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*4)
+	VMOVUPS    (DI)(AX*4), Y2
+	VMOVUPS    32(DI)(AX*4), Y3
 
 absent1:
 	VMOVUPS     (DX)(AX*4), Y4
@@ -5637,6 +5799,7 @@ absent1:
 	VSUBPS      320(R11), Y5, Y11
 	VADDPS      Y10, Y6, Y12
 	VADDPS      Y11, Y7, Y13
+	PREFETCHT1  2048(BX)(AX*4)
 	VMULPS      Y10, Y6, Y6
 	VMULPS      Y11, Y7, Y7
 	VFMADD231PS 32(R11), Y6, Y2
@@ -5817,6 +5980,7 @@ rare3:
 	VFMADD213PS Y5, Y3, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Y2
 	VMOVUPS     32(R8)(AX*4), Y3
 	VADDPS      Y2, Y10, Y10
@@ -5825,6 +5989,7 @@ rare3:
 absent4:
 	VSUBPS      (R11), Y10, Y2
 	VSUBPS      (R11), Y11, Y3
+	PREFETCHT1  2048(SI)(AX*4)
 	VMOVUPS     (SI)(AX*4), Y6
 	VMOVUPS     32(SI)(AX*4), Y7
 	VMOVUPS     64(R11), Y12
@@ -5853,22 +6018,24 @@ absent4:
 	VMOVUPS     Y7, 32(SI)(AX*4)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*4)
 	VANDPS      Y0, Y4, Y2
 	VMOVUPS     Y2, (R9)(AX*4)
 	VANDPS      Y0, Y5, Y2
 	VMOVUPS     Y2, 32(R9)(AX*4)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y4, Y12, Y2
-	VORPS     Y5, Y13, Y3
-	VMOVMSKPS Y2, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, (R10)(AX*1)
-	VMOVMSKPS Y3, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, 8(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y4, Y12, Y2
+	VORPS      Y5, Y13, Y3
+	PREFETCHT1 512(R10)(AX*1)
+	VMOVMSKPS  Y2, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, (R10)(AX*1)
+	VMOVMSKPS  Y3, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, 8(R10)(AX*1)
 
 absent6:
 	ADDQ $0x10, AX
@@ -6132,15 +6299,17 @@ TEXT ·stepAVX2F32SoftPN(SB), $1184-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    16(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y0, Y0, Y0
-	VXORPS  Y1, Y1, Y1
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPS (DI)(AX*4), Y0
-	VMOVUPS 32(DI)(AX*4), Y1
+	LEAQ       16(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	PREFETCHT1 2048(DX)(AX*4)
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*4)
+	VMOVUPS    (DI)(AX*4), Y0
+	VMOVUPS    32(DI)(AX*4), Y1
 
 absent1:
 	VMOVUPS     (DX)(AX*4), Y2
@@ -6166,6 +6335,7 @@ absent1:
 	MOVQ        720(R11), R12
 	VSUBPS      (R12)(AX*4), Y2, Y8
 	VSUBPS      32(R12)(AX*4), Y3, Y9
+	PREFETCHT1  2048(BX)(AX*4)
 	VADDPS      Y8, Y4, Y10
 	VADDPS      Y9, Y5, Y11
 	VMULPS      Y8, Y4, Y4
@@ -6363,12 +6533,14 @@ rare3:
 	VFMADD213PS Y3, Y1, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Y0
 	VMOVUPS     32(R8)(AX*4), Y1
 	VADDPS      Y0, Y10, Y10
 	VADDPS      Y1, Y11, Y11
 
 absent4:
+	PREFETCHT1  2048(SI)(AX*4)
 	MOVQ        712(R11), R12
 	VSUBPS      (R12)(AX*4), Y10, Y0
 	VSUBPS      32(R12)(AX*4), Y11, Y1
@@ -6403,22 +6575,24 @@ absent4:
 	VMOVUPS     Y5, 32(SI)(AX*4)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*4)
 	VANDPS      (R11), Y10, Y0
 	VMOVUPS     Y0, (R9)(AX*4)
 	VANDPS      (R11), Y11, Y0
 	VMOVUPS     Y0, 32(R9)(AX*4)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y10, Y8, Y0
-	VORPS     Y11, Y9, Y1
-	VMOVMSKPS Y0, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, (R10)(AX*1)
-	VMOVMSKPS Y1, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, 8(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y10, Y8, Y0
+	VORPS      Y11, Y9, Y1
+	PREFETCHT1 512(R10)(AX*1)
+	VMOVMSKPS  Y0, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, (R10)(AX*1)
+	VMOVMSKPS  Y1, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, 8(R10)(AX*1)
 
 absent6:
 	ADDQ $0x10, AX
@@ -6686,15 +6860,17 @@ TEXT ·stepAVX2F32Hard(SB), $1312-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    16(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPS (DI)(AX*4), Y2
-	VMOVUPS 32(DI)(AX*4), Y3
+	LEAQ       16(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	PREFETCHT1 2048(DX)(AX*4)
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*4)
+	VMOVUPS    (DI)(AX*4), Y2
+	VMOVUPS    32(DI)(AX*4), Y3
 
 absent1:
 	VMOVUPS     (DX)(AX*4), Y4
@@ -6719,6 +6895,7 @@ absent1:
 	VSUBPS      320(R11), Y5, Y11
 	VADDPS      Y10, Y8, Y12
 	VADDPS      Y11, Y9, Y13
+	PREFETCHT1  2048(BX)(AX*4)
 	VMULPS      Y10, Y8, Y8
 	VMULPS      Y11, Y9, Y9
 	VFMADD231PS 32(R11), Y8, Y2
@@ -6899,6 +7076,7 @@ rare3:
 	VFMADD213PS Y5, Y3, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Y2
 	VMOVUPS     32(R8)(AX*4), Y3
 	VADDPS      Y2, Y10, Y10
@@ -6907,6 +7085,7 @@ rare3:
 absent4:
 	VSUBPS      (R11), Y10, Y2
 	VSUBPS      (R11), Y11, Y3
+	PREFETCHT1  2048(SI)(AX*4)
 	VMOVUPS     (SI)(AX*4), Y8
 	VMOVUPS     32(SI)(AX*4), Y9
 	VMOVUPS     64(R11), Y12
@@ -6935,22 +7114,24 @@ absent4:
 	VMOVUPS     Y9, 32(SI)(AX*4)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*4)
 	VANDPS      Y0, Y4, Y2
 	VMOVUPS     Y2, (R9)(AX*4)
 	VANDPS      Y0, Y5, Y2
 	VMOVUPS     Y2, 32(R9)(AX*4)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y4, Y12, Y2
-	VORPS     Y5, Y13, Y3
-	VMOVMSKPS Y2, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, (R10)(AX*1)
-	VMOVMSKPS Y3, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, 8(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y4, Y12, Y2
+	VORPS      Y5, Y13, Y3
+	PREFETCHT1 512(R10)(AX*1)
+	VMOVMSKPS  Y2, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, (R10)(AX*1)
+	VMOVMSKPS  Y3, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, 8(R10)(AX*1)
 
 absent6:
 	ADDQ $0x10, AX
@@ -7200,15 +7381,17 @@ TEXT ·stepAVX2F32HardPN(SB), $1184-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    16(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y0, Y0, Y0
-	VXORPS  Y1, Y1, Y1
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPS (DI)(AX*4), Y0
-	VMOVUPS 32(DI)(AX*4), Y1
+	LEAQ       16(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	PREFETCHT1 2048(DX)(AX*4)
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*4)
+	VMOVUPS    (DI)(AX*4), Y0
+	VMOVUPS    32(DI)(AX*4), Y1
 
 absent1:
 	VMOVUPS     (DX)(AX*4), Y2
@@ -7234,6 +7417,7 @@ absent1:
 	VSUBPS      32(R12)(AX*4), Y3, Y9
 	VADDPS      Y8, Y4, Y10
 	VADDPS      Y9, Y5, Y11
+	PREFETCHT1  2048(BX)(AX*4)
 	VMULPS      Y8, Y4, Y4
 	VMULPS      Y9, Y5, Y5
 	MOVQ        728(R11), R12
@@ -7429,6 +7613,7 @@ rare3:
 	VFMADD213PS Y3, Y1, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*4)
 	VMOVUPS     (R8)(AX*4), Y0
 	VMOVUPS     32(R8)(AX*4), Y1
 	VADDPS      Y0, Y10, Y10
@@ -7438,6 +7623,7 @@ absent4:
 	MOVQ        712(R11), R12
 	VSUBPS      (R12)(AX*4), Y10, Y0
 	VSUBPS      32(R12)(AX*4), Y11, Y1
+	PREFETCHT1  2048(SI)(AX*4)
 	VMOVUPS     (SI)(AX*4), Y4
 	VMOVUPS     32(SI)(AX*4), Y5
 	VMOVUPS     32(R11), Y8
@@ -7469,22 +7655,24 @@ absent4:
 	VMOVUPS     Y5, 32(SI)(AX*4)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*4)
 	VANDPS      (R11), Y10, Y0
 	VMOVUPS     Y0, (R9)(AX*4)
 	VANDPS      (R11), Y11, Y0
 	VMOVUPS     Y0, 32(R9)(AX*4)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y10, Y8, Y0
-	VORPS     Y11, Y9, Y1
-	VMOVMSKPS Y0, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, (R10)(AX*1)
-	VMOVMSKPS Y1, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVQ      R12, 8(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y10, Y8, Y0
+	VORPS      Y11, Y9, Y1
+	PREFETCHT1 512(R10)(AX*1)
+	VMOVMSKPS  Y0, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, (R10)(AX*1)
+	VMOVMSKPS  Y1, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVQ       R12, 8(R10)(AX*1)
 
 absent6:
 	ADDQ $0x10, AX
@@ -7763,15 +7951,17 @@ TEXT ·stepAVX2F64Soft(SB), $1504-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    8(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPD (DI)(AX*8), Y2
-	VMOVUPD 32(DI)(AX*8), Y3
+	LEAQ       8(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	PREFETCHT1 2048(DX)(AX*8)
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*8)
+	VMOVUPD    (DI)(AX*8), Y2
+	VMOVUPD    32(DI)(AX*8), Y3
 
 absent1:
 	VMOVUPD     (DX)(AX*8), Y4
@@ -7800,6 +7990,7 @@ absent1:
 	VADDPD      Y11, Y7, Y13
 	VMULPD      Y10, Y6, Y6
 	VMULPD      Y11, Y7, Y7
+	PREFETCHT1  2048(BX)(AX*8)
 	VFMADD231PD 32(R11), Y6, Y2
 	VFMADD231PD 32(R11), Y7, Y3
 	VMULPD      32(R11), Y12, Y6
@@ -8008,12 +8199,14 @@ rare3:
 	VFMADD213PD Y5, Y3, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Y2
 	VMOVUPD     32(R8)(AX*8), Y3
 	VADDPD      Y2, Y10, Y10
 	VADDPD      Y3, Y11, Y11
 
 absent4:
+	PREFETCHT1  2048(SI)(AX*8)
 	VSUBPD      (R11), Y10, Y2
 	VSUBPD      (R11), Y11, Y3
 	VMOVUPD     (SI)(AX*8), Y6
@@ -8044,22 +8237,24 @@ absent4:
 	VMOVUPD     Y7, 32(SI)(AX*8)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*8)
 	VANDPD      Y0, Y4, Y2
 	VMOVUPD     Y2, (R9)(AX*8)
 	VANDPD      Y0, Y5, Y2
 	VMOVUPD     Y2, 32(R9)(AX*8)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y4, Y12, Y2
-	VORPS     Y5, Y13, Y3
-	VMOVMSKPD Y2, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, (R10)(AX*1)
-	VMOVMSKPD Y3, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, 4(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y4, Y12, Y2
+	VORPS      Y5, Y13, Y3
+	PREFETCHT1 256(R10)(AX*1)
+	VMOVMSKPD  Y2, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, (R10)(AX*1)
+	VMOVMSKPD  Y3, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, 4(R10)(AX*1)
 
 absent6:
 	ADDQ $0x08, AX
@@ -8347,15 +8542,17 @@ TEXT ·stepAVX2F64SoftPN(SB), $1376-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    8(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y0, Y0, Y0
-	VXORPS  Y1, Y1, Y1
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPD (DI)(AX*8), Y0
-	VMOVUPD 32(DI)(AX*8), Y1
+	LEAQ       8(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	PREFETCHT1 2048(DX)(AX*8)
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*8)
+	VMOVUPD    (DI)(AX*8), Y0
+	VMOVUPD    32(DI)(AX*8), Y1
 
 absent1:
 	VMOVUPD     (DX)(AX*8), Y2
@@ -8383,6 +8580,7 @@ absent1:
 	VSUBPD      32(R12)(AX*8), Y3, Y9
 	VADDPD      Y8, Y4, Y10
 	VADDPD      Y9, Y5, Y11
+	PREFETCHT1  2048(BX)(AX*8)
 	VMULPD      Y8, Y4, Y4
 	VMULPD      Y9, Y5, Y5
 	MOVQ        920(R11), R12
@@ -8606,8 +8804,10 @@ rare3:
 	VFMADD231PD 32(R12)(AX*8), Y5, Y1
 	VFMADD213PD Y2, Y0, Y10
 	VFMADD213PD Y3, Y1, Y11
+	PREFETCHT1  2048(SI)(AX*8)
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Y0
 	VMOVUPD     32(R8)(AX*8), Y1
 	VADDPD      Y0, Y10, Y10
@@ -8648,22 +8848,24 @@ absent4:
 	VMOVUPD     Y5, 32(SI)(AX*8)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*8)
 	VANDPD      (R11), Y10, Y0
 	VMOVUPD     Y0, (R9)(AX*8)
 	VANDPD      (R11), Y11, Y0
 	VMOVUPD     Y0, 32(R9)(AX*8)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y10, Y8, Y0
-	VORPS     Y11, Y9, Y1
-	VMOVMSKPD Y0, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, (R10)(AX*1)
-	VMOVMSKPD Y1, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, 4(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y10, Y8, Y0
+	VORPS      Y11, Y9, Y1
+	PREFETCHT1 256(R10)(AX*1)
+	VMOVMSKPD  Y0, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, (R10)(AX*1)
+	VMOVMSKPD  Y1, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, 4(R10)(AX*1)
 
 absent6:
 	ADDQ $0x08, AX
@@ -8958,15 +9160,17 @@ TEXT ·stepAVX2F64Hard(SB), $1504-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    8(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPD (DI)(AX*8), Y2
-	VMOVUPD 32(DI)(AX*8), Y3
+	LEAQ       8(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	PREFETCHT1 2048(DX)(AX*8)
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*8)
+	VMOVUPD    (DI)(AX*8), Y2
+	VMOVUPD    32(DI)(AX*8), Y3
 
 absent1:
 	VMOVUPD     (DX)(AX*8), Y4
@@ -8993,6 +9197,7 @@ absent1:
 	VADDPD      Y11, Y9, Y13
 	VMULPD      Y10, Y8, Y8
 	VMULPD      Y11, Y9, Y9
+	PREFETCHT1  2048(BX)(AX*8)
 	VFMADD231PD 32(R11), Y8, Y2
 	VFMADD231PD 32(R11), Y9, Y3
 	VMULPD      32(R11), Y12, Y8
@@ -9201,12 +9406,14 @@ rare3:
 	VFMADD213PD Y5, Y3, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Y2
 	VMOVUPD     32(R8)(AX*8), Y3
 	VADDPD      Y2, Y10, Y10
 	VADDPD      Y3, Y11, Y11
 
 absent4:
+	PREFETCHT1  2048(SI)(AX*8)
 	VSUBPD      (R11), Y10, Y2
 	VSUBPD      (R11), Y11, Y3
 	VMOVUPD     (SI)(AX*8), Y8
@@ -9237,22 +9444,24 @@ absent4:
 	VMOVUPD     Y9, 32(SI)(AX*8)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*8)
 	VANDPD      Y0, Y4, Y2
 	VMOVUPD     Y2, (R9)(AX*8)
 	VANDPD      Y0, Y5, Y2
 	VMOVUPD     Y2, 32(R9)(AX*8)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y4, Y12, Y2
-	VORPS     Y5, Y13, Y3
-	VMOVMSKPD Y2, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, (R10)(AX*1)
-	VMOVMSKPD Y3, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, 4(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y4, Y12, Y2
+	VORPS      Y5, Y13, Y3
+	PREFETCHT1 256(R10)(AX*1)
+	VMOVMSKPD  Y2, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, (R10)(AX*1)
+	VMOVMSKPD  Y3, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, 4(R10)(AX*1)
 
 absent6:
 	ADDQ $0x08, AX
@@ -9529,15 +9738,17 @@ TEXT ·stepAVX2F64HardPN(SB), $1376-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ    8(AX), R12
-	CMPQ    R12, CX
-	JA      tail
-	VXORPS  Y0, Y0, Y0
-	VXORPS  Y1, Y1, Y1
-	TESTQ   DI, DI
-	JZ      absent1
-	VMOVUPD (DI)(AX*8), Y0
-	VMOVUPD 32(DI)(AX*8), Y1
+	LEAQ       8(AX), R12
+	CMPQ       R12, CX
+	JA         tail
+	PREFETCHT1 2048(DX)(AX*8)
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	TESTQ      DI, DI
+	JZ         absent1
+	PREFETCHT1 2048(DI)(AX*8)
+	VMOVUPD    (DI)(AX*8), Y0
+	VMOVUPD    32(DI)(AX*8), Y1
 
 absent1:
 	VMOVUPD     (DX)(AX*8), Y2
@@ -9565,6 +9776,7 @@ absent1:
 	VADDPD      Y9, Y5, Y11
 	VMULPD      Y8, Y4, Y4
 	VMULPD      Y9, Y5, Y5
+	PREFETCHT1  2048(BX)(AX*8)
 	MOVQ        920(R11), R12
 	VMULPD      (R12)(AX*8), Y10, Y8
 	VMULPD      32(R12)(AX*8), Y11, Y9
@@ -9788,12 +10000,14 @@ rare3:
 	VFMADD213PD Y3, Y1, Y11
 	TESTQ       R8, R8
 	JZ          absent4
+	PREFETCHT1  2048(R8)(AX*8)
 	VMOVUPD     (R8)(AX*8), Y0
 	VMOVUPD     32(R8)(AX*8), Y1
 	VADDPD      Y0, Y10, Y10
 	VADDPD      Y1, Y11, Y11
 
 absent4:
+	PREFETCHT1  2048(SI)(AX*8)
 	MOVQ        904(R11), R12
 	VSUBPD      (R12)(AX*8), Y10, Y0
 	VSUBPD      32(R12)(AX*8), Y11, Y1
@@ -9828,22 +10042,24 @@ absent4:
 	VMOVUPD     Y5, 32(SI)(AX*8)
 	TESTQ       R9, R9
 	JZ          absent5
+	PREFETCHT1  2048(R9)(AX*8)
 	VANDPD      (R11), Y10, Y0
 	VMOVUPD     Y0, (R9)(AX*8)
 	VANDPD      (R11), Y11, Y0
 	VMOVUPD     Y0, 32(R9)(AX*8)
 
 absent5:
-	TESTQ     R10, R10
-	JZ        absent6
-	VORPS     Y10, Y8, Y0
-	VORPS     Y11, Y9, Y1
-	VMOVMSKPD Y0, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, (R10)(AX*1)
-	VMOVMSKPD Y1, R12
-	PDEPQ     bool_bytes<>+0(SB), R12, R12
-	MOVL      R12, 4(R10)(AX*1)
+	TESTQ      R10, R10
+	JZ         absent6
+	VORPS      Y10, Y8, Y0
+	VORPS      Y11, Y9, Y1
+	PREFETCHT1 256(R10)(AX*1)
+	VMOVMSKPD  Y0, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, (R10)(AX*1)
+	VMOVMSKPD  Y1, R12
+	PDEPQ      bool_bytes<>+0(SB), R12, R12
+	MOVL       R12, 4(R10)(AX*1)
 
 absent6:
 	ADDQ $0x08, AX
@@ -10097,6 +10313,8 @@ loop:
 	LEAQ        24(BX), SI
 	CMPQ        SI, CX
 	JA          tail
+	PREFETCHT1  2048(AX)(BX*4)
+	PREFETCHT1  2112(AX)(BX*4)
 	VMOVUPS     (AX)(BX*4), Y4
 	VMOVUPS     32(AX)(BX*4), Y5
 	VMOVUPS     64(AX)(BX*4), Y6
@@ -10496,6 +10714,8 @@ loop:
 	LEAQ        12(BX), SI
 	CMPQ        SI, CX
 	JA          tail
+	PREFETCHT1  2048(AX)(BX*8)
+	PREFETCHT1  2112(AX)(BX*8)
 	VMOVUPD     (AX)(BX*8), Y4
 	VMOVUPD     32(AX)(BX*8), Y5
 	VMOVUPD     64(AX)(BX*8), Y6

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -144,7 +145,18 @@ var compilePasses = pass.Concat(
 	pass.Func(pass.IncludeTextFlagHeader),
 	pass.FunctionPass(pass.PruneSelfMoves),
 	pass.FunctionPass(pass.RequiredISAExtensions),
+	pass.FunctionPass(dropBaselineISA),
 )
+
+// dropBaselineISA removes from a function's required extensions the ones
+// every x86-64 CPU has, so that the "// Requires:" lines list exactly what
+// dispatch must check. avo files the PREFETCHh instructions under "MMX+"
+// (AMD's name for the SSE integer and prefetch additions), and SSE is part
+// of the x86-64 baseline.
+func dropBaselineISA(fn *ir.Function) error {
+	fn.ISA = slices.DeleteFunc(fn.ISA, func(s string) bool { return s == "MMX+" })
+	return nil
+}
 
 // allocate is pass.AllocateRegisters, except that avo offers X16-X31 (and
 // their Y and Z views) for every vector register, and the assembler would
