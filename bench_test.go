@@ -121,7 +121,12 @@ func BenchmarkRun(b *testing.B) {
 
 // BenchmarkWorkers measures Step split across goroutines.
 func BenchmarkWorkers(b *testing.B) {
-	const n = 1 << 22
+	for _, n := range []int{1 << 18, 1 << 22} {
+		benchWorkers(b, n)
+	}
+}
+
+func benchWorkers(b *testing.B, n int) {
 	for _, w := range []int{1, 2} {
 		b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32/workers=%d", n, kernel.ISA(), w), func(b *testing.B) {
 			k, err := kernel.New(kernel.Config[float32]{Params: kernel.Defaults[float32](), DT: 0.1, Workers: w})

@@ -145,7 +145,16 @@ func same[F Float](a, b []F) bool {
 	return true
 }
 
+// smallParts makes calls of any size split across workers, so that the
+// tests' small populations exercise parallel runs.
+func smallParts(t *testing.T) {
+	saved := minPart
+	minPart = 64
+	t.Cleanup(func() { minPart = saved })
+}
+
 func TestRunMatchesSteps(t *testing.T) {
+	smallParts(t)
 	sizes := []int{0, 1, 63, 64, 65, 130, 1000, 4100, 9000}
 	if !testing.Short() {
 		sizes = append(sizes, 40000)
@@ -172,6 +181,7 @@ func TestRunMatchesSteps(t *testing.T) {
 
 // Workers changes nothing but the speed, for any split.
 func TestWorkersSplits(t *testing.T) {
+	smallParts(t)
 	for _, m := range []int{64 * 1000, 64*1000 + 17} {
 		for _, w := range []int{2, 3, 5, 8} {
 			c := runCase{m: m, steps: 3, workers: w, n: 0, bits: true, index: true, refr: true, spikeRows: true}
@@ -183,6 +193,7 @@ func TestWorkersSplits(t *testing.T) {
 }
 
 func TestRunAllocatesNothing(t *testing.T) {
+	smallParts(t)
 	for _, workers := range []int{0, 2} {
 		if workers > 1 && raceDetector {
 			continue // the pooled state of parallel runs is dropped at random
@@ -249,4 +260,16 @@ func TestRunRefuses(t *testing.T) {
 // unsafeAlias is two SpikeBits words over the memory of s.
 func unsafeAlias(s []int32) []uint64 {
 	return unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(s))), 2)
+}
+
+// The parallel path really runs: parts is above 1 for the tests' sizes and
+// for large calls by default.
+func TestWorkersSplitLargeCalls(t *testing.T) {
+	k, err := New(Config[float32]{Params: Defaults[float32](), DT: 0.1, Workers: 4})
+	require.NoError(t, err)
+	assert.Equal(t, 1, k.parts(1<<16, 1), "a small call stays on the caller")
+	assert.Equal(t, 4, k.parts(1<<22, 1))
+	assert.Equal(t, 2, k.parts(1<<18, 2))
+	smallParts(t)
+	assert.Equal(t, 4, k.parts(64000, 3))
 }
