@@ -47,8 +47,10 @@ type Buffers[F Float] struct {
 func (k *Kernel[F]) Step(t F, b Buffers[F]) error { return k.Run(t, 1, b) }
 
 // Run advances every neuron by steps steps: step s at time t0 + F(s)*DT
-// (each operation rounded in F, no fused multiply-add), giving to the bit
-// what steps calls of Step would. It works through the population in
+// (each operation rounded in F, no fused multiply-add; t0 itself for s = 0),
+// giving to the bit what steps calls of Step would. I and Delta hold one
+// value per neuron, used at every step, or steps rows; Spike and Refractory
+// receive the last step, or every step as rows. It works through the population in
 // blocks small enough to stay in cache across all the steps, so the state
 // crosses memory once per call instead of once per step.
 func (k *Kernel[F]) Run(t0 F, steps int, b Buffers[F]) error {
@@ -68,8 +70,8 @@ func (k *Kernel[F]) Run(t0 F, steps int, b Buffers[F]) error {
 		call.part(0, len(b.V), b.SpikeIndex)
 	}
 	if b.SpikeIndex != nil && steps > 1 {
-		// Blocks run all their steps before the next block starts, so
-		// indices of later steps come before those of later neurons.
+		// Blocks run all their steps before the next block starts, so a
+		// block's later steps were listed before the next block's first.
 		slices.Sort(*b.SpikeIndex)
 	}
 	return nil
