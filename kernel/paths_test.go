@@ -245,18 +245,20 @@ func TestPaths(t *testing.T) {
 	}
 }
 
+// The float buffers of a path comparison, in order.
+const (
+	sV = iota
+	sW
+	sLast
+	sI
+	sDelta
+	sSpike
+	numFloat
+)
+
 func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 	size := int(unsafe.Sizeof(F(0)))
 	g := &gen[F]{r: rand.New(rand.NewPCG(uint64(n), uint64(pl)*2+uint64(size))), sp: specials[F]()}
-	const (
-		sV = iota
-		sW
-		sLast
-		sI
-		sDelta
-		sSpike
-		numFloat
-	)
 	var bufs [numFloat]buffer
 	for i := range bufs {
 		bufs[i] = newBuffer(t, n, size, pl)
@@ -314,19 +316,7 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 				for i := range want {
 					copy(want[i], in[i])
 				}
-				b := Buffers[F]{V: want[sV], W: want[sW], LastSpike: want[sLast]}
-				if hasI {
-					b.I = want[sI]
-				}
-				if hasDelta {
-					b.Delta = want[sDelta]
-				}
-				if hasSpike {
-					b.Spike = want[sSpike]
-				}
-				if hasRef {
-					b.Refractory = wantRef
-				}
+				b := buffersOf(want, wantRef, hasI, hasDelta, hasSpike, hasRef)
 				if err := SetISA("generic"); err != nil {
 					t.Fatal(err)
 				}
@@ -354,19 +344,7 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 					for j := range gotRef {
 						*(*uint8)(unsafe.Pointer(&gotRef[j])) = 2
 					}
-					b := Buffers[F]{V: got[sV], W: got[sW], LastSpike: got[sLast]}
-					if hasI {
-						b.I = got[sI]
-					}
-					if hasDelta {
-						b.Delta = got[sDelta]
-					}
-					if hasSpike {
-						b.Spike = got[sSpike]
-					}
-					if hasRef {
-						b.Refractory = gotRef
-					}
+					b := buffersOf(got, gotRef, hasI, hasDelta, hasSpike, hasRef)
 					if err := SetISA(path); err != nil {
 						t.Fatal(err)
 					}
@@ -502,4 +480,23 @@ func compareExprel[F Float](t *testing.T, id isa, xs []F, run func(isa, []F)) {
 			t.Fatalf("%v %T: exprel(%v) = %v (%#x), generic %v (%#x)", id, F(0), xs[i], got[i], bitsOf(got[i]), want[i], bitsOf(want[i]))
 		}
 	}
+}
+
+// buffersOf makes Buffers of the stream arrays, leaving out the optional
+// ones not asked for.
+func buffersOf[F Float](s [][]F, ref []bool, hasI, hasDelta, hasSpike, hasRef bool) Buffers[F] {
+	b := Buffers[F]{V: s[sV], W: s[sW], LastSpike: s[sLast]}
+	if hasI {
+		b.I = s[sI]
+	}
+	if hasDelta {
+		b.Delta = s[sDelta]
+	}
+	if hasSpike {
+		b.Spike = s[sSpike]
+	}
+	if hasRef {
+		b.Refractory = ref
+	}
+	return b
 }
