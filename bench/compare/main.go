@@ -53,15 +53,15 @@ func main() {
 	var rows []row
 
 	c32 := measure(4096, func(n, steps int, s *state[float32]) { s.c32(steps) })
-	o32 := measureKernel[float32](4096, best)
+	o32 := measureStep[float32](4096, best)
 	rows = append(rows, row{"float32, n=4096: " + best + " vs C -O3 -ffast-math", o32, c32, 2.0})
 
 	c64 := measure(4096, func(n, steps int, s *state[float64]) { s.c64(steps) })
-	o64 := measureKernel[float64](4096, best)
+	o64 := measureStep[float64](4096, best)
 	rows = append(rows, row{"float64, n=4096: " + best + " vs C double", o64, c64, 2.0})
 
 	cp := measure(*large, func(n, steps int, s *state[float32]) { s.copy(steps) })
-	ol := measureKernel[float32](*large, best)
+	ol := measureStep[float32](*large, best)
 	rows = append(rows, row{fmt.Sprintf("float32, n=%s: %s vs copy roofline", size(*large), best), ol, cp, 0.8})
 
 	nv := measure(4096, func(n, steps int, s *state[float32]) {
@@ -71,7 +71,7 @@ func main() {
 			naive.Step(s.buffers(), p, 0.1, t0+float64(i)*0.1)
 		}
 	})
-	og := measureKernel[float32](4096, "generic")
+	og := measureStep[float32](4096, "generic")
 	rows = append(rows, row{"generic float32, n=4096 vs Go loop with math.Expm1", og, nv, 3.0})
 
 	const runSteps = 16
@@ -150,23 +150,9 @@ func (s *state[F]) copy(steps int) {
 	C.copy_f32(C.long(len(s.V)), C.int(steps), ptr[C.float](s.V), ptr[C.float](s.W), ptr[C.float](s.L), ptr[C.float](s.I), ptr[C.float](s.S))
 }
 
-func measureKernel[F kernel.Float](n int, isa string) float64 {
-	if err := kernel.SetISA(isa); err != nil {
-		fail(err)
-	}
-	k, err := kernel.New(kernel.Config[F]{Params: kernel.Defaults[F](), DT: 0.1})
-	if err != nil {
-		fail(err)
-	}
-	return measure(n, func(n, steps int, s *state[F]) {
-		b := s.buffers()
-		t0 := F(s.clock(steps))
-		for i := range steps {
-			if err := k.Step(t0+F(F(i)*0.1), b); err != nil {
-				fail(err)
-			}
-		}
-	})
+// measureStep measures one Step per call, on the calling goroutine.
+func measureStep[F kernel.Float](n int, isa string) float64 {
+	return measureSteps[F](n, isa, 1, false, 1)
 }
 
 // measureSteps measures a kernel with the given workers advancing steps
