@@ -2,8 +2,8 @@ package step
 
 import "math"
 
-// builder appends ops to a program. Loop-invariant values (immediates, t,
-// and homogeneous constants) go to Program.Setup once, deduplicated, so
+// builder appends ops to a program. Loop-invariant values (immediates and
+// homogeneous constants) go to Program.Setup once, deduplicated, so
 // every lowering hoists them out of its loop.
 type builder struct {
 	p     *Program
@@ -61,7 +61,8 @@ func (b *builder) U(x uint64) Reg { return b.invariant(OpImm, Bits, x, Op{Imm: x
 // so that a block may assign it.
 func (b *builder) Zero() Reg { return b.def(OpImm, Float, Op{}) }
 
-func (b *builder) Time() Reg { return b.invariant(OpTime, Float, 0, Op{}) }
+// Time is the current step's t, inside the Loop.
+func (b *builder) Time() Reg { return b.def(OpTime, Float, Op{}) }
 
 func (b *builder) Param(c Const) Reg {
 	if b.p.PerNeur {
@@ -111,6 +112,9 @@ func (b *builder) block(o Op, body func()) {
 
 // If runs body only when the optional stream s was given.
 func (b *builder) If(s Stream, body func()) { b.block(Op{Kind: OpIf, Stream: s}, body) }
+
+// Loop runs body once per step of the call.
+func (b *builder) Loop(body func()) { b.block(Op{Kind: OpLoop}, body) }
 
 // Rare runs body for the lanes of mask m; body must end by selecting its
 // results into registers defined before it, under m.

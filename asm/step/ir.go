@@ -7,9 +7,16 @@
 // lowering that maps each op to one instruction (or, in Go, one statement with
 // an explicit conversion) reproduces the program's results bit for bit.
 //
-// A program is straight-line code over virtual registers, with two kinds of
-// structured block:
+// A program is straight-line code over virtual registers, with three kinds
+// of structured block:
 //
+//   - Loop: ops run once per step of the call (Frame.Steps times, at least
+//     once), the state (V, w, last spike) carried in registers from one
+//     step to the next: loaded before the loop, stored after it. Inside it,
+//     Time is that step's t, and the optional streams are addressed at that
+//     step's row. A step program is one Loop between its state's loads and
+//     stores, so that a vector of neurons crosses memory once per call,
+//     however many steps the call makes.
 //   - If: ops run only when an optional buffer (I, Delta, Spike, Refractory)
 //     was given. The condition is the same for every lane and every call-site
 //     iteration, so vector lowerings branch once per block of lanes.
@@ -114,7 +121,7 @@ const (
 	OpLoad      Kind = iota // Dst = Stream[lane]
 	OpParam                 // Dst = constant Param (broadcast, or per-neuron row)
 	OpImm                   // Dst = the float (Float) or integer (Bits) with bit pattern Imm, broadcast
-	OpTime                  // Dst = t, broadcast
+	OpTime                  // Dst = the time of the loop's current step, broadcast
 	OpAdd                   // Dst = A + B
 	OpSub                   // Dst = A - B
 	OpMul                   // Dst = A * B
@@ -136,12 +143,13 @@ const (
 	OpStoreBool             // Stream[lane] = A (A a mask; the stream holds bools)
 	OpIf                    // if Stream was given { Body }
 	OpRare                  // for the lanes where mask A is set { Body }
+	OpLoop                  // for each step of the call { Body }
 	NumKinds
 )
 
 var kindNames = [...]string{"Load", "Param", "Imm", "Time", "Add", "Sub", "Mul", "Div", "FMA", "Abs",
 	"CmpGE", "CmpGT", "CmpLT", "CmpLE", "Or", "Select", "Bits", "FromBits", "IAdd", "Shl",
-	"Store", "StoreOne", "StoreBool", "If", "Rare"}
+	"Store", "StoreOne", "StoreBool", "If", "Rare", "Loop"}
 
 func (k Kind) String() string { return kindNames[k] }
 
@@ -153,7 +161,7 @@ type Op struct {
 	Stream  Stream
 	Param   Const
 	Imm     uint64 // OpImm: bit pattern; OpShl: shift count
-	Body    []Op   // OpIf, OpRare
+	Body    []Op   // OpIf, OpRare, OpLoop
 }
 
 // Program is one variant of the step (or a helper kernel such as exprel).
@@ -163,7 +171,7 @@ type Program struct {
 	Reset   Reset
 	PerNeur bool    // constants are per-neuron rows instead of broadcasts
 	Regs    []Class // class of each virtual register
-	Setup   []Op    // loop-invariant ops (immediates, t, homogeneous constants), run once
+	Setup   []Op    // loop-invariant ops (immediates, homogeneous constants), run once
 	Ops     []Op    // the ops for one vector of lanes
 }
 
@@ -188,7 +196,7 @@ func Walk(ops []Op, fn func(*Op)) {
 // Inputs lists the registers an op reads.
 func (o *Op) Inputs() []Reg {
 	switch o.Kind {
-	case OpLoad, OpParam, OpImm, OpTime, OpIf:
+	case OpLoad, OpParam, OpImm, OpTime, OpIf, OpLoop:
 		return nil
 	case OpAbs, OpBits, OpFromBits, OpShl, OpStore, OpStoreOne, OpStoreBool, OpRare:
 		return []Reg{o.A}
@@ -201,20 +209,29 @@ func (o *Op) Inputs() []Reg {
 // Defines reports whether the op writes Dst.
 func (o *Op) Defines() bool {
 	switch o.Kind {
-	case OpStore, OpStoreOne, OpStoreBool, OpIf, OpRare:
+	case OpStore, OpStoreOne, OpStoreBool, OpIf, OpRare, OpLoop:
 		return false
 	}
 	return true
 }
 
-// Validate checks register classes and that every register is defined
-// before it is read on every path.
+// Validate checks register classes, that every register is defined before
+// it is read on every path, and the Loop rules: at most one Loop, at the top
+// level; Time only inside it; the optional streams accessed only inside it
+// and the state only outside it.
 func (p *Program) Validate() error {
 	defined := make([]bool, len(p.Regs))
-	var check func(ops []Op, def []bool) error
-	check = func(ops []Op, def []bool) error {
+	loops := 0
+	var check func(ops []Op, def []bool, inLoop bool) error
+	check = func(ops []Op, def []bool, inLoop bool) error {
 		for i := range ops {
 			o := &ops[i]
+			if err := p.checkLoop(o, inLoop); err != nil {
+				return fmt.Errorf("%s: op %d: %w", p.Name, i, err)
+			}
+			if o.Kind == OpLoop {
+				loops++
+			}
 			for _, r := range o.Inputs() {
 				if int(r) >= len(def) || !def[r] {
 					return fmt.Errorf("%s: op %d (%s) reads r%d before it is defined", p.Name, i, o.Kind, r)
@@ -227,7 +244,7 @@ func (p *Program) Validate() error {
 				// A block may run or not: what it defines is defined after
 				// it only if it was defined before.
 				inner := append([]bool(nil), def...)
-				if err := check(o.Body, inner); err != nil {
+				if err := check(o.Body, inner, inLoop || o.Kind == OpLoop); err != nil {
 					return err
 				}
 			}
@@ -239,13 +256,42 @@ func (p *Program) Validate() error {
 	}
 	for i := range p.Setup {
 		switch p.Setup[i].Kind {
-		case OpImm, OpTime, OpParam:
+		case OpImm, OpParam:
 		default:
 			return fmt.Errorf("%s: setup op %d is %s, not loop-invariant", p.Name, i, p.Setup[i].Kind)
 		}
 		defined[p.Setup[i].Dst] = true
 	}
-	return check(p.Ops, defined)
+	if err := check(p.Ops, defined, false); err != nil {
+		return err
+	}
+	if loops > 1 {
+		return fmt.Errorf("%s: %d loops, want at most one", p.Name, loops)
+	}
+	return nil
+}
+
+// checkLoop checks op o's place with respect to the step loop.
+func (p *Program) checkLoop(o *Op, inLoop bool) error {
+	switch o.Kind {
+	case OpLoop:
+		if inLoop {
+			return fmt.Errorf("a Loop inside a Loop")
+		}
+	case OpTime:
+		if !inLoop {
+			return fmt.Errorf("Time outside the Loop")
+		}
+	case OpLoad, OpStore, OpStoreOne, OpStoreBool, OpIf:
+		hasLoop := false
+		for i := range p.Ops {
+			hasLoop = hasLoop || p.Ops[i].Kind == OpLoop
+		}
+		if hasLoop && o.Stream.Optional() != inLoop {
+			return fmt.Errorf("%s %s: optional streams are accessed inside the Loop and the state outside it", o.Kind, o.Stream)
+		}
+	}
+	return nil
 }
 
 func (p *Program) checkClasses(o *Op) error {

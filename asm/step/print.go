@@ -44,10 +44,16 @@ func printOps(sb *strings.Builder, ops []Op, depth int) {
 	}
 }
 
-// Count is the number of ops on the path where no block runs, and the
-// number inside blocks: the instruction count per vector of lanes.
+// Count is the number of ops of one step on the path where no block runs,
+// and the number inside blocks: the instruction count per vector of lanes.
+// The Loop's ops count as the main path.
 func (p *Program) Count() (main, blocks int) {
 	for _, o := range p.Ops {
+		if o.Kind == OpLoop {
+			m, b := (&Program{Ops: o.Body}).Count()
+			main, blocks = main+m, blocks+b
+			continue
+		}
 		if o.Body != nil {
 			Walk(o.Body, func(*Op) { blocks++ })
 			continue

@@ -36,8 +36,9 @@ func Variants() []Variant {
 	return vs
 }
 
-// Step is the AdQuaIFRef step of SPEC.md for one variant. Per lane, with the
-// constants of Const precomputed from the parameters and dt:
+// Step is the AdQuaIFRef step of SPEC.md for one variant, made Frame.Steps
+// times with the state in registers. Per lane and step, with the constants
+// of Const precomputed from the parameters and dt:
 //
 //	spk = V >= V_th
 //	v   = spk ? V - (V_th-V_reset) : V         (soft)   spk ? V_reset : V   (hard)
@@ -59,8 +60,18 @@ func Step(v Variant) *Program {
 	p := &Program{Name: "Step" + v.Name(), DType: v.DType, Reset: v.Reset, PerNeur: v.PerNeur}
 	b := newBuilder(p)
 
-	vth := b.Param(CVTh)
 	V, W, last := b.Load(SV), b.Load(SW), b.Load(SLast)
+	b.Loop(func() { stepOnce(b, v, V, W, last) })
+	b.Store(SV, V)
+	b.Store(SW, W)
+	b.Store(SLast, last)
+	return p
+}
+
+// stepOnce emits one step inside the Loop: it reads the state registers V,
+// W and last and assigns them the state after the step.
+func stepOnce(b *builder, v Variant, V, W, last Reg) {
+	vth := b.Param(CVTh)
 	spk := b.GE(V, vth)
 	var vr Reg
 	if v.Reset == Soft {
@@ -85,15 +96,12 @@ func Step(v Variant) *Program {
 
 	t := b.Time()
 	refr := b.LT(b.Sub(t, last), b.Param(CTauRef))
-	V1 := b.Select(refr, vr, vc)
-	W1 := b.Select(refr, u, wc)
-	sp := b.GE(V1, vth)
-	b.Store(SV, V1)
-	b.Store(SW, W1)
-	b.Store(SLast, b.Select(sp, t, last))
+	b.set(V, b.Select(refr, vr, vc))
+	b.set(W, b.Select(refr, u, wc))
+	sp := b.GE(V, vth)
+	b.SelectInto(last, sp, t)
 	b.If(SSpike, func() { b.StoreOne(SSpike, sp) })
 	b.If(SRef, func() { b.StoreBool(SRef, b.Or(refr, sp)) })
-	return p
 }
 
 // Exprel is a helper program, exprel in place over stream V, so that tests
