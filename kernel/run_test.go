@@ -102,8 +102,8 @@ func checkRun[F Float](t *testing.T, c runCase, seed uint64) {
 		if s > 0 {
 			ts = t0 + F(F(s)*cfg.DT)
 		}
-		sb := Buffers[F]{V: V1, W: W1, LastSpike: L1, I: row(I, m, s, 0, m), Delta: row(D, m, s, 0, m),
-			Spike: row(spike, m, s, 0, m), Refractory: row(ref, m, s, 0, m)}
+		sb := Buffers[F]{V: V1, W: W1, LastSpike: L1, I: rowOf(I, m, s), Delta: rowOf(D, m, s),
+			Spike: rowOf(spike, m, s), Refractory: rowOf(ref, m, s)}
 		require.NoError(t, k1.Step(ts, sb))
 		for j, x := range sb.Spike {
 			if x == 1 {
@@ -130,6 +130,15 @@ func checkRun[F Float](t *testing.T, c runCase, seed uint64) {
 			require.Equal(t, wantIndex, index, "SpikeIndex")
 		}
 	}
+}
+
+// rowOf is step s's row of a buffer that holds one row of m values or a
+// row per step.
+func rowOf[T any](buf []T, m, s int) []T {
+	if len(buf) > m {
+		return buf[s*m : (s+1)*m]
+	}
+	return buf
 }
 
 // same compares bit patterns (NaNs included).
@@ -169,6 +178,31 @@ func TestRunMatchesSteps(t *testing.T) {
 					bits: seed%4 != 1, index: seed%3 != 1, refr: seed%2 == 1}
 				if m%10 == 0 && m > 0 {
 					c.n = m / 10 // ten batch rows of per-neuron values
+				}
+				t.Run(c.String(), func(t *testing.T) {
+					checkRun[float32](t, c, seed)
+					checkRun[float64](t, c, seed)
+				})
+			}
+		}
+	}
+}
+
+// Without spike packing, the paths make up to chunk steps per call with the
+// state in registers: every combination of held and per-step buffers, over
+// step counts around chunk's multiples and sizes around the vector widths
+// and the interleaved groups of vectors.
+func TestRunChunks(t *testing.T) {
+	smallParts(t)
+	seed := uint64(100)
+	for _, m := range []int{1, 7, 16, 47, 48, 49, 100, 1000, 5000} {
+		for _, steps := range []int{2, 3, chunk - 1, chunk, chunk + 1, 2*chunk + 5} {
+			for combo := range 16 {
+				seed++
+				c := runCase{m: m, steps: steps, reset: Reset(seed % 2), workers: int(seed % 3),
+					iRows: combo&1 != 0, deltaRows: combo&2 != 0, spikeRows: combo&4 != 0, refr: combo&8 != 0}
+				if m == 100 || m == 5000 {
+					c.n = m / 5 // five batch rows of per-neuron values
 				}
 				t.Run(c.String(), func(t *testing.T) {
 					checkRun[float32](t, c, seed)
