@@ -1782,6 +1782,8 @@ many:
 	MOVD ZR, R24 // lane offset
 	MOVD 240(R0), R25 // I row distance
 	LSL $2, R25
+	MOVD 248(R0), R2 // Delta row distance
+	LSL $2, R2
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r26 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -2144,9 +2146,7 @@ manyrare24:
 	VFMLA V21.S4, V12.S4, V9.S4
 	CBZ R8, manyskip25
 	FMOVQ 16(R8), F12
-	FMOVQ 0(R8), F13
-	MOVD 248(R0), R3 // Delta row distance
-	ADD R3<<2, R8, R8
+	VLD1.P (R8)(R2), [V13.S4]
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
 manyskip25:
@@ -2407,9 +2407,7 @@ manyrare3:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip4
-	FMOVQ 0(R8), F6
-	MOVD 248(R0), R3 // Delta row distance
-	ADD R3<<2, R8, R8
+	VLD1.P (R8)(R2), [V6.S4]
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip4:
 	FMOVQ 0(R20), F6
@@ -2647,8 +2645,7 @@ manyrare13:
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip14
 	FMOVS 0(R8), F6
-	MOVD 248(R0), R3 // Delta row distance
-	ADD R3<<2, R8, R8
+	ADD R2, R8
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip14:
 	FMOVS 0(R20), F6
@@ -4470,6 +4467,8 @@ many:
 	MOVD ZR, R24 // lane offset
 	MOVD 240(R0), R25 // I row distance
 	LSL $2, R25
+	MOVD 248(R0), R2 // Delta row distance
+	LSL $2, R2
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r25 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -4830,9 +4829,7 @@ manyrare24:
 	VFMLA V21.S4, V12.S4, V9.S4
 	CBZ R8, manyskip25
 	FMOVQ 16(R8), F12
-	FMOVQ 0(R8), F13
-	MOVD 248(R0), R3 // Delta row distance
-	ADD R3<<2, R8, R8
+	VLD1.P (R8)(R2), [V13.S4]
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
 manyskip25:
@@ -5092,9 +5089,7 @@ manyrare3:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip4
-	FMOVQ 0(R8), F6
-	MOVD 248(R0), R3 // Delta row distance
-	ADD R3<<2, R8, R8
+	VLD1.P (R8)(R2), [V6.S4]
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip4:
 	FMOVQ 0(R20), F6
@@ -5331,8 +5326,7 @@ manyrare13:
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip14
 	FMOVS 0(R8), F6
-	MOVD 248(R0), R3 // Delta row distance
-	ADD R3<<2, R8, R8
+	ADD R2, R8
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip14:
 	FMOVS 0(R20), F6
@@ -7030,6 +7024,8 @@ many:
 	MOVD ZR, R24 // lane offset
 	MOVD 240(R0), R25 // I row distance
 	LSL $3, R25
+	MOVD 248(R0), R2 // Delta row distance
+	LSL $3, R2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V31.D2 // r26 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
@@ -7271,9 +7267,7 @@ manyrare3:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V7.D2, V4.D2
 	CBZ R8, manyskip4
-	FMOVQ 0(R8), F6
-	MOVD 248(R0), R3 // Delta row distance
-	ADD R3<<3, R8, R8
+	VLD1.P (R8)(R2), [V6.D2]
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip4:
 	FMOVQ 0(R20), F6
@@ -7548,8 +7542,7 @@ manyrare13:
 	VFMLA V10.D2, V7.D2, V4.D2
 	CBZ R8, manyskip14
 	FMOVD 0(R8), F6
-	MOVD 248(R0), R3 // Delta row distance
-	ADD R3<<3, R8, R8
+	ADD R2, R8
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip14:
 	FMOVD 0(R20), F6
@@ -9241,6 +9234,8 @@ many:
 	MOVD ZR, R24 // lane offset
 	MOVD 240(R0), R25 // I row distance
 	LSL $3, R25
+	MOVD 248(R0), R2 // Delta row distance
+	LSL $3, R2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V31.D2 // r25 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
@@ -9481,9 +9476,7 @@ manyrare3:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V7.D2, V4.D2
 	CBZ R8, manyskip4
-	FMOVQ 0(R8), F6
-	MOVD 248(R0), R3 // Delta row distance
-	ADD R3<<3, R8, R8
+	VLD1.P (R8)(R2), [V6.D2]
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip4:
 	FMOVQ 0(R20), F6
@@ -9757,8 +9750,7 @@ manyrare13:
 	VFMLA V10.D2, V7.D2, V4.D2
 	CBZ R8, manyskip14
 	FMOVD 0(R8), F6
-	MOVD 248(R0), R3 // Delta row distance
-	ADD R3<<3, R8, R8
+	ADD R2, R8
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip14:
 	FMOVD 0(R20), F6

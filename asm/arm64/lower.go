@@ -202,6 +202,11 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 	used := streams(p)
 	var free []string
 	free = append(free, pointerRegs...)
+	if p.PerNeur {
+		// Only the entry code reads the constant table itself: it is free
+		// after the rows are set, for a row distance.
+		free = append(free, rC)
+	}
 	takeReg := func() string {
 		if len(free) == 0 {
 			return ""
