@@ -449,38 +449,445 @@ many:
 	MOVD 264(R0), R17 // Ref row distance
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
-	MOVWU 4(R2), R3
-	VDUP R3, V30.S4 // r5 = VThRst
-	MOVWU 12(R2), R3
-	VDUP R3, V29.S4 // r8 = B
 	MOVWU 16(R2), R3
-	VDUP R3, V28.S4 // r13 = VRest
+	VDUP R3, V30.S4 // r13 = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V27.S4 // r15 = VC
+	VDUP R3, V29.S4 // r15 = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V26.S4 // r17 = DtCTau
+	VDUP R3, V28.S4 // r17 = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V25.S4 // r19 = DtRTau
+	VDUP R3, V27.S4 // r19 = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V24.S4 // r26 = 0.0013888889
+	VDUP R3, V26.S4 // r26 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V23.S4 // r27 = 0.008333334
+	VDUP R3, V25.S4 // r27 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V22.S4 // r29 = 0.041666668
+	VDUP R3, V24.S4 // r29 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V21.S4 // r31 = 0.16666667
+	VDUP R3, V23.S4 // r31 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V20.S4 // r33 = 0.5
+	VDUP R3, V22.S4 // r33 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V19.S4 // r35 = 1
+	VDUP R3, V21.S4 // r35 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V18.S4 // r37 = 0.125
+	VDUP R3, V20.S4 // r37 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V17.S4 // r109 = Ka
+	VDUP R3, V19.S4 // r109 = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V16.S4 // r111 = Keep
+	VDUP R3, V18.S4 // r111 = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V15.S4 // r116 = TauRef
+	VDUP R3, V17.S4 // r116 = TauRef
+	SUBS $8, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	VLD1.P 16(R6), [V4.S4]
+	VLD1.P 16(R6), [V5.S4]
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil50
+	ADD R13, R7
+manynil50:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil51
+	ADD R13, R8
+manynil51:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil52
+	ADD R13, R9
+manynil52:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil53
+	ADD R13>>2, R10, R10
+manynil53:
+manystep43:
+	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
+	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
+	MOVWU 4(R2), R3
+	VDUP R3, V8.S4
+	WORD $0x4ea8d408 // fsub v8.4s, v0.4s, v8.4s
+	MOVWU 4(R2), R3
+	VDUP R3, V9.S4
+	WORD $0x4ea9d429 // fsub v9.4s, v1.4s, v9.4s
+	VBIT V6.B16, V8.B16, V0.B16
+	VBIT V7.B16, V9.B16, V1.B16
+	MOVWU 12(R2), R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d448 // fadd v8.4s, v2.4s, v8.4s
+	MOVWU 12(R2), R3
+	VDUP R3, V9.S4
+	WORD $0x4e29d469 // fadd v9.4s, v3.4s, v9.4s
+	VBIT V6.B16, V8.B16, V2.B16
+	VBIT V7.B16, V9.B16, V3.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	CBZ R7, manyskip44
+	FMOVQ 16(R7), F7
+	VLD1.P (R7)(R14), [V6.S4]
+manyskip44:
+	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
+	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
+	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
+	WORD $0x4ebdd42b // fsub v11.4s, v1.4s, v29.4s
+	WORD $0x6e2add0c // fmul v12.4s, v8.4s, v10.4s
+	WORD $0x6e2bdd2d // fmul v13.4s, v9.4s, v11.4s
+	WORD $0x4ea2d4c6 // fsub v6.4s, v6.4s, v2.4s
+	WORD $0x4ea3d4e7 // fsub v7.4s, v7.4s, v3.4s
+	WORD $0x6e26df66 // fmul v6.4s, v27.4s, v6.4s
+	WORD $0x6e27df67 // fmul v7.4s, v27.4s, v7.4s
+	VFMLA V12.S4, V28.S4, V6.S4
+	VFMLA V13.S4, V28.S4, V7.S4
+	WORD $0x4e2ad508 // fadd v8.4s, v8.4s, v10.4s
+	WORD $0x4e2bd529 // fadd v9.4s, v9.4s, v11.4s
+	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
+	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
+	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
+	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
+	VMOV V25.B16, V12.B16
+	VFMLA V8.S4, V26.S4, V12.S4
+	VMOV V25.B16, V13.B16
+	VFMLA V9.S4, V26.S4, V13.S4
+	VMOV V24.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V24.B16, V12.B16
+	VFMLA V9.S4, V13.S4, V12.S4
+	VMOV V23.B16, V13.B16
+	VFMLA V8.S4, V14.S4, V13.S4
+	VMOV V23.B16, V14.B16
+	VFMLA V9.S4, V12.S4, V14.S4
+	VMOV V22.B16, V12.B16
+	VFMLA V8.S4, V13.S4, V12.S4
+	VMOV V22.B16, V13.B16
+	VFMLA V9.S4, V14.S4, V13.S4
+	VMOV V21.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V21.B16, V12.B16
+	VFMLA V9.S4, V13.S4, V12.S4
+	WORD $0x6eb4e54d // fcmgt v13.4s, v10.4s, v20.4s
+	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
+	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
+	FMOVS F16, R3
+	CBZW R3, manyrare45
+	MOVD $0x3493f27e, R3
+	VDUP R3, V16.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V17.S4
+	VFMLA V8.S4, V16.S4, V17.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V16.S4
+	VFMLA V8.S4, V17.S4, V16.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V17.S4
+	VFMLA V8.S4, V16.S4, V17.S4
+	VMOV V26.B16, V16.B16
+	VFMLA V8.S4, V17.S4, V16.S4
+	VMOV V25.B16, V17.B16
+	VFMLA V8.S4, V16.S4, V17.S4
+	VMOV V24.B16, V16.B16
+	VFMLA V8.S4, V17.S4, V16.S4
+	VMOV V23.B16, V17.B16
+	VFMLA V8.S4, V16.S4, V17.S4
+	VMOV V22.B16, V16.B16
+	VFMLA V8.S4, V17.S4, V16.S4
+	VMOV V21.B16, V17.B16
+	VFMLA V8.S4, V16.S4, V17.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V16.S4
+	WORD $0x6eb0e510 // fcmgt v16.4s, v8.4s, v16.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V18.S4
+	VBSL V8.B16, V18.B16, V16.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6eb0e508 // fcmgt v8.4s, v8.4s, v16.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V18.S4
+	VBSL V16.B16, V18.B16, V8.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V18.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V19.S4
+	VFMLA V18.S4, V8.S4, V19.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	WORD $0x4eb2d673 // fsub v19.4s, v19.4s, v18.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V18.S4
+	VFMLA V18.S4, V19.S4, V8.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V18.S4
+	VFMLA V18.S4, V19.S4, V8.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V18.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V20.S4
+	VFMLA V8.S4, V18.S4, V20.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V18.S4
+	VFMLA V8.S4, V20.S4, V18.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V20.S4
+	VFMLA V8.S4, V18.S4, V20.S4
+	VMOV V26.B16, V18.B16
+	VFMLA V8.S4, V20.S4, V18.S4
+	VMOV V25.B16, V20.B16
+	VFMLA V8.S4, V18.S4, V20.S4
+	VMOV V24.B16, V18.B16
+	VFMLA V8.S4, V20.S4, V18.S4
+	VMOV V23.B16, V20.B16
+	VFMLA V8.S4, V18.S4, V20.S4
+	VMOV V22.B16, V18.B16
+	VFMLA V8.S4, V20.S4, V18.S4
+	VMOV V21.B16, V20.B16
+	VFMLA V8.S4, V18.S4, V20.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V18.S4
+	WORD $0x6eb2e672 // fcmgt v18.4s, v19.4s, v18.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V23.S4
+	VBSL V19.B16, V23.B16, V18.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V23.S4
+	WORD $0x6e37de52 // fmul v18.4s, v18.4s, v23.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V23.S4
+	WORD $0x4e37d652 // fadd v18.4s, v18.4s, v23.4s
+	MOVD $0x7f, R3
+	VDUP R3, V23.S4
+	VADD V23.S4, V18.S4, V18.S4
+	VSHL $23, V18.S4, V18.S4
+	WORD $0x4eb2d6b2 // fsub v18.4s, v21.4s, v18.4s
+	VFMLA V20.S4, V8.S4, V18.S4
+	WORD $0x6e30fe52 // fdiv v18.4s, v18.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V22.S4, V19.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
+	MOVD $0x7f, R3
+	VDUP R3, V20.S4
+	VADD V20.S4, V16.S4, V16.S4
+	VSHL $23, V16.S4, V16.S4
+	WORD $0x6e30de52 // fmul v18.4s, v18.4s, v16.4s
+	WORD $0x4ea8d673 // fsub v19.4s, v19.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d673 // fadd v19.4s, v19.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V19.S4, V19.S4
+	VSHL $23, V19.S4, V19.S4
+	WORD $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
+	WORD $0x6e2ae6ca // fcmge v10.4s, v22.4s, v10.4s
+	VBSL V18.B16, V17.B16, V10.B16
+	VBIT V13.B16, V10.B16, V14.B16
+	MOVWU 40(R2), R3
+	VDUP R3, V17.S4
+	MOVWU 32(R2), R3
+	VDUP R3, V18.S4
+	MOVWU 36(R2), R3
+	VDUP R3, V19.S4
+	MOVD $0x3e000000, R3
+	VDUP R3, V20.S4
+	MOVD $0x3e2aaaab, R3
+	VDUP R3, V23.S4
+manyrare45:
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare46
+	MOVD $0x3493f27e, R3
+	VDUP R3, V8.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V10.S4
+	VFMLA V9.S4, V8.S4, V10.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V8.S4
+	VFMLA V9.S4, V10.S4, V8.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V10.S4
+	VFMLA V9.S4, V8.S4, V10.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V9.S4, V10.S4, V8.S4
+	VMOV V25.B16, V10.B16
+	VFMLA V9.S4, V8.S4, V10.S4
+	VMOV V24.B16, V8.B16
+	VFMLA V9.S4, V10.S4, V8.S4
+	VMOV V23.B16, V10.B16
+	VFMLA V9.S4, V8.S4, V10.S4
+	VMOV V22.B16, V8.B16
+	VFMLA V9.S4, V10.S4, V8.S4
+	VMOV V21.B16, V10.B16
+	VFMLA V9.S4, V8.S4, V10.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea8e528 // fcmgt v8.4s, v9.4s, v8.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V13.S4
+	VBSL V9.B16, V13.B16, V8.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V9.S4
+	WORD $0x6ea8e529 // fcmgt v9.4s, v9.4s, v8.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V13.S4
+	VBSL V8.B16, V13.B16, V9.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V13.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	VFMLA V13.S4, V9.S4, V16.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V13.S4
+	VFMLA V13.S4, V16.S4, V9.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V13.S4
+	VFMLA V13.S4, V16.S4, V9.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V13.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V17.S4
+	VFMLA V9.S4, V13.S4, V17.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V13.S4
+	VFMLA V9.S4, V17.S4, V13.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V17.S4
+	VFMLA V9.S4, V13.S4, V17.S4
+	VMOV V26.B16, V13.B16
+	VFMLA V9.S4, V17.S4, V13.S4
+	VMOV V25.B16, V17.B16
+	VFMLA V9.S4, V13.S4, V17.S4
+	VMOV V24.B16, V13.B16
+	VFMLA V9.S4, V17.S4, V13.S4
+	VMOV V23.B16, V17.B16
+	VFMLA V9.S4, V13.S4, V17.S4
+	VMOV V22.B16, V13.B16
+	VFMLA V9.S4, V17.S4, V13.S4
+	VMOV V21.B16, V17.B16
+	VFMLA V9.S4, V13.S4, V17.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V13.S4
+	WORD $0x6eade60d // fcmgt v13.4s, v16.4s, v13.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V18.S4
+	VBSL V16.B16, V18.B16, V13.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V18.S4
+	WORD $0x6e32ddad // fmul v13.4s, v13.4s, v18.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	WORD $0x4e32d5ad // fadd v13.4s, v13.4s, v18.4s
+	MOVD $0x7f, R3
+	VDUP R3, V18.S4
+	VADD V18.S4, V13.S4, V13.S4
+	VSHL $23, V13.S4, V13.S4
+	WORD $0x4eadd6ad // fsub v13.4s, v21.4s, v13.4s
+	VFMLA V17.S4, V9.S4, V13.S4
+	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V22.S4, V16.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	MOVD $0x7f, R3
+	VDUP R3, V17.S4
+	VADD V17.S4, V9.S4, V9.S4
+	VSHL $23, V9.S4, V9.S4
+	WORD $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
+	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d610 // fadd v16.4s, v16.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V16.S4, V16.S4
+	VSHL $23, V16.S4, V16.S4
+	WORD $0x6e30ddad // fmul v13.4s, v13.4s, v16.4s
+	WORD $0x6e2be6cb // fcmge v11.4s, v22.4s, v11.4s
+	VBSL V13.B16, V10.B16, V11.B16
+	VBIT V15.B16, V11.B16, V12.B16
+	MOVWU 40(R2), R3
+	VDUP R3, V17.S4
+	MOVWU 32(R2), R3
+	VDUP R3, V18.S4
+manyrare46:
+	VMOV V0.B16, V8.B16
+	VFMLA V6.S4, V14.S4, V8.S4
+	VMOV V1.B16, V6.B16
+	VFMLA V7.S4, V12.S4, V6.S4
+	CBZ R8, manyskip47
+	FMOVQ 16(R8), F7
+	VLD1.P (R8)(R15), [V9.S4]
+	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+manyskip47:
+	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
+	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
+	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
+	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
+	VFMLA V7.S4, V19.S4, V10.S4
+	VFMLA V9.S4, V19.S4, V11.S4
+	VLD1R.P 4(R12), [V7.S4]
+	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
+	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
+	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
+	WORD $0x6eace62c // fcmgt v12.4s, v17.4s, v12.4s
+	VBIF V9.B16, V8.B16, V0.B16
+	VBIF V12.B16, V6.B16, V1.B16
+	VBIF V9.B16, V10.B16, V2.B16
+	VBIF V12.B16, V11.B16, V3.B16
+	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
+	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
+	VBIT V6.B16, V7.B16, V4.B16
+	VBIT V8.B16, V7.B16, V5.B16
+	CBZ R9, manyskip48
+	VAND V21.B16, V8.B16, V7.B16
+	FMOVQ F7, 16(R9)
+	VAND V21.B16, V6.B16, V7.B16
+	VST1.P [V7.S4], (R9)(R16)
+manyskip48:
+	CBZ R10, manyskip49
+	VORR V6.B16, V9.B16, V9.B16
+	VORR V8.B16, V12.B16, V12.B16
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 4(R10)
+	WORD $0x0e612929 // xtn v9.4h, v9.4s
+	WORD $0x0e212929 // xtn v9.8b, v9.8h
+	VMOV V9.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 0(R10)
+	ADD R17, R10
+manyskip49:
+	SUBS $1, R11
+	BNE manystep43
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R13
+	SUBS $8, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $8, R1
 	SUBS $4, R1
 	BLT manyloop1end
 manyloop1:
@@ -490,54 +897,58 @@ manyloop1:
 	MOVD 208(R0), R11 // Steps
 	MOVD 272(R0), R12 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil7
+	CBZ R7, manynil60
 	ADD R13, R7
-manynil7:
+manynil60:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil8
+	CBZ R8, manynil61
 	ADD R13, R8
-manynil8:
+manynil61:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil9
+	CBZ R9, manynil62
 	ADD R13, R9
-manynil9:
+manynil62:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil10
+	CBZ R10, manynil63
 	ADD R13>>2, R10, R10
-manynil10:
-manystep1:
+manynil63:
+manystep54:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	MOVWU 4(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
 	VBIT V3.B16, V4.B16, V0.B16
-	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
+	MOVWU 12(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip2
+	CBZ R7, manyskip55
 	VLD1.P (R7)(R14), [V3.S4]
-manyskip2:
-	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
-	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
+manyskip55:
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	WORD $0x6e23df23 // fmul v3.4s, v25.4s, v3.4s
-	VFMLA V6.S4, V26.S4, V3.S4
+	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	VFMLA V6.S4, V28.S4, V3.S4
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
+	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V4.S4, V26.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
 	VMOV V23.B16, V6.B16
-	VFMLA V4.S4, V24.S4, V6.S4
+	VFMLA V4.S4, V7.S4, V6.S4
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	VMOV V20.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
+	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare3
+	CBZW R3, manyrare56
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -549,6 +960,10 @@ manyskip2:
 	MOVD $0x39500d01, R3
 	VDUP R3, V9.S4
 	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V25.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
 	VMOV V23.B16, V9.B16
@@ -556,10 +971,6 @@ manyskip2:
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
 	VMOV V21.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	VMOV V20.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	VMOV V19.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4
@@ -598,6 +1009,10 @@ manyskip2:
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4
 	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V26.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V25.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
 	VMOV V23.B16, V12.B16
@@ -605,10 +1020,6 @@ manyskip2:
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
 	VMOV V21.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	VMOV V20.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	VMOV V19.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4
@@ -626,12 +1037,12 @@ manyskip2:
 	VDUP R3, V13.S4
 	VADD V13.S4, V10.S4, V10.S4
 	VSHL $23, V10.S4, V10.S4
-	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
+	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
 	VFMLA V12.S4, V4.S4, V10.S4
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4
-	VFMLA V20.S4, V11.S4, V4.S4
+	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
@@ -652,31 +1063,31 @@ manyskip2:
 	VADD V4.S4, V11.S4, V11.S4
 	VSHL $23, V11.S4, V11.S4
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
+	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-manyrare3:
+manyrare56:
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
-	CBZ R8, manyskip4
+	CBZ R8, manyskip57
 	VLD1.P (R8)(R15), [V3.S4]
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip4:
-	WORD $0x4ebcd483 // fsub v3.4s, v4.4s, v28.4s
-	WORD $0x6e21de05 // fmul v5.4s, v16.4s, v1.4s
-	VFMLA V3.S4, V17.S4, V5.S4
+manyskip57:
+	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	VFMLA V3.S4, V19.S4, V5.S4
 	VLD1R.P 4(R12), [V3.S4]
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	WORD $0x6ea6e5e6 // fcmgt v6.4s, v15.4s, v6.4s
+	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
 	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip5
-	VAND V19.B16, V4.B16, V3.B16
+	CBZ R9, manyskip58
+	VAND V21.B16, V4.B16, V3.B16
 	VST1.P [V3.S4], (R9)(R16)
-manyskip5:
-	CBZ R10, manyskip6
+manyskip58:
+	CBZ R10, manyskip59
 	VORR V4.B16, V6.B16, V6.B16
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -684,9 +1095,9 @@ manyskip5:
 	AND $0x01010101, R3
 	MOVW R3, 0(R10)
 	ADD R17, R10
-manyskip6:
+manyskip59:
 	SUBS $1, R11
-	BNE manystep1
+	BNE manystep54
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -704,54 +1115,58 @@ manytail:
 	MOVD 208(R0), R11 // Steps
 	MOVD 272(R0), R12 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil17
+	CBZ R7, manynil70
 	ADD R13, R7
-manynil17:
+manynil70:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil18
+	CBZ R8, manynil71
 	ADD R13, R8
-manynil18:
+manynil71:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil19
+	CBZ R9, manynil72
 	ADD R13, R9
-manynil19:
+manynil72:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil20
+	CBZ R10, manynil73
 	ADD R13>>2, R10, R10
-manynil20:
-manystep11:
+manynil73:
+manystep64:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	MOVWU 4(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
 	VBIT V3.B16, V4.B16, V0.B16
-	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
+	MOVWU 12(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip12
+	CBZ R7, manyskip65
 	FMOVS 0(R7), F3
 	ADD R14, R7
-manyskip12:
-	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
-	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
+manyskip65:
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	WORD $0x6e23df23 // fmul v3.4s, v25.4s, v3.4s
-	VFMLA V6.S4, V26.S4, V3.S4
+	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	VFMLA V6.S4, V28.S4, V3.S4
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
+	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V4.S4, V26.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
 	VMOV V23.B16, V6.B16
-	VFMLA V4.S4, V24.S4, V6.S4
+	VFMLA V4.S4, V7.S4, V6.S4
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	VMOV V20.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
+	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
 	FMOVS F7, R3
-	CBZW R3, manyrare13
+	CBZW R3, manyrare66
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -763,6 +1178,10 @@ manyskip12:
 	MOVD $0x39500d01, R3
 	VDUP R3, V9.S4
 	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V25.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
 	VMOV V23.B16, V9.B16
@@ -770,10 +1189,6 @@ manyskip12:
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
 	VMOV V21.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	VMOV V20.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	VMOV V19.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4
@@ -812,6 +1227,10 @@ manyskip12:
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4
 	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V26.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V25.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
 	VMOV V23.B16, V12.B16
@@ -819,10 +1238,6 @@ manyskip12:
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
 	VMOV V21.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	VMOV V20.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	VMOV V19.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4
@@ -840,12 +1255,12 @@ manyskip12:
 	VDUP R3, V13.S4
 	VADD V13.S4, V10.S4, V10.S4
 	VSHL $23, V10.S4, V10.S4
-	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
+	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
 	VFMLA V12.S4, V4.S4, V10.S4
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4
-	VFMLA V20.S4, V11.S4, V4.S4
+	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
@@ -866,41 +1281,41 @@ manyskip12:
 	VADD V4.S4, V11.S4, V11.S4
 	VSHL $23, V11.S4, V11.S4
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
+	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-manyrare13:
+manyrare66:
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
-	CBZ R8, manyskip14
+	CBZ R8, manyskip67
 	FMOVS 0(R8), F3
 	ADD R15, R8
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip14:
-	WORD $0x4ebcd483 // fsub v3.4s, v4.4s, v28.4s
-	WORD $0x6e21de05 // fmul v5.4s, v16.4s, v1.4s
-	VFMLA V3.S4, V17.S4, V5.S4
+manyskip67:
+	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	VFMLA V3.S4, V19.S4, V5.S4
 	VLD1R.P 4(R12), [V3.S4]
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	WORD $0x6ea6e5e6 // fcmgt v6.4s, v15.4s, v6.4s
+	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
 	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip15
-	VAND V19.B16, V4.B16, V3.B16
+	CBZ R9, manyskip68
+	VAND V21.B16, V4.B16, V3.B16
 	FMOVS F3, 0(R9)
 	ADD R16, R9
-manyskip15:
-	CBZ R10, manyskip16
+manyskip68:
+	CBZ R10, manyskip69
 	VORR V4.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	ADD R17, R10
-manyskip16:
+manyskip69:
 	SUBS $1, R11
-	BNE manystep11
+	BNE manystep64
 	FMOVS F0, -4(R4)
 	FMOVS F1, -4(R5)
 	FMOVS F2, -4(R6)
@@ -3140,38 +3555,443 @@ many:
 	MOVD 264(R0), R17 // Ref row distance
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
-	MOVWU 8(R2), R3
-	VDUP R3, V30.S4 // r5 = VReset
-	MOVWU 12(R2), R3
-	VDUP R3, V29.S4 // r7 = B
 	MOVWU 16(R2), R3
-	VDUP R3, V28.S4 // r12 = VRest
+	VDUP R3, V30.S4 // r12 = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V27.S4 // r14 = VC
+	VDUP R3, V29.S4 // r14 = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V26.S4 // r16 = DtCTau
+	VDUP R3, V28.S4 // r16 = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V25.S4 // r18 = DtRTau
+	VDUP R3, V27.S4 // r18 = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V24.S4 // r25 = 0.0013888889
+	VDUP R3, V26.S4 // r25 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V23.S4 // r26 = 0.008333334
+	VDUP R3, V25.S4 // r26 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V22.S4 // r28 = 0.041666668
+	VDUP R3, V24.S4 // r28 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V21.S4 // r30 = 0.16666667
+	VDUP R3, V23.S4 // r30 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V20.S4 // r32 = 0.5
+	VDUP R3, V22.S4 // r32 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V19.S4 // r34 = 1
+	VDUP R3, V21.S4 // r34 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V18.S4 // r36 = 0.125
+	VDUP R3, V20.S4 // r36 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V17.S4 // r108 = Ka
+	VDUP R3, V19.S4 // r108 = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V16.S4 // r110 = Keep
+	VDUP R3, V18.S4 // r110 = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V15.S4 // r115 = TauRef
+	VDUP R3, V17.S4 // r115 = TauRef
+	SUBS $8, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	VLD1.P 16(R6), [V4.S4]
+	VLD1.P 16(R6), [V5.S4]
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil50
+	ADD R13, R7
+manynil50:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil51
+	ADD R13, R8
+manynil51:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil52
+	ADD R13, R9
+manynil52:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil53
+	ADD R13>>2, R10, R10
+manynil53:
+manystep43:
+	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
+	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
+	MOVWU 8(R2), R3
+	VDUP R3, V8.S4
+	VBIT V6.B16, V8.B16, V0.B16
+	MOVWU 8(R2), R3
+	VDUP R3, V8.S4
+	VBIT V7.B16, V8.B16, V1.B16
+	MOVWU 12(R2), R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d448 // fadd v8.4s, v2.4s, v8.4s
+	MOVWU 12(R2), R3
+	VDUP R3, V9.S4
+	WORD $0x4e29d469 // fadd v9.4s, v3.4s, v9.4s
+	VBIT V6.B16, V8.B16, V2.B16
+	VBIT V7.B16, V9.B16, V3.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	CBZ R7, manyskip44
+	FMOVQ 16(R7), F7
+	VLD1.P (R7)(R14), [V6.S4]
+manyskip44:
+	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
+	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
+	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
+	WORD $0x4ebdd42b // fsub v11.4s, v1.4s, v29.4s
+	WORD $0x6e2add0c // fmul v12.4s, v8.4s, v10.4s
+	WORD $0x6e2bdd2d // fmul v13.4s, v9.4s, v11.4s
+	WORD $0x4ea2d4c6 // fsub v6.4s, v6.4s, v2.4s
+	WORD $0x4ea3d4e7 // fsub v7.4s, v7.4s, v3.4s
+	WORD $0x6e26df66 // fmul v6.4s, v27.4s, v6.4s
+	WORD $0x6e27df67 // fmul v7.4s, v27.4s, v7.4s
+	VFMLA V12.S4, V28.S4, V6.S4
+	VFMLA V13.S4, V28.S4, V7.S4
+	WORD $0x4e2ad508 // fadd v8.4s, v8.4s, v10.4s
+	WORD $0x4e2bd529 // fadd v9.4s, v9.4s, v11.4s
+	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
+	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
+	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
+	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
+	VMOV V25.B16, V12.B16
+	VFMLA V8.S4, V26.S4, V12.S4
+	VMOV V25.B16, V13.B16
+	VFMLA V9.S4, V26.S4, V13.S4
+	VMOV V24.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V24.B16, V12.B16
+	VFMLA V9.S4, V13.S4, V12.S4
+	VMOV V23.B16, V13.B16
+	VFMLA V8.S4, V14.S4, V13.S4
+	VMOV V23.B16, V14.B16
+	VFMLA V9.S4, V12.S4, V14.S4
+	VMOV V22.B16, V12.B16
+	VFMLA V8.S4, V13.S4, V12.S4
+	VMOV V22.B16, V13.B16
+	VFMLA V9.S4, V14.S4, V13.S4
+	VMOV V21.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V21.B16, V12.B16
+	VFMLA V9.S4, V13.S4, V12.S4
+	WORD $0x6eb4e54d // fcmgt v13.4s, v10.4s, v20.4s
+	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
+	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
+	FMOVS F16, R3
+	CBZW R3, manyrare45
+	MOVD $0x3493f27e, R3
+	VDUP R3, V16.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V17.S4
+	VFMLA V8.S4, V16.S4, V17.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V16.S4
+	VFMLA V8.S4, V17.S4, V16.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V17.S4
+	VFMLA V8.S4, V16.S4, V17.S4
+	VMOV V26.B16, V16.B16
+	VFMLA V8.S4, V17.S4, V16.S4
+	VMOV V25.B16, V17.B16
+	VFMLA V8.S4, V16.S4, V17.S4
+	VMOV V24.B16, V16.B16
+	VFMLA V8.S4, V17.S4, V16.S4
+	VMOV V23.B16, V17.B16
+	VFMLA V8.S4, V16.S4, V17.S4
+	VMOV V22.B16, V16.B16
+	VFMLA V8.S4, V17.S4, V16.S4
+	VMOV V21.B16, V17.B16
+	VFMLA V8.S4, V16.S4, V17.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V16.S4
+	WORD $0x6eb0e510 // fcmgt v16.4s, v8.4s, v16.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V18.S4
+	VBSL V8.B16, V18.B16, V16.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6eb0e508 // fcmgt v8.4s, v8.4s, v16.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V18.S4
+	VBSL V16.B16, V18.B16, V8.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V18.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V19.S4
+	VFMLA V18.S4, V8.S4, V19.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	WORD $0x4eb2d673 // fsub v19.4s, v19.4s, v18.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V18.S4
+	VFMLA V18.S4, V19.S4, V8.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V18.S4
+	VFMLA V18.S4, V19.S4, V8.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V18.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V20.S4
+	VFMLA V8.S4, V18.S4, V20.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V18.S4
+	VFMLA V8.S4, V20.S4, V18.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V20.S4
+	VFMLA V8.S4, V18.S4, V20.S4
+	VMOV V26.B16, V18.B16
+	VFMLA V8.S4, V20.S4, V18.S4
+	VMOV V25.B16, V20.B16
+	VFMLA V8.S4, V18.S4, V20.S4
+	VMOV V24.B16, V18.B16
+	VFMLA V8.S4, V20.S4, V18.S4
+	VMOV V23.B16, V20.B16
+	VFMLA V8.S4, V18.S4, V20.S4
+	VMOV V22.B16, V18.B16
+	VFMLA V8.S4, V20.S4, V18.S4
+	VMOV V21.B16, V20.B16
+	VFMLA V8.S4, V18.S4, V20.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V18.S4
+	WORD $0x6eb2e672 // fcmgt v18.4s, v19.4s, v18.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V23.S4
+	VBSL V19.B16, V23.B16, V18.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V23.S4
+	WORD $0x6e37de52 // fmul v18.4s, v18.4s, v23.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V23.S4
+	WORD $0x4e37d652 // fadd v18.4s, v18.4s, v23.4s
+	MOVD $0x7f, R3
+	VDUP R3, V23.S4
+	VADD V23.S4, V18.S4, V18.S4
+	VSHL $23, V18.S4, V18.S4
+	WORD $0x4eb2d6b2 // fsub v18.4s, v21.4s, v18.4s
+	VFMLA V20.S4, V8.S4, V18.S4
+	WORD $0x6e30fe52 // fdiv v18.4s, v18.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V22.S4, V19.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
+	MOVD $0x7f, R3
+	VDUP R3, V20.S4
+	VADD V20.S4, V16.S4, V16.S4
+	VSHL $23, V16.S4, V16.S4
+	WORD $0x6e30de52 // fmul v18.4s, v18.4s, v16.4s
+	WORD $0x4ea8d673 // fsub v19.4s, v19.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d673 // fadd v19.4s, v19.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V19.S4, V19.S4
+	VSHL $23, V19.S4, V19.S4
+	WORD $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
+	WORD $0x6e2ae6ca // fcmge v10.4s, v22.4s, v10.4s
+	VBSL V18.B16, V17.B16, V10.B16
+	VBIT V13.B16, V10.B16, V14.B16
+	MOVWU 40(R2), R3
+	VDUP R3, V17.S4
+	MOVWU 32(R2), R3
+	VDUP R3, V18.S4
+	MOVWU 36(R2), R3
+	VDUP R3, V19.S4
+	MOVD $0x3e000000, R3
+	VDUP R3, V20.S4
+	MOVD $0x3e2aaaab, R3
+	VDUP R3, V23.S4
+manyrare45:
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare46
+	MOVD $0x3493f27e, R3
+	VDUP R3, V8.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V10.S4
+	VFMLA V9.S4, V8.S4, V10.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V8.S4
+	VFMLA V9.S4, V10.S4, V8.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V10.S4
+	VFMLA V9.S4, V8.S4, V10.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V9.S4, V10.S4, V8.S4
+	VMOV V25.B16, V10.B16
+	VFMLA V9.S4, V8.S4, V10.S4
+	VMOV V24.B16, V8.B16
+	VFMLA V9.S4, V10.S4, V8.S4
+	VMOV V23.B16, V10.B16
+	VFMLA V9.S4, V8.S4, V10.S4
+	VMOV V22.B16, V8.B16
+	VFMLA V9.S4, V10.S4, V8.S4
+	VMOV V21.B16, V10.B16
+	VFMLA V9.S4, V8.S4, V10.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea8e528 // fcmgt v8.4s, v9.4s, v8.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V13.S4
+	VBSL V9.B16, V13.B16, V8.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V9.S4
+	WORD $0x6ea8e529 // fcmgt v9.4s, v9.4s, v8.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V13.S4
+	VBSL V8.B16, V13.B16, V9.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V13.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	VFMLA V13.S4, V9.S4, V16.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V13.S4
+	VFMLA V13.S4, V16.S4, V9.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V13.S4
+	VFMLA V13.S4, V16.S4, V9.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V13.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V17.S4
+	VFMLA V9.S4, V13.S4, V17.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V13.S4
+	VFMLA V9.S4, V17.S4, V13.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V17.S4
+	VFMLA V9.S4, V13.S4, V17.S4
+	VMOV V26.B16, V13.B16
+	VFMLA V9.S4, V17.S4, V13.S4
+	VMOV V25.B16, V17.B16
+	VFMLA V9.S4, V13.S4, V17.S4
+	VMOV V24.B16, V13.B16
+	VFMLA V9.S4, V17.S4, V13.S4
+	VMOV V23.B16, V17.B16
+	VFMLA V9.S4, V13.S4, V17.S4
+	VMOV V22.B16, V13.B16
+	VFMLA V9.S4, V17.S4, V13.S4
+	VMOV V21.B16, V17.B16
+	VFMLA V9.S4, V13.S4, V17.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V13.S4
+	WORD $0x6eade60d // fcmgt v13.4s, v16.4s, v13.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V18.S4
+	VBSL V16.B16, V18.B16, V13.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V18.S4
+	WORD $0x6e32ddad // fmul v13.4s, v13.4s, v18.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	WORD $0x4e32d5ad // fadd v13.4s, v13.4s, v18.4s
+	MOVD $0x7f, R3
+	VDUP R3, V18.S4
+	VADD V18.S4, V13.S4, V13.S4
+	VSHL $23, V13.S4, V13.S4
+	WORD $0x4eadd6ad // fsub v13.4s, v21.4s, v13.4s
+	VFMLA V17.S4, V9.S4, V13.S4
+	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V22.S4, V16.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	MOVD $0x7f, R3
+	VDUP R3, V17.S4
+	VADD V17.S4, V9.S4, V9.S4
+	VSHL $23, V9.S4, V9.S4
+	WORD $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
+	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d610 // fadd v16.4s, v16.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V16.S4, V16.S4
+	VSHL $23, V16.S4, V16.S4
+	WORD $0x6e30ddad // fmul v13.4s, v13.4s, v16.4s
+	WORD $0x6e2be6cb // fcmge v11.4s, v22.4s, v11.4s
+	VBSL V13.B16, V10.B16, V11.B16
+	VBIT V15.B16, V11.B16, V12.B16
+	MOVWU 40(R2), R3
+	VDUP R3, V17.S4
+	MOVWU 32(R2), R3
+	VDUP R3, V18.S4
+manyrare46:
+	VMOV V0.B16, V8.B16
+	VFMLA V6.S4, V14.S4, V8.S4
+	VMOV V1.B16, V6.B16
+	VFMLA V7.S4, V12.S4, V6.S4
+	CBZ R8, manyskip47
+	FMOVQ 16(R8), F7
+	VLD1.P (R8)(R15), [V9.S4]
+	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+manyskip47:
+	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
+	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
+	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
+	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
+	VFMLA V7.S4, V19.S4, V10.S4
+	VFMLA V9.S4, V19.S4, V11.S4
+	VLD1R.P 4(R12), [V7.S4]
+	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
+	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
+	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
+	WORD $0x6eace62c // fcmgt v12.4s, v17.4s, v12.4s
+	VBIF V9.B16, V8.B16, V0.B16
+	VBIF V12.B16, V6.B16, V1.B16
+	VBIF V9.B16, V10.B16, V2.B16
+	VBIF V12.B16, V11.B16, V3.B16
+	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
+	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
+	VBIT V6.B16, V7.B16, V4.B16
+	VBIT V8.B16, V7.B16, V5.B16
+	CBZ R9, manyskip48
+	VAND V21.B16, V8.B16, V7.B16
+	FMOVQ F7, 16(R9)
+	VAND V21.B16, V6.B16, V7.B16
+	VST1.P [V7.S4], (R9)(R16)
+manyskip48:
+	CBZ R10, manyskip49
+	VORR V6.B16, V9.B16, V9.B16
+	VORR V8.B16, V12.B16, V12.B16
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 4(R10)
+	WORD $0x0e612929 // xtn v9.4h, v9.4s
+	WORD $0x0e212929 // xtn v9.8b, v9.8h
+	VMOV V9.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 0(R10)
+	ADD R17, R10
+manyskip49:
+	SUBS $1, R11
+	BNE manystep43
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R13
+	SUBS $8, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $8, R1
 	SUBS $4, R1
 	BLT manyloop1end
 manyloop1:
@@ -3181,53 +4001,57 @@ manyloop1:
 	MOVD 208(R0), R11 // Steps
 	MOVD 272(R0), R12 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil7
+	CBZ R7, manynil60
 	ADD R13, R7
-manynil7:
+manynil60:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil8
+	CBZ R8, manynil61
 	ADD R13, R8
-manynil8:
+manynil61:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil9
+	CBZ R9, manynil62
 	ADD R13, R9
-manynil9:
+manynil62:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil10
+	CBZ R10, manynil63
 	ADD R13>>2, R10, R10
-manynil10:
-manystep1:
+manynil63:
+manystep54:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	VBIT V3.B16, V30.B16, V0.B16
-	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
+	MOVWU 8(R2), R3
+	VDUP R3, V4.S4
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVWU 12(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip2
+	CBZ R7, manyskip55
 	VLD1.P (R7)(R14), [V3.S4]
-manyskip2:
-	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
-	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
+manyskip55:
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	WORD $0x6e23df23 // fmul v3.4s, v25.4s, v3.4s
-	VFMLA V6.S4, V26.S4, V3.S4
+	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	VFMLA V6.S4, V28.S4, V3.S4
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
+	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V4.S4, V26.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
 	VMOV V23.B16, V6.B16
-	VFMLA V4.S4, V24.S4, V6.S4
+	VFMLA V4.S4, V7.S4, V6.S4
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	VMOV V20.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
+	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare3
+	CBZW R3, manyrare56
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -3239,6 +4063,10 @@ manyskip2:
 	MOVD $0x39500d01, R3
 	VDUP R3, V9.S4
 	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V25.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
 	VMOV V23.B16, V9.B16
@@ -3246,10 +4074,6 @@ manyskip2:
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
 	VMOV V21.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	VMOV V20.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	VMOV V19.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4
@@ -3288,6 +4112,10 @@ manyskip2:
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4
 	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V26.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V25.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
 	VMOV V23.B16, V12.B16
@@ -3295,10 +4123,6 @@ manyskip2:
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
 	VMOV V21.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	VMOV V20.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	VMOV V19.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4
@@ -3316,12 +4140,12 @@ manyskip2:
 	VDUP R3, V13.S4
 	VADD V13.S4, V10.S4, V10.S4
 	VSHL $23, V10.S4, V10.S4
-	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
+	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
 	VFMLA V12.S4, V4.S4, V10.S4
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4
-	VFMLA V20.S4, V11.S4, V4.S4
+	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
@@ -3342,31 +4166,31 @@ manyskip2:
 	VADD V4.S4, V11.S4, V11.S4
 	VSHL $23, V11.S4, V11.S4
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
+	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-manyrare3:
+manyrare56:
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
-	CBZ R8, manyskip4
+	CBZ R8, manyskip57
 	VLD1.P (R8)(R15), [V3.S4]
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip4:
-	WORD $0x4ebcd483 // fsub v3.4s, v4.4s, v28.4s
-	WORD $0x6e21de05 // fmul v5.4s, v16.4s, v1.4s
-	VFMLA V3.S4, V17.S4, V5.S4
+manyskip57:
+	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	VFMLA V3.S4, V19.S4, V5.S4
 	VLD1R.P 4(R12), [V3.S4]
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	WORD $0x6ea6e5e6 // fcmgt v6.4s, v15.4s, v6.4s
+	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
 	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip5
-	VAND V19.B16, V4.B16, V3.B16
+	CBZ R9, manyskip58
+	VAND V21.B16, V4.B16, V3.B16
 	VST1.P [V3.S4], (R9)(R16)
-manyskip5:
-	CBZ R10, manyskip6
+manyskip58:
+	CBZ R10, manyskip59
 	VORR V4.B16, V6.B16, V6.B16
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -3374,9 +4198,9 @@ manyskip5:
 	AND $0x01010101, R3
 	MOVW R3, 0(R10)
 	ADD R17, R10
-manyskip6:
+manyskip59:
 	SUBS $1, R11
-	BNE manystep1
+	BNE manystep54
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -3394,53 +4218,57 @@ manytail:
 	MOVD 208(R0), R11 // Steps
 	MOVD 272(R0), R12 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil17
+	CBZ R7, manynil70
 	ADD R13, R7
-manynil17:
+manynil70:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil18
+	CBZ R8, manynil71
 	ADD R13, R8
-manynil18:
+manynil71:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil19
+	CBZ R9, manynil72
 	ADD R13, R9
-manynil19:
+manynil72:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil20
+	CBZ R10, manynil73
 	ADD R13>>2, R10, R10
-manynil20:
-manystep11:
+manynil73:
+manystep64:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	VBIT V3.B16, V30.B16, V0.B16
-	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
+	MOVWU 8(R2), R3
+	VDUP R3, V4.S4
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVWU 12(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip12
+	CBZ R7, manyskip65
 	FMOVS 0(R7), F3
 	ADD R14, R7
-manyskip12:
-	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
-	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
+manyskip65:
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	WORD $0x6e23df23 // fmul v3.4s, v25.4s, v3.4s
-	VFMLA V6.S4, V26.S4, V3.S4
+	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	VFMLA V6.S4, V28.S4, V3.S4
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
+	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V4.S4, V26.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
 	VMOV V23.B16, V6.B16
-	VFMLA V4.S4, V24.S4, V6.S4
+	VFMLA V4.S4, V7.S4, V6.S4
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	VMOV V20.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
+	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
 	FMOVS F7, R3
-	CBZW R3, manyrare13
+	CBZW R3, manyrare66
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -3452,6 +4280,10 @@ manyskip12:
 	MOVD $0x39500d01, R3
 	VDUP R3, V9.S4
 	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V25.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
 	VMOV V23.B16, V9.B16
@@ -3459,10 +4291,6 @@ manyskip12:
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
 	VMOV V21.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	VMOV V20.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	VMOV V19.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4
@@ -3501,6 +4329,10 @@ manyskip12:
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4
 	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V26.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V25.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
 	VMOV V23.B16, V12.B16
@@ -3508,10 +4340,6 @@ manyskip12:
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
 	VMOV V21.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	VMOV V20.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	VMOV V19.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4
@@ -3529,12 +4357,12 @@ manyskip12:
 	VDUP R3, V13.S4
 	VADD V13.S4, V10.S4, V10.S4
 	VSHL $23, V10.S4, V10.S4
-	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
+	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
 	VFMLA V12.S4, V4.S4, V10.S4
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4
-	VFMLA V20.S4, V11.S4, V4.S4
+	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
@@ -3555,41 +4383,41 @@ manyskip12:
 	VADD V4.S4, V11.S4, V11.S4
 	VSHL $23, V11.S4, V11.S4
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
+	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-manyrare13:
+manyrare66:
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
-	CBZ R8, manyskip14
+	CBZ R8, manyskip67
 	FMOVS 0(R8), F3
 	ADD R15, R8
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip14:
-	WORD $0x4ebcd483 // fsub v3.4s, v4.4s, v28.4s
-	WORD $0x6e21de05 // fmul v5.4s, v16.4s, v1.4s
-	VFMLA V3.S4, V17.S4, V5.S4
+manyskip67:
+	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	VFMLA V3.S4, V19.S4, V5.S4
 	VLD1R.P 4(R12), [V3.S4]
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	WORD $0x6ea6e5e6 // fcmgt v6.4s, v15.4s, v6.4s
+	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
 	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip15
-	VAND V19.B16, V4.B16, V3.B16
+	CBZ R9, manyskip68
+	VAND V21.B16, V4.B16, V3.B16
 	FMOVS F3, 0(R9)
 	ADD R16, R9
-manyskip15:
-	CBZ R10, manyskip16
+manyskip68:
+	CBZ R10, manyskip69
 	VORR V4.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	ADD R17, R10
-manyskip16:
+manyskip69:
 	SUBS $1, R11
-	BNE manystep11
+	BNE manystep64
 	FMOVS F0, -4(R4)
 	FMOVS F1, -4(R5)
 	FMOVS F2, -4(R6)
@@ -5914,44 +6742,535 @@ many:
 	MOVD 264(R0), R17 // Ref row distance
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
-	MOVD 8(R2), R3
-	VDUP R3, V30.D2 // r5 = VThRst
-	MOVD 24(R2), R3
-	VDUP R3, V29.D2 // r8 = B
 	MOVD 32(R2), R3
-	VDUP R3, V28.D2 // r13 = VRest
-	MOVD 40(R2), R3
-	VDUP R3, V27.D2 // r15 = VC
+	VDUP R3, V30.D2 // r13 = VRest
 	MOVD 48(R2), R3
-	VDUP R3, V26.D2 // r17 = DtCTau
-	MOVD 56(R2), R3
-	VDUP R3, V25.D2 // r19 = DtRTau
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2 // r26 = 2.7557319223985893e-06
+	VDUP R3, V29.D2 // r17 = DtCTau
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V23.D2 // r27 = 2.48015873015873e-05
+	VDUP R3, V28.D2 // r27 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V22.D2 // r29 = 0.0001984126984126984
+	VDUP R3, V27.D2 // r29 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V21.D2 // r31 = 0.001388888888888889
+	VDUP R3, V26.D2 // r31 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V20.D2 // r33 = 0.008333333333333333
+	VDUP R3, V25.D2 // r33 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V19.D2 // r35 = 0.041666666666666664
+	VDUP R3, V24.D2 // r35 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V18.D2 // r37 = 0.16666666666666666
+	VDUP R3, V23.D2 // r37 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V17.D2 // r39 = 0.5
+	VDUP R3, V22.D2 // r39 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V16.D2 // r41 = 1
+	VDUP R3, V21.D2 // r41 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V15.D2 // r43 = 0.0625
+	VDUP R3, V20.D2 // r43 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V14.D2 // r130 = Ka
+	VDUP R3, V19.D2 // r130 = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V13.D2 // r132 = Keep
+	VDUP R3, V18.D2 // r132 = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V12.D2 // r137 = TauRef
+	VDUP R3, V17.D2 // r137 = TauRef
+	SUBS $4, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	VLD1.P 16(R6), [V4.D2]
+	VLD1.P 16(R6), [V5.D2]
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil83
+	ADD R13, R7
+manynil83:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil84
+	ADD R13, R8
+manynil84:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil85
+	ADD R13, R9
+manynil85:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil86
+	ADD R13>>3, R10, R10
+manynil86:
+manystep76:
+	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
+	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
+	MOVD 8(R2), R3
+	VDUP R3, V8.D2
+	WORD $0x4ee8d408 // fsub v8.2d, v0.2d, v8.2d
+	MOVD 8(R2), R3
+	VDUP R3, V9.D2
+	WORD $0x4ee9d429 // fsub v9.2d, v1.2d, v9.2d
+	VBIT V6.B16, V8.B16, V0.B16
+	VBIT V7.B16, V9.B16, V1.B16
+	MOVD 24(R2), R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d448 // fadd v8.2d, v2.2d, v8.2d
+	MOVD 24(R2), R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d469 // fadd v9.2d, v3.2d, v9.2d
+	VBIT V6.B16, V8.B16, V2.B16
+	VBIT V7.B16, V9.B16, V3.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	CBZ R7, manyskip77
+	FMOVQ 16(R7), F7
+	VLD1.P (R7)(R14), [V6.D2]
+manyskip77:
+	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
+	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
+	MOVD 40(R2), R3
+	VDUP R3, V10.D2
+	WORD $0x4eead40a // fsub v10.2d, v0.2d, v10.2d
+	MOVD 40(R2), R3
+	VDUP R3, V11.D2
+	WORD $0x4eebd42b // fsub v11.2d, v1.2d, v11.2d
+	WORD $0x6e6add0c // fmul v12.2d, v8.2d, v10.2d
+	WORD $0x6e6bdd2d // fmul v13.2d, v9.2d, v11.2d
+	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
+	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
+	MOVD 56(R2), R3
+	VDUP R3, V14.D2
+	WORD $0x6e66ddce // fmul v14.2d, v14.2d, v6.2d
+	MOVD 56(R2), R3
+	VDUP R3, V6.D2
+	WORD $0x6e67dcc6 // fmul v6.2d, v6.2d, v7.2d
+	VFMLA V12.D2, V29.D2, V14.D2
+	VFMLA V13.D2, V29.D2, V6.D2
+	WORD $0x4e6ad508 // fadd v8.2d, v8.2d, v10.2d
+	WORD $0x4e6bd529 // fadd v9.2d, v9.2d, v11.2d
+	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
+	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
+	WORD $0x4ee0f907 // fabs v7.2d, v8.2d
+	WORD $0x4ee0f92a // fabs v10.2d, v9.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V8.D2, V11.D2, V12.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VMOV V28.B16, V13.B16
+	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V9.D2, V13.D2, V12.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V8.D2, V11.D2, V13.D2
+	VMOV V26.B16, V11.B16
+	VFMLA V9.D2, V12.D2, V11.D2
+	VMOV V25.B16, V12.B16
+	VFMLA V8.D2, V13.D2, V12.D2
+	VMOV V25.B16, V13.B16
+	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V24.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
+	VMOV V24.B16, V12.B16
+	VFMLA V9.D2, V13.D2, V12.D2
+	VMOV V23.B16, V13.B16
+	VFMLA V8.D2, V11.D2, V13.D2
+	VMOV V23.B16, V11.B16
+	VFMLA V9.D2, V12.D2, V11.D2
+	VMOV V22.B16, V12.B16
+	VFMLA V8.D2, V13.D2, V12.D2
+	VMOV V22.B16, V13.B16
+	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V21.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
+	VMOV V21.B16, V12.B16
+	VFMLA V9.D2, V13.D2, V12.D2
+	WORD $0x6ef4e4ed // fcmgt v13.2d, v7.2d, v20.2d
+	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
+	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
+	FMOVS F16, R3
+	CBZW R3, manyrare78
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V16.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V16.D2
+	VFMLA V8.D2, V17.D2, V16.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V16.D2
+	VFMLA V8.D2, V17.D2, V16.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V16.D2
+	VFMLA V8.D2, V17.D2, V16.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V28.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V27.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V26.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V25.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V24.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V23.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V22.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V21.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x6ef0e510 // fcmgt v16.2d, v8.2d, v16.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V18.D2
+	VBSL V8.B16, V18.B16, V16.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ef0e508 // fcmgt v8.2d, v8.2d, v16.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V18.D2
+	VBSL V16.B16, V18.B16, V8.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V18.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V19.D2
+	VFMLA V18.D2, V8.D2, V19.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4ef2d673 // fsub v19.2d, v19.2d, v18.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V18.D2
+	VFMLA V18.D2, V19.D2, V8.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V18.D2
+	VFMLA V18.D2, V19.D2, V8.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V18.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V18.D2
+	VFMLA V8.D2, V20.D2, V18.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V18.D2
+	VFMLA V8.D2, V20.D2, V18.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V18.D2
+	VFMLA V8.D2, V20.D2, V18.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V28.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V27.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V26.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V25.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V24.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V23.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V22.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V21.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x6ef2e672 // fcmgt v18.2d, v19.2d, v18.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V23.D2
+	VBSL V19.B16, V23.B16, V18.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V23.D2
+	WORD $0x6e77de52 // fmul v18.2d, v18.2d, v23.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V23.D2
+	WORD $0x4e77d652 // fadd v18.2d, v18.2d, v23.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V23.D2
+	VADD V23.D2, V18.D2, V18.D2
+	VSHL $52, V18.D2, V18.D2
+	WORD $0x4ef2d6b2 // fsub v18.2d, v21.2d, v18.2d
+	VFMLA V20.D2, V8.D2, V18.D2
+	WORD $0x6e70fe52 // fdiv v18.2d, v18.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V22.D2, V19.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V20.D2
+	VADD V20.D2, V16.D2, V16.D2
+	VSHL $52, V16.D2, V16.D2
+	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
+	WORD $0x4ee8d673 // fsub v19.2d, v19.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d673 // fadd v19.2d, v19.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V19.D2, V19.D2
+	VSHL $52, V19.D2, V19.D2
+	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
+	WORD $0x6e67e6c7 // fcmge v7.2d, v22.2d, v7.2d
+	VBSL V18.B16, V17.B16, V7.B16
+	VBIT V13.B16, V7.B16, V11.B16
+	MOVD 80(R2), R3
+	VDUP R3, V17.D2
+	MOVD 64(R2), R3
+	VDUP R3, V18.D2
+	MOVD 72(R2), R3
+	VDUP R3, V19.D2
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V20.D2
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V23.D2
+manyrare78:
+	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
+	FMOVS F7, R3
+	CBZW R3, manyrare79
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V7.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V7.D2
+	VFMLA V9.D2, V8.D2, V7.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V7.D2
+	VFMLA V9.D2, V8.D2, V7.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V7.D2
+	VFMLA V9.D2, V8.D2, V7.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V28.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V27.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V25.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V24.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V23.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V22.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V21.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V7.D2
+	WORD $0x6ee7e527 // fcmgt v7.2d, v9.2d, v7.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V13.D2
+	VBSL V9.B16, V13.B16, V7.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x6ee7e529 // fcmgt v9.2d, v9.2d, v7.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V13.D2
+	VBSL V7.B16, V13.B16, V9.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V13.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	VFMLA V13.D2, V9.D2, V16.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V13.D2
+	VFMLA V13.D2, V16.D2, V9.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V13.D2
+	VFMLA V13.D2, V16.D2, V9.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V13.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V13.D2
+	VFMLA V9.D2, V17.D2, V13.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V13.D2
+	VFMLA V9.D2, V17.D2, V13.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V13.D2
+	VFMLA V9.D2, V17.D2, V13.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V28.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V27.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V25.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V24.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V23.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V22.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V21.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x6eede60d // fcmgt v13.2d, v16.2d, v13.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V18.D2
+	VBSL V16.B16, V18.B16, V13.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x6e72ddad // fmul v13.2d, v13.2d, v18.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4e72d5ad // fadd v13.2d, v13.2d, v18.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V18.D2
+	VADD V18.D2, V13.D2, V13.D2
+	VSHL $52, V13.D2, V13.D2
+	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
+	VFMLA V17.D2, V9.D2, V13.D2
+	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V7.D2
+	VFMLA V22.D2, V16.D2, V7.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d4e9 // fadd v9.2d, v7.2d, v9.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V17.D2
+	VADD V17.D2, V9.D2, V9.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
+	WORD $0x4ee7d610 // fsub v16.2d, v16.2d, v7.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V7.D2
+	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V7.D2
+	VADD V7.D2, V16.D2, V16.D2
+	VSHL $52, V16.D2, V16.D2
+	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
+	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
+	VBSL V13.B16, V8.B16, V10.B16
+	VBIT V15.B16, V10.B16, V12.B16
+	MOVD 80(R2), R3
+	VDUP R3, V17.D2
+	MOVD 64(R2), R3
+	VDUP R3, V18.D2
+manyrare79:
+	VMOV V0.B16, V7.B16
+	VFMLA V14.D2, V11.D2, V7.D2
+	VMOV V1.B16, V8.B16
+	VFMLA V6.D2, V12.D2, V8.D2
+	CBZ R8, manyskip80
+	FMOVQ 16(R8), F6
+	VLD1.P (R8)(R15), [V9.D2]
+	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
+	WORD $0x4e66d508 // fadd v8.2d, v8.2d, v6.2d
+manyskip80:
+	WORD $0x4efed4e6 // fsub v6.2d, v7.2d, v30.2d
+	WORD $0x4efed509 // fsub v9.2d, v8.2d, v30.2d
+	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
+	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
+	VFMLA V6.D2, V19.D2, V10.D2
+	VFMLA V9.D2, V19.D2, V11.D2
+	VLD1R.P 8(R12), [V6.D2]
+	WORD $0x4ee4d4c9 // fsub v9.2d, v6.2d, v4.2d
+	WORD $0x4ee5d4cc // fsub v12.2d, v6.2d, v5.2d
+	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
+	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
+	VBIF V9.B16, V7.B16, V0.B16
+	VBIF V12.B16, V8.B16, V1.B16
+	VBIF V9.B16, V10.B16, V2.B16
+	VBIF V12.B16, V11.B16, V3.B16
+	WORD $0x6e7fe407 // fcmge v7.2d, v0.2d, v31.2d
+	WORD $0x6e7fe428 // fcmge v8.2d, v1.2d, v31.2d
+	VBIT V7.B16, V6.B16, V4.B16
+	VBIT V8.B16, V6.B16, V5.B16
+	CBZ R9, manyskip81
+	VAND V21.B16, V8.B16, V6.B16
+	FMOVQ F6, 16(R9)
+	VAND V21.B16, V7.B16, V6.B16
+	VST1.P [V6.D2], (R9)(R16)
+manyskip81:
+	CBZ R10, manyskip82
+	VORR V7.B16, V9.B16, V9.B16
+	VORR V8.B16, V12.B16, V12.B16
+	WORD $0x0ea1298c // xtn v12.2s, v12.2d
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 2(R10)
+	WORD $0x0ea12929 // xtn v9.2s, v9.2d
+	WORD $0x0e612929 // xtn v9.4h, v9.4s
+	WORD $0x0e212929 // xtn v9.8b, v9.8h
+	VMOV V9.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	ADD R17, R10
+manyskip82:
+	SUBS $1, R11
+	BNE manystep76
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R13
+	SUBS $4, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $4, R1
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
@@ -5961,60 +7280,70 @@ manyloop1:
 	MOVD 208(R0), R11 // Steps
 	MOVD 272(R0), R12 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil7
+	CBZ R7, manynil93
 	ADD R13, R7
-manynil7:
+manynil93:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil8
+	CBZ R8, manynil94
 	ADD R13, R8
-manynil8:
+manynil94:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil9
+	CBZ R9, manynil95
 	ADD R13, R9
-manynil9:
+manynil95:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil10
+	CBZ R10, manynil96
 	ADD R13>>3, R10, R10
-manynil10:
-manystep1:
+manynil96:
+manystep87:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	MOVD 8(R2), R3
+	VDUP R3, V4.D2
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
 	VBIT V3.B16, V4.B16, V0.B16
-	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
+	MOVD 24(R2), R3
+	VDUP R3, V4.D2
+	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip2
+	CBZ R7, manyskip88
 	VLD1.P (R7)(R14), [V3.D2]
-manyskip2:
-	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
-	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
+manyskip88:
+	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	MOVD 40(R2), R3
+	VDUP R3, V5.D2
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	WORD $0x6e63df23 // fmul v3.2d, v25.2d, v3.2d
-	VFMLA V6.D2, V26.D2, V3.D2
+	MOVD 56(R2), R3
+	VDUP R3, V7.D2
+	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	VFMLA V6.D2, V29.D2, V7.D2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
-	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
-	VMOV V23.B16, V6.B16
-	VFMLA V4.D2, V24.D2, V6.D2
-	VMOV V22.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	VMOV V21.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	VMOV V20.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	VMOV V19.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	VMOV V18.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	VMOV V17.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	VMOV V16.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
+	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
+	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V5.D2
+	VMOV V28.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V27.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V26.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V25.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V24.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V23.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V22.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V21.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare3
+	CBZW R3, manyrare89
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -6035,23 +7364,24 @@ manyskip2:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V24.B16, V9.B16
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V9.D2
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V23.B16, V8.B16
+	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V22.B16, V9.B16
+	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V21.B16, V8.B16
+	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V20.B16, V9.B16
+	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V19.B16, V8.B16
+	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V18.B16, V9.B16
+	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V17.B16, V8.B16
+	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V16.B16, V9.B16
+	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2
@@ -6099,23 +7429,24 @@ manyskip2:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V10.D2
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V24.B16, V12.B16
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V23.B16, V10.B16
+	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V22.B16, V12.B16
+	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V21.B16, V10.B16
+	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V20.B16, V12.B16
+	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V19.B16, V10.B16
+	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V18.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V17.B16, V10.B16
+	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V16.B16, V12.B16
+	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2
@@ -6133,12 +7464,12 @@ manyskip2:
 	VDUP R3, V13.D2
 	VADD V13.D2, V10.D2, V10.D2
 	VSHL $52, V10.D2, V10.D2
-	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
+	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
 	VFMLA V12.D2, V4.D2, V10.D2
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2
-	VFMLA V17.D2, V11.D2, V4.D2
+	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
@@ -6159,36 +7490,32 @@ manyskip2:
 	VADD V4.D2, V11.D2, V11.D2
 	VSHL $52, V11.D2, V11.D2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	VBSL V10.B16, V9.B16, V5.B16
-	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 80(R2), R3
-	VDUP R3, V12.D2
-	MOVD 64(R2), R3
-	VDUP R3, V13.D2
-manyrare3:
-	VMOV V0.B16, V4.B16
-	VFMLA V3.D2, V7.D2, V4.D2
-	CBZ R8, manyskip4
-	VLD1.P (R8)(R15), [V3.D2]
-	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
-manyskip4:
-	WORD $0x4efcd483 // fsub v3.2d, v4.2d, v28.2d
-	WORD $0x6e61dda5 // fmul v5.2d, v13.2d, v1.2d
-	VFMLA V3.D2, V14.D2, V5.D2
-	VLD1R.P 8(R12), [V3.D2]
-	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
-	WORD $0x6ee6e586 // fcmgt v6.2d, v12.2d, v6.2d
-	VBIF V6.B16, V4.B16, V0.B16
+	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
+	VBSL V10.B16, V9.B16, V3.B16
+	VBIT V6.B16, V3.B16, V5.B16
+manyrare89:
+	VMOV V0.B16, V3.B16
+	VFMLA V7.D2, V5.D2, V3.D2
+	CBZ R8, manyskip90
+	VLD1.P (R8)(R15), [V4.D2]
+	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
+manyskip90:
+	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
+	VFMLA V4.D2, V19.D2, V5.D2
+	VLD1R.P 8(R12), [V4.D2]
+	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
+	VBIF V6.B16, V3.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
-	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip5
-	VAND V16.B16, V4.B16, V3.B16
-	VST1.P [V3.D2], (R9)(R16)
-manyskip5:
-	CBZ R10, manyskip6
-	VORR V4.B16, V6.B16, V6.B16
+	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	VBIT V3.B16, V4.B16, V2.B16
+	CBZ R9, manyskip91
+	VAND V21.B16, V3.B16, V4.B16
+	VST1.P [V4.D2], (R9)(R16)
+manyskip91:
+	CBZ R10, manyskip92
+	VORR V3.B16, V6.B16, V6.B16
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -6196,9 +7523,9 @@ manyskip5:
 	AND $0x01010101, R3
 	MOVH R3, 0(R10)
 	ADD R17, R10
-manyskip6:
+manyskip92:
 	SUBS $1, R11
-	BNE manystep1
+	BNE manystep87
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -6216,60 +7543,70 @@ manytail:
 	MOVD 208(R0), R11 // Steps
 	MOVD 272(R0), R12 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil17
+	CBZ R7, manynil103
 	ADD R13, R7
-manynil17:
+manynil103:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil18
+	CBZ R8, manynil104
 	ADD R13, R8
-manynil18:
+manynil104:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil19
+	CBZ R9, manynil105
 	ADD R13, R9
-manynil19:
+manynil105:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil20
+	CBZ R10, manynil106
 	ADD R13>>3, R10, R10
-manynil20:
-manystep11:
+manynil106:
+manystep97:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	MOVD 8(R2), R3
+	VDUP R3, V4.D2
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
 	VBIT V3.B16, V4.B16, V0.B16
-	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
+	MOVD 24(R2), R3
+	VDUP R3, V4.D2
+	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip12
+	CBZ R7, manyskip98
 	FMOVD 0(R7), F3
 	ADD R14, R7
-manyskip12:
-	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
-	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
+manyskip98:
+	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	MOVD 40(R2), R3
+	VDUP R3, V5.D2
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	WORD $0x6e63df23 // fmul v3.2d, v25.2d, v3.2d
-	VFMLA V6.D2, V26.D2, V3.D2
+	MOVD 56(R2), R3
+	VDUP R3, V7.D2
+	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	VFMLA V6.D2, V29.D2, V7.D2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
-	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
-	VMOV V23.B16, V6.B16
-	VFMLA V4.D2, V24.D2, V6.D2
-	VMOV V22.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	VMOV V21.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	VMOV V20.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	VMOV V19.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	VMOV V18.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	VMOV V17.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	VMOV V16.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
+	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
+	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V5.D2
+	VMOV V28.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V27.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V26.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V25.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V24.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V23.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V22.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V21.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
 	FMOVS F6, R3
-	CBZW R3, manyrare13
+	CBZW R3, manyrare99
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -6290,23 +7627,24 @@ manyskip12:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V24.B16, V9.B16
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V9.D2
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V23.B16, V8.B16
+	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V22.B16, V9.B16
+	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V21.B16, V8.B16
+	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V20.B16, V9.B16
+	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V19.B16, V8.B16
+	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V18.B16, V9.B16
+	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V17.B16, V8.B16
+	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V16.B16, V9.B16
+	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2
@@ -6354,23 +7692,24 @@ manyskip12:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V10.D2
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V24.B16, V12.B16
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V23.B16, V10.B16
+	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V22.B16, V12.B16
+	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V21.B16, V10.B16
+	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V20.B16, V12.B16
+	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V19.B16, V10.B16
+	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V18.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V17.B16, V10.B16
+	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V16.B16, V12.B16
+	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2
@@ -6388,12 +7727,12 @@ manyskip12:
 	VDUP R3, V13.D2
 	VADD V13.D2, V10.D2, V10.D2
 	VSHL $52, V10.D2, V10.D2
-	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
+	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
 	VFMLA V12.D2, V4.D2, V10.D2
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2
-	VFMLA V17.D2, V11.D2, V4.D2
+	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
@@ -6414,45 +7753,41 @@ manyskip12:
 	VADD V4.D2, V11.D2, V11.D2
 	VSHL $52, V11.D2, V11.D2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	VBSL V10.B16, V9.B16, V5.B16
-	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 80(R2), R3
-	VDUP R3, V12.D2
-	MOVD 64(R2), R3
-	VDUP R3, V13.D2
-manyrare13:
-	VMOV V0.B16, V4.B16
-	VFMLA V3.D2, V7.D2, V4.D2
-	CBZ R8, manyskip14
-	FMOVD 0(R8), F3
+	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
+	VBSL V10.B16, V9.B16, V3.B16
+	VBIT V6.B16, V3.B16, V5.B16
+manyrare99:
+	VMOV V0.B16, V3.B16
+	VFMLA V7.D2, V5.D2, V3.D2
+	CBZ R8, manyskip100
+	FMOVD 0(R8), F4
 	ADD R15, R8
-	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
-manyskip14:
-	WORD $0x4efcd483 // fsub v3.2d, v4.2d, v28.2d
-	WORD $0x6e61dda5 // fmul v5.2d, v13.2d, v1.2d
-	VFMLA V3.D2, V14.D2, V5.D2
-	VLD1R.P 8(R12), [V3.D2]
-	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
-	WORD $0x6ee6e586 // fcmgt v6.2d, v12.2d, v6.2d
-	VBIF V6.B16, V4.B16, V0.B16
+	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
+manyskip100:
+	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
+	VFMLA V4.D2, V19.D2, V5.D2
+	VLD1R.P 8(R12), [V4.D2]
+	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
+	VBIF V6.B16, V3.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
-	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip15
-	VAND V16.B16, V4.B16, V3.B16
-	FMOVD F3, 0(R9)
+	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	VBIT V3.B16, V4.B16, V2.B16
+	CBZ R9, manyskip101
+	VAND V21.B16, V3.B16, V4.B16
+	FMOVD F4, 0(R9)
 	ADD R16, R9
-manyskip15:
-	CBZ R10, manyskip16
-	VORR V4.B16, V6.B16, V6.B16
+manyskip101:
+	CBZ R10, manyskip102
+	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	ADD R17, R10
-manyskip16:
+manyskip102:
 	SUBS $1, R11
-	BNE manystep11
+	BNE manystep97
 	FMOVD F0, -8(R4)
 	FMOVD F1, -8(R5)
 	FMOVD F2, -8(R6)
@@ -7026,26 +8361,536 @@ many:
 	LSL $3, R25
 	MOVD 248(R0), R2 // Delta row distance
 	LSL $3, R2
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V31.D2 // r26 = 2.7557319223985893e-06
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V30.D2 // r27 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V29.D2 // r29 = 0.0001984126984126984
+	VDUP R3, V31.D2 // r29 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V28.D2 // r31 = 0.001388888888888889
+	VDUP R3, V30.D2 // r31 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V27.D2 // r33 = 0.008333333333333333
+	VDUP R3, V29.D2 // r33 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V26.D2 // r35 = 0.041666666666666664
+	VDUP R3, V28.D2 // r35 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V25.D2 // r37 = 0.16666666666666666
+	VDUP R3, V27.D2 // r37 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V24.D2 // r39 = 0.5
+	VDUP R3, V26.D2 // r39 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V23.D2 // r41 = 1
+	VDUP R3, V25.D2 // r41 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V22.D2 // r43 = 0.0625
+	VDUP R3, V24.D2 // r43 = 0.0625
+	SUBS $4, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	VLD1.P 16(R6), [V4.D2]
+	VLD1.P 16(R6), [V5.D2]
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil50
+	ADD R24, R7
+manynil50:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil51
+	ADD R24, R8
+manynil51:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil52
+	ADD R24, R9
+manynil52:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil53
+	ADD R24>>3, R10, R10
+manynil53:
+manystep43:
+	FMOVQ 0(R11), F6
+	FMOVQ 16(R11), F7
+	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
+	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
+	FMOVQ 0(R12), F10
+	FMOVQ 16(R12), F11
+	WORD $0x4eead40a // fsub v10.2d, v0.2d, v10.2d
+	WORD $0x4eebd42b // fsub v11.2d, v1.2d, v11.2d
+	VBIT V8.B16, V10.B16, V0.B16
+	VBIT V9.B16, V11.B16, V1.B16
+	FMOVQ 0(R13), F10
+	FMOVQ 16(R13), F11
+	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
+	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
+	VBIT V8.B16, V10.B16, V2.B16
+	VBIT V9.B16, V11.B16, V3.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	CBZ R7, manyskip44
+	FMOVQ 16(R7), F9
+	VLD1.P (R7)(R25), [V8.D2]
+manyskip44:
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
+	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
+	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
+	FMOVQ 0(R15), F14
+	FMOVQ 16(R15), F15
+	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
+	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
+	FMOVQ 0(R16), F16
+	FMOVQ 16(R16), F17
+	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
+	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
+	FMOVQ 0(R17), F20
+	FMOVQ 16(R17), F21
+	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
+	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
+	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
+	WORD $0x6e69deb5 // fmul v21.2d, v21.2d, v9.2d
+	VFMLA V18.D2, V16.D2, V20.D2
+	VFMLA V19.D2, V17.D2, V21.D2
+	WORD $0x4e6ed58c // fadd v12.2d, v12.2d, v14.2d
+	WORD $0x4e6fd5ad // fadd v13.2d, v13.2d, v15.2d
+	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
+	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
+	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
+	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V13.D2
+	VFMLA V16.D2, V12.D2, V13.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V14.D2
+	VFMLA V17.D2, V12.D2, V14.D2
+	VMOV V31.B16, V12.B16
+	VFMLA V16.D2, V13.D2, V12.D2
+	VMOV V31.B16, V13.B16
+	VFMLA V17.D2, V14.D2, V13.D2
+	VMOV V30.B16, V14.B16
+	VFMLA V16.D2, V12.D2, V14.D2
+	VMOV V30.B16, V12.B16
+	VFMLA V17.D2, V13.D2, V12.D2
+	VMOV V29.B16, V13.B16
+	VFMLA V16.D2, V14.D2, V13.D2
+	VMOV V29.B16, V14.B16
+	VFMLA V17.D2, V12.D2, V14.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V16.D2, V13.D2, V12.D2
+	VMOV V28.B16, V13.B16
+	VFMLA V17.D2, V14.D2, V13.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V16.D2, V12.D2, V14.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V17.D2, V13.D2, V12.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V16.D2, V14.D2, V13.D2
+	VMOV V26.B16, V14.B16
+	VFMLA V17.D2, V12.D2, V14.D2
+	VMOV V25.B16, V12.B16
+	VFMLA V16.D2, V13.D2, V12.D2
+	VMOV V25.B16, V13.B16
+	VFMLA V17.D2, V14.D2, V13.D2
+	WORD $0x6ef8e50e // fcmgt v14.2d, v8.2d, v24.2d
+	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
+	WORD $0x6eb0a9d2 // umaxv s18, v14.4s
+	FMOVS F18, R3
+	CBZW R3, manyrare45
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V18.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V31.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	VMOV V30.B16, V18.B16
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V29.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	VMOV V28.B16, V18.B16
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V27.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	VMOV V26.B16, V18.B16
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V25.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V22.D2
+	VBSL V16.B16, V22.B16, V18.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x6ef2e610 // fcmgt v16.2d, v16.2d, v18.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V22.D2
+	VBSL V18.B16, V22.B16, V16.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V22.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V23.D2
+	VFMLA V22.D2, V16.D2, V23.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x4ef6d6f7 // fsub v23.2d, v23.2d, v22.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V22.D2
+	VFMLA V22.D2, V23.D2, V16.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V22.D2
+	VFMLA V22.D2, V23.D2, V16.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V22.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V31.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	VMOV V30.B16, V22.B16
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V29.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	VMOV V28.B16, V22.B16
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V27.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	VMOV V26.B16, V22.B16
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V25.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x6ef6e6f6 // fcmgt v22.2d, v23.2d, v22.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V27.D2
+	VBSL V23.B16, V27.B16, V22.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V27.D2
+	WORD $0x6e7bded6 // fmul v22.2d, v22.2d, v27.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V27.D2
+	WORD $0x4e7bd6d6 // fadd v22.2d, v22.2d, v27.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V27.D2
+	VADD V27.D2, V22.D2, V22.D2
+	VSHL $52, V22.D2, V22.D2
+	WORD $0x4ef6d736 // fsub v22.2d, v25.2d, v22.2d
+	VFMLA V24.D2, V16.D2, V22.D2
+	WORD $0x6e72fed6 // fdiv v22.2d, v22.2d, v18.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	VFMLA V26.D2, V23.D2, V16.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4ef2d610 // fsub v16.2d, v16.2d, v18.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4e72d612 // fadd v18.2d, v16.2d, v18.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V24.D2
+	VADD V24.D2, V18.D2, V18.D2
+	VSHL $52, V18.D2, V18.D2
+	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
+	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V16.D2
+	VADD V16.D2, V23.D2, V23.D2
+	VSHL $52, V23.D2, V23.D2
+	WORD $0x6e77ded6 // fmul v22.2d, v22.2d, v23.2d
+	WORD $0x6e68e748 // fcmge v8.2d, v26.2d, v8.2d
+	VBSL V22.B16, V19.B16, V8.B16
+	VBIT V14.B16, V8.B16, V12.B16
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V24.D2
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V27.D2
+manyrare45:
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare46
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V8.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V14.D2
+	VFMLA V17.D2, V8.D2, V14.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V14.D2, V8.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V14.D2
+	VFMLA V17.D2, V8.D2, V14.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V14.D2, V8.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V14.D2
+	VFMLA V17.D2, V8.D2, V14.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V14.D2, V8.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V14.D2
+	VFMLA V17.D2, V8.D2, V14.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V14.D2, V8.D2
+	VMOV V31.B16, V14.B16
+	VFMLA V17.D2, V8.D2, V14.D2
+	VMOV V30.B16, V8.B16
+	VFMLA V17.D2, V14.D2, V8.D2
+	VMOV V29.B16, V14.B16
+	VFMLA V17.D2, V8.D2, V14.D2
+	VMOV V28.B16, V8.B16
+	VFMLA V17.D2, V14.D2, V8.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V17.D2, V8.D2, V14.D2
+	VMOV V26.B16, V8.B16
+	VFMLA V17.D2, V14.D2, V8.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V17.D2, V8.D2, V14.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee8e628 // fcmgt v8.2d, v17.2d, v8.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V16.D2
+	VBSL V17.B16, V16.B16, V8.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x6ee8e610 // fcmgt v16.2d, v16.2d, v8.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V17.D2
+	VBSL V8.B16, V17.B16, V16.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V17.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	VFMLA V17.D2, V16.D2, V18.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V17.D2
+	WORD $0x4ef1d652 // fsub v18.2d, v18.2d, v17.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V17.D2
+	VFMLA V17.D2, V18.D2, V16.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V17.D2
+	VFMLA V17.D2, V18.D2, V16.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V17.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V31.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	VMOV V30.B16, V17.B16
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V29.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	VMOV V28.B16, V17.B16
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V27.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	VMOV V26.B16, V17.B16
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V25.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V17.D2
+	WORD $0x6ef1e651 // fcmgt v17.2d, v18.2d, v17.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V22.D2
+	VBSL V18.B16, V22.B16, V17.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x6e76de31 // fmul v17.2d, v17.2d, v22.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x4e76d631 // fadd v17.2d, v17.2d, v22.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V22.D2
+	VADD V22.D2, V17.D2, V17.D2
+	VSHL $52, V17.D2, V17.D2
+	WORD $0x4ef1d731 // fsub v17.2d, v25.2d, v17.2d
+	VFMLA V19.D2, V16.D2, V17.D2
+	WORD $0x6e68fe31 // fdiv v17.2d, v17.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V26.D2, V18.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V19.D2
+	VADD V19.D2, V16.D2, V16.D2
+	VSHL $52, V16.D2, V16.D2
+	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
+	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V18.D2, V18.D2
+	VSHL $52, V18.D2, V18.D2
+	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
+	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
+	VBSL V17.B16, V14.B16, V9.B16
+	VBIT V15.B16, V9.B16, V13.B16
+manyrare46:
+	VMOV V0.B16, V8.B16
+	VFMLA V20.D2, V12.D2, V8.D2
+	VMOV V1.B16, V9.B16
+	VFMLA V21.D2, V13.D2, V9.D2
+	CBZ R8, manyskip47
+	FMOVQ 16(R8), F12
+	VLD1.P (R8)(R2), [V13.D2]
+	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
+	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
+manyskip47:
+	FMOVQ 0(R20), F12
+	FMOVQ 16(R20), F13
+	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
+	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
+	FMOVQ 0(R19), F14
+	FMOVQ 16(R19), F15
+	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
+	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
+	VFMLA V10.D2, V12.D2, V14.D2
+	VFMLA V11.D2, V13.D2, V15.D2
+	VLD1R.P 8(R23), [V10.D2]
+	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
+	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
+	FMOVQ 0(R21), F13
+	FMOVQ 16(R21), F16
+	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
+	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
+	VBIF V11.B16, V8.B16, V0.B16
+	VBIF V12.B16, V9.B16, V1.B16
+	VBIF V11.B16, V14.B16, V2.B16
+	VBIF V12.B16, V15.B16, V3.B16
+	WORD $0x6e66e406 // fcmge v6.2d, v0.2d, v6.2d
+	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
+	VBIT V6.B16, V10.B16, V4.B16
+	VBIT V7.B16, V10.B16, V5.B16
+	CBZ R9, manyskip48
+	VAND V25.B16, V7.B16, V8.B16
+	FMOVQ F8, 16(R9)
+	VAND V25.B16, V6.B16, V8.B16
+	FMOVQ F8, 0(R9)
+	MOVD 256(R0), R3 // Spike row distance
+	ADD R3<<3, R9, R9
+manyskip48:
+	CBZ R10, manyskip49
+	VORR V6.B16, V11.B16, V11.B16
+	VORR V7.B16, V12.B16, V12.B16
+	WORD $0x0ea1298c // xtn v12.2s, v12.2d
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 2(R10)
+	WORD $0x0ea1296b // xtn v11.2s, v11.2d
+	WORD $0x0e61296b // xtn v11.4h, v11.4s
+	WORD $0x0e21296b // xtn v11.8b, v11.8h
+	VMOV V11.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip49:
+	SUBS $1, R22
+	BNE manystep43
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R24
+	ADD $32, R11
+	ADD $32, R12
+	ADD $32, R13
+	ADD $32, R14
+	ADD $32, R15
+	ADD $32, R16
+	ADD $32, R17
+	ADD $32, R19
+	ADD $32, R20
+	ADD $32, R21
+	SUBS $4, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $4, R1
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
@@ -7055,22 +8900,22 @@ manyloop1:
 	MOVD 208(R0), R22 // Steps
 	MOVD 272(R0), R23 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil7
+	CBZ R7, manynil60
 	ADD R24, R7
-manynil7:
+manynil60:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil8
+	CBZ R8, manynil61
 	ADD R24, R8
-manynil8:
+manynil61:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil9
+	CBZ R9, manynil62
 	ADD R24, R9
-manynil9:
+manynil62:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil10
+	CBZ R10, manynil63
 	ADD R24>>3, R10, R10
-manynil10:
-manystep1:
+manynil63:
+manystep54:
 	FMOVQ 0(R11), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	FMOVQ 0(R12), F5
@@ -7080,9 +8925,9 @@ manystep1:
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip2
+	CBZ R7, manyskip55
 	VLD1.P (R7)(R25), [V4.D2]
-manyskip2:
+manyskip55:
 	FMOVQ 0(R14), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
 	FMOVQ 0(R15), F7
@@ -7096,26 +8941,29 @@ manyskip2:
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
-	VMOV V30.B16, V6.B16
-	VFMLA V8.D2, V31.D2, V6.D2
-	VMOV V29.B16, V7.B16
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
 	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V28.B16, V6.B16
+	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V27.B16, V7.B16
+	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V26.B16, V6.B16
+	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V25.B16, V7.B16
+	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V24.B16, V6.B16
+	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V23.B16, V7.B16
+	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	WORD $0x6ef6e486 // fcmgt v6.2d, v4.2d, v22.2d
-	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, manyrare3
+	CBZW R3, manyrare56
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -7136,6 +8984,12 @@ manyskip2:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V9.D2
 	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	VMOV V30.B16, V9.B16
@@ -7149,10 +9003,6 @@ manyskip2:
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
 	VMOV V25.B16, V11.B16
-	VFMLA V8.D2, V9.D2, V11.D2
-	VMOV V24.B16, V9.B16
-	VFMLA V8.D2, V11.D2, V9.D2
-	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2
@@ -7200,6 +9050,12 @@ manyskip2:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V12.D2
 	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	VMOV V30.B16, V12.B16
@@ -7213,10 +9069,6 @@ manyskip2:
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
 	VMOV V25.B16, V14.B16
-	VFMLA V8.D2, V12.D2, V14.D2
-	VMOV V24.B16, V12.B16
-	VFMLA V8.D2, V14.D2, V12.D2
-	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V12.D2
@@ -7234,12 +9086,12 @@ manyskip2:
 	VDUP R3, V15.D2
 	VADD V15.D2, V12.D2, V12.D2
 	VSHL $52, V12.D2, V12.D2
-	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
+	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
 	VFMLA V14.D2, V8.D2, V12.D2
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2
-	VFMLA V24.D2, V13.D2, V8.D2
+	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
@@ -7260,16 +9112,16 @@ manyskip2:
 	VADD V8.D2, V13.D2, V13.D2
 	VSHL $52, V13.D2, V13.D2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	WORD $0x6e64e704 // fcmge v4.2d, v24.2d, v4.2d
+	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
 	VBSL V12.B16, V11.B16, V4.B16
-	VBIT V6.B16, V4.B16, V7.B16
-manyrare3:
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare56:
 	VMOV V0.B16, V4.B16
-	VFMLA V10.D2, V7.D2, V4.D2
-	CBZ R8, manyskip4
+	VFMLA V10.D2, V6.D2, V4.D2
+	CBZ R8, manyskip57
 	VLD1.P (R8)(R2), [V6.D2]
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip4:
+manyskip57:
 	FMOVQ 0(R20), F6
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
 	FMOVQ 0(R19), F7
@@ -7283,13 +9135,13 @@ manyskip4:
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip5
-	VAND V23.B16, V3.B16, V4.B16
+	CBZ R9, manyskip58
+	VAND V25.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R9)
 	MOVD 256(R0), R3 // Spike row distance
 	ADD R3<<3, R9, R9
-manyskip5:
-	CBZ R10, manyskip6
+manyskip58:
+	CBZ R10, manyskip59
 	VORR V3.B16, V6.B16, V6.B16
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
@@ -7299,9 +9151,9 @@ manyskip5:
 	MOVH R3, 0(R10)
 	MOVD 264(R0), R3 // Ref row distance
 	ADD R3, R10
-manyskip6:
+manyskip59:
 	SUBS $1, R22
-	BNE manystep1
+	BNE manystep54
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -7329,22 +9181,22 @@ manytail:
 	MOVD 208(R0), R22 // Steps
 	MOVD 272(R0), R23 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil17
+	CBZ R7, manynil70
 	ADD R24, R7
-manynil17:
+manynil70:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil18
+	CBZ R8, manynil71
 	ADD R24, R8
-manynil18:
+manynil71:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil19
+	CBZ R9, manynil72
 	ADD R24, R9
-manynil19:
+manynil72:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil20
+	CBZ R10, manynil73
 	ADD R24>>3, R10, R10
-manynil20:
-manystep11:
+manynil73:
+manystep64:
 	FMOVD 0(R11), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	FMOVD 0(R12), F5
@@ -7354,10 +9206,10 @@ manystep11:
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip12
+	CBZ R7, manyskip65
 	FMOVD 0(R7), F4
 	ADD R25, R7
-manyskip12:
+manyskip65:
 	FMOVD 0(R14), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
 	FMOVD 0(R15), F7
@@ -7371,25 +9223,28 @@ manyskip12:
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
-	VMOV V30.B16, V6.B16
-	VFMLA V8.D2, V31.D2, V6.D2
-	VMOV V29.B16, V7.B16
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
 	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V28.B16, V6.B16
+	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V27.B16, V7.B16
+	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V26.B16, V6.B16
+	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V25.B16, V7.B16
+	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V24.B16, V6.B16
+	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V23.B16, V7.B16
+	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	WORD $0x6ef6e486 // fcmgt v6.2d, v4.2d, v22.2d
-	FMOVS F6, R3
-	CBZW R3, manyrare13
+	VMOV V25.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	FMOVS F7, R3
+	CBZW R3, manyrare66
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -7410,6 +9265,12 @@ manyskip12:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V9.D2
 	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	VMOV V30.B16, V9.B16
@@ -7423,10 +9284,6 @@ manyskip12:
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
 	VMOV V25.B16, V11.B16
-	VFMLA V8.D2, V9.D2, V11.D2
-	VMOV V24.B16, V9.B16
-	VFMLA V8.D2, V11.D2, V9.D2
-	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2
@@ -7474,6 +9331,12 @@ manyskip12:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V12.D2
 	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	VMOV V30.B16, V12.B16
@@ -7487,10 +9350,6 @@ manyskip12:
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
 	VMOV V25.B16, V14.B16
-	VFMLA V8.D2, V12.D2, V14.D2
-	VMOV V24.B16, V12.B16
-	VFMLA V8.D2, V14.D2, V12.D2
-	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V12.D2
@@ -7508,12 +9367,12 @@ manyskip12:
 	VDUP R3, V15.D2
 	VADD V15.D2, V12.D2, V12.D2
 	VSHL $52, V12.D2, V12.D2
-	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
+	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
 	VFMLA V14.D2, V8.D2, V12.D2
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2
-	VFMLA V24.D2, V13.D2, V8.D2
+	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
@@ -7534,17 +9393,17 @@ manyskip12:
 	VADD V8.D2, V13.D2, V13.D2
 	VSHL $52, V13.D2, V13.D2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	WORD $0x6e64e704 // fcmge v4.2d, v24.2d, v4.2d
+	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
 	VBSL V12.B16, V11.B16, V4.B16
-	VBIT V6.B16, V4.B16, V7.B16
-manyrare13:
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare66:
 	VMOV V0.B16, V4.B16
-	VFMLA V10.D2, V7.D2, V4.D2
-	CBZ R8, manyskip14
+	VFMLA V10.D2, V6.D2, V4.D2
+	CBZ R8, manyskip67
 	FMOVD 0(R8), F6
 	ADD R2, R8
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip14:
+manyskip67:
 	FMOVD 0(R20), F6
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
 	FMOVD 0(R19), F7
@@ -7558,22 +9417,22 @@ manyskip14:
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip15
-	VAND V23.B16, V3.B16, V4.B16
+	CBZ R9, manyskip68
+	VAND V25.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
 	MOVD 256(R0), R3 // Spike row distance
 	ADD R3<<3, R9, R9
-manyskip15:
-	CBZ R10, manyskip16
+manyskip68:
+	CBZ R10, manyskip69
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	MOVD 264(R0), R3 // Ref row distance
 	ADD R3, R10
-manyskip16:
+manyskip69:
 	SUBS $1, R22
-	BNE manystep11
+	BNE manystep64
 	FMOVD F0, -8(R4)
 	FMOVD F1, -8(R5)
 	FMOVD F2, -8(R6)
@@ -8128,44 +9987,533 @@ many:
 	MOVD 264(R0), R17 // Ref row distance
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
-	MOVD 16(R2), R3
-	VDUP R3, V30.D2 // r5 = VReset
-	MOVD 24(R2), R3
-	VDUP R3, V29.D2 // r7 = B
 	MOVD 32(R2), R3
-	VDUP R3, V28.D2 // r12 = VRest
-	MOVD 40(R2), R3
-	VDUP R3, V27.D2 // r14 = VC
+	VDUP R3, V30.D2 // r12 = VRest
 	MOVD 48(R2), R3
-	VDUP R3, V26.D2 // r16 = DtCTau
-	MOVD 56(R2), R3
-	VDUP R3, V25.D2 // r18 = DtRTau
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2 // r25 = 2.7557319223985893e-06
+	VDUP R3, V29.D2 // r16 = DtCTau
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V23.D2 // r26 = 2.48015873015873e-05
+	VDUP R3, V28.D2 // r26 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V22.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V27.D2 // r28 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V21.D2 // r30 = 0.001388888888888889
+	VDUP R3, V26.D2 // r30 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V20.D2 // r32 = 0.008333333333333333
+	VDUP R3, V25.D2 // r32 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V19.D2 // r34 = 0.041666666666666664
+	VDUP R3, V24.D2 // r34 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V18.D2 // r36 = 0.16666666666666666
+	VDUP R3, V23.D2 // r36 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V17.D2 // r38 = 0.5
+	VDUP R3, V22.D2 // r38 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V16.D2 // r40 = 1
+	VDUP R3, V21.D2 // r40 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V15.D2 // r42 = 0.0625
+	VDUP R3, V20.D2 // r42 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V14.D2 // r129 = Ka
+	VDUP R3, V19.D2 // r129 = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V13.D2 // r131 = Keep
+	VDUP R3, V18.D2 // r131 = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V12.D2 // r136 = TauRef
+	VDUP R3, V17.D2 // r136 = TauRef
+	SUBS $4, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	VLD1.P 16(R6), [V4.D2]
+	VLD1.P 16(R6), [V5.D2]
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil83
+	ADD R13, R7
+manynil83:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil84
+	ADD R13, R8
+manynil84:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil85
+	ADD R13, R9
+manynil85:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil86
+	ADD R13>>3, R10, R10
+manynil86:
+manystep76:
+	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
+	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
+	MOVD 16(R2), R3
+	VDUP R3, V8.D2
+	VBIT V6.B16, V8.B16, V0.B16
+	MOVD 16(R2), R3
+	VDUP R3, V8.D2
+	VBIT V7.B16, V8.B16, V1.B16
+	MOVD 24(R2), R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d448 // fadd v8.2d, v2.2d, v8.2d
+	MOVD 24(R2), R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d469 // fadd v9.2d, v3.2d, v9.2d
+	VBIT V6.B16, V8.B16, V2.B16
+	VBIT V7.B16, V9.B16, V3.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	CBZ R7, manyskip77
+	FMOVQ 16(R7), F7
+	VLD1.P (R7)(R14), [V6.D2]
+manyskip77:
+	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
+	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
+	MOVD 40(R2), R3
+	VDUP R3, V10.D2
+	WORD $0x4eead40a // fsub v10.2d, v0.2d, v10.2d
+	MOVD 40(R2), R3
+	VDUP R3, V11.D2
+	WORD $0x4eebd42b // fsub v11.2d, v1.2d, v11.2d
+	WORD $0x6e6add0c // fmul v12.2d, v8.2d, v10.2d
+	WORD $0x6e6bdd2d // fmul v13.2d, v9.2d, v11.2d
+	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
+	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
+	MOVD 56(R2), R3
+	VDUP R3, V14.D2
+	WORD $0x6e66ddce // fmul v14.2d, v14.2d, v6.2d
+	MOVD 56(R2), R3
+	VDUP R3, V6.D2
+	WORD $0x6e67dcc6 // fmul v6.2d, v6.2d, v7.2d
+	VFMLA V12.D2, V29.D2, V14.D2
+	VFMLA V13.D2, V29.D2, V6.D2
+	WORD $0x4e6ad508 // fadd v8.2d, v8.2d, v10.2d
+	WORD $0x4e6bd529 // fadd v9.2d, v9.2d, v11.2d
+	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
+	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
+	WORD $0x4ee0f907 // fabs v7.2d, v8.2d
+	WORD $0x4ee0f92a // fabs v10.2d, v9.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V8.D2, V11.D2, V12.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VMOV V28.B16, V13.B16
+	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V9.D2, V13.D2, V12.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V8.D2, V11.D2, V13.D2
+	VMOV V26.B16, V11.B16
+	VFMLA V9.D2, V12.D2, V11.D2
+	VMOV V25.B16, V12.B16
+	VFMLA V8.D2, V13.D2, V12.D2
+	VMOV V25.B16, V13.B16
+	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V24.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
+	VMOV V24.B16, V12.B16
+	VFMLA V9.D2, V13.D2, V12.D2
+	VMOV V23.B16, V13.B16
+	VFMLA V8.D2, V11.D2, V13.D2
+	VMOV V23.B16, V11.B16
+	VFMLA V9.D2, V12.D2, V11.D2
+	VMOV V22.B16, V12.B16
+	VFMLA V8.D2, V13.D2, V12.D2
+	VMOV V22.B16, V13.B16
+	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V21.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
+	VMOV V21.B16, V12.B16
+	VFMLA V9.D2, V13.D2, V12.D2
+	WORD $0x6ef4e4ed // fcmgt v13.2d, v7.2d, v20.2d
+	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
+	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
+	FMOVS F16, R3
+	CBZW R3, manyrare78
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V16.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V16.D2
+	VFMLA V8.D2, V17.D2, V16.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V16.D2
+	VFMLA V8.D2, V17.D2, V16.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V16.D2
+	VFMLA V8.D2, V17.D2, V16.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V28.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V27.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V26.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V25.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V24.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V23.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V22.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V21.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x6ef0e510 // fcmgt v16.2d, v8.2d, v16.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V18.D2
+	VBSL V8.B16, V18.B16, V16.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ef0e508 // fcmgt v8.2d, v8.2d, v16.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V18.D2
+	VBSL V16.B16, V18.B16, V8.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V18.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V19.D2
+	VFMLA V18.D2, V8.D2, V19.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4ef2d673 // fsub v19.2d, v19.2d, v18.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V18.D2
+	VFMLA V18.D2, V19.D2, V8.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V18.D2
+	VFMLA V18.D2, V19.D2, V8.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V18.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V18.D2
+	VFMLA V8.D2, V20.D2, V18.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V18.D2
+	VFMLA V8.D2, V20.D2, V18.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V18.D2
+	VFMLA V8.D2, V20.D2, V18.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V28.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V27.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V26.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V25.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V24.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V23.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V22.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V21.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x6ef2e672 // fcmgt v18.2d, v19.2d, v18.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V23.D2
+	VBSL V19.B16, V23.B16, V18.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V23.D2
+	WORD $0x6e77de52 // fmul v18.2d, v18.2d, v23.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V23.D2
+	WORD $0x4e77d652 // fadd v18.2d, v18.2d, v23.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V23.D2
+	VADD V23.D2, V18.D2, V18.D2
+	VSHL $52, V18.D2, V18.D2
+	WORD $0x4ef2d6b2 // fsub v18.2d, v21.2d, v18.2d
+	VFMLA V20.D2, V8.D2, V18.D2
+	WORD $0x6e70fe52 // fdiv v18.2d, v18.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V22.D2, V19.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V20.D2
+	VADD V20.D2, V16.D2, V16.D2
+	VSHL $52, V16.D2, V16.D2
+	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
+	WORD $0x4ee8d673 // fsub v19.2d, v19.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d673 // fadd v19.2d, v19.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V19.D2, V19.D2
+	VSHL $52, V19.D2, V19.D2
+	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
+	WORD $0x6e67e6c7 // fcmge v7.2d, v22.2d, v7.2d
+	VBSL V18.B16, V17.B16, V7.B16
+	VBIT V13.B16, V7.B16, V11.B16
+	MOVD 80(R2), R3
+	VDUP R3, V17.D2
+	MOVD 64(R2), R3
+	VDUP R3, V18.D2
+	MOVD 72(R2), R3
+	VDUP R3, V19.D2
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V20.D2
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V23.D2
+manyrare78:
+	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
+	FMOVS F7, R3
+	CBZW R3, manyrare79
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V7.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V7.D2
+	VFMLA V9.D2, V8.D2, V7.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V7.D2
+	VFMLA V9.D2, V8.D2, V7.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V7.D2
+	VFMLA V9.D2, V8.D2, V7.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V28.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V27.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V25.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V24.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V23.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V22.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V21.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V7.D2
+	WORD $0x6ee7e527 // fcmgt v7.2d, v9.2d, v7.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V13.D2
+	VBSL V9.B16, V13.B16, V7.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x6ee7e529 // fcmgt v9.2d, v9.2d, v7.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V13.D2
+	VBSL V7.B16, V13.B16, V9.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V13.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	VFMLA V13.D2, V9.D2, V16.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V13.D2
+	VFMLA V13.D2, V16.D2, V9.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V13.D2
+	VFMLA V13.D2, V16.D2, V9.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V13.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V13.D2
+	VFMLA V9.D2, V17.D2, V13.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V13.D2
+	VFMLA V9.D2, V17.D2, V13.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V13.D2
+	VFMLA V9.D2, V17.D2, V13.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V28.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V27.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V25.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V24.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V23.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V22.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V21.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x6eede60d // fcmgt v13.2d, v16.2d, v13.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V18.D2
+	VBSL V16.B16, V18.B16, V13.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x6e72ddad // fmul v13.2d, v13.2d, v18.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4e72d5ad // fadd v13.2d, v13.2d, v18.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V18.D2
+	VADD V18.D2, V13.D2, V13.D2
+	VSHL $52, V13.D2, V13.D2
+	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
+	VFMLA V17.D2, V9.D2, V13.D2
+	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V7.D2
+	VFMLA V22.D2, V16.D2, V7.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d4e9 // fadd v9.2d, v7.2d, v9.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V17.D2
+	VADD V17.D2, V9.D2, V9.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
+	WORD $0x4ee7d610 // fsub v16.2d, v16.2d, v7.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V7.D2
+	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V7.D2
+	VADD V7.D2, V16.D2, V16.D2
+	VSHL $52, V16.D2, V16.D2
+	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
+	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
+	VBSL V13.B16, V8.B16, V10.B16
+	VBIT V15.B16, V10.B16, V12.B16
+	MOVD 80(R2), R3
+	VDUP R3, V17.D2
+	MOVD 64(R2), R3
+	VDUP R3, V18.D2
+manyrare79:
+	VMOV V0.B16, V7.B16
+	VFMLA V14.D2, V11.D2, V7.D2
+	VMOV V1.B16, V8.B16
+	VFMLA V6.D2, V12.D2, V8.D2
+	CBZ R8, manyskip80
+	FMOVQ 16(R8), F6
+	VLD1.P (R8)(R15), [V9.D2]
+	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
+	WORD $0x4e66d508 // fadd v8.2d, v8.2d, v6.2d
+manyskip80:
+	WORD $0x4efed4e6 // fsub v6.2d, v7.2d, v30.2d
+	WORD $0x4efed509 // fsub v9.2d, v8.2d, v30.2d
+	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
+	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
+	VFMLA V6.D2, V19.D2, V10.D2
+	VFMLA V9.D2, V19.D2, V11.D2
+	VLD1R.P 8(R12), [V6.D2]
+	WORD $0x4ee4d4c9 // fsub v9.2d, v6.2d, v4.2d
+	WORD $0x4ee5d4cc // fsub v12.2d, v6.2d, v5.2d
+	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
+	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
+	VBIF V9.B16, V7.B16, V0.B16
+	VBIF V12.B16, V8.B16, V1.B16
+	VBIF V9.B16, V10.B16, V2.B16
+	VBIF V12.B16, V11.B16, V3.B16
+	WORD $0x6e7fe407 // fcmge v7.2d, v0.2d, v31.2d
+	WORD $0x6e7fe428 // fcmge v8.2d, v1.2d, v31.2d
+	VBIT V7.B16, V6.B16, V4.B16
+	VBIT V8.B16, V6.B16, V5.B16
+	CBZ R9, manyskip81
+	VAND V21.B16, V8.B16, V6.B16
+	FMOVQ F6, 16(R9)
+	VAND V21.B16, V7.B16, V6.B16
+	VST1.P [V6.D2], (R9)(R16)
+manyskip81:
+	CBZ R10, manyskip82
+	VORR V7.B16, V9.B16, V9.B16
+	VORR V8.B16, V12.B16, V12.B16
+	WORD $0x0ea1298c // xtn v12.2s, v12.2d
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 2(R10)
+	WORD $0x0ea12929 // xtn v9.2s, v9.2d
+	WORD $0x0e612929 // xtn v9.4h, v9.4s
+	WORD $0x0e212929 // xtn v9.8b, v9.8h
+	VMOV V9.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	ADD R17, R10
+manyskip82:
+	SUBS $1, R11
+	BNE manystep76
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R13
+	SUBS $4, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $4, R1
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
@@ -8175,59 +10523,69 @@ manyloop1:
 	MOVD 208(R0), R11 // Steps
 	MOVD 272(R0), R12 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil7
+	CBZ R7, manynil93
 	ADD R13, R7
-manynil7:
+manynil93:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil8
+	CBZ R8, manynil94
 	ADD R13, R8
-manynil8:
+manynil94:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil9
+	CBZ R9, manynil95
 	ADD R13, R9
-manynil9:
+manynil95:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil10
+	CBZ R10, manynil96
 	ADD R13>>3, R10, R10
-manynil10:
-manystep1:
+manynil96:
+manystep87:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	VBIT V3.B16, V30.B16, V0.B16
-	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
+	MOVD 16(R2), R3
+	VDUP R3, V4.D2
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVD 24(R2), R3
+	VDUP R3, V4.D2
+	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip2
+	CBZ R7, manyskip88
 	VLD1.P (R7)(R14), [V3.D2]
-manyskip2:
-	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
-	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
+manyskip88:
+	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	MOVD 40(R2), R3
+	VDUP R3, V5.D2
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	WORD $0x6e63df23 // fmul v3.2d, v25.2d, v3.2d
-	VFMLA V6.D2, V26.D2, V3.D2
+	MOVD 56(R2), R3
+	VDUP R3, V7.D2
+	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	VFMLA V6.D2, V29.D2, V7.D2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
-	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
-	VMOV V23.B16, V6.B16
-	VFMLA V4.D2, V24.D2, V6.D2
-	VMOV V22.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	VMOV V21.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	VMOV V20.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	VMOV V19.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	VMOV V18.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	VMOV V17.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	VMOV V16.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
+	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
+	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V5.D2
+	VMOV V28.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V27.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V26.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V25.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V24.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V23.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V22.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V21.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare3
+	CBZW R3, manyrare89
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -8248,23 +10606,24 @@ manyskip2:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V24.B16, V9.B16
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V9.D2
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V23.B16, V8.B16
+	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V22.B16, V9.B16
+	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V21.B16, V8.B16
+	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V20.B16, V9.B16
+	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V19.B16, V8.B16
+	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V18.B16, V9.B16
+	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V17.B16, V8.B16
+	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V16.B16, V9.B16
+	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2
@@ -8312,23 +10671,24 @@ manyskip2:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V10.D2
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V24.B16, V12.B16
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V23.B16, V10.B16
+	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V22.B16, V12.B16
+	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V21.B16, V10.B16
+	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V20.B16, V12.B16
+	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V19.B16, V10.B16
+	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V18.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V17.B16, V10.B16
+	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V16.B16, V12.B16
+	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2
@@ -8346,12 +10706,12 @@ manyskip2:
 	VDUP R3, V13.D2
 	VADD V13.D2, V10.D2, V10.D2
 	VSHL $52, V10.D2, V10.D2
-	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
+	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
 	VFMLA V12.D2, V4.D2, V10.D2
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2
-	VFMLA V17.D2, V11.D2, V4.D2
+	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
@@ -8372,36 +10732,32 @@ manyskip2:
 	VADD V4.D2, V11.D2, V11.D2
 	VSHL $52, V11.D2, V11.D2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	VBSL V10.B16, V9.B16, V5.B16
-	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 80(R2), R3
-	VDUP R3, V12.D2
-	MOVD 64(R2), R3
-	VDUP R3, V13.D2
-manyrare3:
-	VMOV V0.B16, V4.B16
-	VFMLA V3.D2, V7.D2, V4.D2
-	CBZ R8, manyskip4
-	VLD1.P (R8)(R15), [V3.D2]
-	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
-manyskip4:
-	WORD $0x4efcd483 // fsub v3.2d, v4.2d, v28.2d
-	WORD $0x6e61dda5 // fmul v5.2d, v13.2d, v1.2d
-	VFMLA V3.D2, V14.D2, V5.D2
-	VLD1R.P 8(R12), [V3.D2]
-	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
-	WORD $0x6ee6e586 // fcmgt v6.2d, v12.2d, v6.2d
-	VBIF V6.B16, V4.B16, V0.B16
+	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
+	VBSL V10.B16, V9.B16, V3.B16
+	VBIT V6.B16, V3.B16, V5.B16
+manyrare89:
+	VMOV V0.B16, V3.B16
+	VFMLA V7.D2, V5.D2, V3.D2
+	CBZ R8, manyskip90
+	VLD1.P (R8)(R15), [V4.D2]
+	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
+manyskip90:
+	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
+	VFMLA V4.D2, V19.D2, V5.D2
+	VLD1R.P 8(R12), [V4.D2]
+	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
+	VBIF V6.B16, V3.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
-	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip5
-	VAND V16.B16, V4.B16, V3.B16
-	VST1.P [V3.D2], (R9)(R16)
-manyskip5:
-	CBZ R10, manyskip6
-	VORR V4.B16, V6.B16, V6.B16
+	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	VBIT V3.B16, V4.B16, V2.B16
+	CBZ R9, manyskip91
+	VAND V21.B16, V3.B16, V4.B16
+	VST1.P [V4.D2], (R9)(R16)
+manyskip91:
+	CBZ R10, manyskip92
+	VORR V3.B16, V6.B16, V6.B16
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -8409,9 +10765,9 @@ manyskip5:
 	AND $0x01010101, R3
 	MOVH R3, 0(R10)
 	ADD R17, R10
-manyskip6:
+manyskip92:
 	SUBS $1, R11
-	BNE manystep1
+	BNE manystep87
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -8429,59 +10785,69 @@ manytail:
 	MOVD 208(R0), R11 // Steps
 	MOVD 272(R0), R12 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil17
+	CBZ R7, manynil103
 	ADD R13, R7
-manynil17:
+manynil103:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil18
+	CBZ R8, manynil104
 	ADD R13, R8
-manynil18:
+manynil104:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil19
+	CBZ R9, manynil105
 	ADD R13, R9
-manynil19:
+manynil105:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil20
+	CBZ R10, manynil106
 	ADD R13>>3, R10, R10
-manynil20:
-manystep11:
+manynil106:
+manystep97:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	VBIT V3.B16, V30.B16, V0.B16
-	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
+	MOVD 16(R2), R3
+	VDUP R3, V4.D2
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVD 24(R2), R3
+	VDUP R3, V4.D2
+	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip12
+	CBZ R7, manyskip98
 	FMOVD 0(R7), F3
 	ADD R14, R7
-manyskip12:
-	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
-	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
+manyskip98:
+	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	MOVD 40(R2), R3
+	VDUP R3, V5.D2
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	WORD $0x6e63df23 // fmul v3.2d, v25.2d, v3.2d
-	VFMLA V6.D2, V26.D2, V3.D2
+	MOVD 56(R2), R3
+	VDUP R3, V7.D2
+	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	VFMLA V6.D2, V29.D2, V7.D2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
-	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
-	VMOV V23.B16, V6.B16
-	VFMLA V4.D2, V24.D2, V6.D2
-	VMOV V22.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	VMOV V21.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	VMOV V20.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	VMOV V19.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	VMOV V18.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	VMOV V17.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	VMOV V16.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
+	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
+	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V5.D2
+	VMOV V28.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V27.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V26.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V25.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V24.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V23.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V22.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V21.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
 	FMOVS F6, R3
-	CBZW R3, manyrare13
+	CBZW R3, manyrare99
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -8502,23 +10868,24 @@ manyskip12:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V24.B16, V9.B16
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V9.D2
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V23.B16, V8.B16
+	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V22.B16, V9.B16
+	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V21.B16, V8.B16
+	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V20.B16, V9.B16
+	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V19.B16, V8.B16
+	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V18.B16, V9.B16
+	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V17.B16, V8.B16
+	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	VMOV V16.B16, V9.B16
+	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2
@@ -8566,23 +10933,24 @@ manyskip12:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V10.D2
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V24.B16, V12.B16
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V23.B16, V10.B16
+	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V22.B16, V12.B16
+	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V21.B16, V10.B16
+	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V20.B16, V12.B16
+	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V19.B16, V10.B16
+	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V18.B16, V12.B16
+	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V17.B16, V10.B16
+	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	VMOV V16.B16, V12.B16
+	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2
@@ -8600,12 +10968,12 @@ manyskip12:
 	VDUP R3, V13.D2
 	VADD V13.D2, V10.D2, V10.D2
 	VSHL $52, V10.D2, V10.D2
-	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
+	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
 	VFMLA V12.D2, V4.D2, V10.D2
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2
-	VFMLA V17.D2, V11.D2, V4.D2
+	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
@@ -8626,45 +10994,41 @@ manyskip12:
 	VADD V4.D2, V11.D2, V11.D2
 	VSHL $52, V11.D2, V11.D2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	VBSL V10.B16, V9.B16, V5.B16
-	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 80(R2), R3
-	VDUP R3, V12.D2
-	MOVD 64(R2), R3
-	VDUP R3, V13.D2
-manyrare13:
-	VMOV V0.B16, V4.B16
-	VFMLA V3.D2, V7.D2, V4.D2
-	CBZ R8, manyskip14
-	FMOVD 0(R8), F3
+	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
+	VBSL V10.B16, V9.B16, V3.B16
+	VBIT V6.B16, V3.B16, V5.B16
+manyrare99:
+	VMOV V0.B16, V3.B16
+	VFMLA V7.D2, V5.D2, V3.D2
+	CBZ R8, manyskip100
+	FMOVD 0(R8), F4
 	ADD R15, R8
-	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
-manyskip14:
-	WORD $0x4efcd483 // fsub v3.2d, v4.2d, v28.2d
-	WORD $0x6e61dda5 // fmul v5.2d, v13.2d, v1.2d
-	VFMLA V3.D2, V14.D2, V5.D2
-	VLD1R.P 8(R12), [V3.D2]
-	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
-	WORD $0x6ee6e586 // fcmgt v6.2d, v12.2d, v6.2d
-	VBIF V6.B16, V4.B16, V0.B16
+	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
+manyskip100:
+	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
+	VFMLA V4.D2, V19.D2, V5.D2
+	VLD1R.P 8(R12), [V4.D2]
+	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
+	VBIF V6.B16, V3.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
-	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip15
-	VAND V16.B16, V4.B16, V3.B16
-	FMOVD F3, 0(R9)
+	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	VBIT V3.B16, V4.B16, V2.B16
+	CBZ R9, manyskip101
+	VAND V21.B16, V3.B16, V4.B16
+	FMOVD F4, 0(R9)
 	ADD R16, R9
-manyskip15:
-	CBZ R10, manyskip16
-	VORR V4.B16, V6.B16, V6.B16
+manyskip101:
+	CBZ R10, manyskip102
+	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	ADD R17, R10
-manyskip16:
+manyskip102:
 	SUBS $1, R11
-	BNE manystep11
+	BNE manystep97
 	FMOVD F0, -8(R4)
 	FMOVD F1, -8(R5)
 	FMOVD F2, -8(R6)
@@ -9236,26 +11600,534 @@ many:
 	LSL $3, R25
 	MOVD 248(R0), R2 // Delta row distance
 	LSL $3, R2
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V31.D2 // r25 = 2.7557319223985893e-06
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V30.D2 // r26 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V29.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V31.D2 // r28 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V28.D2 // r30 = 0.001388888888888889
+	VDUP R3, V30.D2 // r30 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V27.D2 // r32 = 0.008333333333333333
+	VDUP R3, V29.D2 // r32 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V26.D2 // r34 = 0.041666666666666664
+	VDUP R3, V28.D2 // r34 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V25.D2 // r36 = 0.16666666666666666
+	VDUP R3, V27.D2 // r36 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V24.D2 // r38 = 0.5
+	VDUP R3, V26.D2 // r38 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V23.D2 // r40 = 1
+	VDUP R3, V25.D2 // r40 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V22.D2 // r42 = 0.0625
+	VDUP R3, V24.D2 // r42 = 0.0625
+	SUBS $4, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	VLD1.P 16(R6), [V4.D2]
+	VLD1.P 16(R6), [V5.D2]
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil50
+	ADD R24, R7
+manynil50:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil51
+	ADD R24, R8
+manynil51:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil52
+	ADD R24, R9
+manynil52:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil53
+	ADD R24>>3, R10, R10
+manynil53:
+manystep43:
+	FMOVQ 0(R11), F6
+	FMOVQ 16(R11), F7
+	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
+	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
+	FMOVQ 0(R12), F10
+	FMOVQ 16(R12), F11
+	VBIT V8.B16, V10.B16, V0.B16
+	VBIT V9.B16, V11.B16, V1.B16
+	FMOVQ 0(R13), F10
+	FMOVQ 16(R13), F11
+	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
+	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
+	VBIT V8.B16, V10.B16, V2.B16
+	VBIT V9.B16, V11.B16, V3.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	CBZ R7, manyskip44
+	FMOVQ 16(R7), F9
+	VLD1.P (R7)(R25), [V8.D2]
+manyskip44:
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
+	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
+	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
+	FMOVQ 0(R15), F14
+	FMOVQ 16(R15), F15
+	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
+	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
+	FMOVQ 0(R16), F16
+	FMOVQ 16(R16), F17
+	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
+	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
+	FMOVQ 0(R17), F20
+	FMOVQ 16(R17), F21
+	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
+	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
+	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
+	WORD $0x6e69deb5 // fmul v21.2d, v21.2d, v9.2d
+	VFMLA V18.D2, V16.D2, V20.D2
+	VFMLA V19.D2, V17.D2, V21.D2
+	WORD $0x4e6ed58c // fadd v12.2d, v12.2d, v14.2d
+	WORD $0x4e6fd5ad // fadd v13.2d, v13.2d, v15.2d
+	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
+	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
+	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
+	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V13.D2
+	VFMLA V16.D2, V12.D2, V13.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V14.D2
+	VFMLA V17.D2, V12.D2, V14.D2
+	VMOV V31.B16, V12.B16
+	VFMLA V16.D2, V13.D2, V12.D2
+	VMOV V31.B16, V13.B16
+	VFMLA V17.D2, V14.D2, V13.D2
+	VMOV V30.B16, V14.B16
+	VFMLA V16.D2, V12.D2, V14.D2
+	VMOV V30.B16, V12.B16
+	VFMLA V17.D2, V13.D2, V12.D2
+	VMOV V29.B16, V13.B16
+	VFMLA V16.D2, V14.D2, V13.D2
+	VMOV V29.B16, V14.B16
+	VFMLA V17.D2, V12.D2, V14.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V16.D2, V13.D2, V12.D2
+	VMOV V28.B16, V13.B16
+	VFMLA V17.D2, V14.D2, V13.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V16.D2, V12.D2, V14.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V17.D2, V13.D2, V12.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V16.D2, V14.D2, V13.D2
+	VMOV V26.B16, V14.B16
+	VFMLA V17.D2, V12.D2, V14.D2
+	VMOV V25.B16, V12.B16
+	VFMLA V16.D2, V13.D2, V12.D2
+	VMOV V25.B16, V13.B16
+	VFMLA V17.D2, V14.D2, V13.D2
+	WORD $0x6ef8e50e // fcmgt v14.2d, v8.2d, v24.2d
+	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
+	WORD $0x6eb0a9d2 // umaxv s18, v14.4s
+	FMOVS F18, R3
+	CBZW R3, manyrare45
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V18.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V31.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	VMOV V30.B16, V18.B16
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V29.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	VMOV V28.B16, V18.B16
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V27.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	VMOV V26.B16, V18.B16
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V25.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V22.D2
+	VBSL V16.B16, V22.B16, V18.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x6ef2e610 // fcmgt v16.2d, v16.2d, v18.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V22.D2
+	VBSL V18.B16, V22.B16, V16.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V22.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V23.D2
+	VFMLA V22.D2, V16.D2, V23.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x4ef6d6f7 // fsub v23.2d, v23.2d, v22.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V22.D2
+	VFMLA V22.D2, V23.D2, V16.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V22.D2
+	VFMLA V22.D2, V23.D2, V16.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V22.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V31.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	VMOV V30.B16, V22.B16
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V29.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	VMOV V28.B16, V22.B16
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V27.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	VMOV V26.B16, V22.B16
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V25.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x6ef6e6f6 // fcmgt v22.2d, v23.2d, v22.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V27.D2
+	VBSL V23.B16, V27.B16, V22.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V27.D2
+	WORD $0x6e7bded6 // fmul v22.2d, v22.2d, v27.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V27.D2
+	WORD $0x4e7bd6d6 // fadd v22.2d, v22.2d, v27.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V27.D2
+	VADD V27.D2, V22.D2, V22.D2
+	VSHL $52, V22.D2, V22.D2
+	WORD $0x4ef6d736 // fsub v22.2d, v25.2d, v22.2d
+	VFMLA V24.D2, V16.D2, V22.D2
+	WORD $0x6e72fed6 // fdiv v22.2d, v22.2d, v18.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	VFMLA V26.D2, V23.D2, V16.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4ef2d610 // fsub v16.2d, v16.2d, v18.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4e72d612 // fadd v18.2d, v16.2d, v18.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V24.D2
+	VADD V24.D2, V18.D2, V18.D2
+	VSHL $52, V18.D2, V18.D2
+	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
+	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V16.D2
+	VADD V16.D2, V23.D2, V23.D2
+	VSHL $52, V23.D2, V23.D2
+	WORD $0x6e77ded6 // fmul v22.2d, v22.2d, v23.2d
+	WORD $0x6e68e748 // fcmge v8.2d, v26.2d, v8.2d
+	VBSL V22.B16, V19.B16, V8.B16
+	VBIT V14.B16, V8.B16, V12.B16
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V24.D2
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V27.D2
+manyrare45:
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare46
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V8.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V14.D2
+	VFMLA V17.D2, V8.D2, V14.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V14.D2, V8.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V14.D2
+	VFMLA V17.D2, V8.D2, V14.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V14.D2, V8.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V14.D2
+	VFMLA V17.D2, V8.D2, V14.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V14.D2, V8.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V14.D2
+	VFMLA V17.D2, V8.D2, V14.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V14.D2, V8.D2
+	VMOV V31.B16, V14.B16
+	VFMLA V17.D2, V8.D2, V14.D2
+	VMOV V30.B16, V8.B16
+	VFMLA V17.D2, V14.D2, V8.D2
+	VMOV V29.B16, V14.B16
+	VFMLA V17.D2, V8.D2, V14.D2
+	VMOV V28.B16, V8.B16
+	VFMLA V17.D2, V14.D2, V8.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V17.D2, V8.D2, V14.D2
+	VMOV V26.B16, V8.B16
+	VFMLA V17.D2, V14.D2, V8.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V17.D2, V8.D2, V14.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee8e628 // fcmgt v8.2d, v17.2d, v8.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V16.D2
+	VBSL V17.B16, V16.B16, V8.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x6ee8e610 // fcmgt v16.2d, v16.2d, v8.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V17.D2
+	VBSL V8.B16, V17.B16, V16.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V17.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	VFMLA V17.D2, V16.D2, V18.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V17.D2
+	WORD $0x4ef1d652 // fsub v18.2d, v18.2d, v17.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V17.D2
+	VFMLA V17.D2, V18.D2, V16.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V17.D2
+	VFMLA V17.D2, V18.D2, V16.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V17.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V31.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	VMOV V30.B16, V17.B16
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V29.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	VMOV V28.B16, V17.B16
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V27.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	VMOV V26.B16, V17.B16
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V25.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V17.D2
+	WORD $0x6ef1e651 // fcmgt v17.2d, v18.2d, v17.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V22.D2
+	VBSL V18.B16, V22.B16, V17.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x6e76de31 // fmul v17.2d, v17.2d, v22.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x4e76d631 // fadd v17.2d, v17.2d, v22.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V22.D2
+	VADD V22.D2, V17.D2, V17.D2
+	VSHL $52, V17.D2, V17.D2
+	WORD $0x4ef1d731 // fsub v17.2d, v25.2d, v17.2d
+	VFMLA V19.D2, V16.D2, V17.D2
+	WORD $0x6e68fe31 // fdiv v17.2d, v17.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V26.D2, V18.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V19.D2
+	VADD V19.D2, V16.D2, V16.D2
+	VSHL $52, V16.D2, V16.D2
+	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
+	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V18.D2, V18.D2
+	VSHL $52, V18.D2, V18.D2
+	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
+	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
+	VBSL V17.B16, V14.B16, V9.B16
+	VBIT V15.B16, V9.B16, V13.B16
+manyrare46:
+	VMOV V0.B16, V8.B16
+	VFMLA V20.D2, V12.D2, V8.D2
+	VMOV V1.B16, V9.B16
+	VFMLA V21.D2, V13.D2, V9.D2
+	CBZ R8, manyskip47
+	FMOVQ 16(R8), F12
+	VLD1.P (R8)(R2), [V13.D2]
+	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
+	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
+manyskip47:
+	FMOVQ 0(R20), F12
+	FMOVQ 16(R20), F13
+	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
+	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
+	FMOVQ 0(R19), F14
+	FMOVQ 16(R19), F15
+	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
+	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
+	VFMLA V10.D2, V12.D2, V14.D2
+	VFMLA V11.D2, V13.D2, V15.D2
+	VLD1R.P 8(R23), [V10.D2]
+	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
+	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
+	FMOVQ 0(R21), F13
+	FMOVQ 16(R21), F16
+	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
+	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
+	VBIF V11.B16, V8.B16, V0.B16
+	VBIF V12.B16, V9.B16, V1.B16
+	VBIF V11.B16, V14.B16, V2.B16
+	VBIF V12.B16, V15.B16, V3.B16
+	WORD $0x6e66e406 // fcmge v6.2d, v0.2d, v6.2d
+	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
+	VBIT V6.B16, V10.B16, V4.B16
+	VBIT V7.B16, V10.B16, V5.B16
+	CBZ R9, manyskip48
+	VAND V25.B16, V7.B16, V8.B16
+	FMOVQ F8, 16(R9)
+	VAND V25.B16, V6.B16, V8.B16
+	FMOVQ F8, 0(R9)
+	MOVD 256(R0), R3 // Spike row distance
+	ADD R3<<3, R9, R9
+manyskip48:
+	CBZ R10, manyskip49
+	VORR V6.B16, V11.B16, V11.B16
+	VORR V7.B16, V12.B16, V12.B16
+	WORD $0x0ea1298c // xtn v12.2s, v12.2d
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 2(R10)
+	WORD $0x0ea1296b // xtn v11.2s, v11.2d
+	WORD $0x0e61296b // xtn v11.4h, v11.4s
+	WORD $0x0e21296b // xtn v11.8b, v11.8h
+	VMOV V11.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip49:
+	SUBS $1, R22
+	BNE manystep43
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R24
+	ADD $32, R11
+	ADD $32, R12
+	ADD $32, R13
+	ADD $32, R14
+	ADD $32, R15
+	ADD $32, R16
+	ADD $32, R17
+	ADD $32, R19
+	ADD $32, R20
+	ADD $32, R21
+	SUBS $4, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $4, R1
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
@@ -9265,22 +12137,22 @@ manyloop1:
 	MOVD 208(R0), R22 // Steps
 	MOVD 272(R0), R23 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil7
+	CBZ R7, manynil60
 	ADD R24, R7
-manynil7:
+manynil60:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil8
+	CBZ R8, manynil61
 	ADD R24, R8
-manynil8:
+manynil61:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil9
+	CBZ R9, manynil62
 	ADD R24, R9
-manynil9:
+manynil62:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil10
+	CBZ R10, manynil63
 	ADD R24>>3, R10, R10
-manynil10:
-manystep1:
+manynil63:
+manystep54:
 	FMOVQ 0(R11), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	FMOVQ 0(R12), F5
@@ -9289,9 +12161,9 @@ manystep1:
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip2
+	CBZ R7, manyskip55
 	VLD1.P (R7)(R25), [V4.D2]
-manyskip2:
+manyskip55:
 	FMOVQ 0(R14), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
 	FMOVQ 0(R15), F7
@@ -9305,26 +12177,29 @@ manyskip2:
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
-	VMOV V30.B16, V6.B16
-	VFMLA V8.D2, V31.D2, V6.D2
-	VMOV V29.B16, V7.B16
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
 	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V28.B16, V6.B16
+	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V27.B16, V7.B16
+	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V26.B16, V6.B16
+	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V25.B16, V7.B16
+	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V24.B16, V6.B16
+	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V23.B16, V7.B16
+	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	WORD $0x6ef6e486 // fcmgt v6.2d, v4.2d, v22.2d
-	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, manyrare3
+	CBZW R3, manyrare56
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -9345,6 +12220,12 @@ manyskip2:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V9.D2
 	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	VMOV V30.B16, V9.B16
@@ -9358,10 +12239,6 @@ manyskip2:
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
 	VMOV V25.B16, V11.B16
-	VFMLA V8.D2, V9.D2, V11.D2
-	VMOV V24.B16, V9.B16
-	VFMLA V8.D2, V11.D2, V9.D2
-	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2
@@ -9409,6 +12286,12 @@ manyskip2:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V12.D2
 	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	VMOV V30.B16, V12.B16
@@ -9422,10 +12305,6 @@ manyskip2:
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
 	VMOV V25.B16, V14.B16
-	VFMLA V8.D2, V12.D2, V14.D2
-	VMOV V24.B16, V12.B16
-	VFMLA V8.D2, V14.D2, V12.D2
-	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V12.D2
@@ -9443,12 +12322,12 @@ manyskip2:
 	VDUP R3, V15.D2
 	VADD V15.D2, V12.D2, V12.D2
 	VSHL $52, V12.D2, V12.D2
-	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
+	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
 	VFMLA V14.D2, V8.D2, V12.D2
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2
-	VFMLA V24.D2, V13.D2, V8.D2
+	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
@@ -9469,16 +12348,16 @@ manyskip2:
 	VADD V8.D2, V13.D2, V13.D2
 	VSHL $52, V13.D2, V13.D2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	WORD $0x6e64e704 // fcmge v4.2d, v24.2d, v4.2d
+	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
 	VBSL V12.B16, V11.B16, V4.B16
-	VBIT V6.B16, V4.B16, V7.B16
-manyrare3:
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare56:
 	VMOV V0.B16, V4.B16
-	VFMLA V10.D2, V7.D2, V4.D2
-	CBZ R8, manyskip4
+	VFMLA V10.D2, V6.D2, V4.D2
+	CBZ R8, manyskip57
 	VLD1.P (R8)(R2), [V6.D2]
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip4:
+manyskip57:
 	FMOVQ 0(R20), F6
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
 	FMOVQ 0(R19), F7
@@ -9492,13 +12371,13 @@ manyskip4:
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip5
-	VAND V23.B16, V3.B16, V4.B16
+	CBZ R9, manyskip58
+	VAND V25.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R9)
 	MOVD 256(R0), R3 // Spike row distance
 	ADD R3<<3, R9, R9
-manyskip5:
-	CBZ R10, manyskip6
+manyskip58:
+	CBZ R10, manyskip59
 	VORR V3.B16, V6.B16, V6.B16
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
@@ -9508,9 +12387,9 @@ manyskip5:
 	MOVH R3, 0(R10)
 	MOVD 264(R0), R3 // Ref row distance
 	ADD R3, R10
-manyskip6:
+manyskip59:
 	SUBS $1, R22
-	BNE manystep1
+	BNE manystep54
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -9538,22 +12417,22 @@ manytail:
 	MOVD 208(R0), R22 // Steps
 	MOVD 272(R0), R23 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil17
+	CBZ R7, manynil70
 	ADD R24, R7
-manynil17:
+manynil70:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil18
+	CBZ R8, manynil71
 	ADD R24, R8
-manynil18:
+manynil71:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil19
+	CBZ R9, manynil72
 	ADD R24, R9
-manynil19:
+manynil72:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil20
+	CBZ R10, manynil73
 	ADD R24>>3, R10, R10
-manynil20:
-manystep11:
+manynil73:
+manystep64:
 	FMOVD 0(R11), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	FMOVD 0(R12), F5
@@ -9562,10 +12441,10 @@ manystep11:
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip12
+	CBZ R7, manyskip65
 	FMOVD 0(R7), F4
 	ADD R25, R7
-manyskip12:
+manyskip65:
 	FMOVD 0(R14), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
 	FMOVD 0(R15), F7
@@ -9579,25 +12458,28 @@ manyskip12:
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
-	VMOV V30.B16, V6.B16
-	VFMLA V8.D2, V31.D2, V6.D2
-	VMOV V29.B16, V7.B16
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
 	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V28.B16, V6.B16
+	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V27.B16, V7.B16
+	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V26.B16, V6.B16
+	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V25.B16, V7.B16
+	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V24.B16, V6.B16
+	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V23.B16, V7.B16
+	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	WORD $0x6ef6e486 // fcmgt v6.2d, v4.2d, v22.2d
-	FMOVS F6, R3
-	CBZW R3, manyrare13
+	VMOV V25.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	FMOVS F7, R3
+	CBZW R3, manyrare66
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -9618,6 +12500,12 @@ manyskip12:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V9.D2
 	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	VMOV V30.B16, V9.B16
@@ -9631,10 +12519,6 @@ manyskip12:
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
 	VMOV V25.B16, V11.B16
-	VFMLA V8.D2, V9.D2, V11.D2
-	VMOV V24.B16, V9.B16
-	VFMLA V8.D2, V11.D2, V9.D2
-	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2
@@ -9682,6 +12566,12 @@ manyskip12:
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V12.D2
 	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	VMOV V30.B16, V12.B16
@@ -9695,10 +12585,6 @@ manyskip12:
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
 	VMOV V25.B16, V14.B16
-	VFMLA V8.D2, V12.D2, V14.D2
-	VMOV V24.B16, V12.B16
-	VFMLA V8.D2, V14.D2, V12.D2
-	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V12.D2
@@ -9716,12 +12602,12 @@ manyskip12:
 	VDUP R3, V15.D2
 	VADD V15.D2, V12.D2, V12.D2
 	VSHL $52, V12.D2, V12.D2
-	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
+	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
 	VFMLA V14.D2, V8.D2, V12.D2
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2
-	VFMLA V24.D2, V13.D2, V8.D2
+	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
@@ -9742,17 +12628,17 @@ manyskip12:
 	VADD V8.D2, V13.D2, V13.D2
 	VSHL $52, V13.D2, V13.D2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	WORD $0x6e64e704 // fcmge v4.2d, v24.2d, v4.2d
+	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
 	VBSL V12.B16, V11.B16, V4.B16
-	VBIT V6.B16, V4.B16, V7.B16
-manyrare13:
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare66:
 	VMOV V0.B16, V4.B16
-	VFMLA V10.D2, V7.D2, V4.D2
-	CBZ R8, manyskip14
+	VFMLA V10.D2, V6.D2, V4.D2
+	CBZ R8, manyskip67
 	FMOVD 0(R8), F6
 	ADD R2, R8
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip14:
+manyskip67:
 	FMOVD 0(R20), F6
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
 	FMOVD 0(R19), F7
@@ -9766,22 +12652,22 @@ manyskip14:
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip15
-	VAND V23.B16, V3.B16, V4.B16
+	CBZ R9, manyskip68
+	VAND V25.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
 	MOVD 256(R0), R3 // Spike row distance
 	ADD R3<<3, R9, R9
-manyskip15:
-	CBZ R10, manyskip16
+manyskip68:
+	CBZ R10, manyskip69
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	MOVD 264(R0), R3 // Ref row distance
 	ADD R3, R10
-manyskip16:
+manyskip69:
 	SUBS $1, R22
-	BNE manystep11
+	BNE manystep64
 	FMOVD F0, -8(R4)
 	FMOVD F1, -8(R5)
 	FMOVD F2, -8(R6)

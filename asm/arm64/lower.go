@@ -276,12 +276,15 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 	for len(cand) > pinLimit {
 		cand = dropLeastUsed(cand, uses)
 	}
-	var body1, body2, tail *body
-	for {
+	pin := func(cand []step.Reg) {
 		l.pinned = map[step.Reg]int{}
 		for i, r := range cand {
 			l.pinned[r] = 31 - i
 		}
+	}
+	var body1, body2, tail *body
+	for {
+		pin(cand)
 		var err1, err2 error
 		body1, err1 = l.body(1, false)
 		tail, err2 = l.body(1, true)
@@ -296,6 +299,28 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 	body2, err := l.body(2, false)
 	if err != nil {
 		body2 = nil // two vectors at once do not fit: one per iteration
+	}
+	if body2 == nil && m == multi {
+		// The steps of one vector are a chain of dependent operations, the
+		// next step waiting for the last one's V: two vectors interleaved
+		// hide half of that latency, which is worth rematerializing a few
+		// more constants (a broadcast is off the chain).
+		for c2 := cand; body2 == nil && len(c2) > 0; {
+			c2 = dropLeastUsed(c2, uses)
+			pin(c2)
+			if body2, err = l.body(2, false); err != nil {
+				body2 = nil
+				continue
+			}
+			cand = c2
+			var err1, err2 error
+			body1, err1 = l.body(1, false)
+			tail, err2 = l.body(1, true)
+			if err1 != nil || err2 != nil {
+				return nil, fmt.Errorf("arm64: %s: with fewer constants pinned, one vector no longer fits: %v %v", p.Name, err1, err2)
+			}
+		}
+		pin(cand)
 	}
 
 	sec := &section{lanes: l.lanes, unroll: 1, bodies: map[string]*body{}, l: l}
@@ -384,8 +409,13 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 		name += " (Steps > 1)"
 	}
 	if m == multi {
-		sec.stats = fmt.Sprintf("%s: %d vectors per iteration, %d pinned constants; per vector and step: %d instructions on the main path (%d with no optional buffer), %d in Rare blocks; per vector: %d around the step loop",
-			name, sec.unroll, len(l.pinned), body1.main, body1.bare, body1.rare, body1.group)
+		// Per vector of the main loop.
+		mb, u := body1, 1.0
+		if body2 != nil {
+			mb, u = body2, 2
+		}
+		sec.stats = fmt.Sprintf("%s: %d vectors per iteration, %d pinned constants; per vector and step: %.1f instructions on the main path (%.1f with no optional buffer), %d in Rare blocks; per vector: %.1f around the step loop",
+			name, sec.unroll, len(l.pinned), float64(mb.main)/u, float64(mb.bare)/u, body1.rare, float64(mb.group)/u)
 	} else {
 		sec.stats = fmt.Sprintf("%s: %d vectors per iteration, %d pinned constants; per vector: %d instructions on the main path (%d with no optional buffer), %d in Rare blocks",
 			name, sec.unroll, len(l.pinned), body1.main, body1.bare, body1.rare)
