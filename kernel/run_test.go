@@ -188,19 +188,24 @@ func TestRunMatchesSteps(t *testing.T) {
 	}
 }
 
-// Without spike packing, the paths make up to chunk steps per call with the
-// state in registers: every combination of held and per-step buffers, over
-// step counts around chunk's multiples and sizes around the vector widths
-// and the interleaved groups of vectors.
+// The paths make up to chunk steps per call with the state in registers
+// (unless spikes are packed from V after each step): every combination of
+// held and per-step buffers and of spike outputs, over step counts around
+// chunk's multiples and sizes around the vector widths and the interleaved
+// groups of vectors.
 func TestRunChunks(t *testing.T) {
 	smallParts(t)
 	seed := uint64(100)
 	for _, m := range []int{1, 7, 16, 47, 48, 49, 100, 1000, 5000} {
 		for _, steps := range []int{2, 3, chunk - 1, chunk, chunk + 1, 2*chunk + 5} {
-			for combo := range 16 {
+			for combo := range 64 {
 				seed++
+				if testing.Short() && combo%4 != m%4 {
+					continue // a quarter of the combinations
+				}
 				c := runCase{m: m, steps: steps, reset: Reset(seed % 2), workers: int(seed % 3),
-					iRows: combo&1 != 0, deltaRows: combo&2 != 0, spikeRows: combo&4 != 0, refr: combo&8 != 0}
+					iRows: combo&1 != 0, deltaRows: combo&2 != 0, spikeRows: combo&4 != 0, refr: combo&8 != 0,
+					bits: combo&16 != 0, index: combo&32 != 0}
 				if m == 100 || m == 5000 {
 					c.n = m / 5 // five batch rows of per-neuron values
 				}
@@ -209,6 +214,39 @@ func TestRunChunks(t *testing.T) {
 					checkRun[float64](t, c, seed)
 				})
 			}
+		}
+	}
+}
+
+// geBits and geBitsPer agree with one comparison per value, at spike rates
+// from none to all, with NaNs, for every length up to a word.
+func TestGeBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	nan := float32(math.NaN())
+	for _, rate := range []float64{0, 0.01, 0.2, 0.5, 1} {
+		for n := 0; n <= 64; n++ {
+			v, th := make([]float32, n), make([]float32, n)
+			for i := range v {
+				th[i] = -50 + float32(rng.IntN(3))
+				v[i] = th[i] - 1 - float32(rng.IntN(20))
+				switch r := rng.Float64(); {
+				case r < rate:
+					v[i] = th[i] + float32(rng.IntN(2)) // at or above
+				case r < rate+0.02:
+					v[i] = nan
+				}
+			}
+			var want, wantPer uint64
+			for i := range v {
+				if v[i] >= -50 {
+					want |= 1 << i
+				}
+				if v[i] >= th[i] {
+					wantPer |= 1 << i
+				}
+			}
+			assert.Equal(t, want, geBits(v, -50), "rate %v n %d", rate, n)
+			assert.Equal(t, wantPer, geBitsPer(v, th), "rate %v n %d", rate, n)
 		}
 	}
 }

@@ -120,10 +120,12 @@ func (c *runCall[F]) part(lo, hi int, index *[]int32) {
 	if c.steps == 1 && !packs {
 		blk = hi // one step and nothing to pack: no reason to cut the range
 	}
-	// The spikes are packed from V after each step, so a call that packs
-	// them makes one step at a time.
+	// The spikes are packed from the Spike rows of the steps a path call
+	// made, when Spike holds a row per step; otherwise from V after each
+	// step, so the path makes one step per call.
+	fromRows := len(b.Spike) > len(b.V)
 	most := chunk
-	if packs {
+	if packs && !fromRows {
 		most = 1
 	}
 	for a := lo; a < hi; {
@@ -139,8 +141,17 @@ func (c *runCall[F]) part(lo, hi int, index *[]int32) {
 		for s := 0; s < c.steps; {
 			cnt := min(most, c.steps-s)
 			k.stepBlock(c.isa, b, c.t0, s, cnt, a, end, j0)
-			if packs {
-				k.spikes(b, s, a, end, j0, index)
+			for i := range cnt {
+				switch {
+				case !packs:
+				case fromRows:
+					// A spike is 1 in Spike, any other value 0.
+					k.spikes(b, s+i, a, end, b.Spike[(s+i)*len(b.V)+a:][:end-a], 1, nil, index)
+				case k.n > 0:
+					k.spikes(b, s, a, end, b.V[a:end], 0, k.consts[generic.CVTh*k.n+j0:][:end-a], index)
+				default:
+					k.spikes(b, s, a, end, b.V[a:end], k.consts[generic.CVTh], nil, index)
+				}
 			}
 			s += cnt
 		}
@@ -184,16 +195,11 @@ func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int)
 }
 
 // spikes packs step s's spikes of neurons [a, e) into SpikeBits and index
-// while the block is in cache. A spike is V' >= V_th, the very comparison
-// the step makes, so the bits agree with Spike and LastSpike.
-func (k *Kernel[F]) spikes(b *Buffers[F], s, a, e, j0 int, index *[]int32) {
+// while the block is in cache: neuron a+i spiked if v[i] >= th (or >=
+// vth[i], if vth is not nil). From V, with V_th as th, that is the very
+// comparison the step makes, so the bits agree with Spike and LastSpike.
+func (k *Kernel[F]) spikes(b *Buffers[F], s, a, e int, v []F, th F, vth []F, index *[]int32) {
 	m := len(b.V)
-	v := b.V[a:e]
-	var vth []F // per neuron, or nil
-	th := k.consts[generic.CVTh]
-	if k.n > 0 {
-		vth = k.consts[generic.CVTh*k.n+j0:][:len(v)]
-	}
 	var words []uint64
 	if b.SpikeBits != nil {
 		per := (m + 63) / 64
@@ -325,28 +331,53 @@ func stepRows[T any](buf []T, m, s, cnt, a, e int) ([]T, int) {
 }
 
 // geBits has bit k set where v[k] >= th, for up to 64 values. Spikes are
-// rare and random, so the bit is computed without a branch, which would
-// mispredict on them.
+// rare: groups of 8 values below th (a test of 8 branches that predict
+// well) are skipped, and a group with a spike gets its bits without a
+// branch per value, which would mispredict on them. A NaN is not below th,
+// so its group takes the exact test, in which it is not a spike either.
 func geBits[F Float](v []F, th F) (set uint64) {
-	for k, x := range v[:min(len(v), 64)] {
-		var b uint64
-		if x >= th {
-			b = 1
+	v = v[:min(len(v), 64)]
+	k := 0
+	for ; k+8 <= len(v); k += 8 {
+		w := v[k : k+8 : k+8]
+		if w[0] < th && w[1] < th && w[2] < th && w[3] < th && w[4] < th && w[5] < th && w[6] < th && w[7] < th {
+			continue
 		}
-		set |= b << (k & 63)
+		for i, x := range w {
+			set |= ge(x, th) << ((k + i) & 63)
+		}
+	}
+	for ; k < len(v); k++ {
+		set |= ge(v[k], th) << (k & 63)
 	}
 	return set
 }
 
 // geBitsPer is geBits with a threshold per value.
 func geBitsPer[F Float](v, th []F) (set uint64) {
+	v = v[:min(len(v), 64)]
 	th = th[:len(v)]
-	for k, x := range v[:min(len(v), 64)] {
-		var b uint64
-		if x >= th[k] {
-			b = 1
+	k := 0
+	for ; k+8 <= len(v); k += 8 {
+		w, t := v[k:k+8:k+8], th[k:k+8:k+8]
+		if w[0] < t[0] && w[1] < t[1] && w[2] < t[2] && w[3] < t[3] && w[4] < t[4] && w[5] < t[5] && w[6] < t[6] && w[7] < t[7] {
+			continue
 		}
-		set |= b << (k & 63)
+		for i, x := range w {
+			set |= ge(x, t[i]) << ((k + i) & 63)
+		}
+	}
+	for ; k < len(v); k++ {
+		set |= ge(v[k], th[k]) << (k & 63)
 	}
 	return set
+}
+
+// ge is 1 if x >= th, else 0, without a branch.
+func ge[F Float](x, th F) uint64 {
+	var b uint64
+	if x >= th {
+		b = 1
+	}
+	return b
 }
