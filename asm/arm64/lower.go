@@ -709,8 +709,9 @@ func (g *bodyGen) newVal(pinned bool) int {
 }
 
 // use returns the value that copy c reads for register r, appending a
-// rematerialization first for an unpinned constant.
-func (g *bodyGen) use(c int, r step.Reg) int {
+// rematerialization first for an unpinned constant, unless shared (the
+// copies of one op) already holds one.
+func (g *bodyGen) use(c int, r step.Reg, shared map[step.Reg]int) int {
 	if _, ok := g.setup[r]; ok {
 		if ph, ok := g.pinned[r]; ok {
 			id, ok := g.pinID[r]
@@ -721,8 +722,14 @@ func (g *bodyGen) use(c int, r step.Reg) int {
 			}
 			return id
 		}
+		if id, ok := shared[r]; ok {
+			return id
+		}
 		id := g.newVal(false)
 		g.items = append(g.items, item{kind: iRemat, dst: id, setup: r})
+		if shared != nil {
+			shared[r] = id
+		}
 		return id
 	}
 	return g.value(c, r)
@@ -814,7 +821,7 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 			})
 			for _, c := range copies {
 				lab := g.label("rare")
-				mask := g.use(c, o.A)
+				mask := g.use(c, o.A, nil)
 				begin := len(g.items)
 				g.items = append(g.items, item{kind: iRareBegin, label: lab, dst: -1, in: []int{mask}, copy: c})
 				g.cond++
@@ -851,13 +858,15 @@ func (g *bodyGen) flattenOp(o *step.Op, copies []int) {
 		g.items = append(g.items, item{kind: iOp, op: o, copy: copies[0], dst: id})
 		return
 	}
+	// The copies share one broadcast of a constant that is not pinned.
+	shared := map[step.Reg]int{}
 	for _, c := range copies {
 		var in []int
 		for _, r := range o.Inputs() {
-			in = append(in, g.use(c, r))
+			in = append(in, g.use(c, r, shared))
 		}
 		if o.Kind == step.OpStoreOne {
-			in = append(in, g.use(c, g.one))
+			in = append(in, g.use(c, g.one, shared))
 		}
 		dst := -1
 		if o.Defines() {
