@@ -9,7 +9,7 @@ TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 208(R0), R3 // Steps
 	CMP $1, R3
-	BNE many
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -1327,7 +1327,7 @@ TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 208(R0), R3 // Steps
 	CMP $1, R3
-	BNE many
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -3113,7 +3113,7 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 208(R0), R3 // Steps
 	CMP $1, R3
-	BNE many
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -4425,7 +4425,7 @@ TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 208(R0), R3 // Steps
 	CMP $1, R3
-	BNE many
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -6203,7 +6203,7 @@ TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 208(R0), R3 // Steps
 	CMP $1, R3
-	BNE many
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -7785,7 +7785,7 @@ TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 208(R0), R3 // Steps
 	CMP $1, R3
-	BNE many
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -9437,7 +9437,7 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 208(R0), R3 // Steps
 	CMP $1, R3
-	BNE many
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -11013,7 +11013,7 @@ TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 208(R0), R3 // Steps
 	CMP $1, R3
-	BNE many
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V

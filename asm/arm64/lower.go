@@ -132,8 +132,10 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 	if hasLoop(p) {
 		modes = []mode{single, multi}
 		fmt.Fprintf(&w, "\tMOVD %d(%s), %s // Steps\n", step.FrameSteps, rFrame, rTmp)
+		// Steps <= 1 takes the one-step section, as generic makes at
+		// least one step: the step loop is never entered with no step.
 		fmt.Fprintf(&w, "\tCMP $1, %s\n", rTmp)
-		fmt.Fprintf(&w, "\tBNE many\n")
+		fmt.Fprintf(&w, "\tBGT many\n")
 	}
 	for _, m := range modes {
 		prefix := map[mode]string{plain: "", single: "one", multi: "many"}[m]
