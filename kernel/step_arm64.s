@@ -2193,7 +2193,9 @@ many:
 	MOVD ZR, R24 // lane offset
 	MOVD 240(R0), R25 // I row distance
 	LSL $2, R25
-	MOVD 248(R0), R2 // Delta row distance
+	MOVD 248(R0), R26 // Delta row distance
+	LSL $2, R26
+	MOVD 256(R0), R2 // Spike row distance
 	LSL $2, R2
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r26 = 0.0013888889
@@ -2557,7 +2559,7 @@ manyrare24:
 	VFMLA V21.S4, V12.S4, V9.S4
 	CBZ R8, manyskip25
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R2), [V13.S4]
+	VLD1.P (R8)(R26), [V13.S4]
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
 manyskip25:
@@ -2590,9 +2592,7 @@ manyskip25:
 	VAND V26.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V26.B16, V6.B16, V8.B16
-	FMOVQ F8, 0(R9)
-	MOVD 256(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
+	VST1.P [V8.S4], (R9)(R2)
 manyskip26:
 	CBZ R10, manyskip27
 	VORR V6.B16, V11.B16, V11.B16
@@ -2818,7 +2818,7 @@ manyrare3:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip4
-	VLD1.P (R8)(R2), [V6.S4]
+	VLD1.P (R8)(R26), [V6.S4]
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip4:
 	FMOVQ 0(R20), F6
@@ -2836,9 +2836,7 @@ manyskip4:
 	VBIT V3.B16, V5.B16, V2.B16
 	CBZ R9, manyskip5
 	VAND V26.B16, V3.B16, V4.B16
-	FMOVQ F4, 0(R9)
-	MOVD 256(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
+	VST1.P [V4.S4], (R9)(R2)
 manyskip5:
 	CBZ R10, manyskip6
 	VORR V3.B16, V6.B16, V6.B16
@@ -3056,7 +3054,7 @@ manyrare13:
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip14
 	FMOVS 0(R8), F6
-	ADD R2, R8
+	ADD R26, R8
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip14:
 	FMOVS 0(R20), F6
@@ -3075,8 +3073,7 @@ manyskip14:
 	CBZ R9, manyskip15
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVS F4, 0(R9)
-	MOVD 256(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
+	ADD R2, R9
 manyskip15:
 	CBZ R10, manyskip16
 	VORR V3.B16, V6.B16, V6.B16
@@ -5287,7 +5284,9 @@ many:
 	MOVD ZR, R24 // lane offset
 	MOVD 240(R0), R25 // I row distance
 	LSL $2, R25
-	MOVD 248(R0), R2 // Delta row distance
+	MOVD 248(R0), R26 // Delta row distance
+	LSL $2, R26
+	MOVD 256(R0), R2 // Spike row distance
 	LSL $2, R2
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r25 = 0.0013888889
@@ -5649,7 +5648,7 @@ manyrare24:
 	VFMLA V21.S4, V12.S4, V9.S4
 	CBZ R8, manyskip25
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R2), [V13.S4]
+	VLD1.P (R8)(R26), [V13.S4]
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
 manyskip25:
@@ -5682,9 +5681,7 @@ manyskip25:
 	VAND V26.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V26.B16, V6.B16, V8.B16
-	FMOVQ F8, 0(R9)
-	MOVD 256(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
+	VST1.P [V8.S4], (R9)(R2)
 manyskip26:
 	CBZ R10, manyskip27
 	VORR V6.B16, V11.B16, V11.B16
@@ -5909,7 +5906,7 @@ manyrare3:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip4
-	VLD1.P (R8)(R2), [V6.S4]
+	VLD1.P (R8)(R26), [V6.S4]
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip4:
 	FMOVQ 0(R20), F6
@@ -5927,9 +5924,7 @@ manyskip4:
 	VBIT V3.B16, V5.B16, V2.B16
 	CBZ R9, manyskip5
 	VAND V26.B16, V3.B16, V4.B16
-	FMOVQ F4, 0(R9)
-	MOVD 256(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
+	VST1.P [V4.S4], (R9)(R2)
 manyskip5:
 	CBZ R10, manyskip6
 	VORR V3.B16, V6.B16, V6.B16
@@ -6146,7 +6141,7 @@ manyrare13:
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip14
 	FMOVS 0(R8), F6
-	ADD R2, R8
+	ADD R26, R8
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip14:
 	FMOVS 0(R20), F6
@@ -6165,8 +6160,7 @@ manyskip14:
 	CBZ R9, manyskip15
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVS F4, 0(R9)
-	MOVD 256(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
+	ADD R2, R9
 manyskip15:
 	CBZ R10, manyskip16
 	VORR V3.B16, V6.B16, V6.B16
@@ -8341,7 +8335,9 @@ many:
 	MOVD ZR, R24 // lane offset
 	MOVD 240(R0), R25 // I row distance
 	LSL $3, R25
-	MOVD 248(R0), R2 // Delta row distance
+	MOVD 248(R0), R26 // Delta row distance
+	LSL $3, R26
+	MOVD 256(R0), R2 // Spike row distance
 	LSL $3, R2
 	MOVD $0x3f2a01a01a01a01a, R3
 	VDUP R3, V31.D2 // r29 = 0.0001984126984126984
@@ -8792,7 +8788,7 @@ manyrare46:
 	VFMLA V21.D2, V14.D2, V9.D2
 	CBZ R8, manyskip47
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R2), [V13.D2]
+	VLD1.P (R8)(R26), [V13.D2]
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
 manyskip47:
@@ -8825,9 +8821,7 @@ manyskip47:
 	VAND V25.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V25.B16, V6.B16, V8.B16
-	FMOVQ F8, 0(R9)
-	MOVD 256(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
+	VST1.P [V8.D2], (R9)(R2)
 manyskip48:
 	CBZ R10, manyskip49
 	VORR V6.B16, V11.B16, V11.B16
@@ -9098,7 +9092,7 @@ manyrare56:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	CBZ R8, manyskip57
-	VLD1.P (R8)(R2), [V6.D2]
+	VLD1.P (R8)(R26), [V6.D2]
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip57:
 	FMOVQ 0(R20), F6
@@ -9116,9 +9110,7 @@ manyskip57:
 	VBIT V3.B16, V5.B16, V2.B16
 	CBZ R9, manyskip58
 	VAND V25.B16, V3.B16, V4.B16
-	FMOVQ F4, 0(R9)
-	MOVD 256(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
+	VST1.P [V4.D2], (R9)(R2)
 manyskip58:
 	CBZ R10, manyskip59
 	VORR V3.B16, V6.B16, V6.B16
@@ -9380,7 +9372,7 @@ manyrare66:
 	VFMLA V10.D2, V6.D2, V4.D2
 	CBZ R8, manyskip67
 	FMOVD 0(R8), F6
-	ADD R2, R8
+	ADD R26, R8
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip67:
 	FMOVD 0(R20), F6
@@ -9399,8 +9391,7 @@ manyskip67:
 	CBZ R9, manyskip68
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
-	MOVD 256(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
+	ADD R2, R9
 manyskip68:
 	CBZ R10, manyskip69
 	VORR V3.B16, V6.B16, V6.B16
@@ -11567,7 +11558,9 @@ many:
 	MOVD ZR, R24 // lane offset
 	MOVD 240(R0), R25 // I row distance
 	LSL $3, R25
-	MOVD 248(R0), R2 // Delta row distance
+	MOVD 248(R0), R26 // Delta row distance
+	LSL $3, R26
+	MOVD 256(R0), R2 // Spike row distance
 	LSL $3, R2
 	MOVD $0x3f2a01a01a01a01a, R3
 	VDUP R3, V31.D2 // r28 = 0.0001984126984126984
@@ -12016,7 +12009,7 @@ manyrare46:
 	VFMLA V21.D2, V14.D2, V9.D2
 	CBZ R8, manyskip47
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R2), [V13.D2]
+	VLD1.P (R8)(R26), [V13.D2]
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
 manyskip47:
@@ -12049,9 +12042,7 @@ manyskip47:
 	VAND V25.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V25.B16, V6.B16, V8.B16
-	FMOVQ F8, 0(R9)
-	MOVD 256(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
+	VST1.P [V8.D2], (R9)(R2)
 manyskip48:
 	CBZ R10, manyskip49
 	VORR V6.B16, V11.B16, V11.B16
@@ -12321,7 +12312,7 @@ manyrare56:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	CBZ R8, manyskip57
-	VLD1.P (R8)(R2), [V6.D2]
+	VLD1.P (R8)(R26), [V6.D2]
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip57:
 	FMOVQ 0(R20), F6
@@ -12339,9 +12330,7 @@ manyskip57:
 	VBIT V3.B16, V5.B16, V2.B16
 	CBZ R9, manyskip58
 	VAND V25.B16, V3.B16, V4.B16
-	FMOVQ F4, 0(R9)
-	MOVD 256(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
+	VST1.P [V4.D2], (R9)(R2)
 manyskip58:
 	CBZ R10, manyskip59
 	VORR V3.B16, V6.B16, V6.B16
@@ -12602,7 +12591,7 @@ manyrare66:
 	VFMLA V10.D2, V6.D2, V4.D2
 	CBZ R8, manyskip67
 	FMOVD 0(R8), F6
-	ADD R2, R8
+	ADD R26, R8
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip67:
 	FMOVD 0(R20), F6
@@ -12621,8 +12610,7 @@ manyskip67:
 	CBZ R9, manyskip68
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
-	MOVD 256(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
+	ADD R2, R9
 manyskip68:
 	CBZ R10, manyskip69
 	VORR V3.B16, V6.B16, V6.B16

@@ -55,8 +55,10 @@ func funcName(p *step.Program) string {
 	panic("arm64: unexpected program name " + p.Name)
 }
 
-// General-purpose registers. R18 is the platform register, R26-R30 are
-// Go's context, temporary, g, frame and link registers; they are not used.
+// General-purpose registers. R18 is the platform register, R27-R30 are
+// the assembler's temporary, g, frame and link registers; they are not
+// used. R26 holds a closure's context on entry only and is scratch after it
+// (cmd/compile/abi-internal.md), so it is the last pointer register.
 const (
 	rFrame = "R0" // the frame pointer argument
 	rN     = "R1" // lanes left
@@ -65,7 +67,7 @@ const (
 )
 
 // pointerRegs hold the stream and per-neuron constant row pointers.
-var pointerRegs = []string{"R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15", "R16", "R17", "R19", "R20", "R21", "R22", "R23", "R24", "R25"}
+var pointerRegs = []string{"R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15", "R16", "R17", "R19", "R20", "R21", "R22", "R23", "R24", "R25", "R26"}
 
 // kernel is one lowered program.
 type kernel struct {
