@@ -152,9 +152,9 @@ var compilePasses = pass.Concat(
 // every x86-64 CPU has, so that the "// Requires:" lines list exactly what
 // dispatch must check. avo files the PREFETCHh instructions under "MMX+"
 // (AMD's name for the SSE integer and prefetch additions), and SSE is part
-// of the x86-64 baseline.
+// of the x86-64 baseline, as is CMOV.
 func dropBaselineISA(fn *ir.Function) error {
-	fn.ISA = slices.DeleteFunc(fn.ISA, func(s string) bool { return s == "MMX+" })
+	fn.ISA = slices.DeleteFunc(fn.ISA, func(s string) bool { return s == "MMX+" || s == "CMOV" })
 	return nil
 }
 
