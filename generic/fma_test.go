@@ -218,7 +218,7 @@ func TestStepRetry(t *testing.T) {
 	variants := []struct {
 		name      string
 		fast      func(*Frame32)
-		exact     func(*Frame32, int, int)
+		exact     func(f *Frame32, s, lo, hi int)
 		perNeuron bool
 	}{
 		{"Soft", StepF32Soft, stepF32SoftExact, false},
@@ -232,7 +232,7 @@ func TestStepRetry(t *testing.T) {
 				frames := [2]*Frame32{}
 				for k := range frames {
 					f := &Frame32{V: make([]float32, n), W: make([]float32, n), Last: make([]float32, n), I: make([]float32, n),
-						Spike: make([]float32, n), Ref: make([]bool, n), N: n, T: 5}
+						Spike: make([]float32, n), Ref: make([]bool, n), N: n, Steps: 1, T: []float32{5}}
 					if vr.perNeuron {
 						f.Stride = n
 						f.C = make([]float32, NumConsts*n)
@@ -251,7 +251,7 @@ func TestStepRetry(t *testing.T) {
 					frames[k] = f
 				}
 				vr.fast(frames[0])
-				vr.exact(frames[1], 0, n)
+				vr.exact(frames[1], 0, 0, n)
 				for j := range n {
 					x, y := frames[0], frames[1]
 					if math.Float32bits(x.V[j]) != math.Float32bits(y.V[j]) || math.Float32bits(x.W[j]) != math.Float32bits(y.W[j]) ||

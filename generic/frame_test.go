@@ -26,5 +26,7 @@ func TestFrameOffsets(t *testing.T) {
 	check("C", unsafe.Offsetof(f32.C), unsafe.Offsetof(f64.C), FrameOffC)
 	check("Stride", unsafe.Offsetof(f32.Stride), unsafe.Offsetof(f64.Stride), FrameOffStride)
 	check("N", unsafe.Offsetof(f32.N), unsafe.Offsetof(f64.N), FrameOffN)
+	check("Steps", unsafe.Offsetof(f32.Steps), unsafe.Offsetof(f64.Steps), FrameOffSteps)
+	check("Rows", unsafe.Offsetof(f32.Rows), unsafe.Offsetof(f64.Rows), FrameOffRows)
 	check("T", unsafe.Offsetof(f32.T), unsafe.Offsetof(f64.T), FrameOffT)
 }

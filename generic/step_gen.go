@@ -20,6 +20,17 @@ const (
 	NumConsts = 11
 )
 
+// Indices of the streams in Frame.Rows (see asm/step.Stream).
+const (
+	StreamV     = 0
+	StreamW     = 1
+	StreamLast  = 2
+	StreamI     = 3
+	StreamDelta = 4
+	StreamSpike = 5
+	StreamRef   = 6
+)
+
 // Offsets of the Frame fields that the assembly paths address.
 const (
 	FrameOffV      = 0
@@ -32,38 +43,55 @@ const (
 	FrameOffC      = 168
 	FrameOffStride = 192
 	FrameOffN      = 200
-	FrameOffT      = 208
+	FrameOffSteps  = 208
+	FrameOffRows   = 216
+	FrameOffT      = 272
 )
 
 // Frame32 is one call of a float32 program. A nil optional slice (I, Delta,
 // Spike, Ref) is an absent buffer; present slices hold at least N values.
 // C holds NumConsts constants, or for per-neuron programs NumConsts rows of
-// Stride values, the first N of each used.
+// Stride values, the first N of each used. A step program makes Steps steps
+// (at least one), step s at time T[s]; an optional stream's row for step s
+// starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame32 struct {
 	V, W, Last, I, Delta, Spike []float32
 	Ref                         []bool
 	C                           []float32
-	Stride, N                   int
-	T                           float32
+	Stride, N, Steps            int
+	Rows                        [7]int
+	T                           []float32
 }
 
 // Frame64 is one call of a float64 program. A nil optional slice (I, Delta,
 // Spike, Ref) is an absent buffer; present slices hold at least N values.
 // C holds NumConsts constants, or for per-neuron programs NumConsts rows of
-// Stride values, the first N of each used.
+// Stride values, the first N of each used. A step program makes Steps steps
+// (at least one), step s at time T[s]; an optional stream's row for step s
+// starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame64 struct {
 	V, W, Last, I, Delta, Spike []float64
 	Ref                         []bool
 	C                           []float64
-	Stride, N                   int
-	T                           float64
+	Stride, N, Steps            int
+	Rows                        [7]int
+	T                           []float64
 }
 
-// StepF32Soft is the program asm/step.StepF32Soft lowered to Go, one statement per op.
+// StepF32Soft is the program asm/step.StepF32Soft lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func StepF32Soft(f *Frame32) {
+	for s := range max(f.Steps, 1) {
+		stepF32SoftOne(f, s)
+	}
+}
+
+// stepF32SoftOne makes step s of StepF32Soft, one statement per op.
 // Its FMAs take fma32's fast path alone; if one of them cannot decide,
 // the iteration's neurons are stepped again, before anything is stored,
 // by stepF32SoftExact.
-func StepF32Soft(f *Frame32) {
+func stepF32SoftOne(f *Frame32, s int) {
 	n := f.N
 	v := f.V[:n]
 	w := f.W[:n]
@@ -71,25 +99,25 @@ func StepF32Soft(f *Frame32) {
 	hasI := f.I != nil
 	i := f.V
 	if hasI {
-		i = f.I
+		i = f.I[s*f.Rows[StreamI]:]
 	}
 	i = i[:n]
 	hasDelta := f.Delta != nil
 	delta := f.V
 	if hasDelta {
-		delta = f.Delta
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
-		spike = f.Spike
+		spike = f.Spike[s*f.Rows[StreamSpike]:]
 	}
 	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
-		ref = ref[:n]
+		ref = ref[s*f.Rows[StreamRef]:][:n]
 	}
 	c := (*[NumConsts]float32)(f.C)
 	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
@@ -112,49 +140,49 @@ func StepF32Soft(f *Frame32) {
 	r75 := math.Float32frombits(0x41f00000) // 30
 	r78 := math.Float32frombits(0xbf800000) // -1
 	r82 := uint32(0x7f)
-	r114 := f.T
+	r114 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r1a := v[j]
-		r1b := v[j+1]
-		r1c := v[j+2]
-		r2a := w[j]
-		r2b := w[j+1]
-		r2c := w[j+2]
-		r3a := last[j]
-		r3b := last[j+1]
-		r3c := last[j+2]
-		r4a := r1a >= c[CVTh]
-		r4b := r1b >= c[CVTh]
-		r4c := r1c >= c[CVTh]
-		r6a := float32(r1a - c[CVThRst])
-		r6b := float32(r1b - c[CVThRst])
-		r6c := float32(r1c - c[CVThRst])
-		r7a := r1a
+		r0a := v[j]
+		r0b := v[j+1]
+		r0c := v[j+2]
+		r1a := w[j]
+		r1b := w[j+1]
+		r1c := w[j+2]
+		r2a := last[j]
+		r2b := last[j+1]
+		r2c := last[j+2]
+		r4a := r0a >= c[CVTh]
+		r4b := r0b >= c[CVTh]
+		r4c := r0c >= c[CVTh]
+		r6a := float32(r0a - c[CVThRst])
+		r6b := float32(r0b - c[CVThRst])
+		r6c := float32(r0c - c[CVThRst])
+		r7a := r0a
 		if r4a {
 			r7a = r6a
 		}
-		r7b := r1b
+		r7b := r0b
 		if r4b {
 			r7b = r6b
 		}
-		r7c := r1c
+		r7c := r0c
 		if r4c {
 			r7c = r6c
 		}
-		r9a := float32(r2a + c[CB])
-		r9b := float32(r2b + c[CB])
-		r9c := float32(r2c + c[CB])
-		r10a := r2a
+		r9a := float32(r1a + c[CB])
+		r9b := float32(r1b + c[CB])
+		r9c := float32(r1c + c[CB])
+		r10a := r1a
 		if r4a {
 			r10a = r9a
 		}
-		r10b := r2b
+		r10b := r1b
 		if r4b {
 			r10b = r9b
 		}
-		r10c := r2c
+		r10c := r1c
 		if r4c {
 			r10c = r9c
 		}
@@ -444,64 +472,52 @@ func StepF32Soft(f *Frame32) {
 		r113a := fma32Try(c[CKa], r110a, r112a, &slow)
 		r113b := fma32Try(c[CKa], r110b, r112b, &slow)
 		r113c := fma32Try(c[CKa], r110c, r112c, &slow)
-		r115a := float32(r114 - r3a)
-		r115b := float32(r114 - r3b)
-		r115c := float32(r114 - r3c)
+		r115a := float32(r114 - r2a)
+		r115b := float32(r114 - r2b)
+		r115c := float32(r114 - r2c)
 		r117a := r115a < c[CTauRef]
 		r117b := r115b < c[CTauRef]
 		r117c := r115c < c[CTauRef]
-		r118a := r106a
+		r0a = r106a
 		if r117a {
-			r118a = r7a
+			r0a = r7a
 		}
-		r118b := r106b
+		r0b = r106b
 		if r117b {
-			r118b = r7b
+			r0b = r7b
 		}
-		r118c := r106c
+		r0c = r106c
 		if r117c {
-			r118c = r7c
+			r0c = r7c
 		}
-		r119a := r113a
+		r1a = r113a
 		if r117a {
-			r119a = r10a
+			r1a = r10a
 		}
-		r119b := r113b
+		r1b = r113b
 		if r117b {
-			r119b = r10b
+			r1b = r10b
 		}
-		r119c := r113c
+		r1c = r113c
 		if r117c {
-			r119c = r10c
+			r1c = r10c
 		}
-		r120a := r118a >= c[CVTh]
-		r120b := r118b >= c[CVTh]
-		r120c := r118c >= c[CVTh]
+		r120a := r0a >= c[CVTh]
+		r120b := r0b >= c[CVTh]
+		r120c := r0c >= c[CVTh]
+		if r120a {
+			r2a = r114
+		}
+		if r120b {
+			r2b = r114
+		}
+		if r120c {
+			r2c = r114
+		}
 		if slow {
-			stepF32SoftExact(f, j, j+3)
+			stepF32SoftExact(f, s, j, j+3)
 			continue
 		}
-		v[j] = r118a
-		v[j+1] = r118b
-		v[j+2] = r118c
-		w[j] = r119a
-		w[j+1] = r119b
-		w[j+2] = r119c
-		r121a := r3a
-		if r120a {
-			r121a = r114
-		}
-		r121b := r3b
-		if r120b {
-			r121b = r114
-		}
-		r121c := r3c
-		if r120c {
-			r121c = r114
-		}
-		last[j] = r121a
-		last[j+1] = r121b
-		last[j+2] = r121c
 		if hasSpike {
 			if r120a {
 				spike[j] = 1
@@ -520,27 +536,36 @@ func StepF32Soft(f *Frame32) {
 			}
 		}
 		if hasRef {
-			r122a := r117a || r120a
-			r122b := r117b || r120b
-			r122c := r117c || r120c
-			ref[j] = r122a
-			ref[j+1] = r122b
-			ref[j+2] = r122c
+			r121a := r117a || r120a
+			r121b := r117b || r120b
+			r121c := r117c || r120c
+			ref[j] = r121a
+			ref[j+1] = r121b
+			ref[j+2] = r121c
 		}
+		v[j] = r0a
+		v[j+1] = r0b
+		v[j+2] = r0c
+		w[j] = r1a
+		w[j+1] = r1b
+		w[j+2] = r1c
+		last[j] = r2a
+		last[j+1] = r2b
+		last[j+2] = r2c
 	}
 	for ; j < n; j++ {
 		slow := false
-		r1 := v[j]
-		r2 := w[j]
-		r3 := last[j]
-		r4 := r1 >= c[CVTh]
-		r6 := float32(r1 - c[CVThRst])
-		r7 := r1
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r4 := r0 >= c[CVTh]
+		r6 := float32(r0 - c[CVThRst])
+		r7 := r0
 		if r4 {
 			r7 = r6
 		}
-		r9 := float32(r2 + c[CB])
-		r10 := r2
+		r9 := float32(r1 + c[CB])
+		r10 := r1
 		if r4 {
 			r10 = r9
 		}
@@ -642,28 +667,24 @@ func StepF32Soft(f *Frame32) {
 		r110 := float32(r106 - c[CVRest])
 		r112 := float32(c[CKeep] * r10)
 		r113 := fma32Try(c[CKa], r110, r112, &slow)
-		r115 := float32(r114 - r3)
+		r115 := float32(r114 - r2)
 		r117 := r115 < c[CTauRef]
-		r118 := r106
+		r0 = r106
 		if r117 {
-			r118 = r7
+			r0 = r7
 		}
-		r119 := r113
+		r1 = r113
 		if r117 {
-			r119 = r10
+			r1 = r10
 		}
-		r120 := r118 >= c[CVTh]
+		r120 := r0 >= c[CVTh]
+		if r120 {
+			r2 = r114
+		}
 		if slow {
-			stepF32SoftExact(f, j, j+1)
+			stepF32SoftExact(f, s, j, j+1)
 			continue
 		}
-		v[j] = r118
-		w[j] = r119
-		r121 := r3
-		if r120 {
-			r121 = r114
-		}
-		last[j] = r121
 		if hasSpike {
 			if r120 {
 				spike[j] = 1
@@ -672,14 +693,17 @@ func StepF32Soft(f *Frame32) {
 			}
 		}
 		if hasRef {
-			r122 := r117 || r120
-			ref[j] = r122
+			r121 := r117 || r120
+			ref[j] = r121
 		}
+		v[j] = r0
+		w[j] = r1
+		last[j] = r2
 	}
 }
 
-// stepF32SoftExact is StepF32Soft for neurons lo..hi-1, with the exact fma32.
-func stepF32SoftExact(f *Frame32, lo, hi int) {
+// stepF32SoftExact is stepF32SoftOne for neurons lo..hi-1, with the exact fma32.
+func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 	n := hi
 	v := f.V[:n]
 	w := f.W[:n]
@@ -687,25 +711,25 @@ func stepF32SoftExact(f *Frame32, lo, hi int) {
 	hasI := f.I != nil
 	i := f.V
 	if hasI {
-		i = f.I
+		i = f.I[s*f.Rows[StreamI]:]
 	}
 	i = i[:n]
 	hasDelta := f.Delta != nil
 	delta := f.V
 	if hasDelta {
-		delta = f.Delta
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
-		spike = f.Spike
+		spike = f.Spike[s*f.Rows[StreamSpike]:]
 	}
 	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
-		ref = ref[:n]
+		ref = ref[s*f.Rows[StreamRef]:][:n]
 	}
 	c := (*[NumConsts]float32)(f.C)
 	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
@@ -728,19 +752,19 @@ func stepF32SoftExact(f *Frame32, lo, hi int) {
 	r75 := math.Float32frombits(0x41f00000) // 30
 	r78 := math.Float32frombits(0xbf800000) // -1
 	r82 := uint32(0x7f)
-	r114 := f.T
+	r114 := f.T[s]
 	for j := lo; j < hi; j++ {
-		r1 := v[j]
-		r2 := w[j]
-		r3 := last[j]
-		r4 := r1 >= c[CVTh]
-		r6 := float32(r1 - c[CVThRst])
-		r7 := r1
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r4 := r0 >= c[CVTh]
+		r6 := float32(r0 - c[CVThRst])
+		r7 := r0
 		if r4 {
 			r7 = r6
 		}
-		r9 := float32(r2 + c[CB])
-		r10 := r2
+		r9 := float32(r1 + c[CB])
+		r10 := r1
 		if r4 {
 			r10 = r9
 		}
@@ -842,24 +866,20 @@ func stepF32SoftExact(f *Frame32, lo, hi int) {
 		r110 := float32(r106 - c[CVRest])
 		r112 := float32(c[CKeep] * r10)
 		r113 := fma32(c[CKa], r110, r112)
-		r115 := float32(r114 - r3)
+		r115 := float32(r114 - r2)
 		r117 := r115 < c[CTauRef]
-		r118 := r106
+		r0 = r106
 		if r117 {
-			r118 = r7
+			r0 = r7
 		}
-		r119 := r113
+		r1 = r113
 		if r117 {
-			r119 = r10
+			r1 = r10
 		}
-		r120 := r118 >= c[CVTh]
-		v[j] = r118
-		w[j] = r119
-		r121 := r3
+		r120 := r0 >= c[CVTh]
 		if r120 {
-			r121 = r114
+			r2 = r114
 		}
-		last[j] = r121
 		if hasSpike {
 			if r120 {
 				spike[j] = 1
@@ -868,17 +888,29 @@ func stepF32SoftExact(f *Frame32, lo, hi int) {
 			}
 		}
 		if hasRef {
-			r122 := r117 || r120
-			ref[j] = r122
+			r121 := r117 || r120
+			ref[j] = r121
 		}
+		v[j] = r0
+		w[j] = r1
+		last[j] = r2
 	}
 }
 
-// StepF32SoftPN is the program asm/step.StepF32SoftPN lowered to Go, one statement per op.
+// StepF32SoftPN is the program asm/step.StepF32SoftPN lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func StepF32SoftPN(f *Frame32) {
+	for s := range max(f.Steps, 1) {
+		stepF32SoftPNOne(f, s)
+	}
+}
+
+// stepF32SoftPNOne makes step s of StepF32SoftPN, one statement per op.
 // Its FMAs take fma32's fast path alone; if one of them cannot decide,
 // the iteration's neurons are stepped again, before anything is stored,
 // by stepF32SoftPNExact.
-func StepF32SoftPN(f *Frame32) {
+func stepF32SoftPNOne(f *Frame32, s int) {
 	n := f.N
 	v := f.V[:n]
 	w := f.W[:n]
@@ -886,25 +918,25 @@ func StepF32SoftPN(f *Frame32) {
 	hasI := f.I != nil
 	i := f.V
 	if hasI {
-		i = f.I
+		i = f.I[s*f.Rows[StreamI]:]
 	}
 	i = i[:n]
 	hasDelta := f.Delta != nil
 	delta := f.V
 	if hasDelta {
-		delta = f.Delta
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
-		spike = f.Spike
+		spike = f.Spike[s*f.Rows[StreamSpike]:]
 	}
 	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
-		ref = ref[:n]
+		ref = ref[s*f.Rows[StreamRef]:][:n]
 	}
 	cVTh := f.C[CVTh*f.Stride:][:n]
 	cVThRst := f.C[CVThRst*f.Stride:][:n]
@@ -936,58 +968,58 @@ func StepF32SoftPN(f *Frame32) {
 	r75 := math.Float32frombits(0x41f00000) // 30
 	r78 := math.Float32frombits(0xbf800000) // -1
 	r82 := uint32(0x7f)
-	r114 := f.T
+	r114 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r0a := cVTh[j]
-		r0b := cVTh[j+1]
-		r0c := cVTh[j+2]
-		r1a := v[j]
-		r1b := v[j+1]
-		r1c := v[j+2]
-		r2a := w[j]
-		r2b := w[j+1]
-		r2c := w[j+2]
-		r3a := last[j]
-		r3b := last[j+1]
-		r3c := last[j+2]
-		r4a := r1a >= r0a
-		r4b := r1b >= r0b
-		r4c := r1c >= r0c
+		r0a := v[j]
+		r0b := v[j+1]
+		r0c := v[j+2]
+		r1a := w[j]
+		r1b := w[j+1]
+		r1c := w[j+2]
+		r2a := last[j]
+		r2b := last[j+1]
+		r2c := last[j+2]
+		r3a := cVTh[j]
+		r3b := cVTh[j+1]
+		r3c := cVTh[j+2]
+		r4a := r0a >= r3a
+		r4b := r0b >= r3b
+		r4c := r0c >= r3c
 		r5a := cVThRst[j]
 		r5b := cVThRst[j+1]
 		r5c := cVThRst[j+2]
-		r6a := float32(r1a - r5a)
-		r6b := float32(r1b - r5b)
-		r6c := float32(r1c - r5c)
-		r7a := r1a
+		r6a := float32(r0a - r5a)
+		r6b := float32(r0b - r5b)
+		r6c := float32(r0c - r5c)
+		r7a := r0a
 		if r4a {
 			r7a = r6a
 		}
-		r7b := r1b
+		r7b := r0b
 		if r4b {
 			r7b = r6b
 		}
-		r7c := r1c
+		r7c := r0c
 		if r4c {
 			r7c = r6c
 		}
 		r8a := cB[j]
 		r8b := cB[j+1]
 		r8c := cB[j+2]
-		r9a := float32(r2a + r8a)
-		r9b := float32(r2b + r8b)
-		r9c := float32(r2c + r8c)
-		r10a := r2a
+		r9a := float32(r1a + r8a)
+		r9b := float32(r1b + r8b)
+		r9c := float32(r1c + r8c)
+		r10a := r1a
 		if r4a {
 			r10a = r9a
 		}
-		r10b := r2b
+		r10b := r1b
 		if r4b {
 			r10b = r9b
 		}
-		r10c := r2c
+		r10c := r1c
 		if r4c {
 			r10c = r9c
 		}
@@ -1295,67 +1327,55 @@ func StepF32SoftPN(f *Frame32) {
 		r113a := fma32Try(r109a, r110a, r112a, &slow)
 		r113b := fma32Try(r109b, r110b, r112b, &slow)
 		r113c := fma32Try(r109c, r110c, r112c, &slow)
-		r115a := float32(r114 - r3a)
-		r115b := float32(r114 - r3b)
-		r115c := float32(r114 - r3c)
+		r115a := float32(r114 - r2a)
+		r115b := float32(r114 - r2b)
+		r115c := float32(r114 - r2c)
 		r116a := cTauRef[j]
 		r116b := cTauRef[j+1]
 		r116c := cTauRef[j+2]
 		r117a := r115a < r116a
 		r117b := r115b < r116b
 		r117c := r115c < r116c
-		r118a := r106a
+		r0a = r106a
 		if r117a {
-			r118a = r7a
+			r0a = r7a
 		}
-		r118b := r106b
+		r0b = r106b
 		if r117b {
-			r118b = r7b
+			r0b = r7b
 		}
-		r118c := r106c
+		r0c = r106c
 		if r117c {
-			r118c = r7c
+			r0c = r7c
 		}
-		r119a := r113a
+		r1a = r113a
 		if r117a {
-			r119a = r10a
+			r1a = r10a
 		}
-		r119b := r113b
+		r1b = r113b
 		if r117b {
-			r119b = r10b
+			r1b = r10b
 		}
-		r119c := r113c
+		r1c = r113c
 		if r117c {
-			r119c = r10c
+			r1c = r10c
 		}
-		r120a := r118a >= r0a
-		r120b := r118b >= r0b
-		r120c := r118c >= r0c
+		r120a := r0a >= r3a
+		r120b := r0b >= r3b
+		r120c := r0c >= r3c
+		if r120a {
+			r2a = r114
+		}
+		if r120b {
+			r2b = r114
+		}
+		if r120c {
+			r2c = r114
+		}
 		if slow {
-			stepF32SoftPNExact(f, j, j+3)
+			stepF32SoftPNExact(f, s, j, j+3)
 			continue
 		}
-		v[j] = r118a
-		v[j+1] = r118b
-		v[j+2] = r118c
-		w[j] = r119a
-		w[j+1] = r119b
-		w[j+2] = r119c
-		r121a := r3a
-		if r120a {
-			r121a = r114
-		}
-		r121b := r3b
-		if r120b {
-			r121b = r114
-		}
-		r121c := r3c
-		if r120c {
-			r121c = r114
-		}
-		last[j] = r121a
-		last[j+1] = r121b
-		last[j+2] = r121c
 		if hasSpike {
 			if r120a {
 				spike[j] = 1
@@ -1374,30 +1394,39 @@ func StepF32SoftPN(f *Frame32) {
 			}
 		}
 		if hasRef {
-			r122a := r117a || r120a
-			r122b := r117b || r120b
-			r122c := r117c || r120c
-			ref[j] = r122a
-			ref[j+1] = r122b
-			ref[j+2] = r122c
+			r121a := r117a || r120a
+			r121b := r117b || r120b
+			r121c := r117c || r120c
+			ref[j] = r121a
+			ref[j+1] = r121b
+			ref[j+2] = r121c
 		}
+		v[j] = r0a
+		v[j+1] = r0b
+		v[j+2] = r0c
+		w[j] = r1a
+		w[j+1] = r1b
+		w[j+2] = r1c
+		last[j] = r2a
+		last[j+1] = r2b
+		last[j+2] = r2c
 	}
 	for ; j < n; j++ {
 		slow := false
-		r0 := cVTh[j]
-		r1 := v[j]
-		r2 := w[j]
-		r3 := last[j]
-		r4 := r1 >= r0
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := cVTh[j]
+		r4 := r0 >= r3
 		r5 := cVThRst[j]
-		r6 := float32(r1 - r5)
-		r7 := r1
+		r6 := float32(r0 - r5)
+		r7 := r0
 		if r4 {
 			r7 = r6
 		}
 		r8 := cB[j]
-		r9 := float32(r2 + r8)
-		r10 := r2
+		r9 := float32(r1 + r8)
+		r10 := r1
 		if r4 {
 			r10 = r9
 		}
@@ -1505,29 +1534,25 @@ func StepF32SoftPN(f *Frame32) {
 		r111 := cKeep[j]
 		r112 := float32(r111 * r10)
 		r113 := fma32Try(r109, r110, r112, &slow)
-		r115 := float32(r114 - r3)
+		r115 := float32(r114 - r2)
 		r116 := cTauRef[j]
 		r117 := r115 < r116
-		r118 := r106
+		r0 = r106
 		if r117 {
-			r118 = r7
+			r0 = r7
 		}
-		r119 := r113
+		r1 = r113
 		if r117 {
-			r119 = r10
+			r1 = r10
 		}
-		r120 := r118 >= r0
+		r120 := r0 >= r3
+		if r120 {
+			r2 = r114
+		}
 		if slow {
-			stepF32SoftPNExact(f, j, j+1)
+			stepF32SoftPNExact(f, s, j, j+1)
 			continue
 		}
-		v[j] = r118
-		w[j] = r119
-		r121 := r3
-		if r120 {
-			r121 = r114
-		}
-		last[j] = r121
 		if hasSpike {
 			if r120 {
 				spike[j] = 1
@@ -1536,14 +1561,17 @@ func StepF32SoftPN(f *Frame32) {
 			}
 		}
 		if hasRef {
-			r122 := r117 || r120
-			ref[j] = r122
+			r121 := r117 || r120
+			ref[j] = r121
 		}
+		v[j] = r0
+		w[j] = r1
+		last[j] = r2
 	}
 }
 
-// stepF32SoftPNExact is StepF32SoftPN for neurons lo..hi-1, with the exact fma32.
-func stepF32SoftPNExact(f *Frame32, lo, hi int) {
+// stepF32SoftPNExact is stepF32SoftPNOne for neurons lo..hi-1, with the exact fma32.
+func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 	n := hi
 	v := f.V[:n]
 	w := f.W[:n]
@@ -1551,25 +1579,25 @@ func stepF32SoftPNExact(f *Frame32, lo, hi int) {
 	hasI := f.I != nil
 	i := f.V
 	if hasI {
-		i = f.I
+		i = f.I[s*f.Rows[StreamI]:]
 	}
 	i = i[:n]
 	hasDelta := f.Delta != nil
 	delta := f.V
 	if hasDelta {
-		delta = f.Delta
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
-		spike = f.Spike
+		spike = f.Spike[s*f.Rows[StreamSpike]:]
 	}
 	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
-		ref = ref[:n]
+		ref = ref[s*f.Rows[StreamRef]:][:n]
 	}
 	cVTh := f.C[CVTh*f.Stride:][:n]
 	cVThRst := f.C[CVThRst*f.Stride:][:n]
@@ -1601,22 +1629,22 @@ func stepF32SoftPNExact(f *Frame32, lo, hi int) {
 	r75 := math.Float32frombits(0x41f00000) // 30
 	r78 := math.Float32frombits(0xbf800000) // -1
 	r82 := uint32(0x7f)
-	r114 := f.T
+	r114 := f.T[s]
 	for j := lo; j < hi; j++ {
-		r0 := cVTh[j]
-		r1 := v[j]
-		r2 := w[j]
-		r3 := last[j]
-		r4 := r1 >= r0
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := cVTh[j]
+		r4 := r0 >= r3
 		r5 := cVThRst[j]
-		r6 := float32(r1 - r5)
-		r7 := r1
+		r6 := float32(r0 - r5)
+		r7 := r0
 		if r4 {
 			r7 = r6
 		}
 		r8 := cB[j]
-		r9 := float32(r2 + r8)
-		r10 := r2
+		r9 := float32(r1 + r8)
+		r10 := r1
 		if r4 {
 			r10 = r9
 		}
@@ -1724,25 +1752,21 @@ func stepF32SoftPNExact(f *Frame32, lo, hi int) {
 		r111 := cKeep[j]
 		r112 := float32(r111 * r10)
 		r113 := fma32(r109, r110, r112)
-		r115 := float32(r114 - r3)
+		r115 := float32(r114 - r2)
 		r116 := cTauRef[j]
 		r117 := r115 < r116
-		r118 := r106
+		r0 = r106
 		if r117 {
-			r118 = r7
+			r0 = r7
 		}
-		r119 := r113
+		r1 = r113
 		if r117 {
-			r119 = r10
+			r1 = r10
 		}
-		r120 := r118 >= r0
-		v[j] = r118
-		w[j] = r119
-		r121 := r3
+		r120 := r0 >= r3
 		if r120 {
-			r121 = r114
+			r2 = r114
 		}
-		last[j] = r121
 		if hasSpike {
 			if r120 {
 				spike[j] = 1
@@ -1751,17 +1775,29 @@ func stepF32SoftPNExact(f *Frame32, lo, hi int) {
 			}
 		}
 		if hasRef {
-			r122 := r117 || r120
-			ref[j] = r122
+			r121 := r117 || r120
+			ref[j] = r121
 		}
+		v[j] = r0
+		w[j] = r1
+		last[j] = r2
 	}
 }
 
-// StepF32Hard is the program asm/step.StepF32Hard lowered to Go, one statement per op.
+// StepF32Hard is the program asm/step.StepF32Hard lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func StepF32Hard(f *Frame32) {
+	for s := range max(f.Steps, 1) {
+		stepF32HardOne(f, s)
+	}
+}
+
+// stepF32HardOne makes step s of StepF32Hard, one statement per op.
 // Its FMAs take fma32's fast path alone; if one of them cannot decide,
 // the iteration's neurons are stepped again, before anything is stored,
 // by stepF32HardExact.
-func StepF32Hard(f *Frame32) {
+func stepF32HardOne(f *Frame32, s int) {
 	n := f.N
 	v := f.V[:n]
 	w := f.W[:n]
@@ -1769,25 +1805,25 @@ func StepF32Hard(f *Frame32) {
 	hasI := f.I != nil
 	i := f.V
 	if hasI {
-		i = f.I
+		i = f.I[s*f.Rows[StreamI]:]
 	}
 	i = i[:n]
 	hasDelta := f.Delta != nil
 	delta := f.V
 	if hasDelta {
-		delta = f.Delta
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
-		spike = f.Spike
+		spike = f.Spike[s*f.Rows[StreamSpike]:]
 	}
 	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
-		ref = ref[:n]
+		ref = ref[s*f.Rows[StreamRef]:][:n]
 	}
 	c := (*[NumConsts]float32)(f.C)
 	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
@@ -1810,46 +1846,46 @@ func StepF32Hard(f *Frame32) {
 	r74 := math.Float32frombits(0x41f00000) // 30
 	r77 := math.Float32frombits(0xbf800000) // -1
 	r81 := uint32(0x7f)
-	r113 := f.T
+	r113 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r1a := v[j]
-		r1b := v[j+1]
-		r1c := v[j+2]
-		r2a := w[j]
-		r2b := w[j+1]
-		r2c := w[j+2]
-		r3a := last[j]
-		r3b := last[j+1]
-		r3c := last[j+2]
-		r4a := r1a >= c[CVTh]
-		r4b := r1b >= c[CVTh]
-		r4c := r1c >= c[CVTh]
-		r6a := r1a
+		r0a := v[j]
+		r0b := v[j+1]
+		r0c := v[j+2]
+		r1a := w[j]
+		r1b := w[j+1]
+		r1c := w[j+2]
+		r2a := last[j]
+		r2b := last[j+1]
+		r2c := last[j+2]
+		r4a := r0a >= c[CVTh]
+		r4b := r0b >= c[CVTh]
+		r4c := r0c >= c[CVTh]
+		r6a := r0a
 		if r4a {
 			r6a = c[CVReset]
 		}
-		r6b := r1b
+		r6b := r0b
 		if r4b {
 			r6b = c[CVReset]
 		}
-		r6c := r1c
+		r6c := r0c
 		if r4c {
 			r6c = c[CVReset]
 		}
-		r8a := float32(r2a + c[CB])
-		r8b := float32(r2b + c[CB])
-		r8c := float32(r2c + c[CB])
-		r9a := r2a
+		r8a := float32(r1a + c[CB])
+		r8b := float32(r1b + c[CB])
+		r8c := float32(r1c + c[CB])
+		r9a := r1a
 		if r4a {
 			r9a = r8a
 		}
-		r9b := r2b
+		r9b := r1b
 		if r4b {
 			r9b = r8b
 		}
-		r9c := r2c
+		r9c := r1c
 		if r4c {
 			r9c = r8c
 		}
@@ -2139,64 +2175,52 @@ func StepF32Hard(f *Frame32) {
 		r112a := fma32Try(c[CKa], r109a, r111a, &slow)
 		r112b := fma32Try(c[CKa], r109b, r111b, &slow)
 		r112c := fma32Try(c[CKa], r109c, r111c, &slow)
-		r114a := float32(r113 - r3a)
-		r114b := float32(r113 - r3b)
-		r114c := float32(r113 - r3c)
+		r114a := float32(r113 - r2a)
+		r114b := float32(r113 - r2b)
+		r114c := float32(r113 - r2c)
 		r116a := r114a < c[CTauRef]
 		r116b := r114b < c[CTauRef]
 		r116c := r114c < c[CTauRef]
-		r117a := r105a
+		r0a = r105a
 		if r116a {
-			r117a = r6a
+			r0a = r6a
 		}
-		r117b := r105b
+		r0b = r105b
 		if r116b {
-			r117b = r6b
+			r0b = r6b
 		}
-		r117c := r105c
+		r0c = r105c
 		if r116c {
-			r117c = r6c
+			r0c = r6c
 		}
-		r118a := r112a
+		r1a = r112a
 		if r116a {
-			r118a = r9a
+			r1a = r9a
 		}
-		r118b := r112b
+		r1b = r112b
 		if r116b {
-			r118b = r9b
+			r1b = r9b
 		}
-		r118c := r112c
+		r1c = r112c
 		if r116c {
-			r118c = r9c
+			r1c = r9c
 		}
-		r119a := r117a >= c[CVTh]
-		r119b := r117b >= c[CVTh]
-		r119c := r117c >= c[CVTh]
+		r119a := r0a >= c[CVTh]
+		r119b := r0b >= c[CVTh]
+		r119c := r0c >= c[CVTh]
+		if r119a {
+			r2a = r113
+		}
+		if r119b {
+			r2b = r113
+		}
+		if r119c {
+			r2c = r113
+		}
 		if slow {
-			stepF32HardExact(f, j, j+3)
+			stepF32HardExact(f, s, j, j+3)
 			continue
 		}
-		v[j] = r117a
-		v[j+1] = r117b
-		v[j+2] = r117c
-		w[j] = r118a
-		w[j+1] = r118b
-		w[j+2] = r118c
-		r120a := r3a
-		if r119a {
-			r120a = r113
-		}
-		r120b := r3b
-		if r119b {
-			r120b = r113
-		}
-		r120c := r3c
-		if r119c {
-			r120c = r113
-		}
-		last[j] = r120a
-		last[j+1] = r120b
-		last[j+2] = r120c
 		if hasSpike {
 			if r119a {
 				spike[j] = 1
@@ -2215,26 +2239,35 @@ func StepF32Hard(f *Frame32) {
 			}
 		}
 		if hasRef {
-			r121a := r116a || r119a
-			r121b := r116b || r119b
-			r121c := r116c || r119c
-			ref[j] = r121a
-			ref[j+1] = r121b
-			ref[j+2] = r121c
+			r120a := r116a || r119a
+			r120b := r116b || r119b
+			r120c := r116c || r119c
+			ref[j] = r120a
+			ref[j+1] = r120b
+			ref[j+2] = r120c
 		}
+		v[j] = r0a
+		v[j+1] = r0b
+		v[j+2] = r0c
+		w[j] = r1a
+		w[j+1] = r1b
+		w[j+2] = r1c
+		last[j] = r2a
+		last[j+1] = r2b
+		last[j+2] = r2c
 	}
 	for ; j < n; j++ {
 		slow := false
-		r1 := v[j]
-		r2 := w[j]
-		r3 := last[j]
-		r4 := r1 >= c[CVTh]
-		r6 := r1
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r4 := r0 >= c[CVTh]
+		r6 := r0
 		if r4 {
 			r6 = c[CVReset]
 		}
-		r8 := float32(r2 + c[CB])
-		r9 := r2
+		r8 := float32(r1 + c[CB])
+		r9 := r1
 		if r4 {
 			r9 = r8
 		}
@@ -2336,28 +2369,24 @@ func StepF32Hard(f *Frame32) {
 		r109 := float32(r105 - c[CVRest])
 		r111 := float32(c[CKeep] * r9)
 		r112 := fma32Try(c[CKa], r109, r111, &slow)
-		r114 := float32(r113 - r3)
+		r114 := float32(r113 - r2)
 		r116 := r114 < c[CTauRef]
-		r117 := r105
+		r0 = r105
 		if r116 {
-			r117 = r6
+			r0 = r6
 		}
-		r118 := r112
+		r1 = r112
 		if r116 {
-			r118 = r9
+			r1 = r9
 		}
-		r119 := r117 >= c[CVTh]
+		r119 := r0 >= c[CVTh]
+		if r119 {
+			r2 = r113
+		}
 		if slow {
-			stepF32HardExact(f, j, j+1)
+			stepF32HardExact(f, s, j, j+1)
 			continue
 		}
-		v[j] = r117
-		w[j] = r118
-		r120 := r3
-		if r119 {
-			r120 = r113
-		}
-		last[j] = r120
 		if hasSpike {
 			if r119 {
 				spike[j] = 1
@@ -2366,14 +2395,17 @@ func StepF32Hard(f *Frame32) {
 			}
 		}
 		if hasRef {
-			r121 := r116 || r119
-			ref[j] = r121
+			r120 := r116 || r119
+			ref[j] = r120
 		}
+		v[j] = r0
+		w[j] = r1
+		last[j] = r2
 	}
 }
 
-// stepF32HardExact is StepF32Hard for neurons lo..hi-1, with the exact fma32.
-func stepF32HardExact(f *Frame32, lo, hi int) {
+// stepF32HardExact is stepF32HardOne for neurons lo..hi-1, with the exact fma32.
+func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 	n := hi
 	v := f.V[:n]
 	w := f.W[:n]
@@ -2381,25 +2413,25 @@ func stepF32HardExact(f *Frame32, lo, hi int) {
 	hasI := f.I != nil
 	i := f.V
 	if hasI {
-		i = f.I
+		i = f.I[s*f.Rows[StreamI]:]
 	}
 	i = i[:n]
 	hasDelta := f.Delta != nil
 	delta := f.V
 	if hasDelta {
-		delta = f.Delta
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
-		spike = f.Spike
+		spike = f.Spike[s*f.Rows[StreamSpike]:]
 	}
 	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
-		ref = ref[:n]
+		ref = ref[s*f.Rows[StreamRef]:][:n]
 	}
 	c := (*[NumConsts]float32)(f.C)
 	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
@@ -2422,18 +2454,18 @@ func stepF32HardExact(f *Frame32, lo, hi int) {
 	r74 := math.Float32frombits(0x41f00000) // 30
 	r77 := math.Float32frombits(0xbf800000) // -1
 	r81 := uint32(0x7f)
-	r113 := f.T
+	r113 := f.T[s]
 	for j := lo; j < hi; j++ {
-		r1 := v[j]
-		r2 := w[j]
-		r3 := last[j]
-		r4 := r1 >= c[CVTh]
-		r6 := r1
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r4 := r0 >= c[CVTh]
+		r6 := r0
 		if r4 {
 			r6 = c[CVReset]
 		}
-		r8 := float32(r2 + c[CB])
-		r9 := r2
+		r8 := float32(r1 + c[CB])
+		r9 := r1
 		if r4 {
 			r9 = r8
 		}
@@ -2535,24 +2567,20 @@ func stepF32HardExact(f *Frame32, lo, hi int) {
 		r109 := float32(r105 - c[CVRest])
 		r111 := float32(c[CKeep] * r9)
 		r112 := fma32(c[CKa], r109, r111)
-		r114 := float32(r113 - r3)
+		r114 := float32(r113 - r2)
 		r116 := r114 < c[CTauRef]
-		r117 := r105
+		r0 = r105
 		if r116 {
-			r117 = r6
+			r0 = r6
 		}
-		r118 := r112
+		r1 = r112
 		if r116 {
-			r118 = r9
+			r1 = r9
 		}
-		r119 := r117 >= c[CVTh]
-		v[j] = r117
-		w[j] = r118
-		r120 := r3
+		r119 := r0 >= c[CVTh]
 		if r119 {
-			r120 = r113
+			r2 = r113
 		}
-		last[j] = r120
 		if hasSpike {
 			if r119 {
 				spike[j] = 1
@@ -2561,17 +2589,29 @@ func stepF32HardExact(f *Frame32, lo, hi int) {
 			}
 		}
 		if hasRef {
-			r121 := r116 || r119
-			ref[j] = r121
+			r120 := r116 || r119
+			ref[j] = r120
 		}
+		v[j] = r0
+		w[j] = r1
+		last[j] = r2
 	}
 }
 
-// StepF32HardPN is the program asm/step.StepF32HardPN lowered to Go, one statement per op.
+// StepF32HardPN is the program asm/step.StepF32HardPN lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func StepF32HardPN(f *Frame32) {
+	for s := range max(f.Steps, 1) {
+		stepF32HardPNOne(f, s)
+	}
+}
+
+// stepF32HardPNOne makes step s of StepF32HardPN, one statement per op.
 // Its FMAs take fma32's fast path alone; if one of them cannot decide,
 // the iteration's neurons are stepped again, before anything is stored,
 // by stepF32HardPNExact.
-func StepF32HardPN(f *Frame32) {
+func stepF32HardPNOne(f *Frame32, s int) {
 	n := f.N
 	v := f.V[:n]
 	w := f.W[:n]
@@ -2579,25 +2619,25 @@ func StepF32HardPN(f *Frame32) {
 	hasI := f.I != nil
 	i := f.V
 	if hasI {
-		i = f.I
+		i = f.I[s*f.Rows[StreamI]:]
 	}
 	i = i[:n]
 	hasDelta := f.Delta != nil
 	delta := f.V
 	if hasDelta {
-		delta = f.Delta
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
-		spike = f.Spike
+		spike = f.Spike[s*f.Rows[StreamSpike]:]
 	}
 	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
-		ref = ref[:n]
+		ref = ref[s*f.Rows[StreamRef]:][:n]
 	}
 	cVTh := f.C[CVTh*f.Stride:][:n]
 	cVReset := f.C[CVReset*f.Stride:][:n]
@@ -2629,55 +2669,55 @@ func StepF32HardPN(f *Frame32) {
 	r74 := math.Float32frombits(0x41f00000) // 30
 	r77 := math.Float32frombits(0xbf800000) // -1
 	r81 := uint32(0x7f)
-	r113 := f.T
+	r113 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r0a := cVTh[j]
-		r0b := cVTh[j+1]
-		r0c := cVTh[j+2]
-		r1a := v[j]
-		r1b := v[j+1]
-		r1c := v[j+2]
-		r2a := w[j]
-		r2b := w[j+1]
-		r2c := w[j+2]
-		r3a := last[j]
-		r3b := last[j+1]
-		r3c := last[j+2]
-		r4a := r1a >= r0a
-		r4b := r1b >= r0b
-		r4c := r1c >= r0c
+		r0a := v[j]
+		r0b := v[j+1]
+		r0c := v[j+2]
+		r1a := w[j]
+		r1b := w[j+1]
+		r1c := w[j+2]
+		r2a := last[j]
+		r2b := last[j+1]
+		r2c := last[j+2]
+		r3a := cVTh[j]
+		r3b := cVTh[j+1]
+		r3c := cVTh[j+2]
+		r4a := r0a >= r3a
+		r4b := r0b >= r3b
+		r4c := r0c >= r3c
 		r5a := cVReset[j]
 		r5b := cVReset[j+1]
 		r5c := cVReset[j+2]
-		r6a := r1a
+		r6a := r0a
 		if r4a {
 			r6a = r5a
 		}
-		r6b := r1b
+		r6b := r0b
 		if r4b {
 			r6b = r5b
 		}
-		r6c := r1c
+		r6c := r0c
 		if r4c {
 			r6c = r5c
 		}
 		r7a := cB[j]
 		r7b := cB[j+1]
 		r7c := cB[j+2]
-		r8a := float32(r2a + r7a)
-		r8b := float32(r2b + r7b)
-		r8c := float32(r2c + r7c)
-		r9a := r2a
+		r8a := float32(r1a + r7a)
+		r8b := float32(r1b + r7b)
+		r8c := float32(r1c + r7c)
+		r9a := r1a
 		if r4a {
 			r9a = r8a
 		}
-		r9b := r2b
+		r9b := r1b
 		if r4b {
 			r9b = r8b
 		}
-		r9c := r2c
+		r9c := r1c
 		if r4c {
 			r9c = r8c
 		}
@@ -2985,67 +3025,55 @@ func StepF32HardPN(f *Frame32) {
 		r112a := fma32Try(r108a, r109a, r111a, &slow)
 		r112b := fma32Try(r108b, r109b, r111b, &slow)
 		r112c := fma32Try(r108c, r109c, r111c, &slow)
-		r114a := float32(r113 - r3a)
-		r114b := float32(r113 - r3b)
-		r114c := float32(r113 - r3c)
+		r114a := float32(r113 - r2a)
+		r114b := float32(r113 - r2b)
+		r114c := float32(r113 - r2c)
 		r115a := cTauRef[j]
 		r115b := cTauRef[j+1]
 		r115c := cTauRef[j+2]
 		r116a := r114a < r115a
 		r116b := r114b < r115b
 		r116c := r114c < r115c
-		r117a := r105a
+		r0a = r105a
 		if r116a {
-			r117a = r6a
+			r0a = r6a
 		}
-		r117b := r105b
+		r0b = r105b
 		if r116b {
-			r117b = r6b
+			r0b = r6b
 		}
-		r117c := r105c
+		r0c = r105c
 		if r116c {
-			r117c = r6c
+			r0c = r6c
 		}
-		r118a := r112a
+		r1a = r112a
 		if r116a {
-			r118a = r9a
+			r1a = r9a
 		}
-		r118b := r112b
+		r1b = r112b
 		if r116b {
-			r118b = r9b
+			r1b = r9b
 		}
-		r118c := r112c
+		r1c = r112c
 		if r116c {
-			r118c = r9c
+			r1c = r9c
 		}
-		r119a := r117a >= r0a
-		r119b := r117b >= r0b
-		r119c := r117c >= r0c
+		r119a := r0a >= r3a
+		r119b := r0b >= r3b
+		r119c := r0c >= r3c
+		if r119a {
+			r2a = r113
+		}
+		if r119b {
+			r2b = r113
+		}
+		if r119c {
+			r2c = r113
+		}
 		if slow {
-			stepF32HardPNExact(f, j, j+3)
+			stepF32HardPNExact(f, s, j, j+3)
 			continue
 		}
-		v[j] = r117a
-		v[j+1] = r117b
-		v[j+2] = r117c
-		w[j] = r118a
-		w[j+1] = r118b
-		w[j+2] = r118c
-		r120a := r3a
-		if r119a {
-			r120a = r113
-		}
-		r120b := r3b
-		if r119b {
-			r120b = r113
-		}
-		r120c := r3c
-		if r119c {
-			r120c = r113
-		}
-		last[j] = r120a
-		last[j+1] = r120b
-		last[j+2] = r120c
 		if hasSpike {
 			if r119a {
 				spike[j] = 1
@@ -3064,29 +3092,38 @@ func StepF32HardPN(f *Frame32) {
 			}
 		}
 		if hasRef {
-			r121a := r116a || r119a
-			r121b := r116b || r119b
-			r121c := r116c || r119c
-			ref[j] = r121a
-			ref[j+1] = r121b
-			ref[j+2] = r121c
+			r120a := r116a || r119a
+			r120b := r116b || r119b
+			r120c := r116c || r119c
+			ref[j] = r120a
+			ref[j+1] = r120b
+			ref[j+2] = r120c
 		}
+		v[j] = r0a
+		v[j+1] = r0b
+		v[j+2] = r0c
+		w[j] = r1a
+		w[j+1] = r1b
+		w[j+2] = r1c
+		last[j] = r2a
+		last[j+1] = r2b
+		last[j+2] = r2c
 	}
 	for ; j < n; j++ {
 		slow := false
-		r0 := cVTh[j]
-		r1 := v[j]
-		r2 := w[j]
-		r3 := last[j]
-		r4 := r1 >= r0
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := cVTh[j]
+		r4 := r0 >= r3
 		r5 := cVReset[j]
-		r6 := r1
+		r6 := r0
 		if r4 {
 			r6 = r5
 		}
 		r7 := cB[j]
-		r8 := float32(r2 + r7)
-		r9 := r2
+		r8 := float32(r1 + r7)
+		r9 := r1
 		if r4 {
 			r9 = r8
 		}
@@ -3194,29 +3231,25 @@ func StepF32HardPN(f *Frame32) {
 		r110 := cKeep[j]
 		r111 := float32(r110 * r9)
 		r112 := fma32Try(r108, r109, r111, &slow)
-		r114 := float32(r113 - r3)
+		r114 := float32(r113 - r2)
 		r115 := cTauRef[j]
 		r116 := r114 < r115
-		r117 := r105
+		r0 = r105
 		if r116 {
-			r117 = r6
+			r0 = r6
 		}
-		r118 := r112
+		r1 = r112
 		if r116 {
-			r118 = r9
+			r1 = r9
 		}
-		r119 := r117 >= r0
+		r119 := r0 >= r3
+		if r119 {
+			r2 = r113
+		}
 		if slow {
-			stepF32HardPNExact(f, j, j+1)
+			stepF32HardPNExact(f, s, j, j+1)
 			continue
 		}
-		v[j] = r117
-		w[j] = r118
-		r120 := r3
-		if r119 {
-			r120 = r113
-		}
-		last[j] = r120
 		if hasSpike {
 			if r119 {
 				spike[j] = 1
@@ -3225,14 +3258,17 @@ func StepF32HardPN(f *Frame32) {
 			}
 		}
 		if hasRef {
-			r121 := r116 || r119
-			ref[j] = r121
+			r120 := r116 || r119
+			ref[j] = r120
 		}
+		v[j] = r0
+		w[j] = r1
+		last[j] = r2
 	}
 }
 
-// stepF32HardPNExact is StepF32HardPN for neurons lo..hi-1, with the exact fma32.
-func stepF32HardPNExact(f *Frame32, lo, hi int) {
+// stepF32HardPNExact is stepF32HardPNOne for neurons lo..hi-1, with the exact fma32.
+func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 	n := hi
 	v := f.V[:n]
 	w := f.W[:n]
@@ -3240,25 +3276,25 @@ func stepF32HardPNExact(f *Frame32, lo, hi int) {
 	hasI := f.I != nil
 	i := f.V
 	if hasI {
-		i = f.I
+		i = f.I[s*f.Rows[StreamI]:]
 	}
 	i = i[:n]
 	hasDelta := f.Delta != nil
 	delta := f.V
 	if hasDelta {
-		delta = f.Delta
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
-		spike = f.Spike
+		spike = f.Spike[s*f.Rows[StreamSpike]:]
 	}
 	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
-		ref = ref[:n]
+		ref = ref[s*f.Rows[StreamRef]:][:n]
 	}
 	cVTh := f.C[CVTh*f.Stride:][:n]
 	cVReset := f.C[CVReset*f.Stride:][:n]
@@ -3290,21 +3326,21 @@ func stepF32HardPNExact(f *Frame32, lo, hi int) {
 	r74 := math.Float32frombits(0x41f00000) // 30
 	r77 := math.Float32frombits(0xbf800000) // -1
 	r81 := uint32(0x7f)
-	r113 := f.T
+	r113 := f.T[s]
 	for j := lo; j < hi; j++ {
-		r0 := cVTh[j]
-		r1 := v[j]
-		r2 := w[j]
-		r3 := last[j]
-		r4 := r1 >= r0
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := cVTh[j]
+		r4 := r0 >= r3
 		r5 := cVReset[j]
-		r6 := r1
+		r6 := r0
 		if r4 {
 			r6 = r5
 		}
 		r7 := cB[j]
-		r8 := float32(r2 + r7)
-		r9 := r2
+		r8 := float32(r1 + r7)
+		r9 := r1
 		if r4 {
 			r9 = r8
 		}
@@ -3412,25 +3448,21 @@ func stepF32HardPNExact(f *Frame32, lo, hi int) {
 		r110 := cKeep[j]
 		r111 := float32(r110 * r9)
 		r112 := fma32(r108, r109, r111)
-		r114 := float32(r113 - r3)
+		r114 := float32(r113 - r2)
 		r115 := cTauRef[j]
 		r116 := r114 < r115
-		r117 := r105
+		r0 = r105
 		if r116 {
-			r117 = r6
+			r0 = r6
 		}
-		r118 := r112
+		r1 = r112
 		if r116 {
-			r118 = r9
+			r1 = r9
 		}
-		r119 := r117 >= r0
-		v[j] = r117
-		w[j] = r118
-		r120 := r3
+		r119 := r0 >= r3
 		if r119 {
-			r120 = r113
+			r2 = r113
 		}
-		last[j] = r120
 		if hasSpike {
 			if r119 {
 				spike[j] = 1
@@ -3439,14 +3471,26 @@ func stepF32HardPNExact(f *Frame32, lo, hi int) {
 			}
 		}
 		if hasRef {
-			r121 := r116 || r119
-			ref[j] = r121
+			r120 := r116 || r119
+			ref[j] = r120
 		}
+		v[j] = r0
+		w[j] = r1
+		last[j] = r2
 	}
 }
 
-// StepF64Soft is the program asm/step.StepF64Soft lowered to Go, one statement per op.
+// StepF64Soft is the program asm/step.StepF64Soft lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
 func StepF64Soft(f *Frame64) {
+	for s := range max(f.Steps, 1) {
+		stepF64SoftOne(f, s)
+	}
+}
+
+// stepF64SoftOne makes step s of StepF64Soft, one statement per op.
+func stepF64SoftOne(f *Frame64, s int) {
 	n := f.N
 	v := f.V[:n]
 	w := f.W[:n]
@@ -3454,25 +3498,25 @@ func StepF64Soft(f *Frame64) {
 	hasI := f.I != nil
 	i := f.V
 	if hasI {
-		i = f.I
+		i = f.I[s*f.Rows[StreamI]:]
 	}
 	i = i[:n]
 	hasDelta := f.Delta != nil
 	delta := f.V
 	if hasDelta {
-		delta = f.Delta
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
-		spike = f.Spike
+		spike = f.Spike[s*f.Rows[StreamSpike]:]
 	}
 	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
-		ref = ref[:n]
+		ref = ref[s*f.Rows[StreamRef]:][:n]
 	}
 	c := (*[NumConsts]float64)(f.C)
 	r26 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
@@ -3501,34 +3545,34 @@ func StepF64Soft(f *Frame64) {
 	r96 := math.Float64frombits(0x404e000000000000) // 60
 	r99 := math.Float64frombits(0xbff0000000000000) // -1
 	r103 := uint64(0x3ff)
-	r135 := f.T
+	r135 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
-		r1a := v[j]
-		r1b := v[j+1]
-		r2a := w[j]
-		r2b := w[j+1]
-		r3a := last[j]
-		r3b := last[j+1]
-		r4a := r1a >= c[CVTh]
-		r4b := r1b >= c[CVTh]
-		r6a := float64(r1a - c[CVThRst])
-		r6b := float64(r1b - c[CVThRst])
-		r7a := r1a
+		r0a := v[j]
+		r0b := v[j+1]
+		r1a := w[j]
+		r1b := w[j+1]
+		r2a := last[j]
+		r2b := last[j+1]
+		r4a := r0a >= c[CVTh]
+		r4b := r0b >= c[CVTh]
+		r6a := float64(r0a - c[CVThRst])
+		r6b := float64(r0b - c[CVThRst])
+		r7a := r0a
 		if r4a {
 			r7a = r6a
 		}
-		r7b := r1b
+		r7b := r0b
 		if r4b {
 			r7b = r6b
 		}
-		r9a := float64(r2a + c[CB])
-		r9b := float64(r2b + c[CB])
-		r10a := r2a
+		r9a := float64(r1a + c[CB])
+		r9b := float64(r1b + c[CB])
+		r10a := r1a
 		if r4a {
 			r10a = r9a
 		}
-		r10b := r2b
+		r10b := r1b
 		if r4b {
 			r10b = r9b
 		}
@@ -3754,42 +3798,34 @@ func StepF64Soft(f *Frame64) {
 		r133b := float64(c[CKeep] * r10b)
 		r134a := math.FMA(c[CKa], r131a, r133a)
 		r134b := math.FMA(c[CKa], r131b, r133b)
-		r136a := float64(r135 - r3a)
-		r136b := float64(r135 - r3b)
+		r136a := float64(r135 - r2a)
+		r136b := float64(r135 - r2b)
 		r138a := r136a < c[CTauRef]
 		r138b := r136b < c[CTauRef]
-		r139a := r127a
+		r0a = r127a
 		if r138a {
-			r139a = r7a
+			r0a = r7a
 		}
-		r139b := r127b
+		r0b = r127b
 		if r138b {
-			r139b = r7b
+			r0b = r7b
 		}
-		r140a := r134a
+		r1a = r134a
 		if r138a {
-			r140a = r10a
+			r1a = r10a
 		}
-		r140b := r134b
+		r1b = r134b
 		if r138b {
-			r140b = r10b
+			r1b = r10b
 		}
-		r141a := r139a >= c[CVTh]
-		r141b := r139b >= c[CVTh]
-		v[j] = r139a
-		v[j+1] = r139b
-		w[j] = r140a
-		w[j+1] = r140b
-		r142a := r3a
+		r141a := r0a >= c[CVTh]
+		r141b := r0b >= c[CVTh]
 		if r141a {
-			r142a = r135
+			r2a = r135
 		}
-		r142b := r3b
 		if r141b {
-			r142b = r135
+			r2b = r135
 		}
-		last[j] = r142a
-		last[j+1] = r142b
 		if hasSpike {
 			if r141a {
 				spike[j] = 1
@@ -3803,24 +3839,30 @@ func StepF64Soft(f *Frame64) {
 			}
 		}
 		if hasRef {
-			r143a := r138a || r141a
-			r143b := r138b || r141b
-			ref[j] = r143a
-			ref[j+1] = r143b
+			r142a := r138a || r141a
+			r142b := r138b || r141b
+			ref[j] = r142a
+			ref[j+1] = r142b
 		}
+		v[j] = r0a
+		v[j+1] = r0b
+		w[j] = r1a
+		w[j+1] = r1b
+		last[j] = r2a
+		last[j+1] = r2b
 	}
 	for ; j < n; j++ {
-		r1 := v[j]
-		r2 := w[j]
-		r3 := last[j]
-		r4 := r1 >= c[CVTh]
-		r6 := float64(r1 - c[CVThRst])
-		r7 := r1
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r4 := r0 >= c[CVTh]
+		r6 := float64(r0 - c[CVThRst])
+		r7 := r0
 		if r4 {
 			r7 = r6
 		}
-		r9 := float64(r2 + c[CB])
-		r10 := r2
+		r9 := float64(r1 + c[CB])
+		r10 := r1
 		if r4 {
 			r10 = r9
 		}
@@ -3937,24 +3979,20 @@ func StepF64Soft(f *Frame64) {
 		r131 := float64(r127 - c[CVRest])
 		r133 := float64(c[CKeep] * r10)
 		r134 := math.FMA(c[CKa], r131, r133)
-		r136 := float64(r135 - r3)
+		r136 := float64(r135 - r2)
 		r138 := r136 < c[CTauRef]
-		r139 := r127
+		r0 = r127
 		if r138 {
-			r139 = r7
+			r0 = r7
 		}
-		r140 := r134
+		r1 = r134
 		if r138 {
-			r140 = r10
+			r1 = r10
 		}
-		r141 := r139 >= c[CVTh]
-		v[j] = r139
-		w[j] = r140
-		r142 := r3
+		r141 := r0 >= c[CVTh]
 		if r141 {
-			r142 = r135
+			r2 = r135
 		}
-		last[j] = r142
 		if hasSpike {
 			if r141 {
 				spike[j] = 1
@@ -3963,14 +4001,26 @@ func StepF64Soft(f *Frame64) {
 			}
 		}
 		if hasRef {
-			r143 := r138 || r141
-			ref[j] = r143
+			r142 := r138 || r141
+			ref[j] = r142
 		}
+		v[j] = r0
+		w[j] = r1
+		last[j] = r2
 	}
 }
 
-// StepF64SoftPN is the program asm/step.StepF64SoftPN lowered to Go, one statement per op.
+// StepF64SoftPN is the program asm/step.StepF64SoftPN lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
 func StepF64SoftPN(f *Frame64) {
+	for s := range max(f.Steps, 1) {
+		stepF64SoftPNOne(f, s)
+	}
+}
+
+// stepF64SoftPNOne makes step s of StepF64SoftPN, one statement per op.
+func stepF64SoftPNOne(f *Frame64, s int) {
 	n := f.N
 	v := f.V[:n]
 	w := f.W[:n]
@@ -3978,25 +4028,25 @@ func StepF64SoftPN(f *Frame64) {
 	hasI := f.I != nil
 	i := f.V
 	if hasI {
-		i = f.I
+		i = f.I[s*f.Rows[StreamI]:]
 	}
 	i = i[:n]
 	hasDelta := f.Delta != nil
 	delta := f.V
 	if hasDelta {
-		delta = f.Delta
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
-		spike = f.Spike
+		spike = f.Spike[s*f.Rows[StreamSpike]:]
 	}
 	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
-		ref = ref[:n]
+		ref = ref[s*f.Rows[StreamRef]:][:n]
 	}
 	cVTh := f.C[CVTh*f.Stride:][:n]
 	cVThRst := f.C[CVThRst*f.Stride:][:n]
@@ -4034,40 +4084,40 @@ func StepF64SoftPN(f *Frame64) {
 	r96 := math.Float64frombits(0x404e000000000000) // 60
 	r99 := math.Float64frombits(0xbff0000000000000) // -1
 	r103 := uint64(0x3ff)
-	r135 := f.T
+	r135 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
-		r0a := cVTh[j]
-		r0b := cVTh[j+1]
-		r1a := v[j]
-		r1b := v[j+1]
-		r2a := w[j]
-		r2b := w[j+1]
-		r3a := last[j]
-		r3b := last[j+1]
-		r4a := r1a >= r0a
-		r4b := r1b >= r0b
+		r0a := v[j]
+		r0b := v[j+1]
+		r1a := w[j]
+		r1b := w[j+1]
+		r2a := last[j]
+		r2b := last[j+1]
+		r3a := cVTh[j]
+		r3b := cVTh[j+1]
+		r4a := r0a >= r3a
+		r4b := r0b >= r3b
 		r5a := cVThRst[j]
 		r5b := cVThRst[j+1]
-		r6a := float64(r1a - r5a)
-		r6b := float64(r1b - r5b)
-		r7a := r1a
+		r6a := float64(r0a - r5a)
+		r6b := float64(r0b - r5b)
+		r7a := r0a
 		if r4a {
 			r7a = r6a
 		}
-		r7b := r1b
+		r7b := r0b
 		if r4b {
 			r7b = r6b
 		}
 		r8a := cB[j]
 		r8b := cB[j+1]
-		r9a := float64(r2a + r8a)
-		r9b := float64(r2b + r8b)
-		r10a := r2a
+		r9a := float64(r1a + r8a)
+		r9b := float64(r1b + r8b)
+		r10a := r1a
 		if r4a {
 			r10a = r9a
 		}
-		r10b := r2b
+		r10b := r1b
 		if r4b {
 			r10b = r9b
 		}
@@ -4305,44 +4355,36 @@ func StepF64SoftPN(f *Frame64) {
 		r133b := float64(r132b * r10b)
 		r134a := math.FMA(r130a, r131a, r133a)
 		r134b := math.FMA(r130b, r131b, r133b)
-		r136a := float64(r135 - r3a)
-		r136b := float64(r135 - r3b)
+		r136a := float64(r135 - r2a)
+		r136b := float64(r135 - r2b)
 		r137a := cTauRef[j]
 		r137b := cTauRef[j+1]
 		r138a := r136a < r137a
 		r138b := r136b < r137b
-		r139a := r127a
+		r0a = r127a
 		if r138a {
-			r139a = r7a
+			r0a = r7a
 		}
-		r139b := r127b
+		r0b = r127b
 		if r138b {
-			r139b = r7b
+			r0b = r7b
 		}
-		r140a := r134a
+		r1a = r134a
 		if r138a {
-			r140a = r10a
+			r1a = r10a
 		}
-		r140b := r134b
+		r1b = r134b
 		if r138b {
-			r140b = r10b
+			r1b = r10b
 		}
-		r141a := r139a >= r0a
-		r141b := r139b >= r0b
-		v[j] = r139a
-		v[j+1] = r139b
-		w[j] = r140a
-		w[j+1] = r140b
-		r142a := r3a
+		r141a := r0a >= r3a
+		r141b := r0b >= r3b
 		if r141a {
-			r142a = r135
+			r2a = r135
 		}
-		r142b := r3b
 		if r141b {
-			r142b = r135
+			r2b = r135
 		}
-		last[j] = r142a
-		last[j+1] = r142b
 		if hasSpike {
 			if r141a {
 				spike[j] = 1
@@ -4356,27 +4398,33 @@ func StepF64SoftPN(f *Frame64) {
 			}
 		}
 		if hasRef {
-			r143a := r138a || r141a
-			r143b := r138b || r141b
-			ref[j] = r143a
-			ref[j+1] = r143b
+			r142a := r138a || r141a
+			r142b := r138b || r141b
+			ref[j] = r142a
+			ref[j+1] = r142b
 		}
+		v[j] = r0a
+		v[j+1] = r0b
+		w[j] = r1a
+		w[j+1] = r1b
+		last[j] = r2a
+		last[j+1] = r2b
 	}
 	for ; j < n; j++ {
-		r0 := cVTh[j]
-		r1 := v[j]
-		r2 := w[j]
-		r3 := last[j]
-		r4 := r1 >= r0
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := cVTh[j]
+		r4 := r0 >= r3
 		r5 := cVThRst[j]
-		r6 := float64(r1 - r5)
-		r7 := r1
+		r6 := float64(r0 - r5)
+		r7 := r0
 		if r4 {
 			r7 = r6
 		}
 		r8 := cB[j]
-		r9 := float64(r2 + r8)
-		r10 := r2
+		r9 := float64(r1 + r8)
+		r10 := r1
 		if r4 {
 			r10 = r9
 		}
@@ -4499,25 +4547,21 @@ func StepF64SoftPN(f *Frame64) {
 		r132 := cKeep[j]
 		r133 := float64(r132 * r10)
 		r134 := math.FMA(r130, r131, r133)
-		r136 := float64(r135 - r3)
+		r136 := float64(r135 - r2)
 		r137 := cTauRef[j]
 		r138 := r136 < r137
-		r139 := r127
+		r0 = r127
 		if r138 {
-			r139 = r7
+			r0 = r7
 		}
-		r140 := r134
+		r1 = r134
 		if r138 {
-			r140 = r10
+			r1 = r10
 		}
-		r141 := r139 >= r0
-		v[j] = r139
-		w[j] = r140
-		r142 := r3
+		r141 := r0 >= r3
 		if r141 {
-			r142 = r135
+			r2 = r135
 		}
-		last[j] = r142
 		if hasSpike {
 			if r141 {
 				spike[j] = 1
@@ -4526,14 +4570,26 @@ func StepF64SoftPN(f *Frame64) {
 			}
 		}
 		if hasRef {
-			r143 := r138 || r141
-			ref[j] = r143
+			r142 := r138 || r141
+			ref[j] = r142
 		}
+		v[j] = r0
+		w[j] = r1
+		last[j] = r2
 	}
 }
 
-// StepF64Hard is the program asm/step.StepF64Hard lowered to Go, one statement per op.
+// StepF64Hard is the program asm/step.StepF64Hard lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
 func StepF64Hard(f *Frame64) {
+	for s := range max(f.Steps, 1) {
+		stepF64HardOne(f, s)
+	}
+}
+
+// stepF64HardOne makes step s of StepF64Hard, one statement per op.
+func stepF64HardOne(f *Frame64, s int) {
 	n := f.N
 	v := f.V[:n]
 	w := f.W[:n]
@@ -4541,25 +4597,25 @@ func StepF64Hard(f *Frame64) {
 	hasI := f.I != nil
 	i := f.V
 	if hasI {
-		i = f.I
+		i = f.I[s*f.Rows[StreamI]:]
 	}
 	i = i[:n]
 	hasDelta := f.Delta != nil
 	delta := f.V
 	if hasDelta {
-		delta = f.Delta
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
-		spike = f.Spike
+		spike = f.Spike[s*f.Rows[StreamSpike]:]
 	}
 	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
-		ref = ref[:n]
+		ref = ref[s*f.Rows[StreamRef]:][:n]
 	}
 	c := (*[NumConsts]float64)(f.C)
 	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
@@ -4588,32 +4644,32 @@ func StepF64Hard(f *Frame64) {
 	r95 := math.Float64frombits(0x404e000000000000) // 60
 	r98 := math.Float64frombits(0xbff0000000000000) // -1
 	r102 := uint64(0x3ff)
-	r134 := f.T
+	r134 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
-		r1a := v[j]
-		r1b := v[j+1]
-		r2a := w[j]
-		r2b := w[j+1]
-		r3a := last[j]
-		r3b := last[j+1]
-		r4a := r1a >= c[CVTh]
-		r4b := r1b >= c[CVTh]
-		r6a := r1a
+		r0a := v[j]
+		r0b := v[j+1]
+		r1a := w[j]
+		r1b := w[j+1]
+		r2a := last[j]
+		r2b := last[j+1]
+		r4a := r0a >= c[CVTh]
+		r4b := r0b >= c[CVTh]
+		r6a := r0a
 		if r4a {
 			r6a = c[CVReset]
 		}
-		r6b := r1b
+		r6b := r0b
 		if r4b {
 			r6b = c[CVReset]
 		}
-		r8a := float64(r2a + c[CB])
-		r8b := float64(r2b + c[CB])
-		r9a := r2a
+		r8a := float64(r1a + c[CB])
+		r8b := float64(r1b + c[CB])
+		r9a := r1a
 		if r4a {
 			r9a = r8a
 		}
-		r9b := r2b
+		r9b := r1b
 		if r4b {
 			r9b = r8b
 		}
@@ -4839,42 +4895,34 @@ func StepF64Hard(f *Frame64) {
 		r132b := float64(c[CKeep] * r9b)
 		r133a := math.FMA(c[CKa], r130a, r132a)
 		r133b := math.FMA(c[CKa], r130b, r132b)
-		r135a := float64(r134 - r3a)
-		r135b := float64(r134 - r3b)
+		r135a := float64(r134 - r2a)
+		r135b := float64(r134 - r2b)
 		r137a := r135a < c[CTauRef]
 		r137b := r135b < c[CTauRef]
-		r138a := r126a
+		r0a = r126a
 		if r137a {
-			r138a = r6a
+			r0a = r6a
 		}
-		r138b := r126b
+		r0b = r126b
 		if r137b {
-			r138b = r6b
+			r0b = r6b
 		}
-		r139a := r133a
+		r1a = r133a
 		if r137a {
-			r139a = r9a
+			r1a = r9a
 		}
-		r139b := r133b
+		r1b = r133b
 		if r137b {
-			r139b = r9b
+			r1b = r9b
 		}
-		r140a := r138a >= c[CVTh]
-		r140b := r138b >= c[CVTh]
-		v[j] = r138a
-		v[j+1] = r138b
-		w[j] = r139a
-		w[j+1] = r139b
-		r141a := r3a
+		r140a := r0a >= c[CVTh]
+		r140b := r0b >= c[CVTh]
 		if r140a {
-			r141a = r134
+			r2a = r134
 		}
-		r141b := r3b
 		if r140b {
-			r141b = r134
+			r2b = r134
 		}
-		last[j] = r141a
-		last[j+1] = r141b
 		if hasSpike {
 			if r140a {
 				spike[j] = 1
@@ -4888,23 +4936,29 @@ func StepF64Hard(f *Frame64) {
 			}
 		}
 		if hasRef {
-			r142a := r137a || r140a
-			r142b := r137b || r140b
-			ref[j] = r142a
-			ref[j+1] = r142b
+			r141a := r137a || r140a
+			r141b := r137b || r140b
+			ref[j] = r141a
+			ref[j+1] = r141b
 		}
+		v[j] = r0a
+		v[j+1] = r0b
+		w[j] = r1a
+		w[j+1] = r1b
+		last[j] = r2a
+		last[j+1] = r2b
 	}
 	for ; j < n; j++ {
-		r1 := v[j]
-		r2 := w[j]
-		r3 := last[j]
-		r4 := r1 >= c[CVTh]
-		r6 := r1
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r4 := r0 >= c[CVTh]
+		r6 := r0
 		if r4 {
 			r6 = c[CVReset]
 		}
-		r8 := float64(r2 + c[CB])
-		r9 := r2
+		r8 := float64(r1 + c[CB])
+		r9 := r1
 		if r4 {
 			r9 = r8
 		}
@@ -5021,24 +5075,20 @@ func StepF64Hard(f *Frame64) {
 		r130 := float64(r126 - c[CVRest])
 		r132 := float64(c[CKeep] * r9)
 		r133 := math.FMA(c[CKa], r130, r132)
-		r135 := float64(r134 - r3)
+		r135 := float64(r134 - r2)
 		r137 := r135 < c[CTauRef]
-		r138 := r126
+		r0 = r126
 		if r137 {
-			r138 = r6
+			r0 = r6
 		}
-		r139 := r133
+		r1 = r133
 		if r137 {
-			r139 = r9
+			r1 = r9
 		}
-		r140 := r138 >= c[CVTh]
-		v[j] = r138
-		w[j] = r139
-		r141 := r3
+		r140 := r0 >= c[CVTh]
 		if r140 {
-			r141 = r134
+			r2 = r134
 		}
-		last[j] = r141
 		if hasSpike {
 			if r140 {
 				spike[j] = 1
@@ -5047,14 +5097,26 @@ func StepF64Hard(f *Frame64) {
 			}
 		}
 		if hasRef {
-			r142 := r137 || r140
-			ref[j] = r142
+			r141 := r137 || r140
+			ref[j] = r141
 		}
+		v[j] = r0
+		w[j] = r1
+		last[j] = r2
 	}
 }
 
-// StepF64HardPN is the program asm/step.StepF64HardPN lowered to Go, one statement per op.
+// StepF64HardPN is the program asm/step.StepF64HardPN lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
 func StepF64HardPN(f *Frame64) {
+	for s := range max(f.Steps, 1) {
+		stepF64HardPNOne(f, s)
+	}
+}
+
+// stepF64HardPNOne makes step s of StepF64HardPN, one statement per op.
+func stepF64HardPNOne(f *Frame64, s int) {
 	n := f.N
 	v := f.V[:n]
 	w := f.W[:n]
@@ -5062,25 +5124,25 @@ func StepF64HardPN(f *Frame64) {
 	hasI := f.I != nil
 	i := f.V
 	if hasI {
-		i = f.I
+		i = f.I[s*f.Rows[StreamI]:]
 	}
 	i = i[:n]
 	hasDelta := f.Delta != nil
 	delta := f.V
 	if hasDelta {
-		delta = f.Delta
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
-		spike = f.Spike
+		spike = f.Spike[s*f.Rows[StreamSpike]:]
 	}
 	spike = spike[:n]
 	ref := f.Ref
 	hasRef := ref != nil
 	if hasRef {
-		ref = ref[:n]
+		ref = ref[s*f.Rows[StreamRef]:][:n]
 	}
 	cVTh := f.C[CVTh*f.Stride:][:n]
 	cVReset := f.C[CVReset*f.Stride:][:n]
@@ -5118,38 +5180,38 @@ func StepF64HardPN(f *Frame64) {
 	r95 := math.Float64frombits(0x404e000000000000) // 60
 	r98 := math.Float64frombits(0xbff0000000000000) // -1
 	r102 := uint64(0x3ff)
-	r134 := f.T
+	r134 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
-		r0a := cVTh[j]
-		r0b := cVTh[j+1]
-		r1a := v[j]
-		r1b := v[j+1]
-		r2a := w[j]
-		r2b := w[j+1]
-		r3a := last[j]
-		r3b := last[j+1]
-		r4a := r1a >= r0a
-		r4b := r1b >= r0b
+		r0a := v[j]
+		r0b := v[j+1]
+		r1a := w[j]
+		r1b := w[j+1]
+		r2a := last[j]
+		r2b := last[j+1]
+		r3a := cVTh[j]
+		r3b := cVTh[j+1]
+		r4a := r0a >= r3a
+		r4b := r0b >= r3b
 		r5a := cVReset[j]
 		r5b := cVReset[j+1]
-		r6a := r1a
+		r6a := r0a
 		if r4a {
 			r6a = r5a
 		}
-		r6b := r1b
+		r6b := r0b
 		if r4b {
 			r6b = r5b
 		}
 		r7a := cB[j]
 		r7b := cB[j+1]
-		r8a := float64(r2a + r7a)
-		r8b := float64(r2b + r7b)
-		r9a := r2a
+		r8a := float64(r1a + r7a)
+		r8b := float64(r1b + r7b)
+		r9a := r1a
 		if r4a {
 			r9a = r8a
 		}
-		r9b := r2b
+		r9b := r1b
 		if r4b {
 			r9b = r8b
 		}
@@ -5387,44 +5449,36 @@ func StepF64HardPN(f *Frame64) {
 		r132b := float64(r131b * r9b)
 		r133a := math.FMA(r129a, r130a, r132a)
 		r133b := math.FMA(r129b, r130b, r132b)
-		r135a := float64(r134 - r3a)
-		r135b := float64(r134 - r3b)
+		r135a := float64(r134 - r2a)
+		r135b := float64(r134 - r2b)
 		r136a := cTauRef[j]
 		r136b := cTauRef[j+1]
 		r137a := r135a < r136a
 		r137b := r135b < r136b
-		r138a := r126a
+		r0a = r126a
 		if r137a {
-			r138a = r6a
+			r0a = r6a
 		}
-		r138b := r126b
+		r0b = r126b
 		if r137b {
-			r138b = r6b
+			r0b = r6b
 		}
-		r139a := r133a
+		r1a = r133a
 		if r137a {
-			r139a = r9a
+			r1a = r9a
 		}
-		r139b := r133b
+		r1b = r133b
 		if r137b {
-			r139b = r9b
+			r1b = r9b
 		}
-		r140a := r138a >= r0a
-		r140b := r138b >= r0b
-		v[j] = r138a
-		v[j+1] = r138b
-		w[j] = r139a
-		w[j+1] = r139b
-		r141a := r3a
+		r140a := r0a >= r3a
+		r140b := r0b >= r3b
 		if r140a {
-			r141a = r134
+			r2a = r134
 		}
-		r141b := r3b
 		if r140b {
-			r141b = r134
+			r2b = r134
 		}
-		last[j] = r141a
-		last[j+1] = r141b
 		if hasSpike {
 			if r140a {
 				spike[j] = 1
@@ -5438,26 +5492,32 @@ func StepF64HardPN(f *Frame64) {
 			}
 		}
 		if hasRef {
-			r142a := r137a || r140a
-			r142b := r137b || r140b
-			ref[j] = r142a
-			ref[j+1] = r142b
+			r141a := r137a || r140a
+			r141b := r137b || r140b
+			ref[j] = r141a
+			ref[j+1] = r141b
 		}
+		v[j] = r0a
+		v[j+1] = r0b
+		w[j] = r1a
+		w[j+1] = r1b
+		last[j] = r2a
+		last[j+1] = r2b
 	}
 	for ; j < n; j++ {
-		r0 := cVTh[j]
-		r1 := v[j]
-		r2 := w[j]
-		r3 := last[j]
-		r4 := r1 >= r0
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := cVTh[j]
+		r4 := r0 >= r3
 		r5 := cVReset[j]
-		r6 := r1
+		r6 := r0
 		if r4 {
 			r6 = r5
 		}
 		r7 := cB[j]
-		r8 := float64(r2 + r7)
-		r9 := r2
+		r8 := float64(r1 + r7)
+		r9 := r1
 		if r4 {
 			r9 = r8
 		}
@@ -5580,25 +5640,21 @@ func StepF64HardPN(f *Frame64) {
 		r131 := cKeep[j]
 		r132 := float64(r131 * r9)
 		r133 := math.FMA(r129, r130, r132)
-		r135 := float64(r134 - r3)
+		r135 := float64(r134 - r2)
 		r136 := cTauRef[j]
 		r137 := r135 < r136
-		r138 := r126
+		r0 = r126
 		if r137 {
-			r138 = r6
+			r0 = r6
 		}
-		r139 := r133
+		r1 = r133
 		if r137 {
-			r139 = r9
+			r1 = r9
 		}
-		r140 := r138 >= r0
-		v[j] = r138
-		w[j] = r139
-		r141 := r3
+		r140 := r0 >= r3
 		if r140 {
-			r141 = r134
+			r2 = r134
 		}
-		last[j] = r141
 		if hasSpike {
 			if r140 {
 				spike[j] = 1
@@ -5607,13 +5663,16 @@ func StepF64HardPN(f *Frame64) {
 			}
 		}
 		if hasRef {
-			r142 := r137 || r140
-			ref[j] = r142
+			r141 := r137 || r140
+			ref[j] = r141
 		}
+		v[j] = r0
+		w[j] = r1
+		last[j] = r2
 	}
 }
 
-// ExprelF32 is the program asm/step.Exprel lowered to Go, one statement per op.
+// ExprelF32 is the program asm/step.ExprelF32 lowered to Go, one statement per op.
 // Its FMAs take fma32's fast path alone; if one of them cannot decide,
 // the iteration's neurons are stepped again, before anything is stored,
 // by stepExprelF32Exact.
@@ -6085,7 +6144,7 @@ func stepExprelF32Exact(f *Frame32, lo, hi int) {
 	}
 }
 
-// ExprelF64 is the program asm/step.Exprel lowered to Go, one statement per op.
+// ExprelF64 is the program asm/step.ExprelF64 lowered to Go, one statement per op.
 func ExprelF64(f *Frame64) {
 	n := f.N
 	v := f.V[:n]

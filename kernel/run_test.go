@@ -102,8 +102,8 @@ func checkRun[F Float](t *testing.T, c runCase, seed uint64) {
 		if s > 0 {
 			ts = t0 + F(F(s)*cfg.DT)
 		}
-		sb := Buffers[F]{V: V1, W: W1, LastSpike: L1, I: row(I, m, s, 0, m), Delta: row(D, m, s, 0, m),
-			Spike: row(spike, m, s, 0, m), Refractory: row(ref, m, s, 0, m)}
+		sb := Buffers[F]{V: V1, W: W1, LastSpike: L1, I: rowOf(I, m, s), Delta: rowOf(D, m, s),
+			Spike: rowOf(spike, m, s), Refractory: rowOf(ref, m, s)}
 		require.NoError(t, k1.Step(ts, sb))
 		for j, x := range sb.Spike {
 			if x == 1 {
@@ -130,6 +130,15 @@ func checkRun[F Float](t *testing.T, c runCase, seed uint64) {
 			require.Equal(t, wantIndex, index, "SpikeIndex")
 		}
 	}
+}
+
+// rowOf is step s's row of a buffer that holds one row of m values or a
+// row per step.
+func rowOf[T any](buf []T, m, s int) []T {
+	if len(buf) > m {
+		return buf[s*m : (s+1)*m]
+	}
+	return buf
 }
 
 // same compares bit patterns (NaNs included).
@@ -175,6 +184,69 @@ func TestRunMatchesSteps(t *testing.T) {
 					checkRun[float64](t, c, seed)
 				})
 			}
+		}
+	}
+}
+
+// The paths make up to chunk steps per call with the state in registers
+// (unless spikes are packed from V after each step): every combination of
+// held and per-step buffers and of spike outputs, over step counts around
+// chunk's multiples and sizes around the vector widths and the interleaved
+// groups of vectors.
+func TestRunChunks(t *testing.T) {
+	smallParts(t)
+	seed := uint64(100)
+	for _, m := range []int{1, 7, 16, 47, 48, 49, 100, 1000, 5000} {
+		for _, steps := range []int{2, 3, chunk - 1, chunk, chunk + 1, 2*chunk + 5} {
+			for combo := range 64 {
+				seed++
+				if testing.Short() && combo%4 != m%4 {
+					continue // a quarter of the combinations
+				}
+				c := runCase{m: m, steps: steps, reset: Reset(seed % 2), workers: int(seed % 3),
+					iRows: combo&1 != 0, deltaRows: combo&2 != 0, spikeRows: combo&4 != 0, refr: combo&8 != 0,
+					bits: combo&16 != 0, index: combo&32 != 0}
+				if m == 100 || m == 5000 {
+					c.n = m / 5 // five batch rows of per-neuron values
+				}
+				t.Run(c.String(), func(t *testing.T) {
+					checkRun[float32](t, c, seed)
+					checkRun[float64](t, c, seed)
+				})
+			}
+		}
+	}
+}
+
+// geBits and geBitsPer agree with one comparison per value, at spike rates
+// from none to all, with NaNs, for every length up to a word.
+func TestGeBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	nan := float32(math.NaN())
+	for _, rate := range []float64{0, 0.01, 0.2, 0.5, 1} {
+		for n := 0; n <= 64; n++ {
+			v, th := make([]float32, n), make([]float32, n)
+			for i := range v {
+				th[i] = -50 + float32(rng.IntN(3))
+				v[i] = th[i] - 1 - float32(rng.IntN(20))
+				switch r := rng.Float64(); {
+				case r < rate:
+					v[i] = th[i] + float32(rng.IntN(2)) // at or above
+				case r < rate+0.02:
+					v[i] = nan
+				}
+			}
+			var want, wantPer uint64
+			for i := range v {
+				if v[i] >= -50 {
+					want |= 1 << i
+				}
+				if v[i] >= th[i] {
+					wantPer |= 1 << i
+				}
+			}
+			assert.Equal(t, want, geBits(v, -50), "rate %v n %d", rate, n)
+			assert.Equal(t, wantPer, geBitsPer(v, th), "rate %v n %d", rate, n)
 		}
 	}
 }

@@ -101,6 +101,12 @@ type runCall[F Float] struct {
 	wg        sync.WaitGroup
 }
 
+// chunk is the most steps one call of a path makes: the times of its steps
+// are a table on the stack. The paths hold a vector of neurons in registers
+// through all the steps of a call, so its state crosses memory once per
+// chunk of steps.
+const chunk = 64
+
 // part advances neurons [lo, hi) through every step, block by block,
 // appending spike indices to index if it is not nil.
 func (c *runCall[F]) part(lo, hi int, index *[]int32) {
@@ -110,8 +116,17 @@ func (c *runCall[F]) part(lo, hi int, index *[]int32) {
 		n = k.n
 	}
 	blk := k.block()
-	if c.steps == 1 && b.SpikeBits == nil && index == nil {
+	packs := b.SpikeBits != nil || index != nil
+	if c.steps == 1 && !packs {
 		blk = hi // one step and nothing to pack: no reason to cut the range
+	}
+	// The spikes are packed from the Spike rows of the steps a path call
+	// made, when Spike holds a row per step; otherwise from V after each
+	// step, so the path makes one step per call.
+	fromRows := len(b.Spike) > len(b.V)
+	most := chunk
+	if packs && !fromRows {
+		most = 1
 	}
 	for a := lo; a < hi; {
 		row := a / n
@@ -123,54 +138,68 @@ func (c *runCall[F]) part(lo, hi int, index *[]int32) {
 		if k.n > 0 {
 			j0 = a - row*n
 		}
-		for s := range c.steps {
-			t := c.t0
-			if s > 0 {
-				t = c.t0 + F(F(s)*k.cfg.DT)
+		for s := 0; s < c.steps; {
+			cnt := min(most, c.steps-s)
+			k.stepBlock(c.isa, b, c.t0, s, cnt, a, end, j0)
+			for i := range cnt {
+				switch {
+				case !packs:
+				case fromRows:
+					// A spike is 1 in Spike, any other value 0.
+					k.spikes(b, s+i, a, end, b.Spike[(s+i)*len(b.V)+a:][:end-a], 1, nil, index)
+				case k.n > 0:
+					k.spikes(b, s, a, end, b.V[a:end], 0, k.consts[generic.CVTh*k.n+j0:][:end-a], index)
+				default:
+					k.spikes(b, s, a, end, b.V[a:end], k.consts[generic.CVTh], nil, index)
+				}
 			}
-			k.stepBlock(c.isa, b, t, s, a, end, j0)
-			if b.SpikeBits != nil || index != nil {
-				k.spikes(b, s, a, end, j0, index)
-			}
+			s += cnt
 		}
 		a = end
 	}
 }
 
-// stepBlock advances neurons [a, e) by step s at time t through the
-// selected path; j0 is the first neuron's column in the constant table.
-func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t F, s, a, e, j0 int) {
+// stepBlock advances neurons [a, e) by steps s..s+cnt-1 (cnt <= chunk)
+// through the selected path; j0 is the first neuron's column in the
+// constant table.
+func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int) {
+	var ts [chunk]F
+	for i := range cnt {
+		ts[i] = t0
+		if s+i > 0 {
+			ts[i] = t0 + F(F(s+i)*k.cfg.DT)
+		}
+	}
 	m := len(b.V)
+	var rows [generic.StreamRef + 1]int
+	in, ri := stepRows(b.I, m, s, cnt, a, e)
+	delta, rd := stepRows(b.Delta, m, s, cnt, a, e)
+	spike, rs := stepRows(b.Spike, m, s, cnt, a, e)
+	ref, rr := stepRows(b.Refractory, m, s, cnt, a, e)
+	rows[generic.StreamI], rows[generic.StreamDelta], rows[generic.StreamSpike], rows[generic.StreamRef] = ri, rd, rs, rr
 	if unsafe.Sizeof(F(0)) == 4 {
 		f := generic.Frame32{
 			V: as[float32](b.V[a:e]), W: as[float32](b.W[a:e]), Last: as[float32](b.LastSpike[a:e]),
-			I: as[float32](row(b.I, m, s, a, e)), Delta: as[float32](row(b.Delta, m, s, a, e)),
-			Spike: as[float32](row(b.Spike, m, s, a, e)), Ref: row(b.Refractory, m, s, a, e),
-			C: as[float32](k.consts[j0:]), Stride: k.n, N: e - a, T: float32(t),
+			I: as[float32](in), Delta: as[float32](delta), Spike: as[float32](spike), Ref: ref,
+			C: as[float32](k.consts[j0:]), Stride: k.n, N: e - a, Steps: cnt, Rows: rows, T: as[float32](ts[:cnt]),
 		}
 		step32(id, k.variant, &f)
 		return
 	}
 	f := generic.Frame64{
 		V: as[float64](b.V[a:e]), W: as[float64](b.W[a:e]), Last: as[float64](b.LastSpike[a:e]),
-		I: as[float64](row(b.I, m, s, a, e)), Delta: as[float64](row(b.Delta, m, s, a, e)),
-		Spike: as[float64](row(b.Spike, m, s, a, e)), Ref: row(b.Refractory, m, s, a, e),
-		C: as[float64](k.consts[j0:]), Stride: k.n, N: e - a, T: float64(t),
+		I: as[float64](in), Delta: as[float64](delta), Spike: as[float64](spike), Ref: ref,
+		C: as[float64](k.consts[j0:]), Stride: k.n, N: e - a, Steps: cnt, Rows: rows, T: as[float64](ts[:cnt]),
 	}
 	step64(id, k.variant, &f)
 }
 
 // spikes packs step s's spikes of neurons [a, e) into SpikeBits and index
-// while the block is in cache. A spike is V' >= V_th, the very comparison
-// the step makes, so the bits agree with Spike and LastSpike.
-func (k *Kernel[F]) spikes(b *Buffers[F], s, a, e, j0 int, index *[]int32) {
+// while the block is in cache: neuron a+i spiked if v[i] >= th (or >=
+// vth[i], if vth is not nil). From V, with V_th as th, that is the very
+// comparison the step makes, so the bits agree with Spike and LastSpike.
+func (k *Kernel[F]) spikes(b *Buffers[F], s, a, e int, v []F, th F, vth []F, index *[]int32) {
 	m := len(b.V)
-	v := b.V[a:e]
-	var vth []F // per neuron, or nil
-	th := k.consts[generic.CVTh]
-	if k.n > 0 {
-		vth = k.consts[generic.CVTh*k.n+j0:][:len(v)]
-	}
 	var words []uint64
 	if b.SpikeBits != nil {
 		per := (m + 63) / 64
@@ -288,41 +317,67 @@ func spanOf[T any](name string, s []T, readOnly bool) span {
 	return span{name, lo, lo + uintptr(len(s))*unsafe.Sizeof(s[0]), readOnly}
 }
 
-// row is the part of a per-step buffer that step s of neurons [a, e) uses:
-// the buffer holds one row of m values (held or last-step) or steps rows.
-func row[T any](s []T, m, step, a, e int) []T {
-	if s == nil {
-		return nil
+// stepRows is the part of a per-step buffer that steps s..s+cnt-1 of
+// neurons [a, e) use, and the distance between its rows: the buffer holds
+// one row of m values (held or last-step; distance 0) or steps rows.
+func stepRows[T any](buf []T, m, s, cnt, a, e int) ([]T, int) {
+	if buf == nil {
+		return nil, 0
 	}
-	if len(s) > m {
-		return s[step*m+a : step*m+e]
+	if len(buf) > m {
+		return buf[s*m+a : (s+cnt-1)*m+e], m
 	}
-	return s[a:e]
+	return buf[a:e], 0
 }
 
 // geBits has bit k set where v[k] >= th, for up to 64 values. Spikes are
-// rare and random, so the bit is computed without a branch, which would
-// mispredict on them.
+// rare: groups of 8 values below th (a test of 8 branches that predict
+// well) are skipped, and a group with a spike gets its bits without a
+// branch per value, which would mispredict on them. A NaN is not below th,
+// so its group takes the exact test, in which it is not a spike either.
 func geBits[F Float](v []F, th F) (set uint64) {
-	for k, x := range v[:min(len(v), 64)] {
-		var b uint64
-		if x >= th {
-			b = 1
+	v = v[:min(len(v), 64)]
+	k := 0
+	for ; k+8 <= len(v); k += 8 {
+		w := v[k : k+8 : k+8]
+		if w[0] < th && w[1] < th && w[2] < th && w[3] < th && w[4] < th && w[5] < th && w[6] < th && w[7] < th {
+			continue
 		}
-		set |= b << (k & 63)
+		for i, x := range w {
+			set |= ge(x, th) << ((k + i) & 63)
+		}
+	}
+	for ; k < len(v); k++ {
+		set |= ge(v[k], th) << (k & 63)
 	}
 	return set
 }
 
 // geBitsPer is geBits with a threshold per value.
 func geBitsPer[F Float](v, th []F) (set uint64) {
+	v = v[:min(len(v), 64)]
 	th = th[:len(v)]
-	for k, x := range v[:min(len(v), 64)] {
-		var b uint64
-		if x >= th[k] {
-			b = 1
+	k := 0
+	for ; k+8 <= len(v); k += 8 {
+		w, t := v[k:k+8:k+8], th[k:k+8:k+8]
+		if w[0] < t[0] && w[1] < t[1] && w[2] < t[2] && w[3] < t[3] && w[4] < t[4] && w[5] < t[5] && w[6] < t[6] && w[7] < t[7] {
+			continue
 		}
-		set |= b << (k & 63)
+		for i, x := range w {
+			set |= ge(x, t[i]) << ((k + i) & 63)
+		}
+	}
+	for ; k < len(v); k++ {
+		set |= ge(v[k], th[k]) << (k & 63)
 	}
 	return set
+}
+
+// ge is 1 if x >= th, else 0, without a branch.
+func ge[F Float](x, th F) uint64 {
+	var b uint64
+	if x >= th {
+		b = 1
+	}
+	return b
 }

@@ -26,6 +26,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/adquaif/adquaif/asm/step"
@@ -63,8 +64,11 @@ func generate() ([]byte, error) {
 type gen struct {
 	buf bytes.Buffer
 	p   *step.Program
-	ft  string // float32 or float64
-	ut  string // uint32 or uint64
+	// looped: p is the one-step form of a Loop program (see perStep), and
+	// the functions printed take the step s.
+	looped bool
+	ft     string // float32 or float64
+	ut     string // uint32 or uint64
 	// lanes is how many neurons one iteration of the main loop steps, its
 	// ops interleaved; lane, sfx and idx describe the lane being printed:
 	// its number, the suffix of its variables and its index expression.
@@ -94,18 +98,25 @@ func (g *gen) header() {
 		g.printf("\tC%s = %d\n", c, c)
 	}
 	g.printf("\tNumConsts = %d\n)\n\n", step.NumConsts)
+	g.printf("// Indices of the streams in Frame.Rows (see asm/step.Stream).\nconst (\n")
+	for s := step.Stream(0); s < step.NumStreams; s++ {
+		g.printf("\tStream%s = %d\n", s, s)
+	}
+	g.printf(")\n\n")
 	g.printf("// Offsets of the Frame fields that the assembly paths address.\nconst (\n")
 	for s := step.Stream(0); s < step.NumStreams; s++ {
 		g.printf("\tFrameOff%s = %d\n", s, step.FrameStream(s))
 	}
-	g.printf("\tFrameOffC = %d\n\tFrameOffStride = %d\n\tFrameOffN = %d\n\tFrameOffT = %d\n)\n\n",
-		step.FrameC, step.FrameStride, step.FrameN, step.FrameT)
+	g.printf("\tFrameOffC = %d\n\tFrameOffStride = %d\n\tFrameOffN = %d\n\tFrameOffSteps = %d\n\tFrameOffRows = %d\n\tFrameOffT = %d\n)\n\n",
+		step.FrameC, step.FrameStride, step.FrameN, step.FrameSteps, step.FrameRows, step.FrameT)
 	for _, d := range []step.DType{step.F32, step.F64} {
 		ft := floatType(d)
 		g.printf("// Frame%d is one call of a %s program. A nil optional slice (I, Delta,\n", d.Size()*8, ft)
 		g.printf("// Spike, Ref) is an absent buffer; present slices hold at least N values.\n")
 		g.printf("// C holds NumConsts constants, or for per-neuron programs NumConsts rows of\n")
-		g.printf("// Stride values, the first N of each used.\n")
+		g.printf("// Stride values, the first N of each used. A step program makes Steps steps\n")
+		g.printf("// (at least one), step s at time T[s]; an optional stream's row for step s\n")
+		g.printf("// starts at element s*Rows[stream] (Rows indexed by the Stream* constants).\n")
 		g.printf("type Frame%d struct {\n", d.Size()*8)
 		var names []string
 		for s := step.Stream(0); s < step.NumStreams; s++ {
@@ -114,38 +125,49 @@ func (g *gen) header() {
 			}
 			names = append(names, s.String())
 		}
-		g.printf("\t%s []%s\n\tRef []bool\n\tC []%s\n\tStride, N int\n\tT %s\n}\n\n", strings.Join(names, ", "), ft, ft, ft)
+		g.printf("\t%s []%s\n\tRef []bool\n\tC []%s\n\tStride, N, Steps int\n\tRows [%d]int\n\tT []%s\n}\n\n", strings.Join(names, ", "), ft, ft, step.NumStreams, ft)
 	}
 }
 
 func floatType(d step.DType) string { return [...]string{"float32", "float64"}[d] }
 
 func (g *gen) program(p *step.Program) {
-	g.p = p
+	q, looped := perStep(p)
+	g.p, g.looped = q, looped
 	g.ft = floatType(p.DType)
 	g.ut = [...]string{"uint32", "uint64"}[p.DType]
-	g.shared = make([]bool, len(p.Regs))
-	for _, o := range p.Setup {
+	g.shared = make([]bool, len(q.Regs))
+	for _, o := range q.Setup {
 		g.shared[o.Dst] = true
 	}
-	step.Walk(p.Ops, func(o *step.Op) {
+	step.Walk(q.Ops, func(o *step.Op) {
 		if o.Defines() && g.shared[o.Dst] {
 			panic(fmt.Sprintf("golang: %s redefines setup register r%d in its loop", p.Name, o.Dst))
 		}
 	})
-	g.mem = g.frameOperands(p)
+	g.mem = g.frameOperands(q)
 	bits := p.DType.Size() * 8
-	k, retry := retryPoint(p)
+	k, retry := retryPoint(q)
 
-	g.printf("// %s is the program asm/step.%s lowered to Go, one statement per op.\n", p.Name, strings.TrimSuffix(strings.TrimSuffix(p.Name, "F32"), "F64"))
+	fname, sParam := p.Name, ""
+	if looped {
+		g.printf("// %s is the program asm/step.%s lowered to Go: f.Steps steps (at least\n", p.Name, p.Name)
+		g.printf("// one), each over all the neurons, the state going through memory between\n")
+		g.printf("// them, which gives each neuron what the program's Loop gives it.\n")
+		g.printf("func %s(f *Frame%d) {\nfor s := range max(f.Steps, 1) {\n%s(f, s)\n}\n}\n\n", p.Name, bits, oneName(p))
+		fname, sParam = oneName(p), ", s int"
+		g.printf("// %s makes step s of %s, one statement per op.\n", fname, p.Name)
+	} else {
+		g.printf("// %s is the program asm/step.%s lowered to Go, one statement per op.\n", p.Name, p.Name)
+	}
 	if retry {
 		g.printf("// Its FMAs take fma32's fast path alone; if one of them cannot decide,\n")
 		g.printf("// the iteration's neurons are stepped again, before anything is stored,\n// by %s.\n", exactName(p))
 	}
-	g.printf("func %s(f *Frame%d) {\n", p.Name, bits)
+	g.printf("func %s(f *Frame%d%s) {\n", fname, bits, sParam)
 	g.try = retry
-	g.prologue(p, "f.N")
-	L := lanes(p)
+	g.prologue(q, "f.N")
+	L := lanes(q)
 	setup := g.declared[0]
 	g.declared = make([][]bool, L)
 	if L > 1 {
@@ -155,7 +177,7 @@ func (g *gen) program(p *step.Program) {
 			g.declared[l] = append([]bool(nil), setup...)
 		}
 		g.lanes = L
-		g.body(p.Ops, k, retry, g.interleave)
+		g.body(q.Ops, k, retry, g.interleave)
 		g.printf("}\n")
 		g.printf("for ; j < n; j++ {\n")
 	} else {
@@ -164,19 +186,52 @@ func (g *gen) program(p *step.Program) {
 	g.lanes = 1
 	g.setLane(0, 1)
 	g.declared[0] = append([]bool(nil), setup...)
-	g.body(p.Ops, k, retry, g.ops)
+	g.body(q.Ops, k, retry, g.ops)
 	g.printf("}\n}\n\n")
 	g.try = false
 	if !retry {
 		return
 	}
-	g.printf("// %s is %s for neurons lo..hi-1, with the exact fma32.\n", exactName(p), p.Name)
-	g.printf("func %s(f *Frame%d, lo, hi int) {\n", exactName(p), bits)
-	g.prologue(p, "hi")
+	g.printf("// %s is %s for neurons lo..hi-1, with the exact fma32.\n", exactName(p), fname)
+	g.printf("func %s(f *Frame%d%s, lo, hi int) {\n", exactName(p), bits, sParam)
+	g.prologue(q, "hi")
 	g.printf("for j := lo; j < hi; j++ {\n")
-	g.ops(p.Ops)
+	g.ops(q.Ops)
 	g.printf("}\n}\n\n")
 }
+
+// perStep turns a program with a Loop into the program of one step over
+// memory: the state's loads, the Loop's body and the state's stores, with
+// Time moved to Setup (the step's t, the same for every lane). The Go
+// function of a Loop program makes the steps one after the other, each
+// over all the lanes, which gives every lane what the Loop gives it; in
+// Go, holding the state in registers across steps would gain nothing
+// (the step's arithmetic, not memory, bounds this path) and would cost
+// the float32 retry its redo point.
+func perStep(p *step.Program) (*step.Program, bool) {
+	q := *p
+	q.Ops = nil
+	q.Setup = slices.Clip(p.Setup)
+	looped := false
+	for _, o := range p.Ops {
+		if o.Kind != step.OpLoop {
+			q.Ops = append(q.Ops, o)
+			continue
+		}
+		looped = true
+		for _, x := range o.Body {
+			if x.Kind == step.OpTime {
+				q.Setup = append(q.Setup, x)
+				continue
+			}
+			q.Ops = append(q.Ops, x)
+		}
+	}
+	return &q, looped
+}
+
+// oneName is the name of the function that makes one step of p.
+func oneName(p *step.Program) string { return "step" + strings.TrimPrefix(p.Name, "Step") + "One" }
 
 // exactName is the name of the function that redoes neurons of p exactly.
 func exactName(p *step.Program) string { return "step" + strings.TrimPrefix(p.Name, "Step") + "Exact" }
@@ -218,7 +273,11 @@ func (g *gen) body(ops []step.Op, k int, retry bool, emit func([]step.Op)) {
 	}
 	g.printf("slow := false\n")
 	emit(ops[:k])
-	g.printf("if slow {\n%s(f, j, j+%d)\ncontinue\n}\n", exactName(g.p), g.lanes)
+	sArg := ""
+	if g.looped {
+		sArg = "s, "
+	}
+	g.printf("if slow {\n%s(f, %sj, j+%d)\ncontinue\n}\n", exactName(g.p), sArg, g.lanes)
 	emit(ops[k:])
 }
 
@@ -241,9 +300,9 @@ func (g *gen) prologue(p *step.Program, n string) {
 			// (every access is under has<S>), and sliced to n after the
 			// if, so that the compiler knows its length and drops the
 			// bounds checks in the loop (and the lengths they keep live).
-			g.printf("has%s := f.%s != nil\n%s := f.V\nif has%s { %s = f.%s }\n%s = %s[:n]\n", s, s, name, s, name, s, name, name)
+			g.printf("has%s := f.%s != nil\n%s := f.V\nif has%s { %s = f.%s%s }\n%s = %s[:n]\n", s, s, name, s, name, s, g.row(s), name, name)
 		case s.Optional():
-			g.printf("%s := f.%s\nhas%s := %s != nil\nif has%s { %s = %s[:n] }\n", name, s, s, name, s, name, name)
+			g.printf("%s := f.%s\nhas%s := %s != nil\nif has%s { %s = %s%s[:n] }\n", name, s, s, name, s, name, name, g.row(s))
 		default:
 			g.printf("%s := f.%s[:n]\n", name, s)
 		}
@@ -261,6 +320,14 @@ func (g *gen) prologue(p *step.Program, n string) {
 		})
 	}
 	g.ops(p.Setup)
+}
+
+// row slices an optional stream at step s's row.
+func (g *gen) row(s step.Stream) string {
+	if !g.looped {
+		return ""
+	}
+	return fmt.Sprintf("[s*f.Rows[Stream%s]:]", s)
 }
 
 // lanes is how many neurons the loop of p interleaves. A step is a long
@@ -407,7 +474,7 @@ func (g *gen) op(o *step.Op) {
 			g.printf("%s%s // %v\n", g.assign(o), g.floatImm(o.Imm), g.floatValue(o.Imm))
 		}
 	case step.OpTime:
-		g.printf("%sf.T\n", g.assign(o))
+		g.printf("%sf.T[s]\n", g.assign(o))
 	case step.OpAdd:
 		g.printf("%s%s(%s + %s)\n", g.assign(o), ft, a, b)
 	case step.OpSub:
