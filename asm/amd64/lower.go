@@ -235,7 +235,7 @@ type fn struct {
 	// op and of the last op of its body (0 without a Loop).
 	mentions           [][]mention
 	loopStart, loopEnd int
-	defs  []int // how many ops define each register
+	defs               []int // how many ops define each register
 
 	setupKey map[step.Reg]constKey
 	consts   map[constKey]operand.Op
