@@ -492,7 +492,10 @@ func order(ops []step.Op, defs []int) []step.Op {
 	// eager emits, as soon as its inputs are ready, a pure op that is the
 	// last reader of one of them (it frees at least the register it
 	// takes): sinking such an op to its use would only keep its inputs
-	// live longer.
+	// live longer. An input that a pure op without inputs defines (a
+	// per-neuron constant, read in place) counts as ready: it is emitted
+	// with the op.
+	leaf := func(d int) bool { return pure(&ops[d]) && len(ops[d].Inputs()) == 0 }
 	eager := func() {
 		for j := range ops {
 			if done[j] || !pure(&ops[j]) {
@@ -500,11 +503,12 @@ func order(ops []step.Op, defs []int) []step.Op {
 			}
 			ready, frees := true, false
 			for _, r := range ops[j].Inputs() {
-				if d, ok := definer[r]; ok && !emitted[d] {
+				if d, ok := definer[r]; ok && !emitted[d] && !leaf(d) {
 					ready = false
 				}
-				_, local := definer[r]
-				frees = frees || (local && readers[r] == 1)
+				// (A leaf's value is read in place: it frees nothing.)
+				d, local := definer[r]
+				frees = frees || (local && readers[r] == 1 && !leaf(d))
 			}
 			if ready && frees {
 				emit(j)
