@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
+	"slices"
 	"sort"
 	"strings"
 
@@ -235,6 +236,7 @@ type fn struct {
 	// op and of the last op of its body (0 without a Loop).
 	mentions           [][]mention
 	loopStart, loopEnd int
+	cloned             bool  // f.p is remat's private copy of the program
 	defs               []int // how many ops define each register
 
 	setupKey map[step.Reg]constKey
@@ -337,6 +339,7 @@ func (f *fn) schedule() {
 		}
 	})
 	f.ops = order(f.p.Ops, f.defs)
+	f.ops = f.remat(f.ops)
 	f.pos = map[*step.Op]int{}
 	f.last = make([]int, len(f.p.Regs))
 	f.first = make([]int, len(f.p.Regs))
@@ -372,6 +375,80 @@ func (f *fn) schedule() {
 		}
 	}
 	walk(f.ops, false)
+}
+
+// remat recomputes inside a Rare block a value that the block reads but
+// nothing after it does, when that costs one instruction whose inputs the
+// block reads anyway (|z|, which decides whether exprel's slow path runs,
+// and which the block compares again): the value then need not be held in
+// a register across the block's test, where the step's register pressure
+// peaks with every interleaved vector's values live. The copy is a new
+// register of a private copy of the program; results are unchanged.
+func (f *fn) remat(ops []step.Op) []step.Op {
+	reads := func(ops []step.Op, r step.Reg) int {
+		n := 0
+		step.Walk(ops, func(o *step.Op) {
+			for _, x := range o.Inputs() {
+				if x == r {
+					n++
+				}
+			}
+		})
+		return n
+	}
+	setup := map[step.Reg]bool{}
+	for _, o := range f.p.Setup {
+		setup[o.Dst] = true
+	}
+	for i := range ops {
+		R := &ops[i]
+		R.Body = f.remat(R.Body)
+		if R.Kind != step.OpRare {
+			continue
+		}
+		for k := 0; k < i; k++ {
+			o := ops[k]
+			switch o.Kind {
+			case step.OpAbs, step.OpAdd, step.OpSub, step.OpMul:
+			default:
+				continue
+			}
+			// Every read of r is before the block or inside it, and the
+			// block does not test r itself.
+			r := o.Dst
+			inside := reads(R.Body, r)
+			if f.defs[r] != 1 || R.A == r || inside == 0 || reads(f.p.Ops, r) != reads(ops[k+1:i], r)+inside {
+				continue
+			}
+			ok := true
+			for _, x := range o.Inputs() {
+				ok = ok && f.defs[x] == 1 && (setup[x] || reads(R.Body, x) > 0)
+			}
+			if !ok {
+				continue
+			}
+			if !f.cloned {
+				p := *f.p
+				p.Regs = slices.Clone(p.Regs)
+				f.p = &p
+				f.cloned = true
+			}
+			nr := step.Reg(len(f.p.Regs))
+			f.p.Regs = append(f.p.Regs, f.p.Regs[r])
+			f.defs = append(f.defs, 1)
+			step.Walk(R.Body, func(x *step.Op) {
+				n := len(x.Inputs())
+				for _, in := range []*step.Reg{&x.A, &x.B, &x.C}[:n] {
+					if *in == r {
+						*in = nr
+					}
+				}
+			})
+			o.Dst = nr
+			R.Body = append([]step.Op{o}, R.Body...)
+		}
+	}
+	return ops
 }
 
 // mention is an op at position pos that reads a register or writes it on
