@@ -236,12 +236,8 @@ type fn struct {
 	// op and of the last op of its body (0 without a Loop).
 	mentions           [][]mention
 	loopStart, loopEnd int
-	cloned             bool // f.p is remat's private copy of the program
-	// serial is set while the step loop's body is emitted one vector at a
-	// time: another vector then holds only its state (the registers
-	// defined before the Loop), whatever the op's position.
-	serial bool
-	defs   []int // how many ops define each register
+	cloned             bool  // f.p is remat's private copy of the program
+	defs               []int // how many ops define each register
 
 	setupKey map[step.Reg]constKey
 	consts   map[constKey]operand.Op
@@ -886,18 +882,7 @@ func (f *fn) stepLoop(o *step.Op, copies []int) {
 		c.ADDQ(f.rowInc[s], f.stream[s])
 	}
 	c.Label(first)
-	// One vector's whole step after another, rather than op by op: each
-	// step is a chain of dependent ops that the next step continues, so
-	// the independent work that hides its latency is the other vectors'
-	// steps, and the out-of-order core overlaps them best when each comes
-	// whole (it runs the oldest ready op first). Between its steps a
-	// vector holds only its state, which leaves the registers to the one
-	// vector computing: more vectors fit (and more constants).
-	f.serial = true
-	for _, u := range copies {
-		f.emit(o.Body, []int{u})
-	}
-	f.serial = false
+	f.emit(o.Body, copies)
 	c.ADDQ(operand.Imm(uint64(f.size)), f.tp)
 	c.CMPQ(f.tp, f.tEnd)
 	c.JB(operand.LabelRef(next))
@@ -1069,9 +1054,6 @@ func (f *fn) spillable(u int, o *step.Op) []reg.Register {
 			// not saved: its register is free already.
 			temp := f.first[r] > f.pos[o] && f.first[r] <= end
 			live := f.liveAfter(step.Reg(r), f.pos[o]-1) && !temp
-			if f.serial {
-				live = f.first[r] != 0 && f.first[r] < f.loopStart && f.liveAfter(step.Reg(r), f.loopEnd)
-			}
 			if v == u {
 				live = f.liveAfter(step.Reg(r), end) && !inside[step.Reg(r)]
 			}
