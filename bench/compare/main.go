@@ -74,14 +74,17 @@ func main() {
 	og := measureStep[float32](4096, "generic")
 	rows = append(rows, row{"generic float32, n=4096 vs Go loop with math.Expm1", og, nv, 3.0})
 
-	const runSteps = 16
+	const runSteps = 64 // a path call's chunk
 	stepLoop := measureSteps[float32](*large, best, runSteps, false, 1)
 	run := measureSteps[float32](*large, best, runSteps, true, 1)
 	rows = append(rows, row{fmt.Sprintf("Run of %d steps vs a Step loop, n=%s, %s", runSteps, size(*large), best), run, stepLoop, 3.0})
 
 	w1 := measureSteps[float32](*large/4, best, 1, false, 1)
 	w2 := measureSteps[float32](*large/4, best, 1, false, 2)
-	rows = append(rows, row{fmt.Sprintf("Workers: 2 vs 1, n=%s, %s", size(*large/4), best), w2, w1, 1.8})
+	rows = append(rows, row{fmt.Sprintf("Workers: 2 vs 1, n=%s, %s, Step", size(*large/4), best), w2, w1, 1.8})
+	r1 := measureSteps[float32](*large/4, best, runSteps, true, 1)
+	r2 := measureSteps[float32](*large/4, best, runSteps, true, 2)
+	rows = append(rows, row{fmt.Sprintf("Workers: 2 vs 1, n=%s, %s, Run of %d steps", size(*large/4), best, runSteps), r2, r1, 1.8})
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "what\tsteps/s\tbaseline steps/s\tratio\ttarget\tmet\t")
