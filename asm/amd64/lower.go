@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
+	"slices"
 	"sort"
 	"strings"
 
@@ -40,10 +41,10 @@ const (
 	predGT = 0x1e
 )
 
-// constKey names a loop-invariant vector value: an immediate bit pattern, a
-// homogeneous constant of the table, or t.
+// constKey names a loop-invariant vector value: an immediate bit pattern or
+// a homogeneous constant of the table.
 type constKey struct {
-	kind step.Kind // OpImm, OpParam or OpTime
+	kind step.Kind // OpImm or OpParam
 	val  uint64    // OpImm: the bits; OpParam: the step.Const
 }
 
@@ -137,8 +138,6 @@ func keyOf(o *step.Op) constKey {
 		return constKey{step.OpImm, o.Imm}
 	case step.OpParam:
 		return constKey{step.OpParam, uint64(o.Param)}
-	case step.OpTime:
-		return constKey{step.OpTime, 0}
 	}
 	panic(fmt.Sprintf("amd64: %s is not loop-invariant", o.Kind))
 }
@@ -232,7 +231,13 @@ type fn struct {
 	pos   map[*step.Op]int
 	last  []int // the position of the last op that mentions each register
 	first []int // the position of the first op that defines each register
-	defs  []int // how many ops define each register
+	// mentions lists, per register, the ops that read or write it, in
+	// position order; loopStart and loopEnd are the positions of the Loop
+	// op and of the last op of its body (0 without a Loop).
+	mentions           [][]mention
+	loopStart, loopEnd int
+	cloned             bool  // f.p is remat's private copy of the program
+	defs               []int // how many ops define each register
 
 	setupKey map[step.Reg]constKey
 	consts   map[constKey]operand.Op
@@ -245,7 +250,6 @@ type fn struct {
 	// Emission state.
 	masked bool         // emitting the tail: loads and stores under tmask
 	tmask  reg.Register // tail lanes: an opmask (AVX-512) or a vector of all-ones lanes (AVX2)
-	rem    reg.GPVirtual
 	cur    [][]val
 	defd   [][]bool
 	labels int
@@ -257,6 +261,18 @@ type fn struct {
 	// spread lists the streams that every call reads or writes (not
 	// optional), in the order prefetchSpread prefetches them.
 	spread []step.Stream
+
+	// The step loop (programs with a Loop). tp points at the current
+	// step's time, T[s]; the loop ends when it reaches tEnd. The optional
+	// streams' registers point at the current step's row: each step adds
+	// rowInc[s] (Rows[s] elements in bytes, or 0 for an absent stream, which
+	// keeps its nil pointer and so its If test), and after the loop
+	// base[s] restores row 0 for the next vector group.
+	tp          reg.GPVirtual
+	tBase, tEnd operand.Mem
+	advance     []step.Stream // the optional streams the Loop accesses
+	rowInc      [step.NumStreams]operand.Mem
+	base        [step.NumStreams]operand.Mem
 }
 
 // bcast is a constant in memory as one scalar, read by AVX-512 with
@@ -308,7 +324,10 @@ func lower(c *build.Context, d *data, is *isa, p *step.Program, cfg config) {
 }
 
 // schedule reorders the body for few live registers (see order) and
-// notes where each register is last mentioned.
+// notes where each register is last mentioned. A register defined before
+// the Loop and mentioned in it is read again by the next step: it counts as
+// mentioned at the end of the Loop's body, so that no op of the body takes
+// its register.
 func (f *fn) schedule() {
 	f.defs = make([]int, len(f.p.Regs))
 	for _, o := range f.p.Setup {
@@ -320,29 +339,159 @@ func (f *fn) schedule() {
 		}
 	})
 	f.ops = order(f.p.Ops, f.defs)
+	f.ops = f.remat(f.ops)
 	f.pos = map[*step.Op]int{}
 	f.last = make([]int, len(f.p.Regs))
 	f.first = make([]int, len(f.p.Regs))
+	f.mentions = make([][]mention, len(f.p.Regs))
 	n := 0
-	var walk func(ops []step.Op)
-	walk = func(ops []step.Op) {
+	var walk func(ops []step.Op, cond bool)
+	walk = func(ops []step.Op, cond bool) {
 		for i := range ops {
 			o := &ops[i]
 			n++
 			f.pos[o] = n
 			for _, r := range o.Inputs() {
 				f.last[r] = n
+				f.mentions[r] = append(f.mentions[r], mention{pos: n, read: true})
 			}
 			if o.Defines() {
 				f.last[o.Dst] = n
 				if f.first[o.Dst] == 0 {
 					f.first[o.Dst] = n
 				}
+				f.mentions[o.Dst] = append(f.mentions[o.Dst], mention{pos: n, def: !cond})
 			}
-			walk(o.Body)
+			start := n
+			walk(o.Body, cond || o.Kind == step.OpIf || o.Kind == step.OpRare)
+			if o.Kind == step.OpLoop {
+				f.loopStart, f.loopEnd = start, n
+				for r := range f.last {
+					if f.first[r] != 0 && f.first[r] < start && f.last[r] > start {
+						f.last[r] = max(f.last[r], n)
+					}
+				}
+			}
 		}
 	}
-	walk(f.ops)
+	walk(f.ops, false)
+}
+
+// remat recomputes inside a Rare block a value that the block reads but
+// nothing after it does, when that costs one instruction whose inputs the
+// block reads anyway (|z|, which decides whether exprel's slow path runs,
+// and which the block compares again): the value then need not be held in
+// a register across the block's test, where the step's register pressure
+// peaks with every interleaved vector's values live. The copy is a new
+// register of a private copy of the program; results are unchanged.
+func (f *fn) remat(ops []step.Op) []step.Op {
+	reads := func(ops []step.Op, r step.Reg) int {
+		n := 0
+		step.Walk(ops, func(o *step.Op) {
+			for _, x := range o.Inputs() {
+				if x == r {
+					n++
+				}
+			}
+		})
+		return n
+	}
+	setup := map[step.Reg]bool{}
+	for _, o := range f.p.Setup {
+		setup[o.Dst] = true
+	}
+	for i := range ops {
+		R := &ops[i]
+		R.Body = f.remat(R.Body)
+		if R.Kind != step.OpRare {
+			continue
+		}
+		for k := 0; k < i; k++ {
+			o := ops[k]
+			switch o.Kind {
+			case step.OpAbs, step.OpAdd, step.OpSub, step.OpMul:
+			default:
+				continue
+			}
+			// Every read of r is before the block or inside it, and the
+			// block does not test r itself.
+			r := o.Dst
+			inside := reads(R.Body, r)
+			if f.defs[r] != 1 || R.A == r || inside == 0 || reads(f.p.Ops, r) != reads(ops[k+1:i], r)+inside {
+				continue
+			}
+			ok := true
+			for _, x := range o.Inputs() {
+				ok = ok && f.defs[x] == 1 && (setup[x] || reads(R.Body, x) > 0)
+			}
+			if !ok {
+				continue
+			}
+			if !f.cloned {
+				p := *f.p
+				p.Regs = slices.Clone(p.Regs)
+				f.p = &p
+				f.cloned = true
+			}
+			nr := step.Reg(len(f.p.Regs))
+			f.p.Regs = append(f.p.Regs, f.p.Regs[r])
+			f.defs = append(f.defs, 1)
+			step.Walk(R.Body, func(x *step.Op) {
+				n := len(x.Inputs())
+				for _, in := range []*step.Reg{&x.A, &x.B, &x.C}[:n] {
+					if *in == r {
+						*in = nr
+					}
+				}
+			})
+			o.Dst = nr
+			R.Body = append([]step.Op{o}, R.Body...)
+		}
+	}
+	return ops
+}
+
+// mention is an op at position pos that reads a register or writes it on
+// every path through the op's list (def), not only inside an If or Rare
+// block, where the old value may survive.
+type mention struct {
+	pos       int
+	read, def bool
+}
+
+// liveAfter reports whether a later op may read the value that register r
+// holds after position p: whether, on some path from p, a read of r comes
+// before an unconditional write. Inside the Loop the paths are the rest
+// of the body, then the ops after the Loop or, over the back edge, the
+// body from its start.
+func (f *fn) liveAfter(r step.Reg, p int) bool {
+	// decide scans the mentions in (lo, hi]: a read first means live, a
+	// write first dead, neither undecided.
+	decide := func(lo, hi int) (live, decided bool) {
+		for _, m := range f.mentions[r] {
+			if m.pos <= lo || m.pos > hi {
+				continue
+			}
+			if m.read {
+				return true, true
+			}
+			if m.def {
+				return false, true
+			}
+		}
+		return false, false
+	}
+	inLoop := f.loopEnd > 0 && p > f.loopStart && p <= f.loopEnd
+	if !inLoop {
+		live, _ := decide(p, int(^uint(0)>>1))
+		return live
+	}
+	if live, ok := decide(p, f.loopEnd); ok {
+		return live
+	}
+	exit, _ := decide(f.loopEnd, int(^uint(0)>>1))
+	back, _ := decide(f.loopStart, p)
+	return exit || back
 }
 
 // schedule orders a list of ops for few live registers, without changing
@@ -420,7 +569,10 @@ func order(ops []step.Op, defs []int) []step.Op {
 	// eager emits, as soon as its inputs are ready, a pure op that is the
 	// last reader of one of them (it frees at least the register it
 	// takes): sinking such an op to its use would only keep its inputs
-	// live longer.
+	// live longer. An input that a pure op without inputs defines (a
+	// per-neuron constant, read in place) counts as ready: it is emitted
+	// with the op.
+	leaf := func(d int) bool { return pure(&ops[d]) && len(ops[d].Inputs()) == 0 }
 	eager := func() {
 		for j := range ops {
 			if done[j] || !pure(&ops[j]) {
@@ -428,11 +580,12 @@ func order(ops []step.Op, defs []int) []step.Op {
 			}
 			ready, frees := true, false
 			for _, r := range ops[j].Inputs() {
-				if d, ok := definer[r]; ok && !emitted[d] {
+				if d, ok := definer[r]; ok && !emitted[d] && !leaf(d) {
 					ready = false
 				}
-				_, local := definer[r]
-				frees = frees || (local && readers[r] == 1)
+				// (A leaf's value is read in place: it frees nothing.)
+				d, local := definer[r]
+				frees = frees || (local && readers[r] == 1 && !leaf(d))
 			}
 			if ready && frees {
 				emit(j)
@@ -531,6 +684,7 @@ func (f *fn) setup() {
 			c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameStream(s)}, f.stream[s])
 		}
 	}
+	f.loopSetup(frame)
 
 	cs := constantsOf(f.is, f.p)
 	f.setupKey = map[step.Reg]constKey{}
@@ -617,8 +771,6 @@ func (f *fn) setup() {
 			src = f.d.scalar(k.key.val, f.size)
 		case step.OpParam:
 			src = operand.Mem{Base: cp, Disp: int(k.key.val) * f.size}
-		case step.OpTime:
-			src = operand.Mem{Base: frame, Disp: step.FrameT}
 		}
 		if i >= f.cfg.vpins && f.is.avx512 {
 			if k.key.kind == step.OpImm {
@@ -649,6 +801,96 @@ func (f *fn) setup() {
 	}
 }
 
+// loopOf is the program's Loop op, or nil.
+func loopOf(ops []step.Op) *step.Op {
+	for i := range ops {
+		if ops[i].Kind == step.OpLoop {
+			return &ops[i]
+		}
+	}
+	return nil
+}
+
+// loopSetup computes, once per call, what the step loop of every vector
+// group reuses: the bounds of the times T[0:Steps] and, per optional
+// stream, its row 0 and its row distance in bytes. They live in stack
+// slots, read by one instruction each per step or per group, so that the
+// loop costs a single extra general-purpose register (tp).
+func (f *fn) loopSetup(frame reg.GPVirtual) {
+	c := f.c
+	loop := loopOf(f.ops)
+	if loop == nil {
+		return
+	}
+	var seen [step.NumStreams]bool
+	step.Walk(loop.Body, func(o *step.Op) {
+		if (isAccess(o) || o.Kind == step.OpIf) && !seen[o.Stream] {
+			seen[o.Stream] = true
+			f.advance = append(f.advance, o.Stream)
+		}
+	})
+	slots := c.AllocLocal(8 * (2 + 2*len(f.advance)))
+	f.tBase, f.tEnd = slots, slots.Offset(8)
+
+	t := c.GP64()
+	c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameT}, t)
+	c.MOVQ(t, f.tBase)
+	end := c.GP64()
+	c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameSteps}, end)
+	c.LEAQ(operand.Mem{Base: t, Index: end, Scale: uint8(f.size)}, end)
+	c.MOVQ(end, f.tEnd)
+
+	zero := c.GP64()
+	c.XORQ(zero, zero)
+	for i, s := range f.advance {
+		f.base[s] = slots.Offset(16 + 16*i)
+		f.rowInc[s] = slots.Offset(24 + 16*i)
+		c.MOVQ(f.stream[s], f.base[s])
+		inc := c.GP64()
+		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameRow(s)}, inc)
+		if !s.Bool() {
+			c.SHLQ(operand.U8(log2(f.size)), inc)
+		}
+		c.TESTQ(f.stream[s], f.stream[s])
+		c.CMOVQEQ(zero, inc)
+		c.MOVQ(inc, f.rowInc[s])
+	}
+}
+
+func log2(x int) int {
+	n := 0
+	for 1<<n < x {
+		n++
+	}
+	return n
+}
+
+// stepLoop emits the Loop op o for the interleaved vectors of copies: the
+// body once per step, the state registers carried from one step to the
+// next. It is rotated (entered at the body, the rows advanced at the top)
+// so that a one-step call, the Step API, runs no row advance.
+func (f *fn) stepLoop(o *step.Op, copies []int) {
+	c := f.c
+	next, first := f.label("next"), f.label("first")
+	f.tp = c.GP64()
+	c.MOVQ(f.tBase, f.tp)
+	if len(f.advance) > 0 {
+		c.JMP(operand.LabelRef(first))
+	}
+	c.Label(next)
+	for _, s := range f.advance {
+		c.ADDQ(f.rowInc[s], f.stream[s])
+	}
+	c.Label(first)
+	f.emit(o.Body, copies)
+	c.ADDQ(operand.Imm(uint64(f.size)), f.tp)
+	c.CMPQ(f.tp, f.tEnd)
+	c.JB(operand.LabelRef(next))
+	for _, s := range f.advance {
+		c.MOVQ(f.base[s], f.stream[s])
+	}
+}
+
 // loops emits the unrolled main loop over whole blocks of unroll vectors,
 // then the tail: one vector at a time under a mask of the remaining lanes,
 // so that no access reaches past the end of any slice.
@@ -670,21 +912,21 @@ func (f *fn) loops() {
 	c.Label("tail")
 	c.CMPQ(f.j, f.n)
 	c.JAE(operand.LabelRef("done"))
-	f.rem = c.GP64()
-	c.MOVQ(f.n, f.rem)
-	c.SUBQ(f.j, f.rem)
+	rem := c.GP64()
+	c.MOVQ(f.n, rem)
+	c.SUBQ(f.j, rem)
 	f.masked = true
 	if f.is.avx512 {
 		// Lanes below rem: BZHI clears the bits from rem up (all 32 stay
 		// set when rem >= 32); KMOVW keeps the low 16.
 		bits := c.GP32()
 		c.MOVL(operand.U32(0xffffffff), bits)
-		c.BZHIL(f.rem.As32(), bits, bits)
+		c.BZHIL(rem.As32(), bits, bits)
 		f.tmask = c.K()
 		c.KMOVW(bits, f.tmask)
 	} else {
 		x := c.XMM()
-		c.VMOVD(f.rem.As32(), x)
+		c.VMOVD(rem.As32(), x)
 		m := c.YMM()
 		c.VPBROADCASTD(x, m)
 		c.VPCMPGTD(f.d.iota(f.size), m, m)
@@ -722,6 +964,18 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 			f.prefetchSpread(i)
 		}
 		switch o.Kind {
+		case step.OpLoop:
+			f.stepLoop(o, copies)
+		case step.OpTime:
+			// One broadcast of T[s] for all interleaved vectors. No
+			// copy owns the register, so none overwrites it while
+			// another still reads it.
+			d := f.vreg()
+			f.broadcast(operand.Mem{Base: f.tp}, d)
+			for _, u := range copies {
+				f.cur[u][o.Dst] = val{op: d}
+				f.defd[u][o.Dst] = true
+			}
 		case step.OpIf:
 			// One test for all interleaved vectors: the condition is
 			// the same for every lane.
@@ -793,10 +1047,15 @@ func (f *fn) spillable(u int, o *step.Op) []reg.Register {
 			}
 			// Another copy needs what it reads from here on, except the
 			// temporaries of its own Rare block (defined only inside it).
+			// (Both count from the position before the Rare op, which
+			// reads the other copies' masks after this block.) A value
+			// that is dead, to be overwritten before any read, as the
+			// state's old values are after the step's first ops, is
+			// not saved: its register is free already.
 			temp := f.first[r] > f.pos[o] && f.first[r] <= end
-			live := f.last[r] > f.pos[o] && !temp
+			live := f.liveAfter(step.Reg(r), f.pos[o]-1) && !temp
 			if v == u {
-				live = f.last[r] > end && !inside[step.Reg(r)]
+				live = f.liveAfter(step.Reg(r), end) && !inside[step.Reg(r)]
 			}
 			if live {
 				seen[x] = true
@@ -1207,10 +1466,12 @@ func (f *fn) storeBool(u int, o *step.Op) {
 		}
 		return
 	}
-	// The tail: min(rem, lanes) bytes, one at a time.
+	// The tail: min(n-j, lanes) bytes, one at a time. (n-j is computed
+	// again rather than kept: the step loop leaves few registers free.)
 	cnt := c.GP64()
 	p := c.GP64()
-	c.MOVQ(f.rem, cnt)
+	c.MOVQ(f.n, cnt)
+	c.SUBQ(f.j, cnt)
 	few := f.label("few")
 	c.CMPQ(cnt, operand.Imm(uint64(f.L)))
 	c.JBE(operand.LabelRef(few))
@@ -1245,6 +1506,10 @@ const prefetchAhead = 2048
 // the iteration instead of coming in one burst at its top (with V, W and
 // I all first read there). Measured at n=16M: float64 +8%, float32 the
 // same, compared with prefetching each stream at its first access.
+//
+// In a program with a Loop these streams are the state, which the vector
+// group reads before the Loop and writes after it: they are prefetched once
+// per group, spread over the ops before the Loop, not once per step.
 func (f *fn) prefetchSpread(i int) {
 	if f.masked {
 		return
@@ -1259,8 +1524,14 @@ func (f *fn) prefetchSpread(i int) {
 			}
 		})
 	}
+	span := len(f.ops)
+	for j := range f.ops {
+		if f.ops[j].Kind == step.OpLoop {
+			span = j
+		}
+	}
 	for k, s := range f.spread {
-		if !f.fetched[s] && i >= len(f.ops)*k/len(f.spread) {
+		if !f.fetched[s] && i >= span*k/len(f.spread) {
 			f.prefetchStream(s)
 		}
 	}

@@ -38,7 +38,7 @@ func main() {
 	fs := flag.NewFlagSet("amd64", flag.ExitOnError)
 	out := fs.String("out", "", "assembly output file")
 	stubs := fs.String("stubs", "", "Go declarations output file")
-	verbose := fs.Bool("v", false, "print each function's configuration and main-loop instruction count")
+	verbose := fs.Bool("v", false, "print each function's configuration and main-loop instruction counts")
 	fs.Parse(os.Args[1:])
 	if *out == "" || *stubs == "" {
 		log.Fatal("amd64: -out and -stubs are required")
@@ -66,30 +66,37 @@ type config struct {
 	spill  bool // save the values live across a Rare block inside it
 }
 
-func generate() (asm, decl []byte, report string, err error) {
-	type job struct {
-		isa *isa
-		p   *step.Program
-		cfg config
-	}
-	var jobs []job
+// job is one function of the file: a program lowered for an ISA.
+type job struct {
+	isa *isa
+	p   *step.Program
+	cfg config
+}
+
+// compileAll lowers every program for every ISA, each in the configuration
+// that choose picks, into one compiled file; jobs[i] is function i.
+func compileAll() (f *ir.File, jobs []job, err error) {
 	for _, is := range isas {
 		for _, p := range step.All() {
 			cfg, err := choose(is, p)
 			if err != nil {
-				return nil, nil, "", err
+				return nil, nil, err
 			}
 			jobs = append(jobs, job{is, p, cfg})
 		}
 	}
-
 	ctx := build.NewContext()
 	ctx.ConstraintExpr("!purego")
 	d := newData(ctx)
 	for _, j := range jobs {
 		lower(ctx, d, j.isa, j.p, j.cfg)
 	}
-	f, err := compile(ctx)
+	f, err = compile(ctx)
+	return f, jobs, err
+}
+
+func generate() (asm, decl []byte, report string, err error) {
+	f, jobs, err := compileAll()
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -98,9 +105,10 @@ func generate() (asm, decl []byte, report string, err error) {
 	for i, fn := range f.Functions() {
 		j := jobs[i]
 		lanes := j.isa.lanes(j.p.DType)
-		n := mainLoopInstructions(fn)
-		fmt.Fprintf(&rep, "%-22s unroll %d, %2d constants in registers, %2d rows pinned, spill %-5v: main loop %3d instructions for %2d lanes = %.2f per lane (Requires: %s)\n",
-			fn.Name, j.cfg.unroll, j.cfg.vpins, j.cfg.gpins, j.cfg.spill, n, j.cfg.unroll*lanes, float64(n)/float64(j.cfg.unroll*lanes), strings.Join(fn.ISA, ", "))
+		group, stp := mainLoopInstructions(fn)
+		per := func(n int) float64 { return float64(n) / float64(j.cfg.unroll*lanes) }
+		fmt.Fprintf(&rep, "%-20s unroll %d, %2d constants in registers, %d rows pinned, spill %-5v: %2d lanes: per step %3d instructions = %5.2f per lane, per group %3d = %5.2f per lane (Requires: %s)\n",
+			fn.Name, j.cfg.unroll, j.cfg.vpins, j.cfg.gpins, j.cfg.spill, j.cfg.unroll*lanes, stp, per(stp), group, per(group), strings.Join(fn.ISA, ", "))
 	}
 
 	// A fixed generator name (not os.Args) keeps the output reproducible.
@@ -152,9 +160,9 @@ var compilePasses = pass.Concat(
 // every x86-64 CPU has, so that the "// Requires:" lines list exactly what
 // dispatch must check. avo files the PREFETCHh instructions under "MMX+"
 // (AMD's name for the SSE integer and prefetch additions), and SSE is part
-// of the x86-64 baseline.
+// of the x86-64 baseline, as is CMOV.
 func dropBaselineISA(fn *ir.Function) error {
-	fn.ISA = slices.DeleteFunc(fn.ISA, func(s string) bool { return s == "MMX+" })
+	fn.ISA = slices.DeleteFunc(fn.ISA, func(s string) bool { return s == "MMX+" || s == "CMOV" })
 	return nil
 }
 
@@ -260,13 +268,22 @@ func choose(is *isa, p *step.Program) (config, error) {
 }
 
 // mainLoopInstructions counts the instructions of the unrolled main loop
-// that run on the common path: from the loop label to the tail label,
+// that run on the common path, from the loop label to the tail label,
 // without the bodies of Rare blocks (which run only when a lane needs
-// exprel's slow path).
-func mainLoopInstructions(fn *ir.Function) int {
-	n := 0
+// exprel's slow path): step is those of the step loop (from its next label
+// to its back edge, run once per step), group the others (run once per
+// vector group, with the state's loads and stores).
+func mainLoopInstructions(fn *ir.Function) (group, step int) {
 	in := false
-	skipTo := ir.Label("")
+	skipTo, stepLoop := "", ""
+	target := func(x *ir.Instruction) string {
+		if len(x.Operands) == 1 && x.IsBranch {
+			if l, ok := x.Operands[0].(interface{ Asm() string }); ok {
+				return l.Asm()
+			}
+		}
+		return ""
+	}
 	for _, node := range fn.Nodes {
 		switch x := node.(type) {
 		case ir.Label:
@@ -275,20 +292,27 @@ func mainLoopInstructions(fn *ir.Function) int {
 				in = true
 			case x == "tail":
 				in = false
-			case x == skipTo:
+			case string(x) == skipTo:
 				skipTo = ""
+			case in && strings.HasPrefix(string(x), "next"):
+				stepLoop = string(x)
 			}
 		case *ir.Instruction:
 			if !in || skipTo != "" {
 				continue
 			}
-			n++
-			if len(x.Operands) == 1 && x.IsBranch {
-				if l, ok := x.Operands[0].(interface{ Asm() string }); ok && strings.HasPrefix(l.Asm(), "rare") {
-					skipTo = ir.Label(l.Asm())
-				}
+			if stepLoop != "" {
+				step++
+			} else {
+				group++
+			}
+			switch t := target(x); {
+			case strings.HasPrefix(t, "rare"):
+				skipTo = t
+			case t == stepLoop:
+				stepLoop = ""
 			}
 		}
 	}
-	return n
+	return group, step
 }

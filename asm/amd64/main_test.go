@@ -3,7 +3,14 @@ package main
 import (
 	"bytes"
 	"os"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/mmcloughlin/avo/ir"
+	"github.com/mmcloughlin/avo/operand"
+
+	"github.com/adquaif/adquaif/asm/step"
 )
 
 // TestGenerated regenerates the assembly and its declarations in memory and
@@ -22,5 +29,117 @@ func TestGenerated(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s is stale: run go generate -tags generate . in the repository root", name)
 		}
+	}
+}
+
+// TestStepLoopKeepsState checks the structure of every step function: V, w
+// and the last spike time cross memory once per vector group, outside the
+// step loop (one load and one store per interleaved vector), and on the
+// step loop's common path (without the Rare blocks, which may save
+// registers on the stack) nothing is written to memory except the optional
+// output streams.
+func TestStepLoopKeepsState(t *testing.T) {
+	f, jobs, err := compileAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, fn := range f.Functions() {
+		j := jobs[i]
+		if !strings.HasPrefix(j.p.Name, "Step") {
+			continue
+		}
+		t.Run(fn.Name, func(t *testing.T) {
+			// The frame's register, then the stream pointers loaded from it.
+			frame := ""
+			streamOf := map[string]step.Stream{}
+			for _, x := range fn.Instructions() {
+				if len(x.Operands) == 0 {
+					continue
+				}
+				m, ok := x.Operands[0].(operand.Mem)
+				switch {
+				case x.Opcode == "MOVQ" && ok && m.Base != nil && m.Base.Asm() == "FP":
+					frame = x.Operands[1].Asm()
+					continue
+				case x.Opcode == "MOVQ" && ok && m.Base != nil && m.Base.Asm() == frame && m.Disp < step.FrameStream(step.NumStreams):
+					streamOf[x.Operands[1].Asm()] = step.Stream(m.Disp / step.SliceSize)
+				}
+				// Once the frame's register holds something else, loads
+				// based on it are not the frame's.
+				for _, out := range x.Outputs {
+					if out.Asm() == frame {
+						frame = ""
+					}
+				}
+			}
+			if len(streamOf) == 0 {
+				t.Fatal("no stream pointers found")
+			}
+
+			type count struct{ loads, stores int }
+			group := map[step.Stream]*count{step.SV: {}, step.SW: {}, step.SLast: {}}
+			in, inLoop, steps := false, "", 0
+			skipTo := ""
+			for _, node := range fn.Nodes {
+				switch x := node.(type) {
+				case ir.Label:
+					switch s := string(x); {
+					case s == "loop":
+						in = true
+					case s == "tail":
+						in = false
+					case s == skipTo:
+						skipTo = ""
+					case in && strings.HasPrefix(s, "next"):
+						inLoop = s
+						steps++
+					}
+				case *ir.Instruction:
+					if !in {
+						continue
+					}
+					for _, op := range x.Operands {
+						m, ok := op.(operand.Mem)
+						if !ok || m.Base == nil {
+							continue
+						}
+						s, isStream := streamOf[m.Base.Asm()]
+						store := slices.Contains(x.Outputs, op)
+						if inLoop != "" {
+							if isStream && !s.Optional() {
+								t.Errorf("step loop accesses %s: %s %v", s, x.Opcode, x.Operands)
+							}
+							if store && skipTo == "" && !(isStream && s.Optional()) {
+								t.Errorf("step loop stores to %s: %s %v", m.Asm(), x.Opcode, x.Operands)
+							}
+							continue
+						}
+						if c := group[s]; isStream && c != nil && !strings.HasPrefix(x.Opcode, "PREFETCH") {
+							if store {
+								c.stores++
+							} else {
+								c.loads++
+							}
+						}
+					}
+					if x.IsBranch && len(x.Operands) == 1 {
+						switch l := x.Operands[0].Asm(); {
+						case strings.HasPrefix(l, "rare"):
+							skipTo = l
+						case l == inLoop:
+							inLoop = ""
+						}
+					}
+				}
+			}
+			if steps != 1 {
+				t.Fatalf("%d step loops in the main loop, want 1", steps)
+			}
+			for s, c := range group {
+				if c.loads != j.cfg.unroll || c.stores != j.cfg.unroll {
+					t.Errorf("%s: %d loads and %d stores per vector group, want %d of each", s, c.loads, c.stores, j.cfg.unroll)
+				}
+			}
+		})
 	}
 }
