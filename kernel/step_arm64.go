@@ -7,56 +7,64 @@ package kernel
 import "github.com/adquaif/adquaif/generic"
 
 // stepNEONF32Soft is asm/step.StepF32Soft in NEON, 4 lanes per vector: its main loop
-// computes 1 vector(s) per iteration, the remainder lane by lane.
+// computes 1 vector(s) per iteration for one step, 2 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
 // generic.StepF32Soft is its reference, bit for bit.
 //
 //go:noescape
 func stepNEONF32Soft(f *generic.Frame32)
 
 // stepNEONF32SoftPN is asm/step.StepF32SoftPN in NEON, 4 lanes per vector: its main loop
-// computes 2 vector(s) per iteration, the remainder lane by lane.
+// computes 2 vector(s) per iteration for one step, 2 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
 // generic.StepF32SoftPN is its reference, bit for bit.
 //
 //go:noescape
 func stepNEONF32SoftPN(f *generic.Frame32)
 
 // stepNEONF32Hard is asm/step.StepF32Hard in NEON, 4 lanes per vector: its main loop
-// computes 1 vector(s) per iteration, the remainder lane by lane.
+// computes 1 vector(s) per iteration for one step, 2 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
 // generic.StepF32Hard is its reference, bit for bit.
 //
 //go:noescape
 func stepNEONF32Hard(f *generic.Frame32)
 
 // stepNEONF32HardPN is asm/step.StepF32HardPN in NEON, 4 lanes per vector: its main loop
-// computes 2 vector(s) per iteration, the remainder lane by lane.
+// computes 2 vector(s) per iteration for one step, 2 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
 // generic.StepF32HardPN is its reference, bit for bit.
 //
 //go:noescape
 func stepNEONF32HardPN(f *generic.Frame32)
 
 // stepNEONF64Soft is asm/step.StepF64Soft in NEON, 2 lanes per vector: its main loop
-// computes 1 vector(s) per iteration, the remainder lane by lane.
+// computes 1 vector(s) per iteration for one step, 2 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
 // generic.StepF64Soft is its reference, bit for bit.
 //
 //go:noescape
 func stepNEONF64Soft(f *generic.Frame64)
 
 // stepNEONF64SoftPN is asm/step.StepF64SoftPN in NEON, 2 lanes per vector: its main loop
-// computes 1 vector(s) per iteration, the remainder lane by lane.
+// computes 1 vector(s) per iteration for one step, 2 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
 // generic.StepF64SoftPN is its reference, bit for bit.
 //
 //go:noescape
 func stepNEONF64SoftPN(f *generic.Frame64)
 
 // stepNEONF64Hard is asm/step.StepF64Hard in NEON, 2 lanes per vector: its main loop
-// computes 1 vector(s) per iteration, the remainder lane by lane.
+// computes 1 vector(s) per iteration for one step, 2 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
 // generic.StepF64Hard is its reference, bit for bit.
 //
 //go:noescape
 func stepNEONF64Hard(f *generic.Frame64)
 
 // stepNEONF64HardPN is asm/step.StepF64HardPN in NEON, 2 lanes per vector: its main loop
-// computes 1 vector(s) per iteration, the remainder lane by lane.
+// computes 1 vector(s) per iteration for one step, 2 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
 // generic.StepF64HardPN is its reference, bit for bit.
 //
 //go:noescape

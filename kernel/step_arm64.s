@@ -7,6 +7,9 @@
 // func stepNEONF32Soft(f *generic.Frame32)
 TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
+	MOVD 208(R0), R3 // Steps
+	CMP $1, R3
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -17,7 +20,7 @@ TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVD 120(R0), R9 // Spike (nil if absent)
 	MOVD 144(R0), R10 // Ref (nil if absent)
 	MOVWU 0(R2), R3
-	VDUP R3, V31.S4 // r0 = VTh
+	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 4(R2), R3
 	VDUP R3, V30.S4 // r5 = VThRst
 	MOVWU 12(R2), R3
@@ -48,13 +51,13 @@ TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	VDUP R3, V17.S4 // r109 = Ka
 	MOVWU 32(R2), R3
 	VDUP R3, V16.S4 // r111 = Keep
-	MOVWU 208(R0), R3
-	VDUP R3, V15.S4 // r114 = t
 	MOVWU 40(R2), R3
-	VDUP R3, V14.S4 // r116 = TauRef
+	VDUP R3, V15.S4 // r116 = TauRef
+	MOVD 272(R0), R3
+	VLD1R (R3), [V14.S4] // r114 = T[0]
 	SUBS $4, R1
-	BLT loop1end
-loop1:
+	BLT oneloop1end
+oneloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
@@ -64,9 +67,9 @@ loop1:
 	WORD $0x4e3dd420 // fadd v0.4s, v1.4s, v29.4s
 	VBSL V1.B16, V0.B16, V3.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, skip1
+	CBZ R7, oneskip1
 	VLD1.P 16(R7), [V0.S4]
-skip1:
+oneskip1:
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
 	WORD $0x4ebbd485 // fsub v5.4s, v4.4s, v27.4s
 	WORD $0x6e25dc26 // fmul v6.4s, v1.4s, v5.4s
@@ -89,7 +92,7 @@ skip1:
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, rare2
+	CBZW R3, onerare2
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -207,44 +210,44 @@ skip1:
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-rare2:
+onerare2:
 	VMOV V4.B16, V1.B16
 	VFMLA V0.S4, V6.S4, V1.S4
-	CBZ R8, skip3
+	CBZ R8, oneskip3
 	VLD1.P 16(R8), [V0.S4]
 	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
-skip3:
+oneskip3:
 	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
 	VFMLA V0.S4, V17.S4, V5.S4
-	WORD $0x4ea2d5e0 // fsub v0.4s, v15.4s, v2.4s
-	WORD $0x6ea0e5c0 // fcmgt v0.4s, v14.4s, v0.4s
+	WORD $0x4ea2d5c0 // fsub v0.4s, v14.4s, v2.4s
+	WORD $0x6ea0e5e0 // fcmgt v0.4s, v15.4s, v0.4s
 	VBIF V0.B16, V1.B16, V4.B16
 	VBIF V0.B16, V5.B16, V3.B16
 	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
-	FMOVQ F4, -16(R4)
-	FMOVQ F3, -16(R5)
-	VBIT V1.B16, V15.B16, V2.B16
-	FMOVQ F2, -16(R6)
-	CBZ R9, skip4
-	VAND V19.B16, V1.B16, V2.B16
-	VST1.P [V2.S4], 16(R9)
-skip4:
-	CBZ R10, skip5
+	VBIT V1.B16, V14.B16, V2.B16
+	CBZ R9, oneskip4
+	VAND V19.B16, V1.B16, V5.B16
+	VST1.P [V5.S4], 16(R9)
+oneskip4:
+	CBZ R10, oneskip5
 	VORR V1.B16, V0.B16, V0.B16
 	WORD $0x0e612800 // xtn v0.4h, v0.4s
 	WORD $0x0e212800 // xtn v0.8b, v0.8h
 	VMOV V0.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
-skip5:
+oneskip5:
+	FMOVQ F4, -16(R4)
+	FMOVQ F3, -16(R5)
+	FMOVQ F2, -16(R6)
 	SUBS $4, R1
-	BGE loop1
-loop1end:
+	BGE oneloop1
+oneloop1end:
 	ADD $4, R1
 	SUBS $1, R1
-	BLT tailend
-tail:
+	BLT onetailend
+onetail:
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
@@ -254,9 +257,9 @@ tail:
 	WORD $0x4e3dd420 // fadd v0.4s, v1.4s, v29.4s
 	VBSL V1.B16, V0.B16, V3.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, skip6
+	CBZ R7, oneskip6
 	FMOVS.P 4(R7), F0
-skip6:
+oneskip6:
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
 	WORD $0x4ebbd485 // fsub v5.4s, v4.4s, v27.4s
 	WORD $0x6e25dc26 // fmul v6.4s, v1.4s, v5.4s
@@ -278,7 +281,7 @@ skip6:
 	VFMLA V1.S4, V7.S4, V6.S4
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
 	FMOVS F7, R3
-	CBZW R3, rare7
+	CBZW R3, onerare7
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -396,44 +399,935 @@ skip6:
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-rare7:
+onerare7:
 	VMOV V4.B16, V1.B16
 	VFMLA V0.S4, V6.S4, V1.S4
-	CBZ R8, skip8
+	CBZ R8, oneskip8
 	FMOVS.P 4(R8), F0
 	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
-skip8:
+oneskip8:
 	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
 	VFMLA V0.S4, V17.S4, V5.S4
-	WORD $0x4ea2d5e0 // fsub v0.4s, v15.4s, v2.4s
-	WORD $0x6ea0e5c0 // fcmgt v0.4s, v14.4s, v0.4s
+	WORD $0x4ea2d5c0 // fsub v0.4s, v14.4s, v2.4s
+	WORD $0x6ea0e5e0 // fcmgt v0.4s, v15.4s, v0.4s
 	VBIF V0.B16, V1.B16, V4.B16
 	VBIF V0.B16, V5.B16, V3.B16
 	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
-	FMOVS F4, -4(R4)
-	FMOVS F3, -4(R5)
-	VBIT V1.B16, V15.B16, V2.B16
-	FMOVS F2, -4(R6)
-	CBZ R9, skip9
-	VAND V19.B16, V1.B16, V2.B16
-	FMOVS.P F2, 4(R9)
-skip9:
-	CBZ R10, skip10
+	VBIT V1.B16, V14.B16, V2.B16
+	CBZ R9, oneskip9
+	VAND V19.B16, V1.B16, V5.B16
+	FMOVS.P F5, 4(R9)
+oneskip9:
+	CBZ R10, oneskip10
 	VORR V1.B16, V0.B16, V0.B16
 	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-skip10:
+oneskip10:
+	FMOVS F4, -4(R4)
+	FMOVS F3, -4(R5)
+	FMOVS F2, -4(R6)
 	SUBS $1, R1
-	BGE tail
-tailend:
+	BGE onetail
+onetailend:
+	ADD $1, R1
+	RET
+many:
+	MOVD 200(R0), R1 // N
+	MOVD 168(R0), R2 // C
+	MOVD 0(R0), R4 // V
+	MOVD 24(R0), R5 // W
+	MOVD 48(R0), R6 // Last
+	MOVD ZR, R13 // lane offset
+	MOVD 240(R0), R14 // I row distance
+	LSL $2, R14
+	MOVD 248(R0), R15 // Delta row distance
+	LSL $2, R15
+	MOVD 256(R0), R16 // Spike row distance
+	LSL $2, R16
+	MOVD 264(R0), R17 // Ref row distance
+	MOVWU 0(R2), R3
+	VDUP R3, V31.S4 // r3 = VTh
+	MOVWU 16(R2), R3
+	VDUP R3, V30.S4 // r13 = VRest
+	MOVWU 20(R2), R3
+	VDUP R3, V29.S4 // r15 = VC
+	MOVWU 24(R2), R3
+	VDUP R3, V28.S4 // r17 = DtCTau
+	MOVWU 28(R2), R3
+	VDUP R3, V27.S4 // r19 = DtRTau
+	MOVD $0x3ab60b61, R3
+	VDUP R3, V26.S4 // r26 = 0.0013888889
+	MOVD $0x3c088889, R3
+	VDUP R3, V25.S4 // r27 = 0.008333334
+	MOVD $0x3d2aaaab, R3
+	VDUP R3, V24.S4 // r29 = 0.041666668
+	MOVD $0x3e2aaaab, R3
+	VDUP R3, V23.S4 // r31 = 0.16666667
+	MOVD $0x3f000000, R3
+	VDUP R3, V22.S4 // r33 = 0.5
+	MOVD $0x3f800000, R3
+	VDUP R3, V21.S4 // r35 = 1
+	MOVD $0x3e000000, R3
+	VDUP R3, V20.S4 // r37 = 0.125
+	MOVWU 36(R2), R3
+	VDUP R3, V19.S4 // r109 = Ka
+	MOVWU 32(R2), R3
+	VDUP R3, V18.S4 // r111 = Keep
+	MOVWU 40(R2), R3
+	VDUP R3, V17.S4 // r116 = TauRef
+	SUBS $8, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	VLD1.P 16(R6), [V4.S4]
+	VLD1.P 16(R6), [V5.S4]
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil50
+	ADD R13, R7
+manynil50:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil51
+	ADD R13, R8
+manynil51:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil52
+	ADD R13, R9
+manynil52:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil53
+	ADD R13>>2, R10, R10
+manynil53:
+manystep43:
+	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
+	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
+	MOVWU 4(R2), R3
+	VDUP R3, V8.S4
+	WORD $0x4ea8d409 // fsub v9.4s, v0.4s, v8.4s
+	WORD $0x4ea8d428 // fsub v8.4s, v1.4s, v8.4s
+	VBIT V6.B16, V9.B16, V0.B16
+	VBIT V7.B16, V8.B16, V1.B16
+	MOVWU 12(R2), R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d449 // fadd v9.4s, v2.4s, v8.4s
+	WORD $0x4e28d468 // fadd v8.4s, v3.4s, v8.4s
+	VBIT V6.B16, V9.B16, V2.B16
+	VBIT V7.B16, V8.B16, V3.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	CBZ R7, manyskip44
+	FMOVQ 16(R7), F7
+	VLD1.P (R7)(R14), [V6.S4]
+manyskip44:
+	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
+	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
+	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
+	WORD $0x4ebdd42b // fsub v11.4s, v1.4s, v29.4s
+	WORD $0x6e2add0c // fmul v12.4s, v8.4s, v10.4s
+	WORD $0x6e2bdd2d // fmul v13.4s, v9.4s, v11.4s
+	WORD $0x4ea2d4c6 // fsub v6.4s, v6.4s, v2.4s
+	WORD $0x4ea3d4e7 // fsub v7.4s, v7.4s, v3.4s
+	WORD $0x6e26df66 // fmul v6.4s, v27.4s, v6.4s
+	WORD $0x6e27df67 // fmul v7.4s, v27.4s, v7.4s
+	VFMLA V12.S4, V28.S4, V6.S4
+	VFMLA V13.S4, V28.S4, V7.S4
+	WORD $0x4e2ad508 // fadd v8.4s, v8.4s, v10.4s
+	WORD $0x4e2bd529 // fadd v9.4s, v9.4s, v11.4s
+	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
+	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
+	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
+	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
+	VMOV V25.B16, V12.B16
+	VFMLA V8.S4, V26.S4, V12.S4
+	VMOV V25.B16, V13.B16
+	VFMLA V9.S4, V26.S4, V13.S4
+	VMOV V24.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V24.B16, V12.B16
+	VFMLA V9.S4, V13.S4, V12.S4
+	VMOV V23.B16, V13.B16
+	VFMLA V8.S4, V14.S4, V13.S4
+	VMOV V23.B16, V14.B16
+	VFMLA V9.S4, V12.S4, V14.S4
+	VMOV V22.B16, V12.B16
+	VFMLA V8.S4, V13.S4, V12.S4
+	VMOV V22.B16, V13.B16
+	VFMLA V9.S4, V14.S4, V13.S4
+	VMOV V21.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V21.B16, V12.B16
+	VFMLA V9.S4, V13.S4, V12.S4
+	WORD $0x6eb4e54d // fcmgt v13.4s, v10.4s, v20.4s
+	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
+	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
+	FMOVS F16, R3
+	CBZW R3, manyrare45
+	MOVD $0x3493f27e, R3
+	VDUP R3, V16.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V17.S4
+	VFMLA V8.S4, V16.S4, V17.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V16.S4
+	VFMLA V8.S4, V17.S4, V16.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V17.S4
+	VFMLA V8.S4, V16.S4, V17.S4
+	VMOV V26.B16, V16.B16
+	VFMLA V8.S4, V17.S4, V16.S4
+	VMOV V25.B16, V17.B16
+	VFMLA V8.S4, V16.S4, V17.S4
+	VMOV V24.B16, V16.B16
+	VFMLA V8.S4, V17.S4, V16.S4
+	VMOV V23.B16, V17.B16
+	VFMLA V8.S4, V16.S4, V17.S4
+	VMOV V22.B16, V16.B16
+	VFMLA V8.S4, V17.S4, V16.S4
+	VMOV V21.B16, V17.B16
+	VFMLA V8.S4, V16.S4, V17.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V16.S4
+	WORD $0x6eb0e510 // fcmgt v16.4s, v8.4s, v16.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V18.S4
+	VBSL V8.B16, V18.B16, V16.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6eb0e508 // fcmgt v8.4s, v8.4s, v16.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V18.S4
+	VBSL V16.B16, V18.B16, V8.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V18.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V19.S4
+	VFMLA V18.S4, V8.S4, V19.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	WORD $0x4eb2d673 // fsub v19.4s, v19.4s, v18.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V18.S4
+	VFMLA V18.S4, V19.S4, V8.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V18.S4
+	VFMLA V18.S4, V19.S4, V8.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V18.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V20.S4
+	VFMLA V8.S4, V18.S4, V20.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V18.S4
+	VFMLA V8.S4, V20.S4, V18.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V20.S4
+	VFMLA V8.S4, V18.S4, V20.S4
+	VMOV V26.B16, V18.B16
+	VFMLA V8.S4, V20.S4, V18.S4
+	VMOV V25.B16, V20.B16
+	VFMLA V8.S4, V18.S4, V20.S4
+	VMOV V24.B16, V18.B16
+	VFMLA V8.S4, V20.S4, V18.S4
+	VMOV V23.B16, V20.B16
+	VFMLA V8.S4, V18.S4, V20.S4
+	VMOV V22.B16, V18.B16
+	VFMLA V8.S4, V20.S4, V18.S4
+	VMOV V21.B16, V20.B16
+	VFMLA V8.S4, V18.S4, V20.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V18.S4
+	WORD $0x6eb2e672 // fcmgt v18.4s, v19.4s, v18.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V23.S4
+	VBSL V19.B16, V23.B16, V18.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V23.S4
+	WORD $0x6e37de52 // fmul v18.4s, v18.4s, v23.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V23.S4
+	WORD $0x4e37d652 // fadd v18.4s, v18.4s, v23.4s
+	MOVD $0x7f, R3
+	VDUP R3, V23.S4
+	VADD V23.S4, V18.S4, V18.S4
+	VSHL $23, V18.S4, V18.S4
+	WORD $0x4eb2d6b2 // fsub v18.4s, v21.4s, v18.4s
+	VFMLA V20.S4, V8.S4, V18.S4
+	WORD $0x6e30fe52 // fdiv v18.4s, v18.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V22.S4, V19.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
+	MOVD $0x7f, R3
+	VDUP R3, V20.S4
+	VADD V20.S4, V16.S4, V16.S4
+	VSHL $23, V16.S4, V16.S4
+	WORD $0x6e30de52 // fmul v18.4s, v18.4s, v16.4s
+	WORD $0x4ea8d673 // fsub v19.4s, v19.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d673 // fadd v19.4s, v19.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V19.S4, V19.S4
+	VSHL $23, V19.S4, V19.S4
+	WORD $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
+	WORD $0x6e2ae6ca // fcmge v10.4s, v22.4s, v10.4s
+	VBSL V18.B16, V17.B16, V10.B16
+	VBIT V13.B16, V10.B16, V14.B16
+	MOVWU 40(R2), R3
+	VDUP R3, V17.S4
+	MOVWU 32(R2), R3
+	VDUP R3, V18.S4
+	MOVWU 36(R2), R3
+	VDUP R3, V19.S4
+	MOVD $0x3e000000, R3
+	VDUP R3, V20.S4
+	MOVD $0x3e2aaaab, R3
+	VDUP R3, V23.S4
+manyrare45:
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare46
+	MOVD $0x3493f27e, R3
+	VDUP R3, V8.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V10.S4
+	VFMLA V9.S4, V8.S4, V10.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V8.S4
+	VFMLA V9.S4, V10.S4, V8.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V10.S4
+	VFMLA V9.S4, V8.S4, V10.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V9.S4, V10.S4, V8.S4
+	VMOV V25.B16, V10.B16
+	VFMLA V9.S4, V8.S4, V10.S4
+	VMOV V24.B16, V8.B16
+	VFMLA V9.S4, V10.S4, V8.S4
+	VMOV V23.B16, V10.B16
+	VFMLA V9.S4, V8.S4, V10.S4
+	VMOV V22.B16, V8.B16
+	VFMLA V9.S4, V10.S4, V8.S4
+	VMOV V21.B16, V10.B16
+	VFMLA V9.S4, V8.S4, V10.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea8e528 // fcmgt v8.4s, v9.4s, v8.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V13.S4
+	VBSL V9.B16, V13.B16, V8.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V9.S4
+	WORD $0x6ea8e529 // fcmgt v9.4s, v9.4s, v8.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V13.S4
+	VBSL V8.B16, V13.B16, V9.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V13.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	VFMLA V13.S4, V9.S4, V16.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V13.S4
+	VFMLA V13.S4, V16.S4, V9.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V13.S4
+	VFMLA V13.S4, V16.S4, V9.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V13.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V17.S4
+	VFMLA V9.S4, V13.S4, V17.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V13.S4
+	VFMLA V9.S4, V17.S4, V13.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V17.S4
+	VFMLA V9.S4, V13.S4, V17.S4
+	VMOV V26.B16, V13.B16
+	VFMLA V9.S4, V17.S4, V13.S4
+	VMOV V25.B16, V17.B16
+	VFMLA V9.S4, V13.S4, V17.S4
+	VMOV V24.B16, V13.B16
+	VFMLA V9.S4, V17.S4, V13.S4
+	VMOV V23.B16, V17.B16
+	VFMLA V9.S4, V13.S4, V17.S4
+	VMOV V22.B16, V13.B16
+	VFMLA V9.S4, V17.S4, V13.S4
+	VMOV V21.B16, V17.B16
+	VFMLA V9.S4, V13.S4, V17.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V13.S4
+	WORD $0x6eade60d // fcmgt v13.4s, v16.4s, v13.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V18.S4
+	VBSL V16.B16, V18.B16, V13.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V18.S4
+	WORD $0x6e32ddad // fmul v13.4s, v13.4s, v18.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	WORD $0x4e32d5ad // fadd v13.4s, v13.4s, v18.4s
+	MOVD $0x7f, R3
+	VDUP R3, V18.S4
+	VADD V18.S4, V13.S4, V13.S4
+	VSHL $23, V13.S4, V13.S4
+	WORD $0x4eadd6ad // fsub v13.4s, v21.4s, v13.4s
+	VFMLA V17.S4, V9.S4, V13.S4
+	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V22.S4, V16.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	MOVD $0x7f, R3
+	VDUP R3, V17.S4
+	VADD V17.S4, V9.S4, V9.S4
+	VSHL $23, V9.S4, V9.S4
+	WORD $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
+	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d610 // fadd v16.4s, v16.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V16.S4, V16.S4
+	VSHL $23, V16.S4, V16.S4
+	WORD $0x6e30ddad // fmul v13.4s, v13.4s, v16.4s
+	WORD $0x6e2be6cb // fcmge v11.4s, v22.4s, v11.4s
+	VBSL V13.B16, V10.B16, V11.B16
+	VBIT V15.B16, V11.B16, V12.B16
+	MOVWU 40(R2), R3
+	VDUP R3, V17.S4
+	MOVWU 32(R2), R3
+	VDUP R3, V18.S4
+manyrare46:
+	VMOV V0.B16, V8.B16
+	VFMLA V6.S4, V14.S4, V8.S4
+	VMOV V1.B16, V6.B16
+	VFMLA V7.S4, V12.S4, V6.S4
+	CBZ R8, manyskip47
+	FMOVQ 16(R8), F7
+	VLD1.P (R8)(R15), [V9.S4]
+	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+manyskip47:
+	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
+	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
+	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
+	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
+	VFMLA V7.S4, V19.S4, V10.S4
+	VFMLA V9.S4, V19.S4, V11.S4
+	VLD1R.P 4(R12), [V7.S4]
+	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
+	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
+	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
+	WORD $0x6eace62c // fcmgt v12.4s, v17.4s, v12.4s
+	VBIF V9.B16, V8.B16, V0.B16
+	VBIF V12.B16, V6.B16, V1.B16
+	VBIF V9.B16, V10.B16, V2.B16
+	VBIF V12.B16, V11.B16, V3.B16
+	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
+	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
+	VBIT V6.B16, V7.B16, V4.B16
+	VBIT V8.B16, V7.B16, V5.B16
+	CBZ R9, manyskip48
+	VAND V21.B16, V8.B16, V7.B16
+	FMOVQ F7, 16(R9)
+	VAND V21.B16, V6.B16, V7.B16
+	VST1.P [V7.S4], (R9)(R16)
+manyskip48:
+	CBZ R10, manyskip49
+	VORR V6.B16, V9.B16, V9.B16
+	VORR V8.B16, V12.B16, V12.B16
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 4(R10)
+	WORD $0x0e612929 // xtn v9.4h, v9.4s
+	WORD $0x0e212929 // xtn v9.8b, v9.8h
+	VMOV V9.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 0(R10)
+	ADD R17, R10
+manyskip49:
+	SUBS $1, R11
+	BNE manystep43
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R13
+	SUBS $8, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $8, R1
+	SUBS $4, R1
+	BLT manyloop1end
+manyloop1:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VLD1.P 16(R6), [V2.S4]
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil60
+	ADD R13, R7
+manynil60:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil61
+	ADD R13, R8
+manynil61:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil62
+	ADD R13, R9
+manynil62:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil63
+	ADD R13>>2, R10, R10
+manynil63:
+manystep54:
+	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
+	MOVWU 4(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVWU 12(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
+	VBIT V3.B16, V4.B16, V1.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R7, manyskip55
+	VLD1.P (R7)(R14), [V3.S4]
+manyskip55:
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
+	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
+	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
+	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	VFMLA V6.S4, V28.S4, V3.S4
+	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V4.S4, V26.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
+	VMOV V23.B16, V6.B16
+	VFMLA V4.S4, V7.S4, V6.S4
+	VMOV V22.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V4.S4, V7.S4, V6.S4
+	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
+	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare56
+	MOVD $0x3493f27e, R3
+	VDUP R3, V8.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V9.S4
+	VFMLA V4.S4, V8.S4, V9.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V8.S4
+	VFMLA V4.S4, V9.S4, V8.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V9.S4
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V25.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V24.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V23.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V22.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V21.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V10.S4
+	VBSL V4.B16, V10.B16, V8.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V4.S4
+	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V10.S4
+	VBSL V8.B16, V10.B16, V4.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V10.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V11.S4
+	VFMLA V10.S4, V4.S4, V11.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V10.S4
+	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V10.S4
+	VFMLA V10.S4, V11.S4, V4.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V10.S4
+	VFMLA V10.S4, V11.S4, V4.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V10.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V12.S4
+	VFMLA V4.S4, V10.S4, V12.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V10.S4
+	VFMLA V4.S4, V12.S4, V10.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V12.S4
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V26.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V25.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V24.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V23.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V22.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V21.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V10.S4
+	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V13.S4
+	VBSL V11.B16, V13.B16, V10.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V13.S4
+	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	MOVD $0x7f, R3
+	VDUP R3, V13.S4
+	VADD V13.S4, V10.S4, V10.S4
+	VSHL $23, V10.S4, V10.S4
+	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
+	VFMLA V12.S4, V4.S4, V10.S4
+	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V4.S4
+	VFMLA V22.S4, V11.S4, V4.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V12.S4
+	VADD V12.S4, V8.S4, V8.S4
+	VSHL $23, V8.S4, V8.S4
+	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
+	MOVD $0x7f, R3
+	VDUP R3, V4.S4
+	VADD V4.S4, V11.S4, V11.S4
+	VSHL $23, V11.S4, V11.S4
+	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
+	VBSL V10.B16, V9.B16, V5.B16
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare56:
+	VMOV V0.B16, V4.B16
+	VFMLA V3.S4, V6.S4, V4.S4
+	CBZ R8, manyskip57
+	VLD1.P (R8)(R15), [V3.S4]
+	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
+manyskip57:
+	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	VFMLA V3.S4, V19.S4, V5.S4
+	VLD1R.P 4(R12), [V3.S4]
+	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
+	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V5.B16, V1.B16
+	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
+	VBIT V4.B16, V3.B16, V2.B16
+	CBZ R9, manyskip58
+	VAND V21.B16, V4.B16, V3.B16
+	VST1.P [V3.S4], (R9)(R16)
+manyskip58:
+	CBZ R10, manyskip59
+	VORR V4.B16, V6.B16, V6.B16
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
+	VMOV V6.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 0(R10)
+	ADD R17, R10
+manyskip59:
+	SUBS $1, R11
+	BNE manystep54
+	FMOVQ F0, -16(R4)
+	FMOVQ F1, -16(R5)
+	FMOVQ F2, -16(R6)
+	ADD $16, R13
+	SUBS $4, R1
+	BGE manyloop1
+manyloop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT manytailend
+manytail:
+	FMOVS.P 4(R4), F0
+	FMOVS.P 4(R5), F1
+	FMOVS.P 4(R6), F2
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil70
+	ADD R13, R7
+manynil70:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil71
+	ADD R13, R8
+manynil71:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil72
+	ADD R13, R9
+manynil72:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil73
+	ADD R13>>2, R10, R10
+manynil73:
+manystep64:
+	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
+	MOVWU 4(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVWU 12(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
+	VBIT V3.B16, V4.B16, V1.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R7, manyskip65
+	FMOVS 0(R7), F3
+	ADD R14, R7
+manyskip65:
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
+	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
+	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
+	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	VFMLA V6.S4, V28.S4, V3.S4
+	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V4.S4, V26.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
+	VMOV V23.B16, V6.B16
+	VFMLA V4.S4, V7.S4, V6.S4
+	VMOV V22.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V4.S4, V7.S4, V6.S4
+	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
+	FMOVS F7, R3
+	CBZW R3, manyrare66
+	MOVD $0x3493f27e, R3
+	VDUP R3, V8.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V9.S4
+	VFMLA V4.S4, V8.S4, V9.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V8.S4
+	VFMLA V4.S4, V9.S4, V8.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V9.S4
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V25.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V24.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V23.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V22.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V21.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V10.S4
+	VBSL V4.B16, V10.B16, V8.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V4.S4
+	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V10.S4
+	VBSL V8.B16, V10.B16, V4.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V10.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V11.S4
+	VFMLA V10.S4, V4.S4, V11.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V10.S4
+	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V10.S4
+	VFMLA V10.S4, V11.S4, V4.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V10.S4
+	VFMLA V10.S4, V11.S4, V4.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V10.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V12.S4
+	VFMLA V4.S4, V10.S4, V12.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V10.S4
+	VFMLA V4.S4, V12.S4, V10.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V12.S4
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V26.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V25.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V24.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V23.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V22.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V21.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V10.S4
+	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V13.S4
+	VBSL V11.B16, V13.B16, V10.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V13.S4
+	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	MOVD $0x7f, R3
+	VDUP R3, V13.S4
+	VADD V13.S4, V10.S4, V10.S4
+	VSHL $23, V10.S4, V10.S4
+	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
+	VFMLA V12.S4, V4.S4, V10.S4
+	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V4.S4
+	VFMLA V22.S4, V11.S4, V4.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V12.S4
+	VADD V12.S4, V8.S4, V8.S4
+	VSHL $23, V8.S4, V8.S4
+	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
+	MOVD $0x7f, R3
+	VDUP R3, V4.S4
+	VADD V4.S4, V11.S4, V11.S4
+	VSHL $23, V11.S4, V11.S4
+	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
+	VBSL V10.B16, V9.B16, V5.B16
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare66:
+	VMOV V0.B16, V4.B16
+	VFMLA V3.S4, V6.S4, V4.S4
+	CBZ R8, manyskip67
+	FMOVS 0(R8), F3
+	ADD R15, R8
+	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
+manyskip67:
+	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	VFMLA V3.S4, V19.S4, V5.S4
+	VLD1R.P 4(R12), [V3.S4]
+	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
+	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V5.B16, V1.B16
+	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
+	VBIT V4.B16, V3.B16, V2.B16
+	CBZ R9, manyskip68
+	VAND V21.B16, V4.B16, V3.B16
+	FMOVS F3, 0(R9)
+	ADD R16, R9
+manyskip68:
+	CBZ R10, manyskip69
+	VORR V4.B16, V6.B16, V6.B16
+	VMOV V6.S[0], R3
+	AND $1, R3
+	MOVB R3, 0(R10)
+	ADD R17, R10
+manyskip69:
+	SUBS $1, R11
+	BNE manystep64
+	FMOVS F0, -4(R4)
+	FMOVS F1, -4(R5)
+	FMOVS F2, -4(R6)
+	ADD $4, R13
+	SUBS $1, R1
+	BGE manytail
+manytailend:
 	ADD $1, R1
 	RET
 
 // func stepNEONF32SoftPN(f *generic.Frame32)
 TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
+	MOVD 208(R0), R3 // Steps
+	CMP $1, R3
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -479,43 +1373,43 @@ TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	VDUP R3, V26.S4 // r35 = 1
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4 // r37 = 0.125
-	MOVWU 208(R0), R3
-	VDUP R3, V24.S4 // r114 = t
+	MOVD 272(R0), R3
+	VLD1R (R3), [V24.S4] // r114 = T[0]
 	SUBS $8, R1
-	BLT loop2end
-loop2:
-	VLD1.P 16(R11), [V0.S4]
-	VLD1.P 16(R11), [V1.S4]
-	VLD1.P 16(R4), [V2.S4]
-	VLD1.P 16(R4), [V3.S4]
-	VLD1.P 16(R5), [V4.S4]
-	VLD1.P 16(R5), [V5.S4]
-	VLD1.P 16(R6), [V6.S4]
-	VLD1.P 16(R6), [V7.S4]
-	WORD $0x6e20e448 // fcmge v8.4s, v2.4s, v0.4s
-	WORD $0x6e21e469 // fcmge v9.4s, v3.4s, v1.4s
+	BLT oneloop2end
+oneloop2:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	VLD1.P 16(R6), [V4.S4]
+	VLD1.P 16(R6), [V5.S4]
+	VLD1.P 16(R11), [V6.S4]
+	VLD1.P 16(R11), [V7.S4]
+	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
+	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
 	VLD1.P 16(R12), [V10.S4]
 	VLD1.P 16(R12), [V11.S4]
-	WORD $0x4eaad44a // fsub v10.4s, v2.4s, v10.4s
-	WORD $0x4eabd46b // fsub v11.4s, v3.4s, v11.4s
-	VBIF V8.B16, V2.B16, V10.B16
-	VBIF V9.B16, V3.B16, V11.B16
-	VLD1.P 16(R13), [V2.S4]
-	VLD1.P 16(R13), [V3.S4]
-	WORD $0x4e22d482 // fadd v2.4s, v4.4s, v2.4s
-	WORD $0x4e23d4a3 // fadd v3.4s, v5.4s, v3.4s
-	VBSL V4.B16, V2.B16, V8.B16
-	VBSL V5.B16, V3.B16, V9.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, skip11
-	VLD1.P 16(R7), [V2.S4]
-	VLD1.P 16(R7), [V3.S4]
-skip11:
-	VLD1.P 16(R14), [V4.S4]
-	VLD1.P 16(R14), [V5.S4]
-	WORD $0x4ea4d54c // fsub v12.4s, v10.4s, v4.4s
-	WORD $0x4ea5d56d // fsub v13.4s, v11.4s, v5.4s
+	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
+	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
+	VBIF V8.B16, V0.B16, V10.B16
+	VBIF V9.B16, V1.B16, V11.B16
+	VLD1.P 16(R13), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
+	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
+	VBSL V2.B16, V0.B16, V8.B16
+	VBSL V3.B16, V1.B16, V9.B16
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	CBZ R7, oneskip11
+	VLD1.P 16(R7), [V0.S4]
+	VLD1.P 16(R7), [V1.S4]
+oneskip11:
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R14), [V3.S4]
+	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
+	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
 	VLD1.P 16(R15), [V14.S4]
 	VLD1.P 16(R15), [V15.S4]
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
@@ -526,18 +1420,18 @@ skip11:
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
 	VLD1.P 16(R17), [V20.S4]
 	VLD1.P 16(R17), [V21.S4]
-	WORD $0x4ea8d442 // fsub v2.4s, v2.4s, v8.4s
-	WORD $0x4ea9d463 // fsub v3.4s, v3.4s, v9.4s
-	WORD $0x6e22de94 // fmul v20.4s, v20.4s, v2.4s
-	WORD $0x6e23deb5 // fmul v21.4s, v21.4s, v3.4s
+	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
+	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
+	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
+	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
-	WORD $0x4ea0fa02 // fabs v2.4s, v16.4s
-	WORD $0x4ea0fa23 // fabs v3.4s, v17.4s
+	WORD $0x4ea0fa00 // fabs v0.4s, v16.4s
+	WORD $0x4ea0fa21 // fabs v1.4s, v17.4s
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
@@ -558,11 +1452,11 @@ skip11:
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	WORD $0x6eb9e44d // fcmgt v13.4s, v2.4s, v25.4s
-	WORD $0x6eb9e46f // fcmgt v15.4s, v3.4s, v25.4s
+	WORD $0x6eb9e40d // fcmgt v13.4s, v0.4s, v25.4s
+	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, rare12
+	CBZW R3, onerare12
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4
 	MOVD $0x3638ef1d, R3
@@ -677,52 +1571,52 @@ skip11:
 	VADD V16.S4, V23.S4, V23.S4
 	VSHL $23, V23.S4, V23.S4
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	WORD $0x6e22e762 // fcmge v2.4s, v27.4s, v2.4s
-	VBSL V22.B16, V19.B16, V2.B16
-	VBIT V13.B16, V2.B16, V14.B16
-	MOVWU 208(R0), R3
-	VDUP R3, V24.S4
+	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
+	VBSL V22.B16, V19.B16, V0.B16
+	VBIT V13.B16, V0.B16, V14.B16
+	MOVD 272(R0), R3
+	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-rare12:
-	WORD $0x6eb0a9e2 // umaxv s2, v15.4s
-	FMOVS F2, R3
-	CBZW R3, rare13
+onerare12:
+	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
+	FMOVS F0, R3
+	CBZW R3, onerare13
 	MOVD $0x3493f27e, R3
-	VDUP R3, V2.S4
+	VDUP R3, V0.S4
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V13.S4
-	VFMLA V17.S4, V2.S4, V13.S4
+	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V2.S4
-	VFMLA V17.S4, V13.S4, V2.S4
+	VDUP R3, V0.S4
+	VFMLA V17.S4, V13.S4, V0.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V13.S4
-	VFMLA V17.S4, V2.S4, V13.S4
-	VMOV V31.B16, V2.B16
-	VFMLA V17.S4, V13.S4, V2.S4
+	VFMLA V17.S4, V0.S4, V13.S4
+	VMOV V31.B16, V0.B16
+	VFMLA V17.S4, V13.S4, V0.S4
 	VMOV V30.B16, V13.B16
-	VFMLA V17.S4, V2.S4, V13.S4
-	VMOV V29.B16, V2.B16
-	VFMLA V17.S4, V13.S4, V2.S4
+	VFMLA V17.S4, V0.S4, V13.S4
+	VMOV V29.B16, V0.B16
+	VFMLA V17.S4, V13.S4, V0.S4
 	VMOV V28.B16, V13.B16
-	VFMLA V17.S4, V2.S4, V13.S4
-	VMOV V27.B16, V2.B16
-	VFMLA V17.S4, V13.S4, V2.S4
+	VFMLA V17.S4, V0.S4, V13.S4
+	VMOV V27.B16, V0.B16
+	VFMLA V17.S4, V13.S4, V0.S4
 	VMOV V26.B16, V13.B16
-	VFMLA V17.S4, V2.S4, V13.S4
+	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V2.S4
-	WORD $0x6ea2e622 // fcmgt v2.4s, v17.4s, v2.4s
+	VDUP R3, V0.S4
+	WORD $0x6ea0e620 // fcmgt v0.4s, v17.4s, v0.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V16.S4
-	VBSL V17.B16, V16.B16, V2.B16
+	VBSL V17.B16, V16.B16, V0.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V16.S4
-	WORD $0x6ea2e610 // fcmgt v16.4s, v16.4s, v2.4s
+	WORD $0x6ea0e610 // fcmgt v16.4s, v16.4s, v0.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V17.S4
-	VBSL V2.B16, V17.B16, V16.B16
+	VBSL V0.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V17.S4
 	MOVD $0x4b400000, R3
@@ -778,329 +1672,129 @@ rare12:
 	VSHL $23, V17.S4, V17.S4
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
 	VFMLA V19.S4, V16.S4, V17.S4
-	WORD $0x6e22fe31 // fdiv v17.4s, v17.4s, v2.4s
+	WORD $0x6e20fe31 // fdiv v17.4s, v17.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V2.S4
-	VFMLA V27.S4, V18.S4, V2.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
-	WORD $0x4eb0d442 // fsub v2.4s, v2.4s, v16.4s
+	VDUP R3, V0.S4
+	VFMLA V27.S4, V18.S4, V0.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4
-	WORD $0x4e30d450 // fadd v16.4s, v2.4s, v16.4s
+	WORD $0x4eb0d400 // fsub v0.4s, v0.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4e30d410 // fadd v16.4s, v0.4s, v16.4s
 	MOVD $0x7f, R3
 	VDUP R3, V19.S4
 	VADD V19.S4, V16.S4, V16.S4
 	VSHL $23, V16.S4, V16.S4
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	WORD $0x4ea2d652 // fsub v18.4s, v18.4s, v2.4s
+	WORD $0x4ea0d652 // fsub v18.4s, v18.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V2.S4
-	WORD $0x4e22d652 // fadd v18.4s, v18.4s, v2.4s
+	VDUP R3, V0.S4
+	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
 	MOVD $0x7f, R3
-	VDUP R3, V2.S4
-	VADD V2.S4, V18.S4, V18.S4
+	VDUP R3, V0.S4
+	VADD V0.S4, V18.S4, V18.S4
 	VSHL $23, V18.S4, V18.S4
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	WORD $0x6e23e763 // fcmge v3.4s, v27.4s, v3.4s
-	VBSL V17.B16, V13.B16, V3.B16
-	VBIT V15.B16, V3.B16, V12.B16
-rare13:
-	VMOV V10.B16, V2.B16
-	VFMLA V20.S4, V14.S4, V2.S4
-	VMOV V11.B16, V3.B16
-	VFMLA V21.S4, V12.S4, V3.S4
-	CBZ R8, skip14
+	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
+	VBSL V17.B16, V13.B16, V1.B16
+	VBIT V15.B16, V1.B16, V12.B16
+onerare13:
+	VMOV V10.B16, V0.B16
+	VFMLA V20.S4, V14.S4, V0.S4
+	VMOV V11.B16, V1.B16
+	VFMLA V21.S4, V12.S4, V1.S4
+	CBZ R8, oneskip14
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
-	WORD $0x4e2cd442 // fadd v2.4s, v2.4s, v12.4s
-	WORD $0x4e2dd463 // fadd v3.4s, v3.4s, v13.4s
-skip14:
+	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
+	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
+oneskip14:
 	VLD1.P 16(R20), [V12.S4]
 	VLD1.P 16(R20), [V13.S4]
-	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
-	WORD $0x4ea5d465 // fsub v5.4s, v3.4s, v5.4s
+	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
+	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
 	VLD1.P 16(R19), [V14.S4]
 	VLD1.P 16(R19), [V15.S4]
 	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
 	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
-	VFMLA V4.S4, V12.S4, V14.S4
-	VFMLA V5.S4, V13.S4, V15.S4
-	WORD $0x4ea6d704 // fsub v4.4s, v24.4s, v6.4s
-	WORD $0x4ea7d705 // fsub v5.4s, v24.4s, v7.4s
+	VFMLA V2.S4, V12.S4, V14.S4
+	VFMLA V3.S4, V13.S4, V15.S4
+	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
+	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
 	VLD1.P 16(R21), [V12.S4]
 	VLD1.P 16(R21), [V13.S4]
-	WORD $0x6ea4e584 // fcmgt v4.4s, v12.4s, v4.4s
-	WORD $0x6ea5e5a5 // fcmgt v5.4s, v13.4s, v5.4s
-	VBIF V4.B16, V2.B16, V10.B16
-	VBIF V5.B16, V3.B16, V11.B16
-	VBIF V4.B16, V14.B16, V8.B16
-	VBIF V5.B16, V15.B16, V9.B16
-	WORD $0x6e20e540 // fcmge v0.4s, v10.4s, v0.4s
-	WORD $0x6e21e561 // fcmge v1.4s, v11.4s, v1.4s
-	FMOVQ F10, -32(R4)
-	FMOVQ F11, -16(R4)
-	FMOVQ F8, -32(R5)
-	FMOVQ F9, -16(R5)
-	VBIT V0.B16, V24.B16, V6.B16
-	VBIT V1.B16, V24.B16, V7.B16
-	FMOVQ F6, -32(R6)
-	FMOVQ F7, -16(R6)
-	CBZ R9, skip15
-	VAND V26.B16, V0.B16, V2.B16
-	VST1.P [V2.S4], 16(R9)
-	VAND V26.B16, V1.B16, V2.B16
-	VST1.P [V2.S4], 16(R9)
-skip15:
-	CBZ R10, skip16
-	VORR V0.B16, V4.B16, V4.B16
-	VORR V1.B16, V5.B16, V5.B16
-	WORD $0x0e612884 // xtn v4.4h, v4.4s
-	WORD $0x0e212884 // xtn v4.8b, v4.8h
-	VMOV V4.S[0], R3
-	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-	WORD $0x0e6128a5 // xtn v5.4h, v5.4s
-	WORD $0x0e2128a5 // xtn v5.8b, v5.8h
-	VMOV V5.S[0], R3
-	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-skip16:
-	SUBS $8, R1
-	BGE loop2
-loop2end:
-	ADD $8, R1
-	SUBS $4, R1
-	BLT loop1end
-loop1:
-	VLD1.P 16(R11), [V0.S4]
-	VLD1.P 16(R4), [V1.S4]
-	VLD1.P 16(R5), [V2.S4]
-	VLD1.P 16(R6), [V3.S4]
-	WORD $0x6e20e424 // fcmge v4.4s, v1.4s, v0.4s
-	VLD1.P 16(R12), [V5.S4]
-	WORD $0x4ea5d425 // fsub v5.4s, v1.4s, v5.4s
-	VBIF V4.B16, V1.B16, V5.B16
-	VLD1.P 16(R13), [V1.S4]
-	WORD $0x4e21d441 // fadd v1.4s, v2.4s, v1.4s
-	VBSL V2.B16, V1.B16, V4.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, skip1
-	VLD1.P 16(R7), [V1.S4]
-skip1:
-	VLD1.P 16(R14), [V2.S4]
-	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	VLD1.P 16(R15), [V7.S4]
-	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	VLD1.P 16(R16), [V8.S4]
-	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	VLD1.P 16(R17), [V10.S4]
-	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
-	VFMLA V9.S4, V8.S4, V10.S4
-	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	WORD $0x4ea0f901 // fabs v1.4s, v8.4s
-	VMOV V30.B16, V6.B16
-	VFMLA V8.S4, V31.S4, V6.S4
-	VMOV V29.B16, V7.B16
-	VFMLA V8.S4, V6.S4, V7.S4
-	VMOV V28.B16, V6.B16
-	VFMLA V8.S4, V7.S4, V6.S4
-	VMOV V27.B16, V7.B16
-	VFMLA V8.S4, V6.S4, V7.S4
-	VMOV V26.B16, V6.B16
-	VFMLA V8.S4, V7.S4, V6.S4
-	WORD $0x6eb9e427 // fcmgt v7.4s, v1.4s, v25.4s
-	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
-	FMOVS F9, R3
-	CBZW R3, rare2
-	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4
-	VFMLA V8.S4, V9.S4, V11.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4
-	VFMLA V8.S4, V11.S4, V9.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4
-	VFMLA V8.S4, V9.S4, V11.S4
-	VMOV V31.B16, V9.B16
-	VFMLA V8.S4, V11.S4, V9.S4
-	VMOV V30.B16, V11.B16
-	VFMLA V8.S4, V9.S4, V11.S4
-	VMOV V29.B16, V9.B16
-	VFMLA V8.S4, V11.S4, V9.S4
-	VMOV V28.B16, V11.B16
-	VFMLA V8.S4, V9.S4, V11.S4
-	VMOV V27.B16, V9.B16
-	VFMLA V8.S4, V11.S4, V9.S4
-	VMOV V26.B16, V11.B16
-	VFMLA V8.S4, V9.S4, V11.S4
-	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4
-	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
-	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4
-	VBSL V8.B16, V12.B16, V9.B16
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4
-	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4
-	VBSL V9.B16, V12.B16, V8.B16
-	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
-	VFMLA V12.S4, V8.S4, V13.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4
-	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
-	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4
-	VFMLA V12.S4, V13.S4, V8.S4
-	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4
-	VFMLA V12.S4, V13.S4, V8.S4
-	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4
-	VFMLA V8.S4, V12.S4, V14.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4
-	VFMLA V8.S4, V14.S4, V12.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4
-	VFMLA V8.S4, V12.S4, V14.S4
-	VMOV V31.B16, V12.B16
-	VFMLA V8.S4, V14.S4, V12.S4
-	VMOV V30.B16, V14.B16
-	VFMLA V8.S4, V12.S4, V14.S4
-	VMOV V29.B16, V12.B16
-	VFMLA V8.S4, V14.S4, V12.S4
-	VMOV V28.B16, V14.B16
-	VFMLA V8.S4, V12.S4, V14.S4
-	VMOV V27.B16, V12.B16
-	VFMLA V8.S4, V14.S4, V12.S4
-	VMOV V26.B16, V14.B16
-	VFMLA V8.S4, V12.S4, V14.S4
-	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4
-	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
-	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4
-	VBSL V13.B16, V15.B16, V12.B16
-	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4
-	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4
-	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	MOVD $0x7f, R3
-	VDUP R3, V15.S4
-	VADD V15.S4, V12.S4, V12.S4
-	VSHL $23, V12.S4, V12.S4
-	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	VFMLA V14.S4, V8.S4, V12.S4
-	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
-	VFMLA V27.S4, V13.S4, V8.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
-	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
-	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	MOVD $0x7f, R3
-	VDUP R3, V14.S4
-	VADD V14.S4, V9.S4, V9.S4
-	VSHL $23, V9.S4, V9.S4
-	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
-	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	MOVD $0x7f, R3
-	VDUP R3, V8.S4
-	VADD V8.S4, V13.S4, V13.S4
-	VSHL $23, V13.S4, V13.S4
-	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
-	VBSL V12.B16, V11.B16, V1.B16
-	VBIT V7.B16, V1.B16, V6.B16
-rare2:
-	VMOV V5.B16, V1.B16
-	VFMLA V10.S4, V6.S4, V1.S4
-	CBZ R8, skip3
-	VLD1.P 16(R8), [V6.S4]
-	WORD $0x4e26d421 // fadd v1.4s, v1.4s, v6.4s
-skip3:
-	VLD1.P 16(R20), [V6.S4]
-	WORD $0x4ea2d422 // fsub v2.4s, v1.4s, v2.4s
-	VLD1.P 16(R19), [V7.S4]
-	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	VFMLA V2.S4, V6.S4, V7.S4
-	WORD $0x4ea3d702 // fsub v2.4s, v24.4s, v3.4s
-	VLD1.P 16(R21), [V6.S4]
-	WORD $0x6ea2e4c2 // fcmgt v2.4s, v6.4s, v2.4s
-	VBIF V2.B16, V1.B16, V5.B16
-	VBIF V2.B16, V7.B16, V4.B16
-	WORD $0x6e20e4a0 // fcmge v0.4s, v5.4s, v0.4s
-	FMOVQ F5, -16(R4)
-	FMOVQ F4, -16(R5)
-	VBIT V0.B16, V24.B16, V3.B16
-	FMOVQ F3, -16(R6)
-	CBZ R9, skip4
-	VAND V26.B16, V0.B16, V1.B16
-	VST1.P [V1.S4], 16(R9)
-skip4:
-	CBZ R10, skip5
-	VORR V0.B16, V2.B16, V2.B16
+	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
+	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
+	VBIF V2.B16, V0.B16, V10.B16
+	VBIF V3.B16, V1.B16, V11.B16
+	VBIF V2.B16, V14.B16, V8.B16
+	VBIF V3.B16, V15.B16, V9.B16
+	WORD $0x6e26e546 // fcmge v6.4s, v10.4s, v6.4s
+	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
+	VBIT V6.B16, V24.B16, V4.B16
+	VBIT V7.B16, V24.B16, V5.B16
+	CBZ R9, oneskip15
+	VAND V26.B16, V6.B16, V0.B16
+	VST1.P [V0.S4], 16(R9)
+	VAND V26.B16, V7.B16, V0.B16
+	VST1.P [V0.S4], 16(R9)
+oneskip15:
+	CBZ R10, oneskip16
+	VORR V6.B16, V2.B16, V2.B16
+	VORR V7.B16, V3.B16, V3.B16
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
 	WORD $0x0e212842 // xtn v2.8b, v2.8h
 	VMOV V2.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
-skip5:
+	WORD $0x0e612863 // xtn v3.4h, v3.4s
+	WORD $0x0e212863 // xtn v3.8b, v3.8h
+	VMOV V3.S[0], R3
+	AND $0x01010101, R3
+	MOVW.P R3, 4(R10)
+oneskip16:
+	FMOVQ F10, -32(R4)
+	FMOVQ F11, -16(R4)
+	FMOVQ F8, -32(R5)
+	FMOVQ F9, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	SUBS $8, R1
+	BGE oneloop2
+oneloop2end:
+	ADD $8, R1
 	SUBS $4, R1
-	BGE loop1
-loop1end:
-	ADD $4, R1
-	SUBS $1, R1
-	BLT tailend
-tail:
-	FMOVS.P 4(R11), F0
-	FMOVS.P 4(R4), F1
-	FMOVS.P 4(R5), F2
-	FMOVS.P 4(R6), F3
-	WORD $0x6e20e424 // fcmge v4.4s, v1.4s, v0.4s
-	FMOVS.P 4(R12), F5
-	WORD $0x4ea5d425 // fsub v5.4s, v1.4s, v5.4s
-	VBIF V4.B16, V1.B16, V5.B16
-	FMOVS.P 4(R13), F1
-	WORD $0x4e21d441 // fadd v1.4s, v2.4s, v1.4s
-	VBSL V2.B16, V1.B16, V4.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, skip6
-	FMOVS.P 4(R7), F1
-skip6:
-	FMOVS.P 4(R14), F2
-	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	FMOVS.P 4(R15), F7
+	BLT oneloop1end
+oneloop1:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VLD1.P 16(R6), [V2.S4]
+	VLD1.P 16(R11), [V3.S4]
+	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	VLD1.P 16(R12), [V5.S4]
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	VBIF V4.B16, V0.B16, V5.B16
+	VLD1.P 16(R13), [V0.S4]
+	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
+	VBSL V1.B16, V0.B16, V4.B16
+	VEOR V0.B16, V0.B16, V0.B16
+	CBZ R7, oneskip1
+	VLD1.P 16(R7), [V0.S4]
+oneskip1:
+	VLD1.P 16(R14), [V1.S4]
+	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
+	VLD1.P 16(R15), [V7.S4]
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	FMOVS.P 4(R16), F8
+	VLD1.P 16(R16), [V8.S4]
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVS.P 4(R17), F10
-	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	VLD1.P 16(R17), [V10.S4]
+	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
+	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
 	VFMLA V9.S4, V8.S4, V10.S4
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	WORD $0x4ea0f901 // fabs v1.4s, v8.4s
+	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
 	VMOV V29.B16, V7.B16
@@ -1111,9 +1805,10 @@ skip6:
 	VFMLA V8.S4, V6.S4, V7.S4
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	WORD $0x6eb9e427 // fcmgt v7.4s, v1.4s, v25.4s
-	FMOVS F7, R3
-	CBZW R3, rare7
+	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
+	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
+	FMOVS F9, R3
+	CBZW R3, onerare2
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -1228,50 +1923,1194 @@ skip6:
 	VADD V8.S4, V13.S4, V13.S4
 	VSHL $23, V13.S4, V13.S4
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
-	VBSL V12.B16, V11.B16, V1.B16
-	VBIT V7.B16, V1.B16, V6.B16
-rare7:
-	VMOV V5.B16, V1.B16
-	VFMLA V10.S4, V6.S4, V1.S4
-	CBZ R8, skip8
+	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
+	VBSL V12.B16, V11.B16, V0.B16
+	VBIT V7.B16, V0.B16, V6.B16
+onerare2:
+	VMOV V5.B16, V0.B16
+	VFMLA V10.S4, V6.S4, V0.S4
+	CBZ R8, oneskip3
+	VLD1.P 16(R8), [V6.S4]
+	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
+oneskip3:
+	VLD1.P 16(R20), [V6.S4]
+	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
+	VLD1.P 16(R19), [V7.S4]
+	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
+	VFMLA V1.S4, V6.S4, V7.S4
+	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
+	VLD1.P 16(R21), [V6.S4]
+	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
+	VBIF V1.B16, V0.B16, V5.B16
+	VBIF V1.B16, V7.B16, V4.B16
+	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
+	VBIT V3.B16, V24.B16, V2.B16
+	CBZ R9, oneskip4
+	VAND V26.B16, V3.B16, V0.B16
+	VST1.P [V0.S4], 16(R9)
+oneskip4:
+	CBZ R10, oneskip5
+	VORR V3.B16, V1.B16, V1.B16
+	WORD $0x0e612821 // xtn v1.4h, v1.4s
+	WORD $0x0e212821 // xtn v1.8b, v1.8h
+	VMOV V1.S[0], R3
+	AND $0x01010101, R3
+	MOVW.P R3, 4(R10)
+oneskip5:
+	FMOVQ F5, -16(R4)
+	FMOVQ F4, -16(R5)
+	FMOVQ F2, -16(R6)
+	SUBS $4, R1
+	BGE oneloop1
+oneloop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT onetailend
+onetail:
+	FMOVS.P 4(R4), F0
+	FMOVS.P 4(R5), F1
+	FMOVS.P 4(R6), F2
+	FMOVS.P 4(R11), F3
+	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	FMOVS.P 4(R12), F5
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	VBIF V4.B16, V0.B16, V5.B16
+	FMOVS.P 4(R13), F0
+	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
+	VBSL V1.B16, V0.B16, V4.B16
+	VEOR V0.B16, V0.B16, V0.B16
+	CBZ R7, oneskip6
+	FMOVS.P 4(R7), F0
+oneskip6:
+	FMOVS.P 4(R14), F1
+	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
+	FMOVS.P 4(R15), F7
+	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
+	FMOVS.P 4(R16), F8
+	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	FMOVS.P 4(R17), F10
+	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
+	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
+	VFMLA V9.S4, V8.S4, V10.S4
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
+	VMOV V30.B16, V6.B16
+	VFMLA V8.S4, V31.S4, V6.S4
+	VMOV V29.B16, V7.B16
+	VFMLA V8.S4, V6.S4, V7.S4
+	VMOV V28.B16, V6.B16
+	VFMLA V8.S4, V7.S4, V6.S4
+	VMOV V27.B16, V7.B16
+	VFMLA V8.S4, V6.S4, V7.S4
+	VMOV V26.B16, V6.B16
+	VFMLA V8.S4, V7.S4, V6.S4
+	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
+	FMOVS F7, R3
+	CBZW R3, onerare7
+	MOVD $0x3493f27e, R3
+	VDUP R3, V9.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V11.S4
+	VFMLA V8.S4, V9.S4, V11.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V9.S4
+	VFMLA V8.S4, V11.S4, V9.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V11.S4
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V31.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V30.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V29.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V28.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V27.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V26.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V9.S4
+	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V12.S4
+	VBSL V8.B16, V12.B16, V9.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V12.S4
+	VBSL V9.B16, V12.B16, V8.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V12.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	VFMLA V12.S4, V8.S4, V13.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V12.S4
+	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V12.S4
+	VFMLA V12.S4, V13.S4, V8.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V12.S4
+	VFMLA V12.S4, V13.S4, V8.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V12.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V14.S4
+	VFMLA V8.S4, V12.S4, V14.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V12.S4
+	VFMLA V8.S4, V14.S4, V12.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V14.S4
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V31.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V30.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V29.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V28.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V27.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V26.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V12.S4
+	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V15.S4
+	VBSL V13.B16, V15.B16, V12.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V15.S4
+	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V15.S4
+	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	MOVD $0x7f, R3
+	VDUP R3, V15.S4
+	VADD V15.S4, V12.S4, V12.S4
+	VSHL $23, V12.S4, V12.S4
+	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	VFMLA V14.S4, V8.S4, V12.S4
+	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V27.S4, V13.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	MOVD $0x7f, R3
+	VDUP R3, V14.S4
+	VADD V14.S4, V9.S4, V9.S4
+	VSHL $23, V9.S4, V9.S4
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V13.S4, V13.S4
+	VSHL $23, V13.S4, V13.S4
+	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
+	VBSL V12.B16, V11.B16, V0.B16
+	VBIT V7.B16, V0.B16, V6.B16
+onerare7:
+	VMOV V5.B16, V0.B16
+	VFMLA V10.S4, V6.S4, V0.S4
+	CBZ R8, oneskip8
 	FMOVS.P 4(R8), F6
-	WORD $0x4e26d421 // fadd v1.4s, v1.4s, v6.4s
-skip8:
+	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
+oneskip8:
 	FMOVS.P 4(R20), F6
-	WORD $0x4ea2d422 // fsub v2.4s, v1.4s, v2.4s
+	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
 	FMOVS.P 4(R19), F7
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	VFMLA V2.S4, V6.S4, V7.S4
-	WORD $0x4ea3d702 // fsub v2.4s, v24.4s, v3.4s
+	VFMLA V1.S4, V6.S4, V7.S4
+	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
 	FMOVS.P 4(R21), F6
-	WORD $0x6ea2e4c2 // fcmgt v2.4s, v6.4s, v2.4s
-	VBIF V2.B16, V1.B16, V5.B16
-	VBIF V2.B16, V7.B16, V4.B16
-	WORD $0x6e20e4a0 // fcmge v0.4s, v5.4s, v0.4s
-	FMOVS F5, -4(R4)
-	FMOVS F4, -4(R5)
-	VBIT V0.B16, V24.B16, V3.B16
-	FMOVS F3, -4(R6)
-	CBZ R9, skip9
-	VAND V26.B16, V0.B16, V1.B16
-	FMOVS.P F1, 4(R9)
-skip9:
-	CBZ R10, skip10
-	VORR V0.B16, V2.B16, V2.B16
-	VMOV V2.S[0], R3
+	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
+	VBIF V1.B16, V0.B16, V5.B16
+	VBIF V1.B16, V7.B16, V4.B16
+	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
+	VBIT V3.B16, V24.B16, V2.B16
+	CBZ R9, oneskip9
+	VAND V26.B16, V3.B16, V0.B16
+	FMOVS.P F0, 4(R9)
+oneskip9:
+	CBZ R10, oneskip10
+	VORR V3.B16, V1.B16, V1.B16
+	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-skip10:
+oneskip10:
+	FMOVS F5, -4(R4)
+	FMOVS F4, -4(R5)
+	FMOVS F2, -4(R6)
 	SUBS $1, R1
-	BGE tail
-tailend:
+	BGE onetail
+onetailend:
+	ADD $1, R1
+	RET
+many:
+	MOVD 200(R0), R1 // N
+	MOVD 168(R0), R2 // C
+	MOVD 0(R0), R4 // V
+	MOVD 24(R0), R5 // W
+	MOVD 48(R0), R6 // Last
+	MOVD 192(R0), R3
+	LSL $2, R3
+	MOVD $0, R11
+	MADD R3, R2, R11, R11 // row VTh
+	MOVD $1, R12
+	MADD R3, R2, R12, R12 // row VThRst
+	MOVD $3, R13
+	MADD R3, R2, R13, R13 // row B
+	MOVD $4, R14
+	MADD R3, R2, R14, R14 // row VRest
+	MOVD $5, R15
+	MADD R3, R2, R15, R15 // row VC
+	MOVD $6, R16
+	MADD R3, R2, R16, R16 // row DtCTau
+	MOVD $7, R17
+	MADD R3, R2, R17, R17 // row DtRTau
+	MOVD $8, R19
+	MADD R3, R2, R19, R19 // row Keep
+	MOVD $9, R20
+	MADD R3, R2, R20, R20 // row Ka
+	MOVD $10, R21
+	MADD R3, R2, R21, R21 // row TauRef
+	MOVD ZR, R24 // lane offset
+	MOVD 240(R0), R25 // I row distance
+	LSL $2, R25
+	MOVD 248(R0), R26 // Delta row distance
+	LSL $2, R26
+	MOVD 256(R0), R2 // Spike row distance
+	LSL $2, R2
+	MOVD $0x3ab60b61, R3
+	VDUP R3, V31.S4 // r26 = 0.0013888889
+	MOVD $0x3c088889, R3
+	VDUP R3, V30.S4 // r27 = 0.008333334
+	MOVD $0x3d2aaaab, R3
+	VDUP R3, V29.S4 // r29 = 0.041666668
+	MOVD $0x3e2aaaab, R3
+	VDUP R3, V28.S4 // r31 = 0.16666667
+	MOVD $0x3f000000, R3
+	VDUP R3, V27.S4 // r33 = 0.5
+	MOVD $0x3f800000, R3
+	VDUP R3, V26.S4 // r35 = 1
+	MOVD $0x3e000000, R3
+	VDUP R3, V25.S4 // r37 = 0.125
+	SUBS $8, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	VLD1.P 16(R6), [V4.S4]
+	VLD1.P 16(R6), [V5.S4]
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil28
+	ADD R24, R7
+manynil28:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil29
+	ADD R24, R8
+manynil29:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil30
+	ADD R24, R9
+manynil30:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil31
+	ADD R24>>2, R10, R10
+manynil31:
+manystep21:
+	FMOVQ 0(R11), F6
+	FMOVQ 16(R11), F7
+	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
+	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
+	FMOVQ 0(R12), F10
+	FMOVQ 16(R12), F11
+	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
+	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
+	VBIT V8.B16, V10.B16, V0.B16
+	VBIT V9.B16, V11.B16, V1.B16
+	FMOVQ 0(R13), F10
+	FMOVQ 16(R13), F11
+	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
+	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
+	VBIT V8.B16, V10.B16, V2.B16
+	VBIT V9.B16, V11.B16, V3.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	CBZ R7, manyskip22
+	FMOVQ 16(R7), F9
+	VLD1.P (R7)(R25), [V8.S4]
+manyskip22:
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
+	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
+	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
+	FMOVQ 0(R15), F14
+	FMOVQ 16(R15), F15
+	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
+	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
+	FMOVQ 0(R16), F16
+	FMOVQ 16(R16), F17
+	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
+	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
+	FMOVQ 0(R17), F20
+	FMOVQ 16(R17), F21
+	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
+	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
+	WORD $0x6e28de94 // fmul v20.4s, v20.4s, v8.4s
+	WORD $0x6e29deb5 // fmul v21.4s, v21.4s, v9.4s
+	VFMLA V18.S4, V16.S4, V20.S4
+	VFMLA V19.S4, V17.S4, V21.S4
+	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
+	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
+	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
+	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
+	WORD $0x4ea0fa08 // fabs v8.4s, v16.4s
+	WORD $0x4ea0fa29 // fabs v9.4s, v17.4s
+	VMOV V30.B16, V12.B16
+	VFMLA V16.S4, V31.S4, V12.S4
+	VMOV V30.B16, V13.B16
+	VFMLA V17.S4, V31.S4, V13.S4
+	VMOV V29.B16, V14.B16
+	VFMLA V16.S4, V12.S4, V14.S4
+	VMOV V29.B16, V12.B16
+	VFMLA V17.S4, V13.S4, V12.S4
+	VMOV V28.B16, V13.B16
+	VFMLA V16.S4, V14.S4, V13.S4
+	VMOV V28.B16, V14.B16
+	VFMLA V17.S4, V12.S4, V14.S4
+	VMOV V27.B16, V12.B16
+	VFMLA V16.S4, V13.S4, V12.S4
+	VMOV V27.B16, V13.B16
+	VFMLA V17.S4, V14.S4, V13.S4
+	VMOV V26.B16, V14.B16
+	VFMLA V16.S4, V12.S4, V14.S4
+	VMOV V26.B16, V12.B16
+	VFMLA V17.S4, V13.S4, V12.S4
+	WORD $0x6eb9e50d // fcmgt v13.4s, v8.4s, v25.4s
+	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
+	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
+	FMOVS F18, R3
+	CBZW R3, manyrare23
+	MOVD $0x3493f27e, R3
+	VDUP R3, V18.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V19.S4
+	VFMLA V16.S4, V18.S4, V19.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V18.S4
+	VFMLA V16.S4, V19.S4, V18.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V19.S4
+	VFMLA V16.S4, V18.S4, V19.S4
+	VMOV V31.B16, V18.B16
+	VFMLA V16.S4, V19.S4, V18.S4
+	VMOV V30.B16, V19.B16
+	VFMLA V16.S4, V18.S4, V19.S4
+	VMOV V29.B16, V18.B16
+	VFMLA V16.S4, V19.S4, V18.S4
+	VMOV V28.B16, V19.B16
+	VFMLA V16.S4, V18.S4, V19.S4
+	VMOV V27.B16, V18.B16
+	VFMLA V16.S4, V19.S4, V18.S4
+	VMOV V26.B16, V19.B16
+	VFMLA V16.S4, V18.S4, V19.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V18.S4
+	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V22.S4
+	VBSL V16.B16, V22.B16, V18.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V16.S4
+	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V22.S4
+	VBSL V18.B16, V22.B16, V16.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V22.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V23.S4
+	VFMLA V22.S4, V16.S4, V23.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V22.S4
+	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V22.S4
+	VFMLA V22.S4, V23.S4, V16.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V22.S4
+	VFMLA V22.S4, V23.S4, V16.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V22.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V24.S4
+	VFMLA V16.S4, V22.S4, V24.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V22.S4
+	VFMLA V16.S4, V24.S4, V22.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V24.S4
+	VFMLA V16.S4, V22.S4, V24.S4
+	VMOV V31.B16, V22.B16
+	VFMLA V16.S4, V24.S4, V22.S4
+	VMOV V30.B16, V24.B16
+	VFMLA V16.S4, V22.S4, V24.S4
+	VMOV V29.B16, V22.B16
+	VFMLA V16.S4, V24.S4, V22.S4
+	VMOV V28.B16, V24.B16
+	VFMLA V16.S4, V22.S4, V24.S4
+	VMOV V27.B16, V22.B16
+	VFMLA V16.S4, V24.S4, V22.S4
+	VMOV V26.B16, V24.B16
+	VFMLA V16.S4, V22.S4, V24.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V22.S4
+	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V25.S4
+	VBSL V23.B16, V25.B16, V22.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V25.S4
+	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V25.S4
+	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
+	MOVD $0x7f, R3
+	VDUP R3, V25.S4
+	VADD V25.S4, V22.S4, V22.S4
+	VSHL $23, V22.S4, V22.S4
+	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
+	VFMLA V24.S4, V16.S4, V22.S4
+	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	VFMLA V27.S4, V23.S4, V16.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
+	MOVD $0x7f, R3
+	VDUP R3, V24.S4
+	VADD V24.S4, V18.S4, V18.S4
+	VSHL $23, V18.S4, V18.S4
+	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
+	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
+	MOVD $0x7f, R3
+	VDUP R3, V16.S4
+	VADD V16.S4, V23.S4, V23.S4
+	VSHL $23, V23.S4, V23.S4
+	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
+	WORD $0x6e28e768 // fcmge v8.4s, v27.4s, v8.4s
+	VBSL V22.B16, V19.B16, V8.B16
+	VBIT V13.B16, V8.B16, V14.B16
+	MOVD $0x3e000000, R3
+	VDUP R3, V25.S4
+manyrare23:
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare24
+	MOVD $0x3493f27e, R3
+	VDUP R3, V8.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V13.S4
+	VFMLA V17.S4, V8.S4, V13.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V8.S4
+	VFMLA V17.S4, V13.S4, V8.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V13.S4
+	VFMLA V17.S4, V8.S4, V13.S4
+	VMOV V31.B16, V8.B16
+	VFMLA V17.S4, V13.S4, V8.S4
+	VMOV V30.B16, V13.B16
+	VFMLA V17.S4, V8.S4, V13.S4
+	VMOV V29.B16, V8.B16
+	VFMLA V17.S4, V13.S4, V8.S4
+	VMOV V28.B16, V13.B16
+	VFMLA V17.S4, V8.S4, V13.S4
+	VMOV V27.B16, V8.B16
+	VFMLA V17.S4, V13.S4, V8.S4
+	VMOV V26.B16, V13.B16
+	VFMLA V17.S4, V8.S4, V13.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea8e628 // fcmgt v8.4s, v17.4s, v8.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V16.S4
+	VBSL V17.B16, V16.B16, V8.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V16.S4
+	WORD $0x6ea8e610 // fcmgt v16.4s, v16.4s, v8.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V17.S4
+	VBSL V8.B16, V17.B16, V16.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V17.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	VFMLA V17.S4, V16.S4, V18.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V17.S4
+	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V17.S4
+	VFMLA V17.S4, V18.S4, V16.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V17.S4
+	VFMLA V17.S4, V18.S4, V16.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V17.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V19.S4
+	VFMLA V16.S4, V17.S4, V19.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V17.S4
+	VFMLA V16.S4, V19.S4, V17.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V19.S4
+	VFMLA V16.S4, V17.S4, V19.S4
+	VMOV V31.B16, V17.B16
+	VFMLA V16.S4, V19.S4, V17.S4
+	VMOV V30.B16, V19.B16
+	VFMLA V16.S4, V17.S4, V19.S4
+	VMOV V29.B16, V17.B16
+	VFMLA V16.S4, V19.S4, V17.S4
+	VMOV V28.B16, V19.B16
+	VFMLA V16.S4, V17.S4, V19.S4
+	VMOV V27.B16, V17.B16
+	VFMLA V16.S4, V19.S4, V17.S4
+	VMOV V26.B16, V19.B16
+	VFMLA V16.S4, V17.S4, V19.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V17.S4
+	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V22.S4
+	VBSL V18.B16, V22.B16, V17.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V22.S4
+	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V22.S4
+	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
+	MOVD $0x7f, R3
+	VDUP R3, V22.S4
+	VADD V22.S4, V17.S4, V17.S4
+	VSHL $23, V17.S4, V17.S4
+	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
+	VFMLA V19.S4, V16.S4, V17.S4
+	WORD $0x6e28fe31 // fdiv v17.4s, v17.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V27.S4, V18.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
+	MOVD $0x7f, R3
+	VDUP R3, V19.S4
+	VADD V19.S4, V16.S4, V16.S4
+	VSHL $23, V16.S4, V16.S4
+	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
+	WORD $0x4ea8d652 // fsub v18.4s, v18.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d652 // fadd v18.4s, v18.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V18.S4, V18.S4
+	VSHL $23, V18.S4, V18.S4
+	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
+	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
+	VBSL V17.B16, V13.B16, V9.B16
+	VBIT V15.B16, V9.B16, V12.B16
+manyrare24:
+	VMOV V0.B16, V8.B16
+	VFMLA V20.S4, V14.S4, V8.S4
+	VMOV V1.B16, V9.B16
+	VFMLA V21.S4, V12.S4, V9.S4
+	CBZ R8, manyskip25
+	FMOVQ 16(R8), F12
+	VLD1.P (R8)(R26), [V13.S4]
+	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
+	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
+manyskip25:
+	FMOVQ 0(R20), F12
+	FMOVQ 16(R20), F13
+	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
+	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
+	FMOVQ 0(R19), F14
+	FMOVQ 16(R19), F15
+	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
+	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
+	VFMLA V10.S4, V12.S4, V14.S4
+	VFMLA V11.S4, V13.S4, V15.S4
+	VLD1R.P 4(R23), [V10.S4]
+	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
+	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
+	FMOVQ 0(R21), F13
+	FMOVQ 16(R21), F16
+	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
+	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
+	VBIF V11.B16, V8.B16, V0.B16
+	VBIF V12.B16, V9.B16, V1.B16
+	VBIF V11.B16, V14.B16, V2.B16
+	VBIF V12.B16, V15.B16, V3.B16
+	WORD $0x6e26e406 // fcmge v6.4s, v0.4s, v6.4s
+	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
+	VBIT V6.B16, V10.B16, V4.B16
+	VBIT V7.B16, V10.B16, V5.B16
+	CBZ R9, manyskip26
+	VAND V26.B16, V7.B16, V8.B16
+	FMOVQ F8, 16(R9)
+	VAND V26.B16, V6.B16, V8.B16
+	VST1.P [V8.S4], (R9)(R2)
+manyskip26:
+	CBZ R10, manyskip27
+	VORR V6.B16, V11.B16, V11.B16
+	VORR V7.B16, V12.B16, V12.B16
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 4(R10)
+	WORD $0x0e61296b // xtn v11.4h, v11.4s
+	WORD $0x0e21296b // xtn v11.8b, v11.8h
+	VMOV V11.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip27:
+	SUBS $1, R22
+	BNE manystep21
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R24
+	ADD $32, R11
+	ADD $32, R12
+	ADD $32, R13
+	ADD $32, R14
+	ADD $32, R15
+	ADD $32, R16
+	ADD $32, R17
+	ADD $32, R19
+	ADD $32, R20
+	ADD $32, R21
+	SUBS $8, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $8, R1
+	SUBS $4, R1
+	BLT manyloop1end
+manyloop1:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VLD1.P 16(R6), [V2.S4]
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil7
+	ADD R24, R7
+manynil7:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil8
+	ADD R24, R8
+manynil8:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil9
+	ADD R24, R9
+manynil9:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil10
+	ADD R24>>2, R10, R10
+manynil10:
+manystep1:
+	FMOVQ 0(R11), F3
+	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	FMOVQ 0(R12), F5
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVQ 0(R13), F5
+	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
+	VBIT V4.B16, V5.B16, V1.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	CBZ R7, manyskip2
+	VLD1.P (R7)(R25), [V4.S4]
+manyskip2:
+	FMOVQ 0(R14), F5
+	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
+	FMOVQ 0(R15), F7
+	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
+	FMOVQ 0(R16), F8
+	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	FMOVQ 0(R17), F10
+	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
+	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
+	VFMLA V9.S4, V8.S4, V10.S4
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
+	VMOV V30.B16, V6.B16
+	VFMLA V8.S4, V31.S4, V6.S4
+	VMOV V29.B16, V7.B16
+	VFMLA V8.S4, V6.S4, V7.S4
+	VMOV V28.B16, V6.B16
+	VFMLA V8.S4, V7.S4, V6.S4
+	VMOV V27.B16, V7.B16
+	VFMLA V8.S4, V6.S4, V7.S4
+	VMOV V26.B16, V6.B16
+	VFMLA V8.S4, V7.S4, V6.S4
+	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
+	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
+	FMOVS F9, R3
+	CBZW R3, manyrare3
+	MOVD $0x3493f27e, R3
+	VDUP R3, V9.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V11.S4
+	VFMLA V8.S4, V9.S4, V11.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V9.S4
+	VFMLA V8.S4, V11.S4, V9.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V11.S4
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V31.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V30.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V29.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V28.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V27.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V26.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V9.S4
+	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V12.S4
+	VBSL V8.B16, V12.B16, V9.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V12.S4
+	VBSL V9.B16, V12.B16, V8.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V12.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	VFMLA V12.S4, V8.S4, V13.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V12.S4
+	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V12.S4
+	VFMLA V12.S4, V13.S4, V8.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V12.S4
+	VFMLA V12.S4, V13.S4, V8.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V12.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V14.S4
+	VFMLA V8.S4, V12.S4, V14.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V12.S4
+	VFMLA V8.S4, V14.S4, V12.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V14.S4
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V31.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V30.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V29.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V28.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V27.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V26.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V12.S4
+	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V15.S4
+	VBSL V13.B16, V15.B16, V12.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V15.S4
+	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V15.S4
+	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	MOVD $0x7f, R3
+	VDUP R3, V15.S4
+	VADD V15.S4, V12.S4, V12.S4
+	VSHL $23, V12.S4, V12.S4
+	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	VFMLA V14.S4, V8.S4, V12.S4
+	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V27.S4, V13.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	MOVD $0x7f, R3
+	VDUP R3, V14.S4
+	VADD V14.S4, V9.S4, V9.S4
+	VSHL $23, V9.S4, V9.S4
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V13.S4, V13.S4
+	VSHL $23, V13.S4, V13.S4
+	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
+	VBSL V12.B16, V11.B16, V4.B16
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare3:
+	VMOV V0.B16, V4.B16
+	VFMLA V10.S4, V6.S4, V4.S4
+	CBZ R8, manyskip4
+	VLD1.P (R8)(R26), [V6.S4]
+	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
+manyskip4:
+	FMOVQ 0(R20), F6
+	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
+	FMOVQ 0(R19), F7
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	VFMLA V5.S4, V6.S4, V7.S4
+	VLD1R.P 4(R23), [V5.S4]
+	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
+	FMOVQ 0(R21), F8
+	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V7.B16, V1.B16
+	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
+	VBIT V3.B16, V5.B16, V2.B16
+	CBZ R9, manyskip5
+	VAND V26.B16, V3.B16, V4.B16
+	VST1.P [V4.S4], (R9)(R2)
+manyskip5:
+	CBZ R10, manyskip6
+	VORR V3.B16, V6.B16, V6.B16
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
+	VMOV V6.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip6:
+	SUBS $1, R22
+	BNE manystep1
+	FMOVQ F0, -16(R4)
+	FMOVQ F1, -16(R5)
+	FMOVQ F2, -16(R6)
+	ADD $16, R24
+	ADD $16, R11
+	ADD $16, R12
+	ADD $16, R13
+	ADD $16, R14
+	ADD $16, R15
+	ADD $16, R16
+	ADD $16, R17
+	ADD $16, R19
+	ADD $16, R20
+	ADD $16, R21
+	SUBS $4, R1
+	BGE manyloop1
+manyloop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT manytailend
+manytail:
+	FMOVS.P 4(R4), F0
+	FMOVS.P 4(R5), F1
+	FMOVS.P 4(R6), F2
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil17
+	ADD R24, R7
+manynil17:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil18
+	ADD R24, R8
+manynil18:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil19
+	ADD R24, R9
+manynil19:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil20
+	ADD R24>>2, R10, R10
+manynil20:
+manystep11:
+	FMOVS 0(R11), F3
+	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	FMOVS 0(R12), F5
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVS 0(R13), F5
+	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
+	VBIT V4.B16, V5.B16, V1.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	CBZ R7, manyskip12
+	FMOVS 0(R7), F4
+	ADD R25, R7
+manyskip12:
+	FMOVS 0(R14), F5
+	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
+	FMOVS 0(R15), F7
+	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
+	FMOVS 0(R16), F8
+	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	FMOVS 0(R17), F10
+	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
+	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
+	VFMLA V9.S4, V8.S4, V10.S4
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
+	VMOV V30.B16, V6.B16
+	VFMLA V8.S4, V31.S4, V6.S4
+	VMOV V29.B16, V7.B16
+	VFMLA V8.S4, V6.S4, V7.S4
+	VMOV V28.B16, V6.B16
+	VFMLA V8.S4, V7.S4, V6.S4
+	VMOV V27.B16, V7.B16
+	VFMLA V8.S4, V6.S4, V7.S4
+	VMOV V26.B16, V6.B16
+	VFMLA V8.S4, V7.S4, V6.S4
+	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
+	FMOVS F7, R3
+	CBZW R3, manyrare13
+	MOVD $0x3493f27e, R3
+	VDUP R3, V9.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V11.S4
+	VFMLA V8.S4, V9.S4, V11.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V9.S4
+	VFMLA V8.S4, V11.S4, V9.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V11.S4
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V31.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V30.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V29.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V28.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V27.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V26.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V9.S4
+	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V12.S4
+	VBSL V8.B16, V12.B16, V9.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V12.S4
+	VBSL V9.B16, V12.B16, V8.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V12.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	VFMLA V12.S4, V8.S4, V13.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V12.S4
+	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V12.S4
+	VFMLA V12.S4, V13.S4, V8.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V12.S4
+	VFMLA V12.S4, V13.S4, V8.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V12.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V14.S4
+	VFMLA V8.S4, V12.S4, V14.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V12.S4
+	VFMLA V8.S4, V14.S4, V12.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V14.S4
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V31.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V30.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V29.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V28.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V27.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V26.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V12.S4
+	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V15.S4
+	VBSL V13.B16, V15.B16, V12.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V15.S4
+	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V15.S4
+	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	MOVD $0x7f, R3
+	VDUP R3, V15.S4
+	VADD V15.S4, V12.S4, V12.S4
+	VSHL $23, V12.S4, V12.S4
+	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	VFMLA V14.S4, V8.S4, V12.S4
+	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V27.S4, V13.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	MOVD $0x7f, R3
+	VDUP R3, V14.S4
+	VADD V14.S4, V9.S4, V9.S4
+	VSHL $23, V9.S4, V9.S4
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V13.S4, V13.S4
+	VSHL $23, V13.S4, V13.S4
+	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
+	VBSL V12.B16, V11.B16, V4.B16
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare13:
+	VMOV V0.B16, V4.B16
+	VFMLA V10.S4, V6.S4, V4.S4
+	CBZ R8, manyskip14
+	FMOVS 0(R8), F6
+	ADD R26, R8
+	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
+manyskip14:
+	FMOVS 0(R20), F6
+	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
+	FMOVS 0(R19), F7
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	VFMLA V5.S4, V6.S4, V7.S4
+	VLD1R.P 4(R23), [V5.S4]
+	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
+	FMOVS 0(R21), F8
+	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V7.B16, V1.B16
+	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
+	VBIT V3.B16, V5.B16, V2.B16
+	CBZ R9, manyskip15
+	VAND V26.B16, V3.B16, V4.B16
+	FMOVS F4, 0(R9)
+	ADD R2, R9
+manyskip15:
+	CBZ R10, manyskip16
+	VORR V3.B16, V6.B16, V6.B16
+	VMOV V6.S[0], R3
+	AND $1, R3
+	MOVB R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip16:
+	SUBS $1, R22
+	BNE manystep11
+	FMOVS F0, -4(R4)
+	FMOVS F1, -4(R5)
+	FMOVS F2, -4(R6)
+	ADD $4, R24
+	ADD $4, R11
+	ADD $4, R12
+	ADD $4, R13
+	ADD $4, R14
+	ADD $4, R15
+	ADD $4, R16
+	ADD $4, R17
+	ADD $4, R19
+	ADD $4, R20
+	ADD $4, R21
+	SUBS $1, R1
+	BGE manytail
+manytailend:
 	ADD $1, R1
 	RET
 
 // func stepNEONF32Hard(f *generic.Frame32)
 TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
+	MOVD 208(R0), R3 // Steps
+	CMP $1, R3
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -1282,7 +3121,7 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVD 120(R0), R9 // Spike (nil if absent)
 	MOVD 144(R0), R10 // Ref (nil if absent)
 	MOVWU 0(R2), R3
-	VDUP R3, V31.S4 // r0 = VTh
+	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 8(R2), R3
 	VDUP R3, V30.S4 // r5 = VReset
 	MOVWU 12(R2), R3
@@ -1313,13 +3152,13 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	VDUP R3, V17.S4 // r108 = Ka
 	MOVWU 32(R2), R3
 	VDUP R3, V16.S4 // r110 = Keep
-	MOVWU 208(R0), R3
-	VDUP R3, V15.S4 // r113 = t
 	MOVWU 40(R2), R3
-	VDUP R3, V14.S4 // r115 = TauRef
+	VDUP R3, V15.S4 // r115 = TauRef
+	MOVD 272(R0), R3
+	VLD1R (R3), [V14.S4] // r113 = T[0]
 	SUBS $4, R1
-	BLT loop1end
-loop1:
+	BLT oneloop1end
+oneloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
@@ -1328,9 +3167,9 @@ loop1:
 	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
 	VBSL V1.B16, V4.B16, V3.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, skip1
+	CBZ R7, oneskip1
 	VLD1.P 16(R7), [V1.S4]
-skip1:
+oneskip1:
 	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
 	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
@@ -1353,7 +3192,7 @@ skip1:
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, rare2
+	CBZW R3, onerare2
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -1471,44 +3310,44 @@ skip1:
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-rare2:
+onerare2:
 	VMOV V0.B16, V4.B16
 	VFMLA V1.S4, V6.S4, V4.S4
-	CBZ R8, skip3
+	CBZ R8, oneskip3
 	VLD1.P 16(R8), [V1.S4]
 	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
-skip3:
+oneskip3:
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
 	VFMLA V1.S4, V17.S4, V5.S4
-	WORD $0x4ea2d5e1 // fsub v1.4s, v15.4s, v2.4s
-	WORD $0x6ea1e5c1 // fcmgt v1.4s, v14.4s, v1.4s
+	WORD $0x4ea2d5c1 // fsub v1.4s, v14.4s, v2.4s
+	WORD $0x6ea1e5e1 // fcmgt v1.4s, v15.4s, v1.4s
 	VBIF V1.B16, V4.B16, V0.B16
 	VBIF V1.B16, V5.B16, V3.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	FMOVQ F0, -16(R4)
-	FMOVQ F3, -16(R5)
-	VBIT V4.B16, V15.B16, V2.B16
-	FMOVQ F2, -16(R6)
-	CBZ R9, skip4
-	VAND V19.B16, V4.B16, V0.B16
-	VST1.P [V0.S4], 16(R9)
-skip4:
-	CBZ R10, skip5
+	VBIT V4.B16, V14.B16, V2.B16
+	CBZ R9, oneskip4
+	VAND V19.B16, V4.B16, V5.B16
+	VST1.P [V5.S4], 16(R9)
+oneskip4:
+	CBZ R10, oneskip5
 	VORR V4.B16, V1.B16, V1.B16
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
-skip5:
+oneskip5:
+	FMOVQ F0, -16(R4)
+	FMOVQ F3, -16(R5)
+	FMOVQ F2, -16(R6)
 	SUBS $4, R1
-	BGE loop1
-loop1end:
+	BGE oneloop1
+oneloop1end:
 	ADD $4, R1
 	SUBS $1, R1
-	BLT tailend
-tail:
+	BLT onetailend
+onetail:
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
@@ -1517,9 +3356,9 @@ tail:
 	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
 	VBSL V1.B16, V4.B16, V3.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, skip6
+	CBZ R7, oneskip6
 	FMOVS.P 4(R7), F1
-skip6:
+oneskip6:
 	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
 	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
@@ -1541,7 +3380,7 @@ skip6:
 	VFMLA V4.S4, V7.S4, V6.S4
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
 	FMOVS F7, R3
-	CBZW R3, rare7
+	CBZW R3, onerare7
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -1659,44 +3498,931 @@ skip6:
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-rare7:
+onerare7:
 	VMOV V0.B16, V4.B16
 	VFMLA V1.S4, V6.S4, V4.S4
-	CBZ R8, skip8
+	CBZ R8, oneskip8
 	FMOVS.P 4(R8), F1
 	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
-skip8:
+oneskip8:
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
 	VFMLA V1.S4, V17.S4, V5.S4
-	WORD $0x4ea2d5e1 // fsub v1.4s, v15.4s, v2.4s
-	WORD $0x6ea1e5c1 // fcmgt v1.4s, v14.4s, v1.4s
+	WORD $0x4ea2d5c1 // fsub v1.4s, v14.4s, v2.4s
+	WORD $0x6ea1e5e1 // fcmgt v1.4s, v15.4s, v1.4s
 	VBIF V1.B16, V4.B16, V0.B16
 	VBIF V1.B16, V5.B16, V3.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	FMOVS F0, -4(R4)
-	FMOVS F3, -4(R5)
-	VBIT V4.B16, V15.B16, V2.B16
-	FMOVS F2, -4(R6)
-	CBZ R9, skip9
-	VAND V19.B16, V4.B16, V0.B16
-	FMOVS.P F0, 4(R9)
-skip9:
-	CBZ R10, skip10
+	VBIT V4.B16, V14.B16, V2.B16
+	CBZ R9, oneskip9
+	VAND V19.B16, V4.B16, V5.B16
+	FMOVS.P F5, 4(R9)
+oneskip9:
+	CBZ R10, oneskip10
 	VORR V4.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-skip10:
+oneskip10:
+	FMOVS F0, -4(R4)
+	FMOVS F3, -4(R5)
+	FMOVS F2, -4(R6)
 	SUBS $1, R1
-	BGE tail
-tailend:
+	BGE onetail
+onetailend:
+	ADD $1, R1
+	RET
+many:
+	MOVD 200(R0), R1 // N
+	MOVD 168(R0), R2 // C
+	MOVD 0(R0), R4 // V
+	MOVD 24(R0), R5 // W
+	MOVD 48(R0), R6 // Last
+	MOVD ZR, R13 // lane offset
+	MOVD 240(R0), R14 // I row distance
+	LSL $2, R14
+	MOVD 248(R0), R15 // Delta row distance
+	LSL $2, R15
+	MOVD 256(R0), R16 // Spike row distance
+	LSL $2, R16
+	MOVD 264(R0), R17 // Ref row distance
+	MOVWU 0(R2), R3
+	VDUP R3, V31.S4 // r3 = VTh
+	MOVWU 16(R2), R3
+	VDUP R3, V30.S4 // r12 = VRest
+	MOVWU 20(R2), R3
+	VDUP R3, V29.S4 // r14 = VC
+	MOVWU 24(R2), R3
+	VDUP R3, V28.S4 // r16 = DtCTau
+	MOVWU 28(R2), R3
+	VDUP R3, V27.S4 // r18 = DtRTau
+	MOVD $0x3ab60b61, R3
+	VDUP R3, V26.S4 // r25 = 0.0013888889
+	MOVD $0x3c088889, R3
+	VDUP R3, V25.S4 // r26 = 0.008333334
+	MOVD $0x3d2aaaab, R3
+	VDUP R3, V24.S4 // r28 = 0.041666668
+	MOVD $0x3e2aaaab, R3
+	VDUP R3, V23.S4 // r30 = 0.16666667
+	MOVD $0x3f000000, R3
+	VDUP R3, V22.S4 // r32 = 0.5
+	MOVD $0x3f800000, R3
+	VDUP R3, V21.S4 // r34 = 1
+	MOVD $0x3e000000, R3
+	VDUP R3, V20.S4 // r36 = 0.125
+	MOVWU 36(R2), R3
+	VDUP R3, V19.S4 // r108 = Ka
+	MOVWU 32(R2), R3
+	VDUP R3, V18.S4 // r110 = Keep
+	MOVWU 40(R2), R3
+	VDUP R3, V17.S4 // r115 = TauRef
+	SUBS $8, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	VLD1.P 16(R6), [V4.S4]
+	VLD1.P 16(R6), [V5.S4]
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil50
+	ADD R13, R7
+manynil50:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil51
+	ADD R13, R8
+manynil51:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil52
+	ADD R13, R9
+manynil52:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil53
+	ADD R13>>2, R10, R10
+manynil53:
+manystep43:
+	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
+	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
+	MOVWU 8(R2), R3
+	VDUP R3, V8.S4
+	VBIT V6.B16, V8.B16, V0.B16
+	VBIT V7.B16, V8.B16, V1.B16
+	MOVWU 12(R2), R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d449 // fadd v9.4s, v2.4s, v8.4s
+	WORD $0x4e28d468 // fadd v8.4s, v3.4s, v8.4s
+	VBIT V6.B16, V9.B16, V2.B16
+	VBIT V7.B16, V8.B16, V3.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	CBZ R7, manyskip44
+	FMOVQ 16(R7), F7
+	VLD1.P (R7)(R14), [V6.S4]
+manyskip44:
+	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
+	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
+	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
+	WORD $0x4ebdd42b // fsub v11.4s, v1.4s, v29.4s
+	WORD $0x6e2add0c // fmul v12.4s, v8.4s, v10.4s
+	WORD $0x6e2bdd2d // fmul v13.4s, v9.4s, v11.4s
+	WORD $0x4ea2d4c6 // fsub v6.4s, v6.4s, v2.4s
+	WORD $0x4ea3d4e7 // fsub v7.4s, v7.4s, v3.4s
+	WORD $0x6e26df66 // fmul v6.4s, v27.4s, v6.4s
+	WORD $0x6e27df67 // fmul v7.4s, v27.4s, v7.4s
+	VFMLA V12.S4, V28.S4, V6.S4
+	VFMLA V13.S4, V28.S4, V7.S4
+	WORD $0x4e2ad508 // fadd v8.4s, v8.4s, v10.4s
+	WORD $0x4e2bd529 // fadd v9.4s, v9.4s, v11.4s
+	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
+	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
+	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
+	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
+	VMOV V25.B16, V12.B16
+	VFMLA V8.S4, V26.S4, V12.S4
+	VMOV V25.B16, V13.B16
+	VFMLA V9.S4, V26.S4, V13.S4
+	VMOV V24.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V24.B16, V12.B16
+	VFMLA V9.S4, V13.S4, V12.S4
+	VMOV V23.B16, V13.B16
+	VFMLA V8.S4, V14.S4, V13.S4
+	VMOV V23.B16, V14.B16
+	VFMLA V9.S4, V12.S4, V14.S4
+	VMOV V22.B16, V12.B16
+	VFMLA V8.S4, V13.S4, V12.S4
+	VMOV V22.B16, V13.B16
+	VFMLA V9.S4, V14.S4, V13.S4
+	VMOV V21.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V21.B16, V12.B16
+	VFMLA V9.S4, V13.S4, V12.S4
+	WORD $0x6eb4e54d // fcmgt v13.4s, v10.4s, v20.4s
+	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
+	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
+	FMOVS F16, R3
+	CBZW R3, manyrare45
+	MOVD $0x3493f27e, R3
+	VDUP R3, V16.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V17.S4
+	VFMLA V8.S4, V16.S4, V17.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V16.S4
+	VFMLA V8.S4, V17.S4, V16.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V17.S4
+	VFMLA V8.S4, V16.S4, V17.S4
+	VMOV V26.B16, V16.B16
+	VFMLA V8.S4, V17.S4, V16.S4
+	VMOV V25.B16, V17.B16
+	VFMLA V8.S4, V16.S4, V17.S4
+	VMOV V24.B16, V16.B16
+	VFMLA V8.S4, V17.S4, V16.S4
+	VMOV V23.B16, V17.B16
+	VFMLA V8.S4, V16.S4, V17.S4
+	VMOV V22.B16, V16.B16
+	VFMLA V8.S4, V17.S4, V16.S4
+	VMOV V21.B16, V17.B16
+	VFMLA V8.S4, V16.S4, V17.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V16.S4
+	WORD $0x6eb0e510 // fcmgt v16.4s, v8.4s, v16.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V18.S4
+	VBSL V8.B16, V18.B16, V16.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6eb0e508 // fcmgt v8.4s, v8.4s, v16.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V18.S4
+	VBSL V16.B16, V18.B16, V8.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V18.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V19.S4
+	VFMLA V18.S4, V8.S4, V19.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	WORD $0x4eb2d673 // fsub v19.4s, v19.4s, v18.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V18.S4
+	VFMLA V18.S4, V19.S4, V8.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V18.S4
+	VFMLA V18.S4, V19.S4, V8.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V18.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V20.S4
+	VFMLA V8.S4, V18.S4, V20.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V18.S4
+	VFMLA V8.S4, V20.S4, V18.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V20.S4
+	VFMLA V8.S4, V18.S4, V20.S4
+	VMOV V26.B16, V18.B16
+	VFMLA V8.S4, V20.S4, V18.S4
+	VMOV V25.B16, V20.B16
+	VFMLA V8.S4, V18.S4, V20.S4
+	VMOV V24.B16, V18.B16
+	VFMLA V8.S4, V20.S4, V18.S4
+	VMOV V23.B16, V20.B16
+	VFMLA V8.S4, V18.S4, V20.S4
+	VMOV V22.B16, V18.B16
+	VFMLA V8.S4, V20.S4, V18.S4
+	VMOV V21.B16, V20.B16
+	VFMLA V8.S4, V18.S4, V20.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V18.S4
+	WORD $0x6eb2e672 // fcmgt v18.4s, v19.4s, v18.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V23.S4
+	VBSL V19.B16, V23.B16, V18.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V23.S4
+	WORD $0x6e37de52 // fmul v18.4s, v18.4s, v23.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V23.S4
+	WORD $0x4e37d652 // fadd v18.4s, v18.4s, v23.4s
+	MOVD $0x7f, R3
+	VDUP R3, V23.S4
+	VADD V23.S4, V18.S4, V18.S4
+	VSHL $23, V18.S4, V18.S4
+	WORD $0x4eb2d6b2 // fsub v18.4s, v21.4s, v18.4s
+	VFMLA V20.S4, V8.S4, V18.S4
+	WORD $0x6e30fe52 // fdiv v18.4s, v18.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V22.S4, V19.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
+	MOVD $0x7f, R3
+	VDUP R3, V20.S4
+	VADD V20.S4, V16.S4, V16.S4
+	VSHL $23, V16.S4, V16.S4
+	WORD $0x6e30de52 // fmul v18.4s, v18.4s, v16.4s
+	WORD $0x4ea8d673 // fsub v19.4s, v19.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d673 // fadd v19.4s, v19.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V19.S4, V19.S4
+	VSHL $23, V19.S4, V19.S4
+	WORD $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
+	WORD $0x6e2ae6ca // fcmge v10.4s, v22.4s, v10.4s
+	VBSL V18.B16, V17.B16, V10.B16
+	VBIT V13.B16, V10.B16, V14.B16
+	MOVWU 40(R2), R3
+	VDUP R3, V17.S4
+	MOVWU 32(R2), R3
+	VDUP R3, V18.S4
+	MOVWU 36(R2), R3
+	VDUP R3, V19.S4
+	MOVD $0x3e000000, R3
+	VDUP R3, V20.S4
+	MOVD $0x3e2aaaab, R3
+	VDUP R3, V23.S4
+manyrare45:
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare46
+	MOVD $0x3493f27e, R3
+	VDUP R3, V8.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V10.S4
+	VFMLA V9.S4, V8.S4, V10.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V8.S4
+	VFMLA V9.S4, V10.S4, V8.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V10.S4
+	VFMLA V9.S4, V8.S4, V10.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V9.S4, V10.S4, V8.S4
+	VMOV V25.B16, V10.B16
+	VFMLA V9.S4, V8.S4, V10.S4
+	VMOV V24.B16, V8.B16
+	VFMLA V9.S4, V10.S4, V8.S4
+	VMOV V23.B16, V10.B16
+	VFMLA V9.S4, V8.S4, V10.S4
+	VMOV V22.B16, V8.B16
+	VFMLA V9.S4, V10.S4, V8.S4
+	VMOV V21.B16, V10.B16
+	VFMLA V9.S4, V8.S4, V10.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea8e528 // fcmgt v8.4s, v9.4s, v8.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V13.S4
+	VBSL V9.B16, V13.B16, V8.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V9.S4
+	WORD $0x6ea8e529 // fcmgt v9.4s, v9.4s, v8.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V13.S4
+	VBSL V8.B16, V13.B16, V9.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V13.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	VFMLA V13.S4, V9.S4, V16.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V13.S4
+	VFMLA V13.S4, V16.S4, V9.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V13.S4
+	VFMLA V13.S4, V16.S4, V9.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V13.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V17.S4
+	VFMLA V9.S4, V13.S4, V17.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V13.S4
+	VFMLA V9.S4, V17.S4, V13.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V17.S4
+	VFMLA V9.S4, V13.S4, V17.S4
+	VMOV V26.B16, V13.B16
+	VFMLA V9.S4, V17.S4, V13.S4
+	VMOV V25.B16, V17.B16
+	VFMLA V9.S4, V13.S4, V17.S4
+	VMOV V24.B16, V13.B16
+	VFMLA V9.S4, V17.S4, V13.S4
+	VMOV V23.B16, V17.B16
+	VFMLA V9.S4, V13.S4, V17.S4
+	VMOV V22.B16, V13.B16
+	VFMLA V9.S4, V17.S4, V13.S4
+	VMOV V21.B16, V17.B16
+	VFMLA V9.S4, V13.S4, V17.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V13.S4
+	WORD $0x6eade60d // fcmgt v13.4s, v16.4s, v13.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V18.S4
+	VBSL V16.B16, V18.B16, V13.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V18.S4
+	WORD $0x6e32ddad // fmul v13.4s, v13.4s, v18.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	WORD $0x4e32d5ad // fadd v13.4s, v13.4s, v18.4s
+	MOVD $0x7f, R3
+	VDUP R3, V18.S4
+	VADD V18.S4, V13.S4, V13.S4
+	VSHL $23, V13.S4, V13.S4
+	WORD $0x4eadd6ad // fsub v13.4s, v21.4s, v13.4s
+	VFMLA V17.S4, V9.S4, V13.S4
+	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V22.S4, V16.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	MOVD $0x7f, R3
+	VDUP R3, V17.S4
+	VADD V17.S4, V9.S4, V9.S4
+	VSHL $23, V9.S4, V9.S4
+	WORD $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
+	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d610 // fadd v16.4s, v16.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V16.S4, V16.S4
+	VSHL $23, V16.S4, V16.S4
+	WORD $0x6e30ddad // fmul v13.4s, v13.4s, v16.4s
+	WORD $0x6e2be6cb // fcmge v11.4s, v22.4s, v11.4s
+	VBSL V13.B16, V10.B16, V11.B16
+	VBIT V15.B16, V11.B16, V12.B16
+	MOVWU 40(R2), R3
+	VDUP R3, V17.S4
+	MOVWU 32(R2), R3
+	VDUP R3, V18.S4
+manyrare46:
+	VMOV V0.B16, V8.B16
+	VFMLA V6.S4, V14.S4, V8.S4
+	VMOV V1.B16, V6.B16
+	VFMLA V7.S4, V12.S4, V6.S4
+	CBZ R8, manyskip47
+	FMOVQ 16(R8), F7
+	VLD1.P (R8)(R15), [V9.S4]
+	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+manyskip47:
+	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
+	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
+	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
+	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
+	VFMLA V7.S4, V19.S4, V10.S4
+	VFMLA V9.S4, V19.S4, V11.S4
+	VLD1R.P 4(R12), [V7.S4]
+	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
+	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
+	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
+	WORD $0x6eace62c // fcmgt v12.4s, v17.4s, v12.4s
+	VBIF V9.B16, V8.B16, V0.B16
+	VBIF V12.B16, V6.B16, V1.B16
+	VBIF V9.B16, V10.B16, V2.B16
+	VBIF V12.B16, V11.B16, V3.B16
+	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
+	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
+	VBIT V6.B16, V7.B16, V4.B16
+	VBIT V8.B16, V7.B16, V5.B16
+	CBZ R9, manyskip48
+	VAND V21.B16, V8.B16, V7.B16
+	FMOVQ F7, 16(R9)
+	VAND V21.B16, V6.B16, V7.B16
+	VST1.P [V7.S4], (R9)(R16)
+manyskip48:
+	CBZ R10, manyskip49
+	VORR V6.B16, V9.B16, V9.B16
+	VORR V8.B16, V12.B16, V12.B16
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 4(R10)
+	WORD $0x0e612929 // xtn v9.4h, v9.4s
+	WORD $0x0e212929 // xtn v9.8b, v9.8h
+	VMOV V9.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 0(R10)
+	ADD R17, R10
+manyskip49:
+	SUBS $1, R11
+	BNE manystep43
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R13
+	SUBS $8, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $8, R1
+	SUBS $4, R1
+	BLT manyloop1end
+manyloop1:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VLD1.P 16(R6), [V2.S4]
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil60
+	ADD R13, R7
+manynil60:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil61
+	ADD R13, R8
+manynil61:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil62
+	ADD R13, R9
+manynil62:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil63
+	ADD R13>>2, R10, R10
+manynil63:
+manystep54:
+	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
+	MOVWU 8(R2), R3
+	VDUP R3, V4.S4
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVWU 12(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
+	VBIT V3.B16, V4.B16, V1.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R7, manyskip55
+	VLD1.P (R7)(R14), [V3.S4]
+manyskip55:
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
+	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
+	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
+	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	VFMLA V6.S4, V28.S4, V3.S4
+	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V4.S4, V26.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
+	VMOV V23.B16, V6.B16
+	VFMLA V4.S4, V7.S4, V6.S4
+	VMOV V22.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V4.S4, V7.S4, V6.S4
+	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
+	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare56
+	MOVD $0x3493f27e, R3
+	VDUP R3, V8.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V9.S4
+	VFMLA V4.S4, V8.S4, V9.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V8.S4
+	VFMLA V4.S4, V9.S4, V8.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V9.S4
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V25.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V24.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V23.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V22.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V21.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V10.S4
+	VBSL V4.B16, V10.B16, V8.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V4.S4
+	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V10.S4
+	VBSL V8.B16, V10.B16, V4.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V10.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V11.S4
+	VFMLA V10.S4, V4.S4, V11.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V10.S4
+	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V10.S4
+	VFMLA V10.S4, V11.S4, V4.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V10.S4
+	VFMLA V10.S4, V11.S4, V4.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V10.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V12.S4
+	VFMLA V4.S4, V10.S4, V12.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V10.S4
+	VFMLA V4.S4, V12.S4, V10.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V12.S4
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V26.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V25.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V24.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V23.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V22.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V21.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V10.S4
+	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V13.S4
+	VBSL V11.B16, V13.B16, V10.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V13.S4
+	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	MOVD $0x7f, R3
+	VDUP R3, V13.S4
+	VADD V13.S4, V10.S4, V10.S4
+	VSHL $23, V10.S4, V10.S4
+	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
+	VFMLA V12.S4, V4.S4, V10.S4
+	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V4.S4
+	VFMLA V22.S4, V11.S4, V4.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V12.S4
+	VADD V12.S4, V8.S4, V8.S4
+	VSHL $23, V8.S4, V8.S4
+	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
+	MOVD $0x7f, R3
+	VDUP R3, V4.S4
+	VADD V4.S4, V11.S4, V11.S4
+	VSHL $23, V11.S4, V11.S4
+	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
+	VBSL V10.B16, V9.B16, V5.B16
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare56:
+	VMOV V0.B16, V4.B16
+	VFMLA V3.S4, V6.S4, V4.S4
+	CBZ R8, manyskip57
+	VLD1.P (R8)(R15), [V3.S4]
+	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
+manyskip57:
+	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	VFMLA V3.S4, V19.S4, V5.S4
+	VLD1R.P 4(R12), [V3.S4]
+	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
+	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V5.B16, V1.B16
+	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
+	VBIT V4.B16, V3.B16, V2.B16
+	CBZ R9, manyskip58
+	VAND V21.B16, V4.B16, V3.B16
+	VST1.P [V3.S4], (R9)(R16)
+manyskip58:
+	CBZ R10, manyskip59
+	VORR V4.B16, V6.B16, V6.B16
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
+	VMOV V6.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 0(R10)
+	ADD R17, R10
+manyskip59:
+	SUBS $1, R11
+	BNE manystep54
+	FMOVQ F0, -16(R4)
+	FMOVQ F1, -16(R5)
+	FMOVQ F2, -16(R6)
+	ADD $16, R13
+	SUBS $4, R1
+	BGE manyloop1
+manyloop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT manytailend
+manytail:
+	FMOVS.P 4(R4), F0
+	FMOVS.P 4(R5), F1
+	FMOVS.P 4(R6), F2
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil70
+	ADD R13, R7
+manynil70:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil71
+	ADD R13, R8
+manynil71:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil72
+	ADD R13, R9
+manynil72:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil73
+	ADD R13>>2, R10, R10
+manynil73:
+manystep64:
+	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
+	MOVWU 8(R2), R3
+	VDUP R3, V4.S4
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVWU 12(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
+	VBIT V3.B16, V4.B16, V1.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R7, manyskip65
+	FMOVS 0(R7), F3
+	ADD R14, R7
+manyskip65:
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
+	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
+	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
+	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	VFMLA V6.S4, V28.S4, V3.S4
+	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V4.S4, V26.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
+	VMOV V23.B16, V6.B16
+	VFMLA V4.S4, V7.S4, V6.S4
+	VMOV V22.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V4.S4, V7.S4, V6.S4
+	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
+	FMOVS F7, R3
+	CBZW R3, manyrare66
+	MOVD $0x3493f27e, R3
+	VDUP R3, V8.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V9.S4
+	VFMLA V4.S4, V8.S4, V9.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V8.S4
+	VFMLA V4.S4, V9.S4, V8.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V9.S4
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V25.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V24.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V23.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V22.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V21.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V10.S4
+	VBSL V4.B16, V10.B16, V8.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V4.S4
+	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V10.S4
+	VBSL V8.B16, V10.B16, V4.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V10.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V11.S4
+	VFMLA V10.S4, V4.S4, V11.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V10.S4
+	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V10.S4
+	VFMLA V10.S4, V11.S4, V4.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V10.S4
+	VFMLA V10.S4, V11.S4, V4.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V10.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V12.S4
+	VFMLA V4.S4, V10.S4, V12.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V10.S4
+	VFMLA V4.S4, V12.S4, V10.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V12.S4
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V26.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V25.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V24.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V23.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V22.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V21.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V10.S4
+	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V13.S4
+	VBSL V11.B16, V13.B16, V10.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V13.S4
+	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	MOVD $0x7f, R3
+	VDUP R3, V13.S4
+	VADD V13.S4, V10.S4, V10.S4
+	VSHL $23, V10.S4, V10.S4
+	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
+	VFMLA V12.S4, V4.S4, V10.S4
+	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V4.S4
+	VFMLA V22.S4, V11.S4, V4.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V12.S4
+	VADD V12.S4, V8.S4, V8.S4
+	VSHL $23, V8.S4, V8.S4
+	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
+	MOVD $0x7f, R3
+	VDUP R3, V4.S4
+	VADD V4.S4, V11.S4, V11.S4
+	VSHL $23, V11.S4, V11.S4
+	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
+	VBSL V10.B16, V9.B16, V5.B16
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare66:
+	VMOV V0.B16, V4.B16
+	VFMLA V3.S4, V6.S4, V4.S4
+	CBZ R8, manyskip67
+	FMOVS 0(R8), F3
+	ADD R15, R8
+	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
+manyskip67:
+	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	VFMLA V3.S4, V19.S4, V5.S4
+	VLD1R.P 4(R12), [V3.S4]
+	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
+	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V5.B16, V1.B16
+	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
+	VBIT V4.B16, V3.B16, V2.B16
+	CBZ R9, manyskip68
+	VAND V21.B16, V4.B16, V3.B16
+	FMOVS F3, 0(R9)
+	ADD R16, R9
+manyskip68:
+	CBZ R10, manyskip69
+	VORR V4.B16, V6.B16, V6.B16
+	VMOV V6.S[0], R3
+	AND $1, R3
+	MOVB R3, 0(R10)
+	ADD R17, R10
+manyskip69:
+	SUBS $1, R11
+	BNE manystep64
+	FMOVS F0, -4(R4)
+	FMOVS F1, -4(R5)
+	FMOVS F2, -4(R6)
+	ADD $4, R13
+	SUBS $1, R1
+	BGE manytail
+manytailend:
 	ADD $1, R1
 	RET
 
 // func stepNEONF32HardPN(f *generic.Frame32)
 TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
+	MOVD 208(R0), R3 // Steps
+	CMP $1, R3
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -1742,41 +4468,41 @@ TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	VDUP R3, V26.S4 // r34 = 1
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4 // r36 = 0.125
-	MOVWU 208(R0), R3
-	VDUP R3, V24.S4 // r113 = t
+	MOVD 272(R0), R3
+	VLD1R (R3), [V24.S4] // r113 = T[0]
 	SUBS $8, R1
-	BLT loop2end
-loop2:
-	VLD1.P 16(R11), [V0.S4]
-	VLD1.P 16(R11), [V1.S4]
-	VLD1.P 16(R4), [V2.S4]
-	VLD1.P 16(R4), [V3.S4]
-	VLD1.P 16(R5), [V4.S4]
-	VLD1.P 16(R5), [V5.S4]
-	VLD1.P 16(R6), [V6.S4]
-	VLD1.P 16(R6), [V7.S4]
-	WORD $0x6e20e448 // fcmge v8.4s, v2.4s, v0.4s
-	WORD $0x6e21e469 // fcmge v9.4s, v3.4s, v1.4s
+	BLT oneloop2end
+oneloop2:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	VLD1.P 16(R6), [V4.S4]
+	VLD1.P 16(R6), [V5.S4]
+	VLD1.P 16(R11), [V6.S4]
+	VLD1.P 16(R11), [V7.S4]
+	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
+	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
 	VLD1.P 16(R12), [V10.S4]
 	VLD1.P 16(R12), [V11.S4]
-	VBIF V8.B16, V2.B16, V10.B16
-	VBIF V9.B16, V3.B16, V11.B16
-	VLD1.P 16(R13), [V2.S4]
-	VLD1.P 16(R13), [V3.S4]
-	WORD $0x4e22d482 // fadd v2.4s, v4.4s, v2.4s
-	WORD $0x4e23d4a3 // fadd v3.4s, v5.4s, v3.4s
-	VBSL V4.B16, V2.B16, V8.B16
-	VBSL V5.B16, V3.B16, V9.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, skip11
-	VLD1.P 16(R7), [V2.S4]
-	VLD1.P 16(R7), [V3.S4]
-skip11:
-	VLD1.P 16(R14), [V4.S4]
-	VLD1.P 16(R14), [V5.S4]
-	WORD $0x4ea4d54c // fsub v12.4s, v10.4s, v4.4s
-	WORD $0x4ea5d56d // fsub v13.4s, v11.4s, v5.4s
+	VBIF V8.B16, V0.B16, V10.B16
+	VBIF V9.B16, V1.B16, V11.B16
+	VLD1.P 16(R13), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
+	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
+	VBSL V2.B16, V0.B16, V8.B16
+	VBSL V3.B16, V1.B16, V9.B16
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	CBZ R7, oneskip11
+	VLD1.P 16(R7), [V0.S4]
+	VLD1.P 16(R7), [V1.S4]
+oneskip11:
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R14), [V3.S4]
+	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
+	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
 	VLD1.P 16(R15), [V14.S4]
 	VLD1.P 16(R15), [V15.S4]
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
@@ -1787,18 +4513,18 @@ skip11:
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
 	VLD1.P 16(R17), [V20.S4]
 	VLD1.P 16(R17), [V21.S4]
-	WORD $0x4ea8d442 // fsub v2.4s, v2.4s, v8.4s
-	WORD $0x4ea9d463 // fsub v3.4s, v3.4s, v9.4s
-	WORD $0x6e22de94 // fmul v20.4s, v20.4s, v2.4s
-	WORD $0x6e23deb5 // fmul v21.4s, v21.4s, v3.4s
+	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
+	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
+	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
+	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
-	WORD $0x4ea0fa02 // fabs v2.4s, v16.4s
-	WORD $0x4ea0fa23 // fabs v3.4s, v17.4s
+	WORD $0x4ea0fa00 // fabs v0.4s, v16.4s
+	WORD $0x4ea0fa21 // fabs v1.4s, v17.4s
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
@@ -1819,11 +4545,11 @@ skip11:
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	WORD $0x6eb9e44d // fcmgt v13.4s, v2.4s, v25.4s
-	WORD $0x6eb9e46f // fcmgt v15.4s, v3.4s, v25.4s
+	WORD $0x6eb9e40d // fcmgt v13.4s, v0.4s, v25.4s
+	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, rare12
+	CBZW R3, onerare12
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4
 	MOVD $0x3638ef1d, R3
@@ -1938,52 +4664,52 @@ skip11:
 	VADD V16.S4, V23.S4, V23.S4
 	VSHL $23, V23.S4, V23.S4
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	WORD $0x6e22e762 // fcmge v2.4s, v27.4s, v2.4s
-	VBSL V22.B16, V19.B16, V2.B16
-	VBIT V13.B16, V2.B16, V14.B16
-	MOVWU 208(R0), R3
-	VDUP R3, V24.S4
+	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
+	VBSL V22.B16, V19.B16, V0.B16
+	VBIT V13.B16, V0.B16, V14.B16
+	MOVD 272(R0), R3
+	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-rare12:
-	WORD $0x6eb0a9e2 // umaxv s2, v15.4s
-	FMOVS F2, R3
-	CBZW R3, rare13
+onerare12:
+	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
+	FMOVS F0, R3
+	CBZW R3, onerare13
 	MOVD $0x3493f27e, R3
-	VDUP R3, V2.S4
+	VDUP R3, V0.S4
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V13.S4
-	VFMLA V17.S4, V2.S4, V13.S4
+	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V2.S4
-	VFMLA V17.S4, V13.S4, V2.S4
+	VDUP R3, V0.S4
+	VFMLA V17.S4, V13.S4, V0.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V13.S4
-	VFMLA V17.S4, V2.S4, V13.S4
-	VMOV V31.B16, V2.B16
-	VFMLA V17.S4, V13.S4, V2.S4
+	VFMLA V17.S4, V0.S4, V13.S4
+	VMOV V31.B16, V0.B16
+	VFMLA V17.S4, V13.S4, V0.S4
 	VMOV V30.B16, V13.B16
-	VFMLA V17.S4, V2.S4, V13.S4
-	VMOV V29.B16, V2.B16
-	VFMLA V17.S4, V13.S4, V2.S4
+	VFMLA V17.S4, V0.S4, V13.S4
+	VMOV V29.B16, V0.B16
+	VFMLA V17.S4, V13.S4, V0.S4
 	VMOV V28.B16, V13.B16
-	VFMLA V17.S4, V2.S4, V13.S4
-	VMOV V27.B16, V2.B16
-	VFMLA V17.S4, V13.S4, V2.S4
+	VFMLA V17.S4, V0.S4, V13.S4
+	VMOV V27.B16, V0.B16
+	VFMLA V17.S4, V13.S4, V0.S4
 	VMOV V26.B16, V13.B16
-	VFMLA V17.S4, V2.S4, V13.S4
+	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V2.S4
-	WORD $0x6ea2e622 // fcmgt v2.4s, v17.4s, v2.4s
+	VDUP R3, V0.S4
+	WORD $0x6ea0e620 // fcmgt v0.4s, v17.4s, v0.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V16.S4
-	VBSL V17.B16, V16.B16, V2.B16
+	VBSL V17.B16, V16.B16, V0.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V16.S4
-	WORD $0x6ea2e610 // fcmgt v16.4s, v16.4s, v2.4s
+	WORD $0x6ea0e610 // fcmgt v16.4s, v16.4s, v0.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V17.S4
-	VBSL V2.B16, V17.B16, V16.B16
+	VBSL V0.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V17.S4
 	MOVD $0x4b400000, R3
@@ -2039,327 +4765,128 @@ rare12:
 	VSHL $23, V17.S4, V17.S4
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
 	VFMLA V19.S4, V16.S4, V17.S4
-	WORD $0x6e22fe31 // fdiv v17.4s, v17.4s, v2.4s
+	WORD $0x6e20fe31 // fdiv v17.4s, v17.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V2.S4
-	VFMLA V27.S4, V18.S4, V2.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
-	WORD $0x4eb0d442 // fsub v2.4s, v2.4s, v16.4s
+	VDUP R3, V0.S4
+	VFMLA V27.S4, V18.S4, V0.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4
-	WORD $0x4e30d450 // fadd v16.4s, v2.4s, v16.4s
+	WORD $0x4eb0d400 // fsub v0.4s, v0.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4e30d410 // fadd v16.4s, v0.4s, v16.4s
 	MOVD $0x7f, R3
 	VDUP R3, V19.S4
 	VADD V19.S4, V16.S4, V16.S4
 	VSHL $23, V16.S4, V16.S4
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	WORD $0x4ea2d652 // fsub v18.4s, v18.4s, v2.4s
+	WORD $0x4ea0d652 // fsub v18.4s, v18.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V2.S4
-	WORD $0x4e22d652 // fadd v18.4s, v18.4s, v2.4s
+	VDUP R3, V0.S4
+	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
 	MOVD $0x7f, R3
-	VDUP R3, V2.S4
-	VADD V2.S4, V18.S4, V18.S4
+	VDUP R3, V0.S4
+	VADD V0.S4, V18.S4, V18.S4
 	VSHL $23, V18.S4, V18.S4
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	WORD $0x6e23e763 // fcmge v3.4s, v27.4s, v3.4s
-	VBSL V17.B16, V13.B16, V3.B16
-	VBIT V15.B16, V3.B16, V12.B16
-rare13:
-	VMOV V10.B16, V2.B16
-	VFMLA V20.S4, V14.S4, V2.S4
-	VMOV V11.B16, V3.B16
-	VFMLA V21.S4, V12.S4, V3.S4
-	CBZ R8, skip14
+	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
+	VBSL V17.B16, V13.B16, V1.B16
+	VBIT V15.B16, V1.B16, V12.B16
+onerare13:
+	VMOV V10.B16, V0.B16
+	VFMLA V20.S4, V14.S4, V0.S4
+	VMOV V11.B16, V1.B16
+	VFMLA V21.S4, V12.S4, V1.S4
+	CBZ R8, oneskip14
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
-	WORD $0x4e2cd442 // fadd v2.4s, v2.4s, v12.4s
-	WORD $0x4e2dd463 // fadd v3.4s, v3.4s, v13.4s
-skip14:
+	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
+	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
+oneskip14:
 	VLD1.P 16(R20), [V12.S4]
 	VLD1.P 16(R20), [V13.S4]
-	WORD $0x4ea4d444 // fsub v4.4s, v2.4s, v4.4s
-	WORD $0x4ea5d465 // fsub v5.4s, v3.4s, v5.4s
+	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
+	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
 	VLD1.P 16(R19), [V14.S4]
 	VLD1.P 16(R19), [V15.S4]
 	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
 	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
-	VFMLA V4.S4, V12.S4, V14.S4
-	VFMLA V5.S4, V13.S4, V15.S4
-	WORD $0x4ea6d704 // fsub v4.4s, v24.4s, v6.4s
-	WORD $0x4ea7d705 // fsub v5.4s, v24.4s, v7.4s
+	VFMLA V2.S4, V12.S4, V14.S4
+	VFMLA V3.S4, V13.S4, V15.S4
+	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
+	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
 	VLD1.P 16(R21), [V12.S4]
 	VLD1.P 16(R21), [V13.S4]
-	WORD $0x6ea4e584 // fcmgt v4.4s, v12.4s, v4.4s
-	WORD $0x6ea5e5a5 // fcmgt v5.4s, v13.4s, v5.4s
-	VBIF V4.B16, V2.B16, V10.B16
-	VBIF V5.B16, V3.B16, V11.B16
-	VBIF V4.B16, V14.B16, V8.B16
-	VBIF V5.B16, V15.B16, V9.B16
-	WORD $0x6e20e540 // fcmge v0.4s, v10.4s, v0.4s
-	WORD $0x6e21e561 // fcmge v1.4s, v11.4s, v1.4s
-	FMOVQ F10, -32(R4)
-	FMOVQ F11, -16(R4)
-	FMOVQ F8, -32(R5)
-	FMOVQ F9, -16(R5)
-	VBIT V0.B16, V24.B16, V6.B16
-	VBIT V1.B16, V24.B16, V7.B16
-	FMOVQ F6, -32(R6)
-	FMOVQ F7, -16(R6)
-	CBZ R9, skip15
-	VAND V26.B16, V0.B16, V2.B16
-	VST1.P [V2.S4], 16(R9)
-	VAND V26.B16, V1.B16, V2.B16
-	VST1.P [V2.S4], 16(R9)
-skip15:
-	CBZ R10, skip16
-	VORR V0.B16, V4.B16, V4.B16
-	VORR V1.B16, V5.B16, V5.B16
-	WORD $0x0e612884 // xtn v4.4h, v4.4s
-	WORD $0x0e212884 // xtn v4.8b, v4.8h
-	VMOV V4.S[0], R3
-	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-	WORD $0x0e6128a5 // xtn v5.4h, v5.4s
-	WORD $0x0e2128a5 // xtn v5.8b, v5.8h
-	VMOV V5.S[0], R3
-	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-skip16:
-	SUBS $8, R1
-	BGE loop2
-loop2end:
-	ADD $8, R1
-	SUBS $4, R1
-	BLT loop1end
-loop1:
-	VLD1.P 16(R11), [V0.S4]
-	VLD1.P 16(R4), [V1.S4]
-	VLD1.P 16(R5), [V2.S4]
-	VLD1.P 16(R6), [V3.S4]
-	WORD $0x6e20e424 // fcmge v4.4s, v1.4s, v0.4s
-	VLD1.P 16(R12), [V5.S4]
-	VBIF V4.B16, V1.B16, V5.B16
-	VLD1.P 16(R13), [V1.S4]
-	WORD $0x4e21d441 // fadd v1.4s, v2.4s, v1.4s
-	VBSL V2.B16, V1.B16, V4.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, skip1
-	VLD1.P 16(R7), [V1.S4]
-skip1:
-	VLD1.P 16(R14), [V2.S4]
-	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	VLD1.P 16(R15), [V7.S4]
-	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	VLD1.P 16(R16), [V8.S4]
-	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	VLD1.P 16(R17), [V10.S4]
-	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
-	VFMLA V9.S4, V8.S4, V10.S4
-	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	WORD $0x4ea0f901 // fabs v1.4s, v8.4s
-	VMOV V30.B16, V6.B16
-	VFMLA V8.S4, V31.S4, V6.S4
-	VMOV V29.B16, V7.B16
-	VFMLA V8.S4, V6.S4, V7.S4
-	VMOV V28.B16, V6.B16
-	VFMLA V8.S4, V7.S4, V6.S4
-	VMOV V27.B16, V7.B16
-	VFMLA V8.S4, V6.S4, V7.S4
-	VMOV V26.B16, V6.B16
-	VFMLA V8.S4, V7.S4, V6.S4
-	WORD $0x6eb9e427 // fcmgt v7.4s, v1.4s, v25.4s
-	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
-	FMOVS F9, R3
-	CBZW R3, rare2
-	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4
-	VFMLA V8.S4, V9.S4, V11.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4
-	VFMLA V8.S4, V11.S4, V9.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4
-	VFMLA V8.S4, V9.S4, V11.S4
-	VMOV V31.B16, V9.B16
-	VFMLA V8.S4, V11.S4, V9.S4
-	VMOV V30.B16, V11.B16
-	VFMLA V8.S4, V9.S4, V11.S4
-	VMOV V29.B16, V9.B16
-	VFMLA V8.S4, V11.S4, V9.S4
-	VMOV V28.B16, V11.B16
-	VFMLA V8.S4, V9.S4, V11.S4
-	VMOV V27.B16, V9.B16
-	VFMLA V8.S4, V11.S4, V9.S4
-	VMOV V26.B16, V11.B16
-	VFMLA V8.S4, V9.S4, V11.S4
-	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4
-	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
-	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4
-	VBSL V8.B16, V12.B16, V9.B16
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4
-	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4
-	VBSL V9.B16, V12.B16, V8.B16
-	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
-	VFMLA V12.S4, V8.S4, V13.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4
-	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
-	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4
-	VFMLA V12.S4, V13.S4, V8.S4
-	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4
-	VFMLA V12.S4, V13.S4, V8.S4
-	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4
-	VFMLA V8.S4, V12.S4, V14.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4
-	VFMLA V8.S4, V14.S4, V12.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4
-	VFMLA V8.S4, V12.S4, V14.S4
-	VMOV V31.B16, V12.B16
-	VFMLA V8.S4, V14.S4, V12.S4
-	VMOV V30.B16, V14.B16
-	VFMLA V8.S4, V12.S4, V14.S4
-	VMOV V29.B16, V12.B16
-	VFMLA V8.S4, V14.S4, V12.S4
-	VMOV V28.B16, V14.B16
-	VFMLA V8.S4, V12.S4, V14.S4
-	VMOV V27.B16, V12.B16
-	VFMLA V8.S4, V14.S4, V12.S4
-	VMOV V26.B16, V14.B16
-	VFMLA V8.S4, V12.S4, V14.S4
-	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4
-	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
-	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4
-	VBSL V13.B16, V15.B16, V12.B16
-	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4
-	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4
-	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	MOVD $0x7f, R3
-	VDUP R3, V15.S4
-	VADD V15.S4, V12.S4, V12.S4
-	VSHL $23, V12.S4, V12.S4
-	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	VFMLA V14.S4, V8.S4, V12.S4
-	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
-	VFMLA V27.S4, V13.S4, V8.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
-	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
-	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	MOVD $0x7f, R3
-	VDUP R3, V14.S4
-	VADD V14.S4, V9.S4, V9.S4
-	VSHL $23, V9.S4, V9.S4
-	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
-	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	MOVD $0x7f, R3
-	VDUP R3, V8.S4
-	VADD V8.S4, V13.S4, V13.S4
-	VSHL $23, V13.S4, V13.S4
-	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
-	VBSL V12.B16, V11.B16, V1.B16
-	VBIT V7.B16, V1.B16, V6.B16
-rare2:
-	VMOV V5.B16, V1.B16
-	VFMLA V10.S4, V6.S4, V1.S4
-	CBZ R8, skip3
-	VLD1.P 16(R8), [V6.S4]
-	WORD $0x4e26d421 // fadd v1.4s, v1.4s, v6.4s
-skip3:
-	VLD1.P 16(R20), [V6.S4]
-	WORD $0x4ea2d422 // fsub v2.4s, v1.4s, v2.4s
-	VLD1.P 16(R19), [V7.S4]
-	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	VFMLA V2.S4, V6.S4, V7.S4
-	WORD $0x4ea3d702 // fsub v2.4s, v24.4s, v3.4s
-	VLD1.P 16(R21), [V6.S4]
-	WORD $0x6ea2e4c2 // fcmgt v2.4s, v6.4s, v2.4s
-	VBIF V2.B16, V1.B16, V5.B16
-	VBIF V2.B16, V7.B16, V4.B16
-	WORD $0x6e20e4a0 // fcmge v0.4s, v5.4s, v0.4s
-	FMOVQ F5, -16(R4)
-	FMOVQ F4, -16(R5)
-	VBIT V0.B16, V24.B16, V3.B16
-	FMOVQ F3, -16(R6)
-	CBZ R9, skip4
-	VAND V26.B16, V0.B16, V1.B16
-	VST1.P [V1.S4], 16(R9)
-skip4:
-	CBZ R10, skip5
-	VORR V0.B16, V2.B16, V2.B16
+	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
+	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
+	VBIF V2.B16, V0.B16, V10.B16
+	VBIF V3.B16, V1.B16, V11.B16
+	VBIF V2.B16, V14.B16, V8.B16
+	VBIF V3.B16, V15.B16, V9.B16
+	WORD $0x6e26e546 // fcmge v6.4s, v10.4s, v6.4s
+	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
+	VBIT V6.B16, V24.B16, V4.B16
+	VBIT V7.B16, V24.B16, V5.B16
+	CBZ R9, oneskip15
+	VAND V26.B16, V6.B16, V0.B16
+	VST1.P [V0.S4], 16(R9)
+	VAND V26.B16, V7.B16, V0.B16
+	VST1.P [V0.S4], 16(R9)
+oneskip15:
+	CBZ R10, oneskip16
+	VORR V6.B16, V2.B16, V2.B16
+	VORR V7.B16, V3.B16, V3.B16
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
 	WORD $0x0e212842 // xtn v2.8b, v2.8h
 	VMOV V2.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
-skip5:
+	WORD $0x0e612863 // xtn v3.4h, v3.4s
+	WORD $0x0e212863 // xtn v3.8b, v3.8h
+	VMOV V3.S[0], R3
+	AND $0x01010101, R3
+	MOVW.P R3, 4(R10)
+oneskip16:
+	FMOVQ F10, -32(R4)
+	FMOVQ F11, -16(R4)
+	FMOVQ F8, -32(R5)
+	FMOVQ F9, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	SUBS $8, R1
+	BGE oneloop2
+oneloop2end:
+	ADD $8, R1
 	SUBS $4, R1
-	BGE loop1
-loop1end:
-	ADD $4, R1
-	SUBS $1, R1
-	BLT tailend
-tail:
-	FMOVS.P 4(R11), F0
-	FMOVS.P 4(R4), F1
-	FMOVS.P 4(R5), F2
-	FMOVS.P 4(R6), F3
-	WORD $0x6e20e424 // fcmge v4.4s, v1.4s, v0.4s
-	FMOVS.P 4(R12), F5
-	VBIF V4.B16, V1.B16, V5.B16
-	FMOVS.P 4(R13), F1
-	WORD $0x4e21d441 // fadd v1.4s, v2.4s, v1.4s
-	VBSL V2.B16, V1.B16, V4.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, skip6
-	FMOVS.P 4(R7), F1
-skip6:
-	FMOVS.P 4(R14), F2
-	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	FMOVS.P 4(R15), F7
+	BLT oneloop1end
+oneloop1:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VLD1.P 16(R6), [V2.S4]
+	VLD1.P 16(R11), [V3.S4]
+	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	VLD1.P 16(R12), [V5.S4]
+	VBIF V4.B16, V0.B16, V5.B16
+	VLD1.P 16(R13), [V0.S4]
+	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
+	VBSL V1.B16, V0.B16, V4.B16
+	VEOR V0.B16, V0.B16, V0.B16
+	CBZ R7, oneskip1
+	VLD1.P 16(R7), [V0.S4]
+oneskip1:
+	VLD1.P 16(R14), [V1.S4]
+	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
+	VLD1.P 16(R15), [V7.S4]
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	FMOVS.P 4(R16), F8
+	VLD1.P 16(R16), [V8.S4]
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVS.P 4(R17), F10
-	WORD $0x4ea4d421 // fsub v1.4s, v1.4s, v4.4s
-	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	VLD1.P 16(R17), [V10.S4]
+	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
+	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
 	VFMLA V9.S4, V8.S4, V10.S4
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	WORD $0x4ea0f901 // fabs v1.4s, v8.4s
+	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
 	VMOV V29.B16, V7.B16
@@ -2370,9 +4897,10 @@ skip6:
 	VFMLA V8.S4, V6.S4, V7.S4
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	WORD $0x6eb9e427 // fcmgt v7.4s, v1.4s, v25.4s
-	FMOVS F7, R3
-	CBZW R3, rare7
+	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
+	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
+	FMOVS F9, R3
+	CBZW R3, onerare2
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -2487,50 +5015,1189 @@ skip6:
 	VADD V8.S4, V13.S4, V13.S4
 	VSHL $23, V13.S4, V13.S4
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
-	VBSL V12.B16, V11.B16, V1.B16
-	VBIT V7.B16, V1.B16, V6.B16
-rare7:
-	VMOV V5.B16, V1.B16
-	VFMLA V10.S4, V6.S4, V1.S4
-	CBZ R8, skip8
+	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
+	VBSL V12.B16, V11.B16, V0.B16
+	VBIT V7.B16, V0.B16, V6.B16
+onerare2:
+	VMOV V5.B16, V0.B16
+	VFMLA V10.S4, V6.S4, V0.S4
+	CBZ R8, oneskip3
+	VLD1.P 16(R8), [V6.S4]
+	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
+oneskip3:
+	VLD1.P 16(R20), [V6.S4]
+	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
+	VLD1.P 16(R19), [V7.S4]
+	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
+	VFMLA V1.S4, V6.S4, V7.S4
+	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
+	VLD1.P 16(R21), [V6.S4]
+	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
+	VBIF V1.B16, V0.B16, V5.B16
+	VBIF V1.B16, V7.B16, V4.B16
+	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
+	VBIT V3.B16, V24.B16, V2.B16
+	CBZ R9, oneskip4
+	VAND V26.B16, V3.B16, V0.B16
+	VST1.P [V0.S4], 16(R9)
+oneskip4:
+	CBZ R10, oneskip5
+	VORR V3.B16, V1.B16, V1.B16
+	WORD $0x0e612821 // xtn v1.4h, v1.4s
+	WORD $0x0e212821 // xtn v1.8b, v1.8h
+	VMOV V1.S[0], R3
+	AND $0x01010101, R3
+	MOVW.P R3, 4(R10)
+oneskip5:
+	FMOVQ F5, -16(R4)
+	FMOVQ F4, -16(R5)
+	FMOVQ F2, -16(R6)
+	SUBS $4, R1
+	BGE oneloop1
+oneloop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT onetailend
+onetail:
+	FMOVS.P 4(R4), F0
+	FMOVS.P 4(R5), F1
+	FMOVS.P 4(R6), F2
+	FMOVS.P 4(R11), F3
+	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	FMOVS.P 4(R12), F5
+	VBIF V4.B16, V0.B16, V5.B16
+	FMOVS.P 4(R13), F0
+	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
+	VBSL V1.B16, V0.B16, V4.B16
+	VEOR V0.B16, V0.B16, V0.B16
+	CBZ R7, oneskip6
+	FMOVS.P 4(R7), F0
+oneskip6:
+	FMOVS.P 4(R14), F1
+	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
+	FMOVS.P 4(R15), F7
+	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
+	FMOVS.P 4(R16), F8
+	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	FMOVS.P 4(R17), F10
+	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
+	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
+	VFMLA V9.S4, V8.S4, V10.S4
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
+	VMOV V30.B16, V6.B16
+	VFMLA V8.S4, V31.S4, V6.S4
+	VMOV V29.B16, V7.B16
+	VFMLA V8.S4, V6.S4, V7.S4
+	VMOV V28.B16, V6.B16
+	VFMLA V8.S4, V7.S4, V6.S4
+	VMOV V27.B16, V7.B16
+	VFMLA V8.S4, V6.S4, V7.S4
+	VMOV V26.B16, V6.B16
+	VFMLA V8.S4, V7.S4, V6.S4
+	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
+	FMOVS F7, R3
+	CBZW R3, onerare7
+	MOVD $0x3493f27e, R3
+	VDUP R3, V9.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V11.S4
+	VFMLA V8.S4, V9.S4, V11.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V9.S4
+	VFMLA V8.S4, V11.S4, V9.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V11.S4
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V31.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V30.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V29.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V28.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V27.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V26.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V9.S4
+	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V12.S4
+	VBSL V8.B16, V12.B16, V9.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V12.S4
+	VBSL V9.B16, V12.B16, V8.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V12.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	VFMLA V12.S4, V8.S4, V13.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V12.S4
+	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V12.S4
+	VFMLA V12.S4, V13.S4, V8.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V12.S4
+	VFMLA V12.S4, V13.S4, V8.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V12.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V14.S4
+	VFMLA V8.S4, V12.S4, V14.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V12.S4
+	VFMLA V8.S4, V14.S4, V12.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V14.S4
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V31.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V30.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V29.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V28.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V27.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V26.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V12.S4
+	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V15.S4
+	VBSL V13.B16, V15.B16, V12.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V15.S4
+	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V15.S4
+	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	MOVD $0x7f, R3
+	VDUP R3, V15.S4
+	VADD V15.S4, V12.S4, V12.S4
+	VSHL $23, V12.S4, V12.S4
+	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	VFMLA V14.S4, V8.S4, V12.S4
+	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V27.S4, V13.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	MOVD $0x7f, R3
+	VDUP R3, V14.S4
+	VADD V14.S4, V9.S4, V9.S4
+	VSHL $23, V9.S4, V9.S4
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V13.S4, V13.S4
+	VSHL $23, V13.S4, V13.S4
+	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
+	VBSL V12.B16, V11.B16, V0.B16
+	VBIT V7.B16, V0.B16, V6.B16
+onerare7:
+	VMOV V5.B16, V0.B16
+	VFMLA V10.S4, V6.S4, V0.S4
+	CBZ R8, oneskip8
 	FMOVS.P 4(R8), F6
-	WORD $0x4e26d421 // fadd v1.4s, v1.4s, v6.4s
-skip8:
+	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
+oneskip8:
 	FMOVS.P 4(R20), F6
-	WORD $0x4ea2d422 // fsub v2.4s, v1.4s, v2.4s
+	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
 	FMOVS.P 4(R19), F7
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	VFMLA V2.S4, V6.S4, V7.S4
-	WORD $0x4ea3d702 // fsub v2.4s, v24.4s, v3.4s
+	VFMLA V1.S4, V6.S4, V7.S4
+	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
 	FMOVS.P 4(R21), F6
-	WORD $0x6ea2e4c2 // fcmgt v2.4s, v6.4s, v2.4s
-	VBIF V2.B16, V1.B16, V5.B16
-	VBIF V2.B16, V7.B16, V4.B16
-	WORD $0x6e20e4a0 // fcmge v0.4s, v5.4s, v0.4s
-	FMOVS F5, -4(R4)
-	FMOVS F4, -4(R5)
-	VBIT V0.B16, V24.B16, V3.B16
-	FMOVS F3, -4(R6)
-	CBZ R9, skip9
-	VAND V26.B16, V0.B16, V1.B16
-	FMOVS.P F1, 4(R9)
-skip9:
-	CBZ R10, skip10
-	VORR V0.B16, V2.B16, V2.B16
-	VMOV V2.S[0], R3
+	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
+	VBIF V1.B16, V0.B16, V5.B16
+	VBIF V1.B16, V7.B16, V4.B16
+	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
+	VBIT V3.B16, V24.B16, V2.B16
+	CBZ R9, oneskip9
+	VAND V26.B16, V3.B16, V0.B16
+	FMOVS.P F0, 4(R9)
+oneskip9:
+	CBZ R10, oneskip10
+	VORR V3.B16, V1.B16, V1.B16
+	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-skip10:
+oneskip10:
+	FMOVS F5, -4(R4)
+	FMOVS F4, -4(R5)
+	FMOVS F2, -4(R6)
 	SUBS $1, R1
-	BGE tail
-tailend:
+	BGE onetail
+onetailend:
+	ADD $1, R1
+	RET
+many:
+	MOVD 200(R0), R1 // N
+	MOVD 168(R0), R2 // C
+	MOVD 0(R0), R4 // V
+	MOVD 24(R0), R5 // W
+	MOVD 48(R0), R6 // Last
+	MOVD 192(R0), R3
+	LSL $2, R3
+	MOVD $0, R11
+	MADD R3, R2, R11, R11 // row VTh
+	MOVD $2, R12
+	MADD R3, R2, R12, R12 // row VReset
+	MOVD $3, R13
+	MADD R3, R2, R13, R13 // row B
+	MOVD $4, R14
+	MADD R3, R2, R14, R14 // row VRest
+	MOVD $5, R15
+	MADD R3, R2, R15, R15 // row VC
+	MOVD $6, R16
+	MADD R3, R2, R16, R16 // row DtCTau
+	MOVD $7, R17
+	MADD R3, R2, R17, R17 // row DtRTau
+	MOVD $8, R19
+	MADD R3, R2, R19, R19 // row Keep
+	MOVD $9, R20
+	MADD R3, R2, R20, R20 // row Ka
+	MOVD $10, R21
+	MADD R3, R2, R21, R21 // row TauRef
+	MOVD ZR, R24 // lane offset
+	MOVD 240(R0), R25 // I row distance
+	LSL $2, R25
+	MOVD 248(R0), R26 // Delta row distance
+	LSL $2, R26
+	MOVD 256(R0), R2 // Spike row distance
+	LSL $2, R2
+	MOVD $0x3ab60b61, R3
+	VDUP R3, V31.S4 // r25 = 0.0013888889
+	MOVD $0x3c088889, R3
+	VDUP R3, V30.S4 // r26 = 0.008333334
+	MOVD $0x3d2aaaab, R3
+	VDUP R3, V29.S4 // r28 = 0.041666668
+	MOVD $0x3e2aaaab, R3
+	VDUP R3, V28.S4 // r30 = 0.16666667
+	MOVD $0x3f000000, R3
+	VDUP R3, V27.S4 // r32 = 0.5
+	MOVD $0x3f800000, R3
+	VDUP R3, V26.S4 // r34 = 1
+	MOVD $0x3e000000, R3
+	VDUP R3, V25.S4 // r36 = 0.125
+	SUBS $8, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R4), [V1.S4]
+	VLD1.P 16(R5), [V2.S4]
+	VLD1.P 16(R5), [V3.S4]
+	VLD1.P 16(R6), [V4.S4]
+	VLD1.P 16(R6), [V5.S4]
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil28
+	ADD R24, R7
+manynil28:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil29
+	ADD R24, R8
+manynil29:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil30
+	ADD R24, R9
+manynil30:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil31
+	ADD R24>>2, R10, R10
+manynil31:
+manystep21:
+	FMOVQ 0(R11), F6
+	FMOVQ 16(R11), F7
+	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
+	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
+	FMOVQ 0(R12), F10
+	FMOVQ 16(R12), F11
+	VBIT V8.B16, V10.B16, V0.B16
+	VBIT V9.B16, V11.B16, V1.B16
+	FMOVQ 0(R13), F10
+	FMOVQ 16(R13), F11
+	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
+	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
+	VBIT V8.B16, V10.B16, V2.B16
+	VBIT V9.B16, V11.B16, V3.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	CBZ R7, manyskip22
+	FMOVQ 16(R7), F9
+	VLD1.P (R7)(R25), [V8.S4]
+manyskip22:
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
+	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
+	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
+	FMOVQ 0(R15), F14
+	FMOVQ 16(R15), F15
+	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
+	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
+	FMOVQ 0(R16), F16
+	FMOVQ 16(R16), F17
+	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
+	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
+	FMOVQ 0(R17), F20
+	FMOVQ 16(R17), F21
+	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
+	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
+	WORD $0x6e28de94 // fmul v20.4s, v20.4s, v8.4s
+	WORD $0x6e29deb5 // fmul v21.4s, v21.4s, v9.4s
+	VFMLA V18.S4, V16.S4, V20.S4
+	VFMLA V19.S4, V17.S4, V21.S4
+	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
+	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
+	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
+	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
+	WORD $0x4ea0fa08 // fabs v8.4s, v16.4s
+	WORD $0x4ea0fa29 // fabs v9.4s, v17.4s
+	VMOV V30.B16, V12.B16
+	VFMLA V16.S4, V31.S4, V12.S4
+	VMOV V30.B16, V13.B16
+	VFMLA V17.S4, V31.S4, V13.S4
+	VMOV V29.B16, V14.B16
+	VFMLA V16.S4, V12.S4, V14.S4
+	VMOV V29.B16, V12.B16
+	VFMLA V17.S4, V13.S4, V12.S4
+	VMOV V28.B16, V13.B16
+	VFMLA V16.S4, V14.S4, V13.S4
+	VMOV V28.B16, V14.B16
+	VFMLA V17.S4, V12.S4, V14.S4
+	VMOV V27.B16, V12.B16
+	VFMLA V16.S4, V13.S4, V12.S4
+	VMOV V27.B16, V13.B16
+	VFMLA V17.S4, V14.S4, V13.S4
+	VMOV V26.B16, V14.B16
+	VFMLA V16.S4, V12.S4, V14.S4
+	VMOV V26.B16, V12.B16
+	VFMLA V17.S4, V13.S4, V12.S4
+	WORD $0x6eb9e50d // fcmgt v13.4s, v8.4s, v25.4s
+	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
+	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
+	FMOVS F18, R3
+	CBZW R3, manyrare23
+	MOVD $0x3493f27e, R3
+	VDUP R3, V18.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V19.S4
+	VFMLA V16.S4, V18.S4, V19.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V18.S4
+	VFMLA V16.S4, V19.S4, V18.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V19.S4
+	VFMLA V16.S4, V18.S4, V19.S4
+	VMOV V31.B16, V18.B16
+	VFMLA V16.S4, V19.S4, V18.S4
+	VMOV V30.B16, V19.B16
+	VFMLA V16.S4, V18.S4, V19.S4
+	VMOV V29.B16, V18.B16
+	VFMLA V16.S4, V19.S4, V18.S4
+	VMOV V28.B16, V19.B16
+	VFMLA V16.S4, V18.S4, V19.S4
+	VMOV V27.B16, V18.B16
+	VFMLA V16.S4, V19.S4, V18.S4
+	VMOV V26.B16, V19.B16
+	VFMLA V16.S4, V18.S4, V19.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V18.S4
+	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V22.S4
+	VBSL V16.B16, V22.B16, V18.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V16.S4
+	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V22.S4
+	VBSL V18.B16, V22.B16, V16.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V22.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V23.S4
+	VFMLA V22.S4, V16.S4, V23.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V22.S4
+	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V22.S4
+	VFMLA V22.S4, V23.S4, V16.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V22.S4
+	VFMLA V22.S4, V23.S4, V16.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V22.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V24.S4
+	VFMLA V16.S4, V22.S4, V24.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V22.S4
+	VFMLA V16.S4, V24.S4, V22.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V24.S4
+	VFMLA V16.S4, V22.S4, V24.S4
+	VMOV V31.B16, V22.B16
+	VFMLA V16.S4, V24.S4, V22.S4
+	VMOV V30.B16, V24.B16
+	VFMLA V16.S4, V22.S4, V24.S4
+	VMOV V29.B16, V22.B16
+	VFMLA V16.S4, V24.S4, V22.S4
+	VMOV V28.B16, V24.B16
+	VFMLA V16.S4, V22.S4, V24.S4
+	VMOV V27.B16, V22.B16
+	VFMLA V16.S4, V24.S4, V22.S4
+	VMOV V26.B16, V24.B16
+	VFMLA V16.S4, V22.S4, V24.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V22.S4
+	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V25.S4
+	VBSL V23.B16, V25.B16, V22.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V25.S4
+	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V25.S4
+	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
+	MOVD $0x7f, R3
+	VDUP R3, V25.S4
+	VADD V25.S4, V22.S4, V22.S4
+	VSHL $23, V22.S4, V22.S4
+	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
+	VFMLA V24.S4, V16.S4, V22.S4
+	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	VFMLA V27.S4, V23.S4, V16.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
+	MOVD $0x7f, R3
+	VDUP R3, V24.S4
+	VADD V24.S4, V18.S4, V18.S4
+	VSHL $23, V18.S4, V18.S4
+	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
+	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
+	MOVD $0x7f, R3
+	VDUP R3, V16.S4
+	VADD V16.S4, V23.S4, V23.S4
+	VSHL $23, V23.S4, V23.S4
+	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
+	WORD $0x6e28e768 // fcmge v8.4s, v27.4s, v8.4s
+	VBSL V22.B16, V19.B16, V8.B16
+	VBIT V13.B16, V8.B16, V14.B16
+	MOVD $0x3e000000, R3
+	VDUP R3, V25.S4
+manyrare23:
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare24
+	MOVD $0x3493f27e, R3
+	VDUP R3, V8.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V13.S4
+	VFMLA V17.S4, V8.S4, V13.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V8.S4
+	VFMLA V17.S4, V13.S4, V8.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V13.S4
+	VFMLA V17.S4, V8.S4, V13.S4
+	VMOV V31.B16, V8.B16
+	VFMLA V17.S4, V13.S4, V8.S4
+	VMOV V30.B16, V13.B16
+	VFMLA V17.S4, V8.S4, V13.S4
+	VMOV V29.B16, V8.B16
+	VFMLA V17.S4, V13.S4, V8.S4
+	VMOV V28.B16, V13.B16
+	VFMLA V17.S4, V8.S4, V13.S4
+	VMOV V27.B16, V8.B16
+	VFMLA V17.S4, V13.S4, V8.S4
+	VMOV V26.B16, V13.B16
+	VFMLA V17.S4, V8.S4, V13.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea8e628 // fcmgt v8.4s, v17.4s, v8.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V16.S4
+	VBSL V17.B16, V16.B16, V8.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V16.S4
+	WORD $0x6ea8e610 // fcmgt v16.4s, v16.4s, v8.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V17.S4
+	VBSL V8.B16, V17.B16, V16.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V17.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V18.S4
+	VFMLA V17.S4, V16.S4, V18.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V17.S4
+	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V17.S4
+	VFMLA V17.S4, V18.S4, V16.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V17.S4
+	VFMLA V17.S4, V18.S4, V16.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V17.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V19.S4
+	VFMLA V16.S4, V17.S4, V19.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V17.S4
+	VFMLA V16.S4, V19.S4, V17.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V19.S4
+	VFMLA V16.S4, V17.S4, V19.S4
+	VMOV V31.B16, V17.B16
+	VFMLA V16.S4, V19.S4, V17.S4
+	VMOV V30.B16, V19.B16
+	VFMLA V16.S4, V17.S4, V19.S4
+	VMOV V29.B16, V17.B16
+	VFMLA V16.S4, V19.S4, V17.S4
+	VMOV V28.B16, V19.B16
+	VFMLA V16.S4, V17.S4, V19.S4
+	VMOV V27.B16, V17.B16
+	VFMLA V16.S4, V19.S4, V17.S4
+	VMOV V26.B16, V19.B16
+	VFMLA V16.S4, V17.S4, V19.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V17.S4
+	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V22.S4
+	VBSL V18.B16, V22.B16, V17.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V22.S4
+	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V22.S4
+	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
+	MOVD $0x7f, R3
+	VDUP R3, V22.S4
+	VADD V22.S4, V17.S4, V17.S4
+	VSHL $23, V17.S4, V17.S4
+	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
+	VFMLA V19.S4, V16.S4, V17.S4
+	WORD $0x6e28fe31 // fdiv v17.4s, v17.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V27.S4, V18.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4
+	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
+	MOVD $0x7f, R3
+	VDUP R3, V19.S4
+	VADD V19.S4, V16.S4, V16.S4
+	VSHL $23, V16.S4, V16.S4
+	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
+	WORD $0x4ea8d652 // fsub v18.4s, v18.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d652 // fadd v18.4s, v18.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V18.S4, V18.S4
+	VSHL $23, V18.S4, V18.S4
+	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
+	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
+	VBSL V17.B16, V13.B16, V9.B16
+	VBIT V15.B16, V9.B16, V12.B16
+manyrare24:
+	VMOV V0.B16, V8.B16
+	VFMLA V20.S4, V14.S4, V8.S4
+	VMOV V1.B16, V9.B16
+	VFMLA V21.S4, V12.S4, V9.S4
+	CBZ R8, manyskip25
+	FMOVQ 16(R8), F12
+	VLD1.P (R8)(R26), [V13.S4]
+	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
+	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
+manyskip25:
+	FMOVQ 0(R20), F12
+	FMOVQ 16(R20), F13
+	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
+	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
+	FMOVQ 0(R19), F14
+	FMOVQ 16(R19), F15
+	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
+	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
+	VFMLA V10.S4, V12.S4, V14.S4
+	VFMLA V11.S4, V13.S4, V15.S4
+	VLD1R.P 4(R23), [V10.S4]
+	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
+	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
+	FMOVQ 0(R21), F13
+	FMOVQ 16(R21), F16
+	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
+	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
+	VBIF V11.B16, V8.B16, V0.B16
+	VBIF V12.B16, V9.B16, V1.B16
+	VBIF V11.B16, V14.B16, V2.B16
+	VBIF V12.B16, V15.B16, V3.B16
+	WORD $0x6e26e406 // fcmge v6.4s, v0.4s, v6.4s
+	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
+	VBIT V6.B16, V10.B16, V4.B16
+	VBIT V7.B16, V10.B16, V5.B16
+	CBZ R9, manyskip26
+	VAND V26.B16, V7.B16, V8.B16
+	FMOVQ F8, 16(R9)
+	VAND V26.B16, V6.B16, V8.B16
+	VST1.P [V8.S4], (R9)(R2)
+manyskip26:
+	CBZ R10, manyskip27
+	VORR V6.B16, V11.B16, V11.B16
+	VORR V7.B16, V12.B16, V12.B16
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 4(R10)
+	WORD $0x0e61296b // xtn v11.4h, v11.4s
+	WORD $0x0e21296b // xtn v11.8b, v11.8h
+	VMOV V11.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip27:
+	SUBS $1, R22
+	BNE manystep21
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R24
+	ADD $32, R11
+	ADD $32, R12
+	ADD $32, R13
+	ADD $32, R14
+	ADD $32, R15
+	ADD $32, R16
+	ADD $32, R17
+	ADD $32, R19
+	ADD $32, R20
+	ADD $32, R21
+	SUBS $8, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $8, R1
+	SUBS $4, R1
+	BLT manyloop1end
+manyloop1:
+	VLD1.P 16(R4), [V0.S4]
+	VLD1.P 16(R5), [V1.S4]
+	VLD1.P 16(R6), [V2.S4]
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil7
+	ADD R24, R7
+manynil7:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil8
+	ADD R24, R8
+manynil8:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil9
+	ADD R24, R9
+manynil9:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil10
+	ADD R24>>2, R10, R10
+manynil10:
+manystep1:
+	FMOVQ 0(R11), F3
+	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	FMOVQ 0(R12), F5
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVQ 0(R13), F5
+	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
+	VBIT V4.B16, V5.B16, V1.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	CBZ R7, manyskip2
+	VLD1.P (R7)(R25), [V4.S4]
+manyskip2:
+	FMOVQ 0(R14), F5
+	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
+	FMOVQ 0(R15), F7
+	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
+	FMOVQ 0(R16), F8
+	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	FMOVQ 0(R17), F10
+	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
+	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
+	VFMLA V9.S4, V8.S4, V10.S4
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
+	VMOV V30.B16, V6.B16
+	VFMLA V8.S4, V31.S4, V6.S4
+	VMOV V29.B16, V7.B16
+	VFMLA V8.S4, V6.S4, V7.S4
+	VMOV V28.B16, V6.B16
+	VFMLA V8.S4, V7.S4, V6.S4
+	VMOV V27.B16, V7.B16
+	VFMLA V8.S4, V6.S4, V7.S4
+	VMOV V26.B16, V6.B16
+	VFMLA V8.S4, V7.S4, V6.S4
+	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
+	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
+	FMOVS F9, R3
+	CBZW R3, manyrare3
+	MOVD $0x3493f27e, R3
+	VDUP R3, V9.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V11.S4
+	VFMLA V8.S4, V9.S4, V11.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V9.S4
+	VFMLA V8.S4, V11.S4, V9.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V11.S4
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V31.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V30.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V29.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V28.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V27.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V26.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V9.S4
+	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V12.S4
+	VBSL V8.B16, V12.B16, V9.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V12.S4
+	VBSL V9.B16, V12.B16, V8.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V12.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	VFMLA V12.S4, V8.S4, V13.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V12.S4
+	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V12.S4
+	VFMLA V12.S4, V13.S4, V8.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V12.S4
+	VFMLA V12.S4, V13.S4, V8.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V12.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V14.S4
+	VFMLA V8.S4, V12.S4, V14.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V12.S4
+	VFMLA V8.S4, V14.S4, V12.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V14.S4
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V31.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V30.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V29.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V28.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V27.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V26.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V12.S4
+	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V15.S4
+	VBSL V13.B16, V15.B16, V12.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V15.S4
+	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V15.S4
+	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	MOVD $0x7f, R3
+	VDUP R3, V15.S4
+	VADD V15.S4, V12.S4, V12.S4
+	VSHL $23, V12.S4, V12.S4
+	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	VFMLA V14.S4, V8.S4, V12.S4
+	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V27.S4, V13.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	MOVD $0x7f, R3
+	VDUP R3, V14.S4
+	VADD V14.S4, V9.S4, V9.S4
+	VSHL $23, V9.S4, V9.S4
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V13.S4, V13.S4
+	VSHL $23, V13.S4, V13.S4
+	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
+	VBSL V12.B16, V11.B16, V4.B16
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare3:
+	VMOV V0.B16, V4.B16
+	VFMLA V10.S4, V6.S4, V4.S4
+	CBZ R8, manyskip4
+	VLD1.P (R8)(R26), [V6.S4]
+	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
+manyskip4:
+	FMOVQ 0(R20), F6
+	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
+	FMOVQ 0(R19), F7
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	VFMLA V5.S4, V6.S4, V7.S4
+	VLD1R.P 4(R23), [V5.S4]
+	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
+	FMOVQ 0(R21), F8
+	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V7.B16, V1.B16
+	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
+	VBIT V3.B16, V5.B16, V2.B16
+	CBZ R9, manyskip5
+	VAND V26.B16, V3.B16, V4.B16
+	VST1.P [V4.S4], (R9)(R2)
+manyskip5:
+	CBZ R10, manyskip6
+	VORR V3.B16, V6.B16, V6.B16
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
+	VMOV V6.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip6:
+	SUBS $1, R22
+	BNE manystep1
+	FMOVQ F0, -16(R4)
+	FMOVQ F1, -16(R5)
+	FMOVQ F2, -16(R6)
+	ADD $16, R24
+	ADD $16, R11
+	ADD $16, R12
+	ADD $16, R13
+	ADD $16, R14
+	ADD $16, R15
+	ADD $16, R16
+	ADD $16, R17
+	ADD $16, R19
+	ADD $16, R20
+	ADD $16, R21
+	SUBS $4, R1
+	BGE manyloop1
+manyloop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT manytailend
+manytail:
+	FMOVS.P 4(R4), F0
+	FMOVS.P 4(R5), F1
+	FMOVS.P 4(R6), F2
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil17
+	ADD R24, R7
+manynil17:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil18
+	ADD R24, R8
+manynil18:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil19
+	ADD R24, R9
+manynil19:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil20
+	ADD R24>>2, R10, R10
+manynil20:
+manystep11:
+	FMOVS 0(R11), F3
+	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	FMOVS 0(R12), F5
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVS 0(R13), F5
+	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
+	VBIT V4.B16, V5.B16, V1.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	CBZ R7, manyskip12
+	FMOVS 0(R7), F4
+	ADD R25, R7
+manyskip12:
+	FMOVS 0(R14), F5
+	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
+	FMOVS 0(R15), F7
+	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
+	FMOVS 0(R16), F8
+	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	FMOVS 0(R17), F10
+	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
+	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
+	VFMLA V9.S4, V8.S4, V10.S4
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
+	VMOV V30.B16, V6.B16
+	VFMLA V8.S4, V31.S4, V6.S4
+	VMOV V29.B16, V7.B16
+	VFMLA V8.S4, V6.S4, V7.S4
+	VMOV V28.B16, V6.B16
+	VFMLA V8.S4, V7.S4, V6.S4
+	VMOV V27.B16, V7.B16
+	VFMLA V8.S4, V6.S4, V7.S4
+	VMOV V26.B16, V6.B16
+	VFMLA V8.S4, V7.S4, V6.S4
+	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
+	FMOVS F7, R3
+	CBZW R3, manyrare13
+	MOVD $0x3493f27e, R3
+	VDUP R3, V9.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V11.S4
+	VFMLA V8.S4, V9.S4, V11.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V9.S4
+	VFMLA V8.S4, V11.S4, V9.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V11.S4
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V31.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V30.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V29.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V28.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	VMOV V27.B16, V9.B16
+	VFMLA V8.S4, V11.S4, V9.S4
+	VMOV V26.B16, V11.B16
+	VFMLA V8.S4, V9.S4, V11.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V9.S4
+	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V12.S4
+	VBSL V8.B16, V12.B16, V9.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V12.S4
+	VBSL V9.B16, V12.B16, V8.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V12.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	VFMLA V12.S4, V8.S4, V13.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V12.S4
+	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V12.S4
+	VFMLA V12.S4, V13.S4, V8.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V12.S4
+	VFMLA V12.S4, V13.S4, V8.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V12.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V14.S4
+	VFMLA V8.S4, V12.S4, V14.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V12.S4
+	VFMLA V8.S4, V14.S4, V12.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V14.S4
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V31.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V30.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V29.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V28.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	VMOV V27.B16, V12.B16
+	VFMLA V8.S4, V14.S4, V12.S4
+	VMOV V26.B16, V14.B16
+	VFMLA V8.S4, V12.S4, V14.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V12.S4
+	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V15.S4
+	VBSL V13.B16, V15.B16, V12.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V15.S4
+	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V15.S4
+	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	MOVD $0x7f, R3
+	VDUP R3, V15.S4
+	VADD V15.S4, V12.S4, V12.S4
+	VSHL $23, V12.S4, V12.S4
+	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	VFMLA V14.S4, V8.S4, V12.S4
+	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	VFMLA V27.S4, V13.S4, V8.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V9.S4
+	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	MOVD $0x7f, R3
+	VDUP R3, V14.S4
+	VADD V14.S4, V9.S4, V9.S4
+	VSHL $23, V9.S4, V9.S4
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4
+	VADD V8.S4, V13.S4, V13.S4
+	VSHL $23, V13.S4, V13.S4
+	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
+	VBSL V12.B16, V11.B16, V4.B16
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare13:
+	VMOV V0.B16, V4.B16
+	VFMLA V10.S4, V6.S4, V4.S4
+	CBZ R8, manyskip14
+	FMOVS 0(R8), F6
+	ADD R26, R8
+	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
+manyskip14:
+	FMOVS 0(R20), F6
+	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
+	FMOVS 0(R19), F7
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	VFMLA V5.S4, V6.S4, V7.S4
+	VLD1R.P 4(R23), [V5.S4]
+	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
+	FMOVS 0(R21), F8
+	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V7.B16, V1.B16
+	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
+	VBIT V3.B16, V5.B16, V2.B16
+	CBZ R9, manyskip15
+	VAND V26.B16, V3.B16, V4.B16
+	FMOVS F4, 0(R9)
+	ADD R2, R9
+manyskip15:
+	CBZ R10, manyskip16
+	VORR V3.B16, V6.B16, V6.B16
+	VMOV V6.S[0], R3
+	AND $1, R3
+	MOVB R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip16:
+	SUBS $1, R22
+	BNE manystep11
+	FMOVS F0, -4(R4)
+	FMOVS F1, -4(R5)
+	FMOVS F2, -4(R6)
+	ADD $4, R24
+	ADD $4, R11
+	ADD $4, R12
+	ADD $4, R13
+	ADD $4, R14
+	ADD $4, R15
+	ADD $4, R16
+	ADD $4, R17
+	ADD $4, R19
+	ADD $4, R20
+	ADD $4, R21
+	SUBS $1, R1
+	BGE manytail
+manytailend:
 	ADD $1, R1
 	RET
 
 // func stepNEONF64Soft(f *generic.Frame64)
 TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
+	MOVD 208(R0), R3 // Steps
+	CMP $1, R3
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -2541,7 +6208,7 @@ TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD 120(R0), R9 // Spike (nil if absent)
 	MOVD 144(R0), R10 // Ref (nil if absent)
 	MOVD 0(R2), R3
-	VDUP R3, V31.D2 // r0 = VTh
+	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 8(R2), R3
 	VDUP R3, V30.D2 // r5 = VThRst
 	MOVD 24(R2), R3
@@ -2578,13 +6245,13 @@ TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	VDUP R3, V14.D2 // r130 = Ka
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2 // r132 = Keep
-	MOVD 208(R0), R3
-	VDUP R3, V12.D2 // r135 = t
 	MOVD 80(R2), R3
-	VDUP R3, V11.D2 // r137 = TauRef
+	VDUP R3, V12.D2 // r137 = TauRef
+	MOVD 272(R0), R3
+	VLD1R (R3), [V11.D2] // r135 = T[0]
 	SUBS $2, R1
-	BLT loop1end
-loop1:
+	BLT oneloop1end
+oneloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
@@ -2594,9 +6261,9 @@ loop1:
 	WORD $0x4e7dd420 // fadd v0.2d, v1.2d, v29.2d
 	VBSL V1.B16, V0.B16, V3.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, skip1
+	CBZ R7, oneskip1
 	VLD1.P 16(R7), [V0.D2]
-skip1:
+oneskip1:
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
 	WORD $0x4efbd485 // fsub v5.2d, v4.2d, v27.2d
 	WORD $0x6e65dc26 // fmul v6.2d, v1.2d, v5.2d
@@ -2625,7 +6292,7 @@ skip1:
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
-	CBZW R3, rare2
+	CBZW R3, onerare2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -2773,36 +6440,33 @@ skip1:
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V6.B16, V5.B16, V7.B16
+	MOVD 272(R0), R3
+	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
-	VDUP R3, V11.D2
-	MOVD 208(R0), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-rare2:
+onerare2:
 	VMOV V4.B16, V1.B16
 	VFMLA V0.D2, V7.D2, V1.D2
-	CBZ R8, skip3
+	CBZ R8, oneskip3
 	VLD1.P 16(R8), [V0.D2]
 	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
-skip3:
+oneskip3:
 	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
 	VFMLA V0.D2, V14.D2, V5.D2
-	WORD $0x4ee2d580 // fsub v0.2d, v12.2d, v2.2d
-	WORD $0x6ee0e560 // fcmgt v0.2d, v11.2d, v0.2d
+	WORD $0x4ee2d560 // fsub v0.2d, v11.2d, v2.2d
+	WORD $0x6ee0e580 // fcmgt v0.2d, v12.2d, v0.2d
 	VBIF V0.B16, V1.B16, V4.B16
 	VBIF V0.B16, V5.B16, V3.B16
 	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
-	FMOVQ F4, -16(R4)
-	FMOVQ F3, -16(R5)
-	VBIT V1.B16, V12.B16, V2.B16
-	FMOVQ F2, -16(R6)
-	CBZ R9, skip4
-	VAND V16.B16, V1.B16, V2.B16
-	VST1.P [V2.D2], 16(R9)
-skip4:
-	CBZ R10, skip5
+	VBIT V1.B16, V11.B16, V2.B16
+	CBZ R9, oneskip4
+	VAND V16.B16, V1.B16, V5.B16
+	VST1.P [V5.D2], 16(R9)
+oneskip4:
+	CBZ R10, oneskip5
 	VORR V1.B16, V0.B16, V0.B16
 	WORD $0x0ea12800 // xtn v0.2s, v0.2d
 	WORD $0x0e612800 // xtn v0.4h, v0.4s
@@ -2810,14 +6474,17 @@ skip4:
 	VMOV V0.H[0], R3
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
-skip5:
+oneskip5:
+	FMOVQ F4, -16(R4)
+	FMOVQ F3, -16(R5)
+	FMOVQ F2, -16(R6)
 	SUBS $2, R1
-	BGE loop1
-loop1end:
+	BGE oneloop1
+oneloop1end:
 	ADD $2, R1
 	SUBS $1, R1
-	BLT tailend
-tail:
+	BLT onetailend
+onetail:
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
@@ -2827,9 +6494,9 @@ tail:
 	WORD $0x4e7dd420 // fadd v0.2d, v1.2d, v29.2d
 	VBSL V1.B16, V0.B16, V3.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, skip6
+	CBZ R7, oneskip6
 	FMOVD.P 8(R7), F0
-skip6:
+oneskip6:
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
 	WORD $0x4efbd485 // fsub v5.2d, v4.2d, v27.2d
 	WORD $0x6e65dc26 // fmul v6.2d, v1.2d, v5.2d
@@ -2857,7 +6524,7 @@ skip6:
 	VFMLA V1.D2, V6.D2, V7.D2
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
 	FMOVS F6, R3
-	CBZW R3, rare7
+	CBZW R3, onerare7
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -3005,50 +6672,1114 @@ skip6:
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V6.B16, V5.B16, V7.B16
+	MOVD 272(R0), R3
+	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
-	VDUP R3, V11.D2
-	MOVD 208(R0), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-rare7:
+onerare7:
 	VMOV V4.B16, V1.B16
 	VFMLA V0.D2, V7.D2, V1.D2
-	CBZ R8, skip8
+	CBZ R8, oneskip8
 	FMOVD.P 8(R8), F0
 	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
-skip8:
+oneskip8:
 	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
 	VFMLA V0.D2, V14.D2, V5.D2
-	WORD $0x4ee2d580 // fsub v0.2d, v12.2d, v2.2d
-	WORD $0x6ee0e560 // fcmgt v0.2d, v11.2d, v0.2d
+	WORD $0x4ee2d560 // fsub v0.2d, v11.2d, v2.2d
+	WORD $0x6ee0e580 // fcmgt v0.2d, v12.2d, v0.2d
 	VBIF V0.B16, V1.B16, V4.B16
 	VBIF V0.B16, V5.B16, V3.B16
 	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
-	FMOVD F4, -8(R4)
-	FMOVD F3, -8(R5)
-	VBIT V1.B16, V12.B16, V2.B16
-	FMOVD F2, -8(R6)
-	CBZ R9, skip9
-	VAND V16.B16, V1.B16, V2.B16
-	FMOVD.P F2, 8(R9)
-skip9:
-	CBZ R10, skip10
+	VBIT V1.B16, V11.B16, V2.B16
+	CBZ R9, oneskip9
+	VAND V16.B16, V1.B16, V5.B16
+	FMOVD.P F5, 8(R9)
+oneskip9:
+	CBZ R10, oneskip10
 	VORR V1.B16, V0.B16, V0.B16
 	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-skip10:
+oneskip10:
+	FMOVD F4, -8(R4)
+	FMOVD F3, -8(R5)
+	FMOVD F2, -8(R6)
 	SUBS $1, R1
-	BGE tail
-tailend:
+	BGE onetail
+onetailend:
+	ADD $1, R1
+	RET
+many:
+	MOVD 200(R0), R1 // N
+	MOVD 168(R0), R2 // C
+	MOVD 0(R0), R4 // V
+	MOVD 24(R0), R5 // W
+	MOVD 48(R0), R6 // Last
+	MOVD ZR, R13 // lane offset
+	MOVD 240(R0), R14 // I row distance
+	LSL $3, R14
+	MOVD 248(R0), R15 // Delta row distance
+	LSL $3, R15
+	MOVD 256(R0), R16 // Spike row distance
+	LSL $3, R16
+	MOVD 264(R0), R17 // Ref row distance
+	MOVD 0(R2), R3
+	VDUP R3, V31.D2 // r3 = VTh
+	MOVD 32(R2), R3
+	VDUP R3, V30.D2 // r13 = VRest
+	MOVD 48(R2), R3
+	VDUP R3, V29.D2 // r17 = DtCTau
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V28.D2 // r27 = 2.48015873015873e-05
+	MOVD $0x3f2a01a01a01a01a, R3
+	VDUP R3, V27.D2 // r29 = 0.0001984126984126984
+	MOVD $0x3f56c16c16c16c17, R3
+	VDUP R3, V26.D2 // r31 = 0.001388888888888889
+	MOVD $0x3f81111111111111, R3
+	VDUP R3, V25.D2 // r33 = 0.008333333333333333
+	MOVD $0x3fa5555555555555, R3
+	VDUP R3, V24.D2 // r35 = 0.041666666666666664
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V23.D2 // r37 = 0.16666666666666666
+	MOVD $0x3fe0000000000000, R3
+	VDUP R3, V22.D2 // r39 = 0.5
+	MOVD $0x3ff0000000000000, R3
+	VDUP R3, V21.D2 // r41 = 1
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V20.D2 // r43 = 0.0625
+	MOVD 72(R2), R3
+	VDUP R3, V19.D2 // r130 = Ka
+	MOVD 64(R2), R3
+	VDUP R3, V18.D2 // r132 = Keep
+	MOVD 80(R2), R3
+	VDUP R3, V17.D2 // r137 = TauRef
+	SUBS $4, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	VLD1.P 16(R6), [V4.D2]
+	VLD1.P 16(R6), [V5.D2]
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil83
+	ADD R13, R7
+manynil83:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil84
+	ADD R13, R8
+manynil84:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil85
+	ADD R13, R9
+manynil85:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil86
+	ADD R13>>3, R10, R10
+manynil86:
+manystep76:
+	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
+	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
+	MOVD 8(R2), R3
+	VDUP R3, V8.D2
+	WORD $0x4ee8d409 // fsub v9.2d, v0.2d, v8.2d
+	WORD $0x4ee8d428 // fsub v8.2d, v1.2d, v8.2d
+	VBIT V6.B16, V9.B16, V0.B16
+	VBIT V7.B16, V8.B16, V1.B16
+	MOVD 24(R2), R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d449 // fadd v9.2d, v2.2d, v8.2d
+	WORD $0x4e68d468 // fadd v8.2d, v3.2d, v8.2d
+	VBIT V6.B16, V9.B16, V2.B16
+	VBIT V7.B16, V8.B16, V3.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	CBZ R7, manyskip77
+	FMOVQ 16(R7), F7
+	VLD1.P (R7)(R14), [V6.D2]
+manyskip77:
+	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
+	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
+	MOVD 40(R2), R3
+	VDUP R3, V10.D2
+	WORD $0x4eead40b // fsub v11.2d, v0.2d, v10.2d
+	WORD $0x4eead42a // fsub v10.2d, v1.2d, v10.2d
+	WORD $0x6e6bdd0c // fmul v12.2d, v8.2d, v11.2d
+	WORD $0x6e6add2d // fmul v13.2d, v9.2d, v10.2d
+	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
+	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
+	MOVD 56(R2), R3
+	VDUP R3, V14.D2
+	WORD $0x6e66ddc6 // fmul v6.2d, v14.2d, v6.2d
+	WORD $0x6e67ddce // fmul v14.2d, v14.2d, v7.2d
+	VFMLA V12.D2, V29.D2, V6.D2
+	VFMLA V13.D2, V29.D2, V14.D2
+	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
+	WORD $0x4e6ad529 // fadd v9.2d, v9.2d, v10.2d
+	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
+	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
+	WORD $0x4ee0f907 // fabs v7.2d, v8.2d
+	WORD $0x4ee0f92a // fabs v10.2d, v9.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V8.D2, V11.D2, V12.D2
+	VMOV V28.B16, V13.B16
+	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V9.D2, V13.D2, V12.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V8.D2, V11.D2, V13.D2
+	VMOV V26.B16, V11.B16
+	VFMLA V9.D2, V12.D2, V11.D2
+	VMOV V25.B16, V12.B16
+	VFMLA V8.D2, V13.D2, V12.D2
+	VMOV V25.B16, V13.B16
+	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V24.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
+	VMOV V24.B16, V12.B16
+	VFMLA V9.D2, V13.D2, V12.D2
+	VMOV V23.B16, V13.B16
+	VFMLA V8.D2, V11.D2, V13.D2
+	VMOV V23.B16, V11.B16
+	VFMLA V9.D2, V12.D2, V11.D2
+	VMOV V22.B16, V12.B16
+	VFMLA V8.D2, V13.D2, V12.D2
+	VMOV V22.B16, V13.B16
+	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V21.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
+	VMOV V21.B16, V12.B16
+	VFMLA V9.D2, V13.D2, V12.D2
+	WORD $0x6ef4e4ed // fcmgt v13.2d, v7.2d, v20.2d
+	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
+	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
+	FMOVS F16, R3
+	CBZW R3, manyrare78
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V16.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V16.D2
+	VFMLA V8.D2, V17.D2, V16.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V16.D2
+	VFMLA V8.D2, V17.D2, V16.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V16.D2
+	VFMLA V8.D2, V17.D2, V16.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V28.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V27.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V26.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V25.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V24.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V23.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V22.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V21.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x6ef0e510 // fcmgt v16.2d, v8.2d, v16.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V18.D2
+	VBSL V8.B16, V18.B16, V16.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ef0e508 // fcmgt v8.2d, v8.2d, v16.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V18.D2
+	VBSL V16.B16, V18.B16, V8.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V18.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V19.D2
+	VFMLA V18.D2, V8.D2, V19.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4ef2d673 // fsub v19.2d, v19.2d, v18.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V18.D2
+	VFMLA V18.D2, V19.D2, V8.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V18.D2
+	VFMLA V18.D2, V19.D2, V8.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V18.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V18.D2
+	VFMLA V8.D2, V20.D2, V18.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V18.D2
+	VFMLA V8.D2, V20.D2, V18.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V18.D2
+	VFMLA V8.D2, V20.D2, V18.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V28.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V27.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V26.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V25.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V24.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V23.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V22.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V21.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x6ef2e672 // fcmgt v18.2d, v19.2d, v18.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V23.D2
+	VBSL V19.B16, V23.B16, V18.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V23.D2
+	WORD $0x6e77de52 // fmul v18.2d, v18.2d, v23.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V23.D2
+	WORD $0x4e77d652 // fadd v18.2d, v18.2d, v23.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V23.D2
+	VADD V23.D2, V18.D2, V18.D2
+	VSHL $52, V18.D2, V18.D2
+	WORD $0x4ef2d6b2 // fsub v18.2d, v21.2d, v18.2d
+	VFMLA V20.D2, V8.D2, V18.D2
+	WORD $0x6e70fe52 // fdiv v18.2d, v18.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V22.D2, V19.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V20.D2
+	VADD V20.D2, V16.D2, V16.D2
+	VSHL $52, V16.D2, V16.D2
+	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
+	WORD $0x4ee8d673 // fsub v19.2d, v19.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d673 // fadd v19.2d, v19.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V19.D2, V19.D2
+	VSHL $52, V19.D2, V19.D2
+	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
+	WORD $0x6e67e6c7 // fcmge v7.2d, v22.2d, v7.2d
+	VBSL V18.B16, V17.B16, V7.B16
+	VBIT V13.B16, V7.B16, V11.B16
+	MOVD 80(R2), R3
+	VDUP R3, V17.D2
+	MOVD 64(R2), R3
+	VDUP R3, V18.D2
+	MOVD 72(R2), R3
+	VDUP R3, V19.D2
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V20.D2
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V23.D2
+manyrare78:
+	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
+	FMOVS F7, R3
+	CBZW R3, manyrare79
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V7.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V7.D2
+	VFMLA V9.D2, V8.D2, V7.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V7.D2
+	VFMLA V9.D2, V8.D2, V7.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V7.D2
+	VFMLA V9.D2, V8.D2, V7.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V28.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V27.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V25.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V24.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V23.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V22.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V21.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V7.D2
+	WORD $0x6ee7e527 // fcmgt v7.2d, v9.2d, v7.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V13.D2
+	VBSL V9.B16, V13.B16, V7.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x6ee7e529 // fcmgt v9.2d, v9.2d, v7.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V13.D2
+	VBSL V7.B16, V13.B16, V9.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V13.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	VFMLA V13.D2, V9.D2, V16.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V13.D2
+	VFMLA V13.D2, V16.D2, V9.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V13.D2
+	VFMLA V13.D2, V16.D2, V9.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V13.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V13.D2
+	VFMLA V9.D2, V17.D2, V13.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V13.D2
+	VFMLA V9.D2, V17.D2, V13.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V13.D2
+	VFMLA V9.D2, V17.D2, V13.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V28.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V27.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V25.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V24.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V23.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V22.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V21.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x6eede60d // fcmgt v13.2d, v16.2d, v13.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V18.D2
+	VBSL V16.B16, V18.B16, V13.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x6e72ddad // fmul v13.2d, v13.2d, v18.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4e72d5ad // fadd v13.2d, v13.2d, v18.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V18.D2
+	VADD V18.D2, V13.D2, V13.D2
+	VSHL $52, V13.D2, V13.D2
+	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
+	VFMLA V17.D2, V9.D2, V13.D2
+	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V7.D2
+	VFMLA V22.D2, V16.D2, V7.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d4e9 // fadd v9.2d, v7.2d, v9.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V17.D2
+	VADD V17.D2, V9.D2, V9.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
+	WORD $0x4ee7d610 // fsub v16.2d, v16.2d, v7.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V7.D2
+	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V7.D2
+	VADD V7.D2, V16.D2, V16.D2
+	VSHL $52, V16.D2, V16.D2
+	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
+	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
+	VBSL V13.B16, V8.B16, V10.B16
+	VBIT V15.B16, V10.B16, V12.B16
+	MOVD 80(R2), R3
+	VDUP R3, V17.D2
+	MOVD 64(R2), R3
+	VDUP R3, V18.D2
+manyrare79:
+	VMOV V0.B16, V7.B16
+	VFMLA V6.D2, V11.D2, V7.D2
+	VMOV V1.B16, V6.B16
+	VFMLA V14.D2, V12.D2, V6.D2
+	CBZ R8, manyskip80
+	FMOVQ 16(R8), F8
+	VLD1.P (R8)(R15), [V9.D2]
+	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
+	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
+manyskip80:
+	WORD $0x4efed4e8 // fsub v8.2d, v7.2d, v30.2d
+	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
+	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
+	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
+	VFMLA V8.D2, V19.D2, V10.D2
+	VFMLA V9.D2, V19.D2, V11.D2
+	VLD1R.P 8(R12), [V8.D2]
+	WORD $0x4ee4d509 // fsub v9.2d, v8.2d, v4.2d
+	WORD $0x4ee5d50c // fsub v12.2d, v8.2d, v5.2d
+	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
+	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
+	VBIF V9.B16, V7.B16, V0.B16
+	VBIF V12.B16, V6.B16, V1.B16
+	VBIF V9.B16, V10.B16, V2.B16
+	VBIF V12.B16, V11.B16, V3.B16
+	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
+	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
+	VBIT V6.B16, V8.B16, V4.B16
+	VBIT V7.B16, V8.B16, V5.B16
+	CBZ R9, manyskip81
+	VAND V21.B16, V7.B16, V8.B16
+	FMOVQ F8, 16(R9)
+	VAND V21.B16, V6.B16, V8.B16
+	VST1.P [V8.D2], (R9)(R16)
+manyskip81:
+	CBZ R10, manyskip82
+	VORR V6.B16, V9.B16, V9.B16
+	VORR V7.B16, V12.B16, V12.B16
+	WORD $0x0ea1298c // xtn v12.2s, v12.2d
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 2(R10)
+	WORD $0x0ea12929 // xtn v9.2s, v9.2d
+	WORD $0x0e612929 // xtn v9.4h, v9.4s
+	WORD $0x0e212929 // xtn v9.8b, v9.8h
+	VMOV V9.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	ADD R17, R10
+manyskip82:
+	SUBS $1, R11
+	BNE manystep76
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R13
+	SUBS $4, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $4, R1
+	SUBS $2, R1
+	BLT manyloop1end
+manyloop1:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R5), [V1.D2]
+	VLD1.P 16(R6), [V2.D2]
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil93
+	ADD R13, R7
+manynil93:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil94
+	ADD R13, R8
+manynil94:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil95
+	ADD R13, R9
+manynil95:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil96
+	ADD R13>>3, R10, R10
+manynil96:
+manystep87:
+	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	MOVD 8(R2), R3
+	VDUP R3, V4.D2
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVD 24(R2), R3
+	VDUP R3, V4.D2
+	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
+	VBIT V3.B16, V4.B16, V1.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R7, manyskip88
+	VLD1.P (R7)(R14), [V3.D2]
+manyskip88:
+	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	MOVD 40(R2), R3
+	VDUP R3, V5.D2
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
+	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
+	MOVD 56(R2), R3
+	VDUP R3, V7.D2
+	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	VFMLA V6.D2, V29.D2, V7.D2
+	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
+	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V5.D2
+	VMOV V28.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V27.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V26.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V25.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V24.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V23.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V22.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V21.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
+	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare89
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V8.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V8.D2
+	VFMLA V4.D2, V9.D2, V8.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V8.D2
+	VFMLA V4.D2, V9.D2, V8.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V8.D2
+	VFMLA V4.D2, V9.D2, V8.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V28.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V27.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V26.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V25.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V24.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V23.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V22.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V21.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V10.D2
+	VBSL V4.B16, V10.B16, V8.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V4.D2
+	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V10.D2
+	VBSL V8.B16, V10.B16, V4.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V10.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V11.D2
+	VFMLA V10.D2, V4.D2, V11.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V10.D2
+	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V10.D2
+	VFMLA V10.D2, V11.D2, V4.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V10.D2
+	VFMLA V10.D2, V11.D2, V4.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V10.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V10.D2
+	VFMLA V4.D2, V12.D2, V10.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V10.D2
+	VFMLA V4.D2, V12.D2, V10.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V10.D2
+	VFMLA V4.D2, V12.D2, V10.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V28.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V26.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V25.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V24.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V23.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V22.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V21.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V10.D2
+	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V13.D2
+	VBSL V11.B16, V13.B16, V10.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V13.D2
+	VADD V13.D2, V10.D2, V10.D2
+	VSHL $52, V10.D2, V10.D2
+	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
+	VFMLA V12.D2, V4.D2, V10.D2
+	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V4.D2
+	VFMLA V22.D2, V11.D2, V4.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V12.D2
+	VADD V12.D2, V8.D2, V8.D2
+	VSHL $52, V8.D2, V8.D2
+	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
+	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V4.D2
+	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V4.D2
+	VADD V4.D2, V11.D2, V11.D2
+	VSHL $52, V11.D2, V11.D2
+	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
+	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
+	VBSL V10.B16, V9.B16, V3.B16
+	VBIT V6.B16, V3.B16, V5.B16
+manyrare89:
+	VMOV V0.B16, V3.B16
+	VFMLA V7.D2, V5.D2, V3.D2
+	CBZ R8, manyskip90
+	VLD1.P (R8)(R15), [V4.D2]
+	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
+manyskip90:
+	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
+	VFMLA V4.D2, V19.D2, V5.D2
+	VLD1R.P 8(R12), [V4.D2]
+	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
+	VBIF V6.B16, V3.B16, V0.B16
+	VBIF V6.B16, V5.B16, V1.B16
+	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	VBIT V3.B16, V4.B16, V2.B16
+	CBZ R9, manyskip91
+	VAND V21.B16, V3.B16, V4.B16
+	VST1.P [V4.D2], (R9)(R16)
+manyskip91:
+	CBZ R10, manyskip92
+	VORR V3.B16, V6.B16, V6.B16
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
+	VMOV V6.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	ADD R17, R10
+manyskip92:
+	SUBS $1, R11
+	BNE manystep87
+	FMOVQ F0, -16(R4)
+	FMOVQ F1, -16(R5)
+	FMOVQ F2, -16(R6)
+	ADD $16, R13
+	SUBS $2, R1
+	BGE manyloop1
+manyloop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT manytailend
+manytail:
+	FMOVD.P 8(R4), F0
+	FMOVD.P 8(R5), F1
+	FMOVD.P 8(R6), F2
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil103
+	ADD R13, R7
+manynil103:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil104
+	ADD R13, R8
+manynil104:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil105
+	ADD R13, R9
+manynil105:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil106
+	ADD R13>>3, R10, R10
+manynil106:
+manystep97:
+	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	MOVD 8(R2), R3
+	VDUP R3, V4.D2
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVD 24(R2), R3
+	VDUP R3, V4.D2
+	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
+	VBIT V3.B16, V4.B16, V1.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R7, manyskip98
+	FMOVD 0(R7), F3
+	ADD R14, R7
+manyskip98:
+	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	MOVD 40(R2), R3
+	VDUP R3, V5.D2
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
+	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
+	MOVD 56(R2), R3
+	VDUP R3, V7.D2
+	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	VFMLA V6.D2, V29.D2, V7.D2
+	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
+	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V5.D2
+	VMOV V28.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V27.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V26.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V25.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V24.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V23.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V22.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V21.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
+	FMOVS F6, R3
+	CBZW R3, manyrare99
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V8.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V8.D2
+	VFMLA V4.D2, V9.D2, V8.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V8.D2
+	VFMLA V4.D2, V9.D2, V8.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V8.D2
+	VFMLA V4.D2, V9.D2, V8.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V28.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V27.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V26.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V25.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V24.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V23.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V22.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V21.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V10.D2
+	VBSL V4.B16, V10.B16, V8.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V4.D2
+	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V10.D2
+	VBSL V8.B16, V10.B16, V4.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V10.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V11.D2
+	VFMLA V10.D2, V4.D2, V11.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V10.D2
+	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V10.D2
+	VFMLA V10.D2, V11.D2, V4.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V10.D2
+	VFMLA V10.D2, V11.D2, V4.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V10.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V10.D2
+	VFMLA V4.D2, V12.D2, V10.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V10.D2
+	VFMLA V4.D2, V12.D2, V10.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V10.D2
+	VFMLA V4.D2, V12.D2, V10.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V28.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V26.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V25.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V24.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V23.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V22.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V21.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V10.D2
+	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V13.D2
+	VBSL V11.B16, V13.B16, V10.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V13.D2
+	VADD V13.D2, V10.D2, V10.D2
+	VSHL $52, V10.D2, V10.D2
+	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
+	VFMLA V12.D2, V4.D2, V10.D2
+	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V4.D2
+	VFMLA V22.D2, V11.D2, V4.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V12.D2
+	VADD V12.D2, V8.D2, V8.D2
+	VSHL $52, V8.D2, V8.D2
+	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
+	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V4.D2
+	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V4.D2
+	VADD V4.D2, V11.D2, V11.D2
+	VSHL $52, V11.D2, V11.D2
+	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
+	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
+	VBSL V10.B16, V9.B16, V3.B16
+	VBIT V6.B16, V3.B16, V5.B16
+manyrare99:
+	VMOV V0.B16, V3.B16
+	VFMLA V7.D2, V5.D2, V3.D2
+	CBZ R8, manyskip100
+	FMOVD 0(R8), F4
+	ADD R15, R8
+	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
+manyskip100:
+	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
+	VFMLA V4.D2, V19.D2, V5.D2
+	VLD1R.P 8(R12), [V4.D2]
+	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
+	VBIF V6.B16, V3.B16, V0.B16
+	VBIF V6.B16, V5.B16, V1.B16
+	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	VBIT V3.B16, V4.B16, V2.B16
+	CBZ R9, manyskip101
+	VAND V21.B16, V3.B16, V4.B16
+	FMOVD F4, 0(R9)
+	ADD R16, R9
+manyskip101:
+	CBZ R10, manyskip102
+	VORR V3.B16, V6.B16, V6.B16
+	VMOV V6.S[0], R3
+	AND $1, R3
+	MOVB R3, 0(R10)
+	ADD R17, R10
+manyskip102:
+	SUBS $1, R11
+	BNE manystep97
+	FMOVD F0, -8(R4)
+	FMOVD F1, -8(R5)
+	FMOVD F2, -8(R6)
+	ADD $8, R13
+	SUBS $1, R1
+	BGE manytail
+manytailend:
 	ADD $1, R1
 	RET
 
 // func stepNEONF64SoftPN(f *generic.Frame64)
 TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
+	MOVD 208(R0), R3 // Steps
+	CMP $1, R3
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -3100,39 +7831,39 @@ TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	VDUP R3, V23.D2 // r41 = 1
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V22.D2 // r43 = 0.0625
-	MOVD 208(R0), R3
-	VDUP R3, V21.D2 // r135 = t
+	MOVD 272(R0), R3
+	VLD1R (R3), [V21.D2] // r135 = T[0]
 	SUBS $2, R1
-	BLT loop1end
-loop1:
-	VLD1.P 16(R11), [V0.D2]
-	VLD1.P 16(R4), [V1.D2]
-	VLD1.P 16(R5), [V2.D2]
-	VLD1.P 16(R6), [V3.D2]
-	WORD $0x6e60e424 // fcmge v4.2d, v1.2d, v0.2d
+	BLT oneloop1end
+oneloop1:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R5), [V1.D2]
+	VLD1.P 16(R6), [V2.D2]
+	VLD1.P 16(R11), [V3.D2]
+	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	VLD1.P 16(R12), [V5.D2]
-	WORD $0x4ee5d425 // fsub v5.2d, v1.2d, v5.2d
-	VBIF V4.B16, V1.B16, V5.B16
-	VLD1.P 16(R13), [V1.D2]
-	WORD $0x4e61d441 // fadd v1.2d, v2.2d, v1.2d
-	VBSL V2.B16, V1.B16, V4.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, skip1
-	VLD1.P 16(R7), [V1.D2]
-skip1:
-	VLD1.P 16(R14), [V2.D2]
-	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	VBIF V4.B16, V0.B16, V5.B16
+	VLD1.P 16(R13), [V0.D2]
+	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
+	VBSL V1.B16, V0.B16, V4.B16
+	VEOR V0.B16, V0.B16, V0.B16
+	CBZ R7, oneskip1
+	VLD1.P 16(R7), [V0.D2]
+oneskip1:
+	VLD1.P 16(R14), [V1.D2]
+	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
 	VLD1.P 16(R15), [V7.D2]
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
 	VLD1.P 16(R16), [V8.D2]
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
 	VLD1.P 16(R17), [V10.D2]
-	WORD $0x4ee4d421 // fsub v1.2d, v1.2d, v4.2d
-	WORD $0x6e61dd4a // fmul v10.2d, v10.2d, v1.2d
+	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
+	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
 	VFMLA V9.D2, V8.D2, V10.D2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	WORD $0x4ee0f901 // fabs v1.2d, v8.2d
+	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
 	VMOV V29.B16, V7.B16
@@ -3149,10 +7880,10 @@ skip1:
 	VFMLA V8.D2, V7.D2, V6.D2
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	WORD $0x6ef6e426 // fcmgt v6.2d, v1.2d, v22.2d
+	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
 	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
 	FMOVS F9, R3
-	CBZW R3, rare2
+	CBZW R3, onerare2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -3297,79 +8028,79 @@ skip1:
 	VADD V8.D2, V13.D2, V13.D2
 	VSHL $52, V13.D2, V13.D2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	WORD $0x6e61e701 // fcmge v1.2d, v24.2d, v1.2d
-	VBSL V12.B16, V11.B16, V1.B16
-	VBIT V6.B16, V1.B16, V7.B16
-rare2:
-	VMOV V5.B16, V1.B16
-	VFMLA V10.D2, V7.D2, V1.D2
-	CBZ R8, skip3
+	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
+	VBSL V12.B16, V11.B16, V0.B16
+	VBIT V6.B16, V0.B16, V7.B16
+onerare2:
+	VMOV V5.B16, V0.B16
+	VFMLA V10.D2, V7.D2, V0.D2
+	CBZ R8, oneskip3
 	VLD1.P 16(R8), [V6.D2]
-	WORD $0x4e66d421 // fadd v1.2d, v1.2d, v6.2d
-skip3:
+	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
+oneskip3:
 	VLD1.P 16(R20), [V6.D2]
-	WORD $0x4ee2d422 // fsub v2.2d, v1.2d, v2.2d
+	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
 	VLD1.P 16(R19), [V7.D2]
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	VFMLA V2.D2, V6.D2, V7.D2
-	WORD $0x4ee3d6a2 // fsub v2.2d, v21.2d, v3.2d
+	VFMLA V1.D2, V6.D2, V7.D2
+	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
 	VLD1.P 16(R21), [V6.D2]
-	WORD $0x6ee2e4c2 // fcmgt v2.2d, v6.2d, v2.2d
-	VBIF V2.B16, V1.B16, V5.B16
-	VBIF V2.B16, V7.B16, V4.B16
-	WORD $0x6e60e4a0 // fcmge v0.2d, v5.2d, v0.2d
-	FMOVQ F5, -16(R4)
-	FMOVQ F4, -16(R5)
-	VBIT V0.B16, V21.B16, V3.B16
-	FMOVQ F3, -16(R6)
-	CBZ R9, skip4
-	VAND V23.B16, V0.B16, V1.B16
-	VST1.P [V1.D2], 16(R9)
-skip4:
-	CBZ R10, skip5
-	VORR V0.B16, V2.B16, V2.B16
-	WORD $0x0ea12842 // xtn v2.2s, v2.2d
-	WORD $0x0e612842 // xtn v2.4h, v2.4s
-	WORD $0x0e212842 // xtn v2.8b, v2.8h
-	VMOV V2.H[0], R3
+	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
+	VBIF V1.B16, V0.B16, V5.B16
+	VBIF V1.B16, V7.B16, V4.B16
+	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
+	VBIT V3.B16, V21.B16, V2.B16
+	CBZ R9, oneskip4
+	VAND V23.B16, V3.B16, V0.B16
+	VST1.P [V0.D2], 16(R9)
+oneskip4:
+	CBZ R10, oneskip5
+	VORR V3.B16, V1.B16, V1.B16
+	WORD $0x0ea12821 // xtn v1.2s, v1.2d
+	WORD $0x0e612821 // xtn v1.4h, v1.4s
+	WORD $0x0e212821 // xtn v1.8b, v1.8h
+	VMOV V1.H[0], R3
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
-skip5:
+oneskip5:
+	FMOVQ F5, -16(R4)
+	FMOVQ F4, -16(R5)
+	FMOVQ F2, -16(R6)
 	SUBS $2, R1
-	BGE loop1
-loop1end:
+	BGE oneloop1
+oneloop1end:
 	ADD $2, R1
 	SUBS $1, R1
-	BLT tailend
-tail:
-	FMOVD.P 8(R11), F0
-	FMOVD.P 8(R4), F1
-	FMOVD.P 8(R5), F2
-	FMOVD.P 8(R6), F3
-	WORD $0x6e60e424 // fcmge v4.2d, v1.2d, v0.2d
+	BLT onetailend
+onetail:
+	FMOVD.P 8(R4), F0
+	FMOVD.P 8(R5), F1
+	FMOVD.P 8(R6), F2
+	FMOVD.P 8(R11), F3
+	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	FMOVD.P 8(R12), F5
-	WORD $0x4ee5d425 // fsub v5.2d, v1.2d, v5.2d
-	VBIF V4.B16, V1.B16, V5.B16
-	FMOVD.P 8(R13), F1
-	WORD $0x4e61d441 // fadd v1.2d, v2.2d, v1.2d
-	VBSL V2.B16, V1.B16, V4.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, skip6
-	FMOVD.P 8(R7), F1
-skip6:
-	FMOVD.P 8(R14), F2
-	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	VBIF V4.B16, V0.B16, V5.B16
+	FMOVD.P 8(R13), F0
+	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
+	VBSL V1.B16, V0.B16, V4.B16
+	VEOR V0.B16, V0.B16, V0.B16
+	CBZ R7, oneskip6
+	FMOVD.P 8(R7), F0
+oneskip6:
+	FMOVD.P 8(R14), F1
+	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
 	FMOVD.P 8(R15), F7
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
 	FMOVD.P 8(R16), F8
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
 	FMOVD.P 8(R17), F10
-	WORD $0x4ee4d421 // fsub v1.2d, v1.2d, v4.2d
-	WORD $0x6e61dd4a // fmul v10.2d, v10.2d, v1.2d
+	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
+	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
 	VFMLA V9.D2, V8.D2, V10.D2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	WORD $0x4ee0f901 // fabs v1.2d, v8.2d
+	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
 	VMOV V29.B16, V7.B16
@@ -3386,9 +8117,9 @@ skip6:
 	VFMLA V8.D2, V7.D2, V6.D2
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	WORD $0x6ef6e426 // fcmgt v6.2d, v1.2d, v22.2d
+	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
 	FMOVS F6, R3
-	CBZW R3, rare7
+	CBZW R3, onerare7
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -3533,50 +8264,1171 @@ skip6:
 	VADD V8.D2, V13.D2, V13.D2
 	VSHL $52, V13.D2, V13.D2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	WORD $0x6e61e701 // fcmge v1.2d, v24.2d, v1.2d
-	VBSL V12.B16, V11.B16, V1.B16
-	VBIT V6.B16, V1.B16, V7.B16
-rare7:
-	VMOV V5.B16, V1.B16
-	VFMLA V10.D2, V7.D2, V1.D2
-	CBZ R8, skip8
+	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
+	VBSL V12.B16, V11.B16, V0.B16
+	VBIT V6.B16, V0.B16, V7.B16
+onerare7:
+	VMOV V5.B16, V0.B16
+	VFMLA V10.D2, V7.D2, V0.D2
+	CBZ R8, oneskip8
 	FMOVD.P 8(R8), F6
-	WORD $0x4e66d421 // fadd v1.2d, v1.2d, v6.2d
-skip8:
+	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
+oneskip8:
 	FMOVD.P 8(R20), F6
-	WORD $0x4ee2d422 // fsub v2.2d, v1.2d, v2.2d
+	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
 	FMOVD.P 8(R19), F7
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	VFMLA V2.D2, V6.D2, V7.D2
-	WORD $0x4ee3d6a2 // fsub v2.2d, v21.2d, v3.2d
+	VFMLA V1.D2, V6.D2, V7.D2
+	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
 	FMOVD.P 8(R21), F6
-	WORD $0x6ee2e4c2 // fcmgt v2.2d, v6.2d, v2.2d
-	VBIF V2.B16, V1.B16, V5.B16
-	VBIF V2.B16, V7.B16, V4.B16
-	WORD $0x6e60e4a0 // fcmge v0.2d, v5.2d, v0.2d
-	FMOVD F5, -8(R4)
-	FMOVD F4, -8(R5)
-	VBIT V0.B16, V21.B16, V3.B16
-	FMOVD F3, -8(R6)
-	CBZ R9, skip9
-	VAND V23.B16, V0.B16, V1.B16
-	FMOVD.P F1, 8(R9)
-skip9:
-	CBZ R10, skip10
-	VORR V0.B16, V2.B16, V2.B16
-	VMOV V2.S[0], R3
+	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
+	VBIF V1.B16, V0.B16, V5.B16
+	VBIF V1.B16, V7.B16, V4.B16
+	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
+	VBIT V3.B16, V21.B16, V2.B16
+	CBZ R9, oneskip9
+	VAND V23.B16, V3.B16, V0.B16
+	FMOVD.P F0, 8(R9)
+oneskip9:
+	CBZ R10, oneskip10
+	VORR V3.B16, V1.B16, V1.B16
+	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-skip10:
+oneskip10:
+	FMOVD F5, -8(R4)
+	FMOVD F4, -8(R5)
+	FMOVD F2, -8(R6)
 	SUBS $1, R1
-	BGE tail
-tailend:
+	BGE onetail
+onetailend:
+	ADD $1, R1
+	RET
+many:
+	MOVD 200(R0), R1 // N
+	MOVD 168(R0), R2 // C
+	MOVD 0(R0), R4 // V
+	MOVD 24(R0), R5 // W
+	MOVD 48(R0), R6 // Last
+	MOVD 192(R0), R3
+	LSL $3, R3
+	MOVD $0, R11
+	MADD R3, R2, R11, R11 // row VTh
+	MOVD $1, R12
+	MADD R3, R2, R12, R12 // row VThRst
+	MOVD $3, R13
+	MADD R3, R2, R13, R13 // row B
+	MOVD $4, R14
+	MADD R3, R2, R14, R14 // row VRest
+	MOVD $5, R15
+	MADD R3, R2, R15, R15 // row VC
+	MOVD $6, R16
+	MADD R3, R2, R16, R16 // row DtCTau
+	MOVD $7, R17
+	MADD R3, R2, R17, R17 // row DtRTau
+	MOVD $8, R19
+	MADD R3, R2, R19, R19 // row Keep
+	MOVD $9, R20
+	MADD R3, R2, R20, R20 // row Ka
+	MOVD $10, R21
+	MADD R3, R2, R21, R21 // row TauRef
+	MOVD ZR, R24 // lane offset
+	MOVD 240(R0), R25 // I row distance
+	LSL $3, R25
+	MOVD 248(R0), R26 // Delta row distance
+	LSL $3, R26
+	MOVD 256(R0), R2 // Spike row distance
+	LSL $3, R2
+	MOVD $0x3f2a01a01a01a01a, R3
+	VDUP R3, V31.D2 // r29 = 0.0001984126984126984
+	MOVD $0x3f56c16c16c16c17, R3
+	VDUP R3, V30.D2 // r31 = 0.001388888888888889
+	MOVD $0x3f81111111111111, R3
+	VDUP R3, V29.D2 // r33 = 0.008333333333333333
+	MOVD $0x3fa5555555555555, R3
+	VDUP R3, V28.D2 // r35 = 0.041666666666666664
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V27.D2 // r37 = 0.16666666666666666
+	MOVD $0x3fe0000000000000, R3
+	VDUP R3, V26.D2 // r39 = 0.5
+	MOVD $0x3ff0000000000000, R3
+	VDUP R3, V25.D2 // r41 = 1
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V24.D2 // r43 = 0.0625
+	SUBS $4, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	VLD1.P 16(R6), [V4.D2]
+	VLD1.P 16(R6), [V5.D2]
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil50
+	ADD R24, R7
+manynil50:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil51
+	ADD R24, R8
+manynil51:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil52
+	ADD R24, R9
+manynil52:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil53
+	ADD R24>>3, R10, R10
+manynil53:
+manystep43:
+	FMOVQ 0(R11), F6
+	FMOVQ 16(R11), F7
+	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
+	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
+	FMOVQ 0(R12), F10
+	FMOVQ 16(R12), F11
+	WORD $0x4eead40a // fsub v10.2d, v0.2d, v10.2d
+	WORD $0x4eebd42b // fsub v11.2d, v1.2d, v11.2d
+	VBIT V8.B16, V10.B16, V0.B16
+	VBIT V9.B16, V11.B16, V1.B16
+	FMOVQ 0(R13), F10
+	FMOVQ 16(R13), F11
+	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
+	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
+	VBIT V8.B16, V10.B16, V2.B16
+	VBIT V9.B16, V11.B16, V3.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	CBZ R7, manyskip44
+	FMOVQ 16(R7), F9
+	VLD1.P (R7)(R25), [V8.D2]
+manyskip44:
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
+	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
+	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
+	FMOVQ 0(R15), F14
+	FMOVQ 16(R15), F15
+	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
+	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
+	FMOVQ 0(R16), F16
+	FMOVQ 16(R16), F17
+	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
+	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
+	FMOVQ 0(R17), F20
+	FMOVQ 16(R17), F21
+	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
+	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
+	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
+	WORD $0x6e69deb5 // fmul v21.2d, v21.2d, v9.2d
+	VFMLA V18.D2, V16.D2, V20.D2
+	VFMLA V19.D2, V17.D2, V21.D2
+	WORD $0x4e6ed58c // fadd v12.2d, v12.2d, v14.2d
+	WORD $0x4e6fd5ad // fadd v13.2d, v13.2d, v15.2d
+	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
+	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
+	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
+	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V13.D2
+	VMOV V13.B16, V14.B16
+	VFMLA V16.D2, V12.D2, V14.D2
+	VFMLA V17.D2, V12.D2, V13.D2
+	VMOV V31.B16, V12.B16
+	VFMLA V16.D2, V14.D2, V12.D2
+	VMOV V31.B16, V14.B16
+	VFMLA V17.D2, V13.D2, V14.D2
+	VMOV V30.B16, V13.B16
+	VFMLA V16.D2, V12.D2, V13.D2
+	VMOV V30.B16, V12.B16
+	VFMLA V17.D2, V14.D2, V12.D2
+	VMOV V29.B16, V14.B16
+	VFMLA V16.D2, V13.D2, V14.D2
+	VMOV V29.B16, V13.B16
+	VFMLA V17.D2, V12.D2, V13.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V16.D2, V14.D2, V12.D2
+	VMOV V28.B16, V14.B16
+	VFMLA V17.D2, V13.D2, V14.D2
+	VMOV V27.B16, V13.B16
+	VFMLA V16.D2, V12.D2, V13.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V17.D2, V14.D2, V12.D2
+	VMOV V26.B16, V14.B16
+	VFMLA V16.D2, V13.D2, V14.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V17.D2, V12.D2, V13.D2
+	VMOV V25.B16, V12.B16
+	VFMLA V16.D2, V14.D2, V12.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V17.D2, V13.D2, V14.D2
+	WORD $0x6ef8e50d // fcmgt v13.2d, v8.2d, v24.2d
+	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
+	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
+	FMOVS F18, R3
+	CBZW R3, manyrare45
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V18.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V31.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	VMOV V30.B16, V18.B16
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V29.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	VMOV V28.B16, V18.B16
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V27.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	VMOV V26.B16, V18.B16
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V25.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V22.D2
+	VBSL V16.B16, V22.B16, V18.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x6ef2e610 // fcmgt v16.2d, v16.2d, v18.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V22.D2
+	VBSL V18.B16, V22.B16, V16.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V22.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V23.D2
+	VFMLA V22.D2, V16.D2, V23.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x4ef6d6f7 // fsub v23.2d, v23.2d, v22.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V22.D2
+	VFMLA V22.D2, V23.D2, V16.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V22.D2
+	VFMLA V22.D2, V23.D2, V16.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V22.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V31.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	VMOV V30.B16, V22.B16
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V29.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	VMOV V28.B16, V22.B16
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V27.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	VMOV V26.B16, V22.B16
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V25.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x6ef6e6f6 // fcmgt v22.2d, v23.2d, v22.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V27.D2
+	VBSL V23.B16, V27.B16, V22.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V27.D2
+	WORD $0x6e7bded6 // fmul v22.2d, v22.2d, v27.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V27.D2
+	WORD $0x4e7bd6d6 // fadd v22.2d, v22.2d, v27.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V27.D2
+	VADD V27.D2, V22.D2, V22.D2
+	VSHL $52, V22.D2, V22.D2
+	WORD $0x4ef6d736 // fsub v22.2d, v25.2d, v22.2d
+	VFMLA V24.D2, V16.D2, V22.D2
+	WORD $0x6e72fed6 // fdiv v22.2d, v22.2d, v18.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	VFMLA V26.D2, V23.D2, V16.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4ef2d610 // fsub v16.2d, v16.2d, v18.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4e72d612 // fadd v18.2d, v16.2d, v18.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V24.D2
+	VADD V24.D2, V18.D2, V18.D2
+	VSHL $52, V18.D2, V18.D2
+	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
+	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V16.D2
+	VADD V16.D2, V23.D2, V23.D2
+	VSHL $52, V23.D2, V23.D2
+	WORD $0x6e77ded6 // fmul v22.2d, v22.2d, v23.2d
+	WORD $0x6e68e748 // fcmge v8.2d, v26.2d, v8.2d
+	VBSL V22.B16, V19.B16, V8.B16
+	VBIT V13.B16, V8.B16, V12.B16
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V24.D2
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V27.D2
+manyrare45:
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare46
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V8.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V13.D2
+	VFMLA V17.D2, V8.D2, V13.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V13.D2, V8.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V13.D2
+	VFMLA V17.D2, V8.D2, V13.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V13.D2, V8.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V13.D2
+	VFMLA V17.D2, V8.D2, V13.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V13.D2, V8.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V13.D2
+	VFMLA V17.D2, V8.D2, V13.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V13.D2, V8.D2
+	VMOV V31.B16, V13.B16
+	VFMLA V17.D2, V8.D2, V13.D2
+	VMOV V30.B16, V8.B16
+	VFMLA V17.D2, V13.D2, V8.D2
+	VMOV V29.B16, V13.B16
+	VFMLA V17.D2, V8.D2, V13.D2
+	VMOV V28.B16, V8.B16
+	VFMLA V17.D2, V13.D2, V8.D2
+	VMOV V27.B16, V13.B16
+	VFMLA V17.D2, V8.D2, V13.D2
+	VMOV V26.B16, V8.B16
+	VFMLA V17.D2, V13.D2, V8.D2
+	VMOV V25.B16, V13.B16
+	VFMLA V17.D2, V8.D2, V13.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee8e628 // fcmgt v8.2d, v17.2d, v8.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V16.D2
+	VBSL V17.B16, V16.B16, V8.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x6ee8e610 // fcmgt v16.2d, v16.2d, v8.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V17.D2
+	VBSL V8.B16, V17.B16, V16.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V17.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	VFMLA V17.D2, V16.D2, V18.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V17.D2
+	WORD $0x4ef1d652 // fsub v18.2d, v18.2d, v17.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V17.D2
+	VFMLA V17.D2, V18.D2, V16.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V17.D2
+	VFMLA V17.D2, V18.D2, V16.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V17.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V31.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	VMOV V30.B16, V17.B16
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V29.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	VMOV V28.B16, V17.B16
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V27.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	VMOV V26.B16, V17.B16
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V25.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V17.D2
+	WORD $0x6ef1e651 // fcmgt v17.2d, v18.2d, v17.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V22.D2
+	VBSL V18.B16, V22.B16, V17.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x6e76de31 // fmul v17.2d, v17.2d, v22.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x4e76d631 // fadd v17.2d, v17.2d, v22.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V22.D2
+	VADD V22.D2, V17.D2, V17.D2
+	VSHL $52, V17.D2, V17.D2
+	WORD $0x4ef1d731 // fsub v17.2d, v25.2d, v17.2d
+	VFMLA V19.D2, V16.D2, V17.D2
+	WORD $0x6e68fe31 // fdiv v17.2d, v17.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V26.D2, V18.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V19.D2
+	VADD V19.D2, V16.D2, V16.D2
+	VSHL $52, V16.D2, V16.D2
+	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
+	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V18.D2, V18.D2
+	VSHL $52, V18.D2, V18.D2
+	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
+	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
+	VBSL V17.B16, V13.B16, V9.B16
+	VBIT V15.B16, V9.B16, V14.B16
+manyrare46:
+	VMOV V0.B16, V8.B16
+	VFMLA V20.D2, V12.D2, V8.D2
+	VMOV V1.B16, V9.B16
+	VFMLA V21.D2, V14.D2, V9.D2
+	CBZ R8, manyskip47
+	FMOVQ 16(R8), F12
+	VLD1.P (R8)(R26), [V13.D2]
+	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
+	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
+manyskip47:
+	FMOVQ 0(R20), F12
+	FMOVQ 16(R20), F13
+	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
+	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
+	FMOVQ 0(R19), F14
+	FMOVQ 16(R19), F15
+	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
+	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
+	VFMLA V10.D2, V12.D2, V14.D2
+	VFMLA V11.D2, V13.D2, V15.D2
+	VLD1R.P 8(R23), [V10.D2]
+	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
+	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
+	FMOVQ 0(R21), F13
+	FMOVQ 16(R21), F16
+	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
+	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
+	VBIF V11.B16, V8.B16, V0.B16
+	VBIF V12.B16, V9.B16, V1.B16
+	VBIF V11.B16, V14.B16, V2.B16
+	VBIF V12.B16, V15.B16, V3.B16
+	WORD $0x6e66e406 // fcmge v6.2d, v0.2d, v6.2d
+	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
+	VBIT V6.B16, V10.B16, V4.B16
+	VBIT V7.B16, V10.B16, V5.B16
+	CBZ R9, manyskip48
+	VAND V25.B16, V7.B16, V8.B16
+	FMOVQ F8, 16(R9)
+	VAND V25.B16, V6.B16, V8.B16
+	VST1.P [V8.D2], (R9)(R2)
+manyskip48:
+	CBZ R10, manyskip49
+	VORR V6.B16, V11.B16, V11.B16
+	VORR V7.B16, V12.B16, V12.B16
+	WORD $0x0ea1298c // xtn v12.2s, v12.2d
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 2(R10)
+	WORD $0x0ea1296b // xtn v11.2s, v11.2d
+	WORD $0x0e61296b // xtn v11.4h, v11.4s
+	WORD $0x0e21296b // xtn v11.8b, v11.8h
+	VMOV V11.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip49:
+	SUBS $1, R22
+	BNE manystep43
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R24
+	ADD $32, R11
+	ADD $32, R12
+	ADD $32, R13
+	ADD $32, R14
+	ADD $32, R15
+	ADD $32, R16
+	ADD $32, R17
+	ADD $32, R19
+	ADD $32, R20
+	ADD $32, R21
+	SUBS $4, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $4, R1
+	SUBS $2, R1
+	BLT manyloop1end
+manyloop1:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R5), [V1.D2]
+	VLD1.P 16(R6), [V2.D2]
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil60
+	ADD R24, R7
+manynil60:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil61
+	ADD R24, R8
+manynil61:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil62
+	ADD R24, R9
+manynil62:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil63
+	ADD R24>>3, R10, R10
+manynil63:
+manystep54:
+	FMOVQ 0(R11), F3
+	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	FMOVQ 0(R12), F5
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVQ 0(R13), F5
+	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
+	VBIT V4.B16, V5.B16, V1.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	CBZ R7, manyskip55
+	VLD1.P (R7)(R25), [V4.D2]
+manyskip55:
+	FMOVQ 0(R14), F5
+	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
+	FMOVQ 0(R15), F7
+	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
+	FMOVQ 0(R16), F8
+	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	FMOVQ 0(R17), F10
+	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
+	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
+	VFMLA V9.D2, V8.D2, V10.D2
+	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V31.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V30.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V29.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V28.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V25.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
+	FMOVS F9, R3
+	CBZW R3, manyrare56
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V9.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V31.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V30.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V29.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V28.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V26.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V25.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V12.D2
+	VBSL V8.B16, V12.B16, V9.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V12.D2
+	VBSL V9.B16, V12.B16, V8.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V12.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	VFMLA V12.D2, V8.D2, V13.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V12.D2
+	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V12.D2
+	VFMLA V12.D2, V13.D2, V8.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V12.D2
+	VFMLA V12.D2, V13.D2, V8.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V12.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V31.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V30.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V29.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V26.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V12.D2
+	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V15.D2
+	VBSL V13.B16, V15.B16, V12.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V15.D2
+	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V15.D2
+	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V15.D2
+	VADD V15.D2, V12.D2, V12.D2
+	VSHL $52, V12.D2, V12.D2
+	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
+	VFMLA V14.D2, V8.D2, V12.D2
+	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V26.D2, V13.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V14.D2
+	VADD V14.D2, V9.D2, V9.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V13.D2, V13.D2
+	VSHL $52, V13.D2, V13.D2
+	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
+	VBSL V12.B16, V11.B16, V4.B16
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare56:
+	VMOV V0.B16, V4.B16
+	VFMLA V10.D2, V6.D2, V4.D2
+	CBZ R8, manyskip57
+	VLD1.P (R8)(R26), [V6.D2]
+	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
+manyskip57:
+	FMOVQ 0(R20), F6
+	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
+	FMOVQ 0(R19), F7
+	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
+	VFMLA V5.D2, V6.D2, V7.D2
+	VLD1R.P 8(R23), [V5.D2]
+	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	FMOVQ 0(R21), F8
+	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V7.B16, V1.B16
+	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
+	VBIT V3.B16, V5.B16, V2.B16
+	CBZ R9, manyskip58
+	VAND V25.B16, V3.B16, V4.B16
+	VST1.P [V4.D2], (R9)(R2)
+manyskip58:
+	CBZ R10, manyskip59
+	VORR V3.B16, V6.B16, V6.B16
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
+	VMOV V6.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip59:
+	SUBS $1, R22
+	BNE manystep54
+	FMOVQ F0, -16(R4)
+	FMOVQ F1, -16(R5)
+	FMOVQ F2, -16(R6)
+	ADD $16, R24
+	ADD $16, R11
+	ADD $16, R12
+	ADD $16, R13
+	ADD $16, R14
+	ADD $16, R15
+	ADD $16, R16
+	ADD $16, R17
+	ADD $16, R19
+	ADD $16, R20
+	ADD $16, R21
+	SUBS $2, R1
+	BGE manyloop1
+manyloop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT manytailend
+manytail:
+	FMOVD.P 8(R4), F0
+	FMOVD.P 8(R5), F1
+	FMOVD.P 8(R6), F2
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil70
+	ADD R24, R7
+manynil70:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil71
+	ADD R24, R8
+manynil71:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil72
+	ADD R24, R9
+manynil72:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil73
+	ADD R24>>3, R10, R10
+manynil73:
+manystep64:
+	FMOVD 0(R11), F3
+	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	FMOVD 0(R12), F5
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVD 0(R13), F5
+	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
+	VBIT V4.B16, V5.B16, V1.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	CBZ R7, manyskip65
+	FMOVD 0(R7), F4
+	ADD R25, R7
+manyskip65:
+	FMOVD 0(R14), F5
+	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
+	FMOVD 0(R15), F7
+	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
+	FMOVD 0(R16), F8
+	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	FMOVD 0(R17), F10
+	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
+	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
+	VFMLA V9.D2, V8.D2, V10.D2
+	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V31.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V30.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V29.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V28.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V25.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	FMOVS F7, R3
+	CBZW R3, manyrare66
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V9.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V31.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V30.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V29.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V28.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V26.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V25.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V12.D2
+	VBSL V8.B16, V12.B16, V9.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V12.D2
+	VBSL V9.B16, V12.B16, V8.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V12.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	VFMLA V12.D2, V8.D2, V13.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V12.D2
+	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V12.D2
+	VFMLA V12.D2, V13.D2, V8.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V12.D2
+	VFMLA V12.D2, V13.D2, V8.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V12.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V31.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V30.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V29.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V26.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V12.D2
+	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V15.D2
+	VBSL V13.B16, V15.B16, V12.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V15.D2
+	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V15.D2
+	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V15.D2
+	VADD V15.D2, V12.D2, V12.D2
+	VSHL $52, V12.D2, V12.D2
+	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
+	VFMLA V14.D2, V8.D2, V12.D2
+	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V26.D2, V13.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V14.D2
+	VADD V14.D2, V9.D2, V9.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V13.D2, V13.D2
+	VSHL $52, V13.D2, V13.D2
+	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
+	VBSL V12.B16, V11.B16, V4.B16
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare66:
+	VMOV V0.B16, V4.B16
+	VFMLA V10.D2, V6.D2, V4.D2
+	CBZ R8, manyskip67
+	FMOVD 0(R8), F6
+	ADD R26, R8
+	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
+manyskip67:
+	FMOVD 0(R20), F6
+	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
+	FMOVD 0(R19), F7
+	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
+	VFMLA V5.D2, V6.D2, V7.D2
+	VLD1R.P 8(R23), [V5.D2]
+	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	FMOVD 0(R21), F8
+	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V7.B16, V1.B16
+	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
+	VBIT V3.B16, V5.B16, V2.B16
+	CBZ R9, manyskip68
+	VAND V25.B16, V3.B16, V4.B16
+	FMOVD F4, 0(R9)
+	ADD R2, R9
+manyskip68:
+	CBZ R10, manyskip69
+	VORR V3.B16, V6.B16, V6.B16
+	VMOV V6.S[0], R3
+	AND $1, R3
+	MOVB R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip69:
+	SUBS $1, R22
+	BNE manystep64
+	FMOVD F0, -8(R4)
+	FMOVD F1, -8(R5)
+	FMOVD F2, -8(R6)
+	ADD $8, R24
+	ADD $8, R11
+	ADD $8, R12
+	ADD $8, R13
+	ADD $8, R14
+	ADD $8, R15
+	ADD $8, R16
+	ADD $8, R17
+	ADD $8, R19
+	ADD $8, R20
+	ADD $8, R21
+	SUBS $1, R1
+	BGE manytail
+manytailend:
 	ADD $1, R1
 	RET
 
 // func stepNEONF64Hard(f *generic.Frame64)
 TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
+	MOVD 208(R0), R3 // Steps
+	CMP $1, R3
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -3587,7 +9439,7 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD 120(R0), R9 // Spike (nil if absent)
 	MOVD 144(R0), R10 // Ref (nil if absent)
 	MOVD 0(R2), R3
-	VDUP R3, V31.D2 // r0 = VTh
+	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 16(R2), R3
 	VDUP R3, V30.D2 // r5 = VReset
 	MOVD 24(R2), R3
@@ -3624,13 +9476,13 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	VDUP R3, V14.D2 // r129 = Ka
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2 // r131 = Keep
-	MOVD 208(R0), R3
-	VDUP R3, V12.D2 // r134 = t
 	MOVD 80(R2), R3
-	VDUP R3, V11.D2 // r136 = TauRef
+	VDUP R3, V12.D2 // r136 = TauRef
+	MOVD 272(R0), R3
+	VLD1R (R3), [V11.D2] // r134 = T[0]
 	SUBS $2, R1
-	BLT loop1end
-loop1:
+	BLT oneloop1end
+oneloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
@@ -3639,9 +9491,9 @@ loop1:
 	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
 	VBSL V1.B16, V4.B16, V3.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, skip1
+	CBZ R7, oneskip1
 	VLD1.P 16(R7), [V1.D2]
-skip1:
+oneskip1:
 	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
 	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
@@ -3670,7 +9522,7 @@ skip1:
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
-	CBZW R3, rare2
+	CBZW R3, onerare2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -3818,36 +9670,33 @@ skip1:
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V6.B16, V5.B16, V7.B16
+	MOVD 272(R0), R3
+	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
-	VDUP R3, V11.D2
-	MOVD 208(R0), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-rare2:
+onerare2:
 	VMOV V0.B16, V4.B16
 	VFMLA V1.D2, V7.D2, V4.D2
-	CBZ R8, skip3
+	CBZ R8, oneskip3
 	VLD1.P 16(R8), [V1.D2]
 	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
-skip3:
+oneskip3:
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
 	VFMLA V1.D2, V14.D2, V5.D2
-	WORD $0x4ee2d581 // fsub v1.2d, v12.2d, v2.2d
-	WORD $0x6ee1e561 // fcmgt v1.2d, v11.2d, v1.2d
+	WORD $0x4ee2d561 // fsub v1.2d, v11.2d, v2.2d
+	WORD $0x6ee1e581 // fcmgt v1.2d, v12.2d, v1.2d
 	VBIF V1.B16, V4.B16, V0.B16
 	VBIF V1.B16, V5.B16, V3.B16
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	FMOVQ F0, -16(R4)
-	FMOVQ F3, -16(R5)
-	VBIT V4.B16, V12.B16, V2.B16
-	FMOVQ F2, -16(R6)
-	CBZ R9, skip4
-	VAND V16.B16, V4.B16, V0.B16
-	VST1.P [V0.D2], 16(R9)
-skip4:
-	CBZ R10, skip5
+	VBIT V4.B16, V11.B16, V2.B16
+	CBZ R9, oneskip4
+	VAND V16.B16, V4.B16, V5.B16
+	VST1.P [V5.D2], 16(R9)
+oneskip4:
+	CBZ R10, oneskip5
 	VORR V4.B16, V1.B16, V1.B16
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
@@ -3855,14 +9704,17 @@ skip4:
 	VMOV V1.H[0], R3
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
-skip5:
+oneskip5:
+	FMOVQ F0, -16(R4)
+	FMOVQ F3, -16(R5)
+	FMOVQ F2, -16(R6)
 	SUBS $2, R1
-	BGE loop1
-loop1end:
+	BGE oneloop1
+oneloop1end:
 	ADD $2, R1
 	SUBS $1, R1
-	BLT tailend
-tail:
+	BLT onetailend
+onetail:
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
@@ -3871,9 +9723,9 @@ tail:
 	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
 	VBSL V1.B16, V4.B16, V3.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, skip6
+	CBZ R7, oneskip6
 	FMOVD.P 8(R7), F1
-skip6:
+oneskip6:
 	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
 	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
@@ -3901,7 +9753,7 @@ skip6:
 	VFMLA V4.D2, V6.D2, V7.D2
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
 	FMOVS F6, R3
-	CBZW R3, rare7
+	CBZW R3, onerare7
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -4049,50 +9901,1110 @@ skip6:
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V6.B16, V5.B16, V7.B16
+	MOVD 272(R0), R3
+	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
-	VDUP R3, V11.D2
-	MOVD 208(R0), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-rare7:
+onerare7:
 	VMOV V0.B16, V4.B16
 	VFMLA V1.D2, V7.D2, V4.D2
-	CBZ R8, skip8
+	CBZ R8, oneskip8
 	FMOVD.P 8(R8), F1
 	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
-skip8:
+oneskip8:
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
 	VFMLA V1.D2, V14.D2, V5.D2
-	WORD $0x4ee2d581 // fsub v1.2d, v12.2d, v2.2d
-	WORD $0x6ee1e561 // fcmgt v1.2d, v11.2d, v1.2d
+	WORD $0x4ee2d561 // fsub v1.2d, v11.2d, v2.2d
+	WORD $0x6ee1e581 // fcmgt v1.2d, v12.2d, v1.2d
 	VBIF V1.B16, V4.B16, V0.B16
 	VBIF V1.B16, V5.B16, V3.B16
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	FMOVD F0, -8(R4)
-	FMOVD F3, -8(R5)
-	VBIT V4.B16, V12.B16, V2.B16
-	FMOVD F2, -8(R6)
-	CBZ R9, skip9
-	VAND V16.B16, V4.B16, V0.B16
-	FMOVD.P F0, 8(R9)
-skip9:
-	CBZ R10, skip10
+	VBIT V4.B16, V11.B16, V2.B16
+	CBZ R9, oneskip9
+	VAND V16.B16, V4.B16, V5.B16
+	FMOVD.P F5, 8(R9)
+oneskip9:
+	CBZ R10, oneskip10
 	VORR V4.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-skip10:
+oneskip10:
+	FMOVD F0, -8(R4)
+	FMOVD F3, -8(R5)
+	FMOVD F2, -8(R6)
 	SUBS $1, R1
-	BGE tail
-tailend:
+	BGE onetail
+onetailend:
+	ADD $1, R1
+	RET
+many:
+	MOVD 200(R0), R1 // N
+	MOVD 168(R0), R2 // C
+	MOVD 0(R0), R4 // V
+	MOVD 24(R0), R5 // W
+	MOVD 48(R0), R6 // Last
+	MOVD ZR, R13 // lane offset
+	MOVD 240(R0), R14 // I row distance
+	LSL $3, R14
+	MOVD 248(R0), R15 // Delta row distance
+	LSL $3, R15
+	MOVD 256(R0), R16 // Spike row distance
+	LSL $3, R16
+	MOVD 264(R0), R17 // Ref row distance
+	MOVD 0(R2), R3
+	VDUP R3, V31.D2 // r3 = VTh
+	MOVD 32(R2), R3
+	VDUP R3, V30.D2 // r12 = VRest
+	MOVD 48(R2), R3
+	VDUP R3, V29.D2 // r16 = DtCTau
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V28.D2 // r26 = 2.48015873015873e-05
+	MOVD $0x3f2a01a01a01a01a, R3
+	VDUP R3, V27.D2 // r28 = 0.0001984126984126984
+	MOVD $0x3f56c16c16c16c17, R3
+	VDUP R3, V26.D2 // r30 = 0.001388888888888889
+	MOVD $0x3f81111111111111, R3
+	VDUP R3, V25.D2 // r32 = 0.008333333333333333
+	MOVD $0x3fa5555555555555, R3
+	VDUP R3, V24.D2 // r34 = 0.041666666666666664
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V23.D2 // r36 = 0.16666666666666666
+	MOVD $0x3fe0000000000000, R3
+	VDUP R3, V22.D2 // r38 = 0.5
+	MOVD $0x3ff0000000000000, R3
+	VDUP R3, V21.D2 // r40 = 1
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V20.D2 // r42 = 0.0625
+	MOVD 72(R2), R3
+	VDUP R3, V19.D2 // r129 = Ka
+	MOVD 64(R2), R3
+	VDUP R3, V18.D2 // r131 = Keep
+	MOVD 80(R2), R3
+	VDUP R3, V17.D2 // r136 = TauRef
+	SUBS $4, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	VLD1.P 16(R6), [V4.D2]
+	VLD1.P 16(R6), [V5.D2]
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil83
+	ADD R13, R7
+manynil83:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil84
+	ADD R13, R8
+manynil84:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil85
+	ADD R13, R9
+manynil85:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil86
+	ADD R13>>3, R10, R10
+manynil86:
+manystep76:
+	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
+	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
+	MOVD 16(R2), R3
+	VDUP R3, V8.D2
+	VBIT V6.B16, V8.B16, V0.B16
+	VBIT V7.B16, V8.B16, V1.B16
+	MOVD 24(R2), R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d449 // fadd v9.2d, v2.2d, v8.2d
+	WORD $0x4e68d468 // fadd v8.2d, v3.2d, v8.2d
+	VBIT V6.B16, V9.B16, V2.B16
+	VBIT V7.B16, V8.B16, V3.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	CBZ R7, manyskip77
+	FMOVQ 16(R7), F7
+	VLD1.P (R7)(R14), [V6.D2]
+manyskip77:
+	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
+	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
+	MOVD 40(R2), R3
+	VDUP R3, V10.D2
+	WORD $0x4eead40b // fsub v11.2d, v0.2d, v10.2d
+	WORD $0x4eead42a // fsub v10.2d, v1.2d, v10.2d
+	WORD $0x6e6bdd0c // fmul v12.2d, v8.2d, v11.2d
+	WORD $0x6e6add2d // fmul v13.2d, v9.2d, v10.2d
+	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
+	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
+	MOVD 56(R2), R3
+	VDUP R3, V14.D2
+	WORD $0x6e66ddc6 // fmul v6.2d, v14.2d, v6.2d
+	WORD $0x6e67ddce // fmul v14.2d, v14.2d, v7.2d
+	VFMLA V12.D2, V29.D2, V6.D2
+	VFMLA V13.D2, V29.D2, V14.D2
+	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
+	WORD $0x4e6ad529 // fadd v9.2d, v9.2d, v10.2d
+	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
+	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
+	WORD $0x4ee0f907 // fabs v7.2d, v8.2d
+	WORD $0x4ee0f92a // fabs v10.2d, v9.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V8.D2, V11.D2, V12.D2
+	VMOV V28.B16, V13.B16
+	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V9.D2, V13.D2, V12.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V8.D2, V11.D2, V13.D2
+	VMOV V26.B16, V11.B16
+	VFMLA V9.D2, V12.D2, V11.D2
+	VMOV V25.B16, V12.B16
+	VFMLA V8.D2, V13.D2, V12.D2
+	VMOV V25.B16, V13.B16
+	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V24.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
+	VMOV V24.B16, V12.B16
+	VFMLA V9.D2, V13.D2, V12.D2
+	VMOV V23.B16, V13.B16
+	VFMLA V8.D2, V11.D2, V13.D2
+	VMOV V23.B16, V11.B16
+	VFMLA V9.D2, V12.D2, V11.D2
+	VMOV V22.B16, V12.B16
+	VFMLA V8.D2, V13.D2, V12.D2
+	VMOV V22.B16, V13.B16
+	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V21.B16, V11.B16
+	VFMLA V8.D2, V12.D2, V11.D2
+	VMOV V21.B16, V12.B16
+	VFMLA V9.D2, V13.D2, V12.D2
+	WORD $0x6ef4e4ed // fcmgt v13.2d, v7.2d, v20.2d
+	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
+	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
+	FMOVS F16, R3
+	CBZW R3, manyrare78
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V16.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V16.D2
+	VFMLA V8.D2, V17.D2, V16.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V16.D2
+	VFMLA V8.D2, V17.D2, V16.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V16.D2
+	VFMLA V8.D2, V17.D2, V16.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V17.D2
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V28.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V27.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V26.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V25.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V24.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V23.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	VMOV V22.B16, V16.B16
+	VFMLA V8.D2, V17.D2, V16.D2
+	VMOV V21.B16, V17.B16
+	VFMLA V8.D2, V16.D2, V17.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x6ef0e510 // fcmgt v16.2d, v8.2d, v16.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V18.D2
+	VBSL V8.B16, V18.B16, V16.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ef0e508 // fcmgt v8.2d, v8.2d, v16.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V18.D2
+	VBSL V16.B16, V18.B16, V8.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V18.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V19.D2
+	VFMLA V18.D2, V8.D2, V19.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4ef2d673 // fsub v19.2d, v19.2d, v18.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V18.D2
+	VFMLA V18.D2, V19.D2, V8.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V18.D2
+	VFMLA V18.D2, V19.D2, V8.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V18.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V18.D2
+	VFMLA V8.D2, V20.D2, V18.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V18.D2
+	VFMLA V8.D2, V20.D2, V18.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V18.D2
+	VFMLA V8.D2, V20.D2, V18.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V20.D2
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V28.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V27.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V26.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V25.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V24.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V23.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	VMOV V22.B16, V18.B16
+	VFMLA V8.D2, V20.D2, V18.D2
+	VMOV V21.B16, V20.B16
+	VFMLA V8.D2, V18.D2, V20.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x6ef2e672 // fcmgt v18.2d, v19.2d, v18.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V23.D2
+	VBSL V19.B16, V23.B16, V18.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V23.D2
+	WORD $0x6e77de52 // fmul v18.2d, v18.2d, v23.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V23.D2
+	WORD $0x4e77d652 // fadd v18.2d, v18.2d, v23.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V23.D2
+	VADD V23.D2, V18.D2, V18.D2
+	VSHL $52, V18.D2, V18.D2
+	WORD $0x4ef2d6b2 // fsub v18.2d, v21.2d, v18.2d
+	VFMLA V20.D2, V8.D2, V18.D2
+	WORD $0x6e70fe52 // fdiv v18.2d, v18.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V22.D2, V19.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V20.D2
+	VADD V20.D2, V16.D2, V16.D2
+	VSHL $52, V16.D2, V16.D2
+	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
+	WORD $0x4ee8d673 // fsub v19.2d, v19.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d673 // fadd v19.2d, v19.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V19.D2, V19.D2
+	VSHL $52, V19.D2, V19.D2
+	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
+	WORD $0x6e67e6c7 // fcmge v7.2d, v22.2d, v7.2d
+	VBSL V18.B16, V17.B16, V7.B16
+	VBIT V13.B16, V7.B16, V11.B16
+	MOVD 80(R2), R3
+	VDUP R3, V17.D2
+	MOVD 64(R2), R3
+	VDUP R3, V18.D2
+	MOVD 72(R2), R3
+	VDUP R3, V19.D2
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V20.D2
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V23.D2
+manyrare78:
+	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
+	FMOVS F7, R3
+	CBZW R3, manyrare79
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V7.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V7.D2
+	VFMLA V9.D2, V8.D2, V7.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V7.D2
+	VFMLA V9.D2, V8.D2, V7.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V7.D2
+	VFMLA V9.D2, V8.D2, V7.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V28.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V27.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V25.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V24.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V23.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	VMOV V22.B16, V7.B16
+	VFMLA V9.D2, V8.D2, V7.D2
+	VMOV V21.B16, V8.B16
+	VFMLA V9.D2, V7.D2, V8.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V7.D2
+	WORD $0x6ee7e527 // fcmgt v7.2d, v9.2d, v7.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V13.D2
+	VBSL V9.B16, V13.B16, V7.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x6ee7e529 // fcmgt v9.2d, v9.2d, v7.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V13.D2
+	VBSL V7.B16, V13.B16, V9.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V13.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	VFMLA V13.D2, V9.D2, V16.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V13.D2
+	VFMLA V13.D2, V16.D2, V9.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V13.D2
+	VFMLA V13.D2, V16.D2, V9.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V13.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V13.D2
+	VFMLA V9.D2, V17.D2, V13.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V13.D2
+	VFMLA V9.D2, V17.D2, V13.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V13.D2
+	VFMLA V9.D2, V17.D2, V13.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V17.D2
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V28.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V27.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V25.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V24.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V23.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	VMOV V22.B16, V13.B16
+	VFMLA V9.D2, V17.D2, V13.D2
+	VMOV V21.B16, V17.B16
+	VFMLA V9.D2, V13.D2, V17.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x6eede60d // fcmgt v13.2d, v16.2d, v13.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V18.D2
+	VBSL V16.B16, V18.B16, V13.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x6e72ddad // fmul v13.2d, v13.2d, v18.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4e72d5ad // fadd v13.2d, v13.2d, v18.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V18.D2
+	VADD V18.D2, V13.D2, V13.D2
+	VSHL $52, V13.D2, V13.D2
+	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
+	VFMLA V17.D2, V9.D2, V13.D2
+	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V7.D2
+	VFMLA V22.D2, V16.D2, V7.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d4e9 // fadd v9.2d, v7.2d, v9.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V17.D2
+	VADD V17.D2, V9.D2, V9.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
+	WORD $0x4ee7d610 // fsub v16.2d, v16.2d, v7.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V7.D2
+	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V7.D2
+	VADD V7.D2, V16.D2, V16.D2
+	VSHL $52, V16.D2, V16.D2
+	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
+	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
+	VBSL V13.B16, V8.B16, V10.B16
+	VBIT V15.B16, V10.B16, V12.B16
+	MOVD 80(R2), R3
+	VDUP R3, V17.D2
+	MOVD 64(R2), R3
+	VDUP R3, V18.D2
+manyrare79:
+	VMOV V0.B16, V7.B16
+	VFMLA V6.D2, V11.D2, V7.D2
+	VMOV V1.B16, V6.B16
+	VFMLA V14.D2, V12.D2, V6.D2
+	CBZ R8, manyskip80
+	FMOVQ 16(R8), F8
+	VLD1.P (R8)(R15), [V9.D2]
+	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
+	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
+manyskip80:
+	WORD $0x4efed4e8 // fsub v8.2d, v7.2d, v30.2d
+	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
+	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
+	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
+	VFMLA V8.D2, V19.D2, V10.D2
+	VFMLA V9.D2, V19.D2, V11.D2
+	VLD1R.P 8(R12), [V8.D2]
+	WORD $0x4ee4d509 // fsub v9.2d, v8.2d, v4.2d
+	WORD $0x4ee5d50c // fsub v12.2d, v8.2d, v5.2d
+	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
+	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
+	VBIF V9.B16, V7.B16, V0.B16
+	VBIF V12.B16, V6.B16, V1.B16
+	VBIF V9.B16, V10.B16, V2.B16
+	VBIF V12.B16, V11.B16, V3.B16
+	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
+	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
+	VBIT V6.B16, V8.B16, V4.B16
+	VBIT V7.B16, V8.B16, V5.B16
+	CBZ R9, manyskip81
+	VAND V21.B16, V7.B16, V8.B16
+	FMOVQ F8, 16(R9)
+	VAND V21.B16, V6.B16, V8.B16
+	VST1.P [V8.D2], (R9)(R16)
+manyskip81:
+	CBZ R10, manyskip82
+	VORR V6.B16, V9.B16, V9.B16
+	VORR V7.B16, V12.B16, V12.B16
+	WORD $0x0ea1298c // xtn v12.2s, v12.2d
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 2(R10)
+	WORD $0x0ea12929 // xtn v9.2s, v9.2d
+	WORD $0x0e612929 // xtn v9.4h, v9.4s
+	WORD $0x0e212929 // xtn v9.8b, v9.8h
+	VMOV V9.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	ADD R17, R10
+manyskip82:
+	SUBS $1, R11
+	BNE manystep76
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R13
+	SUBS $4, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $4, R1
+	SUBS $2, R1
+	BLT manyloop1end
+manyloop1:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R5), [V1.D2]
+	VLD1.P 16(R6), [V2.D2]
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil93
+	ADD R13, R7
+manynil93:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil94
+	ADD R13, R8
+manynil94:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil95
+	ADD R13, R9
+manynil95:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil96
+	ADD R13>>3, R10, R10
+manynil96:
+manystep87:
+	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	MOVD 16(R2), R3
+	VDUP R3, V4.D2
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVD 24(R2), R3
+	VDUP R3, V4.D2
+	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
+	VBIT V3.B16, V4.B16, V1.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R7, manyskip88
+	VLD1.P (R7)(R14), [V3.D2]
+manyskip88:
+	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	MOVD 40(R2), R3
+	VDUP R3, V5.D2
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
+	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
+	MOVD 56(R2), R3
+	VDUP R3, V7.D2
+	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	VFMLA V6.D2, V29.D2, V7.D2
+	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
+	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V5.D2
+	VMOV V28.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V27.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V26.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V25.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V24.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V23.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V22.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V21.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
+	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare89
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V8.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V8.D2
+	VFMLA V4.D2, V9.D2, V8.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V8.D2
+	VFMLA V4.D2, V9.D2, V8.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V8.D2
+	VFMLA V4.D2, V9.D2, V8.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V28.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V27.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V26.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V25.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V24.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V23.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V22.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V21.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V10.D2
+	VBSL V4.B16, V10.B16, V8.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V4.D2
+	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V10.D2
+	VBSL V8.B16, V10.B16, V4.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V10.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V11.D2
+	VFMLA V10.D2, V4.D2, V11.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V10.D2
+	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V10.D2
+	VFMLA V10.D2, V11.D2, V4.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V10.D2
+	VFMLA V10.D2, V11.D2, V4.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V10.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V10.D2
+	VFMLA V4.D2, V12.D2, V10.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V10.D2
+	VFMLA V4.D2, V12.D2, V10.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V10.D2
+	VFMLA V4.D2, V12.D2, V10.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V28.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V26.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V25.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V24.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V23.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V22.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V21.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V10.D2
+	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V13.D2
+	VBSL V11.B16, V13.B16, V10.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V13.D2
+	VADD V13.D2, V10.D2, V10.D2
+	VSHL $52, V10.D2, V10.D2
+	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
+	VFMLA V12.D2, V4.D2, V10.D2
+	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V4.D2
+	VFMLA V22.D2, V11.D2, V4.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V12.D2
+	VADD V12.D2, V8.D2, V8.D2
+	VSHL $52, V8.D2, V8.D2
+	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
+	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V4.D2
+	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V4.D2
+	VADD V4.D2, V11.D2, V11.D2
+	VSHL $52, V11.D2, V11.D2
+	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
+	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
+	VBSL V10.B16, V9.B16, V3.B16
+	VBIT V6.B16, V3.B16, V5.B16
+manyrare89:
+	VMOV V0.B16, V3.B16
+	VFMLA V7.D2, V5.D2, V3.D2
+	CBZ R8, manyskip90
+	VLD1.P (R8)(R15), [V4.D2]
+	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
+manyskip90:
+	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
+	VFMLA V4.D2, V19.D2, V5.D2
+	VLD1R.P 8(R12), [V4.D2]
+	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
+	VBIF V6.B16, V3.B16, V0.B16
+	VBIF V6.B16, V5.B16, V1.B16
+	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	VBIT V3.B16, V4.B16, V2.B16
+	CBZ R9, manyskip91
+	VAND V21.B16, V3.B16, V4.B16
+	VST1.P [V4.D2], (R9)(R16)
+manyskip91:
+	CBZ R10, manyskip92
+	VORR V3.B16, V6.B16, V6.B16
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
+	VMOV V6.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	ADD R17, R10
+manyskip92:
+	SUBS $1, R11
+	BNE manystep87
+	FMOVQ F0, -16(R4)
+	FMOVQ F1, -16(R5)
+	FMOVQ F2, -16(R6)
+	ADD $16, R13
+	SUBS $2, R1
+	BGE manyloop1
+manyloop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT manytailend
+manytail:
+	FMOVD.P 8(R4), F0
+	FMOVD.P 8(R5), F1
+	FMOVD.P 8(R6), F2
+	MOVD 208(R0), R11 // Steps
+	MOVD 272(R0), R12 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil103
+	ADD R13, R7
+manynil103:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil104
+	ADD R13, R8
+manynil104:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil105
+	ADD R13, R9
+manynil105:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil106
+	ADD R13>>3, R10, R10
+manynil106:
+manystep97:
+	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	MOVD 16(R2), R3
+	VDUP R3, V4.D2
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVD 24(R2), R3
+	VDUP R3, V4.D2
+	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
+	VBIT V3.B16, V4.B16, V1.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R7, manyskip98
+	FMOVD 0(R7), F3
+	ADD R14, R7
+manyskip98:
+	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	MOVD 40(R2), R3
+	VDUP R3, V5.D2
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
+	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
+	MOVD 56(R2), R3
+	VDUP R3, V7.D2
+	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	VFMLA V6.D2, V29.D2, V7.D2
+	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
+	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V5.D2
+	VMOV V28.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V27.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V26.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V25.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V24.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V23.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V22.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V21.B16, V5.B16
+	VFMLA V4.D2, V6.D2, V5.D2
+	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
+	FMOVS F6, R3
+	CBZW R3, manyrare99
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V8.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V8.D2
+	VFMLA V4.D2, V9.D2, V8.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V8.D2
+	VFMLA V4.D2, V9.D2, V8.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V8.D2
+	VFMLA V4.D2, V9.D2, V8.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V9.D2
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V28.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V27.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V26.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V25.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V24.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V23.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	VMOV V22.B16, V8.B16
+	VFMLA V4.D2, V9.D2, V8.D2
+	VMOV V21.B16, V9.B16
+	VFMLA V4.D2, V8.D2, V9.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V10.D2
+	VBSL V4.B16, V10.B16, V8.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V4.D2
+	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V10.D2
+	VBSL V8.B16, V10.B16, V4.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V10.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V11.D2
+	VFMLA V10.D2, V4.D2, V11.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V10.D2
+	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V10.D2
+	VFMLA V10.D2, V11.D2, V4.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V10.D2
+	VFMLA V10.D2, V11.D2, V4.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V10.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V10.D2
+	VFMLA V4.D2, V12.D2, V10.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V10.D2
+	VFMLA V4.D2, V12.D2, V10.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V10.D2
+	VFMLA V4.D2, V12.D2, V10.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V28.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V26.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V25.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V24.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V23.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	VMOV V22.B16, V10.B16
+	VFMLA V4.D2, V12.D2, V10.D2
+	VMOV V21.B16, V12.B16
+	VFMLA V4.D2, V10.D2, V12.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V10.D2
+	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V13.D2
+	VBSL V11.B16, V13.B16, V10.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V13.D2
+	VADD V13.D2, V10.D2, V10.D2
+	VSHL $52, V10.D2, V10.D2
+	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
+	VFMLA V12.D2, V4.D2, V10.D2
+	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V4.D2
+	VFMLA V22.D2, V11.D2, V4.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V12.D2
+	VADD V12.D2, V8.D2, V8.D2
+	VSHL $52, V8.D2, V8.D2
+	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
+	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V4.D2
+	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V4.D2
+	VADD V4.D2, V11.D2, V11.D2
+	VSHL $52, V11.D2, V11.D2
+	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
+	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
+	VBSL V10.B16, V9.B16, V3.B16
+	VBIT V6.B16, V3.B16, V5.B16
+manyrare99:
+	VMOV V0.B16, V3.B16
+	VFMLA V7.D2, V5.D2, V3.D2
+	CBZ R8, manyskip100
+	FMOVD 0(R8), F4
+	ADD R15, R8
+	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
+manyskip100:
+	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
+	VFMLA V4.D2, V19.D2, V5.D2
+	VLD1R.P 8(R12), [V4.D2]
+	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
+	VBIF V6.B16, V3.B16, V0.B16
+	VBIF V6.B16, V5.B16, V1.B16
+	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	VBIT V3.B16, V4.B16, V2.B16
+	CBZ R9, manyskip101
+	VAND V21.B16, V3.B16, V4.B16
+	FMOVD F4, 0(R9)
+	ADD R16, R9
+manyskip101:
+	CBZ R10, manyskip102
+	VORR V3.B16, V6.B16, V6.B16
+	VMOV V6.S[0], R3
+	AND $1, R3
+	MOVB R3, 0(R10)
+	ADD R17, R10
+manyskip102:
+	SUBS $1, R11
+	BNE manystep97
+	FMOVD F0, -8(R4)
+	FMOVD F1, -8(R5)
+	FMOVD F2, -8(R6)
+	ADD $8, R13
+	SUBS $1, R1
+	BGE manytail
+manytailend:
 	ADD $1, R1
 	RET
 
 // func stepNEONF64HardPN(f *generic.Frame64)
 TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
+	MOVD 208(R0), R3 // Steps
+	CMP $1, R3
+	BGT many
 	MOVD 200(R0), R1 // N
 	MOVD 168(R0), R2 // C
 	MOVD 0(R0), R4 // V
@@ -4144,38 +11056,38 @@ TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	VDUP R3, V23.D2 // r40 = 1
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V22.D2 // r42 = 0.0625
-	MOVD 208(R0), R3
-	VDUP R3, V21.D2 // r134 = t
+	MOVD 272(R0), R3
+	VLD1R (R3), [V21.D2] // r134 = T[0]
 	SUBS $2, R1
-	BLT loop1end
-loop1:
-	VLD1.P 16(R11), [V0.D2]
-	VLD1.P 16(R4), [V1.D2]
-	VLD1.P 16(R5), [V2.D2]
-	VLD1.P 16(R6), [V3.D2]
-	WORD $0x6e60e424 // fcmge v4.2d, v1.2d, v0.2d
+	BLT oneloop1end
+oneloop1:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R5), [V1.D2]
+	VLD1.P 16(R6), [V2.D2]
+	VLD1.P 16(R11), [V3.D2]
+	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	VLD1.P 16(R12), [V5.D2]
-	VBIF V4.B16, V1.B16, V5.B16
-	VLD1.P 16(R13), [V1.D2]
-	WORD $0x4e61d441 // fadd v1.2d, v2.2d, v1.2d
-	VBSL V2.B16, V1.B16, V4.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, skip1
-	VLD1.P 16(R7), [V1.D2]
-skip1:
-	VLD1.P 16(R14), [V2.D2]
-	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	VBIF V4.B16, V0.B16, V5.B16
+	VLD1.P 16(R13), [V0.D2]
+	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
+	VBSL V1.B16, V0.B16, V4.B16
+	VEOR V0.B16, V0.B16, V0.B16
+	CBZ R7, oneskip1
+	VLD1.P 16(R7), [V0.D2]
+oneskip1:
+	VLD1.P 16(R14), [V1.D2]
+	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
 	VLD1.P 16(R15), [V7.D2]
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
 	VLD1.P 16(R16), [V8.D2]
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
 	VLD1.P 16(R17), [V10.D2]
-	WORD $0x4ee4d421 // fsub v1.2d, v1.2d, v4.2d
-	WORD $0x6e61dd4a // fmul v10.2d, v10.2d, v1.2d
+	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
+	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
 	VFMLA V9.D2, V8.D2, V10.D2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	WORD $0x4ee0f901 // fabs v1.2d, v8.2d
+	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
 	VMOV V29.B16, V7.B16
@@ -4192,10 +11104,10 @@ skip1:
 	VFMLA V8.D2, V7.D2, V6.D2
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	WORD $0x6ef6e426 // fcmgt v6.2d, v1.2d, v22.2d
+	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
 	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
 	FMOVS F9, R3
-	CBZW R3, rare2
+	CBZW R3, onerare2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -4340,78 +11252,78 @@ skip1:
 	VADD V8.D2, V13.D2, V13.D2
 	VSHL $52, V13.D2, V13.D2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	WORD $0x6e61e701 // fcmge v1.2d, v24.2d, v1.2d
-	VBSL V12.B16, V11.B16, V1.B16
-	VBIT V6.B16, V1.B16, V7.B16
-rare2:
-	VMOV V5.B16, V1.B16
-	VFMLA V10.D2, V7.D2, V1.D2
-	CBZ R8, skip3
+	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
+	VBSL V12.B16, V11.B16, V0.B16
+	VBIT V6.B16, V0.B16, V7.B16
+onerare2:
+	VMOV V5.B16, V0.B16
+	VFMLA V10.D2, V7.D2, V0.D2
+	CBZ R8, oneskip3
 	VLD1.P 16(R8), [V6.D2]
-	WORD $0x4e66d421 // fadd v1.2d, v1.2d, v6.2d
-skip3:
+	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
+oneskip3:
 	VLD1.P 16(R20), [V6.D2]
-	WORD $0x4ee2d422 // fsub v2.2d, v1.2d, v2.2d
+	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
 	VLD1.P 16(R19), [V7.D2]
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	VFMLA V2.D2, V6.D2, V7.D2
-	WORD $0x4ee3d6a2 // fsub v2.2d, v21.2d, v3.2d
+	VFMLA V1.D2, V6.D2, V7.D2
+	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
 	VLD1.P 16(R21), [V6.D2]
-	WORD $0x6ee2e4c2 // fcmgt v2.2d, v6.2d, v2.2d
-	VBIF V2.B16, V1.B16, V5.B16
-	VBIF V2.B16, V7.B16, V4.B16
-	WORD $0x6e60e4a0 // fcmge v0.2d, v5.2d, v0.2d
-	FMOVQ F5, -16(R4)
-	FMOVQ F4, -16(R5)
-	VBIT V0.B16, V21.B16, V3.B16
-	FMOVQ F3, -16(R6)
-	CBZ R9, skip4
-	VAND V23.B16, V0.B16, V1.B16
-	VST1.P [V1.D2], 16(R9)
-skip4:
-	CBZ R10, skip5
-	VORR V0.B16, V2.B16, V2.B16
-	WORD $0x0ea12842 // xtn v2.2s, v2.2d
-	WORD $0x0e612842 // xtn v2.4h, v2.4s
-	WORD $0x0e212842 // xtn v2.8b, v2.8h
-	VMOV V2.H[0], R3
+	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
+	VBIF V1.B16, V0.B16, V5.B16
+	VBIF V1.B16, V7.B16, V4.B16
+	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
+	VBIT V3.B16, V21.B16, V2.B16
+	CBZ R9, oneskip4
+	VAND V23.B16, V3.B16, V0.B16
+	VST1.P [V0.D2], 16(R9)
+oneskip4:
+	CBZ R10, oneskip5
+	VORR V3.B16, V1.B16, V1.B16
+	WORD $0x0ea12821 // xtn v1.2s, v1.2d
+	WORD $0x0e612821 // xtn v1.4h, v1.4s
+	WORD $0x0e212821 // xtn v1.8b, v1.8h
+	VMOV V1.H[0], R3
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
-skip5:
+oneskip5:
+	FMOVQ F5, -16(R4)
+	FMOVQ F4, -16(R5)
+	FMOVQ F2, -16(R6)
 	SUBS $2, R1
-	BGE loop1
-loop1end:
+	BGE oneloop1
+oneloop1end:
 	ADD $2, R1
 	SUBS $1, R1
-	BLT tailend
-tail:
-	FMOVD.P 8(R11), F0
-	FMOVD.P 8(R4), F1
-	FMOVD.P 8(R5), F2
-	FMOVD.P 8(R6), F3
-	WORD $0x6e60e424 // fcmge v4.2d, v1.2d, v0.2d
+	BLT onetailend
+onetail:
+	FMOVD.P 8(R4), F0
+	FMOVD.P 8(R5), F1
+	FMOVD.P 8(R6), F2
+	FMOVD.P 8(R11), F3
+	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	FMOVD.P 8(R12), F5
-	VBIF V4.B16, V1.B16, V5.B16
-	FMOVD.P 8(R13), F1
-	WORD $0x4e61d441 // fadd v1.2d, v2.2d, v1.2d
-	VBSL V2.B16, V1.B16, V4.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, skip6
-	FMOVD.P 8(R7), F1
-skip6:
-	FMOVD.P 8(R14), F2
-	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	VBIF V4.B16, V0.B16, V5.B16
+	FMOVD.P 8(R13), F0
+	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
+	VBSL V1.B16, V0.B16, V4.B16
+	VEOR V0.B16, V0.B16, V0.B16
+	CBZ R7, oneskip6
+	FMOVD.P 8(R7), F0
+oneskip6:
+	FMOVD.P 8(R14), F1
+	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
 	FMOVD.P 8(R15), F7
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
 	FMOVD.P 8(R16), F8
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
 	FMOVD.P 8(R17), F10
-	WORD $0x4ee4d421 // fsub v1.2d, v1.2d, v4.2d
-	WORD $0x6e61dd4a // fmul v10.2d, v10.2d, v1.2d
+	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
+	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
 	VFMLA V9.D2, V8.D2, V10.D2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	WORD $0x4ee0f901 // fabs v1.2d, v8.2d
+	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
 	VMOV V29.B16, V7.B16
@@ -4428,9 +11340,9 @@ skip6:
 	VFMLA V8.D2, V7.D2, V6.D2
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	WORD $0x6ef6e426 // fcmgt v6.2d, v1.2d, v22.2d
+	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
 	FMOVS F6, R3
-	CBZW R3, rare7
+	CBZW R3, onerare7
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -4575,44 +11487,1158 @@ skip6:
 	VADD V8.D2, V13.D2, V13.D2
 	VSHL $52, V13.D2, V13.D2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	WORD $0x6e61e701 // fcmge v1.2d, v24.2d, v1.2d
-	VBSL V12.B16, V11.B16, V1.B16
-	VBIT V6.B16, V1.B16, V7.B16
-rare7:
-	VMOV V5.B16, V1.B16
-	VFMLA V10.D2, V7.D2, V1.D2
-	CBZ R8, skip8
+	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
+	VBSL V12.B16, V11.B16, V0.B16
+	VBIT V6.B16, V0.B16, V7.B16
+onerare7:
+	VMOV V5.B16, V0.B16
+	VFMLA V10.D2, V7.D2, V0.D2
+	CBZ R8, oneskip8
 	FMOVD.P 8(R8), F6
-	WORD $0x4e66d421 // fadd v1.2d, v1.2d, v6.2d
-skip8:
+	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
+oneskip8:
 	FMOVD.P 8(R20), F6
-	WORD $0x4ee2d422 // fsub v2.2d, v1.2d, v2.2d
+	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
 	FMOVD.P 8(R19), F7
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	VFMLA V2.D2, V6.D2, V7.D2
-	WORD $0x4ee3d6a2 // fsub v2.2d, v21.2d, v3.2d
+	VFMLA V1.D2, V6.D2, V7.D2
+	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
 	FMOVD.P 8(R21), F6
-	WORD $0x6ee2e4c2 // fcmgt v2.2d, v6.2d, v2.2d
-	VBIF V2.B16, V1.B16, V5.B16
-	VBIF V2.B16, V7.B16, V4.B16
-	WORD $0x6e60e4a0 // fcmge v0.2d, v5.2d, v0.2d
-	FMOVD F5, -8(R4)
-	FMOVD F4, -8(R5)
-	VBIT V0.B16, V21.B16, V3.B16
-	FMOVD F3, -8(R6)
-	CBZ R9, skip9
-	VAND V23.B16, V0.B16, V1.B16
-	FMOVD.P F1, 8(R9)
-skip9:
-	CBZ R10, skip10
-	VORR V0.B16, V2.B16, V2.B16
-	VMOV V2.S[0], R3
+	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
+	VBIF V1.B16, V0.B16, V5.B16
+	VBIF V1.B16, V7.B16, V4.B16
+	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
+	VBIT V3.B16, V21.B16, V2.B16
+	CBZ R9, oneskip9
+	VAND V23.B16, V3.B16, V0.B16
+	FMOVD.P F0, 8(R9)
+oneskip9:
+	CBZ R10, oneskip10
+	VORR V3.B16, V1.B16, V1.B16
+	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-skip10:
+oneskip10:
+	FMOVD F5, -8(R4)
+	FMOVD F4, -8(R5)
+	FMOVD F2, -8(R6)
 	SUBS $1, R1
-	BGE tail
-tailend:
+	BGE onetail
+onetailend:
+	ADD $1, R1
+	RET
+many:
+	MOVD 200(R0), R1 // N
+	MOVD 168(R0), R2 // C
+	MOVD 0(R0), R4 // V
+	MOVD 24(R0), R5 // W
+	MOVD 48(R0), R6 // Last
+	MOVD 192(R0), R3
+	LSL $3, R3
+	MOVD $0, R11
+	MADD R3, R2, R11, R11 // row VTh
+	MOVD $2, R12
+	MADD R3, R2, R12, R12 // row VReset
+	MOVD $3, R13
+	MADD R3, R2, R13, R13 // row B
+	MOVD $4, R14
+	MADD R3, R2, R14, R14 // row VRest
+	MOVD $5, R15
+	MADD R3, R2, R15, R15 // row VC
+	MOVD $6, R16
+	MADD R3, R2, R16, R16 // row DtCTau
+	MOVD $7, R17
+	MADD R3, R2, R17, R17 // row DtRTau
+	MOVD $8, R19
+	MADD R3, R2, R19, R19 // row Keep
+	MOVD $9, R20
+	MADD R3, R2, R20, R20 // row Ka
+	MOVD $10, R21
+	MADD R3, R2, R21, R21 // row TauRef
+	MOVD ZR, R24 // lane offset
+	MOVD 240(R0), R25 // I row distance
+	LSL $3, R25
+	MOVD 248(R0), R26 // Delta row distance
+	LSL $3, R26
+	MOVD 256(R0), R2 // Spike row distance
+	LSL $3, R2
+	MOVD $0x3f2a01a01a01a01a, R3
+	VDUP R3, V31.D2 // r28 = 0.0001984126984126984
+	MOVD $0x3f56c16c16c16c17, R3
+	VDUP R3, V30.D2 // r30 = 0.001388888888888889
+	MOVD $0x3f81111111111111, R3
+	VDUP R3, V29.D2 // r32 = 0.008333333333333333
+	MOVD $0x3fa5555555555555, R3
+	VDUP R3, V28.D2 // r34 = 0.041666666666666664
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V27.D2 // r36 = 0.16666666666666666
+	MOVD $0x3fe0000000000000, R3
+	VDUP R3, V26.D2 // r38 = 0.5
+	MOVD $0x3ff0000000000000, R3
+	VDUP R3, V25.D2 // r40 = 1
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V24.D2 // r42 = 0.0625
+	SUBS $4, R1
+	BLT manyloop2end
+manyloop2:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R4), [V1.D2]
+	VLD1.P 16(R5), [V2.D2]
+	VLD1.P 16(R5), [V3.D2]
+	VLD1.P 16(R6), [V4.D2]
+	VLD1.P 16(R6), [V5.D2]
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil50
+	ADD R24, R7
+manynil50:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil51
+	ADD R24, R8
+manynil51:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil52
+	ADD R24, R9
+manynil52:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil53
+	ADD R24>>3, R10, R10
+manynil53:
+manystep43:
+	FMOVQ 0(R11), F6
+	FMOVQ 16(R11), F7
+	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
+	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
+	FMOVQ 0(R12), F10
+	FMOVQ 16(R12), F11
+	VBIT V8.B16, V10.B16, V0.B16
+	VBIT V9.B16, V11.B16, V1.B16
+	FMOVQ 0(R13), F10
+	FMOVQ 16(R13), F11
+	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
+	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
+	VBIT V8.B16, V10.B16, V2.B16
+	VBIT V9.B16, V11.B16, V3.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	CBZ R7, manyskip44
+	FMOVQ 16(R7), F9
+	VLD1.P (R7)(R25), [V8.D2]
+manyskip44:
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
+	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
+	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
+	FMOVQ 0(R15), F14
+	FMOVQ 16(R15), F15
+	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
+	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
+	FMOVQ 0(R16), F16
+	FMOVQ 16(R16), F17
+	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
+	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
+	FMOVQ 0(R17), F20
+	FMOVQ 16(R17), F21
+	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
+	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
+	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
+	WORD $0x6e69deb5 // fmul v21.2d, v21.2d, v9.2d
+	VFMLA V18.D2, V16.D2, V20.D2
+	VFMLA V19.D2, V17.D2, V21.D2
+	WORD $0x4e6ed58c // fadd v12.2d, v12.2d, v14.2d
+	WORD $0x4e6fd5ad // fadd v13.2d, v13.2d, v15.2d
+	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
+	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
+	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
+	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V12.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V13.D2
+	VMOV V13.B16, V14.B16
+	VFMLA V16.D2, V12.D2, V14.D2
+	VFMLA V17.D2, V12.D2, V13.D2
+	VMOV V31.B16, V12.B16
+	VFMLA V16.D2, V14.D2, V12.D2
+	VMOV V31.B16, V14.B16
+	VFMLA V17.D2, V13.D2, V14.D2
+	VMOV V30.B16, V13.B16
+	VFMLA V16.D2, V12.D2, V13.D2
+	VMOV V30.B16, V12.B16
+	VFMLA V17.D2, V14.D2, V12.D2
+	VMOV V29.B16, V14.B16
+	VFMLA V16.D2, V13.D2, V14.D2
+	VMOV V29.B16, V13.B16
+	VFMLA V17.D2, V12.D2, V13.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V16.D2, V14.D2, V12.D2
+	VMOV V28.B16, V14.B16
+	VFMLA V17.D2, V13.D2, V14.D2
+	VMOV V27.B16, V13.B16
+	VFMLA V16.D2, V12.D2, V13.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V17.D2, V14.D2, V12.D2
+	VMOV V26.B16, V14.B16
+	VFMLA V16.D2, V13.D2, V14.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V17.D2, V12.D2, V13.D2
+	VMOV V25.B16, V12.B16
+	VFMLA V16.D2, V14.D2, V12.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V17.D2, V13.D2, V14.D2
+	WORD $0x6ef8e50d // fcmgt v13.2d, v8.2d, v24.2d
+	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
+	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
+	FMOVS F18, R3
+	CBZW R3, manyrare45
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V18.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V18.D2
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V31.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	VMOV V30.B16, V18.B16
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V29.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	VMOV V28.B16, V18.B16
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V27.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	VMOV V26.B16, V18.B16
+	VFMLA V16.D2, V19.D2, V18.D2
+	VMOV V25.B16, V19.B16
+	VFMLA V16.D2, V18.D2, V19.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V22.D2
+	VBSL V16.B16, V22.B16, V18.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x6ef2e610 // fcmgt v16.2d, v16.2d, v18.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V22.D2
+	VBSL V18.B16, V22.B16, V16.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V22.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V23.D2
+	VFMLA V22.D2, V16.D2, V23.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x4ef6d6f7 // fsub v23.2d, v23.2d, v22.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V22.D2
+	VFMLA V22.D2, V23.D2, V16.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V22.D2
+	VFMLA V22.D2, V23.D2, V16.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V22.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V24.D2
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V22.D2
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V31.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	VMOV V30.B16, V22.B16
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V29.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	VMOV V28.B16, V22.B16
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V27.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	VMOV V26.B16, V22.B16
+	VFMLA V16.D2, V24.D2, V22.D2
+	VMOV V25.B16, V24.B16
+	VFMLA V16.D2, V22.D2, V24.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x6ef6e6f6 // fcmgt v22.2d, v23.2d, v22.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V27.D2
+	VBSL V23.B16, V27.B16, V22.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V27.D2
+	WORD $0x6e7bded6 // fmul v22.2d, v22.2d, v27.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V27.D2
+	WORD $0x4e7bd6d6 // fadd v22.2d, v22.2d, v27.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V27.D2
+	VADD V27.D2, V22.D2, V22.D2
+	VSHL $52, V22.D2, V22.D2
+	WORD $0x4ef6d736 // fsub v22.2d, v25.2d, v22.2d
+	VFMLA V24.D2, V16.D2, V22.D2
+	WORD $0x6e72fed6 // fdiv v22.2d, v22.2d, v18.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	VFMLA V26.D2, V23.D2, V16.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4ef2d610 // fsub v16.2d, v16.2d, v18.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	WORD $0x4e72d612 // fadd v18.2d, v16.2d, v18.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V24.D2
+	VADD V24.D2, V18.D2, V18.D2
+	VSHL $52, V18.D2, V18.D2
+	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
+	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V16.D2
+	VADD V16.D2, V23.D2, V23.D2
+	VSHL $52, V23.D2, V23.D2
+	WORD $0x6e77ded6 // fmul v22.2d, v22.2d, v23.2d
+	WORD $0x6e68e748 // fcmge v8.2d, v26.2d, v8.2d
+	VBSL V22.B16, V19.B16, V8.B16
+	VBIT V13.B16, V8.B16, V12.B16
+	MOVD $0x3fb0000000000000, R3
+	VDUP R3, V24.D2
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V27.D2
+manyrare45:
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare46
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V8.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V13.D2
+	VFMLA V17.D2, V8.D2, V13.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V13.D2, V8.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V13.D2
+	VFMLA V17.D2, V8.D2, V13.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V13.D2, V8.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V13.D2
+	VFMLA V17.D2, V8.D2, V13.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V13.D2, V8.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V13.D2
+	VFMLA V17.D2, V8.D2, V13.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2
+	VFMLA V17.D2, V13.D2, V8.D2
+	VMOV V31.B16, V13.B16
+	VFMLA V17.D2, V8.D2, V13.D2
+	VMOV V30.B16, V8.B16
+	VFMLA V17.D2, V13.D2, V8.D2
+	VMOV V29.B16, V13.B16
+	VFMLA V17.D2, V8.D2, V13.D2
+	VMOV V28.B16, V8.B16
+	VFMLA V17.D2, V13.D2, V8.D2
+	VMOV V27.B16, V13.B16
+	VFMLA V17.D2, V8.D2, V13.D2
+	VMOV V26.B16, V8.B16
+	VFMLA V17.D2, V13.D2, V8.D2
+	VMOV V25.B16, V13.B16
+	VFMLA V17.D2, V8.D2, V13.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee8e628 // fcmgt v8.2d, v17.2d, v8.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V16.D2
+	VBSL V17.B16, V16.B16, V8.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x6ee8e610 // fcmgt v16.2d, v16.2d, v8.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V17.D2
+	VBSL V8.B16, V17.B16, V16.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V17.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V18.D2
+	VFMLA V17.D2, V16.D2, V18.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V17.D2
+	WORD $0x4ef1d652 // fsub v18.2d, v18.2d, v17.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V17.D2
+	VFMLA V17.D2, V18.D2, V16.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V17.D2
+	VFMLA V17.D2, V18.D2, V16.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V17.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V19.D2
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V17.D2
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V31.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	VMOV V30.B16, V17.B16
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V29.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	VMOV V28.B16, V17.B16
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V27.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	VMOV V26.B16, V17.B16
+	VFMLA V16.D2, V19.D2, V17.D2
+	VMOV V25.B16, V19.B16
+	VFMLA V16.D2, V17.D2, V19.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V17.D2
+	WORD $0x6ef1e651 // fcmgt v17.2d, v18.2d, v17.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V22.D2
+	VBSL V18.B16, V22.B16, V17.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x6e76de31 // fmul v17.2d, v17.2d, v22.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V22.D2
+	WORD $0x4e76d631 // fadd v17.2d, v17.2d, v22.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V22.D2
+	VADD V22.D2, V17.D2, V17.D2
+	VSHL $52, V17.D2, V17.D2
+	WORD $0x4ef1d731 // fsub v17.2d, v25.2d, v17.2d
+	VFMLA V19.D2, V16.D2, V17.D2
+	WORD $0x6e68fe31 // fdiv v17.2d, v17.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V26.D2, V18.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2
+	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V19.D2
+	VADD V19.D2, V16.D2, V16.D2
+	VSHL $52, V16.D2, V16.D2
+	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
+	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V18.D2, V18.D2
+	VSHL $52, V18.D2, V18.D2
+	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
+	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
+	VBSL V17.B16, V13.B16, V9.B16
+	VBIT V15.B16, V9.B16, V14.B16
+manyrare46:
+	VMOV V0.B16, V8.B16
+	VFMLA V20.D2, V12.D2, V8.D2
+	VMOV V1.B16, V9.B16
+	VFMLA V21.D2, V14.D2, V9.D2
+	CBZ R8, manyskip47
+	FMOVQ 16(R8), F12
+	VLD1.P (R8)(R26), [V13.D2]
+	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
+	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
+manyskip47:
+	FMOVQ 0(R20), F12
+	FMOVQ 16(R20), F13
+	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
+	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
+	FMOVQ 0(R19), F14
+	FMOVQ 16(R19), F15
+	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
+	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
+	VFMLA V10.D2, V12.D2, V14.D2
+	VFMLA V11.D2, V13.D2, V15.D2
+	VLD1R.P 8(R23), [V10.D2]
+	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
+	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
+	FMOVQ 0(R21), F13
+	FMOVQ 16(R21), F16
+	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
+	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
+	VBIF V11.B16, V8.B16, V0.B16
+	VBIF V12.B16, V9.B16, V1.B16
+	VBIF V11.B16, V14.B16, V2.B16
+	VBIF V12.B16, V15.B16, V3.B16
+	WORD $0x6e66e406 // fcmge v6.2d, v0.2d, v6.2d
+	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
+	VBIT V6.B16, V10.B16, V4.B16
+	VBIT V7.B16, V10.B16, V5.B16
+	CBZ R9, manyskip48
+	VAND V25.B16, V7.B16, V8.B16
+	FMOVQ F8, 16(R9)
+	VAND V25.B16, V6.B16, V8.B16
+	VST1.P [V8.D2], (R9)(R2)
+manyskip48:
+	CBZ R10, manyskip49
+	VORR V6.B16, V11.B16, V11.B16
+	VORR V7.B16, V12.B16, V12.B16
+	WORD $0x0ea1298c // xtn v12.2s, v12.2d
+	WORD $0x0e61298c // xtn v12.4h, v12.4s
+	WORD $0x0e21298c // xtn v12.8b, v12.8h
+	VMOV V12.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 2(R10)
+	WORD $0x0ea1296b // xtn v11.2s, v11.2d
+	WORD $0x0e61296b // xtn v11.4h, v11.4s
+	WORD $0x0e21296b // xtn v11.8b, v11.8h
+	VMOV V11.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip49:
+	SUBS $1, R22
+	BNE manystep43
+	FMOVQ F0, -32(R4)
+	FMOVQ F1, -16(R4)
+	FMOVQ F2, -32(R5)
+	FMOVQ F3, -16(R5)
+	FMOVQ F4, -32(R6)
+	FMOVQ F5, -16(R6)
+	ADD $32, R24
+	ADD $32, R11
+	ADD $32, R12
+	ADD $32, R13
+	ADD $32, R14
+	ADD $32, R15
+	ADD $32, R16
+	ADD $32, R17
+	ADD $32, R19
+	ADD $32, R20
+	ADD $32, R21
+	SUBS $4, R1
+	BGE manyloop2
+manyloop2end:
+	ADD $4, R1
+	SUBS $2, R1
+	BLT manyloop1end
+manyloop1:
+	VLD1.P 16(R4), [V0.D2]
+	VLD1.P 16(R5), [V1.D2]
+	VLD1.P 16(R6), [V2.D2]
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil60
+	ADD R24, R7
+manynil60:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil61
+	ADD R24, R8
+manynil61:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil62
+	ADD R24, R9
+manynil62:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil63
+	ADD R24>>3, R10, R10
+manynil63:
+manystep54:
+	FMOVQ 0(R11), F3
+	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	FMOVQ 0(R12), F5
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVQ 0(R13), F5
+	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
+	VBIT V4.B16, V5.B16, V1.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	CBZ R7, manyskip55
+	VLD1.P (R7)(R25), [V4.D2]
+manyskip55:
+	FMOVQ 0(R14), F5
+	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
+	FMOVQ 0(R15), F7
+	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
+	FMOVQ 0(R16), F8
+	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	FMOVQ 0(R17), F10
+	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
+	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
+	VFMLA V9.D2, V8.D2, V10.D2
+	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V31.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V30.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V29.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V28.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V25.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
+	FMOVS F9, R3
+	CBZW R3, manyrare56
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V9.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V31.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V30.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V29.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V28.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V26.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V25.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V12.D2
+	VBSL V8.B16, V12.B16, V9.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V12.D2
+	VBSL V9.B16, V12.B16, V8.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V12.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	VFMLA V12.D2, V8.D2, V13.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V12.D2
+	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V12.D2
+	VFMLA V12.D2, V13.D2, V8.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V12.D2
+	VFMLA V12.D2, V13.D2, V8.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V12.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V31.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V30.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V29.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V26.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V12.D2
+	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V15.D2
+	VBSL V13.B16, V15.B16, V12.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V15.D2
+	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V15.D2
+	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V15.D2
+	VADD V15.D2, V12.D2, V12.D2
+	VSHL $52, V12.D2, V12.D2
+	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
+	VFMLA V14.D2, V8.D2, V12.D2
+	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V26.D2, V13.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V14.D2
+	VADD V14.D2, V9.D2, V9.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V13.D2, V13.D2
+	VSHL $52, V13.D2, V13.D2
+	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
+	VBSL V12.B16, V11.B16, V4.B16
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare56:
+	VMOV V0.B16, V4.B16
+	VFMLA V10.D2, V6.D2, V4.D2
+	CBZ R8, manyskip57
+	VLD1.P (R8)(R26), [V6.D2]
+	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
+manyskip57:
+	FMOVQ 0(R20), F6
+	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
+	FMOVQ 0(R19), F7
+	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
+	VFMLA V5.D2, V6.D2, V7.D2
+	VLD1R.P 8(R23), [V5.D2]
+	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	FMOVQ 0(R21), F8
+	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V7.B16, V1.B16
+	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
+	VBIT V3.B16, V5.B16, V2.B16
+	CBZ R9, manyskip58
+	VAND V25.B16, V3.B16, V4.B16
+	VST1.P [V4.D2], (R9)(R2)
+manyskip58:
+	CBZ R10, manyskip59
+	VORR V3.B16, V6.B16, V6.B16
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
+	VMOV V6.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip59:
+	SUBS $1, R22
+	BNE manystep54
+	FMOVQ F0, -16(R4)
+	FMOVQ F1, -16(R5)
+	FMOVQ F2, -16(R6)
+	ADD $16, R24
+	ADD $16, R11
+	ADD $16, R12
+	ADD $16, R13
+	ADD $16, R14
+	ADD $16, R15
+	ADD $16, R16
+	ADD $16, R17
+	ADD $16, R19
+	ADD $16, R20
+	ADD $16, R21
+	SUBS $2, R1
+	BGE manyloop1
+manyloop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT manytailend
+manytail:
+	FMOVD.P 8(R4), F0
+	FMOVD.P 8(R5), F1
+	FMOVD.P 8(R6), F2
+	MOVD 208(R0), R22 // Steps
+	MOVD 272(R0), R23 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil70
+	ADD R24, R7
+manynil70:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil71
+	ADD R24, R8
+manynil71:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil72
+	ADD R24, R9
+manynil72:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil73
+	ADD R24>>3, R10, R10
+manynil73:
+manystep64:
+	FMOVD 0(R11), F3
+	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	FMOVD 0(R12), F5
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVD 0(R13), F5
+	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
+	VBIT V4.B16, V5.B16, V1.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	CBZ R7, manyskip65
+	FMOVD 0(R7), F4
+	ADD R25, R7
+manyskip65:
+	FMOVD 0(R14), F5
+	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
+	FMOVD 0(R15), F7
+	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
+	FMOVD 0(R16), F8
+	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	FMOVD 0(R17), F10
+	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
+	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
+	VFMLA V9.D2, V8.D2, V10.D2
+	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V31.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V30.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V29.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V28.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V25.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	FMOVS F7, R3
+	CBZW R3, manyrare66
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V9.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V31.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V30.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V29.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V28.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V26.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V25.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V12.D2
+	VBSL V8.B16, V12.B16, V9.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V12.D2
+	VBSL V9.B16, V12.B16, V8.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V12.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	VFMLA V12.D2, V8.D2, V13.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V12.D2
+	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V12.D2
+	VFMLA V12.D2, V13.D2, V8.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V12.D2
+	VFMLA V12.D2, V13.D2, V8.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V12.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V31.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V30.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V29.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V26.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V12.D2
+	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V15.D2
+	VBSL V13.B16, V15.B16, V12.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V15.D2
+	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V15.D2
+	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V15.D2
+	VADD V15.D2, V12.D2, V12.D2
+	VSHL $52, V12.D2, V12.D2
+	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
+	VFMLA V14.D2, V8.D2, V12.D2
+	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V26.D2, V13.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V14.D2
+	VADD V14.D2, V9.D2, V9.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V13.D2, V13.D2
+	VSHL $52, V13.D2, V13.D2
+	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
+	VBSL V12.B16, V11.B16, V4.B16
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare66:
+	VMOV V0.B16, V4.B16
+	VFMLA V10.D2, V6.D2, V4.D2
+	CBZ R8, manyskip67
+	FMOVD 0(R8), F6
+	ADD R26, R8
+	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
+manyskip67:
+	FMOVD 0(R20), F6
+	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
+	FMOVD 0(R19), F7
+	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
+	VFMLA V5.D2, V6.D2, V7.D2
+	VLD1R.P 8(R23), [V5.D2]
+	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	FMOVD 0(R21), F8
+	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V7.B16, V1.B16
+	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
+	VBIT V3.B16, V5.B16, V2.B16
+	CBZ R9, manyskip68
+	VAND V25.B16, V3.B16, V4.B16
+	FMOVD F4, 0(R9)
+	ADD R2, R9
+manyskip68:
+	CBZ R10, manyskip69
+	VORR V3.B16, V6.B16, V6.B16
+	VMOV V6.S[0], R3
+	AND $1, R3
+	MOVB R3, 0(R10)
+	MOVD 264(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip69:
+	SUBS $1, R22
+	BNE manystep64
+	FMOVD F0, -8(R4)
+	FMOVD F1, -8(R5)
+	FMOVD F2, -8(R6)
+	ADD $8, R24
+	ADD $8, R11
+	ADD $8, R12
+	ADD $8, R13
+	ADD $8, R14
+	ADD $8, R15
+	ADD $8, R16
+	ADD $8, R17
+	ADD $8, R19
+	ADD $8, R20
+	ADD $8, R21
+	SUBS $1, R1
+	BGE manytail
+manytailend:
 	ADD $1, R1
 	RET
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"maps"
 	"math"
 	"strings"
 
@@ -25,11 +26,16 @@ func generate() (s, decl []byte, stats []string, err error) {
 		}
 		asm.WriteString(k.text)
 		fmt.Fprintf(&gd, "\n// %s is asm/step.%s in NEON, %d lanes per vector: its main loop\n", k.name, p.Name, k.lanes)
-		fmt.Fprintf(&gd, "// computes %d vector(s) per iteration, the remainder lane by lane.\n", k.unroll)
+		if len(k.unroll) == 1 {
+			fmt.Fprintf(&gd, "// computes %d vector(s) per iteration, the remainder lane by lane.\n", k.unroll[0])
+		} else {
+			fmt.Fprintf(&gd, "// computes %d vector(s) per iteration for one step, %d for several (each\n", k.unroll[0], k.unroll[1])
+			gd.WriteString("// making all the steps with its state in registers), the remainder lane by lane.\n")
+		}
 		fmt.Fprintf(&gd, "// generic.%s is its reference, bit for bit.\n", p.Name)
 		gd.WriteString("//\n//go:noescape\n")
 		fmt.Fprintf(&gd, "func %s(f *generic.Frame%d)\n", k.name, p.DType.Size()*8)
-		stats = append(stats, k.stats)
+		stats = append(stats, k.stats...)
 	}
 	src, err := format.Source(gd.Bytes())
 	if err != nil {
@@ -49,8 +55,10 @@ func funcName(p *step.Program) string {
 	panic("arm64: unexpected program name " + p.Name)
 }
 
-// General-purpose registers. R18 is the platform register, R26-R30 are
-// Go's context, temporary, g, frame and link registers; they are not used.
+// General-purpose registers. R18 is the platform register, R27-R30 are
+// the assembler's temporary, g, frame and link registers; they are not
+// used. R26 holds a closure's context on entry only and is scratch after it
+// (cmd/compile/abi-internal.md), so it is the last pointer register.
 const (
 	rFrame = "R0" // the frame pointer argument
 	rN     = "R1" // lanes left
@@ -59,20 +67,37 @@ const (
 )
 
 // pointerRegs hold the stream and per-neuron constant row pointers.
-var pointerRegs = []string{"R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15", "R16", "R17", "R19", "R20", "R21", "R22", "R23", "R24", "R25"}
+var pointerRegs = []string{"R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15", "R16", "R17", "R19", "R20", "R21", "R22", "R23", "R24", "R25", "R26"}
 
 // kernel is one lowered program.
 type kernel struct {
 	name   string
 	lanes  int
-	unroll int
+	unroll []int // vectors per iteration of the main loop of each section
 	text   string
-	stats  string
+	stats  []string
 }
 
-// lowering holds what every body of one program shares.
+// A mode is what a section of a kernel is lowered for. A step program's
+// kernel has two sections, chosen by Frame.Steps on entry: Steps = 1 (the
+// Step API) runs the Loop's body once per vector, with Time a loop-invariant
+// broadcast of T[0] and every stream walked by post-increment, as a kernel
+// without a Loop would; Steps > 1 runs, for each vector (or lane) of the
+// main loops and the remainder, the step loop with the state in vector
+// registers, so Run pays for the state's memory traffic once per call.
+type mode int
+
+const (
+	plain  mode = iota // a program without a Loop (exprel)
+	single             // a Loop program with Steps = 1
+	multi              // a Loop program with Steps > 1
+)
+
+// lowering holds what every body of one section of a program shares.
 type lowering struct {
 	p       *step.Program
+	mode    mode
+	prefix  string // of the section's labels
 	lanes   int
 	size    int
 	varr    string // Go arrangement: S4 or D2
@@ -80,20 +105,83 @@ type lowering struct {
 	setup   map[step.Reg]*step.Op
 	one     step.Reg // a setup register holding 1.0, for StoreOne
 	pinned  map[step.Reg]int
-	stream  [step.NumStreams]string // pointer register of each used stream
+	stream  [step.NumStreams]string // pointer register of each used stream (multi: of an optional stream's current row)
 	row     [step.NumConsts]string  // per-neuron: pointer register of each used row
+	stride  [step.NumStreams]string // multi: row distance in bytes of an optional stream, if a register was left for it
+	steps   string                  // multi: steps left in the step loop
+	tcur    string                  // multi: the address of the next step's time
+	lane    string                  // multi: byte offset of the current vector in a float stream
 	labelNo int
 }
 
+func hasLoop(p *step.Program) bool {
+	for i := range p.Ops {
+		if p.Ops[i].Kind == step.OpLoop {
+			return true
+		}
+	}
+	return false
+}
+
 func lowerProgram(p *step.Program) (*kernel, error) {
-	l := &lowering{p: p, size: p.DType.Size(), setup: map[step.Reg]*step.Op{}}
+	k := &kernel{name: funcName(p)}
+	var w bytes.Buffer
+	bits := p.DType.Size() * 8
+	fmt.Fprintf(&w, "\n// func %s(f *generic.Frame%d)\n", k.name, bits)
+	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-8\n", k.name)
+	fmt.Fprintf(&w, "\tMOVD f+0(FP), %s\n", rFrame)
+	modes := []mode{plain}
+	if hasLoop(p) {
+		modes = []mode{single, multi}
+		fmt.Fprintf(&w, "\tMOVD %d(%s), %s // Steps\n", step.FrameSteps, rFrame, rTmp)
+		// Steps <= 1 takes the one-step section, as generic makes at
+		// least one step: the step loop is never entered with no step.
+		fmt.Fprintf(&w, "\tCMP $1, %s\n", rTmp)
+		fmt.Fprintf(&w, "\tBGT many\n")
+	}
+	for _, m := range modes {
+		prefix := map[mode]string{plain: "", single: "one", multi: "many"}[m]
+		if m == multi {
+			fmt.Fprintf(&w, "%s:\n", prefix)
+		}
+		sec, err := lowerSection(p, m, prefix)
+		if err != nil {
+			return nil, err
+		}
+		w.WriteString(sec.text)
+		k.lanes = sec.lanes
+		k.unroll = append(k.unroll, sec.unroll)
+		k.stats = append(k.stats, sec.stats)
+	}
+	k.text = w.String()
+	return k, nil
+}
+
+// section is one lowered section of a kernel: its setup, loops and RET.
+type section struct {
+	lanes, unroll int
+	text, stats   string
+	bodies        map[string]*body // by loop label
+	l             *lowering
+}
+
+func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
+	l := &lowering{p: p, mode: m, prefix: prefix, size: p.DType.Size(), setup: map[step.Reg]*step.Op{}}
 	l.lanes = 16 / l.size
 	l.varr, l.earr = "S4", "4s"
 	if p.DType == step.F64 {
 		l.varr, l.earr = "D2", "2d"
 	}
-	// Setup is extended by 1.0 if StoreOne needs it and no op defined it.
+	// Setup is extended by 1.0 if StoreOne needs it and no op defined it,
+	// and, for Steps = 1, by the Loop's Time ops: t is T[0] for every vector.
 	setup := append([]step.Op(nil), p.Setup...)
+	if m == single {
+		step.Walk(p.Ops, func(o *step.Op) {
+			if o.Kind == step.OpTime {
+				setup = append(setup, *o)
+			}
+		})
+	}
 	oneBits := math.Float64bits(1)
 	if p.DType == step.F32 {
 		oneBits = uint64(math.Float32bits(1))
@@ -112,23 +200,50 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 		l.setup[setup[i].Dst] = &setup[i]
 	}
 
-	// Pointer registers: streams, then per-neuron rows.
+	// Pointer registers: streams, then per-neuron rows, then (Steps > 1) the
+	// step loop's counter, time address and lane offset, then as many row
+	// distances as registers are left (the others are reloaded each step).
 	used := streams(p)
-	next := 0
+	var free []string
+	free = append(free, pointerRegs...)
+	if p.PerNeur {
+		// Only the entry code reads the constant table itself: it is free
+		// after the rows are set, for a row distance.
+		free = append(free, rC)
+	}
+	takeReg := func() string {
+		if len(free) == 0 {
+			return ""
+		}
+		r := free[0]
+		free = free[1:]
+		return r
+	}
 	for s := step.Stream(0); s < step.NumStreams; s++ {
 		if used[s] {
-			l.stream[s] = pointerRegs[next]
-			next++
+			l.stream[s] = takeReg()
 		}
 	}
 	rows := paramRows(p)
 	for c := step.Const(0); c < step.NumConsts; c++ {
 		if rows[c] {
-			if next == len(pointerRegs) {
-				return nil, fmt.Errorf("arm64: %s needs more pointer registers than there are", p.Name)
+			l.row[c] = takeReg()
+		}
+	}
+	if m == multi {
+		l.steps, l.tcur, l.lane = takeReg(), takeReg(), takeReg()
+		if l.lane == "" {
+			return nil, fmt.Errorf("arm64: %s needs more pointer registers than there are", p.Name)
+		}
+		for s := step.SI; s < step.NumStreams; s++ {
+			if used[s] {
+				l.stride[s] = takeReg()
 			}
-			l.row[c] = pointerRegs[next]
-			next++
+		}
+	}
+	for c := step.Const(0); c < step.NumConsts; c++ {
+		if rows[c] && l.row[c] == "" {
+			return nil, fmt.Errorf("arm64: %s needs more pointer registers than there are", p.Name)
 		}
 	}
 
@@ -165,12 +280,15 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 	for len(cand) > pinLimit {
 		cand = dropLeastUsed(cand, uses)
 	}
-	var body1, body2, tail *body
-	for {
+	pin := func(cand []step.Reg) {
 		l.pinned = map[step.Reg]int{}
 		for i, r := range cand {
 			l.pinned[r] = 31 - i
 		}
+	}
+	var body1, body2, tail *body
+	for {
+		pin(cand)
 		var err1, err2 error
 		body1, err1 = l.body(1, false)
 		tail, err2 = l.body(1, true)
@@ -186,24 +304,44 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 	if err != nil {
 		body2 = nil // two vectors at once do not fit: one per iteration
 	}
+	if body2 == nil && m == multi {
+		// The steps of one vector are a chain of dependent operations, the
+		// next step waiting for the last one's V: two vectors interleaved
+		// hide half of that latency, which is worth rematerializing a few
+		// more constants (a broadcast is off the chain).
+		for c2 := cand; body2 == nil && len(c2) > 0; {
+			c2 = dropLeastUsed(c2, uses)
+			pin(c2)
+			if body2, err = l.body(2, false); err != nil {
+				body2 = nil
+				continue
+			}
+			cand = c2
+			var err1, err2 error
+			body1, err1 = l.body(1, false)
+			tail, err2 = l.body(1, true)
+			if err1 != nil || err2 != nil {
+				return nil, fmt.Errorf("arm64: %s: with fewer constants pinned, one vector no longer fits: %v %v", p.Name, err1, err2)
+			}
+		}
+		pin(cand)
+	}
 
-	k := &kernel{name: funcName(p), lanes: l.lanes, unroll: 1}
+	sec := &section{lanes: l.lanes, unroll: 1, bodies: map[string]*body{}, l: l}
 	var w bytes.Buffer
-	bits := p.DType.Size() * 8
-	fmt.Fprintf(&w, "\n// func %s(f *generic.Frame%d)\n", k.name, bits)
-	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-8\n", k.name)
 	ins := func(format string, args ...any) { fmt.Fprintf(&w, "\t"+format+"\n", args...) }
-	ins("MOVD f+0(FP), %s", rFrame)
 	ins("MOVD %d(%s), %s // N", step.FrameN, rFrame, rN)
 	ins("MOVD %d(%s), %s // C", step.FrameC, rFrame, rC)
 	for s := step.Stream(0); s < step.NumStreams; s++ {
-		if l.stream[s] != "" {
-			note := ""
-			if s.Optional() {
-				note = " (nil if absent)"
-			}
-			ins("MOVD %d(%s), %s // %s%s", step.FrameStream(s), rFrame, l.stream[s], s, note)
+		if l.stream[s] == "" || m == multi && s.Optional() {
+			// Multi: each vector's step loop sets its optional rows.
+			continue
 		}
+		note := ""
+		if s.Optional() {
+			note = " (nil if absent)"
+		}
+		ins("MOVD %d(%s), %s // %s%s", step.FrameStream(s), rFrame, l.stream[s], s, note)
 	}
 	if p.PerNeur {
 		// Row c of the constant table starts at C + c*Stride elements.
@@ -213,6 +351,17 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 			if l.row[c] != "" {
 				ins("MOVD $%d, %s", c, l.row[c])
 				ins("MADD %s, %s, %s, %s // row %s", rTmp, rC, l.row[c], l.row[c], c)
+			}
+		}
+	}
+	if m == multi {
+		ins("MOVD ZR, %s // lane offset", l.lane)
+		for s := step.SI; s < step.NumStreams; s++ {
+			if r := l.stride[s]; r != "" {
+				ins("MOVD %d(%s), %s // %s row distance", step.FrameRow(s), rFrame, r, s)
+				if k := log2(l.elemSize(s)); k > 0 {
+					ins("LSL $%d, %s", k, r)
+				}
 			}
 		}
 	}
@@ -231,6 +380,8 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 	// test, so an iteration costs one SUBS and one branch, and restored
 	// after the loop for the next one.
 	loop := func(label string, b *body, step int) {
+		label = prefix + label
+		sec.bodies[label] = b
 		ins("SUBS $%d, %s", step, rN)
 		ins("BLT %send", label)
 		fmt.Fprintf(&w, "%s:\n", label)
@@ -247,16 +398,41 @@ func lowerProgram(p *step.Program) (*kernel, error) {
 		ins("ADD $%d, %s", step, rN)
 	}
 	if body2 != nil {
-		k.unroll = 2
+		sec.unroll = 2
 		loop("loop2", body2, 2*l.lanes)
 	}
 	loop("loop1", body1, l.lanes)
 	loop("tail", tail, 1)
 	ins("RET")
-	k.text = w.String()
-	k.stats = fmt.Sprintf("%s: %d vectors per iteration, %d pinned constants; per vector: %d instructions on the main path (%d with no optional buffer), %d in Rare blocks",
-		k.name, k.unroll, len(l.pinned), body1.main, body1.bare, body1.rare)
-	return k, nil
+	sec.text = w.String()
+	name := funcName(p)
+	switch m {
+	case single:
+		name += " (Steps = 1)"
+	case multi:
+		name += " (Steps > 1)"
+	}
+	if m == multi {
+		// Per vector of the main loop.
+		mb, u := body1, 1.0
+		if body2 != nil {
+			mb, u = body2, 2
+		}
+		sec.stats = fmt.Sprintf("%s: %d vectors per iteration, %d pinned constants; per vector and step: %.1f instructions on the main path (%.1f with no optional buffer), %d in Rare blocks; per vector: %.1f around the step loop",
+			name, sec.unroll, len(l.pinned), float64(mb.main)/u, float64(mb.bare)/u, body1.rare, float64(mb.group)/u)
+	} else {
+		sec.stats = fmt.Sprintf("%s: %d vectors per iteration, %d pinned constants; per vector: %d instructions on the main path (%d with no optional buffer), %d in Rare blocks",
+			name, sec.unroll, len(l.pinned), body1.main, body1.bare, body1.rare)
+	}
+	return sec, nil
+}
+
+// elemSize is the bytes of one lane's element of stream s.
+func (l *lowering) elemSize(s step.Stream) int {
+	if s.Bool() {
+		return 1
+	}
+	return l.size
 }
 
 // pinLimit caps the constants pinned in vector registers. Tests lower it to
@@ -320,7 +496,8 @@ func (l *lowering) materialize(r step.Reg, ph int) []string {
 		}
 		return []string{fmt.Sprintf("MOVD $0x%x, %s", o.Imm, rTmp), dup}
 	case step.OpTime:
-		return []string{fmt.Sprintf("%s %d(%s), %s", ld, step.FrameT, rFrame, rTmp), dup}
+		// Steps = 1: t is T[0].
+		return []string{fmt.Sprintf("MOVD %d(%s), %s", step.FrameT, rFrame, rTmp), fmt.Sprintf("VLD1R (%s), [V%d.%s]", rTmp, ph, l.varr)}
 	case step.OpParam:
 		return []string{fmt.Sprintf("%s %d(%s), %s", ld, int(o.Param)*l.size, rC, rTmp), dup}
 	}
@@ -334,7 +511,7 @@ func (l *lowering) describe(r step.Reg) string {
 	case step.OpParam:
 		return fmt.Sprintf("r%d = %s", r, o.Param)
 	case step.OpTime:
-		return fmt.Sprintf("r%d = t", r)
+		return fmt.Sprintf("r%d = T[0]", r)
 	}
 	if l.p.DType == step.F32 {
 		return fmt.Sprintf("r%d = %v", r, math.Float32frombits(uint32(o.Imm)))
@@ -348,6 +525,7 @@ type body struct {
 	main  int // instructions with every If block taken and no Rare block
 	bare  int // instructions with no If block taken and no Rare block
 	rare  int // instructions inside Rare blocks
+	group int // Steps > 1: instructions outside the step loop (main counts one step)
 }
 
 type itemKind int
@@ -359,6 +537,8 @@ const (
 	iIfEnd
 	iRareBegin
 	iRareEnd
+	iLoopBegin
+	iLoopEnd
 )
 
 // An item is one step of a body after unrolling: an op of one copy, a
@@ -399,8 +579,20 @@ type bodyGen struct {
 	inRare int // position of the Rare block being emitted, or -1
 	clob   map[int]bool
 	err    error
-	cnt    struct{ main, bare, rare int }
+	cnt    struct{ main, bare, rare, group int }
 	ifs    int // depth of If blocks being emitted
+
+	loop    [2]int // multi: positions of the step loop's begin and end, or -1
+	inLoop  bool   // multi: emitting the step loop
+	touched [step.NumStreams]int
+	cond    int // depth of If and Rare blocks being flattened
+
+	// The step loop's back edge: value tieOf[a] = b, defined in the loop,
+	// is value a (live into the loop) in the next step, so b takes a's
+	// register. Between a's last read and b's definition the register is
+	// reserved for b (resv): only values that die by b's definition may use it.
+	tieOf, tiedTo map[int]int
+	resv          [32]int
 }
 
 const (
@@ -409,7 +601,11 @@ const (
 )
 
 func (l *lowering) body(unroll int, tail bool) (*body, error) {
-	g := &bodyGen{lowering: l, unroll: unroll, tail: tail, key: map[[2]int]int{}, pinID: map[step.Reg]int{}, adv: map[string]int{}, inRare: -1}
+	g := &bodyGen{lowering: l, unroll: unroll, tail: tail, key: map[[2]int]int{}, pinID: map[step.Reg]int{}, adv: map[string]int{}, inRare: -1, loop: [2]int{-1, -1},
+		tieOf: map[int]int{}, tiedTo: map[int]int{}}
+	for i := range g.resv {
+		g.resv[i] = -1
+	}
 	copies := make([]int, unroll)
 	for i := range copies {
 		copies[i] = i
@@ -425,6 +621,30 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 				g.vals[v].first = pos
 			}
 			g.vals[v].last = pos
+		}
+	}
+	if b, e := g.loop[0], g.loop[1]; b >= 0 {
+		// The step loop's back edge. A tied pair: the new value lives to
+		// the end of the loop (the old one's range ends at its last read).
+		// Any other value live into the loop (read in it, defined before
+		// it) is live over the whole loop, so it keeps its register from
+		// one step to the next.
+		for a, nb := range g.tieOf {
+			if g.vals[a].last > b {
+				g.vals[nb].last = max(g.vals[nb].last, e)
+			} else {
+				// Not read in the loop: nothing to carry.
+				delete(g.tieOf, a)
+				delete(g.tiedTo, nb)
+			}
+		}
+		for i := range g.vals {
+			if _, tied := g.tieOf[i]; tied {
+				continue
+			}
+			if v := &g.vals[i]; v.first >= 0 && v.first < b && v.last > b && v.last < e {
+				v.last = e
+			}
 		}
 	}
 	for i := range g.owner {
@@ -443,8 +663,26 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 	if tail {
 		width = l.size
 	}
-	// Every pointer must have moved past exactly the data of one iteration.
+	if l.mode == multi {
+		// The step loop read the rows at fixed offsets; move them, and the
+		// lane offset that places the optional rows, to the next vector.
+		g.emit("ADD $%d, %s", width, l.lane)
+		for c := step.Const(0); c < step.NumConsts; c++ {
+			if p := l.row[c]; p != "" {
+				g.emit("ADD $%d, %s", width, p)
+				g.adv[p] += width
+			}
+		}
+	}
+	// Every pointer must have moved past exactly the data of one iteration
+	// (multi: an optional stream's row is set for each vector instead).
 	for s := step.Stream(0); s < step.NumStreams; s++ {
+		if l.mode == multi && s.Optional() {
+			if p := l.stream[s]; p != "" && g.touched[s] != 0 {
+				panic(fmt.Sprintf("arm64: %s: stream %s accessed %d times in a step, not once per vector", l.p.Name, s, g.touched[s]))
+			}
+			continue
+		}
 		if p := l.stream[s]; p != "" && g.adv[p] != g.streamWidth(s) {
 			panic(fmt.Sprintf("arm64: %s: stream %s advanced %d bytes, not %d", l.p.Name, s, g.adv[p], g.streamWidth(s)))
 		}
@@ -454,7 +692,7 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 			panic(fmt.Sprintf("arm64: %s: row %s advanced %d bytes, not %d", l.p.Name, c, g.adv[p], width))
 		}
 	}
-	return &body{lines: g.out, main: g.cnt.main, bare: g.cnt.bare, rare: g.cnt.rare}, nil
+	return &body{lines: g.out, main: g.cnt.main, bare: g.cnt.bare, rare: g.cnt.rare, group: g.cnt.group}, nil
 }
 
 // streamWidth is the bytes of stream s that one iteration covers.
@@ -475,8 +713,9 @@ func (g *bodyGen) newVal(pinned bool) int {
 }
 
 // use returns the value that copy c reads for register r, appending a
-// rematerialization first for an unpinned constant.
-func (g *bodyGen) use(c int, r step.Reg) int {
+// rematerialization first for an unpinned constant, unless shared (the
+// copies of one op) already holds one.
+func (g *bodyGen) use(c int, r step.Reg, shared map[step.Reg]int) int {
 	if _, ok := g.setup[r]; ok {
 		if ph, ok := g.pinned[r]; ok {
 			id, ok := g.pinID[r]
@@ -487,14 +726,21 @@ func (g *bodyGen) use(c int, r step.Reg) int {
 			}
 			return id
 		}
+		if id, ok := shared[r]; ok {
+			return id
+		}
 		id := g.newVal(false)
 		g.items = append(g.items, item{kind: iRemat, dst: id, setup: r})
+		if shared != nil {
+			shared[r] = id
+		}
 		return id
 	}
-	return g.def(c, r)
+	return g.value(c, r)
 }
 
-func (g *bodyGen) def(c int, r step.Reg) int {
+// value is copy c's current value of register r.
+func (g *bodyGen) value(c int, r step.Reg) int {
 	k := [2]int{c, int(r)}
 	if id, ok := g.key[k]; ok {
 		return id
@@ -504,9 +750,23 @@ func (g *bodyGen) def(c int, r step.Reg) int {
 	return id
 }
 
+// define returns the value that an op assigning register r in copy c
+// writes. An assignment outside If and Rare blocks replaces r's value, so
+// that the old value's register is free after its last read (the new one
+// may take the register of a dying input); one inside a block updates the
+// value in place, since the old one flows on where the block does not run.
+func (g *bodyGen) define(c int, r step.Reg) int {
+	if g.cond > 0 {
+		return g.value(c, r)
+	}
+	id := g.newVal(false)
+	g.key[[2]int{c, int(r)}] = id
+	return id
+}
+
 func (g *bodyGen) label(kind string) string {
 	g.labelNo++
-	return fmt.Sprintf("%s%d", kind, g.labelNo)
+	return fmt.Sprintf("%s%s%d", g.prefix, kind, g.labelNo)
 }
 
 // flatten unrolls ops over copies: each op for every copy in turn, so the
@@ -516,10 +776,39 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 	for i := range ops {
 		o := &ops[i]
 		switch o.Kind {
+		case step.OpLoop:
+			if g.mode != multi {
+				// Steps = 1: the body once, inline.
+				g.flatten(o.Body, copies)
+				continue
+			}
+			lab := g.label("step")
+			g.loop[0] = len(g.items)
+			g.items = append(g.items, item{kind: iLoopBegin, label: lab, dst: -1})
+			before := maps.Clone(g.key)
+			g.flatten(o.Body, copies)
+			g.loop[1] = len(g.items)
+			g.items = append(g.items, item{kind: iLoopEnd, label: lab, dst: -1})
+			// A register the body assigns anew carries the new value to
+			// the next step: the two values are tied to one register.
+			for k, a := range before {
+				if b := g.key[k]; b != a {
+					g.tieOf[a], g.tiedTo[b] = b, a
+				}
+			}
+		case step.OpTime:
+			if g.mode == single {
+				continue // a setup value
+			}
+			fallthrough
+		default:
+			g.flattenOp(o, copies)
 		case step.OpIf:
 			lab := g.label("skip")
 			g.items = append(g.items, item{kind: iIfBegin, stream: o.Stream, label: lab, dst: -1})
+			g.cond++
 			g.flatten(o.Body, copies)
+			g.cond--
 			g.items = append(g.items, item{kind: iIfEnd, label: lab, dst: -1})
 		case step.OpRare:
 			// Pointers advance as data is first touched; a Rare block runs
@@ -536,35 +825,66 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 			})
 			for _, c := range copies {
 				lab := g.label("rare")
-				mask := g.use(c, o.A)
+				mask := g.use(c, o.A, nil)
 				begin := len(g.items)
 				g.items = append(g.items, item{kind: iRareBegin, label: lab, dst: -1, in: []int{mask}, copy: c})
+				g.cond++
 				g.flatten(o.Body, []int{c})
+				g.cond--
 				g.items = append(g.items, item{kind: iRareEnd, label: lab, dst: -1})
 				g.items[begin].end = len(g.items) - 1
 			}
-		default:
-			for _, c := range copies {
-				var in []int
-				for _, r := range o.Inputs() {
-					in = append(in, g.use(c, r))
-				}
-				if o.Kind == step.OpStoreOne {
-					in = append(in, g.use(c, g.one))
-				}
-				dst := -1
-				if o.Defines() {
-					dst = g.def(c, o.Dst)
-				}
-				g.items = append(g.items, item{kind: iOp, op: o, copy: c, dst: dst, in: in})
-			}
 		}
+	}
+}
+
+// flattenOp appends op o for every copy. Steps > 1: an optional stream's
+// copies are accessed last to first, so that the access at offset 0 comes
+// last and can step the row pointer to the next row.
+func (g *bodyGen) flattenOp(o *step.Op, copies []int) {
+	switch o.Kind {
+	case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool:
+		if g.mode == multi && o.Stream.Optional() {
+			rev := make([]int, len(copies))
+			for i, c := range copies {
+				rev[len(copies)-1-i] = c
+			}
+			copies = rev
+		}
+	}
+	if o.Kind == step.OpTime {
+		// The same t for every copy: one broadcast, which steps the time
+		// address once.
+		id := g.define(copies[0], o.Dst)
+		for _, c := range copies[1:] {
+			g.key[[2]int{c, int(o.Dst)}] = id
+		}
+		g.items = append(g.items, item{kind: iOp, op: o, copy: copies[0], dst: id})
+		return
+	}
+	// The copies share one broadcast of a constant that is not pinned.
+	shared := map[step.Reg]int{}
+	for _, c := range copies {
+		var in []int
+		for _, r := range o.Inputs() {
+			in = append(in, g.use(c, r, shared))
+		}
+		if o.Kind == step.OpStoreOne {
+			in = append(in, g.use(c, g.one, shared))
+		}
+		dst := -1
+		if o.Defines() {
+			dst = g.define(c, o.Dst)
+		}
+		g.items = append(g.items, item{kind: iOp, op: o, copy: c, dst: dst, in: in})
 	}
 }
 
 func (g *bodyGen) emit(format string, args ...any) {
 	g.out = append(g.out, fmt.Sprintf(format, args...))
 	switch {
+	case g.mode == multi && !g.inLoop:
+		g.cnt.group++
 	case g.inRare >= 0:
 		g.cnt.rare++
 	case g.ifs > 0:
@@ -582,7 +902,7 @@ func (g *bodyGen) word(w word) { g.emit("%s", w) }
 // the block restores it before it ends.
 func (g *bodyGen) take(pos, id int) int {
 	for ph := 0; ph < 32; ph++ {
-		if g.owner[ph] == free && !g.isPinnedPhys(ph) {
+		if g.owner[ph] == free && !g.isPinnedPhys(ph) && g.allowed(ph, id, pos) {
 			g.owner[ph] = id
 			return ph
 		}
@@ -659,15 +979,49 @@ func (g *bodyGen) assign(pos, dst int, prefer ...int) int {
 	if v.phys >= 0 {
 		return v.phys
 	}
-	for _, p := range prefer {
-		if g.dies(p, pos) {
-			v.phys = g.vals[p].phys
-			g.owner[v.phys] = dst
-			return v.phys
+	if a, ok := g.tiedTo[dst]; ok {
+		// The register of the value this one replaces in the next step:
+		// free, or held by a value read for the last time here.
+		ph := g.vals[a].phys
+		if o := g.owner[ph]; o != free && (o < 0 || g.vals[o].last != pos) {
+			panic(fmt.Sprintf("arm64: %s: V%d, tied across the step loop, is taken at item %d", g.p.Name, ph, pos))
+		}
+		v.phys, g.owner[ph], g.resv[ph] = ph, dst, -1
+		return ph
+	}
+	defer func() {
+		if b, ok := g.tieOf[dst]; ok {
+			g.resv[v.phys] = b
+		}
+	}()
+	// A dying input's register reserved for a tied value first: the
+	// result then often is an input of the tied value's definition, which
+	// can write its register in place (a select with BIT or BIF).
+	for _, reserved := range []bool{true, false} {
+		for _, p := range prefer {
+			if g.dies(p, pos) && (g.resv[g.vals[p].phys] >= 0) == reserved && g.allowed(g.vals[p].phys, dst, pos) {
+				v.phys = g.vals[p].phys
+				g.owner[v.phys] = dst
+				return v.phys
+			}
 		}
 	}
 	v.phys = g.take(pos, dst)
 	return v.phys
+}
+
+// allowed reports whether value id (or a temporary at pos) may use
+// register ph: not if ph is reserved for a tied value that is defined
+// before id's last read.
+func (g *bodyGen) allowed(ph, id, pos int) bool {
+	b := g.resv[ph]
+	if b < 0 || b == id {
+		return true
+	}
+	if id == temp {
+		return pos < g.vals[b].first
+	}
+	return g.vals[id].last <= g.vals[b].first
 }
 
 func (g *bodyGen) release(pos int, ids ...int) {
@@ -720,6 +1074,12 @@ func (g *bodyGen) emitItem(pos int) {
 		}
 		g.inRare = -1
 		g.out = append(g.out, it.label+":")
+	case iLoopBegin:
+		g.loopBegin(it.label)
+	case iLoopEnd:
+		g.emit("SUBS $1, %s", g.steps)
+		g.emit("BNE %s", it.label)
+		g.inLoop = false
 	case iRemat:
 		ph := g.assign(pos, it.dst)
 		for _, line := range g.materialize(it.setup, ph) {
@@ -740,10 +1100,23 @@ func (g *bodyGen) op(pos int, it *item) {
 	switch o.Kind {
 	case step.OpLoad:
 		d := g.assign(pos, it.dst)
-		g.load(g.stream[o.Stream], it.copy, d)
+		if g.mode == multi && o.Stream.Optional() {
+			g.rowLoad(o.Stream, it.copy, d)
+		} else {
+			g.load(g.stream[o.Stream], it.copy, d)
+		}
 	case step.OpParam:
 		d := g.assign(pos, it.dst)
-		g.load(g.row[o.Param], it.copy, d)
+		if g.mode == multi {
+			// Every step reads the same row; it moves after the loop.
+			g.loadAt(g.row[o.Param], it.copy*16, d)
+		} else {
+			g.load(g.row[o.Param], it.copy, d)
+		}
+	case step.OpTime:
+		// Multi: broadcast T[s] and move to T[s+1].
+		d := g.assign(pos, it.dst)
+		g.emit("VLD1R.P %d(%s), [V%d.%s]", g.size, g.tcur, d, g.varr)
 	case step.OpImm:
 		d := g.assign(pos, it.dst)
 		if o.Imm == 0 {
@@ -803,12 +1176,12 @@ func (g *bodyGen) op(pos int, it *item) {
 		d := g.assign(pos, it.dst, in...)
 		g.emit("VSHL $%d, %s, V%d.%s", o.Imm, va(0), d, g.varr)
 	case step.OpStore:
-		g.store(g.stream[o.Stream], it.copy, g.ph(in[0]))
+		g.storeOf(o.Stream, it.copy, g.ph(in[0]))
 	case step.OpStoreOne:
 		// mask AND 1.0: 1.0 where set, +0 where clear.
 		t := g.scratch(pos, in[0])
 		g.emit("VAND V%d.B16, V%d.B16, V%d.B16", g.ph(in[1]), g.ph(in[0]), t)
-		g.store(g.stream[o.Stream], it.copy, t)
+		g.storeOf(o.Stream, it.copy, t)
 		g.freeScratch(t, in[0])
 	case step.OpStoreBool:
 		g.storeBool(pos, it)
@@ -842,6 +1215,107 @@ func (g *bodyGen) access(p string, c, width int) (off int, post bool) {
 		return width, true
 	}
 	return at - g.adv[p], false
+}
+
+// loopBegin sets up the step loop of one vector (or lane): the step count,
+// the address of T[0], and the rows of the optional streams at this
+// vector's lanes. An absent stream's row stays nil, for its If blocks.
+func (g *bodyGen) loopBegin(label string) {
+	g.emit("MOVD %d(%s), %s // Steps", step.FrameSteps, rFrame, g.steps)
+	g.emit("MOVD %d(%s), %s // T", step.FrameT, rFrame, g.tcur)
+	for s := step.SI; s < step.NumStreams; s++ {
+		p := g.stream[s]
+		if p == "" {
+			continue
+		}
+		lab := g.label("nil")
+		g.emit("MOVD %d(%s), %s // %s (nil if absent)", step.FrameStream(s), rFrame, p, s)
+		g.emit("CBZ %s, %s", p, lab)
+		if s.Bool() {
+			g.emit("ADD %s>>%d, %s, %s", g.lane, log2(g.size), p, p)
+		} else {
+			g.emit("ADD %s, %s", g.lane, p)
+		}
+		g.out = append(g.out, lab+":")
+	}
+	g.out = append(g.out, label+":")
+	g.inLoop = true
+}
+
+// rowTouch counts an access of optional stream s by copy c in the step
+// loop: the last copy's access moves the row pointer to the next step's
+// row, folded into the access as a post-increment by the row distance when
+// that is a vector access at offset 0 with the distance in a register.
+func (g *bodyGen) rowTouch(s step.Stream, c int) (last, fold bool) {
+	g.touched[s]++
+	last = g.touched[s] == g.unroll
+	if last {
+		g.touched[s] = 0
+	}
+	fold = last && c == 0 && !g.tail && g.stride[s] != "" && !s.Bool()
+	return last, fold
+}
+
+// rowStep moves optional stream s's row pointer to the next step's row.
+func (g *bodyGen) rowStep(s step.Stream) {
+	p := g.stream[s]
+	if r := g.stride[s]; r != "" {
+		g.emit("ADD %s, %s", r, p)
+		return
+	}
+	g.emit("MOVD %d(%s), %s // %s row distance", step.FrameRow(s), rFrame, rTmp, s)
+	if k := log2(g.elemSize(s)); k > 0 {
+		g.emit("ADD %s<<%d, %s, %s", rTmp, k, p, p)
+	} else {
+		g.emit("ADD %s, %s", rTmp, p)
+	}
+}
+
+func (g *bodyGen) rowLoad(s step.Stream, c, d int) {
+	last, fold := g.rowTouch(s, c)
+	if fold {
+		g.emit("VLD1.P (%s)(%s), [V%d.%s]", g.stream[s], g.stride[s], d, g.varr)
+		return
+	}
+	g.loadAt(g.stream[s], c*16, d)
+	if last {
+		g.rowStep(s)
+	}
+}
+
+// storeOf stores register x as copy c of stream s.
+func (g *bodyGen) storeOf(s step.Stream, c, x int) {
+	if g.mode != multi || !s.Optional() {
+		g.store(g.stream[s], c, x)
+		return
+	}
+	last, fold := g.rowTouch(s, c)
+	if fold {
+		g.emit("VST1.P [V%d.%s], (%s)(%s)", x, g.varr, g.stream[s], g.stride[s])
+		return
+	}
+	g.storeAt(g.stream[s], c*16, x)
+	if last {
+		g.rowStep(s)
+	}
+}
+
+// loadAt and storeAt access a vector (the tail: a lane) at an offset from
+// p, leaving p where it is.
+func (g *bodyGen) loadAt(p string, off, d int) {
+	if g.tail {
+		g.emit("%s %d(%s), F%d", map[int]string{4: "FMOVS", 8: "FMOVD"}[g.size], off, p, d)
+		return
+	}
+	g.emit("FMOVQ %d(%s), F%d", off, p, d)
+}
+
+func (g *bodyGen) storeAt(p string, off, x int) {
+	if g.tail {
+		g.emit("%s F%d, %d(%s)", map[int]string{4: "FMOVS", 8: "FMOVD"}[g.size], x, off, p)
+		return
+	}
+	g.emit("FMOVQ F%d, %d(%s)", x, off, p)
 }
 
 func (g *bodyGen) load(p string, c, d int) {
@@ -904,6 +1378,14 @@ func (g *bodyGen) storeBool(pos int, it *item) {
 	}
 	g.emit("VMOV V%d.%s, %s", src, lane, rTmp)
 	g.emit("AND %s, %s", pattern, rTmp)
+	if g.mode == multi {
+		last, _ := g.rowTouch(it.op.Stream, it.copy)
+		g.emit("%s %s, %d(%s)", mov, rTmp, it.copy*n, p)
+		if last {
+			g.rowStep(it.op.Stream)
+		}
+		return
+	}
 	if off, post := g.access(p, it.copy, n); post {
 		g.emit("%s.P %s, %d(%s)", mov, rTmp, off, p)
 	} else {

@@ -21,6 +21,24 @@
 // or in the instruction stream and is broadcast again before each use, and a
 // Rare block may borrow the register of a pinned constant that it does not
 // read, broadcasting the constant back before the block ends.
+//
+// A step kernel (a program with a Loop) has two such sections, chosen on
+// entry by Frame.Steps. For one step (the Step API) the Loop's body runs
+// once per vector, t = T[0] is a pinned broadcast and every stream is walked
+// by post-increment: the kernel a program without a Loop would have. For
+// several, each vector (or remainder lane) runs the whole step loop with V,
+// w and the last spike time in vector registers, loaded before the loop and
+// stored after it. The scan handles the back edge by tying: a register the
+// body assigns anew gets the register of the value it replaces in the next
+// step, reserved between that value's last read and the new definition for
+// values that die by then (so the final selects write in place); anything
+// else live into the loop is live over all of it. Inside the loop, t is a
+// VLD1R.P of T[s], the optional streams are read and written through row
+// pointers set for each vector and stepped by Frame.Rows (folded into a
+// post-increment by register where the distance has a register), and the
+// per-neuron rows are read at fixed offsets and move after the loop. The
+// steps of one vector are a chain of dependent operations, so this section
+// interleaves two vectors even if that means pinning fewer constants.
 package main
 
 import (

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,6 +66,88 @@ func TestObjdump(t *testing.T) {
 			t.Errorf("format %s is never used in step_arm64.s, so objdump did not check it", name)
 		}
 	}
+
+	// The step loop's addressing forms that Go's assembler does encode:
+	// each must appear, in source order, as the instruction meant.
+	forms := parseForms(t, filepath.Join(kernelDir, "step_arm64.s"))
+	seen := map[string]bool{}
+	for fn, want := range forms {
+		k := 0
+		for _, in := range dis["github.com/adquaif/adquaif/kernel."+fn+".abi0"] {
+			if k < len(want) && in.text == want[k] {
+				seen[strings.Fields(want[k])[0]+" "+formKind(want[k])] = true
+				k++
+			}
+		}
+		if k != len(want) {
+			t.Errorf("%s: found %d of %d step loop forms in the disassembly; the first missing is %q", fn, k, len(want), want[k])
+		}
+	}
+	for _, f := range []string{"ld1r post-immediate", "ld1r plain", "ld1 post-register", "st1 post-register", "add lsr"} {
+		if !seen[f] {
+			t.Errorf("no %s in step_arm64.s was checked against objdump", f)
+		}
+	}
+}
+
+// Go mnemonics of the step loop and the objdump syntax they must become.
+var (
+	ld1rPostRE = regexp.MustCompile(`^\s*VLD1R\.P (\d+)\(R(\d+)\), \[V(\d+)\.(S4|D2)\]`)
+	ld1rRE     = regexp.MustCompile(`^\s*VLD1R \(R(\d+)\), \[V(\d+)\.(S4|D2)\]`)
+	ld1RegRE   = regexp.MustCompile(`^\s*VLD1\.P \(R(\d+)\)\(R(\d+)\), \[V(\d+)\.(S4|D2)\]`)
+	st1RegRE   = regexp.MustCompile(`^\s*VST1\.P \[V(\d+)\.(S4|D2)\], \(R(\d+)\)\(R(\d+)\)`)
+	addShiftRE = regexp.MustCompile(`^\s*ADD R(\d+)(<<|>>)(\d+), R(\d+), R(\d+)`)
+)
+
+var arrangement = map[string]string{"S4": "4s", "D2": "2d"}
+
+// parseForms returns, per TEXT symbol, the objdump text of each step loop
+// addressing form in the assembly file.
+func parseForms(t *testing.T, path string) map[string][]string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forms := map[string][]string{}
+	fn := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "TEXT ·"); ok {
+			fn, _, _ = strings.Cut(rest, "(")
+			continue
+		}
+		var want string
+		if m := ld1rPostRE.FindStringSubmatch(line); m != nil {
+			want = fmt.Sprintf("ld1r {v%s.%s}, [x%s], #%s", m[3], arrangement[m[4]], m[2], m[1])
+		} else if m := ld1rRE.FindStringSubmatch(line); m != nil {
+			want = fmt.Sprintf("ld1r {v%s.%s}, [x%s]", m[2], arrangement[m[3]], m[1])
+		} else if m := ld1RegRE.FindStringSubmatch(line); m != nil {
+			want = fmt.Sprintf("ld1 {v%s.%s}, [x%s], x%s", m[3], arrangement[m[4]], m[1], m[2])
+		} else if m := st1RegRE.FindStringSubmatch(line); m != nil {
+			want = fmt.Sprintf("st1 {v%s.%s}, [x%s], x%s", m[1], arrangement[m[2]], m[3], m[4])
+		} else if m := addShiftRE.FindStringSubmatch(line); m != nil {
+			want = fmt.Sprintf("add x%s, x%s, x%s, %s #%s", m[5], m[4], m[1], map[string]string{"<<": "lsl", ">>": "lsr"}[m[2]], m[3])
+		} else {
+			continue
+		}
+		forms[fn] = append(forms[fn], want)
+	}
+	return forms
+}
+
+// formKind names the addressing of a form's objdump text, for the check
+// that every form was seen.
+func formKind(text string) string {
+	switch {
+	case strings.Contains(text, "lsr"):
+		return "lsr"
+	case strings.Contains(text, "lsl"):
+		return "lsl"
+	case strings.Contains(text, "], #"):
+		return "post-immediate"
+	case strings.Contains(text, "], x"):
+		return "post-register"
+	}
+	return "plain"
 }
 
 var wordRE = regexp.MustCompile(`^\s*WORD \$0x([0-9a-f]{8}) // (.*)$`)

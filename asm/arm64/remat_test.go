@@ -12,8 +12,9 @@ import (
 // TestRematerializedKernels lowers every program with no constant pinned,
 // so that every constant is broadcast again before each use (the path a
 // program takes when it does not fit in the registers), and runs package
-// kernel's NEON tests on the result under qemu-aarch64, in a copy of the
-// library.
+// kernel's NEON tests, the golden values and Run against Step (so both
+// sections of each step kernel) on the result under qemu-aarch64, in a copy
+// of the library.
 func TestRematerializedKernels(t *testing.T) {
 	qemu, err := exec.LookPath("qemu-aarch64")
 	if err != nil {
@@ -57,7 +58,7 @@ func TestRematerializedKernels(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "kernel", "step_arm64.go"), decl, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "test", "-count=1", "-short", "-exec", qemu, "-run", "NEON|Golden", "./kernel")
+	cmd := exec.Command("go", "test", "-count=1", "-short", "-exec", qemu, "-run", "NEON|Golden|TestRunMatchesSteps", "./kernel")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOARCH=arm64", "GOOS=linux", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
