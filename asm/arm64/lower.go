@@ -110,7 +110,9 @@ type lowering struct {
 	stride  [step.NumStreams]string // multi: row distance in bytes of an optional stream, if a register was left for it
 	steps   string                  // multi: steps left in the step loop
 	tcur    string                  // multi: the address of the next step's time
-	lane    string                  // multi: byte offset of the current vector in a float stream
+	lane    string                  // multi: the current vector's first lane; single with Bits: the next lane to write bits for
+	bitsW   string                  // Bits: scratch for the word read, modified and written back
+	bitsIx  string                  // Bits, single: scratch for the word index
 	labelNo int
 }
 
@@ -235,6 +237,20 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 		if l.lane == "" {
 			return nil, fmt.Errorf("arm64: %s needs more pointer registers than there are", p.Name)
 		}
+	}
+	if used[step.SBits] {
+		// Bits: a scratch register for the read-modify-write of a word;
+		// for Steps = 1 also the lane counter and the word index (the
+		// Bits pointer stays at the call's first word).
+		if m != multi {
+			l.lane, l.bitsIx = takeReg(), takeReg()
+		}
+		l.bitsW = takeReg()
+		if l.bitsW == "" {
+			return nil, fmt.Errorf("arm64: %s needs more pointer registers than there are", p.Name)
+		}
+	}
+	if m == multi {
 		for s := step.SI; s < step.NumStreams; s++ {
 			if used[s] {
 				l.stride[s] = takeReg()
@@ -354,8 +370,10 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 			}
 		}
 	}
+	if l.lane != "" {
+		ins("MOVD ZR, %s // lane", l.lane)
+	}
 	if m == multi {
-		ins("MOVD ZR, %s // lane offset", l.lane)
 		for s := step.SI; s < step.NumStreams; s++ {
 			if r := l.stride[s]; r != "" {
 				ins("MOVD %d(%s), %s // %s row distance", step.FrameRow(s), rFrame, r, s)
@@ -427,10 +445,14 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 	return sec, nil
 }
 
-// elemSize is the bytes of one lane's element of stream s.
+// elemSize is the bytes of one lane's element of stream s; for Bits, of
+// the unit of its row distance (a word).
 func (l *lowering) elemSize(s step.Stream) int {
-	if s.Bool() {
+	switch {
+	case s.Bool():
 		return 1
+	case s.Packed():
+		return 8
 	}
 	return l.size
 }
@@ -463,7 +485,7 @@ func log2(n int) int {
 func streams(p *step.Program) (used [step.NumStreams]bool) {
 	step.Walk(p.Ops, func(o *step.Op) {
 		switch o.Kind {
-		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpIf:
+		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits, step.OpIf:
 			used[o.Stream] = true
 		}
 	})
@@ -665,8 +687,8 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 	}
 	if l.mode == multi {
 		// The step loop read the rows at fixed offsets; move them, and the
-		// lane offset that places the optional rows, to the next vector.
-		g.emit("ADD $%d, %s", width, l.lane)
+		// lane that places the optional rows, to the next vector.
+		g.emit("ADD $%d, %s", width/l.size, l.lane)
 		for c := step.Const(0); c < step.NumConsts; c++ {
 			if p := l.row[c]; p != "" {
 				g.emit("ADD $%d, %s", width, p)
@@ -677,6 +699,10 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 	// Every pointer must have moved past exactly the data of one iteration
 	// (multi: an optional stream's row is set for each vector instead).
 	for s := step.Stream(0); s < step.NumStreams; s++ {
+		if s.Packed() {
+			// Addressed by lane (Steps = 1: from the call's first word).
+			continue
+		}
 		if l.mode == multi && s.Optional() {
 			if p := l.stream[s]; p != "" && g.touched[s] != 0 {
 				panic(fmt.Sprintf("arm64: %s: stream %s accessed %d times in a step, not once per vector", l.p.Name, s, g.touched[s]))
@@ -815,7 +841,7 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 			// for some vectors only, so it must not touch memory.
 			step.Walk(o.Body, func(b *step.Op) {
 				switch b.Kind {
-				case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpIf:
+				case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits, step.OpIf:
 					panic(fmt.Sprintf("arm64: %s: a Rare block accesses stream %s", g.p.Name, b.Stream))
 				case step.OpParam:
 					if g.p.PerNeur {
@@ -842,6 +868,15 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 // copies are accessed last to first, so that the access at offset 0 comes
 // last and can step the row pointer to the next row.
 func (g *bodyGen) flattenOp(o *step.Op, copies []int) {
+	if o.Kind == step.OpStoreBits {
+		// One access for all copies: their bits are adjacent.
+		var in []int
+		for _, c := range copies {
+			in = append(in, g.use(c, o.A, nil))
+		}
+		g.items = append(g.items, item{kind: iOp, op: o, copy: copies[0], dst: -1, in: in})
+		return
+	}
 	switch o.Kind {
 	case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool:
 		if g.mode == multi && o.Stream.Optional() {
@@ -1185,6 +1220,8 @@ func (g *bodyGen) op(pos int, it *item) {
 		g.freeScratch(t, in[0])
 	case step.OpStoreBool:
 		g.storeBool(pos, it)
+	case step.OpStoreBits:
+		g.storeBits(pos, it)
 	default:
 		panic(fmt.Sprintf("arm64: no lowering for %s", o.Kind))
 	}
@@ -1231,10 +1268,16 @@ func (g *bodyGen) loopBegin(label string) {
 		lab := g.label("nil")
 		g.emit("MOVD %d(%s), %s // %s (nil if absent)", step.FrameStream(s), rFrame, p, s)
 		g.emit("CBZ %s, %s", p, lab)
-		if s.Bool() {
-			g.emit("ADD %s>>%d, %s, %s", g.lane, log2(g.size), p, p)
-		} else {
+		switch {
+		case s.Packed() && g.wholeByte():
+			g.emit("ADD %s>>3, %s, %s", g.lane, p, p)
+		case s.Packed():
+			g.emit("LSR $6, %s, %s", g.lane, rTmp)
+			g.emit("ADD %s<<3, %s, %s", rTmp, p, p)
+		case s.Bool():
 			g.emit("ADD %s, %s", g.lane, p)
+		default:
+			g.emit("ADD %s<<%d, %s, %s", g.lane, log2(g.size), p, p)
 		}
 		g.out = append(g.out, lab+":")
 	}
@@ -1391,4 +1434,98 @@ func (g *bodyGen) storeBool(pos int, it *item) {
 	} else {
 		g.emit("%s %s, %d(%s)", mov, rTmp, off, p)
 	}
+}
+
+// wholeByte reports whether a body's bits access writes whole bytes: two
+// float32 vectors, 8 lanes, which the main loop (the first to run, from
+// lane 0) only ever meets at a multiple of 8 lanes. Every other access is a
+// read-modify-write of the word holding its lanes.
+func (g *bodyGen) wholeByte() bool {
+	return !g.tail && g.unroll*g.lanes == 8
+}
+
+// storeBits writes the bits of the masks in it.in (one per copy, in lane
+// order) for the lanes of this access, j = lane onwards: it packs them into
+// the low bits of rTmp, then stores the byte they fill, or inserts them into
+// the word at bit j%64 by rotating the word right by j, inserting at bit 0
+// and rotating back (a rotation takes its amount mod 64: no mask needed).
+// Steps > 1 addresses the row through the Bits pointer that loopBegin set
+// (at the byte or the word of this access), Steps = 1 from the call's first
+// word, by the lane counter.
+func (g *bodyGen) storeBits(pos int, it *item) {
+	p, w := g.stream[step.SBits], g.bitsW
+	n := len(it.in) * g.lanes // bits written
+	if g.tail {
+		// One lane: bit 0 of the mask's lane 0.
+		n = 1
+		g.emit("FMOVS F%d, %s", g.ph(it.in[0]), rTmp)
+	} else {
+		g.packMask(pos, it.in)
+	}
+	switch {
+	case g.wholeByte() && g.mode == multi:
+		g.emit("MOVB %s, (%s)", rTmp, p)
+	case g.wholeByte():
+		g.emit("LSR $3, %s, %s", g.lane, g.bitsIx)
+		g.emit("MOVB %s, (%s)(%s)", rTmp, p, g.bitsIx)
+	default:
+		at := fmt.Sprintf("(%s)", p)
+		if g.mode != multi {
+			g.emit("LSR $6, %s, %s", g.lane, g.bitsIx)
+			at = fmt.Sprintf("(%s)(%s<<3)", p, g.bitsIx)
+		}
+		g.emit("MOVD %s, %s", at, w)
+		g.emit("ROR %s, %s, %s", g.lane, w, w)
+		g.emit("BFI $0, %s, $%d, %s", rTmp, n, w)
+		g.emit("NEG %s, %s", g.lane, rTmp)
+		g.emit("ROR %s, %s, %s", rTmp, w, w)
+		g.emit("MOVD %s, %s", w, at)
+	}
+	if g.mode == multi {
+		g.rowStep(step.SBits)
+	} else {
+		g.emit("ADD $%d, %s", n, g.lane)
+	}
+}
+
+// packMask gathers the lanes of the masks ms (all ones or zero; one vector
+// per copy, in lane order) into the low bits of rTmp, lane k at bit k. Each
+// pass narrows or folds: after USHR leaves 0 or 1 in every element, a USRA
+// at twice the element width by (width - bits so far) adds each odd
+// element, shifted to just above its even neighbour's bits, into that
+// neighbour; what else the high half of a wider element holds stays above
+// the bits gathered.
+func (g *bodyGen) packMask(pos int, ms []int) {
+	t := g.scratch(pos, ms[0])
+	m0 := g.ph(ms[0])
+	switch {
+	case g.size == 4 && len(ms) == 1: // 4 lanes of 32 bits
+		g.emit("VUSHR $31, V%d.S4, V%d.S4", m0, t)
+		g.emit("VUSRA $31, V%d.D2, V%d.D2", t, t)
+		g.word(encode("xtn", "2d", t, t, 0))
+		g.emit("VUSRA $30, V%d.D2, V%d.D2", t, t)
+	case g.size == 4 && len(ms) == 2: // 8 lanes, narrowed to 16 bits
+		g.word(encode("xtn", "4s", t, m0, 0))
+		g.word(encode("xtn2", "4s", t, g.ph(ms[1]), 0))
+		g.emit("VUSHR $15, V%d.H8, V%d.H8", t, t)
+		g.emit("VUSRA $15, V%d.S4, V%d.S4", t, t)
+		g.emit("VUSRA $30, V%d.D2, V%d.D2", t, t)
+		g.word(encode("xtn", "2d", t, t, 0))
+		g.emit("VUSRA $28, V%d.D2, V%d.D2", t, t)
+	case g.size == 8 && len(ms) == 1: // 2 lanes, narrowed to 32 bits
+		g.word(encode("xtn", "2d", t, m0, 0))
+		g.emit("VUSHR $31, V%d.S4, V%d.S4", t, t)
+		g.emit("VUSRA $31, V%d.D2, V%d.D2", t, t)
+	case g.size == 8 && len(ms) == 2: // 4 lanes, narrowed to 32 bits
+		g.word(encode("xtn", "2d", t, m0, 0))
+		g.word(encode("xtn2", "2d", t, g.ph(ms[1]), 0))
+		g.emit("VUSHR $31, V%d.S4, V%d.S4", t, t)
+		g.emit("VUSRA $31, V%d.D2, V%d.D2", t, t)
+		g.word(encode("xtn", "2d", t, t, 0))
+		g.emit("VUSRA $30, V%d.D2, V%d.D2", t, t)
+	default:
+		panic(fmt.Sprintf("arm64: %s: no packing of %d masks", g.p.Name, len(ms)))
+	}
+	g.emit("VMOV V%d.S[0], %s", t, rTmp)
+	g.freeScratch(t, ms[0])
 }
