@@ -468,15 +468,15 @@ many:
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD ZR, R14 // lane
-	MOVD 264(R0), R16 // I row distance
+	MOVD 264(R0), R15 // I row distance
+	LSL $2, R15
+	MOVD 272(R0), R16 // Delta row distance
 	LSL $2, R16
-	MOVD 272(R0), R17 // Delta row distance
+	MOVD 280(R0), R17 // Spike row distance
 	LSL $2, R17
-	MOVD 280(R0), R19 // Spike row distance
-	LSL $2, R19
-	MOVD 288(R0), R20 // Ref row distance
-	MOVD 296(R0), R21 // Bits row distance
-	LSL $3, R21
+	MOVD 288(R0), R19 // Ref row distance
+	MOVD 296(R0), R20 // Bits row distance
+	LSL $3, R20
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 16(R2), R3
@@ -557,7 +557,7 @@ manystep51:
 	VEOR V7.B16, V7.B16, V7.B16
 	CBZ R7, manyskip52
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R16), [V6.S4]
+	VLD1.P (R7)(R15), [V6.S4]
 manyskip52:
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
@@ -861,7 +861,7 @@ manyrare54:
 	VFMLA V7.S4, V12.S4, V6.S4
 	CBZ R8, manyskip55
 	FMOVQ 16(R8), F7
-	VLD1.P (R8)(R17), [V9.S4]
+	VLD1.P (R8)(R16), [V9.S4]
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 manyskip55:
@@ -888,7 +888,7 @@ manyskip55:
 	VAND V21.B16, V8.B16, V7.B16
 	FMOVQ F7, 16(R9)
 	VAND V21.B16, V6.B16, V7.B16
-	VST1.P [V7.S4], (R9)(R19)
+	VST1.P [V7.S4], (R9)(R17)
 manyskip56:
 	CBZ R10, manyskip57
 	VORR V6.B16, V9.B16, V9.B16
@@ -903,7 +903,7 @@ manyskip56:
 	VMOV V9.S[0], R3
 	AND $0x01010101, R3
 	MOVW R3, 0(R10)
-	ADD R20, R10
+	ADD R19, R10
 manyskip57:
 	CBZ R11, manyskip58
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
@@ -915,7 +915,7 @@ manyskip57:
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.S[0], R3
 	MOVB R3, (R11)
-	ADD R21, R11
+	ADD R20, R11
 manyskip58:
 	SUBS $1, R12
 	BNE manystep51
@@ -971,7 +971,7 @@ manystep64:
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
 	CBZ R7, manyskip65
-	VLD1.P (R7)(R16), [V3.S4]
+	VLD1.P (R7)(R15), [V3.S4]
 manyskip65:
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
@@ -1117,7 +1117,7 @@ manyrare66:
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	CBZ R8, manyskip67
-	VLD1.P (R8)(R17), [V3.S4]
+	VLD1.P (R8)(R16), [V3.S4]
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip67:
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
@@ -1132,7 +1132,7 @@ manyskip67:
 	VBIT V4.B16, V3.B16, V2.B16
 	CBZ R9, manyskip68
 	VAND V21.B16, V4.B16, V3.B16
-	VST1.P [V3.S4], (R9)(R19)
+	VST1.P [V3.S4], (R9)(R17)
 manyskip68:
 	CBZ R10, manyskip69
 	VORR V4.B16, V6.B16, V6.B16
@@ -1141,7 +1141,7 @@ manyskip68:
 	VMOV V6.S[0], R3
 	AND $0x01010101, R3
 	MOVW R3, 0(R10)
-	ADD R20, R10
+	ADD R19, R10
 manyskip69:
 	CBZ R11, manyskip70
 	VUSHR $31, V4.S4, V4.S4
@@ -1149,13 +1149,13 @@ manyskip69:
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSRA $30, V4.D2, V4.D2
 	VMOV V4.S[0], R3
-	MOVD (R11), R15
-	ROR R14, R15, R15
-	BFI $0, R3, $4, R15
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $4, R21
 	NEG R14, R3
-	ROR R3, R15, R15
-	MOVD R15, (R11)
-	ADD R21, R11
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
 manyskip70:
 	SUBS $1, R12
 	BNE manystep64
@@ -1209,7 +1209,7 @@ manystep76:
 	VEOR V3.B16, V3.B16, V3.B16
 	CBZ R7, manyskip77
 	FMOVS 0(R7), F3
-	ADD R16, R7
+	ADD R15, R7
 manyskip77:
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
@@ -1355,7 +1355,7 @@ manyrare78:
 	VFMLA V3.S4, V6.S4, V4.S4
 	CBZ R8, manyskip79
 	FMOVS 0(R8), F3
-	ADD R17, R8
+	ADD R16, R8
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip79:
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
@@ -1371,24 +1371,24 @@ manyskip79:
 	CBZ R9, manyskip80
 	VAND V21.B16, V4.B16, V3.B16
 	FMOVS F3, 0(R9)
-	ADD R19, R9
+	ADD R17, R9
 manyskip80:
 	CBZ R10, manyskip81
 	VORR V4.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
-	ADD R20, R10
+	ADD R19, R10
 manyskip81:
 	CBZ R11, manyskip82
 	FMOVS F4, R3
-	MOVD (R11), R15
-	ROR R14, R15, R15
-	BFI $0, R3, $1, R15
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $1, R21
 	NEG R14, R3
-	ROR R3, R15, R15
-	MOVD R15, (R11)
-	ADD R21, R11
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
 manyskip82:
 	SUBS $1, R12
 	BNE manystep76
@@ -2312,7 +2312,9 @@ many:
 	MOVD $10, R22
 	MADD R3, R2, R22, R22 // row TauRef
 	MOVD ZR, R25 // lane
-	MOVD 264(R0), R2 // I row distance
+	MOVD 264(R0), R26 // I row distance
+	LSL $2, R26
+	MOVD 272(R0), R2 // Delta row distance
 	LSL $2, R2
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r26 = 0.0013888889
@@ -2380,7 +2382,7 @@ manystep25:
 	VEOR V9.B16, V9.B16, V9.B16
 	CBZ R7, manyskip26
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R2), [V8.S4]
+	VLD1.P (R7)(R26), [V8.S4]
 manyskip26:
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
@@ -2680,9 +2682,7 @@ manyrare28:
 	VFMLA V21.S4, V12.S4, V9.S4
 	CBZ R8, manyskip29
 	FMOVQ 16(R8), F12
-	FMOVQ 0(R8), F13
-	MOVD 272(R0), R3 // Delta row distance
-	ADD R3<<2, R8, R8
+	VLD1.P (R8)(R2), [V13.S4]
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
 manyskip29:
@@ -2811,7 +2811,7 @@ manystep1:
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	CBZ R7, manyskip2
-	VLD1.P (R7)(R2), [V4.S4]
+	VLD1.P (R7)(R26), [V4.S4]
 manyskip2:
 	FMOVQ 0(R15), F5
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
@@ -2961,9 +2961,7 @@ manyrare3:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip4
-	FMOVQ 0(R8), F6
-	MOVD 272(R0), R3 // Delta row distance
-	ADD R3<<2, R8, R8
+	VLD1.P (R8)(R2), [V6.S4]
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip4:
 	FMOVQ 0(R21), F6
@@ -3001,12 +2999,13 @@ manyskip6:
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSRA $30, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R26
-	ROR R25, R26, R26
-	BFI $0, R3, $4, R26
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $4, R0
 	NEG R25, R3
-	ROR R3, R26, R26
-	MOVD R26, (R11)
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
 	MOVD 296(R0), R3 // Bits row distance
 	ADD R3<<3, R11, R11
 manyskip7:
@@ -3071,7 +3070,7 @@ manystep13:
 	VEOR V4.B16, V4.B16, V4.B16
 	CBZ R7, manyskip14
 	FMOVS 0(R7), F4
-	ADD R2, R7
+	ADD R26, R7
 manyskip14:
 	FMOVS 0(R15), F5
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
@@ -3221,8 +3220,7 @@ manyrare15:
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip16
 	FMOVS 0(R8), F6
-	MOVD 272(R0), R3 // Delta row distance
-	ADD R3<<2, R8, R8
+	ADD R2, R8
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip16:
 	FMOVS 0(R21), F6
@@ -3254,12 +3252,13 @@ manyskip17:
 manyskip18:
 	CBZ R11, manyskip19
 	FMOVS F3, R3
-	MOVD (R11), R26
-	ROR R25, R26, R26
-	BFI $0, R3, $1, R26
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $1, R0
 	NEG R25, R3
-	ROR R3, R26, R26
-	MOVD R26, (R11)
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
 	MOVD 296(R0), R3 // Bits row distance
 	ADD R3<<3, R11, R11
 manyskip19:
@@ -3747,15 +3746,15 @@ many:
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD ZR, R14 // lane
-	MOVD 264(R0), R16 // I row distance
+	MOVD 264(R0), R15 // I row distance
+	LSL $2, R15
+	MOVD 272(R0), R16 // Delta row distance
 	LSL $2, R16
-	MOVD 272(R0), R17 // Delta row distance
+	MOVD 280(R0), R17 // Spike row distance
 	LSL $2, R17
-	MOVD 280(R0), R19 // Spike row distance
-	LSL $2, R19
-	MOVD 288(R0), R20 // Ref row distance
-	MOVD 296(R0), R21 // Bits row distance
-	LSL $3, R21
+	MOVD 288(R0), R19 // Ref row distance
+	MOVD 296(R0), R20 // Bits row distance
+	LSL $3, R20
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 16(R2), R3
@@ -3834,7 +3833,7 @@ manystep51:
 	VEOR V7.B16, V7.B16, V7.B16
 	CBZ R7, manyskip52
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R16), [V6.S4]
+	VLD1.P (R7)(R15), [V6.S4]
 manyskip52:
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
@@ -4138,7 +4137,7 @@ manyrare54:
 	VFMLA V7.S4, V12.S4, V6.S4
 	CBZ R8, manyskip55
 	FMOVQ 16(R8), F7
-	VLD1.P (R8)(R17), [V9.S4]
+	VLD1.P (R8)(R16), [V9.S4]
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 manyskip55:
@@ -4165,7 +4164,7 @@ manyskip55:
 	VAND V21.B16, V8.B16, V7.B16
 	FMOVQ F7, 16(R9)
 	VAND V21.B16, V6.B16, V7.B16
-	VST1.P [V7.S4], (R9)(R19)
+	VST1.P [V7.S4], (R9)(R17)
 manyskip56:
 	CBZ R10, manyskip57
 	VORR V6.B16, V9.B16, V9.B16
@@ -4180,7 +4179,7 @@ manyskip56:
 	VMOV V9.S[0], R3
 	AND $0x01010101, R3
 	MOVW R3, 0(R10)
-	ADD R20, R10
+	ADD R19, R10
 manyskip57:
 	CBZ R11, manyskip58
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
@@ -4192,7 +4191,7 @@ manyskip57:
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.S[0], R3
 	MOVB R3, (R11)
-	ADD R21, R11
+	ADD R20, R11
 manyskip58:
 	SUBS $1, R12
 	BNE manystep51
@@ -4247,7 +4246,7 @@ manystep64:
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
 	CBZ R7, manyskip65
-	VLD1.P (R7)(R16), [V3.S4]
+	VLD1.P (R7)(R15), [V3.S4]
 manyskip65:
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
@@ -4393,7 +4392,7 @@ manyrare66:
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	CBZ R8, manyskip67
-	VLD1.P (R8)(R17), [V3.S4]
+	VLD1.P (R8)(R16), [V3.S4]
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip67:
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
@@ -4408,7 +4407,7 @@ manyskip67:
 	VBIT V4.B16, V3.B16, V2.B16
 	CBZ R9, manyskip68
 	VAND V21.B16, V4.B16, V3.B16
-	VST1.P [V3.S4], (R9)(R19)
+	VST1.P [V3.S4], (R9)(R17)
 manyskip68:
 	CBZ R10, manyskip69
 	VORR V4.B16, V6.B16, V6.B16
@@ -4417,7 +4416,7 @@ manyskip68:
 	VMOV V6.S[0], R3
 	AND $0x01010101, R3
 	MOVW R3, 0(R10)
-	ADD R20, R10
+	ADD R19, R10
 manyskip69:
 	CBZ R11, manyskip70
 	VUSHR $31, V4.S4, V4.S4
@@ -4425,13 +4424,13 @@ manyskip69:
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSRA $30, V4.D2, V4.D2
 	VMOV V4.S[0], R3
-	MOVD (R11), R15
-	ROR R14, R15, R15
-	BFI $0, R3, $4, R15
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $4, R21
 	NEG R14, R3
-	ROR R3, R15, R15
-	MOVD R15, (R11)
-	ADD R21, R11
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
 manyskip70:
 	SUBS $1, R12
 	BNE manystep64
@@ -4484,7 +4483,7 @@ manystep76:
 	VEOR V3.B16, V3.B16, V3.B16
 	CBZ R7, manyskip77
 	FMOVS 0(R7), F3
-	ADD R16, R7
+	ADD R15, R7
 manyskip77:
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
@@ -4630,7 +4629,7 @@ manyrare78:
 	VFMLA V3.S4, V6.S4, V4.S4
 	CBZ R8, manyskip79
 	FMOVS 0(R8), F3
-	ADD R17, R8
+	ADD R16, R8
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip79:
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
@@ -4646,24 +4645,24 @@ manyskip79:
 	CBZ R9, manyskip80
 	VAND V21.B16, V4.B16, V3.B16
 	FMOVS F3, 0(R9)
-	ADD R19, R9
+	ADD R17, R9
 manyskip80:
 	CBZ R10, manyskip81
 	VORR V4.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
-	ADD R20, R10
+	ADD R19, R10
 manyskip81:
 	CBZ R11, manyskip82
 	FMOVS F4, R3
-	MOVD (R11), R15
-	ROR R14, R15, R15
-	BFI $0, R3, $1, R15
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $1, R21
 	NEG R14, R3
-	ROR R3, R15, R15
-	MOVD R15, (R11)
-	ADD R21, R11
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
 manyskip82:
 	SUBS $1, R12
 	BNE manystep76
@@ -5583,7 +5582,9 @@ many:
 	MOVD $10, R22
 	MADD R3, R2, R22, R22 // row TauRef
 	MOVD ZR, R25 // lane
-	MOVD 264(R0), R2 // I row distance
+	MOVD 264(R0), R26 // I row distance
+	LSL $2, R26
+	MOVD 272(R0), R2 // Delta row distance
 	LSL $2, R2
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r25 = 0.0013888889
@@ -5649,7 +5650,7 @@ manystep25:
 	VEOR V9.B16, V9.B16, V9.B16
 	CBZ R7, manyskip26
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R2), [V8.S4]
+	VLD1.P (R7)(R26), [V8.S4]
 manyskip26:
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
@@ -5949,9 +5950,7 @@ manyrare28:
 	VFMLA V21.S4, V12.S4, V9.S4
 	CBZ R8, manyskip29
 	FMOVQ 16(R8), F12
-	FMOVQ 0(R8), F13
-	MOVD 272(R0), R3 // Delta row distance
-	ADD R3<<2, R8, R8
+	VLD1.P (R8)(R2), [V13.S4]
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
 manyskip29:
@@ -6079,7 +6078,7 @@ manystep1:
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	CBZ R7, manyskip2
-	VLD1.P (R7)(R2), [V4.S4]
+	VLD1.P (R7)(R26), [V4.S4]
 manyskip2:
 	FMOVQ 0(R15), F5
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
@@ -6229,9 +6228,7 @@ manyrare3:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip4
-	FMOVQ 0(R8), F6
-	MOVD 272(R0), R3 // Delta row distance
-	ADD R3<<2, R8, R8
+	VLD1.P (R8)(R2), [V6.S4]
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip4:
 	FMOVQ 0(R21), F6
@@ -6269,12 +6266,13 @@ manyskip6:
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSRA $30, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R26
-	ROR R25, R26, R26
-	BFI $0, R3, $4, R26
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $4, R0
 	NEG R25, R3
-	ROR R3, R26, R26
-	MOVD R26, (R11)
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
 	MOVD 296(R0), R3 // Bits row distance
 	ADD R3<<3, R11, R11
 manyskip7:
@@ -6338,7 +6336,7 @@ manystep13:
 	VEOR V4.B16, V4.B16, V4.B16
 	CBZ R7, manyskip14
 	FMOVS 0(R7), F4
-	ADD R2, R7
+	ADD R26, R7
 manyskip14:
 	FMOVS 0(R15), F5
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
@@ -6488,8 +6486,7 @@ manyrare15:
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip16
 	FMOVS 0(R8), F6
-	MOVD 272(R0), R3 // Delta row distance
-	ADD R3<<2, R8, R8
+	ADD R2, R8
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip16:
 	FMOVS 0(R21), F6
@@ -6521,12 +6518,13 @@ manyskip17:
 manyskip18:
 	CBZ R11, manyskip19
 	FMOVS F3, R3
-	MOVD (R11), R26
-	ROR R25, R26, R26
-	BFI $0, R3, $1, R26
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $1, R0
 	NEG R25, R3
-	ROR R3, R26, R26
-	MOVD R26, (R11)
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
 	MOVD 296(R0), R3 // Bits row distance
 	ADD R3<<3, R11, R11
 manyskip19:
@@ -7106,15 +7104,15 @@ many:
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD ZR, R14 // lane
-	MOVD 264(R0), R16 // I row distance
+	MOVD 264(R0), R15 // I row distance
+	LSL $3, R15
+	MOVD 272(R0), R16 // Delta row distance
 	LSL $3, R16
-	MOVD 272(R0), R17 // Delta row distance
+	MOVD 280(R0), R17 // Spike row distance
 	LSL $3, R17
-	MOVD 280(R0), R19 // Spike row distance
-	LSL $3, R19
-	MOVD 288(R0), R20 // Ref row distance
-	MOVD 296(R0), R21 // Bits row distance
-	LSL $3, R21
+	MOVD 288(R0), R19 // Ref row distance
+	MOVD 296(R0), R20 // Bits row distance
+	LSL $3, R20
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 32(R2), R3
@@ -7196,7 +7194,7 @@ manystep90:
 	VEOR V7.B16, V7.B16, V7.B16
 	CBZ R7, manyskip91
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R16), [V6.D2]
+	VLD1.P (R7)(R15), [V6.D2]
 manyskip91:
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
@@ -7582,7 +7580,7 @@ manyrare93:
 	VFMLA V14.D2, V12.D2, V6.D2
 	CBZ R8, manyskip94
 	FMOVQ 16(R8), F8
-	VLD1.P (R8)(R17), [V9.D2]
+	VLD1.P (R8)(R16), [V9.D2]
 	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
 	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
 manyskip94:
@@ -7609,7 +7607,7 @@ manyskip94:
 	VAND V21.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V21.B16, V6.B16, V8.B16
-	VST1.P [V8.D2], (R9)(R19)
+	VST1.P [V8.D2], (R9)(R17)
 manyskip95:
 	CBZ R10, manyskip96
 	VORR V6.B16, V9.B16, V9.B16
@@ -7626,7 +7624,7 @@ manyskip95:
 	VMOV V9.H[0], R3
 	AND $0x01010101, R3
 	MOVH R3, 0(R10)
-	ADD R20, R10
+	ADD R19, R10
 manyskip96:
 	CBZ R11, manyskip97
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
@@ -7636,13 +7634,13 @@ manyskip96:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $30, V6.D2, V6.D2
 	VMOV V6.S[0], R3
-	MOVD (R11), R15
-	ROR R14, R15, R15
-	BFI $0, R3, $4, R15
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $4, R21
 	NEG R14, R3
-	ROR R3, R15, R15
-	MOVD R15, (R11)
-	ADD R21, R11
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
 manyskip97:
 	SUBS $1, R12
 	BNE manystep90
@@ -7698,7 +7696,7 @@ manystep103:
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
 	CBZ R7, manyskip104
-	VLD1.P (R7)(R16), [V3.D2]
+	VLD1.P (R7)(R15), [V3.D2]
 manyskip104:
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
@@ -7888,7 +7886,7 @@ manyrare105:
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
 	CBZ R8, manyskip106
-	VLD1.P (R8)(R17), [V4.D2]
+	VLD1.P (R8)(R16), [V4.D2]
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip106:
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
@@ -7903,7 +7901,7 @@ manyskip106:
 	VBIT V3.B16, V4.B16, V2.B16
 	CBZ R9, manyskip107
 	VAND V21.B16, V3.B16, V4.B16
-	VST1.P [V4.D2], (R9)(R19)
+	VST1.P [V4.D2], (R9)(R17)
 manyskip107:
 	CBZ R10, manyskip108
 	VORR V3.B16, V6.B16, V6.B16
@@ -7913,20 +7911,20 @@ manyskip107:
 	VMOV V6.H[0], R3
 	AND $0x01010101, R3
 	MOVH R3, 0(R10)
-	ADD R20, R10
+	ADD R19, R10
 manyskip108:
 	CBZ R11, manyskip109
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R15
-	ROR R14, R15, R15
-	BFI $0, R3, $2, R15
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $2, R21
 	NEG R14, R3
-	ROR R3, R15, R15
-	MOVD R15, (R11)
-	ADD R21, R11
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
 manyskip109:
 	SUBS $1, R12
 	BNE manystep103
@@ -7980,7 +7978,7 @@ manystep115:
 	VEOR V3.B16, V3.B16, V3.B16
 	CBZ R7, manyskip116
 	FMOVD 0(R7), F3
-	ADD R16, R7
+	ADD R15, R7
 manyskip116:
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
@@ -8170,7 +8168,7 @@ manyrare117:
 	VFMLA V7.D2, V5.D2, V3.D2
 	CBZ R8, manyskip118
 	FMOVD 0(R8), F4
-	ADD R17, R8
+	ADD R16, R8
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip118:
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
@@ -8186,24 +8184,24 @@ manyskip118:
 	CBZ R9, manyskip119
 	VAND V21.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
-	ADD R19, R9
+	ADD R17, R9
 manyskip119:
 	CBZ R10, manyskip120
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
-	ADD R20, R10
+	ADD R19, R10
 manyskip120:
 	CBZ R11, manyskip121
 	FMOVS F3, R3
-	MOVD (R11), R15
-	ROR R14, R15, R15
-	BFI $0, R3, $1, R15
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $1, R21
 	NEG R14, R3
-	ROR R3, R15, R15
-	MOVD R15, (R11)
-	ADD R21, R11
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
 manyskip121:
 	SUBS $1, R12
 	BNE manystep115
@@ -8803,7 +8801,9 @@ many:
 	MOVD $10, R22
 	MADD R3, R2, R22, R22 // row TauRef
 	MOVD ZR, R25 // lane
-	MOVD 264(R0), R2 // I row distance
+	MOVD 264(R0), R26 // I row distance
+	LSL $3, R26
+	MOVD 272(R0), R2 // Delta row distance
 	LSL $3, R2
 	MOVD $0x3f2a01a01a01a01a, R3
 	VDUP R3, V31.D2 // r29 = 0.0001984126984126984
@@ -8874,7 +8874,7 @@ manystep51:
 	VEOR V9.B16, V9.B16, V9.B16
 	CBZ R7, manyskip52
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R2), [V8.D2]
+	VLD1.P (R7)(R26), [V8.D2]
 manyskip52:
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
@@ -9259,9 +9259,7 @@ manyrare54:
 	VFMLA V21.D2, V14.D2, V9.D2
 	CBZ R8, manyskip55
 	FMOVQ 16(R8), F12
-	FMOVQ 0(R8), F13
-	MOVD 272(R0), R3 // Delta row distance
-	ADD R3<<3, R8, R8
+	VLD1.P (R8)(R2), [V13.D2]
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
 manyskip55:
@@ -9324,12 +9322,13 @@ manyskip57:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $30, V6.D2, V6.D2
 	VMOV V6.S[0], R3
-	MOVD (R11), R26
-	ROR R25, R26, R26
-	BFI $0, R3, $4, R26
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $4, R0
 	NEG R25, R3
-	ROR R3, R26, R26
-	MOVD R26, (R11)
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
 	MOVD 296(R0), R3 // Bits row distance
 	ADD R3<<3, R11, R11
 manyskip58:
@@ -9396,7 +9395,7 @@ manystep64:
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	CBZ R7, manyskip65
-	VLD1.P (R7)(R2), [V4.D2]
+	VLD1.P (R7)(R26), [V4.D2]
 manyskip65:
 	FMOVQ 0(R15), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
@@ -9589,9 +9588,7 @@ manyrare66:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	CBZ R8, manyskip67
-	FMOVQ 0(R8), F6
-	MOVD 272(R0), R3 // Delta row distance
-	ADD R3<<3, R8, R8
+	VLD1.P (R8)(R2), [V6.D2]
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip67:
 	FMOVQ 0(R21), F6
@@ -9629,12 +9626,13 @@ manyskip69:
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R26
-	ROR R25, R26, R26
-	BFI $0, R3, $2, R26
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $2, R0
 	NEG R25, R3
-	ROR R3, R26, R26
-	MOVD R26, (R11)
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
 	MOVD 296(R0), R3 // Bits row distance
 	ADD R3<<3, R11, R11
 manyskip70:
@@ -9699,7 +9697,7 @@ manystep76:
 	VEOR V4.B16, V4.B16, V4.B16
 	CBZ R7, manyskip77
 	FMOVD 0(R7), F4
-	ADD R2, R7
+	ADD R26, R7
 manyskip77:
 	FMOVD 0(R15), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
@@ -9892,8 +9890,7 @@ manyrare78:
 	VFMLA V10.D2, V6.D2, V4.D2
 	CBZ R8, manyskip79
 	FMOVD 0(R8), F6
-	MOVD 272(R0), R3 // Delta row distance
-	ADD R3<<3, R8, R8
+	ADD R2, R8
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip79:
 	FMOVD 0(R21), F6
@@ -9925,12 +9922,13 @@ manyskip80:
 manyskip81:
 	CBZ R11, manyskip82
 	FMOVS F3, R3
-	MOVD (R11), R26
-	ROR R25, R26, R26
-	BFI $0, R3, $1, R26
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $1, R0
 	NEG R25, R3
-	ROR R3, R26, R26
-	MOVD R26, (R11)
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
 	MOVD 296(R0), R3 // Bits row distance
 	ADD R3<<3, R11, R11
 manyskip82:
@@ -10508,15 +10506,15 @@ many:
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD ZR, R14 // lane
-	MOVD 264(R0), R16 // I row distance
+	MOVD 264(R0), R15 // I row distance
+	LSL $3, R15
+	MOVD 272(R0), R16 // Delta row distance
 	LSL $3, R16
-	MOVD 272(R0), R17 // Delta row distance
+	MOVD 280(R0), R17 // Spike row distance
 	LSL $3, R17
-	MOVD 280(R0), R19 // Spike row distance
-	LSL $3, R19
-	MOVD 288(R0), R20 // Ref row distance
-	MOVD 296(R0), R21 // Bits row distance
-	LSL $3, R21
+	MOVD 288(R0), R19 // Ref row distance
+	MOVD 296(R0), R20 // Bits row distance
+	LSL $3, R20
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 32(R2), R3
@@ -10596,7 +10594,7 @@ manystep90:
 	VEOR V7.B16, V7.B16, V7.B16
 	CBZ R7, manyskip91
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R16), [V6.D2]
+	VLD1.P (R7)(R15), [V6.D2]
 manyskip91:
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
@@ -10982,7 +10980,7 @@ manyrare93:
 	VFMLA V14.D2, V12.D2, V6.D2
 	CBZ R8, manyskip94
 	FMOVQ 16(R8), F8
-	VLD1.P (R8)(R17), [V9.D2]
+	VLD1.P (R8)(R16), [V9.D2]
 	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
 	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
 manyskip94:
@@ -11009,7 +11007,7 @@ manyskip94:
 	VAND V21.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V21.B16, V6.B16, V8.B16
-	VST1.P [V8.D2], (R9)(R19)
+	VST1.P [V8.D2], (R9)(R17)
 manyskip95:
 	CBZ R10, manyskip96
 	VORR V6.B16, V9.B16, V9.B16
@@ -11026,7 +11024,7 @@ manyskip95:
 	VMOV V9.H[0], R3
 	AND $0x01010101, R3
 	MOVH R3, 0(R10)
-	ADD R20, R10
+	ADD R19, R10
 manyskip96:
 	CBZ R11, manyskip97
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
@@ -11036,13 +11034,13 @@ manyskip96:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $30, V6.D2, V6.D2
 	VMOV V6.S[0], R3
-	MOVD (R11), R15
-	ROR R14, R15, R15
-	BFI $0, R3, $4, R15
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $4, R21
 	NEG R14, R3
-	ROR R3, R15, R15
-	MOVD R15, (R11)
-	ADD R21, R11
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
 manyskip97:
 	SUBS $1, R12
 	BNE manystep90
@@ -11097,7 +11095,7 @@ manystep103:
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
 	CBZ R7, manyskip104
-	VLD1.P (R7)(R16), [V3.D2]
+	VLD1.P (R7)(R15), [V3.D2]
 manyskip104:
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
@@ -11287,7 +11285,7 @@ manyrare105:
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
 	CBZ R8, manyskip106
-	VLD1.P (R8)(R17), [V4.D2]
+	VLD1.P (R8)(R16), [V4.D2]
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip106:
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
@@ -11302,7 +11300,7 @@ manyskip106:
 	VBIT V3.B16, V4.B16, V2.B16
 	CBZ R9, manyskip107
 	VAND V21.B16, V3.B16, V4.B16
-	VST1.P [V4.D2], (R9)(R19)
+	VST1.P [V4.D2], (R9)(R17)
 manyskip107:
 	CBZ R10, manyskip108
 	VORR V3.B16, V6.B16, V6.B16
@@ -11312,20 +11310,20 @@ manyskip107:
 	VMOV V6.H[0], R3
 	AND $0x01010101, R3
 	MOVH R3, 0(R10)
-	ADD R20, R10
+	ADD R19, R10
 manyskip108:
 	CBZ R11, manyskip109
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R15
-	ROR R14, R15, R15
-	BFI $0, R3, $2, R15
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $2, R21
 	NEG R14, R3
-	ROR R3, R15, R15
-	MOVD R15, (R11)
-	ADD R21, R11
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
 manyskip109:
 	SUBS $1, R12
 	BNE manystep103
@@ -11378,7 +11376,7 @@ manystep115:
 	VEOR V3.B16, V3.B16, V3.B16
 	CBZ R7, manyskip116
 	FMOVD 0(R7), F3
-	ADD R16, R7
+	ADD R15, R7
 manyskip116:
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
@@ -11568,7 +11566,7 @@ manyrare117:
 	VFMLA V7.D2, V5.D2, V3.D2
 	CBZ R8, manyskip118
 	FMOVD 0(R8), F4
-	ADD R17, R8
+	ADD R16, R8
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip118:
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
@@ -11584,24 +11582,24 @@ manyskip118:
 	CBZ R9, manyskip119
 	VAND V21.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
-	ADD R19, R9
+	ADD R17, R9
 manyskip119:
 	CBZ R10, manyskip120
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
-	ADD R20, R10
+	ADD R19, R10
 manyskip120:
 	CBZ R11, manyskip121
 	FMOVS F3, R3
-	MOVD (R11), R15
-	ROR R14, R15, R15
-	BFI $0, R3, $1, R15
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $1, R21
 	NEG R14, R3
-	ROR R3, R15, R15
-	MOVD R15, (R11)
-	ADD R21, R11
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
 manyskip121:
 	SUBS $1, R12
 	BNE manystep115
@@ -12199,7 +12197,9 @@ many:
 	MOVD $10, R22
 	MADD R3, R2, R22, R22 // row TauRef
 	MOVD ZR, R25 // lane
-	MOVD 264(R0), R2 // I row distance
+	MOVD 264(R0), R26 // I row distance
+	LSL $3, R26
+	MOVD 272(R0), R2 // Delta row distance
 	LSL $3, R2
 	MOVD $0x3f2a01a01a01a01a, R3
 	VDUP R3, V31.D2 // r28 = 0.0001984126984126984
@@ -12268,7 +12268,7 @@ manystep51:
 	VEOR V9.B16, V9.B16, V9.B16
 	CBZ R7, manyskip52
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R2), [V8.D2]
+	VLD1.P (R7)(R26), [V8.D2]
 manyskip52:
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
@@ -12653,9 +12653,7 @@ manyrare54:
 	VFMLA V21.D2, V14.D2, V9.D2
 	CBZ R8, manyskip55
 	FMOVQ 16(R8), F12
-	FMOVQ 0(R8), F13
-	MOVD 272(R0), R3 // Delta row distance
-	ADD R3<<3, R8, R8
+	VLD1.P (R8)(R2), [V13.D2]
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
 manyskip55:
@@ -12718,12 +12716,13 @@ manyskip57:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $30, V6.D2, V6.D2
 	VMOV V6.S[0], R3
-	MOVD (R11), R26
-	ROR R25, R26, R26
-	BFI $0, R3, $4, R26
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $4, R0
 	NEG R25, R3
-	ROR R3, R26, R26
-	MOVD R26, (R11)
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
 	MOVD 296(R0), R3 // Bits row distance
 	ADD R3<<3, R11, R11
 manyskip58:
@@ -12789,7 +12788,7 @@ manystep64:
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	CBZ R7, manyskip65
-	VLD1.P (R7)(R2), [V4.D2]
+	VLD1.P (R7)(R26), [V4.D2]
 manyskip65:
 	FMOVQ 0(R15), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
@@ -12982,9 +12981,7 @@ manyrare66:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	CBZ R8, manyskip67
-	FMOVQ 0(R8), F6
-	MOVD 272(R0), R3 // Delta row distance
-	ADD R3<<3, R8, R8
+	VLD1.P (R8)(R2), [V6.D2]
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip67:
 	FMOVQ 0(R21), F6
@@ -13022,12 +13019,13 @@ manyskip69:
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R26
-	ROR R25, R26, R26
-	BFI $0, R3, $2, R26
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $2, R0
 	NEG R25, R3
-	ROR R3, R26, R26
-	MOVD R26, (R11)
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
 	MOVD 296(R0), R3 // Bits row distance
 	ADD R3<<3, R11, R11
 manyskip70:
@@ -13091,7 +13089,7 @@ manystep76:
 	VEOR V4.B16, V4.B16, V4.B16
 	CBZ R7, manyskip77
 	FMOVD 0(R7), F4
-	ADD R2, R7
+	ADD R26, R7
 manyskip77:
 	FMOVD 0(R15), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
@@ -13284,8 +13282,7 @@ manyrare78:
 	VFMLA V10.D2, V6.D2, V4.D2
 	CBZ R8, manyskip79
 	FMOVD 0(R8), F6
-	MOVD 272(R0), R3 // Delta row distance
-	ADD R3<<3, R8, R8
+	ADD R2, R8
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip79:
 	FMOVD 0(R21), F6
@@ -13317,12 +13314,13 @@ manyskip80:
 manyskip81:
 	CBZ R11, manyskip82
 	FMOVS F3, R3
-	MOVD (R11), R26
-	ROR R25, R26, R26
-	BFI $0, R3, $1, R26
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $1, R0
 	NEG R25, R3
-	ROR R3, R26, R26
-	MOVD R26, (R11)
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
 	MOVD 296(R0), R3 // Bits row distance
 	ADD R3<<3, R11, R11
 manyskip82:

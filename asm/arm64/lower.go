@@ -238,14 +238,11 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 			return nil, fmt.Errorf("arm64: %s needs more pointer registers than there are", p.Name)
 		}
 	}
-	if used[step.SBits] {
-		// Bits: a scratch register for the read-modify-write of a word;
-		// for Steps = 1 also the lane counter and the word index (the
-		// Bits pointer stays at the call's first word).
-		if m != multi {
-			l.lane, l.bitsIx = takeReg(), takeReg()
-		}
-		l.bitsW = takeReg()
+	if used[step.SBits] && m != multi {
+		// Bits, Steps = 1: the lane counter, the word index (the Bits
+		// pointer stays at the call's first word) and a scratch register
+		// for the read-modify-write of a word.
+		l.lane, l.bitsIx, l.bitsW = takeReg(), takeReg(), takeReg()
 		if l.bitsW == "" {
 			return nil, fmt.Errorf("arm64: %s needs more pointer registers than there are", p.Name)
 		}
@@ -254,6 +251,15 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 		for s := step.SI; s < step.NumStreams; s++ {
 			if used[s] {
 				l.stride[s] = takeReg()
+			}
+		}
+		if used[step.SBits] {
+			// The scratch register of the Bits word: the row distances
+			// come first, as they are read every step with or without
+			// Bits; if none is left, the frame pointer is borrowed and
+			// reloaded from the argument after the write.
+			if l.bitsW = takeReg(); l.bitsW == "" {
+				l.bitsW = rFrame
 			}
 		}
 	}
@@ -1480,6 +1486,9 @@ func (g *bodyGen) storeBits(pos int, it *item) {
 		g.emit("NEG %s, %s", g.lane, rTmp)
 		g.emit("ROR %s, %s, %s", rTmp, w, w)
 		g.emit("MOVD %s, %s", w, at)
+		if w == rFrame {
+			g.emit("MOVD f+0(FP), %s", rFrame)
+		}
 	}
 	if g.mode == multi {
 		g.rowStep(step.SBits)
