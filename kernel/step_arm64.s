@@ -21,6 +21,7 @@ TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVD 144(R0), R10 // Ref (nil if absent)
 	MOVD 168(R0), R11 // Bits (nil if absent)
 	MOVD ZR, R12 // lane
+	MOVD ZR, R13 // Bits word
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 4(R2), R3
@@ -246,14 +247,14 @@ oneskip5:
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	VUSRA $30, V1.D2, V1.D2
 	VMOV V1.S[0], R3
-	LSR $6, R12, R13
-	MOVD (R11)(R13<<3), R14
-	ROR R12, R14, R14
-	BFI $0, R3, $4, R14
-	NEG R12, R3
-	ROR R3, R14, R14
-	MOVD R14, (R11)(R13<<3)
+	LSL R12, R3, R3
+	ORR R3, R13
 	ADD $4, R12
+	TST $63, R12
+	BNE oneword7
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword7:
 oneskip6:
 	FMOVQ F4, -16(R4)
 	FMOVQ F3, -16(R5)
@@ -274,9 +275,9 @@ onetail:
 	WORD $0x4e3dd420 // fadd v0.4s, v1.4s, v29.4s
 	VBSL V1.B16, V0.B16, V3.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip7
+	CBZ R7, oneskip8
 	FMOVS.P 4(R7), F0
-oneskip7:
+oneskip8:
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
 	WORD $0x4ebbd485 // fsub v5.4s, v4.4s, v27.4s
 	WORD $0x6e25dc26 // fmul v6.4s, v1.4s, v5.4s
@@ -298,7 +299,7 @@ oneskip7:
 	VFMLA V1.S4, V7.S4, V6.S4
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
 	FMOVS F7, R3
-	CBZW R3, onerare8
+	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -416,13 +417,13 @@ oneskip7:
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-onerare8:
+onerare9:
 	VMOV V4.B16, V1.B16
 	VFMLA V0.S4, V6.S4, V1.S4
-	CBZ R8, oneskip9
+	CBZ R8, oneskip10
 	FMOVS.P 4(R8), F0
 	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
-oneskip9:
+oneskip10:
 	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
 	VFMLA V0.S4, V17.S4, V5.S4
@@ -432,27 +433,28 @@ oneskip9:
 	VBIF V0.B16, V5.B16, V3.B16
 	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
 	VBIT V1.B16, V14.B16, V2.B16
-	CBZ R9, oneskip10
+	CBZ R9, oneskip11
 	VAND V19.B16, V1.B16, V5.B16
 	FMOVS.P F5, 4(R9)
-oneskip10:
-	CBZ R10, oneskip11
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V1.B16, V0.B16, V0.B16
 	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip11:
-	CBZ R11, oneskip12
-	FMOVS F1, R3
-	LSR $6, R12, R13
-	MOVD (R11)(R13<<3), R14
-	ROR R12, R14, R14
-	BFI $0, R3, $1, R14
-	NEG R12, R3
-	ROR R3, R14, R14
-	MOVD R14, (R11)(R13<<3)
-	ADD $1, R12
 oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F1, R3
+	AND $1, R3
+	LSL R12, R3, R3
+	ORR R3, R13
+	ADD $1, R12
+	TST $63, R12
+	BNE oneword14
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword14:
+oneskip13:
 	FMOVS F4, -4(R4)
 	FMOVS F3, -4(R5)
 	FMOVS F2, -4(R6)
@@ -460,6 +462,16 @@ oneskip12:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R12, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R12, R3, R3 // the bits past the call
+	MOVD (R11), R14
+	AND R3, R14
+	ORR R13, R14
+	MOVD R14, (R11)
+onebitsdone:
 	RET
 many:
 	MOVD 224(R0), R1 // N
@@ -913,7 +925,7 @@ manyskip57:
 	VUSRA $30, V6.D2, V6.D2
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
-	VMOV V6.S[0], R3
+	VMOV V6.B[0], R3
 	MOVB R3, (R11)
 	ADD R20, R11
 manyskip58:
@@ -1441,6 +1453,7 @@ TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	MOVD $10, R22
 	MADD R3, R2, R22, R22 // row TauRef
 	MOVD ZR, R23 // lane
+	MOVD ZR, R24 // Bits word
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r26 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -1484,10 +1497,10 @@ oneloop2:
 	VBSL V3.B16, V1.B16, V9.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, oneskip13
+	CBZ R7, oneskip15
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
-oneskip13:
+oneskip15:
 	VLD1.P 16(R15), [V2.S4]
 	VLD1.P 16(R15), [V3.S4]
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
@@ -1538,7 +1551,7 @@ oneskip13:
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, onerare14
+	CBZW R3, onerare16
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4
 	MOVD $0x3638ef1d, R3
@@ -1660,10 +1673,10 @@ oneskip13:
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-onerare14:
+onerare16:
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
-	CBZW R3, onerare15
+	CBZW R3, onerare17
 	MOVD $0x3493f27e, R3
 	VDUP R3, V0.S4
 	MOVD $0x3638ef1d, R3
@@ -1781,17 +1794,17 @@ onerare14:
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
 	VBSL V17.B16, V13.B16, V1.B16
 	VBIT V15.B16, V1.B16, V12.B16
-onerare15:
+onerare17:
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
 	VFMLA V21.S4, V12.S4, V1.S4
-	CBZ R8, oneskip16
+	CBZ R8, oneskip18
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
-oneskip16:
+oneskip18:
 	VLD1.P 16(R21), [V12.S4]
 	VLD1.P 16(R21), [V13.S4]
 	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
@@ -1816,13 +1829,13 @@ oneskip16:
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
-	CBZ R9, oneskip17
+	CBZ R9, oneskip19
 	VAND V26.B16, V6.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 	VAND V26.B16, V7.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
-oneskip17:
-	CBZ R10, oneskip18
+oneskip19:
+	CBZ R10, oneskip20
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
@@ -1835,8 +1848,8 @@ oneskip17:
 	VMOV V3.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
-oneskip18:
-	CBZ R11, oneskip19
+oneskip20:
+	CBZ R11, oneskip21
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -1844,11 +1857,16 @@ oneskip18:
 	VUSRA $30, V6.D2, V6.D2
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
-	VMOV V6.S[0], R3
-	LSR $3, R23, R24
-	MOVB R3, (R11)(R24)
+	VMOV V6.B[0], R3
+	LSL R23, R3, R3
+	ORR R3, R24
 	ADD $8, R23
-oneskip19:
+	TST $63, R23
+	BNE oneword22
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword22:
+oneskip21:
 	FMOVQ F10, -32(R4)
 	FMOVQ F11, -16(R4)
 	FMOVQ F8, -32(R5)
@@ -2058,14 +2076,14 @@ oneskip5:
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSRA $30, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	LSR $6, R23, R24
-	MOVD (R11)(R24<<3), R25
-	ROR R23, R25, R25
-	BFI $0, R3, $4, R25
-	NEG R23, R3
-	ROR R3, R25, R25
-	MOVD R25, (R11)(R24<<3)
+	LSL R23, R3, R3
+	ORR R3, R24
 	ADD $4, R23
+	TST $63, R23
+	BNE oneword7
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword7:
 oneskip6:
 	FMOVQ F5, -16(R4)
 	FMOVQ F4, -16(R5)
@@ -2089,9 +2107,9 @@ onetail:
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip7
+	CBZ R7, oneskip8
 	FMOVS.P 4(R7), F0
-oneskip7:
+oneskip8:
 	FMOVS.P 4(R15), F1
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
 	FMOVS.P 4(R16), F7
@@ -2117,7 +2135,7 @@ oneskip7:
 	VFMLA V8.S4, V7.S4, V6.S4
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
 	FMOVS F7, R3
-	CBZW R3, onerare8
+	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -2235,13 +2253,13 @@ oneskip7:
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V7.B16, V0.B16, V6.B16
-onerare8:
+onerare9:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
-	CBZ R8, oneskip9
+	CBZ R8, oneskip10
 	FMOVS.P 4(R8), F6
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
-oneskip9:
+oneskip10:
 	FMOVS.P 4(R21), F6
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
 	FMOVS.P 4(R20), F7
@@ -2254,27 +2272,28 @@ oneskip9:
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
 	VBIT V3.B16, V24.B16, V2.B16
-	CBZ R9, oneskip10
+	CBZ R9, oneskip11
 	VAND V26.B16, V3.B16, V0.B16
 	FMOVS.P F0, 4(R9)
-oneskip10:
-	CBZ R10, oneskip11
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V3.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip11:
-	CBZ R11, oneskip12
-	FMOVS F3, R3
-	LSR $6, R23, R24
-	MOVD (R11)(R24<<3), R25
-	ROR R23, R25, R25
-	BFI $0, R3, $1, R25
-	NEG R23, R3
-	ROR R3, R25, R25
-	MOVD R25, (R11)(R24<<3)
-	ADD $1, R23
 oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F3, R3
+	AND $1, R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $1, R23
+	TST $63, R23
+	BNE oneword14
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword14:
+oneskip13:
 	FMOVS F5, -4(R4)
 	FMOVS F4, -4(R5)
 	FMOVS F2, -4(R6)
@@ -2282,6 +2301,16 @@ oneskip12:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R23, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R23, R3, R3 // the bits past the call
+	MOVD (R11), R25
+	AND R3, R25
+	ORR R24, R25
+	MOVD R25, (R11)
+onebitsdone:
 	RET
 many:
 	MOVD 224(R0), R1 // N
@@ -2743,7 +2772,7 @@ manyskip31:
 	VUSRA $30, V6.D2, V6.D2
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
-	VMOV V6.S[0], R3
+	VMOV V6.B[0], R3
 	MOVB R3, (R11)
 	MOVD 296(R0), R3 // Bits row distance
 	ADD R3<<3, R11, R11
@@ -3301,6 +3330,7 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVD 144(R0), R10 // Ref (nil if absent)
 	MOVD 168(R0), R11 // Bits (nil if absent)
 	MOVD ZR, R12 // lane
+	MOVD ZR, R13 // Bits word
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 8(R2), R3
@@ -3525,14 +3555,14 @@ oneskip5:
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSRA $30, V4.D2, V4.D2
 	VMOV V4.S[0], R3
-	LSR $6, R12, R13
-	MOVD (R11)(R13<<3), R14
-	ROR R12, R14, R14
-	BFI $0, R3, $4, R14
-	NEG R12, R3
-	ROR R3, R14, R14
-	MOVD R14, (R11)(R13<<3)
+	LSL R12, R3, R3
+	ORR R3, R13
 	ADD $4, R12
+	TST $63, R12
+	BNE oneword7
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword7:
 oneskip6:
 	FMOVQ F0, -16(R4)
 	FMOVQ F3, -16(R5)
@@ -3552,9 +3582,9 @@ onetail:
 	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
 	VBSL V1.B16, V4.B16, V3.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, oneskip7
+	CBZ R7, oneskip8
 	FMOVS.P 4(R7), F1
-oneskip7:
+oneskip8:
 	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
 	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
@@ -3576,7 +3606,7 @@ oneskip7:
 	VFMLA V4.S4, V7.S4, V6.S4
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
 	FMOVS F7, R3
-	CBZW R3, onerare8
+	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -3694,13 +3724,13 @@ oneskip7:
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-onerare8:
+onerare9:
 	VMOV V0.B16, V4.B16
 	VFMLA V1.S4, V6.S4, V4.S4
-	CBZ R8, oneskip9
+	CBZ R8, oneskip10
 	FMOVS.P 4(R8), F1
 	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
-oneskip9:
+oneskip10:
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
 	VFMLA V1.S4, V17.S4, V5.S4
@@ -3710,27 +3740,28 @@ oneskip9:
 	VBIF V1.B16, V5.B16, V3.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
 	VBIT V4.B16, V14.B16, V2.B16
-	CBZ R9, oneskip10
+	CBZ R9, oneskip11
 	VAND V19.B16, V4.B16, V5.B16
 	FMOVS.P F5, 4(R9)
-oneskip10:
-	CBZ R10, oneskip11
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V4.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip11:
-	CBZ R11, oneskip12
-	FMOVS F4, R3
-	LSR $6, R12, R13
-	MOVD (R11)(R13<<3), R14
-	ROR R12, R14, R14
-	BFI $0, R3, $1, R14
-	NEG R12, R3
-	ROR R3, R14, R14
-	MOVD R14, (R11)(R13<<3)
-	ADD $1, R12
 oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F4, R3
+	AND $1, R3
+	LSL R12, R3, R3
+	ORR R3, R13
+	ADD $1, R12
+	TST $63, R12
+	BNE oneword14
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword14:
+oneskip13:
 	FMOVS F0, -4(R4)
 	FMOVS F3, -4(R5)
 	FMOVS F2, -4(R6)
@@ -3738,6 +3769,16 @@ oneskip12:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R12, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R12, R3, R3 // the bits past the call
+	MOVD (R11), R14
+	AND R3, R14
+	ORR R13, R14
+	MOVD R14, (R11)
+onebitsdone:
 	RET
 many:
 	MOVD 224(R0), R1 // N
@@ -4189,7 +4230,7 @@ manyskip57:
 	VUSRA $30, V6.D2, V6.D2
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
-	VMOV V6.S[0], R3
+	VMOV V6.B[0], R3
 	MOVB R3, (R11)
 	ADD R20, R11
 manyskip58:
@@ -4715,6 +4756,7 @@ TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD $10, R22
 	MADD R3, R2, R22, R22 // row TauRef
 	MOVD ZR, R23 // lane
+	MOVD ZR, R24 // Bits word
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r25 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -4756,10 +4798,10 @@ oneloop2:
 	VBSL V3.B16, V1.B16, V9.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, oneskip13
+	CBZ R7, oneskip15
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
-oneskip13:
+oneskip15:
 	VLD1.P 16(R15), [V2.S4]
 	VLD1.P 16(R15), [V3.S4]
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
@@ -4810,7 +4852,7 @@ oneskip13:
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, onerare14
+	CBZW R3, onerare16
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4
 	MOVD $0x3638ef1d, R3
@@ -4932,10 +4974,10 @@ oneskip13:
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-onerare14:
+onerare16:
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
-	CBZW R3, onerare15
+	CBZW R3, onerare17
 	MOVD $0x3493f27e, R3
 	VDUP R3, V0.S4
 	MOVD $0x3638ef1d, R3
@@ -5053,17 +5095,17 @@ onerare14:
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
 	VBSL V17.B16, V13.B16, V1.B16
 	VBIT V15.B16, V1.B16, V12.B16
-onerare15:
+onerare17:
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
 	VFMLA V21.S4, V12.S4, V1.S4
-	CBZ R8, oneskip16
+	CBZ R8, oneskip18
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
-oneskip16:
+oneskip18:
 	VLD1.P 16(R21), [V12.S4]
 	VLD1.P 16(R21), [V13.S4]
 	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
@@ -5088,13 +5130,13 @@ oneskip16:
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
-	CBZ R9, oneskip17
+	CBZ R9, oneskip19
 	VAND V26.B16, V6.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 	VAND V26.B16, V7.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
-oneskip17:
-	CBZ R10, oneskip18
+oneskip19:
+	CBZ R10, oneskip20
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
@@ -5107,8 +5149,8 @@ oneskip17:
 	VMOV V3.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
-oneskip18:
-	CBZ R11, oneskip19
+oneskip20:
+	CBZ R11, oneskip21
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -5116,11 +5158,16 @@ oneskip18:
 	VUSRA $30, V6.D2, V6.D2
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
-	VMOV V6.S[0], R3
-	LSR $3, R23, R24
-	MOVB R3, (R11)(R24)
+	VMOV V6.B[0], R3
+	LSL R23, R3, R3
+	ORR R3, R24
 	ADD $8, R23
-oneskip19:
+	TST $63, R23
+	BNE oneword22
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword22:
+oneskip21:
 	FMOVQ F10, -32(R4)
 	FMOVQ F11, -16(R4)
 	FMOVQ F8, -32(R5)
@@ -5329,14 +5376,14 @@ oneskip5:
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSRA $30, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	LSR $6, R23, R24
-	MOVD (R11)(R24<<3), R25
-	ROR R23, R25, R25
-	BFI $0, R3, $4, R25
-	NEG R23, R3
-	ROR R3, R25, R25
-	MOVD R25, (R11)(R24<<3)
+	LSL R23, R3, R3
+	ORR R3, R24
 	ADD $4, R23
+	TST $63, R23
+	BNE oneword7
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword7:
 oneskip6:
 	FMOVQ F5, -16(R4)
 	FMOVQ F4, -16(R5)
@@ -5359,9 +5406,9 @@ onetail:
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip7
+	CBZ R7, oneskip8
 	FMOVS.P 4(R7), F0
-oneskip7:
+oneskip8:
 	FMOVS.P 4(R15), F1
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
 	FMOVS.P 4(R16), F7
@@ -5387,7 +5434,7 @@ oneskip7:
 	VFMLA V8.S4, V7.S4, V6.S4
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
 	FMOVS F7, R3
-	CBZW R3, onerare8
+	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -5505,13 +5552,13 @@ oneskip7:
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V7.B16, V0.B16, V6.B16
-onerare8:
+onerare9:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
-	CBZ R8, oneskip9
+	CBZ R8, oneskip10
 	FMOVS.P 4(R8), F6
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
-oneskip9:
+oneskip10:
 	FMOVS.P 4(R21), F6
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
 	FMOVS.P 4(R20), F7
@@ -5524,27 +5571,28 @@ oneskip9:
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
 	VBIT V3.B16, V24.B16, V2.B16
-	CBZ R9, oneskip10
+	CBZ R9, oneskip11
 	VAND V26.B16, V3.B16, V0.B16
 	FMOVS.P F0, 4(R9)
-oneskip10:
-	CBZ R10, oneskip11
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V3.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip11:
-	CBZ R11, oneskip12
-	FMOVS F3, R3
-	LSR $6, R23, R24
-	MOVD (R11)(R24<<3), R25
-	ROR R23, R25, R25
-	BFI $0, R3, $1, R25
-	NEG R23, R3
-	ROR R3, R25, R25
-	MOVD R25, (R11)(R24<<3)
-	ADD $1, R23
 oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F3, R3
+	AND $1, R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $1, R23
+	TST $63, R23
+	BNE oneword14
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword14:
+oneskip13:
 	FMOVS F5, -4(R4)
 	FMOVS F4, -4(R5)
 	FMOVS F2, -4(R6)
@@ -5552,6 +5600,16 @@ oneskip12:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R23, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R23, R3, R3 // the bits past the call
+	MOVD (R11), R25
+	AND R3, R25
+	ORR R24, R25
+	MOVD R25, (R11)
+onebitsdone:
 	RET
 many:
 	MOVD 224(R0), R1 // N
@@ -6011,7 +6069,7 @@ manyskip31:
 	VUSRA $30, V6.D2, V6.D2
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
-	VMOV V6.S[0], R3
+	VMOV V6.B[0], R3
 	MOVB R3, (R11)
 	MOVD 296(R0), R3 // Bits row distance
 	ADD R3<<3, R11, R11
@@ -6567,6 +6625,7 @@ TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD 144(R0), R10 // Ref (nil if absent)
 	MOVD 168(R0), R11 // Bits (nil if absent)
 	MOVD ZR, R12 // lane
+	MOVD ZR, R13 // Bits word
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 8(R2), R3
@@ -6840,14 +6899,14 @@ oneskip5:
 	VUSHR $31, V1.S4, V1.S4
 	VUSRA $31, V1.D2, V1.D2
 	VMOV V1.S[0], R3
-	LSR $6, R12, R13
-	MOVD (R11)(R13<<3), R14
-	ROR R12, R14, R14
-	BFI $0, R3, $2, R14
-	NEG R12, R3
-	ROR R3, R14, R14
-	MOVD R14, (R11)(R13<<3)
+	LSL R12, R3, R3
+	ORR R3, R13
 	ADD $2, R12
+	TST $63, R12
+	BNE oneword7
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword7:
 oneskip6:
 	FMOVQ F4, -16(R4)
 	FMOVQ F3, -16(R5)
@@ -6868,9 +6927,9 @@ onetail:
 	WORD $0x4e7dd420 // fadd v0.2d, v1.2d, v29.2d
 	VBSL V1.B16, V0.B16, V3.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip7
+	CBZ R7, oneskip8
 	FMOVD.P 8(R7), F0
-oneskip7:
+oneskip8:
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
 	WORD $0x4efbd485 // fsub v5.2d, v4.2d, v27.2d
 	WORD $0x6e65dc26 // fmul v6.2d, v1.2d, v5.2d
@@ -6898,7 +6957,7 @@ oneskip7:
 	VFMLA V1.D2, V6.D2, V7.D2
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
 	FMOVS F6, R3
-	CBZW R3, onerare8
+	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -7052,13 +7111,13 @@ oneskip7:
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-onerare8:
+onerare9:
 	VMOV V4.B16, V1.B16
 	VFMLA V0.D2, V7.D2, V1.D2
-	CBZ R8, oneskip9
+	CBZ R8, oneskip10
 	FMOVD.P 8(R8), F0
 	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
-oneskip9:
+oneskip10:
 	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
 	VFMLA V0.D2, V14.D2, V5.D2
@@ -7068,27 +7127,28 @@ oneskip9:
 	VBIF V0.B16, V5.B16, V3.B16
 	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
 	VBIT V1.B16, V11.B16, V2.B16
-	CBZ R9, oneskip10
+	CBZ R9, oneskip11
 	VAND V16.B16, V1.B16, V5.B16
 	FMOVD.P F5, 8(R9)
-oneskip10:
-	CBZ R10, oneskip11
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V1.B16, V0.B16, V0.B16
 	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip11:
-	CBZ R11, oneskip12
-	FMOVS F1, R3
-	LSR $6, R12, R13
-	MOVD (R11)(R13<<3), R14
-	ROR R12, R14, R14
-	BFI $0, R3, $1, R14
-	NEG R12, R3
-	ROR R3, R14, R14
-	MOVD R14, (R11)(R13<<3)
-	ADD $1, R12
 oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F1, R3
+	AND $1, R3
+	LSL R12, R3, R3
+	ORR R3, R13
+	ADD $1, R12
+	TST $63, R12
+	BNE oneword14
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword14:
+oneskip13:
 	FMOVD F4, -8(R4)
 	FMOVD F3, -8(R5)
 	FMOVD F2, -8(R6)
@@ -7096,6 +7156,16 @@ oneskip12:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R12, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R12, R3, R3 // the bits past the call
+	MOVD (R11), R14
+	AND R3, R14
+	ORR R13, R14
+	MOVD R14, (R11)
+onebitsdone:
 	RET
 many:
 	MOVD 224(R0), R1 // N
@@ -8254,6 +8324,7 @@ TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	MOVD $10, R22
 	MADD R3, R2, R22, R22 // row TauRef
 	MOVD ZR, R23 // lane
+	MOVD ZR, R24 // Bits word
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V31.D2 // r26 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
@@ -8511,14 +8582,14 @@ oneskip5:
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	LSR $6, R23, R24
-	MOVD (R11)(R24<<3), R25
-	ROR R23, R25, R25
-	BFI $0, R3, $2, R25
-	NEG R23, R3
-	ROR R3, R25, R25
-	MOVD R25, (R11)(R24<<3)
+	LSL R23, R3, R3
+	ORR R3, R24
 	ADD $2, R23
+	TST $63, R23
+	BNE oneword7
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword7:
 oneskip6:
 	FMOVQ F5, -16(R4)
 	FMOVQ F4, -16(R5)
@@ -8542,9 +8613,9 @@ onetail:
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip7
+	CBZ R7, oneskip8
 	FMOVD.P 8(R7), F0
-oneskip7:
+oneskip8:
 	FMOVD.P 8(R15), F1
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
 	FMOVD.P 8(R16), F7
@@ -8576,7 +8647,7 @@ oneskip7:
 	VFMLA V8.D2, V6.D2, V7.D2
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
 	FMOVS F6, R3
-	CBZW R3, onerare8
+	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -8724,13 +8795,13 @@ oneskip7:
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V6.B16, V0.B16, V7.B16
-onerare8:
+onerare9:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
-	CBZ R8, oneskip9
+	CBZ R8, oneskip10
 	FMOVD.P 8(R8), F6
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
-oneskip9:
+oneskip10:
 	FMOVD.P 8(R21), F6
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
 	FMOVD.P 8(R20), F7
@@ -8743,27 +8814,28 @@ oneskip9:
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
 	VBIT V3.B16, V21.B16, V2.B16
-	CBZ R9, oneskip10
+	CBZ R9, oneskip11
 	VAND V23.B16, V3.B16, V0.B16
 	FMOVD.P F0, 8(R9)
-oneskip10:
-	CBZ R10, oneskip11
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V3.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip11:
-	CBZ R11, oneskip12
-	FMOVS F3, R3
-	LSR $6, R23, R24
-	MOVD (R11)(R24<<3), R25
-	ROR R23, R25, R25
-	BFI $0, R3, $1, R25
-	NEG R23, R3
-	ROR R3, R25, R25
-	MOVD R25, (R11)(R24<<3)
-	ADD $1, R23
 oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F3, R3
+	AND $1, R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $1, R23
+	TST $63, R23
+	BNE oneword14
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword14:
+oneskip13:
 	FMOVD F5, -8(R4)
 	FMOVD F4, -8(R5)
 	FMOVD F2, -8(R6)
@@ -8771,6 +8843,16 @@ oneskip12:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R23, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R23, R3, R3 // the bits past the call
+	MOVD (R11), R25
+	AND R3, R25
+	ORR R24, R25
+	MOVD R25, (R11)
+onebitsdone:
 	RET
 many:
 	MOVD 224(R0), R1 // N
@@ -9971,6 +10053,7 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD 144(R0), R10 // Ref (nil if absent)
 	MOVD 168(R0), R11 // Bits (nil if absent)
 	MOVD ZR, R12 // lane
+	MOVD ZR, R13 // Bits word
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 16(R2), R3
@@ -10243,14 +10326,14 @@ oneskip5:
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	VMOV V4.S[0], R3
-	LSR $6, R12, R13
-	MOVD (R11)(R13<<3), R14
-	ROR R12, R14, R14
-	BFI $0, R3, $2, R14
-	NEG R12, R3
-	ROR R3, R14, R14
-	MOVD R14, (R11)(R13<<3)
+	LSL R12, R3, R3
+	ORR R3, R13
 	ADD $2, R12
+	TST $63, R12
+	BNE oneword7
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword7:
 oneskip6:
 	FMOVQ F0, -16(R4)
 	FMOVQ F3, -16(R5)
@@ -10270,9 +10353,9 @@ onetail:
 	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
 	VBSL V1.B16, V4.B16, V3.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, oneskip7
+	CBZ R7, oneskip8
 	FMOVD.P 8(R7), F1
-oneskip7:
+oneskip8:
 	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
 	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
@@ -10300,7 +10383,7 @@ oneskip7:
 	VFMLA V4.D2, V6.D2, V7.D2
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
 	FMOVS F6, R3
-	CBZW R3, onerare8
+	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -10454,13 +10537,13 @@ oneskip7:
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-onerare8:
+onerare9:
 	VMOV V0.B16, V4.B16
 	VFMLA V1.D2, V7.D2, V4.D2
-	CBZ R8, oneskip9
+	CBZ R8, oneskip10
 	FMOVD.P 8(R8), F1
 	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
-oneskip9:
+oneskip10:
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
 	VFMLA V1.D2, V14.D2, V5.D2
@@ -10470,27 +10553,28 @@ oneskip9:
 	VBIF V1.B16, V5.B16, V3.B16
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
 	VBIT V4.B16, V11.B16, V2.B16
-	CBZ R9, oneskip10
+	CBZ R9, oneskip11
 	VAND V16.B16, V4.B16, V5.B16
 	FMOVD.P F5, 8(R9)
-oneskip10:
-	CBZ R10, oneskip11
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V4.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip11:
-	CBZ R11, oneskip12
-	FMOVS F4, R3
-	LSR $6, R12, R13
-	MOVD (R11)(R13<<3), R14
-	ROR R12, R14, R14
-	BFI $0, R3, $1, R14
-	NEG R12, R3
-	ROR R3, R14, R14
-	MOVD R14, (R11)(R13<<3)
-	ADD $1, R12
 oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F4, R3
+	AND $1, R3
+	LSL R12, R3, R3
+	ORR R3, R13
+	ADD $1, R12
+	TST $63, R12
+	BNE oneword14
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword14:
+oneskip13:
 	FMOVD F0, -8(R4)
 	FMOVD F3, -8(R5)
 	FMOVD F2, -8(R6)
@@ -10498,6 +10582,16 @@ oneskip12:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R12, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R12, R3, R3 // the bits past the call
+	MOVD (R11), R14
+	AND R3, R14
+	ORR R13, R14
+	MOVD R14, (R11)
+onebitsdone:
 	RET
 many:
 	MOVD 224(R0), R1 // N
@@ -11652,6 +11746,7 @@ TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD $10, R22
 	MADD R3, R2, R22, R22 // row TauRef
 	MOVD ZR, R23 // lane
+	MOVD ZR, R24 // Bits word
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V31.D2 // r25 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
@@ -11908,14 +12003,14 @@ oneskip5:
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	LSR $6, R23, R24
-	MOVD (R11)(R24<<3), R25
-	ROR R23, R25, R25
-	BFI $0, R3, $2, R25
-	NEG R23, R3
-	ROR R3, R25, R25
-	MOVD R25, (R11)(R24<<3)
+	LSL R23, R3, R3
+	ORR R3, R24
 	ADD $2, R23
+	TST $63, R23
+	BNE oneword7
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword7:
 oneskip6:
 	FMOVQ F5, -16(R4)
 	FMOVQ F4, -16(R5)
@@ -11938,9 +12033,9 @@ onetail:
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip7
+	CBZ R7, oneskip8
 	FMOVD.P 8(R7), F0
-oneskip7:
+oneskip8:
 	FMOVD.P 8(R15), F1
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
 	FMOVD.P 8(R16), F7
@@ -11972,7 +12067,7 @@ oneskip7:
 	VFMLA V8.D2, V6.D2, V7.D2
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
 	FMOVS F6, R3
-	CBZW R3, onerare8
+	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -12120,13 +12215,13 @@ oneskip7:
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V6.B16, V0.B16, V7.B16
-onerare8:
+onerare9:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
-	CBZ R8, oneskip9
+	CBZ R8, oneskip10
 	FMOVD.P 8(R8), F6
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
-oneskip9:
+oneskip10:
 	FMOVD.P 8(R21), F6
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
 	FMOVD.P 8(R20), F7
@@ -12139,27 +12234,28 @@ oneskip9:
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
 	VBIT V3.B16, V21.B16, V2.B16
-	CBZ R9, oneskip10
+	CBZ R9, oneskip11
 	VAND V23.B16, V3.B16, V0.B16
 	FMOVD.P F0, 8(R9)
-oneskip10:
-	CBZ R10, oneskip11
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V3.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip11:
-	CBZ R11, oneskip12
-	FMOVS F3, R3
-	LSR $6, R23, R24
-	MOVD (R11)(R24<<3), R25
-	ROR R23, R25, R25
-	BFI $0, R3, $1, R25
-	NEG R23, R3
-	ROR R3, R25, R25
-	MOVD R25, (R11)(R24<<3)
-	ADD $1, R23
 oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F3, R3
+	AND $1, R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $1, R23
+	TST $63, R23
+	BNE oneword14
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword14:
+oneskip13:
 	FMOVD F5, -8(R4)
 	FMOVD F4, -8(R5)
 	FMOVD F2, -8(R6)
@@ -12167,6 +12263,16 @@ oneskip12:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R23, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R23, R3, R3 // the bits past the call
+	MOVD (R11), R25
+	AND R3, R25
+	ORR R24, R25
+	MOVD R25, (R11)
+onebitsdone:
 	RET
 many:
 	MOVD 224(R0), R1 // N

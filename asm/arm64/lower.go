@@ -112,7 +112,7 @@ type lowering struct {
 	tcur    string                  // multi: the address of the next step's time
 	lane    string                  // multi: the current vector's first lane; single with Bits: the next lane to write bits for
 	bitsW   string                  // Bits: scratch for the word read, modified and written back
-	bitsIx  string                  // Bits, single: scratch for the word index
+	bitsAcc string                  // Bits, single: the bits of the current word so far
 	labelNo int
 }
 
@@ -239,10 +239,9 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 		}
 	}
 	if used[step.SBits] && m != multi {
-		// Bits, Steps = 1: the lane counter, the word index (the Bits
-		// pointer stays at the call's first word) and a scratch register
-		// for the read-modify-write of a word.
-		l.lane, l.bitsIx, l.bitsW = takeReg(), takeReg(), takeReg()
+		// Bits, Steps = 1: the lane counter, the accumulated word and a
+		// scratch register for the read-modify-write of the last word.
+		l.lane, l.bitsAcc, l.bitsW = takeReg(), takeReg(), takeReg()
 		if l.bitsW == "" {
 			return nil, fmt.Errorf("arm64: %s needs more pointer registers than there are", p.Name)
 		}
@@ -379,6 +378,9 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 	if l.lane != "" {
 		ins("MOVD ZR, %s // lane", l.lane)
 	}
+	if l.bitsAcc != "" {
+		ins("MOVD ZR, %s // Bits word", l.bitsAcc)
+	}
 	if m == multi {
 		for s := step.SI; s < step.NumStreams; s++ {
 			if r := l.stride[s]; r != "" {
@@ -427,6 +429,13 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 	}
 	loop("loop1", body1, l.lanes)
 	loop("tail", tail, 1)
+	for _, line := range l.bitsFlush() {
+		if strings.HasSuffix(line, ":") {
+			fmt.Fprintf(&w, "%s\n", line)
+		} else {
+			ins("%s", line)
+		}
+	}
 	ins("RET")
 	sec.text = w.String()
 	name := funcName(p)
@@ -1451,13 +1460,19 @@ func (g *bodyGen) wholeByte() bool {
 }
 
 // storeBits writes the bits of the masks in it.in (one per copy, in lane
-// order) for the lanes of this access, j = lane onwards: it packs them into
-// the low bits of rTmp, then stores the byte they fill, or inserts them into
-// the word at bit j%64 by rotating the word right by j, inserting at bit 0
-// and rotating back (a rotation takes its amount mod 64: no mask needed).
-// Steps > 1 addresses the row through the Bits pointer that loopBegin set
-// (at the byte or the word of this access), Steps = 1 from the call's first
-// word, by the lane counter.
+// order) for the lanes of this access, j = lane onwards. It packs them into
+// the low bits of rTmp, then:
+//
+// Steps > 1 stores the byte they fill (two float32 vectors), or inserts them
+// into the word holding them by rotating it right by the lane (a rotation
+// takes its amount mod 64), inserting at bit 0 and rotating back; the row
+// pointer that loopBegin set (at the byte or the word of this access) then
+// steps to the next row.
+//
+// Steps = 1 makes the accesses in lane order, so it gathers a word's bits
+// in a register and stores the word whole when its last lane is in, moving
+// the Bits pointer to the next word; bitsFlush writes the last, partial
+// word after the loops.
 func (g *bodyGen) storeBits(pos int, it *item) {
 	p, w := g.stream[step.SBits], g.bitsW
 	n := len(it.in) * g.lanes // bits written
@@ -1465,45 +1480,68 @@ func (g *bodyGen) storeBits(pos int, it *item) {
 		// One lane: bit 0 of the mask's lane 0.
 		n = 1
 		g.emit("FMOVS F%d, %s", g.ph(it.in[0]), rTmp)
+		if g.mode != multi {
+			g.emit("AND $1, %s", rTmp)
+		}
 	} else {
 		g.packMask(pos, it.in)
 	}
 	switch {
-	case g.wholeByte() && g.mode == multi:
-		g.emit("MOVB %s, (%s)", rTmp, p)
+	case g.mode != multi:
+		done := g.label("word")
+		g.emit("LSL %s, %s, %s", g.lane, rTmp, rTmp)
+		g.emit("ORR %s, %s", rTmp, g.bitsAcc)
+		g.emit("ADD $%d, %s", n, g.lane)
+		g.emit("TST $63, %s", g.lane)
+		g.emit("BNE %s", done)
+		g.emit("MOVD.P %s, 8(%s)", g.bitsAcc, p)
+		g.emit("MOVD ZR, %s", g.bitsAcc)
+		g.out = append(g.out, done+":")
+		return
 	case g.wholeByte():
-		g.emit("LSR $3, %s, %s", g.lane, g.bitsIx)
-		g.emit("MOVB %s, (%s)(%s)", rTmp, p, g.bitsIx)
+		g.emit("MOVB %s, (%s)", rTmp, p)
 	default:
-		at := fmt.Sprintf("(%s)", p)
-		if g.mode != multi {
-			g.emit("LSR $6, %s, %s", g.lane, g.bitsIx)
-			at = fmt.Sprintf("(%s)(%s<<3)", p, g.bitsIx)
-		}
-		g.emit("MOVD %s, %s", at, w)
+		g.emit("MOVD (%s), %s", p, w)
 		g.emit("ROR %s, %s, %s", g.lane, w, w)
 		g.emit("BFI $0, %s, $%d, %s", rTmp, n, w)
 		g.emit("NEG %s, %s", g.lane, rTmp)
 		g.emit("ROR %s, %s, %s", rTmp, w, w)
-		g.emit("MOVD %s, %s", w, at)
+		g.emit("MOVD %s, (%s)", w, p)
 		if w == rFrame {
 			g.emit("MOVD f+0(FP), %s", rFrame)
 		}
 	}
-	if g.mode == multi {
-		g.rowStep(step.SBits)
-	} else {
-		g.emit("ADD $%d, %s", n, g.lane)
+	g.rowStep(step.SBits)
+}
+
+// bitsFlush writes, for Steps = 1, the bits gathered of the last word if
+// the call ends inside it, keeping the word's bits past the call's lanes.
+func (l *lowering) bitsFlush() []string {
+	if l.bitsAcc == "" {
+		return nil
+	}
+	p, done := l.stream[step.SBits], l.prefix+"bitsdone"
+	return []string{
+		fmt.Sprintf("CBZ %s, %s", p, done),
+		fmt.Sprintf("ANDS $63, %s, %s", l.lane, rTmp),
+		fmt.Sprintf("BEQ %s", done),
+		fmt.Sprintf("MOVD $-1, %s", rTmp),
+		fmt.Sprintf("LSL %s, %s, %s // the bits past the call", l.lane, rTmp, rTmp),
+		fmt.Sprintf("MOVD (%s), %s", p, l.bitsW),
+		fmt.Sprintf("AND %s, %s", rTmp, l.bitsW),
+		fmt.Sprintf("ORR %s, %s", l.bitsAcc, l.bitsW),
+		fmt.Sprintf("MOVD %s, (%s)", l.bitsW, p),
+		done + ":",
 	}
 }
 
 // packMask gathers the lanes of the masks ms (all ones or zero; one vector
-// per copy, in lane order) into the low bits of rTmp, lane k at bit k. Each
-// pass narrows or folds: after USHR leaves 0 or 1 in every element, a USRA
-// at twice the element width by (width - bits so far) adds each odd
+// per copy, in lane order) into rTmp, lane k at bit k, the other bits zero.
+// Each pass narrows or folds: after USHR leaves 0 or 1 in every element, a
+// USRA at twice the element width by (width - bits so far) adds each odd
 // element, shifted to just above its even neighbour's bits, into that
 // neighbour; what else the high half of a wider element holds stays above
-// the bits gathered.
+// the bits gathered, and out of the lane moved to rTmp.
 func (g *bodyGen) packMask(pos int, ms []int) {
 	t := g.scratch(pos, ms[0])
 	m0 := g.ph(ms[0])
@@ -1535,6 +1573,11 @@ func (g *bodyGen) packMask(pos int, ms []int) {
 	default:
 		panic(fmt.Sprintf("arm64: %s: no packing of %d masks", g.p.Name, len(ms)))
 	}
-	g.emit("VMOV V%d.S[0], %s", t, rTmp)
+	if g.size == 4 && len(ms) == 2 {
+		// The 16-bit pass left bits above the byte.
+		g.emit("VMOV V%d.B[0], %s", t, rTmp)
+	} else {
+		g.emit("VMOV V%d.S[0], %s", t, rTmp)
+	}
 	g.freeScratch(t, ms[0])
 }
