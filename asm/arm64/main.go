@@ -44,15 +44,16 @@
 // iteration, or the remainder's lane) into the low bits of a general
 // register with shifts alone: USHR leaves 0 or 1 per element, USRA folds
 // each pair of elements into one of twice the width, XTN narrows, no
-// constant needed. Two float32 vectors fill a byte, which the main loop
-// (8 lanes an iteration from lane 0) stores whole; any other access
-// inserts its bits into the 64-bit word holding them: rotate the word
-// right by the lane (a rotation takes its amount mod 64), insert at bit 0,
-// rotate back. So no bit outside the access's lanes is written, and lanes
-// past N are never touched. Steps > 1 sets the Bits row pointer per vector
-// (at the access's byte or word) and steps it by Rows[Bits] words; Steps =
-// 1 addresses the call's first word by a lane counter that only the Bits
-// block reads and advances, so an absent Bits costs one branch per vector.
+// constant needed. Steps = 1 makes the accesses in lane order: it ORs them
+// into a register at the lane (a shift takes its amount mod 64), stores the
+// word when its last lane is in, and after the loops merges the last,
+// partial word with the bits past the call. Steps > 1 writes each step's
+// bits to that step's row, through a row pointer set per vector and stepped
+// by Rows[Bits] words: two float32 vectors fill a byte, which the main loop
+// (8 lanes an iteration from lane 0) stores whole; any other access inserts
+// its bits into the 64-bit word holding them: rotate the word right by the
+// lane, insert at bit 0, rotate back. Either way no bit of a lane past N is
+// written, and an absent Bits costs one branch per iteration.
 package main
 
 import (
