@@ -1451,10 +1451,11 @@ func (g *bodyGen) storeBool(pos int, it *item) {
 	}
 }
 
-// wholeByte reports whether a body's bits access writes whole bytes: two
+// wholeByte reports whether a body's bits access fills whole bytes: two
 // float32 vectors, 8 lanes, which the main loop (the first to run, from
-// lane 0) only ever meets at a multiple of 8 lanes. Every other access is a
-// read-modify-write of the word holding its lanes.
+// lane 0) only ever meets at a multiple of 8 lanes. Steps > 1 stores such a
+// byte as it is; every other access of Steps > 1 is a read-modify-write of
+// the word holding its lanes.
 func (g *bodyGen) wholeByte() bool {
 	return !g.tail && g.unroll*g.lanes == 8
 }
