@@ -6,9 +6,9 @@
 
 // func stepAVX512F32Soft(f *frame32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·stepAVX512F32Soft(SB), $280-8
+TEXT ·stepAVX512F32Soft(SB), $296-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -16,36 +16,43 @@ TEXT ·stepAVX512F32Soft(SB), $280-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*4), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
+	MOVQ         168(AX), R11
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*4), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
 	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         264(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
 	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         272(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
 	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         280(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
 	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
+	MOVQ         288(AX), R13
 	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
-	MOVQ         168(AX), AX
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	MOVQ         192(AX), AX
 	VBROADCASTSS k32_3f800000<>+0(SB), Z0
 	VBROADCASTSS (AX), Z1
 	VBROADCASTSS 16(AX), Z2
@@ -54,25 +61,25 @@ TEXT ·stepAVX512F32Soft(SB), $280-8
 	VBROADCASTSS k32_3ab60b61<>+0(SB), Z5
 	VBROADCASTSS k32_3c088889<>+0(SB), Z6
 	VBROADCASTSS k32_3d2aaaab<>+0(SB), Z7
-	MOVL         4(AX), R11
-	MOVL         R11, 88(SP)
-	MOVL         12(AX), R11
-	MOVL         R11, 96(SP)
-	MOVL         20(AX), R11
-	MOVL         R11, 104(SP)
-	MOVL         28(AX), R11
-	MOVL         R11, 112(SP)
-	MOVL         36(AX), R11
-	MOVL         R11, 128(SP)
-	MOVL         32(AX), R11
-	MOVL         R11, 136(SP)
+	MOVL         4(AX), R12
+	MOVL         R12, 104(SP)
+	MOVL         12(AX), R12
+	MOVL         R12, 112(SP)
+	MOVL         20(AX), R12
+	MOVL         R12, 120(SP)
+	MOVL         28(AX), R12
+	MOVL         R12, 128(SP)
+	MOVL         36(AX), R12
+	MOVL         R12, 144(SP)
+	MOVL         32(AX), R12
+	MOVL         R12, 152(SP)
 	MOVL         40(AX), AX
-	MOVL         AX, 144(SP)
+	MOVL         AX, 160(SP)
 	XORQ         AX, AX
 
 loop:
-	LEAQ       48(AX), R11
-	CMPQ       R11, CX
+	LEAQ       48(AX), R12
+	CMPQ       R12, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*4)
 	PREFETCHT1 2112(DX)(AX*4)
@@ -92,7 +99,7 @@ loop:
 	VMOVUPS    (SI)(AX*4), Z14
 	VMOVUPS    64(SI)(AX*4), Z15
 	VMOVUPS    128(SI)(AX*4), Z16
-	MOVQ       (SP), R11
+	MOVQ       (SP), R12
 	JMP        first2
 
 next1:
@@ -100,23 +107,24 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
 	VCMPPS       $0x1d, Z1, Z8, K1
 	VCMPPS       $0x1d, Z1, Z9, K2
 	VCMPPS       $0x1d, Z1, Z10, K3
-	VSUBPS.BCST  88(SP), Z8, Z17
-	VSUBPS.BCST  88(SP), Z9, Z18
-	VSUBPS.BCST  88(SP), Z10, Z19
+	VSUBPS.BCST  104(SP), Z8, Z17
+	VSUBPS.BCST  104(SP), Z9, Z18
+	VSUBPS.BCST  104(SP), Z10, Z19
 	VMOVUPS      Z8, Z20
 	VMOVUPS      Z17, K1, Z20
 	VMOVUPS      Z9, Z17
 	VMOVUPS      Z18, K2, Z17
 	VMOVUPS      Z10, Z18
 	VMOVUPS      Z19, K3, Z18
-	VADDPS.BCST  96(SP), Z11, Z10
-	VADDPS.BCST  96(SP), Z12, Z9
-	VADDPS.BCST  96(SP), Z13, Z8
+	VADDPS.BCST  112(SP), Z11, Z10
+	VADDPS.BCST  112(SP), Z12, Z9
+	VADDPS.BCST  112(SP), Z13, Z8
 	VMOVUPS      Z11, Z19
 	VMOVUPS      Z10, K1, Z19
 	VMOVUPS      Z12, Z21
@@ -139,15 +147,15 @@ absent3:
 	VSUBPS           Z19, Z10, Z10
 	VSUBPS           Z21, Z9, Z9
 	VSUBPS           Z22, Z8, Z8
-	VMULPS.BCST      112(SP), Z10, Z11
-	VMULPS.BCST      112(SP), Z9, Z12
-	VMULPS.BCST      112(SP), Z8, Z13
+	VMULPS.BCST      128(SP), Z10, Z11
+	VMULPS.BCST      128(SP), Z9, Z12
+	VMULPS.BCST      128(SP), Z8, Z13
 	VSUBPS           Z2, Z20, Z10
 	VSUBPS           Z2, Z17, Z23
 	VSUBPS           Z2, Z18, Z24
-	VSUBPS.BCST      104(SP), Z20, Z25
-	VSUBPS.BCST      104(SP), Z17, Z26
-	VSUBPS.BCST      104(SP), Z18, Z27
+	VSUBPS.BCST      120(SP), Z20, Z25
+	VSUBPS.BCST      120(SP), Z17, Z26
+	VSUBPS.BCST      120(SP), Z18, Z27
 	VADDPS           Z25, Z10, Z28
 	VADDPS           Z26, Z23, Z9
 	VADDPS           Z27, Z24, Z8
@@ -386,25 +394,25 @@ absent7:
 	VSUBPS           Z2, Z8, Z11
 	VSUBPS           Z2, Z9, Z12
 	VSUBPS           Z2, Z10, Z13
-	VBROADCASTSS     (R11), Z23
+	VBROADCASTSS     (R12), Z23
 	VSUBPS           Z14, Z23, Z24
 	VSUBPS           Z15, Z23, Z25
 	VSUBPS           Z16, Z23, Z26
-	VCMPPS.BCST      $0x11, 144(SP), Z24, K1
-	VCMPPS.BCST      $0x11, 144(SP), Z25, K2
-	VCMPPS.BCST      $0x11, 144(SP), Z26, K3
+	VCMPPS.BCST      $0x11, 160(SP), Z24, K1
+	VCMPPS.BCST      $0x11, 160(SP), Z25, K2
+	VCMPPS.BCST      $0x11, 160(SP), Z26, K3
 	VMOVUPS          Z8, Z8
 	VMOVUPS          Z20, K1, Z8
 	VMOVUPS          Z9, Z9
 	VMOVUPS          Z17, K2, Z9
 	VMOVUPS          Z10, Z10
 	VMOVUPS          Z18, K3, Z10
-	VMULPS.BCST      136(SP), Z19, Z17
-	VMULPS.BCST      136(SP), Z21, Z18
-	VMULPS.BCST      136(SP), Z22, Z20
-	VFMADD231PS.BCST 128(SP), Z11, Z17
-	VFMADD231PS.BCST 128(SP), Z12, Z18
-	VFMADD231PS.BCST 128(SP), Z13, Z20
+	VMULPS.BCST      152(SP), Z19, Z17
+	VMULPS.BCST      152(SP), Z21, Z18
+	VMULPS.BCST      152(SP), Z22, Z20
+	VFMADD231PS.BCST 144(SP), Z11, Z17
+	VFMADD231PS.BCST 144(SP), Z12, Z18
+	VFMADD231PS.BCST 144(SP), Z13, Z20
 	VMOVUPS          Z17, Z11
 	VMOVUPS          Z19, K1, Z11
 	VMOVUPS          Z18, Z12
@@ -444,13 +452,26 @@ absent8:
 	VPMOVDB        Z17, 32(R10)(AX*1)
 
 absent9:
-	ADDQ    $0x04, R11
-	CMPQ    R11, 8(SP)
+	TESTQ R11, R11
+	JZ    absent10
+	KMOVW K4, R13
+	MOVQ  AX, R14
+	SHRQ  $0x03, R14
+	MOVW  R13, (R11)(R14*1)
+	KMOVW K5, R13
+	MOVW  R13, 2(R11)(R14*1)
+	KMOVW K6, R13
+	MOVW  R13, 4(R11)(R14*1)
+
+absent10:
+	ADDQ    $0x04, R12
+	CMPQ    R12, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPS Z8, (DX)(AX*4)
 	VMOVUPS Z9, 64(DX)(AX*4)
 	VMOVUPS Z10, 128(DX)(AX*4)
@@ -466,41 +487,42 @@ absent9:
 tail:
 	CMPQ      AX, CX
 	JAE       done
-	MOVQ      CX, R11
-	SUBQ      AX, R11
-	MOVL      $0xffffffff, R12
-	BZHIL     R11, R12, R12
-	KMOVW     R12, K1
+	MOVQ      CX, R12
+	SUBQ      AX, R12
+	MOVL      $0xffffffff, R13
+	BZHIL     R12, R13, R13
+	KMOVW     R13, K1
 	VMOVUPS.Z (DX)(AX*4), K1, Z8
 	VMOVUPS.Z (BX)(AX*4), K1, Z9
 	VMOVUPS.Z (SI)(AX*4), K1, Z10
-	MOVQ      (SP), R11
-	JMP       first11
+	MOVQ      (SP), R12
+	JMP       first12
 
-next10:
+next11:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first11:
+first12:
 	VCMPPS       $0x1d, Z1, Z8, K2
-	VSUBPS.BCST  88(SP), Z8, Z11
+	VSUBPS.BCST  104(SP), Z8, Z11
 	VMOVUPS      Z8, Z12
 	VMOVUPS      Z11, K2, Z12
-	VADDPS.BCST  96(SP), Z9, Z8
+	VADDPS.BCST  112(SP), Z9, Z8
 	VMOVUPS      Z9, Z11
 	VMOVUPS      Z8, K2, Z11
 	VBROADCASTSS k32_00000000<>+0(SB), Z8
 	TESTQ        DI, DI
-	JZ           absent12
+	JZ           absent13
 	VMOVUPS.Z    (DI)(AX*4), K1, Z8
 
-absent12:
+absent13:
 	VSUBPS           Z11, Z8, Z8
-	VMULPS.BCST      112(SP), Z8, Z9
+	VMULPS.BCST      128(SP), Z8, Z9
 	VSUBPS           Z2, Z12, Z8
-	VSUBPS.BCST      104(SP), Z12, Z13
+	VSUBPS.BCST      120(SP), Z12, Z13
 	VADDPS           Z13, Z8, Z14
 	VMULPS           Z13, Z8, Z8
 	VFMADD231PS      Z8, Z3, Z9
@@ -514,7 +536,7 @@ absent12:
 	VPANDD.BCST      k32_7fffffff<>+0(SB), Z13, Z14
 	VCMPPS.BCST      $0x1e, k32_3e000000<>+0(SB), Z14, K2
 	KORTESTW         K2, K2
-	JZ               rare13
+	JZ               rare14
 	VPANDD.BCST      k32_7fffffff<>+0(SB), Z13, Z14
 	VCMPPS.BCST      $0x1e, k32_42be0000<>+0(SB), Z13, K3
 	VMOVUPS          Z13, Z15
@@ -573,46 +595,56 @@ absent12:
 	VMOVUPS          Z14, K3, Z15
 	VMOVUPS          Z15, K2, Z8
 
-rare13:
+rare14:
 	VFMADD213PS Z12, Z9, Z8
 	TESTQ       R8, R8
-	JZ          absent14
+	JZ          absent15
 	VMOVUPS.Z   (R8)(AX*4), K1, Z9
 	VADDPS      Z9, Z8, Z8
 
-absent14:
+absent15:
 	VSUBPS           Z2, Z8, Z9
-	VBROADCASTSS     (R11), Z13
+	VBROADCASTSS     (R12), Z13
 	VSUBPS           Z10, Z13, Z14
-	VCMPPS.BCST      $0x11, 144(SP), Z14, K2
+	VCMPPS.BCST      $0x11, 160(SP), Z14, K2
 	VMOVUPS          Z8, Z8
 	VMOVUPS          Z12, K2, Z8
-	VMULPS.BCST      136(SP), Z11, Z12
-	VFMADD231PS.BCST 128(SP), Z9, Z12
+	VMULPS.BCST      152(SP), Z11, Z12
+	VFMADD231PS.BCST 144(SP), Z9, Z12
 	VMOVUPS          Z12, Z9
 	VMOVUPS          Z11, K2, Z9
 	VCMPPS           $0x1d, Z1, Z8, K3
 	VMOVUPS          Z13, K3, Z10
 	TESTQ            R9, R9
-	JZ               absent15
+	JZ               absent16
 	VMOVUPS.Z        Z0, K3, Z11
 	VMOVUPS          Z11, K1, (R9)(AX*4)
 
-absent15:
+absent16:
 	TESTQ          R10, R10
-	JZ             absent16
+	JZ             absent17
 	KORW           K3, K2, K2
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z11
 	VPMOVDB        Z11, K1, (R10)(AX*1)
 
-absent16:
-	ADDQ    $0x04, R11
-	CMPQ    R11, 8(SP)
-	JB      next10
+absent17:
+	TESTQ R11, R11
+	JZ    absent18
+	KANDW K1, K3, K2
+	KMOVW K2, R13
+	MOVQ  AX, R14
+	SHRQ  $0x03, R14
+	MOVW  R13, (R11)(R14*1)
+
+absent18:
+	ADDQ    $0x04, R12
+	CMPQ    R12, 8(SP)
+	JB      next11
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPS Z8, K1, (DX)(AX*4)
 	VMOVUPS Z9, K1, (BX)(AX*4)
 	VMOVUPS Z10, K1, (SI)(AX*4)
@@ -694,9 +726,9 @@ GLOBL k32_bf800000<>(SB), RODATA|NOPTR, $4
 
 // func stepAVX512F32SoftPN(f *frame32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·stepAVX512F32SoftPN(SB), $248-8
+TEXT ·stepAVX512F32SoftPN(SB), $280-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -704,62 +736,71 @@ TEXT ·stepAVX512F32SoftPN(SB), $248-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*4), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
-	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x02, R12
-	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
-	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x02, R12
-	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
-	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x02, R12
-	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
-	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
-	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
 	MOVQ         168(AX), R11
-	MOVQ         192(AX), AX
-	MOVQ         R11, R12
-	IMUL3Q       $0x04, AX, R13
-	ADDQ         R11, R13
-	IMUL3Q       $0x0c, AX, R14
-	ADDQ         R11, R14
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*4), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
+	MOVQ         DI, 16(SP)
+	MOVQ         264(AX), R13
+	SHLQ         $0x02, R13
+	TESTQ        DI, DI
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
+	MOVQ         R8, 32(SP)
+	MOVQ         272(AX), R13
+	SHLQ         $0x02, R13
+	TESTQ        R8, R8
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
+	MOVQ         R9, 48(SP)
+	MOVQ         280(AX), R13
+	SHLQ         $0x02, R13
+	TESTQ        R9, R9
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
+	MOVQ         R10, 64(SP)
+	MOVQ         288(AX), R13
+	TESTQ        R10, R10
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	MOVQ         192(AX), R12
+	MOVQ         216(AX), AX
+	MOVQ         R12, R13
+	IMUL3Q       $0x04, AX, R14
+	ADDQ         R12, R14
+	IMUL3Q       $0x0c, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 216(SP)
 	IMUL3Q       $0x10, AX, R15
-	ADDQ         R11, R15
-	IMUL3Q       $0x14, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 200(SP)
-	IMUL3Q       $0x18, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 208(SP)
-	IMUL3Q       $0x1c, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 216(SP)
-	IMUL3Q       $0x20, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 224(SP)
-	IMUL3Q       $0x24, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 232(SP)
+	ADDQ         R12, R15
+	MOVQ         R15, 224(SP)
+	IMUL3Q       $0x14, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 232(SP)
+	IMUL3Q       $0x18, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 240(SP)
+	IMUL3Q       $0x1c, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 248(SP)
+	IMUL3Q       $0x20, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 256(SP)
+	IMUL3Q       $0x24, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 264(SP)
 	IMUL3Q       $0x28, AX, AX
-	ADDQ         R11, AX
-	MOVQ         AX, 240(SP)
+	ADDQ         R12, AX
+	MOVQ         AX, 272(SP)
 	VBROADCASTSS k32_3f800000<>+0(SB), Z0
 	VBROADCASTSS k32_3f000000<>+0(SB), Z1
 	VBROADCASTSS k32_3ab60b61<>+0(SB), Z2
@@ -771,8 +812,8 @@ TEXT ·stepAVX512F32SoftPN(SB), $248-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ       48(AX), R11
-	CMPQ       R11, CX
+	LEAQ       48(AX), R12
+	CMPQ       R12, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*4)
 	PREFETCHT1 2112(DX)(AX*4)
@@ -792,7 +833,7 @@ loop:
 	VMOVUPS    (SI)(AX*4), Z14
 	VMOVUPS    64(SI)(AX*4), Z15
 	VMOVUPS    128(SI)(AX*4), Z16
-	MOVQ       (SP), R11
+	MOVQ       (SP), R12
 	JMP        first2
 
 next1:
@@ -800,23 +841,25 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
-	VCMPPS     $0x1d, (R12)(AX*4), Z8, K1
-	VCMPPS     $0x1d, 64(R12)(AX*4), Z9, K2
-	VCMPPS     $0x1d, 128(R12)(AX*4), Z10, K3
-	VSUBPS     (R13)(AX*4), Z8, Z17
-	VSUBPS     64(R13)(AX*4), Z9, Z18
-	VSUBPS     128(R13)(AX*4), Z10, Z19
+	VCMPPS     $0x1d, (R13)(AX*4), Z8, K1
+	VCMPPS     $0x1d, 64(R13)(AX*4), Z9, K2
+	VCMPPS     $0x1d, 128(R13)(AX*4), Z10, K3
+	VSUBPS     (R14)(AX*4), Z8, Z17
+	VSUBPS     64(R14)(AX*4), Z9, Z18
+	VSUBPS     128(R14)(AX*4), Z10, Z19
 	VMOVUPS    Z8, Z20
 	VMOVUPS    Z17, K1, Z20
 	VMOVUPS    Z9, Z17
 	VMOVUPS    Z18, K2, Z17
 	VMOVUPS    Z10, Z18
 	VMOVUPS    Z19, K3, Z18
-	VADDPS     (R14)(AX*4), Z11, Z10
-	VADDPS     64(R14)(AX*4), Z12, Z9
-	VADDPS     128(R14)(AX*4), Z13, Z8
+	MOVQ       216(SP), R15
+	VADDPS     (R15)(AX*4), Z11, Z10
+	VADDPS     64(R15)(AX*4), Z12, Z9
+	VADDPS     128(R15)(AX*4), Z13, Z8
 	VMOVUPS    Z11, Z19
 	VMOVUPS    Z10, K1, Z19
 	VMOVUPS    Z12, Z21
@@ -839,31 +882,32 @@ absent3:
 	VSUBPS           Z19, Z10, Z10
 	VSUBPS           Z21, Z9, Z9
 	VSUBPS           Z22, Z8, Z8
-	MOVQ             216(SP), BP
-	VMULPS           (BP)(AX*4), Z10, Z11
-	VMULPS           64(BP)(AX*4), Z9, Z12
-	VMULPS           128(BP)(AX*4), Z8, Z13
+	MOVQ             248(SP), R15
+	VMULPS           (R15)(AX*4), Z10, Z11
+	VMULPS           64(R15)(AX*4), Z9, Z12
+	VMULPS           128(R15)(AX*4), Z8, Z13
+	MOVQ             224(SP), R15
 	VSUBPS           (R15)(AX*4), Z20, Z10
 	VSUBPS           64(R15)(AX*4), Z17, Z23
 	VSUBPS           128(R15)(AX*4), Z18, Z24
-	MOVQ             200(SP), BP
-	VSUBPS           (BP)(AX*4), Z20, Z25
-	VSUBPS           64(BP)(AX*4), Z17, Z26
-	VSUBPS           128(BP)(AX*4), Z18, Z27
+	MOVQ             232(SP), R15
+	VSUBPS           (R15)(AX*4), Z20, Z25
+	VSUBPS           64(R15)(AX*4), Z17, Z26
+	VSUBPS           128(R15)(AX*4), Z18, Z27
 	VADDPS           Z25, Z10, Z28
 	VADDPS           Z26, Z23, Z9
 	VADDPS           Z27, Z24, Z8
 	VMULPS           Z25, Z10, Z10
 	VMULPS           Z26, Z23, Z23
 	VMULPS           Z27, Z24, Z24
-	MOVQ             208(SP), BP
-	VFMADD231PS      (BP)(AX*4), Z10, Z11
-	VFMADD231PS      64(BP)(AX*4), Z23, Z12
-	VFMADD231PS      128(BP)(AX*4), Z24, Z13
-	MOVQ             208(SP), BP
-	VMULPS           (BP)(AX*4), Z28, Z23
-	VMULPS           64(BP)(AX*4), Z9, Z24
-	VMULPS           128(BP)(AX*4), Z8, Z25
+	MOVQ             240(SP), R15
+	VFMADD231PS      (R15)(AX*4), Z10, Z11
+	VFMADD231PS      64(R15)(AX*4), Z23, Z12
+	VFMADD231PS      128(R15)(AX*4), Z24, Z13
+	MOVQ             240(SP), R15
+	VMULPS           (R15)(AX*4), Z28, Z23
+	VMULPS           64(R15)(AX*4), Z9, Z24
+	VMULPS           128(R15)(AX*4), Z8, Z25
 	VMOVUPS          Z3, Z8
 	VFMADD231PS      Z23, Z2, Z8
 	VMOVUPS          Z3, Z9
@@ -1087,40 +1131,41 @@ rare6:
 	VADDPS      Z13, Z10, Z10
 
 absent7:
+	MOVQ         224(SP), R15
 	VSUBPS       (R15)(AX*4), Z8, Z11
 	VSUBPS       64(R15)(AX*4), Z9, Z12
 	VSUBPS       128(R15)(AX*4), Z10, Z13
-	VBROADCASTSS (R11), Z23
+	VBROADCASTSS (R12), Z23
 	VSUBPS       Z14, Z23, Z24
 	VSUBPS       Z15, Z23, Z25
 	VSUBPS       Z16, Z23, Z26
-	MOVQ         240(SP), BP
-	VCMPPS       $0x11, (BP)(AX*4), Z24, K1
-	VCMPPS       $0x11, 64(BP)(AX*4), Z25, K2
-	VCMPPS       $0x11, 128(BP)(AX*4), Z26, K3
+	MOVQ         272(SP), R15
+	VCMPPS       $0x11, (R15)(AX*4), Z24, K1
+	VCMPPS       $0x11, 64(R15)(AX*4), Z25, K2
+	VCMPPS       $0x11, 128(R15)(AX*4), Z26, K3
 	VMOVUPS      Z8, Z8
 	VMOVUPS      Z20, K1, Z8
 	VMOVUPS      Z9, Z9
 	VMOVUPS      Z17, K2, Z9
 	VMOVUPS      Z10, Z10
 	VMOVUPS      Z18, K3, Z10
-	MOVQ         224(SP), BP
-	VMULPS       (BP)(AX*4), Z19, Z17
-	VMULPS       64(BP)(AX*4), Z21, Z18
-	VMULPS       128(BP)(AX*4), Z22, Z20
-	MOVQ         232(SP), BP
-	VFMADD231PS  (BP)(AX*4), Z11, Z17
-	VFMADD231PS  64(BP)(AX*4), Z12, Z18
-	VFMADD231PS  128(BP)(AX*4), Z13, Z20
+	MOVQ         256(SP), R15
+	VMULPS       (R15)(AX*4), Z19, Z17
+	VMULPS       64(R15)(AX*4), Z21, Z18
+	VMULPS       128(R15)(AX*4), Z22, Z20
+	MOVQ         264(SP), R15
+	VFMADD231PS  (R15)(AX*4), Z11, Z17
+	VFMADD231PS  64(R15)(AX*4), Z12, Z18
+	VFMADD231PS  128(R15)(AX*4), Z13, Z20
 	VMOVUPS      Z17, Z11
 	VMOVUPS      Z19, K1, Z11
 	VMOVUPS      Z18, Z12
 	VMOVUPS      Z21, K2, Z12
 	VMOVUPS      Z20, Z13
 	VMOVUPS      Z22, K3, Z13
-	VCMPPS       $0x1d, (R12)(AX*4), Z8, K4
-	VCMPPS       $0x1d, 64(R12)(AX*4), Z9, K5
-	VCMPPS       $0x1d, 128(R12)(AX*4), Z10, K6
+	VCMPPS       $0x1d, (R13)(AX*4), Z8, K4
+	VCMPPS       $0x1d, 64(R13)(AX*4), Z9, K5
+	VCMPPS       $0x1d, 128(R13)(AX*4), Z10, K6
 	VMOVUPS      Z23, K4, Z14
 	VMOVUPS      Z23, K5, Z15
 	VMOVUPS      Z23, K6, Z16
@@ -1151,13 +1196,26 @@ absent8:
 	VPMOVDB        Z17, 32(R10)(AX*1)
 
 absent9:
-	ADDQ    $0x04, R11
-	CMPQ    R11, 8(SP)
+	TESTQ R11, R11
+	JZ    absent10
+	KMOVW K4, R15
+	MOVQ  AX, BP
+	SHRQ  $0x03, BP
+	MOVW  R15, (R11)(BP*1)
+	KMOVW K5, R15
+	MOVW  R15, 2(R11)(BP*1)
+	KMOVW K6, R15
+	MOVW  R15, 4(R11)(BP*1)
+
+absent10:
+	ADDQ    $0x04, R12
+	CMPQ    R12, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPS Z8, (DX)(AX*4)
 	VMOVUPS Z9, 64(DX)(AX*4)
 	VMOVUPS Z10, 128(DX)(AX*4)
@@ -1173,53 +1231,56 @@ absent9:
 tail:
 	CMPQ      AX, CX
 	JAE       done
-	MOVQ      CX, R11
-	SUBQ      AX, R11
-	MOVL      $0xffffffff, BP
-	BZHIL     R11, BP, BP
-	KMOVW     BP, K1
+	MOVQ      CX, R12
+	SUBQ      AX, R12
+	MOVL      $0xffffffff, R15
+	BZHIL     R12, R15, R15
+	KMOVW     R15, K1
 	VMOVUPS.Z (DX)(AX*4), K1, Z8
 	VMOVUPS.Z (BX)(AX*4), K1, Z9
 	VMOVUPS.Z (SI)(AX*4), K1, Z10
-	MOVQ      (SP), R11
-	JMP       first11
+	MOVQ      (SP), R12
+	JMP       first12
 
-next10:
+next11:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first11:
-	VMOVUPS.Z (R12)(AX*4), K1, Z11
+first12:
+	VMOVUPS.Z (R13)(AX*4), K1, Z11
 	VCMPPS    $0x1d, Z11, Z8, K2
-	VMOVUPS.Z (R13)(AX*4), K1, Z12
+	VMOVUPS.Z (R14)(AX*4), K1, Z12
 	VSUBPS    Z12, Z8, Z12
 	VMOVUPS   Z8, Z13
 	VMOVUPS   Z12, K2, Z13
-	VMOVUPS.Z (R14)(AX*4), K1, Z8
+	MOVQ      216(SP), R15
+	VMOVUPS.Z (R15)(AX*4), K1, Z8
 	VADDPS    Z8, Z9, Z8
 	VMOVUPS   Z9, Z12
 	VMOVUPS   Z8, K2, Z12
 	VMOVUPS   Z7, Z8
 	TESTQ     DI, DI
-	JZ        absent12
+	JZ        absent13
 	VMOVUPS.Z (DI)(AX*4), K1, Z8
 
-absent12:
+absent13:
 	VSUBPS           Z12, Z8, Z8
-	MOVQ             216(SP), BP
-	VMOVUPS.Z        (BP)(AX*4), K1, Z9
+	MOVQ             248(SP), R15
+	VMOVUPS.Z        (R15)(AX*4), K1, Z9
 	VMULPS           Z8, Z9, Z9
+	MOVQ             224(SP), R15
 	VMOVUPS.Z        (R15)(AX*4), K1, Z14
 	VSUBPS           Z14, Z13, Z8
-	MOVQ             200(SP), BP
-	VMOVUPS.Z        (BP)(AX*4), K1, Z15
+	MOVQ             232(SP), R15
+	VMOVUPS.Z        (R15)(AX*4), K1, Z15
 	VSUBPS           Z15, Z13, Z15
 	VADDPS           Z15, Z8, Z16
 	VMULPS           Z15, Z8, Z8
-	MOVQ             208(SP), BP
-	VMOVUPS.Z        (BP)(AX*4), K1, Z15
+	MOVQ             240(SP), R15
+	VMOVUPS.Z        (R15)(AX*4), K1, Z15
 	VFMADD231PS      Z8, Z15, Z9
 	VMULPS           Z16, Z15, Z15
 	VMOVUPS          Z3, Z8
@@ -1231,7 +1292,7 @@ absent12:
 	VPANDD.BCST      k32_7fffffff<>+0(SB), Z15, Z16
 	VCMPPS           $0x1e, Z6, Z16, K2
 	KORTESTW         K2, K2
-	JZ               rare13
+	JZ               rare14
 	VPANDD.BCST      k32_7fffffff<>+0(SB), Z15, Z16
 	VCMPPS.BCST      $0x1e, k32_42be0000<>+0(SB), Z15, K3
 	VMOVUPS          Z15, Z17
@@ -1290,26 +1351,26 @@ absent12:
 	VMOVUPS          Z16, K3, Z17
 	VMOVUPS          Z17, K2, Z8
 
-rare13:
+rare14:
 	VFMADD213PS Z13, Z9, Z8
 	TESTQ       R8, R8
-	JZ          absent14
+	JZ          absent15
 	VMOVUPS.Z   (R8)(AX*4), K1, Z9
 	VADDPS      Z9, Z8, Z8
 
-absent14:
+absent15:
 	VSUBPS       Z14, Z8, Z9
-	VBROADCASTSS (R11), Z14
+	VBROADCASTSS (R12), Z14
 	VSUBPS       Z10, Z14, Z15
-	MOVQ         240(SP), BP
-	VMOVUPS.Z    (BP)(AX*4), K1, Z16
+	MOVQ         272(SP), R15
+	VMOVUPS.Z    (R15)(AX*4), K1, Z16
 	VCMPPS       $0x11, Z16, Z15, K2
 	VMOVUPS      Z8, Z8
 	VMOVUPS      Z13, K2, Z8
-	MOVQ         232(SP), BP
-	VMOVUPS.Z    (BP)(AX*4), K1, Z13
-	MOVQ         224(SP), BP
-	VMOVUPS.Z    (BP)(AX*4), K1, Z15
+	MOVQ         264(SP), R15
+	VMOVUPS.Z    (R15)(AX*4), K1, Z13
+	MOVQ         256(SP), R15
+	VMOVUPS.Z    (R15)(AX*4), K1, Z15
 	VMULPS       Z12, Z15, Z15
 	VFMADD231PS  Z9, Z13, Z15
 	VMOVUPS      Z15, Z9
@@ -1317,25 +1378,35 @@ absent14:
 	VCMPPS       $0x1d, Z11, Z8, K3
 	VMOVUPS      Z14, K3, Z10
 	TESTQ        R9, R9
-	JZ           absent15
+	JZ           absent16
 	VMOVUPS.Z    Z0, K3, Z11
 	VMOVUPS      Z11, K1, (R9)(AX*4)
 
-absent15:
+absent16:
 	TESTQ          R10, R10
-	JZ             absent16
+	JZ             absent17
 	KORW           K3, K2, K2
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z11
 	VPMOVDB        Z11, K1, (R10)(AX*1)
 
-absent16:
-	ADDQ    $0x04, R11
-	CMPQ    R11, 8(SP)
-	JB      next10
+absent17:
+	TESTQ R11, R11
+	JZ    absent18
+	KANDW K1, K3, K2
+	KMOVW K2, R15
+	MOVQ  AX, BP
+	SHRQ  $0x03, BP
+	MOVW  R15, (R11)(BP*1)
+
+absent18:
+	ADDQ    $0x04, R12
+	CMPQ    R12, 8(SP)
+	JB      next11
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPS Z8, K1, (DX)(AX*4)
 	VMOVUPS Z9, K1, (BX)(AX*4)
 	VMOVUPS Z10, K1, (SI)(AX*4)
@@ -1348,9 +1419,9 @@ done:
 
 // func stepAVX512F32Hard(f *frame32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·stepAVX512F32Hard(SB), $280-8
+TEXT ·stepAVX512F32Hard(SB), $296-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -1358,36 +1429,43 @@ TEXT ·stepAVX512F32Hard(SB), $280-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*4), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
+	MOVQ         168(AX), R11
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*4), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
 	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         264(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
 	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         272(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
 	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         280(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
 	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
+	MOVQ         288(AX), R13
 	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
-	MOVQ         168(AX), AX
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	MOVQ         192(AX), AX
 	VBROADCASTSS k32_3f800000<>+0(SB), Z0
 	VBROADCASTSS (AX), Z1
 	VBROADCASTSS 16(AX), Z2
@@ -1396,25 +1474,25 @@ TEXT ·stepAVX512F32Hard(SB), $280-8
 	VBROADCASTSS k32_3ab60b61<>+0(SB), Z5
 	VBROADCASTSS k32_3c088889<>+0(SB), Z6
 	VBROADCASTSS k32_3d2aaaab<>+0(SB), Z7
-	MOVL         8(AX), R11
-	MOVL         R11, 88(SP)
-	MOVL         12(AX), R11
-	MOVL         R11, 96(SP)
-	MOVL         20(AX), R11
-	MOVL         R11, 104(SP)
-	MOVL         28(AX), R11
-	MOVL         R11, 112(SP)
-	MOVL         36(AX), R11
-	MOVL         R11, 128(SP)
-	MOVL         32(AX), R11
-	MOVL         R11, 136(SP)
+	MOVL         8(AX), R12
+	MOVL         R12, 104(SP)
+	MOVL         12(AX), R12
+	MOVL         R12, 112(SP)
+	MOVL         20(AX), R12
+	MOVL         R12, 120(SP)
+	MOVL         28(AX), R12
+	MOVL         R12, 128(SP)
+	MOVL         36(AX), R12
+	MOVL         R12, 144(SP)
+	MOVL         32(AX), R12
+	MOVL         R12, 152(SP)
 	MOVL         40(AX), AX
-	MOVL         AX, 144(SP)
+	MOVL         AX, 160(SP)
 	XORQ         AX, AX
 
 loop:
-	LEAQ       48(AX), R11
-	CMPQ       R11, CX
+	LEAQ       48(AX), R12
+	CMPQ       R12, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*4)
 	PREFETCHT1 2112(DX)(AX*4)
@@ -1434,7 +1512,7 @@ loop:
 	VMOVUPS    (SI)(AX*4), Z14
 	VMOVUPS    64(SI)(AX*4), Z15
 	VMOVUPS    128(SI)(AX*4), Z16
-	MOVQ       (SP), R11
+	MOVQ       (SP), R12
 	JMP        first2
 
 next1:
@@ -1442,20 +1520,21 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
 	VCMPPS       $0x1d, Z1, Z8, K1
 	VCMPPS       $0x1d, Z1, Z9, K2
 	VCMPPS       $0x1d, Z1, Z10, K3
 	VMOVUPS      Z8, Z17
-	VBROADCASTSS 88(SP), K1, Z17
+	VBROADCASTSS 104(SP), K1, Z17
 	VMOVUPS      Z9, Z18
-	VBROADCASTSS 88(SP), K2, Z18
+	VBROADCASTSS 104(SP), K2, Z18
 	VMOVUPS      Z10, Z19
-	VBROADCASTSS 88(SP), K3, Z19
-	VADDPS.BCST  96(SP), Z11, Z10
-	VADDPS.BCST  96(SP), Z12, Z9
-	VADDPS.BCST  96(SP), Z13, Z8
+	VBROADCASTSS 104(SP), K3, Z19
+	VADDPS.BCST  112(SP), Z11, Z10
+	VADDPS.BCST  112(SP), Z12, Z9
+	VADDPS.BCST  112(SP), Z13, Z8
 	VMOVUPS      Z11, Z20
 	VMOVUPS      Z10, K1, Z20
 	VMOVUPS      Z12, Z21
@@ -1478,15 +1557,15 @@ absent3:
 	VSUBPS           Z20, Z10, Z10
 	VSUBPS           Z21, Z9, Z9
 	VSUBPS           Z22, Z8, Z8
-	VMULPS.BCST      112(SP), Z10, Z11
-	VMULPS.BCST      112(SP), Z9, Z12
-	VMULPS.BCST      112(SP), Z8, Z13
+	VMULPS.BCST      128(SP), Z10, Z11
+	VMULPS.BCST      128(SP), Z9, Z12
+	VMULPS.BCST      128(SP), Z8, Z13
 	VSUBPS           Z2, Z17, Z10
 	VSUBPS           Z2, Z18, Z23
 	VSUBPS           Z2, Z19, Z24
-	VSUBPS.BCST      104(SP), Z17, Z25
-	VSUBPS.BCST      104(SP), Z18, Z26
-	VSUBPS.BCST      104(SP), Z19, Z27
+	VSUBPS.BCST      120(SP), Z17, Z25
+	VSUBPS.BCST      120(SP), Z18, Z26
+	VSUBPS.BCST      120(SP), Z19, Z27
 	VADDPS           Z25, Z10, Z28
 	VADDPS           Z26, Z23, Z9
 	VADDPS           Z27, Z24, Z8
@@ -1725,25 +1804,25 @@ absent7:
 	VSUBPS           Z2, Z8, Z11
 	VSUBPS           Z2, Z9, Z12
 	VSUBPS           Z2, Z10, Z13
-	VBROADCASTSS     (R11), Z23
+	VBROADCASTSS     (R12), Z23
 	VSUBPS           Z14, Z23, Z24
 	VSUBPS           Z15, Z23, Z25
 	VSUBPS           Z16, Z23, Z26
-	VCMPPS.BCST      $0x11, 144(SP), Z24, K1
-	VCMPPS.BCST      $0x11, 144(SP), Z25, K2
-	VCMPPS.BCST      $0x11, 144(SP), Z26, K3
+	VCMPPS.BCST      $0x11, 160(SP), Z24, K1
+	VCMPPS.BCST      $0x11, 160(SP), Z25, K2
+	VCMPPS.BCST      $0x11, 160(SP), Z26, K3
 	VMOVUPS          Z8, Z8
 	VMOVUPS          Z17, K1, Z8
 	VMOVUPS          Z9, Z9
 	VMOVUPS          Z18, K2, Z9
 	VMOVUPS          Z10, Z10
 	VMOVUPS          Z19, K3, Z10
-	VMULPS.BCST      136(SP), Z20, Z17
-	VMULPS.BCST      136(SP), Z21, Z18
-	VMULPS.BCST      136(SP), Z22, Z19
-	VFMADD231PS.BCST 128(SP), Z11, Z17
-	VFMADD231PS.BCST 128(SP), Z12, Z18
-	VFMADD231PS.BCST 128(SP), Z13, Z19
+	VMULPS.BCST      152(SP), Z20, Z17
+	VMULPS.BCST      152(SP), Z21, Z18
+	VMULPS.BCST      152(SP), Z22, Z19
+	VFMADD231PS.BCST 144(SP), Z11, Z17
+	VFMADD231PS.BCST 144(SP), Z12, Z18
+	VFMADD231PS.BCST 144(SP), Z13, Z19
 	VMOVUPS          Z17, Z11
 	VMOVUPS          Z20, K1, Z11
 	VMOVUPS          Z18, Z12
@@ -1783,13 +1862,26 @@ absent8:
 	VPMOVDB        Z17, 32(R10)(AX*1)
 
 absent9:
-	ADDQ    $0x04, R11
-	CMPQ    R11, 8(SP)
+	TESTQ R11, R11
+	JZ    absent10
+	KMOVW K4, R13
+	MOVQ  AX, R14
+	SHRQ  $0x03, R14
+	MOVW  R13, (R11)(R14*1)
+	KMOVW K5, R13
+	MOVW  R13, 2(R11)(R14*1)
+	KMOVW K6, R13
+	MOVW  R13, 4(R11)(R14*1)
+
+absent10:
+	ADDQ    $0x04, R12
+	CMPQ    R12, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPS Z8, (DX)(AX*4)
 	VMOVUPS Z9, 64(DX)(AX*4)
 	VMOVUPS Z10, 128(DX)(AX*4)
@@ -1805,40 +1897,41 @@ absent9:
 tail:
 	CMPQ      AX, CX
 	JAE       done
-	MOVQ      CX, R11
-	SUBQ      AX, R11
-	MOVL      $0xffffffff, R12
-	BZHIL     R11, R12, R12
-	KMOVW     R12, K1
+	MOVQ      CX, R12
+	SUBQ      AX, R12
+	MOVL      $0xffffffff, R13
+	BZHIL     R12, R13, R13
+	KMOVW     R13, K1
 	VMOVUPS.Z (DX)(AX*4), K1, Z8
 	VMOVUPS.Z (BX)(AX*4), K1, Z9
 	VMOVUPS.Z (SI)(AX*4), K1, Z10
-	MOVQ      (SP), R11
-	JMP       first11
+	MOVQ      (SP), R12
+	JMP       first12
 
-next10:
+next11:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first11:
+first12:
 	VCMPPS       $0x1d, Z1, Z8, K2
 	VMOVUPS      Z8, Z11
-	VBROADCASTSS 88(SP), K2, Z11
-	VADDPS.BCST  96(SP), Z9, Z8
+	VBROADCASTSS 104(SP), K2, Z11
+	VADDPS.BCST  112(SP), Z9, Z8
 	VMOVUPS      Z9, Z12
 	VMOVUPS      Z8, K2, Z12
 	VBROADCASTSS k32_00000000<>+0(SB), Z8
 	TESTQ        DI, DI
-	JZ           absent12
+	JZ           absent13
 	VMOVUPS.Z    (DI)(AX*4), K1, Z8
 
-absent12:
+absent13:
 	VSUBPS           Z12, Z8, Z8
-	VMULPS.BCST      112(SP), Z8, Z9
+	VMULPS.BCST      128(SP), Z8, Z9
 	VSUBPS           Z2, Z11, Z8
-	VSUBPS.BCST      104(SP), Z11, Z13
+	VSUBPS.BCST      120(SP), Z11, Z13
 	VADDPS           Z13, Z8, Z14
 	VMULPS           Z13, Z8, Z8
 	VFMADD231PS      Z8, Z3, Z9
@@ -1852,7 +1945,7 @@ absent12:
 	VPANDD.BCST      k32_7fffffff<>+0(SB), Z13, Z14
 	VCMPPS.BCST      $0x1e, k32_3e000000<>+0(SB), Z14, K2
 	KORTESTW         K2, K2
-	JZ               rare13
+	JZ               rare14
 	VPANDD.BCST      k32_7fffffff<>+0(SB), Z13, Z14
 	VCMPPS.BCST      $0x1e, k32_42be0000<>+0(SB), Z13, K3
 	VMOVUPS          Z13, Z15
@@ -1911,46 +2004,56 @@ absent12:
 	VMOVUPS          Z14, K3, Z15
 	VMOVUPS          Z15, K2, Z8
 
-rare13:
+rare14:
 	VFMADD213PS Z11, Z9, Z8
 	TESTQ       R8, R8
-	JZ          absent14
+	JZ          absent15
 	VMOVUPS.Z   (R8)(AX*4), K1, Z9
 	VADDPS      Z9, Z8, Z8
 
-absent14:
+absent15:
 	VSUBPS           Z2, Z8, Z9
-	VBROADCASTSS     (R11), Z13
+	VBROADCASTSS     (R12), Z13
 	VSUBPS           Z10, Z13, Z14
-	VCMPPS.BCST      $0x11, 144(SP), Z14, K2
+	VCMPPS.BCST      $0x11, 160(SP), Z14, K2
 	VMOVUPS          Z8, Z8
 	VMOVUPS          Z11, K2, Z8
-	VMULPS.BCST      136(SP), Z12, Z11
-	VFMADD231PS.BCST 128(SP), Z9, Z11
+	VMULPS.BCST      152(SP), Z12, Z11
+	VFMADD231PS.BCST 144(SP), Z9, Z11
 	VMOVUPS          Z11, Z9
 	VMOVUPS          Z12, K2, Z9
 	VCMPPS           $0x1d, Z1, Z8, K3
 	VMOVUPS          Z13, K3, Z10
 	TESTQ            R9, R9
-	JZ               absent15
+	JZ               absent16
 	VMOVUPS.Z        Z0, K3, Z11
 	VMOVUPS          Z11, K1, (R9)(AX*4)
 
-absent15:
+absent16:
 	TESTQ          R10, R10
-	JZ             absent16
+	JZ             absent17
 	KORW           K3, K2, K2
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z11
 	VPMOVDB        Z11, K1, (R10)(AX*1)
 
-absent16:
-	ADDQ    $0x04, R11
-	CMPQ    R11, 8(SP)
-	JB      next10
+absent17:
+	TESTQ R11, R11
+	JZ    absent18
+	KANDW K1, K3, K2
+	KMOVW K2, R13
+	MOVQ  AX, R14
+	SHRQ  $0x03, R14
+	MOVW  R13, (R11)(R14*1)
+
+absent18:
+	ADDQ    $0x04, R12
+	CMPQ    R12, 8(SP)
+	JB      next11
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPS Z8, K1, (DX)(AX*4)
 	VMOVUPS Z9, K1, (BX)(AX*4)
 	VMOVUPS Z10, K1, (SI)(AX*4)
@@ -1963,9 +2066,9 @@ done:
 
 // func stepAVX512F32HardPN(f *frame32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·stepAVX512F32HardPN(SB), $248-8
+TEXT ·stepAVX512F32HardPN(SB), $280-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -1973,62 +2076,71 @@ TEXT ·stepAVX512F32HardPN(SB), $248-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*4), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
-	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x02, R12
-	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
-	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x02, R12
-	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
-	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x02, R12
-	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
-	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
-	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
 	MOVQ         168(AX), R11
-	MOVQ         192(AX), AX
-	MOVQ         R11, R12
-	IMUL3Q       $0x08, AX, R13
-	ADDQ         R11, R13
-	IMUL3Q       $0x0c, AX, R14
-	ADDQ         R11, R14
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*4), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
+	MOVQ         DI, 16(SP)
+	MOVQ         264(AX), R13
+	SHLQ         $0x02, R13
+	TESTQ        DI, DI
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
+	MOVQ         R8, 32(SP)
+	MOVQ         272(AX), R13
+	SHLQ         $0x02, R13
+	TESTQ        R8, R8
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
+	MOVQ         R9, 48(SP)
+	MOVQ         280(AX), R13
+	SHLQ         $0x02, R13
+	TESTQ        R9, R9
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
+	MOVQ         R10, 64(SP)
+	MOVQ         288(AX), R13
+	TESTQ        R10, R10
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	MOVQ         192(AX), R12
+	MOVQ         216(AX), AX
+	MOVQ         R12, R13
+	IMUL3Q       $0x08, AX, R14
+	ADDQ         R12, R14
+	IMUL3Q       $0x0c, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 216(SP)
 	IMUL3Q       $0x10, AX, R15
-	ADDQ         R11, R15
-	IMUL3Q       $0x14, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 200(SP)
-	IMUL3Q       $0x18, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 208(SP)
-	IMUL3Q       $0x1c, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 216(SP)
-	IMUL3Q       $0x20, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 224(SP)
-	IMUL3Q       $0x24, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 232(SP)
+	ADDQ         R12, R15
+	MOVQ         R15, 224(SP)
+	IMUL3Q       $0x14, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 232(SP)
+	IMUL3Q       $0x18, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 240(SP)
+	IMUL3Q       $0x1c, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 248(SP)
+	IMUL3Q       $0x20, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 256(SP)
+	IMUL3Q       $0x24, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 264(SP)
 	IMUL3Q       $0x28, AX, AX
-	ADDQ         R11, AX
-	MOVQ         AX, 240(SP)
+	ADDQ         R12, AX
+	MOVQ         AX, 272(SP)
 	VBROADCASTSS k32_3f800000<>+0(SB), Z0
 	VBROADCASTSS k32_3f000000<>+0(SB), Z1
 	VBROADCASTSS k32_3ab60b61<>+0(SB), Z2
@@ -2040,8 +2152,8 @@ TEXT ·stepAVX512F32HardPN(SB), $248-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ       48(AX), R11
-	CMPQ       R11, CX
+	LEAQ       48(AX), R12
+	CMPQ       R12, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*4)
 	PREFETCHT1 2112(DX)(AX*4)
@@ -2061,7 +2173,7 @@ loop:
 	VMOVUPS    (SI)(AX*4), Z14
 	VMOVUPS    64(SI)(AX*4), Z15
 	VMOVUPS    128(SI)(AX*4), Z16
-	MOVQ       (SP), R11
+	MOVQ       (SP), R12
 	JMP        first2
 
 next1:
@@ -2069,20 +2181,22 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
-	VCMPPS     $0x1d, (R12)(AX*4), Z8, K1
-	VCMPPS     $0x1d, 64(R12)(AX*4), Z9, K2
-	VCMPPS     $0x1d, 128(R12)(AX*4), Z10, K3
+	VCMPPS     $0x1d, (R13)(AX*4), Z8, K1
+	VCMPPS     $0x1d, 64(R13)(AX*4), Z9, K2
+	VCMPPS     $0x1d, 128(R13)(AX*4), Z10, K3
 	VMOVUPS    Z8, Z17
-	VMOVUPS    (R13)(AX*4), K1, Z17
+	VMOVUPS    (R14)(AX*4), K1, Z17
 	VMOVUPS    Z9, Z18
-	VMOVUPS    64(R13)(AX*4), K2, Z18
+	VMOVUPS    64(R14)(AX*4), K2, Z18
 	VMOVUPS    Z10, Z19
-	VMOVUPS    128(R13)(AX*4), K3, Z19
-	VADDPS     (R14)(AX*4), Z11, Z10
-	VADDPS     64(R14)(AX*4), Z12, Z9
-	VADDPS     128(R14)(AX*4), Z13, Z8
+	VMOVUPS    128(R14)(AX*4), K3, Z19
+	MOVQ       216(SP), R15
+	VADDPS     (R15)(AX*4), Z11, Z10
+	VADDPS     64(R15)(AX*4), Z12, Z9
+	VADDPS     128(R15)(AX*4), Z13, Z8
 	VMOVUPS    Z11, Z20
 	VMOVUPS    Z10, K1, Z20
 	VMOVUPS    Z12, Z21
@@ -2105,31 +2219,32 @@ absent3:
 	VSUBPS           Z20, Z10, Z10
 	VSUBPS           Z21, Z9, Z9
 	VSUBPS           Z22, Z8, Z8
-	MOVQ             216(SP), BP
-	VMULPS           (BP)(AX*4), Z10, Z11
-	VMULPS           64(BP)(AX*4), Z9, Z12
-	VMULPS           128(BP)(AX*4), Z8, Z13
+	MOVQ             248(SP), R15
+	VMULPS           (R15)(AX*4), Z10, Z11
+	VMULPS           64(R15)(AX*4), Z9, Z12
+	VMULPS           128(R15)(AX*4), Z8, Z13
+	MOVQ             224(SP), R15
 	VSUBPS           (R15)(AX*4), Z17, Z10
 	VSUBPS           64(R15)(AX*4), Z18, Z23
 	VSUBPS           128(R15)(AX*4), Z19, Z24
-	MOVQ             200(SP), BP
-	VSUBPS           (BP)(AX*4), Z17, Z25
-	VSUBPS           64(BP)(AX*4), Z18, Z26
-	VSUBPS           128(BP)(AX*4), Z19, Z27
+	MOVQ             232(SP), R15
+	VSUBPS           (R15)(AX*4), Z17, Z25
+	VSUBPS           64(R15)(AX*4), Z18, Z26
+	VSUBPS           128(R15)(AX*4), Z19, Z27
 	VADDPS           Z25, Z10, Z28
 	VADDPS           Z26, Z23, Z9
 	VADDPS           Z27, Z24, Z8
 	VMULPS           Z25, Z10, Z10
 	VMULPS           Z26, Z23, Z23
 	VMULPS           Z27, Z24, Z24
-	MOVQ             208(SP), BP
-	VFMADD231PS      (BP)(AX*4), Z10, Z11
-	VFMADD231PS      64(BP)(AX*4), Z23, Z12
-	VFMADD231PS      128(BP)(AX*4), Z24, Z13
-	MOVQ             208(SP), BP
-	VMULPS           (BP)(AX*4), Z28, Z23
-	VMULPS           64(BP)(AX*4), Z9, Z24
-	VMULPS           128(BP)(AX*4), Z8, Z25
+	MOVQ             240(SP), R15
+	VFMADD231PS      (R15)(AX*4), Z10, Z11
+	VFMADD231PS      64(R15)(AX*4), Z23, Z12
+	VFMADD231PS      128(R15)(AX*4), Z24, Z13
+	MOVQ             240(SP), R15
+	VMULPS           (R15)(AX*4), Z28, Z23
+	VMULPS           64(R15)(AX*4), Z9, Z24
+	VMULPS           128(R15)(AX*4), Z8, Z25
 	VMOVUPS          Z3, Z8
 	VFMADD231PS      Z23, Z2, Z8
 	VMOVUPS          Z3, Z9
@@ -2353,40 +2468,41 @@ rare6:
 	VADDPS      Z13, Z10, Z10
 
 absent7:
+	MOVQ         224(SP), R15
 	VSUBPS       (R15)(AX*4), Z8, Z11
 	VSUBPS       64(R15)(AX*4), Z9, Z12
 	VSUBPS       128(R15)(AX*4), Z10, Z13
-	VBROADCASTSS (R11), Z23
+	VBROADCASTSS (R12), Z23
 	VSUBPS       Z14, Z23, Z24
 	VSUBPS       Z15, Z23, Z25
 	VSUBPS       Z16, Z23, Z26
-	MOVQ         240(SP), BP
-	VCMPPS       $0x11, (BP)(AX*4), Z24, K1
-	VCMPPS       $0x11, 64(BP)(AX*4), Z25, K2
-	VCMPPS       $0x11, 128(BP)(AX*4), Z26, K3
+	MOVQ         272(SP), R15
+	VCMPPS       $0x11, (R15)(AX*4), Z24, K1
+	VCMPPS       $0x11, 64(R15)(AX*4), Z25, K2
+	VCMPPS       $0x11, 128(R15)(AX*4), Z26, K3
 	VMOVUPS      Z8, Z8
 	VMOVUPS      Z17, K1, Z8
 	VMOVUPS      Z9, Z9
 	VMOVUPS      Z18, K2, Z9
 	VMOVUPS      Z10, Z10
 	VMOVUPS      Z19, K3, Z10
-	MOVQ         224(SP), BP
-	VMULPS       (BP)(AX*4), Z20, Z17
-	VMULPS       64(BP)(AX*4), Z21, Z18
-	VMULPS       128(BP)(AX*4), Z22, Z19
-	MOVQ         232(SP), BP
-	VFMADD231PS  (BP)(AX*4), Z11, Z17
-	VFMADD231PS  64(BP)(AX*4), Z12, Z18
-	VFMADD231PS  128(BP)(AX*4), Z13, Z19
+	MOVQ         256(SP), R15
+	VMULPS       (R15)(AX*4), Z20, Z17
+	VMULPS       64(R15)(AX*4), Z21, Z18
+	VMULPS       128(R15)(AX*4), Z22, Z19
+	MOVQ         264(SP), R15
+	VFMADD231PS  (R15)(AX*4), Z11, Z17
+	VFMADD231PS  64(R15)(AX*4), Z12, Z18
+	VFMADD231PS  128(R15)(AX*4), Z13, Z19
 	VMOVUPS      Z17, Z11
 	VMOVUPS      Z20, K1, Z11
 	VMOVUPS      Z18, Z12
 	VMOVUPS      Z21, K2, Z12
 	VMOVUPS      Z19, Z13
 	VMOVUPS      Z22, K3, Z13
-	VCMPPS       $0x1d, (R12)(AX*4), Z8, K4
-	VCMPPS       $0x1d, 64(R12)(AX*4), Z9, K5
-	VCMPPS       $0x1d, 128(R12)(AX*4), Z10, K6
+	VCMPPS       $0x1d, (R13)(AX*4), Z8, K4
+	VCMPPS       $0x1d, 64(R13)(AX*4), Z9, K5
+	VCMPPS       $0x1d, 128(R13)(AX*4), Z10, K6
 	VMOVUPS      Z23, K4, Z14
 	VMOVUPS      Z23, K5, Z15
 	VMOVUPS      Z23, K6, Z16
@@ -2417,13 +2533,26 @@ absent8:
 	VPMOVDB        Z17, 32(R10)(AX*1)
 
 absent9:
-	ADDQ    $0x04, R11
-	CMPQ    R11, 8(SP)
+	TESTQ R11, R11
+	JZ    absent10
+	KMOVW K4, R15
+	MOVQ  AX, BP
+	SHRQ  $0x03, BP
+	MOVW  R15, (R11)(BP*1)
+	KMOVW K5, R15
+	MOVW  R15, 2(R11)(BP*1)
+	KMOVW K6, R15
+	MOVW  R15, 4(R11)(BP*1)
+
+absent10:
+	ADDQ    $0x04, R12
+	CMPQ    R12, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPS Z8, (DX)(AX*4)
 	VMOVUPS Z9, 64(DX)(AX*4)
 	VMOVUPS Z10, 128(DX)(AX*4)
@@ -2439,52 +2568,55 @@ absent9:
 tail:
 	CMPQ      AX, CX
 	JAE       done
-	MOVQ      CX, R11
-	SUBQ      AX, R11
-	MOVL      $0xffffffff, BP
-	BZHIL     R11, BP, BP
-	KMOVW     BP, K1
+	MOVQ      CX, R12
+	SUBQ      AX, R12
+	MOVL      $0xffffffff, R15
+	BZHIL     R12, R15, R15
+	KMOVW     R15, K1
 	VMOVUPS.Z (DX)(AX*4), K1, Z8
 	VMOVUPS.Z (BX)(AX*4), K1, Z9
 	VMOVUPS.Z (SI)(AX*4), K1, Z10
-	MOVQ      (SP), R11
-	JMP       first11
+	MOVQ      (SP), R12
+	JMP       first12
 
-next10:
+next11:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first11:
-	VMOVUPS.Z (R12)(AX*4), K1, Z11
+first12:
+	VMOVUPS.Z (R13)(AX*4), K1, Z11
 	VCMPPS    $0x1d, Z11, Z8, K2
-	VMOVUPS.Z (R13)(AX*4), K1, Z12
+	VMOVUPS.Z (R14)(AX*4), K1, Z12
 	VMOVUPS   Z8, Z13
 	VMOVUPS   Z12, K2, Z13
-	VMOVUPS.Z (R14)(AX*4), K1, Z8
+	MOVQ      216(SP), R15
+	VMOVUPS.Z (R15)(AX*4), K1, Z8
 	VADDPS    Z8, Z9, Z8
 	VMOVUPS   Z9, Z12
 	VMOVUPS   Z8, K2, Z12
 	VMOVUPS   Z7, Z8
 	TESTQ     DI, DI
-	JZ        absent12
+	JZ        absent13
 	VMOVUPS.Z (DI)(AX*4), K1, Z8
 
-absent12:
+absent13:
 	VSUBPS           Z12, Z8, Z8
-	MOVQ             216(SP), BP
-	VMOVUPS.Z        (BP)(AX*4), K1, Z9
+	MOVQ             248(SP), R15
+	VMOVUPS.Z        (R15)(AX*4), K1, Z9
 	VMULPS           Z8, Z9, Z9
+	MOVQ             224(SP), R15
 	VMOVUPS.Z        (R15)(AX*4), K1, Z14
 	VSUBPS           Z14, Z13, Z8
-	MOVQ             200(SP), BP
-	VMOVUPS.Z        (BP)(AX*4), K1, Z15
+	MOVQ             232(SP), R15
+	VMOVUPS.Z        (R15)(AX*4), K1, Z15
 	VSUBPS           Z15, Z13, Z15
 	VADDPS           Z15, Z8, Z16
 	VMULPS           Z15, Z8, Z8
-	MOVQ             208(SP), BP
-	VMOVUPS.Z        (BP)(AX*4), K1, Z15
+	MOVQ             240(SP), R15
+	VMOVUPS.Z        (R15)(AX*4), K1, Z15
 	VFMADD231PS      Z8, Z15, Z9
 	VMULPS           Z16, Z15, Z15
 	VMOVUPS          Z3, Z8
@@ -2496,7 +2628,7 @@ absent12:
 	VPANDD.BCST      k32_7fffffff<>+0(SB), Z15, Z16
 	VCMPPS           $0x1e, Z6, Z16, K2
 	KORTESTW         K2, K2
-	JZ               rare13
+	JZ               rare14
 	VPANDD.BCST      k32_7fffffff<>+0(SB), Z15, Z16
 	VCMPPS.BCST      $0x1e, k32_42be0000<>+0(SB), Z15, K3
 	VMOVUPS          Z15, Z17
@@ -2555,26 +2687,26 @@ absent12:
 	VMOVUPS          Z16, K3, Z17
 	VMOVUPS          Z17, K2, Z8
 
-rare13:
+rare14:
 	VFMADD213PS Z13, Z9, Z8
 	TESTQ       R8, R8
-	JZ          absent14
+	JZ          absent15
 	VMOVUPS.Z   (R8)(AX*4), K1, Z9
 	VADDPS      Z9, Z8, Z8
 
-absent14:
+absent15:
 	VSUBPS       Z14, Z8, Z9
-	VBROADCASTSS (R11), Z14
+	VBROADCASTSS (R12), Z14
 	VSUBPS       Z10, Z14, Z15
-	MOVQ         240(SP), BP
-	VMOVUPS.Z    (BP)(AX*4), K1, Z16
+	MOVQ         272(SP), R15
+	VMOVUPS.Z    (R15)(AX*4), K1, Z16
 	VCMPPS       $0x11, Z16, Z15, K2
 	VMOVUPS      Z8, Z8
 	VMOVUPS      Z13, K2, Z8
-	MOVQ         232(SP), BP
-	VMOVUPS.Z    (BP)(AX*4), K1, Z13
-	MOVQ         224(SP), BP
-	VMOVUPS.Z    (BP)(AX*4), K1, Z15
+	MOVQ         264(SP), R15
+	VMOVUPS.Z    (R15)(AX*4), K1, Z13
+	MOVQ         256(SP), R15
+	VMOVUPS.Z    (R15)(AX*4), K1, Z15
 	VMULPS       Z12, Z15, Z15
 	VFMADD231PS  Z9, Z13, Z15
 	VMOVUPS      Z15, Z9
@@ -2582,25 +2714,35 @@ absent14:
 	VCMPPS       $0x1d, Z11, Z8, K3
 	VMOVUPS      Z14, K3, Z10
 	TESTQ        R9, R9
-	JZ           absent15
+	JZ           absent16
 	VMOVUPS.Z    Z0, K3, Z11
 	VMOVUPS      Z11, K1, (R9)(AX*4)
 
-absent15:
+absent16:
 	TESTQ          R10, R10
-	JZ             absent16
+	JZ             absent17
 	KORW           K3, K2, K2
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z11
 	VPMOVDB        Z11, K1, (R10)(AX*1)
 
-absent16:
-	ADDQ    $0x04, R11
-	CMPQ    R11, 8(SP)
-	JB      next10
+absent17:
+	TESTQ R11, R11
+	JZ    absent18
+	KANDW K1, K3, K2
+	KMOVW K2, R15
+	MOVQ  AX, BP
+	SHRQ  $0x03, BP
+	MOVW  R15, (R11)(BP*1)
+
+absent18:
+	ADDQ    $0x04, R12
+	CMPQ    R12, 8(SP)
+	JB      next11
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPS Z8, K1, (DX)(AX*4)
 	VMOVUPS Z9, K1, (BX)(AX*4)
 	VMOVUPS Z10, K1, (SI)(AX*4)
@@ -2613,9 +2755,9 @@ done:
 
 // func stepAVX512F64Soft(f *frame64)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·stepAVX512F64Soft(SB), $328-8
+TEXT ·stepAVX512F64Soft(SB), $344-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -2623,36 +2765,43 @@ TEXT ·stepAVX512F64Soft(SB), $328-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*8), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
+	MOVQ         168(AX), R11
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*8), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
 	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         264(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
 	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         272(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
 	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         280(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
 	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
+	MOVQ         288(AX), R13
 	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
-	MOVQ         168(AX), AX
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	MOVQ         192(AX), AX
 	VBROADCASTSD k64_3ff0000000000000<>+0(SB), Z0
 	VBROADCASTSD (AX), Z1
 	VBROADCASTSD 32(AX), Z2
@@ -2661,25 +2810,25 @@ TEXT ·stepAVX512F64Soft(SB), $328-8
 	VBROADCASTSD k64_3ec71de3a556c734<>+0(SB), Z5
 	VBROADCASTSD k64_3efa01a01a01a01a<>+0(SB), Z6
 	VBROADCASTSD k64_3f2a01a01a01a01a<>+0(SB), Z7
-	MOVQ         8(AX), R11
-	MOVQ         R11, 112(SP)
-	MOVQ         24(AX), R11
-	MOVQ         R11, 120(SP)
-	MOVQ         40(AX), R11
-	MOVQ         R11, 128(SP)
-	MOVQ         56(AX), R11
-	MOVQ         R11, 136(SP)
-	MOVQ         72(AX), R11
-	MOVQ         R11, 152(SP)
-	MOVQ         64(AX), R11
-	MOVQ         R11, 160(SP)
+	MOVQ         8(AX), R12
+	MOVQ         R12, 128(SP)
+	MOVQ         24(AX), R12
+	MOVQ         R12, 136(SP)
+	MOVQ         40(AX), R12
+	MOVQ         R12, 144(SP)
+	MOVQ         56(AX), R12
+	MOVQ         R12, 152(SP)
+	MOVQ         72(AX), R12
+	MOVQ         R12, 168(SP)
+	MOVQ         64(AX), R12
+	MOVQ         R12, 176(SP)
 	MOVQ         80(AX), AX
-	MOVQ         AX, 168(SP)
+	MOVQ         AX, 184(SP)
 	XORQ         AX, AX
 
 loop:
-	LEAQ       24(AX), R11
-	CMPQ       R11, CX
+	LEAQ       24(AX), R12
+	CMPQ       R12, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*8)
 	PREFETCHT1 2112(DX)(AX*8)
@@ -2699,7 +2848,7 @@ loop:
 	VMOVUPD    (SI)(AX*8), Z14
 	VMOVUPD    64(SI)(AX*8), Z15
 	VMOVUPD    128(SI)(AX*8), Z16
-	MOVQ       (SP), R11
+	MOVQ       (SP), R12
 	JMP        first2
 
 next1:
@@ -2707,23 +2856,24 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
 	VCMPPD       $0x1d, Z1, Z8, K1
 	VCMPPD       $0x1d, Z1, Z9, K2
 	VCMPPD       $0x1d, Z1, Z10, K3
-	VSUBPD.BCST  112(SP), Z8, Z17
-	VSUBPD.BCST  112(SP), Z9, Z18
-	VSUBPD.BCST  112(SP), Z10, Z19
+	VSUBPD.BCST  128(SP), Z8, Z17
+	VSUBPD.BCST  128(SP), Z9, Z18
+	VSUBPD.BCST  128(SP), Z10, Z19
 	VMOVUPD      Z8, Z20
 	VMOVUPD      Z17, K1, Z20
 	VMOVUPD      Z9, Z17
 	VMOVUPD      Z18, K2, Z17
 	VMOVUPD      Z10, Z18
 	VMOVUPD      Z19, K3, Z18
-	VADDPD.BCST  120(SP), Z11, Z10
-	VADDPD.BCST  120(SP), Z12, Z9
-	VADDPD.BCST  120(SP), Z13, Z8
+	VADDPD.BCST  136(SP), Z11, Z10
+	VADDPD.BCST  136(SP), Z12, Z9
+	VADDPD.BCST  136(SP), Z13, Z8
 	VMOVUPD      Z11, Z19
 	VMOVUPD      Z10, K1, Z19
 	VMOVUPD      Z12, Z21
@@ -2746,15 +2896,15 @@ absent3:
 	VSUBPD           Z19, Z10, Z10
 	VSUBPD           Z21, Z9, Z9
 	VSUBPD           Z22, Z8, Z8
-	VMULPD.BCST      136(SP), Z10, Z11
-	VMULPD.BCST      136(SP), Z9, Z12
-	VMULPD.BCST      136(SP), Z8, Z13
+	VMULPD.BCST      152(SP), Z10, Z11
+	VMULPD.BCST      152(SP), Z9, Z12
+	VMULPD.BCST      152(SP), Z8, Z13
 	VSUBPD           Z2, Z20, Z10
 	VSUBPD           Z2, Z17, Z23
 	VSUBPD           Z2, Z18, Z24
-	VSUBPD.BCST      128(SP), Z20, Z25
-	VSUBPD.BCST      128(SP), Z17, Z26
-	VSUBPD.BCST      128(SP), Z18, Z27
+	VSUBPD.BCST      144(SP), Z20, Z25
+	VSUBPD.BCST      144(SP), Z17, Z26
+	VSUBPD.BCST      144(SP), Z18, Z27
 	VADDPD           Z25, Z10, Z28
 	VADDPD           Z26, Z23, Z9
 	VADDPD           Z27, Z24, Z8
@@ -3038,25 +3188,25 @@ absent7:
 	VSUBPD           Z2, Z8, Z11
 	VSUBPD           Z2, Z9, Z12
 	VSUBPD           Z2, Z10, Z13
-	VBROADCASTSD     (R11), Z23
+	VBROADCASTSD     (R12), Z23
 	VSUBPD           Z14, Z23, Z24
 	VSUBPD           Z15, Z23, Z25
 	VSUBPD           Z16, Z23, Z26
-	VCMPPD.BCST      $0x11, 168(SP), Z24, K1
-	VCMPPD.BCST      $0x11, 168(SP), Z25, K2
-	VCMPPD.BCST      $0x11, 168(SP), Z26, K3
+	VCMPPD.BCST      $0x11, 184(SP), Z24, K1
+	VCMPPD.BCST      $0x11, 184(SP), Z25, K2
+	VCMPPD.BCST      $0x11, 184(SP), Z26, K3
 	VMOVUPD          Z8, Z8
 	VMOVUPD          Z20, K1, Z8
 	VMOVUPD          Z9, Z9
 	VMOVUPD          Z17, K2, Z9
 	VMOVUPD          Z10, Z10
 	VMOVUPD          Z18, K3, Z10
-	VMULPD.BCST      160(SP), Z19, Z17
-	VMULPD.BCST      160(SP), Z21, Z18
-	VMULPD.BCST      160(SP), Z22, Z20
-	VFMADD231PD.BCST 152(SP), Z11, Z17
-	VFMADD231PD.BCST 152(SP), Z12, Z18
-	VFMADD231PD.BCST 152(SP), Z13, Z20
+	VMULPD.BCST      176(SP), Z19, Z17
+	VMULPD.BCST      176(SP), Z21, Z18
+	VMULPD.BCST      176(SP), Z22, Z20
+	VFMADD231PD.BCST 168(SP), Z11, Z17
+	VFMADD231PD.BCST 168(SP), Z12, Z18
+	VFMADD231PD.BCST 168(SP), Z13, Z20
 	VMOVUPD          Z17, Z11
 	VMOVUPD          Z19, K1, Z11
 	VMOVUPD          Z18, Z12
@@ -3096,13 +3246,26 @@ absent8:
 	VPMOVQB        Z17, 16(R10)(AX*1)
 
 absent9:
-	ADDQ    $0x08, R11
-	CMPQ    R11, 8(SP)
+	TESTQ R11, R11
+	JZ    absent10
+	KMOVW K4, R13
+	MOVQ  AX, R14
+	SHRQ  $0x03, R14
+	MOVB  R13, (R11)(R14*1)
+	KMOVW K5, R13
+	MOVB  R13, 1(R11)(R14*1)
+	KMOVW K6, R13
+	MOVB  R13, 2(R11)(R14*1)
+
+absent10:
+	ADDQ    $0x08, R12
+	CMPQ    R12, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPD Z8, (DX)(AX*8)
 	VMOVUPD Z9, 64(DX)(AX*8)
 	VMOVUPD Z10, 128(DX)(AX*8)
@@ -3118,41 +3281,42 @@ absent9:
 tail:
 	CMPQ      AX, CX
 	JAE       done
-	MOVQ      CX, R11
-	SUBQ      AX, R11
-	MOVL      $0xffffffff, R12
-	BZHIL     R11, R12, R12
-	KMOVW     R12, K1
+	MOVQ      CX, R12
+	SUBQ      AX, R12
+	MOVL      $0xffffffff, R13
+	BZHIL     R12, R13, R13
+	KMOVW     R13, K1
 	VMOVUPD.Z (DX)(AX*8), K1, Z8
 	VMOVUPD.Z (BX)(AX*8), K1, Z9
 	VMOVUPD.Z (SI)(AX*8), K1, Z10
-	MOVQ      (SP), R11
-	JMP       first11
+	MOVQ      (SP), R12
+	JMP       first12
 
-next10:
+next11:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first11:
+first12:
 	VCMPPD       $0x1d, Z1, Z8, K2
-	VSUBPD.BCST  112(SP), Z8, Z11
+	VSUBPD.BCST  128(SP), Z8, Z11
 	VMOVUPD      Z8, Z12
 	VMOVUPD      Z11, K2, Z12
-	VADDPD.BCST  120(SP), Z9, Z8
+	VADDPD.BCST  136(SP), Z9, Z8
 	VMOVUPD      Z9, Z11
 	VMOVUPD      Z8, K2, Z11
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 	TESTQ        DI, DI
-	JZ           absent12
+	JZ           absent13
 	VMOVUPD.Z    (DI)(AX*8), K1, Z8
 
-absent12:
+absent13:
 	VSUBPD           Z11, Z8, Z8
-	VMULPD.BCST      136(SP), Z8, Z9
+	VMULPD.BCST      152(SP), Z8, Z9
 	VSUBPD           Z2, Z12, Z8
-	VSUBPD.BCST      128(SP), Z12, Z13
+	VSUBPD.BCST      144(SP), Z12, Z13
 	VADDPD           Z13, Z8, Z14
 	VMULPD           Z13, Z8, Z8
 	VFMADD231PD      Z8, Z3, Z9
@@ -3169,7 +3333,7 @@ absent12:
 	VPANDQ.BCST      k64_7fffffffffffffff<>+0(SB), Z13, Z14
 	VCMPPD.BCST      $0x1e, k64_3fb0000000000000<>+0(SB), Z14, K2
 	KORTESTW         K2, K2
-	JZ               rare13
+	JZ               rare14
 	VPANDQ.BCST      k64_7fffffffffffffff<>+0(SB), Z13, Z14
 	VCMPPD.BCST      $0x1e, k64_4086800000000000<>+0(SB), Z13, K3
 	VMOVUPD          Z13, Z15
@@ -3240,46 +3404,56 @@ absent12:
 	VMOVUPD          Z14, K3, Z15
 	VMOVUPD          Z15, K2, Z8
 
-rare13:
+rare14:
 	VFMADD213PD Z12, Z9, Z8
 	TESTQ       R8, R8
-	JZ          absent14
+	JZ          absent15
 	VMOVUPD.Z   (R8)(AX*8), K1, Z9
 	VADDPD      Z9, Z8, Z8
 
-absent14:
+absent15:
 	VSUBPD           Z2, Z8, Z9
-	VBROADCASTSD     (R11), Z13
+	VBROADCASTSD     (R12), Z13
 	VSUBPD           Z10, Z13, Z14
-	VCMPPD.BCST      $0x11, 168(SP), Z14, K2
+	VCMPPD.BCST      $0x11, 184(SP), Z14, K2
 	VMOVUPD          Z8, Z8
 	VMOVUPD          Z12, K2, Z8
-	VMULPD.BCST      160(SP), Z11, Z12
-	VFMADD231PD.BCST 152(SP), Z9, Z12
+	VMULPD.BCST      176(SP), Z11, Z12
+	VFMADD231PD.BCST 168(SP), Z9, Z12
 	VMOVUPD          Z12, Z9
 	VMOVUPD          Z11, K2, Z9
 	VCMPPD           $0x1d, Z1, Z8, K3
 	VMOVUPD          Z13, K3, Z10
 	TESTQ            R9, R9
-	JZ               absent15
+	JZ               absent16
 	VMOVUPD.Z        Z0, K3, Z11
 	VMOVUPD          Z11, K1, (R9)(AX*8)
 
-absent15:
+absent16:
 	TESTQ          R10, R10
-	JZ             absent16
+	JZ             absent17
 	KORW           K3, K2, K2
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z11
 	VPMOVQB        Z11, K1, (R10)(AX*1)
 
-absent16:
-	ADDQ    $0x08, R11
-	CMPQ    R11, 8(SP)
-	JB      next10
+absent17:
+	TESTQ R11, R11
+	JZ    absent18
+	KANDW K1, K3, K2
+	KMOVW K2, R13
+	MOVQ  AX, R14
+	SHRQ  $0x03, R14
+	MOVB  R13, (R11)(R14*1)
+
+absent18:
+	ADDQ    $0x08, R12
+	CMPQ    R12, 8(SP)
+	JB      next11
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPD Z8, K1, (DX)(AX*8)
 	VMOVUPD Z9, K1, (BX)(AX*8)
 	VMOVUPD Z10, K1, (SI)(AX*8)
@@ -3379,9 +3553,9 @@ GLOBL k64_bff0000000000000<>(SB), RODATA|NOPTR, $8
 
 // func stepAVX512F64SoftPN(f *frame64)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·stepAVX512F64SoftPN(SB), $296-8
+TEXT ·stepAVX512F64SoftPN(SB), $328-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -3389,62 +3563,71 @@ TEXT ·stepAVX512F64SoftPN(SB), $296-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*8), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
-	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x03, R12
-	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
-	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x03, R12
-	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
-	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x03, R12
-	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
-	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
-	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
 	MOVQ         168(AX), R11
-	MOVQ         192(AX), AX
-	MOVQ         R11, R12
-	IMUL3Q       $0x08, AX, R13
-	ADDQ         R11, R13
-	IMUL3Q       $0x18, AX, R14
-	ADDQ         R11, R14
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*8), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
+	MOVQ         DI, 16(SP)
+	MOVQ         264(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        DI, DI
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
+	MOVQ         R8, 32(SP)
+	MOVQ         272(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R8, R8
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
+	MOVQ         R9, 48(SP)
+	MOVQ         280(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R9, R9
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
+	MOVQ         R10, 64(SP)
+	MOVQ         288(AX), R13
+	TESTQ        R10, R10
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	MOVQ         192(AX), R12
+	MOVQ         216(AX), AX
+	MOVQ         R12, R13
+	IMUL3Q       $0x08, AX, R14
+	ADDQ         R12, R14
+	IMUL3Q       $0x18, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 264(SP)
 	IMUL3Q       $0x20, AX, R15
-	ADDQ         R11, R15
-	IMUL3Q       $0x28, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 248(SP)
-	IMUL3Q       $0x30, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 256(SP)
-	IMUL3Q       $0x38, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 264(SP)
-	IMUL3Q       $0x40, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 272(SP)
-	IMUL3Q       $0x48, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 280(SP)
+	ADDQ         R12, R15
+	MOVQ         R15, 272(SP)
+	IMUL3Q       $0x28, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 280(SP)
+	IMUL3Q       $0x30, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 288(SP)
+	IMUL3Q       $0x38, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 296(SP)
+	IMUL3Q       $0x40, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 304(SP)
+	IMUL3Q       $0x48, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 312(SP)
 	IMUL3Q       $0x50, AX, AX
-	ADDQ         R11, AX
-	MOVQ         AX, 288(SP)
+	ADDQ         R12, AX
+	MOVQ         AX, 320(SP)
 	VBROADCASTSD k64_3ff0000000000000<>+0(SB), Z0
 	VBROADCASTSD k64_3fe0000000000000<>+0(SB), Z1
 	VBROADCASTSD k64_3ec71de3a556c734<>+0(SB), Z2
@@ -3456,8 +3639,8 @@ TEXT ·stepAVX512F64SoftPN(SB), $296-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ       24(AX), R11
-	CMPQ       R11, CX
+	LEAQ       24(AX), R12
+	CMPQ       R12, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*8)
 	PREFETCHT1 2112(DX)(AX*8)
@@ -3477,7 +3660,7 @@ loop:
 	VMOVUPD    (SI)(AX*8), Z14
 	VMOVUPD    64(SI)(AX*8), Z15
 	VMOVUPD    128(SI)(AX*8), Z16
-	MOVQ       (SP), R11
+	MOVQ       (SP), R12
 	JMP        first2
 
 next1:
@@ -3485,23 +3668,25 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
-	VCMPPD       $0x1d, (R12)(AX*8), Z8, K1
-	VCMPPD       $0x1d, 64(R12)(AX*8), Z9, K2
-	VCMPPD       $0x1d, 128(R12)(AX*8), Z10, K3
-	VSUBPD       (R13)(AX*8), Z8, Z17
-	VSUBPD       64(R13)(AX*8), Z9, Z18
-	VSUBPD       128(R13)(AX*8), Z10, Z19
+	VCMPPD       $0x1d, (R13)(AX*8), Z8, K1
+	VCMPPD       $0x1d, 64(R13)(AX*8), Z9, K2
+	VCMPPD       $0x1d, 128(R13)(AX*8), Z10, K3
+	VSUBPD       (R14)(AX*8), Z8, Z17
+	VSUBPD       64(R14)(AX*8), Z9, Z18
+	VSUBPD       128(R14)(AX*8), Z10, Z19
 	VMOVUPD      Z8, Z20
 	VMOVUPD      Z17, K1, Z20
 	VMOVUPD      Z9, Z17
 	VMOVUPD      Z18, K2, Z17
 	VMOVUPD      Z10, Z18
 	VMOVUPD      Z19, K3, Z18
-	VADDPD       (R14)(AX*8), Z11, Z10
-	VADDPD       64(R14)(AX*8), Z12, Z9
-	VADDPD       128(R14)(AX*8), Z13, Z8
+	MOVQ         264(SP), R15
+	VADDPD       (R15)(AX*8), Z11, Z10
+	VADDPD       64(R15)(AX*8), Z12, Z9
+	VADDPD       128(R15)(AX*8), Z13, Z8
 	VMOVUPD      Z11, Z19
 	VMOVUPD      Z10, K1, Z19
 	VMOVUPD      Z12, Z21
@@ -3524,31 +3709,32 @@ absent3:
 	VSUBPD           Z19, Z10, Z10
 	VSUBPD           Z21, Z9, Z9
 	VSUBPD           Z22, Z8, Z8
-	MOVQ             264(SP), BP
-	VMULPD           (BP)(AX*8), Z10, Z11
-	VMULPD           64(BP)(AX*8), Z9, Z12
-	VMULPD           128(BP)(AX*8), Z8, Z13
+	MOVQ             296(SP), R15
+	VMULPD           (R15)(AX*8), Z10, Z11
+	VMULPD           64(R15)(AX*8), Z9, Z12
+	VMULPD           128(R15)(AX*8), Z8, Z13
+	MOVQ             272(SP), R15
 	VSUBPD           (R15)(AX*8), Z20, Z10
 	VSUBPD           64(R15)(AX*8), Z17, Z23
 	VSUBPD           128(R15)(AX*8), Z18, Z24
-	MOVQ             248(SP), BP
-	VSUBPD           (BP)(AX*8), Z20, Z25
-	VSUBPD           64(BP)(AX*8), Z17, Z26
-	VSUBPD           128(BP)(AX*8), Z18, Z27
+	MOVQ             280(SP), R15
+	VSUBPD           (R15)(AX*8), Z20, Z25
+	VSUBPD           64(R15)(AX*8), Z17, Z26
+	VSUBPD           128(R15)(AX*8), Z18, Z27
 	VADDPD           Z25, Z10, Z28
 	VADDPD           Z26, Z23, Z9
 	VADDPD           Z27, Z24, Z8
 	VMULPD           Z25, Z10, Z10
 	VMULPD           Z26, Z23, Z23
 	VMULPD           Z27, Z24, Z24
-	MOVQ             256(SP), BP
-	VFMADD231PD      (BP)(AX*8), Z10, Z11
-	VFMADD231PD      64(BP)(AX*8), Z23, Z12
-	VFMADD231PD      128(BP)(AX*8), Z24, Z13
-	MOVQ             256(SP), BP
-	VMULPD           (BP)(AX*8), Z28, Z23
-	VMULPD           64(BP)(AX*8), Z9, Z24
-	VMULPD           128(BP)(AX*8), Z8, Z25
+	MOVQ             288(SP), R15
+	VFMADD231PD      (R15)(AX*8), Z10, Z11
+	VFMADD231PD      64(R15)(AX*8), Z23, Z12
+	VFMADD231PD      128(R15)(AX*8), Z24, Z13
+	MOVQ             288(SP), R15
+	VMULPD           (R15)(AX*8), Z28, Z23
+	VMULPD           64(R15)(AX*8), Z9, Z24
+	VMULPD           128(R15)(AX*8), Z8, Z25
 	VMOVUPD          Z3, Z8
 	VFMADD231PD      Z23, Z2, Z8
 	VMOVUPD          Z3, Z9
@@ -3817,40 +4003,41 @@ rare6:
 	VADDPD      Z13, Z10, Z10
 
 absent7:
+	MOVQ         272(SP), R15
 	VSUBPD       (R15)(AX*8), Z8, Z11
 	VSUBPD       64(R15)(AX*8), Z9, Z12
 	VSUBPD       128(R15)(AX*8), Z10, Z13
-	VBROADCASTSD (R11), Z23
+	VBROADCASTSD (R12), Z23
 	VSUBPD       Z14, Z23, Z24
 	VSUBPD       Z15, Z23, Z25
 	VSUBPD       Z16, Z23, Z26
-	MOVQ         288(SP), BP
-	VCMPPD       $0x11, (BP)(AX*8), Z24, K1
-	VCMPPD       $0x11, 64(BP)(AX*8), Z25, K2
-	VCMPPD       $0x11, 128(BP)(AX*8), Z26, K3
+	MOVQ         320(SP), R15
+	VCMPPD       $0x11, (R15)(AX*8), Z24, K1
+	VCMPPD       $0x11, 64(R15)(AX*8), Z25, K2
+	VCMPPD       $0x11, 128(R15)(AX*8), Z26, K3
 	VMOVUPD      Z8, Z8
 	VMOVUPD      Z20, K1, Z8
 	VMOVUPD      Z9, Z9
 	VMOVUPD      Z17, K2, Z9
 	VMOVUPD      Z10, Z10
 	VMOVUPD      Z18, K3, Z10
-	MOVQ         272(SP), BP
-	VMULPD       (BP)(AX*8), Z19, Z17
-	VMULPD       64(BP)(AX*8), Z21, Z18
-	VMULPD       128(BP)(AX*8), Z22, Z20
-	MOVQ         280(SP), BP
-	VFMADD231PD  (BP)(AX*8), Z11, Z17
-	VFMADD231PD  64(BP)(AX*8), Z12, Z18
-	VFMADD231PD  128(BP)(AX*8), Z13, Z20
+	MOVQ         304(SP), R15
+	VMULPD       (R15)(AX*8), Z19, Z17
+	VMULPD       64(R15)(AX*8), Z21, Z18
+	VMULPD       128(R15)(AX*8), Z22, Z20
+	MOVQ         312(SP), R15
+	VFMADD231PD  (R15)(AX*8), Z11, Z17
+	VFMADD231PD  64(R15)(AX*8), Z12, Z18
+	VFMADD231PD  128(R15)(AX*8), Z13, Z20
 	VMOVUPD      Z17, Z11
 	VMOVUPD      Z19, K1, Z11
 	VMOVUPD      Z18, Z12
 	VMOVUPD      Z21, K2, Z12
 	VMOVUPD      Z20, Z13
 	VMOVUPD      Z22, K3, Z13
-	VCMPPD       $0x1d, (R12)(AX*8), Z8, K4
-	VCMPPD       $0x1d, 64(R12)(AX*8), Z9, K5
-	VCMPPD       $0x1d, 128(R12)(AX*8), Z10, K6
+	VCMPPD       $0x1d, (R13)(AX*8), Z8, K4
+	VCMPPD       $0x1d, 64(R13)(AX*8), Z9, K5
+	VCMPPD       $0x1d, 128(R13)(AX*8), Z10, K6
 	VMOVUPD      Z23, K4, Z14
 	VMOVUPD      Z23, K5, Z15
 	VMOVUPD      Z23, K6, Z16
@@ -3881,13 +4068,26 @@ absent8:
 	VPMOVQB        Z17, 16(R10)(AX*1)
 
 absent9:
-	ADDQ    $0x08, R11
-	CMPQ    R11, 8(SP)
+	TESTQ R11, R11
+	JZ    absent10
+	KMOVW K4, R15
+	MOVQ  AX, BP
+	SHRQ  $0x03, BP
+	MOVB  R15, (R11)(BP*1)
+	KMOVW K5, R15
+	MOVB  R15, 1(R11)(BP*1)
+	KMOVW K6, R15
+	MOVB  R15, 2(R11)(BP*1)
+
+absent10:
+	ADDQ    $0x08, R12
+	CMPQ    R12, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPD Z8, (DX)(AX*8)
 	VMOVUPD Z9, 64(DX)(AX*8)
 	VMOVUPD Z10, 128(DX)(AX*8)
@@ -3903,53 +4103,56 @@ absent9:
 tail:
 	CMPQ      AX, CX
 	JAE       done
-	MOVQ      CX, R11
-	SUBQ      AX, R11
-	MOVL      $0xffffffff, BP
-	BZHIL     R11, BP, BP
-	KMOVW     BP, K1
+	MOVQ      CX, R12
+	SUBQ      AX, R12
+	MOVL      $0xffffffff, R15
+	BZHIL     R12, R15, R15
+	KMOVW     R15, K1
 	VMOVUPD.Z (DX)(AX*8), K1, Z8
 	VMOVUPD.Z (BX)(AX*8), K1, Z9
 	VMOVUPD.Z (SI)(AX*8), K1, Z10
-	MOVQ      (SP), R11
-	JMP       first11
+	MOVQ      (SP), R12
+	JMP       first12
 
-next10:
+next11:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first11:
-	VMOVUPD.Z    (R12)(AX*8), K1, Z11
+first12:
+	VMOVUPD.Z    (R13)(AX*8), K1, Z11
 	VCMPPD       $0x1d, Z11, Z8, K2
-	VMOVUPD.Z    (R13)(AX*8), K1, Z12
+	VMOVUPD.Z    (R14)(AX*8), K1, Z12
 	VSUBPD       Z12, Z8, Z12
 	VMOVUPD      Z8, Z13
 	VMOVUPD      Z12, K2, Z13
-	VMOVUPD.Z    (R14)(AX*8), K1, Z8
+	MOVQ         264(SP), R15
+	VMOVUPD.Z    (R15)(AX*8), K1, Z8
 	VADDPD       Z8, Z9, Z8
 	VMOVUPD      Z9, Z12
 	VMOVUPD      Z8, K2, Z12
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 	TESTQ        DI, DI
-	JZ           absent12
+	JZ           absent13
 	VMOVUPD.Z    (DI)(AX*8), K1, Z8
 
-absent12:
+absent13:
 	VSUBPD           Z12, Z8, Z8
-	MOVQ             264(SP), BP
-	VMOVUPD.Z        (BP)(AX*8), K1, Z9
+	MOVQ             296(SP), R15
+	VMOVUPD.Z        (R15)(AX*8), K1, Z9
 	VMULPD           Z8, Z9, Z9
+	MOVQ             272(SP), R15
 	VMOVUPD.Z        (R15)(AX*8), K1, Z14
 	VSUBPD           Z14, Z13, Z8
-	MOVQ             248(SP), BP
-	VMOVUPD.Z        (BP)(AX*8), K1, Z15
+	MOVQ             280(SP), R15
+	VMOVUPD.Z        (R15)(AX*8), K1, Z15
 	VSUBPD           Z15, Z13, Z15
 	VADDPD           Z15, Z8, Z16
 	VMULPD           Z15, Z8, Z8
-	MOVQ             256(SP), BP
-	VMOVUPD.Z        (BP)(AX*8), K1, Z15
+	MOVQ             288(SP), R15
+	VMOVUPD.Z        (R15)(AX*8), K1, Z15
 	VFMADD231PD      Z8, Z15, Z9
 	VMULPD           Z16, Z15, Z15
 	VMOVUPD          Z3, Z8
@@ -3964,7 +4167,7 @@ absent12:
 	VPANDQ.BCST      k64_7fffffffffffffff<>+0(SB), Z15, Z16
 	VCMPPD.BCST      $0x1e, k64_3fb0000000000000<>+0(SB), Z16, K2
 	KORTESTW         K2, K2
-	JZ               rare13
+	JZ               rare14
 	VPANDQ.BCST      k64_7fffffffffffffff<>+0(SB), Z15, Z16
 	VCMPPD.BCST      $0x1e, k64_4086800000000000<>+0(SB), Z15, K3
 	VMOVUPD          Z15, Z17
@@ -4035,26 +4238,26 @@ absent12:
 	VMOVUPD          Z16, K3, Z17
 	VMOVUPD          Z17, K2, Z8
 
-rare13:
+rare14:
 	VFMADD213PD Z13, Z9, Z8
 	TESTQ       R8, R8
-	JZ          absent14
+	JZ          absent15
 	VMOVUPD.Z   (R8)(AX*8), K1, Z9
 	VADDPD      Z9, Z8, Z8
 
-absent14:
+absent15:
 	VSUBPD       Z14, Z8, Z9
-	VBROADCASTSD (R11), Z14
+	VBROADCASTSD (R12), Z14
 	VSUBPD       Z10, Z14, Z15
-	MOVQ         288(SP), BP
-	VMOVUPD.Z    (BP)(AX*8), K1, Z16
+	MOVQ         320(SP), R15
+	VMOVUPD.Z    (R15)(AX*8), K1, Z16
 	VCMPPD       $0x11, Z16, Z15, K2
 	VMOVUPD      Z8, Z8
 	VMOVUPD      Z13, K2, Z8
-	MOVQ         280(SP), BP
-	VMOVUPD.Z    (BP)(AX*8), K1, Z13
-	MOVQ         272(SP), BP
-	VMOVUPD.Z    (BP)(AX*8), K1, Z15
+	MOVQ         312(SP), R15
+	VMOVUPD.Z    (R15)(AX*8), K1, Z13
+	MOVQ         304(SP), R15
+	VMOVUPD.Z    (R15)(AX*8), K1, Z15
 	VMULPD       Z12, Z15, Z15
 	VFMADD231PD  Z9, Z13, Z15
 	VMOVUPD      Z15, Z9
@@ -4062,25 +4265,35 @@ absent14:
 	VCMPPD       $0x1d, Z11, Z8, K3
 	VMOVUPD      Z14, K3, Z10
 	TESTQ        R9, R9
-	JZ           absent15
+	JZ           absent16
 	VMOVUPD.Z    Z0, K3, Z11
 	VMOVUPD      Z11, K1, (R9)(AX*8)
 
-absent15:
+absent16:
 	TESTQ          R10, R10
-	JZ             absent16
+	JZ             absent17
 	KORW           K3, K2, K2
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z11
 	VPMOVQB        Z11, K1, (R10)(AX*1)
 
-absent16:
-	ADDQ    $0x08, R11
-	CMPQ    R11, 8(SP)
-	JB      next10
+absent17:
+	TESTQ R11, R11
+	JZ    absent18
+	KANDW K1, K3, K2
+	KMOVW K2, R15
+	MOVQ  AX, BP
+	SHRQ  $0x03, BP
+	MOVB  R15, (R11)(BP*1)
+
+absent18:
+	ADDQ    $0x08, R12
+	CMPQ    R12, 8(SP)
+	JB      next11
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPD Z8, K1, (DX)(AX*8)
 	VMOVUPD Z9, K1, (BX)(AX*8)
 	VMOVUPD Z10, K1, (SI)(AX*8)
@@ -4093,9 +4306,9 @@ done:
 
 // func stepAVX512F64Hard(f *frame64)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·stepAVX512F64Hard(SB), $328-8
+TEXT ·stepAVX512F64Hard(SB), $344-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -4103,36 +4316,43 @@ TEXT ·stepAVX512F64Hard(SB), $328-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*8), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
+	MOVQ         168(AX), R11
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*8), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
 	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         264(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
 	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         272(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
 	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         280(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
 	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
+	MOVQ         288(AX), R13
 	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
-	MOVQ         168(AX), AX
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	MOVQ         192(AX), AX
 	VBROADCASTSD k64_3ff0000000000000<>+0(SB), Z0
 	VBROADCASTSD (AX), Z1
 	VBROADCASTSD 32(AX), Z2
@@ -4141,25 +4361,25 @@ TEXT ·stepAVX512F64Hard(SB), $328-8
 	VBROADCASTSD k64_3ec71de3a556c734<>+0(SB), Z5
 	VBROADCASTSD k64_3efa01a01a01a01a<>+0(SB), Z6
 	VBROADCASTSD k64_3f2a01a01a01a01a<>+0(SB), Z7
-	MOVQ         16(AX), R11
-	MOVQ         R11, 112(SP)
-	MOVQ         24(AX), R11
-	MOVQ         R11, 120(SP)
-	MOVQ         40(AX), R11
-	MOVQ         R11, 128(SP)
-	MOVQ         56(AX), R11
-	MOVQ         R11, 136(SP)
-	MOVQ         72(AX), R11
-	MOVQ         R11, 152(SP)
-	MOVQ         64(AX), R11
-	MOVQ         R11, 160(SP)
+	MOVQ         16(AX), R12
+	MOVQ         R12, 128(SP)
+	MOVQ         24(AX), R12
+	MOVQ         R12, 136(SP)
+	MOVQ         40(AX), R12
+	MOVQ         R12, 144(SP)
+	MOVQ         56(AX), R12
+	MOVQ         R12, 152(SP)
+	MOVQ         72(AX), R12
+	MOVQ         R12, 168(SP)
+	MOVQ         64(AX), R12
+	MOVQ         R12, 176(SP)
 	MOVQ         80(AX), AX
-	MOVQ         AX, 168(SP)
+	MOVQ         AX, 184(SP)
 	XORQ         AX, AX
 
 loop:
-	LEAQ       24(AX), R11
-	CMPQ       R11, CX
+	LEAQ       24(AX), R12
+	CMPQ       R12, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*8)
 	PREFETCHT1 2112(DX)(AX*8)
@@ -4179,7 +4399,7 @@ loop:
 	VMOVUPD    (SI)(AX*8), Z14
 	VMOVUPD    64(SI)(AX*8), Z15
 	VMOVUPD    128(SI)(AX*8), Z16
-	MOVQ       (SP), R11
+	MOVQ       (SP), R12
 	JMP        first2
 
 next1:
@@ -4187,20 +4407,21 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
 	VCMPPD       $0x1d, Z1, Z8, K1
 	VCMPPD       $0x1d, Z1, Z9, K2
 	VCMPPD       $0x1d, Z1, Z10, K3
 	VMOVUPD      Z8, Z17
-	VBROADCASTSD 112(SP), K1, Z17
+	VBROADCASTSD 128(SP), K1, Z17
 	VMOVUPD      Z9, Z18
-	VBROADCASTSD 112(SP), K2, Z18
+	VBROADCASTSD 128(SP), K2, Z18
 	VMOVUPD      Z10, Z19
-	VBROADCASTSD 112(SP), K3, Z19
-	VADDPD.BCST  120(SP), Z11, Z10
-	VADDPD.BCST  120(SP), Z12, Z9
-	VADDPD.BCST  120(SP), Z13, Z8
+	VBROADCASTSD 128(SP), K3, Z19
+	VADDPD.BCST  136(SP), Z11, Z10
+	VADDPD.BCST  136(SP), Z12, Z9
+	VADDPD.BCST  136(SP), Z13, Z8
 	VMOVUPD      Z11, Z20
 	VMOVUPD      Z10, K1, Z20
 	VMOVUPD      Z12, Z21
@@ -4223,15 +4444,15 @@ absent3:
 	VSUBPD           Z20, Z10, Z10
 	VSUBPD           Z21, Z9, Z9
 	VSUBPD           Z22, Z8, Z8
-	VMULPD.BCST      136(SP), Z10, Z11
-	VMULPD.BCST      136(SP), Z9, Z12
-	VMULPD.BCST      136(SP), Z8, Z13
+	VMULPD.BCST      152(SP), Z10, Z11
+	VMULPD.BCST      152(SP), Z9, Z12
+	VMULPD.BCST      152(SP), Z8, Z13
 	VSUBPD           Z2, Z17, Z10
 	VSUBPD           Z2, Z18, Z23
 	VSUBPD           Z2, Z19, Z24
-	VSUBPD.BCST      128(SP), Z17, Z25
-	VSUBPD.BCST      128(SP), Z18, Z26
-	VSUBPD.BCST      128(SP), Z19, Z27
+	VSUBPD.BCST      144(SP), Z17, Z25
+	VSUBPD.BCST      144(SP), Z18, Z26
+	VSUBPD.BCST      144(SP), Z19, Z27
 	VADDPD           Z25, Z10, Z28
 	VADDPD           Z26, Z23, Z9
 	VADDPD           Z27, Z24, Z8
@@ -4515,25 +4736,25 @@ absent7:
 	VSUBPD           Z2, Z8, Z11
 	VSUBPD           Z2, Z9, Z12
 	VSUBPD           Z2, Z10, Z13
-	VBROADCASTSD     (R11), Z23
+	VBROADCASTSD     (R12), Z23
 	VSUBPD           Z14, Z23, Z24
 	VSUBPD           Z15, Z23, Z25
 	VSUBPD           Z16, Z23, Z26
-	VCMPPD.BCST      $0x11, 168(SP), Z24, K1
-	VCMPPD.BCST      $0x11, 168(SP), Z25, K2
-	VCMPPD.BCST      $0x11, 168(SP), Z26, K3
+	VCMPPD.BCST      $0x11, 184(SP), Z24, K1
+	VCMPPD.BCST      $0x11, 184(SP), Z25, K2
+	VCMPPD.BCST      $0x11, 184(SP), Z26, K3
 	VMOVUPD          Z8, Z8
 	VMOVUPD          Z17, K1, Z8
 	VMOVUPD          Z9, Z9
 	VMOVUPD          Z18, K2, Z9
 	VMOVUPD          Z10, Z10
 	VMOVUPD          Z19, K3, Z10
-	VMULPD.BCST      160(SP), Z20, Z17
-	VMULPD.BCST      160(SP), Z21, Z18
-	VMULPD.BCST      160(SP), Z22, Z19
-	VFMADD231PD.BCST 152(SP), Z11, Z17
-	VFMADD231PD.BCST 152(SP), Z12, Z18
-	VFMADD231PD.BCST 152(SP), Z13, Z19
+	VMULPD.BCST      176(SP), Z20, Z17
+	VMULPD.BCST      176(SP), Z21, Z18
+	VMULPD.BCST      176(SP), Z22, Z19
+	VFMADD231PD.BCST 168(SP), Z11, Z17
+	VFMADD231PD.BCST 168(SP), Z12, Z18
+	VFMADD231PD.BCST 168(SP), Z13, Z19
 	VMOVUPD          Z17, Z11
 	VMOVUPD          Z20, K1, Z11
 	VMOVUPD          Z18, Z12
@@ -4573,13 +4794,26 @@ absent8:
 	VPMOVQB        Z17, 16(R10)(AX*1)
 
 absent9:
-	ADDQ    $0x08, R11
-	CMPQ    R11, 8(SP)
+	TESTQ R11, R11
+	JZ    absent10
+	KMOVW K4, R13
+	MOVQ  AX, R14
+	SHRQ  $0x03, R14
+	MOVB  R13, (R11)(R14*1)
+	KMOVW K5, R13
+	MOVB  R13, 1(R11)(R14*1)
+	KMOVW K6, R13
+	MOVB  R13, 2(R11)(R14*1)
+
+absent10:
+	ADDQ    $0x08, R12
+	CMPQ    R12, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPD Z8, (DX)(AX*8)
 	VMOVUPD Z9, 64(DX)(AX*8)
 	VMOVUPD Z10, 128(DX)(AX*8)
@@ -4595,40 +4829,41 @@ absent9:
 tail:
 	CMPQ      AX, CX
 	JAE       done
-	MOVQ      CX, R11
-	SUBQ      AX, R11
-	MOVL      $0xffffffff, R12
-	BZHIL     R11, R12, R12
-	KMOVW     R12, K1
+	MOVQ      CX, R12
+	SUBQ      AX, R12
+	MOVL      $0xffffffff, R13
+	BZHIL     R12, R13, R13
+	KMOVW     R13, K1
 	VMOVUPD.Z (DX)(AX*8), K1, Z8
 	VMOVUPD.Z (BX)(AX*8), K1, Z9
 	VMOVUPD.Z (SI)(AX*8), K1, Z10
-	MOVQ      (SP), R11
-	JMP       first11
+	MOVQ      (SP), R12
+	JMP       first12
 
-next10:
+next11:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first11:
+first12:
 	VCMPPD       $0x1d, Z1, Z8, K2
 	VMOVUPD      Z8, Z11
-	VBROADCASTSD 112(SP), K2, Z11
-	VADDPD.BCST  120(SP), Z9, Z8
+	VBROADCASTSD 128(SP), K2, Z11
+	VADDPD.BCST  136(SP), Z9, Z8
 	VMOVUPD      Z9, Z12
 	VMOVUPD      Z8, K2, Z12
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 	TESTQ        DI, DI
-	JZ           absent12
+	JZ           absent13
 	VMOVUPD.Z    (DI)(AX*8), K1, Z8
 
-absent12:
+absent13:
 	VSUBPD           Z12, Z8, Z8
-	VMULPD.BCST      136(SP), Z8, Z9
+	VMULPD.BCST      152(SP), Z8, Z9
 	VSUBPD           Z2, Z11, Z8
-	VSUBPD.BCST      128(SP), Z11, Z13
+	VSUBPD.BCST      144(SP), Z11, Z13
 	VADDPD           Z13, Z8, Z14
 	VMULPD           Z13, Z8, Z8
 	VFMADD231PD      Z8, Z3, Z9
@@ -4645,7 +4880,7 @@ absent12:
 	VPANDQ.BCST      k64_7fffffffffffffff<>+0(SB), Z13, Z14
 	VCMPPD.BCST      $0x1e, k64_3fb0000000000000<>+0(SB), Z14, K2
 	KORTESTW         K2, K2
-	JZ               rare13
+	JZ               rare14
 	VPANDQ.BCST      k64_7fffffffffffffff<>+0(SB), Z13, Z14
 	VCMPPD.BCST      $0x1e, k64_4086800000000000<>+0(SB), Z13, K3
 	VMOVUPD          Z13, Z15
@@ -4716,46 +4951,56 @@ absent12:
 	VMOVUPD          Z14, K3, Z15
 	VMOVUPD          Z15, K2, Z8
 
-rare13:
+rare14:
 	VFMADD213PD Z11, Z9, Z8
 	TESTQ       R8, R8
-	JZ          absent14
+	JZ          absent15
 	VMOVUPD.Z   (R8)(AX*8), K1, Z9
 	VADDPD      Z9, Z8, Z8
 
-absent14:
+absent15:
 	VSUBPD           Z2, Z8, Z9
-	VBROADCASTSD     (R11), Z13
+	VBROADCASTSD     (R12), Z13
 	VSUBPD           Z10, Z13, Z14
-	VCMPPD.BCST      $0x11, 168(SP), Z14, K2
+	VCMPPD.BCST      $0x11, 184(SP), Z14, K2
 	VMOVUPD          Z8, Z8
 	VMOVUPD          Z11, K2, Z8
-	VMULPD.BCST      160(SP), Z12, Z11
-	VFMADD231PD.BCST 152(SP), Z9, Z11
+	VMULPD.BCST      176(SP), Z12, Z11
+	VFMADD231PD.BCST 168(SP), Z9, Z11
 	VMOVUPD          Z11, Z9
 	VMOVUPD          Z12, K2, Z9
 	VCMPPD           $0x1d, Z1, Z8, K3
 	VMOVUPD          Z13, K3, Z10
 	TESTQ            R9, R9
-	JZ               absent15
+	JZ               absent16
 	VMOVUPD.Z        Z0, K3, Z11
 	VMOVUPD          Z11, K1, (R9)(AX*8)
 
-absent15:
+absent16:
 	TESTQ          R10, R10
-	JZ             absent16
+	JZ             absent17
 	KORW           K3, K2, K2
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z11
 	VPMOVQB        Z11, K1, (R10)(AX*1)
 
-absent16:
-	ADDQ    $0x08, R11
-	CMPQ    R11, 8(SP)
-	JB      next10
+absent17:
+	TESTQ R11, R11
+	JZ    absent18
+	KANDW K1, K3, K2
+	KMOVW K2, R13
+	MOVQ  AX, R14
+	SHRQ  $0x03, R14
+	MOVB  R13, (R11)(R14*1)
+
+absent18:
+	ADDQ    $0x08, R12
+	CMPQ    R12, 8(SP)
+	JB      next11
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPD Z8, K1, (DX)(AX*8)
 	VMOVUPD Z9, K1, (BX)(AX*8)
 	VMOVUPD Z10, K1, (SI)(AX*8)
@@ -4768,9 +5013,9 @@ done:
 
 // func stepAVX512F64HardPN(f *frame64)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·stepAVX512F64HardPN(SB), $296-8
+TEXT ·stepAVX512F64HardPN(SB), $328-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -4778,62 +5023,71 @@ TEXT ·stepAVX512F64HardPN(SB), $296-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*8), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
-	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x03, R12
-	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
-	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x03, R12
-	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
-	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x03, R12
-	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
-	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
-	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
 	MOVQ         168(AX), R11
-	MOVQ         192(AX), AX
-	MOVQ         R11, R12
-	IMUL3Q       $0x10, AX, R13
-	ADDQ         R11, R13
-	IMUL3Q       $0x18, AX, R14
-	ADDQ         R11, R14
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*8), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
+	MOVQ         DI, 16(SP)
+	MOVQ         264(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        DI, DI
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
+	MOVQ         R8, 32(SP)
+	MOVQ         272(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R8, R8
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
+	MOVQ         R9, 48(SP)
+	MOVQ         280(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R9, R9
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
+	MOVQ         R10, 64(SP)
+	MOVQ         288(AX), R13
+	TESTQ        R10, R10
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	MOVQ         192(AX), R12
+	MOVQ         216(AX), AX
+	MOVQ         R12, R13
+	IMUL3Q       $0x10, AX, R14
+	ADDQ         R12, R14
+	IMUL3Q       $0x18, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 264(SP)
 	IMUL3Q       $0x20, AX, R15
-	ADDQ         R11, R15
-	IMUL3Q       $0x28, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 248(SP)
-	IMUL3Q       $0x30, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 256(SP)
-	IMUL3Q       $0x38, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 264(SP)
-	IMUL3Q       $0x40, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 272(SP)
-	IMUL3Q       $0x48, AX, BP
-	ADDQ         R11, BP
-	MOVQ         BP, 280(SP)
+	ADDQ         R12, R15
+	MOVQ         R15, 272(SP)
+	IMUL3Q       $0x28, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 280(SP)
+	IMUL3Q       $0x30, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 288(SP)
+	IMUL3Q       $0x38, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 296(SP)
+	IMUL3Q       $0x40, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 304(SP)
+	IMUL3Q       $0x48, AX, R15
+	ADDQ         R12, R15
+	MOVQ         R15, 312(SP)
 	IMUL3Q       $0x50, AX, AX
-	ADDQ         R11, AX
-	MOVQ         AX, 288(SP)
+	ADDQ         R12, AX
+	MOVQ         AX, 320(SP)
 	VBROADCASTSD k64_3ff0000000000000<>+0(SB), Z0
 	VBROADCASTSD k64_3fe0000000000000<>+0(SB), Z1
 	VBROADCASTSD k64_3ec71de3a556c734<>+0(SB), Z2
@@ -4845,8 +5099,8 @@ TEXT ·stepAVX512F64HardPN(SB), $296-8
 	XORQ         AX, AX
 
 loop:
-	LEAQ       24(AX), R11
-	CMPQ       R11, CX
+	LEAQ       24(AX), R12
+	CMPQ       R12, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*8)
 	PREFETCHT1 2112(DX)(AX*8)
@@ -4866,7 +5120,7 @@ loop:
 	VMOVUPD    (SI)(AX*8), Z14
 	VMOVUPD    64(SI)(AX*8), Z15
 	VMOVUPD    128(SI)(AX*8), Z16
-	MOVQ       (SP), R11
+	MOVQ       (SP), R12
 	JMP        first2
 
 next1:
@@ -4874,20 +5128,22 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
-	VCMPPD       $0x1d, (R12)(AX*8), Z8, K1
-	VCMPPD       $0x1d, 64(R12)(AX*8), Z9, K2
-	VCMPPD       $0x1d, 128(R12)(AX*8), Z10, K3
+	VCMPPD       $0x1d, (R13)(AX*8), Z8, K1
+	VCMPPD       $0x1d, 64(R13)(AX*8), Z9, K2
+	VCMPPD       $0x1d, 128(R13)(AX*8), Z10, K3
 	VMOVUPD      Z8, Z17
-	VMOVUPD      (R13)(AX*8), K1, Z17
+	VMOVUPD      (R14)(AX*8), K1, Z17
 	VMOVUPD      Z9, Z18
-	VMOVUPD      64(R13)(AX*8), K2, Z18
+	VMOVUPD      64(R14)(AX*8), K2, Z18
 	VMOVUPD      Z10, Z19
-	VMOVUPD      128(R13)(AX*8), K3, Z19
-	VADDPD       (R14)(AX*8), Z11, Z10
-	VADDPD       64(R14)(AX*8), Z12, Z9
-	VADDPD       128(R14)(AX*8), Z13, Z8
+	VMOVUPD      128(R14)(AX*8), K3, Z19
+	MOVQ         264(SP), R15
+	VADDPD       (R15)(AX*8), Z11, Z10
+	VADDPD       64(R15)(AX*8), Z12, Z9
+	VADDPD       128(R15)(AX*8), Z13, Z8
 	VMOVUPD      Z11, Z20
 	VMOVUPD      Z10, K1, Z20
 	VMOVUPD      Z12, Z21
@@ -4910,31 +5166,32 @@ absent3:
 	VSUBPD           Z20, Z10, Z10
 	VSUBPD           Z21, Z9, Z9
 	VSUBPD           Z22, Z8, Z8
-	MOVQ             264(SP), BP
-	VMULPD           (BP)(AX*8), Z10, Z11
-	VMULPD           64(BP)(AX*8), Z9, Z12
-	VMULPD           128(BP)(AX*8), Z8, Z13
+	MOVQ             296(SP), R15
+	VMULPD           (R15)(AX*8), Z10, Z11
+	VMULPD           64(R15)(AX*8), Z9, Z12
+	VMULPD           128(R15)(AX*8), Z8, Z13
+	MOVQ             272(SP), R15
 	VSUBPD           (R15)(AX*8), Z17, Z10
 	VSUBPD           64(R15)(AX*8), Z18, Z23
 	VSUBPD           128(R15)(AX*8), Z19, Z24
-	MOVQ             248(SP), BP
-	VSUBPD           (BP)(AX*8), Z17, Z25
-	VSUBPD           64(BP)(AX*8), Z18, Z26
-	VSUBPD           128(BP)(AX*8), Z19, Z27
+	MOVQ             280(SP), R15
+	VSUBPD           (R15)(AX*8), Z17, Z25
+	VSUBPD           64(R15)(AX*8), Z18, Z26
+	VSUBPD           128(R15)(AX*8), Z19, Z27
 	VADDPD           Z25, Z10, Z28
 	VADDPD           Z26, Z23, Z9
 	VADDPD           Z27, Z24, Z8
 	VMULPD           Z25, Z10, Z10
 	VMULPD           Z26, Z23, Z23
 	VMULPD           Z27, Z24, Z24
-	MOVQ             256(SP), BP
-	VFMADD231PD      (BP)(AX*8), Z10, Z11
-	VFMADD231PD      64(BP)(AX*8), Z23, Z12
-	VFMADD231PD      128(BP)(AX*8), Z24, Z13
-	MOVQ             256(SP), BP
-	VMULPD           (BP)(AX*8), Z28, Z23
-	VMULPD           64(BP)(AX*8), Z9, Z24
-	VMULPD           128(BP)(AX*8), Z8, Z25
+	MOVQ             288(SP), R15
+	VFMADD231PD      (R15)(AX*8), Z10, Z11
+	VFMADD231PD      64(R15)(AX*8), Z23, Z12
+	VFMADD231PD      128(R15)(AX*8), Z24, Z13
+	MOVQ             288(SP), R15
+	VMULPD           (R15)(AX*8), Z28, Z23
+	VMULPD           64(R15)(AX*8), Z9, Z24
+	VMULPD           128(R15)(AX*8), Z8, Z25
 	VMOVUPD          Z3, Z8
 	VFMADD231PD      Z23, Z2, Z8
 	VMOVUPD          Z3, Z9
@@ -5203,40 +5460,41 @@ rare6:
 	VADDPD      Z13, Z10, Z10
 
 absent7:
+	MOVQ         272(SP), R15
 	VSUBPD       (R15)(AX*8), Z8, Z11
 	VSUBPD       64(R15)(AX*8), Z9, Z12
 	VSUBPD       128(R15)(AX*8), Z10, Z13
-	VBROADCASTSD (R11), Z23
+	VBROADCASTSD (R12), Z23
 	VSUBPD       Z14, Z23, Z24
 	VSUBPD       Z15, Z23, Z25
 	VSUBPD       Z16, Z23, Z26
-	MOVQ         288(SP), BP
-	VCMPPD       $0x11, (BP)(AX*8), Z24, K1
-	VCMPPD       $0x11, 64(BP)(AX*8), Z25, K2
-	VCMPPD       $0x11, 128(BP)(AX*8), Z26, K3
+	MOVQ         320(SP), R15
+	VCMPPD       $0x11, (R15)(AX*8), Z24, K1
+	VCMPPD       $0x11, 64(R15)(AX*8), Z25, K2
+	VCMPPD       $0x11, 128(R15)(AX*8), Z26, K3
 	VMOVUPD      Z8, Z8
 	VMOVUPD      Z17, K1, Z8
 	VMOVUPD      Z9, Z9
 	VMOVUPD      Z18, K2, Z9
 	VMOVUPD      Z10, Z10
 	VMOVUPD      Z19, K3, Z10
-	MOVQ         272(SP), BP
-	VMULPD       (BP)(AX*8), Z20, Z17
-	VMULPD       64(BP)(AX*8), Z21, Z18
-	VMULPD       128(BP)(AX*8), Z22, Z19
-	MOVQ         280(SP), BP
-	VFMADD231PD  (BP)(AX*8), Z11, Z17
-	VFMADD231PD  64(BP)(AX*8), Z12, Z18
-	VFMADD231PD  128(BP)(AX*8), Z13, Z19
+	MOVQ         304(SP), R15
+	VMULPD       (R15)(AX*8), Z20, Z17
+	VMULPD       64(R15)(AX*8), Z21, Z18
+	VMULPD       128(R15)(AX*8), Z22, Z19
+	MOVQ         312(SP), R15
+	VFMADD231PD  (R15)(AX*8), Z11, Z17
+	VFMADD231PD  64(R15)(AX*8), Z12, Z18
+	VFMADD231PD  128(R15)(AX*8), Z13, Z19
 	VMOVUPD      Z17, Z11
 	VMOVUPD      Z20, K1, Z11
 	VMOVUPD      Z18, Z12
 	VMOVUPD      Z21, K2, Z12
 	VMOVUPD      Z19, Z13
 	VMOVUPD      Z22, K3, Z13
-	VCMPPD       $0x1d, (R12)(AX*8), Z8, K4
-	VCMPPD       $0x1d, 64(R12)(AX*8), Z9, K5
-	VCMPPD       $0x1d, 128(R12)(AX*8), Z10, K6
+	VCMPPD       $0x1d, (R13)(AX*8), Z8, K4
+	VCMPPD       $0x1d, 64(R13)(AX*8), Z9, K5
+	VCMPPD       $0x1d, 128(R13)(AX*8), Z10, K6
 	VMOVUPD      Z23, K4, Z14
 	VMOVUPD      Z23, K5, Z15
 	VMOVUPD      Z23, K6, Z16
@@ -5267,13 +5525,26 @@ absent8:
 	VPMOVQB        Z17, 16(R10)(AX*1)
 
 absent9:
-	ADDQ    $0x08, R11
-	CMPQ    R11, 8(SP)
+	TESTQ R11, R11
+	JZ    absent10
+	KMOVW K4, R15
+	MOVQ  AX, BP
+	SHRQ  $0x03, BP
+	MOVB  R15, (R11)(BP*1)
+	KMOVW K5, R15
+	MOVB  R15, 1(R11)(BP*1)
+	KMOVW K6, R15
+	MOVB  R15, 2(R11)(BP*1)
+
+absent10:
+	ADDQ    $0x08, R12
+	CMPQ    R12, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPD Z8, (DX)(AX*8)
 	VMOVUPD Z9, 64(DX)(AX*8)
 	VMOVUPD Z10, 128(DX)(AX*8)
@@ -5289,52 +5560,55 @@ absent9:
 tail:
 	CMPQ      AX, CX
 	JAE       done
-	MOVQ      CX, R11
-	SUBQ      AX, R11
-	MOVL      $0xffffffff, BP
-	BZHIL     R11, BP, BP
-	KMOVW     BP, K1
+	MOVQ      CX, R12
+	SUBQ      AX, R12
+	MOVL      $0xffffffff, R15
+	BZHIL     R12, R15, R15
+	KMOVW     R15, K1
 	VMOVUPD.Z (DX)(AX*8), K1, Z8
 	VMOVUPD.Z (BX)(AX*8), K1, Z9
 	VMOVUPD.Z (SI)(AX*8), K1, Z10
-	MOVQ      (SP), R11
-	JMP       first11
+	MOVQ      (SP), R12
+	JMP       first12
 
-next10:
+next11:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first11:
-	VMOVUPD.Z    (R12)(AX*8), K1, Z11
+first12:
+	VMOVUPD.Z    (R13)(AX*8), K1, Z11
 	VCMPPD       $0x1d, Z11, Z8, K2
-	VMOVUPD.Z    (R13)(AX*8), K1, Z12
+	VMOVUPD.Z    (R14)(AX*8), K1, Z12
 	VMOVUPD      Z8, Z13
 	VMOVUPD      Z12, K2, Z13
-	VMOVUPD.Z    (R14)(AX*8), K1, Z8
+	MOVQ         264(SP), R15
+	VMOVUPD.Z    (R15)(AX*8), K1, Z8
 	VADDPD       Z8, Z9, Z8
 	VMOVUPD      Z9, Z12
 	VMOVUPD      Z8, K2, Z12
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 	TESTQ        DI, DI
-	JZ           absent12
+	JZ           absent13
 	VMOVUPD.Z    (DI)(AX*8), K1, Z8
 
-absent12:
+absent13:
 	VSUBPD           Z12, Z8, Z8
-	MOVQ             264(SP), BP
-	VMOVUPD.Z        (BP)(AX*8), K1, Z9
+	MOVQ             296(SP), R15
+	VMOVUPD.Z        (R15)(AX*8), K1, Z9
 	VMULPD           Z8, Z9, Z9
+	MOVQ             272(SP), R15
 	VMOVUPD.Z        (R15)(AX*8), K1, Z14
 	VSUBPD           Z14, Z13, Z8
-	MOVQ             248(SP), BP
-	VMOVUPD.Z        (BP)(AX*8), K1, Z15
+	MOVQ             280(SP), R15
+	VMOVUPD.Z        (R15)(AX*8), K1, Z15
 	VSUBPD           Z15, Z13, Z15
 	VADDPD           Z15, Z8, Z16
 	VMULPD           Z15, Z8, Z8
-	MOVQ             256(SP), BP
-	VMOVUPD.Z        (BP)(AX*8), K1, Z15
+	MOVQ             288(SP), R15
+	VMOVUPD.Z        (R15)(AX*8), K1, Z15
 	VFMADD231PD      Z8, Z15, Z9
 	VMULPD           Z16, Z15, Z15
 	VMOVUPD          Z3, Z8
@@ -5349,7 +5623,7 @@ absent12:
 	VPANDQ.BCST      k64_7fffffffffffffff<>+0(SB), Z15, Z16
 	VCMPPD.BCST      $0x1e, k64_3fb0000000000000<>+0(SB), Z16, K2
 	KORTESTW         K2, K2
-	JZ               rare13
+	JZ               rare14
 	VPANDQ.BCST      k64_7fffffffffffffff<>+0(SB), Z15, Z16
 	VCMPPD.BCST      $0x1e, k64_4086800000000000<>+0(SB), Z15, K3
 	VMOVUPD          Z15, Z17
@@ -5420,26 +5694,26 @@ absent12:
 	VMOVUPD          Z16, K3, Z17
 	VMOVUPD          Z17, K2, Z8
 
-rare13:
+rare14:
 	VFMADD213PD Z13, Z9, Z8
 	TESTQ       R8, R8
-	JZ          absent14
+	JZ          absent15
 	VMOVUPD.Z   (R8)(AX*8), K1, Z9
 	VADDPD      Z9, Z8, Z8
 
-absent14:
+absent15:
 	VSUBPD       Z14, Z8, Z9
-	VBROADCASTSD (R11), Z14
+	VBROADCASTSD (R12), Z14
 	VSUBPD       Z10, Z14, Z15
-	MOVQ         288(SP), BP
-	VMOVUPD.Z    (BP)(AX*8), K1, Z16
+	MOVQ         320(SP), R15
+	VMOVUPD.Z    (R15)(AX*8), K1, Z16
 	VCMPPD       $0x11, Z16, Z15, K2
 	VMOVUPD      Z8, Z8
 	VMOVUPD      Z13, K2, Z8
-	MOVQ         280(SP), BP
-	VMOVUPD.Z    (BP)(AX*8), K1, Z13
-	MOVQ         272(SP), BP
-	VMOVUPD.Z    (BP)(AX*8), K1, Z15
+	MOVQ         312(SP), R15
+	VMOVUPD.Z    (R15)(AX*8), K1, Z13
+	MOVQ         304(SP), R15
+	VMOVUPD.Z    (R15)(AX*8), K1, Z15
 	VMULPD       Z12, Z15, Z15
 	VFMADD231PD  Z9, Z13, Z15
 	VMOVUPD      Z15, Z9
@@ -5447,25 +5721,35 @@ absent14:
 	VCMPPD       $0x1d, Z11, Z8, K3
 	VMOVUPD      Z14, K3, Z10
 	TESTQ        R9, R9
-	JZ           absent15
+	JZ           absent16
 	VMOVUPD.Z    Z0, K3, Z11
 	VMOVUPD      Z11, K1, (R9)(AX*8)
 
-absent15:
+absent16:
 	TESTQ          R10, R10
-	JZ             absent16
+	JZ             absent17
 	KORW           K3, K2, K2
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z11
 	VPMOVQB        Z11, K1, (R10)(AX*1)
 
-absent16:
-	ADDQ    $0x08, R11
-	CMPQ    R11, 8(SP)
-	JB      next10
+absent17:
+	TESTQ R11, R11
+	JZ    absent18
+	KANDW K1, K3, K2
+	KMOVW K2, R15
+	MOVQ  AX, BP
+	SHRQ  $0x03, BP
+	MOVB  R15, (R11)(BP*1)
+
+absent18:
+	ADDQ    $0x08, R12
+	CMPQ    R12, 8(SP)
+	JB      next11
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPD Z8, K1, (DX)(AX*8)
 	VMOVUPD Z9, K1, (BX)(AX*8)
 	VMOVUPD Z10, K1, (SI)(AX*8)
@@ -5480,7 +5764,7 @@ done:
 // Requires: AVX, AVX512F, BMI2
 TEXT ·exprelAVX512F32(SB), $24-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), AX
 	VBROADCASTSS k32_3f000000<>+0(SB), Z0
 	VBROADCASTSS k32_3f800000<>+0(SB), Z1
@@ -5887,7 +6171,7 @@ done:
 // Requires: AVX, AVX512F, BMI2
 TEXT ·exprelAVX512F64(SB), $72-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), AX
 	VBROADCASTSD k64_3fe0000000000000<>+0(SB), Z0
 	VBROADCASTSD k64_3ff0000000000000<>+0(SB), Z1
@@ -6367,9 +6651,9 @@ done:
 
 // func stepAVX2F32Soft(f *frame32)
 // Requires: AVX, AVX2, BMI2, FMA3
-TEXT ·stepAVX2F32Soft(SB), $1392-8
+TEXT ·stepAVX2F32Soft(SB), $1408-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -6377,104 +6661,111 @@ TEXT ·stepAVX2F32Soft(SB), $1392-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*4), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
+	MOVQ         168(AX), R11
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*4), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
 	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         264(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
 	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         272(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
 	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         280(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
 	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
+	MOVQ         288(AX), R13
 	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
-	LEAQ         80(SP), R11
-	ADDQ         $0x1f, R11
-	ANDQ         $-32, R11
-	MOVQ         168(AX), AX
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	LEAQ         96(SP), R12
+	ADDQ         $0x1f, R12
+	ANDQ         $-32, R12
+	MOVQ         192(AX), AX
 	VBROADCASTSS k32_3f800000<>+0(SB), Y0
 	VBROADCASTSS (AX), Y1
 	VBROADCASTSS 16(AX), Y2
-	VMOVAPS      Y2, (R11)
+	VMOVAPS      Y2, (R12)
 	VBROADCASTSS 24(AX), Y2
-	VMOVAPS      Y2, 32(R11)
+	VMOVAPS      Y2, 32(R12)
 	VBROADCASTSS k32_3f000000<>+0(SB), Y2
-	VMOVAPS      Y2, 64(R11)
+	VMOVAPS      Y2, 64(R12)
 	VBROADCASTSS k32_3ab60b61<>+0(SB), Y2
-	VMOVAPS      Y2, 96(R11)
+	VMOVAPS      Y2, 96(R12)
 	VBROADCASTSS k32_3c088889<>+0(SB), Y2
-	VMOVAPS      Y2, 128(R11)
+	VMOVAPS      Y2, 128(R12)
 	VBROADCASTSS k32_3d2aaaab<>+0(SB), Y2
-	VMOVAPS      Y2, 160(R11)
+	VMOVAPS      Y2, 160(R12)
 	VBROADCASTSS k32_3e2aaaab<>+0(SB), Y2
-	VMOVAPS      Y2, 192(R11)
+	VMOVAPS      Y2, 192(R12)
 	VBROADCASTSS 4(AX), Y2
-	VMOVAPS      Y2, 224(R11)
+	VMOVAPS      Y2, 224(R12)
 	VBROADCASTSS 12(AX), Y2
-	VMOVAPS      Y2, 256(R11)
+	VMOVAPS      Y2, 256(R12)
 	VBROADCASTSS 20(AX), Y2
-	VMOVAPS      Y2, 288(R11)
+	VMOVAPS      Y2, 288(R12)
 	VBROADCASTSS 28(AX), Y2
-	VMOVAPS      Y2, 320(R11)
+	VMOVAPS      Y2, 320(R12)
 	VBROADCASTSS k32_3e000000<>+0(SB), Y2
-	VMOVAPS      Y2, 352(R11)
+	VMOVAPS      Y2, 352(R12)
 	VBROADCASTSS 36(AX), Y2
-	VMOVAPS      Y2, 384(R11)
+	VMOVAPS      Y2, 384(R12)
 	VBROADCASTSS 32(AX), Y2
-	VMOVAPS      Y2, 416(R11)
+	VMOVAPS      Y2, 416(R12)
 	VBROADCASTSS 40(AX), Y2
-	VMOVAPS      Y2, 448(R11)
+	VMOVAPS      Y2, 448(R12)
 	VBROADCASTSS k32_7fffffff<>+0(SB), Y2
-	VMOVAPS      Y2, 480(R11)
+	VMOVAPS      Y2, 480(R12)
 	VBROADCASTSS k32_4b400000<>+0(SB), Y2
-	VMOVAPS      Y2, 512(R11)
+	VMOVAPS      Y2, 512(R12)
 	VBROADCASTSS k32_0000007f<>+0(SB), Y2
-	VMOVAPS      Y2, 544(R11)
+	VMOVAPS      Y2, 544(R12)
 	VBROADCASTSS k32_3493f27e<>+0(SB), Y2
-	VMOVAPS      Y2, 576(R11)
+	VMOVAPS      Y2, 576(R12)
 	VBROADCASTSS k32_3638ef1d<>+0(SB), Y2
-	VMOVAPS      Y2, 608(R11)
+	VMOVAPS      Y2, 608(R12)
 	VBROADCASTSS k32_37d00d01<>+0(SB), Y2
-	VMOVAPS      Y2, 640(R11)
+	VMOVAPS      Y2, 640(R12)
 	VBROADCASTSS k32_39500d01<>+0(SB), Y2
-	VMOVAPS      Y2, 672(R11)
+	VMOVAPS      Y2, 672(R12)
 	VBROADCASTSS k32_42be0000<>+0(SB), Y2
-	VMOVAPS      Y2, 704(R11)
+	VMOVAPS      Y2, 704(R12)
 	VBROADCASTSS k32_c2ae0000<>+0(SB), Y2
-	VMOVAPS      Y2, 736(R11)
+	VMOVAPS      Y2, 736(R12)
 	VBROADCASTSS k32_41f00000<>+0(SB), Y2
-	VMOVAPS      Y2, 768(R11)
+	VMOVAPS      Y2, 768(R12)
 	VBROADCASTSS k32_3fb8aa3b<>+0(SB), Y2
-	VMOVAPS      Y2, 800(R11)
+	VMOVAPS      Y2, 800(R12)
 	VBROADCASTSS k32_b5bfbe8e<>+0(SB), Y2
-	VMOVAPS      Y2, 832(R11)
+	VMOVAPS      Y2, 832(R12)
 	VBROADCASTSS k32_bf317200<>+0(SB), Y2
-	VMOVAPS      Y2, 864(R11)
+	VMOVAPS      Y2, 864(R12)
 	VBROADCASTSS k32_bf800000<>+0(SB), Y2
-	VMOVAPS      Y2, 896(R11)
+	VMOVAPS      Y2, 896(R12)
 	XORQ         AX, AX
 
 loop:
-	LEAQ       16(AX), R12
-	CMPQ       R12, CX
+	LEAQ       16(AX), R13
+	CMPQ       R13, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*4)
 	VMOVUPS    (DX)(AX*4), Y2
@@ -6485,7 +6776,7 @@ loop:
 	PREFETCHT1 2048(SI)(AX*4)
 	VMOVUPS    (SI)(AX*4), Y6
 	VMOVUPS    32(SI)(AX*4), Y7
-	MOVQ       (SP), R12
+	MOVQ       (SP), R13
 	JMP        first2
 
 next1:
@@ -6493,16 +6784,17 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
 	VCMPPS     $0x1d, Y1, Y2, Y8
 	VCMPPS     $0x1d, Y1, Y3, Y9
-	VSUBPS     224(R11), Y2, Y10
-	VSUBPS     224(R11), Y3, Y11
+	VSUBPS     224(R12), Y2, Y10
+	VSUBPS     224(R12), Y3, Y11
 	VBLENDVPS  Y8, Y10, Y2, Y2
 	VBLENDVPS  Y9, Y11, Y3, Y3
-	VADDPS     256(R11), Y4, Y10
-	VADDPS     256(R11), Y5, Y11
+	VADDPS     256(R12), Y4, Y10
+	VADDPS     256(R12), Y5, Y11
 	VBLENDVPS  Y8, Y10, Y4, Y4
 	VBLENDVPS  Y9, Y11, Y5, Y5
 	VXORPS     Y8, Y8, Y8
@@ -6516,194 +6808,194 @@ first2:
 absent3:
 	VSUBPS      Y4, Y8, Y8
 	VSUBPS      Y5, Y9, Y9
-	VMULPS      320(R11), Y8, Y8
-	VMULPS      320(R11), Y9, Y9
-	VSUBPS      (R11), Y2, Y10
-	VSUBPS      (R11), Y3, Y12
-	VSUBPS      288(R11), Y2, Y13
-	VSUBPS      288(R11), Y3, Y14
+	VMULPS      320(R12), Y8, Y8
+	VMULPS      320(R12), Y9, Y9
+	VSUBPS      (R12), Y2, Y10
+	VSUBPS      (R12), Y3, Y12
+	VSUBPS      288(R12), Y2, Y13
+	VSUBPS      288(R12), Y3, Y14
 	VADDPS      Y13, Y10, Y15
 	VADDPS      Y14, Y12, Y11
 	VMULPS      Y13, Y10, Y10
 	VMULPS      Y14, Y12, Y12
-	VFMADD231PS 32(R11), Y10, Y8
-	VFMADD231PS 32(R11), Y12, Y9
-	VMULPS      32(R11), Y15, Y10
-	VMULPS      32(R11), Y11, Y13
-	VMOVUPS     128(R11), Y11
-	VFMADD231PS 96(R11), Y10, Y11
-	VMOVUPS     128(R11), Y12
-	VFMADD231PS 96(R11), Y13, Y12
-	VFMADD213PS 160(R11), Y10, Y11
-	VFMADD213PS 160(R11), Y13, Y12
-	VFMADD213PS 192(R11), Y10, Y11
-	VFMADD213PS 192(R11), Y13, Y12
-	VFMADD213PS 64(R11), Y10, Y11
-	VFMADD213PS 64(R11), Y13, Y12
+	VFMADD231PS 32(R12), Y10, Y8
+	VFMADD231PS 32(R12), Y12, Y9
+	VMULPS      32(R12), Y15, Y10
+	VMULPS      32(R12), Y11, Y13
+	VMOVUPS     128(R12), Y11
+	VFMADD231PS 96(R12), Y10, Y11
+	VMOVUPS     128(R12), Y12
+	VFMADD231PS 96(R12), Y13, Y12
+	VFMADD213PS 160(R12), Y10, Y11
+	VFMADD213PS 160(R12), Y13, Y12
+	VFMADD213PS 192(R12), Y10, Y11
+	VFMADD213PS 192(R12), Y13, Y12
+	VFMADD213PS 64(R12), Y10, Y11
+	VFMADD213PS 64(R12), Y13, Y12
 	VFMADD213PS Y0, Y10, Y11
 	VFMADD213PS Y0, Y13, Y12
-	VANDPS      480(R11), Y10, Y14
-	VANDPS      480(R11), Y13, Y15
-	VCMPPS      $0x1e, 352(R11), Y14, Y14
-	VCMPPS      $0x1e, 352(R11), Y15, Y15
+	VANDPS      480(R12), Y10, Y14
+	VANDPS      480(R12), Y13, Y15
+	VCMPPS      $0x1e, 352(R12), Y14, Y14
+	VCMPPS      $0x1e, 352(R12), Y15, Y15
 	VTESTPS     Y14, Y14
 	JZ          rare4
-	VMOVUPS     Y6, 1040(SP)
-	VMOVUPS     Y2, 1072(SP)
-	VMOVUPS     Y4, 1104(SP)
-	VMOVUPS     Y8, 1136(SP)
-	VMOVUPS     Y7, 1168(SP)
-	VMOVUPS     Y3, 1200(SP)
-	VMOVUPS     Y5, 1232(SP)
-	VMOVUPS     Y9, 1264(SP)
-	VMOVUPS     Y13, 1296(SP)
-	VMOVUPS     Y12, 1328(SP)
-	VMOVUPS     Y15, 1360(SP)
-	VANDPS      480(R11), Y10, Y2
-	VCMPPS      $0x1e, 704(R11), Y10, Y3
-	VBLENDVPS   Y3, 704(R11), Y10, Y3
-	VCMPPS      $0x11, 736(R11), Y3, Y4
-	VBLENDVPS   Y4, 736(R11), Y3, Y4
-	VMOVUPS     512(R11), Y5
-	VFMADD231PS 800(R11), Y4, Y5
-	VSUBPS      512(R11), Y5, Y5
-	VFMADD231PS 864(R11), Y5, Y4
-	VFMADD231PS 832(R11), Y5, Y4
-	VMOVUPS     608(R11), Y6
-	VFMADD231PS 576(R11), Y4, Y6
-	VFMADD213PS 640(R11), Y4, Y6
-	VFMADD213PS 672(R11), Y4, Y6
-	VFMADD213PS 96(R11), Y4, Y6
-	VFMADD213PS 128(R11), Y4, Y6
-	VFMADD213PS 160(R11), Y4, Y6
-	VFMADD213PS 192(R11), Y4, Y6
-	VFMADD213PS 64(R11), Y4, Y6
+	VMOVUPS     Y6, 1056(SP)
+	VMOVUPS     Y2, 1088(SP)
+	VMOVUPS     Y4, 1120(SP)
+	VMOVUPS     Y8, 1152(SP)
+	VMOVUPS     Y7, 1184(SP)
+	VMOVUPS     Y3, 1216(SP)
+	VMOVUPS     Y5, 1248(SP)
+	VMOVUPS     Y9, 1280(SP)
+	VMOVUPS     Y13, 1312(SP)
+	VMOVUPS     Y12, 1344(SP)
+	VMOVUPS     Y15, 1376(SP)
+	VANDPS      480(R12), Y10, Y2
+	VCMPPS      $0x1e, 704(R12), Y10, Y3
+	VBLENDVPS   Y3, 704(R12), Y10, Y3
+	VCMPPS      $0x11, 736(R12), Y3, Y4
+	VBLENDVPS   Y4, 736(R12), Y3, Y4
+	VMOVUPS     512(R12), Y5
+	VFMADD231PS 800(R12), Y4, Y5
+	VSUBPS      512(R12), Y5, Y5
+	VFMADD231PS 864(R12), Y5, Y4
+	VFMADD231PS 832(R12), Y5, Y4
+	VMOVUPS     608(R12), Y6
+	VFMADD231PS 576(R12), Y4, Y6
+	VFMADD213PS 640(R12), Y4, Y6
+	VFMADD213PS 672(R12), Y4, Y6
+	VFMADD213PS 96(R12), Y4, Y6
+	VFMADD213PS 128(R12), Y4, Y6
+	VFMADD213PS 160(R12), Y4, Y6
+	VFMADD213PS 192(R12), Y4, Y6
+	VFMADD213PS 64(R12), Y4, Y6
 	VFMADD213PS Y0, Y4, Y6
-	VCMPPS      $0x1e, 768(R11), Y5, Y7
-	VBLENDVPS   Y7, 768(R11), Y5, Y7
-	VMULPS      896(R11), Y7, Y7
-	VADDPS      512(R11), Y7, Y7
-	VPADDD      544(R11), Y7, Y7
+	VCMPPS      $0x1e, 768(R12), Y5, Y7
+	VBLENDVPS   Y7, 768(R12), Y5, Y7
+	VMULPS      896(R12), Y7, Y7
+	VADDPS      512(R12), Y7, Y7
+	VPADDD      544(R12), Y7, Y7
 	VPSLLD      $0x17, Y7, Y7
 	VSUBPS      Y7, Y0, Y7
 	VFMADD231PS Y6, Y4, Y7
 	VDIVPS      Y3, Y7, Y3
-	VMOVUPS     512(R11), Y4
-	VFMADD231PS 64(R11), Y5, Y4
-	VSUBPS      512(R11), Y4, Y4
+	VMOVUPS     512(R12), Y4
+	VFMADD231PS 64(R12), Y5, Y4
+	VSUBPS      512(R12), Y4, Y4
 	VSUBPS      Y4, Y5, Y5
-	VADDPS      512(R11), Y5, Y5
-	VPADDD      544(R11), Y5, Y5
+	VADDPS      512(R12), Y5, Y5
+	VPADDD      544(R12), Y5, Y5
 	VPSLLD      $0x17, Y5, Y5
-	VADDPS      512(R11), Y4, Y4
-	VPADDD      544(R11), Y4, Y4
+	VADDPS      512(R12), Y4, Y4
+	VPADDD      544(R12), Y4, Y4
 	VPSLLD      $0x17, Y4, Y4
 	VMULPS      Y4, Y3, Y3
 	VMULPS      Y5, Y3, Y3
-	VCMPPS      $0x12, 64(R11), Y2, Y2
-	VMOVUPS     608(R11), Y4
-	VFMADD231PS 576(R11), Y10, Y4
-	VFMADD213PS 640(R11), Y10, Y4
-	VFMADD213PS 672(R11), Y10, Y4
-	VFMADD213PS 96(R11), Y10, Y4
-	VFMADD213PS 128(R11), Y10, Y4
-	VFMADD213PS 160(R11), Y10, Y4
-	VFMADD213PS 192(R11), Y10, Y4
-	VFMADD213PS 64(R11), Y10, Y4
+	VCMPPS      $0x12, 64(R12), Y2, Y2
+	VMOVUPS     608(R12), Y4
+	VFMADD231PS 576(R12), Y10, Y4
+	VFMADD213PS 640(R12), Y10, Y4
+	VFMADD213PS 672(R12), Y10, Y4
+	VFMADD213PS 96(R12), Y10, Y4
+	VFMADD213PS 128(R12), Y10, Y4
+	VFMADD213PS 160(R12), Y10, Y4
+	VFMADD213PS 192(R12), Y10, Y4
+	VFMADD213PS 64(R12), Y10, Y4
 	VFMADD213PS Y0, Y10, Y4
 	VBLENDVPS   Y2, Y4, Y3, Y2
 	VBLENDVPS   Y14, Y2, Y11, Y11
-	VMOVUPS     1040(SP), Y6
-	VMOVUPS     1072(SP), Y2
-	VMOVUPS     1104(SP), Y4
-	VMOVUPS     1136(SP), Y8
-	VMOVUPS     1168(SP), Y7
-	VMOVUPS     1200(SP), Y3
-	VMOVUPS     1232(SP), Y5
-	VMOVUPS     1264(SP), Y9
-	VMOVUPS     1296(SP), Y13
-	VMOVUPS     1328(SP), Y12
-	VMOVUPS     1360(SP), Y15
+	VMOVUPS     1056(SP), Y6
+	VMOVUPS     1088(SP), Y2
+	VMOVUPS     1120(SP), Y4
+	VMOVUPS     1152(SP), Y8
+	VMOVUPS     1184(SP), Y7
+	VMOVUPS     1216(SP), Y3
+	VMOVUPS     1248(SP), Y5
+	VMOVUPS     1280(SP), Y9
+	VMOVUPS     1312(SP), Y13
+	VMOVUPS     1344(SP), Y12
+	VMOVUPS     1376(SP), Y15
 
 rare4:
 	VTESTPS     Y15, Y15
 	JZ          rare5
-	VMOVUPS     Y6, 1040(SP)
-	VMOVUPS     Y2, 1072(SP)
-	VMOVUPS     Y4, 1104(SP)
-	VMOVUPS     Y8, 1136(SP)
-	VMOVUPS     Y10, 1168(SP)
-	VMOVUPS     Y11, 1200(SP)
-	VMOVUPS     Y14, 1232(SP)
-	VMOVUPS     Y7, 1264(SP)
-	VMOVUPS     Y3, 1296(SP)
-	VMOVUPS     Y5, 1328(SP)
-	VMOVUPS     Y9, 1360(SP)
-	VANDPS      480(R11), Y13, Y2
-	VCMPPS      $0x1e, 704(R11), Y13, Y3
-	VBLENDVPS   Y3, 704(R11), Y13, Y3
-	VCMPPS      $0x11, 736(R11), Y3, Y4
-	VBLENDVPS   Y4, 736(R11), Y3, Y4
-	VMOVUPS     512(R11), Y5
-	VFMADD231PS 800(R11), Y4, Y5
-	VSUBPS      512(R11), Y5, Y5
-	VFMADD231PS 864(R11), Y5, Y4
-	VFMADD231PS 832(R11), Y5, Y4
-	VMOVUPS     608(R11), Y6
-	VFMADD231PS 576(R11), Y4, Y6
-	VFMADD213PS 640(R11), Y4, Y6
-	VFMADD213PS 672(R11), Y4, Y6
-	VFMADD213PS 96(R11), Y4, Y6
-	VFMADD213PS 128(R11), Y4, Y6
-	VFMADD213PS 160(R11), Y4, Y6
-	VFMADD213PS 192(R11), Y4, Y6
-	VFMADD213PS 64(R11), Y4, Y6
+	VMOVUPS     Y6, 1056(SP)
+	VMOVUPS     Y2, 1088(SP)
+	VMOVUPS     Y4, 1120(SP)
+	VMOVUPS     Y8, 1152(SP)
+	VMOVUPS     Y10, 1184(SP)
+	VMOVUPS     Y11, 1216(SP)
+	VMOVUPS     Y14, 1248(SP)
+	VMOVUPS     Y7, 1280(SP)
+	VMOVUPS     Y3, 1312(SP)
+	VMOVUPS     Y5, 1344(SP)
+	VMOVUPS     Y9, 1376(SP)
+	VANDPS      480(R12), Y13, Y2
+	VCMPPS      $0x1e, 704(R12), Y13, Y3
+	VBLENDVPS   Y3, 704(R12), Y13, Y3
+	VCMPPS      $0x11, 736(R12), Y3, Y4
+	VBLENDVPS   Y4, 736(R12), Y3, Y4
+	VMOVUPS     512(R12), Y5
+	VFMADD231PS 800(R12), Y4, Y5
+	VSUBPS      512(R12), Y5, Y5
+	VFMADD231PS 864(R12), Y5, Y4
+	VFMADD231PS 832(R12), Y5, Y4
+	VMOVUPS     608(R12), Y6
+	VFMADD231PS 576(R12), Y4, Y6
+	VFMADD213PS 640(R12), Y4, Y6
+	VFMADD213PS 672(R12), Y4, Y6
+	VFMADD213PS 96(R12), Y4, Y6
+	VFMADD213PS 128(R12), Y4, Y6
+	VFMADD213PS 160(R12), Y4, Y6
+	VFMADD213PS 192(R12), Y4, Y6
+	VFMADD213PS 64(R12), Y4, Y6
 	VFMADD213PS Y0, Y4, Y6
-	VCMPPS      $0x1e, 768(R11), Y5, Y7
-	VBLENDVPS   Y7, 768(R11), Y5, Y7
-	VMULPS      896(R11), Y7, Y7
-	VADDPS      512(R11), Y7, Y7
-	VPADDD      544(R11), Y7, Y7
+	VCMPPS      $0x1e, 768(R12), Y5, Y7
+	VBLENDVPS   Y7, 768(R12), Y5, Y7
+	VMULPS      896(R12), Y7, Y7
+	VADDPS      512(R12), Y7, Y7
+	VPADDD      544(R12), Y7, Y7
 	VPSLLD      $0x17, Y7, Y7
 	VSUBPS      Y7, Y0, Y7
 	VFMADD231PS Y6, Y4, Y7
 	VDIVPS      Y3, Y7, Y3
-	VMOVUPS     512(R11), Y4
-	VFMADD231PS 64(R11), Y5, Y4
-	VSUBPS      512(R11), Y4, Y4
+	VMOVUPS     512(R12), Y4
+	VFMADD231PS 64(R12), Y5, Y4
+	VSUBPS      512(R12), Y4, Y4
 	VSUBPS      Y4, Y5, Y5
-	VADDPS      512(R11), Y5, Y5
-	VPADDD      544(R11), Y5, Y5
+	VADDPS      512(R12), Y5, Y5
+	VPADDD      544(R12), Y5, Y5
 	VPSLLD      $0x17, Y5, Y5
-	VADDPS      512(R11), Y4, Y4
-	VPADDD      544(R11), Y4, Y4
+	VADDPS      512(R12), Y4, Y4
+	VPADDD      544(R12), Y4, Y4
 	VPSLLD      $0x17, Y4, Y4
 	VMULPS      Y4, Y3, Y3
 	VMULPS      Y5, Y3, Y3
-	VCMPPS      $0x12, 64(R11), Y2, Y2
-	VMOVUPS     608(R11), Y4
-	VFMADD231PS 576(R11), Y13, Y4
-	VFMADD213PS 640(R11), Y13, Y4
-	VFMADD213PS 672(R11), Y13, Y4
-	VFMADD213PS 96(R11), Y13, Y4
-	VFMADD213PS 128(R11), Y13, Y4
-	VFMADD213PS 160(R11), Y13, Y4
-	VFMADD213PS 192(R11), Y13, Y4
-	VFMADD213PS 64(R11), Y13, Y4
+	VCMPPS      $0x12, 64(R12), Y2, Y2
+	VMOVUPS     608(R12), Y4
+	VFMADD231PS 576(R12), Y13, Y4
+	VFMADD213PS 640(R12), Y13, Y4
+	VFMADD213PS 672(R12), Y13, Y4
+	VFMADD213PS 96(R12), Y13, Y4
+	VFMADD213PS 128(R12), Y13, Y4
+	VFMADD213PS 160(R12), Y13, Y4
+	VFMADD213PS 192(R12), Y13, Y4
+	VFMADD213PS 64(R12), Y13, Y4
 	VFMADD213PS Y0, Y13, Y4
 	VBLENDVPS   Y2, Y4, Y3, Y2
 	VBLENDVPS   Y15, Y2, Y12, Y12
-	VMOVUPS     1040(SP), Y6
-	VMOVUPS     1072(SP), Y2
-	VMOVUPS     1104(SP), Y4
-	VMOVUPS     1136(SP), Y8
-	VMOVUPS     1168(SP), Y10
-	VMOVUPS     1200(SP), Y11
-	VMOVUPS     1232(SP), Y14
-	VMOVUPS     1264(SP), Y7
-	VMOVUPS     1296(SP), Y3
-	VMOVUPS     1328(SP), Y5
-	VMOVUPS     1360(SP), Y9
+	VMOVUPS     1056(SP), Y6
+	VMOVUPS     1088(SP), Y2
+	VMOVUPS     1120(SP), Y4
+	VMOVUPS     1152(SP), Y8
+	VMOVUPS     1184(SP), Y10
+	VMOVUPS     1216(SP), Y11
+	VMOVUPS     1248(SP), Y14
+	VMOVUPS     1280(SP), Y7
+	VMOVUPS     1312(SP), Y3
+	VMOVUPS     1344(SP), Y5
+	VMOVUPS     1376(SP), Y9
 
 rare5:
 	VFMADD213PS Y2, Y8, Y11
@@ -6717,19 +7009,19 @@ rare5:
 	VADDPS      Y9, Y12, Y12
 
 absent6:
-	VSUBPS       (R11), Y11, Y13
-	VSUBPS       (R11), Y12, Y14
-	VBROADCASTSS (R12), Y8
+	VSUBPS       (R12), Y11, Y13
+	VSUBPS       (R12), Y12, Y14
+	VBROADCASTSS (R13), Y8
 	VSUBPS       Y6, Y8, Y9
 	VSUBPS       Y7, Y8, Y10
-	VCMPPS       $0x11, 448(R11), Y9, Y9
-	VCMPPS       $0x11, 448(R11), Y10, Y10
+	VCMPPS       $0x11, 448(R12), Y9, Y9
+	VCMPPS       $0x11, 448(R12), Y10, Y10
 	VBLENDVPS    Y9, Y2, Y11, Y2
 	VBLENDVPS    Y10, Y3, Y12, Y3
-	VMULPS       416(R11), Y4, Y11
-	VMULPS       416(R11), Y5, Y12
-	VFMADD231PS  384(R11), Y13, Y11
-	VFMADD231PS  384(R11), Y14, Y12
+	VMULPS       416(R12), Y4, Y11
+	VMULPS       416(R12), Y5, Y12
+	VFMADD231PS  384(R12), Y13, Y11
+	VFMADD231PS  384(R12), Y14, Y12
 	VBLENDVPS    Y9, Y4, Y11, Y4
 	VBLENDVPS    Y10, Y5, Y12, Y5
 	VCMPPS       $0x1d, Y1, Y2, Y11
@@ -6750,21 +7042,32 @@ absent7:
 	VORPS      Y11, Y9, Y8
 	VORPS      Y12, Y10, Y9
 	PREFETCHT1 512(R10)(AX*1)
-	VMOVMSKPS  Y8, R13
-	PDEPQ      bool_bytes<>+0(SB), R13, R13
-	MOVQ       R13, (R10)(AX*1)
-	VMOVMSKPS  Y9, R13
-	PDEPQ      bool_bytes<>+0(SB), R13, R13
-	MOVQ       R13, 8(R10)(AX*1)
+	VMOVMSKPS  Y8, R14
+	PDEPQ      bool_bytes<>+0(SB), R14, R14
+	MOVQ       R14, (R10)(AX*1)
+	VMOVMSKPS  Y9, R14
+	PDEPQ      bool_bytes<>+0(SB), R14, R14
+	MOVQ       R14, 8(R10)(AX*1)
 
 absent8:
-	ADDQ    $0x04, R12
-	CMPQ    R12, 8(SP)
+	TESTQ     R11, R11
+	JZ        absent9
+	VMOVMSKPS Y11, R14
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	MOVB      R14, (R11)(R15*1)
+	VMOVMSKPS Y12, R14
+	MOVB      R14, 1(R11)(R15*1)
+
+absent9:
+	ADDQ    $0x04, R13
+	CMPQ    R13, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPS Y2, (DX)(AX*4)
 	VMOVUPS Y3, 32(DX)(AX*4)
 	VMOVUPS Y4, (BX)(AX*4)
@@ -6777,169 +7080,181 @@ absent8:
 tail:
 	CMPQ         AX, CX
 	JAE          done
-	MOVQ         CX, R12
-	SUBQ         AX, R12
-	VMOVD        R12, X2
+	MOVQ         CX, R13
+	SUBQ         AX, R13
+	VMOVD        R13, X2
 	VPBROADCASTD X2, Y2
 	VPCMPGTD     iota32<>+0(SB), Y2, Y2
 	VMASKMOVPS   (DX)(AX*4), Y2, Y3
 	VMASKMOVPS   (BX)(AX*4), Y2, Y4
 	VMASKMOVPS   (SI)(AX*4), Y2, Y5
-	MOVQ         (SP), R12
-	JMP          first10
+	MOVQ         (SP), R13
+	JMP          first11
 
-next9:
+next10:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first10:
+first11:
 	VCMPPS     $0x1d, Y1, Y3, Y6
-	VSUBPS     224(R11), Y3, Y7
+	VSUBPS     224(R12), Y3, Y7
 	VBLENDVPS  Y6, Y7, Y3, Y3
-	VADDPS     256(R11), Y4, Y7
+	VADDPS     256(R12), Y4, Y7
 	VBLENDVPS  Y6, Y7, Y4, Y4
 	VXORPS     Y6, Y6, Y6
 	TESTQ      DI, DI
-	JZ         absent11
+	JZ         absent12
 	VMASKMOVPS (DI)(AX*4), Y2, Y6
 
-absent11:
+absent12:
 	VSUBPS      Y4, Y6, Y6
-	VMULPS      320(R11), Y6, Y6
-	VSUBPS      (R11), Y3, Y7
-	VSUBPS      288(R11), Y3, Y8
+	VMULPS      320(R12), Y6, Y6
+	VSUBPS      (R12), Y3, Y7
+	VSUBPS      288(R12), Y3, Y8
 	VADDPS      Y8, Y7, Y9
 	VMULPS      Y8, Y7, Y7
-	VFMADD231PS 32(R11), Y7, Y6
-	VMULPS      32(R11), Y9, Y7
-	VMOVUPS     128(R11), Y8
-	VFMADD231PS 96(R11), Y7, Y8
-	VFMADD213PS 160(R11), Y7, Y8
-	VFMADD213PS 192(R11), Y7, Y8
-	VFMADD213PS 64(R11), Y7, Y8
+	VFMADD231PS 32(R12), Y7, Y6
+	VMULPS      32(R12), Y9, Y7
+	VMOVUPS     128(R12), Y8
+	VFMADD231PS 96(R12), Y7, Y8
+	VFMADD213PS 160(R12), Y7, Y8
+	VFMADD213PS 192(R12), Y7, Y8
+	VFMADD213PS 64(R12), Y7, Y8
 	VFMADD213PS Y0, Y7, Y8
-	VANDPS      480(R11), Y7, Y9
-	VCMPPS      $0x1e, 352(R11), Y9, Y9
+	VANDPS      480(R12), Y7, Y9
+	VCMPPS      $0x1e, 352(R12), Y9, Y9
 	VTESTPS     Y9, Y9
-	JZ          rare12
-	VMOVUPS     Y5, 1040(SP)
-	VMOVUPS     Y3, 1072(SP)
-	VMOVUPS     Y4, 1104(SP)
-	VMOVUPS     Y6, 1136(SP)
-	VANDPS      480(R11), Y7, Y3
-	VCMPPS      $0x1e, 704(R11), Y7, Y4
-	VBLENDVPS   Y4, 704(R11), Y7, Y4
-	VCMPPS      $0x11, 736(R11), Y4, Y5
-	VBLENDVPS   Y5, 736(R11), Y4, Y5
-	VMOVUPS     512(R11), Y6
-	VFMADD231PS 800(R11), Y5, Y6
-	VSUBPS      512(R11), Y6, Y6
-	VFMADD231PS 864(R11), Y6, Y5
-	VFMADD231PS 832(R11), Y6, Y5
-	VMOVUPS     608(R11), Y10
-	VFMADD231PS 576(R11), Y5, Y10
-	VFMADD213PS 640(R11), Y5, Y10
-	VFMADD213PS 672(R11), Y5, Y10
-	VFMADD213PS 96(R11), Y5, Y10
-	VFMADD213PS 128(R11), Y5, Y10
-	VFMADD213PS 160(R11), Y5, Y10
-	VFMADD213PS 192(R11), Y5, Y10
-	VFMADD213PS 64(R11), Y5, Y10
+	JZ          rare13
+	VMOVUPS     Y5, 1056(SP)
+	VMOVUPS     Y3, 1088(SP)
+	VMOVUPS     Y4, 1120(SP)
+	VMOVUPS     Y6, 1152(SP)
+	VANDPS      480(R12), Y7, Y3
+	VCMPPS      $0x1e, 704(R12), Y7, Y4
+	VBLENDVPS   Y4, 704(R12), Y7, Y4
+	VCMPPS      $0x11, 736(R12), Y4, Y5
+	VBLENDVPS   Y5, 736(R12), Y4, Y5
+	VMOVUPS     512(R12), Y6
+	VFMADD231PS 800(R12), Y5, Y6
+	VSUBPS      512(R12), Y6, Y6
+	VFMADD231PS 864(R12), Y6, Y5
+	VFMADD231PS 832(R12), Y6, Y5
+	VMOVUPS     608(R12), Y10
+	VFMADD231PS 576(R12), Y5, Y10
+	VFMADD213PS 640(R12), Y5, Y10
+	VFMADD213PS 672(R12), Y5, Y10
+	VFMADD213PS 96(R12), Y5, Y10
+	VFMADD213PS 128(R12), Y5, Y10
+	VFMADD213PS 160(R12), Y5, Y10
+	VFMADD213PS 192(R12), Y5, Y10
+	VFMADD213PS 64(R12), Y5, Y10
 	VFMADD213PS Y0, Y5, Y10
-	VCMPPS      $0x1e, 768(R11), Y6, Y11
-	VBLENDVPS   Y11, 768(R11), Y6, Y11
-	VMULPS      896(R11), Y11, Y11
-	VADDPS      512(R11), Y11, Y11
-	VPADDD      544(R11), Y11, Y11
+	VCMPPS      $0x1e, 768(R12), Y6, Y11
+	VBLENDVPS   Y11, 768(R12), Y6, Y11
+	VMULPS      896(R12), Y11, Y11
+	VADDPS      512(R12), Y11, Y11
+	VPADDD      544(R12), Y11, Y11
 	VPSLLD      $0x17, Y11, Y11
 	VSUBPS      Y11, Y0, Y11
 	VFMADD231PS Y10, Y5, Y11
 	VDIVPS      Y4, Y11, Y4
-	VMOVUPS     512(R11), Y5
-	VFMADD231PS 64(R11), Y6, Y5
-	VSUBPS      512(R11), Y5, Y5
+	VMOVUPS     512(R12), Y5
+	VFMADD231PS 64(R12), Y6, Y5
+	VSUBPS      512(R12), Y5, Y5
 	VSUBPS      Y5, Y6, Y6
-	VADDPS      512(R11), Y6, Y6
-	VPADDD      544(R11), Y6, Y6
+	VADDPS      512(R12), Y6, Y6
+	VPADDD      544(R12), Y6, Y6
 	VPSLLD      $0x17, Y6, Y6
-	VADDPS      512(R11), Y5, Y5
-	VPADDD      544(R11), Y5, Y5
+	VADDPS      512(R12), Y5, Y5
+	VPADDD      544(R12), Y5, Y5
 	VPSLLD      $0x17, Y5, Y5
 	VMULPS      Y5, Y4, Y4
 	VMULPS      Y6, Y4, Y4
-	VCMPPS      $0x12, 64(R11), Y3, Y3
-	VMOVUPS     608(R11), Y5
-	VFMADD231PS 576(R11), Y7, Y5
-	VFMADD213PS 640(R11), Y7, Y5
-	VFMADD213PS 672(R11), Y7, Y5
-	VFMADD213PS 96(R11), Y7, Y5
-	VFMADD213PS 128(R11), Y7, Y5
-	VFMADD213PS 160(R11), Y7, Y5
-	VFMADD213PS 192(R11), Y7, Y5
-	VFMADD213PS 64(R11), Y7, Y5
+	VCMPPS      $0x12, 64(R12), Y3, Y3
+	VMOVUPS     608(R12), Y5
+	VFMADD231PS 576(R12), Y7, Y5
+	VFMADD213PS 640(R12), Y7, Y5
+	VFMADD213PS 672(R12), Y7, Y5
+	VFMADD213PS 96(R12), Y7, Y5
+	VFMADD213PS 128(R12), Y7, Y5
+	VFMADD213PS 160(R12), Y7, Y5
+	VFMADD213PS 192(R12), Y7, Y5
+	VFMADD213PS 64(R12), Y7, Y5
 	VFMADD213PS Y0, Y7, Y5
 	VBLENDVPS   Y3, Y5, Y4, Y3
 	VBLENDVPS   Y9, Y3, Y8, Y8
-	VMOVUPS     1040(SP), Y5
-	VMOVUPS     1072(SP), Y3
-	VMOVUPS     1104(SP), Y4
-	VMOVUPS     1136(SP), Y6
+	VMOVUPS     1056(SP), Y5
+	VMOVUPS     1088(SP), Y3
+	VMOVUPS     1120(SP), Y4
+	VMOVUPS     1152(SP), Y6
 
-rare12:
+rare13:
 	VFMADD213PS Y3, Y6, Y8
 	TESTQ       R8, R8
-	JZ          absent13
+	JZ          absent14
 	VMASKMOVPS  (R8)(AX*4), Y2, Y6
 	VADDPS      Y6, Y8, Y8
 
-absent13:
-	VSUBPS       (R11), Y8, Y9
-	VBROADCASTSS (R12), Y6
+absent14:
+	VSUBPS       (R12), Y8, Y9
+	VBROADCASTSS (R13), Y6
 	VSUBPS       Y5, Y6, Y7
-	VCMPPS       $0x11, 448(R11), Y7, Y7
+	VCMPPS       $0x11, 448(R12), Y7, Y7
 	VBLENDVPS    Y7, Y3, Y8, Y3
-	VMULPS       416(R11), Y4, Y8
-	VFMADD231PS  384(R11), Y9, Y8
+	VMULPS       416(R12), Y4, Y8
+	VFMADD231PS  384(R12), Y9, Y8
 	VBLENDVPS    Y7, Y4, Y8, Y4
 	VCMPPS       $0x1d, Y1, Y3, Y8
 	VBLENDVPS    Y8, Y6, Y5, Y5
 	TESTQ        R9, R9
-	JZ           absent14
+	JZ           absent15
 	VANDPS       Y0, Y8, Y6
 	VMASKMOVPS   Y6, Y2, (R9)(AX*4)
 
-absent14:
-	TESTQ     R10, R10
-	JZ        absent15
-	VORPS     Y8, Y7, Y6
-	VMOVMSKPS Y6, R13
-	PDEPQ     bool_bytes<>+0(SB), R13, R13
-	MOVQ      CX, R14
-	SUBQ      AX, R14
-	CMPQ      R14, $0x08
-	JBE       few16
-	MOVQ      $0x00000008, R14
-
-few16:
-	LEAQ (R10)(AX*1), R15
-
-byte17:
-	MOVB R13, (R15)
-	SHRQ $0x08, R13
-	INCQ R15
-	DECQ R14
-	JNZ  byte17
-
 absent15:
-	ADDQ       $0x04, R12
-	CMPQ       R12, 8(SP)
-	JB         next9
+	TESTQ     R10, R10
+	JZ        absent16
+	VORPS     Y8, Y7, Y6
+	VMOVMSKPS Y6, R14
+	PDEPQ     bool_bytes<>+0(SB), R14, R14
+	MOVQ      CX, R15
+	SUBQ      AX, R15
+	CMPQ      R15, $0x08
+	JBE       few17
+	MOVQ      $0x00000008, R15
+
+few17:
+	LEAQ (R10)(AX*1), BP
+
+byte18:
+	MOVB R14, (BP)
+	SHRQ $0x08, R14
+	INCQ BP
+	DECQ R15
+	JNZ  byte18
+
+absent16:
+	TESTQ     R11, R11
+	JZ        absent19
+	VMOVMSKPS Y8, R14
+	VMOVMSKPS Y2, R15
+	ANDL      R15, R14
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	MOVB      R14, (R11)(R15*1)
+
+absent19:
+	ADDQ       $0x04, R13
+	CMPQ       R13, 8(SP)
+	JB         next10
 	MOVQ       16(SP), DI
 	MOVQ       32(SP), R8
 	MOVQ       48(SP), R9
 	MOVQ       64(SP), R10
+	MOVQ       80(SP), R11
 	VMASKMOVPS Y3, Y2, (DX)(AX*4)
 	VMASKMOVPS Y4, Y2, (BX)(AX*4)
 	VMASKMOVPS Y5, Y2, (SI)(AX*4)
@@ -6965,9 +7280,9 @@ GLOBL iota32<>(SB), RODATA|NOPTR, $32
 
 // func stepAVX2F32SoftPN(f *frame32)
 // Requires: AVX, AVX2, BMI2, FMA3
-TEXT ·stepAVX2F32SoftPN(SB), $1144-8
+TEXT ·stepAVX2F32SoftPN(SB), $1168-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -6975,113 +7290,121 @@ TEXT ·stepAVX2F32SoftPN(SB), $1144-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*4), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
+	MOVQ         168(AX), R11
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*4), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
 	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         264(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
 	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         272(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
 	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         280(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
 	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
+	MOVQ         288(AX), R13
 	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
-	LEAQ         80(SP), R11
-	ADDQ         $0x1f, R11
-	ANDQ         $-32, R11
-	MOVQ         168(AX), R12
-	MOVQ         192(AX), AX
-	MOVQ         R12, R13
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	LEAQ         96(SP), R12
+	ADDQ         $0x1f, R12
+	ANDQ         $-32, R12
+	MOVQ         192(AX), R13
+	MOVQ         216(AX), AX
+	MOVQ         R13, R14
+	MOVQ         R14, 608(R12)
 	IMUL3Q       $0x04, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 608(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 616(R12)
 	IMUL3Q       $0x0c, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 616(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 624(R12)
 	IMUL3Q       $0x10, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 624(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 632(R12)
 	IMUL3Q       $0x14, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 632(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 640(R12)
 	IMUL3Q       $0x18, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 640(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 648(R12)
 	IMUL3Q       $0x1c, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 648(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 656(R12)
 	IMUL3Q       $0x20, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 656(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 664(R12)
 	IMUL3Q       $0x24, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 664(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 672(R12)
 	IMUL3Q       $0x28, AX, AX
-	ADDQ         R12, AX
-	MOVQ         AX, 672(R11)
+	ADDQ         R13, AX
+	MOVQ         AX, 680(R12)
 	VBROADCASTSS k32_3f800000<>+0(SB), Y0
 	VBROADCASTSS k32_3f000000<>+0(SB), Y1
 	VBROADCASTSS k32_3ab60b61<>+0(SB), Y2
-	VMOVAPS      Y2, (R11)
+	VMOVAPS      Y2, (R12)
 	VBROADCASTSS k32_3c088889<>+0(SB), Y2
-	VMOVAPS      Y2, 32(R11)
+	VMOVAPS      Y2, 32(R12)
 	VBROADCASTSS k32_3d2aaaab<>+0(SB), Y2
-	VMOVAPS      Y2, 64(R11)
+	VMOVAPS      Y2, 64(R12)
 	VBROADCASTSS k32_3e2aaaab<>+0(SB), Y2
-	VMOVAPS      Y2, 96(R11)
+	VMOVAPS      Y2, 96(R12)
 	VBROADCASTSS k32_3e000000<>+0(SB), Y2
-	VMOVAPS      Y2, 128(R11)
+	VMOVAPS      Y2, 128(R12)
 	VBROADCASTSS k32_7fffffff<>+0(SB), Y2
-	VMOVAPS      Y2, 160(R11)
+	VMOVAPS      Y2, 160(R12)
 	VBROADCASTSS k32_4b400000<>+0(SB), Y2
-	VMOVAPS      Y2, 192(R11)
+	VMOVAPS      Y2, 192(R12)
 	VBROADCASTSS k32_0000007f<>+0(SB), Y2
-	VMOVAPS      Y2, 224(R11)
+	VMOVAPS      Y2, 224(R12)
 	VBROADCASTSS k32_3493f27e<>+0(SB), Y2
-	VMOVAPS      Y2, 256(R11)
+	VMOVAPS      Y2, 256(R12)
 	VBROADCASTSS k32_3638ef1d<>+0(SB), Y2
-	VMOVAPS      Y2, 288(R11)
+	VMOVAPS      Y2, 288(R12)
 	VBROADCASTSS k32_37d00d01<>+0(SB), Y2
-	VMOVAPS      Y2, 320(R11)
+	VMOVAPS      Y2, 320(R12)
 	VBROADCASTSS k32_39500d01<>+0(SB), Y2
-	VMOVAPS      Y2, 352(R11)
+	VMOVAPS      Y2, 352(R12)
 	VBROADCASTSS k32_42be0000<>+0(SB), Y2
-	VMOVAPS      Y2, 384(R11)
+	VMOVAPS      Y2, 384(R12)
 	VBROADCASTSS k32_c2ae0000<>+0(SB), Y2
-	VMOVAPS      Y2, 416(R11)
+	VMOVAPS      Y2, 416(R12)
 	VBROADCASTSS k32_41f00000<>+0(SB), Y2
-	VMOVAPS      Y2, 448(R11)
+	VMOVAPS      Y2, 448(R12)
 	VBROADCASTSS k32_3fb8aa3b<>+0(SB), Y2
-	VMOVAPS      Y2, 480(R11)
+	VMOVAPS      Y2, 480(R12)
 	VBROADCASTSS k32_b5bfbe8e<>+0(SB), Y2
-	VMOVAPS      Y2, 512(R11)
+	VMOVAPS      Y2, 512(R12)
 	VBROADCASTSS k32_bf317200<>+0(SB), Y2
-	VMOVAPS      Y2, 544(R11)
+	VMOVAPS      Y2, 544(R12)
 	VBROADCASTSS k32_bf800000<>+0(SB), Y2
-	VMOVAPS      Y2, 576(R11)
+	VMOVAPS      Y2, 576(R12)
 	XORQ         AX, AX
 
 loop:
-	LEAQ       16(AX), R12
-	CMPQ       R12, CX
+	LEAQ       16(AX), R13
+	CMPQ       R13, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*4)
 	VMOVUPS    (DX)(AX*4), Y2
@@ -7092,7 +7415,7 @@ loop:
 	PREFETCHT1 2048(SI)(AX*4)
 	VMOVUPS    (SI)(AX*4), Y6
 	VMOVUPS    32(SI)(AX*4), Y7
-	MOVQ       (SP), R12
+	MOVQ       (SP), R13
 	JMP        first2
 
 next1:
@@ -7100,16 +7423,18 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
-	VCMPPS     $0x1d, (R13)(AX*4), Y2, Y8
-	VCMPPS     $0x1d, 32(R13)(AX*4), Y3, Y9
-	MOVQ       608(R11), R14
+	MOVQ       608(R12), R14
+	VCMPPS     $0x1d, (R14)(AX*4), Y2, Y8
+	VCMPPS     $0x1d, 32(R14)(AX*4), Y3, Y9
+	MOVQ       616(R12), R14
 	VSUBPS     (R14)(AX*4), Y2, Y10
 	VSUBPS     32(R14)(AX*4), Y3, Y11
 	VBLENDVPS  Y8, Y10, Y2, Y2
 	VBLENDVPS  Y9, Y11, Y3, Y3
-	MOVQ       616(R11), R14
+	MOVQ       624(R12), R14
 	VADDPS     (R14)(AX*4), Y4, Y10
 	VADDPS     32(R14)(AX*4), Y5, Y11
 	VBLENDVPS  Y8, Y10, Y4, Y4
@@ -7125,199 +7450,199 @@ first2:
 absent3:
 	VSUBPS      Y4, Y8, Y8
 	VSUBPS      Y5, Y9, Y9
-	MOVQ        648(R11), R14
+	MOVQ        656(R12), R14
 	VMULPS      (R14)(AX*4), Y8, Y8
 	VMULPS      32(R14)(AX*4), Y9, Y9
-	MOVQ        624(R11), R14
+	MOVQ        632(R12), R14
 	VSUBPS      (R14)(AX*4), Y2, Y10
 	VSUBPS      32(R14)(AX*4), Y3, Y12
-	MOVQ        632(R11), R14
+	MOVQ        640(R12), R14
 	VSUBPS      (R14)(AX*4), Y2, Y13
 	VSUBPS      32(R14)(AX*4), Y3, Y14
 	VADDPS      Y13, Y10, Y15
 	VADDPS      Y14, Y12, Y11
 	VMULPS      Y13, Y10, Y10
 	VMULPS      Y14, Y12, Y12
-	MOVQ        640(R11), R14
+	MOVQ        648(R12), R14
 	VFMADD231PS (R14)(AX*4), Y10, Y8
 	VFMADD231PS 32(R14)(AX*4), Y12, Y9
-	MOVQ        640(R11), R14
+	MOVQ        648(R12), R14
 	VMULPS      (R14)(AX*4), Y15, Y10
 	VMULPS      32(R14)(AX*4), Y11, Y13
-	VMOVUPS     32(R11), Y11
-	VFMADD231PS (R11), Y10, Y11
-	VMOVUPS     32(R11), Y12
-	VFMADD231PS (R11), Y13, Y12
-	VFMADD213PS 64(R11), Y10, Y11
-	VFMADD213PS 64(R11), Y13, Y12
-	VFMADD213PS 96(R11), Y10, Y11
-	VFMADD213PS 96(R11), Y13, Y12
+	VMOVUPS     32(R12), Y11
+	VFMADD231PS (R12), Y10, Y11
+	VMOVUPS     32(R12), Y12
+	VFMADD231PS (R12), Y13, Y12
+	VFMADD213PS 64(R12), Y10, Y11
+	VFMADD213PS 64(R12), Y13, Y12
+	VFMADD213PS 96(R12), Y10, Y11
+	VFMADD213PS 96(R12), Y13, Y12
 	VFMADD213PS Y1, Y10, Y11
 	VFMADD213PS Y1, Y13, Y12
 	VFMADD213PS Y0, Y10, Y11
 	VFMADD213PS Y0, Y13, Y12
-	VANDPS      160(R11), Y10, Y14
-	VANDPS      160(R11), Y13, Y15
-	VCMPPS      $0x1e, 128(R11), Y14, Y14
-	VCMPPS      $0x1e, 128(R11), Y15, Y15
+	VANDPS      160(R12), Y10, Y14
+	VANDPS      160(R12), Y13, Y15
+	VCMPPS      $0x1e, 128(R12), Y14, Y14
+	VCMPPS      $0x1e, 128(R12), Y15, Y15
 	VTESTPS     Y14, Y14
 	JZ          rare4
-	VMOVUPS     Y6, 792(SP)
-	VMOVUPS     Y2, 824(SP)
-	VMOVUPS     Y4, 856(SP)
-	VMOVUPS     Y8, 888(SP)
-	VMOVUPS     Y7, 920(SP)
-	VMOVUPS     Y3, 952(SP)
-	VMOVUPS     Y5, 984(SP)
-	VMOVUPS     Y9, 1016(SP)
-	VMOVUPS     Y13, 1048(SP)
-	VMOVUPS     Y12, 1080(SP)
-	VMOVUPS     Y15, 1112(SP)
-	VANDPS      160(R11), Y10, Y2
-	VCMPPS      $0x1e, 384(R11), Y10, Y3
-	VBLENDVPS   Y3, 384(R11), Y10, Y3
-	VCMPPS      $0x11, 416(R11), Y3, Y4
-	VBLENDVPS   Y4, 416(R11), Y3, Y4
-	VMOVUPS     192(R11), Y5
-	VFMADD231PS 480(R11), Y4, Y5
-	VSUBPS      192(R11), Y5, Y5
-	VFMADD231PS 544(R11), Y5, Y4
-	VFMADD231PS 512(R11), Y5, Y4
-	VMOVUPS     288(R11), Y6
-	VFMADD231PS 256(R11), Y4, Y6
-	VFMADD213PS 320(R11), Y4, Y6
-	VFMADD213PS 352(R11), Y4, Y6
-	VFMADD213PS (R11), Y4, Y6
-	VFMADD213PS 32(R11), Y4, Y6
-	VFMADD213PS 64(R11), Y4, Y6
-	VFMADD213PS 96(R11), Y4, Y6
+	VMOVUPS     Y6, 816(SP)
+	VMOVUPS     Y2, 848(SP)
+	VMOVUPS     Y4, 880(SP)
+	VMOVUPS     Y8, 912(SP)
+	VMOVUPS     Y7, 944(SP)
+	VMOVUPS     Y3, 976(SP)
+	VMOVUPS     Y5, 1008(SP)
+	VMOVUPS     Y9, 1040(SP)
+	VMOVUPS     Y13, 1072(SP)
+	VMOVUPS     Y12, 1104(SP)
+	VMOVUPS     Y15, 1136(SP)
+	VANDPS      160(R12), Y10, Y2
+	VCMPPS      $0x1e, 384(R12), Y10, Y3
+	VBLENDVPS   Y3, 384(R12), Y10, Y3
+	VCMPPS      $0x11, 416(R12), Y3, Y4
+	VBLENDVPS   Y4, 416(R12), Y3, Y4
+	VMOVUPS     192(R12), Y5
+	VFMADD231PS 480(R12), Y4, Y5
+	VSUBPS      192(R12), Y5, Y5
+	VFMADD231PS 544(R12), Y5, Y4
+	VFMADD231PS 512(R12), Y5, Y4
+	VMOVUPS     288(R12), Y6
+	VFMADD231PS 256(R12), Y4, Y6
+	VFMADD213PS 320(R12), Y4, Y6
+	VFMADD213PS 352(R12), Y4, Y6
+	VFMADD213PS (R12), Y4, Y6
+	VFMADD213PS 32(R12), Y4, Y6
+	VFMADD213PS 64(R12), Y4, Y6
+	VFMADD213PS 96(R12), Y4, Y6
 	VFMADD213PS Y1, Y4, Y6
 	VFMADD213PS Y0, Y4, Y6
-	VCMPPS      $0x1e, 448(R11), Y5, Y7
-	VBLENDVPS   Y7, 448(R11), Y5, Y7
-	VMULPS      576(R11), Y7, Y7
-	VADDPS      192(R11), Y7, Y7
-	VPADDD      224(R11), Y7, Y7
+	VCMPPS      $0x1e, 448(R12), Y5, Y7
+	VBLENDVPS   Y7, 448(R12), Y5, Y7
+	VMULPS      576(R12), Y7, Y7
+	VADDPS      192(R12), Y7, Y7
+	VPADDD      224(R12), Y7, Y7
 	VPSLLD      $0x17, Y7, Y7
 	VSUBPS      Y7, Y0, Y7
 	VFMADD231PS Y6, Y4, Y7
 	VDIVPS      Y3, Y7, Y3
-	VMOVUPS     192(R11), Y4
+	VMOVUPS     192(R12), Y4
 	VFMADD231PS Y1, Y5, Y4
-	VSUBPS      192(R11), Y4, Y4
+	VSUBPS      192(R12), Y4, Y4
 	VSUBPS      Y4, Y5, Y5
-	VADDPS      192(R11), Y5, Y5
-	VPADDD      224(R11), Y5, Y5
+	VADDPS      192(R12), Y5, Y5
+	VPADDD      224(R12), Y5, Y5
 	VPSLLD      $0x17, Y5, Y5
-	VADDPS      192(R11), Y4, Y4
-	VPADDD      224(R11), Y4, Y4
+	VADDPS      192(R12), Y4, Y4
+	VPADDD      224(R12), Y4, Y4
 	VPSLLD      $0x17, Y4, Y4
 	VMULPS      Y4, Y3, Y3
 	VMULPS      Y5, Y3, Y3
 	VCMPPS      $0x12, Y1, Y2, Y2
-	VMOVUPS     288(R11), Y4
-	VFMADD231PS 256(R11), Y10, Y4
-	VFMADD213PS 320(R11), Y10, Y4
-	VFMADD213PS 352(R11), Y10, Y4
-	VFMADD213PS (R11), Y10, Y4
-	VFMADD213PS 32(R11), Y10, Y4
-	VFMADD213PS 64(R11), Y10, Y4
-	VFMADD213PS 96(R11), Y10, Y4
+	VMOVUPS     288(R12), Y4
+	VFMADD231PS 256(R12), Y10, Y4
+	VFMADD213PS 320(R12), Y10, Y4
+	VFMADD213PS 352(R12), Y10, Y4
+	VFMADD213PS (R12), Y10, Y4
+	VFMADD213PS 32(R12), Y10, Y4
+	VFMADD213PS 64(R12), Y10, Y4
+	VFMADD213PS 96(R12), Y10, Y4
 	VFMADD213PS Y1, Y10, Y4
 	VFMADD213PS Y0, Y10, Y4
 	VBLENDVPS   Y2, Y4, Y3, Y2
 	VBLENDVPS   Y14, Y2, Y11, Y11
-	VMOVUPS     792(SP), Y6
-	VMOVUPS     824(SP), Y2
-	VMOVUPS     856(SP), Y4
-	VMOVUPS     888(SP), Y8
-	VMOVUPS     920(SP), Y7
-	VMOVUPS     952(SP), Y3
-	VMOVUPS     984(SP), Y5
-	VMOVUPS     1016(SP), Y9
-	VMOVUPS     1048(SP), Y13
-	VMOVUPS     1080(SP), Y12
-	VMOVUPS     1112(SP), Y15
+	VMOVUPS     816(SP), Y6
+	VMOVUPS     848(SP), Y2
+	VMOVUPS     880(SP), Y4
+	VMOVUPS     912(SP), Y8
+	VMOVUPS     944(SP), Y7
+	VMOVUPS     976(SP), Y3
+	VMOVUPS     1008(SP), Y5
+	VMOVUPS     1040(SP), Y9
+	VMOVUPS     1072(SP), Y13
+	VMOVUPS     1104(SP), Y12
+	VMOVUPS     1136(SP), Y15
 
 rare4:
 	VTESTPS     Y15, Y15
 	JZ          rare5
-	VMOVUPS     Y6, 792(SP)
-	VMOVUPS     Y2, 824(SP)
-	VMOVUPS     Y4, 856(SP)
-	VMOVUPS     Y8, 888(SP)
-	VMOVUPS     Y10, 920(SP)
-	VMOVUPS     Y11, 952(SP)
-	VMOVUPS     Y14, 984(SP)
-	VMOVUPS     Y7, 1016(SP)
-	VMOVUPS     Y3, 1048(SP)
-	VMOVUPS     Y5, 1080(SP)
-	VMOVUPS     Y9, 1112(SP)
-	VANDPS      160(R11), Y13, Y2
-	VCMPPS      $0x1e, 384(R11), Y13, Y3
-	VBLENDVPS   Y3, 384(R11), Y13, Y3
-	VCMPPS      $0x11, 416(R11), Y3, Y4
-	VBLENDVPS   Y4, 416(R11), Y3, Y4
-	VMOVUPS     192(R11), Y5
-	VFMADD231PS 480(R11), Y4, Y5
-	VSUBPS      192(R11), Y5, Y5
-	VFMADD231PS 544(R11), Y5, Y4
-	VFMADD231PS 512(R11), Y5, Y4
-	VMOVUPS     288(R11), Y6
-	VFMADD231PS 256(R11), Y4, Y6
-	VFMADD213PS 320(R11), Y4, Y6
-	VFMADD213PS 352(R11), Y4, Y6
-	VFMADD213PS (R11), Y4, Y6
-	VFMADD213PS 32(R11), Y4, Y6
-	VFMADD213PS 64(R11), Y4, Y6
-	VFMADD213PS 96(R11), Y4, Y6
+	VMOVUPS     Y6, 816(SP)
+	VMOVUPS     Y2, 848(SP)
+	VMOVUPS     Y4, 880(SP)
+	VMOVUPS     Y8, 912(SP)
+	VMOVUPS     Y10, 944(SP)
+	VMOVUPS     Y11, 976(SP)
+	VMOVUPS     Y14, 1008(SP)
+	VMOVUPS     Y7, 1040(SP)
+	VMOVUPS     Y3, 1072(SP)
+	VMOVUPS     Y5, 1104(SP)
+	VMOVUPS     Y9, 1136(SP)
+	VANDPS      160(R12), Y13, Y2
+	VCMPPS      $0x1e, 384(R12), Y13, Y3
+	VBLENDVPS   Y3, 384(R12), Y13, Y3
+	VCMPPS      $0x11, 416(R12), Y3, Y4
+	VBLENDVPS   Y4, 416(R12), Y3, Y4
+	VMOVUPS     192(R12), Y5
+	VFMADD231PS 480(R12), Y4, Y5
+	VSUBPS      192(R12), Y5, Y5
+	VFMADD231PS 544(R12), Y5, Y4
+	VFMADD231PS 512(R12), Y5, Y4
+	VMOVUPS     288(R12), Y6
+	VFMADD231PS 256(R12), Y4, Y6
+	VFMADD213PS 320(R12), Y4, Y6
+	VFMADD213PS 352(R12), Y4, Y6
+	VFMADD213PS (R12), Y4, Y6
+	VFMADD213PS 32(R12), Y4, Y6
+	VFMADD213PS 64(R12), Y4, Y6
+	VFMADD213PS 96(R12), Y4, Y6
 	VFMADD213PS Y1, Y4, Y6
 	VFMADD213PS Y0, Y4, Y6
-	VCMPPS      $0x1e, 448(R11), Y5, Y7
-	VBLENDVPS   Y7, 448(R11), Y5, Y7
-	VMULPS      576(R11), Y7, Y7
-	VADDPS      192(R11), Y7, Y7
-	VPADDD      224(R11), Y7, Y7
+	VCMPPS      $0x1e, 448(R12), Y5, Y7
+	VBLENDVPS   Y7, 448(R12), Y5, Y7
+	VMULPS      576(R12), Y7, Y7
+	VADDPS      192(R12), Y7, Y7
+	VPADDD      224(R12), Y7, Y7
 	VPSLLD      $0x17, Y7, Y7
 	VSUBPS      Y7, Y0, Y7
 	VFMADD231PS Y6, Y4, Y7
 	VDIVPS      Y3, Y7, Y3
-	VMOVUPS     192(R11), Y4
+	VMOVUPS     192(R12), Y4
 	VFMADD231PS Y1, Y5, Y4
-	VSUBPS      192(R11), Y4, Y4
+	VSUBPS      192(R12), Y4, Y4
 	VSUBPS      Y4, Y5, Y5
-	VADDPS      192(R11), Y5, Y5
-	VPADDD      224(R11), Y5, Y5
+	VADDPS      192(R12), Y5, Y5
+	VPADDD      224(R12), Y5, Y5
 	VPSLLD      $0x17, Y5, Y5
-	VADDPS      192(R11), Y4, Y4
-	VPADDD      224(R11), Y4, Y4
+	VADDPS      192(R12), Y4, Y4
+	VPADDD      224(R12), Y4, Y4
 	VPSLLD      $0x17, Y4, Y4
 	VMULPS      Y4, Y3, Y3
 	VMULPS      Y5, Y3, Y3
 	VCMPPS      $0x12, Y1, Y2, Y2
-	VMOVUPS     288(R11), Y4
-	VFMADD231PS 256(R11), Y13, Y4
-	VFMADD213PS 320(R11), Y13, Y4
-	VFMADD213PS 352(R11), Y13, Y4
-	VFMADD213PS (R11), Y13, Y4
-	VFMADD213PS 32(R11), Y13, Y4
-	VFMADD213PS 64(R11), Y13, Y4
-	VFMADD213PS 96(R11), Y13, Y4
+	VMOVUPS     288(R12), Y4
+	VFMADD231PS 256(R12), Y13, Y4
+	VFMADD213PS 320(R12), Y13, Y4
+	VFMADD213PS 352(R12), Y13, Y4
+	VFMADD213PS (R12), Y13, Y4
+	VFMADD213PS 32(R12), Y13, Y4
+	VFMADD213PS 64(R12), Y13, Y4
+	VFMADD213PS 96(R12), Y13, Y4
 	VFMADD213PS Y1, Y13, Y4
 	VFMADD213PS Y0, Y13, Y4
 	VBLENDVPS   Y2, Y4, Y3, Y2
 	VBLENDVPS   Y15, Y2, Y12, Y12
-	VMOVUPS     792(SP), Y6
-	VMOVUPS     824(SP), Y2
-	VMOVUPS     856(SP), Y4
-	VMOVUPS     888(SP), Y8
-	VMOVUPS     920(SP), Y10
-	VMOVUPS     952(SP), Y11
-	VMOVUPS     984(SP), Y14
-	VMOVUPS     1016(SP), Y7
-	VMOVUPS     1048(SP), Y3
-	VMOVUPS     1080(SP), Y5
-	VMOVUPS     1112(SP), Y9
+	VMOVUPS     816(SP), Y6
+	VMOVUPS     848(SP), Y2
+	VMOVUPS     880(SP), Y4
+	VMOVUPS     912(SP), Y8
+	VMOVUPS     944(SP), Y10
+	VMOVUPS     976(SP), Y11
+	VMOVUPS     1008(SP), Y14
+	VMOVUPS     1040(SP), Y7
+	VMOVUPS     1072(SP), Y3
+	VMOVUPS     1104(SP), Y5
+	VMOVUPS     1136(SP), Y9
 
 rare5:
 	VFMADD213PS Y2, Y8, Y11
@@ -7331,27 +7656,28 @@ rare5:
 	VADDPS      Y9, Y12, Y12
 
 absent6:
-	MOVQ         624(R11), R14
+	MOVQ         632(R12), R14
 	VSUBPS       (R14)(AX*4), Y11, Y13
 	VSUBPS       32(R14)(AX*4), Y12, Y14
-	VBROADCASTSS (R12), Y8
+	VBROADCASTSS (R13), Y8
 	VSUBPS       Y6, Y8, Y9
 	VSUBPS       Y7, Y8, Y10
-	MOVQ         672(R11), R14
+	MOVQ         680(R12), R14
 	VCMPPS       $0x11, (R14)(AX*4), Y9, Y9
 	VCMPPS       $0x11, 32(R14)(AX*4), Y10, Y10
 	VBLENDVPS    Y9, Y2, Y11, Y2
 	VBLENDVPS    Y10, Y3, Y12, Y3
-	MOVQ         656(R11), R14
+	MOVQ         664(R12), R14
 	VMULPS       (R14)(AX*4), Y4, Y11
 	VMULPS       32(R14)(AX*4), Y5, Y12
-	MOVQ         664(R11), R14
+	MOVQ         672(R12), R14
 	VFMADD231PS  (R14)(AX*4), Y13, Y11
 	VFMADD231PS  32(R14)(AX*4), Y14, Y12
 	VBLENDVPS    Y9, Y4, Y11, Y4
 	VBLENDVPS    Y10, Y5, Y12, Y5
-	VCMPPS       $0x1d, (R13)(AX*4), Y2, Y11
-	VCMPPS       $0x1d, 32(R13)(AX*4), Y3, Y12
+	MOVQ         608(R12), R14
+	VCMPPS       $0x1d, (R14)(AX*4), Y2, Y11
+	VCMPPS       $0x1d, 32(R14)(AX*4), Y3, Y12
 	VBLENDVPS    Y11, Y8, Y6, Y6
 	VBLENDVPS    Y12, Y8, Y7, Y7
 	TESTQ        R9, R9
@@ -7376,13 +7702,24 @@ absent7:
 	MOVQ       R14, 8(R10)(AX*1)
 
 absent8:
-	ADDQ    $0x04, R12
-	CMPQ    R12, 8(SP)
+	TESTQ     R11, R11
+	JZ        absent9
+	VMOVMSKPS Y11, R14
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	MOVB      R14, (R11)(R15*1)
+	VMOVMSKPS Y12, R14
+	MOVB      R14, 1(R11)(R15*1)
+
+absent9:
+	ADDQ    $0x04, R13
+	CMPQ    R13, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPS Y2, (DX)(AX*4)
 	VMOVUPS Y3, 32(DX)(AX*4)
 	VMOVUPS Y4, (BX)(AX*4)
@@ -7395,151 +7732,153 @@ absent8:
 tail:
 	CMPQ         AX, CX
 	JAE          done
-	MOVQ         CX, R12
-	SUBQ         AX, R12
-	VMOVD        R12, X2
+	MOVQ         CX, R13
+	SUBQ         AX, R13
+	VMOVD        R13, X2
 	VPBROADCASTD X2, Y2
 	VPCMPGTD     iota32<>+0(SB), Y2, Y2
 	VMASKMOVPS   (DX)(AX*4), Y2, Y3
 	VMASKMOVPS   (BX)(AX*4), Y2, Y4
 	VMASKMOVPS   (SI)(AX*4), Y2, Y5
-	MOVQ         (SP), R12
-	JMP          first10
+	MOVQ         (SP), R13
+	JMP          first11
 
-next9:
+next10:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first10:
-	VMASKMOVPS (R13)(AX*4), Y2, Y6
+first11:
+	MOVQ       608(R12), R14
+	VMASKMOVPS (R14)(AX*4), Y2, Y6
 	VCMPPS     $0x1d, Y6, Y3, Y7
-	MOVQ       608(R11), R14
+	MOVQ       616(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y2, Y8
 	VSUBPS     Y8, Y3, Y8
 	VBLENDVPS  Y7, Y8, Y3, Y3
-	MOVQ       616(R11), R14
+	MOVQ       624(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y2, Y8
 	VADDPS     Y8, Y4, Y8
 	VBLENDVPS  Y7, Y8, Y4, Y4
 	VXORPS     Y7, Y7, Y7
 	TESTQ      DI, DI
-	JZ         absent11
+	JZ         absent12
 	VMASKMOVPS (DI)(AX*4), Y2, Y7
 
-absent11:
+absent12:
 	VSUBPS      Y4, Y7, Y7
-	MOVQ        648(R11), R14
+	MOVQ        656(R12), R14
 	VMASKMOVPS  (R14)(AX*4), Y2, Y8
 	VMULPS      Y7, Y8, Y7
-	MOVQ        624(R11), R14
+	MOVQ        632(R12), R14
 	VMASKMOVPS  (R14)(AX*4), Y2, Y8
 	VSUBPS      Y8, Y3, Y9
-	MOVQ        632(R11), R14
+	MOVQ        640(R12), R14
 	VMASKMOVPS  (R14)(AX*4), Y2, Y10
 	VSUBPS      Y10, Y3, Y10
 	VADDPS      Y10, Y9, Y11
 	VMULPS      Y10, Y9, Y9
-	MOVQ        640(R11), R14
+	MOVQ        648(R12), R14
 	VMASKMOVPS  (R14)(AX*4), Y2, Y10
 	VFMADD231PS Y9, Y10, Y7
 	VMULPS      Y11, Y10, Y10
-	VMOVUPS     32(R11), Y9
-	VFMADD231PS (R11), Y10, Y9
-	VFMADD213PS 64(R11), Y10, Y9
-	VFMADD213PS 96(R11), Y10, Y9
+	VMOVUPS     32(R12), Y9
+	VFMADD231PS (R12), Y10, Y9
+	VFMADD213PS 64(R12), Y10, Y9
+	VFMADD213PS 96(R12), Y10, Y9
 	VFMADD213PS Y1, Y10, Y9
 	VFMADD213PS Y0, Y10, Y9
-	VANDPS      160(R11), Y10, Y11
-	VCMPPS      $0x1e, 128(R11), Y11, Y11
+	VANDPS      160(R12), Y10, Y11
+	VCMPPS      $0x1e, 128(R12), Y11, Y11
 	VTESTPS     Y11, Y11
-	JZ          rare12
-	VMOVUPS     Y5, 792(SP)
-	VMOVUPS     Y6, 824(SP)
-	VMOVUPS     Y3, 856(SP)
-	VMOVUPS     Y4, 888(SP)
-	VMOVUPS     Y8, 920(SP)
-	VMOVUPS     Y7, 952(SP)
-	VANDPS      160(R11), Y10, Y3
-	VCMPPS      $0x1e, 384(R11), Y10, Y4
-	VBLENDVPS   Y4, 384(R11), Y10, Y4
-	VCMPPS      $0x11, 416(R11), Y4, Y5
-	VBLENDVPS   Y5, 416(R11), Y4, Y5
-	VMOVUPS     192(R11), Y6
-	VFMADD231PS 480(R11), Y5, Y6
-	VSUBPS      192(R11), Y6, Y6
-	VFMADD231PS 544(R11), Y6, Y5
-	VFMADD231PS 512(R11), Y6, Y5
-	VMOVUPS     288(R11), Y7
-	VFMADD231PS 256(R11), Y5, Y7
-	VFMADD213PS 320(R11), Y5, Y7
-	VFMADD213PS 352(R11), Y5, Y7
-	VFMADD213PS (R11), Y5, Y7
-	VFMADD213PS 32(R11), Y5, Y7
-	VFMADD213PS 64(R11), Y5, Y7
-	VFMADD213PS 96(R11), Y5, Y7
+	JZ          rare13
+	VMOVUPS     Y5, 816(SP)
+	VMOVUPS     Y6, 848(SP)
+	VMOVUPS     Y3, 880(SP)
+	VMOVUPS     Y4, 912(SP)
+	VMOVUPS     Y8, 944(SP)
+	VMOVUPS     Y7, 976(SP)
+	VANDPS      160(R12), Y10, Y3
+	VCMPPS      $0x1e, 384(R12), Y10, Y4
+	VBLENDVPS   Y4, 384(R12), Y10, Y4
+	VCMPPS      $0x11, 416(R12), Y4, Y5
+	VBLENDVPS   Y5, 416(R12), Y4, Y5
+	VMOVUPS     192(R12), Y6
+	VFMADD231PS 480(R12), Y5, Y6
+	VSUBPS      192(R12), Y6, Y6
+	VFMADD231PS 544(R12), Y6, Y5
+	VFMADD231PS 512(R12), Y6, Y5
+	VMOVUPS     288(R12), Y7
+	VFMADD231PS 256(R12), Y5, Y7
+	VFMADD213PS 320(R12), Y5, Y7
+	VFMADD213PS 352(R12), Y5, Y7
+	VFMADD213PS (R12), Y5, Y7
+	VFMADD213PS 32(R12), Y5, Y7
+	VFMADD213PS 64(R12), Y5, Y7
+	VFMADD213PS 96(R12), Y5, Y7
 	VFMADD213PS Y1, Y5, Y7
 	VFMADD213PS Y0, Y5, Y7
-	VCMPPS      $0x1e, 448(R11), Y6, Y8
-	VBLENDVPS   Y8, 448(R11), Y6, Y8
-	VMULPS      576(R11), Y8, Y8
-	VADDPS      192(R11), Y8, Y8
-	VPADDD      224(R11), Y8, Y8
+	VCMPPS      $0x1e, 448(R12), Y6, Y8
+	VBLENDVPS   Y8, 448(R12), Y6, Y8
+	VMULPS      576(R12), Y8, Y8
+	VADDPS      192(R12), Y8, Y8
+	VPADDD      224(R12), Y8, Y8
 	VPSLLD      $0x17, Y8, Y8
 	VSUBPS      Y8, Y0, Y8
 	VFMADD231PS Y7, Y5, Y8
 	VDIVPS      Y4, Y8, Y4
-	VMOVUPS     192(R11), Y5
+	VMOVUPS     192(R12), Y5
 	VFMADD231PS Y1, Y6, Y5
-	VSUBPS      192(R11), Y5, Y5
+	VSUBPS      192(R12), Y5, Y5
 	VSUBPS      Y5, Y6, Y6
-	VADDPS      192(R11), Y6, Y6
-	VPADDD      224(R11), Y6, Y6
+	VADDPS      192(R12), Y6, Y6
+	VPADDD      224(R12), Y6, Y6
 	VPSLLD      $0x17, Y6, Y6
-	VADDPS      192(R11), Y5, Y5
-	VPADDD      224(R11), Y5, Y5
+	VADDPS      192(R12), Y5, Y5
+	VPADDD      224(R12), Y5, Y5
 	VPSLLD      $0x17, Y5, Y5
 	VMULPS      Y5, Y4, Y4
 	VMULPS      Y6, Y4, Y4
 	VCMPPS      $0x12, Y1, Y3, Y3
-	VMOVUPS     288(R11), Y5
-	VFMADD231PS 256(R11), Y10, Y5
-	VFMADD213PS 320(R11), Y10, Y5
-	VFMADD213PS 352(R11), Y10, Y5
-	VFMADD213PS (R11), Y10, Y5
-	VFMADD213PS 32(R11), Y10, Y5
-	VFMADD213PS 64(R11), Y10, Y5
-	VFMADD213PS 96(R11), Y10, Y5
+	VMOVUPS     288(R12), Y5
+	VFMADD231PS 256(R12), Y10, Y5
+	VFMADD213PS 320(R12), Y10, Y5
+	VFMADD213PS 352(R12), Y10, Y5
+	VFMADD213PS (R12), Y10, Y5
+	VFMADD213PS 32(R12), Y10, Y5
+	VFMADD213PS 64(R12), Y10, Y5
+	VFMADD213PS 96(R12), Y10, Y5
 	VFMADD213PS Y1, Y10, Y5
 	VFMADD213PS Y0, Y10, Y5
 	VBLENDVPS   Y3, Y5, Y4, Y3
 	VBLENDVPS   Y11, Y3, Y9, Y9
-	VMOVUPS     792(SP), Y5
-	VMOVUPS     824(SP), Y6
-	VMOVUPS     856(SP), Y3
-	VMOVUPS     888(SP), Y4
-	VMOVUPS     920(SP), Y8
-	VMOVUPS     952(SP), Y7
+	VMOVUPS     816(SP), Y5
+	VMOVUPS     848(SP), Y6
+	VMOVUPS     880(SP), Y3
+	VMOVUPS     912(SP), Y4
+	VMOVUPS     944(SP), Y8
+	VMOVUPS     976(SP), Y7
 
-rare12:
+rare13:
 	VFMADD213PS Y3, Y7, Y9
 	TESTQ       R8, R8
-	JZ          absent13
+	JZ          absent14
 	VMASKMOVPS  (R8)(AX*4), Y2, Y7
 	VADDPS      Y7, Y9, Y9
 
-absent13:
+absent14:
 	VSUBPS       Y8, Y9, Y10
-	VBROADCASTSS (R12), Y7
+	VBROADCASTSS (R13), Y7
 	VSUBPS       Y5, Y7, Y8
-	MOVQ         672(R11), R14
+	MOVQ         680(R12), R14
 	VMASKMOVPS   (R14)(AX*4), Y2, Y11
 	VCMPPS       $0x11, Y11, Y8, Y8
 	VBLENDVPS    Y8, Y3, Y9, Y3
-	MOVQ         664(R11), R14
+	MOVQ         672(R12), R14
 	VMASKMOVPS   (R14)(AX*4), Y2, Y9
-	MOVQ         656(R11), R14
+	MOVQ         664(R12), R14
 	VMASKMOVPS   (R14)(AX*4), Y2, Y11
 	VMULPS       Y4, Y11, Y11
 	VFMADD231PS  Y10, Y9, Y11
@@ -7547,40 +7886,51 @@ absent13:
 	VCMPPS       $0x1d, Y6, Y3, Y6
 	VBLENDVPS    Y6, Y7, Y5, Y5
 	TESTQ        R9, R9
-	JZ           absent14
+	JZ           absent15
 	VANDPS       Y0, Y6, Y7
 	VMASKMOVPS   Y7, Y2, (R9)(AX*4)
 
-absent14:
+absent15:
 	TESTQ     R10, R10
-	JZ        absent15
-	VORPS     Y6, Y8, Y6
-	VMOVMSKPS Y6, R14
+	JZ        absent16
+	VORPS     Y6, Y8, Y7
+	VMOVMSKPS Y7, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
 	SUBQ      AX, R15
 	CMPQ      R15, $0x08
-	JBE       few16
+	JBE       few17
 	MOVQ      $0x00000008, R15
 
-few16:
+few17:
 	LEAQ (R10)(AX*1), BP
 
-byte17:
+byte18:
 	MOVB R14, (BP)
 	SHRQ $0x08, R14
 	INCQ BP
 	DECQ R15
-	JNZ  byte17
+	JNZ  byte18
 
-absent15:
-	ADDQ       $0x04, R12
-	CMPQ       R12, 8(SP)
-	JB         next9
+absent16:
+	TESTQ     R11, R11
+	JZ        absent19
+	VMOVMSKPS Y6, R14
+	VMOVMSKPS Y2, R15
+	ANDL      R15, R14
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	MOVB      R14, (R11)(R15*1)
+
+absent19:
+	ADDQ       $0x04, R13
+	CMPQ       R13, 8(SP)
+	JB         next10
 	MOVQ       16(SP), DI
 	MOVQ       32(SP), R8
 	MOVQ       48(SP), R9
 	MOVQ       64(SP), R10
+	MOVQ       80(SP), R11
 	VMASKMOVPS Y3, Y2, (DX)(AX*4)
 	VMASKMOVPS Y4, Y2, (BX)(AX*4)
 	VMASKMOVPS Y5, Y2, (SI)(AX*4)
@@ -7593,9 +7943,9 @@ done:
 
 // func stepAVX2F32Hard(f *frame32)
 // Requires: AVX, AVX2, BMI2, FMA3
-TEXT ·stepAVX2F32Hard(SB), $1392-8
+TEXT ·stepAVX2F32Hard(SB), $1408-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -7603,104 +7953,111 @@ TEXT ·stepAVX2F32Hard(SB), $1392-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*4), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
+	MOVQ         168(AX), R11
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*4), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
 	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         264(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
 	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         272(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
 	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         280(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
 	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
+	MOVQ         288(AX), R13
 	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
-	LEAQ         80(SP), R11
-	ADDQ         $0x1f, R11
-	ANDQ         $-32, R11
-	MOVQ         168(AX), AX
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	LEAQ         96(SP), R12
+	ADDQ         $0x1f, R12
+	ANDQ         $-32, R12
+	MOVQ         192(AX), AX
 	VBROADCASTSS k32_3f800000<>+0(SB), Y0
 	VBROADCASTSS (AX), Y1
 	VBROADCASTSS 16(AX), Y2
-	VMOVAPS      Y2, (R11)
+	VMOVAPS      Y2, (R12)
 	VBROADCASTSS 24(AX), Y2
-	VMOVAPS      Y2, 32(R11)
+	VMOVAPS      Y2, 32(R12)
 	VBROADCASTSS k32_3f000000<>+0(SB), Y2
-	VMOVAPS      Y2, 64(R11)
+	VMOVAPS      Y2, 64(R12)
 	VBROADCASTSS k32_3ab60b61<>+0(SB), Y2
-	VMOVAPS      Y2, 96(R11)
+	VMOVAPS      Y2, 96(R12)
 	VBROADCASTSS k32_3c088889<>+0(SB), Y2
-	VMOVAPS      Y2, 128(R11)
+	VMOVAPS      Y2, 128(R12)
 	VBROADCASTSS k32_3d2aaaab<>+0(SB), Y2
-	VMOVAPS      Y2, 160(R11)
+	VMOVAPS      Y2, 160(R12)
 	VBROADCASTSS k32_3e2aaaab<>+0(SB), Y2
-	VMOVAPS      Y2, 192(R11)
+	VMOVAPS      Y2, 192(R12)
 	VBROADCASTSS 8(AX), Y2
-	VMOVAPS      Y2, 224(R11)
+	VMOVAPS      Y2, 224(R12)
 	VBROADCASTSS 12(AX), Y2
-	VMOVAPS      Y2, 256(R11)
+	VMOVAPS      Y2, 256(R12)
 	VBROADCASTSS 20(AX), Y2
-	VMOVAPS      Y2, 288(R11)
+	VMOVAPS      Y2, 288(R12)
 	VBROADCASTSS 28(AX), Y2
-	VMOVAPS      Y2, 320(R11)
+	VMOVAPS      Y2, 320(R12)
 	VBROADCASTSS k32_3e000000<>+0(SB), Y2
-	VMOVAPS      Y2, 352(R11)
+	VMOVAPS      Y2, 352(R12)
 	VBROADCASTSS 36(AX), Y2
-	VMOVAPS      Y2, 384(R11)
+	VMOVAPS      Y2, 384(R12)
 	VBROADCASTSS 32(AX), Y2
-	VMOVAPS      Y2, 416(R11)
+	VMOVAPS      Y2, 416(R12)
 	VBROADCASTSS 40(AX), Y2
-	VMOVAPS      Y2, 448(R11)
+	VMOVAPS      Y2, 448(R12)
 	VBROADCASTSS k32_7fffffff<>+0(SB), Y2
-	VMOVAPS      Y2, 480(R11)
+	VMOVAPS      Y2, 480(R12)
 	VBROADCASTSS k32_4b400000<>+0(SB), Y2
-	VMOVAPS      Y2, 512(R11)
+	VMOVAPS      Y2, 512(R12)
 	VBROADCASTSS k32_0000007f<>+0(SB), Y2
-	VMOVAPS      Y2, 544(R11)
+	VMOVAPS      Y2, 544(R12)
 	VBROADCASTSS k32_3493f27e<>+0(SB), Y2
-	VMOVAPS      Y2, 576(R11)
+	VMOVAPS      Y2, 576(R12)
 	VBROADCASTSS k32_3638ef1d<>+0(SB), Y2
-	VMOVAPS      Y2, 608(R11)
+	VMOVAPS      Y2, 608(R12)
 	VBROADCASTSS k32_37d00d01<>+0(SB), Y2
-	VMOVAPS      Y2, 640(R11)
+	VMOVAPS      Y2, 640(R12)
 	VBROADCASTSS k32_39500d01<>+0(SB), Y2
-	VMOVAPS      Y2, 672(R11)
+	VMOVAPS      Y2, 672(R12)
 	VBROADCASTSS k32_42be0000<>+0(SB), Y2
-	VMOVAPS      Y2, 704(R11)
+	VMOVAPS      Y2, 704(R12)
 	VBROADCASTSS k32_c2ae0000<>+0(SB), Y2
-	VMOVAPS      Y2, 736(R11)
+	VMOVAPS      Y2, 736(R12)
 	VBROADCASTSS k32_41f00000<>+0(SB), Y2
-	VMOVAPS      Y2, 768(R11)
+	VMOVAPS      Y2, 768(R12)
 	VBROADCASTSS k32_3fb8aa3b<>+0(SB), Y2
-	VMOVAPS      Y2, 800(R11)
+	VMOVAPS      Y2, 800(R12)
 	VBROADCASTSS k32_b5bfbe8e<>+0(SB), Y2
-	VMOVAPS      Y2, 832(R11)
+	VMOVAPS      Y2, 832(R12)
 	VBROADCASTSS k32_bf317200<>+0(SB), Y2
-	VMOVAPS      Y2, 864(R11)
+	VMOVAPS      Y2, 864(R12)
 	VBROADCASTSS k32_bf800000<>+0(SB), Y2
-	VMOVAPS      Y2, 896(R11)
+	VMOVAPS      Y2, 896(R12)
 	XORQ         AX, AX
 
 loop:
-	LEAQ       16(AX), R12
-	CMPQ       R12, CX
+	LEAQ       16(AX), R13
+	CMPQ       R13, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*4)
 	VMOVUPS    (DX)(AX*4), Y2
@@ -7711,7 +8068,7 @@ loop:
 	PREFETCHT1 2048(SI)(AX*4)
 	VMOVUPS    (SI)(AX*4), Y6
 	VMOVUPS    32(SI)(AX*4), Y7
-	MOVQ       (SP), R12
+	MOVQ       (SP), R13
 	JMP        first2
 
 next1:
@@ -7719,14 +8076,15 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
 	VCMPPS     $0x1d, Y1, Y2, Y8
 	VCMPPS     $0x1d, Y1, Y3, Y9
-	VBLENDVPS  Y8, 224(R11), Y2, Y2
-	VBLENDVPS  Y9, 224(R11), Y3, Y3
-	VADDPS     256(R11), Y4, Y10
-	VADDPS     256(R11), Y5, Y11
+	VBLENDVPS  Y8, 224(R12), Y2, Y2
+	VBLENDVPS  Y9, 224(R12), Y3, Y3
+	VADDPS     256(R12), Y4, Y10
+	VADDPS     256(R12), Y5, Y11
 	VBLENDVPS  Y8, Y10, Y4, Y4
 	VBLENDVPS  Y9, Y11, Y5, Y5
 	VXORPS     Y8, Y8, Y8
@@ -7740,194 +8098,194 @@ first2:
 absent3:
 	VSUBPS      Y4, Y8, Y8
 	VSUBPS      Y5, Y9, Y9
-	VMULPS      320(R11), Y8, Y8
-	VMULPS      320(R11), Y9, Y9
-	VSUBPS      (R11), Y2, Y10
-	VSUBPS      (R11), Y3, Y12
-	VSUBPS      288(R11), Y2, Y13
-	VSUBPS      288(R11), Y3, Y14
+	VMULPS      320(R12), Y8, Y8
+	VMULPS      320(R12), Y9, Y9
+	VSUBPS      (R12), Y2, Y10
+	VSUBPS      (R12), Y3, Y12
+	VSUBPS      288(R12), Y2, Y13
+	VSUBPS      288(R12), Y3, Y14
 	VADDPS      Y13, Y10, Y15
 	VADDPS      Y14, Y12, Y11
 	VMULPS      Y13, Y10, Y10
 	VMULPS      Y14, Y12, Y12
-	VFMADD231PS 32(R11), Y10, Y8
-	VFMADD231PS 32(R11), Y12, Y9
-	VMULPS      32(R11), Y15, Y10
-	VMULPS      32(R11), Y11, Y13
-	VMOVUPS     128(R11), Y11
-	VFMADD231PS 96(R11), Y10, Y11
-	VMOVUPS     128(R11), Y12
-	VFMADD231PS 96(R11), Y13, Y12
-	VFMADD213PS 160(R11), Y10, Y11
-	VFMADD213PS 160(R11), Y13, Y12
-	VFMADD213PS 192(R11), Y10, Y11
-	VFMADD213PS 192(R11), Y13, Y12
-	VFMADD213PS 64(R11), Y10, Y11
-	VFMADD213PS 64(R11), Y13, Y12
+	VFMADD231PS 32(R12), Y10, Y8
+	VFMADD231PS 32(R12), Y12, Y9
+	VMULPS      32(R12), Y15, Y10
+	VMULPS      32(R12), Y11, Y13
+	VMOVUPS     128(R12), Y11
+	VFMADD231PS 96(R12), Y10, Y11
+	VMOVUPS     128(R12), Y12
+	VFMADD231PS 96(R12), Y13, Y12
+	VFMADD213PS 160(R12), Y10, Y11
+	VFMADD213PS 160(R12), Y13, Y12
+	VFMADD213PS 192(R12), Y10, Y11
+	VFMADD213PS 192(R12), Y13, Y12
+	VFMADD213PS 64(R12), Y10, Y11
+	VFMADD213PS 64(R12), Y13, Y12
 	VFMADD213PS Y0, Y10, Y11
 	VFMADD213PS Y0, Y13, Y12
-	VANDPS      480(R11), Y10, Y14
-	VANDPS      480(R11), Y13, Y15
-	VCMPPS      $0x1e, 352(R11), Y14, Y14
-	VCMPPS      $0x1e, 352(R11), Y15, Y15
+	VANDPS      480(R12), Y10, Y14
+	VANDPS      480(R12), Y13, Y15
+	VCMPPS      $0x1e, 352(R12), Y14, Y14
+	VCMPPS      $0x1e, 352(R12), Y15, Y15
 	VTESTPS     Y14, Y14
 	JZ          rare4
-	VMOVUPS     Y6, 1040(SP)
-	VMOVUPS     Y2, 1072(SP)
-	VMOVUPS     Y4, 1104(SP)
-	VMOVUPS     Y8, 1136(SP)
-	VMOVUPS     Y7, 1168(SP)
-	VMOVUPS     Y3, 1200(SP)
-	VMOVUPS     Y5, 1232(SP)
-	VMOVUPS     Y9, 1264(SP)
-	VMOVUPS     Y13, 1296(SP)
-	VMOVUPS     Y12, 1328(SP)
-	VMOVUPS     Y15, 1360(SP)
-	VANDPS      480(R11), Y10, Y2
-	VCMPPS      $0x1e, 704(R11), Y10, Y3
-	VBLENDVPS   Y3, 704(R11), Y10, Y3
-	VCMPPS      $0x11, 736(R11), Y3, Y4
-	VBLENDVPS   Y4, 736(R11), Y3, Y4
-	VMOVUPS     512(R11), Y5
-	VFMADD231PS 800(R11), Y4, Y5
-	VSUBPS      512(R11), Y5, Y5
-	VFMADD231PS 864(R11), Y5, Y4
-	VFMADD231PS 832(R11), Y5, Y4
-	VMOVUPS     608(R11), Y6
-	VFMADD231PS 576(R11), Y4, Y6
-	VFMADD213PS 640(R11), Y4, Y6
-	VFMADD213PS 672(R11), Y4, Y6
-	VFMADD213PS 96(R11), Y4, Y6
-	VFMADD213PS 128(R11), Y4, Y6
-	VFMADD213PS 160(R11), Y4, Y6
-	VFMADD213PS 192(R11), Y4, Y6
-	VFMADD213PS 64(R11), Y4, Y6
+	VMOVUPS     Y6, 1056(SP)
+	VMOVUPS     Y2, 1088(SP)
+	VMOVUPS     Y4, 1120(SP)
+	VMOVUPS     Y8, 1152(SP)
+	VMOVUPS     Y7, 1184(SP)
+	VMOVUPS     Y3, 1216(SP)
+	VMOVUPS     Y5, 1248(SP)
+	VMOVUPS     Y9, 1280(SP)
+	VMOVUPS     Y13, 1312(SP)
+	VMOVUPS     Y12, 1344(SP)
+	VMOVUPS     Y15, 1376(SP)
+	VANDPS      480(R12), Y10, Y2
+	VCMPPS      $0x1e, 704(R12), Y10, Y3
+	VBLENDVPS   Y3, 704(R12), Y10, Y3
+	VCMPPS      $0x11, 736(R12), Y3, Y4
+	VBLENDVPS   Y4, 736(R12), Y3, Y4
+	VMOVUPS     512(R12), Y5
+	VFMADD231PS 800(R12), Y4, Y5
+	VSUBPS      512(R12), Y5, Y5
+	VFMADD231PS 864(R12), Y5, Y4
+	VFMADD231PS 832(R12), Y5, Y4
+	VMOVUPS     608(R12), Y6
+	VFMADD231PS 576(R12), Y4, Y6
+	VFMADD213PS 640(R12), Y4, Y6
+	VFMADD213PS 672(R12), Y4, Y6
+	VFMADD213PS 96(R12), Y4, Y6
+	VFMADD213PS 128(R12), Y4, Y6
+	VFMADD213PS 160(R12), Y4, Y6
+	VFMADD213PS 192(R12), Y4, Y6
+	VFMADD213PS 64(R12), Y4, Y6
 	VFMADD213PS Y0, Y4, Y6
-	VCMPPS      $0x1e, 768(R11), Y5, Y7
-	VBLENDVPS   Y7, 768(R11), Y5, Y7
-	VMULPS      896(R11), Y7, Y7
-	VADDPS      512(R11), Y7, Y7
-	VPADDD      544(R11), Y7, Y7
+	VCMPPS      $0x1e, 768(R12), Y5, Y7
+	VBLENDVPS   Y7, 768(R12), Y5, Y7
+	VMULPS      896(R12), Y7, Y7
+	VADDPS      512(R12), Y7, Y7
+	VPADDD      544(R12), Y7, Y7
 	VPSLLD      $0x17, Y7, Y7
 	VSUBPS      Y7, Y0, Y7
 	VFMADD231PS Y6, Y4, Y7
 	VDIVPS      Y3, Y7, Y3
-	VMOVUPS     512(R11), Y4
-	VFMADD231PS 64(R11), Y5, Y4
-	VSUBPS      512(R11), Y4, Y4
+	VMOVUPS     512(R12), Y4
+	VFMADD231PS 64(R12), Y5, Y4
+	VSUBPS      512(R12), Y4, Y4
 	VSUBPS      Y4, Y5, Y5
-	VADDPS      512(R11), Y5, Y5
-	VPADDD      544(R11), Y5, Y5
+	VADDPS      512(R12), Y5, Y5
+	VPADDD      544(R12), Y5, Y5
 	VPSLLD      $0x17, Y5, Y5
-	VADDPS      512(R11), Y4, Y4
-	VPADDD      544(R11), Y4, Y4
+	VADDPS      512(R12), Y4, Y4
+	VPADDD      544(R12), Y4, Y4
 	VPSLLD      $0x17, Y4, Y4
 	VMULPS      Y4, Y3, Y3
 	VMULPS      Y5, Y3, Y3
-	VCMPPS      $0x12, 64(R11), Y2, Y2
-	VMOVUPS     608(R11), Y4
-	VFMADD231PS 576(R11), Y10, Y4
-	VFMADD213PS 640(R11), Y10, Y4
-	VFMADD213PS 672(R11), Y10, Y4
-	VFMADD213PS 96(R11), Y10, Y4
-	VFMADD213PS 128(R11), Y10, Y4
-	VFMADD213PS 160(R11), Y10, Y4
-	VFMADD213PS 192(R11), Y10, Y4
-	VFMADD213PS 64(R11), Y10, Y4
+	VCMPPS      $0x12, 64(R12), Y2, Y2
+	VMOVUPS     608(R12), Y4
+	VFMADD231PS 576(R12), Y10, Y4
+	VFMADD213PS 640(R12), Y10, Y4
+	VFMADD213PS 672(R12), Y10, Y4
+	VFMADD213PS 96(R12), Y10, Y4
+	VFMADD213PS 128(R12), Y10, Y4
+	VFMADD213PS 160(R12), Y10, Y4
+	VFMADD213PS 192(R12), Y10, Y4
+	VFMADD213PS 64(R12), Y10, Y4
 	VFMADD213PS Y0, Y10, Y4
 	VBLENDVPS   Y2, Y4, Y3, Y2
 	VBLENDVPS   Y14, Y2, Y11, Y11
-	VMOVUPS     1040(SP), Y6
-	VMOVUPS     1072(SP), Y2
-	VMOVUPS     1104(SP), Y4
-	VMOVUPS     1136(SP), Y8
-	VMOVUPS     1168(SP), Y7
-	VMOVUPS     1200(SP), Y3
-	VMOVUPS     1232(SP), Y5
-	VMOVUPS     1264(SP), Y9
-	VMOVUPS     1296(SP), Y13
-	VMOVUPS     1328(SP), Y12
-	VMOVUPS     1360(SP), Y15
+	VMOVUPS     1056(SP), Y6
+	VMOVUPS     1088(SP), Y2
+	VMOVUPS     1120(SP), Y4
+	VMOVUPS     1152(SP), Y8
+	VMOVUPS     1184(SP), Y7
+	VMOVUPS     1216(SP), Y3
+	VMOVUPS     1248(SP), Y5
+	VMOVUPS     1280(SP), Y9
+	VMOVUPS     1312(SP), Y13
+	VMOVUPS     1344(SP), Y12
+	VMOVUPS     1376(SP), Y15
 
 rare4:
 	VTESTPS     Y15, Y15
 	JZ          rare5
-	VMOVUPS     Y6, 1040(SP)
-	VMOVUPS     Y2, 1072(SP)
-	VMOVUPS     Y4, 1104(SP)
-	VMOVUPS     Y8, 1136(SP)
-	VMOVUPS     Y10, 1168(SP)
-	VMOVUPS     Y11, 1200(SP)
-	VMOVUPS     Y14, 1232(SP)
-	VMOVUPS     Y7, 1264(SP)
-	VMOVUPS     Y3, 1296(SP)
-	VMOVUPS     Y5, 1328(SP)
-	VMOVUPS     Y9, 1360(SP)
-	VANDPS      480(R11), Y13, Y2
-	VCMPPS      $0x1e, 704(R11), Y13, Y3
-	VBLENDVPS   Y3, 704(R11), Y13, Y3
-	VCMPPS      $0x11, 736(R11), Y3, Y4
-	VBLENDVPS   Y4, 736(R11), Y3, Y4
-	VMOVUPS     512(R11), Y5
-	VFMADD231PS 800(R11), Y4, Y5
-	VSUBPS      512(R11), Y5, Y5
-	VFMADD231PS 864(R11), Y5, Y4
-	VFMADD231PS 832(R11), Y5, Y4
-	VMOVUPS     608(R11), Y6
-	VFMADD231PS 576(R11), Y4, Y6
-	VFMADD213PS 640(R11), Y4, Y6
-	VFMADD213PS 672(R11), Y4, Y6
-	VFMADD213PS 96(R11), Y4, Y6
-	VFMADD213PS 128(R11), Y4, Y6
-	VFMADD213PS 160(R11), Y4, Y6
-	VFMADD213PS 192(R11), Y4, Y6
-	VFMADD213PS 64(R11), Y4, Y6
+	VMOVUPS     Y6, 1056(SP)
+	VMOVUPS     Y2, 1088(SP)
+	VMOVUPS     Y4, 1120(SP)
+	VMOVUPS     Y8, 1152(SP)
+	VMOVUPS     Y10, 1184(SP)
+	VMOVUPS     Y11, 1216(SP)
+	VMOVUPS     Y14, 1248(SP)
+	VMOVUPS     Y7, 1280(SP)
+	VMOVUPS     Y3, 1312(SP)
+	VMOVUPS     Y5, 1344(SP)
+	VMOVUPS     Y9, 1376(SP)
+	VANDPS      480(R12), Y13, Y2
+	VCMPPS      $0x1e, 704(R12), Y13, Y3
+	VBLENDVPS   Y3, 704(R12), Y13, Y3
+	VCMPPS      $0x11, 736(R12), Y3, Y4
+	VBLENDVPS   Y4, 736(R12), Y3, Y4
+	VMOVUPS     512(R12), Y5
+	VFMADD231PS 800(R12), Y4, Y5
+	VSUBPS      512(R12), Y5, Y5
+	VFMADD231PS 864(R12), Y5, Y4
+	VFMADD231PS 832(R12), Y5, Y4
+	VMOVUPS     608(R12), Y6
+	VFMADD231PS 576(R12), Y4, Y6
+	VFMADD213PS 640(R12), Y4, Y6
+	VFMADD213PS 672(R12), Y4, Y6
+	VFMADD213PS 96(R12), Y4, Y6
+	VFMADD213PS 128(R12), Y4, Y6
+	VFMADD213PS 160(R12), Y4, Y6
+	VFMADD213PS 192(R12), Y4, Y6
+	VFMADD213PS 64(R12), Y4, Y6
 	VFMADD213PS Y0, Y4, Y6
-	VCMPPS      $0x1e, 768(R11), Y5, Y7
-	VBLENDVPS   Y7, 768(R11), Y5, Y7
-	VMULPS      896(R11), Y7, Y7
-	VADDPS      512(R11), Y7, Y7
-	VPADDD      544(R11), Y7, Y7
+	VCMPPS      $0x1e, 768(R12), Y5, Y7
+	VBLENDVPS   Y7, 768(R12), Y5, Y7
+	VMULPS      896(R12), Y7, Y7
+	VADDPS      512(R12), Y7, Y7
+	VPADDD      544(R12), Y7, Y7
 	VPSLLD      $0x17, Y7, Y7
 	VSUBPS      Y7, Y0, Y7
 	VFMADD231PS Y6, Y4, Y7
 	VDIVPS      Y3, Y7, Y3
-	VMOVUPS     512(R11), Y4
-	VFMADD231PS 64(R11), Y5, Y4
-	VSUBPS      512(R11), Y4, Y4
+	VMOVUPS     512(R12), Y4
+	VFMADD231PS 64(R12), Y5, Y4
+	VSUBPS      512(R12), Y4, Y4
 	VSUBPS      Y4, Y5, Y5
-	VADDPS      512(R11), Y5, Y5
-	VPADDD      544(R11), Y5, Y5
+	VADDPS      512(R12), Y5, Y5
+	VPADDD      544(R12), Y5, Y5
 	VPSLLD      $0x17, Y5, Y5
-	VADDPS      512(R11), Y4, Y4
-	VPADDD      544(R11), Y4, Y4
+	VADDPS      512(R12), Y4, Y4
+	VPADDD      544(R12), Y4, Y4
 	VPSLLD      $0x17, Y4, Y4
 	VMULPS      Y4, Y3, Y3
 	VMULPS      Y5, Y3, Y3
-	VCMPPS      $0x12, 64(R11), Y2, Y2
-	VMOVUPS     608(R11), Y4
-	VFMADD231PS 576(R11), Y13, Y4
-	VFMADD213PS 640(R11), Y13, Y4
-	VFMADD213PS 672(R11), Y13, Y4
-	VFMADD213PS 96(R11), Y13, Y4
-	VFMADD213PS 128(R11), Y13, Y4
-	VFMADD213PS 160(R11), Y13, Y4
-	VFMADD213PS 192(R11), Y13, Y4
-	VFMADD213PS 64(R11), Y13, Y4
+	VCMPPS      $0x12, 64(R12), Y2, Y2
+	VMOVUPS     608(R12), Y4
+	VFMADD231PS 576(R12), Y13, Y4
+	VFMADD213PS 640(R12), Y13, Y4
+	VFMADD213PS 672(R12), Y13, Y4
+	VFMADD213PS 96(R12), Y13, Y4
+	VFMADD213PS 128(R12), Y13, Y4
+	VFMADD213PS 160(R12), Y13, Y4
+	VFMADD213PS 192(R12), Y13, Y4
+	VFMADD213PS 64(R12), Y13, Y4
 	VFMADD213PS Y0, Y13, Y4
 	VBLENDVPS   Y2, Y4, Y3, Y2
 	VBLENDVPS   Y15, Y2, Y12, Y12
-	VMOVUPS     1040(SP), Y6
-	VMOVUPS     1072(SP), Y2
-	VMOVUPS     1104(SP), Y4
-	VMOVUPS     1136(SP), Y8
-	VMOVUPS     1168(SP), Y10
-	VMOVUPS     1200(SP), Y11
-	VMOVUPS     1232(SP), Y14
-	VMOVUPS     1264(SP), Y7
-	VMOVUPS     1296(SP), Y3
-	VMOVUPS     1328(SP), Y5
-	VMOVUPS     1360(SP), Y9
+	VMOVUPS     1056(SP), Y6
+	VMOVUPS     1088(SP), Y2
+	VMOVUPS     1120(SP), Y4
+	VMOVUPS     1152(SP), Y8
+	VMOVUPS     1184(SP), Y10
+	VMOVUPS     1216(SP), Y11
+	VMOVUPS     1248(SP), Y14
+	VMOVUPS     1280(SP), Y7
+	VMOVUPS     1312(SP), Y3
+	VMOVUPS     1344(SP), Y5
+	VMOVUPS     1376(SP), Y9
 
 rare5:
 	VFMADD213PS Y2, Y8, Y11
@@ -7941,19 +8299,19 @@ rare5:
 	VADDPS      Y9, Y12, Y12
 
 absent6:
-	VSUBPS       (R11), Y11, Y13
-	VSUBPS       (R11), Y12, Y14
-	VBROADCASTSS (R12), Y8
+	VSUBPS       (R12), Y11, Y13
+	VSUBPS       (R12), Y12, Y14
+	VBROADCASTSS (R13), Y8
 	VSUBPS       Y6, Y8, Y9
 	VSUBPS       Y7, Y8, Y10
-	VCMPPS       $0x11, 448(R11), Y9, Y9
-	VCMPPS       $0x11, 448(R11), Y10, Y10
+	VCMPPS       $0x11, 448(R12), Y9, Y9
+	VCMPPS       $0x11, 448(R12), Y10, Y10
 	VBLENDVPS    Y9, Y2, Y11, Y2
 	VBLENDVPS    Y10, Y3, Y12, Y3
-	VMULPS       416(R11), Y4, Y11
-	VMULPS       416(R11), Y5, Y12
-	VFMADD231PS  384(R11), Y13, Y11
-	VFMADD231PS  384(R11), Y14, Y12
+	VMULPS       416(R12), Y4, Y11
+	VMULPS       416(R12), Y5, Y12
+	VFMADD231PS  384(R12), Y13, Y11
+	VFMADD231PS  384(R12), Y14, Y12
 	VBLENDVPS    Y9, Y4, Y11, Y4
 	VBLENDVPS    Y10, Y5, Y12, Y5
 	VCMPPS       $0x1d, Y1, Y2, Y11
@@ -7974,21 +8332,32 @@ absent7:
 	VORPS      Y11, Y9, Y8
 	VORPS      Y12, Y10, Y9
 	PREFETCHT1 512(R10)(AX*1)
-	VMOVMSKPS  Y8, R13
-	PDEPQ      bool_bytes<>+0(SB), R13, R13
-	MOVQ       R13, (R10)(AX*1)
-	VMOVMSKPS  Y9, R13
-	PDEPQ      bool_bytes<>+0(SB), R13, R13
-	MOVQ       R13, 8(R10)(AX*1)
+	VMOVMSKPS  Y8, R14
+	PDEPQ      bool_bytes<>+0(SB), R14, R14
+	MOVQ       R14, (R10)(AX*1)
+	VMOVMSKPS  Y9, R14
+	PDEPQ      bool_bytes<>+0(SB), R14, R14
+	MOVQ       R14, 8(R10)(AX*1)
 
 absent8:
-	ADDQ    $0x04, R12
-	CMPQ    R12, 8(SP)
+	TESTQ     R11, R11
+	JZ        absent9
+	VMOVMSKPS Y11, R14
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	MOVB      R14, (R11)(R15*1)
+	VMOVMSKPS Y12, R14
+	MOVB      R14, 1(R11)(R15*1)
+
+absent9:
+	ADDQ    $0x04, R13
+	CMPQ    R13, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPS Y2, (DX)(AX*4)
 	VMOVUPS Y3, 32(DX)(AX*4)
 	VMOVUPS Y4, (BX)(AX*4)
@@ -8001,168 +8370,180 @@ absent8:
 tail:
 	CMPQ         AX, CX
 	JAE          done
-	MOVQ         CX, R12
-	SUBQ         AX, R12
-	VMOVD        R12, X2
+	MOVQ         CX, R13
+	SUBQ         AX, R13
+	VMOVD        R13, X2
 	VPBROADCASTD X2, Y2
 	VPCMPGTD     iota32<>+0(SB), Y2, Y2
 	VMASKMOVPS   (DX)(AX*4), Y2, Y3
 	VMASKMOVPS   (BX)(AX*4), Y2, Y4
 	VMASKMOVPS   (SI)(AX*4), Y2, Y5
-	MOVQ         (SP), R12
-	JMP          first10
+	MOVQ         (SP), R13
+	JMP          first11
 
-next9:
+next10:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first10:
+first11:
 	VCMPPS     $0x1d, Y1, Y3, Y6
-	VBLENDVPS  Y6, 224(R11), Y3, Y3
-	VADDPS     256(R11), Y4, Y7
+	VBLENDVPS  Y6, 224(R12), Y3, Y3
+	VADDPS     256(R12), Y4, Y7
 	VBLENDVPS  Y6, Y7, Y4, Y4
 	VXORPS     Y6, Y6, Y6
 	TESTQ      DI, DI
-	JZ         absent11
+	JZ         absent12
 	VMASKMOVPS (DI)(AX*4), Y2, Y6
 
-absent11:
+absent12:
 	VSUBPS      Y4, Y6, Y6
-	VMULPS      320(R11), Y6, Y6
-	VSUBPS      (R11), Y3, Y7
-	VSUBPS      288(R11), Y3, Y8
+	VMULPS      320(R12), Y6, Y6
+	VSUBPS      (R12), Y3, Y7
+	VSUBPS      288(R12), Y3, Y8
 	VADDPS      Y8, Y7, Y9
 	VMULPS      Y8, Y7, Y7
-	VFMADD231PS 32(R11), Y7, Y6
-	VMULPS      32(R11), Y9, Y7
-	VMOVUPS     128(R11), Y8
-	VFMADD231PS 96(R11), Y7, Y8
-	VFMADD213PS 160(R11), Y7, Y8
-	VFMADD213PS 192(R11), Y7, Y8
-	VFMADD213PS 64(R11), Y7, Y8
+	VFMADD231PS 32(R12), Y7, Y6
+	VMULPS      32(R12), Y9, Y7
+	VMOVUPS     128(R12), Y8
+	VFMADD231PS 96(R12), Y7, Y8
+	VFMADD213PS 160(R12), Y7, Y8
+	VFMADD213PS 192(R12), Y7, Y8
+	VFMADD213PS 64(R12), Y7, Y8
 	VFMADD213PS Y0, Y7, Y8
-	VANDPS      480(R11), Y7, Y9
-	VCMPPS      $0x1e, 352(R11), Y9, Y9
+	VANDPS      480(R12), Y7, Y9
+	VCMPPS      $0x1e, 352(R12), Y9, Y9
 	VTESTPS     Y9, Y9
-	JZ          rare12
-	VMOVUPS     Y5, 1040(SP)
-	VMOVUPS     Y3, 1072(SP)
-	VMOVUPS     Y4, 1104(SP)
-	VMOVUPS     Y6, 1136(SP)
-	VANDPS      480(R11), Y7, Y3
-	VCMPPS      $0x1e, 704(R11), Y7, Y4
-	VBLENDVPS   Y4, 704(R11), Y7, Y4
-	VCMPPS      $0x11, 736(R11), Y4, Y5
-	VBLENDVPS   Y5, 736(R11), Y4, Y5
-	VMOVUPS     512(R11), Y6
-	VFMADD231PS 800(R11), Y5, Y6
-	VSUBPS      512(R11), Y6, Y6
-	VFMADD231PS 864(R11), Y6, Y5
-	VFMADD231PS 832(R11), Y6, Y5
-	VMOVUPS     608(R11), Y10
-	VFMADD231PS 576(R11), Y5, Y10
-	VFMADD213PS 640(R11), Y5, Y10
-	VFMADD213PS 672(R11), Y5, Y10
-	VFMADD213PS 96(R11), Y5, Y10
-	VFMADD213PS 128(R11), Y5, Y10
-	VFMADD213PS 160(R11), Y5, Y10
-	VFMADD213PS 192(R11), Y5, Y10
-	VFMADD213PS 64(R11), Y5, Y10
+	JZ          rare13
+	VMOVUPS     Y5, 1056(SP)
+	VMOVUPS     Y3, 1088(SP)
+	VMOVUPS     Y4, 1120(SP)
+	VMOVUPS     Y6, 1152(SP)
+	VANDPS      480(R12), Y7, Y3
+	VCMPPS      $0x1e, 704(R12), Y7, Y4
+	VBLENDVPS   Y4, 704(R12), Y7, Y4
+	VCMPPS      $0x11, 736(R12), Y4, Y5
+	VBLENDVPS   Y5, 736(R12), Y4, Y5
+	VMOVUPS     512(R12), Y6
+	VFMADD231PS 800(R12), Y5, Y6
+	VSUBPS      512(R12), Y6, Y6
+	VFMADD231PS 864(R12), Y6, Y5
+	VFMADD231PS 832(R12), Y6, Y5
+	VMOVUPS     608(R12), Y10
+	VFMADD231PS 576(R12), Y5, Y10
+	VFMADD213PS 640(R12), Y5, Y10
+	VFMADD213PS 672(R12), Y5, Y10
+	VFMADD213PS 96(R12), Y5, Y10
+	VFMADD213PS 128(R12), Y5, Y10
+	VFMADD213PS 160(R12), Y5, Y10
+	VFMADD213PS 192(R12), Y5, Y10
+	VFMADD213PS 64(R12), Y5, Y10
 	VFMADD213PS Y0, Y5, Y10
-	VCMPPS      $0x1e, 768(R11), Y6, Y11
-	VBLENDVPS   Y11, 768(R11), Y6, Y11
-	VMULPS      896(R11), Y11, Y11
-	VADDPS      512(R11), Y11, Y11
-	VPADDD      544(R11), Y11, Y11
+	VCMPPS      $0x1e, 768(R12), Y6, Y11
+	VBLENDVPS   Y11, 768(R12), Y6, Y11
+	VMULPS      896(R12), Y11, Y11
+	VADDPS      512(R12), Y11, Y11
+	VPADDD      544(R12), Y11, Y11
 	VPSLLD      $0x17, Y11, Y11
 	VSUBPS      Y11, Y0, Y11
 	VFMADD231PS Y10, Y5, Y11
 	VDIVPS      Y4, Y11, Y4
-	VMOVUPS     512(R11), Y5
-	VFMADD231PS 64(R11), Y6, Y5
-	VSUBPS      512(R11), Y5, Y5
+	VMOVUPS     512(R12), Y5
+	VFMADD231PS 64(R12), Y6, Y5
+	VSUBPS      512(R12), Y5, Y5
 	VSUBPS      Y5, Y6, Y6
-	VADDPS      512(R11), Y6, Y6
-	VPADDD      544(R11), Y6, Y6
+	VADDPS      512(R12), Y6, Y6
+	VPADDD      544(R12), Y6, Y6
 	VPSLLD      $0x17, Y6, Y6
-	VADDPS      512(R11), Y5, Y5
-	VPADDD      544(R11), Y5, Y5
+	VADDPS      512(R12), Y5, Y5
+	VPADDD      544(R12), Y5, Y5
 	VPSLLD      $0x17, Y5, Y5
 	VMULPS      Y5, Y4, Y4
 	VMULPS      Y6, Y4, Y4
-	VCMPPS      $0x12, 64(R11), Y3, Y3
-	VMOVUPS     608(R11), Y5
-	VFMADD231PS 576(R11), Y7, Y5
-	VFMADD213PS 640(R11), Y7, Y5
-	VFMADD213PS 672(R11), Y7, Y5
-	VFMADD213PS 96(R11), Y7, Y5
-	VFMADD213PS 128(R11), Y7, Y5
-	VFMADD213PS 160(R11), Y7, Y5
-	VFMADD213PS 192(R11), Y7, Y5
-	VFMADD213PS 64(R11), Y7, Y5
+	VCMPPS      $0x12, 64(R12), Y3, Y3
+	VMOVUPS     608(R12), Y5
+	VFMADD231PS 576(R12), Y7, Y5
+	VFMADD213PS 640(R12), Y7, Y5
+	VFMADD213PS 672(R12), Y7, Y5
+	VFMADD213PS 96(R12), Y7, Y5
+	VFMADD213PS 128(R12), Y7, Y5
+	VFMADD213PS 160(R12), Y7, Y5
+	VFMADD213PS 192(R12), Y7, Y5
+	VFMADD213PS 64(R12), Y7, Y5
 	VFMADD213PS Y0, Y7, Y5
 	VBLENDVPS   Y3, Y5, Y4, Y3
 	VBLENDVPS   Y9, Y3, Y8, Y8
-	VMOVUPS     1040(SP), Y5
-	VMOVUPS     1072(SP), Y3
-	VMOVUPS     1104(SP), Y4
-	VMOVUPS     1136(SP), Y6
+	VMOVUPS     1056(SP), Y5
+	VMOVUPS     1088(SP), Y3
+	VMOVUPS     1120(SP), Y4
+	VMOVUPS     1152(SP), Y6
 
-rare12:
+rare13:
 	VFMADD213PS Y3, Y6, Y8
 	TESTQ       R8, R8
-	JZ          absent13
+	JZ          absent14
 	VMASKMOVPS  (R8)(AX*4), Y2, Y6
 	VADDPS      Y6, Y8, Y8
 
-absent13:
-	VSUBPS       (R11), Y8, Y9
-	VBROADCASTSS (R12), Y6
+absent14:
+	VSUBPS       (R12), Y8, Y9
+	VBROADCASTSS (R13), Y6
 	VSUBPS       Y5, Y6, Y7
-	VCMPPS       $0x11, 448(R11), Y7, Y7
+	VCMPPS       $0x11, 448(R12), Y7, Y7
 	VBLENDVPS    Y7, Y3, Y8, Y3
-	VMULPS       416(R11), Y4, Y8
-	VFMADD231PS  384(R11), Y9, Y8
+	VMULPS       416(R12), Y4, Y8
+	VFMADD231PS  384(R12), Y9, Y8
 	VBLENDVPS    Y7, Y4, Y8, Y4
 	VCMPPS       $0x1d, Y1, Y3, Y8
 	VBLENDVPS    Y8, Y6, Y5, Y5
 	TESTQ        R9, R9
-	JZ           absent14
+	JZ           absent15
 	VANDPS       Y0, Y8, Y6
 	VMASKMOVPS   Y6, Y2, (R9)(AX*4)
 
-absent14:
-	TESTQ     R10, R10
-	JZ        absent15
-	VORPS     Y8, Y7, Y6
-	VMOVMSKPS Y6, R13
-	PDEPQ     bool_bytes<>+0(SB), R13, R13
-	MOVQ      CX, R14
-	SUBQ      AX, R14
-	CMPQ      R14, $0x08
-	JBE       few16
-	MOVQ      $0x00000008, R14
-
-few16:
-	LEAQ (R10)(AX*1), R15
-
-byte17:
-	MOVB R13, (R15)
-	SHRQ $0x08, R13
-	INCQ R15
-	DECQ R14
-	JNZ  byte17
-
 absent15:
-	ADDQ       $0x04, R12
-	CMPQ       R12, 8(SP)
-	JB         next9
+	TESTQ     R10, R10
+	JZ        absent16
+	VORPS     Y8, Y7, Y6
+	VMOVMSKPS Y6, R14
+	PDEPQ     bool_bytes<>+0(SB), R14, R14
+	MOVQ      CX, R15
+	SUBQ      AX, R15
+	CMPQ      R15, $0x08
+	JBE       few17
+	MOVQ      $0x00000008, R15
+
+few17:
+	LEAQ (R10)(AX*1), BP
+
+byte18:
+	MOVB R14, (BP)
+	SHRQ $0x08, R14
+	INCQ BP
+	DECQ R15
+	JNZ  byte18
+
+absent16:
+	TESTQ     R11, R11
+	JZ        absent19
+	VMOVMSKPS Y8, R14
+	VMOVMSKPS Y2, R15
+	ANDL      R15, R14
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	MOVB      R14, (R11)(R15*1)
+
+absent19:
+	ADDQ       $0x04, R13
+	CMPQ       R13, 8(SP)
+	JB         next10
 	MOVQ       16(SP), DI
 	MOVQ       32(SP), R8
 	MOVQ       48(SP), R9
 	MOVQ       64(SP), R10
+	MOVQ       80(SP), R11
 	VMASKMOVPS Y3, Y2, (DX)(AX*4)
 	VMASKMOVPS Y4, Y2, (BX)(AX*4)
 	VMASKMOVPS Y5, Y2, (SI)(AX*4)
@@ -8175,9 +8556,9 @@ done:
 
 // func stepAVX2F32HardPN(f *frame32)
 // Requires: AVX, AVX2, BMI2, FMA3
-TEXT ·stepAVX2F32HardPN(SB), $1144-8
+TEXT ·stepAVX2F32HardPN(SB), $1168-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -8185,113 +8566,121 @@ TEXT ·stepAVX2F32HardPN(SB), $1144-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*4), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
+	MOVQ         168(AX), R11
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*4), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
 	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         264(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
 	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         272(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
 	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x02, R12
+	MOVQ         280(AX), R13
+	SHLQ         $0x02, R13
 	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
 	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
+	MOVQ         288(AX), R13
 	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
-	LEAQ         80(SP), R11
-	ADDQ         $0x1f, R11
-	ANDQ         $-32, R11
-	MOVQ         168(AX), R12
-	MOVQ         192(AX), AX
-	MOVQ         R12, R13
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	LEAQ         96(SP), R12
+	ADDQ         $0x1f, R12
+	ANDQ         $-32, R12
+	MOVQ         192(AX), R13
+	MOVQ         216(AX), AX
+	MOVQ         R13, R14
+	MOVQ         R14, 608(R12)
 	IMUL3Q       $0x08, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 608(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 616(R12)
 	IMUL3Q       $0x0c, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 616(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 624(R12)
 	IMUL3Q       $0x10, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 624(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 632(R12)
 	IMUL3Q       $0x14, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 632(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 640(R12)
 	IMUL3Q       $0x18, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 640(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 648(R12)
 	IMUL3Q       $0x1c, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 648(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 656(R12)
 	IMUL3Q       $0x20, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 656(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 664(R12)
 	IMUL3Q       $0x24, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 664(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 672(R12)
 	IMUL3Q       $0x28, AX, AX
-	ADDQ         R12, AX
-	MOVQ         AX, 672(R11)
+	ADDQ         R13, AX
+	MOVQ         AX, 680(R12)
 	VBROADCASTSS k32_3f800000<>+0(SB), Y0
 	VBROADCASTSS k32_3f000000<>+0(SB), Y1
 	VBROADCASTSS k32_3ab60b61<>+0(SB), Y2
-	VMOVAPS      Y2, (R11)
+	VMOVAPS      Y2, (R12)
 	VBROADCASTSS k32_3c088889<>+0(SB), Y2
-	VMOVAPS      Y2, 32(R11)
+	VMOVAPS      Y2, 32(R12)
 	VBROADCASTSS k32_3d2aaaab<>+0(SB), Y2
-	VMOVAPS      Y2, 64(R11)
+	VMOVAPS      Y2, 64(R12)
 	VBROADCASTSS k32_3e2aaaab<>+0(SB), Y2
-	VMOVAPS      Y2, 96(R11)
+	VMOVAPS      Y2, 96(R12)
 	VBROADCASTSS k32_3e000000<>+0(SB), Y2
-	VMOVAPS      Y2, 128(R11)
+	VMOVAPS      Y2, 128(R12)
 	VBROADCASTSS k32_7fffffff<>+0(SB), Y2
-	VMOVAPS      Y2, 160(R11)
+	VMOVAPS      Y2, 160(R12)
 	VBROADCASTSS k32_4b400000<>+0(SB), Y2
-	VMOVAPS      Y2, 192(R11)
+	VMOVAPS      Y2, 192(R12)
 	VBROADCASTSS k32_0000007f<>+0(SB), Y2
-	VMOVAPS      Y2, 224(R11)
+	VMOVAPS      Y2, 224(R12)
 	VBROADCASTSS k32_3493f27e<>+0(SB), Y2
-	VMOVAPS      Y2, 256(R11)
+	VMOVAPS      Y2, 256(R12)
 	VBROADCASTSS k32_3638ef1d<>+0(SB), Y2
-	VMOVAPS      Y2, 288(R11)
+	VMOVAPS      Y2, 288(R12)
 	VBROADCASTSS k32_37d00d01<>+0(SB), Y2
-	VMOVAPS      Y2, 320(R11)
+	VMOVAPS      Y2, 320(R12)
 	VBROADCASTSS k32_39500d01<>+0(SB), Y2
-	VMOVAPS      Y2, 352(R11)
+	VMOVAPS      Y2, 352(R12)
 	VBROADCASTSS k32_42be0000<>+0(SB), Y2
-	VMOVAPS      Y2, 384(R11)
+	VMOVAPS      Y2, 384(R12)
 	VBROADCASTSS k32_c2ae0000<>+0(SB), Y2
-	VMOVAPS      Y2, 416(R11)
+	VMOVAPS      Y2, 416(R12)
 	VBROADCASTSS k32_41f00000<>+0(SB), Y2
-	VMOVAPS      Y2, 448(R11)
+	VMOVAPS      Y2, 448(R12)
 	VBROADCASTSS k32_3fb8aa3b<>+0(SB), Y2
-	VMOVAPS      Y2, 480(R11)
+	VMOVAPS      Y2, 480(R12)
 	VBROADCASTSS k32_b5bfbe8e<>+0(SB), Y2
-	VMOVAPS      Y2, 512(R11)
+	VMOVAPS      Y2, 512(R12)
 	VBROADCASTSS k32_bf317200<>+0(SB), Y2
-	VMOVAPS      Y2, 544(R11)
+	VMOVAPS      Y2, 544(R12)
 	VBROADCASTSS k32_bf800000<>+0(SB), Y2
-	VMOVAPS      Y2, 576(R11)
+	VMOVAPS      Y2, 576(R12)
 	XORQ         AX, AX
 
 loop:
-	LEAQ       16(AX), R12
-	CMPQ       R12, CX
+	LEAQ       16(AX), R13
+	CMPQ       R13, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*4)
 	VMOVUPS    (DX)(AX*4), Y2
@@ -8302,7 +8691,7 @@ loop:
 	PREFETCHT1 2048(SI)(AX*4)
 	VMOVUPS    (SI)(AX*4), Y6
 	VMOVUPS    32(SI)(AX*4), Y7
-	MOVQ       (SP), R12
+	MOVQ       (SP), R13
 	JMP        first2
 
 next1:
@@ -8310,14 +8699,16 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
-	VCMPPS     $0x1d, (R13)(AX*4), Y2, Y8
-	VCMPPS     $0x1d, 32(R13)(AX*4), Y3, Y9
-	MOVQ       608(R11), R14
+	MOVQ       608(R12), R14
+	VCMPPS     $0x1d, (R14)(AX*4), Y2, Y8
+	VCMPPS     $0x1d, 32(R14)(AX*4), Y3, Y9
+	MOVQ       616(R12), R14
 	VBLENDVPS  Y8, (R14)(AX*4), Y2, Y2
 	VBLENDVPS  Y9, 32(R14)(AX*4), Y3, Y3
-	MOVQ       616(R11), R14
+	MOVQ       624(R12), R14
 	VADDPS     (R14)(AX*4), Y4, Y10
 	VADDPS     32(R14)(AX*4), Y5, Y11
 	VBLENDVPS  Y8, Y10, Y4, Y4
@@ -8333,199 +8724,199 @@ first2:
 absent3:
 	VSUBPS      Y4, Y8, Y8
 	VSUBPS      Y5, Y9, Y9
-	MOVQ        648(R11), R14
+	MOVQ        656(R12), R14
 	VMULPS      (R14)(AX*4), Y8, Y8
 	VMULPS      32(R14)(AX*4), Y9, Y9
-	MOVQ        624(R11), R14
+	MOVQ        632(R12), R14
 	VSUBPS      (R14)(AX*4), Y2, Y10
 	VSUBPS      32(R14)(AX*4), Y3, Y12
-	MOVQ        632(R11), R14
+	MOVQ        640(R12), R14
 	VSUBPS      (R14)(AX*4), Y2, Y13
 	VSUBPS      32(R14)(AX*4), Y3, Y14
 	VADDPS      Y13, Y10, Y15
 	VADDPS      Y14, Y12, Y11
 	VMULPS      Y13, Y10, Y10
 	VMULPS      Y14, Y12, Y12
-	MOVQ        640(R11), R14
+	MOVQ        648(R12), R14
 	VFMADD231PS (R14)(AX*4), Y10, Y8
 	VFMADD231PS 32(R14)(AX*4), Y12, Y9
-	MOVQ        640(R11), R14
+	MOVQ        648(R12), R14
 	VMULPS      (R14)(AX*4), Y15, Y10
 	VMULPS      32(R14)(AX*4), Y11, Y13
-	VMOVUPS     32(R11), Y11
-	VFMADD231PS (R11), Y10, Y11
-	VMOVUPS     32(R11), Y12
-	VFMADD231PS (R11), Y13, Y12
-	VFMADD213PS 64(R11), Y10, Y11
-	VFMADD213PS 64(R11), Y13, Y12
-	VFMADD213PS 96(R11), Y10, Y11
-	VFMADD213PS 96(R11), Y13, Y12
+	VMOVUPS     32(R12), Y11
+	VFMADD231PS (R12), Y10, Y11
+	VMOVUPS     32(R12), Y12
+	VFMADD231PS (R12), Y13, Y12
+	VFMADD213PS 64(R12), Y10, Y11
+	VFMADD213PS 64(R12), Y13, Y12
+	VFMADD213PS 96(R12), Y10, Y11
+	VFMADD213PS 96(R12), Y13, Y12
 	VFMADD213PS Y1, Y10, Y11
 	VFMADD213PS Y1, Y13, Y12
 	VFMADD213PS Y0, Y10, Y11
 	VFMADD213PS Y0, Y13, Y12
-	VANDPS      160(R11), Y10, Y14
-	VANDPS      160(R11), Y13, Y15
-	VCMPPS      $0x1e, 128(R11), Y14, Y14
-	VCMPPS      $0x1e, 128(R11), Y15, Y15
+	VANDPS      160(R12), Y10, Y14
+	VANDPS      160(R12), Y13, Y15
+	VCMPPS      $0x1e, 128(R12), Y14, Y14
+	VCMPPS      $0x1e, 128(R12), Y15, Y15
 	VTESTPS     Y14, Y14
 	JZ          rare4
-	VMOVUPS     Y6, 792(SP)
-	VMOVUPS     Y2, 824(SP)
-	VMOVUPS     Y4, 856(SP)
-	VMOVUPS     Y8, 888(SP)
-	VMOVUPS     Y7, 920(SP)
-	VMOVUPS     Y3, 952(SP)
-	VMOVUPS     Y5, 984(SP)
-	VMOVUPS     Y9, 1016(SP)
-	VMOVUPS     Y13, 1048(SP)
-	VMOVUPS     Y12, 1080(SP)
-	VMOVUPS     Y15, 1112(SP)
-	VANDPS      160(R11), Y10, Y2
-	VCMPPS      $0x1e, 384(R11), Y10, Y3
-	VBLENDVPS   Y3, 384(R11), Y10, Y3
-	VCMPPS      $0x11, 416(R11), Y3, Y4
-	VBLENDVPS   Y4, 416(R11), Y3, Y4
-	VMOVUPS     192(R11), Y5
-	VFMADD231PS 480(R11), Y4, Y5
-	VSUBPS      192(R11), Y5, Y5
-	VFMADD231PS 544(R11), Y5, Y4
-	VFMADD231PS 512(R11), Y5, Y4
-	VMOVUPS     288(R11), Y6
-	VFMADD231PS 256(R11), Y4, Y6
-	VFMADD213PS 320(R11), Y4, Y6
-	VFMADD213PS 352(R11), Y4, Y6
-	VFMADD213PS (R11), Y4, Y6
-	VFMADD213PS 32(R11), Y4, Y6
-	VFMADD213PS 64(R11), Y4, Y6
-	VFMADD213PS 96(R11), Y4, Y6
+	VMOVUPS     Y6, 816(SP)
+	VMOVUPS     Y2, 848(SP)
+	VMOVUPS     Y4, 880(SP)
+	VMOVUPS     Y8, 912(SP)
+	VMOVUPS     Y7, 944(SP)
+	VMOVUPS     Y3, 976(SP)
+	VMOVUPS     Y5, 1008(SP)
+	VMOVUPS     Y9, 1040(SP)
+	VMOVUPS     Y13, 1072(SP)
+	VMOVUPS     Y12, 1104(SP)
+	VMOVUPS     Y15, 1136(SP)
+	VANDPS      160(R12), Y10, Y2
+	VCMPPS      $0x1e, 384(R12), Y10, Y3
+	VBLENDVPS   Y3, 384(R12), Y10, Y3
+	VCMPPS      $0x11, 416(R12), Y3, Y4
+	VBLENDVPS   Y4, 416(R12), Y3, Y4
+	VMOVUPS     192(R12), Y5
+	VFMADD231PS 480(R12), Y4, Y5
+	VSUBPS      192(R12), Y5, Y5
+	VFMADD231PS 544(R12), Y5, Y4
+	VFMADD231PS 512(R12), Y5, Y4
+	VMOVUPS     288(R12), Y6
+	VFMADD231PS 256(R12), Y4, Y6
+	VFMADD213PS 320(R12), Y4, Y6
+	VFMADD213PS 352(R12), Y4, Y6
+	VFMADD213PS (R12), Y4, Y6
+	VFMADD213PS 32(R12), Y4, Y6
+	VFMADD213PS 64(R12), Y4, Y6
+	VFMADD213PS 96(R12), Y4, Y6
 	VFMADD213PS Y1, Y4, Y6
 	VFMADD213PS Y0, Y4, Y6
-	VCMPPS      $0x1e, 448(R11), Y5, Y7
-	VBLENDVPS   Y7, 448(R11), Y5, Y7
-	VMULPS      576(R11), Y7, Y7
-	VADDPS      192(R11), Y7, Y7
-	VPADDD      224(R11), Y7, Y7
+	VCMPPS      $0x1e, 448(R12), Y5, Y7
+	VBLENDVPS   Y7, 448(R12), Y5, Y7
+	VMULPS      576(R12), Y7, Y7
+	VADDPS      192(R12), Y7, Y7
+	VPADDD      224(R12), Y7, Y7
 	VPSLLD      $0x17, Y7, Y7
 	VSUBPS      Y7, Y0, Y7
 	VFMADD231PS Y6, Y4, Y7
 	VDIVPS      Y3, Y7, Y3
-	VMOVUPS     192(R11), Y4
+	VMOVUPS     192(R12), Y4
 	VFMADD231PS Y1, Y5, Y4
-	VSUBPS      192(R11), Y4, Y4
+	VSUBPS      192(R12), Y4, Y4
 	VSUBPS      Y4, Y5, Y5
-	VADDPS      192(R11), Y5, Y5
-	VPADDD      224(R11), Y5, Y5
+	VADDPS      192(R12), Y5, Y5
+	VPADDD      224(R12), Y5, Y5
 	VPSLLD      $0x17, Y5, Y5
-	VADDPS      192(R11), Y4, Y4
-	VPADDD      224(R11), Y4, Y4
+	VADDPS      192(R12), Y4, Y4
+	VPADDD      224(R12), Y4, Y4
 	VPSLLD      $0x17, Y4, Y4
 	VMULPS      Y4, Y3, Y3
 	VMULPS      Y5, Y3, Y3
 	VCMPPS      $0x12, Y1, Y2, Y2
-	VMOVUPS     288(R11), Y4
-	VFMADD231PS 256(R11), Y10, Y4
-	VFMADD213PS 320(R11), Y10, Y4
-	VFMADD213PS 352(R11), Y10, Y4
-	VFMADD213PS (R11), Y10, Y4
-	VFMADD213PS 32(R11), Y10, Y4
-	VFMADD213PS 64(R11), Y10, Y4
-	VFMADD213PS 96(R11), Y10, Y4
+	VMOVUPS     288(R12), Y4
+	VFMADD231PS 256(R12), Y10, Y4
+	VFMADD213PS 320(R12), Y10, Y4
+	VFMADD213PS 352(R12), Y10, Y4
+	VFMADD213PS (R12), Y10, Y4
+	VFMADD213PS 32(R12), Y10, Y4
+	VFMADD213PS 64(R12), Y10, Y4
+	VFMADD213PS 96(R12), Y10, Y4
 	VFMADD213PS Y1, Y10, Y4
 	VFMADD213PS Y0, Y10, Y4
 	VBLENDVPS   Y2, Y4, Y3, Y2
 	VBLENDVPS   Y14, Y2, Y11, Y11
-	VMOVUPS     792(SP), Y6
-	VMOVUPS     824(SP), Y2
-	VMOVUPS     856(SP), Y4
-	VMOVUPS     888(SP), Y8
-	VMOVUPS     920(SP), Y7
-	VMOVUPS     952(SP), Y3
-	VMOVUPS     984(SP), Y5
-	VMOVUPS     1016(SP), Y9
-	VMOVUPS     1048(SP), Y13
-	VMOVUPS     1080(SP), Y12
-	VMOVUPS     1112(SP), Y15
+	VMOVUPS     816(SP), Y6
+	VMOVUPS     848(SP), Y2
+	VMOVUPS     880(SP), Y4
+	VMOVUPS     912(SP), Y8
+	VMOVUPS     944(SP), Y7
+	VMOVUPS     976(SP), Y3
+	VMOVUPS     1008(SP), Y5
+	VMOVUPS     1040(SP), Y9
+	VMOVUPS     1072(SP), Y13
+	VMOVUPS     1104(SP), Y12
+	VMOVUPS     1136(SP), Y15
 
 rare4:
 	VTESTPS     Y15, Y15
 	JZ          rare5
-	VMOVUPS     Y6, 792(SP)
-	VMOVUPS     Y2, 824(SP)
-	VMOVUPS     Y4, 856(SP)
-	VMOVUPS     Y8, 888(SP)
-	VMOVUPS     Y10, 920(SP)
-	VMOVUPS     Y11, 952(SP)
-	VMOVUPS     Y14, 984(SP)
-	VMOVUPS     Y7, 1016(SP)
-	VMOVUPS     Y3, 1048(SP)
-	VMOVUPS     Y5, 1080(SP)
-	VMOVUPS     Y9, 1112(SP)
-	VANDPS      160(R11), Y13, Y2
-	VCMPPS      $0x1e, 384(R11), Y13, Y3
-	VBLENDVPS   Y3, 384(R11), Y13, Y3
-	VCMPPS      $0x11, 416(R11), Y3, Y4
-	VBLENDVPS   Y4, 416(R11), Y3, Y4
-	VMOVUPS     192(R11), Y5
-	VFMADD231PS 480(R11), Y4, Y5
-	VSUBPS      192(R11), Y5, Y5
-	VFMADD231PS 544(R11), Y5, Y4
-	VFMADD231PS 512(R11), Y5, Y4
-	VMOVUPS     288(R11), Y6
-	VFMADD231PS 256(R11), Y4, Y6
-	VFMADD213PS 320(R11), Y4, Y6
-	VFMADD213PS 352(R11), Y4, Y6
-	VFMADD213PS (R11), Y4, Y6
-	VFMADD213PS 32(R11), Y4, Y6
-	VFMADD213PS 64(R11), Y4, Y6
-	VFMADD213PS 96(R11), Y4, Y6
+	VMOVUPS     Y6, 816(SP)
+	VMOVUPS     Y2, 848(SP)
+	VMOVUPS     Y4, 880(SP)
+	VMOVUPS     Y8, 912(SP)
+	VMOVUPS     Y10, 944(SP)
+	VMOVUPS     Y11, 976(SP)
+	VMOVUPS     Y14, 1008(SP)
+	VMOVUPS     Y7, 1040(SP)
+	VMOVUPS     Y3, 1072(SP)
+	VMOVUPS     Y5, 1104(SP)
+	VMOVUPS     Y9, 1136(SP)
+	VANDPS      160(R12), Y13, Y2
+	VCMPPS      $0x1e, 384(R12), Y13, Y3
+	VBLENDVPS   Y3, 384(R12), Y13, Y3
+	VCMPPS      $0x11, 416(R12), Y3, Y4
+	VBLENDVPS   Y4, 416(R12), Y3, Y4
+	VMOVUPS     192(R12), Y5
+	VFMADD231PS 480(R12), Y4, Y5
+	VSUBPS      192(R12), Y5, Y5
+	VFMADD231PS 544(R12), Y5, Y4
+	VFMADD231PS 512(R12), Y5, Y4
+	VMOVUPS     288(R12), Y6
+	VFMADD231PS 256(R12), Y4, Y6
+	VFMADD213PS 320(R12), Y4, Y6
+	VFMADD213PS 352(R12), Y4, Y6
+	VFMADD213PS (R12), Y4, Y6
+	VFMADD213PS 32(R12), Y4, Y6
+	VFMADD213PS 64(R12), Y4, Y6
+	VFMADD213PS 96(R12), Y4, Y6
 	VFMADD213PS Y1, Y4, Y6
 	VFMADD213PS Y0, Y4, Y6
-	VCMPPS      $0x1e, 448(R11), Y5, Y7
-	VBLENDVPS   Y7, 448(R11), Y5, Y7
-	VMULPS      576(R11), Y7, Y7
-	VADDPS      192(R11), Y7, Y7
-	VPADDD      224(R11), Y7, Y7
+	VCMPPS      $0x1e, 448(R12), Y5, Y7
+	VBLENDVPS   Y7, 448(R12), Y5, Y7
+	VMULPS      576(R12), Y7, Y7
+	VADDPS      192(R12), Y7, Y7
+	VPADDD      224(R12), Y7, Y7
 	VPSLLD      $0x17, Y7, Y7
 	VSUBPS      Y7, Y0, Y7
 	VFMADD231PS Y6, Y4, Y7
 	VDIVPS      Y3, Y7, Y3
-	VMOVUPS     192(R11), Y4
+	VMOVUPS     192(R12), Y4
 	VFMADD231PS Y1, Y5, Y4
-	VSUBPS      192(R11), Y4, Y4
+	VSUBPS      192(R12), Y4, Y4
 	VSUBPS      Y4, Y5, Y5
-	VADDPS      192(R11), Y5, Y5
-	VPADDD      224(R11), Y5, Y5
+	VADDPS      192(R12), Y5, Y5
+	VPADDD      224(R12), Y5, Y5
 	VPSLLD      $0x17, Y5, Y5
-	VADDPS      192(R11), Y4, Y4
-	VPADDD      224(R11), Y4, Y4
+	VADDPS      192(R12), Y4, Y4
+	VPADDD      224(R12), Y4, Y4
 	VPSLLD      $0x17, Y4, Y4
 	VMULPS      Y4, Y3, Y3
 	VMULPS      Y5, Y3, Y3
 	VCMPPS      $0x12, Y1, Y2, Y2
-	VMOVUPS     288(R11), Y4
-	VFMADD231PS 256(R11), Y13, Y4
-	VFMADD213PS 320(R11), Y13, Y4
-	VFMADD213PS 352(R11), Y13, Y4
-	VFMADD213PS (R11), Y13, Y4
-	VFMADD213PS 32(R11), Y13, Y4
-	VFMADD213PS 64(R11), Y13, Y4
-	VFMADD213PS 96(R11), Y13, Y4
+	VMOVUPS     288(R12), Y4
+	VFMADD231PS 256(R12), Y13, Y4
+	VFMADD213PS 320(R12), Y13, Y4
+	VFMADD213PS 352(R12), Y13, Y4
+	VFMADD213PS (R12), Y13, Y4
+	VFMADD213PS 32(R12), Y13, Y4
+	VFMADD213PS 64(R12), Y13, Y4
+	VFMADD213PS 96(R12), Y13, Y4
 	VFMADD213PS Y1, Y13, Y4
 	VFMADD213PS Y0, Y13, Y4
 	VBLENDVPS   Y2, Y4, Y3, Y2
 	VBLENDVPS   Y15, Y2, Y12, Y12
-	VMOVUPS     792(SP), Y6
-	VMOVUPS     824(SP), Y2
-	VMOVUPS     856(SP), Y4
-	VMOVUPS     888(SP), Y8
-	VMOVUPS     920(SP), Y10
-	VMOVUPS     952(SP), Y11
-	VMOVUPS     984(SP), Y14
-	VMOVUPS     1016(SP), Y7
-	VMOVUPS     1048(SP), Y3
-	VMOVUPS     1080(SP), Y5
-	VMOVUPS     1112(SP), Y9
+	VMOVUPS     816(SP), Y6
+	VMOVUPS     848(SP), Y2
+	VMOVUPS     880(SP), Y4
+	VMOVUPS     912(SP), Y8
+	VMOVUPS     944(SP), Y10
+	VMOVUPS     976(SP), Y11
+	VMOVUPS     1008(SP), Y14
+	VMOVUPS     1040(SP), Y7
+	VMOVUPS     1072(SP), Y3
+	VMOVUPS     1104(SP), Y5
+	VMOVUPS     1136(SP), Y9
 
 rare5:
 	VFMADD213PS Y2, Y8, Y11
@@ -8539,27 +8930,28 @@ rare5:
 	VADDPS      Y9, Y12, Y12
 
 absent6:
-	MOVQ         624(R11), R14
+	MOVQ         632(R12), R14
 	VSUBPS       (R14)(AX*4), Y11, Y13
 	VSUBPS       32(R14)(AX*4), Y12, Y14
-	VBROADCASTSS (R12), Y8
+	VBROADCASTSS (R13), Y8
 	VSUBPS       Y6, Y8, Y9
 	VSUBPS       Y7, Y8, Y10
-	MOVQ         672(R11), R14
+	MOVQ         680(R12), R14
 	VCMPPS       $0x11, (R14)(AX*4), Y9, Y9
 	VCMPPS       $0x11, 32(R14)(AX*4), Y10, Y10
 	VBLENDVPS    Y9, Y2, Y11, Y2
 	VBLENDVPS    Y10, Y3, Y12, Y3
-	MOVQ         656(R11), R14
+	MOVQ         664(R12), R14
 	VMULPS       (R14)(AX*4), Y4, Y11
 	VMULPS       32(R14)(AX*4), Y5, Y12
-	MOVQ         664(R11), R14
+	MOVQ         672(R12), R14
 	VFMADD231PS  (R14)(AX*4), Y13, Y11
 	VFMADD231PS  32(R14)(AX*4), Y14, Y12
 	VBLENDVPS    Y9, Y4, Y11, Y4
 	VBLENDVPS    Y10, Y5, Y12, Y5
-	VCMPPS       $0x1d, (R13)(AX*4), Y2, Y11
-	VCMPPS       $0x1d, 32(R13)(AX*4), Y3, Y12
+	MOVQ         608(R12), R14
+	VCMPPS       $0x1d, (R14)(AX*4), Y2, Y11
+	VCMPPS       $0x1d, 32(R14)(AX*4), Y3, Y12
 	VBLENDVPS    Y11, Y8, Y6, Y6
 	VBLENDVPS    Y12, Y8, Y7, Y7
 	TESTQ        R9, R9
@@ -8584,13 +8976,24 @@ absent7:
 	MOVQ       R14, 8(R10)(AX*1)
 
 absent8:
-	ADDQ    $0x04, R12
-	CMPQ    R12, 8(SP)
+	TESTQ     R11, R11
+	JZ        absent9
+	VMOVMSKPS Y11, R14
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	MOVB      R14, (R11)(R15*1)
+	VMOVMSKPS Y12, R14
+	MOVB      R14, 1(R11)(R15*1)
+
+absent9:
+	ADDQ    $0x04, R13
+	CMPQ    R13, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPS Y2, (DX)(AX*4)
 	VMOVUPS Y3, 32(DX)(AX*4)
 	VMOVUPS Y4, (BX)(AX*4)
@@ -8603,150 +9006,152 @@ absent8:
 tail:
 	CMPQ         AX, CX
 	JAE          done
-	MOVQ         CX, R12
-	SUBQ         AX, R12
-	VMOVD        R12, X2
+	MOVQ         CX, R13
+	SUBQ         AX, R13
+	VMOVD        R13, X2
 	VPBROADCASTD X2, Y2
 	VPCMPGTD     iota32<>+0(SB), Y2, Y2
 	VMASKMOVPS   (DX)(AX*4), Y2, Y3
 	VMASKMOVPS   (BX)(AX*4), Y2, Y4
 	VMASKMOVPS   (SI)(AX*4), Y2, Y5
-	MOVQ         (SP), R12
-	JMP          first10
+	MOVQ         (SP), R13
+	JMP          first11
 
-next9:
+next10:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first10:
-	VMASKMOVPS (R13)(AX*4), Y2, Y6
+first11:
+	MOVQ       608(R12), R14
+	VMASKMOVPS (R14)(AX*4), Y2, Y6
 	VCMPPS     $0x1d, Y6, Y3, Y7
-	MOVQ       608(R11), R14
+	MOVQ       616(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y2, Y8
 	VBLENDVPS  Y7, Y8, Y3, Y3
-	MOVQ       616(R11), R14
+	MOVQ       624(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y2, Y8
 	VADDPS     Y8, Y4, Y8
 	VBLENDVPS  Y7, Y8, Y4, Y4
 	VXORPS     Y7, Y7, Y7
 	TESTQ      DI, DI
-	JZ         absent11
+	JZ         absent12
 	VMASKMOVPS (DI)(AX*4), Y2, Y7
 
-absent11:
+absent12:
 	VSUBPS      Y4, Y7, Y7
-	MOVQ        648(R11), R14
+	MOVQ        656(R12), R14
 	VMASKMOVPS  (R14)(AX*4), Y2, Y8
 	VMULPS      Y7, Y8, Y7
-	MOVQ        624(R11), R14
+	MOVQ        632(R12), R14
 	VMASKMOVPS  (R14)(AX*4), Y2, Y8
 	VSUBPS      Y8, Y3, Y9
-	MOVQ        632(R11), R14
+	MOVQ        640(R12), R14
 	VMASKMOVPS  (R14)(AX*4), Y2, Y10
 	VSUBPS      Y10, Y3, Y10
 	VADDPS      Y10, Y9, Y11
 	VMULPS      Y10, Y9, Y9
-	MOVQ        640(R11), R14
+	MOVQ        648(R12), R14
 	VMASKMOVPS  (R14)(AX*4), Y2, Y10
 	VFMADD231PS Y9, Y10, Y7
 	VMULPS      Y11, Y10, Y10
-	VMOVUPS     32(R11), Y9
-	VFMADD231PS (R11), Y10, Y9
-	VFMADD213PS 64(R11), Y10, Y9
-	VFMADD213PS 96(R11), Y10, Y9
+	VMOVUPS     32(R12), Y9
+	VFMADD231PS (R12), Y10, Y9
+	VFMADD213PS 64(R12), Y10, Y9
+	VFMADD213PS 96(R12), Y10, Y9
 	VFMADD213PS Y1, Y10, Y9
 	VFMADD213PS Y0, Y10, Y9
-	VANDPS      160(R11), Y10, Y11
-	VCMPPS      $0x1e, 128(R11), Y11, Y11
+	VANDPS      160(R12), Y10, Y11
+	VCMPPS      $0x1e, 128(R12), Y11, Y11
 	VTESTPS     Y11, Y11
-	JZ          rare12
-	VMOVUPS     Y5, 792(SP)
-	VMOVUPS     Y6, 824(SP)
-	VMOVUPS     Y3, 856(SP)
-	VMOVUPS     Y4, 888(SP)
-	VMOVUPS     Y8, 920(SP)
-	VMOVUPS     Y7, 952(SP)
-	VANDPS      160(R11), Y10, Y3
-	VCMPPS      $0x1e, 384(R11), Y10, Y4
-	VBLENDVPS   Y4, 384(R11), Y10, Y4
-	VCMPPS      $0x11, 416(R11), Y4, Y5
-	VBLENDVPS   Y5, 416(R11), Y4, Y5
-	VMOVUPS     192(R11), Y6
-	VFMADD231PS 480(R11), Y5, Y6
-	VSUBPS      192(R11), Y6, Y6
-	VFMADD231PS 544(R11), Y6, Y5
-	VFMADD231PS 512(R11), Y6, Y5
-	VMOVUPS     288(R11), Y7
-	VFMADD231PS 256(R11), Y5, Y7
-	VFMADD213PS 320(R11), Y5, Y7
-	VFMADD213PS 352(R11), Y5, Y7
-	VFMADD213PS (R11), Y5, Y7
-	VFMADD213PS 32(R11), Y5, Y7
-	VFMADD213PS 64(R11), Y5, Y7
-	VFMADD213PS 96(R11), Y5, Y7
+	JZ          rare13
+	VMOVUPS     Y5, 816(SP)
+	VMOVUPS     Y6, 848(SP)
+	VMOVUPS     Y3, 880(SP)
+	VMOVUPS     Y4, 912(SP)
+	VMOVUPS     Y8, 944(SP)
+	VMOVUPS     Y7, 976(SP)
+	VANDPS      160(R12), Y10, Y3
+	VCMPPS      $0x1e, 384(R12), Y10, Y4
+	VBLENDVPS   Y4, 384(R12), Y10, Y4
+	VCMPPS      $0x11, 416(R12), Y4, Y5
+	VBLENDVPS   Y5, 416(R12), Y4, Y5
+	VMOVUPS     192(R12), Y6
+	VFMADD231PS 480(R12), Y5, Y6
+	VSUBPS      192(R12), Y6, Y6
+	VFMADD231PS 544(R12), Y6, Y5
+	VFMADD231PS 512(R12), Y6, Y5
+	VMOVUPS     288(R12), Y7
+	VFMADD231PS 256(R12), Y5, Y7
+	VFMADD213PS 320(R12), Y5, Y7
+	VFMADD213PS 352(R12), Y5, Y7
+	VFMADD213PS (R12), Y5, Y7
+	VFMADD213PS 32(R12), Y5, Y7
+	VFMADD213PS 64(R12), Y5, Y7
+	VFMADD213PS 96(R12), Y5, Y7
 	VFMADD213PS Y1, Y5, Y7
 	VFMADD213PS Y0, Y5, Y7
-	VCMPPS      $0x1e, 448(R11), Y6, Y8
-	VBLENDVPS   Y8, 448(R11), Y6, Y8
-	VMULPS      576(R11), Y8, Y8
-	VADDPS      192(R11), Y8, Y8
-	VPADDD      224(R11), Y8, Y8
+	VCMPPS      $0x1e, 448(R12), Y6, Y8
+	VBLENDVPS   Y8, 448(R12), Y6, Y8
+	VMULPS      576(R12), Y8, Y8
+	VADDPS      192(R12), Y8, Y8
+	VPADDD      224(R12), Y8, Y8
 	VPSLLD      $0x17, Y8, Y8
 	VSUBPS      Y8, Y0, Y8
 	VFMADD231PS Y7, Y5, Y8
 	VDIVPS      Y4, Y8, Y4
-	VMOVUPS     192(R11), Y5
+	VMOVUPS     192(R12), Y5
 	VFMADD231PS Y1, Y6, Y5
-	VSUBPS      192(R11), Y5, Y5
+	VSUBPS      192(R12), Y5, Y5
 	VSUBPS      Y5, Y6, Y6
-	VADDPS      192(R11), Y6, Y6
-	VPADDD      224(R11), Y6, Y6
+	VADDPS      192(R12), Y6, Y6
+	VPADDD      224(R12), Y6, Y6
 	VPSLLD      $0x17, Y6, Y6
-	VADDPS      192(R11), Y5, Y5
-	VPADDD      224(R11), Y5, Y5
+	VADDPS      192(R12), Y5, Y5
+	VPADDD      224(R12), Y5, Y5
 	VPSLLD      $0x17, Y5, Y5
 	VMULPS      Y5, Y4, Y4
 	VMULPS      Y6, Y4, Y4
 	VCMPPS      $0x12, Y1, Y3, Y3
-	VMOVUPS     288(R11), Y5
-	VFMADD231PS 256(R11), Y10, Y5
-	VFMADD213PS 320(R11), Y10, Y5
-	VFMADD213PS 352(R11), Y10, Y5
-	VFMADD213PS (R11), Y10, Y5
-	VFMADD213PS 32(R11), Y10, Y5
-	VFMADD213PS 64(R11), Y10, Y5
-	VFMADD213PS 96(R11), Y10, Y5
+	VMOVUPS     288(R12), Y5
+	VFMADD231PS 256(R12), Y10, Y5
+	VFMADD213PS 320(R12), Y10, Y5
+	VFMADD213PS 352(R12), Y10, Y5
+	VFMADD213PS (R12), Y10, Y5
+	VFMADD213PS 32(R12), Y10, Y5
+	VFMADD213PS 64(R12), Y10, Y5
+	VFMADD213PS 96(R12), Y10, Y5
 	VFMADD213PS Y1, Y10, Y5
 	VFMADD213PS Y0, Y10, Y5
 	VBLENDVPS   Y3, Y5, Y4, Y3
 	VBLENDVPS   Y11, Y3, Y9, Y9
-	VMOVUPS     792(SP), Y5
-	VMOVUPS     824(SP), Y6
-	VMOVUPS     856(SP), Y3
-	VMOVUPS     888(SP), Y4
-	VMOVUPS     920(SP), Y8
-	VMOVUPS     952(SP), Y7
+	VMOVUPS     816(SP), Y5
+	VMOVUPS     848(SP), Y6
+	VMOVUPS     880(SP), Y3
+	VMOVUPS     912(SP), Y4
+	VMOVUPS     944(SP), Y8
+	VMOVUPS     976(SP), Y7
 
-rare12:
+rare13:
 	VFMADD213PS Y3, Y7, Y9
 	TESTQ       R8, R8
-	JZ          absent13
+	JZ          absent14
 	VMASKMOVPS  (R8)(AX*4), Y2, Y7
 	VADDPS      Y7, Y9, Y9
 
-absent13:
+absent14:
 	VSUBPS       Y8, Y9, Y10
-	VBROADCASTSS (R12), Y7
+	VBROADCASTSS (R13), Y7
 	VSUBPS       Y5, Y7, Y8
-	MOVQ         672(R11), R14
+	MOVQ         680(R12), R14
 	VMASKMOVPS   (R14)(AX*4), Y2, Y11
 	VCMPPS       $0x11, Y11, Y8, Y8
 	VBLENDVPS    Y8, Y3, Y9, Y3
-	MOVQ         664(R11), R14
+	MOVQ         672(R12), R14
 	VMASKMOVPS   (R14)(AX*4), Y2, Y9
-	MOVQ         656(R11), R14
+	MOVQ         664(R12), R14
 	VMASKMOVPS   (R14)(AX*4), Y2, Y11
 	VMULPS       Y4, Y11, Y11
 	VFMADD231PS  Y10, Y9, Y11
@@ -8754,40 +9159,51 @@ absent13:
 	VCMPPS       $0x1d, Y6, Y3, Y6
 	VBLENDVPS    Y6, Y7, Y5, Y5
 	TESTQ        R9, R9
-	JZ           absent14
+	JZ           absent15
 	VANDPS       Y0, Y6, Y7
 	VMASKMOVPS   Y7, Y2, (R9)(AX*4)
 
-absent14:
+absent15:
 	TESTQ     R10, R10
-	JZ        absent15
-	VORPS     Y6, Y8, Y6
-	VMOVMSKPS Y6, R14
+	JZ        absent16
+	VORPS     Y6, Y8, Y7
+	VMOVMSKPS Y7, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
 	SUBQ      AX, R15
 	CMPQ      R15, $0x08
-	JBE       few16
+	JBE       few17
 	MOVQ      $0x00000008, R15
 
-few16:
+few17:
 	LEAQ (R10)(AX*1), BP
 
-byte17:
+byte18:
 	MOVB R14, (BP)
 	SHRQ $0x08, R14
 	INCQ BP
 	DECQ R15
-	JNZ  byte17
+	JNZ  byte18
 
-absent15:
-	ADDQ       $0x04, R12
-	CMPQ       R12, 8(SP)
-	JB         next9
+absent16:
+	TESTQ     R11, R11
+	JZ        absent19
+	VMOVMSKPS Y6, R14
+	VMOVMSKPS Y2, R15
+	ANDL      R15, R14
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	MOVB      R14, (R11)(R15*1)
+
+absent19:
+	ADDQ       $0x04, R13
+	CMPQ       R13, 8(SP)
+	JB         next10
 	MOVQ       16(SP), DI
 	MOVQ       32(SP), R8
 	MOVQ       48(SP), R9
 	MOVQ       64(SP), R10
+	MOVQ       80(SP), R11
 	VMASKMOVPS Y3, Y2, (DX)(AX*4)
 	VMASKMOVPS Y4, Y2, (BX)(AX*4)
 	VMASKMOVPS Y5, Y2, (SI)(AX*4)
@@ -8800,9 +9216,9 @@ done:
 
 // func stepAVX2F64Soft(f *frame64)
 // Requires: AVX, AVX2, BMI2, FMA3
-TEXT ·stepAVX2F64Soft(SB), $1584-8
+TEXT ·stepAVX2F64Soft(SB), $1600-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -8810,116 +9226,123 @@ TEXT ·stepAVX2F64Soft(SB), $1584-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*8), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
+	MOVQ         168(AX), R11
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*8), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
 	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         264(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
 	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         272(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
 	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         280(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
 	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
+	MOVQ         288(AX), R13
 	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
-	LEAQ         80(SP), R11
-	ADDQ         $0x1f, R11
-	ANDQ         $-32, R11
-	MOVQ         168(AX), AX
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	LEAQ         96(SP), R12
+	ADDQ         $0x1f, R12
+	ANDQ         $-32, R12
+	MOVQ         192(AX), AX
 	VBROADCASTSD k64_3ff0000000000000<>+0(SB), Y0
 	VBROADCASTSD (AX), Y1
 	VBROADCASTSD 32(AX), Y2
-	VMOVAPD      Y2, (R11)
+	VMOVAPD      Y2, (R12)
 	VBROADCASTSD 48(AX), Y2
-	VMOVAPD      Y2, 32(R11)
+	VMOVAPD      Y2, 32(R12)
 	VBROADCASTSD k64_3fe0000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 64(R11)
+	VMOVAPD      Y2, 64(R12)
 	VBROADCASTSD k64_3ec71de3a556c734<>+0(SB), Y2
-	VMOVAPD      Y2, 96(R11)
+	VMOVAPD      Y2, 96(R12)
 	VBROADCASTSD k64_3efa01a01a01a01a<>+0(SB), Y2
-	VMOVAPD      Y2, 128(R11)
+	VMOVAPD      Y2, 128(R12)
 	VBROADCASTSD k64_3f2a01a01a01a01a<>+0(SB), Y2
-	VMOVAPD      Y2, 160(R11)
+	VMOVAPD      Y2, 160(R12)
 	VBROADCASTSD k64_3f56c16c16c16c17<>+0(SB), Y2
-	VMOVAPD      Y2, 192(R11)
+	VMOVAPD      Y2, 192(R12)
 	VBROADCASTSD k64_3f81111111111111<>+0(SB), Y2
-	VMOVAPD      Y2, 224(R11)
+	VMOVAPD      Y2, 224(R12)
 	VBROADCASTSD k64_3fa5555555555555<>+0(SB), Y2
-	VMOVAPD      Y2, 256(R11)
+	VMOVAPD      Y2, 256(R12)
 	VBROADCASTSD k64_3fc5555555555555<>+0(SB), Y2
-	VMOVAPD      Y2, 288(R11)
+	VMOVAPD      Y2, 288(R12)
 	VBROADCASTSD 8(AX), Y2
-	VMOVAPD      Y2, 320(R11)
+	VMOVAPD      Y2, 320(R12)
 	VBROADCASTSD 24(AX), Y2
-	VMOVAPD      Y2, 352(R11)
+	VMOVAPD      Y2, 352(R12)
 	VBROADCASTSD 40(AX), Y2
-	VMOVAPD      Y2, 384(R11)
+	VMOVAPD      Y2, 384(R12)
 	VBROADCASTSD 56(AX), Y2
-	VMOVAPD      Y2, 416(R11)
+	VMOVAPD      Y2, 416(R12)
 	VBROADCASTSD k64_3fb0000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 448(R11)
+	VMOVAPD      Y2, 448(R12)
 	VBROADCASTSD 72(AX), Y2
-	VMOVAPD      Y2, 480(R11)
+	VMOVAPD      Y2, 480(R12)
 	VBROADCASTSD 64(AX), Y2
-	VMOVAPD      Y2, 512(R11)
+	VMOVAPD      Y2, 512(R12)
 	VBROADCASTSD 80(AX), Y2
-	VMOVAPD      Y2, 544(R11)
+	VMOVAPD      Y2, 544(R12)
 	VBROADCASTSD k64_7fffffffffffffff<>+0(SB), Y2
-	VMOVAPD      Y2, 576(R11)
+	VMOVAPD      Y2, 576(R12)
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 608(R11)
+	VMOVAPD      Y2, 608(R12)
 	VBROADCASTSD k64_00000000000003ff<>+0(SB), Y2
-	VMOVAPD      Y2, 640(R11)
+	VMOVAPD      Y2, 640(R12)
 	VBROADCASTSD k64_3d2ae7f3e733b81f<>+0(SB), Y2
-	VMOVAPD      Y2, 672(R11)
+	VMOVAPD      Y2, 672(R12)
 	VBROADCASTSD k64_3d6ae7f3e733b81f<>+0(SB), Y2
-	VMOVAPD      Y2, 704(R11)
+	VMOVAPD      Y2, 704(R12)
 	VBROADCASTSD k64_3da93974a8c07c9d<>+0(SB), Y2
-	VMOVAPD      Y2, 736(R11)
+	VMOVAPD      Y2, 736(R12)
 	VBROADCASTSD k64_3de6124613a86d09<>+0(SB), Y2
-	VMOVAPD      Y2, 768(R11)
+	VMOVAPD      Y2, 768(R12)
 	VBROADCASTSD k64_3e21eed8eff8d898<>+0(SB), Y2
-	VMOVAPD      Y2, 800(R11)
+	VMOVAPD      Y2, 800(R12)
 	VBROADCASTSD k64_3e5ae64567f544e4<>+0(SB), Y2
-	VMOVAPD      Y2, 832(R11)
+	VMOVAPD      Y2, 832(R12)
 	VBROADCASTSD k64_3e927e4fb7789f5c<>+0(SB), Y2
-	VMOVAPD      Y2, 864(R11)
+	VMOVAPD      Y2, 864(R12)
 	VBROADCASTSD k64_4086800000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 896(R11)
+	VMOVAPD      Y2, 896(R12)
 	VBROADCASTSD k64_c086200000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 928(R11)
+	VMOVAPD      Y2, 928(R12)
 	VBROADCASTSD k64_404e000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 960(R11)
+	VMOVAPD      Y2, 960(R12)
 	VBROADCASTSD k64_3ff71547652b82fe<>+0(SB), Y2
-	VMOVAPD      Y2, 992(R11)
+	VMOVAPD      Y2, 992(R12)
 	VBROADCASTSD k64_bdea39ef35793c76<>+0(SB), Y2
-	VMOVAPD      Y2, 1024(R11)
+	VMOVAPD      Y2, 1024(R12)
 	VBROADCASTSD k64_bfe62e42fee00000<>+0(SB), Y2
-	VMOVAPD      Y2, 1056(R11)
+	VMOVAPD      Y2, 1056(R12)
 	VBROADCASTSD k64_bff0000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 1088(R11)
+	VMOVAPD      Y2, 1088(R12)
 	XORQ         AX, AX
 
 loop:
-	LEAQ       8(AX), R12
-	CMPQ       R12, CX
+	LEAQ       8(AX), R13
+	CMPQ       R13, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*8)
 	VMOVUPD    (DX)(AX*8), Y2
@@ -8930,7 +9353,7 @@ loop:
 	PREFETCHT1 2048(SI)(AX*8)
 	VMOVUPD    (SI)(AX*8), Y6
 	VMOVUPD    32(SI)(AX*8), Y7
-	MOVQ       (SP), R12
+	MOVQ       (SP), R13
 	JMP        first2
 
 next1:
@@ -8938,16 +9361,17 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
 	VCMPPD     $0x1d, Y1, Y2, Y8
 	VCMPPD     $0x1d, Y1, Y3, Y9
-	VSUBPD     320(R11), Y2, Y10
-	VSUBPD     320(R11), Y3, Y11
+	VSUBPD     320(R12), Y2, Y10
+	VSUBPD     320(R12), Y3, Y11
 	VBLENDVPD  Y8, Y10, Y2, Y2
 	VBLENDVPD  Y9, Y11, Y3, Y3
-	VADDPD     352(R11), Y4, Y10
-	VADDPD     352(R11), Y5, Y11
+	VADDPD     352(R12), Y4, Y10
+	VADDPD     352(R12), Y5, Y11
 	VBLENDVPD  Y8, Y10, Y4, Y4
 	VBLENDVPD  Y9, Y11, Y5, Y5
 	VXORPS     Y8, Y8, Y8
@@ -8961,224 +9385,224 @@ first2:
 absent3:
 	VSUBPD      Y4, Y8, Y8
 	VSUBPD      Y5, Y9, Y9
-	VMULPD      416(R11), Y8, Y8
-	VMULPD      416(R11), Y9, Y9
-	VSUBPD      (R11), Y2, Y10
-	VSUBPD      (R11), Y3, Y12
-	VSUBPD      384(R11), Y2, Y13
-	VSUBPD      384(R11), Y3, Y14
+	VMULPD      416(R12), Y8, Y8
+	VMULPD      416(R12), Y9, Y9
+	VSUBPD      (R12), Y2, Y10
+	VSUBPD      (R12), Y3, Y12
+	VSUBPD      384(R12), Y2, Y13
+	VSUBPD      384(R12), Y3, Y14
 	VADDPD      Y13, Y10, Y15
 	VADDPD      Y14, Y12, Y11
 	VMULPD      Y13, Y10, Y10
 	VMULPD      Y14, Y12, Y12
-	VFMADD231PD 32(R11), Y10, Y8
-	VFMADD231PD 32(R11), Y12, Y9
-	VMULPD      32(R11), Y15, Y10
-	VMULPD      32(R11), Y11, Y13
-	VMOVUPD     128(R11), Y11
-	VFMADD231PD 96(R11), Y10, Y11
-	VMOVUPD     128(R11), Y12
-	VFMADD231PD 96(R11), Y13, Y12
-	VFMADD213PD 160(R11), Y10, Y11
-	VFMADD213PD 160(R11), Y13, Y12
-	VFMADD213PD 192(R11), Y10, Y11
-	VFMADD213PD 192(R11), Y13, Y12
-	VFMADD213PD 224(R11), Y10, Y11
-	VFMADD213PD 224(R11), Y13, Y12
-	VFMADD213PD 256(R11), Y10, Y11
-	VFMADD213PD 256(R11), Y13, Y12
-	VFMADD213PD 288(R11), Y10, Y11
-	VFMADD213PD 288(R11), Y13, Y12
-	VFMADD213PD 64(R11), Y10, Y11
-	VFMADD213PD 64(R11), Y13, Y12
+	VFMADD231PD 32(R12), Y10, Y8
+	VFMADD231PD 32(R12), Y12, Y9
+	VMULPD      32(R12), Y15, Y10
+	VMULPD      32(R12), Y11, Y13
+	VMOVUPD     128(R12), Y11
+	VFMADD231PD 96(R12), Y10, Y11
+	VMOVUPD     128(R12), Y12
+	VFMADD231PD 96(R12), Y13, Y12
+	VFMADD213PD 160(R12), Y10, Y11
+	VFMADD213PD 160(R12), Y13, Y12
+	VFMADD213PD 192(R12), Y10, Y11
+	VFMADD213PD 192(R12), Y13, Y12
+	VFMADD213PD 224(R12), Y10, Y11
+	VFMADD213PD 224(R12), Y13, Y12
+	VFMADD213PD 256(R12), Y10, Y11
+	VFMADD213PD 256(R12), Y13, Y12
+	VFMADD213PD 288(R12), Y10, Y11
+	VFMADD213PD 288(R12), Y13, Y12
+	VFMADD213PD 64(R12), Y10, Y11
+	VFMADD213PD 64(R12), Y13, Y12
 	VFMADD213PD Y0, Y10, Y11
 	VFMADD213PD Y0, Y13, Y12
-	VANDPD      576(R11), Y10, Y14
-	VANDPD      576(R11), Y13, Y15
-	VCMPPD      $0x1e, 448(R11), Y14, Y14
-	VCMPPD      $0x1e, 448(R11), Y15, Y15
+	VANDPD      576(R12), Y10, Y14
+	VANDPD      576(R12), Y13, Y15
+	VCMPPD      $0x1e, 448(R12), Y14, Y14
+	VCMPPD      $0x1e, 448(R12), Y15, Y15
 	VTESTPD     Y14, Y14
 	JZ          rare4
-	VMOVUPD     Y6, 1232(SP)
-	VMOVUPD     Y2, 1264(SP)
-	VMOVUPD     Y4, 1296(SP)
-	VMOVUPD     Y8, 1328(SP)
-	VMOVUPD     Y7, 1360(SP)
-	VMOVUPD     Y3, 1392(SP)
-	VMOVUPD     Y5, 1424(SP)
-	VMOVUPD     Y9, 1456(SP)
-	VMOVUPD     Y13, 1488(SP)
-	VMOVUPD     Y12, 1520(SP)
-	VMOVUPD     Y15, 1552(SP)
-	VANDPD      576(R11), Y10, Y2
-	VCMPPD      $0x1e, 896(R11), Y10, Y3
-	VBLENDVPD   Y3, 896(R11), Y10, Y3
-	VCMPPD      $0x11, 928(R11), Y3, Y4
-	VBLENDVPD   Y4, 928(R11), Y3, Y4
-	VMOVUPD     608(R11), Y5
-	VFMADD231PD 992(R11), Y4, Y5
-	VSUBPD      608(R11), Y5, Y5
-	VFMADD231PD 1056(R11), Y5, Y4
-	VFMADD231PD 1024(R11), Y5, Y4
-	VMOVUPD     704(R11), Y6
-	VFMADD231PD 672(R11), Y4, Y6
-	VFMADD213PD 736(R11), Y4, Y6
-	VFMADD213PD 768(R11), Y4, Y6
-	VFMADD213PD 800(R11), Y4, Y6
-	VFMADD213PD 832(R11), Y4, Y6
-	VFMADD213PD 864(R11), Y4, Y6
-	VFMADD213PD 96(R11), Y4, Y6
-	VFMADD213PD 128(R11), Y4, Y6
-	VFMADD213PD 160(R11), Y4, Y6
-	VFMADD213PD 192(R11), Y4, Y6
-	VFMADD213PD 224(R11), Y4, Y6
-	VFMADD213PD 256(R11), Y4, Y6
-	VFMADD213PD 288(R11), Y4, Y6
-	VFMADD213PD 64(R11), Y4, Y6
+	VMOVUPD     Y6, 1248(SP)
+	VMOVUPD     Y2, 1280(SP)
+	VMOVUPD     Y4, 1312(SP)
+	VMOVUPD     Y8, 1344(SP)
+	VMOVUPD     Y7, 1376(SP)
+	VMOVUPD     Y3, 1408(SP)
+	VMOVUPD     Y5, 1440(SP)
+	VMOVUPD     Y9, 1472(SP)
+	VMOVUPD     Y13, 1504(SP)
+	VMOVUPD     Y12, 1536(SP)
+	VMOVUPD     Y15, 1568(SP)
+	VANDPD      576(R12), Y10, Y2
+	VCMPPD      $0x1e, 896(R12), Y10, Y3
+	VBLENDVPD   Y3, 896(R12), Y10, Y3
+	VCMPPD      $0x11, 928(R12), Y3, Y4
+	VBLENDVPD   Y4, 928(R12), Y3, Y4
+	VMOVUPD     608(R12), Y5
+	VFMADD231PD 992(R12), Y4, Y5
+	VSUBPD      608(R12), Y5, Y5
+	VFMADD231PD 1056(R12), Y5, Y4
+	VFMADD231PD 1024(R12), Y5, Y4
+	VMOVUPD     704(R12), Y6
+	VFMADD231PD 672(R12), Y4, Y6
+	VFMADD213PD 736(R12), Y4, Y6
+	VFMADD213PD 768(R12), Y4, Y6
+	VFMADD213PD 800(R12), Y4, Y6
+	VFMADD213PD 832(R12), Y4, Y6
+	VFMADD213PD 864(R12), Y4, Y6
+	VFMADD213PD 96(R12), Y4, Y6
+	VFMADD213PD 128(R12), Y4, Y6
+	VFMADD213PD 160(R12), Y4, Y6
+	VFMADD213PD 192(R12), Y4, Y6
+	VFMADD213PD 224(R12), Y4, Y6
+	VFMADD213PD 256(R12), Y4, Y6
+	VFMADD213PD 288(R12), Y4, Y6
+	VFMADD213PD 64(R12), Y4, Y6
 	VFMADD213PD Y0, Y4, Y6
-	VCMPPD      $0x1e, 960(R11), Y5, Y7
-	VBLENDVPD   Y7, 960(R11), Y5, Y7
-	VMULPD      1088(R11), Y7, Y7
-	VADDPD      608(R11), Y7, Y7
-	VPADDQ      640(R11), Y7, Y7
+	VCMPPD      $0x1e, 960(R12), Y5, Y7
+	VBLENDVPD   Y7, 960(R12), Y5, Y7
+	VMULPD      1088(R12), Y7, Y7
+	VADDPD      608(R12), Y7, Y7
+	VPADDQ      640(R12), Y7, Y7
 	VPSLLQ      $0x34, Y7, Y7
 	VSUBPD      Y7, Y0, Y7
 	VFMADD231PD Y6, Y4, Y7
 	VDIVPD      Y3, Y7, Y3
-	VMOVUPD     608(R11), Y4
-	VFMADD231PD 64(R11), Y5, Y4
-	VSUBPD      608(R11), Y4, Y4
+	VMOVUPD     608(R12), Y4
+	VFMADD231PD 64(R12), Y5, Y4
+	VSUBPD      608(R12), Y4, Y4
 	VSUBPD      Y4, Y5, Y5
-	VADDPD      608(R11), Y5, Y5
-	VPADDQ      640(R11), Y5, Y5
+	VADDPD      608(R12), Y5, Y5
+	VPADDQ      640(R12), Y5, Y5
 	VPSLLQ      $0x34, Y5, Y5
-	VADDPD      608(R11), Y4, Y4
-	VPADDQ      640(R11), Y4, Y4
+	VADDPD      608(R12), Y4, Y4
+	VPADDQ      640(R12), Y4, Y4
 	VPSLLQ      $0x34, Y4, Y4
 	VMULPD      Y4, Y3, Y3
 	VMULPD      Y5, Y3, Y3
-	VCMPPD      $0x12, 64(R11), Y2, Y2
-	VMOVUPD     704(R11), Y4
-	VFMADD231PD 672(R11), Y10, Y4
-	VFMADD213PD 736(R11), Y10, Y4
-	VFMADD213PD 768(R11), Y10, Y4
-	VFMADD213PD 800(R11), Y10, Y4
-	VFMADD213PD 832(R11), Y10, Y4
-	VFMADD213PD 864(R11), Y10, Y4
-	VFMADD213PD 96(R11), Y10, Y4
-	VFMADD213PD 128(R11), Y10, Y4
-	VFMADD213PD 160(R11), Y10, Y4
-	VFMADD213PD 192(R11), Y10, Y4
-	VFMADD213PD 224(R11), Y10, Y4
-	VFMADD213PD 256(R11), Y10, Y4
-	VFMADD213PD 288(R11), Y10, Y4
-	VFMADD213PD 64(R11), Y10, Y4
+	VCMPPD      $0x12, 64(R12), Y2, Y2
+	VMOVUPD     704(R12), Y4
+	VFMADD231PD 672(R12), Y10, Y4
+	VFMADD213PD 736(R12), Y10, Y4
+	VFMADD213PD 768(R12), Y10, Y4
+	VFMADD213PD 800(R12), Y10, Y4
+	VFMADD213PD 832(R12), Y10, Y4
+	VFMADD213PD 864(R12), Y10, Y4
+	VFMADD213PD 96(R12), Y10, Y4
+	VFMADD213PD 128(R12), Y10, Y4
+	VFMADD213PD 160(R12), Y10, Y4
+	VFMADD213PD 192(R12), Y10, Y4
+	VFMADD213PD 224(R12), Y10, Y4
+	VFMADD213PD 256(R12), Y10, Y4
+	VFMADD213PD 288(R12), Y10, Y4
+	VFMADD213PD 64(R12), Y10, Y4
 	VFMADD213PD Y0, Y10, Y4
 	VBLENDVPD   Y2, Y4, Y3, Y2
 	VBLENDVPD   Y14, Y2, Y11, Y11
-	VMOVUPD     1232(SP), Y6
-	VMOVUPD     1264(SP), Y2
-	VMOVUPD     1296(SP), Y4
-	VMOVUPD     1328(SP), Y8
-	VMOVUPD     1360(SP), Y7
-	VMOVUPD     1392(SP), Y3
-	VMOVUPD     1424(SP), Y5
-	VMOVUPD     1456(SP), Y9
-	VMOVUPD     1488(SP), Y13
-	VMOVUPD     1520(SP), Y12
-	VMOVUPD     1552(SP), Y15
+	VMOVUPD     1248(SP), Y6
+	VMOVUPD     1280(SP), Y2
+	VMOVUPD     1312(SP), Y4
+	VMOVUPD     1344(SP), Y8
+	VMOVUPD     1376(SP), Y7
+	VMOVUPD     1408(SP), Y3
+	VMOVUPD     1440(SP), Y5
+	VMOVUPD     1472(SP), Y9
+	VMOVUPD     1504(SP), Y13
+	VMOVUPD     1536(SP), Y12
+	VMOVUPD     1568(SP), Y15
 
 rare4:
 	VTESTPD     Y15, Y15
 	JZ          rare5
-	VMOVUPD     Y6, 1232(SP)
-	VMOVUPD     Y2, 1264(SP)
-	VMOVUPD     Y4, 1296(SP)
-	VMOVUPD     Y8, 1328(SP)
-	VMOVUPD     Y10, 1360(SP)
-	VMOVUPD     Y11, 1392(SP)
-	VMOVUPD     Y14, 1424(SP)
-	VMOVUPD     Y7, 1456(SP)
-	VMOVUPD     Y3, 1488(SP)
-	VMOVUPD     Y5, 1520(SP)
-	VMOVUPD     Y9, 1552(SP)
-	VANDPD      576(R11), Y13, Y2
-	VCMPPD      $0x1e, 896(R11), Y13, Y3
-	VBLENDVPD   Y3, 896(R11), Y13, Y3
-	VCMPPD      $0x11, 928(R11), Y3, Y4
-	VBLENDVPD   Y4, 928(R11), Y3, Y4
-	VMOVUPD     608(R11), Y5
-	VFMADD231PD 992(R11), Y4, Y5
-	VSUBPD      608(R11), Y5, Y5
-	VFMADD231PD 1056(R11), Y5, Y4
-	VFMADD231PD 1024(R11), Y5, Y4
-	VMOVUPD     704(R11), Y6
-	VFMADD231PD 672(R11), Y4, Y6
-	VFMADD213PD 736(R11), Y4, Y6
-	VFMADD213PD 768(R11), Y4, Y6
-	VFMADD213PD 800(R11), Y4, Y6
-	VFMADD213PD 832(R11), Y4, Y6
-	VFMADD213PD 864(R11), Y4, Y6
-	VFMADD213PD 96(R11), Y4, Y6
-	VFMADD213PD 128(R11), Y4, Y6
-	VFMADD213PD 160(R11), Y4, Y6
-	VFMADD213PD 192(R11), Y4, Y6
-	VFMADD213PD 224(R11), Y4, Y6
-	VFMADD213PD 256(R11), Y4, Y6
-	VFMADD213PD 288(R11), Y4, Y6
-	VFMADD213PD 64(R11), Y4, Y6
+	VMOVUPD     Y6, 1248(SP)
+	VMOVUPD     Y2, 1280(SP)
+	VMOVUPD     Y4, 1312(SP)
+	VMOVUPD     Y8, 1344(SP)
+	VMOVUPD     Y10, 1376(SP)
+	VMOVUPD     Y11, 1408(SP)
+	VMOVUPD     Y14, 1440(SP)
+	VMOVUPD     Y7, 1472(SP)
+	VMOVUPD     Y3, 1504(SP)
+	VMOVUPD     Y5, 1536(SP)
+	VMOVUPD     Y9, 1568(SP)
+	VANDPD      576(R12), Y13, Y2
+	VCMPPD      $0x1e, 896(R12), Y13, Y3
+	VBLENDVPD   Y3, 896(R12), Y13, Y3
+	VCMPPD      $0x11, 928(R12), Y3, Y4
+	VBLENDVPD   Y4, 928(R12), Y3, Y4
+	VMOVUPD     608(R12), Y5
+	VFMADD231PD 992(R12), Y4, Y5
+	VSUBPD      608(R12), Y5, Y5
+	VFMADD231PD 1056(R12), Y5, Y4
+	VFMADD231PD 1024(R12), Y5, Y4
+	VMOVUPD     704(R12), Y6
+	VFMADD231PD 672(R12), Y4, Y6
+	VFMADD213PD 736(R12), Y4, Y6
+	VFMADD213PD 768(R12), Y4, Y6
+	VFMADD213PD 800(R12), Y4, Y6
+	VFMADD213PD 832(R12), Y4, Y6
+	VFMADD213PD 864(R12), Y4, Y6
+	VFMADD213PD 96(R12), Y4, Y6
+	VFMADD213PD 128(R12), Y4, Y6
+	VFMADD213PD 160(R12), Y4, Y6
+	VFMADD213PD 192(R12), Y4, Y6
+	VFMADD213PD 224(R12), Y4, Y6
+	VFMADD213PD 256(R12), Y4, Y6
+	VFMADD213PD 288(R12), Y4, Y6
+	VFMADD213PD 64(R12), Y4, Y6
 	VFMADD213PD Y0, Y4, Y6
-	VCMPPD      $0x1e, 960(R11), Y5, Y7
-	VBLENDVPD   Y7, 960(R11), Y5, Y7
-	VMULPD      1088(R11), Y7, Y7
-	VADDPD      608(R11), Y7, Y7
-	VPADDQ      640(R11), Y7, Y7
+	VCMPPD      $0x1e, 960(R12), Y5, Y7
+	VBLENDVPD   Y7, 960(R12), Y5, Y7
+	VMULPD      1088(R12), Y7, Y7
+	VADDPD      608(R12), Y7, Y7
+	VPADDQ      640(R12), Y7, Y7
 	VPSLLQ      $0x34, Y7, Y7
 	VSUBPD      Y7, Y0, Y7
 	VFMADD231PD Y6, Y4, Y7
 	VDIVPD      Y3, Y7, Y3
-	VMOVUPD     608(R11), Y4
-	VFMADD231PD 64(R11), Y5, Y4
-	VSUBPD      608(R11), Y4, Y4
+	VMOVUPD     608(R12), Y4
+	VFMADD231PD 64(R12), Y5, Y4
+	VSUBPD      608(R12), Y4, Y4
 	VSUBPD      Y4, Y5, Y5
-	VADDPD      608(R11), Y5, Y5
-	VPADDQ      640(R11), Y5, Y5
+	VADDPD      608(R12), Y5, Y5
+	VPADDQ      640(R12), Y5, Y5
 	VPSLLQ      $0x34, Y5, Y5
-	VADDPD      608(R11), Y4, Y4
-	VPADDQ      640(R11), Y4, Y4
+	VADDPD      608(R12), Y4, Y4
+	VPADDQ      640(R12), Y4, Y4
 	VPSLLQ      $0x34, Y4, Y4
 	VMULPD      Y4, Y3, Y3
 	VMULPD      Y5, Y3, Y3
-	VCMPPD      $0x12, 64(R11), Y2, Y2
-	VMOVUPD     704(R11), Y4
-	VFMADD231PD 672(R11), Y13, Y4
-	VFMADD213PD 736(R11), Y13, Y4
-	VFMADD213PD 768(R11), Y13, Y4
-	VFMADD213PD 800(R11), Y13, Y4
-	VFMADD213PD 832(R11), Y13, Y4
-	VFMADD213PD 864(R11), Y13, Y4
-	VFMADD213PD 96(R11), Y13, Y4
-	VFMADD213PD 128(R11), Y13, Y4
-	VFMADD213PD 160(R11), Y13, Y4
-	VFMADD213PD 192(R11), Y13, Y4
-	VFMADD213PD 224(R11), Y13, Y4
-	VFMADD213PD 256(R11), Y13, Y4
-	VFMADD213PD 288(R11), Y13, Y4
-	VFMADD213PD 64(R11), Y13, Y4
+	VCMPPD      $0x12, 64(R12), Y2, Y2
+	VMOVUPD     704(R12), Y4
+	VFMADD231PD 672(R12), Y13, Y4
+	VFMADD213PD 736(R12), Y13, Y4
+	VFMADD213PD 768(R12), Y13, Y4
+	VFMADD213PD 800(R12), Y13, Y4
+	VFMADD213PD 832(R12), Y13, Y4
+	VFMADD213PD 864(R12), Y13, Y4
+	VFMADD213PD 96(R12), Y13, Y4
+	VFMADD213PD 128(R12), Y13, Y4
+	VFMADD213PD 160(R12), Y13, Y4
+	VFMADD213PD 192(R12), Y13, Y4
+	VFMADD213PD 224(R12), Y13, Y4
+	VFMADD213PD 256(R12), Y13, Y4
+	VFMADD213PD 288(R12), Y13, Y4
+	VFMADD213PD 64(R12), Y13, Y4
 	VFMADD213PD Y0, Y13, Y4
 	VBLENDVPD   Y2, Y4, Y3, Y2
 	VBLENDVPD   Y15, Y2, Y12, Y12
-	VMOVUPD     1232(SP), Y6
-	VMOVUPD     1264(SP), Y2
-	VMOVUPD     1296(SP), Y4
-	VMOVUPD     1328(SP), Y8
-	VMOVUPD     1360(SP), Y10
-	VMOVUPD     1392(SP), Y11
-	VMOVUPD     1424(SP), Y14
-	VMOVUPD     1456(SP), Y7
-	VMOVUPD     1488(SP), Y3
-	VMOVUPD     1520(SP), Y5
-	VMOVUPD     1552(SP), Y9
+	VMOVUPD     1248(SP), Y6
+	VMOVUPD     1280(SP), Y2
+	VMOVUPD     1312(SP), Y4
+	VMOVUPD     1344(SP), Y8
+	VMOVUPD     1376(SP), Y10
+	VMOVUPD     1408(SP), Y11
+	VMOVUPD     1440(SP), Y14
+	VMOVUPD     1472(SP), Y7
+	VMOVUPD     1504(SP), Y3
+	VMOVUPD     1536(SP), Y5
+	VMOVUPD     1568(SP), Y9
 
 rare5:
 	VFMADD213PD Y2, Y8, Y11
@@ -9192,19 +9616,19 @@ rare5:
 	VADDPD      Y9, Y12, Y12
 
 absent6:
-	VSUBPD       (R11), Y11, Y13
-	VSUBPD       (R11), Y12, Y14
-	VBROADCASTSD (R12), Y8
+	VSUBPD       (R12), Y11, Y13
+	VSUBPD       (R12), Y12, Y14
+	VBROADCASTSD (R13), Y8
 	VSUBPD       Y6, Y8, Y9
 	VSUBPD       Y7, Y8, Y10
-	VCMPPD       $0x11, 544(R11), Y9, Y9
-	VCMPPD       $0x11, 544(R11), Y10, Y10
+	VCMPPD       $0x11, 544(R12), Y9, Y9
+	VCMPPD       $0x11, 544(R12), Y10, Y10
 	VBLENDVPD    Y9, Y2, Y11, Y2
 	VBLENDVPD    Y10, Y3, Y12, Y3
-	VMULPD       512(R11), Y4, Y11
-	VMULPD       512(R11), Y5, Y12
-	VFMADD231PD  480(R11), Y13, Y11
-	VFMADD231PD  480(R11), Y14, Y12
+	VMULPD       512(R12), Y4, Y11
+	VMULPD       512(R12), Y5, Y12
+	VFMADD231PD  480(R12), Y13, Y11
+	VFMADD231PD  480(R12), Y14, Y12
 	VBLENDVPD    Y9, Y4, Y11, Y4
 	VBLENDVPD    Y10, Y5, Y12, Y5
 	VCMPPD       $0x1d, Y1, Y2, Y11
@@ -9225,21 +9649,33 @@ absent7:
 	VORPS      Y11, Y9, Y8
 	VORPS      Y12, Y10, Y9
 	PREFETCHT1 256(R10)(AX*1)
-	VMOVMSKPD  Y8, R13
-	PDEPQ      bool_bytes<>+0(SB), R13, R13
-	MOVL       R13, (R10)(AX*1)
-	VMOVMSKPD  Y9, R13
-	PDEPQ      bool_bytes<>+0(SB), R13, R13
-	MOVL       R13, 4(R10)(AX*1)
+	VMOVMSKPD  Y8, R14
+	PDEPQ      bool_bytes<>+0(SB), R14, R14
+	MOVL       R14, (R10)(AX*1)
+	VMOVMSKPD  Y9, R14
+	PDEPQ      bool_bytes<>+0(SB), R14, R14
+	MOVL       R14, 4(R10)(AX*1)
 
 absent8:
-	ADDQ    $0x08, R12
-	CMPQ    R12, 8(SP)
+	TESTQ     R11, R11
+	JZ        absent9
+	VMOVMSKPD Y11, R14
+	VMOVMSKPD Y12, R15
+	SHLL      $0x04, R15
+	ORL       R15, R14
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	MOVB      R14, (R11)(R15*1)
+
+absent9:
+	ADDQ    $0x08, R13
+	CMPQ    R13, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPD Y2, (DX)(AX*8)
 	VMOVUPD Y3, 32(DX)(AX*8)
 	VMOVUPD Y4, (BX)(AX*8)
@@ -9252,184 +9688,204 @@ absent8:
 tail:
 	CMPQ         AX, CX
 	JAE          done
-	MOVQ         CX, R12
-	SUBQ         AX, R12
-	VMOVD        R12, X2
+	MOVQ         CX, R13
+	SUBQ         AX, R13
+	VMOVD        R13, X2
 	VPBROADCASTD X2, Y2
 	VPCMPGTD     iota64<>+0(SB), Y2, Y2
 	VMASKMOVPD   (DX)(AX*8), Y2, Y3
 	VMASKMOVPD   (BX)(AX*8), Y2, Y4
 	VMASKMOVPD   (SI)(AX*8), Y2, Y5
-	MOVQ         (SP), R12
-	JMP          first10
+	MOVQ         (SP), R13
+	JMP          first11
 
-next9:
+next10:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first10:
+first11:
 	VCMPPD     $0x1d, Y1, Y3, Y6
-	VSUBPD     320(R11), Y3, Y7
+	VSUBPD     320(R12), Y3, Y7
 	VBLENDVPD  Y6, Y7, Y3, Y3
-	VADDPD     352(R11), Y4, Y7
+	VADDPD     352(R12), Y4, Y7
 	VBLENDVPD  Y6, Y7, Y4, Y4
 	VXORPS     Y6, Y6, Y6
 	TESTQ      DI, DI
-	JZ         absent11
+	JZ         absent12
 	VMASKMOVPD (DI)(AX*8), Y2, Y6
 
-absent11:
+absent12:
 	VSUBPD      Y4, Y6, Y6
-	VMULPD      416(R11), Y6, Y6
-	VSUBPD      (R11), Y3, Y7
-	VSUBPD      384(R11), Y3, Y8
+	VMULPD      416(R12), Y6, Y6
+	VSUBPD      (R12), Y3, Y7
+	VSUBPD      384(R12), Y3, Y8
 	VADDPD      Y8, Y7, Y9
 	VMULPD      Y8, Y7, Y7
-	VFMADD231PD 32(R11), Y7, Y6
-	VMULPD      32(R11), Y9, Y7
-	VMOVUPD     128(R11), Y8
-	VFMADD231PD 96(R11), Y7, Y8
-	VFMADD213PD 160(R11), Y7, Y8
-	VFMADD213PD 192(R11), Y7, Y8
-	VFMADD213PD 224(R11), Y7, Y8
-	VFMADD213PD 256(R11), Y7, Y8
-	VFMADD213PD 288(R11), Y7, Y8
-	VFMADD213PD 64(R11), Y7, Y8
+	VFMADD231PD 32(R12), Y7, Y6
+	VMULPD      32(R12), Y9, Y7
+	VMOVUPD     128(R12), Y8
+	VFMADD231PD 96(R12), Y7, Y8
+	VFMADD213PD 160(R12), Y7, Y8
+	VFMADD213PD 192(R12), Y7, Y8
+	VFMADD213PD 224(R12), Y7, Y8
+	VFMADD213PD 256(R12), Y7, Y8
+	VFMADD213PD 288(R12), Y7, Y8
+	VFMADD213PD 64(R12), Y7, Y8
 	VFMADD213PD Y0, Y7, Y8
-	VANDPD      576(R11), Y7, Y9
-	VCMPPD      $0x1e, 448(R11), Y9, Y9
+	VANDPD      576(R12), Y7, Y9
+	VCMPPD      $0x1e, 448(R12), Y9, Y9
 	VTESTPD     Y9, Y9
-	JZ          rare12
-	VMOVUPD     Y5, 1232(SP)
-	VMOVUPD     Y3, 1264(SP)
-	VMOVUPD     Y4, 1296(SP)
-	VMOVUPD     Y6, 1328(SP)
-	VANDPD      576(R11), Y7, Y3
-	VCMPPD      $0x1e, 896(R11), Y7, Y4
-	VBLENDVPD   Y4, 896(R11), Y7, Y4
-	VCMPPD      $0x11, 928(R11), Y4, Y5
-	VBLENDVPD   Y5, 928(R11), Y4, Y5
-	VMOVUPD     608(R11), Y6
-	VFMADD231PD 992(R11), Y5, Y6
-	VSUBPD      608(R11), Y6, Y6
-	VFMADD231PD 1056(R11), Y6, Y5
-	VFMADD231PD 1024(R11), Y6, Y5
-	VMOVUPD     704(R11), Y10
-	VFMADD231PD 672(R11), Y5, Y10
-	VFMADD213PD 736(R11), Y5, Y10
-	VFMADD213PD 768(R11), Y5, Y10
-	VFMADD213PD 800(R11), Y5, Y10
-	VFMADD213PD 832(R11), Y5, Y10
-	VFMADD213PD 864(R11), Y5, Y10
-	VFMADD213PD 96(R11), Y5, Y10
-	VFMADD213PD 128(R11), Y5, Y10
-	VFMADD213PD 160(R11), Y5, Y10
-	VFMADD213PD 192(R11), Y5, Y10
-	VFMADD213PD 224(R11), Y5, Y10
-	VFMADD213PD 256(R11), Y5, Y10
-	VFMADD213PD 288(R11), Y5, Y10
-	VFMADD213PD 64(R11), Y5, Y10
+	JZ          rare13
+	VMOVUPD     Y5, 1248(SP)
+	VMOVUPD     Y3, 1280(SP)
+	VMOVUPD     Y4, 1312(SP)
+	VMOVUPD     Y6, 1344(SP)
+	VANDPD      576(R12), Y7, Y3
+	VCMPPD      $0x1e, 896(R12), Y7, Y4
+	VBLENDVPD   Y4, 896(R12), Y7, Y4
+	VCMPPD      $0x11, 928(R12), Y4, Y5
+	VBLENDVPD   Y5, 928(R12), Y4, Y5
+	VMOVUPD     608(R12), Y6
+	VFMADD231PD 992(R12), Y5, Y6
+	VSUBPD      608(R12), Y6, Y6
+	VFMADD231PD 1056(R12), Y6, Y5
+	VFMADD231PD 1024(R12), Y6, Y5
+	VMOVUPD     704(R12), Y10
+	VFMADD231PD 672(R12), Y5, Y10
+	VFMADD213PD 736(R12), Y5, Y10
+	VFMADD213PD 768(R12), Y5, Y10
+	VFMADD213PD 800(R12), Y5, Y10
+	VFMADD213PD 832(R12), Y5, Y10
+	VFMADD213PD 864(R12), Y5, Y10
+	VFMADD213PD 96(R12), Y5, Y10
+	VFMADD213PD 128(R12), Y5, Y10
+	VFMADD213PD 160(R12), Y5, Y10
+	VFMADD213PD 192(R12), Y5, Y10
+	VFMADD213PD 224(R12), Y5, Y10
+	VFMADD213PD 256(R12), Y5, Y10
+	VFMADD213PD 288(R12), Y5, Y10
+	VFMADD213PD 64(R12), Y5, Y10
 	VFMADD213PD Y0, Y5, Y10
-	VCMPPD      $0x1e, 960(R11), Y6, Y11
-	VBLENDVPD   Y11, 960(R11), Y6, Y11
-	VMULPD      1088(R11), Y11, Y11
-	VADDPD      608(R11), Y11, Y11
-	VPADDQ      640(R11), Y11, Y11
+	VCMPPD      $0x1e, 960(R12), Y6, Y11
+	VBLENDVPD   Y11, 960(R12), Y6, Y11
+	VMULPD      1088(R12), Y11, Y11
+	VADDPD      608(R12), Y11, Y11
+	VPADDQ      640(R12), Y11, Y11
 	VPSLLQ      $0x34, Y11, Y11
 	VSUBPD      Y11, Y0, Y11
 	VFMADD231PD Y10, Y5, Y11
 	VDIVPD      Y4, Y11, Y4
-	VMOVUPD     608(R11), Y5
-	VFMADD231PD 64(R11), Y6, Y5
-	VSUBPD      608(R11), Y5, Y5
+	VMOVUPD     608(R12), Y5
+	VFMADD231PD 64(R12), Y6, Y5
+	VSUBPD      608(R12), Y5, Y5
 	VSUBPD      Y5, Y6, Y6
-	VADDPD      608(R11), Y6, Y6
-	VPADDQ      640(R11), Y6, Y6
+	VADDPD      608(R12), Y6, Y6
+	VPADDQ      640(R12), Y6, Y6
 	VPSLLQ      $0x34, Y6, Y6
-	VADDPD      608(R11), Y5, Y5
-	VPADDQ      640(R11), Y5, Y5
+	VADDPD      608(R12), Y5, Y5
+	VPADDQ      640(R12), Y5, Y5
 	VPSLLQ      $0x34, Y5, Y5
 	VMULPD      Y5, Y4, Y4
 	VMULPD      Y6, Y4, Y4
-	VCMPPD      $0x12, 64(R11), Y3, Y3
-	VMOVUPD     704(R11), Y5
-	VFMADD231PD 672(R11), Y7, Y5
-	VFMADD213PD 736(R11), Y7, Y5
-	VFMADD213PD 768(R11), Y7, Y5
-	VFMADD213PD 800(R11), Y7, Y5
-	VFMADD213PD 832(R11), Y7, Y5
-	VFMADD213PD 864(R11), Y7, Y5
-	VFMADD213PD 96(R11), Y7, Y5
-	VFMADD213PD 128(R11), Y7, Y5
-	VFMADD213PD 160(R11), Y7, Y5
-	VFMADD213PD 192(R11), Y7, Y5
-	VFMADD213PD 224(R11), Y7, Y5
-	VFMADD213PD 256(R11), Y7, Y5
-	VFMADD213PD 288(R11), Y7, Y5
-	VFMADD213PD 64(R11), Y7, Y5
+	VCMPPD      $0x12, 64(R12), Y3, Y3
+	VMOVUPD     704(R12), Y5
+	VFMADD231PD 672(R12), Y7, Y5
+	VFMADD213PD 736(R12), Y7, Y5
+	VFMADD213PD 768(R12), Y7, Y5
+	VFMADD213PD 800(R12), Y7, Y5
+	VFMADD213PD 832(R12), Y7, Y5
+	VFMADD213PD 864(R12), Y7, Y5
+	VFMADD213PD 96(R12), Y7, Y5
+	VFMADD213PD 128(R12), Y7, Y5
+	VFMADD213PD 160(R12), Y7, Y5
+	VFMADD213PD 192(R12), Y7, Y5
+	VFMADD213PD 224(R12), Y7, Y5
+	VFMADD213PD 256(R12), Y7, Y5
+	VFMADD213PD 288(R12), Y7, Y5
+	VFMADD213PD 64(R12), Y7, Y5
 	VFMADD213PD Y0, Y7, Y5
 	VBLENDVPD   Y3, Y5, Y4, Y3
 	VBLENDVPD   Y9, Y3, Y8, Y8
-	VMOVUPD     1232(SP), Y5
-	VMOVUPD     1264(SP), Y3
-	VMOVUPD     1296(SP), Y4
-	VMOVUPD     1328(SP), Y6
+	VMOVUPD     1248(SP), Y5
+	VMOVUPD     1280(SP), Y3
+	VMOVUPD     1312(SP), Y4
+	VMOVUPD     1344(SP), Y6
 
-rare12:
+rare13:
 	VFMADD213PD Y3, Y6, Y8
 	TESTQ       R8, R8
-	JZ          absent13
+	JZ          absent14
 	VMASKMOVPD  (R8)(AX*8), Y2, Y6
 	VADDPD      Y6, Y8, Y8
 
-absent13:
-	VSUBPD       (R11), Y8, Y9
-	VBROADCASTSD (R12), Y6
+absent14:
+	VSUBPD       (R12), Y8, Y9
+	VBROADCASTSD (R13), Y6
 	VSUBPD       Y5, Y6, Y7
-	VCMPPD       $0x11, 544(R11), Y7, Y7
+	VCMPPD       $0x11, 544(R12), Y7, Y7
 	VBLENDVPD    Y7, Y3, Y8, Y3
-	VMULPD       512(R11), Y4, Y8
-	VFMADD231PD  480(R11), Y9, Y8
+	VMULPD       512(R12), Y4, Y8
+	VFMADD231PD  480(R12), Y9, Y8
 	VBLENDVPD    Y7, Y4, Y8, Y4
 	VCMPPD       $0x1d, Y1, Y3, Y8
 	VBLENDVPD    Y8, Y6, Y5, Y5
 	TESTQ        R9, R9
-	JZ           absent14
+	JZ           absent15
 	VANDPD       Y0, Y8, Y6
 	VMASKMOVPD   Y6, Y2, (R9)(AX*8)
 
-absent14:
-	TESTQ     R10, R10
-	JZ        absent15
-	VORPS     Y8, Y7, Y6
-	VMOVMSKPD Y6, R13
-	PDEPQ     bool_bytes<>+0(SB), R13, R13
-	MOVQ      CX, R14
-	SUBQ      AX, R14
-	CMPQ      R14, $0x04
-	JBE       few16
-	MOVQ      $0x00000004, R14
-
-few16:
-	LEAQ (R10)(AX*1), R15
-
-byte17:
-	MOVB R13, (R15)
-	SHRQ $0x08, R13
-	INCQ R15
-	DECQ R14
-	JNZ  byte17
-
 absent15:
-	ADDQ       $0x08, R12
-	CMPQ       R12, 8(SP)
-	JB         next9
+	TESTQ     R10, R10
+	JZ        absent16
+	VORPS     Y8, Y7, Y6
+	VMOVMSKPD Y6, R14
+	PDEPQ     bool_bytes<>+0(SB), R14, R14
+	MOVQ      CX, R15
+	SUBQ      AX, R15
+	CMPQ      R15, $0x04
+	JBE       few17
+	MOVQ      $0x00000004, R15
+
+few17:
+	LEAQ (R10)(AX*1), BP
+
+byte18:
+	MOVB R14, (BP)
+	SHRQ $0x08, R14
+	INCQ BP
+	DECQ R15
+	JNZ  byte18
+
+absent16:
+	TESTQ     R11, R11
+	JZ        absent19
+	VMOVMSKPD Y8, R14
+	VMOVMSKPD Y2, R15
+	ANDL      R15, R14
+	MOVL      AX, R15
+	ANDL      $0x00000004, R15
+	SHLXL     R15, R14, R14
+	MOVL      $0x0000000f, BP
+	SHLXL     R15, BP, BP
+	NOTL      BP
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	ANDB      (R11)(R15*1), BP
+	ORL       R14, BP
+	MOVB      BP, (R11)(R15*1)
+
+absent19:
+	ADDQ       $0x08, R13
+	CMPQ       R13, 8(SP)
+	JB         next10
 	MOVQ       16(SP), DI
 	MOVQ       32(SP), R8
 	MOVQ       48(SP), R9
 	MOVQ       64(SP), R10
+	MOVQ       80(SP), R11
 	VMASKMOVPD Y3, Y2, (DX)(AX*8)
 	VMASKMOVPD Y4, Y2, (BX)(AX*8)
 	VMASKMOVPD Y5, Y2, (SI)(AX*8)
@@ -9452,9 +9908,9 @@ GLOBL iota64<>(SB), RODATA|NOPTR, $32
 
 // func stepAVX2F64SoftPN(f *frame64)
 // Requires: AVX, AVX2, BMI2, FMA3
-TEXT ·stepAVX2F64SoftPN(SB), $1336-8
+TEXT ·stepAVX2F64SoftPN(SB), $1360-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -9462,125 +9918,133 @@ TEXT ·stepAVX2F64SoftPN(SB), $1336-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*8), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
+	MOVQ         168(AX), R11
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*8), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
 	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         264(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
 	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         272(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
 	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         280(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
 	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
+	MOVQ         288(AX), R13
 	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
-	LEAQ         80(SP), R11
-	ADDQ         $0x1f, R11
-	ANDQ         $-32, R11
-	MOVQ         168(AX), R12
-	MOVQ         192(AX), AX
-	MOVQ         R12, R13
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	LEAQ         96(SP), R12
+	ADDQ         $0x1f, R12
+	ANDQ         $-32, R12
+	MOVQ         192(AX), R13
+	MOVQ         216(AX), AX
+	MOVQ         R13, R14
+	MOVQ         R14, 800(R12)
 	IMUL3Q       $0x08, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 800(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 808(R12)
 	IMUL3Q       $0x18, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 808(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 816(R12)
 	IMUL3Q       $0x20, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 816(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 824(R12)
 	IMUL3Q       $0x28, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 824(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 832(R12)
 	IMUL3Q       $0x30, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 832(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 840(R12)
 	IMUL3Q       $0x38, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 840(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 848(R12)
 	IMUL3Q       $0x40, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 848(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 856(R12)
 	IMUL3Q       $0x48, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 856(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 864(R12)
 	IMUL3Q       $0x50, AX, AX
-	ADDQ         R12, AX
-	MOVQ         AX, 864(R11)
+	ADDQ         R13, AX
+	MOVQ         AX, 872(R12)
 	VBROADCASTSD k64_3ff0000000000000<>+0(SB), Y0
 	VBROADCASTSD k64_3fe0000000000000<>+0(SB), Y1
 	VBROADCASTSD k64_3ec71de3a556c734<>+0(SB), Y2
-	VMOVAPD      Y2, (R11)
+	VMOVAPD      Y2, (R12)
 	VBROADCASTSD k64_3efa01a01a01a01a<>+0(SB), Y2
-	VMOVAPD      Y2, 32(R11)
+	VMOVAPD      Y2, 32(R12)
 	VBROADCASTSD k64_3f2a01a01a01a01a<>+0(SB), Y2
-	VMOVAPD      Y2, 64(R11)
+	VMOVAPD      Y2, 64(R12)
 	VBROADCASTSD k64_3f56c16c16c16c17<>+0(SB), Y2
-	VMOVAPD      Y2, 96(R11)
+	VMOVAPD      Y2, 96(R12)
 	VBROADCASTSD k64_3f81111111111111<>+0(SB), Y2
-	VMOVAPD      Y2, 128(R11)
+	VMOVAPD      Y2, 128(R12)
 	VBROADCASTSD k64_3fa5555555555555<>+0(SB), Y2
-	VMOVAPD      Y2, 160(R11)
+	VMOVAPD      Y2, 160(R12)
 	VBROADCASTSD k64_3fc5555555555555<>+0(SB), Y2
-	VMOVAPD      Y2, 192(R11)
+	VMOVAPD      Y2, 192(R12)
 	VBROADCASTSD k64_3fb0000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 224(R11)
+	VMOVAPD      Y2, 224(R12)
 	VBROADCASTSD k64_7fffffffffffffff<>+0(SB), Y2
-	VMOVAPD      Y2, 256(R11)
+	VMOVAPD      Y2, 256(R12)
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 288(R11)
+	VMOVAPD      Y2, 288(R12)
 	VBROADCASTSD k64_00000000000003ff<>+0(SB), Y2
-	VMOVAPD      Y2, 320(R11)
+	VMOVAPD      Y2, 320(R12)
 	VBROADCASTSD k64_3d2ae7f3e733b81f<>+0(SB), Y2
-	VMOVAPD      Y2, 352(R11)
+	VMOVAPD      Y2, 352(R12)
 	VBROADCASTSD k64_3d6ae7f3e733b81f<>+0(SB), Y2
-	VMOVAPD      Y2, 384(R11)
+	VMOVAPD      Y2, 384(R12)
 	VBROADCASTSD k64_3da93974a8c07c9d<>+0(SB), Y2
-	VMOVAPD      Y2, 416(R11)
+	VMOVAPD      Y2, 416(R12)
 	VBROADCASTSD k64_3de6124613a86d09<>+0(SB), Y2
-	VMOVAPD      Y2, 448(R11)
+	VMOVAPD      Y2, 448(R12)
 	VBROADCASTSD k64_3e21eed8eff8d898<>+0(SB), Y2
-	VMOVAPD      Y2, 480(R11)
+	VMOVAPD      Y2, 480(R12)
 	VBROADCASTSD k64_3e5ae64567f544e4<>+0(SB), Y2
-	VMOVAPD      Y2, 512(R11)
+	VMOVAPD      Y2, 512(R12)
 	VBROADCASTSD k64_3e927e4fb7789f5c<>+0(SB), Y2
-	VMOVAPD      Y2, 544(R11)
+	VMOVAPD      Y2, 544(R12)
 	VBROADCASTSD k64_4086800000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 576(R11)
+	VMOVAPD      Y2, 576(R12)
 	VBROADCASTSD k64_c086200000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 608(R11)
+	VMOVAPD      Y2, 608(R12)
 	VBROADCASTSD k64_404e000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 640(R11)
+	VMOVAPD      Y2, 640(R12)
 	VBROADCASTSD k64_3ff71547652b82fe<>+0(SB), Y2
-	VMOVAPD      Y2, 672(R11)
+	VMOVAPD      Y2, 672(R12)
 	VBROADCASTSD k64_bdea39ef35793c76<>+0(SB), Y2
-	VMOVAPD      Y2, 704(R11)
+	VMOVAPD      Y2, 704(R12)
 	VBROADCASTSD k64_bfe62e42fee00000<>+0(SB), Y2
-	VMOVAPD      Y2, 736(R11)
+	VMOVAPD      Y2, 736(R12)
 	VBROADCASTSD k64_bff0000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 768(R11)
+	VMOVAPD      Y2, 768(R12)
 	XORQ         AX, AX
 
 loop:
-	LEAQ       8(AX), R12
-	CMPQ       R12, CX
+	LEAQ       8(AX), R13
+	CMPQ       R13, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*8)
 	VMOVUPD    (DX)(AX*8), Y2
@@ -9591,7 +10055,7 @@ loop:
 	PREFETCHT1 2048(SI)(AX*8)
 	VMOVUPD    (SI)(AX*8), Y6
 	VMOVUPD    32(SI)(AX*8), Y7
-	MOVQ       (SP), R12
+	MOVQ       (SP), R13
 	JMP        first2
 
 next1:
@@ -9599,16 +10063,18 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
-	VCMPPD     $0x1d, (R13)(AX*8), Y2, Y8
-	VCMPPD     $0x1d, 32(R13)(AX*8), Y3, Y9
-	MOVQ       800(R11), R14
+	MOVQ       800(R12), R14
+	VCMPPD     $0x1d, (R14)(AX*8), Y2, Y8
+	VCMPPD     $0x1d, 32(R14)(AX*8), Y3, Y9
+	MOVQ       808(R12), R14
 	VSUBPD     (R14)(AX*8), Y2, Y10
 	VSUBPD     32(R14)(AX*8), Y3, Y11
 	VBLENDVPD  Y8, Y10, Y2, Y2
 	VBLENDVPD  Y9, Y11, Y3, Y3
-	MOVQ       808(R11), R14
+	MOVQ       816(R12), R14
 	VADDPD     (R14)(AX*8), Y4, Y10
 	VADDPD     32(R14)(AX*8), Y5, Y11
 	VBLENDVPD  Y8, Y10, Y4, Y4
@@ -9624,229 +10090,229 @@ first2:
 absent3:
 	VSUBPD      Y4, Y8, Y8
 	VSUBPD      Y5, Y9, Y9
-	MOVQ        840(R11), R14
+	MOVQ        848(R12), R14
 	VMULPD      (R14)(AX*8), Y8, Y8
 	VMULPD      32(R14)(AX*8), Y9, Y9
-	MOVQ        816(R11), R14
+	MOVQ        824(R12), R14
 	VSUBPD      (R14)(AX*8), Y2, Y10
 	VSUBPD      32(R14)(AX*8), Y3, Y12
-	MOVQ        824(R11), R14
+	MOVQ        832(R12), R14
 	VSUBPD      (R14)(AX*8), Y2, Y13
 	VSUBPD      32(R14)(AX*8), Y3, Y14
 	VADDPD      Y13, Y10, Y15
 	VADDPD      Y14, Y12, Y11
 	VMULPD      Y13, Y10, Y10
 	VMULPD      Y14, Y12, Y12
-	MOVQ        832(R11), R14
+	MOVQ        840(R12), R14
 	VFMADD231PD (R14)(AX*8), Y10, Y8
 	VFMADD231PD 32(R14)(AX*8), Y12, Y9
-	MOVQ        832(R11), R14
+	MOVQ        840(R12), R14
 	VMULPD      (R14)(AX*8), Y15, Y10
 	VMULPD      32(R14)(AX*8), Y11, Y13
-	VMOVUPD     32(R11), Y11
-	VFMADD231PD (R11), Y10, Y11
-	VMOVUPD     32(R11), Y12
-	VFMADD231PD (R11), Y13, Y12
-	VFMADD213PD 64(R11), Y10, Y11
-	VFMADD213PD 64(R11), Y13, Y12
-	VFMADD213PD 96(R11), Y10, Y11
-	VFMADD213PD 96(R11), Y13, Y12
-	VFMADD213PD 128(R11), Y10, Y11
-	VFMADD213PD 128(R11), Y13, Y12
-	VFMADD213PD 160(R11), Y10, Y11
-	VFMADD213PD 160(R11), Y13, Y12
-	VFMADD213PD 192(R11), Y10, Y11
-	VFMADD213PD 192(R11), Y13, Y12
+	VMOVUPD     32(R12), Y11
+	VFMADD231PD (R12), Y10, Y11
+	VMOVUPD     32(R12), Y12
+	VFMADD231PD (R12), Y13, Y12
+	VFMADD213PD 64(R12), Y10, Y11
+	VFMADD213PD 64(R12), Y13, Y12
+	VFMADD213PD 96(R12), Y10, Y11
+	VFMADD213PD 96(R12), Y13, Y12
+	VFMADD213PD 128(R12), Y10, Y11
+	VFMADD213PD 128(R12), Y13, Y12
+	VFMADD213PD 160(R12), Y10, Y11
+	VFMADD213PD 160(R12), Y13, Y12
+	VFMADD213PD 192(R12), Y10, Y11
+	VFMADD213PD 192(R12), Y13, Y12
 	VFMADD213PD Y1, Y10, Y11
 	VFMADD213PD Y1, Y13, Y12
 	VFMADD213PD Y0, Y10, Y11
 	VFMADD213PD Y0, Y13, Y12
-	VANDPD      256(R11), Y10, Y14
-	VANDPD      256(R11), Y13, Y15
-	VCMPPD      $0x1e, 224(R11), Y14, Y14
-	VCMPPD      $0x1e, 224(R11), Y15, Y15
+	VANDPD      256(R12), Y10, Y14
+	VANDPD      256(R12), Y13, Y15
+	VCMPPD      $0x1e, 224(R12), Y14, Y14
+	VCMPPD      $0x1e, 224(R12), Y15, Y15
 	VTESTPD     Y14, Y14
 	JZ          rare4
-	VMOVUPD     Y6, 984(SP)
-	VMOVUPD     Y2, 1016(SP)
-	VMOVUPD     Y4, 1048(SP)
-	VMOVUPD     Y8, 1080(SP)
-	VMOVUPD     Y7, 1112(SP)
-	VMOVUPD     Y3, 1144(SP)
-	VMOVUPD     Y5, 1176(SP)
-	VMOVUPD     Y9, 1208(SP)
-	VMOVUPD     Y13, 1240(SP)
-	VMOVUPD     Y12, 1272(SP)
-	VMOVUPD     Y15, 1304(SP)
-	VANDPD      256(R11), Y10, Y2
-	VCMPPD      $0x1e, 576(R11), Y10, Y3
-	VBLENDVPD   Y3, 576(R11), Y10, Y3
-	VCMPPD      $0x11, 608(R11), Y3, Y4
-	VBLENDVPD   Y4, 608(R11), Y3, Y4
-	VMOVUPD     288(R11), Y5
-	VFMADD231PD 672(R11), Y4, Y5
-	VSUBPD      288(R11), Y5, Y5
-	VFMADD231PD 736(R11), Y5, Y4
-	VFMADD231PD 704(R11), Y5, Y4
-	VMOVUPD     384(R11), Y6
-	VFMADD231PD 352(R11), Y4, Y6
-	VFMADD213PD 416(R11), Y4, Y6
-	VFMADD213PD 448(R11), Y4, Y6
-	VFMADD213PD 480(R11), Y4, Y6
-	VFMADD213PD 512(R11), Y4, Y6
-	VFMADD213PD 544(R11), Y4, Y6
-	VFMADD213PD (R11), Y4, Y6
-	VFMADD213PD 32(R11), Y4, Y6
-	VFMADD213PD 64(R11), Y4, Y6
-	VFMADD213PD 96(R11), Y4, Y6
-	VFMADD213PD 128(R11), Y4, Y6
-	VFMADD213PD 160(R11), Y4, Y6
-	VFMADD213PD 192(R11), Y4, Y6
+	VMOVUPD     Y6, 1008(SP)
+	VMOVUPD     Y2, 1040(SP)
+	VMOVUPD     Y4, 1072(SP)
+	VMOVUPD     Y8, 1104(SP)
+	VMOVUPD     Y7, 1136(SP)
+	VMOVUPD     Y3, 1168(SP)
+	VMOVUPD     Y5, 1200(SP)
+	VMOVUPD     Y9, 1232(SP)
+	VMOVUPD     Y13, 1264(SP)
+	VMOVUPD     Y12, 1296(SP)
+	VMOVUPD     Y15, 1328(SP)
+	VANDPD      256(R12), Y10, Y2
+	VCMPPD      $0x1e, 576(R12), Y10, Y3
+	VBLENDVPD   Y3, 576(R12), Y10, Y3
+	VCMPPD      $0x11, 608(R12), Y3, Y4
+	VBLENDVPD   Y4, 608(R12), Y3, Y4
+	VMOVUPD     288(R12), Y5
+	VFMADD231PD 672(R12), Y4, Y5
+	VSUBPD      288(R12), Y5, Y5
+	VFMADD231PD 736(R12), Y5, Y4
+	VFMADD231PD 704(R12), Y5, Y4
+	VMOVUPD     384(R12), Y6
+	VFMADD231PD 352(R12), Y4, Y6
+	VFMADD213PD 416(R12), Y4, Y6
+	VFMADD213PD 448(R12), Y4, Y6
+	VFMADD213PD 480(R12), Y4, Y6
+	VFMADD213PD 512(R12), Y4, Y6
+	VFMADD213PD 544(R12), Y4, Y6
+	VFMADD213PD (R12), Y4, Y6
+	VFMADD213PD 32(R12), Y4, Y6
+	VFMADD213PD 64(R12), Y4, Y6
+	VFMADD213PD 96(R12), Y4, Y6
+	VFMADD213PD 128(R12), Y4, Y6
+	VFMADD213PD 160(R12), Y4, Y6
+	VFMADD213PD 192(R12), Y4, Y6
 	VFMADD213PD Y1, Y4, Y6
 	VFMADD213PD Y0, Y4, Y6
-	VCMPPD      $0x1e, 640(R11), Y5, Y7
-	VBLENDVPD   Y7, 640(R11), Y5, Y7
-	VMULPD      768(R11), Y7, Y7
-	VADDPD      288(R11), Y7, Y7
-	VPADDQ      320(R11), Y7, Y7
+	VCMPPD      $0x1e, 640(R12), Y5, Y7
+	VBLENDVPD   Y7, 640(R12), Y5, Y7
+	VMULPD      768(R12), Y7, Y7
+	VADDPD      288(R12), Y7, Y7
+	VPADDQ      320(R12), Y7, Y7
 	VPSLLQ      $0x34, Y7, Y7
 	VSUBPD      Y7, Y0, Y7
 	VFMADD231PD Y6, Y4, Y7
 	VDIVPD      Y3, Y7, Y3
-	VMOVUPD     288(R11), Y4
+	VMOVUPD     288(R12), Y4
 	VFMADD231PD Y1, Y5, Y4
-	VSUBPD      288(R11), Y4, Y4
+	VSUBPD      288(R12), Y4, Y4
 	VSUBPD      Y4, Y5, Y5
-	VADDPD      288(R11), Y5, Y5
-	VPADDQ      320(R11), Y5, Y5
+	VADDPD      288(R12), Y5, Y5
+	VPADDQ      320(R12), Y5, Y5
 	VPSLLQ      $0x34, Y5, Y5
-	VADDPD      288(R11), Y4, Y4
-	VPADDQ      320(R11), Y4, Y4
+	VADDPD      288(R12), Y4, Y4
+	VPADDQ      320(R12), Y4, Y4
 	VPSLLQ      $0x34, Y4, Y4
 	VMULPD      Y4, Y3, Y3
 	VMULPD      Y5, Y3, Y3
 	VCMPPD      $0x12, Y1, Y2, Y2
-	VMOVUPD     384(R11), Y4
-	VFMADD231PD 352(R11), Y10, Y4
-	VFMADD213PD 416(R11), Y10, Y4
-	VFMADD213PD 448(R11), Y10, Y4
-	VFMADD213PD 480(R11), Y10, Y4
-	VFMADD213PD 512(R11), Y10, Y4
-	VFMADD213PD 544(R11), Y10, Y4
-	VFMADD213PD (R11), Y10, Y4
-	VFMADD213PD 32(R11), Y10, Y4
-	VFMADD213PD 64(R11), Y10, Y4
-	VFMADD213PD 96(R11), Y10, Y4
-	VFMADD213PD 128(R11), Y10, Y4
-	VFMADD213PD 160(R11), Y10, Y4
-	VFMADD213PD 192(R11), Y10, Y4
+	VMOVUPD     384(R12), Y4
+	VFMADD231PD 352(R12), Y10, Y4
+	VFMADD213PD 416(R12), Y10, Y4
+	VFMADD213PD 448(R12), Y10, Y4
+	VFMADD213PD 480(R12), Y10, Y4
+	VFMADD213PD 512(R12), Y10, Y4
+	VFMADD213PD 544(R12), Y10, Y4
+	VFMADD213PD (R12), Y10, Y4
+	VFMADD213PD 32(R12), Y10, Y4
+	VFMADD213PD 64(R12), Y10, Y4
+	VFMADD213PD 96(R12), Y10, Y4
+	VFMADD213PD 128(R12), Y10, Y4
+	VFMADD213PD 160(R12), Y10, Y4
+	VFMADD213PD 192(R12), Y10, Y4
 	VFMADD213PD Y1, Y10, Y4
 	VFMADD213PD Y0, Y10, Y4
 	VBLENDVPD   Y2, Y4, Y3, Y2
 	VBLENDVPD   Y14, Y2, Y11, Y11
-	VMOVUPD     984(SP), Y6
-	VMOVUPD     1016(SP), Y2
-	VMOVUPD     1048(SP), Y4
-	VMOVUPD     1080(SP), Y8
-	VMOVUPD     1112(SP), Y7
-	VMOVUPD     1144(SP), Y3
-	VMOVUPD     1176(SP), Y5
-	VMOVUPD     1208(SP), Y9
-	VMOVUPD     1240(SP), Y13
-	VMOVUPD     1272(SP), Y12
-	VMOVUPD     1304(SP), Y15
+	VMOVUPD     1008(SP), Y6
+	VMOVUPD     1040(SP), Y2
+	VMOVUPD     1072(SP), Y4
+	VMOVUPD     1104(SP), Y8
+	VMOVUPD     1136(SP), Y7
+	VMOVUPD     1168(SP), Y3
+	VMOVUPD     1200(SP), Y5
+	VMOVUPD     1232(SP), Y9
+	VMOVUPD     1264(SP), Y13
+	VMOVUPD     1296(SP), Y12
+	VMOVUPD     1328(SP), Y15
 
 rare4:
 	VTESTPD     Y15, Y15
 	JZ          rare5
-	VMOVUPD     Y6, 984(SP)
-	VMOVUPD     Y2, 1016(SP)
-	VMOVUPD     Y4, 1048(SP)
-	VMOVUPD     Y8, 1080(SP)
-	VMOVUPD     Y10, 1112(SP)
-	VMOVUPD     Y11, 1144(SP)
-	VMOVUPD     Y14, 1176(SP)
-	VMOVUPD     Y7, 1208(SP)
-	VMOVUPD     Y3, 1240(SP)
-	VMOVUPD     Y5, 1272(SP)
-	VMOVUPD     Y9, 1304(SP)
-	VANDPD      256(R11), Y13, Y2
-	VCMPPD      $0x1e, 576(R11), Y13, Y3
-	VBLENDVPD   Y3, 576(R11), Y13, Y3
-	VCMPPD      $0x11, 608(R11), Y3, Y4
-	VBLENDVPD   Y4, 608(R11), Y3, Y4
-	VMOVUPD     288(R11), Y5
-	VFMADD231PD 672(R11), Y4, Y5
-	VSUBPD      288(R11), Y5, Y5
-	VFMADD231PD 736(R11), Y5, Y4
-	VFMADD231PD 704(R11), Y5, Y4
-	VMOVUPD     384(R11), Y6
-	VFMADD231PD 352(R11), Y4, Y6
-	VFMADD213PD 416(R11), Y4, Y6
-	VFMADD213PD 448(R11), Y4, Y6
-	VFMADD213PD 480(R11), Y4, Y6
-	VFMADD213PD 512(R11), Y4, Y6
-	VFMADD213PD 544(R11), Y4, Y6
-	VFMADD213PD (R11), Y4, Y6
-	VFMADD213PD 32(R11), Y4, Y6
-	VFMADD213PD 64(R11), Y4, Y6
-	VFMADD213PD 96(R11), Y4, Y6
-	VFMADD213PD 128(R11), Y4, Y6
-	VFMADD213PD 160(R11), Y4, Y6
-	VFMADD213PD 192(R11), Y4, Y6
+	VMOVUPD     Y6, 1008(SP)
+	VMOVUPD     Y2, 1040(SP)
+	VMOVUPD     Y4, 1072(SP)
+	VMOVUPD     Y8, 1104(SP)
+	VMOVUPD     Y10, 1136(SP)
+	VMOVUPD     Y11, 1168(SP)
+	VMOVUPD     Y14, 1200(SP)
+	VMOVUPD     Y7, 1232(SP)
+	VMOVUPD     Y3, 1264(SP)
+	VMOVUPD     Y5, 1296(SP)
+	VMOVUPD     Y9, 1328(SP)
+	VANDPD      256(R12), Y13, Y2
+	VCMPPD      $0x1e, 576(R12), Y13, Y3
+	VBLENDVPD   Y3, 576(R12), Y13, Y3
+	VCMPPD      $0x11, 608(R12), Y3, Y4
+	VBLENDVPD   Y4, 608(R12), Y3, Y4
+	VMOVUPD     288(R12), Y5
+	VFMADD231PD 672(R12), Y4, Y5
+	VSUBPD      288(R12), Y5, Y5
+	VFMADD231PD 736(R12), Y5, Y4
+	VFMADD231PD 704(R12), Y5, Y4
+	VMOVUPD     384(R12), Y6
+	VFMADD231PD 352(R12), Y4, Y6
+	VFMADD213PD 416(R12), Y4, Y6
+	VFMADD213PD 448(R12), Y4, Y6
+	VFMADD213PD 480(R12), Y4, Y6
+	VFMADD213PD 512(R12), Y4, Y6
+	VFMADD213PD 544(R12), Y4, Y6
+	VFMADD213PD (R12), Y4, Y6
+	VFMADD213PD 32(R12), Y4, Y6
+	VFMADD213PD 64(R12), Y4, Y6
+	VFMADD213PD 96(R12), Y4, Y6
+	VFMADD213PD 128(R12), Y4, Y6
+	VFMADD213PD 160(R12), Y4, Y6
+	VFMADD213PD 192(R12), Y4, Y6
 	VFMADD213PD Y1, Y4, Y6
 	VFMADD213PD Y0, Y4, Y6
-	VCMPPD      $0x1e, 640(R11), Y5, Y7
-	VBLENDVPD   Y7, 640(R11), Y5, Y7
-	VMULPD      768(R11), Y7, Y7
-	VADDPD      288(R11), Y7, Y7
-	VPADDQ      320(R11), Y7, Y7
+	VCMPPD      $0x1e, 640(R12), Y5, Y7
+	VBLENDVPD   Y7, 640(R12), Y5, Y7
+	VMULPD      768(R12), Y7, Y7
+	VADDPD      288(R12), Y7, Y7
+	VPADDQ      320(R12), Y7, Y7
 	VPSLLQ      $0x34, Y7, Y7
 	VSUBPD      Y7, Y0, Y7
 	VFMADD231PD Y6, Y4, Y7
 	VDIVPD      Y3, Y7, Y3
-	VMOVUPD     288(R11), Y4
+	VMOVUPD     288(R12), Y4
 	VFMADD231PD Y1, Y5, Y4
-	VSUBPD      288(R11), Y4, Y4
+	VSUBPD      288(R12), Y4, Y4
 	VSUBPD      Y4, Y5, Y5
-	VADDPD      288(R11), Y5, Y5
-	VPADDQ      320(R11), Y5, Y5
+	VADDPD      288(R12), Y5, Y5
+	VPADDQ      320(R12), Y5, Y5
 	VPSLLQ      $0x34, Y5, Y5
-	VADDPD      288(R11), Y4, Y4
-	VPADDQ      320(R11), Y4, Y4
+	VADDPD      288(R12), Y4, Y4
+	VPADDQ      320(R12), Y4, Y4
 	VPSLLQ      $0x34, Y4, Y4
 	VMULPD      Y4, Y3, Y3
 	VMULPD      Y5, Y3, Y3
 	VCMPPD      $0x12, Y1, Y2, Y2
-	VMOVUPD     384(R11), Y4
-	VFMADD231PD 352(R11), Y13, Y4
-	VFMADD213PD 416(R11), Y13, Y4
-	VFMADD213PD 448(R11), Y13, Y4
-	VFMADD213PD 480(R11), Y13, Y4
-	VFMADD213PD 512(R11), Y13, Y4
-	VFMADD213PD 544(R11), Y13, Y4
-	VFMADD213PD (R11), Y13, Y4
-	VFMADD213PD 32(R11), Y13, Y4
-	VFMADD213PD 64(R11), Y13, Y4
-	VFMADD213PD 96(R11), Y13, Y4
-	VFMADD213PD 128(R11), Y13, Y4
-	VFMADD213PD 160(R11), Y13, Y4
-	VFMADD213PD 192(R11), Y13, Y4
+	VMOVUPD     384(R12), Y4
+	VFMADD231PD 352(R12), Y13, Y4
+	VFMADD213PD 416(R12), Y13, Y4
+	VFMADD213PD 448(R12), Y13, Y4
+	VFMADD213PD 480(R12), Y13, Y4
+	VFMADD213PD 512(R12), Y13, Y4
+	VFMADD213PD 544(R12), Y13, Y4
+	VFMADD213PD (R12), Y13, Y4
+	VFMADD213PD 32(R12), Y13, Y4
+	VFMADD213PD 64(R12), Y13, Y4
+	VFMADD213PD 96(R12), Y13, Y4
+	VFMADD213PD 128(R12), Y13, Y4
+	VFMADD213PD 160(R12), Y13, Y4
+	VFMADD213PD 192(R12), Y13, Y4
 	VFMADD213PD Y1, Y13, Y4
 	VFMADD213PD Y0, Y13, Y4
 	VBLENDVPD   Y2, Y4, Y3, Y2
 	VBLENDVPD   Y15, Y2, Y12, Y12
-	VMOVUPD     984(SP), Y6
-	VMOVUPD     1016(SP), Y2
-	VMOVUPD     1048(SP), Y4
-	VMOVUPD     1080(SP), Y8
-	VMOVUPD     1112(SP), Y10
-	VMOVUPD     1144(SP), Y11
-	VMOVUPD     1176(SP), Y14
-	VMOVUPD     1208(SP), Y7
-	VMOVUPD     1240(SP), Y3
-	VMOVUPD     1272(SP), Y5
-	VMOVUPD     1304(SP), Y9
+	VMOVUPD     1008(SP), Y6
+	VMOVUPD     1040(SP), Y2
+	VMOVUPD     1072(SP), Y4
+	VMOVUPD     1104(SP), Y8
+	VMOVUPD     1136(SP), Y10
+	VMOVUPD     1168(SP), Y11
+	VMOVUPD     1200(SP), Y14
+	VMOVUPD     1232(SP), Y7
+	VMOVUPD     1264(SP), Y3
+	VMOVUPD     1296(SP), Y5
+	VMOVUPD     1328(SP), Y9
 
 rare5:
 	VFMADD213PD Y2, Y8, Y11
@@ -9860,27 +10326,28 @@ rare5:
 	VADDPD      Y9, Y12, Y12
 
 absent6:
-	MOVQ         816(R11), R14
+	MOVQ         824(R12), R14
 	VSUBPD       (R14)(AX*8), Y11, Y13
 	VSUBPD       32(R14)(AX*8), Y12, Y14
-	VBROADCASTSD (R12), Y8
+	VBROADCASTSD (R13), Y8
 	VSUBPD       Y6, Y8, Y9
 	VSUBPD       Y7, Y8, Y10
-	MOVQ         864(R11), R14
+	MOVQ         872(R12), R14
 	VCMPPD       $0x11, (R14)(AX*8), Y9, Y9
 	VCMPPD       $0x11, 32(R14)(AX*8), Y10, Y10
 	VBLENDVPD    Y9, Y2, Y11, Y2
 	VBLENDVPD    Y10, Y3, Y12, Y3
-	MOVQ         848(R11), R14
+	MOVQ         856(R12), R14
 	VMULPD       (R14)(AX*8), Y4, Y11
 	VMULPD       32(R14)(AX*8), Y5, Y12
-	MOVQ         856(R11), R14
+	MOVQ         864(R12), R14
 	VFMADD231PD  (R14)(AX*8), Y13, Y11
 	VFMADD231PD  32(R14)(AX*8), Y14, Y12
 	VBLENDVPD    Y9, Y4, Y11, Y4
 	VBLENDVPD    Y10, Y5, Y12, Y5
-	VCMPPD       $0x1d, (R13)(AX*8), Y2, Y11
-	VCMPPD       $0x1d, 32(R13)(AX*8), Y3, Y12
+	MOVQ         800(R12), R14
+	VCMPPD       $0x1d, (R14)(AX*8), Y2, Y11
+	VCMPPD       $0x1d, 32(R14)(AX*8), Y3, Y12
 	VBLENDVPD    Y11, Y8, Y6, Y6
 	VBLENDVPD    Y12, Y8, Y7, Y7
 	TESTQ        R9, R9
@@ -9905,13 +10372,25 @@ absent7:
 	MOVL       R14, 4(R10)(AX*1)
 
 absent8:
-	ADDQ    $0x08, R12
-	CMPQ    R12, 8(SP)
+	TESTQ     R11, R11
+	JZ        absent9
+	VMOVMSKPD Y11, R14
+	VMOVMSKPD Y12, R15
+	SHLL      $0x04, R15
+	ORL       R15, R14
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	MOVB      R14, (R11)(R15*1)
+
+absent9:
+	ADDQ    $0x08, R13
+	CMPQ    R13, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPD Y2, (DX)(AX*8)
 	VMOVUPD Y3, 32(DX)(AX*8)
 	VMOVUPD Y4, (BX)(AX*8)
@@ -9924,166 +10403,168 @@ absent8:
 tail:
 	CMPQ         AX, CX
 	JAE          done
-	MOVQ         CX, R12
-	SUBQ         AX, R12
-	VMOVD        R12, X2
+	MOVQ         CX, R13
+	SUBQ         AX, R13
+	VMOVD        R13, X2
 	VPBROADCASTD X2, Y2
 	VPCMPGTD     iota64<>+0(SB), Y2, Y2
 	VMASKMOVPD   (DX)(AX*8), Y2, Y3
 	VMASKMOVPD   (BX)(AX*8), Y2, Y4
 	VMASKMOVPD   (SI)(AX*8), Y2, Y5
-	MOVQ         (SP), R12
-	JMP          first10
+	MOVQ         (SP), R13
+	JMP          first11
 
-next9:
+next10:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first10:
-	VMASKMOVPD (R13)(AX*8), Y2, Y6
+first11:
+	MOVQ       800(R12), R14
+	VMASKMOVPD (R14)(AX*8), Y2, Y6
 	VCMPPD     $0x1d, Y6, Y3, Y7
-	MOVQ       800(R11), R14
+	MOVQ       808(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y2, Y8
 	VSUBPD     Y8, Y3, Y8
 	VBLENDVPD  Y7, Y8, Y3, Y3
-	MOVQ       808(R11), R14
+	MOVQ       816(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y2, Y8
 	VADDPD     Y8, Y4, Y8
 	VBLENDVPD  Y7, Y8, Y4, Y4
 	VXORPS     Y7, Y7, Y7
 	TESTQ      DI, DI
-	JZ         absent11
+	JZ         absent12
 	VMASKMOVPD (DI)(AX*8), Y2, Y7
 
-absent11:
+absent12:
 	VSUBPD      Y4, Y7, Y7
-	MOVQ        840(R11), R14
+	MOVQ        848(R12), R14
 	VMASKMOVPD  (R14)(AX*8), Y2, Y8
 	VMULPD      Y7, Y8, Y7
-	MOVQ        816(R11), R14
+	MOVQ        824(R12), R14
 	VMASKMOVPD  (R14)(AX*8), Y2, Y8
 	VSUBPD      Y8, Y3, Y9
-	MOVQ        824(R11), R14
+	MOVQ        832(R12), R14
 	VMASKMOVPD  (R14)(AX*8), Y2, Y10
 	VSUBPD      Y10, Y3, Y10
 	VADDPD      Y10, Y9, Y11
 	VMULPD      Y10, Y9, Y9
-	MOVQ        832(R11), R14
+	MOVQ        840(R12), R14
 	VMASKMOVPD  (R14)(AX*8), Y2, Y10
 	VFMADD231PD Y9, Y10, Y7
 	VMULPD      Y11, Y10, Y10
-	VMOVUPD     32(R11), Y9
-	VFMADD231PD (R11), Y10, Y9
-	VFMADD213PD 64(R11), Y10, Y9
-	VFMADD213PD 96(R11), Y10, Y9
-	VFMADD213PD 128(R11), Y10, Y9
-	VFMADD213PD 160(R11), Y10, Y9
-	VFMADD213PD 192(R11), Y10, Y9
+	VMOVUPD     32(R12), Y9
+	VFMADD231PD (R12), Y10, Y9
+	VFMADD213PD 64(R12), Y10, Y9
+	VFMADD213PD 96(R12), Y10, Y9
+	VFMADD213PD 128(R12), Y10, Y9
+	VFMADD213PD 160(R12), Y10, Y9
+	VFMADD213PD 192(R12), Y10, Y9
 	VFMADD213PD Y1, Y10, Y9
 	VFMADD213PD Y0, Y10, Y9
-	VANDPD      256(R11), Y10, Y11
-	VCMPPD      $0x1e, 224(R11), Y11, Y11
+	VANDPD      256(R12), Y10, Y11
+	VCMPPD      $0x1e, 224(R12), Y11, Y11
 	VTESTPD     Y11, Y11
-	JZ          rare12
-	VMOVUPD     Y5, 984(SP)
-	VMOVUPD     Y6, 1016(SP)
-	VMOVUPD     Y3, 1048(SP)
-	VMOVUPD     Y4, 1080(SP)
-	VMOVUPD     Y8, 1112(SP)
-	VMOVUPD     Y7, 1144(SP)
-	VANDPD      256(R11), Y10, Y3
-	VCMPPD      $0x1e, 576(R11), Y10, Y4
-	VBLENDVPD   Y4, 576(R11), Y10, Y4
-	VCMPPD      $0x11, 608(R11), Y4, Y5
-	VBLENDVPD   Y5, 608(R11), Y4, Y5
-	VMOVUPD     288(R11), Y6
-	VFMADD231PD 672(R11), Y5, Y6
-	VSUBPD      288(R11), Y6, Y6
-	VFMADD231PD 736(R11), Y6, Y5
-	VFMADD231PD 704(R11), Y6, Y5
-	VMOVUPD     384(R11), Y7
-	VFMADD231PD 352(R11), Y5, Y7
-	VFMADD213PD 416(R11), Y5, Y7
-	VFMADD213PD 448(R11), Y5, Y7
-	VFMADD213PD 480(R11), Y5, Y7
-	VFMADD213PD 512(R11), Y5, Y7
-	VFMADD213PD 544(R11), Y5, Y7
-	VFMADD213PD (R11), Y5, Y7
-	VFMADD213PD 32(R11), Y5, Y7
-	VFMADD213PD 64(R11), Y5, Y7
-	VFMADD213PD 96(R11), Y5, Y7
-	VFMADD213PD 128(R11), Y5, Y7
-	VFMADD213PD 160(R11), Y5, Y7
-	VFMADD213PD 192(R11), Y5, Y7
+	JZ          rare13
+	VMOVUPD     Y5, 1008(SP)
+	VMOVUPD     Y6, 1040(SP)
+	VMOVUPD     Y3, 1072(SP)
+	VMOVUPD     Y4, 1104(SP)
+	VMOVUPD     Y8, 1136(SP)
+	VMOVUPD     Y7, 1168(SP)
+	VANDPD      256(R12), Y10, Y3
+	VCMPPD      $0x1e, 576(R12), Y10, Y4
+	VBLENDVPD   Y4, 576(R12), Y10, Y4
+	VCMPPD      $0x11, 608(R12), Y4, Y5
+	VBLENDVPD   Y5, 608(R12), Y4, Y5
+	VMOVUPD     288(R12), Y6
+	VFMADD231PD 672(R12), Y5, Y6
+	VSUBPD      288(R12), Y6, Y6
+	VFMADD231PD 736(R12), Y6, Y5
+	VFMADD231PD 704(R12), Y6, Y5
+	VMOVUPD     384(R12), Y7
+	VFMADD231PD 352(R12), Y5, Y7
+	VFMADD213PD 416(R12), Y5, Y7
+	VFMADD213PD 448(R12), Y5, Y7
+	VFMADD213PD 480(R12), Y5, Y7
+	VFMADD213PD 512(R12), Y5, Y7
+	VFMADD213PD 544(R12), Y5, Y7
+	VFMADD213PD (R12), Y5, Y7
+	VFMADD213PD 32(R12), Y5, Y7
+	VFMADD213PD 64(R12), Y5, Y7
+	VFMADD213PD 96(R12), Y5, Y7
+	VFMADD213PD 128(R12), Y5, Y7
+	VFMADD213PD 160(R12), Y5, Y7
+	VFMADD213PD 192(R12), Y5, Y7
 	VFMADD213PD Y1, Y5, Y7
 	VFMADD213PD Y0, Y5, Y7
-	VCMPPD      $0x1e, 640(R11), Y6, Y8
-	VBLENDVPD   Y8, 640(R11), Y6, Y8
-	VMULPD      768(R11), Y8, Y8
-	VADDPD      288(R11), Y8, Y8
-	VPADDQ      320(R11), Y8, Y8
+	VCMPPD      $0x1e, 640(R12), Y6, Y8
+	VBLENDVPD   Y8, 640(R12), Y6, Y8
+	VMULPD      768(R12), Y8, Y8
+	VADDPD      288(R12), Y8, Y8
+	VPADDQ      320(R12), Y8, Y8
 	VPSLLQ      $0x34, Y8, Y8
 	VSUBPD      Y8, Y0, Y8
 	VFMADD231PD Y7, Y5, Y8
 	VDIVPD      Y4, Y8, Y4
-	VMOVUPD     288(R11), Y5
+	VMOVUPD     288(R12), Y5
 	VFMADD231PD Y1, Y6, Y5
-	VSUBPD      288(R11), Y5, Y5
+	VSUBPD      288(R12), Y5, Y5
 	VSUBPD      Y5, Y6, Y6
-	VADDPD      288(R11), Y6, Y6
-	VPADDQ      320(R11), Y6, Y6
+	VADDPD      288(R12), Y6, Y6
+	VPADDQ      320(R12), Y6, Y6
 	VPSLLQ      $0x34, Y6, Y6
-	VADDPD      288(R11), Y5, Y5
-	VPADDQ      320(R11), Y5, Y5
+	VADDPD      288(R12), Y5, Y5
+	VPADDQ      320(R12), Y5, Y5
 	VPSLLQ      $0x34, Y5, Y5
 	VMULPD      Y5, Y4, Y4
 	VMULPD      Y6, Y4, Y4
 	VCMPPD      $0x12, Y1, Y3, Y3
-	VMOVUPD     384(R11), Y5
-	VFMADD231PD 352(R11), Y10, Y5
-	VFMADD213PD 416(R11), Y10, Y5
-	VFMADD213PD 448(R11), Y10, Y5
-	VFMADD213PD 480(R11), Y10, Y5
-	VFMADD213PD 512(R11), Y10, Y5
-	VFMADD213PD 544(R11), Y10, Y5
-	VFMADD213PD (R11), Y10, Y5
-	VFMADD213PD 32(R11), Y10, Y5
-	VFMADD213PD 64(R11), Y10, Y5
-	VFMADD213PD 96(R11), Y10, Y5
-	VFMADD213PD 128(R11), Y10, Y5
-	VFMADD213PD 160(R11), Y10, Y5
-	VFMADD213PD 192(R11), Y10, Y5
+	VMOVUPD     384(R12), Y5
+	VFMADD231PD 352(R12), Y10, Y5
+	VFMADD213PD 416(R12), Y10, Y5
+	VFMADD213PD 448(R12), Y10, Y5
+	VFMADD213PD 480(R12), Y10, Y5
+	VFMADD213PD 512(R12), Y10, Y5
+	VFMADD213PD 544(R12), Y10, Y5
+	VFMADD213PD (R12), Y10, Y5
+	VFMADD213PD 32(R12), Y10, Y5
+	VFMADD213PD 64(R12), Y10, Y5
+	VFMADD213PD 96(R12), Y10, Y5
+	VFMADD213PD 128(R12), Y10, Y5
+	VFMADD213PD 160(R12), Y10, Y5
+	VFMADD213PD 192(R12), Y10, Y5
 	VFMADD213PD Y1, Y10, Y5
 	VFMADD213PD Y0, Y10, Y5
 	VBLENDVPD   Y3, Y5, Y4, Y3
 	VBLENDVPD   Y11, Y3, Y9, Y9
-	VMOVUPD     984(SP), Y5
-	VMOVUPD     1016(SP), Y6
-	VMOVUPD     1048(SP), Y3
-	VMOVUPD     1080(SP), Y4
-	VMOVUPD     1112(SP), Y8
-	VMOVUPD     1144(SP), Y7
+	VMOVUPD     1008(SP), Y5
+	VMOVUPD     1040(SP), Y6
+	VMOVUPD     1072(SP), Y3
+	VMOVUPD     1104(SP), Y4
+	VMOVUPD     1136(SP), Y8
+	VMOVUPD     1168(SP), Y7
 
-rare12:
+rare13:
 	VFMADD213PD Y3, Y7, Y9
 	TESTQ       R8, R8
-	JZ          absent13
+	JZ          absent14
 	VMASKMOVPD  (R8)(AX*8), Y2, Y7
 	VADDPD      Y7, Y9, Y9
 
-absent13:
+absent14:
 	VSUBPD       Y8, Y9, Y10
-	VBROADCASTSD (R12), Y7
+	VBROADCASTSD (R13), Y7
 	VSUBPD       Y5, Y7, Y8
-	MOVQ         864(R11), R14
+	MOVQ         872(R12), R14
 	VMASKMOVPD   (R14)(AX*8), Y2, Y11
 	VCMPPD       $0x11, Y11, Y8, Y8
 	VBLENDVPD    Y8, Y3, Y9, Y3
-	MOVQ         856(R11), R14
+	MOVQ         864(R12), R14
 	VMASKMOVPD   (R14)(AX*8), Y2, Y9
-	MOVQ         848(R11), R14
+	MOVQ         856(R12), R14
 	VMASKMOVPD   (R14)(AX*8), Y2, Y11
 	VMULPD       Y4, Y11, Y11
 	VFMADD231PD  Y10, Y9, Y11
@@ -10091,40 +10572,59 @@ absent13:
 	VCMPPD       $0x1d, Y6, Y3, Y6
 	VBLENDVPD    Y6, Y7, Y5, Y5
 	TESTQ        R9, R9
-	JZ           absent14
+	JZ           absent15
 	VANDPD       Y0, Y6, Y7
 	VMASKMOVPD   Y7, Y2, (R9)(AX*8)
 
-absent14:
+absent15:
 	TESTQ     R10, R10
-	JZ        absent15
-	VORPS     Y6, Y8, Y6
-	VMOVMSKPD Y6, R14
+	JZ        absent16
+	VORPS     Y6, Y8, Y7
+	VMOVMSKPD Y7, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
 	SUBQ      AX, R15
 	CMPQ      R15, $0x04
-	JBE       few16
+	JBE       few17
 	MOVQ      $0x00000004, R15
 
-few16:
+few17:
 	LEAQ (R10)(AX*1), BP
 
-byte17:
+byte18:
 	MOVB R14, (BP)
 	SHRQ $0x08, R14
 	INCQ BP
 	DECQ R15
-	JNZ  byte17
+	JNZ  byte18
 
-absent15:
-	ADDQ       $0x08, R12
-	CMPQ       R12, 8(SP)
-	JB         next9
+absent16:
+	TESTQ     R11, R11
+	JZ        absent19
+	VMOVMSKPD Y6, R14
+	VMOVMSKPD Y2, R15
+	ANDL      R15, R14
+	MOVL      AX, R15
+	ANDL      $0x00000004, R15
+	SHLXL     R15, R14, R14
+	MOVL      $0x0000000f, BP
+	SHLXL     R15, BP, BP
+	NOTL      BP
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	ANDB      (R11)(R15*1), BP
+	ORL       R14, BP
+	MOVB      BP, (R11)(R15*1)
+
+absent19:
+	ADDQ       $0x08, R13
+	CMPQ       R13, 8(SP)
+	JB         next10
 	MOVQ       16(SP), DI
 	MOVQ       32(SP), R8
 	MOVQ       48(SP), R9
 	MOVQ       64(SP), R10
+	MOVQ       80(SP), R11
 	VMASKMOVPD Y3, Y2, (DX)(AX*8)
 	VMASKMOVPD Y4, Y2, (BX)(AX*8)
 	VMASKMOVPD Y5, Y2, (SI)(AX*8)
@@ -10137,9 +10637,9 @@ done:
 
 // func stepAVX2F64Hard(f *frame64)
 // Requires: AVX, AVX2, BMI2, FMA3
-TEXT ·stepAVX2F64Hard(SB), $1584-8
+TEXT ·stepAVX2F64Hard(SB), $1600-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -10147,116 +10647,123 @@ TEXT ·stepAVX2F64Hard(SB), $1584-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*8), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
+	MOVQ         168(AX), R11
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*8), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
 	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         264(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
 	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         272(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
 	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         280(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
 	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
+	MOVQ         288(AX), R13
 	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
-	LEAQ         80(SP), R11
-	ADDQ         $0x1f, R11
-	ANDQ         $-32, R11
-	MOVQ         168(AX), AX
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	LEAQ         96(SP), R12
+	ADDQ         $0x1f, R12
+	ANDQ         $-32, R12
+	MOVQ         192(AX), AX
 	VBROADCASTSD k64_3ff0000000000000<>+0(SB), Y0
 	VBROADCASTSD (AX), Y1
 	VBROADCASTSD 32(AX), Y2
-	VMOVAPD      Y2, (R11)
+	VMOVAPD      Y2, (R12)
 	VBROADCASTSD 48(AX), Y2
-	VMOVAPD      Y2, 32(R11)
+	VMOVAPD      Y2, 32(R12)
 	VBROADCASTSD k64_3fe0000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 64(R11)
+	VMOVAPD      Y2, 64(R12)
 	VBROADCASTSD k64_3ec71de3a556c734<>+0(SB), Y2
-	VMOVAPD      Y2, 96(R11)
+	VMOVAPD      Y2, 96(R12)
 	VBROADCASTSD k64_3efa01a01a01a01a<>+0(SB), Y2
-	VMOVAPD      Y2, 128(R11)
+	VMOVAPD      Y2, 128(R12)
 	VBROADCASTSD k64_3f2a01a01a01a01a<>+0(SB), Y2
-	VMOVAPD      Y2, 160(R11)
+	VMOVAPD      Y2, 160(R12)
 	VBROADCASTSD k64_3f56c16c16c16c17<>+0(SB), Y2
-	VMOVAPD      Y2, 192(R11)
+	VMOVAPD      Y2, 192(R12)
 	VBROADCASTSD k64_3f81111111111111<>+0(SB), Y2
-	VMOVAPD      Y2, 224(R11)
+	VMOVAPD      Y2, 224(R12)
 	VBROADCASTSD k64_3fa5555555555555<>+0(SB), Y2
-	VMOVAPD      Y2, 256(R11)
+	VMOVAPD      Y2, 256(R12)
 	VBROADCASTSD k64_3fc5555555555555<>+0(SB), Y2
-	VMOVAPD      Y2, 288(R11)
+	VMOVAPD      Y2, 288(R12)
 	VBROADCASTSD 16(AX), Y2
-	VMOVAPD      Y2, 320(R11)
+	VMOVAPD      Y2, 320(R12)
 	VBROADCASTSD 24(AX), Y2
-	VMOVAPD      Y2, 352(R11)
+	VMOVAPD      Y2, 352(R12)
 	VBROADCASTSD 40(AX), Y2
-	VMOVAPD      Y2, 384(R11)
+	VMOVAPD      Y2, 384(R12)
 	VBROADCASTSD 56(AX), Y2
-	VMOVAPD      Y2, 416(R11)
+	VMOVAPD      Y2, 416(R12)
 	VBROADCASTSD k64_3fb0000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 448(R11)
+	VMOVAPD      Y2, 448(R12)
 	VBROADCASTSD 72(AX), Y2
-	VMOVAPD      Y2, 480(R11)
+	VMOVAPD      Y2, 480(R12)
 	VBROADCASTSD 64(AX), Y2
-	VMOVAPD      Y2, 512(R11)
+	VMOVAPD      Y2, 512(R12)
 	VBROADCASTSD 80(AX), Y2
-	VMOVAPD      Y2, 544(R11)
+	VMOVAPD      Y2, 544(R12)
 	VBROADCASTSD k64_7fffffffffffffff<>+0(SB), Y2
-	VMOVAPD      Y2, 576(R11)
+	VMOVAPD      Y2, 576(R12)
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 608(R11)
+	VMOVAPD      Y2, 608(R12)
 	VBROADCASTSD k64_00000000000003ff<>+0(SB), Y2
-	VMOVAPD      Y2, 640(R11)
+	VMOVAPD      Y2, 640(R12)
 	VBROADCASTSD k64_3d2ae7f3e733b81f<>+0(SB), Y2
-	VMOVAPD      Y2, 672(R11)
+	VMOVAPD      Y2, 672(R12)
 	VBROADCASTSD k64_3d6ae7f3e733b81f<>+0(SB), Y2
-	VMOVAPD      Y2, 704(R11)
+	VMOVAPD      Y2, 704(R12)
 	VBROADCASTSD k64_3da93974a8c07c9d<>+0(SB), Y2
-	VMOVAPD      Y2, 736(R11)
+	VMOVAPD      Y2, 736(R12)
 	VBROADCASTSD k64_3de6124613a86d09<>+0(SB), Y2
-	VMOVAPD      Y2, 768(R11)
+	VMOVAPD      Y2, 768(R12)
 	VBROADCASTSD k64_3e21eed8eff8d898<>+0(SB), Y2
-	VMOVAPD      Y2, 800(R11)
+	VMOVAPD      Y2, 800(R12)
 	VBROADCASTSD k64_3e5ae64567f544e4<>+0(SB), Y2
-	VMOVAPD      Y2, 832(R11)
+	VMOVAPD      Y2, 832(R12)
 	VBROADCASTSD k64_3e927e4fb7789f5c<>+0(SB), Y2
-	VMOVAPD      Y2, 864(R11)
+	VMOVAPD      Y2, 864(R12)
 	VBROADCASTSD k64_4086800000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 896(R11)
+	VMOVAPD      Y2, 896(R12)
 	VBROADCASTSD k64_c086200000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 928(R11)
+	VMOVAPD      Y2, 928(R12)
 	VBROADCASTSD k64_404e000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 960(R11)
+	VMOVAPD      Y2, 960(R12)
 	VBROADCASTSD k64_3ff71547652b82fe<>+0(SB), Y2
-	VMOVAPD      Y2, 992(R11)
+	VMOVAPD      Y2, 992(R12)
 	VBROADCASTSD k64_bdea39ef35793c76<>+0(SB), Y2
-	VMOVAPD      Y2, 1024(R11)
+	VMOVAPD      Y2, 1024(R12)
 	VBROADCASTSD k64_bfe62e42fee00000<>+0(SB), Y2
-	VMOVAPD      Y2, 1056(R11)
+	VMOVAPD      Y2, 1056(R12)
 	VBROADCASTSD k64_bff0000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 1088(R11)
+	VMOVAPD      Y2, 1088(R12)
 	XORQ         AX, AX
 
 loop:
-	LEAQ       8(AX), R12
-	CMPQ       R12, CX
+	LEAQ       8(AX), R13
+	CMPQ       R13, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*8)
 	VMOVUPD    (DX)(AX*8), Y2
@@ -10267,7 +10774,7 @@ loop:
 	PREFETCHT1 2048(SI)(AX*8)
 	VMOVUPD    (SI)(AX*8), Y6
 	VMOVUPD    32(SI)(AX*8), Y7
-	MOVQ       (SP), R12
+	MOVQ       (SP), R13
 	JMP        first2
 
 next1:
@@ -10275,14 +10782,15 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
 	VCMPPD     $0x1d, Y1, Y2, Y8
 	VCMPPD     $0x1d, Y1, Y3, Y9
-	VBLENDVPD  Y8, 320(R11), Y2, Y2
-	VBLENDVPD  Y9, 320(R11), Y3, Y3
-	VADDPD     352(R11), Y4, Y10
-	VADDPD     352(R11), Y5, Y11
+	VBLENDVPD  Y8, 320(R12), Y2, Y2
+	VBLENDVPD  Y9, 320(R12), Y3, Y3
+	VADDPD     352(R12), Y4, Y10
+	VADDPD     352(R12), Y5, Y11
 	VBLENDVPD  Y8, Y10, Y4, Y4
 	VBLENDVPD  Y9, Y11, Y5, Y5
 	VXORPS     Y8, Y8, Y8
@@ -10296,224 +10804,224 @@ first2:
 absent3:
 	VSUBPD      Y4, Y8, Y8
 	VSUBPD      Y5, Y9, Y9
-	VMULPD      416(R11), Y8, Y8
-	VMULPD      416(R11), Y9, Y9
-	VSUBPD      (R11), Y2, Y10
-	VSUBPD      (R11), Y3, Y12
-	VSUBPD      384(R11), Y2, Y13
-	VSUBPD      384(R11), Y3, Y14
+	VMULPD      416(R12), Y8, Y8
+	VMULPD      416(R12), Y9, Y9
+	VSUBPD      (R12), Y2, Y10
+	VSUBPD      (R12), Y3, Y12
+	VSUBPD      384(R12), Y2, Y13
+	VSUBPD      384(R12), Y3, Y14
 	VADDPD      Y13, Y10, Y15
 	VADDPD      Y14, Y12, Y11
 	VMULPD      Y13, Y10, Y10
 	VMULPD      Y14, Y12, Y12
-	VFMADD231PD 32(R11), Y10, Y8
-	VFMADD231PD 32(R11), Y12, Y9
-	VMULPD      32(R11), Y15, Y10
-	VMULPD      32(R11), Y11, Y13
-	VMOVUPD     128(R11), Y11
-	VFMADD231PD 96(R11), Y10, Y11
-	VMOVUPD     128(R11), Y12
-	VFMADD231PD 96(R11), Y13, Y12
-	VFMADD213PD 160(R11), Y10, Y11
-	VFMADD213PD 160(R11), Y13, Y12
-	VFMADD213PD 192(R11), Y10, Y11
-	VFMADD213PD 192(R11), Y13, Y12
-	VFMADD213PD 224(R11), Y10, Y11
-	VFMADD213PD 224(R11), Y13, Y12
-	VFMADD213PD 256(R11), Y10, Y11
-	VFMADD213PD 256(R11), Y13, Y12
-	VFMADD213PD 288(R11), Y10, Y11
-	VFMADD213PD 288(R11), Y13, Y12
-	VFMADD213PD 64(R11), Y10, Y11
-	VFMADD213PD 64(R11), Y13, Y12
+	VFMADD231PD 32(R12), Y10, Y8
+	VFMADD231PD 32(R12), Y12, Y9
+	VMULPD      32(R12), Y15, Y10
+	VMULPD      32(R12), Y11, Y13
+	VMOVUPD     128(R12), Y11
+	VFMADD231PD 96(R12), Y10, Y11
+	VMOVUPD     128(R12), Y12
+	VFMADD231PD 96(R12), Y13, Y12
+	VFMADD213PD 160(R12), Y10, Y11
+	VFMADD213PD 160(R12), Y13, Y12
+	VFMADD213PD 192(R12), Y10, Y11
+	VFMADD213PD 192(R12), Y13, Y12
+	VFMADD213PD 224(R12), Y10, Y11
+	VFMADD213PD 224(R12), Y13, Y12
+	VFMADD213PD 256(R12), Y10, Y11
+	VFMADD213PD 256(R12), Y13, Y12
+	VFMADD213PD 288(R12), Y10, Y11
+	VFMADD213PD 288(R12), Y13, Y12
+	VFMADD213PD 64(R12), Y10, Y11
+	VFMADD213PD 64(R12), Y13, Y12
 	VFMADD213PD Y0, Y10, Y11
 	VFMADD213PD Y0, Y13, Y12
-	VANDPD      576(R11), Y10, Y14
-	VANDPD      576(R11), Y13, Y15
-	VCMPPD      $0x1e, 448(R11), Y14, Y14
-	VCMPPD      $0x1e, 448(R11), Y15, Y15
+	VANDPD      576(R12), Y10, Y14
+	VANDPD      576(R12), Y13, Y15
+	VCMPPD      $0x1e, 448(R12), Y14, Y14
+	VCMPPD      $0x1e, 448(R12), Y15, Y15
 	VTESTPD     Y14, Y14
 	JZ          rare4
-	VMOVUPD     Y6, 1232(SP)
-	VMOVUPD     Y2, 1264(SP)
-	VMOVUPD     Y4, 1296(SP)
-	VMOVUPD     Y8, 1328(SP)
-	VMOVUPD     Y7, 1360(SP)
-	VMOVUPD     Y3, 1392(SP)
-	VMOVUPD     Y5, 1424(SP)
-	VMOVUPD     Y9, 1456(SP)
-	VMOVUPD     Y13, 1488(SP)
-	VMOVUPD     Y12, 1520(SP)
-	VMOVUPD     Y15, 1552(SP)
-	VANDPD      576(R11), Y10, Y2
-	VCMPPD      $0x1e, 896(R11), Y10, Y3
-	VBLENDVPD   Y3, 896(R11), Y10, Y3
-	VCMPPD      $0x11, 928(R11), Y3, Y4
-	VBLENDVPD   Y4, 928(R11), Y3, Y4
-	VMOVUPD     608(R11), Y5
-	VFMADD231PD 992(R11), Y4, Y5
-	VSUBPD      608(R11), Y5, Y5
-	VFMADD231PD 1056(R11), Y5, Y4
-	VFMADD231PD 1024(R11), Y5, Y4
-	VMOVUPD     704(R11), Y6
-	VFMADD231PD 672(R11), Y4, Y6
-	VFMADD213PD 736(R11), Y4, Y6
-	VFMADD213PD 768(R11), Y4, Y6
-	VFMADD213PD 800(R11), Y4, Y6
-	VFMADD213PD 832(R11), Y4, Y6
-	VFMADD213PD 864(R11), Y4, Y6
-	VFMADD213PD 96(R11), Y4, Y6
-	VFMADD213PD 128(R11), Y4, Y6
-	VFMADD213PD 160(R11), Y4, Y6
-	VFMADD213PD 192(R11), Y4, Y6
-	VFMADD213PD 224(R11), Y4, Y6
-	VFMADD213PD 256(R11), Y4, Y6
-	VFMADD213PD 288(R11), Y4, Y6
-	VFMADD213PD 64(R11), Y4, Y6
+	VMOVUPD     Y6, 1248(SP)
+	VMOVUPD     Y2, 1280(SP)
+	VMOVUPD     Y4, 1312(SP)
+	VMOVUPD     Y8, 1344(SP)
+	VMOVUPD     Y7, 1376(SP)
+	VMOVUPD     Y3, 1408(SP)
+	VMOVUPD     Y5, 1440(SP)
+	VMOVUPD     Y9, 1472(SP)
+	VMOVUPD     Y13, 1504(SP)
+	VMOVUPD     Y12, 1536(SP)
+	VMOVUPD     Y15, 1568(SP)
+	VANDPD      576(R12), Y10, Y2
+	VCMPPD      $0x1e, 896(R12), Y10, Y3
+	VBLENDVPD   Y3, 896(R12), Y10, Y3
+	VCMPPD      $0x11, 928(R12), Y3, Y4
+	VBLENDVPD   Y4, 928(R12), Y3, Y4
+	VMOVUPD     608(R12), Y5
+	VFMADD231PD 992(R12), Y4, Y5
+	VSUBPD      608(R12), Y5, Y5
+	VFMADD231PD 1056(R12), Y5, Y4
+	VFMADD231PD 1024(R12), Y5, Y4
+	VMOVUPD     704(R12), Y6
+	VFMADD231PD 672(R12), Y4, Y6
+	VFMADD213PD 736(R12), Y4, Y6
+	VFMADD213PD 768(R12), Y4, Y6
+	VFMADD213PD 800(R12), Y4, Y6
+	VFMADD213PD 832(R12), Y4, Y6
+	VFMADD213PD 864(R12), Y4, Y6
+	VFMADD213PD 96(R12), Y4, Y6
+	VFMADD213PD 128(R12), Y4, Y6
+	VFMADD213PD 160(R12), Y4, Y6
+	VFMADD213PD 192(R12), Y4, Y6
+	VFMADD213PD 224(R12), Y4, Y6
+	VFMADD213PD 256(R12), Y4, Y6
+	VFMADD213PD 288(R12), Y4, Y6
+	VFMADD213PD 64(R12), Y4, Y6
 	VFMADD213PD Y0, Y4, Y6
-	VCMPPD      $0x1e, 960(R11), Y5, Y7
-	VBLENDVPD   Y7, 960(R11), Y5, Y7
-	VMULPD      1088(R11), Y7, Y7
-	VADDPD      608(R11), Y7, Y7
-	VPADDQ      640(R11), Y7, Y7
+	VCMPPD      $0x1e, 960(R12), Y5, Y7
+	VBLENDVPD   Y7, 960(R12), Y5, Y7
+	VMULPD      1088(R12), Y7, Y7
+	VADDPD      608(R12), Y7, Y7
+	VPADDQ      640(R12), Y7, Y7
 	VPSLLQ      $0x34, Y7, Y7
 	VSUBPD      Y7, Y0, Y7
 	VFMADD231PD Y6, Y4, Y7
 	VDIVPD      Y3, Y7, Y3
-	VMOVUPD     608(R11), Y4
-	VFMADD231PD 64(R11), Y5, Y4
-	VSUBPD      608(R11), Y4, Y4
+	VMOVUPD     608(R12), Y4
+	VFMADD231PD 64(R12), Y5, Y4
+	VSUBPD      608(R12), Y4, Y4
 	VSUBPD      Y4, Y5, Y5
-	VADDPD      608(R11), Y5, Y5
-	VPADDQ      640(R11), Y5, Y5
+	VADDPD      608(R12), Y5, Y5
+	VPADDQ      640(R12), Y5, Y5
 	VPSLLQ      $0x34, Y5, Y5
-	VADDPD      608(R11), Y4, Y4
-	VPADDQ      640(R11), Y4, Y4
+	VADDPD      608(R12), Y4, Y4
+	VPADDQ      640(R12), Y4, Y4
 	VPSLLQ      $0x34, Y4, Y4
 	VMULPD      Y4, Y3, Y3
 	VMULPD      Y5, Y3, Y3
-	VCMPPD      $0x12, 64(R11), Y2, Y2
-	VMOVUPD     704(R11), Y4
-	VFMADD231PD 672(R11), Y10, Y4
-	VFMADD213PD 736(R11), Y10, Y4
-	VFMADD213PD 768(R11), Y10, Y4
-	VFMADD213PD 800(R11), Y10, Y4
-	VFMADD213PD 832(R11), Y10, Y4
-	VFMADD213PD 864(R11), Y10, Y4
-	VFMADD213PD 96(R11), Y10, Y4
-	VFMADD213PD 128(R11), Y10, Y4
-	VFMADD213PD 160(R11), Y10, Y4
-	VFMADD213PD 192(R11), Y10, Y4
-	VFMADD213PD 224(R11), Y10, Y4
-	VFMADD213PD 256(R11), Y10, Y4
-	VFMADD213PD 288(R11), Y10, Y4
-	VFMADD213PD 64(R11), Y10, Y4
+	VCMPPD      $0x12, 64(R12), Y2, Y2
+	VMOVUPD     704(R12), Y4
+	VFMADD231PD 672(R12), Y10, Y4
+	VFMADD213PD 736(R12), Y10, Y4
+	VFMADD213PD 768(R12), Y10, Y4
+	VFMADD213PD 800(R12), Y10, Y4
+	VFMADD213PD 832(R12), Y10, Y4
+	VFMADD213PD 864(R12), Y10, Y4
+	VFMADD213PD 96(R12), Y10, Y4
+	VFMADD213PD 128(R12), Y10, Y4
+	VFMADD213PD 160(R12), Y10, Y4
+	VFMADD213PD 192(R12), Y10, Y4
+	VFMADD213PD 224(R12), Y10, Y4
+	VFMADD213PD 256(R12), Y10, Y4
+	VFMADD213PD 288(R12), Y10, Y4
+	VFMADD213PD 64(R12), Y10, Y4
 	VFMADD213PD Y0, Y10, Y4
 	VBLENDVPD   Y2, Y4, Y3, Y2
 	VBLENDVPD   Y14, Y2, Y11, Y11
-	VMOVUPD     1232(SP), Y6
-	VMOVUPD     1264(SP), Y2
-	VMOVUPD     1296(SP), Y4
-	VMOVUPD     1328(SP), Y8
-	VMOVUPD     1360(SP), Y7
-	VMOVUPD     1392(SP), Y3
-	VMOVUPD     1424(SP), Y5
-	VMOVUPD     1456(SP), Y9
-	VMOVUPD     1488(SP), Y13
-	VMOVUPD     1520(SP), Y12
-	VMOVUPD     1552(SP), Y15
+	VMOVUPD     1248(SP), Y6
+	VMOVUPD     1280(SP), Y2
+	VMOVUPD     1312(SP), Y4
+	VMOVUPD     1344(SP), Y8
+	VMOVUPD     1376(SP), Y7
+	VMOVUPD     1408(SP), Y3
+	VMOVUPD     1440(SP), Y5
+	VMOVUPD     1472(SP), Y9
+	VMOVUPD     1504(SP), Y13
+	VMOVUPD     1536(SP), Y12
+	VMOVUPD     1568(SP), Y15
 
 rare4:
 	VTESTPD     Y15, Y15
 	JZ          rare5
-	VMOVUPD     Y6, 1232(SP)
-	VMOVUPD     Y2, 1264(SP)
-	VMOVUPD     Y4, 1296(SP)
-	VMOVUPD     Y8, 1328(SP)
-	VMOVUPD     Y10, 1360(SP)
-	VMOVUPD     Y11, 1392(SP)
-	VMOVUPD     Y14, 1424(SP)
-	VMOVUPD     Y7, 1456(SP)
-	VMOVUPD     Y3, 1488(SP)
-	VMOVUPD     Y5, 1520(SP)
-	VMOVUPD     Y9, 1552(SP)
-	VANDPD      576(R11), Y13, Y2
-	VCMPPD      $0x1e, 896(R11), Y13, Y3
-	VBLENDVPD   Y3, 896(R11), Y13, Y3
-	VCMPPD      $0x11, 928(R11), Y3, Y4
-	VBLENDVPD   Y4, 928(R11), Y3, Y4
-	VMOVUPD     608(R11), Y5
-	VFMADD231PD 992(R11), Y4, Y5
-	VSUBPD      608(R11), Y5, Y5
-	VFMADD231PD 1056(R11), Y5, Y4
-	VFMADD231PD 1024(R11), Y5, Y4
-	VMOVUPD     704(R11), Y6
-	VFMADD231PD 672(R11), Y4, Y6
-	VFMADD213PD 736(R11), Y4, Y6
-	VFMADD213PD 768(R11), Y4, Y6
-	VFMADD213PD 800(R11), Y4, Y6
-	VFMADD213PD 832(R11), Y4, Y6
-	VFMADD213PD 864(R11), Y4, Y6
-	VFMADD213PD 96(R11), Y4, Y6
-	VFMADD213PD 128(R11), Y4, Y6
-	VFMADD213PD 160(R11), Y4, Y6
-	VFMADD213PD 192(R11), Y4, Y6
-	VFMADD213PD 224(R11), Y4, Y6
-	VFMADD213PD 256(R11), Y4, Y6
-	VFMADD213PD 288(R11), Y4, Y6
-	VFMADD213PD 64(R11), Y4, Y6
+	VMOVUPD     Y6, 1248(SP)
+	VMOVUPD     Y2, 1280(SP)
+	VMOVUPD     Y4, 1312(SP)
+	VMOVUPD     Y8, 1344(SP)
+	VMOVUPD     Y10, 1376(SP)
+	VMOVUPD     Y11, 1408(SP)
+	VMOVUPD     Y14, 1440(SP)
+	VMOVUPD     Y7, 1472(SP)
+	VMOVUPD     Y3, 1504(SP)
+	VMOVUPD     Y5, 1536(SP)
+	VMOVUPD     Y9, 1568(SP)
+	VANDPD      576(R12), Y13, Y2
+	VCMPPD      $0x1e, 896(R12), Y13, Y3
+	VBLENDVPD   Y3, 896(R12), Y13, Y3
+	VCMPPD      $0x11, 928(R12), Y3, Y4
+	VBLENDVPD   Y4, 928(R12), Y3, Y4
+	VMOVUPD     608(R12), Y5
+	VFMADD231PD 992(R12), Y4, Y5
+	VSUBPD      608(R12), Y5, Y5
+	VFMADD231PD 1056(R12), Y5, Y4
+	VFMADD231PD 1024(R12), Y5, Y4
+	VMOVUPD     704(R12), Y6
+	VFMADD231PD 672(R12), Y4, Y6
+	VFMADD213PD 736(R12), Y4, Y6
+	VFMADD213PD 768(R12), Y4, Y6
+	VFMADD213PD 800(R12), Y4, Y6
+	VFMADD213PD 832(R12), Y4, Y6
+	VFMADD213PD 864(R12), Y4, Y6
+	VFMADD213PD 96(R12), Y4, Y6
+	VFMADD213PD 128(R12), Y4, Y6
+	VFMADD213PD 160(R12), Y4, Y6
+	VFMADD213PD 192(R12), Y4, Y6
+	VFMADD213PD 224(R12), Y4, Y6
+	VFMADD213PD 256(R12), Y4, Y6
+	VFMADD213PD 288(R12), Y4, Y6
+	VFMADD213PD 64(R12), Y4, Y6
 	VFMADD213PD Y0, Y4, Y6
-	VCMPPD      $0x1e, 960(R11), Y5, Y7
-	VBLENDVPD   Y7, 960(R11), Y5, Y7
-	VMULPD      1088(R11), Y7, Y7
-	VADDPD      608(R11), Y7, Y7
-	VPADDQ      640(R11), Y7, Y7
+	VCMPPD      $0x1e, 960(R12), Y5, Y7
+	VBLENDVPD   Y7, 960(R12), Y5, Y7
+	VMULPD      1088(R12), Y7, Y7
+	VADDPD      608(R12), Y7, Y7
+	VPADDQ      640(R12), Y7, Y7
 	VPSLLQ      $0x34, Y7, Y7
 	VSUBPD      Y7, Y0, Y7
 	VFMADD231PD Y6, Y4, Y7
 	VDIVPD      Y3, Y7, Y3
-	VMOVUPD     608(R11), Y4
-	VFMADD231PD 64(R11), Y5, Y4
-	VSUBPD      608(R11), Y4, Y4
+	VMOVUPD     608(R12), Y4
+	VFMADD231PD 64(R12), Y5, Y4
+	VSUBPD      608(R12), Y4, Y4
 	VSUBPD      Y4, Y5, Y5
-	VADDPD      608(R11), Y5, Y5
-	VPADDQ      640(R11), Y5, Y5
+	VADDPD      608(R12), Y5, Y5
+	VPADDQ      640(R12), Y5, Y5
 	VPSLLQ      $0x34, Y5, Y5
-	VADDPD      608(R11), Y4, Y4
-	VPADDQ      640(R11), Y4, Y4
+	VADDPD      608(R12), Y4, Y4
+	VPADDQ      640(R12), Y4, Y4
 	VPSLLQ      $0x34, Y4, Y4
 	VMULPD      Y4, Y3, Y3
 	VMULPD      Y5, Y3, Y3
-	VCMPPD      $0x12, 64(R11), Y2, Y2
-	VMOVUPD     704(R11), Y4
-	VFMADD231PD 672(R11), Y13, Y4
-	VFMADD213PD 736(R11), Y13, Y4
-	VFMADD213PD 768(R11), Y13, Y4
-	VFMADD213PD 800(R11), Y13, Y4
-	VFMADD213PD 832(R11), Y13, Y4
-	VFMADD213PD 864(R11), Y13, Y4
-	VFMADD213PD 96(R11), Y13, Y4
-	VFMADD213PD 128(R11), Y13, Y4
-	VFMADD213PD 160(R11), Y13, Y4
-	VFMADD213PD 192(R11), Y13, Y4
-	VFMADD213PD 224(R11), Y13, Y4
-	VFMADD213PD 256(R11), Y13, Y4
-	VFMADD213PD 288(R11), Y13, Y4
-	VFMADD213PD 64(R11), Y13, Y4
+	VCMPPD      $0x12, 64(R12), Y2, Y2
+	VMOVUPD     704(R12), Y4
+	VFMADD231PD 672(R12), Y13, Y4
+	VFMADD213PD 736(R12), Y13, Y4
+	VFMADD213PD 768(R12), Y13, Y4
+	VFMADD213PD 800(R12), Y13, Y4
+	VFMADD213PD 832(R12), Y13, Y4
+	VFMADD213PD 864(R12), Y13, Y4
+	VFMADD213PD 96(R12), Y13, Y4
+	VFMADD213PD 128(R12), Y13, Y4
+	VFMADD213PD 160(R12), Y13, Y4
+	VFMADD213PD 192(R12), Y13, Y4
+	VFMADD213PD 224(R12), Y13, Y4
+	VFMADD213PD 256(R12), Y13, Y4
+	VFMADD213PD 288(R12), Y13, Y4
+	VFMADD213PD 64(R12), Y13, Y4
 	VFMADD213PD Y0, Y13, Y4
 	VBLENDVPD   Y2, Y4, Y3, Y2
 	VBLENDVPD   Y15, Y2, Y12, Y12
-	VMOVUPD     1232(SP), Y6
-	VMOVUPD     1264(SP), Y2
-	VMOVUPD     1296(SP), Y4
-	VMOVUPD     1328(SP), Y8
-	VMOVUPD     1360(SP), Y10
-	VMOVUPD     1392(SP), Y11
-	VMOVUPD     1424(SP), Y14
-	VMOVUPD     1456(SP), Y7
-	VMOVUPD     1488(SP), Y3
-	VMOVUPD     1520(SP), Y5
-	VMOVUPD     1552(SP), Y9
+	VMOVUPD     1248(SP), Y6
+	VMOVUPD     1280(SP), Y2
+	VMOVUPD     1312(SP), Y4
+	VMOVUPD     1344(SP), Y8
+	VMOVUPD     1376(SP), Y10
+	VMOVUPD     1408(SP), Y11
+	VMOVUPD     1440(SP), Y14
+	VMOVUPD     1472(SP), Y7
+	VMOVUPD     1504(SP), Y3
+	VMOVUPD     1536(SP), Y5
+	VMOVUPD     1568(SP), Y9
 
 rare5:
 	VFMADD213PD Y2, Y8, Y11
@@ -10527,19 +11035,19 @@ rare5:
 	VADDPD      Y9, Y12, Y12
 
 absent6:
-	VSUBPD       (R11), Y11, Y13
-	VSUBPD       (R11), Y12, Y14
-	VBROADCASTSD (R12), Y8
+	VSUBPD       (R12), Y11, Y13
+	VSUBPD       (R12), Y12, Y14
+	VBROADCASTSD (R13), Y8
 	VSUBPD       Y6, Y8, Y9
 	VSUBPD       Y7, Y8, Y10
-	VCMPPD       $0x11, 544(R11), Y9, Y9
-	VCMPPD       $0x11, 544(R11), Y10, Y10
+	VCMPPD       $0x11, 544(R12), Y9, Y9
+	VCMPPD       $0x11, 544(R12), Y10, Y10
 	VBLENDVPD    Y9, Y2, Y11, Y2
 	VBLENDVPD    Y10, Y3, Y12, Y3
-	VMULPD       512(R11), Y4, Y11
-	VMULPD       512(R11), Y5, Y12
-	VFMADD231PD  480(R11), Y13, Y11
-	VFMADD231PD  480(R11), Y14, Y12
+	VMULPD       512(R12), Y4, Y11
+	VMULPD       512(R12), Y5, Y12
+	VFMADD231PD  480(R12), Y13, Y11
+	VFMADD231PD  480(R12), Y14, Y12
 	VBLENDVPD    Y9, Y4, Y11, Y4
 	VBLENDVPD    Y10, Y5, Y12, Y5
 	VCMPPD       $0x1d, Y1, Y2, Y11
@@ -10560,21 +11068,33 @@ absent7:
 	VORPS      Y11, Y9, Y8
 	VORPS      Y12, Y10, Y9
 	PREFETCHT1 256(R10)(AX*1)
-	VMOVMSKPD  Y8, R13
-	PDEPQ      bool_bytes<>+0(SB), R13, R13
-	MOVL       R13, (R10)(AX*1)
-	VMOVMSKPD  Y9, R13
-	PDEPQ      bool_bytes<>+0(SB), R13, R13
-	MOVL       R13, 4(R10)(AX*1)
+	VMOVMSKPD  Y8, R14
+	PDEPQ      bool_bytes<>+0(SB), R14, R14
+	MOVL       R14, (R10)(AX*1)
+	VMOVMSKPD  Y9, R14
+	PDEPQ      bool_bytes<>+0(SB), R14, R14
+	MOVL       R14, 4(R10)(AX*1)
 
 absent8:
-	ADDQ    $0x08, R12
-	CMPQ    R12, 8(SP)
+	TESTQ     R11, R11
+	JZ        absent9
+	VMOVMSKPD Y11, R14
+	VMOVMSKPD Y12, R15
+	SHLL      $0x04, R15
+	ORL       R15, R14
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	MOVB      R14, (R11)(R15*1)
+
+absent9:
+	ADDQ    $0x08, R13
+	CMPQ    R13, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPD Y2, (DX)(AX*8)
 	VMOVUPD Y3, 32(DX)(AX*8)
 	VMOVUPD Y4, (BX)(AX*8)
@@ -10587,183 +11107,203 @@ absent8:
 tail:
 	CMPQ         AX, CX
 	JAE          done
-	MOVQ         CX, R12
-	SUBQ         AX, R12
-	VMOVD        R12, X2
+	MOVQ         CX, R13
+	SUBQ         AX, R13
+	VMOVD        R13, X2
 	VPBROADCASTD X2, Y2
 	VPCMPGTD     iota64<>+0(SB), Y2, Y2
 	VMASKMOVPD   (DX)(AX*8), Y2, Y3
 	VMASKMOVPD   (BX)(AX*8), Y2, Y4
 	VMASKMOVPD   (SI)(AX*8), Y2, Y5
-	MOVQ         (SP), R12
-	JMP          first10
+	MOVQ         (SP), R13
+	JMP          first11
 
-next9:
+next10:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first10:
+first11:
 	VCMPPD     $0x1d, Y1, Y3, Y6
-	VBLENDVPD  Y6, 320(R11), Y3, Y3
-	VADDPD     352(R11), Y4, Y7
+	VBLENDVPD  Y6, 320(R12), Y3, Y3
+	VADDPD     352(R12), Y4, Y7
 	VBLENDVPD  Y6, Y7, Y4, Y4
 	VXORPS     Y6, Y6, Y6
 	TESTQ      DI, DI
-	JZ         absent11
+	JZ         absent12
 	VMASKMOVPD (DI)(AX*8), Y2, Y6
 
-absent11:
+absent12:
 	VSUBPD      Y4, Y6, Y6
-	VMULPD      416(R11), Y6, Y6
-	VSUBPD      (R11), Y3, Y7
-	VSUBPD      384(R11), Y3, Y8
+	VMULPD      416(R12), Y6, Y6
+	VSUBPD      (R12), Y3, Y7
+	VSUBPD      384(R12), Y3, Y8
 	VADDPD      Y8, Y7, Y9
 	VMULPD      Y8, Y7, Y7
-	VFMADD231PD 32(R11), Y7, Y6
-	VMULPD      32(R11), Y9, Y7
-	VMOVUPD     128(R11), Y8
-	VFMADD231PD 96(R11), Y7, Y8
-	VFMADD213PD 160(R11), Y7, Y8
-	VFMADD213PD 192(R11), Y7, Y8
-	VFMADD213PD 224(R11), Y7, Y8
-	VFMADD213PD 256(R11), Y7, Y8
-	VFMADD213PD 288(R11), Y7, Y8
-	VFMADD213PD 64(R11), Y7, Y8
+	VFMADD231PD 32(R12), Y7, Y6
+	VMULPD      32(R12), Y9, Y7
+	VMOVUPD     128(R12), Y8
+	VFMADD231PD 96(R12), Y7, Y8
+	VFMADD213PD 160(R12), Y7, Y8
+	VFMADD213PD 192(R12), Y7, Y8
+	VFMADD213PD 224(R12), Y7, Y8
+	VFMADD213PD 256(R12), Y7, Y8
+	VFMADD213PD 288(R12), Y7, Y8
+	VFMADD213PD 64(R12), Y7, Y8
 	VFMADD213PD Y0, Y7, Y8
-	VANDPD      576(R11), Y7, Y9
-	VCMPPD      $0x1e, 448(R11), Y9, Y9
+	VANDPD      576(R12), Y7, Y9
+	VCMPPD      $0x1e, 448(R12), Y9, Y9
 	VTESTPD     Y9, Y9
-	JZ          rare12
-	VMOVUPD     Y5, 1232(SP)
-	VMOVUPD     Y3, 1264(SP)
-	VMOVUPD     Y4, 1296(SP)
-	VMOVUPD     Y6, 1328(SP)
-	VANDPD      576(R11), Y7, Y3
-	VCMPPD      $0x1e, 896(R11), Y7, Y4
-	VBLENDVPD   Y4, 896(R11), Y7, Y4
-	VCMPPD      $0x11, 928(R11), Y4, Y5
-	VBLENDVPD   Y5, 928(R11), Y4, Y5
-	VMOVUPD     608(R11), Y6
-	VFMADD231PD 992(R11), Y5, Y6
-	VSUBPD      608(R11), Y6, Y6
-	VFMADD231PD 1056(R11), Y6, Y5
-	VFMADD231PD 1024(R11), Y6, Y5
-	VMOVUPD     704(R11), Y10
-	VFMADD231PD 672(R11), Y5, Y10
-	VFMADD213PD 736(R11), Y5, Y10
-	VFMADD213PD 768(R11), Y5, Y10
-	VFMADD213PD 800(R11), Y5, Y10
-	VFMADD213PD 832(R11), Y5, Y10
-	VFMADD213PD 864(R11), Y5, Y10
-	VFMADD213PD 96(R11), Y5, Y10
-	VFMADD213PD 128(R11), Y5, Y10
-	VFMADD213PD 160(R11), Y5, Y10
-	VFMADD213PD 192(R11), Y5, Y10
-	VFMADD213PD 224(R11), Y5, Y10
-	VFMADD213PD 256(R11), Y5, Y10
-	VFMADD213PD 288(R11), Y5, Y10
-	VFMADD213PD 64(R11), Y5, Y10
+	JZ          rare13
+	VMOVUPD     Y5, 1248(SP)
+	VMOVUPD     Y3, 1280(SP)
+	VMOVUPD     Y4, 1312(SP)
+	VMOVUPD     Y6, 1344(SP)
+	VANDPD      576(R12), Y7, Y3
+	VCMPPD      $0x1e, 896(R12), Y7, Y4
+	VBLENDVPD   Y4, 896(R12), Y7, Y4
+	VCMPPD      $0x11, 928(R12), Y4, Y5
+	VBLENDVPD   Y5, 928(R12), Y4, Y5
+	VMOVUPD     608(R12), Y6
+	VFMADD231PD 992(R12), Y5, Y6
+	VSUBPD      608(R12), Y6, Y6
+	VFMADD231PD 1056(R12), Y6, Y5
+	VFMADD231PD 1024(R12), Y6, Y5
+	VMOVUPD     704(R12), Y10
+	VFMADD231PD 672(R12), Y5, Y10
+	VFMADD213PD 736(R12), Y5, Y10
+	VFMADD213PD 768(R12), Y5, Y10
+	VFMADD213PD 800(R12), Y5, Y10
+	VFMADD213PD 832(R12), Y5, Y10
+	VFMADD213PD 864(R12), Y5, Y10
+	VFMADD213PD 96(R12), Y5, Y10
+	VFMADD213PD 128(R12), Y5, Y10
+	VFMADD213PD 160(R12), Y5, Y10
+	VFMADD213PD 192(R12), Y5, Y10
+	VFMADD213PD 224(R12), Y5, Y10
+	VFMADD213PD 256(R12), Y5, Y10
+	VFMADD213PD 288(R12), Y5, Y10
+	VFMADD213PD 64(R12), Y5, Y10
 	VFMADD213PD Y0, Y5, Y10
-	VCMPPD      $0x1e, 960(R11), Y6, Y11
-	VBLENDVPD   Y11, 960(R11), Y6, Y11
-	VMULPD      1088(R11), Y11, Y11
-	VADDPD      608(R11), Y11, Y11
-	VPADDQ      640(R11), Y11, Y11
+	VCMPPD      $0x1e, 960(R12), Y6, Y11
+	VBLENDVPD   Y11, 960(R12), Y6, Y11
+	VMULPD      1088(R12), Y11, Y11
+	VADDPD      608(R12), Y11, Y11
+	VPADDQ      640(R12), Y11, Y11
 	VPSLLQ      $0x34, Y11, Y11
 	VSUBPD      Y11, Y0, Y11
 	VFMADD231PD Y10, Y5, Y11
 	VDIVPD      Y4, Y11, Y4
-	VMOVUPD     608(R11), Y5
-	VFMADD231PD 64(R11), Y6, Y5
-	VSUBPD      608(R11), Y5, Y5
+	VMOVUPD     608(R12), Y5
+	VFMADD231PD 64(R12), Y6, Y5
+	VSUBPD      608(R12), Y5, Y5
 	VSUBPD      Y5, Y6, Y6
-	VADDPD      608(R11), Y6, Y6
-	VPADDQ      640(R11), Y6, Y6
+	VADDPD      608(R12), Y6, Y6
+	VPADDQ      640(R12), Y6, Y6
 	VPSLLQ      $0x34, Y6, Y6
-	VADDPD      608(R11), Y5, Y5
-	VPADDQ      640(R11), Y5, Y5
+	VADDPD      608(R12), Y5, Y5
+	VPADDQ      640(R12), Y5, Y5
 	VPSLLQ      $0x34, Y5, Y5
 	VMULPD      Y5, Y4, Y4
 	VMULPD      Y6, Y4, Y4
-	VCMPPD      $0x12, 64(R11), Y3, Y3
-	VMOVUPD     704(R11), Y5
-	VFMADD231PD 672(R11), Y7, Y5
-	VFMADD213PD 736(R11), Y7, Y5
-	VFMADD213PD 768(R11), Y7, Y5
-	VFMADD213PD 800(R11), Y7, Y5
-	VFMADD213PD 832(R11), Y7, Y5
-	VFMADD213PD 864(R11), Y7, Y5
-	VFMADD213PD 96(R11), Y7, Y5
-	VFMADD213PD 128(R11), Y7, Y5
-	VFMADD213PD 160(R11), Y7, Y5
-	VFMADD213PD 192(R11), Y7, Y5
-	VFMADD213PD 224(R11), Y7, Y5
-	VFMADD213PD 256(R11), Y7, Y5
-	VFMADD213PD 288(R11), Y7, Y5
-	VFMADD213PD 64(R11), Y7, Y5
+	VCMPPD      $0x12, 64(R12), Y3, Y3
+	VMOVUPD     704(R12), Y5
+	VFMADD231PD 672(R12), Y7, Y5
+	VFMADD213PD 736(R12), Y7, Y5
+	VFMADD213PD 768(R12), Y7, Y5
+	VFMADD213PD 800(R12), Y7, Y5
+	VFMADD213PD 832(R12), Y7, Y5
+	VFMADD213PD 864(R12), Y7, Y5
+	VFMADD213PD 96(R12), Y7, Y5
+	VFMADD213PD 128(R12), Y7, Y5
+	VFMADD213PD 160(R12), Y7, Y5
+	VFMADD213PD 192(R12), Y7, Y5
+	VFMADD213PD 224(R12), Y7, Y5
+	VFMADD213PD 256(R12), Y7, Y5
+	VFMADD213PD 288(R12), Y7, Y5
+	VFMADD213PD 64(R12), Y7, Y5
 	VFMADD213PD Y0, Y7, Y5
 	VBLENDVPD   Y3, Y5, Y4, Y3
 	VBLENDVPD   Y9, Y3, Y8, Y8
-	VMOVUPD     1232(SP), Y5
-	VMOVUPD     1264(SP), Y3
-	VMOVUPD     1296(SP), Y4
-	VMOVUPD     1328(SP), Y6
+	VMOVUPD     1248(SP), Y5
+	VMOVUPD     1280(SP), Y3
+	VMOVUPD     1312(SP), Y4
+	VMOVUPD     1344(SP), Y6
 
-rare12:
+rare13:
 	VFMADD213PD Y3, Y6, Y8
 	TESTQ       R8, R8
-	JZ          absent13
+	JZ          absent14
 	VMASKMOVPD  (R8)(AX*8), Y2, Y6
 	VADDPD      Y6, Y8, Y8
 
-absent13:
-	VSUBPD       (R11), Y8, Y9
-	VBROADCASTSD (R12), Y6
+absent14:
+	VSUBPD       (R12), Y8, Y9
+	VBROADCASTSD (R13), Y6
 	VSUBPD       Y5, Y6, Y7
-	VCMPPD       $0x11, 544(R11), Y7, Y7
+	VCMPPD       $0x11, 544(R12), Y7, Y7
 	VBLENDVPD    Y7, Y3, Y8, Y3
-	VMULPD       512(R11), Y4, Y8
-	VFMADD231PD  480(R11), Y9, Y8
+	VMULPD       512(R12), Y4, Y8
+	VFMADD231PD  480(R12), Y9, Y8
 	VBLENDVPD    Y7, Y4, Y8, Y4
 	VCMPPD       $0x1d, Y1, Y3, Y8
 	VBLENDVPD    Y8, Y6, Y5, Y5
 	TESTQ        R9, R9
-	JZ           absent14
+	JZ           absent15
 	VANDPD       Y0, Y8, Y6
 	VMASKMOVPD   Y6, Y2, (R9)(AX*8)
 
-absent14:
-	TESTQ     R10, R10
-	JZ        absent15
-	VORPS     Y8, Y7, Y6
-	VMOVMSKPD Y6, R13
-	PDEPQ     bool_bytes<>+0(SB), R13, R13
-	MOVQ      CX, R14
-	SUBQ      AX, R14
-	CMPQ      R14, $0x04
-	JBE       few16
-	MOVQ      $0x00000004, R14
-
-few16:
-	LEAQ (R10)(AX*1), R15
-
-byte17:
-	MOVB R13, (R15)
-	SHRQ $0x08, R13
-	INCQ R15
-	DECQ R14
-	JNZ  byte17
-
 absent15:
-	ADDQ       $0x08, R12
-	CMPQ       R12, 8(SP)
-	JB         next9
+	TESTQ     R10, R10
+	JZ        absent16
+	VORPS     Y8, Y7, Y6
+	VMOVMSKPD Y6, R14
+	PDEPQ     bool_bytes<>+0(SB), R14, R14
+	MOVQ      CX, R15
+	SUBQ      AX, R15
+	CMPQ      R15, $0x04
+	JBE       few17
+	MOVQ      $0x00000004, R15
+
+few17:
+	LEAQ (R10)(AX*1), BP
+
+byte18:
+	MOVB R14, (BP)
+	SHRQ $0x08, R14
+	INCQ BP
+	DECQ R15
+	JNZ  byte18
+
+absent16:
+	TESTQ     R11, R11
+	JZ        absent19
+	VMOVMSKPD Y8, R14
+	VMOVMSKPD Y2, R15
+	ANDL      R15, R14
+	MOVL      AX, R15
+	ANDL      $0x00000004, R15
+	SHLXL     R15, R14, R14
+	MOVL      $0x0000000f, BP
+	SHLXL     R15, BP, BP
+	NOTL      BP
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	ANDB      (R11)(R15*1), BP
+	ORL       R14, BP
+	MOVB      BP, (R11)(R15*1)
+
+absent19:
+	ADDQ       $0x08, R13
+	CMPQ       R13, 8(SP)
+	JB         next10
 	MOVQ       16(SP), DI
 	MOVQ       32(SP), R8
 	MOVQ       48(SP), R9
 	MOVQ       64(SP), R10
+	MOVQ       80(SP), R11
 	VMASKMOVPD Y3, Y2, (DX)(AX*8)
 	VMASKMOVPD Y4, Y2, (BX)(AX*8)
 	VMASKMOVPD Y5, Y2, (SI)(AX*8)
@@ -10776,9 +11316,9 @@ done:
 
 // func stepAVX2F64HardPN(f *frame64)
 // Requires: AVX, AVX2, BMI2, FMA3
-TEXT ·stepAVX2F64HardPN(SB), $1336-8
+TEXT ·stepAVX2F64HardPN(SB), $1360-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
 	MOVQ         48(AX), SI
@@ -10786,125 +11326,133 @@ TEXT ·stepAVX2F64HardPN(SB), $1336-8
 	MOVQ         96(AX), R8
 	MOVQ         120(AX), R9
 	MOVQ         144(AX), R10
-	MOVQ         272(AX), R11
-	MOVQ         R11, (SP)
-	MOVQ         208(AX), R12
-	LEAQ         (R11)(R12*8), R12
-	MOVQ         R12, 8(SP)
-	XORQ         R11, R11
+	MOVQ         168(AX), R11
+	MOVQ         304(AX), R12
+	MOVQ         R12, (SP)
+	MOVQ         232(AX), R13
+	LEAQ         (R12)(R13*8), R13
+	MOVQ         R13, 8(SP)
+	XORQ         R12, R12
 	MOVQ         DI, 16(SP)
-	MOVQ         240(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         264(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        DI, DI
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 24(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 24(SP)
 	MOVQ         R8, 32(SP)
-	MOVQ         248(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         272(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        R8, R8
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 40(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 40(SP)
 	MOVQ         R9, 48(SP)
-	MOVQ         256(AX), R12
-	SHLQ         $0x03, R12
+	MOVQ         280(AX), R13
+	SHLQ         $0x03, R13
 	TESTQ        R9, R9
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 56(SP)
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 56(SP)
 	MOVQ         R10, 64(SP)
-	MOVQ         264(AX), R12
+	MOVQ         288(AX), R13
 	TESTQ        R10, R10
-	CMOVQEQ      R11, R12
-	MOVQ         R12, 72(SP)
-	LEAQ         80(SP), R11
-	ADDQ         $0x1f, R11
-	ANDQ         $-32, R11
-	MOVQ         168(AX), R12
-	MOVQ         192(AX), AX
-	MOVQ         R12, R13
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 72(SP)
+	MOVQ         R11, 80(SP)
+	MOVQ         296(AX), R13
+	SHLQ         $0x03, R13
+	TESTQ        R11, R11
+	CMOVQEQ      R12, R13
+	MOVQ         R13, 88(SP)
+	LEAQ         96(SP), R12
+	ADDQ         $0x1f, R12
+	ANDQ         $-32, R12
+	MOVQ         192(AX), R13
+	MOVQ         216(AX), AX
+	MOVQ         R13, R14
+	MOVQ         R14, 800(R12)
 	IMUL3Q       $0x10, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 800(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 808(R12)
 	IMUL3Q       $0x18, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 808(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 816(R12)
 	IMUL3Q       $0x20, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 816(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 824(R12)
 	IMUL3Q       $0x28, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 824(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 832(R12)
 	IMUL3Q       $0x30, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 832(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 840(R12)
 	IMUL3Q       $0x38, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 840(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 848(R12)
 	IMUL3Q       $0x40, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 848(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 856(R12)
 	IMUL3Q       $0x48, AX, R14
-	ADDQ         R12, R14
-	MOVQ         R14, 856(R11)
+	ADDQ         R13, R14
+	MOVQ         R14, 864(R12)
 	IMUL3Q       $0x50, AX, AX
-	ADDQ         R12, AX
-	MOVQ         AX, 864(R11)
+	ADDQ         R13, AX
+	MOVQ         AX, 872(R12)
 	VBROADCASTSD k64_3ff0000000000000<>+0(SB), Y0
 	VBROADCASTSD k64_3fe0000000000000<>+0(SB), Y1
 	VBROADCASTSD k64_3ec71de3a556c734<>+0(SB), Y2
-	VMOVAPD      Y2, (R11)
+	VMOVAPD      Y2, (R12)
 	VBROADCASTSD k64_3efa01a01a01a01a<>+0(SB), Y2
-	VMOVAPD      Y2, 32(R11)
+	VMOVAPD      Y2, 32(R12)
 	VBROADCASTSD k64_3f2a01a01a01a01a<>+0(SB), Y2
-	VMOVAPD      Y2, 64(R11)
+	VMOVAPD      Y2, 64(R12)
 	VBROADCASTSD k64_3f56c16c16c16c17<>+0(SB), Y2
-	VMOVAPD      Y2, 96(R11)
+	VMOVAPD      Y2, 96(R12)
 	VBROADCASTSD k64_3f81111111111111<>+0(SB), Y2
-	VMOVAPD      Y2, 128(R11)
+	VMOVAPD      Y2, 128(R12)
 	VBROADCASTSD k64_3fa5555555555555<>+0(SB), Y2
-	VMOVAPD      Y2, 160(R11)
+	VMOVAPD      Y2, 160(R12)
 	VBROADCASTSD k64_3fc5555555555555<>+0(SB), Y2
-	VMOVAPD      Y2, 192(R11)
+	VMOVAPD      Y2, 192(R12)
 	VBROADCASTSD k64_3fb0000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 224(R11)
+	VMOVAPD      Y2, 224(R12)
 	VBROADCASTSD k64_7fffffffffffffff<>+0(SB), Y2
-	VMOVAPD      Y2, 256(R11)
+	VMOVAPD      Y2, 256(R12)
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 288(R11)
+	VMOVAPD      Y2, 288(R12)
 	VBROADCASTSD k64_00000000000003ff<>+0(SB), Y2
-	VMOVAPD      Y2, 320(R11)
+	VMOVAPD      Y2, 320(R12)
 	VBROADCASTSD k64_3d2ae7f3e733b81f<>+0(SB), Y2
-	VMOVAPD      Y2, 352(R11)
+	VMOVAPD      Y2, 352(R12)
 	VBROADCASTSD k64_3d6ae7f3e733b81f<>+0(SB), Y2
-	VMOVAPD      Y2, 384(R11)
+	VMOVAPD      Y2, 384(R12)
 	VBROADCASTSD k64_3da93974a8c07c9d<>+0(SB), Y2
-	VMOVAPD      Y2, 416(R11)
+	VMOVAPD      Y2, 416(R12)
 	VBROADCASTSD k64_3de6124613a86d09<>+0(SB), Y2
-	VMOVAPD      Y2, 448(R11)
+	VMOVAPD      Y2, 448(R12)
 	VBROADCASTSD k64_3e21eed8eff8d898<>+0(SB), Y2
-	VMOVAPD      Y2, 480(R11)
+	VMOVAPD      Y2, 480(R12)
 	VBROADCASTSD k64_3e5ae64567f544e4<>+0(SB), Y2
-	VMOVAPD      Y2, 512(R11)
+	VMOVAPD      Y2, 512(R12)
 	VBROADCASTSD k64_3e927e4fb7789f5c<>+0(SB), Y2
-	VMOVAPD      Y2, 544(R11)
+	VMOVAPD      Y2, 544(R12)
 	VBROADCASTSD k64_4086800000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 576(R11)
+	VMOVAPD      Y2, 576(R12)
 	VBROADCASTSD k64_c086200000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 608(R11)
+	VMOVAPD      Y2, 608(R12)
 	VBROADCASTSD k64_404e000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 640(R11)
+	VMOVAPD      Y2, 640(R12)
 	VBROADCASTSD k64_3ff71547652b82fe<>+0(SB), Y2
-	VMOVAPD      Y2, 672(R11)
+	VMOVAPD      Y2, 672(R12)
 	VBROADCASTSD k64_bdea39ef35793c76<>+0(SB), Y2
-	VMOVAPD      Y2, 704(R11)
+	VMOVAPD      Y2, 704(R12)
 	VBROADCASTSD k64_bfe62e42fee00000<>+0(SB), Y2
-	VMOVAPD      Y2, 736(R11)
+	VMOVAPD      Y2, 736(R12)
 	VBROADCASTSD k64_bff0000000000000<>+0(SB), Y2
-	VMOVAPD      Y2, 768(R11)
+	VMOVAPD      Y2, 768(R12)
 	XORQ         AX, AX
 
 loop:
-	LEAQ       8(AX), R12
-	CMPQ       R12, CX
+	LEAQ       8(AX), R13
+	CMPQ       R13, CX
 	JA         tail
 	PREFETCHT1 2048(DX)(AX*8)
 	VMOVUPD    (DX)(AX*8), Y2
@@ -10915,7 +11463,7 @@ loop:
 	PREFETCHT1 2048(SI)(AX*8)
 	VMOVUPD    (SI)(AX*8), Y6
 	VMOVUPD    32(SI)(AX*8), Y7
-	MOVQ       (SP), R12
+	MOVQ       (SP), R13
 	JMP        first2
 
 next1:
@@ -10923,14 +11471,16 @@ next1:
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
 first2:
-	VCMPPD     $0x1d, (R13)(AX*8), Y2, Y8
-	VCMPPD     $0x1d, 32(R13)(AX*8), Y3, Y9
-	MOVQ       800(R11), R14
+	MOVQ       800(R12), R14
+	VCMPPD     $0x1d, (R14)(AX*8), Y2, Y8
+	VCMPPD     $0x1d, 32(R14)(AX*8), Y3, Y9
+	MOVQ       808(R12), R14
 	VBLENDVPD  Y8, (R14)(AX*8), Y2, Y2
 	VBLENDVPD  Y9, 32(R14)(AX*8), Y3, Y3
-	MOVQ       808(R11), R14
+	MOVQ       816(R12), R14
 	VADDPD     (R14)(AX*8), Y4, Y10
 	VADDPD     32(R14)(AX*8), Y5, Y11
 	VBLENDVPD  Y8, Y10, Y4, Y4
@@ -10946,229 +11496,229 @@ first2:
 absent3:
 	VSUBPD      Y4, Y8, Y8
 	VSUBPD      Y5, Y9, Y9
-	MOVQ        840(R11), R14
+	MOVQ        848(R12), R14
 	VMULPD      (R14)(AX*8), Y8, Y8
 	VMULPD      32(R14)(AX*8), Y9, Y9
-	MOVQ        816(R11), R14
+	MOVQ        824(R12), R14
 	VSUBPD      (R14)(AX*8), Y2, Y10
 	VSUBPD      32(R14)(AX*8), Y3, Y12
-	MOVQ        824(R11), R14
+	MOVQ        832(R12), R14
 	VSUBPD      (R14)(AX*8), Y2, Y13
 	VSUBPD      32(R14)(AX*8), Y3, Y14
 	VADDPD      Y13, Y10, Y15
 	VADDPD      Y14, Y12, Y11
 	VMULPD      Y13, Y10, Y10
 	VMULPD      Y14, Y12, Y12
-	MOVQ        832(R11), R14
+	MOVQ        840(R12), R14
 	VFMADD231PD (R14)(AX*8), Y10, Y8
 	VFMADD231PD 32(R14)(AX*8), Y12, Y9
-	MOVQ        832(R11), R14
+	MOVQ        840(R12), R14
 	VMULPD      (R14)(AX*8), Y15, Y10
 	VMULPD      32(R14)(AX*8), Y11, Y13
-	VMOVUPD     32(R11), Y11
-	VFMADD231PD (R11), Y10, Y11
-	VMOVUPD     32(R11), Y12
-	VFMADD231PD (R11), Y13, Y12
-	VFMADD213PD 64(R11), Y10, Y11
-	VFMADD213PD 64(R11), Y13, Y12
-	VFMADD213PD 96(R11), Y10, Y11
-	VFMADD213PD 96(R11), Y13, Y12
-	VFMADD213PD 128(R11), Y10, Y11
-	VFMADD213PD 128(R11), Y13, Y12
-	VFMADD213PD 160(R11), Y10, Y11
-	VFMADD213PD 160(R11), Y13, Y12
-	VFMADD213PD 192(R11), Y10, Y11
-	VFMADD213PD 192(R11), Y13, Y12
+	VMOVUPD     32(R12), Y11
+	VFMADD231PD (R12), Y10, Y11
+	VMOVUPD     32(R12), Y12
+	VFMADD231PD (R12), Y13, Y12
+	VFMADD213PD 64(R12), Y10, Y11
+	VFMADD213PD 64(R12), Y13, Y12
+	VFMADD213PD 96(R12), Y10, Y11
+	VFMADD213PD 96(R12), Y13, Y12
+	VFMADD213PD 128(R12), Y10, Y11
+	VFMADD213PD 128(R12), Y13, Y12
+	VFMADD213PD 160(R12), Y10, Y11
+	VFMADD213PD 160(R12), Y13, Y12
+	VFMADD213PD 192(R12), Y10, Y11
+	VFMADD213PD 192(R12), Y13, Y12
 	VFMADD213PD Y1, Y10, Y11
 	VFMADD213PD Y1, Y13, Y12
 	VFMADD213PD Y0, Y10, Y11
 	VFMADD213PD Y0, Y13, Y12
-	VANDPD      256(R11), Y10, Y14
-	VANDPD      256(R11), Y13, Y15
-	VCMPPD      $0x1e, 224(R11), Y14, Y14
-	VCMPPD      $0x1e, 224(R11), Y15, Y15
+	VANDPD      256(R12), Y10, Y14
+	VANDPD      256(R12), Y13, Y15
+	VCMPPD      $0x1e, 224(R12), Y14, Y14
+	VCMPPD      $0x1e, 224(R12), Y15, Y15
 	VTESTPD     Y14, Y14
 	JZ          rare4
-	VMOVUPD     Y6, 984(SP)
-	VMOVUPD     Y2, 1016(SP)
-	VMOVUPD     Y4, 1048(SP)
-	VMOVUPD     Y8, 1080(SP)
-	VMOVUPD     Y7, 1112(SP)
-	VMOVUPD     Y3, 1144(SP)
-	VMOVUPD     Y5, 1176(SP)
-	VMOVUPD     Y9, 1208(SP)
-	VMOVUPD     Y13, 1240(SP)
-	VMOVUPD     Y12, 1272(SP)
-	VMOVUPD     Y15, 1304(SP)
-	VANDPD      256(R11), Y10, Y2
-	VCMPPD      $0x1e, 576(R11), Y10, Y3
-	VBLENDVPD   Y3, 576(R11), Y10, Y3
-	VCMPPD      $0x11, 608(R11), Y3, Y4
-	VBLENDVPD   Y4, 608(R11), Y3, Y4
-	VMOVUPD     288(R11), Y5
-	VFMADD231PD 672(R11), Y4, Y5
-	VSUBPD      288(R11), Y5, Y5
-	VFMADD231PD 736(R11), Y5, Y4
-	VFMADD231PD 704(R11), Y5, Y4
-	VMOVUPD     384(R11), Y6
-	VFMADD231PD 352(R11), Y4, Y6
-	VFMADD213PD 416(R11), Y4, Y6
-	VFMADD213PD 448(R11), Y4, Y6
-	VFMADD213PD 480(R11), Y4, Y6
-	VFMADD213PD 512(R11), Y4, Y6
-	VFMADD213PD 544(R11), Y4, Y6
-	VFMADD213PD (R11), Y4, Y6
-	VFMADD213PD 32(R11), Y4, Y6
-	VFMADD213PD 64(R11), Y4, Y6
-	VFMADD213PD 96(R11), Y4, Y6
-	VFMADD213PD 128(R11), Y4, Y6
-	VFMADD213PD 160(R11), Y4, Y6
-	VFMADD213PD 192(R11), Y4, Y6
+	VMOVUPD     Y6, 1008(SP)
+	VMOVUPD     Y2, 1040(SP)
+	VMOVUPD     Y4, 1072(SP)
+	VMOVUPD     Y8, 1104(SP)
+	VMOVUPD     Y7, 1136(SP)
+	VMOVUPD     Y3, 1168(SP)
+	VMOVUPD     Y5, 1200(SP)
+	VMOVUPD     Y9, 1232(SP)
+	VMOVUPD     Y13, 1264(SP)
+	VMOVUPD     Y12, 1296(SP)
+	VMOVUPD     Y15, 1328(SP)
+	VANDPD      256(R12), Y10, Y2
+	VCMPPD      $0x1e, 576(R12), Y10, Y3
+	VBLENDVPD   Y3, 576(R12), Y10, Y3
+	VCMPPD      $0x11, 608(R12), Y3, Y4
+	VBLENDVPD   Y4, 608(R12), Y3, Y4
+	VMOVUPD     288(R12), Y5
+	VFMADD231PD 672(R12), Y4, Y5
+	VSUBPD      288(R12), Y5, Y5
+	VFMADD231PD 736(R12), Y5, Y4
+	VFMADD231PD 704(R12), Y5, Y4
+	VMOVUPD     384(R12), Y6
+	VFMADD231PD 352(R12), Y4, Y6
+	VFMADD213PD 416(R12), Y4, Y6
+	VFMADD213PD 448(R12), Y4, Y6
+	VFMADD213PD 480(R12), Y4, Y6
+	VFMADD213PD 512(R12), Y4, Y6
+	VFMADD213PD 544(R12), Y4, Y6
+	VFMADD213PD (R12), Y4, Y6
+	VFMADD213PD 32(R12), Y4, Y6
+	VFMADD213PD 64(R12), Y4, Y6
+	VFMADD213PD 96(R12), Y4, Y6
+	VFMADD213PD 128(R12), Y4, Y6
+	VFMADD213PD 160(R12), Y4, Y6
+	VFMADD213PD 192(R12), Y4, Y6
 	VFMADD213PD Y1, Y4, Y6
 	VFMADD213PD Y0, Y4, Y6
-	VCMPPD      $0x1e, 640(R11), Y5, Y7
-	VBLENDVPD   Y7, 640(R11), Y5, Y7
-	VMULPD      768(R11), Y7, Y7
-	VADDPD      288(R11), Y7, Y7
-	VPADDQ      320(R11), Y7, Y7
+	VCMPPD      $0x1e, 640(R12), Y5, Y7
+	VBLENDVPD   Y7, 640(R12), Y5, Y7
+	VMULPD      768(R12), Y7, Y7
+	VADDPD      288(R12), Y7, Y7
+	VPADDQ      320(R12), Y7, Y7
 	VPSLLQ      $0x34, Y7, Y7
 	VSUBPD      Y7, Y0, Y7
 	VFMADD231PD Y6, Y4, Y7
 	VDIVPD      Y3, Y7, Y3
-	VMOVUPD     288(R11), Y4
+	VMOVUPD     288(R12), Y4
 	VFMADD231PD Y1, Y5, Y4
-	VSUBPD      288(R11), Y4, Y4
+	VSUBPD      288(R12), Y4, Y4
 	VSUBPD      Y4, Y5, Y5
-	VADDPD      288(R11), Y5, Y5
-	VPADDQ      320(R11), Y5, Y5
+	VADDPD      288(R12), Y5, Y5
+	VPADDQ      320(R12), Y5, Y5
 	VPSLLQ      $0x34, Y5, Y5
-	VADDPD      288(R11), Y4, Y4
-	VPADDQ      320(R11), Y4, Y4
+	VADDPD      288(R12), Y4, Y4
+	VPADDQ      320(R12), Y4, Y4
 	VPSLLQ      $0x34, Y4, Y4
 	VMULPD      Y4, Y3, Y3
 	VMULPD      Y5, Y3, Y3
 	VCMPPD      $0x12, Y1, Y2, Y2
-	VMOVUPD     384(R11), Y4
-	VFMADD231PD 352(R11), Y10, Y4
-	VFMADD213PD 416(R11), Y10, Y4
-	VFMADD213PD 448(R11), Y10, Y4
-	VFMADD213PD 480(R11), Y10, Y4
-	VFMADD213PD 512(R11), Y10, Y4
-	VFMADD213PD 544(R11), Y10, Y4
-	VFMADD213PD (R11), Y10, Y4
-	VFMADD213PD 32(R11), Y10, Y4
-	VFMADD213PD 64(R11), Y10, Y4
-	VFMADD213PD 96(R11), Y10, Y4
-	VFMADD213PD 128(R11), Y10, Y4
-	VFMADD213PD 160(R11), Y10, Y4
-	VFMADD213PD 192(R11), Y10, Y4
+	VMOVUPD     384(R12), Y4
+	VFMADD231PD 352(R12), Y10, Y4
+	VFMADD213PD 416(R12), Y10, Y4
+	VFMADD213PD 448(R12), Y10, Y4
+	VFMADD213PD 480(R12), Y10, Y4
+	VFMADD213PD 512(R12), Y10, Y4
+	VFMADD213PD 544(R12), Y10, Y4
+	VFMADD213PD (R12), Y10, Y4
+	VFMADD213PD 32(R12), Y10, Y4
+	VFMADD213PD 64(R12), Y10, Y4
+	VFMADD213PD 96(R12), Y10, Y4
+	VFMADD213PD 128(R12), Y10, Y4
+	VFMADD213PD 160(R12), Y10, Y4
+	VFMADD213PD 192(R12), Y10, Y4
 	VFMADD213PD Y1, Y10, Y4
 	VFMADD213PD Y0, Y10, Y4
 	VBLENDVPD   Y2, Y4, Y3, Y2
 	VBLENDVPD   Y14, Y2, Y11, Y11
-	VMOVUPD     984(SP), Y6
-	VMOVUPD     1016(SP), Y2
-	VMOVUPD     1048(SP), Y4
-	VMOVUPD     1080(SP), Y8
-	VMOVUPD     1112(SP), Y7
-	VMOVUPD     1144(SP), Y3
-	VMOVUPD     1176(SP), Y5
-	VMOVUPD     1208(SP), Y9
-	VMOVUPD     1240(SP), Y13
-	VMOVUPD     1272(SP), Y12
-	VMOVUPD     1304(SP), Y15
+	VMOVUPD     1008(SP), Y6
+	VMOVUPD     1040(SP), Y2
+	VMOVUPD     1072(SP), Y4
+	VMOVUPD     1104(SP), Y8
+	VMOVUPD     1136(SP), Y7
+	VMOVUPD     1168(SP), Y3
+	VMOVUPD     1200(SP), Y5
+	VMOVUPD     1232(SP), Y9
+	VMOVUPD     1264(SP), Y13
+	VMOVUPD     1296(SP), Y12
+	VMOVUPD     1328(SP), Y15
 
 rare4:
 	VTESTPD     Y15, Y15
 	JZ          rare5
-	VMOVUPD     Y6, 984(SP)
-	VMOVUPD     Y2, 1016(SP)
-	VMOVUPD     Y4, 1048(SP)
-	VMOVUPD     Y8, 1080(SP)
-	VMOVUPD     Y10, 1112(SP)
-	VMOVUPD     Y11, 1144(SP)
-	VMOVUPD     Y14, 1176(SP)
-	VMOVUPD     Y7, 1208(SP)
-	VMOVUPD     Y3, 1240(SP)
-	VMOVUPD     Y5, 1272(SP)
-	VMOVUPD     Y9, 1304(SP)
-	VANDPD      256(R11), Y13, Y2
-	VCMPPD      $0x1e, 576(R11), Y13, Y3
-	VBLENDVPD   Y3, 576(R11), Y13, Y3
-	VCMPPD      $0x11, 608(R11), Y3, Y4
-	VBLENDVPD   Y4, 608(R11), Y3, Y4
-	VMOVUPD     288(R11), Y5
-	VFMADD231PD 672(R11), Y4, Y5
-	VSUBPD      288(R11), Y5, Y5
-	VFMADD231PD 736(R11), Y5, Y4
-	VFMADD231PD 704(R11), Y5, Y4
-	VMOVUPD     384(R11), Y6
-	VFMADD231PD 352(R11), Y4, Y6
-	VFMADD213PD 416(R11), Y4, Y6
-	VFMADD213PD 448(R11), Y4, Y6
-	VFMADD213PD 480(R11), Y4, Y6
-	VFMADD213PD 512(R11), Y4, Y6
-	VFMADD213PD 544(R11), Y4, Y6
-	VFMADD213PD (R11), Y4, Y6
-	VFMADD213PD 32(R11), Y4, Y6
-	VFMADD213PD 64(R11), Y4, Y6
-	VFMADD213PD 96(R11), Y4, Y6
-	VFMADD213PD 128(R11), Y4, Y6
-	VFMADD213PD 160(R11), Y4, Y6
-	VFMADD213PD 192(R11), Y4, Y6
+	VMOVUPD     Y6, 1008(SP)
+	VMOVUPD     Y2, 1040(SP)
+	VMOVUPD     Y4, 1072(SP)
+	VMOVUPD     Y8, 1104(SP)
+	VMOVUPD     Y10, 1136(SP)
+	VMOVUPD     Y11, 1168(SP)
+	VMOVUPD     Y14, 1200(SP)
+	VMOVUPD     Y7, 1232(SP)
+	VMOVUPD     Y3, 1264(SP)
+	VMOVUPD     Y5, 1296(SP)
+	VMOVUPD     Y9, 1328(SP)
+	VANDPD      256(R12), Y13, Y2
+	VCMPPD      $0x1e, 576(R12), Y13, Y3
+	VBLENDVPD   Y3, 576(R12), Y13, Y3
+	VCMPPD      $0x11, 608(R12), Y3, Y4
+	VBLENDVPD   Y4, 608(R12), Y3, Y4
+	VMOVUPD     288(R12), Y5
+	VFMADD231PD 672(R12), Y4, Y5
+	VSUBPD      288(R12), Y5, Y5
+	VFMADD231PD 736(R12), Y5, Y4
+	VFMADD231PD 704(R12), Y5, Y4
+	VMOVUPD     384(R12), Y6
+	VFMADD231PD 352(R12), Y4, Y6
+	VFMADD213PD 416(R12), Y4, Y6
+	VFMADD213PD 448(R12), Y4, Y6
+	VFMADD213PD 480(R12), Y4, Y6
+	VFMADD213PD 512(R12), Y4, Y6
+	VFMADD213PD 544(R12), Y4, Y6
+	VFMADD213PD (R12), Y4, Y6
+	VFMADD213PD 32(R12), Y4, Y6
+	VFMADD213PD 64(R12), Y4, Y6
+	VFMADD213PD 96(R12), Y4, Y6
+	VFMADD213PD 128(R12), Y4, Y6
+	VFMADD213PD 160(R12), Y4, Y6
+	VFMADD213PD 192(R12), Y4, Y6
 	VFMADD213PD Y1, Y4, Y6
 	VFMADD213PD Y0, Y4, Y6
-	VCMPPD      $0x1e, 640(R11), Y5, Y7
-	VBLENDVPD   Y7, 640(R11), Y5, Y7
-	VMULPD      768(R11), Y7, Y7
-	VADDPD      288(R11), Y7, Y7
-	VPADDQ      320(R11), Y7, Y7
+	VCMPPD      $0x1e, 640(R12), Y5, Y7
+	VBLENDVPD   Y7, 640(R12), Y5, Y7
+	VMULPD      768(R12), Y7, Y7
+	VADDPD      288(R12), Y7, Y7
+	VPADDQ      320(R12), Y7, Y7
 	VPSLLQ      $0x34, Y7, Y7
 	VSUBPD      Y7, Y0, Y7
 	VFMADD231PD Y6, Y4, Y7
 	VDIVPD      Y3, Y7, Y3
-	VMOVUPD     288(R11), Y4
+	VMOVUPD     288(R12), Y4
 	VFMADD231PD Y1, Y5, Y4
-	VSUBPD      288(R11), Y4, Y4
+	VSUBPD      288(R12), Y4, Y4
 	VSUBPD      Y4, Y5, Y5
-	VADDPD      288(R11), Y5, Y5
-	VPADDQ      320(R11), Y5, Y5
+	VADDPD      288(R12), Y5, Y5
+	VPADDQ      320(R12), Y5, Y5
 	VPSLLQ      $0x34, Y5, Y5
-	VADDPD      288(R11), Y4, Y4
-	VPADDQ      320(R11), Y4, Y4
+	VADDPD      288(R12), Y4, Y4
+	VPADDQ      320(R12), Y4, Y4
 	VPSLLQ      $0x34, Y4, Y4
 	VMULPD      Y4, Y3, Y3
 	VMULPD      Y5, Y3, Y3
 	VCMPPD      $0x12, Y1, Y2, Y2
-	VMOVUPD     384(R11), Y4
-	VFMADD231PD 352(R11), Y13, Y4
-	VFMADD213PD 416(R11), Y13, Y4
-	VFMADD213PD 448(R11), Y13, Y4
-	VFMADD213PD 480(R11), Y13, Y4
-	VFMADD213PD 512(R11), Y13, Y4
-	VFMADD213PD 544(R11), Y13, Y4
-	VFMADD213PD (R11), Y13, Y4
-	VFMADD213PD 32(R11), Y13, Y4
-	VFMADD213PD 64(R11), Y13, Y4
-	VFMADD213PD 96(R11), Y13, Y4
-	VFMADD213PD 128(R11), Y13, Y4
-	VFMADD213PD 160(R11), Y13, Y4
-	VFMADD213PD 192(R11), Y13, Y4
+	VMOVUPD     384(R12), Y4
+	VFMADD231PD 352(R12), Y13, Y4
+	VFMADD213PD 416(R12), Y13, Y4
+	VFMADD213PD 448(R12), Y13, Y4
+	VFMADD213PD 480(R12), Y13, Y4
+	VFMADD213PD 512(R12), Y13, Y4
+	VFMADD213PD 544(R12), Y13, Y4
+	VFMADD213PD (R12), Y13, Y4
+	VFMADD213PD 32(R12), Y13, Y4
+	VFMADD213PD 64(R12), Y13, Y4
+	VFMADD213PD 96(R12), Y13, Y4
+	VFMADD213PD 128(R12), Y13, Y4
+	VFMADD213PD 160(R12), Y13, Y4
+	VFMADD213PD 192(R12), Y13, Y4
 	VFMADD213PD Y1, Y13, Y4
 	VFMADD213PD Y0, Y13, Y4
 	VBLENDVPD   Y2, Y4, Y3, Y2
 	VBLENDVPD   Y15, Y2, Y12, Y12
-	VMOVUPD     984(SP), Y6
-	VMOVUPD     1016(SP), Y2
-	VMOVUPD     1048(SP), Y4
-	VMOVUPD     1080(SP), Y8
-	VMOVUPD     1112(SP), Y10
-	VMOVUPD     1144(SP), Y11
-	VMOVUPD     1176(SP), Y14
-	VMOVUPD     1208(SP), Y7
-	VMOVUPD     1240(SP), Y3
-	VMOVUPD     1272(SP), Y5
-	VMOVUPD     1304(SP), Y9
+	VMOVUPD     1008(SP), Y6
+	VMOVUPD     1040(SP), Y2
+	VMOVUPD     1072(SP), Y4
+	VMOVUPD     1104(SP), Y8
+	VMOVUPD     1136(SP), Y10
+	VMOVUPD     1168(SP), Y11
+	VMOVUPD     1200(SP), Y14
+	VMOVUPD     1232(SP), Y7
+	VMOVUPD     1264(SP), Y3
+	VMOVUPD     1296(SP), Y5
+	VMOVUPD     1328(SP), Y9
 
 rare5:
 	VFMADD213PD Y2, Y8, Y11
@@ -11182,27 +11732,28 @@ rare5:
 	VADDPD      Y9, Y12, Y12
 
 absent6:
-	MOVQ         816(R11), R14
+	MOVQ         824(R12), R14
 	VSUBPD       (R14)(AX*8), Y11, Y13
 	VSUBPD       32(R14)(AX*8), Y12, Y14
-	VBROADCASTSD (R12), Y8
+	VBROADCASTSD (R13), Y8
 	VSUBPD       Y6, Y8, Y9
 	VSUBPD       Y7, Y8, Y10
-	MOVQ         864(R11), R14
+	MOVQ         872(R12), R14
 	VCMPPD       $0x11, (R14)(AX*8), Y9, Y9
 	VCMPPD       $0x11, 32(R14)(AX*8), Y10, Y10
 	VBLENDVPD    Y9, Y2, Y11, Y2
 	VBLENDVPD    Y10, Y3, Y12, Y3
-	MOVQ         848(R11), R14
+	MOVQ         856(R12), R14
 	VMULPD       (R14)(AX*8), Y4, Y11
 	VMULPD       32(R14)(AX*8), Y5, Y12
-	MOVQ         856(R11), R14
+	MOVQ         864(R12), R14
 	VFMADD231PD  (R14)(AX*8), Y13, Y11
 	VFMADD231PD  32(R14)(AX*8), Y14, Y12
 	VBLENDVPD    Y9, Y4, Y11, Y4
 	VBLENDVPD    Y10, Y5, Y12, Y5
-	VCMPPD       $0x1d, (R13)(AX*8), Y2, Y11
-	VCMPPD       $0x1d, 32(R13)(AX*8), Y3, Y12
+	MOVQ         800(R12), R14
+	VCMPPD       $0x1d, (R14)(AX*8), Y2, Y11
+	VCMPPD       $0x1d, 32(R14)(AX*8), Y3, Y12
 	VBLENDVPD    Y11, Y8, Y6, Y6
 	VBLENDVPD    Y12, Y8, Y7, Y7
 	TESTQ        R9, R9
@@ -11227,13 +11778,25 @@ absent7:
 	MOVL       R14, 4(R10)(AX*1)
 
 absent8:
-	ADDQ    $0x08, R12
-	CMPQ    R12, 8(SP)
+	TESTQ     R11, R11
+	JZ        absent9
+	VMOVMSKPD Y11, R14
+	VMOVMSKPD Y12, R15
+	SHLL      $0x04, R15
+	ORL       R15, R14
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	MOVB      R14, (R11)(R15*1)
+
+absent9:
+	ADDQ    $0x08, R13
+	CMPQ    R13, 8(SP)
 	JB      next1
 	MOVQ    16(SP), DI
 	MOVQ    32(SP), R8
 	MOVQ    48(SP), R9
 	MOVQ    64(SP), R10
+	MOVQ    80(SP), R11
 	VMOVUPD Y2, (DX)(AX*8)
 	VMOVUPD Y3, 32(DX)(AX*8)
 	VMOVUPD Y4, (BX)(AX*8)
@@ -11246,165 +11809,167 @@ absent8:
 tail:
 	CMPQ         AX, CX
 	JAE          done
-	MOVQ         CX, R12
-	SUBQ         AX, R12
-	VMOVD        R12, X2
+	MOVQ         CX, R13
+	SUBQ         AX, R13
+	VMOVD        R13, X2
 	VPBROADCASTD X2, Y2
 	VPCMPGTD     iota64<>+0(SB), Y2, Y2
 	VMASKMOVPD   (DX)(AX*8), Y2, Y3
 	VMASKMOVPD   (BX)(AX*8), Y2, Y4
 	VMASKMOVPD   (SI)(AX*8), Y2, Y5
-	MOVQ         (SP), R12
-	JMP          first10
+	MOVQ         (SP), R13
+	JMP          first11
 
-next9:
+next10:
 	ADDQ 24(SP), DI
 	ADDQ 40(SP), R8
 	ADDQ 56(SP), R9
 	ADDQ 72(SP), R10
+	ADDQ 88(SP), R11
 
-first10:
-	VMASKMOVPD (R13)(AX*8), Y2, Y6
+first11:
+	MOVQ       800(R12), R14
+	VMASKMOVPD (R14)(AX*8), Y2, Y6
 	VCMPPD     $0x1d, Y6, Y3, Y7
-	MOVQ       800(R11), R14
+	MOVQ       808(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y2, Y8
 	VBLENDVPD  Y7, Y8, Y3, Y3
-	MOVQ       808(R11), R14
+	MOVQ       816(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y2, Y8
 	VADDPD     Y8, Y4, Y8
 	VBLENDVPD  Y7, Y8, Y4, Y4
 	VXORPS     Y7, Y7, Y7
 	TESTQ      DI, DI
-	JZ         absent11
+	JZ         absent12
 	VMASKMOVPD (DI)(AX*8), Y2, Y7
 
-absent11:
+absent12:
 	VSUBPD      Y4, Y7, Y7
-	MOVQ        840(R11), R14
+	MOVQ        848(R12), R14
 	VMASKMOVPD  (R14)(AX*8), Y2, Y8
 	VMULPD      Y7, Y8, Y7
-	MOVQ        816(R11), R14
+	MOVQ        824(R12), R14
 	VMASKMOVPD  (R14)(AX*8), Y2, Y8
 	VSUBPD      Y8, Y3, Y9
-	MOVQ        824(R11), R14
+	MOVQ        832(R12), R14
 	VMASKMOVPD  (R14)(AX*8), Y2, Y10
 	VSUBPD      Y10, Y3, Y10
 	VADDPD      Y10, Y9, Y11
 	VMULPD      Y10, Y9, Y9
-	MOVQ        832(R11), R14
+	MOVQ        840(R12), R14
 	VMASKMOVPD  (R14)(AX*8), Y2, Y10
 	VFMADD231PD Y9, Y10, Y7
 	VMULPD      Y11, Y10, Y10
-	VMOVUPD     32(R11), Y9
-	VFMADD231PD (R11), Y10, Y9
-	VFMADD213PD 64(R11), Y10, Y9
-	VFMADD213PD 96(R11), Y10, Y9
-	VFMADD213PD 128(R11), Y10, Y9
-	VFMADD213PD 160(R11), Y10, Y9
-	VFMADD213PD 192(R11), Y10, Y9
+	VMOVUPD     32(R12), Y9
+	VFMADD231PD (R12), Y10, Y9
+	VFMADD213PD 64(R12), Y10, Y9
+	VFMADD213PD 96(R12), Y10, Y9
+	VFMADD213PD 128(R12), Y10, Y9
+	VFMADD213PD 160(R12), Y10, Y9
+	VFMADD213PD 192(R12), Y10, Y9
 	VFMADD213PD Y1, Y10, Y9
 	VFMADD213PD Y0, Y10, Y9
-	VANDPD      256(R11), Y10, Y11
-	VCMPPD      $0x1e, 224(R11), Y11, Y11
+	VANDPD      256(R12), Y10, Y11
+	VCMPPD      $0x1e, 224(R12), Y11, Y11
 	VTESTPD     Y11, Y11
-	JZ          rare12
-	VMOVUPD     Y5, 984(SP)
-	VMOVUPD     Y6, 1016(SP)
-	VMOVUPD     Y3, 1048(SP)
-	VMOVUPD     Y4, 1080(SP)
-	VMOVUPD     Y8, 1112(SP)
-	VMOVUPD     Y7, 1144(SP)
-	VANDPD      256(R11), Y10, Y3
-	VCMPPD      $0x1e, 576(R11), Y10, Y4
-	VBLENDVPD   Y4, 576(R11), Y10, Y4
-	VCMPPD      $0x11, 608(R11), Y4, Y5
-	VBLENDVPD   Y5, 608(R11), Y4, Y5
-	VMOVUPD     288(R11), Y6
-	VFMADD231PD 672(R11), Y5, Y6
-	VSUBPD      288(R11), Y6, Y6
-	VFMADD231PD 736(R11), Y6, Y5
-	VFMADD231PD 704(R11), Y6, Y5
-	VMOVUPD     384(R11), Y7
-	VFMADD231PD 352(R11), Y5, Y7
-	VFMADD213PD 416(R11), Y5, Y7
-	VFMADD213PD 448(R11), Y5, Y7
-	VFMADD213PD 480(R11), Y5, Y7
-	VFMADD213PD 512(R11), Y5, Y7
-	VFMADD213PD 544(R11), Y5, Y7
-	VFMADD213PD (R11), Y5, Y7
-	VFMADD213PD 32(R11), Y5, Y7
-	VFMADD213PD 64(R11), Y5, Y7
-	VFMADD213PD 96(R11), Y5, Y7
-	VFMADD213PD 128(R11), Y5, Y7
-	VFMADD213PD 160(R11), Y5, Y7
-	VFMADD213PD 192(R11), Y5, Y7
+	JZ          rare13
+	VMOVUPD     Y5, 1008(SP)
+	VMOVUPD     Y6, 1040(SP)
+	VMOVUPD     Y3, 1072(SP)
+	VMOVUPD     Y4, 1104(SP)
+	VMOVUPD     Y8, 1136(SP)
+	VMOVUPD     Y7, 1168(SP)
+	VANDPD      256(R12), Y10, Y3
+	VCMPPD      $0x1e, 576(R12), Y10, Y4
+	VBLENDVPD   Y4, 576(R12), Y10, Y4
+	VCMPPD      $0x11, 608(R12), Y4, Y5
+	VBLENDVPD   Y5, 608(R12), Y4, Y5
+	VMOVUPD     288(R12), Y6
+	VFMADD231PD 672(R12), Y5, Y6
+	VSUBPD      288(R12), Y6, Y6
+	VFMADD231PD 736(R12), Y6, Y5
+	VFMADD231PD 704(R12), Y6, Y5
+	VMOVUPD     384(R12), Y7
+	VFMADD231PD 352(R12), Y5, Y7
+	VFMADD213PD 416(R12), Y5, Y7
+	VFMADD213PD 448(R12), Y5, Y7
+	VFMADD213PD 480(R12), Y5, Y7
+	VFMADD213PD 512(R12), Y5, Y7
+	VFMADD213PD 544(R12), Y5, Y7
+	VFMADD213PD (R12), Y5, Y7
+	VFMADD213PD 32(R12), Y5, Y7
+	VFMADD213PD 64(R12), Y5, Y7
+	VFMADD213PD 96(R12), Y5, Y7
+	VFMADD213PD 128(R12), Y5, Y7
+	VFMADD213PD 160(R12), Y5, Y7
+	VFMADD213PD 192(R12), Y5, Y7
 	VFMADD213PD Y1, Y5, Y7
 	VFMADD213PD Y0, Y5, Y7
-	VCMPPD      $0x1e, 640(R11), Y6, Y8
-	VBLENDVPD   Y8, 640(R11), Y6, Y8
-	VMULPD      768(R11), Y8, Y8
-	VADDPD      288(R11), Y8, Y8
-	VPADDQ      320(R11), Y8, Y8
+	VCMPPD      $0x1e, 640(R12), Y6, Y8
+	VBLENDVPD   Y8, 640(R12), Y6, Y8
+	VMULPD      768(R12), Y8, Y8
+	VADDPD      288(R12), Y8, Y8
+	VPADDQ      320(R12), Y8, Y8
 	VPSLLQ      $0x34, Y8, Y8
 	VSUBPD      Y8, Y0, Y8
 	VFMADD231PD Y7, Y5, Y8
 	VDIVPD      Y4, Y8, Y4
-	VMOVUPD     288(R11), Y5
+	VMOVUPD     288(R12), Y5
 	VFMADD231PD Y1, Y6, Y5
-	VSUBPD      288(R11), Y5, Y5
+	VSUBPD      288(R12), Y5, Y5
 	VSUBPD      Y5, Y6, Y6
-	VADDPD      288(R11), Y6, Y6
-	VPADDQ      320(R11), Y6, Y6
+	VADDPD      288(R12), Y6, Y6
+	VPADDQ      320(R12), Y6, Y6
 	VPSLLQ      $0x34, Y6, Y6
-	VADDPD      288(R11), Y5, Y5
-	VPADDQ      320(R11), Y5, Y5
+	VADDPD      288(R12), Y5, Y5
+	VPADDQ      320(R12), Y5, Y5
 	VPSLLQ      $0x34, Y5, Y5
 	VMULPD      Y5, Y4, Y4
 	VMULPD      Y6, Y4, Y4
 	VCMPPD      $0x12, Y1, Y3, Y3
-	VMOVUPD     384(R11), Y5
-	VFMADD231PD 352(R11), Y10, Y5
-	VFMADD213PD 416(R11), Y10, Y5
-	VFMADD213PD 448(R11), Y10, Y5
-	VFMADD213PD 480(R11), Y10, Y5
-	VFMADD213PD 512(R11), Y10, Y5
-	VFMADD213PD 544(R11), Y10, Y5
-	VFMADD213PD (R11), Y10, Y5
-	VFMADD213PD 32(R11), Y10, Y5
-	VFMADD213PD 64(R11), Y10, Y5
-	VFMADD213PD 96(R11), Y10, Y5
-	VFMADD213PD 128(R11), Y10, Y5
-	VFMADD213PD 160(R11), Y10, Y5
-	VFMADD213PD 192(R11), Y10, Y5
+	VMOVUPD     384(R12), Y5
+	VFMADD231PD 352(R12), Y10, Y5
+	VFMADD213PD 416(R12), Y10, Y5
+	VFMADD213PD 448(R12), Y10, Y5
+	VFMADD213PD 480(R12), Y10, Y5
+	VFMADD213PD 512(R12), Y10, Y5
+	VFMADD213PD 544(R12), Y10, Y5
+	VFMADD213PD (R12), Y10, Y5
+	VFMADD213PD 32(R12), Y10, Y5
+	VFMADD213PD 64(R12), Y10, Y5
+	VFMADD213PD 96(R12), Y10, Y5
+	VFMADD213PD 128(R12), Y10, Y5
+	VFMADD213PD 160(R12), Y10, Y5
+	VFMADD213PD 192(R12), Y10, Y5
 	VFMADD213PD Y1, Y10, Y5
 	VFMADD213PD Y0, Y10, Y5
 	VBLENDVPD   Y3, Y5, Y4, Y3
 	VBLENDVPD   Y11, Y3, Y9, Y9
-	VMOVUPD     984(SP), Y5
-	VMOVUPD     1016(SP), Y6
-	VMOVUPD     1048(SP), Y3
-	VMOVUPD     1080(SP), Y4
-	VMOVUPD     1112(SP), Y8
-	VMOVUPD     1144(SP), Y7
+	VMOVUPD     1008(SP), Y5
+	VMOVUPD     1040(SP), Y6
+	VMOVUPD     1072(SP), Y3
+	VMOVUPD     1104(SP), Y4
+	VMOVUPD     1136(SP), Y8
+	VMOVUPD     1168(SP), Y7
 
-rare12:
+rare13:
 	VFMADD213PD Y3, Y7, Y9
 	TESTQ       R8, R8
-	JZ          absent13
+	JZ          absent14
 	VMASKMOVPD  (R8)(AX*8), Y2, Y7
 	VADDPD      Y7, Y9, Y9
 
-absent13:
+absent14:
 	VSUBPD       Y8, Y9, Y10
-	VBROADCASTSD (R12), Y7
+	VBROADCASTSD (R13), Y7
 	VSUBPD       Y5, Y7, Y8
-	MOVQ         864(R11), R14
+	MOVQ         872(R12), R14
 	VMASKMOVPD   (R14)(AX*8), Y2, Y11
 	VCMPPD       $0x11, Y11, Y8, Y8
 	VBLENDVPD    Y8, Y3, Y9, Y3
-	MOVQ         856(R11), R14
+	MOVQ         864(R12), R14
 	VMASKMOVPD   (R14)(AX*8), Y2, Y9
-	MOVQ         848(R11), R14
+	MOVQ         856(R12), R14
 	VMASKMOVPD   (R14)(AX*8), Y2, Y11
 	VMULPD       Y4, Y11, Y11
 	VFMADD231PD  Y10, Y9, Y11
@@ -11412,40 +11977,59 @@ absent13:
 	VCMPPD       $0x1d, Y6, Y3, Y6
 	VBLENDVPD    Y6, Y7, Y5, Y5
 	TESTQ        R9, R9
-	JZ           absent14
+	JZ           absent15
 	VANDPD       Y0, Y6, Y7
 	VMASKMOVPD   Y7, Y2, (R9)(AX*8)
 
-absent14:
+absent15:
 	TESTQ     R10, R10
-	JZ        absent15
-	VORPS     Y6, Y8, Y6
-	VMOVMSKPD Y6, R14
+	JZ        absent16
+	VORPS     Y6, Y8, Y7
+	VMOVMSKPD Y7, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
 	SUBQ      AX, R15
 	CMPQ      R15, $0x04
-	JBE       few16
+	JBE       few17
 	MOVQ      $0x00000004, R15
 
-few16:
+few17:
 	LEAQ (R10)(AX*1), BP
 
-byte17:
+byte18:
 	MOVB R14, (BP)
 	SHRQ $0x08, R14
 	INCQ BP
 	DECQ R15
-	JNZ  byte17
+	JNZ  byte18
 
-absent15:
-	ADDQ       $0x08, R12
-	CMPQ       R12, 8(SP)
-	JB         next9
+absent16:
+	TESTQ     R11, R11
+	JZ        absent19
+	VMOVMSKPD Y6, R14
+	VMOVMSKPD Y2, R15
+	ANDL      R15, R14
+	MOVL      AX, R15
+	ANDL      $0x00000004, R15
+	SHLXL     R15, R14, R14
+	MOVL      $0x0000000f, BP
+	SHLXL     R15, BP, BP
+	NOTL      BP
+	MOVQ      AX, R15
+	SHRQ      $0x03, R15
+	ANDB      (R11)(R15*1), BP
+	ORL       R14, BP
+	MOVB      BP, (R11)(R15*1)
+
+absent19:
+	ADDQ       $0x08, R13
+	CMPQ       R13, 8(SP)
+	JB         next10
 	MOVQ       16(SP), DI
 	MOVQ       32(SP), R8
 	MOVQ       48(SP), R9
 	MOVQ       64(SP), R10
+	MOVQ       80(SP), R11
 	VMASKMOVPD Y3, Y2, (DX)(AX*8)
 	VMASKMOVPD Y4, Y2, (BX)(AX*8)
 	VMASKMOVPD Y5, Y2, (SI)(AX*8)
@@ -11460,7 +12044,7 @@ done:
 // Requires: AVX, AVX2, FMA3
 TEXT ·exprelAVX2F32(SB), $704-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), AX
 	LEAQ         (SP), DX
 	ADDQ         $0x1f, DX
@@ -11813,7 +12397,7 @@ done:
 // Requires: AVX, AVX2, FMA3
 TEXT ·exprelAVX2F64(SB), $896-8
 	MOVQ         f+0(FP), AX
-	MOVQ         200(AX), CX
+	MOVQ         224(AX), CX
 	MOVQ         (AX), AX
 	LEAQ         (SP), DX
 	ADDQ         $0x1f, DX

@@ -672,7 +672,7 @@ func (f *fn) setup() {
 	rows := map[step.Const]int{}
 	step.Walk(f.ops, func(o *step.Op) {
 		switch o.Kind {
-		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpIf:
+		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits, step.OpIf:
 			used[o.Stream] = true
 		case step.OpParam:
 			rows[o.Param] += 1
@@ -848,7 +848,10 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 		c.MOVQ(f.stream[s], f.base[s])
 		inc := c.GP64()
 		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameRow(s)}, inc)
-		if !s.Bool() {
+		switch {
+		case s.Packed():
+			c.SHLQ(operand.U8(3), inc) // words
+		case !s.Bool():
 			c.SHLQ(operand.U8(log2(f.size)), inc)
 		}
 		c.TESTQ(f.stream[s], f.stream[s])
@@ -984,6 +987,9 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 			f.c.JZ(operand.LabelRef(skip))
 			f.emit(o.Body, copies)
 			f.c.Label(skip)
+		case step.OpStoreBits:
+			// The vectors' bits together: neighbours may share a byte.
+			f.storeBits(o, copies)
 		case step.OpRare:
 			// Per vector: skip the block unless one of its lanes needs it.
 			for _, u := range copies {
@@ -1485,6 +1491,114 @@ func (f *fn) storeBool(u int, o *step.Op) {
 	c.INCQ(p)
 	c.DECQ(cnt)
 	c.JNZ(operand.LabelRef(next))
+}
+
+// storeBits writes the mask bits of the interleaved vectors copies (in
+// order, so lane u*L+i of the group is bit i of copy u) at bit j of the
+// Bits row: in the tail, the lanes past n as zero. Vectors of 8 or more
+// lanes start on a byte (j is a multiple of their lane count) and store
+// their whole bytes; 4-lane vectors (AVX2 float64) share bytes, so a pair
+// at a known even position stores one byte, and otherwise the group's bits
+// are shifted to j's position in its byte and merged with the byte(s)
+// around them. The bits are not prefetched: a step writes one byte per 8
+// lanes, which the other streams' prefetches outnumber by far.
+func (f *fn) storeBits(o *step.Op, copies []int) {
+	c := f.c
+	L := f.L
+	bits := f.stream[o.Stream]
+	// The byte of lane j, computed at the first store: the general-purpose
+	// registers are nearly all taken by the stream pointers, so that the
+	// AVX2 tail has three to spare, and the bits are computed first.
+	var jb reg.GPVirtual
+	mem := func(disp int) operand.Mem {
+		if jb == nil {
+			jb = c.GP64()
+			c.MOVQ(f.j, jb)
+			c.SHRQ(operand.U8(3), jb)
+		}
+		return operand.Mem{Base: bits, Index: jb, Scale: 1, Disp: disp}
+	}
+
+	// mask is copy u's bits in the low L bits of a new register, the
+	// lanes past n cleared in the tail.
+	mask := func(u int) reg.GPVirtual {
+		m := f.regOf(u, o.A)
+		g := c.GP64()
+		if f.is.avx512 {
+			if f.masked {
+				k := c.K()
+				c.KANDW(f.tmask, m, k)
+				m = k
+			}
+			// KMOVW, not KMOVB (AVX512DQ): a float64 compare clears
+			// the opmask's bits above its 8 lanes.
+			c.KMOVW(m, g.As32())
+			return g
+		}
+		pick(f.f64, c.VMOVMSKPS, c.VMOVMSKPD)(m, g.As32())
+		if f.masked {
+			t := c.GP64()
+			pick(f.f64, c.VMOVMSKPS, c.VMOVMSKPD)(f.tmask, t.As32())
+			c.ANDL(t.As32(), g.As32())
+		}
+		return g
+	}
+
+	if L >= 8 {
+		for i, u := range copies {
+			g := mask(u)
+			switch L {
+			case 8:
+				c.MOVB(g.As8(), mem(i))
+			case 16:
+				c.MOVW(g.As16(), mem(2*i))
+			}
+		}
+		return
+	}
+	// Four lanes. In the main loop, groups of an even number of vectors
+	// keep j a multiple of 8: each pair fills one byte.
+	if !f.masked && len(copies)%2 == 0 {
+		for i := 0; i < len(copies); i += 2 {
+			g, h := mask(copies[i]), mask(copies[i+1])
+			c.SHLL(operand.U8(4), h.As32())
+			c.ORL(h.As32(), g.As32())
+			c.MOVB(g.As8(), mem(i/2))
+		}
+		return
+	}
+	// Otherwise j%8 is 0 or 4 at run time: the group's 4*len(copies)
+	// bits shifted by it span at most (4*len(copies)+4)/8 bytes from
+	// byte j/8, all in the buffer (the group's lanes are), which are
+	// read, merged and written back. (Only the tail and odd groups come
+	// here.)
+	g := mask(copies[0])
+	for i, u := range copies[1:] {
+		h := mask(u)
+		c.SHLL(operand.U8(4*(i+1)), h.As32())
+		c.ORL(h.As32(), g.As32())
+	}
+	nb := (4*len(copies) + 4 + 7) / 8
+	if nb > 2 {
+		panic(fmt.Sprintf("amd64: %d vectors of 4 lanes share %d bytes", len(copies), nb))
+	}
+	sh := c.GP64()
+	c.MOVL(f.j.As32(), sh.As32())
+	c.ANDL(operand.U32(4), sh.As32())
+	c.SHLXL(sh.As32(), g.As32(), g.As32())
+	keep := c.GP64()
+	c.MOVL(operand.U32(1<<(4*len(copies))-1), keep.As32())
+	c.SHLXL(sh.As32(), keep.As32(), keep.As32())
+	c.NOTL(keep.As32())
+	if nb == 1 {
+		c.ANDB(mem(0), keep.As8())
+		c.ORL(g.As32(), keep.As32())
+		c.MOVB(keep.As8(), mem(0))
+		return
+	}
+	c.ANDW(mem(0), keep.As16())
+	c.ORL(g.As32(), keep.As32())
+	c.MOVW(keep.As16(), mem(0))
 }
 
 // prefetchAhead is how far ahead of the block being computed, in bytes of
