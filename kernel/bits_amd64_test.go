@@ -33,56 +33,58 @@ func testBitsSpan[F Float](t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const steps = 3
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, id := range available() {
-		lanes := vectorBytes[id] / int(unsafe.Sizeof(F(0)))
-		if lanes == 0 {
-			continue
-		}
-		spikes, lanesRun := 0, 0
-		for n := 1; n <= 140; n++ {
-			words := (n + 63) / 64
-			// Around the threshold (-30), where many spike; nothing is
-			// refractory at t0 = 100.
-			v, w, last := make([]F, n), make([]F, n), make([]F, n)
-			for j := range v {
-				v[j] = F(-32 + 4*r.Float64())
-				last[j] = F(50 * r.Float64())
+	// One step and several: the paths have a section for each.
+	for _, steps := range []int{1, 3} {
+		for _, id := range available() {
+			lanes := vectorBytes[id] / int(unsafe.Sizeof(F(0)))
+			if lanes == 0 {
+				continue
 			}
-			pattern := make([]uint64, steps*words)
-			for i := range pattern {
-				pattern[i] = r.Uint64()
-			}
-			run := func(id isa) []uint64 {
-				b := Buffers[F]{V: append([]F(nil), v...), W: append([]F(nil), w...), LastSpike: append([]F(nil), last...)}
-				bits := append([]uint64(nil), pattern...)
-				k.stepBlock(id, &b, 100, 0, steps, 0, n, 0, bits, words)
-				return bits
-			}
-			want, got := run(isaGeneric), run(id)
-			span := (n + lanes - 1) / lanes * lanes
-			lanesRun += steps * n
-			for s := range steps {
-				for j := range 64 * words {
-					i := s*words + j/64
-					bit := func(x []uint64) uint64 { return x[i] >> (j % 64) & 1 }
-					exp := bit(want)
-					if j >= n && j < span {
-						exp = 0
-					}
-					if g := bit(got); g != exp {
-						t.Fatalf("%v %T n=%d: step %d bit %d = %d, want %d (generic %d, before %d; vector span %d lanes)",
-							id, F(0), n, s, j, g, exp, bit(want), bit(pattern), span)
-					}
-					if j < n {
-						spikes += int(exp)
+			spikes, lanesRun := 0, 0
+			for n := 1; n <= 140; n++ {
+				words := (n + 63) / 64
+				// Around the threshold (-30), where many spike; nothing is
+				// refractory at t0 = 100.
+				v, w, last := make([]F, n), make([]F, n), make([]F, n)
+				for j := range v {
+					v[j] = F(-32 + 4*r.Float64())
+					last[j] = F(50 * r.Float64())
+				}
+				pattern := make([]uint64, steps*words)
+				for i := range pattern {
+					pattern[i] = r.Uint64()
+				}
+				run := func(id isa) []uint64 {
+					b := Buffers[F]{V: append([]F(nil), v...), W: append([]F(nil), w...), LastSpike: append([]F(nil), last...)}
+					bits := append([]uint64(nil), pattern...)
+					k.stepBlock(id, &b, 100, 0, steps, 0, n, 0, bits, words)
+					return bits
+				}
+				want, got := run(isaGeneric), run(id)
+				span := (n + lanes - 1) / lanes * lanes
+				lanesRun += steps * n
+				for s := range steps {
+					for j := range 64 * words {
+						i := s*words + j/64
+						bit := func(x []uint64) uint64 { return x[i] >> (j % 64) & 1 }
+						exp := bit(want)
+						if j >= n && j < span {
+							exp = 0
+						}
+						if g := bit(got); g != exp {
+							t.Fatalf("%v %T n=%d steps=%d: step %d bit %d = %d, want %d (generic %d, before %d; vector span %d lanes)",
+								id, F(0), n, steps, s, j, g, exp, bit(want), bit(pattern), span)
+						}
+						if j < n {
+							spikes += int(exp)
+						}
 					}
 				}
 			}
-		}
-		if spikes < lanesRun/10 || spikes > lanesRun/2 {
-			t.Fatalf("%v %T: %d spikes in %d lane steps: the test needs many of both", id, F(0), spikes, lanesRun)
+			if spikes < lanesRun/10 || spikes > lanesRun/2 {
+				t.Fatalf("%v %T steps=%d: %d spikes in %d lane steps: the test needs many of both", id, F(0), steps, spikes, lanesRun)
+			}
 		}
 	}
 }

@@ -138,8 +138,12 @@ func generate() (asm, decl []byte, report string, err error) {
 		for _, cfg := range j.cfgs {
 			group, stp := mainLoopInstructions(fn, cfg.mode)
 			per := func(n int) float64 { return float64(n) / float64(cfg.unroll*lanes) }
-			fmt.Fprintf(&rep, "  %-10s unroll %d, %2d constants in registers, %d rows pinned, spill %-5v: %2d lanes: per step %3d instructions = %5.2f per lane, per group %3d = %5.2f per lane\n",
-				cfg.mode, cfg.unroll, cfg.vpins, cfg.gpins, cfg.spill, cfg.unroll*lanes, stp, per(stp), group, per(group))
+			fmt.Fprintf(&rep, "  %-10s unroll %d, %2d constants in registers, %d rows pinned, spill %-5v: %2d lanes: ",
+				cfg.mode, cfg.unroll, cfg.vpins, cfg.gpins, cfg.spill, cfg.unroll*lanes)
+			if cfg.mode == modeMany {
+				fmt.Fprintf(&rep, "per step %3d instructions = %5.2f per lane, ", stp, per(stp))
+			}
+			fmt.Fprintf(&rep, "per group %3d instructions = %5.2f per lane\n", group, per(group))
 		}
 	}
 
