@@ -27,7 +27,7 @@ type isa struct {
 }
 
 var isas = []*isa{
-	{name: "AVX512", width: 64, avx512: true, maxUnroll: 4, maxSerial: 6},
+	{name: "AVX512", width: 64, avx512: true, maxUnroll: 4, maxSerial: 4},
 	{name: "AVX2", width: 32, maxUnroll: 3, maxSerial: 4},
 }
 
@@ -940,8 +940,9 @@ func (f *fn) stepLoop(o *step.Op, copies []int) {
 		c.ADDQ(f.rowInc[s], f.stream[s])
 	}
 	c.Label(first)
-	for _, u := range copies {
-		f.emit(o.Body, []int{u})
+	g := max(f.cfg.group, 1)
+	for i := 0; i < len(copies); i += g {
+		f.emit(o.Body, copies[i:min(i+g, len(copies))])
 	}
 	c.ADDQ(operand.Imm(uint64(f.size)), f.tp)
 	c.CMPQ(f.tp, f.tEnd)
@@ -1065,7 +1066,7 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 				f.c.JZ(operand.LabelRef(skip))
 				var saved []reg.Register
 				if f.cfg.spill {
-					saved = f.spillable(u, o)
+					saved = f.spillable(u, o, copies)
 				}
 				for i, x := range saved {
 					f.mov(x, f.spillSlot(i))
@@ -1089,11 +1090,12 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 
 // spillable lists the vector registers that hold values live across the
 // Rare block o of copy u but unused inside it: this copy's values needed
-// after the block and every value of the other interleaved copies. Saving
-// them on the stack inside the block (which rarely runs) frees their
-// registers for the block's temporaries; on the path that skips the block
-// they stay where they are.
-func (f *fn) spillable(u int, o *step.Op) []reg.Register {
+// after the block and every value of the other copies, those interleaved
+// with it (copies) and, in a step loop that emits some vectors' step after
+// others', the state of the rest. Saving them on the stack inside the
+// block (which rarely runs) frees their registers for the block's
+// temporaries; on the path that skips the block they stay where they are.
+func (f *fn) spillable(u int, o *step.Op, copies []int) []reg.Register {
 	end := f.pos[o]
 	inside := map[step.Reg]bool{}
 	step.Walk(o.Body, func(x *step.Op) {
@@ -1122,9 +1124,9 @@ func (f *fn) spillable(u int, o *step.Op) []reg.Register {
 			// not saved: its register is free already.
 			temp := f.first[r] > f.pos[o] && f.first[r] <= end
 			live := f.liveAfter(step.Reg(r), f.pos[o]-1) && !temp
-			if f.cfg.mode == modeMany {
-				// Emitted one vector's step after another: the others
-				// hold only their state between steps.
+			if !slices.Contains(copies, v) {
+				// A vector whose step comes before or after these
+				// vectors' holds only its state.
 				live = f.first[r] != 0 && f.first[r] < f.loopStart && f.liveAfter(step.Reg(r), f.loopEnd)
 			}
 			if v == u {

@@ -63,7 +63,7 @@ func TestLoopLiveness(t *testing.T) {
 		// And the whole function lowers and allocates, with both
 		// sections.
 		ctx := build.NewContext()
-		lower(ctx, newData(ctx), is, p, config{mode: modeOne, unroll: 2}, config{mode: modeMany, unroll: 2})
+		lower(ctx, newData(ctx), is, p, config{mode: modeOne, unroll: 2}, config{mode: modeMany, unroll: 3, group: 2})
 		if _, err := compile(ctx); err != nil {
 			t.Errorf("%s: %v", is.name, err)
 		}

@@ -61,7 +61,8 @@ func main() {
 // config is how one section of a function is lowered.
 type config struct {
 	mode   mode
-	unroll int  // independent vectors interleaved per main-loop iteration
+	unroll int  // independent vectors per main-loop iteration
+	group  int  // modeMany: vectors interleaved op by op in the step loop, one group's step after another's
 	vpins  int  // constants held in vector registers (the most used first)
 	gpins  int  // per-neuron constant rows whose pointer stays in a register
 	spill  bool // save the values live across a Rare block inside it
@@ -138,8 +139,8 @@ func generate() (asm, decl []byte, report string, err error) {
 		for _, cfg := range j.cfgs {
 			group, stp := mainLoopInstructions(fn, cfg.mode)
 			per := func(n int) float64 { return float64(n) / float64(cfg.unroll*lanes) }
-			fmt.Fprintf(&rep, "  %-10s unroll %d, %2d constants in registers, %d rows pinned, spill %-5v: %2d lanes: ",
-				cfg.mode, cfg.unroll, cfg.vpins, cfg.gpins, cfg.spill, cfg.unroll*lanes)
+			fmt.Fprintf(&rep, "  %-10s unroll %d (step loop groups of %d), %2d constants in registers, %d rows pinned, spill %-5v: %2d lanes: ",
+				cfg.mode, cfg.unroll, max(cfg.group, 1), cfg.vpins, cfg.gpins, cfg.spill, cfg.unroll*lanes)
 			if cfg.mode == modeMany {
 				fmt.Fprintf(&rep, "per step %3d instructions = %5.2f per lane, ", stp, per(stp))
 			}
@@ -286,25 +287,33 @@ func choose(is *isa, p *step.Program, m mode) (config, error) {
 	if m == modeMany {
 		most = is.maxSerial
 	}
+	// The step loop interleaves pairs of vectors if they fit, else
+	// emits one vector's step after another.
+	groups := []int{1}
+	if m == modeMany {
+		groups = []int{2, 1}
+	}
 	for u := most; u >= 1; u-- {
-		for _, spill := range []bool{false, true} {
-			cfg := config{mode: m, unroll: u, spill: spill}
-			if !fits(cfg) {
-				continue
-			}
-			if p.PerNeur {
-				for cfg.gpins < int(step.NumConsts) && fits(config{m, u, 0, cfg.gpins + 1, spill}) {
-					cfg.gpins++
+		for _, g := range groups {
+			for _, spill := range []bool{false, true} {
+				cfg := config{mode: m, unroll: u, group: g, spill: spill}
+				if !fits(cfg) {
+					continue
 				}
+				if p.PerNeur {
+					for cfg.gpins < int(step.NumConsts) && fits(config{m, u, g, 0, cfg.gpins + 1, spill}) {
+						cfg.gpins++
+					}
+				}
+				for cfg.vpins < nconst && fits(config{m, u, g, cfg.vpins + 1, cfg.gpins, spill}) {
+					cfg.vpins++
+				}
+				return cfg, nil
 			}
-			for cfg.vpins < nconst && fits(config{m, u, cfg.vpins + 1, cfg.gpins, spill}) {
-				cfg.vpins++
-			}
-			return cfg, nil
 		}
 	}
 	ctx := build.NewContext()
-	lower(ctx, newData(ctx), is, p, config{mode: m, unroll: 1})
+	lower(ctx, newData(ctx), is, p, config{mode: m, unroll: 1, group: 1})
 	_, err := compile(ctx)
 	return config{}, fmt.Errorf("amd64: %s (%s) does not allocate even without unrolling: %v", name(is, p), m, err)
 }
