@@ -915,14 +915,15 @@ func log2(x int) int {
 //
 // In modeOne (Steps == 1) the body runs once, op by op across the vectors:
 // their independent ops side by side hide each other's latencies. In
-// modeMany each vector's whole step comes after another's: each step is a
-// chain of dependent ops that the next step continues, so op by op every
-// vector reaches the serial end of its step at the same time and waits
-// there, while one whole step after another lets the out-of-order core
-// overlap one vector's chain with the next's (it runs the oldest ready op
-// first). Between its steps a vector holds only its state, so more vectors
-// fit in the registers. It costs per vector the If tests and the time's
-// broadcast, which a one-step call would not win back.
+// modeMany the vectors' steps come one group (cfg.group vectors, op by op)
+// after another: each step is a chain of dependent ops that the next step
+// continues, so op by op every vector reaches the serial end of its step
+// at the same time and waits there, while one group's whole step after
+// another lets the out-of-order core overlap one group's chain with the
+// next's (it runs the oldest ready op first). Between its steps a vector
+// holds only its state, so more vectors fit in the registers. It costs per
+// group the If tests and the time's broadcast, which a one-step call would
+// not win back.
 func (f *fn) stepLoop(o *step.Op, copies []int) {
 	c := f.c
 	if f.cfg.mode == modeOne {

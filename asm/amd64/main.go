@@ -8,8 +8,10 @@
 // lower.go). The loop-invariant ops of Program.Setup are hoisted: a constant
 // is either held in a register for the whole call or, when registers run out,
 // broadcast once into an aligned table on the stack and read as a memory
-// operand. How far the main loop is unrolled and how many constants stay in
-// registers is decided per function by asking avo's register allocator:
+// operand. A step function has two sections, one for one-step calls and one
+// for several steps (the step loop), chosen once per call by Frame.Steps.
+// How far each section's main loop is unrolled and how many constants stay
+// in registers is decided per section by asking avo's register allocator:
 // the generator tries the most aggressive configuration first and keeps the
 // first one that allocates, which makes the choice deterministic.
 package main
