@@ -9,7 +9,7 @@
 TEXT ·stepAVX512F32Soft(SB), $504-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -1451,7 +1451,7 @@ GLOBL k32_bf800000<>(SB), RODATA|NOPTR, $4
 TEXT ·stepAVX512F32SoftPN(SB), $464-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -2915,7 +2915,7 @@ doneN:
 TEXT ·stepAVX512F32Hard(SB), $504-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -4279,7 +4279,7 @@ doneN:
 TEXT ·stepAVX512F32HardPN(SB), $464-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -5734,7 +5734,7 @@ doneN:
 TEXT ·stepAVX512F64Soft(SB), $600-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -7329,7 +7329,7 @@ GLOBL k64_bff0000000000000<>(SB), RODATA|NOPTR, $8
 TEXT ·stepAVX512F64SoftPN(SB), $560-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -8928,7 +8928,7 @@ doneN:
 TEXT ·stepAVX512F64Hard(SB), $600-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -10427,7 +10427,7 @@ doneN:
 TEXT ·stepAVX512F64HardPN(SB), $560-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -12906,7 +12906,7 @@ done:
 TEXT ·stepAVX2F32Soft(SB), $2856-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -14436,7 +14436,7 @@ GLOBL iota32<>(SB), RODATA|NOPTR, $32
 TEXT ·stepAVX2F32SoftPN(SB), $2368-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -16082,7 +16082,7 @@ doneN:
 TEXT ·stepAVX2F32Hard(SB), $2856-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -17591,7 +17591,7 @@ doneN:
 TEXT ·stepAVX2F32HardPN(SB), $2368-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -19229,7 +19229,7 @@ doneN:
 TEXT ·stepAVX2F64Soft(SB), $3240-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -20919,7 +20919,7 @@ GLOBL iota64<>(SB), RODATA|NOPTR, $32
 TEXT ·stepAVX2F64SoftPN(SB), $2752-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -22728,7 +22728,7 @@ doneN:
 TEXT ·stepAVX2F64Hard(SB), $3240-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
@@ -24400,7 +24400,7 @@ doneN:
 TEXT ·stepAVX2F64HardPN(SB), $2752-8
 	MOVQ         f+0(FP), AX
 	CMPQ         232(AX), $0x01
-	JNE          many
+	JG           many
 	MOVQ         224(AX), CX
 	MOVQ         (AX), DX
 	MOVQ         24(AX), BX
