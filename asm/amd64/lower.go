@@ -1632,8 +1632,9 @@ func (f *fn) storeBits(o *step.Op, copies []int) {
 		}
 		return
 	}
-	// Four lanes.
-	if !f.masked && f.cfg.unroll%2 == 0 {
+	// Four lanes. (Copies come one at a time, or all of them, or in
+	// pairs from an even one.)
+	if !f.masked && f.cfg.unroll%2 == 0 && (len(copies) == 1 || len(copies)%2 == 0 && copies[0]%2 == 0) {
 		if len(copies) == 1 {
 			u := copies[0]
 			g := mask(u)
