@@ -144,7 +144,12 @@ func (c *runCall[F]) part(lo, hi int, index *[]int32) {
 	if packs && !inPath && !fromRows {
 		most = 1
 	}
-	var table [tableWords]uint64
+	// Made (on the stack: it does not escape) only when used, since
+	// zeroing it costs a one-step call without SpikeIndex several percent.
+	var table []uint64
+	if useTable {
+		table = make([]uint64, tableWords)
+	}
 	for a := lo; a < hi; {
 		row := a / n
 		// Blocks start on multiples of blk (so on SpikeBits words), and
