@@ -29,6 +29,7 @@ const (
 	StreamDelta = 4
 	StreamSpike = 5
 	StreamRef   = 6
+	StreamBits  = 7
 )
 
 // Offsets of the Frame fields that the assembly paths address.
@@ -40,16 +41,18 @@ const (
 	FrameOffDelta  = 96
 	FrameOffSpike  = 120
 	FrameOffRef    = 144
-	FrameOffC      = 168
-	FrameOffStride = 192
-	FrameOffN      = 200
-	FrameOffSteps  = 208
-	FrameOffRows   = 216
-	FrameOffT      = 272
+	FrameOffBits   = 168
+	FrameOffC      = 192
+	FrameOffStride = 216
+	FrameOffN      = 224
+	FrameOffSteps  = 232
+	FrameOffRows   = 240
+	FrameOffT      = 304
 )
 
 // Frame32 is one call of a float32 program. A nil optional slice (I, Delta,
-// Spike, Ref) is an absent buffer; present slices hold at least N values.
+// Spike, Ref, Bits) is an absent buffer; present slices hold at least N values
+// (Bits: a bit per value, lane j at bit j%64 of word j/64).
 // C holds NumConsts constants, or for per-neuron programs NumConsts rows of
 // Stride values, the first N of each used. A step program makes Steps steps
 // (at least one), step s at time T[s]; an optional stream's row for step s
@@ -57,14 +60,16 @@ const (
 type Frame32 struct {
 	V, W, Last, I, Delta, Spike []float32
 	Ref                         []bool
+	Bits                        []uint64
 	C                           []float32
 	Stride, N, Steps            int
-	Rows                        [7]int
+	Rows                        [8]int
 	T                           []float32
 }
 
 // Frame64 is one call of a float64 program. A nil optional slice (I, Delta,
-// Spike, Ref) is an absent buffer; present slices hold at least N values.
+// Spike, Ref, Bits) is an absent buffer; present slices hold at least N values
+// (Bits: a bit per value, lane j at bit j%64 of word j/64).
 // C holds NumConsts constants, or for per-neuron programs NumConsts rows of
 // Stride values, the first N of each used. A step program makes Steps steps
 // (at least one), step s at time T[s]; an optional stream's row for step s
@@ -72,9 +77,10 @@ type Frame32 struct {
 type Frame64 struct {
 	V, W, Last, I, Delta, Spike []float64
 	Ref                         []bool
+	Bits                        []uint64
 	C                           []float64
 	Stride, N, Steps            int
-	Rows                        [7]int
+	Rows                        [8]int
 	T                           []float64
 }
 
@@ -118,6 +124,11 @@ func stepF32SoftOne(f *Frame32, s int) {
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[s*f.Rows[StreamRef]:][:n]
+	}
+	bits := f.Bits
+	hasBits := bits != nil
+	if hasBits {
+		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
 	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
@@ -543,6 +554,23 @@ func stepF32SoftOne(f *Frame32, s int) {
 			ref[j+1] = r121b
 			ref[j+2] = r121c
 		}
+		if hasBits {
+			if r120a {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+			if r120b {
+				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
+			} else {
+				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
+			}
+			if r120c {
+				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
+			} else {
+				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
+			}
+		}
 		v[j] = r0a
 		v[j+1] = r0b
 		v[j+2] = r0c
@@ -696,6 +724,13 @@ func stepF32SoftOne(f *Frame32, s int) {
 			r121 := r117 || r120
 			ref[j] = r121
 		}
+		if hasBits {
+			if r120 {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+		}
 		v[j] = r0
 		w[j] = r1
 		last[j] = r2
@@ -730,6 +765,11 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[s*f.Rows[StreamRef]:][:n]
+	}
+	bits := f.Bits
+	hasBits := bits != nil
+	if hasBits {
+		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
 	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
@@ -891,6 +931,13 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 			r121 := r117 || r120
 			ref[j] = r121
 		}
+		if hasBits {
+			if r120 {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+		}
 		v[j] = r0
 		w[j] = r1
 		last[j] = r2
@@ -937,6 +984,11 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[s*f.Rows[StreamRef]:][:n]
+	}
+	bits := f.Bits
+	hasBits := bits != nil
+	if hasBits {
+		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	cVTh := f.C[CVTh*f.Stride:][:n]
 	cVThRst := f.C[CVThRst*f.Stride:][:n]
@@ -1401,6 +1453,23 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 			ref[j+1] = r121b
 			ref[j+2] = r121c
 		}
+		if hasBits {
+			if r120a {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+			if r120b {
+				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
+			} else {
+				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
+			}
+			if r120c {
+				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
+			} else {
+				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
+			}
+		}
 		v[j] = r0a
 		v[j+1] = r0b
 		v[j+2] = r0c
@@ -1564,6 +1633,13 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 			r121 := r117 || r120
 			ref[j] = r121
 		}
+		if hasBits {
+			if r120 {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+		}
 		v[j] = r0
 		w[j] = r1
 		last[j] = r2
@@ -1598,6 +1674,11 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[s*f.Rows[StreamRef]:][:n]
+	}
+	bits := f.Bits
+	hasBits := bits != nil
+	if hasBits {
+		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	cVTh := f.C[CVTh*f.Stride:][:n]
 	cVThRst := f.C[CVThRst*f.Stride:][:n]
@@ -1778,6 +1859,13 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 			r121 := r117 || r120
 			ref[j] = r121
 		}
+		if hasBits {
+			if r120 {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+		}
 		v[j] = r0
 		w[j] = r1
 		last[j] = r2
@@ -1824,6 +1912,11 @@ func stepF32HardOne(f *Frame32, s int) {
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[s*f.Rows[StreamRef]:][:n]
+	}
+	bits := f.Bits
+	hasBits := bits != nil
+	if hasBits {
+		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
 	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
@@ -2246,6 +2339,23 @@ func stepF32HardOne(f *Frame32, s int) {
 			ref[j+1] = r120b
 			ref[j+2] = r120c
 		}
+		if hasBits {
+			if r119a {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+			if r119b {
+				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
+			} else {
+				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
+			}
+			if r119c {
+				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
+			} else {
+				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
+			}
+		}
 		v[j] = r0a
 		v[j+1] = r0b
 		v[j+2] = r0c
@@ -2398,6 +2508,13 @@ func stepF32HardOne(f *Frame32, s int) {
 			r120 := r116 || r119
 			ref[j] = r120
 		}
+		if hasBits {
+			if r119 {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+		}
 		v[j] = r0
 		w[j] = r1
 		last[j] = r2
@@ -2432,6 +2549,11 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[s*f.Rows[StreamRef]:][:n]
+	}
+	bits := f.Bits
+	hasBits := bits != nil
+	if hasBits {
+		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
 	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
@@ -2592,6 +2714,13 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 			r120 := r116 || r119
 			ref[j] = r120
 		}
+		if hasBits {
+			if r119 {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+		}
 		v[j] = r0
 		w[j] = r1
 		last[j] = r2
@@ -2638,6 +2767,11 @@ func stepF32HardPNOne(f *Frame32, s int) {
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[s*f.Rows[StreamRef]:][:n]
+	}
+	bits := f.Bits
+	hasBits := bits != nil
+	if hasBits {
+		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	cVTh := f.C[CVTh*f.Stride:][:n]
 	cVReset := f.C[CVReset*f.Stride:][:n]
@@ -3099,6 +3233,23 @@ func stepF32HardPNOne(f *Frame32, s int) {
 			ref[j+1] = r120b
 			ref[j+2] = r120c
 		}
+		if hasBits {
+			if r119a {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+			if r119b {
+				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
+			} else {
+				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
+			}
+			if r119c {
+				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
+			} else {
+				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
+			}
+		}
 		v[j] = r0a
 		v[j+1] = r0b
 		v[j+2] = r0c
@@ -3261,6 +3412,13 @@ func stepF32HardPNOne(f *Frame32, s int) {
 			r120 := r116 || r119
 			ref[j] = r120
 		}
+		if hasBits {
+			if r119 {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+		}
 		v[j] = r0
 		w[j] = r1
 		last[j] = r2
@@ -3295,6 +3453,11 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[s*f.Rows[StreamRef]:][:n]
+	}
+	bits := f.Bits
+	hasBits := bits != nil
+	if hasBits {
+		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	cVTh := f.C[CVTh*f.Stride:][:n]
 	cVReset := f.C[CVReset*f.Stride:][:n]
@@ -3474,6 +3637,13 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 			r120 := r116 || r119
 			ref[j] = r120
 		}
+		if hasBits {
+			if r119 {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+		}
 		v[j] = r0
 		w[j] = r1
 		last[j] = r2
@@ -3517,6 +3687,11 @@ func stepF64SoftOne(f *Frame64, s int) {
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[s*f.Rows[StreamRef]:][:n]
+	}
+	bits := f.Bits
+	hasBits := bits != nil
+	if hasBits {
+		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
 	r26 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
@@ -3844,6 +4019,18 @@ func stepF64SoftOne(f *Frame64, s int) {
 			ref[j] = r142a
 			ref[j+1] = r142b
 		}
+		if hasBits {
+			if r141a {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+			if r141b {
+				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
+			} else {
+				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
+			}
+		}
 		v[j] = r0a
 		v[j+1] = r0b
 		w[j] = r1a
@@ -4004,6 +4191,13 @@ func stepF64SoftOne(f *Frame64, s int) {
 			r142 := r138 || r141
 			ref[j] = r142
 		}
+		if hasBits {
+			if r141 {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+		}
 		v[j] = r0
 		w[j] = r1
 		last[j] = r2
@@ -4047,6 +4241,11 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[s*f.Rows[StreamRef]:][:n]
+	}
+	bits := f.Bits
+	hasBits := bits != nil
+	if hasBits {
+		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	cVTh := f.C[CVTh*f.Stride:][:n]
 	cVThRst := f.C[CVThRst*f.Stride:][:n]
@@ -4403,6 +4602,18 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 			ref[j] = r142a
 			ref[j+1] = r142b
 		}
+		if hasBits {
+			if r141a {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+			if r141b {
+				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
+			} else {
+				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
+			}
+		}
 		v[j] = r0a
 		v[j+1] = r0b
 		w[j] = r1a
@@ -4573,6 +4784,13 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 			r142 := r138 || r141
 			ref[j] = r142
 		}
+		if hasBits {
+			if r141 {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+		}
 		v[j] = r0
 		w[j] = r1
 		last[j] = r2
@@ -4616,6 +4834,11 @@ func stepF64HardOne(f *Frame64, s int) {
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[s*f.Rows[StreamRef]:][:n]
+	}
+	bits := f.Bits
+	hasBits := bits != nil
+	if hasBits {
+		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
 	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
@@ -4941,6 +5164,18 @@ func stepF64HardOne(f *Frame64, s int) {
 			ref[j] = r141a
 			ref[j+1] = r141b
 		}
+		if hasBits {
+			if r140a {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+			if r140b {
+				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
+			} else {
+				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
+			}
+		}
 		v[j] = r0a
 		v[j+1] = r0b
 		w[j] = r1a
@@ -5100,6 +5335,13 @@ func stepF64HardOne(f *Frame64, s int) {
 			r141 := r137 || r140
 			ref[j] = r141
 		}
+		if hasBits {
+			if r140 {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+		}
 		v[j] = r0
 		w[j] = r1
 		last[j] = r2
@@ -5143,6 +5385,11 @@ func stepF64HardPNOne(f *Frame64, s int) {
 	hasRef := ref != nil
 	if hasRef {
 		ref = ref[s*f.Rows[StreamRef]:][:n]
+	}
+	bits := f.Bits
+	hasBits := bits != nil
+	if hasBits {
+		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	cVTh := f.C[CVTh*f.Stride:][:n]
 	cVReset := f.C[CVReset*f.Stride:][:n]
@@ -5497,6 +5744,18 @@ func stepF64HardPNOne(f *Frame64, s int) {
 			ref[j] = r141a
 			ref[j+1] = r141b
 		}
+		if hasBits {
+			if r140a {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
+			if r140b {
+				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
+			} else {
+				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
+			}
+		}
 		v[j] = r0a
 		v[j+1] = r0b
 		w[j] = r1a
@@ -5665,6 +5924,13 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		if hasRef {
 			r141 := r137 || r140
 			ref[j] = r141
+		}
+		if hasBits {
+			if r140 {
+				bits[(j)>>6] |= 1 << ((j) & 63)
+			} else {
+				bits[(j)>>6] &^= 1 << ((j) & 63)
+			}
 		}
 		v[j] = r0
 		w[j] = r1

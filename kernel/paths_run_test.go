@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -36,13 +37,15 @@ func TestPathsRun(t *testing.T) {
 // runLayout says which optional buffers a Run comparison passes, and
 // whether with one row per step.
 type runLayout struct {
-	has, rows    [numFloat]bool // for sI, sDelta, sSpike
-	ref, refRows bool
+	has, rows     [numFloat]bool // for sI, sDelta, sSpike
+	ref, refRows  bool
+	bits, bitRows bool
+	index         bool
 }
 
 func (l runLayout) String() string {
-	return fmt.Sprintf("I=%v/%v Delta=%v/%v Spike=%v/%v Ref=%v/%v", l.has[sI], l.rows[sI],
-		l.has[sDelta], l.rows[sDelta], l.has[sSpike], l.rows[sSpike], l.ref, l.refRows)
+	return fmt.Sprintf("I=%v/%v Delta=%v/%v Spike=%v/%v Ref=%v/%v SpikeBits=%v/%v SpikeIndex=%v", l.has[sI], l.rows[sI],
+		l.has[sDelta], l.rows[sDelta], l.has[sSpike], l.rows[sSpike], l.ref, l.refRows, l.bits, l.bitRows, l.index)
 }
 
 func compareRun[F Float](t *testing.T, paths []string, n, steps int, seed uint64) {
@@ -60,6 +63,12 @@ func compareRun[F Float](t *testing.T, paths []string, n, steps int, seed uint64
 				l.has[i], l.rows[i] = g.r.IntN(4) != 0, g.r.IntN(2) == 0
 			}
 			l.ref, l.refRows = g.r.IntN(2) == 0, g.r.IntN(2) == 0
+			l.bits, l.bitRows, l.index = g.r.IntN(3) != 0, g.r.IntN(2) == 0, g.r.IntN(2) == 0
+			words := (n + 63) / 64
+			bitsLen := words
+			if l.bitRows {
+				bitsLen = steps * words
+			}
 			lens := func(i int) int {
 				if i >= sI && l.rows[i] {
 					return steps * n
@@ -83,7 +92,7 @@ func compareRun[F Float](t *testing.T, paths []string, n, steps int, seed uint64
 				refLen = steps * n
 			}
 
-			run := func(path string) ([numFloat][]F, []bool) {
+			run := func(path string) ([numFloat][]F, []bool, []uint64, []int32) {
 				var bufs [numFloat]buffer
 				var got [numFloat][]F
 				for i := range bufs {
@@ -95,7 +104,19 @@ func compareRun[F Float](t *testing.T, paths []string, n, steps int, seed uint64
 					got[sSpike][j] = 7 // neither 0 nor 1: written by every step, or not at all
 				}
 				refBuf := newBuffer(t, refLen, 1, pl)
+				bitsBuf := newBuffer(t, bitsLen, 8, pl)
+				spikeBits := unsafe.Slice((*uint64)(bitsBuf.ptr()), bitsLen)
+				for i := range spikeBits {
+					spikeBits[i] = ^uint64(0) // every bit must be written
+				}
 				b := Buffers[F]{V: got[sV], W: got[sW], LastSpike: got[sLast]}
+				if l.bits {
+					b.SpikeBits = spikeBits
+				}
+				var index []int32
+				if l.index {
+					b.SpikeIndex = &index
+				}
 				if l.has[sI] {
 					b.I = got[sI]
 				}
@@ -114,20 +135,20 @@ func compareRun[F Float](t *testing.T, paths []string, n, steps int, seed uint64
 				if err := k.Run(g.t, steps, b); err != nil {
 					t.Fatal(err)
 				}
-				for i, bf := range append(bufs[:], refBuf) {
+				for i, bf := range append(bufs[:], refBuf, bitsBuf) {
 					if err := bf.intact(); err != nil {
 						t.Fatalf("%s %T n=%d steps=%d %v: around buffer %d: %v", path, F(0), n, steps, l, i, err)
 					}
 				}
-				return got, bools(refBuf)
+				return got, bools(refBuf), spikeBits, index
 			}
-			want, wantRef := run("generic")
+			want, wantRef, wantBits, wantIndex := run("generic")
 			names := [...]string{"V", "W", "LastSpike", "I", "Delta", "Spike"}
 			for _, path := range paths {
 				if path == "generic" {
 					continue
 				}
-				got, gotRef := run(path)
+				got, gotRef, gotBits, gotIndex := run(path)
 				what := func() string {
 					return fmt.Sprintf("%s %T n=%d steps=%d reset=%v perNeuron=%v %v t0=%v", path, F(0), n, steps, reset, perNeuron, l, g.t)
 				}
@@ -142,6 +163,14 @@ func compareRun[F Float](t *testing.T, paths []string, n, steps int, seed uint64
 					if *(*uint8)(unsafe.Pointer(&gotRef[j])) != *(*uint8)(unsafe.Pointer(&wantRef[j])) {
 						t.Fatalf("%s: Refractory[%d] differs from generic", what(), j)
 					}
+				}
+				for j := range gotBits {
+					if gotBits[j] != wantBits[j] {
+						t.Fatalf("%s: SpikeBits[%d] = %#x, generic %#x", what(), j, gotBits[j], wantBits[j])
+					}
+				}
+				if !slices.Equal(gotIndex, wantIndex) {
+					t.Fatalf("%s: SpikeIndex = %v, generic %v", what(), gotIndex, wantIndex)
 				}
 			}
 		}

@@ -264,6 +264,9 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 		bufs[i] = newBuffer(t, n, size, pl)
 	}
 	refBuf := newBuffer(t, n, 1, pl)
+	words := (n + 63) / 64
+	bitsBuf := newBuffer(t, words, 8, pl)
+	wantBits := make([]uint64, words)
 	in := make([][]F, numFloat)
 	for i := range in {
 		in[i] = make([]F, n)
@@ -300,6 +303,7 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 
 			for combo := 0; combo < 16; combo++ {
 				hasI, hasDelta, hasSpike, hasRef := combo&1 != 0, combo&2 != 0, combo&4 != 0, combo&8 != 0
+				hasBits := (combo+n)%2 == 0 // with and without, for every combination across lengths
 				g.t = []F{100, 1.75, 0, g.special()}[g.r.IntN(4)]
 				for j := 0; j < n; j++ {
 					in[sV][j] = g.v()
@@ -317,6 +321,9 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 					copy(want[i], in[i])
 				}
 				b := buffersOf(want, wantRef, hasI, hasDelta, hasSpike, hasRef)
+				if hasBits {
+					b.SpikeBits = wantBits
+				}
 				if err := SetISA("generic"); err != nil {
 					t.Fatal(err)
 				}
@@ -329,8 +336,8 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 						continue
 					}
 					what := func() string {
-						return fmt.Sprintf("%s %T n=%d %s reset=%v perNeuron=%v (rows %d) I=%v Delta=%v Spike=%v Ref=%v t=%v",
-							path, F(0), n, pl, reset, perNeuron, rows, hasI, hasDelta, hasSpike, hasRef, g.t)
+						return fmt.Sprintf("%s %T n=%d %s reset=%v perNeuron=%v (rows %d) I=%v Delta=%v Spike=%v Ref=%v SpikeBits=%v t=%v",
+							path, F(0), n, pl, reset, perNeuron, rows, hasI, hasDelta, hasSpike, hasRef, hasBits, g.t)
 					}
 					got := make([][]F, numFloat)
 					for i := range bufs {
@@ -345,6 +352,13 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 						*(*uint8)(unsafe.Pointer(&gotRef[j])) = 2
 					}
 					b := buffersOf(got, gotRef, hasI, hasDelta, hasSpike, hasRef)
+					gotBits := unsafe.Slice((*uint64)(bitsBuf.ptr()), words)
+					for j := range gotBits {
+						gotBits[j] = ^uint64(0) // every bit must be written
+					}
+					if hasBits {
+						b.SpikeBits = gotBits
+					}
 					if err := SetISA(path); err != nil {
 						t.Fatal(err)
 					}
@@ -380,7 +394,12 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 							t.Fatalf("%s: Refractory[%d] byte %d, want %d", what(), j, x, w)
 						}
 					}
-					for i, bf := range append(bufs[:], refBuf, cb) {
+					for j := range gotBits {
+						if hasBits && gotBits[j] != wantBits[j] || !hasBits && gotBits[j] != ^uint64(0) {
+							t.Fatalf("%s: SpikeBits[%d] = %#x, generic %#x", what(), j, gotBits[j], wantBits[j])
+						}
+					}
+					for i, bf := range append(bufs[:], refBuf, bitsBuf, cb) {
 						if err := bf.intact(); err != nil {
 							t.Fatalf("%s: around buffer %d: %v", what(), i, err)
 						}

@@ -20,11 +20,12 @@ type runCase struct {
 	iRows, deltaRows  bool // inputs with one row per step (else held)
 	spikeRows         bool // Spike with one row per step (else the last step's)
 	bits, index, refr bool
+	lastBits          bool // SpikeBits with the last step's row only (else a row per step)
 }
 
 func (c runCase) String() string {
-	return fmt.Sprintf("m=%d/steps=%d/n=%d/workers=%d/%v/irows=%v/drows=%v/srows=%v/bits=%v/index=%v/ref=%v",
-		c.m, c.steps, c.n, c.workers, c.reset, c.iRows, c.deltaRows, c.spikeRows, c.bits, c.index, c.refr)
+	return fmt.Sprintf("m=%d/steps=%d/n=%d/workers=%d/%v/irows=%v/drows=%v/srows=%v/bits=%v/lastbits=%v/index=%v/ref=%v",
+		c.m, c.steps, c.n, c.workers, c.reset, c.iRows, c.deltaRows, c.spikeRows, c.bits, c.lastBits, c.index, c.refr)
 }
 
 // checkRun runs c with Run and with a loop of Steps on identical states and
@@ -75,8 +76,12 @@ func checkRun[F Float](t *testing.T, c runCase, seed uint64) {
 	if c.refr {
 		b.Refractory = make([]bool, rows(c.spikeRows))
 	}
+	bitRows := max(steps, 1)
+	if c.lastBits {
+		bitRows = 1
+	}
 	if c.bits {
-		b.SpikeBits = make([]uint64, max(steps, 1)*words)
+		b.SpikeBits = make([]uint64, bitRows*words)
 		for i := range b.SpikeBits {
 			b.SpikeBits[i] = ^uint64(0) // every bit must be written
 		}
@@ -92,7 +97,7 @@ func checkRun[F Float](t *testing.T, c runCase, seed uint64) {
 	// The same by single steps.
 	V1, W1, L1 := slices.Clone(V), slices.Clone(W), slices.Clone(L)
 	spike, ref := make([]F, len(b.Spike)), make([]bool, len(b.Spike))
-	wantBits := make([]uint64, len(b.SpikeBits))
+	wantBits := make([]uint64, max(steps, 1)*words)
 	if steps == 0 {
 		copy(wantBits, b.SpikeBits) // nothing to write
 	}
@@ -122,6 +127,9 @@ func checkRun[F Float](t *testing.T, c runCase, seed uint64) {
 		require.Equal(t, ref, b.Refractory, "Refractory")
 	}
 	if c.bits {
+		if c.lastBits && steps > 0 {
+			wantBits = wantBits[(steps-1)*words:]
+		}
 		require.Equal(t, wantBits, b.SpikeBits, "SpikeBits")
 	}
 	if c.index {
@@ -196,18 +204,28 @@ func TestRunMatchesSteps(t *testing.T) {
 func TestRunChunks(t *testing.T) {
 	smallParts(t)
 	seed := uint64(100)
-	for _, m := range []int{1, 7, 16, 47, 48, 49, 100, 1000, 5000} {
-		for _, steps := range []int{2, 3, chunk - 1, chunk, chunk + 1, 2*chunk + 5} {
+	sizes := []int{1, 7, 16, 47, 48, 49, 100, 640, 1000, 5000}
+	steps := []int{2, 3, chunk - 1, chunk, chunk + 1, 2*chunk + 5}
+	if testing.Short() {
+		// Fewer sizes and step counts, and a quarter of the combinations
+		// for each (emulated runs take minutes otherwise); every
+		// combination still runs at some size.
+		sizes, steps = []int{1, 16, 49, 100, 640, 1000}, []int{3, chunk + 1}
+	}
+	for si, m := range sizes {
+		for _, steps := range steps {
 			for combo := range 64 {
 				seed++
-				if testing.Short() && combo%4 != m%4 {
-					continue // a quarter of the combinations
+				if testing.Short() && (combo+si)%4 != 0 {
+					continue
 				}
 				c := runCase{m: m, steps: steps, reset: Reset(seed % 2), workers: int(seed % 3),
 					iRows: combo&1 != 0, deltaRows: combo&2 != 0, spikeRows: combo&4 != 0, refr: combo&8 != 0,
-					bits: combo&16 != 0, index: combo&32 != 0}
-				if m == 100 || m == 5000 {
-					c.n = m / 5 // five batch rows of per-neuron values
+					bits: combo&16 != 0, index: combo&32 != 0, lastBits: seed%2 == 0}
+				if m == 100 || m == 640 || m == 5000 {
+					// Five batch rows of per-neuron values; rows of 128
+					// start on SpikeBits words, so the paths write the bits.
+					c.n = m / 5
 				}
 				t.Run(c.String(), func(t *testing.T) {
 					checkRun[float32](t, c, seed)

@@ -50,9 +50,13 @@ func (k *Kernel[F]) Step(t F, b Buffers[F]) error { return k.Run(t, 1, b) }
 // (each operation rounded in F, no fused multiply-add; t0 itself for s = 0),
 // giving to the bit what steps calls of Step would. I and Delta hold one
 // value per neuron, used at every step, or steps rows; Spike and Refractory
-// receive the last step, or every step as rows. It works through the population in
-// blocks small enough to stay in cache across all the steps, so the state
-// crosses memory once per call instead of once per step.
+// receive the last step, or every step as rows. It works through the
+// population in blocks small enough to stay in cache, and the paths carry
+// each vector of neurons through up to 64 steps in registers, so the state
+// crosses memory once per 64 steps instead of once per step. The paths
+// write SpikeBits in the same pass, a vector at a time (except with
+// per-neuron batch rows that are not a multiple of 64 neurons long, whose
+// spikes are packed after each step).
 func (k *Kernel[F]) Run(t0 F, steps int, b Buffers[F]) error {
 	if err := k.check(steps, &b); err != nil {
 		return err
@@ -109,9 +113,18 @@ const chunk = 64
 
 // part advances neurons [lo, hi) through every step, block by block,
 // appending spike indices to index if it is not nil.
+//
+// The paths write SpikeBits themselves, a vector's bits at a time, when
+// every block starts on a word: always, unless per-neuron batch rows are
+// not a multiple of 64 neurons long. SpikeIndex is then read off the bits,
+// from a table on the stack if SpikeBits does not keep every step. In the
+// other case the spikes are packed here: from the Spike rows of the steps
+// a path call made, when Spike holds a row per step, or else from V after
+// each step, one step per path call.
 func (c *runCall[F]) part(lo, hi int, index *[]int32) {
 	k, b := c.k, c.b
-	n := len(b.V)
+	m := len(b.V)
+	n := m
 	if k.n > 0 {
 		n = k.n
 	}
@@ -120,13 +133,22 @@ func (c *runCall[F]) part(lo, hi int, index *[]int32) {
 	if c.steps == 1 && !packs {
 		blk = hi // one step and nothing to pack: no reason to cut the range
 	}
-	// The spikes are packed from the Spike rows of the steps a path call
-	// made, when Spike holds a row per step; otherwise from V after each
-	// step, so the path makes one step per call.
-	fromRows := len(b.Spike) > len(b.V)
+	words := (m + 63) / 64
+	inPath := packs && k.n%64 == 0 // homogeneous (k.n = 0), or batch rows of whole words
+	// The paths write SpikeBits, or the table when SpikeIndex needs bits
+	// that SpikeBits does not keep (every step's, or any).
+	rowBits := len(b.SpikeBits) > words || c.steps == 1
+	useTable := inPath && (b.SpikeBits == nil || index != nil && !rowBits)
+	fromRows := len(b.Spike) > m
 	most := chunk
-	if packs && !fromRows {
+	if packs && !inPath && !fromRows {
 		most = 1
+	}
+	// Made (on the stack: it does not escape) only when used, since
+	// zeroing it costs a one-step call without SpikeIndex several percent.
+	var table []uint64
+	if useTable {
+		table = make([]uint64, tableWords)
 	}
 	for a := lo; a < hi; {
 		row := a / n
@@ -138,15 +160,39 @@ func (c *runCall[F]) part(lo, hi int, index *[]int32) {
 		if k.n > 0 {
 			j0 = a - row*n
 		}
+		w0, w1 := a/64, (end+63)/64 // the block's words
 		for s := 0; s < c.steps; {
 			cnt := min(most, c.steps-s)
-			k.stepBlock(c.isa, b, c.t0, s, cnt, a, end, j0)
+			var bits []uint64 // the rows the path writes, bitRows words apart
+			bitRows := 0
+			switch {
+			case !inPath:
+			case useTable:
+				cnt = min(cnt, tableWords/(w1-w0))
+				bits, bitRows = table[:cnt*(w1-w0)], w1-w0
+			case rowBits && c.steps > 1:
+				bits, bitRows = b.SpikeBits[s*words+w0:(s+cnt-1)*words+w1], words
+			default:
+				bits = b.SpikeBits[w0:w1]
+			}
+			k.stepBlock(c.isa, b, c.t0, s, cnt, a, end, j0, bits, bitRows)
 			for i := range cnt {
 				switch {
+				case inPath:
+					r := bits[i*bitRows:][:w1-w0]
+					if end == m && m%64 != 0 {
+						r[len(r)-1] &= 1<<(m%64) - 1 // bits past len(V) are zero
+					}
+					if index != nil {
+						appendIndex(index, r, (s+i)*m+w0*64)
+					}
+					if useTable && b.SpikeBits != nil && s+i == c.steps-1 {
+						copy(b.SpikeBits[w0:w1], r)
+					}
 				case !packs:
 				case fromRows:
 					// A spike is 1 in Spike, any other value 0.
-					k.spikes(b, s+i, a, end, b.Spike[(s+i)*len(b.V)+a:][:end-a], 1, nil, index)
+					k.spikes(b, s+i, a, end, b.Spike[(s+i)*m+a:][:end-a], 1, nil, index)
 				case k.n > 0:
 					k.spikes(b, s, a, end, b.V[a:end], 0, k.consts[generic.CVTh*k.n+j0:][:end-a], index)
 				default:
@@ -159,10 +205,26 @@ func (c *runCall[F]) part(lo, hi int, index *[]int32) {
 	}
 }
 
+// tableWords is the size of the table of spike bits on the stack that
+// SpikeIndex is read from when SpikeBits does not keep every step: 16
+// steps of a float32 block.
+const tableWords = 1024
+
+// appendIndex appends to index the neurons whose bits are set in words,
+// numbered from base.
+func appendIndex(index *[]int32, words []uint64, base int) {
+	for w, x := range words {
+		for ; x != 0; x &= x - 1 {
+			*index = append(*index, int32(base+w*64+bits.TrailingZeros64(x)))
+		}
+	}
+}
+
 // stepBlock advances neurons [a, e) by steps s..s+cnt-1 (cnt <= chunk)
-// through the selected path; j0 is the first neuron's column in the
-// constant table.
-func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int) {
+// through the selected path, writing their spike bits to rows of bits
+// (bitRows words apart) if bits is not nil; j0 is the first neuron's column
+// in the constant table.
+func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int, bits []uint64, bitRows int) {
 	var ts [chunk]F
 	for i := range cnt {
 		ts[i] = t0
@@ -171,16 +233,17 @@ func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int)
 		}
 	}
 	m := len(b.V)
-	var rows [generic.StreamRef + 1]int
+	var rows [generic.StreamBits + 1]int
 	in, ri := stepRows(b.I, m, s, cnt, a, e)
 	delta, rd := stepRows(b.Delta, m, s, cnt, a, e)
 	spike, rs := stepRows(b.Spike, m, s, cnt, a, e)
 	ref, rr := stepRows(b.Refractory, m, s, cnt, a, e)
 	rows[generic.StreamI], rows[generic.StreamDelta], rows[generic.StreamSpike], rows[generic.StreamRef] = ri, rd, rs, rr
+	rows[generic.StreamBits] = bitRows
 	if unsafe.Sizeof(F(0)) == 4 {
 		f := generic.Frame32{
 			V: as[float32](b.V[a:e]), W: as[float32](b.W[a:e]), Last: as[float32](b.LastSpike[a:e]),
-			I: as[float32](in), Delta: as[float32](delta), Spike: as[float32](spike), Ref: ref,
+			I: as[float32](in), Delta: as[float32](delta), Spike: as[float32](spike), Ref: ref, Bits: bits,
 			C: as[float32](k.consts[j0:]), Stride: k.n, N: e - a, Steps: cnt, Rows: rows, T: as[float32](ts[:cnt]),
 		}
 		step32(id, k.variant, &f)
@@ -188,7 +251,7 @@ func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int)
 	}
 	f := generic.Frame64{
 		V: as[float64](b.V[a:e]), W: as[float64](b.W[a:e]), Last: as[float64](b.LastSpike[a:e]),
-		I: as[float64](in), Delta: as[float64](delta), Spike: as[float64](spike), Ref: ref,
+		I: as[float64](in), Delta: as[float64](delta), Spike: as[float64](spike), Ref: ref, Bits: bits,
 		C: as[float64](k.consts[j0:]), Stride: k.n, N: e - a, Steps: cnt, Rows: rows, T: as[float64](ts[:cnt]),
 	}
 	step64(id, k.variant, &f)
@@ -221,9 +284,7 @@ func (k *Kernel[F]) spikes(b *Buffers[F], s, a, e int, v []F, th F, vth []F, ind
 		i = lim
 		word := g / 64
 		if index != nil {
-			for x := set; x != 0; x &= x - 1 {
-				*index = append(*index, int32(s*m+word*64+bits.TrailingZeros64(x)))
-			}
+			appendIndex(index, []uint64{set}, s*m+word*64)
 		}
 		if words != nil {
 			// This block owns bits [g%64, hi) of the word (up to the word's

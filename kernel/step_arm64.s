@@ -7,11 +7,11 @@
 // func stepNEONF32Soft(f *generic.Frame32)
 TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 208(R0), R3 // Steps
+	MOVD 232(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
@@ -19,6 +19,9 @@ TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVD 96(R0), R8 // Delta (nil if absent)
 	MOVD 120(R0), R9 // Spike (nil if absent)
 	MOVD 144(R0), R10 // Ref (nil if absent)
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	MOVD ZR, R12 // lane
+	MOVD ZR, R13 // Bits word
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 4(R2), R3
@@ -53,7 +56,7 @@ TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	VDUP R3, V16.S4 // r111 = Keep
 	MOVWU 40(R2), R3
 	VDUP R3, V15.S4 // r116 = TauRef
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V14.S4] // r114 = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
@@ -238,6 +241,21 @@ oneskip4:
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 oneskip5:
+	CBZ R11, oneskip6
+	VUSHR $31, V1.S4, V1.S4
+	VUSRA $31, V1.D2, V1.D2
+	WORD $0x0ea12821 // xtn v1.2s, v1.2d
+	VUSRA $30, V1.D2, V1.D2
+	VMOV V1.S[0], R3
+	LSL R12, R3, R3
+	ORR R3, R13
+	ADD $4, R12
+	TST $63, R12
+	BNE oneword7
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword7:
+oneskip6:
 	FMOVQ F4, -16(R4)
 	FMOVQ F3, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -257,9 +275,9 @@ onetail:
 	WORD $0x4e3dd420 // fadd v0.4s, v1.4s, v29.4s
 	VBSL V1.B16, V0.B16, V3.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip6
+	CBZ R7, oneskip8
 	FMOVS.P 4(R7), F0
-oneskip6:
+oneskip8:
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
 	WORD $0x4ebbd485 // fsub v5.4s, v4.4s, v27.4s
 	WORD $0x6e25dc26 // fmul v6.4s, v1.4s, v5.4s
@@ -281,7 +299,7 @@ oneskip6:
 	VFMLA V1.S4, V7.S4, V6.S4
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
 	FMOVS F7, R3
-	CBZW R3, onerare7
+	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -399,13 +417,13 @@ oneskip6:
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-onerare7:
+onerare9:
 	VMOV V4.B16, V1.B16
 	VFMLA V0.S4, V6.S4, V1.S4
-	CBZ R8, oneskip8
+	CBZ R8, oneskip10
 	FMOVS.P 4(R8), F0
 	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
-oneskip8:
+oneskip10:
 	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
 	VFMLA V0.S4, V17.S4, V5.S4
@@ -415,16 +433,28 @@ oneskip8:
 	VBIF V0.B16, V5.B16, V3.B16
 	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
 	VBIT V1.B16, V14.B16, V2.B16
-	CBZ R9, oneskip9
+	CBZ R9, oneskip11
 	VAND V19.B16, V1.B16, V5.B16
 	FMOVS.P F5, 4(R9)
-oneskip9:
-	CBZ R10, oneskip10
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V1.B16, V0.B16, V0.B16
 	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip10:
+oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F1, R3
+	AND $1, R3
+	LSL R12, R3, R3
+	ORR R3, R13
+	ADD $1, R12
+	TST $63, R12
+	BNE oneword14
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword14:
+oneskip13:
 	FMOVS F4, -4(R4)
 	FMOVS F3, -4(R5)
 	FMOVS F2, -4(R6)
@@ -432,21 +462,33 @@ oneskip10:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R12, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R12, R3, R3 // the bits past the call
+	MOVD (R11), R14
+	AND R3, R14
+	ORR R13, R14
+	MOVD R14, (R11)
+onebitsdone:
 	RET
 many:
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD ZR, R13 // lane offset
-	MOVD 240(R0), R14 // I row distance
-	LSL $2, R14
-	MOVD 248(R0), R15 // Delta row distance
+	MOVD ZR, R14 // lane
+	MOVD 264(R0), R15 // I row distance
 	LSL $2, R15
-	MOVD 256(R0), R16 // Spike row distance
+	MOVD 272(R0), R16 // Delta row distance
 	LSL $2, R16
-	MOVD 264(R0), R17 // Ref row distance
+	MOVD 280(R0), R17 // Spike row distance
+	LSL $2, R17
+	MOVD 288(R0), R19 // Ref row distance
+	MOVD 296(R0), R20 // Bits row distance
+	LSL $3, R20
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 16(R2), R3
@@ -486,25 +528,29 @@ manyloop2:
 	VLD1.P 16(R5), [V3.S4]
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	MOVD 208(R0), R11 // Steps
-	MOVD 272(R0), R12 // T
+	MOVD 232(R0), R12 // Steps
+	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil50
-	ADD R13, R7
-manynil50:
+	CBZ R7, manynil59
+	ADD R14<<2, R7, R7
+manynil59:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil51
-	ADD R13, R8
-manynil51:
+	CBZ R8, manynil60
+	ADD R14<<2, R8, R8
+manynil60:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil52
-	ADD R13, R9
-manynil52:
+	CBZ R9, manynil61
+	ADD R14<<2, R9, R9
+manynil61:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil53
-	ADD R13>>2, R10, R10
-manynil53:
-manystep43:
+	CBZ R10, manynil62
+	ADD R14, R10
+manynil62:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil63
+	ADD R14>>3, R11, R11
+manynil63:
+manystep51:
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
 	MOVWU 4(R2), R3
@@ -521,10 +567,10 @@ manystep43:
 	VBIT V7.B16, V8.B16, V3.B16
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
-	CBZ R7, manyskip44
+	CBZ R7, manyskip52
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R14), [V6.S4]
-manyskip44:
+	VLD1.P (R7)(R15), [V6.S4]
+manyskip52:
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
 	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
@@ -567,7 +613,7 @@ manyskip44:
 	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
-	CBZW R3, manyrare45
+	CBZW R3, manyrare53
 	MOVD $0x3493f27e, R3
 	VDUP R3, V16.S4
 	MOVD $0x3638ef1d, R3
@@ -695,10 +741,10 @@ manyskip44:
 	VDUP R3, V20.S4
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V23.S4
-manyrare45:
+manyrare53:
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare46
+	CBZW R3, manyrare54
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -820,24 +866,24 @@ manyrare45:
 	VDUP R3, V17.S4
 	MOVWU 32(R2), R3
 	VDUP R3, V18.S4
-manyrare46:
+manyrare54:
 	VMOV V0.B16, V8.B16
 	VFMLA V6.S4, V14.S4, V8.S4
 	VMOV V1.B16, V6.B16
 	VFMLA V7.S4, V12.S4, V6.S4
-	CBZ R8, manyskip47
+	CBZ R8, manyskip55
 	FMOVQ 16(R8), F7
-	VLD1.P (R8)(R15), [V9.S4]
+	VLD1.P (R8)(R16), [V9.S4]
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-manyskip47:
+manyskip55:
 	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
 	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
 	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
 	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
 	VFMLA V7.S4, V19.S4, V10.S4
 	VFMLA V9.S4, V19.S4, V11.S4
-	VLD1R.P 4(R12), [V7.S4]
+	VLD1R.P 4(R13), [V7.S4]
 	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
 	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
 	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
@@ -850,13 +896,13 @@ manyskip47:
 	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
 	VBIT V6.B16, V7.B16, V4.B16
 	VBIT V8.B16, V7.B16, V5.B16
-	CBZ R9, manyskip48
+	CBZ R9, manyskip56
 	VAND V21.B16, V8.B16, V7.B16
 	FMOVQ F7, 16(R9)
 	VAND V21.B16, V6.B16, V7.B16
-	VST1.P [V7.S4], (R9)(R16)
-manyskip48:
-	CBZ R10, manyskip49
+	VST1.P [V7.S4], (R9)(R17)
+manyskip56:
+	CBZ R10, manyskip57
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V8.B16, V12.B16, V12.B16
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
@@ -869,17 +915,29 @@ manyskip48:
 	VMOV V9.S[0], R3
 	AND $0x01010101, R3
 	MOVW R3, 0(R10)
-	ADD R17, R10
-manyskip49:
-	SUBS $1, R11
-	BNE manystep43
+	ADD R19, R10
+manyskip57:
+	CBZ R11, manyskip58
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x4e612906 // xtn2 v6.8h, v8.4s
+	VUSHR $15, V6.H8, V6.H8
+	VUSRA $15, V6.S4, V6.S4
+	VUSRA $30, V6.D2, V6.D2
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	VUSRA $28, V6.D2, V6.D2
+	VMOV V6.B[0], R3
+	MOVB R3, (R11)
+	ADD R20, R11
+manyskip58:
+	SUBS $1, R12
+	BNE manystep51
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $32, R13
+	ADD $8, R14
 	SUBS $8, R1
 	BGE manyloop2
 manyloop2end:
@@ -890,25 +948,30 @@ manyloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
-	MOVD 208(R0), R11 // Steps
-	MOVD 272(R0), R12 // T
+	MOVD 232(R0), R12 // Steps
+	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil60
-	ADD R13, R7
-manynil60:
+	CBZ R7, manynil71
+	ADD R14<<2, R7, R7
+manynil71:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil61
-	ADD R13, R8
-manynil61:
+	CBZ R8, manynil72
+	ADD R14<<2, R8, R8
+manynil72:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil62
-	ADD R13, R9
-manynil62:
+	CBZ R9, manynil73
+	ADD R14<<2, R9, R9
+manynil73:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil63
-	ADD R13>>2, R10, R10
-manynil63:
-manystep54:
+	CBZ R10, manynil74
+	ADD R14, R10
+manynil74:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil75
+	LSR $6, R14, R3
+	ADD R3<<3, R11, R11
+manynil75:
+manystep64:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 4(R2), R3
 	VDUP R3, V4.S4
@@ -919,9 +982,9 @@ manystep54:
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip55
-	VLD1.P (R7)(R14), [V3.S4]
-manyskip55:
+	CBZ R7, manyskip65
+	VLD1.P (R7)(R15), [V3.S4]
+manyskip65:
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
@@ -944,224 +1007,6 @@ manyskip55:
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare56
-	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4
-	VFMLA V4.S4, V8.S4, V9.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
-	VFMLA V4.S4, V9.S4, V8.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4
-	VFMLA V4.S4, V8.S4, V9.S4
-	VMOV V26.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	VMOV V25.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	VMOV V24.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	VMOV V23.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	VMOV V22.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	VMOV V21.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
-	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
-	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4
-	VBSL V4.B16, V10.B16, V8.B16
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4
-	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4
-	VBSL V8.B16, V10.B16, V4.B16
-	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4
-	VFMLA V10.S4, V4.S4, V11.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4
-	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
-	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4
-	VFMLA V10.S4, V11.S4, V4.S4
-	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4
-	VFMLA V10.S4, V11.S4, V4.S4
-	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4
-	VFMLA V4.S4, V10.S4, V12.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4
-	VFMLA V4.S4, V12.S4, V10.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4
-	VFMLA V4.S4, V10.S4, V12.S4
-	VMOV V26.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	VMOV V25.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	VMOV V24.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	VMOV V23.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	VMOV V22.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	VMOV V21.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4
-	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
-	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4
-	VBSL V11.B16, V13.B16, V10.B16
-	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4
-	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
-	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	MOVD $0x7f, R3
-	VDUP R3, V13.S4
-	VADD V13.S4, V10.S4, V10.S4
-	VSHL $23, V10.S4, V10.S4
-	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	VFMLA V12.S4, V4.S4, V10.S4
-	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
-	VFMLA V22.S4, V11.S4, V4.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
-	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
-	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	MOVD $0x7f, R3
-	VDUP R3, V12.S4
-	VADD V12.S4, V8.S4, V8.S4
-	VSHL $23, V8.S4, V8.S4
-	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
-	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	MOVD $0x7f, R3
-	VDUP R3, V4.S4
-	VADD V4.S4, V11.S4, V11.S4
-	VSHL $23, V11.S4, V11.S4
-	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	VBSL V10.B16, V9.B16, V5.B16
-	VBIT V7.B16, V5.B16, V6.B16
-manyrare56:
-	VMOV V0.B16, V4.B16
-	VFMLA V3.S4, V6.S4, V4.S4
-	CBZ R8, manyskip57
-	VLD1.P (R8)(R15), [V3.S4]
-	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip57:
-	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	VFMLA V3.S4, V19.S4, V5.S4
-	VLD1R.P 4(R12), [V3.S4]
-	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	VBIF V6.B16, V4.B16, V0.B16
-	VBIF V6.B16, V5.B16, V1.B16
-	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip58
-	VAND V21.B16, V4.B16, V3.B16
-	VST1.P [V3.S4], (R9)(R16)
-manyskip58:
-	CBZ R10, manyskip59
-	VORR V4.B16, V6.B16, V6.B16
-	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
-	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
-	VMOV V6.S[0], R3
-	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	ADD R17, R10
-manyskip59:
-	SUBS $1, R11
-	BNE manystep54
-	FMOVQ F0, -16(R4)
-	FMOVQ F1, -16(R5)
-	FMOVQ F2, -16(R6)
-	ADD $16, R13
-	SUBS $4, R1
-	BGE manyloop1
-manyloop1end:
-	ADD $4, R1
-	SUBS $1, R1
-	BLT manytailend
-manytail:
-	FMOVS.P 4(R4), F0
-	FMOVS.P 4(R5), F1
-	FMOVS.P 4(R6), F2
-	MOVD 208(R0), R11 // Steps
-	MOVD 272(R0), R12 // T
-	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil70
-	ADD R13, R7
-manynil70:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil71
-	ADD R13, R8
-manynil71:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil72
-	ADD R13, R9
-manynil72:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil73
-	ADD R13>>2, R10, R10
-manynil73:
-manystep64:
-	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	MOVWU 4(R2), R3
-	VDUP R3, V4.S4
-	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
-	VBIT V3.B16, V4.B16, V0.B16
-	MOVWU 12(R2), R3
-	VDUP R3, V4.S4
-	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
-	VBIT V3.B16, V4.B16, V1.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip65
-	FMOVS 0(R7), F3
-	ADD R14, R7
-manyskip65:
-	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
-	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
-	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
-	VFMLA V6.S4, V28.S4, V3.S4
-	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
-	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	VMOV V25.B16, V6.B16
-	VFMLA V4.S4, V26.S4, V6.S4
-	VMOV V24.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	VMOV V23.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	VMOV V22.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	FMOVS F7, R3
 	CBZW R3, manyrare66
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
@@ -1284,14 +1129,13 @@ manyrare66:
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	CBZ R8, manyskip67
-	FMOVS 0(R8), F3
-	ADD R15, R8
+	VLD1.P (R8)(R16), [V3.S4]
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip67:
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
 	VFMLA V3.S4, V19.S4, V5.S4
-	VLD1R.P 4(R12), [V3.S4]
+	VLD1R.P 4(R13), [V3.S4]
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
@@ -1300,22 +1144,270 @@ manyskip67:
 	VBIT V4.B16, V3.B16, V2.B16
 	CBZ R9, manyskip68
 	VAND V21.B16, V4.B16, V3.B16
-	FMOVS F3, 0(R9)
-	ADD R16, R9
+	VST1.P [V3.S4], (R9)(R17)
 manyskip68:
 	CBZ R10, manyskip69
+	VORR V4.B16, V6.B16, V6.B16
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
+	VMOV V6.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 0(R10)
+	ADD R19, R10
+manyskip69:
+	CBZ R11, manyskip70
+	VUSHR $31, V4.S4, V4.S4
+	VUSRA $31, V4.D2, V4.D2
+	WORD $0x0ea12884 // xtn v4.2s, v4.2d
+	VUSRA $30, V4.D2, V4.D2
+	VMOV V4.S[0], R3
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $4, R21
+	NEG R14, R3
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
+manyskip70:
+	SUBS $1, R12
+	BNE manystep64
+	FMOVQ F0, -16(R4)
+	FMOVQ F1, -16(R5)
+	FMOVQ F2, -16(R6)
+	ADD $4, R14
+	SUBS $4, R1
+	BGE manyloop1
+manyloop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT manytailend
+manytail:
+	FMOVS.P 4(R4), F0
+	FMOVS.P 4(R5), F1
+	FMOVS.P 4(R6), F2
+	MOVD 232(R0), R12 // Steps
+	MOVD 304(R0), R13 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil83
+	ADD R14<<2, R7, R7
+manynil83:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil84
+	ADD R14<<2, R8, R8
+manynil84:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil85
+	ADD R14<<2, R9, R9
+manynil85:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil86
+	ADD R14, R10
+manynil86:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil87
+	LSR $6, R14, R3
+	ADD R3<<3, R11, R11
+manynil87:
+manystep76:
+	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
+	MOVWU 4(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVWU 12(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
+	VBIT V3.B16, V4.B16, V1.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R7, manyskip77
+	FMOVS 0(R7), F3
+	ADD R15, R7
+manyskip77:
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
+	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
+	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
+	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	VFMLA V6.S4, V28.S4, V3.S4
+	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V4.S4, V26.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
+	VMOV V23.B16, V6.B16
+	VFMLA V4.S4, V7.S4, V6.S4
+	VMOV V22.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V4.S4, V7.S4, V6.S4
+	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
+	FMOVS F7, R3
+	CBZW R3, manyrare78
+	MOVD $0x3493f27e, R3
+	VDUP R3, V8.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V9.S4
+	VFMLA V4.S4, V8.S4, V9.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V8.S4
+	VFMLA V4.S4, V9.S4, V8.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V9.S4
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V25.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V24.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V23.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V22.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V21.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V10.S4
+	VBSL V4.B16, V10.B16, V8.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V4.S4
+	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V10.S4
+	VBSL V8.B16, V10.B16, V4.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V10.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V11.S4
+	VFMLA V10.S4, V4.S4, V11.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V10.S4
+	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V10.S4
+	VFMLA V10.S4, V11.S4, V4.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V10.S4
+	VFMLA V10.S4, V11.S4, V4.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V10.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V12.S4
+	VFMLA V4.S4, V10.S4, V12.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V10.S4
+	VFMLA V4.S4, V12.S4, V10.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V12.S4
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V26.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V25.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V24.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V23.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V22.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V21.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V10.S4
+	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V13.S4
+	VBSL V11.B16, V13.B16, V10.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V13.S4
+	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	MOVD $0x7f, R3
+	VDUP R3, V13.S4
+	VADD V13.S4, V10.S4, V10.S4
+	VSHL $23, V10.S4, V10.S4
+	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
+	VFMLA V12.S4, V4.S4, V10.S4
+	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V4.S4
+	VFMLA V22.S4, V11.S4, V4.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V12.S4
+	VADD V12.S4, V8.S4, V8.S4
+	VSHL $23, V8.S4, V8.S4
+	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
+	MOVD $0x7f, R3
+	VDUP R3, V4.S4
+	VADD V4.S4, V11.S4, V11.S4
+	VSHL $23, V11.S4, V11.S4
+	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
+	VBSL V10.B16, V9.B16, V5.B16
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare78:
+	VMOV V0.B16, V4.B16
+	VFMLA V3.S4, V6.S4, V4.S4
+	CBZ R8, manyskip79
+	FMOVS 0(R8), F3
+	ADD R16, R8
+	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
+manyskip79:
+	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	VFMLA V3.S4, V19.S4, V5.S4
+	VLD1R.P 4(R13), [V3.S4]
+	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
+	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V5.B16, V1.B16
+	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
+	VBIT V4.B16, V3.B16, V2.B16
+	CBZ R9, manyskip80
+	VAND V21.B16, V4.B16, V3.B16
+	FMOVS F3, 0(R9)
+	ADD R17, R9
+manyskip80:
+	CBZ R10, manyskip81
 	VORR V4.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
-	ADD R17, R10
-manyskip69:
-	SUBS $1, R11
-	BNE manystep64
+	ADD R19, R10
+manyskip81:
+	CBZ R11, manyskip82
+	FMOVS F4, R3
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $1, R21
+	NEG R14, R3
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
+manyskip82:
+	SUBS $1, R12
+	BNE manystep76
 	FMOVS F0, -4(R4)
 	FMOVS F1, -4(R5)
 	FMOVS F2, -4(R6)
-	ADD $4, R13
+	ADD $1, R14
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -1325,11 +1417,11 @@ manytailend:
 // func stepNEONF32SoftPN(f *generic.Frame32)
 TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 208(R0), R3 // Steps
+	MOVD 232(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
@@ -1337,28 +1429,31 @@ TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	MOVD 96(R0), R8 // Delta (nil if absent)
 	MOVD 120(R0), R9 // Spike (nil if absent)
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 192(R0), R3
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	MOVD 216(R0), R3
 	LSL $2, R3
-	MOVD $0, R11
-	MADD R3, R2, R11, R11 // row VTh
-	MOVD $1, R12
-	MADD R3, R2, R12, R12 // row VThRst
-	MOVD $3, R13
-	MADD R3, R2, R13, R13 // row B
-	MOVD $4, R14
-	MADD R3, R2, R14, R14 // row VRest
-	MOVD $5, R15
-	MADD R3, R2, R15, R15 // row VC
-	MOVD $6, R16
-	MADD R3, R2, R16, R16 // row DtCTau
-	MOVD $7, R17
-	MADD R3, R2, R17, R17 // row DtRTau
-	MOVD $8, R19
-	MADD R3, R2, R19, R19 // row Keep
-	MOVD $9, R20
-	MADD R3, R2, R20, R20 // row Ka
-	MOVD $10, R21
-	MADD R3, R2, R21, R21 // row TauRef
+	MOVD $0, R12
+	MADD R3, R2, R12, R12 // row VTh
+	MOVD $1, R13
+	MADD R3, R2, R13, R13 // row VThRst
+	MOVD $3, R14
+	MADD R3, R2, R14, R14 // row B
+	MOVD $4, R15
+	MADD R3, R2, R15, R15 // row VRest
+	MOVD $5, R16
+	MADD R3, R2, R16, R16 // row VC
+	MOVD $6, R17
+	MADD R3, R2, R17, R17 // row DtCTau
+	MOVD $7, R19
+	MADD R3, R2, R19, R19 // row DtRTau
+	MOVD $8, R20
+	MADD R3, R2, R20, R20 // row Keep
+	MOVD $9, R21
+	MADD R3, R2, R21, R21 // row Ka
+	MOVD $10, R22
+	MADD R3, R2, R22, R22 // row TauRef
+	MOVD ZR, R23 // lane
+	MOVD ZR, R24 // Bits word
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r26 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -1373,7 +1468,7 @@ TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	VDUP R3, V26.S4 // r35 = 1
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4 // r37 = 0.125
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V24.S4] // r114 = T[0]
 	SUBS $8, R1
 	BLT oneloop2end
@@ -1384,42 +1479,42 @@ oneloop2:
 	VLD1.P 16(R5), [V3.S4]
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	VLD1.P 16(R11), [V6.S4]
-	VLD1.P 16(R11), [V7.S4]
+	VLD1.P 16(R12), [V6.S4]
+	VLD1.P 16(R12), [V7.S4]
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
-	VLD1.P 16(R12), [V10.S4]
-	VLD1.P 16(R12), [V11.S4]
+	VLD1.P 16(R13), [V10.S4]
+	VLD1.P 16(R13), [V11.S4]
 	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
 	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
 	VBIF V8.B16, V0.B16, V10.B16
 	VBIF V9.B16, V1.B16, V11.B16
-	VLD1.P 16(R13), [V0.S4]
-	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V0.S4]
+	VLD1.P 16(R14), [V1.S4]
 	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
 	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
 	VBSL V2.B16, V0.B16, V8.B16
 	VBSL V3.B16, V1.B16, V9.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, oneskip11
+	CBZ R7, oneskip15
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
-oneskip11:
-	VLD1.P 16(R14), [V2.S4]
-	VLD1.P 16(R14), [V3.S4]
+oneskip15:
+	VLD1.P 16(R15), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
 	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
-	VLD1.P 16(R15), [V14.S4]
-	VLD1.P 16(R15), [V15.S4]
+	VLD1.P 16(R16), [V14.S4]
+	VLD1.P 16(R16), [V15.S4]
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
 	WORD $0x4eafd56f // fsub v15.4s, v11.4s, v15.4s
-	VLD1.P 16(R16), [V16.S4]
-	VLD1.P 16(R16), [V17.S4]
+	VLD1.P 16(R17), [V16.S4]
+	VLD1.P 16(R17), [V17.S4]
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	VLD1.P 16(R17), [V20.S4]
-	VLD1.P 16(R17), [V21.S4]
+	VLD1.P 16(R19), [V20.S4]
+	VLD1.P 16(R19), [V21.S4]
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
 	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
@@ -1456,7 +1551,7 @@ oneskip11:
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, onerare12
+	CBZW R3, onerare16
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4
 	MOVD $0x3638ef1d, R3
@@ -1574,14 +1669,14 @@ oneskip11:
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
 	VBSL V22.B16, V19.B16, V0.B16
 	VBIT V13.B16, V0.B16, V14.B16
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-onerare12:
+onerare16:
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
-	CBZW R3, onerare13
+	CBZW R3, onerare17
 	MOVD $0x3493f27e, R3
 	VDUP R3, V0.S4
 	MOVD $0x3638ef1d, R3
@@ -1699,31 +1794,31 @@ onerare12:
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
 	VBSL V17.B16, V13.B16, V1.B16
 	VBIT V15.B16, V1.B16, V12.B16
-onerare13:
+onerare17:
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
 	VFMLA V21.S4, V12.S4, V1.S4
-	CBZ R8, oneskip14
+	CBZ R8, oneskip18
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
-oneskip14:
-	VLD1.P 16(R20), [V12.S4]
-	VLD1.P 16(R20), [V13.S4]
+oneskip18:
+	VLD1.P 16(R21), [V12.S4]
+	VLD1.P 16(R21), [V13.S4]
 	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
 	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	VLD1.P 16(R19), [V14.S4]
-	VLD1.P 16(R19), [V15.S4]
+	VLD1.P 16(R20), [V14.S4]
+	VLD1.P 16(R20), [V15.S4]
 	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
 	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
 	VFMLA V2.S4, V12.S4, V14.S4
 	VFMLA V3.S4, V13.S4, V15.S4
 	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
 	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
-	VLD1.P 16(R21), [V12.S4]
-	VLD1.P 16(R21), [V13.S4]
+	VLD1.P 16(R22), [V12.S4]
+	VLD1.P 16(R22), [V13.S4]
 	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
 	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
 	VBIF V2.B16, V0.B16, V10.B16
@@ -1734,13 +1829,13 @@ oneskip14:
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
-	CBZ R9, oneskip15
+	CBZ R9, oneskip19
 	VAND V26.B16, V6.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 	VAND V26.B16, V7.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
-oneskip15:
-	CBZ R10, oneskip16
+oneskip19:
+	CBZ R10, oneskip20
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
@@ -1753,7 +1848,25 @@ oneskip15:
 	VMOV V3.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
-oneskip16:
+oneskip20:
+	CBZ R11, oneskip21
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
+	VUSHR $15, V6.H8, V6.H8
+	VUSRA $15, V6.S4, V6.S4
+	VUSRA $30, V6.D2, V6.D2
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	VUSRA $28, V6.D2, V6.D2
+	VMOV V6.B[0], R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $8, R23
+	TST $63, R23
+	BNE oneword22
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword22:
+oneskip21:
 	FMOVQ F10, -32(R4)
 	FMOVQ F11, -16(R4)
 	FMOVQ F8, -32(R5)
@@ -1770,25 +1883,25 @@ oneloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
-	VLD1.P 16(R11), [V3.S4]
+	VLD1.P 16(R12), [V3.S4]
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	VLD1.P 16(R12), [V5.S4]
+	VLD1.P 16(R13), [V5.S4]
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
 	VBIF V4.B16, V0.B16, V5.B16
-	VLD1.P 16(R13), [V0.S4]
+	VLD1.P 16(R14), [V0.S4]
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	CBZ R7, oneskip1
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
-	VLD1.P 16(R14), [V1.S4]
+	VLD1.P 16(R15), [V1.S4]
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	VLD1.P 16(R15), [V7.S4]
+	VLD1.P 16(R16), [V7.S4]
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	VLD1.P 16(R16), [V8.S4]
+	VLD1.P 16(R17), [V8.S4]
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	VLD1.P 16(R17), [V10.S4]
+	VLD1.P 16(R19), [V10.S4]
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
 	VFMLA V9.S4, V8.S4, V10.S4
@@ -1933,13 +2046,13 @@ onerare2:
 	VLD1.P 16(R8), [V6.S4]
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip3:
-	VLD1.P 16(R20), [V6.S4]
+	VLD1.P 16(R21), [V6.S4]
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	VLD1.P 16(R19), [V7.S4]
+	VLD1.P 16(R20), [V7.S4]
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
 	VFMLA V1.S4, V6.S4, V7.S4
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	VLD1.P 16(R21), [V6.S4]
+	VLD1.P 16(R22), [V6.S4]
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
@@ -1957,6 +2070,21 @@ oneskip4:
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 oneskip5:
+	CBZ R11, oneskip6
+	VUSHR $31, V3.S4, V3.S4
+	VUSRA $31, V3.D2, V3.D2
+	WORD $0x0ea12863 // xtn v3.2s, v3.2d
+	VUSRA $30, V3.D2, V3.D2
+	VMOV V3.S[0], R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $4, R23
+	TST $63, R23
+	BNE oneword7
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword7:
+oneskip6:
 	FMOVQ F5, -16(R4)
 	FMOVQ F4, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -1970,25 +2098,25 @@ onetail:
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
-	FMOVS.P 4(R11), F3
+	FMOVS.P 4(R12), F3
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	FMOVS.P 4(R12), F5
+	FMOVS.P 4(R13), F5
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
 	VBIF V4.B16, V0.B16, V5.B16
-	FMOVS.P 4(R13), F0
+	FMOVS.P 4(R14), F0
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip6
+	CBZ R7, oneskip8
 	FMOVS.P 4(R7), F0
-oneskip6:
-	FMOVS.P 4(R14), F1
+oneskip8:
+	FMOVS.P 4(R15), F1
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	FMOVS.P 4(R15), F7
+	FMOVS.P 4(R16), F7
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	FMOVS.P 4(R16), F8
+	FMOVS.P 4(R17), F8
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVS.P 4(R17), F10
+	FMOVS.P 4(R19), F10
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
 	VFMLA V9.S4, V8.S4, V10.S4
@@ -2007,7 +2135,7 @@ oneskip6:
 	VFMLA V8.S4, V7.S4, V6.S4
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
 	FMOVS F7, R3
-	CBZW R3, onerare7
+	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -2125,35 +2253,47 @@ oneskip6:
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V7.B16, V0.B16, V6.B16
-onerare7:
+onerare9:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
-	CBZ R8, oneskip8
+	CBZ R8, oneskip10
 	FMOVS.P 4(R8), F6
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
-oneskip8:
-	FMOVS.P 4(R20), F6
+oneskip10:
+	FMOVS.P 4(R21), F6
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	FMOVS.P 4(R19), F7
+	FMOVS.P 4(R20), F7
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
 	VFMLA V1.S4, V6.S4, V7.S4
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	FMOVS.P 4(R21), F6
+	FMOVS.P 4(R22), F6
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
 	VBIT V3.B16, V24.B16, V2.B16
-	CBZ R9, oneskip9
+	CBZ R9, oneskip11
 	VAND V26.B16, V3.B16, V0.B16
 	FMOVS.P F0, 4(R9)
-oneskip9:
-	CBZ R10, oneskip10
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V3.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip10:
+oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F3, R3
+	AND $1, R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $1, R23
+	TST $63, R23
+	BNE oneword14
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword14:
+oneskip13:
 	FMOVS F5, -4(R4)
 	FMOVS F4, -4(R5)
 	FMOVS F2, -4(R6)
@@ -2161,41 +2301,49 @@ oneskip10:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R23, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R23, R3, R3 // the bits past the call
+	MOVD (R11), R25
+	AND R3, R25
+	ORR R24, R25
+	MOVD R25, (R11)
+onebitsdone:
 	RET
 many:
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD 192(R0), R3
+	MOVD 216(R0), R3
 	LSL $2, R3
-	MOVD $0, R11
-	MADD R3, R2, R11, R11 // row VTh
-	MOVD $1, R12
-	MADD R3, R2, R12, R12 // row VThRst
-	MOVD $3, R13
-	MADD R3, R2, R13, R13 // row B
-	MOVD $4, R14
-	MADD R3, R2, R14, R14 // row VRest
-	MOVD $5, R15
-	MADD R3, R2, R15, R15 // row VC
-	MOVD $6, R16
-	MADD R3, R2, R16, R16 // row DtCTau
-	MOVD $7, R17
-	MADD R3, R2, R17, R17 // row DtRTau
-	MOVD $8, R19
-	MADD R3, R2, R19, R19 // row Keep
-	MOVD $9, R20
-	MADD R3, R2, R20, R20 // row Ka
-	MOVD $10, R21
-	MADD R3, R2, R21, R21 // row TauRef
-	MOVD ZR, R24 // lane offset
-	MOVD 240(R0), R25 // I row distance
-	LSL $2, R25
-	MOVD 248(R0), R26 // Delta row distance
+	MOVD $0, R12
+	MADD R3, R2, R12, R12 // row VTh
+	MOVD $1, R13
+	MADD R3, R2, R13, R13 // row VThRst
+	MOVD $3, R14
+	MADD R3, R2, R14, R14 // row B
+	MOVD $4, R15
+	MADD R3, R2, R15, R15 // row VRest
+	MOVD $5, R16
+	MADD R3, R2, R16, R16 // row VC
+	MOVD $6, R17
+	MADD R3, R2, R17, R17 // row DtCTau
+	MOVD $7, R19
+	MADD R3, R2, R19, R19 // row DtRTau
+	MOVD $8, R20
+	MADD R3, R2, R20, R20 // row Keep
+	MOVD $9, R21
+	MADD R3, R2, R21, R21 // row Ka
+	MOVD $10, R22
+	MADD R3, R2, R22, R22 // row TauRef
+	MOVD ZR, R25 // lane
+	MOVD 264(R0), R26 // I row distance
 	LSL $2, R26
-	MOVD 256(R0), R2 // Spike row distance
+	MOVD 272(R0), R2 // Delta row distance
 	LSL $2, R2
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r26 = 0.0013888889
@@ -2220,61 +2368,65 @@ manyloop2:
 	VLD1.P 16(R5), [V3.S4]
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	MOVD 208(R0), R22 // Steps
-	MOVD 272(R0), R23 // T
+	MOVD 232(R0), R23 // Steps
+	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil28
-	ADD R24, R7
-manynil28:
+	CBZ R7, manynil33
+	ADD R25<<2, R7, R7
+manynil33:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil29
-	ADD R24, R8
-manynil29:
+	CBZ R8, manynil34
+	ADD R25<<2, R8, R8
+manynil34:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil30
-	ADD R24, R9
-manynil30:
+	CBZ R9, manynil35
+	ADD R25<<2, R9, R9
+manynil35:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil31
-	ADD R24>>2, R10, R10
-manynil31:
-manystep21:
-	FMOVQ 0(R11), F6
-	FMOVQ 16(R11), F7
+	CBZ R10, manynil36
+	ADD R25, R10
+manynil36:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil37
+	ADD R25>>3, R11, R11
+manynil37:
+manystep25:
+	FMOVQ 0(R12), F6
+	FMOVQ 16(R12), F7
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
-	FMOVQ 0(R12), F10
-	FMOVQ 16(R12), F11
+	FMOVQ 0(R13), F10
+	FMOVQ 16(R13), F11
 	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
 	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
-	FMOVQ 0(R13), F10
-	FMOVQ 16(R13), F11
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
 	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
 	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R7, manyskip22
+	CBZ R7, manyskip26
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R25), [V8.S4]
-manyskip22:
-	FMOVQ 0(R14), F10
-	FMOVQ 16(R14), F11
+	VLD1.P (R7)(R26), [V8.S4]
+manyskip26:
+	FMOVQ 0(R15), F10
+	FMOVQ 16(R15), F11
 	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
 	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
-	FMOVQ 0(R15), F14
-	FMOVQ 16(R15), F15
+	FMOVQ 0(R16), F14
+	FMOVQ 16(R16), F15
 	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
 	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
-	FMOVQ 0(R16), F16
-	FMOVQ 16(R16), F17
+	FMOVQ 0(R17), F16
+	FMOVQ 16(R17), F17
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	FMOVQ 0(R17), F20
-	FMOVQ 16(R17), F21
+	FMOVQ 0(R19), F20
+	FMOVQ 16(R19), F21
 	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
 	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
 	WORD $0x6e28de94 // fmul v20.4s, v20.4s, v8.4s
@@ -2311,7 +2463,7 @@ manyskip22:
 	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, manyrare23
+	CBZW R3, manyrare27
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4
 	MOVD $0x3638ef1d, R3
@@ -2431,10 +2583,10 @@ manyskip22:
 	VBIT V13.B16, V8.B16, V14.B16
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-manyrare23:
+manyrare27:
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare24
+	CBZW R3, manyrare28
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -2552,32 +2704,32 @@ manyrare23:
 	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
 	VBSL V17.B16, V13.B16, V9.B16
 	VBIT V15.B16, V9.B16, V12.B16
-manyrare24:
+manyrare28:
 	VMOV V0.B16, V8.B16
 	VFMLA V20.S4, V14.S4, V8.S4
 	VMOV V1.B16, V9.B16
 	VFMLA V21.S4, V12.S4, V9.S4
-	CBZ R8, manyskip25
+	CBZ R8, manyskip29
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R26), [V13.S4]
+	VLD1.P (R8)(R2), [V13.S4]
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
-manyskip25:
-	FMOVQ 0(R20), F12
-	FMOVQ 16(R20), F13
+manyskip29:
+	FMOVQ 0(R21), F12
+	FMOVQ 16(R21), F13
 	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
 	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
-	FMOVQ 0(R19), F14
-	FMOVQ 16(R19), F15
+	FMOVQ 0(R20), F14
+	FMOVQ 16(R20), F15
 	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
 	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
 	VFMLA V10.S4, V12.S4, V14.S4
 	VFMLA V11.S4, V13.S4, V15.S4
-	VLD1R.P 4(R23), [V10.S4]
+	VLD1R.P 4(R24), [V10.S4]
 	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
 	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
-	FMOVQ 0(R21), F13
-	FMOVQ 16(R21), F16
+	FMOVQ 0(R22), F13
+	FMOVQ 16(R22), F16
 	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
 	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
 	VBIF V11.B16, V8.B16, V0.B16
@@ -2588,13 +2740,15 @@ manyskip25:
 	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
-	CBZ R9, manyskip26
+	CBZ R9, manyskip30
 	VAND V26.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V26.B16, V6.B16, V8.B16
-	VST1.P [V8.S4], (R9)(R2)
-manyskip26:
-	CBZ R10, manyskip27
+	FMOVQ F8, 0(R9)
+	MOVD 280(R0), R3 // Spike row distance
+	ADD R3<<2, R9, R9
+manyskip30:
+	CBZ R10, manyskip31
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
@@ -2607,19 +2761,31 @@ manyskip26:
 	VMOV V11.S[0], R3
 	AND $0x01010101, R3
 	MOVW R3, 0(R10)
-	MOVD 264(R0), R3 // Ref row distance
+	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
-manyskip27:
-	SUBS $1, R22
-	BNE manystep21
+manyskip31:
+	CBZ R11, manyskip32
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
+	VUSHR $15, V6.H8, V6.H8
+	VUSRA $15, V6.S4, V6.S4
+	VUSRA $30, V6.D2, V6.D2
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	VUSRA $28, V6.D2, V6.D2
+	VMOV V6.B[0], R3
+	MOVB R3, (R11)
+	MOVD 296(R0), R3 // Bits row distance
+	ADD R3<<3, R11, R11
+manyskip32:
+	SUBS $1, R23
+	BNE manystep25
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $32, R24
-	ADD $32, R11
+	ADD $8, R25
 	ADD $32, R12
 	ADD $32, R13
 	ADD $32, R14
@@ -2629,6 +2795,7 @@ manyskip27:
 	ADD $32, R19
 	ADD $32, R20
 	ADD $32, R21
+	ADD $32, R22
 	SUBS $8, R1
 	BGE manyloop2
 manyloop2end:
@@ -2639,44 +2806,49 @@ manyloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
-	MOVD 208(R0), R22 // Steps
-	MOVD 272(R0), R23 // T
+	MOVD 232(R0), R23 // Steps
+	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil7
-	ADD R24, R7
-manynil7:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil8
-	ADD R24, R8
+	CBZ R7, manynil8
+	ADD R25<<2, R7, R7
 manynil8:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil9
-	ADD R24, R9
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil9
+	ADD R25<<2, R8, R8
 manynil9:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil10
-	ADD R24>>2, R10, R10
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil10
+	ADD R25<<2, R9, R9
 manynil10:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil11
+	ADD R25, R10
+manynil11:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil12
+	LSR $6, R25, R3
+	ADD R3<<3, R11, R11
+manynil12:
 manystep1:
-	FMOVQ 0(R11), F3
+	FMOVQ 0(R12), F3
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	FMOVQ 0(R12), F5
+	FMOVQ 0(R13), F5
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
 	VBIT V4.B16, V5.B16, V0.B16
-	FMOVQ 0(R13), F5
+	FMOVQ 0(R14), F5
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	CBZ R7, manyskip2
-	VLD1.P (R7)(R25), [V4.S4]
+	VLD1.P (R7)(R26), [V4.S4]
 manyskip2:
-	FMOVQ 0(R14), F5
+	FMOVQ 0(R15), F5
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	FMOVQ 0(R15), F7
+	FMOVQ 0(R16), F7
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	FMOVQ 0(R16), F8
+	FMOVQ 0(R17), F8
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVQ 0(R17), F10
+	FMOVQ 0(R19), F10
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
 	VFMLA V9.S4, V8.S4, V10.S4
@@ -2818,17 +2990,17 @@ manyrare3:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip4
-	VLD1.P (R8)(R26), [V6.S4]
+	VLD1.P (R8)(R2), [V6.S4]
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip4:
-	FMOVQ 0(R20), F6
+	FMOVQ 0(R21), F6
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	FMOVQ 0(R19), F7
+	FMOVQ 0(R20), F7
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
 	VFMLA V5.S4, V6.S4, V7.S4
-	VLD1R.P 4(R23), [V5.S4]
+	VLD1R.P 4(R24), [V5.S4]
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	FMOVQ 0(R21), F8
+	FMOVQ 0(R22), F8
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
@@ -2836,7 +3008,9 @@ manyskip4:
 	VBIT V3.B16, V5.B16, V2.B16
 	CBZ R9, manyskip5
 	VAND V26.B16, V3.B16, V4.B16
-	VST1.P [V4.S4], (R9)(R2)
+	FMOVQ F4, 0(R9)
+	MOVD 280(R0), R3 // Spike row distance
+	ADD R3<<2, R9, R9
 manyskip5:
 	CBZ R10, manyskip6
 	VORR V3.B16, V6.B16, V6.B16
@@ -2845,16 +3019,31 @@ manyskip5:
 	VMOV V6.S[0], R3
 	AND $0x01010101, R3
 	MOVW R3, 0(R10)
-	MOVD 264(R0), R3 // Ref row distance
+	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip6:
-	SUBS $1, R22
+	CBZ R11, manyskip7
+	VUSHR $31, V3.S4, V3.S4
+	VUSRA $31, V3.D2, V3.D2
+	WORD $0x0ea12863 // xtn v3.2s, v3.2d
+	VUSRA $30, V3.D2, V3.D2
+	VMOV V3.S[0], R3
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $4, R0
+	NEG R25, R3
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
+	MOVD 296(R0), R3 // Bits row distance
+	ADD R3<<3, R11, R11
+manyskip7:
+	SUBS $1, R23
 	BNE manystep1
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
-	ADD $16, R24
-	ADD $16, R11
+	ADD $4, R25
 	ADD $16, R12
 	ADD $16, R13
 	ADD $16, R14
@@ -2864,6 +3053,7 @@ manyskip6:
 	ADD $16, R19
 	ADD $16, R20
 	ADD $16, R21
+	ADD $16, R22
 	SUBS $4, R1
 	BGE manyloop1
 manyloop1end:
@@ -2874,45 +3064,50 @@ manytail:
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
-	MOVD 208(R0), R22 // Steps
-	MOVD 272(R0), R23 // T
+	MOVD 232(R0), R23 // Steps
+	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil17
-	ADD R24, R7
-manynil17:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil18
-	ADD R24, R8
-manynil18:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil19
-	ADD R24, R9
-manynil19:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil20
-	ADD R24>>2, R10, R10
+	CBZ R7, manynil20
+	ADD R25<<2, R7, R7
 manynil20:
-manystep11:
-	FMOVS 0(R11), F3
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil21
+	ADD R25<<2, R8, R8
+manynil21:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil22
+	ADD R25<<2, R9, R9
+manynil22:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil23
+	ADD R25, R10
+manynil23:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil24
+	LSR $6, R25, R3
+	ADD R3<<3, R11, R11
+manynil24:
+manystep13:
+	FMOVS 0(R12), F3
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	FMOVS 0(R12), F5
+	FMOVS 0(R13), F5
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
 	VBIT V4.B16, V5.B16, V0.B16
-	FMOVS 0(R13), F5
+	FMOVS 0(R14), F5
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip12
+	CBZ R7, manyskip14
 	FMOVS 0(R7), F4
-	ADD R25, R7
-manyskip12:
-	FMOVS 0(R14), F5
+	ADD R26, R7
+manyskip14:
+	FMOVS 0(R15), F5
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	FMOVS 0(R15), F7
+	FMOVS 0(R16), F7
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	FMOVS 0(R16), F8
+	FMOVS 0(R17), F8
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVS 0(R17), F10
+	FMOVS 0(R19), F10
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
 	VFMLA V9.S4, V8.S4, V10.S4
@@ -2931,7 +3126,7 @@ manyskip12:
 	VFMLA V8.S4, V7.S4, V6.S4
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
 	FMOVS F7, R3
-	CBZW R3, manyrare13
+	CBZW R3, manyrare15
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -3049,47 +3244,59 @@ manyskip12:
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
 	VBSL V12.B16, V11.B16, V4.B16
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare13:
+manyrare15:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
-	CBZ R8, manyskip14
+	CBZ R8, manyskip16
 	FMOVS 0(R8), F6
-	ADD R26, R8
+	ADD R2, R8
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
-manyskip14:
-	FMOVS 0(R20), F6
+manyskip16:
+	FMOVS 0(R21), F6
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	FMOVS 0(R19), F7
+	FMOVS 0(R20), F7
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
 	VFMLA V5.S4, V6.S4, V7.S4
-	VLD1R.P 4(R23), [V5.S4]
+	VLD1R.P 4(R24), [V5.S4]
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	FMOVS 0(R21), F8
+	FMOVS 0(R22), F8
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip15
+	CBZ R9, manyskip17
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVS F4, 0(R9)
-	ADD R2, R9
-manyskip15:
-	CBZ R10, manyskip16
+	MOVD 280(R0), R3 // Spike row distance
+	ADD R3<<2, R9, R9
+manyskip17:
+	CBZ R10, manyskip18
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
-	MOVD 264(R0), R3 // Ref row distance
+	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
-manyskip16:
-	SUBS $1, R22
-	BNE manystep11
+manyskip18:
+	CBZ R11, manyskip19
+	FMOVS F3, R3
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $1, R0
+	NEG R25, R3
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
+	MOVD 296(R0), R3 // Bits row distance
+	ADD R3<<3, R11, R11
+manyskip19:
+	SUBS $1, R23
+	BNE manystep13
 	FMOVS F0, -4(R4)
 	FMOVS F1, -4(R5)
 	FMOVS F2, -4(R6)
-	ADD $4, R24
-	ADD $4, R11
+	ADD $1, R25
 	ADD $4, R12
 	ADD $4, R13
 	ADD $4, R14
@@ -3099,6 +3306,7 @@ manyskip16:
 	ADD $4, R19
 	ADD $4, R20
 	ADD $4, R21
+	ADD $4, R22
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -3108,11 +3316,11 @@ manytailend:
 // func stepNEONF32Hard(f *generic.Frame32)
 TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 208(R0), R3 // Steps
+	MOVD 232(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
@@ -3120,6 +3328,9 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVD 96(R0), R8 // Delta (nil if absent)
 	MOVD 120(R0), R9 // Spike (nil if absent)
 	MOVD 144(R0), R10 // Ref (nil if absent)
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	MOVD ZR, R12 // lane
+	MOVD ZR, R13 // Bits word
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 8(R2), R3
@@ -3154,7 +3365,7 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	VDUP R3, V16.S4 // r110 = Keep
 	MOVWU 40(R2), R3
 	VDUP R3, V15.S4 // r115 = TauRef
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V14.S4] // r113 = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
@@ -3338,6 +3549,21 @@ oneskip4:
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 oneskip5:
+	CBZ R11, oneskip6
+	VUSHR $31, V4.S4, V4.S4
+	VUSRA $31, V4.D2, V4.D2
+	WORD $0x0ea12884 // xtn v4.2s, v4.2d
+	VUSRA $30, V4.D2, V4.D2
+	VMOV V4.S[0], R3
+	LSL R12, R3, R3
+	ORR R3, R13
+	ADD $4, R12
+	TST $63, R12
+	BNE oneword7
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword7:
+oneskip6:
 	FMOVQ F0, -16(R4)
 	FMOVQ F3, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -3356,9 +3582,9 @@ onetail:
 	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
 	VBSL V1.B16, V4.B16, V3.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, oneskip6
+	CBZ R7, oneskip8
 	FMOVS.P 4(R7), F1
-oneskip6:
+oneskip8:
 	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
 	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
@@ -3380,7 +3606,7 @@ oneskip6:
 	VFMLA V4.S4, V7.S4, V6.S4
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
 	FMOVS F7, R3
-	CBZW R3, onerare7
+	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -3498,13 +3724,13 @@ oneskip6:
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-onerare7:
+onerare9:
 	VMOV V0.B16, V4.B16
 	VFMLA V1.S4, V6.S4, V4.S4
-	CBZ R8, oneskip8
+	CBZ R8, oneskip10
 	FMOVS.P 4(R8), F1
 	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
-oneskip8:
+oneskip10:
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
 	VFMLA V1.S4, V17.S4, V5.S4
@@ -3514,16 +3740,28 @@ oneskip8:
 	VBIF V1.B16, V5.B16, V3.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
 	VBIT V4.B16, V14.B16, V2.B16
-	CBZ R9, oneskip9
+	CBZ R9, oneskip11
 	VAND V19.B16, V4.B16, V5.B16
 	FMOVS.P F5, 4(R9)
-oneskip9:
-	CBZ R10, oneskip10
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V4.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip10:
+oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F4, R3
+	AND $1, R3
+	LSL R12, R3, R3
+	ORR R3, R13
+	ADD $1, R12
+	TST $63, R12
+	BNE oneword14
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword14:
+oneskip13:
 	FMOVS F0, -4(R4)
 	FMOVS F3, -4(R5)
 	FMOVS F2, -4(R6)
@@ -3531,21 +3769,33 @@ oneskip10:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R12, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R12, R3, R3 // the bits past the call
+	MOVD (R11), R14
+	AND R3, R14
+	ORR R13, R14
+	MOVD R14, (R11)
+onebitsdone:
 	RET
 many:
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD ZR, R13 // lane offset
-	MOVD 240(R0), R14 // I row distance
-	LSL $2, R14
-	MOVD 248(R0), R15 // Delta row distance
+	MOVD ZR, R14 // lane
+	MOVD 264(R0), R15 // I row distance
 	LSL $2, R15
-	MOVD 256(R0), R16 // Spike row distance
+	MOVD 272(R0), R16 // Delta row distance
 	LSL $2, R16
-	MOVD 264(R0), R17 // Ref row distance
+	MOVD 280(R0), R17 // Spike row distance
+	LSL $2, R17
+	MOVD 288(R0), R19 // Ref row distance
+	MOVD 296(R0), R20 // Bits row distance
+	LSL $3, R20
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 16(R2), R3
@@ -3585,25 +3835,29 @@ manyloop2:
 	VLD1.P 16(R5), [V3.S4]
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	MOVD 208(R0), R11 // Steps
-	MOVD 272(R0), R12 // T
+	MOVD 232(R0), R12 // Steps
+	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil50
-	ADD R13, R7
-manynil50:
+	CBZ R7, manynil59
+	ADD R14<<2, R7, R7
+manynil59:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil51
-	ADD R13, R8
-manynil51:
+	CBZ R8, manynil60
+	ADD R14<<2, R8, R8
+manynil60:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil52
-	ADD R13, R9
-manynil52:
+	CBZ R9, manynil61
+	ADD R14<<2, R9, R9
+manynil61:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil53
-	ADD R13>>2, R10, R10
-manynil53:
-manystep43:
+	CBZ R10, manynil62
+	ADD R14, R10
+manynil62:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil63
+	ADD R14>>3, R11, R11
+manynil63:
+manystep51:
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
 	MOVWU 8(R2), R3
@@ -3618,10 +3872,10 @@ manystep43:
 	VBIT V7.B16, V8.B16, V3.B16
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
-	CBZ R7, manyskip44
+	CBZ R7, manyskip52
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R14), [V6.S4]
-manyskip44:
+	VLD1.P (R7)(R15), [V6.S4]
+manyskip52:
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
 	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
@@ -3664,7 +3918,7 @@ manyskip44:
 	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
-	CBZW R3, manyrare45
+	CBZW R3, manyrare53
 	MOVD $0x3493f27e, R3
 	VDUP R3, V16.S4
 	MOVD $0x3638ef1d, R3
@@ -3792,10 +4046,10 @@ manyskip44:
 	VDUP R3, V20.S4
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V23.S4
-manyrare45:
+manyrare53:
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare46
+	CBZW R3, manyrare54
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -3917,24 +4171,24 @@ manyrare45:
 	VDUP R3, V17.S4
 	MOVWU 32(R2), R3
 	VDUP R3, V18.S4
-manyrare46:
+manyrare54:
 	VMOV V0.B16, V8.B16
 	VFMLA V6.S4, V14.S4, V8.S4
 	VMOV V1.B16, V6.B16
 	VFMLA V7.S4, V12.S4, V6.S4
-	CBZ R8, manyskip47
+	CBZ R8, manyskip55
 	FMOVQ 16(R8), F7
-	VLD1.P (R8)(R15), [V9.S4]
+	VLD1.P (R8)(R16), [V9.S4]
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-manyskip47:
+manyskip55:
 	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
 	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
 	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
 	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
 	VFMLA V7.S4, V19.S4, V10.S4
 	VFMLA V9.S4, V19.S4, V11.S4
-	VLD1R.P 4(R12), [V7.S4]
+	VLD1R.P 4(R13), [V7.S4]
 	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
 	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
 	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
@@ -3947,13 +4201,13 @@ manyskip47:
 	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
 	VBIT V6.B16, V7.B16, V4.B16
 	VBIT V8.B16, V7.B16, V5.B16
-	CBZ R9, manyskip48
+	CBZ R9, manyskip56
 	VAND V21.B16, V8.B16, V7.B16
 	FMOVQ F7, 16(R9)
 	VAND V21.B16, V6.B16, V7.B16
-	VST1.P [V7.S4], (R9)(R16)
-manyskip48:
-	CBZ R10, manyskip49
+	VST1.P [V7.S4], (R9)(R17)
+manyskip56:
+	CBZ R10, manyskip57
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V8.B16, V12.B16, V12.B16
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
@@ -3966,17 +4220,29 @@ manyskip48:
 	VMOV V9.S[0], R3
 	AND $0x01010101, R3
 	MOVW R3, 0(R10)
-	ADD R17, R10
-manyskip49:
-	SUBS $1, R11
-	BNE manystep43
+	ADD R19, R10
+manyskip57:
+	CBZ R11, manyskip58
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x4e612906 // xtn2 v6.8h, v8.4s
+	VUSHR $15, V6.H8, V6.H8
+	VUSRA $15, V6.S4, V6.S4
+	VUSRA $30, V6.D2, V6.D2
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	VUSRA $28, V6.D2, V6.D2
+	VMOV V6.B[0], R3
+	MOVB R3, (R11)
+	ADD R20, R11
+manyskip58:
+	SUBS $1, R12
+	BNE manystep51
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $32, R13
+	ADD $8, R14
 	SUBS $8, R1
 	BGE manyloop2
 manyloop2end:
@@ -3987,25 +4253,30 @@ manyloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
-	MOVD 208(R0), R11 // Steps
-	MOVD 272(R0), R12 // T
+	MOVD 232(R0), R12 // Steps
+	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil60
-	ADD R13, R7
-manynil60:
+	CBZ R7, manynil71
+	ADD R14<<2, R7, R7
+manynil71:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil61
-	ADD R13, R8
-manynil61:
+	CBZ R8, manynil72
+	ADD R14<<2, R8, R8
+manynil72:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil62
-	ADD R13, R9
-manynil62:
+	CBZ R9, manynil73
+	ADD R14<<2, R9, R9
+manynil73:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil63
-	ADD R13>>2, R10, R10
-manynil63:
-manystep54:
+	CBZ R10, manynil74
+	ADD R14, R10
+manynil74:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil75
+	LSR $6, R14, R3
+	ADD R3<<3, R11, R11
+manynil75:
+manystep64:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 8(R2), R3
 	VDUP R3, V4.S4
@@ -4015,9 +4286,9 @@ manystep54:
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip55
-	VLD1.P (R7)(R14), [V3.S4]
-manyskip55:
+	CBZ R7, manyskip65
+	VLD1.P (R7)(R15), [V3.S4]
+manyskip65:
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
@@ -4040,223 +4311,6 @@ manyskip55:
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare56
-	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4
-	VFMLA V4.S4, V8.S4, V9.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
-	VFMLA V4.S4, V9.S4, V8.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4
-	VFMLA V4.S4, V8.S4, V9.S4
-	VMOV V26.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	VMOV V25.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	VMOV V24.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	VMOV V23.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	VMOV V22.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	VMOV V21.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
-	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
-	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4
-	VBSL V4.B16, V10.B16, V8.B16
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4
-	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
-	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4
-	VBSL V8.B16, V10.B16, V4.B16
-	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4
-	VFMLA V10.S4, V4.S4, V11.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4
-	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
-	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4
-	VFMLA V10.S4, V11.S4, V4.S4
-	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4
-	VFMLA V10.S4, V11.S4, V4.S4
-	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4
-	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4
-	VFMLA V4.S4, V10.S4, V12.S4
-	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4
-	VFMLA V4.S4, V12.S4, V10.S4
-	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4
-	VFMLA V4.S4, V10.S4, V12.S4
-	VMOV V26.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	VMOV V25.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	VMOV V24.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	VMOV V23.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	VMOV V22.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	VMOV V21.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4
-	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
-	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4
-	VBSL V11.B16, V13.B16, V10.B16
-	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4
-	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
-	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	MOVD $0x7f, R3
-	VDUP R3, V13.S4
-	VADD V13.S4, V10.S4, V10.S4
-	VSHL $23, V10.S4, V10.S4
-	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	VFMLA V12.S4, V4.S4, V10.S4
-	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
-	VFMLA V22.S4, V11.S4, V4.S4
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
-	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
-	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	MOVD $0x7f, R3
-	VDUP R3, V12.S4
-	VADD V12.S4, V8.S4, V8.S4
-	VSHL $23, V8.S4, V8.S4
-	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
-	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	MOVD $0x7f, R3
-	VDUP R3, V4.S4
-	VADD V4.S4, V11.S4, V11.S4
-	VSHL $23, V11.S4, V11.S4
-	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	VBSL V10.B16, V9.B16, V5.B16
-	VBIT V7.B16, V5.B16, V6.B16
-manyrare56:
-	VMOV V0.B16, V4.B16
-	VFMLA V3.S4, V6.S4, V4.S4
-	CBZ R8, manyskip57
-	VLD1.P (R8)(R15), [V3.S4]
-	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip57:
-	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	VFMLA V3.S4, V19.S4, V5.S4
-	VLD1R.P 4(R12), [V3.S4]
-	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	VBIF V6.B16, V4.B16, V0.B16
-	VBIF V6.B16, V5.B16, V1.B16
-	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip58
-	VAND V21.B16, V4.B16, V3.B16
-	VST1.P [V3.S4], (R9)(R16)
-manyskip58:
-	CBZ R10, manyskip59
-	VORR V4.B16, V6.B16, V6.B16
-	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
-	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
-	VMOV V6.S[0], R3
-	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	ADD R17, R10
-manyskip59:
-	SUBS $1, R11
-	BNE manystep54
-	FMOVQ F0, -16(R4)
-	FMOVQ F1, -16(R5)
-	FMOVQ F2, -16(R6)
-	ADD $16, R13
-	SUBS $4, R1
-	BGE manyloop1
-manyloop1end:
-	ADD $4, R1
-	SUBS $1, R1
-	BLT manytailend
-manytail:
-	FMOVS.P 4(R4), F0
-	FMOVS.P 4(R5), F1
-	FMOVS.P 4(R6), F2
-	MOVD 208(R0), R11 // Steps
-	MOVD 272(R0), R12 // T
-	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil70
-	ADD R13, R7
-manynil70:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil71
-	ADD R13, R8
-manynil71:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil72
-	ADD R13, R9
-manynil72:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil73
-	ADD R13>>2, R10, R10
-manynil73:
-manystep64:
-	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	MOVWU 8(R2), R3
-	VDUP R3, V4.S4
-	VBIT V3.B16, V4.B16, V0.B16
-	MOVWU 12(R2), R3
-	VDUP R3, V4.S4
-	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
-	VBIT V3.B16, V4.B16, V1.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip65
-	FMOVS 0(R7), F3
-	ADD R14, R7
-manyskip65:
-	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
-	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
-	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
-	VFMLA V6.S4, V28.S4, V3.S4
-	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
-	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	VMOV V25.B16, V6.B16
-	VFMLA V4.S4, V26.S4, V6.S4
-	VMOV V24.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	VMOV V23.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	VMOV V22.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	FMOVS F7, R3
 	CBZW R3, manyrare66
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
@@ -4379,14 +4433,13 @@ manyrare66:
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	CBZ R8, manyskip67
-	FMOVS 0(R8), F3
-	ADD R15, R8
+	VLD1.P (R8)(R16), [V3.S4]
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip67:
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
 	VFMLA V3.S4, V19.S4, V5.S4
-	VLD1R.P 4(R12), [V3.S4]
+	VLD1R.P 4(R13), [V3.S4]
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
@@ -4395,22 +4448,269 @@ manyskip67:
 	VBIT V4.B16, V3.B16, V2.B16
 	CBZ R9, manyskip68
 	VAND V21.B16, V4.B16, V3.B16
-	FMOVS F3, 0(R9)
-	ADD R16, R9
+	VST1.P [V3.S4], (R9)(R17)
 manyskip68:
 	CBZ R10, manyskip69
+	VORR V4.B16, V6.B16, V6.B16
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
+	VMOV V6.S[0], R3
+	AND $0x01010101, R3
+	MOVW R3, 0(R10)
+	ADD R19, R10
+manyskip69:
+	CBZ R11, manyskip70
+	VUSHR $31, V4.S4, V4.S4
+	VUSRA $31, V4.D2, V4.D2
+	WORD $0x0ea12884 // xtn v4.2s, v4.2d
+	VUSRA $30, V4.D2, V4.D2
+	VMOV V4.S[0], R3
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $4, R21
+	NEG R14, R3
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
+manyskip70:
+	SUBS $1, R12
+	BNE manystep64
+	FMOVQ F0, -16(R4)
+	FMOVQ F1, -16(R5)
+	FMOVQ F2, -16(R6)
+	ADD $4, R14
+	SUBS $4, R1
+	BGE manyloop1
+manyloop1end:
+	ADD $4, R1
+	SUBS $1, R1
+	BLT manytailend
+manytail:
+	FMOVS.P 4(R4), F0
+	FMOVS.P 4(R5), F1
+	FMOVS.P 4(R6), F2
+	MOVD 232(R0), R12 // Steps
+	MOVD 304(R0), R13 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil83
+	ADD R14<<2, R7, R7
+manynil83:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil84
+	ADD R14<<2, R8, R8
+manynil84:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil85
+	ADD R14<<2, R9, R9
+manynil85:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil86
+	ADD R14, R10
+manynil86:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil87
+	LSR $6, R14, R3
+	ADD R3<<3, R11, R11
+manynil87:
+manystep76:
+	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
+	MOVWU 8(R2), R3
+	VDUP R3, V4.S4
+	VBIT V3.B16, V4.B16, V0.B16
+	MOVWU 12(R2), R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
+	VBIT V3.B16, V4.B16, V1.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	CBZ R7, manyskip77
+	FMOVS 0(R7), F3
+	ADD R15, R7
+manyskip77:
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
+	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
+	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
+	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	VFMLA V6.S4, V28.S4, V3.S4
+	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V4.S4, V26.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
+	VMOV V23.B16, V6.B16
+	VFMLA V4.S4, V7.S4, V6.S4
+	VMOV V22.B16, V7.B16
+	VFMLA V4.S4, V6.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V4.S4, V7.S4, V6.S4
+	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
+	FMOVS F7, R3
+	CBZW R3, manyrare78
+	MOVD $0x3493f27e, R3
+	VDUP R3, V8.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V9.S4
+	VFMLA V4.S4, V8.S4, V9.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V8.S4
+	VFMLA V4.S4, V9.S4, V8.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V9.S4
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V26.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V25.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V24.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V23.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	VMOV V22.B16, V8.B16
+	VFMLA V4.S4, V9.S4, V8.S4
+	VMOV V21.B16, V9.B16
+	VFMLA V4.S4, V8.S4, V9.S4
+	MOVD $0x42be0000, R3
+	VDUP R3, V8.S4
+	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
+	MOVD $0x42be0000, R3
+	VDUP R3, V10.S4
+	VBSL V4.B16, V10.B16, V8.B16
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V4.S4
+	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
+	MOVD $0xc2ae0000, R3
+	VDUP R3, V10.S4
+	VBSL V8.B16, V10.B16, V4.B16
+	MOVD $0x3fb8aa3b, R3
+	VDUP R3, V10.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V11.S4
+	VFMLA V10.S4, V4.S4, V11.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V10.S4
+	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
+	MOVD $0xbf317200, R3
+	VDUP R3, V10.S4
+	VFMLA V10.S4, V11.S4, V4.S4
+	MOVD $0xb5bfbe8e, R3
+	VDUP R3, V10.S4
+	VFMLA V10.S4, V11.S4, V4.S4
+	MOVD $0x3493f27e, R3
+	VDUP R3, V10.S4
+	MOVD $0x3638ef1d, R3
+	VDUP R3, V12.S4
+	VFMLA V4.S4, V10.S4, V12.S4
+	MOVD $0x37d00d01, R3
+	VDUP R3, V10.S4
+	VFMLA V4.S4, V12.S4, V10.S4
+	MOVD $0x39500d01, R3
+	VDUP R3, V12.S4
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V26.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V25.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V24.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V23.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	VMOV V22.B16, V10.B16
+	VFMLA V4.S4, V12.S4, V10.S4
+	VMOV V21.B16, V12.B16
+	VFMLA V4.S4, V10.S4, V12.S4
+	MOVD $0x41f00000, R3
+	VDUP R3, V10.S4
+	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
+	MOVD $0x41f00000, R3
+	VDUP R3, V13.S4
+	VBSL V11.B16, V13.B16, V10.B16
+	MOVD $0xbf800000, R3
+	VDUP R3, V13.S4
+	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V13.S4
+	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	MOVD $0x7f, R3
+	VDUP R3, V13.S4
+	VADD V13.S4, V10.S4, V10.S4
+	VSHL $23, V10.S4, V10.S4
+	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
+	VFMLA V12.S4, V4.S4, V10.S4
+	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V4.S4
+	VFMLA V22.S4, V11.S4, V4.S4
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4
+	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
+	MOVD $0x7f, R3
+	VDUP R3, V12.S4
+	VADD V12.S4, V8.S4, V8.S4
+	VSHL $23, V8.S4, V8.S4
+	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V4.S4
+	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
+	MOVD $0x7f, R3
+	VDUP R3, V4.S4
+	VADD V4.S4, V11.S4, V11.S4
+	VSHL $23, V11.S4, V11.S4
+	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
+	VBSL V10.B16, V9.B16, V5.B16
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare78:
+	VMOV V0.B16, V4.B16
+	VFMLA V3.S4, V6.S4, V4.S4
+	CBZ R8, manyskip79
+	FMOVS 0(R8), F3
+	ADD R16, R8
+	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
+manyskip79:
+	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	VFMLA V3.S4, V19.S4, V5.S4
+	VLD1R.P 4(R13), [V3.S4]
+	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
+	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V5.B16, V1.B16
+	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
+	VBIT V4.B16, V3.B16, V2.B16
+	CBZ R9, manyskip80
+	VAND V21.B16, V4.B16, V3.B16
+	FMOVS F3, 0(R9)
+	ADD R17, R9
+manyskip80:
+	CBZ R10, manyskip81
 	VORR V4.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
-	ADD R17, R10
-manyskip69:
-	SUBS $1, R11
-	BNE manystep64
+	ADD R19, R10
+manyskip81:
+	CBZ R11, manyskip82
+	FMOVS F4, R3
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $1, R21
+	NEG R14, R3
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
+manyskip82:
+	SUBS $1, R12
+	BNE manystep76
 	FMOVS F0, -4(R4)
 	FMOVS F1, -4(R5)
 	FMOVS F2, -4(R6)
-	ADD $4, R13
+	ADD $1, R14
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -4420,11 +4720,11 @@ manytailend:
 // func stepNEONF32HardPN(f *generic.Frame32)
 TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 208(R0), R3 // Steps
+	MOVD 232(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
@@ -4432,28 +4732,31 @@ TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD 96(R0), R8 // Delta (nil if absent)
 	MOVD 120(R0), R9 // Spike (nil if absent)
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 192(R0), R3
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	MOVD 216(R0), R3
 	LSL $2, R3
-	MOVD $0, R11
-	MADD R3, R2, R11, R11 // row VTh
-	MOVD $2, R12
-	MADD R3, R2, R12, R12 // row VReset
-	MOVD $3, R13
-	MADD R3, R2, R13, R13 // row B
-	MOVD $4, R14
-	MADD R3, R2, R14, R14 // row VRest
-	MOVD $5, R15
-	MADD R3, R2, R15, R15 // row VC
-	MOVD $6, R16
-	MADD R3, R2, R16, R16 // row DtCTau
-	MOVD $7, R17
-	MADD R3, R2, R17, R17 // row DtRTau
-	MOVD $8, R19
-	MADD R3, R2, R19, R19 // row Keep
-	MOVD $9, R20
-	MADD R3, R2, R20, R20 // row Ka
-	MOVD $10, R21
-	MADD R3, R2, R21, R21 // row TauRef
+	MOVD $0, R12
+	MADD R3, R2, R12, R12 // row VTh
+	MOVD $2, R13
+	MADD R3, R2, R13, R13 // row VReset
+	MOVD $3, R14
+	MADD R3, R2, R14, R14 // row B
+	MOVD $4, R15
+	MADD R3, R2, R15, R15 // row VRest
+	MOVD $5, R16
+	MADD R3, R2, R16, R16 // row VC
+	MOVD $6, R17
+	MADD R3, R2, R17, R17 // row DtCTau
+	MOVD $7, R19
+	MADD R3, R2, R19, R19 // row DtRTau
+	MOVD $8, R20
+	MADD R3, R2, R20, R20 // row Keep
+	MOVD $9, R21
+	MADD R3, R2, R21, R21 // row Ka
+	MOVD $10, R22
+	MADD R3, R2, R22, R22 // row TauRef
+	MOVD ZR, R23 // lane
+	MOVD ZR, R24 // Bits word
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r25 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -4468,7 +4771,7 @@ TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	VDUP R3, V26.S4 // r34 = 1
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4 // r36 = 0.125
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V24.S4] // r113 = T[0]
 	SUBS $8, R1
 	BLT oneloop2end
@@ -4479,40 +4782,40 @@ oneloop2:
 	VLD1.P 16(R5), [V3.S4]
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	VLD1.P 16(R11), [V6.S4]
-	VLD1.P 16(R11), [V7.S4]
+	VLD1.P 16(R12), [V6.S4]
+	VLD1.P 16(R12), [V7.S4]
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
-	VLD1.P 16(R12), [V10.S4]
-	VLD1.P 16(R12), [V11.S4]
+	VLD1.P 16(R13), [V10.S4]
+	VLD1.P 16(R13), [V11.S4]
 	VBIF V8.B16, V0.B16, V10.B16
 	VBIF V9.B16, V1.B16, V11.B16
-	VLD1.P 16(R13), [V0.S4]
-	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V0.S4]
+	VLD1.P 16(R14), [V1.S4]
 	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
 	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
 	VBSL V2.B16, V0.B16, V8.B16
 	VBSL V3.B16, V1.B16, V9.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, oneskip11
+	CBZ R7, oneskip15
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
-oneskip11:
-	VLD1.P 16(R14), [V2.S4]
-	VLD1.P 16(R14), [V3.S4]
+oneskip15:
+	VLD1.P 16(R15), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
 	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
-	VLD1.P 16(R15), [V14.S4]
-	VLD1.P 16(R15), [V15.S4]
+	VLD1.P 16(R16), [V14.S4]
+	VLD1.P 16(R16), [V15.S4]
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
 	WORD $0x4eafd56f // fsub v15.4s, v11.4s, v15.4s
-	VLD1.P 16(R16), [V16.S4]
-	VLD1.P 16(R16), [V17.S4]
+	VLD1.P 16(R17), [V16.S4]
+	VLD1.P 16(R17), [V17.S4]
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	VLD1.P 16(R17), [V20.S4]
-	VLD1.P 16(R17), [V21.S4]
+	VLD1.P 16(R19), [V20.S4]
+	VLD1.P 16(R19), [V21.S4]
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
 	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
@@ -4549,7 +4852,7 @@ oneskip11:
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, onerare12
+	CBZW R3, onerare16
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4
 	MOVD $0x3638ef1d, R3
@@ -4667,14 +4970,14 @@ oneskip11:
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
 	VBSL V22.B16, V19.B16, V0.B16
 	VBIT V13.B16, V0.B16, V14.B16
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-onerare12:
+onerare16:
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
-	CBZW R3, onerare13
+	CBZW R3, onerare17
 	MOVD $0x3493f27e, R3
 	VDUP R3, V0.S4
 	MOVD $0x3638ef1d, R3
@@ -4792,31 +5095,31 @@ onerare12:
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
 	VBSL V17.B16, V13.B16, V1.B16
 	VBIT V15.B16, V1.B16, V12.B16
-onerare13:
+onerare17:
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
 	VFMLA V21.S4, V12.S4, V1.S4
-	CBZ R8, oneskip14
+	CBZ R8, oneskip18
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
-oneskip14:
-	VLD1.P 16(R20), [V12.S4]
-	VLD1.P 16(R20), [V13.S4]
+oneskip18:
+	VLD1.P 16(R21), [V12.S4]
+	VLD1.P 16(R21), [V13.S4]
 	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
 	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	VLD1.P 16(R19), [V14.S4]
-	VLD1.P 16(R19), [V15.S4]
+	VLD1.P 16(R20), [V14.S4]
+	VLD1.P 16(R20), [V15.S4]
 	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
 	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
 	VFMLA V2.S4, V12.S4, V14.S4
 	VFMLA V3.S4, V13.S4, V15.S4
 	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
 	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
-	VLD1.P 16(R21), [V12.S4]
-	VLD1.P 16(R21), [V13.S4]
+	VLD1.P 16(R22), [V12.S4]
+	VLD1.P 16(R22), [V13.S4]
 	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
 	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
 	VBIF V2.B16, V0.B16, V10.B16
@@ -4827,13 +5130,13 @@ oneskip14:
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
-	CBZ R9, oneskip15
+	CBZ R9, oneskip19
 	VAND V26.B16, V6.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 	VAND V26.B16, V7.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
-oneskip15:
-	CBZ R10, oneskip16
+oneskip19:
+	CBZ R10, oneskip20
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
@@ -4846,7 +5149,25 @@ oneskip15:
 	VMOV V3.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
-oneskip16:
+oneskip20:
+	CBZ R11, oneskip21
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
+	VUSHR $15, V6.H8, V6.H8
+	VUSRA $15, V6.S4, V6.S4
+	VUSRA $30, V6.D2, V6.D2
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	VUSRA $28, V6.D2, V6.D2
+	VMOV V6.B[0], R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $8, R23
+	TST $63, R23
+	BNE oneword22
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword22:
+oneskip21:
 	FMOVQ F10, -32(R4)
 	FMOVQ F11, -16(R4)
 	FMOVQ F8, -32(R5)
@@ -4863,24 +5184,24 @@ oneloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
-	VLD1.P 16(R11), [V3.S4]
+	VLD1.P 16(R12), [V3.S4]
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	VLD1.P 16(R12), [V5.S4]
+	VLD1.P 16(R13), [V5.S4]
 	VBIF V4.B16, V0.B16, V5.B16
-	VLD1.P 16(R13), [V0.S4]
+	VLD1.P 16(R14), [V0.S4]
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	CBZ R7, oneskip1
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
-	VLD1.P 16(R14), [V1.S4]
+	VLD1.P 16(R15), [V1.S4]
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	VLD1.P 16(R15), [V7.S4]
+	VLD1.P 16(R16), [V7.S4]
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	VLD1.P 16(R16), [V8.S4]
+	VLD1.P 16(R17), [V8.S4]
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	VLD1.P 16(R17), [V10.S4]
+	VLD1.P 16(R19), [V10.S4]
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
 	VFMLA V9.S4, V8.S4, V10.S4
@@ -5025,13 +5346,13 @@ onerare2:
 	VLD1.P 16(R8), [V6.S4]
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip3:
-	VLD1.P 16(R20), [V6.S4]
+	VLD1.P 16(R21), [V6.S4]
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	VLD1.P 16(R19), [V7.S4]
+	VLD1.P 16(R20), [V7.S4]
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
 	VFMLA V1.S4, V6.S4, V7.S4
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	VLD1.P 16(R21), [V6.S4]
+	VLD1.P 16(R22), [V6.S4]
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
@@ -5049,6 +5370,21 @@ oneskip4:
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 oneskip5:
+	CBZ R11, oneskip6
+	VUSHR $31, V3.S4, V3.S4
+	VUSRA $31, V3.D2, V3.D2
+	WORD $0x0ea12863 // xtn v3.2s, v3.2d
+	VUSRA $30, V3.D2, V3.D2
+	VMOV V3.S[0], R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $4, R23
+	TST $63, R23
+	BNE oneword7
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword7:
+oneskip6:
 	FMOVQ F5, -16(R4)
 	FMOVQ F4, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -5062,24 +5398,24 @@ onetail:
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
-	FMOVS.P 4(R11), F3
+	FMOVS.P 4(R12), F3
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	FMOVS.P 4(R12), F5
+	FMOVS.P 4(R13), F5
 	VBIF V4.B16, V0.B16, V5.B16
-	FMOVS.P 4(R13), F0
+	FMOVS.P 4(R14), F0
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip6
+	CBZ R7, oneskip8
 	FMOVS.P 4(R7), F0
-oneskip6:
-	FMOVS.P 4(R14), F1
+oneskip8:
+	FMOVS.P 4(R15), F1
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	FMOVS.P 4(R15), F7
+	FMOVS.P 4(R16), F7
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	FMOVS.P 4(R16), F8
+	FMOVS.P 4(R17), F8
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVS.P 4(R17), F10
+	FMOVS.P 4(R19), F10
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
 	VFMLA V9.S4, V8.S4, V10.S4
@@ -5098,7 +5434,7 @@ oneskip6:
 	VFMLA V8.S4, V7.S4, V6.S4
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
 	FMOVS F7, R3
-	CBZW R3, onerare7
+	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -5216,35 +5552,47 @@ oneskip6:
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V7.B16, V0.B16, V6.B16
-onerare7:
+onerare9:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
-	CBZ R8, oneskip8
+	CBZ R8, oneskip10
 	FMOVS.P 4(R8), F6
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
-oneskip8:
-	FMOVS.P 4(R20), F6
+oneskip10:
+	FMOVS.P 4(R21), F6
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	FMOVS.P 4(R19), F7
+	FMOVS.P 4(R20), F7
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
 	VFMLA V1.S4, V6.S4, V7.S4
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	FMOVS.P 4(R21), F6
+	FMOVS.P 4(R22), F6
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
 	VBIT V3.B16, V24.B16, V2.B16
-	CBZ R9, oneskip9
+	CBZ R9, oneskip11
 	VAND V26.B16, V3.B16, V0.B16
 	FMOVS.P F0, 4(R9)
-oneskip9:
-	CBZ R10, oneskip10
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V3.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip10:
+oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F3, R3
+	AND $1, R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $1, R23
+	TST $63, R23
+	BNE oneword14
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword14:
+oneskip13:
 	FMOVS F5, -4(R4)
 	FMOVS F4, -4(R5)
 	FMOVS F2, -4(R6)
@@ -5252,41 +5600,49 @@ oneskip10:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R23, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R23, R3, R3 // the bits past the call
+	MOVD (R11), R25
+	AND R3, R25
+	ORR R24, R25
+	MOVD R25, (R11)
+onebitsdone:
 	RET
 many:
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD 192(R0), R3
+	MOVD 216(R0), R3
 	LSL $2, R3
-	MOVD $0, R11
-	MADD R3, R2, R11, R11 // row VTh
-	MOVD $2, R12
-	MADD R3, R2, R12, R12 // row VReset
-	MOVD $3, R13
-	MADD R3, R2, R13, R13 // row B
-	MOVD $4, R14
-	MADD R3, R2, R14, R14 // row VRest
-	MOVD $5, R15
-	MADD R3, R2, R15, R15 // row VC
-	MOVD $6, R16
-	MADD R3, R2, R16, R16 // row DtCTau
-	MOVD $7, R17
-	MADD R3, R2, R17, R17 // row DtRTau
-	MOVD $8, R19
-	MADD R3, R2, R19, R19 // row Keep
-	MOVD $9, R20
-	MADD R3, R2, R20, R20 // row Ka
-	MOVD $10, R21
-	MADD R3, R2, R21, R21 // row TauRef
-	MOVD ZR, R24 // lane offset
-	MOVD 240(R0), R25 // I row distance
-	LSL $2, R25
-	MOVD 248(R0), R26 // Delta row distance
+	MOVD $0, R12
+	MADD R3, R2, R12, R12 // row VTh
+	MOVD $2, R13
+	MADD R3, R2, R13, R13 // row VReset
+	MOVD $3, R14
+	MADD R3, R2, R14, R14 // row B
+	MOVD $4, R15
+	MADD R3, R2, R15, R15 // row VRest
+	MOVD $5, R16
+	MADD R3, R2, R16, R16 // row VC
+	MOVD $6, R17
+	MADD R3, R2, R17, R17 // row DtCTau
+	MOVD $7, R19
+	MADD R3, R2, R19, R19 // row DtRTau
+	MOVD $8, R20
+	MADD R3, R2, R20, R20 // row Keep
+	MOVD $9, R21
+	MADD R3, R2, R21, R21 // row Ka
+	MOVD $10, R22
+	MADD R3, R2, R22, R22 // row TauRef
+	MOVD ZR, R25 // lane
+	MOVD 264(R0), R26 // I row distance
 	LSL $2, R26
-	MOVD 256(R0), R2 // Spike row distance
+	MOVD 272(R0), R2 // Delta row distance
 	LSL $2, R2
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r25 = 0.0013888889
@@ -5311,59 +5667,63 @@ manyloop2:
 	VLD1.P 16(R5), [V3.S4]
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	MOVD 208(R0), R22 // Steps
-	MOVD 272(R0), R23 // T
+	MOVD 232(R0), R23 // Steps
+	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil28
-	ADD R24, R7
-manynil28:
+	CBZ R7, manynil33
+	ADD R25<<2, R7, R7
+manynil33:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil29
-	ADD R24, R8
-manynil29:
+	CBZ R8, manynil34
+	ADD R25<<2, R8, R8
+manynil34:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil30
-	ADD R24, R9
-manynil30:
+	CBZ R9, manynil35
+	ADD R25<<2, R9, R9
+manynil35:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil31
-	ADD R24>>2, R10, R10
-manynil31:
-manystep21:
-	FMOVQ 0(R11), F6
-	FMOVQ 16(R11), F7
+	CBZ R10, manynil36
+	ADD R25, R10
+manynil36:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil37
+	ADD R25>>3, R11, R11
+manynil37:
+manystep25:
+	FMOVQ 0(R12), F6
+	FMOVQ 16(R12), F7
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
-	FMOVQ 0(R12), F10
-	FMOVQ 16(R12), F11
-	VBIT V8.B16, V10.B16, V0.B16
-	VBIT V9.B16, V11.B16, V1.B16
 	FMOVQ 0(R13), F10
 	FMOVQ 16(R13), F11
+	VBIT V8.B16, V10.B16, V0.B16
+	VBIT V9.B16, V11.B16, V1.B16
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
 	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
 	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R7, manyskip22
+	CBZ R7, manyskip26
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R25), [V8.S4]
-manyskip22:
-	FMOVQ 0(R14), F10
-	FMOVQ 16(R14), F11
+	VLD1.P (R7)(R26), [V8.S4]
+manyskip26:
+	FMOVQ 0(R15), F10
+	FMOVQ 16(R15), F11
 	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
 	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
-	FMOVQ 0(R15), F14
-	FMOVQ 16(R15), F15
+	FMOVQ 0(R16), F14
+	FMOVQ 16(R16), F15
 	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
 	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
-	FMOVQ 0(R16), F16
-	FMOVQ 16(R16), F17
+	FMOVQ 0(R17), F16
+	FMOVQ 16(R17), F17
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	FMOVQ 0(R17), F20
-	FMOVQ 16(R17), F21
+	FMOVQ 0(R19), F20
+	FMOVQ 16(R19), F21
 	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
 	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
 	WORD $0x6e28de94 // fmul v20.4s, v20.4s, v8.4s
@@ -5400,7 +5760,7 @@ manyskip22:
 	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, manyrare23
+	CBZW R3, manyrare27
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4
 	MOVD $0x3638ef1d, R3
@@ -5520,10 +5880,10 @@ manyskip22:
 	VBIT V13.B16, V8.B16, V14.B16
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-manyrare23:
+manyrare27:
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare24
+	CBZW R3, manyrare28
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -5641,32 +6001,32 @@ manyrare23:
 	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
 	VBSL V17.B16, V13.B16, V9.B16
 	VBIT V15.B16, V9.B16, V12.B16
-manyrare24:
+manyrare28:
 	VMOV V0.B16, V8.B16
 	VFMLA V20.S4, V14.S4, V8.S4
 	VMOV V1.B16, V9.B16
 	VFMLA V21.S4, V12.S4, V9.S4
-	CBZ R8, manyskip25
+	CBZ R8, manyskip29
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R26), [V13.S4]
+	VLD1.P (R8)(R2), [V13.S4]
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
-manyskip25:
-	FMOVQ 0(R20), F12
-	FMOVQ 16(R20), F13
+manyskip29:
+	FMOVQ 0(R21), F12
+	FMOVQ 16(R21), F13
 	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
 	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
-	FMOVQ 0(R19), F14
-	FMOVQ 16(R19), F15
+	FMOVQ 0(R20), F14
+	FMOVQ 16(R20), F15
 	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
 	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
 	VFMLA V10.S4, V12.S4, V14.S4
 	VFMLA V11.S4, V13.S4, V15.S4
-	VLD1R.P 4(R23), [V10.S4]
+	VLD1R.P 4(R24), [V10.S4]
 	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
 	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
-	FMOVQ 0(R21), F13
-	FMOVQ 16(R21), F16
+	FMOVQ 0(R22), F13
+	FMOVQ 16(R22), F16
 	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
 	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
 	VBIF V11.B16, V8.B16, V0.B16
@@ -5677,13 +6037,15 @@ manyskip25:
 	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
-	CBZ R9, manyskip26
+	CBZ R9, manyskip30
 	VAND V26.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V26.B16, V6.B16, V8.B16
-	VST1.P [V8.S4], (R9)(R2)
-manyskip26:
-	CBZ R10, manyskip27
+	FMOVQ F8, 0(R9)
+	MOVD 280(R0), R3 // Spike row distance
+	ADD R3<<2, R9, R9
+manyskip30:
+	CBZ R10, manyskip31
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
@@ -5696,19 +6058,31 @@ manyskip26:
 	VMOV V11.S[0], R3
 	AND $0x01010101, R3
 	MOVW R3, 0(R10)
-	MOVD 264(R0), R3 // Ref row distance
+	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
-manyskip27:
-	SUBS $1, R22
-	BNE manystep21
+manyskip31:
+	CBZ R11, manyskip32
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
+	VUSHR $15, V6.H8, V6.H8
+	VUSRA $15, V6.S4, V6.S4
+	VUSRA $30, V6.D2, V6.D2
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	VUSRA $28, V6.D2, V6.D2
+	VMOV V6.B[0], R3
+	MOVB R3, (R11)
+	MOVD 296(R0), R3 // Bits row distance
+	ADD R3<<3, R11, R11
+manyskip32:
+	SUBS $1, R23
+	BNE manystep25
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $32, R24
-	ADD $32, R11
+	ADD $8, R25
 	ADD $32, R12
 	ADD $32, R13
 	ADD $32, R14
@@ -5718,6 +6092,7 @@ manyskip27:
 	ADD $32, R19
 	ADD $32, R20
 	ADD $32, R21
+	ADD $32, R22
 	SUBS $8, R1
 	BGE manyloop2
 manyloop2end:
@@ -5728,43 +6103,48 @@ manyloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
-	MOVD 208(R0), R22 // Steps
-	MOVD 272(R0), R23 // T
+	MOVD 232(R0), R23 // Steps
+	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil7
-	ADD R24, R7
-manynil7:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil8
-	ADD R24, R8
+	CBZ R7, manynil8
+	ADD R25<<2, R7, R7
 manynil8:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil9
-	ADD R24, R9
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil9
+	ADD R25<<2, R8, R8
 manynil9:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil10
-	ADD R24>>2, R10, R10
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil10
+	ADD R25<<2, R9, R9
 manynil10:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil11
+	ADD R25, R10
+manynil11:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil12
+	LSR $6, R25, R3
+	ADD R3<<3, R11, R11
+manynil12:
 manystep1:
-	FMOVQ 0(R11), F3
+	FMOVQ 0(R12), F3
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	FMOVQ 0(R12), F5
-	VBIT V4.B16, V5.B16, V0.B16
 	FMOVQ 0(R13), F5
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVQ 0(R14), F5
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	CBZ R7, manyskip2
-	VLD1.P (R7)(R25), [V4.S4]
+	VLD1.P (R7)(R26), [V4.S4]
 manyskip2:
-	FMOVQ 0(R14), F5
+	FMOVQ 0(R15), F5
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	FMOVQ 0(R15), F7
+	FMOVQ 0(R16), F7
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	FMOVQ 0(R16), F8
+	FMOVQ 0(R17), F8
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVQ 0(R17), F10
+	FMOVQ 0(R19), F10
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
 	VFMLA V9.S4, V8.S4, V10.S4
@@ -5906,17 +6286,17 @@ manyrare3:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	CBZ R8, manyskip4
-	VLD1.P (R8)(R26), [V6.S4]
+	VLD1.P (R8)(R2), [V6.S4]
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip4:
-	FMOVQ 0(R20), F6
+	FMOVQ 0(R21), F6
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	FMOVQ 0(R19), F7
+	FMOVQ 0(R20), F7
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
 	VFMLA V5.S4, V6.S4, V7.S4
-	VLD1R.P 4(R23), [V5.S4]
+	VLD1R.P 4(R24), [V5.S4]
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	FMOVQ 0(R21), F8
+	FMOVQ 0(R22), F8
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
@@ -5924,7 +6304,9 @@ manyskip4:
 	VBIT V3.B16, V5.B16, V2.B16
 	CBZ R9, manyskip5
 	VAND V26.B16, V3.B16, V4.B16
-	VST1.P [V4.S4], (R9)(R2)
+	FMOVQ F4, 0(R9)
+	MOVD 280(R0), R3 // Spike row distance
+	ADD R3<<2, R9, R9
 manyskip5:
 	CBZ R10, manyskip6
 	VORR V3.B16, V6.B16, V6.B16
@@ -5933,16 +6315,31 @@ manyskip5:
 	VMOV V6.S[0], R3
 	AND $0x01010101, R3
 	MOVW R3, 0(R10)
-	MOVD 264(R0), R3 // Ref row distance
+	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip6:
-	SUBS $1, R22
+	CBZ R11, manyskip7
+	VUSHR $31, V3.S4, V3.S4
+	VUSRA $31, V3.D2, V3.D2
+	WORD $0x0ea12863 // xtn v3.2s, v3.2d
+	VUSRA $30, V3.D2, V3.D2
+	VMOV V3.S[0], R3
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $4, R0
+	NEG R25, R3
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
+	MOVD 296(R0), R3 // Bits row distance
+	ADD R3<<3, R11, R11
+manyskip7:
+	SUBS $1, R23
 	BNE manystep1
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
-	ADD $16, R24
-	ADD $16, R11
+	ADD $4, R25
 	ADD $16, R12
 	ADD $16, R13
 	ADD $16, R14
@@ -5952,6 +6349,7 @@ manyskip6:
 	ADD $16, R19
 	ADD $16, R20
 	ADD $16, R21
+	ADD $16, R22
 	SUBS $4, R1
 	BGE manyloop1
 manyloop1end:
@@ -5962,44 +6360,49 @@ manytail:
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
-	MOVD 208(R0), R22 // Steps
-	MOVD 272(R0), R23 // T
+	MOVD 232(R0), R23 // Steps
+	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil17
-	ADD R24, R7
-manynil17:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil18
-	ADD R24, R8
-manynil18:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil19
-	ADD R24, R9
-manynil19:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil20
-	ADD R24>>2, R10, R10
+	CBZ R7, manynil20
+	ADD R25<<2, R7, R7
 manynil20:
-manystep11:
-	FMOVS 0(R11), F3
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil21
+	ADD R25<<2, R8, R8
+manynil21:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil22
+	ADD R25<<2, R9, R9
+manynil22:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil23
+	ADD R25, R10
+manynil23:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil24
+	LSR $6, R25, R3
+	ADD R3<<3, R11, R11
+manynil24:
+manystep13:
+	FMOVS 0(R12), F3
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	FMOVS 0(R12), F5
-	VBIT V4.B16, V5.B16, V0.B16
 	FMOVS 0(R13), F5
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVS 0(R14), F5
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip12
+	CBZ R7, manyskip14
 	FMOVS 0(R7), F4
-	ADD R25, R7
-manyskip12:
-	FMOVS 0(R14), F5
+	ADD R26, R7
+manyskip14:
+	FMOVS 0(R15), F5
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	FMOVS 0(R15), F7
+	FMOVS 0(R16), F7
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	FMOVS 0(R16), F8
+	FMOVS 0(R17), F8
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVS 0(R17), F10
+	FMOVS 0(R19), F10
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
 	VFMLA V9.S4, V8.S4, V10.S4
@@ -6018,7 +6421,7 @@ manyskip12:
 	VFMLA V8.S4, V7.S4, V6.S4
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
 	FMOVS F7, R3
-	CBZW R3, manyrare13
+	CBZW R3, manyrare15
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -6136,47 +6539,59 @@ manyskip12:
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
 	VBSL V12.B16, V11.B16, V4.B16
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare13:
+manyrare15:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
-	CBZ R8, manyskip14
+	CBZ R8, manyskip16
 	FMOVS 0(R8), F6
-	ADD R26, R8
+	ADD R2, R8
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
-manyskip14:
-	FMOVS 0(R20), F6
+manyskip16:
+	FMOVS 0(R21), F6
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	FMOVS 0(R19), F7
+	FMOVS 0(R20), F7
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
 	VFMLA V5.S4, V6.S4, V7.S4
-	VLD1R.P 4(R23), [V5.S4]
+	VLD1R.P 4(R24), [V5.S4]
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	FMOVS 0(R21), F8
+	FMOVS 0(R22), F8
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip15
+	CBZ R9, manyskip17
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVS F4, 0(R9)
-	ADD R2, R9
-manyskip15:
-	CBZ R10, manyskip16
+	MOVD 280(R0), R3 // Spike row distance
+	ADD R3<<2, R9, R9
+manyskip17:
+	CBZ R10, manyskip18
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
-	MOVD 264(R0), R3 // Ref row distance
+	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
-manyskip16:
-	SUBS $1, R22
-	BNE manystep11
+manyskip18:
+	CBZ R11, manyskip19
+	FMOVS F3, R3
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $1, R0
+	NEG R25, R3
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
+	MOVD 296(R0), R3 // Bits row distance
+	ADD R3<<3, R11, R11
+manyskip19:
+	SUBS $1, R23
+	BNE manystep13
 	FMOVS F0, -4(R4)
 	FMOVS F1, -4(R5)
 	FMOVS F2, -4(R6)
-	ADD $4, R24
-	ADD $4, R11
+	ADD $1, R25
 	ADD $4, R12
 	ADD $4, R13
 	ADD $4, R14
@@ -6186,6 +6601,7 @@ manyskip16:
 	ADD $4, R19
 	ADD $4, R20
 	ADD $4, R21
+	ADD $4, R22
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -6195,11 +6611,11 @@ manytailend:
 // func stepNEONF64Soft(f *generic.Frame64)
 TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 208(R0), R3 // Steps
+	MOVD 232(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
@@ -6207,6 +6623,9 @@ TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD 96(R0), R8 // Delta (nil if absent)
 	MOVD 120(R0), R9 // Spike (nil if absent)
 	MOVD 144(R0), R10 // Ref (nil if absent)
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	MOVD ZR, R12 // lane
+	MOVD ZR, R13 // Bits word
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 8(R2), R3
@@ -6247,7 +6666,7 @@ TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	VDUP R3, V13.D2 // r132 = Keep
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2 // r137 = TauRef
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2] // r135 = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
@@ -6440,7 +6859,7 @@ oneskip1:
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2
@@ -6475,6 +6894,20 @@ oneskip4:
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
 oneskip5:
+	CBZ R11, oneskip6
+	WORD $0x0ea12821 // xtn v1.2s, v1.2d
+	VUSHR $31, V1.S4, V1.S4
+	VUSRA $31, V1.D2, V1.D2
+	VMOV V1.S[0], R3
+	LSL R12, R3, R3
+	ORR R3, R13
+	ADD $2, R12
+	TST $63, R12
+	BNE oneword7
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword7:
+oneskip6:
 	FMOVQ F4, -16(R4)
 	FMOVQ F3, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -6494,9 +6927,9 @@ onetail:
 	WORD $0x4e7dd420 // fadd v0.2d, v1.2d, v29.2d
 	VBSL V1.B16, V0.B16, V3.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip6
+	CBZ R7, oneskip8
 	FMOVD.P 8(R7), F0
-oneskip6:
+oneskip8:
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
 	WORD $0x4efbd485 // fsub v5.2d, v4.2d, v27.2d
 	WORD $0x6e65dc26 // fmul v6.2d, v1.2d, v5.2d
@@ -6524,7 +6957,7 @@ oneskip6:
 	VFMLA V1.D2, V6.D2, V7.D2
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
 	FMOVS F6, R3
-	CBZW R3, onerare7
+	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -6672,19 +7105,19 @@ oneskip6:
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-onerare7:
+onerare9:
 	VMOV V4.B16, V1.B16
 	VFMLA V0.D2, V7.D2, V1.D2
-	CBZ R8, oneskip8
+	CBZ R8, oneskip10
 	FMOVD.P 8(R8), F0
 	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
-oneskip8:
+oneskip10:
 	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
 	VFMLA V0.D2, V14.D2, V5.D2
@@ -6694,16 +7127,28 @@ oneskip8:
 	VBIF V0.B16, V5.B16, V3.B16
 	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
 	VBIT V1.B16, V11.B16, V2.B16
-	CBZ R9, oneskip9
+	CBZ R9, oneskip11
 	VAND V16.B16, V1.B16, V5.B16
 	FMOVD.P F5, 8(R9)
-oneskip9:
-	CBZ R10, oneskip10
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V1.B16, V0.B16, V0.B16
 	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip10:
+oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F1, R3
+	AND $1, R3
+	LSL R12, R3, R3
+	ORR R3, R13
+	ADD $1, R12
+	TST $63, R12
+	BNE oneword14
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword14:
+oneskip13:
 	FMOVD F4, -8(R4)
 	FMOVD F3, -8(R5)
 	FMOVD F2, -8(R6)
@@ -6711,21 +7156,33 @@ oneskip10:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R12, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R12, R3, R3 // the bits past the call
+	MOVD (R11), R14
+	AND R3, R14
+	ORR R13, R14
+	MOVD R14, (R11)
+onebitsdone:
 	RET
 many:
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD ZR, R13 // lane offset
-	MOVD 240(R0), R14 // I row distance
-	LSL $3, R14
-	MOVD 248(R0), R15 // Delta row distance
+	MOVD ZR, R14 // lane
+	MOVD 264(R0), R15 // I row distance
 	LSL $3, R15
-	MOVD 256(R0), R16 // Spike row distance
+	MOVD 272(R0), R16 // Delta row distance
 	LSL $3, R16
-	MOVD 264(R0), R17 // Ref row distance
+	MOVD 280(R0), R17 // Spike row distance
+	LSL $3, R17
+	MOVD 288(R0), R19 // Ref row distance
+	MOVD 296(R0), R20 // Bits row distance
+	LSL $3, R20
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 32(R2), R3
@@ -6765,25 +7222,30 @@ manyloop2:
 	VLD1.P 16(R5), [V3.D2]
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
-	MOVD 208(R0), R11 // Steps
-	MOVD 272(R0), R12 // T
+	MOVD 232(R0), R12 // Steps
+	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil83
-	ADD R13, R7
-manynil83:
+	CBZ R7, manynil98
+	ADD R14<<3, R7, R7
+manynil98:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil84
-	ADD R13, R8
-manynil84:
+	CBZ R8, manynil99
+	ADD R14<<3, R8, R8
+manynil99:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil85
-	ADD R13, R9
-manynil85:
+	CBZ R9, manynil100
+	ADD R14<<3, R9, R9
+manynil100:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil86
-	ADD R13>>3, R10, R10
-manynil86:
-manystep76:
+	CBZ R10, manynil101
+	ADD R14, R10
+manynil101:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil102
+	LSR $6, R14, R3
+	ADD R3<<3, R11, R11
+manynil102:
+manystep90:
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
 	MOVD 8(R2), R3
@@ -6800,10 +7262,10 @@ manystep76:
 	VBIT V7.B16, V8.B16, V3.B16
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
-	CBZ R7, manyskip77
+	CBZ R7, manyskip91
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R14), [V6.D2]
-manyskip77:
+	VLD1.P (R7)(R15), [V6.D2]
+manyskip91:
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
 	MOVD 40(R2), R3
@@ -6864,7 +7326,7 @@ manyskip77:
 	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
-	CBZW R3, manyrare78
+	CBZW R3, manyrare92
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V16.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -7024,10 +7486,10 @@ manyskip77:
 	VDUP R3, V20.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V23.D2
-manyrare78:
+manyrare92:
 	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
 	FMOVS F7, R3
-	CBZW R3, manyrare79
+	CBZW R3, manyrare93
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V7.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -7181,24 +7643,24 @@ manyrare78:
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
 	VDUP R3, V18.D2
-manyrare79:
+manyrare93:
 	VMOV V0.B16, V7.B16
 	VFMLA V6.D2, V11.D2, V7.D2
 	VMOV V1.B16, V6.B16
 	VFMLA V14.D2, V12.D2, V6.D2
-	CBZ R8, manyskip80
+	CBZ R8, manyskip94
 	FMOVQ 16(R8), F8
-	VLD1.P (R8)(R15), [V9.D2]
+	VLD1.P (R8)(R16), [V9.D2]
 	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
 	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
-manyskip80:
+manyskip94:
 	WORD $0x4efed4e8 // fsub v8.2d, v7.2d, v30.2d
 	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
 	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
 	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
 	VFMLA V8.D2, V19.D2, V10.D2
 	VFMLA V9.D2, V19.D2, V11.D2
-	VLD1R.P 8(R12), [V8.D2]
+	VLD1R.P 8(R13), [V8.D2]
 	WORD $0x4ee4d509 // fsub v9.2d, v8.2d, v4.2d
 	WORD $0x4ee5d50c // fsub v12.2d, v8.2d, v5.2d
 	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
@@ -7211,13 +7673,13 @@ manyskip80:
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
 	VBIT V6.B16, V8.B16, V4.B16
 	VBIT V7.B16, V8.B16, V5.B16
-	CBZ R9, manyskip81
+	CBZ R9, manyskip95
 	VAND V21.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V21.B16, V6.B16, V8.B16
-	VST1.P [V8.D2], (R9)(R16)
-manyskip81:
-	CBZ R10, manyskip82
+	VST1.P [V8.D2], (R9)(R17)
+manyskip95:
+	CBZ R10, manyskip96
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V7.B16, V12.B16, V12.B16
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
@@ -7232,17 +7694,33 @@ manyskip81:
 	VMOV V9.H[0], R3
 	AND $0x01010101, R3
 	MOVH R3, 0(R10)
-	ADD R17, R10
-manyskip82:
-	SUBS $1, R11
-	BNE manystep76
+	ADD R19, R10
+manyskip96:
+	CBZ R11, manyskip97
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
+	VUSHR $31, V6.S4, V6.S4
+	VUSRA $31, V6.D2, V6.D2
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	VUSRA $30, V6.D2, V6.D2
+	VMOV V6.S[0], R3
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $4, R21
+	NEG R14, R3
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
+manyskip97:
+	SUBS $1, R12
+	BNE manystep90
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $32, R13
+	ADD $4, R14
 	SUBS $4, R1
 	BGE manyloop2
 manyloop2end:
@@ -7253,25 +7731,30 @@ manyloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
-	MOVD 208(R0), R11 // Steps
-	MOVD 272(R0), R12 // T
+	MOVD 232(R0), R12 // Steps
+	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil93
-	ADD R13, R7
-manynil93:
+	CBZ R7, manynil110
+	ADD R14<<3, R7, R7
+manynil110:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil94
-	ADD R13, R8
-manynil94:
+	CBZ R8, manynil111
+	ADD R14<<3, R8, R8
+manynil111:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil95
-	ADD R13, R9
-manynil95:
+	CBZ R9, manynil112
+	ADD R14<<3, R9, R9
+manynil112:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil96
-	ADD R13>>3, R10, R10
-manynil96:
-manystep87:
+	CBZ R10, manynil113
+	ADD R14, R10
+manynil113:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil114
+	LSR $6, R14, R3
+	ADD R3<<3, R11, R11
+manynil114:
+manystep103:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 8(R2), R3
 	VDUP R3, V4.D2
@@ -7282,9 +7765,9 @@ manystep87:
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip88
-	VLD1.P (R7)(R14), [V3.D2]
-manyskip88:
+	CBZ R7, manyskip104
+	VLD1.P (R7)(R15), [V3.D2]
+manyskip104:
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
 	VDUP R3, V5.D2
@@ -7319,7 +7802,7 @@ manyskip88:
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare89
+	CBZW R3, manyrare105
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -7469,28 +7952,28 @@ manyskip88:
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
 	VBSL V10.B16, V9.B16, V3.B16
 	VBIT V6.B16, V3.B16, V5.B16
-manyrare89:
+manyrare105:
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
-	CBZ R8, manyskip90
-	VLD1.P (R8)(R15), [V4.D2]
+	CBZ R8, manyskip106
+	VLD1.P (R8)(R16), [V4.D2]
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
-manyskip90:
+manyskip106:
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
 	VFMLA V4.D2, V19.D2, V5.D2
-	VLD1R.P 8(R12), [V4.D2]
+	VLD1R.P 8(R13), [V4.D2]
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
 	VBIF V6.B16, V3.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	VBIT V3.B16, V4.B16, V2.B16
-	CBZ R9, manyskip91
+	CBZ R9, manyskip107
 	VAND V21.B16, V3.B16, V4.B16
-	VST1.P [V4.D2], (R9)(R16)
-manyskip91:
-	CBZ R10, manyskip92
+	VST1.P [V4.D2], (R9)(R17)
+manyskip107:
+	CBZ R10, manyskip108
 	VORR V3.B16, V6.B16, V6.B16
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
@@ -7498,14 +7981,27 @@ manyskip91:
 	VMOV V6.H[0], R3
 	AND $0x01010101, R3
 	MOVH R3, 0(R10)
-	ADD R17, R10
-manyskip92:
-	SUBS $1, R11
-	BNE manystep87
+	ADD R19, R10
+manyskip108:
+	CBZ R11, manyskip109
+	WORD $0x0ea12863 // xtn v3.2s, v3.2d
+	VUSHR $31, V3.S4, V3.S4
+	VUSRA $31, V3.D2, V3.D2
+	VMOV V3.S[0], R3
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $2, R21
+	NEG R14, R3
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
+manyskip109:
+	SUBS $1, R12
+	BNE manystep103
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
-	ADD $16, R13
+	ADD $2, R14
 	SUBS $2, R1
 	BGE manyloop1
 manyloop1end:
@@ -7516,25 +8012,30 @@ manytail:
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
-	MOVD 208(R0), R11 // Steps
-	MOVD 272(R0), R12 // T
+	MOVD 232(R0), R12 // Steps
+	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil103
-	ADD R13, R7
-manynil103:
+	CBZ R7, manynil122
+	ADD R14<<3, R7, R7
+manynil122:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil104
-	ADD R13, R8
-manynil104:
+	CBZ R8, manynil123
+	ADD R14<<3, R8, R8
+manynil123:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil105
-	ADD R13, R9
-manynil105:
+	CBZ R9, manynil124
+	ADD R14<<3, R9, R9
+manynil124:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil106
-	ADD R13>>3, R10, R10
-manynil106:
-manystep97:
+	CBZ R10, manynil125
+	ADD R14, R10
+manynil125:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil126
+	LSR $6, R14, R3
+	ADD R3<<3, R11, R11
+manynil126:
+manystep115:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 8(R2), R3
 	VDUP R3, V4.D2
@@ -7545,10 +8046,10 @@ manystep97:
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip98
+	CBZ R7, manyskip116
 	FMOVD 0(R7), F3
-	ADD R14, R7
-manyskip98:
+	ADD R15, R7
+manyskip116:
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
 	VDUP R3, V5.D2
@@ -7582,7 +8083,7 @@ manyskip98:
 	VFMLA V4.D2, V6.D2, V5.D2
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
 	FMOVS F6, R3
-	CBZW R3, manyrare99
+	CBZW R3, manyrare117
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -7732,42 +8233,52 @@ manyskip98:
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
 	VBSL V10.B16, V9.B16, V3.B16
 	VBIT V6.B16, V3.B16, V5.B16
-manyrare99:
+manyrare117:
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
-	CBZ R8, manyskip100
+	CBZ R8, manyskip118
 	FMOVD 0(R8), F4
-	ADD R15, R8
+	ADD R16, R8
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
-manyskip100:
+manyskip118:
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
 	VFMLA V4.D2, V19.D2, V5.D2
-	VLD1R.P 8(R12), [V4.D2]
+	VLD1R.P 8(R13), [V4.D2]
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
 	VBIF V6.B16, V3.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	VBIT V3.B16, V4.B16, V2.B16
-	CBZ R9, manyskip101
+	CBZ R9, manyskip119
 	VAND V21.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
-	ADD R16, R9
-manyskip101:
-	CBZ R10, manyskip102
+	ADD R17, R9
+manyskip119:
+	CBZ R10, manyskip120
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
-	ADD R17, R10
-manyskip102:
-	SUBS $1, R11
-	BNE manystep97
+	ADD R19, R10
+manyskip120:
+	CBZ R11, manyskip121
+	FMOVS F3, R3
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $1, R21
+	NEG R14, R3
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
+manyskip121:
+	SUBS $1, R12
+	BNE manystep115
 	FMOVD F0, -8(R4)
 	FMOVD F1, -8(R5)
 	FMOVD F2, -8(R6)
-	ADD $8, R13
+	ADD $1, R14
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -7777,11 +8288,11 @@ manytailend:
 // func stepNEONF64SoftPN(f *generic.Frame64)
 TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 208(R0), R3 // Steps
+	MOVD 232(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
@@ -7789,28 +8300,31 @@ TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	MOVD 96(R0), R8 // Delta (nil if absent)
 	MOVD 120(R0), R9 // Spike (nil if absent)
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 192(R0), R3
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	MOVD 216(R0), R3
 	LSL $3, R3
-	MOVD $0, R11
-	MADD R3, R2, R11, R11 // row VTh
-	MOVD $1, R12
-	MADD R3, R2, R12, R12 // row VThRst
-	MOVD $3, R13
-	MADD R3, R2, R13, R13 // row B
-	MOVD $4, R14
-	MADD R3, R2, R14, R14 // row VRest
-	MOVD $5, R15
-	MADD R3, R2, R15, R15 // row VC
-	MOVD $6, R16
-	MADD R3, R2, R16, R16 // row DtCTau
-	MOVD $7, R17
-	MADD R3, R2, R17, R17 // row DtRTau
-	MOVD $8, R19
-	MADD R3, R2, R19, R19 // row Keep
-	MOVD $9, R20
-	MADD R3, R2, R20, R20 // row Ka
-	MOVD $10, R21
-	MADD R3, R2, R21, R21 // row TauRef
+	MOVD $0, R12
+	MADD R3, R2, R12, R12 // row VTh
+	MOVD $1, R13
+	MADD R3, R2, R13, R13 // row VThRst
+	MOVD $3, R14
+	MADD R3, R2, R14, R14 // row B
+	MOVD $4, R15
+	MADD R3, R2, R15, R15 // row VRest
+	MOVD $5, R16
+	MADD R3, R2, R16, R16 // row VC
+	MOVD $6, R17
+	MADD R3, R2, R17, R17 // row DtCTau
+	MOVD $7, R19
+	MADD R3, R2, R19, R19 // row DtRTau
+	MOVD $8, R20
+	MADD R3, R2, R20, R20 // row Keep
+	MOVD $9, R21
+	MADD R3, R2, R21, R21 // row Ka
+	MOVD $10, R22
+	MADD R3, R2, R22, R22 // row TauRef
+	MOVD ZR, R23 // lane
+	MOVD ZR, R24 // Bits word
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V31.D2 // r26 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
@@ -7831,7 +8345,7 @@ TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	VDUP R3, V23.D2 // r41 = 1
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V22.D2 // r43 = 0.0625
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V21.D2] // r135 = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
@@ -7839,25 +8353,25 @@ oneloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
-	VLD1.P 16(R11), [V3.D2]
+	VLD1.P 16(R12), [V3.D2]
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	VLD1.P 16(R12), [V5.D2]
+	VLD1.P 16(R13), [V5.D2]
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	VBIF V4.B16, V0.B16, V5.B16
-	VLD1.P 16(R13), [V0.D2]
+	VLD1.P 16(R14), [V0.D2]
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	CBZ R7, oneskip1
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
-	VLD1.P 16(R14), [V1.D2]
+	VLD1.P 16(R15), [V1.D2]
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	VLD1.P 16(R15), [V7.D2]
+	VLD1.P 16(R16), [V7.D2]
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	VLD1.P 16(R16), [V8.D2]
+	VLD1.P 16(R17), [V8.D2]
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	VLD1.P 16(R17), [V10.D2]
+	VLD1.P 16(R19), [V10.D2]
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
 	VFMLA V9.D2, V8.D2, V10.D2
@@ -8038,13 +8552,13 @@ onerare2:
 	VLD1.P 16(R8), [V6.D2]
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip3:
-	VLD1.P 16(R20), [V6.D2]
+	VLD1.P 16(R21), [V6.D2]
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	VLD1.P 16(R19), [V7.D2]
+	VLD1.P 16(R20), [V7.D2]
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
 	VFMLA V1.D2, V6.D2, V7.D2
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	VLD1.P 16(R21), [V6.D2]
+	VLD1.P 16(R22), [V6.D2]
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
@@ -8063,6 +8577,20 @@ oneskip4:
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
 oneskip5:
+	CBZ R11, oneskip6
+	WORD $0x0ea12863 // xtn v3.2s, v3.2d
+	VUSHR $31, V3.S4, V3.S4
+	VUSRA $31, V3.D2, V3.D2
+	VMOV V3.S[0], R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $2, R23
+	TST $63, R23
+	BNE oneword7
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword7:
+oneskip6:
 	FMOVQ F5, -16(R4)
 	FMOVQ F4, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -8076,25 +8604,25 @@ onetail:
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
-	FMOVD.P 8(R11), F3
+	FMOVD.P 8(R12), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	FMOVD.P 8(R12), F5
+	FMOVD.P 8(R13), F5
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	VBIF V4.B16, V0.B16, V5.B16
-	FMOVD.P 8(R13), F0
+	FMOVD.P 8(R14), F0
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip6
+	CBZ R7, oneskip8
 	FMOVD.P 8(R7), F0
-oneskip6:
-	FMOVD.P 8(R14), F1
+oneskip8:
+	FMOVD.P 8(R15), F1
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	FMOVD.P 8(R15), F7
+	FMOVD.P 8(R16), F7
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	FMOVD.P 8(R16), F8
+	FMOVD.P 8(R17), F8
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	FMOVD.P 8(R17), F10
+	FMOVD.P 8(R19), F10
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
 	VFMLA V9.D2, V8.D2, V10.D2
@@ -8119,7 +8647,7 @@ oneskip6:
 	VFMLA V8.D2, V6.D2, V7.D2
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
 	FMOVS F6, R3
-	CBZW R3, onerare7
+	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -8267,35 +8795,47 @@ oneskip6:
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V6.B16, V0.B16, V7.B16
-onerare7:
+onerare9:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
-	CBZ R8, oneskip8
+	CBZ R8, oneskip10
 	FMOVD.P 8(R8), F6
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
-oneskip8:
-	FMOVD.P 8(R20), F6
+oneskip10:
+	FMOVD.P 8(R21), F6
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	FMOVD.P 8(R19), F7
+	FMOVD.P 8(R20), F7
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
 	VFMLA V1.D2, V6.D2, V7.D2
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	FMOVD.P 8(R21), F6
+	FMOVD.P 8(R22), F6
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
 	VBIT V3.B16, V21.B16, V2.B16
-	CBZ R9, oneskip9
+	CBZ R9, oneskip11
 	VAND V23.B16, V3.B16, V0.B16
 	FMOVD.P F0, 8(R9)
-oneskip9:
-	CBZ R10, oneskip10
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V3.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip10:
+oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F3, R3
+	AND $1, R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $1, R23
+	TST $63, R23
+	BNE oneword14
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword14:
+oneskip13:
 	FMOVD F5, -8(R4)
 	FMOVD F4, -8(R5)
 	FMOVD F2, -8(R6)
@@ -8303,41 +8843,49 @@ oneskip10:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R23, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R23, R3, R3 // the bits past the call
+	MOVD (R11), R25
+	AND R3, R25
+	ORR R24, R25
+	MOVD R25, (R11)
+onebitsdone:
 	RET
 many:
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD 192(R0), R3
+	MOVD 216(R0), R3
 	LSL $3, R3
-	MOVD $0, R11
-	MADD R3, R2, R11, R11 // row VTh
-	MOVD $1, R12
-	MADD R3, R2, R12, R12 // row VThRst
-	MOVD $3, R13
-	MADD R3, R2, R13, R13 // row B
-	MOVD $4, R14
-	MADD R3, R2, R14, R14 // row VRest
-	MOVD $5, R15
-	MADD R3, R2, R15, R15 // row VC
-	MOVD $6, R16
-	MADD R3, R2, R16, R16 // row DtCTau
-	MOVD $7, R17
-	MADD R3, R2, R17, R17 // row DtRTau
-	MOVD $8, R19
-	MADD R3, R2, R19, R19 // row Keep
-	MOVD $9, R20
-	MADD R3, R2, R20, R20 // row Ka
-	MOVD $10, R21
-	MADD R3, R2, R21, R21 // row TauRef
-	MOVD ZR, R24 // lane offset
-	MOVD 240(R0), R25 // I row distance
-	LSL $3, R25
-	MOVD 248(R0), R26 // Delta row distance
+	MOVD $0, R12
+	MADD R3, R2, R12, R12 // row VTh
+	MOVD $1, R13
+	MADD R3, R2, R13, R13 // row VThRst
+	MOVD $3, R14
+	MADD R3, R2, R14, R14 // row B
+	MOVD $4, R15
+	MADD R3, R2, R15, R15 // row VRest
+	MOVD $5, R16
+	MADD R3, R2, R16, R16 // row VC
+	MOVD $6, R17
+	MADD R3, R2, R17, R17 // row DtCTau
+	MOVD $7, R19
+	MADD R3, R2, R19, R19 // row DtRTau
+	MOVD $8, R20
+	MADD R3, R2, R20, R20 // row Keep
+	MOVD $9, R21
+	MADD R3, R2, R21, R21 // row Ka
+	MOVD $10, R22
+	MADD R3, R2, R22, R22 // row TauRef
+	MOVD ZR, R25 // lane
+	MOVD 264(R0), R26 // I row distance
 	LSL $3, R26
-	MOVD 256(R0), R2 // Spike row distance
+	MOVD 272(R0), R2 // Delta row distance
 	LSL $3, R2
 	MOVD $0x3f2a01a01a01a01a, R3
 	VDUP R3, V31.D2 // r29 = 0.0001984126984126984
@@ -8364,61 +8912,66 @@ manyloop2:
 	VLD1.P 16(R5), [V3.D2]
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
-	MOVD 208(R0), R22 // Steps
-	MOVD 272(R0), R23 // T
+	MOVD 232(R0), R23 // Steps
+	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil50
-	ADD R24, R7
-manynil50:
+	CBZ R7, manynil59
+	ADD R25<<3, R7, R7
+manynil59:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil51
-	ADD R24, R8
-manynil51:
+	CBZ R8, manynil60
+	ADD R25<<3, R8, R8
+manynil60:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil52
-	ADD R24, R9
-manynil52:
+	CBZ R9, manynil61
+	ADD R25<<3, R9, R9
+manynil61:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil53
-	ADD R24>>3, R10, R10
-manynil53:
-manystep43:
-	FMOVQ 0(R11), F6
-	FMOVQ 16(R11), F7
+	CBZ R10, manynil62
+	ADD R25, R10
+manynil62:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil63
+	LSR $6, R25, R3
+	ADD R3<<3, R11, R11
+manynil63:
+manystep51:
+	FMOVQ 0(R12), F6
+	FMOVQ 16(R12), F7
 	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
 	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
-	FMOVQ 0(R12), F10
-	FMOVQ 16(R12), F11
+	FMOVQ 0(R13), F10
+	FMOVQ 16(R13), F11
 	WORD $0x4eead40a // fsub v10.2d, v0.2d, v10.2d
 	WORD $0x4eebd42b // fsub v11.2d, v1.2d, v11.2d
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
-	FMOVQ 0(R13), F10
-	FMOVQ 16(R13), F11
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
 	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
 	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R7, manyskip44
+	CBZ R7, manyskip52
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R25), [V8.D2]
-manyskip44:
-	FMOVQ 0(R14), F10
-	FMOVQ 16(R14), F11
+	VLD1.P (R7)(R26), [V8.D2]
+manyskip52:
+	FMOVQ 0(R15), F10
+	FMOVQ 16(R15), F11
 	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
 	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
-	FMOVQ 0(R15), F14
-	FMOVQ 16(R15), F15
+	FMOVQ 0(R16), F14
+	FMOVQ 16(R16), F15
 	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
 	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
-	FMOVQ 0(R16), F16
-	FMOVQ 16(R16), F17
+	FMOVQ 0(R17), F16
+	FMOVQ 16(R17), F17
 	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
 	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
-	FMOVQ 0(R17), F20
-	FMOVQ 16(R17), F21
+	FMOVQ 0(R19), F20
+	FMOVQ 16(R19), F21
 	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
 	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
 	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
@@ -8470,7 +9023,7 @@ manyskip44:
 	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, manyrare45
+	CBZW R3, manyrare53
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V18.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -8626,10 +9179,10 @@ manyskip44:
 	VDUP R3, V24.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V27.D2
-manyrare45:
+manyrare53:
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare46
+	CBZW R3, manyrare54
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -8781,32 +9334,32 @@ manyrare45:
 	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
 	VBSL V17.B16, V13.B16, V9.B16
 	VBIT V15.B16, V9.B16, V14.B16
-manyrare46:
+manyrare54:
 	VMOV V0.B16, V8.B16
 	VFMLA V20.D2, V12.D2, V8.D2
 	VMOV V1.B16, V9.B16
 	VFMLA V21.D2, V14.D2, V9.D2
-	CBZ R8, manyskip47
+	CBZ R8, manyskip55
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R26), [V13.D2]
+	VLD1.P (R8)(R2), [V13.D2]
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
-manyskip47:
-	FMOVQ 0(R20), F12
-	FMOVQ 16(R20), F13
+manyskip55:
+	FMOVQ 0(R21), F12
+	FMOVQ 16(R21), F13
 	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
 	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
-	FMOVQ 0(R19), F14
-	FMOVQ 16(R19), F15
+	FMOVQ 0(R20), F14
+	FMOVQ 16(R20), F15
 	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
 	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
 	VFMLA V10.D2, V12.D2, V14.D2
 	VFMLA V11.D2, V13.D2, V15.D2
-	VLD1R.P 8(R23), [V10.D2]
+	VLD1R.P 8(R24), [V10.D2]
 	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
 	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
-	FMOVQ 0(R21), F13
-	FMOVQ 16(R21), F16
+	FMOVQ 0(R22), F13
+	FMOVQ 16(R22), F16
 	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
 	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
 	VBIF V11.B16, V8.B16, V0.B16
@@ -8817,13 +9370,15 @@ manyskip47:
 	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
-	CBZ R9, manyskip48
+	CBZ R9, manyskip56
 	VAND V25.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V25.B16, V6.B16, V8.B16
-	VST1.P [V8.D2], (R9)(R2)
-manyskip48:
-	CBZ R10, manyskip49
+	FMOVQ F8, 0(R9)
+	MOVD 280(R0), R3 // Spike row distance
+	ADD R3<<3, R9, R9
+manyskip56:
+	CBZ R10, manyskip57
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
@@ -8838,19 +9393,36 @@ manyskip48:
 	VMOV V11.H[0], R3
 	AND $0x01010101, R3
 	MOVH R3, 0(R10)
-	MOVD 264(R0), R3 // Ref row distance
+	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
-manyskip49:
-	SUBS $1, R22
-	BNE manystep43
+manyskip57:
+	CBZ R11, manyskip58
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
+	VUSHR $31, V6.S4, V6.S4
+	VUSRA $31, V6.D2, V6.D2
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	VUSRA $30, V6.D2, V6.D2
+	VMOV V6.S[0], R3
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $4, R0
+	NEG R25, R3
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
+	MOVD 296(R0), R3 // Bits row distance
+	ADD R3<<3, R11, R11
+manyskip58:
+	SUBS $1, R23
+	BNE manystep51
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $32, R24
-	ADD $32, R11
+	ADD $4, R25
 	ADD $32, R12
 	ADD $32, R13
 	ADD $32, R14
@@ -8860,6 +9432,7 @@ manyskip49:
 	ADD $32, R19
 	ADD $32, R20
 	ADD $32, R21
+	ADD $32, R22
 	SUBS $4, R1
 	BGE manyloop2
 manyloop2end:
@@ -8870,44 +9443,49 @@ manyloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
-	MOVD 208(R0), R22 // Steps
-	MOVD 272(R0), R23 // T
+	MOVD 232(R0), R23 // Steps
+	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil60
-	ADD R24, R7
-manynil60:
+	CBZ R7, manynil71
+	ADD R25<<3, R7, R7
+manynil71:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil61
-	ADD R24, R8
-manynil61:
+	CBZ R8, manynil72
+	ADD R25<<3, R8, R8
+manynil72:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil62
-	ADD R24, R9
-manynil62:
+	CBZ R9, manynil73
+	ADD R25<<3, R9, R9
+manynil73:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil63
-	ADD R24>>3, R10, R10
-manynil63:
-manystep54:
-	FMOVQ 0(R11), F3
+	CBZ R10, manynil74
+	ADD R25, R10
+manynil74:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil75
+	LSR $6, R25, R3
+	ADD R3<<3, R11, R11
+manynil75:
+manystep64:
+	FMOVQ 0(R12), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	FMOVQ 0(R12), F5
+	FMOVQ 0(R13), F5
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	VBIT V4.B16, V5.B16, V0.B16
-	FMOVQ 0(R13), F5
+	FMOVQ 0(R14), F5
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip55
-	VLD1.P (R7)(R25), [V4.D2]
-manyskip55:
-	FMOVQ 0(R14), F5
+	CBZ R7, manyskip65
+	VLD1.P (R7)(R26), [V4.D2]
+manyskip65:
+	FMOVQ 0(R15), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	FMOVQ 0(R15), F7
+	FMOVQ 0(R16), F7
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	FMOVQ 0(R16), F8
+	FMOVQ 0(R17), F8
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	FMOVQ 0(R17), F10
+	FMOVQ 0(R19), F10
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
 	VFMLA V9.D2, V8.D2, V10.D2
@@ -8936,285 +9514,6 @@ manyskip55:
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, manyrare56
-	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2
-	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2
-	VFMLA V8.D2, V9.D2, V11.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2
-	VFMLA V8.D2, V11.D2, V9.D2
-	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2
-	VFMLA V8.D2, V9.D2, V11.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2
-	VFMLA V8.D2, V11.D2, V9.D2
-	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2
-	VFMLA V8.D2, V9.D2, V11.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2
-	VFMLA V8.D2, V11.D2, V9.D2
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2
-	VFMLA V8.D2, V9.D2, V11.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2
-	VFMLA V8.D2, V11.D2, V9.D2
-	VMOV V31.B16, V11.B16
-	VFMLA V8.D2, V9.D2, V11.D2
-	VMOV V30.B16, V9.B16
-	VFMLA V8.D2, V11.D2, V9.D2
-	VMOV V29.B16, V11.B16
-	VFMLA V8.D2, V9.D2, V11.D2
-	VMOV V28.B16, V9.B16
-	VFMLA V8.D2, V11.D2, V9.D2
-	VMOV V27.B16, V11.B16
-	VFMLA V8.D2, V9.D2, V11.D2
-	VMOV V26.B16, V9.B16
-	VFMLA V8.D2, V11.D2, V9.D2
-	VMOV V25.B16, V11.B16
-	VFMLA V8.D2, V9.D2, V11.D2
-	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2
-	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
-	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2
-	VBSL V8.B16, V12.B16, V9.B16
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2
-	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2
-	VBSL V9.B16, V12.B16, V8.B16
-	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
-	VFMLA V12.D2, V8.D2, V13.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2
-	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
-	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2
-	VFMLA V12.D2, V13.D2, V8.D2
-	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2
-	VFMLA V12.D2, V13.D2, V8.D2
-	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2
-	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2
-	VFMLA V8.D2, V12.D2, V14.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2
-	VFMLA V8.D2, V14.D2, V12.D2
-	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2
-	VFMLA V8.D2, V12.D2, V14.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2
-	VFMLA V8.D2, V14.D2, V12.D2
-	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2
-	VFMLA V8.D2, V12.D2, V14.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2
-	VFMLA V8.D2, V14.D2, V12.D2
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2
-	VFMLA V8.D2, V12.D2, V14.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2
-	VFMLA V8.D2, V14.D2, V12.D2
-	VMOV V31.B16, V14.B16
-	VFMLA V8.D2, V12.D2, V14.D2
-	VMOV V30.B16, V12.B16
-	VFMLA V8.D2, V14.D2, V12.D2
-	VMOV V29.B16, V14.B16
-	VFMLA V8.D2, V12.D2, V14.D2
-	VMOV V28.B16, V12.B16
-	VFMLA V8.D2, V14.D2, V12.D2
-	VMOV V27.B16, V14.B16
-	VFMLA V8.D2, V12.D2, V14.D2
-	VMOV V26.B16, V12.B16
-	VFMLA V8.D2, V14.D2, V12.D2
-	VMOV V25.B16, V14.B16
-	VFMLA V8.D2, V12.D2, V14.D2
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2
-	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2
-	VBSL V13.B16, V15.B16, V12.B16
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2
-	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2
-	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	MOVD $0x3ff, R3
-	VDUP R3, V15.D2
-	VADD V15.D2, V12.D2, V12.D2
-	VSHL $52, V12.D2, V12.D2
-	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	VFMLA V14.D2, V8.D2, V12.D2
-	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
-	VFMLA V26.D2, V13.D2, V8.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
-	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
-	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	MOVD $0x3ff, R3
-	VDUP R3, V14.D2
-	VADD V14.D2, V9.D2, V9.D2
-	VSHL $52, V9.D2, V9.D2
-	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
-	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
-	VADD V8.D2, V13.D2, V13.D2
-	VSHL $52, V13.D2, V13.D2
-	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	VBSL V12.B16, V11.B16, V4.B16
-	VBIT V7.B16, V4.B16, V6.B16
-manyrare56:
-	VMOV V0.B16, V4.B16
-	VFMLA V10.D2, V6.D2, V4.D2
-	CBZ R8, manyskip57
-	VLD1.P (R8)(R26), [V6.D2]
-	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip57:
-	FMOVQ 0(R20), F6
-	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	FMOVQ 0(R19), F7
-	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	VFMLA V5.D2, V6.D2, V7.D2
-	VLD1R.P 8(R23), [V5.D2]
-	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	FMOVQ 0(R21), F8
-	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	VBIF V6.B16, V4.B16, V0.B16
-	VBIF V6.B16, V7.B16, V1.B16
-	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip58
-	VAND V25.B16, V3.B16, V4.B16
-	VST1.P [V4.D2], (R9)(R2)
-manyskip58:
-	CBZ R10, manyskip59
-	VORR V3.B16, V6.B16, V6.B16
-	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
-	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
-	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
-	VMOV V6.H[0], R3
-	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	MOVD 264(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip59:
-	SUBS $1, R22
-	BNE manystep54
-	FMOVQ F0, -16(R4)
-	FMOVQ F1, -16(R5)
-	FMOVQ F2, -16(R6)
-	ADD $16, R24
-	ADD $16, R11
-	ADD $16, R12
-	ADD $16, R13
-	ADD $16, R14
-	ADD $16, R15
-	ADD $16, R16
-	ADD $16, R17
-	ADD $16, R19
-	ADD $16, R20
-	ADD $16, R21
-	SUBS $2, R1
-	BGE manyloop1
-manyloop1end:
-	ADD $2, R1
-	SUBS $1, R1
-	BLT manytailend
-manytail:
-	FMOVD.P 8(R4), F0
-	FMOVD.P 8(R5), F1
-	FMOVD.P 8(R6), F2
-	MOVD 208(R0), R22 // Steps
-	MOVD 272(R0), R23 // T
-	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil70
-	ADD R24, R7
-manynil70:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil71
-	ADD R24, R8
-manynil71:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil72
-	ADD R24, R9
-manynil72:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil73
-	ADD R24>>3, R10, R10
-manynil73:
-manystep64:
-	FMOVD 0(R11), F3
-	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	FMOVD 0(R12), F5
-	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	VBIT V4.B16, V5.B16, V0.B16
-	FMOVD 0(R13), F5
-	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
-	VBIT V4.B16, V5.B16, V1.B16
-	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip65
-	FMOVD 0(R7), F4
-	ADD R25, R7
-manyskip65:
-	FMOVD 0(R14), F5
-	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	FMOVD 0(R15), F7
-	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	FMOVD 0(R16), F8
-	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	FMOVD 0(R17), F10
-	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
-	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
-	VFMLA V9.D2, V8.D2, V10.D2
-	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2
-	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V31.B16, V6.B16
-	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V30.B16, V7.B16
-	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V29.B16, V6.B16
-	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V28.B16, V7.B16
-	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V27.B16, V6.B16
-	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V26.B16, V7.B16
-	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V25.B16, V6.B16
-	VFMLA V8.D2, V7.D2, V6.D2
-	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	FMOVS F7, R3
 	CBZW R3, manyrare66
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
@@ -9371,18 +9670,17 @@ manyrare66:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	CBZ R8, manyskip67
-	FMOVD 0(R8), F6
-	ADD R26, R8
+	VLD1.P (R8)(R2), [V6.D2]
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip67:
-	FMOVD 0(R20), F6
+	FMOVQ 0(R21), F6
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	FMOVD 0(R19), F7
+	FMOVQ 0(R20), F7
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
 	VFMLA V5.D2, V6.D2, V7.D2
-	VLD1R.P 8(R23), [V5.D2]
+	VLD1R.P 8(R24), [V5.D2]
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	FMOVD 0(R21), F8
+	FMOVQ 0(R22), F8
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
@@ -9390,24 +9688,338 @@ manyskip67:
 	VBIT V3.B16, V5.B16, V2.B16
 	CBZ R9, manyskip68
 	VAND V25.B16, V3.B16, V4.B16
-	FMOVD F4, 0(R9)
-	ADD R2, R9
+	FMOVQ F4, 0(R9)
+	MOVD 280(R0), R3 // Spike row distance
+	ADD R3<<3, R9, R9
 manyskip68:
 	CBZ R10, manyskip69
+	VORR V3.B16, V6.B16, V6.B16
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
+	VMOV V6.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	MOVD 288(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip69:
+	CBZ R11, manyskip70
+	WORD $0x0ea12863 // xtn v3.2s, v3.2d
+	VUSHR $31, V3.S4, V3.S4
+	VUSRA $31, V3.D2, V3.D2
+	VMOV V3.S[0], R3
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $2, R0
+	NEG R25, R3
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
+	MOVD 296(R0), R3 // Bits row distance
+	ADD R3<<3, R11, R11
+manyskip70:
+	SUBS $1, R23
+	BNE manystep64
+	FMOVQ F0, -16(R4)
+	FMOVQ F1, -16(R5)
+	FMOVQ F2, -16(R6)
+	ADD $2, R25
+	ADD $16, R12
+	ADD $16, R13
+	ADD $16, R14
+	ADD $16, R15
+	ADD $16, R16
+	ADD $16, R17
+	ADD $16, R19
+	ADD $16, R20
+	ADD $16, R21
+	ADD $16, R22
+	SUBS $2, R1
+	BGE manyloop1
+manyloop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT manytailend
+manytail:
+	FMOVD.P 8(R4), F0
+	FMOVD.P 8(R5), F1
+	FMOVD.P 8(R6), F2
+	MOVD 232(R0), R23 // Steps
+	MOVD 304(R0), R24 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil83
+	ADD R25<<3, R7, R7
+manynil83:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil84
+	ADD R25<<3, R8, R8
+manynil84:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil85
+	ADD R25<<3, R9, R9
+manynil85:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil86
+	ADD R25, R10
+manynil86:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil87
+	LSR $6, R25, R3
+	ADD R3<<3, R11, R11
+manynil87:
+manystep76:
+	FMOVD 0(R12), F3
+	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	FMOVD 0(R13), F5
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVD 0(R14), F5
+	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
+	VBIT V4.B16, V5.B16, V1.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	CBZ R7, manyskip77
+	FMOVD 0(R7), F4
+	ADD R26, R7
+manyskip77:
+	FMOVD 0(R15), F5
+	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
+	FMOVD 0(R16), F7
+	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
+	FMOVD 0(R17), F8
+	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	FMOVD 0(R19), F10
+	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
+	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
+	VFMLA V9.D2, V8.D2, V10.D2
+	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V31.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V30.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V29.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V28.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V25.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	FMOVS F7, R3
+	CBZW R3, manyrare78
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V9.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V31.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V30.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V29.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V28.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V26.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V25.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V12.D2
+	VBSL V8.B16, V12.B16, V9.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V12.D2
+	VBSL V9.B16, V12.B16, V8.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V12.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	VFMLA V12.D2, V8.D2, V13.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V12.D2
+	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V12.D2
+	VFMLA V12.D2, V13.D2, V8.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V12.D2
+	VFMLA V12.D2, V13.D2, V8.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V12.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V31.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V30.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V29.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V26.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V12.D2
+	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V15.D2
+	VBSL V13.B16, V15.B16, V12.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V15.D2
+	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V15.D2
+	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V15.D2
+	VADD V15.D2, V12.D2, V12.D2
+	VSHL $52, V12.D2, V12.D2
+	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
+	VFMLA V14.D2, V8.D2, V12.D2
+	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V26.D2, V13.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V14.D2
+	VADD V14.D2, V9.D2, V9.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V13.D2, V13.D2
+	VSHL $52, V13.D2, V13.D2
+	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
+	VBSL V12.B16, V11.B16, V4.B16
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare78:
+	VMOV V0.B16, V4.B16
+	VFMLA V10.D2, V6.D2, V4.D2
+	CBZ R8, manyskip79
+	FMOVD 0(R8), F6
+	ADD R2, R8
+	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
+manyskip79:
+	FMOVD 0(R21), F6
+	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
+	FMOVD 0(R20), F7
+	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
+	VFMLA V5.D2, V6.D2, V7.D2
+	VLD1R.P 8(R24), [V5.D2]
+	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	FMOVD 0(R22), F8
+	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V7.B16, V1.B16
+	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
+	VBIT V3.B16, V5.B16, V2.B16
+	CBZ R9, manyskip80
+	VAND V25.B16, V3.B16, V4.B16
+	FMOVD F4, 0(R9)
+	MOVD 280(R0), R3 // Spike row distance
+	ADD R3<<3, R9, R9
+manyskip80:
+	CBZ R10, manyskip81
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
-	MOVD 264(R0), R3 // Ref row distance
+	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
-manyskip69:
-	SUBS $1, R22
-	BNE manystep64
+manyskip81:
+	CBZ R11, manyskip82
+	FMOVS F3, R3
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $1, R0
+	NEG R25, R3
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
+	MOVD 296(R0), R3 // Bits row distance
+	ADD R3<<3, R11, R11
+manyskip82:
+	SUBS $1, R23
+	BNE manystep76
 	FMOVD F0, -8(R4)
 	FMOVD F1, -8(R5)
 	FMOVD F2, -8(R6)
-	ADD $8, R24
-	ADD $8, R11
+	ADD $1, R25
 	ADD $8, R12
 	ADD $8, R13
 	ADD $8, R14
@@ -9417,6 +10029,7 @@ manyskip69:
 	ADD $8, R19
 	ADD $8, R20
 	ADD $8, R21
+	ADD $8, R22
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -9426,11 +10039,11 @@ manytailend:
 // func stepNEONF64Hard(f *generic.Frame64)
 TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 208(R0), R3 // Steps
+	MOVD 232(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
@@ -9438,6 +10051,9 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD 96(R0), R8 // Delta (nil if absent)
 	MOVD 120(R0), R9 // Spike (nil if absent)
 	MOVD 144(R0), R10 // Ref (nil if absent)
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	MOVD ZR, R12 // lane
+	MOVD ZR, R13 // Bits word
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 16(R2), R3
@@ -9478,7 +10094,7 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	VDUP R3, V13.D2 // r131 = Keep
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2 // r136 = TauRef
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2] // r134 = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
@@ -9670,7 +10286,7 @@ oneskip1:
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2
@@ -9705,6 +10321,20 @@ oneskip4:
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
 oneskip5:
+	CBZ R11, oneskip6
+	WORD $0x0ea12884 // xtn v4.2s, v4.2d
+	VUSHR $31, V4.S4, V4.S4
+	VUSRA $31, V4.D2, V4.D2
+	VMOV V4.S[0], R3
+	LSL R12, R3, R3
+	ORR R3, R13
+	ADD $2, R12
+	TST $63, R12
+	BNE oneword7
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword7:
+oneskip6:
 	FMOVQ F0, -16(R4)
 	FMOVQ F3, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -9723,9 +10353,9 @@ onetail:
 	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
 	VBSL V1.B16, V4.B16, V3.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, oneskip6
+	CBZ R7, oneskip8
 	FMOVD.P 8(R7), F1
-oneskip6:
+oneskip8:
 	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
 	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
@@ -9753,7 +10383,7 @@ oneskip6:
 	VFMLA V4.D2, V6.D2, V7.D2
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
 	FMOVS F6, R3
-	CBZW R3, onerare7
+	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -9901,19 +10531,19 @@ oneskip6:
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-onerare7:
+onerare9:
 	VMOV V0.B16, V4.B16
 	VFMLA V1.D2, V7.D2, V4.D2
-	CBZ R8, oneskip8
+	CBZ R8, oneskip10
 	FMOVD.P 8(R8), F1
 	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
-oneskip8:
+oneskip10:
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
 	VFMLA V1.D2, V14.D2, V5.D2
@@ -9923,16 +10553,28 @@ oneskip8:
 	VBIF V1.B16, V5.B16, V3.B16
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
 	VBIT V4.B16, V11.B16, V2.B16
-	CBZ R9, oneskip9
+	CBZ R9, oneskip11
 	VAND V16.B16, V4.B16, V5.B16
 	FMOVD.P F5, 8(R9)
-oneskip9:
-	CBZ R10, oneskip10
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V4.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip10:
+oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F4, R3
+	AND $1, R3
+	LSL R12, R3, R3
+	ORR R3, R13
+	ADD $1, R12
+	TST $63, R12
+	BNE oneword14
+	MOVD.P R13, 8(R11)
+	MOVD ZR, R13
+oneword14:
+oneskip13:
 	FMOVD F0, -8(R4)
 	FMOVD F3, -8(R5)
 	FMOVD F2, -8(R6)
@@ -9940,21 +10582,33 @@ oneskip10:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R12, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R12, R3, R3 // the bits past the call
+	MOVD (R11), R14
+	AND R3, R14
+	ORR R13, R14
+	MOVD R14, (R11)
+onebitsdone:
 	RET
 many:
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD ZR, R13 // lane offset
-	MOVD 240(R0), R14 // I row distance
-	LSL $3, R14
-	MOVD 248(R0), R15 // Delta row distance
+	MOVD ZR, R14 // lane
+	MOVD 264(R0), R15 // I row distance
 	LSL $3, R15
-	MOVD 256(R0), R16 // Spike row distance
+	MOVD 272(R0), R16 // Delta row distance
 	LSL $3, R16
-	MOVD 264(R0), R17 // Ref row distance
+	MOVD 280(R0), R17 // Spike row distance
+	LSL $3, R17
+	MOVD 288(R0), R19 // Ref row distance
+	MOVD 296(R0), R20 // Bits row distance
+	LSL $3, R20
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 32(R2), R3
@@ -9994,25 +10648,30 @@ manyloop2:
 	VLD1.P 16(R5), [V3.D2]
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
-	MOVD 208(R0), R11 // Steps
-	MOVD 272(R0), R12 // T
+	MOVD 232(R0), R12 // Steps
+	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil83
-	ADD R13, R7
-manynil83:
+	CBZ R7, manynil98
+	ADD R14<<3, R7, R7
+manynil98:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil84
-	ADD R13, R8
-manynil84:
+	CBZ R8, manynil99
+	ADD R14<<3, R8, R8
+manynil99:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil85
-	ADD R13, R9
-manynil85:
+	CBZ R9, manynil100
+	ADD R14<<3, R9, R9
+manynil100:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil86
-	ADD R13>>3, R10, R10
-manynil86:
-manystep76:
+	CBZ R10, manynil101
+	ADD R14, R10
+manynil101:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil102
+	LSR $6, R14, R3
+	ADD R3<<3, R11, R11
+manynil102:
+manystep90:
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
 	MOVD 16(R2), R3
@@ -10027,10 +10686,10 @@ manystep76:
 	VBIT V7.B16, V8.B16, V3.B16
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
-	CBZ R7, manyskip77
+	CBZ R7, manyskip91
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R14), [V6.D2]
-manyskip77:
+	VLD1.P (R7)(R15), [V6.D2]
+manyskip91:
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
 	MOVD 40(R2), R3
@@ -10091,7 +10750,7 @@ manyskip77:
 	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
-	CBZW R3, manyrare78
+	CBZW R3, manyrare92
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V16.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -10251,10 +10910,10 @@ manyskip77:
 	VDUP R3, V20.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V23.D2
-manyrare78:
+manyrare92:
 	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
 	FMOVS F7, R3
-	CBZW R3, manyrare79
+	CBZW R3, manyrare93
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V7.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -10408,24 +11067,24 @@ manyrare78:
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
 	VDUP R3, V18.D2
-manyrare79:
+manyrare93:
 	VMOV V0.B16, V7.B16
 	VFMLA V6.D2, V11.D2, V7.D2
 	VMOV V1.B16, V6.B16
 	VFMLA V14.D2, V12.D2, V6.D2
-	CBZ R8, manyskip80
+	CBZ R8, manyskip94
 	FMOVQ 16(R8), F8
-	VLD1.P (R8)(R15), [V9.D2]
+	VLD1.P (R8)(R16), [V9.D2]
 	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
 	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
-manyskip80:
+manyskip94:
 	WORD $0x4efed4e8 // fsub v8.2d, v7.2d, v30.2d
 	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
 	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
 	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
 	VFMLA V8.D2, V19.D2, V10.D2
 	VFMLA V9.D2, V19.D2, V11.D2
-	VLD1R.P 8(R12), [V8.D2]
+	VLD1R.P 8(R13), [V8.D2]
 	WORD $0x4ee4d509 // fsub v9.2d, v8.2d, v4.2d
 	WORD $0x4ee5d50c // fsub v12.2d, v8.2d, v5.2d
 	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
@@ -10438,13 +11097,13 @@ manyskip80:
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
 	VBIT V6.B16, V8.B16, V4.B16
 	VBIT V7.B16, V8.B16, V5.B16
-	CBZ R9, manyskip81
+	CBZ R9, manyskip95
 	VAND V21.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V21.B16, V6.B16, V8.B16
-	VST1.P [V8.D2], (R9)(R16)
-manyskip81:
-	CBZ R10, manyskip82
+	VST1.P [V8.D2], (R9)(R17)
+manyskip95:
+	CBZ R10, manyskip96
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V7.B16, V12.B16, V12.B16
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
@@ -10459,17 +11118,33 @@ manyskip81:
 	VMOV V9.H[0], R3
 	AND $0x01010101, R3
 	MOVH R3, 0(R10)
-	ADD R17, R10
-manyskip82:
-	SUBS $1, R11
-	BNE manystep76
+	ADD R19, R10
+manyskip96:
+	CBZ R11, manyskip97
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
+	VUSHR $31, V6.S4, V6.S4
+	VUSRA $31, V6.D2, V6.D2
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	VUSRA $30, V6.D2, V6.D2
+	VMOV V6.S[0], R3
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $4, R21
+	NEG R14, R3
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
+manyskip97:
+	SUBS $1, R12
+	BNE manystep90
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $32, R13
+	ADD $4, R14
 	SUBS $4, R1
 	BGE manyloop2
 manyloop2end:
@@ -10480,25 +11155,30 @@ manyloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
-	MOVD 208(R0), R11 // Steps
-	MOVD 272(R0), R12 // T
+	MOVD 232(R0), R12 // Steps
+	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil93
-	ADD R13, R7
-manynil93:
+	CBZ R7, manynil110
+	ADD R14<<3, R7, R7
+manynil110:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil94
-	ADD R13, R8
-manynil94:
+	CBZ R8, manynil111
+	ADD R14<<3, R8, R8
+manynil111:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil95
-	ADD R13, R9
-manynil95:
+	CBZ R9, manynil112
+	ADD R14<<3, R9, R9
+manynil112:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil96
-	ADD R13>>3, R10, R10
-manynil96:
-manystep87:
+	CBZ R10, manynil113
+	ADD R14, R10
+manynil113:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil114
+	LSR $6, R14, R3
+	ADD R3<<3, R11, R11
+manynil114:
+manystep103:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
 	VDUP R3, V4.D2
@@ -10508,9 +11188,9 @@ manystep87:
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip88
-	VLD1.P (R7)(R14), [V3.D2]
-manyskip88:
+	CBZ R7, manyskip104
+	VLD1.P (R7)(R15), [V3.D2]
+manyskip104:
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
 	VDUP R3, V5.D2
@@ -10545,7 +11225,7 @@ manyskip88:
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare89
+	CBZW R3, manyrare105
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -10695,28 +11375,28 @@ manyskip88:
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
 	VBSL V10.B16, V9.B16, V3.B16
 	VBIT V6.B16, V3.B16, V5.B16
-manyrare89:
+manyrare105:
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
-	CBZ R8, manyskip90
-	VLD1.P (R8)(R15), [V4.D2]
+	CBZ R8, manyskip106
+	VLD1.P (R8)(R16), [V4.D2]
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
-manyskip90:
+manyskip106:
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
 	VFMLA V4.D2, V19.D2, V5.D2
-	VLD1R.P 8(R12), [V4.D2]
+	VLD1R.P 8(R13), [V4.D2]
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
 	VBIF V6.B16, V3.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	VBIT V3.B16, V4.B16, V2.B16
-	CBZ R9, manyskip91
+	CBZ R9, manyskip107
 	VAND V21.B16, V3.B16, V4.B16
-	VST1.P [V4.D2], (R9)(R16)
-manyskip91:
-	CBZ R10, manyskip92
+	VST1.P [V4.D2], (R9)(R17)
+manyskip107:
+	CBZ R10, manyskip108
 	VORR V3.B16, V6.B16, V6.B16
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
@@ -10724,14 +11404,27 @@ manyskip91:
 	VMOV V6.H[0], R3
 	AND $0x01010101, R3
 	MOVH R3, 0(R10)
-	ADD R17, R10
-manyskip92:
-	SUBS $1, R11
-	BNE manystep87
+	ADD R19, R10
+manyskip108:
+	CBZ R11, manyskip109
+	WORD $0x0ea12863 // xtn v3.2s, v3.2d
+	VUSHR $31, V3.S4, V3.S4
+	VUSRA $31, V3.D2, V3.D2
+	VMOV V3.S[0], R3
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $2, R21
+	NEG R14, R3
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
+manyskip109:
+	SUBS $1, R12
+	BNE manystep103
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
-	ADD $16, R13
+	ADD $2, R14
 	SUBS $2, R1
 	BGE manyloop1
 manyloop1end:
@@ -10742,25 +11435,30 @@ manytail:
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
-	MOVD 208(R0), R11 // Steps
-	MOVD 272(R0), R12 // T
+	MOVD 232(R0), R12 // Steps
+	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil103
-	ADD R13, R7
-manynil103:
+	CBZ R7, manynil122
+	ADD R14<<3, R7, R7
+manynil122:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil104
-	ADD R13, R8
-manynil104:
+	CBZ R8, manynil123
+	ADD R14<<3, R8, R8
+manynil123:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil105
-	ADD R13, R9
-manynil105:
+	CBZ R9, manynil124
+	ADD R14<<3, R9, R9
+manynil124:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil106
-	ADD R13>>3, R10, R10
-manynil106:
-manystep97:
+	CBZ R10, manynil125
+	ADD R14, R10
+manynil125:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil126
+	LSR $6, R14, R3
+	ADD R3<<3, R11, R11
+manynil126:
+manystep115:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
 	VDUP R3, V4.D2
@@ -10770,10 +11468,10 @@ manystep97:
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip98
+	CBZ R7, manyskip116
 	FMOVD 0(R7), F3
-	ADD R14, R7
-manyskip98:
+	ADD R15, R7
+manyskip116:
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
 	VDUP R3, V5.D2
@@ -10807,7 +11505,7 @@ manyskip98:
 	VFMLA V4.D2, V6.D2, V5.D2
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
 	FMOVS F6, R3
-	CBZW R3, manyrare99
+	CBZW R3, manyrare117
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -10957,42 +11655,52 @@ manyskip98:
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
 	VBSL V10.B16, V9.B16, V3.B16
 	VBIT V6.B16, V3.B16, V5.B16
-manyrare99:
+manyrare117:
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
-	CBZ R8, manyskip100
+	CBZ R8, manyskip118
 	FMOVD 0(R8), F4
-	ADD R15, R8
+	ADD R16, R8
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
-manyskip100:
+manyskip118:
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
 	VFMLA V4.D2, V19.D2, V5.D2
-	VLD1R.P 8(R12), [V4.D2]
+	VLD1R.P 8(R13), [V4.D2]
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
 	VBIF V6.B16, V3.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	VBIT V3.B16, V4.B16, V2.B16
-	CBZ R9, manyskip101
+	CBZ R9, manyskip119
 	VAND V21.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
-	ADD R16, R9
-manyskip101:
-	CBZ R10, manyskip102
+	ADD R17, R9
+manyskip119:
+	CBZ R10, manyskip120
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
-	ADD R17, R10
-manyskip102:
-	SUBS $1, R11
-	BNE manystep97
+	ADD R19, R10
+manyskip120:
+	CBZ R11, manyskip121
+	FMOVS F3, R3
+	MOVD (R11), R21
+	ROR R14, R21, R21
+	BFI $0, R3, $1, R21
+	NEG R14, R3
+	ROR R3, R21, R21
+	MOVD R21, (R11)
+	ADD R20, R11
+manyskip121:
+	SUBS $1, R12
+	BNE manystep115
 	FMOVD F0, -8(R4)
 	FMOVD F1, -8(R5)
 	FMOVD F2, -8(R6)
-	ADD $8, R13
+	ADD $1, R14
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -11002,11 +11710,11 @@ manytailend:
 // func stepNEONF64HardPN(f *generic.Frame64)
 TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 208(R0), R3 // Steps
+	MOVD 232(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
@@ -11014,28 +11722,31 @@ TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD 96(R0), R8 // Delta (nil if absent)
 	MOVD 120(R0), R9 // Spike (nil if absent)
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 192(R0), R3
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	MOVD 216(R0), R3
 	LSL $3, R3
-	MOVD $0, R11
-	MADD R3, R2, R11, R11 // row VTh
-	MOVD $2, R12
-	MADD R3, R2, R12, R12 // row VReset
-	MOVD $3, R13
-	MADD R3, R2, R13, R13 // row B
-	MOVD $4, R14
-	MADD R3, R2, R14, R14 // row VRest
-	MOVD $5, R15
-	MADD R3, R2, R15, R15 // row VC
-	MOVD $6, R16
-	MADD R3, R2, R16, R16 // row DtCTau
-	MOVD $7, R17
-	MADD R3, R2, R17, R17 // row DtRTau
-	MOVD $8, R19
-	MADD R3, R2, R19, R19 // row Keep
-	MOVD $9, R20
-	MADD R3, R2, R20, R20 // row Ka
-	MOVD $10, R21
-	MADD R3, R2, R21, R21 // row TauRef
+	MOVD $0, R12
+	MADD R3, R2, R12, R12 // row VTh
+	MOVD $2, R13
+	MADD R3, R2, R13, R13 // row VReset
+	MOVD $3, R14
+	MADD R3, R2, R14, R14 // row B
+	MOVD $4, R15
+	MADD R3, R2, R15, R15 // row VRest
+	MOVD $5, R16
+	MADD R3, R2, R16, R16 // row VC
+	MOVD $6, R17
+	MADD R3, R2, R17, R17 // row DtCTau
+	MOVD $7, R19
+	MADD R3, R2, R19, R19 // row DtRTau
+	MOVD $8, R20
+	MADD R3, R2, R20, R20 // row Keep
+	MOVD $9, R21
+	MADD R3, R2, R21, R21 // row Ka
+	MOVD $10, R22
+	MADD R3, R2, R22, R22 // row TauRef
+	MOVD ZR, R23 // lane
+	MOVD ZR, R24 // Bits word
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V31.D2 // r25 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
@@ -11056,7 +11767,7 @@ TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	VDUP R3, V23.D2 // r40 = 1
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V22.D2 // r42 = 0.0625
-	MOVD 272(R0), R3
+	MOVD 304(R0), R3
 	VLD1R (R3), [V21.D2] // r134 = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
@@ -11064,24 +11775,24 @@ oneloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
-	VLD1.P 16(R11), [V3.D2]
+	VLD1.P 16(R12), [V3.D2]
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	VLD1.P 16(R12), [V5.D2]
+	VLD1.P 16(R13), [V5.D2]
 	VBIF V4.B16, V0.B16, V5.B16
-	VLD1.P 16(R13), [V0.D2]
+	VLD1.P 16(R14), [V0.D2]
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	CBZ R7, oneskip1
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
-	VLD1.P 16(R14), [V1.D2]
+	VLD1.P 16(R15), [V1.D2]
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	VLD1.P 16(R15), [V7.D2]
+	VLD1.P 16(R16), [V7.D2]
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	VLD1.P 16(R16), [V8.D2]
+	VLD1.P 16(R17), [V8.D2]
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	VLD1.P 16(R17), [V10.D2]
+	VLD1.P 16(R19), [V10.D2]
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
 	VFMLA V9.D2, V8.D2, V10.D2
@@ -11262,13 +11973,13 @@ onerare2:
 	VLD1.P 16(R8), [V6.D2]
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip3:
-	VLD1.P 16(R20), [V6.D2]
+	VLD1.P 16(R21), [V6.D2]
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	VLD1.P 16(R19), [V7.D2]
+	VLD1.P 16(R20), [V7.D2]
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
 	VFMLA V1.D2, V6.D2, V7.D2
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	VLD1.P 16(R21), [V6.D2]
+	VLD1.P 16(R22), [V6.D2]
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
@@ -11287,6 +11998,20 @@ oneskip4:
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
 oneskip5:
+	CBZ R11, oneskip6
+	WORD $0x0ea12863 // xtn v3.2s, v3.2d
+	VUSHR $31, V3.S4, V3.S4
+	VUSRA $31, V3.D2, V3.D2
+	VMOV V3.S[0], R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $2, R23
+	TST $63, R23
+	BNE oneword7
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword7:
+oneskip6:
 	FMOVQ F5, -16(R4)
 	FMOVQ F4, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -11300,24 +12025,24 @@ onetail:
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
-	FMOVD.P 8(R11), F3
+	FMOVD.P 8(R12), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	FMOVD.P 8(R12), F5
+	FMOVD.P 8(R13), F5
 	VBIF V4.B16, V0.B16, V5.B16
-	FMOVD.P 8(R13), F0
+	FMOVD.P 8(R14), F0
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip6
+	CBZ R7, oneskip8
 	FMOVD.P 8(R7), F0
-oneskip6:
-	FMOVD.P 8(R14), F1
+oneskip8:
+	FMOVD.P 8(R15), F1
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	FMOVD.P 8(R15), F7
+	FMOVD.P 8(R16), F7
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	FMOVD.P 8(R16), F8
+	FMOVD.P 8(R17), F8
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	FMOVD.P 8(R17), F10
+	FMOVD.P 8(R19), F10
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
 	VFMLA V9.D2, V8.D2, V10.D2
@@ -11342,7 +12067,7 @@ oneskip6:
 	VFMLA V8.D2, V6.D2, V7.D2
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
 	FMOVS F6, R3
-	CBZW R3, onerare7
+	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -11490,35 +12215,47 @@ oneskip6:
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V6.B16, V0.B16, V7.B16
-onerare7:
+onerare9:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
-	CBZ R8, oneskip8
+	CBZ R8, oneskip10
 	FMOVD.P 8(R8), F6
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
-oneskip8:
-	FMOVD.P 8(R20), F6
+oneskip10:
+	FMOVD.P 8(R21), F6
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	FMOVD.P 8(R19), F7
+	FMOVD.P 8(R20), F7
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
 	VFMLA V1.D2, V6.D2, V7.D2
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	FMOVD.P 8(R21), F6
+	FMOVD.P 8(R22), F6
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
 	VBIT V3.B16, V21.B16, V2.B16
-	CBZ R9, oneskip9
+	CBZ R9, oneskip11
 	VAND V23.B16, V3.B16, V0.B16
 	FMOVD.P F0, 8(R9)
-oneskip9:
-	CBZ R10, oneskip10
+oneskip11:
+	CBZ R10, oneskip12
 	VORR V3.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
-oneskip10:
+oneskip12:
+	CBZ R11, oneskip13
+	FMOVS F3, R3
+	AND $1, R3
+	LSL R23, R3, R3
+	ORR R3, R24
+	ADD $1, R23
+	TST $63, R23
+	BNE oneword14
+	MOVD.P R24, 8(R11)
+	MOVD ZR, R24
+oneword14:
+oneskip13:
 	FMOVD F5, -8(R4)
 	FMOVD F4, -8(R5)
 	FMOVD F2, -8(R6)
@@ -11526,41 +12263,49 @@ oneskip10:
 	BGE onetail
 onetailend:
 	ADD $1, R1
+	CBZ R11, onebitsdone
+	ANDS $63, R23, R3
+	BEQ onebitsdone
+	MOVD $-1, R3
+	LSL R23, R3, R3 // the bits past the call
+	MOVD (R11), R25
+	AND R3, R25
+	ORR R24, R25
+	MOVD R25, (R11)
+onebitsdone:
 	RET
 many:
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD 192(R0), R3
+	MOVD 216(R0), R3
 	LSL $3, R3
-	MOVD $0, R11
-	MADD R3, R2, R11, R11 // row VTh
-	MOVD $2, R12
-	MADD R3, R2, R12, R12 // row VReset
-	MOVD $3, R13
-	MADD R3, R2, R13, R13 // row B
-	MOVD $4, R14
-	MADD R3, R2, R14, R14 // row VRest
-	MOVD $5, R15
-	MADD R3, R2, R15, R15 // row VC
-	MOVD $6, R16
-	MADD R3, R2, R16, R16 // row DtCTau
-	MOVD $7, R17
-	MADD R3, R2, R17, R17 // row DtRTau
-	MOVD $8, R19
-	MADD R3, R2, R19, R19 // row Keep
-	MOVD $9, R20
-	MADD R3, R2, R20, R20 // row Ka
-	MOVD $10, R21
-	MADD R3, R2, R21, R21 // row TauRef
-	MOVD ZR, R24 // lane offset
-	MOVD 240(R0), R25 // I row distance
-	LSL $3, R25
-	MOVD 248(R0), R26 // Delta row distance
+	MOVD $0, R12
+	MADD R3, R2, R12, R12 // row VTh
+	MOVD $2, R13
+	MADD R3, R2, R13, R13 // row VReset
+	MOVD $3, R14
+	MADD R3, R2, R14, R14 // row B
+	MOVD $4, R15
+	MADD R3, R2, R15, R15 // row VRest
+	MOVD $5, R16
+	MADD R3, R2, R16, R16 // row VC
+	MOVD $6, R17
+	MADD R3, R2, R17, R17 // row DtCTau
+	MOVD $7, R19
+	MADD R3, R2, R19, R19 // row DtRTau
+	MOVD $8, R20
+	MADD R3, R2, R20, R20 // row Keep
+	MOVD $9, R21
+	MADD R3, R2, R21, R21 // row Ka
+	MOVD $10, R22
+	MADD R3, R2, R22, R22 // row TauRef
+	MOVD ZR, R25 // lane
+	MOVD 264(R0), R26 // I row distance
 	LSL $3, R26
-	MOVD 256(R0), R2 // Spike row distance
+	MOVD 272(R0), R2 // Delta row distance
 	LSL $3, R2
 	MOVD $0x3f2a01a01a01a01a, R3
 	VDUP R3, V31.D2 // r28 = 0.0001984126984126984
@@ -11587,59 +12332,64 @@ manyloop2:
 	VLD1.P 16(R5), [V3.D2]
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
-	MOVD 208(R0), R22 // Steps
-	MOVD 272(R0), R23 // T
+	MOVD 232(R0), R23 // Steps
+	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil50
-	ADD R24, R7
-manynil50:
+	CBZ R7, manynil59
+	ADD R25<<3, R7, R7
+manynil59:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil51
-	ADD R24, R8
-manynil51:
+	CBZ R8, manynil60
+	ADD R25<<3, R8, R8
+manynil60:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil52
-	ADD R24, R9
-manynil52:
+	CBZ R9, manynil61
+	ADD R25<<3, R9, R9
+manynil61:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil53
-	ADD R24>>3, R10, R10
-manynil53:
-manystep43:
-	FMOVQ 0(R11), F6
-	FMOVQ 16(R11), F7
+	CBZ R10, manynil62
+	ADD R25, R10
+manynil62:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil63
+	LSR $6, R25, R3
+	ADD R3<<3, R11, R11
+manynil63:
+manystep51:
+	FMOVQ 0(R12), F6
+	FMOVQ 16(R12), F7
 	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
 	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
-	FMOVQ 0(R12), F10
-	FMOVQ 16(R12), F11
-	VBIT V8.B16, V10.B16, V0.B16
-	VBIT V9.B16, V11.B16, V1.B16
 	FMOVQ 0(R13), F10
 	FMOVQ 16(R13), F11
+	VBIT V8.B16, V10.B16, V0.B16
+	VBIT V9.B16, V11.B16, V1.B16
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
 	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
 	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R7, manyskip44
+	CBZ R7, manyskip52
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R25), [V8.D2]
-manyskip44:
-	FMOVQ 0(R14), F10
-	FMOVQ 16(R14), F11
+	VLD1.P (R7)(R26), [V8.D2]
+manyskip52:
+	FMOVQ 0(R15), F10
+	FMOVQ 16(R15), F11
 	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
 	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
-	FMOVQ 0(R15), F14
-	FMOVQ 16(R15), F15
+	FMOVQ 0(R16), F14
+	FMOVQ 16(R16), F15
 	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
 	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
-	FMOVQ 0(R16), F16
-	FMOVQ 16(R16), F17
+	FMOVQ 0(R17), F16
+	FMOVQ 16(R17), F17
 	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
 	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
-	FMOVQ 0(R17), F20
-	FMOVQ 16(R17), F21
+	FMOVQ 0(R19), F20
+	FMOVQ 16(R19), F21
 	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
 	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
 	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
@@ -11691,7 +12441,7 @@ manyskip44:
 	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, manyrare45
+	CBZW R3, manyrare53
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V18.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -11847,10 +12597,10 @@ manyskip44:
 	VDUP R3, V24.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V27.D2
-manyrare45:
+manyrare53:
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare46
+	CBZW R3, manyrare54
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -12002,32 +12752,32 @@ manyrare45:
 	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
 	VBSL V17.B16, V13.B16, V9.B16
 	VBIT V15.B16, V9.B16, V14.B16
-manyrare46:
+manyrare54:
 	VMOV V0.B16, V8.B16
 	VFMLA V20.D2, V12.D2, V8.D2
 	VMOV V1.B16, V9.B16
 	VFMLA V21.D2, V14.D2, V9.D2
-	CBZ R8, manyskip47
+	CBZ R8, manyskip55
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R26), [V13.D2]
+	VLD1.P (R8)(R2), [V13.D2]
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
-manyskip47:
-	FMOVQ 0(R20), F12
-	FMOVQ 16(R20), F13
+manyskip55:
+	FMOVQ 0(R21), F12
+	FMOVQ 16(R21), F13
 	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
 	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
-	FMOVQ 0(R19), F14
-	FMOVQ 16(R19), F15
+	FMOVQ 0(R20), F14
+	FMOVQ 16(R20), F15
 	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
 	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
 	VFMLA V10.D2, V12.D2, V14.D2
 	VFMLA V11.D2, V13.D2, V15.D2
-	VLD1R.P 8(R23), [V10.D2]
+	VLD1R.P 8(R24), [V10.D2]
 	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
 	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
-	FMOVQ 0(R21), F13
-	FMOVQ 16(R21), F16
+	FMOVQ 0(R22), F13
+	FMOVQ 16(R22), F16
 	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
 	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
 	VBIF V11.B16, V8.B16, V0.B16
@@ -12038,13 +12788,15 @@ manyskip47:
 	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
-	CBZ R9, manyskip48
+	CBZ R9, manyskip56
 	VAND V25.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V25.B16, V6.B16, V8.B16
-	VST1.P [V8.D2], (R9)(R2)
-manyskip48:
-	CBZ R10, manyskip49
+	FMOVQ F8, 0(R9)
+	MOVD 280(R0), R3 // Spike row distance
+	ADD R3<<3, R9, R9
+manyskip56:
+	CBZ R10, manyskip57
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
@@ -12059,19 +12811,36 @@ manyskip48:
 	VMOV V11.H[0], R3
 	AND $0x01010101, R3
 	MOVH R3, 0(R10)
-	MOVD 264(R0), R3 // Ref row distance
+	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
-manyskip49:
-	SUBS $1, R22
-	BNE manystep43
+manyskip57:
+	CBZ R11, manyskip58
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
+	VUSHR $31, V6.S4, V6.S4
+	VUSRA $31, V6.D2, V6.D2
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	VUSRA $30, V6.D2, V6.D2
+	VMOV V6.S[0], R3
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $4, R0
+	NEG R25, R3
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
+	MOVD 296(R0), R3 // Bits row distance
+	ADD R3<<3, R11, R11
+manyskip58:
+	SUBS $1, R23
+	BNE manystep51
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $32, R24
-	ADD $32, R11
+	ADD $4, R25
 	ADD $32, R12
 	ADD $32, R13
 	ADD $32, R14
@@ -12081,6 +12850,7 @@ manyskip49:
 	ADD $32, R19
 	ADD $32, R20
 	ADD $32, R21
+	ADD $32, R22
 	SUBS $4, R1
 	BGE manyloop2
 manyloop2end:
@@ -12091,43 +12861,48 @@ manyloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
-	MOVD 208(R0), R22 // Steps
-	MOVD 272(R0), R23 // T
+	MOVD 232(R0), R23 // Steps
+	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil60
-	ADD R24, R7
-manynil60:
+	CBZ R7, manynil71
+	ADD R25<<3, R7, R7
+manynil71:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil61
-	ADD R24, R8
-manynil61:
+	CBZ R8, manynil72
+	ADD R25<<3, R8, R8
+manynil72:
 	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil62
-	ADD R24, R9
-manynil62:
+	CBZ R9, manynil73
+	ADD R25<<3, R9, R9
+manynil73:
 	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil63
-	ADD R24>>3, R10, R10
-manynil63:
-manystep54:
-	FMOVQ 0(R11), F3
+	CBZ R10, manynil74
+	ADD R25, R10
+manynil74:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil75
+	LSR $6, R25, R3
+	ADD R3<<3, R11, R11
+manynil75:
+manystep64:
+	FMOVQ 0(R12), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	FMOVQ 0(R12), F5
-	VBIT V4.B16, V5.B16, V0.B16
 	FMOVQ 0(R13), F5
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVQ 0(R14), F5
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip55
-	VLD1.P (R7)(R25), [V4.D2]
-manyskip55:
-	FMOVQ 0(R14), F5
+	CBZ R7, manyskip65
+	VLD1.P (R7)(R26), [V4.D2]
+manyskip65:
+	FMOVQ 0(R15), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	FMOVQ 0(R15), F7
+	FMOVQ 0(R16), F7
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	FMOVQ 0(R16), F8
+	FMOVQ 0(R17), F8
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	FMOVQ 0(R17), F10
+	FMOVQ 0(R19), F10
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
 	VFMLA V9.D2, V8.D2, V10.D2
@@ -12156,284 +12931,6 @@ manyskip55:
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, manyrare56
-	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2
-	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2
-	VFMLA V8.D2, V9.D2, V11.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2
-	VFMLA V8.D2, V11.D2, V9.D2
-	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2
-	VFMLA V8.D2, V9.D2, V11.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2
-	VFMLA V8.D2, V11.D2, V9.D2
-	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2
-	VFMLA V8.D2, V9.D2, V11.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2
-	VFMLA V8.D2, V11.D2, V9.D2
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2
-	VFMLA V8.D2, V9.D2, V11.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2
-	VFMLA V8.D2, V11.D2, V9.D2
-	VMOV V31.B16, V11.B16
-	VFMLA V8.D2, V9.D2, V11.D2
-	VMOV V30.B16, V9.B16
-	VFMLA V8.D2, V11.D2, V9.D2
-	VMOV V29.B16, V11.B16
-	VFMLA V8.D2, V9.D2, V11.D2
-	VMOV V28.B16, V9.B16
-	VFMLA V8.D2, V11.D2, V9.D2
-	VMOV V27.B16, V11.B16
-	VFMLA V8.D2, V9.D2, V11.D2
-	VMOV V26.B16, V9.B16
-	VFMLA V8.D2, V11.D2, V9.D2
-	VMOV V25.B16, V11.B16
-	VFMLA V8.D2, V9.D2, V11.D2
-	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2
-	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
-	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2
-	VBSL V8.B16, V12.B16, V9.B16
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2
-	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
-	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2
-	VBSL V9.B16, V12.B16, V8.B16
-	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
-	VFMLA V12.D2, V8.D2, V13.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2
-	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
-	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2
-	VFMLA V12.D2, V13.D2, V8.D2
-	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2
-	VFMLA V12.D2, V13.D2, V8.D2
-	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2
-	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2
-	VFMLA V8.D2, V12.D2, V14.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2
-	VFMLA V8.D2, V14.D2, V12.D2
-	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2
-	VFMLA V8.D2, V12.D2, V14.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2
-	VFMLA V8.D2, V14.D2, V12.D2
-	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2
-	VFMLA V8.D2, V12.D2, V14.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2
-	VFMLA V8.D2, V14.D2, V12.D2
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2
-	VFMLA V8.D2, V12.D2, V14.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2
-	VFMLA V8.D2, V14.D2, V12.D2
-	VMOV V31.B16, V14.B16
-	VFMLA V8.D2, V12.D2, V14.D2
-	VMOV V30.B16, V12.B16
-	VFMLA V8.D2, V14.D2, V12.D2
-	VMOV V29.B16, V14.B16
-	VFMLA V8.D2, V12.D2, V14.D2
-	VMOV V28.B16, V12.B16
-	VFMLA V8.D2, V14.D2, V12.D2
-	VMOV V27.B16, V14.B16
-	VFMLA V8.D2, V12.D2, V14.D2
-	VMOV V26.B16, V12.B16
-	VFMLA V8.D2, V14.D2, V12.D2
-	VMOV V25.B16, V14.B16
-	VFMLA V8.D2, V12.D2, V14.D2
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2
-	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
-	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2
-	VBSL V13.B16, V15.B16, V12.B16
-	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2
-	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2
-	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	MOVD $0x3ff, R3
-	VDUP R3, V15.D2
-	VADD V15.D2, V12.D2, V12.D2
-	VSHL $52, V12.D2, V12.D2
-	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	VFMLA V14.D2, V8.D2, V12.D2
-	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
-	VFMLA V26.D2, V13.D2, V8.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
-	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
-	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	MOVD $0x3ff, R3
-	VDUP R3, V14.D2
-	VADD V14.D2, V9.D2, V9.D2
-	VSHL $52, V9.D2, V9.D2
-	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
-	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
-	VADD V8.D2, V13.D2, V13.D2
-	VSHL $52, V13.D2, V13.D2
-	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	VBSL V12.B16, V11.B16, V4.B16
-	VBIT V7.B16, V4.B16, V6.B16
-manyrare56:
-	VMOV V0.B16, V4.B16
-	VFMLA V10.D2, V6.D2, V4.D2
-	CBZ R8, manyskip57
-	VLD1.P (R8)(R26), [V6.D2]
-	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip57:
-	FMOVQ 0(R20), F6
-	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	FMOVQ 0(R19), F7
-	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	VFMLA V5.D2, V6.D2, V7.D2
-	VLD1R.P 8(R23), [V5.D2]
-	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	FMOVQ 0(R21), F8
-	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	VBIF V6.B16, V4.B16, V0.B16
-	VBIF V6.B16, V7.B16, V1.B16
-	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip58
-	VAND V25.B16, V3.B16, V4.B16
-	VST1.P [V4.D2], (R9)(R2)
-manyskip58:
-	CBZ R10, manyskip59
-	VORR V3.B16, V6.B16, V6.B16
-	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
-	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
-	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
-	VMOV V6.H[0], R3
-	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	MOVD 264(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip59:
-	SUBS $1, R22
-	BNE manystep54
-	FMOVQ F0, -16(R4)
-	FMOVQ F1, -16(R5)
-	FMOVQ F2, -16(R6)
-	ADD $16, R24
-	ADD $16, R11
-	ADD $16, R12
-	ADD $16, R13
-	ADD $16, R14
-	ADD $16, R15
-	ADD $16, R16
-	ADD $16, R17
-	ADD $16, R19
-	ADD $16, R20
-	ADD $16, R21
-	SUBS $2, R1
-	BGE manyloop1
-manyloop1end:
-	ADD $2, R1
-	SUBS $1, R1
-	BLT manytailend
-manytail:
-	FMOVD.P 8(R4), F0
-	FMOVD.P 8(R5), F1
-	FMOVD.P 8(R6), F2
-	MOVD 208(R0), R22 // Steps
-	MOVD 272(R0), R23 // T
-	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil70
-	ADD R24, R7
-manynil70:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil71
-	ADD R24, R8
-manynil71:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil72
-	ADD R24, R9
-manynil72:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil73
-	ADD R24>>3, R10, R10
-manynil73:
-manystep64:
-	FMOVD 0(R11), F3
-	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	FMOVD 0(R12), F5
-	VBIT V4.B16, V5.B16, V0.B16
-	FMOVD 0(R13), F5
-	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
-	VBIT V4.B16, V5.B16, V1.B16
-	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip65
-	FMOVD 0(R7), F4
-	ADD R25, R7
-manyskip65:
-	FMOVD 0(R14), F5
-	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	FMOVD 0(R15), F7
-	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	FMOVD 0(R16), F8
-	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	FMOVD 0(R17), F10
-	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
-	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
-	VFMLA V9.D2, V8.D2, V10.D2
-	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
-	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2
-	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V31.B16, V6.B16
-	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V30.B16, V7.B16
-	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V29.B16, V6.B16
-	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V28.B16, V7.B16
-	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V27.B16, V6.B16
-	VFMLA V8.D2, V7.D2, V6.D2
-	VMOV V26.B16, V7.B16
-	VFMLA V8.D2, V6.D2, V7.D2
-	VMOV V25.B16, V6.B16
-	VFMLA V8.D2, V7.D2, V6.D2
-	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	FMOVS F7, R3
 	CBZW R3, manyrare66
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
@@ -12590,18 +13087,17 @@ manyrare66:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	CBZ R8, manyskip67
-	FMOVD 0(R8), F6
-	ADD R26, R8
+	VLD1.P (R8)(R2), [V6.D2]
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip67:
-	FMOVD 0(R20), F6
+	FMOVQ 0(R21), F6
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	FMOVD 0(R19), F7
+	FMOVQ 0(R20), F7
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
 	VFMLA V5.D2, V6.D2, V7.D2
-	VLD1R.P 8(R23), [V5.D2]
+	VLD1R.P 8(R24), [V5.D2]
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	FMOVD 0(R21), F8
+	FMOVQ 0(R22), F8
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
@@ -12609,24 +13105,337 @@ manyskip67:
 	VBIT V3.B16, V5.B16, V2.B16
 	CBZ R9, manyskip68
 	VAND V25.B16, V3.B16, V4.B16
-	FMOVD F4, 0(R9)
-	ADD R2, R9
+	FMOVQ F4, 0(R9)
+	MOVD 280(R0), R3 // Spike row distance
+	ADD R3<<3, R9, R9
 manyskip68:
 	CBZ R10, manyskip69
+	VORR V3.B16, V6.B16, V6.B16
+	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
+	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
+	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
+	VMOV V6.H[0], R3
+	AND $0x01010101, R3
+	MOVH R3, 0(R10)
+	MOVD 288(R0), R3 // Ref row distance
+	ADD R3, R10
+manyskip69:
+	CBZ R11, manyskip70
+	WORD $0x0ea12863 // xtn v3.2s, v3.2d
+	VUSHR $31, V3.S4, V3.S4
+	VUSRA $31, V3.D2, V3.D2
+	VMOV V3.S[0], R3
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $2, R0
+	NEG R25, R3
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
+	MOVD 296(R0), R3 // Bits row distance
+	ADD R3<<3, R11, R11
+manyskip70:
+	SUBS $1, R23
+	BNE manystep64
+	FMOVQ F0, -16(R4)
+	FMOVQ F1, -16(R5)
+	FMOVQ F2, -16(R6)
+	ADD $2, R25
+	ADD $16, R12
+	ADD $16, R13
+	ADD $16, R14
+	ADD $16, R15
+	ADD $16, R16
+	ADD $16, R17
+	ADD $16, R19
+	ADD $16, R20
+	ADD $16, R21
+	ADD $16, R22
+	SUBS $2, R1
+	BGE manyloop1
+manyloop1end:
+	ADD $2, R1
+	SUBS $1, R1
+	BLT manytailend
+manytail:
+	FMOVD.P 8(R4), F0
+	FMOVD.P 8(R5), F1
+	FMOVD.P 8(R6), F2
+	MOVD 232(R0), R23 // Steps
+	MOVD 304(R0), R24 // T
+	MOVD 72(R0), R7 // I (nil if absent)
+	CBZ R7, manynil83
+	ADD R25<<3, R7, R7
+manynil83:
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil84
+	ADD R25<<3, R8, R8
+manynil84:
+	MOVD 120(R0), R9 // Spike (nil if absent)
+	CBZ R9, manynil85
+	ADD R25<<3, R9, R9
+manynil85:
+	MOVD 144(R0), R10 // Ref (nil if absent)
+	CBZ R10, manynil86
+	ADD R25, R10
+manynil86:
+	MOVD 168(R0), R11 // Bits (nil if absent)
+	CBZ R11, manynil87
+	LSR $6, R25, R3
+	ADD R3<<3, R11, R11
+manynil87:
+manystep76:
+	FMOVD 0(R12), F3
+	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	FMOVD 0(R13), F5
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVD 0(R14), F5
+	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
+	VBIT V4.B16, V5.B16, V1.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	CBZ R7, manyskip77
+	FMOVD 0(R7), F4
+	ADD R26, R7
+manyskip77:
+	FMOVD 0(R15), F5
+	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
+	FMOVD 0(R16), F7
+	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
+	FMOVD 0(R17), F8
+	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	FMOVD 0(R19), F10
+	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
+	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
+	VFMLA V9.D2, V8.D2, V10.D2
+	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V31.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V30.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V29.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V28.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V8.D2, V6.D2, V7.D2
+	VMOV V25.B16, V6.B16
+	VFMLA V8.D2, V7.D2, V6.D2
+	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	FMOVS F7, R3
+	CBZW R3, manyrare78
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V9.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V11.D2
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V9.D2
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V31.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V30.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V29.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V28.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V27.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	VMOV V26.B16, V9.B16
+	VFMLA V8.D2, V11.D2, V9.D2
+	VMOV V25.B16, V11.B16
+	VFMLA V8.D2, V9.D2, V11.D2
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
+	MOVD $0x4086800000000000, R3
+	VDUP R3, V12.D2
+	VBSL V8.B16, V12.B16, V9.B16
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
+	MOVD $0xc086200000000000, R3
+	VDUP R3, V12.D2
+	VBSL V9.B16, V12.B16, V8.B16
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V12.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V13.D2
+	VFMLA V12.D2, V8.D2, V13.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V12.D2
+	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
+	MOVD $0xbfe62e42fee00000, R3
+	VDUP R3, V12.D2
+	VFMLA V12.D2, V13.D2, V8.D2
+	MOVD $0xbdea39ef35793c76, R3
+	VDUP R3, V12.D2
+	VFMLA V12.D2, V13.D2, V8.D2
+	MOVD $0x3d2ae7f3e733b81f, R3
+	VDUP R3, V12.D2
+	MOVD $0x3d6ae7f3e733b81f, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V14.D2
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V31.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V30.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V29.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V28.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VMOV V26.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V12.D2
+	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
+	MOVD $0x404e000000000000, R3
+	VDUP R3, V15.D2
+	VBSL V13.B16, V15.B16, V12.B16
+	MOVD $0xbff0000000000000, R3
+	VDUP R3, V15.D2
+	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V15.D2
+	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V15.D2
+	VADD V15.D2, V12.D2, V12.D2
+	VSHL $52, V12.D2, V12.D2
+	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
+	VFMLA V14.D2, V8.D2, V12.D2
+	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	VFMLA V26.D2, V13.D2, V8.D2
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V14.D2
+	VADD V14.D2, V9.D2, V9.D2
+	VSHL $52, V9.D2, V9.D2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2
+	VADD V8.D2, V13.D2, V13.D2
+	VSHL $52, V13.D2, V13.D2
+	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
+	VBSL V12.B16, V11.B16, V4.B16
+	VBIT V7.B16, V4.B16, V6.B16
+manyrare78:
+	VMOV V0.B16, V4.B16
+	VFMLA V10.D2, V6.D2, V4.D2
+	CBZ R8, manyskip79
+	FMOVD 0(R8), F6
+	ADD R2, R8
+	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
+manyskip79:
+	FMOVD 0(R21), F6
+	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
+	FMOVD 0(R20), F7
+	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
+	VFMLA V5.D2, V6.D2, V7.D2
+	VLD1R.P 8(R24), [V5.D2]
+	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	FMOVD 0(R22), F8
+	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
+	VBIF V6.B16, V4.B16, V0.B16
+	VBIF V6.B16, V7.B16, V1.B16
+	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
+	VBIT V3.B16, V5.B16, V2.B16
+	CBZ R9, manyskip80
+	VAND V25.B16, V3.B16, V4.B16
+	FMOVD F4, 0(R9)
+	MOVD 280(R0), R3 // Spike row distance
+	ADD R3<<3, R9, R9
+manyskip80:
+	CBZ R10, manyskip81
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
-	MOVD 264(R0), R3 // Ref row distance
+	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
-manyskip69:
-	SUBS $1, R22
-	BNE manystep64
+manyskip81:
+	CBZ R11, manyskip82
+	FMOVS F3, R3
+	MOVD (R11), R0
+	ROR R25, R0, R0
+	BFI $0, R3, $1, R0
+	NEG R25, R3
+	ROR R3, R0, R0
+	MOVD R0, (R11)
+	MOVD f+0(FP), R0
+	MOVD 296(R0), R3 // Bits row distance
+	ADD R3<<3, R11, R11
+manyskip82:
+	SUBS $1, R23
+	BNE manystep76
 	FMOVD F0, -8(R4)
 	FMOVD F1, -8(R5)
 	FMOVD F2, -8(R6)
-	ADD $8, R24
-	ADD $8, R11
+	ADD $1, R25
 	ADD $8, R12
 	ADD $8, R13
 	ADD $8, R14
@@ -12636,6 +13445,7 @@ manyskip69:
 	ADD $8, R19
 	ADD $8, R20
 	ADD $8, R21
+	ADD $8, R22
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -12645,8 +13455,8 @@ manytailend:
 // func exprelNEONF32(f *generic.Frame32)
 TEXT ·exprelNEONF32(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r2 = 0.0013888889
@@ -13227,8 +14037,8 @@ tailend:
 // func exprelNEONF64(f *generic.Frame64)
 TEXT ·exprelNEONF64(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 200(R0), R1 // N
-	MOVD 168(R0), R2 // C
+	MOVD 224(R0), R1 // N
+	MOVD 192(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V31.D2 // r2 = 2.7557319223985893e-06

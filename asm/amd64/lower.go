@@ -22,12 +22,13 @@ type isa struct {
 	name      string // as in function names: AVX2, AVX512
 	width     int    // vector register bytes
 	avx512    bool   // opmask registers and masked moves, else AVX2+FMA
-	maxUnroll int
+	maxUnroll int    // most vectors interleaved op by op
+	maxSerial int    // most vectors in a step loop that emits one's whole step after another
 }
 
 var isas = []*isa{
-	{name: "AVX512", width: 64, avx512: true, maxUnroll: 4},
-	{name: "AVX2", width: 32, maxUnroll: 3},
+	{name: "AVX512", width: 64, avx512: true, maxUnroll: 4, maxSerial: 4},
+	{name: "AVX2", width: 32, maxUnroll: 3, maxSerial: 4},
 }
 
 func (is *isa) lanes(d step.DType) int { return is.width / d.Size() }
@@ -252,7 +253,7 @@ type fn struct {
 	tmask  reg.Register // tail lanes: an opmask (AVX-512) or a vector of all-ones lanes (AVX2)
 	cur    [][]val
 	defd   [][]bool
-	labels int
+	labels *int // shared by the function's sections
 	spills []operand.Mem
 	// rowCache holds the row pointers loaded for the op being emitted.
 	rowCache map[step.Const]reg.Register
@@ -270,6 +271,7 @@ type fn struct {
 	// base[s] restores row 0 for the next vector group.
 	tp          reg.GPVirtual
 	tBase, tEnd operand.Mem
+	tSlot       operand.Mem   // modeOne: T[0], the one step's time
 	advance     []step.Stream // the optional streams the Loop accesses
 	rowInc      [step.NumStreams]operand.Mem
 	base        [step.NumStreams]operand.Mem
@@ -299,9 +301,11 @@ func pick[T any](f64 bool, ps, pd T) T {
 	return ps
 }
 
-// lower emits the function for p on is into c.
-func lower(c *build.Context, d *data, is *isa, p *step.Program, cfg config) {
-	f := &fn{c: c, d: d, is: is, p: p, cfg: cfg, f64: p.DType == step.F64, size: p.DType.Size(), L: is.lanes(p.DType)}
+// lower emits the function for p on is into c, with a section for each
+// configuration: a program with a Loop has two (modeOne, then modeMany),
+// one of which runs, chosen by Frame.Steps; a choice tries one at a time.
+func lower(c *build.Context, d *data, is *isa, p *step.Program, cfgs ...config) {
+	f := &fn{c: c, d: d, is: is, p: p, f64: p.DType == step.F64, size: p.DType.Size(), L: is.lanes(p.DType), labels: new(int)}
 	f.schedule()
 
 	c.Function(name(is, p))
@@ -319,9 +323,34 @@ func lower(c *build.Context, d *data, is *isa, p *step.Program, cfg config) {
 	}
 	c.Signature(sig)
 
-	f.setup()
-	f.loops()
+	frame := c.GP64()
+	c.Load(c.Param("f"), frame)
+	if len(cfgs) > 1 {
+		// Steps <= 1 (at least 1 by the frame's contract) takes the
+		// one-step section, as on arm64.
+		c.CMPQ(operand.Mem{Base: frame, Disp: step.FrameSteps}, operand.Imm(1))
+		c.JG(operand.LabelRef("many"))
+	}
+	for i, cfg := range cfgs {
+		if i > 0 {
+			c.Label("many")
+		}
+		s := f.section(cfg)
+		s.setup(frame)
+		s.loops()
+	}
 }
+
+// section is a copy of f for emitting one section: the schedule shared,
+// the registers, constants and stack slots its own.
+func (f *fn) section(cfg config) *fn {
+	return &fn{c: f.c, d: f.d, is: f.is, p: f.p, cfg: cfg, f64: f.f64, size: f.size, L: f.L,
+		ops: f.ops, pos: f.pos, last: f.last, first: f.first, mentions: f.mentions,
+		loopStart: f.loopStart, loopEnd: f.loopEnd, cloned: f.cloned, defs: f.defs, labels: f.labels}
+}
+
+// sfx is the suffix of the section's labels: loop, tail, done.
+func (m mode) sfx() string { return [...]string{"", "1", "N"}[m] }
 
 // schedule reorders the body for few live registers (see order) and
 // notes where each register is last mentioned. A register defined before
@@ -655,16 +684,14 @@ func (f *fn) broadcast(src operand.Mem, dst reg.Register) {
 }
 
 func (f *fn) label(kind string) string {
-	f.labels++
-	return fmt.Sprintf("%s%d", kind, f.labels)
+	*f.labels++
+	return fmt.Sprintf("%s%d", kind, *f.labels)
 }
 
 // setup loads the frame's pointers and hoists every constant: into a
 // register for the first cfg.vpins of them, else into the aligned table.
-func (f *fn) setup() {
+func (f *fn) setup(frame reg.GPVirtual) {
 	c := f.c
-	frame := c.GP64()
-	c.Load(c.Param("f"), frame)
 	f.n = c.GP64()
 	c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameN}, f.n)
 
@@ -672,7 +699,7 @@ func (f *fn) setup() {
 	rows := map[step.Const]int{}
 	step.Walk(f.ops, func(o *step.Op) {
 		switch o.Kind {
-		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpIf:
+		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits, step.OpIf:
 			used[o.Stream] = true
 		case step.OpParam:
 			rows[o.Param] += 1
@@ -822,6 +849,21 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 	if loop == nil {
 		return
 	}
+	if f.cfg.mode == modeOne {
+		// One step: its time, T[0], is the same for every vector
+		// group, and no row advances.
+		f.tSlot = c.AllocLocal(8)
+		t := c.GP64()
+		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameT}, t)
+		if f.f64 {
+			c.MOVQ(operand.Mem{Base: t}, t)
+			c.MOVQ(t, f.tSlot)
+		} else {
+			c.MOVL(operand.Mem{Base: t}, t.As32())
+			c.MOVL(t.As32(), f.tSlot)
+		}
+		return
+	}
 	var seen [step.NumStreams]bool
 	step.Walk(loop.Body, func(o *step.Op) {
 		if (isAccess(o) || o.Kind == step.OpIf) && !seen[o.Stream] {
@@ -848,7 +890,10 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 		c.MOVQ(f.stream[s], f.base[s])
 		inc := c.GP64()
 		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameRow(s)}, inc)
-		if !s.Bool() {
+		switch {
+		case s.Packed():
+			c.SHLQ(operand.U8(3), inc) // words
+		case !s.Bool():
 			c.SHLQ(operand.U8(log2(f.size)), inc)
 		}
 		c.TESTQ(f.stream[s], f.stream[s])
@@ -867,10 +912,26 @@ func log2(x int) int {
 
 // stepLoop emits the Loop op o for the interleaved vectors of copies: the
 // body once per step, the state registers carried from one step to the
-// next. It is rotated (entered at the body, the rows advanced at the top)
-// so that a one-step call, the Step API, runs no row advance.
+// next. It is rotated (entered at the body, the rows advanced at the top),
+// so that a group runs no row advance after its last step.
+//
+// In modeOne (Steps == 1) the body runs once, op by op across the vectors:
+// their independent ops side by side hide each other's latencies. In
+// modeMany the vectors' steps come one group (cfg.group vectors, op by op)
+// after another: each step is a chain of dependent ops that the next step
+// continues, so op by op every vector reaches the serial end of its step
+// at the same time and waits there, while one group's whole step after
+// another lets the out-of-order core overlap one group's chain with the
+// next's (it runs the oldest ready op first). Between its steps a vector
+// holds only its state, so more vectors fit in the registers. It costs per
+// group the If tests and the time's broadcast, which a one-step call would
+// not win back.
 func (f *fn) stepLoop(o *step.Op, copies []int) {
 	c := f.c
+	if f.cfg.mode == modeOne {
+		f.emit(o.Body, copies)
+		return
+	}
 	next, first := f.label("next"), f.label("first")
 	f.tp = c.GP64()
 	c.MOVQ(f.tBase, f.tp)
@@ -882,7 +943,10 @@ func (f *fn) stepLoop(o *step.Op, copies []int) {
 		c.ADDQ(f.rowInc[s], f.stream[s])
 	}
 	c.Label(first)
-	f.emit(o.Body, copies)
+	g := max(f.cfg.group, 1)
+	for i := 0; i < len(copies); i += g {
+		f.emit(o.Body, copies[i:min(i+g, len(copies))])
+	}
 	c.ADDQ(operand.Imm(uint64(f.size)), f.tp)
 	c.CMPQ(f.tp, f.tEnd)
 	c.JB(operand.LabelRef(next))
@@ -900,18 +964,19 @@ func (f *fn) loops() {
 	f.j = c.GP64()
 	c.XORQ(f.j, f.j)
 
-	c.Label("loop")
+	loop, tail, done := "loop"+f.cfg.mode.sfx(), "tail"+f.cfg.mode.sfx(), "done"+f.cfg.mode.sfx()
+	c.Label(loop)
 	end := c.GP64()
 	c.LEAQ(operand.Mem{Base: f.j, Disp: U * L}, end)
 	c.CMPQ(end, f.n)
-	c.JA(operand.LabelRef("tail"))
+	c.JA(operand.LabelRef(tail))
 	f.body(U)
 	c.ADDQ(operand.Imm(uint64(U*L)), f.j)
-	c.JMP(operand.LabelRef("loop"))
+	c.JMP(operand.LabelRef(loop))
 
-	c.Label("tail")
+	c.Label(tail)
 	c.CMPQ(f.j, f.n)
-	c.JAE(operand.LabelRef("done"))
+	c.JAE(operand.LabelRef(done))
 	rem := c.GP64()
 	c.MOVQ(f.n, rem)
 	c.SUBQ(f.j, rem)
@@ -935,9 +1000,9 @@ func (f *fn) loops() {
 	f.body(1)
 	f.masked = false
 	c.ADDQ(operand.Imm(uint64(L)), f.j)
-	c.JMP(operand.LabelRef("tail"))
+	c.JMP(operand.LabelRef(tail))
 
-	c.Label("done")
+	c.Label(done)
 	c.VZEROUPPER()
 	c.RET()
 }
@@ -971,7 +1036,11 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 			// copy owns the register, so none overwrites it while
 			// another still reads it.
 			d := f.vreg()
-			f.broadcast(operand.Mem{Base: f.tp}, d)
+			if f.cfg.mode == modeOne {
+				f.broadcast(f.tSlot, d)
+			} else {
+				f.broadcast(operand.Mem{Base: f.tp}, d)
+			}
 			for _, u := range copies {
 				f.cur[u][o.Dst] = val{op: d}
 				f.defd[u][o.Dst] = true
@@ -984,6 +1053,9 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 			f.c.JZ(operand.LabelRef(skip))
 			f.emit(o.Body, copies)
 			f.c.Label(skip)
+		case step.OpStoreBits:
+			// The vectors' bits together: neighbours may share a byte.
+			f.storeBits(o, copies)
 		case step.OpRare:
 			// Per vector: skip the block unless one of its lanes needs it.
 			for _, u := range copies {
@@ -997,7 +1069,7 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 				f.c.JZ(operand.LabelRef(skip))
 				var saved []reg.Register
 				if f.cfg.spill {
-					saved = f.spillable(u, o)
+					saved = f.spillable(u, o, copies)
 				}
 				for i, x := range saved {
 					f.mov(x, f.spillSlot(i))
@@ -1021,11 +1093,12 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 
 // spillable lists the vector registers that hold values live across the
 // Rare block o of copy u but unused inside it: this copy's values needed
-// after the block and every value of the other interleaved copies. Saving
-// them on the stack inside the block (which rarely runs) frees their
-// registers for the block's temporaries; on the path that skips the block
-// they stay where they are.
-func (f *fn) spillable(u int, o *step.Op) []reg.Register {
+// after the block and every value of the other copies, those interleaved
+// with it (copies) and, in a step loop that emits some vectors' step after
+// others', the state of the rest. Saving them on the stack inside the
+// block (which rarely runs) frees their registers for the block's
+// temporaries; on the path that skips the block they stay where they are.
+func (f *fn) spillable(u int, o *step.Op, copies []int) []reg.Register {
 	end := f.pos[o]
 	inside := map[step.Reg]bool{}
 	step.Walk(o.Body, func(x *step.Op) {
@@ -1054,6 +1127,11 @@ func (f *fn) spillable(u int, o *step.Op) []reg.Register {
 			// not saved: its register is free already.
 			temp := f.first[r] > f.pos[o] && f.first[r] <= end
 			live := f.liveAfter(step.Reg(r), f.pos[o]-1) && !temp
+			if !slices.Contains(copies, v) {
+				// A vector whose step comes before or after these
+				// vectors' holds only its state.
+				live = f.first[r] != 0 && f.first[r] < f.loopStart && f.liveAfter(step.Reg(r), f.loopEnd)
+			}
 			if v == u {
 				live = f.liveAfter(step.Reg(r), end) && !inside[step.Reg(r)]
 			}
@@ -1485,6 +1563,134 @@ func (f *fn) storeBool(u int, o *step.Op) {
 	c.INCQ(p)
 	c.DECQ(cnt)
 	c.JNZ(operand.LabelRef(next))
+}
+
+// storeBits writes the mask bits of the vectors copies (consecutive copy
+// numbers: lane i of copy u is lane j+u*L) at bit j+u*L of the Bits row;
+// in the tail the lanes past n as zero. Vectors of 8 or more lanes start on
+// a byte (j is a multiple of their lane count) and store their whole
+// bytes. 4-lane vectors (AVX2 float64) share bytes: in a main-loop group of
+// an even number of vectors j is a multiple of 8, and each pair fills one
+// byte (op by op, the pair's bits together; one vector's step after
+// another, the even one stores the byte and the odd one, which follows it
+// in the same step, ORs in its half). Otherwise (the tail, odd groups) j%8
+// is 0 or 4 at run time: the bits are shifted to their place and merged
+// with the byte(s) around them. The bits are not prefetched: a step writes
+// one byte per 8 lanes, which the other streams' prefetches outnumber by
+// far.
+func (f *fn) storeBits(o *step.Op, copies []int) {
+	c := f.c
+	L := f.L
+	bits := f.stream[o.Stream]
+	// The byte of lane j+off (off a multiple of 8, or of L), computed at
+	// the first store: the general-purpose registers are nearly all taken
+	// by the stream pointers, so that the AVX2 tail has three to spare,
+	// and the bits are computed first.
+	var jb reg.GPVirtual
+	mem := func(off int) operand.Mem {
+		if jb == nil {
+			jb = c.GP64()
+			c.MOVQ(f.j, jb)
+			c.SHRQ(operand.U8(3), jb)
+		}
+		return operand.Mem{Base: bits, Index: jb, Scale: 1, Disp: off / 8}
+	}
+
+	// mask is copy u's bits in the low L bits of a new register, the
+	// lanes past n cleared in the tail.
+	mask := func(u int) reg.GPVirtual {
+		m := f.regOf(u, o.A)
+		g := c.GP64()
+		if f.is.avx512 {
+			if f.masked {
+				k := c.K()
+				c.KANDW(f.tmask, m, k)
+				m = k
+			}
+			// KMOVW, not KMOVB (AVX512DQ): a float64 compare clears
+			// the opmask's bits above its 8 lanes.
+			c.KMOVW(m, g.As32())
+			return g
+		}
+		pick(f.f64, c.VMOVMSKPS, c.VMOVMSKPD)(m, g.As32())
+		if f.masked {
+			t := c.GP64()
+			pick(f.f64, c.VMOVMSKPS, c.VMOVMSKPD)(f.tmask, t.As32())
+			c.ANDL(t.As32(), g.As32())
+		}
+		return g
+	}
+
+	if L >= 8 {
+		for _, u := range copies {
+			g := mask(u)
+			if L == 8 {
+				c.MOVB(g.As8(), mem(u*L))
+			} else {
+				c.MOVW(g.As16(), mem(u*L))
+			}
+		}
+		return
+	}
+	// Four lanes. (Copies come one at a time, or all of them, or in
+	// pairs from an even one.)
+	if !f.masked && f.cfg.unroll%2 == 0 && (len(copies) == 1 || len(copies)%2 == 0 && copies[0]%2 == 0) {
+		if len(copies) == 1 {
+			u := copies[0]
+			g := mask(u)
+			if u%2 == 0 {
+				c.MOVB(g.As8(), mem(u*L))
+			} else {
+				c.SHLL(operand.U8(4), g.As32())
+				c.ORB(g.As8(), mem(u*L-4))
+			}
+			return
+		}
+		for i := 0; i < len(copies); i += 2 {
+			u := copies[i]
+			g, h := mask(u), mask(copies[i+1])
+			c.SHLL(operand.U8(4), h.As32())
+			c.ORL(h.As32(), g.As32())
+			c.MOVB(g.As8(), mem(u*L))
+		}
+		return
+	}
+	// The group's 4*len(copies) bits, shifted by (j+off)%8, span at most
+	// (4*len(copies)+4)/8 bytes from byte (j+off)/8, all in the buffer
+	// (the group's lanes are), which are read, merged and written back.
+	off := copies[0] * L
+	g := mask(copies[0])
+	for i, u := range copies[1:] {
+		h := mask(u)
+		c.SHLL(operand.U8(4*(i+1)), h.As32())
+		c.ORL(h.As32(), g.As32())
+	}
+	nb := (4*len(copies) + 4 + 7) / 8
+	if nb > 2 {
+		panic(fmt.Sprintf("amd64: %d vectors of 4 lanes share %d bytes", len(copies), nb))
+	}
+	sh := c.GP64()
+	c.LEAQ(operand.Mem{Base: f.j, Disp: off}, sh)
+	c.ANDL(operand.U32(4), sh.As32())
+	c.SHLXL(sh.As32(), g.As32(), g.As32())
+	keep := c.GP64()
+	c.MOVL(operand.U32(1<<(4*len(copies))-1), keep.As32())
+	c.SHLXL(sh.As32(), keep.As32(), keep.As32())
+	c.NOTL(keep.As32())
+	// The byte of lane j+off, with off%8 == 4 possible.
+	jb = c.GP64()
+	c.LEAQ(operand.Mem{Base: f.j, Disp: off}, jb)
+	c.SHRQ(operand.U8(3), jb)
+	at := operand.Mem{Base: bits, Index: jb, Scale: 1}
+	if nb == 1 {
+		c.ANDB(at, keep.As8())
+		c.ORL(g.As32(), keep.As32())
+		c.MOVB(keep.As8(), at)
+		return
+	}
+	c.ANDW(at, keep.As16())
+	c.ORL(g.As32(), keep.As32())
+	c.MOVW(keep.As16(), at)
 }
 
 // prefetchAhead is how far ahead of the block being computed, in bytes of

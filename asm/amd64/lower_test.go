@@ -60,9 +60,10 @@ func TestLoopLiveness(t *testing.T) {
 		if !f.liveAfter(2, f.pos[add]) {
 			t.Errorf("%s: r2 is dead before the op that reads it", is.name)
 		}
-		// And the whole function lowers and allocates.
+		// And the whole function lowers and allocates, with both
+		// sections.
 		ctx := build.NewContext()
-		lower(ctx, newData(ctx), is, p, config{unroll: 2})
+		lower(ctx, newData(ctx), is, p, config{mode: modeOne, unroll: 2}, config{mode: modeMany, unroll: 3, group: 2})
 		if _, err := compile(ctx); err != nil {
 			t.Errorf("%s: %v", is.name, err)
 		}

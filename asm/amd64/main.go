@@ -8,8 +8,10 @@
 // lower.go). The loop-invariant ops of Program.Setup are hoisted: a constant
 // is either held in a register for the whole call or, when registers run out,
 // broadcast once into an aligned table on the stack and read as a memory
-// operand. How far the main loop is unrolled and how many constants stay in
-// registers is decided per function by asking avo's register allocator:
+// operand. A step function has two sections, one for one-step calls and one
+// for several steps (the step loop), chosen once per call by Frame.Steps.
+// How far each section's main loop is unrolled and how many constants stay
+// in registers is decided per section by asking avo's register allocator:
 // the generator tries the most aggressive configuration first and keeps the
 // first one that allocates, which makes the choice deterministic.
 package main
@@ -58,19 +60,45 @@ func main() {
 	}
 }
 
-// config is how one function is lowered.
+// config is how one section of a function is lowered.
 type config struct {
-	unroll int  // independent vectors interleaved per main-loop iteration
+	mode   mode
+	unroll int  // independent vectors per main-loop iteration
+	group  int  // modeMany: vectors interleaved op by op in the step loop, one group's step after another's
 	vpins  int  // constants held in vector registers (the most used first)
 	gpins  int  // per-neuron constant rows whose pointer stays in a register
 	spill  bool // save the values live across a Rare block inside it
 }
 
-// job is one function of the file: a program lowered for an ISA.
+// mode is which calls a section of a function serves. A program with a
+// Loop gets two sections, so that the Step API (one step per call) and Run
+// (up to 64) each run the code that suits them (see stepLoop).
+type mode int
+
+const (
+	modePlain mode = iota // a program without a Loop (exprel)
+	modeOne               // Steps == 1: the Loop's body once
+	modeMany              // Steps > 1: the step loop
+)
+
+var modeNames = [...]string{"plain", "one step", "many steps"}
+
+func (m mode) String() string { return modeNames[m] }
+
+// modesOf lists the sections of p's function.
+func modesOf(p *step.Program) []mode {
+	if loopOf(p.Ops) == nil {
+		return []mode{modePlain}
+	}
+	return []mode{modeOne, modeMany}
+}
+
+// job is one function of the file: a program lowered for an ISA, a
+// configuration per section.
 type job struct {
-	isa *isa
-	p   *step.Program
-	cfg config
+	isa  *isa
+	p    *step.Program
+	cfgs []config
 }
 
 // compileAll lowers every program for every ISA, each in the configuration
@@ -78,18 +106,22 @@ type job struct {
 func compileAll() (f *ir.File, jobs []job, err error) {
 	for _, is := range isas {
 		for _, p := range step.All() {
-			cfg, err := choose(is, p)
-			if err != nil {
-				return nil, nil, err
+			var cfgs []config
+			for _, m := range modesOf(p) {
+				cfg, err := choose(is, p, m)
+				if err != nil {
+					return nil, nil, err
+				}
+				cfgs = append(cfgs, cfg)
 			}
-			jobs = append(jobs, job{is, p, cfg})
+			jobs = append(jobs, job{is, p, cfgs})
 		}
 	}
 	ctx := build.NewContext()
 	ctx.ConstraintExpr("!purego")
 	d := newData(ctx)
 	for _, j := range jobs {
-		lower(ctx, d, j.isa, j.p, j.cfg)
+		lower(ctx, d, j.isa, j.p, j.cfgs...)
 	}
 	f, err = compile(ctx)
 	return f, jobs, err
@@ -105,10 +137,17 @@ func generate() (asm, decl []byte, report string, err error) {
 	for i, fn := range f.Functions() {
 		j := jobs[i]
 		lanes := j.isa.lanes(j.p.DType)
-		group, stp := mainLoopInstructions(fn)
-		per := func(n int) float64 { return float64(n) / float64(j.cfg.unroll*lanes) }
-		fmt.Fprintf(&rep, "%-20s unroll %d, %2d constants in registers, %d rows pinned, spill %-5v: %2d lanes: per step %3d instructions = %5.2f per lane, per group %3d = %5.2f per lane (Requires: %s)\n",
-			fn.Name, j.cfg.unroll, j.cfg.vpins, j.cfg.gpins, j.cfg.spill, j.cfg.unroll*lanes, stp, per(stp), group, per(group), strings.Join(fn.ISA, ", "))
+		fmt.Fprintf(&rep, "%s (Requires: %s)\n", fn.Name, strings.Join(fn.ISA, ", "))
+		for _, cfg := range j.cfgs {
+			group, stp := mainLoopInstructions(fn, cfg.mode)
+			per := func(n int) float64 { return float64(n) / float64(cfg.unroll*lanes) }
+			fmt.Fprintf(&rep, "  %-10s unroll %d (step loop groups of %d), %2d constants in registers, %d rows pinned, spill %-5v: %2d lanes: ",
+				cfg.mode, cfg.unroll, max(cfg.group, 1), cfg.vpins, cfg.gpins, cfg.spill, cfg.unroll*lanes)
+			if cfg.mode == modeMany {
+				fmt.Fprintf(&rep, "per step %3d instructions = %5.2f per lane, ", stp, per(stp))
+			}
+			fmt.Fprintf(&rep, "per group %3d instructions = %5.2f per lane\n", group, per(group))
+		}
 	}
 
 	// A fixed generator name (not os.Args) keeps the output reproducible.
@@ -233,10 +272,12 @@ func allocate(fn *ir.Function) error {
 	return nil
 }
 
-// choose finds the most aggressive configuration of p for is that avo's
-// register allocator accepts: the deepest unroll first, then as many
-// per-neuron row pointers and as many constants in registers as fit.
-func choose(is *isa, p *step.Program) (config, error) {
+// choose finds the most aggressive configuration of p's section m for is
+// that avo's register allocator accepts: the deepest unroll first, then as
+// many per-neuron row pointers and as many constants in registers as fit.
+// The sections of a function share no register (one of them runs), so each
+// is tried alone.
+func choose(is *isa, p *step.Program, m mode) (config, error) {
 	fits := func(cfg config) bool {
 		ctx := build.NewContext()
 		lower(ctx, newData(ctx), is, p, cfg)
@@ -244,36 +285,48 @@ func choose(is *isa, p *step.Program) (config, error) {
 		return err == nil
 	}
 	nconst := len(constantsOf(is, p))
-	for u := is.maxUnroll; u >= 1; u-- {
-		for _, spill := range []bool{false, true} {
-			cfg := config{unroll: u, spill: spill}
-			if !fits(cfg) {
-				continue
-			}
-			if p.PerNeur {
-				for cfg.gpins < int(step.NumConsts) && fits(config{u, 0, cfg.gpins + 1, spill}) {
-					cfg.gpins++
+	most := is.maxUnroll
+	if m == modeMany {
+		most = is.maxSerial
+	}
+	// The step loop interleaves pairs of vectors if they fit, else
+	// emits one vector's step after another.
+	groups := []int{1}
+	if m == modeMany {
+		groups = []int{2, 1}
+	}
+	for u := most; u >= 1; u-- {
+		for _, g := range groups {
+			for _, spill := range []bool{false, true} {
+				cfg := config{mode: m, unroll: u, group: g, spill: spill}
+				if !fits(cfg) {
+					continue
 				}
+				if p.PerNeur {
+					for cfg.gpins < int(step.NumConsts) && fits(config{m, u, g, 0, cfg.gpins + 1, spill}) {
+						cfg.gpins++
+					}
+				}
+				for cfg.vpins < nconst && fits(config{m, u, g, cfg.vpins + 1, cfg.gpins, spill}) {
+					cfg.vpins++
+				}
+				return cfg, nil
 			}
-			for cfg.vpins < nconst && fits(config{u, cfg.vpins + 1, cfg.gpins, spill}) {
-				cfg.vpins++
-			}
-			return cfg, nil
 		}
 	}
 	ctx := build.NewContext()
-	lower(ctx, newData(ctx), is, p, config{unroll: 1})
+	lower(ctx, newData(ctx), is, p, config{mode: m, unroll: 1, group: 1})
 	_, err := compile(ctx)
-	return config{}, fmt.Errorf("amd64: %s does not allocate even without unrolling: %v", name(is, p), err)
+	return config{}, fmt.Errorf("amd64: %s (%s) does not allocate even without unrolling: %v", name(is, p), m, err)
 }
 
-// mainLoopInstructions counts the instructions of the unrolled main loop
-// that run on the common path, from the loop label to the tail label,
-// without the bodies of Rare blocks (which run only when a lane needs
-// exprel's slow path): step is those of the step loop (from its next label
-// to its back edge, run once per step), group the others (run once per
-// vector group, with the state's loads and stores).
-func mainLoopInstructions(fn *ir.Function) (group, step int) {
+// mainLoopInstructions counts the instructions of section m's unrolled
+// main loop that run on the common path, from its loop label to its tail
+// label, without the bodies of Rare blocks (which run only when a lane
+// needs exprel's slow path): step is those of the step loop (from its next
+// label to its back edge, run once per step), group the others (run once
+// per vector group, with the state's loads and stores; in modeOne, all).
+func mainLoopInstructions(fn *ir.Function, m mode) (group, step int) {
 	in := false
 	skipTo, stepLoop := "", ""
 	target := func(x *ir.Instruction) string {
@@ -288,9 +341,9 @@ func mainLoopInstructions(fn *ir.Function) (group, step int) {
 		switch x := node.(type) {
 		case ir.Label:
 			switch {
-			case x == "loop":
+			case string(x) == "loop"+m.sfx():
 				in = true
-			case x == "tail":
+			case string(x) == "tail"+m.sfx():
 				in = false
 			case string(x) == skipTo:
 				skipTo = ""

@@ -32,12 +32,13 @@ func TestGenerated(t *testing.T) {
 	}
 }
 
-// TestStepLoopKeepsState checks the structure of every step function: V, w
-// and the last spike time cross memory once per vector group, outside the
-// step loop (one load and one store per interleaved vector), and on the
-// step loop's common path (without the Rare blocks, which may save
-// registers on the stack) nothing is written to memory except the optional
-// output streams.
+// TestStepLoopKeepsState checks the structure of every step function's
+// sections: V, w and the last spike time cross memory once per vector
+// group (one load and one store per interleaved vector). The one-step
+// section has no step loop; the many-step section has one, and on its
+// common path (without the Rare blocks, which may save registers on the
+// stack) nothing is written to memory except the optional output streams,
+// and the state's streams are not accessed.
 func TestStepLoopKeepsState(t *testing.T) {
 	f, jobs, err := compileAll()
 	if err != nil {
@@ -48,98 +49,119 @@ func TestStepLoopKeepsState(t *testing.T) {
 		if !strings.HasPrefix(j.p.Name, "Step") {
 			continue
 		}
-		t.Run(fn.Name, func(t *testing.T) {
-			// The frame's register, then the stream pointers loaded from it.
-			frame := ""
-			streamOf := map[string]step.Stream{}
-			for _, x := range fn.Instructions() {
-				if len(x.Operands) == 0 {
-					continue
-				}
-				m, ok := x.Operands[0].(operand.Mem)
-				switch {
-				case x.Opcode == "MOVQ" && ok && m.Base != nil && m.Base.Asm() == "FP":
-					frame = x.Operands[1].Asm()
-					continue
-				case x.Opcode == "MOVQ" && ok && m.Base != nil && m.Base.Asm() == frame && m.Disp < step.FrameStream(step.NumStreams):
-					streamOf[x.Operands[1].Asm()] = step.Stream(m.Disp / step.SliceSize)
-				}
-				// Once the frame's register holds something else, loads
-				// based on it are not the frame's.
-				for _, out := range x.Outputs {
-					if out.Asm() == frame {
-						frame = ""
-					}
-				}
-			}
-			if len(streamOf) == 0 {
-				t.Fatal("no stream pointers found")
-			}
+		if len(j.cfgs) != 2 || j.cfgs[0].mode != modeOne || j.cfgs[1].mode != modeMany {
+			t.Fatalf("%s: sections %v, want one step and many steps", fn.Name, j.cfgs)
+		}
+		for _, cfg := range j.cfgs {
+			t.Run(fn.Name+"/"+strings.ReplaceAll(cfg.mode.String(), " ", "-"), func(t *testing.T) {
+				checkSection(t, fn, cfg)
+			})
+		}
+	}
+}
 
-			type count struct{ loads, stores int }
-			group := map[step.Stream]*count{step.SV: {}, step.SW: {}, step.SLast: {}}
-			in, inLoop, steps := false, "", 0
-			skipTo := ""
-			for _, node := range fn.Nodes {
-				switch x := node.(type) {
-				case ir.Label:
-					switch s := string(x); {
-					case s == "loop":
-						in = true
-					case s == "tail":
-						in = false
-					case s == skipTo:
-						skipTo = ""
-					case in && strings.HasPrefix(s, "next"):
-						inLoop = s
-						steps++
+func checkSection(t *testing.T, fn *ir.Function, cfg config) {
+	// The frame's register, then the stream pointers that the section
+	// loads from it (and keeps in registers to its end).
+	frame, frameAtEntry := "", ""
+	streamOf := map[string]step.Stream{}
+	inSection := cfg.mode == modeOne
+	for _, node := range fn.Nodes {
+		if l, ok := node.(ir.Label); ok && l == "many" {
+			// The many-step section starts with the frame's register
+			// as the function's entry left it.
+			inSection = cfg.mode == modeMany
+			frame = frameAtEntry
+			continue
+		}
+		x, ok := node.(*ir.Instruction)
+		if !ok || len(x.Operands) == 0 {
+			continue
+		}
+		m, ok := x.Operands[0].(operand.Mem)
+		switch {
+		case x.Opcode == "MOVQ" && ok && m.Base != nil && m.Base.Asm() == "FP":
+			frame = x.Operands[1].Asm()
+			frameAtEntry = frame
+			continue
+		case inSection && x.Opcode == "MOVQ" && ok && m.Base != nil && m.Base.Asm() == frame && m.Disp < step.FrameStream(step.NumStreams):
+			streamOf[x.Operands[1].Asm()] = step.Stream(m.Disp / step.SliceSize)
+		}
+		// Once the frame's register holds something else, loads based
+		// on it are not the frame's.
+		for _, out := range x.Outputs {
+			if out.Asm() == frame {
+				frame = ""
+			}
+		}
+	}
+	if len(streamOf) == 0 {
+		t.Fatal("no stream pointers found")
+	}
+
+	type count struct{ loads, stores int }
+	group := map[step.Stream]*count{step.SV: {}, step.SW: {}, step.SLast: {}}
+	in, inLoop, steps := false, "", 0
+	skipTo := ""
+	for _, node := range fn.Nodes {
+		switch x := node.(type) {
+		case ir.Label:
+			switch s := string(x); {
+			case s == "loop"+cfg.mode.sfx():
+				in = true
+			case s == "tail"+cfg.mode.sfx():
+				in = false
+			case s == skipTo:
+				skipTo = ""
+			case in && strings.HasPrefix(s, "next"):
+				inLoop = s
+				steps++
+			}
+		case *ir.Instruction:
+			if !in {
+				continue
+			}
+			for _, op := range x.Operands {
+				m, ok := op.(operand.Mem)
+				if !ok || m.Base == nil {
+					continue
+				}
+				s, isStream := streamOf[m.Base.Asm()]
+				store := slices.Contains(x.Outputs, op)
+				if inLoop != "" {
+					if isStream && !s.Optional() {
+						t.Errorf("step loop accesses %s: %s %v", s, x.Opcode, x.Operands)
 					}
-				case *ir.Instruction:
-					if !in {
-						continue
+					if store && skipTo == "" && !(isStream && s.Optional()) {
+						t.Errorf("step loop stores to %s: %s %v", m.Asm(), x.Opcode, x.Operands)
 					}
-					for _, op := range x.Operands {
-						m, ok := op.(operand.Mem)
-						if !ok || m.Base == nil {
-							continue
-						}
-						s, isStream := streamOf[m.Base.Asm()]
-						store := slices.Contains(x.Outputs, op)
-						if inLoop != "" {
-							if isStream && !s.Optional() {
-								t.Errorf("step loop accesses %s: %s %v", s, x.Opcode, x.Operands)
-							}
-							if store && skipTo == "" && !(isStream && s.Optional()) {
-								t.Errorf("step loop stores to %s: %s %v", m.Asm(), x.Opcode, x.Operands)
-							}
-							continue
-						}
-						if c := group[s]; isStream && c != nil && !strings.HasPrefix(x.Opcode, "PREFETCH") {
-							if store {
-								c.stores++
-							} else {
-								c.loads++
-							}
-						}
-					}
-					if x.IsBranch && len(x.Operands) == 1 {
-						switch l := x.Operands[0].Asm(); {
-						case strings.HasPrefix(l, "rare"):
-							skipTo = l
-						case l == inLoop:
-							inLoop = ""
-						}
+					continue
+				}
+				if c := group[s]; isStream && c != nil && !strings.HasPrefix(x.Opcode, "PREFETCH") {
+					if store {
+						c.stores++
+					} else {
+						c.loads++
 					}
 				}
 			}
-			if steps != 1 {
-				t.Fatalf("%d step loops in the main loop, want 1", steps)
-			}
-			for s, c := range group {
-				if c.loads != j.cfg.unroll || c.stores != j.cfg.unroll {
-					t.Errorf("%s: %d loads and %d stores per vector group, want %d of each", s, c.loads, c.stores, j.cfg.unroll)
+			if x.IsBranch && len(x.Operands) == 1 {
+				switch l := x.Operands[0].Asm(); {
+				case strings.HasPrefix(l, "rare"):
+					skipTo = l
+				case l == inLoop:
+					inLoop = ""
 				}
 			}
-		})
+		}
+	}
+	want := map[mode]int{modeOne: 0, modeMany: 1}[cfg.mode]
+	if steps != want {
+		t.Fatalf("%d step loops in the main loop, want %d", steps, want)
+	}
+	for s, c := range group {
+		if c.loads != cfg.unroll || c.stores != cfg.unroll {
+			t.Errorf("%s: %d loads and %d stores per vector group, want %d of each", s, c.loads, c.stores, cfg.unroll)
+		}
 	}
 }

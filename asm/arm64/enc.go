@@ -13,10 +13,11 @@ import "fmt"
 type form int
 
 const (
-	vec3   form = iota // <op> Vd.T, Vn.T, Vm.T with T 4s or 2d: sz at bit 22
-	vec2               // <op> Vd.T, Vn.T with T 4s or 2d: sz at bit 22
-	narrow             // xtn Vd.Tb, Vn.Ta (lower half, Q=0): size of the result at bits 22-23
-	across             // <op> Sd, Vn.4s: a reduction of a whole register to lane 0
+	vec3    form = iota // <op> Vd.T, Vn.T, Vm.T with T 4s or 2d: sz at bit 22
+	vec2                // <op> Vd.T, Vn.T with T 4s or 2d: sz at bit 22
+	narrow              // xtn Vd.Tb, Vn.Ta (lower half, Q=0): size of the result at bits 22-23
+	narrow2             // xtn2 Vd.Tb, Vn.Ta (upper half, Q=1, the lower half kept): as narrow
+	across              // <op> Sd, Vn.4s: a reduction of a whole register to lane 0
 )
 
 type insnFormat struct {
@@ -34,6 +35,7 @@ var formats = map[string]insnFormat{
 	"fcmgt": {vec3, 0x6ea0e400},
 	"fabs":  {vec2, 0x4ea0f800},
 	"xtn":   {narrow, 0x0e212800},
+	"xtn2":  {narrow2, 0x4e212800},
 	"umaxv": {across, 0x6eb0a800},
 }
 
@@ -54,6 +56,10 @@ var narrowArr = map[string]struct {
 	size uint32
 	dst  string
 }{"8h": {0, "8b"}, "4s": {1, "4h"}, "2d": {2, "2s"}}
+
+// narrow2Dst gives, for the source arrangement of xtn2, the arrangement of
+// the whole result register.
+var narrow2Dst = map[string]string{"8h": "16b", "4s": "8h", "2d": "4s"}
 
 func reg(r int) uint32 {
 	if r < 0 || r > 31 {
@@ -82,13 +88,17 @@ func encode(name, arr string, d, n, m int) word {
 			return word{bits, fmt.Sprintf("%s v%d.%s, v%d.%s, v%d.%s", name, d, arr, n, arr, m, arr)}
 		}
 		return word{bits, fmt.Sprintf("%s v%d.%s, v%d.%s", name, d, arr, n, arr)}
-	case narrow:
+	case narrow, narrow2:
 		a, ok := narrowArr[arr]
 		if !ok {
 			panic(fmt.Sprintf("arm64: %s has no arrangement %s", name, arr))
 		}
 		bits |= a.size << 22
-		return word{bits, fmt.Sprintf("%s v%d.%s, v%d.%s", name, d, a.dst, n, arr)}
+		dst := a.dst
+		if f.form == narrow2 {
+			dst = narrow2Dst[arr]
+		}
+		return word{bits, fmt.Sprintf("%s v%d.%s, v%d.%s", name, d, dst, n, arr)}
 	case across:
 		if arr != "4s" {
 			panic(fmt.Sprintf("arm64: %s has no arrangement %s", name, arr))

@@ -26,6 +26,8 @@ func TestEncodeKnown(t *testing.T) {
 		{"xtn", "8h", 0, 1, 0, 0x0e212820, "xtn v0.8b, v1.8h"},
 		{"xtn", "4s", 0, 1, 0, 0x0e612820, "xtn v0.4h, v1.4s"},
 		{"xtn", "2d", 0, 1, 0, 0x0ea12820, "xtn v0.2s, v1.2d"},
+		{"xtn2", "4s", 0, 1, 0, 0x4e612820, "xtn2 v0.8h, v1.4s"},
+		{"xtn2", "2d", 2, 3, 0, 0x4ea12862, "xtn2 v2.4s, v3.2d"},
 		{"umaxv", "4s", 0, 1, 0, 0x6eb0a820, "umaxv s0, v1.4s"},
 	} {
 		w := encode(tc.name, tc.arr, tc.d, tc.n, tc.m)
@@ -38,7 +40,7 @@ func TestEncodeKnown(t *testing.T) {
 // TestEncodeFields checks, for every format of the table, that each
 // register lands in its own field and leaves the opcode bits alone.
 func TestEncodeFields(t *testing.T) {
-	arrs := map[form][]string{vec3: {"4s", "2d"}, vec2: {"4s", "2d"}, narrow: {"8h", "4s", "2d"}, across: {"4s"}}
+	arrs := map[form][]string{vec3: {"4s", "2d"}, vec2: {"4s", "2d"}, narrow: {"8h", "4s", "2d"}, narrow2: {"8h", "4s", "2d"}, across: {"4s"}}
 	for name, f := range formats {
 		fields := uint32(31<<5 | 31)
 		if f.form == vec3 {

@@ -110,7 +110,9 @@ type lowering struct {
 	stride  [step.NumStreams]string // multi: row distance in bytes of an optional stream, if a register was left for it
 	steps   string                  // multi: steps left in the step loop
 	tcur    string                  // multi: the address of the next step's time
-	lane    string                  // multi: byte offset of the current vector in a float stream
+	lane    string                  // multi: the current vector's first lane; single with Bits: the next lane to write bits for
+	bitsW   string                  // Bits: scratch for the word read, modified and written back
+	bitsAcc string                  // Bits, single: the bits of the current word so far
 	labelNo int
 }
 
@@ -235,9 +237,28 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 		if l.lane == "" {
 			return nil, fmt.Errorf("arm64: %s needs more pointer registers than there are", p.Name)
 		}
+	}
+	if used[step.SBits] && m != multi {
+		// Bits, Steps = 1: the lane counter, the accumulated word and a
+		// scratch register for the read-modify-write of the last word.
+		l.lane, l.bitsAcc, l.bitsW = takeReg(), takeReg(), takeReg()
+		if l.bitsW == "" {
+			return nil, fmt.Errorf("arm64: %s needs more pointer registers than there are", p.Name)
+		}
+	}
+	if m == multi {
 		for s := step.SI; s < step.NumStreams; s++ {
 			if used[s] {
 				l.stride[s] = takeReg()
+			}
+		}
+		if used[step.SBits] {
+			// The scratch register of the Bits word: the row distances
+			// come first, as they are read every step with or without
+			// Bits; if none is left, the frame pointer is borrowed and
+			// reloaded from the argument after the write.
+			if l.bitsW = takeReg(); l.bitsW == "" {
+				l.bitsW = rFrame
 			}
 		}
 	}
@@ -354,8 +375,13 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 			}
 		}
 	}
+	if l.lane != "" {
+		ins("MOVD ZR, %s // lane", l.lane)
+	}
+	if l.bitsAcc != "" {
+		ins("MOVD ZR, %s // Bits word", l.bitsAcc)
+	}
 	if m == multi {
-		ins("MOVD ZR, %s // lane offset", l.lane)
 		for s := step.SI; s < step.NumStreams; s++ {
 			if r := l.stride[s]; r != "" {
 				ins("MOVD %d(%s), %s // %s row distance", step.FrameRow(s), rFrame, r, s)
@@ -403,6 +429,13 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 	}
 	loop("loop1", body1, l.lanes)
 	loop("tail", tail, 1)
+	for _, line := range l.bitsFlush() {
+		if strings.HasSuffix(line, ":") {
+			fmt.Fprintf(&w, "%s\n", line)
+		} else {
+			ins("%s", line)
+		}
+	}
 	ins("RET")
 	sec.text = w.String()
 	name := funcName(p)
@@ -427,10 +460,14 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 	return sec, nil
 }
 
-// elemSize is the bytes of one lane's element of stream s.
+// elemSize is the bytes of one lane's element of stream s; for Bits, of
+// the unit of its row distance (a word).
 func (l *lowering) elemSize(s step.Stream) int {
-	if s.Bool() {
+	switch {
+	case s.Bool():
 		return 1
+	case s.Packed():
+		return 8
 	}
 	return l.size
 }
@@ -463,7 +500,7 @@ func log2(n int) int {
 func streams(p *step.Program) (used [step.NumStreams]bool) {
 	step.Walk(p.Ops, func(o *step.Op) {
 		switch o.Kind {
-		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpIf:
+		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits, step.OpIf:
 			used[o.Stream] = true
 		}
 	})
@@ -665,8 +702,8 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 	}
 	if l.mode == multi {
 		// The step loop read the rows at fixed offsets; move them, and the
-		// lane offset that places the optional rows, to the next vector.
-		g.emit("ADD $%d, %s", width, l.lane)
+		// lane that places the optional rows, to the next vector.
+		g.emit("ADD $%d, %s", width/l.size, l.lane)
 		for c := step.Const(0); c < step.NumConsts; c++ {
 			if p := l.row[c]; p != "" {
 				g.emit("ADD $%d, %s", width, p)
@@ -677,6 +714,10 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 	// Every pointer must have moved past exactly the data of one iteration
 	// (multi: an optional stream's row is set for each vector instead).
 	for s := step.Stream(0); s < step.NumStreams; s++ {
+		if s.Packed() {
+			// Addressed by lane (Steps = 1: from the call's first word).
+			continue
+		}
 		if l.mode == multi && s.Optional() {
 			if p := l.stream[s]; p != "" && g.touched[s] != 0 {
 				panic(fmt.Sprintf("arm64: %s: stream %s accessed %d times in a step, not once per vector", l.p.Name, s, g.touched[s]))
@@ -815,7 +856,7 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 			// for some vectors only, so it must not touch memory.
 			step.Walk(o.Body, func(b *step.Op) {
 				switch b.Kind {
-				case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpIf:
+				case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits, step.OpIf:
 					panic(fmt.Sprintf("arm64: %s: a Rare block accesses stream %s", g.p.Name, b.Stream))
 				case step.OpParam:
 					if g.p.PerNeur {
@@ -842,6 +883,15 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 // copies are accessed last to first, so that the access at offset 0 comes
 // last and can step the row pointer to the next row.
 func (g *bodyGen) flattenOp(o *step.Op, copies []int) {
+	if o.Kind == step.OpStoreBits {
+		// One access for all copies: their bits are adjacent.
+		var in []int
+		for _, c := range copies {
+			in = append(in, g.use(c, o.A, nil))
+		}
+		g.items = append(g.items, item{kind: iOp, op: o, copy: copies[0], dst: -1, in: in})
+		return
+	}
 	switch o.Kind {
 	case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool:
 		if g.mode == multi && o.Stream.Optional() {
@@ -1185,6 +1235,8 @@ func (g *bodyGen) op(pos int, it *item) {
 		g.freeScratch(t, in[0])
 	case step.OpStoreBool:
 		g.storeBool(pos, it)
+	case step.OpStoreBits:
+		g.storeBits(pos, it)
 	default:
 		panic(fmt.Sprintf("arm64: no lowering for %s", o.Kind))
 	}
@@ -1231,10 +1283,16 @@ func (g *bodyGen) loopBegin(label string) {
 		lab := g.label("nil")
 		g.emit("MOVD %d(%s), %s // %s (nil if absent)", step.FrameStream(s), rFrame, p, s)
 		g.emit("CBZ %s, %s", p, lab)
-		if s.Bool() {
-			g.emit("ADD %s>>%d, %s, %s", g.lane, log2(g.size), p, p)
-		} else {
+		switch {
+		case s.Packed() && g.wholeByte():
+			g.emit("ADD %s>>3, %s, %s", g.lane, p, p)
+		case s.Packed():
+			g.emit("LSR $6, %s, %s", g.lane, rTmp)
+			g.emit("ADD %s<<3, %s, %s", rTmp, p, p)
+		case s.Bool():
 			g.emit("ADD %s, %s", g.lane, p)
+		default:
+			g.emit("ADD %s<<%d, %s, %s", g.lane, log2(g.size), p, p)
 		}
 		g.out = append(g.out, lab+":")
 	}
@@ -1391,4 +1449,136 @@ func (g *bodyGen) storeBool(pos int, it *item) {
 	} else {
 		g.emit("%s %s, %d(%s)", mov, rTmp, off, p)
 	}
+}
+
+// wholeByte reports whether a body's bits access fills whole bytes: two
+// float32 vectors, 8 lanes, which the main loop (the first to run, from
+// lane 0) only ever meets at a multiple of 8 lanes. Steps > 1 stores such a
+// byte as it is; every other access of Steps > 1 is a read-modify-write of
+// the word holding its lanes.
+func (g *bodyGen) wholeByte() bool {
+	return !g.tail && g.unroll*g.lanes == 8
+}
+
+// storeBits writes the bits of the masks in it.in (one per copy, in lane
+// order) for the lanes of this access, j = lane onwards. It packs them into
+// the low bits of rTmp, then:
+//
+// Steps > 1 stores the byte they fill (two float32 vectors), or inserts them
+// into the word holding them by rotating it right by the lane (a rotation
+// takes its amount mod 64), inserting at bit 0 and rotating back; the row
+// pointer that loopBegin set (at the byte or the word of this access) then
+// steps to the next row.
+//
+// Steps = 1 makes the accesses in lane order, so it gathers a word's bits
+// in a register and stores the word whole when its last lane is in, moving
+// the Bits pointer to the next word; bitsFlush writes the last, partial
+// word after the loops.
+func (g *bodyGen) storeBits(pos int, it *item) {
+	p, w := g.stream[step.SBits], g.bitsW
+	n := len(it.in) * g.lanes // bits written
+	if g.tail {
+		// One lane: bit 0 of the mask's lane 0.
+		n = 1
+		g.emit("FMOVS F%d, %s", g.ph(it.in[0]), rTmp)
+		if g.mode != multi {
+			g.emit("AND $1, %s", rTmp)
+		}
+	} else {
+		g.packMask(pos, it.in)
+	}
+	switch {
+	case g.mode != multi:
+		done := g.label("word")
+		g.emit("LSL %s, %s, %s", g.lane, rTmp, rTmp)
+		g.emit("ORR %s, %s", rTmp, g.bitsAcc)
+		g.emit("ADD $%d, %s", n, g.lane)
+		g.emit("TST $63, %s", g.lane)
+		g.emit("BNE %s", done)
+		g.emit("MOVD.P %s, 8(%s)", g.bitsAcc, p)
+		g.emit("MOVD ZR, %s", g.bitsAcc)
+		g.out = append(g.out, done+":")
+		return
+	case g.wholeByte():
+		g.emit("MOVB %s, (%s)", rTmp, p)
+	default:
+		g.emit("MOVD (%s), %s", p, w)
+		g.emit("ROR %s, %s, %s", g.lane, w, w)
+		g.emit("BFI $0, %s, $%d, %s", rTmp, n, w)
+		g.emit("NEG %s, %s", g.lane, rTmp)
+		g.emit("ROR %s, %s, %s", rTmp, w, w)
+		g.emit("MOVD %s, (%s)", w, p)
+		if w == rFrame {
+			g.emit("MOVD f+0(FP), %s", rFrame)
+		}
+	}
+	g.rowStep(step.SBits)
+}
+
+// bitsFlush writes, for Steps = 1, the bits gathered of the last word if
+// the call ends inside it, keeping the word's bits past the call's lanes.
+func (l *lowering) bitsFlush() []string {
+	if l.bitsAcc == "" {
+		return nil
+	}
+	p, done := l.stream[step.SBits], l.prefix+"bitsdone"
+	return []string{
+		fmt.Sprintf("CBZ %s, %s", p, done),
+		fmt.Sprintf("ANDS $63, %s, %s", l.lane, rTmp),
+		fmt.Sprintf("BEQ %s", done),
+		fmt.Sprintf("MOVD $-1, %s", rTmp),
+		fmt.Sprintf("LSL %s, %s, %s // the bits past the call", l.lane, rTmp, rTmp),
+		fmt.Sprintf("MOVD (%s), %s", p, l.bitsW),
+		fmt.Sprintf("AND %s, %s", rTmp, l.bitsW),
+		fmt.Sprintf("ORR %s, %s", l.bitsAcc, l.bitsW),
+		fmt.Sprintf("MOVD %s, (%s)", l.bitsW, p),
+		done + ":",
+	}
+}
+
+// packMask gathers the lanes of the masks ms (all ones or zero; one vector
+// per copy, in lane order) into rTmp, lane k at bit k, the other bits zero.
+// Each pass narrows or folds: after USHR leaves 0 or 1 in every element, a
+// USRA at twice the element width by (width - bits so far) adds each odd
+// element, shifted to just above its even neighbour's bits, into that
+// neighbour; what else the high half of a wider element holds stays above
+// the bits gathered, and out of the lane moved to rTmp.
+func (g *bodyGen) packMask(pos int, ms []int) {
+	t := g.scratch(pos, ms[0])
+	m0 := g.ph(ms[0])
+	switch {
+	case g.size == 4 && len(ms) == 1: // 4 lanes of 32 bits
+		g.emit("VUSHR $31, V%d.S4, V%d.S4", m0, t)
+		g.emit("VUSRA $31, V%d.D2, V%d.D2", t, t)
+		g.word(encode("xtn", "2d", t, t, 0))
+		g.emit("VUSRA $30, V%d.D2, V%d.D2", t, t)
+	case g.size == 4 && len(ms) == 2: // 8 lanes, narrowed to 16 bits
+		g.word(encode("xtn", "4s", t, m0, 0))
+		g.word(encode("xtn2", "4s", t, g.ph(ms[1]), 0))
+		g.emit("VUSHR $15, V%d.H8, V%d.H8", t, t)
+		g.emit("VUSRA $15, V%d.S4, V%d.S4", t, t)
+		g.emit("VUSRA $30, V%d.D2, V%d.D2", t, t)
+		g.word(encode("xtn", "2d", t, t, 0))
+		g.emit("VUSRA $28, V%d.D2, V%d.D2", t, t)
+	case g.size == 8 && len(ms) == 1: // 2 lanes, narrowed to 32 bits
+		g.word(encode("xtn", "2d", t, m0, 0))
+		g.emit("VUSHR $31, V%d.S4, V%d.S4", t, t)
+		g.emit("VUSRA $31, V%d.D2, V%d.D2", t, t)
+	case g.size == 8 && len(ms) == 2: // 4 lanes, narrowed to 32 bits
+		g.word(encode("xtn", "2d", t, m0, 0))
+		g.word(encode("xtn2", "2d", t, g.ph(ms[1]), 0))
+		g.emit("VUSHR $31, V%d.S4, V%d.S4", t, t)
+		g.emit("VUSRA $31, V%d.D2, V%d.D2", t, t)
+		g.word(encode("xtn", "2d", t, t, 0))
+		g.emit("VUSRA $30, V%d.D2, V%d.D2", t, t)
+	default:
+		panic(fmt.Sprintf("arm64: %s: no packing of %d masks", g.p.Name, len(ms)))
+	}
+	if g.size == 4 && len(ms) == 2 {
+		// The 16-bit pass left bits above the byte.
+		g.emit("VMOV V%d.B[0], %s", t, rTmp)
+	} else {
+		g.emit("VMOV V%d.S[0], %s", t, rTmp)
+	}
+	g.freeScratch(t, ms[0])
 }

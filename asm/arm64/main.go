@@ -39,6 +39,21 @@
 // per-neuron rows are read at fixed offsets and move after the loop. The
 // steps of one vector are a chain of dependent operations, so this section
 // interleaves two vectors even if that means pinning fewer constants.
+//
+// StoreBits packs the spike mask of an access (the vectors of one
+// iteration, or the remainder's lane) into the low bits of a general
+// register with shifts alone: USHR leaves 0 or 1 per element, USRA folds
+// each pair of elements into one of twice the width, XTN narrows, no
+// constant needed. Steps = 1 makes the accesses in lane order: it ORs them
+// into a register at the lane (a shift takes its amount mod 64), stores the
+// word when its last lane is in, and after the loops merges the last,
+// partial word with the bits past the call. Steps > 1 writes each step's
+// bits to that step's row, through a row pointer set per vector and stepped
+// by Rows[Bits] words: two float32 vectors fill a byte, which the main loop
+// (8 lanes an iteration from lane 0) stores whole; any other access inserts
+// its bits into the 64-bit word holding them: rotate the word right by the
+// lane, insert at bit 0, rotate back. Either way no bit of a lane past N is
+// written, and an absent Bits costs one branch per iteration.
 package main
 
 import (

@@ -112,7 +112,8 @@ func (g *gen) header() {
 	for _, d := range []step.DType{step.F32, step.F64} {
 		ft := floatType(d)
 		g.printf("// Frame%d is one call of a %s program. A nil optional slice (I, Delta,\n", d.Size()*8, ft)
-		g.printf("// Spike, Ref) is an absent buffer; present slices hold at least N values.\n")
+		g.printf("// Spike, Ref, Bits) is an absent buffer; present slices hold at least N values\n")
+		g.printf("// (Bits: a bit per value, lane j at bit j%%64 of word j/64).\n")
 		g.printf("// C holds NumConsts constants, or for per-neuron programs NumConsts rows of\n")
 		g.printf("// Stride values, the first N of each used. A step program makes Steps steps\n")
 		g.printf("// (at least one), step s at time T[s]; an optional stream's row for step s\n")
@@ -120,12 +121,12 @@ func (g *gen) header() {
 		g.printf("type Frame%d struct {\n", d.Size()*8)
 		var names []string
 		for s := step.Stream(0); s < step.NumStreams; s++ {
-			if s.Bool() {
+			if s.Bool() || s.Packed() {
 				continue
 			}
 			names = append(names, s.String())
 		}
-		g.printf("\t%s []%s\n\tRef []bool\n\tC []%s\n\tStride, N, Steps int\n\tRows [%d]int\n\tT []%s\n}\n\n", strings.Join(names, ", "), ft, ft, step.NumStreams, ft)
+		g.printf("\t%s []%s\n\tRef []bool\n\tBits []uint64\n\tC []%s\n\tStride, N, Steps int\n\tRows [%d]int\n\tT []%s\n}\n\n", strings.Join(names, ", "), ft, ft, step.NumStreams, ft)
 	}
 }
 
@@ -257,7 +258,7 @@ func retryPoint(p *step.Program) (k int, ok bool) {
 		return found
 	}
 	for k = range p.Ops {
-		if has(p.Ops[k:k+1], step.OpStore, step.OpStoreOne, step.OpStoreBool) {
+		if has(p.Ops[k:k+1], step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits) {
 			return k, has(p.Ops[:k], step.OpFMA) && !has(p.Ops[k:], step.OpFMA)
 		}
 	}
@@ -295,6 +296,8 @@ func (g *gen) prologue(p *step.Program, n string) {
 		}
 		name := strings.ToLower(s.String())
 		switch {
+		case s.Packed():
+			g.printf("%s := f.%s\nhas%s := %s != nil\nif has%s { %s = %s%s[:(n+63)/64] }\n", name, s, s, name, s, name, name, g.row(s))
 		case s.Optional() && !s.Bool() && used[step.SV]:
 			// An absent buffer is replaced by V, which it never touches
 			// (every access is under has<S>), and sliced to n after the
@@ -414,7 +417,7 @@ func (g *gen) frameOperands(p *step.Program) map[step.Reg]string {
 func (g *gen) streams(p *step.Program) (used [step.NumStreams]bool) {
 	step.Walk(p.Ops, func(o *step.Op) {
 		switch o.Kind {
-		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpIf:
+		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits, step.OpIf:
 			used[o.Stream] = true
 		}
 	})
@@ -527,6 +530,9 @@ func (g *gen) op(o *step.Op) {
 		g.printf("if %s { %s[%s] = 1 } else { %s[%s] = 0 }\n", a, s, g.idx, s, g.idx)
 	case step.OpStoreBool:
 		g.printf("%s[%s] = %s\n", strings.ToLower(o.Stream.String()), g.idx, a)
+	case step.OpStoreBits:
+		s, j := strings.ToLower(o.Stream.String()), "("+g.idx+")"
+		g.printf("if %s { %s[%s>>6] |= 1 << (%s & 63) } else { %s[%s>>6] &^= 1 << (%s & 63) }\n", a, s, j, j, s, j, j)
 	case step.OpIf:
 		g.block(fmt.Sprintf("has%s", o.Stream), o.Body)
 	case step.OpRare:

@@ -90,6 +90,7 @@ func (b *builder) Shl(x Reg, n int) Reg      { return b.def(OpShl, Bits, Op{A: x
 func (b *builder) Store(s Stream, x Reg)     { b.emit(Op{Kind: OpStore, Stream: s, A: x}) }
 func (b *builder) StoreOne(s Stream, m Reg)  { b.emit(Op{Kind: OpStoreOne, Stream: s, A: m}) }
 func (b *builder) StoreBool(s Stream, m Reg) { b.emit(Op{Kind: OpStoreBool, Stream: s, A: m}) }
+func (b *builder) StoreBits(s Stream, m Reg) { b.emit(Op{Kind: OpStoreBits, Stream: s, A: m}) }
 
 // Select is m ? x : y.
 func (b *builder) Select(m, x, y Reg) Reg {

@@ -25,6 +25,13 @@
 //     and otherwise compute it for all lanes; the block ends in Selects on the
 //     same mask, so a lane's result never depends on its neighbours.
 //
+// StoreBits writes one bit per lane: lane j of a call is bit j%64 of word
+// j/64 of the step's row, so a call's lanes start at bit 0 of its first
+// word. Vector lowerings write a vector's bits together: whole bytes, or a
+// read-modify-write of one byte for vectors of fewer than 8 lanes; in the
+// last, partial vector, the bits of the lanes past N within its span are
+// written as zero. Bits of lanes past N beyond that span are not touched.
+//
 // Registers may be assigned more than once (the Rare and If blocks update
 // values computed before them); lowerings treat a register as a variable.
 package step
@@ -76,10 +83,11 @@ const (
 	SDelta               // delta input, optional input
 	SSpike               // spike output (1 or 0), optional
 	SRef                 // refractory output ([]bool), optional
+	SBits                // spike output as bits ([]uint64: lane j is bit j%64 of word j/64), optional
 	NumStreams
 )
 
-var streamNames = [...]string{"V", "W", "Last", "I", "Delta", "Spike", "Ref"}
+var streamNames = [...]string{"V", "W", "Last", "I", "Delta", "Spike", "Ref", "Bits"}
 
 func (s Stream) String() string { return streamNames[s] }
 
@@ -89,6 +97,10 @@ func (s Stream) Optional() bool { return s >= SI }
 // Bool reports whether the buffer holds one bool (byte) per neuron instead of
 // one float.
 func (s Stream) Bool() bool { return s == SRef }
+
+// Packed reports whether the buffer holds one bit per neuron, in uint64
+// words, instead of one float.
+func (s Stream) Packed() bool { return s == SBits }
 
 // Const names a per-population value precomputed by the kernel package from
 // the parameters and dt. Homogeneous programs broadcast it; per-neuron
@@ -141,6 +153,7 @@ const (
 	OpStore                 // Stream[lane] = A (a float)
 	OpStoreOne              // Stream[lane] = A ? 1.0 : 0.0 (A a mask)
 	OpStoreBool             // Stream[lane] = A (A a mask; the stream holds bools)
+	OpStoreBits             // bit lane of Stream = A (A a mask; the stream holds bits, see below)
 	OpIf                    // if Stream was given { Body }
 	OpRare                  // for the lanes where mask A is set { Body }
 	OpLoop                  // for each step of the call { Body }
@@ -149,7 +162,7 @@ const (
 
 var kindNames = [...]string{"Load", "Param", "Imm", "Time", "Add", "Sub", "Mul", "Div", "FMA", "Abs",
 	"CmpGE", "CmpGT", "CmpLT", "CmpLE", "Or", "Select", "Bits", "FromBits", "IAdd", "Shl",
-	"Store", "StoreOne", "StoreBool", "If", "Rare", "Loop"}
+	"Store", "StoreOne", "StoreBool", "StoreBits", "If", "Rare", "Loop"}
 
 func (k Kind) String() string { return kindNames[k] }
 
@@ -198,7 +211,7 @@ func (o *Op) Inputs() []Reg {
 	switch o.Kind {
 	case OpLoad, OpParam, OpImm, OpTime, OpIf, OpLoop:
 		return nil
-	case OpAbs, OpBits, OpFromBits, OpShl, OpStore, OpStoreOne, OpStoreBool, OpRare:
+	case OpAbs, OpBits, OpFromBits, OpShl, OpStore, OpStoreOne, OpStoreBool, OpStoreBits, OpRare:
 		return []Reg{o.A}
 	case OpFMA, OpSelect:
 		return []Reg{o.A, o.B, o.C}
@@ -209,7 +222,7 @@ func (o *Op) Inputs() []Reg {
 // Defines reports whether the op writes Dst.
 func (o *Op) Defines() bool {
 	switch o.Kind {
-	case OpStore, OpStoreOne, OpStoreBool, OpIf, OpRare, OpLoop:
+	case OpStore, OpStoreOne, OpStoreBool, OpStoreBits, OpIf, OpRare, OpLoop:
 		return false
 	}
 	return true
@@ -282,7 +295,7 @@ func (p *Program) checkLoop(o *Op, inLoop bool) error {
 		if !inLoop {
 			return fmt.Errorf("Time outside the Loop")
 		}
-	case OpLoad, OpStore, OpStoreOne, OpStoreBool, OpIf:
+	case OpLoad, OpStore, OpStoreOne, OpStoreBool, OpStoreBits, OpIf:
 		hasLoop := false
 		for i := range p.Ops {
 			hasLoop = hasLoop || p.Ops[i].Kind == OpLoop
@@ -324,7 +337,7 @@ func (p *Program) checkClasses(o *Op) error {
 		ins, out = []Class{Bits, Bits}, Bits
 	case OpShl:
 		ins, out = []Class{Bits}, Bits
-	case OpStoreOne, OpStoreBool, OpRare:
+	case OpStoreOne, OpStoreBool, OpStoreBits, OpRare:
 		ins = []Class{Mask}
 	case OpImm:
 		out = p.Regs[o.Dst]

@@ -25,7 +25,7 @@ func printOps(sb *strings.Builder, ops []Op, depth int) {
 		}
 		sb.WriteString(o.Kind.String())
 		switch o.Kind {
-		case OpLoad, OpStore, OpStoreOne, OpStoreBool, OpIf:
+		case OpLoad, OpStore, OpStoreOne, OpStoreBool, OpStoreBits, OpIf:
 			fmt.Fprintf(sb, " %s", o.Stream)
 		case OpParam:
 			fmt.Fprintf(sb, " %s", o.Param)

@@ -102,6 +102,7 @@ func stepOnce(b *builder, v Variant, V, W, last Reg) {
 	b.SelectInto(last, sp, t)
 	b.If(SSpike, func() { b.StoreOne(SSpike, sp) })
 	b.If(SRef, func() { b.StoreBool(SRef, b.Or(refr, sp)) })
+	b.If(SBits, func() { b.StoreBits(SBits, sp) })
 }
 
 // Exprel is a helper program, exprel in place over stream V, so that tests
