@@ -192,11 +192,11 @@ func (c *runCall[F]) part(lo, hi int, index *[]int32) {
 				case !packs:
 				case fromRows:
 					// A spike is 1 in Spike, any other value 0.
-					k.spikes(b, s+i, a, end, b.Spike[(s+i)*m+a:][:end-a], 1, nil, index)
+					k.spikes(b, s+i, a, b.Spike[(s+i)*m+a:][:end-a], 1, nil, index)
 				case k.n > 0:
-					k.spikes(b, s, a, end, b.V[a:end], 0, k.consts[generic.CVTh*k.n+j0:][:end-a], index)
+					k.spikes(b, s+i, a, b.V[a:end], 0, k.consts[generic.CVTh*k.n+j0:][:end-a], index)
 				default:
-					k.spikes(b, s, a, end, b.V[a:end], k.consts[generic.CVTh], nil, index)
+					k.spikes(b, s+i, a, b.V[a:end], k.consts[generic.CVTh], nil, index)
 				}
 			}
 			s += cnt
@@ -257,11 +257,11 @@ func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int,
 	step64(id, k.variant, &f)
 }
 
-// spikes packs step s's spikes of neurons [a, e) into SpikeBits and index
-// while the block is in cache: neuron a+i spiked if v[i] >= th (or >=
-// vth[i], if vth is not nil). From V, with V_th as th, that is the very
+// spikes packs step s's spikes of neurons a, a+1, ... (one per value of v)
+// into SpikeBits and index while the block is in cache: neuron a+i spiked
+// if v[i] >= th (or >= vth[i], if vth is not nil). From V, with V_th as th, that is the very
 // comparison the step makes, so the bits agree with Spike and LastSpike.
-func (k *Kernel[F]) spikes(b *Buffers[F], s, a, e int, v []F, th F, vth []F, index *[]int32) {
+func (k *Kernel[F]) spikes(b *Buffers[F], s, a int, v []F, th F, vth []F, index *[]int32) {
 	m := len(b.V)
 	var words []uint64
 	if b.SpikeBits != nil {
