@@ -235,11 +235,15 @@ func (o *Op) Defines() bool {
 func (p *Program) Validate() error {
 	defined := make([]bool, len(p.Regs))
 	loops := 0
+	hasLoop := false
+	for i := range p.Ops {
+		hasLoop = hasLoop || p.Ops[i].Kind == OpLoop
+	}
 	var check func(ops []Op, def []bool, inLoop bool) error
 	check = func(ops []Op, def []bool, inLoop bool) error {
 		for i := range ops {
 			o := &ops[i]
-			if err := p.checkLoop(o, inLoop); err != nil {
+			if err := checkLoop(o, hasLoop, inLoop); err != nil {
 				return fmt.Errorf("%s: op %d: %w", p.Name, i, err)
 			}
 			if o.Kind == OpLoop {
@@ -284,8 +288,9 @@ func (p *Program) Validate() error {
 	return nil
 }
 
-// checkLoop checks op o's place with respect to the step loop.
-func (p *Program) checkLoop(o *Op, inLoop bool) error {
+// checkLoop checks op o's place with respect to the step loop, in a
+// program that has one (hasLoop) or not.
+func checkLoop(o *Op, hasLoop, inLoop bool) error {
 	switch o.Kind {
 	case OpLoop:
 		if inLoop {
@@ -296,10 +301,6 @@ func (p *Program) checkLoop(o *Op, inLoop bool) error {
 			return fmt.Errorf("Time outside the Loop")
 		}
 	case OpLoad, OpStore, OpStoreOne, OpStoreBool, OpStoreBits, OpIf:
-		hasLoop := false
-		for i := range p.Ops {
-			hasLoop = hasLoop || p.Ops[i].Kind == OpLoop
-		}
 		if hasLoop && o.Stream.Optional() != inLoop {
 			return fmt.Errorf("%s %s: optional streams are accessed inside the Loop and the state outside it", o.Kind, o.Stream)
 		}

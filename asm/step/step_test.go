@@ -39,3 +39,33 @@ func TestBlockDefinitionsDoNotLeak(t *testing.T) {
 		t.Fatal("a register defined only inside an If block was accepted after it")
 	}
 }
+
+// Validate enforces the Loop's rules: one Loop, at the top level; Time only
+// inside it; optional streams inside it and the state outside it.
+func TestValidateLoopRules(t *testing.T) {
+	cases := []struct {
+		name string
+		ops  []Op
+		want string
+	}{
+		{"time outside", []Op{{Kind: OpTime, Dst: 0}}, "Time outside the Loop"},
+		{"nested", []Op{{Kind: OpLoop, Body: []Op{{Kind: OpLoop}}}}, "a Loop inside a Loop"},
+		{"two loops", []Op{{Kind: OpLoop}, {Kind: OpLoop}}, "2 loops"},
+		{"state inside", []Op{{Kind: OpLoop, Body: []Op{{Kind: OpLoad, Dst: 0, Stream: SV}}}}, "optional streams are accessed inside"},
+		{"optional outside", []Op{{Kind: OpLoop}, {Kind: OpLoad, Dst: 0, Stream: SI}}, "optional streams are accessed inside"},
+	}
+	for _, c := range cases {
+		p := &Program{Name: c.name, Regs: []Class{Float}, Ops: c.ops}
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Validate = %v, want an error with %q", c.name, err, c.want)
+		}
+	}
+	ok := &Program{Name: "ok", Regs: []Class{Float, Float}, Ops: []Op{
+		{Kind: OpLoad, Dst: 0, Stream: SV},
+		{Kind: OpLoop, Body: []Op{{Kind: OpTime, Dst: 1}, {Kind: OpIf, Stream: SI, Body: []Op{{Kind: OpLoad, Dst: 1, Stream: SI}}}}},
+		{Kind: OpStore, Stream: SV, A: 0},
+	}}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("a program that keeps the rules: %v", err)
+	}
+}
