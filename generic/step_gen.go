@@ -6732,7 +6732,7 @@ func ExprelF64(f *Frame64) {
 	}
 }
 
-// StepF32 runs variant v of the float32 step: v = 2*reset + perNeuron, reset 0 soft, 1 hard.
+// StepF32 runs variant v (see Variant) of the float32 Step programs.
 func StepF32(v int, f *Frame32) {
 	switch v {
 	case 0:
@@ -6748,7 +6748,7 @@ func StepF32(v int, f *Frame32) {
 	}
 }
 
-// StepF64 runs variant v of the float64 step: v = 2*reset + perNeuron, reset 0 soft, 1 hard.
+// StepF64 runs variant v (see Variant) of the float64 Step programs.
 func StepF64(v int, f *Frame64) {
 	switch v {
 	case 0:
@@ -6762,4 +6762,15 @@ func StepF64(v int, f *Frame64) {
 	default:
 		panic("generic: no such variant")
 	}
+}
+
+// Variant is the index of the variant of a step for a reset rule (0 soft,
+// 1 hard) and constants per neuron or not: the v of the Step functions and
+// of the kernel's dispatch (asm/step.Variant.Index).
+func Variant(reset int, perNeuron bool) int {
+	pn := 0
+	if perNeuron {
+		pn = 1
+	}
+	return [2][2]int{{0, 1}, {2, 3}}[reset][pn]
 }

@@ -50,10 +50,11 @@ func main() {
 func generate() ([]byte, error) {
 	var g gen
 	g.header()
-	for _, p := range step.All() {
+	ps := step.All()
+	for _, p := range ps {
 		g.program(p)
 	}
-	g.dispatch()
+	g.dispatch(ps)
 	src, err := format.Source(g.buf.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("golang: generated code does not parse: %v\n%s", err, g.buf.Bytes())
@@ -589,22 +590,28 @@ func (g *gen) floatValue(bits uint64) float64 {
 	return math.Float64frombits(bits)
 }
 
-// dispatch prints StepF32 and StepF64, which pick a variant by index
-// (reset*2 + perNeuron, the order of step.Variants).
-func (g *gen) dispatch() {
-	vs := step.Variants()
-	for _, d := range []step.DType{step.F32, step.F64} {
-		bits := d.Size() * 8
-		g.printf("// Step%s runs variant v of the %s step: v = 2*reset + perNeuron, reset 0 soft, 1 hard.\n", d, floatType(d))
-		g.printf("func Step%s(v int, f *Frame%d) {\nswitch v {\n", d, bits)
-		i := 0
-		for _, v := range vs {
-			if v.DType != d {
-				continue
-			}
-			g.printf("case %d:\nStep%s(f)\n", i, v.Name())
-			i++
+// dispatch prints, for each family of variants (StepF32, StepF64), the
+// function that runs variant v, and Variant, which numbers the variants.
+func (g *gen) dispatch(ps []*step.Program) {
+	for _, f := range step.Families(ps) {
+		if !f.Variants() {
+			continue
+		}
+		name := f.Func + f.DType.String()
+		g.printf("// %s runs variant v (see Variant) of the %s %s programs.\n", name, floatType(f.DType), f.Func)
+		g.printf("func %s(v int, f *%s) {\nswitch v {\n", name, f.Programs[0].GoType(f.DType))
+		for _, p := range f.Programs {
+			g.printf("case %d:\n%s(f)\n", p.Variant().Index(), p.Name)
 		}
 		g.printf("default:\npanic(\"generic: no such variant\")\n}\n}\n\n")
 	}
+	g.printf("// Variant is the index of the variant of a step for a reset rule (0 soft,\n")
+	g.printf("// 1 hard) and constants per neuron or not: the v of the Step functions and\n")
+	g.printf("// of the kernel's dispatch (asm/step.Variant.Index).\n")
+	g.printf("func Variant(reset int, perNeuron bool) int {\npn := 0\nif perNeuron {\npn = 1\n}\n")
+	rows := make([]string, step.NumResets)
+	for r := range step.NumResets {
+		rows[r] = fmt.Sprintf("{%d, %d}", step.Variant{Reset: r}.Index(), step.Variant{Reset: r, PerNeur: true}.Index())
+	}
+	g.printf("return [%d][2]int{%s}[reset][pn]\n}\n", step.NumResets, strings.Join(rows, ", "))
 }

@@ -49,8 +49,8 @@ type ConstSpec struct {
 	Doc  string
 }
 
-// A Frame is the one argument of every function lowered from a family of
-// programs (the step variants of a model and its helpers): a pointer to a
+// A Frame is the one argument of every function lowered from a model's
+// programs (the step variants and their helpers): a pointer to a
 // struct holding the call's buffers (as Go slices; a nil slice is an absent
 // optional buffer), the constant table, the lane count, the steps and their
 // times. Its tables say what the streams and constants are; Layout derives
