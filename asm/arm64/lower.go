@@ -103,12 +103,12 @@ type lowering struct {
 	row     [step.NumConsts]*pointer  // per-neuron: each used row
 	rPtr    string                    // scratch for the pointers in the table, if any
 	slots   int                       // pointers in the table
-	stride  [step.NumStreams]string // multi: row distance in bytes of an optional stream, if a register was left for it
-	steps   string                  // multi: steps left in the step loop
-	tcur    string                  // multi: the address of the next step's time
-	lane    string                  // multi: the current vector's first lane; single with Bits: the next lane to write bits for
-	bitsW   string                  // Bits: scratch for the word read, modified and written back
-	bitsAcc string                  // Bits, single: the bits of the current word so far
+	stride  [step.NumStreams]string   // multi: row distance in bytes of an optional stream, if a register was left for it
+	steps   string                    // multi: steps left in the step loop
+	tcur    string                    // multi: the address of the next step's time
+	lane    string                    // multi: the current vector's first lane; single with Bits: the next lane to write bits for
+	bitsW   string                    // Bits: scratch for the word read, modified and written back
+	bitsAcc string                    // Bits, single: the bits of the current word so far
 	labelNo int
 }
 
@@ -557,7 +557,7 @@ type bodyGen struct {
 	vals   []value
 	key    map[[2]int]int // (copy, vreg) -> value id
 	pinID  map[step.Reg]int
-	owner  [32]int // value id in each register, -1 free, -2 a temporary
+	owner  [32]int          // value id in each register, -1 free, -2 a temporary
 	adv    map[*pointer]int // bytes each pointer moved in this body
 	out    []string
 	inRare int // position of the Rare block being emitted, or -1
