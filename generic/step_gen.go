@@ -5941,7 +5941,7 @@ func stepF64HardPNOne(f *Frame64, s int) {
 // ExprelF32 is the program asm/step.ExprelF32 lowered to Go, one statement per op.
 // Its FMAs take fma32's fast path alone; if one of them cannot decide,
 // the iteration's neurons are stepped again, before anything is stored,
-// by stepExprelF32Exact.
+// by exprelF32Exact.
 func ExprelF32(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
@@ -6206,7 +6206,7 @@ func ExprelF32(f *Frame32) {
 			}
 		}
 		if slow {
-			stepExprelF32Exact(f, j, j+3)
+			exprelF32Exact(f, j, j+3)
 			continue
 		}
 		v[j] = r12a
@@ -6295,15 +6295,15 @@ func ExprelF32(f *Frame32) {
 			}
 		}
 		if slow {
-			stepExprelF32Exact(f, j, j+1)
+			exprelF32Exact(f, j, j+1)
 			continue
 		}
 		v[j] = r12
 	}
 }
 
-// stepExprelF32Exact is ExprelF32 for neurons lo..hi-1, with the exact fma32.
-func stepExprelF32Exact(f *Frame32, lo, hi int) {
+// exprelF32Exact is ExprelF32 for neurons lo..hi-1, with the exact fma32.
+func exprelF32Exact(f *Frame32, lo, hi int) {
 	n := hi
 	v := f.V[:n]
 	r2 := math.Float32frombits(0x3ab60b61)  // 0.0013888889225199819
@@ -6732,7 +6732,7 @@ func ExprelF64(f *Frame64) {
 	}
 }
 
-// StepF32 runs variant v of the float32 step: v = 2*reset + perNeuron, reset 0 soft, 1 hard.
+// StepF32 runs variant v (see Variant) of the float32 Step programs.
 func StepF32(v int, f *Frame32) {
 	switch v {
 	case 0:
@@ -6748,7 +6748,7 @@ func StepF32(v int, f *Frame32) {
 	}
 }
 
-// StepF64 runs variant v of the float64 step: v = 2*reset + perNeuron, reset 0 soft, 1 hard.
+// StepF64 runs variant v (see Variant) of the float64 Step programs.
 func StepF64(v int, f *Frame64) {
 	switch v {
 	case 0:
@@ -6762,4 +6762,15 @@ func StepF64(v int, f *Frame64) {
 	default:
 		panic("generic: no such variant")
 	}
+}
+
+// Variant is the index of the variant of a step for a reset rule (0 soft,
+// 1 hard) and constants per neuron or not: the v of the Step functions and
+// of the kernel's dispatch (asm/step.Variant.Index).
+func Variant(reset int, perNeuron bool) int {
+	pn := 0
+	if perNeuron {
+		pn = 1
+	}
+	return [2][2]int{{0, 1}, {2, 3}}[reset][pn]
 }
