@@ -13,6 +13,7 @@ const (
 	SLast                // last spike time, read and written
 	SI                   // input current, optional input
 	SDelta               // delta input, optional input
+	SG                   // input conductance, optional input
 	SSpike               // spike output (1 or 0), optional
 	SRef                 // refractory output ([]bool), optional
 	SBits                // spike output as bits ([]uint64: lane j is bit j%64 of word j/64), optional
@@ -46,6 +47,7 @@ var AdQuaIFFrame = &Frame{
 		SLast:  {Name: "Last", Elem: ElemFloat, Dir: State, Doc: "last spike time"},
 		SI:     {Name: "I", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "input current"},
 		SDelta: {Name: "Delta", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "delta input, added to V"},
+		SG:     {Name: "G", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "input conductance: the input current is I - G*v"},
 		SSpike: {Name: "Spike", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "1 where the neuron spiked, else 0"},
 		SRef:   {Name: "Ref", Elem: ElemBool, Dir: Output, Optional: true, Doc: "refractory after the step"},
 		SBits:  {Name: "Bits", Elem: ElemBits, Dir: Output, Optional: true, Doc: "spikes, a bit per neuron"},
@@ -73,8 +75,8 @@ var AdQuaIFFrame = &Frame{
 //	v   = spk ? V - (V_th-V_reset) : V         (soft)   spk ? V_reset : V   (hard)
 //	u   = spk ? w + b : w
 //	a1, a2 = v - V_rest, v - V_c
-//	F   = dt*c/tau * a1*a2 + dt*R/tau * (I - u)  = dt*f(v)
-//	z   = dt*c/tau * (a1 + a2)                    = dt*J
+//	F   = dt*c/tau * a1*a2 + dt*R/tau * (I - u)  - gd*v   = dt*f(v),  gd = dt*R/tau * G
+//	z   = dt*c/tau * (a1 + a2)                    - gd     = dt*J
 //	Vc  = v + exprel(z)*F (+ Delta)
 //	Wc  = keep*u + ka*(Vc - V_rest)               = u + dt*exprel(-dt/tau_w)*g
 //	refr = t - last < tau_ref
@@ -125,6 +127,17 @@ func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
 	dtct := b.Param(CDtCTau)
 	F := b.FMA(dtct, b.Mul(a1, a2), b.Mul(b.Param(CDtRTau), b.Sub(in, u)))
 	z := b.Mul(dtct, b.Add(a1, a2))
+	b.If(SG, func() {
+		// The input current I - G*v: F gains -dt*R/tau*G*v and z the
+		// Jacobian's -dt*R/tau*G. The product with v is an FMA adding +0,
+		// which makes an exact zero of either sign +0, and subtracting +0
+		// leaves every F as it is: G = ±0 gives the bits of no G wherever
+		// v is finite. z may turn from -0 to +0, where exprel is exactly 1
+		// either way.
+		gd := b.Mul(b.Param(CDtRTau), b.Load(SG))
+		b.set(z, b.Sub(z, gd))
+		b.set(F, b.Sub(F, b.FMA(gd, vr, b.Zero())))
+	})
 	vc := b.FMA(exprel(b, z), F, vr)
 	b.If(SDelta, func() { b.set(vc, b.Add(vc, b.Load(SDelta))) })
 	wc := b.FMA(b.Param(CKa), b.Sub(vc, vrest), b.Mul(b.Param(CKeep), u))
