@@ -26,11 +26,11 @@
 //	current-based (BrainPy's CUBA output, a current x, mA):  I += x
 //	conductance-based (COBA: g*(E - V), g in S, E in mV):    I += g*E;  G += g
 //	delta input (d mV added to V after integration):         Delta += d
-// Every execution path (AVX-512,
-// AVX2, NEON, and the generic Go of package generic) is generated from one
-// description of the step and returns bit-identical results; [ISA] reports
-// the path in use and [SetISA] or the environment variable ADQUAIF_ISA
-// forces one. Results are within 16 units of roundoff of the exact value,
+//
+// Every execution path (AVX-512, AVX2, NEON, and the generic Go of package
+// generic) is generated from one description of the step and returns
+// bit-identical results; [ISA] reports the path in use and [SetISA] or the
+// environment variable ADQUAIF_ISA forces one. Results are within 16 units of roundoff of the exact value,
 // relative to the running-error sum of the formula's magnitudes (where
 // |dt*J| is large, that sum carries exprel's sensitivity to the rounding of
 // its argument, which no floating-point evaluation avoids).
