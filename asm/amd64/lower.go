@@ -21,14 +21,19 @@ import (
 type isa struct {
 	name      string // as in function names: AVX2, AVX512
 	width     int    // vector register bytes
+	vectors   int    // vector registers the encoding reaches: X0 up to this
 	avx512    bool   // opmask registers and masked moves, else AVX2+FMA
 	maxUnroll int    // most vectors interleaved op by op
 	maxSerial int    // most vectors in a step loop that emits one's whole step after another
 }
 
+// isas lists the targets. avo offers X16-X31 (and their Y and Z views)
+// for every vector register, and the assembler would encode an AVX2
+// instruction that names Y16 with EVEX, which needs AVX512VL: AVX2 reaches
+// the 16 that VEX encodes.
 var isas = []*isa{
-	{name: "AVX512", width: 64, avx512: true, maxUnroll: 4, maxSerial: 4},
-	{name: "AVX2", width: 32, maxUnroll: 3, maxSerial: 4},
+	{name: "AVX512", width: 64, vectors: 32, avx512: true, maxUnroll: 4, maxSerial: 4},
+	{name: "AVX2", width: 32, vectors: 16, maxUnroll: 3, maxSerial: 4},
 }
 
 func (is *isa) lanes(d step.DType) int { return is.width / d.Size() }
@@ -191,23 +196,21 @@ func (d *data) pdepBytes() operand.Mem {
 
 // frameTypes is a stand-in for package kernel, where frame32 and frame64
 // are aliases of generic.Frame32 and generic.Frame64: the declarations that
-// avo prints refer to them without an import.
-var frameTypes = func() *types.Package {
-	pkg := types.NewPackage("github.com/adquaif/adquaif/kernel", "kernel")
-	for _, name := range []string{"frame32", "frame64"} {
-		obj := types.NewTypeName(token.NoPos, pkg, name, nil)
-		types.NewNamed(obj, types.NewStruct(nil, nil), nil)
-		pkg.Scope().Insert(obj)
-	}
-	return pkg
-}()
+// avo prints refer to them without an import. frameType adds the type of
+// a program's frame to it.
+var frameTypes = types.NewPackage("github.com/adquaif/adquaif/kernel", "kernel")
 
-// name is the Go name of p lowered for is: stepAVX2F32Soft, exprelAVX512F64.
-func name(is *isa, p *step.Program) string {
-	if s, ok := strings.CutPrefix(p.Name, "Step"); ok {
-		return "step" + is.name + s
+// frameType is the Go name of p's frame type in package kernel: its
+// frame's type with a lower-case first letter (frame32).
+func frameType(p *step.Program) string {
+	name := p.GoType(p.DType)
+	name = strings.ToLower(name[:1]) + name[1:]
+	if frameTypes.Scope().Lookup(name) == nil {
+		obj := types.NewTypeName(token.NoPos, frameTypes, name, nil)
+		types.NewNamed(obj, types.NewStruct(nil, nil), nil)
+		frameTypes.Scope().Insert(obj)
 	}
-	return "exprel" + is.name + strings.TrimPrefix(p.Name, "Exprel")
+	return name
 }
 
 // val is where a program register lives in one unrolled copy.
@@ -224,6 +227,7 @@ type fn struct {
 	is   *isa
 	p    *step.Program
 	cfg  config
+	lay  step.Layout // where the frame's fields are
 	f64  bool
 	size int
 	L    int
@@ -242,13 +246,13 @@ type fn struct {
 
 	setupKey map[step.Reg]constKey
 	consts   map[constKey]operand.Op
-	table    operand.Mem // the stack table of constants and row pointers not in registers
-	rowPin   [step.NumConsts]reg.Register
-	rowSlot  [step.NumConsts]operand.Mem
+	table    operand.Mem    // the stack table of constants and row pointers not in registers
+	rowPin   []reg.Register // per constant of the frame
+	rowSlot  []operand.Mem
 	// Each stream's pointer (its current row, in the step loop) lives in
 	// a register of its own (streamPin) or in a stack slot (streamSlot).
-	streamPin  [step.NumStreams]reg.GPVirtual
-	streamSlot [step.NumStreams]operand.Mem
+	streamPin  []reg.GPVirtual // per stream of the frame
+	streamSlot []operand.Mem
 	j, n       reg.GPVirtual
 
 	// Emission state.
@@ -263,7 +267,7 @@ type fn struct {
 	rowCache map[step.Const]reg.Register
 	ptrCache map[step.Stream]reg.GPVirtual
 	// fetched marks the streams whose prefetches this body has emitted.
-	fetched [step.NumStreams]bool
+	fetched []bool
 	// spread lists the streams that every call reads or writes (not
 	// optional), in the order prefetchSpread prefetches them.
 	spread []step.Stream
@@ -276,10 +280,10 @@ type fn struct {
 	// base[s] restores row 0 for the next vector group.
 	tp          reg.GPVirtual
 	tBase, tEnd operand.Mem
-	tSlot       operand.Mem   // modeOne: T[0], the one step's time
+	tSlot       operand.Mem   // OneStep: T[0], the one step's time
 	advance     []step.Stream // the optional streams the Loop accesses
-	rowInc      [step.NumStreams]operand.Mem
-	base        [step.NumStreams]operand.Mem
+	rowInc      []operand.Mem // per stream of the frame
+	base        []operand.Mem
 }
 
 // bcast is a constant in memory as one scalar, read by AVX-512 with
@@ -307,33 +311,32 @@ func pick[T any](f64 bool, ps, pd T) T {
 }
 
 // lower emits the function for p on is into c, with a section for each
-// configuration: a program with a Loop has two (modeOne, then modeMany),
+// configuration: a program with a Loop has two (one step, then many steps),
 // one of which runs, chosen by Frame.Steps; a choice tries one at a time.
 func lower(c *build.Context, d *data, is *isa, p *step.Program, cfgs ...config) {
-	f := &fn{c: c, d: d, is: is, p: p, f64: p.DType == step.F64, size: p.DType.Size(), L: is.lanes(p.DType), labels: new(int)}
+	f := &fn{c: c, d: d, is: is, p: p, lay: p.Layout(), f64: p.DType == step.F64, size: p.DType.Size(), L: is.lanes(p.DType), labels: new(int)}
 	f.schedule()
 
-	c.Function(name(is, p))
+	c.Function(p.FuncName(is.name))
 	c.Attributes(0)
 	c.Pragma("noescape")
-	kind := "the step " + strings.TrimPrefix(p.Name, "Step")
-	if !strings.HasPrefix(p.Name, "Step") {
-		kind = "exprel in place over f.V"
-	}
-	c.Doc(fmt.Sprintf("%s computes %s (the program asm/step.%s, see SPEC.md)", name(is, p), kind, p.Name),
-		fmt.Sprintf("for the f.N lanes of the frame with %s, %d lanes per vector.", map[bool]string{true: "AVX-512", false: "AVX2 and FMA"}[is.avx512], f.L))
-	sig, err := gotypes.ParseSignatureInPackage(frameTypes, fmt.Sprintf("func(f *frame%d)", f.size*8))
+	c.Doc(fmt.Sprintf("%s is the program %s of asm/step (see SPEC.md) for the f.N lanes", p.FuncName(is.name), p.Name),
+		fmt.Sprintf("of the frame, lowered for %s, %d lanes per vector.", map[bool]string{true: "AVX-512", false: "AVX2 and FMA"}[is.avx512], f.L))
+	sig, err := gotypes.ParseSignatureInPackage(frameTypes, fmt.Sprintf("func(f *%s)", frameType(p)))
 	if err != nil {
 		panic(err)
 	}
 	c.Signature(sig)
+	for _, cfg := range cfgs {
+		c.Comment(cfg.String())
+	}
 
 	frame := c.GP64()
 	c.Load(c.Param("f"), frame)
 	if len(cfgs) > 1 {
 		// Steps <= 1 (at least 1 by the frame's contract) takes the
 		// one-step section, as on arm64.
-		c.CMPQ(operand.Mem{Base: frame, Disp: step.FrameSteps}, operand.Imm(1))
+		c.CMPQ(operand.Mem{Base: frame, Disp: f.lay.Steps}, operand.Imm(1))
 		c.JG(operand.LabelRef("many"))
 	}
 	for i, cfg := range cfgs {
@@ -349,13 +352,19 @@ func lower(c *build.Context, d *data, is *isa, p *step.Program, cfgs ...config) 
 // section is a copy of f for emitting one section: the schedule shared,
 // the registers, constants and stack slots its own.
 func (f *fn) section(cfg config) *fn {
-	return &fn{c: f.c, d: f.d, is: f.is, p: f.p, cfg: cfg, f64: f.f64, size: f.size, L: f.L,
+	ns, nc := len(f.p.Streams), len(f.p.Consts)
+	return &fn{c: f.c, d: f.d, is: f.is, p: f.p, cfg: cfg, lay: f.lay, f64: f.f64, size: f.size, L: f.L,
 		ops: f.ops, pos: f.pos, last: f.last, first: f.first, mentions: f.mentions,
-		loopStart: f.loopStart, loopEnd: f.loopEnd, cloned: f.cloned, defs: f.defs, labels: f.labels}
+		loopStart: f.loopStart, loopEnd: f.loopEnd, cloned: f.cloned, defs: f.defs, labels: f.labels,
+		rowPin: make([]reg.Register, nc), rowSlot: make([]operand.Mem, nc),
+		streamPin: make([]reg.GPVirtual, ns), streamSlot: make([]operand.Mem, ns),
+		rowInc: make([]operand.Mem, ns), base: make([]operand.Mem, ns)}
 }
 
-// sfx is the suffix of the section's labels: loop, tail, done.
-func (m mode) sfx() string { return [...]string{"", "1", "N"}[m] }
+// sfx is the suffix of section s's labels: loop, tail, done.
+func sfx(s step.Section) string {
+	return [...]string{step.Plain: "", step.OneStep: "1", step.ManySteps: "N"}[s]
+}
 
 // schedule reorders the body for few live registers (see order) and
 // notes where each register is last mentioned. A register defined before
@@ -699,7 +708,7 @@ func (f *fn) label(kind string) string {
 // register or the stack table.
 func (f *fn) setup(frame reg.GPVirtual) {
 	f.n = f.c.GP64()
-	f.c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameN}, f.n)
+	f.c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.N}, f.n)
 	f.setupStreams(frame)
 	f.loopSetup(frame)
 
@@ -714,7 +723,7 @@ func (f *fn) setup(frame reg.GPVirtual) {
 	var cp reg.GPVirtual
 	if needsConstTable(cs, rows) {
 		cp = f.c.GP64()
-		f.c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameC}, cp)
+		f.c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.C}, cp)
 	}
 	f.rowPointers(frame, cp, rows, constSlots*f.slotSize())
 	f.hoistConstants(cs, cp)
@@ -725,12 +734,13 @@ func (f *fn) setup(frame reg.GPVirtual) {
 func (f *fn) setupStreams(frame reg.GPVirtual) {
 	order := f.streamOrder()
 	pinned := order[:min(f.cfg.spins, len(order))]
-	for s := step.Stream(0); s < step.NumStreams; s++ {
-		if !slices.Contains(order, s) {
+	for i, used := range f.p.Used() {
+		s := step.Stream(i)
+		if !used {
 			continue
 		}
 		g := f.c.GP64()
-		f.c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameStream(s)}, g)
+		f.c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.Stream(s)}, g)
 		if slices.Contains(pinned, s) {
 			f.streamPin[s] = g
 		} else {
@@ -814,7 +824,7 @@ func (f *fn) rowPointers(frame, cp reg.GPVirtual, rows []step.Const, off int) {
 		return
 	}
 	stride := c.GP64()
-	c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameStride}, stride)
+	c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.Stride}, stride)
 	for i, k := range rows {
 		g := c.GP64()
 		if k == 0 {
@@ -877,16 +887,6 @@ func (f *fn) hoistConstants(cs []constant, cp reg.GPVirtual) {
 	}
 }
 
-// loopOf is the program's Loop op, or nil.
-func loopOf(ops []step.Op) *step.Op {
-	for i := range ops {
-		if ops[i].Kind == step.OpLoop {
-			return &ops[i]
-		}
-	}
-	return nil
-}
-
 // loopSetup computes, once per call, what the step loop of every vector
 // group reuses: the bounds of the times T[0:Steps] and, per optional
 // stream, its row 0 and its row distance in bytes. They live in stack
@@ -894,16 +894,16 @@ func loopOf(ops []step.Op) *step.Op {
 // loop costs a single extra general-purpose register (tp).
 func (f *fn) loopSetup(frame reg.GPVirtual) {
 	c := f.c
-	loop := loopOf(f.ops)
+	loop := step.LoopOf(f.ops)
 	if loop == nil {
 		return
 	}
-	if f.cfg.mode == modeOne {
+	if f.cfg.sec == step.OneStep {
 		// One step: its time, T[0], is the same for every vector
 		// group, and no row advances.
 		f.tSlot = c.AllocLocal(8)
 		t := c.GP64()
-		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameT}, t)
+		c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.T}, t)
 		if f.f64 {
 			c.MOVQ(operand.Mem{Base: t}, t)
 			c.MOVQ(t, f.tSlot)
@@ -918,10 +918,10 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 	f.tBase, f.tEnd = slots, slots.Offset(8)
 
 	t := c.GP64()
-	c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameT}, t)
+	c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.T}, t)
 	c.MOVQ(t, f.tBase)
 	end := c.GP64()
-	c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameSteps}, end)
+	c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.Steps}, end)
 	c.LEAQ(operand.Mem{Base: t, Index: end, Scale: uint8(f.size)}, end)
 	c.MOVQ(end, f.tEnd)
 
@@ -932,12 +932,9 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 		f.rowInc[s] = slots.Offset(24 + 16*i)
 		c.MOVQ(f.ptr(s), f.base[s])
 		inc := c.GP64()
-		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameRow(s)}, inc)
-		switch {
-		case s.Packed():
-			c.SHLQ(operand.U8(3), inc) // words
-		case !s.Bool():
-			c.SHLQ(operand.U8(log2(f.size)), inc)
+		c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.Row(s)}, inc)
+		if sh := step.Log2(f.p.Streams[s].ElemSize(f.p.DType)); sh > 0 {
+			c.SHLQ(operand.U8(sh), inc) // elements to bytes
 		}
 		f.testPtr(s)
 		c.CMOVQEQ(zero, inc)
@@ -945,22 +942,14 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 	}
 }
 
-func log2(x int) int {
-	n := 0
-	for 1<<n < x {
-		n++
-	}
-	return n
-}
-
 // stepLoop emits the Loop op o for the interleaved vectors of copies: the
 // body once per step, the state registers carried from one step to the
 // next. It is rotated (entered at the body, the rows advanced at the top),
 // so that a group runs no row advance after its last step.
 //
-// In modeOne (Steps == 1) the body runs once, op by op across the vectors:
+// In the one-step section (Steps == 1) the body runs once, op by op across the vectors:
 // their independent ops side by side hide each other's latencies. In
-// modeMany the vectors' steps come one group (cfg.group vectors, op by op)
+// the many-step section the vectors' steps come one group (cfg.group vectors, op by op)
 // after another: each step is a chain of dependent ops that the next step
 // continues, so op by op every vector reaches the serial end of its step
 // at the same time and waits there, while one group's whole step after
@@ -971,7 +960,7 @@ func log2(x int) int {
 // not win back.
 func (f *fn) stepLoop(o *step.Op, copies []int) {
 	c := f.c
-	if f.cfg.mode == modeOne {
+	if f.cfg.sec == step.OneStep {
 		f.emit(o.Body, copies)
 		return
 	}
@@ -1019,7 +1008,7 @@ func (f *fn) loops() {
 	f.j = c.GP64()
 	c.XORQ(f.j, f.j)
 
-	loop, tail, done := "loop"+f.cfg.mode.sfx(), "tail"+f.cfg.mode.sfx(), "done"+f.cfg.mode.sfx()
+	loop, tail, done := "loop"+sfx(f.cfg.sec), "tail"+sfx(f.cfg.sec), "done"+sfx(f.cfg.sec)
 	c.Label(loop)
 	end := c.GP64()
 	c.LEAQ(operand.Mem{Base: f.j, Disp: U * L}, end)
@@ -1064,7 +1053,7 @@ func (f *fn) loops() {
 
 // body emits the program once for each of n interleaved vectors.
 func (f *fn) body(n int) {
-	f.fetched = [step.NumStreams]bool{}
+	f.fetched = make([]bool, len(f.p.Streams))
 	f.cur = make([][]val, n)
 	f.defd = make([][]bool, n)
 	copies := make([]int, n)
@@ -1081,6 +1070,7 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 	for i := range ops {
 		o := &ops[i]
 		f.fresh()
+		f.c.Comment(f.p.OpString(o))
 		if top {
 			f.prefetchSpread(i)
 		}
@@ -1092,7 +1082,7 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 			// copy owns the register, so none overwrites it while
 			// another still reads it.
 			d := f.vreg()
-			if f.cfg.mode == modeOne {
+			if f.cfg.sec == step.OneStep {
 				f.broadcast(f.tSlot, d)
 			} else {
 				f.broadcast(operand.Mem{Base: f.tp}, d)
@@ -1205,12 +1195,19 @@ func (f *fn) spillSlot(i int) operand.Mem {
 	return f.spills[i]
 }
 
-// streamMem is vector u of the block at lane j of stream s.
+// streamMem is vector u of the block at lane j of stream s, a stream of
+// floats or bools (StoreBits addresses the packed words itself).
 func (f *fn) streamMem(u int, s step.Stream) operand.Mem {
-	if s.Bool() {
-		return operand.Mem{Base: f.ptr(s), Index: f.j, Scale: 1, Disp: u * f.L}
+	size := f.elemSize(s)
+	return operand.Mem{Base: f.ptr(s), Index: f.j, Scale: uint8(size), Disp: u * f.L * size}
+}
+
+// elemSize is the bytes of one lane's element of stream s.
+func (f *fn) elemSize(s step.Stream) int {
+	if f.p.Streams[s].Packed() {
+		panic(fmt.Sprintf("amd64: stream %s holds bits, not an element per lane", f.p.Streams[s].Name))
 	}
-	return operand.Mem{Base: f.ptr(s), Index: f.j, Scale: uint8(f.size), Disp: u * f.is.width}
+	return f.p.Streams[s].ElemSize(f.p.DType)
 }
 
 // ptr is a register holding stream s's pointer: its own, or one loaded
@@ -1257,13 +1254,13 @@ func (f *fn) streamOrder() []step.Stream {
 		for i := range ops {
 			o := &ops[i]
 			switch {
-			case isAccess(o) || o.Kind == step.OpStoreBits:
+			case isAccess(o):
 				weight[o.Stream] += w
-			case o.Kind == step.OpIf:
+			case o.Access():
 				weight[o.Stream] += 0 // tested as cheaply in a slot
 			}
 			bw := w
-			if o.Kind == step.OpLoop && f.cfg.mode == modeMany {
+			if o.Kind == step.OpLoop && f.cfg.sec == step.ManySteps {
 				bw = weightCommon
 				for _, s := range rowStreams(o) {
 					weight[s] += 2 * bw // the advance per step, the restore per group
@@ -1287,24 +1284,12 @@ func (f *fn) streamOrder() []step.Stream {
 	return order
 }
 
-// streamsOf lists the streams that ops access or test, in order of first
-// mention.
-func streamsOf(ops []step.Op) []step.Stream {
-	var out []step.Stream
-	step.Walk(ops, func(o *step.Op) {
-		if (isAccess(o) || o.Kind == step.OpStoreBits || o.Kind == step.OpIf) && !slices.Contains(out, o.Stream) {
-			out = append(out, o.Stream)
-		}
-	})
-	return out
-}
-
 // rowStreams lists the streams that the Loop accesses or tests, in order
 // of first mention: the optional ones, addressed at the current step's row.
 func rowStreams(loop *step.Op) []step.Stream {
 	var out []step.Stream
 	step.Walk(loop.Body, func(o *step.Op) {
-		if (isAccess(o) || o.Kind == step.OpIf) && !slices.Contains(out, o.Stream) {
+		if o.Access() && !slices.Contains(out, o.Stream) {
 			out = append(out, o.Stream)
 		}
 	})
@@ -1788,9 +1773,8 @@ func (f *fn) storeBool(u int, o *step.Op) {
 // another, the even one stores the byte and the odd one, which follows it
 // in the same step, ORs in its half). Otherwise (the tail, odd groups) j%8
 // is 0 or 4 at run time: the bits are shifted to their place and merged
-// with the byte(s) around them. The bits are not prefetched: a step writes
-// one byte per 8 lanes, which the other streams' prefetches outnumber by
-// far.
+// with the byte(s) around them. The bits are not prefetched (see
+// prefetched).
 func (f *fn) storeBits(o *step.Op, copies []int) {
 	c := f.c
 	L := f.L
@@ -1935,10 +1919,8 @@ func (f *fn) prefetchSpread(i int) {
 	}
 	if f.spread == nil {
 		f.spread = []step.Stream{}
-		var seen [step.NumStreams]bool
 		step.Walk(f.ops, func(o *step.Op) {
-			if isAccess(o) && !o.Stream.Optional() && !seen[o.Stream] {
-				seen[o.Stream] = true
+			if f.prefetched(o) && !f.p.Streams[o.Stream].Optional && !slices.Contains(f.spread, o.Stream) {
 				f.spread = append(f.spread, o.Stream)
 			}
 		})
@@ -1956,20 +1938,25 @@ func (f *fn) prefetchSpread(i int) {
 	}
 }
 
-// isAccess reports whether o reads or writes its stream.
+// isAccess reports whether o reads or writes an element of its stream
+// (rather than testing it).
 func isAccess(o *step.Op) bool {
-	switch o.Kind {
-	case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool:
-		return true
-	}
-	return false
+	a := o.Kind.Info().Stream
+	return a == step.Reads || a == step.Writes
+}
+
+// prefetched reports whether o accesses a stream that the main loop
+// prefetches: every one but the packed bits, of which a step writes one
+// byte per 8 lanes, which the other streams' prefetches outnumber by far.
+func (f *fn) prefetched(o *step.Op) bool {
+	return isAccess(o) && !f.p.Streams[o.Stream].Packed()
 }
 
 // prefetch emits the prefetches of an optional stream before the first
 // access of an unrolled main-loop body to it, inside the stream's If
 // block, so that an absent stream is not prefetched.
 func (f *fn) prefetch(o *step.Op) {
-	if f.masked || !isAccess(o) || !o.Stream.Optional() || f.fetched[o.Stream] {
+	if f.masked || !f.prefetched(o) || !f.p.Streams[o.Stream].Optional || f.fetched[o.Stream] {
 		return
 	}
 	f.prefetchStream(o.Stream)
@@ -1981,10 +1968,7 @@ func (f *fn) prefetch(o *step.Op) {
 // none.
 func (f *fn) prefetchStream(s step.Stream) {
 	f.fetched[s] = true
-	size := f.size
-	if s.Bool() {
-		size = 1
-	}
+	size := f.elemSize(s)
 	// A bool stream advances size/f.size as fast as a float stream.
 	ahead := prefetchAhead * size / f.size
 	for off := 0; off < f.cfg.unroll*f.L*size; off += 64 {
