@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/build"
@@ -196,13 +197,19 @@ func (d *data) pdepBytes() operand.Mem {
 
 // frameTypes is a stand-in for package kernel, where frame32 and frame64
 // are aliases of generic.Frame32 and generic.Frame64: the declarations that
-// avo prints refer to them without an import. frameType adds the type of
-// a program's frame to it.
-var frameTypes = types.NewPackage("github.com/adquaif/adquaif/kernel", "kernel")
+// avo prints refer to them without an import. signature adds the type of
+// a program's frame to it, under frameMu (tests lower in parallel).
+var (
+	frameTypes = types.NewPackage("github.com/adquaif/adquaif/kernel", "kernel")
+	frameMu    sync.Mutex
+)
 
-// frameType is the Go name of p's frame type in package kernel: its
-// frame's type with a lower-case first letter (frame32).
-func frameType(p *step.Program) string {
+// signature is the Go signature of p's functions, func(f *frame32): the
+// frame's type in package kernel is its Go type with a lower-case first
+// letter.
+func signature(p *step.Program) *gotypes.Signature {
+	frameMu.Lock()
+	defer frameMu.Unlock()
 	name := p.GoType(p.DType)
 	name = strings.ToLower(name[:1]) + name[1:]
 	if frameTypes.Scope().Lookup(name) == nil {
@@ -210,7 +217,11 @@ func frameType(p *step.Program) string {
 		types.NewNamed(obj, types.NewStruct(nil, nil), nil)
 		frameTypes.Scope().Insert(obj)
 	}
-	return name
+	sig, err := gotypes.ParseSignatureInPackage(frameTypes, fmt.Sprintf("func(f *%s)", name))
+	if err != nil {
+		panic(err)
+	}
+	return sig
 }
 
 // val is where a program register lives in one unrolled copy.
@@ -262,6 +273,10 @@ type fn struct {
 	defd   [][]bool
 	labels *int // shared by the function's sections
 	spills []operand.Mem
+	// parking: the step loop keeps the vectors' states in parkSlots
+	// (per copy and state register) between their steps.
+	parking   bool
+	parkSlots map[[2]int]operand.Mem
 	// rowCache and ptrCache hold the row and stream pointers loaded from
 	// their stack slots for the op being emitted (see fresh).
 	rowCache map[step.Const]reg.Register
@@ -322,11 +337,7 @@ func lower(c *build.Context, d *data, is *isa, p *step.Program, cfgs ...config) 
 	c.Pragma("noescape")
 	c.Doc(fmt.Sprintf("%s is the program %s of asm/step (see SPEC.md) for the f.N lanes", p.FuncName(is.name), p.Name),
 		fmt.Sprintf("of the frame, lowered for %s, %d lanes per vector.", map[bool]string{true: "AVX-512", false: "AVX2 and FMA"}[is.avx512], f.L))
-	sig, err := gotypes.ParseSignatureInPackage(frameTypes, fmt.Sprintf("func(f *%s)", frameType(p)))
-	if err != nil {
-		panic(err)
-	}
-	c.Signature(sig)
+	c.Signature(signature(p))
 	for _, cfg := range cfgs {
 		c.Comment(cfg.String())
 	}
@@ -403,7 +414,9 @@ func (f *fn) schedule() {
 				if f.first[o.Dst] == 0 {
 					f.first[o.Dst] = n
 				}
-				f.mentions[o.Dst] = append(f.mentions[o.Dst], mention{pos: n, def: !cond})
+				// A register assigned once is defined before every read
+				// (Validate), even when the definition is in a block.
+				f.mentions[o.Dst] = append(f.mentions[o.Dst], mention{pos: n, def: !cond || f.defs[o.Dst] == 1})
 			}
 			start := n
 			walk(o.Body, cond || o.Kind == step.OpIf || o.Kind == step.OpRare)
@@ -495,8 +508,9 @@ func (f *fn) remat(ops []step.Op) []step.Op {
 }
 
 // mention is an op at position pos that reads a register or writes it on
-// every path through the op's list (def), not only inside an If or Rare
-// block, where the old value may survive.
+// every path to the register's next read (def): not inside an If or Rare
+// block, where the old value may survive, unless the register is assigned
+// only there.
 type mention struct {
 	pos       int
 	read, def bool
@@ -958,6 +972,11 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 // holds only its state, so more vectors fit in the registers. It costs per
 // group the If tests and the time's broadcast, which a one-step call would
 // not win back.
+//
+// With cfg.park, the state of every vector stays on the stack between its
+// steps (a load and a store of each state register per step), so that
+// one group's step has all the registers: a program whose steps do not fit
+// beside the other vectors' states still runs groups of vectors.
 func (f *fn) stepLoop(o *step.Op, copies []int) {
 	c := f.c
 	if f.cfg.sec == step.OneStep {
@@ -965,6 +984,8 @@ func (f *fn) stepLoop(o *step.Op, copies []int) {
 		return
 	}
 	next, first := f.label("next"), f.label("first")
+	f.parking = f.cfg.park && len(copies) > max(f.cfg.group, 1)
+	f.park(copies)
 	f.tp = c.GP64()
 	c.MOVQ(f.tBase, f.tp)
 	if len(f.advance) > 0 {
@@ -983,11 +1004,15 @@ func (f *fn) stepLoop(o *step.Op, copies []int) {
 	c.Label(first)
 	g := max(f.cfg.group, 1)
 	for i := 0; i < len(copies); i += g {
-		f.emit(o.Body, copies[i:min(i+g, len(copies))])
+		group := copies[i:min(i+g, len(copies))]
+		f.unpark(group)
+		f.emit(o.Body, group)
+		f.park(group)
 	}
 	c.ADDQ(operand.Imm(uint64(f.size)), f.tp)
 	c.CMPQ(f.tp, f.tEnd)
 	c.JB(operand.LabelRef(next))
+	f.unpark(copies)
 	for _, s := range f.advance {
 		if p := f.streamPin[s]; p != nil {
 			c.MOVQ(f.base[s], p)
@@ -1135,6 +1160,68 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 	}
 }
 
+// park stores the state of copies in their stack slots, after which their
+// registers are free until unpark loads them again; both do nothing
+// unless the step loop parks its vectors' states.
+func (f *fn) park(copies []int) {
+	for _, u := range copies {
+		for i, x := range f.parked(u) {
+			f.mov(x, f.parkSlot(u, i))
+		}
+	}
+}
+
+func (f *fn) unpark(copies []int) {
+	for _, u := range copies {
+		for i, x := range f.parked(u) {
+			f.mov(f.parkSlot(u, i), x)
+		}
+	}
+}
+
+// parked lists the vector registers of copy u that hold the state the
+// Loop carries from one step to the next (registers defined before it
+// and mentioned in it), if the loop parks them.
+func (f *fn) parked(u int) []reg.Register {
+	if !f.parking {
+		return nil
+	}
+	var out []reg.Register
+	for r, v := range f.cur[u] {
+		x, ok := v.op.(reg.Register)
+		if ok && f.defd[u][r] && x.Kind() == reg.KindVector && f.carried(step.Reg(r)) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// carried reports whether r is defined before the Loop and mentioned in
+// it: a value that the next step reads.
+func (f *fn) carried(r step.Reg) bool {
+	if f.first[r] == 0 || f.first[r] >= f.loopStart {
+		return false
+	}
+	for _, m := range f.mentions[r] {
+		if m.pos > f.loopStart && m.pos <= f.loopEnd {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fn) parkSlot(u, i int) operand.Mem {
+	if f.parkSlots == nil {
+		f.parkSlots = map[[2]int]operand.Mem{}
+	}
+	m, ok := f.parkSlots[[2]int{u, i}]
+	if !ok {
+		m = f.c.AllocLocal(f.is.width)
+		f.parkSlots[[2]int{u, i}] = m
+	}
+	return m
+}
+
 // spillable lists the vector registers that hold values live across the
 // Rare block o of copy u but unused inside it: this copy's values needed
 // after the block and every value of the other copies, those interleaved
@@ -1173,8 +1260,8 @@ func (f *fn) spillable(u int, o *step.Op, copies []int) []reg.Register {
 			live := f.liveAfter(step.Reg(r), f.pos[o]-1) && !temp
 			if !slices.Contains(copies, v) {
 				// A vector whose step comes before or after these
-				// vectors' holds only its state.
-				live = f.first[r] != 0 && f.first[r] < f.loopStart && f.liveAfter(step.Reg(r), f.loopEnd)
+				// vectors' holds only its state, unless it is parked.
+				live = !f.parking && f.first[r] != 0 && f.first[r] < f.loopStart && f.liveAfter(step.Reg(r), f.loopEnd)
 			}
 			if v == u {
 				live = f.liveAfter(step.Reg(r), end) && !inside[step.Reg(r)]

@@ -69,13 +69,18 @@ type config struct {
 	gpins  int  // per-neuron constant rows whose pointer stays in a register
 	spins  int  // streams whose pointer stays in a register (the most used first, see streamOrder)
 	spill  bool // save the values live across a Rare block inside it
+	park   bool // ManySteps: keep each vector's state on the stack between its steps
 }
 
 // String describes the configuration, as the header of the function's
 // assembly and in the generator's report.
 func (cfg config) String() string {
-	return fmt.Sprintf("%s: unroll %d (step loop groups of %d), %d constants, %d rows and %d streams in registers, spill %v",
+	s := fmt.Sprintf("%s: unroll %d (step loop groups of %d), %d constants, %d rows and %d streams in registers, spill %v",
 		cfg.sec, cfg.unroll, max(cfg.group, 1), cfg.vpins, cfg.gpins, cfg.spins, cfg.spill)
+	if cfg.park {
+		s += ", states parked"
+	}
+	return s
 }
 
 // job is one function of the file: a program lowered for an ISA, a
@@ -112,11 +117,18 @@ func compileAll() (f *ir.File, jobs []job, err error) {
 	return f, jobs, err
 }
 
+// generate lowers every program and prints the assembly, its Go
+// declarations and the report of -v.
 func generate() (asm, decl []byte, report string, err error) {
 	f, jobs, err := compileAll()
 	if err != nil {
 		return nil, nil, "", err
 	}
+	return printFile(f, jobs)
+}
+
+// printFile prints the compiled file f of jobs.
+func printFile(f *ir.File, jobs []job) (asm, decl []byte, report string, err error) {
 
 	var rep strings.Builder
 	for i, fn := range f.Functions() {
@@ -256,7 +268,7 @@ func allocate(fn *ir.Function, is *isa) error {
 	for _, k := range kinds {
 		al, err := as[k].Allocate()
 		if err != nil {
-			return err
+			return fmt.Errorf("%s registers: %w", kindNames[k], err)
 		}
 		if err := fn.Allocation.Merge(al); err != nil {
 			return err
@@ -264,6 +276,9 @@ func allocate(fn *ir.Function, is *isa) error {
 	}
 	return nil
 }
+
+// kindNames names the register kinds in allocation errors.
+var kindNames = map[reg.Kind]string{reg.KindGP: "general-purpose", reg.KindVector: "vector", reg.KindOpmask: "opmask"}
 
 // choose finds the most aggressive configuration of p's section m for is
 // that avo's register allocator accepts: the deepest unroll first, then as
@@ -293,40 +308,58 @@ func choose(is *isa, p *step.Program, sec step.Section) (config, error) {
 		most = is.maxSerial
 	}
 	// The step loop interleaves pairs of vectors if they fit, else
-	// emits one vector's step after another.
-	groups := []int{1}
+	// emits one vector's step after another; it parks the vectors'
+	// states only if that keeps more vectors in flight.
+	groups, parks := []int{1}, []bool{false}
 	if sec == step.ManySteps {
-		groups = []int{2, 1}
+		groups, parks = []int{2, 1}, []bool{false, true}
 	}
 	for u := most; u >= 1; u-- {
-		for _, g := range groups {
-			for _, spill := range []bool{false, true} {
-				cfg := config{sec: sec, unroll: u, group: g, spill: spill, spins: nstream}
-				for cfg.spins > 0 && !fits(cfg) {
-					cfg.spins--
-				}
-				if !fits(cfg) {
-					continue
-				}
-				more := func(pins *int, most int) {
-					for *pins < most {
-						*pins++
-						if !fits(cfg) {
-							*pins--
-							return
+		for _, park := range parks {
+			for _, g := range groups {
+				for _, spill := range []bool{false, true} {
+					cfg, ok := fitStreams(config{sec: sec, unroll: u, group: g, spill: spill, park: park}, nstream, fits)
+					if !ok {
+						continue
+					}
+					more := func(pins *int, most int) {
+						for *pins < most {
+							*pins++
+							if !fits(cfg) {
+								*pins--
+								return
+							}
 						}
 					}
+					if p.PerNeur {
+						more(&cfg.gpins, len(p.Consts))
+					}
+					more(&cfg.vpins, nconst)
+					return cfg, nil
 				}
-				if p.PerNeur {
-					more(&cfg.gpins, len(p.Consts))
-				}
-				more(&cfg.vpins, nconst)
-				return cfg, nil
 			}
 		}
 	}
 	err := try(config{sec: sec, unroll: 1, group: 1})
 	return config{}, fmt.Errorf("amd64: %s (%s) does not allocate even without unrolling: %v", p.FuncName(is.name), sec, err)
+}
+
+// fitStreams sets cfg.spins to the most of the section's n streams whose
+// pointers fit in registers along with everything else cfg holds there,
+// and reports false if cfg does not fit even with none (which is tried
+// second, so that a configuration that cannot fit costs two tries).
+func fitStreams(cfg config, n int, fits func(config) bool) (config, bool) {
+	cfg.spins = n
+	if fits(cfg) {
+		return cfg, true
+	}
+	cfg.spins = 0
+	if !fits(cfg) {
+		return cfg, false
+	}
+	for cfg.spins = n - 1; cfg.spins > 0 && !fits(cfg); cfg.spins-- {
+	}
+	return cfg, true
 }
 
 // mainLoopInstructions counts the instructions of section m's unrolled

@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mmcloughlin/avo/ir"
@@ -13,11 +14,30 @@ import (
 	"github.com/adquaif/adquaif/asm/step"
 )
 
+// compiled is compileAll, run once for all the tests that read it.
+func compiled() (*ir.File, []job, error) {
+	r := compileOnce()
+	return r.f, r.jobs, r.err
+}
+
+var compileOnce = sync.OnceValue(func() (r struct {
+	f    *ir.File
+	jobs []job
+	err  error
+}) {
+	r.f, r.jobs, r.err = compileAll()
+	return r
+})
+
 // TestGenerated regenerates the assembly and its declarations in memory and
 // fails if the files in package kernel differ: a plain go test catches a
 // stale generated file (or a change to asm/step that was not regenerated).
 func TestGenerated(t *testing.T) {
-	asm, decl, _, err := generate()
+	f, jobs, err := compiled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	asm, decl, _, err := printFile(f, jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +60,7 @@ func TestGenerated(t *testing.T) {
 // stack) nothing is written to memory except the optional output streams,
 // and the state's streams are not accessed.
 func TestStepLoopKeepsState(t *testing.T) {
-	f, jobs, err := compileAll()
+	f, jobs, err := compiled()
 	if err != nil {
 		t.Fatal(err)
 	}
