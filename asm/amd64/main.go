@@ -277,6 +277,16 @@ func allocate(fn *ir.Function, is *isa) error {
 	return nil
 }
 
+// streamPinLimit caps the stream pointers a section keeps in registers,
+// and alwaysPark makes every step loop park its vectors' states. Today's
+// programs need neither the stack slots nor the parking: a test lowers
+// every kernel with none pinned and all parked and runs the kernel's tests
+// on them.
+var (
+	streamPinLimit = int(^uint(0) >> 1)
+	alwaysPark     = false
+)
+
 // kindNames names the register kinds in allocation errors.
 var kindNames = map[reg.Kind]string{reg.KindGP: "general-purpose", reg.KindVector: "vector", reg.KindOpmask: "opmask"}
 
@@ -303,6 +313,7 @@ func choose(is *isa, p *step.Program, sec step.Section) (config, error) {
 			nstream++
 		}
 	}
+	nstream = min(nstream, streamPinLimit)
 	most := is.maxUnroll
 	if sec == step.ManySteps {
 		most = is.maxSerial
@@ -313,6 +324,9 @@ func choose(is *isa, p *step.Program, sec step.Section) (config, error) {
 	groups, parks := []int{1}, []bool{false}
 	if sec == step.ManySteps {
 		groups, parks = []int{2, 1}, []bool{false, true}
+		if alwaysPark {
+			parks = []bool{true}
+		}
 	}
 	for u := most; u >= 1; u-- {
 		for _, park := range parks {
