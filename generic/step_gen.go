@@ -48,6 +48,7 @@ const (
 	FrameOffSteps  = 232
 	FrameOffRows   = 240
 	FrameOffT      = 304
+	FrameSize      = 328
 )
 
 // Frame32 is one call of a float32 program. A nil optional slice (I, Delta,
