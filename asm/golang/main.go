@@ -22,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"go/format"
+	"go/token"
 	"log"
 	"math"
 	"os"
@@ -88,6 +89,9 @@ type gen struct {
 	idx   string
 	// shared marks the Setup registers: one variable for every lane.
 	shared []bool
+	// vars is the variable of each register (see varNames), without the
+	// lane's suffix.
+	vars []string
 	// try makes float32 FMAs take fma32's fast path alone and set slow.
 	try bool
 	// declared tracks, per lane, which registers already have a variable
@@ -133,27 +137,36 @@ func (g *gen) frame(fr *step.Frame) {
 }
 
 // frameType prints fr's Go struct for programs of type d: a slice per
-// stream, consecutive streams of one element type on one line, then the
-// fields that Layout places after them.
+// stream, then the fields that Layout places after them.
 func (g *gen) frameType(fr *step.Frame, d step.DType) {
+	var optional []string
+	for _, s := range fr.Streams {
+		if s.Optional {
+			optional = append(optional, s.Name)
+		}
+	}
 	ft := floatType(d)
-	g.printf("// %s is one call of a %s program. A nil optional slice (I, Delta,\n", fr.GoType(d), ft)
-	g.printf("// Spike, Ref, Bits) is an absent buffer; present slices hold at least N values\n")
-	g.printf("// (Bits: a bit per value, lane j at bit j%%64 of word j/64).\n")
+	g.printf("// %s is one call of a %s program. A nil optional slice\n", fr.GoType(d), ft)
+	g.printf("// (%s) is an absent buffer; present slices hold at least N\n", strings.Join(optional, ", "))
+	g.printf("// values (a bit per value for []uint64: lane j at bit j%%64 of word j/64).\n")
 	g.printf("// C holds NumConsts constants, or for per-neuron programs NumConsts rows of\n")
 	g.printf("// Stride values, the first N of each used. A step program makes Steps steps\n")
 	g.printf("// (at least one), step s at time T[s]; an optional stream's row for step s\n")
 	g.printf("// starts at element s*Rows[stream] (Rows indexed by the Stream* constants).\n")
 	g.printf("type %s struct {\n", fr.GoType(d))
-	for i := 0; i < len(fr.Streams); {
-		typ := elemType(fr.Streams[i], d)
-		var names []string
-		for ; i < len(fr.Streams) && elemType(fr.Streams[i], d) == typ; i++ {
-			names = append(names, fr.Streams[i].Name)
+	for _, s := range fr.Streams {
+		opt := ""
+		if s.Optional {
+			opt = ", optional"
 		}
-		g.printf("\t%s []%s\n", strings.Join(names, ", "), typ)
+		g.printf("\t%s []%s // %s (%s%s)\n", s.Name, elemType(s, d), s.Doc, s.Dir, opt)
 	}
-	g.printf("\tC []%s\n\tStride, N, Steps int\n\tRows [%d]int\n\tT []%s\n}\n\n", ft, len(fr.Streams), ft)
+	g.printf("\tC []%s // the constant table\n", ft)
+	g.printf("\tStride int // per-neuron programs: elements between the rows of C\n")
+	g.printf("\tN int // lanes to compute\n")
+	g.printf("\tSteps int // steps to make, at least 1\n")
+	g.printf("\tRows [%d]int // per stream, elements between its step rows\n", len(fr.Streams))
+	g.printf("\tT []%s // the time of each step, Steps of them\n}\n\n", ft)
 }
 
 // frameTest prints a test that fr's Go types put every field at the offset
@@ -201,6 +214,7 @@ func (g *gen) program(p *step.Program) {
 	g.ft = floatType(p.DType)
 	g.ut = [...]string{"uint32", "uint64"}[p.DType]
 	g.shared = make([]bool, len(q.Regs))
+	g.vars = varNames(q)
 	for _, o := range q.Setup {
 		g.shared[o.Dst] = true
 	}
@@ -416,7 +430,7 @@ func lanes(p *step.Program) int {
 func (g *gen) setLane(l, n int) {
 	g.lane, g.idx, g.sfx = l, "j", ""
 	if n > 1 {
-		g.sfx = string(rune('a' + l))
+		g.sfx = "_" + string(rune('a'+l))
 	}
 	if l > 0 {
 		g.idx = fmt.Sprintf("j+%d", l)
@@ -436,11 +450,13 @@ func (g *gen) interleave(ops []step.Op) {
 			for l := range g.lanes {
 				saved[l] = append([]bool(nil), g.declared[l]...)
 			}
+			g.comment(o)
 			g.printf("if has%s {\n", g.sname(o))
 			g.interleave(o.Body)
 			g.printf("}\n")
 			g.declared = saved
 		default:
+			g.comment(o)
 			for l := range g.lanes {
 				g.setLane(l, g.lanes)
 				g.op(o)
@@ -482,9 +498,13 @@ func (g *gen) ops(ops []step.Op) {
 		if _, ok := g.mem[ops[i].Dst]; ok && ops[i].Defines() {
 			continue
 		}
+		g.comment(&ops[i])
 		g.op(&ops[i])
 	}
 }
+
+// comment prints the IR op that the next statements lower.
+func (g *gen) comment(o *step.Op) { g.printf("// %s\n", g.p.OpString(o)) }
 
 // sname is the name of the stream o accesses, cname of the constant it
 // reads, and local of the stream's local slice.
@@ -495,9 +515,40 @@ func (g *gen) local(o *step.Op) string { return strings.ToLower(g.sname(o)) }
 // r is the variable of register x in the current lane.
 func (g *gen) r(x step.Reg) string {
 	if g.shared[x] {
-		return fmt.Sprintf("r%d", x)
+		return g.vars[x]
 	}
-	return fmt.Sprintf("r%d%s", x, g.sfx)
+	return g.vars[x] + g.sfx
+}
+
+// varNames names the variable of each register of p: the builder's name,
+// with the register's number added where two registers share it or it
+// would shadow a name the function uses (a stream's slice, a constant's
+// row, a local of the loop); r and the number if the builder gave none.
+func varNames(p *step.Program) []string {
+	taken := map[string]bool{"n": true, "f": true, "s": true, "j": true, "c": true, "lo": true, "hi": true, "slow": true, "math": true}
+	for _, st := range p.Streams {
+		taken[strings.ToLower(st.Name)], taken["has"+st.Name], taken["Stream"+st.Name] = true, true, true
+	}
+	for _, c := range p.Consts {
+		taken["c"+c.Name], taken["C"+c.Name] = true, true
+	}
+	count := map[string]int{}
+	for r := range p.Regs {
+		count[p.RegName(step.Reg(r))]++
+	}
+	vars := make([]string, len(p.Regs))
+	for r := range vars {
+		name := p.RegName(step.Reg(r))
+		switch {
+		case name == "":
+			vars[r] = fmt.Sprintf("r%d", r)
+		case count[name] > 1 || taken[name] || token.IsKeyword(name):
+			vars[r] = fmt.Sprintf("%s%d", name, r)
+		default:
+			vars[r] = name
+		}
+	}
+	return vars
 }
 
 // operand is how an op reads register x.
