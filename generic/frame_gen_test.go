@@ -7,9 +7,9 @@ import (
 	"unsafe"
 )
 
-// The assembly paths address the fields of the frames at the offsets of
-// asm/step.Frame.Layout, printed as the FrameOff constants; the Go types
-// must put them there.
+// The assembly paths address the fields of Frame32 and Frame64 at the offsets
+// of asm/step.Frame.Layout, printed as the FrameOff constants; the Go
+// types must put them there.
 func TestFrameOffsets(t *testing.T) {
 	var f32 Frame32
 	var f64 Frame64

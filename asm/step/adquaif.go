@@ -165,7 +165,8 @@ const (
 // programs on every path to check that the lowerings still allocate a
 // program larger than today's.
 var HeadroomFrame = &Frame{
-	Type: "HeadroomFrame",
+	Type:   "Headroom",
+	Prefix: "Headroom",
 	Streams: append(AdQuaIFFrame.Streams[:numStreams:numStreams],
 		StreamSpec{Name: "X1", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "extra input, K1 per unit"},
 		StreamSpec{Name: "X2", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "extra input, K2 per unit"},
