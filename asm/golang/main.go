@@ -543,7 +543,7 @@ func (g *gen) cname(o *step.Op) string { return g.p.Consts[o.Param].Name }
 
 // cindex is the Go constant that indexes o's constant in the frame's C.
 func (g *gen) cindex(o *step.Op) string { return g.p.Prefix + "C" + g.cname(o) }
-func (g *gen) local(o *step.Op) string { return strings.ToLower(g.sname(o)) }
+func (g *gen) local(o *step.Op) string  { return strings.ToLower(g.sname(o)) }
 
 // r is the variable of register x in the current lane.
 func (g *gen) r(x step.Reg) string {
