@@ -540,10 +540,10 @@ func (g *gen) comment(o *step.Op) { g.printf("// %s\n", g.p.OpString(o)) }
 // reads, and local of the stream's local slice.
 func (g *gen) sname(o *step.Op) string { return g.p.Streams[o.Stream].Name }
 func (g *gen) cname(o *step.Op) string { return g.p.Consts[o.Param].Name }
+func (g *gen) local(o *step.Op) string { return strings.ToLower(g.sname(o)) }
 
 // cindex is the Go constant that indexes o's constant in the frame's C.
 func (g *gen) cindex(o *step.Op) string { return g.p.Prefix + "C" + g.cname(o) }
-func (g *gen) local(o *step.Op) string  { return strings.ToLower(g.sname(o)) }
 
 // r is the variable of register x in the current lane.
 func (g *gen) r(x step.Reg) string {
