@@ -30,6 +30,7 @@ const (
 	StreamSpike = 5
 	StreamRef   = 6
 	StreamBits  = 7
+	NumStreams  = 8
 )
 
 // Offsets of the Frame fields that the assembly paths address.
@@ -59,20 +60,20 @@ const (
 // (at least one), step s at time T[s]; an optional stream's row for step s
 // starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame32 struct {
-	V      []float32 // membrane potential (state)
-	W      []float32 // adaptation current (state)
-	Last   []float32 // last spike time (state)
-	I      []float32 // input current (input, optional)
-	Delta  []float32 // delta input, added to V (input, optional)
-	Spike  []float32 // 1 where the neuron spiked, else 0 (output, optional)
-	Ref    []bool    // refractory after the step (output, optional)
-	Bits   []uint64  // spikes, a bit per neuron (output, optional)
-	C      []float32 // the constant table
-	Stride int       // per-neuron programs: elements between the rows of C
-	N      int       // lanes to compute
-	Steps  int       // steps to make, at least 1
-	Rows   [8]int    // per stream, elements between its step rows
-	T      []float32 // the time of each step, Steps of them
+	V      []float32       // membrane potential (state)
+	W      []float32       // adaptation current (state)
+	Last   []float32       // last spike time (state)
+	I      []float32       // input current (input, optional)
+	Delta  []float32       // delta input, added to V (input, optional)
+	Spike  []float32       // 1 where the neuron spiked, else 0 (output, optional)
+	Ref    []bool          // refractory after the step (output, optional)
+	Bits   []uint64        // spikes, a bit per neuron (output, optional)
+	C      []float32       // the constant table
+	Stride int             // per-neuron programs: elements between the rows of C
+	N      int             // lanes to compute
+	Steps  int             // steps to make, at least 1
+	Rows   [NumStreams]int // per stream, elements between its step rows
+	T      []float32       // the time of each step, Steps of them
 }
 
 // Frame64 is one call of a float64 program. A nil optional slice
@@ -83,20 +84,20 @@ type Frame32 struct {
 // (at least one), step s at time T[s]; an optional stream's row for step s
 // starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame64 struct {
-	V      []float64 // membrane potential (state)
-	W      []float64 // adaptation current (state)
-	Last   []float64 // last spike time (state)
-	I      []float64 // input current (input, optional)
-	Delta  []float64 // delta input, added to V (input, optional)
-	Spike  []float64 // 1 where the neuron spiked, else 0 (output, optional)
-	Ref    []bool    // refractory after the step (output, optional)
-	Bits   []uint64  // spikes, a bit per neuron (output, optional)
-	C      []float64 // the constant table
-	Stride int       // per-neuron programs: elements between the rows of C
-	N      int       // lanes to compute
-	Steps  int       // steps to make, at least 1
-	Rows   [8]int    // per stream, elements between its step rows
-	T      []float64 // the time of each step, Steps of them
+	V      []float64       // membrane potential (state)
+	W      []float64       // adaptation current (state)
+	Last   []float64       // last spike time (state)
+	I      []float64       // input current (input, optional)
+	Delta  []float64       // delta input, added to V (input, optional)
+	Spike  []float64       // 1 where the neuron spiked, else 0 (output, optional)
+	Ref    []bool          // refractory after the step (output, optional)
+	Bits   []uint64        // spikes, a bit per neuron (output, optional)
+	C      []float64       // the constant table
+	Stride int             // per-neuron programs: elements between the rows of C
+	N      int             // lanes to compute
+	Steps  int             // steps to make, at least 1
+	Rows   [NumStreams]int // per stream, elements between its step rows
+	T      []float64       // the time of each step, Steps of them
 }
 
 // StepF32Soft is the program asm/step.StepF32Soft lowered to Go: f.Steps steps (at least

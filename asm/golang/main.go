@@ -141,7 +141,7 @@ func (g *gen) frame(fr *step.Frame) {
 	for i, s := range fr.Streams {
 		g.printf("\t%sStream%s = %d\n", x, s.Name, i)
 	}
-	g.printf(")\n\n")
+	g.printf("\t%sNumStreams = %d\n)\n\n", x, len(fr.Streams))
 	lay := fr.Layout()
 	g.printf("// Offsets of the %s fields that the assembly paths address.\nconst (\n", fr.Type)
 	for i, s := range fr.Streams {
@@ -188,7 +188,7 @@ func (g *gen) frameType(fr *step.Frame, d step.DType) {
 	g.printf("\tStride int // per-neuron programs: elements between the rows of C\n")
 	g.printf("\tN int // lanes to compute\n")
 	g.printf("\tSteps int // steps to make, at least 1\n")
-	g.printf("\tRows [%d]int // per stream, elements between its step rows\n", len(fr.Streams))
+	g.printf("\tRows [%sNumStreams]int // per stream, elements between its step rows\n", fr.Prefix)
 	g.printf("\tT []%s // the time of each step, Steps of them\n}\n\n", ft)
 }
 
