@@ -411,9 +411,10 @@ func (g *gen) prologue(p *step.Program, n string) {
 	g.declared = [][]bool{make([]bool, len(p.Regs))}
 	g.printf("n := %s\n", n)
 	used := p.Used()
+	stand := standIn(p, used)
 	for i, s := range p.Streams {
 		if used[i] {
-			g.slice(p, step.Stream(i), s, used[step.SV])
+			g.slice(p, step.Stream(i), s, stand)
 		}
 	}
 	if len(g.mem) > 0 && !p.PerNeur {
@@ -431,18 +432,29 @@ func (g *gen) prologue(p *step.Program, n string) {
 	g.ops(p.Setup)
 }
 
+// standIn is the stream that stands in for p's absent optional float
+// streams: the first float state stream p uses, "" if none.
+func standIn(p *step.Program, used []bool) string {
+	for i, s := range p.Streams {
+		if used[i] && s.Dir == step.State && s.Elem == step.ElemFloat {
+			return s.Name
+		}
+	}
+	return ""
+}
+
 // slice prints the local slice of stream s, named after it. An absent
-// optional buffer is replaced by V if the program uses V (which it never
+// optional float buffer is replaced by the stand-in stream (which it never
 // touches: every access is under has<S>), and sliced to n after the if, so
 // that the compiler knows its length and drops the bounds checks in the
 // loop (and the lengths they keep live).
-func (g *gen) slice(p *step.Program, i step.Stream, s step.StreamSpec, hasV bool) {
+func (g *gen) slice(p *step.Program, i step.Stream, s step.StreamSpec, stand string) {
 	name := strings.ToLower(s.Name)
 	switch {
 	case s.Packed():
 		g.printf("%s := f.%s\nhas%s := %s != nil\nif has%s { %s = %s%s[:(n+63)/64] }\n", name, s.Name, s.Name, name, s.Name, name, name, g.row(p, i))
-	case s.Optional && !s.Bool() && hasV:
-		g.printf("has%s := f.%s != nil\n%s := f.V\nif has%s { %s = f.%s%s }\n%s = %s[:n]\n", s.Name, s.Name, name, s.Name, name, s.Name, g.row(p, i), name, name)
+	case s.Optional && s.Elem == step.ElemFloat && stand != "":
+		g.printf("has%s := f.%s != nil\n%s := f.%s\nif has%s { %s = f.%s%s }\n%s = %s[:n]\n", s.Name, s.Name, name, stand, s.Name, name, s.Name, g.row(p, i), name, name)
 	case s.Optional:
 		g.printf("%s := f.%s\nhas%s := %s != nil\nif has%s { %s = %s%s[:n] }\n", name, s.Name, s.Name, name, s.Name, name, name, g.row(p, i))
 	default:
