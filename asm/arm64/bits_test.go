@@ -209,11 +209,13 @@ func (m *machine) run(t *testing.T, lines []string) {
 
 // bitsGen is a bodyGen for one StoreBits access of copies masks, held in
 // V5 and V6, all read for the last time by it.
-func bitsGen(size, unroll int, tail bool, md mode) (*bodyGen, []int) {
-	l := &lowering{p: &step.Program{Name: "bits"}, mode: md, prefix: "one", size: size, lanes: 16 / size}
+func bitsGen(size, unroll int, tail bool, sc step.Section) (*bodyGen, []int) {
+	l := &lowering{p: &step.Program{Name: "bits", Frame: step.AdQuaIFFrame}, sec: sc, prefix: "one", size: size, lanes: 16 / size, bits: step.SBits}
+	l.stream = make([]*pointer, len(l.p.Streams))
+	l.stride = make([]string, len(l.p.Streams))
 	l.stream[step.SBits] = &pointer{name: "ptrBits", reg: "R11", slot: -1}
 	l.lane = "R12"
-	if md == multi {
+	if sc == step.ManySteps {
 		l.stride[step.SBits] = "R21"
 		l.bitsW = rFrame
 	} else {
@@ -272,7 +274,7 @@ func TestStoreBitsMulti(t *testing.T) {
 	for _, size := range []int{4, 8} {
 		for _, kind := range accessKinds {
 			name := fmt.Sprintf("size %d unroll %d tail %v", size, kind.unroll, kind.tail)
-			g, _ := bitsGen(size, kind.unroll, kind.tail, multi)
+			g, _ := bitsGen(size, kind.unroll, kind.tail, step.ManySteps)
 			lanes := kind.unroll * 16 / size
 			if kind.tail {
 				lanes = 1
@@ -318,7 +320,7 @@ func TestStoreBitsSingle(t *testing.T) {
 	for _, size := range []int{4, 8} {
 		var gens [3]*bodyGen
 		for i, kind := range accessKinds {
-			gens[i], _ = bitsGen(size, kind.unroll, kind.tail, single)
+			gens[i], _ = bitsGen(size, kind.unroll, kind.tail, step.OneStep)
 		}
 		flush := gens[0].bitsFlush()
 		for n := 0; n <= 200; n++ {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/adquaif/adquaif/asm/step"
 )
 
 // kernelDir is package kernel of the library, whose generated files this
@@ -48,6 +50,16 @@ func TestDeterministic(t *testing.T) {
 		}
 		if !bytes.Equal(a, b) {
 			t.Fatal("two runs of the generator differ")
+		}
+	}
+}
+
+// TestEveryOpLowered checks the lowering table against asm/step's op
+// table: every op that is not a block has code, and no block has.
+func TestEveryOpLowered(t *testing.T) {
+	for k := step.Kind(0); k < step.NumKinds; k++ {
+		if has, block := lowerings[k] != nil, k.Info().Block; has == block {
+			t.Errorf("%s: block %v, lowering %v", k, block, has)
 		}
 	}
 }

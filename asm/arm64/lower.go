@@ -6,7 +6,6 @@ import (
 	"go/format"
 	"maps"
 	"math"
-	"strings"
 
 	"github.com/adquaif/adquaif/asm/step"
 )
@@ -44,17 +43,6 @@ func generate() (s, decl []byte, stats []string, err error) {
 	return asm.Bytes(), src, stats, nil
 }
 
-// funcName is the Go name of program p's NEON kernel: StepF32Soft ->
-// stepNEONF32Soft, ExprelF32 -> exprelNEONF32.
-func funcName(p *step.Program) string {
-	for _, pre := range []string{"Step", "Exprel"} {
-		if rest, ok := strings.CutPrefix(p.Name, pre); ok {
-			return strings.ToLower(pre) + "NEON" + rest
-		}
-	}
-	panic("arm64: unexpected program name " + p.Name)
-}
-
 // General-purpose registers besides pointerRegs.
 const (
 	rFrame = "R0" // the frame pointer argument
@@ -72,26 +60,12 @@ type kernel struct {
 	stats  []string
 }
 
-// A mode is what a section of a kernel is lowered for. A step program's
-// kernel has two sections, chosen by Frame.Steps on entry: Steps = 1 (the
-// Step API) runs the Loop's body once per vector, with Time a loop-invariant
-// broadcast of T[0] and every stream walked by post-increment, as a kernel
-// without a Loop would; Steps > 1 runs, for each vector (or lane) of the
-// main loops and the remainder, the step loop with the state in vector
-// registers, so Run pays for the state's memory traffic once per call.
-type mode int
-
-const (
-	plain  mode = iota // a program without a Loop (exprel)
-	single             // a Loop program with Steps = 1
-	multi              // a Loop program with Steps > 1
-)
-
 // lowering holds what every body of one section of a program shares.
 type lowering struct {
 	p       *step.Program
-	mode    mode
-	prefix  string // of the section's labels
+	sec     step.Section
+	lay     step.Layout // the frame's field offsets
+	prefix  string      // of the section's labels
 	lanes   int
 	size    int
 	varr    string // Go arrangement: S4 or D2
@@ -99,325 +73,26 @@ type lowering struct {
 	setup   map[step.Reg]*step.Op
 	one     step.Reg // a setup register holding 1.0, for StoreOne
 	pinned  map[step.Reg]int
-	stream  [step.NumStreams]*pointer // each used stream (multi: an optional stream's current row)
-	row     [step.NumConsts]*pointer  // per-neuron: each used row
-	rPtr    string                    // scratch for the pointers in the table, if any
-	slots   int                       // pointers in the table
-	stride  [step.NumStreams]string   // multi: row distance in bytes of an optional stream, if a register was left for it
-	steps   string                    // multi: steps left in the step loop
-	tcur    string                    // multi: the address of the next step's time
-	lane    string                    // multi: the current vector's first lane; single with Bits: the next lane to write bits for
-	bitsW   string                    // Bits: scratch for the word read, modified and written back
-	bitsAcc string                    // Bits, single: the bits of the current word so far
+	stream  []*pointer  // each used stream (ManySteps: an optional stream's current row)
+	row     []*pointer  // per-neuron: each used row
+	rPtr    string      // scratch for the pointers in the table, if any
+	slots   int         // pointers in the table
+	stride  []string    // ManySteps: row distance in bytes of an optional stream, if a register was left for it
+	steps   string      // multi: steps left in the step loop
+	tcur    string      // multi: the address of the next step's time
+	lane    string      // multi: the current vector's first lane; single with Bits: the next lane to write bits for
+	bitsW   string      // Bits: scratch for the word read, modified and written back
+	bitsAcc string      // Bits, OneStep: the bits of the current word so far
+	bits    step.Stream // the packed stream, -1 if there is none
 	labelNo int
 }
 
-func hasLoop(p *step.Program) bool {
-	for i := range p.Ops {
-		if p.Ops[i].Kind == step.OpLoop {
-			return true
-		}
-	}
-	return false
-}
+// spec is the stream table's row of stream s.
+func (l *lowering) spec(s step.Stream) step.StreamSpec { return l.p.Streams[s] }
 
-func lowerProgram(p *step.Program) (*kernel, error) {
-	k := &kernel{name: funcName(p)}
-	modes := []mode{plain}
-	if hasLoop(p) {
-		modes = []mode{single, multi}
-	}
-	var secs []*section
-	slots := 0
-	for _, m := range modes {
-		prefix := map[mode]string{plain: "", single: "one", multi: "many"}[m]
-		sec, err := lowerSection(p, m, prefix)
-		if err != nil {
-			return nil, err
-		}
-		secs = append(secs, sec)
-		slots = max(slots, sec.l.slots)
-		k.lanes = sec.lanes
-		k.unroll = append(k.unroll, sec.unroll)
-		k.stats = append(k.stats, sec.stats)
-	}
-	var w bytes.Buffer
-	bits := p.DType.Size() * 8
-	fmt.Fprintf(&w, "\n// func %s(f *generic.Frame%d)\n", k.name, bits)
-	// The stack frame holds the pointer table, if a section has one.
-	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $%d-8\n", k.name, 8*slots)
-	fmt.Fprintf(&w, "\tMOVD f+0(FP), %s\n", rFrame)
-	if len(secs) > 1 {
-		fmt.Fprintf(&w, "\tMOVD %d(%s), %s // Steps\n", step.FrameSteps, rFrame, rTmp)
-		// Steps <= 1 takes the one-step section, as generic makes at
-		// least one step: the step loop is never entered with no step.
-		fmt.Fprintf(&w, "\tCMP $1, %s\n", rTmp)
-		fmt.Fprintf(&w, "\tBGT many\n")
-	}
-	for _, sec := range secs {
-		if sec.l.mode == multi {
-			fmt.Fprintf(&w, "%s:\n", sec.l.prefix)
-		}
-		w.WriteString(sec.text)
-	}
-	k.text = w.String()
-	return k, nil
-}
-
-// section is one lowered section of a kernel: its setup, loops and RET.
-type section struct {
-	lanes, unroll int
-	text, stats   string
-	bodies        map[string]*body // by loop label
-	l             *lowering
-}
-
-func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
-	l := &lowering{p: p, mode: m, prefix: prefix, size: p.DType.Size(), setup: map[step.Reg]*step.Op{}}
-	l.lanes = 16 / l.size
-	l.varr, l.earr = "S4", "4s"
-	if p.DType == step.F64 {
-		l.varr, l.earr = "D2", "2d"
-	}
-	// Setup is extended by 1.0 if StoreOne needs it and no op defined it,
-	// and, for Steps = 1, by the Loop's Time ops: t is T[0] for every vector.
-	setup := append([]step.Op(nil), p.Setup...)
-	if m == single {
-		step.Walk(p.Ops, func(o *step.Op) {
-			if o.Kind == step.OpTime {
-				setup = append(setup, *o)
-			}
-		})
-	}
-	oneBits := math.Float64bits(1)
-	if p.DType == step.F32 {
-		oneBits = uint64(math.Float32bits(1))
-	}
-	l.one = -1
-	for i := range setup {
-		if setup[i].Kind == step.OpImm && p.Regs[setup[i].Dst] == step.Float && setup[i].Imm == oneBits {
-			l.one = setup[i].Dst
-		}
-	}
-	if l.one < 0 {
-		l.one = step.Reg(len(p.Regs))
-		setup = append(setup, step.Op{Kind: step.OpImm, Dst: l.one, Imm: oneBits})
-	}
-	for i := range setup {
-		l.setup[setup[i].Dst] = &setup[i]
-	}
-
-	if err := l.allocPointers(); err != nil {
-		return nil, err
-	}
-
-	// Pin the setup values used outside Rare blocks in vector registers
-	// (Rare blocks rematerialize what is not pinned); if a body does not fit
-	// in the 32 registers, unpin the least used value, which is then
-	// rematerialized before each use.
-	uses := map[step.Reg]int{}
-	var count func(ops []step.Op)
-	count = func(ops []step.Op) {
-		for i := range ops {
-			o := &ops[i]
-			if o.Kind == step.OpRare {
-				continue
-			}
-			for _, r := range o.Inputs() {
-				if _, ok := l.setup[r]; ok {
-					uses[r]++
-				}
-			}
-			if o.Kind == step.OpStoreOne {
-				uses[l.one]++
-			}
-			count(o.Body)
-		}
-	}
-	count(p.Ops)
-	cand := make([]step.Reg, 0, len(uses))
-	for r := range setup {
-		if uses[setup[r].Dst] > 0 {
-			cand = append(cand, setup[r].Dst)
-		}
-	}
-	for len(cand) > pinLimit {
-		cand = dropLeastUsed(cand, uses)
-	}
-	pin := func(cand []step.Reg) {
-		l.pinned = map[step.Reg]int{}
-		for i, r := range cand {
-			l.pinned[r] = 31 - i
-		}
-	}
-	var body1, body2, tail *body
-	for {
-		pin(cand)
-		var err1, err2 error
-		body1, err1 = l.body(1, false)
-		tail, err2 = l.body(1, true)
-		if err1 == nil && err2 == nil {
-			break
-		}
-		if len(cand) == 0 {
-			return nil, fmt.Errorf("arm64: %s does not fit in 32 vector registers: %v %v", p.Name, err1, err2)
-		}
-		cand = dropLeastUsed(cand, uses)
-	}
-	body2, err := l.body(2, false)
-	if err != nil {
-		body2 = nil // two vectors at once do not fit: one per iteration
-	}
-	if body2 == nil && m == multi {
-		// The steps of one vector are a chain of dependent operations, the
-		// next step waiting for the last one's V: two vectors interleaved
-		// hide half of that latency, which is worth rematerializing a few
-		// more constants (a broadcast is off the chain).
-		for c2 := cand; body2 == nil && len(c2) > 0; {
-			c2 = dropLeastUsed(c2, uses)
-			pin(c2)
-			if body2, err = l.body(2, false); err != nil {
-				body2 = nil
-				continue
-			}
-			cand = c2
-			var err1, err2 error
-			body1, err1 = l.body(1, false)
-			tail, err2 = l.body(1, true)
-			if err1 != nil || err2 != nil {
-				return nil, fmt.Errorf("arm64: %s: with fewer constants pinned, one vector no longer fits: %v %v", p.Name, err1, err2)
-			}
-		}
-		pin(cand)
-	}
-
-	sec := &section{lanes: l.lanes, unroll: 1, bodies: map[string]*body{}, l: l}
-	var w bytes.Buffer
-	ins := func(format string, args ...any) { fmt.Fprintf(&w, "\t"+format+"\n", args...) }
-	ins("MOVD %d(%s), %s // N", step.FrameN, rFrame, rN)
-	ins("MOVD %d(%s), %s // C", step.FrameC, rFrame, rC)
-	for s := step.Stream(0); s < step.NumStreams; s++ {
-		ptr := l.stream[s]
-		if ptr == nil || m == multi && s.Optional() {
-			// Multi: each vector's step loop sets its optional rows.
-			continue
-		}
-		note := ""
-		if s.Optional() {
-			note = " (nil if absent)"
-		}
-		ins("MOVD %d(%s), %s // %s%s", step.FrameStream(s), rFrame, l.regOf(ptr), s, note)
-		l.saveTo(ins, ptr)
-	}
-	if p.PerNeur {
-		// Row c of the constant table starts at C + c*Stride elements.
-		ins("MOVD %d(%s), %s", step.FrameStride, rFrame, rTmp)
-		ins("LSL $%d, %s", log2(l.size), rTmp)
-		for c := step.Const(0); c < step.NumConsts; c++ {
-			if ptr := l.row[c]; ptr != nil {
-				r := l.regOf(ptr)
-				ins("MOVD $%d, %s", c, r)
-				ins("MADD %s, %s, %s, %s // row %s", rTmp, rC, r, r, c)
-				l.saveTo(ins, ptr)
-			}
-		}
-	}
-	if l.lane != "" {
-		ins("MOVD ZR, %s // lane", l.lane)
-	}
-	if l.bitsAcc != "" {
-		ins("MOVD ZR, %s // Bits word", l.bitsAcc)
-	}
-	if m == multi {
-		for s := step.SI; s < step.NumStreams; s++ {
-			if r := l.stride[s]; r != "" {
-				ins("MOVD %d(%s), %s // %s row distance", step.FrameRow(s), rFrame, r, s)
-				if k := log2(l.elemSize(s)); k > 0 {
-					ins("LSL $%d, %s", k, r)
-				}
-			}
-		}
-	}
-	for i := range setup {
-		if ph, ok := l.pinned[setup[i].Dst]; ok {
-			lines := l.materialize(setup[i].Dst, ph)
-			for j, line := range lines {
-				if j == len(lines)-1 {
-					line += " // " + l.describe(setup[i].Dst)
-				}
-				ins("%s", line)
-			}
-		}
-	}
-	// Each loop runs while step lanes remain: rN is counted down before the
-	// test, so an iteration costs one SUBS and one branch, and restored
-	// after the loop for the next one.
-	loop := func(label string, b *body, step int) {
-		label = prefix + label
-		sec.bodies[label] = b
-		ins("SUBS $%d, %s", step, rN)
-		ins("BLT %send", label)
-		fmt.Fprintf(&w, "%s:\n", label)
-		for _, line := range b.lines {
-			if strings.HasSuffix(line, ":") {
-				fmt.Fprintf(&w, "%s\n", line)
-			} else {
-				ins("%s", line)
-			}
-		}
-		ins("SUBS $%d, %s", step, rN)
-		ins("BGE %s", label)
-		fmt.Fprintf(&w, "%send:\n", label)
-		ins("ADD $%d, %s", step, rN)
-	}
-	if body2 != nil {
-		sec.unroll = 2
-		loop("loop2", body2, 2*l.lanes)
-	}
-	loop("loop1", body1, l.lanes)
-	loop("tail", tail, 1)
-	for _, line := range l.bitsFlush() {
-		if strings.HasSuffix(line, ":") {
-			fmt.Fprintf(&w, "%s\n", line)
-		} else {
-			ins("%s", line)
-		}
-	}
-	ins("RET")
-	sec.text = w.String()
-	name := funcName(p)
-	switch m {
-	case single:
-		name += " (Steps = 1)"
-	case multi:
-		name += " (Steps > 1)"
-	}
-	if m == multi {
-		// Per vector of the main loop.
-		mb, u := body1, 1.0
-		if body2 != nil {
-			mb, u = body2, 2
-		}
-		sec.stats = fmt.Sprintf("%s: %d vectors per iteration, %d pinned constants; per vector and step: %.1f instructions on the main path (%.1f with no optional buffer), %d in Rare blocks; per vector: %.1f around the step loop",
-			name, sec.unroll, len(l.pinned), float64(mb.main)/u, float64(mb.bare)/u, body1.rare, float64(mb.group)/u)
-	} else {
-		sec.stats = fmt.Sprintf("%s: %d vectors per iteration, %d pinned constants; per vector: %d instructions on the main path (%d with no optional buffer), %d in Rare blocks",
-			name, sec.unroll, len(l.pinned), body1.main, body1.bare, body1.rare)
-	}
-	return sec, nil
-}
-
-// elemSize is the bytes of one lane's element of stream s; for Bits, of
-// the unit of its row distance (a word).
-func (l *lowering) elemSize(s step.Stream) int {
-	switch {
-	case s.Bool():
-		return 1
-	case s.Packed():
-		return 8
-	}
-	return l.size
-}
+// elemSize is the bytes of one lane's element of stream s; for a packed
+// stream, of the unit of its row distance (a word).
+func (l *lowering) elemSize(s step.Stream) int { return l.spec(s).ElemSize(l.p.DType) }
 
 // pinLimit caps the constants pinned in vector registers. Tests lower it to
 // force the rematerialization paths that the real programs do not need.
@@ -433,35 +108,6 @@ func dropLeastUsed(cand []step.Reg, uses map[step.Reg]int) []step.Reg {
 		}
 	}
 	return append(cand[:least:least], cand[least+1:]...)
-}
-
-func log2(n int) int {
-	k := 0
-	for 1<<k < n {
-		k++
-	}
-	return k
-}
-
-// streams reports which streams the program touches.
-func streams(p *step.Program) (used [step.NumStreams]bool) {
-	step.Walk(p.Ops, func(o *step.Op) {
-		switch o.Kind {
-		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits, step.OpIf:
-			used[o.Stream] = true
-		}
-	})
-	return used
-}
-
-// paramRows reports which rows a per-neuron program loads in its body.
-func paramRows(p *step.Program) (rows [step.NumConsts]bool) {
-	step.Walk(p.Ops, func(o *step.Op) {
-		if o.Kind == step.OpParam {
-			rows[o.Param] = true
-		}
-	})
-	return rows
 }
 
 // materialize returns the instructions that broadcast setup value r into
@@ -481,7 +127,7 @@ func (l *lowering) materialize(r step.Reg, ph int) []string {
 		return []string{fmt.Sprintf("MOVD $0x%x, %s", o.Imm, rTmp), dup}
 	case step.OpTime:
 		// Steps = 1: t is T[0].
-		return []string{fmt.Sprintf("MOVD %d(%s), %s", step.FrameT, rFrame, rTmp), fmt.Sprintf("VLD1R (%s), [V%d.%s]", rTmp, ph, l.varr)}
+		return []string{fmt.Sprintf("MOVD %d(%s), %s", l.lay.T, rFrame, rTmp), fmt.Sprintf("VLD1R (%s), [V%d.%s]", rTmp, ph, l.varr)}
 	case step.OpParam:
 		return []string{fmt.Sprintf("%s %d(%s), %s", ld, int(o.Param)*l.size, rC, rTmp), dup}
 	}
@@ -491,16 +137,16 @@ func (l *lowering) materialize(r step.Reg, ph int) []string {
 // describe names a setup value for the comments of the assembly.
 func (l *lowering) describe(r step.Reg) string {
 	o := l.setup[r]
-	switch o.Kind {
-	case step.OpParam:
-		return fmt.Sprintf("r%d = %s", r, o.Param)
-	case step.OpTime:
-		return fmt.Sprintf("r%d = T[0]", r)
+	reg := l.p.RegString(r)
+	switch {
+	case o.Kind.Info().Param:
+		return fmt.Sprintf("%s = %s", reg, l.p.Consts[o.Param].Name)
+	case o.Kind == step.OpTime:
+		return fmt.Sprintf("%s = T[0]", reg)
+	case l.p.DType == step.F32:
+		return fmt.Sprintf("%s = %v", reg, math.Float32frombits(uint32(o.Imm)))
 	}
-	if l.p.DType == step.F32 {
-		return fmt.Sprintf("r%d = %v", r, math.Float32frombits(uint32(o.Imm)))
-	}
-	return fmt.Sprintf("r%d = %v", r, math.Float64frombits(o.Imm))
+	return fmt.Sprintf("%s = %v", reg, math.Float64frombits(o.Imm))
 }
 
 // A body is the lowered ops for one iteration of a loop.
@@ -551,25 +197,26 @@ type value struct {
 
 type bodyGen struct {
 	*lowering
-	unroll int
-	tail   bool
-	items  []item
-	vals   []value
-	key    map[[2]int]int // (copy, vreg) -> value id
-	pinID  map[step.Reg]int
-	owner  [32]int          // value id in each register, -1 free, -2 a temporary
-	adv    map[*pointer]int // bytes each pointer moved in this body
-	out    []string
-	inRare int // position of the Rare block being emitted, or -1
-	clob   map[int]bool
-	err    error
-	cnt    struct{ main, bare, rare, group int }
-	ifs    int // depth of If blocks being emitted
+	unroll    int
+	tail      bool
+	items     []item
+	vals      []value
+	key       map[[2]int]int // (copy, vreg) -> value id
+	pinID     map[step.Reg]int
+	owner     [32]int          // value id in each register, -1 free, -2 a temporary
+	adv       map[*pointer]int // bytes each pointer moved in this body
+	out       []string
+	inRare    int      // position of the Rare block being emitted, or -1
+	commented *step.Op // the op of the last comment emitted
+	clob      map[int]bool
+	err       error
+	cnt       struct{ main, bare, rare, group int }
+	ifs       int // depth of If blocks being emitted
 
 	loop    [2]int // multi: positions of the step loop's begin and end, or -1
 	inLoop  bool   // multi: emitting the step loop
-	touched [step.NumStreams]int
-	cond    int // depth of If and Rare blocks being flattened
+	touched []int  // ManySteps: accesses of each optional stream in this step so far
+	cond    int    // depth of If and Rare blocks being flattened
 
 	// The step loop's back edge: value tieOf[a] = b, defined in the loop,
 	// is value a (live into the loop) in the next step, so b takes a's
@@ -585,7 +232,7 @@ const (
 )
 
 func (l *lowering) body(unroll int, tail bool) (*body, error) {
-	g := &bodyGen{lowering: l, unroll: unroll, tail: tail, key: map[[2]int]int{}, pinID: map[step.Reg]int{}, adv: map[*pointer]int{}, inRare: -1, loop: [2]int{-1, -1},
+	g := &bodyGen{lowering: l, unroll: unroll, tail: tail, touched: make([]int, len(l.p.Streams)), key: map[[2]int]int{}, pinID: map[step.Reg]int{}, adv: map[*pointer]int{}, inRare: -1, loop: [2]int{-1, -1},
 		tieOf: map[int]int{}, tiedTo: map[int]int{}}
 	for i := range g.resv {
 		g.resv[i] = -1
@@ -647,12 +294,12 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 	if tail {
 		width = l.size
 	}
-	if l.mode == multi {
+	if l.sec == step.ManySteps {
 		// The step loop read the rows at fixed offsets; move them, and the
 		// lane that places the optional rows, to the next vector.
 		g.emit("ADD $%d, %s", width/l.size, l.lane)
-		for c := step.Const(0); c < step.NumConsts; c++ {
-			if p := l.row[c]; p != nil {
+		for _, p := range l.row {
+			if p != nil {
 				g.emit("ADD $%d, %s", width, g.get(p))
 				g.put(p)
 				g.adv[p] += width
@@ -660,25 +307,24 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 		}
 	}
 	// Every pointer must have moved past exactly the data of one iteration
-	// (multi: an optional stream's row is set for each vector instead).
-	for s := step.Stream(0); s < step.NumStreams; s++ {
-		if s.Packed() {
-			// Addressed by lane (Steps = 1: from the call's first word).
-			continue
-		}
-		if l.mode == multi && s.Optional() {
-			if p := l.stream[s]; p != nil && g.touched[s] != 0 {
-				panic(fmt.Sprintf("arm64: %s: stream %s accessed %d times in a step, not once per vector", l.p.Name, s, g.touched[s]))
+	// (ManySteps: an optional stream's row is set for each vector instead).
+	for i, p := range l.stream {
+		s, spec := step.Stream(i), l.spec(step.Stream(i))
+		switch {
+		case p == nil || spec.Packed():
+			// A packed stream is addressed by lane (OneStep: from the
+			// call's first word).
+		case l.sec == step.ManySteps && spec.Optional:
+			if g.touched[s] != 0 {
+				panic(fmt.Sprintf("arm64: %s: stream %s accessed %d times in a step, not once per vector", l.p.Name, spec.Name, g.touched[s]))
 			}
-			continue
-		}
-		if p := l.stream[s]; p != nil && g.adv[p] != g.streamWidth(s) {
-			panic(fmt.Sprintf("arm64: %s: stream %s advanced %d bytes, not %d", l.p.Name, s, g.adv[p], g.streamWidth(s)))
+		case g.adv[p] != g.streamWidth(s):
+			panic(fmt.Sprintf("arm64: %s: stream %s advanced %d bytes, not %d", l.p.Name, spec.Name, g.adv[p], g.streamWidth(s)))
 		}
 	}
-	for c := step.Const(0); c < step.NumConsts; c++ {
-		if p := l.row[c]; p != nil && g.adv[p] != width {
-			panic(fmt.Sprintf("arm64: %s: row %s advanced %d bytes, not %d", l.p.Name, c, g.adv[p], width))
+	for c, p := range l.row {
+		if p != nil && g.adv[p] != width {
+			panic(fmt.Sprintf("arm64: %s: row %s advanced %d bytes, not %d", l.p.Name, l.p.Consts[c].Name, g.adv[p], width))
 		}
 	}
 	return &body{lines: g.out, main: g.cnt.main, bare: g.cnt.bare, rare: g.cnt.rare, group: g.cnt.group}, nil
@@ -690,10 +336,7 @@ func (g *bodyGen) streamWidth(s step.Stream) int {
 	if g.tail {
 		n = 1
 	}
-	if s.Bool() {
-		return n
-	}
-	return n * g.size
+	return n * g.elemSize(s)
 }
 
 func (g *bodyGen) newVal(pinned bool) int {
@@ -766,14 +409,14 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 		o := &ops[i]
 		switch o.Kind {
 		case step.OpLoop:
-			if g.mode != multi {
+			if g.sec != step.ManySteps {
 				// Steps = 1: the body once, inline.
 				g.flatten(o.Body, copies)
 				continue
 			}
 			lab := g.label("step")
 			g.loop[0] = len(g.items)
-			g.items = append(g.items, item{kind: iLoopBegin, label: lab, dst: -1})
+			g.items = append(g.items, item{kind: iLoopBegin, op: o, label: lab, dst: -1})
 			before := maps.Clone(g.key)
 			g.flatten(o.Body, copies)
 			g.loop[1] = len(g.items)
@@ -786,7 +429,7 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 				}
 			}
 		case step.OpTime:
-			if g.mode == single {
+			if g.sec == step.OneStep {
 				continue // a setup value
 			}
 			fallthrough
@@ -794,7 +437,7 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 			g.flattenOp(o, copies)
 		case step.OpIf:
 			lab := g.label("skip")
-			g.items = append(g.items, item{kind: iIfBegin, stream: o.Stream, label: lab, dst: -1})
+			g.items = append(g.items, item{kind: iIfBegin, op: o, stream: o.Stream, label: lab, dst: -1})
 			g.cond++
 			g.flatten(o.Body, copies)
 			g.cond--
@@ -803,20 +446,18 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 			// Pointers advance as data is first touched; a Rare block runs
 			// for some vectors only, so it must not touch memory.
 			step.Walk(o.Body, func(b *step.Op) {
-				switch b.Kind {
-				case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits, step.OpIf:
-					panic(fmt.Sprintf("arm64: %s: a Rare block accesses stream %s", g.p.Name, b.Stream))
-				case step.OpParam:
-					if g.p.PerNeur {
-						panic(fmt.Sprintf("arm64: %s: a Rare block loads per-neuron %s", g.p.Name, b.Param))
-					}
+				switch {
+				case b.Access():
+					panic(fmt.Sprintf("arm64: %s: a Rare block accesses stream %s", g.p.Name, g.spec(b.Stream).Name))
+				case b.Kind.Info().Param && g.p.PerNeur:
+					panic(fmt.Sprintf("arm64: %s: a Rare block loads per-neuron %s", g.p.Name, g.p.Consts[b.Param].Name))
 				}
 			})
 			for _, c := range copies {
 				lab := g.label("rare")
 				mask := g.use(c, o.A, nil)
 				begin := len(g.items)
-				g.items = append(g.items, item{kind: iRareBegin, label: lab, dst: -1, in: []int{mask}, copy: c})
+				g.items = append(g.items, item{kind: iRareBegin, op: o, label: lab, dst: -1, in: []int{mask}, copy: c})
 				g.cond++
 				g.flatten(o.Body, []int{c})
 				g.cond--
@@ -831,7 +472,7 @@ func (g *bodyGen) flatten(ops []step.Op, copies []int) {
 // copies are accessed last to first, so that the access at offset 0 comes
 // last and can step the row pointer to the next row.
 func (g *bodyGen) flattenOp(o *step.Op, copies []int) {
-	if o.Kind == step.OpStoreBits {
+	if o.Access() && g.spec(o.Stream).Packed() {
 		// One access for all copies: their bits are adjacent.
 		var in []int
 		for _, c := range copies {
@@ -840,15 +481,12 @@ func (g *bodyGen) flattenOp(o *step.Op, copies []int) {
 		g.items = append(g.items, item{kind: iOp, op: o, copy: copies[0], dst: -1, in: in})
 		return
 	}
-	switch o.Kind {
-	case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool:
-		if g.mode == multi && o.Stream.Optional() {
-			rev := make([]int, len(copies))
-			for i, c := range copies {
-				rev[len(copies)-1-i] = c
-			}
-			copies = rev
+	if o.Access() && g.sec == step.ManySteps && g.spec(o.Stream).Optional {
+		rev := make([]int, len(copies))
+		for i, c := range copies {
+			rev[len(copies)-1-i] = c
 		}
+		copies = rev
 	}
 	if o.Kind == step.OpTime {
 		// The same t for every copy: one broadcast, which steps the time
@@ -881,7 +519,7 @@ func (g *bodyGen) flattenOp(o *step.Op, copies []int) {
 func (g *bodyGen) emit(format string, args ...any) {
 	g.out = append(g.out, fmt.Sprintf(format, args...))
 	switch {
-	case g.mode == multi && !g.inLoop:
+	case g.sec == step.ManySteps && !g.inLoop:
 		g.cnt.group++
 	case g.inRare >= 0:
 		g.cnt.rare++
@@ -929,10 +567,10 @@ func (g *bodyGen) take(pos, id int) int {
 
 // pinnedRegs lists the pinned setup registers by vector register, so that
 // the output does not depend on map order.
-func (g *bodyGen) pinnedRegs() []step.Reg {
+func (l *lowering) pinnedRegs() []step.Reg {
 	var rs []step.Reg
 	for ph := 0; ph < 32; ph++ {
-		for r, p := range g.pinned {
+		for r, p := range l.pinned {
 			if p == ph {
 				rs = append(rs, r)
 			}
@@ -1036,6 +674,11 @@ func (g *bodyGen) release(pos int, ids ...int) {
 
 func (g *bodyGen) emitItem(pos int) {
 	it := &g.items[pos]
+	if it.op != nil && it.op != g.commented {
+		// The IR op this code lowers, once for the copies in a row.
+		g.out = append(g.out, "// "+g.p.OpString(it.op))
+		g.commented = it.op
+	}
 	switch it.kind {
 	case iIfBegin:
 		g.emit("CBZ %s, %s", g.get(g.stream[it.stream]), it.label)
@@ -1080,7 +723,11 @@ func (g *bodyGen) emitItem(pos int) {
 		g.inLoop = false
 	case iRemat:
 		ph := g.assign(pos, it.dst)
-		for _, line := range g.materialize(it.setup, ph) {
+		lines := g.materialize(it.setup, ph)
+		for i, line := range lines {
+			if i == len(lines)-1 {
+				line += " // " + g.describe(it.setup)
+			}
 			g.emit("%s", line)
 		}
 	case iOp:
@@ -1090,105 +737,6 @@ func (g *bodyGen) emitItem(pos int) {
 }
 
 func (g *bodyGen) ph(id int) int { return g.vals[id].phys }
-
-func (g *bodyGen) op(pos int, it *item) {
-	o := it.op
-	in := it.in
-	va := func(i int) string { return fmt.Sprintf("V%d.%s", g.ph(in[i]), g.varr) }
-	switch o.Kind {
-	case step.OpLoad:
-		d := g.assign(pos, it.dst)
-		if g.mode == multi && o.Stream.Optional() {
-			g.rowLoad(o.Stream, it.copy, d)
-		} else {
-			g.load(g.stream[o.Stream], it.copy, d)
-		}
-	case step.OpParam:
-		d := g.assign(pos, it.dst)
-		if g.mode == multi {
-			// Every step reads the same row; it moves after the loop.
-			g.loadAt(g.get(g.row[o.Param]), it.copy*16, d)
-		} else {
-			g.load(g.row[o.Param], it.copy, d)
-		}
-	case step.OpTime:
-		// Multi: broadcast T[s] and move to T[s+1].
-		d := g.assign(pos, it.dst)
-		g.emit("VLD1R.P %d(%s), [V%d.%s]", g.size, g.tcur, d, g.varr)
-	case step.OpImm:
-		d := g.assign(pos, it.dst)
-		if o.Imm == 0 {
-			g.emit("VEOR V%d.B16, V%d.B16, V%d.B16", d, d, d)
-		} else {
-			g.emit("MOVD $0x%x, %s", o.Imm, rTmp)
-			g.emit("VDUP %s, V%d.%s", rTmp, d, g.varr)
-		}
-	case step.OpAdd, step.OpSub, step.OpMul, step.OpDiv, step.OpCmpGE, step.OpCmpGT:
-		d := g.assign(pos, it.dst, in...)
-		name := map[step.Kind]string{step.OpAdd: "fadd", step.OpSub: "fsub", step.OpMul: "fmul", step.OpDiv: "fdiv", step.OpCmpGE: "fcmge", step.OpCmpGT: "fcmgt"}[o.Kind]
-		g.word(encode(name, g.earr, d, g.ph(in[0]), g.ph(in[1])))
-	case step.OpCmpLT, step.OpCmpLE:
-		// a < b is b > a; a <= b is b >= a: still false on NaN.
-		d := g.assign(pos, it.dst, in...)
-		name := map[step.Kind]string{step.OpCmpLT: "fcmgt", step.OpCmpLE: "fcmge"}[o.Kind]
-		g.word(encode(name, g.earr, d, g.ph(in[1]), g.ph(in[0])))
-	case step.OpAbs:
-		d := g.assign(pos, it.dst, in...)
-		g.word(encode("fabs", g.earr, d, g.ph(in[0]), 0))
-	case step.OpFMA:
-		// VFMLA accumulates into its destination: d = C, then d += A*B.
-		d := g.assign(pos, it.dst, in[2])
-		if d != g.ph(in[2]) && g.err == nil { // after an error, d is no register
-			if d == g.ph(in[0]) || d == g.ph(in[1]) {
-				panic(fmt.Sprintf("arm64: %s: FMA result register V%d is also a factor", g.p.Name, d))
-			}
-			g.emit("VMOV V%d.B16, V%d.B16", g.ph(in[2]), d)
-		}
-		g.emit("VFMLA %s, %s, V%d.%s", va(1), va(0), d, g.varr)
-	case step.OpOr:
-		d := g.assign(pos, it.dst, in...)
-		g.emit("VORR V%d.B16, V%d.B16, V%d.B16", g.ph(in[1]), g.ph(in[0]), d)
-	case step.OpSelect:
-		m, x, y := g.ph(in[0]), g.ph(in[1]), g.ph(in[2])
-		d := g.assign(pos, it.dst, in...)
-		switch d {
-		case y: // insert x where the mask is set
-			g.emit("VBIT V%d.B16, V%d.B16, V%d.B16", m, x, d)
-		case x: // insert y where the mask is clear
-			g.emit("VBIF V%d.B16, V%d.B16, V%d.B16", m, y, d)
-		default:
-			if d != m {
-				g.emit("VMOV V%d.B16, V%d.B16", m, d)
-			}
-			g.emit("VBSL V%d.B16, V%d.B16, V%d.B16", y, x, d)
-		}
-	case step.OpBits, step.OpFromBits:
-		d := g.assign(pos, it.dst, in...)
-		if d != g.ph(in[0]) {
-			g.emit("VMOV V%d.B16, V%d.B16", g.ph(in[0]), d)
-		}
-	case step.OpIAdd:
-		d := g.assign(pos, it.dst, in...)
-		g.emit("VADD %s, %s, V%d.%s", va(1), va(0), d, g.varr)
-	case step.OpShl:
-		d := g.assign(pos, it.dst, in...)
-		g.emit("VSHL $%d, %s, V%d.%s", o.Imm, va(0), d, g.varr)
-	case step.OpStore:
-		g.storeOf(o.Stream, it.copy, g.ph(in[0]))
-	case step.OpStoreOne:
-		// mask AND 1.0: 1.0 where set, +0 where clear.
-		t := g.scratch(pos, in[0])
-		g.emit("VAND V%d.B16, V%d.B16, V%d.B16", g.ph(in[1]), g.ph(in[0]), t)
-		g.storeOf(o.Stream, it.copy, t)
-		g.freeScratch(t, in[0])
-	case step.OpStoreBool:
-		g.storeBool(pos, it)
-	case step.OpStoreBits:
-		g.storeBits(pos, it)
-	default:
-		panic(fmt.Sprintf("arm64: no lowering for %s", o.Kind))
-	}
-}
 
 // scratch returns a register for a temporary: that of id if it dies here.
 func (g *bodyGen) scratch(pos, id int) int {
@@ -1221,27 +769,27 @@ func (g *bodyGen) access(p *pointer, c, width int) (off int, post bool) {
 // the address of T[0], and the rows of the optional streams at this
 // vector's lanes. An absent stream's row stays nil, for its If blocks.
 func (g *bodyGen) loopBegin(label string) {
-	g.emit("MOVD %d(%s), %s // Steps", step.FrameSteps, rFrame, g.steps)
-	g.emit("MOVD %d(%s), %s // T", step.FrameT, rFrame, g.tcur)
-	for s := step.SI; s < step.NumStreams; s++ {
-		ptr := g.stream[s]
-		if ptr == nil {
+	g.emit("MOVD %d(%s), %s // Steps", g.lay.Steps, rFrame, g.steps)
+	g.emit("MOVD %d(%s), %s // T", g.lay.T, rFrame, g.tcur)
+	for i, ptr := range g.stream {
+		s, spec := step.Stream(i), g.p.Streams[i]
+		if ptr == nil || !spec.Optional {
 			continue
 		}
 		p := g.regOf(ptr)
 		lab := g.label("nil")
-		g.emit("MOVD %d(%s), %s // %s (nil if absent)", step.FrameStream(s), rFrame, p, s)
+		g.emit("MOVD %d(%s), %s // %s (nil if absent)", g.lay.Stream(s), rFrame, p, spec.Name)
 		g.emit("CBZ %s, %s", p, lab)
 		switch {
-		case s.Packed() && g.wholeByte():
+		case spec.Packed() && g.wholeByte():
 			g.emit("ADD %s>>3, %s, %s", g.lane, p, p)
-		case s.Packed():
+		case spec.Packed():
 			g.emit("LSR $6, %s, %s", g.lane, rTmp)
 			g.emit("ADD %s<<3, %s, %s", rTmp, p, p)
-		case s.Bool():
+		case spec.Bool():
 			g.emit("ADD %s, %s", g.lane, p)
 		default:
-			g.emit("ADD %s<<%d, %s, %s", g.lane, log2(g.size), p, p)
+			g.emit("ADD %s<<%d, %s, %s", g.lane, step.Log2(g.size), p, p)
 		}
 		g.out = append(g.out, lab+":")
 		g.put(ptr)
@@ -1260,7 +808,7 @@ func (g *bodyGen) rowTouch(s step.Stream, c int) (last, fold bool) {
 	if last {
 		g.touched[s] = 0
 	}
-	fold = last && c == 0 && !g.tail && g.stride[s] != "" && !s.Bool()
+	fold = last && c == 0 && !g.tail && g.stride[s] != "" && !g.spec(s).Bool()
 	return last, fold
 }
 
@@ -1271,8 +819,8 @@ func (g *bodyGen) rowStep(s step.Stream, p string) {
 		g.emit("ADD %s, %s", r, p)
 		return
 	}
-	g.emit("MOVD %d(%s), %s // %s row distance", step.FrameRow(s), rFrame, rTmp, s)
-	if k := log2(g.elemSize(s)); k > 0 {
+	g.emit("MOVD %d(%s), %s // %s row distance", g.lay.Row(s), rFrame, rTmp, g.spec(s).Name)
+	if k := step.Log2(g.elemSize(s)); k > 0 {
 		g.emit("ADD %s<<%d, %s, %s", rTmp, k, p, p)
 	} else {
 		g.emit("ADD %s, %s", rTmp, p)
@@ -1297,7 +845,7 @@ func (g *bodyGen) rowLoad(s step.Stream, c, d int) {
 
 // storeOf stores register x as copy c of stream s.
 func (g *bodyGen) storeOf(s step.Stream, c, x int) {
-	if g.mode != multi || !s.Optional() {
+	if g.sec != step.ManySteps || !g.spec(s).Optional {
 		g.store(g.stream[s], c, x)
 		return
 	}
@@ -1411,7 +959,7 @@ func (g *bodyGen) storeBool(pos int, it *item) {
 	g.emit("VMOV V%d.%s, %s", src, lane, rTmp)
 	g.emit("AND %s, %s", pattern, rTmp)
 	p := g.get(ptr)
-	if g.mode == multi {
+	if g.sec == step.ManySteps {
 		last, _ := g.rowTouch(it.op.Stream, it.copy)
 		g.emit("%s %s, %d(%s)", mov, rTmp, it.copy*n, p)
 		if last {
@@ -1452,20 +1000,20 @@ func (g *bodyGen) wholeByte() bool {
 // the Bits pointer to the next word; bitsFlush writes the last, partial
 // word after the loops.
 func (g *bodyGen) storeBits(pos int, it *item) {
-	ptr, w := g.stream[step.SBits], g.bitsW
+	ptr, w := g.stream[g.bits], g.bitsW
 	n := len(it.in) * g.lanes // bits written
 	if g.tail {
 		// One lane: bit 0 of the mask's lane 0.
 		n = 1
 		g.emit("FMOVS F%d, %s", g.ph(it.in[0]), rTmp)
-		if g.mode != multi {
+		if g.sec != step.ManySteps {
 			g.emit("AND $1, %s", rTmp)
 		}
 	} else {
 		g.packMask(pos, it.in)
 	}
 	switch {
-	case g.mode != multi:
+	case g.sec != step.ManySteps:
 		done := g.label("word")
 		g.emit("LSL %s, %s, %s", g.lane, rTmp, rTmp)
 		g.emit("ORR %s, %s", rTmp, g.bitsAcc)
@@ -1492,7 +1040,7 @@ func (g *bodyGen) storeBits(pos int, it *item) {
 			g.emit("MOVD f+0(FP), %s", rFrame)
 		}
 	}
-	g.rowStep(step.SBits, p)
+	g.rowStep(g.bits, p)
 	g.put(ptr)
 }
 
@@ -1502,7 +1050,7 @@ func (l *lowering) bitsFlush() []string {
 	if l.bitsAcc == "" {
 		return nil
 	}
-	ptr, done := l.stream[step.SBits], l.prefix+"bitsdone"
+	ptr, done := l.stream[l.bits], l.prefix+"bitsdone"
 	var lines []string
 	p := l.regOf(ptr)
 	if p != ptr.reg {

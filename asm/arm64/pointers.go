@@ -60,7 +60,7 @@ func (l *lowering) allocPointers() error {
 		pool = append(pool, rC)
 	}
 	counters := 0
-	if l.mode == multi || streams(l.p)[step.SBits] {
+	if l.sec == step.ManySteps || l.bits >= 0 {
 		counters = 3
 	}
 	inRegs := len(ptrs)
@@ -93,18 +93,19 @@ func (l *lowering) allocPointers() error {
 		}
 	}
 	switch {
-	case l.mode == multi:
+	case l.sec == step.ManySteps:
 		l.steps, l.tcur, l.lane = take(), take(), take()
 	case counters > 0:
 		l.lane, l.bitsAcc, l.bitsW = take(), take(), take()
 	}
-	if l.mode == multi {
-		for s := step.SI; s < step.NumStreams; s++ {
-			if l.stream[s] != nil {
+	if l.sec == step.ManySteps {
+		l.stride = make([]string, len(l.p.Streams))
+		for s, ptr := range l.stream {
+			if ptr != nil && l.p.Streams[s].Optional {
 				l.stride[s] = take()
 			}
 		}
-		if l.stream[step.SBits] != nil {
+		if l.bits >= 0 {
 			// The scratch register of the Bits word: the row distances
 			// come first, as they are read every step with or without
 			// Bits; if none is left, the frame pointer is borrowed and
@@ -121,35 +122,35 @@ func (l *lowering) allocPointers() error {
 // their accesses.
 func (l *lowering) pointers() []*pointer {
 	var ptrs []*pointer
-	used := streams(l.p)
-	for s := step.Stream(0); s < step.NumStreams; s++ {
-		if used[s] {
-			l.stream[s] = &pointer{name: "ptr" + s.String(), slot: -1}
+	p := l.p
+	l.stream = make([]*pointer, len(p.Streams))
+	for s, used := range p.Used() {
+		if used {
+			l.stream[s] = &pointer{name: "ptr" + p.Streams[s].Name, slot: -1}
 			ptrs = append(ptrs, l.stream[s])
 		}
 	}
-	for c, used := range paramRows(l.p) {
-		if used {
-			l.row[c] = &pointer{name: "row" + step.Const(c).String(), slot: -1}
-			ptrs = append(ptrs, l.row[c])
+	l.row = make([]*pointer, len(p.Consts))
+	if p.PerNeur {
+		for c, used := range p.UsedConsts() {
+			if used {
+				l.row[c] = &pointer{name: "row" + p.Consts[c].Name, slot: -1}
+				ptrs = append(ptrs, l.row[c])
+			}
 		}
 	}
 	var count func(ops []step.Op, weight int)
 	count = func(ops []step.Op, weight int) {
 		for i := range ops {
 			o := &ops[i]
-			switch o.Kind {
-			case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits, step.OpIf:
+			switch {
+			case o.Access():
 				l.stream[o.Stream].weight += weight
-			case step.OpParam:
-				if l.p.PerNeur {
-					l.row[o.Param].weight += weight
-				}
-			case step.OpLoop:
-				if l.mode == multi {
-					count(o.Body, stepWeight)
-					continue
-				}
+			case o.Kind.Info().Param && p.PerNeur:
+				l.row[o.Param].weight += weight
+			case o.Kind == step.OpLoop && l.sec == step.ManySteps:
+				count(o.Body, stepWeight)
+				continue
 			}
 			count(o.Body, weight)
 		}
