@@ -33,7 +33,7 @@ func generate() (s, decl []byte, stats []string, err error) {
 		}
 		fmt.Fprintf(&gd, "// generic.%s is its reference, bit for bit.\n", p.Name)
 		gd.WriteString("//\n//go:noescape\n")
-		fmt.Fprintf(&gd, "func %s(f *generic.Frame%d)\n", k.name, p.DType.Size()*8)
+		fmt.Fprintf(&gd, "func %s(f *generic.%s)\n", k.name, p.GoType(p.DType))
 		stats = append(stats, k.stats...)
 	}
 	src, err := format.Source(gd.Bytes())
@@ -231,6 +231,9 @@ const (
 	temp = -2
 )
 
+// body lowers the ops for one iteration of a loop over unroll vectors (or,
+// tail, one lane): it flattens them into items, finds each value's live
+// range, and emits the items in order, allocating registers as it goes.
 func (l *lowering) body(unroll int, tail bool) (*body, error) {
 	g := &bodyGen{lowering: l, unroll: unroll, tail: tail, touched: make([]int, len(l.p.Streams)), key: map[[2]int]int{}, pinID: map[step.Reg]int{}, adv: map[*pointer]int{}, inRare: -1, loop: [2]int{-1, -1},
 		tieOf: map[int]int{}, tiedTo: map[int]int{}}
@@ -242,42 +245,8 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 		copies[i] = i
 	}
 	g.flatten(l.p.Ops, copies)
-	for pos := range g.items {
-		it := &g.items[pos]
-		for _, v := range append([]int{it.dst}, it.in...) {
-			if v < 0 {
-				continue
-			}
-			if g.vals[v].first < 0 {
-				g.vals[v].first = pos
-			}
-			g.vals[v].last = pos
-		}
-	}
-	if b, e := g.loop[0], g.loop[1]; b >= 0 {
-		// The step loop's back edge. A tied pair: the new value lives to
-		// the end of the loop (the old one's range ends at its last read).
-		// Any other value live into the loop (read in it, defined before
-		// it) is live over the whole loop, so it keeps its register from
-		// one step to the next.
-		for a, nb := range g.tieOf {
-			if g.vals[a].last > b {
-				g.vals[nb].last = max(g.vals[nb].last, e)
-			} else {
-				// Not read in the loop: nothing to carry.
-				delete(g.tieOf, a)
-				delete(g.tiedTo, nb)
-			}
-		}
-		for i := range g.vals {
-			if _, tied := g.tieOf[i]; tied {
-				continue
-			}
-			if v := &g.vals[i]; v.first >= 0 && v.first < b && v.last > b && v.last < e {
-				v.last = e
-			}
-		}
-	}
+	g.liveRanges()
+	g.backEdge()
 	for i := range g.owner {
 		g.owner[i] = free
 	}
@@ -290,44 +259,103 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 			return nil, g.err
 		}
 	}
-	width := l.lanes * l.size * unroll
-	if tail {
-		width = l.size
-	}
-	if l.sec == step.ManySteps {
-		// The step loop read the rows at fixed offsets; move them, and the
-		// lane that places the optional rows, to the next vector.
-		g.emit("ADD $%d, %s", width/l.size, l.lane)
-		for _, p := range l.row {
-			if p != nil {
-				g.emit("ADD $%d, %s", width, g.get(p))
-				g.put(p)
-				g.adv[p] += width
+	g.nextVector()
+	g.checkAdvance()
+	return &body{lines: g.out, main: g.cnt.main, bare: g.cnt.bare, rare: g.cnt.rare, group: g.cnt.group}, nil
+}
+
+// liveRanges sets each value's live range, its first and last item.
+func (g *bodyGen) liveRanges() {
+	for pos := range g.items {
+		it := &g.items[pos]
+		for _, v := range append([]int{it.dst}, it.in...) {
+			if v < 0 {
+				continue
 			}
+			if g.vals[v].first < 0 {
+				g.vals[v].first = pos
+			}
+			g.vals[v].last = pos
 		}
 	}
-	// Every pointer must have moved past exactly the data of one iteration
-	// (ManySteps: an optional stream's row is set for each vector instead).
-	for i, p := range l.stream {
-		s, spec := step.Stream(i), l.spec(step.Stream(i))
+}
+
+// backEdge extends the live ranges over the step loop's back edge. A tied
+// pair: the new value lives to the end of the loop (the old one's range
+// ends at its last read). Any other value live into the loop (read in it,
+// defined before it) is live over the whole loop, so it keeps its register
+// from one step to the next.
+func (g *bodyGen) backEdge() {
+	b, e := g.loop[0], g.loop[1]
+	if b < 0 {
+		return
+	}
+	for a, nb := range g.tieOf {
+		if g.vals[a].last > b {
+			g.vals[nb].last = max(g.vals[nb].last, e)
+		} else {
+			// Not read in the loop: nothing to carry.
+			delete(g.tieOf, a)
+			delete(g.tiedTo, nb)
+		}
+	}
+	for i := range g.vals {
+		if _, tied := g.tieOf[i]; tied {
+			continue
+		}
+		if v := &g.vals[i]; v.first >= 0 && v.first < b && v.last > b && v.last < e {
+			v.last = e
+		}
+	}
+}
+
+// width is the bytes of a float stream that one iteration covers.
+func (g *bodyGen) width() int {
+	if g.tail {
+		return g.size
+	}
+	return g.lanes * g.size * g.unroll
+}
+
+// nextVector (ManySteps) moves the rows, which the step loop read at fixed
+// offsets, and the lane that places the optional rows, to the next vector.
+func (g *bodyGen) nextVector() {
+	if g.sec != step.ManySteps {
+		return
+	}
+	g.emit("ADD $%d, %s", g.width()/g.size, g.lane)
+	for _, p := range g.row {
+		if p != nil {
+			g.emit("ADD $%d, %s", g.width(), g.get(p))
+			g.put(p)
+			g.adv[p] += g.width()
+		}
+	}
+}
+
+// checkAdvance checks that every pointer moved past exactly the data of
+// one iteration (ManySteps: an optional stream's row is set for each vector
+// instead).
+func (g *bodyGen) checkAdvance() {
+	for i, p := range g.stream {
+		s, spec := step.Stream(i), g.spec(step.Stream(i))
 		switch {
 		case p == nil || spec.Packed():
 			// A packed stream is addressed by lane (OneStep: from the
 			// call's first word).
-		case l.sec == step.ManySteps && spec.Optional:
+		case g.sec == step.ManySteps && spec.Optional:
 			if g.touched[s] != 0 {
-				panic(fmt.Sprintf("arm64: %s: stream %s accessed %d times in a step, not once per vector", l.p.Name, spec.Name, g.touched[s]))
+				panic(fmt.Sprintf("arm64: %s: stream %s accessed %d times in a step, not once per vector", g.p.Name, spec.Name, g.touched[s]))
 			}
 		case g.adv[p] != g.streamWidth(s):
-			panic(fmt.Sprintf("arm64: %s: stream %s advanced %d bytes, not %d", l.p.Name, spec.Name, g.adv[p], g.streamWidth(s)))
+			panic(fmt.Sprintf("arm64: %s: stream %s advanced %d bytes, not %d", g.p.Name, spec.Name, g.adv[p], g.streamWidth(s)))
 		}
 	}
-	for c, p := range l.row {
-		if p != nil && g.adv[p] != width {
-			panic(fmt.Sprintf("arm64: %s: row %s advanced %d bytes, not %d", l.p.Name, l.p.Consts[c].Name, g.adv[p], width))
+	for c, p := range g.row {
+		if p != nil && g.adv[p] != g.width() {
+			panic(fmt.Sprintf("arm64: %s: row %s advanced %d bytes, not %d", g.p.Name, g.p.Consts[c].Name, g.adv[p], g.width()))
 		}
 	}
-	return &body{lines: g.out, main: g.cnt.main, bare: g.cnt.bare, rare: g.cnt.rare, group: g.cnt.group}, nil
 }
 
 // streamWidth is the bytes of stream s that one iteration covers.
