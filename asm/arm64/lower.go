@@ -208,6 +208,7 @@ type bodyGen struct {
 	out       []string
 	inRare    int      // position of the Rare block being emitted, or -1
 	commented *step.Op // the op of the last comment emitted
+	inPtr     *pointer // the table pointer rPtr holds, nil if unknown
 	clob      map[int]bool
 	err       error
 	cnt       struct{ main, bare, rare, group int }
@@ -712,7 +713,7 @@ func (g *bodyGen) emitItem(pos int) {
 		g.emit("CBZ %s, %s", g.get(g.stream[it.stream]), it.label)
 		g.ifs++
 	case iIfEnd:
-		g.out = append(g.out, it.label+":")
+		g.mark(it.label)
 		g.ifs--
 	case iRareBegin:
 		// Skip the block unless a lane of the mask is set.
@@ -742,7 +743,7 @@ func (g *bodyGen) emitItem(pos int) {
 			}
 		}
 		g.inRare = -1
-		g.out = append(g.out, it.label+":")
+		g.mark(it.label)
 	case iLoopBegin:
 		g.loopBegin(it.label)
 	case iLoopEnd:
@@ -819,10 +820,10 @@ func (g *bodyGen) loopBegin(label string) {
 		default:
 			g.emit("ADD %s<<%d, %s, %s", g.lane, step.Log2(g.size), p, p)
 		}
-		g.out = append(g.out, lab+":")
+		g.mark(lab)
 		g.put(ptr)
 	}
-	g.out = append(g.out, label+":")
+	g.mark(label)
 	g.inLoop = true
 }
 
@@ -1051,7 +1052,7 @@ func (g *bodyGen) storeBits(pos int, it *item) {
 		g.emit("MOVD.P %s, 8(%s)", g.bitsAcc, g.get(ptr))
 		g.put(ptr)
 		g.emit("MOVD ZR, %s", g.bitsAcc)
-		g.out = append(g.out, done+":")
+		g.mark(done)
 		return
 	}
 	p := g.get(ptr)

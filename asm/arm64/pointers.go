@@ -177,14 +177,25 @@ func (l *lowering) saveTo(ins func(string, ...any), p *pointer) {
 
 // get returns a register holding pointer p, loading it from its slot if it
 // lives in the table.
+// rPtr keeps the last pointer loaded until a label, where another path
+// joins.
 func (g *bodyGen) get(p *pointer) string {
 	if p.reg != "" {
 		return p.reg
 	}
-	g.emit("MOVD %s, %s", p.addr(), g.rPtr)
+	if g.inPtr != p {
+		g.emit("MOVD %s, %s", p.addr(), g.rPtr)
+		g.inPtr = p
+	}
 	return g.rPtr
 }
 
 // put stores a pointer that lives in the table back after an access moved
 // it.
 func (g *bodyGen) put(p *pointer) { g.saveTo(g.emit, p) }
+
+// mark places label lab: rPtr holds no known pointer after it.
+func (g *bodyGen) mark(lab string) {
+	g.out = append(g.out, lab+":")
+	g.inPtr = nil
+}
