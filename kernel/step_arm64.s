@@ -7,18 +7,20 @@
 // func stepNEONF32Soft(f *generic.Frame32)
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r3 = VTh, V30 r5 = VThRst,
-//     V29 r8 = B, V28 r13 = VRest, V27 r15 = VC, V26 r17 = DtCTau, V25 r19 = DtRTau,
-//     V24 r26 = 0.0013888889, V23 r27 = 0.008333334, V22 r29 = 0.041666668, V21 r31 = 0.16666667,
-//     V20 r33 = 0.5, V19 r35 = 1, V18 r37 = 0.125, V17 r109 = Ka, V16 r111 = Keep, V15 r116 = TauRef,
-//     V14 r114 = T[0].
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r5:vThRst = VThRst, V29 r8:b = B, V28 r13:vRest = VRest, V27 r15:vC = VC,
+//     V26 r17:dtCTau = DtCTau, V25 r19:dtRTau = DtRTau, V24 r26 = 0.0013888889,
+//     V23 r27 = 0.008333334, V22 r29 = 0.041666668, V21 r31 = 0.16666667, V20 r33 = 0.5, V19 r35 = 1,
+//     V18 r37 = 0.125, V17 r109:ka = Ka, V16 r111:keep = Keep, V15 r116:tauRef = TauRef,
+//     V14 r114:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
 //   Counters: lane R12, bits word R13, bits word scratch R14.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r3 = VTh, V30 r13 = VRest,
-//     V29 r15 = VC, V28 r17 = DtCTau, V27 r19 = DtRTau, V26 r26 = 0.0013888889,
-//     V25 r27 = 0.008333334, V24 r29 = 0.041666668, V23 r31 = 0.16666667, V22 r33 = 0.5, V21 r35 = 1,
-//     V20 r37 = 0.125, V19 r109 = Ka, V18 r111 = Keep, V17 r116 = TauRef.
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r13:vRest = VRest, V29 r15:vC = VC, V28 r17:dtCTau = DtCTau, V27 r19:dtRTau = DtRTau,
+//     V26 r26 = 0.0013888889, V25 r27 = 0.008333334, V24 r29 = 0.041666668, V23 r31 = 0.16666667,
+//     V22 r33 = 0.5, V21 r35 = 1, V20 r37 = 0.125, V19 r109:ka = Ka, V18 r111:keep = Keep,
+//     V17 r116:tauRef = TauRef.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
 //   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
 //   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
@@ -41,19 +43,19 @@ TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVD ZR, R12 // lane
 	MOVD ZR, R13 // Bits word
 	MOVWU 0(R2), R3
-	VDUP R3, V31.S4 // r3 = VTh
+	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 4(R2), R3
-	VDUP R3, V30.S4 // r5 = VThRst
+	VDUP R3, V30.S4 // r5:vThRst = VThRst
 	MOVWU 12(R2), R3
-	VDUP R3, V29.S4 // r8 = B
+	VDUP R3, V29.S4 // r8:b = B
 	MOVWU 16(R2), R3
-	VDUP R3, V28.S4 // r13 = VRest
+	VDUP R3, V28.S4 // r13:vRest = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V27.S4 // r15 = VC
+	VDUP R3, V27.S4 // r15:vC = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V26.S4 // r17 = DtCTau
+	VDUP R3, V26.S4 // r17:dtCTau = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V25.S4 // r19 = DtRTau
+	VDUP R3, V25.S4 // r19:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V24.S4 // r26 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -69,75 +71,75 @@ TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVD $0x3e000000, R3
 	VDUP R3, V18.S4 // r37 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V17.S4 // r109 = Ka
+	VDUP R3, V17.S4 // r109:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V16.S4 // r111 = Keep
+	VDUP R3, V16.S4 // r111:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V15.S4 // r116 = TauRef
+	VDUP R3, V15.S4 // r116:tauRef = TauRef
 	MOVD 304(R0), R3
-	VLD1R (R3), [V14.S4] // r114 = T[0]
+	VLD1R (R3), [V14.S4] // r114:t = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V3.B16, V0.B16, V4.B16
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e3dd420 // fadd v0.4s, v1.4s, v29.4s
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V3.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r11 = Load I
+	// r11:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ebbd485 // fsub v5.4s, v4.4s, v27.4s
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e25dc26 // fmul v6.4s, v1.4s, v5.4s
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea3d400 // fsub v0.4s, v0.4s, v3.4s
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e20df20 // fmul v0.4s, v25.4s, v0.4s
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.S4, V26.S4, V0.S4
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e21df41 // fmul v1.4s, v26.4s, v1.4s
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f825 // fabs v5.4s, v1.4s
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V23.B16, V6.B16
 	VFMLA V1.S4, V24.S4, V6.S4
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V22.B16, V7.B16
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V21.B16, V6.B16
 	VFMLA V1.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V20.B16, V7.B16
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r36 = FMA r34 r24 r35
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V19.B16, V6.B16
 	VFMLA V1.S4, V7.S4, V6.S4
-	// r38 = CmpGT r25 r37
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
-	// Rare r38
+	// Rare r38:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
 	CBZW R3, onerare2
@@ -145,214 +147,214 @@ oneskip1:
 	VDUP R3, V8.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V9.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V8.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V1.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V9.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V1.S4, V8.S4, V9.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V24.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V23.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V22.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V21.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V20.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V19.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea8e428 // fcmgt v8.4s, v1.4s, v8.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V10.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V1.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea8e421 // fcmgt v1.4s, v1.4s, v8.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V10.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V10.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V11.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V10.S4, V1.S4, V11.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V10.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V10.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V12.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V10.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V1.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V1.S4, V10.S4, V12.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V24.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V23.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V22.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V21.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V20.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V19.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V13.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V13.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V13.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V13.S4, V10.S4, V10.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V10.S4, V10.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V12.S4, V1.S4, V10.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V1.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V20.S4, V11.S4, V1.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e28d428 // fadd v8.4s, v1.4s, v8.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V12.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V12.S4, V8.S4, V8.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V8.S4, V8.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea1d56b // fsub v11.4s, v11.4s, v1.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V1.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V1.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V1.S4, V11.S4, V11.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V11.S4, V11.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V5.B16, V6.B16
 onerare2:
-	// r106 = FMA r36 r22 r7
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V4.B16, V1.B16
 	VFMLA V0.S4, V6.S4, V1.S4
 	// If Delta
 	CBZ R8, oneskip3
 	// r107 = Load Delta
 	VLD1.P 16(R8), [V0.S4]
-	// r106 = Add r106 r107
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
 oneskip3:
-	// r110 = Sub r106 r13
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
-	// r112 = Mul r111 r10
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
-	// r113 = FMA r109 r110 r112
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V0.S4, V17.S4, V5.S4
-	// r115 = Sub r114 r2
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d5c0 // fsub v0.4s, v14.4s, v2.4s
-	// r117 = CmpLT r115 r116
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea0e5e0 // fcmgt v0.4s, v15.4s, v0.4s
-	// r0 = Select r117 r7 r106
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V0.B16, V1.B16, V4.B16
-	// r1 = Select r117 r10 r113
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V0.B16, V5.B16, V3.B16
-	// r120 = CmpGE r0 r3
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
-	// r2 = Select r120 r114 r2
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V1.B16, V14.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip4
-	// StoreOne Spike r120
+	// StoreOne Spike r120:sp
 	VAND V19.B16, V1.B16, V5.B16
 	VST1.P [V5.S4], 16(R9)
 oneskip4:
 	// If Ref
 	CBZ R10, oneskip5
-	// r121 = Or r117 r120
+	// r121:ref = Or r117:refr r120:sp
 	VORR V1.B16, V0.B16, V0.B16
-	// StoreBool Ref r121
+	// StoreBool Ref r121:ref
 	WORD $0x0e612800 // xtn v0.4h, v0.4s
 	WORD $0x0e212800 // xtn v0.8b, v0.8h
 	VMOV V0.S[0], R3
@@ -361,7 +363,7 @@ oneskip4:
 oneskip5:
 	// If Bits
 	CBZ R11, oneskip6
-	// StoreBits Bits r120
+	// StoreBits Bits r120:sp
 	VUSHR $31, V1.S4, V1.S4
 	VUSRA $31, V1.D2, V1.D2
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
@@ -376,11 +378,11 @@ oneskip5:
 	MOVD ZR, R13
 oneword7:
 oneskip6:
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F4, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F3, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $4, R1
 	BGE oneloop1
@@ -389,286 +391,286 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V3.B16, V0.B16, V4.B16
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e3dd420 // fadd v0.4s, v1.4s, v29.4s
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V3.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip8
-	// r11 = Load I
+	// r11:in = Load I
 	FMOVS.P 4(R7), F0
 oneskip8:
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ebbd485 // fsub v5.4s, v4.4s, v27.4s
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e25dc26 // fmul v6.4s, v1.4s, v5.4s
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea3d400 // fsub v0.4s, v0.4s, v3.4s
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e20df20 // fmul v0.4s, v25.4s, v0.4s
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.S4, V26.S4, V0.S4
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e21df41 // fmul v1.4s, v26.4s, v1.4s
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f825 // fabs v5.4s, v1.4s
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V23.B16, V6.B16
 	VFMLA V1.S4, V24.S4, V6.S4
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V22.B16, V7.B16
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V21.B16, V6.B16
 	VFMLA V1.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V20.B16, V7.B16
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r36 = FMA r34 r24 r35
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V19.B16, V6.B16
 	VFMLA V1.S4, V7.S4, V6.S4
-	// r38 = CmpGT r25 r37
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
-	// Rare r38
+	// Rare r38:large
 	FMOVS F7, R3
 	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V9.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V8.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V1.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V9.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V1.S4, V8.S4, V9.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V24.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V23.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V22.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V21.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V20.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V19.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea8e428 // fcmgt v8.4s, v1.4s, v8.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V10.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V1.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea8e421 // fcmgt v1.4s, v1.4s, v8.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V10.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V10.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V11.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V10.S4, V1.S4, V11.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V10.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V10.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V12.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V10.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V1.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V1.S4, V10.S4, V12.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V24.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V23.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V22.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V21.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V20.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V19.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V13.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V13.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V13.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V13.S4, V10.S4, V10.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V10.S4, V10.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V12.S4, V1.S4, V10.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V1.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V20.S4, V11.S4, V1.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e28d428 // fadd v8.4s, v1.4s, v8.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V12.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V12.S4, V8.S4, V8.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V8.S4, V8.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea1d56b // fsub v11.4s, v11.4s, v1.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V1.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V1.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V1.S4, V11.S4, V11.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V11.S4, V11.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V5.B16, V6.B16
 onerare9:
-	// r106 = FMA r36 r22 r7
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V4.B16, V1.B16
 	VFMLA V0.S4, V6.S4, V1.S4
 	// If Delta
 	CBZ R8, oneskip10
 	// r107 = Load Delta
 	FMOVS.P 4(R8), F0
-	// r106 = Add r106 r107
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
 oneskip10:
-	// r110 = Sub r106 r13
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
-	// r112 = Mul r111 r10
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
-	// r113 = FMA r109 r110 r112
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V0.S4, V17.S4, V5.S4
-	// r115 = Sub r114 r2
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d5c0 // fsub v0.4s, v14.4s, v2.4s
-	// r117 = CmpLT r115 r116
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea0e5e0 // fcmgt v0.4s, v15.4s, v0.4s
-	// r0 = Select r117 r7 r106
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V0.B16, V1.B16, V4.B16
-	// r1 = Select r117 r10 r113
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V0.B16, V5.B16, V3.B16
-	// r120 = CmpGE r0 r3
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
-	// r2 = Select r120 r114 r2
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V1.B16, V14.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip11
-	// StoreOne Spike r120
+	// StoreOne Spike r120:sp
 	VAND V19.B16, V1.B16, V5.B16
 	FMOVS.P F5, 4(R9)
 oneskip11:
 	// If Ref
 	CBZ R10, oneskip12
-	// r121 = Or r117 r120
+	// r121:ref = Or r117:refr r120:sp
 	VORR V1.B16, V0.B16, V0.B16
-	// StoreBool Ref r121
+	// StoreBool Ref r121:ref
 	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
 	// If Bits
 	CBZ R11, oneskip13
-	// StoreBits Bits r120
+	// StoreBits Bits r120:sp
 	FMOVS F1, R3
 	AND $1, R3
 	LSL R12, R3, R3
@@ -680,11 +682,11 @@ oneskip12:
 	MOVD ZR, R13
 oneword14:
 oneskip13:
-	// Store V r0
+	// Store V r0:V
 	FMOVS F4, -4(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVS F3, -4(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -718,15 +720,15 @@ many:
 	MOVD 296(R0), R20 // Bits row distance
 	LSL $3, R20
 	MOVWU 0(R2), R3
-	VDUP R3, V31.S4 // r3 = VTh
+	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 16(R2), R3
-	VDUP R3, V30.S4 // r13 = VRest
+	VDUP R3, V30.S4 // r13:vRest = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V29.S4 // r15 = VC
+	VDUP R3, V29.S4 // r15:vC = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V28.S4 // r17 = DtCTau
+	VDUP R3, V28.S4 // r17:dtCTau = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V27.S4 // r19 = DtRTau
+	VDUP R3, V27.S4 // r19:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V26.S4 // r26 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -742,21 +744,21 @@ many:
 	MOVD $0x3e000000, R3
 	VDUP R3, V20.S4 // r37 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V19.S4 // r109 = Ka
+	VDUP R3, V19.S4 // r109:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V18.S4 // r111 = Keep
+	VDUP R3, V18.S4 // r111:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V17.S4 // r116 = TauRef
+	VDUP R3, V17.S4 // r116:tauRef = TauRef
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.S4]
 	VLD1.P 16(R5), [V3.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
 	// Loop
@@ -783,90 +785,90 @@ manynil62:
 	ADD R14>>3, R11, R11
 manynil63:
 manystep51:
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
 	MOVWU 4(R2), R3
-	VDUP R3, V8.S4 // r5 = VThRst
-	// r6 = Sub r0 r5
+	VDUP R3, V8.S4 // r5:vThRst = VThRst
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea8d409 // fsub v9.4s, v0.4s, v8.4s
 	WORD $0x4ea8d428 // fsub v8.4s, v1.4s, v8.4s
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V6.B16, V9.B16, V0.B16
 	VBIT V7.B16, V8.B16, V1.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V8.S4 // r8 = B
-	// r9 = Add r1 r8
+	VDUP R3, V8.S4 // r8:b = B
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e28d449 // fadd v9.4s, v2.4s, v8.4s
 	WORD $0x4e28d468 // fadd v8.4s, v3.4s, v8.4s
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V6.B16, V9.B16, V2.B16
 	VBIT V7.B16, V8.B16, V3.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
 	CBZ R7, manyskip52
-	// r11 = Load I
+	// r11:in = Load I
 	FMOVQ 16(R7), F7
 	VLD1.P (R7)(R15), [V6.S4]
 manyskip52:
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
 	WORD $0x4ebdd42b // fsub v11.4s, v1.4s, v29.4s
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e2add0c // fmul v12.4s, v8.4s, v10.4s
 	WORD $0x6e2bdd2d // fmul v13.4s, v9.4s, v11.4s
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea2d4c6 // fsub v6.4s, v6.4s, v2.4s
 	WORD $0x4ea3d4e7 // fsub v7.4s, v7.4s, v3.4s
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e26df66 // fmul v6.4s, v27.4s, v6.4s
 	WORD $0x6e27df67 // fmul v7.4s, v27.4s, v7.4s
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V12.S4, V28.S4, V6.S4
 	VFMLA V13.S4, V28.S4, V7.S4
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e2ad508 // fadd v8.4s, v8.4s, v10.4s
 	WORD $0x4e2bd529 // fadd v9.4s, v9.4s, v11.4s
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
 	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
 	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V25.B16, V12.B16
 	VFMLA V8.S4, V26.S4, V12.S4
 	VMOV V25.B16, V13.B16
 	VFMLA V9.S4, V26.S4, V13.S4
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V24.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V24.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V23.B16, V13.B16
 	VFMLA V8.S4, V14.S4, V13.S4
 	VMOV V23.B16, V14.B16
 	VFMLA V9.S4, V12.S4, V14.S4
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V22.B16, V12.B16
 	VFMLA V8.S4, V13.S4, V12.S4
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V14.S4, V13.S4
-	// r36 = FMA r34 r24 r35
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V21.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V21.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
-	// r38 = CmpGT r25 r37
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb4e54d // fcmgt v13.4s, v10.4s, v20.4s
 	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
-	// Rare r38
+	// Rare r38:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
 	CBZW R3, manyrare53
@@ -874,173 +876,173 @@ manyskip52:
 	VDUP R3, V16.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V17.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V16.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V8.S4, V17.S4, V16.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V17.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V26.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V25.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V24.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V23.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V22.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V21.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V16.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6eb0e510 // fcmgt v16.4s, v8.4s, v16.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V18.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V8.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6eb0e508 // fcmgt v8.4s, v8.4s, v16.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V18.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V18.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V19.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V18.S4, V8.S4, V19.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eb2d673 // fsub v19.4s, v19.4s, v18.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V18.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V18.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V20.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V18.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V8.S4, V20.S4, V18.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V20.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V26.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V25.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V24.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V23.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V22.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V21.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V18.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eb2e672 // fcmgt v18.4s, v19.4s, v18.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V23.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V23.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e37de52 // fmul v18.4s, v18.4s, v23.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V23.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e37d652 // fadd v18.4s, v18.4s, v23.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V23.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V23.S4, V18.S4, V18.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V18.S4, V18.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eb2d6b2 // fsub v18.4s, v21.4s, v18.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V20.S4, V8.S4, V18.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e30fe52 // fdiv v18.4s, v18.4s, v16.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V22.S4, V19.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V20.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V20.S4, V16.S4, V16.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V16.S4, V16.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e30de52 // fmul v18.4s, v18.4s, v16.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d673 // fsub v19.4s, v19.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e28d673 // fadd v19.4s, v19.4s, v8.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V19.S4, V19.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V19.S4, V19.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e2ae6ca // fcmge v10.4s, v22.4s, v10.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V18.B16, V17.B16, V10.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V13.B16, V10.B16, V14.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
@@ -1053,7 +1055,7 @@ manyskip52:
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V23.S4
 manyrare53:
-	// Rare r38
+	// Rare r38:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare54
@@ -1061,180 +1063,180 @@ manyrare53:
 	VDUP R3, V8.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V10.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V8.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V9.S4, V10.S4, V8.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V10.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V26.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V25.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V24.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V23.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V22.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V21.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea8e528 // fcmgt v8.4s, v9.4s, v8.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V13.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V9.B16, V13.B16, V8.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V9.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea8e529 // fcmgt v9.4s, v9.4s, v8.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V13.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V8.B16, V13.B16, V9.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V13.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V13.S4, V9.S4, V16.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V13.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V13.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V13.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V17.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V13.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V9.S4, V17.S4, V13.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V17.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V26.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V25.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V24.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V23.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V21.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V13.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eade60d // fcmgt v13.4s, v16.4s, v13.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V18.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V18.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e32ddad // fmul v13.4s, v13.4s, v18.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e32d5ad // fadd v13.4s, v13.4s, v18.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V18.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V18.S4, V13.S4, V13.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V13.S4, V13.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eadd6ad // fsub v13.4s, v21.4s, v13.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V17.S4, V9.S4, V13.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V22.S4, V16.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V17.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V17.S4, V9.S4, V9.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V9.S4, V9.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e28d610 // fadd v16.4s, v16.4s, v8.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V16.S4, V16.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V16.S4, V16.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e30ddad // fmul v13.4s, v13.4s, v16.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e2be6cb // fcmge v11.4s, v22.4s, v11.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V13.B16, V10.B16, V11.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V15.B16, V11.B16, V12.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
 	MOVWU 32(R2), R3
 	VDUP R3, V18.S4
 manyrare54:
-	// r106 = FMA r36 r22 r7
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V6.S4, V14.S4, V8.S4
 	VMOV V1.B16, V6.B16
@@ -1244,42 +1246,42 @@ manyrare54:
 	// r107 = Load Delta
 	FMOVQ 16(R8), F7
 	VLD1.P (R8)(R16), [V9.S4]
-	// r106 = Add r106 r107
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 manyskip55:
-	// r110 = Sub r106 r13
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
 	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
-	// r112 = Mul r111 r10
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
 	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
-	// r113 = FMA r109 r110 r112
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V7.S4, V19.S4, V10.S4
 	VFMLA V9.S4, V19.S4, V11.S4
-	// r114 = Time
+	// r114:t = Time
 	VLD1R.P 4(R13), [V7.S4]
-	// r115 = Sub r114 r2
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
 	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
-	// r117 = CmpLT r115 r116
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
 	WORD $0x6eace62c // fcmgt v12.4s, v17.4s, v12.4s
-	// r0 = Select r117 r7 r106
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V9.B16, V8.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
-	// r1 = Select r117 r10 r113
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
-	// r120 = CmpGE r0 r3
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
-	// r2 = Select r120 r114 r2
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V6.B16, V7.B16, V4.B16
 	VBIT V8.B16, V7.B16, V5.B16
 	// If Spike
 	CBZ R9, manyskip56
-	// StoreOne Spike r120
+	// StoreOne Spike r120:sp
 	VAND V21.B16, V8.B16, V7.B16
 	FMOVQ F7, 16(R9)
 	VAND V21.B16, V6.B16, V7.B16
@@ -1287,10 +1289,10 @@ manyskip55:
 manyskip56:
 	// If Ref
 	CBZ R10, manyskip57
-	// r121 = Or r117 r120
+	// r121:ref = Or r117:refr r120:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V8.B16, V12.B16, V12.B16
-	// StoreBool Ref r121
+	// StoreBool Ref r121:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
@@ -1305,7 +1307,7 @@ manyskip56:
 manyskip57:
 	// If Bits
 	CBZ R11, manyskip58
-	// StoreBits Bits r120
+	// StoreBits Bits r120:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e612906 // xtn2 v6.8h, v8.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -1319,13 +1321,13 @@ manyskip57:
 manyskip58:
 	SUBS $1, R12
 	BNE manystep51
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $8, R14
@@ -1336,11 +1338,11 @@ manyloop2end:
 	SUBS $4, R1
 	BLT manyloop1end
 manyloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
 	// Loop
 	MOVD 232(R0), R12 // Steps
@@ -1367,63 +1369,63 @@ manynil74:
 	ADD R3<<3, R11, R11
 manynil75:
 manystep64:
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 4(R2), R3
-	VDUP R3, V4.S4 // r5 = VThRst
-	// r6 = Sub r0 r5
+	VDUP R3, V4.S4 // r5:vThRst = VThRst
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V4.S4 // r8 = B
-	// r9 = Add r1 r8
+	VDUP R3, V4.S4 // r8:b = B
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip65
-	// r11 = Load I
+	// r11:in = Load I
 	VLD1.P (R7)(R15), [V3.S4]
 manyskip65:
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.S4, V28.S4, V3.S4
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r36 = FMA r34 r24 r35
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r38 = CmpGT r25 r37
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	// Rare r38
+	// Rare r38:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare66
@@ -1431,216 +1433,216 @@ manyskip65:
 	VDUP R3, V8.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V9.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V8.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V9.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V10.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V4.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V10.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V10.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V11.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V10.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V10.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V12.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V10.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V13.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V13.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V13.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V13.S4, V10.S4, V10.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V10.S4, V10.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V12.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V12.S4, V8.S4, V8.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V8.S4, V8.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V4.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V4.S4, V11.S4, V11.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V11.S4, V11.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare66:
-	// r106 = FMA r36 r22 r7
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, manyskip67
 	// r107 = Load Delta
 	VLD1.P (R8)(R16), [V3.S4]
-	// r106 = Add r106 r107
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip67:
-	// r110 = Sub r106 r13
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	// r112 = Mul r111 r10
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	// r113 = FMA r109 r110 r112
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
-	// r114 = Time
+	// r114:t = Time
 	VLD1R.P 4(R13), [V3.S4]
-	// r115 = Sub r114 r2
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	// r117 = CmpLT r115 r116
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	// r0 = Select r117 r7 r106
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1 = Select r117 r10 r113
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r120 = CmpGE r0 r3
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2 = Select r120 r114 r2
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip68
-	// StoreOne Spike r120
+	// StoreOne Spike r120:sp
 	VAND V21.B16, V4.B16, V3.B16
 	VST1.P [V3.S4], (R9)(R17)
 manyskip68:
 	// If Ref
 	CBZ R10, manyskip69
-	// r121 = Or r117 r120
+	// r121:ref = Or r117:refr r120:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r121
+	// StoreBool Ref r121:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
@@ -1650,7 +1652,7 @@ manyskip68:
 manyskip69:
 	// If Bits
 	CBZ R11, manyskip70
-	// StoreBits Bits r120
+	// StoreBits Bits r120:sp
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
@@ -1666,11 +1668,11 @@ manyskip69:
 manyskip70:
 	SUBS $1, R12
 	BNE manystep64
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $4, R14
 	SUBS $4, R1
@@ -1680,11 +1682,11 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
 	// Loop
 	MOVD 232(R0), R12 // Steps
@@ -1711,240 +1713,240 @@ manynil86:
 	ADD R3<<3, R11, R11
 manynil87:
 manystep76:
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 4(R2), R3
-	VDUP R3, V4.S4 // r5 = VThRst
-	// r6 = Sub r0 r5
+	VDUP R3, V4.S4 // r5:vThRst = VThRst
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V4.S4 // r8 = B
-	// r9 = Add r1 r8
+	VDUP R3, V4.S4 // r8:b = B
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip77
-	// r11 = Load I
+	// r11:in = Load I
 	FMOVS 0(R7), F3
 	ADD R15, R7
 manyskip77:
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.S4, V28.S4, V3.S4
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r36 = FMA r34 r24 r35
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r38 = CmpGT r25 r37
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	// Rare r38
+	// Rare r38:large
 	FMOVS F7, R3
 	CBZW R3, manyrare78
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V9.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V8.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V9.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V10.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V4.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V10.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V10.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V11.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V10.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V10.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V12.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V10.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V13.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V13.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V13.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V13.S4, V10.S4, V10.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V10.S4, V10.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V12.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V12.S4, V8.S4, V8.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V8.S4, V8.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V4.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V4.S4, V11.S4, V11.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V11.S4, V11.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare78:
-	// r106 = FMA r36 r22 r7
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	// If Delta
@@ -1952,41 +1954,41 @@ manyrare78:
 	// r107 = Load Delta
 	FMOVS 0(R8), F3
 	ADD R16, R8
-	// r106 = Add r106 r107
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip79:
-	// r110 = Sub r106 r13
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	// r112 = Mul r111 r10
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	// r113 = FMA r109 r110 r112
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
-	// r114 = Time
+	// r114:t = Time
 	VLD1R.P 4(R13), [V3.S4]
-	// r115 = Sub r114 r2
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	// r117 = CmpLT r115 r116
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	// r0 = Select r117 r7 r106
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1 = Select r117 r10 r113
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r120 = CmpGE r0 r3
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2 = Select r120 r114 r2
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip80
-	// StoreOne Spike r120
+	// StoreOne Spike r120:sp
 	VAND V21.B16, V4.B16, V3.B16
 	FMOVS F3, 0(R9)
 	ADD R17, R9
 manyskip80:
 	// If Ref
 	CBZ R10, manyskip81
-	// r121 = Or r117 r120
+	// r121:ref = Or r117:refr r120:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r121
+	// StoreBool Ref r121:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
@@ -1994,7 +1996,7 @@ manyskip80:
 manyskip81:
 	// If Bits
 	CBZ R11, manyskip82
-	// StoreBits Bits r120
+	// StoreBits Bits r120:sp
 	FMOVS F4, R3
 	MOVD (R11), R21
 	ROR R14, R21, R21
@@ -2006,11 +2008,11 @@ manyskip81:
 manyskip82:
 	SUBS $1, R12
 	BNE manystep76
-	// Store V r0
+	// Store V r0:V
 	FMOVS F0, -4(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVS F1, -4(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	ADD $1, R14
 	SUBS $1, R1
@@ -2024,7 +2026,7 @@ manytailend:
 // one step: 2 vectors per iteration of the main loop, then 1, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r26 = 0.0013888889,
 //     V30 r27 = 0.008333334, V29 r29 = 0.041666668, V28 r31 = 0.16666667, V27 r33 = 0.5, V26 r35 = 1,
-//     V25 r37 = 0.125, V24 r114 = T[0].
+//     V25 r37 = 0.125, V24 r114:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
 //     row VTh R12, row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
 //     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
@@ -2092,120 +2094,120 @@ TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4 // r37 = 0.125
 	MOVD 304(R0), R3
-	VLD1R (R3), [V24.S4] // r114 = T[0]
+	VLD1R (R3), [V24.S4] // r114:t = T[0]
 	SUBS $8, R1
 	BLT oneloop2end
 oneloop2:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.S4]
 	VLD1.P 16(R5), [V3.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	VLD1.P 16(R12), [V6.S4]
 	VLD1.P 16(R12), [V7.S4]
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
-	// r5 = Param VThRst
+	// r5:vThRst = Param VThRst
 	VLD1.P 16(R13), [V10.S4]
 	VLD1.P 16(R13), [V11.S4]
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
 	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V8.B16, V0.B16, V10.B16
 	VBIF V9.B16, V1.B16, V11.B16
-	// r8 = Param B
+	// r8:b = Param B
 	VLD1.P 16(R14), [V0.S4]
 	VLD1.P 16(R14), [V1.S4]
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
 	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V2.B16, V0.B16, V8.B16
 	VBSL V3.B16, V1.B16, V9.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
 	CBZ R7, oneskip15
-	// r11 = Load I
+	// r11:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
 oneskip15:
-	// r13 = Param VRest
+	// r13:vRest = Param VRest
 	VLD1.P 16(R15), [V2.S4]
 	VLD1.P 16(R15), [V3.S4]
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
 	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
-	// r15 = Param VC
+	// r15:vC = Param VC
 	VLD1.P 16(R16), [V14.S4]
 	VLD1.P 16(R16), [V15.S4]
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
 	WORD $0x4eafd56f // fsub v15.4s, v11.4s, v15.4s
-	// r17 = Param DtCTau
+	// r17:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V16.S4]
 	VLD1.P 16(R17), [V17.S4]
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	// r19 = Param DtRTau
+	// r19:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V20.S4]
 	VLD1.P 16(R19), [V21.S4]
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
 	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ea0fa00 // fabs v0.4s, v16.4s
 	WORD $0x4ea0fa21 // fabs v1.4s, v17.4s
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
-	// r36 = FMA r34 r24 r35
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r38 = CmpGT r25 r37
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb9e40d // fcmgt v13.4s, v0.4s, v25.4s
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
-	// Rare r38
+	// Rare r38:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, onerare16
@@ -2213,180 +2215,180 @@ oneskip15:
 	VDUP R3, V18.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V19.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V18.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V19.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V18.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V22.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V16.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V22.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V22.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V23.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V22.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V22.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V22.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V22.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V24.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V22.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V24.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V22.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V25.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V25.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V25.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V25.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V25.S4, V22.S4, V22.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V22.S4, V22.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V24.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V24.S4, V18.S4, V18.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V18.S4, V18.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V16.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V16.S4, V23.S4, V23.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V23.S4, V23.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V22.B16, V19.B16, V0.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V13.B16, V0.B16, V14.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
 onerare16:
-	// Rare r38
+	// Rare r38:large
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
 	CBZW R3, onerare17
@@ -2394,176 +2396,176 @@ onerare16:
 	VDUP R3, V0.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V13.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V0.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V17.S4, V13.S4, V0.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V13.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V0.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea0e620 // fcmgt v0.4s, v17.4s, v0.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V16.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V17.B16, V16.B16, V0.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V16.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea0e610 // fcmgt v16.4s, v16.4s, v0.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V17.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V0.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V17.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V17.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V17.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V17.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V17.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V19.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V17.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V19.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V17.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V22.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V22.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V22.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V22.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V22.S4, V17.S4, V17.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V17.S4, V17.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e20fe31 // fdiv v17.4s, v17.4s, v0.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V0.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V18.S4, V0.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4eb0d400 // fsub v0.4s, v0.4s, v16.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e30d410 // fadd v16.4s, v0.4s, v16.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V19.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V19.S4, V16.S4, V16.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V16.S4, V16.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea0d652 // fsub v18.4s, v18.4s, v0.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V0.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V0.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V0.S4, V18.S4, V18.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V18.S4, V18.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V17.B16, V13.B16, V1.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V15.B16, V1.B16, V12.B16
 onerare17:
-	// r106 = FMA r36 r22 r7
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
@@ -2573,49 +2575,49 @@ onerare17:
 	// r107 = Load Delta
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
-	// r106 = Add r106 r107
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
 oneskip18:
-	// r109 = Param Ka
+	// r109:ka = Param Ka
 	VLD1.P 16(R21), [V12.S4]
 	VLD1.P 16(R21), [V13.S4]
-	// r110 = Sub r106 r13
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
 	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	// r111 = Param Keep
+	// r111:keep = Param Keep
 	VLD1.P 16(R20), [V14.S4]
 	VLD1.P 16(R20), [V15.S4]
-	// r112 = Mul r111 r10
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
 	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
-	// r113 = FMA r109 r110 r112
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V2.S4, V12.S4, V14.S4
 	VFMLA V3.S4, V13.S4, V15.S4
-	// r115 = Sub r114 r2
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
 	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
-	// r116 = Param TauRef
+	// r116:tauRef = Param TauRef
 	VLD1.P 16(R22), [V12.S4]
 	VLD1.P 16(R22), [V13.S4]
-	// r117 = CmpLT r115 r116
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
 	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
-	// r0 = Select r117 r7 r106
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V2.B16, V0.B16, V10.B16
 	VBIF V3.B16, V1.B16, V11.B16
-	// r1 = Select r117 r10 r113
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V2.B16, V14.B16, V8.B16
 	VBIF V3.B16, V15.B16, V9.B16
-	// r120 = CmpGE r0 r3
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e546 // fcmge v6.4s, v10.4s, v6.4s
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
-	// r2 = Select r120 r114 r2
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
 	// If Spike
 	CBZ R9, oneskip19
-	// StoreOne Spike r120
+	// StoreOne Spike r120:sp
 	VAND V26.B16, V6.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 	VAND V26.B16, V7.B16, V0.B16
@@ -2623,10 +2625,10 @@ oneskip18:
 oneskip19:
 	// If Ref
 	CBZ R10, oneskip20
-	// r121 = Or r117 r120
+	// r121:ref = Or r117:refr r120:sp
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
-	// StoreBool Ref r121
+	// StoreBool Ref r121:ref
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
 	WORD $0x0e212842 // xtn v2.8b, v2.8h
 	VMOV V2.S[0], R3
@@ -2640,7 +2642,7 @@ oneskip19:
 oneskip20:
 	// If Bits
 	CBZ R11, oneskip21
-	// StoreBits Bits r120
+	// StoreBits Bits r120:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -2658,13 +2660,13 @@ oneskip20:
 	MOVD ZR, R24
 oneword22:
 oneskip21:
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F10, -32(R4)
 	FMOVQ F11, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F8, -32(R5)
 	FMOVQ F9, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	SUBS $8, R1
@@ -2674,79 +2676,79 @@ oneloop2end:
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	VLD1.P 16(R12), [V3.S4]
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	// r5 = Param VThRst
+	// r5:vThRst = Param VThRst
 	VLD1.P 16(R13), [V5.S4]
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r8 = Param B
+	// r8:b = Param B
 	VLD1.P 16(R14), [V0.S4]
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r11 = Load I
+	// r11:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
-	// r13 = Param VRest
+	// r13:vRest = Param VRest
 	VLD1.P 16(R15), [V1.S4]
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	// r15 = Param VC
+	// r15:vC = Param VC
 	VLD1.P 16(R16), [V7.S4]
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	// r17 = Param DtCTau
+	// r17:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V8.S4]
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r19 = Param DtRTau
+	// r19:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V10.S4]
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r36 = FMA r34 r24 r35
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r38 = CmpGT r25 r37
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
-	// Rare r38
+	// Rare r38:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, onerare2
@@ -2754,220 +2756,220 @@ oneskip1:
 	VDUP R3, V9.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V11.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V9.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V11.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V9.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V12.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V8.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V12.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V12.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V12.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V12.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V12.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V12.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V14.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V12.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V14.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V12.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V15.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V15.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V15.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V15.S4, V12.S4, V12.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V12.S4, V12.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V14.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V14.S4, V9.S4, V9.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V9.S4, V9.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V13.S4, V13.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V13.S4, V13.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V0.B16, V6.B16
 onerare2:
-	// r106 = FMA r36 r22 r7
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
 	// If Delta
 	CBZ R8, oneskip3
 	// r107 = Load Delta
 	VLD1.P 16(R8), [V6.S4]
-	// r106 = Add r106 r107
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip3:
-	// r109 = Param Ka
+	// r109:ka = Param Ka
 	VLD1.P 16(R21), [V6.S4]
-	// r110 = Sub r106 r13
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	// r111 = Param Keep
+	// r111:keep = Param Keep
 	VLD1.P 16(R20), [V7.S4]
-	// r112 = Mul r111 r10
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	// r113 = FMA r109 r110 r112
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r115 = Sub r114 r2
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	// r116 = Param TauRef
+	// r116:tauRef = Param TauRef
 	VLD1.P 16(R22), [V6.S4]
-	// r117 = CmpLT r115 r116
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
-	// r0 = Select r117 r7 r106
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1 = Select r117 r10 r113
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r120 = CmpGE r0 r3
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
-	// r2 = Select r120 r114 r2
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip4
-	// StoreOne Spike r120
+	// StoreOne Spike r120:sp
 	VAND V26.B16, V3.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 oneskip4:
 	// If Ref
 	CBZ R10, oneskip5
-	// r121 = Or r117 r120
+	// r121:ref = Or r117:refr r120:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r121
+	// StoreBool Ref r121:ref
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
@@ -2976,7 +2978,7 @@ oneskip4:
 oneskip5:
 	// If Bits
 	CBZ R11, oneskip6
-	// StoreBits Bits r120
+	// StoreBits Bits r120:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
@@ -2991,11 +2993,11 @@ oneskip5:
 	MOVD ZR, R24
 oneword7:
 oneskip6:
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F5, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F4, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $4, R1
 	BGE oneloop1
@@ -3004,306 +3006,306 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVS.P 4(R12), F3
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	// r5 = Param VThRst
+	// r5:vThRst = Param VThRst
 	FMOVS.P 4(R13), F5
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r8 = Param B
+	// r8:b = Param B
 	FMOVS.P 4(R14), F0
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip8
-	// r11 = Load I
+	// r11:in = Load I
 	FMOVS.P 4(R7), F0
 oneskip8:
-	// r13 = Param VRest
+	// r13:vRest = Param VRest
 	FMOVS.P 4(R15), F1
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	// r15 = Param VC
+	// r15:vC = Param VC
 	FMOVS.P 4(R16), F7
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	// r17 = Param DtCTau
+	// r17:dtCTau = Param DtCTau
 	FMOVS.P 4(R17), F8
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r19 = Param DtRTau
+	// r19:dtRTau = Param DtRTau
 	FMOVS.P 4(R19), F10
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r36 = FMA r34 r24 r35
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r38 = CmpGT r25 r37
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
-	// Rare r38
+	// Rare r38:large
 	FMOVS F7, R3
 	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V11.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V9.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V11.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V9.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V12.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V8.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V12.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V12.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V12.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V12.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V12.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V12.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V14.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V12.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V14.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V12.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V15.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V15.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V15.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V15.S4, V12.S4, V12.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V12.S4, V12.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V14.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V14.S4, V9.S4, V9.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V9.S4, V9.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V13.S4, V13.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V13.S4, V13.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V0.B16, V6.B16
 onerare9:
-	// r106 = FMA r36 r22 r7
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
 	// If Delta
 	CBZ R8, oneskip10
 	// r107 = Load Delta
 	FMOVS.P 4(R8), F6
-	// r106 = Add r106 r107
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip10:
-	// r109 = Param Ka
+	// r109:ka = Param Ka
 	FMOVS.P 4(R21), F6
-	// r110 = Sub r106 r13
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	// r111 = Param Keep
+	// r111:keep = Param Keep
 	FMOVS.P 4(R20), F7
-	// r112 = Mul r111 r10
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	// r113 = FMA r109 r110 r112
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r115 = Sub r114 r2
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	// r116 = Param TauRef
+	// r116:tauRef = Param TauRef
 	FMOVS.P 4(R22), F6
-	// r117 = CmpLT r115 r116
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
-	// r0 = Select r117 r7 r106
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1 = Select r117 r10 r113
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r120 = CmpGE r0 r3
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
-	// r2 = Select r120 r114 r2
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip11
-	// StoreOne Spike r120
+	// StoreOne Spike r120:sp
 	VAND V26.B16, V3.B16, V0.B16
 	FMOVS.P F0, 4(R9)
 oneskip11:
 	// If Ref
 	CBZ R10, oneskip12
-	// r121 = Or r117 r120
+	// r121:ref = Or r117:refr r120:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r121
+	// StoreBool Ref r121:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
 	// If Bits
 	CBZ R11, oneskip13
-	// StoreBits Bits r120
+	// StoreBits Bits r120:sp
 	FMOVS F3, R3
 	AND $1, R3
 	LSL R23, R3, R3
@@ -3315,11 +3317,11 @@ oneskip12:
 	MOVD ZR, R24
 oneword14:
 oneskip13:
-	// Store V r0
+	// Store V r0:V
 	FMOVS F5, -4(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVS F4, -4(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -3386,13 +3388,13 @@ many:
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.S4]
 	VLD1.P 16(R5), [V3.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
 	// Loop
@@ -3419,107 +3421,107 @@ manynil36:
 	ADD R25>>3, R11, R11
 manynil37:
 manystep25:
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F6
 	FMOVQ 16(R12), F7
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
-	// r5 = Param VThRst
+	// r5:vThRst = Param VThRst
 	FMOVQ 0(R13), F10
 	FMOVQ 16(R13), F11
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
 	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
-	// r8 = Param B
+	// r8:b = Param B
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
 	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	// If I
 	CBZ R7, manyskip26
-	// r11 = Load I
+	// r11:in = Load I
 	FMOVQ 16(R7), F9
 	VLD1.P (R7)(R26), [V8.S4]
 manyskip26:
-	// r13 = Param VRest
+	// r13:vRest = Param VRest
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
 	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
-	// r15 = Param VC
+	// r15:vC = Param VC
 	FMOVQ 0(R16), F14
 	FMOVQ 16(R16), F15
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
 	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
-	// r17 = Param DtCTau
+	// r17:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F16
 	FMOVQ 16(R17), F17
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	// r19 = Param DtRTau
+	// r19:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F20
 	FMOVQ 16(R19), F21
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
 	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e28de94 // fmul v20.4s, v20.4s, v8.4s
 	WORD $0x6e29deb5 // fmul v21.4s, v21.4s, v9.4s
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ea0fa08 // fabs v8.4s, v16.4s
 	WORD $0x4ea0fa29 // fabs v9.4s, v17.4s
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
-	// r36 = FMA r34 r24 r35
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r38 = CmpGT r25 r37
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb9e50d // fcmgt v13.4s, v8.4s, v25.4s
 	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
-	// Rare r38
+	// Rare r38:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, manyrare27
@@ -3527,178 +3529,178 @@ manyskip26:
 	VDUP R3, V18.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V19.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V18.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V19.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V18.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V22.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V16.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V22.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V22.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V23.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V22.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V22.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V22.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V22.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V24.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V22.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V24.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V22.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V25.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V25.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V25.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V25.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V25.S4, V22.S4, V22.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V22.S4, V22.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V24.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V24.S4, V18.S4, V18.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V18.S4, V18.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V16.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V16.S4, V23.S4, V23.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V23.S4, V23.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e28e768 // fcmge v8.4s, v27.4s, v8.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V22.B16, V19.B16, V8.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V13.B16, V8.B16, V14.B16
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
 manyrare27:
-	// Rare r38
+	// Rare r38:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare28
@@ -3706,176 +3708,176 @@ manyrare27:
 	VDUP R3, V8.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V13.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V8.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V17.S4, V13.S4, V8.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V13.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea8e628 // fcmgt v8.4s, v17.4s, v8.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V16.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V16.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea8e610 // fcmgt v16.4s, v16.4s, v8.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V17.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V17.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V17.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V17.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V17.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V17.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V19.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V17.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V19.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V17.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V22.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V22.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V22.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V22.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V22.S4, V17.S4, V17.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V17.S4, V17.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e28fe31 // fdiv v17.4s, v17.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V18.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V19.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V19.S4, V16.S4, V16.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V16.S4, V16.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d652 // fsub v18.4s, v18.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e28d652 // fadd v18.4s, v18.4s, v8.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V18.S4, V18.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V18.S4, V18.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V17.B16, V13.B16, V9.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V15.B16, V9.B16, V12.B16
 manyrare28:
-	// r106 = FMA r36 r22 r7
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.S4, V14.S4, V8.S4
 	VMOV V1.B16, V9.B16
@@ -3885,51 +3887,51 @@ manyrare28:
 	// r107 = Load Delta
 	FMOVQ 16(R8), F12
 	VLD1.P (R8)(R2), [V13.S4]
-	// r106 = Add r106 r107
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
 manyskip29:
-	// r109 = Param Ka
+	// r109:ka = Param Ka
 	FMOVQ 0(R21), F12
 	FMOVQ 16(R21), F13
-	// r110 = Sub r106 r13
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
 	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
-	// r111 = Param Keep
+	// r111:keep = Param Keep
 	FMOVQ 0(R20), F14
 	FMOVQ 16(R20), F15
-	// r112 = Mul r111 r10
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
 	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	// r113 = FMA r109 r110 r112
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V10.S4, V12.S4, V14.S4
 	VFMLA V11.S4, V13.S4, V15.S4
-	// r114 = Time
+	// r114:t = Time
 	VLD1R.P 4(R24), [V10.S4]
-	// r115 = Sub r114 r2
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
 	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
-	// r116 = Param TauRef
+	// r116:tauRef = Param TauRef
 	FMOVQ 0(R22), F13
 	FMOVQ 16(R22), F16
-	// r117 = CmpLT r115 r116
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
 	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
-	// r0 = Select r117 r7 r106
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
-	// r1 = Select r117 r10 r113
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
-	// r120 = CmpGE r0 r3
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e406 // fcmge v6.4s, v0.4s, v6.4s
 	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
-	// r2 = Select r120 r114 r2
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
 	// If Spike
 	CBZ R9, manyskip30
-	// StoreOne Spike r120
+	// StoreOne Spike r120:sp
 	VAND V26.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V26.B16, V6.B16, V8.B16
@@ -3939,10 +3941,10 @@ manyskip29:
 manyskip30:
 	// If Ref
 	CBZ R10, manyskip31
-	// r121 = Or r117 r120
+	// r121:ref = Or r117:refr r120:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r121
+	// StoreBool Ref r121:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
@@ -3958,7 +3960,7 @@ manyskip30:
 manyskip31:
 	// If Bits
 	CBZ R11, manyskip32
-	// StoreBits Bits r120
+	// StoreBits Bits r120:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -3973,13 +3975,13 @@ manyskip31:
 manyskip32:
 	SUBS $1, R23
 	BNE manystep25
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $8, R25
@@ -4000,11 +4002,11 @@ manyloop2end:
 	SUBS $4, R1
 	BLT manyloop1end
 manyloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
 	// Loop
 	MOVD 232(R0), R23 // Steps
@@ -4031,73 +4033,73 @@ manynil11:
 	ADD R3<<3, R11, R11
 manynil12:
 manystep1:
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F3
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	// r5 = Param VThRst
+	// r5:vThRst = Param VThRst
 	FMOVQ 0(R13), F5
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r8 = Param B
+	// r8:b = Param B
 	FMOVQ 0(R14), F5
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip2
-	// r11 = Load I
+	// r11:in = Load I
 	VLD1.P (R7)(R26), [V4.S4]
 manyskip2:
-	// r13 = Param VRest
+	// r13:vRest = Param VRest
 	FMOVQ 0(R15), F5
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	// r15 = Param VC
+	// r15:vC = Param VC
 	FMOVQ 0(R16), F7
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	// r17 = Param DtCTau
+	// r17:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F8
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r19 = Param DtRTau
+	// r19:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F10
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r36 = FMA r34 r24 r35
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r38 = CmpGT r25 r37
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
-	// Rare r38
+	// Rare r38:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, manyrare3
@@ -4105,214 +4107,214 @@ manyskip2:
 	VDUP R3, V9.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V11.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V9.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V11.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V9.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V12.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V8.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V12.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V12.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V12.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V12.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V12.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V12.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V14.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V12.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V14.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V12.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V15.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V15.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V15.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V15.S4, V12.S4, V12.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V12.S4, V12.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V14.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V14.S4, V9.S4, V9.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V9.S4, V9.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V13.S4, V13.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V13.S4, V13.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare3:
-	// r106 = FMA r36 r22 r7
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, manyskip4
 	// r107 = Load Delta
 	VLD1.P (R8)(R2), [V6.S4]
-	// r106 = Add r106 r107
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip4:
-	// r109 = Param Ka
+	// r109:ka = Param Ka
 	FMOVQ 0(R21), F6
-	// r110 = Sub r106 r13
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	// r111 = Param Keep
+	// r111:keep = Param Keep
 	FMOVQ 0(R20), F7
-	// r112 = Mul r111 r10
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
-	// r113 = FMA r109 r110 r112
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
-	// r114 = Time
+	// r114:t = Time
 	VLD1R.P 4(R24), [V5.S4]
-	// r115 = Sub r114 r2
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	// r116 = Param TauRef
+	// r116:tauRef = Param TauRef
 	FMOVQ 0(R22), F8
-	// r117 = CmpLT r115 r116
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
-	// r0 = Select r117 r7 r106
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1 = Select r117 r10 r113
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r120 = CmpGE r0 r3
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
-	// r2 = Select r120 r114 r2
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip5
-	// StoreOne Spike r120
+	// StoreOne Spike r120:sp
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
@@ -4320,9 +4322,9 @@ manyskip4:
 manyskip5:
 	// If Ref
 	CBZ R10, manyskip6
-	// r121 = Or r117 r120
+	// r121:ref = Or r117:refr r120:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r121
+	// StoreBool Ref r121:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
@@ -4333,7 +4335,7 @@ manyskip5:
 manyskip6:
 	// If Bits
 	CBZ R11, manyskip7
-	// StoreBits Bits r120
+	// StoreBits Bits r120:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
@@ -4351,11 +4353,11 @@ manyskip6:
 manyskip7:
 	SUBS $1, R23
 	BNE manystep1
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $4, R25
 	ADD $16, R12
@@ -4375,11 +4377,11 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
 	// Loop
 	MOVD 232(R0), R23 // Steps
@@ -4406,250 +4408,250 @@ manynil23:
 	ADD R3<<3, R11, R11
 manynil24:
 manystep13:
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVS 0(R12), F3
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	// r5 = Param VThRst
+	// r5:vThRst = Param VThRst
 	FMOVS 0(R13), F5
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r8 = Param B
+	// r8:b = Param B
 	FMOVS 0(R14), F5
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip14
-	// r11 = Load I
+	// r11:in = Load I
 	FMOVS 0(R7), F4
 	ADD R26, R7
 manyskip14:
-	// r13 = Param VRest
+	// r13:vRest = Param VRest
 	FMOVS 0(R15), F5
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	// r15 = Param VC
+	// r15:vC = Param VC
 	FMOVS 0(R16), F7
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	// r17 = Param DtCTau
+	// r17:dtCTau = Param DtCTau
 	FMOVS 0(R17), F8
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r19 = Param DtRTau
+	// r19:dtRTau = Param DtRTau
 	FMOVS 0(R19), F10
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r36 = FMA r34 r24 r35
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r38 = CmpGT r25 r37
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
-	// Rare r38
+	// Rare r38:large
 	FMOVS F7, R3
 	CBZW R3, manyrare15
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V11.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24 r40
+	// r41 = FMA r39 r24:z r40
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V9.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24 r42
+	// r43 = FMA r41 r24:z r42
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V11.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24 r44
+	// r45 = FMA r43 r24:z r44
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r46 = FMA r45 r24 r26
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r47 = FMA r46 r24 r27
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r48 = FMA r47 r24 r29
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r49 = FMA r48 r24 r31
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r50 = FMA r49 r24 r33
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r51 = FMA r50 r24 r35
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V9.S4 // r52 = 95
-	// r53 = CmpGT r24 r52
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V12.S4 // r52 = 95
-	// r54 = Select r53 r52 r24
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V8.S4 // r55 = -87
-	// r56 = CmpLT r54 r55
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V12.S4 // r55 = -87
-	// r57 = Select r56 r55 r54
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V12.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57 r59 r58
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V12.S4 // r58 = 1.2582912e+07
-	// r61 = Sub r60 r58
+	// r61:k = Sub r60 r58
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V12.S4 // r63 = -0.69314575
-	// r64 = FMA r61 r63 r57
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V12.S4 // r62 = -1.4286068e-06
-	// r65 = FMA r61 r62 r64
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V12.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V14.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65 r40
+	// r66 = FMA r39 r65:r r40
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V12.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65 r42
+	// r67 = FMA r66 r65:r r42
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V14.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65 r44
+	// r68 = FMA r67 r65:r r44
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r69 = FMA r68 r65 r26
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r70 = FMA r69 r65 r27
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r71 = FMA r70 r65 r29
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r72 = FMA r71 r65 r31
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r73 = FMA r72 r65 r33
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r74 = FMA r73 r65 r35
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V12.S4 // r75 = 30
-	// r76 = CmpGT r61 r75
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V15.S4 // r75 = 30
-	// r77 = Select r76 r75 r61
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V15.S4 // r78 = -1
-	// r79 = Mul r77 r78
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r58 = 1.2582912e+07
 	// r80 = Add r79 r58
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r81 = Bits r80
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
 	VDUP R3, V15.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81 r82
+	// r83 = IAdd r81:kBits r82
 	VADD V15.S4, V12.S4, V12.S4
 	// r84 = Shl 23 r83
 	VSHL $23, V12.S4, V12.S4
-	// r85 = FromBits r84
-	// r86 = Sub r35 r85
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r87 = FMA r65 r74 r86
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r88 = Div r87 r54
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61 r33 r58
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r90 = Sub r89 r58
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90 r58
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r92 = Bits r91
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
 	VDUP R3, V14.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92 r82
+	// r93 = IAdd r92:kBits r82
 	VADD V14.S4, V9.S4, V9.S4
 	// r94 = Shl 23 r93
 	VSHL $23, V9.S4, V9.S4
-	// r95 = FromBits r94
-	// r96 = Mul r88 r95
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r97 = Sub r61 r90
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r58 = 1.2582912e+07
 	// r98 = Add r97 r58
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r99 = Bits r98
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99 r82
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V13.S4, V13.S4
 	// r101 = Shl 23 r100
 	VSHL $23, V13.S4, V13.S4
-	// r102 = FromBits r101
-	// r103 = Mul r96 r102
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r104 = CmpLE r25 r33
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
-	// r105 = Select r104 r51 r103
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r36 = Select r38 r105 r36
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare15:
-	// r106 = FMA r36 r22 r7
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	// If Delta
@@ -4657,38 +4659,38 @@ manyrare15:
 	// r107 = Load Delta
 	FMOVS 0(R8), F6
 	ADD R2, R8
-	// r106 = Add r106 r107
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip16:
-	// r109 = Param Ka
+	// r109:ka = Param Ka
 	FMOVS 0(R21), F6
-	// r110 = Sub r106 r13
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	// r111 = Param Keep
+	// r111:keep = Param Keep
 	FMOVS 0(R20), F7
-	// r112 = Mul r111 r10
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
-	// r113 = FMA r109 r110 r112
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
-	// r114 = Time
+	// r114:t = Time
 	VLD1R.P 4(R24), [V5.S4]
-	// r115 = Sub r114 r2
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	// r116 = Param TauRef
+	// r116:tauRef = Param TauRef
 	FMOVS 0(R22), F8
-	// r117 = CmpLT r115 r116
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
-	// r0 = Select r117 r7 r106
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1 = Select r117 r10 r113
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r120 = CmpGE r0 r3
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
-	// r2 = Select r120 r114 r2
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip17
-	// StoreOne Spike r120
+	// StoreOne Spike r120:sp
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVS F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
@@ -4696,9 +4698,9 @@ manyskip16:
 manyskip17:
 	// If Ref
 	CBZ R10, manyskip18
-	// r121 = Or r117 r120
+	// r121:ref = Or r117:refr r120:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r121
+	// StoreBool Ref r121:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
@@ -4707,7 +4709,7 @@ manyskip17:
 manyskip18:
 	// If Bits
 	CBZ R11, manyskip19
-	// StoreBits Bits r120
+	// StoreBits Bits r120:sp
 	FMOVS F3, R3
 	MOVD (R11), R0
 	ROR R25, R0, R0
@@ -4721,11 +4723,11 @@ manyskip18:
 manyskip19:
 	SUBS $1, R23
 	BNE manystep13
-	// Store V r0
+	// Store V r0:V
 	FMOVS F0, -4(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVS F1, -4(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	ADD $1, R25
 	ADD $4, R12
@@ -4747,18 +4749,20 @@ manytailend:
 // func stepNEONF32Hard(f *generic.Frame32)
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r3 = VTh, V30 r5 = VReset,
-//     V29 r7 = B, V28 r12 = VRest, V27 r14 = VC, V26 r16 = DtCTau, V25 r18 = DtRTau,
-//     V24 r25 = 0.0013888889, V23 r26 = 0.008333334, V22 r28 = 0.041666668, V21 r30 = 0.16666667,
-//     V20 r32 = 0.5, V19 r34 = 1, V18 r36 = 0.125, V17 r108 = Ka, V16 r110 = Keep, V15 r115 = TauRef,
-//     V14 r113 = T[0].
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r5:vReset = VReset, V29 r7:b = B, V28 r12:vRest = VRest, V27 r14:vC = VC,
+//     V26 r16:dtCTau = DtCTau, V25 r18:dtRTau = DtRTau, V24 r25 = 0.0013888889,
+//     V23 r26 = 0.008333334, V22 r28 = 0.041666668, V21 r30 = 0.16666667, V20 r32 = 0.5, V19 r34 = 1,
+//     V18 r36 = 0.125, V17 r108:ka = Ka, V16 r110:keep = Keep, V15 r115:tauRef = TauRef,
+//     V14 r113:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
 //   Counters: lane R12, bits word R13, bits word scratch R14.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r3 = VTh, V30 r12 = VRest,
-//     V29 r14 = VC, V28 r16 = DtCTau, V27 r18 = DtRTau, V26 r25 = 0.0013888889,
-//     V25 r26 = 0.008333334, V24 r28 = 0.041666668, V23 r30 = 0.16666667, V22 r32 = 0.5, V21 r34 = 1,
-//     V20 r36 = 0.125, V19 r108 = Ka, V18 r110 = Keep, V17 r115 = TauRef.
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r12:vRest = VRest, V29 r14:vC = VC, V28 r16:dtCTau = DtCTau, V27 r18:dtRTau = DtRTau,
+//     V26 r25 = 0.0013888889, V25 r26 = 0.008333334, V24 r28 = 0.041666668, V23 r30 = 0.16666667,
+//     V22 r32 = 0.5, V21 r34 = 1, V20 r36 = 0.125, V19 r108:ka = Ka, V18 r110:keep = Keep,
+//     V17 r115:tauRef = TauRef.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
 //   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
 //   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
@@ -4781,19 +4785,19 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVD ZR, R12 // lane
 	MOVD ZR, R13 // Bits word
 	MOVWU 0(R2), R3
-	VDUP R3, V31.S4 // r3 = VTh
+	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 8(R2), R3
-	VDUP R3, V30.S4 // r5 = VReset
+	VDUP R3, V30.S4 // r5:vReset = VReset
 	MOVWU 12(R2), R3
-	VDUP R3, V29.S4 // r7 = B
+	VDUP R3, V29.S4 // r7:b = B
 	MOVWU 16(R2), R3
-	VDUP R3, V28.S4 // r12 = VRest
+	VDUP R3, V28.S4 // r12:vRest = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V27.S4 // r14 = VC
+	VDUP R3, V27.S4 // r14:vC = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V26.S4 // r16 = DtCTau
+	VDUP R3, V26.S4 // r16:dtCTau = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V25.S4 // r18 = DtRTau
+	VDUP R3, V25.S4 // r18:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V24.S4 // r25 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -4809,73 +4813,73 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVD $0x3e000000, R3
 	VDUP R3, V18.S4 // r36 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V17.S4 // r108 = Ka
+	VDUP R3, V17.S4 // r108:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V16.S4 // r110 = Keep
+	VDUP R3, V16.S4 // r110:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V15.S4 // r115 = TauRef
+	VDUP R3, V15.S4 // r115:tauRef = TauRef
 	MOVD 304(R0), R3
-	VLD1R (R3), [V14.S4] // r113 = T[0]
+	VLD1R (R3), [V14.S4] // r113:t = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V30.B16, V0.B16
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V4.B16, V3.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
 	CBZ R7, oneskip1
-	// r10 = Load I
+	// r10:in = Load I
 	VLD1.P 16(R7), [V1.S4]
 oneskip1:
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e21df21 // fmul v1.4s, v25.4s, v1.4s
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.S4, V26.S4, V1.S4
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V24.S4, V6.S4
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V20.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r35 = FMA r33 r23 r34
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V19.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r37 = CmpGT r24 r36
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
-	// Rare r37
+	// Rare r37:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
 	CBZW R3, onerare2
@@ -4883,214 +4887,214 @@ oneskip1:
 	VDUP R3, V8.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V9.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V9.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V20.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V19.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V10.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V4.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V10.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V10.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V11.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V10.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V10.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V12.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V10.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V20.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V19.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V13.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V13.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V13.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V13.S4, V10.S4, V10.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V10.S4, V10.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V20.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V12.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V12.S4, V8.S4, V8.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V8.S4, V8.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V4.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V4.S4, V11.S4, V11.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V11.S4, V11.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V5.B16, V6.B16
 onerare2:
-	// r105 = FMA r35 r21 r6
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V1.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, oneskip3
 	// r106 = Load Delta
 	VLD1.P 16(R8), [V1.S4]
-	// r105 = Add r105 r106
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
 oneskip3:
-	// r109 = Sub r105 r12
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
-	// r111 = Mul r110 r9
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
-	// r112 = FMA r108 r109 r111
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V1.S4, V17.S4, V5.S4
-	// r114 = Sub r113 r2
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d5c1 // fsub v1.4s, v14.4s, v2.4s
-	// r116 = CmpLT r114 r115
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea1e5e1 // fcmgt v1.4s, v15.4s, v1.4s
-	// r0 = Select r116 r6 r105
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V1.B16, V4.B16, V0.B16
-	// r1 = Select r116 r9 r112
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V1.B16, V5.B16, V3.B16
-	// r119 = CmpGE r0 r3
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2 = Select r119 r113 r2
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V4.B16, V14.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip4
-	// StoreOne Spike r119
+	// StoreOne Spike r119:sp
 	VAND V19.B16, V4.B16, V5.B16
 	VST1.P [V5.S4], 16(R9)
 oneskip4:
 	// If Ref
 	CBZ R10, oneskip5
-	// r120 = Or r116 r119
+	// r120:ref = Or r116:refr r119:sp
 	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r120
+	// StoreBool Ref r120:ref
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
@@ -5099,7 +5103,7 @@ oneskip4:
 oneskip5:
 	// If Bits
 	CBZ R11, oneskip6
-	// StoreBits Bits r119
+	// StoreBits Bits r119:sp
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
@@ -5114,11 +5118,11 @@ oneskip5:
 	MOVD ZR, R13
 oneword7:
 oneskip6:
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F3, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $4, R1
 	BGE oneloop1
@@ -5127,284 +5131,284 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V30.B16, V0.B16
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V4.B16, V3.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
 	CBZ R7, oneskip8
-	// r10 = Load I
+	// r10:in = Load I
 	FMOVS.P 4(R7), F1
 oneskip8:
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e21df21 // fmul v1.4s, v25.4s, v1.4s
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.S4, V26.S4, V1.S4
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V24.S4, V6.S4
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V20.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r35 = FMA r33 r23 r34
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V19.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r37 = CmpGT r24 r36
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
-	// Rare r37
+	// Rare r37:large
 	FMOVS F7, R3
 	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V9.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V9.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V20.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V19.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V10.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V4.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V10.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V10.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V11.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V10.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V10.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V12.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V10.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V20.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V19.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V13.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V13.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V13.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V13.S4, V10.S4, V10.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V10.S4, V10.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V20.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V12.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V12.S4, V8.S4, V8.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V8.S4, V8.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V4.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V4.S4, V11.S4, V11.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V11.S4, V11.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V5.B16, V6.B16
 onerare9:
-	// r105 = FMA r35 r21 r6
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V1.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, oneskip10
 	// r106 = Load Delta
 	FMOVS.P 4(R8), F1
-	// r105 = Add r105 r106
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
 oneskip10:
-	// r109 = Sub r105 r12
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
-	// r111 = Mul r110 r9
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
-	// r112 = FMA r108 r109 r111
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V1.S4, V17.S4, V5.S4
-	// r114 = Sub r113 r2
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d5c1 // fsub v1.4s, v14.4s, v2.4s
-	// r116 = CmpLT r114 r115
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea1e5e1 // fcmgt v1.4s, v15.4s, v1.4s
-	// r0 = Select r116 r6 r105
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V1.B16, V4.B16, V0.B16
-	// r1 = Select r116 r9 r112
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V1.B16, V5.B16, V3.B16
-	// r119 = CmpGE r0 r3
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2 = Select r119 r113 r2
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V4.B16, V14.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip11
-	// StoreOne Spike r119
+	// StoreOne Spike r119:sp
 	VAND V19.B16, V4.B16, V5.B16
 	FMOVS.P F5, 4(R9)
 oneskip11:
 	// If Ref
 	CBZ R10, oneskip12
-	// r120 = Or r116 r119
+	// r120:ref = Or r116:refr r119:sp
 	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r120
+	// StoreBool Ref r120:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
 	// If Bits
 	CBZ R11, oneskip13
-	// StoreBits Bits r119
+	// StoreBits Bits r119:sp
 	FMOVS F4, R3
 	AND $1, R3
 	LSL R12, R3, R3
@@ -5416,11 +5420,11 @@ oneskip12:
 	MOVD ZR, R13
 oneword14:
 oneskip13:
-	// Store V r0
+	// Store V r0:V
 	FMOVS F0, -4(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVS F3, -4(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -5454,15 +5458,15 @@ many:
 	MOVD 296(R0), R20 // Bits row distance
 	LSL $3, R20
 	MOVWU 0(R2), R3
-	VDUP R3, V31.S4 // r3 = VTh
+	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 16(R2), R3
-	VDUP R3, V30.S4 // r12 = VRest
+	VDUP R3, V30.S4 // r12:vRest = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V29.S4 // r14 = VC
+	VDUP R3, V29.S4 // r14:vC = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V28.S4 // r16 = DtCTau
+	VDUP R3, V28.S4 // r16:dtCTau = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V27.S4 // r18 = DtRTau
+	VDUP R3, V27.S4 // r18:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V26.S4 // r25 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -5478,21 +5482,21 @@ many:
 	MOVD $0x3e000000, R3
 	VDUP R3, V20.S4 // r36 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V19.S4 // r108 = Ka
+	VDUP R3, V19.S4 // r108:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V18.S4 // r110 = Keep
+	VDUP R3, V18.S4 // r110:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V17.S4 // r115 = TauRef
+	VDUP R3, V17.S4 // r115:tauRef = TauRef
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.S4]
 	VLD1.P 16(R5), [V3.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
 	// Loop
@@ -5519,87 +5523,87 @@ manynil62:
 	ADD R14>>3, R11, R11
 manynil63:
 manystep51:
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
 	MOVWU 8(R2), R3
-	VDUP R3, V8.S4 // r5 = VReset
-	// r6 = Select r4 r5 r0
+	VDUP R3, V8.S4 // r5:vReset = VReset
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V6.B16, V8.B16, V0.B16
 	VBIT V7.B16, V8.B16, V1.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V8.S4 // r7 = B
-	// r8 = Add r1 r7
+	VDUP R3, V8.S4 // r7:b = B
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e28d449 // fadd v9.4s, v2.4s, v8.4s
 	WORD $0x4e28d468 // fadd v8.4s, v3.4s, v8.4s
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V6.B16, V9.B16, V2.B16
 	VBIT V7.B16, V8.B16, V3.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
 	CBZ R7, manyskip52
-	// r10 = Load I
+	// r10:in = Load I
 	FMOVQ 16(R7), F7
 	VLD1.P (R7)(R15), [V6.S4]
 manyskip52:
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
 	WORD $0x4ebdd42b // fsub v11.4s, v1.4s, v29.4s
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e2add0c // fmul v12.4s, v8.4s, v10.4s
 	WORD $0x6e2bdd2d // fmul v13.4s, v9.4s, v11.4s
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea2d4c6 // fsub v6.4s, v6.4s, v2.4s
 	WORD $0x4ea3d4e7 // fsub v7.4s, v7.4s, v3.4s
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e26df66 // fmul v6.4s, v27.4s, v6.4s
 	WORD $0x6e27df67 // fmul v7.4s, v27.4s, v7.4s
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V12.S4, V28.S4, V6.S4
 	VFMLA V13.S4, V28.S4, V7.S4
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e2ad508 // fadd v8.4s, v8.4s, v10.4s
 	WORD $0x4e2bd529 // fadd v9.4s, v9.4s, v11.4s
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
 	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
 	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V25.B16, V12.B16
 	VFMLA V8.S4, V26.S4, V12.S4
 	VMOV V25.B16, V13.B16
 	VFMLA V9.S4, V26.S4, V13.S4
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V24.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V24.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V23.B16, V13.B16
 	VFMLA V8.S4, V14.S4, V13.S4
 	VMOV V23.B16, V14.B16
 	VFMLA V9.S4, V12.S4, V14.S4
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V22.B16, V12.B16
 	VFMLA V8.S4, V13.S4, V12.S4
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V14.S4, V13.S4
-	// r35 = FMA r33 r23 r34
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V21.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V21.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
-	// r37 = CmpGT r24 r36
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb4e54d // fcmgt v13.4s, v10.4s, v20.4s
 	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
-	// Rare r37
+	// Rare r37:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
 	CBZW R3, manyrare53
@@ -5607,173 +5611,173 @@ manyskip52:
 	VDUP R3, V16.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V17.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V16.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V8.S4, V17.S4, V16.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V17.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V26.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V25.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V24.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V23.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V22.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V21.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V16.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6eb0e510 // fcmgt v16.4s, v8.4s, v16.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V18.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6eb0e508 // fcmgt v8.4s, v8.4s, v16.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V18.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V18.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V19.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V18.S4, V8.S4, V19.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eb2d673 // fsub v19.4s, v19.4s, v18.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V18.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V18.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V20.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V18.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V8.S4, V20.S4, V18.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V20.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V26.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V25.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V24.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V23.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V22.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V21.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V18.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eb2e672 // fcmgt v18.4s, v19.4s, v18.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V23.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V23.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e37de52 // fmul v18.4s, v18.4s, v23.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V23.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e37d652 // fadd v18.4s, v18.4s, v23.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V23.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V23.S4, V18.S4, V18.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V18.S4, V18.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eb2d6b2 // fsub v18.4s, v21.4s, v18.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V20.S4, V8.S4, V18.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e30fe52 // fdiv v18.4s, v18.4s, v16.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V22.S4, V19.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V20.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V20.S4, V16.S4, V16.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V16.S4, V16.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e30de52 // fmul v18.4s, v18.4s, v16.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d673 // fsub v19.4s, v19.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e28d673 // fadd v19.4s, v19.4s, v8.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V19.S4, V19.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V19.S4, V19.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e2ae6ca // fcmge v10.4s, v22.4s, v10.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V18.B16, V17.B16, V10.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V13.B16, V10.B16, V14.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
@@ -5786,7 +5790,7 @@ manyskip52:
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V23.S4
 manyrare53:
-	// Rare r37
+	// Rare r37:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare54
@@ -5794,180 +5798,180 @@ manyrare53:
 	VDUP R3, V8.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V10.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V9.S4, V10.S4, V8.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V10.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V26.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V25.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V24.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V23.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V22.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V21.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea8e528 // fcmgt v8.4s, v9.4s, v8.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V13.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V9.B16, V13.B16, V8.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V9.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea8e529 // fcmgt v9.4s, v9.4s, v8.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V13.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V8.B16, V13.B16, V9.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V13.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V13.S4, V9.S4, V16.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V13.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V13.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V13.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V17.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V13.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V9.S4, V17.S4, V13.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V17.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V26.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V25.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V24.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V23.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V21.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V13.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eade60d // fcmgt v13.4s, v16.4s, v13.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V18.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V18.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e32ddad // fmul v13.4s, v13.4s, v18.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e32d5ad // fadd v13.4s, v13.4s, v18.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V18.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V18.S4, V13.S4, V13.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V13.S4, V13.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eadd6ad // fsub v13.4s, v21.4s, v13.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V17.S4, V9.S4, V13.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V22.S4, V16.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V17.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V17.S4, V9.S4, V9.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V9.S4, V9.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e28d610 // fadd v16.4s, v16.4s, v8.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V16.S4, V16.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V16.S4, V16.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e30ddad // fmul v13.4s, v13.4s, v16.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e2be6cb // fcmge v11.4s, v22.4s, v11.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V13.B16, V10.B16, V11.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V15.B16, V11.B16, V12.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
 	MOVWU 32(R2), R3
 	VDUP R3, V18.S4
 manyrare54:
-	// r105 = FMA r35 r21 r6
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V6.S4, V14.S4, V8.S4
 	VMOV V1.B16, V6.B16
@@ -5977,42 +5981,42 @@ manyrare54:
 	// r106 = Load Delta
 	FMOVQ 16(R8), F7
 	VLD1.P (R8)(R16), [V9.S4]
-	// r105 = Add r105 r106
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 manyskip55:
-	// r109 = Sub r105 r12
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
 	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
-	// r111 = Mul r110 r9
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
 	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
-	// r112 = FMA r108 r109 r111
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V7.S4, V19.S4, V10.S4
 	VFMLA V9.S4, V19.S4, V11.S4
-	// r113 = Time
+	// r113:t = Time
 	VLD1R.P 4(R13), [V7.S4]
-	// r114 = Sub r113 r2
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
 	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
-	// r116 = CmpLT r114 r115
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
 	WORD $0x6eace62c // fcmgt v12.4s, v17.4s, v12.4s
-	// r0 = Select r116 r6 r105
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V9.B16, V8.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
-	// r1 = Select r116 r9 r112
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
-	// r119 = CmpGE r0 r3
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
-	// r2 = Select r119 r113 r2
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V6.B16, V7.B16, V4.B16
 	VBIT V8.B16, V7.B16, V5.B16
 	// If Spike
 	CBZ R9, manyskip56
-	// StoreOne Spike r119
+	// StoreOne Spike r119:sp
 	VAND V21.B16, V8.B16, V7.B16
 	FMOVQ F7, 16(R9)
 	VAND V21.B16, V6.B16, V7.B16
@@ -6020,10 +6024,10 @@ manyskip55:
 manyskip56:
 	// If Ref
 	CBZ R10, manyskip57
-	// r120 = Or r116 r119
+	// r120:ref = Or r116:refr r119:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V8.B16, V12.B16, V12.B16
-	// StoreBool Ref r120
+	// StoreBool Ref r120:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
@@ -6038,7 +6042,7 @@ manyskip56:
 manyskip57:
 	// If Bits
 	CBZ R11, manyskip58
-	// StoreBits Bits r119
+	// StoreBits Bits r119:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e612906 // xtn2 v6.8h, v8.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -6052,13 +6056,13 @@ manyskip57:
 manyskip58:
 	SUBS $1, R12
 	BNE manystep51
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $8, R14
@@ -6069,11 +6073,11 @@ manyloop2end:
 	SUBS $4, R1
 	BLT manyloop1end
 manyloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
 	// Loop
 	MOVD 232(R0), R12 // Steps
@@ -6100,61 +6104,61 @@ manynil74:
 	ADD R3<<3, R11, R11
 manynil75:
 manystep64:
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 8(R2), R3
-	VDUP R3, V4.S4 // r5 = VReset
-	// r6 = Select r4 r5 r0
+	VDUP R3, V4.S4 // r5:vReset = VReset
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V4.S4 // r7 = B
-	// r8 = Add r1 r7
+	VDUP R3, V4.S4 // r7:b = B
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip65
-	// r10 = Load I
+	// r10:in = Load I
 	VLD1.P (R7)(R15), [V3.S4]
 manyskip65:
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.S4, V28.S4, V3.S4
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r35 = FMA r33 r23 r34
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r37 = CmpGT r24 r36
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	// Rare r37
+	// Rare r37:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare66
@@ -6162,216 +6166,216 @@ manyskip65:
 	VDUP R3, V8.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V9.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V9.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V10.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V4.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V10.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V10.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V11.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V10.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V10.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V12.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V10.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V13.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V13.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V13.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V13.S4, V10.S4, V10.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V10.S4, V10.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V12.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V12.S4, V8.S4, V8.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V8.S4, V8.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V4.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V4.S4, V11.S4, V11.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V11.S4, V11.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare66:
-	// r105 = FMA r35 r21 r6
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, manyskip67
 	// r106 = Load Delta
 	VLD1.P (R8)(R16), [V3.S4]
-	// r105 = Add r105 r106
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip67:
-	// r109 = Sub r105 r12
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	// r111 = Mul r110 r9
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	// r112 = FMA r108 r109 r111
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
-	// r113 = Time
+	// r113:t = Time
 	VLD1R.P 4(R13), [V3.S4]
-	// r114 = Sub r113 r2
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	// r116 = CmpLT r114 r115
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	// r0 = Select r116 r6 r105
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1 = Select r116 r9 r112
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r119 = CmpGE r0 r3
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2 = Select r119 r113 r2
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip68
-	// StoreOne Spike r119
+	// StoreOne Spike r119:sp
 	VAND V21.B16, V4.B16, V3.B16
 	VST1.P [V3.S4], (R9)(R17)
 manyskip68:
 	// If Ref
 	CBZ R10, manyskip69
-	// r120 = Or r116 r119
+	// r120:ref = Or r116:refr r119:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r120
+	// StoreBool Ref r120:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
@@ -6381,7 +6385,7 @@ manyskip68:
 manyskip69:
 	// If Bits
 	CBZ R11, manyskip70
-	// StoreBits Bits r119
+	// StoreBits Bits r119:sp
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
@@ -6397,11 +6401,11 @@ manyskip69:
 manyskip70:
 	SUBS $1, R12
 	BNE manystep64
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $4, R14
 	SUBS $4, R1
@@ -6411,11 +6415,11 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
 	// Loop
 	MOVD 232(R0), R12 // Steps
@@ -6442,238 +6446,238 @@ manynil86:
 	ADD R3<<3, R11, R11
 manynil87:
 manystep76:
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 8(R2), R3
-	VDUP R3, V4.S4 // r5 = VReset
-	// r6 = Select r4 r5 r0
+	VDUP R3, V4.S4 // r5:vReset = VReset
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V4.S4 // r7 = B
-	// r8 = Add r1 r7
+	VDUP R3, V4.S4 // r7:b = B
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip77
-	// r10 = Load I
+	// r10:in = Load I
 	FMOVS 0(R7), F3
 	ADD R15, R7
 manyskip77:
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.S4, V28.S4, V3.S4
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r35 = FMA r33 r23 r34
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r37 = CmpGT r24 r36
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	// Rare r37
+	// Rare r37:large
 	FMOVS F7, R3
 	CBZW R3, manyrare78
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V9.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V9.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V10.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V4.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V10.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V10.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V11.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V10.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V10.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V12.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V10.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V13.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V13.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V13.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V13.S4, V10.S4, V10.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V10.S4, V10.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V12.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V12.S4, V8.S4, V8.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V8.S4, V8.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V4.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V4.S4, V11.S4, V11.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V11.S4, V11.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare78:
-	// r105 = FMA r35 r21 r6
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	// If Delta
@@ -6681,41 +6685,41 @@ manyrare78:
 	// r106 = Load Delta
 	FMOVS 0(R8), F3
 	ADD R16, R8
-	// r105 = Add r105 r106
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip79:
-	// r109 = Sub r105 r12
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	// r111 = Mul r110 r9
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	// r112 = FMA r108 r109 r111
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
-	// r113 = Time
+	// r113:t = Time
 	VLD1R.P 4(R13), [V3.S4]
-	// r114 = Sub r113 r2
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	// r116 = CmpLT r114 r115
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	// r0 = Select r116 r6 r105
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1 = Select r116 r9 r112
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r119 = CmpGE r0 r3
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2 = Select r119 r113 r2
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip80
-	// StoreOne Spike r119
+	// StoreOne Spike r119:sp
 	VAND V21.B16, V4.B16, V3.B16
 	FMOVS F3, 0(R9)
 	ADD R17, R9
 manyskip80:
 	// If Ref
 	CBZ R10, manyskip81
-	// r120 = Or r116 r119
+	// r120:ref = Or r116:refr r119:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r120
+	// StoreBool Ref r120:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
@@ -6723,7 +6727,7 @@ manyskip80:
 manyskip81:
 	// If Bits
 	CBZ R11, manyskip82
-	// StoreBits Bits r119
+	// StoreBits Bits r119:sp
 	FMOVS F4, R3
 	MOVD (R11), R21
 	ROR R14, R21, R21
@@ -6735,11 +6739,11 @@ manyskip81:
 manyskip82:
 	SUBS $1, R12
 	BNE manystep76
-	// Store V r0
+	// Store V r0:V
 	FMOVS F0, -4(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVS F1, -4(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	ADD $1, R14
 	SUBS $1, R1
@@ -6753,7 +6757,7 @@ manytailend:
 // one step: 2 vectors per iteration of the main loop, then 1, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r25 = 0.0013888889,
 //     V30 r26 = 0.008333334, V29 r28 = 0.041666668, V28 r30 = 0.16666667, V27 r32 = 0.5, V26 r34 = 1,
-//     V25 r36 = 0.125, V24 r113 = T[0].
+//     V25 r36 = 0.125, V24 r113:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
 //     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
 //     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
@@ -6821,117 +6825,117 @@ TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4 // r36 = 0.125
 	MOVD 304(R0), R3
-	VLD1R (R3), [V24.S4] // r113 = T[0]
+	VLD1R (R3), [V24.S4] // r113:t = T[0]
 	SUBS $8, R1
 	BLT oneloop2end
 oneloop2:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.S4]
 	VLD1.P 16(R5), [V3.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	VLD1.P 16(R12), [V6.S4]
 	VLD1.P 16(R12), [V7.S4]
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
-	// r5 = Param VReset
+	// r5:vReset = Param VReset
 	VLD1.P 16(R13), [V10.S4]
 	VLD1.P 16(R13), [V11.S4]
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V8.B16, V0.B16, V10.B16
 	VBIF V9.B16, V1.B16, V11.B16
-	// r7 = Param B
+	// r7:b = Param B
 	VLD1.P 16(R14), [V0.S4]
 	VLD1.P 16(R14), [V1.S4]
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
 	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V2.B16, V0.B16, V8.B16
 	VBSL V3.B16, V1.B16, V9.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
 	CBZ R7, oneskip15
-	// r10 = Load I
+	// r10:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
 oneskip15:
-	// r12 = Param VRest
+	// r12:vRest = Param VRest
 	VLD1.P 16(R15), [V2.S4]
 	VLD1.P 16(R15), [V3.S4]
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
 	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
-	// r14 = Param VC
+	// r14:vC = Param VC
 	VLD1.P 16(R16), [V14.S4]
 	VLD1.P 16(R16), [V15.S4]
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
 	WORD $0x4eafd56f // fsub v15.4s, v11.4s, v15.4s
-	// r16 = Param DtCTau
+	// r16:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V16.S4]
 	VLD1.P 16(R17), [V17.S4]
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	// r18 = Param DtRTau
+	// r18:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V20.S4]
 	VLD1.P 16(R19), [V21.S4]
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
 	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ea0fa00 // fabs v0.4s, v16.4s
 	WORD $0x4ea0fa21 // fabs v1.4s, v17.4s
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
-	// r35 = FMA r33 r23 r34
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r37 = CmpGT r24 r36
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb9e40d // fcmgt v13.4s, v0.4s, v25.4s
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
-	// Rare r37
+	// Rare r37:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, onerare16
@@ -6939,180 +6943,180 @@ oneskip15:
 	VDUP R3, V18.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V19.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V18.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V19.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V18.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V22.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V16.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V22.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V22.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V23.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V22.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V22.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V22.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V22.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V24.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V22.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V24.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V22.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V25.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V25.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V25.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V25.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V25.S4, V22.S4, V22.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V22.S4, V22.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V24.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V24.S4, V18.S4, V18.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V18.S4, V18.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V16.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V16.S4, V23.S4, V23.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V23.S4, V23.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V22.B16, V19.B16, V0.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V13.B16, V0.B16, V14.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
 onerare16:
-	// Rare r37
+	// Rare r37:large
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
 	CBZW R3, onerare17
@@ -7120,176 +7124,176 @@ onerare16:
 	VDUP R3, V0.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V13.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V0.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V17.S4, V13.S4, V0.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V13.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V0.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea0e620 // fcmgt v0.4s, v17.4s, v0.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V16.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V17.B16, V16.B16, V0.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V16.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea0e610 // fcmgt v16.4s, v16.4s, v0.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V17.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V0.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V17.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V17.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V17.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V17.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V17.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V19.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V17.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V19.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V17.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V22.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V22.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V22.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V22.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V22.S4, V17.S4, V17.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V17.S4, V17.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e20fe31 // fdiv v17.4s, v17.4s, v0.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V0.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V18.S4, V0.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4eb0d400 // fsub v0.4s, v0.4s, v16.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e30d410 // fadd v16.4s, v0.4s, v16.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V19.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V19.S4, V16.S4, V16.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V16.S4, V16.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea0d652 // fsub v18.4s, v18.4s, v0.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V0.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V0.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V0.S4, V18.S4, V18.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V18.S4, V18.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V17.B16, V13.B16, V1.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V15.B16, V1.B16, V12.B16
 onerare17:
-	// r105 = FMA r35 r21 r6
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
@@ -7299,49 +7303,49 @@ onerare17:
 	// r106 = Load Delta
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
-	// r105 = Add r105 r106
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
 oneskip18:
-	// r108 = Param Ka
+	// r108:ka = Param Ka
 	VLD1.P 16(R21), [V12.S4]
 	VLD1.P 16(R21), [V13.S4]
-	// r109 = Sub r105 r12
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
 	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	// r110 = Param Keep
+	// r110:keep = Param Keep
 	VLD1.P 16(R20), [V14.S4]
 	VLD1.P 16(R20), [V15.S4]
-	// r111 = Mul r110 r9
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
 	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
-	// r112 = FMA r108 r109 r111
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V2.S4, V12.S4, V14.S4
 	VFMLA V3.S4, V13.S4, V15.S4
-	// r114 = Sub r113 r2
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
 	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
-	// r115 = Param TauRef
+	// r115:tauRef = Param TauRef
 	VLD1.P 16(R22), [V12.S4]
 	VLD1.P 16(R22), [V13.S4]
-	// r116 = CmpLT r114 r115
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
 	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
-	// r0 = Select r116 r6 r105
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V2.B16, V0.B16, V10.B16
 	VBIF V3.B16, V1.B16, V11.B16
-	// r1 = Select r116 r9 r112
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V2.B16, V14.B16, V8.B16
 	VBIF V3.B16, V15.B16, V9.B16
-	// r119 = CmpGE r0 r3
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e546 // fcmge v6.4s, v10.4s, v6.4s
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
-	// r2 = Select r119 r113 r2
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
 	// If Spike
 	CBZ R9, oneskip19
-	// StoreOne Spike r119
+	// StoreOne Spike r119:sp
 	VAND V26.B16, V6.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 	VAND V26.B16, V7.B16, V0.B16
@@ -7349,10 +7353,10 @@ oneskip18:
 oneskip19:
 	// If Ref
 	CBZ R10, oneskip20
-	// r120 = Or r116 r119
+	// r120:ref = Or r116:refr r119:sp
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
-	// StoreBool Ref r120
+	// StoreBool Ref r120:ref
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
 	WORD $0x0e212842 // xtn v2.8b, v2.8h
 	VMOV V2.S[0], R3
@@ -7366,7 +7370,7 @@ oneskip19:
 oneskip20:
 	// If Bits
 	CBZ R11, oneskip21
-	// StoreBits Bits r119
+	// StoreBits Bits r119:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -7384,13 +7388,13 @@ oneskip20:
 	MOVD ZR, R24
 oneword22:
 oneskip21:
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F10, -32(R4)
 	FMOVQ F11, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F8, -32(R5)
 	FMOVQ F9, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	SUBS $8, R1
@@ -7400,77 +7404,77 @@ oneloop2end:
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	VLD1.P 16(R12), [V3.S4]
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	// r5 = Param VReset
+	// r5:vReset = Param VReset
 	VLD1.P 16(R13), [V5.S4]
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r7 = Param B
+	// r7:b = Param B
 	VLD1.P 16(R14), [V0.S4]
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r10 = Load I
+	// r10:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
-	// r12 = Param VRest
+	// r12:vRest = Param VRest
 	VLD1.P 16(R15), [V1.S4]
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	// r14 = Param VC
+	// r14:vC = Param VC
 	VLD1.P 16(R16), [V7.S4]
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	// r16 = Param DtCTau
+	// r16:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V8.S4]
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r18 = Param DtRTau
+	// r18:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V10.S4]
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r35 = FMA r33 r23 r34
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r37 = CmpGT r24 r36
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
-	// Rare r37
+	// Rare r37:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, onerare2
@@ -7478,220 +7482,220 @@ oneskip1:
 	VDUP R3, V9.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V11.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V9.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V11.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V9.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V12.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V12.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V12.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V12.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V12.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V12.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V12.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V14.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V12.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V14.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V12.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V15.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V15.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V15.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V15.S4, V12.S4, V12.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V12.S4, V12.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V14.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V14.S4, V9.S4, V9.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V9.S4, V9.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V13.S4, V13.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V13.S4, V13.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V0.B16, V6.B16
 onerare2:
-	// r105 = FMA r35 r21 r6
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
 	// If Delta
 	CBZ R8, oneskip3
 	// r106 = Load Delta
 	VLD1.P 16(R8), [V6.S4]
-	// r105 = Add r105 r106
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip3:
-	// r108 = Param Ka
+	// r108:ka = Param Ka
 	VLD1.P 16(R21), [V6.S4]
-	// r109 = Sub r105 r12
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	// r110 = Param Keep
+	// r110:keep = Param Keep
 	VLD1.P 16(R20), [V7.S4]
-	// r111 = Mul r110 r9
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	// r112 = FMA r108 r109 r111
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r114 = Sub r113 r2
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	// r115 = Param TauRef
+	// r115:tauRef = Param TauRef
 	VLD1.P 16(R22), [V6.S4]
-	// r116 = CmpLT r114 r115
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
-	// r0 = Select r116 r6 r105
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1 = Select r116 r9 r112
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r119 = CmpGE r0 r3
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
-	// r2 = Select r119 r113 r2
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip4
-	// StoreOne Spike r119
+	// StoreOne Spike r119:sp
 	VAND V26.B16, V3.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 oneskip4:
 	// If Ref
 	CBZ R10, oneskip5
-	// r120 = Or r116 r119
+	// r120:ref = Or r116:refr r119:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r120
+	// StoreBool Ref r120:ref
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
@@ -7700,7 +7704,7 @@ oneskip4:
 oneskip5:
 	// If Bits
 	CBZ R11, oneskip6
-	// StoreBits Bits r119
+	// StoreBits Bits r119:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
@@ -7715,11 +7719,11 @@ oneskip5:
 	MOVD ZR, R24
 oneword7:
 oneskip6:
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F5, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F4, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $4, R1
 	BGE oneloop1
@@ -7728,304 +7732,304 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVS.P 4(R12), F3
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	// r5 = Param VReset
+	// r5:vReset = Param VReset
 	FMOVS.P 4(R13), F5
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r7 = Param B
+	// r7:b = Param B
 	FMOVS.P 4(R14), F0
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip8
-	// r10 = Load I
+	// r10:in = Load I
 	FMOVS.P 4(R7), F0
 oneskip8:
-	// r12 = Param VRest
+	// r12:vRest = Param VRest
 	FMOVS.P 4(R15), F1
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	// r14 = Param VC
+	// r14:vC = Param VC
 	FMOVS.P 4(R16), F7
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	// r16 = Param DtCTau
+	// r16:dtCTau = Param DtCTau
 	FMOVS.P 4(R17), F8
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r18 = Param DtRTau
+	// r18:dtRTau = Param DtRTau
 	FMOVS.P 4(R19), F10
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r35 = FMA r33 r23 r34
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r37 = CmpGT r24 r36
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
-	// Rare r37
+	// Rare r37:large
 	FMOVS F7, R3
 	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V11.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V9.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V11.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V9.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V12.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V12.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V12.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V12.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V12.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V12.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V12.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V14.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V12.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V14.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V12.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V15.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V15.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V15.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V15.S4, V12.S4, V12.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V12.S4, V12.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V14.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V14.S4, V9.S4, V9.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V9.S4, V9.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V13.S4, V13.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V13.S4, V13.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V0.B16, V6.B16
 onerare9:
-	// r105 = FMA r35 r21 r6
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
 	// If Delta
 	CBZ R8, oneskip10
 	// r106 = Load Delta
 	FMOVS.P 4(R8), F6
-	// r105 = Add r105 r106
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip10:
-	// r108 = Param Ka
+	// r108:ka = Param Ka
 	FMOVS.P 4(R21), F6
-	// r109 = Sub r105 r12
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	// r110 = Param Keep
+	// r110:keep = Param Keep
 	FMOVS.P 4(R20), F7
-	// r111 = Mul r110 r9
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	// r112 = FMA r108 r109 r111
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r114 = Sub r113 r2
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	// r115 = Param TauRef
+	// r115:tauRef = Param TauRef
 	FMOVS.P 4(R22), F6
-	// r116 = CmpLT r114 r115
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
-	// r0 = Select r116 r6 r105
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1 = Select r116 r9 r112
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r119 = CmpGE r0 r3
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
-	// r2 = Select r119 r113 r2
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip11
-	// StoreOne Spike r119
+	// StoreOne Spike r119:sp
 	VAND V26.B16, V3.B16, V0.B16
 	FMOVS.P F0, 4(R9)
 oneskip11:
 	// If Ref
 	CBZ R10, oneskip12
-	// r120 = Or r116 r119
+	// r120:ref = Or r116:refr r119:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r120
+	// StoreBool Ref r120:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
 	// If Bits
 	CBZ R11, oneskip13
-	// StoreBits Bits r119
+	// StoreBits Bits r119:sp
 	FMOVS F3, R3
 	AND $1, R3
 	LSL R23, R3, R3
@@ -8037,11 +8041,11 @@ oneskip12:
 	MOVD ZR, R24
 oneword14:
 oneskip13:
-	// Store V r0
+	// Store V r0:V
 	FMOVS F5, -4(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVS F4, -4(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -8108,13 +8112,13 @@ many:
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.S4]
 	VLD1.P 16(R5), [V3.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
 	// Loop
@@ -8141,104 +8145,104 @@ manynil36:
 	ADD R25>>3, R11, R11
 manynil37:
 manystep25:
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F6
 	FMOVQ 16(R12), F7
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
-	// r5 = Param VReset
+	// r5:vReset = Param VReset
 	FMOVQ 0(R13), F10
 	FMOVQ 16(R13), F11
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
-	// r7 = Param B
+	// r7:b = Param B
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
 	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	// If I
 	CBZ R7, manyskip26
-	// r10 = Load I
+	// r10:in = Load I
 	FMOVQ 16(R7), F9
 	VLD1.P (R7)(R26), [V8.S4]
 manyskip26:
-	// r12 = Param VRest
+	// r12:vRest = Param VRest
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
 	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
-	// r14 = Param VC
+	// r14:vC = Param VC
 	FMOVQ 0(R16), F14
 	FMOVQ 16(R16), F15
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
 	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
-	// r16 = Param DtCTau
+	// r16:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F16
 	FMOVQ 16(R17), F17
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	// r18 = Param DtRTau
+	// r18:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F20
 	FMOVQ 16(R19), F21
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
 	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e28de94 // fmul v20.4s, v20.4s, v8.4s
 	WORD $0x6e29deb5 // fmul v21.4s, v21.4s, v9.4s
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ea0fa08 // fabs v8.4s, v16.4s
 	WORD $0x4ea0fa29 // fabs v9.4s, v17.4s
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
-	// r35 = FMA r33 r23 r34
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r37 = CmpGT r24 r36
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb9e50d // fcmgt v13.4s, v8.4s, v25.4s
 	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
-	// Rare r37
+	// Rare r37:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, manyrare27
@@ -8246,178 +8250,178 @@ manyskip26:
 	VDUP R3, V18.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V19.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V18.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V19.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V18.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V22.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V16.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V22.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V22.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V23.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V22.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V22.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V22.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V22.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V24.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V22.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V24.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V22.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V25.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V25.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V25.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V25.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V25.S4, V22.S4, V22.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V22.S4, V22.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V24.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V24.S4, V18.S4, V18.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V18.S4, V18.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V16.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V16.S4, V23.S4, V23.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V23.S4, V23.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e28e768 // fcmge v8.4s, v27.4s, v8.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V22.B16, V19.B16, V8.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V13.B16, V8.B16, V14.B16
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
 manyrare27:
-	// Rare r37
+	// Rare r37:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare28
@@ -8425,176 +8429,176 @@ manyrare27:
 	VDUP R3, V8.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V13.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V17.S4, V13.S4, V8.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V13.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea8e628 // fcmgt v8.4s, v17.4s, v8.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V16.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V16.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea8e610 // fcmgt v16.4s, v16.4s, v8.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V17.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V17.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V17.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V17.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V17.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V17.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V19.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V17.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V19.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V17.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V22.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V22.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V22.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V22.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V22.S4, V17.S4, V17.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V17.S4, V17.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e28fe31 // fdiv v17.4s, v17.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V18.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V19.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V19.S4, V16.S4, V16.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V16.S4, V16.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d652 // fsub v18.4s, v18.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e28d652 // fadd v18.4s, v18.4s, v8.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V18.S4, V18.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V18.S4, V18.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V17.B16, V13.B16, V9.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V15.B16, V9.B16, V12.B16
 manyrare28:
-	// r105 = FMA r35 r21 r6
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.S4, V14.S4, V8.S4
 	VMOV V1.B16, V9.B16
@@ -8604,51 +8608,51 @@ manyrare28:
 	// r106 = Load Delta
 	FMOVQ 16(R8), F12
 	VLD1.P (R8)(R2), [V13.S4]
-	// r105 = Add r105 r106
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
 manyskip29:
-	// r108 = Param Ka
+	// r108:ka = Param Ka
 	FMOVQ 0(R21), F12
 	FMOVQ 16(R21), F13
-	// r109 = Sub r105 r12
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
 	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
-	// r110 = Param Keep
+	// r110:keep = Param Keep
 	FMOVQ 0(R20), F14
 	FMOVQ 16(R20), F15
-	// r111 = Mul r110 r9
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
 	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	// r112 = FMA r108 r109 r111
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V10.S4, V12.S4, V14.S4
 	VFMLA V11.S4, V13.S4, V15.S4
-	// r113 = Time
+	// r113:t = Time
 	VLD1R.P 4(R24), [V10.S4]
-	// r114 = Sub r113 r2
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
 	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
-	// r115 = Param TauRef
+	// r115:tauRef = Param TauRef
 	FMOVQ 0(R22), F13
 	FMOVQ 16(R22), F16
-	// r116 = CmpLT r114 r115
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
 	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
-	// r0 = Select r116 r6 r105
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
-	// r1 = Select r116 r9 r112
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
-	// r119 = CmpGE r0 r3
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e406 // fcmge v6.4s, v0.4s, v6.4s
 	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
-	// r2 = Select r119 r113 r2
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
 	// If Spike
 	CBZ R9, manyskip30
-	// StoreOne Spike r119
+	// StoreOne Spike r119:sp
 	VAND V26.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V26.B16, V6.B16, V8.B16
@@ -8658,10 +8662,10 @@ manyskip29:
 manyskip30:
 	// If Ref
 	CBZ R10, manyskip31
-	// r120 = Or r116 r119
+	// r120:ref = Or r116:refr r119:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r120
+	// StoreBool Ref r120:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
@@ -8677,7 +8681,7 @@ manyskip30:
 manyskip31:
 	// If Bits
 	CBZ R11, manyskip32
-	// StoreBits Bits r119
+	// StoreBits Bits r119:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -8692,13 +8696,13 @@ manyskip31:
 manyskip32:
 	SUBS $1, R23
 	BNE manystep25
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $8, R25
@@ -8719,11 +8723,11 @@ manyloop2end:
 	SUBS $4, R1
 	BLT manyloop1end
 manyloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
 	// Loop
 	MOVD 232(R0), R23 // Steps
@@ -8750,71 +8754,71 @@ manynil11:
 	ADD R3<<3, R11, R11
 manynil12:
 manystep1:
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F3
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	// r5 = Param VReset
+	// r5:vReset = Param VReset
 	FMOVQ 0(R13), F5
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r7 = Param B
+	// r7:b = Param B
 	FMOVQ 0(R14), F5
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip2
-	// r10 = Load I
+	// r10:in = Load I
 	VLD1.P (R7)(R26), [V4.S4]
 manyskip2:
-	// r12 = Param VRest
+	// r12:vRest = Param VRest
 	FMOVQ 0(R15), F5
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	// r14 = Param VC
+	// r14:vC = Param VC
 	FMOVQ 0(R16), F7
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	// r16 = Param DtCTau
+	// r16:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F8
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r18 = Param DtRTau
+	// r18:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F10
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r35 = FMA r33 r23 r34
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r37 = CmpGT r24 r36
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
-	// Rare r37
+	// Rare r37:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, manyrare3
@@ -8822,214 +8826,214 @@ manyskip2:
 	VDUP R3, V9.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V11.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V9.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V11.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V9.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V12.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V12.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V12.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V12.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V12.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V12.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V12.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V14.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V12.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V14.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V12.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V15.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V15.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V15.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V15.S4, V12.S4, V12.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V12.S4, V12.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V14.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V14.S4, V9.S4, V9.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V9.S4, V9.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V13.S4, V13.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V13.S4, V13.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare3:
-	// r105 = FMA r35 r21 r6
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, manyskip4
 	// r106 = Load Delta
 	VLD1.P (R8)(R2), [V6.S4]
-	// r105 = Add r105 r106
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip4:
-	// r108 = Param Ka
+	// r108:ka = Param Ka
 	FMOVQ 0(R21), F6
-	// r109 = Sub r105 r12
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	// r110 = Param Keep
+	// r110:keep = Param Keep
 	FMOVQ 0(R20), F7
-	// r111 = Mul r110 r9
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
-	// r112 = FMA r108 r109 r111
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
-	// r113 = Time
+	// r113:t = Time
 	VLD1R.P 4(R24), [V5.S4]
-	// r114 = Sub r113 r2
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	// r115 = Param TauRef
+	// r115:tauRef = Param TauRef
 	FMOVQ 0(R22), F8
-	// r116 = CmpLT r114 r115
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
-	// r0 = Select r116 r6 r105
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1 = Select r116 r9 r112
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r119 = CmpGE r0 r3
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
-	// r2 = Select r119 r113 r2
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip5
-	// StoreOne Spike r119
+	// StoreOne Spike r119:sp
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
@@ -9037,9 +9041,9 @@ manyskip4:
 manyskip5:
 	// If Ref
 	CBZ R10, manyskip6
-	// r120 = Or r116 r119
+	// r120:ref = Or r116:refr r119:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r120
+	// StoreBool Ref r120:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
@@ -9050,7 +9054,7 @@ manyskip5:
 manyskip6:
 	// If Bits
 	CBZ R11, manyskip7
-	// StoreBits Bits r119
+	// StoreBits Bits r119:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
@@ -9068,11 +9072,11 @@ manyskip6:
 manyskip7:
 	SUBS $1, R23
 	BNE manystep1
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $4, R25
 	ADD $16, R12
@@ -9092,11 +9096,11 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
 	// Loop
 	MOVD 232(R0), R23 // Steps
@@ -9123,248 +9127,248 @@ manynil23:
 	ADD R3<<3, R11, R11
 manynil24:
 manystep13:
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVS 0(R12), F3
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	// r5 = Param VReset
+	// r5:vReset = Param VReset
 	FMOVS 0(R13), F5
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r7 = Param B
+	// r7:b = Param B
 	FMOVS 0(R14), F5
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip14
-	// r10 = Load I
+	// r10:in = Load I
 	FMOVS 0(R7), F4
 	ADD R26, R7
 manyskip14:
-	// r12 = Param VRest
+	// r12:vRest = Param VRest
 	FMOVS 0(R15), F5
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	// r14 = Param VC
+	// r14:vC = Param VC
 	FMOVS 0(R16), F7
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	// r16 = Param DtCTau
+	// r16:dtCTau = Param DtCTau
 	FMOVS 0(R17), F8
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r18 = Param DtRTau
+	// r18:dtRTau = Param DtRTau
 	FMOVS 0(R19), F10
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r35 = FMA r33 r23 r34
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r37 = CmpGT r24 r36
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
-	// Rare r37
+	// Rare r37:large
 	FMOVS F7, R3
 	CBZW R3, manyrare15
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V11.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23 r39
+	// r40 = FMA r38 r23:z r39
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V9.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23 r41
+	// r42 = FMA r40 r23:z r41
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V11.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23 r43
+	// r44 = FMA r42 r23:z r43
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r45 = FMA r44 r23 r25
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r46 = FMA r45 r23 r26
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r47 = FMA r46 r23 r28
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r48 = FMA r47 r23 r30
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r49 = FMA r48 r23 r32
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r50 = FMA r49 r23 r34
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
 	VDUP R3, V9.S4 // r51 = 95
-	// r52 = CmpGT r23 r51
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V12.S4 // r51 = 95
-	// r53 = Select r52 r51 r23
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53 r54
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V12.S4 // r54 = -87
-	// r56 = Select r55 r54 r53
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V12.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56 r58 r57
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V12.S4 // r57 = 1.2582912e+07
-	// r60 = Sub r59 r57
+	// r60:k = Sub r59 r57
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V12.S4 // r62 = -0.69314575
-	// r63 = FMA r60 r62 r56
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V12.S4 // r61 = -1.4286068e-06
-	// r64 = FMA r60 r61 r63
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V12.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V14.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64 r39
+	// r65 = FMA r38 r64:r r39
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V12.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64 r41
+	// r66 = FMA r65 r64:r r41
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V14.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64 r43
+	// r67 = FMA r66 r64:r r43
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r68 = FMA r67 r64 r25
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r69 = FMA r68 r64 r26
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r70 = FMA r69 r64 r28
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r71 = FMA r70 r64 r30
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r72 = FMA r71 r64 r32
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r73 = FMA r72 r64 r34
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V12.S4 // r74 = 30
-	// r75 = CmpGT r60 r74
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V15.S4 // r74 = 30
-	// r76 = Select r75 r74 r60
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V15.S4 // r77 = -1
-	// r78 = Mul r76 r77
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V15.S4 // r57 = 1.2582912e+07
 	// r79 = Add r78 r57
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r80 = Bits r79
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
 	VDUP R3, V15.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80 r81
+	// r82 = IAdd r80:kBits r81
 	VADD V15.S4, V12.S4, V12.S4
 	// r83 = Shl 23 r82
 	VSHL $23, V12.S4, V12.S4
-	// r84 = FromBits r83
-	// r85 = Sub r34 r84
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r86 = FMA r64 r73 r85
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r87 = Div r86 r53
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60 r32 r57
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89 = Sub r88 r57
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89 r57
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91 = Bits r90
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
 	VDUP R3, V14.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91 r81
+	// r92 = IAdd r91:kBits r81
 	VADD V14.S4, V9.S4, V9.S4
 	// r93 = Shl 23 r92
 	VSHL $23, V9.S4, V9.S4
-	// r94 = FromBits r93
-	// r95 = Mul r87 r94
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r96 = Sub r60 r89
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r57 = 1.2582912e+07
 	// r97 = Add r96 r57
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r98 = Bits r97
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98 r81
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V13.S4, V13.S4
 	// r100 = Shl 23 r99
 	VSHL $23, V13.S4, V13.S4
-	// r101 = FromBits r100
-	// r102 = Mul r95 r101
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r103 = CmpLE r24 r32
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
-	// r104 = Select r103 r50 r102
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r35 = Select r37 r104 r35
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare15:
-	// r105 = FMA r35 r21 r6
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	// If Delta
@@ -9372,38 +9376,38 @@ manyrare15:
 	// r106 = Load Delta
 	FMOVS 0(R8), F6
 	ADD R2, R8
-	// r105 = Add r105 r106
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip16:
-	// r108 = Param Ka
+	// r108:ka = Param Ka
 	FMOVS 0(R21), F6
-	// r109 = Sub r105 r12
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	// r110 = Param Keep
+	// r110:keep = Param Keep
 	FMOVS 0(R20), F7
-	// r111 = Mul r110 r9
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
-	// r112 = FMA r108 r109 r111
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
-	// r113 = Time
+	// r113:t = Time
 	VLD1R.P 4(R24), [V5.S4]
-	// r114 = Sub r113 r2
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	// r115 = Param TauRef
+	// r115:tauRef = Param TauRef
 	FMOVS 0(R22), F8
-	// r116 = CmpLT r114 r115
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
-	// r0 = Select r116 r6 r105
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1 = Select r116 r9 r112
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r119 = CmpGE r0 r3
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
-	// r2 = Select r119 r113 r2
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip17
-	// StoreOne Spike r119
+	// StoreOne Spike r119:sp
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVS F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
@@ -9411,9 +9415,9 @@ manyskip16:
 manyskip17:
 	// If Ref
 	CBZ R10, manyskip18
-	// r120 = Or r116 r119
+	// r120:ref = Or r116:refr r119:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r120
+	// StoreBool Ref r120:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
@@ -9422,7 +9426,7 @@ manyskip17:
 manyskip18:
 	// If Bits
 	CBZ R11, manyskip19
-	// StoreBits Bits r119
+	// StoreBits Bits r119:sp
 	FMOVS F3, R3
 	MOVD (R11), R0
 	ROR R25, R0, R0
@@ -9436,11 +9440,11 @@ manyskip18:
 manyskip19:
 	SUBS $1, R23
 	BNE manystep13
-	// Store V r0
+	// Store V r0:V
 	FMOVS F0, -4(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVS F1, -4(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	ADD $1, R25
 	ADD $4, R12
@@ -9462,21 +9466,22 @@ manytailend:
 // func stepNEONF64Soft(f *generic.Frame64)
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r3 = VTh, V30 r5 = VThRst,
-//     V29 r8 = B, V28 r13 = VRest, V27 r15 = VC, V26 r17 = DtCTau, V25 r19 = DtRTau,
-//     V24 r26 = 2.7557319223985893e-06, V23 r27 = 2.48015873015873e-05,
-//     V22 r29 = 0.0001984126984126984, V21 r31 = 0.001388888888888889,
-//     V20 r33 = 0.008333333333333333, V19 r35 = 0.041666666666666664, V18 r37 = 0.16666666666666666,
-//     V17 r39 = 0.5, V16 r41 = 1, V15 r43 = 0.0625, V14 r130 = Ka, V13 r132 = Keep,
-//     V12 r137 = TauRef, V11 r135 = T[0].
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r5:vThRst = VThRst, V29 r8:b = B, V28 r13:vRest = VRest, V27 r15:vC = VC,
+//     V26 r17:dtCTau = DtCTau, V25 r19:dtRTau = DtRTau, V24 r26 = 2.7557319223985893e-06,
+//     V23 r27 = 2.48015873015873e-05, V22 r29 = 0.0001984126984126984,
+//     V21 r31 = 0.001388888888888889, V20 r33 = 0.008333333333333333, V19 r35 = 0.041666666666666664,
+//     V18 r37 = 0.16666666666666666, V17 r39 = 0.5, V16 r41 = 1, V15 r43 = 0.0625, V14 r130:ka = Ka,
+//     V13 r132:keep = Keep, V12 r137:tauRef = TauRef, V11 r135:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
 //   Counters: lane R12, bits word R13, bits word scratch R14.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r3 = VTh, V30 r13 = VRest,
-//     V29 r17 = DtCTau, V28 r27 = 2.48015873015873e-05, V27 r29 = 0.0001984126984126984,
-//     V26 r31 = 0.001388888888888889, V25 r33 = 0.008333333333333333, V24 r35 = 0.041666666666666664,
-//     V23 r37 = 0.16666666666666666, V22 r39 = 0.5, V21 r41 = 1, V20 r43 = 0.0625, V19 r130 = Ka,
-//     V18 r132 = Keep, V17 r137 = TauRef.
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r13:vRest = VRest, V29 r17:dtCTau = DtCTau, V28 r27 = 2.48015873015873e-05,
+//     V27 r29 = 0.0001984126984126984, V26 r31 = 0.001388888888888889,
+//     V25 r33 = 0.008333333333333333, V24 r35 = 0.041666666666666664, V23 r37 = 0.16666666666666666,
+//     V22 r39 = 0.5, V21 r41 = 1, V20 r43 = 0.0625, V19 r130:ka = Ka, V18 r132:keep = Keep,
+//     V17 r137:tauRef = TauRef.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
 //   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
 //   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
@@ -9499,19 +9504,19 @@ TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD ZR, R12 // lane
 	MOVD ZR, R13 // Bits word
 	MOVD 0(R2), R3
-	VDUP R3, V31.D2 // r3 = VTh
+	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 8(R2), R3
-	VDUP R3, V30.D2 // r5 = VThRst
+	VDUP R3, V30.D2 // r5:vThRst = VThRst
 	MOVD 24(R2), R3
-	VDUP R3, V29.D2 // r8 = B
+	VDUP R3, V29.D2 // r8:b = B
 	MOVD 32(R2), R3
-	VDUP R3, V28.D2 // r13 = VRest
+	VDUP R3, V28.D2 // r13:vRest = VRest
 	MOVD 40(R2), R3
-	VDUP R3, V27.D2 // r15 = VC
+	VDUP R3, V27.D2 // r15:vC = VC
 	MOVD 48(R2), R3
-	VDUP R3, V26.D2 // r17 = DtCTau
+	VDUP R3, V26.D2 // r17:dtCTau = DtCTau
 	MOVD 56(R2), R3
-	VDUP R3, V25.D2 // r19 = DtRTau
+	VDUP R3, V25.D2 // r19:dtRTau = DtRTau
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V24.D2 // r26 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
@@ -9533,84 +9538,84 @@ TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V15.D2 // r43 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V14.D2 // r130 = Ka
+	VDUP R3, V14.D2 // r130:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V13.D2 // r132 = Keep
+	VDUP R3, V13.D2 // r132:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V12.D2 // r137 = TauRef
+	VDUP R3, V12.D2 // r137:tauRef = TauRef
 	MOVD 304(R0), R3
-	VLD1R (R3), [V11.D2] // r135 = T[0]
+	VLD1R (R3), [V11.D2] // r135:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V3.B16, V0.B16, V4.B16
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e7dd420 // fadd v0.2d, v1.2d, v29.2d
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V3.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r11 = Load I
+	// r11:in = Load I
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4efbd485 // fsub v5.2d, v4.2d, v27.2d
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e65dc26 // fmul v6.2d, v1.2d, v5.2d
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee3d400 // fsub v0.2d, v0.2d, v3.2d
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e60df20 // fmul v0.2d, v25.2d, v0.2d
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.D2, V26.D2, V0.D2
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e61df41 // fmul v1.2d, v26.2d, v1.2d
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f825 // fabs v5.2d, v1.2d
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V23.B16, V6.B16
 	VFMLA V1.D2, V24.D2, V6.D2
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V22.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V21.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V20.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r36 = FMA r34 r24 r35
+	// r36 = FMA r34 r24:z r35
 	VMOV V19.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
-	// r38 = FMA r36 r24 r37
+	// r38 = FMA r36 r24:z r37
 	VMOV V18.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r40 = FMA r38 r24 r39
+	// r40 = FMA r38 r24:z r39
 	VMOV V17.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
-	// r42 = FMA r40 r24 r41
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V16.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r44 = CmpGT r25 r43
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
-	// Rare r44
+	// Rare r44:large
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
 	CBZW R3, onerare2
@@ -9618,215 +9623,215 @@ oneskip1:
 	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24 r46
+	// r47 = FMA r45 r24:z r46
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24 r48
+	// r49 = FMA r47 r24:z r48
 	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V9.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24 r50
+	// r51 = FMA r49 r24:z r50
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24 r52
+	// r53 = FMA r51 r24:z r52
 	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V9.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24 r54
+	// r55 = FMA r53 r24:z r54
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24 r56
+	// r57 = FMA r55 r24:z r56
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r58 = FMA r57 r24 r26
+	// r58 = FMA r57 r24:z r26
 	VMOV V24.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r59 = FMA r58 r24 r27
+	// r59 = FMA r58 r24:z r27
 	VMOV V23.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r60 = FMA r59 r24 r29
+	// r60 = FMA r59 r24:z r29
 	VMOV V22.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r61 = FMA r60 r24 r31
+	// r61 = FMA r60 r24:z r31
 	VMOV V21.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r62 = FMA r61 r24 r33
+	// r62 = FMA r61 r24:z r33
 	VMOV V20.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r63 = FMA r62 r24 r35
+	// r63 = FMA r62 r24:z r35
 	VMOV V19.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r64 = FMA r63 r24 r37
+	// r64 = FMA r63 r24:z r37
 	VMOV V18.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r65 = FMA r64 r24 r39
+	// r65 = FMA r64 r24:z r39
 	VMOV V17.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r66 = FMA r65 r24 r41
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V16.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2 // r67 = 720
-	// r68 = CmpGT r24 r67
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V10.D2 // r67 = 720
-	// r69 = Select r68 r67 r24
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V1.D2 // r70 = -708
-	// r71 = CmpLT r69 r70
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee8e421 // fcmgt v1.2d, v1.2d, v8.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V10.D2 // r70 = -708
-	// r72 = Select r71 r70 r69
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V10.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V11.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72 r74 r73
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V10.D2, V1.D2, V11.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V10.D2 // r73 = 6.755399441055744e+15
-	// r76 = Sub r75 r73
+	// r76:k = Sub r75 r73
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V10.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76 r78 r72
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V10.D2 // r77 = -1.9082149292705877e-10
-	// r80 = FMA r76 r77 r79
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80 r46
+	// r81 = FMA r45 r80:r r46
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V10.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80 r48
+	// r82 = FMA r81 r80:r r48
 	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V12.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80 r50
+	// r83 = FMA r82 r80:r r50
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V10.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80 r52
+	// r84 = FMA r83 r80:r r52
 	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V12.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80 r54
+	// r85 = FMA r84 r80:r r54
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V10.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80 r56
+	// r86 = FMA r85 r80:r r56
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r87 = FMA r86 r80 r26
+	// r87 = FMA r86 r80:r r26
 	VMOV V24.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r88 = FMA r87 r80 r27
+	// r88 = FMA r87 r80:r r27
 	VMOV V23.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r89 = FMA r88 r80 r29
+	// r89 = FMA r88 r80:r r29
 	VMOV V22.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r90 = FMA r89 r80 r31
+	// r90 = FMA r89 r80:r r31
 	VMOV V21.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r91 = FMA r90 r80 r33
+	// r91 = FMA r90 r80:r r33
 	VMOV V20.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r92 = FMA r91 r80 r35
+	// r92 = FMA r91 r80:r r35
 	VMOV V19.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r93 = FMA r92 r80 r37
+	// r93 = FMA r92 r80:r r37
 	VMOV V18.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r94 = FMA r93 r80 r39
+	// r94 = FMA r93 r80:r r39
 	VMOV V17.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r95 = FMA r94 r80 r41
+	// r95:q = FMA r94 r80:r r41
 	VMOV V16.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2 // r96 = 60
-	// r97 = CmpGT r76 r96
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V13.D2 // r96 = 60
-	// r98 = Select r97 r96 r76
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V13.D2 // r99 = -1
-	// r100 = Mul r98 r99
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
 	// r101 = Add r100 r73
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r102 = Bits r101
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
 	VDUP R3, V13.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102 r103
+	// r104 = IAdd r102:kBits r103
 	VADD V13.D2, V10.D2, V10.D2
 	// r105 = Shl 52 r104
 	VSHL $52, V10.D2, V10.D2
-	// r106 = FromBits r105
-	// r107 = Sub r41 r106
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
-	// r108 = FMA r80 r95 r107
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V12.D2, V1.D2, V10.D2
-	// r109 = Div r108 r69
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V1.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76 r39 r73
+	// r110 = FMA r76:k r39 r73
 	VFMLA V17.D2, V11.D2, V1.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r111 = Sub r110 r73
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111 r73
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e68d428 // fadd v8.2d, v1.2d, v8.2d
-	// r113 = Bits r112
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
 	VDUP R3, V12.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113 r103
+	// r114 = IAdd r113:kBits r103
 	VADD V12.D2, V8.D2, V8.D2
 	// r115 = Shl 52 r114
 	VSHL $52, V8.D2, V8.D2
-	// r116 = FromBits r115
-	// r117 = Mul r109 r116
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r118 = Sub r76 r111
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee1d56b // fsub v11.2d, v11.2d, v1.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V1.D2 // r73 = 6.755399441055744e+15
 	// r119 = Add r118 r73
 	WORD $0x4e61d56b // fadd v11.2d, v11.2d, v1.2d
-	// r120 = Bits r119
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
 	VDUP R3, V1.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120 r103
+	// r121 = IAdd r120:kBits r103
 	VADD V1.D2, V11.D2, V11.D2
 	// r122 = Shl 52 r121
 	VSHL $52, V11.D2, V11.D2
-	// r123 = FromBits r122
-	// r124 = Mul r117 r123
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r125 = CmpLE r25 r39
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	// r126 = Select r125 r66 r124
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r42 = Select r44 r126 r42
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V6.B16, V5.B16, V7.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
@@ -9835,45 +9840,45 @@ oneskip1:
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
 onerare2:
-	// r127 = FMA r42 r22 r7
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V4.B16, V1.B16
 	VFMLA V0.D2, V7.D2, V1.D2
 	// If Delta
 	CBZ R8, oneskip3
 	// r128 = Load Delta
 	VLD1.P 16(R8), [V0.D2]
-	// r127 = Add r127 r128
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
 oneskip3:
-	// r131 = Sub r127 r13
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
-	// r133 = Mul r132 r10
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
-	// r134 = FMA r130 r131 r133
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V0.D2, V14.D2, V5.D2
-	// r136 = Sub r135 r2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d560 // fsub v0.2d, v11.2d, v2.2d
-	// r138 = CmpLT r136 r137
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee0e580 // fcmgt v0.2d, v12.2d, v0.2d
-	// r0 = Select r138 r7 r127
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V0.B16, V1.B16, V4.B16
-	// r1 = Select r138 r10 r134
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V0.B16, V5.B16, V3.B16
-	// r141 = CmpGE r0 r3
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
-	// r2 = Select r141 r135 r2
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V1.B16, V11.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip4
-	// StoreOne Spike r141
+	// StoreOne Spike r141:sp
 	VAND V16.B16, V1.B16, V5.B16
 	VST1.P [V5.D2], 16(R9)
 oneskip4:
 	// If Ref
 	CBZ R10, oneskip5
-	// r142 = Or r138 r141
+	// r142:ref = Or r138:refr r141:sp
 	VORR V1.B16, V0.B16, V0.B16
-	// StoreBool Ref r142
+	// StoreBool Ref r142:ref
 	WORD $0x0ea12800 // xtn v0.2s, v0.2d
 	WORD $0x0e612800 // xtn v0.4h, v0.4s
 	WORD $0x0e212800 // xtn v0.8b, v0.8h
@@ -9883,7 +9888,7 @@ oneskip4:
 oneskip5:
 	// If Bits
 	CBZ R11, oneskip6
-	// StoreBits Bits r141
+	// StoreBits Bits r141:sp
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	VUSHR $31, V1.S4, V1.S4
 	VUSRA $31, V1.D2, V1.D2
@@ -9897,11 +9902,11 @@ oneskip5:
 	MOVD ZR, R13
 oneword7:
 oneskip6:
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F4, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F3, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $2, R1
 	BGE oneloop1
@@ -9910,289 +9915,289 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V3.B16, V0.B16, V4.B16
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e7dd420 // fadd v0.2d, v1.2d, v29.2d
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V3.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip8
-	// r11 = Load I
+	// r11:in = Load I
 	FMOVD.P 8(R7), F0
 oneskip8:
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4efbd485 // fsub v5.2d, v4.2d, v27.2d
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e65dc26 // fmul v6.2d, v1.2d, v5.2d
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee3d400 // fsub v0.2d, v0.2d, v3.2d
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e60df20 // fmul v0.2d, v25.2d, v0.2d
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.D2, V26.D2, V0.D2
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e61df41 // fmul v1.2d, v26.2d, v1.2d
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f825 // fabs v5.2d, v1.2d
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V23.B16, V6.B16
 	VFMLA V1.D2, V24.D2, V6.D2
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V22.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V21.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V20.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r36 = FMA r34 r24 r35
+	// r36 = FMA r34 r24:z r35
 	VMOV V19.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
-	// r38 = FMA r36 r24 r37
+	// r38 = FMA r36 r24:z r37
 	VMOV V18.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r40 = FMA r38 r24 r39
+	// r40 = FMA r38 r24:z r39
 	VMOV V17.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
-	// r42 = FMA r40 r24 r41
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V16.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r44 = CmpGT r25 r43
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
-	// Rare r44
+	// Rare r44:large
 	FMOVS F6, R3
 	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24 r46
+	// r47 = FMA r45 r24:z r46
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24 r48
+	// r49 = FMA r47 r24:z r48
 	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V9.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24 r50
+	// r51 = FMA r49 r24:z r50
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24 r52
+	// r53 = FMA r51 r24:z r52
 	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V9.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24 r54
+	// r55 = FMA r53 r24:z r54
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24 r56
+	// r57 = FMA r55 r24:z r56
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r58 = FMA r57 r24 r26
+	// r58 = FMA r57 r24:z r26
 	VMOV V24.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r59 = FMA r58 r24 r27
+	// r59 = FMA r58 r24:z r27
 	VMOV V23.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r60 = FMA r59 r24 r29
+	// r60 = FMA r59 r24:z r29
 	VMOV V22.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r61 = FMA r60 r24 r31
+	// r61 = FMA r60 r24:z r31
 	VMOV V21.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r62 = FMA r61 r24 r33
+	// r62 = FMA r61 r24:z r33
 	VMOV V20.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r63 = FMA r62 r24 r35
+	// r63 = FMA r62 r24:z r35
 	VMOV V19.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r64 = FMA r63 r24 r37
+	// r64 = FMA r63 r24:z r37
 	VMOV V18.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r65 = FMA r64 r24 r39
+	// r65 = FMA r64 r24:z r39
 	VMOV V17.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r66 = FMA r65 r24 r41
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V16.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2 // r67 = 720
-	// r68 = CmpGT r24 r67
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V10.D2 // r67 = 720
-	// r69 = Select r68 r67 r24
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V1.D2 // r70 = -708
-	// r71 = CmpLT r69 r70
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee8e421 // fcmgt v1.2d, v1.2d, v8.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V10.D2 // r70 = -708
-	// r72 = Select r71 r70 r69
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V10.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V11.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72 r74 r73
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V10.D2, V1.D2, V11.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V10.D2 // r73 = 6.755399441055744e+15
-	// r76 = Sub r75 r73
+	// r76:k = Sub r75 r73
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V10.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76 r78 r72
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V10.D2 // r77 = -1.9082149292705877e-10
-	// r80 = FMA r76 r77 r79
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80 r46
+	// r81 = FMA r45 r80:r r46
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V10.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80 r48
+	// r82 = FMA r81 r80:r r48
 	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V12.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80 r50
+	// r83 = FMA r82 r80:r r50
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V10.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80 r52
+	// r84 = FMA r83 r80:r r52
 	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V12.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80 r54
+	// r85 = FMA r84 r80:r r54
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V10.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80 r56
+	// r86 = FMA r85 r80:r r56
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r87 = FMA r86 r80 r26
+	// r87 = FMA r86 r80:r r26
 	VMOV V24.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r88 = FMA r87 r80 r27
+	// r88 = FMA r87 r80:r r27
 	VMOV V23.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r89 = FMA r88 r80 r29
+	// r89 = FMA r88 r80:r r29
 	VMOV V22.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r90 = FMA r89 r80 r31
+	// r90 = FMA r89 r80:r r31
 	VMOV V21.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r91 = FMA r90 r80 r33
+	// r91 = FMA r90 r80:r r33
 	VMOV V20.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r92 = FMA r91 r80 r35
+	// r92 = FMA r91 r80:r r35
 	VMOV V19.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r93 = FMA r92 r80 r37
+	// r93 = FMA r92 r80:r r37
 	VMOV V18.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r94 = FMA r93 r80 r39
+	// r94 = FMA r93 r80:r r39
 	VMOV V17.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r95 = FMA r94 r80 r41
+	// r95:q = FMA r94 r80:r r41
 	VMOV V16.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2 // r96 = 60
-	// r97 = CmpGT r76 r96
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V13.D2 // r96 = 60
-	// r98 = Select r97 r96 r76
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V13.D2 // r99 = -1
-	// r100 = Mul r98 r99
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
 	// r101 = Add r100 r73
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r102 = Bits r101
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
 	VDUP R3, V13.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102 r103
+	// r104 = IAdd r102:kBits r103
 	VADD V13.D2, V10.D2, V10.D2
 	// r105 = Shl 52 r104
 	VSHL $52, V10.D2, V10.D2
-	// r106 = FromBits r105
-	// r107 = Sub r41 r106
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
-	// r108 = FMA r80 r95 r107
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V12.D2, V1.D2, V10.D2
-	// r109 = Div r108 r69
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V1.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76 r39 r73
+	// r110 = FMA r76:k r39 r73
 	VFMLA V17.D2, V11.D2, V1.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r111 = Sub r110 r73
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111 r73
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e68d428 // fadd v8.2d, v1.2d, v8.2d
-	// r113 = Bits r112
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
 	VDUP R3, V12.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113 r103
+	// r114 = IAdd r113:kBits r103
 	VADD V12.D2, V8.D2, V8.D2
 	// r115 = Shl 52 r114
 	VSHL $52, V8.D2, V8.D2
-	// r116 = FromBits r115
-	// r117 = Mul r109 r116
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r118 = Sub r76 r111
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee1d56b // fsub v11.2d, v11.2d, v1.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V1.D2 // r73 = 6.755399441055744e+15
 	// r119 = Add r118 r73
 	WORD $0x4e61d56b // fadd v11.2d, v11.2d, v1.2d
-	// r120 = Bits r119
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
 	VDUP R3, V1.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120 r103
+	// r121 = IAdd r120:kBits r103
 	VADD V1.D2, V11.D2, V11.D2
 	// r122 = Shl 52 r121
 	VSHL $52, V11.D2, V11.D2
-	// r123 = FromBits r122
-	// r124 = Mul r117 r123
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r125 = CmpLE r25 r39
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	// r126 = Select r125 r66 r124
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r42 = Select r44 r126 r42
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V6.B16, V5.B16, V7.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
@@ -10201,52 +10206,52 @@ oneskip8:
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
 onerare9:
-	// r127 = FMA r42 r22 r7
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V4.B16, V1.B16
 	VFMLA V0.D2, V7.D2, V1.D2
 	// If Delta
 	CBZ R8, oneskip10
 	// r128 = Load Delta
 	FMOVD.P 8(R8), F0
-	// r127 = Add r127 r128
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
 oneskip10:
-	// r131 = Sub r127 r13
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
-	// r133 = Mul r132 r10
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
-	// r134 = FMA r130 r131 r133
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V0.D2, V14.D2, V5.D2
-	// r136 = Sub r135 r2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d560 // fsub v0.2d, v11.2d, v2.2d
-	// r138 = CmpLT r136 r137
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee0e580 // fcmgt v0.2d, v12.2d, v0.2d
-	// r0 = Select r138 r7 r127
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V0.B16, V1.B16, V4.B16
-	// r1 = Select r138 r10 r134
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V0.B16, V5.B16, V3.B16
-	// r141 = CmpGE r0 r3
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
-	// r2 = Select r141 r135 r2
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V1.B16, V11.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip11
-	// StoreOne Spike r141
+	// StoreOne Spike r141:sp
 	VAND V16.B16, V1.B16, V5.B16
 	FMOVD.P F5, 8(R9)
 oneskip11:
 	// If Ref
 	CBZ R10, oneskip12
-	// r142 = Or r138 r141
+	// r142:ref = Or r138:refr r141:sp
 	VORR V1.B16, V0.B16, V0.B16
-	// StoreBool Ref r142
+	// StoreBool Ref r142:ref
 	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
 	// If Bits
 	CBZ R11, oneskip13
-	// StoreBits Bits r141
+	// StoreBits Bits r141:sp
 	FMOVS F1, R3
 	AND $1, R3
 	LSL R12, R3, R3
@@ -10258,11 +10263,11 @@ oneskip12:
 	MOVD ZR, R13
 oneword14:
 oneskip13:
-	// Store V r0
+	// Store V r0:V
 	FMOVD F4, -8(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVD F3, -8(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -10296,11 +10301,11 @@ many:
 	MOVD 296(R0), R20 // Bits row distance
 	LSL $3, R20
 	MOVD 0(R2), R3
-	VDUP R3, V31.D2 // r3 = VTh
+	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 32(R2), R3
-	VDUP R3, V30.D2 // r13 = VRest
+	VDUP R3, V30.D2 // r13:vRest = VRest
 	MOVD 48(R2), R3
-	VDUP R3, V29.D2 // r17 = DtCTau
+	VDUP R3, V29.D2 // r17:dtCTau = DtCTau
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V28.D2 // r27 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
@@ -10320,21 +10325,21 @@ many:
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V20.D2 // r43 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V19.D2 // r130 = Ka
+	VDUP R3, V19.D2 // r130:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V18.D2 // r132 = Keep
+	VDUP R3, V18.D2 // r132:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V17.D2 // r137 = TauRef
+	VDUP R3, V17.D2 // r137:tauRef = TauRef
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R4), [V1.D2]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.D2]
 	VLD1.P 16(R5), [V3.D2]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
 	// Loop
@@ -10362,111 +10367,111 @@ manynil101:
 	ADD R3<<3, R11, R11
 manynil102:
 manystep90:
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
 	MOVD 8(R2), R3
-	VDUP R3, V8.D2 // r5 = VThRst
-	// r6 = Sub r0 r5
+	VDUP R3, V8.D2 // r5:vThRst = VThRst
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee8d409 // fsub v9.2d, v0.2d, v8.2d
 	WORD $0x4ee8d428 // fsub v8.2d, v1.2d, v8.2d
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V6.B16, V9.B16, V0.B16
 	VBIT V7.B16, V8.B16, V1.B16
 	MOVD 24(R2), R3
-	VDUP R3, V8.D2 // r8 = B
-	// r9 = Add r1 r8
+	VDUP R3, V8.D2 // r8:b = B
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e68d449 // fadd v9.2d, v2.2d, v8.2d
 	WORD $0x4e68d468 // fadd v8.2d, v3.2d, v8.2d
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V6.B16, V9.B16, V2.B16
 	VBIT V7.B16, V8.B16, V3.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
 	CBZ R7, manyskip91
-	// r11 = Load I
+	// r11:in = Load I
 	FMOVQ 16(R7), F7
 	VLD1.P (R7)(R15), [V6.D2]
 manyskip91:
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V10.D2 // r15 = VC
-	// r16 = Sub r7 r15
+	VDUP R3, V10.D2 // r15:vC = VC
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4eead40b // fsub v11.2d, v0.2d, v10.2d
 	WORD $0x4eead42a // fsub v10.2d, v1.2d, v10.2d
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e6bdd0c // fmul v12.2d, v8.2d, v11.2d
 	WORD $0x6e6add2d // fmul v13.2d, v9.2d, v10.2d
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
 	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
 	MOVD 56(R2), R3
-	VDUP R3, V14.D2 // r19 = DtRTau
-	// r21 = Mul r19 r20
+	VDUP R3, V14.D2 // r19:dtRTau = DtRTau
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e66ddc6 // fmul v6.2d, v14.2d, v6.2d
 	WORD $0x6e67ddce // fmul v14.2d, v14.2d, v7.2d
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V12.D2, V29.D2, V6.D2
 	VFMLA V13.D2, V29.D2, V14.D2
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
 	WORD $0x4e6ad529 // fadd v9.2d, v9.2d, v10.2d
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
 	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f907 // fabs v7.2d, v8.2d
 	WORD $0x4ee0f92a // fabs v10.2d, v9.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V11.D2 // r26 = 2.7557319223985893e-06
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V11.D2, V12.D2
 	VMOV V28.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V26.B16, V13.B16
 	VFMLA V8.D2, V11.D2, V13.D2
 	VMOV V26.B16, V11.B16
 	VFMLA V9.D2, V12.D2, V11.D2
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V25.B16, V12.B16
 	VFMLA V8.D2, V13.D2, V12.D2
 	VMOV V25.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
-	// r36 = FMA r34 r24 r35
+	// r36 = FMA r34 r24:z r35
 	VMOV V24.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V24.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
-	// r38 = FMA r36 r24 r37
+	// r38 = FMA r36 r24:z r37
 	VMOV V23.B16, V13.B16
 	VFMLA V8.D2, V11.D2, V13.D2
 	VMOV V23.B16, V11.B16
 	VFMLA V9.D2, V12.D2, V11.D2
-	// r40 = FMA r38 r24 r39
+	// r40 = FMA r38 r24:z r39
 	VMOV V22.B16, V12.B16
 	VFMLA V8.D2, V13.D2, V12.D2
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
-	// r42 = FMA r40 r24 r41
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V21.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V21.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
-	// r44 = CmpGT r25 r43
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef4e4ed // fcmgt v13.2d, v7.2d, v20.2d
 	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
-	// Rare r44
+	// Rare r44:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
 	CBZW R3, manyrare92
@@ -10474,217 +10479,217 @@ manyskip91:
 	VDUP R3, V16.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V17.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24 r46
+	// r47 = FMA r45 r24:z r46
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V16.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24 r48
+	// r49 = FMA r47 r24:z r48
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V17.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24 r50
+	// r51 = FMA r49 r24:z r50
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V16.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24 r52
+	// r53 = FMA r51 r24:z r52
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V17.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24 r54
+	// r55 = FMA r53 r24:z r54
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V16.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24 r56
+	// r57 = FMA r55 r24:z r56
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V17.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24 r26
+	// r58 = FMA r57 r24:z r26
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r59 = FMA r58 r24 r27
+	// r59 = FMA r58 r24:z r27
 	VMOV V28.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r60 = FMA r59 r24 r29
+	// r60 = FMA r59 r24:z r29
 	VMOV V27.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r61 = FMA r60 r24 r31
+	// r61 = FMA r60 r24:z r31
 	VMOV V26.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r62 = FMA r61 r24 r33
+	// r62 = FMA r61 r24:z r33
 	VMOV V25.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r63 = FMA r62 r24 r35
+	// r63 = FMA r62 r24:z r35
 	VMOV V24.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r64 = FMA r63 r24 r37
+	// r64 = FMA r63 r24:z r37
 	VMOV V23.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r65 = FMA r64 r24 r39
+	// r65 = FMA r64 r24:z r39
 	VMOV V22.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r66 = FMA r65 r24 r41
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V21.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V16.D2 // r67 = 720
-	// r68 = CmpGT r24 r67
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ef0e510 // fcmgt v16.2d, v8.2d, v16.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V18.D2 // r67 = 720
-	// r69 = Select r68 r67 r24
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V8.D2 // r70 = -708
-	// r71 = CmpLT r69 r70
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ef0e508 // fcmgt v8.2d, v8.2d, v16.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V18.D2 // r70 = -708
-	// r72 = Select r71 r70 r69
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V18.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V19.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72 r74 r73
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V18.D2, V8.D2, V19.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
-	// r76 = Sub r75 r73
+	// r76:k = Sub r75 r73
 	WORD $0x4ef2d673 // fsub v19.2d, v19.2d, v18.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V18.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76 r78 r72
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V18.D2 // r77 = -1.9082149292705877e-10
-	// r80 = FMA r76 r77 r79
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V18.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V20.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80 r46
+	// r81 = FMA r45 r80:r r46
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V18.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80 r48
+	// r82 = FMA r81 r80:r r48
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V20.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80 r50
+	// r83 = FMA r82 r80:r r50
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V18.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80 r52
+	// r84 = FMA r83 r80:r r52
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V20.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80 r54
+	// r85 = FMA r84 r80:r r54
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V18.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80 r56
+	// r86 = FMA r85 r80:r r56
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V20.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80 r26
+	// r87 = FMA r86 r80:r r26
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r88 = FMA r87 r80 r27
+	// r88 = FMA r87 r80:r r27
 	VMOV V28.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r89 = FMA r88 r80 r29
+	// r89 = FMA r88 r80:r r29
 	VMOV V27.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r90 = FMA r89 r80 r31
+	// r90 = FMA r89 r80:r r31
 	VMOV V26.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r91 = FMA r90 r80 r33
+	// r91 = FMA r90 r80:r r33
 	VMOV V25.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r92 = FMA r91 r80 r35
+	// r92 = FMA r91 r80:r r35
 	VMOV V24.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r93 = FMA r92 r80 r37
+	// r93 = FMA r92 r80:r r37
 	VMOV V23.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r94 = FMA r93 r80 r39
+	// r94 = FMA r93 r80:r r39
 	VMOV V22.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r95 = FMA r94 r80 r41
+	// r95:q = FMA r94 r80:r r41
 	VMOV V21.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V18.D2 // r96 = 60
-	// r97 = CmpGT r76 r96
+	// r97 = CmpGT r76:k r96
 	WORD $0x6ef2e672 // fcmgt v18.2d, v19.2d, v18.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V23.D2 // r96 = 60
-	// r98 = Select r97 r96 r76
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V23.D2 // r99 = -1
-	// r100 = Mul r98 r99
+	// r100 = Mul r98:kc r99
 	WORD $0x6e77de52 // fmul v18.2d, v18.2d, v23.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V23.D2 // r73 = 6.755399441055744e+15
 	// r101 = Add r100 r73
 	WORD $0x4e77d652 // fadd v18.2d, v18.2d, v23.2d
-	// r102 = Bits r101
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
 	VDUP R3, V23.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102 r103
+	// r104 = IAdd r102:kBits r103
 	VADD V23.D2, V18.D2, V18.D2
 	// r105 = Shl 52 r104
 	VSHL $52, V18.D2, V18.D2
-	// r106 = FromBits r105
-	// r107 = Sub r41 r106
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4ef2d6b2 // fsub v18.2d, v21.2d, v18.2d
-	// r108 = FMA r80 r95 r107
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V20.D2, V8.D2, V18.D2
-	// r109 = Div r108 r69
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e70fe52 // fdiv v18.2d, v18.2d, v16.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76 r39 r73
+	// r110 = FMA r76:k r39 r73
 	VFMLA V22.D2, V19.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
-	// r111 = Sub r110 r73
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111 r73
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
-	// r113 = Bits r112
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
 	VDUP R3, V20.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113 r103
+	// r114 = IAdd r113:kBits r103
 	VADD V20.D2, V16.D2, V16.D2
 	// r115 = Shl 52 r114
 	VSHL $52, V16.D2, V16.D2
-	// r116 = FromBits r115
-	// r117 = Mul r109 r116
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
-	// r118 = Sub r76 r111
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee8d673 // fsub v19.2d, v19.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
 	// r119 = Add r118 r73
 	WORD $0x4e68d673 // fadd v19.2d, v19.2d, v8.2d
-	// r120 = Bits r119
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120 r103
+	// r121 = IAdd r120:kBits r103
 	VADD V8.D2, V19.D2, V19.D2
 	// r122 = Shl 52 r121
 	VSHL $52, V19.D2, V19.D2
-	// r123 = FromBits r122
-	// r124 = Mul r117 r123
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
-	// r125 = CmpLE r25 r39
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e67e6c7 // fcmge v7.2d, v22.2d, v7.2d
-	// r126 = Select r125 r66 r124
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V18.B16, V17.B16, V7.B16
-	// r42 = Select r44 r126 r42
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V13.B16, V7.B16, V11.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
@@ -10697,7 +10702,7 @@ manyskip91:
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V23.D2
 manyrare92:
-	// Rare r44
+	// Rare r44:large
 	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
 	FMOVS F7, R3
 	CBZW R3, manyrare93
@@ -10705,224 +10710,224 @@ manyrare92:
 	VDUP R3, V7.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V8.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24 r46
+	// r47 = FMA r45 r24:z r46
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V7.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24 r48
+	// r49 = FMA r47 r24:z r48
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V8.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24 r50
+	// r51 = FMA r49 r24:z r50
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V7.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24 r52
+	// r53 = FMA r51 r24:z r52
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V8.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24 r54
+	// r55 = FMA r53 r24:z r54
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V7.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24 r56
+	// r57 = FMA r55 r24:z r56
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V8.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24 r26
+	// r58 = FMA r57 r24:z r26
 	VFMLA V9.D2, V7.D2, V8.D2
-	// r59 = FMA r58 r24 r27
+	// r59 = FMA r58 r24:z r27
 	VMOV V28.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
-	// r60 = FMA r59 r24 r29
+	// r60 = FMA r59 r24:z r29
 	VMOV V27.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
-	// r61 = FMA r60 r24 r31
+	// r61 = FMA r60 r24:z r31
 	VMOV V26.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
-	// r62 = FMA r61 r24 r33
+	// r62 = FMA r61 r24:z r33
 	VMOV V25.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
-	// r63 = FMA r62 r24 r35
+	// r63 = FMA r62 r24:z r35
 	VMOV V24.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
-	// r64 = FMA r63 r24 r37
+	// r64 = FMA r63 r24:z r37
 	VMOV V23.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
-	// r65 = FMA r64 r24 r39
+	// r65 = FMA r64 r24:z r39
 	VMOV V22.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
-	// r66 = FMA r65 r24 r41
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V21.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V7.D2 // r67 = 720
-	// r68 = CmpGT r24 r67
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee7e527 // fcmgt v7.2d, v9.2d, v7.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V13.D2 // r67 = 720
-	// r69 = Select r68 r67 r24
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V9.B16, V13.B16, V7.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V9.D2 // r70 = -708
-	// r71 = CmpLT r69 r70
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee7e529 // fcmgt v9.2d, v9.2d, v7.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V13.D2 // r70 = -708
-	// r72 = Select r71 r70 r69
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V7.B16, V13.B16, V9.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V13.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72 r74 r73
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V13.D2, V9.D2, V16.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r76 = Sub r75 r73
+	// r76:k = Sub r75 r73
 	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V13.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76 r78 r72
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V13.D2 // r77 = -1.9082149292705877e-10
-	// r80 = FMA r76 r77 r79
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V13.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V17.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80 r46
+	// r81 = FMA r45 r80:r r46
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V13.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80 r48
+	// r82 = FMA r81 r80:r r48
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V17.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80 r50
+	// r83 = FMA r82 r80:r r50
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V13.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80 r52
+	// r84 = FMA r83 r80:r r52
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V17.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80 r54
+	// r85 = FMA r84 r80:r r54
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V13.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80 r56
+	// r86 = FMA r85 r80:r r56
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V17.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80 r26
+	// r87 = FMA r86 r80:r r26
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r88 = FMA r87 r80 r27
+	// r88 = FMA r87 r80:r r27
 	VMOV V28.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r89 = FMA r88 r80 r29
+	// r89 = FMA r88 r80:r r29
 	VMOV V27.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r90 = FMA r89 r80 r31
+	// r90 = FMA r89 r80:r r31
 	VMOV V26.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r91 = FMA r90 r80 r33
+	// r91 = FMA r90 r80:r r33
 	VMOV V25.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r92 = FMA r91 r80 r35
+	// r92 = FMA r91 r80:r r35
 	VMOV V24.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r93 = FMA r92 r80 r37
+	// r93 = FMA r92 r80:r r37
 	VMOV V23.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r94 = FMA r93 r80 r39
+	// r94 = FMA r93 r80:r r39
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r95 = FMA r94 r80 r41
+	// r95:q = FMA r94 r80:r r41
 	VMOV V21.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V13.D2 // r96 = 60
-	// r97 = CmpGT r76 r96
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eede60d // fcmgt v13.2d, v16.2d, v13.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V18.D2 // r96 = 60
-	// r98 = Select r97 r96 r76
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V18.D2 // r99 = -1
-	// r100 = Mul r98 r99
+	// r100 = Mul r98:kc r99
 	WORD $0x6e72ddad // fmul v13.2d, v13.2d, v18.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
 	// r101 = Add r100 r73
 	WORD $0x4e72d5ad // fadd v13.2d, v13.2d, v18.2d
-	// r102 = Bits r101
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
 	VDUP R3, V18.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102 r103
+	// r104 = IAdd r102:kBits r103
 	VADD V18.D2, V13.D2, V13.D2
 	// r105 = Shl 52 r104
 	VSHL $52, V13.D2, V13.D2
-	// r106 = FromBits r105
-	// r107 = Sub r41 r106
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
-	// r108 = FMA r80 r95 r107
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V17.D2, V9.D2, V13.D2
-	// r109 = Div r108 r69
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V7.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76 r39 r73
+	// r110 = FMA r76:k r39 r73
 	VFMLA V22.D2, V16.D2, V7.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r111 = Sub r110 r73
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111 r73
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e69d4e9 // fadd v9.2d, v7.2d, v9.2d
-	// r113 = Bits r112
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
 	VDUP R3, V17.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113 r103
+	// r114 = IAdd r113:kBits r103
 	VADD V17.D2, V9.D2, V9.D2
 	// r115 = Shl 52 r114
 	VSHL $52, V9.D2, V9.D2
-	// r116 = FromBits r115
-	// r117 = Mul r109 r116
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
-	// r118 = Sub r76 r111
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee7d610 // fsub v16.2d, v16.2d, v7.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V7.D2 // r73 = 6.755399441055744e+15
 	// r119 = Add r118 r73
 	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
-	// r120 = Bits r119
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
 	VDUP R3, V7.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120 r103
+	// r121 = IAdd r120:kBits r103
 	VADD V7.D2, V16.D2, V16.D2
 	// r122 = Shl 52 r121
 	VSHL $52, V16.D2, V16.D2
-	// r123 = FromBits r122
-	// r124 = Mul r117 r123
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
-	// r125 = CmpLE r25 r39
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
-	// r126 = Select r125 r66 r124
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V13.B16, V8.B16, V10.B16
-	// r42 = Select r44 r126 r42
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V15.B16, V10.B16, V12.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
 	VDUP R3, V18.D2
 manyrare93:
-	// r127 = FMA r42 r22 r7
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V7.B16
 	VFMLA V6.D2, V11.D2, V7.D2
 	VMOV V1.B16, V6.B16
@@ -10932,42 +10937,42 @@ manyrare93:
 	// r128 = Load Delta
 	FMOVQ 16(R8), F8
 	VLD1.P (R8)(R16), [V9.D2]
-	// r127 = Add r127 r128
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
 	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
 manyskip94:
-	// r131 = Sub r127 r13
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4efed4e8 // fsub v8.2d, v7.2d, v30.2d
 	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
-	// r133 = Mul r132 r10
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
 	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
-	// r134 = FMA r130 r131 r133
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V8.D2, V19.D2, V10.D2
 	VFMLA V9.D2, V19.D2, V11.D2
-	// r135 = Time
+	// r135:t = Time
 	VLD1R.P 8(R13), [V8.D2]
-	// r136 = Sub r135 r2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee4d509 // fsub v9.2d, v8.2d, v4.2d
 	WORD $0x4ee5d50c // fsub v12.2d, v8.2d, v5.2d
-	// r138 = CmpLT r136 r137
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
 	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
-	// r0 = Select r138 r7 r127
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V9.B16, V7.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
-	// r1 = Select r138 r10 r134
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
-	// r141 = CmpGE r0 r3
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
-	// r2 = Select r141 r135 r2
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V6.B16, V8.B16, V4.B16
 	VBIT V7.B16, V8.B16, V5.B16
 	// If Spike
 	CBZ R9, manyskip95
-	// StoreOne Spike r141
+	// StoreOne Spike r141:sp
 	VAND V21.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V21.B16, V6.B16, V8.B16
@@ -10975,10 +10980,10 @@ manyskip94:
 manyskip95:
 	// If Ref
 	CBZ R10, manyskip96
-	// r142 = Or r138 r141
+	// r142:ref = Or r138:refr r141:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r142
+	// StoreBool Ref r142:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
@@ -10995,7 +11000,7 @@ manyskip95:
 manyskip96:
 	// If Bits
 	CBZ R11, manyskip97
-	// StoreBits Bits r141
+	// StoreBits Bits r141:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -11013,13 +11018,13 @@ manyskip96:
 manyskip97:
 	SUBS $1, R12
 	BNE manystep90
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $4, R14
@@ -11030,11 +11035,11 @@ manyloop2end:
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
 	// Loop
 	MOVD 232(R0), R12 // Steps
@@ -11061,78 +11066,78 @@ manynil113:
 	ADD R3<<3, R11, R11
 manynil114:
 manystep103:
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 8(R2), R3
-	VDUP R3, V4.D2 // r5 = VThRst
-	// r6 = Sub r0 r5
+	VDUP R3, V4.D2 // r5:vThRst = VThRst
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVD 24(R2), R3
-	VDUP R3, V4.D2 // r8 = B
-	// r9 = Add r1 r8
+	VDUP R3, V4.D2 // r8:b = B
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip104
-	// r11 = Load I
+	// r11:in = Load I
 	VLD1.P (R7)(R15), [V3.D2]
 manyskip104:
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V5.D2 // r15 = VC
-	// r16 = Sub r7 r15
+	VDUP R3, V5.D2 // r15:vC = VC
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
 	MOVD 56(R2), R3
-	VDUP R3, V7.D2 // r19 = DtRTau
-	// r21 = Mul r19 r20
+	VDUP R3, V7.D2 // r19:dtRTau = DtRTau
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.D2, V29.D2, V7.D2
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V5.D2 // r26 = 2.7557319223985893e-06
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V28.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V27.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V26.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V25.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r36 = FMA r34 r24 r35
+	// r36 = FMA r34 r24:z r35
 	VMOV V24.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r38 = FMA r36 r24 r37
+	// r38 = FMA r36 r24:z r37
 	VMOV V23.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r40 = FMA r38 r24 r39
+	// r40 = FMA r38 r24:z r39
 	VMOV V22.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r42 = FMA r40 r24 r41
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V21.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r44 = CmpGT r25 r43
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	// Rare r44
+	// Rare r44:large
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare105
@@ -11140,260 +11145,260 @@ manyskip104:
 	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24 r46
+	// r47 = FMA r45 r24:z r46
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24 r48
+	// r49 = FMA r47 r24:z r48
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V9.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24 r50
+	// r51 = FMA r49 r24:z r50
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24 r52
+	// r53 = FMA r51 r24:z r52
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V9.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24 r54
+	// r55 = FMA r53 r24:z r54
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24 r56
+	// r57 = FMA r55 r24:z r56
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V9.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24 r26
+	// r58 = FMA r57 r24:z r26
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r59 = FMA r58 r24 r27
+	// r59 = FMA r58 r24:z r27
 	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r60 = FMA r59 r24 r29
+	// r60 = FMA r59 r24:z r29
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r61 = FMA r60 r24 r31
+	// r61 = FMA r60 r24:z r31
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r62 = FMA r61 r24 r33
+	// r62 = FMA r61 r24:z r33
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r63 = FMA r62 r24 r35
+	// r63 = FMA r62 r24:z r35
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r64 = FMA r63 r24 r37
+	// r64 = FMA r63 r24:z r37
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r65 = FMA r64 r24 r39
+	// r65 = FMA r64 r24:z r39
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r66 = FMA r65 r24 r41
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2 // r67 = 720
-	// r68 = CmpGT r24 r67
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V10.D2 // r67 = 720
-	// r69 = Select r68 r67 r24
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V4.D2 // r70 = -708
-	// r71 = CmpLT r69 r70
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V10.D2 // r70 = -708
-	// r72 = Select r71 r70 r69
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V10.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V11.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72 r74 r73
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V10.D2 // r73 = 6.755399441055744e+15
-	// r76 = Sub r75 r73
+	// r76:k = Sub r75 r73
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V10.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76 r78 r72
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V10.D2 // r77 = -1.9082149292705877e-10
-	// r80 = FMA r76 r77 r79
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80 r46
+	// r81 = FMA r45 r80:r r46
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V10.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80 r48
+	// r82 = FMA r81 r80:r r48
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V12.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80 r50
+	// r83 = FMA r82 r80:r r50
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V10.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80 r52
+	// r84 = FMA r83 r80:r r52
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V12.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80 r54
+	// r85 = FMA r84 r80:r r54
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V10.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80 r56
+	// r86 = FMA r85 r80:r r56
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V12.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80 r26
+	// r87 = FMA r86 r80:r r26
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r88 = FMA r87 r80 r27
+	// r88 = FMA r87 r80:r r27
 	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r89 = FMA r88 r80 r29
+	// r89 = FMA r88 r80:r r29
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r90 = FMA r89 r80 r31
+	// r90 = FMA r89 r80:r r31
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r91 = FMA r90 r80 r33
+	// r91 = FMA r90 r80:r r33
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r92 = FMA r91 r80 r35
+	// r92 = FMA r91 r80:r r35
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r93 = FMA r92 r80 r37
+	// r93 = FMA r92 r80:r r37
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r94 = FMA r93 r80 r39
+	// r94 = FMA r93 r80:r r39
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r95 = FMA r94 r80 r41
+	// r95:q = FMA r94 r80:r r41
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2 // r96 = 60
-	// r97 = CmpGT r76 r96
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V13.D2 // r96 = 60
-	// r98 = Select r97 r96 r76
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V13.D2 // r99 = -1
-	// r100 = Mul r98 r99
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
 	// r101 = Add r100 r73
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r102 = Bits r101
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
 	VDUP R3, V13.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102 r103
+	// r104 = IAdd r102:kBits r103
 	VADD V13.D2, V10.D2, V10.D2
 	// r105 = Shl 52 r104
 	VSHL $52, V10.D2, V10.D2
-	// r106 = FromBits r105
-	// r107 = Sub r41 r106
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
-	// r108 = FMA r80 r95 r107
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r109 = Div r108 r69
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76 r39 r73
+	// r110 = FMA r76:k r39 r73
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r111 = Sub r110 r73
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111 r73
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r113 = Bits r112
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
 	VDUP R3, V12.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113 r103
+	// r114 = IAdd r113:kBits r103
 	VADD V12.D2, V8.D2, V8.D2
 	// r115 = Shl 52 r114
 	VSHL $52, V8.D2, V8.D2
-	// r116 = FromBits r115
-	// r117 = Mul r109 r116
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r118 = Sub r76 r111
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r73 = 6.755399441055744e+15
 	// r119 = Add r118 r73
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r120 = Bits r119
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
 	VDUP R3, V4.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120 r103
+	// r121 = IAdd r120:kBits r103
 	VADD V4.D2, V11.D2, V11.D2
 	// r122 = Shl 52 r121
 	VSHL $52, V11.D2, V11.D2
-	// r123 = FromBits r122
-	// r124 = Mul r117 r123
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r125 = CmpLE r25 r39
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	// r126 = Select r125 r66 r124
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V10.B16, V9.B16, V3.B16
-	// r42 = Select r44 r126 r42
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V6.B16, V3.B16, V5.B16
 manyrare105:
-	// r127 = FMA r42 r22 r7
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
 	// If Delta
 	CBZ R8, manyskip106
 	// r128 = Load Delta
 	VLD1.P (R8)(R16), [V4.D2]
-	// r127 = Add r127 r128
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip106:
-	// r131 = Sub r127 r13
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
-	// r133 = Mul r132 r10
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	// r134 = FMA r130 r131 r133
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V4.D2, V19.D2, V5.D2
-	// r135 = Time
+	// r135:t = Time
 	VLD1R.P 8(R13), [V4.D2]
-	// r136 = Sub r135 r2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
-	// r138 = CmpLT r136 r137
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	// r0 = Select r138 r7 r127
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V6.B16, V3.B16, V0.B16
-	// r1 = Select r138 r10 r134
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r141 = CmpGE r0 r3
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r2 = Select r141 r135 r2
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V3.B16, V4.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip107
-	// StoreOne Spike r141
+	// StoreOne Spike r141:sp
 	VAND V21.B16, V3.B16, V4.B16
 	VST1.P [V4.D2], (R9)(R17)
 manyskip107:
 	// If Ref
 	CBZ R10, manyskip108
-	// r142 = Or r138 r141
+	// r142:ref = Or r138:refr r141:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r142
+	// StoreBool Ref r142:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -11404,7 +11409,7 @@ manyskip107:
 manyskip108:
 	// If Bits
 	CBZ R11, manyskip109
-	// StoreBits Bits r141
+	// StoreBits Bits r141:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -11419,11 +11424,11 @@ manyskip108:
 manyskip109:
 	SUBS $1, R12
 	BNE manystep103
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $2, R14
 	SUBS $2, R1
@@ -11433,11 +11438,11 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
 	// Loop
 	MOVD 232(R0), R12 // Steps
@@ -11464,299 +11469,299 @@ manynil125:
 	ADD R3<<3, R11, R11
 manynil126:
 manystep115:
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 8(R2), R3
-	VDUP R3, V4.D2 // r5 = VThRst
-	// r6 = Sub r0 r5
+	VDUP R3, V4.D2 // r5:vThRst = VThRst
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVD 24(R2), R3
-	VDUP R3, V4.D2 // r8 = B
-	// r9 = Add r1 r8
+	VDUP R3, V4.D2 // r8:b = B
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip116
-	// r11 = Load I
+	// r11:in = Load I
 	FMOVD 0(R7), F3
 	ADD R15, R7
 manyskip116:
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V5.D2 // r15 = VC
-	// r16 = Sub r7 r15
+	VDUP R3, V5.D2 // r15:vC = VC
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
 	MOVD 56(R2), R3
-	VDUP R3, V7.D2 // r19 = DtRTau
-	// r21 = Mul r19 r20
+	VDUP R3, V7.D2 // r19:dtRTau = DtRTau
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.D2, V29.D2, V7.D2
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V5.D2 // r26 = 2.7557319223985893e-06
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V28.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V27.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V26.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V25.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r36 = FMA r34 r24 r35
+	// r36 = FMA r34 r24:z r35
 	VMOV V24.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r38 = FMA r36 r24 r37
+	// r38 = FMA r36 r24:z r37
 	VMOV V23.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r40 = FMA r38 r24 r39
+	// r40 = FMA r38 r24:z r39
 	VMOV V22.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r42 = FMA r40 r24 r41
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V21.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r44 = CmpGT r25 r43
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	// Rare r44
+	// Rare r44:large
 	FMOVS F6, R3
 	CBZW R3, manyrare117
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24 r46
+	// r47 = FMA r45 r24:z r46
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24 r48
+	// r49 = FMA r47 r24:z r48
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V9.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24 r50
+	// r51 = FMA r49 r24:z r50
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24 r52
+	// r53 = FMA r51 r24:z r52
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V9.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24 r54
+	// r55 = FMA r53 r24:z r54
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24 r56
+	// r57 = FMA r55 r24:z r56
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V9.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24 r26
+	// r58 = FMA r57 r24:z r26
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r59 = FMA r58 r24 r27
+	// r59 = FMA r58 r24:z r27
 	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r60 = FMA r59 r24 r29
+	// r60 = FMA r59 r24:z r29
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r61 = FMA r60 r24 r31
+	// r61 = FMA r60 r24:z r31
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r62 = FMA r61 r24 r33
+	// r62 = FMA r61 r24:z r33
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r63 = FMA r62 r24 r35
+	// r63 = FMA r62 r24:z r35
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r64 = FMA r63 r24 r37
+	// r64 = FMA r63 r24:z r37
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r65 = FMA r64 r24 r39
+	// r65 = FMA r64 r24:z r39
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r66 = FMA r65 r24 r41
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2 // r67 = 720
-	// r68 = CmpGT r24 r67
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V10.D2 // r67 = 720
-	// r69 = Select r68 r67 r24
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V4.D2 // r70 = -708
-	// r71 = CmpLT r69 r70
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V10.D2 // r70 = -708
-	// r72 = Select r71 r70 r69
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V10.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V11.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72 r74 r73
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V10.D2 // r73 = 6.755399441055744e+15
-	// r76 = Sub r75 r73
+	// r76:k = Sub r75 r73
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V10.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76 r78 r72
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V10.D2 // r77 = -1.9082149292705877e-10
-	// r80 = FMA r76 r77 r79
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80 r46
+	// r81 = FMA r45 r80:r r46
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V10.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80 r48
+	// r82 = FMA r81 r80:r r48
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V12.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80 r50
+	// r83 = FMA r82 r80:r r50
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V10.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80 r52
+	// r84 = FMA r83 r80:r r52
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V12.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80 r54
+	// r85 = FMA r84 r80:r r54
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V10.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80 r56
+	// r86 = FMA r85 r80:r r56
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V12.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80 r26
+	// r87 = FMA r86 r80:r r26
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r88 = FMA r87 r80 r27
+	// r88 = FMA r87 r80:r r27
 	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r89 = FMA r88 r80 r29
+	// r89 = FMA r88 r80:r r29
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r90 = FMA r89 r80 r31
+	// r90 = FMA r89 r80:r r31
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r91 = FMA r90 r80 r33
+	// r91 = FMA r90 r80:r r33
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r92 = FMA r91 r80 r35
+	// r92 = FMA r91 r80:r r35
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r93 = FMA r92 r80 r37
+	// r93 = FMA r92 r80:r r37
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r94 = FMA r93 r80 r39
+	// r94 = FMA r93 r80:r r39
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r95 = FMA r94 r80 r41
+	// r95:q = FMA r94 r80:r r41
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2 // r96 = 60
-	// r97 = CmpGT r76 r96
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V13.D2 // r96 = 60
-	// r98 = Select r97 r96 r76
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V13.D2 // r99 = -1
-	// r100 = Mul r98 r99
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
 	// r101 = Add r100 r73
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r102 = Bits r101
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
 	VDUP R3, V13.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102 r103
+	// r104 = IAdd r102:kBits r103
 	VADD V13.D2, V10.D2, V10.D2
 	// r105 = Shl 52 r104
 	VSHL $52, V10.D2, V10.D2
-	// r106 = FromBits r105
-	// r107 = Sub r41 r106
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
-	// r108 = FMA r80 r95 r107
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r109 = Div r108 r69
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76 r39 r73
+	// r110 = FMA r76:k r39 r73
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r111 = Sub r110 r73
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111 r73
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r113 = Bits r112
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
 	VDUP R3, V12.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113 r103
+	// r114 = IAdd r113:kBits r103
 	VADD V12.D2, V8.D2, V8.D2
 	// r115 = Shl 52 r114
 	VSHL $52, V8.D2, V8.D2
-	// r116 = FromBits r115
-	// r117 = Mul r109 r116
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r118 = Sub r76 r111
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r73 = 6.755399441055744e+15
 	// r119 = Add r118 r73
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r120 = Bits r119
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
 	VDUP R3, V4.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120 r103
+	// r121 = IAdd r120:kBits r103
 	VADD V4.D2, V11.D2, V11.D2
 	// r122 = Shl 52 r121
 	VSHL $52, V11.D2, V11.D2
-	// r123 = FromBits r122
-	// r124 = Mul r117 r123
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r125 = CmpLE r25 r39
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	// r126 = Select r125 r66 r124
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V10.B16, V9.B16, V3.B16
-	// r42 = Select r44 r126 r42
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V6.B16, V3.B16, V5.B16
 manyrare117:
-	// r127 = FMA r42 r22 r7
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
 	// If Delta
@@ -11764,41 +11769,41 @@ manyrare117:
 	// r128 = Load Delta
 	FMOVD 0(R8), F4
 	ADD R16, R8
-	// r127 = Add r127 r128
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip118:
-	// r131 = Sub r127 r13
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
-	// r133 = Mul r132 r10
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	// r134 = FMA r130 r131 r133
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V4.D2, V19.D2, V5.D2
-	// r135 = Time
+	// r135:t = Time
 	VLD1R.P 8(R13), [V4.D2]
-	// r136 = Sub r135 r2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
-	// r138 = CmpLT r136 r137
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	// r0 = Select r138 r7 r127
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V6.B16, V3.B16, V0.B16
-	// r1 = Select r138 r10 r134
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r141 = CmpGE r0 r3
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r2 = Select r141 r135 r2
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V3.B16, V4.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip119
-	// StoreOne Spike r141
+	// StoreOne Spike r141:sp
 	VAND V21.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
 	ADD R17, R9
 manyskip119:
 	// If Ref
 	CBZ R10, manyskip120
-	// r142 = Or r138 r141
+	// r142:ref = Or r138:refr r141:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r142
+	// StoreBool Ref r142:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
@@ -11806,7 +11811,7 @@ manyskip119:
 manyskip120:
 	// If Bits
 	CBZ R11, manyskip121
-	// StoreBits Bits r141
+	// StoreBits Bits r141:sp
 	FMOVS F3, R3
 	MOVD (R11), R21
 	ROR R14, R21, R21
@@ -11818,11 +11823,11 @@ manyskip120:
 manyskip121:
 	SUBS $1, R12
 	BNE manystep115
-	// Store V r0
+	// Store V r0:V
 	FMOVD F0, -8(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVD F1, -8(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	ADD $1, R14
 	SUBS $1, R1
@@ -11837,7 +11842,7 @@ manytailend:
 //   Pinned constants (the others are broadcast before each use): V31 r26 = 2.7557319223985893e-06,
 //     V30 r27 = 2.48015873015873e-05, V29 r29 = 0.0001984126984126984,
 //     V28 r31 = 0.001388888888888889, V27 r33 = 0.008333333333333333, V26 r35 = 0.041666666666666664,
-//     V25 r37 = 0.16666666666666666, V24 r39 = 0.5, V23 r41 = 1, V22 r43 = 0.0625, V21 r135 = T[0].
+//     V25 r37 = 0.16666666666666666, V24 r39 = 0.5, V23 r41 = 1, V22 r43 = 0.0625, V21 r135:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
 //     row VTh R12, row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
 //     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
@@ -11911,92 +11916,92 @@ TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V22.D2 // r43 = 0.0625
 	MOVD 304(R0), R3
-	VLD1R (R3), [V21.D2] // r135 = T[0]
+	VLD1R (R3), [V21.D2] // r135:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	VLD1.P 16(R12), [V3.D2]
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	// r5 = Param VThRst
+	// r5:vThRst = Param VThRst
 	VLD1.P 16(R13), [V5.D2]
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r8 = Param B
+	// r8:b = Param B
 	VLD1.P 16(R14), [V0.D2]
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r11 = Load I
+	// r11:in = Load I
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
-	// r13 = Param VRest
+	// r13:vRest = Param VRest
 	VLD1.P 16(R15), [V1.D2]
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	// r15 = Param VC
+	// r15:vC = Param VC
 	VLD1.P 16(R16), [V7.D2]
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	// r17 = Param DtCTau
+	// r17:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V8.D2]
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r19 = Param DtRTau
+	// r19:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V10.D2]
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r36 = FMA r34 r24 r35
+	// r36 = FMA r34 r24:z r35
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r38 = FMA r36 r24 r37
+	// r38 = FMA r36 r24:z r37
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r40 = FMA r38 r24 r39
+	// r40 = FMA r38 r24:z r39
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r42 = FMA r40 r24 r41
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r44 = CmpGT r25 r43
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
-	// Rare r44
+	// Rare r44:large
 	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
 	FMOVS F9, R3
 	CBZW R3, onerare2
@@ -12004,262 +12009,262 @@ oneskip1:
 	VDUP R3, V9.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V11.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24 r46
+	// r47 = FMA r45 r24:z r46
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V9.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24 r48
+	// r49 = FMA r47 r24:z r48
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V11.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24 r50
+	// r51 = FMA r49 r24:z r50
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V9.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24 r52
+	// r53 = FMA r51 r24:z r52
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V11.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24 r54
+	// r55 = FMA r53 r24:z r54
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V9.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24 r56
+	// r57 = FMA r55 r24:z r56
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r58 = FMA r57 r24 r26
+	// r58 = FMA r57 r24:z r26
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r59 = FMA r58 r24 r27
+	// r59 = FMA r58 r24:z r27
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r60 = FMA r59 r24 r29
+	// r60 = FMA r59 r24:z r29
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r61 = FMA r60 r24 r31
+	// r61 = FMA r60 r24:z r31
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r62 = FMA r61 r24 r33
+	// r62 = FMA r61 r24:z r33
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r63 = FMA r62 r24 r35
+	// r63 = FMA r62 r24:z r35
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r64 = FMA r63 r24 r37
+	// r64 = FMA r63 r24:z r37
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r65 = FMA r64 r24 r39
+	// r65 = FMA r64 r24:z r39
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r66 = FMA r65 r24 r41
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2 // r67 = 720
-	// r68 = CmpGT r24 r67
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V12.D2 // r67 = 720
-	// r69 = Select r68 r67 r24
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V8.D2 // r70 = -708
-	// r71 = CmpLT r69 r70
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V12.D2 // r70 = -708
-	// r72 = Select r71 r70 r69
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V12.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72 r74 r73
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V12.D2 // r73 = 6.755399441055744e+15
-	// r76 = Sub r75 r73
+	// r76:k = Sub r75 r73
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V12.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76 r78 r72
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V12.D2 // r77 = -1.9082149292705877e-10
-	// r80 = FMA r76 r77 r79
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V14.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80 r46
+	// r81 = FMA r45 r80:r r46
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V12.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80 r48
+	// r82 = FMA r81 r80:r r48
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V14.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80 r50
+	// r83 = FMA r82 r80:r r50
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V12.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80 r52
+	// r84 = FMA r83 r80:r r52
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V14.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80 r54
+	// r85 = FMA r84 r80:r r54
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V12.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80 r56
+	// r86 = FMA r85 r80:r r56
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r87 = FMA r86 r80 r26
+	// r87 = FMA r86 r80:r r26
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r88 = FMA r87 r80 r27
+	// r88 = FMA r87 r80:r r27
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r89 = FMA r88 r80 r29
+	// r89 = FMA r88 r80:r r29
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r90 = FMA r89 r80 r31
+	// r90 = FMA r89 r80:r r31
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r91 = FMA r90 r80 r33
+	// r91 = FMA r90 r80:r r33
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r92 = FMA r91 r80 r35
+	// r92 = FMA r91 r80:r r35
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r93 = FMA r92 r80 r37
+	// r93 = FMA r92 r80:r r37
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r94 = FMA r93 r80 r39
+	// r94 = FMA r93 r80:r r39
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r95 = FMA r94 r80 r41
+	// r95:q = FMA r94 r80:r r41
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V12.D2 // r96 = 60
-	// r97 = CmpGT r76 r96
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V15.D2 // r96 = 60
-	// r98 = Select r97 r96 r76
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V15.D2 // r99 = -1
-	// r100 = Mul r98 r99
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r73 = 6.755399441055744e+15
 	// r101 = Add r100 r73
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r102 = Bits r101
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
 	VDUP R3, V15.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102 r103
+	// r104 = IAdd r102:kBits r103
 	VADD V15.D2, V12.D2, V12.D2
 	// r105 = Shl 52 r104
 	VSHL $52, V12.D2, V12.D2
-	// r106 = FromBits r105
-	// r107 = Sub r41 r106
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
-	// r108 = FMA r80 r95 r107
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r109 = Div r108 r69
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76 r39 r73
+	// r110 = FMA r76:k r39 r73
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r111 = Sub r110 r73
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111 r73
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r113 = Bits r112
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
 	VDUP R3, V14.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113 r103
+	// r114 = IAdd r113:kBits r103
 	VADD V14.D2, V9.D2, V9.D2
 	// r115 = Shl 52 r114
 	VSHL $52, V9.D2, V9.D2
-	// r116 = FromBits r115
-	// r117 = Mul r109 r116
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r118 = Sub r76 r111
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
 	// r119 = Add r118 r73
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r120 = Bits r119
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120 r103
+	// r121 = IAdd r120:kBits r103
 	VADD V8.D2, V13.D2, V13.D2
 	// r122 = Shl 52 r121
 	VSHL $52, V13.D2, V13.D2
-	// r123 = FromBits r122
-	// r124 = Mul r117 r123
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r125 = CmpLE r25 r39
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
-	// r126 = Select r125 r66 r124
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r42 = Select r44 r126 r42
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V6.B16, V0.B16, V7.B16
 onerare2:
-	// r127 = FMA r42 r22 r7
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
 	// If Delta
 	CBZ R8, oneskip3
 	// r128 = Load Delta
 	VLD1.P 16(R8), [V6.D2]
-	// r127 = Add r127 r128
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip3:
-	// r130 = Param Ka
+	// r130:ka = Param Ka
 	VLD1.P 16(R21), [V6.D2]
-	// r131 = Sub r127 r13
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	// r132 = Param Keep
+	// r132:keep = Param Keep
 	VLD1.P 16(R20), [V7.D2]
-	// r133 = Mul r132 r10
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	// r134 = FMA r130 r131 r133
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r136 = Sub r135 r2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	// r137 = Param TauRef
+	// r137:tauRef = Param TauRef
 	VLD1.P 16(R22), [V6.D2]
-	// r138 = CmpLT r136 r137
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
-	// r0 = Select r138 r7 r127
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1 = Select r138 r10 r134
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r141 = CmpGE r0 r3
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
-	// r2 = Select r141 r135 r2
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip4
-	// StoreOne Spike r141
+	// StoreOne Spike r141:sp
 	VAND V23.B16, V3.B16, V0.B16
 	VST1.P [V0.D2], 16(R9)
 oneskip4:
 	// If Ref
 	CBZ R10, oneskip5
-	// r142 = Or r138 r141
+	// r142:ref = Or r138:refr r141:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r142
+	// StoreBool Ref r142:ref
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
@@ -12269,7 +12274,7 @@ oneskip4:
 oneskip5:
 	// If Bits
 	CBZ R11, oneskip6
-	// StoreBits Bits r141
+	// StoreBits Bits r141:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -12283,11 +12288,11 @@ oneskip5:
 	MOVD ZR, R24
 oneword7:
 oneskip6:
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F5, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F4, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $2, R1
 	BGE oneloop1
@@ -12296,357 +12301,357 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVD.P 8(R12), F3
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	// r5 = Param VThRst
+	// r5:vThRst = Param VThRst
 	FMOVD.P 8(R13), F5
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r8 = Param B
+	// r8:b = Param B
 	FMOVD.P 8(R14), F0
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip8
-	// r11 = Load I
+	// r11:in = Load I
 	FMOVD.P 8(R7), F0
 oneskip8:
-	// r13 = Param VRest
+	// r13:vRest = Param VRest
 	FMOVD.P 8(R15), F1
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	// r15 = Param VC
+	// r15:vC = Param VC
 	FMOVD.P 8(R16), F7
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	// r17 = Param DtCTau
+	// r17:dtCTau = Param DtCTau
 	FMOVD.P 8(R17), F8
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r19 = Param DtRTau
+	// r19:dtRTau = Param DtRTau
 	FMOVD.P 8(R19), F10
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r36 = FMA r34 r24 r35
+	// r36 = FMA r34 r24:z r35
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r38 = FMA r36 r24 r37
+	// r38 = FMA r36 r24:z r37
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r40 = FMA r38 r24 r39
+	// r40 = FMA r38 r24:z r39
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r42 = FMA r40 r24 r41
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r44 = CmpGT r25 r43
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
-	// Rare r44
+	// Rare r44:large
 	FMOVS F6, R3
 	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V11.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24 r46
+	// r47 = FMA r45 r24:z r46
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V9.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24 r48
+	// r49 = FMA r47 r24:z r48
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V11.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24 r50
+	// r51 = FMA r49 r24:z r50
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V9.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24 r52
+	// r53 = FMA r51 r24:z r52
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V11.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24 r54
+	// r55 = FMA r53 r24:z r54
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V9.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24 r56
+	// r57 = FMA r55 r24:z r56
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r58 = FMA r57 r24 r26
+	// r58 = FMA r57 r24:z r26
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r59 = FMA r58 r24 r27
+	// r59 = FMA r58 r24:z r27
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r60 = FMA r59 r24 r29
+	// r60 = FMA r59 r24:z r29
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r61 = FMA r60 r24 r31
+	// r61 = FMA r60 r24:z r31
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r62 = FMA r61 r24 r33
+	// r62 = FMA r61 r24:z r33
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r63 = FMA r62 r24 r35
+	// r63 = FMA r62 r24:z r35
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r64 = FMA r63 r24 r37
+	// r64 = FMA r63 r24:z r37
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r65 = FMA r64 r24 r39
+	// r65 = FMA r64 r24:z r39
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r66 = FMA r65 r24 r41
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2 // r67 = 720
-	// r68 = CmpGT r24 r67
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V12.D2 // r67 = 720
-	// r69 = Select r68 r67 r24
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V8.D2 // r70 = -708
-	// r71 = CmpLT r69 r70
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V12.D2 // r70 = -708
-	// r72 = Select r71 r70 r69
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V12.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72 r74 r73
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V12.D2 // r73 = 6.755399441055744e+15
-	// r76 = Sub r75 r73
+	// r76:k = Sub r75 r73
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V12.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76 r78 r72
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V12.D2 // r77 = -1.9082149292705877e-10
-	// r80 = FMA r76 r77 r79
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V14.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80 r46
+	// r81 = FMA r45 r80:r r46
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V12.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80 r48
+	// r82 = FMA r81 r80:r r48
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V14.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80 r50
+	// r83 = FMA r82 r80:r r50
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V12.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80 r52
+	// r84 = FMA r83 r80:r r52
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V14.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80 r54
+	// r85 = FMA r84 r80:r r54
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V12.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80 r56
+	// r86 = FMA r85 r80:r r56
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r87 = FMA r86 r80 r26
+	// r87 = FMA r86 r80:r r26
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r88 = FMA r87 r80 r27
+	// r88 = FMA r87 r80:r r27
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r89 = FMA r88 r80 r29
+	// r89 = FMA r88 r80:r r29
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r90 = FMA r89 r80 r31
+	// r90 = FMA r89 r80:r r31
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r91 = FMA r90 r80 r33
+	// r91 = FMA r90 r80:r r33
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r92 = FMA r91 r80 r35
+	// r92 = FMA r91 r80:r r35
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r93 = FMA r92 r80 r37
+	// r93 = FMA r92 r80:r r37
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r94 = FMA r93 r80 r39
+	// r94 = FMA r93 r80:r r39
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r95 = FMA r94 r80 r41
+	// r95:q = FMA r94 r80:r r41
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V12.D2 // r96 = 60
-	// r97 = CmpGT r76 r96
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V15.D2 // r96 = 60
-	// r98 = Select r97 r96 r76
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V15.D2 // r99 = -1
-	// r100 = Mul r98 r99
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r73 = 6.755399441055744e+15
 	// r101 = Add r100 r73
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r102 = Bits r101
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
 	VDUP R3, V15.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102 r103
+	// r104 = IAdd r102:kBits r103
 	VADD V15.D2, V12.D2, V12.D2
 	// r105 = Shl 52 r104
 	VSHL $52, V12.D2, V12.D2
-	// r106 = FromBits r105
-	// r107 = Sub r41 r106
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
-	// r108 = FMA r80 r95 r107
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r109 = Div r108 r69
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76 r39 r73
+	// r110 = FMA r76:k r39 r73
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r111 = Sub r110 r73
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111 r73
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r113 = Bits r112
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
 	VDUP R3, V14.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113 r103
+	// r114 = IAdd r113:kBits r103
 	VADD V14.D2, V9.D2, V9.D2
 	// r115 = Shl 52 r114
 	VSHL $52, V9.D2, V9.D2
-	// r116 = FromBits r115
-	// r117 = Mul r109 r116
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r118 = Sub r76 r111
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
 	// r119 = Add r118 r73
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r120 = Bits r119
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120 r103
+	// r121 = IAdd r120:kBits r103
 	VADD V8.D2, V13.D2, V13.D2
 	// r122 = Shl 52 r121
 	VSHL $52, V13.D2, V13.D2
-	// r123 = FromBits r122
-	// r124 = Mul r117 r123
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r125 = CmpLE r25 r39
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
-	// r126 = Select r125 r66 r124
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r42 = Select r44 r126 r42
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V6.B16, V0.B16, V7.B16
 onerare9:
-	// r127 = FMA r42 r22 r7
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
 	// If Delta
 	CBZ R8, oneskip10
 	// r128 = Load Delta
 	FMOVD.P 8(R8), F6
-	// r127 = Add r127 r128
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip10:
-	// r130 = Param Ka
+	// r130:ka = Param Ka
 	FMOVD.P 8(R21), F6
-	// r131 = Sub r127 r13
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	// r132 = Param Keep
+	// r132:keep = Param Keep
 	FMOVD.P 8(R20), F7
-	// r133 = Mul r132 r10
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	// r134 = FMA r130 r131 r133
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r136 = Sub r135 r2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	// r137 = Param TauRef
+	// r137:tauRef = Param TauRef
 	FMOVD.P 8(R22), F6
-	// r138 = CmpLT r136 r137
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
-	// r0 = Select r138 r7 r127
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1 = Select r138 r10 r134
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r141 = CmpGE r0 r3
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
-	// r2 = Select r141 r135 r2
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip11
-	// StoreOne Spike r141
+	// StoreOne Spike r141:sp
 	VAND V23.B16, V3.B16, V0.B16
 	FMOVD.P F0, 8(R9)
 oneskip11:
 	// If Ref
 	CBZ R10, oneskip12
-	// r142 = Or r138 r141
+	// r142:ref = Or r138:refr r141:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r142
+	// StoreBool Ref r142:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
 	// If Bits
 	CBZ R11, oneskip13
-	// StoreBits Bits r141
+	// StoreBits Bits r141:sp
 	FMOVS F3, R3
 	AND $1, R3
 	LSL R23, R3, R3
@@ -12658,11 +12663,11 @@ oneskip12:
 	MOVD ZR, R24
 oneword14:
 oneskip13:
-	// Store V r0
+	// Store V r0:V
 	FMOVD F5, -8(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVD F4, -8(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -12731,13 +12736,13 @@ many:
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R4), [V1.D2]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.D2]
 	VLD1.P 16(R5), [V3.D2]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
 	// Loop
@@ -12765,125 +12770,125 @@ manynil62:
 	ADD R3<<3, R11, R11
 manynil63:
 manystep51:
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F6
 	FMOVQ 16(R12), F7
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
 	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
-	// r5 = Param VThRst
+	// r5:vThRst = Param VThRst
 	FMOVQ 0(R13), F10
 	FMOVQ 16(R13), F11
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4eead40a // fsub v10.2d, v0.2d, v10.2d
 	WORD $0x4eebd42b // fsub v11.2d, v1.2d, v11.2d
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
-	// r8 = Param B
+	// r8:b = Param B
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
 	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	// If I
 	CBZ R7, manyskip52
-	// r11 = Load I
+	// r11:in = Load I
 	FMOVQ 16(R7), F9
 	VLD1.P (R7)(R26), [V8.D2]
 manyskip52:
-	// r13 = Param VRest
+	// r13:vRest = Param VRest
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
 	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
-	// r15 = Param VC
+	// r15:vC = Param VC
 	FMOVQ 0(R16), F14
 	FMOVQ 16(R16), F15
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
 	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
-	// r17 = Param DtCTau
+	// r17:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F16
 	FMOVQ 16(R17), F17
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
 	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
-	// r19 = Param DtRTau
+	// r19:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F20
 	FMOVQ 16(R19), F21
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
 	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
 	WORD $0x6e69deb5 // fmul v21.2d, v21.2d, v9.2d
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V18.D2, V16.D2, V20.D2
 	VFMLA V19.D2, V17.D2, V21.D2
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e6ed58c // fadd v12.2d, v12.2d, v14.2d
 	WORD $0x4e6fd5ad // fadd v13.2d, v13.2d, v15.2d
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
 	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
 	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V12.D2 // r26 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V13.D2 // r27 = 2.48015873015873e-05
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VMOV V13.B16, V14.B16
 	VFMLA V16.D2, V12.D2, V14.D2
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V31.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V31.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V30.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V30.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V29.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r36 = FMA r34 r24 r35
+	// r36 = FMA r34 r24:z r35
 	VMOV V28.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V28.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r38 = FMA r36 r24 r37
+	// r38 = FMA r36 r24:z r37
 	VMOV V27.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
-	// r40 = FMA r38 r24 r39
+	// r40 = FMA r38 r24:z r39
 	VMOV V26.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V26.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r42 = FMA r40 r24 r41
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V25.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V25.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r44 = CmpGT r25 r43
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef8e50d // fcmgt v13.2d, v8.2d, v24.2d
 	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
-	// Rare r44
+	// Rare r44:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, manyrare53
@@ -12891,226 +12896,226 @@ manyskip52:
 	VDUP R3, V18.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V19.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24 r46
+	// r47 = FMA r45 r24:z r46
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V18.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24 r48
+	// r49 = FMA r47 r24:z r48
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V19.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24 r50
+	// r51 = FMA r49 r24:z r50
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V18.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24 r52
+	// r53 = FMA r51 r24:z r52
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V19.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24 r54
+	// r55 = FMA r53 r24:z r54
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V18.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24 r56
+	// r57 = FMA r55 r24:z r56
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V19.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24 r26
+	// r58 = FMA r57 r24:z r26
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V18.D2 // r27 = 2.48015873015873e-05
-	// r59 = FMA r58 r24 r27
+	// r59 = FMA r58 r24:z r27
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r60 = FMA r59 r24 r29
+	// r60 = FMA r59 r24:z r29
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r61 = FMA r60 r24 r31
+	// r61 = FMA r60 r24:z r31
 	VMOV V30.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r62 = FMA r61 r24 r33
+	// r62 = FMA r61 r24:z r33
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r63 = FMA r62 r24 r35
+	// r63 = FMA r62 r24:z r35
 	VMOV V28.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r64 = FMA r63 r24 r37
+	// r64 = FMA r63 r24:z r37
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r65 = FMA r64 r24 r39
+	// r65 = FMA r64 r24:z r39
 	VMOV V26.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r66 = FMA r65 r24 r41
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V18.D2 // r67 = 720
-	// r68 = CmpGT r24 r67
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V22.D2 // r67 = 720
-	// r69 = Select r68 r67 r24
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V16.D2 // r70 = -708
-	// r71 = CmpLT r69 r70
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ef2e610 // fcmgt v16.2d, v16.2d, v18.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V22.D2 // r70 = -708
-	// r72 = Select r71 r70 r69
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V22.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V23.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72 r74 r73
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V22.D2, V16.D2, V23.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V22.D2 // r73 = 6.755399441055744e+15
-	// r76 = Sub r75 r73
+	// r76:k = Sub r75 r73
 	WORD $0x4ef6d6f7 // fsub v23.2d, v23.2d, v22.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V22.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76 r78 r72
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V22.D2 // r77 = -1.9082149292705877e-10
-	// r80 = FMA r76 r77 r79
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V22.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V24.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80 r46
+	// r81 = FMA r45 r80:r r46
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V22.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80 r48
+	// r82 = FMA r81 r80:r r48
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V24.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80 r50
+	// r83 = FMA r82 r80:r r50
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V22.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80 r52
+	// r84 = FMA r83 r80:r r52
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V24.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80 r54
+	// r85 = FMA r84 r80:r r54
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V22.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80 r56
+	// r86 = FMA r85 r80:r r56
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V24.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80 r26
+	// r87 = FMA r86 r80:r r26
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V22.D2 // r27 = 2.48015873015873e-05
-	// r88 = FMA r87 r80 r27
+	// r88 = FMA r87 r80:r r27
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r89 = FMA r88 r80 r29
+	// r89 = FMA r88 r80:r r29
 	VMOV V31.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r90 = FMA r89 r80 r31
+	// r90 = FMA r89 r80:r r31
 	VMOV V30.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r91 = FMA r90 r80 r33
+	// r91 = FMA r90 r80:r r33
 	VMOV V29.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r92 = FMA r91 r80 r35
+	// r92 = FMA r91 r80:r r35
 	VMOV V28.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r93 = FMA r92 r80 r37
+	// r93 = FMA r92 r80:r r37
 	VMOV V27.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r94 = FMA r93 r80 r39
+	// r94 = FMA r93 r80:r r39
 	VMOV V26.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r95 = FMA r94 r80 r41
+	// r95:q = FMA r94 r80:r r41
 	VMOV V25.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V22.D2 // r96 = 60
-	// r97 = CmpGT r76 r96
+	// r97 = CmpGT r76:k r96
 	WORD $0x6ef6e6f6 // fcmgt v22.2d, v23.2d, v22.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V27.D2 // r96 = 60
-	// r98 = Select r97 r96 r76
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V23.B16, V27.B16, V22.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V27.D2 // r99 = -1
-	// r100 = Mul r98 r99
+	// r100 = Mul r98:kc r99
 	WORD $0x6e7bded6 // fmul v22.2d, v22.2d, v27.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V27.D2 // r73 = 6.755399441055744e+15
 	// r101 = Add r100 r73
 	WORD $0x4e7bd6d6 // fadd v22.2d, v22.2d, v27.2d
-	// r102 = Bits r101
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
 	VDUP R3, V27.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102 r103
+	// r104 = IAdd r102:kBits r103
 	VADD V27.D2, V22.D2, V22.D2
 	// r105 = Shl 52 r104
 	VSHL $52, V22.D2, V22.D2
-	// r106 = FromBits r105
-	// r107 = Sub r41 r106
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4ef6d736 // fsub v22.2d, v25.2d, v22.2d
-	// r108 = FMA r80 r95 r107
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V24.D2, V16.D2, V22.D2
-	// r109 = Div r108 r69
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e72fed6 // fdiv v22.2d, v22.2d, v18.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76 r39 r73
+	// r110 = FMA r76:k r39 r73
 	VFMLA V26.D2, V23.D2, V16.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
-	// r111 = Sub r110 r73
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ef2d610 // fsub v16.2d, v16.2d, v18.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111 r73
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e72d612 // fadd v18.2d, v16.2d, v18.2d
-	// r113 = Bits r112
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
 	VDUP R3, V24.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113 r103
+	// r114 = IAdd r113:kBits r103
 	VADD V24.D2, V18.D2, V18.D2
 	// r115 = Shl 52 r114
 	VSHL $52, V18.D2, V18.D2
-	// r116 = FromBits r115
-	// r117 = Mul r109 r116
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
-	// r118 = Sub r76 r111
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
 	// r119 = Add r118 r73
 	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
-	// r120 = Bits r119
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
 	VDUP R3, V16.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120 r103
+	// r121 = IAdd r120:kBits r103
 	VADD V16.D2, V23.D2, V23.D2
 	// r122 = Shl 52 r121
 	VSHL $52, V23.D2, V23.D2
-	// r123 = FromBits r122
-	// r124 = Mul r117 r123
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e77ded6 // fmul v22.2d, v22.2d, v23.2d
-	// r125 = CmpLE r25 r39
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e68e748 // fcmge v8.2d, v26.2d, v8.2d
-	// r126 = Select r125 r66 r124
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V22.B16, V19.B16, V8.B16
-	// r42 = Select r44 r126 r42
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V13.B16, V8.B16, V12.B16
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V24.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V27.D2
 manyrare53:
-	// Rare r44
+	// Rare r44:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare54
@@ -13118,222 +13123,222 @@ manyrare53:
 	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V13.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24 r46
+	// r47 = FMA r45 r24:z r46
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24 r48
+	// r49 = FMA r47 r24:z r48
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V13.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24 r50
+	// r51 = FMA r49 r24:z r50
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24 r52
+	// r53 = FMA r51 r24:z r52
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V13.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24 r54
+	// r55 = FMA r53 r24:z r54
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24 r56
+	// r57 = FMA r55 r24:z r56
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V13.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24 r26
+	// r58 = FMA r57 r24:z r26
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V8.D2 // r27 = 2.48015873015873e-05
-	// r59 = FMA r58 r24 r27
+	// r59 = FMA r58 r24:z r27
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r60 = FMA r59 r24 r29
+	// r60 = FMA r59 r24:z r29
 	VMOV V31.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r61 = FMA r60 r24 r31
+	// r61 = FMA r60 r24:z r31
 	VMOV V30.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r62 = FMA r61 r24 r33
+	// r62 = FMA r61 r24:z r33
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r63 = FMA r62 r24 r35
+	// r63 = FMA r62 r24:z r35
 	VMOV V28.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r64 = FMA r63 r24 r37
+	// r64 = FMA r63 r24:z r37
 	VMOV V27.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r65 = FMA r64 r24 r39
+	// r65 = FMA r64 r24:z r39
 	VMOV V26.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r66 = FMA r65 r24 r41
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V25.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2 // r67 = 720
-	// r68 = CmpGT r24 r67
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee8e628 // fcmgt v8.2d, v17.2d, v8.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V16.D2 // r67 = 720
-	// r69 = Select r68 r67 r24
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V16.D2 // r70 = -708
-	// r71 = CmpLT r69 r70
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee8e610 // fcmgt v16.2d, v16.2d, v8.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V17.D2 // r70 = -708
-	// r72 = Select r71 r70 r69
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V17.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72 r74 r73
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V17.D2, V16.D2, V18.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V17.D2 // r73 = 6.755399441055744e+15
-	// r76 = Sub r75 r73
+	// r76:k = Sub r75 r73
 	WORD $0x4ef1d652 // fsub v18.2d, v18.2d, v17.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V17.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76 r78 r72
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V17.D2 // r77 = -1.9082149292705877e-10
-	// r80 = FMA r76 r77 r79
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V17.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V19.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80 r46
+	// r81 = FMA r45 r80:r r46
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V17.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80 r48
+	// r82 = FMA r81 r80:r r48
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V19.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80 r50
+	// r83 = FMA r82 r80:r r50
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V17.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80 r52
+	// r84 = FMA r83 r80:r r52
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V19.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80 r54
+	// r85 = FMA r84 r80:r r54
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V17.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80 r56
+	// r86 = FMA r85 r80:r r56
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V19.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80 r26
+	// r87 = FMA r86 r80:r r26
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V17.D2 // r27 = 2.48015873015873e-05
-	// r88 = FMA r87 r80 r27
+	// r88 = FMA r87 r80:r r27
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r89 = FMA r88 r80 r29
+	// r89 = FMA r88 r80:r r29
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r90 = FMA r89 r80 r31
+	// r90 = FMA r89 r80:r r31
 	VMOV V30.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r91 = FMA r90 r80 r33
+	// r91 = FMA r90 r80:r r33
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r92 = FMA r91 r80 r35
+	// r92 = FMA r91 r80:r r35
 	VMOV V28.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r93 = FMA r92 r80 r37
+	// r93 = FMA r92 r80:r r37
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r94 = FMA r93 r80 r39
+	// r94 = FMA r93 r80:r r39
 	VMOV V26.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r95 = FMA r94 r80 r41
+	// r95:q = FMA r94 r80:r r41
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V17.D2 // r96 = 60
-	// r97 = CmpGT r76 r96
+	// r97 = CmpGT r76:k r96
 	WORD $0x6ef1e651 // fcmgt v17.2d, v18.2d, v17.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V22.D2 // r96 = 60
-	// r98 = Select r97 r96 r76
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V22.D2 // r99 = -1
-	// r100 = Mul r98 r99
+	// r100 = Mul r98:kc r99
 	WORD $0x6e76de31 // fmul v17.2d, v17.2d, v22.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V22.D2 // r73 = 6.755399441055744e+15
 	// r101 = Add r100 r73
 	WORD $0x4e76d631 // fadd v17.2d, v17.2d, v22.2d
-	// r102 = Bits r101
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
 	VDUP R3, V22.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102 r103
+	// r104 = IAdd r102:kBits r103
 	VADD V22.D2, V17.D2, V17.D2
 	// r105 = Shl 52 r104
 	VSHL $52, V17.D2, V17.D2
-	// r106 = FromBits r105
-	// r107 = Sub r41 r106
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4ef1d731 // fsub v17.2d, v25.2d, v17.2d
-	// r108 = FMA r80 r95 r107
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V19.D2, V16.D2, V17.D2
-	// r109 = Div r108 r69
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e68fe31 // fdiv v17.2d, v17.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76 r39 r73
+	// r110 = FMA r76:k r39 r73
 	VFMLA V26.D2, V18.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
-	// r111 = Sub r110 r73
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111 r73
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
-	// r113 = Bits r112
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
 	VDUP R3, V19.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113 r103
+	// r114 = IAdd r113:kBits r103
 	VADD V19.D2, V16.D2, V16.D2
 	// r115 = Shl 52 r114
 	VSHL $52, V16.D2, V16.D2
-	// r116 = FromBits r115
-	// r117 = Mul r109 r116
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
-	// r118 = Sub r76 r111
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
 	// r119 = Add r118 r73
 	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
-	// r120 = Bits r119
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120 r103
+	// r121 = IAdd r120:kBits r103
 	VADD V8.D2, V18.D2, V18.D2
 	// r122 = Shl 52 r121
 	VSHL $52, V18.D2, V18.D2
-	// r123 = FromBits r122
-	// r124 = Mul r117 r123
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
-	// r125 = CmpLE r25 r39
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
-	// r126 = Select r125 r66 r124
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V17.B16, V13.B16, V9.B16
-	// r42 = Select r44 r126 r42
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V15.B16, V9.B16, V14.B16
 manyrare54:
-	// r127 = FMA r42 r22 r7
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.D2, V12.D2, V8.D2
 	VMOV V1.B16, V9.B16
@@ -13343,51 +13348,51 @@ manyrare54:
 	// r128 = Load Delta
 	FMOVQ 16(R8), F12
 	VLD1.P (R8)(R2), [V13.D2]
-	// r127 = Add r127 r128
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
 manyskip55:
-	// r130 = Param Ka
+	// r130:ka = Param Ka
 	FMOVQ 0(R21), F12
 	FMOVQ 16(R21), F13
-	// r131 = Sub r127 r13
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
 	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
-	// r132 = Param Keep
+	// r132:keep = Param Keep
 	FMOVQ 0(R20), F14
 	FMOVQ 16(R20), F15
-	// r133 = Mul r132 r10
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
 	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
-	// r134 = FMA r130 r131 r133
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V10.D2, V12.D2, V14.D2
 	VFMLA V11.D2, V13.D2, V15.D2
-	// r135 = Time
+	// r135:t = Time
 	VLD1R.P 8(R24), [V10.D2]
-	// r136 = Sub r135 r2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
 	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
-	// r137 = Param TauRef
+	// r137:tauRef = Param TauRef
 	FMOVQ 0(R22), F13
 	FMOVQ 16(R22), F16
-	// r138 = CmpLT r136 r137
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
 	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
-	// r0 = Select r138 r7 r127
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
-	// r1 = Select r138 r10 r134
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
-	// r141 = CmpGE r0 r3
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e66e406 // fcmge v6.2d, v0.2d, v6.2d
 	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
-	// r2 = Select r141 r135 r2
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
 	// If Spike
 	CBZ R9, manyskip56
-	// StoreOne Spike r141
+	// StoreOne Spike r141:sp
 	VAND V25.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V25.B16, V6.B16, V8.B16
@@ -13397,10 +13402,10 @@ manyskip55:
 manyskip56:
 	// If Ref
 	CBZ R10, manyskip57
-	// r142 = Or r138 r141
+	// r142:ref = Or r138:refr r141:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r142
+	// StoreBool Ref r142:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
@@ -13418,7 +13423,7 @@ manyskip56:
 manyskip57:
 	// If Bits
 	CBZ R11, manyskip58
-	// StoreBits Bits r141
+	// StoreBits Bits r141:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -13438,13 +13443,13 @@ manyskip57:
 manyskip58:
 	SUBS $1, R23
 	BNE manystep51
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $4, R25
@@ -13465,11 +13470,11 @@ manyloop2end:
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
 	// Loop
 	MOVD 232(R0), R23 // Steps
@@ -13496,85 +13501,85 @@ manynil74:
 	ADD R3<<3, R11, R11
 manynil75:
 manystep64:
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F3
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	// r5 = Param VThRst
+	// r5:vThRst = Param VThRst
 	FMOVQ 0(R13), F5
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r8 = Param B
+	// r8:b = Param B
 	FMOVQ 0(R14), F5
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip65
-	// r11 = Load I
+	// r11:in = Load I
 	VLD1.P (R7)(R26), [V4.D2]
 manyskip65:
-	// r13 = Param VRest
+	// r13:vRest = Param VRest
 	FMOVQ 0(R15), F5
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	// r15 = Param VC
+	// r15:vC = Param VC
 	FMOVQ 0(R16), F7
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	// r17 = Param DtCTau
+	// r17:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F8
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r19 = Param DtRTau
+	// r19:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F10
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V6.D2 // r26 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V7.D2 // r27 = 2.48015873015873e-05
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r36 = FMA r34 r24 r35
+	// r36 = FMA r34 r24:z r35
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r38 = FMA r36 r24 r37
+	// r38 = FMA r36 r24:z r37
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r40 = FMA r38 r24 r39
+	// r40 = FMA r38 r24:z r39
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r42 = FMA r40 r24 r41
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r44 = CmpGT r25 r43
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	// Rare r44
+	// Rare r44:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, manyrare66
@@ -13582,260 +13587,260 @@ manyskip65:
 	VDUP R3, V9.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V11.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24 r46
+	// r47 = FMA r45 r24:z r46
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V9.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24 r48
+	// r49 = FMA r47 r24:z r48
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V11.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24 r50
+	// r51 = FMA r49 r24:z r50
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V9.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24 r52
+	// r53 = FMA r51 r24:z r52
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V11.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24 r54
+	// r55 = FMA r53 r24:z r54
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V9.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24 r56
+	// r57 = FMA r55 r24:z r56
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V11.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24 r26
+	// r58 = FMA r57 r24:z r26
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V9.D2 // r27 = 2.48015873015873e-05
-	// r59 = FMA r58 r24 r27
+	// r59 = FMA r58 r24:z r27
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r60 = FMA r59 r24 r29
+	// r60 = FMA r59 r24:z r29
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r61 = FMA r60 r24 r31
+	// r61 = FMA r60 r24:z r31
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r62 = FMA r61 r24 r33
+	// r62 = FMA r61 r24:z r33
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r63 = FMA r62 r24 r35
+	// r63 = FMA r62 r24:z r35
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r64 = FMA r63 r24 r37
+	// r64 = FMA r63 r24:z r37
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r65 = FMA r64 r24 r39
+	// r65 = FMA r64 r24:z r39
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r66 = FMA r65 r24 r41
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2 // r67 = 720
-	// r68 = CmpGT r24 r67
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V12.D2 // r67 = 720
-	// r69 = Select r68 r67 r24
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V8.D2 // r70 = -708
-	// r71 = CmpLT r69 r70
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V12.D2 // r70 = -708
-	// r72 = Select r71 r70 r69
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V12.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72 r74 r73
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V12.D2 // r73 = 6.755399441055744e+15
-	// r76 = Sub r75 r73
+	// r76:k = Sub r75 r73
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V12.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76 r78 r72
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V12.D2 // r77 = -1.9082149292705877e-10
-	// r80 = FMA r76 r77 r79
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V14.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80 r46
+	// r81 = FMA r45 r80:r r46
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V12.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80 r48
+	// r82 = FMA r81 r80:r r48
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V14.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80 r50
+	// r83 = FMA r82 r80:r r50
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V12.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80 r52
+	// r84 = FMA r83 r80:r r52
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V14.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80 r54
+	// r85 = FMA r84 r80:r r54
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V12.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80 r56
+	// r86 = FMA r85 r80:r r56
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V14.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80 r26
+	// r87 = FMA r86 r80:r r26
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V12.D2 // r27 = 2.48015873015873e-05
-	// r88 = FMA r87 r80 r27
+	// r88 = FMA r87 r80:r r27
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r89 = FMA r88 r80 r29
+	// r89 = FMA r88 r80:r r29
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r90 = FMA r89 r80 r31
+	// r90 = FMA r89 r80:r r31
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r91 = FMA r90 r80 r33
+	// r91 = FMA r90 r80:r r33
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r92 = FMA r91 r80 r35
+	// r92 = FMA r91 r80:r r35
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r93 = FMA r92 r80 r37
+	// r93 = FMA r92 r80:r r37
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r94 = FMA r93 r80 r39
+	// r94 = FMA r93 r80:r r39
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r95 = FMA r94 r80 r41
+	// r95:q = FMA r94 r80:r r41
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V12.D2 // r96 = 60
-	// r97 = CmpGT r76 r96
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V15.D2 // r96 = 60
-	// r98 = Select r97 r96 r76
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V15.D2 // r99 = -1
-	// r100 = Mul r98 r99
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r73 = 6.755399441055744e+15
 	// r101 = Add r100 r73
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r102 = Bits r101
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
 	VDUP R3, V15.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102 r103
+	// r104 = IAdd r102:kBits r103
 	VADD V15.D2, V12.D2, V12.D2
 	// r105 = Shl 52 r104
 	VSHL $52, V12.D2, V12.D2
-	// r106 = FromBits r105
-	// r107 = Sub r41 r106
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	// r108 = FMA r80 r95 r107
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r109 = Div r108 r69
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76 r39 r73
+	// r110 = FMA r76:k r39 r73
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r111 = Sub r110 r73
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111 r73
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r113 = Bits r112
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
 	VDUP R3, V14.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113 r103
+	// r114 = IAdd r113:kBits r103
 	VADD V14.D2, V9.D2, V9.D2
 	// r115 = Shl 52 r114
 	VSHL $52, V9.D2, V9.D2
-	// r116 = FromBits r115
-	// r117 = Mul r109 r116
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r118 = Sub r76 r111
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
 	// r119 = Add r118 r73
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r120 = Bits r119
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120 r103
+	// r121 = IAdd r120:kBits r103
 	VADD V8.D2, V13.D2, V13.D2
 	// r122 = Shl 52 r121
 	VSHL $52, V13.D2, V13.D2
-	// r123 = FromBits r122
-	// r124 = Mul r117 r123
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r125 = CmpLE r25 r39
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	// r126 = Select r125 r66 r124
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r42 = Select r44 r126 r42
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare66:
-	// r127 = FMA r42 r22 r7
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	// If Delta
 	CBZ R8, manyskip67
 	// r128 = Load Delta
 	VLD1.P (R8)(R2), [V6.D2]
-	// r127 = Add r127 r128
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip67:
-	// r130 = Param Ka
+	// r130:ka = Param Ka
 	FMOVQ 0(R21), F6
-	// r131 = Sub r127 r13
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	// r132 = Param Keep
+	// r132:keep = Param Keep
 	FMOVQ 0(R20), F7
-	// r133 = Mul r132 r10
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	// r134 = FMA r130 r131 r133
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
-	// r135 = Time
+	// r135:t = Time
 	VLD1R.P 8(R24), [V5.D2]
-	// r136 = Sub r135 r2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	// r137 = Param TauRef
+	// r137:tauRef = Param TauRef
 	FMOVQ 0(R22), F8
-	// r138 = CmpLT r136 r137
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	// r0 = Select r138 r7 r127
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1 = Select r138 r10 r134
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r141 = CmpGE r0 r3
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	// r2 = Select r141 r135 r2
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip68
-	// StoreOne Spike r141
+	// StoreOne Spike r141:sp
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
@@ -13843,9 +13848,9 @@ manyskip67:
 manyskip68:
 	// If Ref
 	CBZ R10, manyskip69
-	// r142 = Or r138 r141
+	// r142:ref = Or r138:refr r141:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r142
+	// StoreBool Ref r142:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -13857,7 +13862,7 @@ manyskip68:
 manyskip69:
 	// If Bits
 	CBZ R11, manyskip70
-	// StoreBits Bits r141
+	// StoreBits Bits r141:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -13874,11 +13879,11 @@ manyskip69:
 manyskip70:
 	SUBS $1, R23
 	BNE manystep64
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $2, R25
 	ADD $16, R12
@@ -13898,11 +13903,11 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
 	// Loop
 	MOVD 232(R0), R23 // Steps
@@ -13929,308 +13934,308 @@ manynil86:
 	ADD R3<<3, R11, R11
 manynil87:
 manystep76:
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVD 0(R12), F3
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	// r5 = Param VThRst
+	// r5:vThRst = Param VThRst
 	FMOVD 0(R13), F5
-	// r6 = Sub r0 r5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r7 = Select r4 r6 r0
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r8 = Param B
+	// r8:b = Param B
 	FMOVD 0(R14), F5
-	// r9 = Add r1 r8
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
-	// r10 = Select r4 r9 r1
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r11 = Imm 0x0
+	// r11:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip77
-	// r11 = Load I
+	// r11:in = Load I
 	FMOVD 0(R7), F4
 	ADD R26, R7
 manyskip77:
-	// r13 = Param VRest
+	// r13:vRest = Param VRest
 	FMOVD 0(R15), F5
-	// r14 = Sub r7 r13
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	// r15 = Param VC
+	// r15:vC = Param VC
 	FMOVD 0(R16), F7
-	// r16 = Sub r7 r15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	// r17 = Param DtCTau
+	// r17:dtCTau = Param DtCTau
 	FMOVD 0(R17), F8
-	// r18 = Mul r14 r16
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r19 = Param DtRTau
+	// r19:dtRTau = Param DtRTau
 	FMOVD 0(R19), F10
-	// r20 = Sub r11 r10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
-	// r21 = Mul r19 r20
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
-	// r22 = FMA r17 r18 r21
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r23 = Add r14 r16
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r24 = Mul r17 r23
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r25 = Abs r24
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V6.D2 // r26 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V7.D2 // r27 = 2.48015873015873e-05
-	// r28 = FMA r26 r24 r27
+	// r28 = FMA r26 r24:z r27
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r30 = FMA r28 r24 r29
+	// r30 = FMA r28 r24:z r29
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r32 = FMA r30 r24 r31
+	// r32 = FMA r30 r24:z r31
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r34 = FMA r32 r24 r33
+	// r34 = FMA r32 r24:z r33
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r36 = FMA r34 r24 r35
+	// r36 = FMA r34 r24:z r35
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r38 = FMA r36 r24 r37
+	// r38 = FMA r36 r24:z r37
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r40 = FMA r38 r24 r39
+	// r40 = FMA r38 r24:z r39
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r42 = FMA r40 r24 r41
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r44 = CmpGT r25 r43
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	// Rare r44
+	// Rare r44:large
 	FMOVS F7, R3
 	CBZW R3, manyrare78
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V11.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24 r46
+	// r47 = FMA r45 r24:z r46
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V9.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24 r48
+	// r49 = FMA r47 r24:z r48
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V11.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24 r50
+	// r51 = FMA r49 r24:z r50
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V9.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24 r52
+	// r53 = FMA r51 r24:z r52
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V11.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24 r54
+	// r55 = FMA r53 r24:z r54
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V9.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24 r56
+	// r57 = FMA r55 r24:z r56
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V11.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24 r26
+	// r58 = FMA r57 r24:z r26
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V9.D2 // r27 = 2.48015873015873e-05
-	// r59 = FMA r58 r24 r27
+	// r59 = FMA r58 r24:z r27
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r60 = FMA r59 r24 r29
+	// r60 = FMA r59 r24:z r29
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r61 = FMA r60 r24 r31
+	// r61 = FMA r60 r24:z r31
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r62 = FMA r61 r24 r33
+	// r62 = FMA r61 r24:z r33
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r63 = FMA r62 r24 r35
+	// r63 = FMA r62 r24:z r35
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r64 = FMA r63 r24 r37
+	// r64 = FMA r63 r24:z r37
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r65 = FMA r64 r24 r39
+	// r65 = FMA r64 r24:z r39
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r66 = FMA r65 r24 r41
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2 // r67 = 720
-	// r68 = CmpGT r24 r67
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V12.D2 // r67 = 720
-	// r69 = Select r68 r67 r24
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V8.D2 // r70 = -708
-	// r71 = CmpLT r69 r70
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V12.D2 // r70 = -708
-	// r72 = Select r71 r70 r69
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V12.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72 r74 r73
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V12.D2 // r73 = 6.755399441055744e+15
-	// r76 = Sub r75 r73
+	// r76:k = Sub r75 r73
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V12.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76 r78 r72
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V12.D2 // r77 = -1.9082149292705877e-10
-	// r80 = FMA r76 r77 r79
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V14.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80 r46
+	// r81 = FMA r45 r80:r r46
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V12.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80 r48
+	// r82 = FMA r81 r80:r r48
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V14.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80 r50
+	// r83 = FMA r82 r80:r r50
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V12.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80 r52
+	// r84 = FMA r83 r80:r r52
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V14.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80 r54
+	// r85 = FMA r84 r80:r r54
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V12.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80 r56
+	// r86 = FMA r85 r80:r r56
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V14.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80 r26
+	// r87 = FMA r86 r80:r r26
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V12.D2 // r27 = 2.48015873015873e-05
-	// r88 = FMA r87 r80 r27
+	// r88 = FMA r87 r80:r r27
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r89 = FMA r88 r80 r29
+	// r89 = FMA r88 r80:r r29
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r90 = FMA r89 r80 r31
+	// r90 = FMA r89 r80:r r31
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r91 = FMA r90 r80 r33
+	// r91 = FMA r90 r80:r r33
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r92 = FMA r91 r80 r35
+	// r92 = FMA r91 r80:r r35
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r93 = FMA r92 r80 r37
+	// r93 = FMA r92 r80:r r37
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r94 = FMA r93 r80 r39
+	// r94 = FMA r93 r80:r r39
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r95 = FMA r94 r80 r41
+	// r95:q = FMA r94 r80:r r41
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V12.D2 // r96 = 60
-	// r97 = CmpGT r76 r96
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V15.D2 // r96 = 60
-	// r98 = Select r97 r96 r76
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V15.D2 // r99 = -1
-	// r100 = Mul r98 r99
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r73 = 6.755399441055744e+15
 	// r101 = Add r100 r73
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r102 = Bits r101
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
 	VDUP R3, V15.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102 r103
+	// r104 = IAdd r102:kBits r103
 	VADD V15.D2, V12.D2, V12.D2
 	// r105 = Shl 52 r104
 	VSHL $52, V12.D2, V12.D2
-	// r106 = FromBits r105
-	// r107 = Sub r41 r106
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	// r108 = FMA r80 r95 r107
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r109 = Div r108 r69
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76 r39 r73
+	// r110 = FMA r76:k r39 r73
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r111 = Sub r110 r73
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111 r73
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r113 = Bits r112
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
 	VDUP R3, V14.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113 r103
+	// r114 = IAdd r113:kBits r103
 	VADD V14.D2, V9.D2, V9.D2
 	// r115 = Shl 52 r114
 	VSHL $52, V9.D2, V9.D2
-	// r116 = FromBits r115
-	// r117 = Mul r109 r116
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r118 = Sub r76 r111
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
 	// r119 = Add r118 r73
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r120 = Bits r119
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120 r103
+	// r121 = IAdd r120:kBits r103
 	VADD V8.D2, V13.D2, V13.D2
 	// r122 = Shl 52 r121
 	VSHL $52, V13.D2, V13.D2
-	// r123 = FromBits r122
-	// r124 = Mul r117 r123
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r125 = CmpLE r25 r39
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	// r126 = Select r125 r66 r124
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r42 = Select r44 r126 r42
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare78:
-	// r127 = FMA r42 r22 r7
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	// If Delta
@@ -14238,38 +14243,38 @@ manyrare78:
 	// r128 = Load Delta
 	FMOVD 0(R8), F6
 	ADD R2, R8
-	// r127 = Add r127 r128
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip79:
-	// r130 = Param Ka
+	// r130:ka = Param Ka
 	FMOVD 0(R21), F6
-	// r131 = Sub r127 r13
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	// r132 = Param Keep
+	// r132:keep = Param Keep
 	FMOVD 0(R20), F7
-	// r133 = Mul r132 r10
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	// r134 = FMA r130 r131 r133
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
-	// r135 = Time
+	// r135:t = Time
 	VLD1R.P 8(R24), [V5.D2]
-	// r136 = Sub r135 r2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	// r137 = Param TauRef
+	// r137:tauRef = Param TauRef
 	FMOVD 0(R22), F8
-	// r138 = CmpLT r136 r137
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	// r0 = Select r138 r7 r127
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1 = Select r138 r10 r134
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r141 = CmpGE r0 r3
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	// r2 = Select r141 r135 r2
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip80
-	// StoreOne Spike r141
+	// StoreOne Spike r141:sp
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
@@ -14277,9 +14282,9 @@ manyskip79:
 manyskip80:
 	// If Ref
 	CBZ R10, manyskip81
-	// r142 = Or r138 r141
+	// r142:ref = Or r138:refr r141:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r142
+	// StoreBool Ref r142:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
@@ -14288,7 +14293,7 @@ manyskip80:
 manyskip81:
 	// If Bits
 	CBZ R11, manyskip82
-	// StoreBits Bits r141
+	// StoreBits Bits r141:sp
 	FMOVS F3, R3
 	MOVD (R11), R0
 	ROR R25, R0, R0
@@ -14302,11 +14307,11 @@ manyskip81:
 manyskip82:
 	SUBS $1, R23
 	BNE manystep76
-	// Store V r0
+	// Store V r0:V
 	FMOVD F0, -8(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVD F1, -8(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	ADD $1, R25
 	ADD $8, R12
@@ -14328,21 +14333,22 @@ manytailend:
 // func stepNEONF64Hard(f *generic.Frame64)
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r3 = VTh, V30 r5 = VReset,
-//     V29 r7 = B, V28 r12 = VRest, V27 r14 = VC, V26 r16 = DtCTau, V25 r18 = DtRTau,
-//     V24 r25 = 2.7557319223985893e-06, V23 r26 = 2.48015873015873e-05,
-//     V22 r28 = 0.0001984126984126984, V21 r30 = 0.001388888888888889,
-//     V20 r32 = 0.008333333333333333, V19 r34 = 0.041666666666666664, V18 r36 = 0.16666666666666666,
-//     V17 r38 = 0.5, V16 r40 = 1, V15 r42 = 0.0625, V14 r129 = Ka, V13 r131 = Keep,
-//     V12 r136 = TauRef, V11 r134 = T[0].
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r5:vReset = VReset, V29 r7:b = B, V28 r12:vRest = VRest, V27 r14:vC = VC,
+//     V26 r16:dtCTau = DtCTau, V25 r18:dtRTau = DtRTau, V24 r25 = 2.7557319223985893e-06,
+//     V23 r26 = 2.48015873015873e-05, V22 r28 = 0.0001984126984126984,
+//     V21 r30 = 0.001388888888888889, V20 r32 = 0.008333333333333333, V19 r34 = 0.041666666666666664,
+//     V18 r36 = 0.16666666666666666, V17 r38 = 0.5, V16 r40 = 1, V15 r42 = 0.0625, V14 r129:ka = Ka,
+//     V13 r131:keep = Keep, V12 r136:tauRef = TauRef, V11 r134:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
 //   Counters: lane R12, bits word R13, bits word scratch R14.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r3 = VTh, V30 r12 = VRest,
-//     V29 r16 = DtCTau, V28 r26 = 2.48015873015873e-05, V27 r28 = 0.0001984126984126984,
-//     V26 r30 = 0.001388888888888889, V25 r32 = 0.008333333333333333, V24 r34 = 0.041666666666666664,
-//     V23 r36 = 0.16666666666666666, V22 r38 = 0.5, V21 r40 = 1, V20 r42 = 0.0625, V19 r129 = Ka,
-//     V18 r131 = Keep, V17 r136 = TauRef.
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r12:vRest = VRest, V29 r16:dtCTau = DtCTau, V28 r26 = 2.48015873015873e-05,
+//     V27 r28 = 0.0001984126984126984, V26 r30 = 0.001388888888888889,
+//     V25 r32 = 0.008333333333333333, V24 r34 = 0.041666666666666664, V23 r36 = 0.16666666666666666,
+//     V22 r38 = 0.5, V21 r40 = 1, V20 r42 = 0.0625, V19 r129:ka = Ka, V18 r131:keep = Keep,
+//     V17 r136:tauRef = TauRef.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
 //   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
 //   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
@@ -14365,19 +14371,19 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD ZR, R12 // lane
 	MOVD ZR, R13 // Bits word
 	MOVD 0(R2), R3
-	VDUP R3, V31.D2 // r3 = VTh
+	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 16(R2), R3
-	VDUP R3, V30.D2 // r5 = VReset
+	VDUP R3, V30.D2 // r5:vReset = VReset
 	MOVD 24(R2), R3
-	VDUP R3, V29.D2 // r7 = B
+	VDUP R3, V29.D2 // r7:b = B
 	MOVD 32(R2), R3
-	VDUP R3, V28.D2 // r12 = VRest
+	VDUP R3, V28.D2 // r12:vRest = VRest
 	MOVD 40(R2), R3
-	VDUP R3, V27.D2 // r14 = VC
+	VDUP R3, V27.D2 // r14:vC = VC
 	MOVD 48(R2), R3
-	VDUP R3, V26.D2 // r16 = DtCTau
+	VDUP R3, V26.D2 // r16:dtCTau = DtCTau
 	MOVD 56(R2), R3
-	VDUP R3, V25.D2 // r18 = DtRTau
+	VDUP R3, V25.D2 // r18:dtRTau = DtRTau
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V24.D2 // r25 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
@@ -14399,82 +14405,82 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V15.D2 // r42 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V14.D2 // r129 = Ka
+	VDUP R3, V14.D2 // r129:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V13.D2 // r131 = Keep
+	VDUP R3, V13.D2 // r131:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V12.D2 // r136 = TauRef
+	VDUP R3, V12.D2 // r136:tauRef = TauRef
 	MOVD 304(R0), R3
-	VLD1R (R3), [V11.D2] // r134 = T[0]
+	VLD1R (R3), [V11.D2] // r134:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V30.B16, V0.B16
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V4.B16, V3.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
 	CBZ R7, oneskip1
-	// r10 = Load I
+	// r10:in = Load I
 	VLD1.P 16(R7), [V1.D2]
 oneskip1:
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee3d421 // fsub v1.2d, v1.2d, v3.2d
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e61df21 // fmul v1.2d, v25.2d, v1.2d
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.D2, V26.D2, V1.D2
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V23.B16, V6.B16
 	VFMLA V4.D2, V24.D2, V6.D2
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V22.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V21.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V20.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23 r34
+	// r35 = FMA r33 r23:z r34
 	VMOV V19.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23 r36
+	// r37 = FMA r35 r23:z r36
 	VMOV V18.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23 r38
+	// r39 = FMA r37 r23:z r38
 	VMOV V17.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r41 = FMA r39 r23 r40
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V16.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r43 = CmpGT r24 r42
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
-	// Rare r43
+	// Rare r43:large
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
 	CBZW R3, onerare2
@@ -14482,215 +14488,215 @@ oneskip1:
 	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23 r45
+	// r46 = FMA r44 r23:z r45
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23 r47
+	// r48 = FMA r46 r23:z r47
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23 r49
+	// r50 = FMA r48 r23:z r49
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23 r51
+	// r52 = FMA r50 r23:z r51
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23 r53
+	// r54 = FMA r52 r23:z r53
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23 r55
+	// r56 = FMA r54 r23:z r55
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r57 = FMA r56 r23 r25
+	// r57 = FMA r56 r23:z r25
 	VMOV V24.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r58 = FMA r57 r23 r26
+	// r58 = FMA r57 r23:z r26
 	VMOV V23.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r59 = FMA r58 r23 r28
+	// r59 = FMA r58 r23:z r28
 	VMOV V22.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r60 = FMA r59 r23 r30
+	// r60 = FMA r59 r23:z r30
 	VMOV V21.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r61 = FMA r60 r23 r32
+	// r61 = FMA r60 r23:z r32
 	VMOV V20.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r62 = FMA r61 r23 r34
+	// r62 = FMA r61 r23:z r34
 	VMOV V19.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23 r36
+	// r63 = FMA r62 r23:z r36
 	VMOV V18.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23 r38
+	// r64 = FMA r63 r23:z r38
 	VMOV V17.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r65 = FMA r64 r23 r40
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V16.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23 r66
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V10.D2 // r66 = 720
-	// r68 = Select r67 r66 r23
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V4.D2 // r69 = -708
-	// r70 = CmpLT r68 r69
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V10.D2 // r69 = -708
-	// r71 = Select r70 r69 r68
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V10.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71 r73 r72
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
-	// r75 = Sub r74 r72
+	// r75:k = Sub r74 r72
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V10.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75 r77 r71
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
-	// r79 = FMA r75 r76 r78
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79 r45
+	// r80 = FMA r44 r79:r r45
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79 r47
+	// r81 = FMA r80 r79:r r47
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79 r49
+	// r82 = FMA r81 r79:r r49
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79 r51
+	// r83 = FMA r82 r79:r r51
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79 r53
+	// r84 = FMA r83 r79:r r53
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79 r55
+	// r85 = FMA r84 r79:r r55
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r86 = FMA r85 r79 r25
+	// r86 = FMA r85 r79:r r25
 	VMOV V24.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r87 = FMA r86 r79 r26
+	// r87 = FMA r86 r79:r r26
 	VMOV V23.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r88 = FMA r87 r79 r28
+	// r88 = FMA r87 r79:r r28
 	VMOV V22.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r89 = FMA r88 r79 r30
+	// r89 = FMA r88 r79:r r30
 	VMOV V21.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r90 = FMA r89 r79 r32
+	// r90 = FMA r89 r79:r r32
 	VMOV V20.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r91 = FMA r90 r79 r34
+	// r91 = FMA r90 r79:r r34
 	VMOV V19.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r79 r36
+	// r92 = FMA r91 r79:r r36
 	VMOV V18.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r79 r38
+	// r93 = FMA r92 r79:r r38
 	VMOV V17.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r94 = FMA r93 r79 r40
+	// r94:q = FMA r93 r79:r r40
 	VMOV V16.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2 // r95 = 60
-	// r96 = CmpGT r75 r95
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V13.D2 // r95 = 60
-	// r97 = Select r96 r95 r75
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V13.D2 // r98 = -1
-	// r99 = Mul r97 r98
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
 	// r100 = Add r99 r72
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r101 = Bits r100
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
 	VDUP R3, V13.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101 r102
+	// r103 = IAdd r101:kBits r102
 	VADD V13.D2, V10.D2, V10.D2
 	// r104 = Shl 52 r103
 	VSHL $52, V10.D2, V10.D2
-	// r105 = FromBits r104
-	// r106 = Sub r40 r105
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
-	// r107 = FMA r79 r94 r106
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r108 = Div r107 r68
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75 r38 r72
+	// r109 = FMA r75:k r38 r72
 	VFMLA V17.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r110 = Sub r109 r72
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110 r72
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r112 = Bits r111
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
 	VDUP R3, V12.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112 r102
+	// r113 = IAdd r112:kBits r102
 	VADD V12.D2, V8.D2, V8.D2
 	// r114 = Shl 52 r113
 	VSHL $52, V8.D2, V8.D2
-	// r115 = FromBits r114
-	// r116 = Mul r108 r115
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r117 = Sub r75 r110
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
 	// r118 = Add r117 r72
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r119 = Bits r118
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
 	VDUP R3, V4.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119 r102
+	// r120 = IAdd r119:kBits r102
 	VADD V4.D2, V11.D2, V11.D2
 	// r121 = Shl 52 r120
 	VSHL $52, V11.D2, V11.D2
-	// r122 = FromBits r121
-	// r123 = Mul r116 r122
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r124 = CmpLE r24 r38
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	// r125 = Select r124 r65 r123
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r41 = Select r43 r125 r41
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V6.B16, V5.B16, V7.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
@@ -14699,45 +14705,45 @@ oneskip1:
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
 onerare2:
-	// r126 = FMA r41 r21 r6
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V1.D2, V7.D2, V4.D2
 	// If Delta
 	CBZ R8, oneskip3
 	// r127 = Load Delta
 	VLD1.P 16(R8), [V1.D2]
-	// r126 = Add r126 r127
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
 oneskip3:
-	// r130 = Sub r126 r12
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
-	// r132 = Mul r131 r9
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
-	// r133 = FMA r129 r130 r132
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V1.D2, V14.D2, V5.D2
-	// r135 = Sub r134 r2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d561 // fsub v1.2d, v11.2d, v2.2d
-	// r137 = CmpLT r135 r136
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee1e581 // fcmgt v1.2d, v12.2d, v1.2d
-	// r0 = Select r137 r6 r126
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V1.B16, V4.B16, V0.B16
-	// r1 = Select r137 r9 r133
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V1.B16, V5.B16, V3.B16
-	// r140 = CmpGE r0 r3
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	// r2 = Select r140 r134 r2
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V4.B16, V11.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip4
-	// StoreOne Spike r140
+	// StoreOne Spike r140:sp
 	VAND V16.B16, V4.B16, V5.B16
 	VST1.P [V5.D2], 16(R9)
 oneskip4:
 	// If Ref
 	CBZ R10, oneskip5
-	// r141 = Or r137 r140
+	// r141:ref = Or r137:refr r140:sp
 	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r141
+	// StoreBool Ref r141:ref
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
@@ -14747,7 +14753,7 @@ oneskip4:
 oneskip5:
 	// If Bits
 	CBZ R11, oneskip6
-	// StoreBits Bits r140
+	// StoreBits Bits r140:sp
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
@@ -14761,11 +14767,11 @@ oneskip5:
 	MOVD ZR, R13
 oneword7:
 oneskip6:
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F3, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $2, R1
 	BGE oneloop1
@@ -14774,287 +14780,287 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V30.B16, V0.B16
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V4.B16, V3.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
 	CBZ R7, oneskip8
-	// r10 = Load I
+	// r10:in = Load I
 	FMOVD.P 8(R7), F1
 oneskip8:
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee3d421 // fsub v1.2d, v1.2d, v3.2d
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e61df21 // fmul v1.2d, v25.2d, v1.2d
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.D2, V26.D2, V1.D2
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V23.B16, V6.B16
 	VFMLA V4.D2, V24.D2, V6.D2
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V22.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V21.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V20.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23 r34
+	// r35 = FMA r33 r23:z r34
 	VMOV V19.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23 r36
+	// r37 = FMA r35 r23:z r36
 	VMOV V18.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23 r38
+	// r39 = FMA r37 r23:z r38
 	VMOV V17.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r41 = FMA r39 r23 r40
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V16.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r43 = CmpGT r24 r42
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
-	// Rare r43
+	// Rare r43:large
 	FMOVS F6, R3
 	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23 r45
+	// r46 = FMA r44 r23:z r45
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23 r47
+	// r48 = FMA r46 r23:z r47
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23 r49
+	// r50 = FMA r48 r23:z r49
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23 r51
+	// r52 = FMA r50 r23:z r51
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23 r53
+	// r54 = FMA r52 r23:z r53
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23 r55
+	// r56 = FMA r54 r23:z r55
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r57 = FMA r56 r23 r25
+	// r57 = FMA r56 r23:z r25
 	VMOV V24.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r58 = FMA r57 r23 r26
+	// r58 = FMA r57 r23:z r26
 	VMOV V23.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r59 = FMA r58 r23 r28
+	// r59 = FMA r58 r23:z r28
 	VMOV V22.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r60 = FMA r59 r23 r30
+	// r60 = FMA r59 r23:z r30
 	VMOV V21.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r61 = FMA r60 r23 r32
+	// r61 = FMA r60 r23:z r32
 	VMOV V20.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r62 = FMA r61 r23 r34
+	// r62 = FMA r61 r23:z r34
 	VMOV V19.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23 r36
+	// r63 = FMA r62 r23:z r36
 	VMOV V18.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23 r38
+	// r64 = FMA r63 r23:z r38
 	VMOV V17.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r65 = FMA r64 r23 r40
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V16.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23 r66
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V10.D2 // r66 = 720
-	// r68 = Select r67 r66 r23
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V4.D2 // r69 = -708
-	// r70 = CmpLT r68 r69
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V10.D2 // r69 = -708
-	// r71 = Select r70 r69 r68
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V10.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71 r73 r72
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
-	// r75 = Sub r74 r72
+	// r75:k = Sub r74 r72
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V10.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75 r77 r71
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
-	// r79 = FMA r75 r76 r78
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79 r45
+	// r80 = FMA r44 r79:r r45
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79 r47
+	// r81 = FMA r80 r79:r r47
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79 r49
+	// r82 = FMA r81 r79:r r49
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79 r51
+	// r83 = FMA r82 r79:r r51
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79 r53
+	// r84 = FMA r83 r79:r r53
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79 r55
+	// r85 = FMA r84 r79:r r55
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r86 = FMA r85 r79 r25
+	// r86 = FMA r85 r79:r r25
 	VMOV V24.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r87 = FMA r86 r79 r26
+	// r87 = FMA r86 r79:r r26
 	VMOV V23.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r88 = FMA r87 r79 r28
+	// r88 = FMA r87 r79:r r28
 	VMOV V22.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r89 = FMA r88 r79 r30
+	// r89 = FMA r88 r79:r r30
 	VMOV V21.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r90 = FMA r89 r79 r32
+	// r90 = FMA r89 r79:r r32
 	VMOV V20.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r91 = FMA r90 r79 r34
+	// r91 = FMA r90 r79:r r34
 	VMOV V19.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r79 r36
+	// r92 = FMA r91 r79:r r36
 	VMOV V18.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r79 r38
+	// r93 = FMA r92 r79:r r38
 	VMOV V17.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r94 = FMA r93 r79 r40
+	// r94:q = FMA r93 r79:r r40
 	VMOV V16.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2 // r95 = 60
-	// r96 = CmpGT r75 r95
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V13.D2 // r95 = 60
-	// r97 = Select r96 r95 r75
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V13.D2 // r98 = -1
-	// r99 = Mul r97 r98
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
 	// r100 = Add r99 r72
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r101 = Bits r100
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
 	VDUP R3, V13.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101 r102
+	// r103 = IAdd r101:kBits r102
 	VADD V13.D2, V10.D2, V10.D2
 	// r104 = Shl 52 r103
 	VSHL $52, V10.D2, V10.D2
-	// r105 = FromBits r104
-	// r106 = Sub r40 r105
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
-	// r107 = FMA r79 r94 r106
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r108 = Div r107 r68
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75 r38 r72
+	// r109 = FMA r75:k r38 r72
 	VFMLA V17.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r110 = Sub r109 r72
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110 r72
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r112 = Bits r111
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
 	VDUP R3, V12.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112 r102
+	// r113 = IAdd r112:kBits r102
 	VADD V12.D2, V8.D2, V8.D2
 	// r114 = Shl 52 r113
 	VSHL $52, V8.D2, V8.D2
-	// r115 = FromBits r114
-	// r116 = Mul r108 r115
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r117 = Sub r75 r110
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
 	// r118 = Add r117 r72
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r119 = Bits r118
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
 	VDUP R3, V4.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119 r102
+	// r120 = IAdd r119:kBits r102
 	VADD V4.D2, V11.D2, V11.D2
 	// r121 = Shl 52 r120
 	VSHL $52, V11.D2, V11.D2
-	// r122 = FromBits r121
-	// r123 = Mul r116 r122
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r124 = CmpLE r24 r38
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	// r125 = Select r124 r65 r123
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r41 = Select r43 r125 r41
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V6.B16, V5.B16, V7.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
@@ -15063,52 +15069,52 @@ oneskip8:
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
 onerare9:
-	// r126 = FMA r41 r21 r6
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V1.D2, V7.D2, V4.D2
 	// If Delta
 	CBZ R8, oneskip10
 	// r127 = Load Delta
 	FMOVD.P 8(R8), F1
-	// r126 = Add r126 r127
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
 oneskip10:
-	// r130 = Sub r126 r12
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
-	// r132 = Mul r131 r9
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
-	// r133 = FMA r129 r130 r132
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V1.D2, V14.D2, V5.D2
-	// r135 = Sub r134 r2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d561 // fsub v1.2d, v11.2d, v2.2d
-	// r137 = CmpLT r135 r136
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee1e581 // fcmgt v1.2d, v12.2d, v1.2d
-	// r0 = Select r137 r6 r126
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V1.B16, V4.B16, V0.B16
-	// r1 = Select r137 r9 r133
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V1.B16, V5.B16, V3.B16
-	// r140 = CmpGE r0 r3
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	// r2 = Select r140 r134 r2
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V4.B16, V11.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip11
-	// StoreOne Spike r140
+	// StoreOne Spike r140:sp
 	VAND V16.B16, V4.B16, V5.B16
 	FMOVD.P F5, 8(R9)
 oneskip11:
 	// If Ref
 	CBZ R10, oneskip12
-	// r141 = Or r137 r140
+	// r141:ref = Or r137:refr r140:sp
 	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r141
+	// StoreBool Ref r141:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
 	// If Bits
 	CBZ R11, oneskip13
-	// StoreBits Bits r140
+	// StoreBits Bits r140:sp
 	FMOVS F4, R3
 	AND $1, R3
 	LSL R12, R3, R3
@@ -15120,11 +15126,11 @@ oneskip12:
 	MOVD ZR, R13
 oneword14:
 oneskip13:
-	// Store V r0
+	// Store V r0:V
 	FMOVD F0, -8(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVD F3, -8(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -15158,11 +15164,11 @@ many:
 	MOVD 296(R0), R20 // Bits row distance
 	LSL $3, R20
 	MOVD 0(R2), R3
-	VDUP R3, V31.D2 // r3 = VTh
+	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 32(R2), R3
-	VDUP R3, V30.D2 // r12 = VRest
+	VDUP R3, V30.D2 // r12:vRest = VRest
 	MOVD 48(R2), R3
-	VDUP R3, V29.D2 // r16 = DtCTau
+	VDUP R3, V29.D2 // r16:dtCTau = DtCTau
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V28.D2 // r26 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
@@ -15182,21 +15188,21 @@ many:
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V20.D2 // r42 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V19.D2 // r129 = Ka
+	VDUP R3, V19.D2 // r129:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V18.D2 // r131 = Keep
+	VDUP R3, V18.D2 // r131:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V17.D2 // r136 = TauRef
+	VDUP R3, V17.D2 // r136:tauRef = TauRef
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R4), [V1.D2]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.D2]
 	VLD1.P 16(R5), [V3.D2]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
 	// Loop
@@ -15224,108 +15230,108 @@ manynil101:
 	ADD R3<<3, R11, R11
 manynil102:
 manystep90:
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
 	MOVD 16(R2), R3
-	VDUP R3, V8.D2 // r5 = VReset
-	// r6 = Select r4 r5 r0
+	VDUP R3, V8.D2 // r5:vReset = VReset
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V6.B16, V8.B16, V0.B16
 	VBIT V7.B16, V8.B16, V1.B16
 	MOVD 24(R2), R3
-	VDUP R3, V8.D2 // r7 = B
-	// r8 = Add r1 r7
+	VDUP R3, V8.D2 // r7:b = B
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e68d449 // fadd v9.2d, v2.2d, v8.2d
 	WORD $0x4e68d468 // fadd v8.2d, v3.2d, v8.2d
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V6.B16, V9.B16, V2.B16
 	VBIT V7.B16, V8.B16, V3.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
 	CBZ R7, manyskip91
-	// r10 = Load I
+	// r10:in = Load I
 	FMOVQ 16(R7), F7
 	VLD1.P (R7)(R15), [V6.D2]
 manyskip91:
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V10.D2 // r14 = VC
-	// r15 = Sub r6 r14
+	VDUP R3, V10.D2 // r14:vC = VC
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4eead40b // fsub v11.2d, v0.2d, v10.2d
 	WORD $0x4eead42a // fsub v10.2d, v1.2d, v10.2d
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e6bdd0c // fmul v12.2d, v8.2d, v11.2d
 	WORD $0x6e6add2d // fmul v13.2d, v9.2d, v10.2d
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
 	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
 	MOVD 56(R2), R3
-	VDUP R3, V14.D2 // r18 = DtRTau
-	// r20 = Mul r18 r19
+	VDUP R3, V14.D2 // r18:dtRTau = DtRTau
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e66ddc6 // fmul v6.2d, v14.2d, v6.2d
 	WORD $0x6e67ddce // fmul v14.2d, v14.2d, v7.2d
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V12.D2, V29.D2, V6.D2
 	VFMLA V13.D2, V29.D2, V14.D2
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
 	WORD $0x4e6ad529 // fadd v9.2d, v9.2d, v10.2d
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
 	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f907 // fabs v7.2d, v8.2d
 	WORD $0x4ee0f92a // fabs v10.2d, v9.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V11.D2 // r25 = 2.7557319223985893e-06
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V11.D2, V12.D2
 	VMOV V28.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V26.B16, V13.B16
 	VFMLA V8.D2, V11.D2, V13.D2
 	VMOV V26.B16, V11.B16
 	VFMLA V9.D2, V12.D2, V11.D2
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V25.B16, V12.B16
 	VFMLA V8.D2, V13.D2, V12.D2
 	VMOV V25.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
-	// r35 = FMA r33 r23 r34
+	// r35 = FMA r33 r23:z r34
 	VMOV V24.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V24.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
-	// r37 = FMA r35 r23 r36
+	// r37 = FMA r35 r23:z r36
 	VMOV V23.B16, V13.B16
 	VFMLA V8.D2, V11.D2, V13.D2
 	VMOV V23.B16, V11.B16
 	VFMLA V9.D2, V12.D2, V11.D2
-	// r39 = FMA r37 r23 r38
+	// r39 = FMA r37 r23:z r38
 	VMOV V22.B16, V12.B16
 	VFMLA V8.D2, V13.D2, V12.D2
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
-	// r41 = FMA r39 r23 r40
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V21.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V21.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
-	// r43 = CmpGT r24 r42
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef4e4ed // fcmgt v13.2d, v7.2d, v20.2d
 	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
-	// Rare r43
+	// Rare r43:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
 	CBZW R3, manyrare92
@@ -15333,217 +15339,217 @@ manyskip91:
 	VDUP R3, V16.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V17.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23 r45
+	// r46 = FMA r44 r23:z r45
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V16.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23 r47
+	// r48 = FMA r46 r23:z r47
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V17.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23 r49
+	// r50 = FMA r48 r23:z r49
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V16.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23 r51
+	// r52 = FMA r50 r23:z r51
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V17.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23 r53
+	// r54 = FMA r52 r23:z r53
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V16.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23 r55
+	// r56 = FMA r54 r23:z r55
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V17.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23 r25
+	// r57 = FMA r56 r23:z r25
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r58 = FMA r57 r23 r26
+	// r58 = FMA r57 r23:z r26
 	VMOV V28.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r59 = FMA r58 r23 r28
+	// r59 = FMA r58 r23:z r28
 	VMOV V27.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r60 = FMA r59 r23 r30
+	// r60 = FMA r59 r23:z r30
 	VMOV V26.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r61 = FMA r60 r23 r32
+	// r61 = FMA r60 r23:z r32
 	VMOV V25.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r62 = FMA r61 r23 r34
+	// r62 = FMA r61 r23:z r34
 	VMOV V24.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r63 = FMA r62 r23 r36
+	// r63 = FMA r62 r23:z r36
 	VMOV V23.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r64 = FMA r63 r23 r38
+	// r64 = FMA r63 r23:z r38
 	VMOV V22.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r65 = FMA r64 r23 r40
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V21.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V16.D2 // r66 = 720
-	// r67 = CmpGT r23 r66
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ef0e510 // fcmgt v16.2d, v8.2d, v16.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V18.D2 // r66 = 720
-	// r68 = Select r67 r66 r23
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68 r69
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ef0e508 // fcmgt v8.2d, v8.2d, v16.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V18.D2 // r69 = -708
-	// r71 = Select r70 r69 r68
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V18.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V19.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71 r73 r72
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V18.D2, V8.D2, V19.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r75 = Sub r74 r72
+	// r75:k = Sub r74 r72
 	WORD $0x4ef2d673 // fsub v19.2d, v19.2d, v18.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V18.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75 r77 r71
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V18.D2 // r76 = -1.9082149292705877e-10
-	// r79 = FMA r75 r76 r78
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V18.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V20.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79 r45
+	// r80 = FMA r44 r79:r r45
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V18.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79 r47
+	// r81 = FMA r80 r79:r r47
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V20.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79 r49
+	// r82 = FMA r81 r79:r r49
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V18.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79 r51
+	// r83 = FMA r82 r79:r r51
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V20.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79 r53
+	// r84 = FMA r83 r79:r r53
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V18.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79 r55
+	// r85 = FMA r84 r79:r r55
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V20.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79 r25
+	// r86 = FMA r85 r79:r r25
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r87 = FMA r86 r79 r26
+	// r87 = FMA r86 r79:r r26
 	VMOV V28.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r88 = FMA r87 r79 r28
+	// r88 = FMA r87 r79:r r28
 	VMOV V27.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r89 = FMA r88 r79 r30
+	// r89 = FMA r88 r79:r r30
 	VMOV V26.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r90 = FMA r89 r79 r32
+	// r90 = FMA r89 r79:r r32
 	VMOV V25.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r91 = FMA r90 r79 r34
+	// r91 = FMA r90 r79:r r34
 	VMOV V24.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r92 = FMA r91 r79 r36
+	// r92 = FMA r91 r79:r r36
 	VMOV V23.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r93 = FMA r92 r79 r38
+	// r93 = FMA r92 r79:r r38
 	VMOV V22.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r94 = FMA r93 r79 r40
+	// r94:q = FMA r93 r79:r r40
 	VMOV V21.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V18.D2 // r95 = 60
-	// r96 = CmpGT r75 r95
+	// r96 = CmpGT r75:k r95
 	WORD $0x6ef2e672 // fcmgt v18.2d, v19.2d, v18.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V23.D2 // r95 = 60
-	// r97 = Select r96 r95 r75
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V23.D2 // r98 = -1
-	// r99 = Mul r97 r98
+	// r99 = Mul r97:kc r98
 	WORD $0x6e77de52 // fmul v18.2d, v18.2d, v23.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V23.D2 // r72 = 6.755399441055744e+15
 	// r100 = Add r99 r72
 	WORD $0x4e77d652 // fadd v18.2d, v18.2d, v23.2d
-	// r101 = Bits r100
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
 	VDUP R3, V23.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101 r102
+	// r103 = IAdd r101:kBits r102
 	VADD V23.D2, V18.D2, V18.D2
 	// r104 = Shl 52 r103
 	VSHL $52, V18.D2, V18.D2
-	// r105 = FromBits r104
-	// r106 = Sub r40 r105
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4ef2d6b2 // fsub v18.2d, v21.2d, v18.2d
-	// r107 = FMA r79 r94 r106
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V20.D2, V8.D2, V18.D2
-	// r108 = Div r107 r68
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e70fe52 // fdiv v18.2d, v18.2d, v16.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75 r38 r72
+	// r109 = FMA r75:k r38 r72
 	VFMLA V22.D2, V19.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r110 = Sub r109 r72
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110 r72
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
-	// r112 = Bits r111
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
 	VDUP R3, V20.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112 r102
+	// r113 = IAdd r112:kBits r102
 	VADD V20.D2, V16.D2, V16.D2
 	// r114 = Shl 52 r113
 	VSHL $52, V16.D2, V16.D2
-	// r115 = FromBits r114
-	// r116 = Mul r108 r115
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
-	// r117 = Sub r75 r110
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee8d673 // fsub v19.2d, v19.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
 	// r118 = Add r117 r72
 	WORD $0x4e68d673 // fadd v19.2d, v19.2d, v8.2d
-	// r119 = Bits r118
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119 r102
+	// r120 = IAdd r119:kBits r102
 	VADD V8.D2, V19.D2, V19.D2
 	// r121 = Shl 52 r120
 	VSHL $52, V19.D2, V19.D2
-	// r122 = FromBits r121
-	// r123 = Mul r116 r122
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
-	// r124 = CmpLE r24 r38
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e67e6c7 // fcmge v7.2d, v22.2d, v7.2d
-	// r125 = Select r124 r65 r123
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V18.B16, V17.B16, V7.B16
-	// r41 = Select r43 r125 r41
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V13.B16, V7.B16, V11.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
@@ -15556,7 +15562,7 @@ manyskip91:
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V23.D2
 manyrare92:
-	// Rare r43
+	// Rare r43:large
 	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
 	FMOVS F7, R3
 	CBZW R3, manyrare93
@@ -15564,224 +15570,224 @@ manyrare92:
 	VDUP R3, V7.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V8.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23 r45
+	// r46 = FMA r44 r23:z r45
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V7.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23 r47
+	// r48 = FMA r46 r23:z r47
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V8.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23 r49
+	// r50 = FMA r48 r23:z r49
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V7.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23 r51
+	// r52 = FMA r50 r23:z r51
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V8.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23 r53
+	// r54 = FMA r52 r23:z r53
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V7.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23 r55
+	// r56 = FMA r54 r23:z r55
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V8.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23 r25
+	// r57 = FMA r56 r23:z r25
 	VFMLA V9.D2, V7.D2, V8.D2
-	// r58 = FMA r57 r23 r26
+	// r58 = FMA r57 r23:z r26
 	VMOV V28.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
-	// r59 = FMA r58 r23 r28
+	// r59 = FMA r58 r23:z r28
 	VMOV V27.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
-	// r60 = FMA r59 r23 r30
+	// r60 = FMA r59 r23:z r30
 	VMOV V26.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
-	// r61 = FMA r60 r23 r32
+	// r61 = FMA r60 r23:z r32
 	VMOV V25.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
-	// r62 = FMA r61 r23 r34
+	// r62 = FMA r61 r23:z r34
 	VMOV V24.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
-	// r63 = FMA r62 r23 r36
+	// r63 = FMA r62 r23:z r36
 	VMOV V23.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
-	// r64 = FMA r63 r23 r38
+	// r64 = FMA r63 r23:z r38
 	VMOV V22.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
-	// r65 = FMA r64 r23 r40
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V21.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V7.D2 // r66 = 720
-	// r67 = CmpGT r23 r66
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee7e527 // fcmgt v7.2d, v9.2d, v7.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V13.D2 // r66 = 720
-	// r68 = Select r67 r66 r23
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V9.B16, V13.B16, V7.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V9.D2 // r69 = -708
-	// r70 = CmpLT r68 r69
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee7e529 // fcmgt v9.2d, v9.2d, v7.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V13.D2 // r69 = -708
-	// r71 = Select r70 r69 r68
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V7.B16, V13.B16, V9.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V13.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71 r73 r72
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V13.D2, V9.D2, V16.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r75 = Sub r74 r72
+	// r75:k = Sub r74 r72
 	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V13.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75 r77 r71
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V13.D2 // r76 = -1.9082149292705877e-10
-	// r79 = FMA r75 r76 r78
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V13.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V17.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79 r45
+	// r80 = FMA r44 r79:r r45
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V13.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79 r47
+	// r81 = FMA r80 r79:r r47
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V17.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79 r49
+	// r82 = FMA r81 r79:r r49
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V13.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79 r51
+	// r83 = FMA r82 r79:r r51
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V17.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79 r53
+	// r84 = FMA r83 r79:r r53
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V13.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79 r55
+	// r85 = FMA r84 r79:r r55
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V17.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79 r25
+	// r86 = FMA r85 r79:r r25
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r87 = FMA r86 r79 r26
+	// r87 = FMA r86 r79:r r26
 	VMOV V28.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r88 = FMA r87 r79 r28
+	// r88 = FMA r87 r79:r r28
 	VMOV V27.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r89 = FMA r88 r79 r30
+	// r89 = FMA r88 r79:r r30
 	VMOV V26.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r90 = FMA r89 r79 r32
+	// r90 = FMA r89 r79:r r32
 	VMOV V25.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r91 = FMA r90 r79 r34
+	// r91 = FMA r90 r79:r r34
 	VMOV V24.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r92 = FMA r91 r79 r36
+	// r92 = FMA r91 r79:r r36
 	VMOV V23.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r93 = FMA r92 r79 r38
+	// r93 = FMA r92 r79:r r38
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r94 = FMA r93 r79 r40
+	// r94:q = FMA r93 r79:r r40
 	VMOV V21.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V13.D2 // r95 = 60
-	// r96 = CmpGT r75 r95
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eede60d // fcmgt v13.2d, v16.2d, v13.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V18.D2 // r95 = 60
-	// r97 = Select r96 r95 r75
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V18.D2 // r98 = -1
-	// r99 = Mul r97 r98
+	// r99 = Mul r97:kc r98
 	WORD $0x6e72ddad // fmul v13.2d, v13.2d, v18.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
 	// r100 = Add r99 r72
 	WORD $0x4e72d5ad // fadd v13.2d, v13.2d, v18.2d
-	// r101 = Bits r100
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
 	VDUP R3, V18.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101 r102
+	// r103 = IAdd r101:kBits r102
 	VADD V18.D2, V13.D2, V13.D2
 	// r104 = Shl 52 r103
 	VSHL $52, V13.D2, V13.D2
-	// r105 = FromBits r104
-	// r106 = Sub r40 r105
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
-	// r107 = FMA r79 r94 r106
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V17.D2, V9.D2, V13.D2
-	// r108 = Div r107 r68
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V7.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75 r38 r72
+	// r109 = FMA r75:k r38 r72
 	VFMLA V22.D2, V16.D2, V7.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110 = Sub r109 r72
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110 r72
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e69d4e9 // fadd v9.2d, v7.2d, v9.2d
-	// r112 = Bits r111
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
 	VDUP R3, V17.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112 r102
+	// r113 = IAdd r112:kBits r102
 	VADD V17.D2, V9.D2, V9.D2
 	// r114 = Shl 52 r113
 	VSHL $52, V9.D2, V9.D2
-	// r115 = FromBits r114
-	// r116 = Mul r108 r115
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
-	// r117 = Sub r75 r110
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee7d610 // fsub v16.2d, v16.2d, v7.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V7.D2 // r72 = 6.755399441055744e+15
 	// r118 = Add r117 r72
 	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
-	// r119 = Bits r118
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
 	VDUP R3, V7.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119 r102
+	// r120 = IAdd r119:kBits r102
 	VADD V7.D2, V16.D2, V16.D2
 	// r121 = Shl 52 r120
 	VSHL $52, V16.D2, V16.D2
-	// r122 = FromBits r121
-	// r123 = Mul r116 r122
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
-	// r124 = CmpLE r24 r38
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
-	// r125 = Select r124 r65 r123
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V13.B16, V8.B16, V10.B16
-	// r41 = Select r43 r125 r41
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V15.B16, V10.B16, V12.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
 	VDUP R3, V18.D2
 manyrare93:
-	// r126 = FMA r41 r21 r6
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V7.B16
 	VFMLA V6.D2, V11.D2, V7.D2
 	VMOV V1.B16, V6.B16
@@ -15791,42 +15797,42 @@ manyrare93:
 	// r127 = Load Delta
 	FMOVQ 16(R8), F8
 	VLD1.P (R8)(R16), [V9.D2]
-	// r126 = Add r126 r127
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
 	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
 manyskip94:
-	// r130 = Sub r126 r12
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4efed4e8 // fsub v8.2d, v7.2d, v30.2d
 	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
-	// r132 = Mul r131 r9
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
 	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
-	// r133 = FMA r129 r130 r132
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V8.D2, V19.D2, V10.D2
 	VFMLA V9.D2, V19.D2, V11.D2
-	// r134 = Time
+	// r134:t = Time
 	VLD1R.P 8(R13), [V8.D2]
-	// r135 = Sub r134 r2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee4d509 // fsub v9.2d, v8.2d, v4.2d
 	WORD $0x4ee5d50c // fsub v12.2d, v8.2d, v5.2d
-	// r137 = CmpLT r135 r136
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
 	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
-	// r0 = Select r137 r6 r126
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V9.B16, V7.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
-	// r1 = Select r137 r9 r133
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
-	// r140 = CmpGE r0 r3
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
-	// r2 = Select r140 r134 r2
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V6.B16, V8.B16, V4.B16
 	VBIT V7.B16, V8.B16, V5.B16
 	// If Spike
 	CBZ R9, manyskip95
-	// StoreOne Spike r140
+	// StoreOne Spike r140:sp
 	VAND V21.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V21.B16, V6.B16, V8.B16
@@ -15834,10 +15840,10 @@ manyskip94:
 manyskip95:
 	// If Ref
 	CBZ R10, manyskip96
-	// r141 = Or r137 r140
+	// r141:ref = Or r137:refr r140:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r141
+	// StoreBool Ref r141:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
@@ -15854,7 +15860,7 @@ manyskip95:
 manyskip96:
 	// If Bits
 	CBZ R11, manyskip97
-	// StoreBits Bits r140
+	// StoreBits Bits r140:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -15872,13 +15878,13 @@ manyskip96:
 manyskip97:
 	SUBS $1, R12
 	BNE manystep90
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $4, R14
@@ -15889,11 +15895,11 @@ manyloop2end:
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
 	// Loop
 	MOVD 232(R0), R12 // Steps
@@ -15920,76 +15926,76 @@ manynil113:
 	ADD R3<<3, R11, R11
 manynil114:
 manystep103:
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
-	VDUP R3, V4.D2 // r5 = VReset
-	// r6 = Select r4 r5 r0
+	VDUP R3, V4.D2 // r5:vReset = VReset
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVD 24(R2), R3
-	VDUP R3, V4.D2 // r7 = B
-	// r8 = Add r1 r7
+	VDUP R3, V4.D2 // r7:b = B
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip104
-	// r10 = Load I
+	// r10:in = Load I
 	VLD1.P (R7)(R15), [V3.D2]
 manyskip104:
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V5.D2 // r14 = VC
-	// r15 = Sub r6 r14
+	VDUP R3, V5.D2 // r14:vC = VC
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
 	MOVD 56(R2), R3
-	VDUP R3, V7.D2 // r18 = DtRTau
-	// r20 = Mul r18 r19
+	VDUP R3, V7.D2 // r18:dtRTau = DtRTau
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.D2, V29.D2, V7.D2
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V5.D2 // r25 = 2.7557319223985893e-06
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V28.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V27.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V26.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V25.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r35 = FMA r33 r23 r34
+	// r35 = FMA r33 r23:z r34
 	VMOV V24.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r37 = FMA r35 r23 r36
+	// r37 = FMA r35 r23:z r36
 	VMOV V23.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r39 = FMA r37 r23 r38
+	// r39 = FMA r37 r23:z r38
 	VMOV V22.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r41 = FMA r39 r23 r40
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V21.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r43 = CmpGT r24 r42
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	// Rare r43
+	// Rare r43:large
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare105
@@ -15997,260 +16003,260 @@ manyskip104:
 	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23 r45
+	// r46 = FMA r44 r23:z r45
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23 r47
+	// r48 = FMA r46 r23:z r47
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23 r49
+	// r50 = FMA r48 r23:z r49
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23 r51
+	// r52 = FMA r50 r23:z r51
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23 r53
+	// r54 = FMA r52 r23:z r53
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23 r55
+	// r56 = FMA r54 r23:z r55
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V9.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23 r25
+	// r57 = FMA r56 r23:z r25
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r58 = FMA r57 r23 r26
+	// r58 = FMA r57 r23:z r26
 	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r59 = FMA r58 r23 r28
+	// r59 = FMA r58 r23:z r28
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r60 = FMA r59 r23 r30
+	// r60 = FMA r59 r23:z r30
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r61 = FMA r60 r23 r32
+	// r61 = FMA r60 r23:z r32
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r62 = FMA r61 r23 r34
+	// r62 = FMA r61 r23:z r34
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23 r36
+	// r63 = FMA r62 r23:z r36
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23 r38
+	// r64 = FMA r63 r23:z r38
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r65 = FMA r64 r23 r40
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23 r66
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V10.D2 // r66 = 720
-	// r68 = Select r67 r66 r23
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V4.D2 // r69 = -708
-	// r70 = CmpLT r68 r69
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V10.D2 // r69 = -708
-	// r71 = Select r70 r69 r68
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V10.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71 r73 r72
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
-	// r75 = Sub r74 r72
+	// r75:k = Sub r74 r72
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V10.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75 r77 r71
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
-	// r79 = FMA r75 r76 r78
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79 r45
+	// r80 = FMA r44 r79:r r45
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79 r47
+	// r81 = FMA r80 r79:r r47
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79 r49
+	// r82 = FMA r81 r79:r r49
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79 r51
+	// r83 = FMA r82 r79:r r51
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79 r53
+	// r84 = FMA r83 r79:r r53
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79 r55
+	// r85 = FMA r84 r79:r r55
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V12.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79 r25
+	// r86 = FMA r85 r79:r r25
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r87 = FMA r86 r79 r26
+	// r87 = FMA r86 r79:r r26
 	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r88 = FMA r87 r79 r28
+	// r88 = FMA r87 r79:r r28
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r89 = FMA r88 r79 r30
+	// r89 = FMA r88 r79:r r30
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r90 = FMA r89 r79 r32
+	// r90 = FMA r89 r79:r r32
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r91 = FMA r90 r79 r34
+	// r91 = FMA r90 r79:r r34
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r79 r36
+	// r92 = FMA r91 r79:r r36
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r79 r38
+	// r93 = FMA r92 r79:r r38
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r94 = FMA r93 r79 r40
+	// r94:q = FMA r93 r79:r r40
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2 // r95 = 60
-	// r96 = CmpGT r75 r95
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V13.D2 // r95 = 60
-	// r97 = Select r96 r95 r75
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V13.D2 // r98 = -1
-	// r99 = Mul r97 r98
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
 	// r100 = Add r99 r72
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r101 = Bits r100
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
 	VDUP R3, V13.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101 r102
+	// r103 = IAdd r101:kBits r102
 	VADD V13.D2, V10.D2, V10.D2
 	// r104 = Shl 52 r103
 	VSHL $52, V10.D2, V10.D2
-	// r105 = FromBits r104
-	// r106 = Sub r40 r105
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
-	// r107 = FMA r79 r94 r106
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r108 = Div r107 r68
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75 r38 r72
+	// r109 = FMA r75:k r38 r72
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r110 = Sub r109 r72
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110 r72
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r112 = Bits r111
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
 	VDUP R3, V12.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112 r102
+	// r113 = IAdd r112:kBits r102
 	VADD V12.D2, V8.D2, V8.D2
 	// r114 = Shl 52 r113
 	VSHL $52, V8.D2, V8.D2
-	// r115 = FromBits r114
-	// r116 = Mul r108 r115
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r117 = Sub r75 r110
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
 	// r118 = Add r117 r72
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r119 = Bits r118
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
 	VDUP R3, V4.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119 r102
+	// r120 = IAdd r119:kBits r102
 	VADD V4.D2, V11.D2, V11.D2
 	// r121 = Shl 52 r120
 	VSHL $52, V11.D2, V11.D2
-	// r122 = FromBits r121
-	// r123 = Mul r116 r122
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r124 = CmpLE r24 r38
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	// r125 = Select r124 r65 r123
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V10.B16, V9.B16, V3.B16
-	// r41 = Select r43 r125 r41
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V6.B16, V3.B16, V5.B16
 manyrare105:
-	// r126 = FMA r41 r21 r6
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
 	// If Delta
 	CBZ R8, manyskip106
 	// r127 = Load Delta
 	VLD1.P (R8)(R16), [V4.D2]
-	// r126 = Add r126 r127
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip106:
-	// r130 = Sub r126 r12
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
-	// r132 = Mul r131 r9
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	// r133 = FMA r129 r130 r132
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V4.D2, V19.D2, V5.D2
-	// r134 = Time
+	// r134:t = Time
 	VLD1R.P 8(R13), [V4.D2]
-	// r135 = Sub r134 r2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
-	// r137 = CmpLT r135 r136
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	// r0 = Select r137 r6 r126
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V6.B16, V3.B16, V0.B16
-	// r1 = Select r137 r9 r133
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r140 = CmpGE r0 r3
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r2 = Select r140 r134 r2
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V3.B16, V4.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip107
-	// StoreOne Spike r140
+	// StoreOne Spike r140:sp
 	VAND V21.B16, V3.B16, V4.B16
 	VST1.P [V4.D2], (R9)(R17)
 manyskip107:
 	// If Ref
 	CBZ R10, manyskip108
-	// r141 = Or r137 r140
+	// r141:ref = Or r137:refr r140:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r141
+	// StoreBool Ref r141:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -16261,7 +16267,7 @@ manyskip107:
 manyskip108:
 	// If Bits
 	CBZ R11, manyskip109
-	// StoreBits Bits r140
+	// StoreBits Bits r140:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -16276,11 +16282,11 @@ manyskip108:
 manyskip109:
 	SUBS $1, R12
 	BNE manystep103
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $2, R14
 	SUBS $2, R1
@@ -16290,11 +16296,11 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
 	// Loop
 	MOVD 232(R0), R12 // Steps
@@ -16321,297 +16327,297 @@ manynil125:
 	ADD R3<<3, R11, R11
 manynil126:
 manystep115:
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
-	VDUP R3, V4.D2 // r5 = VReset
-	// r6 = Select r4 r5 r0
+	VDUP R3, V4.D2 // r5:vReset = VReset
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVD 24(R2), R3
-	VDUP R3, V4.D2 // r7 = B
-	// r8 = Add r1 r7
+	VDUP R3, V4.D2 // r7:b = B
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip116
-	// r10 = Load I
+	// r10:in = Load I
 	FMOVD 0(R7), F3
 	ADD R15, R7
 manyskip116:
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V5.D2 // r14 = VC
-	// r15 = Sub r6 r14
+	VDUP R3, V5.D2 // r14:vC = VC
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
 	MOVD 56(R2), R3
-	VDUP R3, V7.D2 // r18 = DtRTau
-	// r20 = Mul r18 r19
+	VDUP R3, V7.D2 // r18:dtRTau = DtRTau
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.D2, V29.D2, V7.D2
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V5.D2 // r25 = 2.7557319223985893e-06
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V28.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V27.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V26.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V25.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r35 = FMA r33 r23 r34
+	// r35 = FMA r33 r23:z r34
 	VMOV V24.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r37 = FMA r35 r23 r36
+	// r37 = FMA r35 r23:z r36
 	VMOV V23.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r39 = FMA r37 r23 r38
+	// r39 = FMA r37 r23:z r38
 	VMOV V22.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r41 = FMA r39 r23 r40
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V21.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r43 = CmpGT r24 r42
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	// Rare r43
+	// Rare r43:large
 	FMOVS F6, R3
 	CBZW R3, manyrare117
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23 r45
+	// r46 = FMA r44 r23:z r45
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23 r47
+	// r48 = FMA r46 r23:z r47
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23 r49
+	// r50 = FMA r48 r23:z r49
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23 r51
+	// r52 = FMA r50 r23:z r51
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23 r53
+	// r54 = FMA r52 r23:z r53
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23 r55
+	// r56 = FMA r54 r23:z r55
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V9.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23 r25
+	// r57 = FMA r56 r23:z r25
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r58 = FMA r57 r23 r26
+	// r58 = FMA r57 r23:z r26
 	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r59 = FMA r58 r23 r28
+	// r59 = FMA r58 r23:z r28
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r60 = FMA r59 r23 r30
+	// r60 = FMA r59 r23:z r30
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r61 = FMA r60 r23 r32
+	// r61 = FMA r60 r23:z r32
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r62 = FMA r61 r23 r34
+	// r62 = FMA r61 r23:z r34
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23 r36
+	// r63 = FMA r62 r23:z r36
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23 r38
+	// r64 = FMA r63 r23:z r38
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r65 = FMA r64 r23 r40
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23 r66
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V10.D2 // r66 = 720
-	// r68 = Select r67 r66 r23
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V4.D2 // r69 = -708
-	// r70 = CmpLT r68 r69
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V10.D2 // r69 = -708
-	// r71 = Select r70 r69 r68
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V10.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71 r73 r72
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
-	// r75 = Sub r74 r72
+	// r75:k = Sub r74 r72
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V10.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75 r77 r71
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
-	// r79 = FMA r75 r76 r78
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79 r45
+	// r80 = FMA r44 r79:r r45
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79 r47
+	// r81 = FMA r80 r79:r r47
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79 r49
+	// r82 = FMA r81 r79:r r49
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79 r51
+	// r83 = FMA r82 r79:r r51
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79 r53
+	// r84 = FMA r83 r79:r r53
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79 r55
+	// r85 = FMA r84 r79:r r55
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V12.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79 r25
+	// r86 = FMA r85 r79:r r25
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r87 = FMA r86 r79 r26
+	// r87 = FMA r86 r79:r r26
 	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r88 = FMA r87 r79 r28
+	// r88 = FMA r87 r79:r r28
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r89 = FMA r88 r79 r30
+	// r89 = FMA r88 r79:r r30
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r90 = FMA r89 r79 r32
+	// r90 = FMA r89 r79:r r32
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r91 = FMA r90 r79 r34
+	// r91 = FMA r90 r79:r r34
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r79 r36
+	// r92 = FMA r91 r79:r r36
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r79 r38
+	// r93 = FMA r92 r79:r r38
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r94 = FMA r93 r79 r40
+	// r94:q = FMA r93 r79:r r40
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2 // r95 = 60
-	// r96 = CmpGT r75 r95
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V13.D2 // r95 = 60
-	// r97 = Select r96 r95 r75
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V13.D2 // r98 = -1
-	// r99 = Mul r97 r98
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
 	// r100 = Add r99 r72
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r101 = Bits r100
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
 	VDUP R3, V13.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101 r102
+	// r103 = IAdd r101:kBits r102
 	VADD V13.D2, V10.D2, V10.D2
 	// r104 = Shl 52 r103
 	VSHL $52, V10.D2, V10.D2
-	// r105 = FromBits r104
-	// r106 = Sub r40 r105
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
-	// r107 = FMA r79 r94 r106
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r108 = Div r107 r68
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75 r38 r72
+	// r109 = FMA r75:k r38 r72
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r110 = Sub r109 r72
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110 r72
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r112 = Bits r111
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
 	VDUP R3, V12.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112 r102
+	// r113 = IAdd r112:kBits r102
 	VADD V12.D2, V8.D2, V8.D2
 	// r114 = Shl 52 r113
 	VSHL $52, V8.D2, V8.D2
-	// r115 = FromBits r114
-	// r116 = Mul r108 r115
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r117 = Sub r75 r110
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
 	// r118 = Add r117 r72
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r119 = Bits r118
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
 	VDUP R3, V4.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119 r102
+	// r120 = IAdd r119:kBits r102
 	VADD V4.D2, V11.D2, V11.D2
 	// r121 = Shl 52 r120
 	VSHL $52, V11.D2, V11.D2
-	// r122 = FromBits r121
-	// r123 = Mul r116 r122
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r124 = CmpLE r24 r38
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	// r125 = Select r124 r65 r123
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V10.B16, V9.B16, V3.B16
-	// r41 = Select r43 r125 r41
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V6.B16, V3.B16, V5.B16
 manyrare117:
-	// r126 = FMA r41 r21 r6
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
 	// If Delta
@@ -16619,41 +16625,41 @@ manyrare117:
 	// r127 = Load Delta
 	FMOVD 0(R8), F4
 	ADD R16, R8
-	// r126 = Add r126 r127
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip118:
-	// r130 = Sub r126 r12
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
-	// r132 = Mul r131 r9
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	// r133 = FMA r129 r130 r132
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V4.D2, V19.D2, V5.D2
-	// r134 = Time
+	// r134:t = Time
 	VLD1R.P 8(R13), [V4.D2]
-	// r135 = Sub r134 r2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
-	// r137 = CmpLT r135 r136
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	// r0 = Select r137 r6 r126
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V6.B16, V3.B16, V0.B16
-	// r1 = Select r137 r9 r133
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r140 = CmpGE r0 r3
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r2 = Select r140 r134 r2
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V3.B16, V4.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip119
-	// StoreOne Spike r140
+	// StoreOne Spike r140:sp
 	VAND V21.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
 	ADD R17, R9
 manyskip119:
 	// If Ref
 	CBZ R10, manyskip120
-	// r141 = Or r137 r140
+	// r141:ref = Or r137:refr r140:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r141
+	// StoreBool Ref r141:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
@@ -16661,7 +16667,7 @@ manyskip119:
 manyskip120:
 	// If Bits
 	CBZ R11, manyskip121
-	// StoreBits Bits r140
+	// StoreBits Bits r140:sp
 	FMOVS F3, R3
 	MOVD (R11), R21
 	ROR R14, R21, R21
@@ -16673,11 +16679,11 @@ manyskip120:
 manyskip121:
 	SUBS $1, R12
 	BNE manystep115
-	// Store V r0
+	// Store V r0:V
 	FMOVD F0, -8(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVD F1, -8(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	ADD $1, R14
 	SUBS $1, R1
@@ -16692,7 +16698,7 @@ manytailend:
 //   Pinned constants (the others are broadcast before each use): V31 r25 = 2.7557319223985893e-06,
 //     V30 r26 = 2.48015873015873e-05, V29 r28 = 0.0001984126984126984,
 //     V28 r30 = 0.001388888888888889, V27 r32 = 0.008333333333333333, V26 r34 = 0.041666666666666664,
-//     V25 r36 = 0.16666666666666666, V24 r38 = 0.5, V23 r40 = 1, V22 r42 = 0.0625, V21 r134 = T[0].
+//     V25 r36 = 0.16666666666666666, V24 r38 = 0.5, V23 r40 = 1, V22 r42 = 0.0625, V21 r134:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
 //     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
 //     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
@@ -16766,90 +16772,90 @@ TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V22.D2 // r42 = 0.0625
 	MOVD 304(R0), R3
-	VLD1R (R3), [V21.D2] // r134 = T[0]
+	VLD1R (R3), [V21.D2] // r134:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	VLD1.P 16(R12), [V3.D2]
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	// r5 = Param VReset
+	// r5:vReset = Param VReset
 	VLD1.P 16(R13), [V5.D2]
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r7 = Param B
+	// r7:b = Param B
 	VLD1.P 16(R14), [V0.D2]
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r10 = Load I
+	// r10:in = Load I
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
-	// r12 = Param VRest
+	// r12:vRest = Param VRest
 	VLD1.P 16(R15), [V1.D2]
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	// r14 = Param VC
+	// r14:vC = Param VC
 	VLD1.P 16(R16), [V7.D2]
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	// r16 = Param DtCTau
+	// r16:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V8.D2]
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r18 = Param DtRTau
+	// r18:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V10.D2]
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23 r34
+	// r35 = FMA r33 r23:z r34
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23 r36
+	// r37 = FMA r35 r23:z r36
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23 r38
+	// r39 = FMA r37 r23:z r38
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r41 = FMA r39 r23 r40
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r43 = CmpGT r24 r42
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
-	// Rare r43
+	// Rare r43:large
 	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
 	FMOVS F9, R3
 	CBZW R3, onerare2
@@ -16857,262 +16863,262 @@ oneskip1:
 	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23 r45
+	// r46 = FMA r44 r23:z r45
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23 r47
+	// r48 = FMA r46 r23:z r47
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23 r49
+	// r50 = FMA r48 r23:z r49
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23 r51
+	// r52 = FMA r50 r23:z r51
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23 r53
+	// r54 = FMA r52 r23:z r53
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23 r55
+	// r56 = FMA r54 r23:z r55
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r57 = FMA r56 r23 r25
+	// r57 = FMA r56 r23:z r25
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r58 = FMA r57 r23 r26
+	// r58 = FMA r57 r23:z r26
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r59 = FMA r58 r23 r28
+	// r59 = FMA r58 r23:z r28
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r60 = FMA r59 r23 r30
+	// r60 = FMA r59 r23:z r30
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r61 = FMA r60 r23 r32
+	// r61 = FMA r60 r23:z r32
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r62 = FMA r61 r23 r34
+	// r62 = FMA r61 r23:z r34
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r63 = FMA r62 r23 r36
+	// r63 = FMA r62 r23:z r36
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r64 = FMA r63 r23 r38
+	// r64 = FMA r63 r23:z r38
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r65 = FMA r64 r23 r40
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2 // r66 = 720
-	// r67 = CmpGT r23 r66
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V12.D2 // r66 = 720
-	// r68 = Select r67 r66 r23
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68 r69
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V12.D2 // r69 = -708
-	// r71 = Select r70 r69 r68
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V12.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71 r73 r72
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
-	// r75 = Sub r74 r72
+	// r75:k = Sub r74 r72
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V12.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75 r77 r71
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
-	// r79 = FMA r75 r76 r78
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79 r45
+	// r80 = FMA r44 r79:r r45
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79 r47
+	// r81 = FMA r80 r79:r r47
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79 r49
+	// r82 = FMA r81 r79:r r49
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79 r51
+	// r83 = FMA r82 r79:r r51
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79 r53
+	// r84 = FMA r83 r79:r r53
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79 r55
+	// r85 = FMA r84 r79:r r55
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r86 = FMA r85 r79 r25
+	// r86 = FMA r85 r79:r r25
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r87 = FMA r86 r79 r26
+	// r87 = FMA r86 r79:r r26
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r88 = FMA r87 r79 r28
+	// r88 = FMA r87 r79:r r28
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r89 = FMA r88 r79 r30
+	// r89 = FMA r88 r79:r r30
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r90 = FMA r89 r79 r32
+	// r90 = FMA r89 r79:r r32
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r91 = FMA r90 r79 r34
+	// r91 = FMA r90 r79:r r34
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r92 = FMA r91 r79 r36
+	// r92 = FMA r91 r79:r r36
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r93 = FMA r92 r79 r38
+	// r93 = FMA r92 r79:r r38
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r94 = FMA r93 r79 r40
+	// r94:q = FMA r93 r79:r r40
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V12.D2 // r95 = 60
-	// r96 = CmpGT r75 r95
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V15.D2 // r95 = 60
-	// r97 = Select r96 r95 r75
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V15.D2 // r98 = -1
-	// r99 = Mul r97 r98
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
 	// r100 = Add r99 r72
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r101 = Bits r100
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
 	VDUP R3, V15.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101 r102
+	// r103 = IAdd r101:kBits r102
 	VADD V15.D2, V12.D2, V12.D2
 	// r104 = Shl 52 r103
 	VSHL $52, V12.D2, V12.D2
-	// r105 = FromBits r104
-	// r106 = Sub r40 r105
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
-	// r107 = FMA r79 r94 r106
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r108 = Div r107 r68
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75 r38 r72
+	// r109 = FMA r75:k r38 r72
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110 = Sub r109 r72
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110 r72
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r112 = Bits r111
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
 	VDUP R3, V14.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112 r102
+	// r113 = IAdd r112:kBits r102
 	VADD V14.D2, V9.D2, V9.D2
 	// r114 = Shl 52 r113
 	VSHL $52, V9.D2, V9.D2
-	// r115 = FromBits r114
-	// r116 = Mul r108 r115
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r117 = Sub r75 r110
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
 	// r118 = Add r117 r72
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r119 = Bits r118
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119 r102
+	// r120 = IAdd r119:kBits r102
 	VADD V8.D2, V13.D2, V13.D2
 	// r121 = Shl 52 r120
 	VSHL $52, V13.D2, V13.D2
-	// r122 = FromBits r121
-	// r123 = Mul r116 r122
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r124 = CmpLE r24 r38
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
-	// r125 = Select r124 r65 r123
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r41 = Select r43 r125 r41
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V6.B16, V0.B16, V7.B16
 onerare2:
-	// r126 = FMA r41 r21 r6
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
 	// If Delta
 	CBZ R8, oneskip3
 	// r127 = Load Delta
 	VLD1.P 16(R8), [V6.D2]
-	// r126 = Add r126 r127
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip3:
-	// r129 = Param Ka
+	// r129:ka = Param Ka
 	VLD1.P 16(R21), [V6.D2]
-	// r130 = Sub r126 r12
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	// r131 = Param Keep
+	// r131:keep = Param Keep
 	VLD1.P 16(R20), [V7.D2]
-	// r132 = Mul r131 r9
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	// r133 = FMA r129 r130 r132
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r135 = Sub r134 r2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	// r136 = Param TauRef
+	// r136:tauRef = Param TauRef
 	VLD1.P 16(R22), [V6.D2]
-	// r137 = CmpLT r135 r136
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
-	// r0 = Select r137 r6 r126
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1 = Select r137 r9 r133
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r140 = CmpGE r0 r3
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
-	// r2 = Select r140 r134 r2
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip4
-	// StoreOne Spike r140
+	// StoreOne Spike r140:sp
 	VAND V23.B16, V3.B16, V0.B16
 	VST1.P [V0.D2], 16(R9)
 oneskip4:
 	// If Ref
 	CBZ R10, oneskip5
-	// r141 = Or r137 r140
+	// r141:ref = Or r137:refr r140:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r141
+	// StoreBool Ref r141:ref
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
@@ -17122,7 +17128,7 @@ oneskip4:
 oneskip5:
 	// If Bits
 	CBZ R11, oneskip6
-	// StoreBits Bits r140
+	// StoreBits Bits r140:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -17136,11 +17142,11 @@ oneskip5:
 	MOVD ZR, R24
 oneword7:
 oneskip6:
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F5, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F4, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $2, R1
 	BGE oneloop1
@@ -17149,355 +17155,355 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVD.P 8(R12), F3
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	// r5 = Param VReset
+	// r5:vReset = Param VReset
 	FMOVD.P 8(R13), F5
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r7 = Param B
+	// r7:b = Param B
 	FMOVD.P 8(R14), F0
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip8
-	// r10 = Load I
+	// r10:in = Load I
 	FMOVD.P 8(R7), F0
 oneskip8:
-	// r12 = Param VRest
+	// r12:vRest = Param VRest
 	FMOVD.P 8(R15), F1
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	// r14 = Param VC
+	// r14:vC = Param VC
 	FMOVD.P 8(R16), F7
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	// r16 = Param DtCTau
+	// r16:dtCTau = Param DtCTau
 	FMOVD.P 8(R17), F8
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r18 = Param DtRTau
+	// r18:dtRTau = Param DtRTau
 	FMOVD.P 8(R19), F10
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23 r34
+	// r35 = FMA r33 r23:z r34
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23 r36
+	// r37 = FMA r35 r23:z r36
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23 r38
+	// r39 = FMA r37 r23:z r38
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r41 = FMA r39 r23 r40
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r43 = CmpGT r24 r42
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
-	// Rare r43
+	// Rare r43:large
 	FMOVS F6, R3
 	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23 r45
+	// r46 = FMA r44 r23:z r45
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23 r47
+	// r48 = FMA r46 r23:z r47
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23 r49
+	// r50 = FMA r48 r23:z r49
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23 r51
+	// r52 = FMA r50 r23:z r51
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23 r53
+	// r54 = FMA r52 r23:z r53
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23 r55
+	// r56 = FMA r54 r23:z r55
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r57 = FMA r56 r23 r25
+	// r57 = FMA r56 r23:z r25
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r58 = FMA r57 r23 r26
+	// r58 = FMA r57 r23:z r26
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r59 = FMA r58 r23 r28
+	// r59 = FMA r58 r23:z r28
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r60 = FMA r59 r23 r30
+	// r60 = FMA r59 r23:z r30
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r61 = FMA r60 r23 r32
+	// r61 = FMA r60 r23:z r32
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r62 = FMA r61 r23 r34
+	// r62 = FMA r61 r23:z r34
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r63 = FMA r62 r23 r36
+	// r63 = FMA r62 r23:z r36
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r64 = FMA r63 r23 r38
+	// r64 = FMA r63 r23:z r38
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r65 = FMA r64 r23 r40
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2 // r66 = 720
-	// r67 = CmpGT r23 r66
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V12.D2 // r66 = 720
-	// r68 = Select r67 r66 r23
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68 r69
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V12.D2 // r69 = -708
-	// r71 = Select r70 r69 r68
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V12.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71 r73 r72
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
-	// r75 = Sub r74 r72
+	// r75:k = Sub r74 r72
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V12.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75 r77 r71
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
-	// r79 = FMA r75 r76 r78
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79 r45
+	// r80 = FMA r44 r79:r r45
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79 r47
+	// r81 = FMA r80 r79:r r47
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79 r49
+	// r82 = FMA r81 r79:r r49
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79 r51
+	// r83 = FMA r82 r79:r r51
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79 r53
+	// r84 = FMA r83 r79:r r53
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79 r55
+	// r85 = FMA r84 r79:r r55
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r86 = FMA r85 r79 r25
+	// r86 = FMA r85 r79:r r25
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r87 = FMA r86 r79 r26
+	// r87 = FMA r86 r79:r r26
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r88 = FMA r87 r79 r28
+	// r88 = FMA r87 r79:r r28
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r89 = FMA r88 r79 r30
+	// r89 = FMA r88 r79:r r30
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r90 = FMA r89 r79 r32
+	// r90 = FMA r89 r79:r r32
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r91 = FMA r90 r79 r34
+	// r91 = FMA r90 r79:r r34
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r92 = FMA r91 r79 r36
+	// r92 = FMA r91 r79:r r36
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r93 = FMA r92 r79 r38
+	// r93 = FMA r92 r79:r r38
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r94 = FMA r93 r79 r40
+	// r94:q = FMA r93 r79:r r40
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V12.D2 // r95 = 60
-	// r96 = CmpGT r75 r95
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V15.D2 // r95 = 60
-	// r97 = Select r96 r95 r75
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V15.D2 // r98 = -1
-	// r99 = Mul r97 r98
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
 	// r100 = Add r99 r72
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r101 = Bits r100
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
 	VDUP R3, V15.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101 r102
+	// r103 = IAdd r101:kBits r102
 	VADD V15.D2, V12.D2, V12.D2
 	// r104 = Shl 52 r103
 	VSHL $52, V12.D2, V12.D2
-	// r105 = FromBits r104
-	// r106 = Sub r40 r105
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
-	// r107 = FMA r79 r94 r106
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r108 = Div r107 r68
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75 r38 r72
+	// r109 = FMA r75:k r38 r72
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110 = Sub r109 r72
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110 r72
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r112 = Bits r111
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
 	VDUP R3, V14.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112 r102
+	// r113 = IAdd r112:kBits r102
 	VADD V14.D2, V9.D2, V9.D2
 	// r114 = Shl 52 r113
 	VSHL $52, V9.D2, V9.D2
-	// r115 = FromBits r114
-	// r116 = Mul r108 r115
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r117 = Sub r75 r110
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
 	// r118 = Add r117 r72
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r119 = Bits r118
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119 r102
+	// r120 = IAdd r119:kBits r102
 	VADD V8.D2, V13.D2, V13.D2
 	// r121 = Shl 52 r120
 	VSHL $52, V13.D2, V13.D2
-	// r122 = FromBits r121
-	// r123 = Mul r116 r122
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r124 = CmpLE r24 r38
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
-	// r125 = Select r124 r65 r123
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r41 = Select r43 r125 r41
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V6.B16, V0.B16, V7.B16
 onerare9:
-	// r126 = FMA r41 r21 r6
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
 	// If Delta
 	CBZ R8, oneskip10
 	// r127 = Load Delta
 	FMOVD.P 8(R8), F6
-	// r126 = Add r126 r127
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip10:
-	// r129 = Param Ka
+	// r129:ka = Param Ka
 	FMOVD.P 8(R21), F6
-	// r130 = Sub r126 r12
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	// r131 = Param Keep
+	// r131:keep = Param Keep
 	FMOVD.P 8(R20), F7
-	// r132 = Mul r131 r9
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	// r133 = FMA r129 r130 r132
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r135 = Sub r134 r2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	// r136 = Param TauRef
+	// r136:tauRef = Param TauRef
 	FMOVD.P 8(R22), F6
-	// r137 = CmpLT r135 r136
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
-	// r0 = Select r137 r6 r126
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1 = Select r137 r9 r133
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r140 = CmpGE r0 r3
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
-	// r2 = Select r140 r134 r2
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip11
-	// StoreOne Spike r140
+	// StoreOne Spike r140:sp
 	VAND V23.B16, V3.B16, V0.B16
 	FMOVD.P F0, 8(R9)
 oneskip11:
 	// If Ref
 	CBZ R10, oneskip12
-	// r141 = Or r137 r140
+	// r141:ref = Or r137:refr r140:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r141
+	// StoreBool Ref r141:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
 	// If Bits
 	CBZ R11, oneskip13
-	// StoreBits Bits r140
+	// StoreBits Bits r140:sp
 	FMOVS F3, R3
 	AND $1, R3
 	LSL R23, R3, R3
@@ -17509,11 +17515,11 @@ oneskip12:
 	MOVD ZR, R24
 oneword14:
 oneskip13:
-	// Store V r0
+	// Store V r0:V
 	FMOVD F5, -8(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVD F4, -8(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -17582,13 +17588,13 @@ many:
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R4), [V1.D2]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.D2]
 	VLD1.P 16(R5), [V3.D2]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
 	// Loop
@@ -17616,122 +17622,122 @@ manynil62:
 	ADD R3<<3, R11, R11
 manynil63:
 manystep51:
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F6
 	FMOVQ 16(R12), F7
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
 	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
-	// r5 = Param VReset
+	// r5:vReset = Param VReset
 	FMOVQ 0(R13), F10
 	FMOVQ 16(R13), F11
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
-	// r7 = Param B
+	// r7:b = Param B
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
 	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	// If I
 	CBZ R7, manyskip52
-	// r10 = Load I
+	// r10:in = Load I
 	FMOVQ 16(R7), F9
 	VLD1.P (R7)(R26), [V8.D2]
 manyskip52:
-	// r12 = Param VRest
+	// r12:vRest = Param VRest
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
 	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
-	// r14 = Param VC
+	// r14:vC = Param VC
 	FMOVQ 0(R16), F14
 	FMOVQ 16(R16), F15
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
 	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
-	// r16 = Param DtCTau
+	// r16:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F16
 	FMOVQ 16(R17), F17
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
 	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
-	// r18 = Param DtRTau
+	// r18:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F20
 	FMOVQ 16(R19), F21
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
 	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
 	WORD $0x6e69deb5 // fmul v21.2d, v21.2d, v9.2d
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V18.D2, V16.D2, V20.D2
 	VFMLA V19.D2, V17.D2, V21.D2
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e6ed58c // fadd v12.2d, v12.2d, v14.2d
 	WORD $0x4e6fd5ad // fadd v13.2d, v13.2d, v15.2d
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
 	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
 	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V12.D2 // r25 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V13.D2 // r26 = 2.48015873015873e-05
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VMOV V13.B16, V14.B16
 	VFMLA V16.D2, V12.D2, V14.D2
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V31.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V31.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V30.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V30.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V29.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r35 = FMA r33 r23 r34
+	// r35 = FMA r33 r23:z r34
 	VMOV V28.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V28.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r37 = FMA r35 r23 r36
+	// r37 = FMA r35 r23:z r36
 	VMOV V27.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
-	// r39 = FMA r37 r23 r38
+	// r39 = FMA r37 r23:z r38
 	VMOV V26.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V26.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r41 = FMA r39 r23 r40
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V25.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V25.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r43 = CmpGT r24 r42
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef8e50d // fcmgt v13.2d, v8.2d, v24.2d
 	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
-	// Rare r43
+	// Rare r43:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, manyrare53
@@ -17739,226 +17745,226 @@ manyskip52:
 	VDUP R3, V18.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V19.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23 r45
+	// r46 = FMA r44 r23:z r45
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V18.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23 r47
+	// r48 = FMA r46 r23:z r47
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V19.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23 r49
+	// r50 = FMA r48 r23:z r49
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V18.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23 r51
+	// r52 = FMA r50 r23:z r51
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V19.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23 r53
+	// r54 = FMA r52 r23:z r53
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V18.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23 r55
+	// r56 = FMA r54 r23:z r55
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V19.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23 r25
+	// r57 = FMA r56 r23:z r25
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V18.D2 // r26 = 2.48015873015873e-05
-	// r58 = FMA r57 r23 r26
+	// r58 = FMA r57 r23:z r26
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r59 = FMA r58 r23 r28
+	// r59 = FMA r58 r23:z r28
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r60 = FMA r59 r23 r30
+	// r60 = FMA r59 r23:z r30
 	VMOV V30.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r61 = FMA r60 r23 r32
+	// r61 = FMA r60 r23:z r32
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r62 = FMA r61 r23 r34
+	// r62 = FMA r61 r23:z r34
 	VMOV V28.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r63 = FMA r62 r23 r36
+	// r63 = FMA r62 r23:z r36
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r64 = FMA r63 r23 r38
+	// r64 = FMA r63 r23:z r38
 	VMOV V26.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r65 = FMA r64 r23 r40
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V18.D2 // r66 = 720
-	// r67 = CmpGT r23 r66
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V22.D2 // r66 = 720
-	// r68 = Select r67 r66 r23
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V16.D2 // r69 = -708
-	// r70 = CmpLT r68 r69
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ef2e610 // fcmgt v16.2d, v16.2d, v18.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V22.D2 // r69 = -708
-	// r71 = Select r70 r69 r68
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V22.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V23.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71 r73 r72
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V22.D2, V16.D2, V23.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V22.D2 // r72 = 6.755399441055744e+15
-	// r75 = Sub r74 r72
+	// r75:k = Sub r74 r72
 	WORD $0x4ef6d6f7 // fsub v23.2d, v23.2d, v22.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V22.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75 r77 r71
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V22.D2 // r76 = -1.9082149292705877e-10
-	// r79 = FMA r75 r76 r78
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V22.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V24.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79 r45
+	// r80 = FMA r44 r79:r r45
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V22.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79 r47
+	// r81 = FMA r80 r79:r r47
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V24.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79 r49
+	// r82 = FMA r81 r79:r r49
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V22.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79 r51
+	// r83 = FMA r82 r79:r r51
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V24.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79 r53
+	// r84 = FMA r83 r79:r r53
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V22.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79 r55
+	// r85 = FMA r84 r79:r r55
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V24.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79 r25
+	// r86 = FMA r85 r79:r r25
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V22.D2 // r26 = 2.48015873015873e-05
-	// r87 = FMA r86 r79 r26
+	// r87 = FMA r86 r79:r r26
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r88 = FMA r87 r79 r28
+	// r88 = FMA r87 r79:r r28
 	VMOV V31.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r89 = FMA r88 r79 r30
+	// r89 = FMA r88 r79:r r30
 	VMOV V30.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r90 = FMA r89 r79 r32
+	// r90 = FMA r89 r79:r r32
 	VMOV V29.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r91 = FMA r90 r79 r34
+	// r91 = FMA r90 r79:r r34
 	VMOV V28.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r92 = FMA r91 r79 r36
+	// r92 = FMA r91 r79:r r36
 	VMOV V27.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r93 = FMA r92 r79 r38
+	// r93 = FMA r92 r79:r r38
 	VMOV V26.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r94 = FMA r93 r79 r40
+	// r94:q = FMA r93 r79:r r40
 	VMOV V25.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V22.D2 // r95 = 60
-	// r96 = CmpGT r75 r95
+	// r96 = CmpGT r75:k r95
 	WORD $0x6ef6e6f6 // fcmgt v22.2d, v23.2d, v22.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V27.D2 // r95 = 60
-	// r97 = Select r96 r95 r75
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V23.B16, V27.B16, V22.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V27.D2 // r98 = -1
-	// r99 = Mul r97 r98
+	// r99 = Mul r97:kc r98
 	WORD $0x6e7bded6 // fmul v22.2d, v22.2d, v27.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V27.D2 // r72 = 6.755399441055744e+15
 	// r100 = Add r99 r72
 	WORD $0x4e7bd6d6 // fadd v22.2d, v22.2d, v27.2d
-	// r101 = Bits r100
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
 	VDUP R3, V27.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101 r102
+	// r103 = IAdd r101:kBits r102
 	VADD V27.D2, V22.D2, V22.D2
 	// r104 = Shl 52 r103
 	VSHL $52, V22.D2, V22.D2
-	// r105 = FromBits r104
-	// r106 = Sub r40 r105
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4ef6d736 // fsub v22.2d, v25.2d, v22.2d
-	// r107 = FMA r79 r94 r106
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V24.D2, V16.D2, V22.D2
-	// r108 = Div r107 r68
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e72fed6 // fdiv v22.2d, v22.2d, v18.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75 r38 r72
+	// r109 = FMA r75:k r38 r72
 	VFMLA V26.D2, V23.D2, V16.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r110 = Sub r109 r72
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ef2d610 // fsub v16.2d, v16.2d, v18.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110 r72
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e72d612 // fadd v18.2d, v16.2d, v18.2d
-	// r112 = Bits r111
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
 	VDUP R3, V24.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112 r102
+	// r113 = IAdd r112:kBits r102
 	VADD V24.D2, V18.D2, V18.D2
 	// r114 = Shl 52 r113
 	VSHL $52, V18.D2, V18.D2
-	// r115 = FromBits r114
-	// r116 = Mul r108 r115
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
-	// r117 = Sub r75 r110
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
 	// r118 = Add r117 r72
 	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
-	// r119 = Bits r118
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
 	VDUP R3, V16.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119 r102
+	// r120 = IAdd r119:kBits r102
 	VADD V16.D2, V23.D2, V23.D2
 	// r121 = Shl 52 r120
 	VSHL $52, V23.D2, V23.D2
-	// r122 = FromBits r121
-	// r123 = Mul r116 r122
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e77ded6 // fmul v22.2d, v22.2d, v23.2d
-	// r124 = CmpLE r24 r38
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e68e748 // fcmge v8.2d, v26.2d, v8.2d
-	// r125 = Select r124 r65 r123
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V22.B16, V19.B16, V8.B16
-	// r41 = Select r43 r125 r41
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V13.B16, V8.B16, V12.B16
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V24.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V27.D2
 manyrare53:
-	// Rare r43
+	// Rare r43:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare54
@@ -17966,222 +17972,222 @@ manyrare53:
 	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V13.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23 r45
+	// r46 = FMA r44 r23:z r45
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23 r47
+	// r48 = FMA r46 r23:z r47
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V13.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23 r49
+	// r50 = FMA r48 r23:z r49
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23 r51
+	// r52 = FMA r50 r23:z r51
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V13.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23 r53
+	// r54 = FMA r52 r23:z r53
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23 r55
+	// r56 = FMA r54 r23:z r55
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V13.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23 r25
+	// r57 = FMA r56 r23:z r25
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V8.D2 // r26 = 2.48015873015873e-05
-	// r58 = FMA r57 r23 r26
+	// r58 = FMA r57 r23:z r26
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r59 = FMA r58 r23 r28
+	// r59 = FMA r58 r23:z r28
 	VMOV V31.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r60 = FMA r59 r23 r30
+	// r60 = FMA r59 r23:z r30
 	VMOV V30.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r61 = FMA r60 r23 r32
+	// r61 = FMA r60 r23:z r32
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r62 = FMA r61 r23 r34
+	// r62 = FMA r61 r23:z r34
 	VMOV V28.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r63 = FMA r62 r23 r36
+	// r63 = FMA r62 r23:z r36
 	VMOV V27.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r64 = FMA r63 r23 r38
+	// r64 = FMA r63 r23:z r38
 	VMOV V26.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r65 = FMA r64 r23 r40
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V25.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23 r66
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee8e628 // fcmgt v8.2d, v17.2d, v8.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V16.D2 // r66 = 720
-	// r68 = Select r67 r66 r23
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V16.D2 // r69 = -708
-	// r70 = CmpLT r68 r69
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee8e610 // fcmgt v16.2d, v16.2d, v8.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V17.D2 // r69 = -708
-	// r71 = Select r70 r69 r68
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V17.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71 r73 r72
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V17.D2, V16.D2, V18.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V17.D2 // r72 = 6.755399441055744e+15
-	// r75 = Sub r74 r72
+	// r75:k = Sub r74 r72
 	WORD $0x4ef1d652 // fsub v18.2d, v18.2d, v17.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V17.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75 r77 r71
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V17.D2 // r76 = -1.9082149292705877e-10
-	// r79 = FMA r75 r76 r78
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V17.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V19.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79 r45
+	// r80 = FMA r44 r79:r r45
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V17.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79 r47
+	// r81 = FMA r80 r79:r r47
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V19.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79 r49
+	// r82 = FMA r81 r79:r r49
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V17.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79 r51
+	// r83 = FMA r82 r79:r r51
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V19.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79 r53
+	// r84 = FMA r83 r79:r r53
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V17.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79 r55
+	// r85 = FMA r84 r79:r r55
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V19.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79 r25
+	// r86 = FMA r85 r79:r r25
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V17.D2 // r26 = 2.48015873015873e-05
-	// r87 = FMA r86 r79 r26
+	// r87 = FMA r86 r79:r r26
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r88 = FMA r87 r79 r28
+	// r88 = FMA r87 r79:r r28
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r89 = FMA r88 r79 r30
+	// r89 = FMA r88 r79:r r30
 	VMOV V30.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r90 = FMA r89 r79 r32
+	// r90 = FMA r89 r79:r r32
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r91 = FMA r90 r79 r34
+	// r91 = FMA r90 r79:r r34
 	VMOV V28.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r92 = FMA r91 r79 r36
+	// r92 = FMA r91 r79:r r36
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r93 = FMA r92 r79 r38
+	// r93 = FMA r92 r79:r r38
 	VMOV V26.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r94 = FMA r93 r79 r40
+	// r94:q = FMA r93 r79:r r40
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V17.D2 // r95 = 60
-	// r96 = CmpGT r75 r95
+	// r96 = CmpGT r75:k r95
 	WORD $0x6ef1e651 // fcmgt v17.2d, v18.2d, v17.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V22.D2 // r95 = 60
-	// r97 = Select r96 r95 r75
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V22.D2 // r98 = -1
-	// r99 = Mul r97 r98
+	// r99 = Mul r97:kc r98
 	WORD $0x6e76de31 // fmul v17.2d, v17.2d, v22.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V22.D2 // r72 = 6.755399441055744e+15
 	// r100 = Add r99 r72
 	WORD $0x4e76d631 // fadd v17.2d, v17.2d, v22.2d
-	// r101 = Bits r100
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
 	VDUP R3, V22.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101 r102
+	// r103 = IAdd r101:kBits r102
 	VADD V22.D2, V17.D2, V17.D2
 	// r104 = Shl 52 r103
 	VSHL $52, V17.D2, V17.D2
-	// r105 = FromBits r104
-	// r106 = Sub r40 r105
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4ef1d731 // fsub v17.2d, v25.2d, v17.2d
-	// r107 = FMA r79 r94 r106
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V19.D2, V16.D2, V17.D2
-	// r108 = Div r107 r68
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e68fe31 // fdiv v17.2d, v17.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75 r38 r72
+	// r109 = FMA r75:k r38 r72
 	VFMLA V26.D2, V18.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r110 = Sub r109 r72
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110 r72
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
-	// r112 = Bits r111
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
 	VDUP R3, V19.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112 r102
+	// r113 = IAdd r112:kBits r102
 	VADD V19.D2, V16.D2, V16.D2
 	// r114 = Shl 52 r113
 	VSHL $52, V16.D2, V16.D2
-	// r115 = FromBits r114
-	// r116 = Mul r108 r115
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
-	// r117 = Sub r75 r110
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
 	// r118 = Add r117 r72
 	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
-	// r119 = Bits r118
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119 r102
+	// r120 = IAdd r119:kBits r102
 	VADD V8.D2, V18.D2, V18.D2
 	// r121 = Shl 52 r120
 	VSHL $52, V18.D2, V18.D2
-	// r122 = FromBits r121
-	// r123 = Mul r116 r122
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
-	// r124 = CmpLE r24 r38
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
-	// r125 = Select r124 r65 r123
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V17.B16, V13.B16, V9.B16
-	// r41 = Select r43 r125 r41
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V15.B16, V9.B16, V14.B16
 manyrare54:
-	// r126 = FMA r41 r21 r6
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.D2, V12.D2, V8.D2
 	VMOV V1.B16, V9.B16
@@ -18191,51 +18197,51 @@ manyrare54:
 	// r127 = Load Delta
 	FMOVQ 16(R8), F12
 	VLD1.P (R8)(R2), [V13.D2]
-	// r126 = Add r126 r127
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
 manyskip55:
-	// r129 = Param Ka
+	// r129:ka = Param Ka
 	FMOVQ 0(R21), F12
 	FMOVQ 16(R21), F13
-	// r130 = Sub r126 r12
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
 	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
-	// r131 = Param Keep
+	// r131:keep = Param Keep
 	FMOVQ 0(R20), F14
 	FMOVQ 16(R20), F15
-	// r132 = Mul r131 r9
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
 	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
-	// r133 = FMA r129 r130 r132
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V10.D2, V12.D2, V14.D2
 	VFMLA V11.D2, V13.D2, V15.D2
-	// r134 = Time
+	// r134:t = Time
 	VLD1R.P 8(R24), [V10.D2]
-	// r135 = Sub r134 r2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
 	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
-	// r136 = Param TauRef
+	// r136:tauRef = Param TauRef
 	FMOVQ 0(R22), F13
 	FMOVQ 16(R22), F16
-	// r137 = CmpLT r135 r136
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
 	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
-	// r0 = Select r137 r6 r126
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
-	// r1 = Select r137 r9 r133
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
-	// r140 = CmpGE r0 r3
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e66e406 // fcmge v6.2d, v0.2d, v6.2d
 	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
-	// r2 = Select r140 r134 r2
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
 	// If Spike
 	CBZ R9, manyskip56
-	// StoreOne Spike r140
+	// StoreOne Spike r140:sp
 	VAND V25.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V25.B16, V6.B16, V8.B16
@@ -18245,10 +18251,10 @@ manyskip55:
 manyskip56:
 	// If Ref
 	CBZ R10, manyskip57
-	// r141 = Or r137 r140
+	// r141:ref = Or r137:refr r140:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r141
+	// StoreBool Ref r141:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
@@ -18266,7 +18272,7 @@ manyskip56:
 manyskip57:
 	// If Bits
 	CBZ R11, manyskip58
-	// StoreBits Bits r140
+	// StoreBits Bits r140:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -18286,13 +18292,13 @@ manyskip57:
 manyskip58:
 	SUBS $1, R23
 	BNE manystep51
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $4, R25
@@ -18313,11 +18319,11 @@ manyloop2end:
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
-	// r0 = Load V
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
-	// r1 = Load W
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
-	// r2 = Load Last
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
 	// Loop
 	MOVD 232(R0), R23 // Steps
@@ -18344,83 +18350,83 @@ manynil74:
 	ADD R3<<3, R11, R11
 manynil75:
 manystep64:
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F3
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	// r5 = Param VReset
+	// r5:vReset = Param VReset
 	FMOVQ 0(R13), F5
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r7 = Param B
+	// r7:b = Param B
 	FMOVQ 0(R14), F5
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip65
-	// r10 = Load I
+	// r10:in = Load I
 	VLD1.P (R7)(R26), [V4.D2]
 manyskip65:
-	// r12 = Param VRest
+	// r12:vRest = Param VRest
 	FMOVQ 0(R15), F5
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	// r14 = Param VC
+	// r14:vC = Param VC
 	FMOVQ 0(R16), F7
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	// r16 = Param DtCTau
+	// r16:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F8
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r18 = Param DtRTau
+	// r18:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F10
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V6.D2 // r25 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V7.D2 // r26 = 2.48015873015873e-05
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r35 = FMA r33 r23 r34
+	// r35 = FMA r33 r23:z r34
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r37 = FMA r35 r23 r36
+	// r37 = FMA r35 r23:z r36
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r39 = FMA r37 r23 r38
+	// r39 = FMA r37 r23:z r38
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r41 = FMA r39 r23 r40
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r43 = CmpGT r24 r42
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	// Rare r43
+	// Rare r43:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, manyrare66
@@ -18428,260 +18434,260 @@ manyskip65:
 	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23 r45
+	// r46 = FMA r44 r23:z r45
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23 r47
+	// r48 = FMA r46 r23:z r47
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23 r49
+	// r50 = FMA r48 r23:z r49
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23 r51
+	// r52 = FMA r50 r23:z r51
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23 r53
+	// r54 = FMA r52 r23:z r53
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23 r55
+	// r56 = FMA r54 r23:z r55
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V11.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23 r25
+	// r57 = FMA r56 r23:z r25
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V9.D2 // r26 = 2.48015873015873e-05
-	// r58 = FMA r57 r23 r26
+	// r58 = FMA r57 r23:z r26
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r59 = FMA r58 r23 r28
+	// r59 = FMA r58 r23:z r28
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r60 = FMA r59 r23 r30
+	// r60 = FMA r59 r23:z r30
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r61 = FMA r60 r23 r32
+	// r61 = FMA r60 r23:z r32
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r62 = FMA r61 r23 r34
+	// r62 = FMA r61 r23:z r34
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r63 = FMA r62 r23 r36
+	// r63 = FMA r62 r23:z r36
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r64 = FMA r63 r23 r38
+	// r64 = FMA r63 r23:z r38
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r65 = FMA r64 r23 r40
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2 // r66 = 720
-	// r67 = CmpGT r23 r66
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V12.D2 // r66 = 720
-	// r68 = Select r67 r66 r23
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68 r69
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V12.D2 // r69 = -708
-	// r71 = Select r70 r69 r68
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V12.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71 r73 r72
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
-	// r75 = Sub r74 r72
+	// r75:k = Sub r74 r72
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V12.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75 r77 r71
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
-	// r79 = FMA r75 r76 r78
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79 r45
+	// r80 = FMA r44 r79:r r45
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79 r47
+	// r81 = FMA r80 r79:r r47
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79 r49
+	// r82 = FMA r81 r79:r r49
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79 r51
+	// r83 = FMA r82 r79:r r51
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79 r53
+	// r84 = FMA r83 r79:r r53
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79 r55
+	// r85 = FMA r84 r79:r r55
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V14.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79 r25
+	// r86 = FMA r85 r79:r r25
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V12.D2 // r26 = 2.48015873015873e-05
-	// r87 = FMA r86 r79 r26
+	// r87 = FMA r86 r79:r r26
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r88 = FMA r87 r79 r28
+	// r88 = FMA r87 r79:r r28
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r89 = FMA r88 r79 r30
+	// r89 = FMA r88 r79:r r30
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r90 = FMA r89 r79 r32
+	// r90 = FMA r89 r79:r r32
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r91 = FMA r90 r79 r34
+	// r91 = FMA r90 r79:r r34
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r92 = FMA r91 r79 r36
+	// r92 = FMA r91 r79:r r36
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r93 = FMA r92 r79 r38
+	// r93 = FMA r92 r79:r r38
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r94 = FMA r93 r79 r40
+	// r94:q = FMA r93 r79:r r40
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V12.D2 // r95 = 60
-	// r96 = CmpGT r75 r95
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V15.D2 // r95 = 60
-	// r97 = Select r96 r95 r75
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V15.D2 // r98 = -1
-	// r99 = Mul r97 r98
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
 	// r100 = Add r99 r72
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r101 = Bits r100
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
 	VDUP R3, V15.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101 r102
+	// r103 = IAdd r101:kBits r102
 	VADD V15.D2, V12.D2, V12.D2
 	// r104 = Shl 52 r103
 	VSHL $52, V12.D2, V12.D2
-	// r105 = FromBits r104
-	// r106 = Sub r40 r105
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	// r107 = FMA r79 r94 r106
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r108 = Div r107 r68
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75 r38 r72
+	// r109 = FMA r75:k r38 r72
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110 = Sub r109 r72
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110 r72
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r112 = Bits r111
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
 	VDUP R3, V14.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112 r102
+	// r113 = IAdd r112:kBits r102
 	VADD V14.D2, V9.D2, V9.D2
 	// r114 = Shl 52 r113
 	VSHL $52, V9.D2, V9.D2
-	// r115 = FromBits r114
-	// r116 = Mul r108 r115
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r117 = Sub r75 r110
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
 	// r118 = Add r117 r72
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r119 = Bits r118
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119 r102
+	// r120 = IAdd r119:kBits r102
 	VADD V8.D2, V13.D2, V13.D2
 	// r121 = Shl 52 r120
 	VSHL $52, V13.D2, V13.D2
-	// r122 = FromBits r121
-	// r123 = Mul r116 r122
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r124 = CmpLE r24 r38
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	// r125 = Select r124 r65 r123
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r41 = Select r43 r125 r41
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare66:
-	// r126 = FMA r41 r21 r6
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	// If Delta
 	CBZ R8, manyskip67
 	// r127 = Load Delta
 	VLD1.P (R8)(R2), [V6.D2]
-	// r126 = Add r126 r127
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip67:
-	// r129 = Param Ka
+	// r129:ka = Param Ka
 	FMOVQ 0(R21), F6
-	// r130 = Sub r126 r12
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	// r131 = Param Keep
+	// r131:keep = Param Keep
 	FMOVQ 0(R20), F7
-	// r132 = Mul r131 r9
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	// r133 = FMA r129 r130 r132
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
-	// r134 = Time
+	// r134:t = Time
 	VLD1R.P 8(R24), [V5.D2]
-	// r135 = Sub r134 r2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	// r136 = Param TauRef
+	// r136:tauRef = Param TauRef
 	FMOVQ 0(R22), F8
-	// r137 = CmpLT r135 r136
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	// r0 = Select r137 r6 r126
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1 = Select r137 r9 r133
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r140 = CmpGE r0 r3
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	// r2 = Select r140 r134 r2
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip68
-	// StoreOne Spike r140
+	// StoreOne Spike r140:sp
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
@@ -18689,9 +18695,9 @@ manyskip67:
 manyskip68:
 	// If Ref
 	CBZ R10, manyskip69
-	// r141 = Or r137 r140
+	// r141:ref = Or r137:refr r140:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r141
+	// StoreBool Ref r141:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -18703,7 +18709,7 @@ manyskip68:
 manyskip69:
 	// If Bits
 	CBZ R11, manyskip70
-	// StoreBits Bits r140
+	// StoreBits Bits r140:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -18720,11 +18726,11 @@ manyskip69:
 manyskip70:
 	SUBS $1, R23
 	BNE manystep64
-	// Store V r0
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $2, R25
 	ADD $16, R12
@@ -18744,11 +18750,11 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
-	// r0 = Load V
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
-	// r1 = Load W
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
-	// r2 = Load Last
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
 	// Loop
 	MOVD 232(R0), R23 // Steps
@@ -18775,306 +18781,306 @@ manynil86:
 	ADD R3<<3, R11, R11
 manynil87:
 manystep76:
-	// r3 = Param VTh
+	// r3:vTh = Param VTh
 	FMOVD 0(R12), F3
-	// r4 = CmpGE r0 r3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	// r5 = Param VReset
+	// r5:vReset = Param VReset
 	FMOVD 0(R13), F5
-	// r6 = Select r4 r5 r0
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r7 = Param B
+	// r7:b = Param B
 	FMOVD 0(R14), F5
-	// r8 = Add r1 r7
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
-	// r9 = Select r4 r8 r1
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r10 = Imm 0x0
+	// r10:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip77
-	// r10 = Load I
+	// r10:in = Load I
 	FMOVD 0(R7), F4
 	ADD R26, R7
 manyskip77:
-	// r12 = Param VRest
+	// r12:vRest = Param VRest
 	FMOVD 0(R15), F5
-	// r13 = Sub r6 r12
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	// r14 = Param VC
+	// r14:vC = Param VC
 	FMOVD 0(R16), F7
-	// r15 = Sub r6 r14
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	// r16 = Param DtCTau
+	// r16:dtCTau = Param DtCTau
 	FMOVD 0(R17), F8
-	// r17 = Mul r13 r15
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r18 = Param DtRTau
+	// r18:dtRTau = Param DtRTau
 	FMOVD 0(R19), F10
-	// r19 = Sub r10 r9
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
-	// r20 = Mul r18 r19
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
-	// r21 = FMA r16 r17 r20
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r22 = Add r13 r15
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r23 = Mul r16 r22
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r24 = Abs r23
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V6.D2 // r25 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V7.D2 // r26 = 2.48015873015873e-05
-	// r27 = FMA r25 r23 r26
+	// r27 = FMA r25 r23:z r26
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r29 = FMA r27 r23 r28
+	// r29 = FMA r27 r23:z r28
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r31 = FMA r29 r23 r30
+	// r31 = FMA r29 r23:z r30
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r33 = FMA r31 r23 r32
+	// r33 = FMA r31 r23:z r32
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r35 = FMA r33 r23 r34
+	// r35 = FMA r33 r23:z r34
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r37 = FMA r35 r23 r36
+	// r37 = FMA r35 r23:z r36
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r39 = FMA r37 r23 r38
+	// r39 = FMA r37 r23:z r38
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r41 = FMA r39 r23 r40
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r43 = CmpGT r24 r42
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	// Rare r43
+	// Rare r43:large
 	FMOVS F7, R3
 	CBZW R3, manyrare78
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23 r45
+	// r46 = FMA r44 r23:z r45
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23 r47
+	// r48 = FMA r46 r23:z r47
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23 r49
+	// r50 = FMA r48 r23:z r49
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23 r51
+	// r52 = FMA r50 r23:z r51
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23 r53
+	// r54 = FMA r52 r23:z r53
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23 r55
+	// r56 = FMA r54 r23:z r55
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V11.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23 r25
+	// r57 = FMA r56 r23:z r25
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V9.D2 // r26 = 2.48015873015873e-05
-	// r58 = FMA r57 r23 r26
+	// r58 = FMA r57 r23:z r26
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r59 = FMA r58 r23 r28
+	// r59 = FMA r58 r23:z r28
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r60 = FMA r59 r23 r30
+	// r60 = FMA r59 r23:z r30
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r61 = FMA r60 r23 r32
+	// r61 = FMA r60 r23:z r32
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r62 = FMA r61 r23 r34
+	// r62 = FMA r61 r23:z r34
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r63 = FMA r62 r23 r36
+	// r63 = FMA r62 r23:z r36
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r64 = FMA r63 r23 r38
+	// r64 = FMA r63 r23:z r38
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r65 = FMA r64 r23 r40
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V9.D2 // r66 = 720
-	// r67 = CmpGT r23 r66
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V12.D2 // r66 = 720
-	// r68 = Select r67 r66 r23
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68 r69
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V12.D2 // r69 = -708
-	// r71 = Select r70 r69 r68
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V12.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71 r73 r72
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
-	// r75 = Sub r74 r72
+	// r75:k = Sub r74 r72
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V12.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75 r77 r71
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
-	// r79 = FMA r75 r76 r78
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79 r45
+	// r80 = FMA r44 r79:r r45
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79 r47
+	// r81 = FMA r80 r79:r r47
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79 r49
+	// r82 = FMA r81 r79:r r49
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79 r51
+	// r83 = FMA r82 r79:r r51
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79 r53
+	// r84 = FMA r83 r79:r r53
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79 r55
+	// r85 = FMA r84 r79:r r55
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V14.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79 r25
+	// r86 = FMA r85 r79:r r25
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V12.D2 // r26 = 2.48015873015873e-05
-	// r87 = FMA r86 r79 r26
+	// r87 = FMA r86 r79:r r26
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r88 = FMA r87 r79 r28
+	// r88 = FMA r87 r79:r r28
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r89 = FMA r88 r79 r30
+	// r89 = FMA r88 r79:r r30
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r90 = FMA r89 r79 r32
+	// r90 = FMA r89 r79:r r32
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r91 = FMA r90 r79 r34
+	// r91 = FMA r90 r79:r r34
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r92 = FMA r91 r79 r36
+	// r92 = FMA r91 r79:r r36
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r93 = FMA r92 r79 r38
+	// r93 = FMA r92 r79:r r38
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r94 = FMA r93 r79 r40
+	// r94:q = FMA r93 r79:r r40
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V12.D2 // r95 = 60
-	// r96 = CmpGT r75 r95
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V15.D2 // r95 = 60
-	// r97 = Select r96 r95 r75
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V15.D2 // r98 = -1
-	// r99 = Mul r97 r98
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
 	// r100 = Add r99 r72
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r101 = Bits r100
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
 	VDUP R3, V15.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101 r102
+	// r103 = IAdd r101:kBits r102
 	VADD V15.D2, V12.D2, V12.D2
 	// r104 = Shl 52 r103
 	VSHL $52, V12.D2, V12.D2
-	// r105 = FromBits r104
-	// r106 = Sub r40 r105
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	// r107 = FMA r79 r94 r106
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r108 = Div r107 r68
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75 r38 r72
+	// r109 = FMA r75:k r38 r72
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110 = Sub r109 r72
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110 r72
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r112 = Bits r111
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
 	VDUP R3, V14.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112 r102
+	// r113 = IAdd r112:kBits r102
 	VADD V14.D2, V9.D2, V9.D2
 	// r114 = Shl 52 r113
 	VSHL $52, V9.D2, V9.D2
-	// r115 = FromBits r114
-	// r116 = Mul r108 r115
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r117 = Sub r75 r110
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
 	// r118 = Add r117 r72
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r119 = Bits r118
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119 r102
+	// r120 = IAdd r119:kBits r102
 	VADD V8.D2, V13.D2, V13.D2
 	// r121 = Shl 52 r120
 	VSHL $52, V13.D2, V13.D2
-	// r122 = FromBits r121
-	// r123 = Mul r116 r122
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r124 = CmpLE r24 r38
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	// r125 = Select r124 r65 r123
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r41 = Select r43 r125 r41
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare78:
-	// r126 = FMA r41 r21 r6
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	// If Delta
@@ -19082,38 +19088,38 @@ manyrare78:
 	// r127 = Load Delta
 	FMOVD 0(R8), F6
 	ADD R2, R8
-	// r126 = Add r126 r127
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip79:
-	// r129 = Param Ka
+	// r129:ka = Param Ka
 	FMOVD 0(R21), F6
-	// r130 = Sub r126 r12
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	// r131 = Param Keep
+	// r131:keep = Param Keep
 	FMOVD 0(R20), F7
-	// r132 = Mul r131 r9
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	// r133 = FMA r129 r130 r132
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
-	// r134 = Time
+	// r134:t = Time
 	VLD1R.P 8(R24), [V5.D2]
-	// r135 = Sub r134 r2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	// r136 = Param TauRef
+	// r136:tauRef = Param TauRef
 	FMOVD 0(R22), F8
-	// r137 = CmpLT r135 r136
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	// r0 = Select r137 r6 r126
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1 = Select r137 r9 r133
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r140 = CmpGE r0 r3
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	// r2 = Select r140 r134 r2
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip80
-	// StoreOne Spike r140
+	// StoreOne Spike r140:sp
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
@@ -19121,9 +19127,9 @@ manyskip79:
 manyskip80:
 	// If Ref
 	CBZ R10, manyskip81
-	// r141 = Or r137 r140
+	// r141:ref = Or r137:refr r140:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r141
+	// StoreBool Ref r141:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
@@ -19132,7 +19138,7 @@ manyskip80:
 manyskip81:
 	// If Bits
 	CBZ R11, manyskip82
-	// StoreBits Bits r140
+	// StoreBits Bits r140:sp
 	FMOVS F3, R3
 	MOVD (R11), R0
 	ROR R25, R0, R0
@@ -19146,11 +19152,11 @@ manyskip81:
 manyskip82:
 	SUBS $1, R23
 	BNE manystep76
-	// Store V r0
+	// Store V r0:V
 	FMOVD F0, -8(R4)
-	// Store W r1
+	// Store W r1:W
 	FMOVD F1, -8(R5)
-	// Store Last r2
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	ADD $1, R25
 	ADD $8, R12
@@ -19201,7 +19207,7 @@ loop2:
 	// r0 = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
-	// r1 = Abs r0
+	// r1:az = Abs r0
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
 	WORD $0x4ea0f823 // fabs v3.4s, v1.4s
 	// r4 = FMA r2 r0 r3
@@ -19224,15 +19230,15 @@ loop2:
 	VFMLA V0.S4, V5.S4, V4.S4
 	VMOV V27.B16, V5.B16
 	VFMLA V1.S4, V6.S4, V5.S4
-	// r12 = FMA r10 r0 r11
+	// r12:ex = FMA r10 r0 r11
 	VMOV V26.B16, V6.B16
 	VFMLA V0.S4, V4.S4, V6.S4
 	VMOV V26.B16, V4.B16
 	VFMLA V1.S4, V5.S4, V4.S4
-	// r14 = CmpGT r1 r13
+	// r14:large = CmpGT r1:az r13
 	WORD $0x6eb9e445 // fcmgt v5.4s, v2.4s, v25.4s
 	WORD $0x6eb9e467 // fcmgt v7.4s, v3.4s, v25.4s
-	// Rare r14
+	// Rare r14:large
 	WORD $0x6eb0a8a8 // umaxv s8, v5.4s
 	FMOVS F8, R3
 	CBZW R3, rare3
@@ -19265,7 +19271,7 @@ loop2:
 	// r26 = FMA r25 r0 r9
 	VMOV V27.B16, V8.B16
 	VFMLA V0.S4, V9.S4, V8.S4
-	// r27 = FMA r26 r0 r11
+	// r27:taylor = FMA r26 r0 r11
 	VMOV V26.B16, V9.B16
 	VFMLA V0.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
@@ -19274,142 +19280,142 @@ loop2:
 	WORD $0x6ea8e408 // fcmgt v8.4s, v0.4s, v8.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V10.S4 // r28 = 95
-	// r30 = Select r29 r28 r0
+	// r30:zl = Select r29 r28 r0
 	VBSL V0.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V0.S4 // r31 = -87
-	// r32 = CmpLT r30 r31
+	// r32 = CmpLT r30:zl r31
 	WORD $0x6ea8e400 // fcmgt v0.4s, v0.4s, v8.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V10.S4 // r31 = -87
-	// r33 = Select r32 r31 r30
+	// r33:zc = Select r32 r31 r30:zl
 	VBSL V8.B16, V10.B16, V0.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V10.S4 // r35 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V11.S4 // r34 = 1.2582912e+07
-	// r36 = FMA r33 r35 r34
+	// r36 = FMA r33:zc r35 r34
 	VFMLA V10.S4, V0.S4, V11.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r34 = 1.2582912e+07
-	// r37 = Sub r36 r34
+	// r37:k = Sub r36 r34
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V10.S4 // r39 = -0.69314575
-	// r40 = FMA r37 r39 r33
+	// r40 = FMA r37:k r39 r33:zc
 	VFMLA V10.S4, V11.S4, V0.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V10.S4 // r38 = -1.4286068e-06
-	// r41 = FMA r37 r38 r40
+	// r41:r = FMA r37:k r38 r40
 	VFMLA V10.S4, V11.S4, V0.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V10.S4 // r15 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V12.S4 // r16 = 2.7557319e-06
-	// r42 = FMA r15 r41 r16
+	// r42 = FMA r15 r41:r r16
 	VFMLA V0.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V10.S4 // r18 = 2.4801588e-05
-	// r43 = FMA r42 r41 r18
+	// r43 = FMA r42 r41:r r18
 	VFMLA V0.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V12.S4 // r20 = 0.0001984127
-	// r44 = FMA r43 r41 r20
+	// r44 = FMA r43 r41:r r20
 	VFMLA V0.S4, V10.S4, V12.S4
-	// r45 = FMA r44 r41 r2
+	// r45 = FMA r44 r41:r r2
 	VMOV V31.B16, V10.B16
 	VFMLA V0.S4, V12.S4, V10.S4
-	// r46 = FMA r45 r41 r3
+	// r46 = FMA r45 r41:r r3
 	VMOV V30.B16, V12.B16
 	VFMLA V0.S4, V10.S4, V12.S4
-	// r47 = FMA r46 r41 r5
+	// r47 = FMA r46 r41:r r5
 	VMOV V29.B16, V10.B16
 	VFMLA V0.S4, V12.S4, V10.S4
-	// r48 = FMA r47 r41 r7
+	// r48 = FMA r47 r41:r r7
 	VMOV V28.B16, V12.B16
 	VFMLA V0.S4, V10.S4, V12.S4
-	// r49 = FMA r48 r41 r9
+	// r49 = FMA r48 r41:r r9
 	VMOV V27.B16, V10.B16
 	VFMLA V0.S4, V12.S4, V10.S4
-	// r50 = FMA r49 r41 r11
+	// r50:q = FMA r49 r41:r r11
 	VMOV V26.B16, V12.B16
 	VFMLA V0.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4 // r51 = 30
-	// r52 = CmpGT r37 r51
+	// r52 = CmpGT r37:k r51
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V13.S4 // r51 = 30
-	// r53 = Select r52 r51 r37
+	// r53:kc = Select r52 r51 r37:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V13.S4 // r54 = -1
-	// r55 = Mul r53 r54
+	// r55 = Mul r53:kc r54
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V13.S4 // r34 = 1.2582912e+07
 	// r56 = Add r55 r34
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r57 = Bits r56
+	// r57:kBits = Bits r56
 	MOVD $0x7f, R3
 	VDUP R3, V13.S4 // r58 = 1.78e-43
-	// r59 = IAdd r57 r58
+	// r59 = IAdd r57:kBits r58
 	VADD V13.S4, V10.S4, V10.S4
 	// r60 = Shl 23 r59
 	VSHL $23, V10.S4, V10.S4
-	// r61 = FromBits r60
-	// r62 = Sub r11 r61
+	// r61:pow2 = FromBits r60
+	// r62:oneMinus = Sub r11 r61:pow2
 	WORD $0x4eaad74a // fsub v10.4s, v26.4s, v10.4s
-	// r63 = FMA r41 r50 r62
+	// r63 = FMA r41:r r50:q r62:oneMinus
 	VFMLA V12.S4, V0.S4, V10.S4
-	// r64 = Div r63 r30
+	// r64:y = Div r63 r30:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V0.S4 // r34 = 1.2582912e+07
-	// r65 = FMA r37 r9 r34
+	// r65 = FMA r37:k r9 r34
 	VFMLA V27.S4, V11.S4, V0.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r34 = 1.2582912e+07
-	// r66 = Sub r65 r34
+	// r66:kHalf = Sub r65 r34
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r34 = 1.2582912e+07
-	// r67 = Add r66 r34
+	// r67 = Add r66:kHalf r34
 	WORD $0x4e28d408 // fadd v8.4s, v0.4s, v8.4s
-	// r68 = Bits r67
+	// r68:kBits = Bits r67
 	MOVD $0x7f, R3
 	VDUP R3, V12.S4 // r58 = 1.78e-43
-	// r69 = IAdd r68 r58
+	// r69 = IAdd r68:kBits r58
 	VADD V12.S4, V8.S4, V8.S4
 	// r70 = Shl 23 r69
 	VSHL $23, V8.S4, V8.S4
-	// r71 = FromBits r70
-	// r72 = Mul r64 r71
+	// r71:pow2 = FromBits r70
+	// r72 = Mul r64:y r71:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r73 = Sub r37 r66
+	// r73 = Sub r37:k r66:kHalf
 	WORD $0x4ea0d56b // fsub v11.4s, v11.4s, v0.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V0.S4 // r34 = 1.2582912e+07
 	// r74 = Add r73 r34
 	WORD $0x4e20d56b // fadd v11.4s, v11.4s, v0.4s
-	// r75 = Bits r74
+	// r75:kBits = Bits r74
 	MOVD $0x7f, R3
 	VDUP R3, V0.S4 // r58 = 1.78e-43
-	// r76 = IAdd r75 r58
+	// r76 = IAdd r75:kBits r58
 	VADD V0.S4, V11.S4, V11.S4
 	// r77 = Shl 23 r76
 	VSHL $23, V11.S4, V11.S4
-	// r78 = FromBits r77
-	// r79 = Mul r72 r78
+	// r78:pow2 = FromBits r77
+	// r79:big = Mul r72 r78:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r80 = CmpLE r1 r9
+	// r80 = CmpLE r1:az r9
 	WORD $0x6e22e762 // fcmge v2.4s, v27.4s, v2.4s
-	// r81 = Select r80 r27 r79
+	// r81:far = Select r80 r27:taylor r79:big
 	VBSL V10.B16, V9.B16, V2.B16
-	// r12 = Select r14 r81 r12
+	// r12:ex = Select r14:large r81:far r12:ex
 	VBIT V5.B16, V2.B16, V6.B16
 rare3:
-	// Rare r14
+	// Rare r14:large
 	WORD $0x6eb0a8e0 // umaxv s0, v7.4s
 	FMOVS F0, R3
 	CBZW R3, rare4
@@ -19442,7 +19448,7 @@ rare3:
 	// r26 = FMA r25 r0 r9
 	VMOV V27.B16, V0.B16
 	VFMLA V1.S4, V2.S4, V0.S4
-	// r27 = FMA r26 r0 r11
+	// r27:taylor = FMA r26 r0 r11
 	VMOV V26.B16, V2.B16
 	VFMLA V1.S4, V0.S4, V2.S4
 	MOVD $0x42be0000, R3
@@ -19451,142 +19457,142 @@ rare3:
 	WORD $0x6ea0e420 // fcmgt v0.4s, v1.4s, v0.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V5.S4 // r28 = 95
-	// r30 = Select r29 r28 r0
+	// r30:zl = Select r29 r28 r0
 	VBSL V1.B16, V5.B16, V0.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V1.S4 // r31 = -87
-	// r32 = CmpLT r30 r31
+	// r32 = CmpLT r30:zl r31
 	WORD $0x6ea0e421 // fcmgt v1.4s, v1.4s, v0.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V5.S4 // r31 = -87
-	// r33 = Select r32 r31 r30
+	// r33:zc = Select r32 r31 r30:zl
 	VBSL V0.B16, V5.B16, V1.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V5.S4 // r35 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V8.S4 // r34 = 1.2582912e+07
-	// r36 = FMA r33 r35 r34
+	// r36 = FMA r33:zc r35 r34
 	VFMLA V5.S4, V1.S4, V8.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V5.S4 // r34 = 1.2582912e+07
-	// r37 = Sub r36 r34
+	// r37:k = Sub r36 r34
 	WORD $0x4ea5d508 // fsub v8.4s, v8.4s, v5.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V5.S4 // r39 = -0.69314575
-	// r40 = FMA r37 r39 r33
+	// r40 = FMA r37:k r39 r33:zc
 	VFMLA V5.S4, V8.S4, V1.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V5.S4 // r38 = -1.4286068e-06
-	// r41 = FMA r37 r38 r40
+	// r41:r = FMA r37:k r38 r40
 	VFMLA V5.S4, V8.S4, V1.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V5.S4 // r15 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V9.S4 // r16 = 2.7557319e-06
-	// r42 = FMA r15 r41 r16
+	// r42 = FMA r15 r41:r r16
 	VFMLA V1.S4, V5.S4, V9.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V5.S4 // r18 = 2.4801588e-05
-	// r43 = FMA r42 r41 r18
+	// r43 = FMA r42 r41:r r18
 	VFMLA V1.S4, V9.S4, V5.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V9.S4 // r20 = 0.0001984127
-	// r44 = FMA r43 r41 r20
+	// r44 = FMA r43 r41:r r20
 	VFMLA V1.S4, V5.S4, V9.S4
-	// r45 = FMA r44 r41 r2
+	// r45 = FMA r44 r41:r r2
 	VMOV V31.B16, V5.B16
 	VFMLA V1.S4, V9.S4, V5.S4
-	// r46 = FMA r45 r41 r3
+	// r46 = FMA r45 r41:r r3
 	VMOV V30.B16, V9.B16
 	VFMLA V1.S4, V5.S4, V9.S4
-	// r47 = FMA r46 r41 r5
+	// r47 = FMA r46 r41:r r5
 	VMOV V29.B16, V5.B16
 	VFMLA V1.S4, V9.S4, V5.S4
-	// r48 = FMA r47 r41 r7
+	// r48 = FMA r47 r41:r r7
 	VMOV V28.B16, V9.B16
 	VFMLA V1.S4, V5.S4, V9.S4
-	// r49 = FMA r48 r41 r9
+	// r49 = FMA r48 r41:r r9
 	VMOV V27.B16, V5.B16
 	VFMLA V1.S4, V9.S4, V5.S4
-	// r50 = FMA r49 r41 r11
+	// r50:q = FMA r49 r41:r r11
 	VMOV V26.B16, V9.B16
 	VFMLA V1.S4, V5.S4, V9.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V5.S4 // r51 = 30
-	// r52 = CmpGT r37 r51
+	// r52 = CmpGT r37:k r51
 	WORD $0x6ea5e505 // fcmgt v5.4s, v8.4s, v5.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V10.S4 // r51 = 30
-	// r53 = Select r52 r51 r37
+	// r53:kc = Select r52 r51 r37:k
 	VBSL V8.B16, V10.B16, V5.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V10.S4 // r54 = -1
-	// r55 = Mul r53 r54
+	// r55 = Mul r53:kc r54
 	WORD $0x6e2adca5 // fmul v5.4s, v5.4s, v10.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V10.S4 // r34 = 1.2582912e+07
 	// r56 = Add r55 r34
 	WORD $0x4e2ad4a5 // fadd v5.4s, v5.4s, v10.4s
-	// r57 = Bits r56
+	// r57:kBits = Bits r56
 	MOVD $0x7f, R3
 	VDUP R3, V10.S4 // r58 = 1.78e-43
-	// r59 = IAdd r57 r58
+	// r59 = IAdd r57:kBits r58
 	VADD V10.S4, V5.S4, V5.S4
 	// r60 = Shl 23 r59
 	VSHL $23, V5.S4, V5.S4
-	// r61 = FromBits r60
-	// r62 = Sub r11 r61
+	// r61:pow2 = FromBits r60
+	// r62:oneMinus = Sub r11 r61:pow2
 	WORD $0x4ea5d745 // fsub v5.4s, v26.4s, v5.4s
-	// r63 = FMA r41 r50 r62
+	// r63 = FMA r41:r r50:q r62:oneMinus
 	VFMLA V9.S4, V1.S4, V5.S4
-	// r64 = Div r63 r30
+	// r64:y = Div r63 r30:zl
 	WORD $0x6e20fca5 // fdiv v5.4s, v5.4s, v0.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V0.S4 // r34 = 1.2582912e+07
-	// r65 = FMA r37 r9 r34
+	// r65 = FMA r37:k r9 r34
 	VFMLA V27.S4, V8.S4, V0.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V1.S4 // r34 = 1.2582912e+07
-	// r66 = Sub r65 r34
+	// r66:kHalf = Sub r65 r34
 	WORD $0x4ea1d400 // fsub v0.4s, v0.4s, v1.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V1.S4 // r34 = 1.2582912e+07
-	// r67 = Add r66 r34
+	// r67 = Add r66:kHalf r34
 	WORD $0x4e21d401 // fadd v1.4s, v0.4s, v1.4s
-	// r68 = Bits r67
+	// r68:kBits = Bits r67
 	MOVD $0x7f, R3
 	VDUP R3, V9.S4 // r58 = 1.78e-43
-	// r69 = IAdd r68 r58
+	// r69 = IAdd r68:kBits r58
 	VADD V9.S4, V1.S4, V1.S4
 	// r70 = Shl 23 r69
 	VSHL $23, V1.S4, V1.S4
-	// r71 = FromBits r70
-	// r72 = Mul r64 r71
+	// r71:pow2 = FromBits r70
+	// r72 = Mul r64:y r71:pow2
 	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
-	// r73 = Sub r37 r66
+	// r73 = Sub r37:k r66:kHalf
 	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V0.S4 // r34 = 1.2582912e+07
 	// r74 = Add r73 r34
 	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
-	// r75 = Bits r74
+	// r75:kBits = Bits r74
 	MOVD $0x7f, R3
 	VDUP R3, V0.S4 // r58 = 1.78e-43
-	// r76 = IAdd r75 r58
+	// r76 = IAdd r75:kBits r58
 	VADD V0.S4, V8.S4, V8.S4
 	// r77 = Shl 23 r76
 	VSHL $23, V8.S4, V8.S4
-	// r78 = FromBits r77
-	// r79 = Mul r72 r78
+	// r78:pow2 = FromBits r77
+	// r79:big = Mul r72 r78:pow2
 	WORD $0x6e28dca5 // fmul v5.4s, v5.4s, v8.4s
-	// r80 = CmpLE r1 r9
+	// r80 = CmpLE r1:az r9
 	WORD $0x6e23e763 // fcmge v3.4s, v27.4s, v3.4s
-	// r81 = Select r80 r27 r79
+	// r81:far = Select r80 r27:taylor r79:big
 	VBSL V5.B16, V2.B16, V3.B16
-	// r12 = Select r14 r81 r12
+	// r12:ex = Select r14:large r81:far r12:ex
 	VBIT V7.B16, V3.B16, V4.B16
 rare4:
-	// Store V r12
+	// Store V r12:ex
 	FMOVQ F6, -32(R4)
 	FMOVQ F4, -16(R4)
 	SUBS $8, R1
@@ -19598,7 +19604,7 @@ loop2end:
 loop1:
 	// r0 = Load V
 	VLD1.P 16(R4), [V0.S4]
-	// r1 = Abs r0
+	// r1:az = Abs r0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	// r4 = FMA r2 r0 r3
 	VMOV V30.B16, V2.B16
@@ -19612,12 +19618,12 @@ loop1:
 	// r10 = FMA r8 r0 r9
 	VMOV V27.B16, V3.B16
 	VFMLA V0.S4, V2.S4, V3.S4
-	// r12 = FMA r10 r0 r11
+	// r12:ex = FMA r10 r0 r11
 	VMOV V26.B16, V2.B16
 	VFMLA V0.S4, V3.S4, V2.S4
-	// r14 = CmpGT r1 r13
+	// r14:large = CmpGT r1:az r13
 	WORD $0x6eb9e423 // fcmgt v3.4s, v1.4s, v25.4s
-	// Rare r14
+	// Rare r14:large
 	WORD $0x6eb0a864 // umaxv s4, v3.4s
 	FMOVS F4, R3
 	CBZW R3, rare1
@@ -19650,7 +19656,7 @@ loop1:
 	// r26 = FMA r25 r0 r9
 	VMOV V27.B16, V4.B16
 	VFMLA V0.S4, V5.S4, V4.S4
-	// r27 = FMA r26 r0 r11
+	// r27:taylor = FMA r26 r0 r11
 	VMOV V26.B16, V5.B16
 	VFMLA V0.S4, V4.S4, V5.S4
 	MOVD $0x42be0000, R3
@@ -19659,142 +19665,142 @@ loop1:
 	WORD $0x6ea4e404 // fcmgt v4.4s, v0.4s, v4.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V6.S4 // r28 = 95
-	// r30 = Select r29 r28 r0
+	// r30:zl = Select r29 r28 r0
 	VBSL V0.B16, V6.B16, V4.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V0.S4 // r31 = -87
-	// r32 = CmpLT r30 r31
+	// r32 = CmpLT r30:zl r31
 	WORD $0x6ea4e400 // fcmgt v0.4s, v0.4s, v4.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V6.S4 // r31 = -87
-	// r33 = Select r32 r31 r30
+	// r33:zc = Select r32 r31 r30:zl
 	VBSL V4.B16, V6.B16, V0.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V6.S4 // r35 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V7.S4 // r34 = 1.2582912e+07
-	// r36 = FMA r33 r35 r34
+	// r36 = FMA r33:zc r35 r34
 	VFMLA V6.S4, V0.S4, V7.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V6.S4 // r34 = 1.2582912e+07
-	// r37 = Sub r36 r34
+	// r37:k = Sub r36 r34
 	WORD $0x4ea6d4e7 // fsub v7.4s, v7.4s, v6.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V6.S4 // r39 = -0.69314575
-	// r40 = FMA r37 r39 r33
+	// r40 = FMA r37:k r39 r33:zc
 	VFMLA V6.S4, V7.S4, V0.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V6.S4 // r38 = -1.4286068e-06
-	// r41 = FMA r37 r38 r40
+	// r41:r = FMA r37:k r38 r40
 	VFMLA V6.S4, V7.S4, V0.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V6.S4 // r15 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V8.S4 // r16 = 2.7557319e-06
-	// r42 = FMA r15 r41 r16
+	// r42 = FMA r15 r41:r r16
 	VFMLA V0.S4, V6.S4, V8.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V6.S4 // r18 = 2.4801588e-05
-	// r43 = FMA r42 r41 r18
+	// r43 = FMA r42 r41:r r18
 	VFMLA V0.S4, V8.S4, V6.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V8.S4 // r20 = 0.0001984127
-	// r44 = FMA r43 r41 r20
+	// r44 = FMA r43 r41:r r20
 	VFMLA V0.S4, V6.S4, V8.S4
-	// r45 = FMA r44 r41 r2
+	// r45 = FMA r44 r41:r r2
 	VMOV V31.B16, V6.B16
 	VFMLA V0.S4, V8.S4, V6.S4
-	// r46 = FMA r45 r41 r3
+	// r46 = FMA r45 r41:r r3
 	VMOV V30.B16, V8.B16
 	VFMLA V0.S4, V6.S4, V8.S4
-	// r47 = FMA r46 r41 r5
+	// r47 = FMA r46 r41:r r5
 	VMOV V29.B16, V6.B16
 	VFMLA V0.S4, V8.S4, V6.S4
-	// r48 = FMA r47 r41 r7
+	// r48 = FMA r47 r41:r r7
 	VMOV V28.B16, V8.B16
 	VFMLA V0.S4, V6.S4, V8.S4
-	// r49 = FMA r48 r41 r9
+	// r49 = FMA r48 r41:r r9
 	VMOV V27.B16, V6.B16
 	VFMLA V0.S4, V8.S4, V6.S4
-	// r50 = FMA r49 r41 r11
+	// r50:q = FMA r49 r41:r r11
 	VMOV V26.B16, V8.B16
 	VFMLA V0.S4, V6.S4, V8.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V6.S4 // r51 = 30
-	// r52 = CmpGT r37 r51
+	// r52 = CmpGT r37:k r51
 	WORD $0x6ea6e4e6 // fcmgt v6.4s, v7.4s, v6.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V9.S4 // r51 = 30
-	// r53 = Select r52 r51 r37
+	// r53:kc = Select r52 r51 r37:k
 	VBSL V7.B16, V9.B16, V6.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V9.S4 // r54 = -1
-	// r55 = Mul r53 r54
+	// r55 = Mul r53:kc r54
 	WORD $0x6e29dcc6 // fmul v6.4s, v6.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r34 = 1.2582912e+07
 	// r56 = Add r55 r34
 	WORD $0x4e29d4c6 // fadd v6.4s, v6.4s, v9.4s
-	// r57 = Bits r56
+	// r57:kBits = Bits r56
 	MOVD $0x7f, R3
 	VDUP R3, V9.S4 // r58 = 1.78e-43
-	// r59 = IAdd r57 r58
+	// r59 = IAdd r57:kBits r58
 	VADD V9.S4, V6.S4, V6.S4
 	// r60 = Shl 23 r59
 	VSHL $23, V6.S4, V6.S4
-	// r61 = FromBits r60
-	// r62 = Sub r11 r61
+	// r61:pow2 = FromBits r60
+	// r62:oneMinus = Sub r11 r61:pow2
 	WORD $0x4ea6d746 // fsub v6.4s, v26.4s, v6.4s
-	// r63 = FMA r41 r50 r62
+	// r63 = FMA r41:r r50:q r62:oneMinus
 	VFMLA V8.S4, V0.S4, V6.S4
-	// r64 = Div r63 r30
+	// r64:y = Div r63 r30:zl
 	WORD $0x6e24fcc6 // fdiv v6.4s, v6.4s, v4.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V0.S4 // r34 = 1.2582912e+07
-	// r65 = FMA r37 r9 r34
+	// r65 = FMA r37:k r9 r34
 	VFMLA V27.S4, V7.S4, V0.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r34 = 1.2582912e+07
-	// r66 = Sub r65 r34
+	// r66:kHalf = Sub r65 r34
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r34 = 1.2582912e+07
-	// r67 = Add r66 r34
+	// r67 = Add r66:kHalf r34
 	WORD $0x4e24d404 // fadd v4.4s, v0.4s, v4.4s
-	// r68 = Bits r67
+	// r68:kBits = Bits r67
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r58 = 1.78e-43
-	// r69 = IAdd r68 r58
+	// r69 = IAdd r68:kBits r58
 	VADD V8.S4, V4.S4, V4.S4
 	// r70 = Shl 23 r69
 	VSHL $23, V4.S4, V4.S4
-	// r71 = FromBits r70
-	// r72 = Mul r64 r71
+	// r71:pow2 = FromBits r70
+	// r72 = Mul r64:y r71:pow2
 	WORD $0x6e24dcc6 // fmul v6.4s, v6.4s, v4.4s
-	// r73 = Sub r37 r66
+	// r73 = Sub r37:k r66:kHalf
 	WORD $0x4ea0d4e7 // fsub v7.4s, v7.4s, v0.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V0.S4 // r34 = 1.2582912e+07
 	// r74 = Add r73 r34
 	WORD $0x4e20d4e7 // fadd v7.4s, v7.4s, v0.4s
-	// r75 = Bits r74
+	// r75:kBits = Bits r74
 	MOVD $0x7f, R3
 	VDUP R3, V0.S4 // r58 = 1.78e-43
-	// r76 = IAdd r75 r58
+	// r76 = IAdd r75:kBits r58
 	VADD V0.S4, V7.S4, V7.S4
 	// r77 = Shl 23 r76
 	VSHL $23, V7.S4, V7.S4
-	// r78 = FromBits r77
-	// r79 = Mul r72 r78
+	// r78:pow2 = FromBits r77
+	// r79:big = Mul r72 r78:pow2
 	WORD $0x6e27dcc6 // fmul v6.4s, v6.4s, v7.4s
-	// r80 = CmpLE r1 r9
+	// r80 = CmpLE r1:az r9
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
-	// r81 = Select r80 r27 r79
+	// r81:far = Select r80 r27:taylor r79:big
 	VBSL V6.B16, V5.B16, V1.B16
-	// r12 = Select r14 r81 r12
+	// r12:ex = Select r14:large r81:far r12:ex
 	VBIT V3.B16, V1.B16, V2.B16
 rare1:
-	// Store V r12
+	// Store V r12:ex
 	FMOVQ F2, -16(R4)
 	SUBS $4, R1
 	BGE loop1
@@ -19805,7 +19811,7 @@ loop1end:
 tail:
 	// r0 = Load V
 	FMOVS.P 4(R4), F0
-	// r1 = Abs r0
+	// r1:az = Abs r0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	// r4 = FMA r2 r0 r3
 	VMOV V30.B16, V2.B16
@@ -19819,12 +19825,12 @@ tail:
 	// r10 = FMA r8 r0 r9
 	VMOV V27.B16, V3.B16
 	VFMLA V0.S4, V2.S4, V3.S4
-	// r12 = FMA r10 r0 r11
+	// r12:ex = FMA r10 r0 r11
 	VMOV V26.B16, V2.B16
 	VFMLA V0.S4, V3.S4, V2.S4
-	// r14 = CmpGT r1 r13
+	// r14:large = CmpGT r1:az r13
 	WORD $0x6eb9e423 // fcmgt v3.4s, v1.4s, v25.4s
-	// Rare r14
+	// Rare r14:large
 	FMOVS F3, R3
 	CBZW R3, rare2
 	MOVD $0x3493f27e, R3
@@ -19856,7 +19862,7 @@ tail:
 	// r26 = FMA r25 r0 r9
 	VMOV V27.B16, V4.B16
 	VFMLA V0.S4, V5.S4, V4.S4
-	// r27 = FMA r26 r0 r11
+	// r27:taylor = FMA r26 r0 r11
 	VMOV V26.B16, V5.B16
 	VFMLA V0.S4, V4.S4, V5.S4
 	MOVD $0x42be0000, R3
@@ -19865,142 +19871,142 @@ tail:
 	WORD $0x6ea4e404 // fcmgt v4.4s, v0.4s, v4.4s
 	MOVD $0x42be0000, R3
 	VDUP R3, V6.S4 // r28 = 95
-	// r30 = Select r29 r28 r0
+	// r30:zl = Select r29 r28 r0
 	VBSL V0.B16, V6.B16, V4.B16
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V0.S4 // r31 = -87
-	// r32 = CmpLT r30 r31
+	// r32 = CmpLT r30:zl r31
 	WORD $0x6ea4e400 // fcmgt v0.4s, v0.4s, v4.4s
 	MOVD $0xc2ae0000, R3
 	VDUP R3, V6.S4 // r31 = -87
-	// r33 = Select r32 r31 r30
+	// r33:zc = Select r32 r31 r30:zl
 	VBSL V4.B16, V6.B16, V0.B16
 	MOVD $0x3fb8aa3b, R3
 	VDUP R3, V6.S4 // r35 = 1.442695
 	MOVD $0x4b400000, R3
 	VDUP R3, V7.S4 // r34 = 1.2582912e+07
-	// r36 = FMA r33 r35 r34
+	// r36 = FMA r33:zc r35 r34
 	VFMLA V6.S4, V0.S4, V7.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V6.S4 // r34 = 1.2582912e+07
-	// r37 = Sub r36 r34
+	// r37:k = Sub r36 r34
 	WORD $0x4ea6d4e7 // fsub v7.4s, v7.4s, v6.4s
 	MOVD $0xbf317200, R3
 	VDUP R3, V6.S4 // r39 = -0.69314575
-	// r40 = FMA r37 r39 r33
+	// r40 = FMA r37:k r39 r33:zc
 	VFMLA V6.S4, V7.S4, V0.S4
 	MOVD $0xb5bfbe8e, R3
 	VDUP R3, V6.S4 // r38 = -1.4286068e-06
-	// r41 = FMA r37 r38 r40
+	// r41:r = FMA r37:k r38 r40
 	VFMLA V6.S4, V7.S4, V0.S4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V6.S4 // r15 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
 	VDUP R3, V8.S4 // r16 = 2.7557319e-06
-	// r42 = FMA r15 r41 r16
+	// r42 = FMA r15 r41:r r16
 	VFMLA V0.S4, V6.S4, V8.S4
 	MOVD $0x37d00d01, R3
 	VDUP R3, V6.S4 // r18 = 2.4801588e-05
-	// r43 = FMA r42 r41 r18
+	// r43 = FMA r42 r41:r r18
 	VFMLA V0.S4, V8.S4, V6.S4
 	MOVD $0x39500d01, R3
 	VDUP R3, V8.S4 // r20 = 0.0001984127
-	// r44 = FMA r43 r41 r20
+	// r44 = FMA r43 r41:r r20
 	VFMLA V0.S4, V6.S4, V8.S4
-	// r45 = FMA r44 r41 r2
+	// r45 = FMA r44 r41:r r2
 	VMOV V31.B16, V6.B16
 	VFMLA V0.S4, V8.S4, V6.S4
-	// r46 = FMA r45 r41 r3
+	// r46 = FMA r45 r41:r r3
 	VMOV V30.B16, V8.B16
 	VFMLA V0.S4, V6.S4, V8.S4
-	// r47 = FMA r46 r41 r5
+	// r47 = FMA r46 r41:r r5
 	VMOV V29.B16, V6.B16
 	VFMLA V0.S4, V8.S4, V6.S4
-	// r48 = FMA r47 r41 r7
+	// r48 = FMA r47 r41:r r7
 	VMOV V28.B16, V8.B16
 	VFMLA V0.S4, V6.S4, V8.S4
-	// r49 = FMA r48 r41 r9
+	// r49 = FMA r48 r41:r r9
 	VMOV V27.B16, V6.B16
 	VFMLA V0.S4, V8.S4, V6.S4
-	// r50 = FMA r49 r41 r11
+	// r50:q = FMA r49 r41:r r11
 	VMOV V26.B16, V8.B16
 	VFMLA V0.S4, V6.S4, V8.S4
 	MOVD $0x41f00000, R3
 	VDUP R3, V6.S4 // r51 = 30
-	// r52 = CmpGT r37 r51
+	// r52 = CmpGT r37:k r51
 	WORD $0x6ea6e4e6 // fcmgt v6.4s, v7.4s, v6.4s
 	MOVD $0x41f00000, R3
 	VDUP R3, V9.S4 // r51 = 30
-	// r53 = Select r52 r51 r37
+	// r53:kc = Select r52 r51 r37:k
 	VBSL V7.B16, V9.B16, V6.B16
 	MOVD $0xbf800000, R3
 	VDUP R3, V9.S4 // r54 = -1
-	// r55 = Mul r53 r54
+	// r55 = Mul r53:kc r54
 	WORD $0x6e29dcc6 // fmul v6.4s, v6.4s, v9.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V9.S4 // r34 = 1.2582912e+07
 	// r56 = Add r55 r34
 	WORD $0x4e29d4c6 // fadd v6.4s, v6.4s, v9.4s
-	// r57 = Bits r56
+	// r57:kBits = Bits r56
 	MOVD $0x7f, R3
 	VDUP R3, V9.S4 // r58 = 1.78e-43
-	// r59 = IAdd r57 r58
+	// r59 = IAdd r57:kBits r58
 	VADD V9.S4, V6.S4, V6.S4
 	// r60 = Shl 23 r59
 	VSHL $23, V6.S4, V6.S4
-	// r61 = FromBits r60
-	// r62 = Sub r11 r61
+	// r61:pow2 = FromBits r60
+	// r62:oneMinus = Sub r11 r61:pow2
 	WORD $0x4ea6d746 // fsub v6.4s, v26.4s, v6.4s
-	// r63 = FMA r41 r50 r62
+	// r63 = FMA r41:r r50:q r62:oneMinus
 	VFMLA V8.S4, V0.S4, V6.S4
-	// r64 = Div r63 r30
+	// r64:y = Div r63 r30:zl
 	WORD $0x6e24fcc6 // fdiv v6.4s, v6.4s, v4.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V0.S4 // r34 = 1.2582912e+07
-	// r65 = FMA r37 r9 r34
+	// r65 = FMA r37:k r9 r34
 	VFMLA V27.S4, V7.S4, V0.S4
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r34 = 1.2582912e+07
-	// r66 = Sub r65 r34
+	// r66:kHalf = Sub r65 r34
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V4.S4 // r34 = 1.2582912e+07
-	// r67 = Add r66 r34
+	// r67 = Add r66:kHalf r34
 	WORD $0x4e24d404 // fadd v4.4s, v0.4s, v4.4s
-	// r68 = Bits r67
+	// r68:kBits = Bits r67
 	MOVD $0x7f, R3
 	VDUP R3, V8.S4 // r58 = 1.78e-43
-	// r69 = IAdd r68 r58
+	// r69 = IAdd r68:kBits r58
 	VADD V8.S4, V4.S4, V4.S4
 	// r70 = Shl 23 r69
 	VSHL $23, V4.S4, V4.S4
-	// r71 = FromBits r70
-	// r72 = Mul r64 r71
+	// r71:pow2 = FromBits r70
+	// r72 = Mul r64:y r71:pow2
 	WORD $0x6e24dcc6 // fmul v6.4s, v6.4s, v4.4s
-	// r73 = Sub r37 r66
+	// r73 = Sub r37:k r66:kHalf
 	WORD $0x4ea0d4e7 // fsub v7.4s, v7.4s, v0.4s
 	MOVD $0x4b400000, R3
 	VDUP R3, V0.S4 // r34 = 1.2582912e+07
 	// r74 = Add r73 r34
 	WORD $0x4e20d4e7 // fadd v7.4s, v7.4s, v0.4s
-	// r75 = Bits r74
+	// r75:kBits = Bits r74
 	MOVD $0x7f, R3
 	VDUP R3, V0.S4 // r58 = 1.78e-43
-	// r76 = IAdd r75 r58
+	// r76 = IAdd r75:kBits r58
 	VADD V0.S4, V7.S4, V7.S4
 	// r77 = Shl 23 r76
 	VSHL $23, V7.S4, V7.S4
-	// r78 = FromBits r77
-	// r79 = Mul r72 r78
+	// r78:pow2 = FromBits r77
+	// r79:big = Mul r72 r78:pow2
 	WORD $0x6e27dcc6 // fmul v6.4s, v6.4s, v7.4s
-	// r80 = CmpLE r1 r9
+	// r80 = CmpLE r1:az r9
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
-	// r81 = Select r80 r27 r79
+	// r81:far = Select r80 r27:taylor r79:big
 	VBSL V6.B16, V5.B16, V1.B16
-	// r12 = Select r14 r81 r12
+	// r12:ex = Select r14:large r81:far r12:ex
 	VBIT V3.B16, V1.B16, V2.B16
 rare2:
-	// Store V r12
+	// Store V r12:ex
 	FMOVS F2, -4(R4)
 	SUBS $1, R1
 	BGE tail
@@ -20047,7 +20053,7 @@ loop2:
 	// r0 = Load V
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R4), [V1.D2]
-	// r1 = Abs r0
+	// r1:az = Abs r0
 	WORD $0x4ee0f802 // fabs v2.2d, v0.2d
 	WORD $0x4ee0f823 // fabs v3.2d, v1.2d
 	// r4 = FMA r2 r0 r3
@@ -20085,15 +20091,15 @@ loop2:
 	VFMLA V0.D2, V5.D2, V4.D2
 	VMOV V24.B16, V5.B16
 	VFMLA V1.D2, V6.D2, V5.D2
-	// r18 = FMA r16 r0 r17
+	// r18:ex = FMA r16 r0 r17
 	VMOV V23.B16, V6.B16
 	VFMLA V0.D2, V4.D2, V6.D2
 	VMOV V23.B16, V4.B16
 	VFMLA V1.D2, V5.D2, V4.D2
-	// r20 = CmpGT r1 r19
+	// r20:large = CmpGT r1:az r19
 	WORD $0x6ef6e445 // fcmgt v5.2d, v2.2d, v22.2d
 	WORD $0x6ef6e467 // fcmgt v7.2d, v3.2d, v22.2d
-	// Rare r20
+	// Rare r20:large
 	WORD $0x6eb0a8a8 // umaxv s8, v5.4s
 	FMOVS F8, R3
 	CBZW R3, rare3
@@ -20147,7 +20153,7 @@ loop2:
 	// r41 = FMA r40 r0 r15
 	VMOV V24.B16, V8.B16
 	VFMLA V0.D2, V9.D2, V8.D2
-	// r42 = FMA r41 r0 r17
+	// r42:taylor = FMA r41 r0 r17
 	VMOV V23.B16, V9.B16
 	VFMLA V0.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
@@ -20156,163 +20162,163 @@ loop2:
 	WORD $0x6ee8e408 // fcmgt v8.2d, v0.2d, v8.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V10.D2 // r43 = 720
-	// r45 = Select r44 r43 r0
+	// r45:zl = Select r44 r43 r0
 	VBSL V0.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V0.D2 // r46 = -708
-	// r47 = CmpLT r45 r46
+	// r47 = CmpLT r45:zl r46
 	WORD $0x6ee8e400 // fcmgt v0.2d, v0.2d, v8.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V10.D2 // r46 = -708
-	// r48 = Select r47 r46 r45
+	// r48:zc = Select r47 r46 r45:zl
 	VBSL V8.B16, V10.B16, V0.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V10.D2 // r50 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V11.D2 // r49 = 6.755399441055744e+15
-	// r51 = FMA r48 r50 r49
+	// r51 = FMA r48:zc r50 r49
 	VFMLA V10.D2, V0.D2, V11.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V10.D2 // r49 = 6.755399441055744e+15
-	// r52 = Sub r51 r49
+	// r52:k = Sub r51 r49
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V10.D2 // r54 = -0.6931471803691238
-	// r55 = FMA r52 r54 r48
+	// r55 = FMA r52:k r54 r48:zc
 	VFMLA V10.D2, V11.D2, V0.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V10.D2 // r53 = -1.9082149292705877e-10
-	// r56 = FMA r52 r53 r55
+	// r56:r = FMA r52:k r53 r55
 	VFMLA V10.D2, V11.D2, V0.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V10.D2 // r21 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V12.D2 // r22 = 7.647163731819816e-13
-	// r57 = FMA r21 r56 r22
+	// r57 = FMA r21 r56:r r22
 	VFMLA V0.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V10.D2 // r24 = 1.1470745597729725e-11
-	// r58 = FMA r57 r56 r24
+	// r58 = FMA r57 r56:r r24
 	VFMLA V0.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V12.D2 // r26 = 1.6059043836821613e-10
-	// r59 = FMA r58 r56 r26
+	// r59 = FMA r58 r56:r r26
 	VFMLA V0.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V10.D2 // r28 = 2.08767569878681e-09
-	// r60 = FMA r59 r56 r28
+	// r60 = FMA r59 r56:r r28
 	VFMLA V0.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V12.D2 // r30 = 2.505210838544172e-08
-	// r61 = FMA r60 r56 r30
+	// r61 = FMA r60 r56:r r30
 	VFMLA V0.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V10.D2 // r32 = 2.755731922398589e-07
-	// r62 = FMA r61 r56 r32
+	// r62 = FMA r61 r56:r r32
 	VFMLA V0.D2, V12.D2, V10.D2
-	// r63 = FMA r62 r56 r2
+	// r63 = FMA r62 r56:r r2
 	VMOV V31.B16, V12.B16
 	VFMLA V0.D2, V10.D2, V12.D2
-	// r64 = FMA r63 r56 r3
+	// r64 = FMA r63 r56:r r3
 	VMOV V30.B16, V10.B16
 	VFMLA V0.D2, V12.D2, V10.D2
-	// r65 = FMA r64 r56 r5
+	// r65 = FMA r64 r56:r r5
 	VMOV V29.B16, V12.B16
 	VFMLA V0.D2, V10.D2, V12.D2
-	// r66 = FMA r65 r56 r7
+	// r66 = FMA r65 r56:r r7
 	VMOV V28.B16, V10.B16
 	VFMLA V0.D2, V12.D2, V10.D2
-	// r67 = FMA r66 r56 r9
+	// r67 = FMA r66 r56:r r9
 	VMOV V27.B16, V12.B16
 	VFMLA V0.D2, V10.D2, V12.D2
-	// r68 = FMA r67 r56 r11
+	// r68 = FMA r67 r56:r r11
 	VMOV V26.B16, V10.B16
 	VFMLA V0.D2, V12.D2, V10.D2
-	// r69 = FMA r68 r56 r13
+	// r69 = FMA r68 r56:r r13
 	VMOV V25.B16, V12.B16
 	VFMLA V0.D2, V10.D2, V12.D2
-	// r70 = FMA r69 r56 r15
+	// r70 = FMA r69 r56:r r15
 	VMOV V24.B16, V10.B16
 	VFMLA V0.D2, V12.D2, V10.D2
-	// r71 = FMA r70 r56 r17
+	// r71:q = FMA r70 r56:r r17
 	VMOV V23.B16, V12.B16
 	VFMLA V0.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2 // r72 = 60
-	// r73 = CmpGT r52 r72
+	// r73 = CmpGT r52:k r72
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V13.D2 // r72 = 60
-	// r74 = Select r73 r72 r52
+	// r74:kc = Select r73 r72 r52:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V13.D2 // r75 = -1
-	// r76 = Mul r74 r75
+	// r76 = Mul r74:kc r75
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V13.D2 // r49 = 6.755399441055744e+15
 	// r77 = Add r76 r49
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r78 = Bits r77
+	// r78:kBits = Bits r77
 	MOVD $0x3ff, R3
 	VDUP R3, V13.D2 // r79 = 5.054e-321
-	// r80 = IAdd r78 r79
+	// r80 = IAdd r78:kBits r79
 	VADD V13.D2, V10.D2, V10.D2
 	// r81 = Shl 52 r80
 	VSHL $52, V10.D2, V10.D2
-	// r82 = FromBits r81
-	// r83 = Sub r17 r82
+	// r82:pow2 = FromBits r81
+	// r83:oneMinus = Sub r17 r82:pow2
 	WORD $0x4eead6ea // fsub v10.2d, v23.2d, v10.2d
-	// r84 = FMA r56 r71 r83
+	// r84 = FMA r56:r r71:q r83:oneMinus
 	VFMLA V12.D2, V0.D2, V10.D2
-	// r85 = Div r84 r45
+	// r85:y = Div r84 r45:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
-	// r86 = FMA r52 r15 r49
+	// r86 = FMA r52:k r15 r49
 	VFMLA V24.D2, V11.D2, V0.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r49 = 6.755399441055744e+15
-	// r87 = Sub r86 r49
+	// r87:kHalf = Sub r86 r49
 	WORD $0x4ee8d400 // fsub v0.2d, v0.2d, v8.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r49 = 6.755399441055744e+15
-	// r88 = Add r87 r49
+	// r88 = Add r87:kHalf r49
 	WORD $0x4e68d408 // fadd v8.2d, v0.2d, v8.2d
-	// r89 = Bits r88
+	// r89:kBits = Bits r88
 	MOVD $0x3ff, R3
 	VDUP R3, V12.D2 // r79 = 5.054e-321
-	// r90 = IAdd r89 r79
+	// r90 = IAdd r89:kBits r79
 	VADD V12.D2, V8.D2, V8.D2
 	// r91 = Shl 52 r90
 	VSHL $52, V8.D2, V8.D2
-	// r92 = FromBits r91
-	// r93 = Mul r85 r92
+	// r92:pow2 = FromBits r91
+	// r93 = Mul r85:y r92:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r94 = Sub r52 r87
+	// r94 = Sub r52:k r87:kHalf
 	WORD $0x4ee0d56b // fsub v11.2d, v11.2d, v0.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
 	// r95 = Add r94 r49
 	WORD $0x4e60d56b // fadd v11.2d, v11.2d, v0.2d
-	// r96 = Bits r95
+	// r96:kBits = Bits r95
 	MOVD $0x3ff, R3
 	VDUP R3, V0.D2 // r79 = 5.054e-321
-	// r97 = IAdd r96 r79
+	// r97 = IAdd r96:kBits r79
 	VADD V0.D2, V11.D2, V11.D2
 	// r98 = Shl 52 r97
 	VSHL $52, V11.D2, V11.D2
-	// r99 = FromBits r98
-	// r100 = Mul r93 r99
+	// r99:pow2 = FromBits r98
+	// r100:big = Mul r93 r99:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r101 = CmpLE r1 r15
+	// r101 = CmpLE r1:az r15
 	WORD $0x6e62e702 // fcmge v2.2d, v24.2d, v2.2d
-	// r102 = Select r101 r42 r100
+	// r102:far = Select r101 r42:taylor r100:big
 	VBSL V10.B16, V9.B16, V2.B16
-	// r18 = Select r20 r102 r18
+	// r18:ex = Select r20:large r102:far r18:ex
 	VBIT V5.B16, V2.B16, V6.B16
 rare3:
-	// Rare r20
+	// Rare r20:large
 	WORD $0x6eb0a8e0 // umaxv s0, v7.4s
 	FMOVS F0, R3
 	CBZW R3, rare4
@@ -20366,7 +20372,7 @@ rare3:
 	// r41 = FMA r40 r0 r15
 	VMOV V24.B16, V0.B16
 	VFMLA V1.D2, V2.D2, V0.D2
-	// r42 = FMA r41 r0 r17
+	// r42:taylor = FMA r41 r0 r17
 	VMOV V23.B16, V2.B16
 	VFMLA V1.D2, V0.D2, V2.D2
 	MOVD $0x4086800000000000, R3
@@ -20375,163 +20381,163 @@ rare3:
 	WORD $0x6ee0e420 // fcmgt v0.2d, v1.2d, v0.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V5.D2 // r43 = 720
-	// r45 = Select r44 r43 r0
+	// r45:zl = Select r44 r43 r0
 	VBSL V1.B16, V5.B16, V0.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V1.D2 // r46 = -708
-	// r47 = CmpLT r45 r46
+	// r47 = CmpLT r45:zl r46
 	WORD $0x6ee0e421 // fcmgt v1.2d, v1.2d, v0.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V5.D2 // r46 = -708
-	// r48 = Select r47 r46 r45
+	// r48:zc = Select r47 r46 r45:zl
 	VBSL V0.B16, V5.B16, V1.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V5.D2 // r50 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V8.D2 // r49 = 6.755399441055744e+15
-	// r51 = FMA r48 r50 r49
+	// r51 = FMA r48:zc r50 r49
 	VFMLA V5.D2, V1.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V5.D2 // r49 = 6.755399441055744e+15
-	// r52 = Sub r51 r49
+	// r52:k = Sub r51 r49
 	WORD $0x4ee5d508 // fsub v8.2d, v8.2d, v5.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V5.D2 // r54 = -0.6931471803691238
-	// r55 = FMA r52 r54 r48
+	// r55 = FMA r52:k r54 r48:zc
 	VFMLA V5.D2, V8.D2, V1.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V5.D2 // r53 = -1.9082149292705877e-10
-	// r56 = FMA r52 r53 r55
+	// r56:r = FMA r52:k r53 r55
 	VFMLA V5.D2, V8.D2, V1.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V5.D2 // r21 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V9.D2 // r22 = 7.647163731819816e-13
-	// r57 = FMA r21 r56 r22
+	// r57 = FMA r21 r56:r r22
 	VFMLA V1.D2, V5.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V5.D2 // r24 = 1.1470745597729725e-11
-	// r58 = FMA r57 r56 r24
+	// r58 = FMA r57 r56:r r24
 	VFMLA V1.D2, V9.D2, V5.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V9.D2 // r26 = 1.6059043836821613e-10
-	// r59 = FMA r58 r56 r26
+	// r59 = FMA r58 r56:r r26
 	VFMLA V1.D2, V5.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V5.D2 // r28 = 2.08767569878681e-09
-	// r60 = FMA r59 r56 r28
+	// r60 = FMA r59 r56:r r28
 	VFMLA V1.D2, V9.D2, V5.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V9.D2 // r30 = 2.505210838544172e-08
-	// r61 = FMA r60 r56 r30
+	// r61 = FMA r60 r56:r r30
 	VFMLA V1.D2, V5.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V5.D2 // r32 = 2.755731922398589e-07
-	// r62 = FMA r61 r56 r32
+	// r62 = FMA r61 r56:r r32
 	VFMLA V1.D2, V9.D2, V5.D2
-	// r63 = FMA r62 r56 r2
+	// r63 = FMA r62 r56:r r2
 	VMOV V31.B16, V9.B16
 	VFMLA V1.D2, V5.D2, V9.D2
-	// r64 = FMA r63 r56 r3
+	// r64 = FMA r63 r56:r r3
 	VMOV V30.B16, V5.B16
 	VFMLA V1.D2, V9.D2, V5.D2
-	// r65 = FMA r64 r56 r5
+	// r65 = FMA r64 r56:r r5
 	VMOV V29.B16, V9.B16
 	VFMLA V1.D2, V5.D2, V9.D2
-	// r66 = FMA r65 r56 r7
+	// r66 = FMA r65 r56:r r7
 	VMOV V28.B16, V5.B16
 	VFMLA V1.D2, V9.D2, V5.D2
-	// r67 = FMA r66 r56 r9
+	// r67 = FMA r66 r56:r r9
 	VMOV V27.B16, V9.B16
 	VFMLA V1.D2, V5.D2, V9.D2
-	// r68 = FMA r67 r56 r11
+	// r68 = FMA r67 r56:r r11
 	VMOV V26.B16, V5.B16
 	VFMLA V1.D2, V9.D2, V5.D2
-	// r69 = FMA r68 r56 r13
+	// r69 = FMA r68 r56:r r13
 	VMOV V25.B16, V9.B16
 	VFMLA V1.D2, V5.D2, V9.D2
-	// r70 = FMA r69 r56 r15
+	// r70 = FMA r69 r56:r r15
 	VMOV V24.B16, V5.B16
 	VFMLA V1.D2, V9.D2, V5.D2
-	// r71 = FMA r70 r56 r17
+	// r71:q = FMA r70 r56:r r17
 	VMOV V23.B16, V9.B16
 	VFMLA V1.D2, V5.D2, V9.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V5.D2 // r72 = 60
-	// r73 = CmpGT r52 r72
+	// r73 = CmpGT r52:k r72
 	WORD $0x6ee5e505 // fcmgt v5.2d, v8.2d, v5.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V10.D2 // r72 = 60
-	// r74 = Select r73 r72 r52
+	// r74:kc = Select r73 r72 r52:k
 	VBSL V8.B16, V10.B16, V5.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V10.D2 // r75 = -1
-	// r76 = Mul r74 r75
+	// r76 = Mul r74:kc r75
 	WORD $0x6e6adca5 // fmul v5.2d, v5.2d, v10.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V10.D2 // r49 = 6.755399441055744e+15
 	// r77 = Add r76 r49
 	WORD $0x4e6ad4a5 // fadd v5.2d, v5.2d, v10.2d
-	// r78 = Bits r77
+	// r78:kBits = Bits r77
 	MOVD $0x3ff, R3
 	VDUP R3, V10.D2 // r79 = 5.054e-321
-	// r80 = IAdd r78 r79
+	// r80 = IAdd r78:kBits r79
 	VADD V10.D2, V5.D2, V5.D2
 	// r81 = Shl 52 r80
 	VSHL $52, V5.D2, V5.D2
-	// r82 = FromBits r81
-	// r83 = Sub r17 r82
+	// r82:pow2 = FromBits r81
+	// r83:oneMinus = Sub r17 r82:pow2
 	WORD $0x4ee5d6e5 // fsub v5.2d, v23.2d, v5.2d
-	// r84 = FMA r56 r71 r83
+	// r84 = FMA r56:r r71:q r83:oneMinus
 	VFMLA V9.D2, V1.D2, V5.D2
-	// r85 = Div r84 r45
+	// r85:y = Div r84 r45:zl
 	WORD $0x6e60fca5 // fdiv v5.2d, v5.2d, v0.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
-	// r86 = FMA r52 r15 r49
+	// r86 = FMA r52:k r15 r49
 	VFMLA V24.D2, V8.D2, V0.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V1.D2 // r49 = 6.755399441055744e+15
-	// r87 = Sub r86 r49
+	// r87:kHalf = Sub r86 r49
 	WORD $0x4ee1d400 // fsub v0.2d, v0.2d, v1.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V1.D2 // r49 = 6.755399441055744e+15
-	// r88 = Add r87 r49
+	// r88 = Add r87:kHalf r49
 	WORD $0x4e61d401 // fadd v1.2d, v0.2d, v1.2d
-	// r89 = Bits r88
+	// r89:kBits = Bits r88
 	MOVD $0x3ff, R3
 	VDUP R3, V9.D2 // r79 = 5.054e-321
-	// r90 = IAdd r89 r79
+	// r90 = IAdd r89:kBits r79
 	VADD V9.D2, V1.D2, V1.D2
 	// r91 = Shl 52 r90
 	VSHL $52, V1.D2, V1.D2
-	// r92 = FromBits r91
-	// r93 = Mul r85 r92
+	// r92:pow2 = FromBits r91
+	// r93 = Mul r85:y r92:pow2
 	WORD $0x6e61dca5 // fmul v5.2d, v5.2d, v1.2d
-	// r94 = Sub r52 r87
+	// r94 = Sub r52:k r87:kHalf
 	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
 	// r95 = Add r94 r49
 	WORD $0x4e60d508 // fadd v8.2d, v8.2d, v0.2d
-	// r96 = Bits r95
+	// r96:kBits = Bits r95
 	MOVD $0x3ff, R3
 	VDUP R3, V0.D2 // r79 = 5.054e-321
-	// r97 = IAdd r96 r79
+	// r97 = IAdd r96:kBits r79
 	VADD V0.D2, V8.D2, V8.D2
 	// r98 = Shl 52 r97
 	VSHL $52, V8.D2, V8.D2
-	// r99 = FromBits r98
-	// r100 = Mul r93 r99
+	// r99:pow2 = FromBits r98
+	// r100:big = Mul r93 r99:pow2
 	WORD $0x6e68dca5 // fmul v5.2d, v5.2d, v8.2d
-	// r101 = CmpLE r1 r15
+	// r101 = CmpLE r1:az r15
 	WORD $0x6e63e703 // fcmge v3.2d, v24.2d, v3.2d
-	// r102 = Select r101 r42 r100
+	// r102:far = Select r101 r42:taylor r100:big
 	VBSL V5.B16, V2.B16, V3.B16
-	// r18 = Select r20 r102 r18
+	// r18:ex = Select r20:large r102:far r18:ex
 	VBIT V7.B16, V3.B16, V4.B16
 rare4:
-	// Store V r18
+	// Store V r18:ex
 	FMOVQ F6, -32(R4)
 	FMOVQ F4, -16(R4)
 	SUBS $4, R1
@@ -20543,7 +20549,7 @@ loop2end:
 loop1:
 	// r0 = Load V
 	VLD1.P 16(R4), [V0.D2]
-	// r1 = Abs r0
+	// r1:az = Abs r0
 	WORD $0x4ee0f801 // fabs v1.2d, v0.2d
 	// r4 = FMA r2 r0 r3
 	VMOV V30.B16, V2.B16
@@ -20566,12 +20572,12 @@ loop1:
 	// r16 = FMA r14 r0 r15
 	VMOV V24.B16, V2.B16
 	VFMLA V0.D2, V3.D2, V2.D2
-	// r18 = FMA r16 r0 r17
+	// r18:ex = FMA r16 r0 r17
 	VMOV V23.B16, V3.B16
 	VFMLA V0.D2, V2.D2, V3.D2
-	// r20 = CmpGT r1 r19
+	// r20:large = CmpGT r1:az r19
 	WORD $0x6ef6e422 // fcmgt v2.2d, v1.2d, v22.2d
-	// Rare r20
+	// Rare r20:large
 	WORD $0x6eb0a844 // umaxv s4, v2.4s
 	FMOVS F4, R3
 	CBZW R3, rare1
@@ -20625,7 +20631,7 @@ loop1:
 	// r41 = FMA r40 r0 r15
 	VMOV V24.B16, V4.B16
 	VFMLA V0.D2, V5.D2, V4.D2
-	// r42 = FMA r41 r0 r17
+	// r42:taylor = FMA r41 r0 r17
 	VMOV V23.B16, V5.B16
 	VFMLA V0.D2, V4.D2, V5.D2
 	MOVD $0x4086800000000000, R3
@@ -20634,163 +20640,163 @@ loop1:
 	WORD $0x6ee4e404 // fcmgt v4.2d, v0.2d, v4.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V6.D2 // r43 = 720
-	// r45 = Select r44 r43 r0
+	// r45:zl = Select r44 r43 r0
 	VBSL V0.B16, V6.B16, V4.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V0.D2 // r46 = -708
-	// r47 = CmpLT r45 r46
+	// r47 = CmpLT r45:zl r46
 	WORD $0x6ee4e400 // fcmgt v0.2d, v0.2d, v4.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V6.D2 // r46 = -708
-	// r48 = Select r47 r46 r45
+	// r48:zc = Select r47 r46 r45:zl
 	VBSL V4.B16, V6.B16, V0.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V6.D2 // r50 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V7.D2 // r49 = 6.755399441055744e+15
-	// r51 = FMA r48 r50 r49
+	// r51 = FMA r48:zc r50 r49
 	VFMLA V6.D2, V0.D2, V7.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V6.D2 // r49 = 6.755399441055744e+15
-	// r52 = Sub r51 r49
+	// r52:k = Sub r51 r49
 	WORD $0x4ee6d4e7 // fsub v7.2d, v7.2d, v6.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V6.D2 // r54 = -0.6931471803691238
-	// r55 = FMA r52 r54 r48
+	// r55 = FMA r52:k r54 r48:zc
 	VFMLA V6.D2, V7.D2, V0.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V6.D2 // r53 = -1.9082149292705877e-10
-	// r56 = FMA r52 r53 r55
+	// r56:r = FMA r52:k r53 r55
 	VFMLA V6.D2, V7.D2, V0.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V6.D2 // r21 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V8.D2 // r22 = 7.647163731819816e-13
-	// r57 = FMA r21 r56 r22
+	// r57 = FMA r21 r56:r r22
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V6.D2 // r24 = 1.1470745597729725e-11
-	// r58 = FMA r57 r56 r24
+	// r58 = FMA r57 r56:r r24
 	VFMLA V0.D2, V8.D2, V6.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V8.D2 // r26 = 1.6059043836821613e-10
-	// r59 = FMA r58 r56 r26
+	// r59 = FMA r58 r56:r r26
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V6.D2 // r28 = 2.08767569878681e-09
-	// r60 = FMA r59 r56 r28
+	// r60 = FMA r59 r56:r r28
 	VFMLA V0.D2, V8.D2, V6.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V8.D2 // r30 = 2.505210838544172e-08
-	// r61 = FMA r60 r56 r30
+	// r61 = FMA r60 r56:r r30
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V6.D2 // r32 = 2.755731922398589e-07
-	// r62 = FMA r61 r56 r32
+	// r62 = FMA r61 r56:r r32
 	VFMLA V0.D2, V8.D2, V6.D2
-	// r63 = FMA r62 r56 r2
+	// r63 = FMA r62 r56:r r2
 	VMOV V31.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
-	// r64 = FMA r63 r56 r3
+	// r64 = FMA r63 r56:r r3
 	VMOV V30.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
-	// r65 = FMA r64 r56 r5
+	// r65 = FMA r64 r56:r r5
 	VMOV V29.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
-	// r66 = FMA r65 r56 r7
+	// r66 = FMA r65 r56:r r7
 	VMOV V28.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
-	// r67 = FMA r66 r56 r9
+	// r67 = FMA r66 r56:r r9
 	VMOV V27.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
-	// r68 = FMA r67 r56 r11
+	// r68 = FMA r67 r56:r r11
 	VMOV V26.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
-	// r69 = FMA r68 r56 r13
+	// r69 = FMA r68 r56:r r13
 	VMOV V25.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
-	// r70 = FMA r69 r56 r15
+	// r70 = FMA r69 r56:r r15
 	VMOV V24.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
-	// r71 = FMA r70 r56 r17
+	// r71:q = FMA r70 r56:r r17
 	VMOV V23.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V6.D2 // r72 = 60
-	// r73 = CmpGT r52 r72
+	// r73 = CmpGT r52:k r72
 	WORD $0x6ee6e4e6 // fcmgt v6.2d, v7.2d, v6.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V9.D2 // r72 = 60
-	// r74 = Select r73 r72 r52
+	// r74:kc = Select r73 r72 r52:k
 	VBSL V7.B16, V9.B16, V6.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V9.D2 // r75 = -1
-	// r76 = Mul r74 r75
+	// r76 = Mul r74:kc r75
 	WORD $0x6e69dcc6 // fmul v6.2d, v6.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r49 = 6.755399441055744e+15
 	// r77 = Add r76 r49
 	WORD $0x4e69d4c6 // fadd v6.2d, v6.2d, v9.2d
-	// r78 = Bits r77
+	// r78:kBits = Bits r77
 	MOVD $0x3ff, R3
 	VDUP R3, V9.D2 // r79 = 5.054e-321
-	// r80 = IAdd r78 r79
+	// r80 = IAdd r78:kBits r79
 	VADD V9.D2, V6.D2, V6.D2
 	// r81 = Shl 52 r80
 	VSHL $52, V6.D2, V6.D2
-	// r82 = FromBits r81
-	// r83 = Sub r17 r82
+	// r82:pow2 = FromBits r81
+	// r83:oneMinus = Sub r17 r82:pow2
 	WORD $0x4ee6d6e6 // fsub v6.2d, v23.2d, v6.2d
-	// r84 = FMA r56 r71 r83
+	// r84 = FMA r56:r r71:q r83:oneMinus
 	VFMLA V8.D2, V0.D2, V6.D2
-	// r85 = Div r84 r45
+	// r85:y = Div r84 r45:zl
 	WORD $0x6e64fcc6 // fdiv v6.2d, v6.2d, v4.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
-	// r86 = FMA r52 r15 r49
+	// r86 = FMA r52:k r15 r49
 	VFMLA V24.D2, V7.D2, V0.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r49 = 6.755399441055744e+15
-	// r87 = Sub r86 r49
+	// r87:kHalf = Sub r86 r49
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r49 = 6.755399441055744e+15
-	// r88 = Add r87 r49
+	// r88 = Add r87:kHalf r49
 	WORD $0x4e64d404 // fadd v4.2d, v0.2d, v4.2d
-	// r89 = Bits r88
+	// r89:kBits = Bits r88
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r79 = 5.054e-321
-	// r90 = IAdd r89 r79
+	// r90 = IAdd r89:kBits r79
 	VADD V8.D2, V4.D2, V4.D2
 	// r91 = Shl 52 r90
 	VSHL $52, V4.D2, V4.D2
-	// r92 = FromBits r91
-	// r93 = Mul r85 r92
+	// r92:pow2 = FromBits r91
+	// r93 = Mul r85:y r92:pow2
 	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
-	// r94 = Sub r52 r87
+	// r94 = Sub r52:k r87:kHalf
 	WORD $0x4ee0d4e7 // fsub v7.2d, v7.2d, v0.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
 	// r95 = Add r94 r49
 	WORD $0x4e60d4e7 // fadd v7.2d, v7.2d, v0.2d
-	// r96 = Bits r95
+	// r96:kBits = Bits r95
 	MOVD $0x3ff, R3
 	VDUP R3, V0.D2 // r79 = 5.054e-321
-	// r97 = IAdd r96 r79
+	// r97 = IAdd r96:kBits r79
 	VADD V0.D2, V7.D2, V7.D2
 	// r98 = Shl 52 r97
 	VSHL $52, V7.D2, V7.D2
-	// r99 = FromBits r98
-	// r100 = Mul r93 r99
+	// r99:pow2 = FromBits r98
+	// r100:big = Mul r93 r99:pow2
 	WORD $0x6e67dcc6 // fmul v6.2d, v6.2d, v7.2d
-	// r101 = CmpLE r1 r15
+	// r101 = CmpLE r1:az r15
 	WORD $0x6e61e701 // fcmge v1.2d, v24.2d, v1.2d
-	// r102 = Select r101 r42 r100
+	// r102:far = Select r101 r42:taylor r100:big
 	VBSL V6.B16, V5.B16, V1.B16
-	// r18 = Select r20 r102 r18
+	// r18:ex = Select r20:large r102:far r18:ex
 	VBIT V2.B16, V1.B16, V3.B16
 rare1:
-	// Store V r18
+	// Store V r18:ex
 	FMOVQ F3, -16(R4)
 	SUBS $2, R1
 	BGE loop1
@@ -20801,7 +20807,7 @@ loop1end:
 tail:
 	// r0 = Load V
 	FMOVD.P 8(R4), F0
-	// r1 = Abs r0
+	// r1:az = Abs r0
 	WORD $0x4ee0f801 // fabs v1.2d, v0.2d
 	// r4 = FMA r2 r0 r3
 	VMOV V30.B16, V2.B16
@@ -20824,12 +20830,12 @@ tail:
 	// r16 = FMA r14 r0 r15
 	VMOV V24.B16, V2.B16
 	VFMLA V0.D2, V3.D2, V2.D2
-	// r18 = FMA r16 r0 r17
+	// r18:ex = FMA r16 r0 r17
 	VMOV V23.B16, V3.B16
 	VFMLA V0.D2, V2.D2, V3.D2
-	// r20 = CmpGT r1 r19
+	// r20:large = CmpGT r1:az r19
 	WORD $0x6ef6e422 // fcmgt v2.2d, v1.2d, v22.2d
-	// Rare r20
+	// Rare r20:large
 	FMOVS F2, R3
 	CBZW R3, rare2
 	MOVD $0x3d2ae7f3e733b81f, R3
@@ -20882,7 +20888,7 @@ tail:
 	// r41 = FMA r40 r0 r15
 	VMOV V24.B16, V4.B16
 	VFMLA V0.D2, V5.D2, V4.D2
-	// r42 = FMA r41 r0 r17
+	// r42:taylor = FMA r41 r0 r17
 	VMOV V23.B16, V5.B16
 	VFMLA V0.D2, V4.D2, V5.D2
 	MOVD $0x4086800000000000, R3
@@ -20891,163 +20897,163 @@ tail:
 	WORD $0x6ee4e404 // fcmgt v4.2d, v0.2d, v4.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V6.D2 // r43 = 720
-	// r45 = Select r44 r43 r0
+	// r45:zl = Select r44 r43 r0
 	VBSL V0.B16, V6.B16, V4.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V0.D2 // r46 = -708
-	// r47 = CmpLT r45 r46
+	// r47 = CmpLT r45:zl r46
 	WORD $0x6ee4e400 // fcmgt v0.2d, v0.2d, v4.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V6.D2 // r46 = -708
-	// r48 = Select r47 r46 r45
+	// r48:zc = Select r47 r46 r45:zl
 	VBSL V4.B16, V6.B16, V0.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V6.D2 // r50 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V7.D2 // r49 = 6.755399441055744e+15
-	// r51 = FMA r48 r50 r49
+	// r51 = FMA r48:zc r50 r49
 	VFMLA V6.D2, V0.D2, V7.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V6.D2 // r49 = 6.755399441055744e+15
-	// r52 = Sub r51 r49
+	// r52:k = Sub r51 r49
 	WORD $0x4ee6d4e7 // fsub v7.2d, v7.2d, v6.2d
 	MOVD $0xbfe62e42fee00000, R3
 	VDUP R3, V6.D2 // r54 = -0.6931471803691238
-	// r55 = FMA r52 r54 r48
+	// r55 = FMA r52:k r54 r48:zc
 	VFMLA V6.D2, V7.D2, V0.D2
 	MOVD $0xbdea39ef35793c76, R3
 	VDUP R3, V6.D2 // r53 = -1.9082149292705877e-10
-	// r56 = FMA r52 r53 r55
+	// r56:r = FMA r52:k r53 r55
 	VFMLA V6.D2, V7.D2, V0.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V6.D2 // r21 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
 	VDUP R3, V8.D2 // r22 = 7.647163731819816e-13
-	// r57 = FMA r21 r56 r22
+	// r57 = FMA r21 r56:r r22
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x3da93974a8c07c9d, R3
 	VDUP R3, V6.D2 // r24 = 1.1470745597729725e-11
-	// r58 = FMA r57 r56 r24
+	// r58 = FMA r57 r56:r r24
 	VFMLA V0.D2, V8.D2, V6.D2
 	MOVD $0x3de6124613a86d09, R3
 	VDUP R3, V8.D2 // r26 = 1.6059043836821613e-10
-	// r59 = FMA r58 r56 r26
+	// r59 = FMA r58 r56:r r26
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x3e21eed8eff8d898, R3
 	VDUP R3, V6.D2 // r28 = 2.08767569878681e-09
-	// r60 = FMA r59 r56 r28
+	// r60 = FMA r59 r56:r r28
 	VFMLA V0.D2, V8.D2, V6.D2
 	MOVD $0x3e5ae64567f544e4, R3
 	VDUP R3, V8.D2 // r30 = 2.505210838544172e-08
-	// r61 = FMA r60 r56 r30
+	// r61 = FMA r60 r56:r r30
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x3e927e4fb7789f5c, R3
 	VDUP R3, V6.D2 // r32 = 2.755731922398589e-07
-	// r62 = FMA r61 r56 r32
+	// r62 = FMA r61 r56:r r32
 	VFMLA V0.D2, V8.D2, V6.D2
-	// r63 = FMA r62 r56 r2
+	// r63 = FMA r62 r56:r r2
 	VMOV V31.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
-	// r64 = FMA r63 r56 r3
+	// r64 = FMA r63 r56:r r3
 	VMOV V30.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
-	// r65 = FMA r64 r56 r5
+	// r65 = FMA r64 r56:r r5
 	VMOV V29.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
-	// r66 = FMA r65 r56 r7
+	// r66 = FMA r65 r56:r r7
 	VMOV V28.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
-	// r67 = FMA r66 r56 r9
+	// r67 = FMA r66 r56:r r9
 	VMOV V27.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
-	// r68 = FMA r67 r56 r11
+	// r68 = FMA r67 r56:r r11
 	VMOV V26.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
-	// r69 = FMA r68 r56 r13
+	// r69 = FMA r68 r56:r r13
 	VMOV V25.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
-	// r70 = FMA r69 r56 r15
+	// r70 = FMA r69 r56:r r15
 	VMOV V24.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
-	// r71 = FMA r70 r56 r17
+	// r71:q = FMA r70 r56:r r17
 	VMOV V23.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V6.D2 // r72 = 60
-	// r73 = CmpGT r52 r72
+	// r73 = CmpGT r52:k r72
 	WORD $0x6ee6e4e6 // fcmgt v6.2d, v7.2d, v6.2d
 	MOVD $0x404e000000000000, R3
 	VDUP R3, V9.D2 // r72 = 60
-	// r74 = Select r73 r72 r52
+	// r74:kc = Select r73 r72 r52:k
 	VBSL V7.B16, V9.B16, V6.B16
 	MOVD $0xbff0000000000000, R3
 	VDUP R3, V9.D2 // r75 = -1
-	// r76 = Mul r74 r75
+	// r76 = Mul r74:kc r75
 	WORD $0x6e69dcc6 // fmul v6.2d, v6.2d, v9.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2 // r49 = 6.755399441055744e+15
 	// r77 = Add r76 r49
 	WORD $0x4e69d4c6 // fadd v6.2d, v6.2d, v9.2d
-	// r78 = Bits r77
+	// r78:kBits = Bits r77
 	MOVD $0x3ff, R3
 	VDUP R3, V9.D2 // r79 = 5.054e-321
-	// r80 = IAdd r78 r79
+	// r80 = IAdd r78:kBits r79
 	VADD V9.D2, V6.D2, V6.D2
 	// r81 = Shl 52 r80
 	VSHL $52, V6.D2, V6.D2
-	// r82 = FromBits r81
-	// r83 = Sub r17 r82
+	// r82:pow2 = FromBits r81
+	// r83:oneMinus = Sub r17 r82:pow2
 	WORD $0x4ee6d6e6 // fsub v6.2d, v23.2d, v6.2d
-	// r84 = FMA r56 r71 r83
+	// r84 = FMA r56:r r71:q r83:oneMinus
 	VFMLA V8.D2, V0.D2, V6.D2
-	// r85 = Div r84 r45
+	// r85:y = Div r84 r45:zl
 	WORD $0x6e64fcc6 // fdiv v6.2d, v6.2d, v4.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
-	// r86 = FMA r52 r15 r49
+	// r86 = FMA r52:k r15 r49
 	VFMLA V24.D2, V7.D2, V0.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r49 = 6.755399441055744e+15
-	// r87 = Sub r86 r49
+	// r87:kHalf = Sub r86 r49
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V4.D2 // r49 = 6.755399441055744e+15
-	// r88 = Add r87 r49
+	// r88 = Add r87:kHalf r49
 	WORD $0x4e64d404 // fadd v4.2d, v0.2d, v4.2d
-	// r89 = Bits r88
+	// r89:kBits = Bits r88
 	MOVD $0x3ff, R3
 	VDUP R3, V8.D2 // r79 = 5.054e-321
-	// r90 = IAdd r89 r79
+	// r90 = IAdd r89:kBits r79
 	VADD V8.D2, V4.D2, V4.D2
 	// r91 = Shl 52 r90
 	VSHL $52, V4.D2, V4.D2
-	// r92 = FromBits r91
-	// r93 = Mul r85 r92
+	// r92:pow2 = FromBits r91
+	// r93 = Mul r85:y r92:pow2
 	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
-	// r94 = Sub r52 r87
+	// r94 = Sub r52:k r87:kHalf
 	WORD $0x4ee0d4e7 // fsub v7.2d, v7.2d, v0.2d
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
 	// r95 = Add r94 r49
 	WORD $0x4e60d4e7 // fadd v7.2d, v7.2d, v0.2d
-	// r96 = Bits r95
+	// r96:kBits = Bits r95
 	MOVD $0x3ff, R3
 	VDUP R3, V0.D2 // r79 = 5.054e-321
-	// r97 = IAdd r96 r79
+	// r97 = IAdd r96:kBits r79
 	VADD V0.D2, V7.D2, V7.D2
 	// r98 = Shl 52 r97
 	VSHL $52, V7.D2, V7.D2
-	// r99 = FromBits r98
-	// r100 = Mul r93 r99
+	// r99:pow2 = FromBits r98
+	// r100:big = Mul r93 r99:pow2
 	WORD $0x6e67dcc6 // fmul v6.2d, v6.2d, v7.2d
-	// r101 = CmpLE r1 r15
+	// r101 = CmpLE r1:az r15
 	WORD $0x6e61e701 // fcmge v1.2d, v24.2d, v1.2d
-	// r102 = Select r101 r42 r100
+	// r102:far = Select r101 r42:taylor r100:big
 	VBSL V6.B16, V5.B16, V1.B16
-	// r18 = Select r20 r102 r18
+	// r18:ex = Select r20:large r102:far r18:ex
 	VBIT V2.B16, V1.B16, V3.B16
 rare2:
-	// Store V r18
+	// Store V r18:ex
 	FMOVD F3, -8(R4)
 	SUBS $1, R1
 	BGE tail
