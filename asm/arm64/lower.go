@@ -43,9 +43,9 @@ type lowering struct {
 	rPtr    string      // scratch for the pointers in the table, if any
 	slots   int         // pointers in the table
 	stride  []string    // ManySteps: row distance in bytes of an optional stream, if a register was left for it
-	steps   string      // multi: steps left in the step loop
-	tcur    string      // multi: the address of the next step's time
-	lane    string      // multi: the current vector's first lane; single with Bits: the next lane to write bits for
+	steps   string      // ManySteps: steps left in the step loop
+	tcur    string      // ManySteps: the address of the next step's time
+	lane    string      // ManySteps: the current vector's first lane; OneStep with a packed stream: the next lane to write bits for
 	bitsW   string      // Bits: scratch for the word read, modified and written back
 	bitsAcc string      // Bits, OneStep: the bits of the current word so far
 	bits    step.Stream // the packed stream, -1 if there is none
@@ -179,8 +179,8 @@ type bodyGen struct {
 	cnt       struct{ main, bare, rare, group int }
 	ifs       int // depth of If blocks being emitted
 
-	loop    [2]int // multi: positions of the step loop's begin and end, or -1
-	inLoop  bool   // multi: emitting the step loop
+	loop    [2]int // ManySteps: positions of the step loop's begin and end, or -1
+	inLoop  bool   // ManySteps: emitting the step loop
 	touched []int  // ManySteps: accesses of each optional stream in this step so far
 	cond    int    // depth of If and Rare blocks being flattened
 

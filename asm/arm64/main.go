@@ -22,6 +22,23 @@
 // Rare block may borrow the register of a pinned constant that it does not
 // read, broadcasting the constant back before the block ends.
 //
+// Every stream and per-neuron constant row is addressed through a pointer
+// whose home is a slot of a pointer table in the kernel's stack frame; the
+// generator keeps the most used pointers in general registers instead (all
+// of them, for today's programs), ranking them by accesses per vector with
+// an access in the step loop counted 64 times. A pointer left in the table
+// is loaded into a scratch register for an access (once for the copies of
+// one op) and stored back when the access moves it, so a program with more
+// streams and rows than registers still lowers. Everything about streams,
+// constants, ops and the frame's layout comes from asm/step's tables; the
+// code of each op kind is the table lowerings (ops.go).
+//
+// The assembly is meant to be read: each op's code follows a comment with
+// the IR op (the builder's value names included), and each function's
+// header says what the generator chose for each section: vectors per
+// iteration, the constants pinned in vector registers, and the register
+// (or table slot) of every pointer, counter and row distance.
+//
 // A step kernel (a program with a Loop) has two such sections, chosen on
 // entry by Frame.Steps. For one step (the Step API) the Loop's body runs
 // once per vector, t = T[0] is a pinned broadcast and every stream is walked
