@@ -238,24 +238,14 @@ func elemType(s step.StreamSpec, d step.DType) string {
 
 func floatType(d step.DType) string { return [...]string{"float32", "float64"}[d] }
 
+// program prints the Go functions of p: for a Loop program, the function
+// that makes the steps and the one that makes one step; for a float32
+// program that can retry, the exact function its iterations fall back to.
 func (g *gen) program(p *step.Program) {
 	q, looped := perStep(p)
-	g.p, g.looped = q, looped
-	g.ft = floatType(p.DType)
-	g.ut = [...]string{"uint32", "uint64"}[p.DType]
-	g.shared = make([]bool, len(q.Regs))
-	g.vars = varNames(q)
-	for _, o := range q.Setup {
-		g.shared[o.Dst] = true
-	}
-	step.Walk(q.Ops, func(o *step.Op) {
-		if o.Defines() && g.shared[o.Dst] {
-			panic(fmt.Sprintf("golang: %s redefines setup register r%d in its loop", p.Name, o.Dst))
-		}
-	})
-	g.mem = g.frameOperands(q)
-	frame := p.GoType(p.DType)
+	g.start(p, q, looped)
 	k, retry := retryPoint(q)
+	frame := p.GoType(p.DType)
 
 	fname, sParam := p.Name, ""
 	if looped {
@@ -275,6 +265,43 @@ func (g *gen) program(p *step.Program) {
 	g.printf("func %s(f *%s%s) {\n", fname, frame, sParam)
 	g.try = retry
 	g.prologue(q, "f.N")
+	g.loops(q, k, retry)
+	g.printf("}\n\n")
+	g.try = false
+	if !retry {
+		return
+	}
+	g.printf("// %s is %s for neurons lo..hi-1, with the exact fma32.\n", exactName(p), fname)
+	g.printf("func %s(f *%s%s, lo, hi int) {\n", exactName(p), frame, sParam)
+	g.prologue(q, "hi")
+	g.printf("for j := lo; j < hi; j++ {\n")
+	g.ops(q.Ops)
+	g.printf("}\n}\n\n")
+}
+
+// start sets up the printing of q, the per-step form of p.
+func (g *gen) start(p, q *step.Program, looped bool) {
+	g.p, g.looped = q, looped
+	g.ft = floatType(p.DType)
+	g.ut = [...]string{"uint32", "uint64"}[p.DType]
+	g.shared = make([]bool, len(q.Regs))
+	g.vars = varNames(q)
+	for _, o := range q.Setup {
+		g.shared[o.Dst] = true
+	}
+	step.Walk(q.Ops, func(o *step.Op) {
+		if o.Defines() && g.shared[o.Dst] {
+			panic(fmt.Sprintf("golang: %s redefines setup register r%d in its loop", p.Name, o.Dst))
+		}
+	})
+	g.mem = g.frameOperands(q)
+}
+
+// loops prints the loops over the neurons after the prologue: the main
+// loop, its lanes interleaved, then one neuron at a time for the rest.
+// With retry, an iteration goes to the exact function before op k if an
+// FMA could not decide.
+func (g *gen) loops(q *step.Program, k int, retry bool) {
 	L := lanes(q)
 	setup := g.declared[0]
 	g.declared = make([][]bool, L)
@@ -295,17 +322,7 @@ func (g *gen) program(p *step.Program) {
 	g.setLane(0, 1)
 	g.declared[0] = append([]bool(nil), setup...)
 	g.body(q.Ops, k, retry, g.ops)
-	g.printf("}\n}\n\n")
-	g.try = false
-	if !retry {
-		return
-	}
-	g.printf("// %s is %s for neurons lo..hi-1, with the exact fma32.\n", exactName(p), fname)
-	g.printf("func %s(f *%s%s, lo, hi int) {\n", exactName(p), frame, sParam)
-	g.prologue(q, "hi")
-	g.printf("for j := lo; j < hi; j++ {\n")
-	g.ops(q.Ops)
-	g.printf("}\n}\n\n")
+	g.printf("}\n")
 }
 
 // perStep turns a program with a Loop into the program of one step over
@@ -394,9 +411,10 @@ func (g *gen) prologue(p *step.Program, n string) {
 	g.declared = [][]bool{make([]bool, len(p.Regs))}
 	g.printf("n := %s\n", n)
 	used := p.Used()
+	stand := standIn(p, used)
 	for i, s := range p.Streams {
 		if used[i] {
-			g.slice(p, step.Stream(i), s, used[step.SV])
+			g.slice(p, step.Stream(i), s, stand)
 		}
 	}
 	if len(g.mem) > 0 && !p.PerNeur {
@@ -414,18 +432,29 @@ func (g *gen) prologue(p *step.Program, n string) {
 	g.ops(p.Setup)
 }
 
+// standIn is the stream that stands in for p's absent optional float
+// streams: the first float state stream p uses, "" if none.
+func standIn(p *step.Program, used []bool) string {
+	for i, s := range p.Streams {
+		if used[i] && s.Dir == step.State && s.Elem == step.ElemFloat {
+			return s.Name
+		}
+	}
+	return ""
+}
+
 // slice prints the local slice of stream s, named after it. An absent
-// optional buffer is replaced by V if the program uses V (which it never
+// optional float buffer is replaced by the stand-in stream (which it never
 // touches: every access is under has<S>), and sliced to n after the if, so
 // that the compiler knows its length and drops the bounds checks in the
 // loop (and the lengths they keep live).
-func (g *gen) slice(p *step.Program, i step.Stream, s step.StreamSpec, hasV bool) {
+func (g *gen) slice(p *step.Program, i step.Stream, s step.StreamSpec, stand string) {
 	name := strings.ToLower(s.Name)
 	switch {
 	case s.Packed():
 		g.printf("%s := f.%s\nhas%s := %s != nil\nif has%s { %s = %s%s[:(n+63)/64] }\n", name, s.Name, s.Name, name, s.Name, name, name, g.row(p, i))
-	case s.Optional && !s.Bool() && hasV:
-		g.printf("has%s := f.%s != nil\n%s := f.V\nif has%s { %s = f.%s%s }\n%s = %s[:n]\n", s.Name, s.Name, name, s.Name, name, s.Name, g.row(p, i), name, name)
+	case s.Optional && s.Elem == step.ElemFloat && stand != "":
+		g.printf("has%s := f.%s != nil\n%s := f.%s\nif has%s { %s = f.%s%s }\n%s = %s[:n]\n", s.Name, s.Name, name, stand, s.Name, name, s.Name, g.row(p, i), name, name)
 	case s.Optional:
 		g.printf("%s := f.%s\nhas%s := %s != nil\nif has%s { %s = %s%s[:n] }\n", name, s.Name, s.Name, name, s.Name, name, name, g.row(p, i))
 	default:
