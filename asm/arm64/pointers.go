@@ -43,13 +43,14 @@ var pointerLimit = len(pointerRegs)
 // allocPointers gives the section's pointers, counters and row distances
 // their places. In order of the registers: the pointer table's scratch
 // register rPtr (only if some pointer lives in the table), the pointers
-// kept in registers (streams, then rows), then (Steps > 1) the step loop's
-// counter, time address and lane, or (Steps = 1 with Bits) the lane, the
-// gathered word and a scratch register, then as many row distances as
-// registers are left (the others are reloaded each step), then (Steps > 1
-// with Bits) the scratch register of the Bits word, which may borrow the
-// frame register. The counters must have registers; pointers need not.
-func (l *lowering) allocPointers() error {
+// kept in registers (streams, then rows), then (ManySteps) the step loop's
+// counter, time address and lane, or (OneStep with a packed stream) the
+// lane, the gathered word and a scratch register, then (ManySteps) as many
+// row distances as registers are left (the others are reloaded each step)
+// and the scratch register of the bits word, which may borrow the frame
+// register. The counters always have registers; the pointers that do not
+// fit with them, the least used first, go to the table.
+func (l *lowering) allocPointers() {
 	ptrs := l.pointers()
 	pool := slices.Clone(pointerRegs)
 	if l.p.PerNeur {
@@ -66,9 +67,6 @@ func (l *lowering) allocPointers() error {
 	inRegs := len(ptrs)
 	if inRegs+counters > len(pool) || inRegs > min(pointerLimit, len(pointerRegs)) {
 		inRegs = min(len(pool)-counters, pointerLimit+1, len(pointerRegs)) - 1 // rPtr takes one
-	}
-	if inRegs < 0 {
-		return fmt.Errorf("arm64: %s: no general register left for the loop counters", l.p.Name)
 	}
 	take := func() string {
 		if len(pool) == 0 {
@@ -115,7 +113,6 @@ func (l *lowering) allocPointers() error {
 			}
 		}
 	}
-	return nil
 }
 
 // pointers makes the section's pointers, streams then rows, and counts

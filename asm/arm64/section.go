@@ -12,6 +12,9 @@ import (
 // sectionPrefix starts the labels of each section's code.
 var sectionPrefix = [...]string{step.Plain: "", step.OneStep: "one", step.ManySteps: "many"}
 
+// lowerProgram lowers p's sections and prints its function: the header
+// with each section's configuration, the frame of the pointer table, the
+// choice of section by Frame.Steps, then the sections.
 func lowerProgram(p *step.Program) (*kernel, error) {
 	k := &kernel{name: p.FuncName("NEON")}
 	var secs []*section
@@ -71,9 +74,7 @@ func lowerSection(p *step.Program, sc step.Section) (*section, error) {
 		return nil, err
 	}
 	setup := l.extendSetup()
-	if err := l.allocPointers(); err != nil {
-		return nil, err
-	}
+	l.allocPointers()
 	bodies, err := l.fitBodies(setup)
 	if err != nil {
 		return nil, err
@@ -95,6 +96,8 @@ func lowerSection(p *step.Program, sc step.Section) (*section, error) {
 	return sec, nil
 }
 
+// newLowering starts section sc of p: its vector shape, the frame's layout
+// and the packed stream, if the program writes one.
 func newLowering(p *step.Program, sc step.Section) (*lowering, error) {
 	l := &lowering{p: p, sec: sc, prefix: sectionPrefix[sc], size: p.DType.Size(), lay: p.Layout(), setup: map[step.Reg]*step.Op{}, bits: -1}
 	l.lanes = 16 / l.size
