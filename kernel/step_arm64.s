@@ -5,6 +5,26 @@
 #include "textflag.h"
 
 // func stepNEONF32Soft(f *generic.Frame32)
+//
+// one step: 1 vector per iteration of the main loop, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r5:vThRst = VThRst, V29 r8:b = B, V28 r13:vRest = VRest, V27 r15:vC = VC,
+//     V26 r17:dtCTau = DtCTau, V25 r19:dtRTau = DtRTau, V24 r26 = 0.0013888889,
+//     V23 r27 = 0.008333334, V22 r29 = 0.041666668, V21 r31 = 0.16666667, V20 r33 = 0.5, V19 r35 = 1,
+//     V18 r37 = 0.125, V17 r109:ka = Ka, V16 r111:keep = Keep, V15 r116:tauRef = TauRef,
+//     V14 r114:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
+//   Counters: lane R12, bits word R13, bits word scratch R14.
+// many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r13:vRest = VRest, V29 r15:vC = VC, V28 r17:dtCTau = DtCTau, V27 r19:dtRTau = DtRTau,
+//     V26 r26 = 0.0013888889, V25 r27 = 0.008333334, V24 r29 = 0.041666668, V23 r31 = 0.16666667,
+//     V22 r33 = 0.5, V21 r35 = 1, V20 r37 = 0.125, V19 r109:ka = Ka, V18 r111:keep = Keep,
+//     V17 r116:tauRef = TauRef.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
+//   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
+//   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
+//     Bits R20; reloaded each step: none.
 TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 232(R0), R3 // Steps
@@ -23,19 +43,19 @@ TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVD ZR, R12 // lane
 	MOVD ZR, R13 // Bits word
 	MOVWU 0(R2), R3
-	VDUP R3, V31.S4 // r3 = VTh
+	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 4(R2), R3
-	VDUP R3, V30.S4 // r5 = VThRst
+	VDUP R3, V30.S4 // r5:vThRst = VThRst
 	MOVWU 12(R2), R3
-	VDUP R3, V29.S4 // r8 = B
+	VDUP R3, V29.S4 // r8:b = B
 	MOVWU 16(R2), R3
-	VDUP R3, V28.S4 // r13 = VRest
+	VDUP R3, V28.S4 // r13:vRest = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V27.S4 // r15 = VC
+	VDUP R3, V27.S4 // r15:vC = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V26.S4 // r17 = DtCTau
+	VDUP R3, V26.S4 // r17:dtCTau = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V25.S4 // r19 = DtRTau
+	VDUP R3, V25.S4 // r19:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V24.S4 // r26 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -51,197 +71,299 @@ TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVD $0x3e000000, R3
 	VDUP R3, V18.S4 // r37 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V17.S4 // r109 = Ka
+	VDUP R3, V17.S4 // r109:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V16.S4 // r111 = Keep
+	VDUP R3, V16.S4 // r111:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V15.S4 // r116 = TauRef
+	VDUP R3, V15.S4 // r116:tauRef = TauRef
 	MOVD 304(R0), R3
-	VLD1R (R3), [V14.S4] // r114 = T[0]
+	VLD1R (R3), [V14.S4] // r114:t = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V3.B16, V0.B16, V4.B16
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e3dd420 // fadd v0.4s, v1.4s, v29.4s
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V3.B16
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
+	// If I
 	CBZ R7, oneskip1
+	// r11:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ebbd485 // fsub v5.4s, v4.4s, v27.4s
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e25dc26 // fmul v6.4s, v1.4s, v5.4s
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea3d400 // fsub v0.4s, v0.4s, v3.4s
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e20df20 // fmul v0.4s, v25.4s, v0.4s
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.S4, V26.S4, V0.S4
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e21df41 // fmul v1.4s, v26.4s, v1.4s
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f825 // fabs v5.4s, v1.4s
+	// r28 = FMA r26 r24:z r27
 	VMOV V23.B16, V6.B16
 	VFMLA V1.S4, V24.S4, V6.S4
+	// r30 = FMA r28 r24:z r29
 	VMOV V22.B16, V7.B16
 	VFMLA V1.S4, V6.S4, V7.S4
+	// r32 = FMA r30 r24:z r31
 	VMOV V21.B16, V6.B16
 	VFMLA V1.S4, V7.S4, V6.S4
+	// r34 = FMA r32 r24:z r33
 	VMOV V20.B16, V7.B16
 	VFMLA V1.S4, V6.S4, V7.S4
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V19.B16, V6.B16
 	VFMLA V1.S4, V7.S4, V6.S4
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
+	// Rare r38:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
 	CBZW R3, onerare2
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V1.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V1.S4, V8.S4, V9.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V24.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V23.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V22.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V21.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V20.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V19.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea8e428 // fcmgt v8.4s, v1.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V1.S4
+	VDUP R3, V1.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea8e421 // fcmgt v1.4s, v1.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V10.S4, V1.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V1.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V1.S4, V10.S4, V12.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V24.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V23.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V22.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V21.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V20.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V19.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V13.S4, V10.S4, V10.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V10.S4, V10.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V12.S4, V1.S4, V10.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V1.S4
+	VDUP R3, V1.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V20.S4, V11.S4, V1.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e28d428 // fadd v8.4s, v1.4s, v8.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V12.S4, V8.S4, V8.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V8.S4, V8.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea1d56b // fsub v11.4s, v11.4s, v1.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V1.S4
+	VDUP R3, V1.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V1.S4
+	VDUP R3, V1.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V1.S4, V11.S4, V11.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V11.S4, V11.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V10.B16, V9.B16, V5.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V5.B16, V6.B16
 onerare2:
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V4.B16, V1.B16
 	VFMLA V0.S4, V6.S4, V1.S4
+	// If Delta
 	CBZ R8, oneskip3
+	// r107 = Load Delta
 	VLD1.P 16(R8), [V0.S4]
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
 oneskip3:
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V0.S4, V17.S4, V5.S4
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d5c0 // fsub v0.4s, v14.4s, v2.4s
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea0e5e0 // fcmgt v0.4s, v15.4s, v0.4s
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V0.B16, V1.B16, V4.B16
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V0.B16, V5.B16, V3.B16
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V1.B16, V14.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip4
+	// StoreOne Spike r120:sp
 	VAND V19.B16, V1.B16, V5.B16
 	VST1.P [V5.S4], 16(R9)
 oneskip4:
+	// If Ref
 	CBZ R10, oneskip5
+	// r121:ref = Or r117:refr r120:sp
 	VORR V1.B16, V0.B16, V0.B16
+	// StoreBool Ref r121:ref
 	WORD $0x0e612800 // xtn v0.4h, v0.4s
 	WORD $0x0e212800 // xtn v0.8b, v0.8h
 	VMOV V0.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 oneskip5:
+	// If Bits
 	CBZ R11, oneskip6
+	// StoreBits Bits r120:sp
 	VUSHR $31, V1.S4, V1.S4
 	VUSRA $31, V1.D2, V1.D2
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
@@ -256,8 +378,11 @@ oneskip5:
 	MOVD ZR, R13
 oneword7:
 oneskip6:
+	// Store V r0:V
 	FMOVQ F4, -16(R4)
+	// Store W r1:W
 	FMOVQ F3, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $4, R1
 	BGE oneloop1
@@ -266,184 +391,286 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V3.B16, V0.B16, V4.B16
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e3dd420 // fadd v0.4s, v1.4s, v29.4s
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V3.B16
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
+	// If I
 	CBZ R7, oneskip8
+	// r11:in = Load I
 	FMOVS.P 4(R7), F0
 oneskip8:
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ebbd485 // fsub v5.4s, v4.4s, v27.4s
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e25dc26 // fmul v6.4s, v1.4s, v5.4s
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea3d400 // fsub v0.4s, v0.4s, v3.4s
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e20df20 // fmul v0.4s, v25.4s, v0.4s
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.S4, V26.S4, V0.S4
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e21df41 // fmul v1.4s, v26.4s, v1.4s
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f825 // fabs v5.4s, v1.4s
+	// r28 = FMA r26 r24:z r27
 	VMOV V23.B16, V6.B16
 	VFMLA V1.S4, V24.S4, V6.S4
+	// r30 = FMA r28 r24:z r29
 	VMOV V22.B16, V7.B16
 	VFMLA V1.S4, V6.S4, V7.S4
+	// r32 = FMA r30 r24:z r31
 	VMOV V21.B16, V6.B16
 	VFMLA V1.S4, V7.S4, V6.S4
+	// r34 = FMA r32 r24:z r33
 	VMOV V20.B16, V7.B16
 	VFMLA V1.S4, V6.S4, V7.S4
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V19.B16, V6.B16
 	VFMLA V1.S4, V7.S4, V6.S4
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
+	// Rare r38:large
 	FMOVS F7, R3
 	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V1.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V1.S4, V8.S4, V9.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V24.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V23.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V22.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V21.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V20.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V19.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea8e428 // fcmgt v8.4s, v1.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V1.S4
+	VDUP R3, V1.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea8e421 // fcmgt v1.4s, v1.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V10.S4, V1.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V1.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V1.S4, V10.S4, V12.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V24.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V23.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V22.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V21.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V20.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V19.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V13.S4, V10.S4, V10.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V10.S4, V10.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V12.S4, V1.S4, V10.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V1.S4
+	VDUP R3, V1.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V20.S4, V11.S4, V1.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e28d428 // fadd v8.4s, v1.4s, v8.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V12.S4, V8.S4, V8.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V8.S4, V8.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea1d56b // fsub v11.4s, v11.4s, v1.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V1.S4
+	VDUP R3, V1.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V1.S4
+	VDUP R3, V1.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V1.S4, V11.S4, V11.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V11.S4, V11.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V10.B16, V9.B16, V5.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V5.B16, V6.B16
 onerare9:
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V4.B16, V1.B16
 	VFMLA V0.S4, V6.S4, V1.S4
+	// If Delta
 	CBZ R8, oneskip10
+	// r107 = Load Delta
 	FMOVS.P 4(R8), F0
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
 oneskip10:
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V0.S4, V17.S4, V5.S4
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d5c0 // fsub v0.4s, v14.4s, v2.4s
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea0e5e0 // fcmgt v0.4s, v15.4s, v0.4s
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V0.B16, V1.B16, V4.B16
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V0.B16, V5.B16, V3.B16
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V1.B16, V14.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip11
+	// StoreOne Spike r120:sp
 	VAND V19.B16, V1.B16, V5.B16
 	FMOVS.P F5, 4(R9)
 oneskip11:
+	// If Ref
 	CBZ R10, oneskip12
+	// r121:ref = Or r117:refr r120:sp
 	VORR V1.B16, V0.B16, V0.B16
+	// StoreBool Ref r121:ref
 	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
+	// If Bits
 	CBZ R11, oneskip13
+	// StoreBits Bits r120:sp
 	FMOVS F1, R3
 	AND $1, R3
 	LSL R12, R3, R3
@@ -455,8 +682,11 @@ oneskip12:
 	MOVD ZR, R13
 oneword14:
 oneskip13:
+	// Store V r0:V
 	FMOVS F4, -4(R4)
+	// Store W r1:W
 	FMOVS F3, -4(R5)
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -490,15 +720,15 @@ many:
 	MOVD 296(R0), R20 // Bits row distance
 	LSL $3, R20
 	MOVWU 0(R2), R3
-	VDUP R3, V31.S4 // r3 = VTh
+	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 16(R2), R3
-	VDUP R3, V30.S4 // r13 = VRest
+	VDUP R3, V30.S4 // r13:vRest = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V29.S4 // r15 = VC
+	VDUP R3, V29.S4 // r15:vC = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V28.S4 // r17 = DtCTau
+	VDUP R3, V28.S4 // r17:dtCTau = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V27.S4 // r19 = DtRTau
+	VDUP R3, V27.S4 // r19:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V26.S4 // r26 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -514,20 +744,24 @@ many:
 	MOVD $0x3e000000, R3
 	VDUP R3, V20.S4 // r37 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V19.S4 // r109 = Ka
+	VDUP R3, V19.S4 // r109:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V18.S4 // r111 = Keep
+	VDUP R3, V18.S4 // r111:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V17.S4 // r116 = TauRef
+	VDUP R3, V17.S4 // r116:tauRef = TauRef
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.S4]
 	VLD1.P 16(R5), [V3.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
+	// Loop
 	MOVD 232(R0), R12 // Steps
 	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -551,185 +785,264 @@ manynil62:
 	ADD R14>>3, R11, R11
 manynil63:
 manystep51:
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
 	MOVWU 4(R2), R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r5:vThRst = VThRst
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea8d409 // fsub v9.4s, v0.4s, v8.4s
 	WORD $0x4ea8d428 // fsub v8.4s, v1.4s, v8.4s
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V6.B16, V9.B16, V0.B16
 	VBIT V7.B16, V8.B16, V1.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r8:b = B
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e28d449 // fadd v9.4s, v2.4s, v8.4s
 	WORD $0x4e28d468 // fadd v8.4s, v3.4s, v8.4s
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V6.B16, V9.B16, V2.B16
 	VBIT V7.B16, V8.B16, V3.B16
+	// r11:in = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
+	// If I
 	CBZ R7, manyskip52
+	// r11:in = Load I
 	FMOVQ 16(R7), F7
 	VLD1.P (R7)(R15), [V6.S4]
 manyskip52:
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
 	WORD $0x4ebdd42b // fsub v11.4s, v1.4s, v29.4s
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e2add0c // fmul v12.4s, v8.4s, v10.4s
 	WORD $0x6e2bdd2d // fmul v13.4s, v9.4s, v11.4s
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea2d4c6 // fsub v6.4s, v6.4s, v2.4s
 	WORD $0x4ea3d4e7 // fsub v7.4s, v7.4s, v3.4s
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e26df66 // fmul v6.4s, v27.4s, v6.4s
 	WORD $0x6e27df67 // fmul v7.4s, v27.4s, v7.4s
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V12.S4, V28.S4, V6.S4
 	VFMLA V13.S4, V28.S4, V7.S4
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e2ad508 // fadd v8.4s, v8.4s, v10.4s
 	WORD $0x4e2bd529 // fadd v9.4s, v9.4s, v11.4s
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
 	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
 	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
+	// r28 = FMA r26 r24:z r27
 	VMOV V25.B16, V12.B16
 	VFMLA V8.S4, V26.S4, V12.S4
 	VMOV V25.B16, V13.B16
 	VFMLA V9.S4, V26.S4, V13.S4
+	// r30 = FMA r28 r24:z r29
 	VMOV V24.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V24.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
+	// r32 = FMA r30 r24:z r31
 	VMOV V23.B16, V13.B16
 	VFMLA V8.S4, V14.S4, V13.S4
 	VMOV V23.B16, V14.B16
 	VFMLA V9.S4, V12.S4, V14.S4
+	// r34 = FMA r32 r24:z r33
 	VMOV V22.B16, V12.B16
 	VFMLA V8.S4, V13.S4, V12.S4
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V14.S4, V13.S4
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V21.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V21.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb4e54d // fcmgt v13.4s, v10.4s, v20.4s
 	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
+	// Rare r38:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
 	CBZW R3, manyrare53
 	MOVD $0x3493f27e, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V8.S4, V17.S4, V16.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V8.S4, V16.S4, V17.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V26.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V25.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V24.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V23.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V22.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V21.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6eb0e510 // fcmgt v16.4s, v8.4s, v16.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6eb0e508 // fcmgt v8.4s, v8.4s, v16.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V18.S4, V8.S4, V19.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eb2d673 // fsub v19.4s, v19.4s, v18.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V20.S4
+	VDUP R3, V20.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V8.S4, V20.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V20.S4
+	VDUP R3, V20.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V8.S4, V18.S4, V20.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V26.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V25.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V24.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V23.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V22.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V21.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eb2e672 // fcmgt v18.4s, v19.4s, v18.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V23.S4
+	VDUP R3, V23.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V23.S4
+	VDUP R3, V23.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e37de52 // fmul v18.4s, v18.4s, v23.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4
+	VDUP R3, V23.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e37d652 // fadd v18.4s, v18.4s, v23.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V23.S4
+	VDUP R3, V23.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V23.S4, V18.S4, V18.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V18.S4, V18.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eb2d6b2 // fsub v18.4s, v21.4s, v18.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V20.S4, V8.S4, V18.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e30fe52 // fdiv v18.4s, v18.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V22.S4, V19.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V20.S4
+	VDUP R3, V20.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V20.S4, V16.S4, V16.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V16.S4, V16.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e30de52 // fmul v18.4s, v18.4s, v16.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d673 // fsub v19.4s, v19.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e28d673 // fadd v19.4s, v19.4s, v8.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V19.S4, V19.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V19.S4, V19.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e2ae6ca // fcmge v10.4s, v22.4s, v10.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V18.B16, V17.B16, V10.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V13.B16, V10.B16, V14.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
@@ -742,169 +1055,244 @@ manyskip52:
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V23.S4
 manyrare53:
+	// Rare r38:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare54
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V9.S4, V10.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V26.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V25.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V24.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V23.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V22.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V21.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea8e528 // fcmgt v8.4s, v9.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V9.B16, V13.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea8e529 // fcmgt v9.4s, v9.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V8.B16, V13.B16, V9.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V13.S4, V9.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V9.S4, V17.S4, V13.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V9.S4, V13.S4, V17.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V26.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V25.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V24.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V23.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V21.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eade60d // fcmgt v13.4s, v16.4s, v13.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e32ddad // fmul v13.4s, v13.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e32d5ad // fadd v13.4s, v13.4s, v18.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V18.S4, V13.S4, V13.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V13.S4, V13.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eadd6ad // fsub v13.4s, v21.4s, v13.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V17.S4, V9.S4, V13.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V22.S4, V16.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V17.S4, V9.S4, V9.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V9.S4, V9.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e28d610 // fadd v16.4s, v16.4s, v8.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V16.S4, V16.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V16.S4, V16.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e30ddad // fmul v13.4s, v13.4s, v16.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e2be6cb // fcmge v11.4s, v22.4s, v11.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V13.B16, V10.B16, V11.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V15.B16, V11.B16, V12.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
 	MOVWU 32(R2), R3
 	VDUP R3, V18.S4
 manyrare54:
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V6.S4, V14.S4, V8.S4
 	VMOV V1.B16, V6.B16
 	VFMLA V7.S4, V12.S4, V6.S4
+	// If Delta
 	CBZ R8, manyskip55
+	// r107 = Load Delta
 	FMOVQ 16(R8), F7
 	VLD1.P (R8)(R16), [V9.S4]
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 manyskip55:
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
 	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
 	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V7.S4, V19.S4, V10.S4
 	VFMLA V9.S4, V19.S4, V11.S4
+	// r114:t = Time
 	VLD1R.P 4(R13), [V7.S4]
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
 	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
 	WORD $0x6eace62c // fcmgt v12.4s, v17.4s, v12.4s
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V9.B16, V8.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V6.B16, V7.B16, V4.B16
 	VBIT V8.B16, V7.B16, V5.B16
+	// If Spike
 	CBZ R9, manyskip56
+	// StoreOne Spike r120:sp
 	VAND V21.B16, V8.B16, V7.B16
 	FMOVQ F7, 16(R9)
 	VAND V21.B16, V6.B16, V7.B16
 	VST1.P [V7.S4], (R9)(R17)
 manyskip56:
+	// If Ref
 	CBZ R10, manyskip57
+	// r121:ref = Or r117:refr r120:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V8.B16, V12.B16, V12.B16
+	// StoreBool Ref r121:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
@@ -917,7 +1305,9 @@ manyskip56:
 	MOVW R3, 0(R10)
 	ADD R19, R10
 manyskip57:
+	// If Bits
 	CBZ R11, manyskip58
+	// StoreBits Bits r120:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e612906 // xtn2 v6.8h, v8.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -931,10 +1321,13 @@ manyskip57:
 manyskip58:
 	SUBS $1, R12
 	BNE manystep51
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $8, R14
@@ -945,9 +1338,13 @@ manyloop2end:
 	SUBS $4, R1
 	BLT manyloop1end
 manyloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
+	// Loop
 	MOVD 232(R0), R12 // Steps
 	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -972,182 +1369,280 @@ manynil74:
 	ADD R3<<3, R11, R11
 manynil75:
 manystep64:
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 4(R2), R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r5:vThRst = VThRst
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r8:b = B
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
+	// r11:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
+	// If I
 	CBZ R7, manyskip65
+	// r11:in = Load I
 	VLD1.P (R7)(R15), [V3.S4]
 manyskip65:
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.S4, V28.S4, V3.S4
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	// r28 = FMA r26 r24:z r27
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
+	// r30 = FMA r28 r24:z r29
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
+	// r32 = FMA r30 r24:z r31
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
+	// r34 = FMA r32 r24:z r33
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
+	// Rare r38:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare66
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V13.S4, V10.S4, V10.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V10.S4, V10.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V12.S4, V8.S4, V8.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V8.S4, V8.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V4.S4, V11.S4, V11.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V11.S4, V11.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V10.B16, V9.B16, V5.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare66:
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
+	// If Delta
 	CBZ R8, manyskip67
+	// r107 = Load Delta
 	VLD1.P (R8)(R16), [V3.S4]
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip67:
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
+	// r114:t = Time
 	VLD1R.P 4(R13), [V3.S4]
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V6.B16, V5.B16, V1.B16
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip68
+	// StoreOne Spike r120:sp
 	VAND V21.B16, V4.B16, V3.B16
 	VST1.P [V3.S4], (R9)(R17)
 manyskip68:
+	// If Ref
 	CBZ R10, manyskip69
+	// r121:ref = Or r117:refr r120:sp
 	VORR V4.B16, V6.B16, V6.B16
+	// StoreBool Ref r121:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
@@ -1155,7 +1650,9 @@ manyskip68:
 	MOVW R3, 0(R10)
 	ADD R19, R10
 manyskip69:
+	// If Bits
 	CBZ R11, manyskip70
+	// StoreBits Bits r120:sp
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
@@ -1171,8 +1668,11 @@ manyskip69:
 manyskip70:
 	SUBS $1, R12
 	BNE manystep64
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $4, R14
 	SUBS $4, R1
@@ -1182,9 +1682,13 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
+	// Loop
 	MOVD 232(R0), R12 // Steps
 	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -1209,190 +1713,290 @@ manynil86:
 	ADD R3<<3, R11, R11
 manynil87:
 manystep76:
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 4(R2), R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r5:vThRst = VThRst
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r8:b = B
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
+	// r11:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
+	// If I
 	CBZ R7, manyskip77
+	// r11:in = Load I
 	FMOVS 0(R7), F3
 	ADD R15, R7
 manyskip77:
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.S4, V28.S4, V3.S4
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	// r28 = FMA r26 r24:z r27
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
+	// r30 = FMA r28 r24:z r29
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
+	// r32 = FMA r30 r24:z r31
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
+	// r34 = FMA r32 r24:z r33
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
+	// Rare r38:large
 	FMOVS F7, R3
 	CBZW R3, manyrare78
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V13.S4, V10.S4, V10.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V10.S4, V10.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V12.S4, V8.S4, V8.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V8.S4, V8.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V4.S4, V11.S4, V11.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V11.S4, V11.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V10.B16, V9.B16, V5.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare78:
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
+	// If Delta
 	CBZ R8, manyskip79
+	// r107 = Load Delta
 	FMOVS 0(R8), F3
 	ADD R16, R8
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip79:
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
+	// r114:t = Time
 	VLD1R.P 4(R13), [V3.S4]
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V6.B16, V5.B16, V1.B16
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip80
+	// StoreOne Spike r120:sp
 	VAND V21.B16, V4.B16, V3.B16
 	FMOVS F3, 0(R9)
 	ADD R17, R9
 manyskip80:
+	// If Ref
 	CBZ R10, manyskip81
+	// r121:ref = Or r117:refr r120:sp
 	VORR V4.B16, V6.B16, V6.B16
+	// StoreBool Ref r121:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	ADD R19, R10
 manyskip81:
+	// If Bits
 	CBZ R11, manyskip82
+	// StoreBits Bits r120:sp
 	FMOVS F4, R3
 	MOVD (R11), R21
 	ROR R14, R21, R21
@@ -1404,8 +2008,11 @@ manyskip81:
 manyskip82:
 	SUBS $1, R12
 	BNE manystep76
+	// Store V r0:V
 	FMOVS F0, -4(R4)
+	// Store W r1:W
 	FMOVS F1, -4(R5)
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	ADD $1, R14
 	SUBS $1, R1
@@ -1415,6 +2022,24 @@ manytailend:
 	RET
 
 // func stepNEONF32SoftPN(f *generic.Frame32)
+//
+// one step: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r26 = 0.0013888889,
+//     V30 r27 = 0.008333334, V29 r29 = 0.041666668, V28 r31 = 0.16666667, V27 r33 = 0.5, V26 r35 = 1,
+//     V25 r37 = 0.125, V24 r114:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
+//     row VTh R12, row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
+//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
+//   Counters: lane R23, bits word R24, bits word scratch R25.
+// many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r26 = 0.0013888889,
+//     V30 r27 = 0.008333334, V29 r29 = 0.041666668, V28 r31 = 0.16666667, V27 r33 = 0.5, V26 r35 = 1,
+//     V25 r37 = 0.125.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
+//     row VTh R12, row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
+//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
+//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0.
+//   Row distances in registers: I R26, Delta R2; reloaded each step: Spike, Ref, Bits.
 TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 232(R0), R3 // Steps
@@ -1469,375 +2094,541 @@ TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4 // r37 = 0.125
 	MOVD 304(R0), R3
-	VLD1R (R3), [V24.S4] // r114 = T[0]
+	VLD1R (R3), [V24.S4] // r114:t = T[0]
 	SUBS $8, R1
 	BLT oneloop2end
 oneloop2:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.S4]
 	VLD1.P 16(R5), [V3.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
+	// r3:vTh = Param VTh
 	VLD1.P 16(R12), [V6.S4]
 	VLD1.P 16(R12), [V7.S4]
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
+	// r5:vThRst = Param VThRst
 	VLD1.P 16(R13), [V10.S4]
 	VLD1.P 16(R13), [V11.S4]
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
 	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V8.B16, V0.B16, V10.B16
 	VBIF V9.B16, V1.B16, V11.B16
+	// r8:b = Param B
 	VLD1.P 16(R14), [V0.S4]
 	VLD1.P 16(R14), [V1.S4]
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
 	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V2.B16, V0.B16, V8.B16
 	VBSL V3.B16, V1.B16, V9.B16
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
+	// If I
 	CBZ R7, oneskip15
+	// r11:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
 oneskip15:
+	// r13:vRest = Param VRest
 	VLD1.P 16(R15), [V2.S4]
 	VLD1.P 16(R15), [V3.S4]
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
 	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
+	// r15:vC = Param VC
 	VLD1.P 16(R16), [V14.S4]
 	VLD1.P 16(R16), [V15.S4]
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
 	WORD $0x4eafd56f // fsub v15.4s, v11.4s, v15.4s
+	// r17:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V16.S4]
 	VLD1.P 16(R17), [V17.S4]
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
+	// r19:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V20.S4]
 	VLD1.P 16(R19), [V21.S4]
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
 	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
+	// r25:az = Abs r24:z
 	WORD $0x4ea0fa00 // fabs v0.4s, v16.4s
 	WORD $0x4ea0fa21 // fabs v1.4s, v17.4s
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb9e40d // fcmgt v13.4s, v0.4s, v25.4s
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
+	// Rare r38:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, onerare16
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V16.S4, V18.S4, V19.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4
+	VDUP R3, V23.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V24.S4
+	VDUP R3, V24.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V24.S4
+	VDUP R3, V24.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V16.S4, V22.S4, V24.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V25.S4, V22.S4, V22.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V22.S4, V22.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V24.S4
+	VDUP R3, V24.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V24.S4, V18.S4, V18.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V18.S4, V18.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V16.S4, V23.S4, V23.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V23.S4, V23.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V22.B16, V19.B16, V0.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V13.B16, V0.B16, V14.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
 onerare16:
+	// Rare r38:large
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
 	CBZW R3, onerare17
 	MOVD $0x3493f27e, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V17.S4, V13.S4, V0.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V17.S4, V0.S4, V13.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea0e620 // fcmgt v0.4s, v17.4s, v0.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V17.B16, V16.B16, V0.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea0e610 // fcmgt v16.4s, v16.4s, v0.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V0.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V16.S4, V17.S4, V19.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V22.S4, V17.S4, V17.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V17.S4, V17.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e20fe31 // fdiv v17.4s, v17.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V18.S4, V0.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4eb0d400 // fsub v0.4s, v0.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e30d410 // fadd v16.4s, v0.4s, v16.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V19.S4, V16.S4, V16.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V16.S4, V16.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea0d652 // fsub v18.4s, v18.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V0.S4, V18.S4, V18.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V18.S4, V18.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V17.B16, V13.B16, V1.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V15.B16, V1.B16, V12.B16
 onerare17:
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
 	VFMLA V21.S4, V12.S4, V1.S4
+	// If Delta
 	CBZ R8, oneskip18
+	// r107 = Load Delta
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
 oneskip18:
+	// r109:ka = Param Ka
 	VLD1.P 16(R21), [V12.S4]
 	VLD1.P 16(R21), [V13.S4]
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
 	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
+	// r111:keep = Param Keep
 	VLD1.P 16(R20), [V14.S4]
 	VLD1.P 16(R20), [V15.S4]
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
 	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V2.S4, V12.S4, V14.S4
 	VFMLA V3.S4, V13.S4, V15.S4
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
 	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
+	// r116:tauRef = Param TauRef
 	VLD1.P 16(R22), [V12.S4]
 	VLD1.P 16(R22), [V13.S4]
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
 	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V2.B16, V0.B16, V10.B16
 	VBIF V3.B16, V1.B16, V11.B16
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V2.B16, V14.B16, V8.B16
 	VBIF V3.B16, V15.B16, V9.B16
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e546 // fcmge v6.4s, v10.4s, v6.4s
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
+	// If Spike
 	CBZ R9, oneskip19
+	// StoreOne Spike r120:sp
 	VAND V26.B16, V6.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 	VAND V26.B16, V7.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 oneskip19:
+	// If Ref
 	CBZ R10, oneskip20
+	// r121:ref = Or r117:refr r120:sp
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
+	// StoreBool Ref r121:ref
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
 	WORD $0x0e212842 // xtn v2.8b, v2.8h
 	VMOV V2.S[0], R3
@@ -1849,7 +2640,9 @@ oneskip19:
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 oneskip20:
+	// If Bits
 	CBZ R11, oneskip21
+	// StoreBits Bits r120:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -1867,10 +2660,13 @@ oneskip20:
 	MOVD ZR, R24
 oneword22:
 oneskip21:
+	// Store V r0:V
 	FMOVQ F10, -32(R4)
 	FMOVQ F11, -16(R4)
+	// Store W r1:W
 	FMOVQ F8, -32(R5)
 	FMOVQ F9, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	SUBS $8, R1
@@ -1880,197 +2676,309 @@ oneloop2end:
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
+	// r3:vTh = Param VTh
 	VLD1.P 16(R12), [V3.S4]
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	// r5:vThRst = Param VThRst
 	VLD1.P 16(R13), [V5.S4]
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V4.B16, V0.B16, V5.B16
+	// r8:b = Param B
 	VLD1.P 16(R14), [V0.S4]
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
+	// If I
 	CBZ R7, oneskip1
+	// r11:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
+	// r13:vRest = Param VRest
 	VLD1.P 16(R15), [V1.S4]
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
+	// r15:vC = Param VC
 	VLD1.P 16(R16), [V7.S4]
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
+	// r17:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V8.S4]
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	// r19:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V10.S4]
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
+	// Rare r38:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, onerare2
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V15.S4, V12.S4, V12.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V12.S4, V12.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V14.S4, V9.S4, V9.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V9.S4, V9.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V13.S4, V13.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V13.S4, V13.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V12.B16, V11.B16, V0.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V0.B16, V6.B16
 onerare2:
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
+	// If Delta
 	CBZ R8, oneskip3
+	// r107 = Load Delta
 	VLD1.P 16(R8), [V6.S4]
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip3:
+	// r109:ka = Param Ka
 	VLD1.P 16(R21), [V6.S4]
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
+	// r111:keep = Param Keep
 	VLD1.P 16(R20), [V7.S4]
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V1.S4, V6.S4, V7.S4
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
+	// r116:tauRef = Param TauRef
 	VLD1.P 16(R22), [V6.S4]
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V1.B16, V0.B16, V5.B16
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V1.B16, V7.B16, V4.B16
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip4
+	// StoreOne Spike r120:sp
 	VAND V26.B16, V3.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 oneskip4:
+	// If Ref
 	CBZ R10, oneskip5
+	// r121:ref = Or r117:refr r120:sp
 	VORR V3.B16, V1.B16, V1.B16
+	// StoreBool Ref r121:ref
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 oneskip5:
+	// If Bits
 	CBZ R11, oneskip6
+	// StoreBits Bits r120:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
@@ -2085,8 +2993,11 @@ oneskip5:
 	MOVD ZR, R24
 oneword7:
 oneskip6:
+	// Store V r0:V
 	FMOVQ F5, -16(R4)
+	// Store W r1:W
 	FMOVQ F4, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $4, R1
 	BGE oneloop1
@@ -2095,194 +3006,306 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
+	// r3:vTh = Param VTh
 	FMOVS.P 4(R12), F3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	// r5:vThRst = Param VThRst
 	FMOVS.P 4(R13), F5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V4.B16, V0.B16, V5.B16
+	// r8:b = Param B
 	FMOVS.P 4(R14), F0
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
+	// If I
 	CBZ R7, oneskip8
+	// r11:in = Load I
 	FMOVS.P 4(R7), F0
 oneskip8:
+	// r13:vRest = Param VRest
 	FMOVS.P 4(R15), F1
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
+	// r15:vC = Param VC
 	FMOVS.P 4(R16), F7
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
+	// r17:dtCTau = Param DtCTau
 	FMOVS.P 4(R17), F8
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	// r19:dtRTau = Param DtRTau
 	FMOVS.P 4(R19), F10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
+	// Rare r38:large
 	FMOVS F7, R3
 	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V15.S4, V12.S4, V12.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V12.S4, V12.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V14.S4, V9.S4, V9.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V9.S4, V9.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V13.S4, V13.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V13.S4, V13.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V12.B16, V11.B16, V0.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V0.B16, V6.B16
 onerare9:
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
+	// If Delta
 	CBZ R8, oneskip10
+	// r107 = Load Delta
 	FMOVS.P 4(R8), F6
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip10:
+	// r109:ka = Param Ka
 	FMOVS.P 4(R21), F6
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
+	// r111:keep = Param Keep
 	FMOVS.P 4(R20), F7
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V1.S4, V6.S4, V7.S4
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
+	// r116:tauRef = Param TauRef
 	FMOVS.P 4(R22), F6
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V1.B16, V0.B16, V5.B16
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V1.B16, V7.B16, V4.B16
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip11
+	// StoreOne Spike r120:sp
 	VAND V26.B16, V3.B16, V0.B16
 	FMOVS.P F0, 4(R9)
 oneskip11:
+	// If Ref
 	CBZ R10, oneskip12
+	// r121:ref = Or r117:refr r120:sp
 	VORR V3.B16, V1.B16, V1.B16
+	// StoreBool Ref r121:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
+	// If Bits
 	CBZ R11, oneskip13
+	// StoreBits Bits r120:sp
 	FMOVS F3, R3
 	AND $1, R3
 	LSL R23, R3, R3
@@ -2294,8 +3317,11 @@ oneskip12:
 	MOVD ZR, R24
 oneword14:
 oneskip13:
+	// Store V r0:V
 	FMOVS F5, -4(R4)
+	// Store W r1:W
 	FMOVS F4, -4(R5)
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -2362,12 +3388,16 @@ many:
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.S4]
 	VLD1.P 16(R5), [V3.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
+	// Loop
 	MOVD 232(R0), R23 // Steps
 	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -2391,356 +3421,517 @@ manynil36:
 	ADD R25>>3, R11, R11
 manynil37:
 manystep25:
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F6
 	FMOVQ 16(R12), F7
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
+	// r5:vThRst = Param VThRst
 	FMOVQ 0(R13), F10
 	FMOVQ 16(R13), F11
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
 	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
+	// r8:b = Param B
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
 	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
+	// r11:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
+	// If I
 	CBZ R7, manyskip26
+	// r11:in = Load I
 	FMOVQ 16(R7), F9
 	VLD1.P (R7)(R26), [V8.S4]
 manyskip26:
+	// r13:vRest = Param VRest
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
 	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
+	// r15:vC = Param VC
 	FMOVQ 0(R16), F14
 	FMOVQ 16(R16), F15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
 	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
+	// r17:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F16
 	FMOVQ 16(R17), F17
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
+	// r19:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F20
 	FMOVQ 16(R19), F21
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
 	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e28de94 // fmul v20.4s, v20.4s, v8.4s
 	WORD $0x6e29deb5 // fmul v21.4s, v21.4s, v9.4s
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
+	// r25:az = Abs r24:z
 	WORD $0x4ea0fa08 // fabs v8.4s, v16.4s
 	WORD $0x4ea0fa29 // fabs v9.4s, v17.4s
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb9e50d // fcmgt v13.4s, v8.4s, v25.4s
 	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
+	// Rare r38:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, manyrare27
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V16.S4, V18.S4, V19.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4
+	VDUP R3, V23.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V24.S4
+	VDUP R3, V24.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V24.S4
+	VDUP R3, V24.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V16.S4, V22.S4, V24.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V25.S4, V22.S4, V22.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V22.S4, V22.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V24.S4
+	VDUP R3, V24.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V24.S4, V18.S4, V18.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V18.S4, V18.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V16.S4, V23.S4, V23.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V23.S4, V23.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e28e768 // fcmge v8.4s, v27.4s, v8.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V22.B16, V19.B16, V8.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V13.B16, V8.B16, V14.B16
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
 manyrare27:
+	// Rare r38:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare28
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V17.S4, V13.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V17.S4, V8.S4, V13.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea8e628 // fcmgt v8.4s, v17.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea8e610 // fcmgt v16.4s, v16.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V16.S4, V17.S4, V19.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V22.S4, V17.S4, V17.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V17.S4, V17.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e28fe31 // fdiv v17.4s, v17.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V18.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V19.S4, V16.S4, V16.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V16.S4, V16.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d652 // fsub v18.4s, v18.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e28d652 // fadd v18.4s, v18.4s, v8.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V18.S4, V18.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V18.S4, V18.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V17.B16, V13.B16, V9.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V15.B16, V9.B16, V12.B16
 manyrare28:
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.S4, V14.S4, V8.S4
 	VMOV V1.B16, V9.B16
 	VFMLA V21.S4, V12.S4, V9.S4
+	// If Delta
 	CBZ R8, manyskip29
+	// r107 = Load Delta
 	FMOVQ 16(R8), F12
 	VLD1.P (R8)(R2), [V13.S4]
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
 manyskip29:
+	// r109:ka = Param Ka
 	FMOVQ 0(R21), F12
 	FMOVQ 16(R21), F13
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
 	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
+	// r111:keep = Param Keep
 	FMOVQ 0(R20), F14
 	FMOVQ 16(R20), F15
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
 	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V10.S4, V12.S4, V14.S4
 	VFMLA V11.S4, V13.S4, V15.S4
+	// r114:t = Time
 	VLD1R.P 4(R24), [V10.S4]
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
 	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
+	// r116:tauRef = Param TauRef
 	FMOVQ 0(R22), F13
 	FMOVQ 16(R22), F16
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
 	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e406 // fcmge v6.4s, v0.4s, v6.4s
 	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
+	// If Spike
 	CBZ R9, manyskip30
+	// StoreOne Spike r120:sp
 	VAND V26.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V26.B16, V6.B16, V8.B16
@@ -2748,9 +3939,12 @@ manyskip29:
 	MOVD 280(R0), R3 // Spike row distance
 	ADD R3<<2, R9, R9
 manyskip30:
+	// If Ref
 	CBZ R10, manyskip31
+	// r121:ref = Or r117:refr r120:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
+	// StoreBool Ref r121:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
@@ -2764,7 +3958,9 @@ manyskip30:
 	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip31:
+	// If Bits
 	CBZ R11, manyskip32
+	// StoreBits Bits r120:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -2779,10 +3975,13 @@ manyskip31:
 manyskip32:
 	SUBS $1, R23
 	BNE manystep25
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $8, R25
@@ -2803,9 +4002,13 @@ manyloop2end:
 	SUBS $4, R1
 	BLT manyloop1end
 manyloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
+	// Loop
 	MOVD 232(R0), R23 // Steps
 	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -2830,190 +4033,298 @@ manynil11:
 	ADD R3<<3, R11, R11
 manynil12:
 manystep1:
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	// r5:vThRst = Param VThRst
 	FMOVQ 0(R13), F5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V4.B16, V5.B16, V0.B16
+	// r8:b = Param B
 	FMOVQ 0(R14), F5
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
+	// r11:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
+	// If I
 	CBZ R7, manyskip2
+	// r11:in = Load I
 	VLD1.P (R7)(R26), [V4.S4]
 manyskip2:
+	// r13:vRest = Param VRest
 	FMOVQ 0(R15), F5
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
+	// r15:vC = Param VC
 	FMOVQ 0(R16), F7
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
+	// r17:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F8
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	// r19:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
+	// Rare r38:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, manyrare3
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V15.S4, V12.S4, V12.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V12.S4, V12.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V14.S4, V9.S4, V9.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V9.S4, V9.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V13.S4, V13.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V13.S4, V13.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V12.B16, V11.B16, V4.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare3:
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
+	// If Delta
 	CBZ R8, manyskip4
+	// r107 = Load Delta
 	VLD1.P (R8)(R2), [V6.S4]
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip4:
+	// r109:ka = Param Ka
 	FMOVQ 0(R21), F6
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
+	// r111:keep = Param Keep
 	FMOVQ 0(R20), F7
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
+	// r114:t = Time
 	VLD1R.P 4(R24), [V5.S4]
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
+	// r116:tauRef = Param TauRef
 	FMOVQ 0(R22), F8
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V6.B16, V7.B16, V1.B16
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip5
+	// StoreOne Spike r120:sp
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
 	ADD R3<<2, R9, R9
 manyskip5:
+	// If Ref
 	CBZ R10, manyskip6
+	// r121:ref = Or r117:refr r120:sp
 	VORR V3.B16, V6.B16, V6.B16
+	// StoreBool Ref r121:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
@@ -3022,7 +4333,9 @@ manyskip5:
 	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip6:
+	// If Bits
 	CBZ R11, manyskip7
+	// StoreBits Bits r120:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
@@ -3040,8 +4353,11 @@ manyskip6:
 manyskip7:
 	SUBS $1, R23
 	BNE manystep1
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $4, R25
 	ADD $16, R12
@@ -3061,9 +4377,13 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
+	// Loop
 	MOVD 232(R0), R23 // Steps
 	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -3088,198 +4408,308 @@ manynil23:
 	ADD R3<<3, R11, R11
 manynil24:
 manystep13:
+	// r3:vTh = Param VTh
 	FMOVS 0(R12), F3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	// r5:vThRst = Param VThRst
 	FMOVS 0(R13), F5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V4.B16, V5.B16, V0.B16
+	// r8:b = Param B
 	FMOVS 0(R14), F5
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
+	// r11:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
+	// If I
 	CBZ R7, manyskip14
+	// r11:in = Load I
 	FMOVS 0(R7), F4
 	ADD R26, R7
 manyskip14:
+	// r13:vRest = Param VRest
 	FMOVS 0(R15), F5
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
+	// r15:vC = Param VC
 	FMOVS 0(R16), F7
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
+	// r17:dtCTau = Param DtCTau
 	FMOVS 0(R17), F8
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	// r19:dtRTau = Param DtRTau
 	FMOVS 0(R19), F10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	// r25:az = Abs r24:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r36:ex = FMA r34 r24:z r35
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r38:large = CmpGT r25:az r37
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
+	// Rare r38:large
 	FMOVS F7, R3
 	CBZW R3, manyrare15
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r40 = 2.7557319e-06
+	// r41 = FMA r39 r24:z r40
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r42 = 2.4801588e-05
+	// r43 = FMA r41 r24:z r42
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r44 = 0.0001984127
+	// r45 = FMA r43 r24:z r44
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r46 = FMA r45 r24:z r26
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r47 = FMA r46 r24:z r27
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r48 = FMA r47 r24:z r29
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r49 = FMA r48 r24:z r31
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r50 = FMA r49 r24:z r33
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r51:taylor = FMA r50 r24:z r35
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r52 = 95
+	// r53 = CmpGT r24:z r52
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r52 = 95
+	// r54:zl = Select r53 r52 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r55 = -87
+	// r56 = CmpLT r54:zl r55
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r55 = -87
+	// r57:zc = Select r56 r55 r54:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r59 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r58 = 1.2582912e+07
+	// r60 = FMA r57:zc r59 r58
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r58 = 1.2582912e+07
+	// r61:k = Sub r60 r58
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r63 = -0.69314575
+	// r64 = FMA r61:k r63 r57:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r62 = -1.4286068e-06
+	// r65:r = FMA r61:k r62 r64
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r39 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r40 = 2.7557319e-06
+	// r66 = FMA r39 r65:r r40
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r42 = 2.4801588e-05
+	// r67 = FMA r66 r65:r r42
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r44 = 0.0001984127
+	// r68 = FMA r67 r65:r r44
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r69 = FMA r68 r65:r r26
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r70 = FMA r69 r65:r r27
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r71 = FMA r70 r65:r r29
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r72 = FMA r71 r65:r r31
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r73 = FMA r72 r65:r r33
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r74:q = FMA r73 r65:r r35
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r75 = 30
+	// r76 = CmpGT r61:k r75
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r75 = 30
+	// r77:kc = Select r76 r75 r61:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r78 = -1
+	// r79 = Mul r77:kc r78
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r58 = 1.2582912e+07
+	// r80 = Add r79 r58
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	// r81:kBits = Bits r80
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r82 = 1.78e-43
+	// r83 = IAdd r81:kBits r82
 	VADD V15.S4, V12.S4, V12.S4
+	// r84 = Shl 23 r83
 	VSHL $23, V12.S4, V12.S4
+	// r85:pow2 = FromBits r84
+	// r86:oneMinus = Sub r35 r85:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	// r87 = FMA r65:r r74:q r86:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
+	// r88:y = Div r87 r54:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r89 = FMA r61:k r33 r58
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r58 = 1.2582912e+07
+	// r90:kHalf = Sub r89 r58
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r58 = 1.2582912e+07
+	// r91 = Add r90:kHalf r58
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	// r92:kBits = Bits r91
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r82 = 1.78e-43
+	// r93 = IAdd r92:kBits r82
 	VADD V14.S4, V9.S4, V9.S4
+	// r94 = Shl 23 r93
 	VSHL $23, V9.S4, V9.S4
+	// r95:pow2 = FromBits r94
+	// r96 = Mul r88:y r95:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r97 = Sub r61:k r90:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.2582912e+07
+	// r98 = Add r97 r58
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r82 = 1.78e-43
+	// r100 = IAdd r99:kBits r82
 	VADD V8.S4, V13.S4, V13.S4
+	// r101 = Shl 23 r100
 	VSHL $23, V13.S4, V13.S4
+	// r102:pow2 = FromBits r101
+	// r103:big = Mul r96 r102:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	// r104 = CmpLE r25:az r33
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
+	// r105:far = Select r104 r51:taylor r103:big
 	VBSL V12.B16, V11.B16, V4.B16
+	// r36:ex = Select r38:large r105:far r36:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare15:
+	// r106:vc = FMA r36:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
+	// If Delta
 	CBZ R8, manyskip16
+	// r107 = Load Delta
 	FMOVS 0(R8), F6
 	ADD R2, R8
+	// r106:vc = Add r106:vc r107
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip16:
+	// r109:ka = Param Ka
 	FMOVS 0(R21), F6
+	// r110:dv = Sub r106:vc r13:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
+	// r111:keep = Param Keep
 	FMOVS 0(R20), F7
+	// r112:wkeep = Mul r111:keep r10:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	// r113:wc = FMA r109:ka r110:dv r112:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
+	// r114:t = Time
 	VLD1R.P 4(R24), [V5.S4]
+	// r115:since = Sub r114:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
+	// r116:tauRef = Param TauRef
 	FMOVS 0(R22), F8
+	// r117:refr = CmpLT r115:since r116:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
+	// r0:V = Select r117:refr r7:vr r106:vc
 	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r117:refr r10:u r113:wc
 	VBIF V6.B16, V7.B16, V1.B16
+	// r120:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
+	// r2:Last = Select r120:sp r114:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip17
+	// StoreOne Spike r120:sp
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVS F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
 	ADD R3<<2, R9, R9
 manyskip17:
+	// If Ref
 	CBZ R10, manyskip18
+	// r121:ref = Or r117:refr r120:sp
 	VORR V3.B16, V6.B16, V6.B16
+	// StoreBool Ref r121:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip18:
+	// If Bits
 	CBZ R11, manyskip19
+	// StoreBits Bits r120:sp
 	FMOVS F3, R3
 	MOVD (R11), R0
 	ROR R25, R0, R0
@@ -3293,8 +4723,11 @@ manyskip18:
 manyskip19:
 	SUBS $1, R23
 	BNE manystep13
+	// Store V r0:V
 	FMOVS F0, -4(R4)
+	// Store W r1:W
 	FMOVS F1, -4(R5)
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	ADD $1, R25
 	ADD $4, R12
@@ -3314,6 +4747,26 @@ manytailend:
 	RET
 
 // func stepNEONF32Hard(f *generic.Frame32)
+//
+// one step: 1 vector per iteration of the main loop, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r5:vReset = VReset, V29 r7:b = B, V28 r12:vRest = VRest, V27 r14:vC = VC,
+//     V26 r16:dtCTau = DtCTau, V25 r18:dtRTau = DtRTau, V24 r25 = 0.0013888889,
+//     V23 r26 = 0.008333334, V22 r28 = 0.041666668, V21 r30 = 0.16666667, V20 r32 = 0.5, V19 r34 = 1,
+//     V18 r36 = 0.125, V17 r108:ka = Ka, V16 r110:keep = Keep, V15 r115:tauRef = TauRef,
+//     V14 r113:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
+//   Counters: lane R12, bits word R13, bits word scratch R14.
+// many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r12:vRest = VRest, V29 r14:vC = VC, V28 r16:dtCTau = DtCTau, V27 r18:dtRTau = DtRTau,
+//     V26 r25 = 0.0013888889, V25 r26 = 0.008333334, V24 r28 = 0.041666668, V23 r30 = 0.16666667,
+//     V22 r32 = 0.5, V21 r34 = 1, V20 r36 = 0.125, V19 r108:ka = Ka, V18 r110:keep = Keep,
+//     V17 r115:tauRef = TauRef.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
+//   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
+//   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
+//     Bits R20; reloaded each step: none.
 TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 232(R0), R3 // Steps
@@ -3332,19 +4785,19 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVD ZR, R12 // lane
 	MOVD ZR, R13 // Bits word
 	MOVWU 0(R2), R3
-	VDUP R3, V31.S4 // r3 = VTh
+	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 8(R2), R3
-	VDUP R3, V30.S4 // r5 = VReset
+	VDUP R3, V30.S4 // r5:vReset = VReset
 	MOVWU 12(R2), R3
-	VDUP R3, V29.S4 // r7 = B
+	VDUP R3, V29.S4 // r7:b = B
 	MOVWU 16(R2), R3
-	VDUP R3, V28.S4 // r12 = VRest
+	VDUP R3, V28.S4 // r12:vRest = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V27.S4 // r14 = VC
+	VDUP R3, V27.S4 // r14:vC = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V26.S4 // r16 = DtCTau
+	VDUP R3, V26.S4 // r16:dtCTau = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V25.S4 // r18 = DtRTau
+	VDUP R3, V25.S4 // r18:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V24.S4 // r25 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -3360,196 +4813,297 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVD $0x3e000000, R3
 	VDUP R3, V18.S4 // r36 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V17.S4 // r108 = Ka
+	VDUP R3, V17.S4 // r108:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V16.S4 // r110 = Keep
+	VDUP R3, V16.S4 // r110:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V15.S4 // r115 = TauRef
+	VDUP R3, V15.S4 // r115:tauRef = TauRef
 	MOVD 304(R0), R3
-	VLD1R (R3), [V14.S4] // r113 = T[0]
+	VLD1R (R3), [V14.S4] // r113:t = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V30.B16, V0.B16
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V4.B16, V3.B16
+	// r10:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
+	// If I
 	CBZ R7, oneskip1
+	// r10:in = Load I
 	VLD1.P 16(R7), [V1.S4]
 oneskip1:
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e21df21 // fmul v1.4s, v25.4s, v1.4s
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.S4, V26.S4, V1.S4
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	// r27 = FMA r25 r23:z r26
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V24.S4, V6.S4
+	// r29 = FMA r27 r23:z r28
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
+	// r31 = FMA r29 r23:z r30
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
+	// r33 = FMA r31 r23:z r32
 	VMOV V20.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V19.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
+	// Rare r37:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
 	CBZW R3, onerare2
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V20.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V19.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V20.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V19.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V13.S4, V10.S4, V10.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V10.S4, V10.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V20.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V12.S4, V8.S4, V8.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V8.S4, V8.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V4.S4, V11.S4, V11.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V11.S4, V11.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V10.B16, V9.B16, V5.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V5.B16, V6.B16
 onerare2:
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V1.S4, V6.S4, V4.S4
+	// If Delta
 	CBZ R8, oneskip3
+	// r106 = Load Delta
 	VLD1.P 16(R8), [V1.S4]
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
 oneskip3:
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V1.S4, V17.S4, V5.S4
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d5c1 // fsub v1.4s, v14.4s, v2.4s
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea1e5e1 // fcmgt v1.4s, v15.4s, v1.4s
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V1.B16, V4.B16, V0.B16
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V1.B16, V5.B16, V3.B16
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V4.B16, V14.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip4
+	// StoreOne Spike r119:sp
 	VAND V19.B16, V4.B16, V5.B16
 	VST1.P [V5.S4], 16(R9)
 oneskip4:
+	// If Ref
 	CBZ R10, oneskip5
+	// r120:ref = Or r116:refr r119:sp
 	VORR V4.B16, V1.B16, V1.B16
+	// StoreBool Ref r120:ref
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 oneskip5:
+	// If Bits
 	CBZ R11, oneskip6
+	// StoreBits Bits r119:sp
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
@@ -3564,8 +5118,11 @@ oneskip5:
 	MOVD ZR, R13
 oneword7:
 oneskip6:
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
+	// Store W r1:W
 	FMOVQ F3, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $4, R1
 	BGE oneloop1
@@ -3574,183 +5131,284 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V30.B16, V0.B16
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V4.B16, V3.B16
+	// r10:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
+	// If I
 	CBZ R7, oneskip8
+	// r10:in = Load I
 	FMOVS.P 4(R7), F1
 oneskip8:
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e21df21 // fmul v1.4s, v25.4s, v1.4s
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.S4, V26.S4, V1.S4
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	// r27 = FMA r25 r23:z r26
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V24.S4, V6.S4
+	// r29 = FMA r27 r23:z r28
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
+	// r31 = FMA r29 r23:z r30
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
+	// r33 = FMA r31 r23:z r32
 	VMOV V20.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V19.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
+	// Rare r37:large
 	FMOVS F7, R3
 	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V20.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V19.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V20.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V19.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V13.S4, V10.S4, V10.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V10.S4, V10.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V20.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V12.S4, V8.S4, V8.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V8.S4, V8.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V4.S4, V11.S4, V11.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V11.S4, V11.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V10.B16, V9.B16, V5.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V5.B16, V6.B16
 onerare9:
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V1.S4, V6.S4, V4.S4
+	// If Delta
 	CBZ R8, oneskip10
+	// r106 = Load Delta
 	FMOVS.P 4(R8), F1
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
 oneskip10:
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V1.S4, V17.S4, V5.S4
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d5c1 // fsub v1.4s, v14.4s, v2.4s
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea1e5e1 // fcmgt v1.4s, v15.4s, v1.4s
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V1.B16, V4.B16, V0.B16
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V1.B16, V5.B16, V3.B16
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V4.B16, V14.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip11
+	// StoreOne Spike r119:sp
 	VAND V19.B16, V4.B16, V5.B16
 	FMOVS.P F5, 4(R9)
 oneskip11:
+	// If Ref
 	CBZ R10, oneskip12
+	// r120:ref = Or r116:refr r119:sp
 	VORR V4.B16, V1.B16, V1.B16
+	// StoreBool Ref r120:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
+	// If Bits
 	CBZ R11, oneskip13
+	// StoreBits Bits r119:sp
 	FMOVS F4, R3
 	AND $1, R3
 	LSL R12, R3, R3
@@ -3762,8 +5420,11 @@ oneskip12:
 	MOVD ZR, R13
 oneword14:
 oneskip13:
+	// Store V r0:V
 	FMOVS F0, -4(R4)
+	// Store W r1:W
 	FMOVS F3, -4(R5)
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -3797,15 +5458,15 @@ many:
 	MOVD 296(R0), R20 // Bits row distance
 	LSL $3, R20
 	MOVWU 0(R2), R3
-	VDUP R3, V31.S4 // r3 = VTh
+	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 16(R2), R3
-	VDUP R3, V30.S4 // r12 = VRest
+	VDUP R3, V30.S4 // r12:vRest = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V29.S4 // r14 = VC
+	VDUP R3, V29.S4 // r14:vC = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V28.S4 // r16 = DtCTau
+	VDUP R3, V28.S4 // r16:dtCTau = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V27.S4 // r18 = DtRTau
+	VDUP R3, V27.S4 // r18:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V26.S4 // r25 = 0.0013888889
 	MOVD $0x3c088889, R3
@@ -3821,20 +5482,24 @@ many:
 	MOVD $0x3e000000, R3
 	VDUP R3, V20.S4 // r36 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V19.S4 // r108 = Ka
+	VDUP R3, V19.S4 // r108:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V18.S4 // r110 = Keep
+	VDUP R3, V18.S4 // r110:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V17.S4 // r115 = TauRef
+	VDUP R3, V17.S4 // r115:tauRef = TauRef
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.S4]
 	VLD1.P 16(R5), [V3.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
+	// Loop
 	MOVD 232(R0), R12 // Steps
 	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -3858,183 +5523,261 @@ manynil62:
 	ADD R14>>3, R11, R11
 manynil63:
 manystep51:
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
 	MOVWU 8(R2), R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r5:vReset = VReset
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V6.B16, V8.B16, V0.B16
 	VBIT V7.B16, V8.B16, V1.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r7:b = B
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e28d449 // fadd v9.4s, v2.4s, v8.4s
 	WORD $0x4e28d468 // fadd v8.4s, v3.4s, v8.4s
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V6.B16, V9.B16, V2.B16
 	VBIT V7.B16, V8.B16, V3.B16
+	// r10:in = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
+	// If I
 	CBZ R7, manyskip52
+	// r10:in = Load I
 	FMOVQ 16(R7), F7
 	VLD1.P (R7)(R15), [V6.S4]
 manyskip52:
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
 	WORD $0x4ebdd42b // fsub v11.4s, v1.4s, v29.4s
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e2add0c // fmul v12.4s, v8.4s, v10.4s
 	WORD $0x6e2bdd2d // fmul v13.4s, v9.4s, v11.4s
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea2d4c6 // fsub v6.4s, v6.4s, v2.4s
 	WORD $0x4ea3d4e7 // fsub v7.4s, v7.4s, v3.4s
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e26df66 // fmul v6.4s, v27.4s, v6.4s
 	WORD $0x6e27df67 // fmul v7.4s, v27.4s, v7.4s
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V12.S4, V28.S4, V6.S4
 	VFMLA V13.S4, V28.S4, V7.S4
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e2ad508 // fadd v8.4s, v8.4s, v10.4s
 	WORD $0x4e2bd529 // fadd v9.4s, v9.4s, v11.4s
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
 	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
 	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
+	// r27 = FMA r25 r23:z r26
 	VMOV V25.B16, V12.B16
 	VFMLA V8.S4, V26.S4, V12.S4
 	VMOV V25.B16, V13.B16
 	VFMLA V9.S4, V26.S4, V13.S4
+	// r29 = FMA r27 r23:z r28
 	VMOV V24.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V24.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
+	// r31 = FMA r29 r23:z r30
 	VMOV V23.B16, V13.B16
 	VFMLA V8.S4, V14.S4, V13.S4
 	VMOV V23.B16, V14.B16
 	VFMLA V9.S4, V12.S4, V14.S4
+	// r33 = FMA r31 r23:z r32
 	VMOV V22.B16, V12.B16
 	VFMLA V8.S4, V13.S4, V12.S4
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V14.S4, V13.S4
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V21.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V21.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb4e54d // fcmgt v13.4s, v10.4s, v20.4s
 	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
+	// Rare r37:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
 	CBZW R3, manyrare53
 	MOVD $0x3493f27e, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V8.S4, V17.S4, V16.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V8.S4, V16.S4, V17.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V26.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V25.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V24.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V23.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V22.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V21.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6eb0e510 // fcmgt v16.4s, v8.4s, v16.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6eb0e508 // fcmgt v8.4s, v8.4s, v16.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V18.S4, V8.S4, V19.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eb2d673 // fsub v19.4s, v19.4s, v18.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V20.S4
+	VDUP R3, V20.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V8.S4, V20.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V20.S4
+	VDUP R3, V20.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V8.S4, V18.S4, V20.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V26.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V25.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V24.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V23.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V22.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V21.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eb2e672 // fcmgt v18.4s, v19.4s, v18.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V23.S4
+	VDUP R3, V23.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V23.S4
+	VDUP R3, V23.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e37de52 // fmul v18.4s, v18.4s, v23.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4
+	VDUP R3, V23.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e37d652 // fadd v18.4s, v18.4s, v23.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V23.S4
+	VDUP R3, V23.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V23.S4, V18.S4, V18.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V18.S4, V18.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eb2d6b2 // fsub v18.4s, v21.4s, v18.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V20.S4, V8.S4, V18.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e30fe52 // fdiv v18.4s, v18.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V22.S4, V19.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V20.S4
+	VDUP R3, V20.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V20.S4, V16.S4, V16.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V16.S4, V16.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e30de52 // fmul v18.4s, v18.4s, v16.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d673 // fsub v19.4s, v19.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e28d673 // fadd v19.4s, v19.4s, v8.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V19.S4, V19.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V19.S4, V19.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e2ae6ca // fcmge v10.4s, v22.4s, v10.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V18.B16, V17.B16, V10.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V13.B16, V10.B16, V14.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
@@ -4047,169 +5790,244 @@ manyskip52:
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V23.S4
 manyrare53:
+	// Rare r37:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare54
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V9.S4, V10.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V26.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V25.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V24.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V23.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V22.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V21.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea8e528 // fcmgt v8.4s, v9.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V9.B16, V13.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea8e529 // fcmgt v9.4s, v9.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V8.B16, V13.B16, V9.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V13.S4, V9.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V9.S4, V17.S4, V13.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V9.S4, V13.S4, V17.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V26.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V25.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V24.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V23.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V21.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eade60d // fcmgt v13.4s, v16.4s, v13.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e32ddad // fmul v13.4s, v13.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e32d5ad // fadd v13.4s, v13.4s, v18.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V18.S4, V13.S4, V13.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V13.S4, V13.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eadd6ad // fsub v13.4s, v21.4s, v13.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V17.S4, V9.S4, V13.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V22.S4, V16.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V17.S4, V9.S4, V9.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V9.S4, V9.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e28d610 // fadd v16.4s, v16.4s, v8.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V16.S4, V16.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V16.S4, V16.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e30ddad // fmul v13.4s, v13.4s, v16.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e2be6cb // fcmge v11.4s, v22.4s, v11.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V13.B16, V10.B16, V11.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V15.B16, V11.B16, V12.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
 	MOVWU 32(R2), R3
 	VDUP R3, V18.S4
 manyrare54:
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V6.S4, V14.S4, V8.S4
 	VMOV V1.B16, V6.B16
 	VFMLA V7.S4, V12.S4, V6.S4
+	// If Delta
 	CBZ R8, manyskip55
+	// r106 = Load Delta
 	FMOVQ 16(R8), F7
 	VLD1.P (R8)(R16), [V9.S4]
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 manyskip55:
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
 	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
 	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V7.S4, V19.S4, V10.S4
 	VFMLA V9.S4, V19.S4, V11.S4
+	// r113:t = Time
 	VLD1R.P 4(R13), [V7.S4]
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
 	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
 	WORD $0x6eace62c // fcmgt v12.4s, v17.4s, v12.4s
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V9.B16, V8.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V6.B16, V7.B16, V4.B16
 	VBIT V8.B16, V7.B16, V5.B16
+	// If Spike
 	CBZ R9, manyskip56
+	// StoreOne Spike r119:sp
 	VAND V21.B16, V8.B16, V7.B16
 	FMOVQ F7, 16(R9)
 	VAND V21.B16, V6.B16, V7.B16
 	VST1.P [V7.S4], (R9)(R17)
 manyskip56:
+	// If Ref
 	CBZ R10, manyskip57
+	// r120:ref = Or r116:refr r119:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V8.B16, V12.B16, V12.B16
+	// StoreBool Ref r120:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
@@ -4222,7 +6040,9 @@ manyskip56:
 	MOVW R3, 0(R10)
 	ADD R19, R10
 manyskip57:
+	// If Bits
 	CBZ R11, manyskip58
+	// StoreBits Bits r119:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e612906 // xtn2 v6.8h, v8.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -4236,10 +6056,13 @@ manyskip57:
 manyskip58:
 	SUBS $1, R12
 	BNE manystep51
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $8, R14
@@ -4250,9 +6073,13 @@ manyloop2end:
 	SUBS $4, R1
 	BLT manyloop1end
 manyloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
+	// Loop
 	MOVD 232(R0), R12 // Steps
 	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -4277,181 +6104,278 @@ manynil74:
 	ADD R3<<3, R11, R11
 manynil75:
 manystep64:
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 8(R2), R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r5:vReset = VReset
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r7:b = B
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
+	// r10:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
+	// If I
 	CBZ R7, manyskip65
+	// r10:in = Load I
 	VLD1.P (R7)(R15), [V3.S4]
 manyskip65:
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.S4, V28.S4, V3.S4
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	// r27 = FMA r25 r23:z r26
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
+	// r29 = FMA r27 r23:z r28
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
+	// r31 = FMA r29 r23:z r30
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
+	// r33 = FMA r31 r23:z r32
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
+	// Rare r37:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare66
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V13.S4, V10.S4, V10.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V10.S4, V10.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V12.S4, V8.S4, V8.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V8.S4, V8.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V4.S4, V11.S4, V11.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V11.S4, V11.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V10.B16, V9.B16, V5.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare66:
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
+	// If Delta
 	CBZ R8, manyskip67
+	// r106 = Load Delta
 	VLD1.P (R8)(R16), [V3.S4]
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip67:
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
+	// r113:t = Time
 	VLD1R.P 4(R13), [V3.S4]
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V6.B16, V5.B16, V1.B16
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip68
+	// StoreOne Spike r119:sp
 	VAND V21.B16, V4.B16, V3.B16
 	VST1.P [V3.S4], (R9)(R17)
 manyskip68:
+	// If Ref
 	CBZ R10, manyskip69
+	// r120:ref = Or r116:refr r119:sp
 	VORR V4.B16, V6.B16, V6.B16
+	// StoreBool Ref r120:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
@@ -4459,7 +6383,9 @@ manyskip68:
 	MOVW R3, 0(R10)
 	ADD R19, R10
 manyskip69:
+	// If Bits
 	CBZ R11, manyskip70
+	// StoreBits Bits r119:sp
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
@@ -4475,8 +6401,11 @@ manyskip69:
 manyskip70:
 	SUBS $1, R12
 	BNE manystep64
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $4, R14
 	SUBS $4, R1
@@ -4486,9 +6415,13 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
+	// Loop
 	MOVD 232(R0), R12 // Steps
 	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -4513,189 +6446,288 @@ manynil86:
 	ADD R3<<3, R11, R11
 manynil87:
 manystep76:
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 8(R2), R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r5:vReset = VReset
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r7:b = B
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
+	// r10:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
+	// If I
 	CBZ R7, manyskip77
+	// r10:in = Load I
 	FMOVS 0(R7), F3
 	ADD R15, R7
 manyskip77:
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.S4, V28.S4, V3.S4
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
+	// r27 = FMA r25 r23:z r26
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
+	// r29 = FMA r27 r23:z r28
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
+	// r31 = FMA r29 r23:z r30
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
+	// r33 = FMA r31 r23:z r32
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
+	// Rare r37:large
 	FMOVS F7, R3
 	CBZW R3, manyrare78
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V13.S4, V10.S4, V10.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V10.S4, V10.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V12.S4, V8.S4, V8.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V8.S4, V8.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V4.S4, V11.S4, V11.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V11.S4, V11.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V10.B16, V9.B16, V5.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare78:
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
+	// If Delta
 	CBZ R8, manyskip79
+	// r106 = Load Delta
 	FMOVS 0(R8), F3
 	ADD R16, R8
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip79:
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
+	// r113:t = Time
 	VLD1R.P 4(R13), [V3.S4]
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V6.B16, V5.B16, V1.B16
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip80
+	// StoreOne Spike r119:sp
 	VAND V21.B16, V4.B16, V3.B16
 	FMOVS F3, 0(R9)
 	ADD R17, R9
 manyskip80:
+	// If Ref
 	CBZ R10, manyskip81
+	// r120:ref = Or r116:refr r119:sp
 	VORR V4.B16, V6.B16, V6.B16
+	// StoreBool Ref r120:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	ADD R19, R10
 manyskip81:
+	// If Bits
 	CBZ R11, manyskip82
+	// StoreBits Bits r119:sp
 	FMOVS F4, R3
 	MOVD (R11), R21
 	ROR R14, R21, R21
@@ -4707,8 +6739,11 @@ manyskip81:
 manyskip82:
 	SUBS $1, R12
 	BNE manystep76
+	// Store V r0:V
 	FMOVS F0, -4(R4)
+	// Store W r1:W
 	FMOVS F1, -4(R5)
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	ADD $1, R14
 	SUBS $1, R1
@@ -4718,6 +6753,24 @@ manytailend:
 	RET
 
 // func stepNEONF32HardPN(f *generic.Frame32)
+//
+// one step: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r25 = 0.0013888889,
+//     V30 r26 = 0.008333334, V29 r28 = 0.041666668, V28 r30 = 0.16666667, V27 r32 = 0.5, V26 r34 = 1,
+//     V25 r36 = 0.125, V24 r113:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
+//     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
+//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
+//   Counters: lane R23, bits word R24, bits word scratch R25.
+// many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r25 = 0.0013888889,
+//     V30 r26 = 0.008333334, V29 r28 = 0.041666668, V28 r30 = 0.16666667, V27 r32 = 0.5, V26 r34 = 1,
+//     V25 r36 = 0.125.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
+//     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
+//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
+//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0.
+//   Row distances in registers: I R26, Delta R2; reloaded each step: Spike, Ref, Bits.
 TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 232(R0), R3 // Steps
@@ -4772,373 +6825,538 @@ TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4 // r36 = 0.125
 	MOVD 304(R0), R3
-	VLD1R (R3), [V24.S4] // r113 = T[0]
+	VLD1R (R3), [V24.S4] // r113:t = T[0]
 	SUBS $8, R1
 	BLT oneloop2end
 oneloop2:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.S4]
 	VLD1.P 16(R5), [V3.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
+	// r3:vTh = Param VTh
 	VLD1.P 16(R12), [V6.S4]
 	VLD1.P 16(R12), [V7.S4]
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
+	// r5:vReset = Param VReset
 	VLD1.P 16(R13), [V10.S4]
 	VLD1.P 16(R13), [V11.S4]
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V8.B16, V0.B16, V10.B16
 	VBIF V9.B16, V1.B16, V11.B16
+	// r7:b = Param B
 	VLD1.P 16(R14), [V0.S4]
 	VLD1.P 16(R14), [V1.S4]
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
 	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V2.B16, V0.B16, V8.B16
 	VBSL V3.B16, V1.B16, V9.B16
+	// r10:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
+	// If I
 	CBZ R7, oneskip15
+	// r10:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
 oneskip15:
+	// r12:vRest = Param VRest
 	VLD1.P 16(R15), [V2.S4]
 	VLD1.P 16(R15), [V3.S4]
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
 	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
+	// r14:vC = Param VC
 	VLD1.P 16(R16), [V14.S4]
 	VLD1.P 16(R16), [V15.S4]
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
 	WORD $0x4eafd56f // fsub v15.4s, v11.4s, v15.4s
+	// r16:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V16.S4]
 	VLD1.P 16(R17), [V17.S4]
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
+	// r18:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V20.S4]
 	VLD1.P 16(R19), [V21.S4]
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
 	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
+	// r24:az = Abs r23:z
 	WORD $0x4ea0fa00 // fabs v0.4s, v16.4s
 	WORD $0x4ea0fa21 // fabs v1.4s, v17.4s
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb9e40d // fcmgt v13.4s, v0.4s, v25.4s
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
+	// Rare r37:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, onerare16
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V16.S4, V18.S4, V19.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4
+	VDUP R3, V23.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V24.S4
+	VDUP R3, V24.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V24.S4
+	VDUP R3, V24.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V16.S4, V22.S4, V24.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V25.S4, V22.S4, V22.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V22.S4, V22.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V24.S4
+	VDUP R3, V24.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V24.S4, V18.S4, V18.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V18.S4, V18.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V16.S4, V23.S4, V23.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V23.S4, V23.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V22.B16, V19.B16, V0.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V13.B16, V0.B16, V14.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
 onerare16:
+	// Rare r37:large
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
 	CBZW R3, onerare17
 	MOVD $0x3493f27e, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V17.S4, V13.S4, V0.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V17.S4, V0.S4, V13.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea0e620 // fcmgt v0.4s, v17.4s, v0.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V17.B16, V16.B16, V0.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea0e610 // fcmgt v16.4s, v16.4s, v0.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V0.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V16.S4, V17.S4, V19.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V22.S4, V17.S4, V17.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V17.S4, V17.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e20fe31 // fdiv v17.4s, v17.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V18.S4, V0.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4eb0d400 // fsub v0.4s, v0.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e30d410 // fadd v16.4s, v0.4s, v16.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V19.S4, V16.S4, V16.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V16.S4, V16.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea0d652 // fsub v18.4s, v18.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V0.S4, V18.S4, V18.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V18.S4, V18.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V17.B16, V13.B16, V1.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V15.B16, V1.B16, V12.B16
 onerare17:
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
 	VFMLA V21.S4, V12.S4, V1.S4
+	// If Delta
 	CBZ R8, oneskip18
+	// r106 = Load Delta
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
 oneskip18:
+	// r108:ka = Param Ka
 	VLD1.P 16(R21), [V12.S4]
 	VLD1.P 16(R21), [V13.S4]
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
 	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
+	// r110:keep = Param Keep
 	VLD1.P 16(R20), [V14.S4]
 	VLD1.P 16(R20), [V15.S4]
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
 	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V2.S4, V12.S4, V14.S4
 	VFMLA V3.S4, V13.S4, V15.S4
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
 	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
+	// r115:tauRef = Param TauRef
 	VLD1.P 16(R22), [V12.S4]
 	VLD1.P 16(R22), [V13.S4]
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
 	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V2.B16, V0.B16, V10.B16
 	VBIF V3.B16, V1.B16, V11.B16
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V2.B16, V14.B16, V8.B16
 	VBIF V3.B16, V15.B16, V9.B16
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e546 // fcmge v6.4s, v10.4s, v6.4s
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
+	// If Spike
 	CBZ R9, oneskip19
+	// StoreOne Spike r119:sp
 	VAND V26.B16, V6.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 	VAND V26.B16, V7.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 oneskip19:
+	// If Ref
 	CBZ R10, oneskip20
+	// r120:ref = Or r116:refr r119:sp
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
+	// StoreBool Ref r120:ref
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
 	WORD $0x0e212842 // xtn v2.8b, v2.8h
 	VMOV V2.S[0], R3
@@ -5150,7 +7368,9 @@ oneskip19:
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 oneskip20:
+	// If Bits
 	CBZ R11, oneskip21
+	// StoreBits Bits r119:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -5168,10 +7388,13 @@ oneskip20:
 	MOVD ZR, R24
 oneword22:
 oneskip21:
+	// Store V r0:V
 	FMOVQ F10, -32(R4)
 	FMOVQ F11, -16(R4)
+	// Store W r1:W
 	FMOVQ F8, -32(R5)
 	FMOVQ F9, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	SUBS $8, R1
@@ -5181,196 +7404,307 @@ oneloop2end:
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
+	// r3:vTh = Param VTh
 	VLD1.P 16(R12), [V3.S4]
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	// r5:vReset = Param VReset
 	VLD1.P 16(R13), [V5.S4]
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V4.B16, V0.B16, V5.B16
+	// r7:b = Param B
 	VLD1.P 16(R14), [V0.S4]
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
+	// r10:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
+	// If I
 	CBZ R7, oneskip1
+	// r10:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
+	// r12:vRest = Param VRest
 	VLD1.P 16(R15), [V1.S4]
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
+	// r14:vC = Param VC
 	VLD1.P 16(R16), [V7.S4]
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
+	// r16:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V8.S4]
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	// r18:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V10.S4]
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
+	// Rare r37:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, onerare2
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V15.S4, V12.S4, V12.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V12.S4, V12.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V14.S4, V9.S4, V9.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V9.S4, V9.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V13.S4, V13.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V13.S4, V13.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V12.B16, V11.B16, V0.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V0.B16, V6.B16
 onerare2:
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
+	// If Delta
 	CBZ R8, oneskip3
+	// r106 = Load Delta
 	VLD1.P 16(R8), [V6.S4]
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip3:
+	// r108:ka = Param Ka
 	VLD1.P 16(R21), [V6.S4]
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
+	// r110:keep = Param Keep
 	VLD1.P 16(R20), [V7.S4]
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V1.S4, V6.S4, V7.S4
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
+	// r115:tauRef = Param TauRef
 	VLD1.P 16(R22), [V6.S4]
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V1.B16, V0.B16, V5.B16
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V1.B16, V7.B16, V4.B16
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip4
+	// StoreOne Spike r119:sp
 	VAND V26.B16, V3.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 oneskip4:
+	// If Ref
 	CBZ R10, oneskip5
+	// r120:ref = Or r116:refr r119:sp
 	VORR V3.B16, V1.B16, V1.B16
+	// StoreBool Ref r120:ref
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 oneskip5:
+	// If Bits
 	CBZ R11, oneskip6
+	// StoreBits Bits r119:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
@@ -5385,8 +7719,11 @@ oneskip5:
 	MOVD ZR, R24
 oneword7:
 oneskip6:
+	// Store V r0:V
 	FMOVQ F5, -16(R4)
+	// Store W r1:W
 	FMOVQ F4, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $4, R1
 	BGE oneloop1
@@ -5395,193 +7732,304 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
+	// r3:vTh = Param VTh
 	FMOVS.P 4(R12), F3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	// r5:vReset = Param VReset
 	FMOVS.P 4(R13), F5
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V4.B16, V0.B16, V5.B16
+	// r7:b = Param B
 	FMOVS.P 4(R14), F0
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
+	// r10:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
+	// If I
 	CBZ R7, oneskip8
+	// r10:in = Load I
 	FMOVS.P 4(R7), F0
 oneskip8:
+	// r12:vRest = Param VRest
 	FMOVS.P 4(R15), F1
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
+	// r14:vC = Param VC
 	FMOVS.P 4(R16), F7
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
+	// r16:dtCTau = Param DtCTau
 	FMOVS.P 4(R17), F8
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	// r18:dtRTau = Param DtRTau
 	FMOVS.P 4(R19), F10
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
+	// Rare r37:large
 	FMOVS F7, R3
 	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V15.S4, V12.S4, V12.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V12.S4, V12.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V14.S4, V9.S4, V9.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V9.S4, V9.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V13.S4, V13.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V13.S4, V13.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V12.B16, V11.B16, V0.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V0.B16, V6.B16
 onerare9:
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
+	// If Delta
 	CBZ R8, oneskip10
+	// r106 = Load Delta
 	FMOVS.P 4(R8), F6
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip10:
+	// r108:ka = Param Ka
 	FMOVS.P 4(R21), F6
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
+	// r110:keep = Param Keep
 	FMOVS.P 4(R20), F7
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V1.S4, V6.S4, V7.S4
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
+	// r115:tauRef = Param TauRef
 	FMOVS.P 4(R22), F6
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V1.B16, V0.B16, V5.B16
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V1.B16, V7.B16, V4.B16
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip11
+	// StoreOne Spike r119:sp
 	VAND V26.B16, V3.B16, V0.B16
 	FMOVS.P F0, 4(R9)
 oneskip11:
+	// If Ref
 	CBZ R10, oneskip12
+	// r120:ref = Or r116:refr r119:sp
 	VORR V3.B16, V1.B16, V1.B16
+	// StoreBool Ref r120:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
+	// If Bits
 	CBZ R11, oneskip13
+	// StoreBits Bits r119:sp
 	FMOVS F3, R3
 	AND $1, R3
 	LSL R23, R3, R3
@@ -5593,8 +8041,11 @@ oneskip12:
 	MOVD ZR, R24
 oneword14:
 oneskip13:
+	// Store V r0:V
 	FMOVS F5, -4(R4)
+	// Store W r1:W
 	FMOVS F4, -4(R5)
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -5661,12 +8112,16 @@ many:
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.S4]
 	VLD1.P 16(R5), [V3.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
+	// Loop
 	MOVD 232(R0), R23 // Steps
 	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -5690,354 +8145,514 @@ manynil36:
 	ADD R25>>3, R11, R11
 manynil37:
 manystep25:
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F6
 	FMOVQ 16(R12), F7
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
+	// r5:vReset = Param VReset
 	FMOVQ 0(R13), F10
 	FMOVQ 16(R13), F11
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
+	// r7:b = Param B
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
 	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
+	// r10:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
+	// If I
 	CBZ R7, manyskip26
+	// r10:in = Load I
 	FMOVQ 16(R7), F9
 	VLD1.P (R7)(R26), [V8.S4]
 manyskip26:
+	// r12:vRest = Param VRest
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
 	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
+	// r14:vC = Param VC
 	FMOVQ 0(R16), F14
 	FMOVQ 16(R16), F15
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
 	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
+	// r16:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F16
 	FMOVQ 16(R17), F17
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
+	// r18:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F20
 	FMOVQ 16(R19), F21
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
 	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e28de94 // fmul v20.4s, v20.4s, v8.4s
 	WORD $0x6e29deb5 // fmul v21.4s, v21.4s, v9.4s
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
+	// r24:az = Abs r23:z
 	WORD $0x4ea0fa08 // fabs v8.4s, v16.4s
 	WORD $0x4ea0fa29 // fabs v9.4s, v17.4s
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb9e50d // fcmgt v13.4s, v8.4s, v25.4s
 	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
+	// Rare r37:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, manyrare27
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V16.S4, V18.S4, V19.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4
+	VDUP R3, V23.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V24.S4
+	VDUP R3, V24.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V24.S4
+	VDUP R3, V24.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V16.S4, V22.S4, V24.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V25.S4
+	VDUP R3, V25.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V25.S4, V22.S4, V22.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V22.S4, V22.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V24.S4
+	VDUP R3, V24.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V24.S4, V18.S4, V18.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V18.S4, V18.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V16.S4, V23.S4, V23.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V23.S4, V23.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e28e768 // fcmge v8.4s, v27.4s, v8.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V22.B16, V19.B16, V8.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V13.B16, V8.B16, V14.B16
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
 manyrare27:
+	// Rare r37:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare28
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V17.S4, V13.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V17.S4, V8.S4, V13.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea8e628 // fcmgt v8.4s, v17.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea8e610 // fcmgt v16.4s, v16.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4
+	VDUP R3, V18.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V16.S4, V17.S4, V19.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V17.S4
+	VDUP R3, V17.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V22.S4
+	VDUP R3, V22.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V22.S4, V17.S4, V17.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V17.S4, V17.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e28fe31 // fdiv v17.4s, v17.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V18.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4
+	VDUP R3, V16.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V19.S4
+	VDUP R3, V19.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V19.S4, V16.S4, V16.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V16.S4, V16.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d652 // fsub v18.4s, v18.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e28d652 // fadd v18.4s, v18.4s, v8.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V18.S4, V18.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V18.S4, V18.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V17.B16, V13.B16, V9.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V15.B16, V9.B16, V12.B16
 manyrare28:
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.S4, V14.S4, V8.S4
 	VMOV V1.B16, V9.B16
 	VFMLA V21.S4, V12.S4, V9.S4
+	// If Delta
 	CBZ R8, manyskip29
+	// r106 = Load Delta
 	FMOVQ 16(R8), F12
 	VLD1.P (R8)(R2), [V13.S4]
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
 manyskip29:
+	// r108:ka = Param Ka
 	FMOVQ 0(R21), F12
 	FMOVQ 16(R21), F13
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
 	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
+	// r110:keep = Param Keep
 	FMOVQ 0(R20), F14
 	FMOVQ 16(R20), F15
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
 	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V10.S4, V12.S4, V14.S4
 	VFMLA V11.S4, V13.S4, V15.S4
+	// r113:t = Time
 	VLD1R.P 4(R24), [V10.S4]
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
 	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
+	// r115:tauRef = Param TauRef
 	FMOVQ 0(R22), F13
 	FMOVQ 16(R22), F16
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
 	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e406 // fcmge v6.4s, v0.4s, v6.4s
 	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
+	// If Spike
 	CBZ R9, manyskip30
+	// StoreOne Spike r119:sp
 	VAND V26.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V26.B16, V6.B16, V8.B16
@@ -6045,9 +8660,12 @@ manyskip29:
 	MOVD 280(R0), R3 // Spike row distance
 	ADD R3<<2, R9, R9
 manyskip30:
+	// If Ref
 	CBZ R10, manyskip31
+	// r120:ref = Or r116:refr r119:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
+	// StoreBool Ref r120:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
@@ -6061,7 +8679,9 @@ manyskip30:
 	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip31:
+	// If Bits
 	CBZ R11, manyskip32
+	// StoreBits Bits r119:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -6076,10 +8696,13 @@ manyskip31:
 manyskip32:
 	SUBS $1, R23
 	BNE manystep25
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $8, R25
@@ -6100,9 +8723,13 @@ manyloop2end:
 	SUBS $4, R1
 	BLT manyloop1end
 manyloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.S4]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.S4]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
+	// Loop
 	MOVD 232(R0), R23 // Steps
 	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -6127,189 +8754,296 @@ manynil11:
 	ADD R3<<3, R11, R11
 manynil12:
 manystep1:
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	// r5:vReset = Param VReset
 	FMOVQ 0(R13), F5
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V4.B16, V5.B16, V0.B16
+	// r7:b = Param B
 	FMOVQ 0(R14), F5
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
+	// r10:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
+	// If I
 	CBZ R7, manyskip2
+	// r10:in = Load I
 	VLD1.P (R7)(R26), [V4.S4]
 manyskip2:
+	// r12:vRest = Param VRest
 	FMOVQ 0(R15), F5
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
+	// r14:vC = Param VC
 	FMOVQ 0(R16), F7
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
+	// r16:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F8
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	// r18:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F10
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
+	// Rare r37:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, manyrare3
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V15.S4, V12.S4, V12.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V12.S4, V12.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V14.S4, V9.S4, V9.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V9.S4, V9.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V13.S4, V13.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V13.S4, V13.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V12.B16, V11.B16, V4.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare3:
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
+	// If Delta
 	CBZ R8, manyskip4
+	// r106 = Load Delta
 	VLD1.P (R8)(R2), [V6.S4]
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip4:
+	// r108:ka = Param Ka
 	FMOVQ 0(R21), F6
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
+	// r110:keep = Param Keep
 	FMOVQ 0(R20), F7
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
+	// r113:t = Time
 	VLD1R.P 4(R24), [V5.S4]
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
+	// r115:tauRef = Param TauRef
 	FMOVQ 0(R22), F8
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V6.B16, V7.B16, V1.B16
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip5
+	// StoreOne Spike r119:sp
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
 	ADD R3<<2, R9, R9
 manyskip5:
+	// If Ref
 	CBZ R10, manyskip6
+	// r120:ref = Or r116:refr r119:sp
 	VORR V3.B16, V6.B16, V6.B16
+	// StoreBool Ref r120:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
@@ -6318,7 +9052,9 @@ manyskip5:
 	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip6:
+	// If Bits
 	CBZ R11, manyskip7
+	// StoreBits Bits r119:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
@@ -6336,8 +9072,11 @@ manyskip6:
 manyskip7:
 	SUBS $1, R23
 	BNE manystep1
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $4, R25
 	ADD $16, R12
@@ -6357,9 +9096,13 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
+	// r0:V = Load V
 	FMOVS.P 4(R4), F0
+	// r1:W = Load W
 	FMOVS.P 4(R5), F1
+	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
+	// Loop
 	MOVD 232(R0), R23 // Steps
 	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -6384,197 +9127,306 @@ manynil23:
 	ADD R3<<3, R11, R11
 manynil24:
 manystep13:
+	// r3:vTh = Param VTh
 	FMOVS 0(R12), F3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
+	// r5:vReset = Param VReset
 	FMOVS 0(R13), F5
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V4.B16, V5.B16, V0.B16
+	// r7:b = Param B
 	FMOVS 0(R14), F5
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
+	// r10:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
+	// If I
 	CBZ R7, manyskip14
+	// r10:in = Load I
 	FMOVS 0(R7), F4
 	ADD R26, R7
 manyskip14:
+	// r12:vRest = Param VRest
 	FMOVS 0(R15), F5
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
+	// r14:vC = Param VC
 	FMOVS 0(R16), F7
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
+	// r16:dtCTau = Param DtCTau
 	FMOVS 0(R17), F8
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
+	// r18:dtRTau = Param DtRTau
 	FMOVS 0(R19), F10
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.S4, V8.S4, V10.S4
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	// r24:az = Abs r23:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
+	// r35:ex = FMA r33 r23:z r34
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
+	// r37:large = CmpGT r24:az r36
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
+	// Rare r37:large
 	FMOVS F7, R3
 	CBZW R3, manyrare15
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r39 = 2.7557319e-06
+	// r40 = FMA r38 r23:z r39
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r41 = 2.4801588e-05
+	// r42 = FMA r40 r23:z r41
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r43 = 0.0001984127
+	// r44 = FMA r42 r23:z r43
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r45 = FMA r44 r23:z r25
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r46 = FMA r45 r23:z r26
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r47 = FMA r46 r23:z r28
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r48 = FMA r47 r23:z r30
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
+	// r49 = FMA r48 r23:z r32
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
+	// r50:taylor = FMA r49 r23:z r34
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r51 = 95
+	// r52 = CmpGT r23:z r51
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r51 = 95
+	// r53:zl = Select r52 r51 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r54 = -87
+	// r55 = CmpLT r53:zl r54
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r54 = -87
+	// r56:zc = Select r55 r54 r53:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r58 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r57 = 1.2582912e+07
+	// r59 = FMA r56:zc r58 r57
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r57 = 1.2582912e+07
+	// r60:k = Sub r59 r57
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r62 = -0.69314575
+	// r63 = FMA r60:k r62 r56:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r61 = -1.4286068e-06
+	// r64:r = FMA r60:k r61 r63
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r38 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r39 = 2.7557319e-06
+	// r65 = FMA r38 r64:r r39
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r41 = 2.4801588e-05
+	// r66 = FMA r65 r64:r r41
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r43 = 0.0001984127
+	// r67 = FMA r66 r64:r r43
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r68 = FMA r67 r64:r r25
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r69 = FMA r68 r64:r r26
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r70 = FMA r69 r64:r r28
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r71 = FMA r70 r64:r r30
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
+	// r72 = FMA r71 r64:r r32
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
+	// r73:q = FMA r72 r64:r r34
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r74 = 30
+	// r75 = CmpGT r60:k r74
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r74 = 30
+	// r76:kc = Select r75 r74 r60:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r77 = -1
+	// r78 = Mul r76:kc r77
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r57 = 1.2582912e+07
+	// r79 = Add r78 r57
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
+	// r80:kBits = Bits r79
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4
+	VDUP R3, V15.S4 // r81 = 1.78e-43
+	// r82 = IAdd r80:kBits r81
 	VADD V15.S4, V12.S4, V12.S4
+	// r83 = Shl 23 r82
 	VSHL $23, V12.S4, V12.S4
+	// r84:pow2 = FromBits r83
+	// r85:oneMinus = Sub r34 r84:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
+	// r86 = FMA r64:r r73:q r85:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
+	// r87:y = Div r86 r53:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r88 = FMA r60:k r32 r57
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r57 = 1.2582912e+07
+	// r89:kHalf = Sub r88 r57
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r57 = 1.2582912e+07
+	// r90 = Add r89:kHalf r57
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
+	// r91:kBits = Bits r90
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4
+	VDUP R3, V14.S4 // r81 = 1.78e-43
+	// r92 = IAdd r91:kBits r81
 	VADD V14.S4, V9.S4, V9.S4
+	// r93 = Shl 23 r92
 	VSHL $23, V9.S4, V9.S4
+	// r94:pow2 = FromBits r93
+	// r95 = Mul r87:y r94:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r96 = Sub r60:k r89:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r57 = 1.2582912e+07
+	// r97 = Add r96 r57
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r81 = 1.78e-43
+	// r99 = IAdd r98:kBits r81
 	VADD V8.S4, V13.S4, V13.S4
+	// r100 = Shl 23 r99
 	VSHL $23, V13.S4, V13.S4
+	// r101:pow2 = FromBits r100
+	// r102:big = Mul r95 r101:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
+	// r103 = CmpLE r24:az r32
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
+	// r104:far = Select r103 r50:taylor r102:big
 	VBSL V12.B16, V11.B16, V4.B16
+	// r35:ex = Select r37:large r104:far r35:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare15:
+	// r105:vc = FMA r35:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
+	// If Delta
 	CBZ R8, manyskip16
+	// r106 = Load Delta
 	FMOVS 0(R8), F6
 	ADD R2, R8
+	// r105:vc = Add r105:vc r106
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip16:
+	// r108:ka = Param Ka
 	FMOVS 0(R21), F6
+	// r109:dv = Sub r105:vc r12:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
+	// r110:keep = Param Keep
 	FMOVS 0(R20), F7
+	// r111:wkeep = Mul r110:keep r9:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	// r112:wc = FMA r108:ka r109:dv r111:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
+	// r113:t = Time
 	VLD1R.P 4(R24), [V5.S4]
+	// r114:since = Sub r113:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
+	// r115:tauRef = Param TauRef
 	FMOVS 0(R22), F8
+	// r116:refr = CmpLT r114:since r115:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
+	// r0:V = Select r116:refr r6:vr r105:vc
 	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r116:refr r9:u r112:wc
 	VBIF V6.B16, V7.B16, V1.B16
+	// r119:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
+	// r2:Last = Select r119:sp r113:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip17
+	// StoreOne Spike r119:sp
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVS F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
 	ADD R3<<2, R9, R9
 manyskip17:
+	// If Ref
 	CBZ R10, manyskip18
+	// r120:ref = Or r116:refr r119:sp
 	VORR V3.B16, V6.B16, V6.B16
+	// StoreBool Ref r120:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip18:
+	// If Bits
 	CBZ R11, manyskip19
+	// StoreBits Bits r119:sp
 	FMOVS F3, R3
 	MOVD (R11), R0
 	ROR R25, R0, R0
@@ -6588,8 +9440,11 @@ manyskip18:
 manyskip19:
 	SUBS $1, R23
 	BNE manystep13
+	// Store V r0:V
 	FMOVS F0, -4(R4)
+	// Store W r1:W
 	FMOVS F1, -4(R5)
+	// Store Last r2:Last
 	FMOVS F2, -4(R6)
 	ADD $1, R25
 	ADD $4, R12
@@ -6609,6 +9464,28 @@ manytailend:
 	RET
 
 // func stepNEONF64Soft(f *generic.Frame64)
+//
+// one step: 1 vector per iteration of the main loop, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r5:vThRst = VThRst, V29 r8:b = B, V28 r13:vRest = VRest, V27 r15:vC = VC,
+//     V26 r17:dtCTau = DtCTau, V25 r19:dtRTau = DtRTau, V24 r26 = 2.7557319223985893e-06,
+//     V23 r27 = 2.48015873015873e-05, V22 r29 = 0.0001984126984126984,
+//     V21 r31 = 0.001388888888888889, V20 r33 = 0.008333333333333333, V19 r35 = 0.041666666666666664,
+//     V18 r37 = 0.16666666666666666, V17 r39 = 0.5, V16 r41 = 1, V15 r43 = 0.0625, V14 r130:ka = Ka,
+//     V13 r132:keep = Keep, V12 r137:tauRef = TauRef, V11 r135:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
+//   Counters: lane R12, bits word R13, bits word scratch R14.
+// many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r13:vRest = VRest, V29 r17:dtCTau = DtCTau, V28 r27 = 2.48015873015873e-05,
+//     V27 r29 = 0.0001984126984126984, V26 r31 = 0.001388888888888889,
+//     V25 r33 = 0.008333333333333333, V24 r35 = 0.041666666666666664, V23 r37 = 0.16666666666666666,
+//     V22 r39 = 0.5, V21 r41 = 1, V20 r43 = 0.0625, V19 r130:ka = Ka, V18 r132:keep = Keep,
+//     V17 r137:tauRef = TauRef.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
+//   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
+//   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
+//     Bits R20; reloaded each step: none.
 TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 232(R0), R3 // Steps
@@ -6627,19 +9504,19 @@ TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD ZR, R12 // lane
 	MOVD ZR, R13 // Bits word
 	MOVD 0(R2), R3
-	VDUP R3, V31.D2 // r3 = VTh
+	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 8(R2), R3
-	VDUP R3, V30.D2 // r5 = VThRst
+	VDUP R3, V30.D2 // r5:vThRst = VThRst
 	MOVD 24(R2), R3
-	VDUP R3, V29.D2 // r8 = B
+	VDUP R3, V29.D2 // r8:b = B
 	MOVD 32(R2), R3
-	VDUP R3, V28.D2 // r13 = VRest
+	VDUP R3, V28.D2 // r13:vRest = VRest
 	MOVD 40(R2), R3
-	VDUP R3, V27.D2 // r15 = VC
+	VDUP R3, V27.D2 // r15:vC = VC
 	MOVD 48(R2), R3
-	VDUP R3, V26.D2 // r17 = DtCTau
+	VDUP R3, V26.D2 // r17:dtCTau = DtCTau
 	MOVD 56(R2), R3
-	VDUP R3, V25.D2 // r19 = DtRTau
+	VDUP R3, V25.D2 // r19:dtRTau = DtRTau
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V24.D2 // r26 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
@@ -6661,203 +9538,300 @@ TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V15.D2 // r43 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V14.D2 // r130 = Ka
+	VDUP R3, V14.D2 // r130:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V13.D2 // r132 = Keep
+	VDUP R3, V13.D2 // r132:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V12.D2 // r137 = TauRef
+	VDUP R3, V12.D2 // r137:tauRef = TauRef
 	MOVD 304(R0), R3
-	VLD1R (R3), [V11.D2] // r135 = T[0]
+	VLD1R (R3), [V11.D2] // r135:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V3.B16, V0.B16, V4.B16
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e7dd420 // fadd v0.2d, v1.2d, v29.2d
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V3.B16
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
+	// If I
 	CBZ R7, oneskip1
+	// r11:in = Load I
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4efbd485 // fsub v5.2d, v4.2d, v27.2d
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e65dc26 // fmul v6.2d, v1.2d, v5.2d
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee3d400 // fsub v0.2d, v0.2d, v3.2d
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e60df20 // fmul v0.2d, v25.2d, v0.2d
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.D2, V26.D2, V0.D2
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e61df41 // fmul v1.2d, v26.2d, v1.2d
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f825 // fabs v5.2d, v1.2d
+	// r28 = FMA r26 r24:z r27
 	VMOV V23.B16, V6.B16
 	VFMLA V1.D2, V24.D2, V6.D2
+	// r30 = FMA r28 r24:z r29
 	VMOV V22.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
+	// r32 = FMA r30 r24:z r31
 	VMOV V21.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
+	// r34 = FMA r32 r24:z r33
 	VMOV V20.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
+	// r36 = FMA r34 r24:z r35
 	VMOV V19.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
+	// r38 = FMA r36 r24:z r37
 	VMOV V18.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
+	// r40 = FMA r38 r24:z r39
 	VMOV V17.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V16.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
+	// Rare r44:large
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
 	CBZW R3, onerare2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r46 = 7.647163731819816e-13
+	// r47 = FMA r45 r24:z r46
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
+	// r49 = FMA r47 r24:z r48
 	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r50 = 1.6059043836821613e-10
+	// r51 = FMA r49 r24:z r50
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
+	// r53 = FMA r51 r24:z r52
 	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r54 = 2.505210838544172e-08
+	// r55 = FMA r53 r24:z r54
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
+	// r57 = FMA r55 r24:z r56
 	VFMLA V1.D2, V9.D2, V8.D2
+	// r58 = FMA r57 r24:z r26
 	VMOV V24.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
+	// r59 = FMA r58 r24:z r27
 	VMOV V23.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
+	// r60 = FMA r59 r24:z r29
 	VMOV V22.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
+	// r61 = FMA r60 r24:z r31
 	VMOV V21.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
+	// r62 = FMA r61 r24:z r33
 	VMOV V20.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
+	// r63 = FMA r62 r24:z r35
 	VMOV V19.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
+	// r64 = FMA r63 r24:z r37
 	VMOV V18.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
+	// r65 = FMA r64 r24:z r39
 	VMOV V17.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V16.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r67 = 720
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r67 = 720
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V1.D2
+	VDUP R3, V1.D2 // r70 = -708
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee8e421 // fcmgt v1.2d, v1.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r70 = -708
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r73 = 6.755399441055744e+15
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V10.D2, V1.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r73 = 6.755399441055744e+15
+	// r76:k = Sub r75 r73
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r78 = -0.6931471803691238
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r77 = -1.9082149292705877e-10
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r46 = 7.647163731819816e-13
+	// r81 = FMA r45 r80:r r46
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r48 = 1.1470745597729725e-11
+	// r82 = FMA r81 r80:r r48
 	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r50 = 1.6059043836821613e-10
+	// r83 = FMA r82 r80:r r50
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r52 = 2.08767569878681e-09
+	// r84 = FMA r83 r80:r r52
 	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r54 = 2.505210838544172e-08
+	// r85 = FMA r84 r80:r r54
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r56 = 2.755731922398589e-07
+	// r86 = FMA r85 r80:r r56
 	VFMLA V1.D2, V12.D2, V10.D2
+	// r87 = FMA r86 r80:r r26
 	VMOV V24.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
+	// r88 = FMA r87 r80:r r27
 	VMOV V23.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
+	// r89 = FMA r88 r80:r r29
 	VMOV V22.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
+	// r90 = FMA r89 r80:r r31
 	VMOV V21.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
+	// r91 = FMA r90 r80:r r33
 	VMOV V20.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
+	// r92 = FMA r91 r80:r r35
 	VMOV V19.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
+	// r93 = FMA r92 r80:r r37
 	VMOV V18.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
+	// r94 = FMA r93 r80:r r39
 	VMOV V17.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
+	// r95:q = FMA r94 r80:r r41
 	VMOV V16.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r96 = 60
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r96 = 60
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r99 = -1
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
+	// r101 = Add r100 r73
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r103 = 5.054e-321
+	// r104 = IAdd r102:kBits r103
 	VADD V13.D2, V10.D2, V10.D2
+	// r105 = Shl 52 r104
 	VSHL $52, V10.D2, V10.D2
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V12.D2, V1.D2, V10.D2
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V1.D2
+	VDUP R3, V1.D2 // r73 = 6.755399441055744e+15
+	// r110 = FMA r76:k r39 r73
 	VFMLA V17.D2, V11.D2, V1.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e68d428 // fadd v8.2d, v1.2d, v8.2d
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r103 = 5.054e-321
+	// r114 = IAdd r113:kBits r103
 	VADD V12.D2, V8.D2, V8.D2
+	// r115 = Shl 52 r114
 	VSHL $52, V8.D2, V8.D2
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee1d56b // fsub v11.2d, v11.2d, v1.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V1.D2
+	VDUP R3, V1.D2 // r73 = 6.755399441055744e+15
+	// r119 = Add r118 r73
 	WORD $0x4e61d56b // fadd v11.2d, v11.2d, v1.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V1.D2
+	VDUP R3, V1.D2 // r103 = 5.054e-321
+	// r121 = IAdd r120:kBits r103
 	VADD V1.D2, V11.D2, V11.D2
+	// r122 = Shl 52 r121
 	VSHL $52, V11.D2, V11.D2
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V10.B16, V9.B16, V5.B16
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V6.B16, V5.B16, V7.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
@@ -6866,27 +9840,45 @@ oneskip1:
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
 onerare2:
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V4.B16, V1.B16
 	VFMLA V0.D2, V7.D2, V1.D2
+	// If Delta
 	CBZ R8, oneskip3
+	// r128 = Load Delta
 	VLD1.P 16(R8), [V0.D2]
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
 oneskip3:
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V0.D2, V14.D2, V5.D2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d560 // fsub v0.2d, v11.2d, v2.2d
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee0e580 // fcmgt v0.2d, v12.2d, v0.2d
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V0.B16, V1.B16, V4.B16
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V0.B16, V5.B16, V3.B16
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V1.B16, V11.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip4
+	// StoreOne Spike r141:sp
 	VAND V16.B16, V1.B16, V5.B16
 	VST1.P [V5.D2], 16(R9)
 oneskip4:
+	// If Ref
 	CBZ R10, oneskip5
+	// r142:ref = Or r138:refr r141:sp
 	VORR V1.B16, V0.B16, V0.B16
+	// StoreBool Ref r142:ref
 	WORD $0x0ea12800 // xtn v0.2s, v0.2d
 	WORD $0x0e612800 // xtn v0.4h, v0.4s
 	WORD $0x0e212800 // xtn v0.8b, v0.8h
@@ -6894,7 +9886,9 @@ oneskip4:
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
 oneskip5:
+	// If Bits
 	CBZ R11, oneskip6
+	// StoreBits Bits r141:sp
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	VUSHR $31, V1.S4, V1.S4
 	VUSRA $31, V1.D2, V1.D2
@@ -6908,8 +9902,11 @@ oneskip5:
 	MOVD ZR, R13
 oneword7:
 oneskip6:
+	// Store V r0:V
 	FMOVQ F4, -16(R4)
+	// Store W r1:W
 	FMOVQ F3, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $2, R1
 	BGE oneloop1
@@ -6918,192 +9915,289 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V3.B16, V0.B16, V4.B16
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e7dd420 // fadd v0.2d, v1.2d, v29.2d
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V3.B16
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
+	// If I
 	CBZ R7, oneskip8
+	// r11:in = Load I
 	FMOVD.P 8(R7), F0
 oneskip8:
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4efbd485 // fsub v5.2d, v4.2d, v27.2d
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e65dc26 // fmul v6.2d, v1.2d, v5.2d
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee3d400 // fsub v0.2d, v0.2d, v3.2d
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e60df20 // fmul v0.2d, v25.2d, v0.2d
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.D2, V26.D2, V0.D2
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e61df41 // fmul v1.2d, v26.2d, v1.2d
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f825 // fabs v5.2d, v1.2d
+	// r28 = FMA r26 r24:z r27
 	VMOV V23.B16, V6.B16
 	VFMLA V1.D2, V24.D2, V6.D2
+	// r30 = FMA r28 r24:z r29
 	VMOV V22.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
+	// r32 = FMA r30 r24:z r31
 	VMOV V21.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
+	// r34 = FMA r32 r24:z r33
 	VMOV V20.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
+	// r36 = FMA r34 r24:z r35
 	VMOV V19.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
+	// r38 = FMA r36 r24:z r37
 	VMOV V18.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
+	// r40 = FMA r38 r24:z r39
 	VMOV V17.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V16.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
+	// Rare r44:large
 	FMOVS F6, R3
 	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r46 = 7.647163731819816e-13
+	// r47 = FMA r45 r24:z r46
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
+	// r49 = FMA r47 r24:z r48
 	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r50 = 1.6059043836821613e-10
+	// r51 = FMA r49 r24:z r50
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
+	// r53 = FMA r51 r24:z r52
 	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r54 = 2.505210838544172e-08
+	// r55 = FMA r53 r24:z r54
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
+	// r57 = FMA r55 r24:z r56
 	VFMLA V1.D2, V9.D2, V8.D2
+	// r58 = FMA r57 r24:z r26
 	VMOV V24.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
+	// r59 = FMA r58 r24:z r27
 	VMOV V23.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
+	// r60 = FMA r59 r24:z r29
 	VMOV V22.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
+	// r61 = FMA r60 r24:z r31
 	VMOV V21.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
+	// r62 = FMA r61 r24:z r33
 	VMOV V20.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
+	// r63 = FMA r62 r24:z r35
 	VMOV V19.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
+	// r64 = FMA r63 r24:z r37
 	VMOV V18.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
+	// r65 = FMA r64 r24:z r39
 	VMOV V17.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V16.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r67 = 720
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r67 = 720
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V1.D2
+	VDUP R3, V1.D2 // r70 = -708
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee8e421 // fcmgt v1.2d, v1.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r70 = -708
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r73 = 6.755399441055744e+15
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V10.D2, V1.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r73 = 6.755399441055744e+15
+	// r76:k = Sub r75 r73
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r78 = -0.6931471803691238
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r77 = -1.9082149292705877e-10
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r46 = 7.647163731819816e-13
+	// r81 = FMA r45 r80:r r46
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r48 = 1.1470745597729725e-11
+	// r82 = FMA r81 r80:r r48
 	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r50 = 1.6059043836821613e-10
+	// r83 = FMA r82 r80:r r50
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r52 = 2.08767569878681e-09
+	// r84 = FMA r83 r80:r r52
 	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r54 = 2.505210838544172e-08
+	// r85 = FMA r84 r80:r r54
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r56 = 2.755731922398589e-07
+	// r86 = FMA r85 r80:r r56
 	VFMLA V1.D2, V12.D2, V10.D2
+	// r87 = FMA r86 r80:r r26
 	VMOV V24.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
+	// r88 = FMA r87 r80:r r27
 	VMOV V23.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
+	// r89 = FMA r88 r80:r r29
 	VMOV V22.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
+	// r90 = FMA r89 r80:r r31
 	VMOV V21.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
+	// r91 = FMA r90 r80:r r33
 	VMOV V20.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
+	// r92 = FMA r91 r80:r r35
 	VMOV V19.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
+	// r93 = FMA r92 r80:r r37
 	VMOV V18.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
+	// r94 = FMA r93 r80:r r39
 	VMOV V17.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
+	// r95:q = FMA r94 r80:r r41
 	VMOV V16.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r96 = 60
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r96 = 60
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r99 = -1
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
+	// r101 = Add r100 r73
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r103 = 5.054e-321
+	// r104 = IAdd r102:kBits r103
 	VADD V13.D2, V10.D2, V10.D2
+	// r105 = Shl 52 r104
 	VSHL $52, V10.D2, V10.D2
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V12.D2, V1.D2, V10.D2
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V1.D2
+	VDUP R3, V1.D2 // r73 = 6.755399441055744e+15
+	// r110 = FMA r76:k r39 r73
 	VFMLA V17.D2, V11.D2, V1.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e68d428 // fadd v8.2d, v1.2d, v8.2d
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r103 = 5.054e-321
+	// r114 = IAdd r113:kBits r103
 	VADD V12.D2, V8.D2, V8.D2
+	// r115 = Shl 52 r114
 	VSHL $52, V8.D2, V8.D2
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee1d56b // fsub v11.2d, v11.2d, v1.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V1.D2
+	VDUP R3, V1.D2 // r73 = 6.755399441055744e+15
+	// r119 = Add r118 r73
 	WORD $0x4e61d56b // fadd v11.2d, v11.2d, v1.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V1.D2
+	VDUP R3, V1.D2 // r103 = 5.054e-321
+	// r121 = IAdd r120:kBits r103
 	VADD V1.D2, V11.D2, V11.D2
+	// r122 = Shl 52 r121
 	VSHL $52, V11.D2, V11.D2
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V10.B16, V9.B16, V5.B16
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V6.B16, V5.B16, V7.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
@@ -7112,32 +10206,52 @@ oneskip8:
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
 onerare9:
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V4.B16, V1.B16
 	VFMLA V0.D2, V7.D2, V1.D2
+	// If Delta
 	CBZ R8, oneskip10
+	// r128 = Load Delta
 	FMOVD.P 8(R8), F0
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
 oneskip10:
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V0.D2, V14.D2, V5.D2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d560 // fsub v0.2d, v11.2d, v2.2d
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee0e580 // fcmgt v0.2d, v12.2d, v0.2d
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V0.B16, V1.B16, V4.B16
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V0.B16, V5.B16, V3.B16
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V1.B16, V11.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip11
+	// StoreOne Spike r141:sp
 	VAND V16.B16, V1.B16, V5.B16
 	FMOVD.P F5, 8(R9)
 oneskip11:
+	// If Ref
 	CBZ R10, oneskip12
+	// r142:ref = Or r138:refr r141:sp
 	VORR V1.B16, V0.B16, V0.B16
+	// StoreBool Ref r142:ref
 	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
+	// If Bits
 	CBZ R11, oneskip13
+	// StoreBits Bits r141:sp
 	FMOVS F1, R3
 	AND $1, R3
 	LSL R12, R3, R3
@@ -7149,8 +10263,11 @@ oneskip12:
 	MOVD ZR, R13
 oneword14:
 oneskip13:
+	// Store V r0:V
 	FMOVD F4, -8(R4)
+	// Store W r1:W
 	FMOVD F3, -8(R5)
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -7184,11 +10301,11 @@ many:
 	MOVD 296(R0), R20 // Bits row distance
 	LSL $3, R20
 	MOVD 0(R2), R3
-	VDUP R3, V31.D2 // r3 = VTh
+	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 32(R2), R3
-	VDUP R3, V30.D2 // r13 = VRest
+	VDUP R3, V30.D2 // r13:vRest = VRest
 	MOVD 48(R2), R3
-	VDUP R3, V29.D2 // r17 = DtCTau
+	VDUP R3, V29.D2 // r17:dtCTau = DtCTau
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V28.D2 // r27 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
@@ -7208,20 +10325,24 @@ many:
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V20.D2 // r43 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V19.D2 // r130 = Ka
+	VDUP R3, V19.D2 // r130:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V18.D2 // r132 = Keep
+	VDUP R3, V18.D2 // r132:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V17.D2 // r137 = TauRef
+	VDUP R3, V17.D2 // r137:tauRef = TauRef
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R4), [V1.D2]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.D2]
 	VLD1.P 16(R5), [V3.D2]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
+	// Loop
 	MOVD 232(R0), R12 // Steps
 	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -7246,235 +10367,329 @@ manynil101:
 	ADD R3<<3, R11, R11
 manynil102:
 manystep90:
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
 	MOVD 8(R2), R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r5:vThRst = VThRst
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee8d409 // fsub v9.2d, v0.2d, v8.2d
 	WORD $0x4ee8d428 // fsub v8.2d, v1.2d, v8.2d
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V6.B16, V9.B16, V0.B16
 	VBIT V7.B16, V8.B16, V1.B16
 	MOVD 24(R2), R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r8:b = B
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e68d449 // fadd v9.2d, v2.2d, v8.2d
 	WORD $0x4e68d468 // fadd v8.2d, v3.2d, v8.2d
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V6.B16, V9.B16, V2.B16
 	VBIT V7.B16, V8.B16, V3.B16
+	// r11:in = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
+	// If I
 	CBZ R7, manyskip91
+	// r11:in = Load I
 	FMOVQ 16(R7), F7
 	VLD1.P (R7)(R15), [V6.D2]
 manyskip91:
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r15:vC = VC
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4eead40b // fsub v11.2d, v0.2d, v10.2d
 	WORD $0x4eead42a // fsub v10.2d, v1.2d, v10.2d
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e6bdd0c // fmul v12.2d, v8.2d, v11.2d
 	WORD $0x6e6add2d // fmul v13.2d, v9.2d, v10.2d
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
 	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
 	MOVD 56(R2), R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r19:dtRTau = DtRTau
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e66ddc6 // fmul v6.2d, v14.2d, v6.2d
 	WORD $0x6e67ddce // fmul v14.2d, v14.2d, v7.2d
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V12.D2, V29.D2, V6.D2
 	VFMLA V13.D2, V29.D2, V14.D2
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
 	WORD $0x4e6ad529 // fadd v9.2d, v9.2d, v10.2d
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
 	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f907 // fabs v7.2d, v8.2d
 	WORD $0x4ee0f92a // fabs v10.2d, v9.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r26 = 2.7557319223985893e-06
+	// r28 = FMA r26 r24:z r27
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V11.D2, V12.D2
 	VMOV V28.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
+	// r30 = FMA r28 r24:z r29
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
+	// r32 = FMA r30 r24:z r31
 	VMOV V26.B16, V13.B16
 	VFMLA V8.D2, V11.D2, V13.D2
 	VMOV V26.B16, V11.B16
 	VFMLA V9.D2, V12.D2, V11.D2
+	// r34 = FMA r32 r24:z r33
 	VMOV V25.B16, V12.B16
 	VFMLA V8.D2, V13.D2, V12.D2
 	VMOV V25.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
+	// r36 = FMA r34 r24:z r35
 	VMOV V24.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V24.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
+	// r38 = FMA r36 r24:z r37
 	VMOV V23.B16, V13.B16
 	VFMLA V8.D2, V11.D2, V13.D2
 	VMOV V23.B16, V11.B16
 	VFMLA V9.D2, V12.D2, V11.D2
+	// r40 = FMA r38 r24:z r39
 	VMOV V22.B16, V12.B16
 	VFMLA V8.D2, V13.D2, V12.D2
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V21.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V21.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef4e4ed // fcmgt v13.2d, v7.2d, v20.2d
 	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
+	// Rare r44:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
 	CBZW R3, manyrare92
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r46 = 7.647163731819816e-13
+	// r47 = FMA r45 r24:z r46
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r48 = 1.1470745597729725e-11
+	// r49 = FMA r47 r24:z r48
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r50 = 1.6059043836821613e-10
+	// r51 = FMA r49 r24:z r50
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r52 = 2.08767569878681e-09
+	// r53 = FMA r51 r24:z r52
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r54 = 2.505210838544172e-08
+	// r55 = FMA r53 r24:z r54
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r56 = 2.755731922398589e-07
+	// r57 = FMA r55 r24:z r56
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r26 = 2.7557319223985893e-06
+	// r58 = FMA r57 r24:z r26
 	VFMLA V8.D2, V16.D2, V17.D2
+	// r59 = FMA r58 r24:z r27
 	VMOV V28.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
+	// r60 = FMA r59 r24:z r29
 	VMOV V27.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
+	// r61 = FMA r60 r24:z r31
 	VMOV V26.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
+	// r62 = FMA r61 r24:z r33
 	VMOV V25.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
+	// r63 = FMA r62 r24:z r35
 	VMOV V24.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
+	// r64 = FMA r63 r24:z r37
 	VMOV V23.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
+	// r65 = FMA r64 r24:z r39
 	VMOV V22.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V21.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r67 = 720
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ef0e510 // fcmgt v16.2d, v8.2d, v16.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r67 = 720
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r70 = -708
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ef0e508 // fcmgt v8.2d, v8.2d, v16.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r70 = -708
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r73 = 6.755399441055744e+15
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V18.D2, V8.D2, V19.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
+	// r76:k = Sub r75 r73
 	WORD $0x4ef2d673 // fsub v19.2d, v19.2d, v18.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r78 = -0.6931471803691238
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r77 = -1.9082149292705877e-10
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V20.D2
+	VDUP R3, V20.D2 // r46 = 7.647163731819816e-13
+	// r81 = FMA r45 r80:r r46
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r48 = 1.1470745597729725e-11
+	// r82 = FMA r81 r80:r r48
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V20.D2
+	VDUP R3, V20.D2 // r50 = 1.6059043836821613e-10
+	// r83 = FMA r82 r80:r r50
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r52 = 2.08767569878681e-09
+	// r84 = FMA r83 r80:r r52
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V20.D2
+	VDUP R3, V20.D2 // r54 = 2.505210838544172e-08
+	// r85 = FMA r84 r80:r r54
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r56 = 2.755731922398589e-07
+	// r86 = FMA r85 r80:r r56
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V20.D2
+	VDUP R3, V20.D2 // r26 = 2.7557319223985893e-06
+	// r87 = FMA r86 r80:r r26
 	VFMLA V8.D2, V18.D2, V20.D2
+	// r88 = FMA r87 r80:r r27
 	VMOV V28.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
+	// r89 = FMA r88 r80:r r29
 	VMOV V27.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
+	// r90 = FMA r89 r80:r r31
 	VMOV V26.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
+	// r91 = FMA r90 r80:r r33
 	VMOV V25.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
+	// r92 = FMA r91 r80:r r35
 	VMOV V24.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
+	// r93 = FMA r92 r80:r r37
 	VMOV V23.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
+	// r94 = FMA r93 r80:r r39
 	VMOV V22.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
+	// r95:q = FMA r94 r80:r r41
 	VMOV V21.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r96 = 60
+	// r97 = CmpGT r76:k r96
 	WORD $0x6ef2e672 // fcmgt v18.2d, v19.2d, v18.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V23.D2
+	VDUP R3, V23.D2 // r96 = 60
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V23.D2
+	VDUP R3, V23.D2 // r99 = -1
+	// r100 = Mul r98:kc r99
 	WORD $0x6e77de52 // fmul v18.2d, v18.2d, v23.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V23.D2
+	VDUP R3, V23.D2 // r73 = 6.755399441055744e+15
+	// r101 = Add r100 r73
 	WORD $0x4e77d652 // fadd v18.2d, v18.2d, v23.2d
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
-	VDUP R3, V23.D2
+	VDUP R3, V23.D2 // r103 = 5.054e-321
+	// r104 = IAdd r102:kBits r103
 	VADD V23.D2, V18.D2, V18.D2
+	// r105 = Shl 52 r104
 	VSHL $52, V18.D2, V18.D2
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4ef2d6b2 // fsub v18.2d, v21.2d, v18.2d
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V20.D2, V8.D2, V18.D2
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e70fe52 // fdiv v18.2d, v18.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r110 = FMA r76:k r39 r73
 	VFMLA V22.D2, V19.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
-	VDUP R3, V20.D2
+	VDUP R3, V20.D2 // r103 = 5.054e-321
+	// r114 = IAdd r113:kBits r103
 	VADD V20.D2, V16.D2, V16.D2
+	// r115 = Shl 52 r114
 	VSHL $52, V16.D2, V16.D2
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee8d673 // fsub v19.2d, v19.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r119 = Add r118 r73
 	WORD $0x4e68d673 // fadd v19.2d, v19.2d, v8.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r103 = 5.054e-321
+	// r121 = IAdd r120:kBits r103
 	VADD V8.D2, V19.D2, V19.D2
+	// r122 = Shl 52 r121
 	VSHL $52, V19.D2, V19.D2
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e67e6c7 // fcmge v7.2d, v22.2d, v7.2d
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V18.B16, V17.B16, V7.B16
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V13.B16, V7.B16, V11.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
@@ -7487,201 +10702,288 @@ manyskip91:
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V23.D2
 manyrare92:
+	// Rare r44:large
 	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
 	FMOVS F7, R3
 	CBZW R3, manyrare93
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r46 = 7.647163731819816e-13
+	// r47 = FMA r45 r24:z r46
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r48 = 1.1470745597729725e-11
+	// r49 = FMA r47 r24:z r48
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r50 = 1.6059043836821613e-10
+	// r51 = FMA r49 r24:z r50
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r52 = 2.08767569878681e-09
+	// r53 = FMA r51 r24:z r52
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r54 = 2.505210838544172e-08
+	// r55 = FMA r53 r24:z r54
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r56 = 2.755731922398589e-07
+	// r57 = FMA r55 r24:z r56
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r26 = 2.7557319223985893e-06
+	// r58 = FMA r57 r24:z r26
 	VFMLA V9.D2, V7.D2, V8.D2
+	// r59 = FMA r58 r24:z r27
 	VMOV V28.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
+	// r60 = FMA r59 r24:z r29
 	VMOV V27.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
+	// r61 = FMA r60 r24:z r31
 	VMOV V26.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
+	// r62 = FMA r61 r24:z r33
 	VMOV V25.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
+	// r63 = FMA r62 r24:z r35
 	VMOV V24.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
+	// r64 = FMA r63 r24:z r37
 	VMOV V23.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
+	// r65 = FMA r64 r24:z r39
 	VMOV V22.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V21.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r67 = 720
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee7e527 // fcmgt v7.2d, v9.2d, v7.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r67 = 720
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V9.B16, V13.B16, V7.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r70 = -708
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee7e529 // fcmgt v9.2d, v9.2d, v7.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r70 = -708
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V7.B16, V13.B16, V9.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V13.D2, V9.D2, V16.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
+	// r76:k = Sub r75 r73
 	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r78 = -0.6931471803691238
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r77 = -1.9082149292705877e-10
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r46 = 7.647163731819816e-13
+	// r81 = FMA r45 r80:r r46
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r48 = 1.1470745597729725e-11
+	// r82 = FMA r81 r80:r r48
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r50 = 1.6059043836821613e-10
+	// r83 = FMA r82 r80:r r50
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r52 = 2.08767569878681e-09
+	// r84 = FMA r83 r80:r r52
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r54 = 2.505210838544172e-08
+	// r85 = FMA r84 r80:r r54
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r56 = 2.755731922398589e-07
+	// r86 = FMA r85 r80:r r56
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r26 = 2.7557319223985893e-06
+	// r87 = FMA r86 r80:r r26
 	VFMLA V9.D2, V13.D2, V17.D2
+	// r88 = FMA r87 r80:r r27
 	VMOV V28.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
+	// r89 = FMA r88 r80:r r29
 	VMOV V27.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
+	// r90 = FMA r89 r80:r r31
 	VMOV V26.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
+	// r91 = FMA r90 r80:r r33
 	VMOV V25.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
+	// r92 = FMA r91 r80:r r35
 	VMOV V24.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
+	// r93 = FMA r92 r80:r r37
 	VMOV V23.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
+	// r94 = FMA r93 r80:r r39
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
+	// r95:q = FMA r94 r80:r r41
 	VMOV V21.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r96 = 60
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eede60d // fcmgt v13.2d, v16.2d, v13.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r96 = 60
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r99 = -1
+	// r100 = Mul r98:kc r99
 	WORD $0x6e72ddad // fmul v13.2d, v13.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
+	// r101 = Add r100 r73
 	WORD $0x4e72d5ad // fadd v13.2d, v13.2d, v18.2d
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r103 = 5.054e-321
+	// r104 = IAdd r102:kBits r103
 	VADD V18.D2, V13.D2, V13.D2
+	// r105 = Shl 52 r104
 	VSHL $52, V13.D2, V13.D2
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V17.D2, V9.D2, V13.D2
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r73 = 6.755399441055744e+15
+	// r110 = FMA r76:k r39 r73
 	VFMLA V22.D2, V16.D2, V7.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e69d4e9 // fadd v9.2d, v7.2d, v9.2d
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r103 = 5.054e-321
+	// r114 = IAdd r113:kBits r103
 	VADD V17.D2, V9.D2, V9.D2
+	// r115 = Shl 52 r114
 	VSHL $52, V9.D2, V9.D2
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee7d610 // fsub v16.2d, v16.2d, v7.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r73 = 6.755399441055744e+15
+	// r119 = Add r118 r73
 	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r103 = 5.054e-321
+	// r121 = IAdd r120:kBits r103
 	VADD V7.D2, V16.D2, V16.D2
+	// r122 = Shl 52 r121
 	VSHL $52, V16.D2, V16.D2
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V13.B16, V8.B16, V10.B16
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V15.B16, V10.B16, V12.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
 	VDUP R3, V18.D2
 manyrare93:
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V7.B16
 	VFMLA V6.D2, V11.D2, V7.D2
 	VMOV V1.B16, V6.B16
 	VFMLA V14.D2, V12.D2, V6.D2
+	// If Delta
 	CBZ R8, manyskip94
+	// r128 = Load Delta
 	FMOVQ 16(R8), F8
 	VLD1.P (R8)(R16), [V9.D2]
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
 	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
 manyskip94:
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4efed4e8 // fsub v8.2d, v7.2d, v30.2d
 	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
 	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V8.D2, V19.D2, V10.D2
 	VFMLA V9.D2, V19.D2, V11.D2
+	// r135:t = Time
 	VLD1R.P 8(R13), [V8.D2]
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee4d509 // fsub v9.2d, v8.2d, v4.2d
 	WORD $0x4ee5d50c // fsub v12.2d, v8.2d, v5.2d
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
 	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V9.B16, V7.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V6.B16, V8.B16, V4.B16
 	VBIT V7.B16, V8.B16, V5.B16
+	// If Spike
 	CBZ R9, manyskip95
+	// StoreOne Spike r141:sp
 	VAND V21.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V21.B16, V6.B16, V8.B16
 	VST1.P [V8.D2], (R9)(R17)
 manyskip95:
+	// If Ref
 	CBZ R10, manyskip96
+	// r142:ref = Or r138:refr r141:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V7.B16, V12.B16, V12.B16
+	// StoreBool Ref r142:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
@@ -7696,7 +10998,9 @@ manyskip95:
 	MOVH R3, 0(R10)
 	ADD R19, R10
 manyskip96:
+	// If Bits
 	CBZ R11, manyskip97
+	// StoreBits Bits r141:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -7714,10 +11018,13 @@ manyskip96:
 manyskip97:
 	SUBS $1, R12
 	BNE manystep90
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $4, R14
@@ -7728,9 +11035,13 @@ manyloop2end:
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
+	// Loop
 	MOVD 232(R0), R12 // Steps
 	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -7755,226 +11066,339 @@ manynil113:
 	ADD R3<<3, R11, R11
 manynil114:
 manystep103:
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 8(R2), R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r5:vThRst = VThRst
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVD 24(R2), R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r8:b = B
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
+	// r11:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
+	// If I
 	CBZ R7, manyskip104
+	// r11:in = Load I
 	VLD1.P (R7)(R15), [V3.D2]
 manyskip104:
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r15:vC = VC
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
 	MOVD 56(R2), R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r19:dtRTau = DtRTau
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.D2, V29.D2, V7.D2
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r26 = 2.7557319223985893e-06
+	// r28 = FMA r26 r24:z r27
 	VMOV V28.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r30 = FMA r28 r24:z r29
 	VMOV V27.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r32 = FMA r30 r24:z r31
 	VMOV V26.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r34 = FMA r32 r24:z r33
 	VMOV V25.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r36 = FMA r34 r24:z r35
 	VMOV V24.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r38 = FMA r36 r24:z r37
 	VMOV V23.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r40 = FMA r38 r24:z r39
 	VMOV V22.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V21.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
+	// Rare r44:large
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare105
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r46 = 7.647163731819816e-13
+	// r47 = FMA r45 r24:z r46
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
+	// r49 = FMA r47 r24:z r48
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r50 = 1.6059043836821613e-10
+	// r51 = FMA r49 r24:z r50
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
+	// r53 = FMA r51 r24:z r52
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r54 = 2.505210838544172e-08
+	// r55 = FMA r53 r24:z r54
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
+	// r57 = FMA r55 r24:z r56
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r26 = 2.7557319223985893e-06
+	// r58 = FMA r57 r24:z r26
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r59 = FMA r58 r24:z r27
 	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r60 = FMA r59 r24:z r29
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r61 = FMA r60 r24:z r31
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r62 = FMA r61 r24:z r33
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r63 = FMA r62 r24:z r35
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r64 = FMA r63 r24:z r37
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r65 = FMA r64 r24:z r39
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r67 = 720
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r67 = 720
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r70 = -708
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r70 = -708
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r73 = 6.755399441055744e+15
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r73 = 6.755399441055744e+15
+	// r76:k = Sub r75 r73
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r78 = -0.6931471803691238
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r77 = -1.9082149292705877e-10
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r46 = 7.647163731819816e-13
+	// r81 = FMA r45 r80:r r46
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r48 = 1.1470745597729725e-11
+	// r82 = FMA r81 r80:r r48
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r50 = 1.6059043836821613e-10
+	// r83 = FMA r82 r80:r r50
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r52 = 2.08767569878681e-09
+	// r84 = FMA r83 r80:r r52
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r54 = 2.505210838544172e-08
+	// r85 = FMA r84 r80:r r54
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r56 = 2.755731922398589e-07
+	// r86 = FMA r85 r80:r r56
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r26 = 2.7557319223985893e-06
+	// r87 = FMA r86 r80:r r26
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r88 = FMA r87 r80:r r27
 	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r89 = FMA r88 r80:r r29
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r90 = FMA r89 r80:r r31
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r91 = FMA r90 r80:r r33
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r92 = FMA r91 r80:r r35
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r93 = FMA r92 r80:r r37
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r94 = FMA r93 r80:r r39
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r95:q = FMA r94 r80:r r41
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r96 = 60
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r96 = 60
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r99 = -1
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
+	// r101 = Add r100 r73
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r103 = 5.054e-321
+	// r104 = IAdd r102:kBits r103
 	VADD V13.D2, V10.D2, V10.D2
+	// r105 = Shl 52 r104
 	VSHL $52, V10.D2, V10.D2
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r73 = 6.755399441055744e+15
+	// r110 = FMA r76:k r39 r73
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r103 = 5.054e-321
+	// r114 = IAdd r113:kBits r103
 	VADD V12.D2, V8.D2, V8.D2
+	// r115 = Shl 52 r114
 	VSHL $52, V8.D2, V8.D2
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r73 = 6.755399441055744e+15
+	// r119 = Add r118 r73
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r103 = 5.054e-321
+	// r121 = IAdd r120:kBits r103
 	VADD V4.D2, V11.D2, V11.D2
+	// r122 = Shl 52 r121
 	VSHL $52, V11.D2, V11.D2
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V10.B16, V9.B16, V3.B16
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V6.B16, V3.B16, V5.B16
 manyrare105:
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
+	// If Delta
 	CBZ R8, manyskip106
+	// r128 = Load Delta
 	VLD1.P (R8)(R16), [V4.D2]
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip106:
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V4.D2, V19.D2, V5.D2
+	// r135:t = Time
 	VLD1R.P 8(R13), [V4.D2]
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V6.B16, V3.B16, V0.B16
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V6.B16, V5.B16, V1.B16
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V3.B16, V4.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip107
+	// StoreOne Spike r141:sp
 	VAND V21.B16, V3.B16, V4.B16
 	VST1.P [V4.D2], (R9)(R17)
 manyskip107:
+	// If Ref
 	CBZ R10, manyskip108
+	// r142:ref = Or r138:refr r141:sp
 	VORR V3.B16, V6.B16, V6.B16
+	// StoreBool Ref r142:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -7983,7 +11407,9 @@ manyskip107:
 	MOVH R3, 0(R10)
 	ADD R19, R10
 manyskip108:
+	// If Bits
 	CBZ R11, manyskip109
+	// StoreBits Bits r141:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -7998,8 +11424,11 @@ manyskip108:
 manyskip109:
 	SUBS $1, R12
 	BNE manystep103
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $2, R14
 	SUBS $2, R1
@@ -8009,9 +11438,13 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
+	// Loop
 	MOVD 232(R0), R12 // Steps
 	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -8036,234 +11469,349 @@ manynil125:
 	ADD R3<<3, R11, R11
 manynil126:
 manystep115:
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 8(R2), R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r5:vThRst = VThRst
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVD 24(R2), R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r8:b = B
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
+	// r11:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
+	// If I
 	CBZ R7, manyskip116
+	// r11:in = Load I
 	FMOVD 0(R7), F3
 	ADD R15, R7
 manyskip116:
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r15:vC = VC
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
 	MOVD 56(R2), R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r19:dtRTau = DtRTau
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V6.D2, V29.D2, V7.D2
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r26 = 2.7557319223985893e-06
+	// r28 = FMA r26 r24:z r27
 	VMOV V28.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r30 = FMA r28 r24:z r29
 	VMOV V27.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r32 = FMA r30 r24:z r31
 	VMOV V26.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r34 = FMA r32 r24:z r33
 	VMOV V25.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r36 = FMA r34 r24:z r35
 	VMOV V24.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r38 = FMA r36 r24:z r37
 	VMOV V23.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r40 = FMA r38 r24:z r39
 	VMOV V22.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V21.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
+	// Rare r44:large
 	FMOVS F6, R3
 	CBZW R3, manyrare117
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r46 = 7.647163731819816e-13
+	// r47 = FMA r45 r24:z r46
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
+	// r49 = FMA r47 r24:z r48
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r50 = 1.6059043836821613e-10
+	// r51 = FMA r49 r24:z r50
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
+	// r53 = FMA r51 r24:z r52
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r54 = 2.505210838544172e-08
+	// r55 = FMA r53 r24:z r54
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
+	// r57 = FMA r55 r24:z r56
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r26 = 2.7557319223985893e-06
+	// r58 = FMA r57 r24:z r26
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r59 = FMA r58 r24:z r27
 	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r60 = FMA r59 r24:z r29
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r61 = FMA r60 r24:z r31
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r62 = FMA r61 r24:z r33
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r63 = FMA r62 r24:z r35
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r64 = FMA r63 r24:z r37
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r65 = FMA r64 r24:z r39
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r67 = 720
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r67 = 720
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r70 = -708
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r70 = -708
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r73 = 6.755399441055744e+15
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r73 = 6.755399441055744e+15
+	// r76:k = Sub r75 r73
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r78 = -0.6931471803691238
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r77 = -1.9082149292705877e-10
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r46 = 7.647163731819816e-13
+	// r81 = FMA r45 r80:r r46
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r48 = 1.1470745597729725e-11
+	// r82 = FMA r81 r80:r r48
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r50 = 1.6059043836821613e-10
+	// r83 = FMA r82 r80:r r50
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r52 = 2.08767569878681e-09
+	// r84 = FMA r83 r80:r r52
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r54 = 2.505210838544172e-08
+	// r85 = FMA r84 r80:r r54
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r56 = 2.755731922398589e-07
+	// r86 = FMA r85 r80:r r56
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r26 = 2.7557319223985893e-06
+	// r87 = FMA r86 r80:r r26
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r88 = FMA r87 r80:r r27
 	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r89 = FMA r88 r80:r r29
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r90 = FMA r89 r80:r r31
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r91 = FMA r90 r80:r r33
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r92 = FMA r91 r80:r r35
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r93 = FMA r92 r80:r r37
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r94 = FMA r93 r80:r r39
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r95:q = FMA r94 r80:r r41
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r96 = 60
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r96 = 60
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r99 = -1
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
+	// r101 = Add r100 r73
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r103 = 5.054e-321
+	// r104 = IAdd r102:kBits r103
 	VADD V13.D2, V10.D2, V10.D2
+	// r105 = Shl 52 r104
 	VSHL $52, V10.D2, V10.D2
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r73 = 6.755399441055744e+15
+	// r110 = FMA r76:k r39 r73
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r103 = 5.054e-321
+	// r114 = IAdd r113:kBits r103
 	VADD V12.D2, V8.D2, V8.D2
+	// r115 = Shl 52 r114
 	VSHL $52, V8.D2, V8.D2
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r73 = 6.755399441055744e+15
+	// r119 = Add r118 r73
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r103 = 5.054e-321
+	// r121 = IAdd r120:kBits r103
 	VADD V4.D2, V11.D2, V11.D2
+	// r122 = Shl 52 r121
 	VSHL $52, V11.D2, V11.D2
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V10.B16, V9.B16, V3.B16
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V6.B16, V3.B16, V5.B16
 manyrare117:
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
+	// If Delta
 	CBZ R8, manyskip118
+	// r128 = Load Delta
 	FMOVD 0(R8), F4
 	ADD R16, R8
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip118:
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V4.D2, V19.D2, V5.D2
+	// r135:t = Time
 	VLD1R.P 8(R13), [V4.D2]
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V6.B16, V3.B16, V0.B16
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V6.B16, V5.B16, V1.B16
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V3.B16, V4.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip119
+	// StoreOne Spike r141:sp
 	VAND V21.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
 	ADD R17, R9
 manyskip119:
+	// If Ref
 	CBZ R10, manyskip120
+	// r142:ref = Or r138:refr r141:sp
 	VORR V3.B16, V6.B16, V6.B16
+	// StoreBool Ref r142:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	ADD R19, R10
 manyskip120:
+	// If Bits
 	CBZ R11, manyskip121
+	// StoreBits Bits r141:sp
 	FMOVS F3, R3
 	MOVD (R11), R21
 	ROR R14, R21, R21
@@ -8275,8 +11823,11 @@ manyskip120:
 manyskip121:
 	SUBS $1, R12
 	BNE manystep115
+	// Store V r0:V
 	FMOVD F0, -8(R4)
+	// Store W r1:W
 	FMOVD F1, -8(R5)
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	ADD $1, R14
 	SUBS $1, R1
@@ -8286,6 +11837,25 @@ manytailend:
 	RET
 
 // func stepNEONF64SoftPN(f *generic.Frame64)
+//
+// one step: 1 vector per iteration of the main loop, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r26 = 2.7557319223985893e-06,
+//     V30 r27 = 2.48015873015873e-05, V29 r29 = 0.0001984126984126984,
+//     V28 r31 = 0.001388888888888889, V27 r33 = 0.008333333333333333, V26 r35 = 0.041666666666666664,
+//     V25 r37 = 0.16666666666666666, V24 r39 = 0.5, V23 r41 = 1, V22 r43 = 0.0625, V21 r135:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
+//     row VTh R12, row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
+//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
+//   Counters: lane R23, bits word R24, bits word scratch R25.
+// many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r29 = 0.0001984126984126984,
+//     V30 r31 = 0.001388888888888889, V29 r33 = 0.008333333333333333, V28 r35 = 0.041666666666666664,
+//     V27 r37 = 0.16666666666666666, V26 r39 = 0.5, V25 r41 = 1, V24 r43 = 0.0625.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
+//     row VTh R12, row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
+//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
+//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0.
+//   Row distances in registers: I R26, Delta R2; reloaded each step: Spike, Ref, Bits.
 TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 232(R0), R3 // Steps
@@ -8346,230 +11916,355 @@ TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V22.D2 // r43 = 0.0625
 	MOVD 304(R0), R3
-	VLD1R (R3), [V21.D2] // r135 = T[0]
+	VLD1R (R3), [V21.D2] // r135:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
+	// r3:vTh = Param VTh
 	VLD1.P 16(R12), [V3.D2]
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	// r5:vThRst = Param VThRst
 	VLD1.P 16(R13), [V5.D2]
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V4.B16, V0.B16, V5.B16
+	// r8:b = Param B
 	VLD1.P 16(R14), [V0.D2]
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
+	// If I
 	CBZ R7, oneskip1
+	// r11:in = Load I
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
+	// r13:vRest = Param VRest
 	VLD1.P 16(R15), [V1.D2]
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
+	// r15:vC = Param VC
 	VLD1.P 16(R16), [V7.D2]
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
+	// r17:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V8.D2]
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	// r19:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V10.D2]
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.D2, V8.D2, V10.D2
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r36 = FMA r34 r24:z r35
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r38 = FMA r36 r24:z r37
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r40 = FMA r38 r24:z r39
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
+	// Rare r44:large
 	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
 	FMOVS F9, R3
 	CBZW R3, onerare2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r46 = 7.647163731819816e-13
+	// r47 = FMA r45 r24:z r46
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r48 = 1.1470745597729725e-11
+	// r49 = FMA r47 r24:z r48
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r50 = 1.6059043836821613e-10
+	// r51 = FMA r49 r24:z r50
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r52 = 2.08767569878681e-09
+	// r53 = FMA r51 r24:z r52
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r54 = 2.505210838544172e-08
+	// r55 = FMA r53 r24:z r54
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r56 = 2.755731922398589e-07
+	// r57 = FMA r55 r24:z r56
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r58 = FMA r57 r24:z r26
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r59 = FMA r58 r24:z r27
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r60 = FMA r59 r24:z r29
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r61 = FMA r60 r24:z r31
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r62 = FMA r61 r24:z r33
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r63 = FMA r62 r24:z r35
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r64 = FMA r63 r24:z r37
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r65 = FMA r64 r24:z r39
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r67 = 720
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r67 = 720
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r70 = -708
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r70 = -708
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r73 = 6.755399441055744e+15
+	// r76:k = Sub r75 r73
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r78 = -0.6931471803691238
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r77 = -1.9082149292705877e-10
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r46 = 7.647163731819816e-13
+	// r81 = FMA r45 r80:r r46
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r48 = 1.1470745597729725e-11
+	// r82 = FMA r81 r80:r r48
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r50 = 1.6059043836821613e-10
+	// r83 = FMA r82 r80:r r50
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r52 = 2.08767569878681e-09
+	// r84 = FMA r83 r80:r r52
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r54 = 2.505210838544172e-08
+	// r85 = FMA r84 r80:r r54
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r56 = 2.755731922398589e-07
+	// r86 = FMA r85 r80:r r56
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r87 = FMA r86 r80:r r26
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r88 = FMA r87 r80:r r27
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r89 = FMA r88 r80:r r29
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r90 = FMA r89 r80:r r31
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r91 = FMA r90 r80:r r33
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r92 = FMA r91 r80:r r35
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r93 = FMA r92 r80:r r37
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r94 = FMA r93 r80:r r39
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r95:q = FMA r94 r80:r r41
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r96 = 60
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r96 = 60
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r99 = -1
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r73 = 6.755399441055744e+15
+	// r101 = Add r100 r73
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r103 = 5.054e-321
+	// r104 = IAdd r102:kBits r103
 	VADD V15.D2, V12.D2, V12.D2
+	// r105 = Shl 52 r104
 	VSHL $52, V12.D2, V12.D2
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r110 = FMA r76:k r39 r73
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r103 = 5.054e-321
+	// r114 = IAdd r113:kBits r103
 	VADD V14.D2, V9.D2, V9.D2
+	// r115 = Shl 52 r114
 	VSHL $52, V9.D2, V9.D2
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r119 = Add r118 r73
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r103 = 5.054e-321
+	// r121 = IAdd r120:kBits r103
 	VADD V8.D2, V13.D2, V13.D2
+	// r122 = Shl 52 r121
 	VSHL $52, V13.D2, V13.D2
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V12.B16, V11.B16, V0.B16
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V6.B16, V0.B16, V7.B16
 onerare2:
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
+	// If Delta
 	CBZ R8, oneskip3
+	// r128 = Load Delta
 	VLD1.P 16(R8), [V6.D2]
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip3:
+	// r130:ka = Param Ka
 	VLD1.P 16(R21), [V6.D2]
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
+	// r132:keep = Param Keep
 	VLD1.P 16(R20), [V7.D2]
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V1.D2, V6.D2, V7.D2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
+	// r137:tauRef = Param TauRef
 	VLD1.P 16(R22), [V6.D2]
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V1.B16, V0.B16, V5.B16
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V1.B16, V7.B16, V4.B16
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip4
+	// StoreOne Spike r141:sp
 	VAND V23.B16, V3.B16, V0.B16
 	VST1.P [V0.D2], 16(R9)
 oneskip4:
+	// If Ref
 	CBZ R10, oneskip5
+	// r142:ref = Or r138:refr r141:sp
 	VORR V3.B16, V1.B16, V1.B16
+	// StoreBool Ref r142:ref
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
@@ -8577,7 +12272,9 @@ oneskip4:
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
 oneskip5:
+	// If Bits
 	CBZ R11, oneskip6
+	// StoreBits Bits r141:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -8591,8 +12288,11 @@ oneskip5:
 	MOVD ZR, R24
 oneword7:
 oneskip6:
+	// Store V r0:V
 	FMOVQ F5, -16(R4)
+	// Store W r1:W
 	FMOVQ F4, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $2, R1
 	BGE oneloop1
@@ -8601,230 +12301,357 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
+	// r3:vTh = Param VTh
 	FMOVD.P 8(R12), F3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	// r5:vThRst = Param VThRst
 	FMOVD.P 8(R13), F5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V4.B16, V0.B16, V5.B16
+	// r8:b = Param B
 	FMOVD.P 8(R14), F0
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
+	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
+	// If I
 	CBZ R7, oneskip8
+	// r11:in = Load I
 	FMOVD.P 8(R7), F0
 oneskip8:
+	// r13:vRest = Param VRest
 	FMOVD.P 8(R15), F1
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
+	// r15:vC = Param VC
 	FMOVD.P 8(R16), F7
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
+	// r17:dtCTau = Param DtCTau
 	FMOVD.P 8(R17), F8
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	// r19:dtRTau = Param DtRTau
 	FMOVD.P 8(R19), F10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.D2, V8.D2, V10.D2
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
+	// r28 = FMA r26 r24:z r27
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
+	// r30 = FMA r28 r24:z r29
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r32 = FMA r30 r24:z r31
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r34 = FMA r32 r24:z r33
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r36 = FMA r34 r24:z r35
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r38 = FMA r36 r24:z r37
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r40 = FMA r38 r24:z r39
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
+	// Rare r44:large
 	FMOVS F6, R3
 	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r46 = 7.647163731819816e-13
+	// r47 = FMA r45 r24:z r46
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r48 = 1.1470745597729725e-11
+	// r49 = FMA r47 r24:z r48
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r50 = 1.6059043836821613e-10
+	// r51 = FMA r49 r24:z r50
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r52 = 2.08767569878681e-09
+	// r53 = FMA r51 r24:z r52
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r54 = 2.505210838544172e-08
+	// r55 = FMA r53 r24:z r54
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r56 = 2.755731922398589e-07
+	// r57 = FMA r55 r24:z r56
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r58 = FMA r57 r24:z r26
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r59 = FMA r58 r24:z r27
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r60 = FMA r59 r24:z r29
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r61 = FMA r60 r24:z r31
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r62 = FMA r61 r24:z r33
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r63 = FMA r62 r24:z r35
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r64 = FMA r63 r24:z r37
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r65 = FMA r64 r24:z r39
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r67 = 720
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r67 = 720
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r70 = -708
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r70 = -708
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r73 = 6.755399441055744e+15
+	// r76:k = Sub r75 r73
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r78 = -0.6931471803691238
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r77 = -1.9082149292705877e-10
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r46 = 7.647163731819816e-13
+	// r81 = FMA r45 r80:r r46
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r48 = 1.1470745597729725e-11
+	// r82 = FMA r81 r80:r r48
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r50 = 1.6059043836821613e-10
+	// r83 = FMA r82 r80:r r50
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r52 = 2.08767569878681e-09
+	// r84 = FMA r83 r80:r r52
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r54 = 2.505210838544172e-08
+	// r85 = FMA r84 r80:r r54
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r56 = 2.755731922398589e-07
+	// r86 = FMA r85 r80:r r56
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r87 = FMA r86 r80:r r26
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r88 = FMA r87 r80:r r27
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r89 = FMA r88 r80:r r29
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r90 = FMA r89 r80:r r31
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r91 = FMA r90 r80:r r33
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r92 = FMA r91 r80:r r35
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r93 = FMA r92 r80:r r37
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r94 = FMA r93 r80:r r39
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r95:q = FMA r94 r80:r r41
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r96 = 60
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r96 = 60
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r99 = -1
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r73 = 6.755399441055744e+15
+	// r101 = Add r100 r73
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r103 = 5.054e-321
+	// r104 = IAdd r102:kBits r103
 	VADD V15.D2, V12.D2, V12.D2
+	// r105 = Shl 52 r104
 	VSHL $52, V12.D2, V12.D2
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r110 = FMA r76:k r39 r73
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r103 = 5.054e-321
+	// r114 = IAdd r113:kBits r103
 	VADD V14.D2, V9.D2, V9.D2
+	// r115 = Shl 52 r114
 	VSHL $52, V9.D2, V9.D2
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r119 = Add r118 r73
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r103 = 5.054e-321
+	// r121 = IAdd r120:kBits r103
 	VADD V8.D2, V13.D2, V13.D2
+	// r122 = Shl 52 r121
 	VSHL $52, V13.D2, V13.D2
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V12.B16, V11.B16, V0.B16
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V6.B16, V0.B16, V7.B16
 onerare9:
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
+	// If Delta
 	CBZ R8, oneskip10
+	// r128 = Load Delta
 	FMOVD.P 8(R8), F6
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip10:
+	// r130:ka = Param Ka
 	FMOVD.P 8(R21), F6
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
+	// r132:keep = Param Keep
 	FMOVD.P 8(R20), F7
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V1.D2, V6.D2, V7.D2
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
+	// r137:tauRef = Param TauRef
 	FMOVD.P 8(R22), F6
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V1.B16, V0.B16, V5.B16
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V1.B16, V7.B16, V4.B16
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip11
+	// StoreOne Spike r141:sp
 	VAND V23.B16, V3.B16, V0.B16
 	FMOVD.P F0, 8(R9)
 oneskip11:
+	// If Ref
 	CBZ R10, oneskip12
+	// r142:ref = Or r138:refr r141:sp
 	VORR V3.B16, V1.B16, V1.B16
+	// StoreBool Ref r142:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
+	// If Bits
 	CBZ R11, oneskip13
+	// StoreBits Bits r141:sp
 	FMOVS F3, R3
 	AND $1, R3
 	LSL R23, R3, R3
@@ -8836,8 +12663,11 @@ oneskip12:
 	MOVD ZR, R24
 oneword14:
 oneskip13:
+	// Store V r0:V
 	FMOVD F5, -8(R4)
+	// Store W r1:W
 	FMOVD F4, -8(R5)
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -8906,12 +12736,16 @@ many:
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R4), [V1.D2]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.D2]
 	VLD1.P 16(R5), [V3.D2]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
+	// Loop
 	MOVD 232(R0), R23 // Steps
 	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -8936,441 +12770,629 @@ manynil62:
 	ADD R3<<3, R11, R11
 manynil63:
 manystep51:
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F6
 	FMOVQ 16(R12), F7
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
 	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
+	// r5:vThRst = Param VThRst
 	FMOVQ 0(R13), F10
 	FMOVQ 16(R13), F11
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4eead40a // fsub v10.2d, v0.2d, v10.2d
 	WORD $0x4eebd42b // fsub v11.2d, v1.2d, v11.2d
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
+	// r8:b = Param B
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
 	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
+	// r11:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
+	// If I
 	CBZ R7, manyskip52
+	// r11:in = Load I
 	FMOVQ 16(R7), F9
 	VLD1.P (R7)(R26), [V8.D2]
 manyskip52:
+	// r13:vRest = Param VRest
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
 	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
+	// r15:vC = Param VC
 	FMOVQ 0(R16), F14
 	FMOVQ 16(R16), F15
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
 	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
+	// r17:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F16
 	FMOVQ 16(R17), F17
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
 	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
+	// r19:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F20
 	FMOVQ 16(R19), F21
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
 	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
 	WORD $0x6e69deb5 // fmul v21.2d, v21.2d, v9.2d
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V18.D2, V16.D2, V20.D2
 	VFMLA V19.D2, V17.D2, V21.D2
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e6ed58c // fadd v12.2d, v12.2d, v14.2d
 	WORD $0x4e6fd5ad // fadd v13.2d, v13.2d, v15.2d
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
 	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
+	// r25:az = Abs r24:z
 	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
 	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r26 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r27 = 2.48015873015873e-05
+	// r28 = FMA r26 r24:z r27
 	VMOV V13.B16, V14.B16
 	VFMLA V16.D2, V12.D2, V14.D2
 	VFMLA V17.D2, V12.D2, V13.D2
+	// r30 = FMA r28 r24:z r29
 	VMOV V31.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V31.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
+	// r32 = FMA r30 r24:z r31
 	VMOV V30.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V30.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
+	// r34 = FMA r32 r24:z r33
 	VMOV V29.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
+	// r36 = FMA r34 r24:z r35
 	VMOV V28.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V28.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
+	// r38 = FMA r36 r24:z r37
 	VMOV V27.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
+	// r40 = FMA r38 r24:z r39
 	VMOV V26.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V26.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V25.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V25.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef8e50d // fcmgt v13.2d, v8.2d, v24.2d
 	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
+	// Rare r44:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, manyrare53
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r46 = 7.647163731819816e-13
+	// r47 = FMA r45 r24:z r46
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r48 = 1.1470745597729725e-11
+	// r49 = FMA r47 r24:z r48
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r50 = 1.6059043836821613e-10
+	// r51 = FMA r49 r24:z r50
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r52 = 2.08767569878681e-09
+	// r53 = FMA r51 r24:z r52
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r54 = 2.505210838544172e-08
+	// r55 = FMA r53 r24:z r54
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r56 = 2.755731922398589e-07
+	// r57 = FMA r55 r24:z r56
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r26 = 2.7557319223985893e-06
+	// r58 = FMA r57 r24:z r26
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r27 = 2.48015873015873e-05
+	// r59 = FMA r58 r24:z r27
 	VFMLA V16.D2, V19.D2, V18.D2
+	// r60 = FMA r59 r24:z r29
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
+	// r61 = FMA r60 r24:z r31
 	VMOV V30.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
+	// r62 = FMA r61 r24:z r33
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
+	// r63 = FMA r62 r24:z r35
 	VMOV V28.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
+	// r64 = FMA r63 r24:z r37
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
+	// r65 = FMA r64 r24:z r39
 	VMOV V26.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r67 = 720
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r67 = 720
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r70 = -708
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ef2e610 // fcmgt v16.2d, v16.2d, v18.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r70 = -708
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V23.D2
+	VDUP R3, V23.D2 // r73 = 6.755399441055744e+15
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V22.D2, V16.D2, V23.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r73 = 6.755399441055744e+15
+	// r76:k = Sub r75 r73
 	WORD $0x4ef6d6f7 // fsub v23.2d, v23.2d, v22.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r78 = -0.6931471803691238
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r77 = -1.9082149292705877e-10
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V24.D2
+	VDUP R3, V24.D2 // r46 = 7.647163731819816e-13
+	// r81 = FMA r45 r80:r r46
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r48 = 1.1470745597729725e-11
+	// r82 = FMA r81 r80:r r48
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V24.D2
+	VDUP R3, V24.D2 // r50 = 1.6059043836821613e-10
+	// r83 = FMA r82 r80:r r50
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r52 = 2.08767569878681e-09
+	// r84 = FMA r83 r80:r r52
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V24.D2
+	VDUP R3, V24.D2 // r54 = 2.505210838544172e-08
+	// r85 = FMA r84 r80:r r54
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r56 = 2.755731922398589e-07
+	// r86 = FMA r85 r80:r r56
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2
+	VDUP R3, V24.D2 // r26 = 2.7557319223985893e-06
+	// r87 = FMA r86 r80:r r26
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r27 = 2.48015873015873e-05
+	// r88 = FMA r87 r80:r r27
 	VFMLA V16.D2, V24.D2, V22.D2
+	// r89 = FMA r88 r80:r r29
 	VMOV V31.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
+	// r90 = FMA r89 r80:r r31
 	VMOV V30.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
+	// r91 = FMA r90 r80:r r33
 	VMOV V29.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
+	// r92 = FMA r91 r80:r r35
 	VMOV V28.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
+	// r93 = FMA r92 r80:r r37
 	VMOV V27.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
+	// r94 = FMA r93 r80:r r39
 	VMOV V26.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
+	// r95:q = FMA r94 r80:r r41
 	VMOV V25.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r96 = 60
+	// r97 = CmpGT r76:k r96
 	WORD $0x6ef6e6f6 // fcmgt v22.2d, v23.2d, v22.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V27.D2
+	VDUP R3, V27.D2 // r96 = 60
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V23.B16, V27.B16, V22.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V27.D2
+	VDUP R3, V27.D2 // r99 = -1
+	// r100 = Mul r98:kc r99
 	WORD $0x6e7bded6 // fmul v22.2d, v22.2d, v27.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V27.D2
+	VDUP R3, V27.D2 // r73 = 6.755399441055744e+15
+	// r101 = Add r100 r73
 	WORD $0x4e7bd6d6 // fadd v22.2d, v22.2d, v27.2d
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
-	VDUP R3, V27.D2
+	VDUP R3, V27.D2 // r103 = 5.054e-321
+	// r104 = IAdd r102:kBits r103
 	VADD V27.D2, V22.D2, V22.D2
+	// r105 = Shl 52 r104
 	VSHL $52, V22.D2, V22.D2
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4ef6d736 // fsub v22.2d, v25.2d, v22.2d
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V24.D2, V16.D2, V22.D2
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e72fed6 // fdiv v22.2d, v22.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
+	// r110 = FMA r76:k r39 r73
 	VFMLA V26.D2, V23.D2, V16.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ef2d610 // fsub v16.2d, v16.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e72d612 // fadd v18.2d, v16.2d, v18.2d
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
-	VDUP R3, V24.D2
+	VDUP R3, V24.D2 // r103 = 5.054e-321
+	// r114 = IAdd r113:kBits r103
 	VADD V24.D2, V18.D2, V18.D2
+	// r115 = Shl 52 r114
 	VSHL $52, V18.D2, V18.D2
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
+	// r119 = Add r118 r73
 	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r103 = 5.054e-321
+	// r121 = IAdd r120:kBits r103
 	VADD V16.D2, V23.D2, V23.D2
+	// r122 = Shl 52 r121
 	VSHL $52, V23.D2, V23.D2
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e77ded6 // fmul v22.2d, v22.2d, v23.2d
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e68e748 // fcmge v8.2d, v26.2d, v8.2d
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V22.B16, V19.B16, V8.B16
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V13.B16, V8.B16, V12.B16
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V24.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V27.D2
 manyrare53:
+	// Rare r44:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare54
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r46 = 7.647163731819816e-13
+	// r47 = FMA r45 r24:z r46
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
+	// r49 = FMA r47 r24:z r48
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r50 = 1.6059043836821613e-10
+	// r51 = FMA r49 r24:z r50
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
+	// r53 = FMA r51 r24:z r52
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r54 = 2.505210838544172e-08
+	// r55 = FMA r53 r24:z r54
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
+	// r57 = FMA r55 r24:z r56
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r26 = 2.7557319223985893e-06
+	// r58 = FMA r57 r24:z r26
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r27 = 2.48015873015873e-05
+	// r59 = FMA r58 r24:z r27
 	VFMLA V17.D2, V13.D2, V8.D2
+	// r60 = FMA r59 r24:z r29
 	VMOV V31.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
+	// r61 = FMA r60 r24:z r31
 	VMOV V30.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
+	// r62 = FMA r61 r24:z r33
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
+	// r63 = FMA r62 r24:z r35
 	VMOV V28.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
+	// r64 = FMA r63 r24:z r37
 	VMOV V27.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
+	// r65 = FMA r64 r24:z r39
 	VMOV V26.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V25.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r67 = 720
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee8e628 // fcmgt v8.2d, v17.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r67 = 720
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r70 = -708
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee8e610 // fcmgt v16.2d, v16.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r70 = -708
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V17.D2, V16.D2, V18.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r73 = 6.755399441055744e+15
+	// r76:k = Sub r75 r73
 	WORD $0x4ef1d652 // fsub v18.2d, v18.2d, v17.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r78 = -0.6931471803691238
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r77 = -1.9082149292705877e-10
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r46 = 7.647163731819816e-13
+	// r81 = FMA r45 r80:r r46
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r48 = 1.1470745597729725e-11
+	// r82 = FMA r81 r80:r r48
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r50 = 1.6059043836821613e-10
+	// r83 = FMA r82 r80:r r50
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r52 = 2.08767569878681e-09
+	// r84 = FMA r83 r80:r r52
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r54 = 2.505210838544172e-08
+	// r85 = FMA r84 r80:r r54
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r56 = 2.755731922398589e-07
+	// r86 = FMA r85 r80:r r56
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r26 = 2.7557319223985893e-06
+	// r87 = FMA r86 r80:r r26
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r27 = 2.48015873015873e-05
+	// r88 = FMA r87 r80:r r27
 	VFMLA V16.D2, V19.D2, V17.D2
+	// r89 = FMA r88 r80:r r29
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
+	// r90 = FMA r89 r80:r r31
 	VMOV V30.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
+	// r91 = FMA r90 r80:r r33
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
+	// r92 = FMA r91 r80:r r35
 	VMOV V28.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
+	// r93 = FMA r92 r80:r r37
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
+	// r94 = FMA r93 r80:r r39
 	VMOV V26.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
+	// r95:q = FMA r94 r80:r r41
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r96 = 60
+	// r97 = CmpGT r76:k r96
 	WORD $0x6ef1e651 // fcmgt v17.2d, v18.2d, v17.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r96 = 60
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r99 = -1
+	// r100 = Mul r98:kc r99
 	WORD $0x6e76de31 // fmul v17.2d, v17.2d, v22.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r73 = 6.755399441055744e+15
+	// r101 = Add r100 r73
 	WORD $0x4e76d631 // fadd v17.2d, v17.2d, v22.2d
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r103 = 5.054e-321
+	// r104 = IAdd r102:kBits r103
 	VADD V22.D2, V17.D2, V17.D2
+	// r105 = Shl 52 r104
 	VSHL $52, V17.D2, V17.D2
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4ef1d731 // fsub v17.2d, v25.2d, v17.2d
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V19.D2, V16.D2, V17.D2
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e68fe31 // fdiv v17.2d, v17.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r110 = FMA r76:k r39 r73
 	VFMLA V26.D2, V18.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r103 = 5.054e-321
+	// r114 = IAdd r113:kBits r103
 	VADD V19.D2, V16.D2, V16.D2
+	// r115 = Shl 52 r114
 	VSHL $52, V16.D2, V16.D2
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r119 = Add r118 r73
 	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r103 = 5.054e-321
+	// r121 = IAdd r120:kBits r103
 	VADD V8.D2, V18.D2, V18.D2
+	// r122 = Shl 52 r121
 	VSHL $52, V18.D2, V18.D2
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V17.B16, V13.B16, V9.B16
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V15.B16, V9.B16, V14.B16
 manyrare54:
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.D2, V12.D2, V8.D2
 	VMOV V1.B16, V9.B16
 	VFMLA V21.D2, V14.D2, V9.D2
+	// If Delta
 	CBZ R8, manyskip55
+	// r128 = Load Delta
 	FMOVQ 16(R8), F12
 	VLD1.P (R8)(R2), [V13.D2]
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
 manyskip55:
+	// r130:ka = Param Ka
 	FMOVQ 0(R21), F12
 	FMOVQ 16(R21), F13
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
 	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
+	// r132:keep = Param Keep
 	FMOVQ 0(R20), F14
 	FMOVQ 16(R20), F15
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
 	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V10.D2, V12.D2, V14.D2
 	VFMLA V11.D2, V13.D2, V15.D2
+	// r135:t = Time
 	VLD1R.P 8(R24), [V10.D2]
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
 	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
+	// r137:tauRef = Param TauRef
 	FMOVQ 0(R22), F13
 	FMOVQ 16(R22), F16
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
 	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e66e406 // fcmge v6.2d, v0.2d, v6.2d
 	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
+	// If Spike
 	CBZ R9, manyskip56
+	// StoreOne Spike r141:sp
 	VAND V25.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V25.B16, V6.B16, V8.B16
@@ -9378,9 +13400,12 @@ manyskip55:
 	MOVD 280(R0), R3 // Spike row distance
 	ADD R3<<3, R9, R9
 manyskip56:
+	// If Ref
 	CBZ R10, manyskip57
+	// r142:ref = Or r138:refr r141:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
+	// StoreBool Ref r142:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
@@ -9396,7 +13421,9 @@ manyskip56:
 	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip57:
+	// If Bits
 	CBZ R11, manyskip58
+	// StoreBits Bits r141:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -9416,10 +13443,13 @@ manyskip57:
 manyskip58:
 	SUBS $1, R23
 	BNE manystep51
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $4, R25
@@ -9440,9 +13470,13 @@ manyloop2end:
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
+	// Loop
 	MOVD 232(R0), R23 // Steps
 	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -9467,233 +13501,356 @@ manynil74:
 	ADD R3<<3, R11, R11
 manynil75:
 manystep64:
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	// r5:vThRst = Param VThRst
 	FMOVQ 0(R13), F5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V4.B16, V5.B16, V0.B16
+	// r8:b = Param B
 	FMOVQ 0(R14), F5
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
+	// r11:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
+	// If I
 	CBZ R7, manyskip65
+	// r11:in = Load I
 	VLD1.P (R7)(R26), [V4.D2]
 manyskip65:
+	// r13:vRest = Param VRest
 	FMOVQ 0(R15), F5
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
+	// r15:vC = Param VC
 	FMOVQ 0(R16), F7
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
+	// r17:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F8
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	// r19:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.D2, V8.D2, V10.D2
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r26 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r27 = 2.48015873015873e-05
+	// r28 = FMA r26 r24:z r27
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r30 = FMA r28 r24:z r29
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r32 = FMA r30 r24:z r31
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r34 = FMA r32 r24:z r33
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r36 = FMA r34 r24:z r35
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r38 = FMA r36 r24:z r37
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r40 = FMA r38 r24:z r39
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	// Rare r44:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, manyrare66
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r46 = 7.647163731819816e-13
+	// r47 = FMA r45 r24:z r46
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r48 = 1.1470745597729725e-11
+	// r49 = FMA r47 r24:z r48
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r50 = 1.6059043836821613e-10
+	// r51 = FMA r49 r24:z r50
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r52 = 2.08767569878681e-09
+	// r53 = FMA r51 r24:z r52
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r54 = 2.505210838544172e-08
+	// r55 = FMA r53 r24:z r54
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r56 = 2.755731922398589e-07
+	// r57 = FMA r55 r24:z r56
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r26 = 2.7557319223985893e-06
+	// r58 = FMA r57 r24:z r26
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r27 = 2.48015873015873e-05
+	// r59 = FMA r58 r24:z r27
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r60 = FMA r59 r24:z r29
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r61 = FMA r60 r24:z r31
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r62 = FMA r61 r24:z r33
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r63 = FMA r62 r24:z r35
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r64 = FMA r63 r24:z r37
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r65 = FMA r64 r24:z r39
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r67 = 720
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r67 = 720
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r70 = -708
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r70 = -708
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r73 = 6.755399441055744e+15
+	// r76:k = Sub r75 r73
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r78 = -0.6931471803691238
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r77 = -1.9082149292705877e-10
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r46 = 7.647163731819816e-13
+	// r81 = FMA r45 r80:r r46
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r48 = 1.1470745597729725e-11
+	// r82 = FMA r81 r80:r r48
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r50 = 1.6059043836821613e-10
+	// r83 = FMA r82 r80:r r50
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r52 = 2.08767569878681e-09
+	// r84 = FMA r83 r80:r r52
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r54 = 2.505210838544172e-08
+	// r85 = FMA r84 r80:r r54
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r56 = 2.755731922398589e-07
+	// r86 = FMA r85 r80:r r56
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r26 = 2.7557319223985893e-06
+	// r87 = FMA r86 r80:r r26
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r27 = 2.48015873015873e-05
+	// r88 = FMA r87 r80:r r27
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r89 = FMA r88 r80:r r29
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r90 = FMA r89 r80:r r31
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r91 = FMA r90 r80:r r33
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r92 = FMA r91 r80:r r35
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r93 = FMA r92 r80:r r37
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r94 = FMA r93 r80:r r39
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r95:q = FMA r94 r80:r r41
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r96 = 60
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r96 = 60
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r99 = -1
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r73 = 6.755399441055744e+15
+	// r101 = Add r100 r73
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r103 = 5.054e-321
+	// r104 = IAdd r102:kBits r103
 	VADD V15.D2, V12.D2, V12.D2
+	// r105 = Shl 52 r104
 	VSHL $52, V12.D2, V12.D2
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r110 = FMA r76:k r39 r73
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r103 = 5.054e-321
+	// r114 = IAdd r113:kBits r103
 	VADD V14.D2, V9.D2, V9.D2
+	// r115 = Shl 52 r114
 	VSHL $52, V9.D2, V9.D2
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r119 = Add r118 r73
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r103 = 5.054e-321
+	// r121 = IAdd r120:kBits r103
 	VADD V8.D2, V13.D2, V13.D2
+	// r122 = Shl 52 r121
 	VSHL $52, V13.D2, V13.D2
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V12.B16, V11.B16, V4.B16
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare66:
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
+	// If Delta
 	CBZ R8, manyskip67
+	// r128 = Load Delta
 	VLD1.P (R8)(R2), [V6.D2]
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip67:
+	// r130:ka = Param Ka
 	FMOVQ 0(R21), F6
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
+	// r132:keep = Param Keep
 	FMOVQ 0(R20), F7
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
+	// r135:t = Time
 	VLD1R.P 8(R24), [V5.D2]
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	// r137:tauRef = Param TauRef
 	FMOVQ 0(R22), F8
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V6.B16, V7.B16, V1.B16
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip68
+	// StoreOne Spike r141:sp
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
 	ADD R3<<3, R9, R9
 manyskip68:
+	// If Ref
 	CBZ R10, manyskip69
+	// r142:ref = Or r138:refr r141:sp
 	VORR V3.B16, V6.B16, V6.B16
+	// StoreBool Ref r142:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -9703,7 +13860,9 @@ manyskip68:
 	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip69:
+	// If Bits
 	CBZ R11, manyskip70
+	// StoreBits Bits r141:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -9720,8 +13879,11 @@ manyskip69:
 manyskip70:
 	SUBS $1, R23
 	BNE manystep64
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $2, R25
 	ADD $16, R12
@@ -9741,9 +13903,13 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
+	// Loop
 	MOVD 232(R0), R23 // Steps
 	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -9768,241 +13934,366 @@ manynil86:
 	ADD R3<<3, R11, R11
 manynil87:
 manystep76:
+	// r3:vTh = Param VTh
 	FMOVD 0(R12), F3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	// r5:vThRst = Param VThRst
 	FMOVD 0(R13), F5
+	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V4.B16, V5.B16, V0.B16
+	// r8:b = Param B
 	FMOVD 0(R14), F5
+	// r9:wb = Add r1:W r8:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
+	// r10:u = Select r4:spk r9:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
+	// r11:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
+	// If I
 	CBZ R7, manyskip77
+	// r11:in = Load I
 	FMOVD 0(R7), F4
 	ADD R26, R7
 manyskip77:
+	// r13:vRest = Param VRest
 	FMOVD 0(R15), F5
+	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
+	// r15:vC = Param VC
 	FMOVD 0(R16), F7
+	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
+	// r17:dtCTau = Param DtCTau
 	FMOVD 0(R17), F8
+	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	// r19:dtRTau = Param DtRTau
 	FMOVD 0(R19), F10
+	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
+	// r21:drive = Mul r19:dtRTau r20:iu
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
+	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V9.D2, V8.D2, V10.D2
+	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	// r25:az = Abs r24:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r26 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r27 = 2.48015873015873e-05
+	// r28 = FMA r26 r24:z r27
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r30 = FMA r28 r24:z r29
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r32 = FMA r30 r24:z r31
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r34 = FMA r32 r24:z r33
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r36 = FMA r34 r24:z r35
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r38 = FMA r36 r24:z r37
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r40 = FMA r38 r24:z r39
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r44:large = CmpGT r25:az r43
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	// Rare r44:large
 	FMOVS F7, R3
 	CBZW R3, manyrare78
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r46 = 7.647163731819816e-13
+	// r47 = FMA r45 r24:z r46
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r48 = 1.1470745597729725e-11
+	// r49 = FMA r47 r24:z r48
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r50 = 1.6059043836821613e-10
+	// r51 = FMA r49 r24:z r50
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r52 = 2.08767569878681e-09
+	// r53 = FMA r51 r24:z r52
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r54 = 2.505210838544172e-08
+	// r55 = FMA r53 r24:z r54
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r56 = 2.755731922398589e-07
+	// r57 = FMA r55 r24:z r56
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r26 = 2.7557319223985893e-06
+	// r58 = FMA r57 r24:z r26
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r27 = 2.48015873015873e-05
+	// r59 = FMA r58 r24:z r27
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r60 = FMA r59 r24:z r29
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r61 = FMA r60 r24:z r31
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r62 = FMA r61 r24:z r33
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r63 = FMA r62 r24:z r35
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r64 = FMA r63 r24:z r37
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r65 = FMA r64 r24:z r39
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r66:taylor = FMA r65 r24:z r41
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r67 = 720
+	// r68 = CmpGT r24:z r67
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r67 = 720
+	// r69:zl = Select r68 r67 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r70 = -708
+	// r71 = CmpLT r69:zl r70
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r70 = -708
+	// r72:zc = Select r71 r70 r69:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r74 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
+	// r75 = FMA r72:zc r74 r73
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r73 = 6.755399441055744e+15
+	// r76:k = Sub r75 r73
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r78 = -0.6931471803691238
+	// r79 = FMA r76:k r78 r72:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r77 = -1.9082149292705877e-10
+	// r80:r = FMA r76:k r77 r79
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r45 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r46 = 7.647163731819816e-13
+	// r81 = FMA r45 r80:r r46
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r48 = 1.1470745597729725e-11
+	// r82 = FMA r81 r80:r r48
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r50 = 1.6059043836821613e-10
+	// r83 = FMA r82 r80:r r50
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r52 = 2.08767569878681e-09
+	// r84 = FMA r83 r80:r r52
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r54 = 2.505210838544172e-08
+	// r85 = FMA r84 r80:r r54
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r56 = 2.755731922398589e-07
+	// r86 = FMA r85 r80:r r56
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r26 = 2.7557319223985893e-06
+	// r87 = FMA r86 r80:r r26
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r27 = 2.48015873015873e-05
+	// r88 = FMA r87 r80:r r27
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r89 = FMA r88 r80:r r29
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r90 = FMA r89 r80:r r31
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r91 = FMA r90 r80:r r33
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r92 = FMA r91 r80:r r35
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r93 = FMA r92 r80:r r37
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r94 = FMA r93 r80:r r39
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r95:q = FMA r94 r80:r r41
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r96 = 60
+	// r97 = CmpGT r76:k r96
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r96 = 60
+	// r98:kc = Select r97 r96 r76:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r99 = -1
+	// r100 = Mul r98:kc r99
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r73 = 6.755399441055744e+15
+	// r101 = Add r100 r73
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	// r102:kBits = Bits r101
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r103 = 5.054e-321
+	// r104 = IAdd r102:kBits r103
 	VADD V15.D2, V12.D2, V12.D2
+	// r105 = Shl 52 r104
 	VSHL $52, V12.D2, V12.D2
+	// r106:pow2 = FromBits r105
+	// r107:oneMinus = Sub r41 r106:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
+	// r108 = FMA r80:r r95:q r107:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
+	// r109:y = Div r108 r69:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r110 = FMA r76:k r39 r73
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
+	// r111:kHalf = Sub r110 r73
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
+	// r112 = Add r111:kHalf r73
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	// r113:kBits = Bits r112
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r103 = 5.054e-321
+	// r114 = IAdd r113:kBits r103
 	VADD V14.D2, V9.D2, V9.D2
+	// r115 = Shl 52 r114
 	VSHL $52, V9.D2, V9.D2
+	// r116:pow2 = FromBits r115
+	// r117 = Mul r109:y r116:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r118 = Sub r76:k r111:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
+	// r119 = Add r118 r73
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r103 = 5.054e-321
+	// r121 = IAdd r120:kBits r103
 	VADD V8.D2, V13.D2, V13.D2
+	// r122 = Shl 52 r121
 	VSHL $52, V13.D2, V13.D2
+	// r123:pow2 = FromBits r122
+	// r124:big = Mul r117 r123:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	// r125 = CmpLE r25:az r39
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
+	// r126:far = Select r125 r66:taylor r124:big
 	VBSL V12.B16, V11.B16, V4.B16
+	// r42:ex = Select r44:large r126:far r42:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare78:
+	// r127:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
+	// If Delta
 	CBZ R8, manyskip79
+	// r128 = Load Delta
 	FMOVD 0(R8), F6
 	ADD R2, R8
+	// r127:vc = Add r127:vc r128
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip79:
+	// r130:ka = Param Ka
 	FMOVD 0(R21), F6
+	// r131:dv = Sub r127:vc r13:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
+	// r132:keep = Param Keep
 	FMOVD 0(R20), F7
+	// r133:wkeep = Mul r132:keep r10:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
+	// r134:wc = FMA r130:ka r131:dv r133:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
+	// r135:t = Time
 	VLD1R.P 8(R24), [V5.D2]
+	// r136:since = Sub r135:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	// r137:tauRef = Param TauRef
 	FMOVD 0(R22), F8
+	// r138:refr = CmpLT r136:since r137:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
+	// r0:V = Select r138:refr r7:vr r127:vc
 	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r138:refr r10:u r134:wc
 	VBIF V6.B16, V7.B16, V1.B16
+	// r141:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
+	// r2:Last = Select r141:sp r135:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip80
+	// StoreOne Spike r141:sp
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
 	ADD R3<<3, R9, R9
 manyskip80:
+	// If Ref
 	CBZ R10, manyskip81
+	// r142:ref = Or r138:refr r141:sp
 	VORR V3.B16, V6.B16, V6.B16
+	// StoreBool Ref r142:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip81:
+	// If Bits
 	CBZ R11, manyskip82
+	// StoreBits Bits r141:sp
 	FMOVS F3, R3
 	MOVD (R11), R0
 	ROR R25, R0, R0
@@ -10016,8 +14307,11 @@ manyskip81:
 manyskip82:
 	SUBS $1, R23
 	BNE manystep76
+	// Store V r0:V
 	FMOVD F0, -8(R4)
+	// Store W r1:W
 	FMOVD F1, -8(R5)
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	ADD $1, R25
 	ADD $8, R12
@@ -10037,6 +14331,28 @@ manytailend:
 	RET
 
 // func stepNEONF64Hard(f *generic.Frame64)
+//
+// one step: 1 vector per iteration of the main loop, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r5:vReset = VReset, V29 r7:b = B, V28 r12:vRest = VRest, V27 r14:vC = VC,
+//     V26 r16:dtCTau = DtCTau, V25 r18:dtRTau = DtRTau, V24 r25 = 2.7557319223985893e-06,
+//     V23 r26 = 2.48015873015873e-05, V22 r28 = 0.0001984126984126984,
+//     V21 r30 = 0.001388888888888889, V20 r32 = 0.008333333333333333, V19 r34 = 0.041666666666666664,
+//     V18 r36 = 0.16666666666666666, V17 r38 = 0.5, V16 r40 = 1, V15 r42 = 0.0625, V14 r129:ka = Ka,
+//     V13 r131:keep = Keep, V12 r136:tauRef = TauRef, V11 r134:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
+//   Counters: lane R12, bits word R13, bits word scratch R14.
+// many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
+//     V30 r12:vRest = VRest, V29 r16:dtCTau = DtCTau, V28 r26 = 2.48015873015873e-05,
+//     V27 r28 = 0.0001984126984126984, V26 r30 = 0.001388888888888889,
+//     V25 r32 = 0.008333333333333333, V24 r34 = 0.041666666666666664, V23 r36 = 0.16666666666666666,
+//     V22 r38 = 0.5, V21 r40 = 1, V20 r42 = 0.0625, V19 r129:ka = Ka, V18 r131:keep = Keep,
+//     V17 r136:tauRef = TauRef.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
+//   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
+//   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
+//     Bits R20; reloaded each step: none.
 TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 232(R0), R3 // Steps
@@ -10055,19 +14371,19 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD ZR, R12 // lane
 	MOVD ZR, R13 // Bits word
 	MOVD 0(R2), R3
-	VDUP R3, V31.D2 // r3 = VTh
+	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 16(R2), R3
-	VDUP R3, V30.D2 // r5 = VReset
+	VDUP R3, V30.D2 // r5:vReset = VReset
 	MOVD 24(R2), R3
-	VDUP R3, V29.D2 // r7 = B
+	VDUP R3, V29.D2 // r7:b = B
 	MOVD 32(R2), R3
-	VDUP R3, V28.D2 // r12 = VRest
+	VDUP R3, V28.D2 // r12:vRest = VRest
 	MOVD 40(R2), R3
-	VDUP R3, V27.D2 // r14 = VC
+	VDUP R3, V27.D2 // r14:vC = VC
 	MOVD 48(R2), R3
-	VDUP R3, V26.D2 // r16 = DtCTau
+	VDUP R3, V26.D2 // r16:dtCTau = DtCTau
 	MOVD 56(R2), R3
-	VDUP R3, V25.D2 // r18 = DtRTau
+	VDUP R3, V25.D2 // r18:dtRTau = DtRTau
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V24.D2 // r25 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
@@ -10089,202 +14405,298 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V15.D2 // r42 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V14.D2 // r129 = Ka
+	VDUP R3, V14.D2 // r129:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V13.D2 // r131 = Keep
+	VDUP R3, V13.D2 // r131:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V12.D2 // r136 = TauRef
+	VDUP R3, V12.D2 // r136:tauRef = TauRef
 	MOVD 304(R0), R3
-	VLD1R (R3), [V11.D2] // r134 = T[0]
+	VLD1R (R3), [V11.D2] // r134:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V30.B16, V0.B16
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V4.B16, V3.B16
+	// r10:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
+	// If I
 	CBZ R7, oneskip1
+	// r10:in = Load I
 	VLD1.P 16(R7), [V1.D2]
 oneskip1:
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee3d421 // fsub v1.2d, v1.2d, v3.2d
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e61df21 // fmul v1.2d, v25.2d, v1.2d
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.D2, V26.D2, V1.D2
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
+	// r27 = FMA r25 r23:z r26
 	VMOV V23.B16, V6.B16
 	VFMLA V4.D2, V24.D2, V6.D2
+	// r29 = FMA r27 r23:z r28
 	VMOV V22.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
+	// r31 = FMA r29 r23:z r30
 	VMOV V21.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
+	// r33 = FMA r31 r23:z r32
 	VMOV V20.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
+	// r35 = FMA r33 r23:z r34
 	VMOV V19.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
+	// r37 = FMA r35 r23:z r36
 	VMOV V18.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
+	// r39 = FMA r37 r23:z r38
 	VMOV V17.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V16.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
+	// Rare r43:large
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
 	CBZW R3, onerare2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
+	// r46 = FMA r44 r23:z r45
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
+	// r48 = FMA r46 r23:z r47
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
+	// r50 = FMA r48 r23:z r49
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
+	// r52 = FMA r50 r23:z r51
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
+	// r54 = FMA r52 r23:z r53
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
+	// r56 = FMA r54 r23:z r55
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r57 = FMA r56 r23:z r25
 	VMOV V24.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r58 = FMA r57 r23:z r26
 	VMOV V23.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r59 = FMA r58 r23:z r28
 	VMOV V22.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r60 = FMA r59 r23:z r30
 	VMOV V21.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r61 = FMA r60 r23:z r32
 	VMOV V20.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r62 = FMA r61 r23:z r34
 	VMOV V19.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r63 = FMA r62 r23:z r36
 	VMOV V18.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r64 = FMA r63 r23:z r38
 	VMOV V17.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V16.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r66 = 720
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r66 = 720
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r69 = -708
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r69 = -708
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
+	// r75:k = Sub r74 r72
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r77 = -0.6931471803691238
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
+	// r80 = FMA r44 r79:r r45
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
+	// r81 = FMA r80 r79:r r47
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
+	// r82 = FMA r81 r79:r r49
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
+	// r83 = FMA r82 r79:r r51
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
+	// r84 = FMA r83 r79:r r53
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
+	// r85 = FMA r84 r79:r r55
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r86 = FMA r85 r79:r r25
 	VMOV V24.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r87 = FMA r86 r79:r r26
 	VMOV V23.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r88 = FMA r87 r79:r r28
 	VMOV V22.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r89 = FMA r88 r79:r r30
 	VMOV V21.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r90 = FMA r89 r79:r r32
 	VMOV V20.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r91 = FMA r90 r79:r r34
 	VMOV V19.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r92 = FMA r91 r79:r r36
 	VMOV V18.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r93 = FMA r92 r79:r r38
 	VMOV V17.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r94:q = FMA r93 r79:r r40
 	VMOV V16.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r95 = 60
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r95 = 60
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r98 = -1
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
+	// r100 = Add r99 r72
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r102 = 5.054e-321
+	// r103 = IAdd r101:kBits r102
 	VADD V13.D2, V10.D2, V10.D2
+	// r104 = Shl 52 r103
 	VSHL $52, V10.D2, V10.D2
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
+	// r109 = FMA r75:k r38 r72
 	VFMLA V17.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r102 = 5.054e-321
+	// r113 = IAdd r112:kBits r102
 	VADD V12.D2, V8.D2, V8.D2
+	// r114 = Shl 52 r113
 	VSHL $52, V8.D2, V8.D2
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
+	// r118 = Add r117 r72
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r102 = 5.054e-321
+	// r120 = IAdd r119:kBits r102
 	VADD V4.D2, V11.D2, V11.D2
+	// r121 = Shl 52 r120
 	VSHL $52, V11.D2, V11.D2
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V10.B16, V9.B16, V5.B16
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V6.B16, V5.B16, V7.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
@@ -10293,27 +14705,45 @@ oneskip1:
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
 onerare2:
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V1.D2, V7.D2, V4.D2
+	// If Delta
 	CBZ R8, oneskip3
+	// r127 = Load Delta
 	VLD1.P 16(R8), [V1.D2]
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
 oneskip3:
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V1.D2, V14.D2, V5.D2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d561 // fsub v1.2d, v11.2d, v2.2d
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee1e581 // fcmgt v1.2d, v12.2d, v1.2d
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V1.B16, V4.B16, V0.B16
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V1.B16, V5.B16, V3.B16
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V4.B16, V11.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip4
+	// StoreOne Spike r140:sp
 	VAND V16.B16, V4.B16, V5.B16
 	VST1.P [V5.D2], 16(R9)
 oneskip4:
+	// If Ref
 	CBZ R10, oneskip5
+	// r141:ref = Or r137:refr r140:sp
 	VORR V4.B16, V1.B16, V1.B16
+	// StoreBool Ref r141:ref
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
@@ -10321,7 +14751,9 @@ oneskip4:
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
 oneskip5:
+	// If Bits
 	CBZ R11, oneskip6
+	// StoreBits Bits r140:sp
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
@@ -10335,8 +14767,11 @@ oneskip5:
 	MOVD ZR, R13
 oneword7:
 oneskip6:
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
+	// Store W r1:W
 	FMOVQ F3, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $2, R1
 	BGE oneloop1
@@ -10345,191 +14780,287 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V30.B16, V0.B16
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V4.B16, V3.B16
+	// r10:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
+	// If I
 	CBZ R7, oneskip8
+	// r10:in = Load I
 	FMOVD.P 8(R7), F1
 oneskip8:
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee3d421 // fsub v1.2d, v1.2d, v3.2d
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e61df21 // fmul v1.2d, v25.2d, v1.2d
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.D2, V26.D2, V1.D2
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
+	// r27 = FMA r25 r23:z r26
 	VMOV V23.B16, V6.B16
 	VFMLA V4.D2, V24.D2, V6.D2
+	// r29 = FMA r27 r23:z r28
 	VMOV V22.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
+	// r31 = FMA r29 r23:z r30
 	VMOV V21.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
+	// r33 = FMA r31 r23:z r32
 	VMOV V20.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
+	// r35 = FMA r33 r23:z r34
 	VMOV V19.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
+	// r37 = FMA r35 r23:z r36
 	VMOV V18.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
+	// r39 = FMA r37 r23:z r38
 	VMOV V17.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V16.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
+	// Rare r43:large
 	FMOVS F6, R3
 	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
+	// r46 = FMA r44 r23:z r45
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
+	// r48 = FMA r46 r23:z r47
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
+	// r50 = FMA r48 r23:z r49
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
+	// r52 = FMA r50 r23:z r51
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
+	// r54 = FMA r52 r23:z r53
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
+	// r56 = FMA r54 r23:z r55
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r57 = FMA r56 r23:z r25
 	VMOV V24.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r58 = FMA r57 r23:z r26
 	VMOV V23.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r59 = FMA r58 r23:z r28
 	VMOV V22.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r60 = FMA r59 r23:z r30
 	VMOV V21.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r61 = FMA r60 r23:z r32
 	VMOV V20.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r62 = FMA r61 r23:z r34
 	VMOV V19.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r63 = FMA r62 r23:z r36
 	VMOV V18.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r64 = FMA r63 r23:z r38
 	VMOV V17.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V16.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r66 = 720
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r66 = 720
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r69 = -708
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r69 = -708
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
+	// r75:k = Sub r74 r72
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r77 = -0.6931471803691238
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
+	// r80 = FMA r44 r79:r r45
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
+	// r81 = FMA r80 r79:r r47
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
+	// r82 = FMA r81 r79:r r49
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
+	// r83 = FMA r82 r79:r r51
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
+	// r84 = FMA r83 r79:r r53
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
+	// r85 = FMA r84 r79:r r55
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r86 = FMA r85 r79:r r25
 	VMOV V24.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r87 = FMA r86 r79:r r26
 	VMOV V23.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r88 = FMA r87 r79:r r28
 	VMOV V22.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r89 = FMA r88 r79:r r30
 	VMOV V21.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r90 = FMA r89 r79:r r32
 	VMOV V20.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r91 = FMA r90 r79:r r34
 	VMOV V19.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r92 = FMA r91 r79:r r36
 	VMOV V18.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r93 = FMA r92 r79:r r38
 	VMOV V17.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r94:q = FMA r93 r79:r r40
 	VMOV V16.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r95 = 60
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r95 = 60
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r98 = -1
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
+	// r100 = Add r99 r72
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r102 = 5.054e-321
+	// r103 = IAdd r101:kBits r102
 	VADD V13.D2, V10.D2, V10.D2
+	// r104 = Shl 52 r103
 	VSHL $52, V10.D2, V10.D2
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
+	// r109 = FMA r75:k r38 r72
 	VFMLA V17.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r102 = 5.054e-321
+	// r113 = IAdd r112:kBits r102
 	VADD V12.D2, V8.D2, V8.D2
+	// r114 = Shl 52 r113
 	VSHL $52, V8.D2, V8.D2
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
+	// r118 = Add r117 r72
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r102 = 5.054e-321
+	// r120 = IAdd r119:kBits r102
 	VADD V4.D2, V11.D2, V11.D2
+	// r121 = Shl 52 r120
 	VSHL $52, V11.D2, V11.D2
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V10.B16, V9.B16, V5.B16
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V6.B16, V5.B16, V7.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
@@ -10538,32 +15069,52 @@ oneskip8:
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
 onerare9:
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V1.D2, V7.D2, V4.D2
+	// If Delta
 	CBZ R8, oneskip10
+	// r127 = Load Delta
 	FMOVD.P 8(R8), F1
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
 oneskip10:
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V1.D2, V14.D2, V5.D2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d561 // fsub v1.2d, v11.2d, v2.2d
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee1e581 // fcmgt v1.2d, v12.2d, v1.2d
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V1.B16, V4.B16, V0.B16
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V1.B16, V5.B16, V3.B16
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V4.B16, V11.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip11
+	// StoreOne Spike r140:sp
 	VAND V16.B16, V4.B16, V5.B16
 	FMOVD.P F5, 8(R9)
 oneskip11:
+	// If Ref
 	CBZ R10, oneskip12
+	// r141:ref = Or r137:refr r140:sp
 	VORR V4.B16, V1.B16, V1.B16
+	// StoreBool Ref r141:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
+	// If Bits
 	CBZ R11, oneskip13
+	// StoreBits Bits r140:sp
 	FMOVS F4, R3
 	AND $1, R3
 	LSL R12, R3, R3
@@ -10575,8 +15126,11 @@ oneskip12:
 	MOVD ZR, R13
 oneword14:
 oneskip13:
+	// Store V r0:V
 	FMOVD F0, -8(R4)
+	// Store W r1:W
 	FMOVD F3, -8(R5)
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -10610,11 +15164,11 @@ many:
 	MOVD 296(R0), R20 // Bits row distance
 	LSL $3, R20
 	MOVD 0(R2), R3
-	VDUP R3, V31.D2 // r3 = VTh
+	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 32(R2), R3
-	VDUP R3, V30.D2 // r12 = VRest
+	VDUP R3, V30.D2 // r12:vRest = VRest
 	MOVD 48(R2), R3
-	VDUP R3, V29.D2 // r16 = DtCTau
+	VDUP R3, V29.D2 // r16:dtCTau = DtCTau
 	MOVD $0x3efa01a01a01a01a, R3
 	VDUP R3, V28.D2 // r26 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
@@ -10634,20 +15188,24 @@ many:
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V20.D2 // r42 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V19.D2 // r129 = Ka
+	VDUP R3, V19.D2 // r129:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V18.D2 // r131 = Keep
+	VDUP R3, V18.D2 // r131:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V17.D2 // r136 = TauRef
+	VDUP R3, V17.D2 // r136:tauRef = TauRef
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R4), [V1.D2]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.D2]
 	VLD1.P 16(R5), [V3.D2]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
+	// Loop
 	MOVD 232(R0), R12 // Steps
 	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -10672,233 +15230,326 @@ manynil101:
 	ADD R3<<3, R11, R11
 manynil102:
 manystep90:
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
 	MOVD 16(R2), R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r5:vReset = VReset
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V6.B16, V8.B16, V0.B16
 	VBIT V7.B16, V8.B16, V1.B16
 	MOVD 24(R2), R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r7:b = B
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e68d449 // fadd v9.2d, v2.2d, v8.2d
 	WORD $0x4e68d468 // fadd v8.2d, v3.2d, v8.2d
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V6.B16, V9.B16, V2.B16
 	VBIT V7.B16, V8.B16, V3.B16
+	// r10:in = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
+	// If I
 	CBZ R7, manyskip91
+	// r10:in = Load I
 	FMOVQ 16(R7), F7
 	VLD1.P (R7)(R15), [V6.D2]
 manyskip91:
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r14:vC = VC
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4eead40b // fsub v11.2d, v0.2d, v10.2d
 	WORD $0x4eead42a // fsub v10.2d, v1.2d, v10.2d
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e6bdd0c // fmul v12.2d, v8.2d, v11.2d
 	WORD $0x6e6add2d // fmul v13.2d, v9.2d, v10.2d
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
 	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
 	MOVD 56(R2), R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r18:dtRTau = DtRTau
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e66ddc6 // fmul v6.2d, v14.2d, v6.2d
 	WORD $0x6e67ddce // fmul v14.2d, v14.2d, v7.2d
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V12.D2, V29.D2, V6.D2
 	VFMLA V13.D2, V29.D2, V14.D2
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
 	WORD $0x4e6ad529 // fadd v9.2d, v9.2d, v10.2d
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
 	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f907 // fabs v7.2d, v8.2d
 	WORD $0x4ee0f92a // fabs v10.2d, v9.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r25 = 2.7557319223985893e-06
+	// r27 = FMA r25 r23:z r26
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V11.D2, V12.D2
 	VMOV V28.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
+	// r29 = FMA r27 r23:z r28
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
+	// r31 = FMA r29 r23:z r30
 	VMOV V26.B16, V13.B16
 	VFMLA V8.D2, V11.D2, V13.D2
 	VMOV V26.B16, V11.B16
 	VFMLA V9.D2, V12.D2, V11.D2
+	// r33 = FMA r31 r23:z r32
 	VMOV V25.B16, V12.B16
 	VFMLA V8.D2, V13.D2, V12.D2
 	VMOV V25.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
+	// r35 = FMA r33 r23:z r34
 	VMOV V24.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V24.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
+	// r37 = FMA r35 r23:z r36
 	VMOV V23.B16, V13.B16
 	VFMLA V8.D2, V11.D2, V13.D2
 	VMOV V23.B16, V11.B16
 	VFMLA V9.D2, V12.D2, V11.D2
+	// r39 = FMA r37 r23:z r38
 	VMOV V22.B16, V12.B16
 	VFMLA V8.D2, V13.D2, V12.D2
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V21.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V21.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef4e4ed // fcmgt v13.2d, v7.2d, v20.2d
 	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
+	// Rare r43:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
 	CBZW R3, manyrare92
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r45 = 7.647163731819816e-13
+	// r46 = FMA r44 r23:z r45
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r47 = 1.1470745597729725e-11
+	// r48 = FMA r46 r23:z r47
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r49 = 1.6059043836821613e-10
+	// r50 = FMA r48 r23:z r49
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r51 = 2.08767569878681e-09
+	// r52 = FMA r50 r23:z r51
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r53 = 2.505210838544172e-08
+	// r54 = FMA r52 r23:z r53
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r55 = 2.755731922398589e-07
+	// r56 = FMA r54 r23:z r55
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r25 = 2.7557319223985893e-06
+	// r57 = FMA r56 r23:z r25
 	VFMLA V8.D2, V16.D2, V17.D2
+	// r58 = FMA r57 r23:z r26
 	VMOV V28.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
+	// r59 = FMA r58 r23:z r28
 	VMOV V27.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
+	// r60 = FMA r59 r23:z r30
 	VMOV V26.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
+	// r61 = FMA r60 r23:z r32
 	VMOV V25.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
+	// r62 = FMA r61 r23:z r34
 	VMOV V24.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
+	// r63 = FMA r62 r23:z r36
 	VMOV V23.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
+	// r64 = FMA r63 r23:z r38
 	VMOV V22.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V21.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r66 = 720
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ef0e510 // fcmgt v16.2d, v8.2d, v16.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r66 = 720
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r69 = -708
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ef0e508 // fcmgt v8.2d, v8.2d, v16.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r69 = -708
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r72 = 6.755399441055744e+15
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V18.D2, V8.D2, V19.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
+	// r75:k = Sub r74 r72
 	WORD $0x4ef2d673 // fsub v19.2d, v19.2d, v18.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r77 = -0.6931471803691238
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r76 = -1.9082149292705877e-10
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V20.D2
+	VDUP R3, V20.D2 // r45 = 7.647163731819816e-13
+	// r80 = FMA r44 r79:r r45
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r47 = 1.1470745597729725e-11
+	// r81 = FMA r80 r79:r r47
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V20.D2
+	VDUP R3, V20.D2 // r49 = 1.6059043836821613e-10
+	// r82 = FMA r81 r79:r r49
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r51 = 2.08767569878681e-09
+	// r83 = FMA r82 r79:r r51
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V20.D2
+	VDUP R3, V20.D2 // r53 = 2.505210838544172e-08
+	// r84 = FMA r83 r79:r r53
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r55 = 2.755731922398589e-07
+	// r85 = FMA r84 r79:r r55
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V20.D2
+	VDUP R3, V20.D2 // r25 = 2.7557319223985893e-06
+	// r86 = FMA r85 r79:r r25
 	VFMLA V8.D2, V18.D2, V20.D2
+	// r87 = FMA r86 r79:r r26
 	VMOV V28.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
+	// r88 = FMA r87 r79:r r28
 	VMOV V27.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
+	// r89 = FMA r88 r79:r r30
 	VMOV V26.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
+	// r90 = FMA r89 r79:r r32
 	VMOV V25.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
+	// r91 = FMA r90 r79:r r34
 	VMOV V24.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
+	// r92 = FMA r91 r79:r r36
 	VMOV V23.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
+	// r93 = FMA r92 r79:r r38
 	VMOV V22.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
+	// r94:q = FMA r93 r79:r r40
 	VMOV V21.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r95 = 60
+	// r96 = CmpGT r75:k r95
 	WORD $0x6ef2e672 // fcmgt v18.2d, v19.2d, v18.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V23.D2
+	VDUP R3, V23.D2 // r95 = 60
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V23.D2
+	VDUP R3, V23.D2 // r98 = -1
+	// r99 = Mul r97:kc r98
 	WORD $0x6e77de52 // fmul v18.2d, v18.2d, v23.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V23.D2
+	VDUP R3, V23.D2 // r72 = 6.755399441055744e+15
+	// r100 = Add r99 r72
 	WORD $0x4e77d652 // fadd v18.2d, v18.2d, v23.2d
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
-	VDUP R3, V23.D2
+	VDUP R3, V23.D2 // r102 = 5.054e-321
+	// r103 = IAdd r101:kBits r102
 	VADD V23.D2, V18.D2, V18.D2
+	// r104 = Shl 52 r103
 	VSHL $52, V18.D2, V18.D2
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4ef2d6b2 // fsub v18.2d, v21.2d, v18.2d
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V20.D2, V8.D2, V18.D2
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e70fe52 // fdiv v18.2d, v18.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r109 = FMA r75:k r38 r72
 	VFMLA V22.D2, V19.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
-	VDUP R3, V20.D2
+	VDUP R3, V20.D2 // r102 = 5.054e-321
+	// r113 = IAdd r112:kBits r102
 	VADD V20.D2, V16.D2, V16.D2
+	// r114 = Shl 52 r113
 	VSHL $52, V16.D2, V16.D2
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee8d673 // fsub v19.2d, v19.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r118 = Add r117 r72
 	WORD $0x4e68d673 // fadd v19.2d, v19.2d, v8.2d
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r102 = 5.054e-321
+	// r120 = IAdd r119:kBits r102
 	VADD V8.D2, V19.D2, V19.D2
+	// r121 = Shl 52 r120
 	VSHL $52, V19.D2, V19.D2
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e67e6c7 // fcmge v7.2d, v22.2d, v7.2d
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V18.B16, V17.B16, V7.B16
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V13.B16, V7.B16, V11.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
@@ -10911,201 +15562,288 @@ manyskip91:
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V23.D2
 manyrare92:
+	// Rare r43:large
 	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
 	FMOVS F7, R3
 	CBZW R3, manyrare93
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r45 = 7.647163731819816e-13
+	// r46 = FMA r44 r23:z r45
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r47 = 1.1470745597729725e-11
+	// r48 = FMA r46 r23:z r47
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r49 = 1.6059043836821613e-10
+	// r50 = FMA r48 r23:z r49
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r51 = 2.08767569878681e-09
+	// r52 = FMA r50 r23:z r51
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r53 = 2.505210838544172e-08
+	// r54 = FMA r52 r23:z r53
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r55 = 2.755731922398589e-07
+	// r56 = FMA r54 r23:z r55
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r25 = 2.7557319223985893e-06
+	// r57 = FMA r56 r23:z r25
 	VFMLA V9.D2, V7.D2, V8.D2
+	// r58 = FMA r57 r23:z r26
 	VMOV V28.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
+	// r59 = FMA r58 r23:z r28
 	VMOV V27.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
+	// r60 = FMA r59 r23:z r30
 	VMOV V26.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
+	// r61 = FMA r60 r23:z r32
 	VMOV V25.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
+	// r62 = FMA r61 r23:z r34
 	VMOV V24.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
+	// r63 = FMA r62 r23:z r36
 	VMOV V23.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
+	// r64 = FMA r63 r23:z r38
 	VMOV V22.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V21.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r66 = 720
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee7e527 // fcmgt v7.2d, v9.2d, v7.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r66 = 720
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V9.B16, V13.B16, V7.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r69 = -708
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee7e529 // fcmgt v9.2d, v9.2d, v7.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r69 = -708
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V7.B16, V13.B16, V9.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V13.D2, V9.D2, V16.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
+	// r75:k = Sub r74 r72
 	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r77 = -0.6931471803691238
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r76 = -1.9082149292705877e-10
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r45 = 7.647163731819816e-13
+	// r80 = FMA r44 r79:r r45
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r47 = 1.1470745597729725e-11
+	// r81 = FMA r80 r79:r r47
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r49 = 1.6059043836821613e-10
+	// r82 = FMA r81 r79:r r49
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r51 = 2.08767569878681e-09
+	// r83 = FMA r82 r79:r r51
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r53 = 2.505210838544172e-08
+	// r84 = FMA r83 r79:r r53
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r55 = 2.755731922398589e-07
+	// r85 = FMA r84 r79:r r55
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r25 = 2.7557319223985893e-06
+	// r86 = FMA r85 r79:r r25
 	VFMLA V9.D2, V13.D2, V17.D2
+	// r87 = FMA r86 r79:r r26
 	VMOV V28.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
+	// r88 = FMA r87 r79:r r28
 	VMOV V27.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
+	// r89 = FMA r88 r79:r r30
 	VMOV V26.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
+	// r90 = FMA r89 r79:r r32
 	VMOV V25.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
+	// r91 = FMA r90 r79:r r34
 	VMOV V24.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
+	// r92 = FMA r91 r79:r r36
 	VMOV V23.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
+	// r93 = FMA r92 r79:r r38
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
+	// r94:q = FMA r93 r79:r r40
 	VMOV V21.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r95 = 60
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eede60d // fcmgt v13.2d, v16.2d, v13.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r95 = 60
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r98 = -1
+	// r99 = Mul r97:kc r98
 	WORD $0x6e72ddad // fmul v13.2d, v13.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
+	// r100 = Add r99 r72
 	WORD $0x4e72d5ad // fadd v13.2d, v13.2d, v18.2d
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r102 = 5.054e-321
+	// r103 = IAdd r101:kBits r102
 	VADD V18.D2, V13.D2, V13.D2
+	// r104 = Shl 52 r103
 	VSHL $52, V13.D2, V13.D2
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V17.D2, V9.D2, V13.D2
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r72 = 6.755399441055744e+15
+	// r109 = FMA r75:k r38 r72
 	VFMLA V22.D2, V16.D2, V7.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e69d4e9 // fadd v9.2d, v7.2d, v9.2d
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r102 = 5.054e-321
+	// r113 = IAdd r112:kBits r102
 	VADD V17.D2, V9.D2, V9.D2
+	// r114 = Shl 52 r113
 	VSHL $52, V9.D2, V9.D2
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee7d610 // fsub v16.2d, v16.2d, v7.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r72 = 6.755399441055744e+15
+	// r118 = Add r117 r72
 	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r102 = 5.054e-321
+	// r120 = IAdd r119:kBits r102
 	VADD V7.D2, V16.D2, V16.D2
+	// r121 = Shl 52 r120
 	VSHL $52, V16.D2, V16.D2
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V13.B16, V8.B16, V10.B16
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V15.B16, V10.B16, V12.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
 	VDUP R3, V18.D2
 manyrare93:
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V7.B16
 	VFMLA V6.D2, V11.D2, V7.D2
 	VMOV V1.B16, V6.B16
 	VFMLA V14.D2, V12.D2, V6.D2
+	// If Delta
 	CBZ R8, manyskip94
+	// r127 = Load Delta
 	FMOVQ 16(R8), F8
 	VLD1.P (R8)(R16), [V9.D2]
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
 	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
 manyskip94:
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4efed4e8 // fsub v8.2d, v7.2d, v30.2d
 	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
 	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V8.D2, V19.D2, V10.D2
 	VFMLA V9.D2, V19.D2, V11.D2
+	// r134:t = Time
 	VLD1R.P 8(R13), [V8.D2]
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee4d509 // fsub v9.2d, v8.2d, v4.2d
 	WORD $0x4ee5d50c // fsub v12.2d, v8.2d, v5.2d
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
 	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V9.B16, V7.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V6.B16, V8.B16, V4.B16
 	VBIT V7.B16, V8.B16, V5.B16
+	// If Spike
 	CBZ R9, manyskip95
+	// StoreOne Spike r140:sp
 	VAND V21.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V21.B16, V6.B16, V8.B16
 	VST1.P [V8.D2], (R9)(R17)
 manyskip95:
+	// If Ref
 	CBZ R10, manyskip96
+	// r141:ref = Or r137:refr r140:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V7.B16, V12.B16, V12.B16
+	// StoreBool Ref r141:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
@@ -11120,7 +15858,9 @@ manyskip95:
 	MOVH R3, 0(R10)
 	ADD R19, R10
 manyskip96:
+	// If Bits
 	CBZ R11, manyskip97
+	// StoreBits Bits r140:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -11138,10 +15878,13 @@ manyskip96:
 manyskip97:
 	SUBS $1, R12
 	BNE manystep90
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $4, R14
@@ -11152,9 +15895,13 @@ manyloop2end:
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
+	// Loop
 	MOVD 232(R0), R12 // Steps
 	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -11179,225 +15926,337 @@ manynil113:
 	ADD R3<<3, R11, R11
 manynil114:
 manystep103:
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r5:vReset = VReset
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVD 24(R2), R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r7:b = B
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
+	// r10:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
+	// If I
 	CBZ R7, manyskip104
+	// r10:in = Load I
 	VLD1.P (R7)(R15), [V3.D2]
 manyskip104:
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r14:vC = VC
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
 	MOVD 56(R2), R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r18:dtRTau = DtRTau
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.D2, V29.D2, V7.D2
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r25 = 2.7557319223985893e-06
+	// r27 = FMA r25 r23:z r26
 	VMOV V28.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r29 = FMA r27 r23:z r28
 	VMOV V27.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r31 = FMA r29 r23:z r30
 	VMOV V26.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r33 = FMA r31 r23:z r32
 	VMOV V25.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r35 = FMA r33 r23:z r34
 	VMOV V24.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r37 = FMA r35 r23:z r36
 	VMOV V23.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r39 = FMA r37 r23:z r38
 	VMOV V22.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V21.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
+	// Rare r43:large
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare105
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
+	// r46 = FMA r44 r23:z r45
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
+	// r48 = FMA r46 r23:z r47
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
+	// r50 = FMA r48 r23:z r49
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
+	// r52 = FMA r50 r23:z r51
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
+	// r54 = FMA r52 r23:z r53
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
+	// r56 = FMA r54 r23:z r55
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r25 = 2.7557319223985893e-06
+	// r57 = FMA r56 r23:z r25
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r58 = FMA r57 r23:z r26
 	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r59 = FMA r58 r23:z r28
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r60 = FMA r59 r23:z r30
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r61 = FMA r60 r23:z r32
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r62 = FMA r61 r23:z r34
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r63 = FMA r62 r23:z r36
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r64 = FMA r63 r23:z r38
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r66 = 720
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r66 = 720
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r69 = -708
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r69 = -708
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
+	// r75:k = Sub r74 r72
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r77 = -0.6931471803691238
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
+	// r80 = FMA r44 r79:r r45
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
+	// r81 = FMA r80 r79:r r47
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
+	// r82 = FMA r81 r79:r r49
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
+	// r83 = FMA r82 r79:r r51
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
+	// r84 = FMA r83 r79:r r53
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
+	// r85 = FMA r84 r79:r r55
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r25 = 2.7557319223985893e-06
+	// r86 = FMA r85 r79:r r25
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r87 = FMA r86 r79:r r26
 	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r88 = FMA r87 r79:r r28
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r89 = FMA r88 r79:r r30
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r90 = FMA r89 r79:r r32
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r91 = FMA r90 r79:r r34
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r92 = FMA r91 r79:r r36
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r93 = FMA r92 r79:r r38
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r94:q = FMA r93 r79:r r40
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r95 = 60
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r95 = 60
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r98 = -1
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
+	// r100 = Add r99 r72
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r102 = 5.054e-321
+	// r103 = IAdd r101:kBits r102
 	VADD V13.D2, V10.D2, V10.D2
+	// r104 = Shl 52 r103
 	VSHL $52, V10.D2, V10.D2
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
+	// r109 = FMA r75:k r38 r72
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r102 = 5.054e-321
+	// r113 = IAdd r112:kBits r102
 	VADD V12.D2, V8.D2, V8.D2
+	// r114 = Shl 52 r113
 	VSHL $52, V8.D2, V8.D2
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
+	// r118 = Add r117 r72
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r102 = 5.054e-321
+	// r120 = IAdd r119:kBits r102
 	VADD V4.D2, V11.D2, V11.D2
+	// r121 = Shl 52 r120
 	VSHL $52, V11.D2, V11.D2
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V10.B16, V9.B16, V3.B16
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V6.B16, V3.B16, V5.B16
 manyrare105:
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
+	// If Delta
 	CBZ R8, manyskip106
+	// r127 = Load Delta
 	VLD1.P (R8)(R16), [V4.D2]
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip106:
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V4.D2, V19.D2, V5.D2
+	// r134:t = Time
 	VLD1R.P 8(R13), [V4.D2]
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V6.B16, V3.B16, V0.B16
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V6.B16, V5.B16, V1.B16
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V3.B16, V4.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip107
+	// StoreOne Spike r140:sp
 	VAND V21.B16, V3.B16, V4.B16
 	VST1.P [V4.D2], (R9)(R17)
 manyskip107:
+	// If Ref
 	CBZ R10, manyskip108
+	// r141:ref = Or r137:refr r140:sp
 	VORR V3.B16, V6.B16, V6.B16
+	// StoreBool Ref r141:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -11406,7 +16265,9 @@ manyskip107:
 	MOVH R3, 0(R10)
 	ADD R19, R10
 manyskip108:
+	// If Bits
 	CBZ R11, manyskip109
+	// StoreBits Bits r140:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -11421,8 +16282,11 @@ manyskip108:
 manyskip109:
 	SUBS $1, R12
 	BNE manystep103
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $2, R14
 	SUBS $2, R1
@@ -11432,9 +16296,13 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
+	// Loop
 	MOVD 232(R0), R12 // Steps
 	MOVD 304(R0), R13 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -11459,233 +16327,347 @@ manynil125:
 	ADD R3<<3, R11, R11
 manynil126:
 manystep115:
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r5:vReset = VReset
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVD 24(R2), R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r7:b = B
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
+	// r10:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
+	// If I
 	CBZ R7, manyskip116
+	// r10:in = Load I
 	FMOVD 0(R7), F3
 	ADD R15, R7
 manyskip116:
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r14:vC = VC
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
 	MOVD 56(R2), R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r18:dtRTau = DtRTau
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V6.D2, V29.D2, V7.D2
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r25 = 2.7557319223985893e-06
+	// r27 = FMA r25 r23:z r26
 	VMOV V28.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r29 = FMA r27 r23:z r28
 	VMOV V27.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r31 = FMA r29 r23:z r30
 	VMOV V26.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r33 = FMA r31 r23:z r32
 	VMOV V25.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r35 = FMA r33 r23:z r34
 	VMOV V24.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r37 = FMA r35 r23:z r36
 	VMOV V23.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r39 = FMA r37 r23:z r38
 	VMOV V22.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V21.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
+	// Rare r43:large
 	FMOVS F6, R3
 	CBZW R3, manyrare117
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
+	// r46 = FMA r44 r23:z r45
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
+	// r48 = FMA r46 r23:z r47
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
+	// r50 = FMA r48 r23:z r49
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
+	// r52 = FMA r50 r23:z r51
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
+	// r54 = FMA r52 r23:z r53
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
+	// r56 = FMA r54 r23:z r55
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r25 = 2.7557319223985893e-06
+	// r57 = FMA r56 r23:z r25
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r58 = FMA r57 r23:z r26
 	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r59 = FMA r58 r23:z r28
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r60 = FMA r59 r23:z r30
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r61 = FMA r60 r23:z r32
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r62 = FMA r61 r23:z r34
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r63 = FMA r62 r23:z r36
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
+	// r64 = FMA r63 r23:z r38
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r66 = 720
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r66 = 720
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r69 = -708
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r69 = -708
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
+	// r75:k = Sub r74 r72
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r77 = -0.6931471803691238
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
+	// r80 = FMA r44 r79:r r45
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
+	// r81 = FMA r80 r79:r r47
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
+	// r82 = FMA r81 r79:r r49
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
+	// r83 = FMA r82 r79:r r51
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
+	// r84 = FMA r83 r79:r r53
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
+	// r85 = FMA r84 r79:r r55
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r25 = 2.7557319223985893e-06
+	// r86 = FMA r85 r79:r r25
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r87 = FMA r86 r79:r r26
 	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r88 = FMA r87 r79:r r28
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r89 = FMA r88 r79:r r30
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r90 = FMA r89 r79:r r32
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r91 = FMA r90 r79:r r34
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r92 = FMA r91 r79:r r36
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
+	// r93 = FMA r92 r79:r r38
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
+	// r94:q = FMA r93 r79:r r40
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r95 = 60
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r95 = 60
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r98 = -1
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
+	// r100 = Add r99 r72
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r102 = 5.054e-321
+	// r103 = IAdd r101:kBits r102
 	VADD V13.D2, V10.D2, V10.D2
+	// r104 = Shl 52 r103
 	VSHL $52, V10.D2, V10.D2
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
+	// r109 = FMA r75:k r38 r72
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r102 = 5.054e-321
+	// r113 = IAdd r112:kBits r102
 	VADD V12.D2, V8.D2, V8.D2
+	// r114 = Shl 52 r113
 	VSHL $52, V8.D2, V8.D2
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
+	// r118 = Add r117 r72
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r102 = 5.054e-321
+	// r120 = IAdd r119:kBits r102
 	VADD V4.D2, V11.D2, V11.D2
+	// r121 = Shl 52 r120
 	VSHL $52, V11.D2, V11.D2
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V10.B16, V9.B16, V3.B16
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V6.B16, V3.B16, V5.B16
 manyrare117:
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
+	// If Delta
 	CBZ R8, manyskip118
+	// r127 = Load Delta
 	FMOVD 0(R8), F4
 	ADD R16, R8
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip118:
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V4.D2, V19.D2, V5.D2
+	// r134:t = Time
 	VLD1R.P 8(R13), [V4.D2]
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V6.B16, V3.B16, V0.B16
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V6.B16, V5.B16, V1.B16
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V3.B16, V4.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip119
+	// StoreOne Spike r140:sp
 	VAND V21.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
 	ADD R17, R9
 manyskip119:
+	// If Ref
 	CBZ R10, manyskip120
+	// r141:ref = Or r137:refr r140:sp
 	VORR V3.B16, V6.B16, V6.B16
+	// StoreBool Ref r141:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	ADD R19, R10
 manyskip120:
+	// If Bits
 	CBZ R11, manyskip121
+	// StoreBits Bits r140:sp
 	FMOVS F3, R3
 	MOVD (R11), R21
 	ROR R14, R21, R21
@@ -11697,8 +16679,11 @@ manyskip120:
 manyskip121:
 	SUBS $1, R12
 	BNE manystep115
+	// Store V r0:V
 	FMOVD F0, -8(R4)
+	// Store W r1:W
 	FMOVD F1, -8(R5)
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	ADD $1, R14
 	SUBS $1, R1
@@ -11708,6 +16693,25 @@ manytailend:
 	RET
 
 // func stepNEONF64HardPN(f *generic.Frame64)
+//
+// one step: 1 vector per iteration of the main loop, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r25 = 2.7557319223985893e-06,
+//     V30 r26 = 2.48015873015873e-05, V29 r28 = 0.0001984126984126984,
+//     V28 r30 = 0.001388888888888889, V27 r32 = 0.008333333333333333, V26 r34 = 0.041666666666666664,
+//     V25 r36 = 0.16666666666666666, V24 r38 = 0.5, V23 r40 = 1, V22 r42 = 0.0625, V21 r134:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
+//     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
+//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
+//   Counters: lane R23, bits word R24, bits word scratch R25.
+// many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r28 = 0.0001984126984126984,
+//     V30 r30 = 0.001388888888888889, V29 r32 = 0.008333333333333333, V28 r34 = 0.041666666666666664,
+//     V27 r36 = 0.16666666666666666, V26 r38 = 0.5, V25 r40 = 1, V24 r42 = 0.0625.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
+//     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
+//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
+//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0.
+//   Row distances in registers: I R26, Delta R2; reloaded each step: Spike, Ref, Bits.
 TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 232(R0), R3 // Steps
@@ -11768,229 +16772,353 @@ TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V22.D2 // r42 = 0.0625
 	MOVD 304(R0), R3
-	VLD1R (R3), [V21.D2] // r134 = T[0]
+	VLD1R (R3), [V21.D2] // r134:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
+	// r3:vTh = Param VTh
 	VLD1.P 16(R12), [V3.D2]
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	// r5:vReset = Param VReset
 	VLD1.P 16(R13), [V5.D2]
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V4.B16, V0.B16, V5.B16
+	// r7:b = Param B
 	VLD1.P 16(R14), [V0.D2]
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
+	// r10:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
+	// If I
 	CBZ R7, oneskip1
+	// r10:in = Load I
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
+	// r12:vRest = Param VRest
 	VLD1.P 16(R15), [V1.D2]
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
+	// r14:vC = Param VC
 	VLD1.P 16(R16), [V7.D2]
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
+	// r16:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V8.D2]
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	// r18:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V10.D2]
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.D2, V8.D2, V10.D2
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r35 = FMA r33 r23:z r34
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r37 = FMA r35 r23:z r36
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r39 = FMA r37 r23:z r38
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
+	// Rare r43:large
 	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
 	FMOVS F9, R3
 	CBZW R3, onerare2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
+	// r46 = FMA r44 r23:z r45
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
+	// r48 = FMA r46 r23:z r47
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
+	// r50 = FMA r48 r23:z r49
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
+	// r52 = FMA r50 r23:z r51
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
+	// r54 = FMA r52 r23:z r53
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
+	// r56 = FMA r54 r23:z r55
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r57 = FMA r56 r23:z r25
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r58 = FMA r57 r23:z r26
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r59 = FMA r58 r23:z r28
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r60 = FMA r59 r23:z r30
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r61 = FMA r60 r23:z r32
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r62 = FMA r61 r23:z r34
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r63 = FMA r62 r23:z r36
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r64 = FMA r63 r23:z r38
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r66 = 720
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r66 = 720
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r69 = -708
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r69 = -708
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
+	// r75:k = Sub r74 r72
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r77 = -0.6931471803691238
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
+	// r80 = FMA r44 r79:r r45
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
+	// r81 = FMA r80 r79:r r47
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
+	// r82 = FMA r81 r79:r r49
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
+	// r83 = FMA r82 r79:r r51
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
+	// r84 = FMA r83 r79:r r53
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
+	// r85 = FMA r84 r79:r r55
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r86 = FMA r85 r79:r r25
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r87 = FMA r86 r79:r r26
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r88 = FMA r87 r79:r r28
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r89 = FMA r88 r79:r r30
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r90 = FMA r89 r79:r r32
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r91 = FMA r90 r79:r r34
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r92 = FMA r91 r79:r r36
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r93 = FMA r92 r79:r r38
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r94:q = FMA r93 r79:r r40
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r95 = 60
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r95 = 60
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r98 = -1
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
+	// r100 = Add r99 r72
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r102 = 5.054e-321
+	// r103 = IAdd r101:kBits r102
 	VADD V15.D2, V12.D2, V12.D2
+	// r104 = Shl 52 r103
 	VSHL $52, V12.D2, V12.D2
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r109 = FMA r75:k r38 r72
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r102 = 5.054e-321
+	// r113 = IAdd r112:kBits r102
 	VADD V14.D2, V9.D2, V9.D2
+	// r114 = Shl 52 r113
 	VSHL $52, V9.D2, V9.D2
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r118 = Add r117 r72
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r102 = 5.054e-321
+	// r120 = IAdd r119:kBits r102
 	VADD V8.D2, V13.D2, V13.D2
+	// r121 = Shl 52 r120
 	VSHL $52, V13.D2, V13.D2
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V12.B16, V11.B16, V0.B16
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V6.B16, V0.B16, V7.B16
 onerare2:
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
+	// If Delta
 	CBZ R8, oneskip3
+	// r127 = Load Delta
 	VLD1.P 16(R8), [V6.D2]
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip3:
+	// r129:ka = Param Ka
 	VLD1.P 16(R21), [V6.D2]
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
+	// r131:keep = Param Keep
 	VLD1.P 16(R20), [V7.D2]
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V1.D2, V6.D2, V7.D2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
+	// r136:tauRef = Param TauRef
 	VLD1.P 16(R22), [V6.D2]
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V1.B16, V0.B16, V5.B16
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V1.B16, V7.B16, V4.B16
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip4
+	// StoreOne Spike r140:sp
 	VAND V23.B16, V3.B16, V0.B16
 	VST1.P [V0.D2], 16(R9)
 oneskip4:
+	// If Ref
 	CBZ R10, oneskip5
+	// r141:ref = Or r137:refr r140:sp
 	VORR V3.B16, V1.B16, V1.B16
+	// StoreBool Ref r141:ref
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
@@ -11998,7 +17126,9 @@ oneskip4:
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
 oneskip5:
+	// If Bits
 	CBZ R11, oneskip6
+	// StoreBits Bits r140:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -12012,8 +17142,11 @@ oneskip5:
 	MOVD ZR, R24
 oneword7:
 oneskip6:
+	// Store V r0:V
 	FMOVQ F5, -16(R4)
+	// Store W r1:W
 	FMOVQ F4, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	SUBS $2, R1
 	BGE oneloop1
@@ -12022,229 +17155,355 @@ oneloop1end:
 	SUBS $1, R1
 	BLT onetailend
 onetail:
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
+	// r3:vTh = Param VTh
 	FMOVD.P 8(R12), F3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	// r5:vReset = Param VReset
 	FMOVD.P 8(R13), F5
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V4.B16, V0.B16, V5.B16
+	// r7:b = Param B
 	FMOVD.P 8(R14), F0
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
+	// r10:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
+	// If I
 	CBZ R7, oneskip8
+	// r10:in = Load I
 	FMOVD.P 8(R7), F0
 oneskip8:
+	// r12:vRest = Param VRest
 	FMOVD.P 8(R15), F1
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
+	// r14:vC = Param VC
 	FMOVD.P 8(R16), F7
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
+	// r16:dtCTau = Param DtCTau
 	FMOVD.P 8(R17), F8
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	// r18:dtRTau = Param DtRTau
 	FMOVD.P 8(R19), F10
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.D2, V8.D2, V10.D2
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
+	// r27 = FMA r25 r23:z r26
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
+	// r29 = FMA r27 r23:z r28
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r31 = FMA r29 r23:z r30
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r33 = FMA r31 r23:z r32
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r35 = FMA r33 r23:z r34
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r37 = FMA r35 r23:z r36
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r39 = FMA r37 r23:z r38
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
+	// Rare r43:large
 	FMOVS F6, R3
 	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
+	// r46 = FMA r44 r23:z r45
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
+	// r48 = FMA r46 r23:z r47
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
+	// r50 = FMA r48 r23:z r49
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
+	// r52 = FMA r50 r23:z r51
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
+	// r54 = FMA r52 r23:z r53
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
+	// r56 = FMA r54 r23:z r55
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r57 = FMA r56 r23:z r25
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r58 = FMA r57 r23:z r26
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r59 = FMA r58 r23:z r28
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r60 = FMA r59 r23:z r30
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r61 = FMA r60 r23:z r32
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r62 = FMA r61 r23:z r34
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r63 = FMA r62 r23:z r36
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r64 = FMA r63 r23:z r38
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r66 = 720
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r66 = 720
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r69 = -708
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r69 = -708
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
+	// r75:k = Sub r74 r72
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r77 = -0.6931471803691238
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
+	// r80 = FMA r44 r79:r r45
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
+	// r81 = FMA r80 r79:r r47
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
+	// r82 = FMA r81 r79:r r49
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
+	// r83 = FMA r82 r79:r r51
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
+	// r84 = FMA r83 r79:r r53
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
+	// r85 = FMA r84 r79:r r55
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r86 = FMA r85 r79:r r25
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r87 = FMA r86 r79:r r26
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r88 = FMA r87 r79:r r28
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r89 = FMA r88 r79:r r30
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r90 = FMA r89 r79:r r32
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r91 = FMA r90 r79:r r34
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r92 = FMA r91 r79:r r36
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r93 = FMA r92 r79:r r38
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r94:q = FMA r93 r79:r r40
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r95 = 60
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r95 = 60
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r98 = -1
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
+	// r100 = Add r99 r72
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r102 = 5.054e-321
+	// r103 = IAdd r101:kBits r102
 	VADD V15.D2, V12.D2, V12.D2
+	// r104 = Shl 52 r103
 	VSHL $52, V12.D2, V12.D2
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r109 = FMA r75:k r38 r72
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r102 = 5.054e-321
+	// r113 = IAdd r112:kBits r102
 	VADD V14.D2, V9.D2, V9.D2
+	// r114 = Shl 52 r113
 	VSHL $52, V9.D2, V9.D2
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r118 = Add r117 r72
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r102 = 5.054e-321
+	// r120 = IAdd r119:kBits r102
 	VADD V8.D2, V13.D2, V13.D2
+	// r121 = Shl 52 r120
 	VSHL $52, V13.D2, V13.D2
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V12.B16, V11.B16, V0.B16
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V6.B16, V0.B16, V7.B16
 onerare9:
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
+	// If Delta
 	CBZ R8, oneskip10
+	// r127 = Load Delta
 	FMOVD.P 8(R8), F6
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip10:
+	// r129:ka = Param Ka
 	FMOVD.P 8(R21), F6
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
+	// r131:keep = Param Keep
 	FMOVD.P 8(R20), F7
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V1.D2, V6.D2, V7.D2
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
+	// r136:tauRef = Param TauRef
 	FMOVD.P 8(R22), F6
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V1.B16, V0.B16, V5.B16
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V1.B16, V7.B16, V4.B16
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
+	// If Spike
 	CBZ R9, oneskip11
+	// StoreOne Spike r140:sp
 	VAND V23.B16, V3.B16, V0.B16
 	FMOVD.P F0, 8(R9)
 oneskip11:
+	// If Ref
 	CBZ R10, oneskip12
+	// r141:ref = Or r137:refr r140:sp
 	VORR V3.B16, V1.B16, V1.B16
+	// StoreBool Ref r141:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
+	// If Bits
 	CBZ R11, oneskip13
+	// StoreBits Bits r140:sp
 	FMOVS F3, R3
 	AND $1, R3
 	LSL R23, R3, R3
@@ -12256,8 +17515,11 @@ oneskip12:
 	MOVD ZR, R24
 oneword14:
 oneskip13:
+	// Store V r0:V
 	FMOVD F5, -8(R4)
+	// Store W r1:W
 	FMOVD F4, -8(R5)
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	SUBS $1, R1
 	BGE onetail
@@ -12326,12 +17588,16 @@ many:
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R4), [V1.D2]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V2.D2]
 	VLD1.P 16(R5), [V3.D2]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
+	// Loop
 	MOVD 232(R0), R23 // Steps
 	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -12356,439 +17622,626 @@ manynil62:
 	ADD R3<<3, R11, R11
 manynil63:
 manystep51:
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F6
 	FMOVQ 16(R12), F7
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
 	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
+	// r5:vReset = Param VReset
 	FMOVQ 0(R13), F10
 	FMOVQ 16(R13), F11
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
+	// r7:b = Param B
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
 	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
+	// r10:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
+	// If I
 	CBZ R7, manyskip52
+	// r10:in = Load I
 	FMOVQ 16(R7), F9
 	VLD1.P (R7)(R26), [V8.D2]
 manyskip52:
+	// r12:vRest = Param VRest
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
 	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
+	// r14:vC = Param VC
 	FMOVQ 0(R16), F14
 	FMOVQ 16(R16), F15
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
 	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
+	// r16:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F16
 	FMOVQ 16(R17), F17
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
 	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
+	// r18:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F20
 	FMOVQ 16(R19), F21
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
 	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
 	WORD $0x6e69deb5 // fmul v21.2d, v21.2d, v9.2d
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V18.D2, V16.D2, V20.D2
 	VFMLA V19.D2, V17.D2, V21.D2
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e6ed58c // fadd v12.2d, v12.2d, v14.2d
 	WORD $0x4e6fd5ad // fadd v13.2d, v13.2d, v15.2d
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
 	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
+	// r24:az = Abs r23:z
 	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
 	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r25 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r26 = 2.48015873015873e-05
+	// r27 = FMA r25 r23:z r26
 	VMOV V13.B16, V14.B16
 	VFMLA V16.D2, V12.D2, V14.D2
 	VFMLA V17.D2, V12.D2, V13.D2
+	// r29 = FMA r27 r23:z r28
 	VMOV V31.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V31.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
+	// r31 = FMA r29 r23:z r30
 	VMOV V30.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V30.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
+	// r33 = FMA r31 r23:z r32
 	VMOV V29.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
+	// r35 = FMA r33 r23:z r34
 	VMOV V28.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V28.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
+	// r37 = FMA r35 r23:z r36
 	VMOV V27.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
+	// r39 = FMA r37 r23:z r38
 	VMOV V26.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V26.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V25.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V25.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef8e50d // fcmgt v13.2d, v8.2d, v24.2d
 	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
+	// Rare r43:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, manyrare53
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r45 = 7.647163731819816e-13
+	// r46 = FMA r44 r23:z r45
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r47 = 1.1470745597729725e-11
+	// r48 = FMA r46 r23:z r47
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r49 = 1.6059043836821613e-10
+	// r50 = FMA r48 r23:z r49
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r51 = 2.08767569878681e-09
+	// r52 = FMA r50 r23:z r51
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r53 = 2.505210838544172e-08
+	// r54 = FMA r52 r23:z r53
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r55 = 2.755731922398589e-07
+	// r56 = FMA r54 r23:z r55
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r25 = 2.7557319223985893e-06
+	// r57 = FMA r56 r23:z r25
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r26 = 2.48015873015873e-05
+	// r58 = FMA r57 r23:z r26
 	VFMLA V16.D2, V19.D2, V18.D2
+	// r59 = FMA r58 r23:z r28
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
+	// r60 = FMA r59 r23:z r30
 	VMOV V30.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
+	// r61 = FMA r60 r23:z r32
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
+	// r62 = FMA r61 r23:z r34
 	VMOV V28.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
+	// r63 = FMA r62 r23:z r36
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
+	// r64 = FMA r63 r23:z r38
 	VMOV V26.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r66 = 720
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r66 = 720
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r69 = -708
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ef2e610 // fcmgt v16.2d, v16.2d, v18.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r69 = -708
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V23.D2
+	VDUP R3, V23.D2 // r72 = 6.755399441055744e+15
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V22.D2, V16.D2, V23.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r72 = 6.755399441055744e+15
+	// r75:k = Sub r74 r72
 	WORD $0x4ef6d6f7 // fsub v23.2d, v23.2d, v22.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r77 = -0.6931471803691238
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r76 = -1.9082149292705877e-10
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V24.D2
+	VDUP R3, V24.D2 // r45 = 7.647163731819816e-13
+	// r80 = FMA r44 r79:r r45
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r47 = 1.1470745597729725e-11
+	// r81 = FMA r80 r79:r r47
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V24.D2
+	VDUP R3, V24.D2 // r49 = 1.6059043836821613e-10
+	// r82 = FMA r81 r79:r r49
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r51 = 2.08767569878681e-09
+	// r83 = FMA r82 r79:r r51
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V24.D2
+	VDUP R3, V24.D2 // r53 = 2.505210838544172e-08
+	// r84 = FMA r83 r79:r r53
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r55 = 2.755731922398589e-07
+	// r85 = FMA r84 r79:r r55
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2
+	VDUP R3, V24.D2 // r25 = 2.7557319223985893e-06
+	// r86 = FMA r85 r79:r r25
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r26 = 2.48015873015873e-05
+	// r87 = FMA r86 r79:r r26
 	VFMLA V16.D2, V24.D2, V22.D2
+	// r88 = FMA r87 r79:r r28
 	VMOV V31.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
+	// r89 = FMA r88 r79:r r30
 	VMOV V30.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
+	// r90 = FMA r89 r79:r r32
 	VMOV V29.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
+	// r91 = FMA r90 r79:r r34
 	VMOV V28.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
+	// r92 = FMA r91 r79:r r36
 	VMOV V27.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
+	// r93 = FMA r92 r79:r r38
 	VMOV V26.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
+	// r94:q = FMA r93 r79:r r40
 	VMOV V25.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r95 = 60
+	// r96 = CmpGT r75:k r95
 	WORD $0x6ef6e6f6 // fcmgt v22.2d, v23.2d, v22.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V27.D2
+	VDUP R3, V27.D2 // r95 = 60
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V23.B16, V27.B16, V22.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V27.D2
+	VDUP R3, V27.D2 // r98 = -1
+	// r99 = Mul r97:kc r98
 	WORD $0x6e7bded6 // fmul v22.2d, v22.2d, v27.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V27.D2
+	VDUP R3, V27.D2 // r72 = 6.755399441055744e+15
+	// r100 = Add r99 r72
 	WORD $0x4e7bd6d6 // fadd v22.2d, v22.2d, v27.2d
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
-	VDUP R3, V27.D2
+	VDUP R3, V27.D2 // r102 = 5.054e-321
+	// r103 = IAdd r101:kBits r102
 	VADD V27.D2, V22.D2, V22.D2
+	// r104 = Shl 52 r103
 	VSHL $52, V22.D2, V22.D2
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4ef6d736 // fsub v22.2d, v25.2d, v22.2d
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V24.D2, V16.D2, V22.D2
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e72fed6 // fdiv v22.2d, v22.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
+	// r109 = FMA r75:k r38 r72
 	VFMLA V26.D2, V23.D2, V16.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ef2d610 // fsub v16.2d, v16.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e72d612 // fadd v18.2d, v16.2d, v18.2d
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
-	VDUP R3, V24.D2
+	VDUP R3, V24.D2 // r102 = 5.054e-321
+	// r113 = IAdd r112:kBits r102
 	VADD V24.D2, V18.D2, V18.D2
+	// r114 = Shl 52 r113
 	VSHL $52, V18.D2, V18.D2
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
+	// r118 = Add r117 r72
 	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r102 = 5.054e-321
+	// r120 = IAdd r119:kBits r102
 	VADD V16.D2, V23.D2, V23.D2
+	// r121 = Shl 52 r120
 	VSHL $52, V23.D2, V23.D2
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e77ded6 // fmul v22.2d, v22.2d, v23.2d
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e68e748 // fcmge v8.2d, v26.2d, v8.2d
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V22.B16, V19.B16, V8.B16
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V13.B16, V8.B16, V12.B16
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V24.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V27.D2
 manyrare53:
+	// Rare r43:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare54
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r45 = 7.647163731819816e-13
+	// r46 = FMA r44 r23:z r45
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
+	// r48 = FMA r46 r23:z r47
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r49 = 1.6059043836821613e-10
+	// r50 = FMA r48 r23:z r49
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
+	// r52 = FMA r50 r23:z r51
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r53 = 2.505210838544172e-08
+	// r54 = FMA r52 r23:z r53
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
+	// r56 = FMA r54 r23:z r55
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r25 = 2.7557319223985893e-06
+	// r57 = FMA r56 r23:z r25
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r26 = 2.48015873015873e-05
+	// r58 = FMA r57 r23:z r26
 	VFMLA V17.D2, V13.D2, V8.D2
+	// r59 = FMA r58 r23:z r28
 	VMOV V31.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
+	// r60 = FMA r59 r23:z r30
 	VMOV V30.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
+	// r61 = FMA r60 r23:z r32
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
+	// r62 = FMA r61 r23:z r34
 	VMOV V28.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
+	// r63 = FMA r62 r23:z r36
 	VMOV V27.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
+	// r64 = FMA r63 r23:z r38
 	VMOV V26.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V25.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r66 = 720
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee8e628 // fcmgt v8.2d, v17.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r66 = 720
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r69 = -708
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee8e610 // fcmgt v16.2d, v16.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r69 = -708
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2
+	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V17.D2, V16.D2, V18.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r72 = 6.755399441055744e+15
+	// r75:k = Sub r74 r72
 	WORD $0x4ef1d652 // fsub v18.2d, v18.2d, v17.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r77 = -0.6931471803691238
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r76 = -1.9082149292705877e-10
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r45 = 7.647163731819816e-13
+	// r80 = FMA r44 r79:r r45
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r47 = 1.1470745597729725e-11
+	// r81 = FMA r80 r79:r r47
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r49 = 1.6059043836821613e-10
+	// r82 = FMA r81 r79:r r49
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r51 = 2.08767569878681e-09
+	// r83 = FMA r82 r79:r r51
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r53 = 2.505210838544172e-08
+	// r84 = FMA r83 r79:r r53
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r55 = 2.755731922398589e-07
+	// r85 = FMA r84 r79:r r55
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r25 = 2.7557319223985893e-06
+	// r86 = FMA r85 r79:r r25
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r26 = 2.48015873015873e-05
+	// r87 = FMA r86 r79:r r26
 	VFMLA V16.D2, V19.D2, V17.D2
+	// r88 = FMA r87 r79:r r28
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
+	// r89 = FMA r88 r79:r r30
 	VMOV V30.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
+	// r90 = FMA r89 r79:r r32
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
+	// r91 = FMA r90 r79:r r34
 	VMOV V28.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
+	// r92 = FMA r91 r79:r r36
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
+	// r93 = FMA r92 r79:r r38
 	VMOV V26.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
+	// r94:q = FMA r93 r79:r r40
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V17.D2
+	VDUP R3, V17.D2 // r95 = 60
+	// r96 = CmpGT r75:k r95
 	WORD $0x6ef1e651 // fcmgt v17.2d, v18.2d, v17.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r95 = 60
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r98 = -1
+	// r99 = Mul r97:kc r98
 	WORD $0x6e76de31 // fmul v17.2d, v17.2d, v22.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r72 = 6.755399441055744e+15
+	// r100 = Add r99 r72
 	WORD $0x4e76d631 // fadd v17.2d, v17.2d, v22.2d
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
-	VDUP R3, V22.D2
+	VDUP R3, V22.D2 // r102 = 5.054e-321
+	// r103 = IAdd r101:kBits r102
 	VADD V22.D2, V17.D2, V17.D2
+	// r104 = Shl 52 r103
 	VSHL $52, V17.D2, V17.D2
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4ef1d731 // fsub v17.2d, v25.2d, v17.2d
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V19.D2, V16.D2, V17.D2
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e68fe31 // fdiv v17.2d, v17.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r109 = FMA r75:k r38 r72
 	VFMLA V26.D2, V18.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2
+	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
-	VDUP R3, V19.D2
+	VDUP R3, V19.D2 // r102 = 5.054e-321
+	// r113 = IAdd r112:kBits r102
 	VADD V19.D2, V16.D2, V16.D2
+	// r114 = Shl 52 r113
 	VSHL $52, V16.D2, V16.D2
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r118 = Add r117 r72
 	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r102 = 5.054e-321
+	// r120 = IAdd r119:kBits r102
 	VADD V8.D2, V18.D2, V18.D2
+	// r121 = Shl 52 r120
 	VSHL $52, V18.D2, V18.D2
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V17.B16, V13.B16, V9.B16
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V15.B16, V9.B16, V14.B16
 manyrare54:
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.D2, V12.D2, V8.D2
 	VMOV V1.B16, V9.B16
 	VFMLA V21.D2, V14.D2, V9.D2
+	// If Delta
 	CBZ R8, manyskip55
+	// r127 = Load Delta
 	FMOVQ 16(R8), F12
 	VLD1.P (R8)(R2), [V13.D2]
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
 manyskip55:
+	// r129:ka = Param Ka
 	FMOVQ 0(R21), F12
 	FMOVQ 16(R21), F13
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
 	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
+	// r131:keep = Param Keep
 	FMOVQ 0(R20), F14
 	FMOVQ 16(R20), F15
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
 	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V10.D2, V12.D2, V14.D2
 	VFMLA V11.D2, V13.D2, V15.D2
+	// r134:t = Time
 	VLD1R.P 8(R24), [V10.D2]
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
 	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
+	// r136:tauRef = Param TauRef
 	FMOVQ 0(R22), F13
 	FMOVQ 16(R22), F16
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
 	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e66e406 // fcmge v6.2d, v0.2d, v6.2d
 	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
+	// If Spike
 	CBZ R9, manyskip56
+	// StoreOne Spike r140:sp
 	VAND V25.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V25.B16, V6.B16, V8.B16
@@ -12796,9 +18249,12 @@ manyskip55:
 	MOVD 280(R0), R3 // Spike row distance
 	ADD R3<<3, R9, R9
 manyskip56:
+	// If Ref
 	CBZ R10, manyskip57
+	// r141:ref = Or r137:refr r140:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
+	// StoreBool Ref r141:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
@@ -12814,7 +18270,9 @@ manyskip56:
 	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip57:
+	// If Bits
 	CBZ R11, manyskip58
+	// StoreBits Bits r140:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -12834,10 +18292,13 @@ manyskip57:
 manyskip58:
 	SUBS $1, R23
 	BNE manystep51
+	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
+	// Store W r1:W
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
 	ADD $4, R25
@@ -12858,9 +18319,13 @@ manyloop2end:
 	SUBS $2, R1
 	BLT manyloop1end
 manyloop1:
+	// r0:V = Load V
 	VLD1.P 16(R4), [V0.D2]
+	// r1:W = Load W
 	VLD1.P 16(R5), [V1.D2]
+	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
+	// Loop
 	MOVD 232(R0), R23 // Steps
 	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -12885,232 +18350,354 @@ manynil74:
 	ADD R3<<3, R11, R11
 manynil75:
 manystep64:
+	// r3:vTh = Param VTh
 	FMOVQ 0(R12), F3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	// r5:vReset = Param VReset
 	FMOVQ 0(R13), F5
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V4.B16, V5.B16, V0.B16
+	// r7:b = Param B
 	FMOVQ 0(R14), F5
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
+	// r10:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
+	// If I
 	CBZ R7, manyskip65
+	// r10:in = Load I
 	VLD1.P (R7)(R26), [V4.D2]
 manyskip65:
+	// r12:vRest = Param VRest
 	FMOVQ 0(R15), F5
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
+	// r14:vC = Param VC
 	FMOVQ 0(R16), F7
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
+	// r16:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F8
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	// r18:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F10
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.D2, V8.D2, V10.D2
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r25 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r26 = 2.48015873015873e-05
+	// r27 = FMA r25 r23:z r26
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r29 = FMA r27 r23:z r28
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r31 = FMA r29 r23:z r30
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r33 = FMA r31 r23:z r32
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r35 = FMA r33 r23:z r34
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r37 = FMA r35 r23:z r36
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r39 = FMA r37 r23:z r38
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	// Rare r43:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, manyrare66
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
+	// r46 = FMA r44 r23:z r45
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
+	// r48 = FMA r46 r23:z r47
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
+	// r50 = FMA r48 r23:z r49
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
+	// r52 = FMA r50 r23:z r51
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
+	// r54 = FMA r52 r23:z r53
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
+	// r56 = FMA r54 r23:z r55
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r25 = 2.7557319223985893e-06
+	// r57 = FMA r56 r23:z r25
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r26 = 2.48015873015873e-05
+	// r58 = FMA r57 r23:z r26
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r59 = FMA r58 r23:z r28
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r60 = FMA r59 r23:z r30
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r61 = FMA r60 r23:z r32
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r62 = FMA r61 r23:z r34
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r63 = FMA r62 r23:z r36
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r64 = FMA r63 r23:z r38
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r66 = 720
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r66 = 720
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r69 = -708
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r69 = -708
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
+	// r75:k = Sub r74 r72
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r77 = -0.6931471803691238
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
+	// r80 = FMA r44 r79:r r45
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
+	// r81 = FMA r80 r79:r r47
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
+	// r82 = FMA r81 r79:r r49
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
+	// r83 = FMA r82 r79:r r51
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
+	// r84 = FMA r83 r79:r r53
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
+	// r85 = FMA r84 r79:r r55
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r25 = 2.7557319223985893e-06
+	// r86 = FMA r85 r79:r r25
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r26 = 2.48015873015873e-05
+	// r87 = FMA r86 r79:r r26
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r88 = FMA r87 r79:r r28
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r89 = FMA r88 r79:r r30
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r90 = FMA r89 r79:r r32
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r91 = FMA r90 r79:r r34
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r92 = FMA r91 r79:r r36
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r93 = FMA r92 r79:r r38
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r94:q = FMA r93 r79:r r40
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r95 = 60
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r95 = 60
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r98 = -1
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
+	// r100 = Add r99 r72
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r102 = 5.054e-321
+	// r103 = IAdd r101:kBits r102
 	VADD V15.D2, V12.D2, V12.D2
+	// r104 = Shl 52 r103
 	VSHL $52, V12.D2, V12.D2
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r109 = FMA r75:k r38 r72
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r102 = 5.054e-321
+	// r113 = IAdd r112:kBits r102
 	VADD V14.D2, V9.D2, V9.D2
+	// r114 = Shl 52 r113
 	VSHL $52, V9.D2, V9.D2
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r118 = Add r117 r72
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r102 = 5.054e-321
+	// r120 = IAdd r119:kBits r102
 	VADD V8.D2, V13.D2, V13.D2
+	// r121 = Shl 52 r120
 	VSHL $52, V13.D2, V13.D2
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V12.B16, V11.B16, V4.B16
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare66:
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
+	// If Delta
 	CBZ R8, manyskip67
+	// r127 = Load Delta
 	VLD1.P (R8)(R2), [V6.D2]
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip67:
+	// r129:ka = Param Ka
 	FMOVQ 0(R21), F6
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
+	// r131:keep = Param Keep
 	FMOVQ 0(R20), F7
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
+	// r134:t = Time
 	VLD1R.P 8(R24), [V5.D2]
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	// r136:tauRef = Param TauRef
 	FMOVQ 0(R22), F8
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V6.B16, V7.B16, V1.B16
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip68
+	// StoreOne Spike r140:sp
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
 	ADD R3<<3, R9, R9
 manyskip68:
+	// If Ref
 	CBZ R10, manyskip69
+	// r141:ref = Or r137:refr r140:sp
 	VORR V3.B16, V6.B16, V6.B16
+	// StoreBool Ref r141:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -13120,7 +18707,9 @@ manyskip68:
 	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip69:
+	// If Bits
 	CBZ R11, manyskip70
+	// StoreBits Bits r140:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -13137,8 +18726,11 @@ manyskip69:
 manyskip70:
 	SUBS $1, R23
 	BNE manystep64
+	// Store V r0:V
 	FMOVQ F0, -16(R4)
+	// Store W r1:W
 	FMOVQ F1, -16(R5)
+	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
 	ADD $2, R25
 	ADD $16, R12
@@ -13158,9 +18750,13 @@ manyloop1end:
 	SUBS $1, R1
 	BLT manytailend
 manytail:
+	// r0:V = Load V
 	FMOVD.P 8(R4), F0
+	// r1:W = Load W
 	FMOVD.P 8(R5), F1
+	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
+	// Loop
 	MOVD 232(R0), R23 // Steps
 	MOVD 304(R0), R24 // T
 	MOVD 72(R0), R7 // I (nil if absent)
@@ -13185,240 +18781,364 @@ manynil86:
 	ADD R3<<3, R11, R11
 manynil87:
 manystep76:
+	// r3:vTh = Param VTh
 	FMOVD 0(R12), F3
+	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
+	// r5:vReset = Param VReset
 	FMOVD 0(R13), F5
+	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V4.B16, V5.B16, V0.B16
+	// r7:b = Param B
 	FMOVD 0(R14), F5
+	// r8:wb = Add r1:W r7:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
+	// r9:u = Select r4:spk r8:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
+	// r10:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
+	// If I
 	CBZ R7, manyskip77
+	// r10:in = Load I
 	FMOVD 0(R7), F4
 	ADD R26, R7
 manyskip77:
+	// r12:vRest = Param VRest
 	FMOVD 0(R15), F5
+	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
+	// r14:vC = Param VC
 	FMOVD 0(R16), F7
+	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
+	// r16:dtCTau = Param DtCTau
 	FMOVD 0(R17), F8
+	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
+	// r18:dtRTau = Param DtRTau
 	FMOVD 0(R19), F10
+	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
+	// r20:drive = Mul r18:dtRTau r19:iu
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
+	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V9.D2, V8.D2, V10.D2
+	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	// r24:az = Abs r23:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r25 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r26 = 2.48015873015873e-05
+	// r27 = FMA r25 r23:z r26
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r29 = FMA r27 r23:z r28
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r31 = FMA r29 r23:z r30
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r33 = FMA r31 r23:z r32
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r35 = FMA r33 r23:z r34
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r37 = FMA r35 r23:z r36
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r39 = FMA r37 r23:z r38
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
+	// r43:large = CmpGT r24:az r42
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
+	// Rare r43:large
 	FMOVS F7, R3
 	CBZW R3, manyrare78
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
+	// r46 = FMA r44 r23:z r45
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
+	// r48 = FMA r46 r23:z r47
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
+	// r50 = FMA r48 r23:z r49
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
+	// r52 = FMA r50 r23:z r51
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
+	// r54 = FMA r52 r23:z r53
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
+	// r56 = FMA r54 r23:z r55
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r25 = 2.7557319223985893e-06
+	// r57 = FMA r56 r23:z r25
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r26 = 2.48015873015873e-05
+	// r58 = FMA r57 r23:z r26
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r59 = FMA r58 r23:z r28
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r60 = FMA r59 r23:z r30
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r61 = FMA r60 r23:z r32
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r62 = FMA r61 r23:z r34
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r63 = FMA r62 r23:z r36
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
+	// r64 = FMA r63 r23:z r38
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
+	// r65:taylor = FMA r64 r23:z r40
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r66 = 720
+	// r67 = CmpGT r23:z r66
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r66 = 720
+	// r68:zl = Select r67 r66 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r69 = -708
+	// r70 = CmpLT r68:zl r69
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r69 = -708
+	// r71:zc = Select r70 r69 r68:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r73 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
+	// r74 = FMA r71:zc r73 r72
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
+	// r75:k = Sub r74 r72
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r77 = -0.6931471803691238
+	// r78 = FMA r75:k r77 r71:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
+	// r79:r = FMA r75:k r76 r78
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
+	// r80 = FMA r44 r79:r r45
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
+	// r81 = FMA r80 r79:r r47
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
+	// r82 = FMA r81 r79:r r49
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
+	// r83 = FMA r82 r79:r r51
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
+	// r84 = FMA r83 r79:r r53
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
+	// r85 = FMA r84 r79:r r55
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r25 = 2.7557319223985893e-06
+	// r86 = FMA r85 r79:r r25
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r26 = 2.48015873015873e-05
+	// r87 = FMA r86 r79:r r26
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r88 = FMA r87 r79:r r28
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r89 = FMA r88 r79:r r30
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r90 = FMA r89 r79:r r32
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r91 = FMA r90 r79:r r34
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r92 = FMA r91 r79:r r36
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
+	// r93 = FMA r92 r79:r r38
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
+	// r94:q = FMA r93 r79:r r40
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r95 = 60
+	// r96 = CmpGT r75:k r95
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r95 = 60
+	// r97:kc = Select r96 r95 r75:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r98 = -1
+	// r99 = Mul r97:kc r98
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
+	// r100 = Add r99 r72
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
+	// r101:kBits = Bits r100
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2
+	VDUP R3, V15.D2 // r102 = 5.054e-321
+	// r103 = IAdd r101:kBits r102
 	VADD V15.D2, V12.D2, V12.D2
+	// r104 = Shl 52 r103
 	VSHL $52, V12.D2, V12.D2
+	// r105:pow2 = FromBits r104
+	// r106:oneMinus = Sub r40 r105:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
+	// r107 = FMA r79:r r94:q r106:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
+	// r108:y = Div r107 r68:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r109 = FMA r75:k r38 r72
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
+	// r110:kHalf = Sub r109 r72
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
+	// r111 = Add r110:kHalf r72
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	// r112:kBits = Bits r111
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2
+	VDUP R3, V14.D2 // r102 = 5.054e-321
+	// r113 = IAdd r112:kBits r102
 	VADD V14.D2, V9.D2, V9.D2
+	// r114 = Shl 52 r113
 	VSHL $52, V9.D2, V9.D2
+	// r115:pow2 = FromBits r114
+	// r116 = Mul r108:y r115:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r117 = Sub r75:k r110:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
+	// r118 = Add r117 r72
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r102 = 5.054e-321
+	// r120 = IAdd r119:kBits r102
 	VADD V8.D2, V13.D2, V13.D2
+	// r121 = Shl 52 r120
 	VSHL $52, V13.D2, V13.D2
+	// r122:pow2 = FromBits r121
+	// r123:big = Mul r116 r122:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
+	// r124 = CmpLE r24:az r38
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
+	// r125:far = Select r124 r65:taylor r123:big
 	VBSL V12.B16, V11.B16, V4.B16
+	// r41:ex = Select r43:large r125:far r41:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare78:
+	// r126:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
+	// If Delta
 	CBZ R8, manyskip79
+	// r127 = Load Delta
 	FMOVD 0(R8), F6
 	ADD R2, R8
+	// r126:vc = Add r126:vc r127
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip79:
+	// r129:ka = Param Ka
 	FMOVD 0(R21), F6
+	// r130:dv = Sub r126:vc r12:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
+	// r131:keep = Param Keep
 	FMOVD 0(R20), F7
+	// r132:wkeep = Mul r131:keep r9:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
+	// r133:wc = FMA r129:ka r130:dv r132:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
+	// r134:t = Time
 	VLD1R.P 8(R24), [V5.D2]
+	// r135:since = Sub r134:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
+	// r136:tauRef = Param TauRef
 	FMOVD 0(R22), F8
+	// r137:refr = CmpLT r135:since r136:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
+	// r0:V = Select r137:refr r6:vr r126:vc
 	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r137:refr r9:u r133:wc
 	VBIF V6.B16, V7.B16, V1.B16
+	// r140:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
+	// r2:Last = Select r140:sp r134:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
+	// If Spike
 	CBZ R9, manyskip80
+	// StoreOne Spike r140:sp
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
 	ADD R3<<3, R9, R9
 manyskip80:
+	// If Ref
 	CBZ R10, manyskip81
+	// r141:ref = Or r137:refr r140:sp
 	VORR V3.B16, V6.B16, V6.B16
+	// StoreBool Ref r141:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
 	MOVD 288(R0), R3 // Ref row distance
 	ADD R3, R10
 manyskip81:
+	// If Bits
 	CBZ R11, manyskip82
+	// StoreBits Bits r140:sp
 	FMOVS F3, R3
 	MOVD (R11), R0
 	ROR R25, R0, R0
@@ -13432,8 +19152,11 @@ manyskip81:
 manyskip82:
 	SUBS $1, R23
 	BNE manystep76
+	// Store V r0:V
 	FMOVD F0, -8(R4)
+	// Store W r1:W
 	FMOVD F1, -8(R5)
+	// Store Last r2:Last
 	FMOVD F2, -8(R6)
 	ADD $1, R25
 	ADD $8, R12
@@ -13453,6 +19176,12 @@ manytailend:
 	RET
 
 // func exprelNEONF32(f *generic.Frame32)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2 = 0.0013888889,
+//     V30 r3 = 0.008333334, V29 r5 = 0.041666668, V28 r7 = 0.16666667, V27 r9 = 0.5, V26 r11 = 1,
+//     V25 r13 = 0.125.
+//   Pointers in registers: V R4.
 TEXT ·exprelNEONF32(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 224(R0), R1 // N
@@ -13475,274 +19204,395 @@ TEXT ·exprelNEONF32(SB), NOSPLIT, $0-8
 	SUBS $8, R1
 	BLT loop2end
 loop2:
+	// r0 = Load V
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R4), [V1.S4]
+	// r1:az = Abs r0
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
 	WORD $0x4ea0f823 // fabs v3.4s, v1.4s
+	// r4 = FMA r2 r0 r3
 	VMOV V30.B16, V4.B16
 	VFMLA V0.S4, V31.S4, V4.S4
 	VMOV V30.B16, V5.B16
 	VFMLA V1.S4, V31.S4, V5.S4
+	// r6 = FMA r4 r0 r5
 	VMOV V29.B16, V6.B16
 	VFMLA V0.S4, V4.S4, V6.S4
 	VMOV V29.B16, V4.B16
 	VFMLA V1.S4, V5.S4, V4.S4
+	// r8 = FMA r6 r0 r7
 	VMOV V28.B16, V5.B16
 	VFMLA V0.S4, V6.S4, V5.S4
 	VMOV V28.B16, V6.B16
 	VFMLA V1.S4, V4.S4, V6.S4
+	// r10 = FMA r8 r0 r9
 	VMOV V27.B16, V4.B16
 	VFMLA V0.S4, V5.S4, V4.S4
 	VMOV V27.B16, V5.B16
 	VFMLA V1.S4, V6.S4, V5.S4
+	// r12:ex = FMA r10 r0 r11
 	VMOV V26.B16, V6.B16
 	VFMLA V0.S4, V4.S4, V6.S4
 	VMOV V26.B16, V4.B16
 	VFMLA V1.S4, V5.S4, V4.S4
+	// r14:large = CmpGT r1:az r13
 	WORD $0x6eb9e445 // fcmgt v5.4s, v2.4s, v25.4s
 	WORD $0x6eb9e467 // fcmgt v7.4s, v3.4s, v25.4s
+	// Rare r14:large
 	WORD $0x6eb0a8a8 // umaxv s8, v5.4s
 	FMOVS F8, R3
 	CBZW R3, rare3
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r15 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r16 = 2.7557319e-06
+	// r17 = FMA r15 r0 r16
 	VFMLA V0.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r18 = 2.4801588e-05
+	// r19 = FMA r17 r0 r18
 	VFMLA V0.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r20 = 0.0001984127
+	// r21 = FMA r19 r0 r20
 	VFMLA V0.S4, V8.S4, V9.S4
+	// r22 = FMA r21 r0 r2
 	VMOV V31.B16, V8.B16
 	VFMLA V0.S4, V9.S4, V8.S4
+	// r23 = FMA r22 r0 r3
 	VMOV V30.B16, V9.B16
 	VFMLA V0.S4, V8.S4, V9.S4
+	// r24 = FMA r23 r0 r5
 	VMOV V29.B16, V8.B16
 	VFMLA V0.S4, V9.S4, V8.S4
+	// r25 = FMA r24 r0 r7
 	VMOV V28.B16, V9.B16
 	VFMLA V0.S4, V8.S4, V9.S4
+	// r26 = FMA r25 r0 r9
 	VMOV V27.B16, V8.B16
 	VFMLA V0.S4, V9.S4, V8.S4
+	// r27:taylor = FMA r26 r0 r11
 	VMOV V26.B16, V9.B16
 	VFMLA V0.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r28 = 95
+	// r29 = CmpGT r0 r28
 	WORD $0x6ea8e408 // fcmgt v8.4s, v0.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r28 = 95
+	// r30:zl = Select r29 r28 r0
 	VBSL V0.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r31 = -87
+	// r32 = CmpLT r30:zl r31
 	WORD $0x6ea8e400 // fcmgt v0.4s, v0.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r31 = -87
+	// r33:zc = Select r32 r31 r30:zl
 	VBSL V8.B16, V10.B16, V0.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r35 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4
+	VDUP R3, V11.S4 // r34 = 1.2582912e+07
+	// r36 = FMA r33:zc r35 r34
 	VFMLA V10.S4, V0.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r34 = 1.2582912e+07
+	// r37:k = Sub r36 r34
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r39 = -0.69314575
+	// r40 = FMA r37:k r39 r33:zc
 	VFMLA V10.S4, V11.S4, V0.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r38 = -1.4286068e-06
+	// r41:r = FMA r37:k r38 r40
 	VFMLA V10.S4, V11.S4, V0.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r15 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r16 = 2.7557319e-06
+	// r42 = FMA r15 r41:r r16
 	VFMLA V0.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r18 = 2.4801588e-05
+	// r43 = FMA r42 r41:r r18
 	VFMLA V0.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r20 = 0.0001984127
+	// r44 = FMA r43 r41:r r20
 	VFMLA V0.S4, V10.S4, V12.S4
+	// r45 = FMA r44 r41:r r2
 	VMOV V31.B16, V10.B16
 	VFMLA V0.S4, V12.S4, V10.S4
+	// r46 = FMA r45 r41:r r3
 	VMOV V30.B16, V12.B16
 	VFMLA V0.S4, V10.S4, V12.S4
+	// r47 = FMA r46 r41:r r5
 	VMOV V29.B16, V10.B16
 	VFMLA V0.S4, V12.S4, V10.S4
+	// r48 = FMA r47 r41:r r7
 	VMOV V28.B16, V12.B16
 	VFMLA V0.S4, V10.S4, V12.S4
+	// r49 = FMA r48 r41:r r9
 	VMOV V27.B16, V10.B16
 	VFMLA V0.S4, V12.S4, V10.S4
+	// r50:q = FMA r49 r41:r r11
 	VMOV V26.B16, V12.B16
 	VFMLA V0.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r51 = 30
+	// r52 = CmpGT r37:k r51
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r51 = 30
+	// r53:kc = Select r52 r51 r37:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r54 = -1
+	// r55 = Mul r53:kc r54
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r34 = 1.2582912e+07
+	// r56 = Add r55 r34
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	// r57:kBits = Bits r56
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4
+	VDUP R3, V13.S4 // r58 = 1.78e-43
+	// r59 = IAdd r57:kBits r58
 	VADD V13.S4, V10.S4, V10.S4
+	// r60 = Shl 23 r59
 	VSHL $23, V10.S4, V10.S4
+	// r61:pow2 = FromBits r60
+	// r62:oneMinus = Sub r11 r61:pow2
 	WORD $0x4eaad74a // fsub v10.4s, v26.4s, v10.4s
+	// r63 = FMA r41:r r50:q r62:oneMinus
 	VFMLA V12.S4, V0.S4, V10.S4
+	// r64:y = Div r63 r30:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r34 = 1.2582912e+07
+	// r65 = FMA r37:k r9 r34
 	VFMLA V27.S4, V11.S4, V0.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r34 = 1.2582912e+07
+	// r66:kHalf = Sub r65 r34
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r34 = 1.2582912e+07
+	// r67 = Add r66:kHalf r34
 	WORD $0x4e28d408 // fadd v8.4s, v0.4s, v8.4s
+	// r68:kBits = Bits r67
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4
+	VDUP R3, V12.S4 // r58 = 1.78e-43
+	// r69 = IAdd r68:kBits r58
 	VADD V12.S4, V8.S4, V8.S4
+	// r70 = Shl 23 r69
 	VSHL $23, V8.S4, V8.S4
+	// r71:pow2 = FromBits r70
+	// r72 = Mul r64:y r71:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
+	// r73 = Sub r37:k r66:kHalf
 	WORD $0x4ea0d56b // fsub v11.4s, v11.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r34 = 1.2582912e+07
+	// r74 = Add r73 r34
 	WORD $0x4e20d56b // fadd v11.4s, v11.4s, v0.4s
+	// r75:kBits = Bits r74
 	MOVD $0x7f, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r58 = 1.78e-43
+	// r76 = IAdd r75:kBits r58
 	VADD V0.S4, V11.S4, V11.S4
+	// r77 = Shl 23 r76
 	VSHL $23, V11.S4, V11.S4
+	// r78:pow2 = FromBits r77
+	// r79:big = Mul r72 r78:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
+	// r80 = CmpLE r1:az r9
 	WORD $0x6e22e762 // fcmge v2.4s, v27.4s, v2.4s
+	// r81:far = Select r80 r27:taylor r79:big
 	VBSL V10.B16, V9.B16, V2.B16
+	// r12:ex = Select r14:large r81:far r12:ex
 	VBIT V5.B16, V2.B16, V6.B16
 rare3:
+	// Rare r14:large
 	WORD $0x6eb0a8e0 // umaxv s0, v7.4s
 	FMOVS F0, R3
 	CBZW R3, rare4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r15 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V2.S4
+	VDUP R3, V2.S4 // r16 = 2.7557319e-06
+	// r17 = FMA r15 r0 r16
 	VFMLA V1.S4, V0.S4, V2.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r18 = 2.4801588e-05
+	// r19 = FMA r17 r0 r18
 	VFMLA V1.S4, V2.S4, V0.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V2.S4
+	VDUP R3, V2.S4 // r20 = 0.0001984127
+	// r21 = FMA r19 r0 r20
 	VFMLA V1.S4, V0.S4, V2.S4
+	// r22 = FMA r21 r0 r2
 	VMOV V31.B16, V0.B16
 	VFMLA V1.S4, V2.S4, V0.S4
+	// r23 = FMA r22 r0 r3
 	VMOV V30.B16, V2.B16
 	VFMLA V1.S4, V0.S4, V2.S4
+	// r24 = FMA r23 r0 r5
 	VMOV V29.B16, V0.B16
 	VFMLA V1.S4, V2.S4, V0.S4
+	// r25 = FMA r24 r0 r7
 	VMOV V28.B16, V2.B16
 	VFMLA V1.S4, V0.S4, V2.S4
+	// r26 = FMA r25 r0 r9
 	VMOV V27.B16, V0.B16
 	VFMLA V1.S4, V2.S4, V0.S4
+	// r27:taylor = FMA r26 r0 r11
 	VMOV V26.B16, V2.B16
 	VFMLA V1.S4, V0.S4, V2.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r28 = 95
+	// r29 = CmpGT r0 r28
 	WORD $0x6ea0e420 // fcmgt v0.4s, v1.4s, v0.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V5.S4
+	VDUP R3, V5.S4 // r28 = 95
+	// r30:zl = Select r29 r28 r0
 	VBSL V1.B16, V5.B16, V0.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V1.S4
+	VDUP R3, V1.S4 // r31 = -87
+	// r32 = CmpLT r30:zl r31
 	WORD $0x6ea0e421 // fcmgt v1.4s, v1.4s, v0.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V5.S4
+	VDUP R3, V5.S4 // r31 = -87
+	// r33:zc = Select r32 r31 r30:zl
 	VBSL V0.B16, V5.B16, V1.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V5.S4
+	VDUP R3, V5.S4 // r35 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r34 = 1.2582912e+07
+	// r36 = FMA r33:zc r35 r34
 	VFMLA V5.S4, V1.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V5.S4
+	VDUP R3, V5.S4 // r34 = 1.2582912e+07
+	// r37:k = Sub r36 r34
 	WORD $0x4ea5d508 // fsub v8.4s, v8.4s, v5.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V5.S4
+	VDUP R3, V5.S4 // r39 = -0.69314575
+	// r40 = FMA r37:k r39 r33:zc
 	VFMLA V5.S4, V8.S4, V1.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V5.S4
+	VDUP R3, V5.S4 // r38 = -1.4286068e-06
+	// r41:r = FMA r37:k r38 r40
 	VFMLA V5.S4, V8.S4, V1.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V5.S4
+	VDUP R3, V5.S4 // r15 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r16 = 2.7557319e-06
+	// r42 = FMA r15 r41:r r16
 	VFMLA V1.S4, V5.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V5.S4
+	VDUP R3, V5.S4 // r18 = 2.4801588e-05
+	// r43 = FMA r42 r41:r r18
 	VFMLA V1.S4, V9.S4, V5.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r20 = 0.0001984127
+	// r44 = FMA r43 r41:r r20
 	VFMLA V1.S4, V5.S4, V9.S4
+	// r45 = FMA r44 r41:r r2
 	VMOV V31.B16, V5.B16
 	VFMLA V1.S4, V9.S4, V5.S4
+	// r46 = FMA r45 r41:r r3
 	VMOV V30.B16, V9.B16
 	VFMLA V1.S4, V5.S4, V9.S4
+	// r47 = FMA r46 r41:r r5
 	VMOV V29.B16, V5.B16
 	VFMLA V1.S4, V9.S4, V5.S4
+	// r48 = FMA r47 r41:r r7
 	VMOV V28.B16, V9.B16
 	VFMLA V1.S4, V5.S4, V9.S4
+	// r49 = FMA r48 r41:r r9
 	VMOV V27.B16, V5.B16
 	VFMLA V1.S4, V9.S4, V5.S4
+	// r50:q = FMA r49 r41:r r11
 	VMOV V26.B16, V9.B16
 	VFMLA V1.S4, V5.S4, V9.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V5.S4
+	VDUP R3, V5.S4 // r51 = 30
+	// r52 = CmpGT r37:k r51
 	WORD $0x6ea5e505 // fcmgt v5.4s, v8.4s, v5.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r51 = 30
+	// r53:kc = Select r52 r51 r37:k
 	VBSL V8.B16, V10.B16, V5.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r54 = -1
+	// r55 = Mul r53:kc r54
 	WORD $0x6e2adca5 // fmul v5.4s, v5.4s, v10.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r34 = 1.2582912e+07
+	// r56 = Add r55 r34
 	WORD $0x4e2ad4a5 // fadd v5.4s, v5.4s, v10.4s
+	// r57:kBits = Bits r56
 	MOVD $0x7f, R3
-	VDUP R3, V10.S4
+	VDUP R3, V10.S4 // r58 = 1.78e-43
+	// r59 = IAdd r57:kBits r58
 	VADD V10.S4, V5.S4, V5.S4
+	// r60 = Shl 23 r59
 	VSHL $23, V5.S4, V5.S4
+	// r61:pow2 = FromBits r60
+	// r62:oneMinus = Sub r11 r61:pow2
 	WORD $0x4ea5d745 // fsub v5.4s, v26.4s, v5.4s
+	// r63 = FMA r41:r r50:q r62:oneMinus
 	VFMLA V9.S4, V1.S4, V5.S4
+	// r64:y = Div r63 r30:zl
 	WORD $0x6e20fca5 // fdiv v5.4s, v5.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r34 = 1.2582912e+07
+	// r65 = FMA r37:k r9 r34
 	VFMLA V27.S4, V8.S4, V0.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V1.S4
+	VDUP R3, V1.S4 // r34 = 1.2582912e+07
+	// r66:kHalf = Sub r65 r34
 	WORD $0x4ea1d400 // fsub v0.4s, v0.4s, v1.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V1.S4
+	VDUP R3, V1.S4 // r34 = 1.2582912e+07
+	// r67 = Add r66:kHalf r34
 	WORD $0x4e21d401 // fadd v1.4s, v0.4s, v1.4s
+	// r68:kBits = Bits r67
 	MOVD $0x7f, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r58 = 1.78e-43
+	// r69 = IAdd r68:kBits r58
 	VADD V9.S4, V1.S4, V1.S4
+	// r70 = Shl 23 r69
 	VSHL $23, V1.S4, V1.S4
+	// r71:pow2 = FromBits r70
+	// r72 = Mul r64:y r71:pow2
 	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	// r73 = Sub r37:k r66:kHalf
 	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r34 = 1.2582912e+07
+	// r74 = Add r73 r34
 	WORD $0x4e20d508 // fadd v8.4s, v8.4s, v0.4s
+	// r75:kBits = Bits r74
 	MOVD $0x7f, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r58 = 1.78e-43
+	// r76 = IAdd r75:kBits r58
 	VADD V0.S4, V8.S4, V8.S4
+	// r77 = Shl 23 r76
 	VSHL $23, V8.S4, V8.S4
+	// r78:pow2 = FromBits r77
+	// r79:big = Mul r72 r78:pow2
 	WORD $0x6e28dca5 // fmul v5.4s, v5.4s, v8.4s
+	// r80 = CmpLE r1:az r9
 	WORD $0x6e23e763 // fcmge v3.4s, v27.4s, v3.4s
+	// r81:far = Select r80 r27:taylor r79:big
 	VBSL V5.B16, V2.B16, V3.B16
+	// r12:ex = Select r14:large r81:far r12:ex
 	VBIT V7.B16, V3.B16, V4.B16
 rare4:
+	// Store V r12:ex
 	FMOVQ F6, -32(R4)
 	FMOVQ F4, -16(R4)
 	SUBS $8, R1
@@ -13752,140 +19602,205 @@ loop2end:
 	SUBS $4, R1
 	BLT loop1end
 loop1:
+	// r0 = Load V
 	VLD1.P 16(R4), [V0.S4]
+	// r1:az = Abs r0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	// r4 = FMA r2 r0 r3
 	VMOV V30.B16, V2.B16
 	VFMLA V0.S4, V31.S4, V2.S4
+	// r6 = FMA r4 r0 r5
 	VMOV V29.B16, V3.B16
 	VFMLA V0.S4, V2.S4, V3.S4
+	// r8 = FMA r6 r0 r7
 	VMOV V28.B16, V2.B16
 	VFMLA V0.S4, V3.S4, V2.S4
+	// r10 = FMA r8 r0 r9
 	VMOV V27.B16, V3.B16
 	VFMLA V0.S4, V2.S4, V3.S4
+	// r12:ex = FMA r10 r0 r11
 	VMOV V26.B16, V2.B16
 	VFMLA V0.S4, V3.S4, V2.S4
+	// r14:large = CmpGT r1:az r13
 	WORD $0x6eb9e423 // fcmgt v3.4s, v1.4s, v25.4s
+	// Rare r14:large
 	WORD $0x6eb0a864 // umaxv s4, v3.4s
 	FMOVS F4, R3
 	CBZW R3, rare1
 	MOVD $0x3493f27e, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r15 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V5.S4
+	VDUP R3, V5.S4 // r16 = 2.7557319e-06
+	// r17 = FMA r15 r0 r16
 	VFMLA V0.S4, V4.S4, V5.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r18 = 2.4801588e-05
+	// r19 = FMA r17 r0 r18
 	VFMLA V0.S4, V5.S4, V4.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V5.S4
+	VDUP R3, V5.S4 // r20 = 0.0001984127
+	// r21 = FMA r19 r0 r20
 	VFMLA V0.S4, V4.S4, V5.S4
+	// r22 = FMA r21 r0 r2
 	VMOV V31.B16, V4.B16
 	VFMLA V0.S4, V5.S4, V4.S4
+	// r23 = FMA r22 r0 r3
 	VMOV V30.B16, V5.B16
 	VFMLA V0.S4, V4.S4, V5.S4
+	// r24 = FMA r23 r0 r5
 	VMOV V29.B16, V4.B16
 	VFMLA V0.S4, V5.S4, V4.S4
+	// r25 = FMA r24 r0 r7
 	VMOV V28.B16, V5.B16
 	VFMLA V0.S4, V4.S4, V5.S4
+	// r26 = FMA r25 r0 r9
 	VMOV V27.B16, V4.B16
 	VFMLA V0.S4, V5.S4, V4.S4
+	// r27:taylor = FMA r26 r0 r11
 	VMOV V26.B16, V5.B16
 	VFMLA V0.S4, V4.S4, V5.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r28 = 95
+	// r29 = CmpGT r0 r28
 	WORD $0x6ea4e404 // fcmgt v4.4s, v0.4s, v4.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r28 = 95
+	// r30:zl = Select r29 r28 r0
 	VBSL V0.B16, V6.B16, V4.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r31 = -87
+	// r32 = CmpLT r30:zl r31
 	WORD $0x6ea4e400 // fcmgt v0.4s, v0.4s, v4.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r31 = -87
+	// r33:zc = Select r32 r31 r30:zl
 	VBSL V4.B16, V6.B16, V0.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r35 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V7.S4
+	VDUP R3, V7.S4 // r34 = 1.2582912e+07
+	// r36 = FMA r33:zc r35 r34
 	VFMLA V6.S4, V0.S4, V7.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r34 = 1.2582912e+07
+	// r37:k = Sub r36 r34
 	WORD $0x4ea6d4e7 // fsub v7.4s, v7.4s, v6.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r39 = -0.69314575
+	// r40 = FMA r37:k r39 r33:zc
 	VFMLA V6.S4, V7.S4, V0.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r38 = -1.4286068e-06
+	// r41:r = FMA r37:k r38 r40
 	VFMLA V6.S4, V7.S4, V0.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r15 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r16 = 2.7557319e-06
+	// r42 = FMA r15 r41:r r16
 	VFMLA V0.S4, V6.S4, V8.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r18 = 2.4801588e-05
+	// r43 = FMA r42 r41:r r18
 	VFMLA V0.S4, V8.S4, V6.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r20 = 0.0001984127
+	// r44 = FMA r43 r41:r r20
 	VFMLA V0.S4, V6.S4, V8.S4
+	// r45 = FMA r44 r41:r r2
 	VMOV V31.B16, V6.B16
 	VFMLA V0.S4, V8.S4, V6.S4
+	// r46 = FMA r45 r41:r r3
 	VMOV V30.B16, V8.B16
 	VFMLA V0.S4, V6.S4, V8.S4
+	// r47 = FMA r46 r41:r r5
 	VMOV V29.B16, V6.B16
 	VFMLA V0.S4, V8.S4, V6.S4
+	// r48 = FMA r47 r41:r r7
 	VMOV V28.B16, V8.B16
 	VFMLA V0.S4, V6.S4, V8.S4
+	// r49 = FMA r48 r41:r r9
 	VMOV V27.B16, V6.B16
 	VFMLA V0.S4, V8.S4, V6.S4
+	// r50:q = FMA r49 r41:r r11
 	VMOV V26.B16, V8.B16
 	VFMLA V0.S4, V6.S4, V8.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r51 = 30
+	// r52 = CmpGT r37:k r51
 	WORD $0x6ea6e4e6 // fcmgt v6.4s, v7.4s, v6.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r51 = 30
+	// r53:kc = Select r52 r51 r37:k
 	VBSL V7.B16, V9.B16, V6.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r54 = -1
+	// r55 = Mul r53:kc r54
 	WORD $0x6e29dcc6 // fmul v6.4s, v6.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r34 = 1.2582912e+07
+	// r56 = Add r55 r34
 	WORD $0x4e29d4c6 // fadd v6.4s, v6.4s, v9.4s
+	// r57:kBits = Bits r56
 	MOVD $0x7f, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r58 = 1.78e-43
+	// r59 = IAdd r57:kBits r58
 	VADD V9.S4, V6.S4, V6.S4
+	// r60 = Shl 23 r59
 	VSHL $23, V6.S4, V6.S4
+	// r61:pow2 = FromBits r60
+	// r62:oneMinus = Sub r11 r61:pow2
 	WORD $0x4ea6d746 // fsub v6.4s, v26.4s, v6.4s
+	// r63 = FMA r41:r r50:q r62:oneMinus
 	VFMLA V8.S4, V0.S4, V6.S4
+	// r64:y = Div r63 r30:zl
 	WORD $0x6e24fcc6 // fdiv v6.4s, v6.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r34 = 1.2582912e+07
+	// r65 = FMA r37:k r9 r34
 	VFMLA V27.S4, V7.S4, V0.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r34 = 1.2582912e+07
+	// r66:kHalf = Sub r65 r34
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r34 = 1.2582912e+07
+	// r67 = Add r66:kHalf r34
 	WORD $0x4e24d404 // fadd v4.4s, v0.4s, v4.4s
+	// r68:kBits = Bits r67
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.78e-43
+	// r69 = IAdd r68:kBits r58
 	VADD V8.S4, V4.S4, V4.S4
+	// r70 = Shl 23 r69
 	VSHL $23, V4.S4, V4.S4
+	// r71:pow2 = FromBits r70
+	// r72 = Mul r64:y r71:pow2
 	WORD $0x6e24dcc6 // fmul v6.4s, v6.4s, v4.4s
+	// r73 = Sub r37:k r66:kHalf
 	WORD $0x4ea0d4e7 // fsub v7.4s, v7.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r34 = 1.2582912e+07
+	// r74 = Add r73 r34
 	WORD $0x4e20d4e7 // fadd v7.4s, v7.4s, v0.4s
+	// r75:kBits = Bits r74
 	MOVD $0x7f, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r58 = 1.78e-43
+	// r76 = IAdd r75:kBits r58
 	VADD V0.S4, V7.S4, V7.S4
+	// r77 = Shl 23 r76
 	VSHL $23, V7.S4, V7.S4
+	// r78:pow2 = FromBits r77
+	// r79:big = Mul r72 r78:pow2
 	WORD $0x6e27dcc6 // fmul v6.4s, v6.4s, v7.4s
+	// r80 = CmpLE r1:az r9
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
+	// r81:far = Select r80 r27:taylor r79:big
 	VBSL V6.B16, V5.B16, V1.B16
+	// r12:ex = Select r14:large r81:far r12:ex
 	VBIT V3.B16, V1.B16, V2.B16
 rare1:
+	// Store V r12:ex
 	FMOVQ F2, -16(R4)
 	SUBS $4, R1
 	BGE loop1
@@ -13894,139 +19809,204 @@ loop1end:
 	SUBS $1, R1
 	BLT tailend
 tail:
+	// r0 = Load V
 	FMOVS.P 4(R4), F0
+	// r1:az = Abs r0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	// r4 = FMA r2 r0 r3
 	VMOV V30.B16, V2.B16
 	VFMLA V0.S4, V31.S4, V2.S4
+	// r6 = FMA r4 r0 r5
 	VMOV V29.B16, V3.B16
 	VFMLA V0.S4, V2.S4, V3.S4
+	// r8 = FMA r6 r0 r7
 	VMOV V28.B16, V2.B16
 	VFMLA V0.S4, V3.S4, V2.S4
+	// r10 = FMA r8 r0 r9
 	VMOV V27.B16, V3.B16
 	VFMLA V0.S4, V2.S4, V3.S4
+	// r12:ex = FMA r10 r0 r11
 	VMOV V26.B16, V2.B16
 	VFMLA V0.S4, V3.S4, V2.S4
+	// r14:large = CmpGT r1:az r13
 	WORD $0x6eb9e423 // fcmgt v3.4s, v1.4s, v25.4s
+	// Rare r14:large
 	FMOVS F3, R3
 	CBZW R3, rare2
 	MOVD $0x3493f27e, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r15 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V5.S4
+	VDUP R3, V5.S4 // r16 = 2.7557319e-06
+	// r17 = FMA r15 r0 r16
 	VFMLA V0.S4, V4.S4, V5.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r18 = 2.4801588e-05
+	// r19 = FMA r17 r0 r18
 	VFMLA V0.S4, V5.S4, V4.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V5.S4
+	VDUP R3, V5.S4 // r20 = 0.0001984127
+	// r21 = FMA r19 r0 r20
 	VFMLA V0.S4, V4.S4, V5.S4
+	// r22 = FMA r21 r0 r2
 	VMOV V31.B16, V4.B16
 	VFMLA V0.S4, V5.S4, V4.S4
+	// r23 = FMA r22 r0 r3
 	VMOV V30.B16, V5.B16
 	VFMLA V0.S4, V4.S4, V5.S4
+	// r24 = FMA r23 r0 r5
 	VMOV V29.B16, V4.B16
 	VFMLA V0.S4, V5.S4, V4.S4
+	// r25 = FMA r24 r0 r7
 	VMOV V28.B16, V5.B16
 	VFMLA V0.S4, V4.S4, V5.S4
+	// r26 = FMA r25 r0 r9
 	VMOV V27.B16, V4.B16
 	VFMLA V0.S4, V5.S4, V4.S4
+	// r27:taylor = FMA r26 r0 r11
 	VMOV V26.B16, V5.B16
 	VFMLA V0.S4, V4.S4, V5.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r28 = 95
+	// r29 = CmpGT r0 r28
 	WORD $0x6ea4e404 // fcmgt v4.4s, v0.4s, v4.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r28 = 95
+	// r30:zl = Select r29 r28 r0
 	VBSL V0.B16, V6.B16, V4.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r31 = -87
+	// r32 = CmpLT r30:zl r31
 	WORD $0x6ea4e400 // fcmgt v0.4s, v0.4s, v4.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r31 = -87
+	// r33:zc = Select r32 r31 r30:zl
 	VBSL V4.B16, V6.B16, V0.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r35 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V7.S4
+	VDUP R3, V7.S4 // r34 = 1.2582912e+07
+	// r36 = FMA r33:zc r35 r34
 	VFMLA V6.S4, V0.S4, V7.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r34 = 1.2582912e+07
+	// r37:k = Sub r36 r34
 	WORD $0x4ea6d4e7 // fsub v7.4s, v7.4s, v6.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r39 = -0.69314575
+	// r40 = FMA r37:k r39 r33:zc
 	VFMLA V6.S4, V7.S4, V0.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r38 = -1.4286068e-06
+	// r41:r = FMA r37:k r38 r40
 	VFMLA V6.S4, V7.S4, V0.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r15 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r16 = 2.7557319e-06
+	// r42 = FMA r15 r41:r r16
 	VFMLA V0.S4, V6.S4, V8.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r18 = 2.4801588e-05
+	// r43 = FMA r42 r41:r r18
 	VFMLA V0.S4, V8.S4, V6.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r20 = 0.0001984127
+	// r44 = FMA r43 r41:r r20
 	VFMLA V0.S4, V6.S4, V8.S4
+	// r45 = FMA r44 r41:r r2
 	VMOV V31.B16, V6.B16
 	VFMLA V0.S4, V8.S4, V6.S4
+	// r46 = FMA r45 r41:r r3
 	VMOV V30.B16, V8.B16
 	VFMLA V0.S4, V6.S4, V8.S4
+	// r47 = FMA r46 r41:r r5
 	VMOV V29.B16, V6.B16
 	VFMLA V0.S4, V8.S4, V6.S4
+	// r48 = FMA r47 r41:r r7
 	VMOV V28.B16, V8.B16
 	VFMLA V0.S4, V6.S4, V8.S4
+	// r49 = FMA r48 r41:r r9
 	VMOV V27.B16, V6.B16
 	VFMLA V0.S4, V8.S4, V6.S4
+	// r50:q = FMA r49 r41:r r11
 	VMOV V26.B16, V8.B16
 	VFMLA V0.S4, V6.S4, V8.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V6.S4
+	VDUP R3, V6.S4 // r51 = 30
+	// r52 = CmpGT r37:k r51
 	WORD $0x6ea6e4e6 // fcmgt v6.4s, v7.4s, v6.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r51 = 30
+	// r53:kc = Select r52 r51 r37:k
 	VBSL V7.B16, V9.B16, V6.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r54 = -1
+	// r55 = Mul r53:kc r54
 	WORD $0x6e29dcc6 // fmul v6.4s, v6.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r34 = 1.2582912e+07
+	// r56 = Add r55 r34
 	WORD $0x4e29d4c6 // fadd v6.4s, v6.4s, v9.4s
+	// r57:kBits = Bits r56
 	MOVD $0x7f, R3
-	VDUP R3, V9.S4
+	VDUP R3, V9.S4 // r58 = 1.78e-43
+	// r59 = IAdd r57:kBits r58
 	VADD V9.S4, V6.S4, V6.S4
+	// r60 = Shl 23 r59
 	VSHL $23, V6.S4, V6.S4
+	// r61:pow2 = FromBits r60
+	// r62:oneMinus = Sub r11 r61:pow2
 	WORD $0x4ea6d746 // fsub v6.4s, v26.4s, v6.4s
+	// r63 = FMA r41:r r50:q r62:oneMinus
 	VFMLA V8.S4, V0.S4, V6.S4
+	// r64:y = Div r63 r30:zl
 	WORD $0x6e24fcc6 // fdiv v6.4s, v6.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r34 = 1.2582912e+07
+	// r65 = FMA r37:k r9 r34
 	VFMLA V27.S4, V7.S4, V0.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r34 = 1.2582912e+07
+	// r66:kHalf = Sub r65 r34
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4
+	VDUP R3, V4.S4 // r34 = 1.2582912e+07
+	// r67 = Add r66:kHalf r34
 	WORD $0x4e24d404 // fadd v4.4s, v0.4s, v4.4s
+	// r68:kBits = Bits r67
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4
+	VDUP R3, V8.S4 // r58 = 1.78e-43
+	// r69 = IAdd r68:kBits r58
 	VADD V8.S4, V4.S4, V4.S4
+	// r70 = Shl 23 r69
 	VSHL $23, V4.S4, V4.S4
+	// r71:pow2 = FromBits r70
+	// r72 = Mul r64:y r71:pow2
 	WORD $0x6e24dcc6 // fmul v6.4s, v6.4s, v4.4s
+	// r73 = Sub r37:k r66:kHalf
 	WORD $0x4ea0d4e7 // fsub v7.4s, v7.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r34 = 1.2582912e+07
+	// r74 = Add r73 r34
 	WORD $0x4e20d4e7 // fadd v7.4s, v7.4s, v0.4s
+	// r75:kBits = Bits r74
 	MOVD $0x7f, R3
-	VDUP R3, V0.S4
+	VDUP R3, V0.S4 // r58 = 1.78e-43
+	// r76 = IAdd r75:kBits r58
 	VADD V0.S4, V7.S4, V7.S4
+	// r77 = Shl 23 r76
 	VSHL $23, V7.S4, V7.S4
+	// r78:pow2 = FromBits r77
+	// r79:big = Mul r72 r78:pow2
 	WORD $0x6e27dcc6 // fmul v6.4s, v6.4s, v7.4s
+	// r80 = CmpLE r1:az r9
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
+	// r81:far = Select r80 r27:taylor r79:big
 	VBSL V6.B16, V5.B16, V1.B16
+	// r12:ex = Select r14:large r81:far r12:ex
 	VBIT V3.B16, V1.B16, V2.B16
 rare2:
+	// Store V r12:ex
 	FMOVS F2, -4(R4)
 	SUBS $1, R1
 	BGE tail
@@ -14035,6 +20015,13 @@ tailend:
 	RET
 
 // func exprelNEONF64(f *generic.Frame64)
+//
+// plain: 2 vectors per iteration of the main loop, then 1, then lane by lane.
+//   Pinned constants (the others are broadcast before each use): V31 r2 = 2.7557319223985893e-06,
+//     V30 r3 = 2.48015873015873e-05, V29 r5 = 0.0001984126984126984, V28 r7 = 0.001388888888888889,
+//     V27 r9 = 0.008333333333333333, V26 r11 = 0.041666666666666664, V25 r13 = 0.16666666666666666,
+//     V24 r15 = 0.5, V23 r17 = 1, V22 r19 = 0.0625.
+//   Pointers in registers: V R4.
 TEXT ·exprelNEONF64(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
 	MOVD 224(R0), R1 // N
@@ -14063,346 +20050,494 @@ TEXT ·exprelNEONF64(SB), NOSPLIT, $0-8
 	SUBS $4, R1
 	BLT loop2end
 loop2:
+	// r0 = Load V
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R4), [V1.D2]
+	// r1:az = Abs r0
 	WORD $0x4ee0f802 // fabs v2.2d, v0.2d
 	WORD $0x4ee0f823 // fabs v3.2d, v1.2d
+	// r4 = FMA r2 r0 r3
 	VMOV V30.B16, V4.B16
 	VFMLA V0.D2, V31.D2, V4.D2
 	VMOV V30.B16, V5.B16
 	VFMLA V1.D2, V31.D2, V5.D2
+	// r6 = FMA r4 r0 r5
 	VMOV V29.B16, V6.B16
 	VFMLA V0.D2, V4.D2, V6.D2
 	VMOV V29.B16, V4.B16
 	VFMLA V1.D2, V5.D2, V4.D2
+	// r8 = FMA r6 r0 r7
 	VMOV V28.B16, V5.B16
 	VFMLA V0.D2, V6.D2, V5.D2
 	VMOV V28.B16, V6.B16
 	VFMLA V1.D2, V4.D2, V6.D2
+	// r10 = FMA r8 r0 r9
 	VMOV V27.B16, V4.B16
 	VFMLA V0.D2, V5.D2, V4.D2
 	VMOV V27.B16, V5.B16
 	VFMLA V1.D2, V6.D2, V5.D2
+	// r12 = FMA r10 r0 r11
 	VMOV V26.B16, V6.B16
 	VFMLA V0.D2, V4.D2, V6.D2
 	VMOV V26.B16, V4.B16
 	VFMLA V1.D2, V5.D2, V4.D2
+	// r14 = FMA r12 r0 r13
 	VMOV V25.B16, V5.B16
 	VFMLA V0.D2, V6.D2, V5.D2
 	VMOV V25.B16, V6.B16
 	VFMLA V1.D2, V4.D2, V6.D2
+	// r16 = FMA r14 r0 r15
 	VMOV V24.B16, V4.B16
 	VFMLA V0.D2, V5.D2, V4.D2
 	VMOV V24.B16, V5.B16
 	VFMLA V1.D2, V6.D2, V5.D2
+	// r18:ex = FMA r16 r0 r17
 	VMOV V23.B16, V6.B16
 	VFMLA V0.D2, V4.D2, V6.D2
 	VMOV V23.B16, V4.B16
 	VFMLA V1.D2, V5.D2, V4.D2
+	// r20:large = CmpGT r1:az r19
 	WORD $0x6ef6e445 // fcmgt v5.2d, v2.2d, v22.2d
 	WORD $0x6ef6e467 // fcmgt v7.2d, v3.2d, v22.2d
+	// Rare r20:large
 	WORD $0x6eb0a8a8 // umaxv s8, v5.4s
 	FMOVS F8, R3
 	CBZW R3, rare3
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r21 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r22 = 7.647163731819816e-13
+	// r23 = FMA r21 r0 r22
 	VFMLA V0.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r24 = 1.1470745597729725e-11
+	// r25 = FMA r23 r0 r24
 	VFMLA V0.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r26 = 1.6059043836821613e-10
+	// r27 = FMA r25 r0 r26
 	VFMLA V0.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r28 = 2.08767569878681e-09
+	// r29 = FMA r27 r0 r28
 	VFMLA V0.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r30 = 2.505210838544172e-08
+	// r31 = FMA r29 r0 r30
 	VFMLA V0.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r32 = 2.755731922398589e-07
+	// r33 = FMA r31 r0 r32
 	VFMLA V0.D2, V9.D2, V8.D2
+	// r34 = FMA r33 r0 r2
 	VMOV V31.B16, V9.B16
 	VFMLA V0.D2, V8.D2, V9.D2
+	// r35 = FMA r34 r0 r3
 	VMOV V30.B16, V8.B16
 	VFMLA V0.D2, V9.D2, V8.D2
+	// r36 = FMA r35 r0 r5
 	VMOV V29.B16, V9.B16
 	VFMLA V0.D2, V8.D2, V9.D2
+	// r37 = FMA r36 r0 r7
 	VMOV V28.B16, V8.B16
 	VFMLA V0.D2, V9.D2, V8.D2
+	// r38 = FMA r37 r0 r9
 	VMOV V27.B16, V9.B16
 	VFMLA V0.D2, V8.D2, V9.D2
+	// r39 = FMA r38 r0 r11
 	VMOV V26.B16, V8.B16
 	VFMLA V0.D2, V9.D2, V8.D2
+	// r40 = FMA r39 r0 r13
 	VMOV V25.B16, V9.B16
 	VFMLA V0.D2, V8.D2, V9.D2
+	// r41 = FMA r40 r0 r15
 	VMOV V24.B16, V8.B16
 	VFMLA V0.D2, V9.D2, V8.D2
+	// r42:taylor = FMA r41 r0 r17
 	VMOV V23.B16, V9.B16
 	VFMLA V0.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r43 = 720
+	// r44 = CmpGT r0 r43
 	WORD $0x6ee8e408 // fcmgt v8.2d, v0.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r43 = 720
+	// r45:zl = Select r44 r43 r0
 	VBSL V0.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r46 = -708
+	// r47 = CmpLT r45:zl r46
 	WORD $0x6ee8e400 // fcmgt v0.2d, v0.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r46 = -708
+	// r48:zc = Select r47 r46 r45:zl
 	VBSL V8.B16, V10.B16, V0.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r50 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2
+	VDUP R3, V11.D2 // r49 = 6.755399441055744e+15
+	// r51 = FMA r48:zc r50 r49
 	VFMLA V10.D2, V0.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r49 = 6.755399441055744e+15
+	// r52:k = Sub r51 r49
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r54 = -0.6931471803691238
+	// r55 = FMA r52:k r54 r48:zc
 	VFMLA V10.D2, V11.D2, V0.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r53 = -1.9082149292705877e-10
+	// r56:r = FMA r52:k r53 r55
 	VFMLA V10.D2, V11.D2, V0.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r21 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r22 = 7.647163731819816e-13
+	// r57 = FMA r21 r56:r r22
 	VFMLA V0.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r24 = 1.1470745597729725e-11
+	// r58 = FMA r57 r56:r r24
 	VFMLA V0.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r26 = 1.6059043836821613e-10
+	// r59 = FMA r58 r56:r r26
 	VFMLA V0.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r28 = 2.08767569878681e-09
+	// r60 = FMA r59 r56:r r28
 	VFMLA V0.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r30 = 2.505210838544172e-08
+	// r61 = FMA r60 r56:r r30
 	VFMLA V0.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r32 = 2.755731922398589e-07
+	// r62 = FMA r61 r56:r r32
 	VFMLA V0.D2, V12.D2, V10.D2
+	// r63 = FMA r62 r56:r r2
 	VMOV V31.B16, V12.B16
 	VFMLA V0.D2, V10.D2, V12.D2
+	// r64 = FMA r63 r56:r r3
 	VMOV V30.B16, V10.B16
 	VFMLA V0.D2, V12.D2, V10.D2
+	// r65 = FMA r64 r56:r r5
 	VMOV V29.B16, V12.B16
 	VFMLA V0.D2, V10.D2, V12.D2
+	// r66 = FMA r65 r56:r r7
 	VMOV V28.B16, V10.B16
 	VFMLA V0.D2, V12.D2, V10.D2
+	// r67 = FMA r66 r56:r r9
 	VMOV V27.B16, V12.B16
 	VFMLA V0.D2, V10.D2, V12.D2
+	// r68 = FMA r67 r56:r r11
 	VMOV V26.B16, V10.B16
 	VFMLA V0.D2, V12.D2, V10.D2
+	// r69 = FMA r68 r56:r r13
 	VMOV V25.B16, V12.B16
 	VFMLA V0.D2, V10.D2, V12.D2
+	// r70 = FMA r69 r56:r r15
 	VMOV V24.B16, V10.B16
 	VFMLA V0.D2, V12.D2, V10.D2
+	// r71:q = FMA r70 r56:r r17
 	VMOV V23.B16, V12.B16
 	VFMLA V0.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r72 = 60
+	// r73 = CmpGT r52:k r72
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r72 = 60
+	// r74:kc = Select r73 r72 r52:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r75 = -1
+	// r76 = Mul r74:kc r75
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r49 = 6.755399441055744e+15
+	// r77 = Add r76 r49
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
+	// r78:kBits = Bits r77
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2
+	VDUP R3, V13.D2 // r79 = 5.054e-321
+	// r80 = IAdd r78:kBits r79
 	VADD V13.D2, V10.D2, V10.D2
+	// r81 = Shl 52 r80
 	VSHL $52, V10.D2, V10.D2
+	// r82:pow2 = FromBits r81
+	// r83:oneMinus = Sub r17 r82:pow2
 	WORD $0x4eead6ea // fsub v10.2d, v23.2d, v10.2d
+	// r84 = FMA r56:r r71:q r83:oneMinus
 	VFMLA V12.D2, V0.D2, V10.D2
+	// r85:y = Div r84 r45:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
+	// r86 = FMA r52:k r15 r49
 	VFMLA V24.D2, V11.D2, V0.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r49 = 6.755399441055744e+15
+	// r87:kHalf = Sub r86 r49
 	WORD $0x4ee8d400 // fsub v0.2d, v0.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r49 = 6.755399441055744e+15
+	// r88 = Add r87:kHalf r49
 	WORD $0x4e68d408 // fadd v8.2d, v0.2d, v8.2d
+	// r89:kBits = Bits r88
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2
+	VDUP R3, V12.D2 // r79 = 5.054e-321
+	// r90 = IAdd r89:kBits r79
 	VADD V12.D2, V8.D2, V8.D2
+	// r91 = Shl 52 r90
 	VSHL $52, V8.D2, V8.D2
+	// r92:pow2 = FromBits r91
+	// r93 = Mul r85:y r92:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
+	// r94 = Sub r52:k r87:kHalf
 	WORD $0x4ee0d56b // fsub v11.2d, v11.2d, v0.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
+	// r95 = Add r94 r49
 	WORD $0x4e60d56b // fadd v11.2d, v11.2d, v0.2d
+	// r96:kBits = Bits r95
 	MOVD $0x3ff, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r79 = 5.054e-321
+	// r97 = IAdd r96:kBits r79
 	VADD V0.D2, V11.D2, V11.D2
+	// r98 = Shl 52 r97
 	VSHL $52, V11.D2, V11.D2
+	// r99:pow2 = FromBits r98
+	// r100:big = Mul r93 r99:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
+	// r101 = CmpLE r1:az r15
 	WORD $0x6e62e702 // fcmge v2.2d, v24.2d, v2.2d
+	// r102:far = Select r101 r42:taylor r100:big
 	VBSL V10.B16, V9.B16, V2.B16
+	// r18:ex = Select r20:large r102:far r18:ex
 	VBIT V5.B16, V2.B16, V6.B16
 rare3:
+	// Rare r20:large
 	WORD $0x6eb0a8e0 // umaxv s0, v7.4s
 	FMOVS F0, R3
 	CBZW R3, rare4
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r21 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V2.D2
+	VDUP R3, V2.D2 // r22 = 7.647163731819816e-13
+	// r23 = FMA r21 r0 r22
 	VFMLA V1.D2, V0.D2, V2.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r24 = 1.1470745597729725e-11
+	// r25 = FMA r23 r0 r24
 	VFMLA V1.D2, V2.D2, V0.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V2.D2
+	VDUP R3, V2.D2 // r26 = 1.6059043836821613e-10
+	// r27 = FMA r25 r0 r26
 	VFMLA V1.D2, V0.D2, V2.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r28 = 2.08767569878681e-09
+	// r29 = FMA r27 r0 r28
 	VFMLA V1.D2, V2.D2, V0.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V2.D2
+	VDUP R3, V2.D2 // r30 = 2.505210838544172e-08
+	// r31 = FMA r29 r0 r30
 	VFMLA V1.D2, V0.D2, V2.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r32 = 2.755731922398589e-07
+	// r33 = FMA r31 r0 r32
 	VFMLA V1.D2, V2.D2, V0.D2
+	// r34 = FMA r33 r0 r2
 	VMOV V31.B16, V2.B16
 	VFMLA V1.D2, V0.D2, V2.D2
+	// r35 = FMA r34 r0 r3
 	VMOV V30.B16, V0.B16
 	VFMLA V1.D2, V2.D2, V0.D2
+	// r36 = FMA r35 r0 r5
 	VMOV V29.B16, V2.B16
 	VFMLA V1.D2, V0.D2, V2.D2
+	// r37 = FMA r36 r0 r7
 	VMOV V28.B16, V0.B16
 	VFMLA V1.D2, V2.D2, V0.D2
+	// r38 = FMA r37 r0 r9
 	VMOV V27.B16, V2.B16
 	VFMLA V1.D2, V0.D2, V2.D2
+	// r39 = FMA r38 r0 r11
 	VMOV V26.B16, V0.B16
 	VFMLA V1.D2, V2.D2, V0.D2
+	// r40 = FMA r39 r0 r13
 	VMOV V25.B16, V2.B16
 	VFMLA V1.D2, V0.D2, V2.D2
+	// r41 = FMA r40 r0 r15
 	VMOV V24.B16, V0.B16
 	VFMLA V1.D2, V2.D2, V0.D2
+	// r42:taylor = FMA r41 r0 r17
 	VMOV V23.B16, V2.B16
 	VFMLA V1.D2, V0.D2, V2.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r43 = 720
+	// r44 = CmpGT r0 r43
 	WORD $0x6ee0e420 // fcmgt v0.2d, v1.2d, v0.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r43 = 720
+	// r45:zl = Select r44 r43 r0
 	VBSL V1.B16, V5.B16, V0.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V1.D2
+	VDUP R3, V1.D2 // r46 = -708
+	// r47 = CmpLT r45:zl r46
 	WORD $0x6ee0e421 // fcmgt v1.2d, v1.2d, v0.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r46 = -708
+	// r48:zc = Select r47 r46 r45:zl
 	VBSL V0.B16, V5.B16, V1.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r50 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r49 = 6.755399441055744e+15
+	// r51 = FMA r48:zc r50 r49
 	VFMLA V5.D2, V1.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r49 = 6.755399441055744e+15
+	// r52:k = Sub r51 r49
 	WORD $0x4ee5d508 // fsub v8.2d, v8.2d, v5.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r54 = -0.6931471803691238
+	// r55 = FMA r52:k r54 r48:zc
 	VFMLA V5.D2, V8.D2, V1.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r53 = -1.9082149292705877e-10
+	// r56:r = FMA r52:k r53 r55
 	VFMLA V5.D2, V8.D2, V1.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r21 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r22 = 7.647163731819816e-13
+	// r57 = FMA r21 r56:r r22
 	VFMLA V1.D2, V5.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r24 = 1.1470745597729725e-11
+	// r58 = FMA r57 r56:r r24
 	VFMLA V1.D2, V9.D2, V5.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r26 = 1.6059043836821613e-10
+	// r59 = FMA r58 r56:r r26
 	VFMLA V1.D2, V5.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r28 = 2.08767569878681e-09
+	// r60 = FMA r59 r56:r r28
 	VFMLA V1.D2, V9.D2, V5.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r30 = 2.505210838544172e-08
+	// r61 = FMA r60 r56:r r30
 	VFMLA V1.D2, V5.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r32 = 2.755731922398589e-07
+	// r62 = FMA r61 r56:r r32
 	VFMLA V1.D2, V9.D2, V5.D2
+	// r63 = FMA r62 r56:r r2
 	VMOV V31.B16, V9.B16
 	VFMLA V1.D2, V5.D2, V9.D2
+	// r64 = FMA r63 r56:r r3
 	VMOV V30.B16, V5.B16
 	VFMLA V1.D2, V9.D2, V5.D2
+	// r65 = FMA r64 r56:r r5
 	VMOV V29.B16, V9.B16
 	VFMLA V1.D2, V5.D2, V9.D2
+	// r66 = FMA r65 r56:r r7
 	VMOV V28.B16, V5.B16
 	VFMLA V1.D2, V9.D2, V5.D2
+	// r67 = FMA r66 r56:r r9
 	VMOV V27.B16, V9.B16
 	VFMLA V1.D2, V5.D2, V9.D2
+	// r68 = FMA r67 r56:r r11
 	VMOV V26.B16, V5.B16
 	VFMLA V1.D2, V9.D2, V5.D2
+	// r69 = FMA r68 r56:r r13
 	VMOV V25.B16, V9.B16
 	VFMLA V1.D2, V5.D2, V9.D2
+	// r70 = FMA r69 r56:r r15
 	VMOV V24.B16, V5.B16
 	VFMLA V1.D2, V9.D2, V5.D2
+	// r71:q = FMA r70 r56:r r17
 	VMOV V23.B16, V9.B16
 	VFMLA V1.D2, V5.D2, V9.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r72 = 60
+	// r73 = CmpGT r52:k r72
 	WORD $0x6ee5e505 // fcmgt v5.2d, v8.2d, v5.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r72 = 60
+	// r74:kc = Select r73 r72 r52:k
 	VBSL V8.B16, V10.B16, V5.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r75 = -1
+	// r76 = Mul r74:kc r75
 	WORD $0x6e6adca5 // fmul v5.2d, v5.2d, v10.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r49 = 6.755399441055744e+15
+	// r77 = Add r76 r49
 	WORD $0x4e6ad4a5 // fadd v5.2d, v5.2d, v10.2d
+	// r78:kBits = Bits r77
 	MOVD $0x3ff, R3
-	VDUP R3, V10.D2
+	VDUP R3, V10.D2 // r79 = 5.054e-321
+	// r80 = IAdd r78:kBits r79
 	VADD V10.D2, V5.D2, V5.D2
+	// r81 = Shl 52 r80
 	VSHL $52, V5.D2, V5.D2
+	// r82:pow2 = FromBits r81
+	// r83:oneMinus = Sub r17 r82:pow2
 	WORD $0x4ee5d6e5 // fsub v5.2d, v23.2d, v5.2d
+	// r84 = FMA r56:r r71:q r83:oneMinus
 	VFMLA V9.D2, V1.D2, V5.D2
+	// r85:y = Div r84 r45:zl
 	WORD $0x6e60fca5 // fdiv v5.2d, v5.2d, v0.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
+	// r86 = FMA r52:k r15 r49
 	VFMLA V24.D2, V8.D2, V0.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V1.D2
+	VDUP R3, V1.D2 // r49 = 6.755399441055744e+15
+	// r87:kHalf = Sub r86 r49
 	WORD $0x4ee1d400 // fsub v0.2d, v0.2d, v1.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V1.D2
+	VDUP R3, V1.D2 // r49 = 6.755399441055744e+15
+	// r88 = Add r87:kHalf r49
 	WORD $0x4e61d401 // fadd v1.2d, v0.2d, v1.2d
+	// r89:kBits = Bits r88
 	MOVD $0x3ff, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r79 = 5.054e-321
+	// r90 = IAdd r89:kBits r79
 	VADD V9.D2, V1.D2, V1.D2
+	// r91 = Shl 52 r90
 	VSHL $52, V1.D2, V1.D2
+	// r92:pow2 = FromBits r91
+	// r93 = Mul r85:y r92:pow2
 	WORD $0x6e61dca5 // fmul v5.2d, v5.2d, v1.2d
+	// r94 = Sub r52:k r87:kHalf
 	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
+	// r95 = Add r94 r49
 	WORD $0x4e60d508 // fadd v8.2d, v8.2d, v0.2d
+	// r96:kBits = Bits r95
 	MOVD $0x3ff, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r79 = 5.054e-321
+	// r97 = IAdd r96:kBits r79
 	VADD V0.D2, V8.D2, V8.D2
+	// r98 = Shl 52 r97
 	VSHL $52, V8.D2, V8.D2
+	// r99:pow2 = FromBits r98
+	// r100:big = Mul r93 r99:pow2
 	WORD $0x6e68dca5 // fmul v5.2d, v5.2d, v8.2d
+	// r101 = CmpLE r1:az r15
 	WORD $0x6e63e703 // fcmge v3.2d, v24.2d, v3.2d
+	// r102:far = Select r101 r42:taylor r100:big
 	VBSL V5.B16, V2.B16, V3.B16
+	// r18:ex = Select r20:large r102:far r18:ex
 	VBIT V7.B16, V3.B16, V4.B16
 rare4:
+	// Store V r18:ex
 	FMOVQ F6, -32(R4)
 	FMOVQ F4, -16(R4)
 	SUBS $4, R1
@@ -14412,176 +20547,256 @@ loop2end:
 	SUBS $2, R1
 	BLT loop1end
 loop1:
+	// r0 = Load V
 	VLD1.P 16(R4), [V0.D2]
+	// r1:az = Abs r0
 	WORD $0x4ee0f801 // fabs v1.2d, v0.2d
+	// r4 = FMA r2 r0 r3
 	VMOV V30.B16, V2.B16
 	VFMLA V0.D2, V31.D2, V2.D2
+	// r6 = FMA r4 r0 r5
 	VMOV V29.B16, V3.B16
 	VFMLA V0.D2, V2.D2, V3.D2
+	// r8 = FMA r6 r0 r7
 	VMOV V28.B16, V2.B16
 	VFMLA V0.D2, V3.D2, V2.D2
+	// r10 = FMA r8 r0 r9
 	VMOV V27.B16, V3.B16
 	VFMLA V0.D2, V2.D2, V3.D2
+	// r12 = FMA r10 r0 r11
 	VMOV V26.B16, V2.B16
 	VFMLA V0.D2, V3.D2, V2.D2
+	// r14 = FMA r12 r0 r13
 	VMOV V25.B16, V3.B16
 	VFMLA V0.D2, V2.D2, V3.D2
+	// r16 = FMA r14 r0 r15
 	VMOV V24.B16, V2.B16
 	VFMLA V0.D2, V3.D2, V2.D2
+	// r18:ex = FMA r16 r0 r17
 	VMOV V23.B16, V3.B16
 	VFMLA V0.D2, V2.D2, V3.D2
+	// r20:large = CmpGT r1:az r19
 	WORD $0x6ef6e422 // fcmgt v2.2d, v1.2d, v22.2d
+	// Rare r20:large
 	WORD $0x6eb0a844 // umaxv s4, v2.4s
 	FMOVS F4, R3
 	CBZW R3, rare1
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r21 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r22 = 7.647163731819816e-13
+	// r23 = FMA r21 r0 r22
 	VFMLA V0.D2, V4.D2, V5.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r24 = 1.1470745597729725e-11
+	// r25 = FMA r23 r0 r24
 	VFMLA V0.D2, V5.D2, V4.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r26 = 1.6059043836821613e-10
+	// r27 = FMA r25 r0 r26
 	VFMLA V0.D2, V4.D2, V5.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r28 = 2.08767569878681e-09
+	// r29 = FMA r27 r0 r28
 	VFMLA V0.D2, V5.D2, V4.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r30 = 2.505210838544172e-08
+	// r31 = FMA r29 r0 r30
 	VFMLA V0.D2, V4.D2, V5.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r32 = 2.755731922398589e-07
+	// r33 = FMA r31 r0 r32
 	VFMLA V0.D2, V5.D2, V4.D2
+	// r34 = FMA r33 r0 r2
 	VMOV V31.B16, V5.B16
 	VFMLA V0.D2, V4.D2, V5.D2
+	// r35 = FMA r34 r0 r3
 	VMOV V30.B16, V4.B16
 	VFMLA V0.D2, V5.D2, V4.D2
+	// r36 = FMA r35 r0 r5
 	VMOV V29.B16, V5.B16
 	VFMLA V0.D2, V4.D2, V5.D2
+	// r37 = FMA r36 r0 r7
 	VMOV V28.B16, V4.B16
 	VFMLA V0.D2, V5.D2, V4.D2
+	// r38 = FMA r37 r0 r9
 	VMOV V27.B16, V5.B16
 	VFMLA V0.D2, V4.D2, V5.D2
+	// r39 = FMA r38 r0 r11
 	VMOV V26.B16, V4.B16
 	VFMLA V0.D2, V5.D2, V4.D2
+	// r40 = FMA r39 r0 r13
 	VMOV V25.B16, V5.B16
 	VFMLA V0.D2, V4.D2, V5.D2
+	// r41 = FMA r40 r0 r15
 	VMOV V24.B16, V4.B16
 	VFMLA V0.D2, V5.D2, V4.D2
+	// r42:taylor = FMA r41 r0 r17
 	VMOV V23.B16, V5.B16
 	VFMLA V0.D2, V4.D2, V5.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r43 = 720
+	// r44 = CmpGT r0 r43
 	WORD $0x6ee4e404 // fcmgt v4.2d, v0.2d, v4.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r43 = 720
+	// r45:zl = Select r44 r43 r0
 	VBSL V0.B16, V6.B16, V4.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r46 = -708
+	// r47 = CmpLT r45:zl r46
 	WORD $0x6ee4e400 // fcmgt v0.2d, v0.2d, v4.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r46 = -708
+	// r48:zc = Select r47 r46 r45:zl
 	VBSL V4.B16, V6.B16, V0.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r50 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r49 = 6.755399441055744e+15
+	// r51 = FMA r48:zc r50 r49
 	VFMLA V6.D2, V0.D2, V7.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r49 = 6.755399441055744e+15
+	// r52:k = Sub r51 r49
 	WORD $0x4ee6d4e7 // fsub v7.2d, v7.2d, v6.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r54 = -0.6931471803691238
+	// r55 = FMA r52:k r54 r48:zc
 	VFMLA V6.D2, V7.D2, V0.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r53 = -1.9082149292705877e-10
+	// r56:r = FMA r52:k r53 r55
 	VFMLA V6.D2, V7.D2, V0.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r21 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r22 = 7.647163731819816e-13
+	// r57 = FMA r21 r56:r r22
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r24 = 1.1470745597729725e-11
+	// r58 = FMA r57 r56:r r24
 	VFMLA V0.D2, V8.D2, V6.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r26 = 1.6059043836821613e-10
+	// r59 = FMA r58 r56:r r26
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r28 = 2.08767569878681e-09
+	// r60 = FMA r59 r56:r r28
 	VFMLA V0.D2, V8.D2, V6.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r30 = 2.505210838544172e-08
+	// r61 = FMA r60 r56:r r30
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r32 = 2.755731922398589e-07
+	// r62 = FMA r61 r56:r r32
 	VFMLA V0.D2, V8.D2, V6.D2
+	// r63 = FMA r62 r56:r r2
 	VMOV V31.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
+	// r64 = FMA r63 r56:r r3
 	VMOV V30.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
+	// r65 = FMA r64 r56:r r5
 	VMOV V29.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
+	// r66 = FMA r65 r56:r r7
 	VMOV V28.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
+	// r67 = FMA r66 r56:r r9
 	VMOV V27.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
+	// r68 = FMA r67 r56:r r11
 	VMOV V26.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
+	// r69 = FMA r68 r56:r r13
 	VMOV V25.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
+	// r70 = FMA r69 r56:r r15
 	VMOV V24.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
+	// r71:q = FMA r70 r56:r r17
 	VMOV V23.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r72 = 60
+	// r73 = CmpGT r52:k r72
 	WORD $0x6ee6e4e6 // fcmgt v6.2d, v7.2d, v6.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r72 = 60
+	// r74:kc = Select r73 r72 r52:k
 	VBSL V7.B16, V9.B16, V6.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r75 = -1
+	// r76 = Mul r74:kc r75
 	WORD $0x6e69dcc6 // fmul v6.2d, v6.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r49 = 6.755399441055744e+15
+	// r77 = Add r76 r49
 	WORD $0x4e69d4c6 // fadd v6.2d, v6.2d, v9.2d
+	// r78:kBits = Bits r77
 	MOVD $0x3ff, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r79 = 5.054e-321
+	// r80 = IAdd r78:kBits r79
 	VADD V9.D2, V6.D2, V6.D2
+	// r81 = Shl 52 r80
 	VSHL $52, V6.D2, V6.D2
+	// r82:pow2 = FromBits r81
+	// r83:oneMinus = Sub r17 r82:pow2
 	WORD $0x4ee6d6e6 // fsub v6.2d, v23.2d, v6.2d
+	// r84 = FMA r56:r r71:q r83:oneMinus
 	VFMLA V8.D2, V0.D2, V6.D2
+	// r85:y = Div r84 r45:zl
 	WORD $0x6e64fcc6 // fdiv v6.2d, v6.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
+	// r86 = FMA r52:k r15 r49
 	VFMLA V24.D2, V7.D2, V0.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r49 = 6.755399441055744e+15
+	// r87:kHalf = Sub r86 r49
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r49 = 6.755399441055744e+15
+	// r88 = Add r87:kHalf r49
 	WORD $0x4e64d404 // fadd v4.2d, v0.2d, v4.2d
+	// r89:kBits = Bits r88
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r79 = 5.054e-321
+	// r90 = IAdd r89:kBits r79
 	VADD V8.D2, V4.D2, V4.D2
+	// r91 = Shl 52 r90
 	VSHL $52, V4.D2, V4.D2
+	// r92:pow2 = FromBits r91
+	// r93 = Mul r85:y r92:pow2
 	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
+	// r94 = Sub r52:k r87:kHalf
 	WORD $0x4ee0d4e7 // fsub v7.2d, v7.2d, v0.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
+	// r95 = Add r94 r49
 	WORD $0x4e60d4e7 // fadd v7.2d, v7.2d, v0.2d
+	// r96:kBits = Bits r95
 	MOVD $0x3ff, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r79 = 5.054e-321
+	// r97 = IAdd r96:kBits r79
 	VADD V0.D2, V7.D2, V7.D2
+	// r98 = Shl 52 r97
 	VSHL $52, V7.D2, V7.D2
+	// r99:pow2 = FromBits r98
+	// r100:big = Mul r93 r99:pow2
 	WORD $0x6e67dcc6 // fmul v6.2d, v6.2d, v7.2d
+	// r101 = CmpLE r1:az r15
 	WORD $0x6e61e701 // fcmge v1.2d, v24.2d, v1.2d
+	// r102:far = Select r101 r42:taylor r100:big
 	VBSL V6.B16, V5.B16, V1.B16
+	// r18:ex = Select r20:large r102:far r18:ex
 	VBIT V2.B16, V1.B16, V3.B16
 rare1:
+	// Store V r18:ex
 	FMOVQ F3, -16(R4)
 	SUBS $2, R1
 	BGE loop1
@@ -14590,175 +20805,255 @@ loop1end:
 	SUBS $1, R1
 	BLT tailend
 tail:
+	// r0 = Load V
 	FMOVD.P 8(R4), F0
+	// r1:az = Abs r0
 	WORD $0x4ee0f801 // fabs v1.2d, v0.2d
+	// r4 = FMA r2 r0 r3
 	VMOV V30.B16, V2.B16
 	VFMLA V0.D2, V31.D2, V2.D2
+	// r6 = FMA r4 r0 r5
 	VMOV V29.B16, V3.B16
 	VFMLA V0.D2, V2.D2, V3.D2
+	// r8 = FMA r6 r0 r7
 	VMOV V28.B16, V2.B16
 	VFMLA V0.D2, V3.D2, V2.D2
+	// r10 = FMA r8 r0 r9
 	VMOV V27.B16, V3.B16
 	VFMLA V0.D2, V2.D2, V3.D2
+	// r12 = FMA r10 r0 r11
 	VMOV V26.B16, V2.B16
 	VFMLA V0.D2, V3.D2, V2.D2
+	// r14 = FMA r12 r0 r13
 	VMOV V25.B16, V3.B16
 	VFMLA V0.D2, V2.D2, V3.D2
+	// r16 = FMA r14 r0 r15
 	VMOV V24.B16, V2.B16
 	VFMLA V0.D2, V3.D2, V2.D2
+	// r18:ex = FMA r16 r0 r17
 	VMOV V23.B16, V3.B16
 	VFMLA V0.D2, V2.D2, V3.D2
+	// r20:large = CmpGT r1:az r19
 	WORD $0x6ef6e422 // fcmgt v2.2d, v1.2d, v22.2d
+	// Rare r20:large
 	FMOVS F2, R3
 	CBZW R3, rare2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r21 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r22 = 7.647163731819816e-13
+	// r23 = FMA r21 r0 r22
 	VFMLA V0.D2, V4.D2, V5.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r24 = 1.1470745597729725e-11
+	// r25 = FMA r23 r0 r24
 	VFMLA V0.D2, V5.D2, V4.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r26 = 1.6059043836821613e-10
+	// r27 = FMA r25 r0 r26
 	VFMLA V0.D2, V4.D2, V5.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r28 = 2.08767569878681e-09
+	// r29 = FMA r27 r0 r28
 	VFMLA V0.D2, V5.D2, V4.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V5.D2
+	VDUP R3, V5.D2 // r30 = 2.505210838544172e-08
+	// r31 = FMA r29 r0 r30
 	VFMLA V0.D2, V4.D2, V5.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r32 = 2.755731922398589e-07
+	// r33 = FMA r31 r0 r32
 	VFMLA V0.D2, V5.D2, V4.D2
+	// r34 = FMA r33 r0 r2
 	VMOV V31.B16, V5.B16
 	VFMLA V0.D2, V4.D2, V5.D2
+	// r35 = FMA r34 r0 r3
 	VMOV V30.B16, V4.B16
 	VFMLA V0.D2, V5.D2, V4.D2
+	// r36 = FMA r35 r0 r5
 	VMOV V29.B16, V5.B16
 	VFMLA V0.D2, V4.D2, V5.D2
+	// r37 = FMA r36 r0 r7
 	VMOV V28.B16, V4.B16
 	VFMLA V0.D2, V5.D2, V4.D2
+	// r38 = FMA r37 r0 r9
 	VMOV V27.B16, V5.B16
 	VFMLA V0.D2, V4.D2, V5.D2
+	// r39 = FMA r38 r0 r11
 	VMOV V26.B16, V4.B16
 	VFMLA V0.D2, V5.D2, V4.D2
+	// r40 = FMA r39 r0 r13
 	VMOV V25.B16, V5.B16
 	VFMLA V0.D2, V4.D2, V5.D2
+	// r41 = FMA r40 r0 r15
 	VMOV V24.B16, V4.B16
 	VFMLA V0.D2, V5.D2, V4.D2
+	// r42:taylor = FMA r41 r0 r17
 	VMOV V23.B16, V5.B16
 	VFMLA V0.D2, V4.D2, V5.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r43 = 720
+	// r44 = CmpGT r0 r43
 	WORD $0x6ee4e404 // fcmgt v4.2d, v0.2d, v4.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r43 = 720
+	// r45:zl = Select r44 r43 r0
 	VBSL V0.B16, V6.B16, V4.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r46 = -708
+	// r47 = CmpLT r45:zl r46
 	WORD $0x6ee4e400 // fcmgt v0.2d, v0.2d, v4.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r46 = -708
+	// r48:zc = Select r47 r46 r45:zl
 	VBSL V4.B16, V6.B16, V0.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r50 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2
+	VDUP R3, V7.D2 // r49 = 6.755399441055744e+15
+	// r51 = FMA r48:zc r50 r49
 	VFMLA V6.D2, V0.D2, V7.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r49 = 6.755399441055744e+15
+	// r52:k = Sub r51 r49
 	WORD $0x4ee6d4e7 // fsub v7.2d, v7.2d, v6.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r54 = -0.6931471803691238
+	// r55 = FMA r52:k r54 r48:zc
 	VFMLA V6.D2, V7.D2, V0.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r53 = -1.9082149292705877e-10
+	// r56:r = FMA r52:k r53 r55
 	VFMLA V6.D2, V7.D2, V0.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r21 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r22 = 7.647163731819816e-13
+	// r57 = FMA r21 r56:r r22
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r24 = 1.1470745597729725e-11
+	// r58 = FMA r57 r56:r r24
 	VFMLA V0.D2, V8.D2, V6.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r26 = 1.6059043836821613e-10
+	// r59 = FMA r58 r56:r r26
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r28 = 2.08767569878681e-09
+	// r60 = FMA r59 r56:r r28
 	VFMLA V0.D2, V8.D2, V6.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r30 = 2.505210838544172e-08
+	// r61 = FMA r60 r56:r r30
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r32 = 2.755731922398589e-07
+	// r62 = FMA r61 r56:r r32
 	VFMLA V0.D2, V8.D2, V6.D2
+	// r63 = FMA r62 r56:r r2
 	VMOV V31.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
+	// r64 = FMA r63 r56:r r3
 	VMOV V30.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
+	// r65 = FMA r64 r56:r r5
 	VMOV V29.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
+	// r66 = FMA r65 r56:r r7
 	VMOV V28.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
+	// r67 = FMA r66 r56:r r9
 	VMOV V27.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
+	// r68 = FMA r67 r56:r r11
 	VMOV V26.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
+	// r69 = FMA r68 r56:r r13
 	VMOV V25.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
+	// r70 = FMA r69 r56:r r15
 	VMOV V24.B16, V6.B16
 	VFMLA V0.D2, V8.D2, V6.D2
+	// r71:q = FMA r70 r56:r r17
 	VMOV V23.B16, V8.B16
 	VFMLA V0.D2, V6.D2, V8.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V6.D2
+	VDUP R3, V6.D2 // r72 = 60
+	// r73 = CmpGT r52:k r72
 	WORD $0x6ee6e4e6 // fcmgt v6.2d, v7.2d, v6.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r72 = 60
+	// r74:kc = Select r73 r72 r52:k
 	VBSL V7.B16, V9.B16, V6.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r75 = -1
+	// r76 = Mul r74:kc r75
 	WORD $0x6e69dcc6 // fmul v6.2d, v6.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r49 = 6.755399441055744e+15
+	// r77 = Add r76 r49
 	WORD $0x4e69d4c6 // fadd v6.2d, v6.2d, v9.2d
+	// r78:kBits = Bits r77
 	MOVD $0x3ff, R3
-	VDUP R3, V9.D2
+	VDUP R3, V9.D2 // r79 = 5.054e-321
+	// r80 = IAdd r78:kBits r79
 	VADD V9.D2, V6.D2, V6.D2
+	// r81 = Shl 52 r80
 	VSHL $52, V6.D2, V6.D2
+	// r82:pow2 = FromBits r81
+	// r83:oneMinus = Sub r17 r82:pow2
 	WORD $0x4ee6d6e6 // fsub v6.2d, v23.2d, v6.2d
+	// r84 = FMA r56:r r71:q r83:oneMinus
 	VFMLA V8.D2, V0.D2, V6.D2
+	// r85:y = Div r84 r45:zl
 	WORD $0x6e64fcc6 // fdiv v6.2d, v6.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
+	// r86 = FMA r52:k r15 r49
 	VFMLA V24.D2, V7.D2, V0.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r49 = 6.755399441055744e+15
+	// r87:kHalf = Sub r86 r49
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2
+	VDUP R3, V4.D2 // r49 = 6.755399441055744e+15
+	// r88 = Add r87:kHalf r49
 	WORD $0x4e64d404 // fadd v4.2d, v0.2d, v4.2d
+	// r89:kBits = Bits r88
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2
+	VDUP R3, V8.D2 // r79 = 5.054e-321
+	// r90 = IAdd r89:kBits r79
 	VADD V8.D2, V4.D2, V4.D2
+	// r91 = Shl 52 r90
 	VSHL $52, V4.D2, V4.D2
+	// r92:pow2 = FromBits r91
+	// r93 = Mul r85:y r92:pow2
 	WORD $0x6e64dcc6 // fmul v6.2d, v6.2d, v4.2d
+	// r94 = Sub r52:k r87:kHalf
 	WORD $0x4ee0d4e7 // fsub v7.2d, v7.2d, v0.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r49 = 6.755399441055744e+15
+	// r95 = Add r94 r49
 	WORD $0x4e60d4e7 // fadd v7.2d, v7.2d, v0.2d
+	// r96:kBits = Bits r95
 	MOVD $0x3ff, R3
-	VDUP R3, V0.D2
+	VDUP R3, V0.D2 // r79 = 5.054e-321
+	// r97 = IAdd r96:kBits r79
 	VADD V0.D2, V7.D2, V7.D2
+	// r98 = Shl 52 r97
 	VSHL $52, V7.D2, V7.D2
+	// r99:pow2 = FromBits r98
+	// r100:big = Mul r93 r99:pow2
 	WORD $0x6e67dcc6 // fmul v6.2d, v6.2d, v7.2d
+	// r101 = CmpLE r1:az r15
 	WORD $0x6e61e701 // fcmge v1.2d, v24.2d, v1.2d
+	// r102:far = Select r101 r42:taylor r100:big
 	VBSL V6.B16, V5.B16, V1.B16
+	// r18:ex = Select r20:large r102:far r18:ex
 	VBIT V2.B16, V1.B16, V3.B16
 rare2:
+	// Store V r18:ex
 	FMOVD F3, -8(R4)
 	SUBS $1, R1
 	BGE tail
