@@ -1121,64 +1121,80 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 		if top {
 			f.prefetchSpread(i)
 		}
-		switch o.Kind {
-		case step.OpLoop:
-			f.stepLoop(o, copies)
-		case step.OpTime:
-			// One broadcast of T[s] for all interleaved vectors. No
-			// copy owns the register, so none overwrites it while
-			// another still reads it.
-			d := f.vreg()
-			if f.cfg.sec == step.OneStep {
-				f.broadcast(f.tSlot, d)
-			} else {
-				f.broadcast(operand.Mem{Base: f.tp}, d)
-			}
-			for _, u := range copies {
-				f.cur[u][o.Dst] = val{op: d}
-				f.defd[u][o.Dst] = true
-			}
-		case step.OpIf:
-			// One test for all interleaved vectors: the condition is
-			// the same for every lane.
-			skip := f.label("absent")
-			f.testPtr(o.Stream)
-			f.c.JZ(operand.LabelRef(skip))
-			f.emit(o.Body, copies)
-			f.c.Label(skip)
-		case step.OpStoreBits:
-			// The vectors' bits together: neighbours may share a byte.
-			f.storeBits(o, copies)
-		case step.OpRare:
-			// Per vector: skip the block unless one of its lanes needs it.
-			for _, u := range copies {
-				skip := f.label("rare")
-				m := f.regOf(u, o.A)
-				if f.is.avx512 {
-					f.c.KORTESTW(m, m)
-				} else {
-					pick(f.f64, f.c.VTESTPS, f.c.VTESTPD)(m, m)
-				}
-				f.c.JZ(operand.LabelRef(skip))
-				var saved []reg.Register
-				if f.cfg.spill {
-					saved = f.spillable(u, o, copies)
-				}
-				for i, x := range saved {
-					f.mov(x, f.spillSlot(i))
-				}
-				f.emit(o.Body, []int{u})
-				for i, x := range saved {
-					f.mov(f.spillSlot(i), x)
-				}
-				f.c.Label(skip)
-			}
-		default:
-			f.prefetch(o)
-			for _, u := range copies {
-				f.op(u, o)
-			}
+		if lower, ok := allVectors[o.Kind]; ok {
+			lower(f, o, copies)
+			continue
 		}
+		f.prefetch(o)
+		for _, u := range copies {
+			f.op(u, o)
+		}
+	}
+}
+
+// allVectors maps every op that acts once for all the interleaved vectors
+// to its lowering; perVector holds the others. (It is set by init: the
+// blocks' lowerings call emit, which reads it.)
+var allVectors map[step.Kind]func(f *fn, o *step.Op, copies []int)
+
+func init() {
+	allVectors = map[step.Kind]func(f *fn, o *step.Op, copies []int){
+		step.OpLoop:      (*fn).stepLoop,
+		step.OpTime:      (*fn).time,
+		step.OpIf:        (*fn).ifGiven,
+		step.OpStoreBits: (*fn).storeBits, // neighbours may share a byte
+		step.OpRare:      (*fn).rare,
+	}
+}
+
+// time is one broadcast of T[s] for all interleaved vectors. No copy owns
+// the register, so none overwrites it while another still reads it.
+func (f *fn) time(o *step.Op, copies []int) {
+	d := f.vreg()
+	if f.cfg.sec == step.OneStep {
+		f.broadcast(f.tSlot, d)
+	} else {
+		f.broadcast(operand.Mem{Base: f.tp}, d)
+	}
+	for _, u := range copies {
+		f.cur[u][o.Dst] = val{op: d}
+		f.defd[u][o.Dst] = true
+	}
+}
+
+// ifGiven is one test for all interleaved vectors: the condition is the
+// same for every lane.
+func (f *fn) ifGiven(o *step.Op, copies []int) {
+	skip := f.label("absent")
+	f.testPtr(o.Stream)
+	f.c.JZ(operand.LabelRef(skip))
+	f.emit(o.Body, copies)
+	f.c.Label(skip)
+}
+
+// rare is the block per vector, skipped unless one of its lanes needs it.
+func (f *fn) rare(o *step.Op, copies []int) {
+	for _, u := range copies {
+		skip := f.label("rare")
+		m := f.regOf(u, o.A)
+		if f.is.avx512 {
+			f.c.KORTESTW(m, m)
+		} else {
+			pick(f.f64, f.c.VTESTPS, f.c.VTESTPD)(m, m)
+		}
+		f.c.JZ(operand.LabelRef(skip))
+		var saved []reg.Register
+		if f.cfg.spill {
+			saved = f.spillable(u, o, copies)
+		}
+		for i, x := range saved {
+			f.mov(x, f.spillSlot(i))
+		}
+		f.emit(o.Body, []int{u})
+		for i, x := range saved {
+			f.mov(f.spillSlot(i), x)
+		}
+		f.c.Label(skip)
 	}
 }
 
@@ -1533,8 +1549,8 @@ var (
 )
 
 // perVector maps every op that each interleaved vector computes on its
-// own to its lowering; emit lowers the others (blocks, Time, StoreBits),
-// which act once for all the vectors.
+// own to its lowering; allVectors holds the others (blocks, Time,
+// StoreBits), which act once for all the vectors.
 var perVector = map[step.Kind]func(f *fn, u int, o *step.Op){
 	step.OpLoad:      (*fn).loadOp,
 	step.OpParam:     (*fn).param,

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -38,27 +39,32 @@ func main() {
 	// A flag set of our own: importing avo's build package registers
 	// avo's flags on the default one.
 	fs := flag.NewFlagSet("amd64", flag.ExitOnError)
-	out := fs.String("out", "", "assembly output file")
-	stubs := fs.String("stubs", "", "Go declarations output file")
+	out := fs.String("out", "", "directory of package kernel")
 	verbose := fs.Bool("v", false, "print each function's configuration and main-loop instruction counts")
 	fs.Parse(os.Args[1:])
-	if *out == "" || *stubs == "" {
-		log.Fatal("amd64: -out and -stubs are required")
+	if *out == "" {
+		log.Fatal("amd64: -out is required")
 	}
-	asm, decl, report, err := generate()
+	files, report, err := generate()
 	if err != nil {
 		log.Fatal(err)
 	}
 	if *verbose {
 		fmt.Fprint(os.Stderr, report)
 	}
-	if err := os.WriteFile(*out, asm, 0o644); err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile(*stubs, decl, 0o644); err != nil {
-		log.Fatal(err)
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(*out, name), src, 0o644); err != nil {
+			log.Fatal(err)
+		}
 	}
 }
+
+// The files generate writes into package kernel: the assembly and its Go
+// declarations (avo's stub file).
+const (
+	asmFile  = "step_amd64.s"
+	declFile = "step_amd64.go"
+)
 
 // config is how one section of a function is lowered.
 type config struct {
@@ -117,18 +123,18 @@ func compileAll() (f *ir.File, jobs []job, err error) {
 	return f, jobs, err
 }
 
-// generate lowers every program and prints the assembly, its Go
-// declarations and the report of -v.
-func generate() (asm, decl []byte, report string, err error) {
+// generate lowers every program and prints the files of package kernel, by
+// name, and the report of -v.
+func generate() (files map[string][]byte, report string, err error) {
 	f, jobs, err := compileAll()
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
 	return printFile(f, jobs)
 }
 
 // printFile prints the compiled file f of jobs.
-func printFile(f *ir.File, jobs []job) (asm, decl []byte, report string, err error) {
+func printFile(f *ir.File, jobs []job) (files map[string][]byte, report string, err error) {
 
 	var rep strings.Builder
 	for i, fn := range f.Functions() {
@@ -148,15 +154,15 @@ func printFile(f *ir.File, jobs []job) (asm, decl []byte, report string, err err
 
 	// A fixed generator name (not os.Args) keeps the output reproducible.
 	pc := printer.Config{Name: "asm/amd64 from the programs of asm/step", Pkg: "kernel"}
-	asm, err = printer.NewGoAsm(pc).Print(f)
+	asm, err := printer.NewGoAsm(pc).Print(f)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
-	decl, err = printer.NewStubs(pc).Print(f)
+	decl, err := printer.NewStubs(pc).Print(f)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
-	return asm, decl, rep.String(), nil
+	return map[string][]byte{asmFile: asm, declFile: decl}, rep.String(), nil
 }
 
 // isaOf maps each function's name to its ISA.

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +9,7 @@ import (
 	"github.com/mmcloughlin/avo/ir"
 	"github.com/mmcloughlin/avo/operand"
 
+	"github.com/adquaif/adquaif/asm/internal/gentest"
 	"github.com/adquaif/adquaif/asm/step"
 )
 
@@ -37,20 +36,15 @@ func TestGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	asm, decl, _, err := printFile(f, jobs)
+	files, _, err := printFile(f, jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string][]byte{"../../kernel/step_amd64.s": asm, "../../kernel/step_amd64.go": decl} {
-		got, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s is stale: run go generate -tags generate . in the repository root", name)
-		}
-	}
+	gentest.Compare(t, kernelDir, files)
 }
+
+// kernelDir is package kernel, where the generated files are.
+const kernelDir = "../../kernel"
 
 // TestStepLoopKeepsState checks the structure of every step function's
 // sections: V, w and the last spike time cross memory once per vector
