@@ -5,15 +5,26 @@
 // kernel.
 //
 // Each op of a program becomes one instruction where the ISA has one (see
-// lower.go). The loop-invariant ops of Program.Setup are hoisted: a constant
-// is either held in a register for the whole call or, when registers run out,
-// broadcast once into an aligned table on the stack and read as a memory
-// operand. A step function has two sections, one for one-step calls and one
-// for several steps (the step loop), chosen once per call by Frame.Steps.
-// How far each section's main loop is unrolled and how many constants stay
-// in registers is decided per section by asking avo's register allocator:
-// the generator tries the most aggressive configuration first and keeps the
-// first one that allocates, which makes the choice deterministic.
+// lower.go); the lowerings are tables over the op kinds (perVector,
+// allVectors), and everything about streams, constants and the frame comes
+// from the program's tables (step.Frame, its Layout). The loop-invariant
+// ops of Program.Setup are hoisted: a constant is either held in a
+// register for the whole call or, when registers run out, broadcast once
+// into an aligned table on the stack and read as a memory operand. Stream
+// pointers and per-neuron constant rows are addressed the same way: each
+// pointer is in a register of its own or in a slot on the stack, loaded
+// once per op for all interleaved vectors, so that a program with more
+// streams than registers still allocates. A step function has two
+// sections, one for one-step calls and one for several steps (the step
+// loop), chosen once per call by Frame.Steps; the step loop may keep each
+// vector's state on the stack between its steps. How far each section's
+// main loop is unrolled, and which constants, rows and stream pointers stay
+// in registers, is decided per section by asking avo's register allocator:
+// the generator tries the most aggressive configuration first and keeps
+// the first one that allocates, which makes the choice deterministic. The
+// assembly carries each section's configuration in its function's header
+// and a comment per IR op; -v prints the configurations and the main
+// loops' instruction counts.
 package main
 
 import (
