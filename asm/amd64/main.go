@@ -62,35 +62,20 @@ func main() {
 
 // config is how one section of a function is lowered.
 type config struct {
-	mode   mode
+	sec    step.Section
 	unroll int  // independent vectors per main-loop iteration
-	group  int  // modeMany: vectors interleaved op by op in the step loop, one group's step after another's
+	group  int  // ManySteps: vectors interleaved op by op in the step loop, one group's step after another's
 	vpins  int  // constants held in vector registers (the most used first)
 	gpins  int  // per-neuron constant rows whose pointer stays in a register
+	spins  int  // streams whose pointer stays in a register (the most used first, see streamOrder)
 	spill  bool // save the values live across a Rare block inside it
 }
 
-// mode is which calls a section of a function serves. A program with a
-// Loop gets two sections, so that the Step API (one step per call) and Run
-// (up to 64) each run the code that suits them (see stepLoop).
-type mode int
-
-const (
-	modePlain mode = iota // a program without a Loop (exprel)
-	modeOne               // Steps == 1: the Loop's body once
-	modeMany              // Steps > 1: the step loop
-)
-
-var modeNames = [...]string{"plain", "one step", "many steps"}
-
-func (m mode) String() string { return modeNames[m] }
-
-// modesOf lists the sections of p's function.
-func modesOf(p *step.Program) []mode {
-	if loopOf(p.Ops) == nil {
-		return []mode{modePlain}
-	}
-	return []mode{modeOne, modeMany}
+// String describes the configuration, as the header of the function's
+// assembly and in the generator's report.
+func (cfg config) String() string {
+	return fmt.Sprintf("%s: unroll %d (step loop groups of %d), %d constants, %d rows and %d streams in registers, spill %v",
+		cfg.sec, cfg.unroll, max(cfg.group, 1), cfg.vpins, cfg.gpins, cfg.spins, cfg.spill)
 }
 
 // job is one function of the file: a program lowered for an ISA, a
@@ -107,8 +92,8 @@ func compileAll() (f *ir.File, jobs []job, err error) {
 	for _, is := range isas {
 		for _, p := range step.All() {
 			var cfgs []config
-			for _, m := range modesOf(p) {
-				cfg, err := choose(is, p, m)
+			for _, sec := range p.Sections() {
+				cfg, err := choose(is, p, sec)
 				if err != nil {
 					return nil, nil, err
 				}
@@ -123,7 +108,7 @@ func compileAll() (f *ir.File, jobs []job, err error) {
 	for _, j := range jobs {
 		lower(ctx, d, j.isa, j.p, j.cfgs...)
 	}
-	f, err = compile(ctx)
+	f, err = compile(ctx, isaOf(jobs))
 	return f, jobs, err
 }
 
@@ -139,11 +124,10 @@ func generate() (asm, decl []byte, report string, err error) {
 		lanes := j.isa.lanes(j.p.DType)
 		fmt.Fprintf(&rep, "%s (Requires: %s)\n", fn.Name, strings.Join(fn.ISA, ", "))
 		for _, cfg := range j.cfgs {
-			group, stp := mainLoopInstructions(fn, cfg.mode)
+			group, stp := mainLoopInstructions(fn, cfg.sec)
 			per := func(n int) float64 { return float64(n) / float64(cfg.unroll*lanes) }
-			fmt.Fprintf(&rep, "  %-10s unroll %d (step loop groups of %d), %2d constants in registers, %d rows pinned, spill %-5v: %2d lanes: ",
-				cfg.mode, cfg.unroll, max(cfg.group, 1), cfg.vpins, cfg.gpins, cfg.spill, cfg.unroll*lanes)
-			if cfg.mode == modeMany {
+			fmt.Fprintf(&rep, "  %s: %d lanes: ", cfg, cfg.unroll*lanes)
+			if cfg.sec == step.ManySteps {
 				fmt.Fprintf(&rep, "per step %3d instructions = %5.2f per lane, ", stp, per(stp))
 			}
 			fmt.Fprintf(&rep, "per group %3d instructions = %5.2f per lane\n", group, per(group))
@@ -163,21 +147,36 @@ func generate() (asm, decl []byte, report string, err error) {
 	return asm, decl, rep.String(), nil
 }
 
-func compile(ctx *build.Context) (*ir.File, error) {
+// isaOf maps each function's name to its ISA.
+func isaOf(jobs []job) map[string]*isa {
+	m := map[string]*isa{}
+	for _, j := range jobs {
+		m[j.p.FuncName(j.isa.name)] = j.isa
+	}
+	return m
+}
+
+// compile runs avo's passes over the functions of ctx, which isas maps to
+// their ISAs.
+func compile(ctx *build.Context, isas map[string]*isa) (*ir.File, error) {
 	f, err := ctx.Result()
 	if err != nil {
 		return nil, err
 	}
-	if err := compilePasses.Execute(f); err != nil {
+	if err := compilePasses(isas).Execute(f); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
 // compilePasses is avo's pass.Compile with its register allocation
-// replaced by allocate, which keeps AVX2 functions to the 16 vector
-// registers that VEX can encode.
-var compilePasses = pass.Concat(
+// replaced by allocate, which gives each function the vector registers
+// its ISA encodes.
+func compilePasses(isas map[string]*isa) pass.Interface {
+	return pass.Concat(compileStart, pass.FunctionPass(func(fn *ir.Function) error { return allocate(fn, isas[fn.Name]) }), compileEnd)
+}
+
+var compileStart = pass.Concat(
 	pass.Verify,
 	pass.FunctionPass(pass.PruneJumpToFollowingLabel),
 	pass.FunctionPass(pass.PruneDanglingLabels),
@@ -185,7 +184,9 @@ var compilePasses = pass.Concat(
 	pass.FunctionPass(pass.CFG),
 	pass.InstructionPass(pass.ZeroExtend32BitOutputs),
 	pass.FunctionPass(pass.Liveness),
-	pass.FunctionPass(allocate),
+)
+
+var compileEnd = pass.Concat(
 	pass.FunctionPass(pass.BindRegisters),
 	pass.FunctionPass(pass.VerifyAllocation),
 	pass.FunctionPass(pass.EnsureBasePointerCalleeSaved),
@@ -205,11 +206,9 @@ func dropBaselineISA(fn *ir.Function) error {
 	return nil
 }
 
-// allocate is pass.AllocateRegisters, except that avo offers X16-X31 (and
-// their Y and Z views) for every vector register, and the assembler would
-// encode an AVX2 instruction that names Y16 with EVEX, which needs
-// AVX512VL: so functions whose name says AVX2 get X0-X15 only.
-func allocate(fn *ir.Function) error {
+// allocate is pass.AllocateRegisters with the vector registers limited to
+// those that is encodes (see isas).
+func allocate(fn *ir.Function, is *isa) error {
 	as := map[reg.Kind]*pass.Allocator{}
 	for _, i := range fn.Instructions() {
 		for _, r := range i.Registers() {
@@ -218,14 +217,8 @@ func allocate(fn *ir.Function) error {
 				continue
 			}
 			rs := reg.FamilyOfKind(k).Registers()
-			if k == reg.KindVector && strings.Contains(fn.Name, "AVX2") {
-				var low []reg.Physical
-				for _, p := range rs {
-					if p.PhysicalIndex() < 16 {
-						low = append(low, p)
-					}
-				}
-				rs = low
+			if k == reg.KindVector {
+				rs = slices.DeleteFunc(slices.Clone(rs), func(p reg.Physical) bool { return int(p.PhysicalIndex()) >= is.vectors })
 			}
 			a, err := pass.NewAllocator(rs)
 			if err != nil {
@@ -274,59 +267,75 @@ func allocate(fn *ir.Function) error {
 
 // choose finds the most aggressive configuration of p's section m for is
 // that avo's register allocator accepts: the deepest unroll first, then as
-// many per-neuron row pointers and as many constants in registers as fit.
-// The sections of a function share no register (one of them runs), so each
-// is tried alone.
-func choose(is *isa, p *step.Program, m mode) (config, error) {
-	fits := func(cfg config) bool {
+// many stream pointers, per-neuron row pointers and constants in registers
+// as fit. With none of them in registers, every pointer and constant is
+// read through the stack, which leaves the general-purpose registers to the
+// lane index, the bounds and the temporaries of one op. The sections of a
+// function share no register (one of them runs), so each is tried alone.
+func choose(is *isa, p *step.Program, sec step.Section) (config, error) {
+	alone := map[string]*isa{p.FuncName(is.name): is}
+	try := func(cfg config) error {
 		ctx := build.NewContext()
 		lower(ctx, newData(ctx), is, p, cfg)
-		_, err := compile(ctx)
-		return err == nil
+		_, err := compile(ctx, alone)
+		return err
 	}
+	fits := func(cfg config) bool { return try(cfg) == nil }
 	nconst := len(constantsOf(is, p))
+	nstream := 0
+	for _, used := range p.Used() {
+		if used {
+			nstream++
+		}
+	}
 	most := is.maxUnroll
-	if m == modeMany {
+	if sec == step.ManySteps {
 		most = is.maxSerial
 	}
 	// The step loop interleaves pairs of vectors if they fit, else
 	// emits one vector's step after another.
 	groups := []int{1}
-	if m == modeMany {
+	if sec == step.ManySteps {
 		groups = []int{2, 1}
 	}
 	for u := most; u >= 1; u-- {
 		for _, g := range groups {
 			for _, spill := range []bool{false, true} {
-				cfg := config{mode: m, unroll: u, group: g, spill: spill}
+				cfg := config{sec: sec, unroll: u, group: g, spill: spill, spins: nstream}
+				for cfg.spins > 0 && !fits(cfg) {
+					cfg.spins--
+				}
 				if !fits(cfg) {
 					continue
 				}
-				if p.PerNeur {
-					for cfg.gpins < int(step.NumConsts) && fits(config{m, u, g, 0, cfg.gpins + 1, spill}) {
-						cfg.gpins++
+				more := func(pins *int, most int) {
+					for *pins < most {
+						*pins++
+						if !fits(cfg) {
+							*pins--
+							return
+						}
 					}
 				}
-				for cfg.vpins < nconst && fits(config{m, u, g, cfg.vpins + 1, cfg.gpins, spill}) {
-					cfg.vpins++
+				if p.PerNeur {
+					more(&cfg.gpins, len(p.Consts))
 				}
+				more(&cfg.vpins, nconst)
 				return cfg, nil
 			}
 		}
 	}
-	ctx := build.NewContext()
-	lower(ctx, newData(ctx), is, p, config{mode: m, unroll: 1, group: 1})
-	_, err := compile(ctx)
-	return config{}, fmt.Errorf("amd64: %s (%s) does not allocate even without unrolling: %v", name(is, p), m, err)
+	err := try(config{sec: sec, unroll: 1, group: 1})
+	return config{}, fmt.Errorf("amd64: %s (%s) does not allocate even without unrolling: %v", p.FuncName(is.name), sec, err)
 }
 
 // mainLoopInstructions counts the instructions of section m's unrolled
 // main loop that run on the common path, from its loop label to its tail
 // label, without the bodies of Rare blocks (which run only when a lane
-// needs exprel's slow path): step is those of the step loop (from its next
+// needs exprel's slow path): steps is those of the step loop (from its next
 // label to its back edge, run once per step), group the others (run once
-// per vector group, with the state's loads and stores; in modeOne, all).
-func mainLoopInstructions(fn *ir.Function, m mode) (group, step int) {
+// per vector group, with the state's loads and stores; in OneStep, all).
+func mainLoopInstructions(fn *ir.Function, sec step.Section) (group, steps int) {
 	in := false
 	skipTo, stepLoop := "", ""
 	target := func(x *ir.Instruction) string {
@@ -341,9 +350,9 @@ func mainLoopInstructions(fn *ir.Function, m mode) (group, step int) {
 		switch x := node.(type) {
 		case ir.Label:
 			switch {
-			case string(x) == "loop"+m.sfx():
+			case string(x) == "loop"+sfx(sec):
 				in = true
-			case string(x) == "tail"+m.sfx():
+			case string(x) == "tail"+sfx(sec):
 				in = false
 			case string(x) == skipTo:
 				skipTo = ""
@@ -355,7 +364,7 @@ func mainLoopInstructions(fn *ir.Function, m mode) (group, step int) {
 				continue
 			}
 			if stepLoop != "" {
-				step++
+				steps++
 			} else {
 				group++
 			}
@@ -367,5 +376,5 @@ func mainLoopInstructions(fn *ir.Function, m mode) (group, step int) {
 			}
 		}
 	}
-	return group, step
+	return group, steps
 }

@@ -632,86 +632,114 @@ func (g *gen) assign(o *step.Op) string {
 }
 
 func (g *gen) op(o *step.Op) {
-	ft, a, b, c := g.ft, g.operand(o.A), g.operand(o.B), g.operand(o.C)
-	switch o.Kind {
-	case step.OpLoad:
-		g.printf("%s%s[%s]\n", g.assign(o), g.local(o), g.idx)
-	case step.OpParam:
-		if g.p.PerNeur {
-			g.printf("%sc%s[%s]\n", g.assign(o), g.cname(o), g.idx)
-		} else {
-			g.printf("%sf.C[%s]\n", g.assign(o), g.cindex(o))
-		}
-	case step.OpImm:
-		if g.p.Regs[o.Dst] == step.Bits {
-			g.printf("%s%s(%#x)\n", g.assign(o), g.ut, o.Imm)
-		} else {
-			g.printf("%s%s // %v\n", g.assign(o), g.floatImm(o.Imm), g.floatValue(o.Imm))
-		}
-	case step.OpTime:
-		g.printf("%sf.T[s]\n", g.assign(o))
-	case step.OpAdd:
-		g.printf("%s%s(%s + %s)\n", g.assign(o), ft, a, b)
-	case step.OpSub:
-		g.printf("%s%s(%s - %s)\n", g.assign(o), ft, a, b)
-	case step.OpMul:
-		g.printf("%s%s(%s * %s)\n", g.assign(o), ft, a, b)
-	case step.OpDiv:
-		g.printf("%s%s(%s / %s)\n", g.assign(o), ft, a, b)
-	case step.OpFMA:
-		if g.p.DType == step.F32 && g.try {
-			g.printf("%sfma32Try(%s, %s, %s, &slow)\n", g.assign(o), a, b, c)
-		} else if g.p.DType == step.F32 {
-			g.printf("%sfma32(%s, %s, %s)\n", g.assign(o), a, b, c)
-		} else {
-			g.printf("%smath.FMA(%s, %s, %s)\n", g.assign(o), a, b, c)
-		}
-	case step.OpAbs:
-		if g.p.DType == step.F32 {
-			g.printf("%smath.Float32frombits(math.Float32bits(%s) &^ (1 << 31))\n", g.assign(o), a)
-		} else {
-			g.printf("%smath.Float64frombits(math.Float64bits(%s) &^ (1 << 63))\n", g.assign(o), a)
-		}
-	case step.OpCmpGE:
-		g.printf("%s%s >= %s\n", g.assign(o), a, b)
-	case step.OpCmpGT:
-		g.printf("%s%s > %s\n", g.assign(o), a, b)
-	case step.OpCmpLT:
-		g.printf("%s%s < %s\n", g.assign(o), a, b)
-	case step.OpCmpLE:
-		g.printf("%s%s <= %s\n", g.assign(o), a, b)
-	case step.OpOr:
-		g.printf("%s%s || %s\n", g.assign(o), a, b)
-	case step.OpSelect:
-		if o.Dst != o.C {
-			g.printf("%s%s\n", g.assign(o), c)
-		}
-		g.printf("if %s { %s = %s }\n", a, g.r(o.Dst), b)
-	case step.OpBits:
-		g.printf("%smath.Float%dbits(%s)\n", g.assign(o), g.p.DType.Size()*8, a)
-	case step.OpFromBits:
-		g.printf("%smath.Float%dfrombits(%s)\n", g.assign(o), g.p.DType.Size()*8, a)
-	case step.OpIAdd:
-		g.printf("%s%s + %s\n", g.assign(o), a, b)
-	case step.OpShl:
-		g.printf("%s%s << %d\n", g.assign(o), a, o.Imm)
-	case step.OpStore:
-		g.printf("%s[%s] = %s\n", g.local(o), g.idx, a)
-	case step.OpStoreOne:
-		s := g.local(o)
-		g.printf("if %s { %s[%s] = 1 } else { %s[%s] = 0 }\n", a, s, g.idx, s, g.idx)
-	case step.OpStoreBool:
-		g.printf("%s[%s] = %s\n", g.local(o), g.idx, a)
-	case step.OpStoreBits:
-		s, j := g.local(o), "("+g.idx+")"
-		g.printf("if %s { %s[%s>>6] |= 1 << (%s & 63) } else { %s[%s>>6] &^= 1 << (%s & 63) }\n", a, s, j, j, s, j, j)
-	case step.OpIf:
-		g.block("has"+g.sname(o), o.Body)
-	case step.OpRare:
-		g.block(a, o.Body)
-	default:
+	lower := lowerings[o.Kind]
+	if lower == nil {
 		panic(fmt.Sprintf("golang: no lowering for %s", o.Kind))
 	}
+	lower(g, o, g.operand(o.A), g.operand(o.B), g.operand(o.C))
+}
+
+// An opLowering prints the Go of op o, whose operands read as a, b and c.
+type opLowering func(g *gen, o *step.Op, a, b, c string)
+
+// lowerings is the Go of each op kind but Loop, which perStep removes.
+var lowerings [step.NumKinds]opLowering
+
+func init() {
+	lowerings = [step.NumKinds]opLowering{
+		step.OpLoad:   func(g *gen, o *step.Op, _, _, _ string) { g.printf("%s%s[%s]\n", g.assign(o), g.local(o), g.idx) },
+		step.OpParam:  (*gen).param,
+		step.OpImm:    (*gen).imm,
+		step.OpTime:   func(g *gen, o *step.Op, _, _, _ string) { g.printf("%sf.T[s]\n", g.assign(o)) },
+		step.OpAdd:    rounded("+"),
+		step.OpSub:    rounded("-"),
+		step.OpMul:    rounded("*"),
+		step.OpDiv:    rounded("/"),
+		step.OpFMA:    (*gen).fma,
+		step.OpAbs:    (*gen).abs,
+		step.OpCmpGE:  infix(">="),
+		step.OpCmpGT:  infix(">"),
+		step.OpCmpLT:  infix("<"),
+		step.OpCmpLE:  infix("<="),
+		step.OpOr:     infix("||"),
+		step.OpSelect: (*gen).sel,
+		step.OpBits: func(g *gen, o *step.Op, a, _, _ string) {
+			g.printf("%smath.Float%dbits(%s)\n", g.assign(o), g.bits(), a)
+		},
+		step.OpFromBits: func(g *gen, o *step.Op, a, _, _ string) {
+			g.printf("%smath.Float%dfrombits(%s)\n", g.assign(o), g.bits(), a)
+		},
+		step.OpIAdd:      infix("+"),
+		step.OpShl:       func(g *gen, o *step.Op, a, _, _ string) { g.printf("%s%s << %d\n", g.assign(o), a, o.Imm) },
+		step.OpStore:     func(g *gen, o *step.Op, a, _, _ string) { g.printf("%s[%s] = %s\n", g.local(o), g.idx, a) },
+		step.OpStoreOne:  (*gen).storeOne,
+		step.OpStoreBool: func(g *gen, o *step.Op, a, _, _ string) { g.printf("%s[%s] = %s\n", g.local(o), g.idx, a) },
+		step.OpStoreBits: (*gen).storeBits,
+		step.OpIf:        func(g *gen, o *step.Op, _, _, _ string) { g.block("has"+g.sname(o), o.Body) },
+		step.OpRare:      func(g *gen, o *step.Op, a, _, _ string) { g.block(a, o.Body) },
+	}
+}
+
+// rounded is a float operation, converted to the program's type so that
+// the compiler rounds it by itself (and never fuses it into an FMA).
+func rounded(op string) opLowering {
+	return func(g *gen, o *step.Op, a, b, _ string) { g.printf("%s%s(%s %s %s)\n", g.assign(o), g.ft, a, op, b) }
+}
+
+// infix is a comparison or an operation on masks or integers.
+func infix(op string) opLowering {
+	return func(g *gen, o *step.Op, a, b, _ string) { g.printf("%s%s %s %s\n", g.assign(o), a, op, b) }
+}
+
+func (g *gen) bits() int { return g.p.DType.Size() * 8 }
+
+func (g *gen) param(o *step.Op, _, _, _ string) {
+	if g.p.PerNeur {
+		g.printf("%sc%s[%s]\n", g.assign(o), g.cname(o), g.idx)
+	} else {
+		g.printf("%sf.C[%s]\n", g.assign(o), g.cindex(o))
+	}
+}
+
+func (g *gen) imm(o *step.Op, _, _, _ string) {
+	if g.p.Regs[o.Dst] == step.Bits {
+		g.printf("%s%s(%#x)\n", g.assign(o), g.ut, o.Imm)
+	} else {
+		g.printf("%s%s // %v\n", g.assign(o), g.floatImm(o.Imm), g.floatValue(o.Imm))
+	}
+}
+
+func (g *gen) fma(o *step.Op, a, b, c string) {
+	switch {
+	case g.p.DType == step.F32 && g.try:
+		g.printf("%sfma32Try(%s, %s, %s, &slow)\n", g.assign(o), a, b, c)
+	case g.p.DType == step.F32:
+		g.printf("%sfma32(%s, %s, %s)\n", g.assign(o), a, b, c)
+	default:
+		g.printf("%smath.FMA(%s, %s, %s)\n", g.assign(o), a, b, c)
+	}
+}
+
+func (g *gen) abs(o *step.Op, a, _, _ string) {
+	n := g.bits()
+	g.printf("%smath.Float%dfrombits(math.Float%dbits(%s) &^ (1 << %d))\n", g.assign(o), n, n, a, n-1)
+}
+
+func (g *gen) sel(o *step.Op, a, b, c string) {
+	if o.Dst != o.C {
+		g.printf("%s%s\n", g.assign(o), c)
+	}
+	g.printf("if %s { %s = %s }\n", a, g.r(o.Dst), b)
+}
+
+func (g *gen) storeOne(o *step.Op, a, _, _ string) {
+	s := g.local(o)
+	g.printf("if %s { %s[%s] = 1 } else { %s[%s] = 0 }\n", a, s, g.idx, s, g.idx)
+}
+
+func (g *gen) storeBits(o *step.Op, a, _, _ string) {
+	s, j := g.local(o), "("+g.idx+")"
+	g.printf("if %s { %s[%s>>6] |= 1 << (%s & 63) } else { %s[%s>>6] &^= 1 << (%s & 63) }\n", a, s, j, j, s, j, j)
 }
 
 // block prints a conditional block. Registers first defined inside it go

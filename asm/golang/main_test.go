@@ -53,3 +53,13 @@ func TestHeadroomTypeChecks(t *testing.T) {
 		}
 	}
 }
+
+// Every op kind has its Go, but Loop, which perStep turns into the steps
+// of the function that calls the one-step function.
+func TestEveryOpLowered(t *testing.T) {
+	for k := step.Kind(0); k < step.NumKinds; k++ {
+		if (lowerings[k] == nil) != (k == step.OpLoop) {
+			t.Errorf("%s: lowered %v", k, lowerings[k] != nil)
+		}
+	}
+}
