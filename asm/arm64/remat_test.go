@@ -81,10 +81,15 @@ func runKernelTests(t *testing.T, files map[string][]byte, run string) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command("go", "test", "-count=1", "-short", "-exec", qemu, "-run", run, "./kernel")
+	cmd := exec.Command("go", "test", "-count=1", "-short", "-v", "-exec", qemu, "-run", run, "./kernel")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOARCH=arm64", "GOOS=linux", "CGO_ENABLED=0", "ADQUAIF_EXEC="+qemu)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := cmd.CombinedOutput()
+	if err != nil {
 		t.Fatalf("go test -run %s ./kernel under qemu: %v\n%s", run, err, out)
 	}
+	if !strings.Contains(string(out), "--- PASS") {
+		t.Fatalf("go test -run %s ./kernel under qemu ran no test:\n%s", run, out)
+	}
+	t.Logf("under qemu: %d tests passed", strings.Count(string(out), "--- PASS"))
 }
