@@ -27,10 +27,17 @@ const (
 	StreamLast  = 2
 	StreamI     = 3
 	StreamDelta = 4
+<<<<<<< HEAD
 	StreamG     = 5
 	StreamSpike = 6
 	StreamRef   = 7
 	StreamBits  = 8
+=======
+	StreamSpike = 5
+	StreamRef   = 6
+	StreamBits  = 7
+	NumStreams  = 8
+>>>>>>> gen-ir
 )
 
 // Offsets of the Frame fields that the assembly paths address.
@@ -40,6 +47,7 @@ const (
 	FrameOffLast   = 48
 	FrameOffI      = 72
 	FrameOffDelta  = 96
+<<<<<<< HEAD
 	FrameOffG      = 120
 	FrameOffSpike  = 144
 	FrameOffRef    = 168
@@ -50,16 +58,29 @@ const (
 	FrameOffSteps  = 256
 	FrameOffRows   = 264
 	FrameOffT      = 336
+=======
+	FrameOffSpike  = 120
+	FrameOffRef    = 144
+	FrameOffBits   = 168
+	FrameOffC      = 192
+	FrameOffStride = 216
+	FrameOffN      = 224
+	FrameOffSteps  = 232
+	FrameOffRows   = 240
+	FrameOffT      = 304
+	FrameSize      = 328
+>>>>>>> gen-ir
 )
 
-// Frame32 is one call of a float32 program. A nil optional slice (I, Delta,
-// Spike, Ref, Bits) is an absent buffer; present slices hold at least N values
-// (Bits: a bit per value, lane j at bit j%64 of word j/64).
+// Frame32 is one call of a float32 program. A nil optional slice
+// (I, Delta, Spike, Ref, Bits) is an absent buffer; present slices hold at least N
+// values (a bit per value for []uint64: lane j at bit j%64 of word j/64).
 // C holds NumConsts constants, or for per-neuron programs NumConsts rows of
 // Stride values, the first N of each used. A step program makes Steps steps
 // (at least one), step s at time T[s]; an optional stream's row for step s
 // starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame32 struct {
+<<<<<<< HEAD
 	V, W, Last, I, Delta, G, Spike []float32
 	Ref                            []bool
 	Bits                           []uint64
@@ -67,16 +88,33 @@ type Frame32 struct {
 	Stride, N, Steps               int
 	Rows                           [9]int
 	T                              []float32
+=======
+	V      []float32       // membrane potential (state)
+	W      []float32       // adaptation current (state)
+	Last   []float32       // last spike time (state)
+	I      []float32       // input current (input, optional)
+	Delta  []float32       // delta input, added to V (input, optional)
+	Spike  []float32       // 1 where the neuron spiked, else 0 (output, optional)
+	Ref    []bool          // refractory after the step (output, optional)
+	Bits   []uint64        // spikes, a bit per neuron (output, optional)
+	C      []float32       // the constant table
+	Stride int             // per-neuron programs: elements between the rows of C
+	N      int             // lanes to compute
+	Steps  int             // steps to make, at least 1
+	Rows   [NumStreams]int // per stream, elements between its step rows
+	T      []float32       // the time of each step, Steps of them
+>>>>>>> gen-ir
 }
 
-// Frame64 is one call of a float64 program. A nil optional slice (I, Delta,
-// Spike, Ref, Bits) is an absent buffer; present slices hold at least N values
-// (Bits: a bit per value, lane j at bit j%64 of word j/64).
+// Frame64 is one call of a float64 program. A nil optional slice
+// (I, Delta, Spike, Ref, Bits) is an absent buffer; present slices hold at least N
+// values (a bit per value for []uint64: lane j at bit j%64 of word j/64).
 // C holds NumConsts constants, or for per-neuron programs NumConsts rows of
 // Stride values, the first N of each used. A step program makes Steps steps
 // (at least one), step s at time T[s]; an optional stream's row for step s
 // starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame64 struct {
+<<<<<<< HEAD
 	V, W, Last, I, Delta, G, Spike []float64
 	Ref                            []bool
 	Bits                           []uint64
@@ -84,6 +122,22 @@ type Frame64 struct {
 	Stride, N, Steps               int
 	Rows                           [9]int
 	T                              []float64
+=======
+	V      []float64       // membrane potential (state)
+	W      []float64       // adaptation current (state)
+	Last   []float64       // last spike time (state)
+	I      []float64       // input current (input, optional)
+	Delta  []float64       // delta input, added to V (input, optional)
+	Spike  []float64       // 1 where the neuron spiked, else 0 (output, optional)
+	Ref    []bool          // refractory after the step (output, optional)
+	Bits   []uint64        // spikes, a bit per neuron (output, optional)
+	C      []float64       // the constant table
+	Stride int             // per-neuron programs: elements between the rows of C
+	N      int             // lanes to compute
+	Steps  int             // steps to make, at least 1
+	Rows   [NumStreams]int // per stream, elements between its step rows
+	T      []float64       // the time of each step, Steps of them
+>>>>>>> gen-ir
 }
 
 // StepF32Soft is the program asm/step.StepF32Soft lowered to Go: f.Steps steps (at least
@@ -139,6 +193,7 @@ func stepF32SoftOne(f *Frame32, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
+<<<<<<< HEAD
 	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
 	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
@@ -160,59 +215,115 @@ func stepF32SoftOne(f *Frame32, s int) {
 	r84 := math.Float32frombits(0xbf800000) // -1
 	r88 := uint32(0x7f)
 	r120 := f.T[s]
+=======
+	// r26 = Imm 0x3ab60b61
+	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r27 = Imm 0x3c088889
+	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r29 = Imm 0x3d2aaaab
+	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r31 = Imm 0x3e2aaaab
+	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r33 = Imm 0x3f000000
+	r33 := math.Float32frombits(0x3f000000) // 0.5
+	// r35 = Imm 0x3f800000
+	r35 := math.Float32frombits(0x3f800000) // 1
+	// r37 = Imm 0x3e000000
+	r37 := math.Float32frombits(0x3e000000) // 0.125
+	// r39 = Imm 0x3493f27e
+	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r40 = Imm 0x3638ef1d
+	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r42 = Imm 0x37d00d01
+	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r44 = Imm 0x39500d01
+	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r52 = Imm 0x42be0000
+	r52 := math.Float32frombits(0x42be0000) // 95
+	// r55 = Imm 0xc2ae0000
+	r55 := math.Float32frombits(0xc2ae0000) // -87
+	// r58 = Imm 0x4b400000
+	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r59 = Imm 0x3fb8aa3b
+	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r62 = Imm 0xb5bfbe8e
+	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r63 = Imm 0xbf317200
+	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r75 = Imm 0x41f00000
+	r75 := math.Float32frombits(0x41f00000) // 30
+	// r78 = Imm 0xbf800000
+	r78 := math.Float32frombits(0xbf800000) // -1
+	// r82 = Imm 0x7f
+	r82 := uint32(0x7f)
+	// r114:t = Time
+	t := f.T[s]
+>>>>>>> gen-ir
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r0a := v[j]
-		r0b := v[j+1]
-		r0c := v[j+2]
-		r1a := w[j]
-		r1b := w[j+1]
-		r1c := w[j+2]
-		r2a := last[j]
-		r2b := last[j+1]
-		r2c := last[j+2]
-		r4a := r0a >= c[CVTh]
-		r4b := r0b >= c[CVTh]
-		r4c := r0c >= c[CVTh]
-		r6a := float32(r0a - c[CVThRst])
-		r6b := float32(r0b - c[CVThRst])
-		r6c := float32(r0c - c[CVThRst])
-		r7a := r0a
-		if r4a {
-			r7a = r6a
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		V_c := v[j+2]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		W_c := w[j+2]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		Last_c := last[j+2]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= c[CVTh]
+		spk_b := V_b >= c[CVTh]
+		spk_c := V_c >= c[CVTh]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs_a := float32(V_a - c[CVThRst])
+		vs_b := float32(V_b - c[CVThRst])
+		vs_c := float32(V_c - c[CVThRst])
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vs_a
 		}
-		r7b := r0b
-		if r4b {
-			r7b = r6b
+		vr_b := V_b
+		if spk_b {
+			vr_b = vs_b
 		}
-		r7c := r0c
-		if r4c {
-			r7c = r6c
+		vr_c := V_c
+		if spk_c {
+			vr_c = vs_c
 		}
-		r9a := float32(r1a + c[CB])
-		r9b := float32(r1b + c[CB])
-		r9c := float32(r1c + c[CB])
-		r10a := r1a
-		if r4a {
-			r10a = r9a
+		// r9:wb = Add r1:W r8:b
+		wb_a := float32(W_a + c[CB])
+		wb_b := float32(W_b + c[CB])
+		wb_c := float32(W_c + c[CB])
+		// r10:u = Select r4:spk r9:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r10b := r1b
-		if r4b {
-			r10b = r9b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r10c := r1c
-		if r4c {
-			r10c = r9c
+		u_c := W_c
+		if spk_c {
+			u_c = wb_c
 		}
-		r11a := math.Float32frombits(0x00000000) // 0
-		r11b := math.Float32frombits(0x00000000) // 0
-		r11c := math.Float32frombits(0x00000000) // 0
+		// r11:in = Imm 0x0
+		in_a := math.Float32frombits(0x00000000) // 0
+		in_b := math.Float32frombits(0x00000000) // 0
+		in_c := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r11a = i[j]
-			r11b = i[j+1]
-			r11c = i[j+2]
+			// r11:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+			in_c = i[j+2]
 		}
+<<<<<<< HEAD
 		r14a := float32(r7a - c[CVRest])
 		r14b := float32(r7b - c[CVRest])
 		r14c := float32(r7c - c[CVRest])
@@ -552,83 +663,653 @@ func stepF32SoftOne(f *Frame32, s int) {
 		}
 		if r126c {
 			r2c = r120
+=======
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1_a := float32(vr_a - c[CVRest])
+		a1_b := float32(vr_b - c[CVRest])
+		a1_c := float32(vr_c - c[CVRest])
+		// r16:a2 = Sub r7:vr r15:vC
+		a2_a := float32(vr_a - c[CVC])
+		a2_b := float32(vr_b - c[CVC])
+		a2_c := float32(vr_c - c[CVC])
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12_a := float32(a1_a * a2_a)
+		a12_b := float32(a1_b * a2_b)
+		a12_c := float32(a1_c * a2_c)
+		// r20:iu = Sub r11:in r10:u
+		iu_a := float32(in_a - u_a)
+		iu_b := float32(in_b - u_b)
+		iu_c := float32(in_c - u_c)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive_a := float32(c[CDtRTau] * iu_a)
+		drive_b := float32(c[CDtRTau] * iu_b)
+		drive_c := float32(c[CDtRTau] * iu_c)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F_a := fma32Try(c[CDtCTau], a12_a, drive_a, &slow)
+		F_b := fma32Try(c[CDtCTau], a12_b, drive_b, &slow)
+		F_c := fma32Try(c[CDtCTau], a12_c, drive_c, &slow)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2_a := float32(a1_a + a2_a)
+		a1a2_b := float32(a1_b + a2_b)
+		a1a2_c := float32(a1_c + a2_c)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z_a := float32(c[CDtCTau] * a1a2_a)
+		z_b := float32(c[CDtCTau] * a1a2_b)
+		z_c := float32(c[CDtCTau] * a1a2_c)
+		// r25:az = Abs r24:z
+		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r28 = FMA r26 r24:z r27
+		r28_a := fma32Try(r26, z_a, r27, &slow)
+		r28_b := fma32Try(r26, z_b, r27, &slow)
+		r28_c := fma32Try(r26, z_c, r27, &slow)
+		// r30 = FMA r28 r24:z r29
+		r30_a := fma32Try(r28_a, z_a, r29, &slow)
+		r30_b := fma32Try(r28_b, z_b, r29, &slow)
+		r30_c := fma32Try(r28_c, z_c, r29, &slow)
+		// r32 = FMA r30 r24:z r31
+		r32_a := fma32Try(r30_a, z_a, r31, &slow)
+		r32_b := fma32Try(r30_b, z_b, r31, &slow)
+		r32_c := fma32Try(r30_c, z_c, r31, &slow)
+		// r34 = FMA r32 r24:z r33
+		r34_a := fma32Try(r32_a, z_a, r33, &slow)
+		r34_b := fma32Try(r32_b, z_b, r33, &slow)
+		r34_c := fma32Try(r32_c, z_c, r33, &slow)
+		// r36:ex = FMA r34 r24:z r35
+		ex_a := fma32Try(r34_a, z_a, r35, &slow)
+		ex_b := fma32Try(r34_b, z_b, r35, &slow)
+		ex_c := fma32Try(r34_c, z_c, r35, &slow)
+		// r38:large = CmpGT r25:az r37
+		large_a := az_a > r37
+		large_b := az_b > r37
+		large_c := az_c > r37
+		// Rare r38:large
+		if large_a {
+			// r41 = FMA r39 r24:z r40
+			r41_a := fma32Try(r39, z_a, r40, &slow)
+			// r43 = FMA r41 r24:z r42
+			r43_a := fma32Try(r41_a, z_a, r42, &slow)
+			// r45 = FMA r43 r24:z r44
+			r45_a := fma32Try(r43_a, z_a, r44, &slow)
+			// r46 = FMA r45 r24:z r26
+			r46_a := fma32Try(r45_a, z_a, r26, &slow)
+			// r47 = FMA r46 r24:z r27
+			r47_a := fma32Try(r46_a, z_a, r27, &slow)
+			// r48 = FMA r47 r24:z r29
+			r48_a := fma32Try(r47_a, z_a, r29, &slow)
+			// r49 = FMA r48 r24:z r31
+			r49_a := fma32Try(r48_a, z_a, r31, &slow)
+			// r50 = FMA r49 r24:z r33
+			r50_a := fma32Try(r49_a, z_a, r33, &slow)
+			// r51:taylor = FMA r50 r24:z r35
+			taylor_a := fma32Try(r50_a, z_a, r35, &slow)
+			// r53 = CmpGT r24:z r52
+			r53_a := z_a > r52
+			// r54:zl = Select r53 r52 r24:z
+			zl_a := z_a
+			if r53_a {
+				zl_a = r52
+			}
+			// r56 = CmpLT r54:zl r55
+			r56_a := zl_a < r55
+			// r57:zc = Select r56 r55 r54:zl
+			zc_a := zl_a
+			if r56_a {
+				zc_a = r55
+			}
+			// r60 = FMA r57:zc r59 r58
+			r60_a := fma32Try(zc_a, r59, r58, &slow)
+			// r61:k = Sub r60 r58
+			k_a := float32(r60_a - r58)
+			// r64 = FMA r61:k r63 r57:zc
+			r64_a := fma32Try(k_a, r63, zc_a, &slow)
+			// r65:r = FMA r61:k r62 r64
+			r_a := fma32Try(k_a, r62, r64_a, &slow)
+			// r66 = FMA r39 r65:r r40
+			r66_a := fma32Try(r39, r_a, r40, &slow)
+			// r67 = FMA r66 r65:r r42
+			r67_a := fma32Try(r66_a, r_a, r42, &slow)
+			// r68 = FMA r67 r65:r r44
+			r68_a := fma32Try(r67_a, r_a, r44, &slow)
+			// r69 = FMA r68 r65:r r26
+			r69_a := fma32Try(r68_a, r_a, r26, &slow)
+			// r70 = FMA r69 r65:r r27
+			r70_a := fma32Try(r69_a, r_a, r27, &slow)
+			// r71 = FMA r70 r65:r r29
+			r71_a := fma32Try(r70_a, r_a, r29, &slow)
+			// r72 = FMA r71 r65:r r31
+			r72_a := fma32Try(r71_a, r_a, r31, &slow)
+			// r73 = FMA r72 r65:r r33
+			r73_a := fma32Try(r72_a, r_a, r33, &slow)
+			// r74:q = FMA r73 r65:r r35
+			q_a := fma32Try(r73_a, r_a, r35, &slow)
+			// r76 = CmpGT r61:k r75
+			r76_a := k_a > r75
+			// r77:kc = Select r76 r75 r61:k
+			kc_a := k_a
+			if r76_a {
+				kc_a = r75
+			}
+			// r79 = Mul r77:kc r78
+			r79_a := float32(kc_a * r78)
+			// r80 = Add r79 r58
+			r80_a := float32(r79_a + r58)
+			// r81:kBits = Bits r80
+			kBits81_a := math.Float32bits(r80_a)
+			// r83 = IAdd r81:kBits r82
+			r83_a := kBits81_a + r82
+			// r84 = Shl 23 r83
+			r84_a := r83_a << 23
+			// r85:pow2 = FromBits r84
+			pow285_a := math.Float32frombits(r84_a)
+			// r86:oneMinus = Sub r35 r85:pow2
+			oneMinus_a := float32(r35 - pow285_a)
+			// r87 = FMA r65:r r74:q r86:oneMinus
+			r87_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r88:y = Div r87 r54:zl
+			y_a := float32(r87_a / zl_a)
+			// r89 = FMA r61:k r33 r58
+			r89_a := fma32Try(k_a, r33, r58, &slow)
+			// r90:kHalf = Sub r89 r58
+			kHalf_a := float32(r89_a - r58)
+			// r91 = Add r90:kHalf r58
+			r91_a := float32(kHalf_a + r58)
+			// r92:kBits = Bits r91
+			kBits92_a := math.Float32bits(r91_a)
+			// r93 = IAdd r92:kBits r82
+			r93_a := kBits92_a + r82
+			// r94 = Shl 23 r93
+			r94_a := r93_a << 23
+			// r95:pow2 = FromBits r94
+			pow295_a := math.Float32frombits(r94_a)
+			// r96 = Mul r88:y r95:pow2
+			r96_a := float32(y_a * pow295_a)
+			// r97 = Sub r61:k r90:kHalf
+			r97_a := float32(k_a - kHalf_a)
+			// r98 = Add r97 r58
+			r98_a := float32(r97_a + r58)
+			// r99:kBits = Bits r98
+			kBits99_a := math.Float32bits(r98_a)
+			// r100 = IAdd r99:kBits r82
+			r100_a := kBits99_a + r82
+			// r101 = Shl 23 r100
+			r101_a := r100_a << 23
+			// r102:pow2 = FromBits r101
+			pow2102_a := math.Float32frombits(r101_a)
+			// r103:big = Mul r96 r102:pow2
+			big_a := float32(r96_a * pow2102_a)
+			// r104 = CmpLE r25:az r33
+			r104_a := az_a <= r33
+			// r105:far = Select r104 r51:taylor r103:big
+			far_a := big_a
+			if r104_a {
+				far_a = taylor_a
+			}
+			// r36:ex = Select r38:large r105:far r36:ex
+			if large_a {
+				ex_a = far_a
+			}
+		}
+		if large_b {
+			// r41 = FMA r39 r24:z r40
+			r41_b := fma32Try(r39, z_b, r40, &slow)
+			// r43 = FMA r41 r24:z r42
+			r43_b := fma32Try(r41_b, z_b, r42, &slow)
+			// r45 = FMA r43 r24:z r44
+			r45_b := fma32Try(r43_b, z_b, r44, &slow)
+			// r46 = FMA r45 r24:z r26
+			r46_b := fma32Try(r45_b, z_b, r26, &slow)
+			// r47 = FMA r46 r24:z r27
+			r47_b := fma32Try(r46_b, z_b, r27, &slow)
+			// r48 = FMA r47 r24:z r29
+			r48_b := fma32Try(r47_b, z_b, r29, &slow)
+			// r49 = FMA r48 r24:z r31
+			r49_b := fma32Try(r48_b, z_b, r31, &slow)
+			// r50 = FMA r49 r24:z r33
+			r50_b := fma32Try(r49_b, z_b, r33, &slow)
+			// r51:taylor = FMA r50 r24:z r35
+			taylor_b := fma32Try(r50_b, z_b, r35, &slow)
+			// r53 = CmpGT r24:z r52
+			r53_b := z_b > r52
+			// r54:zl = Select r53 r52 r24:z
+			zl_b := z_b
+			if r53_b {
+				zl_b = r52
+			}
+			// r56 = CmpLT r54:zl r55
+			r56_b := zl_b < r55
+			// r57:zc = Select r56 r55 r54:zl
+			zc_b := zl_b
+			if r56_b {
+				zc_b = r55
+			}
+			// r60 = FMA r57:zc r59 r58
+			r60_b := fma32Try(zc_b, r59, r58, &slow)
+			// r61:k = Sub r60 r58
+			k_b := float32(r60_b - r58)
+			// r64 = FMA r61:k r63 r57:zc
+			r64_b := fma32Try(k_b, r63, zc_b, &slow)
+			// r65:r = FMA r61:k r62 r64
+			r_b := fma32Try(k_b, r62, r64_b, &slow)
+			// r66 = FMA r39 r65:r r40
+			r66_b := fma32Try(r39, r_b, r40, &slow)
+			// r67 = FMA r66 r65:r r42
+			r67_b := fma32Try(r66_b, r_b, r42, &slow)
+			// r68 = FMA r67 r65:r r44
+			r68_b := fma32Try(r67_b, r_b, r44, &slow)
+			// r69 = FMA r68 r65:r r26
+			r69_b := fma32Try(r68_b, r_b, r26, &slow)
+			// r70 = FMA r69 r65:r r27
+			r70_b := fma32Try(r69_b, r_b, r27, &slow)
+			// r71 = FMA r70 r65:r r29
+			r71_b := fma32Try(r70_b, r_b, r29, &slow)
+			// r72 = FMA r71 r65:r r31
+			r72_b := fma32Try(r71_b, r_b, r31, &slow)
+			// r73 = FMA r72 r65:r r33
+			r73_b := fma32Try(r72_b, r_b, r33, &slow)
+			// r74:q = FMA r73 r65:r r35
+			q_b := fma32Try(r73_b, r_b, r35, &slow)
+			// r76 = CmpGT r61:k r75
+			r76_b := k_b > r75
+			// r77:kc = Select r76 r75 r61:k
+			kc_b := k_b
+			if r76_b {
+				kc_b = r75
+			}
+			// r79 = Mul r77:kc r78
+			r79_b := float32(kc_b * r78)
+			// r80 = Add r79 r58
+			r80_b := float32(r79_b + r58)
+			// r81:kBits = Bits r80
+			kBits81_b := math.Float32bits(r80_b)
+			// r83 = IAdd r81:kBits r82
+			r83_b := kBits81_b + r82
+			// r84 = Shl 23 r83
+			r84_b := r83_b << 23
+			// r85:pow2 = FromBits r84
+			pow285_b := math.Float32frombits(r84_b)
+			// r86:oneMinus = Sub r35 r85:pow2
+			oneMinus_b := float32(r35 - pow285_b)
+			// r87 = FMA r65:r r74:q r86:oneMinus
+			r87_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r88:y = Div r87 r54:zl
+			y_b := float32(r87_b / zl_b)
+			// r89 = FMA r61:k r33 r58
+			r89_b := fma32Try(k_b, r33, r58, &slow)
+			// r90:kHalf = Sub r89 r58
+			kHalf_b := float32(r89_b - r58)
+			// r91 = Add r90:kHalf r58
+			r91_b := float32(kHalf_b + r58)
+			// r92:kBits = Bits r91
+			kBits92_b := math.Float32bits(r91_b)
+			// r93 = IAdd r92:kBits r82
+			r93_b := kBits92_b + r82
+			// r94 = Shl 23 r93
+			r94_b := r93_b << 23
+			// r95:pow2 = FromBits r94
+			pow295_b := math.Float32frombits(r94_b)
+			// r96 = Mul r88:y r95:pow2
+			r96_b := float32(y_b * pow295_b)
+			// r97 = Sub r61:k r90:kHalf
+			r97_b := float32(k_b - kHalf_b)
+			// r98 = Add r97 r58
+			r98_b := float32(r97_b + r58)
+			// r99:kBits = Bits r98
+			kBits99_b := math.Float32bits(r98_b)
+			// r100 = IAdd r99:kBits r82
+			r100_b := kBits99_b + r82
+			// r101 = Shl 23 r100
+			r101_b := r100_b << 23
+			// r102:pow2 = FromBits r101
+			pow2102_b := math.Float32frombits(r101_b)
+			// r103:big = Mul r96 r102:pow2
+			big_b := float32(r96_b * pow2102_b)
+			// r104 = CmpLE r25:az r33
+			r104_b := az_b <= r33
+			// r105:far = Select r104 r51:taylor r103:big
+			far_b := big_b
+			if r104_b {
+				far_b = taylor_b
+			}
+			// r36:ex = Select r38:large r105:far r36:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		if large_c {
+			// r41 = FMA r39 r24:z r40
+			r41_c := fma32Try(r39, z_c, r40, &slow)
+			// r43 = FMA r41 r24:z r42
+			r43_c := fma32Try(r41_c, z_c, r42, &slow)
+			// r45 = FMA r43 r24:z r44
+			r45_c := fma32Try(r43_c, z_c, r44, &slow)
+			// r46 = FMA r45 r24:z r26
+			r46_c := fma32Try(r45_c, z_c, r26, &slow)
+			// r47 = FMA r46 r24:z r27
+			r47_c := fma32Try(r46_c, z_c, r27, &slow)
+			// r48 = FMA r47 r24:z r29
+			r48_c := fma32Try(r47_c, z_c, r29, &slow)
+			// r49 = FMA r48 r24:z r31
+			r49_c := fma32Try(r48_c, z_c, r31, &slow)
+			// r50 = FMA r49 r24:z r33
+			r50_c := fma32Try(r49_c, z_c, r33, &slow)
+			// r51:taylor = FMA r50 r24:z r35
+			taylor_c := fma32Try(r50_c, z_c, r35, &slow)
+			// r53 = CmpGT r24:z r52
+			r53_c := z_c > r52
+			// r54:zl = Select r53 r52 r24:z
+			zl_c := z_c
+			if r53_c {
+				zl_c = r52
+			}
+			// r56 = CmpLT r54:zl r55
+			r56_c := zl_c < r55
+			// r57:zc = Select r56 r55 r54:zl
+			zc_c := zl_c
+			if r56_c {
+				zc_c = r55
+			}
+			// r60 = FMA r57:zc r59 r58
+			r60_c := fma32Try(zc_c, r59, r58, &slow)
+			// r61:k = Sub r60 r58
+			k_c := float32(r60_c - r58)
+			// r64 = FMA r61:k r63 r57:zc
+			r64_c := fma32Try(k_c, r63, zc_c, &slow)
+			// r65:r = FMA r61:k r62 r64
+			r_c := fma32Try(k_c, r62, r64_c, &slow)
+			// r66 = FMA r39 r65:r r40
+			r66_c := fma32Try(r39, r_c, r40, &slow)
+			// r67 = FMA r66 r65:r r42
+			r67_c := fma32Try(r66_c, r_c, r42, &slow)
+			// r68 = FMA r67 r65:r r44
+			r68_c := fma32Try(r67_c, r_c, r44, &slow)
+			// r69 = FMA r68 r65:r r26
+			r69_c := fma32Try(r68_c, r_c, r26, &slow)
+			// r70 = FMA r69 r65:r r27
+			r70_c := fma32Try(r69_c, r_c, r27, &slow)
+			// r71 = FMA r70 r65:r r29
+			r71_c := fma32Try(r70_c, r_c, r29, &slow)
+			// r72 = FMA r71 r65:r r31
+			r72_c := fma32Try(r71_c, r_c, r31, &slow)
+			// r73 = FMA r72 r65:r r33
+			r73_c := fma32Try(r72_c, r_c, r33, &slow)
+			// r74:q = FMA r73 r65:r r35
+			q_c := fma32Try(r73_c, r_c, r35, &slow)
+			// r76 = CmpGT r61:k r75
+			r76_c := k_c > r75
+			// r77:kc = Select r76 r75 r61:k
+			kc_c := k_c
+			if r76_c {
+				kc_c = r75
+			}
+			// r79 = Mul r77:kc r78
+			r79_c := float32(kc_c * r78)
+			// r80 = Add r79 r58
+			r80_c := float32(r79_c + r58)
+			// r81:kBits = Bits r80
+			kBits81_c := math.Float32bits(r80_c)
+			// r83 = IAdd r81:kBits r82
+			r83_c := kBits81_c + r82
+			// r84 = Shl 23 r83
+			r84_c := r83_c << 23
+			// r85:pow2 = FromBits r84
+			pow285_c := math.Float32frombits(r84_c)
+			// r86:oneMinus = Sub r35 r85:pow2
+			oneMinus_c := float32(r35 - pow285_c)
+			// r87 = FMA r65:r r74:q r86:oneMinus
+			r87_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r88:y = Div r87 r54:zl
+			y_c := float32(r87_c / zl_c)
+			// r89 = FMA r61:k r33 r58
+			r89_c := fma32Try(k_c, r33, r58, &slow)
+			// r90:kHalf = Sub r89 r58
+			kHalf_c := float32(r89_c - r58)
+			// r91 = Add r90:kHalf r58
+			r91_c := float32(kHalf_c + r58)
+			// r92:kBits = Bits r91
+			kBits92_c := math.Float32bits(r91_c)
+			// r93 = IAdd r92:kBits r82
+			r93_c := kBits92_c + r82
+			// r94 = Shl 23 r93
+			r94_c := r93_c << 23
+			// r95:pow2 = FromBits r94
+			pow295_c := math.Float32frombits(r94_c)
+			// r96 = Mul r88:y r95:pow2
+			r96_c := float32(y_c * pow295_c)
+			// r97 = Sub r61:k r90:kHalf
+			r97_c := float32(k_c - kHalf_c)
+			// r98 = Add r97 r58
+			r98_c := float32(r97_c + r58)
+			// r99:kBits = Bits r98
+			kBits99_c := math.Float32bits(r98_c)
+			// r100 = IAdd r99:kBits r82
+			r100_c := kBits99_c + r82
+			// r101 = Shl 23 r100
+			r101_c := r100_c << 23
+			// r102:pow2 = FromBits r101
+			pow2102_c := math.Float32frombits(r101_c)
+			// r103:big = Mul r96 r102:pow2
+			big_c := float32(r96_c * pow2102_c)
+			// r104 = CmpLE r25:az r33
+			r104_c := az_c <= r33
+			// r105:far = Select r104 r51:taylor r103:big
+			far_c := big_c
+			if r104_c {
+				far_c = taylor_c
+			}
+			// r36:ex = Select r38:large r105:far r36:ex
+			if large_c {
+				ex_c = far_c
+			}
+		}
+		// r106:vc = FMA r36:ex r22:F r7:vr
+		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
+		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
+		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
+		// If Delta
+		if hasDelta {
+			// r107 = Load Delta
+			r107_a := delta[j]
+			r107_b := delta[j+1]
+			r107_c := delta[j+2]
+			// r106:vc = Add r106:vc r107
+			vc_a = float32(vc_a + r107_a)
+			vc_b = float32(vc_b + r107_b)
+			vc_c = float32(vc_c + r107_c)
+		}
+		// r110:dv = Sub r106:vc r13:vRest
+		dv_a := float32(vc_a - c[CVRest])
+		dv_b := float32(vc_b - c[CVRest])
+		dv_c := float32(vc_c - c[CVRest])
+		// r112:wkeep = Mul r111:keep r10:u
+		wkeep_a := float32(c[CKeep] * u_a)
+		wkeep_b := float32(c[CKeep] * u_b)
+		wkeep_c := float32(c[CKeep] * u_c)
+		// r113:wc = FMA r109:ka r110:dv r112:wkeep
+		wc_a := fma32Try(c[CKa], dv_a, wkeep_a, &slow)
+		wc_b := fma32Try(c[CKa], dv_b, wkeep_b, &slow)
+		wc_c := fma32Try(c[CKa], dv_c, wkeep_c, &slow)
+		// r115:since = Sub r114:t r2:Last
+		since_a := float32(t - Last_a)
+		since_b := float32(t - Last_b)
+		since_c := float32(t - Last_c)
+		// r117:refr = CmpLT r115:since r116:tauRef
+		refr_a := since_a < c[CTauRef]
+		refr_b := since_b < c[CTauRef]
+		refr_c := since_c < c[CTauRef]
+		// r0:V = Select r117:refr r7:vr r106:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
+		}
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
+		}
+		V_c = vc_c
+		if refr_c {
+			V_c = vr_c
+		}
+		// r1:W = Select r117:refr r10:u r113:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
+		}
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
+		}
+		W_c = wc_c
+		if refr_c {
+			W_c = u_c
+		}
+		// r120:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= c[CVTh]
+		sp_b := V_b >= c[CVTh]
+		sp_c := V_c >= c[CVTh]
+		// r2:Last = Select r120:sp r114:t r2:Last
+		if sp_a {
+			Last_a = t
+		}
+		if sp_b {
+			Last_b = t
+		}
+		if sp_c {
+			Last_c = t
+>>>>>>> gen-ir
 		}
 		if slow {
 			stepF32SoftExact(f, s, j, j+3)
 			continue
 		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r126a {
+=======
+			// StoreOne Spike r120:sp
+			if sp_a {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
+<<<<<<< HEAD
 			if r126b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
+<<<<<<< HEAD
 			if r126c {
+=======
+			if sp_c {
+>>>>>>> gen-ir
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r127a := r123a || r126a
 			r127b := r123b || r126b
 			r127c := r123c || r126c
 			ref[j] = r127a
 			ref[j+1] = r127b
 			ref[j+2] = r127c
+=======
+			// r121:ref = Or r117:refr r120:sp
+			ref121_a := refr_a || sp_a
+			ref121_b := refr_b || sp_b
+			ref121_c := refr_c || sp_c
+			// StoreBool Ref r121:ref
+			ref[j] = ref121_a
+			ref[j+1] = ref121_b
+			ref[j+2] = ref121_c
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r126a {
+=======
+			// StoreBits Bits r120:sp
+			if sp_a {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
+<<<<<<< HEAD
 			if r126b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
+<<<<<<< HEAD
 			if r126c {
+=======
+			if sp_c {
+>>>>>>> gen-ir
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		v[j+2] = r0c
-		w[j] = r1a
-		w[j+1] = r1b
-		w[j+2] = r1c
-		last[j] = r2a
-		last[j+1] = r2b
-		last[j+2] = r2c
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		v[j+2] = V_c
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		w[j+2] = W_c
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
+		last[j+2] = Last_c
 	}
 	for ; j < n; j++ {
 		slow := false
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r4 := r0 >= c[CVTh]
-		r6 := float32(r0 - c[CVThRst])
-		r7 := r0
-		if r4 {
-			r7 = r6
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= c[CVTh]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs := float32(V - c[CVThRst])
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
 		}
-		r9 := float32(r1 + c[CB])
-		r10 := r1
-		if r4 {
-			r10 = r9
+		// r9:wb = Add r1:W r8:b
+		wb := float32(W + c[CB])
+		// r10:u = Select r4:spk r9:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r11 := math.Float32frombits(0x00000000) // 0
+		// r11:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r11 = i[j]
+			// r11:in = Load I
+			in = i[j]
 		}
+<<<<<<< HEAD
 		r14 := float32(r7 - c[CVRest])
 		r16 := float32(r7 - c[CVC])
 		r18 := float32(r14 * r16)
@@ -744,32 +1425,248 @@ func stepF32SoftOne(f *Frame32, s int) {
 		r126 := r0 >= c[CVTh]
 		if r126 {
 			r2 = r120
+=======
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1 := float32(vr - c[CVRest])
+		// r16:a2 = Sub r7:vr r15:vC
+		a2 := float32(vr - c[CVC])
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12 := float32(a1 * a2)
+		// r20:iu = Sub r11:in r10:u
+		iu := float32(in - u)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive := float32(c[CDtRTau] * iu)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F := fma32Try(c[CDtCTau], a12, drive, &slow)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2 := float32(a1 + a2)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z := float32(c[CDtCTau] * a1a2)
+		// r25:az = Abs r24:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r28 = FMA r26 r24:z r27
+		r28 := fma32Try(r26, z, r27, &slow)
+		// r30 = FMA r28 r24:z r29
+		r30 := fma32Try(r28, z, r29, &slow)
+		// r32 = FMA r30 r24:z r31
+		r32 := fma32Try(r30, z, r31, &slow)
+		// r34 = FMA r32 r24:z r33
+		r34 := fma32Try(r32, z, r33, &slow)
+		// r36:ex = FMA r34 r24:z r35
+		ex := fma32Try(r34, z, r35, &slow)
+		// r38:large = CmpGT r25:az r37
+		large := az > r37
+		// Rare r38:large
+		if large {
+			// r41 = FMA r39 r24:z r40
+			r41 := fma32Try(r39, z, r40, &slow)
+			// r43 = FMA r41 r24:z r42
+			r43 := fma32Try(r41, z, r42, &slow)
+			// r45 = FMA r43 r24:z r44
+			r45 := fma32Try(r43, z, r44, &slow)
+			// r46 = FMA r45 r24:z r26
+			r46 := fma32Try(r45, z, r26, &slow)
+			// r47 = FMA r46 r24:z r27
+			r47 := fma32Try(r46, z, r27, &slow)
+			// r48 = FMA r47 r24:z r29
+			r48 := fma32Try(r47, z, r29, &slow)
+			// r49 = FMA r48 r24:z r31
+			r49 := fma32Try(r48, z, r31, &slow)
+			// r50 = FMA r49 r24:z r33
+			r50 := fma32Try(r49, z, r33, &slow)
+			// r51:taylor = FMA r50 r24:z r35
+			taylor := fma32Try(r50, z, r35, &slow)
+			// r53 = CmpGT r24:z r52
+			r53 := z > r52
+			// r54:zl = Select r53 r52 r24:z
+			zl := z
+			if r53 {
+				zl = r52
+			}
+			// r56 = CmpLT r54:zl r55
+			r56 := zl < r55
+			// r57:zc = Select r56 r55 r54:zl
+			zc := zl
+			if r56 {
+				zc = r55
+			}
+			// r60 = FMA r57:zc r59 r58
+			r60 := fma32Try(zc, r59, r58, &slow)
+			// r61:k = Sub r60 r58
+			k := float32(r60 - r58)
+			// r64 = FMA r61:k r63 r57:zc
+			r64 := fma32Try(k, r63, zc, &slow)
+			// r65:r = FMA r61:k r62 r64
+			r := fma32Try(k, r62, r64, &slow)
+			// r66 = FMA r39 r65:r r40
+			r66 := fma32Try(r39, r, r40, &slow)
+			// r67 = FMA r66 r65:r r42
+			r67 := fma32Try(r66, r, r42, &slow)
+			// r68 = FMA r67 r65:r r44
+			r68 := fma32Try(r67, r, r44, &slow)
+			// r69 = FMA r68 r65:r r26
+			r69 := fma32Try(r68, r, r26, &slow)
+			// r70 = FMA r69 r65:r r27
+			r70 := fma32Try(r69, r, r27, &slow)
+			// r71 = FMA r70 r65:r r29
+			r71 := fma32Try(r70, r, r29, &slow)
+			// r72 = FMA r71 r65:r r31
+			r72 := fma32Try(r71, r, r31, &slow)
+			// r73 = FMA r72 r65:r r33
+			r73 := fma32Try(r72, r, r33, &slow)
+			// r74:q = FMA r73 r65:r r35
+			q := fma32Try(r73, r, r35, &slow)
+			// r76 = CmpGT r61:k r75
+			r76 := k > r75
+			// r77:kc = Select r76 r75 r61:k
+			kc := k
+			if r76 {
+				kc = r75
+			}
+			// r79 = Mul r77:kc r78
+			r79 := float32(kc * r78)
+			// r80 = Add r79 r58
+			r80 := float32(r79 + r58)
+			// r81:kBits = Bits r80
+			kBits81 := math.Float32bits(r80)
+			// r83 = IAdd r81:kBits r82
+			r83 := kBits81 + r82
+			// r84 = Shl 23 r83
+			r84 := r83 << 23
+			// r85:pow2 = FromBits r84
+			pow285 := math.Float32frombits(r84)
+			// r86:oneMinus = Sub r35 r85:pow2
+			oneMinus := float32(r35 - pow285)
+			// r87 = FMA r65:r r74:q r86:oneMinus
+			r87 := fma32Try(r, q, oneMinus, &slow)
+			// r88:y = Div r87 r54:zl
+			y := float32(r87 / zl)
+			// r89 = FMA r61:k r33 r58
+			r89 := fma32Try(k, r33, r58, &slow)
+			// r90:kHalf = Sub r89 r58
+			kHalf := float32(r89 - r58)
+			// r91 = Add r90:kHalf r58
+			r91 := float32(kHalf + r58)
+			// r92:kBits = Bits r91
+			kBits92 := math.Float32bits(r91)
+			// r93 = IAdd r92:kBits r82
+			r93 := kBits92 + r82
+			// r94 = Shl 23 r93
+			r94 := r93 << 23
+			// r95:pow2 = FromBits r94
+			pow295 := math.Float32frombits(r94)
+			// r96 = Mul r88:y r95:pow2
+			r96 := float32(y * pow295)
+			// r97 = Sub r61:k r90:kHalf
+			r97 := float32(k - kHalf)
+			// r98 = Add r97 r58
+			r98 := float32(r97 + r58)
+			// r99:kBits = Bits r98
+			kBits99 := math.Float32bits(r98)
+			// r100 = IAdd r99:kBits r82
+			r100 := kBits99 + r82
+			// r101 = Shl 23 r100
+			r101 := r100 << 23
+			// r102:pow2 = FromBits r101
+			pow2102 := math.Float32frombits(r101)
+			// r103:big = Mul r96 r102:pow2
+			big := float32(r96 * pow2102)
+			// r104 = CmpLE r25:az r33
+			r104 := az <= r33
+			// r105:far = Select r104 r51:taylor r103:big
+			far := big
+			if r104 {
+				far = taylor
+			}
+			// r36:ex = Select r38:large r105:far r36:ex
+			if large {
+				ex = far
+			}
+		}
+		// r106:vc = FMA r36:ex r22:F r7:vr
+		vc := fma32Try(ex, F, vr, &slow)
+		// If Delta
+		if hasDelta {
+			// r107 = Load Delta
+			r107 := delta[j]
+			// r106:vc = Add r106:vc r107
+			vc = float32(vc + r107)
+		}
+		// r110:dv = Sub r106:vc r13:vRest
+		dv := float32(vc - c[CVRest])
+		// r112:wkeep = Mul r111:keep r10:u
+		wkeep := float32(c[CKeep] * u)
+		// r113:wc = FMA r109:ka r110:dv r112:wkeep
+		wc := fma32Try(c[CKa], dv, wkeep, &slow)
+		// r115:since = Sub r114:t r2:Last
+		since := float32(t - Last)
+		// r117:refr = CmpLT r115:since r116:tauRef
+		refr := since < c[CTauRef]
+		// r0:V = Select r117:refr r7:vr r106:vc
+		V = vc
+		if refr {
+			V = vr
+		}
+		// r1:W = Select r117:refr r10:u r113:wc
+		W = wc
+		if refr {
+			W = u
+		}
+		// r120:sp = CmpGE r0:V r3:vTh
+		sp := V >= c[CVTh]
+		// r2:Last = Select r120:sp r114:t r2:Last
+		if sp {
+			Last = t
+>>>>>>> gen-ir
 		}
 		if slow {
 			stepF32SoftExact(f, s, j, j+1)
 			continue
 		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r126 {
+=======
+			// StoreOne Spike r120:sp
+			if sp {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r127 := r123 || r126
 			ref[j] = r127
+=======
+			// r121:ref = Or r117:refr r120:sp
+			ref121 := refr || sp
+			// StoreBool Ref r121:ref
+			ref[j] = ref121
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r126 {
+=======
+			// StoreBits Bits r120:sp
+			if sp {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -814,6 +1711,7 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
+<<<<<<< HEAD
 	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
 	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
@@ -835,25 +1733,81 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 	r84 := math.Float32frombits(0xbf800000) // -1
 	r88 := uint32(0x7f)
 	r120 := f.T[s]
+=======
+	// r26 = Imm 0x3ab60b61
+	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r27 = Imm 0x3c088889
+	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r29 = Imm 0x3d2aaaab
+	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r31 = Imm 0x3e2aaaab
+	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r33 = Imm 0x3f000000
+	r33 := math.Float32frombits(0x3f000000) // 0.5
+	// r35 = Imm 0x3f800000
+	r35 := math.Float32frombits(0x3f800000) // 1
+	// r37 = Imm 0x3e000000
+	r37 := math.Float32frombits(0x3e000000) // 0.125
+	// r39 = Imm 0x3493f27e
+	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r40 = Imm 0x3638ef1d
+	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r42 = Imm 0x37d00d01
+	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r44 = Imm 0x39500d01
+	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r52 = Imm 0x42be0000
+	r52 := math.Float32frombits(0x42be0000) // 95
+	// r55 = Imm 0xc2ae0000
+	r55 := math.Float32frombits(0xc2ae0000) // -87
+	// r58 = Imm 0x4b400000
+	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r59 = Imm 0x3fb8aa3b
+	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r62 = Imm 0xb5bfbe8e
+	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r63 = Imm 0xbf317200
+	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r75 = Imm 0x41f00000
+	r75 := math.Float32frombits(0x41f00000) // 30
+	// r78 = Imm 0xbf800000
+	r78 := math.Float32frombits(0xbf800000) // -1
+	// r82 = Imm 0x7f
+	r82 := uint32(0x7f)
+	// r114:t = Time
+	t := f.T[s]
+>>>>>>> gen-ir
 	for j := lo; j < hi; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r4 := r0 >= c[CVTh]
-		r6 := float32(r0 - c[CVThRst])
-		r7 := r0
-		if r4 {
-			r7 = r6
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= c[CVTh]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs := float32(V - c[CVThRst])
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
 		}
-		r9 := float32(r1 + c[CB])
-		r10 := r1
-		if r4 {
-			r10 = r9
+		// r9:wb = Add r1:W r8:b
+		wb := float32(W + c[CB])
+		// r10:u = Select r4:spk r9:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r11 := math.Float32frombits(0x00000000) // 0
+		// r11:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r11 = i[j]
+			// r11:in = Load I
+			in = i[j]
 		}
+<<<<<<< HEAD
 		r14 := float32(r7 - c[CVRest])
 		r16 := float32(r7 - c[CVC])
 		r18 := float32(r14 * r16)
@@ -969,28 +1923,244 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 		r126 := r0 >= c[CVTh]
 		if r126 {
 			r2 = r120
+=======
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1 := float32(vr - c[CVRest])
+		// r16:a2 = Sub r7:vr r15:vC
+		a2 := float32(vr - c[CVC])
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12 := float32(a1 * a2)
+		// r20:iu = Sub r11:in r10:u
+		iu := float32(in - u)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive := float32(c[CDtRTau] * iu)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F := fma32(c[CDtCTau], a12, drive)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2 := float32(a1 + a2)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z := float32(c[CDtCTau] * a1a2)
+		// r25:az = Abs r24:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r28 = FMA r26 r24:z r27
+		r28 := fma32(r26, z, r27)
+		// r30 = FMA r28 r24:z r29
+		r30 := fma32(r28, z, r29)
+		// r32 = FMA r30 r24:z r31
+		r32 := fma32(r30, z, r31)
+		// r34 = FMA r32 r24:z r33
+		r34 := fma32(r32, z, r33)
+		// r36:ex = FMA r34 r24:z r35
+		ex := fma32(r34, z, r35)
+		// r38:large = CmpGT r25:az r37
+		large := az > r37
+		// Rare r38:large
+		if large {
+			// r41 = FMA r39 r24:z r40
+			r41 := fma32(r39, z, r40)
+			// r43 = FMA r41 r24:z r42
+			r43 := fma32(r41, z, r42)
+			// r45 = FMA r43 r24:z r44
+			r45 := fma32(r43, z, r44)
+			// r46 = FMA r45 r24:z r26
+			r46 := fma32(r45, z, r26)
+			// r47 = FMA r46 r24:z r27
+			r47 := fma32(r46, z, r27)
+			// r48 = FMA r47 r24:z r29
+			r48 := fma32(r47, z, r29)
+			// r49 = FMA r48 r24:z r31
+			r49 := fma32(r48, z, r31)
+			// r50 = FMA r49 r24:z r33
+			r50 := fma32(r49, z, r33)
+			// r51:taylor = FMA r50 r24:z r35
+			taylor := fma32(r50, z, r35)
+			// r53 = CmpGT r24:z r52
+			r53 := z > r52
+			// r54:zl = Select r53 r52 r24:z
+			zl := z
+			if r53 {
+				zl = r52
+			}
+			// r56 = CmpLT r54:zl r55
+			r56 := zl < r55
+			// r57:zc = Select r56 r55 r54:zl
+			zc := zl
+			if r56 {
+				zc = r55
+			}
+			// r60 = FMA r57:zc r59 r58
+			r60 := fma32(zc, r59, r58)
+			// r61:k = Sub r60 r58
+			k := float32(r60 - r58)
+			// r64 = FMA r61:k r63 r57:zc
+			r64 := fma32(k, r63, zc)
+			// r65:r = FMA r61:k r62 r64
+			r := fma32(k, r62, r64)
+			// r66 = FMA r39 r65:r r40
+			r66 := fma32(r39, r, r40)
+			// r67 = FMA r66 r65:r r42
+			r67 := fma32(r66, r, r42)
+			// r68 = FMA r67 r65:r r44
+			r68 := fma32(r67, r, r44)
+			// r69 = FMA r68 r65:r r26
+			r69 := fma32(r68, r, r26)
+			// r70 = FMA r69 r65:r r27
+			r70 := fma32(r69, r, r27)
+			// r71 = FMA r70 r65:r r29
+			r71 := fma32(r70, r, r29)
+			// r72 = FMA r71 r65:r r31
+			r72 := fma32(r71, r, r31)
+			// r73 = FMA r72 r65:r r33
+			r73 := fma32(r72, r, r33)
+			// r74:q = FMA r73 r65:r r35
+			q := fma32(r73, r, r35)
+			// r76 = CmpGT r61:k r75
+			r76 := k > r75
+			// r77:kc = Select r76 r75 r61:k
+			kc := k
+			if r76 {
+				kc = r75
+			}
+			// r79 = Mul r77:kc r78
+			r79 := float32(kc * r78)
+			// r80 = Add r79 r58
+			r80 := float32(r79 + r58)
+			// r81:kBits = Bits r80
+			kBits81 := math.Float32bits(r80)
+			// r83 = IAdd r81:kBits r82
+			r83 := kBits81 + r82
+			// r84 = Shl 23 r83
+			r84 := r83 << 23
+			// r85:pow2 = FromBits r84
+			pow285 := math.Float32frombits(r84)
+			// r86:oneMinus = Sub r35 r85:pow2
+			oneMinus := float32(r35 - pow285)
+			// r87 = FMA r65:r r74:q r86:oneMinus
+			r87 := fma32(r, q, oneMinus)
+			// r88:y = Div r87 r54:zl
+			y := float32(r87 / zl)
+			// r89 = FMA r61:k r33 r58
+			r89 := fma32(k, r33, r58)
+			// r90:kHalf = Sub r89 r58
+			kHalf := float32(r89 - r58)
+			// r91 = Add r90:kHalf r58
+			r91 := float32(kHalf + r58)
+			// r92:kBits = Bits r91
+			kBits92 := math.Float32bits(r91)
+			// r93 = IAdd r92:kBits r82
+			r93 := kBits92 + r82
+			// r94 = Shl 23 r93
+			r94 := r93 << 23
+			// r95:pow2 = FromBits r94
+			pow295 := math.Float32frombits(r94)
+			// r96 = Mul r88:y r95:pow2
+			r96 := float32(y * pow295)
+			// r97 = Sub r61:k r90:kHalf
+			r97 := float32(k - kHalf)
+			// r98 = Add r97 r58
+			r98 := float32(r97 + r58)
+			// r99:kBits = Bits r98
+			kBits99 := math.Float32bits(r98)
+			// r100 = IAdd r99:kBits r82
+			r100 := kBits99 + r82
+			// r101 = Shl 23 r100
+			r101 := r100 << 23
+			// r102:pow2 = FromBits r101
+			pow2102 := math.Float32frombits(r101)
+			// r103:big = Mul r96 r102:pow2
+			big := float32(r96 * pow2102)
+			// r104 = CmpLE r25:az r33
+			r104 := az <= r33
+			// r105:far = Select r104 r51:taylor r103:big
+			far := big
+			if r104 {
+				far = taylor
+			}
+			// r36:ex = Select r38:large r105:far r36:ex
+			if large {
+				ex = far
+			}
 		}
+		// r106:vc = FMA r36:ex r22:F r7:vr
+		vc := fma32(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r107 = Load Delta
+			r107 := delta[j]
+			// r106:vc = Add r106:vc r107
+			vc = float32(vc + r107)
+		}
+		// r110:dv = Sub r106:vc r13:vRest
+		dv := float32(vc - c[CVRest])
+		// r112:wkeep = Mul r111:keep r10:u
+		wkeep := float32(c[CKeep] * u)
+		// r113:wc = FMA r109:ka r110:dv r112:wkeep
+		wc := fma32(c[CKa], dv, wkeep)
+		// r115:since = Sub r114:t r2:Last
+		since := float32(t - Last)
+		// r117:refr = CmpLT r115:since r116:tauRef
+		refr := since < c[CTauRef]
+		// r0:V = Select r117:refr r7:vr r106:vc
+		V = vc
+		if refr {
+			V = vr
+		}
+		// r1:W = Select r117:refr r10:u r113:wc
+		W = wc
+		if refr {
+			W = u
+		}
+		// r120:sp = CmpGE r0:V r3:vTh
+		sp := V >= c[CVTh]
+		// r2:Last = Select r120:sp r114:t r2:Last
+		if sp {
+			Last = t
+>>>>>>> gen-ir
+		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r126 {
+=======
+			// StoreOne Spike r120:sp
+			if sp {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r127 := r123 || r126
 			ref[j] = r127
+=======
+			// r121:ref = Or r117:refr r120:sp
+			ref121 := refr || sp
+			// StoreBool Ref r121:ref
+			ref[j] = ref121
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r126 {
+=======
+			// StoreBits Bits r120:sp
+			if sp {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -1056,6 +2226,7 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
+<<<<<<< HEAD
 	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
 	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
@@ -1077,68 +2248,127 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 	r85 := math.Float32frombits(0xbf800000) // -1
 	r89 := uint32(0x7f)
 	r121 := f.T[s]
+=======
+	// r26 = Imm 0x3ab60b61
+	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r27 = Imm 0x3c088889
+	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r29 = Imm 0x3d2aaaab
+	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r31 = Imm 0x3e2aaaab
+	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r33 = Imm 0x3f000000
+	r33 := math.Float32frombits(0x3f000000) // 0.5
+	// r35 = Imm 0x3f800000
+	r35 := math.Float32frombits(0x3f800000) // 1
+	// r37 = Imm 0x3e000000
+	r37 := math.Float32frombits(0x3e000000) // 0.125
+	// r39 = Imm 0x3493f27e
+	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r40 = Imm 0x3638ef1d
+	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r42 = Imm 0x37d00d01
+	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r44 = Imm 0x39500d01
+	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r52 = Imm 0x42be0000
+	r52 := math.Float32frombits(0x42be0000) // 95
+	// r55 = Imm 0xc2ae0000
+	r55 := math.Float32frombits(0xc2ae0000) // -87
+	// r58 = Imm 0x4b400000
+	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r59 = Imm 0x3fb8aa3b
+	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r62 = Imm 0xb5bfbe8e
+	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r63 = Imm 0xbf317200
+	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r75 = Imm 0x41f00000
+	r75 := math.Float32frombits(0x41f00000) // 30
+	// r78 = Imm 0xbf800000
+	r78 := math.Float32frombits(0xbf800000) // -1
+	// r82 = Imm 0x7f
+	r82 := uint32(0x7f)
+	// r114:t = Time
+	t := f.T[s]
+>>>>>>> gen-ir
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r0a := v[j]
-		r0b := v[j+1]
-		r0c := v[j+2]
-		r1a := w[j]
-		r1b := w[j+1]
-		r1c := w[j+2]
-		r2a := last[j]
-		r2b := last[j+1]
-		r2c := last[j+2]
-		r3a := cVTh[j]
-		r3b := cVTh[j+1]
-		r3c := cVTh[j+2]
-		r4a := r0a >= r3a
-		r4b := r0b >= r3b
-		r4c := r0c >= r3c
-		r5a := cVThRst[j]
-		r5b := cVThRst[j+1]
-		r5c := cVThRst[j+2]
-		r6a := float32(r0a - r5a)
-		r6b := float32(r0b - r5b)
-		r6c := float32(r0c - r5c)
-		r7a := r0a
-		if r4a {
-			r7a = r6a
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		V_c := v[j+2]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		W_c := w[j+2]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		Last_c := last[j+2]
+		// r3:vTh = Param VTh
+		vTh_a := cVTh[j]
+		vTh_b := cVTh[j+1]
+		vTh_c := cVTh[j+2]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= vTh_a
+		spk_b := V_b >= vTh_b
+		spk_c := V_c >= vTh_c
+		// r5:vThRst = Param VThRst
+		vThRst_a := cVThRst[j]
+		vThRst_b := cVThRst[j+1]
+		vThRst_c := cVThRst[j+2]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs_a := float32(V_a - vThRst_a)
+		vs_b := float32(V_b - vThRst_b)
+		vs_c := float32(V_c - vThRst_c)
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vs_a
 		}
-		r7b := r0b
-		if r4b {
-			r7b = r6b
+		vr_b := V_b
+		if spk_b {
+			vr_b = vs_b
 		}
-		r7c := r0c
-		if r4c {
-			r7c = r6c
+		vr_c := V_c
+		if spk_c {
+			vr_c = vs_c
 		}
-		r8a := cB[j]
-		r8b := cB[j+1]
-		r8c := cB[j+2]
-		r9a := float32(r1a + r8a)
-		r9b := float32(r1b + r8b)
-		r9c := float32(r1c + r8c)
-		r10a := r1a
-		if r4a {
-			r10a = r9a
+		// r8:b = Param B
+		b_a := cB[j]
+		b_b := cB[j+1]
+		b_c := cB[j+2]
+		// r9:wb = Add r1:W r8:b
+		wb_a := float32(W_a + b_a)
+		wb_b := float32(W_b + b_b)
+		wb_c := float32(W_c + b_c)
+		// r10:u = Select r4:spk r9:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r10b := r1b
-		if r4b {
-			r10b = r9b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r10c := r1c
-		if r4c {
-			r10c = r9c
+		u_c := W_c
+		if spk_c {
+			u_c = wb_c
 		}
-		r11a := math.Float32frombits(0x00000000) // 0
-		r11b := math.Float32frombits(0x00000000) // 0
-		r11c := math.Float32frombits(0x00000000) // 0
+		// r11:in = Imm 0x0
+		in_a := math.Float32frombits(0x00000000) // 0
+		in_b := math.Float32frombits(0x00000000) // 0
+		in_c := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r11a = i[j]
-			r11b = i[j+1]
-			r11c = i[j+2]
+			// r11:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+			in_c = i[j+2]
 		}
+<<<<<<< HEAD
 		r13a := cVRest[j]
 		r13b := cVRest[j+1]
 		r13c := cVRest[j+2]
@@ -1502,86 +2732,687 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		}
 		if r127c {
 			r2c = r121
+=======
+		// r13:vRest = Param VRest
+		vRest_a := cVRest[j]
+		vRest_b := cVRest[j+1]
+		vRest_c := cVRest[j+2]
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1_a := float32(vr_a - vRest_a)
+		a1_b := float32(vr_b - vRest_b)
+		a1_c := float32(vr_c - vRest_c)
+		// r15:vC = Param VC
+		vC_a := cVC[j]
+		vC_b := cVC[j+1]
+		vC_c := cVC[j+2]
+		// r16:a2 = Sub r7:vr r15:vC
+		a2_a := float32(vr_a - vC_a)
+		a2_b := float32(vr_b - vC_b)
+		a2_c := float32(vr_c - vC_c)
+		// r17:dtCTau = Param DtCTau
+		dtCTau_a := cDtCTau[j]
+		dtCTau_b := cDtCTau[j+1]
+		dtCTau_c := cDtCTau[j+2]
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12_a := float32(a1_a * a2_a)
+		a12_b := float32(a1_b * a2_b)
+		a12_c := float32(a1_c * a2_c)
+		// r19:dtRTau = Param DtRTau
+		dtRTau_a := cDtRTau[j]
+		dtRTau_b := cDtRTau[j+1]
+		dtRTau_c := cDtRTau[j+2]
+		// r20:iu = Sub r11:in r10:u
+		iu_a := float32(in_a - u_a)
+		iu_b := float32(in_b - u_b)
+		iu_c := float32(in_c - u_c)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive_a := float32(dtRTau_a * iu_a)
+		drive_b := float32(dtRTau_b * iu_b)
+		drive_c := float32(dtRTau_c * iu_c)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
+		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
+		F_c := fma32Try(dtCTau_c, a12_c, drive_c, &slow)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2_a := float32(a1_a + a2_a)
+		a1a2_b := float32(a1_b + a2_b)
+		a1a2_c := float32(a1_c + a2_c)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z_a := float32(dtCTau_a * a1a2_a)
+		z_b := float32(dtCTau_b * a1a2_b)
+		z_c := float32(dtCTau_c * a1a2_c)
+		// r25:az = Abs r24:z
+		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r28 = FMA r26 r24:z r27
+		r28_a := fma32Try(r26, z_a, r27, &slow)
+		r28_b := fma32Try(r26, z_b, r27, &slow)
+		r28_c := fma32Try(r26, z_c, r27, &slow)
+		// r30 = FMA r28 r24:z r29
+		r30_a := fma32Try(r28_a, z_a, r29, &slow)
+		r30_b := fma32Try(r28_b, z_b, r29, &slow)
+		r30_c := fma32Try(r28_c, z_c, r29, &slow)
+		// r32 = FMA r30 r24:z r31
+		r32_a := fma32Try(r30_a, z_a, r31, &slow)
+		r32_b := fma32Try(r30_b, z_b, r31, &slow)
+		r32_c := fma32Try(r30_c, z_c, r31, &slow)
+		// r34 = FMA r32 r24:z r33
+		r34_a := fma32Try(r32_a, z_a, r33, &slow)
+		r34_b := fma32Try(r32_b, z_b, r33, &slow)
+		r34_c := fma32Try(r32_c, z_c, r33, &slow)
+		// r36:ex = FMA r34 r24:z r35
+		ex_a := fma32Try(r34_a, z_a, r35, &slow)
+		ex_b := fma32Try(r34_b, z_b, r35, &slow)
+		ex_c := fma32Try(r34_c, z_c, r35, &slow)
+		// r38:large = CmpGT r25:az r37
+		large_a := az_a > r37
+		large_b := az_b > r37
+		large_c := az_c > r37
+		// Rare r38:large
+		if large_a {
+			// r41 = FMA r39 r24:z r40
+			r41_a := fma32Try(r39, z_a, r40, &slow)
+			// r43 = FMA r41 r24:z r42
+			r43_a := fma32Try(r41_a, z_a, r42, &slow)
+			// r45 = FMA r43 r24:z r44
+			r45_a := fma32Try(r43_a, z_a, r44, &slow)
+			// r46 = FMA r45 r24:z r26
+			r46_a := fma32Try(r45_a, z_a, r26, &slow)
+			// r47 = FMA r46 r24:z r27
+			r47_a := fma32Try(r46_a, z_a, r27, &slow)
+			// r48 = FMA r47 r24:z r29
+			r48_a := fma32Try(r47_a, z_a, r29, &slow)
+			// r49 = FMA r48 r24:z r31
+			r49_a := fma32Try(r48_a, z_a, r31, &slow)
+			// r50 = FMA r49 r24:z r33
+			r50_a := fma32Try(r49_a, z_a, r33, &slow)
+			// r51:taylor = FMA r50 r24:z r35
+			taylor_a := fma32Try(r50_a, z_a, r35, &slow)
+			// r53 = CmpGT r24:z r52
+			r53_a := z_a > r52
+			// r54:zl = Select r53 r52 r24:z
+			zl_a := z_a
+			if r53_a {
+				zl_a = r52
+			}
+			// r56 = CmpLT r54:zl r55
+			r56_a := zl_a < r55
+			// r57:zc = Select r56 r55 r54:zl
+			zc_a := zl_a
+			if r56_a {
+				zc_a = r55
+			}
+			// r60 = FMA r57:zc r59 r58
+			r60_a := fma32Try(zc_a, r59, r58, &slow)
+			// r61:k = Sub r60 r58
+			k_a := float32(r60_a - r58)
+			// r64 = FMA r61:k r63 r57:zc
+			r64_a := fma32Try(k_a, r63, zc_a, &slow)
+			// r65:r = FMA r61:k r62 r64
+			r_a := fma32Try(k_a, r62, r64_a, &slow)
+			// r66 = FMA r39 r65:r r40
+			r66_a := fma32Try(r39, r_a, r40, &slow)
+			// r67 = FMA r66 r65:r r42
+			r67_a := fma32Try(r66_a, r_a, r42, &slow)
+			// r68 = FMA r67 r65:r r44
+			r68_a := fma32Try(r67_a, r_a, r44, &slow)
+			// r69 = FMA r68 r65:r r26
+			r69_a := fma32Try(r68_a, r_a, r26, &slow)
+			// r70 = FMA r69 r65:r r27
+			r70_a := fma32Try(r69_a, r_a, r27, &slow)
+			// r71 = FMA r70 r65:r r29
+			r71_a := fma32Try(r70_a, r_a, r29, &slow)
+			// r72 = FMA r71 r65:r r31
+			r72_a := fma32Try(r71_a, r_a, r31, &slow)
+			// r73 = FMA r72 r65:r r33
+			r73_a := fma32Try(r72_a, r_a, r33, &slow)
+			// r74:q = FMA r73 r65:r r35
+			q_a := fma32Try(r73_a, r_a, r35, &slow)
+			// r76 = CmpGT r61:k r75
+			r76_a := k_a > r75
+			// r77:kc = Select r76 r75 r61:k
+			kc_a := k_a
+			if r76_a {
+				kc_a = r75
+			}
+			// r79 = Mul r77:kc r78
+			r79_a := float32(kc_a * r78)
+			// r80 = Add r79 r58
+			r80_a := float32(r79_a + r58)
+			// r81:kBits = Bits r80
+			kBits81_a := math.Float32bits(r80_a)
+			// r83 = IAdd r81:kBits r82
+			r83_a := kBits81_a + r82
+			// r84 = Shl 23 r83
+			r84_a := r83_a << 23
+			// r85:pow2 = FromBits r84
+			pow285_a := math.Float32frombits(r84_a)
+			// r86:oneMinus = Sub r35 r85:pow2
+			oneMinus_a := float32(r35 - pow285_a)
+			// r87 = FMA r65:r r74:q r86:oneMinus
+			r87_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r88:y = Div r87 r54:zl
+			y_a := float32(r87_a / zl_a)
+			// r89 = FMA r61:k r33 r58
+			r89_a := fma32Try(k_a, r33, r58, &slow)
+			// r90:kHalf = Sub r89 r58
+			kHalf_a := float32(r89_a - r58)
+			// r91 = Add r90:kHalf r58
+			r91_a := float32(kHalf_a + r58)
+			// r92:kBits = Bits r91
+			kBits92_a := math.Float32bits(r91_a)
+			// r93 = IAdd r92:kBits r82
+			r93_a := kBits92_a + r82
+			// r94 = Shl 23 r93
+			r94_a := r93_a << 23
+			// r95:pow2 = FromBits r94
+			pow295_a := math.Float32frombits(r94_a)
+			// r96 = Mul r88:y r95:pow2
+			r96_a := float32(y_a * pow295_a)
+			// r97 = Sub r61:k r90:kHalf
+			r97_a := float32(k_a - kHalf_a)
+			// r98 = Add r97 r58
+			r98_a := float32(r97_a + r58)
+			// r99:kBits = Bits r98
+			kBits99_a := math.Float32bits(r98_a)
+			// r100 = IAdd r99:kBits r82
+			r100_a := kBits99_a + r82
+			// r101 = Shl 23 r100
+			r101_a := r100_a << 23
+			// r102:pow2 = FromBits r101
+			pow2102_a := math.Float32frombits(r101_a)
+			// r103:big = Mul r96 r102:pow2
+			big_a := float32(r96_a * pow2102_a)
+			// r104 = CmpLE r25:az r33
+			r104_a := az_a <= r33
+			// r105:far = Select r104 r51:taylor r103:big
+			far_a := big_a
+			if r104_a {
+				far_a = taylor_a
+			}
+			// r36:ex = Select r38:large r105:far r36:ex
+			if large_a {
+				ex_a = far_a
+			}
+		}
+		if large_b {
+			// r41 = FMA r39 r24:z r40
+			r41_b := fma32Try(r39, z_b, r40, &slow)
+			// r43 = FMA r41 r24:z r42
+			r43_b := fma32Try(r41_b, z_b, r42, &slow)
+			// r45 = FMA r43 r24:z r44
+			r45_b := fma32Try(r43_b, z_b, r44, &slow)
+			// r46 = FMA r45 r24:z r26
+			r46_b := fma32Try(r45_b, z_b, r26, &slow)
+			// r47 = FMA r46 r24:z r27
+			r47_b := fma32Try(r46_b, z_b, r27, &slow)
+			// r48 = FMA r47 r24:z r29
+			r48_b := fma32Try(r47_b, z_b, r29, &slow)
+			// r49 = FMA r48 r24:z r31
+			r49_b := fma32Try(r48_b, z_b, r31, &slow)
+			// r50 = FMA r49 r24:z r33
+			r50_b := fma32Try(r49_b, z_b, r33, &slow)
+			// r51:taylor = FMA r50 r24:z r35
+			taylor_b := fma32Try(r50_b, z_b, r35, &slow)
+			// r53 = CmpGT r24:z r52
+			r53_b := z_b > r52
+			// r54:zl = Select r53 r52 r24:z
+			zl_b := z_b
+			if r53_b {
+				zl_b = r52
+			}
+			// r56 = CmpLT r54:zl r55
+			r56_b := zl_b < r55
+			// r57:zc = Select r56 r55 r54:zl
+			zc_b := zl_b
+			if r56_b {
+				zc_b = r55
+			}
+			// r60 = FMA r57:zc r59 r58
+			r60_b := fma32Try(zc_b, r59, r58, &slow)
+			// r61:k = Sub r60 r58
+			k_b := float32(r60_b - r58)
+			// r64 = FMA r61:k r63 r57:zc
+			r64_b := fma32Try(k_b, r63, zc_b, &slow)
+			// r65:r = FMA r61:k r62 r64
+			r_b := fma32Try(k_b, r62, r64_b, &slow)
+			// r66 = FMA r39 r65:r r40
+			r66_b := fma32Try(r39, r_b, r40, &slow)
+			// r67 = FMA r66 r65:r r42
+			r67_b := fma32Try(r66_b, r_b, r42, &slow)
+			// r68 = FMA r67 r65:r r44
+			r68_b := fma32Try(r67_b, r_b, r44, &slow)
+			// r69 = FMA r68 r65:r r26
+			r69_b := fma32Try(r68_b, r_b, r26, &slow)
+			// r70 = FMA r69 r65:r r27
+			r70_b := fma32Try(r69_b, r_b, r27, &slow)
+			// r71 = FMA r70 r65:r r29
+			r71_b := fma32Try(r70_b, r_b, r29, &slow)
+			// r72 = FMA r71 r65:r r31
+			r72_b := fma32Try(r71_b, r_b, r31, &slow)
+			// r73 = FMA r72 r65:r r33
+			r73_b := fma32Try(r72_b, r_b, r33, &slow)
+			// r74:q = FMA r73 r65:r r35
+			q_b := fma32Try(r73_b, r_b, r35, &slow)
+			// r76 = CmpGT r61:k r75
+			r76_b := k_b > r75
+			// r77:kc = Select r76 r75 r61:k
+			kc_b := k_b
+			if r76_b {
+				kc_b = r75
+			}
+			// r79 = Mul r77:kc r78
+			r79_b := float32(kc_b * r78)
+			// r80 = Add r79 r58
+			r80_b := float32(r79_b + r58)
+			// r81:kBits = Bits r80
+			kBits81_b := math.Float32bits(r80_b)
+			// r83 = IAdd r81:kBits r82
+			r83_b := kBits81_b + r82
+			// r84 = Shl 23 r83
+			r84_b := r83_b << 23
+			// r85:pow2 = FromBits r84
+			pow285_b := math.Float32frombits(r84_b)
+			// r86:oneMinus = Sub r35 r85:pow2
+			oneMinus_b := float32(r35 - pow285_b)
+			// r87 = FMA r65:r r74:q r86:oneMinus
+			r87_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r88:y = Div r87 r54:zl
+			y_b := float32(r87_b / zl_b)
+			// r89 = FMA r61:k r33 r58
+			r89_b := fma32Try(k_b, r33, r58, &slow)
+			// r90:kHalf = Sub r89 r58
+			kHalf_b := float32(r89_b - r58)
+			// r91 = Add r90:kHalf r58
+			r91_b := float32(kHalf_b + r58)
+			// r92:kBits = Bits r91
+			kBits92_b := math.Float32bits(r91_b)
+			// r93 = IAdd r92:kBits r82
+			r93_b := kBits92_b + r82
+			// r94 = Shl 23 r93
+			r94_b := r93_b << 23
+			// r95:pow2 = FromBits r94
+			pow295_b := math.Float32frombits(r94_b)
+			// r96 = Mul r88:y r95:pow2
+			r96_b := float32(y_b * pow295_b)
+			// r97 = Sub r61:k r90:kHalf
+			r97_b := float32(k_b - kHalf_b)
+			// r98 = Add r97 r58
+			r98_b := float32(r97_b + r58)
+			// r99:kBits = Bits r98
+			kBits99_b := math.Float32bits(r98_b)
+			// r100 = IAdd r99:kBits r82
+			r100_b := kBits99_b + r82
+			// r101 = Shl 23 r100
+			r101_b := r100_b << 23
+			// r102:pow2 = FromBits r101
+			pow2102_b := math.Float32frombits(r101_b)
+			// r103:big = Mul r96 r102:pow2
+			big_b := float32(r96_b * pow2102_b)
+			// r104 = CmpLE r25:az r33
+			r104_b := az_b <= r33
+			// r105:far = Select r104 r51:taylor r103:big
+			far_b := big_b
+			if r104_b {
+				far_b = taylor_b
+			}
+			// r36:ex = Select r38:large r105:far r36:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		if large_c {
+			// r41 = FMA r39 r24:z r40
+			r41_c := fma32Try(r39, z_c, r40, &slow)
+			// r43 = FMA r41 r24:z r42
+			r43_c := fma32Try(r41_c, z_c, r42, &slow)
+			// r45 = FMA r43 r24:z r44
+			r45_c := fma32Try(r43_c, z_c, r44, &slow)
+			// r46 = FMA r45 r24:z r26
+			r46_c := fma32Try(r45_c, z_c, r26, &slow)
+			// r47 = FMA r46 r24:z r27
+			r47_c := fma32Try(r46_c, z_c, r27, &slow)
+			// r48 = FMA r47 r24:z r29
+			r48_c := fma32Try(r47_c, z_c, r29, &slow)
+			// r49 = FMA r48 r24:z r31
+			r49_c := fma32Try(r48_c, z_c, r31, &slow)
+			// r50 = FMA r49 r24:z r33
+			r50_c := fma32Try(r49_c, z_c, r33, &slow)
+			// r51:taylor = FMA r50 r24:z r35
+			taylor_c := fma32Try(r50_c, z_c, r35, &slow)
+			// r53 = CmpGT r24:z r52
+			r53_c := z_c > r52
+			// r54:zl = Select r53 r52 r24:z
+			zl_c := z_c
+			if r53_c {
+				zl_c = r52
+			}
+			// r56 = CmpLT r54:zl r55
+			r56_c := zl_c < r55
+			// r57:zc = Select r56 r55 r54:zl
+			zc_c := zl_c
+			if r56_c {
+				zc_c = r55
+			}
+			// r60 = FMA r57:zc r59 r58
+			r60_c := fma32Try(zc_c, r59, r58, &slow)
+			// r61:k = Sub r60 r58
+			k_c := float32(r60_c - r58)
+			// r64 = FMA r61:k r63 r57:zc
+			r64_c := fma32Try(k_c, r63, zc_c, &slow)
+			// r65:r = FMA r61:k r62 r64
+			r_c := fma32Try(k_c, r62, r64_c, &slow)
+			// r66 = FMA r39 r65:r r40
+			r66_c := fma32Try(r39, r_c, r40, &slow)
+			// r67 = FMA r66 r65:r r42
+			r67_c := fma32Try(r66_c, r_c, r42, &slow)
+			// r68 = FMA r67 r65:r r44
+			r68_c := fma32Try(r67_c, r_c, r44, &slow)
+			// r69 = FMA r68 r65:r r26
+			r69_c := fma32Try(r68_c, r_c, r26, &slow)
+			// r70 = FMA r69 r65:r r27
+			r70_c := fma32Try(r69_c, r_c, r27, &slow)
+			// r71 = FMA r70 r65:r r29
+			r71_c := fma32Try(r70_c, r_c, r29, &slow)
+			// r72 = FMA r71 r65:r r31
+			r72_c := fma32Try(r71_c, r_c, r31, &slow)
+			// r73 = FMA r72 r65:r r33
+			r73_c := fma32Try(r72_c, r_c, r33, &slow)
+			// r74:q = FMA r73 r65:r r35
+			q_c := fma32Try(r73_c, r_c, r35, &slow)
+			// r76 = CmpGT r61:k r75
+			r76_c := k_c > r75
+			// r77:kc = Select r76 r75 r61:k
+			kc_c := k_c
+			if r76_c {
+				kc_c = r75
+			}
+			// r79 = Mul r77:kc r78
+			r79_c := float32(kc_c * r78)
+			// r80 = Add r79 r58
+			r80_c := float32(r79_c + r58)
+			// r81:kBits = Bits r80
+			kBits81_c := math.Float32bits(r80_c)
+			// r83 = IAdd r81:kBits r82
+			r83_c := kBits81_c + r82
+			// r84 = Shl 23 r83
+			r84_c := r83_c << 23
+			// r85:pow2 = FromBits r84
+			pow285_c := math.Float32frombits(r84_c)
+			// r86:oneMinus = Sub r35 r85:pow2
+			oneMinus_c := float32(r35 - pow285_c)
+			// r87 = FMA r65:r r74:q r86:oneMinus
+			r87_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r88:y = Div r87 r54:zl
+			y_c := float32(r87_c / zl_c)
+			// r89 = FMA r61:k r33 r58
+			r89_c := fma32Try(k_c, r33, r58, &slow)
+			// r90:kHalf = Sub r89 r58
+			kHalf_c := float32(r89_c - r58)
+			// r91 = Add r90:kHalf r58
+			r91_c := float32(kHalf_c + r58)
+			// r92:kBits = Bits r91
+			kBits92_c := math.Float32bits(r91_c)
+			// r93 = IAdd r92:kBits r82
+			r93_c := kBits92_c + r82
+			// r94 = Shl 23 r93
+			r94_c := r93_c << 23
+			// r95:pow2 = FromBits r94
+			pow295_c := math.Float32frombits(r94_c)
+			// r96 = Mul r88:y r95:pow2
+			r96_c := float32(y_c * pow295_c)
+			// r97 = Sub r61:k r90:kHalf
+			r97_c := float32(k_c - kHalf_c)
+			// r98 = Add r97 r58
+			r98_c := float32(r97_c + r58)
+			// r99:kBits = Bits r98
+			kBits99_c := math.Float32bits(r98_c)
+			// r100 = IAdd r99:kBits r82
+			r100_c := kBits99_c + r82
+			// r101 = Shl 23 r100
+			r101_c := r100_c << 23
+			// r102:pow2 = FromBits r101
+			pow2102_c := math.Float32frombits(r101_c)
+			// r103:big = Mul r96 r102:pow2
+			big_c := float32(r96_c * pow2102_c)
+			// r104 = CmpLE r25:az r33
+			r104_c := az_c <= r33
+			// r105:far = Select r104 r51:taylor r103:big
+			far_c := big_c
+			if r104_c {
+				far_c = taylor_c
+			}
+			// r36:ex = Select r38:large r105:far r36:ex
+			if large_c {
+				ex_c = far_c
+			}
+		}
+		// r106:vc = FMA r36:ex r22:F r7:vr
+		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
+		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
+		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
+		// If Delta
+		if hasDelta {
+			// r107 = Load Delta
+			r107_a := delta[j]
+			r107_b := delta[j+1]
+			r107_c := delta[j+2]
+			// r106:vc = Add r106:vc r107
+			vc_a = float32(vc_a + r107_a)
+			vc_b = float32(vc_b + r107_b)
+			vc_c = float32(vc_c + r107_c)
+		}
+		// r109:ka = Param Ka
+		ka_a := cKa[j]
+		ka_b := cKa[j+1]
+		ka_c := cKa[j+2]
+		// r110:dv = Sub r106:vc r13:vRest
+		dv_a := float32(vc_a - vRest_a)
+		dv_b := float32(vc_b - vRest_b)
+		dv_c := float32(vc_c - vRest_c)
+		// r111:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		keep_c := cKeep[j+2]
+		// r112:wkeep = Mul r111:keep r10:u
+		wkeep_a := float32(keep_a * u_a)
+		wkeep_b := float32(keep_b * u_b)
+		wkeep_c := float32(keep_c * u_c)
+		// r113:wc = FMA r109:ka r110:dv r112:wkeep
+		wc_a := fma32Try(ka_a, dv_a, wkeep_a, &slow)
+		wc_b := fma32Try(ka_b, dv_b, wkeep_b, &slow)
+		wc_c := fma32Try(ka_c, dv_c, wkeep_c, &slow)
+		// r115:since = Sub r114:t r2:Last
+		since_a := float32(t - Last_a)
+		since_b := float32(t - Last_b)
+		since_c := float32(t - Last_c)
+		// r116:tauRef = Param TauRef
+		tauRef_a := cTauRef[j]
+		tauRef_b := cTauRef[j+1]
+		tauRef_c := cTauRef[j+2]
+		// r117:refr = CmpLT r115:since r116:tauRef
+		refr_a := since_a < tauRef_a
+		refr_b := since_b < tauRef_b
+		refr_c := since_c < tauRef_c
+		// r0:V = Select r117:refr r7:vr r106:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
+		}
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
+		}
+		V_c = vc_c
+		if refr_c {
+			V_c = vr_c
+		}
+		// r1:W = Select r117:refr r10:u r113:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
+		}
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
+		}
+		W_c = wc_c
+		if refr_c {
+			W_c = u_c
+		}
+		// r120:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= vTh_a
+		sp_b := V_b >= vTh_b
+		sp_c := V_c >= vTh_c
+		// r2:Last = Select r120:sp r114:t r2:Last
+		if sp_a {
+			Last_a = t
+		}
+		if sp_b {
+			Last_b = t
+		}
+		if sp_c {
+			Last_c = t
+>>>>>>> gen-ir
 		}
 		if slow {
 			stepF32SoftPNExact(f, s, j, j+3)
 			continue
 		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r127a {
+=======
+			// StoreOne Spike r120:sp
+			if sp_a {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
+<<<<<<< HEAD
 			if r127b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
+<<<<<<< HEAD
 			if r127c {
+=======
+			if sp_c {
+>>>>>>> gen-ir
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r128a := r124a || r127a
 			r128b := r124b || r127b
 			r128c := r124c || r127c
 			ref[j] = r128a
 			ref[j+1] = r128b
 			ref[j+2] = r128c
+=======
+			// r121:ref = Or r117:refr r120:sp
+			ref121_a := refr_a || sp_a
+			ref121_b := refr_b || sp_b
+			ref121_c := refr_c || sp_c
+			// StoreBool Ref r121:ref
+			ref[j] = ref121_a
+			ref[j+1] = ref121_b
+			ref[j+2] = ref121_c
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r127a {
+=======
+			// StoreBits Bits r120:sp
+			if sp_a {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
+<<<<<<< HEAD
 			if r127b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
+<<<<<<< HEAD
 			if r127c {
+=======
+			if sp_c {
+>>>>>>> gen-ir
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		v[j+2] = r0c
-		w[j] = r1a
-		w[j+1] = r1b
-		w[j+2] = r1c
-		last[j] = r2a
-		last[j+1] = r2b
-		last[j+2] = r2c
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		v[j+2] = V_c
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		w[j+2] = W_c
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
+		last[j+2] = Last_c
 	}
 	for ; j < n; j++ {
 		slow := false
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r3 := cVTh[j]
-		r4 := r0 >= r3
-		r5 := cVThRst[j]
-		r6 := float32(r0 - r5)
-		r7 := r0
-		if r4 {
-			r7 = r6
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:vTh = Param VTh
+		vTh := cVTh[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= vTh
+		// r5:vThRst = Param VThRst
+		vThRst := cVThRst[j]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs := float32(V - vThRst)
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
 		}
-		r8 := cB[j]
-		r9 := float32(r1 + r8)
-		r10 := r1
-		if r4 {
-			r10 = r9
+		// r8:b = Param B
+		b := cB[j]
+		// r9:wb = Add r1:W r8:b
+		wb := float32(W + b)
+		// r10:u = Select r4:spk r9:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r11 := math.Float32frombits(0x00000000) // 0
+		// r11:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r11 = i[j]
+			// r11:in = Load I
+			in = i[j]
 		}
+<<<<<<< HEAD
 		r13 := cVRest[j]
 		r14 := float32(r7 - r13)
 		r15 := cVC[j]
@@ -1705,32 +3536,262 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		r127 := r0 >= r3
 		if r127 {
 			r2 = r121
+=======
+		// r13:vRest = Param VRest
+		vRest := cVRest[j]
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1 := float32(vr - vRest)
+		// r15:vC = Param VC
+		vC := cVC[j]
+		// r16:a2 = Sub r7:vr r15:vC
+		a2 := float32(vr - vC)
+		// r17:dtCTau = Param DtCTau
+		dtCTau := cDtCTau[j]
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12 := float32(a1 * a2)
+		// r19:dtRTau = Param DtRTau
+		dtRTau := cDtRTau[j]
+		// r20:iu = Sub r11:in r10:u
+		iu := float32(in - u)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive := float32(dtRTau * iu)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F := fma32Try(dtCTau, a12, drive, &slow)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2 := float32(a1 + a2)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z := float32(dtCTau * a1a2)
+		// r25:az = Abs r24:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r28 = FMA r26 r24:z r27
+		r28 := fma32Try(r26, z, r27, &slow)
+		// r30 = FMA r28 r24:z r29
+		r30 := fma32Try(r28, z, r29, &slow)
+		// r32 = FMA r30 r24:z r31
+		r32 := fma32Try(r30, z, r31, &slow)
+		// r34 = FMA r32 r24:z r33
+		r34 := fma32Try(r32, z, r33, &slow)
+		// r36:ex = FMA r34 r24:z r35
+		ex := fma32Try(r34, z, r35, &slow)
+		// r38:large = CmpGT r25:az r37
+		large := az > r37
+		// Rare r38:large
+		if large {
+			// r41 = FMA r39 r24:z r40
+			r41 := fma32Try(r39, z, r40, &slow)
+			// r43 = FMA r41 r24:z r42
+			r43 := fma32Try(r41, z, r42, &slow)
+			// r45 = FMA r43 r24:z r44
+			r45 := fma32Try(r43, z, r44, &slow)
+			// r46 = FMA r45 r24:z r26
+			r46 := fma32Try(r45, z, r26, &slow)
+			// r47 = FMA r46 r24:z r27
+			r47 := fma32Try(r46, z, r27, &slow)
+			// r48 = FMA r47 r24:z r29
+			r48 := fma32Try(r47, z, r29, &slow)
+			// r49 = FMA r48 r24:z r31
+			r49 := fma32Try(r48, z, r31, &slow)
+			// r50 = FMA r49 r24:z r33
+			r50 := fma32Try(r49, z, r33, &slow)
+			// r51:taylor = FMA r50 r24:z r35
+			taylor := fma32Try(r50, z, r35, &slow)
+			// r53 = CmpGT r24:z r52
+			r53 := z > r52
+			// r54:zl = Select r53 r52 r24:z
+			zl := z
+			if r53 {
+				zl = r52
+			}
+			// r56 = CmpLT r54:zl r55
+			r56 := zl < r55
+			// r57:zc = Select r56 r55 r54:zl
+			zc := zl
+			if r56 {
+				zc = r55
+			}
+			// r60 = FMA r57:zc r59 r58
+			r60 := fma32Try(zc, r59, r58, &slow)
+			// r61:k = Sub r60 r58
+			k := float32(r60 - r58)
+			// r64 = FMA r61:k r63 r57:zc
+			r64 := fma32Try(k, r63, zc, &slow)
+			// r65:r = FMA r61:k r62 r64
+			r := fma32Try(k, r62, r64, &slow)
+			// r66 = FMA r39 r65:r r40
+			r66 := fma32Try(r39, r, r40, &slow)
+			// r67 = FMA r66 r65:r r42
+			r67 := fma32Try(r66, r, r42, &slow)
+			// r68 = FMA r67 r65:r r44
+			r68 := fma32Try(r67, r, r44, &slow)
+			// r69 = FMA r68 r65:r r26
+			r69 := fma32Try(r68, r, r26, &slow)
+			// r70 = FMA r69 r65:r r27
+			r70 := fma32Try(r69, r, r27, &slow)
+			// r71 = FMA r70 r65:r r29
+			r71 := fma32Try(r70, r, r29, &slow)
+			// r72 = FMA r71 r65:r r31
+			r72 := fma32Try(r71, r, r31, &slow)
+			// r73 = FMA r72 r65:r r33
+			r73 := fma32Try(r72, r, r33, &slow)
+			// r74:q = FMA r73 r65:r r35
+			q := fma32Try(r73, r, r35, &slow)
+			// r76 = CmpGT r61:k r75
+			r76 := k > r75
+			// r77:kc = Select r76 r75 r61:k
+			kc := k
+			if r76 {
+				kc = r75
+			}
+			// r79 = Mul r77:kc r78
+			r79 := float32(kc * r78)
+			// r80 = Add r79 r58
+			r80 := float32(r79 + r58)
+			// r81:kBits = Bits r80
+			kBits81 := math.Float32bits(r80)
+			// r83 = IAdd r81:kBits r82
+			r83 := kBits81 + r82
+			// r84 = Shl 23 r83
+			r84 := r83 << 23
+			// r85:pow2 = FromBits r84
+			pow285 := math.Float32frombits(r84)
+			// r86:oneMinus = Sub r35 r85:pow2
+			oneMinus := float32(r35 - pow285)
+			// r87 = FMA r65:r r74:q r86:oneMinus
+			r87 := fma32Try(r, q, oneMinus, &slow)
+			// r88:y = Div r87 r54:zl
+			y := float32(r87 / zl)
+			// r89 = FMA r61:k r33 r58
+			r89 := fma32Try(k, r33, r58, &slow)
+			// r90:kHalf = Sub r89 r58
+			kHalf := float32(r89 - r58)
+			// r91 = Add r90:kHalf r58
+			r91 := float32(kHalf + r58)
+			// r92:kBits = Bits r91
+			kBits92 := math.Float32bits(r91)
+			// r93 = IAdd r92:kBits r82
+			r93 := kBits92 + r82
+			// r94 = Shl 23 r93
+			r94 := r93 << 23
+			// r95:pow2 = FromBits r94
+			pow295 := math.Float32frombits(r94)
+			// r96 = Mul r88:y r95:pow2
+			r96 := float32(y * pow295)
+			// r97 = Sub r61:k r90:kHalf
+			r97 := float32(k - kHalf)
+			// r98 = Add r97 r58
+			r98 := float32(r97 + r58)
+			// r99:kBits = Bits r98
+			kBits99 := math.Float32bits(r98)
+			// r100 = IAdd r99:kBits r82
+			r100 := kBits99 + r82
+			// r101 = Shl 23 r100
+			r101 := r100 << 23
+			// r102:pow2 = FromBits r101
+			pow2102 := math.Float32frombits(r101)
+			// r103:big = Mul r96 r102:pow2
+			big := float32(r96 * pow2102)
+			// r104 = CmpLE r25:az r33
+			r104 := az <= r33
+			// r105:far = Select r104 r51:taylor r103:big
+			far := big
+			if r104 {
+				far = taylor
+			}
+			// r36:ex = Select r38:large r105:far r36:ex
+			if large {
+				ex = far
+			}
+		}
+		// r106:vc = FMA r36:ex r22:F r7:vr
+		vc := fma32Try(ex, F, vr, &slow)
+		// If Delta
+		if hasDelta {
+			// r107 = Load Delta
+			r107 := delta[j]
+			// r106:vc = Add r106:vc r107
+			vc = float32(vc + r107)
+		}
+		// r109:ka = Param Ka
+		ka := cKa[j]
+		// r110:dv = Sub r106:vc r13:vRest
+		dv := float32(vc - vRest)
+		// r111:keep = Param Keep
+		keep := cKeep[j]
+		// r112:wkeep = Mul r111:keep r10:u
+		wkeep := float32(keep * u)
+		// r113:wc = FMA r109:ka r110:dv r112:wkeep
+		wc := fma32Try(ka, dv, wkeep, &slow)
+		// r115:since = Sub r114:t r2:Last
+		since := float32(t - Last)
+		// r116:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r117:refr = CmpLT r115:since r116:tauRef
+		refr := since < tauRef
+		// r0:V = Select r117:refr r7:vr r106:vc
+		V = vc
+		if refr {
+			V = vr
+		}
+		// r1:W = Select r117:refr r10:u r113:wc
+		W = wc
+		if refr {
+			W = u
+		}
+		// r120:sp = CmpGE r0:V r3:vTh
+		sp := V >= vTh
+		// r2:Last = Select r120:sp r114:t r2:Last
+		if sp {
+			Last = t
+>>>>>>> gen-ir
 		}
 		if slow {
 			stepF32SoftPNExact(f, s, j, j+1)
 			continue
 		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r127 {
+=======
+			// StoreOne Spike r120:sp
+			if sp {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r128 := r124 || r127
 			ref[j] = r128
+=======
+			// r121:ref = Or r117:refr r120:sp
+			ref121 := refr || sp
+			// StoreBool Ref r121:ref
+			ref[j] = ref121
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r127 {
+=======
+			// StoreBits Bits r120:sp
+			if sp {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -1784,6 +3845,7 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
+<<<<<<< HEAD
 	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
 	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
@@ -1805,28 +3867,87 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 	r85 := math.Float32frombits(0xbf800000) // -1
 	r89 := uint32(0x7f)
 	r121 := f.T[s]
+=======
+	// r26 = Imm 0x3ab60b61
+	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r27 = Imm 0x3c088889
+	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r29 = Imm 0x3d2aaaab
+	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r31 = Imm 0x3e2aaaab
+	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r33 = Imm 0x3f000000
+	r33 := math.Float32frombits(0x3f000000) // 0.5
+	// r35 = Imm 0x3f800000
+	r35 := math.Float32frombits(0x3f800000) // 1
+	// r37 = Imm 0x3e000000
+	r37 := math.Float32frombits(0x3e000000) // 0.125
+	// r39 = Imm 0x3493f27e
+	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r40 = Imm 0x3638ef1d
+	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r42 = Imm 0x37d00d01
+	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r44 = Imm 0x39500d01
+	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r52 = Imm 0x42be0000
+	r52 := math.Float32frombits(0x42be0000) // 95
+	// r55 = Imm 0xc2ae0000
+	r55 := math.Float32frombits(0xc2ae0000) // -87
+	// r58 = Imm 0x4b400000
+	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r59 = Imm 0x3fb8aa3b
+	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r62 = Imm 0xb5bfbe8e
+	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r63 = Imm 0xbf317200
+	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r75 = Imm 0x41f00000
+	r75 := math.Float32frombits(0x41f00000) // 30
+	// r78 = Imm 0xbf800000
+	r78 := math.Float32frombits(0xbf800000) // -1
+	// r82 = Imm 0x7f
+	r82 := uint32(0x7f)
+	// r114:t = Time
+	t := f.T[s]
+>>>>>>> gen-ir
 	for j := lo; j < hi; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r3 := cVTh[j]
-		r4 := r0 >= r3
-		r5 := cVThRst[j]
-		r6 := float32(r0 - r5)
-		r7 := r0
-		if r4 {
-			r7 = r6
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:vTh = Param VTh
+		vTh := cVTh[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= vTh
+		// r5:vThRst = Param VThRst
+		vThRst := cVThRst[j]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs := float32(V - vThRst)
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
 		}
-		r8 := cB[j]
-		r9 := float32(r1 + r8)
-		r10 := r1
-		if r4 {
-			r10 = r9
+		// r8:b = Param B
+		b := cB[j]
+		// r9:wb = Add r1:W r8:b
+		wb := float32(W + b)
+		// r10:u = Select r4:spk r9:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r11 := math.Float32frombits(0x00000000) // 0
+		// r11:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r11 = i[j]
+			// r11:in = Load I
+			in = i[j]
 		}
+<<<<<<< HEAD
 		r13 := cVRest[j]
 		r14 := float32(r7 - r13)
 		r15 := cVC[j]
@@ -1950,28 +4071,258 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 		r127 := r0 >= r3
 		if r127 {
 			r2 = r121
+=======
+		// r13:vRest = Param VRest
+		vRest := cVRest[j]
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1 := float32(vr - vRest)
+		// r15:vC = Param VC
+		vC := cVC[j]
+		// r16:a2 = Sub r7:vr r15:vC
+		a2 := float32(vr - vC)
+		// r17:dtCTau = Param DtCTau
+		dtCTau := cDtCTau[j]
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12 := float32(a1 * a2)
+		// r19:dtRTau = Param DtRTau
+		dtRTau := cDtRTau[j]
+		// r20:iu = Sub r11:in r10:u
+		iu := float32(in - u)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive := float32(dtRTau * iu)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F := fma32(dtCTau, a12, drive)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2 := float32(a1 + a2)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z := float32(dtCTau * a1a2)
+		// r25:az = Abs r24:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r28 = FMA r26 r24:z r27
+		r28 := fma32(r26, z, r27)
+		// r30 = FMA r28 r24:z r29
+		r30 := fma32(r28, z, r29)
+		// r32 = FMA r30 r24:z r31
+		r32 := fma32(r30, z, r31)
+		// r34 = FMA r32 r24:z r33
+		r34 := fma32(r32, z, r33)
+		// r36:ex = FMA r34 r24:z r35
+		ex := fma32(r34, z, r35)
+		// r38:large = CmpGT r25:az r37
+		large := az > r37
+		// Rare r38:large
+		if large {
+			// r41 = FMA r39 r24:z r40
+			r41 := fma32(r39, z, r40)
+			// r43 = FMA r41 r24:z r42
+			r43 := fma32(r41, z, r42)
+			// r45 = FMA r43 r24:z r44
+			r45 := fma32(r43, z, r44)
+			// r46 = FMA r45 r24:z r26
+			r46 := fma32(r45, z, r26)
+			// r47 = FMA r46 r24:z r27
+			r47 := fma32(r46, z, r27)
+			// r48 = FMA r47 r24:z r29
+			r48 := fma32(r47, z, r29)
+			// r49 = FMA r48 r24:z r31
+			r49 := fma32(r48, z, r31)
+			// r50 = FMA r49 r24:z r33
+			r50 := fma32(r49, z, r33)
+			// r51:taylor = FMA r50 r24:z r35
+			taylor := fma32(r50, z, r35)
+			// r53 = CmpGT r24:z r52
+			r53 := z > r52
+			// r54:zl = Select r53 r52 r24:z
+			zl := z
+			if r53 {
+				zl = r52
+			}
+			// r56 = CmpLT r54:zl r55
+			r56 := zl < r55
+			// r57:zc = Select r56 r55 r54:zl
+			zc := zl
+			if r56 {
+				zc = r55
+			}
+			// r60 = FMA r57:zc r59 r58
+			r60 := fma32(zc, r59, r58)
+			// r61:k = Sub r60 r58
+			k := float32(r60 - r58)
+			// r64 = FMA r61:k r63 r57:zc
+			r64 := fma32(k, r63, zc)
+			// r65:r = FMA r61:k r62 r64
+			r := fma32(k, r62, r64)
+			// r66 = FMA r39 r65:r r40
+			r66 := fma32(r39, r, r40)
+			// r67 = FMA r66 r65:r r42
+			r67 := fma32(r66, r, r42)
+			// r68 = FMA r67 r65:r r44
+			r68 := fma32(r67, r, r44)
+			// r69 = FMA r68 r65:r r26
+			r69 := fma32(r68, r, r26)
+			// r70 = FMA r69 r65:r r27
+			r70 := fma32(r69, r, r27)
+			// r71 = FMA r70 r65:r r29
+			r71 := fma32(r70, r, r29)
+			// r72 = FMA r71 r65:r r31
+			r72 := fma32(r71, r, r31)
+			// r73 = FMA r72 r65:r r33
+			r73 := fma32(r72, r, r33)
+			// r74:q = FMA r73 r65:r r35
+			q := fma32(r73, r, r35)
+			// r76 = CmpGT r61:k r75
+			r76 := k > r75
+			// r77:kc = Select r76 r75 r61:k
+			kc := k
+			if r76 {
+				kc = r75
+			}
+			// r79 = Mul r77:kc r78
+			r79 := float32(kc * r78)
+			// r80 = Add r79 r58
+			r80 := float32(r79 + r58)
+			// r81:kBits = Bits r80
+			kBits81 := math.Float32bits(r80)
+			// r83 = IAdd r81:kBits r82
+			r83 := kBits81 + r82
+			// r84 = Shl 23 r83
+			r84 := r83 << 23
+			// r85:pow2 = FromBits r84
+			pow285 := math.Float32frombits(r84)
+			// r86:oneMinus = Sub r35 r85:pow2
+			oneMinus := float32(r35 - pow285)
+			// r87 = FMA r65:r r74:q r86:oneMinus
+			r87 := fma32(r, q, oneMinus)
+			// r88:y = Div r87 r54:zl
+			y := float32(r87 / zl)
+			// r89 = FMA r61:k r33 r58
+			r89 := fma32(k, r33, r58)
+			// r90:kHalf = Sub r89 r58
+			kHalf := float32(r89 - r58)
+			// r91 = Add r90:kHalf r58
+			r91 := float32(kHalf + r58)
+			// r92:kBits = Bits r91
+			kBits92 := math.Float32bits(r91)
+			// r93 = IAdd r92:kBits r82
+			r93 := kBits92 + r82
+			// r94 = Shl 23 r93
+			r94 := r93 << 23
+			// r95:pow2 = FromBits r94
+			pow295 := math.Float32frombits(r94)
+			// r96 = Mul r88:y r95:pow2
+			r96 := float32(y * pow295)
+			// r97 = Sub r61:k r90:kHalf
+			r97 := float32(k - kHalf)
+			// r98 = Add r97 r58
+			r98 := float32(r97 + r58)
+			// r99:kBits = Bits r98
+			kBits99 := math.Float32bits(r98)
+			// r100 = IAdd r99:kBits r82
+			r100 := kBits99 + r82
+			// r101 = Shl 23 r100
+			r101 := r100 << 23
+			// r102:pow2 = FromBits r101
+			pow2102 := math.Float32frombits(r101)
+			// r103:big = Mul r96 r102:pow2
+			big := float32(r96 * pow2102)
+			// r104 = CmpLE r25:az r33
+			r104 := az <= r33
+			// r105:far = Select r104 r51:taylor r103:big
+			far := big
+			if r104 {
+				far = taylor
+			}
+			// r36:ex = Select r38:large r105:far r36:ex
+			if large {
+				ex = far
+			}
 		}
+		// r106:vc = FMA r36:ex r22:F r7:vr
+		vc := fma32(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r107 = Load Delta
+			r107 := delta[j]
+			// r106:vc = Add r106:vc r107
+			vc = float32(vc + r107)
+		}
+		// r109:ka = Param Ka
+		ka := cKa[j]
+		// r110:dv = Sub r106:vc r13:vRest
+		dv := float32(vc - vRest)
+		// r111:keep = Param Keep
+		keep := cKeep[j]
+		// r112:wkeep = Mul r111:keep r10:u
+		wkeep := float32(keep * u)
+		// r113:wc = FMA r109:ka r110:dv r112:wkeep
+		wc := fma32(ka, dv, wkeep)
+		// r115:since = Sub r114:t r2:Last
+		since := float32(t - Last)
+		// r116:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r117:refr = CmpLT r115:since r116:tauRef
+		refr := since < tauRef
+		// r0:V = Select r117:refr r7:vr r106:vc
+		V = vc
+		if refr {
+			V = vr
+		}
+		// r1:W = Select r117:refr r10:u r113:wc
+		W = wc
+		if refr {
+			W = u
+		}
+		// r120:sp = CmpGE r0:V r3:vTh
+		sp := V >= vTh
+		// r2:Last = Select r120:sp r114:t r2:Last
+		if sp {
+			Last = t
+>>>>>>> gen-ir
+		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r127 {
+=======
+			// StoreOne Spike r120:sp
+			if sp {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r128 := r124 || r127
 			ref[j] = r128
+=======
+			// r121:ref = Or r117:refr r120:sp
+			ref121 := refr || sp
+			// StoreBool Ref r121:ref
+			ref[j] = ref121
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r127 {
+=======
+			// StoreBits Bits r120:sp
+			if sp {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -2028,6 +4379,7 @@ func stepF32HardOne(f *Frame32, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
+<<<<<<< HEAD
 	r31 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	r32 := math.Float32frombits(0x3c088889) // 0.008333333767950535
 	r34 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
@@ -2049,56 +4401,111 @@ func stepF32HardOne(f *Frame32, s int) {
 	r83 := math.Float32frombits(0xbf800000) // -1
 	r87 := uint32(0x7f)
 	r119 := f.T[s]
+=======
+	// r25 = Imm 0x3ab60b61
+	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r26 = Imm 0x3c088889
+	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r28 = Imm 0x3d2aaaab
+	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r30 = Imm 0x3e2aaaab
+	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r32 = Imm 0x3f000000
+	r32 := math.Float32frombits(0x3f000000) // 0.5
+	// r34 = Imm 0x3f800000
+	r34 := math.Float32frombits(0x3f800000) // 1
+	// r36 = Imm 0x3e000000
+	r36 := math.Float32frombits(0x3e000000) // 0.125
+	// r38 = Imm 0x3493f27e
+	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r39 = Imm 0x3638ef1d
+	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r41 = Imm 0x37d00d01
+	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r43 = Imm 0x39500d01
+	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r51 = Imm 0x42be0000
+	r51 := math.Float32frombits(0x42be0000) // 95
+	// r54 = Imm 0xc2ae0000
+	r54 := math.Float32frombits(0xc2ae0000) // -87
+	// r57 = Imm 0x4b400000
+	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r58 = Imm 0x3fb8aa3b
+	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r61 = Imm 0xb5bfbe8e
+	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r62 = Imm 0xbf317200
+	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r74 = Imm 0x41f00000
+	r74 := math.Float32frombits(0x41f00000) // 30
+	// r77 = Imm 0xbf800000
+	r77 := math.Float32frombits(0xbf800000) // -1
+	// r81 = Imm 0x7f
+	r81 := uint32(0x7f)
+	// r113:t = Time
+	t := f.T[s]
+>>>>>>> gen-ir
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r0a := v[j]
-		r0b := v[j+1]
-		r0c := v[j+2]
-		r1a := w[j]
-		r1b := w[j+1]
-		r1c := w[j+2]
-		r2a := last[j]
-		r2b := last[j+1]
-		r2c := last[j+2]
-		r4a := r0a >= c[CVTh]
-		r4b := r0b >= c[CVTh]
-		r4c := r0c >= c[CVTh]
-		r6a := r0a
-		if r4a {
-			r6a = c[CVReset]
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		V_c := v[j+2]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		W_c := w[j+2]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		Last_c := last[j+2]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= c[CVTh]
+		spk_b := V_b >= c[CVTh]
+		spk_c := V_c >= c[CVTh]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = c[CVReset]
 		}
-		r6b := r0b
-		if r4b {
-			r6b = c[CVReset]
+		vr_b := V_b
+		if spk_b {
+			vr_b = c[CVReset]
 		}
-		r6c := r0c
-		if r4c {
-			r6c = c[CVReset]
+		vr_c := V_c
+		if spk_c {
+			vr_c = c[CVReset]
 		}
-		r8a := float32(r1a + c[CB])
-		r8b := float32(r1b + c[CB])
-		r8c := float32(r1c + c[CB])
-		r9a := r1a
-		if r4a {
-			r9a = r8a
+		// r8:wb = Add r1:W r7:b
+		wb_a := float32(W_a + c[CB])
+		wb_b := float32(W_b + c[CB])
+		wb_c := float32(W_c + c[CB])
+		// r9:u = Select r4:spk r8:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r9b := r1b
-		if r4b {
-			r9b = r8b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r9c := r1c
-		if r4c {
-			r9c = r8c
+		u_c := W_c
+		if spk_c {
+			u_c = wb_c
 		}
-		r10a := math.Float32frombits(0x00000000) // 0
-		r10b := math.Float32frombits(0x00000000) // 0
-		r10c := math.Float32frombits(0x00000000) // 0
+		// r10:in = Imm 0x0
+		in_a := math.Float32frombits(0x00000000) // 0
+		in_b := math.Float32frombits(0x00000000) // 0
+		in_c := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r10a = i[j]
-			r10b = i[j+1]
-			r10c = i[j+2]
+			// r10:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+			in_c = i[j+2]
 		}
+<<<<<<< HEAD
 		r13a := float32(r6a - c[CVRest])
 		r13b := float32(r6b - c[CVRest])
 		r13c := float32(r6c - c[CVRest])
@@ -2438,82 +4845,651 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		if r125c {
 			r2c = r119
+=======
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1_a := float32(vr_a - c[CVRest])
+		a1_b := float32(vr_b - c[CVRest])
+		a1_c := float32(vr_c - c[CVRest])
+		// r15:a2 = Sub r6:vr r14:vC
+		a2_a := float32(vr_a - c[CVC])
+		a2_b := float32(vr_b - c[CVC])
+		a2_c := float32(vr_c - c[CVC])
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12_a := float32(a1_a * a2_a)
+		a12_b := float32(a1_b * a2_b)
+		a12_c := float32(a1_c * a2_c)
+		// r19:iu = Sub r10:in r9:u
+		iu_a := float32(in_a - u_a)
+		iu_b := float32(in_b - u_b)
+		iu_c := float32(in_c - u_c)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive_a := float32(c[CDtRTau] * iu_a)
+		drive_b := float32(c[CDtRTau] * iu_b)
+		drive_c := float32(c[CDtRTau] * iu_c)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F_a := fma32Try(c[CDtCTau], a12_a, drive_a, &slow)
+		F_b := fma32Try(c[CDtCTau], a12_b, drive_b, &slow)
+		F_c := fma32Try(c[CDtCTau], a12_c, drive_c, &slow)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2_a := float32(a1_a + a2_a)
+		a1a2_b := float32(a1_b + a2_b)
+		a1a2_c := float32(a1_c + a2_c)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z_a := float32(c[CDtCTau] * a1a2_a)
+		z_b := float32(c[CDtCTau] * a1a2_b)
+		z_c := float32(c[CDtCTau] * a1a2_c)
+		// r24:az = Abs r23:z
+		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r27 = FMA r25 r23:z r26
+		r27_a := fma32Try(r25, z_a, r26, &slow)
+		r27_b := fma32Try(r25, z_b, r26, &slow)
+		r27_c := fma32Try(r25, z_c, r26, &slow)
+		// r29 = FMA r27 r23:z r28
+		r29_a := fma32Try(r27_a, z_a, r28, &slow)
+		r29_b := fma32Try(r27_b, z_b, r28, &slow)
+		r29_c := fma32Try(r27_c, z_c, r28, &slow)
+		// r31 = FMA r29 r23:z r30
+		r31_a := fma32Try(r29_a, z_a, r30, &slow)
+		r31_b := fma32Try(r29_b, z_b, r30, &slow)
+		r31_c := fma32Try(r29_c, z_c, r30, &slow)
+		// r33 = FMA r31 r23:z r32
+		r33_a := fma32Try(r31_a, z_a, r32, &slow)
+		r33_b := fma32Try(r31_b, z_b, r32, &slow)
+		r33_c := fma32Try(r31_c, z_c, r32, &slow)
+		// r35:ex = FMA r33 r23:z r34
+		ex_a := fma32Try(r33_a, z_a, r34, &slow)
+		ex_b := fma32Try(r33_b, z_b, r34, &slow)
+		ex_c := fma32Try(r33_c, z_c, r34, &slow)
+		// r37:large = CmpGT r24:az r36
+		large_a := az_a > r36
+		large_b := az_b > r36
+		large_c := az_c > r36
+		// Rare r37:large
+		if large_a {
+			// r40 = FMA r38 r23:z r39
+			r40_a := fma32Try(r38, z_a, r39, &slow)
+			// r42 = FMA r40 r23:z r41
+			r42_a := fma32Try(r40_a, z_a, r41, &slow)
+			// r44 = FMA r42 r23:z r43
+			r44_a := fma32Try(r42_a, z_a, r43, &slow)
+			// r45 = FMA r44 r23:z r25
+			r45_a := fma32Try(r44_a, z_a, r25, &slow)
+			// r46 = FMA r45 r23:z r26
+			r46_a := fma32Try(r45_a, z_a, r26, &slow)
+			// r47 = FMA r46 r23:z r28
+			r47_a := fma32Try(r46_a, z_a, r28, &slow)
+			// r48 = FMA r47 r23:z r30
+			r48_a := fma32Try(r47_a, z_a, r30, &slow)
+			// r49 = FMA r48 r23:z r32
+			r49_a := fma32Try(r48_a, z_a, r32, &slow)
+			// r50:taylor = FMA r49 r23:z r34
+			taylor_a := fma32Try(r49_a, z_a, r34, &slow)
+			// r52 = CmpGT r23:z r51
+			r52_a := z_a > r51
+			// r53:zl = Select r52 r51 r23:z
+			zl_a := z_a
+			if r52_a {
+				zl_a = r51
+			}
+			// r55 = CmpLT r53:zl r54
+			r55_a := zl_a < r54
+			// r56:zc = Select r55 r54 r53:zl
+			zc_a := zl_a
+			if r55_a {
+				zc_a = r54
+			}
+			// r59 = FMA r56:zc r58 r57
+			r59_a := fma32Try(zc_a, r58, r57, &slow)
+			// r60:k = Sub r59 r57
+			k_a := float32(r59_a - r57)
+			// r63 = FMA r60:k r62 r56:zc
+			r63_a := fma32Try(k_a, r62, zc_a, &slow)
+			// r64:r = FMA r60:k r61 r63
+			r_a := fma32Try(k_a, r61, r63_a, &slow)
+			// r65 = FMA r38 r64:r r39
+			r65_a := fma32Try(r38, r_a, r39, &slow)
+			// r66 = FMA r65 r64:r r41
+			r66_a := fma32Try(r65_a, r_a, r41, &slow)
+			// r67 = FMA r66 r64:r r43
+			r67_a := fma32Try(r66_a, r_a, r43, &slow)
+			// r68 = FMA r67 r64:r r25
+			r68_a := fma32Try(r67_a, r_a, r25, &slow)
+			// r69 = FMA r68 r64:r r26
+			r69_a := fma32Try(r68_a, r_a, r26, &slow)
+			// r70 = FMA r69 r64:r r28
+			r70_a := fma32Try(r69_a, r_a, r28, &slow)
+			// r71 = FMA r70 r64:r r30
+			r71_a := fma32Try(r70_a, r_a, r30, &slow)
+			// r72 = FMA r71 r64:r r32
+			r72_a := fma32Try(r71_a, r_a, r32, &slow)
+			// r73:q = FMA r72 r64:r r34
+			q_a := fma32Try(r72_a, r_a, r34, &slow)
+			// r75 = CmpGT r60:k r74
+			r75_a := k_a > r74
+			// r76:kc = Select r75 r74 r60:k
+			kc_a := k_a
+			if r75_a {
+				kc_a = r74
+			}
+			// r78 = Mul r76:kc r77
+			r78_a := float32(kc_a * r77)
+			// r79 = Add r78 r57
+			r79_a := float32(r78_a + r57)
+			// r80:kBits = Bits r79
+			kBits80_a := math.Float32bits(r79_a)
+			// r82 = IAdd r80:kBits r81
+			r82_a := kBits80_a + r81
+			// r83 = Shl 23 r82
+			r83_a := r82_a << 23
+			// r84:pow2 = FromBits r83
+			pow284_a := math.Float32frombits(r83_a)
+			// r85:oneMinus = Sub r34 r84:pow2
+			oneMinus_a := float32(r34 - pow284_a)
+			// r86 = FMA r64:r r73:q r85:oneMinus
+			r86_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r87:y = Div r86 r53:zl
+			y_a := float32(r86_a / zl_a)
+			// r88 = FMA r60:k r32 r57
+			r88_a := fma32Try(k_a, r32, r57, &slow)
+			// r89:kHalf = Sub r88 r57
+			kHalf_a := float32(r88_a - r57)
+			// r90 = Add r89:kHalf r57
+			r90_a := float32(kHalf_a + r57)
+			// r91:kBits = Bits r90
+			kBits91_a := math.Float32bits(r90_a)
+			// r92 = IAdd r91:kBits r81
+			r92_a := kBits91_a + r81
+			// r93 = Shl 23 r92
+			r93_a := r92_a << 23
+			// r94:pow2 = FromBits r93
+			pow294_a := math.Float32frombits(r93_a)
+			// r95 = Mul r87:y r94:pow2
+			r95_a := float32(y_a * pow294_a)
+			// r96 = Sub r60:k r89:kHalf
+			r96_a := float32(k_a - kHalf_a)
+			// r97 = Add r96 r57
+			r97_a := float32(r96_a + r57)
+			// r98:kBits = Bits r97
+			kBits98_a := math.Float32bits(r97_a)
+			// r99 = IAdd r98:kBits r81
+			r99_a := kBits98_a + r81
+			// r100 = Shl 23 r99
+			r100_a := r99_a << 23
+			// r101:pow2 = FromBits r100
+			pow2101_a := math.Float32frombits(r100_a)
+			// r102:big = Mul r95 r101:pow2
+			big_a := float32(r95_a * pow2101_a)
+			// r103 = CmpLE r24:az r32
+			r103_a := az_a <= r32
+			// r104:far = Select r103 r50:taylor r102:big
+			far_a := big_a
+			if r103_a {
+				far_a = taylor_a
+			}
+			// r35:ex = Select r37:large r104:far r35:ex
+			if large_a {
+				ex_a = far_a
+			}
+		}
+		if large_b {
+			// r40 = FMA r38 r23:z r39
+			r40_b := fma32Try(r38, z_b, r39, &slow)
+			// r42 = FMA r40 r23:z r41
+			r42_b := fma32Try(r40_b, z_b, r41, &slow)
+			// r44 = FMA r42 r23:z r43
+			r44_b := fma32Try(r42_b, z_b, r43, &slow)
+			// r45 = FMA r44 r23:z r25
+			r45_b := fma32Try(r44_b, z_b, r25, &slow)
+			// r46 = FMA r45 r23:z r26
+			r46_b := fma32Try(r45_b, z_b, r26, &slow)
+			// r47 = FMA r46 r23:z r28
+			r47_b := fma32Try(r46_b, z_b, r28, &slow)
+			// r48 = FMA r47 r23:z r30
+			r48_b := fma32Try(r47_b, z_b, r30, &slow)
+			// r49 = FMA r48 r23:z r32
+			r49_b := fma32Try(r48_b, z_b, r32, &slow)
+			// r50:taylor = FMA r49 r23:z r34
+			taylor_b := fma32Try(r49_b, z_b, r34, &slow)
+			// r52 = CmpGT r23:z r51
+			r52_b := z_b > r51
+			// r53:zl = Select r52 r51 r23:z
+			zl_b := z_b
+			if r52_b {
+				zl_b = r51
+			}
+			// r55 = CmpLT r53:zl r54
+			r55_b := zl_b < r54
+			// r56:zc = Select r55 r54 r53:zl
+			zc_b := zl_b
+			if r55_b {
+				zc_b = r54
+			}
+			// r59 = FMA r56:zc r58 r57
+			r59_b := fma32Try(zc_b, r58, r57, &slow)
+			// r60:k = Sub r59 r57
+			k_b := float32(r59_b - r57)
+			// r63 = FMA r60:k r62 r56:zc
+			r63_b := fma32Try(k_b, r62, zc_b, &slow)
+			// r64:r = FMA r60:k r61 r63
+			r_b := fma32Try(k_b, r61, r63_b, &slow)
+			// r65 = FMA r38 r64:r r39
+			r65_b := fma32Try(r38, r_b, r39, &slow)
+			// r66 = FMA r65 r64:r r41
+			r66_b := fma32Try(r65_b, r_b, r41, &slow)
+			// r67 = FMA r66 r64:r r43
+			r67_b := fma32Try(r66_b, r_b, r43, &slow)
+			// r68 = FMA r67 r64:r r25
+			r68_b := fma32Try(r67_b, r_b, r25, &slow)
+			// r69 = FMA r68 r64:r r26
+			r69_b := fma32Try(r68_b, r_b, r26, &slow)
+			// r70 = FMA r69 r64:r r28
+			r70_b := fma32Try(r69_b, r_b, r28, &slow)
+			// r71 = FMA r70 r64:r r30
+			r71_b := fma32Try(r70_b, r_b, r30, &slow)
+			// r72 = FMA r71 r64:r r32
+			r72_b := fma32Try(r71_b, r_b, r32, &slow)
+			// r73:q = FMA r72 r64:r r34
+			q_b := fma32Try(r72_b, r_b, r34, &slow)
+			// r75 = CmpGT r60:k r74
+			r75_b := k_b > r74
+			// r76:kc = Select r75 r74 r60:k
+			kc_b := k_b
+			if r75_b {
+				kc_b = r74
+			}
+			// r78 = Mul r76:kc r77
+			r78_b := float32(kc_b * r77)
+			// r79 = Add r78 r57
+			r79_b := float32(r78_b + r57)
+			// r80:kBits = Bits r79
+			kBits80_b := math.Float32bits(r79_b)
+			// r82 = IAdd r80:kBits r81
+			r82_b := kBits80_b + r81
+			// r83 = Shl 23 r82
+			r83_b := r82_b << 23
+			// r84:pow2 = FromBits r83
+			pow284_b := math.Float32frombits(r83_b)
+			// r85:oneMinus = Sub r34 r84:pow2
+			oneMinus_b := float32(r34 - pow284_b)
+			// r86 = FMA r64:r r73:q r85:oneMinus
+			r86_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r87:y = Div r86 r53:zl
+			y_b := float32(r86_b / zl_b)
+			// r88 = FMA r60:k r32 r57
+			r88_b := fma32Try(k_b, r32, r57, &slow)
+			// r89:kHalf = Sub r88 r57
+			kHalf_b := float32(r88_b - r57)
+			// r90 = Add r89:kHalf r57
+			r90_b := float32(kHalf_b + r57)
+			// r91:kBits = Bits r90
+			kBits91_b := math.Float32bits(r90_b)
+			// r92 = IAdd r91:kBits r81
+			r92_b := kBits91_b + r81
+			// r93 = Shl 23 r92
+			r93_b := r92_b << 23
+			// r94:pow2 = FromBits r93
+			pow294_b := math.Float32frombits(r93_b)
+			// r95 = Mul r87:y r94:pow2
+			r95_b := float32(y_b * pow294_b)
+			// r96 = Sub r60:k r89:kHalf
+			r96_b := float32(k_b - kHalf_b)
+			// r97 = Add r96 r57
+			r97_b := float32(r96_b + r57)
+			// r98:kBits = Bits r97
+			kBits98_b := math.Float32bits(r97_b)
+			// r99 = IAdd r98:kBits r81
+			r99_b := kBits98_b + r81
+			// r100 = Shl 23 r99
+			r100_b := r99_b << 23
+			// r101:pow2 = FromBits r100
+			pow2101_b := math.Float32frombits(r100_b)
+			// r102:big = Mul r95 r101:pow2
+			big_b := float32(r95_b * pow2101_b)
+			// r103 = CmpLE r24:az r32
+			r103_b := az_b <= r32
+			// r104:far = Select r103 r50:taylor r102:big
+			far_b := big_b
+			if r103_b {
+				far_b = taylor_b
+			}
+			// r35:ex = Select r37:large r104:far r35:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		if large_c {
+			// r40 = FMA r38 r23:z r39
+			r40_c := fma32Try(r38, z_c, r39, &slow)
+			// r42 = FMA r40 r23:z r41
+			r42_c := fma32Try(r40_c, z_c, r41, &slow)
+			// r44 = FMA r42 r23:z r43
+			r44_c := fma32Try(r42_c, z_c, r43, &slow)
+			// r45 = FMA r44 r23:z r25
+			r45_c := fma32Try(r44_c, z_c, r25, &slow)
+			// r46 = FMA r45 r23:z r26
+			r46_c := fma32Try(r45_c, z_c, r26, &slow)
+			// r47 = FMA r46 r23:z r28
+			r47_c := fma32Try(r46_c, z_c, r28, &slow)
+			// r48 = FMA r47 r23:z r30
+			r48_c := fma32Try(r47_c, z_c, r30, &slow)
+			// r49 = FMA r48 r23:z r32
+			r49_c := fma32Try(r48_c, z_c, r32, &slow)
+			// r50:taylor = FMA r49 r23:z r34
+			taylor_c := fma32Try(r49_c, z_c, r34, &slow)
+			// r52 = CmpGT r23:z r51
+			r52_c := z_c > r51
+			// r53:zl = Select r52 r51 r23:z
+			zl_c := z_c
+			if r52_c {
+				zl_c = r51
+			}
+			// r55 = CmpLT r53:zl r54
+			r55_c := zl_c < r54
+			// r56:zc = Select r55 r54 r53:zl
+			zc_c := zl_c
+			if r55_c {
+				zc_c = r54
+			}
+			// r59 = FMA r56:zc r58 r57
+			r59_c := fma32Try(zc_c, r58, r57, &slow)
+			// r60:k = Sub r59 r57
+			k_c := float32(r59_c - r57)
+			// r63 = FMA r60:k r62 r56:zc
+			r63_c := fma32Try(k_c, r62, zc_c, &slow)
+			// r64:r = FMA r60:k r61 r63
+			r_c := fma32Try(k_c, r61, r63_c, &slow)
+			// r65 = FMA r38 r64:r r39
+			r65_c := fma32Try(r38, r_c, r39, &slow)
+			// r66 = FMA r65 r64:r r41
+			r66_c := fma32Try(r65_c, r_c, r41, &slow)
+			// r67 = FMA r66 r64:r r43
+			r67_c := fma32Try(r66_c, r_c, r43, &slow)
+			// r68 = FMA r67 r64:r r25
+			r68_c := fma32Try(r67_c, r_c, r25, &slow)
+			// r69 = FMA r68 r64:r r26
+			r69_c := fma32Try(r68_c, r_c, r26, &slow)
+			// r70 = FMA r69 r64:r r28
+			r70_c := fma32Try(r69_c, r_c, r28, &slow)
+			// r71 = FMA r70 r64:r r30
+			r71_c := fma32Try(r70_c, r_c, r30, &slow)
+			// r72 = FMA r71 r64:r r32
+			r72_c := fma32Try(r71_c, r_c, r32, &slow)
+			// r73:q = FMA r72 r64:r r34
+			q_c := fma32Try(r72_c, r_c, r34, &slow)
+			// r75 = CmpGT r60:k r74
+			r75_c := k_c > r74
+			// r76:kc = Select r75 r74 r60:k
+			kc_c := k_c
+			if r75_c {
+				kc_c = r74
+			}
+			// r78 = Mul r76:kc r77
+			r78_c := float32(kc_c * r77)
+			// r79 = Add r78 r57
+			r79_c := float32(r78_c + r57)
+			// r80:kBits = Bits r79
+			kBits80_c := math.Float32bits(r79_c)
+			// r82 = IAdd r80:kBits r81
+			r82_c := kBits80_c + r81
+			// r83 = Shl 23 r82
+			r83_c := r82_c << 23
+			// r84:pow2 = FromBits r83
+			pow284_c := math.Float32frombits(r83_c)
+			// r85:oneMinus = Sub r34 r84:pow2
+			oneMinus_c := float32(r34 - pow284_c)
+			// r86 = FMA r64:r r73:q r85:oneMinus
+			r86_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r87:y = Div r86 r53:zl
+			y_c := float32(r86_c / zl_c)
+			// r88 = FMA r60:k r32 r57
+			r88_c := fma32Try(k_c, r32, r57, &slow)
+			// r89:kHalf = Sub r88 r57
+			kHalf_c := float32(r88_c - r57)
+			// r90 = Add r89:kHalf r57
+			r90_c := float32(kHalf_c + r57)
+			// r91:kBits = Bits r90
+			kBits91_c := math.Float32bits(r90_c)
+			// r92 = IAdd r91:kBits r81
+			r92_c := kBits91_c + r81
+			// r93 = Shl 23 r92
+			r93_c := r92_c << 23
+			// r94:pow2 = FromBits r93
+			pow294_c := math.Float32frombits(r93_c)
+			// r95 = Mul r87:y r94:pow2
+			r95_c := float32(y_c * pow294_c)
+			// r96 = Sub r60:k r89:kHalf
+			r96_c := float32(k_c - kHalf_c)
+			// r97 = Add r96 r57
+			r97_c := float32(r96_c + r57)
+			// r98:kBits = Bits r97
+			kBits98_c := math.Float32bits(r97_c)
+			// r99 = IAdd r98:kBits r81
+			r99_c := kBits98_c + r81
+			// r100 = Shl 23 r99
+			r100_c := r99_c << 23
+			// r101:pow2 = FromBits r100
+			pow2101_c := math.Float32frombits(r100_c)
+			// r102:big = Mul r95 r101:pow2
+			big_c := float32(r95_c * pow2101_c)
+			// r103 = CmpLE r24:az r32
+			r103_c := az_c <= r32
+			// r104:far = Select r103 r50:taylor r102:big
+			far_c := big_c
+			if r103_c {
+				far_c = taylor_c
+			}
+			// r35:ex = Select r37:large r104:far r35:ex
+			if large_c {
+				ex_c = far_c
+			}
+		}
+		// r105:vc = FMA r35:ex r21:F r6:vr
+		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
+		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
+		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
+		// If Delta
+		if hasDelta {
+			// r106 = Load Delta
+			r106_a := delta[j]
+			r106_b := delta[j+1]
+			r106_c := delta[j+2]
+			// r105:vc = Add r105:vc r106
+			vc_a = float32(vc_a + r106_a)
+			vc_b = float32(vc_b + r106_b)
+			vc_c = float32(vc_c + r106_c)
+		}
+		// r109:dv = Sub r105:vc r12:vRest
+		dv_a := float32(vc_a - c[CVRest])
+		dv_b := float32(vc_b - c[CVRest])
+		dv_c := float32(vc_c - c[CVRest])
+		// r111:wkeep = Mul r110:keep r9:u
+		wkeep_a := float32(c[CKeep] * u_a)
+		wkeep_b := float32(c[CKeep] * u_b)
+		wkeep_c := float32(c[CKeep] * u_c)
+		// r112:wc = FMA r108:ka r109:dv r111:wkeep
+		wc_a := fma32Try(c[CKa], dv_a, wkeep_a, &slow)
+		wc_b := fma32Try(c[CKa], dv_b, wkeep_b, &slow)
+		wc_c := fma32Try(c[CKa], dv_c, wkeep_c, &slow)
+		// r114:since = Sub r113:t r2:Last
+		since_a := float32(t - Last_a)
+		since_b := float32(t - Last_b)
+		since_c := float32(t - Last_c)
+		// r116:refr = CmpLT r114:since r115:tauRef
+		refr_a := since_a < c[CTauRef]
+		refr_b := since_b < c[CTauRef]
+		refr_c := since_c < c[CTauRef]
+		// r0:V = Select r116:refr r6:vr r105:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
+		}
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
+		}
+		V_c = vc_c
+		if refr_c {
+			V_c = vr_c
+		}
+		// r1:W = Select r116:refr r9:u r112:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
+		}
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
+		}
+		W_c = wc_c
+		if refr_c {
+			W_c = u_c
+		}
+		// r119:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= c[CVTh]
+		sp_b := V_b >= c[CVTh]
+		sp_c := V_c >= c[CVTh]
+		// r2:Last = Select r119:sp r113:t r2:Last
+		if sp_a {
+			Last_a = t
+		}
+		if sp_b {
+			Last_b = t
+		}
+		if sp_c {
+			Last_c = t
+>>>>>>> gen-ir
 		}
 		if slow {
 			stepF32HardExact(f, s, j, j+3)
 			continue
 		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r125a {
+=======
+			// StoreOne Spike r119:sp
+			if sp_a {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
+<<<<<<< HEAD
 			if r125b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
+<<<<<<< HEAD
 			if r125c {
+=======
+			if sp_c {
+>>>>>>> gen-ir
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r126a := r122a || r125a
 			r126b := r122b || r125b
 			r126c := r122c || r125c
 			ref[j] = r126a
 			ref[j+1] = r126b
 			ref[j+2] = r126c
+=======
+			// r120:ref = Or r116:refr r119:sp
+			ref120_a := refr_a || sp_a
+			ref120_b := refr_b || sp_b
+			ref120_c := refr_c || sp_c
+			// StoreBool Ref r120:ref
+			ref[j] = ref120_a
+			ref[j+1] = ref120_b
+			ref[j+2] = ref120_c
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r125a {
+=======
+			// StoreBits Bits r119:sp
+			if sp_a {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
+<<<<<<< HEAD
 			if r125b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
+<<<<<<< HEAD
 			if r125c {
+=======
+			if sp_c {
+>>>>>>> gen-ir
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		v[j+2] = r0c
-		w[j] = r1a
-		w[j+1] = r1b
-		w[j+2] = r1c
-		last[j] = r2a
-		last[j+1] = r2b
-		last[j+2] = r2c
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		v[j+2] = V_c
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		w[j+2] = W_c
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
+		last[j+2] = Last_c
 	}
 	for ; j < n; j++ {
 		slow := false
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r4 := r0 >= c[CVTh]
-		r6 := r0
-		if r4 {
-			r6 = c[CVReset]
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= c[CVTh]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr := V
+		if spk {
+			vr = c[CVReset]
 		}
-		r8 := float32(r1 + c[CB])
-		r9 := r1
-		if r4 {
-			r9 = r8
+		// r8:wb = Add r1:W r7:b
+		wb := float32(W + c[CB])
+		// r9:u = Select r4:spk r8:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r10 := math.Float32frombits(0x00000000) // 0
+		// r10:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r10 = i[j]
+			// r10:in = Load I
+			in = i[j]
 		}
+<<<<<<< HEAD
 		r13 := float32(r6 - c[CVRest])
 		r15 := float32(r6 - c[CVC])
 		r17 := float32(r13 * r15)
@@ -2629,32 +5605,248 @@ func stepF32HardOne(f *Frame32, s int) {
 		r125 := r0 >= c[CVTh]
 		if r125 {
 			r2 = r119
+=======
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1 := float32(vr - c[CVRest])
+		// r15:a2 = Sub r6:vr r14:vC
+		a2 := float32(vr - c[CVC])
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12 := float32(a1 * a2)
+		// r19:iu = Sub r10:in r9:u
+		iu := float32(in - u)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive := float32(c[CDtRTau] * iu)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F := fma32Try(c[CDtCTau], a12, drive, &slow)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2 := float32(a1 + a2)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z := float32(c[CDtCTau] * a1a2)
+		// r24:az = Abs r23:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r27 = FMA r25 r23:z r26
+		r27 := fma32Try(r25, z, r26, &slow)
+		// r29 = FMA r27 r23:z r28
+		r29 := fma32Try(r27, z, r28, &slow)
+		// r31 = FMA r29 r23:z r30
+		r31 := fma32Try(r29, z, r30, &slow)
+		// r33 = FMA r31 r23:z r32
+		r33 := fma32Try(r31, z, r32, &slow)
+		// r35:ex = FMA r33 r23:z r34
+		ex := fma32Try(r33, z, r34, &slow)
+		// r37:large = CmpGT r24:az r36
+		large := az > r36
+		// Rare r37:large
+		if large {
+			// r40 = FMA r38 r23:z r39
+			r40 := fma32Try(r38, z, r39, &slow)
+			// r42 = FMA r40 r23:z r41
+			r42 := fma32Try(r40, z, r41, &slow)
+			// r44 = FMA r42 r23:z r43
+			r44 := fma32Try(r42, z, r43, &slow)
+			// r45 = FMA r44 r23:z r25
+			r45 := fma32Try(r44, z, r25, &slow)
+			// r46 = FMA r45 r23:z r26
+			r46 := fma32Try(r45, z, r26, &slow)
+			// r47 = FMA r46 r23:z r28
+			r47 := fma32Try(r46, z, r28, &slow)
+			// r48 = FMA r47 r23:z r30
+			r48 := fma32Try(r47, z, r30, &slow)
+			// r49 = FMA r48 r23:z r32
+			r49 := fma32Try(r48, z, r32, &slow)
+			// r50:taylor = FMA r49 r23:z r34
+			taylor := fma32Try(r49, z, r34, &slow)
+			// r52 = CmpGT r23:z r51
+			r52 := z > r51
+			// r53:zl = Select r52 r51 r23:z
+			zl := z
+			if r52 {
+				zl = r51
+			}
+			// r55 = CmpLT r53:zl r54
+			r55 := zl < r54
+			// r56:zc = Select r55 r54 r53:zl
+			zc := zl
+			if r55 {
+				zc = r54
+			}
+			// r59 = FMA r56:zc r58 r57
+			r59 := fma32Try(zc, r58, r57, &slow)
+			// r60:k = Sub r59 r57
+			k := float32(r59 - r57)
+			// r63 = FMA r60:k r62 r56:zc
+			r63 := fma32Try(k, r62, zc, &slow)
+			// r64:r = FMA r60:k r61 r63
+			r := fma32Try(k, r61, r63, &slow)
+			// r65 = FMA r38 r64:r r39
+			r65 := fma32Try(r38, r, r39, &slow)
+			// r66 = FMA r65 r64:r r41
+			r66 := fma32Try(r65, r, r41, &slow)
+			// r67 = FMA r66 r64:r r43
+			r67 := fma32Try(r66, r, r43, &slow)
+			// r68 = FMA r67 r64:r r25
+			r68 := fma32Try(r67, r, r25, &slow)
+			// r69 = FMA r68 r64:r r26
+			r69 := fma32Try(r68, r, r26, &slow)
+			// r70 = FMA r69 r64:r r28
+			r70 := fma32Try(r69, r, r28, &slow)
+			// r71 = FMA r70 r64:r r30
+			r71 := fma32Try(r70, r, r30, &slow)
+			// r72 = FMA r71 r64:r r32
+			r72 := fma32Try(r71, r, r32, &slow)
+			// r73:q = FMA r72 r64:r r34
+			q := fma32Try(r72, r, r34, &slow)
+			// r75 = CmpGT r60:k r74
+			r75 := k > r74
+			// r76:kc = Select r75 r74 r60:k
+			kc := k
+			if r75 {
+				kc = r74
+			}
+			// r78 = Mul r76:kc r77
+			r78 := float32(kc * r77)
+			// r79 = Add r78 r57
+			r79 := float32(r78 + r57)
+			// r80:kBits = Bits r79
+			kBits80 := math.Float32bits(r79)
+			// r82 = IAdd r80:kBits r81
+			r82 := kBits80 + r81
+			// r83 = Shl 23 r82
+			r83 := r82 << 23
+			// r84:pow2 = FromBits r83
+			pow284 := math.Float32frombits(r83)
+			// r85:oneMinus = Sub r34 r84:pow2
+			oneMinus := float32(r34 - pow284)
+			// r86 = FMA r64:r r73:q r85:oneMinus
+			r86 := fma32Try(r, q, oneMinus, &slow)
+			// r87:y = Div r86 r53:zl
+			y := float32(r86 / zl)
+			// r88 = FMA r60:k r32 r57
+			r88 := fma32Try(k, r32, r57, &slow)
+			// r89:kHalf = Sub r88 r57
+			kHalf := float32(r88 - r57)
+			// r90 = Add r89:kHalf r57
+			r90 := float32(kHalf + r57)
+			// r91:kBits = Bits r90
+			kBits91 := math.Float32bits(r90)
+			// r92 = IAdd r91:kBits r81
+			r92 := kBits91 + r81
+			// r93 = Shl 23 r92
+			r93 := r92 << 23
+			// r94:pow2 = FromBits r93
+			pow294 := math.Float32frombits(r93)
+			// r95 = Mul r87:y r94:pow2
+			r95 := float32(y * pow294)
+			// r96 = Sub r60:k r89:kHalf
+			r96 := float32(k - kHalf)
+			// r97 = Add r96 r57
+			r97 := float32(r96 + r57)
+			// r98:kBits = Bits r97
+			kBits98 := math.Float32bits(r97)
+			// r99 = IAdd r98:kBits r81
+			r99 := kBits98 + r81
+			// r100 = Shl 23 r99
+			r100 := r99 << 23
+			// r101:pow2 = FromBits r100
+			pow2101 := math.Float32frombits(r100)
+			// r102:big = Mul r95 r101:pow2
+			big := float32(r95 * pow2101)
+			// r103 = CmpLE r24:az r32
+			r103 := az <= r32
+			// r104:far = Select r103 r50:taylor r102:big
+			far := big
+			if r103 {
+				far = taylor
+			}
+			// r35:ex = Select r37:large r104:far r35:ex
+			if large {
+				ex = far
+			}
+		}
+		// r105:vc = FMA r35:ex r21:F r6:vr
+		vc := fma32Try(ex, F, vr, &slow)
+		// If Delta
+		if hasDelta {
+			// r106 = Load Delta
+			r106 := delta[j]
+			// r105:vc = Add r105:vc r106
+			vc = float32(vc + r106)
+		}
+		// r109:dv = Sub r105:vc r12:vRest
+		dv := float32(vc - c[CVRest])
+		// r111:wkeep = Mul r110:keep r9:u
+		wkeep := float32(c[CKeep] * u)
+		// r112:wc = FMA r108:ka r109:dv r111:wkeep
+		wc := fma32Try(c[CKa], dv, wkeep, &slow)
+		// r114:since = Sub r113:t r2:Last
+		since := float32(t - Last)
+		// r116:refr = CmpLT r114:since r115:tauRef
+		refr := since < c[CTauRef]
+		// r0:V = Select r116:refr r6:vr r105:vc
+		V = vc
+		if refr {
+			V = vr
+		}
+		// r1:W = Select r116:refr r9:u r112:wc
+		W = wc
+		if refr {
+			W = u
+		}
+		// r119:sp = CmpGE r0:V r3:vTh
+		sp := V >= c[CVTh]
+		// r2:Last = Select r119:sp r113:t r2:Last
+		if sp {
+			Last = t
+>>>>>>> gen-ir
 		}
 		if slow {
 			stepF32HardExact(f, s, j, j+1)
 			continue
 		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r125 {
+=======
+			// StoreOne Spike r119:sp
+			if sp {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r126 := r122 || r125
 			ref[j] = r126
+=======
+			// r120:ref = Or r116:refr r119:sp
+			ref120 := refr || sp
+			// StoreBool Ref r120:ref
+			ref[j] = ref120
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r125 {
+=======
+			// StoreBits Bits r119:sp
+			if sp {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -2699,6 +5891,7 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
+<<<<<<< HEAD
 	r31 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	r32 := math.Float32frombits(0x3c088889) // 0.008333333767950535
 	r34 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
@@ -2720,24 +5913,79 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 	r83 := math.Float32frombits(0xbf800000) // -1
 	r87 := uint32(0x7f)
 	r119 := f.T[s]
+=======
+	// r25 = Imm 0x3ab60b61
+	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r26 = Imm 0x3c088889
+	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r28 = Imm 0x3d2aaaab
+	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r30 = Imm 0x3e2aaaab
+	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r32 = Imm 0x3f000000
+	r32 := math.Float32frombits(0x3f000000) // 0.5
+	// r34 = Imm 0x3f800000
+	r34 := math.Float32frombits(0x3f800000) // 1
+	// r36 = Imm 0x3e000000
+	r36 := math.Float32frombits(0x3e000000) // 0.125
+	// r38 = Imm 0x3493f27e
+	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r39 = Imm 0x3638ef1d
+	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r41 = Imm 0x37d00d01
+	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r43 = Imm 0x39500d01
+	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r51 = Imm 0x42be0000
+	r51 := math.Float32frombits(0x42be0000) // 95
+	// r54 = Imm 0xc2ae0000
+	r54 := math.Float32frombits(0xc2ae0000) // -87
+	// r57 = Imm 0x4b400000
+	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r58 = Imm 0x3fb8aa3b
+	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r61 = Imm 0xb5bfbe8e
+	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r62 = Imm 0xbf317200
+	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r74 = Imm 0x41f00000
+	r74 := math.Float32frombits(0x41f00000) // 30
+	// r77 = Imm 0xbf800000
+	r77 := math.Float32frombits(0xbf800000) // -1
+	// r81 = Imm 0x7f
+	r81 := uint32(0x7f)
+	// r113:t = Time
+	t := f.T[s]
+>>>>>>> gen-ir
 	for j := lo; j < hi; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r4 := r0 >= c[CVTh]
-		r6 := r0
-		if r4 {
-			r6 = c[CVReset]
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= c[CVTh]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr := V
+		if spk {
+			vr = c[CVReset]
 		}
-		r8 := float32(r1 + c[CB])
-		r9 := r1
-		if r4 {
-			r9 = r8
+		// r8:wb = Add r1:W r7:b
+		wb := float32(W + c[CB])
+		// r9:u = Select r4:spk r8:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r10 := math.Float32frombits(0x00000000) // 0
+		// r10:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r10 = i[j]
+			// r10:in = Load I
+			in = i[j]
 		}
+<<<<<<< HEAD
 		r13 := float32(r6 - c[CVRest])
 		r15 := float32(r6 - c[CVC])
 		r17 := float32(r13 * r15)
@@ -2853,28 +6101,244 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		r125 := r0 >= c[CVTh]
 		if r125 {
 			r2 = r119
+=======
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1 := float32(vr - c[CVRest])
+		// r15:a2 = Sub r6:vr r14:vC
+		a2 := float32(vr - c[CVC])
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12 := float32(a1 * a2)
+		// r19:iu = Sub r10:in r9:u
+		iu := float32(in - u)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive := float32(c[CDtRTau] * iu)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F := fma32(c[CDtCTau], a12, drive)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2 := float32(a1 + a2)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z := float32(c[CDtCTau] * a1a2)
+		// r24:az = Abs r23:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r27 = FMA r25 r23:z r26
+		r27 := fma32(r25, z, r26)
+		// r29 = FMA r27 r23:z r28
+		r29 := fma32(r27, z, r28)
+		// r31 = FMA r29 r23:z r30
+		r31 := fma32(r29, z, r30)
+		// r33 = FMA r31 r23:z r32
+		r33 := fma32(r31, z, r32)
+		// r35:ex = FMA r33 r23:z r34
+		ex := fma32(r33, z, r34)
+		// r37:large = CmpGT r24:az r36
+		large := az > r36
+		// Rare r37:large
+		if large {
+			// r40 = FMA r38 r23:z r39
+			r40 := fma32(r38, z, r39)
+			// r42 = FMA r40 r23:z r41
+			r42 := fma32(r40, z, r41)
+			// r44 = FMA r42 r23:z r43
+			r44 := fma32(r42, z, r43)
+			// r45 = FMA r44 r23:z r25
+			r45 := fma32(r44, z, r25)
+			// r46 = FMA r45 r23:z r26
+			r46 := fma32(r45, z, r26)
+			// r47 = FMA r46 r23:z r28
+			r47 := fma32(r46, z, r28)
+			// r48 = FMA r47 r23:z r30
+			r48 := fma32(r47, z, r30)
+			// r49 = FMA r48 r23:z r32
+			r49 := fma32(r48, z, r32)
+			// r50:taylor = FMA r49 r23:z r34
+			taylor := fma32(r49, z, r34)
+			// r52 = CmpGT r23:z r51
+			r52 := z > r51
+			// r53:zl = Select r52 r51 r23:z
+			zl := z
+			if r52 {
+				zl = r51
+			}
+			// r55 = CmpLT r53:zl r54
+			r55 := zl < r54
+			// r56:zc = Select r55 r54 r53:zl
+			zc := zl
+			if r55 {
+				zc = r54
+			}
+			// r59 = FMA r56:zc r58 r57
+			r59 := fma32(zc, r58, r57)
+			// r60:k = Sub r59 r57
+			k := float32(r59 - r57)
+			// r63 = FMA r60:k r62 r56:zc
+			r63 := fma32(k, r62, zc)
+			// r64:r = FMA r60:k r61 r63
+			r := fma32(k, r61, r63)
+			// r65 = FMA r38 r64:r r39
+			r65 := fma32(r38, r, r39)
+			// r66 = FMA r65 r64:r r41
+			r66 := fma32(r65, r, r41)
+			// r67 = FMA r66 r64:r r43
+			r67 := fma32(r66, r, r43)
+			// r68 = FMA r67 r64:r r25
+			r68 := fma32(r67, r, r25)
+			// r69 = FMA r68 r64:r r26
+			r69 := fma32(r68, r, r26)
+			// r70 = FMA r69 r64:r r28
+			r70 := fma32(r69, r, r28)
+			// r71 = FMA r70 r64:r r30
+			r71 := fma32(r70, r, r30)
+			// r72 = FMA r71 r64:r r32
+			r72 := fma32(r71, r, r32)
+			// r73:q = FMA r72 r64:r r34
+			q := fma32(r72, r, r34)
+			// r75 = CmpGT r60:k r74
+			r75 := k > r74
+			// r76:kc = Select r75 r74 r60:k
+			kc := k
+			if r75 {
+				kc = r74
+			}
+			// r78 = Mul r76:kc r77
+			r78 := float32(kc * r77)
+			// r79 = Add r78 r57
+			r79 := float32(r78 + r57)
+			// r80:kBits = Bits r79
+			kBits80 := math.Float32bits(r79)
+			// r82 = IAdd r80:kBits r81
+			r82 := kBits80 + r81
+			// r83 = Shl 23 r82
+			r83 := r82 << 23
+			// r84:pow2 = FromBits r83
+			pow284 := math.Float32frombits(r83)
+			// r85:oneMinus = Sub r34 r84:pow2
+			oneMinus := float32(r34 - pow284)
+			// r86 = FMA r64:r r73:q r85:oneMinus
+			r86 := fma32(r, q, oneMinus)
+			// r87:y = Div r86 r53:zl
+			y := float32(r86 / zl)
+			// r88 = FMA r60:k r32 r57
+			r88 := fma32(k, r32, r57)
+			// r89:kHalf = Sub r88 r57
+			kHalf := float32(r88 - r57)
+			// r90 = Add r89:kHalf r57
+			r90 := float32(kHalf + r57)
+			// r91:kBits = Bits r90
+			kBits91 := math.Float32bits(r90)
+			// r92 = IAdd r91:kBits r81
+			r92 := kBits91 + r81
+			// r93 = Shl 23 r92
+			r93 := r92 << 23
+			// r94:pow2 = FromBits r93
+			pow294 := math.Float32frombits(r93)
+			// r95 = Mul r87:y r94:pow2
+			r95 := float32(y * pow294)
+			// r96 = Sub r60:k r89:kHalf
+			r96 := float32(k - kHalf)
+			// r97 = Add r96 r57
+			r97 := float32(r96 + r57)
+			// r98:kBits = Bits r97
+			kBits98 := math.Float32bits(r97)
+			// r99 = IAdd r98:kBits r81
+			r99 := kBits98 + r81
+			// r100 = Shl 23 r99
+			r100 := r99 << 23
+			// r101:pow2 = FromBits r100
+			pow2101 := math.Float32frombits(r100)
+			// r102:big = Mul r95 r101:pow2
+			big := float32(r95 * pow2101)
+			// r103 = CmpLE r24:az r32
+			r103 := az <= r32
+			// r104:far = Select r103 r50:taylor r102:big
+			far := big
+			if r103 {
+				far = taylor
+			}
+			// r35:ex = Select r37:large r104:far r35:ex
+			if large {
+				ex = far
+			}
 		}
+		// r105:vc = FMA r35:ex r21:F r6:vr
+		vc := fma32(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r106 = Load Delta
+			r106 := delta[j]
+			// r105:vc = Add r105:vc r106
+			vc = float32(vc + r106)
+		}
+		// r109:dv = Sub r105:vc r12:vRest
+		dv := float32(vc - c[CVRest])
+		// r111:wkeep = Mul r110:keep r9:u
+		wkeep := float32(c[CKeep] * u)
+		// r112:wc = FMA r108:ka r109:dv r111:wkeep
+		wc := fma32(c[CKa], dv, wkeep)
+		// r114:since = Sub r113:t r2:Last
+		since := float32(t - Last)
+		// r116:refr = CmpLT r114:since r115:tauRef
+		refr := since < c[CTauRef]
+		// r0:V = Select r116:refr r6:vr r105:vc
+		V = vc
+		if refr {
+			V = vr
+		}
+		// r1:W = Select r116:refr r9:u r112:wc
+		W = wc
+		if refr {
+			W = u
+		}
+		// r119:sp = CmpGE r0:V r3:vTh
+		sp := V >= c[CVTh]
+		// r2:Last = Select r119:sp r113:t r2:Last
+		if sp {
+			Last = t
+>>>>>>> gen-ir
+		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r125 {
+=======
+			// StoreOne Spike r119:sp
+			if sp {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r126 := r122 || r125
 			ref[j] = r126
+=======
+			// r120:ref = Or r116:refr r119:sp
+			ref120 := refr || sp
+			// StoreBool Ref r120:ref
+			ref[j] = ref120
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r125 {
+=======
+			// StoreBits Bits r119:sp
+			if sp {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -2940,6 +6404,7 @@ func stepF32HardPNOne(f *Frame32, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
+<<<<<<< HEAD
 	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
 	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
@@ -2961,65 +6426,123 @@ func stepF32HardPNOne(f *Frame32, s int) {
 	r84 := math.Float32frombits(0xbf800000) // -1
 	r88 := uint32(0x7f)
 	r120 := f.T[s]
+=======
+	// r25 = Imm 0x3ab60b61
+	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r26 = Imm 0x3c088889
+	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r28 = Imm 0x3d2aaaab
+	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r30 = Imm 0x3e2aaaab
+	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r32 = Imm 0x3f000000
+	r32 := math.Float32frombits(0x3f000000) // 0.5
+	// r34 = Imm 0x3f800000
+	r34 := math.Float32frombits(0x3f800000) // 1
+	// r36 = Imm 0x3e000000
+	r36 := math.Float32frombits(0x3e000000) // 0.125
+	// r38 = Imm 0x3493f27e
+	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r39 = Imm 0x3638ef1d
+	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r41 = Imm 0x37d00d01
+	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r43 = Imm 0x39500d01
+	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r51 = Imm 0x42be0000
+	r51 := math.Float32frombits(0x42be0000) // 95
+	// r54 = Imm 0xc2ae0000
+	r54 := math.Float32frombits(0xc2ae0000) // -87
+	// r57 = Imm 0x4b400000
+	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r58 = Imm 0x3fb8aa3b
+	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r61 = Imm 0xb5bfbe8e
+	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r62 = Imm 0xbf317200
+	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r74 = Imm 0x41f00000
+	r74 := math.Float32frombits(0x41f00000) // 30
+	// r77 = Imm 0xbf800000
+	r77 := math.Float32frombits(0xbf800000) // -1
+	// r81 = Imm 0x7f
+	r81 := uint32(0x7f)
+	// r113:t = Time
+	t := f.T[s]
+>>>>>>> gen-ir
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r0a := v[j]
-		r0b := v[j+1]
-		r0c := v[j+2]
-		r1a := w[j]
-		r1b := w[j+1]
-		r1c := w[j+2]
-		r2a := last[j]
-		r2b := last[j+1]
-		r2c := last[j+2]
-		r3a := cVTh[j]
-		r3b := cVTh[j+1]
-		r3c := cVTh[j+2]
-		r4a := r0a >= r3a
-		r4b := r0b >= r3b
-		r4c := r0c >= r3c
-		r5a := cVReset[j]
-		r5b := cVReset[j+1]
-		r5c := cVReset[j+2]
-		r6a := r0a
-		if r4a {
-			r6a = r5a
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		V_c := v[j+2]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		W_c := w[j+2]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		Last_c := last[j+2]
+		// r3:vTh = Param VTh
+		vTh_a := cVTh[j]
+		vTh_b := cVTh[j+1]
+		vTh_c := cVTh[j+2]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= vTh_a
+		spk_b := V_b >= vTh_b
+		spk_c := V_c >= vTh_c
+		// r5:vReset = Param VReset
+		vReset_a := cVReset[j]
+		vReset_b := cVReset[j+1]
+		vReset_c := cVReset[j+2]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vReset_a
 		}
-		r6b := r0b
-		if r4b {
-			r6b = r5b
+		vr_b := V_b
+		if spk_b {
+			vr_b = vReset_b
 		}
-		r6c := r0c
-		if r4c {
-			r6c = r5c
+		vr_c := V_c
+		if spk_c {
+			vr_c = vReset_c
 		}
-		r7a := cB[j]
-		r7b := cB[j+1]
-		r7c := cB[j+2]
-		r8a := float32(r1a + r7a)
-		r8b := float32(r1b + r7b)
-		r8c := float32(r1c + r7c)
-		r9a := r1a
-		if r4a {
-			r9a = r8a
+		// r7:b = Param B
+		b_a := cB[j]
+		b_b := cB[j+1]
+		b_c := cB[j+2]
+		// r8:wb = Add r1:W r7:b
+		wb_a := float32(W_a + b_a)
+		wb_b := float32(W_b + b_b)
+		wb_c := float32(W_c + b_c)
+		// r9:u = Select r4:spk r8:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r9b := r1b
-		if r4b {
-			r9b = r8b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r9c := r1c
-		if r4c {
-			r9c = r8c
+		u_c := W_c
+		if spk_c {
+			u_c = wb_c
 		}
-		r10a := math.Float32frombits(0x00000000) // 0
-		r10b := math.Float32frombits(0x00000000) // 0
-		r10c := math.Float32frombits(0x00000000) // 0
+		// r10:in = Imm 0x0
+		in_a := math.Float32frombits(0x00000000) // 0
+		in_b := math.Float32frombits(0x00000000) // 0
+		in_c := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r10a = i[j]
-			r10b = i[j+1]
-			r10c = i[j+2]
+			// r10:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+			in_c = i[j+2]
 		}
+<<<<<<< HEAD
 		r12a := cVRest[j]
 		r12b := cVRest[j+1]
 		r12c := cVRest[j+2]
@@ -3383,85 +6906,685 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		if r126c {
 			r2c = r120
+=======
+		// r12:vRest = Param VRest
+		vRest_a := cVRest[j]
+		vRest_b := cVRest[j+1]
+		vRest_c := cVRest[j+2]
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1_a := float32(vr_a - vRest_a)
+		a1_b := float32(vr_b - vRest_b)
+		a1_c := float32(vr_c - vRest_c)
+		// r14:vC = Param VC
+		vC_a := cVC[j]
+		vC_b := cVC[j+1]
+		vC_c := cVC[j+2]
+		// r15:a2 = Sub r6:vr r14:vC
+		a2_a := float32(vr_a - vC_a)
+		a2_b := float32(vr_b - vC_b)
+		a2_c := float32(vr_c - vC_c)
+		// r16:dtCTau = Param DtCTau
+		dtCTau_a := cDtCTau[j]
+		dtCTau_b := cDtCTau[j+1]
+		dtCTau_c := cDtCTau[j+2]
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12_a := float32(a1_a * a2_a)
+		a12_b := float32(a1_b * a2_b)
+		a12_c := float32(a1_c * a2_c)
+		// r18:dtRTau = Param DtRTau
+		dtRTau_a := cDtRTau[j]
+		dtRTau_b := cDtRTau[j+1]
+		dtRTau_c := cDtRTau[j+2]
+		// r19:iu = Sub r10:in r9:u
+		iu_a := float32(in_a - u_a)
+		iu_b := float32(in_b - u_b)
+		iu_c := float32(in_c - u_c)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive_a := float32(dtRTau_a * iu_a)
+		drive_b := float32(dtRTau_b * iu_b)
+		drive_c := float32(dtRTau_c * iu_c)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
+		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
+		F_c := fma32Try(dtCTau_c, a12_c, drive_c, &slow)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2_a := float32(a1_a + a2_a)
+		a1a2_b := float32(a1_b + a2_b)
+		a1a2_c := float32(a1_c + a2_c)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z_a := float32(dtCTau_a * a1a2_a)
+		z_b := float32(dtCTau_b * a1a2_b)
+		z_c := float32(dtCTau_c * a1a2_c)
+		// r24:az = Abs r23:z
+		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r27 = FMA r25 r23:z r26
+		r27_a := fma32Try(r25, z_a, r26, &slow)
+		r27_b := fma32Try(r25, z_b, r26, &slow)
+		r27_c := fma32Try(r25, z_c, r26, &slow)
+		// r29 = FMA r27 r23:z r28
+		r29_a := fma32Try(r27_a, z_a, r28, &slow)
+		r29_b := fma32Try(r27_b, z_b, r28, &slow)
+		r29_c := fma32Try(r27_c, z_c, r28, &slow)
+		// r31 = FMA r29 r23:z r30
+		r31_a := fma32Try(r29_a, z_a, r30, &slow)
+		r31_b := fma32Try(r29_b, z_b, r30, &slow)
+		r31_c := fma32Try(r29_c, z_c, r30, &slow)
+		// r33 = FMA r31 r23:z r32
+		r33_a := fma32Try(r31_a, z_a, r32, &slow)
+		r33_b := fma32Try(r31_b, z_b, r32, &slow)
+		r33_c := fma32Try(r31_c, z_c, r32, &slow)
+		// r35:ex = FMA r33 r23:z r34
+		ex_a := fma32Try(r33_a, z_a, r34, &slow)
+		ex_b := fma32Try(r33_b, z_b, r34, &slow)
+		ex_c := fma32Try(r33_c, z_c, r34, &slow)
+		// r37:large = CmpGT r24:az r36
+		large_a := az_a > r36
+		large_b := az_b > r36
+		large_c := az_c > r36
+		// Rare r37:large
+		if large_a {
+			// r40 = FMA r38 r23:z r39
+			r40_a := fma32Try(r38, z_a, r39, &slow)
+			// r42 = FMA r40 r23:z r41
+			r42_a := fma32Try(r40_a, z_a, r41, &slow)
+			// r44 = FMA r42 r23:z r43
+			r44_a := fma32Try(r42_a, z_a, r43, &slow)
+			// r45 = FMA r44 r23:z r25
+			r45_a := fma32Try(r44_a, z_a, r25, &slow)
+			// r46 = FMA r45 r23:z r26
+			r46_a := fma32Try(r45_a, z_a, r26, &slow)
+			// r47 = FMA r46 r23:z r28
+			r47_a := fma32Try(r46_a, z_a, r28, &slow)
+			// r48 = FMA r47 r23:z r30
+			r48_a := fma32Try(r47_a, z_a, r30, &slow)
+			// r49 = FMA r48 r23:z r32
+			r49_a := fma32Try(r48_a, z_a, r32, &slow)
+			// r50:taylor = FMA r49 r23:z r34
+			taylor_a := fma32Try(r49_a, z_a, r34, &slow)
+			// r52 = CmpGT r23:z r51
+			r52_a := z_a > r51
+			// r53:zl = Select r52 r51 r23:z
+			zl_a := z_a
+			if r52_a {
+				zl_a = r51
+			}
+			// r55 = CmpLT r53:zl r54
+			r55_a := zl_a < r54
+			// r56:zc = Select r55 r54 r53:zl
+			zc_a := zl_a
+			if r55_a {
+				zc_a = r54
+			}
+			// r59 = FMA r56:zc r58 r57
+			r59_a := fma32Try(zc_a, r58, r57, &slow)
+			// r60:k = Sub r59 r57
+			k_a := float32(r59_a - r57)
+			// r63 = FMA r60:k r62 r56:zc
+			r63_a := fma32Try(k_a, r62, zc_a, &slow)
+			// r64:r = FMA r60:k r61 r63
+			r_a := fma32Try(k_a, r61, r63_a, &slow)
+			// r65 = FMA r38 r64:r r39
+			r65_a := fma32Try(r38, r_a, r39, &slow)
+			// r66 = FMA r65 r64:r r41
+			r66_a := fma32Try(r65_a, r_a, r41, &slow)
+			// r67 = FMA r66 r64:r r43
+			r67_a := fma32Try(r66_a, r_a, r43, &slow)
+			// r68 = FMA r67 r64:r r25
+			r68_a := fma32Try(r67_a, r_a, r25, &slow)
+			// r69 = FMA r68 r64:r r26
+			r69_a := fma32Try(r68_a, r_a, r26, &slow)
+			// r70 = FMA r69 r64:r r28
+			r70_a := fma32Try(r69_a, r_a, r28, &slow)
+			// r71 = FMA r70 r64:r r30
+			r71_a := fma32Try(r70_a, r_a, r30, &slow)
+			// r72 = FMA r71 r64:r r32
+			r72_a := fma32Try(r71_a, r_a, r32, &slow)
+			// r73:q = FMA r72 r64:r r34
+			q_a := fma32Try(r72_a, r_a, r34, &slow)
+			// r75 = CmpGT r60:k r74
+			r75_a := k_a > r74
+			// r76:kc = Select r75 r74 r60:k
+			kc_a := k_a
+			if r75_a {
+				kc_a = r74
+			}
+			// r78 = Mul r76:kc r77
+			r78_a := float32(kc_a * r77)
+			// r79 = Add r78 r57
+			r79_a := float32(r78_a + r57)
+			// r80:kBits = Bits r79
+			kBits80_a := math.Float32bits(r79_a)
+			// r82 = IAdd r80:kBits r81
+			r82_a := kBits80_a + r81
+			// r83 = Shl 23 r82
+			r83_a := r82_a << 23
+			// r84:pow2 = FromBits r83
+			pow284_a := math.Float32frombits(r83_a)
+			// r85:oneMinus = Sub r34 r84:pow2
+			oneMinus_a := float32(r34 - pow284_a)
+			// r86 = FMA r64:r r73:q r85:oneMinus
+			r86_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r87:y = Div r86 r53:zl
+			y_a := float32(r86_a / zl_a)
+			// r88 = FMA r60:k r32 r57
+			r88_a := fma32Try(k_a, r32, r57, &slow)
+			// r89:kHalf = Sub r88 r57
+			kHalf_a := float32(r88_a - r57)
+			// r90 = Add r89:kHalf r57
+			r90_a := float32(kHalf_a + r57)
+			// r91:kBits = Bits r90
+			kBits91_a := math.Float32bits(r90_a)
+			// r92 = IAdd r91:kBits r81
+			r92_a := kBits91_a + r81
+			// r93 = Shl 23 r92
+			r93_a := r92_a << 23
+			// r94:pow2 = FromBits r93
+			pow294_a := math.Float32frombits(r93_a)
+			// r95 = Mul r87:y r94:pow2
+			r95_a := float32(y_a * pow294_a)
+			// r96 = Sub r60:k r89:kHalf
+			r96_a := float32(k_a - kHalf_a)
+			// r97 = Add r96 r57
+			r97_a := float32(r96_a + r57)
+			// r98:kBits = Bits r97
+			kBits98_a := math.Float32bits(r97_a)
+			// r99 = IAdd r98:kBits r81
+			r99_a := kBits98_a + r81
+			// r100 = Shl 23 r99
+			r100_a := r99_a << 23
+			// r101:pow2 = FromBits r100
+			pow2101_a := math.Float32frombits(r100_a)
+			// r102:big = Mul r95 r101:pow2
+			big_a := float32(r95_a * pow2101_a)
+			// r103 = CmpLE r24:az r32
+			r103_a := az_a <= r32
+			// r104:far = Select r103 r50:taylor r102:big
+			far_a := big_a
+			if r103_a {
+				far_a = taylor_a
+			}
+			// r35:ex = Select r37:large r104:far r35:ex
+			if large_a {
+				ex_a = far_a
+			}
+		}
+		if large_b {
+			// r40 = FMA r38 r23:z r39
+			r40_b := fma32Try(r38, z_b, r39, &slow)
+			// r42 = FMA r40 r23:z r41
+			r42_b := fma32Try(r40_b, z_b, r41, &slow)
+			// r44 = FMA r42 r23:z r43
+			r44_b := fma32Try(r42_b, z_b, r43, &slow)
+			// r45 = FMA r44 r23:z r25
+			r45_b := fma32Try(r44_b, z_b, r25, &slow)
+			// r46 = FMA r45 r23:z r26
+			r46_b := fma32Try(r45_b, z_b, r26, &slow)
+			// r47 = FMA r46 r23:z r28
+			r47_b := fma32Try(r46_b, z_b, r28, &slow)
+			// r48 = FMA r47 r23:z r30
+			r48_b := fma32Try(r47_b, z_b, r30, &slow)
+			// r49 = FMA r48 r23:z r32
+			r49_b := fma32Try(r48_b, z_b, r32, &slow)
+			// r50:taylor = FMA r49 r23:z r34
+			taylor_b := fma32Try(r49_b, z_b, r34, &slow)
+			// r52 = CmpGT r23:z r51
+			r52_b := z_b > r51
+			// r53:zl = Select r52 r51 r23:z
+			zl_b := z_b
+			if r52_b {
+				zl_b = r51
+			}
+			// r55 = CmpLT r53:zl r54
+			r55_b := zl_b < r54
+			// r56:zc = Select r55 r54 r53:zl
+			zc_b := zl_b
+			if r55_b {
+				zc_b = r54
+			}
+			// r59 = FMA r56:zc r58 r57
+			r59_b := fma32Try(zc_b, r58, r57, &slow)
+			// r60:k = Sub r59 r57
+			k_b := float32(r59_b - r57)
+			// r63 = FMA r60:k r62 r56:zc
+			r63_b := fma32Try(k_b, r62, zc_b, &slow)
+			// r64:r = FMA r60:k r61 r63
+			r_b := fma32Try(k_b, r61, r63_b, &slow)
+			// r65 = FMA r38 r64:r r39
+			r65_b := fma32Try(r38, r_b, r39, &slow)
+			// r66 = FMA r65 r64:r r41
+			r66_b := fma32Try(r65_b, r_b, r41, &slow)
+			// r67 = FMA r66 r64:r r43
+			r67_b := fma32Try(r66_b, r_b, r43, &slow)
+			// r68 = FMA r67 r64:r r25
+			r68_b := fma32Try(r67_b, r_b, r25, &slow)
+			// r69 = FMA r68 r64:r r26
+			r69_b := fma32Try(r68_b, r_b, r26, &slow)
+			// r70 = FMA r69 r64:r r28
+			r70_b := fma32Try(r69_b, r_b, r28, &slow)
+			// r71 = FMA r70 r64:r r30
+			r71_b := fma32Try(r70_b, r_b, r30, &slow)
+			// r72 = FMA r71 r64:r r32
+			r72_b := fma32Try(r71_b, r_b, r32, &slow)
+			// r73:q = FMA r72 r64:r r34
+			q_b := fma32Try(r72_b, r_b, r34, &slow)
+			// r75 = CmpGT r60:k r74
+			r75_b := k_b > r74
+			// r76:kc = Select r75 r74 r60:k
+			kc_b := k_b
+			if r75_b {
+				kc_b = r74
+			}
+			// r78 = Mul r76:kc r77
+			r78_b := float32(kc_b * r77)
+			// r79 = Add r78 r57
+			r79_b := float32(r78_b + r57)
+			// r80:kBits = Bits r79
+			kBits80_b := math.Float32bits(r79_b)
+			// r82 = IAdd r80:kBits r81
+			r82_b := kBits80_b + r81
+			// r83 = Shl 23 r82
+			r83_b := r82_b << 23
+			// r84:pow2 = FromBits r83
+			pow284_b := math.Float32frombits(r83_b)
+			// r85:oneMinus = Sub r34 r84:pow2
+			oneMinus_b := float32(r34 - pow284_b)
+			// r86 = FMA r64:r r73:q r85:oneMinus
+			r86_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r87:y = Div r86 r53:zl
+			y_b := float32(r86_b / zl_b)
+			// r88 = FMA r60:k r32 r57
+			r88_b := fma32Try(k_b, r32, r57, &slow)
+			// r89:kHalf = Sub r88 r57
+			kHalf_b := float32(r88_b - r57)
+			// r90 = Add r89:kHalf r57
+			r90_b := float32(kHalf_b + r57)
+			// r91:kBits = Bits r90
+			kBits91_b := math.Float32bits(r90_b)
+			// r92 = IAdd r91:kBits r81
+			r92_b := kBits91_b + r81
+			// r93 = Shl 23 r92
+			r93_b := r92_b << 23
+			// r94:pow2 = FromBits r93
+			pow294_b := math.Float32frombits(r93_b)
+			// r95 = Mul r87:y r94:pow2
+			r95_b := float32(y_b * pow294_b)
+			// r96 = Sub r60:k r89:kHalf
+			r96_b := float32(k_b - kHalf_b)
+			// r97 = Add r96 r57
+			r97_b := float32(r96_b + r57)
+			// r98:kBits = Bits r97
+			kBits98_b := math.Float32bits(r97_b)
+			// r99 = IAdd r98:kBits r81
+			r99_b := kBits98_b + r81
+			// r100 = Shl 23 r99
+			r100_b := r99_b << 23
+			// r101:pow2 = FromBits r100
+			pow2101_b := math.Float32frombits(r100_b)
+			// r102:big = Mul r95 r101:pow2
+			big_b := float32(r95_b * pow2101_b)
+			// r103 = CmpLE r24:az r32
+			r103_b := az_b <= r32
+			// r104:far = Select r103 r50:taylor r102:big
+			far_b := big_b
+			if r103_b {
+				far_b = taylor_b
+			}
+			// r35:ex = Select r37:large r104:far r35:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		if large_c {
+			// r40 = FMA r38 r23:z r39
+			r40_c := fma32Try(r38, z_c, r39, &slow)
+			// r42 = FMA r40 r23:z r41
+			r42_c := fma32Try(r40_c, z_c, r41, &slow)
+			// r44 = FMA r42 r23:z r43
+			r44_c := fma32Try(r42_c, z_c, r43, &slow)
+			// r45 = FMA r44 r23:z r25
+			r45_c := fma32Try(r44_c, z_c, r25, &slow)
+			// r46 = FMA r45 r23:z r26
+			r46_c := fma32Try(r45_c, z_c, r26, &slow)
+			// r47 = FMA r46 r23:z r28
+			r47_c := fma32Try(r46_c, z_c, r28, &slow)
+			// r48 = FMA r47 r23:z r30
+			r48_c := fma32Try(r47_c, z_c, r30, &slow)
+			// r49 = FMA r48 r23:z r32
+			r49_c := fma32Try(r48_c, z_c, r32, &slow)
+			// r50:taylor = FMA r49 r23:z r34
+			taylor_c := fma32Try(r49_c, z_c, r34, &slow)
+			// r52 = CmpGT r23:z r51
+			r52_c := z_c > r51
+			// r53:zl = Select r52 r51 r23:z
+			zl_c := z_c
+			if r52_c {
+				zl_c = r51
+			}
+			// r55 = CmpLT r53:zl r54
+			r55_c := zl_c < r54
+			// r56:zc = Select r55 r54 r53:zl
+			zc_c := zl_c
+			if r55_c {
+				zc_c = r54
+			}
+			// r59 = FMA r56:zc r58 r57
+			r59_c := fma32Try(zc_c, r58, r57, &slow)
+			// r60:k = Sub r59 r57
+			k_c := float32(r59_c - r57)
+			// r63 = FMA r60:k r62 r56:zc
+			r63_c := fma32Try(k_c, r62, zc_c, &slow)
+			// r64:r = FMA r60:k r61 r63
+			r_c := fma32Try(k_c, r61, r63_c, &slow)
+			// r65 = FMA r38 r64:r r39
+			r65_c := fma32Try(r38, r_c, r39, &slow)
+			// r66 = FMA r65 r64:r r41
+			r66_c := fma32Try(r65_c, r_c, r41, &slow)
+			// r67 = FMA r66 r64:r r43
+			r67_c := fma32Try(r66_c, r_c, r43, &slow)
+			// r68 = FMA r67 r64:r r25
+			r68_c := fma32Try(r67_c, r_c, r25, &slow)
+			// r69 = FMA r68 r64:r r26
+			r69_c := fma32Try(r68_c, r_c, r26, &slow)
+			// r70 = FMA r69 r64:r r28
+			r70_c := fma32Try(r69_c, r_c, r28, &slow)
+			// r71 = FMA r70 r64:r r30
+			r71_c := fma32Try(r70_c, r_c, r30, &slow)
+			// r72 = FMA r71 r64:r r32
+			r72_c := fma32Try(r71_c, r_c, r32, &slow)
+			// r73:q = FMA r72 r64:r r34
+			q_c := fma32Try(r72_c, r_c, r34, &slow)
+			// r75 = CmpGT r60:k r74
+			r75_c := k_c > r74
+			// r76:kc = Select r75 r74 r60:k
+			kc_c := k_c
+			if r75_c {
+				kc_c = r74
+			}
+			// r78 = Mul r76:kc r77
+			r78_c := float32(kc_c * r77)
+			// r79 = Add r78 r57
+			r79_c := float32(r78_c + r57)
+			// r80:kBits = Bits r79
+			kBits80_c := math.Float32bits(r79_c)
+			// r82 = IAdd r80:kBits r81
+			r82_c := kBits80_c + r81
+			// r83 = Shl 23 r82
+			r83_c := r82_c << 23
+			// r84:pow2 = FromBits r83
+			pow284_c := math.Float32frombits(r83_c)
+			// r85:oneMinus = Sub r34 r84:pow2
+			oneMinus_c := float32(r34 - pow284_c)
+			// r86 = FMA r64:r r73:q r85:oneMinus
+			r86_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r87:y = Div r86 r53:zl
+			y_c := float32(r86_c / zl_c)
+			// r88 = FMA r60:k r32 r57
+			r88_c := fma32Try(k_c, r32, r57, &slow)
+			// r89:kHalf = Sub r88 r57
+			kHalf_c := float32(r88_c - r57)
+			// r90 = Add r89:kHalf r57
+			r90_c := float32(kHalf_c + r57)
+			// r91:kBits = Bits r90
+			kBits91_c := math.Float32bits(r90_c)
+			// r92 = IAdd r91:kBits r81
+			r92_c := kBits91_c + r81
+			// r93 = Shl 23 r92
+			r93_c := r92_c << 23
+			// r94:pow2 = FromBits r93
+			pow294_c := math.Float32frombits(r93_c)
+			// r95 = Mul r87:y r94:pow2
+			r95_c := float32(y_c * pow294_c)
+			// r96 = Sub r60:k r89:kHalf
+			r96_c := float32(k_c - kHalf_c)
+			// r97 = Add r96 r57
+			r97_c := float32(r96_c + r57)
+			// r98:kBits = Bits r97
+			kBits98_c := math.Float32bits(r97_c)
+			// r99 = IAdd r98:kBits r81
+			r99_c := kBits98_c + r81
+			// r100 = Shl 23 r99
+			r100_c := r99_c << 23
+			// r101:pow2 = FromBits r100
+			pow2101_c := math.Float32frombits(r100_c)
+			// r102:big = Mul r95 r101:pow2
+			big_c := float32(r95_c * pow2101_c)
+			// r103 = CmpLE r24:az r32
+			r103_c := az_c <= r32
+			// r104:far = Select r103 r50:taylor r102:big
+			far_c := big_c
+			if r103_c {
+				far_c = taylor_c
+			}
+			// r35:ex = Select r37:large r104:far r35:ex
+			if large_c {
+				ex_c = far_c
+			}
+		}
+		// r105:vc = FMA r35:ex r21:F r6:vr
+		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
+		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
+		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
+		// If Delta
+		if hasDelta {
+			// r106 = Load Delta
+			r106_a := delta[j]
+			r106_b := delta[j+1]
+			r106_c := delta[j+2]
+			// r105:vc = Add r105:vc r106
+			vc_a = float32(vc_a + r106_a)
+			vc_b = float32(vc_b + r106_b)
+			vc_c = float32(vc_c + r106_c)
+		}
+		// r108:ka = Param Ka
+		ka_a := cKa[j]
+		ka_b := cKa[j+1]
+		ka_c := cKa[j+2]
+		// r109:dv = Sub r105:vc r12:vRest
+		dv_a := float32(vc_a - vRest_a)
+		dv_b := float32(vc_b - vRest_b)
+		dv_c := float32(vc_c - vRest_c)
+		// r110:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		keep_c := cKeep[j+2]
+		// r111:wkeep = Mul r110:keep r9:u
+		wkeep_a := float32(keep_a * u_a)
+		wkeep_b := float32(keep_b * u_b)
+		wkeep_c := float32(keep_c * u_c)
+		// r112:wc = FMA r108:ka r109:dv r111:wkeep
+		wc_a := fma32Try(ka_a, dv_a, wkeep_a, &slow)
+		wc_b := fma32Try(ka_b, dv_b, wkeep_b, &slow)
+		wc_c := fma32Try(ka_c, dv_c, wkeep_c, &slow)
+		// r114:since = Sub r113:t r2:Last
+		since_a := float32(t - Last_a)
+		since_b := float32(t - Last_b)
+		since_c := float32(t - Last_c)
+		// r115:tauRef = Param TauRef
+		tauRef_a := cTauRef[j]
+		tauRef_b := cTauRef[j+1]
+		tauRef_c := cTauRef[j+2]
+		// r116:refr = CmpLT r114:since r115:tauRef
+		refr_a := since_a < tauRef_a
+		refr_b := since_b < tauRef_b
+		refr_c := since_c < tauRef_c
+		// r0:V = Select r116:refr r6:vr r105:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
+		}
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
+		}
+		V_c = vc_c
+		if refr_c {
+			V_c = vr_c
+		}
+		// r1:W = Select r116:refr r9:u r112:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
+		}
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
+		}
+		W_c = wc_c
+		if refr_c {
+			W_c = u_c
+		}
+		// r119:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= vTh_a
+		sp_b := V_b >= vTh_b
+		sp_c := V_c >= vTh_c
+		// r2:Last = Select r119:sp r113:t r2:Last
+		if sp_a {
+			Last_a = t
+		}
+		if sp_b {
+			Last_b = t
+		}
+		if sp_c {
+			Last_c = t
+>>>>>>> gen-ir
 		}
 		if slow {
 			stepF32HardPNExact(f, s, j, j+3)
 			continue
 		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r126a {
+=======
+			// StoreOne Spike r119:sp
+			if sp_a {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
+<<<<<<< HEAD
 			if r126b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
+<<<<<<< HEAD
 			if r126c {
+=======
+			if sp_c {
+>>>>>>> gen-ir
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r127a := r123a || r126a
 			r127b := r123b || r126b
 			r127c := r123c || r126c
 			ref[j] = r127a
 			ref[j+1] = r127b
 			ref[j+2] = r127c
+=======
+			// r120:ref = Or r116:refr r119:sp
+			ref120_a := refr_a || sp_a
+			ref120_b := refr_b || sp_b
+			ref120_c := refr_c || sp_c
+			// StoreBool Ref r120:ref
+			ref[j] = ref120_a
+			ref[j+1] = ref120_b
+			ref[j+2] = ref120_c
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r126a {
+=======
+			// StoreBits Bits r119:sp
+			if sp_a {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
+<<<<<<< HEAD
 			if r126b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
+<<<<<<< HEAD
 			if r126c {
+=======
+			if sp_c {
+>>>>>>> gen-ir
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		v[j+2] = r0c
-		w[j] = r1a
-		w[j+1] = r1b
-		w[j+2] = r1c
-		last[j] = r2a
-		last[j+1] = r2b
-		last[j+2] = r2c
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		v[j+2] = V_c
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		w[j+2] = W_c
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
+		last[j+2] = Last_c
 	}
 	for ; j < n; j++ {
 		slow := false
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r3 := cVTh[j]
-		r4 := r0 >= r3
-		r5 := cVReset[j]
-		r6 := r0
-		if r4 {
-			r6 = r5
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:vTh = Param VTh
+		vTh := cVTh[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= vTh
+		// r5:vReset = Param VReset
+		vReset := cVReset[j]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr := V
+		if spk {
+			vr = vReset
 		}
-		r7 := cB[j]
-		r8 := float32(r1 + r7)
-		r9 := r1
-		if r4 {
-			r9 = r8
+		// r7:b = Param B
+		b := cB[j]
+		// r8:wb = Add r1:W r7:b
+		wb := float32(W + b)
+		// r9:u = Select r4:spk r8:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r10 := math.Float32frombits(0x00000000) // 0
+		// r10:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r10 = i[j]
+			// r10:in = Load I
+			in = i[j]
 		}
+<<<<<<< HEAD
 		r12 := cVRest[j]
 		r13 := float32(r6 - r12)
 		r14 := cVC[j]
@@ -3585,32 +7708,262 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		r126 := r0 >= r3
 		if r126 {
 			r2 = r120
+=======
+		// r12:vRest = Param VRest
+		vRest := cVRest[j]
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1 := float32(vr - vRest)
+		// r14:vC = Param VC
+		vC := cVC[j]
+		// r15:a2 = Sub r6:vr r14:vC
+		a2 := float32(vr - vC)
+		// r16:dtCTau = Param DtCTau
+		dtCTau := cDtCTau[j]
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12 := float32(a1 * a2)
+		// r18:dtRTau = Param DtRTau
+		dtRTau := cDtRTau[j]
+		// r19:iu = Sub r10:in r9:u
+		iu := float32(in - u)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive := float32(dtRTau * iu)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F := fma32Try(dtCTau, a12, drive, &slow)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2 := float32(a1 + a2)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z := float32(dtCTau * a1a2)
+		// r24:az = Abs r23:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r27 = FMA r25 r23:z r26
+		r27 := fma32Try(r25, z, r26, &slow)
+		// r29 = FMA r27 r23:z r28
+		r29 := fma32Try(r27, z, r28, &slow)
+		// r31 = FMA r29 r23:z r30
+		r31 := fma32Try(r29, z, r30, &slow)
+		// r33 = FMA r31 r23:z r32
+		r33 := fma32Try(r31, z, r32, &slow)
+		// r35:ex = FMA r33 r23:z r34
+		ex := fma32Try(r33, z, r34, &slow)
+		// r37:large = CmpGT r24:az r36
+		large := az > r36
+		// Rare r37:large
+		if large {
+			// r40 = FMA r38 r23:z r39
+			r40 := fma32Try(r38, z, r39, &slow)
+			// r42 = FMA r40 r23:z r41
+			r42 := fma32Try(r40, z, r41, &slow)
+			// r44 = FMA r42 r23:z r43
+			r44 := fma32Try(r42, z, r43, &slow)
+			// r45 = FMA r44 r23:z r25
+			r45 := fma32Try(r44, z, r25, &slow)
+			// r46 = FMA r45 r23:z r26
+			r46 := fma32Try(r45, z, r26, &slow)
+			// r47 = FMA r46 r23:z r28
+			r47 := fma32Try(r46, z, r28, &slow)
+			// r48 = FMA r47 r23:z r30
+			r48 := fma32Try(r47, z, r30, &slow)
+			// r49 = FMA r48 r23:z r32
+			r49 := fma32Try(r48, z, r32, &slow)
+			// r50:taylor = FMA r49 r23:z r34
+			taylor := fma32Try(r49, z, r34, &slow)
+			// r52 = CmpGT r23:z r51
+			r52 := z > r51
+			// r53:zl = Select r52 r51 r23:z
+			zl := z
+			if r52 {
+				zl = r51
+			}
+			// r55 = CmpLT r53:zl r54
+			r55 := zl < r54
+			// r56:zc = Select r55 r54 r53:zl
+			zc := zl
+			if r55 {
+				zc = r54
+			}
+			// r59 = FMA r56:zc r58 r57
+			r59 := fma32Try(zc, r58, r57, &slow)
+			// r60:k = Sub r59 r57
+			k := float32(r59 - r57)
+			// r63 = FMA r60:k r62 r56:zc
+			r63 := fma32Try(k, r62, zc, &slow)
+			// r64:r = FMA r60:k r61 r63
+			r := fma32Try(k, r61, r63, &slow)
+			// r65 = FMA r38 r64:r r39
+			r65 := fma32Try(r38, r, r39, &slow)
+			// r66 = FMA r65 r64:r r41
+			r66 := fma32Try(r65, r, r41, &slow)
+			// r67 = FMA r66 r64:r r43
+			r67 := fma32Try(r66, r, r43, &slow)
+			// r68 = FMA r67 r64:r r25
+			r68 := fma32Try(r67, r, r25, &slow)
+			// r69 = FMA r68 r64:r r26
+			r69 := fma32Try(r68, r, r26, &slow)
+			// r70 = FMA r69 r64:r r28
+			r70 := fma32Try(r69, r, r28, &slow)
+			// r71 = FMA r70 r64:r r30
+			r71 := fma32Try(r70, r, r30, &slow)
+			// r72 = FMA r71 r64:r r32
+			r72 := fma32Try(r71, r, r32, &slow)
+			// r73:q = FMA r72 r64:r r34
+			q := fma32Try(r72, r, r34, &slow)
+			// r75 = CmpGT r60:k r74
+			r75 := k > r74
+			// r76:kc = Select r75 r74 r60:k
+			kc := k
+			if r75 {
+				kc = r74
+			}
+			// r78 = Mul r76:kc r77
+			r78 := float32(kc * r77)
+			// r79 = Add r78 r57
+			r79 := float32(r78 + r57)
+			// r80:kBits = Bits r79
+			kBits80 := math.Float32bits(r79)
+			// r82 = IAdd r80:kBits r81
+			r82 := kBits80 + r81
+			// r83 = Shl 23 r82
+			r83 := r82 << 23
+			// r84:pow2 = FromBits r83
+			pow284 := math.Float32frombits(r83)
+			// r85:oneMinus = Sub r34 r84:pow2
+			oneMinus := float32(r34 - pow284)
+			// r86 = FMA r64:r r73:q r85:oneMinus
+			r86 := fma32Try(r, q, oneMinus, &slow)
+			// r87:y = Div r86 r53:zl
+			y := float32(r86 / zl)
+			// r88 = FMA r60:k r32 r57
+			r88 := fma32Try(k, r32, r57, &slow)
+			// r89:kHalf = Sub r88 r57
+			kHalf := float32(r88 - r57)
+			// r90 = Add r89:kHalf r57
+			r90 := float32(kHalf + r57)
+			// r91:kBits = Bits r90
+			kBits91 := math.Float32bits(r90)
+			// r92 = IAdd r91:kBits r81
+			r92 := kBits91 + r81
+			// r93 = Shl 23 r92
+			r93 := r92 << 23
+			// r94:pow2 = FromBits r93
+			pow294 := math.Float32frombits(r93)
+			// r95 = Mul r87:y r94:pow2
+			r95 := float32(y * pow294)
+			// r96 = Sub r60:k r89:kHalf
+			r96 := float32(k - kHalf)
+			// r97 = Add r96 r57
+			r97 := float32(r96 + r57)
+			// r98:kBits = Bits r97
+			kBits98 := math.Float32bits(r97)
+			// r99 = IAdd r98:kBits r81
+			r99 := kBits98 + r81
+			// r100 = Shl 23 r99
+			r100 := r99 << 23
+			// r101:pow2 = FromBits r100
+			pow2101 := math.Float32frombits(r100)
+			// r102:big = Mul r95 r101:pow2
+			big := float32(r95 * pow2101)
+			// r103 = CmpLE r24:az r32
+			r103 := az <= r32
+			// r104:far = Select r103 r50:taylor r102:big
+			far := big
+			if r103 {
+				far = taylor
+			}
+			// r35:ex = Select r37:large r104:far r35:ex
+			if large {
+				ex = far
+			}
+		}
+		// r105:vc = FMA r35:ex r21:F r6:vr
+		vc := fma32Try(ex, F, vr, &slow)
+		// If Delta
+		if hasDelta {
+			// r106 = Load Delta
+			r106 := delta[j]
+			// r105:vc = Add r105:vc r106
+			vc = float32(vc + r106)
+		}
+		// r108:ka = Param Ka
+		ka := cKa[j]
+		// r109:dv = Sub r105:vc r12:vRest
+		dv := float32(vc - vRest)
+		// r110:keep = Param Keep
+		keep := cKeep[j]
+		// r111:wkeep = Mul r110:keep r9:u
+		wkeep := float32(keep * u)
+		// r112:wc = FMA r108:ka r109:dv r111:wkeep
+		wc := fma32Try(ka, dv, wkeep, &slow)
+		// r114:since = Sub r113:t r2:Last
+		since := float32(t - Last)
+		// r115:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r116:refr = CmpLT r114:since r115:tauRef
+		refr := since < tauRef
+		// r0:V = Select r116:refr r6:vr r105:vc
+		V = vc
+		if refr {
+			V = vr
+		}
+		// r1:W = Select r116:refr r9:u r112:wc
+		W = wc
+		if refr {
+			W = u
+		}
+		// r119:sp = CmpGE r0:V r3:vTh
+		sp := V >= vTh
+		// r2:Last = Select r119:sp r113:t r2:Last
+		if sp {
+			Last = t
+>>>>>>> gen-ir
 		}
 		if slow {
 			stepF32HardPNExact(f, s, j, j+1)
 			continue
 		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r126 {
+=======
+			// StoreOne Spike r119:sp
+			if sp {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r127 := r123 || r126
 			ref[j] = r127
+=======
+			// r120:ref = Or r116:refr r119:sp
+			ref120 := refr || sp
+			// StoreBool Ref r120:ref
+			ref[j] = ref120
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r126 {
+=======
+			// StoreBits Bits r119:sp
+			if sp {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -3664,6 +8017,7 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
+<<<<<<< HEAD
 	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
 	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
 	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
@@ -3685,27 +8039,85 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 	r84 := math.Float32frombits(0xbf800000) // -1
 	r88 := uint32(0x7f)
 	r120 := f.T[s]
+=======
+	// r25 = Imm 0x3ab60b61
+	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r26 = Imm 0x3c088889
+	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r28 = Imm 0x3d2aaaab
+	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r30 = Imm 0x3e2aaaab
+	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r32 = Imm 0x3f000000
+	r32 := math.Float32frombits(0x3f000000) // 0.5
+	// r34 = Imm 0x3f800000
+	r34 := math.Float32frombits(0x3f800000) // 1
+	// r36 = Imm 0x3e000000
+	r36 := math.Float32frombits(0x3e000000) // 0.125
+	// r38 = Imm 0x3493f27e
+	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r39 = Imm 0x3638ef1d
+	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r41 = Imm 0x37d00d01
+	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r43 = Imm 0x39500d01
+	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r51 = Imm 0x42be0000
+	r51 := math.Float32frombits(0x42be0000) // 95
+	// r54 = Imm 0xc2ae0000
+	r54 := math.Float32frombits(0xc2ae0000) // -87
+	// r57 = Imm 0x4b400000
+	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r58 = Imm 0x3fb8aa3b
+	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r61 = Imm 0xb5bfbe8e
+	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r62 = Imm 0xbf317200
+	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r74 = Imm 0x41f00000
+	r74 := math.Float32frombits(0x41f00000) // 30
+	// r77 = Imm 0xbf800000
+	r77 := math.Float32frombits(0xbf800000) // -1
+	// r81 = Imm 0x7f
+	r81 := uint32(0x7f)
+	// r113:t = Time
+	t := f.T[s]
+>>>>>>> gen-ir
 	for j := lo; j < hi; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r3 := cVTh[j]
-		r4 := r0 >= r3
-		r5 := cVReset[j]
-		r6 := r0
-		if r4 {
-			r6 = r5
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:vTh = Param VTh
+		vTh := cVTh[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= vTh
+		// r5:vReset = Param VReset
+		vReset := cVReset[j]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr := V
+		if spk {
+			vr = vReset
 		}
-		r7 := cB[j]
-		r8 := float32(r1 + r7)
-		r9 := r1
-		if r4 {
-			r9 = r8
+		// r7:b = Param B
+		b := cB[j]
+		// r8:wb = Add r1:W r7:b
+		wb := float32(W + b)
+		// r9:u = Select r4:spk r8:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r10 := math.Float32frombits(0x00000000) // 0
+		// r10:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r10 = i[j]
+			// r10:in = Load I
+			in = i[j]
 		}
+<<<<<<< HEAD
 		r12 := cVRest[j]
 		r13 := float32(r6 - r12)
 		r14 := cVC[j]
@@ -3829,28 +8241,258 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 		r126 := r0 >= r3
 		if r126 {
 			r2 = r120
+=======
+		// r12:vRest = Param VRest
+		vRest := cVRest[j]
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1 := float32(vr - vRest)
+		// r14:vC = Param VC
+		vC := cVC[j]
+		// r15:a2 = Sub r6:vr r14:vC
+		a2 := float32(vr - vC)
+		// r16:dtCTau = Param DtCTau
+		dtCTau := cDtCTau[j]
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12 := float32(a1 * a2)
+		// r18:dtRTau = Param DtRTau
+		dtRTau := cDtRTau[j]
+		// r19:iu = Sub r10:in r9:u
+		iu := float32(in - u)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive := float32(dtRTau * iu)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F := fma32(dtCTau, a12, drive)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2 := float32(a1 + a2)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z := float32(dtCTau * a1a2)
+		// r24:az = Abs r23:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r27 = FMA r25 r23:z r26
+		r27 := fma32(r25, z, r26)
+		// r29 = FMA r27 r23:z r28
+		r29 := fma32(r27, z, r28)
+		// r31 = FMA r29 r23:z r30
+		r31 := fma32(r29, z, r30)
+		// r33 = FMA r31 r23:z r32
+		r33 := fma32(r31, z, r32)
+		// r35:ex = FMA r33 r23:z r34
+		ex := fma32(r33, z, r34)
+		// r37:large = CmpGT r24:az r36
+		large := az > r36
+		// Rare r37:large
+		if large {
+			// r40 = FMA r38 r23:z r39
+			r40 := fma32(r38, z, r39)
+			// r42 = FMA r40 r23:z r41
+			r42 := fma32(r40, z, r41)
+			// r44 = FMA r42 r23:z r43
+			r44 := fma32(r42, z, r43)
+			// r45 = FMA r44 r23:z r25
+			r45 := fma32(r44, z, r25)
+			// r46 = FMA r45 r23:z r26
+			r46 := fma32(r45, z, r26)
+			// r47 = FMA r46 r23:z r28
+			r47 := fma32(r46, z, r28)
+			// r48 = FMA r47 r23:z r30
+			r48 := fma32(r47, z, r30)
+			// r49 = FMA r48 r23:z r32
+			r49 := fma32(r48, z, r32)
+			// r50:taylor = FMA r49 r23:z r34
+			taylor := fma32(r49, z, r34)
+			// r52 = CmpGT r23:z r51
+			r52 := z > r51
+			// r53:zl = Select r52 r51 r23:z
+			zl := z
+			if r52 {
+				zl = r51
+			}
+			// r55 = CmpLT r53:zl r54
+			r55 := zl < r54
+			// r56:zc = Select r55 r54 r53:zl
+			zc := zl
+			if r55 {
+				zc = r54
+			}
+			// r59 = FMA r56:zc r58 r57
+			r59 := fma32(zc, r58, r57)
+			// r60:k = Sub r59 r57
+			k := float32(r59 - r57)
+			// r63 = FMA r60:k r62 r56:zc
+			r63 := fma32(k, r62, zc)
+			// r64:r = FMA r60:k r61 r63
+			r := fma32(k, r61, r63)
+			// r65 = FMA r38 r64:r r39
+			r65 := fma32(r38, r, r39)
+			// r66 = FMA r65 r64:r r41
+			r66 := fma32(r65, r, r41)
+			// r67 = FMA r66 r64:r r43
+			r67 := fma32(r66, r, r43)
+			// r68 = FMA r67 r64:r r25
+			r68 := fma32(r67, r, r25)
+			// r69 = FMA r68 r64:r r26
+			r69 := fma32(r68, r, r26)
+			// r70 = FMA r69 r64:r r28
+			r70 := fma32(r69, r, r28)
+			// r71 = FMA r70 r64:r r30
+			r71 := fma32(r70, r, r30)
+			// r72 = FMA r71 r64:r r32
+			r72 := fma32(r71, r, r32)
+			// r73:q = FMA r72 r64:r r34
+			q := fma32(r72, r, r34)
+			// r75 = CmpGT r60:k r74
+			r75 := k > r74
+			// r76:kc = Select r75 r74 r60:k
+			kc := k
+			if r75 {
+				kc = r74
+			}
+			// r78 = Mul r76:kc r77
+			r78 := float32(kc * r77)
+			// r79 = Add r78 r57
+			r79 := float32(r78 + r57)
+			// r80:kBits = Bits r79
+			kBits80 := math.Float32bits(r79)
+			// r82 = IAdd r80:kBits r81
+			r82 := kBits80 + r81
+			// r83 = Shl 23 r82
+			r83 := r82 << 23
+			// r84:pow2 = FromBits r83
+			pow284 := math.Float32frombits(r83)
+			// r85:oneMinus = Sub r34 r84:pow2
+			oneMinus := float32(r34 - pow284)
+			// r86 = FMA r64:r r73:q r85:oneMinus
+			r86 := fma32(r, q, oneMinus)
+			// r87:y = Div r86 r53:zl
+			y := float32(r86 / zl)
+			// r88 = FMA r60:k r32 r57
+			r88 := fma32(k, r32, r57)
+			// r89:kHalf = Sub r88 r57
+			kHalf := float32(r88 - r57)
+			// r90 = Add r89:kHalf r57
+			r90 := float32(kHalf + r57)
+			// r91:kBits = Bits r90
+			kBits91 := math.Float32bits(r90)
+			// r92 = IAdd r91:kBits r81
+			r92 := kBits91 + r81
+			// r93 = Shl 23 r92
+			r93 := r92 << 23
+			// r94:pow2 = FromBits r93
+			pow294 := math.Float32frombits(r93)
+			// r95 = Mul r87:y r94:pow2
+			r95 := float32(y * pow294)
+			// r96 = Sub r60:k r89:kHalf
+			r96 := float32(k - kHalf)
+			// r97 = Add r96 r57
+			r97 := float32(r96 + r57)
+			// r98:kBits = Bits r97
+			kBits98 := math.Float32bits(r97)
+			// r99 = IAdd r98:kBits r81
+			r99 := kBits98 + r81
+			// r100 = Shl 23 r99
+			r100 := r99 << 23
+			// r101:pow2 = FromBits r100
+			pow2101 := math.Float32frombits(r100)
+			// r102:big = Mul r95 r101:pow2
+			big := float32(r95 * pow2101)
+			// r103 = CmpLE r24:az r32
+			r103 := az <= r32
+			// r104:far = Select r103 r50:taylor r102:big
+			far := big
+			if r103 {
+				far = taylor
+			}
+			// r35:ex = Select r37:large r104:far r35:ex
+			if large {
+				ex = far
+			}
 		}
+		// r105:vc = FMA r35:ex r21:F r6:vr
+		vc := fma32(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r106 = Load Delta
+			r106 := delta[j]
+			// r105:vc = Add r105:vc r106
+			vc = float32(vc + r106)
+		}
+		// r108:ka = Param Ka
+		ka := cKa[j]
+		// r109:dv = Sub r105:vc r12:vRest
+		dv := float32(vc - vRest)
+		// r110:keep = Param Keep
+		keep := cKeep[j]
+		// r111:wkeep = Mul r110:keep r9:u
+		wkeep := float32(keep * u)
+		// r112:wc = FMA r108:ka r109:dv r111:wkeep
+		wc := fma32(ka, dv, wkeep)
+		// r114:since = Sub r113:t r2:Last
+		since := float32(t - Last)
+		// r115:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r116:refr = CmpLT r114:since r115:tauRef
+		refr := since < tauRef
+		// r0:V = Select r116:refr r6:vr r105:vc
+		V = vc
+		if refr {
+			V = vr
+		}
+		// r1:W = Select r116:refr r9:u r112:wc
+		W = wc
+		if refr {
+			W = u
+		}
+		// r119:sp = CmpGE r0:V r3:vTh
+		sp := V >= vTh
+		// r2:Last = Select r119:sp r113:t r2:Last
+		if sp {
+			Last = t
+>>>>>>> gen-ir
+		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r126 {
+=======
+			// StoreOne Spike r119:sp
+			if sp {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r127 := r123 || r126
 			ref[j] = r127
+=======
+			// r120:ref = Or r116:refr r119:sp
+			ref120 := refr || sp
+			// StoreBool Ref r120:ref
+			ref[j] = ref120
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r126 {
+=======
+			// StoreBits Bits r119:sp
+			if sp {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -3904,6 +8546,7 @@ func stepF64SoftOne(f *Frame64, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
+<<<<<<< HEAD
 	r32 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
 	r33 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
 	r35 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
@@ -3931,42 +8574,110 @@ func stepF64SoftOne(f *Frame64, s int) {
 	r105 := math.Float64frombits(0xbff0000000000000) // -1
 	r109 := uint64(0x3ff)
 	r141 := f.T[s]
+=======
+	// r26 = Imm 0x3ec71de3a556c734
+	r26 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r27 = Imm 0x3efa01a01a01a01a
+	r27 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r29 = Imm 0x3f2a01a01a01a01a
+	r29 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r31 = Imm 0x3f56c16c16c16c17
+	r31 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r33 = Imm 0x3f81111111111111
+	r33 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r35 = Imm 0x3fa5555555555555
+	r35 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r37 = Imm 0x3fc5555555555555
+	r37 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r39 = Imm 0x3fe0000000000000
+	r39 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r41 = Imm 0x3ff0000000000000
+	r41 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r43 = Imm 0x3fb0000000000000
+	r43 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r45 = Imm 0x3d2ae7f3e733b81f
+	r45 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r46 = Imm 0x3d6ae7f3e733b81f
+	r46 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r48 = Imm 0x3da93974a8c07c9d
+	r48 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r50 = Imm 0x3de6124613a86d09
+	r50 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r52 = Imm 0x3e21eed8eff8d898
+	r52 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r54 = Imm 0x3e5ae64567f544e4
+	r54 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r56 = Imm 0x3e927e4fb7789f5c
+	r56 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r67 = Imm 0x4086800000000000
+	r67 := math.Float64frombits(0x4086800000000000) // 720
+	// r70 = Imm 0xc086200000000000
+	r70 := math.Float64frombits(0xc086200000000000) // -708
+	// r73 = Imm 0x4338000000000000
+	r73 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r74 = Imm 0x3ff71547652b82fe
+	r74 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r77 = Imm 0xbdea39ef35793c76
+	r77 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r78 = Imm 0xbfe62e42fee00000
+	r78 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r96 = Imm 0x404e000000000000
+	r96 := math.Float64frombits(0x404e000000000000) // 60
+	// r99 = Imm 0xbff0000000000000
+	r99 := math.Float64frombits(0xbff0000000000000) // -1
+	// r103 = Imm 0x3ff
+	r103 := uint64(0x3ff)
+	// r135:t = Time
+	t := f.T[s]
+>>>>>>> gen-ir
 	j := 0
 	for ; j < n-1; j += 2 {
-		r0a := v[j]
-		r0b := v[j+1]
-		r1a := w[j]
-		r1b := w[j+1]
-		r2a := last[j]
-		r2b := last[j+1]
-		r4a := r0a >= c[CVTh]
-		r4b := r0b >= c[CVTh]
-		r6a := float64(r0a - c[CVThRst])
-		r6b := float64(r0b - c[CVThRst])
-		r7a := r0a
-		if r4a {
-			r7a = r6a
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= c[CVTh]
+		spk_b := V_b >= c[CVTh]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs_a := float64(V_a - c[CVThRst])
+		vs_b := float64(V_b - c[CVThRst])
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vs_a
 		}
-		r7b := r0b
-		if r4b {
-			r7b = r6b
+		vr_b := V_b
+		if spk_b {
+			vr_b = vs_b
 		}
-		r9a := float64(r1a + c[CB])
-		r9b := float64(r1b + c[CB])
-		r10a := r1a
-		if r4a {
-			r10a = r9a
+		// r9:wb = Add r1:W r8:b
+		wb_a := float64(W_a + c[CB])
+		wb_b := float64(W_b + c[CB])
+		// r10:u = Select r4:spk r9:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r10b := r1b
-		if r4b {
-			r10b = r9b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r11a := math.Float64frombits(0x0000000000000000) // 0
-		r11b := math.Float64frombits(0x0000000000000000) // 0
+		// r11:in = Imm 0x0
+		in_a := math.Float64frombits(0x0000000000000000) // 0
+		in_b := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r11a = i[j]
-			r11b = i[j+1]
+			// r11:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
 		}
+<<<<<<< HEAD
 		r14a := float64(r7a - c[CVRest])
 		r14b := float64(r7b - c[CVRest])
 		r16a := float64(r7a - c[CVC])
@@ -4224,63 +8935,519 @@ func stepF64SoftOne(f *Frame64, s int) {
 		}
 		if r147b {
 			r2b = r141
+=======
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1_a := float64(vr_a - c[CVRest])
+		a1_b := float64(vr_b - c[CVRest])
+		// r16:a2 = Sub r7:vr r15:vC
+		a2_a := float64(vr_a - c[CVC])
+		a2_b := float64(vr_b - c[CVC])
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12_a := float64(a1_a * a2_a)
+		a12_b := float64(a1_b * a2_b)
+		// r20:iu = Sub r11:in r10:u
+		iu_a := float64(in_a - u_a)
+		iu_b := float64(in_b - u_b)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive_a := float64(c[CDtRTau] * iu_a)
+		drive_b := float64(c[CDtRTau] * iu_b)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F_a := math.FMA(c[CDtCTau], a12_a, drive_a)
+		F_b := math.FMA(c[CDtCTau], a12_b, drive_b)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2_a := float64(a1_a + a2_a)
+		a1a2_b := float64(a1_b + a2_b)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z_a := float64(c[CDtCTau] * a1a2_a)
+		z_b := float64(c[CDtCTau] * a1a2_b)
+		// r25:az = Abs r24:z
+		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r28 = FMA r26 r24:z r27
+		r28_a := math.FMA(r26, z_a, r27)
+		r28_b := math.FMA(r26, z_b, r27)
+		// r30 = FMA r28 r24:z r29
+		r30_a := math.FMA(r28_a, z_a, r29)
+		r30_b := math.FMA(r28_b, z_b, r29)
+		// r32 = FMA r30 r24:z r31
+		r32_a := math.FMA(r30_a, z_a, r31)
+		r32_b := math.FMA(r30_b, z_b, r31)
+		// r34 = FMA r32 r24:z r33
+		r34_a := math.FMA(r32_a, z_a, r33)
+		r34_b := math.FMA(r32_b, z_b, r33)
+		// r36 = FMA r34 r24:z r35
+		r36_a := math.FMA(r34_a, z_a, r35)
+		r36_b := math.FMA(r34_b, z_b, r35)
+		// r38 = FMA r36 r24:z r37
+		r38_a := math.FMA(r36_a, z_a, r37)
+		r38_b := math.FMA(r36_b, z_b, r37)
+		// r40 = FMA r38 r24:z r39
+		r40_a := math.FMA(r38_a, z_a, r39)
+		r40_b := math.FMA(r38_b, z_b, r39)
+		// r42:ex = FMA r40 r24:z r41
+		ex_a := math.FMA(r40_a, z_a, r41)
+		ex_b := math.FMA(r40_b, z_b, r41)
+		// r44:large = CmpGT r25:az r43
+		large_a := az_a > r43
+		large_b := az_b > r43
+		// Rare r44:large
+		if large_a {
+			// r47 = FMA r45 r24:z r46
+			r47_a := math.FMA(r45, z_a, r46)
+			// r49 = FMA r47 r24:z r48
+			r49_a := math.FMA(r47_a, z_a, r48)
+			// r51 = FMA r49 r24:z r50
+			r51_a := math.FMA(r49_a, z_a, r50)
+			// r53 = FMA r51 r24:z r52
+			r53_a := math.FMA(r51_a, z_a, r52)
+			// r55 = FMA r53 r24:z r54
+			r55_a := math.FMA(r53_a, z_a, r54)
+			// r57 = FMA r55 r24:z r56
+			r57_a := math.FMA(r55_a, z_a, r56)
+			// r58 = FMA r57 r24:z r26
+			r58_a := math.FMA(r57_a, z_a, r26)
+			// r59 = FMA r58 r24:z r27
+			r59_a := math.FMA(r58_a, z_a, r27)
+			// r60 = FMA r59 r24:z r29
+			r60_a := math.FMA(r59_a, z_a, r29)
+			// r61 = FMA r60 r24:z r31
+			r61_a := math.FMA(r60_a, z_a, r31)
+			// r62 = FMA r61 r24:z r33
+			r62_a := math.FMA(r61_a, z_a, r33)
+			// r63 = FMA r62 r24:z r35
+			r63_a := math.FMA(r62_a, z_a, r35)
+			// r64 = FMA r63 r24:z r37
+			r64_a := math.FMA(r63_a, z_a, r37)
+			// r65 = FMA r64 r24:z r39
+			r65_a := math.FMA(r64_a, z_a, r39)
+			// r66:taylor = FMA r65 r24:z r41
+			taylor_a := math.FMA(r65_a, z_a, r41)
+			// r68 = CmpGT r24:z r67
+			r68_a := z_a > r67
+			// r69:zl = Select r68 r67 r24:z
+			zl_a := z_a
+			if r68_a {
+				zl_a = r67
+			}
+			// r71 = CmpLT r69:zl r70
+			r71_a := zl_a < r70
+			// r72:zc = Select r71 r70 r69:zl
+			zc_a := zl_a
+			if r71_a {
+				zc_a = r70
+			}
+			// r75 = FMA r72:zc r74 r73
+			r75_a := math.FMA(zc_a, r74, r73)
+			// r76:k = Sub r75 r73
+			k_a := float64(r75_a - r73)
+			// r79 = FMA r76:k r78 r72:zc
+			r79_a := math.FMA(k_a, r78, zc_a)
+			// r80:r = FMA r76:k r77 r79
+			r_a := math.FMA(k_a, r77, r79_a)
+			// r81 = FMA r45 r80:r r46
+			r81_a := math.FMA(r45, r_a, r46)
+			// r82 = FMA r81 r80:r r48
+			r82_a := math.FMA(r81_a, r_a, r48)
+			// r83 = FMA r82 r80:r r50
+			r83_a := math.FMA(r82_a, r_a, r50)
+			// r84 = FMA r83 r80:r r52
+			r84_a := math.FMA(r83_a, r_a, r52)
+			// r85 = FMA r84 r80:r r54
+			r85_a := math.FMA(r84_a, r_a, r54)
+			// r86 = FMA r85 r80:r r56
+			r86_a := math.FMA(r85_a, r_a, r56)
+			// r87 = FMA r86 r80:r r26
+			r87_a := math.FMA(r86_a, r_a, r26)
+			// r88 = FMA r87 r80:r r27
+			r88_a := math.FMA(r87_a, r_a, r27)
+			// r89 = FMA r88 r80:r r29
+			r89_a := math.FMA(r88_a, r_a, r29)
+			// r90 = FMA r89 r80:r r31
+			r90_a := math.FMA(r89_a, r_a, r31)
+			// r91 = FMA r90 r80:r r33
+			r91_a := math.FMA(r90_a, r_a, r33)
+			// r92 = FMA r91 r80:r r35
+			r92_a := math.FMA(r91_a, r_a, r35)
+			// r93 = FMA r92 r80:r r37
+			r93_a := math.FMA(r92_a, r_a, r37)
+			// r94 = FMA r93 r80:r r39
+			r94_a := math.FMA(r93_a, r_a, r39)
+			// r95:q = FMA r94 r80:r r41
+			q_a := math.FMA(r94_a, r_a, r41)
+			// r97 = CmpGT r76:k r96
+			r97_a := k_a > r96
+			// r98:kc = Select r97 r96 r76:k
+			kc_a := k_a
+			if r97_a {
+				kc_a = r96
+			}
+			// r100 = Mul r98:kc r99
+			r100_a := float64(kc_a * r99)
+			// r101 = Add r100 r73
+			r101_a := float64(r100_a + r73)
+			// r102:kBits = Bits r101
+			kBits102_a := math.Float64bits(r101_a)
+			// r104 = IAdd r102:kBits r103
+			r104_a := kBits102_a + r103
+			// r105 = Shl 52 r104
+			r105_a := r104_a << 52
+			// r106:pow2 = FromBits r105
+			pow2106_a := math.Float64frombits(r105_a)
+			// r107:oneMinus = Sub r41 r106:pow2
+			oneMinus_a := float64(r41 - pow2106_a)
+			// r108 = FMA r80:r r95:q r107:oneMinus
+			r108_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r109:y = Div r108 r69:zl
+			y_a := float64(r108_a / zl_a)
+			// r110 = FMA r76:k r39 r73
+			r110_a := math.FMA(k_a, r39, r73)
+			// r111:kHalf = Sub r110 r73
+			kHalf_a := float64(r110_a - r73)
+			// r112 = Add r111:kHalf r73
+			r112_a := float64(kHalf_a + r73)
+			// r113:kBits = Bits r112
+			kBits113_a := math.Float64bits(r112_a)
+			// r114 = IAdd r113:kBits r103
+			r114_a := kBits113_a + r103
+			// r115 = Shl 52 r114
+			r115_a := r114_a << 52
+			// r116:pow2 = FromBits r115
+			pow2116_a := math.Float64frombits(r115_a)
+			// r117 = Mul r109:y r116:pow2
+			r117_a := float64(y_a * pow2116_a)
+			// r118 = Sub r76:k r111:kHalf
+			r118_a := float64(k_a - kHalf_a)
+			// r119 = Add r118 r73
+			r119_a := float64(r118_a + r73)
+			// r120:kBits = Bits r119
+			kBits120_a := math.Float64bits(r119_a)
+			// r121 = IAdd r120:kBits r103
+			r121_a := kBits120_a + r103
+			// r122 = Shl 52 r121
+			r122_a := r121_a << 52
+			// r123:pow2 = FromBits r122
+			pow2123_a := math.Float64frombits(r122_a)
+			// r124:big = Mul r117 r123:pow2
+			big_a := float64(r117_a * pow2123_a)
+			// r125 = CmpLE r25:az r39
+			r125_a := az_a <= r39
+			// r126:far = Select r125 r66:taylor r124:big
+			far_a := big_a
+			if r125_a {
+				far_a = taylor_a
+			}
+			// r42:ex = Select r44:large r126:far r42:ex
+			if large_a {
+				ex_a = far_a
+			}
 		}
+		if large_b {
+			// r47 = FMA r45 r24:z r46
+			r47_b := math.FMA(r45, z_b, r46)
+			// r49 = FMA r47 r24:z r48
+			r49_b := math.FMA(r47_b, z_b, r48)
+			// r51 = FMA r49 r24:z r50
+			r51_b := math.FMA(r49_b, z_b, r50)
+			// r53 = FMA r51 r24:z r52
+			r53_b := math.FMA(r51_b, z_b, r52)
+			// r55 = FMA r53 r24:z r54
+			r55_b := math.FMA(r53_b, z_b, r54)
+			// r57 = FMA r55 r24:z r56
+			r57_b := math.FMA(r55_b, z_b, r56)
+			// r58 = FMA r57 r24:z r26
+			r58_b := math.FMA(r57_b, z_b, r26)
+			// r59 = FMA r58 r24:z r27
+			r59_b := math.FMA(r58_b, z_b, r27)
+			// r60 = FMA r59 r24:z r29
+			r60_b := math.FMA(r59_b, z_b, r29)
+			// r61 = FMA r60 r24:z r31
+			r61_b := math.FMA(r60_b, z_b, r31)
+			// r62 = FMA r61 r24:z r33
+			r62_b := math.FMA(r61_b, z_b, r33)
+			// r63 = FMA r62 r24:z r35
+			r63_b := math.FMA(r62_b, z_b, r35)
+			// r64 = FMA r63 r24:z r37
+			r64_b := math.FMA(r63_b, z_b, r37)
+			// r65 = FMA r64 r24:z r39
+			r65_b := math.FMA(r64_b, z_b, r39)
+			// r66:taylor = FMA r65 r24:z r41
+			taylor_b := math.FMA(r65_b, z_b, r41)
+			// r68 = CmpGT r24:z r67
+			r68_b := z_b > r67
+			// r69:zl = Select r68 r67 r24:z
+			zl_b := z_b
+			if r68_b {
+				zl_b = r67
+			}
+			// r71 = CmpLT r69:zl r70
+			r71_b := zl_b < r70
+			// r72:zc = Select r71 r70 r69:zl
+			zc_b := zl_b
+			if r71_b {
+				zc_b = r70
+			}
+			// r75 = FMA r72:zc r74 r73
+			r75_b := math.FMA(zc_b, r74, r73)
+			// r76:k = Sub r75 r73
+			k_b := float64(r75_b - r73)
+			// r79 = FMA r76:k r78 r72:zc
+			r79_b := math.FMA(k_b, r78, zc_b)
+			// r80:r = FMA r76:k r77 r79
+			r_b := math.FMA(k_b, r77, r79_b)
+			// r81 = FMA r45 r80:r r46
+			r81_b := math.FMA(r45, r_b, r46)
+			// r82 = FMA r81 r80:r r48
+			r82_b := math.FMA(r81_b, r_b, r48)
+			// r83 = FMA r82 r80:r r50
+			r83_b := math.FMA(r82_b, r_b, r50)
+			// r84 = FMA r83 r80:r r52
+			r84_b := math.FMA(r83_b, r_b, r52)
+			// r85 = FMA r84 r80:r r54
+			r85_b := math.FMA(r84_b, r_b, r54)
+			// r86 = FMA r85 r80:r r56
+			r86_b := math.FMA(r85_b, r_b, r56)
+			// r87 = FMA r86 r80:r r26
+			r87_b := math.FMA(r86_b, r_b, r26)
+			// r88 = FMA r87 r80:r r27
+			r88_b := math.FMA(r87_b, r_b, r27)
+			// r89 = FMA r88 r80:r r29
+			r89_b := math.FMA(r88_b, r_b, r29)
+			// r90 = FMA r89 r80:r r31
+			r90_b := math.FMA(r89_b, r_b, r31)
+			// r91 = FMA r90 r80:r r33
+			r91_b := math.FMA(r90_b, r_b, r33)
+			// r92 = FMA r91 r80:r r35
+			r92_b := math.FMA(r91_b, r_b, r35)
+			// r93 = FMA r92 r80:r r37
+			r93_b := math.FMA(r92_b, r_b, r37)
+			// r94 = FMA r93 r80:r r39
+			r94_b := math.FMA(r93_b, r_b, r39)
+			// r95:q = FMA r94 r80:r r41
+			q_b := math.FMA(r94_b, r_b, r41)
+			// r97 = CmpGT r76:k r96
+			r97_b := k_b > r96
+			// r98:kc = Select r97 r96 r76:k
+			kc_b := k_b
+			if r97_b {
+				kc_b = r96
+			}
+			// r100 = Mul r98:kc r99
+			r100_b := float64(kc_b * r99)
+			// r101 = Add r100 r73
+			r101_b := float64(r100_b + r73)
+			// r102:kBits = Bits r101
+			kBits102_b := math.Float64bits(r101_b)
+			// r104 = IAdd r102:kBits r103
+			r104_b := kBits102_b + r103
+			// r105 = Shl 52 r104
+			r105_b := r104_b << 52
+			// r106:pow2 = FromBits r105
+			pow2106_b := math.Float64frombits(r105_b)
+			// r107:oneMinus = Sub r41 r106:pow2
+			oneMinus_b := float64(r41 - pow2106_b)
+			// r108 = FMA r80:r r95:q r107:oneMinus
+			r108_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r109:y = Div r108 r69:zl
+			y_b := float64(r108_b / zl_b)
+			// r110 = FMA r76:k r39 r73
+			r110_b := math.FMA(k_b, r39, r73)
+			// r111:kHalf = Sub r110 r73
+			kHalf_b := float64(r110_b - r73)
+			// r112 = Add r111:kHalf r73
+			r112_b := float64(kHalf_b + r73)
+			// r113:kBits = Bits r112
+			kBits113_b := math.Float64bits(r112_b)
+			// r114 = IAdd r113:kBits r103
+			r114_b := kBits113_b + r103
+			// r115 = Shl 52 r114
+			r115_b := r114_b << 52
+			// r116:pow2 = FromBits r115
+			pow2116_b := math.Float64frombits(r115_b)
+			// r117 = Mul r109:y r116:pow2
+			r117_b := float64(y_b * pow2116_b)
+			// r118 = Sub r76:k r111:kHalf
+			r118_b := float64(k_b - kHalf_b)
+			// r119 = Add r118 r73
+			r119_b := float64(r118_b + r73)
+			// r120:kBits = Bits r119
+			kBits120_b := math.Float64bits(r119_b)
+			// r121 = IAdd r120:kBits r103
+			r121_b := kBits120_b + r103
+			// r122 = Shl 52 r121
+			r122_b := r121_b << 52
+			// r123:pow2 = FromBits r122
+			pow2123_b := math.Float64frombits(r122_b)
+			// r124:big = Mul r117 r123:pow2
+			big_b := float64(r117_b * pow2123_b)
+			// r125 = CmpLE r25:az r39
+			r125_b := az_b <= r39
+			// r126:far = Select r125 r66:taylor r124:big
+			far_b := big_b
+			if r125_b {
+				far_b = taylor_b
+			}
+			// r42:ex = Select r44:large r126:far r42:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// r127:vc = FMA r42:ex r22:F r7:vr
+		vc_a := math.FMA(ex_a, F_a, vr_a)
+		vc_b := math.FMA(ex_b, F_b, vr_b)
+		// If Delta
+		if hasDelta {
+			// r128 = Load Delta
+			r128_a := delta[j]
+			r128_b := delta[j+1]
+			// r127:vc = Add r127:vc r128
+			vc_a = float64(vc_a + r128_a)
+			vc_b = float64(vc_b + r128_b)
+		}
+		// r131:dv = Sub r127:vc r13:vRest
+		dv_a := float64(vc_a - c[CVRest])
+		dv_b := float64(vc_b - c[CVRest])
+		// r133:wkeep = Mul r132:keep r10:u
+		wkeep_a := float64(c[CKeep] * u_a)
+		wkeep_b := float64(c[CKeep] * u_b)
+		// r134:wc = FMA r130:ka r131:dv r133:wkeep
+		wc_a := math.FMA(c[CKa], dv_a, wkeep_a)
+		wc_b := math.FMA(c[CKa], dv_b, wkeep_b)
+		// r136:since = Sub r135:t r2:Last
+		since_a := float64(t - Last_a)
+		since_b := float64(t - Last_b)
+		// r138:refr = CmpLT r136:since r137:tauRef
+		refr_a := since_a < c[CTauRef]
+		refr_b := since_b < c[CTauRef]
+		// r0:V = Select r138:refr r7:vr r127:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
+		}
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
+		}
+		// r1:W = Select r138:refr r10:u r134:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
+		}
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
+		}
+		// r141:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= c[CVTh]
+		sp_b := V_b >= c[CVTh]
+		// r2:Last = Select r141:sp r135:t r2:Last
+		if sp_a {
+			Last_a = t
+		}
+		if sp_b {
+			Last_b = t
+>>>>>>> gen-ir
+		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r147a {
+=======
+			// StoreOne Spike r141:sp
+			if sp_a {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
+<<<<<<< HEAD
 			if r147b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r148a := r144a || r147a
 			r148b := r144b || r147b
 			ref[j] = r148a
 			ref[j+1] = r148b
+=======
+			// r142:ref = Or r138:refr r141:sp
+			ref142_a := refr_a || sp_a
+			ref142_b := refr_b || sp_b
+			// StoreBool Ref r142:ref
+			ref[j] = ref142_a
+			ref[j+1] = ref142_b
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r147a {
+=======
+			// StoreBits Bits r141:sp
+			if sp_a {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
+<<<<<<< HEAD
 			if r147b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		w[j] = r1a
-		w[j+1] = r1b
-		last[j] = r2a
-		last[j+1] = r2b
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
 	}
 	for ; j < n; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r4 := r0 >= c[CVTh]
-		r6 := float64(r0 - c[CVThRst])
-		r7 := r0
-		if r4 {
-			r7 = r6
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= c[CVTh]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs := float64(V - c[CVThRst])
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
 		}
-		r9 := float64(r1 + c[CB])
-		r10 := r1
-		if r4 {
-			r10 = r9
+		// r9:wb = Add r1:W r8:b
+		wb := float64(W + c[CB])
+		// r10:u = Select r4:spk r9:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r11 := math.Float64frombits(0x0000000000000000) // 0
+		// r11:in = Imm 0x0
+		in := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r11 = i[j]
+			// r11:in = Load I
+			in = i[j]
 		}
+<<<<<<< HEAD
 		r14 := float64(r7 - c[CVRest])
 		r16 := float64(r7 - c[CVC])
 		r18 := float64(r14 * r16)
@@ -4411,28 +9578,274 @@ func stepF64SoftOne(f *Frame64, s int) {
 		r147 := r0 >= c[CVTh]
 		if r147 {
 			r2 = r141
+=======
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1 := float64(vr - c[CVRest])
+		// r16:a2 = Sub r7:vr r15:vC
+		a2 := float64(vr - c[CVC])
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12 := float64(a1 * a2)
+		// r20:iu = Sub r11:in r10:u
+		iu := float64(in - u)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive := float64(c[CDtRTau] * iu)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F := math.FMA(c[CDtCTau], a12, drive)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2 := float64(a1 + a2)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z := float64(c[CDtCTau] * a1a2)
+		// r25:az = Abs r24:z
+		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r28 = FMA r26 r24:z r27
+		r28 := math.FMA(r26, z, r27)
+		// r30 = FMA r28 r24:z r29
+		r30 := math.FMA(r28, z, r29)
+		// r32 = FMA r30 r24:z r31
+		r32 := math.FMA(r30, z, r31)
+		// r34 = FMA r32 r24:z r33
+		r34 := math.FMA(r32, z, r33)
+		// r36 = FMA r34 r24:z r35
+		r36 := math.FMA(r34, z, r35)
+		// r38 = FMA r36 r24:z r37
+		r38 := math.FMA(r36, z, r37)
+		// r40 = FMA r38 r24:z r39
+		r40 := math.FMA(r38, z, r39)
+		// r42:ex = FMA r40 r24:z r41
+		ex := math.FMA(r40, z, r41)
+		// r44:large = CmpGT r25:az r43
+		large := az > r43
+		// Rare r44:large
+		if large {
+			// r47 = FMA r45 r24:z r46
+			r47 := math.FMA(r45, z, r46)
+			// r49 = FMA r47 r24:z r48
+			r49 := math.FMA(r47, z, r48)
+			// r51 = FMA r49 r24:z r50
+			r51 := math.FMA(r49, z, r50)
+			// r53 = FMA r51 r24:z r52
+			r53 := math.FMA(r51, z, r52)
+			// r55 = FMA r53 r24:z r54
+			r55 := math.FMA(r53, z, r54)
+			// r57 = FMA r55 r24:z r56
+			r57 := math.FMA(r55, z, r56)
+			// r58 = FMA r57 r24:z r26
+			r58 := math.FMA(r57, z, r26)
+			// r59 = FMA r58 r24:z r27
+			r59 := math.FMA(r58, z, r27)
+			// r60 = FMA r59 r24:z r29
+			r60 := math.FMA(r59, z, r29)
+			// r61 = FMA r60 r24:z r31
+			r61 := math.FMA(r60, z, r31)
+			// r62 = FMA r61 r24:z r33
+			r62 := math.FMA(r61, z, r33)
+			// r63 = FMA r62 r24:z r35
+			r63 := math.FMA(r62, z, r35)
+			// r64 = FMA r63 r24:z r37
+			r64 := math.FMA(r63, z, r37)
+			// r65 = FMA r64 r24:z r39
+			r65 := math.FMA(r64, z, r39)
+			// r66:taylor = FMA r65 r24:z r41
+			taylor := math.FMA(r65, z, r41)
+			// r68 = CmpGT r24:z r67
+			r68 := z > r67
+			// r69:zl = Select r68 r67 r24:z
+			zl := z
+			if r68 {
+				zl = r67
+			}
+			// r71 = CmpLT r69:zl r70
+			r71 := zl < r70
+			// r72:zc = Select r71 r70 r69:zl
+			zc := zl
+			if r71 {
+				zc = r70
+			}
+			// r75 = FMA r72:zc r74 r73
+			r75 := math.FMA(zc, r74, r73)
+			// r76:k = Sub r75 r73
+			k := float64(r75 - r73)
+			// r79 = FMA r76:k r78 r72:zc
+			r79 := math.FMA(k, r78, zc)
+			// r80:r = FMA r76:k r77 r79
+			r := math.FMA(k, r77, r79)
+			// r81 = FMA r45 r80:r r46
+			r81 := math.FMA(r45, r, r46)
+			// r82 = FMA r81 r80:r r48
+			r82 := math.FMA(r81, r, r48)
+			// r83 = FMA r82 r80:r r50
+			r83 := math.FMA(r82, r, r50)
+			// r84 = FMA r83 r80:r r52
+			r84 := math.FMA(r83, r, r52)
+			// r85 = FMA r84 r80:r r54
+			r85 := math.FMA(r84, r, r54)
+			// r86 = FMA r85 r80:r r56
+			r86 := math.FMA(r85, r, r56)
+			// r87 = FMA r86 r80:r r26
+			r87 := math.FMA(r86, r, r26)
+			// r88 = FMA r87 r80:r r27
+			r88 := math.FMA(r87, r, r27)
+			// r89 = FMA r88 r80:r r29
+			r89 := math.FMA(r88, r, r29)
+			// r90 = FMA r89 r80:r r31
+			r90 := math.FMA(r89, r, r31)
+			// r91 = FMA r90 r80:r r33
+			r91 := math.FMA(r90, r, r33)
+			// r92 = FMA r91 r80:r r35
+			r92 := math.FMA(r91, r, r35)
+			// r93 = FMA r92 r80:r r37
+			r93 := math.FMA(r92, r, r37)
+			// r94 = FMA r93 r80:r r39
+			r94 := math.FMA(r93, r, r39)
+			// r95:q = FMA r94 r80:r r41
+			q := math.FMA(r94, r, r41)
+			// r97 = CmpGT r76:k r96
+			r97 := k > r96
+			// r98:kc = Select r97 r96 r76:k
+			kc := k
+			if r97 {
+				kc = r96
+			}
+			// r100 = Mul r98:kc r99
+			r100 := float64(kc * r99)
+			// r101 = Add r100 r73
+			r101 := float64(r100 + r73)
+			// r102:kBits = Bits r101
+			kBits102 := math.Float64bits(r101)
+			// r104 = IAdd r102:kBits r103
+			r104 := kBits102 + r103
+			// r105 = Shl 52 r104
+			r105 := r104 << 52
+			// r106:pow2 = FromBits r105
+			pow2106 := math.Float64frombits(r105)
+			// r107:oneMinus = Sub r41 r106:pow2
+			oneMinus := float64(r41 - pow2106)
+			// r108 = FMA r80:r r95:q r107:oneMinus
+			r108 := math.FMA(r, q, oneMinus)
+			// r109:y = Div r108 r69:zl
+			y := float64(r108 / zl)
+			// r110 = FMA r76:k r39 r73
+			r110 := math.FMA(k, r39, r73)
+			// r111:kHalf = Sub r110 r73
+			kHalf := float64(r110 - r73)
+			// r112 = Add r111:kHalf r73
+			r112 := float64(kHalf + r73)
+			// r113:kBits = Bits r112
+			kBits113 := math.Float64bits(r112)
+			// r114 = IAdd r113:kBits r103
+			r114 := kBits113 + r103
+			// r115 = Shl 52 r114
+			r115 := r114 << 52
+			// r116:pow2 = FromBits r115
+			pow2116 := math.Float64frombits(r115)
+			// r117 = Mul r109:y r116:pow2
+			r117 := float64(y * pow2116)
+			// r118 = Sub r76:k r111:kHalf
+			r118 := float64(k - kHalf)
+			// r119 = Add r118 r73
+			r119 := float64(r118 + r73)
+			// r120:kBits = Bits r119
+			kBits120 := math.Float64bits(r119)
+			// r121 = IAdd r120:kBits r103
+			r121 := kBits120 + r103
+			// r122 = Shl 52 r121
+			r122 := r121 << 52
+			// r123:pow2 = FromBits r122
+			pow2123 := math.Float64frombits(r122)
+			// r124:big = Mul r117 r123:pow2
+			big := float64(r117 * pow2123)
+			// r125 = CmpLE r25:az r39
+			r125 := az <= r39
+			// r126:far = Select r125 r66:taylor r124:big
+			far := big
+			if r125 {
+				far = taylor
+			}
+			// r42:ex = Select r44:large r126:far r42:ex
+			if large {
+				ex = far
+			}
 		}
+		// r127:vc = FMA r42:ex r22:F r7:vr
+		vc := math.FMA(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r128 = Load Delta
+			r128 := delta[j]
+			// r127:vc = Add r127:vc r128
+			vc = float64(vc + r128)
+		}
+		// r131:dv = Sub r127:vc r13:vRest
+		dv := float64(vc - c[CVRest])
+		// r133:wkeep = Mul r132:keep r10:u
+		wkeep := float64(c[CKeep] * u)
+		// r134:wc = FMA r130:ka r131:dv r133:wkeep
+		wc := math.FMA(c[CKa], dv, wkeep)
+		// r136:since = Sub r135:t r2:Last
+		since := float64(t - Last)
+		// r138:refr = CmpLT r136:since r137:tauRef
+		refr := since < c[CTauRef]
+		// r0:V = Select r138:refr r7:vr r127:vc
+		V = vc
+		if refr {
+			V = vr
+		}
+		// r1:W = Select r138:refr r10:u r134:wc
+		W = wc
+		if refr {
+			W = u
+		}
+		// r141:sp = CmpGE r0:V r3:vTh
+		sp := V >= c[CVTh]
+		// r2:Last = Select r141:sp r135:t r2:Last
+		if sp {
+			Last = t
+>>>>>>> gen-ir
+		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r147 {
+=======
+			// StoreOne Spike r141:sp
+			if sp {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r148 := r144 || r147
 			ref[j] = r148
+=======
+			// r142:ref = Or r138:refr r141:sp
+			ref142 := refr || sp
+			// StoreBool Ref r142:ref
+			ref[j] = ref142
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r147 {
+=======
+			// StoreBits Bits r141:sp
+			if sp {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -4495,6 +9908,7 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
+<<<<<<< HEAD
 	r33 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
 	r34 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
 	r36 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
@@ -4522,48 +9936,119 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 	r106 := math.Float64frombits(0xbff0000000000000) // -1
 	r110 := uint64(0x3ff)
 	r142 := f.T[s]
+=======
+	// r26 = Imm 0x3ec71de3a556c734
+	r26 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r27 = Imm 0x3efa01a01a01a01a
+	r27 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r29 = Imm 0x3f2a01a01a01a01a
+	r29 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r31 = Imm 0x3f56c16c16c16c17
+	r31 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r33 = Imm 0x3f81111111111111
+	r33 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r35 = Imm 0x3fa5555555555555
+	r35 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r37 = Imm 0x3fc5555555555555
+	r37 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r39 = Imm 0x3fe0000000000000
+	r39 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r41 = Imm 0x3ff0000000000000
+	r41 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r43 = Imm 0x3fb0000000000000
+	r43 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r45 = Imm 0x3d2ae7f3e733b81f
+	r45 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r46 = Imm 0x3d6ae7f3e733b81f
+	r46 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r48 = Imm 0x3da93974a8c07c9d
+	r48 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r50 = Imm 0x3de6124613a86d09
+	r50 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r52 = Imm 0x3e21eed8eff8d898
+	r52 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r54 = Imm 0x3e5ae64567f544e4
+	r54 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r56 = Imm 0x3e927e4fb7789f5c
+	r56 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r67 = Imm 0x4086800000000000
+	r67 := math.Float64frombits(0x4086800000000000) // 720
+	// r70 = Imm 0xc086200000000000
+	r70 := math.Float64frombits(0xc086200000000000) // -708
+	// r73 = Imm 0x4338000000000000
+	r73 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r74 = Imm 0x3ff71547652b82fe
+	r74 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r77 = Imm 0xbdea39ef35793c76
+	r77 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r78 = Imm 0xbfe62e42fee00000
+	r78 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r96 = Imm 0x404e000000000000
+	r96 := math.Float64frombits(0x404e000000000000) // 60
+	// r99 = Imm 0xbff0000000000000
+	r99 := math.Float64frombits(0xbff0000000000000) // -1
+	// r103 = Imm 0x3ff
+	r103 := uint64(0x3ff)
+	// r135:t = Time
+	t := f.T[s]
+>>>>>>> gen-ir
 	j := 0
 	for ; j < n-1; j += 2 {
-		r0a := v[j]
-		r0b := v[j+1]
-		r1a := w[j]
-		r1b := w[j+1]
-		r2a := last[j]
-		r2b := last[j+1]
-		r3a := cVTh[j]
-		r3b := cVTh[j+1]
-		r4a := r0a >= r3a
-		r4b := r0b >= r3b
-		r5a := cVThRst[j]
-		r5b := cVThRst[j+1]
-		r6a := float64(r0a - r5a)
-		r6b := float64(r0b - r5b)
-		r7a := r0a
-		if r4a {
-			r7a = r6a
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		// r3:vTh = Param VTh
+		vTh_a := cVTh[j]
+		vTh_b := cVTh[j+1]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= vTh_a
+		spk_b := V_b >= vTh_b
+		// r5:vThRst = Param VThRst
+		vThRst_a := cVThRst[j]
+		vThRst_b := cVThRst[j+1]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs_a := float64(V_a - vThRst_a)
+		vs_b := float64(V_b - vThRst_b)
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vs_a
 		}
-		r7b := r0b
-		if r4b {
-			r7b = r6b
+		vr_b := V_b
+		if spk_b {
+			vr_b = vs_b
 		}
-		r8a := cB[j]
-		r8b := cB[j+1]
-		r9a := float64(r1a + r8a)
-		r9b := float64(r1b + r8b)
-		r10a := r1a
-		if r4a {
-			r10a = r9a
+		// r8:b = Param B
+		b_a := cB[j]
+		b_b := cB[j+1]
+		// r9:wb = Add r1:W r8:b
+		wb_a := float64(W_a + b_a)
+		wb_b := float64(W_b + b_b)
+		// r10:u = Select r4:spk r9:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r10b := r1b
-		if r4b {
-			r10b = r9b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r11a := math.Float64frombits(0x0000000000000000) // 0
-		r11b := math.Float64frombits(0x0000000000000000) // 0
+		// r11:in = Imm 0x0
+		in_a := math.Float64frombits(0x0000000000000000) // 0
+		in_b := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r11a = i[j]
-			r11b = i[j+1]
+			// r11:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
 		}
+<<<<<<< HEAD
 		r13a := cVRest[j]
 		r13b := cVRest[j+1]
 		r14a := float64(r7a - r13a)
@@ -4837,66 +10322,546 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		}
 		if r148b {
 			r2b = r142
+=======
+		// r13:vRest = Param VRest
+		vRest_a := cVRest[j]
+		vRest_b := cVRest[j+1]
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1_a := float64(vr_a - vRest_a)
+		a1_b := float64(vr_b - vRest_b)
+		// r15:vC = Param VC
+		vC_a := cVC[j]
+		vC_b := cVC[j+1]
+		// r16:a2 = Sub r7:vr r15:vC
+		a2_a := float64(vr_a - vC_a)
+		a2_b := float64(vr_b - vC_b)
+		// r17:dtCTau = Param DtCTau
+		dtCTau_a := cDtCTau[j]
+		dtCTau_b := cDtCTau[j+1]
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12_a := float64(a1_a * a2_a)
+		a12_b := float64(a1_b * a2_b)
+		// r19:dtRTau = Param DtRTau
+		dtRTau_a := cDtRTau[j]
+		dtRTau_b := cDtRTau[j+1]
+		// r20:iu = Sub r11:in r10:u
+		iu_a := float64(in_a - u_a)
+		iu_b := float64(in_b - u_b)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive_a := float64(dtRTau_a * iu_a)
+		drive_b := float64(dtRTau_b * iu_b)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
+		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2_a := float64(a1_a + a2_a)
+		a1a2_b := float64(a1_b + a2_b)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z_a := float64(dtCTau_a * a1a2_a)
+		z_b := float64(dtCTau_b * a1a2_b)
+		// r25:az = Abs r24:z
+		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r28 = FMA r26 r24:z r27
+		r28_a := math.FMA(r26, z_a, r27)
+		r28_b := math.FMA(r26, z_b, r27)
+		// r30 = FMA r28 r24:z r29
+		r30_a := math.FMA(r28_a, z_a, r29)
+		r30_b := math.FMA(r28_b, z_b, r29)
+		// r32 = FMA r30 r24:z r31
+		r32_a := math.FMA(r30_a, z_a, r31)
+		r32_b := math.FMA(r30_b, z_b, r31)
+		// r34 = FMA r32 r24:z r33
+		r34_a := math.FMA(r32_a, z_a, r33)
+		r34_b := math.FMA(r32_b, z_b, r33)
+		// r36 = FMA r34 r24:z r35
+		r36_a := math.FMA(r34_a, z_a, r35)
+		r36_b := math.FMA(r34_b, z_b, r35)
+		// r38 = FMA r36 r24:z r37
+		r38_a := math.FMA(r36_a, z_a, r37)
+		r38_b := math.FMA(r36_b, z_b, r37)
+		// r40 = FMA r38 r24:z r39
+		r40_a := math.FMA(r38_a, z_a, r39)
+		r40_b := math.FMA(r38_b, z_b, r39)
+		// r42:ex = FMA r40 r24:z r41
+		ex_a := math.FMA(r40_a, z_a, r41)
+		ex_b := math.FMA(r40_b, z_b, r41)
+		// r44:large = CmpGT r25:az r43
+		large_a := az_a > r43
+		large_b := az_b > r43
+		// Rare r44:large
+		if large_a {
+			// r47 = FMA r45 r24:z r46
+			r47_a := math.FMA(r45, z_a, r46)
+			// r49 = FMA r47 r24:z r48
+			r49_a := math.FMA(r47_a, z_a, r48)
+			// r51 = FMA r49 r24:z r50
+			r51_a := math.FMA(r49_a, z_a, r50)
+			// r53 = FMA r51 r24:z r52
+			r53_a := math.FMA(r51_a, z_a, r52)
+			// r55 = FMA r53 r24:z r54
+			r55_a := math.FMA(r53_a, z_a, r54)
+			// r57 = FMA r55 r24:z r56
+			r57_a := math.FMA(r55_a, z_a, r56)
+			// r58 = FMA r57 r24:z r26
+			r58_a := math.FMA(r57_a, z_a, r26)
+			// r59 = FMA r58 r24:z r27
+			r59_a := math.FMA(r58_a, z_a, r27)
+			// r60 = FMA r59 r24:z r29
+			r60_a := math.FMA(r59_a, z_a, r29)
+			// r61 = FMA r60 r24:z r31
+			r61_a := math.FMA(r60_a, z_a, r31)
+			// r62 = FMA r61 r24:z r33
+			r62_a := math.FMA(r61_a, z_a, r33)
+			// r63 = FMA r62 r24:z r35
+			r63_a := math.FMA(r62_a, z_a, r35)
+			// r64 = FMA r63 r24:z r37
+			r64_a := math.FMA(r63_a, z_a, r37)
+			// r65 = FMA r64 r24:z r39
+			r65_a := math.FMA(r64_a, z_a, r39)
+			// r66:taylor = FMA r65 r24:z r41
+			taylor_a := math.FMA(r65_a, z_a, r41)
+			// r68 = CmpGT r24:z r67
+			r68_a := z_a > r67
+			// r69:zl = Select r68 r67 r24:z
+			zl_a := z_a
+			if r68_a {
+				zl_a = r67
+			}
+			// r71 = CmpLT r69:zl r70
+			r71_a := zl_a < r70
+			// r72:zc = Select r71 r70 r69:zl
+			zc_a := zl_a
+			if r71_a {
+				zc_a = r70
+			}
+			// r75 = FMA r72:zc r74 r73
+			r75_a := math.FMA(zc_a, r74, r73)
+			// r76:k = Sub r75 r73
+			k_a := float64(r75_a - r73)
+			// r79 = FMA r76:k r78 r72:zc
+			r79_a := math.FMA(k_a, r78, zc_a)
+			// r80:r = FMA r76:k r77 r79
+			r_a := math.FMA(k_a, r77, r79_a)
+			// r81 = FMA r45 r80:r r46
+			r81_a := math.FMA(r45, r_a, r46)
+			// r82 = FMA r81 r80:r r48
+			r82_a := math.FMA(r81_a, r_a, r48)
+			// r83 = FMA r82 r80:r r50
+			r83_a := math.FMA(r82_a, r_a, r50)
+			// r84 = FMA r83 r80:r r52
+			r84_a := math.FMA(r83_a, r_a, r52)
+			// r85 = FMA r84 r80:r r54
+			r85_a := math.FMA(r84_a, r_a, r54)
+			// r86 = FMA r85 r80:r r56
+			r86_a := math.FMA(r85_a, r_a, r56)
+			// r87 = FMA r86 r80:r r26
+			r87_a := math.FMA(r86_a, r_a, r26)
+			// r88 = FMA r87 r80:r r27
+			r88_a := math.FMA(r87_a, r_a, r27)
+			// r89 = FMA r88 r80:r r29
+			r89_a := math.FMA(r88_a, r_a, r29)
+			// r90 = FMA r89 r80:r r31
+			r90_a := math.FMA(r89_a, r_a, r31)
+			// r91 = FMA r90 r80:r r33
+			r91_a := math.FMA(r90_a, r_a, r33)
+			// r92 = FMA r91 r80:r r35
+			r92_a := math.FMA(r91_a, r_a, r35)
+			// r93 = FMA r92 r80:r r37
+			r93_a := math.FMA(r92_a, r_a, r37)
+			// r94 = FMA r93 r80:r r39
+			r94_a := math.FMA(r93_a, r_a, r39)
+			// r95:q = FMA r94 r80:r r41
+			q_a := math.FMA(r94_a, r_a, r41)
+			// r97 = CmpGT r76:k r96
+			r97_a := k_a > r96
+			// r98:kc = Select r97 r96 r76:k
+			kc_a := k_a
+			if r97_a {
+				kc_a = r96
+			}
+			// r100 = Mul r98:kc r99
+			r100_a := float64(kc_a * r99)
+			// r101 = Add r100 r73
+			r101_a := float64(r100_a + r73)
+			// r102:kBits = Bits r101
+			kBits102_a := math.Float64bits(r101_a)
+			// r104 = IAdd r102:kBits r103
+			r104_a := kBits102_a + r103
+			// r105 = Shl 52 r104
+			r105_a := r104_a << 52
+			// r106:pow2 = FromBits r105
+			pow2106_a := math.Float64frombits(r105_a)
+			// r107:oneMinus = Sub r41 r106:pow2
+			oneMinus_a := float64(r41 - pow2106_a)
+			// r108 = FMA r80:r r95:q r107:oneMinus
+			r108_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r109:y = Div r108 r69:zl
+			y_a := float64(r108_a / zl_a)
+			// r110 = FMA r76:k r39 r73
+			r110_a := math.FMA(k_a, r39, r73)
+			// r111:kHalf = Sub r110 r73
+			kHalf_a := float64(r110_a - r73)
+			// r112 = Add r111:kHalf r73
+			r112_a := float64(kHalf_a + r73)
+			// r113:kBits = Bits r112
+			kBits113_a := math.Float64bits(r112_a)
+			// r114 = IAdd r113:kBits r103
+			r114_a := kBits113_a + r103
+			// r115 = Shl 52 r114
+			r115_a := r114_a << 52
+			// r116:pow2 = FromBits r115
+			pow2116_a := math.Float64frombits(r115_a)
+			// r117 = Mul r109:y r116:pow2
+			r117_a := float64(y_a * pow2116_a)
+			// r118 = Sub r76:k r111:kHalf
+			r118_a := float64(k_a - kHalf_a)
+			// r119 = Add r118 r73
+			r119_a := float64(r118_a + r73)
+			// r120:kBits = Bits r119
+			kBits120_a := math.Float64bits(r119_a)
+			// r121 = IAdd r120:kBits r103
+			r121_a := kBits120_a + r103
+			// r122 = Shl 52 r121
+			r122_a := r121_a << 52
+			// r123:pow2 = FromBits r122
+			pow2123_a := math.Float64frombits(r122_a)
+			// r124:big = Mul r117 r123:pow2
+			big_a := float64(r117_a * pow2123_a)
+			// r125 = CmpLE r25:az r39
+			r125_a := az_a <= r39
+			// r126:far = Select r125 r66:taylor r124:big
+			far_a := big_a
+			if r125_a {
+				far_a = taylor_a
+			}
+			// r42:ex = Select r44:large r126:far r42:ex
+			if large_a {
+				ex_a = far_a
+			}
 		}
+		if large_b {
+			// r47 = FMA r45 r24:z r46
+			r47_b := math.FMA(r45, z_b, r46)
+			// r49 = FMA r47 r24:z r48
+			r49_b := math.FMA(r47_b, z_b, r48)
+			// r51 = FMA r49 r24:z r50
+			r51_b := math.FMA(r49_b, z_b, r50)
+			// r53 = FMA r51 r24:z r52
+			r53_b := math.FMA(r51_b, z_b, r52)
+			// r55 = FMA r53 r24:z r54
+			r55_b := math.FMA(r53_b, z_b, r54)
+			// r57 = FMA r55 r24:z r56
+			r57_b := math.FMA(r55_b, z_b, r56)
+			// r58 = FMA r57 r24:z r26
+			r58_b := math.FMA(r57_b, z_b, r26)
+			// r59 = FMA r58 r24:z r27
+			r59_b := math.FMA(r58_b, z_b, r27)
+			// r60 = FMA r59 r24:z r29
+			r60_b := math.FMA(r59_b, z_b, r29)
+			// r61 = FMA r60 r24:z r31
+			r61_b := math.FMA(r60_b, z_b, r31)
+			// r62 = FMA r61 r24:z r33
+			r62_b := math.FMA(r61_b, z_b, r33)
+			// r63 = FMA r62 r24:z r35
+			r63_b := math.FMA(r62_b, z_b, r35)
+			// r64 = FMA r63 r24:z r37
+			r64_b := math.FMA(r63_b, z_b, r37)
+			// r65 = FMA r64 r24:z r39
+			r65_b := math.FMA(r64_b, z_b, r39)
+			// r66:taylor = FMA r65 r24:z r41
+			taylor_b := math.FMA(r65_b, z_b, r41)
+			// r68 = CmpGT r24:z r67
+			r68_b := z_b > r67
+			// r69:zl = Select r68 r67 r24:z
+			zl_b := z_b
+			if r68_b {
+				zl_b = r67
+			}
+			// r71 = CmpLT r69:zl r70
+			r71_b := zl_b < r70
+			// r72:zc = Select r71 r70 r69:zl
+			zc_b := zl_b
+			if r71_b {
+				zc_b = r70
+			}
+			// r75 = FMA r72:zc r74 r73
+			r75_b := math.FMA(zc_b, r74, r73)
+			// r76:k = Sub r75 r73
+			k_b := float64(r75_b - r73)
+			// r79 = FMA r76:k r78 r72:zc
+			r79_b := math.FMA(k_b, r78, zc_b)
+			// r80:r = FMA r76:k r77 r79
+			r_b := math.FMA(k_b, r77, r79_b)
+			// r81 = FMA r45 r80:r r46
+			r81_b := math.FMA(r45, r_b, r46)
+			// r82 = FMA r81 r80:r r48
+			r82_b := math.FMA(r81_b, r_b, r48)
+			// r83 = FMA r82 r80:r r50
+			r83_b := math.FMA(r82_b, r_b, r50)
+			// r84 = FMA r83 r80:r r52
+			r84_b := math.FMA(r83_b, r_b, r52)
+			// r85 = FMA r84 r80:r r54
+			r85_b := math.FMA(r84_b, r_b, r54)
+			// r86 = FMA r85 r80:r r56
+			r86_b := math.FMA(r85_b, r_b, r56)
+			// r87 = FMA r86 r80:r r26
+			r87_b := math.FMA(r86_b, r_b, r26)
+			// r88 = FMA r87 r80:r r27
+			r88_b := math.FMA(r87_b, r_b, r27)
+			// r89 = FMA r88 r80:r r29
+			r89_b := math.FMA(r88_b, r_b, r29)
+			// r90 = FMA r89 r80:r r31
+			r90_b := math.FMA(r89_b, r_b, r31)
+			// r91 = FMA r90 r80:r r33
+			r91_b := math.FMA(r90_b, r_b, r33)
+			// r92 = FMA r91 r80:r r35
+			r92_b := math.FMA(r91_b, r_b, r35)
+			// r93 = FMA r92 r80:r r37
+			r93_b := math.FMA(r92_b, r_b, r37)
+			// r94 = FMA r93 r80:r r39
+			r94_b := math.FMA(r93_b, r_b, r39)
+			// r95:q = FMA r94 r80:r r41
+			q_b := math.FMA(r94_b, r_b, r41)
+			// r97 = CmpGT r76:k r96
+			r97_b := k_b > r96
+			// r98:kc = Select r97 r96 r76:k
+			kc_b := k_b
+			if r97_b {
+				kc_b = r96
+			}
+			// r100 = Mul r98:kc r99
+			r100_b := float64(kc_b * r99)
+			// r101 = Add r100 r73
+			r101_b := float64(r100_b + r73)
+			// r102:kBits = Bits r101
+			kBits102_b := math.Float64bits(r101_b)
+			// r104 = IAdd r102:kBits r103
+			r104_b := kBits102_b + r103
+			// r105 = Shl 52 r104
+			r105_b := r104_b << 52
+			// r106:pow2 = FromBits r105
+			pow2106_b := math.Float64frombits(r105_b)
+			// r107:oneMinus = Sub r41 r106:pow2
+			oneMinus_b := float64(r41 - pow2106_b)
+			// r108 = FMA r80:r r95:q r107:oneMinus
+			r108_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r109:y = Div r108 r69:zl
+			y_b := float64(r108_b / zl_b)
+			// r110 = FMA r76:k r39 r73
+			r110_b := math.FMA(k_b, r39, r73)
+			// r111:kHalf = Sub r110 r73
+			kHalf_b := float64(r110_b - r73)
+			// r112 = Add r111:kHalf r73
+			r112_b := float64(kHalf_b + r73)
+			// r113:kBits = Bits r112
+			kBits113_b := math.Float64bits(r112_b)
+			// r114 = IAdd r113:kBits r103
+			r114_b := kBits113_b + r103
+			// r115 = Shl 52 r114
+			r115_b := r114_b << 52
+			// r116:pow2 = FromBits r115
+			pow2116_b := math.Float64frombits(r115_b)
+			// r117 = Mul r109:y r116:pow2
+			r117_b := float64(y_b * pow2116_b)
+			// r118 = Sub r76:k r111:kHalf
+			r118_b := float64(k_b - kHalf_b)
+			// r119 = Add r118 r73
+			r119_b := float64(r118_b + r73)
+			// r120:kBits = Bits r119
+			kBits120_b := math.Float64bits(r119_b)
+			// r121 = IAdd r120:kBits r103
+			r121_b := kBits120_b + r103
+			// r122 = Shl 52 r121
+			r122_b := r121_b << 52
+			// r123:pow2 = FromBits r122
+			pow2123_b := math.Float64frombits(r122_b)
+			// r124:big = Mul r117 r123:pow2
+			big_b := float64(r117_b * pow2123_b)
+			// r125 = CmpLE r25:az r39
+			r125_b := az_b <= r39
+			// r126:far = Select r125 r66:taylor r124:big
+			far_b := big_b
+			if r125_b {
+				far_b = taylor_b
+			}
+			// r42:ex = Select r44:large r126:far r42:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// r127:vc = FMA r42:ex r22:F r7:vr
+		vc_a := math.FMA(ex_a, F_a, vr_a)
+		vc_b := math.FMA(ex_b, F_b, vr_b)
+		// If Delta
+		if hasDelta {
+			// r128 = Load Delta
+			r128_a := delta[j]
+			r128_b := delta[j+1]
+			// r127:vc = Add r127:vc r128
+			vc_a = float64(vc_a + r128_a)
+			vc_b = float64(vc_b + r128_b)
+		}
+		// r130:ka = Param Ka
+		ka_a := cKa[j]
+		ka_b := cKa[j+1]
+		// r131:dv = Sub r127:vc r13:vRest
+		dv_a := float64(vc_a - vRest_a)
+		dv_b := float64(vc_b - vRest_b)
+		// r132:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		// r133:wkeep = Mul r132:keep r10:u
+		wkeep_a := float64(keep_a * u_a)
+		wkeep_b := float64(keep_b * u_b)
+		// r134:wc = FMA r130:ka r131:dv r133:wkeep
+		wc_a := math.FMA(ka_a, dv_a, wkeep_a)
+		wc_b := math.FMA(ka_b, dv_b, wkeep_b)
+		// r136:since = Sub r135:t r2:Last
+		since_a := float64(t - Last_a)
+		since_b := float64(t - Last_b)
+		// r137:tauRef = Param TauRef
+		tauRef_a := cTauRef[j]
+		tauRef_b := cTauRef[j+1]
+		// r138:refr = CmpLT r136:since r137:tauRef
+		refr_a := since_a < tauRef_a
+		refr_b := since_b < tauRef_b
+		// r0:V = Select r138:refr r7:vr r127:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
+		}
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
+		}
+		// r1:W = Select r138:refr r10:u r134:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
+		}
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
+		}
+		// r141:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= vTh_a
+		sp_b := V_b >= vTh_b
+		// r2:Last = Select r141:sp r135:t r2:Last
+		if sp_a {
+			Last_a = t
+		}
+		if sp_b {
+			Last_b = t
+>>>>>>> gen-ir
+		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r148a {
+=======
+			// StoreOne Spike r141:sp
+			if sp_a {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
+<<<<<<< HEAD
 			if r148b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r149a := r145a || r148a
 			r149b := r145b || r148b
 			ref[j] = r149a
 			ref[j+1] = r149b
+=======
+			// r142:ref = Or r138:refr r141:sp
+			ref142_a := refr_a || sp_a
+			ref142_b := refr_b || sp_b
+			// StoreBool Ref r142:ref
+			ref[j] = ref142_a
+			ref[j+1] = ref142_b
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r148a {
+=======
+			// StoreBits Bits r141:sp
+			if sp_a {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
+<<<<<<< HEAD
 			if r148b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		w[j] = r1a
-		w[j+1] = r1b
-		last[j] = r2a
-		last[j+1] = r2b
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
 	}
 	for ; j < n; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r3 := cVTh[j]
-		r4 := r0 >= r3
-		r5 := cVThRst[j]
-		r6 := float64(r0 - r5)
-		r7 := r0
-		if r4 {
-			r7 = r6
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:vTh = Param VTh
+		vTh := cVTh[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= vTh
+		// r5:vThRst = Param VThRst
+		vThRst := cVThRst[j]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs := float64(V - vThRst)
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
 		}
-		r8 := cB[j]
-		r9 := float64(r1 + r8)
-		r10 := r1
-		if r4 {
-			r10 = r9
+		// r8:b = Param B
+		b := cB[j]
+		// r9:wb = Add r1:W r8:b
+		wb := float64(W + b)
+		// r10:u = Select r4:spk r9:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r11 := math.Float64frombits(0x0000000000000000) // 0
+		// r11:in = Imm 0x0
+		in := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r11 = i[j]
+			// r11:in = Load I
+			in = i[j]
 		}
+<<<<<<< HEAD
 		r13 := cVRest[j]
 		r14 := float64(r7 - r13)
 		r15 := cVC[j]
@@ -5035,28 +11000,288 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		r148 := r0 >= r3
 		if r148 {
 			r2 = r142
+=======
+		// r13:vRest = Param VRest
+		vRest := cVRest[j]
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1 := float64(vr - vRest)
+		// r15:vC = Param VC
+		vC := cVC[j]
+		// r16:a2 = Sub r7:vr r15:vC
+		a2 := float64(vr - vC)
+		// r17:dtCTau = Param DtCTau
+		dtCTau := cDtCTau[j]
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12 := float64(a1 * a2)
+		// r19:dtRTau = Param DtRTau
+		dtRTau := cDtRTau[j]
+		// r20:iu = Sub r11:in r10:u
+		iu := float64(in - u)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive := float64(dtRTau * iu)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F := math.FMA(dtCTau, a12, drive)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2 := float64(a1 + a2)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z := float64(dtCTau * a1a2)
+		// r25:az = Abs r24:z
+		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r28 = FMA r26 r24:z r27
+		r28 := math.FMA(r26, z, r27)
+		// r30 = FMA r28 r24:z r29
+		r30 := math.FMA(r28, z, r29)
+		// r32 = FMA r30 r24:z r31
+		r32 := math.FMA(r30, z, r31)
+		// r34 = FMA r32 r24:z r33
+		r34 := math.FMA(r32, z, r33)
+		// r36 = FMA r34 r24:z r35
+		r36 := math.FMA(r34, z, r35)
+		// r38 = FMA r36 r24:z r37
+		r38 := math.FMA(r36, z, r37)
+		// r40 = FMA r38 r24:z r39
+		r40 := math.FMA(r38, z, r39)
+		// r42:ex = FMA r40 r24:z r41
+		ex := math.FMA(r40, z, r41)
+		// r44:large = CmpGT r25:az r43
+		large := az > r43
+		// Rare r44:large
+		if large {
+			// r47 = FMA r45 r24:z r46
+			r47 := math.FMA(r45, z, r46)
+			// r49 = FMA r47 r24:z r48
+			r49 := math.FMA(r47, z, r48)
+			// r51 = FMA r49 r24:z r50
+			r51 := math.FMA(r49, z, r50)
+			// r53 = FMA r51 r24:z r52
+			r53 := math.FMA(r51, z, r52)
+			// r55 = FMA r53 r24:z r54
+			r55 := math.FMA(r53, z, r54)
+			// r57 = FMA r55 r24:z r56
+			r57 := math.FMA(r55, z, r56)
+			// r58 = FMA r57 r24:z r26
+			r58 := math.FMA(r57, z, r26)
+			// r59 = FMA r58 r24:z r27
+			r59 := math.FMA(r58, z, r27)
+			// r60 = FMA r59 r24:z r29
+			r60 := math.FMA(r59, z, r29)
+			// r61 = FMA r60 r24:z r31
+			r61 := math.FMA(r60, z, r31)
+			// r62 = FMA r61 r24:z r33
+			r62 := math.FMA(r61, z, r33)
+			// r63 = FMA r62 r24:z r35
+			r63 := math.FMA(r62, z, r35)
+			// r64 = FMA r63 r24:z r37
+			r64 := math.FMA(r63, z, r37)
+			// r65 = FMA r64 r24:z r39
+			r65 := math.FMA(r64, z, r39)
+			// r66:taylor = FMA r65 r24:z r41
+			taylor := math.FMA(r65, z, r41)
+			// r68 = CmpGT r24:z r67
+			r68 := z > r67
+			// r69:zl = Select r68 r67 r24:z
+			zl := z
+			if r68 {
+				zl = r67
+			}
+			// r71 = CmpLT r69:zl r70
+			r71 := zl < r70
+			// r72:zc = Select r71 r70 r69:zl
+			zc := zl
+			if r71 {
+				zc = r70
+			}
+			// r75 = FMA r72:zc r74 r73
+			r75 := math.FMA(zc, r74, r73)
+			// r76:k = Sub r75 r73
+			k := float64(r75 - r73)
+			// r79 = FMA r76:k r78 r72:zc
+			r79 := math.FMA(k, r78, zc)
+			// r80:r = FMA r76:k r77 r79
+			r := math.FMA(k, r77, r79)
+			// r81 = FMA r45 r80:r r46
+			r81 := math.FMA(r45, r, r46)
+			// r82 = FMA r81 r80:r r48
+			r82 := math.FMA(r81, r, r48)
+			// r83 = FMA r82 r80:r r50
+			r83 := math.FMA(r82, r, r50)
+			// r84 = FMA r83 r80:r r52
+			r84 := math.FMA(r83, r, r52)
+			// r85 = FMA r84 r80:r r54
+			r85 := math.FMA(r84, r, r54)
+			// r86 = FMA r85 r80:r r56
+			r86 := math.FMA(r85, r, r56)
+			// r87 = FMA r86 r80:r r26
+			r87 := math.FMA(r86, r, r26)
+			// r88 = FMA r87 r80:r r27
+			r88 := math.FMA(r87, r, r27)
+			// r89 = FMA r88 r80:r r29
+			r89 := math.FMA(r88, r, r29)
+			// r90 = FMA r89 r80:r r31
+			r90 := math.FMA(r89, r, r31)
+			// r91 = FMA r90 r80:r r33
+			r91 := math.FMA(r90, r, r33)
+			// r92 = FMA r91 r80:r r35
+			r92 := math.FMA(r91, r, r35)
+			// r93 = FMA r92 r80:r r37
+			r93 := math.FMA(r92, r, r37)
+			// r94 = FMA r93 r80:r r39
+			r94 := math.FMA(r93, r, r39)
+			// r95:q = FMA r94 r80:r r41
+			q := math.FMA(r94, r, r41)
+			// r97 = CmpGT r76:k r96
+			r97 := k > r96
+			// r98:kc = Select r97 r96 r76:k
+			kc := k
+			if r97 {
+				kc = r96
+			}
+			// r100 = Mul r98:kc r99
+			r100 := float64(kc * r99)
+			// r101 = Add r100 r73
+			r101 := float64(r100 + r73)
+			// r102:kBits = Bits r101
+			kBits102 := math.Float64bits(r101)
+			// r104 = IAdd r102:kBits r103
+			r104 := kBits102 + r103
+			// r105 = Shl 52 r104
+			r105 := r104 << 52
+			// r106:pow2 = FromBits r105
+			pow2106 := math.Float64frombits(r105)
+			// r107:oneMinus = Sub r41 r106:pow2
+			oneMinus := float64(r41 - pow2106)
+			// r108 = FMA r80:r r95:q r107:oneMinus
+			r108 := math.FMA(r, q, oneMinus)
+			// r109:y = Div r108 r69:zl
+			y := float64(r108 / zl)
+			// r110 = FMA r76:k r39 r73
+			r110 := math.FMA(k, r39, r73)
+			// r111:kHalf = Sub r110 r73
+			kHalf := float64(r110 - r73)
+			// r112 = Add r111:kHalf r73
+			r112 := float64(kHalf + r73)
+			// r113:kBits = Bits r112
+			kBits113 := math.Float64bits(r112)
+			// r114 = IAdd r113:kBits r103
+			r114 := kBits113 + r103
+			// r115 = Shl 52 r114
+			r115 := r114 << 52
+			// r116:pow2 = FromBits r115
+			pow2116 := math.Float64frombits(r115)
+			// r117 = Mul r109:y r116:pow2
+			r117 := float64(y * pow2116)
+			// r118 = Sub r76:k r111:kHalf
+			r118 := float64(k - kHalf)
+			// r119 = Add r118 r73
+			r119 := float64(r118 + r73)
+			// r120:kBits = Bits r119
+			kBits120 := math.Float64bits(r119)
+			// r121 = IAdd r120:kBits r103
+			r121 := kBits120 + r103
+			// r122 = Shl 52 r121
+			r122 := r121 << 52
+			// r123:pow2 = FromBits r122
+			pow2123 := math.Float64frombits(r122)
+			// r124:big = Mul r117 r123:pow2
+			big := float64(r117 * pow2123)
+			// r125 = CmpLE r25:az r39
+			r125 := az <= r39
+			// r126:far = Select r125 r66:taylor r124:big
+			far := big
+			if r125 {
+				far = taylor
+			}
+			// r42:ex = Select r44:large r126:far r42:ex
+			if large {
+				ex = far
+			}
 		}
+		// r127:vc = FMA r42:ex r22:F r7:vr
+		vc := math.FMA(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r128 = Load Delta
+			r128 := delta[j]
+			// r127:vc = Add r127:vc r128
+			vc = float64(vc + r128)
+		}
+		// r130:ka = Param Ka
+		ka := cKa[j]
+		// r131:dv = Sub r127:vc r13:vRest
+		dv := float64(vc - vRest)
+		// r132:keep = Param Keep
+		keep := cKeep[j]
+		// r133:wkeep = Mul r132:keep r10:u
+		wkeep := float64(keep * u)
+		// r134:wc = FMA r130:ka r131:dv r133:wkeep
+		wc := math.FMA(ka, dv, wkeep)
+		// r136:since = Sub r135:t r2:Last
+		since := float64(t - Last)
+		// r137:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r138:refr = CmpLT r136:since r137:tauRef
+		refr := since < tauRef
+		// r0:V = Select r138:refr r7:vr r127:vc
+		V = vc
+		if refr {
+			V = vr
+		}
+		// r1:W = Select r138:refr r10:u r134:wc
+		W = wc
+		if refr {
+			W = u
+		}
+		// r141:sp = CmpGE r0:V r3:vTh
+		sp := V >= vTh
+		// r2:Last = Select r141:sp r135:t r2:Last
+		if sp {
+			Last = t
+>>>>>>> gen-ir
+		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r148 {
+=======
+			// StoreOne Spike r141:sp
+			if sp {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r149 := r145 || r148
 			ref[j] = r149
+=======
+			// r142:ref = Or r138:refr r141:sp
+			ref142 := refr || sp
+			// StoreBool Ref r142:ref
+			ref[j] = ref142
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r148 {
+=======
+			// StoreBits Bits r141:sp
+			if sp {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -5110,6 +11335,7 @@ func stepF64HardOne(f *Frame64, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
+<<<<<<< HEAD
 	r31 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
 	r32 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
 	r34 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
@@ -5137,40 +11363,107 @@ func stepF64HardOne(f *Frame64, s int) {
 	r104 := math.Float64frombits(0xbff0000000000000) // -1
 	r108 := uint64(0x3ff)
 	r140 := f.T[s]
+=======
+	// r25 = Imm 0x3ec71de3a556c734
+	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r26 = Imm 0x3efa01a01a01a01a
+	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r28 = Imm 0x3f2a01a01a01a01a
+	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r30 = Imm 0x3f56c16c16c16c17
+	r30 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r32 = Imm 0x3f81111111111111
+	r32 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r34 = Imm 0x3fa5555555555555
+	r34 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r36 = Imm 0x3fc5555555555555
+	r36 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r38 = Imm 0x3fe0000000000000
+	r38 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r40 = Imm 0x3ff0000000000000
+	r40 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r42 = Imm 0x3fb0000000000000
+	r42 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r44 = Imm 0x3d2ae7f3e733b81f
+	r44 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r45 = Imm 0x3d6ae7f3e733b81f
+	r45 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r47 = Imm 0x3da93974a8c07c9d
+	r47 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r49 = Imm 0x3de6124613a86d09
+	r49 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r51 = Imm 0x3e21eed8eff8d898
+	r51 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r53 = Imm 0x3e5ae64567f544e4
+	r53 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r55 = Imm 0x3e927e4fb7789f5c
+	r55 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r66 = Imm 0x4086800000000000
+	r66 := math.Float64frombits(0x4086800000000000) // 720
+	// r69 = Imm 0xc086200000000000
+	r69 := math.Float64frombits(0xc086200000000000) // -708
+	// r72 = Imm 0x4338000000000000
+	r72 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r73 = Imm 0x3ff71547652b82fe
+	r73 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r76 = Imm 0xbdea39ef35793c76
+	r76 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r77 = Imm 0xbfe62e42fee00000
+	r77 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r95 = Imm 0x404e000000000000
+	r95 := math.Float64frombits(0x404e000000000000) // 60
+	// r98 = Imm 0xbff0000000000000
+	r98 := math.Float64frombits(0xbff0000000000000) // -1
+	// r102 = Imm 0x3ff
+	r102 := uint64(0x3ff)
+	// r134:t = Time
+	t := f.T[s]
+>>>>>>> gen-ir
 	j := 0
 	for ; j < n-1; j += 2 {
-		r0a := v[j]
-		r0b := v[j+1]
-		r1a := w[j]
-		r1b := w[j+1]
-		r2a := last[j]
-		r2b := last[j+1]
-		r4a := r0a >= c[CVTh]
-		r4b := r0b >= c[CVTh]
-		r6a := r0a
-		if r4a {
-			r6a = c[CVReset]
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= c[CVTh]
+		spk_b := V_b >= c[CVTh]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = c[CVReset]
 		}
-		r6b := r0b
-		if r4b {
-			r6b = c[CVReset]
+		vr_b := V_b
+		if spk_b {
+			vr_b = c[CVReset]
 		}
-		r8a := float64(r1a + c[CB])
-		r8b := float64(r1b + c[CB])
-		r9a := r1a
-		if r4a {
-			r9a = r8a
+		// r8:wb = Add r1:W r7:b
+		wb_a := float64(W_a + c[CB])
+		wb_b := float64(W_b + c[CB])
+		// r9:u = Select r4:spk r8:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r9b := r1b
-		if r4b {
-			r9b = r8b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r10a := math.Float64frombits(0x0000000000000000) // 0
-		r10b := math.Float64frombits(0x0000000000000000) // 0
+		// r10:in = Imm 0x0
+		in_a := math.Float64frombits(0x0000000000000000) // 0
+		in_b := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r10a = i[j]
-			r10b = i[j+1]
+			// r10:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
 		}
+<<<<<<< HEAD
 		r13a := float64(r6a - c[CVRest])
 		r13b := float64(r6b - c[CVRest])
 		r15a := float64(r6a - c[CVC])
@@ -5428,62 +11721,517 @@ func stepF64HardOne(f *Frame64, s int) {
 		}
 		if r146b {
 			r2b = r140
+=======
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1_a := float64(vr_a - c[CVRest])
+		a1_b := float64(vr_b - c[CVRest])
+		// r15:a2 = Sub r6:vr r14:vC
+		a2_a := float64(vr_a - c[CVC])
+		a2_b := float64(vr_b - c[CVC])
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12_a := float64(a1_a * a2_a)
+		a12_b := float64(a1_b * a2_b)
+		// r19:iu = Sub r10:in r9:u
+		iu_a := float64(in_a - u_a)
+		iu_b := float64(in_b - u_b)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive_a := float64(c[CDtRTau] * iu_a)
+		drive_b := float64(c[CDtRTau] * iu_b)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F_a := math.FMA(c[CDtCTau], a12_a, drive_a)
+		F_b := math.FMA(c[CDtCTau], a12_b, drive_b)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2_a := float64(a1_a + a2_a)
+		a1a2_b := float64(a1_b + a2_b)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z_a := float64(c[CDtCTau] * a1a2_a)
+		z_b := float64(c[CDtCTau] * a1a2_b)
+		// r24:az = Abs r23:z
+		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r27 = FMA r25 r23:z r26
+		r27_a := math.FMA(r25, z_a, r26)
+		r27_b := math.FMA(r25, z_b, r26)
+		// r29 = FMA r27 r23:z r28
+		r29_a := math.FMA(r27_a, z_a, r28)
+		r29_b := math.FMA(r27_b, z_b, r28)
+		// r31 = FMA r29 r23:z r30
+		r31_a := math.FMA(r29_a, z_a, r30)
+		r31_b := math.FMA(r29_b, z_b, r30)
+		// r33 = FMA r31 r23:z r32
+		r33_a := math.FMA(r31_a, z_a, r32)
+		r33_b := math.FMA(r31_b, z_b, r32)
+		// r35 = FMA r33 r23:z r34
+		r35_a := math.FMA(r33_a, z_a, r34)
+		r35_b := math.FMA(r33_b, z_b, r34)
+		// r37 = FMA r35 r23:z r36
+		r37_a := math.FMA(r35_a, z_a, r36)
+		r37_b := math.FMA(r35_b, z_b, r36)
+		// r39 = FMA r37 r23:z r38
+		r39_a := math.FMA(r37_a, z_a, r38)
+		r39_b := math.FMA(r37_b, z_b, r38)
+		// r41:ex = FMA r39 r23:z r40
+		ex_a := math.FMA(r39_a, z_a, r40)
+		ex_b := math.FMA(r39_b, z_b, r40)
+		// r43:large = CmpGT r24:az r42
+		large_a := az_a > r42
+		large_b := az_b > r42
+		// Rare r43:large
+		if large_a {
+			// r46 = FMA r44 r23:z r45
+			r46_a := math.FMA(r44, z_a, r45)
+			// r48 = FMA r46 r23:z r47
+			r48_a := math.FMA(r46_a, z_a, r47)
+			// r50 = FMA r48 r23:z r49
+			r50_a := math.FMA(r48_a, z_a, r49)
+			// r52 = FMA r50 r23:z r51
+			r52_a := math.FMA(r50_a, z_a, r51)
+			// r54 = FMA r52 r23:z r53
+			r54_a := math.FMA(r52_a, z_a, r53)
+			// r56 = FMA r54 r23:z r55
+			r56_a := math.FMA(r54_a, z_a, r55)
+			// r57 = FMA r56 r23:z r25
+			r57_a := math.FMA(r56_a, z_a, r25)
+			// r58 = FMA r57 r23:z r26
+			r58_a := math.FMA(r57_a, z_a, r26)
+			// r59 = FMA r58 r23:z r28
+			r59_a := math.FMA(r58_a, z_a, r28)
+			// r60 = FMA r59 r23:z r30
+			r60_a := math.FMA(r59_a, z_a, r30)
+			// r61 = FMA r60 r23:z r32
+			r61_a := math.FMA(r60_a, z_a, r32)
+			// r62 = FMA r61 r23:z r34
+			r62_a := math.FMA(r61_a, z_a, r34)
+			// r63 = FMA r62 r23:z r36
+			r63_a := math.FMA(r62_a, z_a, r36)
+			// r64 = FMA r63 r23:z r38
+			r64_a := math.FMA(r63_a, z_a, r38)
+			// r65:taylor = FMA r64 r23:z r40
+			taylor_a := math.FMA(r64_a, z_a, r40)
+			// r67 = CmpGT r23:z r66
+			r67_a := z_a > r66
+			// r68:zl = Select r67 r66 r23:z
+			zl_a := z_a
+			if r67_a {
+				zl_a = r66
+			}
+			// r70 = CmpLT r68:zl r69
+			r70_a := zl_a < r69
+			// r71:zc = Select r70 r69 r68:zl
+			zc_a := zl_a
+			if r70_a {
+				zc_a = r69
+			}
+			// r74 = FMA r71:zc r73 r72
+			r74_a := math.FMA(zc_a, r73, r72)
+			// r75:k = Sub r74 r72
+			k_a := float64(r74_a - r72)
+			// r78 = FMA r75:k r77 r71:zc
+			r78_a := math.FMA(k_a, r77, zc_a)
+			// r79:r = FMA r75:k r76 r78
+			r_a := math.FMA(k_a, r76, r78_a)
+			// r80 = FMA r44 r79:r r45
+			r80_a := math.FMA(r44, r_a, r45)
+			// r81 = FMA r80 r79:r r47
+			r81_a := math.FMA(r80_a, r_a, r47)
+			// r82 = FMA r81 r79:r r49
+			r82_a := math.FMA(r81_a, r_a, r49)
+			// r83 = FMA r82 r79:r r51
+			r83_a := math.FMA(r82_a, r_a, r51)
+			// r84 = FMA r83 r79:r r53
+			r84_a := math.FMA(r83_a, r_a, r53)
+			// r85 = FMA r84 r79:r r55
+			r85_a := math.FMA(r84_a, r_a, r55)
+			// r86 = FMA r85 r79:r r25
+			r86_a := math.FMA(r85_a, r_a, r25)
+			// r87 = FMA r86 r79:r r26
+			r87_a := math.FMA(r86_a, r_a, r26)
+			// r88 = FMA r87 r79:r r28
+			r88_a := math.FMA(r87_a, r_a, r28)
+			// r89 = FMA r88 r79:r r30
+			r89_a := math.FMA(r88_a, r_a, r30)
+			// r90 = FMA r89 r79:r r32
+			r90_a := math.FMA(r89_a, r_a, r32)
+			// r91 = FMA r90 r79:r r34
+			r91_a := math.FMA(r90_a, r_a, r34)
+			// r92 = FMA r91 r79:r r36
+			r92_a := math.FMA(r91_a, r_a, r36)
+			// r93 = FMA r92 r79:r r38
+			r93_a := math.FMA(r92_a, r_a, r38)
+			// r94:q = FMA r93 r79:r r40
+			q_a := math.FMA(r93_a, r_a, r40)
+			// r96 = CmpGT r75:k r95
+			r96_a := k_a > r95
+			// r97:kc = Select r96 r95 r75:k
+			kc_a := k_a
+			if r96_a {
+				kc_a = r95
+			}
+			// r99 = Mul r97:kc r98
+			r99_a := float64(kc_a * r98)
+			// r100 = Add r99 r72
+			r100_a := float64(r99_a + r72)
+			// r101:kBits = Bits r100
+			kBits101_a := math.Float64bits(r100_a)
+			// r103 = IAdd r101:kBits r102
+			r103_a := kBits101_a + r102
+			// r104 = Shl 52 r103
+			r104_a := r103_a << 52
+			// r105:pow2 = FromBits r104
+			pow2105_a := math.Float64frombits(r104_a)
+			// r106:oneMinus = Sub r40 r105:pow2
+			oneMinus_a := float64(r40 - pow2105_a)
+			// r107 = FMA r79:r r94:q r106:oneMinus
+			r107_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r108:y = Div r107 r68:zl
+			y_a := float64(r107_a / zl_a)
+			// r109 = FMA r75:k r38 r72
+			r109_a := math.FMA(k_a, r38, r72)
+			// r110:kHalf = Sub r109 r72
+			kHalf_a := float64(r109_a - r72)
+			// r111 = Add r110:kHalf r72
+			r111_a := float64(kHalf_a + r72)
+			// r112:kBits = Bits r111
+			kBits112_a := math.Float64bits(r111_a)
+			// r113 = IAdd r112:kBits r102
+			r113_a := kBits112_a + r102
+			// r114 = Shl 52 r113
+			r114_a := r113_a << 52
+			// r115:pow2 = FromBits r114
+			pow2115_a := math.Float64frombits(r114_a)
+			// r116 = Mul r108:y r115:pow2
+			r116_a := float64(y_a * pow2115_a)
+			// r117 = Sub r75:k r110:kHalf
+			r117_a := float64(k_a - kHalf_a)
+			// r118 = Add r117 r72
+			r118_a := float64(r117_a + r72)
+			// r119:kBits = Bits r118
+			kBits119_a := math.Float64bits(r118_a)
+			// r120 = IAdd r119:kBits r102
+			r120_a := kBits119_a + r102
+			// r121 = Shl 52 r120
+			r121_a := r120_a << 52
+			// r122:pow2 = FromBits r121
+			pow2122_a := math.Float64frombits(r121_a)
+			// r123:big = Mul r116 r122:pow2
+			big_a := float64(r116_a * pow2122_a)
+			// r124 = CmpLE r24:az r38
+			r124_a := az_a <= r38
+			// r125:far = Select r124 r65:taylor r123:big
+			far_a := big_a
+			if r124_a {
+				far_a = taylor_a
+			}
+			// r41:ex = Select r43:large r125:far r41:ex
+			if large_a {
+				ex_a = far_a
+			}
 		}
+		if large_b {
+			// r46 = FMA r44 r23:z r45
+			r46_b := math.FMA(r44, z_b, r45)
+			// r48 = FMA r46 r23:z r47
+			r48_b := math.FMA(r46_b, z_b, r47)
+			// r50 = FMA r48 r23:z r49
+			r50_b := math.FMA(r48_b, z_b, r49)
+			// r52 = FMA r50 r23:z r51
+			r52_b := math.FMA(r50_b, z_b, r51)
+			// r54 = FMA r52 r23:z r53
+			r54_b := math.FMA(r52_b, z_b, r53)
+			// r56 = FMA r54 r23:z r55
+			r56_b := math.FMA(r54_b, z_b, r55)
+			// r57 = FMA r56 r23:z r25
+			r57_b := math.FMA(r56_b, z_b, r25)
+			// r58 = FMA r57 r23:z r26
+			r58_b := math.FMA(r57_b, z_b, r26)
+			// r59 = FMA r58 r23:z r28
+			r59_b := math.FMA(r58_b, z_b, r28)
+			// r60 = FMA r59 r23:z r30
+			r60_b := math.FMA(r59_b, z_b, r30)
+			// r61 = FMA r60 r23:z r32
+			r61_b := math.FMA(r60_b, z_b, r32)
+			// r62 = FMA r61 r23:z r34
+			r62_b := math.FMA(r61_b, z_b, r34)
+			// r63 = FMA r62 r23:z r36
+			r63_b := math.FMA(r62_b, z_b, r36)
+			// r64 = FMA r63 r23:z r38
+			r64_b := math.FMA(r63_b, z_b, r38)
+			// r65:taylor = FMA r64 r23:z r40
+			taylor_b := math.FMA(r64_b, z_b, r40)
+			// r67 = CmpGT r23:z r66
+			r67_b := z_b > r66
+			// r68:zl = Select r67 r66 r23:z
+			zl_b := z_b
+			if r67_b {
+				zl_b = r66
+			}
+			// r70 = CmpLT r68:zl r69
+			r70_b := zl_b < r69
+			// r71:zc = Select r70 r69 r68:zl
+			zc_b := zl_b
+			if r70_b {
+				zc_b = r69
+			}
+			// r74 = FMA r71:zc r73 r72
+			r74_b := math.FMA(zc_b, r73, r72)
+			// r75:k = Sub r74 r72
+			k_b := float64(r74_b - r72)
+			// r78 = FMA r75:k r77 r71:zc
+			r78_b := math.FMA(k_b, r77, zc_b)
+			// r79:r = FMA r75:k r76 r78
+			r_b := math.FMA(k_b, r76, r78_b)
+			// r80 = FMA r44 r79:r r45
+			r80_b := math.FMA(r44, r_b, r45)
+			// r81 = FMA r80 r79:r r47
+			r81_b := math.FMA(r80_b, r_b, r47)
+			// r82 = FMA r81 r79:r r49
+			r82_b := math.FMA(r81_b, r_b, r49)
+			// r83 = FMA r82 r79:r r51
+			r83_b := math.FMA(r82_b, r_b, r51)
+			// r84 = FMA r83 r79:r r53
+			r84_b := math.FMA(r83_b, r_b, r53)
+			// r85 = FMA r84 r79:r r55
+			r85_b := math.FMA(r84_b, r_b, r55)
+			// r86 = FMA r85 r79:r r25
+			r86_b := math.FMA(r85_b, r_b, r25)
+			// r87 = FMA r86 r79:r r26
+			r87_b := math.FMA(r86_b, r_b, r26)
+			// r88 = FMA r87 r79:r r28
+			r88_b := math.FMA(r87_b, r_b, r28)
+			// r89 = FMA r88 r79:r r30
+			r89_b := math.FMA(r88_b, r_b, r30)
+			// r90 = FMA r89 r79:r r32
+			r90_b := math.FMA(r89_b, r_b, r32)
+			// r91 = FMA r90 r79:r r34
+			r91_b := math.FMA(r90_b, r_b, r34)
+			// r92 = FMA r91 r79:r r36
+			r92_b := math.FMA(r91_b, r_b, r36)
+			// r93 = FMA r92 r79:r r38
+			r93_b := math.FMA(r92_b, r_b, r38)
+			// r94:q = FMA r93 r79:r r40
+			q_b := math.FMA(r93_b, r_b, r40)
+			// r96 = CmpGT r75:k r95
+			r96_b := k_b > r95
+			// r97:kc = Select r96 r95 r75:k
+			kc_b := k_b
+			if r96_b {
+				kc_b = r95
+			}
+			// r99 = Mul r97:kc r98
+			r99_b := float64(kc_b * r98)
+			// r100 = Add r99 r72
+			r100_b := float64(r99_b + r72)
+			// r101:kBits = Bits r100
+			kBits101_b := math.Float64bits(r100_b)
+			// r103 = IAdd r101:kBits r102
+			r103_b := kBits101_b + r102
+			// r104 = Shl 52 r103
+			r104_b := r103_b << 52
+			// r105:pow2 = FromBits r104
+			pow2105_b := math.Float64frombits(r104_b)
+			// r106:oneMinus = Sub r40 r105:pow2
+			oneMinus_b := float64(r40 - pow2105_b)
+			// r107 = FMA r79:r r94:q r106:oneMinus
+			r107_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r108:y = Div r107 r68:zl
+			y_b := float64(r107_b / zl_b)
+			// r109 = FMA r75:k r38 r72
+			r109_b := math.FMA(k_b, r38, r72)
+			// r110:kHalf = Sub r109 r72
+			kHalf_b := float64(r109_b - r72)
+			// r111 = Add r110:kHalf r72
+			r111_b := float64(kHalf_b + r72)
+			// r112:kBits = Bits r111
+			kBits112_b := math.Float64bits(r111_b)
+			// r113 = IAdd r112:kBits r102
+			r113_b := kBits112_b + r102
+			// r114 = Shl 52 r113
+			r114_b := r113_b << 52
+			// r115:pow2 = FromBits r114
+			pow2115_b := math.Float64frombits(r114_b)
+			// r116 = Mul r108:y r115:pow2
+			r116_b := float64(y_b * pow2115_b)
+			// r117 = Sub r75:k r110:kHalf
+			r117_b := float64(k_b - kHalf_b)
+			// r118 = Add r117 r72
+			r118_b := float64(r117_b + r72)
+			// r119:kBits = Bits r118
+			kBits119_b := math.Float64bits(r118_b)
+			// r120 = IAdd r119:kBits r102
+			r120_b := kBits119_b + r102
+			// r121 = Shl 52 r120
+			r121_b := r120_b << 52
+			// r122:pow2 = FromBits r121
+			pow2122_b := math.Float64frombits(r121_b)
+			// r123:big = Mul r116 r122:pow2
+			big_b := float64(r116_b * pow2122_b)
+			// r124 = CmpLE r24:az r38
+			r124_b := az_b <= r38
+			// r125:far = Select r124 r65:taylor r123:big
+			far_b := big_b
+			if r124_b {
+				far_b = taylor_b
+			}
+			// r41:ex = Select r43:large r125:far r41:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// r126:vc = FMA r41:ex r21:F r6:vr
+		vc_a := math.FMA(ex_a, F_a, vr_a)
+		vc_b := math.FMA(ex_b, F_b, vr_b)
+		// If Delta
+		if hasDelta {
+			// r127 = Load Delta
+			r127_a := delta[j]
+			r127_b := delta[j+1]
+			// r126:vc = Add r126:vc r127
+			vc_a = float64(vc_a + r127_a)
+			vc_b = float64(vc_b + r127_b)
+		}
+		// r130:dv = Sub r126:vc r12:vRest
+		dv_a := float64(vc_a - c[CVRest])
+		dv_b := float64(vc_b - c[CVRest])
+		// r132:wkeep = Mul r131:keep r9:u
+		wkeep_a := float64(c[CKeep] * u_a)
+		wkeep_b := float64(c[CKeep] * u_b)
+		// r133:wc = FMA r129:ka r130:dv r132:wkeep
+		wc_a := math.FMA(c[CKa], dv_a, wkeep_a)
+		wc_b := math.FMA(c[CKa], dv_b, wkeep_b)
+		// r135:since = Sub r134:t r2:Last
+		since_a := float64(t - Last_a)
+		since_b := float64(t - Last_b)
+		// r137:refr = CmpLT r135:since r136:tauRef
+		refr_a := since_a < c[CTauRef]
+		refr_b := since_b < c[CTauRef]
+		// r0:V = Select r137:refr r6:vr r126:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
+		}
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
+		}
+		// r1:W = Select r137:refr r9:u r133:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
+		}
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
+		}
+		// r140:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= c[CVTh]
+		sp_b := V_b >= c[CVTh]
+		// r2:Last = Select r140:sp r134:t r2:Last
+		if sp_a {
+			Last_a = t
+		}
+		if sp_b {
+			Last_b = t
+>>>>>>> gen-ir
+		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r146a {
+=======
+			// StoreOne Spike r140:sp
+			if sp_a {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
+<<<<<<< HEAD
 			if r146b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r147a := r143a || r146a
 			r147b := r143b || r146b
 			ref[j] = r147a
 			ref[j+1] = r147b
+=======
+			// r141:ref = Or r137:refr r140:sp
+			ref141_a := refr_a || sp_a
+			ref141_b := refr_b || sp_b
+			// StoreBool Ref r141:ref
+			ref[j] = ref141_a
+			ref[j+1] = ref141_b
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r146a {
+=======
+			// StoreBits Bits r140:sp
+			if sp_a {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
+<<<<<<< HEAD
 			if r146b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		w[j] = r1a
-		w[j+1] = r1b
-		last[j] = r2a
-		last[j+1] = r2b
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
 	}
 	for ; j < n; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r4 := r0 >= c[CVTh]
-		r6 := r0
-		if r4 {
-			r6 = c[CVReset]
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= c[CVTh]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr := V
+		if spk {
+			vr = c[CVReset]
 		}
-		r8 := float64(r1 + c[CB])
-		r9 := r1
-		if r4 {
-			r9 = r8
+		// r8:wb = Add r1:W r7:b
+		wb := float64(W + c[CB])
+		// r9:u = Select r4:spk r8:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r10 := math.Float64frombits(0x0000000000000000) // 0
+		// r10:in = Imm 0x0
+		in := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r10 = i[j]
+			// r10:in = Load I
+			in = i[j]
 		}
+<<<<<<< HEAD
 		r13 := float64(r6 - c[CVRest])
 		r15 := float64(r6 - c[CVC])
 		r17 := float64(r13 * r15)
@@ -5614,28 +12362,274 @@ func stepF64HardOne(f *Frame64, s int) {
 		r146 := r0 >= c[CVTh]
 		if r146 {
 			r2 = r140
+=======
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1 := float64(vr - c[CVRest])
+		// r15:a2 = Sub r6:vr r14:vC
+		a2 := float64(vr - c[CVC])
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12 := float64(a1 * a2)
+		// r19:iu = Sub r10:in r9:u
+		iu := float64(in - u)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive := float64(c[CDtRTau] * iu)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F := math.FMA(c[CDtCTau], a12, drive)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2 := float64(a1 + a2)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z := float64(c[CDtCTau] * a1a2)
+		// r24:az = Abs r23:z
+		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r27 = FMA r25 r23:z r26
+		r27 := math.FMA(r25, z, r26)
+		// r29 = FMA r27 r23:z r28
+		r29 := math.FMA(r27, z, r28)
+		// r31 = FMA r29 r23:z r30
+		r31 := math.FMA(r29, z, r30)
+		// r33 = FMA r31 r23:z r32
+		r33 := math.FMA(r31, z, r32)
+		// r35 = FMA r33 r23:z r34
+		r35 := math.FMA(r33, z, r34)
+		// r37 = FMA r35 r23:z r36
+		r37 := math.FMA(r35, z, r36)
+		// r39 = FMA r37 r23:z r38
+		r39 := math.FMA(r37, z, r38)
+		// r41:ex = FMA r39 r23:z r40
+		ex := math.FMA(r39, z, r40)
+		// r43:large = CmpGT r24:az r42
+		large := az > r42
+		// Rare r43:large
+		if large {
+			// r46 = FMA r44 r23:z r45
+			r46 := math.FMA(r44, z, r45)
+			// r48 = FMA r46 r23:z r47
+			r48 := math.FMA(r46, z, r47)
+			// r50 = FMA r48 r23:z r49
+			r50 := math.FMA(r48, z, r49)
+			// r52 = FMA r50 r23:z r51
+			r52 := math.FMA(r50, z, r51)
+			// r54 = FMA r52 r23:z r53
+			r54 := math.FMA(r52, z, r53)
+			// r56 = FMA r54 r23:z r55
+			r56 := math.FMA(r54, z, r55)
+			// r57 = FMA r56 r23:z r25
+			r57 := math.FMA(r56, z, r25)
+			// r58 = FMA r57 r23:z r26
+			r58 := math.FMA(r57, z, r26)
+			// r59 = FMA r58 r23:z r28
+			r59 := math.FMA(r58, z, r28)
+			// r60 = FMA r59 r23:z r30
+			r60 := math.FMA(r59, z, r30)
+			// r61 = FMA r60 r23:z r32
+			r61 := math.FMA(r60, z, r32)
+			// r62 = FMA r61 r23:z r34
+			r62 := math.FMA(r61, z, r34)
+			// r63 = FMA r62 r23:z r36
+			r63 := math.FMA(r62, z, r36)
+			// r64 = FMA r63 r23:z r38
+			r64 := math.FMA(r63, z, r38)
+			// r65:taylor = FMA r64 r23:z r40
+			taylor := math.FMA(r64, z, r40)
+			// r67 = CmpGT r23:z r66
+			r67 := z > r66
+			// r68:zl = Select r67 r66 r23:z
+			zl := z
+			if r67 {
+				zl = r66
+			}
+			// r70 = CmpLT r68:zl r69
+			r70 := zl < r69
+			// r71:zc = Select r70 r69 r68:zl
+			zc := zl
+			if r70 {
+				zc = r69
+			}
+			// r74 = FMA r71:zc r73 r72
+			r74 := math.FMA(zc, r73, r72)
+			// r75:k = Sub r74 r72
+			k := float64(r74 - r72)
+			// r78 = FMA r75:k r77 r71:zc
+			r78 := math.FMA(k, r77, zc)
+			// r79:r = FMA r75:k r76 r78
+			r := math.FMA(k, r76, r78)
+			// r80 = FMA r44 r79:r r45
+			r80 := math.FMA(r44, r, r45)
+			// r81 = FMA r80 r79:r r47
+			r81 := math.FMA(r80, r, r47)
+			// r82 = FMA r81 r79:r r49
+			r82 := math.FMA(r81, r, r49)
+			// r83 = FMA r82 r79:r r51
+			r83 := math.FMA(r82, r, r51)
+			// r84 = FMA r83 r79:r r53
+			r84 := math.FMA(r83, r, r53)
+			// r85 = FMA r84 r79:r r55
+			r85 := math.FMA(r84, r, r55)
+			// r86 = FMA r85 r79:r r25
+			r86 := math.FMA(r85, r, r25)
+			// r87 = FMA r86 r79:r r26
+			r87 := math.FMA(r86, r, r26)
+			// r88 = FMA r87 r79:r r28
+			r88 := math.FMA(r87, r, r28)
+			// r89 = FMA r88 r79:r r30
+			r89 := math.FMA(r88, r, r30)
+			// r90 = FMA r89 r79:r r32
+			r90 := math.FMA(r89, r, r32)
+			// r91 = FMA r90 r79:r r34
+			r91 := math.FMA(r90, r, r34)
+			// r92 = FMA r91 r79:r r36
+			r92 := math.FMA(r91, r, r36)
+			// r93 = FMA r92 r79:r r38
+			r93 := math.FMA(r92, r, r38)
+			// r94:q = FMA r93 r79:r r40
+			q := math.FMA(r93, r, r40)
+			// r96 = CmpGT r75:k r95
+			r96 := k > r95
+			// r97:kc = Select r96 r95 r75:k
+			kc := k
+			if r96 {
+				kc = r95
+			}
+			// r99 = Mul r97:kc r98
+			r99 := float64(kc * r98)
+			// r100 = Add r99 r72
+			r100 := float64(r99 + r72)
+			// r101:kBits = Bits r100
+			kBits101 := math.Float64bits(r100)
+			// r103 = IAdd r101:kBits r102
+			r103 := kBits101 + r102
+			// r104 = Shl 52 r103
+			r104 := r103 << 52
+			// r105:pow2 = FromBits r104
+			pow2105 := math.Float64frombits(r104)
+			// r106:oneMinus = Sub r40 r105:pow2
+			oneMinus := float64(r40 - pow2105)
+			// r107 = FMA r79:r r94:q r106:oneMinus
+			r107 := math.FMA(r, q, oneMinus)
+			// r108:y = Div r107 r68:zl
+			y := float64(r107 / zl)
+			// r109 = FMA r75:k r38 r72
+			r109 := math.FMA(k, r38, r72)
+			// r110:kHalf = Sub r109 r72
+			kHalf := float64(r109 - r72)
+			// r111 = Add r110:kHalf r72
+			r111 := float64(kHalf + r72)
+			// r112:kBits = Bits r111
+			kBits112 := math.Float64bits(r111)
+			// r113 = IAdd r112:kBits r102
+			r113 := kBits112 + r102
+			// r114 = Shl 52 r113
+			r114 := r113 << 52
+			// r115:pow2 = FromBits r114
+			pow2115 := math.Float64frombits(r114)
+			// r116 = Mul r108:y r115:pow2
+			r116 := float64(y * pow2115)
+			// r117 = Sub r75:k r110:kHalf
+			r117 := float64(k - kHalf)
+			// r118 = Add r117 r72
+			r118 := float64(r117 + r72)
+			// r119:kBits = Bits r118
+			kBits119 := math.Float64bits(r118)
+			// r120 = IAdd r119:kBits r102
+			r120 := kBits119 + r102
+			// r121 = Shl 52 r120
+			r121 := r120 << 52
+			// r122:pow2 = FromBits r121
+			pow2122 := math.Float64frombits(r121)
+			// r123:big = Mul r116 r122:pow2
+			big := float64(r116 * pow2122)
+			// r124 = CmpLE r24:az r38
+			r124 := az <= r38
+			// r125:far = Select r124 r65:taylor r123:big
+			far := big
+			if r124 {
+				far = taylor
+			}
+			// r41:ex = Select r43:large r125:far r41:ex
+			if large {
+				ex = far
+			}
 		}
+		// r126:vc = FMA r41:ex r21:F r6:vr
+		vc := math.FMA(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r127 = Load Delta
+			r127 := delta[j]
+			// r126:vc = Add r126:vc r127
+			vc = float64(vc + r127)
+		}
+		// r130:dv = Sub r126:vc r12:vRest
+		dv := float64(vc - c[CVRest])
+		// r132:wkeep = Mul r131:keep r9:u
+		wkeep := float64(c[CKeep] * u)
+		// r133:wc = FMA r129:ka r130:dv r132:wkeep
+		wc := math.FMA(c[CKa], dv, wkeep)
+		// r135:since = Sub r134:t r2:Last
+		since := float64(t - Last)
+		// r137:refr = CmpLT r135:since r136:tauRef
+		refr := since < c[CTauRef]
+		// r0:V = Select r137:refr r6:vr r126:vc
+		V = vc
+		if refr {
+			V = vr
+		}
+		// r1:W = Select r137:refr r9:u r133:wc
+		W = wc
+		if refr {
+			W = u
+		}
+		// r140:sp = CmpGE r0:V r3:vTh
+		sp := V >= c[CVTh]
+		// r2:Last = Select r140:sp r134:t r2:Last
+		if sp {
+			Last = t
+>>>>>>> gen-ir
+		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r146 {
+=======
+			// StoreOne Spike r140:sp
+			if sp {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r147 := r143 || r146
 			ref[j] = r147
+=======
+			// r141:ref = Or r137:refr r140:sp
+			ref141 := refr || sp
+			// StoreBool Ref r141:ref
+			ref[j] = ref141
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r146 {
+=======
+			// StoreBits Bits r140:sp
+			if sp {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -5698,6 +12692,7 @@ func stepF64HardPNOne(f *Frame64, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
+<<<<<<< HEAD
 	r32 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
 	r33 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
 	r35 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
@@ -5725,46 +12720,116 @@ func stepF64HardPNOne(f *Frame64, s int) {
 	r105 := math.Float64frombits(0xbff0000000000000) // -1
 	r109 := uint64(0x3ff)
 	r141 := f.T[s]
+=======
+	// r25 = Imm 0x3ec71de3a556c734
+	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r26 = Imm 0x3efa01a01a01a01a
+	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r28 = Imm 0x3f2a01a01a01a01a
+	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r30 = Imm 0x3f56c16c16c16c17
+	r30 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r32 = Imm 0x3f81111111111111
+	r32 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r34 = Imm 0x3fa5555555555555
+	r34 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r36 = Imm 0x3fc5555555555555
+	r36 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r38 = Imm 0x3fe0000000000000
+	r38 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r40 = Imm 0x3ff0000000000000
+	r40 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r42 = Imm 0x3fb0000000000000
+	r42 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r44 = Imm 0x3d2ae7f3e733b81f
+	r44 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r45 = Imm 0x3d6ae7f3e733b81f
+	r45 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r47 = Imm 0x3da93974a8c07c9d
+	r47 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r49 = Imm 0x3de6124613a86d09
+	r49 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r51 = Imm 0x3e21eed8eff8d898
+	r51 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r53 = Imm 0x3e5ae64567f544e4
+	r53 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r55 = Imm 0x3e927e4fb7789f5c
+	r55 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r66 = Imm 0x4086800000000000
+	r66 := math.Float64frombits(0x4086800000000000) // 720
+	// r69 = Imm 0xc086200000000000
+	r69 := math.Float64frombits(0xc086200000000000) // -708
+	// r72 = Imm 0x4338000000000000
+	r72 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r73 = Imm 0x3ff71547652b82fe
+	r73 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r76 = Imm 0xbdea39ef35793c76
+	r76 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r77 = Imm 0xbfe62e42fee00000
+	r77 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r95 = Imm 0x404e000000000000
+	r95 := math.Float64frombits(0x404e000000000000) // 60
+	// r98 = Imm 0xbff0000000000000
+	r98 := math.Float64frombits(0xbff0000000000000) // -1
+	// r102 = Imm 0x3ff
+	r102 := uint64(0x3ff)
+	// r134:t = Time
+	t := f.T[s]
+>>>>>>> gen-ir
 	j := 0
 	for ; j < n-1; j += 2 {
-		r0a := v[j]
-		r0b := v[j+1]
-		r1a := w[j]
-		r1b := w[j+1]
-		r2a := last[j]
-		r2b := last[j+1]
-		r3a := cVTh[j]
-		r3b := cVTh[j+1]
-		r4a := r0a >= r3a
-		r4b := r0b >= r3b
-		r5a := cVReset[j]
-		r5b := cVReset[j+1]
-		r6a := r0a
-		if r4a {
-			r6a = r5a
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		// r3:vTh = Param VTh
+		vTh_a := cVTh[j]
+		vTh_b := cVTh[j+1]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= vTh_a
+		spk_b := V_b >= vTh_b
+		// r5:vReset = Param VReset
+		vReset_a := cVReset[j]
+		vReset_b := cVReset[j+1]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vReset_a
 		}
-		r6b := r0b
-		if r4b {
-			r6b = r5b
+		vr_b := V_b
+		if spk_b {
+			vr_b = vReset_b
 		}
-		r7a := cB[j]
-		r7b := cB[j+1]
-		r8a := float64(r1a + r7a)
-		r8b := float64(r1b + r7b)
-		r9a := r1a
-		if r4a {
-			r9a = r8a
+		// r7:b = Param B
+		b_a := cB[j]
+		b_b := cB[j+1]
+		// r8:wb = Add r1:W r7:b
+		wb_a := float64(W_a + b_a)
+		wb_b := float64(W_b + b_b)
+		// r9:u = Select r4:spk r8:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r9b := r1b
-		if r4b {
-			r9b = r8b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r10a := math.Float64frombits(0x0000000000000000) // 0
-		r10b := math.Float64frombits(0x0000000000000000) // 0
+		// r10:in = Imm 0x0
+		in_a := math.Float64frombits(0x0000000000000000) // 0
+		in_b := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r10a = i[j]
-			r10b = i[j+1]
+			// r10:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
 		}
+<<<<<<< HEAD
 		r12a := cVRest[j]
 		r12b := cVRest[j+1]
 		r13a := float64(r6a - r12a)
@@ -6038,65 +13103,544 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		}
 		if r147b {
 			r2b = r141
+=======
+		// r12:vRest = Param VRest
+		vRest_a := cVRest[j]
+		vRest_b := cVRest[j+1]
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1_a := float64(vr_a - vRest_a)
+		a1_b := float64(vr_b - vRest_b)
+		// r14:vC = Param VC
+		vC_a := cVC[j]
+		vC_b := cVC[j+1]
+		// r15:a2 = Sub r6:vr r14:vC
+		a2_a := float64(vr_a - vC_a)
+		a2_b := float64(vr_b - vC_b)
+		// r16:dtCTau = Param DtCTau
+		dtCTau_a := cDtCTau[j]
+		dtCTau_b := cDtCTau[j+1]
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12_a := float64(a1_a * a2_a)
+		a12_b := float64(a1_b * a2_b)
+		// r18:dtRTau = Param DtRTau
+		dtRTau_a := cDtRTau[j]
+		dtRTau_b := cDtRTau[j+1]
+		// r19:iu = Sub r10:in r9:u
+		iu_a := float64(in_a - u_a)
+		iu_b := float64(in_b - u_b)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive_a := float64(dtRTau_a * iu_a)
+		drive_b := float64(dtRTau_b * iu_b)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
+		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2_a := float64(a1_a + a2_a)
+		a1a2_b := float64(a1_b + a2_b)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z_a := float64(dtCTau_a * a1a2_a)
+		z_b := float64(dtCTau_b * a1a2_b)
+		// r24:az = Abs r23:z
+		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r27 = FMA r25 r23:z r26
+		r27_a := math.FMA(r25, z_a, r26)
+		r27_b := math.FMA(r25, z_b, r26)
+		// r29 = FMA r27 r23:z r28
+		r29_a := math.FMA(r27_a, z_a, r28)
+		r29_b := math.FMA(r27_b, z_b, r28)
+		// r31 = FMA r29 r23:z r30
+		r31_a := math.FMA(r29_a, z_a, r30)
+		r31_b := math.FMA(r29_b, z_b, r30)
+		// r33 = FMA r31 r23:z r32
+		r33_a := math.FMA(r31_a, z_a, r32)
+		r33_b := math.FMA(r31_b, z_b, r32)
+		// r35 = FMA r33 r23:z r34
+		r35_a := math.FMA(r33_a, z_a, r34)
+		r35_b := math.FMA(r33_b, z_b, r34)
+		// r37 = FMA r35 r23:z r36
+		r37_a := math.FMA(r35_a, z_a, r36)
+		r37_b := math.FMA(r35_b, z_b, r36)
+		// r39 = FMA r37 r23:z r38
+		r39_a := math.FMA(r37_a, z_a, r38)
+		r39_b := math.FMA(r37_b, z_b, r38)
+		// r41:ex = FMA r39 r23:z r40
+		ex_a := math.FMA(r39_a, z_a, r40)
+		ex_b := math.FMA(r39_b, z_b, r40)
+		// r43:large = CmpGT r24:az r42
+		large_a := az_a > r42
+		large_b := az_b > r42
+		// Rare r43:large
+		if large_a {
+			// r46 = FMA r44 r23:z r45
+			r46_a := math.FMA(r44, z_a, r45)
+			// r48 = FMA r46 r23:z r47
+			r48_a := math.FMA(r46_a, z_a, r47)
+			// r50 = FMA r48 r23:z r49
+			r50_a := math.FMA(r48_a, z_a, r49)
+			// r52 = FMA r50 r23:z r51
+			r52_a := math.FMA(r50_a, z_a, r51)
+			// r54 = FMA r52 r23:z r53
+			r54_a := math.FMA(r52_a, z_a, r53)
+			// r56 = FMA r54 r23:z r55
+			r56_a := math.FMA(r54_a, z_a, r55)
+			// r57 = FMA r56 r23:z r25
+			r57_a := math.FMA(r56_a, z_a, r25)
+			// r58 = FMA r57 r23:z r26
+			r58_a := math.FMA(r57_a, z_a, r26)
+			// r59 = FMA r58 r23:z r28
+			r59_a := math.FMA(r58_a, z_a, r28)
+			// r60 = FMA r59 r23:z r30
+			r60_a := math.FMA(r59_a, z_a, r30)
+			// r61 = FMA r60 r23:z r32
+			r61_a := math.FMA(r60_a, z_a, r32)
+			// r62 = FMA r61 r23:z r34
+			r62_a := math.FMA(r61_a, z_a, r34)
+			// r63 = FMA r62 r23:z r36
+			r63_a := math.FMA(r62_a, z_a, r36)
+			// r64 = FMA r63 r23:z r38
+			r64_a := math.FMA(r63_a, z_a, r38)
+			// r65:taylor = FMA r64 r23:z r40
+			taylor_a := math.FMA(r64_a, z_a, r40)
+			// r67 = CmpGT r23:z r66
+			r67_a := z_a > r66
+			// r68:zl = Select r67 r66 r23:z
+			zl_a := z_a
+			if r67_a {
+				zl_a = r66
+			}
+			// r70 = CmpLT r68:zl r69
+			r70_a := zl_a < r69
+			// r71:zc = Select r70 r69 r68:zl
+			zc_a := zl_a
+			if r70_a {
+				zc_a = r69
+			}
+			// r74 = FMA r71:zc r73 r72
+			r74_a := math.FMA(zc_a, r73, r72)
+			// r75:k = Sub r74 r72
+			k_a := float64(r74_a - r72)
+			// r78 = FMA r75:k r77 r71:zc
+			r78_a := math.FMA(k_a, r77, zc_a)
+			// r79:r = FMA r75:k r76 r78
+			r_a := math.FMA(k_a, r76, r78_a)
+			// r80 = FMA r44 r79:r r45
+			r80_a := math.FMA(r44, r_a, r45)
+			// r81 = FMA r80 r79:r r47
+			r81_a := math.FMA(r80_a, r_a, r47)
+			// r82 = FMA r81 r79:r r49
+			r82_a := math.FMA(r81_a, r_a, r49)
+			// r83 = FMA r82 r79:r r51
+			r83_a := math.FMA(r82_a, r_a, r51)
+			// r84 = FMA r83 r79:r r53
+			r84_a := math.FMA(r83_a, r_a, r53)
+			// r85 = FMA r84 r79:r r55
+			r85_a := math.FMA(r84_a, r_a, r55)
+			// r86 = FMA r85 r79:r r25
+			r86_a := math.FMA(r85_a, r_a, r25)
+			// r87 = FMA r86 r79:r r26
+			r87_a := math.FMA(r86_a, r_a, r26)
+			// r88 = FMA r87 r79:r r28
+			r88_a := math.FMA(r87_a, r_a, r28)
+			// r89 = FMA r88 r79:r r30
+			r89_a := math.FMA(r88_a, r_a, r30)
+			// r90 = FMA r89 r79:r r32
+			r90_a := math.FMA(r89_a, r_a, r32)
+			// r91 = FMA r90 r79:r r34
+			r91_a := math.FMA(r90_a, r_a, r34)
+			// r92 = FMA r91 r79:r r36
+			r92_a := math.FMA(r91_a, r_a, r36)
+			// r93 = FMA r92 r79:r r38
+			r93_a := math.FMA(r92_a, r_a, r38)
+			// r94:q = FMA r93 r79:r r40
+			q_a := math.FMA(r93_a, r_a, r40)
+			// r96 = CmpGT r75:k r95
+			r96_a := k_a > r95
+			// r97:kc = Select r96 r95 r75:k
+			kc_a := k_a
+			if r96_a {
+				kc_a = r95
+			}
+			// r99 = Mul r97:kc r98
+			r99_a := float64(kc_a * r98)
+			// r100 = Add r99 r72
+			r100_a := float64(r99_a + r72)
+			// r101:kBits = Bits r100
+			kBits101_a := math.Float64bits(r100_a)
+			// r103 = IAdd r101:kBits r102
+			r103_a := kBits101_a + r102
+			// r104 = Shl 52 r103
+			r104_a := r103_a << 52
+			// r105:pow2 = FromBits r104
+			pow2105_a := math.Float64frombits(r104_a)
+			// r106:oneMinus = Sub r40 r105:pow2
+			oneMinus_a := float64(r40 - pow2105_a)
+			// r107 = FMA r79:r r94:q r106:oneMinus
+			r107_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r108:y = Div r107 r68:zl
+			y_a := float64(r107_a / zl_a)
+			// r109 = FMA r75:k r38 r72
+			r109_a := math.FMA(k_a, r38, r72)
+			// r110:kHalf = Sub r109 r72
+			kHalf_a := float64(r109_a - r72)
+			// r111 = Add r110:kHalf r72
+			r111_a := float64(kHalf_a + r72)
+			// r112:kBits = Bits r111
+			kBits112_a := math.Float64bits(r111_a)
+			// r113 = IAdd r112:kBits r102
+			r113_a := kBits112_a + r102
+			// r114 = Shl 52 r113
+			r114_a := r113_a << 52
+			// r115:pow2 = FromBits r114
+			pow2115_a := math.Float64frombits(r114_a)
+			// r116 = Mul r108:y r115:pow2
+			r116_a := float64(y_a * pow2115_a)
+			// r117 = Sub r75:k r110:kHalf
+			r117_a := float64(k_a - kHalf_a)
+			// r118 = Add r117 r72
+			r118_a := float64(r117_a + r72)
+			// r119:kBits = Bits r118
+			kBits119_a := math.Float64bits(r118_a)
+			// r120 = IAdd r119:kBits r102
+			r120_a := kBits119_a + r102
+			// r121 = Shl 52 r120
+			r121_a := r120_a << 52
+			// r122:pow2 = FromBits r121
+			pow2122_a := math.Float64frombits(r121_a)
+			// r123:big = Mul r116 r122:pow2
+			big_a := float64(r116_a * pow2122_a)
+			// r124 = CmpLE r24:az r38
+			r124_a := az_a <= r38
+			// r125:far = Select r124 r65:taylor r123:big
+			far_a := big_a
+			if r124_a {
+				far_a = taylor_a
+			}
+			// r41:ex = Select r43:large r125:far r41:ex
+			if large_a {
+				ex_a = far_a
+			}
 		}
+		if large_b {
+			// r46 = FMA r44 r23:z r45
+			r46_b := math.FMA(r44, z_b, r45)
+			// r48 = FMA r46 r23:z r47
+			r48_b := math.FMA(r46_b, z_b, r47)
+			// r50 = FMA r48 r23:z r49
+			r50_b := math.FMA(r48_b, z_b, r49)
+			// r52 = FMA r50 r23:z r51
+			r52_b := math.FMA(r50_b, z_b, r51)
+			// r54 = FMA r52 r23:z r53
+			r54_b := math.FMA(r52_b, z_b, r53)
+			// r56 = FMA r54 r23:z r55
+			r56_b := math.FMA(r54_b, z_b, r55)
+			// r57 = FMA r56 r23:z r25
+			r57_b := math.FMA(r56_b, z_b, r25)
+			// r58 = FMA r57 r23:z r26
+			r58_b := math.FMA(r57_b, z_b, r26)
+			// r59 = FMA r58 r23:z r28
+			r59_b := math.FMA(r58_b, z_b, r28)
+			// r60 = FMA r59 r23:z r30
+			r60_b := math.FMA(r59_b, z_b, r30)
+			// r61 = FMA r60 r23:z r32
+			r61_b := math.FMA(r60_b, z_b, r32)
+			// r62 = FMA r61 r23:z r34
+			r62_b := math.FMA(r61_b, z_b, r34)
+			// r63 = FMA r62 r23:z r36
+			r63_b := math.FMA(r62_b, z_b, r36)
+			// r64 = FMA r63 r23:z r38
+			r64_b := math.FMA(r63_b, z_b, r38)
+			// r65:taylor = FMA r64 r23:z r40
+			taylor_b := math.FMA(r64_b, z_b, r40)
+			// r67 = CmpGT r23:z r66
+			r67_b := z_b > r66
+			// r68:zl = Select r67 r66 r23:z
+			zl_b := z_b
+			if r67_b {
+				zl_b = r66
+			}
+			// r70 = CmpLT r68:zl r69
+			r70_b := zl_b < r69
+			// r71:zc = Select r70 r69 r68:zl
+			zc_b := zl_b
+			if r70_b {
+				zc_b = r69
+			}
+			// r74 = FMA r71:zc r73 r72
+			r74_b := math.FMA(zc_b, r73, r72)
+			// r75:k = Sub r74 r72
+			k_b := float64(r74_b - r72)
+			// r78 = FMA r75:k r77 r71:zc
+			r78_b := math.FMA(k_b, r77, zc_b)
+			// r79:r = FMA r75:k r76 r78
+			r_b := math.FMA(k_b, r76, r78_b)
+			// r80 = FMA r44 r79:r r45
+			r80_b := math.FMA(r44, r_b, r45)
+			// r81 = FMA r80 r79:r r47
+			r81_b := math.FMA(r80_b, r_b, r47)
+			// r82 = FMA r81 r79:r r49
+			r82_b := math.FMA(r81_b, r_b, r49)
+			// r83 = FMA r82 r79:r r51
+			r83_b := math.FMA(r82_b, r_b, r51)
+			// r84 = FMA r83 r79:r r53
+			r84_b := math.FMA(r83_b, r_b, r53)
+			// r85 = FMA r84 r79:r r55
+			r85_b := math.FMA(r84_b, r_b, r55)
+			// r86 = FMA r85 r79:r r25
+			r86_b := math.FMA(r85_b, r_b, r25)
+			// r87 = FMA r86 r79:r r26
+			r87_b := math.FMA(r86_b, r_b, r26)
+			// r88 = FMA r87 r79:r r28
+			r88_b := math.FMA(r87_b, r_b, r28)
+			// r89 = FMA r88 r79:r r30
+			r89_b := math.FMA(r88_b, r_b, r30)
+			// r90 = FMA r89 r79:r r32
+			r90_b := math.FMA(r89_b, r_b, r32)
+			// r91 = FMA r90 r79:r r34
+			r91_b := math.FMA(r90_b, r_b, r34)
+			// r92 = FMA r91 r79:r r36
+			r92_b := math.FMA(r91_b, r_b, r36)
+			// r93 = FMA r92 r79:r r38
+			r93_b := math.FMA(r92_b, r_b, r38)
+			// r94:q = FMA r93 r79:r r40
+			q_b := math.FMA(r93_b, r_b, r40)
+			// r96 = CmpGT r75:k r95
+			r96_b := k_b > r95
+			// r97:kc = Select r96 r95 r75:k
+			kc_b := k_b
+			if r96_b {
+				kc_b = r95
+			}
+			// r99 = Mul r97:kc r98
+			r99_b := float64(kc_b * r98)
+			// r100 = Add r99 r72
+			r100_b := float64(r99_b + r72)
+			// r101:kBits = Bits r100
+			kBits101_b := math.Float64bits(r100_b)
+			// r103 = IAdd r101:kBits r102
+			r103_b := kBits101_b + r102
+			// r104 = Shl 52 r103
+			r104_b := r103_b << 52
+			// r105:pow2 = FromBits r104
+			pow2105_b := math.Float64frombits(r104_b)
+			// r106:oneMinus = Sub r40 r105:pow2
+			oneMinus_b := float64(r40 - pow2105_b)
+			// r107 = FMA r79:r r94:q r106:oneMinus
+			r107_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r108:y = Div r107 r68:zl
+			y_b := float64(r107_b / zl_b)
+			// r109 = FMA r75:k r38 r72
+			r109_b := math.FMA(k_b, r38, r72)
+			// r110:kHalf = Sub r109 r72
+			kHalf_b := float64(r109_b - r72)
+			// r111 = Add r110:kHalf r72
+			r111_b := float64(kHalf_b + r72)
+			// r112:kBits = Bits r111
+			kBits112_b := math.Float64bits(r111_b)
+			// r113 = IAdd r112:kBits r102
+			r113_b := kBits112_b + r102
+			// r114 = Shl 52 r113
+			r114_b := r113_b << 52
+			// r115:pow2 = FromBits r114
+			pow2115_b := math.Float64frombits(r114_b)
+			// r116 = Mul r108:y r115:pow2
+			r116_b := float64(y_b * pow2115_b)
+			// r117 = Sub r75:k r110:kHalf
+			r117_b := float64(k_b - kHalf_b)
+			// r118 = Add r117 r72
+			r118_b := float64(r117_b + r72)
+			// r119:kBits = Bits r118
+			kBits119_b := math.Float64bits(r118_b)
+			// r120 = IAdd r119:kBits r102
+			r120_b := kBits119_b + r102
+			// r121 = Shl 52 r120
+			r121_b := r120_b << 52
+			// r122:pow2 = FromBits r121
+			pow2122_b := math.Float64frombits(r121_b)
+			// r123:big = Mul r116 r122:pow2
+			big_b := float64(r116_b * pow2122_b)
+			// r124 = CmpLE r24:az r38
+			r124_b := az_b <= r38
+			// r125:far = Select r124 r65:taylor r123:big
+			far_b := big_b
+			if r124_b {
+				far_b = taylor_b
+			}
+			// r41:ex = Select r43:large r125:far r41:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// r126:vc = FMA r41:ex r21:F r6:vr
+		vc_a := math.FMA(ex_a, F_a, vr_a)
+		vc_b := math.FMA(ex_b, F_b, vr_b)
+		// If Delta
+		if hasDelta {
+			// r127 = Load Delta
+			r127_a := delta[j]
+			r127_b := delta[j+1]
+			// r126:vc = Add r126:vc r127
+			vc_a = float64(vc_a + r127_a)
+			vc_b = float64(vc_b + r127_b)
+		}
+		// r129:ka = Param Ka
+		ka_a := cKa[j]
+		ka_b := cKa[j+1]
+		// r130:dv = Sub r126:vc r12:vRest
+		dv_a := float64(vc_a - vRest_a)
+		dv_b := float64(vc_b - vRest_b)
+		// r131:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		// r132:wkeep = Mul r131:keep r9:u
+		wkeep_a := float64(keep_a * u_a)
+		wkeep_b := float64(keep_b * u_b)
+		// r133:wc = FMA r129:ka r130:dv r132:wkeep
+		wc_a := math.FMA(ka_a, dv_a, wkeep_a)
+		wc_b := math.FMA(ka_b, dv_b, wkeep_b)
+		// r135:since = Sub r134:t r2:Last
+		since_a := float64(t - Last_a)
+		since_b := float64(t - Last_b)
+		// r136:tauRef = Param TauRef
+		tauRef_a := cTauRef[j]
+		tauRef_b := cTauRef[j+1]
+		// r137:refr = CmpLT r135:since r136:tauRef
+		refr_a := since_a < tauRef_a
+		refr_b := since_b < tauRef_b
+		// r0:V = Select r137:refr r6:vr r126:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
+		}
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
+		}
+		// r1:W = Select r137:refr r9:u r133:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
+		}
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
+		}
+		// r140:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= vTh_a
+		sp_b := V_b >= vTh_b
+		// r2:Last = Select r140:sp r134:t r2:Last
+		if sp_a {
+			Last_a = t
+		}
+		if sp_b {
+			Last_b = t
+>>>>>>> gen-ir
+		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r147a {
+=======
+			// StoreOne Spike r140:sp
+			if sp_a {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
+<<<<<<< HEAD
 			if r147b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r148a := r144a || r147a
 			r148b := r144b || r147b
 			ref[j] = r148a
 			ref[j+1] = r148b
+=======
+			// r141:ref = Or r137:refr r140:sp
+			ref141_a := refr_a || sp_a
+			ref141_b := refr_b || sp_b
+			// StoreBool Ref r141:ref
+			ref[j] = ref141_a
+			ref[j+1] = ref141_b
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r147a {
+=======
+			// StoreBits Bits r140:sp
+			if sp_a {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
+<<<<<<< HEAD
 			if r147b {
+=======
+			if sp_b {
+>>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		w[j] = r1a
-		w[j+1] = r1b
-		last[j] = r2a
-		last[j+1] = r2b
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
 	}
 	for ; j < n; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r3 := cVTh[j]
-		r4 := r0 >= r3
-		r5 := cVReset[j]
-		r6 := r0
-		if r4 {
-			r6 = r5
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:vTh = Param VTh
+		vTh := cVTh[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= vTh
+		// r5:vReset = Param VReset
+		vReset := cVReset[j]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr := V
+		if spk {
+			vr = vReset
 		}
-		r7 := cB[j]
-		r8 := float64(r1 + r7)
-		r9 := r1
-		if r4 {
-			r9 = r8
+		// r7:b = Param B
+		b := cB[j]
+		// r8:wb = Add r1:W r7:b
+		wb := float64(W + b)
+		// r9:u = Select r4:spk r8:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r10 := math.Float64frombits(0x0000000000000000) // 0
+		// r10:in = Imm 0x0
+		in := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r10 = i[j]
+			// r10:in = Load I
+			in = i[j]
 		}
+<<<<<<< HEAD
 		r12 := cVRest[j]
 		r13 := float64(r6 - r12)
 		r14 := cVC[j]
@@ -6235,28 +13779,288 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		r147 := r0 >= r3
 		if r147 {
 			r2 = r141
+=======
+		// r12:vRest = Param VRest
+		vRest := cVRest[j]
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1 := float64(vr - vRest)
+		// r14:vC = Param VC
+		vC := cVC[j]
+		// r15:a2 = Sub r6:vr r14:vC
+		a2 := float64(vr - vC)
+		// r16:dtCTau = Param DtCTau
+		dtCTau := cDtCTau[j]
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12 := float64(a1 * a2)
+		// r18:dtRTau = Param DtRTau
+		dtRTau := cDtRTau[j]
+		// r19:iu = Sub r10:in r9:u
+		iu := float64(in - u)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive := float64(dtRTau * iu)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F := math.FMA(dtCTau, a12, drive)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2 := float64(a1 + a2)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z := float64(dtCTau * a1a2)
+		// r24:az = Abs r23:z
+		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r27 = FMA r25 r23:z r26
+		r27 := math.FMA(r25, z, r26)
+		// r29 = FMA r27 r23:z r28
+		r29 := math.FMA(r27, z, r28)
+		// r31 = FMA r29 r23:z r30
+		r31 := math.FMA(r29, z, r30)
+		// r33 = FMA r31 r23:z r32
+		r33 := math.FMA(r31, z, r32)
+		// r35 = FMA r33 r23:z r34
+		r35 := math.FMA(r33, z, r34)
+		// r37 = FMA r35 r23:z r36
+		r37 := math.FMA(r35, z, r36)
+		// r39 = FMA r37 r23:z r38
+		r39 := math.FMA(r37, z, r38)
+		// r41:ex = FMA r39 r23:z r40
+		ex := math.FMA(r39, z, r40)
+		// r43:large = CmpGT r24:az r42
+		large := az > r42
+		// Rare r43:large
+		if large {
+			// r46 = FMA r44 r23:z r45
+			r46 := math.FMA(r44, z, r45)
+			// r48 = FMA r46 r23:z r47
+			r48 := math.FMA(r46, z, r47)
+			// r50 = FMA r48 r23:z r49
+			r50 := math.FMA(r48, z, r49)
+			// r52 = FMA r50 r23:z r51
+			r52 := math.FMA(r50, z, r51)
+			// r54 = FMA r52 r23:z r53
+			r54 := math.FMA(r52, z, r53)
+			// r56 = FMA r54 r23:z r55
+			r56 := math.FMA(r54, z, r55)
+			// r57 = FMA r56 r23:z r25
+			r57 := math.FMA(r56, z, r25)
+			// r58 = FMA r57 r23:z r26
+			r58 := math.FMA(r57, z, r26)
+			// r59 = FMA r58 r23:z r28
+			r59 := math.FMA(r58, z, r28)
+			// r60 = FMA r59 r23:z r30
+			r60 := math.FMA(r59, z, r30)
+			// r61 = FMA r60 r23:z r32
+			r61 := math.FMA(r60, z, r32)
+			// r62 = FMA r61 r23:z r34
+			r62 := math.FMA(r61, z, r34)
+			// r63 = FMA r62 r23:z r36
+			r63 := math.FMA(r62, z, r36)
+			// r64 = FMA r63 r23:z r38
+			r64 := math.FMA(r63, z, r38)
+			// r65:taylor = FMA r64 r23:z r40
+			taylor := math.FMA(r64, z, r40)
+			// r67 = CmpGT r23:z r66
+			r67 := z > r66
+			// r68:zl = Select r67 r66 r23:z
+			zl := z
+			if r67 {
+				zl = r66
+			}
+			// r70 = CmpLT r68:zl r69
+			r70 := zl < r69
+			// r71:zc = Select r70 r69 r68:zl
+			zc := zl
+			if r70 {
+				zc = r69
+			}
+			// r74 = FMA r71:zc r73 r72
+			r74 := math.FMA(zc, r73, r72)
+			// r75:k = Sub r74 r72
+			k := float64(r74 - r72)
+			// r78 = FMA r75:k r77 r71:zc
+			r78 := math.FMA(k, r77, zc)
+			// r79:r = FMA r75:k r76 r78
+			r := math.FMA(k, r76, r78)
+			// r80 = FMA r44 r79:r r45
+			r80 := math.FMA(r44, r, r45)
+			// r81 = FMA r80 r79:r r47
+			r81 := math.FMA(r80, r, r47)
+			// r82 = FMA r81 r79:r r49
+			r82 := math.FMA(r81, r, r49)
+			// r83 = FMA r82 r79:r r51
+			r83 := math.FMA(r82, r, r51)
+			// r84 = FMA r83 r79:r r53
+			r84 := math.FMA(r83, r, r53)
+			// r85 = FMA r84 r79:r r55
+			r85 := math.FMA(r84, r, r55)
+			// r86 = FMA r85 r79:r r25
+			r86 := math.FMA(r85, r, r25)
+			// r87 = FMA r86 r79:r r26
+			r87 := math.FMA(r86, r, r26)
+			// r88 = FMA r87 r79:r r28
+			r88 := math.FMA(r87, r, r28)
+			// r89 = FMA r88 r79:r r30
+			r89 := math.FMA(r88, r, r30)
+			// r90 = FMA r89 r79:r r32
+			r90 := math.FMA(r89, r, r32)
+			// r91 = FMA r90 r79:r r34
+			r91 := math.FMA(r90, r, r34)
+			// r92 = FMA r91 r79:r r36
+			r92 := math.FMA(r91, r, r36)
+			// r93 = FMA r92 r79:r r38
+			r93 := math.FMA(r92, r, r38)
+			// r94:q = FMA r93 r79:r r40
+			q := math.FMA(r93, r, r40)
+			// r96 = CmpGT r75:k r95
+			r96 := k > r95
+			// r97:kc = Select r96 r95 r75:k
+			kc := k
+			if r96 {
+				kc = r95
+			}
+			// r99 = Mul r97:kc r98
+			r99 := float64(kc * r98)
+			// r100 = Add r99 r72
+			r100 := float64(r99 + r72)
+			// r101:kBits = Bits r100
+			kBits101 := math.Float64bits(r100)
+			// r103 = IAdd r101:kBits r102
+			r103 := kBits101 + r102
+			// r104 = Shl 52 r103
+			r104 := r103 << 52
+			// r105:pow2 = FromBits r104
+			pow2105 := math.Float64frombits(r104)
+			// r106:oneMinus = Sub r40 r105:pow2
+			oneMinus := float64(r40 - pow2105)
+			// r107 = FMA r79:r r94:q r106:oneMinus
+			r107 := math.FMA(r, q, oneMinus)
+			// r108:y = Div r107 r68:zl
+			y := float64(r107 / zl)
+			// r109 = FMA r75:k r38 r72
+			r109 := math.FMA(k, r38, r72)
+			// r110:kHalf = Sub r109 r72
+			kHalf := float64(r109 - r72)
+			// r111 = Add r110:kHalf r72
+			r111 := float64(kHalf + r72)
+			// r112:kBits = Bits r111
+			kBits112 := math.Float64bits(r111)
+			// r113 = IAdd r112:kBits r102
+			r113 := kBits112 + r102
+			// r114 = Shl 52 r113
+			r114 := r113 << 52
+			// r115:pow2 = FromBits r114
+			pow2115 := math.Float64frombits(r114)
+			// r116 = Mul r108:y r115:pow2
+			r116 := float64(y * pow2115)
+			// r117 = Sub r75:k r110:kHalf
+			r117 := float64(k - kHalf)
+			// r118 = Add r117 r72
+			r118 := float64(r117 + r72)
+			// r119:kBits = Bits r118
+			kBits119 := math.Float64bits(r118)
+			// r120 = IAdd r119:kBits r102
+			r120 := kBits119 + r102
+			// r121 = Shl 52 r120
+			r121 := r120 << 52
+			// r122:pow2 = FromBits r121
+			pow2122 := math.Float64frombits(r121)
+			// r123:big = Mul r116 r122:pow2
+			big := float64(r116 * pow2122)
+			// r124 = CmpLE r24:az r38
+			r124 := az <= r38
+			// r125:far = Select r124 r65:taylor r123:big
+			far := big
+			if r124 {
+				far = taylor
+			}
+			// r41:ex = Select r43:large r125:far r41:ex
+			if large {
+				ex = far
+			}
 		}
+		// r126:vc = FMA r41:ex r21:F r6:vr
+		vc := math.FMA(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r127 = Load Delta
+			r127 := delta[j]
+			// r126:vc = Add r126:vc r127
+			vc = float64(vc + r127)
+		}
+		// r129:ka = Param Ka
+		ka := cKa[j]
+		// r130:dv = Sub r126:vc r12:vRest
+		dv := float64(vc - vRest)
+		// r131:keep = Param Keep
+		keep := cKeep[j]
+		// r132:wkeep = Mul r131:keep r9:u
+		wkeep := float64(keep * u)
+		// r133:wc = FMA r129:ka r130:dv r132:wkeep
+		wc := math.FMA(ka, dv, wkeep)
+		// r135:since = Sub r134:t r2:Last
+		since := float64(t - Last)
+		// r136:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r137:refr = CmpLT r135:since r136:tauRef
+		refr := since < tauRef
+		// r0:V = Select r137:refr r6:vr r126:vc
+		V = vc
+		if refr {
+			V = vr
+		}
+		// r1:W = Select r137:refr r9:u r133:wc
+		W = wc
+		if refr {
+			W = u
+		}
+		// r140:sp = CmpGE r0:V r3:vTh
+		sp := V >= vTh
+		// r2:Last = Select r140:sp r134:t r2:Last
+		if sp {
+			Last = t
+>>>>>>> gen-ir
+		}
+		// If Spike
 		if hasSpike {
+<<<<<<< HEAD
 			if r147 {
+=======
+			// StoreOne Spike r140:sp
+			if sp {
+>>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
+<<<<<<< HEAD
 			r148 := r144 || r147
 			ref[j] = r148
+=======
+			// r141:ref = Or r137:refr r140:sp
+			ref141 := refr || sp
+			// StoreBool Ref r141:ref
+			ref[j] = ref141
+>>>>>>> gen-ir
 		}
+		// If Bits
 		if hasBits {
+<<<<<<< HEAD
 			if r147 {
+=======
+			// StoreBits Bits r140:sp
+			if sp {
+>>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -6267,360 +14071,620 @@ func stepF64HardPNOne(f *Frame64, s int) {
 func ExprelF32(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
-	r2 := math.Float32frombits(0x3ab60b61)  // 0.0013888889225199819
-	r3 := math.Float32frombits(0x3c088889)  // 0.008333333767950535
-	r5 := math.Float32frombits(0x3d2aaaab)  // 0.0416666679084301
-	r7 := math.Float32frombits(0x3e2aaaab)  // 0.1666666716337204
-	r9 := math.Float32frombits(0x3f000000)  // 0.5
+	// r2 = Imm 0x3ab60b61
+	r2 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r3 = Imm 0x3c088889
+	r3 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r5 = Imm 0x3d2aaaab
+	r5 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r7 = Imm 0x3e2aaaab
+	r7 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r9 = Imm 0x3f000000
+	r9 := math.Float32frombits(0x3f000000) // 0.5
+	// r11 = Imm 0x3f800000
 	r11 := math.Float32frombits(0x3f800000) // 1
+	// r13 = Imm 0x3e000000
 	r13 := math.Float32frombits(0x3e000000) // 0.125
+	// r15 = Imm 0x3493f27e
 	r15 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r16 = Imm 0x3638ef1d
 	r16 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r18 = Imm 0x37d00d01
 	r18 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r20 = Imm 0x39500d01
 	r20 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r28 = Imm 0x42be0000
 	r28 := math.Float32frombits(0x42be0000) // 95
+	// r31 = Imm 0xc2ae0000
 	r31 := math.Float32frombits(0xc2ae0000) // -87
+	// r34 = Imm 0x4b400000
 	r34 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r35 = Imm 0x3fb8aa3b
 	r35 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r38 = Imm 0xb5bfbe8e
 	r38 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r39 = Imm 0xbf317200
 	r39 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r51 = Imm 0x41f00000
 	r51 := math.Float32frombits(0x41f00000) // 30
+	// r54 = Imm 0xbf800000
 	r54 := math.Float32frombits(0xbf800000) // -1
+	// r58 = Imm 0x7f
 	r58 := uint32(0x7f)
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r0a := v[j]
-		r0b := v[j+1]
-		r0c := v[j+2]
-		r1a := math.Float32frombits(math.Float32bits(r0a) &^ (1 << 31))
-		r1b := math.Float32frombits(math.Float32bits(r0b) &^ (1 << 31))
-		r1c := math.Float32frombits(math.Float32bits(r0c) &^ (1 << 31))
-		r4a := fma32Try(r2, r0a, r3, &slow)
-		r4b := fma32Try(r2, r0b, r3, &slow)
-		r4c := fma32Try(r2, r0c, r3, &slow)
-		r6a := fma32Try(r4a, r0a, r5, &slow)
-		r6b := fma32Try(r4b, r0b, r5, &slow)
-		r6c := fma32Try(r4c, r0c, r5, &slow)
-		r8a := fma32Try(r6a, r0a, r7, &slow)
-		r8b := fma32Try(r6b, r0b, r7, &slow)
-		r8c := fma32Try(r6c, r0c, r7, &slow)
-		r10a := fma32Try(r8a, r0a, r9, &slow)
-		r10b := fma32Try(r8b, r0b, r9, &slow)
-		r10c := fma32Try(r8c, r0c, r9, &slow)
-		r12a := fma32Try(r10a, r0a, r11, &slow)
-		r12b := fma32Try(r10b, r0b, r11, &slow)
-		r12c := fma32Try(r10c, r0c, r11, &slow)
-		r14a := r1a > r13
-		r14b := r1b > r13
-		r14c := r1c > r13
-		if r14a {
-			r17a := fma32Try(r15, r0a, r16, &slow)
-			r19a := fma32Try(r17a, r0a, r18, &slow)
-			r21a := fma32Try(r19a, r0a, r20, &slow)
-			r22a := fma32Try(r21a, r0a, r2, &slow)
-			r23a := fma32Try(r22a, r0a, r3, &slow)
-			r24a := fma32Try(r23a, r0a, r5, &slow)
-			r25a := fma32Try(r24a, r0a, r7, &slow)
-			r26a := fma32Try(r25a, r0a, r9, &slow)
-			r27a := fma32Try(r26a, r0a, r11, &slow)
-			r29a := r0a > r28
-			r30a := r0a
-			if r29a {
-				r30a = r28
+		// r0 = Load V
+		r0_a := v[j]
+		r0_b := v[j+1]
+		r0_c := v[j+2]
+		// r1:az = Abs r0
+		az_a := math.Float32frombits(math.Float32bits(r0_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(r0_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(r0_c) &^ (1 << 31))
+		// r4 = FMA r2 r0 r3
+		r4_a := fma32Try(r2, r0_a, r3, &slow)
+		r4_b := fma32Try(r2, r0_b, r3, &slow)
+		r4_c := fma32Try(r2, r0_c, r3, &slow)
+		// r6 = FMA r4 r0 r5
+		r6_a := fma32Try(r4_a, r0_a, r5, &slow)
+		r6_b := fma32Try(r4_b, r0_b, r5, &slow)
+		r6_c := fma32Try(r4_c, r0_c, r5, &slow)
+		// r8 = FMA r6 r0 r7
+		r8_a := fma32Try(r6_a, r0_a, r7, &slow)
+		r8_b := fma32Try(r6_b, r0_b, r7, &slow)
+		r8_c := fma32Try(r6_c, r0_c, r7, &slow)
+		// r10 = FMA r8 r0 r9
+		r10_a := fma32Try(r8_a, r0_a, r9, &slow)
+		r10_b := fma32Try(r8_b, r0_b, r9, &slow)
+		r10_c := fma32Try(r8_c, r0_c, r9, &slow)
+		// r12:ex = FMA r10 r0 r11
+		ex_a := fma32Try(r10_a, r0_a, r11, &slow)
+		ex_b := fma32Try(r10_b, r0_b, r11, &slow)
+		ex_c := fma32Try(r10_c, r0_c, r11, &slow)
+		// r14:large = CmpGT r1:az r13
+		large_a := az_a > r13
+		large_b := az_b > r13
+		large_c := az_c > r13
+		// Rare r14:large
+		if large_a {
+			// r17 = FMA r15 r0 r16
+			r17_a := fma32Try(r15, r0_a, r16, &slow)
+			// r19 = FMA r17 r0 r18
+			r19_a := fma32Try(r17_a, r0_a, r18, &slow)
+			// r21 = FMA r19 r0 r20
+			r21_a := fma32Try(r19_a, r0_a, r20, &slow)
+			// r22 = FMA r21 r0 r2
+			r22_a := fma32Try(r21_a, r0_a, r2, &slow)
+			// r23 = FMA r22 r0 r3
+			r23_a := fma32Try(r22_a, r0_a, r3, &slow)
+			// r24 = FMA r23 r0 r5
+			r24_a := fma32Try(r23_a, r0_a, r5, &slow)
+			// r25 = FMA r24 r0 r7
+			r25_a := fma32Try(r24_a, r0_a, r7, &slow)
+			// r26 = FMA r25 r0 r9
+			r26_a := fma32Try(r25_a, r0_a, r9, &slow)
+			// r27:taylor = FMA r26 r0 r11
+			taylor_a := fma32Try(r26_a, r0_a, r11, &slow)
+			// r29 = CmpGT r0 r28
+			r29_a := r0_a > r28
+			// r30:zl = Select r29 r28 r0
+			zl_a := r0_a
+			if r29_a {
+				zl_a = r28
 			}
-			r32a := r30a < r31
-			r33a := r30a
-			if r32a {
-				r33a = r31
+			// r32 = CmpLT r30:zl r31
+			r32_a := zl_a < r31
+			// r33:zc = Select r32 r31 r30:zl
+			zc_a := zl_a
+			if r32_a {
+				zc_a = r31
 			}
-			r36a := fma32Try(r33a, r35, r34, &slow)
-			r37a := float32(r36a - r34)
-			r40a := fma32Try(r37a, r39, r33a, &slow)
-			r41a := fma32Try(r37a, r38, r40a, &slow)
-			r42a := fma32Try(r15, r41a, r16, &slow)
-			r43a := fma32Try(r42a, r41a, r18, &slow)
-			r44a := fma32Try(r43a, r41a, r20, &slow)
-			r45a := fma32Try(r44a, r41a, r2, &slow)
-			r46a := fma32Try(r45a, r41a, r3, &slow)
-			r47a := fma32Try(r46a, r41a, r5, &slow)
-			r48a := fma32Try(r47a, r41a, r7, &slow)
-			r49a := fma32Try(r48a, r41a, r9, &slow)
-			r50a := fma32Try(r49a, r41a, r11, &slow)
-			r52a := r37a > r51
-			r53a := r37a
-			if r52a {
-				r53a = r51
+			// r36 = FMA r33:zc r35 r34
+			r36_a := fma32Try(zc_a, r35, r34, &slow)
+			// r37:k = Sub r36 r34
+			k_a := float32(r36_a - r34)
+			// r40 = FMA r37:k r39 r33:zc
+			r40_a := fma32Try(k_a, r39, zc_a, &slow)
+			// r41:r = FMA r37:k r38 r40
+			r_a := fma32Try(k_a, r38, r40_a, &slow)
+			// r42 = FMA r15 r41:r r16
+			r42_a := fma32Try(r15, r_a, r16, &slow)
+			// r43 = FMA r42 r41:r r18
+			r43_a := fma32Try(r42_a, r_a, r18, &slow)
+			// r44 = FMA r43 r41:r r20
+			r44_a := fma32Try(r43_a, r_a, r20, &slow)
+			// r45 = FMA r44 r41:r r2
+			r45_a := fma32Try(r44_a, r_a, r2, &slow)
+			// r46 = FMA r45 r41:r r3
+			r46_a := fma32Try(r45_a, r_a, r3, &slow)
+			// r47 = FMA r46 r41:r r5
+			r47_a := fma32Try(r46_a, r_a, r5, &slow)
+			// r48 = FMA r47 r41:r r7
+			r48_a := fma32Try(r47_a, r_a, r7, &slow)
+			// r49 = FMA r48 r41:r r9
+			r49_a := fma32Try(r48_a, r_a, r9, &slow)
+			// r50:q = FMA r49 r41:r r11
+			q_a := fma32Try(r49_a, r_a, r11, &slow)
+			// r52 = CmpGT r37:k r51
+			r52_a := k_a > r51
+			// r53:kc = Select r52 r51 r37:k
+			kc_a := k_a
+			if r52_a {
+				kc_a = r51
 			}
-			r55a := float32(r53a * r54)
-			r56a := float32(r55a + r34)
-			r57a := math.Float32bits(r56a)
-			r59a := r57a + r58
-			r60a := r59a << 23
-			r61a := math.Float32frombits(r60a)
-			r62a := float32(r11 - r61a)
-			r63a := fma32Try(r41a, r50a, r62a, &slow)
-			r64a := float32(r63a / r30a)
-			r65a := fma32Try(r37a, r9, r34, &slow)
-			r66a := float32(r65a - r34)
-			r67a := float32(r66a + r34)
-			r68a := math.Float32bits(r67a)
-			r69a := r68a + r58
-			r70a := r69a << 23
-			r71a := math.Float32frombits(r70a)
-			r72a := float32(r64a * r71a)
-			r73a := float32(r37a - r66a)
-			r74a := float32(r73a + r34)
-			r75a := math.Float32bits(r74a)
-			r76a := r75a + r58
-			r77a := r76a << 23
-			r78a := math.Float32frombits(r77a)
-			r79a := float32(r72a * r78a)
-			r80a := r1a <= r9
-			r81a := r79a
-			if r80a {
-				r81a = r27a
+			// r55 = Mul r53:kc r54
+			r55_a := float32(kc_a * r54)
+			// r56 = Add r55 r34
+			r56_a := float32(r55_a + r34)
+			// r57:kBits = Bits r56
+			kBits57_a := math.Float32bits(r56_a)
+			// r59 = IAdd r57:kBits r58
+			r59_a := kBits57_a + r58
+			// r60 = Shl 23 r59
+			r60_a := r59_a << 23
+			// r61:pow2 = FromBits r60
+			pow261_a := math.Float32frombits(r60_a)
+			// r62:oneMinus = Sub r11 r61:pow2
+			oneMinus_a := float32(r11 - pow261_a)
+			// r63 = FMA r41:r r50:q r62:oneMinus
+			r63_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r64:y = Div r63 r30:zl
+			y_a := float32(r63_a / zl_a)
+			// r65 = FMA r37:k r9 r34
+			r65_a := fma32Try(k_a, r9, r34, &slow)
+			// r66:kHalf = Sub r65 r34
+			kHalf_a := float32(r65_a - r34)
+			// r67 = Add r66:kHalf r34
+			r67_a := float32(kHalf_a + r34)
+			// r68:kBits = Bits r67
+			kBits68_a := math.Float32bits(r67_a)
+			// r69 = IAdd r68:kBits r58
+			r69_a := kBits68_a + r58
+			// r70 = Shl 23 r69
+			r70_a := r69_a << 23
+			// r71:pow2 = FromBits r70
+			pow271_a := math.Float32frombits(r70_a)
+			// r72 = Mul r64:y r71:pow2
+			r72_a := float32(y_a * pow271_a)
+			// r73 = Sub r37:k r66:kHalf
+			r73_a := float32(k_a - kHalf_a)
+			// r74 = Add r73 r34
+			r74_a := float32(r73_a + r34)
+			// r75:kBits = Bits r74
+			kBits75_a := math.Float32bits(r74_a)
+			// r76 = IAdd r75:kBits r58
+			r76_a := kBits75_a + r58
+			// r77 = Shl 23 r76
+			r77_a := r76_a << 23
+			// r78:pow2 = FromBits r77
+			pow278_a := math.Float32frombits(r77_a)
+			// r79:big = Mul r72 r78:pow2
+			big_a := float32(r72_a * pow278_a)
+			// r80 = CmpLE r1:az r9
+			r80_a := az_a <= r9
+			// r81:far = Select r80 r27:taylor r79:big
+			far_a := big_a
+			if r80_a {
+				far_a = taylor_a
 			}
-			if r14a {
-				r12a = r81a
-			}
-		}
-		if r14b {
-			r17b := fma32Try(r15, r0b, r16, &slow)
-			r19b := fma32Try(r17b, r0b, r18, &slow)
-			r21b := fma32Try(r19b, r0b, r20, &slow)
-			r22b := fma32Try(r21b, r0b, r2, &slow)
-			r23b := fma32Try(r22b, r0b, r3, &slow)
-			r24b := fma32Try(r23b, r0b, r5, &slow)
-			r25b := fma32Try(r24b, r0b, r7, &slow)
-			r26b := fma32Try(r25b, r0b, r9, &slow)
-			r27b := fma32Try(r26b, r0b, r11, &slow)
-			r29b := r0b > r28
-			r30b := r0b
-			if r29b {
-				r30b = r28
-			}
-			r32b := r30b < r31
-			r33b := r30b
-			if r32b {
-				r33b = r31
-			}
-			r36b := fma32Try(r33b, r35, r34, &slow)
-			r37b := float32(r36b - r34)
-			r40b := fma32Try(r37b, r39, r33b, &slow)
-			r41b := fma32Try(r37b, r38, r40b, &slow)
-			r42b := fma32Try(r15, r41b, r16, &slow)
-			r43b := fma32Try(r42b, r41b, r18, &slow)
-			r44b := fma32Try(r43b, r41b, r20, &slow)
-			r45b := fma32Try(r44b, r41b, r2, &slow)
-			r46b := fma32Try(r45b, r41b, r3, &slow)
-			r47b := fma32Try(r46b, r41b, r5, &slow)
-			r48b := fma32Try(r47b, r41b, r7, &slow)
-			r49b := fma32Try(r48b, r41b, r9, &slow)
-			r50b := fma32Try(r49b, r41b, r11, &slow)
-			r52b := r37b > r51
-			r53b := r37b
-			if r52b {
-				r53b = r51
-			}
-			r55b := float32(r53b * r54)
-			r56b := float32(r55b + r34)
-			r57b := math.Float32bits(r56b)
-			r59b := r57b + r58
-			r60b := r59b << 23
-			r61b := math.Float32frombits(r60b)
-			r62b := float32(r11 - r61b)
-			r63b := fma32Try(r41b, r50b, r62b, &slow)
-			r64b := float32(r63b / r30b)
-			r65b := fma32Try(r37b, r9, r34, &slow)
-			r66b := float32(r65b - r34)
-			r67b := float32(r66b + r34)
-			r68b := math.Float32bits(r67b)
-			r69b := r68b + r58
-			r70b := r69b << 23
-			r71b := math.Float32frombits(r70b)
-			r72b := float32(r64b * r71b)
-			r73b := float32(r37b - r66b)
-			r74b := float32(r73b + r34)
-			r75b := math.Float32bits(r74b)
-			r76b := r75b + r58
-			r77b := r76b << 23
-			r78b := math.Float32frombits(r77b)
-			r79b := float32(r72b * r78b)
-			r80b := r1b <= r9
-			r81b := r79b
-			if r80b {
-				r81b = r27b
-			}
-			if r14b {
-				r12b = r81b
+			// r12:ex = Select r14:large r81:far r12:ex
+			if large_a {
+				ex_a = far_a
 			}
 		}
-		if r14c {
-			r17c := fma32Try(r15, r0c, r16, &slow)
-			r19c := fma32Try(r17c, r0c, r18, &slow)
-			r21c := fma32Try(r19c, r0c, r20, &slow)
-			r22c := fma32Try(r21c, r0c, r2, &slow)
-			r23c := fma32Try(r22c, r0c, r3, &slow)
-			r24c := fma32Try(r23c, r0c, r5, &slow)
-			r25c := fma32Try(r24c, r0c, r7, &slow)
-			r26c := fma32Try(r25c, r0c, r9, &slow)
-			r27c := fma32Try(r26c, r0c, r11, &slow)
-			r29c := r0c > r28
-			r30c := r0c
-			if r29c {
-				r30c = r28
+		if large_b {
+			// r17 = FMA r15 r0 r16
+			r17_b := fma32Try(r15, r0_b, r16, &slow)
+			// r19 = FMA r17 r0 r18
+			r19_b := fma32Try(r17_b, r0_b, r18, &slow)
+			// r21 = FMA r19 r0 r20
+			r21_b := fma32Try(r19_b, r0_b, r20, &slow)
+			// r22 = FMA r21 r0 r2
+			r22_b := fma32Try(r21_b, r0_b, r2, &slow)
+			// r23 = FMA r22 r0 r3
+			r23_b := fma32Try(r22_b, r0_b, r3, &slow)
+			// r24 = FMA r23 r0 r5
+			r24_b := fma32Try(r23_b, r0_b, r5, &slow)
+			// r25 = FMA r24 r0 r7
+			r25_b := fma32Try(r24_b, r0_b, r7, &slow)
+			// r26 = FMA r25 r0 r9
+			r26_b := fma32Try(r25_b, r0_b, r9, &slow)
+			// r27:taylor = FMA r26 r0 r11
+			taylor_b := fma32Try(r26_b, r0_b, r11, &slow)
+			// r29 = CmpGT r0 r28
+			r29_b := r0_b > r28
+			// r30:zl = Select r29 r28 r0
+			zl_b := r0_b
+			if r29_b {
+				zl_b = r28
 			}
-			r32c := r30c < r31
-			r33c := r30c
-			if r32c {
-				r33c = r31
+			// r32 = CmpLT r30:zl r31
+			r32_b := zl_b < r31
+			// r33:zc = Select r32 r31 r30:zl
+			zc_b := zl_b
+			if r32_b {
+				zc_b = r31
 			}
-			r36c := fma32Try(r33c, r35, r34, &slow)
-			r37c := float32(r36c - r34)
-			r40c := fma32Try(r37c, r39, r33c, &slow)
-			r41c := fma32Try(r37c, r38, r40c, &slow)
-			r42c := fma32Try(r15, r41c, r16, &slow)
-			r43c := fma32Try(r42c, r41c, r18, &slow)
-			r44c := fma32Try(r43c, r41c, r20, &slow)
-			r45c := fma32Try(r44c, r41c, r2, &slow)
-			r46c := fma32Try(r45c, r41c, r3, &slow)
-			r47c := fma32Try(r46c, r41c, r5, &slow)
-			r48c := fma32Try(r47c, r41c, r7, &slow)
-			r49c := fma32Try(r48c, r41c, r9, &slow)
-			r50c := fma32Try(r49c, r41c, r11, &slow)
-			r52c := r37c > r51
-			r53c := r37c
-			if r52c {
-				r53c = r51
+			// r36 = FMA r33:zc r35 r34
+			r36_b := fma32Try(zc_b, r35, r34, &slow)
+			// r37:k = Sub r36 r34
+			k_b := float32(r36_b - r34)
+			// r40 = FMA r37:k r39 r33:zc
+			r40_b := fma32Try(k_b, r39, zc_b, &slow)
+			// r41:r = FMA r37:k r38 r40
+			r_b := fma32Try(k_b, r38, r40_b, &slow)
+			// r42 = FMA r15 r41:r r16
+			r42_b := fma32Try(r15, r_b, r16, &slow)
+			// r43 = FMA r42 r41:r r18
+			r43_b := fma32Try(r42_b, r_b, r18, &slow)
+			// r44 = FMA r43 r41:r r20
+			r44_b := fma32Try(r43_b, r_b, r20, &slow)
+			// r45 = FMA r44 r41:r r2
+			r45_b := fma32Try(r44_b, r_b, r2, &slow)
+			// r46 = FMA r45 r41:r r3
+			r46_b := fma32Try(r45_b, r_b, r3, &slow)
+			// r47 = FMA r46 r41:r r5
+			r47_b := fma32Try(r46_b, r_b, r5, &slow)
+			// r48 = FMA r47 r41:r r7
+			r48_b := fma32Try(r47_b, r_b, r7, &slow)
+			// r49 = FMA r48 r41:r r9
+			r49_b := fma32Try(r48_b, r_b, r9, &slow)
+			// r50:q = FMA r49 r41:r r11
+			q_b := fma32Try(r49_b, r_b, r11, &slow)
+			// r52 = CmpGT r37:k r51
+			r52_b := k_b > r51
+			// r53:kc = Select r52 r51 r37:k
+			kc_b := k_b
+			if r52_b {
+				kc_b = r51
 			}
-			r55c := float32(r53c * r54)
-			r56c := float32(r55c + r34)
-			r57c := math.Float32bits(r56c)
-			r59c := r57c + r58
-			r60c := r59c << 23
-			r61c := math.Float32frombits(r60c)
-			r62c := float32(r11 - r61c)
-			r63c := fma32Try(r41c, r50c, r62c, &slow)
-			r64c := float32(r63c / r30c)
-			r65c := fma32Try(r37c, r9, r34, &slow)
-			r66c := float32(r65c - r34)
-			r67c := float32(r66c + r34)
-			r68c := math.Float32bits(r67c)
-			r69c := r68c + r58
-			r70c := r69c << 23
-			r71c := math.Float32frombits(r70c)
-			r72c := float32(r64c * r71c)
-			r73c := float32(r37c - r66c)
-			r74c := float32(r73c + r34)
-			r75c := math.Float32bits(r74c)
-			r76c := r75c + r58
-			r77c := r76c << 23
-			r78c := math.Float32frombits(r77c)
-			r79c := float32(r72c * r78c)
-			r80c := r1c <= r9
-			r81c := r79c
-			if r80c {
-				r81c = r27c
+			// r55 = Mul r53:kc r54
+			r55_b := float32(kc_b * r54)
+			// r56 = Add r55 r34
+			r56_b := float32(r55_b + r34)
+			// r57:kBits = Bits r56
+			kBits57_b := math.Float32bits(r56_b)
+			// r59 = IAdd r57:kBits r58
+			r59_b := kBits57_b + r58
+			// r60 = Shl 23 r59
+			r60_b := r59_b << 23
+			// r61:pow2 = FromBits r60
+			pow261_b := math.Float32frombits(r60_b)
+			// r62:oneMinus = Sub r11 r61:pow2
+			oneMinus_b := float32(r11 - pow261_b)
+			// r63 = FMA r41:r r50:q r62:oneMinus
+			r63_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r64:y = Div r63 r30:zl
+			y_b := float32(r63_b / zl_b)
+			// r65 = FMA r37:k r9 r34
+			r65_b := fma32Try(k_b, r9, r34, &slow)
+			// r66:kHalf = Sub r65 r34
+			kHalf_b := float32(r65_b - r34)
+			// r67 = Add r66:kHalf r34
+			r67_b := float32(kHalf_b + r34)
+			// r68:kBits = Bits r67
+			kBits68_b := math.Float32bits(r67_b)
+			// r69 = IAdd r68:kBits r58
+			r69_b := kBits68_b + r58
+			// r70 = Shl 23 r69
+			r70_b := r69_b << 23
+			// r71:pow2 = FromBits r70
+			pow271_b := math.Float32frombits(r70_b)
+			// r72 = Mul r64:y r71:pow2
+			r72_b := float32(y_b * pow271_b)
+			// r73 = Sub r37:k r66:kHalf
+			r73_b := float32(k_b - kHalf_b)
+			// r74 = Add r73 r34
+			r74_b := float32(r73_b + r34)
+			// r75:kBits = Bits r74
+			kBits75_b := math.Float32bits(r74_b)
+			// r76 = IAdd r75:kBits r58
+			r76_b := kBits75_b + r58
+			// r77 = Shl 23 r76
+			r77_b := r76_b << 23
+			// r78:pow2 = FromBits r77
+			pow278_b := math.Float32frombits(r77_b)
+			// r79:big = Mul r72 r78:pow2
+			big_b := float32(r72_b * pow278_b)
+			// r80 = CmpLE r1:az r9
+			r80_b := az_b <= r9
+			// r81:far = Select r80 r27:taylor r79:big
+			far_b := big_b
+			if r80_b {
+				far_b = taylor_b
 			}
-			if r14c {
-				r12c = r81c
+			// r12:ex = Select r14:large r81:far r12:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		if large_c {
+			// r17 = FMA r15 r0 r16
+			r17_c := fma32Try(r15, r0_c, r16, &slow)
+			// r19 = FMA r17 r0 r18
+			r19_c := fma32Try(r17_c, r0_c, r18, &slow)
+			// r21 = FMA r19 r0 r20
+			r21_c := fma32Try(r19_c, r0_c, r20, &slow)
+			// r22 = FMA r21 r0 r2
+			r22_c := fma32Try(r21_c, r0_c, r2, &slow)
+			// r23 = FMA r22 r0 r3
+			r23_c := fma32Try(r22_c, r0_c, r3, &slow)
+			// r24 = FMA r23 r0 r5
+			r24_c := fma32Try(r23_c, r0_c, r5, &slow)
+			// r25 = FMA r24 r0 r7
+			r25_c := fma32Try(r24_c, r0_c, r7, &slow)
+			// r26 = FMA r25 r0 r9
+			r26_c := fma32Try(r25_c, r0_c, r9, &slow)
+			// r27:taylor = FMA r26 r0 r11
+			taylor_c := fma32Try(r26_c, r0_c, r11, &slow)
+			// r29 = CmpGT r0 r28
+			r29_c := r0_c > r28
+			// r30:zl = Select r29 r28 r0
+			zl_c := r0_c
+			if r29_c {
+				zl_c = r28
+			}
+			// r32 = CmpLT r30:zl r31
+			r32_c := zl_c < r31
+			// r33:zc = Select r32 r31 r30:zl
+			zc_c := zl_c
+			if r32_c {
+				zc_c = r31
+			}
+			// r36 = FMA r33:zc r35 r34
+			r36_c := fma32Try(zc_c, r35, r34, &slow)
+			// r37:k = Sub r36 r34
+			k_c := float32(r36_c - r34)
+			// r40 = FMA r37:k r39 r33:zc
+			r40_c := fma32Try(k_c, r39, zc_c, &slow)
+			// r41:r = FMA r37:k r38 r40
+			r_c := fma32Try(k_c, r38, r40_c, &slow)
+			// r42 = FMA r15 r41:r r16
+			r42_c := fma32Try(r15, r_c, r16, &slow)
+			// r43 = FMA r42 r41:r r18
+			r43_c := fma32Try(r42_c, r_c, r18, &slow)
+			// r44 = FMA r43 r41:r r20
+			r44_c := fma32Try(r43_c, r_c, r20, &slow)
+			// r45 = FMA r44 r41:r r2
+			r45_c := fma32Try(r44_c, r_c, r2, &slow)
+			// r46 = FMA r45 r41:r r3
+			r46_c := fma32Try(r45_c, r_c, r3, &slow)
+			// r47 = FMA r46 r41:r r5
+			r47_c := fma32Try(r46_c, r_c, r5, &slow)
+			// r48 = FMA r47 r41:r r7
+			r48_c := fma32Try(r47_c, r_c, r7, &slow)
+			// r49 = FMA r48 r41:r r9
+			r49_c := fma32Try(r48_c, r_c, r9, &slow)
+			// r50:q = FMA r49 r41:r r11
+			q_c := fma32Try(r49_c, r_c, r11, &slow)
+			// r52 = CmpGT r37:k r51
+			r52_c := k_c > r51
+			// r53:kc = Select r52 r51 r37:k
+			kc_c := k_c
+			if r52_c {
+				kc_c = r51
+			}
+			// r55 = Mul r53:kc r54
+			r55_c := float32(kc_c * r54)
+			// r56 = Add r55 r34
+			r56_c := float32(r55_c + r34)
+			// r57:kBits = Bits r56
+			kBits57_c := math.Float32bits(r56_c)
+			// r59 = IAdd r57:kBits r58
+			r59_c := kBits57_c + r58
+			// r60 = Shl 23 r59
+			r60_c := r59_c << 23
+			// r61:pow2 = FromBits r60
+			pow261_c := math.Float32frombits(r60_c)
+			// r62:oneMinus = Sub r11 r61:pow2
+			oneMinus_c := float32(r11 - pow261_c)
+			// r63 = FMA r41:r r50:q r62:oneMinus
+			r63_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r64:y = Div r63 r30:zl
+			y_c := float32(r63_c / zl_c)
+			// r65 = FMA r37:k r9 r34
+			r65_c := fma32Try(k_c, r9, r34, &slow)
+			// r66:kHalf = Sub r65 r34
+			kHalf_c := float32(r65_c - r34)
+			// r67 = Add r66:kHalf r34
+			r67_c := float32(kHalf_c + r34)
+			// r68:kBits = Bits r67
+			kBits68_c := math.Float32bits(r67_c)
+			// r69 = IAdd r68:kBits r58
+			r69_c := kBits68_c + r58
+			// r70 = Shl 23 r69
+			r70_c := r69_c << 23
+			// r71:pow2 = FromBits r70
+			pow271_c := math.Float32frombits(r70_c)
+			// r72 = Mul r64:y r71:pow2
+			r72_c := float32(y_c * pow271_c)
+			// r73 = Sub r37:k r66:kHalf
+			r73_c := float32(k_c - kHalf_c)
+			// r74 = Add r73 r34
+			r74_c := float32(r73_c + r34)
+			// r75:kBits = Bits r74
+			kBits75_c := math.Float32bits(r74_c)
+			// r76 = IAdd r75:kBits r58
+			r76_c := kBits75_c + r58
+			// r77 = Shl 23 r76
+			r77_c := r76_c << 23
+			// r78:pow2 = FromBits r77
+			pow278_c := math.Float32frombits(r77_c)
+			// r79:big = Mul r72 r78:pow2
+			big_c := float32(r72_c * pow278_c)
+			// r80 = CmpLE r1:az r9
+			r80_c := az_c <= r9
+			// r81:far = Select r80 r27:taylor r79:big
+			far_c := big_c
+			if r80_c {
+				far_c = taylor_c
+			}
+			// r12:ex = Select r14:large r81:far r12:ex
+			if large_c {
+				ex_c = far_c
 			}
 		}
 		if slow {
 			exprelF32Exact(f, j, j+3)
 			continue
 		}
-		v[j] = r12a
-		v[j+1] = r12b
-		v[j+2] = r12c
+		// Store V r12:ex
+		v[j] = ex_a
+		v[j+1] = ex_b
+		v[j+2] = ex_c
 	}
 	for ; j < n; j++ {
 		slow := false
+		// r0 = Load V
 		r0 := v[j]
-		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		// r1:az = Abs r0
+		az := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		// r4 = FMA r2 r0 r3
 		r4 := fma32Try(r2, r0, r3, &slow)
+		// r6 = FMA r4 r0 r5
 		r6 := fma32Try(r4, r0, r5, &slow)
+		// r8 = FMA r6 r0 r7
 		r8 := fma32Try(r6, r0, r7, &slow)
+		// r10 = FMA r8 r0 r9
 		r10 := fma32Try(r8, r0, r9, &slow)
-		r12 := fma32Try(r10, r0, r11, &slow)
-		r14 := r1 > r13
-		if r14 {
+		// r12:ex = FMA r10 r0 r11
+		ex := fma32Try(r10, r0, r11, &slow)
+		// r14:large = CmpGT r1:az r13
+		large := az > r13
+		// Rare r14:large
+		if large {
+			// r17 = FMA r15 r0 r16
 			r17 := fma32Try(r15, r0, r16, &slow)
+			// r19 = FMA r17 r0 r18
 			r19 := fma32Try(r17, r0, r18, &slow)
+			// r21 = FMA r19 r0 r20
 			r21 := fma32Try(r19, r0, r20, &slow)
+			// r22 = FMA r21 r0 r2
 			r22 := fma32Try(r21, r0, r2, &slow)
+			// r23 = FMA r22 r0 r3
 			r23 := fma32Try(r22, r0, r3, &slow)
+			// r24 = FMA r23 r0 r5
 			r24 := fma32Try(r23, r0, r5, &slow)
+			// r25 = FMA r24 r0 r7
 			r25 := fma32Try(r24, r0, r7, &slow)
+			// r26 = FMA r25 r0 r9
 			r26 := fma32Try(r25, r0, r9, &slow)
-			r27 := fma32Try(r26, r0, r11, &slow)
+			// r27:taylor = FMA r26 r0 r11
+			taylor := fma32Try(r26, r0, r11, &slow)
+			// r29 = CmpGT r0 r28
 			r29 := r0 > r28
-			r30 := r0
+			// r30:zl = Select r29 r28 r0
+			zl := r0
 			if r29 {
-				r30 = r28
+				zl = r28
 			}
-			r32 := r30 < r31
-			r33 := r30
+			// r32 = CmpLT r30:zl r31
+			r32 := zl < r31
+			// r33:zc = Select r32 r31 r30:zl
+			zc := zl
 			if r32 {
-				r33 = r31
+				zc = r31
 			}
-			r36 := fma32Try(r33, r35, r34, &slow)
-			r37 := float32(r36 - r34)
-			r40 := fma32Try(r37, r39, r33, &slow)
-			r41 := fma32Try(r37, r38, r40, &slow)
-			r42 := fma32Try(r15, r41, r16, &slow)
-			r43 := fma32Try(r42, r41, r18, &slow)
-			r44 := fma32Try(r43, r41, r20, &slow)
-			r45 := fma32Try(r44, r41, r2, &slow)
-			r46 := fma32Try(r45, r41, r3, &slow)
-			r47 := fma32Try(r46, r41, r5, &slow)
-			r48 := fma32Try(r47, r41, r7, &slow)
-			r49 := fma32Try(r48, r41, r9, &slow)
-			r50 := fma32Try(r49, r41, r11, &slow)
-			r52 := r37 > r51
-			r53 := r37
+			// r36 = FMA r33:zc r35 r34
+			r36 := fma32Try(zc, r35, r34, &slow)
+			// r37:k = Sub r36 r34
+			k := float32(r36 - r34)
+			// r40 = FMA r37:k r39 r33:zc
+			r40 := fma32Try(k, r39, zc, &slow)
+			// r41:r = FMA r37:k r38 r40
+			r := fma32Try(k, r38, r40, &slow)
+			// r42 = FMA r15 r41:r r16
+			r42 := fma32Try(r15, r, r16, &slow)
+			// r43 = FMA r42 r41:r r18
+			r43 := fma32Try(r42, r, r18, &slow)
+			// r44 = FMA r43 r41:r r20
+			r44 := fma32Try(r43, r, r20, &slow)
+			// r45 = FMA r44 r41:r r2
+			r45 := fma32Try(r44, r, r2, &slow)
+			// r46 = FMA r45 r41:r r3
+			r46 := fma32Try(r45, r, r3, &slow)
+			// r47 = FMA r46 r41:r r5
+			r47 := fma32Try(r46, r, r5, &slow)
+			// r48 = FMA r47 r41:r r7
+			r48 := fma32Try(r47, r, r7, &slow)
+			// r49 = FMA r48 r41:r r9
+			r49 := fma32Try(r48, r, r9, &slow)
+			// r50:q = FMA r49 r41:r r11
+			q := fma32Try(r49, r, r11, &slow)
+			// r52 = CmpGT r37:k r51
+			r52 := k > r51
+			// r53:kc = Select r52 r51 r37:k
+			kc := k
 			if r52 {
-				r53 = r51
+				kc = r51
 			}
-			r55 := float32(r53 * r54)
+			// r55 = Mul r53:kc r54
+			r55 := float32(kc * r54)
+			// r56 = Add r55 r34
 			r56 := float32(r55 + r34)
-			r57 := math.Float32bits(r56)
-			r59 := r57 + r58
+			// r57:kBits = Bits r56
+			kBits57 := math.Float32bits(r56)
+			// r59 = IAdd r57:kBits r58
+			r59 := kBits57 + r58
+			// r60 = Shl 23 r59
 			r60 := r59 << 23
-			r61 := math.Float32frombits(r60)
-			r62 := float32(r11 - r61)
-			r63 := fma32Try(r41, r50, r62, &slow)
-			r64 := float32(r63 / r30)
-			r65 := fma32Try(r37, r9, r34, &slow)
-			r66 := float32(r65 - r34)
-			r67 := float32(r66 + r34)
-			r68 := math.Float32bits(r67)
-			r69 := r68 + r58
+			// r61:pow2 = FromBits r60
+			pow261 := math.Float32frombits(r60)
+			// r62:oneMinus = Sub r11 r61:pow2
+			oneMinus := float32(r11 - pow261)
+			// r63 = FMA r41:r r50:q r62:oneMinus
+			r63 := fma32Try(r, q, oneMinus, &slow)
+			// r64:y = Div r63 r30:zl
+			y := float32(r63 / zl)
+			// r65 = FMA r37:k r9 r34
+			r65 := fma32Try(k, r9, r34, &slow)
+			// r66:kHalf = Sub r65 r34
+			kHalf := float32(r65 - r34)
+			// r67 = Add r66:kHalf r34
+			r67 := float32(kHalf + r34)
+			// r68:kBits = Bits r67
+			kBits68 := math.Float32bits(r67)
+			// r69 = IAdd r68:kBits r58
+			r69 := kBits68 + r58
+			// r70 = Shl 23 r69
 			r70 := r69 << 23
-			r71 := math.Float32frombits(r70)
-			r72 := float32(r64 * r71)
-			r73 := float32(r37 - r66)
+			// r71:pow2 = FromBits r70
+			pow271 := math.Float32frombits(r70)
+			// r72 = Mul r64:y r71:pow2
+			r72 := float32(y * pow271)
+			// r73 = Sub r37:k r66:kHalf
+			r73 := float32(k - kHalf)
+			// r74 = Add r73 r34
 			r74 := float32(r73 + r34)
-			r75 := math.Float32bits(r74)
-			r76 := r75 + r58
+			// r75:kBits = Bits r74
+			kBits75 := math.Float32bits(r74)
+			// r76 = IAdd r75:kBits r58
+			r76 := kBits75 + r58
+			// r77 = Shl 23 r76
 			r77 := r76 << 23
-			r78 := math.Float32frombits(r77)
-			r79 := float32(r72 * r78)
-			r80 := r1 <= r9
-			r81 := r79
+			// r78:pow2 = FromBits r77
+			pow278 := math.Float32frombits(r77)
+			// r79:big = Mul r72 r78:pow2
+			big := float32(r72 * pow278)
+			// r80 = CmpLE r1:az r9
+			r80 := az <= r9
+			// r81:far = Select r80 r27:taylor r79:big
+			far := big
 			if r80 {
-				r81 = r27
+				far = taylor
 			}
-			if r14 {
-				r12 = r81
+			// r12:ex = Select r14:large r81:far r12:ex
+			if large {
+				ex = far
 			}
 		}
 		if slow {
 			exprelF32Exact(f, j, j+1)
 			continue
 		}
-		v[j] = r12
+		// Store V r12:ex
+		v[j] = ex
 	}
 }
 
@@ -6628,107 +14692,192 @@ func ExprelF32(f *Frame32) {
 func exprelF32Exact(f *Frame32, lo, hi int) {
 	n := hi
 	v := f.V[:n]
-	r2 := math.Float32frombits(0x3ab60b61)  // 0.0013888889225199819
-	r3 := math.Float32frombits(0x3c088889)  // 0.008333333767950535
-	r5 := math.Float32frombits(0x3d2aaaab)  // 0.0416666679084301
-	r7 := math.Float32frombits(0x3e2aaaab)  // 0.1666666716337204
-	r9 := math.Float32frombits(0x3f000000)  // 0.5
+	// r2 = Imm 0x3ab60b61
+	r2 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r3 = Imm 0x3c088889
+	r3 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r5 = Imm 0x3d2aaaab
+	r5 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r7 = Imm 0x3e2aaaab
+	r7 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r9 = Imm 0x3f000000
+	r9 := math.Float32frombits(0x3f000000) // 0.5
+	// r11 = Imm 0x3f800000
 	r11 := math.Float32frombits(0x3f800000) // 1
+	// r13 = Imm 0x3e000000
 	r13 := math.Float32frombits(0x3e000000) // 0.125
+	// r15 = Imm 0x3493f27e
 	r15 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r16 = Imm 0x3638ef1d
 	r16 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r18 = Imm 0x37d00d01
 	r18 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r20 = Imm 0x39500d01
 	r20 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r28 = Imm 0x42be0000
 	r28 := math.Float32frombits(0x42be0000) // 95
+	// r31 = Imm 0xc2ae0000
 	r31 := math.Float32frombits(0xc2ae0000) // -87
+	// r34 = Imm 0x4b400000
 	r34 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r35 = Imm 0x3fb8aa3b
 	r35 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r38 = Imm 0xb5bfbe8e
 	r38 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r39 = Imm 0xbf317200
 	r39 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r51 = Imm 0x41f00000
 	r51 := math.Float32frombits(0x41f00000) // 30
+	// r54 = Imm 0xbf800000
 	r54 := math.Float32frombits(0xbf800000) // -1
+	// r58 = Imm 0x7f
 	r58 := uint32(0x7f)
 	for j := lo; j < hi; j++ {
+		// r0 = Load V
 		r0 := v[j]
-		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		// r1:az = Abs r0
+		az := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		// r4 = FMA r2 r0 r3
 		r4 := fma32(r2, r0, r3)
+		// r6 = FMA r4 r0 r5
 		r6 := fma32(r4, r0, r5)
+		// r8 = FMA r6 r0 r7
 		r8 := fma32(r6, r0, r7)
+		// r10 = FMA r8 r0 r9
 		r10 := fma32(r8, r0, r9)
-		r12 := fma32(r10, r0, r11)
-		r14 := r1 > r13
-		if r14 {
+		// r12:ex = FMA r10 r0 r11
+		ex := fma32(r10, r0, r11)
+		// r14:large = CmpGT r1:az r13
+		large := az > r13
+		// Rare r14:large
+		if large {
+			// r17 = FMA r15 r0 r16
 			r17 := fma32(r15, r0, r16)
+			// r19 = FMA r17 r0 r18
 			r19 := fma32(r17, r0, r18)
+			// r21 = FMA r19 r0 r20
 			r21 := fma32(r19, r0, r20)
+			// r22 = FMA r21 r0 r2
 			r22 := fma32(r21, r0, r2)
+			// r23 = FMA r22 r0 r3
 			r23 := fma32(r22, r0, r3)
+			// r24 = FMA r23 r0 r5
 			r24 := fma32(r23, r0, r5)
+			// r25 = FMA r24 r0 r7
 			r25 := fma32(r24, r0, r7)
+			// r26 = FMA r25 r0 r9
 			r26 := fma32(r25, r0, r9)
-			r27 := fma32(r26, r0, r11)
+			// r27:taylor = FMA r26 r0 r11
+			taylor := fma32(r26, r0, r11)
+			// r29 = CmpGT r0 r28
 			r29 := r0 > r28
-			r30 := r0
+			// r30:zl = Select r29 r28 r0
+			zl := r0
 			if r29 {
-				r30 = r28
+				zl = r28
 			}
-			r32 := r30 < r31
-			r33 := r30
+			// r32 = CmpLT r30:zl r31
+			r32 := zl < r31
+			// r33:zc = Select r32 r31 r30:zl
+			zc := zl
 			if r32 {
-				r33 = r31
+				zc = r31
 			}
-			r36 := fma32(r33, r35, r34)
-			r37 := float32(r36 - r34)
-			r40 := fma32(r37, r39, r33)
-			r41 := fma32(r37, r38, r40)
-			r42 := fma32(r15, r41, r16)
-			r43 := fma32(r42, r41, r18)
-			r44 := fma32(r43, r41, r20)
-			r45 := fma32(r44, r41, r2)
-			r46 := fma32(r45, r41, r3)
-			r47 := fma32(r46, r41, r5)
-			r48 := fma32(r47, r41, r7)
-			r49 := fma32(r48, r41, r9)
-			r50 := fma32(r49, r41, r11)
-			r52 := r37 > r51
-			r53 := r37
+			// r36 = FMA r33:zc r35 r34
+			r36 := fma32(zc, r35, r34)
+			// r37:k = Sub r36 r34
+			k := float32(r36 - r34)
+			// r40 = FMA r37:k r39 r33:zc
+			r40 := fma32(k, r39, zc)
+			// r41:r = FMA r37:k r38 r40
+			r := fma32(k, r38, r40)
+			// r42 = FMA r15 r41:r r16
+			r42 := fma32(r15, r, r16)
+			// r43 = FMA r42 r41:r r18
+			r43 := fma32(r42, r, r18)
+			// r44 = FMA r43 r41:r r20
+			r44 := fma32(r43, r, r20)
+			// r45 = FMA r44 r41:r r2
+			r45 := fma32(r44, r, r2)
+			// r46 = FMA r45 r41:r r3
+			r46 := fma32(r45, r, r3)
+			// r47 = FMA r46 r41:r r5
+			r47 := fma32(r46, r, r5)
+			// r48 = FMA r47 r41:r r7
+			r48 := fma32(r47, r, r7)
+			// r49 = FMA r48 r41:r r9
+			r49 := fma32(r48, r, r9)
+			// r50:q = FMA r49 r41:r r11
+			q := fma32(r49, r, r11)
+			// r52 = CmpGT r37:k r51
+			r52 := k > r51
+			// r53:kc = Select r52 r51 r37:k
+			kc := k
 			if r52 {
-				r53 = r51
+				kc = r51
 			}
-			r55 := float32(r53 * r54)
+			// r55 = Mul r53:kc r54
+			r55 := float32(kc * r54)
+			// r56 = Add r55 r34
 			r56 := float32(r55 + r34)
-			r57 := math.Float32bits(r56)
-			r59 := r57 + r58
+			// r57:kBits = Bits r56
+			kBits57 := math.Float32bits(r56)
+			// r59 = IAdd r57:kBits r58
+			r59 := kBits57 + r58
+			// r60 = Shl 23 r59
 			r60 := r59 << 23
-			r61 := math.Float32frombits(r60)
-			r62 := float32(r11 - r61)
-			r63 := fma32(r41, r50, r62)
-			r64 := float32(r63 / r30)
-			r65 := fma32(r37, r9, r34)
-			r66 := float32(r65 - r34)
-			r67 := float32(r66 + r34)
-			r68 := math.Float32bits(r67)
-			r69 := r68 + r58
+			// r61:pow2 = FromBits r60
+			pow261 := math.Float32frombits(r60)
+			// r62:oneMinus = Sub r11 r61:pow2
+			oneMinus := float32(r11 - pow261)
+			// r63 = FMA r41:r r50:q r62:oneMinus
+			r63 := fma32(r, q, oneMinus)
+			// r64:y = Div r63 r30:zl
+			y := float32(r63 / zl)
+			// r65 = FMA r37:k r9 r34
+			r65 := fma32(k, r9, r34)
+			// r66:kHalf = Sub r65 r34
+			kHalf := float32(r65 - r34)
+			// r67 = Add r66:kHalf r34
+			r67 := float32(kHalf + r34)
+			// r68:kBits = Bits r67
+			kBits68 := math.Float32bits(r67)
+			// r69 = IAdd r68:kBits r58
+			r69 := kBits68 + r58
+			// r70 = Shl 23 r69
 			r70 := r69 << 23
-			r71 := math.Float32frombits(r70)
-			r72 := float32(r64 * r71)
-			r73 := float32(r37 - r66)
+			// r71:pow2 = FromBits r70
+			pow271 := math.Float32frombits(r70)
+			// r72 = Mul r64:y r71:pow2
+			r72 := float32(y * pow271)
+			// r73 = Sub r37:k r66:kHalf
+			r73 := float32(k - kHalf)
+			// r74 = Add r73 r34
 			r74 := float32(r73 + r34)
-			r75 := math.Float32bits(r74)
-			r76 := r75 + r58
+			// r75:kBits = Bits r74
+			kBits75 := math.Float32bits(r74)
+			// r76 = IAdd r75:kBits r58
+			r76 := kBits75 + r58
+			// r77 = Shl 23 r76
 			r77 := r76 << 23
-			r78 := math.Float32frombits(r77)
-			r79 := float32(r72 * r78)
-			r80 := r1 <= r9
-			r81 := r79
+			// r78:pow2 = FromBits r77
+			pow278 := math.Float32frombits(r77)
+			// r79:big = Mul r72 r78:pow2
+			big := float32(r72 * pow278)
+			// r80 = CmpLE r1:az r9
+			r80 := az <= r9
+			// r81:far = Select r80 r27:taylor r79:big
+			far := big
 			if r80 {
-				r81 = r27
+				far = taylor
 			}
-			if r14 {
-				r12 = r81
+			// r12:ex = Select r14:large r81:far r12:ex
+			if large {
+				ex = far
 			}
 		}
-		v[j] = r12
+		// Store V r12:ex
+		v[j] = ex
 	}
 }
 
@@ -6736,321 +14885,574 @@ func exprelF32Exact(f *Frame32, lo, hi int) {
 func ExprelF64(f *Frame64) {
 	n := f.N
 	v := f.V[:n]
-	r2 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
-	r3 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
-	r5 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
-	r7 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
-	r9 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	// r2 = Imm 0x3ec71de3a556c734
+	r2 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r3 = Imm 0x3efa01a01a01a01a
+	r3 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r5 = Imm 0x3f2a01a01a01a01a
+	r5 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r7 = Imm 0x3f56c16c16c16c17
+	r7 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r9 = Imm 0x3f81111111111111
+	r9 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r11 = Imm 0x3fa5555555555555
 	r11 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r13 = Imm 0x3fc5555555555555
 	r13 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r15 = Imm 0x3fe0000000000000
 	r15 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r17 = Imm 0x3ff0000000000000
 	r17 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r19 = Imm 0x3fb0000000000000
 	r19 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r21 = Imm 0x3d2ae7f3e733b81f
 	r21 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r22 = Imm 0x3d6ae7f3e733b81f
 	r22 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r24 = Imm 0x3da93974a8c07c9d
 	r24 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r26 = Imm 0x3de6124613a86d09
 	r26 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r28 = Imm 0x3e21eed8eff8d898
 	r28 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r30 = Imm 0x3e5ae64567f544e4
 	r30 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r32 = Imm 0x3e927e4fb7789f5c
 	r32 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r43 = Imm 0x4086800000000000
 	r43 := math.Float64frombits(0x4086800000000000) // 720
+	// r46 = Imm 0xc086200000000000
 	r46 := math.Float64frombits(0xc086200000000000) // -708
+	// r49 = Imm 0x4338000000000000
 	r49 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r50 = Imm 0x3ff71547652b82fe
 	r50 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r53 = Imm 0xbdea39ef35793c76
 	r53 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r54 = Imm 0xbfe62e42fee00000
 	r54 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r72 = Imm 0x404e000000000000
 	r72 := math.Float64frombits(0x404e000000000000) // 60
+	// r75 = Imm 0xbff0000000000000
 	r75 := math.Float64frombits(0xbff0000000000000) // -1
+	// r79 = Imm 0x3ff
 	r79 := uint64(0x3ff)
 	j := 0
 	for ; j < n-1; j += 2 {
-		r0a := v[j]
-		r0b := v[j+1]
-		r1a := math.Float64frombits(math.Float64bits(r0a) &^ (1 << 63))
-		r1b := math.Float64frombits(math.Float64bits(r0b) &^ (1 << 63))
-		r4a := math.FMA(r2, r0a, r3)
-		r4b := math.FMA(r2, r0b, r3)
-		r6a := math.FMA(r4a, r0a, r5)
-		r6b := math.FMA(r4b, r0b, r5)
-		r8a := math.FMA(r6a, r0a, r7)
-		r8b := math.FMA(r6b, r0b, r7)
-		r10a := math.FMA(r8a, r0a, r9)
-		r10b := math.FMA(r8b, r0b, r9)
-		r12a := math.FMA(r10a, r0a, r11)
-		r12b := math.FMA(r10b, r0b, r11)
-		r14a := math.FMA(r12a, r0a, r13)
-		r14b := math.FMA(r12b, r0b, r13)
-		r16a := math.FMA(r14a, r0a, r15)
-		r16b := math.FMA(r14b, r0b, r15)
-		r18a := math.FMA(r16a, r0a, r17)
-		r18b := math.FMA(r16b, r0b, r17)
-		r20a := r1a > r19
-		r20b := r1b > r19
-		if r20a {
-			r23a := math.FMA(r21, r0a, r22)
-			r25a := math.FMA(r23a, r0a, r24)
-			r27a := math.FMA(r25a, r0a, r26)
-			r29a := math.FMA(r27a, r0a, r28)
-			r31a := math.FMA(r29a, r0a, r30)
-			r33a := math.FMA(r31a, r0a, r32)
-			r34a := math.FMA(r33a, r0a, r2)
-			r35a := math.FMA(r34a, r0a, r3)
-			r36a := math.FMA(r35a, r0a, r5)
-			r37a := math.FMA(r36a, r0a, r7)
-			r38a := math.FMA(r37a, r0a, r9)
-			r39a := math.FMA(r38a, r0a, r11)
-			r40a := math.FMA(r39a, r0a, r13)
-			r41a := math.FMA(r40a, r0a, r15)
-			r42a := math.FMA(r41a, r0a, r17)
-			r44a := r0a > r43
-			r45a := r0a
-			if r44a {
-				r45a = r43
+		// r0 = Load V
+		r0_a := v[j]
+		r0_b := v[j+1]
+		// r1:az = Abs r0
+		az_a := math.Float64frombits(math.Float64bits(r0_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(r0_b) &^ (1 << 63))
+		// r4 = FMA r2 r0 r3
+		r4_a := math.FMA(r2, r0_a, r3)
+		r4_b := math.FMA(r2, r0_b, r3)
+		// r6 = FMA r4 r0 r5
+		r6_a := math.FMA(r4_a, r0_a, r5)
+		r6_b := math.FMA(r4_b, r0_b, r5)
+		// r8 = FMA r6 r0 r7
+		r8_a := math.FMA(r6_a, r0_a, r7)
+		r8_b := math.FMA(r6_b, r0_b, r7)
+		// r10 = FMA r8 r0 r9
+		r10_a := math.FMA(r8_a, r0_a, r9)
+		r10_b := math.FMA(r8_b, r0_b, r9)
+		// r12 = FMA r10 r0 r11
+		r12_a := math.FMA(r10_a, r0_a, r11)
+		r12_b := math.FMA(r10_b, r0_b, r11)
+		// r14 = FMA r12 r0 r13
+		r14_a := math.FMA(r12_a, r0_a, r13)
+		r14_b := math.FMA(r12_b, r0_b, r13)
+		// r16 = FMA r14 r0 r15
+		r16_a := math.FMA(r14_a, r0_a, r15)
+		r16_b := math.FMA(r14_b, r0_b, r15)
+		// r18:ex = FMA r16 r0 r17
+		ex_a := math.FMA(r16_a, r0_a, r17)
+		ex_b := math.FMA(r16_b, r0_b, r17)
+		// r20:large = CmpGT r1:az r19
+		large_a := az_a > r19
+		large_b := az_b > r19
+		// Rare r20:large
+		if large_a {
+			// r23 = FMA r21 r0 r22
+			r23_a := math.FMA(r21, r0_a, r22)
+			// r25 = FMA r23 r0 r24
+			r25_a := math.FMA(r23_a, r0_a, r24)
+			// r27 = FMA r25 r0 r26
+			r27_a := math.FMA(r25_a, r0_a, r26)
+			// r29 = FMA r27 r0 r28
+			r29_a := math.FMA(r27_a, r0_a, r28)
+			// r31 = FMA r29 r0 r30
+			r31_a := math.FMA(r29_a, r0_a, r30)
+			// r33 = FMA r31 r0 r32
+			r33_a := math.FMA(r31_a, r0_a, r32)
+			// r34 = FMA r33 r0 r2
+			r34_a := math.FMA(r33_a, r0_a, r2)
+			// r35 = FMA r34 r0 r3
+			r35_a := math.FMA(r34_a, r0_a, r3)
+			// r36 = FMA r35 r0 r5
+			r36_a := math.FMA(r35_a, r0_a, r5)
+			// r37 = FMA r36 r0 r7
+			r37_a := math.FMA(r36_a, r0_a, r7)
+			// r38 = FMA r37 r0 r9
+			r38_a := math.FMA(r37_a, r0_a, r9)
+			// r39 = FMA r38 r0 r11
+			r39_a := math.FMA(r38_a, r0_a, r11)
+			// r40 = FMA r39 r0 r13
+			r40_a := math.FMA(r39_a, r0_a, r13)
+			// r41 = FMA r40 r0 r15
+			r41_a := math.FMA(r40_a, r0_a, r15)
+			// r42:taylor = FMA r41 r0 r17
+			taylor_a := math.FMA(r41_a, r0_a, r17)
+			// r44 = CmpGT r0 r43
+			r44_a := r0_a > r43
+			// r45:zl = Select r44 r43 r0
+			zl_a := r0_a
+			if r44_a {
+				zl_a = r43
 			}
-			r47a := r45a < r46
-			r48a := r45a
-			if r47a {
-				r48a = r46
+			// r47 = CmpLT r45:zl r46
+			r47_a := zl_a < r46
+			// r48:zc = Select r47 r46 r45:zl
+			zc_a := zl_a
+			if r47_a {
+				zc_a = r46
 			}
-			r51a := math.FMA(r48a, r50, r49)
-			r52a := float64(r51a - r49)
-			r55a := math.FMA(r52a, r54, r48a)
-			r56a := math.FMA(r52a, r53, r55a)
-			r57a := math.FMA(r21, r56a, r22)
-			r58a := math.FMA(r57a, r56a, r24)
-			r59a := math.FMA(r58a, r56a, r26)
-			r60a := math.FMA(r59a, r56a, r28)
-			r61a := math.FMA(r60a, r56a, r30)
-			r62a := math.FMA(r61a, r56a, r32)
-			r63a := math.FMA(r62a, r56a, r2)
-			r64a := math.FMA(r63a, r56a, r3)
-			r65a := math.FMA(r64a, r56a, r5)
-			r66a := math.FMA(r65a, r56a, r7)
-			r67a := math.FMA(r66a, r56a, r9)
-			r68a := math.FMA(r67a, r56a, r11)
-			r69a := math.FMA(r68a, r56a, r13)
-			r70a := math.FMA(r69a, r56a, r15)
-			r71a := math.FMA(r70a, r56a, r17)
-			r73a := r52a > r72
-			r74a := r52a
-			if r73a {
-				r74a = r72
+			// r51 = FMA r48:zc r50 r49
+			r51_a := math.FMA(zc_a, r50, r49)
+			// r52:k = Sub r51 r49
+			k_a := float64(r51_a - r49)
+			// r55 = FMA r52:k r54 r48:zc
+			r55_a := math.FMA(k_a, r54, zc_a)
+			// r56:r = FMA r52:k r53 r55
+			r_a := math.FMA(k_a, r53, r55_a)
+			// r57 = FMA r21 r56:r r22
+			r57_a := math.FMA(r21, r_a, r22)
+			// r58 = FMA r57 r56:r r24
+			r58_a := math.FMA(r57_a, r_a, r24)
+			// r59 = FMA r58 r56:r r26
+			r59_a := math.FMA(r58_a, r_a, r26)
+			// r60 = FMA r59 r56:r r28
+			r60_a := math.FMA(r59_a, r_a, r28)
+			// r61 = FMA r60 r56:r r30
+			r61_a := math.FMA(r60_a, r_a, r30)
+			// r62 = FMA r61 r56:r r32
+			r62_a := math.FMA(r61_a, r_a, r32)
+			// r63 = FMA r62 r56:r r2
+			r63_a := math.FMA(r62_a, r_a, r2)
+			// r64 = FMA r63 r56:r r3
+			r64_a := math.FMA(r63_a, r_a, r3)
+			// r65 = FMA r64 r56:r r5
+			r65_a := math.FMA(r64_a, r_a, r5)
+			// r66 = FMA r65 r56:r r7
+			r66_a := math.FMA(r65_a, r_a, r7)
+			// r67 = FMA r66 r56:r r9
+			r67_a := math.FMA(r66_a, r_a, r9)
+			// r68 = FMA r67 r56:r r11
+			r68_a := math.FMA(r67_a, r_a, r11)
+			// r69 = FMA r68 r56:r r13
+			r69_a := math.FMA(r68_a, r_a, r13)
+			// r70 = FMA r69 r56:r r15
+			r70_a := math.FMA(r69_a, r_a, r15)
+			// r71:q = FMA r70 r56:r r17
+			q_a := math.FMA(r70_a, r_a, r17)
+			// r73 = CmpGT r52:k r72
+			r73_a := k_a > r72
+			// r74:kc = Select r73 r72 r52:k
+			kc_a := k_a
+			if r73_a {
+				kc_a = r72
 			}
-			r76a := float64(r74a * r75)
-			r77a := float64(r76a + r49)
-			r78a := math.Float64bits(r77a)
-			r80a := r78a + r79
-			r81a := r80a << 52
-			r82a := math.Float64frombits(r81a)
-			r83a := float64(r17 - r82a)
-			r84a := math.FMA(r56a, r71a, r83a)
-			r85a := float64(r84a / r45a)
-			r86a := math.FMA(r52a, r15, r49)
-			r87a := float64(r86a - r49)
-			r88a := float64(r87a + r49)
-			r89a := math.Float64bits(r88a)
-			r90a := r89a + r79
-			r91a := r90a << 52
-			r92a := math.Float64frombits(r91a)
-			r93a := float64(r85a * r92a)
-			r94a := float64(r52a - r87a)
-			r95a := float64(r94a + r49)
-			r96a := math.Float64bits(r95a)
-			r97a := r96a + r79
-			r98a := r97a << 52
-			r99a := math.Float64frombits(r98a)
-			r100a := float64(r93a * r99a)
-			r101a := r1a <= r15
-			r102a := r100a
-			if r101a {
-				r102a = r42a
+			// r76 = Mul r74:kc r75
+			r76_a := float64(kc_a * r75)
+			// r77 = Add r76 r49
+			r77_a := float64(r76_a + r49)
+			// r78:kBits = Bits r77
+			kBits78_a := math.Float64bits(r77_a)
+			// r80 = IAdd r78:kBits r79
+			r80_a := kBits78_a + r79
+			// r81 = Shl 52 r80
+			r81_a := r80_a << 52
+			// r82:pow2 = FromBits r81
+			pow282_a := math.Float64frombits(r81_a)
+			// r83:oneMinus = Sub r17 r82:pow2
+			oneMinus_a := float64(r17 - pow282_a)
+			// r84 = FMA r56:r r71:q r83:oneMinus
+			r84_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r85:y = Div r84 r45:zl
+			y_a := float64(r84_a / zl_a)
+			// r86 = FMA r52:k r15 r49
+			r86_a := math.FMA(k_a, r15, r49)
+			// r87:kHalf = Sub r86 r49
+			kHalf_a := float64(r86_a - r49)
+			// r88 = Add r87:kHalf r49
+			r88_a := float64(kHalf_a + r49)
+			// r89:kBits = Bits r88
+			kBits89_a := math.Float64bits(r88_a)
+			// r90 = IAdd r89:kBits r79
+			r90_a := kBits89_a + r79
+			// r91 = Shl 52 r90
+			r91_a := r90_a << 52
+			// r92:pow2 = FromBits r91
+			pow292_a := math.Float64frombits(r91_a)
+			// r93 = Mul r85:y r92:pow2
+			r93_a := float64(y_a * pow292_a)
+			// r94 = Sub r52:k r87:kHalf
+			r94_a := float64(k_a - kHalf_a)
+			// r95 = Add r94 r49
+			r95_a := float64(r94_a + r49)
+			// r96:kBits = Bits r95
+			kBits96_a := math.Float64bits(r95_a)
+			// r97 = IAdd r96:kBits r79
+			r97_a := kBits96_a + r79
+			// r98 = Shl 52 r97
+			r98_a := r97_a << 52
+			// r99:pow2 = FromBits r98
+			pow299_a := math.Float64frombits(r98_a)
+			// r100:big = Mul r93 r99:pow2
+			big_a := float64(r93_a * pow299_a)
+			// r101 = CmpLE r1:az r15
+			r101_a := az_a <= r15
+			// r102:far = Select r101 r42:taylor r100:big
+			far_a := big_a
+			if r101_a {
+				far_a = taylor_a
 			}
-			if r20a {
-				r18a = r102a
-			}
-		}
-		if r20b {
-			r23b := math.FMA(r21, r0b, r22)
-			r25b := math.FMA(r23b, r0b, r24)
-			r27b := math.FMA(r25b, r0b, r26)
-			r29b := math.FMA(r27b, r0b, r28)
-			r31b := math.FMA(r29b, r0b, r30)
-			r33b := math.FMA(r31b, r0b, r32)
-			r34b := math.FMA(r33b, r0b, r2)
-			r35b := math.FMA(r34b, r0b, r3)
-			r36b := math.FMA(r35b, r0b, r5)
-			r37b := math.FMA(r36b, r0b, r7)
-			r38b := math.FMA(r37b, r0b, r9)
-			r39b := math.FMA(r38b, r0b, r11)
-			r40b := math.FMA(r39b, r0b, r13)
-			r41b := math.FMA(r40b, r0b, r15)
-			r42b := math.FMA(r41b, r0b, r17)
-			r44b := r0b > r43
-			r45b := r0b
-			if r44b {
-				r45b = r43
-			}
-			r47b := r45b < r46
-			r48b := r45b
-			if r47b {
-				r48b = r46
-			}
-			r51b := math.FMA(r48b, r50, r49)
-			r52b := float64(r51b - r49)
-			r55b := math.FMA(r52b, r54, r48b)
-			r56b := math.FMA(r52b, r53, r55b)
-			r57b := math.FMA(r21, r56b, r22)
-			r58b := math.FMA(r57b, r56b, r24)
-			r59b := math.FMA(r58b, r56b, r26)
-			r60b := math.FMA(r59b, r56b, r28)
-			r61b := math.FMA(r60b, r56b, r30)
-			r62b := math.FMA(r61b, r56b, r32)
-			r63b := math.FMA(r62b, r56b, r2)
-			r64b := math.FMA(r63b, r56b, r3)
-			r65b := math.FMA(r64b, r56b, r5)
-			r66b := math.FMA(r65b, r56b, r7)
-			r67b := math.FMA(r66b, r56b, r9)
-			r68b := math.FMA(r67b, r56b, r11)
-			r69b := math.FMA(r68b, r56b, r13)
-			r70b := math.FMA(r69b, r56b, r15)
-			r71b := math.FMA(r70b, r56b, r17)
-			r73b := r52b > r72
-			r74b := r52b
-			if r73b {
-				r74b = r72
-			}
-			r76b := float64(r74b * r75)
-			r77b := float64(r76b + r49)
-			r78b := math.Float64bits(r77b)
-			r80b := r78b + r79
-			r81b := r80b << 52
-			r82b := math.Float64frombits(r81b)
-			r83b := float64(r17 - r82b)
-			r84b := math.FMA(r56b, r71b, r83b)
-			r85b := float64(r84b / r45b)
-			r86b := math.FMA(r52b, r15, r49)
-			r87b := float64(r86b - r49)
-			r88b := float64(r87b + r49)
-			r89b := math.Float64bits(r88b)
-			r90b := r89b + r79
-			r91b := r90b << 52
-			r92b := math.Float64frombits(r91b)
-			r93b := float64(r85b * r92b)
-			r94b := float64(r52b - r87b)
-			r95b := float64(r94b + r49)
-			r96b := math.Float64bits(r95b)
-			r97b := r96b + r79
-			r98b := r97b << 52
-			r99b := math.Float64frombits(r98b)
-			r100b := float64(r93b * r99b)
-			r101b := r1b <= r15
-			r102b := r100b
-			if r101b {
-				r102b = r42b
-			}
-			if r20b {
-				r18b = r102b
+			// r18:ex = Select r20:large r102:far r18:ex
+			if large_a {
+				ex_a = far_a
 			}
 		}
-		v[j] = r18a
-		v[j+1] = r18b
+		if large_b {
+			// r23 = FMA r21 r0 r22
+			r23_b := math.FMA(r21, r0_b, r22)
+			// r25 = FMA r23 r0 r24
+			r25_b := math.FMA(r23_b, r0_b, r24)
+			// r27 = FMA r25 r0 r26
+			r27_b := math.FMA(r25_b, r0_b, r26)
+			// r29 = FMA r27 r0 r28
+			r29_b := math.FMA(r27_b, r0_b, r28)
+			// r31 = FMA r29 r0 r30
+			r31_b := math.FMA(r29_b, r0_b, r30)
+			// r33 = FMA r31 r0 r32
+			r33_b := math.FMA(r31_b, r0_b, r32)
+			// r34 = FMA r33 r0 r2
+			r34_b := math.FMA(r33_b, r0_b, r2)
+			// r35 = FMA r34 r0 r3
+			r35_b := math.FMA(r34_b, r0_b, r3)
+			// r36 = FMA r35 r0 r5
+			r36_b := math.FMA(r35_b, r0_b, r5)
+			// r37 = FMA r36 r0 r7
+			r37_b := math.FMA(r36_b, r0_b, r7)
+			// r38 = FMA r37 r0 r9
+			r38_b := math.FMA(r37_b, r0_b, r9)
+			// r39 = FMA r38 r0 r11
+			r39_b := math.FMA(r38_b, r0_b, r11)
+			// r40 = FMA r39 r0 r13
+			r40_b := math.FMA(r39_b, r0_b, r13)
+			// r41 = FMA r40 r0 r15
+			r41_b := math.FMA(r40_b, r0_b, r15)
+			// r42:taylor = FMA r41 r0 r17
+			taylor_b := math.FMA(r41_b, r0_b, r17)
+			// r44 = CmpGT r0 r43
+			r44_b := r0_b > r43
+			// r45:zl = Select r44 r43 r0
+			zl_b := r0_b
+			if r44_b {
+				zl_b = r43
+			}
+			// r47 = CmpLT r45:zl r46
+			r47_b := zl_b < r46
+			// r48:zc = Select r47 r46 r45:zl
+			zc_b := zl_b
+			if r47_b {
+				zc_b = r46
+			}
+			// r51 = FMA r48:zc r50 r49
+			r51_b := math.FMA(zc_b, r50, r49)
+			// r52:k = Sub r51 r49
+			k_b := float64(r51_b - r49)
+			// r55 = FMA r52:k r54 r48:zc
+			r55_b := math.FMA(k_b, r54, zc_b)
+			// r56:r = FMA r52:k r53 r55
+			r_b := math.FMA(k_b, r53, r55_b)
+			// r57 = FMA r21 r56:r r22
+			r57_b := math.FMA(r21, r_b, r22)
+			// r58 = FMA r57 r56:r r24
+			r58_b := math.FMA(r57_b, r_b, r24)
+			// r59 = FMA r58 r56:r r26
+			r59_b := math.FMA(r58_b, r_b, r26)
+			// r60 = FMA r59 r56:r r28
+			r60_b := math.FMA(r59_b, r_b, r28)
+			// r61 = FMA r60 r56:r r30
+			r61_b := math.FMA(r60_b, r_b, r30)
+			// r62 = FMA r61 r56:r r32
+			r62_b := math.FMA(r61_b, r_b, r32)
+			// r63 = FMA r62 r56:r r2
+			r63_b := math.FMA(r62_b, r_b, r2)
+			// r64 = FMA r63 r56:r r3
+			r64_b := math.FMA(r63_b, r_b, r3)
+			// r65 = FMA r64 r56:r r5
+			r65_b := math.FMA(r64_b, r_b, r5)
+			// r66 = FMA r65 r56:r r7
+			r66_b := math.FMA(r65_b, r_b, r7)
+			// r67 = FMA r66 r56:r r9
+			r67_b := math.FMA(r66_b, r_b, r9)
+			// r68 = FMA r67 r56:r r11
+			r68_b := math.FMA(r67_b, r_b, r11)
+			// r69 = FMA r68 r56:r r13
+			r69_b := math.FMA(r68_b, r_b, r13)
+			// r70 = FMA r69 r56:r r15
+			r70_b := math.FMA(r69_b, r_b, r15)
+			// r71:q = FMA r70 r56:r r17
+			q_b := math.FMA(r70_b, r_b, r17)
+			// r73 = CmpGT r52:k r72
+			r73_b := k_b > r72
+			// r74:kc = Select r73 r72 r52:k
+			kc_b := k_b
+			if r73_b {
+				kc_b = r72
+			}
+			// r76 = Mul r74:kc r75
+			r76_b := float64(kc_b * r75)
+			// r77 = Add r76 r49
+			r77_b := float64(r76_b + r49)
+			// r78:kBits = Bits r77
+			kBits78_b := math.Float64bits(r77_b)
+			// r80 = IAdd r78:kBits r79
+			r80_b := kBits78_b + r79
+			// r81 = Shl 52 r80
+			r81_b := r80_b << 52
+			// r82:pow2 = FromBits r81
+			pow282_b := math.Float64frombits(r81_b)
+			// r83:oneMinus = Sub r17 r82:pow2
+			oneMinus_b := float64(r17 - pow282_b)
+			// r84 = FMA r56:r r71:q r83:oneMinus
+			r84_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r85:y = Div r84 r45:zl
+			y_b := float64(r84_b / zl_b)
+			// r86 = FMA r52:k r15 r49
+			r86_b := math.FMA(k_b, r15, r49)
+			// r87:kHalf = Sub r86 r49
+			kHalf_b := float64(r86_b - r49)
+			// r88 = Add r87:kHalf r49
+			r88_b := float64(kHalf_b + r49)
+			// r89:kBits = Bits r88
+			kBits89_b := math.Float64bits(r88_b)
+			// r90 = IAdd r89:kBits r79
+			r90_b := kBits89_b + r79
+			// r91 = Shl 52 r90
+			r91_b := r90_b << 52
+			// r92:pow2 = FromBits r91
+			pow292_b := math.Float64frombits(r91_b)
+			// r93 = Mul r85:y r92:pow2
+			r93_b := float64(y_b * pow292_b)
+			// r94 = Sub r52:k r87:kHalf
+			r94_b := float64(k_b - kHalf_b)
+			// r95 = Add r94 r49
+			r95_b := float64(r94_b + r49)
+			// r96:kBits = Bits r95
+			kBits96_b := math.Float64bits(r95_b)
+			// r97 = IAdd r96:kBits r79
+			r97_b := kBits96_b + r79
+			// r98 = Shl 52 r97
+			r98_b := r97_b << 52
+			// r99:pow2 = FromBits r98
+			pow299_b := math.Float64frombits(r98_b)
+			// r100:big = Mul r93 r99:pow2
+			big_b := float64(r93_b * pow299_b)
+			// r101 = CmpLE r1:az r15
+			r101_b := az_b <= r15
+			// r102:far = Select r101 r42:taylor r100:big
+			far_b := big_b
+			if r101_b {
+				far_b = taylor_b
+			}
+			// r18:ex = Select r20:large r102:far r18:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// Store V r18:ex
+		v[j] = ex_a
+		v[j+1] = ex_b
 	}
 	for ; j < n; j++ {
+		// r0 = Load V
 		r0 := v[j]
-		r1 := math.Float64frombits(math.Float64bits(r0) &^ (1 << 63))
+		// r1:az = Abs r0
+		az := math.Float64frombits(math.Float64bits(r0) &^ (1 << 63))
+		// r4 = FMA r2 r0 r3
 		r4 := math.FMA(r2, r0, r3)
+		// r6 = FMA r4 r0 r5
 		r6 := math.FMA(r4, r0, r5)
+		// r8 = FMA r6 r0 r7
 		r8 := math.FMA(r6, r0, r7)
+		// r10 = FMA r8 r0 r9
 		r10 := math.FMA(r8, r0, r9)
+		// r12 = FMA r10 r0 r11
 		r12 := math.FMA(r10, r0, r11)
+		// r14 = FMA r12 r0 r13
 		r14 := math.FMA(r12, r0, r13)
+		// r16 = FMA r14 r0 r15
 		r16 := math.FMA(r14, r0, r15)
-		r18 := math.FMA(r16, r0, r17)
-		r20 := r1 > r19
-		if r20 {
+		// r18:ex = FMA r16 r0 r17
+		ex := math.FMA(r16, r0, r17)
+		// r20:large = CmpGT r1:az r19
+		large := az > r19
+		// Rare r20:large
+		if large {
+			// r23 = FMA r21 r0 r22
 			r23 := math.FMA(r21, r0, r22)
+			// r25 = FMA r23 r0 r24
 			r25 := math.FMA(r23, r0, r24)
+			// r27 = FMA r25 r0 r26
 			r27 := math.FMA(r25, r0, r26)
+			// r29 = FMA r27 r0 r28
 			r29 := math.FMA(r27, r0, r28)
+			// r31 = FMA r29 r0 r30
 			r31 := math.FMA(r29, r0, r30)
+			// r33 = FMA r31 r0 r32
 			r33 := math.FMA(r31, r0, r32)
+			// r34 = FMA r33 r0 r2
 			r34 := math.FMA(r33, r0, r2)
+			// r35 = FMA r34 r0 r3
 			r35 := math.FMA(r34, r0, r3)
+			// r36 = FMA r35 r0 r5
 			r36 := math.FMA(r35, r0, r5)
+			// r37 = FMA r36 r0 r7
 			r37 := math.FMA(r36, r0, r7)
+			// r38 = FMA r37 r0 r9
 			r38 := math.FMA(r37, r0, r9)
+			// r39 = FMA r38 r0 r11
 			r39 := math.FMA(r38, r0, r11)
+			// r40 = FMA r39 r0 r13
 			r40 := math.FMA(r39, r0, r13)
+			// r41 = FMA r40 r0 r15
 			r41 := math.FMA(r40, r0, r15)
-			r42 := math.FMA(r41, r0, r17)
+			// r42:taylor = FMA r41 r0 r17
+			taylor := math.FMA(r41, r0, r17)
+			// r44 = CmpGT r0 r43
 			r44 := r0 > r43
-			r45 := r0
+			// r45:zl = Select r44 r43 r0
+			zl := r0
 			if r44 {
-				r45 = r43
+				zl = r43
 			}
-			r47 := r45 < r46
-			r48 := r45
+			// r47 = CmpLT r45:zl r46
+			r47 := zl < r46
+			// r48:zc = Select r47 r46 r45:zl
+			zc := zl
 			if r47 {
-				r48 = r46
+				zc = r46
 			}
-			r51 := math.FMA(r48, r50, r49)
-			r52 := float64(r51 - r49)
-			r55 := math.FMA(r52, r54, r48)
-			r56 := math.FMA(r52, r53, r55)
-			r57 := math.FMA(r21, r56, r22)
-			r58 := math.FMA(r57, r56, r24)
-			r59 := math.FMA(r58, r56, r26)
-			r60 := math.FMA(r59, r56, r28)
-			r61 := math.FMA(r60, r56, r30)
-			r62 := math.FMA(r61, r56, r32)
-			r63 := math.FMA(r62, r56, r2)
-			r64 := math.FMA(r63, r56, r3)
-			r65 := math.FMA(r64, r56, r5)
-			r66 := math.FMA(r65, r56, r7)
-			r67 := math.FMA(r66, r56, r9)
-			r68 := math.FMA(r67, r56, r11)
-			r69 := math.FMA(r68, r56, r13)
-			r70 := math.FMA(r69, r56, r15)
-			r71 := math.FMA(r70, r56, r17)
-			r73 := r52 > r72
-			r74 := r52
+			// r51 = FMA r48:zc r50 r49
+			r51 := math.FMA(zc, r50, r49)
+			// r52:k = Sub r51 r49
+			k := float64(r51 - r49)
+			// r55 = FMA r52:k r54 r48:zc
+			r55 := math.FMA(k, r54, zc)
+			// r56:r = FMA r52:k r53 r55
+			r := math.FMA(k, r53, r55)
+			// r57 = FMA r21 r56:r r22
+			r57 := math.FMA(r21, r, r22)
+			// r58 = FMA r57 r56:r r24
+			r58 := math.FMA(r57, r, r24)
+			// r59 = FMA r58 r56:r r26
+			r59 := math.FMA(r58, r, r26)
+			// r60 = FMA r59 r56:r r28
+			r60 := math.FMA(r59, r, r28)
+			// r61 = FMA r60 r56:r r30
+			r61 := math.FMA(r60, r, r30)
+			// r62 = FMA r61 r56:r r32
+			r62 := math.FMA(r61, r, r32)
+			// r63 = FMA r62 r56:r r2
+			r63 := math.FMA(r62, r, r2)
+			// r64 = FMA r63 r56:r r3
+			r64 := math.FMA(r63, r, r3)
+			// r65 = FMA r64 r56:r r5
+			r65 := math.FMA(r64, r, r5)
+			// r66 = FMA r65 r56:r r7
+			r66 := math.FMA(r65, r, r7)
+			// r67 = FMA r66 r56:r r9
+			r67 := math.FMA(r66, r, r9)
+			// r68 = FMA r67 r56:r r11
+			r68 := math.FMA(r67, r, r11)
+			// r69 = FMA r68 r56:r r13
+			r69 := math.FMA(r68, r, r13)
+			// r70 = FMA r69 r56:r r15
+			r70 := math.FMA(r69, r, r15)
+			// r71:q = FMA r70 r56:r r17
+			q := math.FMA(r70, r, r17)
+			// r73 = CmpGT r52:k r72
+			r73 := k > r72
+			// r74:kc = Select r73 r72 r52:k
+			kc := k
 			if r73 {
-				r74 = r72
+				kc = r72
 			}
-			r76 := float64(r74 * r75)
+			// r76 = Mul r74:kc r75
+			r76 := float64(kc * r75)
+			// r77 = Add r76 r49
 			r77 := float64(r76 + r49)
-			r78 := math.Float64bits(r77)
-			r80 := r78 + r79
+			// r78:kBits = Bits r77
+			kBits78 := math.Float64bits(r77)
+			// r80 = IAdd r78:kBits r79
+			r80 := kBits78 + r79
+			// r81 = Shl 52 r80
 			r81 := r80 << 52
-			r82 := math.Float64frombits(r81)
-			r83 := float64(r17 - r82)
-			r84 := math.FMA(r56, r71, r83)
-			r85 := float64(r84 / r45)
-			r86 := math.FMA(r52, r15, r49)
-			r87 := float64(r86 - r49)
-			r88 := float64(r87 + r49)
-			r89 := math.Float64bits(r88)
-			r90 := r89 + r79
+			// r82:pow2 = FromBits r81
+			pow282 := math.Float64frombits(r81)
+			// r83:oneMinus = Sub r17 r82:pow2
+			oneMinus := float64(r17 - pow282)
+			// r84 = FMA r56:r r71:q r83:oneMinus
+			r84 := math.FMA(r, q, oneMinus)
+			// r85:y = Div r84 r45:zl
+			y := float64(r84 / zl)
+			// r86 = FMA r52:k r15 r49
+			r86 := math.FMA(k, r15, r49)
+			// r87:kHalf = Sub r86 r49
+			kHalf := float64(r86 - r49)
+			// r88 = Add r87:kHalf r49
+			r88 := float64(kHalf + r49)
+			// r89:kBits = Bits r88
+			kBits89 := math.Float64bits(r88)
+			// r90 = IAdd r89:kBits r79
+			r90 := kBits89 + r79
+			// r91 = Shl 52 r90
 			r91 := r90 << 52
-			r92 := math.Float64frombits(r91)
-			r93 := float64(r85 * r92)
-			r94 := float64(r52 - r87)
+			// r92:pow2 = FromBits r91
+			pow292 := math.Float64frombits(r91)
+			// r93 = Mul r85:y r92:pow2
+			r93 := float64(y * pow292)
+			// r94 = Sub r52:k r87:kHalf
+			r94 := float64(k - kHalf)
+			// r95 = Add r94 r49
 			r95 := float64(r94 + r49)
-			r96 := math.Float64bits(r95)
-			r97 := r96 + r79
+			// r96:kBits = Bits r95
+			kBits96 := math.Float64bits(r95)
+			// r97 = IAdd r96:kBits r79
+			r97 := kBits96 + r79
+			// r98 = Shl 52 r97
 			r98 := r97 << 52
-			r99 := math.Float64frombits(r98)
-			r100 := float64(r93 * r99)
-			r101 := r1 <= r15
-			r102 := r100
+			// r99:pow2 = FromBits r98
+			pow299 := math.Float64frombits(r98)
+			// r100:big = Mul r93 r99:pow2
+			big := float64(r93 * pow299)
+			// r101 = CmpLE r1:az r15
+			r101 := az <= r15
+			// r102:far = Select r101 r42:taylor r100:big
+			far := big
 			if r101 {
-				r102 = r42
+				far = taylor
 			}
-			if r20 {
-				r18 = r102
+			// r18:ex = Select r20:large r102:far r18:ex
+			if large {
+				ex = far
 			}
 		}
-		v[j] = r18
+		// Store V r18:ex
+		v[j] = ex
 	}
 }
 
