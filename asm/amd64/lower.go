@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/build"
@@ -196,13 +197,19 @@ func (d *data) pdepBytes() operand.Mem {
 
 // frameTypes is a stand-in for package kernel, where frame32 and frame64
 // are aliases of generic.Frame32 and generic.Frame64: the declarations that
-// avo prints refer to them without an import. frameType adds the type of
-// a program's frame to it.
-var frameTypes = types.NewPackage("github.com/adquaif/adquaif/kernel", "kernel")
+// avo prints refer to them without an import. signature adds the type of
+// a program's frame to it, under frameMu (tests lower in parallel).
+var (
+	frameTypes = types.NewPackage("github.com/adquaif/adquaif/kernel", "kernel")
+	frameMu    sync.Mutex
+)
 
-// frameType is the Go name of p's frame type in package kernel: its
-// frame's type with a lower-case first letter (frame32).
-func frameType(p *step.Program) string {
+// signature is the Go signature of p's functions, func(f *frame32): the
+// frame's type in package kernel is its Go type with a lower-case first
+// letter.
+func signature(p *step.Program) *gotypes.Signature {
+	frameMu.Lock()
+	defer frameMu.Unlock()
 	name := p.GoType(p.DType)
 	name = strings.ToLower(name[:1]) + name[1:]
 	if frameTypes.Scope().Lookup(name) == nil {
@@ -210,7 +217,11 @@ func frameType(p *step.Program) string {
 		types.NewNamed(obj, types.NewStruct(nil, nil), nil)
 		frameTypes.Scope().Insert(obj)
 	}
-	return name
+	sig, err := gotypes.ParseSignatureInPackage(frameTypes, fmt.Sprintf("func(f *%s)", name))
+	if err != nil {
+		panic(err)
+	}
+	return sig
 }
 
 // val is where a program register lives in one unrolled copy.
@@ -262,6 +273,10 @@ type fn struct {
 	defd   [][]bool
 	labels *int // shared by the function's sections
 	spills []operand.Mem
+	// parking: the step loop keeps the vectors' states in parkSlots
+	// (per copy and state register) between their steps.
+	parking   bool
+	parkSlots map[[2]int]operand.Mem
 	// rowCache and ptrCache hold the row and stream pointers loaded from
 	// their stack slots for the op being emitted (see fresh).
 	rowCache map[step.Const]reg.Register
@@ -322,11 +337,7 @@ func lower(c *build.Context, d *data, is *isa, p *step.Program, cfgs ...config) 
 	c.Pragma("noescape")
 	c.Doc(fmt.Sprintf("%s is the program %s of asm/step (see SPEC.md) for the f.N lanes", p.FuncName(is.name), p.Name),
 		fmt.Sprintf("of the frame, lowered for %s, %d lanes per vector.", map[bool]string{true: "AVX-512", false: "AVX2 and FMA"}[is.avx512], f.L))
-	sig, err := gotypes.ParseSignatureInPackage(frameTypes, fmt.Sprintf("func(f *%s)", frameType(p)))
-	if err != nil {
-		panic(err)
-	}
-	c.Signature(sig)
+	c.Signature(signature(p))
 	for _, cfg := range cfgs {
 		c.Comment(cfg.String())
 	}
@@ -403,7 +414,9 @@ func (f *fn) schedule() {
 				if f.first[o.Dst] == 0 {
 					f.first[o.Dst] = n
 				}
-				f.mentions[o.Dst] = append(f.mentions[o.Dst], mention{pos: n, def: !cond})
+				// A register assigned once is defined before every read
+				// (Validate), even when the definition is in a block.
+				f.mentions[o.Dst] = append(f.mentions[o.Dst], mention{pos: n, def: !cond || f.defs[o.Dst] == 1})
 			}
 			start := n
 			walk(o.Body, cond || o.Kind == step.OpIf || o.Kind == step.OpRare)
@@ -495,8 +508,9 @@ func (f *fn) remat(ops []step.Op) []step.Op {
 }
 
 // mention is an op at position pos that reads a register or writes it on
-// every path through the op's list (def), not only inside an If or Rare
-// block, where the old value may survive.
+// every path to the register's next read (def): not inside an If or Rare
+// block, where the old value may survive, unless the register is assigned
+// only there.
 type mention struct {
 	pos       int
 	read, def bool
@@ -537,7 +551,7 @@ func (f *fn) liveAfter(r step.Reg, p int) bool {
 	return exit || back
 }
 
-// schedule orders a list of ops for few live registers, without changing
+// order orders a list of ops for few live registers, without changing
 // any result. Ops that must keep their place (stores, blocks, and every op
 // that writes or reads a register assigned more than once) are emitted in
 // program order; each pure op (one that only computes a register assigned
@@ -547,128 +561,150 @@ func (f *fn) liveAfter(r step.Reg, p int) bool {
 // to its use. Moving a load past a store is safe: the kernel refuses
 // outputs that overlap an input.
 func order(ops []step.Op, defs []int) []step.Op {
-	producer := map[step.Reg]int{}
-	pure := func(o *step.Op) bool {
-		if !o.Defines() || o.Body != nil || defs[o.Dst] != 1 {
-			return false
+	s := newOrdering(ops, defs)
+	for i := range ops {
+		if !s.pure(i) {
+			s.emit(i)
 		}
-		for _, r := range o.Inputs() {
-			if defs[r] != 1 {
-				return false
-			}
-		}
-		return true
 	}
 	for i := range ops {
-		if pure(&ops[i]) {
-			producer[ops[i].Dst] = i
-		}
+		s.emit(i) // pure ops nothing reads
 	}
-	reads := func(o *step.Op) []step.Reg {
-		var rs []step.Reg
-		step.Walk([]step.Op{*o}, func(x *step.Op) { rs = append(rs, x.Inputs()...) })
-		return rs
-	}
-	label := map[int]int{}
-	var need func(i int) int
-	need = func(i int) int {
-		if l, ok := label[i]; ok {
-			return l
-		}
-		var ls []int
-		for _, r := range ops[i].Inputs() {
-			if j, ok := producer[r]; ok {
-				ls = append(ls, need(j))
-			}
-		}
-		sort.Sort(sort.Reverse(sort.IntSlice(ls)))
-		l := 1
-		for k, x := range ls {
-			l = max(l, x+k)
-		}
-		label[i] = l
-		return l
-	}
-	// definer is the op of this list that first defines a register;
-	// readers counts the ops of this list not yet emitted that read it.
-	definer := map[step.Reg]int{}
-	readers := map[step.Reg]int{}
+	return s.out
+}
+
+// ordering is the state of order over one list of ops.
+type ordering struct {
+	ops  []step.Op
+	defs []int // how many ops of the program define each register
+	// producer is the pure op that defines a register; definer the op of
+	// the list that first defines it (inside a block, the block);
+	// readers counts the ops of the list not yet emitted that read it.
+	producer, definer, readers map[step.Reg]int
+	label                      map[int]int // need's memo
+	done                       []bool      // emission started
+	emitted                    []bool      // in out
+	out                        []step.Op
+}
+
+func newOrdering(ops []step.Op, defs []int) *ordering {
+	s := &ordering{ops: ops, defs: defs, producer: map[step.Reg]int{}, definer: map[step.Reg]int{}, readers: map[step.Reg]int{},
+		label: map[int]int{}, done: make([]bool, len(ops)), emitted: make([]bool, len(ops)), out: make([]step.Op, 0, len(ops))}
 	for i := range ops {
+		if s.pure(i) {
+			s.producer[ops[i].Dst] = i
+		}
 		step.Walk(ops[i:i+1], func(x *step.Op) {
 			if x.Defines() {
-				if _, ok := definer[x.Dst]; !ok {
-					definer[x.Dst] = i
+				if _, ok := s.definer[x.Dst]; !ok {
+					s.definer[x.Dst] = i
 				}
 			}
 		})
-		for _, r := range reads(&ops[i]) {
-			readers[r]++
+		for _, r := range s.reads(i) {
+			s.readers[r]++
 		}
 	}
-	out := make([]step.Op, 0, len(ops))
-	done := make([]bool, len(ops))    // emission started
-	emitted := make([]bool, len(ops)) // in out
-	var emit func(i int)
-	// eager emits, as soon as its inputs are ready, a pure op that is the
-	// last reader of one of them (it frees at least the register it
-	// takes): sinking such an op to its use would only keep its inputs
-	// live longer. An input that a pure op without inputs defines (a
-	// per-neuron constant, read in place) counts as ready: it is emitted
-	// with the op.
-	leaf := func(d int) bool { return pure(&ops[d]) && len(ops[d].Inputs()) == 0 }
-	eager := func() {
-		for j := range ops {
-			if done[j] || !pure(&ops[j]) {
-				continue
-			}
-			ready, frees := true, false
-			for _, r := range ops[j].Inputs() {
-				if d, ok := definer[r]; ok && !emitted[d] && !leaf(d) {
-					ready = false
-				}
-				// (A leaf's value is read in place: it frees nothing.)
-				d, local := definer[r]
-				frees = frees || (local && readers[r] == 1 && !leaf(d))
-			}
-			if ready && frees {
-				emit(j)
-				return
-			}
+	return s
+}
+
+// pure reports whether op i only computes a register assigned once from
+// registers assigned once.
+func (s *ordering) pure(i int) bool {
+	o := &s.ops[i]
+	if !o.Defines() || o.Body != nil || s.defs[o.Dst] != 1 {
+		return false
+	}
+	for _, r := range o.Inputs() {
+		if s.defs[r] != 1 {
+			return false
 		}
 	}
-	emit = func(i int) {
-		if done[i] {
+	return true
+}
+
+// reads lists the registers that op i reads, its block's included.
+func (s *ordering) reads(i int) []step.Reg {
+	var rs []step.Reg
+	step.Walk(s.ops[i:i+1], func(x *step.Op) { rs = append(rs, x.Inputs()...) })
+	return rs
+}
+
+// need is the Sethi-Ullman label of op i: the registers its value's
+// computation needs, counting only the pure ops of the list.
+func (s *ordering) need(i int) int {
+	if l, ok := s.label[i]; ok {
+		return l
+	}
+	var ls []int
+	for _, r := range s.ops[i].Inputs() {
+		if j, ok := s.producer[r]; ok {
+			ls = append(ls, s.need(j))
+		}
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(ls)))
+	l := 1
+	for k, x := range ls {
+		l = max(l, x+k)
+	}
+	s.label[i] = l
+	return l
+}
+
+// leaf reports whether op d is a pure op without inputs (a per-neuron
+// constant, read in place): its value counts as ready, emitted with its
+// user, and reading it frees nothing.
+func (s *ordering) leaf(d int) bool { return s.pure(d) && len(s.ops[d].Inputs()) == 0 }
+
+// eager emits, as soon as its inputs are ready, a pure op that is the
+// last reader of one of them (it frees at least the register it takes):
+// sinking such an op to its use would only keep its inputs live longer.
+func (s *ordering) eager() {
+	for j := range s.ops {
+		if s.done[j] || !s.pure(j) {
+			continue
+		}
+		ready, frees := true, false
+		for _, r := range s.ops[j].Inputs() {
+			d, local := s.definer[r]
+			if local && !s.emitted[d] && !s.leaf(d) {
+				ready = false
+			}
+			frees = frees || (local && s.readers[r] == 1 && !s.leaf(d))
+		}
+		if ready && frees {
+			s.emit(j)
 			return
 		}
-		done[i] = true
-		var deps []int
-		for _, r := range reads(&ops[i]) {
-			if j, ok := producer[r]; ok && !done[j] {
-				deps = append(deps, j)
-			}
-		}
-		sort.SliceStable(deps, func(a, b int) bool { return need(deps[a]) > need(deps[b]) })
-		for _, j := range deps {
-			emit(j)
-		}
-		o := ops[i]
-		o.Body = order(o.Body, defs)
-		out = append(out, o)
-		emitted[i] = true
-		for _, r := range reads(&ops[i]) {
-			readers[r]--
-		}
-		eager()
 	}
-	for i := range ops {
-		if !pure(&ops[i]) {
-			emit(i)
+}
+
+// emit emits op i after the pure ops it needs that are not emitted yet,
+// the one that needs the most registers first, then any op that eager
+// finds ready.
+func (s *ordering) emit(i int) {
+	if s.done[i] {
+		return
+	}
+	s.done[i] = true
+	var deps []int
+	for _, r := range s.reads(i) {
+		if j, ok := s.producer[r]; ok && !s.done[j] {
+			deps = append(deps, j)
 		}
 	}
-	for i := range ops {
-		emit(i) // pure ops nothing reads
+	sort.SliceStable(deps, func(a, b int) bool { return s.need(deps[a]) > s.need(deps[b]) })
+	for _, j := range deps {
+		s.emit(j)
 	}
-	return out
+	o := s.ops[i]
+	o.Body = order(o.Body, s.defs)
+	s.out = append(s.out, o)
+	s.emitted[i] = true
+	for _, r := range s.reads(i) {
+		s.readers[r]--
+	}
+	s.eager()
 }
 
 func (f *fn) vreg() reg.VecVirtual {
@@ -958,6 +994,11 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 // holds only its state, so more vectors fit in the registers. It costs per
 // group the If tests and the time's broadcast, which a one-step call would
 // not win back.
+//
+// With cfg.park, the state of every vector stays on the stack between its
+// steps (a load and a store of each state register per step), so that
+// one group's step has all the registers: a program whose steps do not fit
+// beside the other vectors' states still runs groups of vectors.
 func (f *fn) stepLoop(o *step.Op, copies []int) {
 	c := f.c
 	if f.cfg.sec == step.OneStep {
@@ -965,6 +1006,8 @@ func (f *fn) stepLoop(o *step.Op, copies []int) {
 		return
 	}
 	next, first := f.label("next"), f.label("first")
+	f.parking = f.cfg.park && len(copies) > max(f.cfg.group, 1)
+	f.park(copies)
 	f.tp = c.GP64()
 	c.MOVQ(f.tBase, f.tp)
 	if len(f.advance) > 0 {
@@ -983,11 +1026,15 @@ func (f *fn) stepLoop(o *step.Op, copies []int) {
 	c.Label(first)
 	g := max(f.cfg.group, 1)
 	for i := 0; i < len(copies); i += g {
-		f.emit(o.Body, copies[i:min(i+g, len(copies))])
+		group := copies[i:min(i+g, len(copies))]
+		f.unpark(group)
+		f.emit(o.Body, group)
+		f.park(group)
 	}
 	c.ADDQ(operand.Imm(uint64(f.size)), f.tp)
 	c.CMPQ(f.tp, f.tEnd)
 	c.JB(operand.LabelRef(next))
+	f.unpark(copies)
 	for _, s := range f.advance {
 		if p := f.streamPin[s]; p != nil {
 			c.MOVQ(f.base[s], p)
@@ -1074,65 +1121,143 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 		if top {
 			f.prefetchSpread(i)
 		}
-		switch o.Kind {
-		case step.OpLoop:
-			f.stepLoop(o, copies)
-		case step.OpTime:
-			// One broadcast of T[s] for all interleaved vectors. No
-			// copy owns the register, so none overwrites it while
-			// another still reads it.
-			d := f.vreg()
-			if f.cfg.sec == step.OneStep {
-				f.broadcast(f.tSlot, d)
-			} else {
-				f.broadcast(operand.Mem{Base: f.tp}, d)
-			}
-			for _, u := range copies {
-				f.cur[u][o.Dst] = val{op: d}
-				f.defd[u][o.Dst] = true
-			}
-		case step.OpIf:
-			// One test for all interleaved vectors: the condition is
-			// the same for every lane.
-			skip := f.label("absent")
-			f.testPtr(o.Stream)
-			f.c.JZ(operand.LabelRef(skip))
-			f.emit(o.Body, copies)
-			f.c.Label(skip)
-		case step.OpStoreBits:
-			// The vectors' bits together: neighbours may share a byte.
-			f.storeBits(o, copies)
-		case step.OpRare:
-			// Per vector: skip the block unless one of its lanes needs it.
-			for _, u := range copies {
-				skip := f.label("rare")
-				m := f.regOf(u, o.A)
-				if f.is.avx512 {
-					f.c.KORTESTW(m, m)
-				} else {
-					pick(f.f64, f.c.VTESTPS, f.c.VTESTPD)(m, m)
-				}
-				f.c.JZ(operand.LabelRef(skip))
-				var saved []reg.Register
-				if f.cfg.spill {
-					saved = f.spillable(u, o, copies)
-				}
-				for i, x := range saved {
-					f.mov(x, f.spillSlot(i))
-				}
-				f.emit(o.Body, []int{u})
-				for i, x := range saved {
-					f.mov(f.spillSlot(i), x)
-				}
-				f.c.Label(skip)
-			}
-		default:
-			f.prefetch(o)
-			for _, u := range copies {
-				f.op(u, o)
-			}
+		if lower, ok := allVectors[o.Kind]; ok {
+			lower(f, o, copies)
+			continue
+		}
+		f.prefetch(o)
+		for _, u := range copies {
+			f.op(u, o)
 		}
 	}
+}
+
+// allVectors maps every op that acts once for all the interleaved vectors
+// to its lowering; perVector holds the others. (It is set by init: the
+// blocks' lowerings call emit, which reads it.)
+var allVectors map[step.Kind]func(f *fn, o *step.Op, copies []int)
+
+func init() {
+	allVectors = map[step.Kind]func(f *fn, o *step.Op, copies []int){
+		step.OpLoop:      (*fn).stepLoop,
+		step.OpTime:      (*fn).time,
+		step.OpIf:        (*fn).ifGiven,
+		step.OpStoreBits: (*fn).storeBits, // neighbours may share a byte
+		step.OpRare:      (*fn).rare,
+	}
+}
+
+// time is one broadcast of T[s] for all interleaved vectors. No copy owns
+// the register, so none overwrites it while another still reads it.
+func (f *fn) time(o *step.Op, copies []int) {
+	d := f.vreg()
+	if f.cfg.sec == step.OneStep {
+		f.broadcast(f.tSlot, d)
+	} else {
+		f.broadcast(operand.Mem{Base: f.tp}, d)
+	}
+	for _, u := range copies {
+		f.cur[u][o.Dst] = val{op: d}
+		f.defd[u][o.Dst] = true
+	}
+}
+
+// ifGiven is one test for all interleaved vectors: the condition is the
+// same for every lane.
+func (f *fn) ifGiven(o *step.Op, copies []int) {
+	skip := f.label("absent")
+	f.testPtr(o.Stream)
+	f.c.JZ(operand.LabelRef(skip))
+	f.emit(o.Body, copies)
+	f.c.Label(skip)
+}
+
+// rare is the block per vector, skipped unless one of its lanes needs it.
+func (f *fn) rare(o *step.Op, copies []int) {
+	for _, u := range copies {
+		skip := f.label("rare")
+		m := f.regOf(u, o.A)
+		if f.is.avx512 {
+			f.c.KORTESTW(m, m)
+		} else {
+			pick(f.f64, f.c.VTESTPS, f.c.VTESTPD)(m, m)
+		}
+		f.c.JZ(operand.LabelRef(skip))
+		var saved []reg.Register
+		if f.cfg.spill {
+			saved = f.spillable(u, o, copies)
+		}
+		for i, x := range saved {
+			f.mov(x, f.spillSlot(i))
+		}
+		f.emit(o.Body, []int{u})
+		for i, x := range saved {
+			f.mov(f.spillSlot(i), x)
+		}
+		f.c.Label(skip)
+	}
+}
+
+// park stores the state of copies in their stack slots, after which their
+// registers are free until unpark loads them again; both do nothing
+// unless the step loop parks its vectors' states.
+func (f *fn) park(copies []int) {
+	for _, u := range copies {
+		for i, x := range f.parked(u) {
+			f.mov(x, f.parkSlot(u, i))
+		}
+	}
+}
+
+func (f *fn) unpark(copies []int) {
+	for _, u := range copies {
+		for i, x := range f.parked(u) {
+			f.mov(f.parkSlot(u, i), x)
+		}
+	}
+}
+
+// parked lists the vector registers of copy u that hold the state the
+// Loop carries from one step to the next (registers defined before it
+// and mentioned in it), if the loop parks them.
+func (f *fn) parked(u int) []reg.Register {
+	if !f.parking {
+		return nil
+	}
+	var out []reg.Register
+	for r, v := range f.cur[u] {
+		x, ok := v.op.(reg.Register)
+		if ok && f.defd[u][r] && x.Kind() == reg.KindVector && f.carried(step.Reg(r)) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// carried reports whether r is defined before the Loop and mentioned in
+// it: a value that the next step reads.
+func (f *fn) carried(r step.Reg) bool {
+	if f.first[r] == 0 || f.first[r] >= f.loopStart {
+		return false
+	}
+	for _, m := range f.mentions[r] {
+		if m.pos > f.loopStart && m.pos <= f.loopEnd {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fn) parkSlot(u, i int) operand.Mem {
+	if f.parkSlots == nil {
+		f.parkSlots = map[[2]int]operand.Mem{}
+	}
+	m, ok := f.parkSlots[[2]int{u, i}]
+	if !ok {
+		m = f.c.AllocLocal(f.is.width)
+		f.parkSlots[[2]int{u, i}] = m
+	}
+	return m
 }
 
 // spillable lists the vector registers that hold values live across the
@@ -1173,8 +1298,8 @@ func (f *fn) spillable(u int, o *step.Op, copies []int) []reg.Register {
 			live := f.liveAfter(step.Reg(r), f.pos[o]-1) && !temp
 			if !slices.Contains(copies, v) {
 				// A vector whose step comes before or after these
-				// vectors' holds only its state.
-				live = f.first[r] != 0 && f.first[r] < f.loopStart && f.liveAfter(step.Reg(r), f.loopEnd)
+				// vectors' holds only its state, unless it is parked.
+				live = !f.parking && f.first[r] != 0 && f.first[r] < f.loopStart && f.liveAfter(step.Reg(r), f.loopEnd)
 			}
 			if v == u {
 				live = f.liveAfter(step.Reg(r), end) && !inside[step.Reg(r)]
@@ -1424,8 +1549,8 @@ var (
 )
 
 // perVector maps every op that each interleaved vector computes on its
-// own to its lowering; emit lowers the others (blocks, Time, StoreBits),
-// which act once for all the vectors.
+// own to its lowering; allVectors holds the others (blocks, Time,
+// StoreBits), which act once for all the vectors.
 var perVector = map[step.Kind]func(f *fn, u int, o *step.Op){
 	step.OpLoad:      (*fn).loadOp,
 	step.OpParam:     (*fn).param,
@@ -1776,89 +1901,116 @@ func (f *fn) storeBool(u int, o *step.Op) {
 // with the byte(s) around them. The bits are not prefetched (see
 // prefetched).
 func (f *fn) storeBits(o *step.Op, copies []int) {
-	c := f.c
-	L := f.L
-	bits := f.ptr(o.Stream)
-	// The byte of lane j+off (off a multiple of 8, or of L), computed at
-	// the first store: the general-purpose registers are nearly all taken
-	// by the stream pointers, so that the AVX2 tail has three to spare,
-	// and the bits are computed first.
-	var jb reg.GPVirtual
-	mem := func(off int) operand.Mem {
-		if jb == nil {
-			jb = c.GP64()
-			c.MOVQ(f.j, jb)
-			c.SHRQ(operand.U8(3), jb)
-		}
-		return operand.Mem{Base: bits, Index: jb, Scale: 1, Disp: off / 8}
-	}
-
-	// mask is copy u's bits in the low L bits of a new register, the
-	// lanes past n cleared in the tail.
-	mask := func(u int) reg.GPVirtual {
-		m := f.regOf(u, o.A)
-		g := c.GP64()
-		if f.is.avx512 {
-			if f.masked {
-				k := c.K()
-				c.KANDW(f.tmask, m, k)
-				m = k
+	row := &bitsRow{f: f, s: o.Stream}
+	pairs := len(copies) == 1 || len(copies)%2 == 0 && copies[0]%2 == 0
+	switch {
+	case f.L >= 8:
+		for _, u := range copies {
+			g := f.bitMask(o, u)
+			if f.L == 8 {
+				f.c.MOVB(g.As8(), row.at(u*f.L))
+			} else {
+				f.c.MOVW(g.As16(), row.at(u*f.L))
 			}
-			// KMOVW, not KMOVB (AVX512DQ): a float64 compare clears
-			// the opmask's bits above its 8 lanes.
-			c.KMOVW(m, g.As32())
-			return g
 		}
-		pick(f.f64, c.VMOVMSKPS, c.VMOVMSKPD)(m, g.As32())
+	case !f.masked && f.cfg.unroll%2 == 0 && pairs:
+		f.storeBitPairs(o, copies, row)
+	default:
+		f.storeBitsMerged(o, copies, row)
+	}
+}
+
+// bitsRow addresses the bytes of a Bits row. Its pointer and the byte of
+// lane j are computed at the first store: the general-purpose registers
+// are nearly all taken by the stream pointers, so that the AVX2 tail has
+// three to spare, and the bits are computed first.
+type bitsRow struct {
+	f        *fn
+	s        step.Stream
+	base, jb reg.GPVirtual
+}
+
+func (r *bitsRow) ptr() reg.GPVirtual {
+	if r.base == nil {
+		r.base = r.f.ptr(r.s)
+	}
+	return r.base
+}
+
+// at is the byte of lane j+off, off a multiple of 8 (or of L).
+func (r *bitsRow) at(off int) operand.Mem {
+	base := r.ptr()
+	if r.jb == nil {
+		r.jb = r.f.c.GP64()
+		r.f.c.MOVQ(r.f.j, r.jb)
+		r.f.c.SHRQ(operand.U8(3), r.jb)
+	}
+	return operand.Mem{Base: base, Index: r.jb, Scale: 1, Disp: off / 8}
+}
+
+// bitMask is copy u's mask A of o as bits in the low L bits of a new
+// register, the lanes past n cleared in the tail.
+func (f *fn) bitMask(o *step.Op, u int) reg.GPVirtual {
+	c := f.c
+	m := f.regOf(u, o.A)
+	g := c.GP64()
+	if f.is.avx512 {
 		if f.masked {
-			t := c.GP64()
-			pick(f.f64, c.VMOVMSKPS, c.VMOVMSKPD)(f.tmask, t.As32())
-			c.ANDL(t.As32(), g.As32())
+			k := c.K()
+			c.KANDW(f.tmask, m, k)
+			m = k
 		}
+		// KMOVW, not KMOVB (AVX512DQ): a float64 compare clears the
+		// opmask's bits above its 8 lanes.
+		c.KMOVW(m, g.As32())
 		return g
 	}
+	pick(f.f64, c.VMOVMSKPS, c.VMOVMSKPD)(m, g.As32())
+	if f.masked {
+		t := c.GP64()
+		pick(f.f64, c.VMOVMSKPS, c.VMOVMSKPD)(f.tmask, t.As32())
+		c.ANDL(t.As32(), g.As32())
+	}
+	return g
+}
 
-	if L >= 8 {
-		for _, u := range copies {
-			g := mask(u)
-			if L == 8 {
-				c.MOVB(g.As8(), mem(u*L))
-			} else {
-				c.MOVW(g.As16(), mem(u*L))
-			}
+// storeBitPairs stores the bits of 4-lane vectors that come one at a
+// time, or in pairs from an even one, in a main-loop block of an even
+// number of vectors (so that j is a multiple of 8): an even vector's bits
+// fill the low half of a byte, an odd one's the high half.
+func (f *fn) storeBitPairs(o *step.Op, copies []int, row *bitsRow) {
+	c, L := f.c, f.L
+	if len(copies) == 1 {
+		u := copies[0]
+		g := f.bitMask(o, u)
+		if u%2 == 0 {
+			c.MOVB(g.As8(), row.at(u*L))
+		} else {
+			c.SHLL(operand.U8(4), g.As32())
+			c.ORB(g.As8(), row.at(u*L-4))
 		}
 		return
 	}
-	// Four lanes. (Copies come one at a time, or all of them, or in
-	// pairs from an even one.)
-	if !f.masked && f.cfg.unroll%2 == 0 && (len(copies) == 1 || len(copies)%2 == 0 && copies[0]%2 == 0) {
-		if len(copies) == 1 {
-			u := copies[0]
-			g := mask(u)
-			if u%2 == 0 {
-				c.MOVB(g.As8(), mem(u*L))
-			} else {
-				c.SHLL(operand.U8(4), g.As32())
-				c.ORB(g.As8(), mem(u*L-4))
-			}
-			return
-		}
-		for i := 0; i < len(copies); i += 2 {
-			u := copies[i]
-			g, h := mask(u), mask(copies[i+1])
-			c.SHLL(operand.U8(4), h.As32())
-			c.ORL(h.As32(), g.As32())
-			c.MOVB(g.As8(), mem(u*L))
-		}
-		return
+	for i := 0; i < len(copies); i += 2 {
+		u := copies[i]
+		g, h := f.bitMask(o, u), f.bitMask(o, copies[i+1])
+		c.SHLL(operand.U8(4), h.As32())
+		c.ORL(h.As32(), g.As32())
+		c.MOVB(g.As8(), row.at(u*L))
 	}
-	// The group's 4*len(copies) bits, shifted by (j+off)%8, span at most
-	// (4*len(copies)+4)/8 bytes from byte (j+off)/8, all in the buffer
-	// (the group's lanes are), which are read, merged and written back.
+}
+
+// storeBitsMerged stores the bits of 4-lane vectors whose first lane
+// j+off may be in the middle of a byte: the group's 4*len(copies) bits,
+// shifted by (j+off)%8, span at most (4*len(copies)+4)/8 bytes from byte
+// (j+off)/8, all in the buffer (the group's lanes are), which are read,
+// merged and written back.
+func (f *fn) storeBitsMerged(o *step.Op, copies []int, row *bitsRow) {
+	c, L := f.c, f.L
 	off := copies[0] * L
-	g := mask(copies[0])
+	g := f.bitMask(o, copies[0])
 	for i, u := range copies[1:] {
-		h := mask(u)
+		h := f.bitMask(o, u)
 		c.SHLL(operand.U8(4*(i+1)), h.As32())
 		c.ORL(h.As32(), g.As32())
 	}
@@ -1875,10 +2027,10 @@ func (f *fn) storeBits(o *step.Op, copies []int) {
 	c.SHLXL(sh.As32(), keep.As32(), keep.As32())
 	c.NOTL(keep.As32())
 	// The byte of lane j+off, with off%8 == 4 possible.
-	jb = c.GP64()
+	jb := c.GP64()
 	c.LEAQ(operand.Mem{Base: f.j, Disp: off}, jb)
 	c.SHRQ(operand.U8(3), jb)
-	at := operand.Mem{Base: bits, Index: jb, Scale: 1}
+	at := operand.Mem{Base: row.ptr(), Index: jb, Scale: 1}
 	if nb == 1 {
 		c.ANDB(at, keep.As8())
 		c.ORL(g.As32(), keep.As32())

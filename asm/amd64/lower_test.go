@@ -69,3 +69,15 @@ func TestLoopLiveness(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryOpLowered checks that every op of the op table has exactly one
+// lowering: per vector, or once for all the interleaved vectors.
+func TestEveryOpLowered(t *testing.T) {
+	for k := step.Kind(0); k < step.NumKinds; k++ {
+		_, one := perVector[k]
+		_, all := allVectors[k]
+		if one == all {
+			t.Errorf("%s: lowered per vector %v, for all vectors %v; want exactly one", k, one, all)
+		}
+	}
+}

@@ -5,15 +5,26 @@
 // kernel.
 //
 // Each op of a program becomes one instruction where the ISA has one (see
-// lower.go). The loop-invariant ops of Program.Setup are hoisted: a constant
-// is either held in a register for the whole call or, when registers run out,
-// broadcast once into an aligned table on the stack and read as a memory
-// operand. A step function has two sections, one for one-step calls and one
-// for several steps (the step loop), chosen once per call by Frame.Steps.
-// How far each section's main loop is unrolled and how many constants stay
-// in registers is decided per section by asking avo's register allocator:
-// the generator tries the most aggressive configuration first and keeps the
-// first one that allocates, which makes the choice deterministic.
+// lower.go); the lowerings are tables over the op kinds (perVector,
+// allVectors), and everything about streams, constants and the frame comes
+// from the program's tables (step.Frame, its Layout). The loop-invariant
+// ops of Program.Setup are hoisted: a constant is either held in a
+// register for the whole call or, when registers run out, broadcast once
+// into an aligned table on the stack and read as a memory operand. Stream
+// pointers and per-neuron constant rows are addressed the same way: each
+// pointer is in a register of its own or in a slot on the stack, loaded
+// once per op for all interleaved vectors, so that a program with more
+// streams than registers still allocates. A step function has two
+// sections, one for one-step calls and one for several steps (the step
+// loop), chosen once per call by Frame.Steps; the step loop may keep each
+// vector's state on the stack between its steps. How far each section's
+// main loop is unrolled, and which constants, rows and stream pointers stay
+// in registers, is decided per section by asking avo's register allocator:
+// the generator tries the most aggressive configuration first and keeps
+// the first one that allocates, which makes the choice deterministic. The
+// assembly carries each section's configuration in its function's header
+// and a comment per IR op; -v prints the configurations and the main
+// loops' instruction counts.
 package main
 
 import (
@@ -21,6 +32,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -38,27 +50,32 @@ func main() {
 	// A flag set of our own: importing avo's build package registers
 	// avo's flags on the default one.
 	fs := flag.NewFlagSet("amd64", flag.ExitOnError)
-	out := fs.String("out", "", "assembly output file")
-	stubs := fs.String("stubs", "", "Go declarations output file")
+	out := fs.String("out", "", "directory of package kernel")
 	verbose := fs.Bool("v", false, "print each function's configuration and main-loop instruction counts")
 	fs.Parse(os.Args[1:])
-	if *out == "" || *stubs == "" {
-		log.Fatal("amd64: -out and -stubs are required")
+	if *out == "" {
+		log.Fatal("amd64: -out is required")
 	}
-	asm, decl, report, err := generate()
+	files, report, err := generate()
 	if err != nil {
 		log.Fatal(err)
 	}
 	if *verbose {
 		fmt.Fprint(os.Stderr, report)
 	}
-	if err := os.WriteFile(*out, asm, 0o644); err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile(*stubs, decl, 0o644); err != nil {
-		log.Fatal(err)
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(*out, name), src, 0o644); err != nil {
+			log.Fatal(err)
+		}
 	}
 }
+
+// The files generate writes into package kernel: the assembly and its Go
+// declarations (avo's stub file).
+const (
+	asmFile  = "step_amd64.s"
+	declFile = "step_amd64.go"
+)
 
 // config is how one section of a function is lowered.
 type config struct {
@@ -69,13 +86,18 @@ type config struct {
 	gpins  int  // per-neuron constant rows whose pointer stays in a register
 	spins  int  // streams whose pointer stays in a register (the most used first, see streamOrder)
 	spill  bool // save the values live across a Rare block inside it
+	park   bool // ManySteps: keep each vector's state on the stack between its steps
 }
 
 // String describes the configuration, as the header of the function's
 // assembly and in the generator's report.
 func (cfg config) String() string {
-	return fmt.Sprintf("%s: unroll %d (step loop groups of %d), %d constants, %d rows and %d streams in registers, spill %v",
+	s := fmt.Sprintf("%s: unroll %d (step loop groups of %d), %d constants, %d rows and %d streams in registers, spill %v",
 		cfg.sec, cfg.unroll, max(cfg.group, 1), cfg.vpins, cfg.gpins, cfg.spins, cfg.spill)
+	if cfg.park {
+		s += ", states parked"
+	}
+	return s
 }
 
 // job is one function of the file: a program lowered for an ISA, a
@@ -112,11 +134,18 @@ func compileAll() (f *ir.File, jobs []job, err error) {
 	return f, jobs, err
 }
 
-func generate() (asm, decl []byte, report string, err error) {
+// generate lowers every program and prints the files of package kernel, by
+// name, and the report of -v.
+func generate() (files map[string][]byte, report string, err error) {
 	f, jobs, err := compileAll()
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
+	return printFile(f, jobs)
+}
+
+// printFile prints the compiled file f of jobs.
+func printFile(f *ir.File, jobs []job) (files map[string][]byte, report string, err error) {
 
 	var rep strings.Builder
 	for i, fn := range f.Functions() {
@@ -136,15 +165,15 @@ func generate() (asm, decl []byte, report string, err error) {
 
 	// A fixed generator name (not os.Args) keeps the output reproducible.
 	pc := printer.Config{Name: "asm/amd64 from the programs of asm/step", Pkg: "kernel"}
-	asm, err = printer.NewGoAsm(pc).Print(f)
+	asm, err := printer.NewGoAsm(pc).Print(f)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
-	decl, err = printer.NewStubs(pc).Print(f)
+	decl, err := printer.NewStubs(pc).Print(f)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
-	return asm, decl, rep.String(), nil
+	return map[string][]byte{asmFile: asm, declFile: decl}, rep.String(), nil
 }
 
 // isaOf maps each function's name to its ISA.
@@ -256,7 +285,7 @@ func allocate(fn *ir.Function, is *isa) error {
 	for _, k := range kinds {
 		al, err := as[k].Allocate()
 		if err != nil {
-			return err
+			return fmt.Errorf("%s registers: %w", kindNames[k], err)
 		}
 		if err := fn.Allocation.Merge(al); err != nil {
 			return err
@@ -264,6 +293,19 @@ func allocate(fn *ir.Function, is *isa) error {
 	}
 	return nil
 }
+
+// streamPinLimit caps the stream pointers a section keeps in registers,
+// and alwaysPark makes every step loop park its vectors' states. Today's
+// programs need neither the stack slots nor the parking: a test lowers
+// every kernel with none pinned and all parked and runs the kernel's tests
+// on them.
+var (
+	streamPinLimit = int(^uint(0) >> 1)
+	alwaysPark     = false
+)
+
+// kindNames names the register kinds in allocation errors.
+var kindNames = map[reg.Kind]string{reg.KindGP: "general-purpose", reg.KindVector: "vector", reg.KindOpmask: "opmask"}
 
 // choose finds the most aggressive configuration of p's section m for is
 // that avo's register allocator accepts: the deepest unroll first, then as
@@ -288,45 +330,67 @@ func choose(is *isa, p *step.Program, sec step.Section) (config, error) {
 			nstream++
 		}
 	}
+	nstream = min(nstream, streamPinLimit)
 	most := is.maxUnroll
 	if sec == step.ManySteps {
 		most = is.maxSerial
 	}
 	// The step loop interleaves pairs of vectors if they fit, else
-	// emits one vector's step after another.
-	groups := []int{1}
+	// emits one vector's step after another; it parks the vectors'
+	// states only if that keeps more vectors in flight.
+	groups, parks := []int{1}, []bool{false}
 	if sec == step.ManySteps {
-		groups = []int{2, 1}
+		groups, parks = []int{2, 1}, []bool{false, true}
+		if alwaysPark {
+			parks = []bool{true}
+		}
 	}
 	for u := most; u >= 1; u-- {
-		for _, g := range groups {
-			for _, spill := range []bool{false, true} {
-				cfg := config{sec: sec, unroll: u, group: g, spill: spill, spins: nstream}
-				for cfg.spins > 0 && !fits(cfg) {
-					cfg.spins--
-				}
-				if !fits(cfg) {
-					continue
-				}
-				more := func(pins *int, most int) {
-					for *pins < most {
-						*pins++
-						if !fits(cfg) {
-							*pins--
-							return
+		for _, park := range parks {
+			for _, g := range groups {
+				for _, spill := range []bool{false, true} {
+					cfg, ok := fitStreams(config{sec: sec, unroll: u, group: g, spill: spill, park: park}, nstream, fits)
+					if !ok {
+						continue
+					}
+					more := func(pins *int, most int) {
+						for *pins < most {
+							*pins++
+							if !fits(cfg) {
+								*pins--
+								return
+							}
 						}
 					}
+					if p.PerNeur {
+						more(&cfg.gpins, len(p.Consts))
+					}
+					more(&cfg.vpins, nconst)
+					return cfg, nil
 				}
-				if p.PerNeur {
-					more(&cfg.gpins, len(p.Consts))
-				}
-				more(&cfg.vpins, nconst)
-				return cfg, nil
 			}
 		}
 	}
 	err := try(config{sec: sec, unroll: 1, group: 1})
 	return config{}, fmt.Errorf("amd64: %s (%s) does not allocate even without unrolling: %v", p.FuncName(is.name), sec, err)
+}
+
+// fitStreams sets cfg.spins to the most of the section's n streams whose
+// pointers fit in registers along with everything else cfg holds there,
+// and reports false if cfg does not fit even with none (which is tried
+// second, so that a configuration that cannot fit costs two tries).
+func fitStreams(cfg config, n int, fits func(config) bool) (config, bool) {
+	cfg.spins = n
+	if fits(cfg) {
+		return cfg, true
+	}
+	cfg.spins = 0
+	if !fits(cfg) {
+		return cfg, false
+	}
+	for cfg.spins = n - 1; cfg.spins > 0 && !fits(cfg); cfg.spins-- {
+	}
+	return cfg, true
 }
 
 // mainLoopInstructions counts the instructions of section m's unrolled

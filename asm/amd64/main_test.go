@@ -1,36 +1,50 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mmcloughlin/avo/ir"
 	"github.com/mmcloughlin/avo/operand"
 
+	"github.com/adquaif/adquaif/asm/internal/gentest"
 	"github.com/adquaif/adquaif/asm/step"
 )
+
+// compiled is compileAll, run once for all the tests that read it.
+func compiled() (*ir.File, []job, error) {
+	r := compileOnce()
+	return r.f, r.jobs, r.err
+}
+
+var compileOnce = sync.OnceValue(func() (r struct {
+	f    *ir.File
+	jobs []job
+	err  error
+}) {
+	r.f, r.jobs, r.err = compileAll()
+	return r
+})
 
 // TestGenerated regenerates the assembly and its declarations in memory and
 // fails if the files in package kernel differ: a plain go test catches a
 // stale generated file (or a change to asm/step that was not regenerated).
 func TestGenerated(t *testing.T) {
-	asm, decl, _, err := generate()
+	f, jobs, err := compiled()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string][]byte{"../../kernel/step_amd64.s": asm, "../../kernel/step_amd64.go": decl} {
-		got, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s is stale: run go generate -tags generate . in the repository root", name)
-		}
+	files, _, err := printFile(f, jobs)
+	if err != nil {
+		t.Fatal(err)
 	}
+	gentest.Compare(t, kernelDir, files)
 }
+
+// kernelDir is package kernel, where the generated files are.
+const kernelDir = "../../kernel"
 
 // TestStepLoopKeepsState checks the structure of every step function's
 // sections: V, w and the last spike time cross memory once per vector
@@ -40,7 +54,7 @@ func TestGenerated(t *testing.T) {
 // stack) nothing is written to memory except the optional output streams,
 // and the state's streams are not accessed.
 func TestStepLoopKeepsState(t *testing.T) {
-	f, jobs, err := compileAll()
+	f, jobs, err := compiled()
 	if err != nil {
 		t.Fatal(err)
 	}
