@@ -24,6 +24,7 @@ func TestFrameOffsets(t *testing.T) {
 	check("Last", unsafe.Offsetof(f32.Last), unsafe.Offsetof(f64.Last), FrameOffLast)
 	check("I", unsafe.Offsetof(f32.I), unsafe.Offsetof(f64.I), FrameOffI)
 	check("Delta", unsafe.Offsetof(f32.Delta), unsafe.Offsetof(f64.Delta), FrameOffDelta)
+	check("G", unsafe.Offsetof(f32.G), unsafe.Offsetof(f64.G), FrameOffG)
 	check("Spike", unsafe.Offsetof(f32.Spike), unsafe.Offsetof(f64.Spike), FrameOffSpike)
 	check("Ref", unsafe.Offsetof(f32.Ref), unsafe.Offsetof(f64.Ref), FrameOffRef)
 	check("Bits", unsafe.Offsetof(f32.Bits), unsafe.Offsetof(f64.Bits), FrameOffBits)

@@ -27,17 +27,11 @@ const (
 	StreamLast  = 2
 	StreamI     = 3
 	StreamDelta = 4
-<<<<<<< HEAD
 	StreamG     = 5
 	StreamSpike = 6
 	StreamRef   = 7
 	StreamBits  = 8
-=======
-	StreamSpike = 5
-	StreamRef   = 6
-	StreamBits  = 7
-	NumStreams  = 8
->>>>>>> gen-ir
+	NumStreams  = 9
 )
 
 // Offsets of the Frame fields that the assembly paths address.
@@ -47,7 +41,6 @@ const (
 	FrameOffLast   = 48
 	FrameOffI      = 72
 	FrameOffDelta  = 96
-<<<<<<< HEAD
 	FrameOffG      = 120
 	FrameOffSpike  = 144
 	FrameOffRef    = 168
@@ -58,42 +51,23 @@ const (
 	FrameOffSteps  = 256
 	FrameOffRows   = 264
 	FrameOffT      = 336
-=======
-	FrameOffSpike  = 120
-	FrameOffRef    = 144
-	FrameOffBits   = 168
-	FrameOffC      = 192
-	FrameOffStride = 216
-	FrameOffN      = 224
-	FrameOffSteps  = 232
-	FrameOffRows   = 240
-	FrameOffT      = 304
-	FrameSize      = 328
->>>>>>> gen-ir
+	FrameSize      = 360
 )
 
 // Frame32 is one call of a float32 program. A nil optional slice
-// (I, Delta, Spike, Ref, Bits) is an absent buffer; present slices hold at least N
+// (I, Delta, G, Spike, Ref, Bits) is an absent buffer; present slices hold at least N
 // values (a bit per value for []uint64: lane j at bit j%64 of word j/64).
 // C holds NumConsts constants, or for per-neuron programs NumConsts rows of
 // Stride values, the first N of each used. A step program makes Steps steps
 // (at least one), step s at time T[s]; an optional stream's row for step s
 // starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame32 struct {
-<<<<<<< HEAD
-	V, W, Last, I, Delta, G, Spike []float32
-	Ref                            []bool
-	Bits                           []uint64
-	C                              []float32
-	Stride, N, Steps               int
-	Rows                           [9]int
-	T                              []float32
-=======
 	V      []float32       // membrane potential (state)
 	W      []float32       // adaptation current (state)
 	Last   []float32       // last spike time (state)
 	I      []float32       // input current (input, optional)
 	Delta  []float32       // delta input, added to V (input, optional)
+	G      []float32       // input conductance: the input current is I - G*v (input, optional)
 	Spike  []float32       // 1 where the neuron spiked, else 0 (output, optional)
 	Ref    []bool          // refractory after the step (output, optional)
 	Bits   []uint64        // spikes, a bit per neuron (output, optional)
@@ -103,31 +77,22 @@ type Frame32 struct {
 	Steps  int             // steps to make, at least 1
 	Rows   [NumStreams]int // per stream, elements between its step rows
 	T      []float32       // the time of each step, Steps of them
->>>>>>> gen-ir
 }
 
 // Frame64 is one call of a float64 program. A nil optional slice
-// (I, Delta, Spike, Ref, Bits) is an absent buffer; present slices hold at least N
+// (I, Delta, G, Spike, Ref, Bits) is an absent buffer; present slices hold at least N
 // values (a bit per value for []uint64: lane j at bit j%64 of word j/64).
 // C holds NumConsts constants, or for per-neuron programs NumConsts rows of
 // Stride values, the first N of each used. A step program makes Steps steps
 // (at least one), step s at time T[s]; an optional stream's row for step s
 // starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame64 struct {
-<<<<<<< HEAD
-	V, W, Last, I, Delta, G, Spike []float64
-	Ref                            []bool
-	Bits                           []uint64
-	C                              []float64
-	Stride, N, Steps               int
-	Rows                           [9]int
-	T                              []float64
-=======
 	V      []float64       // membrane potential (state)
 	W      []float64       // adaptation current (state)
 	Last   []float64       // last spike time (state)
 	I      []float64       // input current (input, optional)
 	Delta  []float64       // delta input, added to V (input, optional)
+	G      []float64       // input conductance: the input current is I - G*v (input, optional)
 	Spike  []float64       // 1 where the neuron spiked, else 0 (output, optional)
 	Ref    []bool          // refractory after the step (output, optional)
 	Bits   []uint64        // spikes, a bit per neuron (output, optional)
@@ -137,7 +102,6 @@ type Frame64 struct {
 	Steps  int             // steps to make, at least 1
 	Rows   [NumStreams]int // per stream, elements between its step rows
 	T      []float64       // the time of each step, Steps of them
->>>>>>> gen-ir
 }
 
 // StepF32Soft is the program asm/step.StepF32Soft lowered to Go: f.Steps steps (at least
@@ -193,72 +157,48 @@ func stepF32SoftOne(f *Frame32, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-<<<<<<< HEAD
+	// r32 = Imm 0x3ab60b61
 	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r33 = Imm 0x3c088889
 	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r35 = Imm 0x3d2aaaab
 	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r37 = Imm 0x3e2aaaab
 	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r39 = Imm 0x3f000000
 	r39 := math.Float32frombits(0x3f000000) // 0.5
+	// r41 = Imm 0x3f800000
 	r41 := math.Float32frombits(0x3f800000) // 1
+	// r43 = Imm 0x3e000000
 	r43 := math.Float32frombits(0x3e000000) // 0.125
+	// r45 = Imm 0x3493f27e
 	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r46 = Imm 0x3638ef1d
 	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r48 = Imm 0x37d00d01
 	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r50 = Imm 0x39500d01
 	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r58 = Imm 0x42be0000
 	r58 := math.Float32frombits(0x42be0000) // 95
+	// r61 = Imm 0xc2ae0000
 	r61 := math.Float32frombits(0xc2ae0000) // -87
+	// r64 = Imm 0x4b400000
 	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r65 = Imm 0x3fb8aa3b
 	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r68 = Imm 0xb5bfbe8e
 	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r69 = Imm 0xbf317200
 	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r81 = Imm 0x41f00000
 	r81 := math.Float32frombits(0x41f00000) // 30
+	// r84 = Imm 0xbf800000
 	r84 := math.Float32frombits(0xbf800000) // -1
+	// r88 = Imm 0x7f
 	r88 := uint32(0x7f)
-	r120 := f.T[s]
-=======
-	// r26 = Imm 0x3ab60b61
-	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r27 = Imm 0x3c088889
-	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r29 = Imm 0x3d2aaaab
-	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r31 = Imm 0x3e2aaaab
-	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r33 = Imm 0x3f000000
-	r33 := math.Float32frombits(0x3f000000) // 0.5
-	// r35 = Imm 0x3f800000
-	r35 := math.Float32frombits(0x3f800000) // 1
-	// r37 = Imm 0x3e000000
-	r37 := math.Float32frombits(0x3e000000) // 0.125
-	// r39 = Imm 0x3493f27e
-	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r40 = Imm 0x3638ef1d
-	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r42 = Imm 0x37d00d01
-	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r44 = Imm 0x39500d01
-	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r52 = Imm 0x42be0000
-	r52 := math.Float32frombits(0x42be0000) // 95
-	// r55 = Imm 0xc2ae0000
-	r55 := math.Float32frombits(0xc2ae0000) // -87
-	// r58 = Imm 0x4b400000
-	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r59 = Imm 0x3fb8aa3b
-	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r62 = Imm 0xb5bfbe8e
-	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r63 = Imm 0xbf317200
-	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r75 = Imm 0x41f00000
-	r75 := math.Float32frombits(0x41f00000) // 30
-	// r78 = Imm 0xbf800000
-	r78 := math.Float32frombits(0xbf800000) // -1
-	// r82 = Imm 0x7f
-	r82 := uint32(0x7f)
-	// r114:t = Time
+	// r120:t = Time
 	t := f.T[s]
->>>>>>> gen-ir
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -323,347 +263,6 @@ func stepF32SoftOne(f *Frame32, s int) {
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-<<<<<<< HEAD
-		r14a := float32(r7a - c[CVRest])
-		r14b := float32(r7b - c[CVRest])
-		r14c := float32(r7c - c[CVRest])
-		r16a := float32(r7a - c[CVC])
-		r16b := float32(r7b - c[CVC])
-		r16c := float32(r7c - c[CVC])
-		r18a := float32(r14a * r16a)
-		r18b := float32(r14b * r16b)
-		r18c := float32(r14c * r16c)
-		r20a := float32(r11a - r10a)
-		r20b := float32(r11b - r10b)
-		r20c := float32(r11c - r10c)
-		r21a := float32(c[CDtRTau] * r20a)
-		r21b := float32(c[CDtRTau] * r20b)
-		r21c := float32(c[CDtRTau] * r20c)
-		r22a := fma32Try(c[CDtCTau], r18a, r21a, &slow)
-		r22b := fma32Try(c[CDtCTau], r18b, r21b, &slow)
-		r22c := fma32Try(c[CDtCTau], r18c, r21c, &slow)
-		r23a := float32(r14a + r16a)
-		r23b := float32(r14b + r16b)
-		r23c := float32(r14c + r16c)
-		r24a := float32(c[CDtCTau] * r23a)
-		r24b := float32(c[CDtCTau] * r23b)
-		r24c := float32(c[CDtCTau] * r23c)
-		if hasG {
-			r25a := g[j]
-			r25b := g[j+1]
-			r25c := g[j+2]
-			r26a := float32(c[CDtRTau] * r25a)
-			r26b := float32(c[CDtRTau] * r25b)
-			r26c := float32(c[CDtRTau] * r25c)
-			r24a = float32(r24a - r26a)
-			r24b = float32(r24b - r26b)
-			r24c = float32(r24c - r26c)
-			r28a := math.Float32frombits(0x00000000) // 0
-			r28b := math.Float32frombits(0x00000000) // 0
-			r28c := math.Float32frombits(0x00000000) // 0
-			r29a := fma32Try(r26a, r7a, r28a, &slow)
-			r29b := fma32Try(r26b, r7b, r28b, &slow)
-			r29c := fma32Try(r26c, r7c, r28c, &slow)
-			r22a = float32(r22a - r29a)
-			r22b = float32(r22b - r29b)
-			r22c = float32(r22c - r29c)
-		}
-		r31a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
-		r31b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
-		r31c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
-		r34a := fma32Try(r32, r24a, r33, &slow)
-		r34b := fma32Try(r32, r24b, r33, &slow)
-		r34c := fma32Try(r32, r24c, r33, &slow)
-		r36a := fma32Try(r34a, r24a, r35, &slow)
-		r36b := fma32Try(r34b, r24b, r35, &slow)
-		r36c := fma32Try(r34c, r24c, r35, &slow)
-		r38a := fma32Try(r36a, r24a, r37, &slow)
-		r38b := fma32Try(r36b, r24b, r37, &slow)
-		r38c := fma32Try(r36c, r24c, r37, &slow)
-		r40a := fma32Try(r38a, r24a, r39, &slow)
-		r40b := fma32Try(r38b, r24b, r39, &slow)
-		r40c := fma32Try(r38c, r24c, r39, &slow)
-		r42a := fma32Try(r40a, r24a, r41, &slow)
-		r42b := fma32Try(r40b, r24b, r41, &slow)
-		r42c := fma32Try(r40c, r24c, r41, &slow)
-		r44a := r31a > r43
-		r44b := r31b > r43
-		r44c := r31c > r43
-		if r44a {
-			r47a := fma32Try(r45, r24a, r46, &slow)
-			r49a := fma32Try(r47a, r24a, r48, &slow)
-			r51a := fma32Try(r49a, r24a, r50, &slow)
-			r52a := fma32Try(r51a, r24a, r32, &slow)
-			r53a := fma32Try(r52a, r24a, r33, &slow)
-			r54a := fma32Try(r53a, r24a, r35, &slow)
-			r55a := fma32Try(r54a, r24a, r37, &slow)
-			r56a := fma32Try(r55a, r24a, r39, &slow)
-			r57a := fma32Try(r56a, r24a, r41, &slow)
-			r59a := r24a > r58
-			r60a := r24a
-			if r59a {
-				r60a = r58
-			}
-			r62a := r60a < r61
-			r63a := r60a
-			if r62a {
-				r63a = r61
-			}
-			r66a := fma32Try(r63a, r65, r64, &slow)
-			r67a := float32(r66a - r64)
-			r70a := fma32Try(r67a, r69, r63a, &slow)
-			r71a := fma32Try(r67a, r68, r70a, &slow)
-			r72a := fma32Try(r45, r71a, r46, &slow)
-			r73a := fma32Try(r72a, r71a, r48, &slow)
-			r74a := fma32Try(r73a, r71a, r50, &slow)
-			r75a := fma32Try(r74a, r71a, r32, &slow)
-			r76a := fma32Try(r75a, r71a, r33, &slow)
-			r77a := fma32Try(r76a, r71a, r35, &slow)
-			r78a := fma32Try(r77a, r71a, r37, &slow)
-			r79a := fma32Try(r78a, r71a, r39, &slow)
-			r80a := fma32Try(r79a, r71a, r41, &slow)
-			r82a := r67a > r81
-			r83a := r67a
-			if r82a {
-				r83a = r81
-			}
-			r85a := float32(r83a * r84)
-			r86a := float32(r85a + r64)
-			r87a := math.Float32bits(r86a)
-			r89a := r87a + r88
-			r90a := r89a << 23
-			r91a := math.Float32frombits(r90a)
-			r92a := float32(r41 - r91a)
-			r93a := fma32Try(r71a, r80a, r92a, &slow)
-			r94a := float32(r93a / r60a)
-			r95a := fma32Try(r67a, r39, r64, &slow)
-			r96a := float32(r95a - r64)
-			r97a := float32(r96a + r64)
-			r98a := math.Float32bits(r97a)
-			r99a := r98a + r88
-			r100a := r99a << 23
-			r101a := math.Float32frombits(r100a)
-			r102a := float32(r94a * r101a)
-			r103a := float32(r67a - r96a)
-			r104a := float32(r103a + r64)
-			r105a := math.Float32bits(r104a)
-			r106a := r105a + r88
-			r107a := r106a << 23
-			r108a := math.Float32frombits(r107a)
-			r109a := float32(r102a * r108a)
-			r110a := r31a <= r39
-			r111a := r109a
-			if r110a {
-				r111a = r57a
-			}
-			if r44a {
-				r42a = r111a
-			}
-		}
-		if r44b {
-			r47b := fma32Try(r45, r24b, r46, &slow)
-			r49b := fma32Try(r47b, r24b, r48, &slow)
-			r51b := fma32Try(r49b, r24b, r50, &slow)
-			r52b := fma32Try(r51b, r24b, r32, &slow)
-			r53b := fma32Try(r52b, r24b, r33, &slow)
-			r54b := fma32Try(r53b, r24b, r35, &slow)
-			r55b := fma32Try(r54b, r24b, r37, &slow)
-			r56b := fma32Try(r55b, r24b, r39, &slow)
-			r57b := fma32Try(r56b, r24b, r41, &slow)
-			r59b := r24b > r58
-			r60b := r24b
-			if r59b {
-				r60b = r58
-			}
-			r62b := r60b < r61
-			r63b := r60b
-			if r62b {
-				r63b = r61
-			}
-			r66b := fma32Try(r63b, r65, r64, &slow)
-			r67b := float32(r66b - r64)
-			r70b := fma32Try(r67b, r69, r63b, &slow)
-			r71b := fma32Try(r67b, r68, r70b, &slow)
-			r72b := fma32Try(r45, r71b, r46, &slow)
-			r73b := fma32Try(r72b, r71b, r48, &slow)
-			r74b := fma32Try(r73b, r71b, r50, &slow)
-			r75b := fma32Try(r74b, r71b, r32, &slow)
-			r76b := fma32Try(r75b, r71b, r33, &slow)
-			r77b := fma32Try(r76b, r71b, r35, &slow)
-			r78b := fma32Try(r77b, r71b, r37, &slow)
-			r79b := fma32Try(r78b, r71b, r39, &slow)
-			r80b := fma32Try(r79b, r71b, r41, &slow)
-			r82b := r67b > r81
-			r83b := r67b
-			if r82b {
-				r83b = r81
-			}
-			r85b := float32(r83b * r84)
-			r86b := float32(r85b + r64)
-			r87b := math.Float32bits(r86b)
-			r89b := r87b + r88
-			r90b := r89b << 23
-			r91b := math.Float32frombits(r90b)
-			r92b := float32(r41 - r91b)
-			r93b := fma32Try(r71b, r80b, r92b, &slow)
-			r94b := float32(r93b / r60b)
-			r95b := fma32Try(r67b, r39, r64, &slow)
-			r96b := float32(r95b - r64)
-			r97b := float32(r96b + r64)
-			r98b := math.Float32bits(r97b)
-			r99b := r98b + r88
-			r100b := r99b << 23
-			r101b := math.Float32frombits(r100b)
-			r102b := float32(r94b * r101b)
-			r103b := float32(r67b - r96b)
-			r104b := float32(r103b + r64)
-			r105b := math.Float32bits(r104b)
-			r106b := r105b + r88
-			r107b := r106b << 23
-			r108b := math.Float32frombits(r107b)
-			r109b := float32(r102b * r108b)
-			r110b := r31b <= r39
-			r111b := r109b
-			if r110b {
-				r111b = r57b
-			}
-			if r44b {
-				r42b = r111b
-			}
-		}
-		if r44c {
-			r47c := fma32Try(r45, r24c, r46, &slow)
-			r49c := fma32Try(r47c, r24c, r48, &slow)
-			r51c := fma32Try(r49c, r24c, r50, &slow)
-			r52c := fma32Try(r51c, r24c, r32, &slow)
-			r53c := fma32Try(r52c, r24c, r33, &slow)
-			r54c := fma32Try(r53c, r24c, r35, &slow)
-			r55c := fma32Try(r54c, r24c, r37, &slow)
-			r56c := fma32Try(r55c, r24c, r39, &slow)
-			r57c := fma32Try(r56c, r24c, r41, &slow)
-			r59c := r24c > r58
-			r60c := r24c
-			if r59c {
-				r60c = r58
-			}
-			r62c := r60c < r61
-			r63c := r60c
-			if r62c {
-				r63c = r61
-			}
-			r66c := fma32Try(r63c, r65, r64, &slow)
-			r67c := float32(r66c - r64)
-			r70c := fma32Try(r67c, r69, r63c, &slow)
-			r71c := fma32Try(r67c, r68, r70c, &slow)
-			r72c := fma32Try(r45, r71c, r46, &slow)
-			r73c := fma32Try(r72c, r71c, r48, &slow)
-			r74c := fma32Try(r73c, r71c, r50, &slow)
-			r75c := fma32Try(r74c, r71c, r32, &slow)
-			r76c := fma32Try(r75c, r71c, r33, &slow)
-			r77c := fma32Try(r76c, r71c, r35, &slow)
-			r78c := fma32Try(r77c, r71c, r37, &slow)
-			r79c := fma32Try(r78c, r71c, r39, &slow)
-			r80c := fma32Try(r79c, r71c, r41, &slow)
-			r82c := r67c > r81
-			r83c := r67c
-			if r82c {
-				r83c = r81
-			}
-			r85c := float32(r83c * r84)
-			r86c := float32(r85c + r64)
-			r87c := math.Float32bits(r86c)
-			r89c := r87c + r88
-			r90c := r89c << 23
-			r91c := math.Float32frombits(r90c)
-			r92c := float32(r41 - r91c)
-			r93c := fma32Try(r71c, r80c, r92c, &slow)
-			r94c := float32(r93c / r60c)
-			r95c := fma32Try(r67c, r39, r64, &slow)
-			r96c := float32(r95c - r64)
-			r97c := float32(r96c + r64)
-			r98c := math.Float32bits(r97c)
-			r99c := r98c + r88
-			r100c := r99c << 23
-			r101c := math.Float32frombits(r100c)
-			r102c := float32(r94c * r101c)
-			r103c := float32(r67c - r96c)
-			r104c := float32(r103c + r64)
-			r105c := math.Float32bits(r104c)
-			r106c := r105c + r88
-			r107c := r106c << 23
-			r108c := math.Float32frombits(r107c)
-			r109c := float32(r102c * r108c)
-			r110c := r31c <= r39
-			r111c := r109c
-			if r110c {
-				r111c = r57c
-			}
-			if r44c {
-				r42c = r111c
-			}
-		}
-		r112a := fma32Try(r42a, r22a, r7a, &slow)
-		r112b := fma32Try(r42b, r22b, r7b, &slow)
-		r112c := fma32Try(r42c, r22c, r7c, &slow)
-		if hasDelta {
-			r113a := delta[j]
-			r113b := delta[j+1]
-			r113c := delta[j+2]
-			r112a = float32(r112a + r113a)
-			r112b = float32(r112b + r113b)
-			r112c = float32(r112c + r113c)
-		}
-		r116a := float32(r112a - c[CVRest])
-		r116b := float32(r112b - c[CVRest])
-		r116c := float32(r112c - c[CVRest])
-		r118a := float32(c[CKeep] * r10a)
-		r118b := float32(c[CKeep] * r10b)
-		r118c := float32(c[CKeep] * r10c)
-		r119a := fma32Try(c[CKa], r116a, r118a, &slow)
-		r119b := fma32Try(c[CKa], r116b, r118b, &slow)
-		r119c := fma32Try(c[CKa], r116c, r118c, &slow)
-		r121a := float32(r120 - r2a)
-		r121b := float32(r120 - r2b)
-		r121c := float32(r120 - r2c)
-		r123a := r121a < c[CTauRef]
-		r123b := r121b < c[CTauRef]
-		r123c := r121c < c[CTauRef]
-		r0a = r112a
-		if r123a {
-			r0a = r7a
-		}
-		r0b = r112b
-		if r123b {
-			r0b = r7b
-		}
-		r0c = r112c
-		if r123c {
-			r0c = r7c
-		}
-		r1a = r119a
-		if r123a {
-			r1a = r10a
-		}
-		r1b = r119b
-		if r123b {
-			r1b = r10b
-		}
-		r1c = r119c
-		if r123c {
-			r1c = r10c
-		}
-		r126a := r0a >= c[CVTh]
-		r126b := r0b >= c[CVTh]
-		r126c := r0c >= c[CVTh]
-		if r126a {
-			r2a = r120
-		}
-		if r126b {
-			r2b = r120
-		}
-		if r126c {
-			r2c = r120
-=======
 		// r14:a1 = Sub r7:vr r13:vRest
 		a1_a := float32(vr_a - c[CVRest])
 		a1_b := float32(vr_b - c[CVRest])
@@ -696,449 +295,476 @@ func stepF32SoftOne(f *Frame32, s int) {
 		z_a := float32(c[CDtCTau] * a1a2_a)
 		z_b := float32(c[CDtCTau] * a1a2_b)
 		z_c := float32(c[CDtCTau] * a1a2_c)
-		// r25:az = Abs r24:z
+		// If G
+		if hasG {
+			// r25 = Load G
+			r25_a := g[j]
+			r25_b := g[j+1]
+			r25_c := g[j+2]
+			// r26:gd = Mul r19:dtRTau r25
+			gd_a := float32(c[CDtRTau] * r25_a)
+			gd_b := float32(c[CDtRTau] * r25_b)
+			gd_c := float32(c[CDtRTau] * r25_c)
+			// r24:z = Sub r24:z r26:gd
+			z_a = float32(z_a - gd_a)
+			z_b = float32(z_b - gd_b)
+			z_c = float32(z_c - gd_c)
+			// r28 = Imm 0x0
+			r28_a := math.Float32frombits(0x00000000) // 0
+			r28_b := math.Float32frombits(0x00000000) // 0
+			r28_c := math.Float32frombits(0x00000000) // 0
+			// r29:gv = FMA r26:gd r7:vr r28
+			gv_a := fma32Try(gd_a, vr_a, r28_a, &slow)
+			gv_b := fma32Try(gd_b, vr_b, r28_b, &slow)
+			gv_c := fma32Try(gd_c, vr_c, r28_c, &slow)
+			// r22:F = Sub r22:F r29:gv
+			F_a = float32(F_a - gv_a)
+			F_b = float32(F_b - gv_b)
+			F_c = float32(F_c - gv_c)
+		}
+		// r31:az = Abs r24:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
 		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
-		// r28 = FMA r26 r24:z r27
-		r28_a := fma32Try(r26, z_a, r27, &slow)
-		r28_b := fma32Try(r26, z_b, r27, &slow)
-		r28_c := fma32Try(r26, z_c, r27, &slow)
-		// r30 = FMA r28 r24:z r29
-		r30_a := fma32Try(r28_a, z_a, r29, &slow)
-		r30_b := fma32Try(r28_b, z_b, r29, &slow)
-		r30_c := fma32Try(r28_c, z_c, r29, &slow)
-		// r32 = FMA r30 r24:z r31
-		r32_a := fma32Try(r30_a, z_a, r31, &slow)
-		r32_b := fma32Try(r30_b, z_b, r31, &slow)
-		r32_c := fma32Try(r30_c, z_c, r31, &slow)
 		// r34 = FMA r32 r24:z r33
-		r34_a := fma32Try(r32_a, z_a, r33, &slow)
-		r34_b := fma32Try(r32_b, z_b, r33, &slow)
-		r34_c := fma32Try(r32_c, z_c, r33, &slow)
-		// r36:ex = FMA r34 r24:z r35
-		ex_a := fma32Try(r34_a, z_a, r35, &slow)
-		ex_b := fma32Try(r34_b, z_b, r35, &slow)
-		ex_c := fma32Try(r34_c, z_c, r35, &slow)
-		// r38:large = CmpGT r25:az r37
-		large_a := az_a > r37
-		large_b := az_b > r37
-		large_c := az_c > r37
-		// Rare r38:large
+		r34_a := fma32Try(r32, z_a, r33, &slow)
+		r34_b := fma32Try(r32, z_b, r33, &slow)
+		r34_c := fma32Try(r32, z_c, r33, &slow)
+		// r36 = FMA r34 r24:z r35
+		r36_a := fma32Try(r34_a, z_a, r35, &slow)
+		r36_b := fma32Try(r34_b, z_b, r35, &slow)
+		r36_c := fma32Try(r34_c, z_c, r35, &slow)
+		// r38 = FMA r36 r24:z r37
+		r38_a := fma32Try(r36_a, z_a, r37, &slow)
+		r38_b := fma32Try(r36_b, z_b, r37, &slow)
+		r38_c := fma32Try(r36_c, z_c, r37, &slow)
+		// r40 = FMA r38 r24:z r39
+		r40_a := fma32Try(r38_a, z_a, r39, &slow)
+		r40_b := fma32Try(r38_b, z_b, r39, &slow)
+		r40_c := fma32Try(r38_c, z_c, r39, &slow)
+		// r42:ex = FMA r40 r24:z r41
+		ex_a := fma32Try(r40_a, z_a, r41, &slow)
+		ex_b := fma32Try(r40_b, z_b, r41, &slow)
+		ex_c := fma32Try(r40_c, z_c, r41, &slow)
+		// r44:large = CmpGT r31:az r43
+		large_a := az_a > r43
+		large_b := az_b > r43
+		large_c := az_c > r43
+		// Rare r44:large
 		if large_a {
-			// r41 = FMA r39 r24:z r40
-			r41_a := fma32Try(r39, z_a, r40, &slow)
-			// r43 = FMA r41 r24:z r42
-			r43_a := fma32Try(r41_a, z_a, r42, &slow)
-			// r45 = FMA r43 r24:z r44
-			r45_a := fma32Try(r43_a, z_a, r44, &slow)
-			// r46 = FMA r45 r24:z r26
-			r46_a := fma32Try(r45_a, z_a, r26, &slow)
-			// r47 = FMA r46 r24:z r27
-			r47_a := fma32Try(r46_a, z_a, r27, &slow)
-			// r48 = FMA r47 r24:z r29
-			r48_a := fma32Try(r47_a, z_a, r29, &slow)
-			// r49 = FMA r48 r24:z r31
-			r49_a := fma32Try(r48_a, z_a, r31, &slow)
-			// r50 = FMA r49 r24:z r33
-			r50_a := fma32Try(r49_a, z_a, r33, &slow)
-			// r51:taylor = FMA r50 r24:z r35
-			taylor_a := fma32Try(r50_a, z_a, r35, &slow)
-			// r53 = CmpGT r24:z r52
-			r53_a := z_a > r52
-			// r54:zl = Select r53 r52 r24:z
+			// r47 = FMA r45 r24:z r46
+			r47_a := fma32Try(r45, z_a, r46, &slow)
+			// r49 = FMA r47 r24:z r48
+			r49_a := fma32Try(r47_a, z_a, r48, &slow)
+			// r51 = FMA r49 r24:z r50
+			r51_a := fma32Try(r49_a, z_a, r50, &slow)
+			// r52 = FMA r51 r24:z r32
+			r52_a := fma32Try(r51_a, z_a, r32, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53_a := fma32Try(r52_a, z_a, r33, &slow)
+			// r54 = FMA r53 r24:z r35
+			r54_a := fma32Try(r53_a, z_a, r35, &slow)
+			// r55 = FMA r54 r24:z r37
+			r55_a := fma32Try(r54_a, z_a, r37, &slow)
+			// r56 = FMA r55 r24:z r39
+			r56_a := fma32Try(r55_a, z_a, r39, &slow)
+			// r57:taylor = FMA r56 r24:z r41
+			taylor_a := fma32Try(r56_a, z_a, r41, &slow)
+			// r59 = CmpGT r24:z r58
+			r59_a := z_a > r58
+			// r60:zl = Select r59 r58 r24:z
 			zl_a := z_a
-			if r53_a {
-				zl_a = r52
+			if r59_a {
+				zl_a = r58
 			}
-			// r56 = CmpLT r54:zl r55
-			r56_a := zl_a < r55
-			// r57:zc = Select r56 r55 r54:zl
+			// r62 = CmpLT r60:zl r61
+			r62_a := zl_a < r61
+			// r63:zc = Select r62 r61 r60:zl
 			zc_a := zl_a
-			if r56_a {
-				zc_a = r55
+			if r62_a {
+				zc_a = r61
 			}
-			// r60 = FMA r57:zc r59 r58
-			r60_a := fma32Try(zc_a, r59, r58, &slow)
-			// r61:k = Sub r60 r58
-			k_a := float32(r60_a - r58)
-			// r64 = FMA r61:k r63 r57:zc
-			r64_a := fma32Try(k_a, r63, zc_a, &slow)
-			// r65:r = FMA r61:k r62 r64
-			r_a := fma32Try(k_a, r62, r64_a, &slow)
-			// r66 = FMA r39 r65:r r40
-			r66_a := fma32Try(r39, r_a, r40, &slow)
-			// r67 = FMA r66 r65:r r42
-			r67_a := fma32Try(r66_a, r_a, r42, &slow)
-			// r68 = FMA r67 r65:r r44
-			r68_a := fma32Try(r67_a, r_a, r44, &slow)
-			// r69 = FMA r68 r65:r r26
-			r69_a := fma32Try(r68_a, r_a, r26, &slow)
-			// r70 = FMA r69 r65:r r27
-			r70_a := fma32Try(r69_a, r_a, r27, &slow)
-			// r71 = FMA r70 r65:r r29
-			r71_a := fma32Try(r70_a, r_a, r29, &slow)
-			// r72 = FMA r71 r65:r r31
-			r72_a := fma32Try(r71_a, r_a, r31, &slow)
-			// r73 = FMA r72 r65:r r33
-			r73_a := fma32Try(r72_a, r_a, r33, &slow)
-			// r74:q = FMA r73 r65:r r35
-			q_a := fma32Try(r73_a, r_a, r35, &slow)
-			// r76 = CmpGT r61:k r75
-			r76_a := k_a > r75
-			// r77:kc = Select r76 r75 r61:k
+			// r66 = FMA r63:zc r65 r64
+			r66_a := fma32Try(zc_a, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k_a := float32(r66_a - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70_a := fma32Try(k_a, r69, zc_a, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r_a := fma32Try(k_a, r68, r70_a, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72_a := fma32Try(r45, r_a, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73_a := fma32Try(r72_a, r_a, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74_a := fma32Try(r73_a, r_a, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75_a := fma32Try(r74_a, r_a, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76_a := fma32Try(r75_a, r_a, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77_a := fma32Try(r76_a, r_a, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78_a := fma32Try(r77_a, r_a, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79_a := fma32Try(r78_a, r_a, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q_a := fma32Try(r79_a, r_a, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82_a := k_a > r81
+			// r83:kc = Select r82 r81 r67:k
 			kc_a := k_a
-			if r76_a {
-				kc_a = r75
+			if r82_a {
+				kc_a = r81
 			}
-			// r79 = Mul r77:kc r78
-			r79_a := float32(kc_a * r78)
-			// r80 = Add r79 r58
-			r80_a := float32(r79_a + r58)
-			// r81:kBits = Bits r80
-			kBits81_a := math.Float32bits(r80_a)
-			// r83 = IAdd r81:kBits r82
-			r83_a := kBits81_a + r82
-			// r84 = Shl 23 r83
-			r84_a := r83_a << 23
-			// r85:pow2 = FromBits r84
-			pow285_a := math.Float32frombits(r84_a)
-			// r86:oneMinus = Sub r35 r85:pow2
-			oneMinus_a := float32(r35 - pow285_a)
-			// r87 = FMA r65:r r74:q r86:oneMinus
-			r87_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
-			// r88:y = Div r87 r54:zl
-			y_a := float32(r87_a / zl_a)
-			// r89 = FMA r61:k r33 r58
-			r89_a := fma32Try(k_a, r33, r58, &slow)
-			// r90:kHalf = Sub r89 r58
-			kHalf_a := float32(r89_a - r58)
-			// r91 = Add r90:kHalf r58
-			r91_a := float32(kHalf_a + r58)
-			// r92:kBits = Bits r91
-			kBits92_a := math.Float32bits(r91_a)
-			// r93 = IAdd r92:kBits r82
-			r93_a := kBits92_a + r82
-			// r94 = Shl 23 r93
-			r94_a := r93_a << 23
-			// r95:pow2 = FromBits r94
-			pow295_a := math.Float32frombits(r94_a)
-			// r96 = Mul r88:y r95:pow2
-			r96_a := float32(y_a * pow295_a)
-			// r97 = Sub r61:k r90:kHalf
-			r97_a := float32(k_a - kHalf_a)
-			// r98 = Add r97 r58
-			r98_a := float32(r97_a + r58)
-			// r99:kBits = Bits r98
-			kBits99_a := math.Float32bits(r98_a)
-			// r100 = IAdd r99:kBits r82
-			r100_a := kBits99_a + r82
-			// r101 = Shl 23 r100
-			r101_a := r100_a << 23
-			// r102:pow2 = FromBits r101
-			pow2102_a := math.Float32frombits(r101_a)
-			// r103:big = Mul r96 r102:pow2
-			big_a := float32(r96_a * pow2102_a)
-			// r104 = CmpLE r25:az r33
-			r104_a := az_a <= r33
-			// r105:far = Select r104 r51:taylor r103:big
+			// r85 = Mul r83:kc r84
+			r85_a := float32(kc_a * r84)
+			// r86 = Add r85 r64
+			r86_a := float32(r85_a + r64)
+			// r87:kBits = Bits r86
+			kBits87_a := math.Float32bits(r86_a)
+			// r89 = IAdd r87:kBits r88
+			r89_a := kBits87_a + r88
+			// r90 = Shl 23 r89
+			r90_a := r89_a << 23
+			// r91:pow2 = FromBits r90
+			pow291_a := math.Float32frombits(r90_a)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus_a := float32(r41 - pow291_a)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r94:y = Div r93 r60:zl
+			y_a := float32(r93_a / zl_a)
+			// r95 = FMA r67:k r39 r64
+			r95_a := fma32Try(k_a, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf_a := float32(r95_a - r64)
+			// r97 = Add r96:kHalf r64
+			r97_a := float32(kHalf_a + r64)
+			// r98:kBits = Bits r97
+			kBits98_a := math.Float32bits(r97_a)
+			// r99 = IAdd r98:kBits r88
+			r99_a := kBits98_a + r88
+			// r100 = Shl 23 r99
+			r100_a := r99_a << 23
+			// r101:pow2 = FromBits r100
+			pow2101_a := math.Float32frombits(r100_a)
+			// r102 = Mul r94:y r101:pow2
+			r102_a := float32(y_a * pow2101_a)
+			// r103 = Sub r67:k r96:kHalf
+			r103_a := float32(k_a - kHalf_a)
+			// r104 = Add r103 r64
+			r104_a := float32(r103_a + r64)
+			// r105:kBits = Bits r104
+			kBits105_a := math.Float32bits(r104_a)
+			// r106 = IAdd r105:kBits r88
+			r106_a := kBits105_a + r88
+			// r107 = Shl 23 r106
+			r107_a := r106_a << 23
+			// r108:pow2 = FromBits r107
+			pow2108_a := math.Float32frombits(r107_a)
+			// r109:big = Mul r102 r108:pow2
+			big_a := float32(r102_a * pow2108_a)
+			// r110 = CmpLE r31:az r39
+			r110_a := az_a <= r39
+			// r111:far = Select r110 r57:taylor r109:big
 			far_a := big_a
-			if r104_a {
+			if r110_a {
 				far_a = taylor_a
 			}
-			// r36:ex = Select r38:large r105:far r36:ex
+			// r42:ex = Select r44:large r111:far r42:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r41 = FMA r39 r24:z r40
-			r41_b := fma32Try(r39, z_b, r40, &slow)
-			// r43 = FMA r41 r24:z r42
-			r43_b := fma32Try(r41_b, z_b, r42, &slow)
-			// r45 = FMA r43 r24:z r44
-			r45_b := fma32Try(r43_b, z_b, r44, &slow)
-			// r46 = FMA r45 r24:z r26
-			r46_b := fma32Try(r45_b, z_b, r26, &slow)
-			// r47 = FMA r46 r24:z r27
-			r47_b := fma32Try(r46_b, z_b, r27, &slow)
-			// r48 = FMA r47 r24:z r29
-			r48_b := fma32Try(r47_b, z_b, r29, &slow)
-			// r49 = FMA r48 r24:z r31
-			r49_b := fma32Try(r48_b, z_b, r31, &slow)
-			// r50 = FMA r49 r24:z r33
-			r50_b := fma32Try(r49_b, z_b, r33, &slow)
-			// r51:taylor = FMA r50 r24:z r35
-			taylor_b := fma32Try(r50_b, z_b, r35, &slow)
-			// r53 = CmpGT r24:z r52
-			r53_b := z_b > r52
-			// r54:zl = Select r53 r52 r24:z
+			// r47 = FMA r45 r24:z r46
+			r47_b := fma32Try(r45, z_b, r46, &slow)
+			// r49 = FMA r47 r24:z r48
+			r49_b := fma32Try(r47_b, z_b, r48, &slow)
+			// r51 = FMA r49 r24:z r50
+			r51_b := fma32Try(r49_b, z_b, r50, &slow)
+			// r52 = FMA r51 r24:z r32
+			r52_b := fma32Try(r51_b, z_b, r32, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53_b := fma32Try(r52_b, z_b, r33, &slow)
+			// r54 = FMA r53 r24:z r35
+			r54_b := fma32Try(r53_b, z_b, r35, &slow)
+			// r55 = FMA r54 r24:z r37
+			r55_b := fma32Try(r54_b, z_b, r37, &slow)
+			// r56 = FMA r55 r24:z r39
+			r56_b := fma32Try(r55_b, z_b, r39, &slow)
+			// r57:taylor = FMA r56 r24:z r41
+			taylor_b := fma32Try(r56_b, z_b, r41, &slow)
+			// r59 = CmpGT r24:z r58
+			r59_b := z_b > r58
+			// r60:zl = Select r59 r58 r24:z
 			zl_b := z_b
-			if r53_b {
-				zl_b = r52
+			if r59_b {
+				zl_b = r58
 			}
-			// r56 = CmpLT r54:zl r55
-			r56_b := zl_b < r55
-			// r57:zc = Select r56 r55 r54:zl
+			// r62 = CmpLT r60:zl r61
+			r62_b := zl_b < r61
+			// r63:zc = Select r62 r61 r60:zl
 			zc_b := zl_b
-			if r56_b {
-				zc_b = r55
+			if r62_b {
+				zc_b = r61
 			}
-			// r60 = FMA r57:zc r59 r58
-			r60_b := fma32Try(zc_b, r59, r58, &slow)
-			// r61:k = Sub r60 r58
-			k_b := float32(r60_b - r58)
-			// r64 = FMA r61:k r63 r57:zc
-			r64_b := fma32Try(k_b, r63, zc_b, &slow)
-			// r65:r = FMA r61:k r62 r64
-			r_b := fma32Try(k_b, r62, r64_b, &slow)
-			// r66 = FMA r39 r65:r r40
-			r66_b := fma32Try(r39, r_b, r40, &slow)
-			// r67 = FMA r66 r65:r r42
-			r67_b := fma32Try(r66_b, r_b, r42, &slow)
-			// r68 = FMA r67 r65:r r44
-			r68_b := fma32Try(r67_b, r_b, r44, &slow)
-			// r69 = FMA r68 r65:r r26
-			r69_b := fma32Try(r68_b, r_b, r26, &slow)
-			// r70 = FMA r69 r65:r r27
-			r70_b := fma32Try(r69_b, r_b, r27, &slow)
-			// r71 = FMA r70 r65:r r29
-			r71_b := fma32Try(r70_b, r_b, r29, &slow)
-			// r72 = FMA r71 r65:r r31
-			r72_b := fma32Try(r71_b, r_b, r31, &slow)
-			// r73 = FMA r72 r65:r r33
-			r73_b := fma32Try(r72_b, r_b, r33, &slow)
-			// r74:q = FMA r73 r65:r r35
-			q_b := fma32Try(r73_b, r_b, r35, &slow)
-			// r76 = CmpGT r61:k r75
-			r76_b := k_b > r75
-			// r77:kc = Select r76 r75 r61:k
+			// r66 = FMA r63:zc r65 r64
+			r66_b := fma32Try(zc_b, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k_b := float32(r66_b - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70_b := fma32Try(k_b, r69, zc_b, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r_b := fma32Try(k_b, r68, r70_b, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72_b := fma32Try(r45, r_b, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73_b := fma32Try(r72_b, r_b, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74_b := fma32Try(r73_b, r_b, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75_b := fma32Try(r74_b, r_b, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76_b := fma32Try(r75_b, r_b, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77_b := fma32Try(r76_b, r_b, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78_b := fma32Try(r77_b, r_b, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79_b := fma32Try(r78_b, r_b, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q_b := fma32Try(r79_b, r_b, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82_b := k_b > r81
+			// r83:kc = Select r82 r81 r67:k
 			kc_b := k_b
-			if r76_b {
-				kc_b = r75
+			if r82_b {
+				kc_b = r81
 			}
-			// r79 = Mul r77:kc r78
-			r79_b := float32(kc_b * r78)
-			// r80 = Add r79 r58
-			r80_b := float32(r79_b + r58)
-			// r81:kBits = Bits r80
-			kBits81_b := math.Float32bits(r80_b)
-			// r83 = IAdd r81:kBits r82
-			r83_b := kBits81_b + r82
-			// r84 = Shl 23 r83
-			r84_b := r83_b << 23
-			// r85:pow2 = FromBits r84
-			pow285_b := math.Float32frombits(r84_b)
-			// r86:oneMinus = Sub r35 r85:pow2
-			oneMinus_b := float32(r35 - pow285_b)
-			// r87 = FMA r65:r r74:q r86:oneMinus
-			r87_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
-			// r88:y = Div r87 r54:zl
-			y_b := float32(r87_b / zl_b)
-			// r89 = FMA r61:k r33 r58
-			r89_b := fma32Try(k_b, r33, r58, &slow)
-			// r90:kHalf = Sub r89 r58
-			kHalf_b := float32(r89_b - r58)
-			// r91 = Add r90:kHalf r58
-			r91_b := float32(kHalf_b + r58)
-			// r92:kBits = Bits r91
-			kBits92_b := math.Float32bits(r91_b)
-			// r93 = IAdd r92:kBits r82
-			r93_b := kBits92_b + r82
-			// r94 = Shl 23 r93
-			r94_b := r93_b << 23
-			// r95:pow2 = FromBits r94
-			pow295_b := math.Float32frombits(r94_b)
-			// r96 = Mul r88:y r95:pow2
-			r96_b := float32(y_b * pow295_b)
-			// r97 = Sub r61:k r90:kHalf
-			r97_b := float32(k_b - kHalf_b)
-			// r98 = Add r97 r58
-			r98_b := float32(r97_b + r58)
-			// r99:kBits = Bits r98
-			kBits99_b := math.Float32bits(r98_b)
-			// r100 = IAdd r99:kBits r82
-			r100_b := kBits99_b + r82
-			// r101 = Shl 23 r100
-			r101_b := r100_b << 23
-			// r102:pow2 = FromBits r101
-			pow2102_b := math.Float32frombits(r101_b)
-			// r103:big = Mul r96 r102:pow2
-			big_b := float32(r96_b * pow2102_b)
-			// r104 = CmpLE r25:az r33
-			r104_b := az_b <= r33
-			// r105:far = Select r104 r51:taylor r103:big
+			// r85 = Mul r83:kc r84
+			r85_b := float32(kc_b * r84)
+			// r86 = Add r85 r64
+			r86_b := float32(r85_b + r64)
+			// r87:kBits = Bits r86
+			kBits87_b := math.Float32bits(r86_b)
+			// r89 = IAdd r87:kBits r88
+			r89_b := kBits87_b + r88
+			// r90 = Shl 23 r89
+			r90_b := r89_b << 23
+			// r91:pow2 = FromBits r90
+			pow291_b := math.Float32frombits(r90_b)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus_b := float32(r41 - pow291_b)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r94:y = Div r93 r60:zl
+			y_b := float32(r93_b / zl_b)
+			// r95 = FMA r67:k r39 r64
+			r95_b := fma32Try(k_b, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf_b := float32(r95_b - r64)
+			// r97 = Add r96:kHalf r64
+			r97_b := float32(kHalf_b + r64)
+			// r98:kBits = Bits r97
+			kBits98_b := math.Float32bits(r97_b)
+			// r99 = IAdd r98:kBits r88
+			r99_b := kBits98_b + r88
+			// r100 = Shl 23 r99
+			r100_b := r99_b << 23
+			// r101:pow2 = FromBits r100
+			pow2101_b := math.Float32frombits(r100_b)
+			// r102 = Mul r94:y r101:pow2
+			r102_b := float32(y_b * pow2101_b)
+			// r103 = Sub r67:k r96:kHalf
+			r103_b := float32(k_b - kHalf_b)
+			// r104 = Add r103 r64
+			r104_b := float32(r103_b + r64)
+			// r105:kBits = Bits r104
+			kBits105_b := math.Float32bits(r104_b)
+			// r106 = IAdd r105:kBits r88
+			r106_b := kBits105_b + r88
+			// r107 = Shl 23 r106
+			r107_b := r106_b << 23
+			// r108:pow2 = FromBits r107
+			pow2108_b := math.Float32frombits(r107_b)
+			// r109:big = Mul r102 r108:pow2
+			big_b := float32(r102_b * pow2108_b)
+			// r110 = CmpLE r31:az r39
+			r110_b := az_b <= r39
+			// r111:far = Select r110 r57:taylor r109:big
 			far_b := big_b
-			if r104_b {
+			if r110_b {
 				far_b = taylor_b
 			}
-			// r36:ex = Select r38:large r105:far r36:ex
+			// r42:ex = Select r44:large r111:far r42:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
 		if large_c {
-			// r41 = FMA r39 r24:z r40
-			r41_c := fma32Try(r39, z_c, r40, &slow)
-			// r43 = FMA r41 r24:z r42
-			r43_c := fma32Try(r41_c, z_c, r42, &slow)
-			// r45 = FMA r43 r24:z r44
-			r45_c := fma32Try(r43_c, z_c, r44, &slow)
-			// r46 = FMA r45 r24:z r26
-			r46_c := fma32Try(r45_c, z_c, r26, &slow)
-			// r47 = FMA r46 r24:z r27
-			r47_c := fma32Try(r46_c, z_c, r27, &slow)
-			// r48 = FMA r47 r24:z r29
-			r48_c := fma32Try(r47_c, z_c, r29, &slow)
-			// r49 = FMA r48 r24:z r31
-			r49_c := fma32Try(r48_c, z_c, r31, &slow)
-			// r50 = FMA r49 r24:z r33
-			r50_c := fma32Try(r49_c, z_c, r33, &slow)
-			// r51:taylor = FMA r50 r24:z r35
-			taylor_c := fma32Try(r50_c, z_c, r35, &slow)
-			// r53 = CmpGT r24:z r52
-			r53_c := z_c > r52
-			// r54:zl = Select r53 r52 r24:z
+			// r47 = FMA r45 r24:z r46
+			r47_c := fma32Try(r45, z_c, r46, &slow)
+			// r49 = FMA r47 r24:z r48
+			r49_c := fma32Try(r47_c, z_c, r48, &slow)
+			// r51 = FMA r49 r24:z r50
+			r51_c := fma32Try(r49_c, z_c, r50, &slow)
+			// r52 = FMA r51 r24:z r32
+			r52_c := fma32Try(r51_c, z_c, r32, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53_c := fma32Try(r52_c, z_c, r33, &slow)
+			// r54 = FMA r53 r24:z r35
+			r54_c := fma32Try(r53_c, z_c, r35, &slow)
+			// r55 = FMA r54 r24:z r37
+			r55_c := fma32Try(r54_c, z_c, r37, &slow)
+			// r56 = FMA r55 r24:z r39
+			r56_c := fma32Try(r55_c, z_c, r39, &slow)
+			// r57:taylor = FMA r56 r24:z r41
+			taylor_c := fma32Try(r56_c, z_c, r41, &slow)
+			// r59 = CmpGT r24:z r58
+			r59_c := z_c > r58
+			// r60:zl = Select r59 r58 r24:z
 			zl_c := z_c
-			if r53_c {
-				zl_c = r52
+			if r59_c {
+				zl_c = r58
 			}
-			// r56 = CmpLT r54:zl r55
-			r56_c := zl_c < r55
-			// r57:zc = Select r56 r55 r54:zl
+			// r62 = CmpLT r60:zl r61
+			r62_c := zl_c < r61
+			// r63:zc = Select r62 r61 r60:zl
 			zc_c := zl_c
-			if r56_c {
-				zc_c = r55
+			if r62_c {
+				zc_c = r61
 			}
-			// r60 = FMA r57:zc r59 r58
-			r60_c := fma32Try(zc_c, r59, r58, &slow)
-			// r61:k = Sub r60 r58
-			k_c := float32(r60_c - r58)
-			// r64 = FMA r61:k r63 r57:zc
-			r64_c := fma32Try(k_c, r63, zc_c, &slow)
-			// r65:r = FMA r61:k r62 r64
-			r_c := fma32Try(k_c, r62, r64_c, &slow)
-			// r66 = FMA r39 r65:r r40
-			r66_c := fma32Try(r39, r_c, r40, &slow)
-			// r67 = FMA r66 r65:r r42
-			r67_c := fma32Try(r66_c, r_c, r42, &slow)
-			// r68 = FMA r67 r65:r r44
-			r68_c := fma32Try(r67_c, r_c, r44, &slow)
-			// r69 = FMA r68 r65:r r26
-			r69_c := fma32Try(r68_c, r_c, r26, &slow)
-			// r70 = FMA r69 r65:r r27
-			r70_c := fma32Try(r69_c, r_c, r27, &slow)
-			// r71 = FMA r70 r65:r r29
-			r71_c := fma32Try(r70_c, r_c, r29, &slow)
-			// r72 = FMA r71 r65:r r31
-			r72_c := fma32Try(r71_c, r_c, r31, &slow)
-			// r73 = FMA r72 r65:r r33
-			r73_c := fma32Try(r72_c, r_c, r33, &slow)
-			// r74:q = FMA r73 r65:r r35
-			q_c := fma32Try(r73_c, r_c, r35, &slow)
-			// r76 = CmpGT r61:k r75
-			r76_c := k_c > r75
-			// r77:kc = Select r76 r75 r61:k
+			// r66 = FMA r63:zc r65 r64
+			r66_c := fma32Try(zc_c, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k_c := float32(r66_c - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70_c := fma32Try(k_c, r69, zc_c, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r_c := fma32Try(k_c, r68, r70_c, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72_c := fma32Try(r45, r_c, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73_c := fma32Try(r72_c, r_c, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74_c := fma32Try(r73_c, r_c, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75_c := fma32Try(r74_c, r_c, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76_c := fma32Try(r75_c, r_c, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77_c := fma32Try(r76_c, r_c, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78_c := fma32Try(r77_c, r_c, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79_c := fma32Try(r78_c, r_c, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q_c := fma32Try(r79_c, r_c, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82_c := k_c > r81
+			// r83:kc = Select r82 r81 r67:k
 			kc_c := k_c
-			if r76_c {
-				kc_c = r75
+			if r82_c {
+				kc_c = r81
 			}
-			// r79 = Mul r77:kc r78
-			r79_c := float32(kc_c * r78)
-			// r80 = Add r79 r58
-			r80_c := float32(r79_c + r58)
-			// r81:kBits = Bits r80
-			kBits81_c := math.Float32bits(r80_c)
-			// r83 = IAdd r81:kBits r82
-			r83_c := kBits81_c + r82
-			// r84 = Shl 23 r83
-			r84_c := r83_c << 23
-			// r85:pow2 = FromBits r84
-			pow285_c := math.Float32frombits(r84_c)
-			// r86:oneMinus = Sub r35 r85:pow2
-			oneMinus_c := float32(r35 - pow285_c)
-			// r87 = FMA r65:r r74:q r86:oneMinus
-			r87_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
-			// r88:y = Div r87 r54:zl
-			y_c := float32(r87_c / zl_c)
-			// r89 = FMA r61:k r33 r58
-			r89_c := fma32Try(k_c, r33, r58, &slow)
-			// r90:kHalf = Sub r89 r58
-			kHalf_c := float32(r89_c - r58)
-			// r91 = Add r90:kHalf r58
-			r91_c := float32(kHalf_c + r58)
-			// r92:kBits = Bits r91
-			kBits92_c := math.Float32bits(r91_c)
-			// r93 = IAdd r92:kBits r82
-			r93_c := kBits92_c + r82
-			// r94 = Shl 23 r93
-			r94_c := r93_c << 23
-			// r95:pow2 = FromBits r94
-			pow295_c := math.Float32frombits(r94_c)
-			// r96 = Mul r88:y r95:pow2
-			r96_c := float32(y_c * pow295_c)
-			// r97 = Sub r61:k r90:kHalf
-			r97_c := float32(k_c - kHalf_c)
-			// r98 = Add r97 r58
-			r98_c := float32(r97_c + r58)
-			// r99:kBits = Bits r98
-			kBits99_c := math.Float32bits(r98_c)
-			// r100 = IAdd r99:kBits r82
-			r100_c := kBits99_c + r82
-			// r101 = Shl 23 r100
-			r101_c := r100_c << 23
-			// r102:pow2 = FromBits r101
-			pow2102_c := math.Float32frombits(r101_c)
-			// r103:big = Mul r96 r102:pow2
-			big_c := float32(r96_c * pow2102_c)
-			// r104 = CmpLE r25:az r33
-			r104_c := az_c <= r33
-			// r105:far = Select r104 r51:taylor r103:big
+			// r85 = Mul r83:kc r84
+			r85_c := float32(kc_c * r84)
+			// r86 = Add r85 r64
+			r86_c := float32(r85_c + r64)
+			// r87:kBits = Bits r86
+			kBits87_c := math.Float32bits(r86_c)
+			// r89 = IAdd r87:kBits r88
+			r89_c := kBits87_c + r88
+			// r90 = Shl 23 r89
+			r90_c := r89_c << 23
+			// r91:pow2 = FromBits r90
+			pow291_c := math.Float32frombits(r90_c)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus_c := float32(r41 - pow291_c)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r94:y = Div r93 r60:zl
+			y_c := float32(r93_c / zl_c)
+			// r95 = FMA r67:k r39 r64
+			r95_c := fma32Try(k_c, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf_c := float32(r95_c - r64)
+			// r97 = Add r96:kHalf r64
+			r97_c := float32(kHalf_c + r64)
+			// r98:kBits = Bits r97
+			kBits98_c := math.Float32bits(r97_c)
+			// r99 = IAdd r98:kBits r88
+			r99_c := kBits98_c + r88
+			// r100 = Shl 23 r99
+			r100_c := r99_c << 23
+			// r101:pow2 = FromBits r100
+			pow2101_c := math.Float32frombits(r100_c)
+			// r102 = Mul r94:y r101:pow2
+			r102_c := float32(y_c * pow2101_c)
+			// r103 = Sub r67:k r96:kHalf
+			r103_c := float32(k_c - kHalf_c)
+			// r104 = Add r103 r64
+			r104_c := float32(r103_c + r64)
+			// r105:kBits = Bits r104
+			kBits105_c := math.Float32bits(r104_c)
+			// r106 = IAdd r105:kBits r88
+			r106_c := kBits105_c + r88
+			// r107 = Shl 23 r106
+			r107_c := r106_c << 23
+			// r108:pow2 = FromBits r107
+			pow2108_c := math.Float32frombits(r107_c)
+			// r109:big = Mul r102 r108:pow2
+			big_c := float32(r102_c * pow2108_c)
+			// r110 = CmpLE r31:az r39
+			r110_c := az_c <= r39
+			// r111:far = Select r110 r57:taylor r109:big
 			far_c := big_c
-			if r104_c {
+			if r110_c {
 				far_c = taylor_c
 			}
-			// r36:ex = Select r38:large r105:far r36:ex
+			// r42:ex = Select r44:large r111:far r42:ex
 			if large_c {
 				ex_c = far_c
 			}
 		}
-		// r106:vc = FMA r36:ex r22:F r7:vr
+		// r112:vc = FMA r42:ex r22:F r7:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
 		// If Delta
 		if hasDelta {
-			// r107 = Load Delta
-			r107_a := delta[j]
-			r107_b := delta[j+1]
-			r107_c := delta[j+2]
-			// r106:vc = Add r106:vc r107
-			vc_a = float32(vc_a + r107_a)
-			vc_b = float32(vc_b + r107_b)
-			vc_c = float32(vc_c + r107_c)
+			// r113 = Load Delta
+			r113_a := delta[j]
+			r113_b := delta[j+1]
+			r113_c := delta[j+2]
+			// r112:vc = Add r112:vc r113
+			vc_a = float32(vc_a + r113_a)
+			vc_b = float32(vc_b + r113_b)
+			vc_c = float32(vc_c + r113_c)
 		}
-		// r110:dv = Sub r106:vc r13:vRest
+		// r116:dv = Sub r112:vc r13:vRest
 		dv_a := float32(vc_a - c[CVRest])
 		dv_b := float32(vc_b - c[CVRest])
 		dv_c := float32(vc_c - c[CVRest])
-		// r112:wkeep = Mul r111:keep r10:u
+		// r118:wkeep = Mul r117:keep r10:u
 		wkeep_a := float32(c[CKeep] * u_a)
 		wkeep_b := float32(c[CKeep] * u_b)
 		wkeep_c := float32(c[CKeep] * u_c)
-		// r113:wc = FMA r109:ka r110:dv r112:wkeep
+		// r119:wc = FMA r115:ka r116:dv r118:wkeep
 		wc_a := fma32Try(c[CKa], dv_a, wkeep_a, &slow)
 		wc_b := fma32Try(c[CKa], dv_b, wkeep_b, &slow)
 		wc_c := fma32Try(c[CKa], dv_c, wkeep_c, &slow)
-		// r115:since = Sub r114:t r2:Last
+		// r121:since = Sub r120:t r2:Last
 		since_a := float32(t - Last_a)
 		since_b := float32(t - Last_b)
 		since_c := float32(t - Last_c)
-		// r117:refr = CmpLT r115:since r116:tauRef
+		// r123:refr = CmpLT r121:since r122:tauRef
 		refr_a := since_a < c[CTauRef]
 		refr_b := since_b < c[CTauRef]
 		refr_c := since_c < c[CTauRef]
-		// r0:V = Select r117:refr r7:vr r106:vc
+		// r0:V = Select r123:refr r7:vr r112:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -1151,7 +777,7 @@ func stepF32SoftOne(f *Frame32, s int) {
 		if refr_c {
 			V_c = vr_c
 		}
-		// r1:W = Select r117:refr r10:u r113:wc
+		// r1:W = Select r123:refr r10:u r119:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -1164,11 +790,11 @@ func stepF32SoftOne(f *Frame32, s int) {
 		if refr_c {
 			W_c = u_c
 		}
-		// r120:sp = CmpGE r0:V r3:vTh
+		// r126:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= c[CVTh]
 		sp_b := V_b >= c[CVTh]
 		sp_c := V_c >= c[CVTh]
-		// r2:Last = Select r120:sp r114:t r2:Last
+		// r2:Last = Select r126:sp r120:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
@@ -1177,7 +803,6 @@ func stepF32SoftOne(f *Frame32, s int) {
 		}
 		if sp_c {
 			Last_c = t
->>>>>>> gen-ir
 		}
 		if slow {
 			stepF32SoftExact(f, s, j, j+3)
@@ -1185,30 +810,18 @@ func stepF32SoftOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r126a {
-=======
-			// StoreOne Spike r120:sp
+			// StoreOne Spike r126:sp
 			if sp_a {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-<<<<<<< HEAD
-			if r126b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-<<<<<<< HEAD
-			if r126c {
-=======
 			if sp_c {
->>>>>>> gen-ir
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
@@ -1216,50 +829,29 @@ func stepF32SoftOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r127a := r123a || r126a
-			r127b := r123b || r126b
-			r127c := r123c || r126c
-			ref[j] = r127a
-			ref[j+1] = r127b
-			ref[j+2] = r127c
-=======
-			// r121:ref = Or r117:refr r120:sp
-			ref121_a := refr_a || sp_a
-			ref121_b := refr_b || sp_b
-			ref121_c := refr_c || sp_c
-			// StoreBool Ref r121:ref
-			ref[j] = ref121_a
-			ref[j+1] = ref121_b
-			ref[j+2] = ref121_c
->>>>>>> gen-ir
+			// r127:ref = Or r123:refr r126:sp
+			ref127_a := refr_a || sp_a
+			ref127_b := refr_b || sp_b
+			ref127_c := refr_c || sp_c
+			// StoreBool Ref r127:ref
+			ref[j] = ref127_a
+			ref[j+1] = ref127_b
+			ref[j+2] = ref127_c
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r126a {
-=======
-			// StoreBits Bits r120:sp
+			// StoreBits Bits r126:sp
 			if sp_a {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-<<<<<<< HEAD
-			if r126b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-<<<<<<< HEAD
-			if r126c {
-=======
 			if sp_c {
->>>>>>> gen-ir
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -1309,123 +901,6 @@ func stepF32SoftOne(f *Frame32, s int) {
 			// r11:in = Load I
 			in = i[j]
 		}
-<<<<<<< HEAD
-		r14 := float32(r7 - c[CVRest])
-		r16 := float32(r7 - c[CVC])
-		r18 := float32(r14 * r16)
-		r20 := float32(r11 - r10)
-		r21 := float32(c[CDtRTau] * r20)
-		r22 := fma32Try(c[CDtCTau], r18, r21, &slow)
-		r23 := float32(r14 + r16)
-		r24 := float32(c[CDtCTau] * r23)
-		if hasG {
-			r25 := g[j]
-			r26 := float32(c[CDtRTau] * r25)
-			r24 = float32(r24 - r26)
-			r28 := math.Float32frombits(0x00000000) // 0
-			r29 := fma32Try(r26, r7, r28, &slow)
-			r22 = float32(r22 - r29)
-		}
-		r31 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r34 := fma32Try(r32, r24, r33, &slow)
-		r36 := fma32Try(r34, r24, r35, &slow)
-		r38 := fma32Try(r36, r24, r37, &slow)
-		r40 := fma32Try(r38, r24, r39, &slow)
-		r42 := fma32Try(r40, r24, r41, &slow)
-		r44 := r31 > r43
-		if r44 {
-			r47 := fma32Try(r45, r24, r46, &slow)
-			r49 := fma32Try(r47, r24, r48, &slow)
-			r51 := fma32Try(r49, r24, r50, &slow)
-			r52 := fma32Try(r51, r24, r32, &slow)
-			r53 := fma32Try(r52, r24, r33, &slow)
-			r54 := fma32Try(r53, r24, r35, &slow)
-			r55 := fma32Try(r54, r24, r37, &slow)
-			r56 := fma32Try(r55, r24, r39, &slow)
-			r57 := fma32Try(r56, r24, r41, &slow)
-			r59 := r24 > r58
-			r60 := r24
-			if r59 {
-				r60 = r58
-			}
-			r62 := r60 < r61
-			r63 := r60
-			if r62 {
-				r63 = r61
-			}
-			r66 := fma32Try(r63, r65, r64, &slow)
-			r67 := float32(r66 - r64)
-			r70 := fma32Try(r67, r69, r63, &slow)
-			r71 := fma32Try(r67, r68, r70, &slow)
-			r72 := fma32Try(r45, r71, r46, &slow)
-			r73 := fma32Try(r72, r71, r48, &slow)
-			r74 := fma32Try(r73, r71, r50, &slow)
-			r75 := fma32Try(r74, r71, r32, &slow)
-			r76 := fma32Try(r75, r71, r33, &slow)
-			r77 := fma32Try(r76, r71, r35, &slow)
-			r78 := fma32Try(r77, r71, r37, &slow)
-			r79 := fma32Try(r78, r71, r39, &slow)
-			r80 := fma32Try(r79, r71, r41, &slow)
-			r82 := r67 > r81
-			r83 := r67
-			if r82 {
-				r83 = r81
-			}
-			r85 := float32(r83 * r84)
-			r86 := float32(r85 + r64)
-			r87 := math.Float32bits(r86)
-			r89 := r87 + r88
-			r90 := r89 << 23
-			r91 := math.Float32frombits(r90)
-			r92 := float32(r41 - r91)
-			r93 := fma32Try(r71, r80, r92, &slow)
-			r94 := float32(r93 / r60)
-			r95 := fma32Try(r67, r39, r64, &slow)
-			r96 := float32(r95 - r64)
-			r97 := float32(r96 + r64)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r88
-			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r94 * r101)
-			r103 := float32(r67 - r96)
-			r104 := float32(r103 + r64)
-			r105 := math.Float32bits(r104)
-			r106 := r105 + r88
-			r107 := r106 << 23
-			r108 := math.Float32frombits(r107)
-			r109 := float32(r102 * r108)
-			r110 := r31 <= r39
-			r111 := r109
-			if r110 {
-				r111 = r57
-			}
-			if r44 {
-				r42 = r111
-			}
-		}
-		r112 := fma32Try(r42, r22, r7, &slow)
-		if hasDelta {
-			r113 := delta[j]
-			r112 = float32(r112 + r113)
-		}
-		r116 := float32(r112 - c[CVRest])
-		r118 := float32(c[CKeep] * r10)
-		r119 := fma32Try(c[CKa], r116, r118, &slow)
-		r121 := float32(r120 - r2)
-		r123 := r121 < c[CTauRef]
-		r0 = r112
-		if r123 {
-			r0 = r7
-		}
-		r1 = r119
-		if r123 {
-			r1 = r10
-		}
-		r126 := r0 >= c[CVTh]
-		if r126 {
-			r2 = r120
-=======
 		// r14:a1 = Sub r7:vr r13:vRest
 		a1 := float32(vr - c[CVRest])
 		// r16:a2 = Sub r7:vr r15:vC
@@ -1442,182 +917,196 @@ func stepF32SoftOne(f *Frame32, s int) {
 		a1a2 := float32(a1 + a2)
 		// r24:z = Mul r17:dtCTau r23:a1a2
 		z := float32(c[CDtCTau] * a1a2)
-		// r25:az = Abs r24:z
+		// If G
+		if hasG {
+			// r25 = Load G
+			r25 := g[j]
+			// r26:gd = Mul r19:dtRTau r25
+			gd := float32(c[CDtRTau] * r25)
+			// r24:z = Sub r24:z r26:gd
+			z = float32(z - gd)
+			// r28 = Imm 0x0
+			r28 := math.Float32frombits(0x00000000) // 0
+			// r29:gv = FMA r26:gd r7:vr r28
+			gv := fma32Try(gd, vr, r28, &slow)
+			// r22:F = Sub r22:F r29:gv
+			F = float32(F - gv)
+		}
+		// r31:az = Abs r24:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r28 = FMA r26 r24:z r27
-		r28 := fma32Try(r26, z, r27, &slow)
-		// r30 = FMA r28 r24:z r29
-		r30 := fma32Try(r28, z, r29, &slow)
-		// r32 = FMA r30 r24:z r31
-		r32 := fma32Try(r30, z, r31, &slow)
 		// r34 = FMA r32 r24:z r33
 		r34 := fma32Try(r32, z, r33, &slow)
-		// r36:ex = FMA r34 r24:z r35
-		ex := fma32Try(r34, z, r35, &slow)
-		// r38:large = CmpGT r25:az r37
-		large := az > r37
-		// Rare r38:large
+		// r36 = FMA r34 r24:z r35
+		r36 := fma32Try(r34, z, r35, &slow)
+		// r38 = FMA r36 r24:z r37
+		r38 := fma32Try(r36, z, r37, &slow)
+		// r40 = FMA r38 r24:z r39
+		r40 := fma32Try(r38, z, r39, &slow)
+		// r42:ex = FMA r40 r24:z r41
+		ex := fma32Try(r40, z, r41, &slow)
+		// r44:large = CmpGT r31:az r43
+		large := az > r43
+		// Rare r44:large
 		if large {
-			// r41 = FMA r39 r24:z r40
-			r41 := fma32Try(r39, z, r40, &slow)
-			// r43 = FMA r41 r24:z r42
-			r43 := fma32Try(r41, z, r42, &slow)
-			// r45 = FMA r43 r24:z r44
-			r45 := fma32Try(r43, z, r44, &slow)
-			// r46 = FMA r45 r24:z r26
-			r46 := fma32Try(r45, z, r26, &slow)
-			// r47 = FMA r46 r24:z r27
-			r47 := fma32Try(r46, z, r27, &slow)
-			// r48 = FMA r47 r24:z r29
-			r48 := fma32Try(r47, z, r29, &slow)
-			// r49 = FMA r48 r24:z r31
-			r49 := fma32Try(r48, z, r31, &slow)
-			// r50 = FMA r49 r24:z r33
-			r50 := fma32Try(r49, z, r33, &slow)
-			// r51:taylor = FMA r50 r24:z r35
-			taylor := fma32Try(r50, z, r35, &slow)
-			// r53 = CmpGT r24:z r52
-			r53 := z > r52
-			// r54:zl = Select r53 r52 r24:z
+			// r47 = FMA r45 r24:z r46
+			r47 := fma32Try(r45, z, r46, &slow)
+			// r49 = FMA r47 r24:z r48
+			r49 := fma32Try(r47, z, r48, &slow)
+			// r51 = FMA r49 r24:z r50
+			r51 := fma32Try(r49, z, r50, &slow)
+			// r52 = FMA r51 r24:z r32
+			r52 := fma32Try(r51, z, r32, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53 := fma32Try(r52, z, r33, &slow)
+			// r54 = FMA r53 r24:z r35
+			r54 := fma32Try(r53, z, r35, &slow)
+			// r55 = FMA r54 r24:z r37
+			r55 := fma32Try(r54, z, r37, &slow)
+			// r56 = FMA r55 r24:z r39
+			r56 := fma32Try(r55, z, r39, &slow)
+			// r57:taylor = FMA r56 r24:z r41
+			taylor := fma32Try(r56, z, r41, &slow)
+			// r59 = CmpGT r24:z r58
+			r59 := z > r58
+			// r60:zl = Select r59 r58 r24:z
 			zl := z
-			if r53 {
-				zl = r52
+			if r59 {
+				zl = r58
 			}
-			// r56 = CmpLT r54:zl r55
-			r56 := zl < r55
-			// r57:zc = Select r56 r55 r54:zl
+			// r62 = CmpLT r60:zl r61
+			r62 := zl < r61
+			// r63:zc = Select r62 r61 r60:zl
 			zc := zl
-			if r56 {
-				zc = r55
+			if r62 {
+				zc = r61
 			}
-			// r60 = FMA r57:zc r59 r58
-			r60 := fma32Try(zc, r59, r58, &slow)
-			// r61:k = Sub r60 r58
-			k := float32(r60 - r58)
-			// r64 = FMA r61:k r63 r57:zc
-			r64 := fma32Try(k, r63, zc, &slow)
-			// r65:r = FMA r61:k r62 r64
-			r := fma32Try(k, r62, r64, &slow)
-			// r66 = FMA r39 r65:r r40
-			r66 := fma32Try(r39, r, r40, &slow)
-			// r67 = FMA r66 r65:r r42
-			r67 := fma32Try(r66, r, r42, &slow)
-			// r68 = FMA r67 r65:r r44
-			r68 := fma32Try(r67, r, r44, &slow)
-			// r69 = FMA r68 r65:r r26
-			r69 := fma32Try(r68, r, r26, &slow)
-			// r70 = FMA r69 r65:r r27
-			r70 := fma32Try(r69, r, r27, &slow)
-			// r71 = FMA r70 r65:r r29
-			r71 := fma32Try(r70, r, r29, &slow)
-			// r72 = FMA r71 r65:r r31
-			r72 := fma32Try(r71, r, r31, &slow)
-			// r73 = FMA r72 r65:r r33
-			r73 := fma32Try(r72, r, r33, &slow)
-			// r74:q = FMA r73 r65:r r35
-			q := fma32Try(r73, r, r35, &slow)
-			// r76 = CmpGT r61:k r75
-			r76 := k > r75
-			// r77:kc = Select r76 r75 r61:k
+			// r66 = FMA r63:zc r65 r64
+			r66 := fma32Try(zc, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k := float32(r66 - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70 := fma32Try(k, r69, zc, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r := fma32Try(k, r68, r70, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72 := fma32Try(r45, r, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73 := fma32Try(r72, r, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74 := fma32Try(r73, r, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75 := fma32Try(r74, r, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76 := fma32Try(r75, r, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77 := fma32Try(r76, r, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78 := fma32Try(r77, r, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79 := fma32Try(r78, r, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q := fma32Try(r79, r, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82 := k > r81
+			// r83:kc = Select r82 r81 r67:k
 			kc := k
-			if r76 {
-				kc = r75
+			if r82 {
+				kc = r81
 			}
-			// r79 = Mul r77:kc r78
-			r79 := float32(kc * r78)
-			// r80 = Add r79 r58
-			r80 := float32(r79 + r58)
-			// r81:kBits = Bits r80
-			kBits81 := math.Float32bits(r80)
-			// r83 = IAdd r81:kBits r82
-			r83 := kBits81 + r82
-			// r84 = Shl 23 r83
-			r84 := r83 << 23
-			// r85:pow2 = FromBits r84
-			pow285 := math.Float32frombits(r84)
-			// r86:oneMinus = Sub r35 r85:pow2
-			oneMinus := float32(r35 - pow285)
-			// r87 = FMA r65:r r74:q r86:oneMinus
-			r87 := fma32Try(r, q, oneMinus, &slow)
-			// r88:y = Div r87 r54:zl
-			y := float32(r87 / zl)
-			// r89 = FMA r61:k r33 r58
-			r89 := fma32Try(k, r33, r58, &slow)
-			// r90:kHalf = Sub r89 r58
-			kHalf := float32(r89 - r58)
-			// r91 = Add r90:kHalf r58
-			r91 := float32(kHalf + r58)
-			// r92:kBits = Bits r91
-			kBits92 := math.Float32bits(r91)
-			// r93 = IAdd r92:kBits r82
-			r93 := kBits92 + r82
-			// r94 = Shl 23 r93
-			r94 := r93 << 23
-			// r95:pow2 = FromBits r94
-			pow295 := math.Float32frombits(r94)
-			// r96 = Mul r88:y r95:pow2
-			r96 := float32(y * pow295)
-			// r97 = Sub r61:k r90:kHalf
-			r97 := float32(k - kHalf)
-			// r98 = Add r97 r58
-			r98 := float32(r97 + r58)
-			// r99:kBits = Bits r98
-			kBits99 := math.Float32bits(r98)
-			// r100 = IAdd r99:kBits r82
-			r100 := kBits99 + r82
-			// r101 = Shl 23 r100
-			r101 := r100 << 23
-			// r102:pow2 = FromBits r101
-			pow2102 := math.Float32frombits(r101)
-			// r103:big = Mul r96 r102:pow2
-			big := float32(r96 * pow2102)
-			// r104 = CmpLE r25:az r33
-			r104 := az <= r33
-			// r105:far = Select r104 r51:taylor r103:big
+			// r85 = Mul r83:kc r84
+			r85 := float32(kc * r84)
+			// r86 = Add r85 r64
+			r86 := float32(r85 + r64)
+			// r87:kBits = Bits r86
+			kBits87 := math.Float32bits(r86)
+			// r89 = IAdd r87:kBits r88
+			r89 := kBits87 + r88
+			// r90 = Shl 23 r89
+			r90 := r89 << 23
+			// r91:pow2 = FromBits r90
+			pow291 := math.Float32frombits(r90)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus := float32(r41 - pow291)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93 := fma32Try(r, q, oneMinus, &slow)
+			// r94:y = Div r93 r60:zl
+			y := float32(r93 / zl)
+			// r95 = FMA r67:k r39 r64
+			r95 := fma32Try(k, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf := float32(r95 - r64)
+			// r97 = Add r96:kHalf r64
+			r97 := float32(kHalf + r64)
+			// r98:kBits = Bits r97
+			kBits98 := math.Float32bits(r97)
+			// r99 = IAdd r98:kBits r88
+			r99 := kBits98 + r88
+			// r100 = Shl 23 r99
+			r100 := r99 << 23
+			// r101:pow2 = FromBits r100
+			pow2101 := math.Float32frombits(r100)
+			// r102 = Mul r94:y r101:pow2
+			r102 := float32(y * pow2101)
+			// r103 = Sub r67:k r96:kHalf
+			r103 := float32(k - kHalf)
+			// r104 = Add r103 r64
+			r104 := float32(r103 + r64)
+			// r105:kBits = Bits r104
+			kBits105 := math.Float32bits(r104)
+			// r106 = IAdd r105:kBits r88
+			r106 := kBits105 + r88
+			// r107 = Shl 23 r106
+			r107 := r106 << 23
+			// r108:pow2 = FromBits r107
+			pow2108 := math.Float32frombits(r107)
+			// r109:big = Mul r102 r108:pow2
+			big := float32(r102 * pow2108)
+			// r110 = CmpLE r31:az r39
+			r110 := az <= r39
+			// r111:far = Select r110 r57:taylor r109:big
 			far := big
-			if r104 {
+			if r110 {
 				far = taylor
 			}
-			// r36:ex = Select r38:large r105:far r36:ex
+			// r42:ex = Select r44:large r111:far r42:ex
 			if large {
 				ex = far
 			}
 		}
-		// r106:vc = FMA r36:ex r22:F r7:vr
+		// r112:vc = FMA r42:ex r22:F r7:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
-			// r107 = Load Delta
-			r107 := delta[j]
-			// r106:vc = Add r106:vc r107
-			vc = float32(vc + r107)
+			// r113 = Load Delta
+			r113 := delta[j]
+			// r112:vc = Add r112:vc r113
+			vc = float32(vc + r113)
 		}
-		// r110:dv = Sub r106:vc r13:vRest
+		// r116:dv = Sub r112:vc r13:vRest
 		dv := float32(vc - c[CVRest])
-		// r112:wkeep = Mul r111:keep r10:u
+		// r118:wkeep = Mul r117:keep r10:u
 		wkeep := float32(c[CKeep] * u)
-		// r113:wc = FMA r109:ka r110:dv r112:wkeep
+		// r119:wc = FMA r115:ka r116:dv r118:wkeep
 		wc := fma32Try(c[CKa], dv, wkeep, &slow)
-		// r115:since = Sub r114:t r2:Last
+		// r121:since = Sub r120:t r2:Last
 		since := float32(t - Last)
-		// r117:refr = CmpLT r115:since r116:tauRef
+		// r123:refr = CmpLT r121:since r122:tauRef
 		refr := since < c[CTauRef]
-		// r0:V = Select r117:refr r7:vr r106:vc
+		// r0:V = Select r123:refr r7:vr r112:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r117:refr r10:u r113:wc
+		// r1:W = Select r123:refr r10:u r119:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r120:sp = CmpGE r0:V r3:vTh
+		// r126:sp = CmpGE r0:V r3:vTh
 		sp := V >= c[CVTh]
-		// r2:Last = Select r120:sp r114:t r2:Last
+		// r2:Last = Select r126:sp r120:t r2:Last
 		if sp {
 			Last = t
->>>>>>> gen-ir
 		}
 		if slow {
 			stepF32SoftExact(f, s, j, j+1)
@@ -1625,12 +1114,8 @@ func stepF32SoftOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r126 {
-=======
-			// StoreOne Spike r120:sp
+			// StoreOne Spike r126:sp
 			if sp {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
@@ -1638,24 +1123,15 @@ func stepF32SoftOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r127 := r123 || r126
-			ref[j] = r127
-=======
-			// r121:ref = Or r117:refr r120:sp
-			ref121 := refr || sp
-			// StoreBool Ref r121:ref
-			ref[j] = ref121
->>>>>>> gen-ir
+			// r127:ref = Or r123:refr r126:sp
+			ref127 := refr || sp
+			// StoreBool Ref r127:ref
+			ref[j] = ref127
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r126 {
-=======
-			// StoreBits Bits r120:sp
+			// StoreBits Bits r126:sp
 			if sp {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -1711,72 +1187,48 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-<<<<<<< HEAD
+	// r32 = Imm 0x3ab60b61
 	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r33 = Imm 0x3c088889
 	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r35 = Imm 0x3d2aaaab
 	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r37 = Imm 0x3e2aaaab
 	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r39 = Imm 0x3f000000
 	r39 := math.Float32frombits(0x3f000000) // 0.5
+	// r41 = Imm 0x3f800000
 	r41 := math.Float32frombits(0x3f800000) // 1
+	// r43 = Imm 0x3e000000
 	r43 := math.Float32frombits(0x3e000000) // 0.125
+	// r45 = Imm 0x3493f27e
 	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r46 = Imm 0x3638ef1d
 	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r48 = Imm 0x37d00d01
 	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r50 = Imm 0x39500d01
 	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r58 = Imm 0x42be0000
 	r58 := math.Float32frombits(0x42be0000) // 95
+	// r61 = Imm 0xc2ae0000
 	r61 := math.Float32frombits(0xc2ae0000) // -87
+	// r64 = Imm 0x4b400000
 	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r65 = Imm 0x3fb8aa3b
 	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r68 = Imm 0xb5bfbe8e
 	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r69 = Imm 0xbf317200
 	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r81 = Imm 0x41f00000
 	r81 := math.Float32frombits(0x41f00000) // 30
+	// r84 = Imm 0xbf800000
 	r84 := math.Float32frombits(0xbf800000) // -1
+	// r88 = Imm 0x7f
 	r88 := uint32(0x7f)
-	r120 := f.T[s]
-=======
-	// r26 = Imm 0x3ab60b61
-	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r27 = Imm 0x3c088889
-	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r29 = Imm 0x3d2aaaab
-	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r31 = Imm 0x3e2aaaab
-	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r33 = Imm 0x3f000000
-	r33 := math.Float32frombits(0x3f000000) // 0.5
-	// r35 = Imm 0x3f800000
-	r35 := math.Float32frombits(0x3f800000) // 1
-	// r37 = Imm 0x3e000000
-	r37 := math.Float32frombits(0x3e000000) // 0.125
-	// r39 = Imm 0x3493f27e
-	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r40 = Imm 0x3638ef1d
-	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r42 = Imm 0x37d00d01
-	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r44 = Imm 0x39500d01
-	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r52 = Imm 0x42be0000
-	r52 := math.Float32frombits(0x42be0000) // 95
-	// r55 = Imm 0xc2ae0000
-	r55 := math.Float32frombits(0xc2ae0000) // -87
-	// r58 = Imm 0x4b400000
-	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r59 = Imm 0x3fb8aa3b
-	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r62 = Imm 0xb5bfbe8e
-	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r63 = Imm 0xbf317200
-	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r75 = Imm 0x41f00000
-	r75 := math.Float32frombits(0x41f00000) // 30
-	// r78 = Imm 0xbf800000
-	r78 := math.Float32frombits(0xbf800000) // -1
-	// r82 = Imm 0x7f
-	r82 := uint32(0x7f)
-	// r114:t = Time
+	// r120:t = Time
 	t := f.T[s]
->>>>>>> gen-ir
 	for j := lo; j < hi; j++ {
 		// r0:V = Load V
 		V := v[j]
@@ -1807,123 +1259,6 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 			// r11:in = Load I
 			in = i[j]
 		}
-<<<<<<< HEAD
-		r14 := float32(r7 - c[CVRest])
-		r16 := float32(r7 - c[CVC])
-		r18 := float32(r14 * r16)
-		r20 := float32(r11 - r10)
-		r21 := float32(c[CDtRTau] * r20)
-		r22 := fma32(c[CDtCTau], r18, r21)
-		r23 := float32(r14 + r16)
-		r24 := float32(c[CDtCTau] * r23)
-		if hasG {
-			r25 := g[j]
-			r26 := float32(c[CDtRTau] * r25)
-			r24 = float32(r24 - r26)
-			r28 := math.Float32frombits(0x00000000) // 0
-			r29 := fma32(r26, r7, r28)
-			r22 = float32(r22 - r29)
-		}
-		r31 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r34 := fma32(r32, r24, r33)
-		r36 := fma32(r34, r24, r35)
-		r38 := fma32(r36, r24, r37)
-		r40 := fma32(r38, r24, r39)
-		r42 := fma32(r40, r24, r41)
-		r44 := r31 > r43
-		if r44 {
-			r47 := fma32(r45, r24, r46)
-			r49 := fma32(r47, r24, r48)
-			r51 := fma32(r49, r24, r50)
-			r52 := fma32(r51, r24, r32)
-			r53 := fma32(r52, r24, r33)
-			r54 := fma32(r53, r24, r35)
-			r55 := fma32(r54, r24, r37)
-			r56 := fma32(r55, r24, r39)
-			r57 := fma32(r56, r24, r41)
-			r59 := r24 > r58
-			r60 := r24
-			if r59 {
-				r60 = r58
-			}
-			r62 := r60 < r61
-			r63 := r60
-			if r62 {
-				r63 = r61
-			}
-			r66 := fma32(r63, r65, r64)
-			r67 := float32(r66 - r64)
-			r70 := fma32(r67, r69, r63)
-			r71 := fma32(r67, r68, r70)
-			r72 := fma32(r45, r71, r46)
-			r73 := fma32(r72, r71, r48)
-			r74 := fma32(r73, r71, r50)
-			r75 := fma32(r74, r71, r32)
-			r76 := fma32(r75, r71, r33)
-			r77 := fma32(r76, r71, r35)
-			r78 := fma32(r77, r71, r37)
-			r79 := fma32(r78, r71, r39)
-			r80 := fma32(r79, r71, r41)
-			r82 := r67 > r81
-			r83 := r67
-			if r82 {
-				r83 = r81
-			}
-			r85 := float32(r83 * r84)
-			r86 := float32(r85 + r64)
-			r87 := math.Float32bits(r86)
-			r89 := r87 + r88
-			r90 := r89 << 23
-			r91 := math.Float32frombits(r90)
-			r92 := float32(r41 - r91)
-			r93 := fma32(r71, r80, r92)
-			r94 := float32(r93 / r60)
-			r95 := fma32(r67, r39, r64)
-			r96 := float32(r95 - r64)
-			r97 := float32(r96 + r64)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r88
-			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r94 * r101)
-			r103 := float32(r67 - r96)
-			r104 := float32(r103 + r64)
-			r105 := math.Float32bits(r104)
-			r106 := r105 + r88
-			r107 := r106 << 23
-			r108 := math.Float32frombits(r107)
-			r109 := float32(r102 * r108)
-			r110 := r31 <= r39
-			r111 := r109
-			if r110 {
-				r111 = r57
-			}
-			if r44 {
-				r42 = r111
-			}
-		}
-		r112 := fma32(r42, r22, r7)
-		if hasDelta {
-			r113 := delta[j]
-			r112 = float32(r112 + r113)
-		}
-		r116 := float32(r112 - c[CVRest])
-		r118 := float32(c[CKeep] * r10)
-		r119 := fma32(c[CKa], r116, r118)
-		r121 := float32(r120 - r2)
-		r123 := r121 < c[CTauRef]
-		r0 = r112
-		if r123 {
-			r0 = r7
-		}
-		r1 = r119
-		if r123 {
-			r1 = r10
-		}
-		r126 := r0 >= c[CVTh]
-		if r126 {
-			r2 = r120
-=======
 		// r14:a1 = Sub r7:vr r13:vRest
 		a1 := float32(vr - c[CVRest])
 		// r16:a2 = Sub r7:vr r15:vC
@@ -1940,191 +1275,201 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 		a1a2 := float32(a1 + a2)
 		// r24:z = Mul r17:dtCTau r23:a1a2
 		z := float32(c[CDtCTau] * a1a2)
-		// r25:az = Abs r24:z
+		// If G
+		if hasG {
+			// r25 = Load G
+			r25 := g[j]
+			// r26:gd = Mul r19:dtRTau r25
+			gd := float32(c[CDtRTau] * r25)
+			// r24:z = Sub r24:z r26:gd
+			z = float32(z - gd)
+			// r28 = Imm 0x0
+			r28 := math.Float32frombits(0x00000000) // 0
+			// r29:gv = FMA r26:gd r7:vr r28
+			gv := fma32(gd, vr, r28)
+			// r22:F = Sub r22:F r29:gv
+			F = float32(F - gv)
+		}
+		// r31:az = Abs r24:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r28 = FMA r26 r24:z r27
-		r28 := fma32(r26, z, r27)
-		// r30 = FMA r28 r24:z r29
-		r30 := fma32(r28, z, r29)
-		// r32 = FMA r30 r24:z r31
-		r32 := fma32(r30, z, r31)
 		// r34 = FMA r32 r24:z r33
 		r34 := fma32(r32, z, r33)
-		// r36:ex = FMA r34 r24:z r35
-		ex := fma32(r34, z, r35)
-		// r38:large = CmpGT r25:az r37
-		large := az > r37
-		// Rare r38:large
+		// r36 = FMA r34 r24:z r35
+		r36 := fma32(r34, z, r35)
+		// r38 = FMA r36 r24:z r37
+		r38 := fma32(r36, z, r37)
+		// r40 = FMA r38 r24:z r39
+		r40 := fma32(r38, z, r39)
+		// r42:ex = FMA r40 r24:z r41
+		ex := fma32(r40, z, r41)
+		// r44:large = CmpGT r31:az r43
+		large := az > r43
+		// Rare r44:large
 		if large {
-			// r41 = FMA r39 r24:z r40
-			r41 := fma32(r39, z, r40)
-			// r43 = FMA r41 r24:z r42
-			r43 := fma32(r41, z, r42)
-			// r45 = FMA r43 r24:z r44
-			r45 := fma32(r43, z, r44)
-			// r46 = FMA r45 r24:z r26
-			r46 := fma32(r45, z, r26)
-			// r47 = FMA r46 r24:z r27
-			r47 := fma32(r46, z, r27)
-			// r48 = FMA r47 r24:z r29
-			r48 := fma32(r47, z, r29)
-			// r49 = FMA r48 r24:z r31
-			r49 := fma32(r48, z, r31)
-			// r50 = FMA r49 r24:z r33
-			r50 := fma32(r49, z, r33)
-			// r51:taylor = FMA r50 r24:z r35
-			taylor := fma32(r50, z, r35)
-			// r53 = CmpGT r24:z r52
-			r53 := z > r52
-			// r54:zl = Select r53 r52 r24:z
+			// r47 = FMA r45 r24:z r46
+			r47 := fma32(r45, z, r46)
+			// r49 = FMA r47 r24:z r48
+			r49 := fma32(r47, z, r48)
+			// r51 = FMA r49 r24:z r50
+			r51 := fma32(r49, z, r50)
+			// r52 = FMA r51 r24:z r32
+			r52 := fma32(r51, z, r32)
+			// r53 = FMA r52 r24:z r33
+			r53 := fma32(r52, z, r33)
+			// r54 = FMA r53 r24:z r35
+			r54 := fma32(r53, z, r35)
+			// r55 = FMA r54 r24:z r37
+			r55 := fma32(r54, z, r37)
+			// r56 = FMA r55 r24:z r39
+			r56 := fma32(r55, z, r39)
+			// r57:taylor = FMA r56 r24:z r41
+			taylor := fma32(r56, z, r41)
+			// r59 = CmpGT r24:z r58
+			r59 := z > r58
+			// r60:zl = Select r59 r58 r24:z
 			zl := z
-			if r53 {
-				zl = r52
+			if r59 {
+				zl = r58
 			}
-			// r56 = CmpLT r54:zl r55
-			r56 := zl < r55
-			// r57:zc = Select r56 r55 r54:zl
+			// r62 = CmpLT r60:zl r61
+			r62 := zl < r61
+			// r63:zc = Select r62 r61 r60:zl
 			zc := zl
-			if r56 {
-				zc = r55
+			if r62 {
+				zc = r61
 			}
-			// r60 = FMA r57:zc r59 r58
-			r60 := fma32(zc, r59, r58)
-			// r61:k = Sub r60 r58
-			k := float32(r60 - r58)
-			// r64 = FMA r61:k r63 r57:zc
-			r64 := fma32(k, r63, zc)
-			// r65:r = FMA r61:k r62 r64
-			r := fma32(k, r62, r64)
-			// r66 = FMA r39 r65:r r40
-			r66 := fma32(r39, r, r40)
-			// r67 = FMA r66 r65:r r42
-			r67 := fma32(r66, r, r42)
-			// r68 = FMA r67 r65:r r44
-			r68 := fma32(r67, r, r44)
-			// r69 = FMA r68 r65:r r26
-			r69 := fma32(r68, r, r26)
-			// r70 = FMA r69 r65:r r27
-			r70 := fma32(r69, r, r27)
-			// r71 = FMA r70 r65:r r29
-			r71 := fma32(r70, r, r29)
-			// r72 = FMA r71 r65:r r31
-			r72 := fma32(r71, r, r31)
-			// r73 = FMA r72 r65:r r33
-			r73 := fma32(r72, r, r33)
-			// r74:q = FMA r73 r65:r r35
-			q := fma32(r73, r, r35)
-			// r76 = CmpGT r61:k r75
-			r76 := k > r75
-			// r77:kc = Select r76 r75 r61:k
+			// r66 = FMA r63:zc r65 r64
+			r66 := fma32(zc, r65, r64)
+			// r67:k = Sub r66 r64
+			k := float32(r66 - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70 := fma32(k, r69, zc)
+			// r71:r = FMA r67:k r68 r70
+			r := fma32(k, r68, r70)
+			// r72 = FMA r45 r71:r r46
+			r72 := fma32(r45, r, r46)
+			// r73 = FMA r72 r71:r r48
+			r73 := fma32(r72, r, r48)
+			// r74 = FMA r73 r71:r r50
+			r74 := fma32(r73, r, r50)
+			// r75 = FMA r74 r71:r r32
+			r75 := fma32(r74, r, r32)
+			// r76 = FMA r75 r71:r r33
+			r76 := fma32(r75, r, r33)
+			// r77 = FMA r76 r71:r r35
+			r77 := fma32(r76, r, r35)
+			// r78 = FMA r77 r71:r r37
+			r78 := fma32(r77, r, r37)
+			// r79 = FMA r78 r71:r r39
+			r79 := fma32(r78, r, r39)
+			// r80:q = FMA r79 r71:r r41
+			q := fma32(r79, r, r41)
+			// r82 = CmpGT r67:k r81
+			r82 := k > r81
+			// r83:kc = Select r82 r81 r67:k
 			kc := k
-			if r76 {
-				kc = r75
+			if r82 {
+				kc = r81
 			}
-			// r79 = Mul r77:kc r78
-			r79 := float32(kc * r78)
-			// r80 = Add r79 r58
-			r80 := float32(r79 + r58)
-			// r81:kBits = Bits r80
-			kBits81 := math.Float32bits(r80)
-			// r83 = IAdd r81:kBits r82
-			r83 := kBits81 + r82
-			// r84 = Shl 23 r83
-			r84 := r83 << 23
-			// r85:pow2 = FromBits r84
-			pow285 := math.Float32frombits(r84)
-			// r86:oneMinus = Sub r35 r85:pow2
-			oneMinus := float32(r35 - pow285)
-			// r87 = FMA r65:r r74:q r86:oneMinus
-			r87 := fma32(r, q, oneMinus)
-			// r88:y = Div r87 r54:zl
-			y := float32(r87 / zl)
-			// r89 = FMA r61:k r33 r58
-			r89 := fma32(k, r33, r58)
-			// r90:kHalf = Sub r89 r58
-			kHalf := float32(r89 - r58)
-			// r91 = Add r90:kHalf r58
-			r91 := float32(kHalf + r58)
-			// r92:kBits = Bits r91
-			kBits92 := math.Float32bits(r91)
-			// r93 = IAdd r92:kBits r82
-			r93 := kBits92 + r82
-			// r94 = Shl 23 r93
-			r94 := r93 << 23
-			// r95:pow2 = FromBits r94
-			pow295 := math.Float32frombits(r94)
-			// r96 = Mul r88:y r95:pow2
-			r96 := float32(y * pow295)
-			// r97 = Sub r61:k r90:kHalf
-			r97 := float32(k - kHalf)
-			// r98 = Add r97 r58
-			r98 := float32(r97 + r58)
-			// r99:kBits = Bits r98
-			kBits99 := math.Float32bits(r98)
-			// r100 = IAdd r99:kBits r82
-			r100 := kBits99 + r82
-			// r101 = Shl 23 r100
-			r101 := r100 << 23
-			// r102:pow2 = FromBits r101
-			pow2102 := math.Float32frombits(r101)
-			// r103:big = Mul r96 r102:pow2
-			big := float32(r96 * pow2102)
-			// r104 = CmpLE r25:az r33
-			r104 := az <= r33
-			// r105:far = Select r104 r51:taylor r103:big
+			// r85 = Mul r83:kc r84
+			r85 := float32(kc * r84)
+			// r86 = Add r85 r64
+			r86 := float32(r85 + r64)
+			// r87:kBits = Bits r86
+			kBits87 := math.Float32bits(r86)
+			// r89 = IAdd r87:kBits r88
+			r89 := kBits87 + r88
+			// r90 = Shl 23 r89
+			r90 := r89 << 23
+			// r91:pow2 = FromBits r90
+			pow291 := math.Float32frombits(r90)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus := float32(r41 - pow291)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93 := fma32(r, q, oneMinus)
+			// r94:y = Div r93 r60:zl
+			y := float32(r93 / zl)
+			// r95 = FMA r67:k r39 r64
+			r95 := fma32(k, r39, r64)
+			// r96:kHalf = Sub r95 r64
+			kHalf := float32(r95 - r64)
+			// r97 = Add r96:kHalf r64
+			r97 := float32(kHalf + r64)
+			// r98:kBits = Bits r97
+			kBits98 := math.Float32bits(r97)
+			// r99 = IAdd r98:kBits r88
+			r99 := kBits98 + r88
+			// r100 = Shl 23 r99
+			r100 := r99 << 23
+			// r101:pow2 = FromBits r100
+			pow2101 := math.Float32frombits(r100)
+			// r102 = Mul r94:y r101:pow2
+			r102 := float32(y * pow2101)
+			// r103 = Sub r67:k r96:kHalf
+			r103 := float32(k - kHalf)
+			// r104 = Add r103 r64
+			r104 := float32(r103 + r64)
+			// r105:kBits = Bits r104
+			kBits105 := math.Float32bits(r104)
+			// r106 = IAdd r105:kBits r88
+			r106 := kBits105 + r88
+			// r107 = Shl 23 r106
+			r107 := r106 << 23
+			// r108:pow2 = FromBits r107
+			pow2108 := math.Float32frombits(r107)
+			// r109:big = Mul r102 r108:pow2
+			big := float32(r102 * pow2108)
+			// r110 = CmpLE r31:az r39
+			r110 := az <= r39
+			// r111:far = Select r110 r57:taylor r109:big
 			far := big
-			if r104 {
+			if r110 {
 				far = taylor
 			}
-			// r36:ex = Select r38:large r105:far r36:ex
+			// r42:ex = Select r44:large r111:far r42:ex
 			if large {
 				ex = far
 			}
 		}
-		// r106:vc = FMA r36:ex r22:F r7:vr
+		// r112:vc = FMA r42:ex r22:F r7:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r107 = Load Delta
-			r107 := delta[j]
-			// r106:vc = Add r106:vc r107
-			vc = float32(vc + r107)
+			// r113 = Load Delta
+			r113 := delta[j]
+			// r112:vc = Add r112:vc r113
+			vc = float32(vc + r113)
 		}
-		// r110:dv = Sub r106:vc r13:vRest
+		// r116:dv = Sub r112:vc r13:vRest
 		dv := float32(vc - c[CVRest])
-		// r112:wkeep = Mul r111:keep r10:u
+		// r118:wkeep = Mul r117:keep r10:u
 		wkeep := float32(c[CKeep] * u)
-		// r113:wc = FMA r109:ka r110:dv r112:wkeep
+		// r119:wc = FMA r115:ka r116:dv r118:wkeep
 		wc := fma32(c[CKa], dv, wkeep)
-		// r115:since = Sub r114:t r2:Last
+		// r121:since = Sub r120:t r2:Last
 		since := float32(t - Last)
-		// r117:refr = CmpLT r115:since r116:tauRef
+		// r123:refr = CmpLT r121:since r122:tauRef
 		refr := since < c[CTauRef]
-		// r0:V = Select r117:refr r7:vr r106:vc
+		// r0:V = Select r123:refr r7:vr r112:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r117:refr r10:u r113:wc
+		// r1:W = Select r123:refr r10:u r119:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r120:sp = CmpGE r0:V r3:vTh
+		// r126:sp = CmpGE r0:V r3:vTh
 		sp := V >= c[CVTh]
-		// r2:Last = Select r120:sp r114:t r2:Last
+		// r2:Last = Select r126:sp r120:t r2:Last
 		if sp {
 			Last = t
->>>>>>> gen-ir
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r126 {
-=======
-			// StoreOne Spike r120:sp
+			// StoreOne Spike r126:sp
 			if sp {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
@@ -2132,24 +1477,15 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r127 := r123 || r126
-			ref[j] = r127
-=======
-			// r121:ref = Or r117:refr r120:sp
-			ref121 := refr || sp
-			// StoreBool Ref r121:ref
-			ref[j] = ref121
->>>>>>> gen-ir
+			// r127:ref = Or r123:refr r126:sp
+			ref127 := refr || sp
+			// StoreBool Ref r127:ref
+			ref[j] = ref127
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r126 {
-=======
-			// StoreBits Bits r120:sp
+			// StoreBits Bits r126:sp
 			if sp {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -2226,72 +1562,48 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-<<<<<<< HEAD
+	// r33 = Imm 0x3ab60b61
 	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r34 = Imm 0x3c088889
 	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r36 = Imm 0x3d2aaaab
 	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r38 = Imm 0x3e2aaaab
 	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r40 = Imm 0x3f000000
 	r40 := math.Float32frombits(0x3f000000) // 0.5
+	// r42 = Imm 0x3f800000
 	r42 := math.Float32frombits(0x3f800000) // 1
+	// r44 = Imm 0x3e000000
 	r44 := math.Float32frombits(0x3e000000) // 0.125
+	// r46 = Imm 0x3493f27e
 	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r47 = Imm 0x3638ef1d
 	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r49 = Imm 0x37d00d01
 	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r51 = Imm 0x39500d01
 	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r59 = Imm 0x42be0000
 	r59 := math.Float32frombits(0x42be0000) // 95
+	// r62 = Imm 0xc2ae0000
 	r62 := math.Float32frombits(0xc2ae0000) // -87
+	// r65 = Imm 0x4b400000
 	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r66 = Imm 0x3fb8aa3b
 	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r69 = Imm 0xb5bfbe8e
 	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r70 = Imm 0xbf317200
 	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r82 = Imm 0x41f00000
 	r82 := math.Float32frombits(0x41f00000) // 30
+	// r85 = Imm 0xbf800000
 	r85 := math.Float32frombits(0xbf800000) // -1
+	// r89 = Imm 0x7f
 	r89 := uint32(0x7f)
-	r121 := f.T[s]
-=======
-	// r26 = Imm 0x3ab60b61
-	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r27 = Imm 0x3c088889
-	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r29 = Imm 0x3d2aaaab
-	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r31 = Imm 0x3e2aaaab
-	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r33 = Imm 0x3f000000
-	r33 := math.Float32frombits(0x3f000000) // 0.5
-	// r35 = Imm 0x3f800000
-	r35 := math.Float32frombits(0x3f800000) // 1
-	// r37 = Imm 0x3e000000
-	r37 := math.Float32frombits(0x3e000000) // 0.125
-	// r39 = Imm 0x3493f27e
-	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r40 = Imm 0x3638ef1d
-	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r42 = Imm 0x37d00d01
-	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r44 = Imm 0x39500d01
-	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r52 = Imm 0x42be0000
-	r52 := math.Float32frombits(0x42be0000) // 95
-	// r55 = Imm 0xc2ae0000
-	r55 := math.Float32frombits(0xc2ae0000) // -87
-	// r58 = Imm 0x4b400000
-	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r59 = Imm 0x3fb8aa3b
-	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r62 = Imm 0xb5bfbe8e
-	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r63 = Imm 0xbf317200
-	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r75 = Imm 0x41f00000
-	r75 := math.Float32frombits(0x41f00000) // 30
-	// r78 = Imm 0xbf800000
-	r78 := math.Float32frombits(0xbf800000) // -1
-	// r82 = Imm 0x7f
-	r82 := uint32(0x7f)
-	// r114:t = Time
+	// r121:t = Time
 	t := f.T[s]
->>>>>>> gen-ir
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -2368,371 +1680,6 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-<<<<<<< HEAD
-		r13a := cVRest[j]
-		r13b := cVRest[j+1]
-		r13c := cVRest[j+2]
-		r14a := float32(r7a - r13a)
-		r14b := float32(r7b - r13b)
-		r14c := float32(r7c - r13c)
-		r15a := cVC[j]
-		r15b := cVC[j+1]
-		r15c := cVC[j+2]
-		r16a := float32(r7a - r15a)
-		r16b := float32(r7b - r15b)
-		r16c := float32(r7c - r15c)
-		r17a := cDtCTau[j]
-		r17b := cDtCTau[j+1]
-		r17c := cDtCTau[j+2]
-		r18a := float32(r14a * r16a)
-		r18b := float32(r14b * r16b)
-		r18c := float32(r14c * r16c)
-		r19a := cDtRTau[j]
-		r19b := cDtRTau[j+1]
-		r19c := cDtRTau[j+2]
-		r20a := float32(r11a - r10a)
-		r20b := float32(r11b - r10b)
-		r20c := float32(r11c - r10c)
-		r21a := float32(r19a * r20a)
-		r21b := float32(r19b * r20b)
-		r21c := float32(r19c * r20c)
-		r22a := fma32Try(r17a, r18a, r21a, &slow)
-		r22b := fma32Try(r17b, r18b, r21b, &slow)
-		r22c := fma32Try(r17c, r18c, r21c, &slow)
-		r23a := float32(r14a + r16a)
-		r23b := float32(r14b + r16b)
-		r23c := float32(r14c + r16c)
-		r24a := float32(r17a * r23a)
-		r24b := float32(r17b * r23b)
-		r24c := float32(r17c * r23c)
-		if hasG {
-			r25a := cDtRTau[j]
-			r25b := cDtRTau[j+1]
-			r25c := cDtRTau[j+2]
-			r26a := g[j]
-			r26b := g[j+1]
-			r26c := g[j+2]
-			r27a := float32(r25a * r26a)
-			r27b := float32(r25b * r26b)
-			r27c := float32(r25c * r26c)
-			r24a = float32(r24a - r27a)
-			r24b = float32(r24b - r27b)
-			r24c = float32(r24c - r27c)
-			r29a := math.Float32frombits(0x00000000) // 0
-			r29b := math.Float32frombits(0x00000000) // 0
-			r29c := math.Float32frombits(0x00000000) // 0
-			r30a := fma32Try(r27a, r7a, r29a, &slow)
-			r30b := fma32Try(r27b, r7b, r29b, &slow)
-			r30c := fma32Try(r27c, r7c, r29c, &slow)
-			r22a = float32(r22a - r30a)
-			r22b = float32(r22b - r30b)
-			r22c = float32(r22c - r30c)
-		}
-		r32a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
-		r32b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
-		r32c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
-		r35a := fma32Try(r33, r24a, r34, &slow)
-		r35b := fma32Try(r33, r24b, r34, &slow)
-		r35c := fma32Try(r33, r24c, r34, &slow)
-		r37a := fma32Try(r35a, r24a, r36, &slow)
-		r37b := fma32Try(r35b, r24b, r36, &slow)
-		r37c := fma32Try(r35c, r24c, r36, &slow)
-		r39a := fma32Try(r37a, r24a, r38, &slow)
-		r39b := fma32Try(r37b, r24b, r38, &slow)
-		r39c := fma32Try(r37c, r24c, r38, &slow)
-		r41a := fma32Try(r39a, r24a, r40, &slow)
-		r41b := fma32Try(r39b, r24b, r40, &slow)
-		r41c := fma32Try(r39c, r24c, r40, &slow)
-		r43a := fma32Try(r41a, r24a, r42, &slow)
-		r43b := fma32Try(r41b, r24b, r42, &slow)
-		r43c := fma32Try(r41c, r24c, r42, &slow)
-		r45a := r32a > r44
-		r45b := r32b > r44
-		r45c := r32c > r44
-		if r45a {
-			r48a := fma32Try(r46, r24a, r47, &slow)
-			r50a := fma32Try(r48a, r24a, r49, &slow)
-			r52a := fma32Try(r50a, r24a, r51, &slow)
-			r53a := fma32Try(r52a, r24a, r33, &slow)
-			r54a := fma32Try(r53a, r24a, r34, &slow)
-			r55a := fma32Try(r54a, r24a, r36, &slow)
-			r56a := fma32Try(r55a, r24a, r38, &slow)
-			r57a := fma32Try(r56a, r24a, r40, &slow)
-			r58a := fma32Try(r57a, r24a, r42, &slow)
-			r60a := r24a > r59
-			r61a := r24a
-			if r60a {
-				r61a = r59
-			}
-			r63a := r61a < r62
-			r64a := r61a
-			if r63a {
-				r64a = r62
-			}
-			r67a := fma32Try(r64a, r66, r65, &slow)
-			r68a := float32(r67a - r65)
-			r71a := fma32Try(r68a, r70, r64a, &slow)
-			r72a := fma32Try(r68a, r69, r71a, &slow)
-			r73a := fma32Try(r46, r72a, r47, &slow)
-			r74a := fma32Try(r73a, r72a, r49, &slow)
-			r75a := fma32Try(r74a, r72a, r51, &slow)
-			r76a := fma32Try(r75a, r72a, r33, &slow)
-			r77a := fma32Try(r76a, r72a, r34, &slow)
-			r78a := fma32Try(r77a, r72a, r36, &slow)
-			r79a := fma32Try(r78a, r72a, r38, &slow)
-			r80a := fma32Try(r79a, r72a, r40, &slow)
-			r81a := fma32Try(r80a, r72a, r42, &slow)
-			r83a := r68a > r82
-			r84a := r68a
-			if r83a {
-				r84a = r82
-			}
-			r86a := float32(r84a * r85)
-			r87a := float32(r86a + r65)
-			r88a := math.Float32bits(r87a)
-			r90a := r88a + r89
-			r91a := r90a << 23
-			r92a := math.Float32frombits(r91a)
-			r93a := float32(r42 - r92a)
-			r94a := fma32Try(r72a, r81a, r93a, &slow)
-			r95a := float32(r94a / r61a)
-			r96a := fma32Try(r68a, r40, r65, &slow)
-			r97a := float32(r96a - r65)
-			r98a := float32(r97a + r65)
-			r99a := math.Float32bits(r98a)
-			r100a := r99a + r89
-			r101a := r100a << 23
-			r102a := math.Float32frombits(r101a)
-			r103a := float32(r95a * r102a)
-			r104a := float32(r68a - r97a)
-			r105a := float32(r104a + r65)
-			r106a := math.Float32bits(r105a)
-			r107a := r106a + r89
-			r108a := r107a << 23
-			r109a := math.Float32frombits(r108a)
-			r110a := float32(r103a * r109a)
-			r111a := r32a <= r40
-			r112a := r110a
-			if r111a {
-				r112a = r58a
-			}
-			if r45a {
-				r43a = r112a
-			}
-		}
-		if r45b {
-			r48b := fma32Try(r46, r24b, r47, &slow)
-			r50b := fma32Try(r48b, r24b, r49, &slow)
-			r52b := fma32Try(r50b, r24b, r51, &slow)
-			r53b := fma32Try(r52b, r24b, r33, &slow)
-			r54b := fma32Try(r53b, r24b, r34, &slow)
-			r55b := fma32Try(r54b, r24b, r36, &slow)
-			r56b := fma32Try(r55b, r24b, r38, &slow)
-			r57b := fma32Try(r56b, r24b, r40, &slow)
-			r58b := fma32Try(r57b, r24b, r42, &slow)
-			r60b := r24b > r59
-			r61b := r24b
-			if r60b {
-				r61b = r59
-			}
-			r63b := r61b < r62
-			r64b := r61b
-			if r63b {
-				r64b = r62
-			}
-			r67b := fma32Try(r64b, r66, r65, &slow)
-			r68b := float32(r67b - r65)
-			r71b := fma32Try(r68b, r70, r64b, &slow)
-			r72b := fma32Try(r68b, r69, r71b, &slow)
-			r73b := fma32Try(r46, r72b, r47, &slow)
-			r74b := fma32Try(r73b, r72b, r49, &slow)
-			r75b := fma32Try(r74b, r72b, r51, &slow)
-			r76b := fma32Try(r75b, r72b, r33, &slow)
-			r77b := fma32Try(r76b, r72b, r34, &slow)
-			r78b := fma32Try(r77b, r72b, r36, &slow)
-			r79b := fma32Try(r78b, r72b, r38, &slow)
-			r80b := fma32Try(r79b, r72b, r40, &slow)
-			r81b := fma32Try(r80b, r72b, r42, &slow)
-			r83b := r68b > r82
-			r84b := r68b
-			if r83b {
-				r84b = r82
-			}
-			r86b := float32(r84b * r85)
-			r87b := float32(r86b + r65)
-			r88b := math.Float32bits(r87b)
-			r90b := r88b + r89
-			r91b := r90b << 23
-			r92b := math.Float32frombits(r91b)
-			r93b := float32(r42 - r92b)
-			r94b := fma32Try(r72b, r81b, r93b, &slow)
-			r95b := float32(r94b / r61b)
-			r96b := fma32Try(r68b, r40, r65, &slow)
-			r97b := float32(r96b - r65)
-			r98b := float32(r97b + r65)
-			r99b := math.Float32bits(r98b)
-			r100b := r99b + r89
-			r101b := r100b << 23
-			r102b := math.Float32frombits(r101b)
-			r103b := float32(r95b * r102b)
-			r104b := float32(r68b - r97b)
-			r105b := float32(r104b + r65)
-			r106b := math.Float32bits(r105b)
-			r107b := r106b + r89
-			r108b := r107b << 23
-			r109b := math.Float32frombits(r108b)
-			r110b := float32(r103b * r109b)
-			r111b := r32b <= r40
-			r112b := r110b
-			if r111b {
-				r112b = r58b
-			}
-			if r45b {
-				r43b = r112b
-			}
-		}
-		if r45c {
-			r48c := fma32Try(r46, r24c, r47, &slow)
-			r50c := fma32Try(r48c, r24c, r49, &slow)
-			r52c := fma32Try(r50c, r24c, r51, &slow)
-			r53c := fma32Try(r52c, r24c, r33, &slow)
-			r54c := fma32Try(r53c, r24c, r34, &slow)
-			r55c := fma32Try(r54c, r24c, r36, &slow)
-			r56c := fma32Try(r55c, r24c, r38, &slow)
-			r57c := fma32Try(r56c, r24c, r40, &slow)
-			r58c := fma32Try(r57c, r24c, r42, &slow)
-			r60c := r24c > r59
-			r61c := r24c
-			if r60c {
-				r61c = r59
-			}
-			r63c := r61c < r62
-			r64c := r61c
-			if r63c {
-				r64c = r62
-			}
-			r67c := fma32Try(r64c, r66, r65, &slow)
-			r68c := float32(r67c - r65)
-			r71c := fma32Try(r68c, r70, r64c, &slow)
-			r72c := fma32Try(r68c, r69, r71c, &slow)
-			r73c := fma32Try(r46, r72c, r47, &slow)
-			r74c := fma32Try(r73c, r72c, r49, &slow)
-			r75c := fma32Try(r74c, r72c, r51, &slow)
-			r76c := fma32Try(r75c, r72c, r33, &slow)
-			r77c := fma32Try(r76c, r72c, r34, &slow)
-			r78c := fma32Try(r77c, r72c, r36, &slow)
-			r79c := fma32Try(r78c, r72c, r38, &slow)
-			r80c := fma32Try(r79c, r72c, r40, &slow)
-			r81c := fma32Try(r80c, r72c, r42, &slow)
-			r83c := r68c > r82
-			r84c := r68c
-			if r83c {
-				r84c = r82
-			}
-			r86c := float32(r84c * r85)
-			r87c := float32(r86c + r65)
-			r88c := math.Float32bits(r87c)
-			r90c := r88c + r89
-			r91c := r90c << 23
-			r92c := math.Float32frombits(r91c)
-			r93c := float32(r42 - r92c)
-			r94c := fma32Try(r72c, r81c, r93c, &slow)
-			r95c := float32(r94c / r61c)
-			r96c := fma32Try(r68c, r40, r65, &slow)
-			r97c := float32(r96c - r65)
-			r98c := float32(r97c + r65)
-			r99c := math.Float32bits(r98c)
-			r100c := r99c + r89
-			r101c := r100c << 23
-			r102c := math.Float32frombits(r101c)
-			r103c := float32(r95c * r102c)
-			r104c := float32(r68c - r97c)
-			r105c := float32(r104c + r65)
-			r106c := math.Float32bits(r105c)
-			r107c := r106c + r89
-			r108c := r107c << 23
-			r109c := math.Float32frombits(r108c)
-			r110c := float32(r103c * r109c)
-			r111c := r32c <= r40
-			r112c := r110c
-			if r111c {
-				r112c = r58c
-			}
-			if r45c {
-				r43c = r112c
-			}
-		}
-		r113a := fma32Try(r43a, r22a, r7a, &slow)
-		r113b := fma32Try(r43b, r22b, r7b, &slow)
-		r113c := fma32Try(r43c, r22c, r7c, &slow)
-		if hasDelta {
-			r114a := delta[j]
-			r114b := delta[j+1]
-			r114c := delta[j+2]
-			r113a = float32(r113a + r114a)
-			r113b = float32(r113b + r114b)
-			r113c = float32(r113c + r114c)
-		}
-		r116a := cKa[j]
-		r116b := cKa[j+1]
-		r116c := cKa[j+2]
-		r117a := float32(r113a - r13a)
-		r117b := float32(r113b - r13b)
-		r117c := float32(r113c - r13c)
-		r118a := cKeep[j]
-		r118b := cKeep[j+1]
-		r118c := cKeep[j+2]
-		r119a := float32(r118a * r10a)
-		r119b := float32(r118b * r10b)
-		r119c := float32(r118c * r10c)
-		r120a := fma32Try(r116a, r117a, r119a, &slow)
-		r120b := fma32Try(r116b, r117b, r119b, &slow)
-		r120c := fma32Try(r116c, r117c, r119c, &slow)
-		r122a := float32(r121 - r2a)
-		r122b := float32(r121 - r2b)
-		r122c := float32(r121 - r2c)
-		r123a := cTauRef[j]
-		r123b := cTauRef[j+1]
-		r123c := cTauRef[j+2]
-		r124a := r122a < r123a
-		r124b := r122b < r123b
-		r124c := r122c < r123c
-		r0a = r113a
-		if r124a {
-			r0a = r7a
-		}
-		r0b = r113b
-		if r124b {
-			r0b = r7b
-		}
-		r0c = r113c
-		if r124c {
-			r0c = r7c
-		}
-		r1a = r120a
-		if r124a {
-			r1a = r10a
-		}
-		r1b = r120b
-		if r124b {
-			r1b = r10b
-		}
-		r1c = r120c
-		if r124c {
-			r1c = r10c
-		}
-		r127a := r0a >= r3a
-		r127b := r0b >= r3b
-		r127c := r0c >= r3c
-		if r127a {
-			r2a = r121
-		}
-		if r127b {
-			r2b = r121
-		}
-		if r127c {
-			r2c = r121
-=======
 		// r13:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
@@ -2758,17 +1705,17 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
 		// r19:dtRTau = Param DtRTau
-		dtRTau_a := cDtRTau[j]
-		dtRTau_b := cDtRTau[j+1]
-		dtRTau_c := cDtRTau[j+2]
+		dtRTau19_a := cDtRTau[j]
+		dtRTau19_b := cDtRTau[j+1]
+		dtRTau19_c := cDtRTau[j+2]
 		// r20:iu = Sub r11:in r10:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
 		// r21:drive = Mul r19:dtRTau r20:iu
-		drive_a := float32(dtRTau_a * iu_a)
-		drive_b := float32(dtRTau_b * iu_b)
-		drive_c := float32(dtRTau_c * iu_c)
+		drive_a := float32(dtRTau19_a * iu_a)
+		drive_b := float32(dtRTau19_b * iu_b)
+		drive_c := float32(dtRTau19_c * iu_c)
 		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
 		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
@@ -2781,461 +1728,492 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		z_a := float32(dtCTau_a * a1a2_a)
 		z_b := float32(dtCTau_b * a1a2_b)
 		z_c := float32(dtCTau_c * a1a2_c)
-		// r25:az = Abs r24:z
+		// If G
+		if hasG {
+			// r25:dtRTau = Param DtRTau
+			dtRTau25_a := cDtRTau[j]
+			dtRTau25_b := cDtRTau[j+1]
+			dtRTau25_c := cDtRTau[j+2]
+			// r26 = Load G
+			r26_a := g[j]
+			r26_b := g[j+1]
+			r26_c := g[j+2]
+			// r27:gd = Mul r25:dtRTau r26
+			gd_a := float32(dtRTau25_a * r26_a)
+			gd_b := float32(dtRTau25_b * r26_b)
+			gd_c := float32(dtRTau25_c * r26_c)
+			// r24:z = Sub r24:z r27:gd
+			z_a = float32(z_a - gd_a)
+			z_b = float32(z_b - gd_b)
+			z_c = float32(z_c - gd_c)
+			// r29 = Imm 0x0
+			r29_a := math.Float32frombits(0x00000000) // 0
+			r29_b := math.Float32frombits(0x00000000) // 0
+			r29_c := math.Float32frombits(0x00000000) // 0
+			// r30:gv = FMA r27:gd r7:vr r29
+			gv_a := fma32Try(gd_a, vr_a, r29_a, &slow)
+			gv_b := fma32Try(gd_b, vr_b, r29_b, &slow)
+			gv_c := fma32Try(gd_c, vr_c, r29_c, &slow)
+			// r22:F = Sub r22:F r30:gv
+			F_a = float32(F_a - gv_a)
+			F_b = float32(F_b - gv_b)
+			F_c = float32(F_c - gv_c)
+		}
+		// r32:az = Abs r24:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
 		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
-		// r28 = FMA r26 r24:z r27
-		r28_a := fma32Try(r26, z_a, r27, &slow)
-		r28_b := fma32Try(r26, z_b, r27, &slow)
-		r28_c := fma32Try(r26, z_c, r27, &slow)
-		// r30 = FMA r28 r24:z r29
-		r30_a := fma32Try(r28_a, z_a, r29, &slow)
-		r30_b := fma32Try(r28_b, z_b, r29, &slow)
-		r30_c := fma32Try(r28_c, z_c, r29, &slow)
-		// r32 = FMA r30 r24:z r31
-		r32_a := fma32Try(r30_a, z_a, r31, &slow)
-		r32_b := fma32Try(r30_b, z_b, r31, &slow)
-		r32_c := fma32Try(r30_c, z_c, r31, &slow)
-		// r34 = FMA r32 r24:z r33
-		r34_a := fma32Try(r32_a, z_a, r33, &slow)
-		r34_b := fma32Try(r32_b, z_b, r33, &slow)
-		r34_c := fma32Try(r32_c, z_c, r33, &slow)
-		// r36:ex = FMA r34 r24:z r35
-		ex_a := fma32Try(r34_a, z_a, r35, &slow)
-		ex_b := fma32Try(r34_b, z_b, r35, &slow)
-		ex_c := fma32Try(r34_c, z_c, r35, &slow)
-		// r38:large = CmpGT r25:az r37
-		large_a := az_a > r37
-		large_b := az_b > r37
-		large_c := az_c > r37
-		// Rare r38:large
+		// r35 = FMA r33 r24:z r34
+		r35_a := fma32Try(r33, z_a, r34, &slow)
+		r35_b := fma32Try(r33, z_b, r34, &slow)
+		r35_c := fma32Try(r33, z_c, r34, &slow)
+		// r37 = FMA r35 r24:z r36
+		r37_a := fma32Try(r35_a, z_a, r36, &slow)
+		r37_b := fma32Try(r35_b, z_b, r36, &slow)
+		r37_c := fma32Try(r35_c, z_c, r36, &slow)
+		// r39 = FMA r37 r24:z r38
+		r39_a := fma32Try(r37_a, z_a, r38, &slow)
+		r39_b := fma32Try(r37_b, z_b, r38, &slow)
+		r39_c := fma32Try(r37_c, z_c, r38, &slow)
+		// r41 = FMA r39 r24:z r40
+		r41_a := fma32Try(r39_a, z_a, r40, &slow)
+		r41_b := fma32Try(r39_b, z_b, r40, &slow)
+		r41_c := fma32Try(r39_c, z_c, r40, &slow)
+		// r43:ex = FMA r41 r24:z r42
+		ex_a := fma32Try(r41_a, z_a, r42, &slow)
+		ex_b := fma32Try(r41_b, z_b, r42, &slow)
+		ex_c := fma32Try(r41_c, z_c, r42, &slow)
+		// r45:large = CmpGT r32:az r44
+		large_a := az_a > r44
+		large_b := az_b > r44
+		large_c := az_c > r44
+		// Rare r45:large
 		if large_a {
-			// r41 = FMA r39 r24:z r40
-			r41_a := fma32Try(r39, z_a, r40, &slow)
-			// r43 = FMA r41 r24:z r42
-			r43_a := fma32Try(r41_a, z_a, r42, &slow)
-			// r45 = FMA r43 r24:z r44
-			r45_a := fma32Try(r43_a, z_a, r44, &slow)
-			// r46 = FMA r45 r24:z r26
-			r46_a := fma32Try(r45_a, z_a, r26, &slow)
-			// r47 = FMA r46 r24:z r27
-			r47_a := fma32Try(r46_a, z_a, r27, &slow)
-			// r48 = FMA r47 r24:z r29
-			r48_a := fma32Try(r47_a, z_a, r29, &slow)
-			// r49 = FMA r48 r24:z r31
-			r49_a := fma32Try(r48_a, z_a, r31, &slow)
-			// r50 = FMA r49 r24:z r33
-			r50_a := fma32Try(r49_a, z_a, r33, &slow)
-			// r51:taylor = FMA r50 r24:z r35
-			taylor_a := fma32Try(r50_a, z_a, r35, &slow)
-			// r53 = CmpGT r24:z r52
-			r53_a := z_a > r52
-			// r54:zl = Select r53 r52 r24:z
+			// r48 = FMA r46 r24:z r47
+			r48_a := fma32Try(r46, z_a, r47, &slow)
+			// r50 = FMA r48 r24:z r49
+			r50_a := fma32Try(r48_a, z_a, r49, &slow)
+			// r52 = FMA r50 r24:z r51
+			r52_a := fma32Try(r50_a, z_a, r51, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53_a := fma32Try(r52_a, z_a, r33, &slow)
+			// r54 = FMA r53 r24:z r34
+			r54_a := fma32Try(r53_a, z_a, r34, &slow)
+			// r55 = FMA r54 r24:z r36
+			r55_a := fma32Try(r54_a, z_a, r36, &slow)
+			// r56 = FMA r55 r24:z r38
+			r56_a := fma32Try(r55_a, z_a, r38, &slow)
+			// r57 = FMA r56 r24:z r40
+			r57_a := fma32Try(r56_a, z_a, r40, &slow)
+			// r58:taylor = FMA r57 r24:z r42
+			taylor_a := fma32Try(r57_a, z_a, r42, &slow)
+			// r60 = CmpGT r24:z r59
+			r60_a := z_a > r59
+			// r61:zl = Select r60 r59 r24:z
 			zl_a := z_a
-			if r53_a {
-				zl_a = r52
+			if r60_a {
+				zl_a = r59
 			}
-			// r56 = CmpLT r54:zl r55
-			r56_a := zl_a < r55
-			// r57:zc = Select r56 r55 r54:zl
+			// r63 = CmpLT r61:zl r62
+			r63_a := zl_a < r62
+			// r64:zc = Select r63 r62 r61:zl
 			zc_a := zl_a
-			if r56_a {
-				zc_a = r55
+			if r63_a {
+				zc_a = r62
 			}
-			// r60 = FMA r57:zc r59 r58
-			r60_a := fma32Try(zc_a, r59, r58, &slow)
-			// r61:k = Sub r60 r58
-			k_a := float32(r60_a - r58)
-			// r64 = FMA r61:k r63 r57:zc
-			r64_a := fma32Try(k_a, r63, zc_a, &slow)
-			// r65:r = FMA r61:k r62 r64
-			r_a := fma32Try(k_a, r62, r64_a, &slow)
-			// r66 = FMA r39 r65:r r40
-			r66_a := fma32Try(r39, r_a, r40, &slow)
-			// r67 = FMA r66 r65:r r42
-			r67_a := fma32Try(r66_a, r_a, r42, &slow)
-			// r68 = FMA r67 r65:r r44
-			r68_a := fma32Try(r67_a, r_a, r44, &slow)
-			// r69 = FMA r68 r65:r r26
-			r69_a := fma32Try(r68_a, r_a, r26, &slow)
-			// r70 = FMA r69 r65:r r27
-			r70_a := fma32Try(r69_a, r_a, r27, &slow)
-			// r71 = FMA r70 r65:r r29
-			r71_a := fma32Try(r70_a, r_a, r29, &slow)
-			// r72 = FMA r71 r65:r r31
-			r72_a := fma32Try(r71_a, r_a, r31, &slow)
-			// r73 = FMA r72 r65:r r33
-			r73_a := fma32Try(r72_a, r_a, r33, &slow)
-			// r74:q = FMA r73 r65:r r35
-			q_a := fma32Try(r73_a, r_a, r35, &slow)
-			// r76 = CmpGT r61:k r75
-			r76_a := k_a > r75
-			// r77:kc = Select r76 r75 r61:k
+			// r67 = FMA r64:zc r66 r65
+			r67_a := fma32Try(zc_a, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k_a := float32(r67_a - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71_a := fma32Try(k_a, r70, zc_a, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r_a := fma32Try(k_a, r69, r71_a, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73_a := fma32Try(r46, r_a, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74_a := fma32Try(r73_a, r_a, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75_a := fma32Try(r74_a, r_a, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76_a := fma32Try(r75_a, r_a, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77_a := fma32Try(r76_a, r_a, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78_a := fma32Try(r77_a, r_a, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79_a := fma32Try(r78_a, r_a, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80_a := fma32Try(r79_a, r_a, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q_a := fma32Try(r80_a, r_a, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83_a := k_a > r82
+			// r84:kc = Select r83 r82 r68:k
 			kc_a := k_a
-			if r76_a {
-				kc_a = r75
+			if r83_a {
+				kc_a = r82
 			}
-			// r79 = Mul r77:kc r78
-			r79_a := float32(kc_a * r78)
-			// r80 = Add r79 r58
-			r80_a := float32(r79_a + r58)
-			// r81:kBits = Bits r80
-			kBits81_a := math.Float32bits(r80_a)
-			// r83 = IAdd r81:kBits r82
-			r83_a := kBits81_a + r82
-			// r84 = Shl 23 r83
-			r84_a := r83_a << 23
-			// r85:pow2 = FromBits r84
-			pow285_a := math.Float32frombits(r84_a)
-			// r86:oneMinus = Sub r35 r85:pow2
-			oneMinus_a := float32(r35 - pow285_a)
-			// r87 = FMA r65:r r74:q r86:oneMinus
-			r87_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
-			// r88:y = Div r87 r54:zl
-			y_a := float32(r87_a / zl_a)
-			// r89 = FMA r61:k r33 r58
-			r89_a := fma32Try(k_a, r33, r58, &slow)
-			// r90:kHalf = Sub r89 r58
-			kHalf_a := float32(r89_a - r58)
-			// r91 = Add r90:kHalf r58
-			r91_a := float32(kHalf_a + r58)
-			// r92:kBits = Bits r91
-			kBits92_a := math.Float32bits(r91_a)
-			// r93 = IAdd r92:kBits r82
-			r93_a := kBits92_a + r82
-			// r94 = Shl 23 r93
-			r94_a := r93_a << 23
-			// r95:pow2 = FromBits r94
-			pow295_a := math.Float32frombits(r94_a)
-			// r96 = Mul r88:y r95:pow2
-			r96_a := float32(y_a * pow295_a)
-			// r97 = Sub r61:k r90:kHalf
-			r97_a := float32(k_a - kHalf_a)
-			// r98 = Add r97 r58
-			r98_a := float32(r97_a + r58)
+			// r86 = Mul r84:kc r85
+			r86_a := float32(kc_a * r85)
+			// r87 = Add r86 r65
+			r87_a := float32(r86_a + r65)
+			// r88:kBits = Bits r87
+			kBits88_a := math.Float32bits(r87_a)
+			// r90 = IAdd r88:kBits r89
+			r90_a := kBits88_a + r89
+			// r91 = Shl 23 r90
+			r91_a := r90_a << 23
+			// r92:pow2 = FromBits r91
+			pow292_a := math.Float32frombits(r91_a)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus_a := float32(r42 - pow292_a)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r95:y = Div r94 r61:zl
+			y_a := float32(r94_a / zl_a)
+			// r96 = FMA r68:k r40 r65
+			r96_a := fma32Try(k_a, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf_a := float32(r96_a - r65)
+			// r98 = Add r97:kHalf r65
+			r98_a := float32(kHalf_a + r65)
 			// r99:kBits = Bits r98
 			kBits99_a := math.Float32bits(r98_a)
-			// r100 = IAdd r99:kBits r82
-			r100_a := kBits99_a + r82
+			// r100 = IAdd r99:kBits r89
+			r100_a := kBits99_a + r89
 			// r101 = Shl 23 r100
 			r101_a := r100_a << 23
 			// r102:pow2 = FromBits r101
 			pow2102_a := math.Float32frombits(r101_a)
-			// r103:big = Mul r96 r102:pow2
-			big_a := float32(r96_a * pow2102_a)
-			// r104 = CmpLE r25:az r33
-			r104_a := az_a <= r33
-			// r105:far = Select r104 r51:taylor r103:big
+			// r103 = Mul r95:y r102:pow2
+			r103_a := float32(y_a * pow2102_a)
+			// r104 = Sub r68:k r97:kHalf
+			r104_a := float32(k_a - kHalf_a)
+			// r105 = Add r104 r65
+			r105_a := float32(r104_a + r65)
+			// r106:kBits = Bits r105
+			kBits106_a := math.Float32bits(r105_a)
+			// r107 = IAdd r106:kBits r89
+			r107_a := kBits106_a + r89
+			// r108 = Shl 23 r107
+			r108_a := r107_a << 23
+			// r109:pow2 = FromBits r108
+			pow2109_a := math.Float32frombits(r108_a)
+			// r110:big = Mul r103 r109:pow2
+			big_a := float32(r103_a * pow2109_a)
+			// r111 = CmpLE r32:az r40
+			r111_a := az_a <= r40
+			// r112:far = Select r111 r58:taylor r110:big
 			far_a := big_a
-			if r104_a {
+			if r111_a {
 				far_a = taylor_a
 			}
-			// r36:ex = Select r38:large r105:far r36:ex
+			// r43:ex = Select r45:large r112:far r43:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r41 = FMA r39 r24:z r40
-			r41_b := fma32Try(r39, z_b, r40, &slow)
-			// r43 = FMA r41 r24:z r42
-			r43_b := fma32Try(r41_b, z_b, r42, &slow)
-			// r45 = FMA r43 r24:z r44
-			r45_b := fma32Try(r43_b, z_b, r44, &slow)
-			// r46 = FMA r45 r24:z r26
-			r46_b := fma32Try(r45_b, z_b, r26, &slow)
-			// r47 = FMA r46 r24:z r27
-			r47_b := fma32Try(r46_b, z_b, r27, &slow)
-			// r48 = FMA r47 r24:z r29
-			r48_b := fma32Try(r47_b, z_b, r29, &slow)
-			// r49 = FMA r48 r24:z r31
-			r49_b := fma32Try(r48_b, z_b, r31, &slow)
-			// r50 = FMA r49 r24:z r33
-			r50_b := fma32Try(r49_b, z_b, r33, &slow)
-			// r51:taylor = FMA r50 r24:z r35
-			taylor_b := fma32Try(r50_b, z_b, r35, &slow)
-			// r53 = CmpGT r24:z r52
-			r53_b := z_b > r52
-			// r54:zl = Select r53 r52 r24:z
+			// r48 = FMA r46 r24:z r47
+			r48_b := fma32Try(r46, z_b, r47, &slow)
+			// r50 = FMA r48 r24:z r49
+			r50_b := fma32Try(r48_b, z_b, r49, &slow)
+			// r52 = FMA r50 r24:z r51
+			r52_b := fma32Try(r50_b, z_b, r51, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53_b := fma32Try(r52_b, z_b, r33, &slow)
+			// r54 = FMA r53 r24:z r34
+			r54_b := fma32Try(r53_b, z_b, r34, &slow)
+			// r55 = FMA r54 r24:z r36
+			r55_b := fma32Try(r54_b, z_b, r36, &slow)
+			// r56 = FMA r55 r24:z r38
+			r56_b := fma32Try(r55_b, z_b, r38, &slow)
+			// r57 = FMA r56 r24:z r40
+			r57_b := fma32Try(r56_b, z_b, r40, &slow)
+			// r58:taylor = FMA r57 r24:z r42
+			taylor_b := fma32Try(r57_b, z_b, r42, &slow)
+			// r60 = CmpGT r24:z r59
+			r60_b := z_b > r59
+			// r61:zl = Select r60 r59 r24:z
 			zl_b := z_b
-			if r53_b {
-				zl_b = r52
+			if r60_b {
+				zl_b = r59
 			}
-			// r56 = CmpLT r54:zl r55
-			r56_b := zl_b < r55
-			// r57:zc = Select r56 r55 r54:zl
+			// r63 = CmpLT r61:zl r62
+			r63_b := zl_b < r62
+			// r64:zc = Select r63 r62 r61:zl
 			zc_b := zl_b
-			if r56_b {
-				zc_b = r55
+			if r63_b {
+				zc_b = r62
 			}
-			// r60 = FMA r57:zc r59 r58
-			r60_b := fma32Try(zc_b, r59, r58, &slow)
-			// r61:k = Sub r60 r58
-			k_b := float32(r60_b - r58)
-			// r64 = FMA r61:k r63 r57:zc
-			r64_b := fma32Try(k_b, r63, zc_b, &slow)
-			// r65:r = FMA r61:k r62 r64
-			r_b := fma32Try(k_b, r62, r64_b, &slow)
-			// r66 = FMA r39 r65:r r40
-			r66_b := fma32Try(r39, r_b, r40, &slow)
-			// r67 = FMA r66 r65:r r42
-			r67_b := fma32Try(r66_b, r_b, r42, &slow)
-			// r68 = FMA r67 r65:r r44
-			r68_b := fma32Try(r67_b, r_b, r44, &slow)
-			// r69 = FMA r68 r65:r r26
-			r69_b := fma32Try(r68_b, r_b, r26, &slow)
-			// r70 = FMA r69 r65:r r27
-			r70_b := fma32Try(r69_b, r_b, r27, &slow)
-			// r71 = FMA r70 r65:r r29
-			r71_b := fma32Try(r70_b, r_b, r29, &slow)
-			// r72 = FMA r71 r65:r r31
-			r72_b := fma32Try(r71_b, r_b, r31, &slow)
-			// r73 = FMA r72 r65:r r33
-			r73_b := fma32Try(r72_b, r_b, r33, &slow)
-			// r74:q = FMA r73 r65:r r35
-			q_b := fma32Try(r73_b, r_b, r35, &slow)
-			// r76 = CmpGT r61:k r75
-			r76_b := k_b > r75
-			// r77:kc = Select r76 r75 r61:k
+			// r67 = FMA r64:zc r66 r65
+			r67_b := fma32Try(zc_b, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k_b := float32(r67_b - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71_b := fma32Try(k_b, r70, zc_b, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r_b := fma32Try(k_b, r69, r71_b, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73_b := fma32Try(r46, r_b, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74_b := fma32Try(r73_b, r_b, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75_b := fma32Try(r74_b, r_b, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76_b := fma32Try(r75_b, r_b, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77_b := fma32Try(r76_b, r_b, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78_b := fma32Try(r77_b, r_b, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79_b := fma32Try(r78_b, r_b, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80_b := fma32Try(r79_b, r_b, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q_b := fma32Try(r80_b, r_b, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83_b := k_b > r82
+			// r84:kc = Select r83 r82 r68:k
 			kc_b := k_b
-			if r76_b {
-				kc_b = r75
+			if r83_b {
+				kc_b = r82
 			}
-			// r79 = Mul r77:kc r78
-			r79_b := float32(kc_b * r78)
-			// r80 = Add r79 r58
-			r80_b := float32(r79_b + r58)
-			// r81:kBits = Bits r80
-			kBits81_b := math.Float32bits(r80_b)
-			// r83 = IAdd r81:kBits r82
-			r83_b := kBits81_b + r82
-			// r84 = Shl 23 r83
-			r84_b := r83_b << 23
-			// r85:pow2 = FromBits r84
-			pow285_b := math.Float32frombits(r84_b)
-			// r86:oneMinus = Sub r35 r85:pow2
-			oneMinus_b := float32(r35 - pow285_b)
-			// r87 = FMA r65:r r74:q r86:oneMinus
-			r87_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
-			// r88:y = Div r87 r54:zl
-			y_b := float32(r87_b / zl_b)
-			// r89 = FMA r61:k r33 r58
-			r89_b := fma32Try(k_b, r33, r58, &slow)
-			// r90:kHalf = Sub r89 r58
-			kHalf_b := float32(r89_b - r58)
-			// r91 = Add r90:kHalf r58
-			r91_b := float32(kHalf_b + r58)
-			// r92:kBits = Bits r91
-			kBits92_b := math.Float32bits(r91_b)
-			// r93 = IAdd r92:kBits r82
-			r93_b := kBits92_b + r82
-			// r94 = Shl 23 r93
-			r94_b := r93_b << 23
-			// r95:pow2 = FromBits r94
-			pow295_b := math.Float32frombits(r94_b)
-			// r96 = Mul r88:y r95:pow2
-			r96_b := float32(y_b * pow295_b)
-			// r97 = Sub r61:k r90:kHalf
-			r97_b := float32(k_b - kHalf_b)
-			// r98 = Add r97 r58
-			r98_b := float32(r97_b + r58)
+			// r86 = Mul r84:kc r85
+			r86_b := float32(kc_b * r85)
+			// r87 = Add r86 r65
+			r87_b := float32(r86_b + r65)
+			// r88:kBits = Bits r87
+			kBits88_b := math.Float32bits(r87_b)
+			// r90 = IAdd r88:kBits r89
+			r90_b := kBits88_b + r89
+			// r91 = Shl 23 r90
+			r91_b := r90_b << 23
+			// r92:pow2 = FromBits r91
+			pow292_b := math.Float32frombits(r91_b)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus_b := float32(r42 - pow292_b)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r95:y = Div r94 r61:zl
+			y_b := float32(r94_b / zl_b)
+			// r96 = FMA r68:k r40 r65
+			r96_b := fma32Try(k_b, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf_b := float32(r96_b - r65)
+			// r98 = Add r97:kHalf r65
+			r98_b := float32(kHalf_b + r65)
 			// r99:kBits = Bits r98
 			kBits99_b := math.Float32bits(r98_b)
-			// r100 = IAdd r99:kBits r82
-			r100_b := kBits99_b + r82
+			// r100 = IAdd r99:kBits r89
+			r100_b := kBits99_b + r89
 			// r101 = Shl 23 r100
 			r101_b := r100_b << 23
 			// r102:pow2 = FromBits r101
 			pow2102_b := math.Float32frombits(r101_b)
-			// r103:big = Mul r96 r102:pow2
-			big_b := float32(r96_b * pow2102_b)
-			// r104 = CmpLE r25:az r33
-			r104_b := az_b <= r33
-			// r105:far = Select r104 r51:taylor r103:big
+			// r103 = Mul r95:y r102:pow2
+			r103_b := float32(y_b * pow2102_b)
+			// r104 = Sub r68:k r97:kHalf
+			r104_b := float32(k_b - kHalf_b)
+			// r105 = Add r104 r65
+			r105_b := float32(r104_b + r65)
+			// r106:kBits = Bits r105
+			kBits106_b := math.Float32bits(r105_b)
+			// r107 = IAdd r106:kBits r89
+			r107_b := kBits106_b + r89
+			// r108 = Shl 23 r107
+			r108_b := r107_b << 23
+			// r109:pow2 = FromBits r108
+			pow2109_b := math.Float32frombits(r108_b)
+			// r110:big = Mul r103 r109:pow2
+			big_b := float32(r103_b * pow2109_b)
+			// r111 = CmpLE r32:az r40
+			r111_b := az_b <= r40
+			// r112:far = Select r111 r58:taylor r110:big
 			far_b := big_b
-			if r104_b {
+			if r111_b {
 				far_b = taylor_b
 			}
-			// r36:ex = Select r38:large r105:far r36:ex
+			// r43:ex = Select r45:large r112:far r43:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
 		if large_c {
-			// r41 = FMA r39 r24:z r40
-			r41_c := fma32Try(r39, z_c, r40, &slow)
-			// r43 = FMA r41 r24:z r42
-			r43_c := fma32Try(r41_c, z_c, r42, &slow)
-			// r45 = FMA r43 r24:z r44
-			r45_c := fma32Try(r43_c, z_c, r44, &slow)
-			// r46 = FMA r45 r24:z r26
-			r46_c := fma32Try(r45_c, z_c, r26, &slow)
-			// r47 = FMA r46 r24:z r27
-			r47_c := fma32Try(r46_c, z_c, r27, &slow)
-			// r48 = FMA r47 r24:z r29
-			r48_c := fma32Try(r47_c, z_c, r29, &slow)
-			// r49 = FMA r48 r24:z r31
-			r49_c := fma32Try(r48_c, z_c, r31, &slow)
-			// r50 = FMA r49 r24:z r33
-			r50_c := fma32Try(r49_c, z_c, r33, &slow)
-			// r51:taylor = FMA r50 r24:z r35
-			taylor_c := fma32Try(r50_c, z_c, r35, &slow)
-			// r53 = CmpGT r24:z r52
-			r53_c := z_c > r52
-			// r54:zl = Select r53 r52 r24:z
+			// r48 = FMA r46 r24:z r47
+			r48_c := fma32Try(r46, z_c, r47, &slow)
+			// r50 = FMA r48 r24:z r49
+			r50_c := fma32Try(r48_c, z_c, r49, &slow)
+			// r52 = FMA r50 r24:z r51
+			r52_c := fma32Try(r50_c, z_c, r51, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53_c := fma32Try(r52_c, z_c, r33, &slow)
+			// r54 = FMA r53 r24:z r34
+			r54_c := fma32Try(r53_c, z_c, r34, &slow)
+			// r55 = FMA r54 r24:z r36
+			r55_c := fma32Try(r54_c, z_c, r36, &slow)
+			// r56 = FMA r55 r24:z r38
+			r56_c := fma32Try(r55_c, z_c, r38, &slow)
+			// r57 = FMA r56 r24:z r40
+			r57_c := fma32Try(r56_c, z_c, r40, &slow)
+			// r58:taylor = FMA r57 r24:z r42
+			taylor_c := fma32Try(r57_c, z_c, r42, &slow)
+			// r60 = CmpGT r24:z r59
+			r60_c := z_c > r59
+			// r61:zl = Select r60 r59 r24:z
 			zl_c := z_c
-			if r53_c {
-				zl_c = r52
+			if r60_c {
+				zl_c = r59
 			}
-			// r56 = CmpLT r54:zl r55
-			r56_c := zl_c < r55
-			// r57:zc = Select r56 r55 r54:zl
+			// r63 = CmpLT r61:zl r62
+			r63_c := zl_c < r62
+			// r64:zc = Select r63 r62 r61:zl
 			zc_c := zl_c
-			if r56_c {
-				zc_c = r55
+			if r63_c {
+				zc_c = r62
 			}
-			// r60 = FMA r57:zc r59 r58
-			r60_c := fma32Try(zc_c, r59, r58, &slow)
-			// r61:k = Sub r60 r58
-			k_c := float32(r60_c - r58)
-			// r64 = FMA r61:k r63 r57:zc
-			r64_c := fma32Try(k_c, r63, zc_c, &slow)
-			// r65:r = FMA r61:k r62 r64
-			r_c := fma32Try(k_c, r62, r64_c, &slow)
-			// r66 = FMA r39 r65:r r40
-			r66_c := fma32Try(r39, r_c, r40, &slow)
-			// r67 = FMA r66 r65:r r42
-			r67_c := fma32Try(r66_c, r_c, r42, &slow)
-			// r68 = FMA r67 r65:r r44
-			r68_c := fma32Try(r67_c, r_c, r44, &slow)
-			// r69 = FMA r68 r65:r r26
-			r69_c := fma32Try(r68_c, r_c, r26, &slow)
-			// r70 = FMA r69 r65:r r27
-			r70_c := fma32Try(r69_c, r_c, r27, &slow)
-			// r71 = FMA r70 r65:r r29
-			r71_c := fma32Try(r70_c, r_c, r29, &slow)
-			// r72 = FMA r71 r65:r r31
-			r72_c := fma32Try(r71_c, r_c, r31, &slow)
-			// r73 = FMA r72 r65:r r33
-			r73_c := fma32Try(r72_c, r_c, r33, &slow)
-			// r74:q = FMA r73 r65:r r35
-			q_c := fma32Try(r73_c, r_c, r35, &slow)
-			// r76 = CmpGT r61:k r75
-			r76_c := k_c > r75
-			// r77:kc = Select r76 r75 r61:k
+			// r67 = FMA r64:zc r66 r65
+			r67_c := fma32Try(zc_c, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k_c := float32(r67_c - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71_c := fma32Try(k_c, r70, zc_c, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r_c := fma32Try(k_c, r69, r71_c, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73_c := fma32Try(r46, r_c, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74_c := fma32Try(r73_c, r_c, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75_c := fma32Try(r74_c, r_c, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76_c := fma32Try(r75_c, r_c, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77_c := fma32Try(r76_c, r_c, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78_c := fma32Try(r77_c, r_c, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79_c := fma32Try(r78_c, r_c, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80_c := fma32Try(r79_c, r_c, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q_c := fma32Try(r80_c, r_c, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83_c := k_c > r82
+			// r84:kc = Select r83 r82 r68:k
 			kc_c := k_c
-			if r76_c {
-				kc_c = r75
+			if r83_c {
+				kc_c = r82
 			}
-			// r79 = Mul r77:kc r78
-			r79_c := float32(kc_c * r78)
-			// r80 = Add r79 r58
-			r80_c := float32(r79_c + r58)
-			// r81:kBits = Bits r80
-			kBits81_c := math.Float32bits(r80_c)
-			// r83 = IAdd r81:kBits r82
-			r83_c := kBits81_c + r82
-			// r84 = Shl 23 r83
-			r84_c := r83_c << 23
-			// r85:pow2 = FromBits r84
-			pow285_c := math.Float32frombits(r84_c)
-			// r86:oneMinus = Sub r35 r85:pow2
-			oneMinus_c := float32(r35 - pow285_c)
-			// r87 = FMA r65:r r74:q r86:oneMinus
-			r87_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
-			// r88:y = Div r87 r54:zl
-			y_c := float32(r87_c / zl_c)
-			// r89 = FMA r61:k r33 r58
-			r89_c := fma32Try(k_c, r33, r58, &slow)
-			// r90:kHalf = Sub r89 r58
-			kHalf_c := float32(r89_c - r58)
-			// r91 = Add r90:kHalf r58
-			r91_c := float32(kHalf_c + r58)
-			// r92:kBits = Bits r91
-			kBits92_c := math.Float32bits(r91_c)
-			// r93 = IAdd r92:kBits r82
-			r93_c := kBits92_c + r82
-			// r94 = Shl 23 r93
-			r94_c := r93_c << 23
-			// r95:pow2 = FromBits r94
-			pow295_c := math.Float32frombits(r94_c)
-			// r96 = Mul r88:y r95:pow2
-			r96_c := float32(y_c * pow295_c)
-			// r97 = Sub r61:k r90:kHalf
-			r97_c := float32(k_c - kHalf_c)
-			// r98 = Add r97 r58
-			r98_c := float32(r97_c + r58)
+			// r86 = Mul r84:kc r85
+			r86_c := float32(kc_c * r85)
+			// r87 = Add r86 r65
+			r87_c := float32(r86_c + r65)
+			// r88:kBits = Bits r87
+			kBits88_c := math.Float32bits(r87_c)
+			// r90 = IAdd r88:kBits r89
+			r90_c := kBits88_c + r89
+			// r91 = Shl 23 r90
+			r91_c := r90_c << 23
+			// r92:pow2 = FromBits r91
+			pow292_c := math.Float32frombits(r91_c)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus_c := float32(r42 - pow292_c)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r95:y = Div r94 r61:zl
+			y_c := float32(r94_c / zl_c)
+			// r96 = FMA r68:k r40 r65
+			r96_c := fma32Try(k_c, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf_c := float32(r96_c - r65)
+			// r98 = Add r97:kHalf r65
+			r98_c := float32(kHalf_c + r65)
 			// r99:kBits = Bits r98
 			kBits99_c := math.Float32bits(r98_c)
-			// r100 = IAdd r99:kBits r82
-			r100_c := kBits99_c + r82
+			// r100 = IAdd r99:kBits r89
+			r100_c := kBits99_c + r89
 			// r101 = Shl 23 r100
 			r101_c := r100_c << 23
 			// r102:pow2 = FromBits r101
 			pow2102_c := math.Float32frombits(r101_c)
-			// r103:big = Mul r96 r102:pow2
-			big_c := float32(r96_c * pow2102_c)
-			// r104 = CmpLE r25:az r33
-			r104_c := az_c <= r33
-			// r105:far = Select r104 r51:taylor r103:big
+			// r103 = Mul r95:y r102:pow2
+			r103_c := float32(y_c * pow2102_c)
+			// r104 = Sub r68:k r97:kHalf
+			r104_c := float32(k_c - kHalf_c)
+			// r105 = Add r104 r65
+			r105_c := float32(r104_c + r65)
+			// r106:kBits = Bits r105
+			kBits106_c := math.Float32bits(r105_c)
+			// r107 = IAdd r106:kBits r89
+			r107_c := kBits106_c + r89
+			// r108 = Shl 23 r107
+			r108_c := r107_c << 23
+			// r109:pow2 = FromBits r108
+			pow2109_c := math.Float32frombits(r108_c)
+			// r110:big = Mul r103 r109:pow2
+			big_c := float32(r103_c * pow2109_c)
+			// r111 = CmpLE r32:az r40
+			r111_c := az_c <= r40
+			// r112:far = Select r111 r58:taylor r110:big
 			far_c := big_c
-			if r104_c {
+			if r111_c {
 				far_c = taylor_c
 			}
-			// r36:ex = Select r38:large r105:far r36:ex
+			// r43:ex = Select r45:large r112:far r43:ex
 			if large_c {
 				ex_c = far_c
 			}
 		}
-		// r106:vc = FMA r36:ex r22:F r7:vr
+		// r113:vc = FMA r43:ex r22:F r7:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
 		// If Delta
 		if hasDelta {
-			// r107 = Load Delta
-			r107_a := delta[j]
-			r107_b := delta[j+1]
-			r107_c := delta[j+2]
-			// r106:vc = Add r106:vc r107
-			vc_a = float32(vc_a + r107_a)
-			vc_b = float32(vc_b + r107_b)
-			vc_c = float32(vc_c + r107_c)
+			// r114 = Load Delta
+			r114_a := delta[j]
+			r114_b := delta[j+1]
+			r114_c := delta[j+2]
+			// r113:vc = Add r113:vc r114
+			vc_a = float32(vc_a + r114_a)
+			vc_b = float32(vc_b + r114_b)
+			vc_c = float32(vc_c + r114_c)
 		}
-		// r109:ka = Param Ka
+		// r116:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
 		ka_c := cKa[j+2]
-		// r110:dv = Sub r106:vc r13:vRest
+		// r117:dv = Sub r113:vc r13:vRest
 		dv_a := float32(vc_a - vRest_a)
 		dv_b := float32(vc_b - vRest_b)
 		dv_c := float32(vc_c - vRest_c)
-		// r111:keep = Param Keep
+		// r118:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
 		keep_c := cKeep[j+2]
-		// r112:wkeep = Mul r111:keep r10:u
+		// r119:wkeep = Mul r118:keep r10:u
 		wkeep_a := float32(keep_a * u_a)
 		wkeep_b := float32(keep_b * u_b)
 		wkeep_c := float32(keep_c * u_c)
-		// r113:wc = FMA r109:ka r110:dv r112:wkeep
+		// r120:wc = FMA r116:ka r117:dv r119:wkeep
 		wc_a := fma32Try(ka_a, dv_a, wkeep_a, &slow)
 		wc_b := fma32Try(ka_b, dv_b, wkeep_b, &slow)
 		wc_c := fma32Try(ka_c, dv_c, wkeep_c, &slow)
-		// r115:since = Sub r114:t r2:Last
+		// r122:since = Sub r121:t r2:Last
 		since_a := float32(t - Last_a)
 		since_b := float32(t - Last_b)
 		since_c := float32(t - Last_c)
-		// r116:tauRef = Param TauRef
+		// r123:tauRef = Param TauRef
 		tauRef_a := cTauRef[j]
 		tauRef_b := cTauRef[j+1]
 		tauRef_c := cTauRef[j+2]
-		// r117:refr = CmpLT r115:since r116:tauRef
+		// r124:refr = CmpLT r122:since r123:tauRef
 		refr_a := since_a < tauRef_a
 		refr_b := since_b < tauRef_b
 		refr_c := since_c < tauRef_c
-		// r0:V = Select r117:refr r7:vr r106:vc
+		// r0:V = Select r124:refr r7:vr r113:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -3248,7 +2226,7 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		if refr_c {
 			V_c = vr_c
 		}
-		// r1:W = Select r117:refr r10:u r113:wc
+		// r1:W = Select r124:refr r10:u r120:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -3261,11 +2239,11 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		if refr_c {
 			W_c = u_c
 		}
-		// r120:sp = CmpGE r0:V r3:vTh
+		// r127:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= vTh_a
 		sp_b := V_b >= vTh_b
 		sp_c := V_c >= vTh_c
-		// r2:Last = Select r120:sp r114:t r2:Last
+		// r2:Last = Select r127:sp r121:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
@@ -3274,7 +2252,6 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		}
 		if sp_c {
 			Last_c = t
->>>>>>> gen-ir
 		}
 		if slow {
 			stepF32SoftPNExact(f, s, j, j+3)
@@ -3282,30 +2259,18 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r127a {
-=======
-			// StoreOne Spike r120:sp
+			// StoreOne Spike r127:sp
 			if sp_a {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-<<<<<<< HEAD
-			if r127b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-<<<<<<< HEAD
-			if r127c {
-=======
 			if sp_c {
->>>>>>> gen-ir
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
@@ -3313,50 +2278,29 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r128a := r124a || r127a
-			r128b := r124b || r127b
-			r128c := r124c || r127c
-			ref[j] = r128a
-			ref[j+1] = r128b
-			ref[j+2] = r128c
-=======
-			// r121:ref = Or r117:refr r120:sp
-			ref121_a := refr_a || sp_a
-			ref121_b := refr_b || sp_b
-			ref121_c := refr_c || sp_c
-			// StoreBool Ref r121:ref
-			ref[j] = ref121_a
-			ref[j+1] = ref121_b
-			ref[j+2] = ref121_c
->>>>>>> gen-ir
+			// r128:ref = Or r124:refr r127:sp
+			ref128_a := refr_a || sp_a
+			ref128_b := refr_b || sp_b
+			ref128_c := refr_c || sp_c
+			// StoreBool Ref r128:ref
+			ref[j] = ref128_a
+			ref[j+1] = ref128_b
+			ref[j+2] = ref128_c
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r127a {
-=======
-			// StoreBits Bits r120:sp
+			// StoreBits Bits r127:sp
 			if sp_a {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-<<<<<<< HEAD
-			if r127b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-<<<<<<< HEAD
-			if r127c {
-=======
 			if sp_c {
->>>>>>> gen-ir
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -3412,131 +2356,6 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 			// r11:in = Load I
 			in = i[j]
 		}
-<<<<<<< HEAD
-		r13 := cVRest[j]
-		r14 := float32(r7 - r13)
-		r15 := cVC[j]
-		r16 := float32(r7 - r15)
-		r17 := cDtCTau[j]
-		r18 := float32(r14 * r16)
-		r19 := cDtRTau[j]
-		r20 := float32(r11 - r10)
-		r21 := float32(r19 * r20)
-		r22 := fma32Try(r17, r18, r21, &slow)
-		r23 := float32(r14 + r16)
-		r24 := float32(r17 * r23)
-		if hasG {
-			r25 := cDtRTau[j]
-			r26 := g[j]
-			r27 := float32(r25 * r26)
-			r24 = float32(r24 - r27)
-			r29 := math.Float32frombits(0x00000000) // 0
-			r30 := fma32Try(r27, r7, r29, &slow)
-			r22 = float32(r22 - r30)
-		}
-		r32 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r35 := fma32Try(r33, r24, r34, &slow)
-		r37 := fma32Try(r35, r24, r36, &slow)
-		r39 := fma32Try(r37, r24, r38, &slow)
-		r41 := fma32Try(r39, r24, r40, &slow)
-		r43 := fma32Try(r41, r24, r42, &slow)
-		r45 := r32 > r44
-		if r45 {
-			r48 := fma32Try(r46, r24, r47, &slow)
-			r50 := fma32Try(r48, r24, r49, &slow)
-			r52 := fma32Try(r50, r24, r51, &slow)
-			r53 := fma32Try(r52, r24, r33, &slow)
-			r54 := fma32Try(r53, r24, r34, &slow)
-			r55 := fma32Try(r54, r24, r36, &slow)
-			r56 := fma32Try(r55, r24, r38, &slow)
-			r57 := fma32Try(r56, r24, r40, &slow)
-			r58 := fma32Try(r57, r24, r42, &slow)
-			r60 := r24 > r59
-			r61 := r24
-			if r60 {
-				r61 = r59
-			}
-			r63 := r61 < r62
-			r64 := r61
-			if r63 {
-				r64 = r62
-			}
-			r67 := fma32Try(r64, r66, r65, &slow)
-			r68 := float32(r67 - r65)
-			r71 := fma32Try(r68, r70, r64, &slow)
-			r72 := fma32Try(r68, r69, r71, &slow)
-			r73 := fma32Try(r46, r72, r47, &slow)
-			r74 := fma32Try(r73, r72, r49, &slow)
-			r75 := fma32Try(r74, r72, r51, &slow)
-			r76 := fma32Try(r75, r72, r33, &slow)
-			r77 := fma32Try(r76, r72, r34, &slow)
-			r78 := fma32Try(r77, r72, r36, &slow)
-			r79 := fma32Try(r78, r72, r38, &slow)
-			r80 := fma32Try(r79, r72, r40, &slow)
-			r81 := fma32Try(r80, r72, r42, &slow)
-			r83 := r68 > r82
-			r84 := r68
-			if r83 {
-				r84 = r82
-			}
-			r86 := float32(r84 * r85)
-			r87 := float32(r86 + r65)
-			r88 := math.Float32bits(r87)
-			r90 := r88 + r89
-			r91 := r90 << 23
-			r92 := math.Float32frombits(r91)
-			r93 := float32(r42 - r92)
-			r94 := fma32Try(r72, r81, r93, &slow)
-			r95 := float32(r94 / r61)
-			r96 := fma32Try(r68, r40, r65, &slow)
-			r97 := float32(r96 - r65)
-			r98 := float32(r97 + r65)
-			r99 := math.Float32bits(r98)
-			r100 := r99 + r89
-			r101 := r100 << 23
-			r102 := math.Float32frombits(r101)
-			r103 := float32(r95 * r102)
-			r104 := float32(r68 - r97)
-			r105 := float32(r104 + r65)
-			r106 := math.Float32bits(r105)
-			r107 := r106 + r89
-			r108 := r107 << 23
-			r109 := math.Float32frombits(r108)
-			r110 := float32(r103 * r109)
-			r111 := r32 <= r40
-			r112 := r110
-			if r111 {
-				r112 = r58
-			}
-			if r45 {
-				r43 = r112
-			}
-		}
-		r113 := fma32Try(r43, r22, r7, &slow)
-		if hasDelta {
-			r114 := delta[j]
-			r113 = float32(r113 + r114)
-		}
-		r116 := cKa[j]
-		r117 := float32(r113 - r13)
-		r118 := cKeep[j]
-		r119 := float32(r118 * r10)
-		r120 := fma32Try(r116, r117, r119, &slow)
-		r122 := float32(r121 - r2)
-		r123 := cTauRef[j]
-		r124 := r122 < r123
-		r0 = r113
-		if r124 {
-			r0 = r7
-		}
-		r1 = r120
-		if r124 {
-			r1 = r10
-		}
-		r127 := r0 >= r3
-		if r127 {
-			r2 = r121
-=======
 		// r13:vRest = Param VRest
 		vRest := cVRest[j]
 		// r14:a1 = Sub r7:vr r13:vRest
@@ -3550,199 +2369,215 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		// r18:a12 = Mul r14:a1 r16:a2
 		a12 := float32(a1 * a2)
 		// r19:dtRTau = Param DtRTau
-		dtRTau := cDtRTau[j]
+		dtRTau19 := cDtRTau[j]
 		// r20:iu = Sub r11:in r10:u
 		iu := float32(in - u)
 		// r21:drive = Mul r19:dtRTau r20:iu
-		drive := float32(dtRTau * iu)
+		drive := float32(dtRTau19 * iu)
 		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 		F := fma32Try(dtCTau, a12, drive, &slow)
 		// r23:a1a2 = Add r14:a1 r16:a2
 		a1a2 := float32(a1 + a2)
 		// r24:z = Mul r17:dtCTau r23:a1a2
 		z := float32(dtCTau * a1a2)
-		// r25:az = Abs r24:z
+		// If G
+		if hasG {
+			// r25:dtRTau = Param DtRTau
+			dtRTau25 := cDtRTau[j]
+			// r26 = Load G
+			r26 := g[j]
+			// r27:gd = Mul r25:dtRTau r26
+			gd := float32(dtRTau25 * r26)
+			// r24:z = Sub r24:z r27:gd
+			z = float32(z - gd)
+			// r29 = Imm 0x0
+			r29 := math.Float32frombits(0x00000000) // 0
+			// r30:gv = FMA r27:gd r7:vr r29
+			gv := fma32Try(gd, vr, r29, &slow)
+			// r22:F = Sub r22:F r30:gv
+			F = float32(F - gv)
+		}
+		// r32:az = Abs r24:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r28 = FMA r26 r24:z r27
-		r28 := fma32Try(r26, z, r27, &slow)
-		// r30 = FMA r28 r24:z r29
-		r30 := fma32Try(r28, z, r29, &slow)
-		// r32 = FMA r30 r24:z r31
-		r32 := fma32Try(r30, z, r31, &slow)
-		// r34 = FMA r32 r24:z r33
-		r34 := fma32Try(r32, z, r33, &slow)
-		// r36:ex = FMA r34 r24:z r35
-		ex := fma32Try(r34, z, r35, &slow)
-		// r38:large = CmpGT r25:az r37
-		large := az > r37
-		// Rare r38:large
+		// r35 = FMA r33 r24:z r34
+		r35 := fma32Try(r33, z, r34, &slow)
+		// r37 = FMA r35 r24:z r36
+		r37 := fma32Try(r35, z, r36, &slow)
+		// r39 = FMA r37 r24:z r38
+		r39 := fma32Try(r37, z, r38, &slow)
+		// r41 = FMA r39 r24:z r40
+		r41 := fma32Try(r39, z, r40, &slow)
+		// r43:ex = FMA r41 r24:z r42
+		ex := fma32Try(r41, z, r42, &slow)
+		// r45:large = CmpGT r32:az r44
+		large := az > r44
+		// Rare r45:large
 		if large {
-			// r41 = FMA r39 r24:z r40
-			r41 := fma32Try(r39, z, r40, &slow)
-			// r43 = FMA r41 r24:z r42
-			r43 := fma32Try(r41, z, r42, &slow)
-			// r45 = FMA r43 r24:z r44
-			r45 := fma32Try(r43, z, r44, &slow)
-			// r46 = FMA r45 r24:z r26
-			r46 := fma32Try(r45, z, r26, &slow)
-			// r47 = FMA r46 r24:z r27
-			r47 := fma32Try(r46, z, r27, &slow)
-			// r48 = FMA r47 r24:z r29
-			r48 := fma32Try(r47, z, r29, &slow)
-			// r49 = FMA r48 r24:z r31
-			r49 := fma32Try(r48, z, r31, &slow)
-			// r50 = FMA r49 r24:z r33
-			r50 := fma32Try(r49, z, r33, &slow)
-			// r51:taylor = FMA r50 r24:z r35
-			taylor := fma32Try(r50, z, r35, &slow)
-			// r53 = CmpGT r24:z r52
-			r53 := z > r52
-			// r54:zl = Select r53 r52 r24:z
+			// r48 = FMA r46 r24:z r47
+			r48 := fma32Try(r46, z, r47, &slow)
+			// r50 = FMA r48 r24:z r49
+			r50 := fma32Try(r48, z, r49, &slow)
+			// r52 = FMA r50 r24:z r51
+			r52 := fma32Try(r50, z, r51, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53 := fma32Try(r52, z, r33, &slow)
+			// r54 = FMA r53 r24:z r34
+			r54 := fma32Try(r53, z, r34, &slow)
+			// r55 = FMA r54 r24:z r36
+			r55 := fma32Try(r54, z, r36, &slow)
+			// r56 = FMA r55 r24:z r38
+			r56 := fma32Try(r55, z, r38, &slow)
+			// r57 = FMA r56 r24:z r40
+			r57 := fma32Try(r56, z, r40, &slow)
+			// r58:taylor = FMA r57 r24:z r42
+			taylor := fma32Try(r57, z, r42, &slow)
+			// r60 = CmpGT r24:z r59
+			r60 := z > r59
+			// r61:zl = Select r60 r59 r24:z
 			zl := z
-			if r53 {
-				zl = r52
+			if r60 {
+				zl = r59
 			}
-			// r56 = CmpLT r54:zl r55
-			r56 := zl < r55
-			// r57:zc = Select r56 r55 r54:zl
+			// r63 = CmpLT r61:zl r62
+			r63 := zl < r62
+			// r64:zc = Select r63 r62 r61:zl
 			zc := zl
-			if r56 {
-				zc = r55
+			if r63 {
+				zc = r62
 			}
-			// r60 = FMA r57:zc r59 r58
-			r60 := fma32Try(zc, r59, r58, &slow)
-			// r61:k = Sub r60 r58
-			k := float32(r60 - r58)
-			// r64 = FMA r61:k r63 r57:zc
-			r64 := fma32Try(k, r63, zc, &slow)
-			// r65:r = FMA r61:k r62 r64
-			r := fma32Try(k, r62, r64, &slow)
-			// r66 = FMA r39 r65:r r40
-			r66 := fma32Try(r39, r, r40, &slow)
-			// r67 = FMA r66 r65:r r42
-			r67 := fma32Try(r66, r, r42, &slow)
-			// r68 = FMA r67 r65:r r44
-			r68 := fma32Try(r67, r, r44, &slow)
-			// r69 = FMA r68 r65:r r26
-			r69 := fma32Try(r68, r, r26, &slow)
-			// r70 = FMA r69 r65:r r27
-			r70 := fma32Try(r69, r, r27, &slow)
-			// r71 = FMA r70 r65:r r29
-			r71 := fma32Try(r70, r, r29, &slow)
-			// r72 = FMA r71 r65:r r31
-			r72 := fma32Try(r71, r, r31, &slow)
-			// r73 = FMA r72 r65:r r33
-			r73 := fma32Try(r72, r, r33, &slow)
-			// r74:q = FMA r73 r65:r r35
-			q := fma32Try(r73, r, r35, &slow)
-			// r76 = CmpGT r61:k r75
-			r76 := k > r75
-			// r77:kc = Select r76 r75 r61:k
+			// r67 = FMA r64:zc r66 r65
+			r67 := fma32Try(zc, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k := float32(r67 - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71 := fma32Try(k, r70, zc, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r := fma32Try(k, r69, r71, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73 := fma32Try(r46, r, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74 := fma32Try(r73, r, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75 := fma32Try(r74, r, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76 := fma32Try(r75, r, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77 := fma32Try(r76, r, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78 := fma32Try(r77, r, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79 := fma32Try(r78, r, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80 := fma32Try(r79, r, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q := fma32Try(r80, r, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83 := k > r82
+			// r84:kc = Select r83 r82 r68:k
 			kc := k
-			if r76 {
-				kc = r75
+			if r83 {
+				kc = r82
 			}
-			// r79 = Mul r77:kc r78
-			r79 := float32(kc * r78)
-			// r80 = Add r79 r58
-			r80 := float32(r79 + r58)
-			// r81:kBits = Bits r80
-			kBits81 := math.Float32bits(r80)
-			// r83 = IAdd r81:kBits r82
-			r83 := kBits81 + r82
-			// r84 = Shl 23 r83
-			r84 := r83 << 23
-			// r85:pow2 = FromBits r84
-			pow285 := math.Float32frombits(r84)
-			// r86:oneMinus = Sub r35 r85:pow2
-			oneMinus := float32(r35 - pow285)
-			// r87 = FMA r65:r r74:q r86:oneMinus
-			r87 := fma32Try(r, q, oneMinus, &slow)
-			// r88:y = Div r87 r54:zl
-			y := float32(r87 / zl)
-			// r89 = FMA r61:k r33 r58
-			r89 := fma32Try(k, r33, r58, &slow)
-			// r90:kHalf = Sub r89 r58
-			kHalf := float32(r89 - r58)
-			// r91 = Add r90:kHalf r58
-			r91 := float32(kHalf + r58)
-			// r92:kBits = Bits r91
-			kBits92 := math.Float32bits(r91)
-			// r93 = IAdd r92:kBits r82
-			r93 := kBits92 + r82
-			// r94 = Shl 23 r93
-			r94 := r93 << 23
-			// r95:pow2 = FromBits r94
-			pow295 := math.Float32frombits(r94)
-			// r96 = Mul r88:y r95:pow2
-			r96 := float32(y * pow295)
-			// r97 = Sub r61:k r90:kHalf
-			r97 := float32(k - kHalf)
-			// r98 = Add r97 r58
-			r98 := float32(r97 + r58)
+			// r86 = Mul r84:kc r85
+			r86 := float32(kc * r85)
+			// r87 = Add r86 r65
+			r87 := float32(r86 + r65)
+			// r88:kBits = Bits r87
+			kBits88 := math.Float32bits(r87)
+			// r90 = IAdd r88:kBits r89
+			r90 := kBits88 + r89
+			// r91 = Shl 23 r90
+			r91 := r90 << 23
+			// r92:pow2 = FromBits r91
+			pow292 := math.Float32frombits(r91)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus := float32(r42 - pow292)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94 := fma32Try(r, q, oneMinus, &slow)
+			// r95:y = Div r94 r61:zl
+			y := float32(r94 / zl)
+			// r96 = FMA r68:k r40 r65
+			r96 := fma32Try(k, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf := float32(r96 - r65)
+			// r98 = Add r97:kHalf r65
+			r98 := float32(kHalf + r65)
 			// r99:kBits = Bits r98
 			kBits99 := math.Float32bits(r98)
-			// r100 = IAdd r99:kBits r82
-			r100 := kBits99 + r82
+			// r100 = IAdd r99:kBits r89
+			r100 := kBits99 + r89
 			// r101 = Shl 23 r100
 			r101 := r100 << 23
 			// r102:pow2 = FromBits r101
 			pow2102 := math.Float32frombits(r101)
-			// r103:big = Mul r96 r102:pow2
-			big := float32(r96 * pow2102)
-			// r104 = CmpLE r25:az r33
-			r104 := az <= r33
-			// r105:far = Select r104 r51:taylor r103:big
+			// r103 = Mul r95:y r102:pow2
+			r103 := float32(y * pow2102)
+			// r104 = Sub r68:k r97:kHalf
+			r104 := float32(k - kHalf)
+			// r105 = Add r104 r65
+			r105 := float32(r104 + r65)
+			// r106:kBits = Bits r105
+			kBits106 := math.Float32bits(r105)
+			// r107 = IAdd r106:kBits r89
+			r107 := kBits106 + r89
+			// r108 = Shl 23 r107
+			r108 := r107 << 23
+			// r109:pow2 = FromBits r108
+			pow2109 := math.Float32frombits(r108)
+			// r110:big = Mul r103 r109:pow2
+			big := float32(r103 * pow2109)
+			// r111 = CmpLE r32:az r40
+			r111 := az <= r40
+			// r112:far = Select r111 r58:taylor r110:big
 			far := big
-			if r104 {
+			if r111 {
 				far = taylor
 			}
-			// r36:ex = Select r38:large r105:far r36:ex
+			// r43:ex = Select r45:large r112:far r43:ex
 			if large {
 				ex = far
 			}
 		}
-		// r106:vc = FMA r36:ex r22:F r7:vr
+		// r113:vc = FMA r43:ex r22:F r7:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
-			// r107 = Load Delta
-			r107 := delta[j]
-			// r106:vc = Add r106:vc r107
-			vc = float32(vc + r107)
+			// r114 = Load Delta
+			r114 := delta[j]
+			// r113:vc = Add r113:vc r114
+			vc = float32(vc + r114)
 		}
-		// r109:ka = Param Ka
+		// r116:ka = Param Ka
 		ka := cKa[j]
-		// r110:dv = Sub r106:vc r13:vRest
+		// r117:dv = Sub r113:vc r13:vRest
 		dv := float32(vc - vRest)
-		// r111:keep = Param Keep
+		// r118:keep = Param Keep
 		keep := cKeep[j]
-		// r112:wkeep = Mul r111:keep r10:u
+		// r119:wkeep = Mul r118:keep r10:u
 		wkeep := float32(keep * u)
-		// r113:wc = FMA r109:ka r110:dv r112:wkeep
+		// r120:wc = FMA r116:ka r117:dv r119:wkeep
 		wc := fma32Try(ka, dv, wkeep, &slow)
-		// r115:since = Sub r114:t r2:Last
+		// r122:since = Sub r121:t r2:Last
 		since := float32(t - Last)
-		// r116:tauRef = Param TauRef
+		// r123:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r117:refr = CmpLT r115:since r116:tauRef
+		// r124:refr = CmpLT r122:since r123:tauRef
 		refr := since < tauRef
-		// r0:V = Select r117:refr r7:vr r106:vc
+		// r0:V = Select r124:refr r7:vr r113:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r117:refr r10:u r113:wc
+		// r1:W = Select r124:refr r10:u r120:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r120:sp = CmpGE r0:V r3:vTh
+		// r127:sp = CmpGE r0:V r3:vTh
 		sp := V >= vTh
-		// r2:Last = Select r120:sp r114:t r2:Last
+		// r2:Last = Select r127:sp r121:t r2:Last
 		if sp {
 			Last = t
->>>>>>> gen-ir
 		}
 		if slow {
 			stepF32SoftPNExact(f, s, j, j+1)
@@ -3750,12 +2585,8 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r127 {
-=======
-			// StoreOne Spike r120:sp
+			// StoreOne Spike r127:sp
 			if sp {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
@@ -3763,24 +2594,15 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r128 := r124 || r127
-			ref[j] = r128
-=======
-			// r121:ref = Or r117:refr r120:sp
-			ref121 := refr || sp
-			// StoreBool Ref r121:ref
-			ref[j] = ref121
->>>>>>> gen-ir
+			// r128:ref = Or r124:refr r127:sp
+			ref128 := refr || sp
+			// StoreBool Ref r128:ref
+			ref[j] = ref128
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r127 {
-=======
-			// StoreBits Bits r120:sp
+			// StoreBits Bits r127:sp
 			if sp {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -3845,72 +2667,48 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-<<<<<<< HEAD
+	// r33 = Imm 0x3ab60b61
 	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r34 = Imm 0x3c088889
 	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r36 = Imm 0x3d2aaaab
 	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r38 = Imm 0x3e2aaaab
 	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r40 = Imm 0x3f000000
 	r40 := math.Float32frombits(0x3f000000) // 0.5
+	// r42 = Imm 0x3f800000
 	r42 := math.Float32frombits(0x3f800000) // 1
+	// r44 = Imm 0x3e000000
 	r44 := math.Float32frombits(0x3e000000) // 0.125
+	// r46 = Imm 0x3493f27e
 	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r47 = Imm 0x3638ef1d
 	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r49 = Imm 0x37d00d01
 	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r51 = Imm 0x39500d01
 	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r59 = Imm 0x42be0000
 	r59 := math.Float32frombits(0x42be0000) // 95
+	// r62 = Imm 0xc2ae0000
 	r62 := math.Float32frombits(0xc2ae0000) // -87
+	// r65 = Imm 0x4b400000
 	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r66 = Imm 0x3fb8aa3b
 	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r69 = Imm 0xb5bfbe8e
 	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r70 = Imm 0xbf317200
 	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r82 = Imm 0x41f00000
 	r82 := math.Float32frombits(0x41f00000) // 30
+	// r85 = Imm 0xbf800000
 	r85 := math.Float32frombits(0xbf800000) // -1
+	// r89 = Imm 0x7f
 	r89 := uint32(0x7f)
-	r121 := f.T[s]
-=======
-	// r26 = Imm 0x3ab60b61
-	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r27 = Imm 0x3c088889
-	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r29 = Imm 0x3d2aaaab
-	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r31 = Imm 0x3e2aaaab
-	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r33 = Imm 0x3f000000
-	r33 := math.Float32frombits(0x3f000000) // 0.5
-	// r35 = Imm 0x3f800000
-	r35 := math.Float32frombits(0x3f800000) // 1
-	// r37 = Imm 0x3e000000
-	r37 := math.Float32frombits(0x3e000000) // 0.125
-	// r39 = Imm 0x3493f27e
-	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r40 = Imm 0x3638ef1d
-	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r42 = Imm 0x37d00d01
-	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r44 = Imm 0x39500d01
-	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r52 = Imm 0x42be0000
-	r52 := math.Float32frombits(0x42be0000) // 95
-	// r55 = Imm 0xc2ae0000
-	r55 := math.Float32frombits(0xc2ae0000) // -87
-	// r58 = Imm 0x4b400000
-	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r59 = Imm 0x3fb8aa3b
-	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r62 = Imm 0xb5bfbe8e
-	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r63 = Imm 0xbf317200
-	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r75 = Imm 0x41f00000
-	r75 := math.Float32frombits(0x41f00000) // 30
-	// r78 = Imm 0xbf800000
-	r78 := math.Float32frombits(0xbf800000) // -1
-	// r82 = Imm 0x7f
-	r82 := uint32(0x7f)
-	// r114:t = Time
+	// r121:t = Time
 	t := f.T[s]
->>>>>>> gen-ir
 	for j := lo; j < hi; j++ {
 		// r0:V = Load V
 		V := v[j]
@@ -3947,131 +2745,6 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 			// r11:in = Load I
 			in = i[j]
 		}
-<<<<<<< HEAD
-		r13 := cVRest[j]
-		r14 := float32(r7 - r13)
-		r15 := cVC[j]
-		r16 := float32(r7 - r15)
-		r17 := cDtCTau[j]
-		r18 := float32(r14 * r16)
-		r19 := cDtRTau[j]
-		r20 := float32(r11 - r10)
-		r21 := float32(r19 * r20)
-		r22 := fma32(r17, r18, r21)
-		r23 := float32(r14 + r16)
-		r24 := float32(r17 * r23)
-		if hasG {
-			r25 := cDtRTau[j]
-			r26 := g[j]
-			r27 := float32(r25 * r26)
-			r24 = float32(r24 - r27)
-			r29 := math.Float32frombits(0x00000000) // 0
-			r30 := fma32(r27, r7, r29)
-			r22 = float32(r22 - r30)
-		}
-		r32 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r35 := fma32(r33, r24, r34)
-		r37 := fma32(r35, r24, r36)
-		r39 := fma32(r37, r24, r38)
-		r41 := fma32(r39, r24, r40)
-		r43 := fma32(r41, r24, r42)
-		r45 := r32 > r44
-		if r45 {
-			r48 := fma32(r46, r24, r47)
-			r50 := fma32(r48, r24, r49)
-			r52 := fma32(r50, r24, r51)
-			r53 := fma32(r52, r24, r33)
-			r54 := fma32(r53, r24, r34)
-			r55 := fma32(r54, r24, r36)
-			r56 := fma32(r55, r24, r38)
-			r57 := fma32(r56, r24, r40)
-			r58 := fma32(r57, r24, r42)
-			r60 := r24 > r59
-			r61 := r24
-			if r60 {
-				r61 = r59
-			}
-			r63 := r61 < r62
-			r64 := r61
-			if r63 {
-				r64 = r62
-			}
-			r67 := fma32(r64, r66, r65)
-			r68 := float32(r67 - r65)
-			r71 := fma32(r68, r70, r64)
-			r72 := fma32(r68, r69, r71)
-			r73 := fma32(r46, r72, r47)
-			r74 := fma32(r73, r72, r49)
-			r75 := fma32(r74, r72, r51)
-			r76 := fma32(r75, r72, r33)
-			r77 := fma32(r76, r72, r34)
-			r78 := fma32(r77, r72, r36)
-			r79 := fma32(r78, r72, r38)
-			r80 := fma32(r79, r72, r40)
-			r81 := fma32(r80, r72, r42)
-			r83 := r68 > r82
-			r84 := r68
-			if r83 {
-				r84 = r82
-			}
-			r86 := float32(r84 * r85)
-			r87 := float32(r86 + r65)
-			r88 := math.Float32bits(r87)
-			r90 := r88 + r89
-			r91 := r90 << 23
-			r92 := math.Float32frombits(r91)
-			r93 := float32(r42 - r92)
-			r94 := fma32(r72, r81, r93)
-			r95 := float32(r94 / r61)
-			r96 := fma32(r68, r40, r65)
-			r97 := float32(r96 - r65)
-			r98 := float32(r97 + r65)
-			r99 := math.Float32bits(r98)
-			r100 := r99 + r89
-			r101 := r100 << 23
-			r102 := math.Float32frombits(r101)
-			r103 := float32(r95 * r102)
-			r104 := float32(r68 - r97)
-			r105 := float32(r104 + r65)
-			r106 := math.Float32bits(r105)
-			r107 := r106 + r89
-			r108 := r107 << 23
-			r109 := math.Float32frombits(r108)
-			r110 := float32(r103 * r109)
-			r111 := r32 <= r40
-			r112 := r110
-			if r111 {
-				r112 = r58
-			}
-			if r45 {
-				r43 = r112
-			}
-		}
-		r113 := fma32(r43, r22, r7)
-		if hasDelta {
-			r114 := delta[j]
-			r113 = float32(r113 + r114)
-		}
-		r116 := cKa[j]
-		r117 := float32(r113 - r13)
-		r118 := cKeep[j]
-		r119 := float32(r118 * r10)
-		r120 := fma32(r116, r117, r119)
-		r122 := float32(r121 - r2)
-		r123 := cTauRef[j]
-		r124 := r122 < r123
-		r0 = r113
-		if r124 {
-			r0 = r7
-		}
-		r1 = r120
-		if r124 {
-			r1 = r10
-		}
-		r127 := r0 >= r3
-		if r127 {
-			r2 = r121
-=======
 		// r13:vRest = Param VRest
 		vRest := cVRest[j]
 		// r14:a1 = Sub r7:vr r13:vRest
@@ -4085,208 +2758,220 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 		// r18:a12 = Mul r14:a1 r16:a2
 		a12 := float32(a1 * a2)
 		// r19:dtRTau = Param DtRTau
-		dtRTau := cDtRTau[j]
+		dtRTau19 := cDtRTau[j]
 		// r20:iu = Sub r11:in r10:u
 		iu := float32(in - u)
 		// r21:drive = Mul r19:dtRTau r20:iu
-		drive := float32(dtRTau * iu)
+		drive := float32(dtRTau19 * iu)
 		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 		F := fma32(dtCTau, a12, drive)
 		// r23:a1a2 = Add r14:a1 r16:a2
 		a1a2 := float32(a1 + a2)
 		// r24:z = Mul r17:dtCTau r23:a1a2
 		z := float32(dtCTau * a1a2)
-		// r25:az = Abs r24:z
+		// If G
+		if hasG {
+			// r25:dtRTau = Param DtRTau
+			dtRTau25 := cDtRTau[j]
+			// r26 = Load G
+			r26 := g[j]
+			// r27:gd = Mul r25:dtRTau r26
+			gd := float32(dtRTau25 * r26)
+			// r24:z = Sub r24:z r27:gd
+			z = float32(z - gd)
+			// r29 = Imm 0x0
+			r29 := math.Float32frombits(0x00000000) // 0
+			// r30:gv = FMA r27:gd r7:vr r29
+			gv := fma32(gd, vr, r29)
+			// r22:F = Sub r22:F r30:gv
+			F = float32(F - gv)
+		}
+		// r32:az = Abs r24:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r28 = FMA r26 r24:z r27
-		r28 := fma32(r26, z, r27)
-		// r30 = FMA r28 r24:z r29
-		r30 := fma32(r28, z, r29)
-		// r32 = FMA r30 r24:z r31
-		r32 := fma32(r30, z, r31)
-		// r34 = FMA r32 r24:z r33
-		r34 := fma32(r32, z, r33)
-		// r36:ex = FMA r34 r24:z r35
-		ex := fma32(r34, z, r35)
-		// r38:large = CmpGT r25:az r37
-		large := az > r37
-		// Rare r38:large
+		// r35 = FMA r33 r24:z r34
+		r35 := fma32(r33, z, r34)
+		// r37 = FMA r35 r24:z r36
+		r37 := fma32(r35, z, r36)
+		// r39 = FMA r37 r24:z r38
+		r39 := fma32(r37, z, r38)
+		// r41 = FMA r39 r24:z r40
+		r41 := fma32(r39, z, r40)
+		// r43:ex = FMA r41 r24:z r42
+		ex := fma32(r41, z, r42)
+		// r45:large = CmpGT r32:az r44
+		large := az > r44
+		// Rare r45:large
 		if large {
-			// r41 = FMA r39 r24:z r40
-			r41 := fma32(r39, z, r40)
-			// r43 = FMA r41 r24:z r42
-			r43 := fma32(r41, z, r42)
-			// r45 = FMA r43 r24:z r44
-			r45 := fma32(r43, z, r44)
-			// r46 = FMA r45 r24:z r26
-			r46 := fma32(r45, z, r26)
-			// r47 = FMA r46 r24:z r27
-			r47 := fma32(r46, z, r27)
-			// r48 = FMA r47 r24:z r29
-			r48 := fma32(r47, z, r29)
-			// r49 = FMA r48 r24:z r31
-			r49 := fma32(r48, z, r31)
-			// r50 = FMA r49 r24:z r33
-			r50 := fma32(r49, z, r33)
-			// r51:taylor = FMA r50 r24:z r35
-			taylor := fma32(r50, z, r35)
-			// r53 = CmpGT r24:z r52
-			r53 := z > r52
-			// r54:zl = Select r53 r52 r24:z
+			// r48 = FMA r46 r24:z r47
+			r48 := fma32(r46, z, r47)
+			// r50 = FMA r48 r24:z r49
+			r50 := fma32(r48, z, r49)
+			// r52 = FMA r50 r24:z r51
+			r52 := fma32(r50, z, r51)
+			// r53 = FMA r52 r24:z r33
+			r53 := fma32(r52, z, r33)
+			// r54 = FMA r53 r24:z r34
+			r54 := fma32(r53, z, r34)
+			// r55 = FMA r54 r24:z r36
+			r55 := fma32(r54, z, r36)
+			// r56 = FMA r55 r24:z r38
+			r56 := fma32(r55, z, r38)
+			// r57 = FMA r56 r24:z r40
+			r57 := fma32(r56, z, r40)
+			// r58:taylor = FMA r57 r24:z r42
+			taylor := fma32(r57, z, r42)
+			// r60 = CmpGT r24:z r59
+			r60 := z > r59
+			// r61:zl = Select r60 r59 r24:z
 			zl := z
-			if r53 {
-				zl = r52
+			if r60 {
+				zl = r59
 			}
-			// r56 = CmpLT r54:zl r55
-			r56 := zl < r55
-			// r57:zc = Select r56 r55 r54:zl
+			// r63 = CmpLT r61:zl r62
+			r63 := zl < r62
+			// r64:zc = Select r63 r62 r61:zl
 			zc := zl
-			if r56 {
-				zc = r55
+			if r63 {
+				zc = r62
 			}
-			// r60 = FMA r57:zc r59 r58
-			r60 := fma32(zc, r59, r58)
-			// r61:k = Sub r60 r58
-			k := float32(r60 - r58)
-			// r64 = FMA r61:k r63 r57:zc
-			r64 := fma32(k, r63, zc)
-			// r65:r = FMA r61:k r62 r64
-			r := fma32(k, r62, r64)
-			// r66 = FMA r39 r65:r r40
-			r66 := fma32(r39, r, r40)
-			// r67 = FMA r66 r65:r r42
-			r67 := fma32(r66, r, r42)
-			// r68 = FMA r67 r65:r r44
-			r68 := fma32(r67, r, r44)
-			// r69 = FMA r68 r65:r r26
-			r69 := fma32(r68, r, r26)
-			// r70 = FMA r69 r65:r r27
-			r70 := fma32(r69, r, r27)
-			// r71 = FMA r70 r65:r r29
-			r71 := fma32(r70, r, r29)
-			// r72 = FMA r71 r65:r r31
-			r72 := fma32(r71, r, r31)
-			// r73 = FMA r72 r65:r r33
-			r73 := fma32(r72, r, r33)
-			// r74:q = FMA r73 r65:r r35
-			q := fma32(r73, r, r35)
-			// r76 = CmpGT r61:k r75
-			r76 := k > r75
-			// r77:kc = Select r76 r75 r61:k
+			// r67 = FMA r64:zc r66 r65
+			r67 := fma32(zc, r66, r65)
+			// r68:k = Sub r67 r65
+			k := float32(r67 - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71 := fma32(k, r70, zc)
+			// r72:r = FMA r68:k r69 r71
+			r := fma32(k, r69, r71)
+			// r73 = FMA r46 r72:r r47
+			r73 := fma32(r46, r, r47)
+			// r74 = FMA r73 r72:r r49
+			r74 := fma32(r73, r, r49)
+			// r75 = FMA r74 r72:r r51
+			r75 := fma32(r74, r, r51)
+			// r76 = FMA r75 r72:r r33
+			r76 := fma32(r75, r, r33)
+			// r77 = FMA r76 r72:r r34
+			r77 := fma32(r76, r, r34)
+			// r78 = FMA r77 r72:r r36
+			r78 := fma32(r77, r, r36)
+			// r79 = FMA r78 r72:r r38
+			r79 := fma32(r78, r, r38)
+			// r80 = FMA r79 r72:r r40
+			r80 := fma32(r79, r, r40)
+			// r81:q = FMA r80 r72:r r42
+			q := fma32(r80, r, r42)
+			// r83 = CmpGT r68:k r82
+			r83 := k > r82
+			// r84:kc = Select r83 r82 r68:k
 			kc := k
-			if r76 {
-				kc = r75
+			if r83 {
+				kc = r82
 			}
-			// r79 = Mul r77:kc r78
-			r79 := float32(kc * r78)
-			// r80 = Add r79 r58
-			r80 := float32(r79 + r58)
-			// r81:kBits = Bits r80
-			kBits81 := math.Float32bits(r80)
-			// r83 = IAdd r81:kBits r82
-			r83 := kBits81 + r82
-			// r84 = Shl 23 r83
-			r84 := r83 << 23
-			// r85:pow2 = FromBits r84
-			pow285 := math.Float32frombits(r84)
-			// r86:oneMinus = Sub r35 r85:pow2
-			oneMinus := float32(r35 - pow285)
-			// r87 = FMA r65:r r74:q r86:oneMinus
-			r87 := fma32(r, q, oneMinus)
-			// r88:y = Div r87 r54:zl
-			y := float32(r87 / zl)
-			// r89 = FMA r61:k r33 r58
-			r89 := fma32(k, r33, r58)
-			// r90:kHalf = Sub r89 r58
-			kHalf := float32(r89 - r58)
-			// r91 = Add r90:kHalf r58
-			r91 := float32(kHalf + r58)
-			// r92:kBits = Bits r91
-			kBits92 := math.Float32bits(r91)
-			// r93 = IAdd r92:kBits r82
-			r93 := kBits92 + r82
-			// r94 = Shl 23 r93
-			r94 := r93 << 23
-			// r95:pow2 = FromBits r94
-			pow295 := math.Float32frombits(r94)
-			// r96 = Mul r88:y r95:pow2
-			r96 := float32(y * pow295)
-			// r97 = Sub r61:k r90:kHalf
-			r97 := float32(k - kHalf)
-			// r98 = Add r97 r58
-			r98 := float32(r97 + r58)
+			// r86 = Mul r84:kc r85
+			r86 := float32(kc * r85)
+			// r87 = Add r86 r65
+			r87 := float32(r86 + r65)
+			// r88:kBits = Bits r87
+			kBits88 := math.Float32bits(r87)
+			// r90 = IAdd r88:kBits r89
+			r90 := kBits88 + r89
+			// r91 = Shl 23 r90
+			r91 := r90 << 23
+			// r92:pow2 = FromBits r91
+			pow292 := math.Float32frombits(r91)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus := float32(r42 - pow292)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94 := fma32(r, q, oneMinus)
+			// r95:y = Div r94 r61:zl
+			y := float32(r94 / zl)
+			// r96 = FMA r68:k r40 r65
+			r96 := fma32(k, r40, r65)
+			// r97:kHalf = Sub r96 r65
+			kHalf := float32(r96 - r65)
+			// r98 = Add r97:kHalf r65
+			r98 := float32(kHalf + r65)
 			// r99:kBits = Bits r98
 			kBits99 := math.Float32bits(r98)
-			// r100 = IAdd r99:kBits r82
-			r100 := kBits99 + r82
+			// r100 = IAdd r99:kBits r89
+			r100 := kBits99 + r89
 			// r101 = Shl 23 r100
 			r101 := r100 << 23
 			// r102:pow2 = FromBits r101
 			pow2102 := math.Float32frombits(r101)
-			// r103:big = Mul r96 r102:pow2
-			big := float32(r96 * pow2102)
-			// r104 = CmpLE r25:az r33
-			r104 := az <= r33
-			// r105:far = Select r104 r51:taylor r103:big
+			// r103 = Mul r95:y r102:pow2
+			r103 := float32(y * pow2102)
+			// r104 = Sub r68:k r97:kHalf
+			r104 := float32(k - kHalf)
+			// r105 = Add r104 r65
+			r105 := float32(r104 + r65)
+			// r106:kBits = Bits r105
+			kBits106 := math.Float32bits(r105)
+			// r107 = IAdd r106:kBits r89
+			r107 := kBits106 + r89
+			// r108 = Shl 23 r107
+			r108 := r107 << 23
+			// r109:pow2 = FromBits r108
+			pow2109 := math.Float32frombits(r108)
+			// r110:big = Mul r103 r109:pow2
+			big := float32(r103 * pow2109)
+			// r111 = CmpLE r32:az r40
+			r111 := az <= r40
+			// r112:far = Select r111 r58:taylor r110:big
 			far := big
-			if r104 {
+			if r111 {
 				far = taylor
 			}
-			// r36:ex = Select r38:large r105:far r36:ex
+			// r43:ex = Select r45:large r112:far r43:ex
 			if large {
 				ex = far
 			}
 		}
-		// r106:vc = FMA r36:ex r22:F r7:vr
+		// r113:vc = FMA r43:ex r22:F r7:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r107 = Load Delta
-			r107 := delta[j]
-			// r106:vc = Add r106:vc r107
-			vc = float32(vc + r107)
+			// r114 = Load Delta
+			r114 := delta[j]
+			// r113:vc = Add r113:vc r114
+			vc = float32(vc + r114)
 		}
-		// r109:ka = Param Ka
+		// r116:ka = Param Ka
 		ka := cKa[j]
-		// r110:dv = Sub r106:vc r13:vRest
+		// r117:dv = Sub r113:vc r13:vRest
 		dv := float32(vc - vRest)
-		// r111:keep = Param Keep
+		// r118:keep = Param Keep
 		keep := cKeep[j]
-		// r112:wkeep = Mul r111:keep r10:u
+		// r119:wkeep = Mul r118:keep r10:u
 		wkeep := float32(keep * u)
-		// r113:wc = FMA r109:ka r110:dv r112:wkeep
+		// r120:wc = FMA r116:ka r117:dv r119:wkeep
 		wc := fma32(ka, dv, wkeep)
-		// r115:since = Sub r114:t r2:Last
+		// r122:since = Sub r121:t r2:Last
 		since := float32(t - Last)
-		// r116:tauRef = Param TauRef
+		// r123:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r117:refr = CmpLT r115:since r116:tauRef
+		// r124:refr = CmpLT r122:since r123:tauRef
 		refr := since < tauRef
-		// r0:V = Select r117:refr r7:vr r106:vc
+		// r0:V = Select r124:refr r7:vr r113:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r117:refr r10:u r113:wc
+		// r1:W = Select r124:refr r10:u r120:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r120:sp = CmpGE r0:V r3:vTh
+		// r127:sp = CmpGE r0:V r3:vTh
 		sp := V >= vTh
-		// r2:Last = Select r120:sp r114:t r2:Last
+		// r2:Last = Select r127:sp r121:t r2:Last
 		if sp {
 			Last = t
->>>>>>> gen-ir
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r127 {
-=======
-			// StoreOne Spike r120:sp
+			// StoreOne Spike r127:sp
 			if sp {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
@@ -4294,24 +2979,15 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r128 := r124 || r127
-			ref[j] = r128
-=======
-			// r121:ref = Or r117:refr r120:sp
-			ref121 := refr || sp
-			// StoreBool Ref r121:ref
-			ref[j] = ref121
->>>>>>> gen-ir
+			// r128:ref = Or r124:refr r127:sp
+			ref128 := refr || sp
+			// StoreBool Ref r128:ref
+			ref[j] = ref128
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r127 {
-=======
-			// StoreBits Bits r120:sp
+			// StoreBits Bits r127:sp
 			if sp {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -4379,72 +3055,48 @@ func stepF32HardOne(f *Frame32, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-<<<<<<< HEAD
+	// r31 = Imm 0x3ab60b61
 	r31 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r32 = Imm 0x3c088889
 	r32 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r34 = Imm 0x3d2aaaab
 	r34 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r36 = Imm 0x3e2aaaab
 	r36 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r38 = Imm 0x3f000000
 	r38 := math.Float32frombits(0x3f000000) // 0.5
+	// r40 = Imm 0x3f800000
 	r40 := math.Float32frombits(0x3f800000) // 1
+	// r42 = Imm 0x3e000000
 	r42 := math.Float32frombits(0x3e000000) // 0.125
+	// r44 = Imm 0x3493f27e
 	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r45 = Imm 0x3638ef1d
 	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r47 = Imm 0x37d00d01
 	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r49 = Imm 0x39500d01
 	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r57 = Imm 0x42be0000
 	r57 := math.Float32frombits(0x42be0000) // 95
+	// r60 = Imm 0xc2ae0000
 	r60 := math.Float32frombits(0xc2ae0000) // -87
+	// r63 = Imm 0x4b400000
 	r63 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r64 = Imm 0x3fb8aa3b
 	r64 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r67 = Imm 0xb5bfbe8e
 	r67 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r68 = Imm 0xbf317200
 	r68 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r80 = Imm 0x41f00000
 	r80 := math.Float32frombits(0x41f00000) // 30
+	// r83 = Imm 0xbf800000
 	r83 := math.Float32frombits(0xbf800000) // -1
+	// r87 = Imm 0x7f
 	r87 := uint32(0x7f)
-	r119 := f.T[s]
-=======
-	// r25 = Imm 0x3ab60b61
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r26 = Imm 0x3c088889
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r28 = Imm 0x3d2aaaab
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r30 = Imm 0x3e2aaaab
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r32 = Imm 0x3f000000
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	// r34 = Imm 0x3f800000
-	r34 := math.Float32frombits(0x3f800000) // 1
-	// r36 = Imm 0x3e000000
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	// r38 = Imm 0x3493f27e
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r39 = Imm 0x3638ef1d
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r41 = Imm 0x37d00d01
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r43 = Imm 0x39500d01
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r51 = Imm 0x42be0000
-	r51 := math.Float32frombits(0x42be0000) // 95
-	// r54 = Imm 0xc2ae0000
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	// r57 = Imm 0x4b400000
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r58 = Imm 0x3fb8aa3b
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r61 = Imm 0xb5bfbe8e
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r62 = Imm 0xbf317200
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r74 = Imm 0x41f00000
-	r74 := math.Float32frombits(0x41f00000) // 30
-	// r77 = Imm 0xbf800000
-	r77 := math.Float32frombits(0xbf800000) // -1
-	// r81 = Imm 0x7f
-	r81 := uint32(0x7f)
-	// r113:t = Time
+	// r119:t = Time
 	t := f.T[s]
->>>>>>> gen-ir
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -4505,347 +3157,6 @@ func stepF32HardOne(f *Frame32, s int) {
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-<<<<<<< HEAD
-		r13a := float32(r6a - c[CVRest])
-		r13b := float32(r6b - c[CVRest])
-		r13c := float32(r6c - c[CVRest])
-		r15a := float32(r6a - c[CVC])
-		r15b := float32(r6b - c[CVC])
-		r15c := float32(r6c - c[CVC])
-		r17a := float32(r13a * r15a)
-		r17b := float32(r13b * r15b)
-		r17c := float32(r13c * r15c)
-		r19a := float32(r10a - r9a)
-		r19b := float32(r10b - r9b)
-		r19c := float32(r10c - r9c)
-		r20a := float32(c[CDtRTau] * r19a)
-		r20b := float32(c[CDtRTau] * r19b)
-		r20c := float32(c[CDtRTau] * r19c)
-		r21a := fma32Try(c[CDtCTau], r17a, r20a, &slow)
-		r21b := fma32Try(c[CDtCTau], r17b, r20b, &slow)
-		r21c := fma32Try(c[CDtCTau], r17c, r20c, &slow)
-		r22a := float32(r13a + r15a)
-		r22b := float32(r13b + r15b)
-		r22c := float32(r13c + r15c)
-		r23a := float32(c[CDtCTau] * r22a)
-		r23b := float32(c[CDtCTau] * r22b)
-		r23c := float32(c[CDtCTau] * r22c)
-		if hasG {
-			r24a := g[j]
-			r24b := g[j+1]
-			r24c := g[j+2]
-			r25a := float32(c[CDtRTau] * r24a)
-			r25b := float32(c[CDtRTau] * r24b)
-			r25c := float32(c[CDtRTau] * r24c)
-			r23a = float32(r23a - r25a)
-			r23b = float32(r23b - r25b)
-			r23c = float32(r23c - r25c)
-			r27a := math.Float32frombits(0x00000000) // 0
-			r27b := math.Float32frombits(0x00000000) // 0
-			r27c := math.Float32frombits(0x00000000) // 0
-			r28a := fma32Try(r25a, r6a, r27a, &slow)
-			r28b := fma32Try(r25b, r6b, r27b, &slow)
-			r28c := fma32Try(r25c, r6c, r27c, &slow)
-			r21a = float32(r21a - r28a)
-			r21b = float32(r21b - r28b)
-			r21c = float32(r21c - r28c)
-		}
-		r30a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
-		r30b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
-		r30c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
-		r33a := fma32Try(r31, r23a, r32, &slow)
-		r33b := fma32Try(r31, r23b, r32, &slow)
-		r33c := fma32Try(r31, r23c, r32, &slow)
-		r35a := fma32Try(r33a, r23a, r34, &slow)
-		r35b := fma32Try(r33b, r23b, r34, &slow)
-		r35c := fma32Try(r33c, r23c, r34, &slow)
-		r37a := fma32Try(r35a, r23a, r36, &slow)
-		r37b := fma32Try(r35b, r23b, r36, &slow)
-		r37c := fma32Try(r35c, r23c, r36, &slow)
-		r39a := fma32Try(r37a, r23a, r38, &slow)
-		r39b := fma32Try(r37b, r23b, r38, &slow)
-		r39c := fma32Try(r37c, r23c, r38, &slow)
-		r41a := fma32Try(r39a, r23a, r40, &slow)
-		r41b := fma32Try(r39b, r23b, r40, &slow)
-		r41c := fma32Try(r39c, r23c, r40, &slow)
-		r43a := r30a > r42
-		r43b := r30b > r42
-		r43c := r30c > r42
-		if r43a {
-			r46a := fma32Try(r44, r23a, r45, &slow)
-			r48a := fma32Try(r46a, r23a, r47, &slow)
-			r50a := fma32Try(r48a, r23a, r49, &slow)
-			r51a := fma32Try(r50a, r23a, r31, &slow)
-			r52a := fma32Try(r51a, r23a, r32, &slow)
-			r53a := fma32Try(r52a, r23a, r34, &slow)
-			r54a := fma32Try(r53a, r23a, r36, &slow)
-			r55a := fma32Try(r54a, r23a, r38, &slow)
-			r56a := fma32Try(r55a, r23a, r40, &slow)
-			r58a := r23a > r57
-			r59a := r23a
-			if r58a {
-				r59a = r57
-			}
-			r61a := r59a < r60
-			r62a := r59a
-			if r61a {
-				r62a = r60
-			}
-			r65a := fma32Try(r62a, r64, r63, &slow)
-			r66a := float32(r65a - r63)
-			r69a := fma32Try(r66a, r68, r62a, &slow)
-			r70a := fma32Try(r66a, r67, r69a, &slow)
-			r71a := fma32Try(r44, r70a, r45, &slow)
-			r72a := fma32Try(r71a, r70a, r47, &slow)
-			r73a := fma32Try(r72a, r70a, r49, &slow)
-			r74a := fma32Try(r73a, r70a, r31, &slow)
-			r75a := fma32Try(r74a, r70a, r32, &slow)
-			r76a := fma32Try(r75a, r70a, r34, &slow)
-			r77a := fma32Try(r76a, r70a, r36, &slow)
-			r78a := fma32Try(r77a, r70a, r38, &slow)
-			r79a := fma32Try(r78a, r70a, r40, &slow)
-			r81a := r66a > r80
-			r82a := r66a
-			if r81a {
-				r82a = r80
-			}
-			r84a := float32(r82a * r83)
-			r85a := float32(r84a + r63)
-			r86a := math.Float32bits(r85a)
-			r88a := r86a + r87
-			r89a := r88a << 23
-			r90a := math.Float32frombits(r89a)
-			r91a := float32(r40 - r90a)
-			r92a := fma32Try(r70a, r79a, r91a, &slow)
-			r93a := float32(r92a / r59a)
-			r94a := fma32Try(r66a, r38, r63, &slow)
-			r95a := float32(r94a - r63)
-			r96a := float32(r95a + r63)
-			r97a := math.Float32bits(r96a)
-			r98a := r97a + r87
-			r99a := r98a << 23
-			r100a := math.Float32frombits(r99a)
-			r101a := float32(r93a * r100a)
-			r102a := float32(r66a - r95a)
-			r103a := float32(r102a + r63)
-			r104a := math.Float32bits(r103a)
-			r105a := r104a + r87
-			r106a := r105a << 23
-			r107a := math.Float32frombits(r106a)
-			r108a := float32(r101a * r107a)
-			r109a := r30a <= r38
-			r110a := r108a
-			if r109a {
-				r110a = r56a
-			}
-			if r43a {
-				r41a = r110a
-			}
-		}
-		if r43b {
-			r46b := fma32Try(r44, r23b, r45, &slow)
-			r48b := fma32Try(r46b, r23b, r47, &slow)
-			r50b := fma32Try(r48b, r23b, r49, &slow)
-			r51b := fma32Try(r50b, r23b, r31, &slow)
-			r52b := fma32Try(r51b, r23b, r32, &slow)
-			r53b := fma32Try(r52b, r23b, r34, &slow)
-			r54b := fma32Try(r53b, r23b, r36, &slow)
-			r55b := fma32Try(r54b, r23b, r38, &slow)
-			r56b := fma32Try(r55b, r23b, r40, &slow)
-			r58b := r23b > r57
-			r59b := r23b
-			if r58b {
-				r59b = r57
-			}
-			r61b := r59b < r60
-			r62b := r59b
-			if r61b {
-				r62b = r60
-			}
-			r65b := fma32Try(r62b, r64, r63, &slow)
-			r66b := float32(r65b - r63)
-			r69b := fma32Try(r66b, r68, r62b, &slow)
-			r70b := fma32Try(r66b, r67, r69b, &slow)
-			r71b := fma32Try(r44, r70b, r45, &slow)
-			r72b := fma32Try(r71b, r70b, r47, &slow)
-			r73b := fma32Try(r72b, r70b, r49, &slow)
-			r74b := fma32Try(r73b, r70b, r31, &slow)
-			r75b := fma32Try(r74b, r70b, r32, &slow)
-			r76b := fma32Try(r75b, r70b, r34, &slow)
-			r77b := fma32Try(r76b, r70b, r36, &slow)
-			r78b := fma32Try(r77b, r70b, r38, &slow)
-			r79b := fma32Try(r78b, r70b, r40, &slow)
-			r81b := r66b > r80
-			r82b := r66b
-			if r81b {
-				r82b = r80
-			}
-			r84b := float32(r82b * r83)
-			r85b := float32(r84b + r63)
-			r86b := math.Float32bits(r85b)
-			r88b := r86b + r87
-			r89b := r88b << 23
-			r90b := math.Float32frombits(r89b)
-			r91b := float32(r40 - r90b)
-			r92b := fma32Try(r70b, r79b, r91b, &slow)
-			r93b := float32(r92b / r59b)
-			r94b := fma32Try(r66b, r38, r63, &slow)
-			r95b := float32(r94b - r63)
-			r96b := float32(r95b + r63)
-			r97b := math.Float32bits(r96b)
-			r98b := r97b + r87
-			r99b := r98b << 23
-			r100b := math.Float32frombits(r99b)
-			r101b := float32(r93b * r100b)
-			r102b := float32(r66b - r95b)
-			r103b := float32(r102b + r63)
-			r104b := math.Float32bits(r103b)
-			r105b := r104b + r87
-			r106b := r105b << 23
-			r107b := math.Float32frombits(r106b)
-			r108b := float32(r101b * r107b)
-			r109b := r30b <= r38
-			r110b := r108b
-			if r109b {
-				r110b = r56b
-			}
-			if r43b {
-				r41b = r110b
-			}
-		}
-		if r43c {
-			r46c := fma32Try(r44, r23c, r45, &slow)
-			r48c := fma32Try(r46c, r23c, r47, &slow)
-			r50c := fma32Try(r48c, r23c, r49, &slow)
-			r51c := fma32Try(r50c, r23c, r31, &slow)
-			r52c := fma32Try(r51c, r23c, r32, &slow)
-			r53c := fma32Try(r52c, r23c, r34, &slow)
-			r54c := fma32Try(r53c, r23c, r36, &slow)
-			r55c := fma32Try(r54c, r23c, r38, &slow)
-			r56c := fma32Try(r55c, r23c, r40, &slow)
-			r58c := r23c > r57
-			r59c := r23c
-			if r58c {
-				r59c = r57
-			}
-			r61c := r59c < r60
-			r62c := r59c
-			if r61c {
-				r62c = r60
-			}
-			r65c := fma32Try(r62c, r64, r63, &slow)
-			r66c := float32(r65c - r63)
-			r69c := fma32Try(r66c, r68, r62c, &slow)
-			r70c := fma32Try(r66c, r67, r69c, &slow)
-			r71c := fma32Try(r44, r70c, r45, &slow)
-			r72c := fma32Try(r71c, r70c, r47, &slow)
-			r73c := fma32Try(r72c, r70c, r49, &slow)
-			r74c := fma32Try(r73c, r70c, r31, &slow)
-			r75c := fma32Try(r74c, r70c, r32, &slow)
-			r76c := fma32Try(r75c, r70c, r34, &slow)
-			r77c := fma32Try(r76c, r70c, r36, &slow)
-			r78c := fma32Try(r77c, r70c, r38, &slow)
-			r79c := fma32Try(r78c, r70c, r40, &slow)
-			r81c := r66c > r80
-			r82c := r66c
-			if r81c {
-				r82c = r80
-			}
-			r84c := float32(r82c * r83)
-			r85c := float32(r84c + r63)
-			r86c := math.Float32bits(r85c)
-			r88c := r86c + r87
-			r89c := r88c << 23
-			r90c := math.Float32frombits(r89c)
-			r91c := float32(r40 - r90c)
-			r92c := fma32Try(r70c, r79c, r91c, &slow)
-			r93c := float32(r92c / r59c)
-			r94c := fma32Try(r66c, r38, r63, &slow)
-			r95c := float32(r94c - r63)
-			r96c := float32(r95c + r63)
-			r97c := math.Float32bits(r96c)
-			r98c := r97c + r87
-			r99c := r98c << 23
-			r100c := math.Float32frombits(r99c)
-			r101c := float32(r93c * r100c)
-			r102c := float32(r66c - r95c)
-			r103c := float32(r102c + r63)
-			r104c := math.Float32bits(r103c)
-			r105c := r104c + r87
-			r106c := r105c << 23
-			r107c := math.Float32frombits(r106c)
-			r108c := float32(r101c * r107c)
-			r109c := r30c <= r38
-			r110c := r108c
-			if r109c {
-				r110c = r56c
-			}
-			if r43c {
-				r41c = r110c
-			}
-		}
-		r111a := fma32Try(r41a, r21a, r6a, &slow)
-		r111b := fma32Try(r41b, r21b, r6b, &slow)
-		r111c := fma32Try(r41c, r21c, r6c, &slow)
-		if hasDelta {
-			r112a := delta[j]
-			r112b := delta[j+1]
-			r112c := delta[j+2]
-			r111a = float32(r111a + r112a)
-			r111b = float32(r111b + r112b)
-			r111c = float32(r111c + r112c)
-		}
-		r115a := float32(r111a - c[CVRest])
-		r115b := float32(r111b - c[CVRest])
-		r115c := float32(r111c - c[CVRest])
-		r117a := float32(c[CKeep] * r9a)
-		r117b := float32(c[CKeep] * r9b)
-		r117c := float32(c[CKeep] * r9c)
-		r118a := fma32Try(c[CKa], r115a, r117a, &slow)
-		r118b := fma32Try(c[CKa], r115b, r117b, &slow)
-		r118c := fma32Try(c[CKa], r115c, r117c, &slow)
-		r120a := float32(r119 - r2a)
-		r120b := float32(r119 - r2b)
-		r120c := float32(r119 - r2c)
-		r122a := r120a < c[CTauRef]
-		r122b := r120b < c[CTauRef]
-		r122c := r120c < c[CTauRef]
-		r0a = r111a
-		if r122a {
-			r0a = r6a
-		}
-		r0b = r111b
-		if r122b {
-			r0b = r6b
-		}
-		r0c = r111c
-		if r122c {
-			r0c = r6c
-		}
-		r1a = r118a
-		if r122a {
-			r1a = r9a
-		}
-		r1b = r118b
-		if r122b {
-			r1b = r9b
-		}
-		r1c = r118c
-		if r122c {
-			r1c = r9c
-		}
-		r125a := r0a >= c[CVTh]
-		r125b := r0b >= c[CVTh]
-		r125c := r0c >= c[CVTh]
-		if r125a {
-			r2a = r119
-		}
-		if r125b {
-			r2b = r119
-		}
-		if r125c {
-			r2c = r119
-=======
 		// r13:a1 = Sub r6:vr r12:vRest
 		a1_a := float32(vr_a - c[CVRest])
 		a1_b := float32(vr_b - c[CVRest])
@@ -4878,449 +3189,476 @@ func stepF32HardOne(f *Frame32, s int) {
 		z_a := float32(c[CDtCTau] * a1a2_a)
 		z_b := float32(c[CDtCTau] * a1a2_b)
 		z_c := float32(c[CDtCTau] * a1a2_c)
-		// r24:az = Abs r23:z
+		// If G
+		if hasG {
+			// r24 = Load G
+			r24_a := g[j]
+			r24_b := g[j+1]
+			r24_c := g[j+2]
+			// r25:gd = Mul r18:dtRTau r24
+			gd_a := float32(c[CDtRTau] * r24_a)
+			gd_b := float32(c[CDtRTau] * r24_b)
+			gd_c := float32(c[CDtRTau] * r24_c)
+			// r23:z = Sub r23:z r25:gd
+			z_a = float32(z_a - gd_a)
+			z_b = float32(z_b - gd_b)
+			z_c = float32(z_c - gd_c)
+			// r27 = Imm 0x0
+			r27_a := math.Float32frombits(0x00000000) // 0
+			r27_b := math.Float32frombits(0x00000000) // 0
+			r27_c := math.Float32frombits(0x00000000) // 0
+			// r28:gv = FMA r25:gd r6:vr r27
+			gv_a := fma32Try(gd_a, vr_a, r27_a, &slow)
+			gv_b := fma32Try(gd_b, vr_b, r27_b, &slow)
+			gv_c := fma32Try(gd_c, vr_c, r27_c, &slow)
+			// r21:F = Sub r21:F r28:gv
+			F_a = float32(F_a - gv_a)
+			F_b = float32(F_b - gv_b)
+			F_c = float32(F_c - gv_c)
+		}
+		// r30:az = Abs r23:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
 		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
-		// r27 = FMA r25 r23:z r26
-		r27_a := fma32Try(r25, z_a, r26, &slow)
-		r27_b := fma32Try(r25, z_b, r26, &slow)
-		r27_c := fma32Try(r25, z_c, r26, &slow)
-		// r29 = FMA r27 r23:z r28
-		r29_a := fma32Try(r27_a, z_a, r28, &slow)
-		r29_b := fma32Try(r27_b, z_b, r28, &slow)
-		r29_c := fma32Try(r27_c, z_c, r28, &slow)
-		// r31 = FMA r29 r23:z r30
-		r31_a := fma32Try(r29_a, z_a, r30, &slow)
-		r31_b := fma32Try(r29_b, z_b, r30, &slow)
-		r31_c := fma32Try(r29_c, z_c, r30, &slow)
 		// r33 = FMA r31 r23:z r32
-		r33_a := fma32Try(r31_a, z_a, r32, &slow)
-		r33_b := fma32Try(r31_b, z_b, r32, &slow)
-		r33_c := fma32Try(r31_c, z_c, r32, &slow)
-		// r35:ex = FMA r33 r23:z r34
-		ex_a := fma32Try(r33_a, z_a, r34, &slow)
-		ex_b := fma32Try(r33_b, z_b, r34, &slow)
-		ex_c := fma32Try(r33_c, z_c, r34, &slow)
-		// r37:large = CmpGT r24:az r36
-		large_a := az_a > r36
-		large_b := az_b > r36
-		large_c := az_c > r36
-		// Rare r37:large
+		r33_a := fma32Try(r31, z_a, r32, &slow)
+		r33_b := fma32Try(r31, z_b, r32, &slow)
+		r33_c := fma32Try(r31, z_c, r32, &slow)
+		// r35 = FMA r33 r23:z r34
+		r35_a := fma32Try(r33_a, z_a, r34, &slow)
+		r35_b := fma32Try(r33_b, z_b, r34, &slow)
+		r35_c := fma32Try(r33_c, z_c, r34, &slow)
+		// r37 = FMA r35 r23:z r36
+		r37_a := fma32Try(r35_a, z_a, r36, &slow)
+		r37_b := fma32Try(r35_b, z_b, r36, &slow)
+		r37_c := fma32Try(r35_c, z_c, r36, &slow)
+		// r39 = FMA r37 r23:z r38
+		r39_a := fma32Try(r37_a, z_a, r38, &slow)
+		r39_b := fma32Try(r37_b, z_b, r38, &slow)
+		r39_c := fma32Try(r37_c, z_c, r38, &slow)
+		// r41:ex = FMA r39 r23:z r40
+		ex_a := fma32Try(r39_a, z_a, r40, &slow)
+		ex_b := fma32Try(r39_b, z_b, r40, &slow)
+		ex_c := fma32Try(r39_c, z_c, r40, &slow)
+		// r43:large = CmpGT r30:az r42
+		large_a := az_a > r42
+		large_b := az_b > r42
+		large_c := az_c > r42
+		// Rare r43:large
 		if large_a {
-			// r40 = FMA r38 r23:z r39
-			r40_a := fma32Try(r38, z_a, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42_a := fma32Try(r40_a, z_a, r41, &slow)
-			// r44 = FMA r42 r23:z r43
-			r44_a := fma32Try(r42_a, z_a, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45_a := fma32Try(r44_a, z_a, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46_a := fma32Try(r45_a, z_a, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47_a := fma32Try(r46_a, z_a, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48_a := fma32Try(r47_a, z_a, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49_a := fma32Try(r48_a, z_a, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor_a := fma32Try(r49_a, z_a, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52_a := z_a > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r23:z r45
+			r46_a := fma32Try(r44, z_a, r45, &slow)
+			// r48 = FMA r46 r23:z r47
+			r48_a := fma32Try(r46_a, z_a, r47, &slow)
+			// r50 = FMA r48 r23:z r49
+			r50_a := fma32Try(r48_a, z_a, r49, &slow)
+			// r51 = FMA r50 r23:z r31
+			r51_a := fma32Try(r50_a, z_a, r31, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52_a := fma32Try(r51_a, z_a, r32, &slow)
+			// r53 = FMA r52 r23:z r34
+			r53_a := fma32Try(r52_a, z_a, r34, &slow)
+			// r54 = FMA r53 r23:z r36
+			r54_a := fma32Try(r53_a, z_a, r36, &slow)
+			// r55 = FMA r54 r23:z r38
+			r55_a := fma32Try(r54_a, z_a, r38, &slow)
+			// r56:taylor = FMA r55 r23:z r40
+			taylor_a := fma32Try(r55_a, z_a, r40, &slow)
+			// r58 = CmpGT r23:z r57
+			r58_a := z_a > r57
+			// r59:zl = Select r58 r57 r23:z
 			zl_a := z_a
-			if r52_a {
-				zl_a = r51
+			if r58_a {
+				zl_a = r57
 			}
-			// r55 = CmpLT r53:zl r54
-			r55_a := zl_a < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r61 = CmpLT r59:zl r60
+			r61_a := zl_a < r60
+			// r62:zc = Select r61 r60 r59:zl
 			zc_a := zl_a
-			if r55_a {
-				zc_a = r54
+			if r61_a {
+				zc_a = r60
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59_a := fma32Try(zc_a, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k_a := float32(r59_a - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63_a := fma32Try(k_a, r62, zc_a, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r_a := fma32Try(k_a, r61, r63_a, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65_a := fma32Try(r38, r_a, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66_a := fma32Try(r65_a, r_a, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67_a := fma32Try(r66_a, r_a, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68_a := fma32Try(r67_a, r_a, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69_a := fma32Try(r68_a, r_a, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70_a := fma32Try(r69_a, r_a, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71_a := fma32Try(r70_a, r_a, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72_a := fma32Try(r71_a, r_a, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q_a := fma32Try(r72_a, r_a, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75_a := k_a > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r65 = FMA r62:zc r64 r63
+			r65_a := fma32Try(zc_a, r64, r63, &slow)
+			// r66:k = Sub r65 r63
+			k_a := float32(r65_a - r63)
+			// r69 = FMA r66:k r68 r62:zc
+			r69_a := fma32Try(k_a, r68, zc_a, &slow)
+			// r70:r = FMA r66:k r67 r69
+			r_a := fma32Try(k_a, r67, r69_a, &slow)
+			// r71 = FMA r44 r70:r r45
+			r71_a := fma32Try(r44, r_a, r45, &slow)
+			// r72 = FMA r71 r70:r r47
+			r72_a := fma32Try(r71_a, r_a, r47, &slow)
+			// r73 = FMA r72 r70:r r49
+			r73_a := fma32Try(r72_a, r_a, r49, &slow)
+			// r74 = FMA r73 r70:r r31
+			r74_a := fma32Try(r73_a, r_a, r31, &slow)
+			// r75 = FMA r74 r70:r r32
+			r75_a := fma32Try(r74_a, r_a, r32, &slow)
+			// r76 = FMA r75 r70:r r34
+			r76_a := fma32Try(r75_a, r_a, r34, &slow)
+			// r77 = FMA r76 r70:r r36
+			r77_a := fma32Try(r76_a, r_a, r36, &slow)
+			// r78 = FMA r77 r70:r r38
+			r78_a := fma32Try(r77_a, r_a, r38, &slow)
+			// r79:q = FMA r78 r70:r r40
+			q_a := fma32Try(r78_a, r_a, r40, &slow)
+			// r81 = CmpGT r66:k r80
+			r81_a := k_a > r80
+			// r82:kc = Select r81 r80 r66:k
 			kc_a := k_a
-			if r75_a {
-				kc_a = r74
+			if r81_a {
+				kc_a = r80
 			}
-			// r78 = Mul r76:kc r77
-			r78_a := float32(kc_a * r77)
-			// r79 = Add r78 r57
-			r79_a := float32(r78_a + r57)
-			// r80:kBits = Bits r79
-			kBits80_a := math.Float32bits(r79_a)
-			// r82 = IAdd r80:kBits r81
-			r82_a := kBits80_a + r81
-			// r83 = Shl 23 r82
-			r83_a := r82_a << 23
-			// r84:pow2 = FromBits r83
-			pow284_a := math.Float32frombits(r83_a)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus_a := float32(r34 - pow284_a)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
-			// r87:y = Div r86 r53:zl
-			y_a := float32(r86_a / zl_a)
-			// r88 = FMA r60:k r32 r57
-			r88_a := fma32Try(k_a, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf_a := float32(r88_a - r57)
-			// r90 = Add r89:kHalf r57
-			r90_a := float32(kHalf_a + r57)
-			// r91:kBits = Bits r90
-			kBits91_a := math.Float32bits(r90_a)
-			// r92 = IAdd r91:kBits r81
-			r92_a := kBits91_a + r81
-			// r93 = Shl 23 r92
-			r93_a := r92_a << 23
-			// r94:pow2 = FromBits r93
-			pow294_a := math.Float32frombits(r93_a)
-			// r95 = Mul r87:y r94:pow2
-			r95_a := float32(y_a * pow294_a)
-			// r96 = Sub r60:k r89:kHalf
-			r96_a := float32(k_a - kHalf_a)
-			// r97 = Add r96 r57
-			r97_a := float32(r96_a + r57)
-			// r98:kBits = Bits r97
-			kBits98_a := math.Float32bits(r97_a)
-			// r99 = IAdd r98:kBits r81
-			r99_a := kBits98_a + r81
-			// r100 = Shl 23 r99
-			r100_a := r99_a << 23
-			// r101:pow2 = FromBits r100
-			pow2101_a := math.Float32frombits(r100_a)
-			// r102:big = Mul r95 r101:pow2
-			big_a := float32(r95_a * pow2101_a)
-			// r103 = CmpLE r24:az r32
-			r103_a := az_a <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r84 = Mul r82:kc r83
+			r84_a := float32(kc_a * r83)
+			// r85 = Add r84 r63
+			r85_a := float32(r84_a + r63)
+			// r86:kBits = Bits r85
+			kBits86_a := math.Float32bits(r85_a)
+			// r88 = IAdd r86:kBits r87
+			r88_a := kBits86_a + r87
+			// r89 = Shl 23 r88
+			r89_a := r88_a << 23
+			// r90:pow2 = FromBits r89
+			pow290_a := math.Float32frombits(r89_a)
+			// r91:oneMinus = Sub r40 r90:pow2
+			oneMinus_a := float32(r40 - pow290_a)
+			// r92 = FMA r70:r r79:q r91:oneMinus
+			r92_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r93:y = Div r92 r59:zl
+			y_a := float32(r92_a / zl_a)
+			// r94 = FMA r66:k r38 r63
+			r94_a := fma32Try(k_a, r38, r63, &slow)
+			// r95:kHalf = Sub r94 r63
+			kHalf_a := float32(r94_a - r63)
+			// r96 = Add r95:kHalf r63
+			r96_a := float32(kHalf_a + r63)
+			// r97:kBits = Bits r96
+			kBits97_a := math.Float32bits(r96_a)
+			// r98 = IAdd r97:kBits r87
+			r98_a := kBits97_a + r87
+			// r99 = Shl 23 r98
+			r99_a := r98_a << 23
+			// r100:pow2 = FromBits r99
+			pow2100_a := math.Float32frombits(r99_a)
+			// r101 = Mul r93:y r100:pow2
+			r101_a := float32(y_a * pow2100_a)
+			// r102 = Sub r66:k r95:kHalf
+			r102_a := float32(k_a - kHalf_a)
+			// r103 = Add r102 r63
+			r103_a := float32(r102_a + r63)
+			// r104:kBits = Bits r103
+			kBits104_a := math.Float32bits(r103_a)
+			// r105 = IAdd r104:kBits r87
+			r105_a := kBits104_a + r87
+			// r106 = Shl 23 r105
+			r106_a := r105_a << 23
+			// r107:pow2 = FromBits r106
+			pow2107_a := math.Float32frombits(r106_a)
+			// r108:big = Mul r101 r107:pow2
+			big_a := float32(r101_a * pow2107_a)
+			// r109 = CmpLE r30:az r38
+			r109_a := az_a <= r38
+			// r110:far = Select r109 r56:taylor r108:big
 			far_a := big_a
-			if r103_a {
+			if r109_a {
 				far_a = taylor_a
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r41:ex = Select r43:large r110:far r41:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r40 = FMA r38 r23:z r39
-			r40_b := fma32Try(r38, z_b, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42_b := fma32Try(r40_b, z_b, r41, &slow)
-			// r44 = FMA r42 r23:z r43
-			r44_b := fma32Try(r42_b, z_b, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45_b := fma32Try(r44_b, z_b, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46_b := fma32Try(r45_b, z_b, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47_b := fma32Try(r46_b, z_b, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48_b := fma32Try(r47_b, z_b, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49_b := fma32Try(r48_b, z_b, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor_b := fma32Try(r49_b, z_b, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52_b := z_b > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r23:z r45
+			r46_b := fma32Try(r44, z_b, r45, &slow)
+			// r48 = FMA r46 r23:z r47
+			r48_b := fma32Try(r46_b, z_b, r47, &slow)
+			// r50 = FMA r48 r23:z r49
+			r50_b := fma32Try(r48_b, z_b, r49, &slow)
+			// r51 = FMA r50 r23:z r31
+			r51_b := fma32Try(r50_b, z_b, r31, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52_b := fma32Try(r51_b, z_b, r32, &slow)
+			// r53 = FMA r52 r23:z r34
+			r53_b := fma32Try(r52_b, z_b, r34, &slow)
+			// r54 = FMA r53 r23:z r36
+			r54_b := fma32Try(r53_b, z_b, r36, &slow)
+			// r55 = FMA r54 r23:z r38
+			r55_b := fma32Try(r54_b, z_b, r38, &slow)
+			// r56:taylor = FMA r55 r23:z r40
+			taylor_b := fma32Try(r55_b, z_b, r40, &slow)
+			// r58 = CmpGT r23:z r57
+			r58_b := z_b > r57
+			// r59:zl = Select r58 r57 r23:z
 			zl_b := z_b
-			if r52_b {
-				zl_b = r51
+			if r58_b {
+				zl_b = r57
 			}
-			// r55 = CmpLT r53:zl r54
-			r55_b := zl_b < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r61 = CmpLT r59:zl r60
+			r61_b := zl_b < r60
+			// r62:zc = Select r61 r60 r59:zl
 			zc_b := zl_b
-			if r55_b {
-				zc_b = r54
+			if r61_b {
+				zc_b = r60
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59_b := fma32Try(zc_b, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k_b := float32(r59_b - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63_b := fma32Try(k_b, r62, zc_b, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r_b := fma32Try(k_b, r61, r63_b, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65_b := fma32Try(r38, r_b, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66_b := fma32Try(r65_b, r_b, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67_b := fma32Try(r66_b, r_b, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68_b := fma32Try(r67_b, r_b, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69_b := fma32Try(r68_b, r_b, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70_b := fma32Try(r69_b, r_b, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71_b := fma32Try(r70_b, r_b, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72_b := fma32Try(r71_b, r_b, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q_b := fma32Try(r72_b, r_b, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75_b := k_b > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r65 = FMA r62:zc r64 r63
+			r65_b := fma32Try(zc_b, r64, r63, &slow)
+			// r66:k = Sub r65 r63
+			k_b := float32(r65_b - r63)
+			// r69 = FMA r66:k r68 r62:zc
+			r69_b := fma32Try(k_b, r68, zc_b, &slow)
+			// r70:r = FMA r66:k r67 r69
+			r_b := fma32Try(k_b, r67, r69_b, &slow)
+			// r71 = FMA r44 r70:r r45
+			r71_b := fma32Try(r44, r_b, r45, &slow)
+			// r72 = FMA r71 r70:r r47
+			r72_b := fma32Try(r71_b, r_b, r47, &slow)
+			// r73 = FMA r72 r70:r r49
+			r73_b := fma32Try(r72_b, r_b, r49, &slow)
+			// r74 = FMA r73 r70:r r31
+			r74_b := fma32Try(r73_b, r_b, r31, &slow)
+			// r75 = FMA r74 r70:r r32
+			r75_b := fma32Try(r74_b, r_b, r32, &slow)
+			// r76 = FMA r75 r70:r r34
+			r76_b := fma32Try(r75_b, r_b, r34, &slow)
+			// r77 = FMA r76 r70:r r36
+			r77_b := fma32Try(r76_b, r_b, r36, &slow)
+			// r78 = FMA r77 r70:r r38
+			r78_b := fma32Try(r77_b, r_b, r38, &slow)
+			// r79:q = FMA r78 r70:r r40
+			q_b := fma32Try(r78_b, r_b, r40, &slow)
+			// r81 = CmpGT r66:k r80
+			r81_b := k_b > r80
+			// r82:kc = Select r81 r80 r66:k
 			kc_b := k_b
-			if r75_b {
-				kc_b = r74
+			if r81_b {
+				kc_b = r80
 			}
-			// r78 = Mul r76:kc r77
-			r78_b := float32(kc_b * r77)
-			// r79 = Add r78 r57
-			r79_b := float32(r78_b + r57)
-			// r80:kBits = Bits r79
-			kBits80_b := math.Float32bits(r79_b)
-			// r82 = IAdd r80:kBits r81
-			r82_b := kBits80_b + r81
-			// r83 = Shl 23 r82
-			r83_b := r82_b << 23
-			// r84:pow2 = FromBits r83
-			pow284_b := math.Float32frombits(r83_b)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus_b := float32(r34 - pow284_b)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
-			// r87:y = Div r86 r53:zl
-			y_b := float32(r86_b / zl_b)
-			// r88 = FMA r60:k r32 r57
-			r88_b := fma32Try(k_b, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf_b := float32(r88_b - r57)
-			// r90 = Add r89:kHalf r57
-			r90_b := float32(kHalf_b + r57)
-			// r91:kBits = Bits r90
-			kBits91_b := math.Float32bits(r90_b)
-			// r92 = IAdd r91:kBits r81
-			r92_b := kBits91_b + r81
-			// r93 = Shl 23 r92
-			r93_b := r92_b << 23
-			// r94:pow2 = FromBits r93
-			pow294_b := math.Float32frombits(r93_b)
-			// r95 = Mul r87:y r94:pow2
-			r95_b := float32(y_b * pow294_b)
-			// r96 = Sub r60:k r89:kHalf
-			r96_b := float32(k_b - kHalf_b)
-			// r97 = Add r96 r57
-			r97_b := float32(r96_b + r57)
-			// r98:kBits = Bits r97
-			kBits98_b := math.Float32bits(r97_b)
-			// r99 = IAdd r98:kBits r81
-			r99_b := kBits98_b + r81
-			// r100 = Shl 23 r99
-			r100_b := r99_b << 23
-			// r101:pow2 = FromBits r100
-			pow2101_b := math.Float32frombits(r100_b)
-			// r102:big = Mul r95 r101:pow2
-			big_b := float32(r95_b * pow2101_b)
-			// r103 = CmpLE r24:az r32
-			r103_b := az_b <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r84 = Mul r82:kc r83
+			r84_b := float32(kc_b * r83)
+			// r85 = Add r84 r63
+			r85_b := float32(r84_b + r63)
+			// r86:kBits = Bits r85
+			kBits86_b := math.Float32bits(r85_b)
+			// r88 = IAdd r86:kBits r87
+			r88_b := kBits86_b + r87
+			// r89 = Shl 23 r88
+			r89_b := r88_b << 23
+			// r90:pow2 = FromBits r89
+			pow290_b := math.Float32frombits(r89_b)
+			// r91:oneMinus = Sub r40 r90:pow2
+			oneMinus_b := float32(r40 - pow290_b)
+			// r92 = FMA r70:r r79:q r91:oneMinus
+			r92_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r93:y = Div r92 r59:zl
+			y_b := float32(r92_b / zl_b)
+			// r94 = FMA r66:k r38 r63
+			r94_b := fma32Try(k_b, r38, r63, &slow)
+			// r95:kHalf = Sub r94 r63
+			kHalf_b := float32(r94_b - r63)
+			// r96 = Add r95:kHalf r63
+			r96_b := float32(kHalf_b + r63)
+			// r97:kBits = Bits r96
+			kBits97_b := math.Float32bits(r96_b)
+			// r98 = IAdd r97:kBits r87
+			r98_b := kBits97_b + r87
+			// r99 = Shl 23 r98
+			r99_b := r98_b << 23
+			// r100:pow2 = FromBits r99
+			pow2100_b := math.Float32frombits(r99_b)
+			// r101 = Mul r93:y r100:pow2
+			r101_b := float32(y_b * pow2100_b)
+			// r102 = Sub r66:k r95:kHalf
+			r102_b := float32(k_b - kHalf_b)
+			// r103 = Add r102 r63
+			r103_b := float32(r102_b + r63)
+			// r104:kBits = Bits r103
+			kBits104_b := math.Float32bits(r103_b)
+			// r105 = IAdd r104:kBits r87
+			r105_b := kBits104_b + r87
+			// r106 = Shl 23 r105
+			r106_b := r105_b << 23
+			// r107:pow2 = FromBits r106
+			pow2107_b := math.Float32frombits(r106_b)
+			// r108:big = Mul r101 r107:pow2
+			big_b := float32(r101_b * pow2107_b)
+			// r109 = CmpLE r30:az r38
+			r109_b := az_b <= r38
+			// r110:far = Select r109 r56:taylor r108:big
 			far_b := big_b
-			if r103_b {
+			if r109_b {
 				far_b = taylor_b
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r41:ex = Select r43:large r110:far r41:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
 		if large_c {
-			// r40 = FMA r38 r23:z r39
-			r40_c := fma32Try(r38, z_c, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42_c := fma32Try(r40_c, z_c, r41, &slow)
-			// r44 = FMA r42 r23:z r43
-			r44_c := fma32Try(r42_c, z_c, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45_c := fma32Try(r44_c, z_c, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46_c := fma32Try(r45_c, z_c, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47_c := fma32Try(r46_c, z_c, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48_c := fma32Try(r47_c, z_c, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49_c := fma32Try(r48_c, z_c, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor_c := fma32Try(r49_c, z_c, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52_c := z_c > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r23:z r45
+			r46_c := fma32Try(r44, z_c, r45, &slow)
+			// r48 = FMA r46 r23:z r47
+			r48_c := fma32Try(r46_c, z_c, r47, &slow)
+			// r50 = FMA r48 r23:z r49
+			r50_c := fma32Try(r48_c, z_c, r49, &slow)
+			// r51 = FMA r50 r23:z r31
+			r51_c := fma32Try(r50_c, z_c, r31, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52_c := fma32Try(r51_c, z_c, r32, &slow)
+			// r53 = FMA r52 r23:z r34
+			r53_c := fma32Try(r52_c, z_c, r34, &slow)
+			// r54 = FMA r53 r23:z r36
+			r54_c := fma32Try(r53_c, z_c, r36, &slow)
+			// r55 = FMA r54 r23:z r38
+			r55_c := fma32Try(r54_c, z_c, r38, &slow)
+			// r56:taylor = FMA r55 r23:z r40
+			taylor_c := fma32Try(r55_c, z_c, r40, &slow)
+			// r58 = CmpGT r23:z r57
+			r58_c := z_c > r57
+			// r59:zl = Select r58 r57 r23:z
 			zl_c := z_c
-			if r52_c {
-				zl_c = r51
+			if r58_c {
+				zl_c = r57
 			}
-			// r55 = CmpLT r53:zl r54
-			r55_c := zl_c < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r61 = CmpLT r59:zl r60
+			r61_c := zl_c < r60
+			// r62:zc = Select r61 r60 r59:zl
 			zc_c := zl_c
-			if r55_c {
-				zc_c = r54
+			if r61_c {
+				zc_c = r60
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59_c := fma32Try(zc_c, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k_c := float32(r59_c - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63_c := fma32Try(k_c, r62, zc_c, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r_c := fma32Try(k_c, r61, r63_c, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65_c := fma32Try(r38, r_c, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66_c := fma32Try(r65_c, r_c, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67_c := fma32Try(r66_c, r_c, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68_c := fma32Try(r67_c, r_c, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69_c := fma32Try(r68_c, r_c, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70_c := fma32Try(r69_c, r_c, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71_c := fma32Try(r70_c, r_c, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72_c := fma32Try(r71_c, r_c, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q_c := fma32Try(r72_c, r_c, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75_c := k_c > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r65 = FMA r62:zc r64 r63
+			r65_c := fma32Try(zc_c, r64, r63, &slow)
+			// r66:k = Sub r65 r63
+			k_c := float32(r65_c - r63)
+			// r69 = FMA r66:k r68 r62:zc
+			r69_c := fma32Try(k_c, r68, zc_c, &slow)
+			// r70:r = FMA r66:k r67 r69
+			r_c := fma32Try(k_c, r67, r69_c, &slow)
+			// r71 = FMA r44 r70:r r45
+			r71_c := fma32Try(r44, r_c, r45, &slow)
+			// r72 = FMA r71 r70:r r47
+			r72_c := fma32Try(r71_c, r_c, r47, &slow)
+			// r73 = FMA r72 r70:r r49
+			r73_c := fma32Try(r72_c, r_c, r49, &slow)
+			// r74 = FMA r73 r70:r r31
+			r74_c := fma32Try(r73_c, r_c, r31, &slow)
+			// r75 = FMA r74 r70:r r32
+			r75_c := fma32Try(r74_c, r_c, r32, &slow)
+			// r76 = FMA r75 r70:r r34
+			r76_c := fma32Try(r75_c, r_c, r34, &slow)
+			// r77 = FMA r76 r70:r r36
+			r77_c := fma32Try(r76_c, r_c, r36, &slow)
+			// r78 = FMA r77 r70:r r38
+			r78_c := fma32Try(r77_c, r_c, r38, &slow)
+			// r79:q = FMA r78 r70:r r40
+			q_c := fma32Try(r78_c, r_c, r40, &slow)
+			// r81 = CmpGT r66:k r80
+			r81_c := k_c > r80
+			// r82:kc = Select r81 r80 r66:k
 			kc_c := k_c
-			if r75_c {
-				kc_c = r74
+			if r81_c {
+				kc_c = r80
 			}
-			// r78 = Mul r76:kc r77
-			r78_c := float32(kc_c * r77)
-			// r79 = Add r78 r57
-			r79_c := float32(r78_c + r57)
-			// r80:kBits = Bits r79
-			kBits80_c := math.Float32bits(r79_c)
-			// r82 = IAdd r80:kBits r81
-			r82_c := kBits80_c + r81
-			// r83 = Shl 23 r82
-			r83_c := r82_c << 23
-			// r84:pow2 = FromBits r83
-			pow284_c := math.Float32frombits(r83_c)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus_c := float32(r34 - pow284_c)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
-			// r87:y = Div r86 r53:zl
-			y_c := float32(r86_c / zl_c)
-			// r88 = FMA r60:k r32 r57
-			r88_c := fma32Try(k_c, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf_c := float32(r88_c - r57)
-			// r90 = Add r89:kHalf r57
-			r90_c := float32(kHalf_c + r57)
-			// r91:kBits = Bits r90
-			kBits91_c := math.Float32bits(r90_c)
-			// r92 = IAdd r91:kBits r81
-			r92_c := kBits91_c + r81
-			// r93 = Shl 23 r92
-			r93_c := r92_c << 23
-			// r94:pow2 = FromBits r93
-			pow294_c := math.Float32frombits(r93_c)
-			// r95 = Mul r87:y r94:pow2
-			r95_c := float32(y_c * pow294_c)
-			// r96 = Sub r60:k r89:kHalf
-			r96_c := float32(k_c - kHalf_c)
-			// r97 = Add r96 r57
-			r97_c := float32(r96_c + r57)
-			// r98:kBits = Bits r97
-			kBits98_c := math.Float32bits(r97_c)
-			// r99 = IAdd r98:kBits r81
-			r99_c := kBits98_c + r81
-			// r100 = Shl 23 r99
-			r100_c := r99_c << 23
-			// r101:pow2 = FromBits r100
-			pow2101_c := math.Float32frombits(r100_c)
-			// r102:big = Mul r95 r101:pow2
-			big_c := float32(r95_c * pow2101_c)
-			// r103 = CmpLE r24:az r32
-			r103_c := az_c <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r84 = Mul r82:kc r83
+			r84_c := float32(kc_c * r83)
+			// r85 = Add r84 r63
+			r85_c := float32(r84_c + r63)
+			// r86:kBits = Bits r85
+			kBits86_c := math.Float32bits(r85_c)
+			// r88 = IAdd r86:kBits r87
+			r88_c := kBits86_c + r87
+			// r89 = Shl 23 r88
+			r89_c := r88_c << 23
+			// r90:pow2 = FromBits r89
+			pow290_c := math.Float32frombits(r89_c)
+			// r91:oneMinus = Sub r40 r90:pow2
+			oneMinus_c := float32(r40 - pow290_c)
+			// r92 = FMA r70:r r79:q r91:oneMinus
+			r92_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r93:y = Div r92 r59:zl
+			y_c := float32(r92_c / zl_c)
+			// r94 = FMA r66:k r38 r63
+			r94_c := fma32Try(k_c, r38, r63, &slow)
+			// r95:kHalf = Sub r94 r63
+			kHalf_c := float32(r94_c - r63)
+			// r96 = Add r95:kHalf r63
+			r96_c := float32(kHalf_c + r63)
+			// r97:kBits = Bits r96
+			kBits97_c := math.Float32bits(r96_c)
+			// r98 = IAdd r97:kBits r87
+			r98_c := kBits97_c + r87
+			// r99 = Shl 23 r98
+			r99_c := r98_c << 23
+			// r100:pow2 = FromBits r99
+			pow2100_c := math.Float32frombits(r99_c)
+			// r101 = Mul r93:y r100:pow2
+			r101_c := float32(y_c * pow2100_c)
+			// r102 = Sub r66:k r95:kHalf
+			r102_c := float32(k_c - kHalf_c)
+			// r103 = Add r102 r63
+			r103_c := float32(r102_c + r63)
+			// r104:kBits = Bits r103
+			kBits104_c := math.Float32bits(r103_c)
+			// r105 = IAdd r104:kBits r87
+			r105_c := kBits104_c + r87
+			// r106 = Shl 23 r105
+			r106_c := r105_c << 23
+			// r107:pow2 = FromBits r106
+			pow2107_c := math.Float32frombits(r106_c)
+			// r108:big = Mul r101 r107:pow2
+			big_c := float32(r101_c * pow2107_c)
+			// r109 = CmpLE r30:az r38
+			r109_c := az_c <= r38
+			// r110:far = Select r109 r56:taylor r108:big
 			far_c := big_c
-			if r103_c {
+			if r109_c {
 				far_c = taylor_c
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r41:ex = Select r43:large r110:far r41:ex
 			if large_c {
 				ex_c = far_c
 			}
 		}
-		// r105:vc = FMA r35:ex r21:F r6:vr
+		// r111:vc = FMA r41:ex r21:F r6:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
 		// If Delta
 		if hasDelta {
-			// r106 = Load Delta
-			r106_a := delta[j]
-			r106_b := delta[j+1]
-			r106_c := delta[j+2]
-			// r105:vc = Add r105:vc r106
-			vc_a = float32(vc_a + r106_a)
-			vc_b = float32(vc_b + r106_b)
-			vc_c = float32(vc_c + r106_c)
+			// r112 = Load Delta
+			r112_a := delta[j]
+			r112_b := delta[j+1]
+			r112_c := delta[j+2]
+			// r111:vc = Add r111:vc r112
+			vc_a = float32(vc_a + r112_a)
+			vc_b = float32(vc_b + r112_b)
+			vc_c = float32(vc_c + r112_c)
 		}
-		// r109:dv = Sub r105:vc r12:vRest
+		// r115:dv = Sub r111:vc r12:vRest
 		dv_a := float32(vc_a - c[CVRest])
 		dv_b := float32(vc_b - c[CVRest])
 		dv_c := float32(vc_c - c[CVRest])
-		// r111:wkeep = Mul r110:keep r9:u
+		// r117:wkeep = Mul r116:keep r9:u
 		wkeep_a := float32(c[CKeep] * u_a)
 		wkeep_b := float32(c[CKeep] * u_b)
 		wkeep_c := float32(c[CKeep] * u_c)
-		// r112:wc = FMA r108:ka r109:dv r111:wkeep
+		// r118:wc = FMA r114:ka r115:dv r117:wkeep
 		wc_a := fma32Try(c[CKa], dv_a, wkeep_a, &slow)
 		wc_b := fma32Try(c[CKa], dv_b, wkeep_b, &slow)
 		wc_c := fma32Try(c[CKa], dv_c, wkeep_c, &slow)
-		// r114:since = Sub r113:t r2:Last
+		// r120:since = Sub r119:t r2:Last
 		since_a := float32(t - Last_a)
 		since_b := float32(t - Last_b)
 		since_c := float32(t - Last_c)
-		// r116:refr = CmpLT r114:since r115:tauRef
+		// r122:refr = CmpLT r120:since r121:tauRef
 		refr_a := since_a < c[CTauRef]
 		refr_b := since_b < c[CTauRef]
 		refr_c := since_c < c[CTauRef]
-		// r0:V = Select r116:refr r6:vr r105:vc
+		// r0:V = Select r122:refr r6:vr r111:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -5333,7 +3671,7 @@ func stepF32HardOne(f *Frame32, s int) {
 		if refr_c {
 			V_c = vr_c
 		}
-		// r1:W = Select r116:refr r9:u r112:wc
+		// r1:W = Select r122:refr r9:u r118:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -5346,11 +3684,11 @@ func stepF32HardOne(f *Frame32, s int) {
 		if refr_c {
 			W_c = u_c
 		}
-		// r119:sp = CmpGE r0:V r3:vTh
+		// r125:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= c[CVTh]
 		sp_b := V_b >= c[CVTh]
 		sp_c := V_c >= c[CVTh]
-		// r2:Last = Select r119:sp r113:t r2:Last
+		// r2:Last = Select r125:sp r119:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
@@ -5359,7 +3697,6 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		if sp_c {
 			Last_c = t
->>>>>>> gen-ir
 		}
 		if slow {
 			stepF32HardExact(f, s, j, j+3)
@@ -5367,30 +3704,18 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r125a {
-=======
-			// StoreOne Spike r119:sp
+			// StoreOne Spike r125:sp
 			if sp_a {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-<<<<<<< HEAD
-			if r125b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-<<<<<<< HEAD
-			if r125c {
-=======
 			if sp_c {
->>>>>>> gen-ir
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
@@ -5398,50 +3723,29 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r126a := r122a || r125a
-			r126b := r122b || r125b
-			r126c := r122c || r125c
-			ref[j] = r126a
-			ref[j+1] = r126b
-			ref[j+2] = r126c
-=======
-			// r120:ref = Or r116:refr r119:sp
-			ref120_a := refr_a || sp_a
-			ref120_b := refr_b || sp_b
-			ref120_c := refr_c || sp_c
-			// StoreBool Ref r120:ref
-			ref[j] = ref120_a
-			ref[j+1] = ref120_b
-			ref[j+2] = ref120_c
->>>>>>> gen-ir
+			// r126:ref = Or r122:refr r125:sp
+			ref126_a := refr_a || sp_a
+			ref126_b := refr_b || sp_b
+			ref126_c := refr_c || sp_c
+			// StoreBool Ref r126:ref
+			ref[j] = ref126_a
+			ref[j+1] = ref126_b
+			ref[j+2] = ref126_c
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r125a {
-=======
-			// StoreBits Bits r119:sp
+			// StoreBits Bits r125:sp
 			if sp_a {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-<<<<<<< HEAD
-			if r125b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-<<<<<<< HEAD
-			if r125c {
-=======
 			if sp_c {
->>>>>>> gen-ir
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -5489,123 +3793,6 @@ func stepF32HardOne(f *Frame32, s int) {
 			// r10:in = Load I
 			in = i[j]
 		}
-<<<<<<< HEAD
-		r13 := float32(r6 - c[CVRest])
-		r15 := float32(r6 - c[CVC])
-		r17 := float32(r13 * r15)
-		r19 := float32(r10 - r9)
-		r20 := float32(c[CDtRTau] * r19)
-		r21 := fma32Try(c[CDtCTau], r17, r20, &slow)
-		r22 := float32(r13 + r15)
-		r23 := float32(c[CDtCTau] * r22)
-		if hasG {
-			r24 := g[j]
-			r25 := float32(c[CDtRTau] * r24)
-			r23 = float32(r23 - r25)
-			r27 := math.Float32frombits(0x00000000) // 0
-			r28 := fma32Try(r25, r6, r27, &slow)
-			r21 = float32(r21 - r28)
-		}
-		r30 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r33 := fma32Try(r31, r23, r32, &slow)
-		r35 := fma32Try(r33, r23, r34, &slow)
-		r37 := fma32Try(r35, r23, r36, &slow)
-		r39 := fma32Try(r37, r23, r38, &slow)
-		r41 := fma32Try(r39, r23, r40, &slow)
-		r43 := r30 > r42
-		if r43 {
-			r46 := fma32Try(r44, r23, r45, &slow)
-			r48 := fma32Try(r46, r23, r47, &slow)
-			r50 := fma32Try(r48, r23, r49, &slow)
-			r51 := fma32Try(r50, r23, r31, &slow)
-			r52 := fma32Try(r51, r23, r32, &slow)
-			r53 := fma32Try(r52, r23, r34, &slow)
-			r54 := fma32Try(r53, r23, r36, &slow)
-			r55 := fma32Try(r54, r23, r38, &slow)
-			r56 := fma32Try(r55, r23, r40, &slow)
-			r58 := r23 > r57
-			r59 := r23
-			if r58 {
-				r59 = r57
-			}
-			r61 := r59 < r60
-			r62 := r59
-			if r61 {
-				r62 = r60
-			}
-			r65 := fma32Try(r62, r64, r63, &slow)
-			r66 := float32(r65 - r63)
-			r69 := fma32Try(r66, r68, r62, &slow)
-			r70 := fma32Try(r66, r67, r69, &slow)
-			r71 := fma32Try(r44, r70, r45, &slow)
-			r72 := fma32Try(r71, r70, r47, &slow)
-			r73 := fma32Try(r72, r70, r49, &slow)
-			r74 := fma32Try(r73, r70, r31, &slow)
-			r75 := fma32Try(r74, r70, r32, &slow)
-			r76 := fma32Try(r75, r70, r34, &slow)
-			r77 := fma32Try(r76, r70, r36, &slow)
-			r78 := fma32Try(r77, r70, r38, &slow)
-			r79 := fma32Try(r78, r70, r40, &slow)
-			r81 := r66 > r80
-			r82 := r66
-			if r81 {
-				r82 = r80
-			}
-			r84 := float32(r82 * r83)
-			r85 := float32(r84 + r63)
-			r86 := math.Float32bits(r85)
-			r88 := r86 + r87
-			r89 := r88 << 23
-			r90 := math.Float32frombits(r89)
-			r91 := float32(r40 - r90)
-			r92 := fma32Try(r70, r79, r91, &slow)
-			r93 := float32(r92 / r59)
-			r94 := fma32Try(r66, r38, r63, &slow)
-			r95 := float32(r94 - r63)
-			r96 := float32(r95 + r63)
-			r97 := math.Float32bits(r96)
-			r98 := r97 + r87
-			r99 := r98 << 23
-			r100 := math.Float32frombits(r99)
-			r101 := float32(r93 * r100)
-			r102 := float32(r66 - r95)
-			r103 := float32(r102 + r63)
-			r104 := math.Float32bits(r103)
-			r105 := r104 + r87
-			r106 := r105 << 23
-			r107 := math.Float32frombits(r106)
-			r108 := float32(r101 * r107)
-			r109 := r30 <= r38
-			r110 := r108
-			if r109 {
-				r110 = r56
-			}
-			if r43 {
-				r41 = r110
-			}
-		}
-		r111 := fma32Try(r41, r21, r6, &slow)
-		if hasDelta {
-			r112 := delta[j]
-			r111 = float32(r111 + r112)
-		}
-		r115 := float32(r111 - c[CVRest])
-		r117 := float32(c[CKeep] * r9)
-		r118 := fma32Try(c[CKa], r115, r117, &slow)
-		r120 := float32(r119 - r2)
-		r122 := r120 < c[CTauRef]
-		r0 = r111
-		if r122 {
-			r0 = r6
-		}
-		r1 = r118
-		if r122 {
-			r1 = r9
-		}
-		r125 := r0 >= c[CVTh]
-		if r125 {
-			r2 = r119
-=======
 		// r13:a1 = Sub r6:vr r12:vRest
 		a1 := float32(vr - c[CVRest])
 		// r15:a2 = Sub r6:vr r14:vC
@@ -5622,182 +3809,196 @@ func stepF32HardOne(f *Frame32, s int) {
 		a1a2 := float32(a1 + a2)
 		// r23:z = Mul r16:dtCTau r22:a1a2
 		z := float32(c[CDtCTau] * a1a2)
-		// r24:az = Abs r23:z
+		// If G
+		if hasG {
+			// r24 = Load G
+			r24 := g[j]
+			// r25:gd = Mul r18:dtRTau r24
+			gd := float32(c[CDtRTau] * r24)
+			// r23:z = Sub r23:z r25:gd
+			z = float32(z - gd)
+			// r27 = Imm 0x0
+			r27 := math.Float32frombits(0x00000000) // 0
+			// r28:gv = FMA r25:gd r6:vr r27
+			gv := fma32Try(gd, vr, r27, &slow)
+			// r21:F = Sub r21:F r28:gv
+			F = float32(F - gv)
+		}
+		// r30:az = Abs r23:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r27 = FMA r25 r23:z r26
-		r27 := fma32Try(r25, z, r26, &slow)
-		// r29 = FMA r27 r23:z r28
-		r29 := fma32Try(r27, z, r28, &slow)
-		// r31 = FMA r29 r23:z r30
-		r31 := fma32Try(r29, z, r30, &slow)
 		// r33 = FMA r31 r23:z r32
 		r33 := fma32Try(r31, z, r32, &slow)
-		// r35:ex = FMA r33 r23:z r34
-		ex := fma32Try(r33, z, r34, &slow)
-		// r37:large = CmpGT r24:az r36
-		large := az > r36
-		// Rare r37:large
+		// r35 = FMA r33 r23:z r34
+		r35 := fma32Try(r33, z, r34, &slow)
+		// r37 = FMA r35 r23:z r36
+		r37 := fma32Try(r35, z, r36, &slow)
+		// r39 = FMA r37 r23:z r38
+		r39 := fma32Try(r37, z, r38, &slow)
+		// r41:ex = FMA r39 r23:z r40
+		ex := fma32Try(r39, z, r40, &slow)
+		// r43:large = CmpGT r30:az r42
+		large := az > r42
+		// Rare r43:large
 		if large {
-			// r40 = FMA r38 r23:z r39
-			r40 := fma32Try(r38, z, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42 := fma32Try(r40, z, r41, &slow)
-			// r44 = FMA r42 r23:z r43
-			r44 := fma32Try(r42, z, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45 := fma32Try(r44, z, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46 := fma32Try(r45, z, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47 := fma32Try(r46, z, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48 := fma32Try(r47, z, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49 := fma32Try(r48, z, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor := fma32Try(r49, z, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52 := z > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r23:z r45
+			r46 := fma32Try(r44, z, r45, &slow)
+			// r48 = FMA r46 r23:z r47
+			r48 := fma32Try(r46, z, r47, &slow)
+			// r50 = FMA r48 r23:z r49
+			r50 := fma32Try(r48, z, r49, &slow)
+			// r51 = FMA r50 r23:z r31
+			r51 := fma32Try(r50, z, r31, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52 := fma32Try(r51, z, r32, &slow)
+			// r53 = FMA r52 r23:z r34
+			r53 := fma32Try(r52, z, r34, &slow)
+			// r54 = FMA r53 r23:z r36
+			r54 := fma32Try(r53, z, r36, &slow)
+			// r55 = FMA r54 r23:z r38
+			r55 := fma32Try(r54, z, r38, &slow)
+			// r56:taylor = FMA r55 r23:z r40
+			taylor := fma32Try(r55, z, r40, &slow)
+			// r58 = CmpGT r23:z r57
+			r58 := z > r57
+			// r59:zl = Select r58 r57 r23:z
 			zl := z
-			if r52 {
-				zl = r51
+			if r58 {
+				zl = r57
 			}
-			// r55 = CmpLT r53:zl r54
-			r55 := zl < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r61 = CmpLT r59:zl r60
+			r61 := zl < r60
+			// r62:zc = Select r61 r60 r59:zl
 			zc := zl
-			if r55 {
-				zc = r54
+			if r61 {
+				zc = r60
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59 := fma32Try(zc, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k := float32(r59 - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63 := fma32Try(k, r62, zc, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r := fma32Try(k, r61, r63, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65 := fma32Try(r38, r, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66 := fma32Try(r65, r, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67 := fma32Try(r66, r, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68 := fma32Try(r67, r, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69 := fma32Try(r68, r, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70 := fma32Try(r69, r, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71 := fma32Try(r70, r, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72 := fma32Try(r71, r, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q := fma32Try(r72, r, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75 := k > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r65 = FMA r62:zc r64 r63
+			r65 := fma32Try(zc, r64, r63, &slow)
+			// r66:k = Sub r65 r63
+			k := float32(r65 - r63)
+			// r69 = FMA r66:k r68 r62:zc
+			r69 := fma32Try(k, r68, zc, &slow)
+			// r70:r = FMA r66:k r67 r69
+			r := fma32Try(k, r67, r69, &slow)
+			// r71 = FMA r44 r70:r r45
+			r71 := fma32Try(r44, r, r45, &slow)
+			// r72 = FMA r71 r70:r r47
+			r72 := fma32Try(r71, r, r47, &slow)
+			// r73 = FMA r72 r70:r r49
+			r73 := fma32Try(r72, r, r49, &slow)
+			// r74 = FMA r73 r70:r r31
+			r74 := fma32Try(r73, r, r31, &slow)
+			// r75 = FMA r74 r70:r r32
+			r75 := fma32Try(r74, r, r32, &slow)
+			// r76 = FMA r75 r70:r r34
+			r76 := fma32Try(r75, r, r34, &slow)
+			// r77 = FMA r76 r70:r r36
+			r77 := fma32Try(r76, r, r36, &slow)
+			// r78 = FMA r77 r70:r r38
+			r78 := fma32Try(r77, r, r38, &slow)
+			// r79:q = FMA r78 r70:r r40
+			q := fma32Try(r78, r, r40, &slow)
+			// r81 = CmpGT r66:k r80
+			r81 := k > r80
+			// r82:kc = Select r81 r80 r66:k
 			kc := k
-			if r75 {
-				kc = r74
+			if r81 {
+				kc = r80
 			}
-			// r78 = Mul r76:kc r77
-			r78 := float32(kc * r77)
-			// r79 = Add r78 r57
-			r79 := float32(r78 + r57)
-			// r80:kBits = Bits r79
-			kBits80 := math.Float32bits(r79)
-			// r82 = IAdd r80:kBits r81
-			r82 := kBits80 + r81
-			// r83 = Shl 23 r82
-			r83 := r82 << 23
-			// r84:pow2 = FromBits r83
-			pow284 := math.Float32frombits(r83)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus := float32(r34 - pow284)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86 := fma32Try(r, q, oneMinus, &slow)
-			// r87:y = Div r86 r53:zl
-			y := float32(r86 / zl)
-			// r88 = FMA r60:k r32 r57
-			r88 := fma32Try(k, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf := float32(r88 - r57)
-			// r90 = Add r89:kHalf r57
-			r90 := float32(kHalf + r57)
-			// r91:kBits = Bits r90
-			kBits91 := math.Float32bits(r90)
-			// r92 = IAdd r91:kBits r81
-			r92 := kBits91 + r81
-			// r93 = Shl 23 r92
-			r93 := r92 << 23
-			// r94:pow2 = FromBits r93
-			pow294 := math.Float32frombits(r93)
-			// r95 = Mul r87:y r94:pow2
-			r95 := float32(y * pow294)
-			// r96 = Sub r60:k r89:kHalf
-			r96 := float32(k - kHalf)
-			// r97 = Add r96 r57
-			r97 := float32(r96 + r57)
-			// r98:kBits = Bits r97
-			kBits98 := math.Float32bits(r97)
-			// r99 = IAdd r98:kBits r81
-			r99 := kBits98 + r81
-			// r100 = Shl 23 r99
-			r100 := r99 << 23
-			// r101:pow2 = FromBits r100
-			pow2101 := math.Float32frombits(r100)
-			// r102:big = Mul r95 r101:pow2
-			big := float32(r95 * pow2101)
-			// r103 = CmpLE r24:az r32
-			r103 := az <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r84 = Mul r82:kc r83
+			r84 := float32(kc * r83)
+			// r85 = Add r84 r63
+			r85 := float32(r84 + r63)
+			// r86:kBits = Bits r85
+			kBits86 := math.Float32bits(r85)
+			// r88 = IAdd r86:kBits r87
+			r88 := kBits86 + r87
+			// r89 = Shl 23 r88
+			r89 := r88 << 23
+			// r90:pow2 = FromBits r89
+			pow290 := math.Float32frombits(r89)
+			// r91:oneMinus = Sub r40 r90:pow2
+			oneMinus := float32(r40 - pow290)
+			// r92 = FMA r70:r r79:q r91:oneMinus
+			r92 := fma32Try(r, q, oneMinus, &slow)
+			// r93:y = Div r92 r59:zl
+			y := float32(r92 / zl)
+			// r94 = FMA r66:k r38 r63
+			r94 := fma32Try(k, r38, r63, &slow)
+			// r95:kHalf = Sub r94 r63
+			kHalf := float32(r94 - r63)
+			// r96 = Add r95:kHalf r63
+			r96 := float32(kHalf + r63)
+			// r97:kBits = Bits r96
+			kBits97 := math.Float32bits(r96)
+			// r98 = IAdd r97:kBits r87
+			r98 := kBits97 + r87
+			// r99 = Shl 23 r98
+			r99 := r98 << 23
+			// r100:pow2 = FromBits r99
+			pow2100 := math.Float32frombits(r99)
+			// r101 = Mul r93:y r100:pow2
+			r101 := float32(y * pow2100)
+			// r102 = Sub r66:k r95:kHalf
+			r102 := float32(k - kHalf)
+			// r103 = Add r102 r63
+			r103 := float32(r102 + r63)
+			// r104:kBits = Bits r103
+			kBits104 := math.Float32bits(r103)
+			// r105 = IAdd r104:kBits r87
+			r105 := kBits104 + r87
+			// r106 = Shl 23 r105
+			r106 := r105 << 23
+			// r107:pow2 = FromBits r106
+			pow2107 := math.Float32frombits(r106)
+			// r108:big = Mul r101 r107:pow2
+			big := float32(r101 * pow2107)
+			// r109 = CmpLE r30:az r38
+			r109 := az <= r38
+			// r110:far = Select r109 r56:taylor r108:big
 			far := big
-			if r103 {
+			if r109 {
 				far = taylor
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r41:ex = Select r43:large r110:far r41:ex
 			if large {
 				ex = far
 			}
 		}
-		// r105:vc = FMA r35:ex r21:F r6:vr
+		// r111:vc = FMA r41:ex r21:F r6:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
-			// r106 = Load Delta
-			r106 := delta[j]
-			// r105:vc = Add r105:vc r106
-			vc = float32(vc + r106)
+			// r112 = Load Delta
+			r112 := delta[j]
+			// r111:vc = Add r111:vc r112
+			vc = float32(vc + r112)
 		}
-		// r109:dv = Sub r105:vc r12:vRest
+		// r115:dv = Sub r111:vc r12:vRest
 		dv := float32(vc - c[CVRest])
-		// r111:wkeep = Mul r110:keep r9:u
+		// r117:wkeep = Mul r116:keep r9:u
 		wkeep := float32(c[CKeep] * u)
-		// r112:wc = FMA r108:ka r109:dv r111:wkeep
+		// r118:wc = FMA r114:ka r115:dv r117:wkeep
 		wc := fma32Try(c[CKa], dv, wkeep, &slow)
-		// r114:since = Sub r113:t r2:Last
+		// r120:since = Sub r119:t r2:Last
 		since := float32(t - Last)
-		// r116:refr = CmpLT r114:since r115:tauRef
+		// r122:refr = CmpLT r120:since r121:tauRef
 		refr := since < c[CTauRef]
-		// r0:V = Select r116:refr r6:vr r105:vc
+		// r0:V = Select r122:refr r6:vr r111:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r116:refr r9:u r112:wc
+		// r1:W = Select r122:refr r9:u r118:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r119:sp = CmpGE r0:V r3:vTh
+		// r125:sp = CmpGE r0:V r3:vTh
 		sp := V >= c[CVTh]
-		// r2:Last = Select r119:sp r113:t r2:Last
+		// r2:Last = Select r125:sp r119:t r2:Last
 		if sp {
 			Last = t
->>>>>>> gen-ir
 		}
 		if slow {
 			stepF32HardExact(f, s, j, j+1)
@@ -5805,12 +4006,8 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r125 {
-=======
-			// StoreOne Spike r119:sp
+			// StoreOne Spike r125:sp
 			if sp {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
@@ -5818,24 +4015,15 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r126 := r122 || r125
-			ref[j] = r126
-=======
-			// r120:ref = Or r116:refr r119:sp
-			ref120 := refr || sp
-			// StoreBool Ref r120:ref
-			ref[j] = ref120
->>>>>>> gen-ir
+			// r126:ref = Or r122:refr r125:sp
+			ref126 := refr || sp
+			// StoreBool Ref r126:ref
+			ref[j] = ref126
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r125 {
-=======
-			// StoreBits Bits r119:sp
+			// StoreBits Bits r125:sp
 			if sp {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -5891,72 +4079,48 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-<<<<<<< HEAD
+	// r31 = Imm 0x3ab60b61
 	r31 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r32 = Imm 0x3c088889
 	r32 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r34 = Imm 0x3d2aaaab
 	r34 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r36 = Imm 0x3e2aaaab
 	r36 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r38 = Imm 0x3f000000
 	r38 := math.Float32frombits(0x3f000000) // 0.5
+	// r40 = Imm 0x3f800000
 	r40 := math.Float32frombits(0x3f800000) // 1
+	// r42 = Imm 0x3e000000
 	r42 := math.Float32frombits(0x3e000000) // 0.125
+	// r44 = Imm 0x3493f27e
 	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r45 = Imm 0x3638ef1d
 	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r47 = Imm 0x37d00d01
 	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r49 = Imm 0x39500d01
 	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r57 = Imm 0x42be0000
 	r57 := math.Float32frombits(0x42be0000) // 95
+	// r60 = Imm 0xc2ae0000
 	r60 := math.Float32frombits(0xc2ae0000) // -87
+	// r63 = Imm 0x4b400000
 	r63 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r64 = Imm 0x3fb8aa3b
 	r64 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r67 = Imm 0xb5bfbe8e
 	r67 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r68 = Imm 0xbf317200
 	r68 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r80 = Imm 0x41f00000
 	r80 := math.Float32frombits(0x41f00000) // 30
+	// r83 = Imm 0xbf800000
 	r83 := math.Float32frombits(0xbf800000) // -1
+	// r87 = Imm 0x7f
 	r87 := uint32(0x7f)
-	r119 := f.T[s]
-=======
-	// r25 = Imm 0x3ab60b61
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r26 = Imm 0x3c088889
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r28 = Imm 0x3d2aaaab
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r30 = Imm 0x3e2aaaab
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r32 = Imm 0x3f000000
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	// r34 = Imm 0x3f800000
-	r34 := math.Float32frombits(0x3f800000) // 1
-	// r36 = Imm 0x3e000000
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	// r38 = Imm 0x3493f27e
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r39 = Imm 0x3638ef1d
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r41 = Imm 0x37d00d01
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r43 = Imm 0x39500d01
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r51 = Imm 0x42be0000
-	r51 := math.Float32frombits(0x42be0000) // 95
-	// r54 = Imm 0xc2ae0000
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	// r57 = Imm 0x4b400000
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r58 = Imm 0x3fb8aa3b
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r61 = Imm 0xb5bfbe8e
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r62 = Imm 0xbf317200
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r74 = Imm 0x41f00000
-	r74 := math.Float32frombits(0x41f00000) // 30
-	// r77 = Imm 0xbf800000
-	r77 := math.Float32frombits(0xbf800000) // -1
-	// r81 = Imm 0x7f
-	r81 := uint32(0x7f)
-	// r113:t = Time
+	// r119:t = Time
 	t := f.T[s]
->>>>>>> gen-ir
 	for j := lo; j < hi; j++ {
 		// r0:V = Load V
 		V := v[j]
@@ -5985,123 +4149,6 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 			// r10:in = Load I
 			in = i[j]
 		}
-<<<<<<< HEAD
-		r13 := float32(r6 - c[CVRest])
-		r15 := float32(r6 - c[CVC])
-		r17 := float32(r13 * r15)
-		r19 := float32(r10 - r9)
-		r20 := float32(c[CDtRTau] * r19)
-		r21 := fma32(c[CDtCTau], r17, r20)
-		r22 := float32(r13 + r15)
-		r23 := float32(c[CDtCTau] * r22)
-		if hasG {
-			r24 := g[j]
-			r25 := float32(c[CDtRTau] * r24)
-			r23 = float32(r23 - r25)
-			r27 := math.Float32frombits(0x00000000) // 0
-			r28 := fma32(r25, r6, r27)
-			r21 = float32(r21 - r28)
-		}
-		r30 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r33 := fma32(r31, r23, r32)
-		r35 := fma32(r33, r23, r34)
-		r37 := fma32(r35, r23, r36)
-		r39 := fma32(r37, r23, r38)
-		r41 := fma32(r39, r23, r40)
-		r43 := r30 > r42
-		if r43 {
-			r46 := fma32(r44, r23, r45)
-			r48 := fma32(r46, r23, r47)
-			r50 := fma32(r48, r23, r49)
-			r51 := fma32(r50, r23, r31)
-			r52 := fma32(r51, r23, r32)
-			r53 := fma32(r52, r23, r34)
-			r54 := fma32(r53, r23, r36)
-			r55 := fma32(r54, r23, r38)
-			r56 := fma32(r55, r23, r40)
-			r58 := r23 > r57
-			r59 := r23
-			if r58 {
-				r59 = r57
-			}
-			r61 := r59 < r60
-			r62 := r59
-			if r61 {
-				r62 = r60
-			}
-			r65 := fma32(r62, r64, r63)
-			r66 := float32(r65 - r63)
-			r69 := fma32(r66, r68, r62)
-			r70 := fma32(r66, r67, r69)
-			r71 := fma32(r44, r70, r45)
-			r72 := fma32(r71, r70, r47)
-			r73 := fma32(r72, r70, r49)
-			r74 := fma32(r73, r70, r31)
-			r75 := fma32(r74, r70, r32)
-			r76 := fma32(r75, r70, r34)
-			r77 := fma32(r76, r70, r36)
-			r78 := fma32(r77, r70, r38)
-			r79 := fma32(r78, r70, r40)
-			r81 := r66 > r80
-			r82 := r66
-			if r81 {
-				r82 = r80
-			}
-			r84 := float32(r82 * r83)
-			r85 := float32(r84 + r63)
-			r86 := math.Float32bits(r85)
-			r88 := r86 + r87
-			r89 := r88 << 23
-			r90 := math.Float32frombits(r89)
-			r91 := float32(r40 - r90)
-			r92 := fma32(r70, r79, r91)
-			r93 := float32(r92 / r59)
-			r94 := fma32(r66, r38, r63)
-			r95 := float32(r94 - r63)
-			r96 := float32(r95 + r63)
-			r97 := math.Float32bits(r96)
-			r98 := r97 + r87
-			r99 := r98 << 23
-			r100 := math.Float32frombits(r99)
-			r101 := float32(r93 * r100)
-			r102 := float32(r66 - r95)
-			r103 := float32(r102 + r63)
-			r104 := math.Float32bits(r103)
-			r105 := r104 + r87
-			r106 := r105 << 23
-			r107 := math.Float32frombits(r106)
-			r108 := float32(r101 * r107)
-			r109 := r30 <= r38
-			r110 := r108
-			if r109 {
-				r110 = r56
-			}
-			if r43 {
-				r41 = r110
-			}
-		}
-		r111 := fma32(r41, r21, r6)
-		if hasDelta {
-			r112 := delta[j]
-			r111 = float32(r111 + r112)
-		}
-		r115 := float32(r111 - c[CVRest])
-		r117 := float32(c[CKeep] * r9)
-		r118 := fma32(c[CKa], r115, r117)
-		r120 := float32(r119 - r2)
-		r122 := r120 < c[CTauRef]
-		r0 = r111
-		if r122 {
-			r0 = r6
-		}
-		r1 = r118
-		if r122 {
-			r1 = r9
-		}
-		r125 := r0 >= c[CVTh]
-		if r125 {
-			r2 = r119
-=======
 		// r13:a1 = Sub r6:vr r12:vRest
 		a1 := float32(vr - c[CVRest])
 		// r15:a2 = Sub r6:vr r14:vC
@@ -6118,191 +4165,201 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		a1a2 := float32(a1 + a2)
 		// r23:z = Mul r16:dtCTau r22:a1a2
 		z := float32(c[CDtCTau] * a1a2)
-		// r24:az = Abs r23:z
+		// If G
+		if hasG {
+			// r24 = Load G
+			r24 := g[j]
+			// r25:gd = Mul r18:dtRTau r24
+			gd := float32(c[CDtRTau] * r24)
+			// r23:z = Sub r23:z r25:gd
+			z = float32(z - gd)
+			// r27 = Imm 0x0
+			r27 := math.Float32frombits(0x00000000) // 0
+			// r28:gv = FMA r25:gd r6:vr r27
+			gv := fma32(gd, vr, r27)
+			// r21:F = Sub r21:F r28:gv
+			F = float32(F - gv)
+		}
+		// r30:az = Abs r23:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r27 = FMA r25 r23:z r26
-		r27 := fma32(r25, z, r26)
-		// r29 = FMA r27 r23:z r28
-		r29 := fma32(r27, z, r28)
-		// r31 = FMA r29 r23:z r30
-		r31 := fma32(r29, z, r30)
 		// r33 = FMA r31 r23:z r32
 		r33 := fma32(r31, z, r32)
-		// r35:ex = FMA r33 r23:z r34
-		ex := fma32(r33, z, r34)
-		// r37:large = CmpGT r24:az r36
-		large := az > r36
-		// Rare r37:large
+		// r35 = FMA r33 r23:z r34
+		r35 := fma32(r33, z, r34)
+		// r37 = FMA r35 r23:z r36
+		r37 := fma32(r35, z, r36)
+		// r39 = FMA r37 r23:z r38
+		r39 := fma32(r37, z, r38)
+		// r41:ex = FMA r39 r23:z r40
+		ex := fma32(r39, z, r40)
+		// r43:large = CmpGT r30:az r42
+		large := az > r42
+		// Rare r43:large
 		if large {
-			// r40 = FMA r38 r23:z r39
-			r40 := fma32(r38, z, r39)
-			// r42 = FMA r40 r23:z r41
-			r42 := fma32(r40, z, r41)
-			// r44 = FMA r42 r23:z r43
-			r44 := fma32(r42, z, r43)
-			// r45 = FMA r44 r23:z r25
-			r45 := fma32(r44, z, r25)
-			// r46 = FMA r45 r23:z r26
-			r46 := fma32(r45, z, r26)
-			// r47 = FMA r46 r23:z r28
-			r47 := fma32(r46, z, r28)
-			// r48 = FMA r47 r23:z r30
-			r48 := fma32(r47, z, r30)
-			// r49 = FMA r48 r23:z r32
-			r49 := fma32(r48, z, r32)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor := fma32(r49, z, r34)
-			// r52 = CmpGT r23:z r51
-			r52 := z > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r23:z r45
+			r46 := fma32(r44, z, r45)
+			// r48 = FMA r46 r23:z r47
+			r48 := fma32(r46, z, r47)
+			// r50 = FMA r48 r23:z r49
+			r50 := fma32(r48, z, r49)
+			// r51 = FMA r50 r23:z r31
+			r51 := fma32(r50, z, r31)
+			// r52 = FMA r51 r23:z r32
+			r52 := fma32(r51, z, r32)
+			// r53 = FMA r52 r23:z r34
+			r53 := fma32(r52, z, r34)
+			// r54 = FMA r53 r23:z r36
+			r54 := fma32(r53, z, r36)
+			// r55 = FMA r54 r23:z r38
+			r55 := fma32(r54, z, r38)
+			// r56:taylor = FMA r55 r23:z r40
+			taylor := fma32(r55, z, r40)
+			// r58 = CmpGT r23:z r57
+			r58 := z > r57
+			// r59:zl = Select r58 r57 r23:z
 			zl := z
-			if r52 {
-				zl = r51
+			if r58 {
+				zl = r57
 			}
-			// r55 = CmpLT r53:zl r54
-			r55 := zl < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r61 = CmpLT r59:zl r60
+			r61 := zl < r60
+			// r62:zc = Select r61 r60 r59:zl
 			zc := zl
-			if r55 {
-				zc = r54
+			if r61 {
+				zc = r60
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59 := fma32(zc, r58, r57)
-			// r60:k = Sub r59 r57
-			k := float32(r59 - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63 := fma32(k, r62, zc)
-			// r64:r = FMA r60:k r61 r63
-			r := fma32(k, r61, r63)
-			// r65 = FMA r38 r64:r r39
-			r65 := fma32(r38, r, r39)
-			// r66 = FMA r65 r64:r r41
-			r66 := fma32(r65, r, r41)
-			// r67 = FMA r66 r64:r r43
-			r67 := fma32(r66, r, r43)
-			// r68 = FMA r67 r64:r r25
-			r68 := fma32(r67, r, r25)
-			// r69 = FMA r68 r64:r r26
-			r69 := fma32(r68, r, r26)
-			// r70 = FMA r69 r64:r r28
-			r70 := fma32(r69, r, r28)
-			// r71 = FMA r70 r64:r r30
-			r71 := fma32(r70, r, r30)
-			// r72 = FMA r71 r64:r r32
-			r72 := fma32(r71, r, r32)
-			// r73:q = FMA r72 r64:r r34
-			q := fma32(r72, r, r34)
-			// r75 = CmpGT r60:k r74
-			r75 := k > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r65 = FMA r62:zc r64 r63
+			r65 := fma32(zc, r64, r63)
+			// r66:k = Sub r65 r63
+			k := float32(r65 - r63)
+			// r69 = FMA r66:k r68 r62:zc
+			r69 := fma32(k, r68, zc)
+			// r70:r = FMA r66:k r67 r69
+			r := fma32(k, r67, r69)
+			// r71 = FMA r44 r70:r r45
+			r71 := fma32(r44, r, r45)
+			// r72 = FMA r71 r70:r r47
+			r72 := fma32(r71, r, r47)
+			// r73 = FMA r72 r70:r r49
+			r73 := fma32(r72, r, r49)
+			// r74 = FMA r73 r70:r r31
+			r74 := fma32(r73, r, r31)
+			// r75 = FMA r74 r70:r r32
+			r75 := fma32(r74, r, r32)
+			// r76 = FMA r75 r70:r r34
+			r76 := fma32(r75, r, r34)
+			// r77 = FMA r76 r70:r r36
+			r77 := fma32(r76, r, r36)
+			// r78 = FMA r77 r70:r r38
+			r78 := fma32(r77, r, r38)
+			// r79:q = FMA r78 r70:r r40
+			q := fma32(r78, r, r40)
+			// r81 = CmpGT r66:k r80
+			r81 := k > r80
+			// r82:kc = Select r81 r80 r66:k
 			kc := k
-			if r75 {
-				kc = r74
+			if r81 {
+				kc = r80
 			}
-			// r78 = Mul r76:kc r77
-			r78 := float32(kc * r77)
-			// r79 = Add r78 r57
-			r79 := float32(r78 + r57)
-			// r80:kBits = Bits r79
-			kBits80 := math.Float32bits(r79)
-			// r82 = IAdd r80:kBits r81
-			r82 := kBits80 + r81
-			// r83 = Shl 23 r82
-			r83 := r82 << 23
-			// r84:pow2 = FromBits r83
-			pow284 := math.Float32frombits(r83)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus := float32(r34 - pow284)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86 := fma32(r, q, oneMinus)
-			// r87:y = Div r86 r53:zl
-			y := float32(r86 / zl)
-			// r88 = FMA r60:k r32 r57
-			r88 := fma32(k, r32, r57)
-			// r89:kHalf = Sub r88 r57
-			kHalf := float32(r88 - r57)
-			// r90 = Add r89:kHalf r57
-			r90 := float32(kHalf + r57)
-			// r91:kBits = Bits r90
-			kBits91 := math.Float32bits(r90)
-			// r92 = IAdd r91:kBits r81
-			r92 := kBits91 + r81
-			// r93 = Shl 23 r92
-			r93 := r92 << 23
-			// r94:pow2 = FromBits r93
-			pow294 := math.Float32frombits(r93)
-			// r95 = Mul r87:y r94:pow2
-			r95 := float32(y * pow294)
-			// r96 = Sub r60:k r89:kHalf
-			r96 := float32(k - kHalf)
-			// r97 = Add r96 r57
-			r97 := float32(r96 + r57)
-			// r98:kBits = Bits r97
-			kBits98 := math.Float32bits(r97)
-			// r99 = IAdd r98:kBits r81
-			r99 := kBits98 + r81
-			// r100 = Shl 23 r99
-			r100 := r99 << 23
-			// r101:pow2 = FromBits r100
-			pow2101 := math.Float32frombits(r100)
-			// r102:big = Mul r95 r101:pow2
-			big := float32(r95 * pow2101)
-			// r103 = CmpLE r24:az r32
-			r103 := az <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r84 = Mul r82:kc r83
+			r84 := float32(kc * r83)
+			// r85 = Add r84 r63
+			r85 := float32(r84 + r63)
+			// r86:kBits = Bits r85
+			kBits86 := math.Float32bits(r85)
+			// r88 = IAdd r86:kBits r87
+			r88 := kBits86 + r87
+			// r89 = Shl 23 r88
+			r89 := r88 << 23
+			// r90:pow2 = FromBits r89
+			pow290 := math.Float32frombits(r89)
+			// r91:oneMinus = Sub r40 r90:pow2
+			oneMinus := float32(r40 - pow290)
+			// r92 = FMA r70:r r79:q r91:oneMinus
+			r92 := fma32(r, q, oneMinus)
+			// r93:y = Div r92 r59:zl
+			y := float32(r92 / zl)
+			// r94 = FMA r66:k r38 r63
+			r94 := fma32(k, r38, r63)
+			// r95:kHalf = Sub r94 r63
+			kHalf := float32(r94 - r63)
+			// r96 = Add r95:kHalf r63
+			r96 := float32(kHalf + r63)
+			// r97:kBits = Bits r96
+			kBits97 := math.Float32bits(r96)
+			// r98 = IAdd r97:kBits r87
+			r98 := kBits97 + r87
+			// r99 = Shl 23 r98
+			r99 := r98 << 23
+			// r100:pow2 = FromBits r99
+			pow2100 := math.Float32frombits(r99)
+			// r101 = Mul r93:y r100:pow2
+			r101 := float32(y * pow2100)
+			// r102 = Sub r66:k r95:kHalf
+			r102 := float32(k - kHalf)
+			// r103 = Add r102 r63
+			r103 := float32(r102 + r63)
+			// r104:kBits = Bits r103
+			kBits104 := math.Float32bits(r103)
+			// r105 = IAdd r104:kBits r87
+			r105 := kBits104 + r87
+			// r106 = Shl 23 r105
+			r106 := r105 << 23
+			// r107:pow2 = FromBits r106
+			pow2107 := math.Float32frombits(r106)
+			// r108:big = Mul r101 r107:pow2
+			big := float32(r101 * pow2107)
+			// r109 = CmpLE r30:az r38
+			r109 := az <= r38
+			// r110:far = Select r109 r56:taylor r108:big
 			far := big
-			if r103 {
+			if r109 {
 				far = taylor
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r41:ex = Select r43:large r110:far r41:ex
 			if large {
 				ex = far
 			}
 		}
-		// r105:vc = FMA r35:ex r21:F r6:vr
+		// r111:vc = FMA r41:ex r21:F r6:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r106 = Load Delta
-			r106 := delta[j]
-			// r105:vc = Add r105:vc r106
-			vc = float32(vc + r106)
+			// r112 = Load Delta
+			r112 := delta[j]
+			// r111:vc = Add r111:vc r112
+			vc = float32(vc + r112)
 		}
-		// r109:dv = Sub r105:vc r12:vRest
+		// r115:dv = Sub r111:vc r12:vRest
 		dv := float32(vc - c[CVRest])
-		// r111:wkeep = Mul r110:keep r9:u
+		// r117:wkeep = Mul r116:keep r9:u
 		wkeep := float32(c[CKeep] * u)
-		// r112:wc = FMA r108:ka r109:dv r111:wkeep
+		// r118:wc = FMA r114:ka r115:dv r117:wkeep
 		wc := fma32(c[CKa], dv, wkeep)
-		// r114:since = Sub r113:t r2:Last
+		// r120:since = Sub r119:t r2:Last
 		since := float32(t - Last)
-		// r116:refr = CmpLT r114:since r115:tauRef
+		// r122:refr = CmpLT r120:since r121:tauRef
 		refr := since < c[CTauRef]
-		// r0:V = Select r116:refr r6:vr r105:vc
+		// r0:V = Select r122:refr r6:vr r111:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r116:refr r9:u r112:wc
+		// r1:W = Select r122:refr r9:u r118:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r119:sp = CmpGE r0:V r3:vTh
+		// r125:sp = CmpGE r0:V r3:vTh
 		sp := V >= c[CVTh]
-		// r2:Last = Select r119:sp r113:t r2:Last
+		// r2:Last = Select r125:sp r119:t r2:Last
 		if sp {
 			Last = t
->>>>>>> gen-ir
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r125 {
-=======
-			// StoreOne Spike r119:sp
+			// StoreOne Spike r125:sp
 			if sp {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
@@ -6310,24 +4367,15 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r126 := r122 || r125
-			ref[j] = r126
-=======
-			// r120:ref = Or r116:refr r119:sp
-			ref120 := refr || sp
-			// StoreBool Ref r120:ref
-			ref[j] = ref120
->>>>>>> gen-ir
+			// r126:ref = Or r122:refr r125:sp
+			ref126 := refr || sp
+			// StoreBool Ref r126:ref
+			ref[j] = ref126
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r125 {
-=======
-			// StoreBits Bits r119:sp
+			// StoreBits Bits r125:sp
 			if sp {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -6404,72 +4452,48 @@ func stepF32HardPNOne(f *Frame32, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-<<<<<<< HEAD
+	// r32 = Imm 0x3ab60b61
 	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r33 = Imm 0x3c088889
 	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r35 = Imm 0x3d2aaaab
 	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r37 = Imm 0x3e2aaaab
 	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r39 = Imm 0x3f000000
 	r39 := math.Float32frombits(0x3f000000) // 0.5
+	// r41 = Imm 0x3f800000
 	r41 := math.Float32frombits(0x3f800000) // 1
+	// r43 = Imm 0x3e000000
 	r43 := math.Float32frombits(0x3e000000) // 0.125
+	// r45 = Imm 0x3493f27e
 	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r46 = Imm 0x3638ef1d
 	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r48 = Imm 0x37d00d01
 	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r50 = Imm 0x39500d01
 	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r58 = Imm 0x42be0000
 	r58 := math.Float32frombits(0x42be0000) // 95
+	// r61 = Imm 0xc2ae0000
 	r61 := math.Float32frombits(0xc2ae0000) // -87
+	// r64 = Imm 0x4b400000
 	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r65 = Imm 0x3fb8aa3b
 	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r68 = Imm 0xb5bfbe8e
 	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r69 = Imm 0xbf317200
 	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r81 = Imm 0x41f00000
 	r81 := math.Float32frombits(0x41f00000) // 30
+	// r84 = Imm 0xbf800000
 	r84 := math.Float32frombits(0xbf800000) // -1
+	// r88 = Imm 0x7f
 	r88 := uint32(0x7f)
-	r120 := f.T[s]
-=======
-	// r25 = Imm 0x3ab60b61
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r26 = Imm 0x3c088889
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r28 = Imm 0x3d2aaaab
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r30 = Imm 0x3e2aaaab
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r32 = Imm 0x3f000000
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	// r34 = Imm 0x3f800000
-	r34 := math.Float32frombits(0x3f800000) // 1
-	// r36 = Imm 0x3e000000
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	// r38 = Imm 0x3493f27e
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r39 = Imm 0x3638ef1d
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r41 = Imm 0x37d00d01
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r43 = Imm 0x39500d01
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r51 = Imm 0x42be0000
-	r51 := math.Float32frombits(0x42be0000) // 95
-	// r54 = Imm 0xc2ae0000
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	// r57 = Imm 0x4b400000
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r58 = Imm 0x3fb8aa3b
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r61 = Imm 0xb5bfbe8e
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r62 = Imm 0xbf317200
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r74 = Imm 0x41f00000
-	r74 := math.Float32frombits(0x41f00000) // 30
-	// r77 = Imm 0xbf800000
-	r77 := math.Float32frombits(0xbf800000) // -1
-	// r81 = Imm 0x7f
-	r81 := uint32(0x7f)
-	// r113:t = Time
+	// r120:t = Time
 	t := f.T[s]
->>>>>>> gen-ir
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -6542,371 +4566,6 @@ func stepF32HardPNOne(f *Frame32, s int) {
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-<<<<<<< HEAD
-		r12a := cVRest[j]
-		r12b := cVRest[j+1]
-		r12c := cVRest[j+2]
-		r13a := float32(r6a - r12a)
-		r13b := float32(r6b - r12b)
-		r13c := float32(r6c - r12c)
-		r14a := cVC[j]
-		r14b := cVC[j+1]
-		r14c := cVC[j+2]
-		r15a := float32(r6a - r14a)
-		r15b := float32(r6b - r14b)
-		r15c := float32(r6c - r14c)
-		r16a := cDtCTau[j]
-		r16b := cDtCTau[j+1]
-		r16c := cDtCTau[j+2]
-		r17a := float32(r13a * r15a)
-		r17b := float32(r13b * r15b)
-		r17c := float32(r13c * r15c)
-		r18a := cDtRTau[j]
-		r18b := cDtRTau[j+1]
-		r18c := cDtRTau[j+2]
-		r19a := float32(r10a - r9a)
-		r19b := float32(r10b - r9b)
-		r19c := float32(r10c - r9c)
-		r20a := float32(r18a * r19a)
-		r20b := float32(r18b * r19b)
-		r20c := float32(r18c * r19c)
-		r21a := fma32Try(r16a, r17a, r20a, &slow)
-		r21b := fma32Try(r16b, r17b, r20b, &slow)
-		r21c := fma32Try(r16c, r17c, r20c, &slow)
-		r22a := float32(r13a + r15a)
-		r22b := float32(r13b + r15b)
-		r22c := float32(r13c + r15c)
-		r23a := float32(r16a * r22a)
-		r23b := float32(r16b * r22b)
-		r23c := float32(r16c * r22c)
-		if hasG {
-			r24a := cDtRTau[j]
-			r24b := cDtRTau[j+1]
-			r24c := cDtRTau[j+2]
-			r25a := g[j]
-			r25b := g[j+1]
-			r25c := g[j+2]
-			r26a := float32(r24a * r25a)
-			r26b := float32(r24b * r25b)
-			r26c := float32(r24c * r25c)
-			r23a = float32(r23a - r26a)
-			r23b = float32(r23b - r26b)
-			r23c = float32(r23c - r26c)
-			r28a := math.Float32frombits(0x00000000) // 0
-			r28b := math.Float32frombits(0x00000000) // 0
-			r28c := math.Float32frombits(0x00000000) // 0
-			r29a := fma32Try(r26a, r6a, r28a, &slow)
-			r29b := fma32Try(r26b, r6b, r28b, &slow)
-			r29c := fma32Try(r26c, r6c, r28c, &slow)
-			r21a = float32(r21a - r29a)
-			r21b = float32(r21b - r29b)
-			r21c = float32(r21c - r29c)
-		}
-		r31a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
-		r31b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
-		r31c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
-		r34a := fma32Try(r32, r23a, r33, &slow)
-		r34b := fma32Try(r32, r23b, r33, &slow)
-		r34c := fma32Try(r32, r23c, r33, &slow)
-		r36a := fma32Try(r34a, r23a, r35, &slow)
-		r36b := fma32Try(r34b, r23b, r35, &slow)
-		r36c := fma32Try(r34c, r23c, r35, &slow)
-		r38a := fma32Try(r36a, r23a, r37, &slow)
-		r38b := fma32Try(r36b, r23b, r37, &slow)
-		r38c := fma32Try(r36c, r23c, r37, &slow)
-		r40a := fma32Try(r38a, r23a, r39, &slow)
-		r40b := fma32Try(r38b, r23b, r39, &slow)
-		r40c := fma32Try(r38c, r23c, r39, &slow)
-		r42a := fma32Try(r40a, r23a, r41, &slow)
-		r42b := fma32Try(r40b, r23b, r41, &slow)
-		r42c := fma32Try(r40c, r23c, r41, &slow)
-		r44a := r31a > r43
-		r44b := r31b > r43
-		r44c := r31c > r43
-		if r44a {
-			r47a := fma32Try(r45, r23a, r46, &slow)
-			r49a := fma32Try(r47a, r23a, r48, &slow)
-			r51a := fma32Try(r49a, r23a, r50, &slow)
-			r52a := fma32Try(r51a, r23a, r32, &slow)
-			r53a := fma32Try(r52a, r23a, r33, &slow)
-			r54a := fma32Try(r53a, r23a, r35, &slow)
-			r55a := fma32Try(r54a, r23a, r37, &slow)
-			r56a := fma32Try(r55a, r23a, r39, &slow)
-			r57a := fma32Try(r56a, r23a, r41, &slow)
-			r59a := r23a > r58
-			r60a := r23a
-			if r59a {
-				r60a = r58
-			}
-			r62a := r60a < r61
-			r63a := r60a
-			if r62a {
-				r63a = r61
-			}
-			r66a := fma32Try(r63a, r65, r64, &slow)
-			r67a := float32(r66a - r64)
-			r70a := fma32Try(r67a, r69, r63a, &slow)
-			r71a := fma32Try(r67a, r68, r70a, &slow)
-			r72a := fma32Try(r45, r71a, r46, &slow)
-			r73a := fma32Try(r72a, r71a, r48, &slow)
-			r74a := fma32Try(r73a, r71a, r50, &slow)
-			r75a := fma32Try(r74a, r71a, r32, &slow)
-			r76a := fma32Try(r75a, r71a, r33, &slow)
-			r77a := fma32Try(r76a, r71a, r35, &slow)
-			r78a := fma32Try(r77a, r71a, r37, &slow)
-			r79a := fma32Try(r78a, r71a, r39, &slow)
-			r80a := fma32Try(r79a, r71a, r41, &slow)
-			r82a := r67a > r81
-			r83a := r67a
-			if r82a {
-				r83a = r81
-			}
-			r85a := float32(r83a * r84)
-			r86a := float32(r85a + r64)
-			r87a := math.Float32bits(r86a)
-			r89a := r87a + r88
-			r90a := r89a << 23
-			r91a := math.Float32frombits(r90a)
-			r92a := float32(r41 - r91a)
-			r93a := fma32Try(r71a, r80a, r92a, &slow)
-			r94a := float32(r93a / r60a)
-			r95a := fma32Try(r67a, r39, r64, &slow)
-			r96a := float32(r95a - r64)
-			r97a := float32(r96a + r64)
-			r98a := math.Float32bits(r97a)
-			r99a := r98a + r88
-			r100a := r99a << 23
-			r101a := math.Float32frombits(r100a)
-			r102a := float32(r94a * r101a)
-			r103a := float32(r67a - r96a)
-			r104a := float32(r103a + r64)
-			r105a := math.Float32bits(r104a)
-			r106a := r105a + r88
-			r107a := r106a << 23
-			r108a := math.Float32frombits(r107a)
-			r109a := float32(r102a * r108a)
-			r110a := r31a <= r39
-			r111a := r109a
-			if r110a {
-				r111a = r57a
-			}
-			if r44a {
-				r42a = r111a
-			}
-		}
-		if r44b {
-			r47b := fma32Try(r45, r23b, r46, &slow)
-			r49b := fma32Try(r47b, r23b, r48, &slow)
-			r51b := fma32Try(r49b, r23b, r50, &slow)
-			r52b := fma32Try(r51b, r23b, r32, &slow)
-			r53b := fma32Try(r52b, r23b, r33, &slow)
-			r54b := fma32Try(r53b, r23b, r35, &slow)
-			r55b := fma32Try(r54b, r23b, r37, &slow)
-			r56b := fma32Try(r55b, r23b, r39, &slow)
-			r57b := fma32Try(r56b, r23b, r41, &slow)
-			r59b := r23b > r58
-			r60b := r23b
-			if r59b {
-				r60b = r58
-			}
-			r62b := r60b < r61
-			r63b := r60b
-			if r62b {
-				r63b = r61
-			}
-			r66b := fma32Try(r63b, r65, r64, &slow)
-			r67b := float32(r66b - r64)
-			r70b := fma32Try(r67b, r69, r63b, &slow)
-			r71b := fma32Try(r67b, r68, r70b, &slow)
-			r72b := fma32Try(r45, r71b, r46, &slow)
-			r73b := fma32Try(r72b, r71b, r48, &slow)
-			r74b := fma32Try(r73b, r71b, r50, &slow)
-			r75b := fma32Try(r74b, r71b, r32, &slow)
-			r76b := fma32Try(r75b, r71b, r33, &slow)
-			r77b := fma32Try(r76b, r71b, r35, &slow)
-			r78b := fma32Try(r77b, r71b, r37, &slow)
-			r79b := fma32Try(r78b, r71b, r39, &slow)
-			r80b := fma32Try(r79b, r71b, r41, &slow)
-			r82b := r67b > r81
-			r83b := r67b
-			if r82b {
-				r83b = r81
-			}
-			r85b := float32(r83b * r84)
-			r86b := float32(r85b + r64)
-			r87b := math.Float32bits(r86b)
-			r89b := r87b + r88
-			r90b := r89b << 23
-			r91b := math.Float32frombits(r90b)
-			r92b := float32(r41 - r91b)
-			r93b := fma32Try(r71b, r80b, r92b, &slow)
-			r94b := float32(r93b / r60b)
-			r95b := fma32Try(r67b, r39, r64, &slow)
-			r96b := float32(r95b - r64)
-			r97b := float32(r96b + r64)
-			r98b := math.Float32bits(r97b)
-			r99b := r98b + r88
-			r100b := r99b << 23
-			r101b := math.Float32frombits(r100b)
-			r102b := float32(r94b * r101b)
-			r103b := float32(r67b - r96b)
-			r104b := float32(r103b + r64)
-			r105b := math.Float32bits(r104b)
-			r106b := r105b + r88
-			r107b := r106b << 23
-			r108b := math.Float32frombits(r107b)
-			r109b := float32(r102b * r108b)
-			r110b := r31b <= r39
-			r111b := r109b
-			if r110b {
-				r111b = r57b
-			}
-			if r44b {
-				r42b = r111b
-			}
-		}
-		if r44c {
-			r47c := fma32Try(r45, r23c, r46, &slow)
-			r49c := fma32Try(r47c, r23c, r48, &slow)
-			r51c := fma32Try(r49c, r23c, r50, &slow)
-			r52c := fma32Try(r51c, r23c, r32, &slow)
-			r53c := fma32Try(r52c, r23c, r33, &slow)
-			r54c := fma32Try(r53c, r23c, r35, &slow)
-			r55c := fma32Try(r54c, r23c, r37, &slow)
-			r56c := fma32Try(r55c, r23c, r39, &slow)
-			r57c := fma32Try(r56c, r23c, r41, &slow)
-			r59c := r23c > r58
-			r60c := r23c
-			if r59c {
-				r60c = r58
-			}
-			r62c := r60c < r61
-			r63c := r60c
-			if r62c {
-				r63c = r61
-			}
-			r66c := fma32Try(r63c, r65, r64, &slow)
-			r67c := float32(r66c - r64)
-			r70c := fma32Try(r67c, r69, r63c, &slow)
-			r71c := fma32Try(r67c, r68, r70c, &slow)
-			r72c := fma32Try(r45, r71c, r46, &slow)
-			r73c := fma32Try(r72c, r71c, r48, &slow)
-			r74c := fma32Try(r73c, r71c, r50, &slow)
-			r75c := fma32Try(r74c, r71c, r32, &slow)
-			r76c := fma32Try(r75c, r71c, r33, &slow)
-			r77c := fma32Try(r76c, r71c, r35, &slow)
-			r78c := fma32Try(r77c, r71c, r37, &slow)
-			r79c := fma32Try(r78c, r71c, r39, &slow)
-			r80c := fma32Try(r79c, r71c, r41, &slow)
-			r82c := r67c > r81
-			r83c := r67c
-			if r82c {
-				r83c = r81
-			}
-			r85c := float32(r83c * r84)
-			r86c := float32(r85c + r64)
-			r87c := math.Float32bits(r86c)
-			r89c := r87c + r88
-			r90c := r89c << 23
-			r91c := math.Float32frombits(r90c)
-			r92c := float32(r41 - r91c)
-			r93c := fma32Try(r71c, r80c, r92c, &slow)
-			r94c := float32(r93c / r60c)
-			r95c := fma32Try(r67c, r39, r64, &slow)
-			r96c := float32(r95c - r64)
-			r97c := float32(r96c + r64)
-			r98c := math.Float32bits(r97c)
-			r99c := r98c + r88
-			r100c := r99c << 23
-			r101c := math.Float32frombits(r100c)
-			r102c := float32(r94c * r101c)
-			r103c := float32(r67c - r96c)
-			r104c := float32(r103c + r64)
-			r105c := math.Float32bits(r104c)
-			r106c := r105c + r88
-			r107c := r106c << 23
-			r108c := math.Float32frombits(r107c)
-			r109c := float32(r102c * r108c)
-			r110c := r31c <= r39
-			r111c := r109c
-			if r110c {
-				r111c = r57c
-			}
-			if r44c {
-				r42c = r111c
-			}
-		}
-		r112a := fma32Try(r42a, r21a, r6a, &slow)
-		r112b := fma32Try(r42b, r21b, r6b, &slow)
-		r112c := fma32Try(r42c, r21c, r6c, &slow)
-		if hasDelta {
-			r113a := delta[j]
-			r113b := delta[j+1]
-			r113c := delta[j+2]
-			r112a = float32(r112a + r113a)
-			r112b = float32(r112b + r113b)
-			r112c = float32(r112c + r113c)
-		}
-		r115a := cKa[j]
-		r115b := cKa[j+1]
-		r115c := cKa[j+2]
-		r116a := float32(r112a - r12a)
-		r116b := float32(r112b - r12b)
-		r116c := float32(r112c - r12c)
-		r117a := cKeep[j]
-		r117b := cKeep[j+1]
-		r117c := cKeep[j+2]
-		r118a := float32(r117a * r9a)
-		r118b := float32(r117b * r9b)
-		r118c := float32(r117c * r9c)
-		r119a := fma32Try(r115a, r116a, r118a, &slow)
-		r119b := fma32Try(r115b, r116b, r118b, &slow)
-		r119c := fma32Try(r115c, r116c, r118c, &slow)
-		r121a := float32(r120 - r2a)
-		r121b := float32(r120 - r2b)
-		r121c := float32(r120 - r2c)
-		r122a := cTauRef[j]
-		r122b := cTauRef[j+1]
-		r122c := cTauRef[j+2]
-		r123a := r121a < r122a
-		r123b := r121b < r122b
-		r123c := r121c < r122c
-		r0a = r112a
-		if r123a {
-			r0a = r6a
-		}
-		r0b = r112b
-		if r123b {
-			r0b = r6b
-		}
-		r0c = r112c
-		if r123c {
-			r0c = r6c
-		}
-		r1a = r119a
-		if r123a {
-			r1a = r9a
-		}
-		r1b = r119b
-		if r123b {
-			r1b = r9b
-		}
-		r1c = r119c
-		if r123c {
-			r1c = r9c
-		}
-		r126a := r0a >= r3a
-		r126b := r0b >= r3b
-		r126c := r0c >= r3c
-		if r126a {
-			r2a = r120
-		}
-		if r126b {
-			r2b = r120
-		}
-		if r126c {
-			r2c = r120
-=======
 		// r12:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
@@ -6932,17 +4591,17 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
 		// r18:dtRTau = Param DtRTau
-		dtRTau_a := cDtRTau[j]
-		dtRTau_b := cDtRTau[j+1]
-		dtRTau_c := cDtRTau[j+2]
+		dtRTau18_a := cDtRTau[j]
+		dtRTau18_b := cDtRTau[j+1]
+		dtRTau18_c := cDtRTau[j+2]
 		// r19:iu = Sub r10:in r9:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
 		// r20:drive = Mul r18:dtRTau r19:iu
-		drive_a := float32(dtRTau_a * iu_a)
-		drive_b := float32(dtRTau_b * iu_b)
-		drive_c := float32(dtRTau_c * iu_c)
+		drive_a := float32(dtRTau18_a * iu_a)
+		drive_b := float32(dtRTau18_b * iu_b)
+		drive_c := float32(dtRTau18_c * iu_c)
 		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
 		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
@@ -6955,461 +4614,492 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		z_a := float32(dtCTau_a * a1a2_a)
 		z_b := float32(dtCTau_b * a1a2_b)
 		z_c := float32(dtCTau_c * a1a2_c)
-		// r24:az = Abs r23:z
+		// If G
+		if hasG {
+			// r24:dtRTau = Param DtRTau
+			dtRTau24_a := cDtRTau[j]
+			dtRTau24_b := cDtRTau[j+1]
+			dtRTau24_c := cDtRTau[j+2]
+			// r25 = Load G
+			r25_a := g[j]
+			r25_b := g[j+1]
+			r25_c := g[j+2]
+			// r26:gd = Mul r24:dtRTau r25
+			gd_a := float32(dtRTau24_a * r25_a)
+			gd_b := float32(dtRTau24_b * r25_b)
+			gd_c := float32(dtRTau24_c * r25_c)
+			// r23:z = Sub r23:z r26:gd
+			z_a = float32(z_a - gd_a)
+			z_b = float32(z_b - gd_b)
+			z_c = float32(z_c - gd_c)
+			// r28 = Imm 0x0
+			r28_a := math.Float32frombits(0x00000000) // 0
+			r28_b := math.Float32frombits(0x00000000) // 0
+			r28_c := math.Float32frombits(0x00000000) // 0
+			// r29:gv = FMA r26:gd r6:vr r28
+			gv_a := fma32Try(gd_a, vr_a, r28_a, &slow)
+			gv_b := fma32Try(gd_b, vr_b, r28_b, &slow)
+			gv_c := fma32Try(gd_c, vr_c, r28_c, &slow)
+			// r21:F = Sub r21:F r29:gv
+			F_a = float32(F_a - gv_a)
+			F_b = float32(F_b - gv_b)
+			F_c = float32(F_c - gv_c)
+		}
+		// r31:az = Abs r23:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
 		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
-		// r27 = FMA r25 r23:z r26
-		r27_a := fma32Try(r25, z_a, r26, &slow)
-		r27_b := fma32Try(r25, z_b, r26, &slow)
-		r27_c := fma32Try(r25, z_c, r26, &slow)
-		// r29 = FMA r27 r23:z r28
-		r29_a := fma32Try(r27_a, z_a, r28, &slow)
-		r29_b := fma32Try(r27_b, z_b, r28, &slow)
-		r29_c := fma32Try(r27_c, z_c, r28, &slow)
-		// r31 = FMA r29 r23:z r30
-		r31_a := fma32Try(r29_a, z_a, r30, &slow)
-		r31_b := fma32Try(r29_b, z_b, r30, &slow)
-		r31_c := fma32Try(r29_c, z_c, r30, &slow)
-		// r33 = FMA r31 r23:z r32
-		r33_a := fma32Try(r31_a, z_a, r32, &slow)
-		r33_b := fma32Try(r31_b, z_b, r32, &slow)
-		r33_c := fma32Try(r31_c, z_c, r32, &slow)
-		// r35:ex = FMA r33 r23:z r34
-		ex_a := fma32Try(r33_a, z_a, r34, &slow)
-		ex_b := fma32Try(r33_b, z_b, r34, &slow)
-		ex_c := fma32Try(r33_c, z_c, r34, &slow)
-		// r37:large = CmpGT r24:az r36
-		large_a := az_a > r36
-		large_b := az_b > r36
-		large_c := az_c > r36
-		// Rare r37:large
+		// r34 = FMA r32 r23:z r33
+		r34_a := fma32Try(r32, z_a, r33, &slow)
+		r34_b := fma32Try(r32, z_b, r33, &slow)
+		r34_c := fma32Try(r32, z_c, r33, &slow)
+		// r36 = FMA r34 r23:z r35
+		r36_a := fma32Try(r34_a, z_a, r35, &slow)
+		r36_b := fma32Try(r34_b, z_b, r35, &slow)
+		r36_c := fma32Try(r34_c, z_c, r35, &slow)
+		// r38 = FMA r36 r23:z r37
+		r38_a := fma32Try(r36_a, z_a, r37, &slow)
+		r38_b := fma32Try(r36_b, z_b, r37, &slow)
+		r38_c := fma32Try(r36_c, z_c, r37, &slow)
+		// r40 = FMA r38 r23:z r39
+		r40_a := fma32Try(r38_a, z_a, r39, &slow)
+		r40_b := fma32Try(r38_b, z_b, r39, &slow)
+		r40_c := fma32Try(r38_c, z_c, r39, &slow)
+		// r42:ex = FMA r40 r23:z r41
+		ex_a := fma32Try(r40_a, z_a, r41, &slow)
+		ex_b := fma32Try(r40_b, z_b, r41, &slow)
+		ex_c := fma32Try(r40_c, z_c, r41, &slow)
+		// r44:large = CmpGT r31:az r43
+		large_a := az_a > r43
+		large_b := az_b > r43
+		large_c := az_c > r43
+		// Rare r44:large
 		if large_a {
-			// r40 = FMA r38 r23:z r39
-			r40_a := fma32Try(r38, z_a, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42_a := fma32Try(r40_a, z_a, r41, &slow)
-			// r44 = FMA r42 r23:z r43
-			r44_a := fma32Try(r42_a, z_a, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45_a := fma32Try(r44_a, z_a, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46_a := fma32Try(r45_a, z_a, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47_a := fma32Try(r46_a, z_a, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48_a := fma32Try(r47_a, z_a, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49_a := fma32Try(r48_a, z_a, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor_a := fma32Try(r49_a, z_a, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52_a := z_a > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r47 = FMA r45 r23:z r46
+			r47_a := fma32Try(r45, z_a, r46, &slow)
+			// r49 = FMA r47 r23:z r48
+			r49_a := fma32Try(r47_a, z_a, r48, &slow)
+			// r51 = FMA r49 r23:z r50
+			r51_a := fma32Try(r49_a, z_a, r50, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52_a := fma32Try(r51_a, z_a, r32, &slow)
+			// r53 = FMA r52 r23:z r33
+			r53_a := fma32Try(r52_a, z_a, r33, &slow)
+			// r54 = FMA r53 r23:z r35
+			r54_a := fma32Try(r53_a, z_a, r35, &slow)
+			// r55 = FMA r54 r23:z r37
+			r55_a := fma32Try(r54_a, z_a, r37, &slow)
+			// r56 = FMA r55 r23:z r39
+			r56_a := fma32Try(r55_a, z_a, r39, &slow)
+			// r57:taylor = FMA r56 r23:z r41
+			taylor_a := fma32Try(r56_a, z_a, r41, &slow)
+			// r59 = CmpGT r23:z r58
+			r59_a := z_a > r58
+			// r60:zl = Select r59 r58 r23:z
 			zl_a := z_a
-			if r52_a {
-				zl_a = r51
+			if r59_a {
+				zl_a = r58
 			}
-			// r55 = CmpLT r53:zl r54
-			r55_a := zl_a < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r62 = CmpLT r60:zl r61
+			r62_a := zl_a < r61
+			// r63:zc = Select r62 r61 r60:zl
 			zc_a := zl_a
-			if r55_a {
-				zc_a = r54
+			if r62_a {
+				zc_a = r61
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59_a := fma32Try(zc_a, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k_a := float32(r59_a - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63_a := fma32Try(k_a, r62, zc_a, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r_a := fma32Try(k_a, r61, r63_a, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65_a := fma32Try(r38, r_a, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66_a := fma32Try(r65_a, r_a, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67_a := fma32Try(r66_a, r_a, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68_a := fma32Try(r67_a, r_a, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69_a := fma32Try(r68_a, r_a, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70_a := fma32Try(r69_a, r_a, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71_a := fma32Try(r70_a, r_a, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72_a := fma32Try(r71_a, r_a, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q_a := fma32Try(r72_a, r_a, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75_a := k_a > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r66 = FMA r63:zc r65 r64
+			r66_a := fma32Try(zc_a, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k_a := float32(r66_a - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70_a := fma32Try(k_a, r69, zc_a, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r_a := fma32Try(k_a, r68, r70_a, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72_a := fma32Try(r45, r_a, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73_a := fma32Try(r72_a, r_a, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74_a := fma32Try(r73_a, r_a, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75_a := fma32Try(r74_a, r_a, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76_a := fma32Try(r75_a, r_a, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77_a := fma32Try(r76_a, r_a, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78_a := fma32Try(r77_a, r_a, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79_a := fma32Try(r78_a, r_a, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q_a := fma32Try(r79_a, r_a, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82_a := k_a > r81
+			// r83:kc = Select r82 r81 r67:k
 			kc_a := k_a
-			if r75_a {
-				kc_a = r74
+			if r82_a {
+				kc_a = r81
 			}
-			// r78 = Mul r76:kc r77
-			r78_a := float32(kc_a * r77)
-			// r79 = Add r78 r57
-			r79_a := float32(r78_a + r57)
-			// r80:kBits = Bits r79
-			kBits80_a := math.Float32bits(r79_a)
-			// r82 = IAdd r80:kBits r81
-			r82_a := kBits80_a + r81
-			// r83 = Shl 23 r82
-			r83_a := r82_a << 23
-			// r84:pow2 = FromBits r83
-			pow284_a := math.Float32frombits(r83_a)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus_a := float32(r34 - pow284_a)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
-			// r87:y = Div r86 r53:zl
-			y_a := float32(r86_a / zl_a)
-			// r88 = FMA r60:k r32 r57
-			r88_a := fma32Try(k_a, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf_a := float32(r88_a - r57)
-			// r90 = Add r89:kHalf r57
-			r90_a := float32(kHalf_a + r57)
-			// r91:kBits = Bits r90
-			kBits91_a := math.Float32bits(r90_a)
-			// r92 = IAdd r91:kBits r81
-			r92_a := kBits91_a + r81
-			// r93 = Shl 23 r92
-			r93_a := r92_a << 23
-			// r94:pow2 = FromBits r93
-			pow294_a := math.Float32frombits(r93_a)
-			// r95 = Mul r87:y r94:pow2
-			r95_a := float32(y_a * pow294_a)
-			// r96 = Sub r60:k r89:kHalf
-			r96_a := float32(k_a - kHalf_a)
-			// r97 = Add r96 r57
-			r97_a := float32(r96_a + r57)
+			// r85 = Mul r83:kc r84
+			r85_a := float32(kc_a * r84)
+			// r86 = Add r85 r64
+			r86_a := float32(r85_a + r64)
+			// r87:kBits = Bits r86
+			kBits87_a := math.Float32bits(r86_a)
+			// r89 = IAdd r87:kBits r88
+			r89_a := kBits87_a + r88
+			// r90 = Shl 23 r89
+			r90_a := r89_a << 23
+			// r91:pow2 = FromBits r90
+			pow291_a := math.Float32frombits(r90_a)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus_a := float32(r41 - pow291_a)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r94:y = Div r93 r60:zl
+			y_a := float32(r93_a / zl_a)
+			// r95 = FMA r67:k r39 r64
+			r95_a := fma32Try(k_a, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf_a := float32(r95_a - r64)
+			// r97 = Add r96:kHalf r64
+			r97_a := float32(kHalf_a + r64)
 			// r98:kBits = Bits r97
 			kBits98_a := math.Float32bits(r97_a)
-			// r99 = IAdd r98:kBits r81
-			r99_a := kBits98_a + r81
+			// r99 = IAdd r98:kBits r88
+			r99_a := kBits98_a + r88
 			// r100 = Shl 23 r99
 			r100_a := r99_a << 23
 			// r101:pow2 = FromBits r100
 			pow2101_a := math.Float32frombits(r100_a)
-			// r102:big = Mul r95 r101:pow2
-			big_a := float32(r95_a * pow2101_a)
-			// r103 = CmpLE r24:az r32
-			r103_a := az_a <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r102 = Mul r94:y r101:pow2
+			r102_a := float32(y_a * pow2101_a)
+			// r103 = Sub r67:k r96:kHalf
+			r103_a := float32(k_a - kHalf_a)
+			// r104 = Add r103 r64
+			r104_a := float32(r103_a + r64)
+			// r105:kBits = Bits r104
+			kBits105_a := math.Float32bits(r104_a)
+			// r106 = IAdd r105:kBits r88
+			r106_a := kBits105_a + r88
+			// r107 = Shl 23 r106
+			r107_a := r106_a << 23
+			// r108:pow2 = FromBits r107
+			pow2108_a := math.Float32frombits(r107_a)
+			// r109:big = Mul r102 r108:pow2
+			big_a := float32(r102_a * pow2108_a)
+			// r110 = CmpLE r31:az r39
+			r110_a := az_a <= r39
+			// r111:far = Select r110 r57:taylor r109:big
 			far_a := big_a
-			if r103_a {
+			if r110_a {
 				far_a = taylor_a
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r42:ex = Select r44:large r111:far r42:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r40 = FMA r38 r23:z r39
-			r40_b := fma32Try(r38, z_b, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42_b := fma32Try(r40_b, z_b, r41, &slow)
-			// r44 = FMA r42 r23:z r43
-			r44_b := fma32Try(r42_b, z_b, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45_b := fma32Try(r44_b, z_b, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46_b := fma32Try(r45_b, z_b, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47_b := fma32Try(r46_b, z_b, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48_b := fma32Try(r47_b, z_b, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49_b := fma32Try(r48_b, z_b, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor_b := fma32Try(r49_b, z_b, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52_b := z_b > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r47 = FMA r45 r23:z r46
+			r47_b := fma32Try(r45, z_b, r46, &slow)
+			// r49 = FMA r47 r23:z r48
+			r49_b := fma32Try(r47_b, z_b, r48, &slow)
+			// r51 = FMA r49 r23:z r50
+			r51_b := fma32Try(r49_b, z_b, r50, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52_b := fma32Try(r51_b, z_b, r32, &slow)
+			// r53 = FMA r52 r23:z r33
+			r53_b := fma32Try(r52_b, z_b, r33, &slow)
+			// r54 = FMA r53 r23:z r35
+			r54_b := fma32Try(r53_b, z_b, r35, &slow)
+			// r55 = FMA r54 r23:z r37
+			r55_b := fma32Try(r54_b, z_b, r37, &slow)
+			// r56 = FMA r55 r23:z r39
+			r56_b := fma32Try(r55_b, z_b, r39, &slow)
+			// r57:taylor = FMA r56 r23:z r41
+			taylor_b := fma32Try(r56_b, z_b, r41, &slow)
+			// r59 = CmpGT r23:z r58
+			r59_b := z_b > r58
+			// r60:zl = Select r59 r58 r23:z
 			zl_b := z_b
-			if r52_b {
-				zl_b = r51
+			if r59_b {
+				zl_b = r58
 			}
-			// r55 = CmpLT r53:zl r54
-			r55_b := zl_b < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r62 = CmpLT r60:zl r61
+			r62_b := zl_b < r61
+			// r63:zc = Select r62 r61 r60:zl
 			zc_b := zl_b
-			if r55_b {
-				zc_b = r54
+			if r62_b {
+				zc_b = r61
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59_b := fma32Try(zc_b, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k_b := float32(r59_b - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63_b := fma32Try(k_b, r62, zc_b, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r_b := fma32Try(k_b, r61, r63_b, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65_b := fma32Try(r38, r_b, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66_b := fma32Try(r65_b, r_b, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67_b := fma32Try(r66_b, r_b, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68_b := fma32Try(r67_b, r_b, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69_b := fma32Try(r68_b, r_b, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70_b := fma32Try(r69_b, r_b, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71_b := fma32Try(r70_b, r_b, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72_b := fma32Try(r71_b, r_b, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q_b := fma32Try(r72_b, r_b, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75_b := k_b > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r66 = FMA r63:zc r65 r64
+			r66_b := fma32Try(zc_b, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k_b := float32(r66_b - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70_b := fma32Try(k_b, r69, zc_b, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r_b := fma32Try(k_b, r68, r70_b, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72_b := fma32Try(r45, r_b, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73_b := fma32Try(r72_b, r_b, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74_b := fma32Try(r73_b, r_b, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75_b := fma32Try(r74_b, r_b, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76_b := fma32Try(r75_b, r_b, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77_b := fma32Try(r76_b, r_b, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78_b := fma32Try(r77_b, r_b, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79_b := fma32Try(r78_b, r_b, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q_b := fma32Try(r79_b, r_b, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82_b := k_b > r81
+			// r83:kc = Select r82 r81 r67:k
 			kc_b := k_b
-			if r75_b {
-				kc_b = r74
+			if r82_b {
+				kc_b = r81
 			}
-			// r78 = Mul r76:kc r77
-			r78_b := float32(kc_b * r77)
-			// r79 = Add r78 r57
-			r79_b := float32(r78_b + r57)
-			// r80:kBits = Bits r79
-			kBits80_b := math.Float32bits(r79_b)
-			// r82 = IAdd r80:kBits r81
-			r82_b := kBits80_b + r81
-			// r83 = Shl 23 r82
-			r83_b := r82_b << 23
-			// r84:pow2 = FromBits r83
-			pow284_b := math.Float32frombits(r83_b)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus_b := float32(r34 - pow284_b)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
-			// r87:y = Div r86 r53:zl
-			y_b := float32(r86_b / zl_b)
-			// r88 = FMA r60:k r32 r57
-			r88_b := fma32Try(k_b, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf_b := float32(r88_b - r57)
-			// r90 = Add r89:kHalf r57
-			r90_b := float32(kHalf_b + r57)
-			// r91:kBits = Bits r90
-			kBits91_b := math.Float32bits(r90_b)
-			// r92 = IAdd r91:kBits r81
-			r92_b := kBits91_b + r81
-			// r93 = Shl 23 r92
-			r93_b := r92_b << 23
-			// r94:pow2 = FromBits r93
-			pow294_b := math.Float32frombits(r93_b)
-			// r95 = Mul r87:y r94:pow2
-			r95_b := float32(y_b * pow294_b)
-			// r96 = Sub r60:k r89:kHalf
-			r96_b := float32(k_b - kHalf_b)
-			// r97 = Add r96 r57
-			r97_b := float32(r96_b + r57)
+			// r85 = Mul r83:kc r84
+			r85_b := float32(kc_b * r84)
+			// r86 = Add r85 r64
+			r86_b := float32(r85_b + r64)
+			// r87:kBits = Bits r86
+			kBits87_b := math.Float32bits(r86_b)
+			// r89 = IAdd r87:kBits r88
+			r89_b := kBits87_b + r88
+			// r90 = Shl 23 r89
+			r90_b := r89_b << 23
+			// r91:pow2 = FromBits r90
+			pow291_b := math.Float32frombits(r90_b)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus_b := float32(r41 - pow291_b)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r94:y = Div r93 r60:zl
+			y_b := float32(r93_b / zl_b)
+			// r95 = FMA r67:k r39 r64
+			r95_b := fma32Try(k_b, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf_b := float32(r95_b - r64)
+			// r97 = Add r96:kHalf r64
+			r97_b := float32(kHalf_b + r64)
 			// r98:kBits = Bits r97
 			kBits98_b := math.Float32bits(r97_b)
-			// r99 = IAdd r98:kBits r81
-			r99_b := kBits98_b + r81
+			// r99 = IAdd r98:kBits r88
+			r99_b := kBits98_b + r88
 			// r100 = Shl 23 r99
 			r100_b := r99_b << 23
 			// r101:pow2 = FromBits r100
 			pow2101_b := math.Float32frombits(r100_b)
-			// r102:big = Mul r95 r101:pow2
-			big_b := float32(r95_b * pow2101_b)
-			// r103 = CmpLE r24:az r32
-			r103_b := az_b <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r102 = Mul r94:y r101:pow2
+			r102_b := float32(y_b * pow2101_b)
+			// r103 = Sub r67:k r96:kHalf
+			r103_b := float32(k_b - kHalf_b)
+			// r104 = Add r103 r64
+			r104_b := float32(r103_b + r64)
+			// r105:kBits = Bits r104
+			kBits105_b := math.Float32bits(r104_b)
+			// r106 = IAdd r105:kBits r88
+			r106_b := kBits105_b + r88
+			// r107 = Shl 23 r106
+			r107_b := r106_b << 23
+			// r108:pow2 = FromBits r107
+			pow2108_b := math.Float32frombits(r107_b)
+			// r109:big = Mul r102 r108:pow2
+			big_b := float32(r102_b * pow2108_b)
+			// r110 = CmpLE r31:az r39
+			r110_b := az_b <= r39
+			// r111:far = Select r110 r57:taylor r109:big
 			far_b := big_b
-			if r103_b {
+			if r110_b {
 				far_b = taylor_b
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r42:ex = Select r44:large r111:far r42:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
 		if large_c {
-			// r40 = FMA r38 r23:z r39
-			r40_c := fma32Try(r38, z_c, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42_c := fma32Try(r40_c, z_c, r41, &slow)
-			// r44 = FMA r42 r23:z r43
-			r44_c := fma32Try(r42_c, z_c, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45_c := fma32Try(r44_c, z_c, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46_c := fma32Try(r45_c, z_c, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47_c := fma32Try(r46_c, z_c, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48_c := fma32Try(r47_c, z_c, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49_c := fma32Try(r48_c, z_c, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor_c := fma32Try(r49_c, z_c, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52_c := z_c > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r47 = FMA r45 r23:z r46
+			r47_c := fma32Try(r45, z_c, r46, &slow)
+			// r49 = FMA r47 r23:z r48
+			r49_c := fma32Try(r47_c, z_c, r48, &slow)
+			// r51 = FMA r49 r23:z r50
+			r51_c := fma32Try(r49_c, z_c, r50, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52_c := fma32Try(r51_c, z_c, r32, &slow)
+			// r53 = FMA r52 r23:z r33
+			r53_c := fma32Try(r52_c, z_c, r33, &slow)
+			// r54 = FMA r53 r23:z r35
+			r54_c := fma32Try(r53_c, z_c, r35, &slow)
+			// r55 = FMA r54 r23:z r37
+			r55_c := fma32Try(r54_c, z_c, r37, &slow)
+			// r56 = FMA r55 r23:z r39
+			r56_c := fma32Try(r55_c, z_c, r39, &slow)
+			// r57:taylor = FMA r56 r23:z r41
+			taylor_c := fma32Try(r56_c, z_c, r41, &slow)
+			// r59 = CmpGT r23:z r58
+			r59_c := z_c > r58
+			// r60:zl = Select r59 r58 r23:z
 			zl_c := z_c
-			if r52_c {
-				zl_c = r51
+			if r59_c {
+				zl_c = r58
 			}
-			// r55 = CmpLT r53:zl r54
-			r55_c := zl_c < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r62 = CmpLT r60:zl r61
+			r62_c := zl_c < r61
+			// r63:zc = Select r62 r61 r60:zl
 			zc_c := zl_c
-			if r55_c {
-				zc_c = r54
+			if r62_c {
+				zc_c = r61
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59_c := fma32Try(zc_c, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k_c := float32(r59_c - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63_c := fma32Try(k_c, r62, zc_c, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r_c := fma32Try(k_c, r61, r63_c, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65_c := fma32Try(r38, r_c, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66_c := fma32Try(r65_c, r_c, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67_c := fma32Try(r66_c, r_c, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68_c := fma32Try(r67_c, r_c, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69_c := fma32Try(r68_c, r_c, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70_c := fma32Try(r69_c, r_c, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71_c := fma32Try(r70_c, r_c, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72_c := fma32Try(r71_c, r_c, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q_c := fma32Try(r72_c, r_c, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75_c := k_c > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r66 = FMA r63:zc r65 r64
+			r66_c := fma32Try(zc_c, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k_c := float32(r66_c - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70_c := fma32Try(k_c, r69, zc_c, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r_c := fma32Try(k_c, r68, r70_c, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72_c := fma32Try(r45, r_c, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73_c := fma32Try(r72_c, r_c, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74_c := fma32Try(r73_c, r_c, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75_c := fma32Try(r74_c, r_c, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76_c := fma32Try(r75_c, r_c, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77_c := fma32Try(r76_c, r_c, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78_c := fma32Try(r77_c, r_c, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79_c := fma32Try(r78_c, r_c, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q_c := fma32Try(r79_c, r_c, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82_c := k_c > r81
+			// r83:kc = Select r82 r81 r67:k
 			kc_c := k_c
-			if r75_c {
-				kc_c = r74
+			if r82_c {
+				kc_c = r81
 			}
-			// r78 = Mul r76:kc r77
-			r78_c := float32(kc_c * r77)
-			// r79 = Add r78 r57
-			r79_c := float32(r78_c + r57)
-			// r80:kBits = Bits r79
-			kBits80_c := math.Float32bits(r79_c)
-			// r82 = IAdd r80:kBits r81
-			r82_c := kBits80_c + r81
-			// r83 = Shl 23 r82
-			r83_c := r82_c << 23
-			// r84:pow2 = FromBits r83
-			pow284_c := math.Float32frombits(r83_c)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus_c := float32(r34 - pow284_c)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
-			// r87:y = Div r86 r53:zl
-			y_c := float32(r86_c / zl_c)
-			// r88 = FMA r60:k r32 r57
-			r88_c := fma32Try(k_c, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf_c := float32(r88_c - r57)
-			// r90 = Add r89:kHalf r57
-			r90_c := float32(kHalf_c + r57)
-			// r91:kBits = Bits r90
-			kBits91_c := math.Float32bits(r90_c)
-			// r92 = IAdd r91:kBits r81
-			r92_c := kBits91_c + r81
-			// r93 = Shl 23 r92
-			r93_c := r92_c << 23
-			// r94:pow2 = FromBits r93
-			pow294_c := math.Float32frombits(r93_c)
-			// r95 = Mul r87:y r94:pow2
-			r95_c := float32(y_c * pow294_c)
-			// r96 = Sub r60:k r89:kHalf
-			r96_c := float32(k_c - kHalf_c)
-			// r97 = Add r96 r57
-			r97_c := float32(r96_c + r57)
+			// r85 = Mul r83:kc r84
+			r85_c := float32(kc_c * r84)
+			// r86 = Add r85 r64
+			r86_c := float32(r85_c + r64)
+			// r87:kBits = Bits r86
+			kBits87_c := math.Float32bits(r86_c)
+			// r89 = IAdd r87:kBits r88
+			r89_c := kBits87_c + r88
+			// r90 = Shl 23 r89
+			r90_c := r89_c << 23
+			// r91:pow2 = FromBits r90
+			pow291_c := math.Float32frombits(r90_c)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus_c := float32(r41 - pow291_c)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r94:y = Div r93 r60:zl
+			y_c := float32(r93_c / zl_c)
+			// r95 = FMA r67:k r39 r64
+			r95_c := fma32Try(k_c, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf_c := float32(r95_c - r64)
+			// r97 = Add r96:kHalf r64
+			r97_c := float32(kHalf_c + r64)
 			// r98:kBits = Bits r97
 			kBits98_c := math.Float32bits(r97_c)
-			// r99 = IAdd r98:kBits r81
-			r99_c := kBits98_c + r81
+			// r99 = IAdd r98:kBits r88
+			r99_c := kBits98_c + r88
 			// r100 = Shl 23 r99
 			r100_c := r99_c << 23
 			// r101:pow2 = FromBits r100
 			pow2101_c := math.Float32frombits(r100_c)
-			// r102:big = Mul r95 r101:pow2
-			big_c := float32(r95_c * pow2101_c)
-			// r103 = CmpLE r24:az r32
-			r103_c := az_c <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r102 = Mul r94:y r101:pow2
+			r102_c := float32(y_c * pow2101_c)
+			// r103 = Sub r67:k r96:kHalf
+			r103_c := float32(k_c - kHalf_c)
+			// r104 = Add r103 r64
+			r104_c := float32(r103_c + r64)
+			// r105:kBits = Bits r104
+			kBits105_c := math.Float32bits(r104_c)
+			// r106 = IAdd r105:kBits r88
+			r106_c := kBits105_c + r88
+			// r107 = Shl 23 r106
+			r107_c := r106_c << 23
+			// r108:pow2 = FromBits r107
+			pow2108_c := math.Float32frombits(r107_c)
+			// r109:big = Mul r102 r108:pow2
+			big_c := float32(r102_c * pow2108_c)
+			// r110 = CmpLE r31:az r39
+			r110_c := az_c <= r39
+			// r111:far = Select r110 r57:taylor r109:big
 			far_c := big_c
-			if r103_c {
+			if r110_c {
 				far_c = taylor_c
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r42:ex = Select r44:large r111:far r42:ex
 			if large_c {
 				ex_c = far_c
 			}
 		}
-		// r105:vc = FMA r35:ex r21:F r6:vr
+		// r112:vc = FMA r42:ex r21:F r6:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
 		// If Delta
 		if hasDelta {
-			// r106 = Load Delta
-			r106_a := delta[j]
-			r106_b := delta[j+1]
-			r106_c := delta[j+2]
-			// r105:vc = Add r105:vc r106
-			vc_a = float32(vc_a + r106_a)
-			vc_b = float32(vc_b + r106_b)
-			vc_c = float32(vc_c + r106_c)
+			// r113 = Load Delta
+			r113_a := delta[j]
+			r113_b := delta[j+1]
+			r113_c := delta[j+2]
+			// r112:vc = Add r112:vc r113
+			vc_a = float32(vc_a + r113_a)
+			vc_b = float32(vc_b + r113_b)
+			vc_c = float32(vc_c + r113_c)
 		}
-		// r108:ka = Param Ka
+		// r115:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
 		ka_c := cKa[j+2]
-		// r109:dv = Sub r105:vc r12:vRest
+		// r116:dv = Sub r112:vc r12:vRest
 		dv_a := float32(vc_a - vRest_a)
 		dv_b := float32(vc_b - vRest_b)
 		dv_c := float32(vc_c - vRest_c)
-		// r110:keep = Param Keep
+		// r117:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
 		keep_c := cKeep[j+2]
-		// r111:wkeep = Mul r110:keep r9:u
+		// r118:wkeep = Mul r117:keep r9:u
 		wkeep_a := float32(keep_a * u_a)
 		wkeep_b := float32(keep_b * u_b)
 		wkeep_c := float32(keep_c * u_c)
-		// r112:wc = FMA r108:ka r109:dv r111:wkeep
+		// r119:wc = FMA r115:ka r116:dv r118:wkeep
 		wc_a := fma32Try(ka_a, dv_a, wkeep_a, &slow)
 		wc_b := fma32Try(ka_b, dv_b, wkeep_b, &slow)
 		wc_c := fma32Try(ka_c, dv_c, wkeep_c, &slow)
-		// r114:since = Sub r113:t r2:Last
+		// r121:since = Sub r120:t r2:Last
 		since_a := float32(t - Last_a)
 		since_b := float32(t - Last_b)
 		since_c := float32(t - Last_c)
-		// r115:tauRef = Param TauRef
+		// r122:tauRef = Param TauRef
 		tauRef_a := cTauRef[j]
 		tauRef_b := cTauRef[j+1]
 		tauRef_c := cTauRef[j+2]
-		// r116:refr = CmpLT r114:since r115:tauRef
+		// r123:refr = CmpLT r121:since r122:tauRef
 		refr_a := since_a < tauRef_a
 		refr_b := since_b < tauRef_b
 		refr_c := since_c < tauRef_c
-		// r0:V = Select r116:refr r6:vr r105:vc
+		// r0:V = Select r123:refr r6:vr r112:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -7422,7 +5112,7 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		if refr_c {
 			V_c = vr_c
 		}
-		// r1:W = Select r116:refr r9:u r112:wc
+		// r1:W = Select r123:refr r9:u r119:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -7435,11 +5125,11 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		if refr_c {
 			W_c = u_c
 		}
-		// r119:sp = CmpGE r0:V r3:vTh
+		// r126:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= vTh_a
 		sp_b := V_b >= vTh_b
 		sp_c := V_c >= vTh_c
-		// r2:Last = Select r119:sp r113:t r2:Last
+		// r2:Last = Select r126:sp r120:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
@@ -7448,7 +5138,6 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		if sp_c {
 			Last_c = t
->>>>>>> gen-ir
 		}
 		if slow {
 			stepF32HardPNExact(f, s, j, j+3)
@@ -7456,30 +5145,18 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r126a {
-=======
-			// StoreOne Spike r119:sp
+			// StoreOne Spike r126:sp
 			if sp_a {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-<<<<<<< HEAD
-			if r126b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-<<<<<<< HEAD
-			if r126c {
-=======
 			if sp_c {
->>>>>>> gen-ir
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
@@ -7487,50 +5164,29 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r127a := r123a || r126a
-			r127b := r123b || r126b
-			r127c := r123c || r126c
-			ref[j] = r127a
-			ref[j+1] = r127b
-			ref[j+2] = r127c
-=======
-			// r120:ref = Or r116:refr r119:sp
-			ref120_a := refr_a || sp_a
-			ref120_b := refr_b || sp_b
-			ref120_c := refr_c || sp_c
-			// StoreBool Ref r120:ref
-			ref[j] = ref120_a
-			ref[j+1] = ref120_b
-			ref[j+2] = ref120_c
->>>>>>> gen-ir
+			// r127:ref = Or r123:refr r126:sp
+			ref127_a := refr_a || sp_a
+			ref127_b := refr_b || sp_b
+			ref127_c := refr_c || sp_c
+			// StoreBool Ref r127:ref
+			ref[j] = ref127_a
+			ref[j+1] = ref127_b
+			ref[j+2] = ref127_c
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r126a {
-=======
-			// StoreBits Bits r119:sp
+			// StoreBits Bits r126:sp
 			if sp_a {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-<<<<<<< HEAD
-			if r126b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-<<<<<<< HEAD
-			if r126c {
-=======
 			if sp_c {
->>>>>>> gen-ir
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -7584,131 +5240,6 @@ func stepF32HardPNOne(f *Frame32, s int) {
 			// r10:in = Load I
 			in = i[j]
 		}
-<<<<<<< HEAD
-		r12 := cVRest[j]
-		r13 := float32(r6 - r12)
-		r14 := cVC[j]
-		r15 := float32(r6 - r14)
-		r16 := cDtCTau[j]
-		r17 := float32(r13 * r15)
-		r18 := cDtRTau[j]
-		r19 := float32(r10 - r9)
-		r20 := float32(r18 * r19)
-		r21 := fma32Try(r16, r17, r20, &slow)
-		r22 := float32(r13 + r15)
-		r23 := float32(r16 * r22)
-		if hasG {
-			r24 := cDtRTau[j]
-			r25 := g[j]
-			r26 := float32(r24 * r25)
-			r23 = float32(r23 - r26)
-			r28 := math.Float32frombits(0x00000000) // 0
-			r29 := fma32Try(r26, r6, r28, &slow)
-			r21 = float32(r21 - r29)
-		}
-		r31 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r34 := fma32Try(r32, r23, r33, &slow)
-		r36 := fma32Try(r34, r23, r35, &slow)
-		r38 := fma32Try(r36, r23, r37, &slow)
-		r40 := fma32Try(r38, r23, r39, &slow)
-		r42 := fma32Try(r40, r23, r41, &slow)
-		r44 := r31 > r43
-		if r44 {
-			r47 := fma32Try(r45, r23, r46, &slow)
-			r49 := fma32Try(r47, r23, r48, &slow)
-			r51 := fma32Try(r49, r23, r50, &slow)
-			r52 := fma32Try(r51, r23, r32, &slow)
-			r53 := fma32Try(r52, r23, r33, &slow)
-			r54 := fma32Try(r53, r23, r35, &slow)
-			r55 := fma32Try(r54, r23, r37, &slow)
-			r56 := fma32Try(r55, r23, r39, &slow)
-			r57 := fma32Try(r56, r23, r41, &slow)
-			r59 := r23 > r58
-			r60 := r23
-			if r59 {
-				r60 = r58
-			}
-			r62 := r60 < r61
-			r63 := r60
-			if r62 {
-				r63 = r61
-			}
-			r66 := fma32Try(r63, r65, r64, &slow)
-			r67 := float32(r66 - r64)
-			r70 := fma32Try(r67, r69, r63, &slow)
-			r71 := fma32Try(r67, r68, r70, &slow)
-			r72 := fma32Try(r45, r71, r46, &slow)
-			r73 := fma32Try(r72, r71, r48, &slow)
-			r74 := fma32Try(r73, r71, r50, &slow)
-			r75 := fma32Try(r74, r71, r32, &slow)
-			r76 := fma32Try(r75, r71, r33, &slow)
-			r77 := fma32Try(r76, r71, r35, &slow)
-			r78 := fma32Try(r77, r71, r37, &slow)
-			r79 := fma32Try(r78, r71, r39, &slow)
-			r80 := fma32Try(r79, r71, r41, &slow)
-			r82 := r67 > r81
-			r83 := r67
-			if r82 {
-				r83 = r81
-			}
-			r85 := float32(r83 * r84)
-			r86 := float32(r85 + r64)
-			r87 := math.Float32bits(r86)
-			r89 := r87 + r88
-			r90 := r89 << 23
-			r91 := math.Float32frombits(r90)
-			r92 := float32(r41 - r91)
-			r93 := fma32Try(r71, r80, r92, &slow)
-			r94 := float32(r93 / r60)
-			r95 := fma32Try(r67, r39, r64, &slow)
-			r96 := float32(r95 - r64)
-			r97 := float32(r96 + r64)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r88
-			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r94 * r101)
-			r103 := float32(r67 - r96)
-			r104 := float32(r103 + r64)
-			r105 := math.Float32bits(r104)
-			r106 := r105 + r88
-			r107 := r106 << 23
-			r108 := math.Float32frombits(r107)
-			r109 := float32(r102 * r108)
-			r110 := r31 <= r39
-			r111 := r109
-			if r110 {
-				r111 = r57
-			}
-			if r44 {
-				r42 = r111
-			}
-		}
-		r112 := fma32Try(r42, r21, r6, &slow)
-		if hasDelta {
-			r113 := delta[j]
-			r112 = float32(r112 + r113)
-		}
-		r115 := cKa[j]
-		r116 := float32(r112 - r12)
-		r117 := cKeep[j]
-		r118 := float32(r117 * r9)
-		r119 := fma32Try(r115, r116, r118, &slow)
-		r121 := float32(r120 - r2)
-		r122 := cTauRef[j]
-		r123 := r121 < r122
-		r0 = r112
-		if r123 {
-			r0 = r6
-		}
-		r1 = r119
-		if r123 {
-			r1 = r9
-		}
-		r126 := r0 >= r3
-		if r126 {
-			r2 = r120
-=======
 		// r12:vRest = Param VRest
 		vRest := cVRest[j]
 		// r13:a1 = Sub r6:vr r12:vRest
@@ -7722,199 +5253,215 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		// r17:a12 = Mul r13:a1 r15:a2
 		a12 := float32(a1 * a2)
 		// r18:dtRTau = Param DtRTau
-		dtRTau := cDtRTau[j]
+		dtRTau18 := cDtRTau[j]
 		// r19:iu = Sub r10:in r9:u
 		iu := float32(in - u)
 		// r20:drive = Mul r18:dtRTau r19:iu
-		drive := float32(dtRTau * iu)
+		drive := float32(dtRTau18 * iu)
 		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 		F := fma32Try(dtCTau, a12, drive, &slow)
 		// r22:a1a2 = Add r13:a1 r15:a2
 		a1a2 := float32(a1 + a2)
 		// r23:z = Mul r16:dtCTau r22:a1a2
 		z := float32(dtCTau * a1a2)
-		// r24:az = Abs r23:z
+		// If G
+		if hasG {
+			// r24:dtRTau = Param DtRTau
+			dtRTau24 := cDtRTau[j]
+			// r25 = Load G
+			r25 := g[j]
+			// r26:gd = Mul r24:dtRTau r25
+			gd := float32(dtRTau24 * r25)
+			// r23:z = Sub r23:z r26:gd
+			z = float32(z - gd)
+			// r28 = Imm 0x0
+			r28 := math.Float32frombits(0x00000000) // 0
+			// r29:gv = FMA r26:gd r6:vr r28
+			gv := fma32Try(gd, vr, r28, &slow)
+			// r21:F = Sub r21:F r29:gv
+			F = float32(F - gv)
+		}
+		// r31:az = Abs r23:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r27 = FMA r25 r23:z r26
-		r27 := fma32Try(r25, z, r26, &slow)
-		// r29 = FMA r27 r23:z r28
-		r29 := fma32Try(r27, z, r28, &slow)
-		// r31 = FMA r29 r23:z r30
-		r31 := fma32Try(r29, z, r30, &slow)
-		// r33 = FMA r31 r23:z r32
-		r33 := fma32Try(r31, z, r32, &slow)
-		// r35:ex = FMA r33 r23:z r34
-		ex := fma32Try(r33, z, r34, &slow)
-		// r37:large = CmpGT r24:az r36
-		large := az > r36
-		// Rare r37:large
+		// r34 = FMA r32 r23:z r33
+		r34 := fma32Try(r32, z, r33, &slow)
+		// r36 = FMA r34 r23:z r35
+		r36 := fma32Try(r34, z, r35, &slow)
+		// r38 = FMA r36 r23:z r37
+		r38 := fma32Try(r36, z, r37, &slow)
+		// r40 = FMA r38 r23:z r39
+		r40 := fma32Try(r38, z, r39, &slow)
+		// r42:ex = FMA r40 r23:z r41
+		ex := fma32Try(r40, z, r41, &slow)
+		// r44:large = CmpGT r31:az r43
+		large := az > r43
+		// Rare r44:large
 		if large {
-			// r40 = FMA r38 r23:z r39
-			r40 := fma32Try(r38, z, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42 := fma32Try(r40, z, r41, &slow)
-			// r44 = FMA r42 r23:z r43
-			r44 := fma32Try(r42, z, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45 := fma32Try(r44, z, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46 := fma32Try(r45, z, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47 := fma32Try(r46, z, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48 := fma32Try(r47, z, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49 := fma32Try(r48, z, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor := fma32Try(r49, z, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52 := z > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r47 = FMA r45 r23:z r46
+			r47 := fma32Try(r45, z, r46, &slow)
+			// r49 = FMA r47 r23:z r48
+			r49 := fma32Try(r47, z, r48, &slow)
+			// r51 = FMA r49 r23:z r50
+			r51 := fma32Try(r49, z, r50, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52 := fma32Try(r51, z, r32, &slow)
+			// r53 = FMA r52 r23:z r33
+			r53 := fma32Try(r52, z, r33, &slow)
+			// r54 = FMA r53 r23:z r35
+			r54 := fma32Try(r53, z, r35, &slow)
+			// r55 = FMA r54 r23:z r37
+			r55 := fma32Try(r54, z, r37, &slow)
+			// r56 = FMA r55 r23:z r39
+			r56 := fma32Try(r55, z, r39, &slow)
+			// r57:taylor = FMA r56 r23:z r41
+			taylor := fma32Try(r56, z, r41, &slow)
+			// r59 = CmpGT r23:z r58
+			r59 := z > r58
+			// r60:zl = Select r59 r58 r23:z
 			zl := z
-			if r52 {
-				zl = r51
+			if r59 {
+				zl = r58
 			}
-			// r55 = CmpLT r53:zl r54
-			r55 := zl < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r62 = CmpLT r60:zl r61
+			r62 := zl < r61
+			// r63:zc = Select r62 r61 r60:zl
 			zc := zl
-			if r55 {
-				zc = r54
+			if r62 {
+				zc = r61
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59 := fma32Try(zc, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k := float32(r59 - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63 := fma32Try(k, r62, zc, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r := fma32Try(k, r61, r63, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65 := fma32Try(r38, r, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66 := fma32Try(r65, r, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67 := fma32Try(r66, r, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68 := fma32Try(r67, r, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69 := fma32Try(r68, r, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70 := fma32Try(r69, r, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71 := fma32Try(r70, r, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72 := fma32Try(r71, r, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q := fma32Try(r72, r, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75 := k > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r66 = FMA r63:zc r65 r64
+			r66 := fma32Try(zc, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k := float32(r66 - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70 := fma32Try(k, r69, zc, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r := fma32Try(k, r68, r70, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72 := fma32Try(r45, r, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73 := fma32Try(r72, r, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74 := fma32Try(r73, r, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75 := fma32Try(r74, r, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76 := fma32Try(r75, r, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77 := fma32Try(r76, r, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78 := fma32Try(r77, r, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79 := fma32Try(r78, r, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q := fma32Try(r79, r, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82 := k > r81
+			// r83:kc = Select r82 r81 r67:k
 			kc := k
-			if r75 {
-				kc = r74
+			if r82 {
+				kc = r81
 			}
-			// r78 = Mul r76:kc r77
-			r78 := float32(kc * r77)
-			// r79 = Add r78 r57
-			r79 := float32(r78 + r57)
-			// r80:kBits = Bits r79
-			kBits80 := math.Float32bits(r79)
-			// r82 = IAdd r80:kBits r81
-			r82 := kBits80 + r81
-			// r83 = Shl 23 r82
-			r83 := r82 << 23
-			// r84:pow2 = FromBits r83
-			pow284 := math.Float32frombits(r83)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus := float32(r34 - pow284)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86 := fma32Try(r, q, oneMinus, &slow)
-			// r87:y = Div r86 r53:zl
-			y := float32(r86 / zl)
-			// r88 = FMA r60:k r32 r57
-			r88 := fma32Try(k, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf := float32(r88 - r57)
-			// r90 = Add r89:kHalf r57
-			r90 := float32(kHalf + r57)
-			// r91:kBits = Bits r90
-			kBits91 := math.Float32bits(r90)
-			// r92 = IAdd r91:kBits r81
-			r92 := kBits91 + r81
-			// r93 = Shl 23 r92
-			r93 := r92 << 23
-			// r94:pow2 = FromBits r93
-			pow294 := math.Float32frombits(r93)
-			// r95 = Mul r87:y r94:pow2
-			r95 := float32(y * pow294)
-			// r96 = Sub r60:k r89:kHalf
-			r96 := float32(k - kHalf)
-			// r97 = Add r96 r57
-			r97 := float32(r96 + r57)
+			// r85 = Mul r83:kc r84
+			r85 := float32(kc * r84)
+			// r86 = Add r85 r64
+			r86 := float32(r85 + r64)
+			// r87:kBits = Bits r86
+			kBits87 := math.Float32bits(r86)
+			// r89 = IAdd r87:kBits r88
+			r89 := kBits87 + r88
+			// r90 = Shl 23 r89
+			r90 := r89 << 23
+			// r91:pow2 = FromBits r90
+			pow291 := math.Float32frombits(r90)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus := float32(r41 - pow291)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93 := fma32Try(r, q, oneMinus, &slow)
+			// r94:y = Div r93 r60:zl
+			y := float32(r93 / zl)
+			// r95 = FMA r67:k r39 r64
+			r95 := fma32Try(k, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf := float32(r95 - r64)
+			// r97 = Add r96:kHalf r64
+			r97 := float32(kHalf + r64)
 			// r98:kBits = Bits r97
 			kBits98 := math.Float32bits(r97)
-			// r99 = IAdd r98:kBits r81
-			r99 := kBits98 + r81
+			// r99 = IAdd r98:kBits r88
+			r99 := kBits98 + r88
 			// r100 = Shl 23 r99
 			r100 := r99 << 23
 			// r101:pow2 = FromBits r100
 			pow2101 := math.Float32frombits(r100)
-			// r102:big = Mul r95 r101:pow2
-			big := float32(r95 * pow2101)
-			// r103 = CmpLE r24:az r32
-			r103 := az <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r102 = Mul r94:y r101:pow2
+			r102 := float32(y * pow2101)
+			// r103 = Sub r67:k r96:kHalf
+			r103 := float32(k - kHalf)
+			// r104 = Add r103 r64
+			r104 := float32(r103 + r64)
+			// r105:kBits = Bits r104
+			kBits105 := math.Float32bits(r104)
+			// r106 = IAdd r105:kBits r88
+			r106 := kBits105 + r88
+			// r107 = Shl 23 r106
+			r107 := r106 << 23
+			// r108:pow2 = FromBits r107
+			pow2108 := math.Float32frombits(r107)
+			// r109:big = Mul r102 r108:pow2
+			big := float32(r102 * pow2108)
+			// r110 = CmpLE r31:az r39
+			r110 := az <= r39
+			// r111:far = Select r110 r57:taylor r109:big
 			far := big
-			if r103 {
+			if r110 {
 				far = taylor
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r42:ex = Select r44:large r111:far r42:ex
 			if large {
 				ex = far
 			}
 		}
-		// r105:vc = FMA r35:ex r21:F r6:vr
+		// r112:vc = FMA r42:ex r21:F r6:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
-			// r106 = Load Delta
-			r106 := delta[j]
-			// r105:vc = Add r105:vc r106
-			vc = float32(vc + r106)
+			// r113 = Load Delta
+			r113 := delta[j]
+			// r112:vc = Add r112:vc r113
+			vc = float32(vc + r113)
 		}
-		// r108:ka = Param Ka
+		// r115:ka = Param Ka
 		ka := cKa[j]
-		// r109:dv = Sub r105:vc r12:vRest
+		// r116:dv = Sub r112:vc r12:vRest
 		dv := float32(vc - vRest)
-		// r110:keep = Param Keep
+		// r117:keep = Param Keep
 		keep := cKeep[j]
-		// r111:wkeep = Mul r110:keep r9:u
+		// r118:wkeep = Mul r117:keep r9:u
 		wkeep := float32(keep * u)
-		// r112:wc = FMA r108:ka r109:dv r111:wkeep
+		// r119:wc = FMA r115:ka r116:dv r118:wkeep
 		wc := fma32Try(ka, dv, wkeep, &slow)
-		// r114:since = Sub r113:t r2:Last
+		// r121:since = Sub r120:t r2:Last
 		since := float32(t - Last)
-		// r115:tauRef = Param TauRef
+		// r122:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r116:refr = CmpLT r114:since r115:tauRef
+		// r123:refr = CmpLT r121:since r122:tauRef
 		refr := since < tauRef
-		// r0:V = Select r116:refr r6:vr r105:vc
+		// r0:V = Select r123:refr r6:vr r112:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r116:refr r9:u r112:wc
+		// r1:W = Select r123:refr r9:u r119:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r119:sp = CmpGE r0:V r3:vTh
+		// r126:sp = CmpGE r0:V r3:vTh
 		sp := V >= vTh
-		// r2:Last = Select r119:sp r113:t r2:Last
+		// r2:Last = Select r126:sp r120:t r2:Last
 		if sp {
 			Last = t
->>>>>>> gen-ir
 		}
 		if slow {
 			stepF32HardPNExact(f, s, j, j+1)
@@ -7922,12 +5469,8 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r126 {
-=======
-			// StoreOne Spike r119:sp
+			// StoreOne Spike r126:sp
 			if sp {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
@@ -7935,24 +5478,15 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r127 := r123 || r126
-			ref[j] = r127
-=======
-			// r120:ref = Or r116:refr r119:sp
-			ref120 := refr || sp
-			// StoreBool Ref r120:ref
-			ref[j] = ref120
->>>>>>> gen-ir
+			// r127:ref = Or r123:refr r126:sp
+			ref127 := refr || sp
+			// StoreBool Ref r127:ref
+			ref[j] = ref127
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r126 {
-=======
-			// StoreBits Bits r119:sp
+			// StoreBits Bits r126:sp
 			if sp {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -8017,72 +5551,48 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-<<<<<<< HEAD
+	// r32 = Imm 0x3ab60b61
 	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r33 = Imm 0x3c088889
 	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r35 = Imm 0x3d2aaaab
 	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r37 = Imm 0x3e2aaaab
 	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r39 = Imm 0x3f000000
 	r39 := math.Float32frombits(0x3f000000) // 0.5
+	// r41 = Imm 0x3f800000
 	r41 := math.Float32frombits(0x3f800000) // 1
+	// r43 = Imm 0x3e000000
 	r43 := math.Float32frombits(0x3e000000) // 0.125
+	// r45 = Imm 0x3493f27e
 	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r46 = Imm 0x3638ef1d
 	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r48 = Imm 0x37d00d01
 	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r50 = Imm 0x39500d01
 	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r58 = Imm 0x42be0000
 	r58 := math.Float32frombits(0x42be0000) // 95
+	// r61 = Imm 0xc2ae0000
 	r61 := math.Float32frombits(0xc2ae0000) // -87
+	// r64 = Imm 0x4b400000
 	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r65 = Imm 0x3fb8aa3b
 	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r68 = Imm 0xb5bfbe8e
 	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r69 = Imm 0xbf317200
 	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r81 = Imm 0x41f00000
 	r81 := math.Float32frombits(0x41f00000) // 30
+	// r84 = Imm 0xbf800000
 	r84 := math.Float32frombits(0xbf800000) // -1
+	// r88 = Imm 0x7f
 	r88 := uint32(0x7f)
-	r120 := f.T[s]
-=======
-	// r25 = Imm 0x3ab60b61
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r26 = Imm 0x3c088889
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r28 = Imm 0x3d2aaaab
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r30 = Imm 0x3e2aaaab
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r32 = Imm 0x3f000000
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	// r34 = Imm 0x3f800000
-	r34 := math.Float32frombits(0x3f800000) // 1
-	// r36 = Imm 0x3e000000
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	// r38 = Imm 0x3493f27e
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r39 = Imm 0x3638ef1d
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r41 = Imm 0x37d00d01
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r43 = Imm 0x39500d01
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r51 = Imm 0x42be0000
-	r51 := math.Float32frombits(0x42be0000) // 95
-	// r54 = Imm 0xc2ae0000
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	// r57 = Imm 0x4b400000
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r58 = Imm 0x3fb8aa3b
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r61 = Imm 0xb5bfbe8e
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r62 = Imm 0xbf317200
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r74 = Imm 0x41f00000
-	r74 := math.Float32frombits(0x41f00000) // 30
-	// r77 = Imm 0xbf800000
-	r77 := math.Float32frombits(0xbf800000) // -1
-	// r81 = Imm 0x7f
-	r81 := uint32(0x7f)
-	// r113:t = Time
+	// r120:t = Time
 	t := f.T[s]
->>>>>>> gen-ir
 	for j := lo; j < hi; j++ {
 		// r0:V = Load V
 		V := v[j]
@@ -8117,131 +5627,6 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 			// r10:in = Load I
 			in = i[j]
 		}
-<<<<<<< HEAD
-		r12 := cVRest[j]
-		r13 := float32(r6 - r12)
-		r14 := cVC[j]
-		r15 := float32(r6 - r14)
-		r16 := cDtCTau[j]
-		r17 := float32(r13 * r15)
-		r18 := cDtRTau[j]
-		r19 := float32(r10 - r9)
-		r20 := float32(r18 * r19)
-		r21 := fma32(r16, r17, r20)
-		r22 := float32(r13 + r15)
-		r23 := float32(r16 * r22)
-		if hasG {
-			r24 := cDtRTau[j]
-			r25 := g[j]
-			r26 := float32(r24 * r25)
-			r23 = float32(r23 - r26)
-			r28 := math.Float32frombits(0x00000000) // 0
-			r29 := fma32(r26, r6, r28)
-			r21 = float32(r21 - r29)
-		}
-		r31 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r34 := fma32(r32, r23, r33)
-		r36 := fma32(r34, r23, r35)
-		r38 := fma32(r36, r23, r37)
-		r40 := fma32(r38, r23, r39)
-		r42 := fma32(r40, r23, r41)
-		r44 := r31 > r43
-		if r44 {
-			r47 := fma32(r45, r23, r46)
-			r49 := fma32(r47, r23, r48)
-			r51 := fma32(r49, r23, r50)
-			r52 := fma32(r51, r23, r32)
-			r53 := fma32(r52, r23, r33)
-			r54 := fma32(r53, r23, r35)
-			r55 := fma32(r54, r23, r37)
-			r56 := fma32(r55, r23, r39)
-			r57 := fma32(r56, r23, r41)
-			r59 := r23 > r58
-			r60 := r23
-			if r59 {
-				r60 = r58
-			}
-			r62 := r60 < r61
-			r63 := r60
-			if r62 {
-				r63 = r61
-			}
-			r66 := fma32(r63, r65, r64)
-			r67 := float32(r66 - r64)
-			r70 := fma32(r67, r69, r63)
-			r71 := fma32(r67, r68, r70)
-			r72 := fma32(r45, r71, r46)
-			r73 := fma32(r72, r71, r48)
-			r74 := fma32(r73, r71, r50)
-			r75 := fma32(r74, r71, r32)
-			r76 := fma32(r75, r71, r33)
-			r77 := fma32(r76, r71, r35)
-			r78 := fma32(r77, r71, r37)
-			r79 := fma32(r78, r71, r39)
-			r80 := fma32(r79, r71, r41)
-			r82 := r67 > r81
-			r83 := r67
-			if r82 {
-				r83 = r81
-			}
-			r85 := float32(r83 * r84)
-			r86 := float32(r85 + r64)
-			r87 := math.Float32bits(r86)
-			r89 := r87 + r88
-			r90 := r89 << 23
-			r91 := math.Float32frombits(r90)
-			r92 := float32(r41 - r91)
-			r93 := fma32(r71, r80, r92)
-			r94 := float32(r93 / r60)
-			r95 := fma32(r67, r39, r64)
-			r96 := float32(r95 - r64)
-			r97 := float32(r96 + r64)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r88
-			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r94 * r101)
-			r103 := float32(r67 - r96)
-			r104 := float32(r103 + r64)
-			r105 := math.Float32bits(r104)
-			r106 := r105 + r88
-			r107 := r106 << 23
-			r108 := math.Float32frombits(r107)
-			r109 := float32(r102 * r108)
-			r110 := r31 <= r39
-			r111 := r109
-			if r110 {
-				r111 = r57
-			}
-			if r44 {
-				r42 = r111
-			}
-		}
-		r112 := fma32(r42, r21, r6)
-		if hasDelta {
-			r113 := delta[j]
-			r112 = float32(r112 + r113)
-		}
-		r115 := cKa[j]
-		r116 := float32(r112 - r12)
-		r117 := cKeep[j]
-		r118 := float32(r117 * r9)
-		r119 := fma32(r115, r116, r118)
-		r121 := float32(r120 - r2)
-		r122 := cTauRef[j]
-		r123 := r121 < r122
-		r0 = r112
-		if r123 {
-			r0 = r6
-		}
-		r1 = r119
-		if r123 {
-			r1 = r9
-		}
-		r126 := r0 >= r3
-		if r126 {
-			r2 = r120
-=======
 		// r12:vRest = Param VRest
 		vRest := cVRest[j]
 		// r13:a1 = Sub r6:vr r12:vRest
@@ -8255,208 +5640,220 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 		// r17:a12 = Mul r13:a1 r15:a2
 		a12 := float32(a1 * a2)
 		// r18:dtRTau = Param DtRTau
-		dtRTau := cDtRTau[j]
+		dtRTau18 := cDtRTau[j]
 		// r19:iu = Sub r10:in r9:u
 		iu := float32(in - u)
 		// r20:drive = Mul r18:dtRTau r19:iu
-		drive := float32(dtRTau * iu)
+		drive := float32(dtRTau18 * iu)
 		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 		F := fma32(dtCTau, a12, drive)
 		// r22:a1a2 = Add r13:a1 r15:a2
 		a1a2 := float32(a1 + a2)
 		// r23:z = Mul r16:dtCTau r22:a1a2
 		z := float32(dtCTau * a1a2)
-		// r24:az = Abs r23:z
+		// If G
+		if hasG {
+			// r24:dtRTau = Param DtRTau
+			dtRTau24 := cDtRTau[j]
+			// r25 = Load G
+			r25 := g[j]
+			// r26:gd = Mul r24:dtRTau r25
+			gd := float32(dtRTau24 * r25)
+			// r23:z = Sub r23:z r26:gd
+			z = float32(z - gd)
+			// r28 = Imm 0x0
+			r28 := math.Float32frombits(0x00000000) // 0
+			// r29:gv = FMA r26:gd r6:vr r28
+			gv := fma32(gd, vr, r28)
+			// r21:F = Sub r21:F r29:gv
+			F = float32(F - gv)
+		}
+		// r31:az = Abs r23:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r27 = FMA r25 r23:z r26
-		r27 := fma32(r25, z, r26)
-		// r29 = FMA r27 r23:z r28
-		r29 := fma32(r27, z, r28)
-		// r31 = FMA r29 r23:z r30
-		r31 := fma32(r29, z, r30)
-		// r33 = FMA r31 r23:z r32
-		r33 := fma32(r31, z, r32)
-		// r35:ex = FMA r33 r23:z r34
-		ex := fma32(r33, z, r34)
-		// r37:large = CmpGT r24:az r36
-		large := az > r36
-		// Rare r37:large
+		// r34 = FMA r32 r23:z r33
+		r34 := fma32(r32, z, r33)
+		// r36 = FMA r34 r23:z r35
+		r36 := fma32(r34, z, r35)
+		// r38 = FMA r36 r23:z r37
+		r38 := fma32(r36, z, r37)
+		// r40 = FMA r38 r23:z r39
+		r40 := fma32(r38, z, r39)
+		// r42:ex = FMA r40 r23:z r41
+		ex := fma32(r40, z, r41)
+		// r44:large = CmpGT r31:az r43
+		large := az > r43
+		// Rare r44:large
 		if large {
-			// r40 = FMA r38 r23:z r39
-			r40 := fma32(r38, z, r39)
-			// r42 = FMA r40 r23:z r41
-			r42 := fma32(r40, z, r41)
-			// r44 = FMA r42 r23:z r43
-			r44 := fma32(r42, z, r43)
-			// r45 = FMA r44 r23:z r25
-			r45 := fma32(r44, z, r25)
-			// r46 = FMA r45 r23:z r26
-			r46 := fma32(r45, z, r26)
-			// r47 = FMA r46 r23:z r28
-			r47 := fma32(r46, z, r28)
-			// r48 = FMA r47 r23:z r30
-			r48 := fma32(r47, z, r30)
-			// r49 = FMA r48 r23:z r32
-			r49 := fma32(r48, z, r32)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor := fma32(r49, z, r34)
-			// r52 = CmpGT r23:z r51
-			r52 := z > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r47 = FMA r45 r23:z r46
+			r47 := fma32(r45, z, r46)
+			// r49 = FMA r47 r23:z r48
+			r49 := fma32(r47, z, r48)
+			// r51 = FMA r49 r23:z r50
+			r51 := fma32(r49, z, r50)
+			// r52 = FMA r51 r23:z r32
+			r52 := fma32(r51, z, r32)
+			// r53 = FMA r52 r23:z r33
+			r53 := fma32(r52, z, r33)
+			// r54 = FMA r53 r23:z r35
+			r54 := fma32(r53, z, r35)
+			// r55 = FMA r54 r23:z r37
+			r55 := fma32(r54, z, r37)
+			// r56 = FMA r55 r23:z r39
+			r56 := fma32(r55, z, r39)
+			// r57:taylor = FMA r56 r23:z r41
+			taylor := fma32(r56, z, r41)
+			// r59 = CmpGT r23:z r58
+			r59 := z > r58
+			// r60:zl = Select r59 r58 r23:z
 			zl := z
-			if r52 {
-				zl = r51
+			if r59 {
+				zl = r58
 			}
-			// r55 = CmpLT r53:zl r54
-			r55 := zl < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r62 = CmpLT r60:zl r61
+			r62 := zl < r61
+			// r63:zc = Select r62 r61 r60:zl
 			zc := zl
-			if r55 {
-				zc = r54
+			if r62 {
+				zc = r61
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59 := fma32(zc, r58, r57)
-			// r60:k = Sub r59 r57
-			k := float32(r59 - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63 := fma32(k, r62, zc)
-			// r64:r = FMA r60:k r61 r63
-			r := fma32(k, r61, r63)
-			// r65 = FMA r38 r64:r r39
-			r65 := fma32(r38, r, r39)
-			// r66 = FMA r65 r64:r r41
-			r66 := fma32(r65, r, r41)
-			// r67 = FMA r66 r64:r r43
-			r67 := fma32(r66, r, r43)
-			// r68 = FMA r67 r64:r r25
-			r68 := fma32(r67, r, r25)
-			// r69 = FMA r68 r64:r r26
-			r69 := fma32(r68, r, r26)
-			// r70 = FMA r69 r64:r r28
-			r70 := fma32(r69, r, r28)
-			// r71 = FMA r70 r64:r r30
-			r71 := fma32(r70, r, r30)
-			// r72 = FMA r71 r64:r r32
-			r72 := fma32(r71, r, r32)
-			// r73:q = FMA r72 r64:r r34
-			q := fma32(r72, r, r34)
-			// r75 = CmpGT r60:k r74
-			r75 := k > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r66 = FMA r63:zc r65 r64
+			r66 := fma32(zc, r65, r64)
+			// r67:k = Sub r66 r64
+			k := float32(r66 - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70 := fma32(k, r69, zc)
+			// r71:r = FMA r67:k r68 r70
+			r := fma32(k, r68, r70)
+			// r72 = FMA r45 r71:r r46
+			r72 := fma32(r45, r, r46)
+			// r73 = FMA r72 r71:r r48
+			r73 := fma32(r72, r, r48)
+			// r74 = FMA r73 r71:r r50
+			r74 := fma32(r73, r, r50)
+			// r75 = FMA r74 r71:r r32
+			r75 := fma32(r74, r, r32)
+			// r76 = FMA r75 r71:r r33
+			r76 := fma32(r75, r, r33)
+			// r77 = FMA r76 r71:r r35
+			r77 := fma32(r76, r, r35)
+			// r78 = FMA r77 r71:r r37
+			r78 := fma32(r77, r, r37)
+			// r79 = FMA r78 r71:r r39
+			r79 := fma32(r78, r, r39)
+			// r80:q = FMA r79 r71:r r41
+			q := fma32(r79, r, r41)
+			// r82 = CmpGT r67:k r81
+			r82 := k > r81
+			// r83:kc = Select r82 r81 r67:k
 			kc := k
-			if r75 {
-				kc = r74
+			if r82 {
+				kc = r81
 			}
-			// r78 = Mul r76:kc r77
-			r78 := float32(kc * r77)
-			// r79 = Add r78 r57
-			r79 := float32(r78 + r57)
-			// r80:kBits = Bits r79
-			kBits80 := math.Float32bits(r79)
-			// r82 = IAdd r80:kBits r81
-			r82 := kBits80 + r81
-			// r83 = Shl 23 r82
-			r83 := r82 << 23
-			// r84:pow2 = FromBits r83
-			pow284 := math.Float32frombits(r83)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus := float32(r34 - pow284)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86 := fma32(r, q, oneMinus)
-			// r87:y = Div r86 r53:zl
-			y := float32(r86 / zl)
-			// r88 = FMA r60:k r32 r57
-			r88 := fma32(k, r32, r57)
-			// r89:kHalf = Sub r88 r57
-			kHalf := float32(r88 - r57)
-			// r90 = Add r89:kHalf r57
-			r90 := float32(kHalf + r57)
-			// r91:kBits = Bits r90
-			kBits91 := math.Float32bits(r90)
-			// r92 = IAdd r91:kBits r81
-			r92 := kBits91 + r81
-			// r93 = Shl 23 r92
-			r93 := r92 << 23
-			// r94:pow2 = FromBits r93
-			pow294 := math.Float32frombits(r93)
-			// r95 = Mul r87:y r94:pow2
-			r95 := float32(y * pow294)
-			// r96 = Sub r60:k r89:kHalf
-			r96 := float32(k - kHalf)
-			// r97 = Add r96 r57
-			r97 := float32(r96 + r57)
+			// r85 = Mul r83:kc r84
+			r85 := float32(kc * r84)
+			// r86 = Add r85 r64
+			r86 := float32(r85 + r64)
+			// r87:kBits = Bits r86
+			kBits87 := math.Float32bits(r86)
+			// r89 = IAdd r87:kBits r88
+			r89 := kBits87 + r88
+			// r90 = Shl 23 r89
+			r90 := r89 << 23
+			// r91:pow2 = FromBits r90
+			pow291 := math.Float32frombits(r90)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus := float32(r41 - pow291)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93 := fma32(r, q, oneMinus)
+			// r94:y = Div r93 r60:zl
+			y := float32(r93 / zl)
+			// r95 = FMA r67:k r39 r64
+			r95 := fma32(k, r39, r64)
+			// r96:kHalf = Sub r95 r64
+			kHalf := float32(r95 - r64)
+			// r97 = Add r96:kHalf r64
+			r97 := float32(kHalf + r64)
 			// r98:kBits = Bits r97
 			kBits98 := math.Float32bits(r97)
-			// r99 = IAdd r98:kBits r81
-			r99 := kBits98 + r81
+			// r99 = IAdd r98:kBits r88
+			r99 := kBits98 + r88
 			// r100 = Shl 23 r99
 			r100 := r99 << 23
 			// r101:pow2 = FromBits r100
 			pow2101 := math.Float32frombits(r100)
-			// r102:big = Mul r95 r101:pow2
-			big := float32(r95 * pow2101)
-			// r103 = CmpLE r24:az r32
-			r103 := az <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r102 = Mul r94:y r101:pow2
+			r102 := float32(y * pow2101)
+			// r103 = Sub r67:k r96:kHalf
+			r103 := float32(k - kHalf)
+			// r104 = Add r103 r64
+			r104 := float32(r103 + r64)
+			// r105:kBits = Bits r104
+			kBits105 := math.Float32bits(r104)
+			// r106 = IAdd r105:kBits r88
+			r106 := kBits105 + r88
+			// r107 = Shl 23 r106
+			r107 := r106 << 23
+			// r108:pow2 = FromBits r107
+			pow2108 := math.Float32frombits(r107)
+			// r109:big = Mul r102 r108:pow2
+			big := float32(r102 * pow2108)
+			// r110 = CmpLE r31:az r39
+			r110 := az <= r39
+			// r111:far = Select r110 r57:taylor r109:big
 			far := big
-			if r103 {
+			if r110 {
 				far = taylor
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r42:ex = Select r44:large r111:far r42:ex
 			if large {
 				ex = far
 			}
 		}
-		// r105:vc = FMA r35:ex r21:F r6:vr
+		// r112:vc = FMA r42:ex r21:F r6:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r106 = Load Delta
-			r106 := delta[j]
-			// r105:vc = Add r105:vc r106
-			vc = float32(vc + r106)
+			// r113 = Load Delta
+			r113 := delta[j]
+			// r112:vc = Add r112:vc r113
+			vc = float32(vc + r113)
 		}
-		// r108:ka = Param Ka
+		// r115:ka = Param Ka
 		ka := cKa[j]
-		// r109:dv = Sub r105:vc r12:vRest
+		// r116:dv = Sub r112:vc r12:vRest
 		dv := float32(vc - vRest)
-		// r110:keep = Param Keep
+		// r117:keep = Param Keep
 		keep := cKeep[j]
-		// r111:wkeep = Mul r110:keep r9:u
+		// r118:wkeep = Mul r117:keep r9:u
 		wkeep := float32(keep * u)
-		// r112:wc = FMA r108:ka r109:dv r111:wkeep
+		// r119:wc = FMA r115:ka r116:dv r118:wkeep
 		wc := fma32(ka, dv, wkeep)
-		// r114:since = Sub r113:t r2:Last
+		// r121:since = Sub r120:t r2:Last
 		since := float32(t - Last)
-		// r115:tauRef = Param TauRef
+		// r122:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r116:refr = CmpLT r114:since r115:tauRef
+		// r123:refr = CmpLT r121:since r122:tauRef
 		refr := since < tauRef
-		// r0:V = Select r116:refr r6:vr r105:vc
+		// r0:V = Select r123:refr r6:vr r112:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r116:refr r9:u r112:wc
+		// r1:W = Select r123:refr r9:u r119:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r119:sp = CmpGE r0:V r3:vTh
+		// r126:sp = CmpGE r0:V r3:vTh
 		sp := V >= vTh
-		// r2:Last = Select r119:sp r113:t r2:Last
+		// r2:Last = Select r126:sp r120:t r2:Last
 		if sp {
 			Last = t
->>>>>>> gen-ir
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r126 {
-=======
-			// StoreOne Spike r119:sp
+			// StoreOne Spike r126:sp
 			if sp {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
@@ -8464,24 +5861,15 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r127 := r123 || r126
-			ref[j] = r127
-=======
-			// r120:ref = Or r116:refr r119:sp
-			ref120 := refr || sp
-			// StoreBool Ref r120:ref
-			ref[j] = ref120
->>>>>>> gen-ir
+			// r127:ref = Or r123:refr r126:sp
+			ref127 := refr || sp
+			// StoreBool Ref r127:ref
+			ref[j] = ref127
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r126 {
-=======
-			// StoreBits Bits r119:sp
+			// StoreBits Bits r126:sp
 			if sp {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -8546,90 +5934,60 @@ func stepF64SoftOne(f *Frame64, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
-<<<<<<< HEAD
-	r32 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
-	r33 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
-	r35 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
-	r37 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
-	r39 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
-	r41 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
-	r43 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
-	r45 := math.Float64frombits(0x3fe0000000000000)  // 0.5
-	r47 := math.Float64frombits(0x3ff0000000000000)  // 1
-	r49 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
-	r51 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
-	r52 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
-	r54 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
-	r56 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
-	r58 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
-	r60 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
-	r62 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
-	r73 := math.Float64frombits(0x4086800000000000)  // 720
-	r76 := math.Float64frombits(0xc086200000000000)  // -708
-	r79 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
-	r80 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
-	r83 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
-	r84 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	// r32 = Imm 0x3ec71de3a556c734
+	r32 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r33 = Imm 0x3efa01a01a01a01a
+	r33 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r35 = Imm 0x3f2a01a01a01a01a
+	r35 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r37 = Imm 0x3f56c16c16c16c17
+	r37 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r39 = Imm 0x3f81111111111111
+	r39 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r41 = Imm 0x3fa5555555555555
+	r41 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r43 = Imm 0x3fc5555555555555
+	r43 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r45 = Imm 0x3fe0000000000000
+	r45 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r47 = Imm 0x3ff0000000000000
+	r47 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r49 = Imm 0x3fb0000000000000
+	r49 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r51 = Imm 0x3d2ae7f3e733b81f
+	r51 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r52 = Imm 0x3d6ae7f3e733b81f
+	r52 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r54 = Imm 0x3da93974a8c07c9d
+	r54 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r56 = Imm 0x3de6124613a86d09
+	r56 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r58 = Imm 0x3e21eed8eff8d898
+	r58 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r60 = Imm 0x3e5ae64567f544e4
+	r60 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r62 = Imm 0x3e927e4fb7789f5c
+	r62 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r73 = Imm 0x4086800000000000
+	r73 := math.Float64frombits(0x4086800000000000) // 720
+	// r76 = Imm 0xc086200000000000
+	r76 := math.Float64frombits(0xc086200000000000) // -708
+	// r79 = Imm 0x4338000000000000
+	r79 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r80 = Imm 0x3ff71547652b82fe
+	r80 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r83 = Imm 0xbdea39ef35793c76
+	r83 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r84 = Imm 0xbfe62e42fee00000
+	r84 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r102 = Imm 0x404e000000000000
 	r102 := math.Float64frombits(0x404e000000000000) // 60
+	// r105 = Imm 0xbff0000000000000
 	r105 := math.Float64frombits(0xbff0000000000000) // -1
+	// r109 = Imm 0x3ff
 	r109 := uint64(0x3ff)
-	r141 := f.T[s]
-=======
-	// r26 = Imm 0x3ec71de3a556c734
-	r26 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	// r27 = Imm 0x3efa01a01a01a01a
-	r27 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	// r29 = Imm 0x3f2a01a01a01a01a
-	r29 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	// r31 = Imm 0x3f56c16c16c16c17
-	r31 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	// r33 = Imm 0x3f81111111111111
-	r33 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	// r35 = Imm 0x3fa5555555555555
-	r35 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	// r37 = Imm 0x3fc5555555555555
-	r37 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	// r39 = Imm 0x3fe0000000000000
-	r39 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	// r41 = Imm 0x3ff0000000000000
-	r41 := math.Float64frombits(0x3ff0000000000000) // 1
-	// r43 = Imm 0x3fb0000000000000
-	r43 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	// r45 = Imm 0x3d2ae7f3e733b81f
-	r45 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	// r46 = Imm 0x3d6ae7f3e733b81f
-	r46 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	// r48 = Imm 0x3da93974a8c07c9d
-	r48 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	// r50 = Imm 0x3de6124613a86d09
-	r50 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	// r52 = Imm 0x3e21eed8eff8d898
-	r52 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	// r54 = Imm 0x3e5ae64567f544e4
-	r54 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	// r56 = Imm 0x3e927e4fb7789f5c
-	r56 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	// r67 = Imm 0x4086800000000000
-	r67 := math.Float64frombits(0x4086800000000000) // 720
-	// r70 = Imm 0xc086200000000000
-	r70 := math.Float64frombits(0xc086200000000000) // -708
-	// r73 = Imm 0x4338000000000000
-	r73 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	// r74 = Imm 0x3ff71547652b82fe
-	r74 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	// r77 = Imm 0xbdea39ef35793c76
-	r77 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	// r78 = Imm 0xbfe62e42fee00000
-	r78 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	// r96 = Imm 0x404e000000000000
-	r96 := math.Float64frombits(0x404e000000000000) // 60
-	// r99 = Imm 0xbff0000000000000
-	r99 := math.Float64frombits(0xbff0000000000000) // -1
-	// r103 = Imm 0x3ff
-	r103 := uint64(0x3ff)
-	// r135:t = Time
+	// r141:t = Time
 	t := f.T[s]
->>>>>>> gen-ir
 	j := 0
 	for ; j < n-1; j += 2 {
 		// r0:V = Load V
@@ -8677,265 +6035,6 @@ func stepF64SoftOne(f *Frame64, s int) {
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-<<<<<<< HEAD
-		r14a := float64(r7a - c[CVRest])
-		r14b := float64(r7b - c[CVRest])
-		r16a := float64(r7a - c[CVC])
-		r16b := float64(r7b - c[CVC])
-		r18a := float64(r14a * r16a)
-		r18b := float64(r14b * r16b)
-		r20a := float64(r11a - r10a)
-		r20b := float64(r11b - r10b)
-		r21a := float64(c[CDtRTau] * r20a)
-		r21b := float64(c[CDtRTau] * r20b)
-		r22a := math.FMA(c[CDtCTau], r18a, r21a)
-		r22b := math.FMA(c[CDtCTau], r18b, r21b)
-		r23a := float64(r14a + r16a)
-		r23b := float64(r14b + r16b)
-		r24a := float64(c[CDtCTau] * r23a)
-		r24b := float64(c[CDtCTau] * r23b)
-		if hasG {
-			r25a := g[j]
-			r25b := g[j+1]
-			r26a := float64(c[CDtRTau] * r25a)
-			r26b := float64(c[CDtRTau] * r25b)
-			r24a = float64(r24a - r26a)
-			r24b = float64(r24b - r26b)
-			r28a := math.Float64frombits(0x0000000000000000) // 0
-			r28b := math.Float64frombits(0x0000000000000000) // 0
-			r29a := math.FMA(r26a, r7a, r28a)
-			r29b := math.FMA(r26b, r7b, r28b)
-			r22a = float64(r22a - r29a)
-			r22b = float64(r22b - r29b)
-		}
-		r31a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
-		r31b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
-		r34a := math.FMA(r32, r24a, r33)
-		r34b := math.FMA(r32, r24b, r33)
-		r36a := math.FMA(r34a, r24a, r35)
-		r36b := math.FMA(r34b, r24b, r35)
-		r38a := math.FMA(r36a, r24a, r37)
-		r38b := math.FMA(r36b, r24b, r37)
-		r40a := math.FMA(r38a, r24a, r39)
-		r40b := math.FMA(r38b, r24b, r39)
-		r42a := math.FMA(r40a, r24a, r41)
-		r42b := math.FMA(r40b, r24b, r41)
-		r44a := math.FMA(r42a, r24a, r43)
-		r44b := math.FMA(r42b, r24b, r43)
-		r46a := math.FMA(r44a, r24a, r45)
-		r46b := math.FMA(r44b, r24b, r45)
-		r48a := math.FMA(r46a, r24a, r47)
-		r48b := math.FMA(r46b, r24b, r47)
-		r50a := r31a > r49
-		r50b := r31b > r49
-		if r50a {
-			r53a := math.FMA(r51, r24a, r52)
-			r55a := math.FMA(r53a, r24a, r54)
-			r57a := math.FMA(r55a, r24a, r56)
-			r59a := math.FMA(r57a, r24a, r58)
-			r61a := math.FMA(r59a, r24a, r60)
-			r63a := math.FMA(r61a, r24a, r62)
-			r64a := math.FMA(r63a, r24a, r32)
-			r65a := math.FMA(r64a, r24a, r33)
-			r66a := math.FMA(r65a, r24a, r35)
-			r67a := math.FMA(r66a, r24a, r37)
-			r68a := math.FMA(r67a, r24a, r39)
-			r69a := math.FMA(r68a, r24a, r41)
-			r70a := math.FMA(r69a, r24a, r43)
-			r71a := math.FMA(r70a, r24a, r45)
-			r72a := math.FMA(r71a, r24a, r47)
-			r74a := r24a > r73
-			r75a := r24a
-			if r74a {
-				r75a = r73
-			}
-			r77a := r75a < r76
-			r78a := r75a
-			if r77a {
-				r78a = r76
-			}
-			r81a := math.FMA(r78a, r80, r79)
-			r82a := float64(r81a - r79)
-			r85a := math.FMA(r82a, r84, r78a)
-			r86a := math.FMA(r82a, r83, r85a)
-			r87a := math.FMA(r51, r86a, r52)
-			r88a := math.FMA(r87a, r86a, r54)
-			r89a := math.FMA(r88a, r86a, r56)
-			r90a := math.FMA(r89a, r86a, r58)
-			r91a := math.FMA(r90a, r86a, r60)
-			r92a := math.FMA(r91a, r86a, r62)
-			r93a := math.FMA(r92a, r86a, r32)
-			r94a := math.FMA(r93a, r86a, r33)
-			r95a := math.FMA(r94a, r86a, r35)
-			r96a := math.FMA(r95a, r86a, r37)
-			r97a := math.FMA(r96a, r86a, r39)
-			r98a := math.FMA(r97a, r86a, r41)
-			r99a := math.FMA(r98a, r86a, r43)
-			r100a := math.FMA(r99a, r86a, r45)
-			r101a := math.FMA(r100a, r86a, r47)
-			r103a := r82a > r102
-			r104a := r82a
-			if r103a {
-				r104a = r102
-			}
-			r106a := float64(r104a * r105)
-			r107a := float64(r106a + r79)
-			r108a := math.Float64bits(r107a)
-			r110a := r108a + r109
-			r111a := r110a << 52
-			r112a := math.Float64frombits(r111a)
-			r113a := float64(r47 - r112a)
-			r114a := math.FMA(r86a, r101a, r113a)
-			r115a := float64(r114a / r75a)
-			r116a := math.FMA(r82a, r45, r79)
-			r117a := float64(r116a - r79)
-			r118a := float64(r117a + r79)
-			r119a := math.Float64bits(r118a)
-			r120a := r119a + r109
-			r121a := r120a << 52
-			r122a := math.Float64frombits(r121a)
-			r123a := float64(r115a * r122a)
-			r124a := float64(r82a - r117a)
-			r125a := float64(r124a + r79)
-			r126a := math.Float64bits(r125a)
-			r127a := r126a + r109
-			r128a := r127a << 52
-			r129a := math.Float64frombits(r128a)
-			r130a := float64(r123a * r129a)
-			r131a := r31a <= r45
-			r132a := r130a
-			if r131a {
-				r132a = r72a
-			}
-			if r50a {
-				r48a = r132a
-			}
-		}
-		if r50b {
-			r53b := math.FMA(r51, r24b, r52)
-			r55b := math.FMA(r53b, r24b, r54)
-			r57b := math.FMA(r55b, r24b, r56)
-			r59b := math.FMA(r57b, r24b, r58)
-			r61b := math.FMA(r59b, r24b, r60)
-			r63b := math.FMA(r61b, r24b, r62)
-			r64b := math.FMA(r63b, r24b, r32)
-			r65b := math.FMA(r64b, r24b, r33)
-			r66b := math.FMA(r65b, r24b, r35)
-			r67b := math.FMA(r66b, r24b, r37)
-			r68b := math.FMA(r67b, r24b, r39)
-			r69b := math.FMA(r68b, r24b, r41)
-			r70b := math.FMA(r69b, r24b, r43)
-			r71b := math.FMA(r70b, r24b, r45)
-			r72b := math.FMA(r71b, r24b, r47)
-			r74b := r24b > r73
-			r75b := r24b
-			if r74b {
-				r75b = r73
-			}
-			r77b := r75b < r76
-			r78b := r75b
-			if r77b {
-				r78b = r76
-			}
-			r81b := math.FMA(r78b, r80, r79)
-			r82b := float64(r81b - r79)
-			r85b := math.FMA(r82b, r84, r78b)
-			r86b := math.FMA(r82b, r83, r85b)
-			r87b := math.FMA(r51, r86b, r52)
-			r88b := math.FMA(r87b, r86b, r54)
-			r89b := math.FMA(r88b, r86b, r56)
-			r90b := math.FMA(r89b, r86b, r58)
-			r91b := math.FMA(r90b, r86b, r60)
-			r92b := math.FMA(r91b, r86b, r62)
-			r93b := math.FMA(r92b, r86b, r32)
-			r94b := math.FMA(r93b, r86b, r33)
-			r95b := math.FMA(r94b, r86b, r35)
-			r96b := math.FMA(r95b, r86b, r37)
-			r97b := math.FMA(r96b, r86b, r39)
-			r98b := math.FMA(r97b, r86b, r41)
-			r99b := math.FMA(r98b, r86b, r43)
-			r100b := math.FMA(r99b, r86b, r45)
-			r101b := math.FMA(r100b, r86b, r47)
-			r103b := r82b > r102
-			r104b := r82b
-			if r103b {
-				r104b = r102
-			}
-			r106b := float64(r104b * r105)
-			r107b := float64(r106b + r79)
-			r108b := math.Float64bits(r107b)
-			r110b := r108b + r109
-			r111b := r110b << 52
-			r112b := math.Float64frombits(r111b)
-			r113b := float64(r47 - r112b)
-			r114b := math.FMA(r86b, r101b, r113b)
-			r115b := float64(r114b / r75b)
-			r116b := math.FMA(r82b, r45, r79)
-			r117b := float64(r116b - r79)
-			r118b := float64(r117b + r79)
-			r119b := math.Float64bits(r118b)
-			r120b := r119b + r109
-			r121b := r120b << 52
-			r122b := math.Float64frombits(r121b)
-			r123b := float64(r115b * r122b)
-			r124b := float64(r82b - r117b)
-			r125b := float64(r124b + r79)
-			r126b := math.Float64bits(r125b)
-			r127b := r126b + r109
-			r128b := r127b << 52
-			r129b := math.Float64frombits(r128b)
-			r130b := float64(r123b * r129b)
-			r131b := r31b <= r45
-			r132b := r130b
-			if r131b {
-				r132b = r72b
-			}
-			if r50b {
-				r48b = r132b
-			}
-		}
-		r133a := math.FMA(r48a, r22a, r7a)
-		r133b := math.FMA(r48b, r22b, r7b)
-		if hasDelta {
-			r134a := delta[j]
-			r134b := delta[j+1]
-			r133a = float64(r133a + r134a)
-			r133b = float64(r133b + r134b)
-		}
-		r137a := float64(r133a - c[CVRest])
-		r137b := float64(r133b - c[CVRest])
-		r139a := float64(c[CKeep] * r10a)
-		r139b := float64(c[CKeep] * r10b)
-		r140a := math.FMA(c[CKa], r137a, r139a)
-		r140b := math.FMA(c[CKa], r137b, r139b)
-		r142a := float64(r141 - r2a)
-		r142b := float64(r141 - r2b)
-		r144a := r142a < c[CTauRef]
-		r144b := r142b < c[CTauRef]
-		r0a = r133a
-		if r144a {
-			r0a = r7a
-		}
-		r0b = r133b
-		if r144b {
-			r0b = r7b
-		}
-		r1a = r140a
-		if r144a {
-			r1a = r10a
-		}
-		r1b = r140b
-		if r144b {
-			r1b = r10b
-		}
-		r147a := r0a >= c[CVTh]
-		r147b := r0b >= c[CVTh]
-		if r147a {
-			r2a = r141
-		}
-		if r147b {
-			r2b = r141
-=======
 		// r14:a1 = Sub r7:vr r13:vRest
 		a1_a := float64(vr_a - c[CVRest])
 		a1_b := float64(vr_b - c[CVRest])
@@ -8960,21 +6059,33 @@ func stepF64SoftOne(f *Frame64, s int) {
 		// r24:z = Mul r17:dtCTau r23:a1a2
 		z_a := float64(c[CDtCTau] * a1a2_a)
 		z_b := float64(c[CDtCTau] * a1a2_b)
-		// r25:az = Abs r24:z
+		// If G
+		if hasG {
+			// r25 = Load G
+			r25_a := g[j]
+			r25_b := g[j+1]
+			// r26:gd = Mul r19:dtRTau r25
+			gd_a := float64(c[CDtRTau] * r25_a)
+			gd_b := float64(c[CDtRTau] * r25_b)
+			// r24:z = Sub r24:z r26:gd
+			z_a = float64(z_a - gd_a)
+			z_b = float64(z_b - gd_b)
+			// r28 = Imm 0x0
+			r28_a := math.Float64frombits(0x0000000000000000) // 0
+			r28_b := math.Float64frombits(0x0000000000000000) // 0
+			// r29:gv = FMA r26:gd r7:vr r28
+			gv_a := math.FMA(gd_a, vr_a, r28_a)
+			gv_b := math.FMA(gd_b, vr_b, r28_b)
+			// r22:F = Sub r22:F r29:gv
+			F_a = float64(F_a - gv_a)
+			F_b = float64(F_b - gv_b)
+		}
+		// r31:az = Abs r24:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
-		// r28 = FMA r26 r24:z r27
-		r28_a := math.FMA(r26, z_a, r27)
-		r28_b := math.FMA(r26, z_b, r27)
-		// r30 = FMA r28 r24:z r29
-		r30_a := math.FMA(r28_a, z_a, r29)
-		r30_b := math.FMA(r28_b, z_b, r29)
-		// r32 = FMA r30 r24:z r31
-		r32_a := math.FMA(r30_a, z_a, r31)
-		r32_b := math.FMA(r30_b, z_b, r31)
 		// r34 = FMA r32 r24:z r33
-		r34_a := math.FMA(r32_a, z_a, r33)
-		r34_b := math.FMA(r32_b, z_b, r33)
+		r34_a := math.FMA(r32, z_a, r33)
+		r34_b := math.FMA(r32, z_b, r33)
 		// r36 = FMA r34 r24:z r35
 		r36_a := math.FMA(r34_a, z_a, r35)
 		r36_b := math.FMA(r34_b, z_b, r35)
@@ -8984,341 +6095,350 @@ func stepF64SoftOne(f *Frame64, s int) {
 		// r40 = FMA r38 r24:z r39
 		r40_a := math.FMA(r38_a, z_a, r39)
 		r40_b := math.FMA(r38_b, z_b, r39)
-		// r42:ex = FMA r40 r24:z r41
-		ex_a := math.FMA(r40_a, z_a, r41)
-		ex_b := math.FMA(r40_b, z_b, r41)
-		// r44:large = CmpGT r25:az r43
-		large_a := az_a > r43
-		large_b := az_b > r43
-		// Rare r44:large
+		// r42 = FMA r40 r24:z r41
+		r42_a := math.FMA(r40_a, z_a, r41)
+		r42_b := math.FMA(r40_b, z_b, r41)
+		// r44 = FMA r42 r24:z r43
+		r44_a := math.FMA(r42_a, z_a, r43)
+		r44_b := math.FMA(r42_b, z_b, r43)
+		// r46 = FMA r44 r24:z r45
+		r46_a := math.FMA(r44_a, z_a, r45)
+		r46_b := math.FMA(r44_b, z_b, r45)
+		// r48:ex = FMA r46 r24:z r47
+		ex_a := math.FMA(r46_a, z_a, r47)
+		ex_b := math.FMA(r46_b, z_b, r47)
+		// r50:large = CmpGT r31:az r49
+		large_a := az_a > r49
+		large_b := az_b > r49
+		// Rare r50:large
 		if large_a {
-			// r47 = FMA r45 r24:z r46
-			r47_a := math.FMA(r45, z_a, r46)
-			// r49 = FMA r47 r24:z r48
-			r49_a := math.FMA(r47_a, z_a, r48)
-			// r51 = FMA r49 r24:z r50
-			r51_a := math.FMA(r49_a, z_a, r50)
 			// r53 = FMA r51 r24:z r52
-			r53_a := math.FMA(r51_a, z_a, r52)
+			r53_a := math.FMA(r51, z_a, r52)
 			// r55 = FMA r53 r24:z r54
 			r55_a := math.FMA(r53_a, z_a, r54)
 			// r57 = FMA r55 r24:z r56
 			r57_a := math.FMA(r55_a, z_a, r56)
-			// r58 = FMA r57 r24:z r26
-			r58_a := math.FMA(r57_a, z_a, r26)
-			// r59 = FMA r58 r24:z r27
-			r59_a := math.FMA(r58_a, z_a, r27)
-			// r60 = FMA r59 r24:z r29
-			r60_a := math.FMA(r59_a, z_a, r29)
-			// r61 = FMA r60 r24:z r31
-			r61_a := math.FMA(r60_a, z_a, r31)
-			// r62 = FMA r61 r24:z r33
-			r62_a := math.FMA(r61_a, z_a, r33)
-			// r63 = FMA r62 r24:z r35
-			r63_a := math.FMA(r62_a, z_a, r35)
-			// r64 = FMA r63 r24:z r37
-			r64_a := math.FMA(r63_a, z_a, r37)
-			// r65 = FMA r64 r24:z r39
-			r65_a := math.FMA(r64_a, z_a, r39)
-			// r66:taylor = FMA r65 r24:z r41
-			taylor_a := math.FMA(r65_a, z_a, r41)
-			// r68 = CmpGT r24:z r67
-			r68_a := z_a > r67
-			// r69:zl = Select r68 r67 r24:z
+			// r59 = FMA r57 r24:z r58
+			r59_a := math.FMA(r57_a, z_a, r58)
+			// r61 = FMA r59 r24:z r60
+			r61_a := math.FMA(r59_a, z_a, r60)
+			// r63 = FMA r61 r24:z r62
+			r63_a := math.FMA(r61_a, z_a, r62)
+			// r64 = FMA r63 r24:z r32
+			r64_a := math.FMA(r63_a, z_a, r32)
+			// r65 = FMA r64 r24:z r33
+			r65_a := math.FMA(r64_a, z_a, r33)
+			// r66 = FMA r65 r24:z r35
+			r66_a := math.FMA(r65_a, z_a, r35)
+			// r67 = FMA r66 r24:z r37
+			r67_a := math.FMA(r66_a, z_a, r37)
+			// r68 = FMA r67 r24:z r39
+			r68_a := math.FMA(r67_a, z_a, r39)
+			// r69 = FMA r68 r24:z r41
+			r69_a := math.FMA(r68_a, z_a, r41)
+			// r70 = FMA r69 r24:z r43
+			r70_a := math.FMA(r69_a, z_a, r43)
+			// r71 = FMA r70 r24:z r45
+			r71_a := math.FMA(r70_a, z_a, r45)
+			// r72:taylor = FMA r71 r24:z r47
+			taylor_a := math.FMA(r71_a, z_a, r47)
+			// r74 = CmpGT r24:z r73
+			r74_a := z_a > r73
+			// r75:zl = Select r74 r73 r24:z
 			zl_a := z_a
-			if r68_a {
-				zl_a = r67
+			if r74_a {
+				zl_a = r73
 			}
-			// r71 = CmpLT r69:zl r70
-			r71_a := zl_a < r70
-			// r72:zc = Select r71 r70 r69:zl
+			// r77 = CmpLT r75:zl r76
+			r77_a := zl_a < r76
+			// r78:zc = Select r77 r76 r75:zl
 			zc_a := zl_a
-			if r71_a {
-				zc_a = r70
+			if r77_a {
+				zc_a = r76
 			}
-			// r75 = FMA r72:zc r74 r73
-			r75_a := math.FMA(zc_a, r74, r73)
-			// r76:k = Sub r75 r73
-			k_a := float64(r75_a - r73)
-			// r79 = FMA r76:k r78 r72:zc
-			r79_a := math.FMA(k_a, r78, zc_a)
-			// r80:r = FMA r76:k r77 r79
-			r_a := math.FMA(k_a, r77, r79_a)
-			// r81 = FMA r45 r80:r r46
-			r81_a := math.FMA(r45, r_a, r46)
-			// r82 = FMA r81 r80:r r48
-			r82_a := math.FMA(r81_a, r_a, r48)
-			// r83 = FMA r82 r80:r r50
-			r83_a := math.FMA(r82_a, r_a, r50)
-			// r84 = FMA r83 r80:r r52
-			r84_a := math.FMA(r83_a, r_a, r52)
-			// r85 = FMA r84 r80:r r54
-			r85_a := math.FMA(r84_a, r_a, r54)
-			// r86 = FMA r85 r80:r r56
-			r86_a := math.FMA(r85_a, r_a, r56)
-			// r87 = FMA r86 r80:r r26
-			r87_a := math.FMA(r86_a, r_a, r26)
-			// r88 = FMA r87 r80:r r27
-			r88_a := math.FMA(r87_a, r_a, r27)
-			// r89 = FMA r88 r80:r r29
-			r89_a := math.FMA(r88_a, r_a, r29)
-			// r90 = FMA r89 r80:r r31
-			r90_a := math.FMA(r89_a, r_a, r31)
-			// r91 = FMA r90 r80:r r33
-			r91_a := math.FMA(r90_a, r_a, r33)
-			// r92 = FMA r91 r80:r r35
-			r92_a := math.FMA(r91_a, r_a, r35)
-			// r93 = FMA r92 r80:r r37
-			r93_a := math.FMA(r92_a, r_a, r37)
-			// r94 = FMA r93 r80:r r39
-			r94_a := math.FMA(r93_a, r_a, r39)
-			// r95:q = FMA r94 r80:r r41
-			q_a := math.FMA(r94_a, r_a, r41)
-			// r97 = CmpGT r76:k r96
-			r97_a := k_a > r96
-			// r98:kc = Select r97 r96 r76:k
+			// r81 = FMA r78:zc r80 r79
+			r81_a := math.FMA(zc_a, r80, r79)
+			// r82:k = Sub r81 r79
+			k_a := float64(r81_a - r79)
+			// r85 = FMA r82:k r84 r78:zc
+			r85_a := math.FMA(k_a, r84, zc_a)
+			// r86:r = FMA r82:k r83 r85
+			r_a := math.FMA(k_a, r83, r85_a)
+			// r87 = FMA r51 r86:r r52
+			r87_a := math.FMA(r51, r_a, r52)
+			// r88 = FMA r87 r86:r r54
+			r88_a := math.FMA(r87_a, r_a, r54)
+			// r89 = FMA r88 r86:r r56
+			r89_a := math.FMA(r88_a, r_a, r56)
+			// r90 = FMA r89 r86:r r58
+			r90_a := math.FMA(r89_a, r_a, r58)
+			// r91 = FMA r90 r86:r r60
+			r91_a := math.FMA(r90_a, r_a, r60)
+			// r92 = FMA r91 r86:r r62
+			r92_a := math.FMA(r91_a, r_a, r62)
+			// r93 = FMA r92 r86:r r32
+			r93_a := math.FMA(r92_a, r_a, r32)
+			// r94 = FMA r93 r86:r r33
+			r94_a := math.FMA(r93_a, r_a, r33)
+			// r95 = FMA r94 r86:r r35
+			r95_a := math.FMA(r94_a, r_a, r35)
+			// r96 = FMA r95 r86:r r37
+			r96_a := math.FMA(r95_a, r_a, r37)
+			// r97 = FMA r96 r86:r r39
+			r97_a := math.FMA(r96_a, r_a, r39)
+			// r98 = FMA r97 r86:r r41
+			r98_a := math.FMA(r97_a, r_a, r41)
+			// r99 = FMA r98 r86:r r43
+			r99_a := math.FMA(r98_a, r_a, r43)
+			// r100 = FMA r99 r86:r r45
+			r100_a := math.FMA(r99_a, r_a, r45)
+			// r101:q = FMA r100 r86:r r47
+			q_a := math.FMA(r100_a, r_a, r47)
+			// r103 = CmpGT r82:k r102
+			r103_a := k_a > r102
+			// r104:kc = Select r103 r102 r82:k
 			kc_a := k_a
-			if r97_a {
-				kc_a = r96
+			if r103_a {
+				kc_a = r102
 			}
-			// r100 = Mul r98:kc r99
-			r100_a := float64(kc_a * r99)
-			// r101 = Add r100 r73
-			r101_a := float64(r100_a + r73)
-			// r102:kBits = Bits r101
-			kBits102_a := math.Float64bits(r101_a)
-			// r104 = IAdd r102:kBits r103
-			r104_a := kBits102_a + r103
-			// r105 = Shl 52 r104
-			r105_a := r104_a << 52
-			// r106:pow2 = FromBits r105
-			pow2106_a := math.Float64frombits(r105_a)
-			// r107:oneMinus = Sub r41 r106:pow2
-			oneMinus_a := float64(r41 - pow2106_a)
-			// r108 = FMA r80:r r95:q r107:oneMinus
-			r108_a := math.FMA(r_a, q_a, oneMinus_a)
-			// r109:y = Div r108 r69:zl
-			y_a := float64(r108_a / zl_a)
-			// r110 = FMA r76:k r39 r73
-			r110_a := math.FMA(k_a, r39, r73)
-			// r111:kHalf = Sub r110 r73
-			kHalf_a := float64(r110_a - r73)
-			// r112 = Add r111:kHalf r73
-			r112_a := float64(kHalf_a + r73)
-			// r113:kBits = Bits r112
-			kBits113_a := math.Float64bits(r112_a)
-			// r114 = IAdd r113:kBits r103
-			r114_a := kBits113_a + r103
-			// r115 = Shl 52 r114
-			r115_a := r114_a << 52
-			// r116:pow2 = FromBits r115
-			pow2116_a := math.Float64frombits(r115_a)
-			// r117 = Mul r109:y r116:pow2
-			r117_a := float64(y_a * pow2116_a)
-			// r118 = Sub r76:k r111:kHalf
-			r118_a := float64(k_a - kHalf_a)
-			// r119 = Add r118 r73
-			r119_a := float64(r118_a + r73)
-			// r120:kBits = Bits r119
-			kBits120_a := math.Float64bits(r119_a)
-			// r121 = IAdd r120:kBits r103
-			r121_a := kBits120_a + r103
-			// r122 = Shl 52 r121
-			r122_a := r121_a << 52
-			// r123:pow2 = FromBits r122
-			pow2123_a := math.Float64frombits(r122_a)
-			// r124:big = Mul r117 r123:pow2
-			big_a := float64(r117_a * pow2123_a)
-			// r125 = CmpLE r25:az r39
-			r125_a := az_a <= r39
-			// r126:far = Select r125 r66:taylor r124:big
+			// r106 = Mul r104:kc r105
+			r106_a := float64(kc_a * r105)
+			// r107 = Add r106 r79
+			r107_a := float64(r106_a + r79)
+			// r108:kBits = Bits r107
+			kBits108_a := math.Float64bits(r107_a)
+			// r110 = IAdd r108:kBits r109
+			r110_a := kBits108_a + r109
+			// r111 = Shl 52 r110
+			r111_a := r110_a << 52
+			// r112:pow2 = FromBits r111
+			pow2112_a := math.Float64frombits(r111_a)
+			// r113:oneMinus = Sub r47 r112:pow2
+			oneMinus_a := float64(r47 - pow2112_a)
+			// r114 = FMA r86:r r101:q r113:oneMinus
+			r114_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r115:y = Div r114 r75:zl
+			y_a := float64(r114_a / zl_a)
+			// r116 = FMA r82:k r45 r79
+			r116_a := math.FMA(k_a, r45, r79)
+			// r117:kHalf = Sub r116 r79
+			kHalf_a := float64(r116_a - r79)
+			// r118 = Add r117:kHalf r79
+			r118_a := float64(kHalf_a + r79)
+			// r119:kBits = Bits r118
+			kBits119_a := math.Float64bits(r118_a)
+			// r120 = IAdd r119:kBits r109
+			r120_a := kBits119_a + r109
+			// r121 = Shl 52 r120
+			r121_a := r120_a << 52
+			// r122:pow2 = FromBits r121
+			pow2122_a := math.Float64frombits(r121_a)
+			// r123 = Mul r115:y r122:pow2
+			r123_a := float64(y_a * pow2122_a)
+			// r124 = Sub r82:k r117:kHalf
+			r124_a := float64(k_a - kHalf_a)
+			// r125 = Add r124 r79
+			r125_a := float64(r124_a + r79)
+			// r126:kBits = Bits r125
+			kBits126_a := math.Float64bits(r125_a)
+			// r127 = IAdd r126:kBits r109
+			r127_a := kBits126_a + r109
+			// r128 = Shl 52 r127
+			r128_a := r127_a << 52
+			// r129:pow2 = FromBits r128
+			pow2129_a := math.Float64frombits(r128_a)
+			// r130:big = Mul r123 r129:pow2
+			big_a := float64(r123_a * pow2129_a)
+			// r131 = CmpLE r31:az r45
+			r131_a := az_a <= r45
+			// r132:far = Select r131 r72:taylor r130:big
 			far_a := big_a
-			if r125_a {
+			if r131_a {
 				far_a = taylor_a
 			}
-			// r42:ex = Select r44:large r126:far r42:ex
+			// r48:ex = Select r50:large r132:far r48:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r47 = FMA r45 r24:z r46
-			r47_b := math.FMA(r45, z_b, r46)
-			// r49 = FMA r47 r24:z r48
-			r49_b := math.FMA(r47_b, z_b, r48)
-			// r51 = FMA r49 r24:z r50
-			r51_b := math.FMA(r49_b, z_b, r50)
 			// r53 = FMA r51 r24:z r52
-			r53_b := math.FMA(r51_b, z_b, r52)
+			r53_b := math.FMA(r51, z_b, r52)
 			// r55 = FMA r53 r24:z r54
 			r55_b := math.FMA(r53_b, z_b, r54)
 			// r57 = FMA r55 r24:z r56
 			r57_b := math.FMA(r55_b, z_b, r56)
-			// r58 = FMA r57 r24:z r26
-			r58_b := math.FMA(r57_b, z_b, r26)
-			// r59 = FMA r58 r24:z r27
-			r59_b := math.FMA(r58_b, z_b, r27)
-			// r60 = FMA r59 r24:z r29
-			r60_b := math.FMA(r59_b, z_b, r29)
-			// r61 = FMA r60 r24:z r31
-			r61_b := math.FMA(r60_b, z_b, r31)
-			// r62 = FMA r61 r24:z r33
-			r62_b := math.FMA(r61_b, z_b, r33)
-			// r63 = FMA r62 r24:z r35
-			r63_b := math.FMA(r62_b, z_b, r35)
-			// r64 = FMA r63 r24:z r37
-			r64_b := math.FMA(r63_b, z_b, r37)
-			// r65 = FMA r64 r24:z r39
-			r65_b := math.FMA(r64_b, z_b, r39)
-			// r66:taylor = FMA r65 r24:z r41
-			taylor_b := math.FMA(r65_b, z_b, r41)
-			// r68 = CmpGT r24:z r67
-			r68_b := z_b > r67
-			// r69:zl = Select r68 r67 r24:z
+			// r59 = FMA r57 r24:z r58
+			r59_b := math.FMA(r57_b, z_b, r58)
+			// r61 = FMA r59 r24:z r60
+			r61_b := math.FMA(r59_b, z_b, r60)
+			// r63 = FMA r61 r24:z r62
+			r63_b := math.FMA(r61_b, z_b, r62)
+			// r64 = FMA r63 r24:z r32
+			r64_b := math.FMA(r63_b, z_b, r32)
+			// r65 = FMA r64 r24:z r33
+			r65_b := math.FMA(r64_b, z_b, r33)
+			// r66 = FMA r65 r24:z r35
+			r66_b := math.FMA(r65_b, z_b, r35)
+			// r67 = FMA r66 r24:z r37
+			r67_b := math.FMA(r66_b, z_b, r37)
+			// r68 = FMA r67 r24:z r39
+			r68_b := math.FMA(r67_b, z_b, r39)
+			// r69 = FMA r68 r24:z r41
+			r69_b := math.FMA(r68_b, z_b, r41)
+			// r70 = FMA r69 r24:z r43
+			r70_b := math.FMA(r69_b, z_b, r43)
+			// r71 = FMA r70 r24:z r45
+			r71_b := math.FMA(r70_b, z_b, r45)
+			// r72:taylor = FMA r71 r24:z r47
+			taylor_b := math.FMA(r71_b, z_b, r47)
+			// r74 = CmpGT r24:z r73
+			r74_b := z_b > r73
+			// r75:zl = Select r74 r73 r24:z
 			zl_b := z_b
-			if r68_b {
-				zl_b = r67
+			if r74_b {
+				zl_b = r73
 			}
-			// r71 = CmpLT r69:zl r70
-			r71_b := zl_b < r70
-			// r72:zc = Select r71 r70 r69:zl
+			// r77 = CmpLT r75:zl r76
+			r77_b := zl_b < r76
+			// r78:zc = Select r77 r76 r75:zl
 			zc_b := zl_b
-			if r71_b {
-				zc_b = r70
+			if r77_b {
+				zc_b = r76
 			}
-			// r75 = FMA r72:zc r74 r73
-			r75_b := math.FMA(zc_b, r74, r73)
-			// r76:k = Sub r75 r73
-			k_b := float64(r75_b - r73)
-			// r79 = FMA r76:k r78 r72:zc
-			r79_b := math.FMA(k_b, r78, zc_b)
-			// r80:r = FMA r76:k r77 r79
-			r_b := math.FMA(k_b, r77, r79_b)
-			// r81 = FMA r45 r80:r r46
-			r81_b := math.FMA(r45, r_b, r46)
-			// r82 = FMA r81 r80:r r48
-			r82_b := math.FMA(r81_b, r_b, r48)
-			// r83 = FMA r82 r80:r r50
-			r83_b := math.FMA(r82_b, r_b, r50)
-			// r84 = FMA r83 r80:r r52
-			r84_b := math.FMA(r83_b, r_b, r52)
-			// r85 = FMA r84 r80:r r54
-			r85_b := math.FMA(r84_b, r_b, r54)
-			// r86 = FMA r85 r80:r r56
-			r86_b := math.FMA(r85_b, r_b, r56)
-			// r87 = FMA r86 r80:r r26
-			r87_b := math.FMA(r86_b, r_b, r26)
-			// r88 = FMA r87 r80:r r27
-			r88_b := math.FMA(r87_b, r_b, r27)
-			// r89 = FMA r88 r80:r r29
-			r89_b := math.FMA(r88_b, r_b, r29)
-			// r90 = FMA r89 r80:r r31
-			r90_b := math.FMA(r89_b, r_b, r31)
-			// r91 = FMA r90 r80:r r33
-			r91_b := math.FMA(r90_b, r_b, r33)
-			// r92 = FMA r91 r80:r r35
-			r92_b := math.FMA(r91_b, r_b, r35)
-			// r93 = FMA r92 r80:r r37
-			r93_b := math.FMA(r92_b, r_b, r37)
-			// r94 = FMA r93 r80:r r39
-			r94_b := math.FMA(r93_b, r_b, r39)
-			// r95:q = FMA r94 r80:r r41
-			q_b := math.FMA(r94_b, r_b, r41)
-			// r97 = CmpGT r76:k r96
-			r97_b := k_b > r96
-			// r98:kc = Select r97 r96 r76:k
+			// r81 = FMA r78:zc r80 r79
+			r81_b := math.FMA(zc_b, r80, r79)
+			// r82:k = Sub r81 r79
+			k_b := float64(r81_b - r79)
+			// r85 = FMA r82:k r84 r78:zc
+			r85_b := math.FMA(k_b, r84, zc_b)
+			// r86:r = FMA r82:k r83 r85
+			r_b := math.FMA(k_b, r83, r85_b)
+			// r87 = FMA r51 r86:r r52
+			r87_b := math.FMA(r51, r_b, r52)
+			// r88 = FMA r87 r86:r r54
+			r88_b := math.FMA(r87_b, r_b, r54)
+			// r89 = FMA r88 r86:r r56
+			r89_b := math.FMA(r88_b, r_b, r56)
+			// r90 = FMA r89 r86:r r58
+			r90_b := math.FMA(r89_b, r_b, r58)
+			// r91 = FMA r90 r86:r r60
+			r91_b := math.FMA(r90_b, r_b, r60)
+			// r92 = FMA r91 r86:r r62
+			r92_b := math.FMA(r91_b, r_b, r62)
+			// r93 = FMA r92 r86:r r32
+			r93_b := math.FMA(r92_b, r_b, r32)
+			// r94 = FMA r93 r86:r r33
+			r94_b := math.FMA(r93_b, r_b, r33)
+			// r95 = FMA r94 r86:r r35
+			r95_b := math.FMA(r94_b, r_b, r35)
+			// r96 = FMA r95 r86:r r37
+			r96_b := math.FMA(r95_b, r_b, r37)
+			// r97 = FMA r96 r86:r r39
+			r97_b := math.FMA(r96_b, r_b, r39)
+			// r98 = FMA r97 r86:r r41
+			r98_b := math.FMA(r97_b, r_b, r41)
+			// r99 = FMA r98 r86:r r43
+			r99_b := math.FMA(r98_b, r_b, r43)
+			// r100 = FMA r99 r86:r r45
+			r100_b := math.FMA(r99_b, r_b, r45)
+			// r101:q = FMA r100 r86:r r47
+			q_b := math.FMA(r100_b, r_b, r47)
+			// r103 = CmpGT r82:k r102
+			r103_b := k_b > r102
+			// r104:kc = Select r103 r102 r82:k
 			kc_b := k_b
-			if r97_b {
-				kc_b = r96
+			if r103_b {
+				kc_b = r102
 			}
-			// r100 = Mul r98:kc r99
-			r100_b := float64(kc_b * r99)
-			// r101 = Add r100 r73
-			r101_b := float64(r100_b + r73)
-			// r102:kBits = Bits r101
-			kBits102_b := math.Float64bits(r101_b)
-			// r104 = IAdd r102:kBits r103
-			r104_b := kBits102_b + r103
-			// r105 = Shl 52 r104
-			r105_b := r104_b << 52
-			// r106:pow2 = FromBits r105
-			pow2106_b := math.Float64frombits(r105_b)
-			// r107:oneMinus = Sub r41 r106:pow2
-			oneMinus_b := float64(r41 - pow2106_b)
-			// r108 = FMA r80:r r95:q r107:oneMinus
-			r108_b := math.FMA(r_b, q_b, oneMinus_b)
-			// r109:y = Div r108 r69:zl
-			y_b := float64(r108_b / zl_b)
-			// r110 = FMA r76:k r39 r73
-			r110_b := math.FMA(k_b, r39, r73)
-			// r111:kHalf = Sub r110 r73
-			kHalf_b := float64(r110_b - r73)
-			// r112 = Add r111:kHalf r73
-			r112_b := float64(kHalf_b + r73)
-			// r113:kBits = Bits r112
-			kBits113_b := math.Float64bits(r112_b)
-			// r114 = IAdd r113:kBits r103
-			r114_b := kBits113_b + r103
-			// r115 = Shl 52 r114
-			r115_b := r114_b << 52
-			// r116:pow2 = FromBits r115
-			pow2116_b := math.Float64frombits(r115_b)
-			// r117 = Mul r109:y r116:pow2
-			r117_b := float64(y_b * pow2116_b)
-			// r118 = Sub r76:k r111:kHalf
-			r118_b := float64(k_b - kHalf_b)
-			// r119 = Add r118 r73
-			r119_b := float64(r118_b + r73)
-			// r120:kBits = Bits r119
-			kBits120_b := math.Float64bits(r119_b)
-			// r121 = IAdd r120:kBits r103
-			r121_b := kBits120_b + r103
-			// r122 = Shl 52 r121
-			r122_b := r121_b << 52
-			// r123:pow2 = FromBits r122
-			pow2123_b := math.Float64frombits(r122_b)
-			// r124:big = Mul r117 r123:pow2
-			big_b := float64(r117_b * pow2123_b)
-			// r125 = CmpLE r25:az r39
-			r125_b := az_b <= r39
-			// r126:far = Select r125 r66:taylor r124:big
+			// r106 = Mul r104:kc r105
+			r106_b := float64(kc_b * r105)
+			// r107 = Add r106 r79
+			r107_b := float64(r106_b + r79)
+			// r108:kBits = Bits r107
+			kBits108_b := math.Float64bits(r107_b)
+			// r110 = IAdd r108:kBits r109
+			r110_b := kBits108_b + r109
+			// r111 = Shl 52 r110
+			r111_b := r110_b << 52
+			// r112:pow2 = FromBits r111
+			pow2112_b := math.Float64frombits(r111_b)
+			// r113:oneMinus = Sub r47 r112:pow2
+			oneMinus_b := float64(r47 - pow2112_b)
+			// r114 = FMA r86:r r101:q r113:oneMinus
+			r114_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r115:y = Div r114 r75:zl
+			y_b := float64(r114_b / zl_b)
+			// r116 = FMA r82:k r45 r79
+			r116_b := math.FMA(k_b, r45, r79)
+			// r117:kHalf = Sub r116 r79
+			kHalf_b := float64(r116_b - r79)
+			// r118 = Add r117:kHalf r79
+			r118_b := float64(kHalf_b + r79)
+			// r119:kBits = Bits r118
+			kBits119_b := math.Float64bits(r118_b)
+			// r120 = IAdd r119:kBits r109
+			r120_b := kBits119_b + r109
+			// r121 = Shl 52 r120
+			r121_b := r120_b << 52
+			// r122:pow2 = FromBits r121
+			pow2122_b := math.Float64frombits(r121_b)
+			// r123 = Mul r115:y r122:pow2
+			r123_b := float64(y_b * pow2122_b)
+			// r124 = Sub r82:k r117:kHalf
+			r124_b := float64(k_b - kHalf_b)
+			// r125 = Add r124 r79
+			r125_b := float64(r124_b + r79)
+			// r126:kBits = Bits r125
+			kBits126_b := math.Float64bits(r125_b)
+			// r127 = IAdd r126:kBits r109
+			r127_b := kBits126_b + r109
+			// r128 = Shl 52 r127
+			r128_b := r127_b << 52
+			// r129:pow2 = FromBits r128
+			pow2129_b := math.Float64frombits(r128_b)
+			// r130:big = Mul r123 r129:pow2
+			big_b := float64(r123_b * pow2129_b)
+			// r131 = CmpLE r31:az r45
+			r131_b := az_b <= r45
+			// r132:far = Select r131 r72:taylor r130:big
 			far_b := big_b
-			if r125_b {
+			if r131_b {
 				far_b = taylor_b
 			}
-			// r42:ex = Select r44:large r126:far r42:ex
+			// r48:ex = Select r50:large r132:far r48:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
-		// r127:vc = FMA r42:ex r22:F r7:vr
+		// r133:vc = FMA r48:ex r22:F r7:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
 		if hasDelta {
-			// r128 = Load Delta
-			r128_a := delta[j]
-			r128_b := delta[j+1]
-			// r127:vc = Add r127:vc r128
-			vc_a = float64(vc_a + r128_a)
-			vc_b = float64(vc_b + r128_b)
+			// r134 = Load Delta
+			r134_a := delta[j]
+			r134_b := delta[j+1]
+			// r133:vc = Add r133:vc r134
+			vc_a = float64(vc_a + r134_a)
+			vc_b = float64(vc_b + r134_b)
 		}
-		// r131:dv = Sub r127:vc r13:vRest
+		// r137:dv = Sub r133:vc r13:vRest
 		dv_a := float64(vc_a - c[CVRest])
 		dv_b := float64(vc_b - c[CVRest])
-		// r133:wkeep = Mul r132:keep r10:u
+		// r139:wkeep = Mul r138:keep r10:u
 		wkeep_a := float64(c[CKeep] * u_a)
 		wkeep_b := float64(c[CKeep] * u_b)
-		// r134:wc = FMA r130:ka r131:dv r133:wkeep
+		// r140:wc = FMA r136:ka r137:dv r139:wkeep
 		wc_a := math.FMA(c[CKa], dv_a, wkeep_a)
 		wc_b := math.FMA(c[CKa], dv_b, wkeep_b)
-		// r136:since = Sub r135:t r2:Last
+		// r142:since = Sub r141:t r2:Last
 		since_a := float64(t - Last_a)
 		since_b := float64(t - Last_b)
-		// r138:refr = CmpLT r136:since r137:tauRef
+		// r144:refr = CmpLT r142:since r143:tauRef
 		refr_a := since_a < c[CTauRef]
 		refr_b := since_b < c[CTauRef]
-		// r0:V = Select r138:refr r7:vr r127:vc
+		// r0:V = Select r144:refr r7:vr r133:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -9327,7 +6447,7 @@ func stepF64SoftOne(f *Frame64, s int) {
 		if refr_b {
 			V_b = vr_b
 		}
-		// r1:W = Select r138:refr r10:u r134:wc
+		// r1:W = Select r144:refr r10:u r140:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -9336,34 +6456,25 @@ func stepF64SoftOne(f *Frame64, s int) {
 		if refr_b {
 			W_b = u_b
 		}
-		// r141:sp = CmpGE r0:V r3:vTh
+		// r147:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= c[CVTh]
 		sp_b := V_b >= c[CVTh]
-		// r2:Last = Select r141:sp r135:t r2:Last
+		// r2:Last = Select r147:sp r141:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
 		if sp_b {
 			Last_b = t
->>>>>>> gen-ir
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r147a {
-=======
-			// StoreOne Spike r141:sp
+			// StoreOne Spike r147:sp
 			if sp_a {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-<<<<<<< HEAD
-			if r147b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
@@ -9371,37 +6482,22 @@ func stepF64SoftOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r148a := r144a || r147a
-			r148b := r144b || r147b
-			ref[j] = r148a
-			ref[j+1] = r148b
-=======
-			// r142:ref = Or r138:refr r141:sp
-			ref142_a := refr_a || sp_a
-			ref142_b := refr_b || sp_b
-			// StoreBool Ref r142:ref
-			ref[j] = ref142_a
-			ref[j+1] = ref142_b
->>>>>>> gen-ir
+			// r148:ref = Or r144:refr r147:sp
+			ref148_a := refr_a || sp_a
+			ref148_b := refr_b || sp_b
+			// StoreBool Ref r148:ref
+			ref[j] = ref148_a
+			ref[j+1] = ref148_b
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r147a {
-=======
-			// StoreBits Bits r141:sp
+			// StoreBits Bits r147:sp
 			if sp_a {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-<<<<<<< HEAD
-			if r147b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -9447,138 +6543,6 @@ func stepF64SoftOne(f *Frame64, s int) {
 			// r11:in = Load I
 			in = i[j]
 		}
-<<<<<<< HEAD
-		r14 := float64(r7 - c[CVRest])
-		r16 := float64(r7 - c[CVC])
-		r18 := float64(r14 * r16)
-		r20 := float64(r11 - r10)
-		r21 := float64(c[CDtRTau] * r20)
-		r22 := math.FMA(c[CDtCTau], r18, r21)
-		r23 := float64(r14 + r16)
-		r24 := float64(c[CDtCTau] * r23)
-		if hasG {
-			r25 := g[j]
-			r26 := float64(c[CDtRTau] * r25)
-			r24 = float64(r24 - r26)
-			r28 := math.Float64frombits(0x0000000000000000) // 0
-			r29 := math.FMA(r26, r7, r28)
-			r22 = float64(r22 - r29)
-		}
-		r31 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
-		r34 := math.FMA(r32, r24, r33)
-		r36 := math.FMA(r34, r24, r35)
-		r38 := math.FMA(r36, r24, r37)
-		r40 := math.FMA(r38, r24, r39)
-		r42 := math.FMA(r40, r24, r41)
-		r44 := math.FMA(r42, r24, r43)
-		r46 := math.FMA(r44, r24, r45)
-		r48 := math.FMA(r46, r24, r47)
-		r50 := r31 > r49
-		if r50 {
-			r53 := math.FMA(r51, r24, r52)
-			r55 := math.FMA(r53, r24, r54)
-			r57 := math.FMA(r55, r24, r56)
-			r59 := math.FMA(r57, r24, r58)
-			r61 := math.FMA(r59, r24, r60)
-			r63 := math.FMA(r61, r24, r62)
-			r64 := math.FMA(r63, r24, r32)
-			r65 := math.FMA(r64, r24, r33)
-			r66 := math.FMA(r65, r24, r35)
-			r67 := math.FMA(r66, r24, r37)
-			r68 := math.FMA(r67, r24, r39)
-			r69 := math.FMA(r68, r24, r41)
-			r70 := math.FMA(r69, r24, r43)
-			r71 := math.FMA(r70, r24, r45)
-			r72 := math.FMA(r71, r24, r47)
-			r74 := r24 > r73
-			r75 := r24
-			if r74 {
-				r75 = r73
-			}
-			r77 := r75 < r76
-			r78 := r75
-			if r77 {
-				r78 = r76
-			}
-			r81 := math.FMA(r78, r80, r79)
-			r82 := float64(r81 - r79)
-			r85 := math.FMA(r82, r84, r78)
-			r86 := math.FMA(r82, r83, r85)
-			r87 := math.FMA(r51, r86, r52)
-			r88 := math.FMA(r87, r86, r54)
-			r89 := math.FMA(r88, r86, r56)
-			r90 := math.FMA(r89, r86, r58)
-			r91 := math.FMA(r90, r86, r60)
-			r92 := math.FMA(r91, r86, r62)
-			r93 := math.FMA(r92, r86, r32)
-			r94 := math.FMA(r93, r86, r33)
-			r95 := math.FMA(r94, r86, r35)
-			r96 := math.FMA(r95, r86, r37)
-			r97 := math.FMA(r96, r86, r39)
-			r98 := math.FMA(r97, r86, r41)
-			r99 := math.FMA(r98, r86, r43)
-			r100 := math.FMA(r99, r86, r45)
-			r101 := math.FMA(r100, r86, r47)
-			r103 := r82 > r102
-			r104 := r82
-			if r103 {
-				r104 = r102
-			}
-			r106 := float64(r104 * r105)
-			r107 := float64(r106 + r79)
-			r108 := math.Float64bits(r107)
-			r110 := r108 + r109
-			r111 := r110 << 52
-			r112 := math.Float64frombits(r111)
-			r113 := float64(r47 - r112)
-			r114 := math.FMA(r86, r101, r113)
-			r115 := float64(r114 / r75)
-			r116 := math.FMA(r82, r45, r79)
-			r117 := float64(r116 - r79)
-			r118 := float64(r117 + r79)
-			r119 := math.Float64bits(r118)
-			r120 := r119 + r109
-			r121 := r120 << 52
-			r122 := math.Float64frombits(r121)
-			r123 := float64(r115 * r122)
-			r124 := float64(r82 - r117)
-			r125 := float64(r124 + r79)
-			r126 := math.Float64bits(r125)
-			r127 := r126 + r109
-			r128 := r127 << 52
-			r129 := math.Float64frombits(r128)
-			r130 := float64(r123 * r129)
-			r131 := r31 <= r45
-			r132 := r130
-			if r131 {
-				r132 = r72
-			}
-			if r50 {
-				r48 = r132
-			}
-		}
-		r133 := math.FMA(r48, r22, r7)
-		if hasDelta {
-			r134 := delta[j]
-			r133 = float64(r133 + r134)
-		}
-		r137 := float64(r133 - c[CVRest])
-		r139 := float64(c[CKeep] * r10)
-		r140 := math.FMA(c[CKa], r137, r139)
-		r142 := float64(r141 - r2)
-		r144 := r142 < c[CTauRef]
-		r0 = r133
-		if r144 {
-			r0 = r7
-		}
-		r1 = r140
-		if r144 {
-			r1 = r10
-		}
-		r147 := r0 >= c[CVTh]
-		if r147 {
-			r2 = r141
-=======
 		// r14:a1 = Sub r7:vr r13:vRest
 		a1 := float64(vr - c[CVRest])
 		// r16:a2 = Sub r7:vr r15:vC
@@ -9595,14 +6559,23 @@ func stepF64SoftOne(f *Frame64, s int) {
 		a1a2 := float64(a1 + a2)
 		// r24:z = Mul r17:dtCTau r23:a1a2
 		z := float64(c[CDtCTau] * a1a2)
-		// r25:az = Abs r24:z
+		// If G
+		if hasG {
+			// r25 = Load G
+			r25 := g[j]
+			// r26:gd = Mul r19:dtRTau r25
+			gd := float64(c[CDtRTau] * r25)
+			// r24:z = Sub r24:z r26:gd
+			z = float64(z - gd)
+			// r28 = Imm 0x0
+			r28 := math.Float64frombits(0x0000000000000000) // 0
+			// r29:gv = FMA r26:gd r7:vr r28
+			gv := math.FMA(gd, vr, r28)
+			// r22:F = Sub r22:F r29:gv
+			F = float64(F - gv)
+		}
+		// r31:az = Abs r24:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
-		// r28 = FMA r26 r24:z r27
-		r28 := math.FMA(r26, z, r27)
-		// r30 = FMA r28 r24:z r29
-		r30 := math.FMA(r28, z, r29)
-		// r32 = FMA r30 r24:z r31
-		r32 := math.FMA(r30, z, r31)
 		// r34 = FMA r32 r24:z r33
 		r34 := math.FMA(r32, z, r33)
 		// r36 = FMA r34 r24:z r35
@@ -9611,205 +6584,206 @@ func stepF64SoftOne(f *Frame64, s int) {
 		r38 := math.FMA(r36, z, r37)
 		// r40 = FMA r38 r24:z r39
 		r40 := math.FMA(r38, z, r39)
-		// r42:ex = FMA r40 r24:z r41
-		ex := math.FMA(r40, z, r41)
-		// r44:large = CmpGT r25:az r43
-		large := az > r43
-		// Rare r44:large
+		// r42 = FMA r40 r24:z r41
+		r42 := math.FMA(r40, z, r41)
+		// r44 = FMA r42 r24:z r43
+		r44 := math.FMA(r42, z, r43)
+		// r46 = FMA r44 r24:z r45
+		r46 := math.FMA(r44, z, r45)
+		// r48:ex = FMA r46 r24:z r47
+		ex := math.FMA(r46, z, r47)
+		// r50:large = CmpGT r31:az r49
+		large := az > r49
+		// Rare r50:large
 		if large {
-			// r47 = FMA r45 r24:z r46
-			r47 := math.FMA(r45, z, r46)
-			// r49 = FMA r47 r24:z r48
-			r49 := math.FMA(r47, z, r48)
-			// r51 = FMA r49 r24:z r50
-			r51 := math.FMA(r49, z, r50)
 			// r53 = FMA r51 r24:z r52
 			r53 := math.FMA(r51, z, r52)
 			// r55 = FMA r53 r24:z r54
 			r55 := math.FMA(r53, z, r54)
 			// r57 = FMA r55 r24:z r56
 			r57 := math.FMA(r55, z, r56)
-			// r58 = FMA r57 r24:z r26
-			r58 := math.FMA(r57, z, r26)
-			// r59 = FMA r58 r24:z r27
-			r59 := math.FMA(r58, z, r27)
-			// r60 = FMA r59 r24:z r29
-			r60 := math.FMA(r59, z, r29)
-			// r61 = FMA r60 r24:z r31
-			r61 := math.FMA(r60, z, r31)
-			// r62 = FMA r61 r24:z r33
-			r62 := math.FMA(r61, z, r33)
-			// r63 = FMA r62 r24:z r35
-			r63 := math.FMA(r62, z, r35)
-			// r64 = FMA r63 r24:z r37
-			r64 := math.FMA(r63, z, r37)
-			// r65 = FMA r64 r24:z r39
-			r65 := math.FMA(r64, z, r39)
-			// r66:taylor = FMA r65 r24:z r41
-			taylor := math.FMA(r65, z, r41)
-			// r68 = CmpGT r24:z r67
-			r68 := z > r67
-			// r69:zl = Select r68 r67 r24:z
+			// r59 = FMA r57 r24:z r58
+			r59 := math.FMA(r57, z, r58)
+			// r61 = FMA r59 r24:z r60
+			r61 := math.FMA(r59, z, r60)
+			// r63 = FMA r61 r24:z r62
+			r63 := math.FMA(r61, z, r62)
+			// r64 = FMA r63 r24:z r32
+			r64 := math.FMA(r63, z, r32)
+			// r65 = FMA r64 r24:z r33
+			r65 := math.FMA(r64, z, r33)
+			// r66 = FMA r65 r24:z r35
+			r66 := math.FMA(r65, z, r35)
+			// r67 = FMA r66 r24:z r37
+			r67 := math.FMA(r66, z, r37)
+			// r68 = FMA r67 r24:z r39
+			r68 := math.FMA(r67, z, r39)
+			// r69 = FMA r68 r24:z r41
+			r69 := math.FMA(r68, z, r41)
+			// r70 = FMA r69 r24:z r43
+			r70 := math.FMA(r69, z, r43)
+			// r71 = FMA r70 r24:z r45
+			r71 := math.FMA(r70, z, r45)
+			// r72:taylor = FMA r71 r24:z r47
+			taylor := math.FMA(r71, z, r47)
+			// r74 = CmpGT r24:z r73
+			r74 := z > r73
+			// r75:zl = Select r74 r73 r24:z
 			zl := z
-			if r68 {
-				zl = r67
+			if r74 {
+				zl = r73
 			}
-			// r71 = CmpLT r69:zl r70
-			r71 := zl < r70
-			// r72:zc = Select r71 r70 r69:zl
+			// r77 = CmpLT r75:zl r76
+			r77 := zl < r76
+			// r78:zc = Select r77 r76 r75:zl
 			zc := zl
-			if r71 {
-				zc = r70
+			if r77 {
+				zc = r76
 			}
-			// r75 = FMA r72:zc r74 r73
-			r75 := math.FMA(zc, r74, r73)
-			// r76:k = Sub r75 r73
-			k := float64(r75 - r73)
-			// r79 = FMA r76:k r78 r72:zc
-			r79 := math.FMA(k, r78, zc)
-			// r80:r = FMA r76:k r77 r79
-			r := math.FMA(k, r77, r79)
-			// r81 = FMA r45 r80:r r46
-			r81 := math.FMA(r45, r, r46)
-			// r82 = FMA r81 r80:r r48
-			r82 := math.FMA(r81, r, r48)
-			// r83 = FMA r82 r80:r r50
-			r83 := math.FMA(r82, r, r50)
-			// r84 = FMA r83 r80:r r52
-			r84 := math.FMA(r83, r, r52)
-			// r85 = FMA r84 r80:r r54
-			r85 := math.FMA(r84, r, r54)
-			// r86 = FMA r85 r80:r r56
-			r86 := math.FMA(r85, r, r56)
-			// r87 = FMA r86 r80:r r26
-			r87 := math.FMA(r86, r, r26)
-			// r88 = FMA r87 r80:r r27
-			r88 := math.FMA(r87, r, r27)
-			// r89 = FMA r88 r80:r r29
-			r89 := math.FMA(r88, r, r29)
-			// r90 = FMA r89 r80:r r31
-			r90 := math.FMA(r89, r, r31)
-			// r91 = FMA r90 r80:r r33
-			r91 := math.FMA(r90, r, r33)
-			// r92 = FMA r91 r80:r r35
-			r92 := math.FMA(r91, r, r35)
-			// r93 = FMA r92 r80:r r37
-			r93 := math.FMA(r92, r, r37)
-			// r94 = FMA r93 r80:r r39
-			r94 := math.FMA(r93, r, r39)
-			// r95:q = FMA r94 r80:r r41
-			q := math.FMA(r94, r, r41)
-			// r97 = CmpGT r76:k r96
-			r97 := k > r96
-			// r98:kc = Select r97 r96 r76:k
+			// r81 = FMA r78:zc r80 r79
+			r81 := math.FMA(zc, r80, r79)
+			// r82:k = Sub r81 r79
+			k := float64(r81 - r79)
+			// r85 = FMA r82:k r84 r78:zc
+			r85 := math.FMA(k, r84, zc)
+			// r86:r = FMA r82:k r83 r85
+			r := math.FMA(k, r83, r85)
+			// r87 = FMA r51 r86:r r52
+			r87 := math.FMA(r51, r, r52)
+			// r88 = FMA r87 r86:r r54
+			r88 := math.FMA(r87, r, r54)
+			// r89 = FMA r88 r86:r r56
+			r89 := math.FMA(r88, r, r56)
+			// r90 = FMA r89 r86:r r58
+			r90 := math.FMA(r89, r, r58)
+			// r91 = FMA r90 r86:r r60
+			r91 := math.FMA(r90, r, r60)
+			// r92 = FMA r91 r86:r r62
+			r92 := math.FMA(r91, r, r62)
+			// r93 = FMA r92 r86:r r32
+			r93 := math.FMA(r92, r, r32)
+			// r94 = FMA r93 r86:r r33
+			r94 := math.FMA(r93, r, r33)
+			// r95 = FMA r94 r86:r r35
+			r95 := math.FMA(r94, r, r35)
+			// r96 = FMA r95 r86:r r37
+			r96 := math.FMA(r95, r, r37)
+			// r97 = FMA r96 r86:r r39
+			r97 := math.FMA(r96, r, r39)
+			// r98 = FMA r97 r86:r r41
+			r98 := math.FMA(r97, r, r41)
+			// r99 = FMA r98 r86:r r43
+			r99 := math.FMA(r98, r, r43)
+			// r100 = FMA r99 r86:r r45
+			r100 := math.FMA(r99, r, r45)
+			// r101:q = FMA r100 r86:r r47
+			q := math.FMA(r100, r, r47)
+			// r103 = CmpGT r82:k r102
+			r103 := k > r102
+			// r104:kc = Select r103 r102 r82:k
 			kc := k
-			if r97 {
-				kc = r96
+			if r103 {
+				kc = r102
 			}
-			// r100 = Mul r98:kc r99
-			r100 := float64(kc * r99)
-			// r101 = Add r100 r73
-			r101 := float64(r100 + r73)
-			// r102:kBits = Bits r101
-			kBits102 := math.Float64bits(r101)
-			// r104 = IAdd r102:kBits r103
-			r104 := kBits102 + r103
-			// r105 = Shl 52 r104
-			r105 := r104 << 52
-			// r106:pow2 = FromBits r105
-			pow2106 := math.Float64frombits(r105)
-			// r107:oneMinus = Sub r41 r106:pow2
-			oneMinus := float64(r41 - pow2106)
-			// r108 = FMA r80:r r95:q r107:oneMinus
-			r108 := math.FMA(r, q, oneMinus)
-			// r109:y = Div r108 r69:zl
-			y := float64(r108 / zl)
-			// r110 = FMA r76:k r39 r73
-			r110 := math.FMA(k, r39, r73)
-			// r111:kHalf = Sub r110 r73
-			kHalf := float64(r110 - r73)
-			// r112 = Add r111:kHalf r73
-			r112 := float64(kHalf + r73)
-			// r113:kBits = Bits r112
-			kBits113 := math.Float64bits(r112)
-			// r114 = IAdd r113:kBits r103
-			r114 := kBits113 + r103
-			// r115 = Shl 52 r114
-			r115 := r114 << 52
-			// r116:pow2 = FromBits r115
-			pow2116 := math.Float64frombits(r115)
-			// r117 = Mul r109:y r116:pow2
-			r117 := float64(y * pow2116)
-			// r118 = Sub r76:k r111:kHalf
-			r118 := float64(k - kHalf)
-			// r119 = Add r118 r73
-			r119 := float64(r118 + r73)
-			// r120:kBits = Bits r119
-			kBits120 := math.Float64bits(r119)
-			// r121 = IAdd r120:kBits r103
-			r121 := kBits120 + r103
-			// r122 = Shl 52 r121
-			r122 := r121 << 52
-			// r123:pow2 = FromBits r122
-			pow2123 := math.Float64frombits(r122)
-			// r124:big = Mul r117 r123:pow2
-			big := float64(r117 * pow2123)
-			// r125 = CmpLE r25:az r39
-			r125 := az <= r39
-			// r126:far = Select r125 r66:taylor r124:big
+			// r106 = Mul r104:kc r105
+			r106 := float64(kc * r105)
+			// r107 = Add r106 r79
+			r107 := float64(r106 + r79)
+			// r108:kBits = Bits r107
+			kBits108 := math.Float64bits(r107)
+			// r110 = IAdd r108:kBits r109
+			r110 := kBits108 + r109
+			// r111 = Shl 52 r110
+			r111 := r110 << 52
+			// r112:pow2 = FromBits r111
+			pow2112 := math.Float64frombits(r111)
+			// r113:oneMinus = Sub r47 r112:pow2
+			oneMinus := float64(r47 - pow2112)
+			// r114 = FMA r86:r r101:q r113:oneMinus
+			r114 := math.FMA(r, q, oneMinus)
+			// r115:y = Div r114 r75:zl
+			y := float64(r114 / zl)
+			// r116 = FMA r82:k r45 r79
+			r116 := math.FMA(k, r45, r79)
+			// r117:kHalf = Sub r116 r79
+			kHalf := float64(r116 - r79)
+			// r118 = Add r117:kHalf r79
+			r118 := float64(kHalf + r79)
+			// r119:kBits = Bits r118
+			kBits119 := math.Float64bits(r118)
+			// r120 = IAdd r119:kBits r109
+			r120 := kBits119 + r109
+			// r121 = Shl 52 r120
+			r121 := r120 << 52
+			// r122:pow2 = FromBits r121
+			pow2122 := math.Float64frombits(r121)
+			// r123 = Mul r115:y r122:pow2
+			r123 := float64(y * pow2122)
+			// r124 = Sub r82:k r117:kHalf
+			r124 := float64(k - kHalf)
+			// r125 = Add r124 r79
+			r125 := float64(r124 + r79)
+			// r126:kBits = Bits r125
+			kBits126 := math.Float64bits(r125)
+			// r127 = IAdd r126:kBits r109
+			r127 := kBits126 + r109
+			// r128 = Shl 52 r127
+			r128 := r127 << 52
+			// r129:pow2 = FromBits r128
+			pow2129 := math.Float64frombits(r128)
+			// r130:big = Mul r123 r129:pow2
+			big := float64(r123 * pow2129)
+			// r131 = CmpLE r31:az r45
+			r131 := az <= r45
+			// r132:far = Select r131 r72:taylor r130:big
 			far := big
-			if r125 {
+			if r131 {
 				far = taylor
 			}
-			// r42:ex = Select r44:large r126:far r42:ex
+			// r48:ex = Select r50:large r132:far r48:ex
 			if large {
 				ex = far
 			}
 		}
-		// r127:vc = FMA r42:ex r22:F r7:vr
+		// r133:vc = FMA r48:ex r22:F r7:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r128 = Load Delta
-			r128 := delta[j]
-			// r127:vc = Add r127:vc r128
-			vc = float64(vc + r128)
+			// r134 = Load Delta
+			r134 := delta[j]
+			// r133:vc = Add r133:vc r134
+			vc = float64(vc + r134)
 		}
-		// r131:dv = Sub r127:vc r13:vRest
+		// r137:dv = Sub r133:vc r13:vRest
 		dv := float64(vc - c[CVRest])
-		// r133:wkeep = Mul r132:keep r10:u
+		// r139:wkeep = Mul r138:keep r10:u
 		wkeep := float64(c[CKeep] * u)
-		// r134:wc = FMA r130:ka r131:dv r133:wkeep
+		// r140:wc = FMA r136:ka r137:dv r139:wkeep
 		wc := math.FMA(c[CKa], dv, wkeep)
-		// r136:since = Sub r135:t r2:Last
+		// r142:since = Sub r141:t r2:Last
 		since := float64(t - Last)
-		// r138:refr = CmpLT r136:since r137:tauRef
+		// r144:refr = CmpLT r142:since r143:tauRef
 		refr := since < c[CTauRef]
-		// r0:V = Select r138:refr r7:vr r127:vc
+		// r0:V = Select r144:refr r7:vr r133:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r138:refr r10:u r134:wc
+		// r1:W = Select r144:refr r10:u r140:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r141:sp = CmpGE r0:V r3:vTh
+		// r147:sp = CmpGE r0:V r3:vTh
 		sp := V >= c[CVTh]
-		// r2:Last = Select r141:sp r135:t r2:Last
+		// r2:Last = Select r147:sp r141:t r2:Last
 		if sp {
 			Last = t
->>>>>>> gen-ir
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r147 {
-=======
-			// StoreOne Spike r141:sp
+			// StoreOne Spike r147:sp
 			if sp {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
@@ -9817,24 +6791,15 @@ func stepF64SoftOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r148 := r144 || r147
-			ref[j] = r148
-=======
-			// r142:ref = Or r138:refr r141:sp
-			ref142 := refr || sp
-			// StoreBool Ref r142:ref
-			ref[j] = ref142
->>>>>>> gen-ir
+			// r148:ref = Or r144:refr r147:sp
+			ref148 := refr || sp
+			// StoreBool Ref r148:ref
+			ref[j] = ref148
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r147 {
-=======
-			// StoreBits Bits r141:sp
+			// StoreBits Bits r147:sp
 			if sp {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -9908,90 +6873,60 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-<<<<<<< HEAD
-	r33 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
-	r34 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
-	r36 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
-	r38 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
-	r40 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
-	r42 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
-	r44 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
-	r46 := math.Float64frombits(0x3fe0000000000000)  // 0.5
-	r48 := math.Float64frombits(0x3ff0000000000000)  // 1
-	r50 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
-	r52 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
-	r53 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
-	r55 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
-	r57 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
-	r59 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
-	r61 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
-	r63 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
-	r74 := math.Float64frombits(0x4086800000000000)  // 720
-	r77 := math.Float64frombits(0xc086200000000000)  // -708
-	r80 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
-	r81 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
-	r84 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
-	r85 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	// r33 = Imm 0x3ec71de3a556c734
+	r33 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r34 = Imm 0x3efa01a01a01a01a
+	r34 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r36 = Imm 0x3f2a01a01a01a01a
+	r36 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r38 = Imm 0x3f56c16c16c16c17
+	r38 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r40 = Imm 0x3f81111111111111
+	r40 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r42 = Imm 0x3fa5555555555555
+	r42 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r44 = Imm 0x3fc5555555555555
+	r44 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r46 = Imm 0x3fe0000000000000
+	r46 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r48 = Imm 0x3ff0000000000000
+	r48 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r50 = Imm 0x3fb0000000000000
+	r50 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r52 = Imm 0x3d2ae7f3e733b81f
+	r52 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r53 = Imm 0x3d6ae7f3e733b81f
+	r53 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r55 = Imm 0x3da93974a8c07c9d
+	r55 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r57 = Imm 0x3de6124613a86d09
+	r57 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r59 = Imm 0x3e21eed8eff8d898
+	r59 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r61 = Imm 0x3e5ae64567f544e4
+	r61 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r63 = Imm 0x3e927e4fb7789f5c
+	r63 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r74 = Imm 0x4086800000000000
+	r74 := math.Float64frombits(0x4086800000000000) // 720
+	// r77 = Imm 0xc086200000000000
+	r77 := math.Float64frombits(0xc086200000000000) // -708
+	// r80 = Imm 0x4338000000000000
+	r80 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r81 = Imm 0x3ff71547652b82fe
+	r81 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r84 = Imm 0xbdea39ef35793c76
+	r84 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r85 = Imm 0xbfe62e42fee00000
+	r85 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r103 = Imm 0x404e000000000000
 	r103 := math.Float64frombits(0x404e000000000000) // 60
+	// r106 = Imm 0xbff0000000000000
 	r106 := math.Float64frombits(0xbff0000000000000) // -1
+	// r110 = Imm 0x3ff
 	r110 := uint64(0x3ff)
-	r142 := f.T[s]
-=======
-	// r26 = Imm 0x3ec71de3a556c734
-	r26 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	// r27 = Imm 0x3efa01a01a01a01a
-	r27 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	// r29 = Imm 0x3f2a01a01a01a01a
-	r29 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	// r31 = Imm 0x3f56c16c16c16c17
-	r31 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	// r33 = Imm 0x3f81111111111111
-	r33 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	// r35 = Imm 0x3fa5555555555555
-	r35 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	// r37 = Imm 0x3fc5555555555555
-	r37 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	// r39 = Imm 0x3fe0000000000000
-	r39 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	// r41 = Imm 0x3ff0000000000000
-	r41 := math.Float64frombits(0x3ff0000000000000) // 1
-	// r43 = Imm 0x3fb0000000000000
-	r43 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	// r45 = Imm 0x3d2ae7f3e733b81f
-	r45 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	// r46 = Imm 0x3d6ae7f3e733b81f
-	r46 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	// r48 = Imm 0x3da93974a8c07c9d
-	r48 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	// r50 = Imm 0x3de6124613a86d09
-	r50 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	// r52 = Imm 0x3e21eed8eff8d898
-	r52 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	// r54 = Imm 0x3e5ae64567f544e4
-	r54 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	// r56 = Imm 0x3e927e4fb7789f5c
-	r56 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	// r67 = Imm 0x4086800000000000
-	r67 := math.Float64frombits(0x4086800000000000) // 720
-	// r70 = Imm 0xc086200000000000
-	r70 := math.Float64frombits(0xc086200000000000) // -708
-	// r73 = Imm 0x4338000000000000
-	r73 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	// r74 = Imm 0x3ff71547652b82fe
-	r74 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	// r77 = Imm 0xbdea39ef35793c76
-	r77 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	// r78 = Imm 0xbfe62e42fee00000
-	r78 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	// r96 = Imm 0x404e000000000000
-	r96 := math.Float64frombits(0x404e000000000000) // 60
-	// r99 = Imm 0xbff0000000000000
-	r99 := math.Float64frombits(0xbff0000000000000) // -1
-	// r103 = Imm 0x3ff
-	r103 := uint64(0x3ff)
-	// r135:t = Time
+	// r142:t = Time
 	t := f.T[s]
->>>>>>> gen-ir
 	j := 0
 	for ; j < n-1; j += 2 {
 		// r0:V = Load V
@@ -10048,281 +6983,6 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-<<<<<<< HEAD
-		r13a := cVRest[j]
-		r13b := cVRest[j+1]
-		r14a := float64(r7a - r13a)
-		r14b := float64(r7b - r13b)
-		r15a := cVC[j]
-		r15b := cVC[j+1]
-		r16a := float64(r7a - r15a)
-		r16b := float64(r7b - r15b)
-		r17a := cDtCTau[j]
-		r17b := cDtCTau[j+1]
-		r18a := float64(r14a * r16a)
-		r18b := float64(r14b * r16b)
-		r19a := cDtRTau[j]
-		r19b := cDtRTau[j+1]
-		r20a := float64(r11a - r10a)
-		r20b := float64(r11b - r10b)
-		r21a := float64(r19a * r20a)
-		r21b := float64(r19b * r20b)
-		r22a := math.FMA(r17a, r18a, r21a)
-		r22b := math.FMA(r17b, r18b, r21b)
-		r23a := float64(r14a + r16a)
-		r23b := float64(r14b + r16b)
-		r24a := float64(r17a * r23a)
-		r24b := float64(r17b * r23b)
-		if hasG {
-			r25a := cDtRTau[j]
-			r25b := cDtRTau[j+1]
-			r26a := g[j]
-			r26b := g[j+1]
-			r27a := float64(r25a * r26a)
-			r27b := float64(r25b * r26b)
-			r24a = float64(r24a - r27a)
-			r24b = float64(r24b - r27b)
-			r29a := math.Float64frombits(0x0000000000000000) // 0
-			r29b := math.Float64frombits(0x0000000000000000) // 0
-			r30a := math.FMA(r27a, r7a, r29a)
-			r30b := math.FMA(r27b, r7b, r29b)
-			r22a = float64(r22a - r30a)
-			r22b = float64(r22b - r30b)
-		}
-		r32a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
-		r32b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
-		r35a := math.FMA(r33, r24a, r34)
-		r35b := math.FMA(r33, r24b, r34)
-		r37a := math.FMA(r35a, r24a, r36)
-		r37b := math.FMA(r35b, r24b, r36)
-		r39a := math.FMA(r37a, r24a, r38)
-		r39b := math.FMA(r37b, r24b, r38)
-		r41a := math.FMA(r39a, r24a, r40)
-		r41b := math.FMA(r39b, r24b, r40)
-		r43a := math.FMA(r41a, r24a, r42)
-		r43b := math.FMA(r41b, r24b, r42)
-		r45a := math.FMA(r43a, r24a, r44)
-		r45b := math.FMA(r43b, r24b, r44)
-		r47a := math.FMA(r45a, r24a, r46)
-		r47b := math.FMA(r45b, r24b, r46)
-		r49a := math.FMA(r47a, r24a, r48)
-		r49b := math.FMA(r47b, r24b, r48)
-		r51a := r32a > r50
-		r51b := r32b > r50
-		if r51a {
-			r54a := math.FMA(r52, r24a, r53)
-			r56a := math.FMA(r54a, r24a, r55)
-			r58a := math.FMA(r56a, r24a, r57)
-			r60a := math.FMA(r58a, r24a, r59)
-			r62a := math.FMA(r60a, r24a, r61)
-			r64a := math.FMA(r62a, r24a, r63)
-			r65a := math.FMA(r64a, r24a, r33)
-			r66a := math.FMA(r65a, r24a, r34)
-			r67a := math.FMA(r66a, r24a, r36)
-			r68a := math.FMA(r67a, r24a, r38)
-			r69a := math.FMA(r68a, r24a, r40)
-			r70a := math.FMA(r69a, r24a, r42)
-			r71a := math.FMA(r70a, r24a, r44)
-			r72a := math.FMA(r71a, r24a, r46)
-			r73a := math.FMA(r72a, r24a, r48)
-			r75a := r24a > r74
-			r76a := r24a
-			if r75a {
-				r76a = r74
-			}
-			r78a := r76a < r77
-			r79a := r76a
-			if r78a {
-				r79a = r77
-			}
-			r82a := math.FMA(r79a, r81, r80)
-			r83a := float64(r82a - r80)
-			r86a := math.FMA(r83a, r85, r79a)
-			r87a := math.FMA(r83a, r84, r86a)
-			r88a := math.FMA(r52, r87a, r53)
-			r89a := math.FMA(r88a, r87a, r55)
-			r90a := math.FMA(r89a, r87a, r57)
-			r91a := math.FMA(r90a, r87a, r59)
-			r92a := math.FMA(r91a, r87a, r61)
-			r93a := math.FMA(r92a, r87a, r63)
-			r94a := math.FMA(r93a, r87a, r33)
-			r95a := math.FMA(r94a, r87a, r34)
-			r96a := math.FMA(r95a, r87a, r36)
-			r97a := math.FMA(r96a, r87a, r38)
-			r98a := math.FMA(r97a, r87a, r40)
-			r99a := math.FMA(r98a, r87a, r42)
-			r100a := math.FMA(r99a, r87a, r44)
-			r101a := math.FMA(r100a, r87a, r46)
-			r102a := math.FMA(r101a, r87a, r48)
-			r104a := r83a > r103
-			r105a := r83a
-			if r104a {
-				r105a = r103
-			}
-			r107a := float64(r105a * r106)
-			r108a := float64(r107a + r80)
-			r109a := math.Float64bits(r108a)
-			r111a := r109a + r110
-			r112a := r111a << 52
-			r113a := math.Float64frombits(r112a)
-			r114a := float64(r48 - r113a)
-			r115a := math.FMA(r87a, r102a, r114a)
-			r116a := float64(r115a / r76a)
-			r117a := math.FMA(r83a, r46, r80)
-			r118a := float64(r117a - r80)
-			r119a := float64(r118a + r80)
-			r120a := math.Float64bits(r119a)
-			r121a := r120a + r110
-			r122a := r121a << 52
-			r123a := math.Float64frombits(r122a)
-			r124a := float64(r116a * r123a)
-			r125a := float64(r83a - r118a)
-			r126a := float64(r125a + r80)
-			r127a := math.Float64bits(r126a)
-			r128a := r127a + r110
-			r129a := r128a << 52
-			r130a := math.Float64frombits(r129a)
-			r131a := float64(r124a * r130a)
-			r132a := r32a <= r46
-			r133a := r131a
-			if r132a {
-				r133a = r73a
-			}
-			if r51a {
-				r49a = r133a
-			}
-		}
-		if r51b {
-			r54b := math.FMA(r52, r24b, r53)
-			r56b := math.FMA(r54b, r24b, r55)
-			r58b := math.FMA(r56b, r24b, r57)
-			r60b := math.FMA(r58b, r24b, r59)
-			r62b := math.FMA(r60b, r24b, r61)
-			r64b := math.FMA(r62b, r24b, r63)
-			r65b := math.FMA(r64b, r24b, r33)
-			r66b := math.FMA(r65b, r24b, r34)
-			r67b := math.FMA(r66b, r24b, r36)
-			r68b := math.FMA(r67b, r24b, r38)
-			r69b := math.FMA(r68b, r24b, r40)
-			r70b := math.FMA(r69b, r24b, r42)
-			r71b := math.FMA(r70b, r24b, r44)
-			r72b := math.FMA(r71b, r24b, r46)
-			r73b := math.FMA(r72b, r24b, r48)
-			r75b := r24b > r74
-			r76b := r24b
-			if r75b {
-				r76b = r74
-			}
-			r78b := r76b < r77
-			r79b := r76b
-			if r78b {
-				r79b = r77
-			}
-			r82b := math.FMA(r79b, r81, r80)
-			r83b := float64(r82b - r80)
-			r86b := math.FMA(r83b, r85, r79b)
-			r87b := math.FMA(r83b, r84, r86b)
-			r88b := math.FMA(r52, r87b, r53)
-			r89b := math.FMA(r88b, r87b, r55)
-			r90b := math.FMA(r89b, r87b, r57)
-			r91b := math.FMA(r90b, r87b, r59)
-			r92b := math.FMA(r91b, r87b, r61)
-			r93b := math.FMA(r92b, r87b, r63)
-			r94b := math.FMA(r93b, r87b, r33)
-			r95b := math.FMA(r94b, r87b, r34)
-			r96b := math.FMA(r95b, r87b, r36)
-			r97b := math.FMA(r96b, r87b, r38)
-			r98b := math.FMA(r97b, r87b, r40)
-			r99b := math.FMA(r98b, r87b, r42)
-			r100b := math.FMA(r99b, r87b, r44)
-			r101b := math.FMA(r100b, r87b, r46)
-			r102b := math.FMA(r101b, r87b, r48)
-			r104b := r83b > r103
-			r105b := r83b
-			if r104b {
-				r105b = r103
-			}
-			r107b := float64(r105b * r106)
-			r108b := float64(r107b + r80)
-			r109b := math.Float64bits(r108b)
-			r111b := r109b + r110
-			r112b := r111b << 52
-			r113b := math.Float64frombits(r112b)
-			r114b := float64(r48 - r113b)
-			r115b := math.FMA(r87b, r102b, r114b)
-			r116b := float64(r115b / r76b)
-			r117b := math.FMA(r83b, r46, r80)
-			r118b := float64(r117b - r80)
-			r119b := float64(r118b + r80)
-			r120b := math.Float64bits(r119b)
-			r121b := r120b + r110
-			r122b := r121b << 52
-			r123b := math.Float64frombits(r122b)
-			r124b := float64(r116b * r123b)
-			r125b := float64(r83b - r118b)
-			r126b := float64(r125b + r80)
-			r127b := math.Float64bits(r126b)
-			r128b := r127b + r110
-			r129b := r128b << 52
-			r130b := math.Float64frombits(r129b)
-			r131b := float64(r124b * r130b)
-			r132b := r32b <= r46
-			r133b := r131b
-			if r132b {
-				r133b = r73b
-			}
-			if r51b {
-				r49b = r133b
-			}
-		}
-		r134a := math.FMA(r49a, r22a, r7a)
-		r134b := math.FMA(r49b, r22b, r7b)
-		if hasDelta {
-			r135a := delta[j]
-			r135b := delta[j+1]
-			r134a = float64(r134a + r135a)
-			r134b = float64(r134b + r135b)
-		}
-		r137a := cKa[j]
-		r137b := cKa[j+1]
-		r138a := float64(r134a - r13a)
-		r138b := float64(r134b - r13b)
-		r139a := cKeep[j]
-		r139b := cKeep[j+1]
-		r140a := float64(r139a * r10a)
-		r140b := float64(r139b * r10b)
-		r141a := math.FMA(r137a, r138a, r140a)
-		r141b := math.FMA(r137b, r138b, r140b)
-		r143a := float64(r142 - r2a)
-		r143b := float64(r142 - r2b)
-		r144a := cTauRef[j]
-		r144b := cTauRef[j+1]
-		r145a := r143a < r144a
-		r145b := r143b < r144b
-		r0a = r134a
-		if r145a {
-			r0a = r7a
-		}
-		r0b = r134b
-		if r145b {
-			r0b = r7b
-		}
-		r1a = r141a
-		if r145a {
-			r1a = r10a
-		}
-		r1b = r141b
-		if r145b {
-			r1b = r10b
-		}
-		r148a := r0a >= r3a
-		r148b := r0b >= r3b
-		if r148a {
-			r2a = r142
-		}
-		if r148b {
-			r2b = r142
-=======
 		// r13:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
@@ -10342,14 +7002,14 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
 		// r19:dtRTau = Param DtRTau
-		dtRTau_a := cDtRTau[j]
-		dtRTau_b := cDtRTau[j+1]
+		dtRTau19_a := cDtRTau[j]
+		dtRTau19_b := cDtRTau[j+1]
 		// r20:iu = Sub r11:in r10:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
 		// r21:drive = Mul r19:dtRTau r20:iu
-		drive_a := float64(dtRTau_a * iu_a)
-		drive_b := float64(dtRTau_b * iu_b)
+		drive_a := float64(dtRTau19_a * iu_a)
+		drive_b := float64(dtRTau19_b * iu_b)
 		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
 		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
@@ -10359,374 +7019,398 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		// r24:z = Mul r17:dtCTau r23:a1a2
 		z_a := float64(dtCTau_a * a1a2_a)
 		z_b := float64(dtCTau_b * a1a2_b)
-		// r25:az = Abs r24:z
+		// If G
+		if hasG {
+			// r25:dtRTau = Param DtRTau
+			dtRTau25_a := cDtRTau[j]
+			dtRTau25_b := cDtRTau[j+1]
+			// r26 = Load G
+			r26_a := g[j]
+			r26_b := g[j+1]
+			// r27:gd = Mul r25:dtRTau r26
+			gd_a := float64(dtRTau25_a * r26_a)
+			gd_b := float64(dtRTau25_b * r26_b)
+			// r24:z = Sub r24:z r27:gd
+			z_a = float64(z_a - gd_a)
+			z_b = float64(z_b - gd_b)
+			// r29 = Imm 0x0
+			r29_a := math.Float64frombits(0x0000000000000000) // 0
+			r29_b := math.Float64frombits(0x0000000000000000) // 0
+			// r30:gv = FMA r27:gd r7:vr r29
+			gv_a := math.FMA(gd_a, vr_a, r29_a)
+			gv_b := math.FMA(gd_b, vr_b, r29_b)
+			// r22:F = Sub r22:F r30:gv
+			F_a = float64(F_a - gv_a)
+			F_b = float64(F_b - gv_b)
+		}
+		// r32:az = Abs r24:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
-		// r28 = FMA r26 r24:z r27
-		r28_a := math.FMA(r26, z_a, r27)
-		r28_b := math.FMA(r26, z_b, r27)
-		// r30 = FMA r28 r24:z r29
-		r30_a := math.FMA(r28_a, z_a, r29)
-		r30_b := math.FMA(r28_b, z_b, r29)
-		// r32 = FMA r30 r24:z r31
-		r32_a := math.FMA(r30_a, z_a, r31)
-		r32_b := math.FMA(r30_b, z_b, r31)
-		// r34 = FMA r32 r24:z r33
-		r34_a := math.FMA(r32_a, z_a, r33)
-		r34_b := math.FMA(r32_b, z_b, r33)
-		// r36 = FMA r34 r24:z r35
-		r36_a := math.FMA(r34_a, z_a, r35)
-		r36_b := math.FMA(r34_b, z_b, r35)
-		// r38 = FMA r36 r24:z r37
-		r38_a := math.FMA(r36_a, z_a, r37)
-		r38_b := math.FMA(r36_b, z_b, r37)
-		// r40 = FMA r38 r24:z r39
-		r40_a := math.FMA(r38_a, z_a, r39)
-		r40_b := math.FMA(r38_b, z_b, r39)
-		// r42:ex = FMA r40 r24:z r41
-		ex_a := math.FMA(r40_a, z_a, r41)
-		ex_b := math.FMA(r40_b, z_b, r41)
-		// r44:large = CmpGT r25:az r43
-		large_a := az_a > r43
-		large_b := az_b > r43
-		// Rare r44:large
+		// r35 = FMA r33 r24:z r34
+		r35_a := math.FMA(r33, z_a, r34)
+		r35_b := math.FMA(r33, z_b, r34)
+		// r37 = FMA r35 r24:z r36
+		r37_a := math.FMA(r35_a, z_a, r36)
+		r37_b := math.FMA(r35_b, z_b, r36)
+		// r39 = FMA r37 r24:z r38
+		r39_a := math.FMA(r37_a, z_a, r38)
+		r39_b := math.FMA(r37_b, z_b, r38)
+		// r41 = FMA r39 r24:z r40
+		r41_a := math.FMA(r39_a, z_a, r40)
+		r41_b := math.FMA(r39_b, z_b, r40)
+		// r43 = FMA r41 r24:z r42
+		r43_a := math.FMA(r41_a, z_a, r42)
+		r43_b := math.FMA(r41_b, z_b, r42)
+		// r45 = FMA r43 r24:z r44
+		r45_a := math.FMA(r43_a, z_a, r44)
+		r45_b := math.FMA(r43_b, z_b, r44)
+		// r47 = FMA r45 r24:z r46
+		r47_a := math.FMA(r45_a, z_a, r46)
+		r47_b := math.FMA(r45_b, z_b, r46)
+		// r49:ex = FMA r47 r24:z r48
+		ex_a := math.FMA(r47_a, z_a, r48)
+		ex_b := math.FMA(r47_b, z_b, r48)
+		// r51:large = CmpGT r32:az r50
+		large_a := az_a > r50
+		large_b := az_b > r50
+		// Rare r51:large
 		if large_a {
-			// r47 = FMA r45 r24:z r46
-			r47_a := math.FMA(r45, z_a, r46)
-			// r49 = FMA r47 r24:z r48
-			r49_a := math.FMA(r47_a, z_a, r48)
-			// r51 = FMA r49 r24:z r50
-			r51_a := math.FMA(r49_a, z_a, r50)
-			// r53 = FMA r51 r24:z r52
-			r53_a := math.FMA(r51_a, z_a, r52)
-			// r55 = FMA r53 r24:z r54
-			r55_a := math.FMA(r53_a, z_a, r54)
-			// r57 = FMA r55 r24:z r56
-			r57_a := math.FMA(r55_a, z_a, r56)
-			// r58 = FMA r57 r24:z r26
-			r58_a := math.FMA(r57_a, z_a, r26)
-			// r59 = FMA r58 r24:z r27
-			r59_a := math.FMA(r58_a, z_a, r27)
-			// r60 = FMA r59 r24:z r29
-			r60_a := math.FMA(r59_a, z_a, r29)
-			// r61 = FMA r60 r24:z r31
-			r61_a := math.FMA(r60_a, z_a, r31)
-			// r62 = FMA r61 r24:z r33
-			r62_a := math.FMA(r61_a, z_a, r33)
-			// r63 = FMA r62 r24:z r35
-			r63_a := math.FMA(r62_a, z_a, r35)
-			// r64 = FMA r63 r24:z r37
-			r64_a := math.FMA(r63_a, z_a, r37)
-			// r65 = FMA r64 r24:z r39
-			r65_a := math.FMA(r64_a, z_a, r39)
-			// r66:taylor = FMA r65 r24:z r41
-			taylor_a := math.FMA(r65_a, z_a, r41)
-			// r68 = CmpGT r24:z r67
-			r68_a := z_a > r67
-			// r69:zl = Select r68 r67 r24:z
+			// r54 = FMA r52 r24:z r53
+			r54_a := math.FMA(r52, z_a, r53)
+			// r56 = FMA r54 r24:z r55
+			r56_a := math.FMA(r54_a, z_a, r55)
+			// r58 = FMA r56 r24:z r57
+			r58_a := math.FMA(r56_a, z_a, r57)
+			// r60 = FMA r58 r24:z r59
+			r60_a := math.FMA(r58_a, z_a, r59)
+			// r62 = FMA r60 r24:z r61
+			r62_a := math.FMA(r60_a, z_a, r61)
+			// r64 = FMA r62 r24:z r63
+			r64_a := math.FMA(r62_a, z_a, r63)
+			// r65 = FMA r64 r24:z r33
+			r65_a := math.FMA(r64_a, z_a, r33)
+			// r66 = FMA r65 r24:z r34
+			r66_a := math.FMA(r65_a, z_a, r34)
+			// r67 = FMA r66 r24:z r36
+			r67_a := math.FMA(r66_a, z_a, r36)
+			// r68 = FMA r67 r24:z r38
+			r68_a := math.FMA(r67_a, z_a, r38)
+			// r69 = FMA r68 r24:z r40
+			r69_a := math.FMA(r68_a, z_a, r40)
+			// r70 = FMA r69 r24:z r42
+			r70_a := math.FMA(r69_a, z_a, r42)
+			// r71 = FMA r70 r24:z r44
+			r71_a := math.FMA(r70_a, z_a, r44)
+			// r72 = FMA r71 r24:z r46
+			r72_a := math.FMA(r71_a, z_a, r46)
+			// r73:taylor = FMA r72 r24:z r48
+			taylor_a := math.FMA(r72_a, z_a, r48)
+			// r75 = CmpGT r24:z r74
+			r75_a := z_a > r74
+			// r76:zl = Select r75 r74 r24:z
 			zl_a := z_a
-			if r68_a {
-				zl_a = r67
+			if r75_a {
+				zl_a = r74
 			}
-			// r71 = CmpLT r69:zl r70
-			r71_a := zl_a < r70
-			// r72:zc = Select r71 r70 r69:zl
+			// r78 = CmpLT r76:zl r77
+			r78_a := zl_a < r77
+			// r79:zc = Select r78 r77 r76:zl
 			zc_a := zl_a
-			if r71_a {
-				zc_a = r70
+			if r78_a {
+				zc_a = r77
 			}
-			// r75 = FMA r72:zc r74 r73
-			r75_a := math.FMA(zc_a, r74, r73)
-			// r76:k = Sub r75 r73
-			k_a := float64(r75_a - r73)
-			// r79 = FMA r76:k r78 r72:zc
-			r79_a := math.FMA(k_a, r78, zc_a)
-			// r80:r = FMA r76:k r77 r79
-			r_a := math.FMA(k_a, r77, r79_a)
-			// r81 = FMA r45 r80:r r46
-			r81_a := math.FMA(r45, r_a, r46)
-			// r82 = FMA r81 r80:r r48
-			r82_a := math.FMA(r81_a, r_a, r48)
-			// r83 = FMA r82 r80:r r50
-			r83_a := math.FMA(r82_a, r_a, r50)
-			// r84 = FMA r83 r80:r r52
-			r84_a := math.FMA(r83_a, r_a, r52)
-			// r85 = FMA r84 r80:r r54
-			r85_a := math.FMA(r84_a, r_a, r54)
-			// r86 = FMA r85 r80:r r56
-			r86_a := math.FMA(r85_a, r_a, r56)
-			// r87 = FMA r86 r80:r r26
-			r87_a := math.FMA(r86_a, r_a, r26)
-			// r88 = FMA r87 r80:r r27
-			r88_a := math.FMA(r87_a, r_a, r27)
-			// r89 = FMA r88 r80:r r29
-			r89_a := math.FMA(r88_a, r_a, r29)
-			// r90 = FMA r89 r80:r r31
-			r90_a := math.FMA(r89_a, r_a, r31)
-			// r91 = FMA r90 r80:r r33
-			r91_a := math.FMA(r90_a, r_a, r33)
-			// r92 = FMA r91 r80:r r35
-			r92_a := math.FMA(r91_a, r_a, r35)
-			// r93 = FMA r92 r80:r r37
-			r93_a := math.FMA(r92_a, r_a, r37)
-			// r94 = FMA r93 r80:r r39
-			r94_a := math.FMA(r93_a, r_a, r39)
-			// r95:q = FMA r94 r80:r r41
-			q_a := math.FMA(r94_a, r_a, r41)
-			// r97 = CmpGT r76:k r96
-			r97_a := k_a > r96
-			// r98:kc = Select r97 r96 r76:k
+			// r82 = FMA r79:zc r81 r80
+			r82_a := math.FMA(zc_a, r81, r80)
+			// r83:k = Sub r82 r80
+			k_a := float64(r82_a - r80)
+			// r86 = FMA r83:k r85 r79:zc
+			r86_a := math.FMA(k_a, r85, zc_a)
+			// r87:r = FMA r83:k r84 r86
+			r_a := math.FMA(k_a, r84, r86_a)
+			// r88 = FMA r52 r87:r r53
+			r88_a := math.FMA(r52, r_a, r53)
+			// r89 = FMA r88 r87:r r55
+			r89_a := math.FMA(r88_a, r_a, r55)
+			// r90 = FMA r89 r87:r r57
+			r90_a := math.FMA(r89_a, r_a, r57)
+			// r91 = FMA r90 r87:r r59
+			r91_a := math.FMA(r90_a, r_a, r59)
+			// r92 = FMA r91 r87:r r61
+			r92_a := math.FMA(r91_a, r_a, r61)
+			// r93 = FMA r92 r87:r r63
+			r93_a := math.FMA(r92_a, r_a, r63)
+			// r94 = FMA r93 r87:r r33
+			r94_a := math.FMA(r93_a, r_a, r33)
+			// r95 = FMA r94 r87:r r34
+			r95_a := math.FMA(r94_a, r_a, r34)
+			// r96 = FMA r95 r87:r r36
+			r96_a := math.FMA(r95_a, r_a, r36)
+			// r97 = FMA r96 r87:r r38
+			r97_a := math.FMA(r96_a, r_a, r38)
+			// r98 = FMA r97 r87:r r40
+			r98_a := math.FMA(r97_a, r_a, r40)
+			// r99 = FMA r98 r87:r r42
+			r99_a := math.FMA(r98_a, r_a, r42)
+			// r100 = FMA r99 r87:r r44
+			r100_a := math.FMA(r99_a, r_a, r44)
+			// r101 = FMA r100 r87:r r46
+			r101_a := math.FMA(r100_a, r_a, r46)
+			// r102:q = FMA r101 r87:r r48
+			q_a := math.FMA(r101_a, r_a, r48)
+			// r104 = CmpGT r83:k r103
+			r104_a := k_a > r103
+			// r105:kc = Select r104 r103 r83:k
 			kc_a := k_a
-			if r97_a {
-				kc_a = r96
+			if r104_a {
+				kc_a = r103
 			}
-			// r100 = Mul r98:kc r99
-			r100_a := float64(kc_a * r99)
-			// r101 = Add r100 r73
-			r101_a := float64(r100_a + r73)
-			// r102:kBits = Bits r101
-			kBits102_a := math.Float64bits(r101_a)
-			// r104 = IAdd r102:kBits r103
-			r104_a := kBits102_a + r103
-			// r105 = Shl 52 r104
-			r105_a := r104_a << 52
-			// r106:pow2 = FromBits r105
-			pow2106_a := math.Float64frombits(r105_a)
-			// r107:oneMinus = Sub r41 r106:pow2
-			oneMinus_a := float64(r41 - pow2106_a)
-			// r108 = FMA r80:r r95:q r107:oneMinus
-			r108_a := math.FMA(r_a, q_a, oneMinus_a)
-			// r109:y = Div r108 r69:zl
-			y_a := float64(r108_a / zl_a)
-			// r110 = FMA r76:k r39 r73
-			r110_a := math.FMA(k_a, r39, r73)
-			// r111:kHalf = Sub r110 r73
-			kHalf_a := float64(r110_a - r73)
-			// r112 = Add r111:kHalf r73
-			r112_a := float64(kHalf_a + r73)
-			// r113:kBits = Bits r112
-			kBits113_a := math.Float64bits(r112_a)
-			// r114 = IAdd r113:kBits r103
-			r114_a := kBits113_a + r103
-			// r115 = Shl 52 r114
-			r115_a := r114_a << 52
-			// r116:pow2 = FromBits r115
-			pow2116_a := math.Float64frombits(r115_a)
-			// r117 = Mul r109:y r116:pow2
-			r117_a := float64(y_a * pow2116_a)
-			// r118 = Sub r76:k r111:kHalf
-			r118_a := float64(k_a - kHalf_a)
-			// r119 = Add r118 r73
-			r119_a := float64(r118_a + r73)
+			// r107 = Mul r105:kc r106
+			r107_a := float64(kc_a * r106)
+			// r108 = Add r107 r80
+			r108_a := float64(r107_a + r80)
+			// r109:kBits = Bits r108
+			kBits109_a := math.Float64bits(r108_a)
+			// r111 = IAdd r109:kBits r110
+			r111_a := kBits109_a + r110
+			// r112 = Shl 52 r111
+			r112_a := r111_a << 52
+			// r113:pow2 = FromBits r112
+			pow2113_a := math.Float64frombits(r112_a)
+			// r114:oneMinus = Sub r48 r113:pow2
+			oneMinus_a := float64(r48 - pow2113_a)
+			// r115 = FMA r87:r r102:q r114:oneMinus
+			r115_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r116:y = Div r115 r76:zl
+			y_a := float64(r115_a / zl_a)
+			// r117 = FMA r83:k r46 r80
+			r117_a := math.FMA(k_a, r46, r80)
+			// r118:kHalf = Sub r117 r80
+			kHalf_a := float64(r117_a - r80)
+			// r119 = Add r118:kHalf r80
+			r119_a := float64(kHalf_a + r80)
 			// r120:kBits = Bits r119
 			kBits120_a := math.Float64bits(r119_a)
-			// r121 = IAdd r120:kBits r103
-			r121_a := kBits120_a + r103
+			// r121 = IAdd r120:kBits r110
+			r121_a := kBits120_a + r110
 			// r122 = Shl 52 r121
 			r122_a := r121_a << 52
 			// r123:pow2 = FromBits r122
 			pow2123_a := math.Float64frombits(r122_a)
-			// r124:big = Mul r117 r123:pow2
-			big_a := float64(r117_a * pow2123_a)
-			// r125 = CmpLE r25:az r39
-			r125_a := az_a <= r39
-			// r126:far = Select r125 r66:taylor r124:big
+			// r124 = Mul r116:y r123:pow2
+			r124_a := float64(y_a * pow2123_a)
+			// r125 = Sub r83:k r118:kHalf
+			r125_a := float64(k_a - kHalf_a)
+			// r126 = Add r125 r80
+			r126_a := float64(r125_a + r80)
+			// r127:kBits = Bits r126
+			kBits127_a := math.Float64bits(r126_a)
+			// r128 = IAdd r127:kBits r110
+			r128_a := kBits127_a + r110
+			// r129 = Shl 52 r128
+			r129_a := r128_a << 52
+			// r130:pow2 = FromBits r129
+			pow2130_a := math.Float64frombits(r129_a)
+			// r131:big = Mul r124 r130:pow2
+			big_a := float64(r124_a * pow2130_a)
+			// r132 = CmpLE r32:az r46
+			r132_a := az_a <= r46
+			// r133:far = Select r132 r73:taylor r131:big
 			far_a := big_a
-			if r125_a {
+			if r132_a {
 				far_a = taylor_a
 			}
-			// r42:ex = Select r44:large r126:far r42:ex
+			// r49:ex = Select r51:large r133:far r49:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r47 = FMA r45 r24:z r46
-			r47_b := math.FMA(r45, z_b, r46)
-			// r49 = FMA r47 r24:z r48
-			r49_b := math.FMA(r47_b, z_b, r48)
-			// r51 = FMA r49 r24:z r50
-			r51_b := math.FMA(r49_b, z_b, r50)
-			// r53 = FMA r51 r24:z r52
-			r53_b := math.FMA(r51_b, z_b, r52)
-			// r55 = FMA r53 r24:z r54
-			r55_b := math.FMA(r53_b, z_b, r54)
-			// r57 = FMA r55 r24:z r56
-			r57_b := math.FMA(r55_b, z_b, r56)
-			// r58 = FMA r57 r24:z r26
-			r58_b := math.FMA(r57_b, z_b, r26)
-			// r59 = FMA r58 r24:z r27
-			r59_b := math.FMA(r58_b, z_b, r27)
-			// r60 = FMA r59 r24:z r29
-			r60_b := math.FMA(r59_b, z_b, r29)
-			// r61 = FMA r60 r24:z r31
-			r61_b := math.FMA(r60_b, z_b, r31)
-			// r62 = FMA r61 r24:z r33
-			r62_b := math.FMA(r61_b, z_b, r33)
-			// r63 = FMA r62 r24:z r35
-			r63_b := math.FMA(r62_b, z_b, r35)
-			// r64 = FMA r63 r24:z r37
-			r64_b := math.FMA(r63_b, z_b, r37)
-			// r65 = FMA r64 r24:z r39
-			r65_b := math.FMA(r64_b, z_b, r39)
-			// r66:taylor = FMA r65 r24:z r41
-			taylor_b := math.FMA(r65_b, z_b, r41)
-			// r68 = CmpGT r24:z r67
-			r68_b := z_b > r67
-			// r69:zl = Select r68 r67 r24:z
+			// r54 = FMA r52 r24:z r53
+			r54_b := math.FMA(r52, z_b, r53)
+			// r56 = FMA r54 r24:z r55
+			r56_b := math.FMA(r54_b, z_b, r55)
+			// r58 = FMA r56 r24:z r57
+			r58_b := math.FMA(r56_b, z_b, r57)
+			// r60 = FMA r58 r24:z r59
+			r60_b := math.FMA(r58_b, z_b, r59)
+			// r62 = FMA r60 r24:z r61
+			r62_b := math.FMA(r60_b, z_b, r61)
+			// r64 = FMA r62 r24:z r63
+			r64_b := math.FMA(r62_b, z_b, r63)
+			// r65 = FMA r64 r24:z r33
+			r65_b := math.FMA(r64_b, z_b, r33)
+			// r66 = FMA r65 r24:z r34
+			r66_b := math.FMA(r65_b, z_b, r34)
+			// r67 = FMA r66 r24:z r36
+			r67_b := math.FMA(r66_b, z_b, r36)
+			// r68 = FMA r67 r24:z r38
+			r68_b := math.FMA(r67_b, z_b, r38)
+			// r69 = FMA r68 r24:z r40
+			r69_b := math.FMA(r68_b, z_b, r40)
+			// r70 = FMA r69 r24:z r42
+			r70_b := math.FMA(r69_b, z_b, r42)
+			// r71 = FMA r70 r24:z r44
+			r71_b := math.FMA(r70_b, z_b, r44)
+			// r72 = FMA r71 r24:z r46
+			r72_b := math.FMA(r71_b, z_b, r46)
+			// r73:taylor = FMA r72 r24:z r48
+			taylor_b := math.FMA(r72_b, z_b, r48)
+			// r75 = CmpGT r24:z r74
+			r75_b := z_b > r74
+			// r76:zl = Select r75 r74 r24:z
 			zl_b := z_b
-			if r68_b {
-				zl_b = r67
+			if r75_b {
+				zl_b = r74
 			}
-			// r71 = CmpLT r69:zl r70
-			r71_b := zl_b < r70
-			// r72:zc = Select r71 r70 r69:zl
+			// r78 = CmpLT r76:zl r77
+			r78_b := zl_b < r77
+			// r79:zc = Select r78 r77 r76:zl
 			zc_b := zl_b
-			if r71_b {
-				zc_b = r70
+			if r78_b {
+				zc_b = r77
 			}
-			// r75 = FMA r72:zc r74 r73
-			r75_b := math.FMA(zc_b, r74, r73)
-			// r76:k = Sub r75 r73
-			k_b := float64(r75_b - r73)
-			// r79 = FMA r76:k r78 r72:zc
-			r79_b := math.FMA(k_b, r78, zc_b)
-			// r80:r = FMA r76:k r77 r79
-			r_b := math.FMA(k_b, r77, r79_b)
-			// r81 = FMA r45 r80:r r46
-			r81_b := math.FMA(r45, r_b, r46)
-			// r82 = FMA r81 r80:r r48
-			r82_b := math.FMA(r81_b, r_b, r48)
-			// r83 = FMA r82 r80:r r50
-			r83_b := math.FMA(r82_b, r_b, r50)
-			// r84 = FMA r83 r80:r r52
-			r84_b := math.FMA(r83_b, r_b, r52)
-			// r85 = FMA r84 r80:r r54
-			r85_b := math.FMA(r84_b, r_b, r54)
-			// r86 = FMA r85 r80:r r56
-			r86_b := math.FMA(r85_b, r_b, r56)
-			// r87 = FMA r86 r80:r r26
-			r87_b := math.FMA(r86_b, r_b, r26)
-			// r88 = FMA r87 r80:r r27
-			r88_b := math.FMA(r87_b, r_b, r27)
-			// r89 = FMA r88 r80:r r29
-			r89_b := math.FMA(r88_b, r_b, r29)
-			// r90 = FMA r89 r80:r r31
-			r90_b := math.FMA(r89_b, r_b, r31)
-			// r91 = FMA r90 r80:r r33
-			r91_b := math.FMA(r90_b, r_b, r33)
-			// r92 = FMA r91 r80:r r35
-			r92_b := math.FMA(r91_b, r_b, r35)
-			// r93 = FMA r92 r80:r r37
-			r93_b := math.FMA(r92_b, r_b, r37)
-			// r94 = FMA r93 r80:r r39
-			r94_b := math.FMA(r93_b, r_b, r39)
-			// r95:q = FMA r94 r80:r r41
-			q_b := math.FMA(r94_b, r_b, r41)
-			// r97 = CmpGT r76:k r96
-			r97_b := k_b > r96
-			// r98:kc = Select r97 r96 r76:k
+			// r82 = FMA r79:zc r81 r80
+			r82_b := math.FMA(zc_b, r81, r80)
+			// r83:k = Sub r82 r80
+			k_b := float64(r82_b - r80)
+			// r86 = FMA r83:k r85 r79:zc
+			r86_b := math.FMA(k_b, r85, zc_b)
+			// r87:r = FMA r83:k r84 r86
+			r_b := math.FMA(k_b, r84, r86_b)
+			// r88 = FMA r52 r87:r r53
+			r88_b := math.FMA(r52, r_b, r53)
+			// r89 = FMA r88 r87:r r55
+			r89_b := math.FMA(r88_b, r_b, r55)
+			// r90 = FMA r89 r87:r r57
+			r90_b := math.FMA(r89_b, r_b, r57)
+			// r91 = FMA r90 r87:r r59
+			r91_b := math.FMA(r90_b, r_b, r59)
+			// r92 = FMA r91 r87:r r61
+			r92_b := math.FMA(r91_b, r_b, r61)
+			// r93 = FMA r92 r87:r r63
+			r93_b := math.FMA(r92_b, r_b, r63)
+			// r94 = FMA r93 r87:r r33
+			r94_b := math.FMA(r93_b, r_b, r33)
+			// r95 = FMA r94 r87:r r34
+			r95_b := math.FMA(r94_b, r_b, r34)
+			// r96 = FMA r95 r87:r r36
+			r96_b := math.FMA(r95_b, r_b, r36)
+			// r97 = FMA r96 r87:r r38
+			r97_b := math.FMA(r96_b, r_b, r38)
+			// r98 = FMA r97 r87:r r40
+			r98_b := math.FMA(r97_b, r_b, r40)
+			// r99 = FMA r98 r87:r r42
+			r99_b := math.FMA(r98_b, r_b, r42)
+			// r100 = FMA r99 r87:r r44
+			r100_b := math.FMA(r99_b, r_b, r44)
+			// r101 = FMA r100 r87:r r46
+			r101_b := math.FMA(r100_b, r_b, r46)
+			// r102:q = FMA r101 r87:r r48
+			q_b := math.FMA(r101_b, r_b, r48)
+			// r104 = CmpGT r83:k r103
+			r104_b := k_b > r103
+			// r105:kc = Select r104 r103 r83:k
 			kc_b := k_b
-			if r97_b {
-				kc_b = r96
+			if r104_b {
+				kc_b = r103
 			}
-			// r100 = Mul r98:kc r99
-			r100_b := float64(kc_b * r99)
-			// r101 = Add r100 r73
-			r101_b := float64(r100_b + r73)
-			// r102:kBits = Bits r101
-			kBits102_b := math.Float64bits(r101_b)
-			// r104 = IAdd r102:kBits r103
-			r104_b := kBits102_b + r103
-			// r105 = Shl 52 r104
-			r105_b := r104_b << 52
-			// r106:pow2 = FromBits r105
-			pow2106_b := math.Float64frombits(r105_b)
-			// r107:oneMinus = Sub r41 r106:pow2
-			oneMinus_b := float64(r41 - pow2106_b)
-			// r108 = FMA r80:r r95:q r107:oneMinus
-			r108_b := math.FMA(r_b, q_b, oneMinus_b)
-			// r109:y = Div r108 r69:zl
-			y_b := float64(r108_b / zl_b)
-			// r110 = FMA r76:k r39 r73
-			r110_b := math.FMA(k_b, r39, r73)
-			// r111:kHalf = Sub r110 r73
-			kHalf_b := float64(r110_b - r73)
-			// r112 = Add r111:kHalf r73
-			r112_b := float64(kHalf_b + r73)
-			// r113:kBits = Bits r112
-			kBits113_b := math.Float64bits(r112_b)
-			// r114 = IAdd r113:kBits r103
-			r114_b := kBits113_b + r103
-			// r115 = Shl 52 r114
-			r115_b := r114_b << 52
-			// r116:pow2 = FromBits r115
-			pow2116_b := math.Float64frombits(r115_b)
-			// r117 = Mul r109:y r116:pow2
-			r117_b := float64(y_b * pow2116_b)
-			// r118 = Sub r76:k r111:kHalf
-			r118_b := float64(k_b - kHalf_b)
-			// r119 = Add r118 r73
-			r119_b := float64(r118_b + r73)
+			// r107 = Mul r105:kc r106
+			r107_b := float64(kc_b * r106)
+			// r108 = Add r107 r80
+			r108_b := float64(r107_b + r80)
+			// r109:kBits = Bits r108
+			kBits109_b := math.Float64bits(r108_b)
+			// r111 = IAdd r109:kBits r110
+			r111_b := kBits109_b + r110
+			// r112 = Shl 52 r111
+			r112_b := r111_b << 52
+			// r113:pow2 = FromBits r112
+			pow2113_b := math.Float64frombits(r112_b)
+			// r114:oneMinus = Sub r48 r113:pow2
+			oneMinus_b := float64(r48 - pow2113_b)
+			// r115 = FMA r87:r r102:q r114:oneMinus
+			r115_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r116:y = Div r115 r76:zl
+			y_b := float64(r115_b / zl_b)
+			// r117 = FMA r83:k r46 r80
+			r117_b := math.FMA(k_b, r46, r80)
+			// r118:kHalf = Sub r117 r80
+			kHalf_b := float64(r117_b - r80)
+			// r119 = Add r118:kHalf r80
+			r119_b := float64(kHalf_b + r80)
 			// r120:kBits = Bits r119
 			kBits120_b := math.Float64bits(r119_b)
-			// r121 = IAdd r120:kBits r103
-			r121_b := kBits120_b + r103
+			// r121 = IAdd r120:kBits r110
+			r121_b := kBits120_b + r110
 			// r122 = Shl 52 r121
 			r122_b := r121_b << 52
 			// r123:pow2 = FromBits r122
 			pow2123_b := math.Float64frombits(r122_b)
-			// r124:big = Mul r117 r123:pow2
-			big_b := float64(r117_b * pow2123_b)
-			// r125 = CmpLE r25:az r39
-			r125_b := az_b <= r39
-			// r126:far = Select r125 r66:taylor r124:big
+			// r124 = Mul r116:y r123:pow2
+			r124_b := float64(y_b * pow2123_b)
+			// r125 = Sub r83:k r118:kHalf
+			r125_b := float64(k_b - kHalf_b)
+			// r126 = Add r125 r80
+			r126_b := float64(r125_b + r80)
+			// r127:kBits = Bits r126
+			kBits127_b := math.Float64bits(r126_b)
+			// r128 = IAdd r127:kBits r110
+			r128_b := kBits127_b + r110
+			// r129 = Shl 52 r128
+			r129_b := r128_b << 52
+			// r130:pow2 = FromBits r129
+			pow2130_b := math.Float64frombits(r129_b)
+			// r131:big = Mul r124 r130:pow2
+			big_b := float64(r124_b * pow2130_b)
+			// r132 = CmpLE r32:az r46
+			r132_b := az_b <= r46
+			// r133:far = Select r132 r73:taylor r131:big
 			far_b := big_b
-			if r125_b {
+			if r132_b {
 				far_b = taylor_b
 			}
-			// r42:ex = Select r44:large r126:far r42:ex
+			// r49:ex = Select r51:large r133:far r49:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
-		// r127:vc = FMA r42:ex r22:F r7:vr
+		// r134:vc = FMA r49:ex r22:F r7:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
 		if hasDelta {
-			// r128 = Load Delta
-			r128_a := delta[j]
-			r128_b := delta[j+1]
-			// r127:vc = Add r127:vc r128
-			vc_a = float64(vc_a + r128_a)
-			vc_b = float64(vc_b + r128_b)
+			// r135 = Load Delta
+			r135_a := delta[j]
+			r135_b := delta[j+1]
+			// r134:vc = Add r134:vc r135
+			vc_a = float64(vc_a + r135_a)
+			vc_b = float64(vc_b + r135_b)
 		}
-		// r130:ka = Param Ka
+		// r137:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
-		// r131:dv = Sub r127:vc r13:vRest
+		// r138:dv = Sub r134:vc r13:vRest
 		dv_a := float64(vc_a - vRest_a)
 		dv_b := float64(vc_b - vRest_b)
-		// r132:keep = Param Keep
+		// r139:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
-		// r133:wkeep = Mul r132:keep r10:u
+		// r140:wkeep = Mul r139:keep r10:u
 		wkeep_a := float64(keep_a * u_a)
 		wkeep_b := float64(keep_b * u_b)
-		// r134:wc = FMA r130:ka r131:dv r133:wkeep
+		// r141:wc = FMA r137:ka r138:dv r140:wkeep
 		wc_a := math.FMA(ka_a, dv_a, wkeep_a)
 		wc_b := math.FMA(ka_b, dv_b, wkeep_b)
-		// r136:since = Sub r135:t r2:Last
+		// r143:since = Sub r142:t r2:Last
 		since_a := float64(t - Last_a)
 		since_b := float64(t - Last_b)
-		// r137:tauRef = Param TauRef
+		// r144:tauRef = Param TauRef
 		tauRef_a := cTauRef[j]
 		tauRef_b := cTauRef[j+1]
-		// r138:refr = CmpLT r136:since r137:tauRef
+		// r145:refr = CmpLT r143:since r144:tauRef
 		refr_a := since_a < tauRef_a
 		refr_b := since_b < tauRef_b
-		// r0:V = Select r138:refr r7:vr r127:vc
+		// r0:V = Select r145:refr r7:vr r134:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -10735,7 +7419,7 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		if refr_b {
 			V_b = vr_b
 		}
-		// r1:W = Select r138:refr r10:u r134:wc
+		// r1:W = Select r145:refr r10:u r141:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -10744,34 +7428,25 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		if refr_b {
 			W_b = u_b
 		}
-		// r141:sp = CmpGE r0:V r3:vTh
+		// r148:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= vTh_a
 		sp_b := V_b >= vTh_b
-		// r2:Last = Select r141:sp r135:t r2:Last
+		// r2:Last = Select r148:sp r142:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
 		if sp_b {
 			Last_b = t
->>>>>>> gen-ir
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r148a {
-=======
-			// StoreOne Spike r141:sp
+			// StoreOne Spike r148:sp
 			if sp_a {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-<<<<<<< HEAD
-			if r148b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
@@ -10779,37 +7454,22 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r149a := r145a || r148a
-			r149b := r145b || r148b
-			ref[j] = r149a
-			ref[j+1] = r149b
-=======
-			// r142:ref = Or r138:refr r141:sp
-			ref142_a := refr_a || sp_a
-			ref142_b := refr_b || sp_b
-			// StoreBool Ref r142:ref
-			ref[j] = ref142_a
-			ref[j+1] = ref142_b
->>>>>>> gen-ir
+			// r149:ref = Or r145:refr r148:sp
+			ref149_a := refr_a || sp_a
+			ref149_b := refr_b || sp_b
+			// StoreBool Ref r149:ref
+			ref[j] = ref149_a
+			ref[j+1] = ref149_b
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r148a {
-=======
-			// StoreBits Bits r141:sp
+			// StoreBits Bits r148:sp
 			if sp_a {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-<<<<<<< HEAD
-			if r148b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -10861,146 +7521,6 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 			// r11:in = Load I
 			in = i[j]
 		}
-<<<<<<< HEAD
-		r13 := cVRest[j]
-		r14 := float64(r7 - r13)
-		r15 := cVC[j]
-		r16 := float64(r7 - r15)
-		r17 := cDtCTau[j]
-		r18 := float64(r14 * r16)
-		r19 := cDtRTau[j]
-		r20 := float64(r11 - r10)
-		r21 := float64(r19 * r20)
-		r22 := math.FMA(r17, r18, r21)
-		r23 := float64(r14 + r16)
-		r24 := float64(r17 * r23)
-		if hasG {
-			r25 := cDtRTau[j]
-			r26 := g[j]
-			r27 := float64(r25 * r26)
-			r24 = float64(r24 - r27)
-			r29 := math.Float64frombits(0x0000000000000000) // 0
-			r30 := math.FMA(r27, r7, r29)
-			r22 = float64(r22 - r30)
-		}
-		r32 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
-		r35 := math.FMA(r33, r24, r34)
-		r37 := math.FMA(r35, r24, r36)
-		r39 := math.FMA(r37, r24, r38)
-		r41 := math.FMA(r39, r24, r40)
-		r43 := math.FMA(r41, r24, r42)
-		r45 := math.FMA(r43, r24, r44)
-		r47 := math.FMA(r45, r24, r46)
-		r49 := math.FMA(r47, r24, r48)
-		r51 := r32 > r50
-		if r51 {
-			r54 := math.FMA(r52, r24, r53)
-			r56 := math.FMA(r54, r24, r55)
-			r58 := math.FMA(r56, r24, r57)
-			r60 := math.FMA(r58, r24, r59)
-			r62 := math.FMA(r60, r24, r61)
-			r64 := math.FMA(r62, r24, r63)
-			r65 := math.FMA(r64, r24, r33)
-			r66 := math.FMA(r65, r24, r34)
-			r67 := math.FMA(r66, r24, r36)
-			r68 := math.FMA(r67, r24, r38)
-			r69 := math.FMA(r68, r24, r40)
-			r70 := math.FMA(r69, r24, r42)
-			r71 := math.FMA(r70, r24, r44)
-			r72 := math.FMA(r71, r24, r46)
-			r73 := math.FMA(r72, r24, r48)
-			r75 := r24 > r74
-			r76 := r24
-			if r75 {
-				r76 = r74
-			}
-			r78 := r76 < r77
-			r79 := r76
-			if r78 {
-				r79 = r77
-			}
-			r82 := math.FMA(r79, r81, r80)
-			r83 := float64(r82 - r80)
-			r86 := math.FMA(r83, r85, r79)
-			r87 := math.FMA(r83, r84, r86)
-			r88 := math.FMA(r52, r87, r53)
-			r89 := math.FMA(r88, r87, r55)
-			r90 := math.FMA(r89, r87, r57)
-			r91 := math.FMA(r90, r87, r59)
-			r92 := math.FMA(r91, r87, r61)
-			r93 := math.FMA(r92, r87, r63)
-			r94 := math.FMA(r93, r87, r33)
-			r95 := math.FMA(r94, r87, r34)
-			r96 := math.FMA(r95, r87, r36)
-			r97 := math.FMA(r96, r87, r38)
-			r98 := math.FMA(r97, r87, r40)
-			r99 := math.FMA(r98, r87, r42)
-			r100 := math.FMA(r99, r87, r44)
-			r101 := math.FMA(r100, r87, r46)
-			r102 := math.FMA(r101, r87, r48)
-			r104 := r83 > r103
-			r105 := r83
-			if r104 {
-				r105 = r103
-			}
-			r107 := float64(r105 * r106)
-			r108 := float64(r107 + r80)
-			r109 := math.Float64bits(r108)
-			r111 := r109 + r110
-			r112 := r111 << 52
-			r113 := math.Float64frombits(r112)
-			r114 := float64(r48 - r113)
-			r115 := math.FMA(r87, r102, r114)
-			r116 := float64(r115 / r76)
-			r117 := math.FMA(r83, r46, r80)
-			r118 := float64(r117 - r80)
-			r119 := float64(r118 + r80)
-			r120 := math.Float64bits(r119)
-			r121 := r120 + r110
-			r122 := r121 << 52
-			r123 := math.Float64frombits(r122)
-			r124 := float64(r116 * r123)
-			r125 := float64(r83 - r118)
-			r126 := float64(r125 + r80)
-			r127 := math.Float64bits(r126)
-			r128 := r127 + r110
-			r129 := r128 << 52
-			r130 := math.Float64frombits(r129)
-			r131 := float64(r124 * r130)
-			r132 := r32 <= r46
-			r133 := r131
-			if r132 {
-				r133 = r73
-			}
-			if r51 {
-				r49 = r133
-			}
-		}
-		r134 := math.FMA(r49, r22, r7)
-		if hasDelta {
-			r135 := delta[j]
-			r134 = float64(r134 + r135)
-		}
-		r137 := cKa[j]
-		r138 := float64(r134 - r13)
-		r139 := cKeep[j]
-		r140 := float64(r139 * r10)
-		r141 := math.FMA(r137, r138, r140)
-		r143 := float64(r142 - r2)
-		r144 := cTauRef[j]
-		r145 := r143 < r144
-		r0 = r134
-		if r145 {
-			r0 = r7
-		}
-		r1 = r141
-		if r145 {
-			r1 = r10
-		}
-		r148 := r0 >= r3
-		if r148 {
-			r2 = r142
-=======
 		// r13:vRest = Param VRest
 		vRest := cVRest[j]
 		// r14:a1 = Sub r7:vr r13:vRest
@@ -11014,238 +7534,250 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		// r18:a12 = Mul r14:a1 r16:a2
 		a12 := float64(a1 * a2)
 		// r19:dtRTau = Param DtRTau
-		dtRTau := cDtRTau[j]
+		dtRTau19 := cDtRTau[j]
 		// r20:iu = Sub r11:in r10:u
 		iu := float64(in - u)
 		// r21:drive = Mul r19:dtRTau r20:iu
-		drive := float64(dtRTau * iu)
+		drive := float64(dtRTau19 * iu)
 		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 		F := math.FMA(dtCTau, a12, drive)
 		// r23:a1a2 = Add r14:a1 r16:a2
 		a1a2 := float64(a1 + a2)
 		// r24:z = Mul r17:dtCTau r23:a1a2
 		z := float64(dtCTau * a1a2)
-		// r25:az = Abs r24:z
+		// If G
+		if hasG {
+			// r25:dtRTau = Param DtRTau
+			dtRTau25 := cDtRTau[j]
+			// r26 = Load G
+			r26 := g[j]
+			// r27:gd = Mul r25:dtRTau r26
+			gd := float64(dtRTau25 * r26)
+			// r24:z = Sub r24:z r27:gd
+			z = float64(z - gd)
+			// r29 = Imm 0x0
+			r29 := math.Float64frombits(0x0000000000000000) // 0
+			// r30:gv = FMA r27:gd r7:vr r29
+			gv := math.FMA(gd, vr, r29)
+			// r22:F = Sub r22:F r30:gv
+			F = float64(F - gv)
+		}
+		// r32:az = Abs r24:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
-		// r28 = FMA r26 r24:z r27
-		r28 := math.FMA(r26, z, r27)
-		// r30 = FMA r28 r24:z r29
-		r30 := math.FMA(r28, z, r29)
-		// r32 = FMA r30 r24:z r31
-		r32 := math.FMA(r30, z, r31)
-		// r34 = FMA r32 r24:z r33
-		r34 := math.FMA(r32, z, r33)
-		// r36 = FMA r34 r24:z r35
-		r36 := math.FMA(r34, z, r35)
-		// r38 = FMA r36 r24:z r37
-		r38 := math.FMA(r36, z, r37)
-		// r40 = FMA r38 r24:z r39
-		r40 := math.FMA(r38, z, r39)
-		// r42:ex = FMA r40 r24:z r41
-		ex := math.FMA(r40, z, r41)
-		// r44:large = CmpGT r25:az r43
-		large := az > r43
-		// Rare r44:large
+		// r35 = FMA r33 r24:z r34
+		r35 := math.FMA(r33, z, r34)
+		// r37 = FMA r35 r24:z r36
+		r37 := math.FMA(r35, z, r36)
+		// r39 = FMA r37 r24:z r38
+		r39 := math.FMA(r37, z, r38)
+		// r41 = FMA r39 r24:z r40
+		r41 := math.FMA(r39, z, r40)
+		// r43 = FMA r41 r24:z r42
+		r43 := math.FMA(r41, z, r42)
+		// r45 = FMA r43 r24:z r44
+		r45 := math.FMA(r43, z, r44)
+		// r47 = FMA r45 r24:z r46
+		r47 := math.FMA(r45, z, r46)
+		// r49:ex = FMA r47 r24:z r48
+		ex := math.FMA(r47, z, r48)
+		// r51:large = CmpGT r32:az r50
+		large := az > r50
+		// Rare r51:large
 		if large {
-			// r47 = FMA r45 r24:z r46
-			r47 := math.FMA(r45, z, r46)
-			// r49 = FMA r47 r24:z r48
-			r49 := math.FMA(r47, z, r48)
-			// r51 = FMA r49 r24:z r50
-			r51 := math.FMA(r49, z, r50)
-			// r53 = FMA r51 r24:z r52
-			r53 := math.FMA(r51, z, r52)
-			// r55 = FMA r53 r24:z r54
-			r55 := math.FMA(r53, z, r54)
-			// r57 = FMA r55 r24:z r56
-			r57 := math.FMA(r55, z, r56)
-			// r58 = FMA r57 r24:z r26
-			r58 := math.FMA(r57, z, r26)
-			// r59 = FMA r58 r24:z r27
-			r59 := math.FMA(r58, z, r27)
-			// r60 = FMA r59 r24:z r29
-			r60 := math.FMA(r59, z, r29)
-			// r61 = FMA r60 r24:z r31
-			r61 := math.FMA(r60, z, r31)
-			// r62 = FMA r61 r24:z r33
-			r62 := math.FMA(r61, z, r33)
-			// r63 = FMA r62 r24:z r35
-			r63 := math.FMA(r62, z, r35)
-			// r64 = FMA r63 r24:z r37
-			r64 := math.FMA(r63, z, r37)
-			// r65 = FMA r64 r24:z r39
-			r65 := math.FMA(r64, z, r39)
-			// r66:taylor = FMA r65 r24:z r41
-			taylor := math.FMA(r65, z, r41)
-			// r68 = CmpGT r24:z r67
-			r68 := z > r67
-			// r69:zl = Select r68 r67 r24:z
+			// r54 = FMA r52 r24:z r53
+			r54 := math.FMA(r52, z, r53)
+			// r56 = FMA r54 r24:z r55
+			r56 := math.FMA(r54, z, r55)
+			// r58 = FMA r56 r24:z r57
+			r58 := math.FMA(r56, z, r57)
+			// r60 = FMA r58 r24:z r59
+			r60 := math.FMA(r58, z, r59)
+			// r62 = FMA r60 r24:z r61
+			r62 := math.FMA(r60, z, r61)
+			// r64 = FMA r62 r24:z r63
+			r64 := math.FMA(r62, z, r63)
+			// r65 = FMA r64 r24:z r33
+			r65 := math.FMA(r64, z, r33)
+			// r66 = FMA r65 r24:z r34
+			r66 := math.FMA(r65, z, r34)
+			// r67 = FMA r66 r24:z r36
+			r67 := math.FMA(r66, z, r36)
+			// r68 = FMA r67 r24:z r38
+			r68 := math.FMA(r67, z, r38)
+			// r69 = FMA r68 r24:z r40
+			r69 := math.FMA(r68, z, r40)
+			// r70 = FMA r69 r24:z r42
+			r70 := math.FMA(r69, z, r42)
+			// r71 = FMA r70 r24:z r44
+			r71 := math.FMA(r70, z, r44)
+			// r72 = FMA r71 r24:z r46
+			r72 := math.FMA(r71, z, r46)
+			// r73:taylor = FMA r72 r24:z r48
+			taylor := math.FMA(r72, z, r48)
+			// r75 = CmpGT r24:z r74
+			r75 := z > r74
+			// r76:zl = Select r75 r74 r24:z
 			zl := z
-			if r68 {
-				zl = r67
+			if r75 {
+				zl = r74
 			}
-			// r71 = CmpLT r69:zl r70
-			r71 := zl < r70
-			// r72:zc = Select r71 r70 r69:zl
+			// r78 = CmpLT r76:zl r77
+			r78 := zl < r77
+			// r79:zc = Select r78 r77 r76:zl
 			zc := zl
-			if r71 {
-				zc = r70
+			if r78 {
+				zc = r77
 			}
-			// r75 = FMA r72:zc r74 r73
-			r75 := math.FMA(zc, r74, r73)
-			// r76:k = Sub r75 r73
-			k := float64(r75 - r73)
-			// r79 = FMA r76:k r78 r72:zc
-			r79 := math.FMA(k, r78, zc)
-			// r80:r = FMA r76:k r77 r79
-			r := math.FMA(k, r77, r79)
-			// r81 = FMA r45 r80:r r46
-			r81 := math.FMA(r45, r, r46)
-			// r82 = FMA r81 r80:r r48
-			r82 := math.FMA(r81, r, r48)
-			// r83 = FMA r82 r80:r r50
-			r83 := math.FMA(r82, r, r50)
-			// r84 = FMA r83 r80:r r52
-			r84 := math.FMA(r83, r, r52)
-			// r85 = FMA r84 r80:r r54
-			r85 := math.FMA(r84, r, r54)
-			// r86 = FMA r85 r80:r r56
-			r86 := math.FMA(r85, r, r56)
-			// r87 = FMA r86 r80:r r26
-			r87 := math.FMA(r86, r, r26)
-			// r88 = FMA r87 r80:r r27
-			r88 := math.FMA(r87, r, r27)
-			// r89 = FMA r88 r80:r r29
-			r89 := math.FMA(r88, r, r29)
-			// r90 = FMA r89 r80:r r31
-			r90 := math.FMA(r89, r, r31)
-			// r91 = FMA r90 r80:r r33
-			r91 := math.FMA(r90, r, r33)
-			// r92 = FMA r91 r80:r r35
-			r92 := math.FMA(r91, r, r35)
-			// r93 = FMA r92 r80:r r37
-			r93 := math.FMA(r92, r, r37)
-			// r94 = FMA r93 r80:r r39
-			r94 := math.FMA(r93, r, r39)
-			// r95:q = FMA r94 r80:r r41
-			q := math.FMA(r94, r, r41)
-			// r97 = CmpGT r76:k r96
-			r97 := k > r96
-			// r98:kc = Select r97 r96 r76:k
+			// r82 = FMA r79:zc r81 r80
+			r82 := math.FMA(zc, r81, r80)
+			// r83:k = Sub r82 r80
+			k := float64(r82 - r80)
+			// r86 = FMA r83:k r85 r79:zc
+			r86 := math.FMA(k, r85, zc)
+			// r87:r = FMA r83:k r84 r86
+			r := math.FMA(k, r84, r86)
+			// r88 = FMA r52 r87:r r53
+			r88 := math.FMA(r52, r, r53)
+			// r89 = FMA r88 r87:r r55
+			r89 := math.FMA(r88, r, r55)
+			// r90 = FMA r89 r87:r r57
+			r90 := math.FMA(r89, r, r57)
+			// r91 = FMA r90 r87:r r59
+			r91 := math.FMA(r90, r, r59)
+			// r92 = FMA r91 r87:r r61
+			r92 := math.FMA(r91, r, r61)
+			// r93 = FMA r92 r87:r r63
+			r93 := math.FMA(r92, r, r63)
+			// r94 = FMA r93 r87:r r33
+			r94 := math.FMA(r93, r, r33)
+			// r95 = FMA r94 r87:r r34
+			r95 := math.FMA(r94, r, r34)
+			// r96 = FMA r95 r87:r r36
+			r96 := math.FMA(r95, r, r36)
+			// r97 = FMA r96 r87:r r38
+			r97 := math.FMA(r96, r, r38)
+			// r98 = FMA r97 r87:r r40
+			r98 := math.FMA(r97, r, r40)
+			// r99 = FMA r98 r87:r r42
+			r99 := math.FMA(r98, r, r42)
+			// r100 = FMA r99 r87:r r44
+			r100 := math.FMA(r99, r, r44)
+			// r101 = FMA r100 r87:r r46
+			r101 := math.FMA(r100, r, r46)
+			// r102:q = FMA r101 r87:r r48
+			q := math.FMA(r101, r, r48)
+			// r104 = CmpGT r83:k r103
+			r104 := k > r103
+			// r105:kc = Select r104 r103 r83:k
 			kc := k
-			if r97 {
-				kc = r96
+			if r104 {
+				kc = r103
 			}
-			// r100 = Mul r98:kc r99
-			r100 := float64(kc * r99)
-			// r101 = Add r100 r73
-			r101 := float64(r100 + r73)
-			// r102:kBits = Bits r101
-			kBits102 := math.Float64bits(r101)
-			// r104 = IAdd r102:kBits r103
-			r104 := kBits102 + r103
-			// r105 = Shl 52 r104
-			r105 := r104 << 52
-			// r106:pow2 = FromBits r105
-			pow2106 := math.Float64frombits(r105)
-			// r107:oneMinus = Sub r41 r106:pow2
-			oneMinus := float64(r41 - pow2106)
-			// r108 = FMA r80:r r95:q r107:oneMinus
-			r108 := math.FMA(r, q, oneMinus)
-			// r109:y = Div r108 r69:zl
-			y := float64(r108 / zl)
-			// r110 = FMA r76:k r39 r73
-			r110 := math.FMA(k, r39, r73)
-			// r111:kHalf = Sub r110 r73
-			kHalf := float64(r110 - r73)
-			// r112 = Add r111:kHalf r73
-			r112 := float64(kHalf + r73)
-			// r113:kBits = Bits r112
-			kBits113 := math.Float64bits(r112)
-			// r114 = IAdd r113:kBits r103
-			r114 := kBits113 + r103
-			// r115 = Shl 52 r114
-			r115 := r114 << 52
-			// r116:pow2 = FromBits r115
-			pow2116 := math.Float64frombits(r115)
-			// r117 = Mul r109:y r116:pow2
-			r117 := float64(y * pow2116)
-			// r118 = Sub r76:k r111:kHalf
-			r118 := float64(k - kHalf)
-			// r119 = Add r118 r73
-			r119 := float64(r118 + r73)
+			// r107 = Mul r105:kc r106
+			r107 := float64(kc * r106)
+			// r108 = Add r107 r80
+			r108 := float64(r107 + r80)
+			// r109:kBits = Bits r108
+			kBits109 := math.Float64bits(r108)
+			// r111 = IAdd r109:kBits r110
+			r111 := kBits109 + r110
+			// r112 = Shl 52 r111
+			r112 := r111 << 52
+			// r113:pow2 = FromBits r112
+			pow2113 := math.Float64frombits(r112)
+			// r114:oneMinus = Sub r48 r113:pow2
+			oneMinus := float64(r48 - pow2113)
+			// r115 = FMA r87:r r102:q r114:oneMinus
+			r115 := math.FMA(r, q, oneMinus)
+			// r116:y = Div r115 r76:zl
+			y := float64(r115 / zl)
+			// r117 = FMA r83:k r46 r80
+			r117 := math.FMA(k, r46, r80)
+			// r118:kHalf = Sub r117 r80
+			kHalf := float64(r117 - r80)
+			// r119 = Add r118:kHalf r80
+			r119 := float64(kHalf + r80)
 			// r120:kBits = Bits r119
 			kBits120 := math.Float64bits(r119)
-			// r121 = IAdd r120:kBits r103
-			r121 := kBits120 + r103
+			// r121 = IAdd r120:kBits r110
+			r121 := kBits120 + r110
 			// r122 = Shl 52 r121
 			r122 := r121 << 52
 			// r123:pow2 = FromBits r122
 			pow2123 := math.Float64frombits(r122)
-			// r124:big = Mul r117 r123:pow2
-			big := float64(r117 * pow2123)
-			// r125 = CmpLE r25:az r39
-			r125 := az <= r39
-			// r126:far = Select r125 r66:taylor r124:big
+			// r124 = Mul r116:y r123:pow2
+			r124 := float64(y * pow2123)
+			// r125 = Sub r83:k r118:kHalf
+			r125 := float64(k - kHalf)
+			// r126 = Add r125 r80
+			r126 := float64(r125 + r80)
+			// r127:kBits = Bits r126
+			kBits127 := math.Float64bits(r126)
+			// r128 = IAdd r127:kBits r110
+			r128 := kBits127 + r110
+			// r129 = Shl 52 r128
+			r129 := r128 << 52
+			// r130:pow2 = FromBits r129
+			pow2130 := math.Float64frombits(r129)
+			// r131:big = Mul r124 r130:pow2
+			big := float64(r124 * pow2130)
+			// r132 = CmpLE r32:az r46
+			r132 := az <= r46
+			// r133:far = Select r132 r73:taylor r131:big
 			far := big
-			if r125 {
+			if r132 {
 				far = taylor
 			}
-			// r42:ex = Select r44:large r126:far r42:ex
+			// r49:ex = Select r51:large r133:far r49:ex
 			if large {
 				ex = far
 			}
 		}
-		// r127:vc = FMA r42:ex r22:F r7:vr
+		// r134:vc = FMA r49:ex r22:F r7:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r128 = Load Delta
-			r128 := delta[j]
-			// r127:vc = Add r127:vc r128
-			vc = float64(vc + r128)
+			// r135 = Load Delta
+			r135 := delta[j]
+			// r134:vc = Add r134:vc r135
+			vc = float64(vc + r135)
 		}
-		// r130:ka = Param Ka
+		// r137:ka = Param Ka
 		ka := cKa[j]
-		// r131:dv = Sub r127:vc r13:vRest
+		// r138:dv = Sub r134:vc r13:vRest
 		dv := float64(vc - vRest)
-		// r132:keep = Param Keep
+		// r139:keep = Param Keep
 		keep := cKeep[j]
-		// r133:wkeep = Mul r132:keep r10:u
+		// r140:wkeep = Mul r139:keep r10:u
 		wkeep := float64(keep * u)
-		// r134:wc = FMA r130:ka r131:dv r133:wkeep
+		// r141:wc = FMA r137:ka r138:dv r140:wkeep
 		wc := math.FMA(ka, dv, wkeep)
-		// r136:since = Sub r135:t r2:Last
+		// r143:since = Sub r142:t r2:Last
 		since := float64(t - Last)
-		// r137:tauRef = Param TauRef
+		// r144:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r138:refr = CmpLT r136:since r137:tauRef
+		// r145:refr = CmpLT r143:since r144:tauRef
 		refr := since < tauRef
-		// r0:V = Select r138:refr r7:vr r127:vc
+		// r0:V = Select r145:refr r7:vr r134:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r138:refr r10:u r134:wc
+		// r1:W = Select r145:refr r10:u r141:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r141:sp = CmpGE r0:V r3:vTh
+		// r148:sp = CmpGE r0:V r3:vTh
 		sp := V >= vTh
-		// r2:Last = Select r141:sp r135:t r2:Last
+		// r2:Last = Select r148:sp r142:t r2:Last
 		if sp {
 			Last = t
->>>>>>> gen-ir
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r148 {
-=======
-			// StoreOne Spike r141:sp
+			// StoreOne Spike r148:sp
 			if sp {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
@@ -11253,24 +7785,15 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r149 := r145 || r148
-			ref[j] = r149
-=======
-			// r142:ref = Or r138:refr r141:sp
-			ref142 := refr || sp
-			// StoreBool Ref r142:ref
-			ref[j] = ref142
->>>>>>> gen-ir
+			// r149:ref = Or r145:refr r148:sp
+			ref149 := refr || sp
+			// StoreBool Ref r149:ref
+			ref[j] = ref149
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r148 {
-=======
-			// StoreBits Bits r141:sp
+			// StoreBits Bits r148:sp
 			if sp {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -11335,90 +7858,60 @@ func stepF64HardOne(f *Frame64, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
-<<<<<<< HEAD
-	r31 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
-	r32 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
-	r34 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
-	r36 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
-	r38 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
-	r40 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
-	r42 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
-	r44 := math.Float64frombits(0x3fe0000000000000)  // 0.5
-	r46 := math.Float64frombits(0x3ff0000000000000)  // 1
-	r48 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
-	r50 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
-	r51 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
-	r53 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
-	r55 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
-	r57 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
-	r59 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
-	r61 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
-	r72 := math.Float64frombits(0x4086800000000000)  // 720
-	r75 := math.Float64frombits(0xc086200000000000)  // -708
-	r78 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
-	r79 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
-	r82 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
-	r83 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	// r31 = Imm 0x3ec71de3a556c734
+	r31 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r32 = Imm 0x3efa01a01a01a01a
+	r32 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r34 = Imm 0x3f2a01a01a01a01a
+	r34 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r36 = Imm 0x3f56c16c16c16c17
+	r36 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r38 = Imm 0x3f81111111111111
+	r38 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r40 = Imm 0x3fa5555555555555
+	r40 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r42 = Imm 0x3fc5555555555555
+	r42 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r44 = Imm 0x3fe0000000000000
+	r44 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r46 = Imm 0x3ff0000000000000
+	r46 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r48 = Imm 0x3fb0000000000000
+	r48 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r50 = Imm 0x3d2ae7f3e733b81f
+	r50 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r51 = Imm 0x3d6ae7f3e733b81f
+	r51 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r53 = Imm 0x3da93974a8c07c9d
+	r53 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r55 = Imm 0x3de6124613a86d09
+	r55 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r57 = Imm 0x3e21eed8eff8d898
+	r57 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r59 = Imm 0x3e5ae64567f544e4
+	r59 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r61 = Imm 0x3e927e4fb7789f5c
+	r61 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r72 = Imm 0x4086800000000000
+	r72 := math.Float64frombits(0x4086800000000000) // 720
+	// r75 = Imm 0xc086200000000000
+	r75 := math.Float64frombits(0xc086200000000000) // -708
+	// r78 = Imm 0x4338000000000000
+	r78 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r79 = Imm 0x3ff71547652b82fe
+	r79 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r82 = Imm 0xbdea39ef35793c76
+	r82 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r83 = Imm 0xbfe62e42fee00000
+	r83 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r101 = Imm 0x404e000000000000
 	r101 := math.Float64frombits(0x404e000000000000) // 60
+	// r104 = Imm 0xbff0000000000000
 	r104 := math.Float64frombits(0xbff0000000000000) // -1
+	// r108 = Imm 0x3ff
 	r108 := uint64(0x3ff)
-	r140 := f.T[s]
-=======
-	// r25 = Imm 0x3ec71de3a556c734
-	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	// r26 = Imm 0x3efa01a01a01a01a
-	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	// r28 = Imm 0x3f2a01a01a01a01a
-	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	// r30 = Imm 0x3f56c16c16c16c17
-	r30 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	// r32 = Imm 0x3f81111111111111
-	r32 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	// r34 = Imm 0x3fa5555555555555
-	r34 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	// r36 = Imm 0x3fc5555555555555
-	r36 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	// r38 = Imm 0x3fe0000000000000
-	r38 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	// r40 = Imm 0x3ff0000000000000
-	r40 := math.Float64frombits(0x3ff0000000000000) // 1
-	// r42 = Imm 0x3fb0000000000000
-	r42 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	// r44 = Imm 0x3d2ae7f3e733b81f
-	r44 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	// r45 = Imm 0x3d6ae7f3e733b81f
-	r45 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	// r47 = Imm 0x3da93974a8c07c9d
-	r47 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	// r49 = Imm 0x3de6124613a86d09
-	r49 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	// r51 = Imm 0x3e21eed8eff8d898
-	r51 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	// r53 = Imm 0x3e5ae64567f544e4
-	r53 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	// r55 = Imm 0x3e927e4fb7789f5c
-	r55 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	// r66 = Imm 0x4086800000000000
-	r66 := math.Float64frombits(0x4086800000000000) // 720
-	// r69 = Imm 0xc086200000000000
-	r69 := math.Float64frombits(0xc086200000000000) // -708
-	// r72 = Imm 0x4338000000000000
-	r72 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	// r73 = Imm 0x3ff71547652b82fe
-	r73 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	// r76 = Imm 0xbdea39ef35793c76
-	r76 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	// r77 = Imm 0xbfe62e42fee00000
-	r77 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	// r95 = Imm 0x404e000000000000
-	r95 := math.Float64frombits(0x404e000000000000) // 60
-	// r98 = Imm 0xbff0000000000000
-	r98 := math.Float64frombits(0xbff0000000000000) // -1
-	// r102 = Imm 0x3ff
-	r102 := uint64(0x3ff)
-	// r134:t = Time
+	// r140:t = Time
 	t := f.T[s]
->>>>>>> gen-ir
 	j := 0
 	for ; j < n-1; j += 2 {
 		// r0:V = Load V
@@ -11463,265 +7956,6 @@ func stepF64HardOne(f *Frame64, s int) {
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-<<<<<<< HEAD
-		r13a := float64(r6a - c[CVRest])
-		r13b := float64(r6b - c[CVRest])
-		r15a := float64(r6a - c[CVC])
-		r15b := float64(r6b - c[CVC])
-		r17a := float64(r13a * r15a)
-		r17b := float64(r13b * r15b)
-		r19a := float64(r10a - r9a)
-		r19b := float64(r10b - r9b)
-		r20a := float64(c[CDtRTau] * r19a)
-		r20b := float64(c[CDtRTau] * r19b)
-		r21a := math.FMA(c[CDtCTau], r17a, r20a)
-		r21b := math.FMA(c[CDtCTau], r17b, r20b)
-		r22a := float64(r13a + r15a)
-		r22b := float64(r13b + r15b)
-		r23a := float64(c[CDtCTau] * r22a)
-		r23b := float64(c[CDtCTau] * r22b)
-		if hasG {
-			r24a := g[j]
-			r24b := g[j+1]
-			r25a := float64(c[CDtRTau] * r24a)
-			r25b := float64(c[CDtRTau] * r24b)
-			r23a = float64(r23a - r25a)
-			r23b = float64(r23b - r25b)
-			r27a := math.Float64frombits(0x0000000000000000) // 0
-			r27b := math.Float64frombits(0x0000000000000000) // 0
-			r28a := math.FMA(r25a, r6a, r27a)
-			r28b := math.FMA(r25b, r6b, r27b)
-			r21a = float64(r21a - r28a)
-			r21b = float64(r21b - r28b)
-		}
-		r30a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
-		r30b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
-		r33a := math.FMA(r31, r23a, r32)
-		r33b := math.FMA(r31, r23b, r32)
-		r35a := math.FMA(r33a, r23a, r34)
-		r35b := math.FMA(r33b, r23b, r34)
-		r37a := math.FMA(r35a, r23a, r36)
-		r37b := math.FMA(r35b, r23b, r36)
-		r39a := math.FMA(r37a, r23a, r38)
-		r39b := math.FMA(r37b, r23b, r38)
-		r41a := math.FMA(r39a, r23a, r40)
-		r41b := math.FMA(r39b, r23b, r40)
-		r43a := math.FMA(r41a, r23a, r42)
-		r43b := math.FMA(r41b, r23b, r42)
-		r45a := math.FMA(r43a, r23a, r44)
-		r45b := math.FMA(r43b, r23b, r44)
-		r47a := math.FMA(r45a, r23a, r46)
-		r47b := math.FMA(r45b, r23b, r46)
-		r49a := r30a > r48
-		r49b := r30b > r48
-		if r49a {
-			r52a := math.FMA(r50, r23a, r51)
-			r54a := math.FMA(r52a, r23a, r53)
-			r56a := math.FMA(r54a, r23a, r55)
-			r58a := math.FMA(r56a, r23a, r57)
-			r60a := math.FMA(r58a, r23a, r59)
-			r62a := math.FMA(r60a, r23a, r61)
-			r63a := math.FMA(r62a, r23a, r31)
-			r64a := math.FMA(r63a, r23a, r32)
-			r65a := math.FMA(r64a, r23a, r34)
-			r66a := math.FMA(r65a, r23a, r36)
-			r67a := math.FMA(r66a, r23a, r38)
-			r68a := math.FMA(r67a, r23a, r40)
-			r69a := math.FMA(r68a, r23a, r42)
-			r70a := math.FMA(r69a, r23a, r44)
-			r71a := math.FMA(r70a, r23a, r46)
-			r73a := r23a > r72
-			r74a := r23a
-			if r73a {
-				r74a = r72
-			}
-			r76a := r74a < r75
-			r77a := r74a
-			if r76a {
-				r77a = r75
-			}
-			r80a := math.FMA(r77a, r79, r78)
-			r81a := float64(r80a - r78)
-			r84a := math.FMA(r81a, r83, r77a)
-			r85a := math.FMA(r81a, r82, r84a)
-			r86a := math.FMA(r50, r85a, r51)
-			r87a := math.FMA(r86a, r85a, r53)
-			r88a := math.FMA(r87a, r85a, r55)
-			r89a := math.FMA(r88a, r85a, r57)
-			r90a := math.FMA(r89a, r85a, r59)
-			r91a := math.FMA(r90a, r85a, r61)
-			r92a := math.FMA(r91a, r85a, r31)
-			r93a := math.FMA(r92a, r85a, r32)
-			r94a := math.FMA(r93a, r85a, r34)
-			r95a := math.FMA(r94a, r85a, r36)
-			r96a := math.FMA(r95a, r85a, r38)
-			r97a := math.FMA(r96a, r85a, r40)
-			r98a := math.FMA(r97a, r85a, r42)
-			r99a := math.FMA(r98a, r85a, r44)
-			r100a := math.FMA(r99a, r85a, r46)
-			r102a := r81a > r101
-			r103a := r81a
-			if r102a {
-				r103a = r101
-			}
-			r105a := float64(r103a * r104)
-			r106a := float64(r105a + r78)
-			r107a := math.Float64bits(r106a)
-			r109a := r107a + r108
-			r110a := r109a << 52
-			r111a := math.Float64frombits(r110a)
-			r112a := float64(r46 - r111a)
-			r113a := math.FMA(r85a, r100a, r112a)
-			r114a := float64(r113a / r74a)
-			r115a := math.FMA(r81a, r44, r78)
-			r116a := float64(r115a - r78)
-			r117a := float64(r116a + r78)
-			r118a := math.Float64bits(r117a)
-			r119a := r118a + r108
-			r120a := r119a << 52
-			r121a := math.Float64frombits(r120a)
-			r122a := float64(r114a * r121a)
-			r123a := float64(r81a - r116a)
-			r124a := float64(r123a + r78)
-			r125a := math.Float64bits(r124a)
-			r126a := r125a + r108
-			r127a := r126a << 52
-			r128a := math.Float64frombits(r127a)
-			r129a := float64(r122a * r128a)
-			r130a := r30a <= r44
-			r131a := r129a
-			if r130a {
-				r131a = r71a
-			}
-			if r49a {
-				r47a = r131a
-			}
-		}
-		if r49b {
-			r52b := math.FMA(r50, r23b, r51)
-			r54b := math.FMA(r52b, r23b, r53)
-			r56b := math.FMA(r54b, r23b, r55)
-			r58b := math.FMA(r56b, r23b, r57)
-			r60b := math.FMA(r58b, r23b, r59)
-			r62b := math.FMA(r60b, r23b, r61)
-			r63b := math.FMA(r62b, r23b, r31)
-			r64b := math.FMA(r63b, r23b, r32)
-			r65b := math.FMA(r64b, r23b, r34)
-			r66b := math.FMA(r65b, r23b, r36)
-			r67b := math.FMA(r66b, r23b, r38)
-			r68b := math.FMA(r67b, r23b, r40)
-			r69b := math.FMA(r68b, r23b, r42)
-			r70b := math.FMA(r69b, r23b, r44)
-			r71b := math.FMA(r70b, r23b, r46)
-			r73b := r23b > r72
-			r74b := r23b
-			if r73b {
-				r74b = r72
-			}
-			r76b := r74b < r75
-			r77b := r74b
-			if r76b {
-				r77b = r75
-			}
-			r80b := math.FMA(r77b, r79, r78)
-			r81b := float64(r80b - r78)
-			r84b := math.FMA(r81b, r83, r77b)
-			r85b := math.FMA(r81b, r82, r84b)
-			r86b := math.FMA(r50, r85b, r51)
-			r87b := math.FMA(r86b, r85b, r53)
-			r88b := math.FMA(r87b, r85b, r55)
-			r89b := math.FMA(r88b, r85b, r57)
-			r90b := math.FMA(r89b, r85b, r59)
-			r91b := math.FMA(r90b, r85b, r61)
-			r92b := math.FMA(r91b, r85b, r31)
-			r93b := math.FMA(r92b, r85b, r32)
-			r94b := math.FMA(r93b, r85b, r34)
-			r95b := math.FMA(r94b, r85b, r36)
-			r96b := math.FMA(r95b, r85b, r38)
-			r97b := math.FMA(r96b, r85b, r40)
-			r98b := math.FMA(r97b, r85b, r42)
-			r99b := math.FMA(r98b, r85b, r44)
-			r100b := math.FMA(r99b, r85b, r46)
-			r102b := r81b > r101
-			r103b := r81b
-			if r102b {
-				r103b = r101
-			}
-			r105b := float64(r103b * r104)
-			r106b := float64(r105b + r78)
-			r107b := math.Float64bits(r106b)
-			r109b := r107b + r108
-			r110b := r109b << 52
-			r111b := math.Float64frombits(r110b)
-			r112b := float64(r46 - r111b)
-			r113b := math.FMA(r85b, r100b, r112b)
-			r114b := float64(r113b / r74b)
-			r115b := math.FMA(r81b, r44, r78)
-			r116b := float64(r115b - r78)
-			r117b := float64(r116b + r78)
-			r118b := math.Float64bits(r117b)
-			r119b := r118b + r108
-			r120b := r119b << 52
-			r121b := math.Float64frombits(r120b)
-			r122b := float64(r114b * r121b)
-			r123b := float64(r81b - r116b)
-			r124b := float64(r123b + r78)
-			r125b := math.Float64bits(r124b)
-			r126b := r125b + r108
-			r127b := r126b << 52
-			r128b := math.Float64frombits(r127b)
-			r129b := float64(r122b * r128b)
-			r130b := r30b <= r44
-			r131b := r129b
-			if r130b {
-				r131b = r71b
-			}
-			if r49b {
-				r47b = r131b
-			}
-		}
-		r132a := math.FMA(r47a, r21a, r6a)
-		r132b := math.FMA(r47b, r21b, r6b)
-		if hasDelta {
-			r133a := delta[j]
-			r133b := delta[j+1]
-			r132a = float64(r132a + r133a)
-			r132b = float64(r132b + r133b)
-		}
-		r136a := float64(r132a - c[CVRest])
-		r136b := float64(r132b - c[CVRest])
-		r138a := float64(c[CKeep] * r9a)
-		r138b := float64(c[CKeep] * r9b)
-		r139a := math.FMA(c[CKa], r136a, r138a)
-		r139b := math.FMA(c[CKa], r136b, r138b)
-		r141a := float64(r140 - r2a)
-		r141b := float64(r140 - r2b)
-		r143a := r141a < c[CTauRef]
-		r143b := r141b < c[CTauRef]
-		r0a = r132a
-		if r143a {
-			r0a = r6a
-		}
-		r0b = r132b
-		if r143b {
-			r0b = r6b
-		}
-		r1a = r139a
-		if r143a {
-			r1a = r9a
-		}
-		r1b = r139b
-		if r143b {
-			r1b = r9b
-		}
-		r146a := r0a >= c[CVTh]
-		r146b := r0b >= c[CVTh]
-		if r146a {
-			r2a = r140
-		}
-		if r146b {
-			r2b = r140
-=======
 		// r13:a1 = Sub r6:vr r12:vRest
 		a1_a := float64(vr_a - c[CVRest])
 		a1_b := float64(vr_b - c[CVRest])
@@ -11746,21 +7980,33 @@ func stepF64HardOne(f *Frame64, s int) {
 		// r23:z = Mul r16:dtCTau r22:a1a2
 		z_a := float64(c[CDtCTau] * a1a2_a)
 		z_b := float64(c[CDtCTau] * a1a2_b)
-		// r24:az = Abs r23:z
+		// If G
+		if hasG {
+			// r24 = Load G
+			r24_a := g[j]
+			r24_b := g[j+1]
+			// r25:gd = Mul r18:dtRTau r24
+			gd_a := float64(c[CDtRTau] * r24_a)
+			gd_b := float64(c[CDtRTau] * r24_b)
+			// r23:z = Sub r23:z r25:gd
+			z_a = float64(z_a - gd_a)
+			z_b = float64(z_b - gd_b)
+			// r27 = Imm 0x0
+			r27_a := math.Float64frombits(0x0000000000000000) // 0
+			r27_b := math.Float64frombits(0x0000000000000000) // 0
+			// r28:gv = FMA r25:gd r6:vr r27
+			gv_a := math.FMA(gd_a, vr_a, r27_a)
+			gv_b := math.FMA(gd_b, vr_b, r27_b)
+			// r21:F = Sub r21:F r28:gv
+			F_a = float64(F_a - gv_a)
+			F_b = float64(F_b - gv_b)
+		}
+		// r30:az = Abs r23:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
-		// r27 = FMA r25 r23:z r26
-		r27_a := math.FMA(r25, z_a, r26)
-		r27_b := math.FMA(r25, z_b, r26)
-		// r29 = FMA r27 r23:z r28
-		r29_a := math.FMA(r27_a, z_a, r28)
-		r29_b := math.FMA(r27_b, z_b, r28)
-		// r31 = FMA r29 r23:z r30
-		r31_a := math.FMA(r29_a, z_a, r30)
-		r31_b := math.FMA(r29_b, z_b, r30)
 		// r33 = FMA r31 r23:z r32
-		r33_a := math.FMA(r31_a, z_a, r32)
-		r33_b := math.FMA(r31_b, z_b, r32)
+		r33_a := math.FMA(r31, z_a, r32)
+		r33_b := math.FMA(r31, z_b, r32)
 		// r35 = FMA r33 r23:z r34
 		r35_a := math.FMA(r33_a, z_a, r34)
 		r35_b := math.FMA(r33_b, z_b, r34)
@@ -11770,341 +8016,350 @@ func stepF64HardOne(f *Frame64, s int) {
 		// r39 = FMA r37 r23:z r38
 		r39_a := math.FMA(r37_a, z_a, r38)
 		r39_b := math.FMA(r37_b, z_b, r38)
-		// r41:ex = FMA r39 r23:z r40
-		ex_a := math.FMA(r39_a, z_a, r40)
-		ex_b := math.FMA(r39_b, z_b, r40)
-		// r43:large = CmpGT r24:az r42
-		large_a := az_a > r42
-		large_b := az_b > r42
-		// Rare r43:large
+		// r41 = FMA r39 r23:z r40
+		r41_a := math.FMA(r39_a, z_a, r40)
+		r41_b := math.FMA(r39_b, z_b, r40)
+		// r43 = FMA r41 r23:z r42
+		r43_a := math.FMA(r41_a, z_a, r42)
+		r43_b := math.FMA(r41_b, z_b, r42)
+		// r45 = FMA r43 r23:z r44
+		r45_a := math.FMA(r43_a, z_a, r44)
+		r45_b := math.FMA(r43_b, z_b, r44)
+		// r47:ex = FMA r45 r23:z r46
+		ex_a := math.FMA(r45_a, z_a, r46)
+		ex_b := math.FMA(r45_b, z_b, r46)
+		// r49:large = CmpGT r30:az r48
+		large_a := az_a > r48
+		large_b := az_b > r48
+		// Rare r49:large
 		if large_a {
-			// r46 = FMA r44 r23:z r45
-			r46_a := math.FMA(r44, z_a, r45)
-			// r48 = FMA r46 r23:z r47
-			r48_a := math.FMA(r46_a, z_a, r47)
-			// r50 = FMA r48 r23:z r49
-			r50_a := math.FMA(r48_a, z_a, r49)
 			// r52 = FMA r50 r23:z r51
-			r52_a := math.FMA(r50_a, z_a, r51)
+			r52_a := math.FMA(r50, z_a, r51)
 			// r54 = FMA r52 r23:z r53
 			r54_a := math.FMA(r52_a, z_a, r53)
 			// r56 = FMA r54 r23:z r55
 			r56_a := math.FMA(r54_a, z_a, r55)
-			// r57 = FMA r56 r23:z r25
-			r57_a := math.FMA(r56_a, z_a, r25)
-			// r58 = FMA r57 r23:z r26
-			r58_a := math.FMA(r57_a, z_a, r26)
-			// r59 = FMA r58 r23:z r28
-			r59_a := math.FMA(r58_a, z_a, r28)
-			// r60 = FMA r59 r23:z r30
-			r60_a := math.FMA(r59_a, z_a, r30)
-			// r61 = FMA r60 r23:z r32
-			r61_a := math.FMA(r60_a, z_a, r32)
-			// r62 = FMA r61 r23:z r34
-			r62_a := math.FMA(r61_a, z_a, r34)
-			// r63 = FMA r62 r23:z r36
-			r63_a := math.FMA(r62_a, z_a, r36)
-			// r64 = FMA r63 r23:z r38
-			r64_a := math.FMA(r63_a, z_a, r38)
-			// r65:taylor = FMA r64 r23:z r40
-			taylor_a := math.FMA(r64_a, z_a, r40)
-			// r67 = CmpGT r23:z r66
-			r67_a := z_a > r66
-			// r68:zl = Select r67 r66 r23:z
+			// r58 = FMA r56 r23:z r57
+			r58_a := math.FMA(r56_a, z_a, r57)
+			// r60 = FMA r58 r23:z r59
+			r60_a := math.FMA(r58_a, z_a, r59)
+			// r62 = FMA r60 r23:z r61
+			r62_a := math.FMA(r60_a, z_a, r61)
+			// r63 = FMA r62 r23:z r31
+			r63_a := math.FMA(r62_a, z_a, r31)
+			// r64 = FMA r63 r23:z r32
+			r64_a := math.FMA(r63_a, z_a, r32)
+			// r65 = FMA r64 r23:z r34
+			r65_a := math.FMA(r64_a, z_a, r34)
+			// r66 = FMA r65 r23:z r36
+			r66_a := math.FMA(r65_a, z_a, r36)
+			// r67 = FMA r66 r23:z r38
+			r67_a := math.FMA(r66_a, z_a, r38)
+			// r68 = FMA r67 r23:z r40
+			r68_a := math.FMA(r67_a, z_a, r40)
+			// r69 = FMA r68 r23:z r42
+			r69_a := math.FMA(r68_a, z_a, r42)
+			// r70 = FMA r69 r23:z r44
+			r70_a := math.FMA(r69_a, z_a, r44)
+			// r71:taylor = FMA r70 r23:z r46
+			taylor_a := math.FMA(r70_a, z_a, r46)
+			// r73 = CmpGT r23:z r72
+			r73_a := z_a > r72
+			// r74:zl = Select r73 r72 r23:z
 			zl_a := z_a
-			if r67_a {
-				zl_a = r66
+			if r73_a {
+				zl_a = r72
 			}
-			// r70 = CmpLT r68:zl r69
-			r70_a := zl_a < r69
-			// r71:zc = Select r70 r69 r68:zl
+			// r76 = CmpLT r74:zl r75
+			r76_a := zl_a < r75
+			// r77:zc = Select r76 r75 r74:zl
 			zc_a := zl_a
-			if r70_a {
-				zc_a = r69
+			if r76_a {
+				zc_a = r75
 			}
-			// r74 = FMA r71:zc r73 r72
-			r74_a := math.FMA(zc_a, r73, r72)
-			// r75:k = Sub r74 r72
-			k_a := float64(r74_a - r72)
-			// r78 = FMA r75:k r77 r71:zc
-			r78_a := math.FMA(k_a, r77, zc_a)
-			// r79:r = FMA r75:k r76 r78
-			r_a := math.FMA(k_a, r76, r78_a)
-			// r80 = FMA r44 r79:r r45
-			r80_a := math.FMA(r44, r_a, r45)
-			// r81 = FMA r80 r79:r r47
-			r81_a := math.FMA(r80_a, r_a, r47)
-			// r82 = FMA r81 r79:r r49
-			r82_a := math.FMA(r81_a, r_a, r49)
-			// r83 = FMA r82 r79:r r51
-			r83_a := math.FMA(r82_a, r_a, r51)
-			// r84 = FMA r83 r79:r r53
-			r84_a := math.FMA(r83_a, r_a, r53)
-			// r85 = FMA r84 r79:r r55
-			r85_a := math.FMA(r84_a, r_a, r55)
-			// r86 = FMA r85 r79:r r25
-			r86_a := math.FMA(r85_a, r_a, r25)
-			// r87 = FMA r86 r79:r r26
-			r87_a := math.FMA(r86_a, r_a, r26)
-			// r88 = FMA r87 r79:r r28
-			r88_a := math.FMA(r87_a, r_a, r28)
-			// r89 = FMA r88 r79:r r30
-			r89_a := math.FMA(r88_a, r_a, r30)
-			// r90 = FMA r89 r79:r r32
-			r90_a := math.FMA(r89_a, r_a, r32)
-			// r91 = FMA r90 r79:r r34
-			r91_a := math.FMA(r90_a, r_a, r34)
-			// r92 = FMA r91 r79:r r36
-			r92_a := math.FMA(r91_a, r_a, r36)
-			// r93 = FMA r92 r79:r r38
-			r93_a := math.FMA(r92_a, r_a, r38)
-			// r94:q = FMA r93 r79:r r40
-			q_a := math.FMA(r93_a, r_a, r40)
-			// r96 = CmpGT r75:k r95
-			r96_a := k_a > r95
-			// r97:kc = Select r96 r95 r75:k
+			// r80 = FMA r77:zc r79 r78
+			r80_a := math.FMA(zc_a, r79, r78)
+			// r81:k = Sub r80 r78
+			k_a := float64(r80_a - r78)
+			// r84 = FMA r81:k r83 r77:zc
+			r84_a := math.FMA(k_a, r83, zc_a)
+			// r85:r = FMA r81:k r82 r84
+			r_a := math.FMA(k_a, r82, r84_a)
+			// r86 = FMA r50 r85:r r51
+			r86_a := math.FMA(r50, r_a, r51)
+			// r87 = FMA r86 r85:r r53
+			r87_a := math.FMA(r86_a, r_a, r53)
+			// r88 = FMA r87 r85:r r55
+			r88_a := math.FMA(r87_a, r_a, r55)
+			// r89 = FMA r88 r85:r r57
+			r89_a := math.FMA(r88_a, r_a, r57)
+			// r90 = FMA r89 r85:r r59
+			r90_a := math.FMA(r89_a, r_a, r59)
+			// r91 = FMA r90 r85:r r61
+			r91_a := math.FMA(r90_a, r_a, r61)
+			// r92 = FMA r91 r85:r r31
+			r92_a := math.FMA(r91_a, r_a, r31)
+			// r93 = FMA r92 r85:r r32
+			r93_a := math.FMA(r92_a, r_a, r32)
+			// r94 = FMA r93 r85:r r34
+			r94_a := math.FMA(r93_a, r_a, r34)
+			// r95 = FMA r94 r85:r r36
+			r95_a := math.FMA(r94_a, r_a, r36)
+			// r96 = FMA r95 r85:r r38
+			r96_a := math.FMA(r95_a, r_a, r38)
+			// r97 = FMA r96 r85:r r40
+			r97_a := math.FMA(r96_a, r_a, r40)
+			// r98 = FMA r97 r85:r r42
+			r98_a := math.FMA(r97_a, r_a, r42)
+			// r99 = FMA r98 r85:r r44
+			r99_a := math.FMA(r98_a, r_a, r44)
+			// r100:q = FMA r99 r85:r r46
+			q_a := math.FMA(r99_a, r_a, r46)
+			// r102 = CmpGT r81:k r101
+			r102_a := k_a > r101
+			// r103:kc = Select r102 r101 r81:k
 			kc_a := k_a
-			if r96_a {
-				kc_a = r95
+			if r102_a {
+				kc_a = r101
 			}
-			// r99 = Mul r97:kc r98
-			r99_a := float64(kc_a * r98)
-			// r100 = Add r99 r72
-			r100_a := float64(r99_a + r72)
-			// r101:kBits = Bits r100
-			kBits101_a := math.Float64bits(r100_a)
-			// r103 = IAdd r101:kBits r102
-			r103_a := kBits101_a + r102
-			// r104 = Shl 52 r103
-			r104_a := r103_a << 52
-			// r105:pow2 = FromBits r104
-			pow2105_a := math.Float64frombits(r104_a)
-			// r106:oneMinus = Sub r40 r105:pow2
-			oneMinus_a := float64(r40 - pow2105_a)
-			// r107 = FMA r79:r r94:q r106:oneMinus
-			r107_a := math.FMA(r_a, q_a, oneMinus_a)
-			// r108:y = Div r107 r68:zl
-			y_a := float64(r107_a / zl_a)
-			// r109 = FMA r75:k r38 r72
-			r109_a := math.FMA(k_a, r38, r72)
-			// r110:kHalf = Sub r109 r72
-			kHalf_a := float64(r109_a - r72)
-			// r111 = Add r110:kHalf r72
-			r111_a := float64(kHalf_a + r72)
-			// r112:kBits = Bits r111
-			kBits112_a := math.Float64bits(r111_a)
-			// r113 = IAdd r112:kBits r102
-			r113_a := kBits112_a + r102
-			// r114 = Shl 52 r113
-			r114_a := r113_a << 52
-			// r115:pow2 = FromBits r114
-			pow2115_a := math.Float64frombits(r114_a)
-			// r116 = Mul r108:y r115:pow2
-			r116_a := float64(y_a * pow2115_a)
-			// r117 = Sub r75:k r110:kHalf
-			r117_a := float64(k_a - kHalf_a)
-			// r118 = Add r117 r72
-			r118_a := float64(r117_a + r72)
-			// r119:kBits = Bits r118
-			kBits119_a := math.Float64bits(r118_a)
-			// r120 = IAdd r119:kBits r102
-			r120_a := kBits119_a + r102
-			// r121 = Shl 52 r120
-			r121_a := r120_a << 52
-			// r122:pow2 = FromBits r121
-			pow2122_a := math.Float64frombits(r121_a)
-			// r123:big = Mul r116 r122:pow2
-			big_a := float64(r116_a * pow2122_a)
-			// r124 = CmpLE r24:az r38
-			r124_a := az_a <= r38
-			// r125:far = Select r124 r65:taylor r123:big
+			// r105 = Mul r103:kc r104
+			r105_a := float64(kc_a * r104)
+			// r106 = Add r105 r78
+			r106_a := float64(r105_a + r78)
+			// r107:kBits = Bits r106
+			kBits107_a := math.Float64bits(r106_a)
+			// r109 = IAdd r107:kBits r108
+			r109_a := kBits107_a + r108
+			// r110 = Shl 52 r109
+			r110_a := r109_a << 52
+			// r111:pow2 = FromBits r110
+			pow2111_a := math.Float64frombits(r110_a)
+			// r112:oneMinus = Sub r46 r111:pow2
+			oneMinus_a := float64(r46 - pow2111_a)
+			// r113 = FMA r85:r r100:q r112:oneMinus
+			r113_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r114:y = Div r113 r74:zl
+			y_a := float64(r113_a / zl_a)
+			// r115 = FMA r81:k r44 r78
+			r115_a := math.FMA(k_a, r44, r78)
+			// r116:kHalf = Sub r115 r78
+			kHalf_a := float64(r115_a - r78)
+			// r117 = Add r116:kHalf r78
+			r117_a := float64(kHalf_a + r78)
+			// r118:kBits = Bits r117
+			kBits118_a := math.Float64bits(r117_a)
+			// r119 = IAdd r118:kBits r108
+			r119_a := kBits118_a + r108
+			// r120 = Shl 52 r119
+			r120_a := r119_a << 52
+			// r121:pow2 = FromBits r120
+			pow2121_a := math.Float64frombits(r120_a)
+			// r122 = Mul r114:y r121:pow2
+			r122_a := float64(y_a * pow2121_a)
+			// r123 = Sub r81:k r116:kHalf
+			r123_a := float64(k_a - kHalf_a)
+			// r124 = Add r123 r78
+			r124_a := float64(r123_a + r78)
+			// r125:kBits = Bits r124
+			kBits125_a := math.Float64bits(r124_a)
+			// r126 = IAdd r125:kBits r108
+			r126_a := kBits125_a + r108
+			// r127 = Shl 52 r126
+			r127_a := r126_a << 52
+			// r128:pow2 = FromBits r127
+			pow2128_a := math.Float64frombits(r127_a)
+			// r129:big = Mul r122 r128:pow2
+			big_a := float64(r122_a * pow2128_a)
+			// r130 = CmpLE r30:az r44
+			r130_a := az_a <= r44
+			// r131:far = Select r130 r71:taylor r129:big
 			far_a := big_a
-			if r124_a {
+			if r130_a {
 				far_a = taylor_a
 			}
-			// r41:ex = Select r43:large r125:far r41:ex
+			// r47:ex = Select r49:large r131:far r47:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r46 = FMA r44 r23:z r45
-			r46_b := math.FMA(r44, z_b, r45)
-			// r48 = FMA r46 r23:z r47
-			r48_b := math.FMA(r46_b, z_b, r47)
-			// r50 = FMA r48 r23:z r49
-			r50_b := math.FMA(r48_b, z_b, r49)
 			// r52 = FMA r50 r23:z r51
-			r52_b := math.FMA(r50_b, z_b, r51)
+			r52_b := math.FMA(r50, z_b, r51)
 			// r54 = FMA r52 r23:z r53
 			r54_b := math.FMA(r52_b, z_b, r53)
 			// r56 = FMA r54 r23:z r55
 			r56_b := math.FMA(r54_b, z_b, r55)
-			// r57 = FMA r56 r23:z r25
-			r57_b := math.FMA(r56_b, z_b, r25)
-			// r58 = FMA r57 r23:z r26
-			r58_b := math.FMA(r57_b, z_b, r26)
-			// r59 = FMA r58 r23:z r28
-			r59_b := math.FMA(r58_b, z_b, r28)
-			// r60 = FMA r59 r23:z r30
-			r60_b := math.FMA(r59_b, z_b, r30)
-			// r61 = FMA r60 r23:z r32
-			r61_b := math.FMA(r60_b, z_b, r32)
-			// r62 = FMA r61 r23:z r34
-			r62_b := math.FMA(r61_b, z_b, r34)
-			// r63 = FMA r62 r23:z r36
-			r63_b := math.FMA(r62_b, z_b, r36)
-			// r64 = FMA r63 r23:z r38
-			r64_b := math.FMA(r63_b, z_b, r38)
-			// r65:taylor = FMA r64 r23:z r40
-			taylor_b := math.FMA(r64_b, z_b, r40)
-			// r67 = CmpGT r23:z r66
-			r67_b := z_b > r66
-			// r68:zl = Select r67 r66 r23:z
+			// r58 = FMA r56 r23:z r57
+			r58_b := math.FMA(r56_b, z_b, r57)
+			// r60 = FMA r58 r23:z r59
+			r60_b := math.FMA(r58_b, z_b, r59)
+			// r62 = FMA r60 r23:z r61
+			r62_b := math.FMA(r60_b, z_b, r61)
+			// r63 = FMA r62 r23:z r31
+			r63_b := math.FMA(r62_b, z_b, r31)
+			// r64 = FMA r63 r23:z r32
+			r64_b := math.FMA(r63_b, z_b, r32)
+			// r65 = FMA r64 r23:z r34
+			r65_b := math.FMA(r64_b, z_b, r34)
+			// r66 = FMA r65 r23:z r36
+			r66_b := math.FMA(r65_b, z_b, r36)
+			// r67 = FMA r66 r23:z r38
+			r67_b := math.FMA(r66_b, z_b, r38)
+			// r68 = FMA r67 r23:z r40
+			r68_b := math.FMA(r67_b, z_b, r40)
+			// r69 = FMA r68 r23:z r42
+			r69_b := math.FMA(r68_b, z_b, r42)
+			// r70 = FMA r69 r23:z r44
+			r70_b := math.FMA(r69_b, z_b, r44)
+			// r71:taylor = FMA r70 r23:z r46
+			taylor_b := math.FMA(r70_b, z_b, r46)
+			// r73 = CmpGT r23:z r72
+			r73_b := z_b > r72
+			// r74:zl = Select r73 r72 r23:z
 			zl_b := z_b
-			if r67_b {
-				zl_b = r66
+			if r73_b {
+				zl_b = r72
 			}
-			// r70 = CmpLT r68:zl r69
-			r70_b := zl_b < r69
-			// r71:zc = Select r70 r69 r68:zl
+			// r76 = CmpLT r74:zl r75
+			r76_b := zl_b < r75
+			// r77:zc = Select r76 r75 r74:zl
 			zc_b := zl_b
-			if r70_b {
-				zc_b = r69
+			if r76_b {
+				zc_b = r75
 			}
-			// r74 = FMA r71:zc r73 r72
-			r74_b := math.FMA(zc_b, r73, r72)
-			// r75:k = Sub r74 r72
-			k_b := float64(r74_b - r72)
-			// r78 = FMA r75:k r77 r71:zc
-			r78_b := math.FMA(k_b, r77, zc_b)
-			// r79:r = FMA r75:k r76 r78
-			r_b := math.FMA(k_b, r76, r78_b)
-			// r80 = FMA r44 r79:r r45
-			r80_b := math.FMA(r44, r_b, r45)
-			// r81 = FMA r80 r79:r r47
-			r81_b := math.FMA(r80_b, r_b, r47)
-			// r82 = FMA r81 r79:r r49
-			r82_b := math.FMA(r81_b, r_b, r49)
-			// r83 = FMA r82 r79:r r51
-			r83_b := math.FMA(r82_b, r_b, r51)
-			// r84 = FMA r83 r79:r r53
-			r84_b := math.FMA(r83_b, r_b, r53)
-			// r85 = FMA r84 r79:r r55
-			r85_b := math.FMA(r84_b, r_b, r55)
-			// r86 = FMA r85 r79:r r25
-			r86_b := math.FMA(r85_b, r_b, r25)
-			// r87 = FMA r86 r79:r r26
-			r87_b := math.FMA(r86_b, r_b, r26)
-			// r88 = FMA r87 r79:r r28
-			r88_b := math.FMA(r87_b, r_b, r28)
-			// r89 = FMA r88 r79:r r30
-			r89_b := math.FMA(r88_b, r_b, r30)
-			// r90 = FMA r89 r79:r r32
-			r90_b := math.FMA(r89_b, r_b, r32)
-			// r91 = FMA r90 r79:r r34
-			r91_b := math.FMA(r90_b, r_b, r34)
-			// r92 = FMA r91 r79:r r36
-			r92_b := math.FMA(r91_b, r_b, r36)
-			// r93 = FMA r92 r79:r r38
-			r93_b := math.FMA(r92_b, r_b, r38)
-			// r94:q = FMA r93 r79:r r40
-			q_b := math.FMA(r93_b, r_b, r40)
-			// r96 = CmpGT r75:k r95
-			r96_b := k_b > r95
-			// r97:kc = Select r96 r95 r75:k
+			// r80 = FMA r77:zc r79 r78
+			r80_b := math.FMA(zc_b, r79, r78)
+			// r81:k = Sub r80 r78
+			k_b := float64(r80_b - r78)
+			// r84 = FMA r81:k r83 r77:zc
+			r84_b := math.FMA(k_b, r83, zc_b)
+			// r85:r = FMA r81:k r82 r84
+			r_b := math.FMA(k_b, r82, r84_b)
+			// r86 = FMA r50 r85:r r51
+			r86_b := math.FMA(r50, r_b, r51)
+			// r87 = FMA r86 r85:r r53
+			r87_b := math.FMA(r86_b, r_b, r53)
+			// r88 = FMA r87 r85:r r55
+			r88_b := math.FMA(r87_b, r_b, r55)
+			// r89 = FMA r88 r85:r r57
+			r89_b := math.FMA(r88_b, r_b, r57)
+			// r90 = FMA r89 r85:r r59
+			r90_b := math.FMA(r89_b, r_b, r59)
+			// r91 = FMA r90 r85:r r61
+			r91_b := math.FMA(r90_b, r_b, r61)
+			// r92 = FMA r91 r85:r r31
+			r92_b := math.FMA(r91_b, r_b, r31)
+			// r93 = FMA r92 r85:r r32
+			r93_b := math.FMA(r92_b, r_b, r32)
+			// r94 = FMA r93 r85:r r34
+			r94_b := math.FMA(r93_b, r_b, r34)
+			// r95 = FMA r94 r85:r r36
+			r95_b := math.FMA(r94_b, r_b, r36)
+			// r96 = FMA r95 r85:r r38
+			r96_b := math.FMA(r95_b, r_b, r38)
+			// r97 = FMA r96 r85:r r40
+			r97_b := math.FMA(r96_b, r_b, r40)
+			// r98 = FMA r97 r85:r r42
+			r98_b := math.FMA(r97_b, r_b, r42)
+			// r99 = FMA r98 r85:r r44
+			r99_b := math.FMA(r98_b, r_b, r44)
+			// r100:q = FMA r99 r85:r r46
+			q_b := math.FMA(r99_b, r_b, r46)
+			// r102 = CmpGT r81:k r101
+			r102_b := k_b > r101
+			// r103:kc = Select r102 r101 r81:k
 			kc_b := k_b
-			if r96_b {
-				kc_b = r95
+			if r102_b {
+				kc_b = r101
 			}
-			// r99 = Mul r97:kc r98
-			r99_b := float64(kc_b * r98)
-			// r100 = Add r99 r72
-			r100_b := float64(r99_b + r72)
-			// r101:kBits = Bits r100
-			kBits101_b := math.Float64bits(r100_b)
-			// r103 = IAdd r101:kBits r102
-			r103_b := kBits101_b + r102
-			// r104 = Shl 52 r103
-			r104_b := r103_b << 52
-			// r105:pow2 = FromBits r104
-			pow2105_b := math.Float64frombits(r104_b)
-			// r106:oneMinus = Sub r40 r105:pow2
-			oneMinus_b := float64(r40 - pow2105_b)
-			// r107 = FMA r79:r r94:q r106:oneMinus
-			r107_b := math.FMA(r_b, q_b, oneMinus_b)
-			// r108:y = Div r107 r68:zl
-			y_b := float64(r107_b / zl_b)
-			// r109 = FMA r75:k r38 r72
-			r109_b := math.FMA(k_b, r38, r72)
-			// r110:kHalf = Sub r109 r72
-			kHalf_b := float64(r109_b - r72)
-			// r111 = Add r110:kHalf r72
-			r111_b := float64(kHalf_b + r72)
-			// r112:kBits = Bits r111
-			kBits112_b := math.Float64bits(r111_b)
-			// r113 = IAdd r112:kBits r102
-			r113_b := kBits112_b + r102
-			// r114 = Shl 52 r113
-			r114_b := r113_b << 52
-			// r115:pow2 = FromBits r114
-			pow2115_b := math.Float64frombits(r114_b)
-			// r116 = Mul r108:y r115:pow2
-			r116_b := float64(y_b * pow2115_b)
-			// r117 = Sub r75:k r110:kHalf
-			r117_b := float64(k_b - kHalf_b)
-			// r118 = Add r117 r72
-			r118_b := float64(r117_b + r72)
-			// r119:kBits = Bits r118
-			kBits119_b := math.Float64bits(r118_b)
-			// r120 = IAdd r119:kBits r102
-			r120_b := kBits119_b + r102
-			// r121 = Shl 52 r120
-			r121_b := r120_b << 52
-			// r122:pow2 = FromBits r121
-			pow2122_b := math.Float64frombits(r121_b)
-			// r123:big = Mul r116 r122:pow2
-			big_b := float64(r116_b * pow2122_b)
-			// r124 = CmpLE r24:az r38
-			r124_b := az_b <= r38
-			// r125:far = Select r124 r65:taylor r123:big
+			// r105 = Mul r103:kc r104
+			r105_b := float64(kc_b * r104)
+			// r106 = Add r105 r78
+			r106_b := float64(r105_b + r78)
+			// r107:kBits = Bits r106
+			kBits107_b := math.Float64bits(r106_b)
+			// r109 = IAdd r107:kBits r108
+			r109_b := kBits107_b + r108
+			// r110 = Shl 52 r109
+			r110_b := r109_b << 52
+			// r111:pow2 = FromBits r110
+			pow2111_b := math.Float64frombits(r110_b)
+			// r112:oneMinus = Sub r46 r111:pow2
+			oneMinus_b := float64(r46 - pow2111_b)
+			// r113 = FMA r85:r r100:q r112:oneMinus
+			r113_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r114:y = Div r113 r74:zl
+			y_b := float64(r113_b / zl_b)
+			// r115 = FMA r81:k r44 r78
+			r115_b := math.FMA(k_b, r44, r78)
+			// r116:kHalf = Sub r115 r78
+			kHalf_b := float64(r115_b - r78)
+			// r117 = Add r116:kHalf r78
+			r117_b := float64(kHalf_b + r78)
+			// r118:kBits = Bits r117
+			kBits118_b := math.Float64bits(r117_b)
+			// r119 = IAdd r118:kBits r108
+			r119_b := kBits118_b + r108
+			// r120 = Shl 52 r119
+			r120_b := r119_b << 52
+			// r121:pow2 = FromBits r120
+			pow2121_b := math.Float64frombits(r120_b)
+			// r122 = Mul r114:y r121:pow2
+			r122_b := float64(y_b * pow2121_b)
+			// r123 = Sub r81:k r116:kHalf
+			r123_b := float64(k_b - kHalf_b)
+			// r124 = Add r123 r78
+			r124_b := float64(r123_b + r78)
+			// r125:kBits = Bits r124
+			kBits125_b := math.Float64bits(r124_b)
+			// r126 = IAdd r125:kBits r108
+			r126_b := kBits125_b + r108
+			// r127 = Shl 52 r126
+			r127_b := r126_b << 52
+			// r128:pow2 = FromBits r127
+			pow2128_b := math.Float64frombits(r127_b)
+			// r129:big = Mul r122 r128:pow2
+			big_b := float64(r122_b * pow2128_b)
+			// r130 = CmpLE r30:az r44
+			r130_b := az_b <= r44
+			// r131:far = Select r130 r71:taylor r129:big
 			far_b := big_b
-			if r124_b {
+			if r130_b {
 				far_b = taylor_b
 			}
-			// r41:ex = Select r43:large r125:far r41:ex
+			// r47:ex = Select r49:large r131:far r47:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
-		// r126:vc = FMA r41:ex r21:F r6:vr
+		// r132:vc = FMA r47:ex r21:F r6:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
 		if hasDelta {
-			// r127 = Load Delta
-			r127_a := delta[j]
-			r127_b := delta[j+1]
-			// r126:vc = Add r126:vc r127
-			vc_a = float64(vc_a + r127_a)
-			vc_b = float64(vc_b + r127_b)
+			// r133 = Load Delta
+			r133_a := delta[j]
+			r133_b := delta[j+1]
+			// r132:vc = Add r132:vc r133
+			vc_a = float64(vc_a + r133_a)
+			vc_b = float64(vc_b + r133_b)
 		}
-		// r130:dv = Sub r126:vc r12:vRest
+		// r136:dv = Sub r132:vc r12:vRest
 		dv_a := float64(vc_a - c[CVRest])
 		dv_b := float64(vc_b - c[CVRest])
-		// r132:wkeep = Mul r131:keep r9:u
+		// r138:wkeep = Mul r137:keep r9:u
 		wkeep_a := float64(c[CKeep] * u_a)
 		wkeep_b := float64(c[CKeep] * u_b)
-		// r133:wc = FMA r129:ka r130:dv r132:wkeep
+		// r139:wc = FMA r135:ka r136:dv r138:wkeep
 		wc_a := math.FMA(c[CKa], dv_a, wkeep_a)
 		wc_b := math.FMA(c[CKa], dv_b, wkeep_b)
-		// r135:since = Sub r134:t r2:Last
+		// r141:since = Sub r140:t r2:Last
 		since_a := float64(t - Last_a)
 		since_b := float64(t - Last_b)
-		// r137:refr = CmpLT r135:since r136:tauRef
+		// r143:refr = CmpLT r141:since r142:tauRef
 		refr_a := since_a < c[CTauRef]
 		refr_b := since_b < c[CTauRef]
-		// r0:V = Select r137:refr r6:vr r126:vc
+		// r0:V = Select r143:refr r6:vr r132:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -12113,7 +8368,7 @@ func stepF64HardOne(f *Frame64, s int) {
 		if refr_b {
 			V_b = vr_b
 		}
-		// r1:W = Select r137:refr r9:u r133:wc
+		// r1:W = Select r143:refr r9:u r139:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -12122,34 +8377,25 @@ func stepF64HardOne(f *Frame64, s int) {
 		if refr_b {
 			W_b = u_b
 		}
-		// r140:sp = CmpGE r0:V r3:vTh
+		// r146:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= c[CVTh]
 		sp_b := V_b >= c[CVTh]
-		// r2:Last = Select r140:sp r134:t r2:Last
+		// r2:Last = Select r146:sp r140:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
 		if sp_b {
 			Last_b = t
->>>>>>> gen-ir
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r146a {
-=======
-			// StoreOne Spike r140:sp
+			// StoreOne Spike r146:sp
 			if sp_a {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-<<<<<<< HEAD
-			if r146b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
@@ -12157,37 +8403,22 @@ func stepF64HardOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r147a := r143a || r146a
-			r147b := r143b || r146b
-			ref[j] = r147a
-			ref[j+1] = r147b
-=======
-			// r141:ref = Or r137:refr r140:sp
-			ref141_a := refr_a || sp_a
-			ref141_b := refr_b || sp_b
-			// StoreBool Ref r141:ref
-			ref[j] = ref141_a
-			ref[j+1] = ref141_b
->>>>>>> gen-ir
+			// r147:ref = Or r143:refr r146:sp
+			ref147_a := refr_a || sp_a
+			ref147_b := refr_b || sp_b
+			// StoreBool Ref r147:ref
+			ref[j] = ref147_a
+			ref[j+1] = ref147_b
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r146a {
-=======
-			// StoreBits Bits r140:sp
+			// StoreBits Bits r146:sp
 			if sp_a {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-<<<<<<< HEAD
-			if r146b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -12231,138 +8462,6 @@ func stepF64HardOne(f *Frame64, s int) {
 			// r10:in = Load I
 			in = i[j]
 		}
-<<<<<<< HEAD
-		r13 := float64(r6 - c[CVRest])
-		r15 := float64(r6 - c[CVC])
-		r17 := float64(r13 * r15)
-		r19 := float64(r10 - r9)
-		r20 := float64(c[CDtRTau] * r19)
-		r21 := math.FMA(c[CDtCTau], r17, r20)
-		r22 := float64(r13 + r15)
-		r23 := float64(c[CDtCTau] * r22)
-		if hasG {
-			r24 := g[j]
-			r25 := float64(c[CDtRTau] * r24)
-			r23 = float64(r23 - r25)
-			r27 := math.Float64frombits(0x0000000000000000) // 0
-			r28 := math.FMA(r25, r6, r27)
-			r21 = float64(r21 - r28)
-		}
-		r30 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
-		r33 := math.FMA(r31, r23, r32)
-		r35 := math.FMA(r33, r23, r34)
-		r37 := math.FMA(r35, r23, r36)
-		r39 := math.FMA(r37, r23, r38)
-		r41 := math.FMA(r39, r23, r40)
-		r43 := math.FMA(r41, r23, r42)
-		r45 := math.FMA(r43, r23, r44)
-		r47 := math.FMA(r45, r23, r46)
-		r49 := r30 > r48
-		if r49 {
-			r52 := math.FMA(r50, r23, r51)
-			r54 := math.FMA(r52, r23, r53)
-			r56 := math.FMA(r54, r23, r55)
-			r58 := math.FMA(r56, r23, r57)
-			r60 := math.FMA(r58, r23, r59)
-			r62 := math.FMA(r60, r23, r61)
-			r63 := math.FMA(r62, r23, r31)
-			r64 := math.FMA(r63, r23, r32)
-			r65 := math.FMA(r64, r23, r34)
-			r66 := math.FMA(r65, r23, r36)
-			r67 := math.FMA(r66, r23, r38)
-			r68 := math.FMA(r67, r23, r40)
-			r69 := math.FMA(r68, r23, r42)
-			r70 := math.FMA(r69, r23, r44)
-			r71 := math.FMA(r70, r23, r46)
-			r73 := r23 > r72
-			r74 := r23
-			if r73 {
-				r74 = r72
-			}
-			r76 := r74 < r75
-			r77 := r74
-			if r76 {
-				r77 = r75
-			}
-			r80 := math.FMA(r77, r79, r78)
-			r81 := float64(r80 - r78)
-			r84 := math.FMA(r81, r83, r77)
-			r85 := math.FMA(r81, r82, r84)
-			r86 := math.FMA(r50, r85, r51)
-			r87 := math.FMA(r86, r85, r53)
-			r88 := math.FMA(r87, r85, r55)
-			r89 := math.FMA(r88, r85, r57)
-			r90 := math.FMA(r89, r85, r59)
-			r91 := math.FMA(r90, r85, r61)
-			r92 := math.FMA(r91, r85, r31)
-			r93 := math.FMA(r92, r85, r32)
-			r94 := math.FMA(r93, r85, r34)
-			r95 := math.FMA(r94, r85, r36)
-			r96 := math.FMA(r95, r85, r38)
-			r97 := math.FMA(r96, r85, r40)
-			r98 := math.FMA(r97, r85, r42)
-			r99 := math.FMA(r98, r85, r44)
-			r100 := math.FMA(r99, r85, r46)
-			r102 := r81 > r101
-			r103 := r81
-			if r102 {
-				r103 = r101
-			}
-			r105 := float64(r103 * r104)
-			r106 := float64(r105 + r78)
-			r107 := math.Float64bits(r106)
-			r109 := r107 + r108
-			r110 := r109 << 52
-			r111 := math.Float64frombits(r110)
-			r112 := float64(r46 - r111)
-			r113 := math.FMA(r85, r100, r112)
-			r114 := float64(r113 / r74)
-			r115 := math.FMA(r81, r44, r78)
-			r116 := float64(r115 - r78)
-			r117 := float64(r116 + r78)
-			r118 := math.Float64bits(r117)
-			r119 := r118 + r108
-			r120 := r119 << 52
-			r121 := math.Float64frombits(r120)
-			r122 := float64(r114 * r121)
-			r123 := float64(r81 - r116)
-			r124 := float64(r123 + r78)
-			r125 := math.Float64bits(r124)
-			r126 := r125 + r108
-			r127 := r126 << 52
-			r128 := math.Float64frombits(r127)
-			r129 := float64(r122 * r128)
-			r130 := r30 <= r44
-			r131 := r129
-			if r130 {
-				r131 = r71
-			}
-			if r49 {
-				r47 = r131
-			}
-		}
-		r132 := math.FMA(r47, r21, r6)
-		if hasDelta {
-			r133 := delta[j]
-			r132 = float64(r132 + r133)
-		}
-		r136 := float64(r132 - c[CVRest])
-		r138 := float64(c[CKeep] * r9)
-		r139 := math.FMA(c[CKa], r136, r138)
-		r141 := float64(r140 - r2)
-		r143 := r141 < c[CTauRef]
-		r0 = r132
-		if r143 {
-			r0 = r6
-		}
-		r1 = r139
-		if r143 {
-			r1 = r9
-		}
-		r146 := r0 >= c[CVTh]
-		if r146 {
-			r2 = r140
-=======
 		// r13:a1 = Sub r6:vr r12:vRest
 		a1 := float64(vr - c[CVRest])
 		// r15:a2 = Sub r6:vr r14:vC
@@ -12379,14 +8478,23 @@ func stepF64HardOne(f *Frame64, s int) {
 		a1a2 := float64(a1 + a2)
 		// r23:z = Mul r16:dtCTau r22:a1a2
 		z := float64(c[CDtCTau] * a1a2)
-		// r24:az = Abs r23:z
+		// If G
+		if hasG {
+			// r24 = Load G
+			r24 := g[j]
+			// r25:gd = Mul r18:dtRTau r24
+			gd := float64(c[CDtRTau] * r24)
+			// r23:z = Sub r23:z r25:gd
+			z = float64(z - gd)
+			// r27 = Imm 0x0
+			r27 := math.Float64frombits(0x0000000000000000) // 0
+			// r28:gv = FMA r25:gd r6:vr r27
+			gv := math.FMA(gd, vr, r27)
+			// r21:F = Sub r21:F r28:gv
+			F = float64(F - gv)
+		}
+		// r30:az = Abs r23:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
-		// r27 = FMA r25 r23:z r26
-		r27 := math.FMA(r25, z, r26)
-		// r29 = FMA r27 r23:z r28
-		r29 := math.FMA(r27, z, r28)
-		// r31 = FMA r29 r23:z r30
-		r31 := math.FMA(r29, z, r30)
 		// r33 = FMA r31 r23:z r32
 		r33 := math.FMA(r31, z, r32)
 		// r35 = FMA r33 r23:z r34
@@ -12395,205 +8503,206 @@ func stepF64HardOne(f *Frame64, s int) {
 		r37 := math.FMA(r35, z, r36)
 		// r39 = FMA r37 r23:z r38
 		r39 := math.FMA(r37, z, r38)
-		// r41:ex = FMA r39 r23:z r40
-		ex := math.FMA(r39, z, r40)
-		// r43:large = CmpGT r24:az r42
-		large := az > r42
-		// Rare r43:large
+		// r41 = FMA r39 r23:z r40
+		r41 := math.FMA(r39, z, r40)
+		// r43 = FMA r41 r23:z r42
+		r43 := math.FMA(r41, z, r42)
+		// r45 = FMA r43 r23:z r44
+		r45 := math.FMA(r43, z, r44)
+		// r47:ex = FMA r45 r23:z r46
+		ex := math.FMA(r45, z, r46)
+		// r49:large = CmpGT r30:az r48
+		large := az > r48
+		// Rare r49:large
 		if large {
-			// r46 = FMA r44 r23:z r45
-			r46 := math.FMA(r44, z, r45)
-			// r48 = FMA r46 r23:z r47
-			r48 := math.FMA(r46, z, r47)
-			// r50 = FMA r48 r23:z r49
-			r50 := math.FMA(r48, z, r49)
 			// r52 = FMA r50 r23:z r51
 			r52 := math.FMA(r50, z, r51)
 			// r54 = FMA r52 r23:z r53
 			r54 := math.FMA(r52, z, r53)
 			// r56 = FMA r54 r23:z r55
 			r56 := math.FMA(r54, z, r55)
-			// r57 = FMA r56 r23:z r25
-			r57 := math.FMA(r56, z, r25)
-			// r58 = FMA r57 r23:z r26
-			r58 := math.FMA(r57, z, r26)
-			// r59 = FMA r58 r23:z r28
-			r59 := math.FMA(r58, z, r28)
-			// r60 = FMA r59 r23:z r30
-			r60 := math.FMA(r59, z, r30)
-			// r61 = FMA r60 r23:z r32
-			r61 := math.FMA(r60, z, r32)
-			// r62 = FMA r61 r23:z r34
-			r62 := math.FMA(r61, z, r34)
-			// r63 = FMA r62 r23:z r36
-			r63 := math.FMA(r62, z, r36)
-			// r64 = FMA r63 r23:z r38
-			r64 := math.FMA(r63, z, r38)
-			// r65:taylor = FMA r64 r23:z r40
-			taylor := math.FMA(r64, z, r40)
-			// r67 = CmpGT r23:z r66
-			r67 := z > r66
-			// r68:zl = Select r67 r66 r23:z
+			// r58 = FMA r56 r23:z r57
+			r58 := math.FMA(r56, z, r57)
+			// r60 = FMA r58 r23:z r59
+			r60 := math.FMA(r58, z, r59)
+			// r62 = FMA r60 r23:z r61
+			r62 := math.FMA(r60, z, r61)
+			// r63 = FMA r62 r23:z r31
+			r63 := math.FMA(r62, z, r31)
+			// r64 = FMA r63 r23:z r32
+			r64 := math.FMA(r63, z, r32)
+			// r65 = FMA r64 r23:z r34
+			r65 := math.FMA(r64, z, r34)
+			// r66 = FMA r65 r23:z r36
+			r66 := math.FMA(r65, z, r36)
+			// r67 = FMA r66 r23:z r38
+			r67 := math.FMA(r66, z, r38)
+			// r68 = FMA r67 r23:z r40
+			r68 := math.FMA(r67, z, r40)
+			// r69 = FMA r68 r23:z r42
+			r69 := math.FMA(r68, z, r42)
+			// r70 = FMA r69 r23:z r44
+			r70 := math.FMA(r69, z, r44)
+			// r71:taylor = FMA r70 r23:z r46
+			taylor := math.FMA(r70, z, r46)
+			// r73 = CmpGT r23:z r72
+			r73 := z > r72
+			// r74:zl = Select r73 r72 r23:z
 			zl := z
-			if r67 {
-				zl = r66
+			if r73 {
+				zl = r72
 			}
-			// r70 = CmpLT r68:zl r69
-			r70 := zl < r69
-			// r71:zc = Select r70 r69 r68:zl
+			// r76 = CmpLT r74:zl r75
+			r76 := zl < r75
+			// r77:zc = Select r76 r75 r74:zl
 			zc := zl
-			if r70 {
-				zc = r69
+			if r76 {
+				zc = r75
 			}
-			// r74 = FMA r71:zc r73 r72
-			r74 := math.FMA(zc, r73, r72)
-			// r75:k = Sub r74 r72
-			k := float64(r74 - r72)
-			// r78 = FMA r75:k r77 r71:zc
-			r78 := math.FMA(k, r77, zc)
-			// r79:r = FMA r75:k r76 r78
-			r := math.FMA(k, r76, r78)
-			// r80 = FMA r44 r79:r r45
-			r80 := math.FMA(r44, r, r45)
-			// r81 = FMA r80 r79:r r47
-			r81 := math.FMA(r80, r, r47)
-			// r82 = FMA r81 r79:r r49
-			r82 := math.FMA(r81, r, r49)
-			// r83 = FMA r82 r79:r r51
-			r83 := math.FMA(r82, r, r51)
-			// r84 = FMA r83 r79:r r53
-			r84 := math.FMA(r83, r, r53)
-			// r85 = FMA r84 r79:r r55
-			r85 := math.FMA(r84, r, r55)
-			// r86 = FMA r85 r79:r r25
-			r86 := math.FMA(r85, r, r25)
-			// r87 = FMA r86 r79:r r26
-			r87 := math.FMA(r86, r, r26)
-			// r88 = FMA r87 r79:r r28
-			r88 := math.FMA(r87, r, r28)
-			// r89 = FMA r88 r79:r r30
-			r89 := math.FMA(r88, r, r30)
-			// r90 = FMA r89 r79:r r32
-			r90 := math.FMA(r89, r, r32)
-			// r91 = FMA r90 r79:r r34
-			r91 := math.FMA(r90, r, r34)
-			// r92 = FMA r91 r79:r r36
-			r92 := math.FMA(r91, r, r36)
-			// r93 = FMA r92 r79:r r38
-			r93 := math.FMA(r92, r, r38)
-			// r94:q = FMA r93 r79:r r40
-			q := math.FMA(r93, r, r40)
-			// r96 = CmpGT r75:k r95
-			r96 := k > r95
-			// r97:kc = Select r96 r95 r75:k
+			// r80 = FMA r77:zc r79 r78
+			r80 := math.FMA(zc, r79, r78)
+			// r81:k = Sub r80 r78
+			k := float64(r80 - r78)
+			// r84 = FMA r81:k r83 r77:zc
+			r84 := math.FMA(k, r83, zc)
+			// r85:r = FMA r81:k r82 r84
+			r := math.FMA(k, r82, r84)
+			// r86 = FMA r50 r85:r r51
+			r86 := math.FMA(r50, r, r51)
+			// r87 = FMA r86 r85:r r53
+			r87 := math.FMA(r86, r, r53)
+			// r88 = FMA r87 r85:r r55
+			r88 := math.FMA(r87, r, r55)
+			// r89 = FMA r88 r85:r r57
+			r89 := math.FMA(r88, r, r57)
+			// r90 = FMA r89 r85:r r59
+			r90 := math.FMA(r89, r, r59)
+			// r91 = FMA r90 r85:r r61
+			r91 := math.FMA(r90, r, r61)
+			// r92 = FMA r91 r85:r r31
+			r92 := math.FMA(r91, r, r31)
+			// r93 = FMA r92 r85:r r32
+			r93 := math.FMA(r92, r, r32)
+			// r94 = FMA r93 r85:r r34
+			r94 := math.FMA(r93, r, r34)
+			// r95 = FMA r94 r85:r r36
+			r95 := math.FMA(r94, r, r36)
+			// r96 = FMA r95 r85:r r38
+			r96 := math.FMA(r95, r, r38)
+			// r97 = FMA r96 r85:r r40
+			r97 := math.FMA(r96, r, r40)
+			// r98 = FMA r97 r85:r r42
+			r98 := math.FMA(r97, r, r42)
+			// r99 = FMA r98 r85:r r44
+			r99 := math.FMA(r98, r, r44)
+			// r100:q = FMA r99 r85:r r46
+			q := math.FMA(r99, r, r46)
+			// r102 = CmpGT r81:k r101
+			r102 := k > r101
+			// r103:kc = Select r102 r101 r81:k
 			kc := k
-			if r96 {
-				kc = r95
+			if r102 {
+				kc = r101
 			}
-			// r99 = Mul r97:kc r98
-			r99 := float64(kc * r98)
-			// r100 = Add r99 r72
-			r100 := float64(r99 + r72)
-			// r101:kBits = Bits r100
-			kBits101 := math.Float64bits(r100)
-			// r103 = IAdd r101:kBits r102
-			r103 := kBits101 + r102
-			// r104 = Shl 52 r103
-			r104 := r103 << 52
-			// r105:pow2 = FromBits r104
-			pow2105 := math.Float64frombits(r104)
-			// r106:oneMinus = Sub r40 r105:pow2
-			oneMinus := float64(r40 - pow2105)
-			// r107 = FMA r79:r r94:q r106:oneMinus
-			r107 := math.FMA(r, q, oneMinus)
-			// r108:y = Div r107 r68:zl
-			y := float64(r107 / zl)
-			// r109 = FMA r75:k r38 r72
-			r109 := math.FMA(k, r38, r72)
-			// r110:kHalf = Sub r109 r72
-			kHalf := float64(r109 - r72)
-			// r111 = Add r110:kHalf r72
-			r111 := float64(kHalf + r72)
-			// r112:kBits = Bits r111
-			kBits112 := math.Float64bits(r111)
-			// r113 = IAdd r112:kBits r102
-			r113 := kBits112 + r102
-			// r114 = Shl 52 r113
-			r114 := r113 << 52
-			// r115:pow2 = FromBits r114
-			pow2115 := math.Float64frombits(r114)
-			// r116 = Mul r108:y r115:pow2
-			r116 := float64(y * pow2115)
-			// r117 = Sub r75:k r110:kHalf
-			r117 := float64(k - kHalf)
-			// r118 = Add r117 r72
-			r118 := float64(r117 + r72)
-			// r119:kBits = Bits r118
-			kBits119 := math.Float64bits(r118)
-			// r120 = IAdd r119:kBits r102
-			r120 := kBits119 + r102
-			// r121 = Shl 52 r120
-			r121 := r120 << 52
-			// r122:pow2 = FromBits r121
-			pow2122 := math.Float64frombits(r121)
-			// r123:big = Mul r116 r122:pow2
-			big := float64(r116 * pow2122)
-			// r124 = CmpLE r24:az r38
-			r124 := az <= r38
-			// r125:far = Select r124 r65:taylor r123:big
+			// r105 = Mul r103:kc r104
+			r105 := float64(kc * r104)
+			// r106 = Add r105 r78
+			r106 := float64(r105 + r78)
+			// r107:kBits = Bits r106
+			kBits107 := math.Float64bits(r106)
+			// r109 = IAdd r107:kBits r108
+			r109 := kBits107 + r108
+			// r110 = Shl 52 r109
+			r110 := r109 << 52
+			// r111:pow2 = FromBits r110
+			pow2111 := math.Float64frombits(r110)
+			// r112:oneMinus = Sub r46 r111:pow2
+			oneMinus := float64(r46 - pow2111)
+			// r113 = FMA r85:r r100:q r112:oneMinus
+			r113 := math.FMA(r, q, oneMinus)
+			// r114:y = Div r113 r74:zl
+			y := float64(r113 / zl)
+			// r115 = FMA r81:k r44 r78
+			r115 := math.FMA(k, r44, r78)
+			// r116:kHalf = Sub r115 r78
+			kHalf := float64(r115 - r78)
+			// r117 = Add r116:kHalf r78
+			r117 := float64(kHalf + r78)
+			// r118:kBits = Bits r117
+			kBits118 := math.Float64bits(r117)
+			// r119 = IAdd r118:kBits r108
+			r119 := kBits118 + r108
+			// r120 = Shl 52 r119
+			r120 := r119 << 52
+			// r121:pow2 = FromBits r120
+			pow2121 := math.Float64frombits(r120)
+			// r122 = Mul r114:y r121:pow2
+			r122 := float64(y * pow2121)
+			// r123 = Sub r81:k r116:kHalf
+			r123 := float64(k - kHalf)
+			// r124 = Add r123 r78
+			r124 := float64(r123 + r78)
+			// r125:kBits = Bits r124
+			kBits125 := math.Float64bits(r124)
+			// r126 = IAdd r125:kBits r108
+			r126 := kBits125 + r108
+			// r127 = Shl 52 r126
+			r127 := r126 << 52
+			// r128:pow2 = FromBits r127
+			pow2128 := math.Float64frombits(r127)
+			// r129:big = Mul r122 r128:pow2
+			big := float64(r122 * pow2128)
+			// r130 = CmpLE r30:az r44
+			r130 := az <= r44
+			// r131:far = Select r130 r71:taylor r129:big
 			far := big
-			if r124 {
+			if r130 {
 				far = taylor
 			}
-			// r41:ex = Select r43:large r125:far r41:ex
+			// r47:ex = Select r49:large r131:far r47:ex
 			if large {
 				ex = far
 			}
 		}
-		// r126:vc = FMA r41:ex r21:F r6:vr
+		// r132:vc = FMA r47:ex r21:F r6:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r127 = Load Delta
-			r127 := delta[j]
-			// r126:vc = Add r126:vc r127
-			vc = float64(vc + r127)
+			// r133 = Load Delta
+			r133 := delta[j]
+			// r132:vc = Add r132:vc r133
+			vc = float64(vc + r133)
 		}
-		// r130:dv = Sub r126:vc r12:vRest
+		// r136:dv = Sub r132:vc r12:vRest
 		dv := float64(vc - c[CVRest])
-		// r132:wkeep = Mul r131:keep r9:u
+		// r138:wkeep = Mul r137:keep r9:u
 		wkeep := float64(c[CKeep] * u)
-		// r133:wc = FMA r129:ka r130:dv r132:wkeep
+		// r139:wc = FMA r135:ka r136:dv r138:wkeep
 		wc := math.FMA(c[CKa], dv, wkeep)
-		// r135:since = Sub r134:t r2:Last
+		// r141:since = Sub r140:t r2:Last
 		since := float64(t - Last)
-		// r137:refr = CmpLT r135:since r136:tauRef
+		// r143:refr = CmpLT r141:since r142:tauRef
 		refr := since < c[CTauRef]
-		// r0:V = Select r137:refr r6:vr r126:vc
+		// r0:V = Select r143:refr r6:vr r132:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r137:refr r9:u r133:wc
+		// r1:W = Select r143:refr r9:u r139:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r140:sp = CmpGE r0:V r3:vTh
+		// r146:sp = CmpGE r0:V r3:vTh
 		sp := V >= c[CVTh]
-		// r2:Last = Select r140:sp r134:t r2:Last
+		// r2:Last = Select r146:sp r140:t r2:Last
 		if sp {
 			Last = t
->>>>>>> gen-ir
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r146 {
-=======
-			// StoreOne Spike r140:sp
+			// StoreOne Spike r146:sp
 			if sp {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
@@ -12601,24 +8710,15 @@ func stepF64HardOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r147 := r143 || r146
-			ref[j] = r147
-=======
-			// r141:ref = Or r137:refr r140:sp
-			ref141 := refr || sp
-			// StoreBool Ref r141:ref
-			ref[j] = ref141
->>>>>>> gen-ir
+			// r147:ref = Or r143:refr r146:sp
+			ref147 := refr || sp
+			// StoreBool Ref r147:ref
+			ref[j] = ref147
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r146 {
-=======
-			// StoreBits Bits r140:sp
+			// StoreBits Bits r146:sp
 			if sp {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -12692,90 +8792,60 @@ func stepF64HardPNOne(f *Frame64, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-<<<<<<< HEAD
-	r32 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
-	r33 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
-	r35 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
-	r37 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
-	r39 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
-	r41 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
-	r43 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
-	r45 := math.Float64frombits(0x3fe0000000000000)  // 0.5
-	r47 := math.Float64frombits(0x3ff0000000000000)  // 1
-	r49 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
-	r51 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
-	r52 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
-	r54 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
-	r56 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
-	r58 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
-	r60 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
-	r62 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
-	r73 := math.Float64frombits(0x4086800000000000)  // 720
-	r76 := math.Float64frombits(0xc086200000000000)  // -708
-	r79 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
-	r80 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
-	r83 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
-	r84 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	// r32 = Imm 0x3ec71de3a556c734
+	r32 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r33 = Imm 0x3efa01a01a01a01a
+	r33 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r35 = Imm 0x3f2a01a01a01a01a
+	r35 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r37 = Imm 0x3f56c16c16c16c17
+	r37 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r39 = Imm 0x3f81111111111111
+	r39 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r41 = Imm 0x3fa5555555555555
+	r41 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r43 = Imm 0x3fc5555555555555
+	r43 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r45 = Imm 0x3fe0000000000000
+	r45 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r47 = Imm 0x3ff0000000000000
+	r47 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r49 = Imm 0x3fb0000000000000
+	r49 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r51 = Imm 0x3d2ae7f3e733b81f
+	r51 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r52 = Imm 0x3d6ae7f3e733b81f
+	r52 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r54 = Imm 0x3da93974a8c07c9d
+	r54 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r56 = Imm 0x3de6124613a86d09
+	r56 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r58 = Imm 0x3e21eed8eff8d898
+	r58 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r60 = Imm 0x3e5ae64567f544e4
+	r60 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r62 = Imm 0x3e927e4fb7789f5c
+	r62 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r73 = Imm 0x4086800000000000
+	r73 := math.Float64frombits(0x4086800000000000) // 720
+	// r76 = Imm 0xc086200000000000
+	r76 := math.Float64frombits(0xc086200000000000) // -708
+	// r79 = Imm 0x4338000000000000
+	r79 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r80 = Imm 0x3ff71547652b82fe
+	r80 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r83 = Imm 0xbdea39ef35793c76
+	r83 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r84 = Imm 0xbfe62e42fee00000
+	r84 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r102 = Imm 0x404e000000000000
 	r102 := math.Float64frombits(0x404e000000000000) // 60
+	// r105 = Imm 0xbff0000000000000
 	r105 := math.Float64frombits(0xbff0000000000000) // -1
+	// r109 = Imm 0x3ff
 	r109 := uint64(0x3ff)
-	r141 := f.T[s]
-=======
-	// r25 = Imm 0x3ec71de3a556c734
-	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	// r26 = Imm 0x3efa01a01a01a01a
-	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	// r28 = Imm 0x3f2a01a01a01a01a
-	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	// r30 = Imm 0x3f56c16c16c16c17
-	r30 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	// r32 = Imm 0x3f81111111111111
-	r32 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	// r34 = Imm 0x3fa5555555555555
-	r34 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	// r36 = Imm 0x3fc5555555555555
-	r36 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	// r38 = Imm 0x3fe0000000000000
-	r38 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	// r40 = Imm 0x3ff0000000000000
-	r40 := math.Float64frombits(0x3ff0000000000000) // 1
-	// r42 = Imm 0x3fb0000000000000
-	r42 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	// r44 = Imm 0x3d2ae7f3e733b81f
-	r44 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	// r45 = Imm 0x3d6ae7f3e733b81f
-	r45 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	// r47 = Imm 0x3da93974a8c07c9d
-	r47 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	// r49 = Imm 0x3de6124613a86d09
-	r49 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	// r51 = Imm 0x3e21eed8eff8d898
-	r51 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	// r53 = Imm 0x3e5ae64567f544e4
-	r53 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	// r55 = Imm 0x3e927e4fb7789f5c
-	r55 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	// r66 = Imm 0x4086800000000000
-	r66 := math.Float64frombits(0x4086800000000000) // 720
-	// r69 = Imm 0xc086200000000000
-	r69 := math.Float64frombits(0xc086200000000000) // -708
-	// r72 = Imm 0x4338000000000000
-	r72 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	// r73 = Imm 0x3ff71547652b82fe
-	r73 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	// r76 = Imm 0xbdea39ef35793c76
-	r76 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	// r77 = Imm 0xbfe62e42fee00000
-	r77 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	// r95 = Imm 0x404e000000000000
-	r95 := math.Float64frombits(0x404e000000000000) // 60
-	// r98 = Imm 0xbff0000000000000
-	r98 := math.Float64frombits(0xbff0000000000000) // -1
-	// r102 = Imm 0x3ff
-	r102 := uint64(0x3ff)
-	// r134:t = Time
+	// r141:t = Time
 	t := f.T[s]
->>>>>>> gen-ir
 	j := 0
 	for ; j < n-1; j += 2 {
 		// r0:V = Load V
@@ -12829,281 +8899,6 @@ func stepF64HardPNOne(f *Frame64, s int) {
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-<<<<<<< HEAD
-		r12a := cVRest[j]
-		r12b := cVRest[j+1]
-		r13a := float64(r6a - r12a)
-		r13b := float64(r6b - r12b)
-		r14a := cVC[j]
-		r14b := cVC[j+1]
-		r15a := float64(r6a - r14a)
-		r15b := float64(r6b - r14b)
-		r16a := cDtCTau[j]
-		r16b := cDtCTau[j+1]
-		r17a := float64(r13a * r15a)
-		r17b := float64(r13b * r15b)
-		r18a := cDtRTau[j]
-		r18b := cDtRTau[j+1]
-		r19a := float64(r10a - r9a)
-		r19b := float64(r10b - r9b)
-		r20a := float64(r18a * r19a)
-		r20b := float64(r18b * r19b)
-		r21a := math.FMA(r16a, r17a, r20a)
-		r21b := math.FMA(r16b, r17b, r20b)
-		r22a := float64(r13a + r15a)
-		r22b := float64(r13b + r15b)
-		r23a := float64(r16a * r22a)
-		r23b := float64(r16b * r22b)
-		if hasG {
-			r24a := cDtRTau[j]
-			r24b := cDtRTau[j+1]
-			r25a := g[j]
-			r25b := g[j+1]
-			r26a := float64(r24a * r25a)
-			r26b := float64(r24b * r25b)
-			r23a = float64(r23a - r26a)
-			r23b = float64(r23b - r26b)
-			r28a := math.Float64frombits(0x0000000000000000) // 0
-			r28b := math.Float64frombits(0x0000000000000000) // 0
-			r29a := math.FMA(r26a, r6a, r28a)
-			r29b := math.FMA(r26b, r6b, r28b)
-			r21a = float64(r21a - r29a)
-			r21b = float64(r21b - r29b)
-		}
-		r31a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
-		r31b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
-		r34a := math.FMA(r32, r23a, r33)
-		r34b := math.FMA(r32, r23b, r33)
-		r36a := math.FMA(r34a, r23a, r35)
-		r36b := math.FMA(r34b, r23b, r35)
-		r38a := math.FMA(r36a, r23a, r37)
-		r38b := math.FMA(r36b, r23b, r37)
-		r40a := math.FMA(r38a, r23a, r39)
-		r40b := math.FMA(r38b, r23b, r39)
-		r42a := math.FMA(r40a, r23a, r41)
-		r42b := math.FMA(r40b, r23b, r41)
-		r44a := math.FMA(r42a, r23a, r43)
-		r44b := math.FMA(r42b, r23b, r43)
-		r46a := math.FMA(r44a, r23a, r45)
-		r46b := math.FMA(r44b, r23b, r45)
-		r48a := math.FMA(r46a, r23a, r47)
-		r48b := math.FMA(r46b, r23b, r47)
-		r50a := r31a > r49
-		r50b := r31b > r49
-		if r50a {
-			r53a := math.FMA(r51, r23a, r52)
-			r55a := math.FMA(r53a, r23a, r54)
-			r57a := math.FMA(r55a, r23a, r56)
-			r59a := math.FMA(r57a, r23a, r58)
-			r61a := math.FMA(r59a, r23a, r60)
-			r63a := math.FMA(r61a, r23a, r62)
-			r64a := math.FMA(r63a, r23a, r32)
-			r65a := math.FMA(r64a, r23a, r33)
-			r66a := math.FMA(r65a, r23a, r35)
-			r67a := math.FMA(r66a, r23a, r37)
-			r68a := math.FMA(r67a, r23a, r39)
-			r69a := math.FMA(r68a, r23a, r41)
-			r70a := math.FMA(r69a, r23a, r43)
-			r71a := math.FMA(r70a, r23a, r45)
-			r72a := math.FMA(r71a, r23a, r47)
-			r74a := r23a > r73
-			r75a := r23a
-			if r74a {
-				r75a = r73
-			}
-			r77a := r75a < r76
-			r78a := r75a
-			if r77a {
-				r78a = r76
-			}
-			r81a := math.FMA(r78a, r80, r79)
-			r82a := float64(r81a - r79)
-			r85a := math.FMA(r82a, r84, r78a)
-			r86a := math.FMA(r82a, r83, r85a)
-			r87a := math.FMA(r51, r86a, r52)
-			r88a := math.FMA(r87a, r86a, r54)
-			r89a := math.FMA(r88a, r86a, r56)
-			r90a := math.FMA(r89a, r86a, r58)
-			r91a := math.FMA(r90a, r86a, r60)
-			r92a := math.FMA(r91a, r86a, r62)
-			r93a := math.FMA(r92a, r86a, r32)
-			r94a := math.FMA(r93a, r86a, r33)
-			r95a := math.FMA(r94a, r86a, r35)
-			r96a := math.FMA(r95a, r86a, r37)
-			r97a := math.FMA(r96a, r86a, r39)
-			r98a := math.FMA(r97a, r86a, r41)
-			r99a := math.FMA(r98a, r86a, r43)
-			r100a := math.FMA(r99a, r86a, r45)
-			r101a := math.FMA(r100a, r86a, r47)
-			r103a := r82a > r102
-			r104a := r82a
-			if r103a {
-				r104a = r102
-			}
-			r106a := float64(r104a * r105)
-			r107a := float64(r106a + r79)
-			r108a := math.Float64bits(r107a)
-			r110a := r108a + r109
-			r111a := r110a << 52
-			r112a := math.Float64frombits(r111a)
-			r113a := float64(r47 - r112a)
-			r114a := math.FMA(r86a, r101a, r113a)
-			r115a := float64(r114a / r75a)
-			r116a := math.FMA(r82a, r45, r79)
-			r117a := float64(r116a - r79)
-			r118a := float64(r117a + r79)
-			r119a := math.Float64bits(r118a)
-			r120a := r119a + r109
-			r121a := r120a << 52
-			r122a := math.Float64frombits(r121a)
-			r123a := float64(r115a * r122a)
-			r124a := float64(r82a - r117a)
-			r125a := float64(r124a + r79)
-			r126a := math.Float64bits(r125a)
-			r127a := r126a + r109
-			r128a := r127a << 52
-			r129a := math.Float64frombits(r128a)
-			r130a := float64(r123a * r129a)
-			r131a := r31a <= r45
-			r132a := r130a
-			if r131a {
-				r132a = r72a
-			}
-			if r50a {
-				r48a = r132a
-			}
-		}
-		if r50b {
-			r53b := math.FMA(r51, r23b, r52)
-			r55b := math.FMA(r53b, r23b, r54)
-			r57b := math.FMA(r55b, r23b, r56)
-			r59b := math.FMA(r57b, r23b, r58)
-			r61b := math.FMA(r59b, r23b, r60)
-			r63b := math.FMA(r61b, r23b, r62)
-			r64b := math.FMA(r63b, r23b, r32)
-			r65b := math.FMA(r64b, r23b, r33)
-			r66b := math.FMA(r65b, r23b, r35)
-			r67b := math.FMA(r66b, r23b, r37)
-			r68b := math.FMA(r67b, r23b, r39)
-			r69b := math.FMA(r68b, r23b, r41)
-			r70b := math.FMA(r69b, r23b, r43)
-			r71b := math.FMA(r70b, r23b, r45)
-			r72b := math.FMA(r71b, r23b, r47)
-			r74b := r23b > r73
-			r75b := r23b
-			if r74b {
-				r75b = r73
-			}
-			r77b := r75b < r76
-			r78b := r75b
-			if r77b {
-				r78b = r76
-			}
-			r81b := math.FMA(r78b, r80, r79)
-			r82b := float64(r81b - r79)
-			r85b := math.FMA(r82b, r84, r78b)
-			r86b := math.FMA(r82b, r83, r85b)
-			r87b := math.FMA(r51, r86b, r52)
-			r88b := math.FMA(r87b, r86b, r54)
-			r89b := math.FMA(r88b, r86b, r56)
-			r90b := math.FMA(r89b, r86b, r58)
-			r91b := math.FMA(r90b, r86b, r60)
-			r92b := math.FMA(r91b, r86b, r62)
-			r93b := math.FMA(r92b, r86b, r32)
-			r94b := math.FMA(r93b, r86b, r33)
-			r95b := math.FMA(r94b, r86b, r35)
-			r96b := math.FMA(r95b, r86b, r37)
-			r97b := math.FMA(r96b, r86b, r39)
-			r98b := math.FMA(r97b, r86b, r41)
-			r99b := math.FMA(r98b, r86b, r43)
-			r100b := math.FMA(r99b, r86b, r45)
-			r101b := math.FMA(r100b, r86b, r47)
-			r103b := r82b > r102
-			r104b := r82b
-			if r103b {
-				r104b = r102
-			}
-			r106b := float64(r104b * r105)
-			r107b := float64(r106b + r79)
-			r108b := math.Float64bits(r107b)
-			r110b := r108b + r109
-			r111b := r110b << 52
-			r112b := math.Float64frombits(r111b)
-			r113b := float64(r47 - r112b)
-			r114b := math.FMA(r86b, r101b, r113b)
-			r115b := float64(r114b / r75b)
-			r116b := math.FMA(r82b, r45, r79)
-			r117b := float64(r116b - r79)
-			r118b := float64(r117b + r79)
-			r119b := math.Float64bits(r118b)
-			r120b := r119b + r109
-			r121b := r120b << 52
-			r122b := math.Float64frombits(r121b)
-			r123b := float64(r115b * r122b)
-			r124b := float64(r82b - r117b)
-			r125b := float64(r124b + r79)
-			r126b := math.Float64bits(r125b)
-			r127b := r126b + r109
-			r128b := r127b << 52
-			r129b := math.Float64frombits(r128b)
-			r130b := float64(r123b * r129b)
-			r131b := r31b <= r45
-			r132b := r130b
-			if r131b {
-				r132b = r72b
-			}
-			if r50b {
-				r48b = r132b
-			}
-		}
-		r133a := math.FMA(r48a, r21a, r6a)
-		r133b := math.FMA(r48b, r21b, r6b)
-		if hasDelta {
-			r134a := delta[j]
-			r134b := delta[j+1]
-			r133a = float64(r133a + r134a)
-			r133b = float64(r133b + r134b)
-		}
-		r136a := cKa[j]
-		r136b := cKa[j+1]
-		r137a := float64(r133a - r12a)
-		r137b := float64(r133b - r12b)
-		r138a := cKeep[j]
-		r138b := cKeep[j+1]
-		r139a := float64(r138a * r9a)
-		r139b := float64(r138b * r9b)
-		r140a := math.FMA(r136a, r137a, r139a)
-		r140b := math.FMA(r136b, r137b, r139b)
-		r142a := float64(r141 - r2a)
-		r142b := float64(r141 - r2b)
-		r143a := cTauRef[j]
-		r143b := cTauRef[j+1]
-		r144a := r142a < r143a
-		r144b := r142b < r143b
-		r0a = r133a
-		if r144a {
-			r0a = r6a
-		}
-		r0b = r133b
-		if r144b {
-			r0b = r6b
-		}
-		r1a = r140a
-		if r144a {
-			r1a = r9a
-		}
-		r1b = r140b
-		if r144b {
-			r1b = r9b
-		}
-		r147a := r0a >= r3a
-		r147b := r0b >= r3b
-		if r147a {
-			r2a = r141
-		}
-		if r147b {
-			r2b = r141
-=======
 		// r12:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
@@ -13123,14 +8918,14 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
 		// r18:dtRTau = Param DtRTau
-		dtRTau_a := cDtRTau[j]
-		dtRTau_b := cDtRTau[j+1]
+		dtRTau18_a := cDtRTau[j]
+		dtRTau18_b := cDtRTau[j+1]
 		// r19:iu = Sub r10:in r9:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
 		// r20:drive = Mul r18:dtRTau r19:iu
-		drive_a := float64(dtRTau_a * iu_a)
-		drive_b := float64(dtRTau_b * iu_b)
+		drive_a := float64(dtRTau18_a * iu_a)
+		drive_b := float64(dtRTau18_b * iu_b)
 		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
 		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
@@ -13140,374 +8935,398 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		// r23:z = Mul r16:dtCTau r22:a1a2
 		z_a := float64(dtCTau_a * a1a2_a)
 		z_b := float64(dtCTau_b * a1a2_b)
-		// r24:az = Abs r23:z
+		// If G
+		if hasG {
+			// r24:dtRTau = Param DtRTau
+			dtRTau24_a := cDtRTau[j]
+			dtRTau24_b := cDtRTau[j+1]
+			// r25 = Load G
+			r25_a := g[j]
+			r25_b := g[j+1]
+			// r26:gd = Mul r24:dtRTau r25
+			gd_a := float64(dtRTau24_a * r25_a)
+			gd_b := float64(dtRTau24_b * r25_b)
+			// r23:z = Sub r23:z r26:gd
+			z_a = float64(z_a - gd_a)
+			z_b = float64(z_b - gd_b)
+			// r28 = Imm 0x0
+			r28_a := math.Float64frombits(0x0000000000000000) // 0
+			r28_b := math.Float64frombits(0x0000000000000000) // 0
+			// r29:gv = FMA r26:gd r6:vr r28
+			gv_a := math.FMA(gd_a, vr_a, r28_a)
+			gv_b := math.FMA(gd_b, vr_b, r28_b)
+			// r21:F = Sub r21:F r29:gv
+			F_a = float64(F_a - gv_a)
+			F_b = float64(F_b - gv_b)
+		}
+		// r31:az = Abs r23:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
-		// r27 = FMA r25 r23:z r26
-		r27_a := math.FMA(r25, z_a, r26)
-		r27_b := math.FMA(r25, z_b, r26)
-		// r29 = FMA r27 r23:z r28
-		r29_a := math.FMA(r27_a, z_a, r28)
-		r29_b := math.FMA(r27_b, z_b, r28)
-		// r31 = FMA r29 r23:z r30
-		r31_a := math.FMA(r29_a, z_a, r30)
-		r31_b := math.FMA(r29_b, z_b, r30)
-		// r33 = FMA r31 r23:z r32
-		r33_a := math.FMA(r31_a, z_a, r32)
-		r33_b := math.FMA(r31_b, z_b, r32)
-		// r35 = FMA r33 r23:z r34
-		r35_a := math.FMA(r33_a, z_a, r34)
-		r35_b := math.FMA(r33_b, z_b, r34)
-		// r37 = FMA r35 r23:z r36
-		r37_a := math.FMA(r35_a, z_a, r36)
-		r37_b := math.FMA(r35_b, z_b, r36)
-		// r39 = FMA r37 r23:z r38
-		r39_a := math.FMA(r37_a, z_a, r38)
-		r39_b := math.FMA(r37_b, z_b, r38)
-		// r41:ex = FMA r39 r23:z r40
-		ex_a := math.FMA(r39_a, z_a, r40)
-		ex_b := math.FMA(r39_b, z_b, r40)
-		// r43:large = CmpGT r24:az r42
-		large_a := az_a > r42
-		large_b := az_b > r42
-		// Rare r43:large
+		// r34 = FMA r32 r23:z r33
+		r34_a := math.FMA(r32, z_a, r33)
+		r34_b := math.FMA(r32, z_b, r33)
+		// r36 = FMA r34 r23:z r35
+		r36_a := math.FMA(r34_a, z_a, r35)
+		r36_b := math.FMA(r34_b, z_b, r35)
+		// r38 = FMA r36 r23:z r37
+		r38_a := math.FMA(r36_a, z_a, r37)
+		r38_b := math.FMA(r36_b, z_b, r37)
+		// r40 = FMA r38 r23:z r39
+		r40_a := math.FMA(r38_a, z_a, r39)
+		r40_b := math.FMA(r38_b, z_b, r39)
+		// r42 = FMA r40 r23:z r41
+		r42_a := math.FMA(r40_a, z_a, r41)
+		r42_b := math.FMA(r40_b, z_b, r41)
+		// r44 = FMA r42 r23:z r43
+		r44_a := math.FMA(r42_a, z_a, r43)
+		r44_b := math.FMA(r42_b, z_b, r43)
+		// r46 = FMA r44 r23:z r45
+		r46_a := math.FMA(r44_a, z_a, r45)
+		r46_b := math.FMA(r44_b, z_b, r45)
+		// r48:ex = FMA r46 r23:z r47
+		ex_a := math.FMA(r46_a, z_a, r47)
+		ex_b := math.FMA(r46_b, z_b, r47)
+		// r50:large = CmpGT r31:az r49
+		large_a := az_a > r49
+		large_b := az_b > r49
+		// Rare r50:large
 		if large_a {
-			// r46 = FMA r44 r23:z r45
-			r46_a := math.FMA(r44, z_a, r45)
-			// r48 = FMA r46 r23:z r47
-			r48_a := math.FMA(r46_a, z_a, r47)
-			// r50 = FMA r48 r23:z r49
-			r50_a := math.FMA(r48_a, z_a, r49)
-			// r52 = FMA r50 r23:z r51
-			r52_a := math.FMA(r50_a, z_a, r51)
-			// r54 = FMA r52 r23:z r53
-			r54_a := math.FMA(r52_a, z_a, r53)
-			// r56 = FMA r54 r23:z r55
-			r56_a := math.FMA(r54_a, z_a, r55)
-			// r57 = FMA r56 r23:z r25
-			r57_a := math.FMA(r56_a, z_a, r25)
-			// r58 = FMA r57 r23:z r26
-			r58_a := math.FMA(r57_a, z_a, r26)
-			// r59 = FMA r58 r23:z r28
-			r59_a := math.FMA(r58_a, z_a, r28)
-			// r60 = FMA r59 r23:z r30
-			r60_a := math.FMA(r59_a, z_a, r30)
-			// r61 = FMA r60 r23:z r32
-			r61_a := math.FMA(r60_a, z_a, r32)
-			// r62 = FMA r61 r23:z r34
-			r62_a := math.FMA(r61_a, z_a, r34)
-			// r63 = FMA r62 r23:z r36
-			r63_a := math.FMA(r62_a, z_a, r36)
-			// r64 = FMA r63 r23:z r38
-			r64_a := math.FMA(r63_a, z_a, r38)
-			// r65:taylor = FMA r64 r23:z r40
-			taylor_a := math.FMA(r64_a, z_a, r40)
-			// r67 = CmpGT r23:z r66
-			r67_a := z_a > r66
-			// r68:zl = Select r67 r66 r23:z
+			// r53 = FMA r51 r23:z r52
+			r53_a := math.FMA(r51, z_a, r52)
+			// r55 = FMA r53 r23:z r54
+			r55_a := math.FMA(r53_a, z_a, r54)
+			// r57 = FMA r55 r23:z r56
+			r57_a := math.FMA(r55_a, z_a, r56)
+			// r59 = FMA r57 r23:z r58
+			r59_a := math.FMA(r57_a, z_a, r58)
+			// r61 = FMA r59 r23:z r60
+			r61_a := math.FMA(r59_a, z_a, r60)
+			// r63 = FMA r61 r23:z r62
+			r63_a := math.FMA(r61_a, z_a, r62)
+			// r64 = FMA r63 r23:z r32
+			r64_a := math.FMA(r63_a, z_a, r32)
+			// r65 = FMA r64 r23:z r33
+			r65_a := math.FMA(r64_a, z_a, r33)
+			// r66 = FMA r65 r23:z r35
+			r66_a := math.FMA(r65_a, z_a, r35)
+			// r67 = FMA r66 r23:z r37
+			r67_a := math.FMA(r66_a, z_a, r37)
+			// r68 = FMA r67 r23:z r39
+			r68_a := math.FMA(r67_a, z_a, r39)
+			// r69 = FMA r68 r23:z r41
+			r69_a := math.FMA(r68_a, z_a, r41)
+			// r70 = FMA r69 r23:z r43
+			r70_a := math.FMA(r69_a, z_a, r43)
+			// r71 = FMA r70 r23:z r45
+			r71_a := math.FMA(r70_a, z_a, r45)
+			// r72:taylor = FMA r71 r23:z r47
+			taylor_a := math.FMA(r71_a, z_a, r47)
+			// r74 = CmpGT r23:z r73
+			r74_a := z_a > r73
+			// r75:zl = Select r74 r73 r23:z
 			zl_a := z_a
-			if r67_a {
-				zl_a = r66
+			if r74_a {
+				zl_a = r73
 			}
-			// r70 = CmpLT r68:zl r69
-			r70_a := zl_a < r69
-			// r71:zc = Select r70 r69 r68:zl
+			// r77 = CmpLT r75:zl r76
+			r77_a := zl_a < r76
+			// r78:zc = Select r77 r76 r75:zl
 			zc_a := zl_a
-			if r70_a {
-				zc_a = r69
+			if r77_a {
+				zc_a = r76
 			}
-			// r74 = FMA r71:zc r73 r72
-			r74_a := math.FMA(zc_a, r73, r72)
-			// r75:k = Sub r74 r72
-			k_a := float64(r74_a - r72)
-			// r78 = FMA r75:k r77 r71:zc
-			r78_a := math.FMA(k_a, r77, zc_a)
-			// r79:r = FMA r75:k r76 r78
-			r_a := math.FMA(k_a, r76, r78_a)
-			// r80 = FMA r44 r79:r r45
-			r80_a := math.FMA(r44, r_a, r45)
-			// r81 = FMA r80 r79:r r47
-			r81_a := math.FMA(r80_a, r_a, r47)
-			// r82 = FMA r81 r79:r r49
-			r82_a := math.FMA(r81_a, r_a, r49)
-			// r83 = FMA r82 r79:r r51
-			r83_a := math.FMA(r82_a, r_a, r51)
-			// r84 = FMA r83 r79:r r53
-			r84_a := math.FMA(r83_a, r_a, r53)
-			// r85 = FMA r84 r79:r r55
-			r85_a := math.FMA(r84_a, r_a, r55)
-			// r86 = FMA r85 r79:r r25
-			r86_a := math.FMA(r85_a, r_a, r25)
-			// r87 = FMA r86 r79:r r26
-			r87_a := math.FMA(r86_a, r_a, r26)
-			// r88 = FMA r87 r79:r r28
-			r88_a := math.FMA(r87_a, r_a, r28)
-			// r89 = FMA r88 r79:r r30
-			r89_a := math.FMA(r88_a, r_a, r30)
-			// r90 = FMA r89 r79:r r32
-			r90_a := math.FMA(r89_a, r_a, r32)
-			// r91 = FMA r90 r79:r r34
-			r91_a := math.FMA(r90_a, r_a, r34)
-			// r92 = FMA r91 r79:r r36
-			r92_a := math.FMA(r91_a, r_a, r36)
-			// r93 = FMA r92 r79:r r38
-			r93_a := math.FMA(r92_a, r_a, r38)
-			// r94:q = FMA r93 r79:r r40
-			q_a := math.FMA(r93_a, r_a, r40)
-			// r96 = CmpGT r75:k r95
-			r96_a := k_a > r95
-			// r97:kc = Select r96 r95 r75:k
+			// r81 = FMA r78:zc r80 r79
+			r81_a := math.FMA(zc_a, r80, r79)
+			// r82:k = Sub r81 r79
+			k_a := float64(r81_a - r79)
+			// r85 = FMA r82:k r84 r78:zc
+			r85_a := math.FMA(k_a, r84, zc_a)
+			// r86:r = FMA r82:k r83 r85
+			r_a := math.FMA(k_a, r83, r85_a)
+			// r87 = FMA r51 r86:r r52
+			r87_a := math.FMA(r51, r_a, r52)
+			// r88 = FMA r87 r86:r r54
+			r88_a := math.FMA(r87_a, r_a, r54)
+			// r89 = FMA r88 r86:r r56
+			r89_a := math.FMA(r88_a, r_a, r56)
+			// r90 = FMA r89 r86:r r58
+			r90_a := math.FMA(r89_a, r_a, r58)
+			// r91 = FMA r90 r86:r r60
+			r91_a := math.FMA(r90_a, r_a, r60)
+			// r92 = FMA r91 r86:r r62
+			r92_a := math.FMA(r91_a, r_a, r62)
+			// r93 = FMA r92 r86:r r32
+			r93_a := math.FMA(r92_a, r_a, r32)
+			// r94 = FMA r93 r86:r r33
+			r94_a := math.FMA(r93_a, r_a, r33)
+			// r95 = FMA r94 r86:r r35
+			r95_a := math.FMA(r94_a, r_a, r35)
+			// r96 = FMA r95 r86:r r37
+			r96_a := math.FMA(r95_a, r_a, r37)
+			// r97 = FMA r96 r86:r r39
+			r97_a := math.FMA(r96_a, r_a, r39)
+			// r98 = FMA r97 r86:r r41
+			r98_a := math.FMA(r97_a, r_a, r41)
+			// r99 = FMA r98 r86:r r43
+			r99_a := math.FMA(r98_a, r_a, r43)
+			// r100 = FMA r99 r86:r r45
+			r100_a := math.FMA(r99_a, r_a, r45)
+			// r101:q = FMA r100 r86:r r47
+			q_a := math.FMA(r100_a, r_a, r47)
+			// r103 = CmpGT r82:k r102
+			r103_a := k_a > r102
+			// r104:kc = Select r103 r102 r82:k
 			kc_a := k_a
-			if r96_a {
-				kc_a = r95
+			if r103_a {
+				kc_a = r102
 			}
-			// r99 = Mul r97:kc r98
-			r99_a := float64(kc_a * r98)
-			// r100 = Add r99 r72
-			r100_a := float64(r99_a + r72)
-			// r101:kBits = Bits r100
-			kBits101_a := math.Float64bits(r100_a)
-			// r103 = IAdd r101:kBits r102
-			r103_a := kBits101_a + r102
-			// r104 = Shl 52 r103
-			r104_a := r103_a << 52
-			// r105:pow2 = FromBits r104
-			pow2105_a := math.Float64frombits(r104_a)
-			// r106:oneMinus = Sub r40 r105:pow2
-			oneMinus_a := float64(r40 - pow2105_a)
-			// r107 = FMA r79:r r94:q r106:oneMinus
-			r107_a := math.FMA(r_a, q_a, oneMinus_a)
-			// r108:y = Div r107 r68:zl
-			y_a := float64(r107_a / zl_a)
-			// r109 = FMA r75:k r38 r72
-			r109_a := math.FMA(k_a, r38, r72)
-			// r110:kHalf = Sub r109 r72
-			kHalf_a := float64(r109_a - r72)
-			// r111 = Add r110:kHalf r72
-			r111_a := float64(kHalf_a + r72)
-			// r112:kBits = Bits r111
-			kBits112_a := math.Float64bits(r111_a)
-			// r113 = IAdd r112:kBits r102
-			r113_a := kBits112_a + r102
-			// r114 = Shl 52 r113
-			r114_a := r113_a << 52
-			// r115:pow2 = FromBits r114
-			pow2115_a := math.Float64frombits(r114_a)
-			// r116 = Mul r108:y r115:pow2
-			r116_a := float64(y_a * pow2115_a)
-			// r117 = Sub r75:k r110:kHalf
-			r117_a := float64(k_a - kHalf_a)
-			// r118 = Add r117 r72
-			r118_a := float64(r117_a + r72)
+			// r106 = Mul r104:kc r105
+			r106_a := float64(kc_a * r105)
+			// r107 = Add r106 r79
+			r107_a := float64(r106_a + r79)
+			// r108:kBits = Bits r107
+			kBits108_a := math.Float64bits(r107_a)
+			// r110 = IAdd r108:kBits r109
+			r110_a := kBits108_a + r109
+			// r111 = Shl 52 r110
+			r111_a := r110_a << 52
+			// r112:pow2 = FromBits r111
+			pow2112_a := math.Float64frombits(r111_a)
+			// r113:oneMinus = Sub r47 r112:pow2
+			oneMinus_a := float64(r47 - pow2112_a)
+			// r114 = FMA r86:r r101:q r113:oneMinus
+			r114_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r115:y = Div r114 r75:zl
+			y_a := float64(r114_a / zl_a)
+			// r116 = FMA r82:k r45 r79
+			r116_a := math.FMA(k_a, r45, r79)
+			// r117:kHalf = Sub r116 r79
+			kHalf_a := float64(r116_a - r79)
+			// r118 = Add r117:kHalf r79
+			r118_a := float64(kHalf_a + r79)
 			// r119:kBits = Bits r118
 			kBits119_a := math.Float64bits(r118_a)
-			// r120 = IAdd r119:kBits r102
-			r120_a := kBits119_a + r102
+			// r120 = IAdd r119:kBits r109
+			r120_a := kBits119_a + r109
 			// r121 = Shl 52 r120
 			r121_a := r120_a << 52
 			// r122:pow2 = FromBits r121
 			pow2122_a := math.Float64frombits(r121_a)
-			// r123:big = Mul r116 r122:pow2
-			big_a := float64(r116_a * pow2122_a)
-			// r124 = CmpLE r24:az r38
-			r124_a := az_a <= r38
-			// r125:far = Select r124 r65:taylor r123:big
+			// r123 = Mul r115:y r122:pow2
+			r123_a := float64(y_a * pow2122_a)
+			// r124 = Sub r82:k r117:kHalf
+			r124_a := float64(k_a - kHalf_a)
+			// r125 = Add r124 r79
+			r125_a := float64(r124_a + r79)
+			// r126:kBits = Bits r125
+			kBits126_a := math.Float64bits(r125_a)
+			// r127 = IAdd r126:kBits r109
+			r127_a := kBits126_a + r109
+			// r128 = Shl 52 r127
+			r128_a := r127_a << 52
+			// r129:pow2 = FromBits r128
+			pow2129_a := math.Float64frombits(r128_a)
+			// r130:big = Mul r123 r129:pow2
+			big_a := float64(r123_a * pow2129_a)
+			// r131 = CmpLE r31:az r45
+			r131_a := az_a <= r45
+			// r132:far = Select r131 r72:taylor r130:big
 			far_a := big_a
-			if r124_a {
+			if r131_a {
 				far_a = taylor_a
 			}
-			// r41:ex = Select r43:large r125:far r41:ex
+			// r48:ex = Select r50:large r132:far r48:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r46 = FMA r44 r23:z r45
-			r46_b := math.FMA(r44, z_b, r45)
-			// r48 = FMA r46 r23:z r47
-			r48_b := math.FMA(r46_b, z_b, r47)
-			// r50 = FMA r48 r23:z r49
-			r50_b := math.FMA(r48_b, z_b, r49)
-			// r52 = FMA r50 r23:z r51
-			r52_b := math.FMA(r50_b, z_b, r51)
-			// r54 = FMA r52 r23:z r53
-			r54_b := math.FMA(r52_b, z_b, r53)
-			// r56 = FMA r54 r23:z r55
-			r56_b := math.FMA(r54_b, z_b, r55)
-			// r57 = FMA r56 r23:z r25
-			r57_b := math.FMA(r56_b, z_b, r25)
-			// r58 = FMA r57 r23:z r26
-			r58_b := math.FMA(r57_b, z_b, r26)
-			// r59 = FMA r58 r23:z r28
-			r59_b := math.FMA(r58_b, z_b, r28)
-			// r60 = FMA r59 r23:z r30
-			r60_b := math.FMA(r59_b, z_b, r30)
-			// r61 = FMA r60 r23:z r32
-			r61_b := math.FMA(r60_b, z_b, r32)
-			// r62 = FMA r61 r23:z r34
-			r62_b := math.FMA(r61_b, z_b, r34)
-			// r63 = FMA r62 r23:z r36
-			r63_b := math.FMA(r62_b, z_b, r36)
-			// r64 = FMA r63 r23:z r38
-			r64_b := math.FMA(r63_b, z_b, r38)
-			// r65:taylor = FMA r64 r23:z r40
-			taylor_b := math.FMA(r64_b, z_b, r40)
-			// r67 = CmpGT r23:z r66
-			r67_b := z_b > r66
-			// r68:zl = Select r67 r66 r23:z
+			// r53 = FMA r51 r23:z r52
+			r53_b := math.FMA(r51, z_b, r52)
+			// r55 = FMA r53 r23:z r54
+			r55_b := math.FMA(r53_b, z_b, r54)
+			// r57 = FMA r55 r23:z r56
+			r57_b := math.FMA(r55_b, z_b, r56)
+			// r59 = FMA r57 r23:z r58
+			r59_b := math.FMA(r57_b, z_b, r58)
+			// r61 = FMA r59 r23:z r60
+			r61_b := math.FMA(r59_b, z_b, r60)
+			// r63 = FMA r61 r23:z r62
+			r63_b := math.FMA(r61_b, z_b, r62)
+			// r64 = FMA r63 r23:z r32
+			r64_b := math.FMA(r63_b, z_b, r32)
+			// r65 = FMA r64 r23:z r33
+			r65_b := math.FMA(r64_b, z_b, r33)
+			// r66 = FMA r65 r23:z r35
+			r66_b := math.FMA(r65_b, z_b, r35)
+			// r67 = FMA r66 r23:z r37
+			r67_b := math.FMA(r66_b, z_b, r37)
+			// r68 = FMA r67 r23:z r39
+			r68_b := math.FMA(r67_b, z_b, r39)
+			// r69 = FMA r68 r23:z r41
+			r69_b := math.FMA(r68_b, z_b, r41)
+			// r70 = FMA r69 r23:z r43
+			r70_b := math.FMA(r69_b, z_b, r43)
+			// r71 = FMA r70 r23:z r45
+			r71_b := math.FMA(r70_b, z_b, r45)
+			// r72:taylor = FMA r71 r23:z r47
+			taylor_b := math.FMA(r71_b, z_b, r47)
+			// r74 = CmpGT r23:z r73
+			r74_b := z_b > r73
+			// r75:zl = Select r74 r73 r23:z
 			zl_b := z_b
-			if r67_b {
-				zl_b = r66
+			if r74_b {
+				zl_b = r73
 			}
-			// r70 = CmpLT r68:zl r69
-			r70_b := zl_b < r69
-			// r71:zc = Select r70 r69 r68:zl
+			// r77 = CmpLT r75:zl r76
+			r77_b := zl_b < r76
+			// r78:zc = Select r77 r76 r75:zl
 			zc_b := zl_b
-			if r70_b {
-				zc_b = r69
+			if r77_b {
+				zc_b = r76
 			}
-			// r74 = FMA r71:zc r73 r72
-			r74_b := math.FMA(zc_b, r73, r72)
-			// r75:k = Sub r74 r72
-			k_b := float64(r74_b - r72)
-			// r78 = FMA r75:k r77 r71:zc
-			r78_b := math.FMA(k_b, r77, zc_b)
-			// r79:r = FMA r75:k r76 r78
-			r_b := math.FMA(k_b, r76, r78_b)
-			// r80 = FMA r44 r79:r r45
-			r80_b := math.FMA(r44, r_b, r45)
-			// r81 = FMA r80 r79:r r47
-			r81_b := math.FMA(r80_b, r_b, r47)
-			// r82 = FMA r81 r79:r r49
-			r82_b := math.FMA(r81_b, r_b, r49)
-			// r83 = FMA r82 r79:r r51
-			r83_b := math.FMA(r82_b, r_b, r51)
-			// r84 = FMA r83 r79:r r53
-			r84_b := math.FMA(r83_b, r_b, r53)
-			// r85 = FMA r84 r79:r r55
-			r85_b := math.FMA(r84_b, r_b, r55)
-			// r86 = FMA r85 r79:r r25
-			r86_b := math.FMA(r85_b, r_b, r25)
-			// r87 = FMA r86 r79:r r26
-			r87_b := math.FMA(r86_b, r_b, r26)
-			// r88 = FMA r87 r79:r r28
-			r88_b := math.FMA(r87_b, r_b, r28)
-			// r89 = FMA r88 r79:r r30
-			r89_b := math.FMA(r88_b, r_b, r30)
-			// r90 = FMA r89 r79:r r32
-			r90_b := math.FMA(r89_b, r_b, r32)
-			// r91 = FMA r90 r79:r r34
-			r91_b := math.FMA(r90_b, r_b, r34)
-			// r92 = FMA r91 r79:r r36
-			r92_b := math.FMA(r91_b, r_b, r36)
-			// r93 = FMA r92 r79:r r38
-			r93_b := math.FMA(r92_b, r_b, r38)
-			// r94:q = FMA r93 r79:r r40
-			q_b := math.FMA(r93_b, r_b, r40)
-			// r96 = CmpGT r75:k r95
-			r96_b := k_b > r95
-			// r97:kc = Select r96 r95 r75:k
+			// r81 = FMA r78:zc r80 r79
+			r81_b := math.FMA(zc_b, r80, r79)
+			// r82:k = Sub r81 r79
+			k_b := float64(r81_b - r79)
+			// r85 = FMA r82:k r84 r78:zc
+			r85_b := math.FMA(k_b, r84, zc_b)
+			// r86:r = FMA r82:k r83 r85
+			r_b := math.FMA(k_b, r83, r85_b)
+			// r87 = FMA r51 r86:r r52
+			r87_b := math.FMA(r51, r_b, r52)
+			// r88 = FMA r87 r86:r r54
+			r88_b := math.FMA(r87_b, r_b, r54)
+			// r89 = FMA r88 r86:r r56
+			r89_b := math.FMA(r88_b, r_b, r56)
+			// r90 = FMA r89 r86:r r58
+			r90_b := math.FMA(r89_b, r_b, r58)
+			// r91 = FMA r90 r86:r r60
+			r91_b := math.FMA(r90_b, r_b, r60)
+			// r92 = FMA r91 r86:r r62
+			r92_b := math.FMA(r91_b, r_b, r62)
+			// r93 = FMA r92 r86:r r32
+			r93_b := math.FMA(r92_b, r_b, r32)
+			// r94 = FMA r93 r86:r r33
+			r94_b := math.FMA(r93_b, r_b, r33)
+			// r95 = FMA r94 r86:r r35
+			r95_b := math.FMA(r94_b, r_b, r35)
+			// r96 = FMA r95 r86:r r37
+			r96_b := math.FMA(r95_b, r_b, r37)
+			// r97 = FMA r96 r86:r r39
+			r97_b := math.FMA(r96_b, r_b, r39)
+			// r98 = FMA r97 r86:r r41
+			r98_b := math.FMA(r97_b, r_b, r41)
+			// r99 = FMA r98 r86:r r43
+			r99_b := math.FMA(r98_b, r_b, r43)
+			// r100 = FMA r99 r86:r r45
+			r100_b := math.FMA(r99_b, r_b, r45)
+			// r101:q = FMA r100 r86:r r47
+			q_b := math.FMA(r100_b, r_b, r47)
+			// r103 = CmpGT r82:k r102
+			r103_b := k_b > r102
+			// r104:kc = Select r103 r102 r82:k
 			kc_b := k_b
-			if r96_b {
-				kc_b = r95
+			if r103_b {
+				kc_b = r102
 			}
-			// r99 = Mul r97:kc r98
-			r99_b := float64(kc_b * r98)
-			// r100 = Add r99 r72
-			r100_b := float64(r99_b + r72)
-			// r101:kBits = Bits r100
-			kBits101_b := math.Float64bits(r100_b)
-			// r103 = IAdd r101:kBits r102
-			r103_b := kBits101_b + r102
-			// r104 = Shl 52 r103
-			r104_b := r103_b << 52
-			// r105:pow2 = FromBits r104
-			pow2105_b := math.Float64frombits(r104_b)
-			// r106:oneMinus = Sub r40 r105:pow2
-			oneMinus_b := float64(r40 - pow2105_b)
-			// r107 = FMA r79:r r94:q r106:oneMinus
-			r107_b := math.FMA(r_b, q_b, oneMinus_b)
-			// r108:y = Div r107 r68:zl
-			y_b := float64(r107_b / zl_b)
-			// r109 = FMA r75:k r38 r72
-			r109_b := math.FMA(k_b, r38, r72)
-			// r110:kHalf = Sub r109 r72
-			kHalf_b := float64(r109_b - r72)
-			// r111 = Add r110:kHalf r72
-			r111_b := float64(kHalf_b + r72)
-			// r112:kBits = Bits r111
-			kBits112_b := math.Float64bits(r111_b)
-			// r113 = IAdd r112:kBits r102
-			r113_b := kBits112_b + r102
-			// r114 = Shl 52 r113
-			r114_b := r113_b << 52
-			// r115:pow2 = FromBits r114
-			pow2115_b := math.Float64frombits(r114_b)
-			// r116 = Mul r108:y r115:pow2
-			r116_b := float64(y_b * pow2115_b)
-			// r117 = Sub r75:k r110:kHalf
-			r117_b := float64(k_b - kHalf_b)
-			// r118 = Add r117 r72
-			r118_b := float64(r117_b + r72)
+			// r106 = Mul r104:kc r105
+			r106_b := float64(kc_b * r105)
+			// r107 = Add r106 r79
+			r107_b := float64(r106_b + r79)
+			// r108:kBits = Bits r107
+			kBits108_b := math.Float64bits(r107_b)
+			// r110 = IAdd r108:kBits r109
+			r110_b := kBits108_b + r109
+			// r111 = Shl 52 r110
+			r111_b := r110_b << 52
+			// r112:pow2 = FromBits r111
+			pow2112_b := math.Float64frombits(r111_b)
+			// r113:oneMinus = Sub r47 r112:pow2
+			oneMinus_b := float64(r47 - pow2112_b)
+			// r114 = FMA r86:r r101:q r113:oneMinus
+			r114_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r115:y = Div r114 r75:zl
+			y_b := float64(r114_b / zl_b)
+			// r116 = FMA r82:k r45 r79
+			r116_b := math.FMA(k_b, r45, r79)
+			// r117:kHalf = Sub r116 r79
+			kHalf_b := float64(r116_b - r79)
+			// r118 = Add r117:kHalf r79
+			r118_b := float64(kHalf_b + r79)
 			// r119:kBits = Bits r118
 			kBits119_b := math.Float64bits(r118_b)
-			// r120 = IAdd r119:kBits r102
-			r120_b := kBits119_b + r102
+			// r120 = IAdd r119:kBits r109
+			r120_b := kBits119_b + r109
 			// r121 = Shl 52 r120
 			r121_b := r120_b << 52
 			// r122:pow2 = FromBits r121
 			pow2122_b := math.Float64frombits(r121_b)
-			// r123:big = Mul r116 r122:pow2
-			big_b := float64(r116_b * pow2122_b)
-			// r124 = CmpLE r24:az r38
-			r124_b := az_b <= r38
-			// r125:far = Select r124 r65:taylor r123:big
+			// r123 = Mul r115:y r122:pow2
+			r123_b := float64(y_b * pow2122_b)
+			// r124 = Sub r82:k r117:kHalf
+			r124_b := float64(k_b - kHalf_b)
+			// r125 = Add r124 r79
+			r125_b := float64(r124_b + r79)
+			// r126:kBits = Bits r125
+			kBits126_b := math.Float64bits(r125_b)
+			// r127 = IAdd r126:kBits r109
+			r127_b := kBits126_b + r109
+			// r128 = Shl 52 r127
+			r128_b := r127_b << 52
+			// r129:pow2 = FromBits r128
+			pow2129_b := math.Float64frombits(r128_b)
+			// r130:big = Mul r123 r129:pow2
+			big_b := float64(r123_b * pow2129_b)
+			// r131 = CmpLE r31:az r45
+			r131_b := az_b <= r45
+			// r132:far = Select r131 r72:taylor r130:big
 			far_b := big_b
-			if r124_b {
+			if r131_b {
 				far_b = taylor_b
 			}
-			// r41:ex = Select r43:large r125:far r41:ex
+			// r48:ex = Select r50:large r132:far r48:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
-		// r126:vc = FMA r41:ex r21:F r6:vr
+		// r133:vc = FMA r48:ex r21:F r6:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
 		if hasDelta {
-			// r127 = Load Delta
-			r127_a := delta[j]
-			r127_b := delta[j+1]
-			// r126:vc = Add r126:vc r127
-			vc_a = float64(vc_a + r127_a)
-			vc_b = float64(vc_b + r127_b)
+			// r134 = Load Delta
+			r134_a := delta[j]
+			r134_b := delta[j+1]
+			// r133:vc = Add r133:vc r134
+			vc_a = float64(vc_a + r134_a)
+			vc_b = float64(vc_b + r134_b)
 		}
-		// r129:ka = Param Ka
+		// r136:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
-		// r130:dv = Sub r126:vc r12:vRest
+		// r137:dv = Sub r133:vc r12:vRest
 		dv_a := float64(vc_a - vRest_a)
 		dv_b := float64(vc_b - vRest_b)
-		// r131:keep = Param Keep
+		// r138:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
-		// r132:wkeep = Mul r131:keep r9:u
+		// r139:wkeep = Mul r138:keep r9:u
 		wkeep_a := float64(keep_a * u_a)
 		wkeep_b := float64(keep_b * u_b)
-		// r133:wc = FMA r129:ka r130:dv r132:wkeep
+		// r140:wc = FMA r136:ka r137:dv r139:wkeep
 		wc_a := math.FMA(ka_a, dv_a, wkeep_a)
 		wc_b := math.FMA(ka_b, dv_b, wkeep_b)
-		// r135:since = Sub r134:t r2:Last
+		// r142:since = Sub r141:t r2:Last
 		since_a := float64(t - Last_a)
 		since_b := float64(t - Last_b)
-		// r136:tauRef = Param TauRef
+		// r143:tauRef = Param TauRef
 		tauRef_a := cTauRef[j]
 		tauRef_b := cTauRef[j+1]
-		// r137:refr = CmpLT r135:since r136:tauRef
+		// r144:refr = CmpLT r142:since r143:tauRef
 		refr_a := since_a < tauRef_a
 		refr_b := since_b < tauRef_b
-		// r0:V = Select r137:refr r6:vr r126:vc
+		// r0:V = Select r144:refr r6:vr r133:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -13516,7 +9335,7 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		if refr_b {
 			V_b = vr_b
 		}
-		// r1:W = Select r137:refr r9:u r133:wc
+		// r1:W = Select r144:refr r9:u r140:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -13525,34 +9344,25 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		if refr_b {
 			W_b = u_b
 		}
-		// r140:sp = CmpGE r0:V r3:vTh
+		// r147:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= vTh_a
 		sp_b := V_b >= vTh_b
-		// r2:Last = Select r140:sp r134:t r2:Last
+		// r2:Last = Select r147:sp r141:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
 		if sp_b {
 			Last_b = t
->>>>>>> gen-ir
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r147a {
-=======
-			// StoreOne Spike r140:sp
+			// StoreOne Spike r147:sp
 			if sp_a {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-<<<<<<< HEAD
-			if r147b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
@@ -13560,37 +9370,22 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r148a := r144a || r147a
-			r148b := r144b || r147b
-			ref[j] = r148a
-			ref[j+1] = r148b
-=======
-			// r141:ref = Or r137:refr r140:sp
-			ref141_a := refr_a || sp_a
-			ref141_b := refr_b || sp_b
-			// StoreBool Ref r141:ref
-			ref[j] = ref141_a
-			ref[j+1] = ref141_b
->>>>>>> gen-ir
+			// r148:ref = Or r144:refr r147:sp
+			ref148_a := refr_a || sp_a
+			ref148_b := refr_b || sp_b
+			// StoreBool Ref r148:ref
+			ref[j] = ref148_a
+			ref[j+1] = ref148_b
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r147a {
-=======
-			// StoreBits Bits r140:sp
+			// StoreBits Bits r147:sp
 			if sp_a {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-<<<<<<< HEAD
-			if r147b {
-=======
 			if sp_b {
->>>>>>> gen-ir
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -13640,146 +9435,6 @@ func stepF64HardPNOne(f *Frame64, s int) {
 			// r10:in = Load I
 			in = i[j]
 		}
-<<<<<<< HEAD
-		r12 := cVRest[j]
-		r13 := float64(r6 - r12)
-		r14 := cVC[j]
-		r15 := float64(r6 - r14)
-		r16 := cDtCTau[j]
-		r17 := float64(r13 * r15)
-		r18 := cDtRTau[j]
-		r19 := float64(r10 - r9)
-		r20 := float64(r18 * r19)
-		r21 := math.FMA(r16, r17, r20)
-		r22 := float64(r13 + r15)
-		r23 := float64(r16 * r22)
-		if hasG {
-			r24 := cDtRTau[j]
-			r25 := g[j]
-			r26 := float64(r24 * r25)
-			r23 = float64(r23 - r26)
-			r28 := math.Float64frombits(0x0000000000000000) // 0
-			r29 := math.FMA(r26, r6, r28)
-			r21 = float64(r21 - r29)
-		}
-		r31 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
-		r34 := math.FMA(r32, r23, r33)
-		r36 := math.FMA(r34, r23, r35)
-		r38 := math.FMA(r36, r23, r37)
-		r40 := math.FMA(r38, r23, r39)
-		r42 := math.FMA(r40, r23, r41)
-		r44 := math.FMA(r42, r23, r43)
-		r46 := math.FMA(r44, r23, r45)
-		r48 := math.FMA(r46, r23, r47)
-		r50 := r31 > r49
-		if r50 {
-			r53 := math.FMA(r51, r23, r52)
-			r55 := math.FMA(r53, r23, r54)
-			r57 := math.FMA(r55, r23, r56)
-			r59 := math.FMA(r57, r23, r58)
-			r61 := math.FMA(r59, r23, r60)
-			r63 := math.FMA(r61, r23, r62)
-			r64 := math.FMA(r63, r23, r32)
-			r65 := math.FMA(r64, r23, r33)
-			r66 := math.FMA(r65, r23, r35)
-			r67 := math.FMA(r66, r23, r37)
-			r68 := math.FMA(r67, r23, r39)
-			r69 := math.FMA(r68, r23, r41)
-			r70 := math.FMA(r69, r23, r43)
-			r71 := math.FMA(r70, r23, r45)
-			r72 := math.FMA(r71, r23, r47)
-			r74 := r23 > r73
-			r75 := r23
-			if r74 {
-				r75 = r73
-			}
-			r77 := r75 < r76
-			r78 := r75
-			if r77 {
-				r78 = r76
-			}
-			r81 := math.FMA(r78, r80, r79)
-			r82 := float64(r81 - r79)
-			r85 := math.FMA(r82, r84, r78)
-			r86 := math.FMA(r82, r83, r85)
-			r87 := math.FMA(r51, r86, r52)
-			r88 := math.FMA(r87, r86, r54)
-			r89 := math.FMA(r88, r86, r56)
-			r90 := math.FMA(r89, r86, r58)
-			r91 := math.FMA(r90, r86, r60)
-			r92 := math.FMA(r91, r86, r62)
-			r93 := math.FMA(r92, r86, r32)
-			r94 := math.FMA(r93, r86, r33)
-			r95 := math.FMA(r94, r86, r35)
-			r96 := math.FMA(r95, r86, r37)
-			r97 := math.FMA(r96, r86, r39)
-			r98 := math.FMA(r97, r86, r41)
-			r99 := math.FMA(r98, r86, r43)
-			r100 := math.FMA(r99, r86, r45)
-			r101 := math.FMA(r100, r86, r47)
-			r103 := r82 > r102
-			r104 := r82
-			if r103 {
-				r104 = r102
-			}
-			r106 := float64(r104 * r105)
-			r107 := float64(r106 + r79)
-			r108 := math.Float64bits(r107)
-			r110 := r108 + r109
-			r111 := r110 << 52
-			r112 := math.Float64frombits(r111)
-			r113 := float64(r47 - r112)
-			r114 := math.FMA(r86, r101, r113)
-			r115 := float64(r114 / r75)
-			r116 := math.FMA(r82, r45, r79)
-			r117 := float64(r116 - r79)
-			r118 := float64(r117 + r79)
-			r119 := math.Float64bits(r118)
-			r120 := r119 + r109
-			r121 := r120 << 52
-			r122 := math.Float64frombits(r121)
-			r123 := float64(r115 * r122)
-			r124 := float64(r82 - r117)
-			r125 := float64(r124 + r79)
-			r126 := math.Float64bits(r125)
-			r127 := r126 + r109
-			r128 := r127 << 52
-			r129 := math.Float64frombits(r128)
-			r130 := float64(r123 * r129)
-			r131 := r31 <= r45
-			r132 := r130
-			if r131 {
-				r132 = r72
-			}
-			if r50 {
-				r48 = r132
-			}
-		}
-		r133 := math.FMA(r48, r21, r6)
-		if hasDelta {
-			r134 := delta[j]
-			r133 = float64(r133 + r134)
-		}
-		r136 := cKa[j]
-		r137 := float64(r133 - r12)
-		r138 := cKeep[j]
-		r139 := float64(r138 * r9)
-		r140 := math.FMA(r136, r137, r139)
-		r142 := float64(r141 - r2)
-		r143 := cTauRef[j]
-		r144 := r142 < r143
-		r0 = r133
-		if r144 {
-			r0 = r6
-		}
-		r1 = r140
-		if r144 {
-			r1 = r9
-		}
-		r147 := r0 >= r3
-		if r147 {
-			r2 = r141
-=======
 		// r12:vRest = Param VRest
 		vRest := cVRest[j]
 		// r13:a1 = Sub r6:vr r12:vRest
@@ -13793,238 +9448,250 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		// r17:a12 = Mul r13:a1 r15:a2
 		a12 := float64(a1 * a2)
 		// r18:dtRTau = Param DtRTau
-		dtRTau := cDtRTau[j]
+		dtRTau18 := cDtRTau[j]
 		// r19:iu = Sub r10:in r9:u
 		iu := float64(in - u)
 		// r20:drive = Mul r18:dtRTau r19:iu
-		drive := float64(dtRTau * iu)
+		drive := float64(dtRTau18 * iu)
 		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 		F := math.FMA(dtCTau, a12, drive)
 		// r22:a1a2 = Add r13:a1 r15:a2
 		a1a2 := float64(a1 + a2)
 		// r23:z = Mul r16:dtCTau r22:a1a2
 		z := float64(dtCTau * a1a2)
-		// r24:az = Abs r23:z
+		// If G
+		if hasG {
+			// r24:dtRTau = Param DtRTau
+			dtRTau24 := cDtRTau[j]
+			// r25 = Load G
+			r25 := g[j]
+			// r26:gd = Mul r24:dtRTau r25
+			gd := float64(dtRTau24 * r25)
+			// r23:z = Sub r23:z r26:gd
+			z = float64(z - gd)
+			// r28 = Imm 0x0
+			r28 := math.Float64frombits(0x0000000000000000) // 0
+			// r29:gv = FMA r26:gd r6:vr r28
+			gv := math.FMA(gd, vr, r28)
+			// r21:F = Sub r21:F r29:gv
+			F = float64(F - gv)
+		}
+		// r31:az = Abs r23:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
-		// r27 = FMA r25 r23:z r26
-		r27 := math.FMA(r25, z, r26)
-		// r29 = FMA r27 r23:z r28
-		r29 := math.FMA(r27, z, r28)
-		// r31 = FMA r29 r23:z r30
-		r31 := math.FMA(r29, z, r30)
-		// r33 = FMA r31 r23:z r32
-		r33 := math.FMA(r31, z, r32)
-		// r35 = FMA r33 r23:z r34
-		r35 := math.FMA(r33, z, r34)
-		// r37 = FMA r35 r23:z r36
-		r37 := math.FMA(r35, z, r36)
-		// r39 = FMA r37 r23:z r38
-		r39 := math.FMA(r37, z, r38)
-		// r41:ex = FMA r39 r23:z r40
-		ex := math.FMA(r39, z, r40)
-		// r43:large = CmpGT r24:az r42
-		large := az > r42
-		// Rare r43:large
+		// r34 = FMA r32 r23:z r33
+		r34 := math.FMA(r32, z, r33)
+		// r36 = FMA r34 r23:z r35
+		r36 := math.FMA(r34, z, r35)
+		// r38 = FMA r36 r23:z r37
+		r38 := math.FMA(r36, z, r37)
+		// r40 = FMA r38 r23:z r39
+		r40 := math.FMA(r38, z, r39)
+		// r42 = FMA r40 r23:z r41
+		r42 := math.FMA(r40, z, r41)
+		// r44 = FMA r42 r23:z r43
+		r44 := math.FMA(r42, z, r43)
+		// r46 = FMA r44 r23:z r45
+		r46 := math.FMA(r44, z, r45)
+		// r48:ex = FMA r46 r23:z r47
+		ex := math.FMA(r46, z, r47)
+		// r50:large = CmpGT r31:az r49
+		large := az > r49
+		// Rare r50:large
 		if large {
-			// r46 = FMA r44 r23:z r45
-			r46 := math.FMA(r44, z, r45)
-			// r48 = FMA r46 r23:z r47
-			r48 := math.FMA(r46, z, r47)
-			// r50 = FMA r48 r23:z r49
-			r50 := math.FMA(r48, z, r49)
-			// r52 = FMA r50 r23:z r51
-			r52 := math.FMA(r50, z, r51)
-			// r54 = FMA r52 r23:z r53
-			r54 := math.FMA(r52, z, r53)
-			// r56 = FMA r54 r23:z r55
-			r56 := math.FMA(r54, z, r55)
-			// r57 = FMA r56 r23:z r25
-			r57 := math.FMA(r56, z, r25)
-			// r58 = FMA r57 r23:z r26
-			r58 := math.FMA(r57, z, r26)
-			// r59 = FMA r58 r23:z r28
-			r59 := math.FMA(r58, z, r28)
-			// r60 = FMA r59 r23:z r30
-			r60 := math.FMA(r59, z, r30)
-			// r61 = FMA r60 r23:z r32
-			r61 := math.FMA(r60, z, r32)
-			// r62 = FMA r61 r23:z r34
-			r62 := math.FMA(r61, z, r34)
-			// r63 = FMA r62 r23:z r36
-			r63 := math.FMA(r62, z, r36)
-			// r64 = FMA r63 r23:z r38
-			r64 := math.FMA(r63, z, r38)
-			// r65:taylor = FMA r64 r23:z r40
-			taylor := math.FMA(r64, z, r40)
-			// r67 = CmpGT r23:z r66
-			r67 := z > r66
-			// r68:zl = Select r67 r66 r23:z
+			// r53 = FMA r51 r23:z r52
+			r53 := math.FMA(r51, z, r52)
+			// r55 = FMA r53 r23:z r54
+			r55 := math.FMA(r53, z, r54)
+			// r57 = FMA r55 r23:z r56
+			r57 := math.FMA(r55, z, r56)
+			// r59 = FMA r57 r23:z r58
+			r59 := math.FMA(r57, z, r58)
+			// r61 = FMA r59 r23:z r60
+			r61 := math.FMA(r59, z, r60)
+			// r63 = FMA r61 r23:z r62
+			r63 := math.FMA(r61, z, r62)
+			// r64 = FMA r63 r23:z r32
+			r64 := math.FMA(r63, z, r32)
+			// r65 = FMA r64 r23:z r33
+			r65 := math.FMA(r64, z, r33)
+			// r66 = FMA r65 r23:z r35
+			r66 := math.FMA(r65, z, r35)
+			// r67 = FMA r66 r23:z r37
+			r67 := math.FMA(r66, z, r37)
+			// r68 = FMA r67 r23:z r39
+			r68 := math.FMA(r67, z, r39)
+			// r69 = FMA r68 r23:z r41
+			r69 := math.FMA(r68, z, r41)
+			// r70 = FMA r69 r23:z r43
+			r70 := math.FMA(r69, z, r43)
+			// r71 = FMA r70 r23:z r45
+			r71 := math.FMA(r70, z, r45)
+			// r72:taylor = FMA r71 r23:z r47
+			taylor := math.FMA(r71, z, r47)
+			// r74 = CmpGT r23:z r73
+			r74 := z > r73
+			// r75:zl = Select r74 r73 r23:z
 			zl := z
-			if r67 {
-				zl = r66
+			if r74 {
+				zl = r73
 			}
-			// r70 = CmpLT r68:zl r69
-			r70 := zl < r69
-			// r71:zc = Select r70 r69 r68:zl
+			// r77 = CmpLT r75:zl r76
+			r77 := zl < r76
+			// r78:zc = Select r77 r76 r75:zl
 			zc := zl
-			if r70 {
-				zc = r69
+			if r77 {
+				zc = r76
 			}
-			// r74 = FMA r71:zc r73 r72
-			r74 := math.FMA(zc, r73, r72)
-			// r75:k = Sub r74 r72
-			k := float64(r74 - r72)
-			// r78 = FMA r75:k r77 r71:zc
-			r78 := math.FMA(k, r77, zc)
-			// r79:r = FMA r75:k r76 r78
-			r := math.FMA(k, r76, r78)
-			// r80 = FMA r44 r79:r r45
-			r80 := math.FMA(r44, r, r45)
-			// r81 = FMA r80 r79:r r47
-			r81 := math.FMA(r80, r, r47)
-			// r82 = FMA r81 r79:r r49
-			r82 := math.FMA(r81, r, r49)
-			// r83 = FMA r82 r79:r r51
-			r83 := math.FMA(r82, r, r51)
-			// r84 = FMA r83 r79:r r53
-			r84 := math.FMA(r83, r, r53)
-			// r85 = FMA r84 r79:r r55
-			r85 := math.FMA(r84, r, r55)
-			// r86 = FMA r85 r79:r r25
-			r86 := math.FMA(r85, r, r25)
-			// r87 = FMA r86 r79:r r26
-			r87 := math.FMA(r86, r, r26)
-			// r88 = FMA r87 r79:r r28
-			r88 := math.FMA(r87, r, r28)
-			// r89 = FMA r88 r79:r r30
-			r89 := math.FMA(r88, r, r30)
-			// r90 = FMA r89 r79:r r32
-			r90 := math.FMA(r89, r, r32)
-			// r91 = FMA r90 r79:r r34
-			r91 := math.FMA(r90, r, r34)
-			// r92 = FMA r91 r79:r r36
-			r92 := math.FMA(r91, r, r36)
-			// r93 = FMA r92 r79:r r38
-			r93 := math.FMA(r92, r, r38)
-			// r94:q = FMA r93 r79:r r40
-			q := math.FMA(r93, r, r40)
-			// r96 = CmpGT r75:k r95
-			r96 := k > r95
-			// r97:kc = Select r96 r95 r75:k
+			// r81 = FMA r78:zc r80 r79
+			r81 := math.FMA(zc, r80, r79)
+			// r82:k = Sub r81 r79
+			k := float64(r81 - r79)
+			// r85 = FMA r82:k r84 r78:zc
+			r85 := math.FMA(k, r84, zc)
+			// r86:r = FMA r82:k r83 r85
+			r := math.FMA(k, r83, r85)
+			// r87 = FMA r51 r86:r r52
+			r87 := math.FMA(r51, r, r52)
+			// r88 = FMA r87 r86:r r54
+			r88 := math.FMA(r87, r, r54)
+			// r89 = FMA r88 r86:r r56
+			r89 := math.FMA(r88, r, r56)
+			// r90 = FMA r89 r86:r r58
+			r90 := math.FMA(r89, r, r58)
+			// r91 = FMA r90 r86:r r60
+			r91 := math.FMA(r90, r, r60)
+			// r92 = FMA r91 r86:r r62
+			r92 := math.FMA(r91, r, r62)
+			// r93 = FMA r92 r86:r r32
+			r93 := math.FMA(r92, r, r32)
+			// r94 = FMA r93 r86:r r33
+			r94 := math.FMA(r93, r, r33)
+			// r95 = FMA r94 r86:r r35
+			r95 := math.FMA(r94, r, r35)
+			// r96 = FMA r95 r86:r r37
+			r96 := math.FMA(r95, r, r37)
+			// r97 = FMA r96 r86:r r39
+			r97 := math.FMA(r96, r, r39)
+			// r98 = FMA r97 r86:r r41
+			r98 := math.FMA(r97, r, r41)
+			// r99 = FMA r98 r86:r r43
+			r99 := math.FMA(r98, r, r43)
+			// r100 = FMA r99 r86:r r45
+			r100 := math.FMA(r99, r, r45)
+			// r101:q = FMA r100 r86:r r47
+			q := math.FMA(r100, r, r47)
+			// r103 = CmpGT r82:k r102
+			r103 := k > r102
+			// r104:kc = Select r103 r102 r82:k
 			kc := k
-			if r96 {
-				kc = r95
+			if r103 {
+				kc = r102
 			}
-			// r99 = Mul r97:kc r98
-			r99 := float64(kc * r98)
-			// r100 = Add r99 r72
-			r100 := float64(r99 + r72)
-			// r101:kBits = Bits r100
-			kBits101 := math.Float64bits(r100)
-			// r103 = IAdd r101:kBits r102
-			r103 := kBits101 + r102
-			// r104 = Shl 52 r103
-			r104 := r103 << 52
-			// r105:pow2 = FromBits r104
-			pow2105 := math.Float64frombits(r104)
-			// r106:oneMinus = Sub r40 r105:pow2
-			oneMinus := float64(r40 - pow2105)
-			// r107 = FMA r79:r r94:q r106:oneMinus
-			r107 := math.FMA(r, q, oneMinus)
-			// r108:y = Div r107 r68:zl
-			y := float64(r107 / zl)
-			// r109 = FMA r75:k r38 r72
-			r109 := math.FMA(k, r38, r72)
-			// r110:kHalf = Sub r109 r72
-			kHalf := float64(r109 - r72)
-			// r111 = Add r110:kHalf r72
-			r111 := float64(kHalf + r72)
-			// r112:kBits = Bits r111
-			kBits112 := math.Float64bits(r111)
-			// r113 = IAdd r112:kBits r102
-			r113 := kBits112 + r102
-			// r114 = Shl 52 r113
-			r114 := r113 << 52
-			// r115:pow2 = FromBits r114
-			pow2115 := math.Float64frombits(r114)
-			// r116 = Mul r108:y r115:pow2
-			r116 := float64(y * pow2115)
-			// r117 = Sub r75:k r110:kHalf
-			r117 := float64(k - kHalf)
-			// r118 = Add r117 r72
-			r118 := float64(r117 + r72)
+			// r106 = Mul r104:kc r105
+			r106 := float64(kc * r105)
+			// r107 = Add r106 r79
+			r107 := float64(r106 + r79)
+			// r108:kBits = Bits r107
+			kBits108 := math.Float64bits(r107)
+			// r110 = IAdd r108:kBits r109
+			r110 := kBits108 + r109
+			// r111 = Shl 52 r110
+			r111 := r110 << 52
+			// r112:pow2 = FromBits r111
+			pow2112 := math.Float64frombits(r111)
+			// r113:oneMinus = Sub r47 r112:pow2
+			oneMinus := float64(r47 - pow2112)
+			// r114 = FMA r86:r r101:q r113:oneMinus
+			r114 := math.FMA(r, q, oneMinus)
+			// r115:y = Div r114 r75:zl
+			y := float64(r114 / zl)
+			// r116 = FMA r82:k r45 r79
+			r116 := math.FMA(k, r45, r79)
+			// r117:kHalf = Sub r116 r79
+			kHalf := float64(r116 - r79)
+			// r118 = Add r117:kHalf r79
+			r118 := float64(kHalf + r79)
 			// r119:kBits = Bits r118
 			kBits119 := math.Float64bits(r118)
-			// r120 = IAdd r119:kBits r102
-			r120 := kBits119 + r102
+			// r120 = IAdd r119:kBits r109
+			r120 := kBits119 + r109
 			// r121 = Shl 52 r120
 			r121 := r120 << 52
 			// r122:pow2 = FromBits r121
 			pow2122 := math.Float64frombits(r121)
-			// r123:big = Mul r116 r122:pow2
-			big := float64(r116 * pow2122)
-			// r124 = CmpLE r24:az r38
-			r124 := az <= r38
-			// r125:far = Select r124 r65:taylor r123:big
+			// r123 = Mul r115:y r122:pow2
+			r123 := float64(y * pow2122)
+			// r124 = Sub r82:k r117:kHalf
+			r124 := float64(k - kHalf)
+			// r125 = Add r124 r79
+			r125 := float64(r124 + r79)
+			// r126:kBits = Bits r125
+			kBits126 := math.Float64bits(r125)
+			// r127 = IAdd r126:kBits r109
+			r127 := kBits126 + r109
+			// r128 = Shl 52 r127
+			r128 := r127 << 52
+			// r129:pow2 = FromBits r128
+			pow2129 := math.Float64frombits(r128)
+			// r130:big = Mul r123 r129:pow2
+			big := float64(r123 * pow2129)
+			// r131 = CmpLE r31:az r45
+			r131 := az <= r45
+			// r132:far = Select r131 r72:taylor r130:big
 			far := big
-			if r124 {
+			if r131 {
 				far = taylor
 			}
-			// r41:ex = Select r43:large r125:far r41:ex
+			// r48:ex = Select r50:large r132:far r48:ex
 			if large {
 				ex = far
 			}
 		}
-		// r126:vc = FMA r41:ex r21:F r6:vr
+		// r133:vc = FMA r48:ex r21:F r6:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r127 = Load Delta
-			r127 := delta[j]
-			// r126:vc = Add r126:vc r127
-			vc = float64(vc + r127)
+			// r134 = Load Delta
+			r134 := delta[j]
+			// r133:vc = Add r133:vc r134
+			vc = float64(vc + r134)
 		}
-		// r129:ka = Param Ka
+		// r136:ka = Param Ka
 		ka := cKa[j]
-		// r130:dv = Sub r126:vc r12:vRest
+		// r137:dv = Sub r133:vc r12:vRest
 		dv := float64(vc - vRest)
-		// r131:keep = Param Keep
+		// r138:keep = Param Keep
 		keep := cKeep[j]
-		// r132:wkeep = Mul r131:keep r9:u
+		// r139:wkeep = Mul r138:keep r9:u
 		wkeep := float64(keep * u)
-		// r133:wc = FMA r129:ka r130:dv r132:wkeep
+		// r140:wc = FMA r136:ka r137:dv r139:wkeep
 		wc := math.FMA(ka, dv, wkeep)
-		// r135:since = Sub r134:t r2:Last
+		// r142:since = Sub r141:t r2:Last
 		since := float64(t - Last)
-		// r136:tauRef = Param TauRef
+		// r143:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r137:refr = CmpLT r135:since r136:tauRef
+		// r144:refr = CmpLT r142:since r143:tauRef
 		refr := since < tauRef
-		// r0:V = Select r137:refr r6:vr r126:vc
+		// r0:V = Select r144:refr r6:vr r133:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r137:refr r9:u r133:wc
+		// r1:W = Select r144:refr r9:u r140:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r140:sp = CmpGE r0:V r3:vTh
+		// r147:sp = CmpGE r0:V r3:vTh
 		sp := V >= vTh
-		// r2:Last = Select r140:sp r134:t r2:Last
+		// r2:Last = Select r147:sp r141:t r2:Last
 		if sp {
 			Last = t
->>>>>>> gen-ir
 		}
 		// If Spike
 		if hasSpike {
-<<<<<<< HEAD
-			if r147 {
-=======
-			// StoreOne Spike r140:sp
+			// StoreOne Spike r147:sp
 			if sp {
->>>>>>> gen-ir
 				spike[j] = 1
 			} else {
 				spike[j] = 0
@@ -14032,24 +9699,15 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-<<<<<<< HEAD
-			r148 := r144 || r147
-			ref[j] = r148
-=======
-			// r141:ref = Or r137:refr r140:sp
-			ref141 := refr || sp
-			// StoreBool Ref r141:ref
-			ref[j] = ref141
->>>>>>> gen-ir
+			// r148:ref = Or r144:refr r147:sp
+			ref148 := refr || sp
+			// StoreBool Ref r148:ref
+			ref[j] = ref148
 		}
 		// If Bits
 		if hasBits {
-<<<<<<< HEAD
-			if r147 {
-=======
-			// StoreBits Bits r140:sp
+			// StoreBits Bits r147:sp
 			if sp {
->>>>>>> gen-ir
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)

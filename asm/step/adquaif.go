@@ -126,9 +126,8 @@ func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
 	a1 := b.name("a1", b.Sub(vr, vrest))
 	a2 := b.name("a2", b.Sub(vr, b.Param(CVC)))
 	dtct := b.Param(CDtCTau)
-<<<<<<< HEAD
-	F := b.FMA(dtct, b.Mul(a1, a2), b.Mul(b.Param(CDtRTau), b.Sub(in, u)))
-	z := b.Mul(dtct, b.Add(a1, a2))
+	F := b.name("F", b.FMA(dtct, b.name("a12", b.Mul(a1, a2)), b.name("drive", b.Mul(b.Param(CDtRTau), b.name("iu", b.Sub(in, u))))))
+	z := b.name("z", b.Mul(dtct, b.name("a1a2", b.Add(a1, a2))))
 	b.If(SG, func() {
 		// The input current I - G*v: F gains -dt*R/tau*G*v and z the
 		// Jacobian's -dt*R/tau*G. The product with v is an FMA adding +0,
@@ -136,16 +135,11 @@ func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
 		// leaves every F as it is: G = ±0 gives the bits of no G wherever
 		// v is finite. z may turn from -0 to +0, where exprel is exactly 1
 		// either way.
-		gd := b.Mul(b.Param(CDtRTau), b.Load(SG))
+		gd := b.name("gd", b.Mul(b.Param(CDtRTau), b.Load(SG)))
 		b.set(z, b.Sub(z, gd))
-		b.set(F, b.Sub(F, b.FMA(gd, vr, b.Zero())))
+		b.set(F, b.Sub(F, b.name("gv", b.FMA(gd, vr, b.Zero()))))
 	})
-	vc := b.FMA(exprel(b, z), F, vr)
-=======
-	F := b.name("F", b.FMA(dtct, b.name("a12", b.Mul(a1, a2)), b.name("drive", b.Mul(b.Param(CDtRTau), b.name("iu", b.Sub(in, u))))))
-	z := b.name("z", b.Mul(dtct, b.name("a1a2", b.Add(a1, a2))))
 	vc := b.name("vc", b.FMA(exprel(b, z), F, vr))
->>>>>>> gen-ir
 	b.If(SDelta, func() { b.set(vc, b.Add(vc, b.Load(SDelta))) })
 	wc := b.name("wc", b.FMA(b.Param(CKa), b.name("dv", b.Sub(vc, vrest)), b.name("wkeep", b.Mul(b.Param(CKeep), u))))
 
