@@ -86,7 +86,7 @@ func ExampleBuffers_conductance() {
 	const Ee, Ei = 0, -80 // mV
 	b := kernel.Buffers[float32]{
 		V: make([]float32, n), W: make([]float32, n), LastSpike: make([]float32, n),
-		I: make([]float32, n), G: make([]float32, n), SpikeBits: make([]uint64, n/64+1),
+		I: make([]float32, n), G: make([]float32, n), SpikeBits: make([]uint64, (n+63)/64),
 	}
 	for j := range n {
 		ge, gi := float32(0.5), float32(0)
