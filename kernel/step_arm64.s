@@ -2038,7 +2038,8 @@ manytailend:
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
 //     row VTh R12, row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
 //     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
-//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0.
+//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0 (the frame register,
+//     reloaded after).
 //   Row distances in registers: I R26, Delta R2; reloaded each step: Spike, Ref, Bits.
 TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
@@ -6769,7 +6770,8 @@ manytailend:
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
 //     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
 //     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
-//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0.
+//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0 (the frame register,
+//     reloaded after).
 //   Row distances in registers: I R26, Delta R2; reloaded each step: Spike, Ref, Bits.
 TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
@@ -11854,7 +11856,8 @@ manytailend:
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
 //     row VTh R12, row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
 //     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
-//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0.
+//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0 (the frame register,
+//     reloaded after).
 //   Row distances in registers: I R26, Delta R2; reloaded each step: Spike, Ref, Bits.
 TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
@@ -16710,7 +16713,8 @@ manytailend:
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
 //     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
 //     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
-//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0.
+//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0 (the frame register,
+//     reloaded after).
 //   Row distances in registers: I R26, Delta R2; reloaded each step: Spike, Ref, Bits.
 TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
