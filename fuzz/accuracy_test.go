@@ -144,6 +144,18 @@ func run[F kernel.Float](t *testing.T, flags uint8, in *reference.Input, format 
 	if flags&flagNoOut == 0 {
 		b.Spike, b.Refractory = make([]F, rows), make([]bool, rows)
 	}
+	if tm := float64(F(in.T)); math.IsNaN(tm) || math.IsInf(tm, 0) {
+		before := append([]F(nil), b.V...)
+		if err := k.Step(F(in.T), b); !errors.Is(err, kernel.ErrNotFinite) {
+			t.Fatalf("Step(t = %v) returned %v, want an error wrapping ErrNotFinite", tm, err)
+		}
+		for j := range before {
+			if math.Float64bits(float64(b.V[j])) != math.Float64bits(float64(before[j])) {
+				t.Fatalf("a Step refused for its time wrote V[%d]", j)
+			}
+		}
+		return
+	}
 	if err := k.Step(F(in.T), b); err != nil {
 		t.Fatalf("Step: %v", err)
 	}
