@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -211,6 +212,59 @@ func TestBadFlags(t *testing.T) {
 			t.Errorf("adquaif %s: exit %d, stdout %q, stderr %q; want a non-zero exit and one line naming %s",
 				strings.Join(c.args, " "), code, out, errOut, c.flag)
 		}
+	}
+}
+
+// TestParamMessages checks that an overflowing step constant is blamed on
+// the flag that makes it overflow, with the values as the dtype holds them.
+func TestParamMessages(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-tau", "1e-45"}, "adquaif: -tau 1e-45: dt*c/tau = 0.1*0.07/1e-45 is not finite in float32\n"},
+		{[]string{"-c", "1e38", "-tau", "1e-3"}, "adquaif: -c 1e38: dt*c/tau = 0.1*1e+38/0.001 is not finite in float32\n"},
+		{[]string{"-steps", "1", "-dt", "3e38", "-R", "100"}, "adquaif: -dt 3e38: dt*R/tau = 3e+38*100/10 is not finite in float32\n"},
+	} {
+		code, out, errOut := runCmd(t, c.args...)
+		if code == 0 || out != "" || errOut != c.want {
+			t.Errorf("adquaif %s: exit %d, stdout %q, stderr %q; want %q", strings.Join(c.args, " "), code, out, errOut, c.want)
+		}
+	}
+}
+
+// TestRunsBeyondMemory checks that a run whose buffers would not fit in
+// memory is refused before it allocates them, with one line naming the
+// flag, and that a figure of fewer steps than its 100 ms trace is drawn.
+func TestRunsBeyondMemory(t *testing.T) {
+	dir := t.TempDir()
+	fig := filepath.Join(dir, "f.png")
+	prev := debug.SetMemoryLimit(256 << 20)
+	defer debug.SetMemoryLimit(prev)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-dt", "1e-9", "-png", fig}, "adquaif: -dt 1e-9 with -png: the figure traces the first 100 ms, 100000002828 steps, and needs 4.4 TiB of memory, more than the 256.0 MiB this process can use\n"},
+		{[]string{"-dt", "1e-6", "-steps", "100000000", "-dtype", "float64", "-svg", fig}, "adquaif: -svg: the figure traces all 100000000 steps (-dt 1e-6), and needs 4.5 GiB of memory, more than the 256.0 MiB this process can use\n"},
+		{[]string{"-n", "10000000"}, "adquaif: -n 10000000: the population needs 305.3 MiB of memory, more than the 256.0 MiB this process can use\n"},
+		{[]string{"-n", "100000", "-batch", "100", "-dtype", "float64"}, "adquaif: -n 100000 x -batch 100: the population needs 572.3 MiB of memory, more than the 256.0 MiB this process can use\n"},
+	} {
+		code, out, errOut := runCmd(t, c.args...)
+		if code == 0 || out != "" || errOut != c.want {
+			t.Errorf("adquaif %s: exit %d, stdout %q, stderr %q; want %q", strings.Join(c.args, " "), code, out, errOut, c.want)
+		}
+	}
+	if _, err := os.Stat(fig); err == nil {
+		t.Error("a refused run wrote a figure")
+	}
+	// dt so small that 100 ms is more steps than an int holds: the figure
+	// traces the run's 10 steps.
+	if code, _, errOut := runCmd(t, "-steps", "10", "-dt", "1e-30", "-n", "20", "-png", fig); code != 0 {
+		t.Fatalf("-steps 10 -dt 1e-30 -png: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(fig); err != nil {
+		t.Error(err)
 	}
 }
 
