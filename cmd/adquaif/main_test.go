@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image/png"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -321,6 +322,31 @@ func TestBench(t *testing.T) {
 	}
 	if got, want := kernel.ISA(), kernel.Available()[0]; got != want {
 		t.Errorf("after bench the path is %s, want %s restored", got, want)
+	}
+}
+
+// TestBenchAlternates checks that bench times the paths in turn, each
+// round starting one path further on, and reports each path's median.
+func TestBenchAlternates(t *testing.T) {
+	var order []string
+	runs := map[string][]float64{"a": {5, 1, 3}, "b": {20, 40, 30}, "c": {7, 7, 9}}
+	rates, err := alternate([]string{"a", "b", "c"}, 3, func(path string) (float64, error) {
+		order = append(order, path)
+		r := runs[path][0]
+		runs[path] = runs[path][1:]
+		return r, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(order, " "), "a b c b c a c a b"; got != want {
+		t.Errorf("measured in the order %s, want %s", got, want)
+	}
+	if want := map[string]float64{"a": 3, "b": 30, "c": 7}; !maps.Equal(rates, want) {
+		t.Errorf("medians %v, want %v", rates, want)
+	}
+	if _, err := alternate([]string{"a"}, 2, func(string) (float64, error) { return 0, errors.New("no") }); err == nil {
+		t.Error("a failed measurement is not reported")
 	}
 }
 
