@@ -23,9 +23,9 @@ const (
 )
 
 // FuzzAccuracy decodes raw bits into one neuron's state, inputs, time, dt
-// and parameters, runs one generic Step and holds it to SPEC's accuracy
+// and parameters, runs one generic Step and holds it to the contract's accuracy
 // contract with internal/reference. Configurations that New refuses must be
-// refused with one of the kernel's sentinel errors, and only when SPEC
+// refused with one of the kernel's sentinel errors, and only when the contract
 // says so or a derived constant overflows.
 func FuzzAccuracy(f *testing.F) {
 	prev := kernel.ISA()
@@ -63,7 +63,7 @@ func FuzzAccuracy(f *testing.F) {
 	})
 }
 
-// valid reports whether SPEC accepts the parameters and dt.
+// valid reports whether the contract accepts the parameters and dt.
 func valid(in *reference.Input) bool {
 	p := in.P
 	for _, x := range [...]float64{in.DT, p.R, p.Tau, p.TauW, p.TauRef, p.VTh, p.VReset, p.VRest, p.VC, p.C, p.A, p.B} {

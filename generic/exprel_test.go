@@ -16,7 +16,7 @@ import (
 	"github.com/adquaif/adquaif/internal/reference"
 )
 
-// SPEC: exprel is within 2 ulp of the exact value over its whole domain.
+// The contract: exprel is within 2 ulp of the exact value over its whole domain.
 const maxULP = 2
 
 // exhaustive is set by ADQUAIF_EXHAUSTIVE=1 in the environment, as .ci/run
@@ -37,7 +37,7 @@ var exhaustive = os.Getenv("ADQUAIF_EXHAUSTIVE") == "1"
 //     errors are therefore exact to 1e-8 ulp.
 //   - Near 0: every nonzero float32 has |x| >= 2^-149, a normal float64, so
 //     Expm1 does not underflow; for |x| < 2^-54 it returns x and the ratio is
-//     1, within 2^-55 of the exact 1 + x/2. ±0 give 1 (SPEC: exprel(0) = 1).
+//     1, within 2^-55 of the exact 1 + x/2. ±0 give 1 (the contract: exprel(0) = 1).
 //   - Large negative x: Expm1(x) = -1 + e^x rounds to -1 once e^x < 2^-54,
 //     within 1 ulp as claimed, and -1/x stays a normal float64 down to
 //     x = -MaxFloat32 (2.9e-39, a float32 subnormal, measured in float32

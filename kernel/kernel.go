@@ -5,12 +5,13 @@
 // One call of [Kernel.Step] advances every neuron by one exponential-Euler
 // step of DT:
 //
-//	spk = V >= V_th;  v = spk ? V - (V_th - V_reset) : V  (soft; hard: V_reset);  u = w + b*spk
+//	spk = V >= V_th;  v = spk ? V - (V_th - V_reset) : V  (soft; hard: V - (V - V_reset));  u = w + b*spk
 //	V'  = v + dt*exprel(dt*J(v))*f(v) (+ Delta),  f(v) = (c(v-V_rest)(v-V_c) - R*u + R*I)/tau
 //	w'  = u + dt*exprel(-dt/tau_w)*(a(V' - V_rest) - u)/tau_w
 //	both held at (v, u) while t - last < tau_ref;  spike = V' >= V_th;  last' = spike ? t : last
 //
-// exactly as the project's SPEC.md defines it. Every execution path (AVX-512,
+// exactly as docs/CONTRACT.md in the repository defines it: the step, its
+// accuracy, what is refused, and this API. Every execution path (AVX-512,
 // AVX2, NEON, and the generic Go of package generic) is generated from one
 // description of the step and returns bit-identical results; [ISA] reports
 // the path in use and [SetISA] or the environment variable ADQUAIF_ISA
@@ -51,7 +52,7 @@ type Reset uint8
 
 const (
 	SoftReset Reset = iota // V -= V_th - V_reset (BrainPy's default)
-	HardReset              // V = V_reset
+	HardReset              // V -= V - V_reset: V_reset (NaN for an infinite V)
 )
 
 func (r Reset) String() string {

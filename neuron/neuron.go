@@ -5,7 +5,7 @@
 // one step of dt and returns its spikes.
 //
 // The step itself is kernel's (see its documentation and the project's
-// SPEC.md); this package keeps the state, the clock and the input buffers,
+// docs/CONTRACT.md); this package keeps the state, the clock and the input buffers,
 // so that
 //
 //	pop, _ := neuron.New(neuron.Config[float32]{Size: 100})

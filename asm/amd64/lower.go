@@ -315,7 +315,7 @@ func lower(c *build.Context, d *data, is *isa, p *step.Program, cfgs ...config) 
 	if !strings.HasPrefix(p.Name, "Step") {
 		kind = "exprel in place over f.V"
 	}
-	c.Doc(fmt.Sprintf("%s computes %s (the program asm/step.%s, see SPEC.md)", name(is, p), kind, p.Name),
+	c.Doc(fmt.Sprintf("%s computes %s (the program asm/step.%s, see docs/CONTRACT.md)", name(is, p), kind, p.Name),
 		fmt.Sprintf("for the f.N lanes of the frame with %s, %d lanes per vector.", map[bool]string{true: "AVX-512", false: "AVX2 and FMA"}[is.avx512], f.L))
 	sig, err := gotypes.ParseSignatureInPackage(frameTypes, fmt.Sprintf("func(f *frame%d)", f.size*8))
 	if err != nil {

@@ -36,7 +36,7 @@ func Variants() []Variant {
 	return vs
 }
 
-// Step is the AdQuaIFRef step of SPEC.md for one variant, made Frame.Steps
+// Step is the AdQuaIFRef step of docs/CONTRACT.md for one variant, made Frame.Steps
 // times with the state in registers. Per lane and step, with the constants
 // of Const precomputed from the parameters and dt:
 //
@@ -52,9 +52,9 @@ func Variants() []Variant {
 //	V', w' = refr ? (v, u) : (Vc, Wc)
 //	spike = V' >= V_th;  last' = spike ? t : last;  ref' = refr || spike
 //
-// The spike test V >= V_th is the exact sign of SPEC's
+// The spike test V >= V_th is the exact sign of the contract's
 // heaviside((V - V_th)/(V_th - V_reset)), since V_th > V_reset; the select
-// forms of the resets are SPEC's products with spk in {0, 1} without the
+// forms of the resets are the contract's products with spk in {0, 1} without the
 // rounding of V - (V - V_reset).
 func Step(v Variant) *Program {
 	p := &Program{Name: "Step" + v.Name(), DType: v.DType, Reset: v.Reset, PerNeur: v.PerNeur}
