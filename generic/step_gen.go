@@ -1919,27 +1919,27 @@ func stepF32HardOne(f *Frame32, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	r34 := math.Float32frombits(0x3f800000) // 1
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r51 := math.Float32frombits(0x42be0000) // 95
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r74 := math.Float32frombits(0x41f00000) // 30
-	r77 := math.Float32frombits(0xbf800000) // -1
-	r81 := uint32(0x7f)
-	r113 := f.T[s]
+	r27 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r28 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r30 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r32 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r34 := math.Float32frombits(0x3f000000) // 0.5
+	r36 := math.Float32frombits(0x3f800000) // 1
+	r38 := math.Float32frombits(0x3e000000) // 0.125
+	r40 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r41 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r43 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r45 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r53 := math.Float32frombits(0x42be0000) // 95
+	r56 := math.Float32frombits(0xc2ae0000) // -87
+	r59 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r60 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r63 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r64 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r76 := math.Float32frombits(0x41f00000) // 30
+	r79 := math.Float32frombits(0xbf800000) // -1
+	r83 := uint32(0x7f)
+	r115 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -1955,402 +1955,408 @@ func stepF32HardOne(f *Frame32, s int) {
 		r4a := r0a >= c[CVTh]
 		r4b := r0b >= c[CVTh]
 		r4c := r0c >= c[CVTh]
-		r6a := r0a
+		r6a := float32(r0a - c[CVReset])
+		r6b := float32(r0b - c[CVReset])
+		r6c := float32(r0c - c[CVReset])
+		r7a := float32(r0a - r6a)
+		r7b := float32(r0b - r6b)
+		r7c := float32(r0c - r6c)
+		r8a := r0a
 		if r4a {
-			r6a = c[CVReset]
+			r8a = r7a
 		}
-		r6b := r0b
+		r8b := r0b
 		if r4b {
-			r6b = c[CVReset]
+			r8b = r7b
 		}
-		r6c := r0c
+		r8c := r0c
 		if r4c {
-			r6c = c[CVReset]
+			r8c = r7c
 		}
-		r8a := float32(r1a + c[CB])
-		r8b := float32(r1b + c[CB])
-		r8c := float32(r1c + c[CB])
-		r9a := r1a
+		r10a := float32(r1a + c[CB])
+		r10b := float32(r1b + c[CB])
+		r10c := float32(r1c + c[CB])
+		r11a := r1a
 		if r4a {
-			r9a = r8a
+			r11a = r10a
 		}
-		r9b := r1b
+		r11b := r1b
 		if r4b {
-			r9b = r8b
+			r11b = r10b
 		}
-		r9c := r1c
+		r11c := r1c
 		if r4c {
-			r9c = r8c
+			r11c = r10c
 		}
-		r10a := math.Float32frombits(0x00000000) // 0
-		r10b := math.Float32frombits(0x00000000) // 0
-		r10c := math.Float32frombits(0x00000000) // 0
+		r12a := math.Float32frombits(0x00000000) // 0
+		r12b := math.Float32frombits(0x00000000) // 0
+		r12c := math.Float32frombits(0x00000000) // 0
 		if hasI {
-			r10a = i[j]
-			r10b = i[j+1]
-			r10c = i[j+2]
+			r12a = i[j]
+			r12b = i[j+1]
+			r12c = i[j+2]
 		}
-		r13a := float32(r6a - c[CVRest])
-		r13b := float32(r6b - c[CVRest])
-		r13c := float32(r6c - c[CVRest])
-		r15a := float32(r6a - c[CVC])
-		r15b := float32(r6b - c[CVC])
-		r15c := float32(r6c - c[CVC])
-		r17a := float32(r13a * r15a)
-		r17b := float32(r13b * r15b)
-		r17c := float32(r13c * r15c)
-		r19a := float32(r10a - r9a)
-		r19b := float32(r10b - r9b)
-		r19c := float32(r10c - r9c)
-		r20a := float32(c[CDtRTau] * r19a)
-		r20b := float32(c[CDtRTau] * r19b)
-		r20c := float32(c[CDtRTau] * r19c)
-		r21a := fma32Try(c[CDtCTau], r17a, r20a, &slow)
-		r21b := fma32Try(c[CDtCTau], r17b, r20b, &slow)
-		r21c := fma32Try(c[CDtCTau], r17c, r20c, &slow)
-		r22a := float32(r13a + r15a)
-		r22b := float32(r13b + r15b)
-		r22c := float32(r13c + r15c)
-		r23a := float32(c[CDtCTau] * r22a)
-		r23b := float32(c[CDtCTau] * r22b)
-		r23c := float32(c[CDtCTau] * r22c)
-		r24a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
-		r24b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
-		r24c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
-		r27a := fma32Try(r25, r23a, r26, &slow)
-		r27b := fma32Try(r25, r23b, r26, &slow)
-		r27c := fma32Try(r25, r23c, r26, &slow)
-		r29a := fma32Try(r27a, r23a, r28, &slow)
-		r29b := fma32Try(r27b, r23b, r28, &slow)
-		r29c := fma32Try(r27c, r23c, r28, &slow)
-		r31a := fma32Try(r29a, r23a, r30, &slow)
-		r31b := fma32Try(r29b, r23b, r30, &slow)
-		r31c := fma32Try(r29c, r23c, r30, &slow)
-		r33a := fma32Try(r31a, r23a, r32, &slow)
-		r33b := fma32Try(r31b, r23b, r32, &slow)
-		r33c := fma32Try(r31c, r23c, r32, &slow)
-		r35a := fma32Try(r33a, r23a, r34, &slow)
-		r35b := fma32Try(r33b, r23b, r34, &slow)
-		r35c := fma32Try(r33c, r23c, r34, &slow)
-		r37a := r24a > r36
-		r37b := r24b > r36
-		r37c := r24c > r36
-		if r37a {
-			r40a := fma32Try(r38, r23a, r39, &slow)
-			r42a := fma32Try(r40a, r23a, r41, &slow)
-			r44a := fma32Try(r42a, r23a, r43, &slow)
-			r45a := fma32Try(r44a, r23a, r25, &slow)
-			r46a := fma32Try(r45a, r23a, r26, &slow)
-			r47a := fma32Try(r46a, r23a, r28, &slow)
-			r48a := fma32Try(r47a, r23a, r30, &slow)
-			r49a := fma32Try(r48a, r23a, r32, &slow)
-			r50a := fma32Try(r49a, r23a, r34, &slow)
-			r52a := r23a > r51
-			r53a := r23a
-			if r52a {
-				r53a = r51
+		r15a := float32(r8a - c[CVRest])
+		r15b := float32(r8b - c[CVRest])
+		r15c := float32(r8c - c[CVRest])
+		r17a := float32(r8a - c[CVC])
+		r17b := float32(r8b - c[CVC])
+		r17c := float32(r8c - c[CVC])
+		r19a := float32(r15a * r17a)
+		r19b := float32(r15b * r17b)
+		r19c := float32(r15c * r17c)
+		r21a := float32(r12a - r11a)
+		r21b := float32(r12b - r11b)
+		r21c := float32(r12c - r11c)
+		r22a := float32(c[CDtRTau] * r21a)
+		r22b := float32(c[CDtRTau] * r21b)
+		r22c := float32(c[CDtRTau] * r21c)
+		r23a := fma32Try(c[CDtCTau], r19a, r22a, &slow)
+		r23b := fma32Try(c[CDtCTau], r19b, r22b, &slow)
+		r23c := fma32Try(c[CDtCTau], r19c, r22c, &slow)
+		r24a := float32(r15a + r17a)
+		r24b := float32(r15b + r17b)
+		r24c := float32(r15c + r17c)
+		r25a := float32(c[CDtCTau] * r24a)
+		r25b := float32(c[CDtCTau] * r24b)
+		r25c := float32(c[CDtCTau] * r24c)
+		r26a := math.Float32frombits(math.Float32bits(r25a) &^ (1 << 31))
+		r26b := math.Float32frombits(math.Float32bits(r25b) &^ (1 << 31))
+		r26c := math.Float32frombits(math.Float32bits(r25c) &^ (1 << 31))
+		r29a := fma32Try(r27, r25a, r28, &slow)
+		r29b := fma32Try(r27, r25b, r28, &slow)
+		r29c := fma32Try(r27, r25c, r28, &slow)
+		r31a := fma32Try(r29a, r25a, r30, &slow)
+		r31b := fma32Try(r29b, r25b, r30, &slow)
+		r31c := fma32Try(r29c, r25c, r30, &slow)
+		r33a := fma32Try(r31a, r25a, r32, &slow)
+		r33b := fma32Try(r31b, r25b, r32, &slow)
+		r33c := fma32Try(r31c, r25c, r32, &slow)
+		r35a := fma32Try(r33a, r25a, r34, &slow)
+		r35b := fma32Try(r33b, r25b, r34, &slow)
+		r35c := fma32Try(r33c, r25c, r34, &slow)
+		r37a := fma32Try(r35a, r25a, r36, &slow)
+		r37b := fma32Try(r35b, r25b, r36, &slow)
+		r37c := fma32Try(r35c, r25c, r36, &slow)
+		r39a := r26a > r38
+		r39b := r26b > r38
+		r39c := r26c > r38
+		if r39a {
+			r42a := fma32Try(r40, r25a, r41, &slow)
+			r44a := fma32Try(r42a, r25a, r43, &slow)
+			r46a := fma32Try(r44a, r25a, r45, &slow)
+			r47a := fma32Try(r46a, r25a, r27, &slow)
+			r48a := fma32Try(r47a, r25a, r28, &slow)
+			r49a := fma32Try(r48a, r25a, r30, &slow)
+			r50a := fma32Try(r49a, r25a, r32, &slow)
+			r51a := fma32Try(r50a, r25a, r34, &slow)
+			r52a := fma32Try(r51a, r25a, r36, &slow)
+			r54a := r25a > r53
+			r55a := r25a
+			if r54a {
+				r55a = r53
 			}
-			r55a := r53a < r54
-			r56a := r53a
-			if r55a {
-				r56a = r54
+			r57a := r55a < r56
+			r58a := r55a
+			if r57a {
+				r58a = r56
 			}
-			r59a := fma32Try(r56a, r58, r57, &slow)
-			r60a := float32(r59a - r57)
-			r63a := fma32Try(r60a, r62, r56a, &slow)
-			r64a := fma32Try(r60a, r61, r63a, &slow)
-			r65a := fma32Try(r38, r64a, r39, &slow)
-			r66a := fma32Try(r65a, r64a, r41, &slow)
-			r67a := fma32Try(r66a, r64a, r43, &slow)
-			r68a := fma32Try(r67a, r64a, r25, &slow)
-			r69a := fma32Try(r68a, r64a, r26, &slow)
-			r70a := fma32Try(r69a, r64a, r28, &slow)
-			r71a := fma32Try(r70a, r64a, r30, &slow)
-			r72a := fma32Try(r71a, r64a, r32, &slow)
-			r73a := fma32Try(r72a, r64a, r34, &slow)
-			r75a := r60a > r74
-			r76a := r60a
-			if r75a {
-				r76a = r74
+			r61a := fma32Try(r58a, r60, r59, &slow)
+			r62a := float32(r61a - r59)
+			r65a := fma32Try(r62a, r64, r58a, &slow)
+			r66a := fma32Try(r62a, r63, r65a, &slow)
+			r67a := fma32Try(r40, r66a, r41, &slow)
+			r68a := fma32Try(r67a, r66a, r43, &slow)
+			r69a := fma32Try(r68a, r66a, r45, &slow)
+			r70a := fma32Try(r69a, r66a, r27, &slow)
+			r71a := fma32Try(r70a, r66a, r28, &slow)
+			r72a := fma32Try(r71a, r66a, r30, &slow)
+			r73a := fma32Try(r72a, r66a, r32, &slow)
+			r74a := fma32Try(r73a, r66a, r34, &slow)
+			r75a := fma32Try(r74a, r66a, r36, &slow)
+			r77a := r62a > r76
+			r78a := r62a
+			if r77a {
+				r78a = r76
 			}
-			r78a := float32(r76a * r77)
-			r79a := float32(r78a + r57)
-			r80a := math.Float32bits(r79a)
-			r82a := r80a + r81
-			r83a := r82a << 23
-			r84a := math.Float32frombits(r83a)
-			r85a := float32(r34 - r84a)
-			r86a := fma32Try(r64a, r73a, r85a, &slow)
-			r87a := float32(r86a / r53a)
-			r88a := fma32Try(r60a, r32, r57, &slow)
-			r89a := float32(r88a - r57)
-			r90a := float32(r89a + r57)
-			r91a := math.Float32bits(r90a)
-			r92a := r91a + r81
-			r93a := r92a << 23
-			r94a := math.Float32frombits(r93a)
-			r95a := float32(r87a * r94a)
-			r96a := float32(r60a - r89a)
-			r97a := float32(r96a + r57)
-			r98a := math.Float32bits(r97a)
-			r99a := r98a + r81
-			r100a := r99a << 23
-			r101a := math.Float32frombits(r100a)
-			r102a := float32(r95a * r101a)
-			r103a := r24a <= r32
-			r104a := r102a
-			if r103a {
-				r104a = r50a
+			r80a := float32(r78a * r79)
+			r81a := float32(r80a + r59)
+			r82a := math.Float32bits(r81a)
+			r84a := r82a + r83
+			r85a := r84a << 23
+			r86a := math.Float32frombits(r85a)
+			r87a := float32(r36 - r86a)
+			r88a := fma32Try(r66a, r75a, r87a, &slow)
+			r89a := float32(r88a / r55a)
+			r90a := fma32Try(r62a, r34, r59, &slow)
+			r91a := float32(r90a - r59)
+			r92a := float32(r91a + r59)
+			r93a := math.Float32bits(r92a)
+			r94a := r93a + r83
+			r95a := r94a << 23
+			r96a := math.Float32frombits(r95a)
+			r97a := float32(r89a * r96a)
+			r98a := float32(r62a - r91a)
+			r99a := float32(r98a + r59)
+			r100a := math.Float32bits(r99a)
+			r101a := r100a + r83
+			r102a := r101a << 23
+			r103a := math.Float32frombits(r102a)
+			r104a := float32(r97a * r103a)
+			r105a := r26a <= r34
+			r106a := r104a
+			if r105a {
+				r106a = r52a
 			}
-			if r37a {
-				r35a = r104a
-			}
-		}
-		if r37b {
-			r40b := fma32Try(r38, r23b, r39, &slow)
-			r42b := fma32Try(r40b, r23b, r41, &slow)
-			r44b := fma32Try(r42b, r23b, r43, &slow)
-			r45b := fma32Try(r44b, r23b, r25, &slow)
-			r46b := fma32Try(r45b, r23b, r26, &slow)
-			r47b := fma32Try(r46b, r23b, r28, &slow)
-			r48b := fma32Try(r47b, r23b, r30, &slow)
-			r49b := fma32Try(r48b, r23b, r32, &slow)
-			r50b := fma32Try(r49b, r23b, r34, &slow)
-			r52b := r23b > r51
-			r53b := r23b
-			if r52b {
-				r53b = r51
-			}
-			r55b := r53b < r54
-			r56b := r53b
-			if r55b {
-				r56b = r54
-			}
-			r59b := fma32Try(r56b, r58, r57, &slow)
-			r60b := float32(r59b - r57)
-			r63b := fma32Try(r60b, r62, r56b, &slow)
-			r64b := fma32Try(r60b, r61, r63b, &slow)
-			r65b := fma32Try(r38, r64b, r39, &slow)
-			r66b := fma32Try(r65b, r64b, r41, &slow)
-			r67b := fma32Try(r66b, r64b, r43, &slow)
-			r68b := fma32Try(r67b, r64b, r25, &slow)
-			r69b := fma32Try(r68b, r64b, r26, &slow)
-			r70b := fma32Try(r69b, r64b, r28, &slow)
-			r71b := fma32Try(r70b, r64b, r30, &slow)
-			r72b := fma32Try(r71b, r64b, r32, &slow)
-			r73b := fma32Try(r72b, r64b, r34, &slow)
-			r75b := r60b > r74
-			r76b := r60b
-			if r75b {
-				r76b = r74
-			}
-			r78b := float32(r76b * r77)
-			r79b := float32(r78b + r57)
-			r80b := math.Float32bits(r79b)
-			r82b := r80b + r81
-			r83b := r82b << 23
-			r84b := math.Float32frombits(r83b)
-			r85b := float32(r34 - r84b)
-			r86b := fma32Try(r64b, r73b, r85b, &slow)
-			r87b := float32(r86b / r53b)
-			r88b := fma32Try(r60b, r32, r57, &slow)
-			r89b := float32(r88b - r57)
-			r90b := float32(r89b + r57)
-			r91b := math.Float32bits(r90b)
-			r92b := r91b + r81
-			r93b := r92b << 23
-			r94b := math.Float32frombits(r93b)
-			r95b := float32(r87b * r94b)
-			r96b := float32(r60b - r89b)
-			r97b := float32(r96b + r57)
-			r98b := math.Float32bits(r97b)
-			r99b := r98b + r81
-			r100b := r99b << 23
-			r101b := math.Float32frombits(r100b)
-			r102b := float32(r95b * r101b)
-			r103b := r24b <= r32
-			r104b := r102b
-			if r103b {
-				r104b = r50b
-			}
-			if r37b {
-				r35b = r104b
+			if r39a {
+				r37a = r106a
 			}
 		}
-		if r37c {
-			r40c := fma32Try(r38, r23c, r39, &slow)
-			r42c := fma32Try(r40c, r23c, r41, &slow)
-			r44c := fma32Try(r42c, r23c, r43, &slow)
-			r45c := fma32Try(r44c, r23c, r25, &slow)
-			r46c := fma32Try(r45c, r23c, r26, &slow)
-			r47c := fma32Try(r46c, r23c, r28, &slow)
-			r48c := fma32Try(r47c, r23c, r30, &slow)
-			r49c := fma32Try(r48c, r23c, r32, &slow)
-			r50c := fma32Try(r49c, r23c, r34, &slow)
-			r52c := r23c > r51
-			r53c := r23c
-			if r52c {
-				r53c = r51
+		if r39b {
+			r42b := fma32Try(r40, r25b, r41, &slow)
+			r44b := fma32Try(r42b, r25b, r43, &slow)
+			r46b := fma32Try(r44b, r25b, r45, &slow)
+			r47b := fma32Try(r46b, r25b, r27, &slow)
+			r48b := fma32Try(r47b, r25b, r28, &slow)
+			r49b := fma32Try(r48b, r25b, r30, &slow)
+			r50b := fma32Try(r49b, r25b, r32, &slow)
+			r51b := fma32Try(r50b, r25b, r34, &slow)
+			r52b := fma32Try(r51b, r25b, r36, &slow)
+			r54b := r25b > r53
+			r55b := r25b
+			if r54b {
+				r55b = r53
 			}
-			r55c := r53c < r54
-			r56c := r53c
-			if r55c {
-				r56c = r54
+			r57b := r55b < r56
+			r58b := r55b
+			if r57b {
+				r58b = r56
 			}
-			r59c := fma32Try(r56c, r58, r57, &slow)
-			r60c := float32(r59c - r57)
-			r63c := fma32Try(r60c, r62, r56c, &slow)
-			r64c := fma32Try(r60c, r61, r63c, &slow)
-			r65c := fma32Try(r38, r64c, r39, &slow)
-			r66c := fma32Try(r65c, r64c, r41, &slow)
-			r67c := fma32Try(r66c, r64c, r43, &slow)
-			r68c := fma32Try(r67c, r64c, r25, &slow)
-			r69c := fma32Try(r68c, r64c, r26, &slow)
-			r70c := fma32Try(r69c, r64c, r28, &slow)
-			r71c := fma32Try(r70c, r64c, r30, &slow)
-			r72c := fma32Try(r71c, r64c, r32, &slow)
-			r73c := fma32Try(r72c, r64c, r34, &slow)
-			r75c := r60c > r74
-			r76c := r60c
-			if r75c {
-				r76c = r74
+			r61b := fma32Try(r58b, r60, r59, &slow)
+			r62b := float32(r61b - r59)
+			r65b := fma32Try(r62b, r64, r58b, &slow)
+			r66b := fma32Try(r62b, r63, r65b, &slow)
+			r67b := fma32Try(r40, r66b, r41, &slow)
+			r68b := fma32Try(r67b, r66b, r43, &slow)
+			r69b := fma32Try(r68b, r66b, r45, &slow)
+			r70b := fma32Try(r69b, r66b, r27, &slow)
+			r71b := fma32Try(r70b, r66b, r28, &slow)
+			r72b := fma32Try(r71b, r66b, r30, &slow)
+			r73b := fma32Try(r72b, r66b, r32, &slow)
+			r74b := fma32Try(r73b, r66b, r34, &slow)
+			r75b := fma32Try(r74b, r66b, r36, &slow)
+			r77b := r62b > r76
+			r78b := r62b
+			if r77b {
+				r78b = r76
 			}
-			r78c := float32(r76c * r77)
-			r79c := float32(r78c + r57)
-			r80c := math.Float32bits(r79c)
-			r82c := r80c + r81
-			r83c := r82c << 23
-			r84c := math.Float32frombits(r83c)
-			r85c := float32(r34 - r84c)
-			r86c := fma32Try(r64c, r73c, r85c, &slow)
-			r87c := float32(r86c / r53c)
-			r88c := fma32Try(r60c, r32, r57, &slow)
-			r89c := float32(r88c - r57)
-			r90c := float32(r89c + r57)
-			r91c := math.Float32bits(r90c)
-			r92c := r91c + r81
-			r93c := r92c << 23
-			r94c := math.Float32frombits(r93c)
-			r95c := float32(r87c * r94c)
-			r96c := float32(r60c - r89c)
-			r97c := float32(r96c + r57)
-			r98c := math.Float32bits(r97c)
-			r99c := r98c + r81
-			r100c := r99c << 23
-			r101c := math.Float32frombits(r100c)
-			r102c := float32(r95c * r101c)
-			r103c := r24c <= r32
-			r104c := r102c
-			if r103c {
-				r104c = r50c
+			r80b := float32(r78b * r79)
+			r81b := float32(r80b + r59)
+			r82b := math.Float32bits(r81b)
+			r84b := r82b + r83
+			r85b := r84b << 23
+			r86b := math.Float32frombits(r85b)
+			r87b := float32(r36 - r86b)
+			r88b := fma32Try(r66b, r75b, r87b, &slow)
+			r89b := float32(r88b / r55b)
+			r90b := fma32Try(r62b, r34, r59, &slow)
+			r91b := float32(r90b - r59)
+			r92b := float32(r91b + r59)
+			r93b := math.Float32bits(r92b)
+			r94b := r93b + r83
+			r95b := r94b << 23
+			r96b := math.Float32frombits(r95b)
+			r97b := float32(r89b * r96b)
+			r98b := float32(r62b - r91b)
+			r99b := float32(r98b + r59)
+			r100b := math.Float32bits(r99b)
+			r101b := r100b + r83
+			r102b := r101b << 23
+			r103b := math.Float32frombits(r102b)
+			r104b := float32(r97b * r103b)
+			r105b := r26b <= r34
+			r106b := r104b
+			if r105b {
+				r106b = r52b
 			}
-			if r37c {
-				r35c = r104c
+			if r39b {
+				r37b = r106b
 			}
 		}
-		r105a := fma32Try(r35a, r21a, r6a, &slow)
-		r105b := fma32Try(r35b, r21b, r6b, &slow)
-		r105c := fma32Try(r35c, r21c, r6c, &slow)
+		if r39c {
+			r42c := fma32Try(r40, r25c, r41, &slow)
+			r44c := fma32Try(r42c, r25c, r43, &slow)
+			r46c := fma32Try(r44c, r25c, r45, &slow)
+			r47c := fma32Try(r46c, r25c, r27, &slow)
+			r48c := fma32Try(r47c, r25c, r28, &slow)
+			r49c := fma32Try(r48c, r25c, r30, &slow)
+			r50c := fma32Try(r49c, r25c, r32, &slow)
+			r51c := fma32Try(r50c, r25c, r34, &slow)
+			r52c := fma32Try(r51c, r25c, r36, &slow)
+			r54c := r25c > r53
+			r55c := r25c
+			if r54c {
+				r55c = r53
+			}
+			r57c := r55c < r56
+			r58c := r55c
+			if r57c {
+				r58c = r56
+			}
+			r61c := fma32Try(r58c, r60, r59, &slow)
+			r62c := float32(r61c - r59)
+			r65c := fma32Try(r62c, r64, r58c, &slow)
+			r66c := fma32Try(r62c, r63, r65c, &slow)
+			r67c := fma32Try(r40, r66c, r41, &slow)
+			r68c := fma32Try(r67c, r66c, r43, &slow)
+			r69c := fma32Try(r68c, r66c, r45, &slow)
+			r70c := fma32Try(r69c, r66c, r27, &slow)
+			r71c := fma32Try(r70c, r66c, r28, &slow)
+			r72c := fma32Try(r71c, r66c, r30, &slow)
+			r73c := fma32Try(r72c, r66c, r32, &slow)
+			r74c := fma32Try(r73c, r66c, r34, &slow)
+			r75c := fma32Try(r74c, r66c, r36, &slow)
+			r77c := r62c > r76
+			r78c := r62c
+			if r77c {
+				r78c = r76
+			}
+			r80c := float32(r78c * r79)
+			r81c := float32(r80c + r59)
+			r82c := math.Float32bits(r81c)
+			r84c := r82c + r83
+			r85c := r84c << 23
+			r86c := math.Float32frombits(r85c)
+			r87c := float32(r36 - r86c)
+			r88c := fma32Try(r66c, r75c, r87c, &slow)
+			r89c := float32(r88c / r55c)
+			r90c := fma32Try(r62c, r34, r59, &slow)
+			r91c := float32(r90c - r59)
+			r92c := float32(r91c + r59)
+			r93c := math.Float32bits(r92c)
+			r94c := r93c + r83
+			r95c := r94c << 23
+			r96c := math.Float32frombits(r95c)
+			r97c := float32(r89c * r96c)
+			r98c := float32(r62c - r91c)
+			r99c := float32(r98c + r59)
+			r100c := math.Float32bits(r99c)
+			r101c := r100c + r83
+			r102c := r101c << 23
+			r103c := math.Float32frombits(r102c)
+			r104c := float32(r97c * r103c)
+			r105c := r26c <= r34
+			r106c := r104c
+			if r105c {
+				r106c = r52c
+			}
+			if r39c {
+				r37c = r106c
+			}
+		}
+		r107a := fma32Try(r37a, r23a, r8a, &slow)
+		r107b := fma32Try(r37b, r23b, r8b, &slow)
+		r107c := fma32Try(r37c, r23c, r8c, &slow)
 		if hasDelta {
-			r106a := delta[j]
-			r106b := delta[j+1]
-			r106c := delta[j+2]
-			r105a = float32(r105a + r106a)
-			r105b = float32(r105b + r106b)
-			r105c = float32(r105c + r106c)
+			r108a := delta[j]
+			r108b := delta[j+1]
+			r108c := delta[j+2]
+			r107a = float32(r107a + r108a)
+			r107b = float32(r107b + r108b)
+			r107c = float32(r107c + r108c)
 		}
-		r109a := float32(r105a - c[CVRest])
-		r109b := float32(r105b - c[CVRest])
-		r109c := float32(r105c - c[CVRest])
-		r111a := float32(c[CKeep] * r9a)
-		r111b := float32(c[CKeep] * r9b)
-		r111c := float32(c[CKeep] * r9c)
-		r112a := fma32Try(c[CKa], r109a, r111a, &slow)
-		r112b := fma32Try(c[CKa], r109b, r111b, &slow)
-		r112c := fma32Try(c[CKa], r109c, r111c, &slow)
-		r114a := float32(r113 - r2a)
-		r114b := float32(r113 - r2b)
-		r114c := float32(r113 - r2c)
-		r116a := r114a < c[CTauRef]
-		r116b := r114b < c[CTauRef]
-		r116c := r114c < c[CTauRef]
-		r0a = r105a
-		if r116a {
-			r0a = r6a
+		r111a := float32(r107a - c[CVRest])
+		r111b := float32(r107b - c[CVRest])
+		r111c := float32(r107c - c[CVRest])
+		r113a := float32(c[CKeep] * r11a)
+		r113b := float32(c[CKeep] * r11b)
+		r113c := float32(c[CKeep] * r11c)
+		r114a := fma32Try(c[CKa], r111a, r113a, &slow)
+		r114b := fma32Try(c[CKa], r111b, r113b, &slow)
+		r114c := fma32Try(c[CKa], r111c, r113c, &slow)
+		r116a := float32(r115 - r2a)
+		r116b := float32(r115 - r2b)
+		r116c := float32(r115 - r2c)
+		r118a := r116a < c[CTauRef]
+		r118b := r116b < c[CTauRef]
+		r118c := r116c < c[CTauRef]
+		r0a = r107a
+		if r118a {
+			r0a = r8a
 		}
-		r0b = r105b
-		if r116b {
-			r0b = r6b
+		r0b = r107b
+		if r118b {
+			r0b = r8b
 		}
-		r0c = r105c
-		if r116c {
-			r0c = r6c
+		r0c = r107c
+		if r118c {
+			r0c = r8c
 		}
-		r1a = r112a
-		if r116a {
-			r1a = r9a
+		r1a = r114a
+		if r118a {
+			r1a = r11a
 		}
-		r1b = r112b
-		if r116b {
-			r1b = r9b
+		r1b = r114b
+		if r118b {
+			r1b = r11b
 		}
-		r1c = r112c
-		if r116c {
-			r1c = r9c
+		r1c = r114c
+		if r118c {
+			r1c = r11c
 		}
-		r119a := r0a >= c[CVTh]
-		r119b := r0b >= c[CVTh]
-		r119c := r0c >= c[CVTh]
-		if r119a {
-			r2a = r113
+		r121a := r0a >= c[CVTh]
+		r121b := r0b >= c[CVTh]
+		r121c := r0c >= c[CVTh]
+		if r121a {
+			r2a = r115
 		}
-		if r119b {
-			r2b = r113
+		if r121b {
+			r2b = r115
 		}
-		if r119c {
-			r2c = r113
+		if r121c {
+			r2c = r115
 		}
 		if slow {
 			stepF32HardExact(f, s, j, j+3)
 			continue
 		}
 		if hasSpike {
-			if r119a {
+			if r121a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r119b {
+			if r121b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r119c {
+			if r121c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
 		if hasRef {
-			r120a := r116a || r119a
-			r120b := r116b || r119b
-			r120c := r116c || r119c
-			ref[j] = r120a
-			ref[j+1] = r120b
-			ref[j+2] = r120c
+			r122a := r118a || r121a
+			r122b := r118b || r121b
+			r122c := r118c || r121c
+			ref[j] = r122a
+			ref[j+1] = r122b
+			ref[j+2] = r122c
 		}
 		if hasBits {
-			if r119a {
+			if r121a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r119b {
+			if r121b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r119c {
+			if r121c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -2372,144 +2378,146 @@ func stepF32HardOne(f *Frame32, s int) {
 		r1 := w[j]
 		r2 := last[j]
 		r4 := r0 >= c[CVTh]
-		r6 := r0
+		r6 := float32(r0 - c[CVReset])
+		r7 := float32(r0 - r6)
+		r8 := r0
 		if r4 {
-			r6 = c[CVReset]
+			r8 = r7
 		}
-		r8 := float32(r1 + c[CB])
-		r9 := r1
+		r10 := float32(r1 + c[CB])
+		r11 := r1
 		if r4 {
-			r9 = r8
+			r11 = r10
 		}
-		r10 := math.Float32frombits(0x00000000) // 0
+		r12 := math.Float32frombits(0x00000000) // 0
 		if hasI {
-			r10 = i[j]
+			r12 = i[j]
 		}
-		r13 := float32(r6 - c[CVRest])
-		r15 := float32(r6 - c[CVC])
-		r17 := float32(r13 * r15)
-		r19 := float32(r10 - r9)
-		r20 := float32(c[CDtRTau] * r19)
-		r21 := fma32Try(c[CDtCTau], r17, r20, &slow)
-		r22 := float32(r13 + r15)
-		r23 := float32(c[CDtCTau] * r22)
-		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r27 := fma32Try(r25, r23, r26, &slow)
-		r29 := fma32Try(r27, r23, r28, &slow)
-		r31 := fma32Try(r29, r23, r30, &slow)
-		r33 := fma32Try(r31, r23, r32, &slow)
-		r35 := fma32Try(r33, r23, r34, &slow)
-		r37 := r24 > r36
-		if r37 {
-			r40 := fma32Try(r38, r23, r39, &slow)
-			r42 := fma32Try(r40, r23, r41, &slow)
-			r44 := fma32Try(r42, r23, r43, &slow)
-			r45 := fma32Try(r44, r23, r25, &slow)
-			r46 := fma32Try(r45, r23, r26, &slow)
-			r47 := fma32Try(r46, r23, r28, &slow)
-			r48 := fma32Try(r47, r23, r30, &slow)
-			r49 := fma32Try(r48, r23, r32, &slow)
-			r50 := fma32Try(r49, r23, r34, &slow)
-			r52 := r23 > r51
-			r53 := r23
-			if r52 {
-				r53 = r51
+		r15 := float32(r8 - c[CVRest])
+		r17 := float32(r8 - c[CVC])
+		r19 := float32(r15 * r17)
+		r21 := float32(r12 - r11)
+		r22 := float32(c[CDtRTau] * r21)
+		r23 := fma32Try(c[CDtCTau], r19, r22, &slow)
+		r24 := float32(r15 + r17)
+		r25 := float32(c[CDtCTau] * r24)
+		r26 := math.Float32frombits(math.Float32bits(r25) &^ (1 << 31))
+		r29 := fma32Try(r27, r25, r28, &slow)
+		r31 := fma32Try(r29, r25, r30, &slow)
+		r33 := fma32Try(r31, r25, r32, &slow)
+		r35 := fma32Try(r33, r25, r34, &slow)
+		r37 := fma32Try(r35, r25, r36, &slow)
+		r39 := r26 > r38
+		if r39 {
+			r42 := fma32Try(r40, r25, r41, &slow)
+			r44 := fma32Try(r42, r25, r43, &slow)
+			r46 := fma32Try(r44, r25, r45, &slow)
+			r47 := fma32Try(r46, r25, r27, &slow)
+			r48 := fma32Try(r47, r25, r28, &slow)
+			r49 := fma32Try(r48, r25, r30, &slow)
+			r50 := fma32Try(r49, r25, r32, &slow)
+			r51 := fma32Try(r50, r25, r34, &slow)
+			r52 := fma32Try(r51, r25, r36, &slow)
+			r54 := r25 > r53
+			r55 := r25
+			if r54 {
+				r55 = r53
 			}
-			r55 := r53 < r54
-			r56 := r53
-			if r55 {
-				r56 = r54
+			r57 := r55 < r56
+			r58 := r55
+			if r57 {
+				r58 = r56
 			}
-			r59 := fma32Try(r56, r58, r57, &slow)
-			r60 := float32(r59 - r57)
-			r63 := fma32Try(r60, r62, r56, &slow)
-			r64 := fma32Try(r60, r61, r63, &slow)
-			r65 := fma32Try(r38, r64, r39, &slow)
-			r66 := fma32Try(r65, r64, r41, &slow)
-			r67 := fma32Try(r66, r64, r43, &slow)
-			r68 := fma32Try(r67, r64, r25, &slow)
-			r69 := fma32Try(r68, r64, r26, &slow)
-			r70 := fma32Try(r69, r64, r28, &slow)
-			r71 := fma32Try(r70, r64, r30, &slow)
-			r72 := fma32Try(r71, r64, r32, &slow)
-			r73 := fma32Try(r72, r64, r34, &slow)
-			r75 := r60 > r74
-			r76 := r60
-			if r75 {
-				r76 = r74
+			r61 := fma32Try(r58, r60, r59, &slow)
+			r62 := float32(r61 - r59)
+			r65 := fma32Try(r62, r64, r58, &slow)
+			r66 := fma32Try(r62, r63, r65, &slow)
+			r67 := fma32Try(r40, r66, r41, &slow)
+			r68 := fma32Try(r67, r66, r43, &slow)
+			r69 := fma32Try(r68, r66, r45, &slow)
+			r70 := fma32Try(r69, r66, r27, &slow)
+			r71 := fma32Try(r70, r66, r28, &slow)
+			r72 := fma32Try(r71, r66, r30, &slow)
+			r73 := fma32Try(r72, r66, r32, &slow)
+			r74 := fma32Try(r73, r66, r34, &slow)
+			r75 := fma32Try(r74, r66, r36, &slow)
+			r77 := r62 > r76
+			r78 := r62
+			if r77 {
+				r78 = r76
 			}
-			r78 := float32(r76 * r77)
-			r79 := float32(r78 + r57)
-			r80 := math.Float32bits(r79)
-			r82 := r80 + r81
-			r83 := r82 << 23
-			r84 := math.Float32frombits(r83)
-			r85 := float32(r34 - r84)
-			r86 := fma32Try(r64, r73, r85, &slow)
-			r87 := float32(r86 / r53)
-			r88 := fma32Try(r60, r32, r57, &slow)
-			r89 := float32(r88 - r57)
-			r90 := float32(r89 + r57)
-			r91 := math.Float32bits(r90)
-			r92 := r91 + r81
-			r93 := r92 << 23
-			r94 := math.Float32frombits(r93)
-			r95 := float32(r87 * r94)
-			r96 := float32(r60 - r89)
-			r97 := float32(r96 + r57)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r81
-			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r95 * r101)
-			r103 := r24 <= r32
-			r104 := r102
-			if r103 {
-				r104 = r50
+			r80 := float32(r78 * r79)
+			r81 := float32(r80 + r59)
+			r82 := math.Float32bits(r81)
+			r84 := r82 + r83
+			r85 := r84 << 23
+			r86 := math.Float32frombits(r85)
+			r87 := float32(r36 - r86)
+			r88 := fma32Try(r66, r75, r87, &slow)
+			r89 := float32(r88 / r55)
+			r90 := fma32Try(r62, r34, r59, &slow)
+			r91 := float32(r90 - r59)
+			r92 := float32(r91 + r59)
+			r93 := math.Float32bits(r92)
+			r94 := r93 + r83
+			r95 := r94 << 23
+			r96 := math.Float32frombits(r95)
+			r97 := float32(r89 * r96)
+			r98 := float32(r62 - r91)
+			r99 := float32(r98 + r59)
+			r100 := math.Float32bits(r99)
+			r101 := r100 + r83
+			r102 := r101 << 23
+			r103 := math.Float32frombits(r102)
+			r104 := float32(r97 * r103)
+			r105 := r26 <= r34
+			r106 := r104
+			if r105 {
+				r106 = r52
 			}
-			if r37 {
-				r35 = r104
+			if r39 {
+				r37 = r106
 			}
 		}
-		r105 := fma32Try(r35, r21, r6, &slow)
+		r107 := fma32Try(r37, r23, r8, &slow)
 		if hasDelta {
-			r106 := delta[j]
-			r105 = float32(r105 + r106)
+			r108 := delta[j]
+			r107 = float32(r107 + r108)
 		}
-		r109 := float32(r105 - c[CVRest])
-		r111 := float32(c[CKeep] * r9)
-		r112 := fma32Try(c[CKa], r109, r111, &slow)
-		r114 := float32(r113 - r2)
-		r116 := r114 < c[CTauRef]
-		r0 = r105
-		if r116 {
-			r0 = r6
+		r111 := float32(r107 - c[CVRest])
+		r113 := float32(c[CKeep] * r11)
+		r114 := fma32Try(c[CKa], r111, r113, &slow)
+		r116 := float32(r115 - r2)
+		r118 := r116 < c[CTauRef]
+		r0 = r107
+		if r118 {
+			r0 = r8
 		}
-		r1 = r112
-		if r116 {
-			r1 = r9
+		r1 = r114
+		if r118 {
+			r1 = r11
 		}
-		r119 := r0 >= c[CVTh]
-		if r119 {
-			r2 = r113
+		r121 := r0 >= c[CVTh]
+		if r121 {
+			r2 = r115
 		}
 		if slow {
 			stepF32HardExact(f, s, j, j+1)
 			continue
 		}
 		if hasSpike {
-			if r119 {
+			if r121 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r120 := r116 || r119
-			ref[j] = r120
+			r122 := r118 || r121
+			ref[j] = r122
 		}
 		if hasBits {
-			if r119 {
+			if r121 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -2556,166 +2564,168 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	r34 := math.Float32frombits(0x3f800000) // 1
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r51 := math.Float32frombits(0x42be0000) // 95
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r74 := math.Float32frombits(0x41f00000) // 30
-	r77 := math.Float32frombits(0xbf800000) // -1
-	r81 := uint32(0x7f)
-	r113 := f.T[s]
+	r27 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r28 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r30 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r32 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r34 := math.Float32frombits(0x3f000000) // 0.5
+	r36 := math.Float32frombits(0x3f800000) // 1
+	r38 := math.Float32frombits(0x3e000000) // 0.125
+	r40 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r41 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r43 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r45 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r53 := math.Float32frombits(0x42be0000) // 95
+	r56 := math.Float32frombits(0xc2ae0000) // -87
+	r59 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r60 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r63 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r64 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r76 := math.Float32frombits(0x41f00000) // 30
+	r79 := math.Float32frombits(0xbf800000) // -1
+	r83 := uint32(0x7f)
+	r115 := f.T[s]
 	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
 		r2 := last[j]
 		r4 := r0 >= c[CVTh]
-		r6 := r0
+		r6 := float32(r0 - c[CVReset])
+		r7 := float32(r0 - r6)
+		r8 := r0
 		if r4 {
-			r6 = c[CVReset]
+			r8 = r7
 		}
-		r8 := float32(r1 + c[CB])
-		r9 := r1
+		r10 := float32(r1 + c[CB])
+		r11 := r1
 		if r4 {
-			r9 = r8
+			r11 = r10
 		}
-		r10 := math.Float32frombits(0x00000000) // 0
+		r12 := math.Float32frombits(0x00000000) // 0
 		if hasI {
-			r10 = i[j]
+			r12 = i[j]
 		}
-		r13 := float32(r6 - c[CVRest])
-		r15 := float32(r6 - c[CVC])
-		r17 := float32(r13 * r15)
-		r19 := float32(r10 - r9)
-		r20 := float32(c[CDtRTau] * r19)
-		r21 := fma32(c[CDtCTau], r17, r20)
-		r22 := float32(r13 + r15)
-		r23 := float32(c[CDtCTau] * r22)
-		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r27 := fma32(r25, r23, r26)
-		r29 := fma32(r27, r23, r28)
-		r31 := fma32(r29, r23, r30)
-		r33 := fma32(r31, r23, r32)
-		r35 := fma32(r33, r23, r34)
-		r37 := r24 > r36
-		if r37 {
-			r40 := fma32(r38, r23, r39)
-			r42 := fma32(r40, r23, r41)
-			r44 := fma32(r42, r23, r43)
-			r45 := fma32(r44, r23, r25)
-			r46 := fma32(r45, r23, r26)
-			r47 := fma32(r46, r23, r28)
-			r48 := fma32(r47, r23, r30)
-			r49 := fma32(r48, r23, r32)
-			r50 := fma32(r49, r23, r34)
-			r52 := r23 > r51
-			r53 := r23
-			if r52 {
-				r53 = r51
+		r15 := float32(r8 - c[CVRest])
+		r17 := float32(r8 - c[CVC])
+		r19 := float32(r15 * r17)
+		r21 := float32(r12 - r11)
+		r22 := float32(c[CDtRTau] * r21)
+		r23 := fma32(c[CDtCTau], r19, r22)
+		r24 := float32(r15 + r17)
+		r25 := float32(c[CDtCTau] * r24)
+		r26 := math.Float32frombits(math.Float32bits(r25) &^ (1 << 31))
+		r29 := fma32(r27, r25, r28)
+		r31 := fma32(r29, r25, r30)
+		r33 := fma32(r31, r25, r32)
+		r35 := fma32(r33, r25, r34)
+		r37 := fma32(r35, r25, r36)
+		r39 := r26 > r38
+		if r39 {
+			r42 := fma32(r40, r25, r41)
+			r44 := fma32(r42, r25, r43)
+			r46 := fma32(r44, r25, r45)
+			r47 := fma32(r46, r25, r27)
+			r48 := fma32(r47, r25, r28)
+			r49 := fma32(r48, r25, r30)
+			r50 := fma32(r49, r25, r32)
+			r51 := fma32(r50, r25, r34)
+			r52 := fma32(r51, r25, r36)
+			r54 := r25 > r53
+			r55 := r25
+			if r54 {
+				r55 = r53
 			}
-			r55 := r53 < r54
-			r56 := r53
-			if r55 {
-				r56 = r54
+			r57 := r55 < r56
+			r58 := r55
+			if r57 {
+				r58 = r56
 			}
-			r59 := fma32(r56, r58, r57)
-			r60 := float32(r59 - r57)
-			r63 := fma32(r60, r62, r56)
-			r64 := fma32(r60, r61, r63)
-			r65 := fma32(r38, r64, r39)
-			r66 := fma32(r65, r64, r41)
-			r67 := fma32(r66, r64, r43)
-			r68 := fma32(r67, r64, r25)
-			r69 := fma32(r68, r64, r26)
-			r70 := fma32(r69, r64, r28)
-			r71 := fma32(r70, r64, r30)
-			r72 := fma32(r71, r64, r32)
-			r73 := fma32(r72, r64, r34)
-			r75 := r60 > r74
-			r76 := r60
-			if r75 {
-				r76 = r74
+			r61 := fma32(r58, r60, r59)
+			r62 := float32(r61 - r59)
+			r65 := fma32(r62, r64, r58)
+			r66 := fma32(r62, r63, r65)
+			r67 := fma32(r40, r66, r41)
+			r68 := fma32(r67, r66, r43)
+			r69 := fma32(r68, r66, r45)
+			r70 := fma32(r69, r66, r27)
+			r71 := fma32(r70, r66, r28)
+			r72 := fma32(r71, r66, r30)
+			r73 := fma32(r72, r66, r32)
+			r74 := fma32(r73, r66, r34)
+			r75 := fma32(r74, r66, r36)
+			r77 := r62 > r76
+			r78 := r62
+			if r77 {
+				r78 = r76
 			}
-			r78 := float32(r76 * r77)
-			r79 := float32(r78 + r57)
-			r80 := math.Float32bits(r79)
-			r82 := r80 + r81
-			r83 := r82 << 23
-			r84 := math.Float32frombits(r83)
-			r85 := float32(r34 - r84)
-			r86 := fma32(r64, r73, r85)
-			r87 := float32(r86 / r53)
-			r88 := fma32(r60, r32, r57)
-			r89 := float32(r88 - r57)
-			r90 := float32(r89 + r57)
-			r91 := math.Float32bits(r90)
-			r92 := r91 + r81
-			r93 := r92 << 23
-			r94 := math.Float32frombits(r93)
-			r95 := float32(r87 * r94)
-			r96 := float32(r60 - r89)
-			r97 := float32(r96 + r57)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r81
-			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r95 * r101)
-			r103 := r24 <= r32
-			r104 := r102
-			if r103 {
-				r104 = r50
+			r80 := float32(r78 * r79)
+			r81 := float32(r80 + r59)
+			r82 := math.Float32bits(r81)
+			r84 := r82 + r83
+			r85 := r84 << 23
+			r86 := math.Float32frombits(r85)
+			r87 := float32(r36 - r86)
+			r88 := fma32(r66, r75, r87)
+			r89 := float32(r88 / r55)
+			r90 := fma32(r62, r34, r59)
+			r91 := float32(r90 - r59)
+			r92 := float32(r91 + r59)
+			r93 := math.Float32bits(r92)
+			r94 := r93 + r83
+			r95 := r94 << 23
+			r96 := math.Float32frombits(r95)
+			r97 := float32(r89 * r96)
+			r98 := float32(r62 - r91)
+			r99 := float32(r98 + r59)
+			r100 := math.Float32bits(r99)
+			r101 := r100 + r83
+			r102 := r101 << 23
+			r103 := math.Float32frombits(r102)
+			r104 := float32(r97 * r103)
+			r105 := r26 <= r34
+			r106 := r104
+			if r105 {
+				r106 = r52
 			}
-			if r37 {
-				r35 = r104
+			if r39 {
+				r37 = r106
 			}
 		}
-		r105 := fma32(r35, r21, r6)
+		r107 := fma32(r37, r23, r8)
 		if hasDelta {
-			r106 := delta[j]
-			r105 = float32(r105 + r106)
+			r108 := delta[j]
+			r107 = float32(r107 + r108)
 		}
-		r109 := float32(r105 - c[CVRest])
-		r111 := float32(c[CKeep] * r9)
-		r112 := fma32(c[CKa], r109, r111)
-		r114 := float32(r113 - r2)
-		r116 := r114 < c[CTauRef]
-		r0 = r105
-		if r116 {
-			r0 = r6
+		r111 := float32(r107 - c[CVRest])
+		r113 := float32(c[CKeep] * r11)
+		r114 := fma32(c[CKa], r111, r113)
+		r116 := float32(r115 - r2)
+		r118 := r116 < c[CTauRef]
+		r0 = r107
+		if r118 {
+			r0 = r8
 		}
-		r1 = r112
-		if r116 {
-			r1 = r9
+		r1 = r114
+		if r118 {
+			r1 = r11
 		}
-		r119 := r0 >= c[CVTh]
-		if r119 {
-			r2 = r113
+		r121 := r0 >= c[CVTh]
+		if r121 {
+			r2 = r115
 		}
 		if hasSpike {
-			if r119 {
+			if r121 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r120 := r116 || r119
-			ref[j] = r120
+			r122 := r118 || r121
+			ref[j] = r122
 		}
 		if hasBits {
-			if r119 {
+			if r121 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -2783,27 +2793,27 @@ func stepF32HardPNOne(f *Frame32, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	r34 := math.Float32frombits(0x3f800000) // 1
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r51 := math.Float32frombits(0x42be0000) // 95
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r74 := math.Float32frombits(0x41f00000) // 30
-	r77 := math.Float32frombits(0xbf800000) // -1
-	r81 := uint32(0x7f)
-	r113 := f.T[s]
+	r27 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r28 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r30 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r32 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r34 := math.Float32frombits(0x3f000000) // 0.5
+	r36 := math.Float32frombits(0x3f800000) // 1
+	r38 := math.Float32frombits(0x3e000000) // 0.125
+	r40 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r41 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r43 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r45 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r53 := math.Float32frombits(0x42be0000) // 95
+	r56 := math.Float32frombits(0xc2ae0000) // -87
+	r59 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r60 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r63 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r64 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r76 := math.Float32frombits(0x41f00000) // 30
+	r79 := math.Float32frombits(0xbf800000) // -1
+	r83 := uint32(0x7f)
+	r115 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -2825,426 +2835,432 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		r5a := cVReset[j]
 		r5b := cVReset[j+1]
 		r5c := cVReset[j+2]
-		r6a := r0a
+		r6a := float32(r0a - r5a)
+		r6b := float32(r0b - r5b)
+		r6c := float32(r0c - r5c)
+		r7a := float32(r0a - r6a)
+		r7b := float32(r0b - r6b)
+		r7c := float32(r0c - r6c)
+		r8a := r0a
 		if r4a {
-			r6a = r5a
+			r8a = r7a
 		}
-		r6b := r0b
+		r8b := r0b
 		if r4b {
-			r6b = r5b
+			r8b = r7b
 		}
-		r6c := r0c
+		r8c := r0c
 		if r4c {
-			r6c = r5c
+			r8c = r7c
 		}
-		r7a := cB[j]
-		r7b := cB[j+1]
-		r7c := cB[j+2]
-		r8a := float32(r1a + r7a)
-		r8b := float32(r1b + r7b)
-		r8c := float32(r1c + r7c)
-		r9a := r1a
+		r9a := cB[j]
+		r9b := cB[j+1]
+		r9c := cB[j+2]
+		r10a := float32(r1a + r9a)
+		r10b := float32(r1b + r9b)
+		r10c := float32(r1c + r9c)
+		r11a := r1a
 		if r4a {
-			r9a = r8a
+			r11a = r10a
 		}
-		r9b := r1b
+		r11b := r1b
 		if r4b {
-			r9b = r8b
+			r11b = r10b
 		}
-		r9c := r1c
+		r11c := r1c
 		if r4c {
-			r9c = r8c
+			r11c = r10c
 		}
-		r10a := math.Float32frombits(0x00000000) // 0
-		r10b := math.Float32frombits(0x00000000) // 0
-		r10c := math.Float32frombits(0x00000000) // 0
+		r12a := math.Float32frombits(0x00000000) // 0
+		r12b := math.Float32frombits(0x00000000) // 0
+		r12c := math.Float32frombits(0x00000000) // 0
 		if hasI {
-			r10a = i[j]
-			r10b = i[j+1]
-			r10c = i[j+2]
+			r12a = i[j]
+			r12b = i[j+1]
+			r12c = i[j+2]
 		}
-		r12a := cVRest[j]
-		r12b := cVRest[j+1]
-		r12c := cVRest[j+2]
-		r13a := float32(r6a - r12a)
-		r13b := float32(r6b - r12b)
-		r13c := float32(r6c - r12c)
-		r14a := cVC[j]
-		r14b := cVC[j+1]
-		r14c := cVC[j+2]
-		r15a := float32(r6a - r14a)
-		r15b := float32(r6b - r14b)
-		r15c := float32(r6c - r14c)
-		r16a := cDtCTau[j]
-		r16b := cDtCTau[j+1]
-		r16c := cDtCTau[j+2]
-		r17a := float32(r13a * r15a)
-		r17b := float32(r13b * r15b)
-		r17c := float32(r13c * r15c)
-		r18a := cDtRTau[j]
-		r18b := cDtRTau[j+1]
-		r18c := cDtRTau[j+2]
-		r19a := float32(r10a - r9a)
-		r19b := float32(r10b - r9b)
-		r19c := float32(r10c - r9c)
-		r20a := float32(r18a * r19a)
-		r20b := float32(r18b * r19b)
-		r20c := float32(r18c * r19c)
-		r21a := fma32Try(r16a, r17a, r20a, &slow)
-		r21b := fma32Try(r16b, r17b, r20b, &slow)
-		r21c := fma32Try(r16c, r17c, r20c, &slow)
-		r22a := float32(r13a + r15a)
-		r22b := float32(r13b + r15b)
-		r22c := float32(r13c + r15c)
-		r23a := float32(r16a * r22a)
-		r23b := float32(r16b * r22b)
-		r23c := float32(r16c * r22c)
-		r24a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
-		r24b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
-		r24c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
-		r27a := fma32Try(r25, r23a, r26, &slow)
-		r27b := fma32Try(r25, r23b, r26, &slow)
-		r27c := fma32Try(r25, r23c, r26, &slow)
-		r29a := fma32Try(r27a, r23a, r28, &slow)
-		r29b := fma32Try(r27b, r23b, r28, &slow)
-		r29c := fma32Try(r27c, r23c, r28, &slow)
-		r31a := fma32Try(r29a, r23a, r30, &slow)
-		r31b := fma32Try(r29b, r23b, r30, &slow)
-		r31c := fma32Try(r29c, r23c, r30, &slow)
-		r33a := fma32Try(r31a, r23a, r32, &slow)
-		r33b := fma32Try(r31b, r23b, r32, &slow)
-		r33c := fma32Try(r31c, r23c, r32, &slow)
-		r35a := fma32Try(r33a, r23a, r34, &slow)
-		r35b := fma32Try(r33b, r23b, r34, &slow)
-		r35c := fma32Try(r33c, r23c, r34, &slow)
-		r37a := r24a > r36
-		r37b := r24b > r36
-		r37c := r24c > r36
-		if r37a {
-			r40a := fma32Try(r38, r23a, r39, &slow)
-			r42a := fma32Try(r40a, r23a, r41, &slow)
-			r44a := fma32Try(r42a, r23a, r43, &slow)
-			r45a := fma32Try(r44a, r23a, r25, &slow)
-			r46a := fma32Try(r45a, r23a, r26, &slow)
-			r47a := fma32Try(r46a, r23a, r28, &slow)
-			r48a := fma32Try(r47a, r23a, r30, &slow)
-			r49a := fma32Try(r48a, r23a, r32, &slow)
-			r50a := fma32Try(r49a, r23a, r34, &slow)
-			r52a := r23a > r51
-			r53a := r23a
-			if r52a {
-				r53a = r51
+		r14a := cVRest[j]
+		r14b := cVRest[j+1]
+		r14c := cVRest[j+2]
+		r15a := float32(r8a - r14a)
+		r15b := float32(r8b - r14b)
+		r15c := float32(r8c - r14c)
+		r16a := cVC[j]
+		r16b := cVC[j+1]
+		r16c := cVC[j+2]
+		r17a := float32(r8a - r16a)
+		r17b := float32(r8b - r16b)
+		r17c := float32(r8c - r16c)
+		r18a := cDtCTau[j]
+		r18b := cDtCTau[j+1]
+		r18c := cDtCTau[j+2]
+		r19a := float32(r15a * r17a)
+		r19b := float32(r15b * r17b)
+		r19c := float32(r15c * r17c)
+		r20a := cDtRTau[j]
+		r20b := cDtRTau[j+1]
+		r20c := cDtRTau[j+2]
+		r21a := float32(r12a - r11a)
+		r21b := float32(r12b - r11b)
+		r21c := float32(r12c - r11c)
+		r22a := float32(r20a * r21a)
+		r22b := float32(r20b * r21b)
+		r22c := float32(r20c * r21c)
+		r23a := fma32Try(r18a, r19a, r22a, &slow)
+		r23b := fma32Try(r18b, r19b, r22b, &slow)
+		r23c := fma32Try(r18c, r19c, r22c, &slow)
+		r24a := float32(r15a + r17a)
+		r24b := float32(r15b + r17b)
+		r24c := float32(r15c + r17c)
+		r25a := float32(r18a * r24a)
+		r25b := float32(r18b * r24b)
+		r25c := float32(r18c * r24c)
+		r26a := math.Float32frombits(math.Float32bits(r25a) &^ (1 << 31))
+		r26b := math.Float32frombits(math.Float32bits(r25b) &^ (1 << 31))
+		r26c := math.Float32frombits(math.Float32bits(r25c) &^ (1 << 31))
+		r29a := fma32Try(r27, r25a, r28, &slow)
+		r29b := fma32Try(r27, r25b, r28, &slow)
+		r29c := fma32Try(r27, r25c, r28, &slow)
+		r31a := fma32Try(r29a, r25a, r30, &slow)
+		r31b := fma32Try(r29b, r25b, r30, &slow)
+		r31c := fma32Try(r29c, r25c, r30, &slow)
+		r33a := fma32Try(r31a, r25a, r32, &slow)
+		r33b := fma32Try(r31b, r25b, r32, &slow)
+		r33c := fma32Try(r31c, r25c, r32, &slow)
+		r35a := fma32Try(r33a, r25a, r34, &slow)
+		r35b := fma32Try(r33b, r25b, r34, &slow)
+		r35c := fma32Try(r33c, r25c, r34, &slow)
+		r37a := fma32Try(r35a, r25a, r36, &slow)
+		r37b := fma32Try(r35b, r25b, r36, &slow)
+		r37c := fma32Try(r35c, r25c, r36, &slow)
+		r39a := r26a > r38
+		r39b := r26b > r38
+		r39c := r26c > r38
+		if r39a {
+			r42a := fma32Try(r40, r25a, r41, &slow)
+			r44a := fma32Try(r42a, r25a, r43, &slow)
+			r46a := fma32Try(r44a, r25a, r45, &slow)
+			r47a := fma32Try(r46a, r25a, r27, &slow)
+			r48a := fma32Try(r47a, r25a, r28, &slow)
+			r49a := fma32Try(r48a, r25a, r30, &slow)
+			r50a := fma32Try(r49a, r25a, r32, &slow)
+			r51a := fma32Try(r50a, r25a, r34, &slow)
+			r52a := fma32Try(r51a, r25a, r36, &slow)
+			r54a := r25a > r53
+			r55a := r25a
+			if r54a {
+				r55a = r53
 			}
-			r55a := r53a < r54
-			r56a := r53a
-			if r55a {
-				r56a = r54
+			r57a := r55a < r56
+			r58a := r55a
+			if r57a {
+				r58a = r56
 			}
-			r59a := fma32Try(r56a, r58, r57, &slow)
-			r60a := float32(r59a - r57)
-			r63a := fma32Try(r60a, r62, r56a, &slow)
-			r64a := fma32Try(r60a, r61, r63a, &slow)
-			r65a := fma32Try(r38, r64a, r39, &slow)
-			r66a := fma32Try(r65a, r64a, r41, &slow)
-			r67a := fma32Try(r66a, r64a, r43, &slow)
-			r68a := fma32Try(r67a, r64a, r25, &slow)
-			r69a := fma32Try(r68a, r64a, r26, &slow)
-			r70a := fma32Try(r69a, r64a, r28, &slow)
-			r71a := fma32Try(r70a, r64a, r30, &slow)
-			r72a := fma32Try(r71a, r64a, r32, &slow)
-			r73a := fma32Try(r72a, r64a, r34, &slow)
-			r75a := r60a > r74
-			r76a := r60a
-			if r75a {
-				r76a = r74
+			r61a := fma32Try(r58a, r60, r59, &slow)
+			r62a := float32(r61a - r59)
+			r65a := fma32Try(r62a, r64, r58a, &slow)
+			r66a := fma32Try(r62a, r63, r65a, &slow)
+			r67a := fma32Try(r40, r66a, r41, &slow)
+			r68a := fma32Try(r67a, r66a, r43, &slow)
+			r69a := fma32Try(r68a, r66a, r45, &slow)
+			r70a := fma32Try(r69a, r66a, r27, &slow)
+			r71a := fma32Try(r70a, r66a, r28, &slow)
+			r72a := fma32Try(r71a, r66a, r30, &slow)
+			r73a := fma32Try(r72a, r66a, r32, &slow)
+			r74a := fma32Try(r73a, r66a, r34, &slow)
+			r75a := fma32Try(r74a, r66a, r36, &slow)
+			r77a := r62a > r76
+			r78a := r62a
+			if r77a {
+				r78a = r76
 			}
-			r78a := float32(r76a * r77)
-			r79a := float32(r78a + r57)
-			r80a := math.Float32bits(r79a)
-			r82a := r80a + r81
-			r83a := r82a << 23
-			r84a := math.Float32frombits(r83a)
-			r85a := float32(r34 - r84a)
-			r86a := fma32Try(r64a, r73a, r85a, &slow)
-			r87a := float32(r86a / r53a)
-			r88a := fma32Try(r60a, r32, r57, &slow)
-			r89a := float32(r88a - r57)
-			r90a := float32(r89a + r57)
-			r91a := math.Float32bits(r90a)
-			r92a := r91a + r81
-			r93a := r92a << 23
-			r94a := math.Float32frombits(r93a)
-			r95a := float32(r87a * r94a)
-			r96a := float32(r60a - r89a)
-			r97a := float32(r96a + r57)
-			r98a := math.Float32bits(r97a)
-			r99a := r98a + r81
-			r100a := r99a << 23
-			r101a := math.Float32frombits(r100a)
-			r102a := float32(r95a * r101a)
-			r103a := r24a <= r32
-			r104a := r102a
-			if r103a {
-				r104a = r50a
+			r80a := float32(r78a * r79)
+			r81a := float32(r80a + r59)
+			r82a := math.Float32bits(r81a)
+			r84a := r82a + r83
+			r85a := r84a << 23
+			r86a := math.Float32frombits(r85a)
+			r87a := float32(r36 - r86a)
+			r88a := fma32Try(r66a, r75a, r87a, &slow)
+			r89a := float32(r88a / r55a)
+			r90a := fma32Try(r62a, r34, r59, &slow)
+			r91a := float32(r90a - r59)
+			r92a := float32(r91a + r59)
+			r93a := math.Float32bits(r92a)
+			r94a := r93a + r83
+			r95a := r94a << 23
+			r96a := math.Float32frombits(r95a)
+			r97a := float32(r89a * r96a)
+			r98a := float32(r62a - r91a)
+			r99a := float32(r98a + r59)
+			r100a := math.Float32bits(r99a)
+			r101a := r100a + r83
+			r102a := r101a << 23
+			r103a := math.Float32frombits(r102a)
+			r104a := float32(r97a * r103a)
+			r105a := r26a <= r34
+			r106a := r104a
+			if r105a {
+				r106a = r52a
 			}
-			if r37a {
-				r35a = r104a
-			}
-		}
-		if r37b {
-			r40b := fma32Try(r38, r23b, r39, &slow)
-			r42b := fma32Try(r40b, r23b, r41, &slow)
-			r44b := fma32Try(r42b, r23b, r43, &slow)
-			r45b := fma32Try(r44b, r23b, r25, &slow)
-			r46b := fma32Try(r45b, r23b, r26, &slow)
-			r47b := fma32Try(r46b, r23b, r28, &slow)
-			r48b := fma32Try(r47b, r23b, r30, &slow)
-			r49b := fma32Try(r48b, r23b, r32, &slow)
-			r50b := fma32Try(r49b, r23b, r34, &slow)
-			r52b := r23b > r51
-			r53b := r23b
-			if r52b {
-				r53b = r51
-			}
-			r55b := r53b < r54
-			r56b := r53b
-			if r55b {
-				r56b = r54
-			}
-			r59b := fma32Try(r56b, r58, r57, &slow)
-			r60b := float32(r59b - r57)
-			r63b := fma32Try(r60b, r62, r56b, &slow)
-			r64b := fma32Try(r60b, r61, r63b, &slow)
-			r65b := fma32Try(r38, r64b, r39, &slow)
-			r66b := fma32Try(r65b, r64b, r41, &slow)
-			r67b := fma32Try(r66b, r64b, r43, &slow)
-			r68b := fma32Try(r67b, r64b, r25, &slow)
-			r69b := fma32Try(r68b, r64b, r26, &slow)
-			r70b := fma32Try(r69b, r64b, r28, &slow)
-			r71b := fma32Try(r70b, r64b, r30, &slow)
-			r72b := fma32Try(r71b, r64b, r32, &slow)
-			r73b := fma32Try(r72b, r64b, r34, &slow)
-			r75b := r60b > r74
-			r76b := r60b
-			if r75b {
-				r76b = r74
-			}
-			r78b := float32(r76b * r77)
-			r79b := float32(r78b + r57)
-			r80b := math.Float32bits(r79b)
-			r82b := r80b + r81
-			r83b := r82b << 23
-			r84b := math.Float32frombits(r83b)
-			r85b := float32(r34 - r84b)
-			r86b := fma32Try(r64b, r73b, r85b, &slow)
-			r87b := float32(r86b / r53b)
-			r88b := fma32Try(r60b, r32, r57, &slow)
-			r89b := float32(r88b - r57)
-			r90b := float32(r89b + r57)
-			r91b := math.Float32bits(r90b)
-			r92b := r91b + r81
-			r93b := r92b << 23
-			r94b := math.Float32frombits(r93b)
-			r95b := float32(r87b * r94b)
-			r96b := float32(r60b - r89b)
-			r97b := float32(r96b + r57)
-			r98b := math.Float32bits(r97b)
-			r99b := r98b + r81
-			r100b := r99b << 23
-			r101b := math.Float32frombits(r100b)
-			r102b := float32(r95b * r101b)
-			r103b := r24b <= r32
-			r104b := r102b
-			if r103b {
-				r104b = r50b
-			}
-			if r37b {
-				r35b = r104b
+			if r39a {
+				r37a = r106a
 			}
 		}
-		if r37c {
-			r40c := fma32Try(r38, r23c, r39, &slow)
-			r42c := fma32Try(r40c, r23c, r41, &slow)
-			r44c := fma32Try(r42c, r23c, r43, &slow)
-			r45c := fma32Try(r44c, r23c, r25, &slow)
-			r46c := fma32Try(r45c, r23c, r26, &slow)
-			r47c := fma32Try(r46c, r23c, r28, &slow)
-			r48c := fma32Try(r47c, r23c, r30, &slow)
-			r49c := fma32Try(r48c, r23c, r32, &slow)
-			r50c := fma32Try(r49c, r23c, r34, &slow)
-			r52c := r23c > r51
-			r53c := r23c
-			if r52c {
-				r53c = r51
+		if r39b {
+			r42b := fma32Try(r40, r25b, r41, &slow)
+			r44b := fma32Try(r42b, r25b, r43, &slow)
+			r46b := fma32Try(r44b, r25b, r45, &slow)
+			r47b := fma32Try(r46b, r25b, r27, &slow)
+			r48b := fma32Try(r47b, r25b, r28, &slow)
+			r49b := fma32Try(r48b, r25b, r30, &slow)
+			r50b := fma32Try(r49b, r25b, r32, &slow)
+			r51b := fma32Try(r50b, r25b, r34, &slow)
+			r52b := fma32Try(r51b, r25b, r36, &slow)
+			r54b := r25b > r53
+			r55b := r25b
+			if r54b {
+				r55b = r53
 			}
-			r55c := r53c < r54
-			r56c := r53c
-			if r55c {
-				r56c = r54
+			r57b := r55b < r56
+			r58b := r55b
+			if r57b {
+				r58b = r56
 			}
-			r59c := fma32Try(r56c, r58, r57, &slow)
-			r60c := float32(r59c - r57)
-			r63c := fma32Try(r60c, r62, r56c, &slow)
-			r64c := fma32Try(r60c, r61, r63c, &slow)
-			r65c := fma32Try(r38, r64c, r39, &slow)
-			r66c := fma32Try(r65c, r64c, r41, &slow)
-			r67c := fma32Try(r66c, r64c, r43, &slow)
-			r68c := fma32Try(r67c, r64c, r25, &slow)
-			r69c := fma32Try(r68c, r64c, r26, &slow)
-			r70c := fma32Try(r69c, r64c, r28, &slow)
-			r71c := fma32Try(r70c, r64c, r30, &slow)
-			r72c := fma32Try(r71c, r64c, r32, &slow)
-			r73c := fma32Try(r72c, r64c, r34, &slow)
-			r75c := r60c > r74
-			r76c := r60c
-			if r75c {
-				r76c = r74
+			r61b := fma32Try(r58b, r60, r59, &slow)
+			r62b := float32(r61b - r59)
+			r65b := fma32Try(r62b, r64, r58b, &slow)
+			r66b := fma32Try(r62b, r63, r65b, &slow)
+			r67b := fma32Try(r40, r66b, r41, &slow)
+			r68b := fma32Try(r67b, r66b, r43, &slow)
+			r69b := fma32Try(r68b, r66b, r45, &slow)
+			r70b := fma32Try(r69b, r66b, r27, &slow)
+			r71b := fma32Try(r70b, r66b, r28, &slow)
+			r72b := fma32Try(r71b, r66b, r30, &slow)
+			r73b := fma32Try(r72b, r66b, r32, &slow)
+			r74b := fma32Try(r73b, r66b, r34, &slow)
+			r75b := fma32Try(r74b, r66b, r36, &slow)
+			r77b := r62b > r76
+			r78b := r62b
+			if r77b {
+				r78b = r76
 			}
-			r78c := float32(r76c * r77)
-			r79c := float32(r78c + r57)
-			r80c := math.Float32bits(r79c)
-			r82c := r80c + r81
-			r83c := r82c << 23
-			r84c := math.Float32frombits(r83c)
-			r85c := float32(r34 - r84c)
-			r86c := fma32Try(r64c, r73c, r85c, &slow)
-			r87c := float32(r86c / r53c)
-			r88c := fma32Try(r60c, r32, r57, &slow)
-			r89c := float32(r88c - r57)
-			r90c := float32(r89c + r57)
-			r91c := math.Float32bits(r90c)
-			r92c := r91c + r81
-			r93c := r92c << 23
-			r94c := math.Float32frombits(r93c)
-			r95c := float32(r87c * r94c)
-			r96c := float32(r60c - r89c)
-			r97c := float32(r96c + r57)
-			r98c := math.Float32bits(r97c)
-			r99c := r98c + r81
-			r100c := r99c << 23
-			r101c := math.Float32frombits(r100c)
-			r102c := float32(r95c * r101c)
-			r103c := r24c <= r32
-			r104c := r102c
-			if r103c {
-				r104c = r50c
+			r80b := float32(r78b * r79)
+			r81b := float32(r80b + r59)
+			r82b := math.Float32bits(r81b)
+			r84b := r82b + r83
+			r85b := r84b << 23
+			r86b := math.Float32frombits(r85b)
+			r87b := float32(r36 - r86b)
+			r88b := fma32Try(r66b, r75b, r87b, &slow)
+			r89b := float32(r88b / r55b)
+			r90b := fma32Try(r62b, r34, r59, &slow)
+			r91b := float32(r90b - r59)
+			r92b := float32(r91b + r59)
+			r93b := math.Float32bits(r92b)
+			r94b := r93b + r83
+			r95b := r94b << 23
+			r96b := math.Float32frombits(r95b)
+			r97b := float32(r89b * r96b)
+			r98b := float32(r62b - r91b)
+			r99b := float32(r98b + r59)
+			r100b := math.Float32bits(r99b)
+			r101b := r100b + r83
+			r102b := r101b << 23
+			r103b := math.Float32frombits(r102b)
+			r104b := float32(r97b * r103b)
+			r105b := r26b <= r34
+			r106b := r104b
+			if r105b {
+				r106b = r52b
 			}
-			if r37c {
-				r35c = r104c
+			if r39b {
+				r37b = r106b
 			}
 		}
-		r105a := fma32Try(r35a, r21a, r6a, &slow)
-		r105b := fma32Try(r35b, r21b, r6b, &slow)
-		r105c := fma32Try(r35c, r21c, r6c, &slow)
+		if r39c {
+			r42c := fma32Try(r40, r25c, r41, &slow)
+			r44c := fma32Try(r42c, r25c, r43, &slow)
+			r46c := fma32Try(r44c, r25c, r45, &slow)
+			r47c := fma32Try(r46c, r25c, r27, &slow)
+			r48c := fma32Try(r47c, r25c, r28, &slow)
+			r49c := fma32Try(r48c, r25c, r30, &slow)
+			r50c := fma32Try(r49c, r25c, r32, &slow)
+			r51c := fma32Try(r50c, r25c, r34, &slow)
+			r52c := fma32Try(r51c, r25c, r36, &slow)
+			r54c := r25c > r53
+			r55c := r25c
+			if r54c {
+				r55c = r53
+			}
+			r57c := r55c < r56
+			r58c := r55c
+			if r57c {
+				r58c = r56
+			}
+			r61c := fma32Try(r58c, r60, r59, &slow)
+			r62c := float32(r61c - r59)
+			r65c := fma32Try(r62c, r64, r58c, &slow)
+			r66c := fma32Try(r62c, r63, r65c, &slow)
+			r67c := fma32Try(r40, r66c, r41, &slow)
+			r68c := fma32Try(r67c, r66c, r43, &slow)
+			r69c := fma32Try(r68c, r66c, r45, &slow)
+			r70c := fma32Try(r69c, r66c, r27, &slow)
+			r71c := fma32Try(r70c, r66c, r28, &slow)
+			r72c := fma32Try(r71c, r66c, r30, &slow)
+			r73c := fma32Try(r72c, r66c, r32, &slow)
+			r74c := fma32Try(r73c, r66c, r34, &slow)
+			r75c := fma32Try(r74c, r66c, r36, &slow)
+			r77c := r62c > r76
+			r78c := r62c
+			if r77c {
+				r78c = r76
+			}
+			r80c := float32(r78c * r79)
+			r81c := float32(r80c + r59)
+			r82c := math.Float32bits(r81c)
+			r84c := r82c + r83
+			r85c := r84c << 23
+			r86c := math.Float32frombits(r85c)
+			r87c := float32(r36 - r86c)
+			r88c := fma32Try(r66c, r75c, r87c, &slow)
+			r89c := float32(r88c / r55c)
+			r90c := fma32Try(r62c, r34, r59, &slow)
+			r91c := float32(r90c - r59)
+			r92c := float32(r91c + r59)
+			r93c := math.Float32bits(r92c)
+			r94c := r93c + r83
+			r95c := r94c << 23
+			r96c := math.Float32frombits(r95c)
+			r97c := float32(r89c * r96c)
+			r98c := float32(r62c - r91c)
+			r99c := float32(r98c + r59)
+			r100c := math.Float32bits(r99c)
+			r101c := r100c + r83
+			r102c := r101c << 23
+			r103c := math.Float32frombits(r102c)
+			r104c := float32(r97c * r103c)
+			r105c := r26c <= r34
+			r106c := r104c
+			if r105c {
+				r106c = r52c
+			}
+			if r39c {
+				r37c = r106c
+			}
+		}
+		r107a := fma32Try(r37a, r23a, r8a, &slow)
+		r107b := fma32Try(r37b, r23b, r8b, &slow)
+		r107c := fma32Try(r37c, r23c, r8c, &slow)
 		if hasDelta {
-			r106a := delta[j]
-			r106b := delta[j+1]
-			r106c := delta[j+2]
-			r105a = float32(r105a + r106a)
-			r105b = float32(r105b + r106b)
-			r105c = float32(r105c + r106c)
+			r108a := delta[j]
+			r108b := delta[j+1]
+			r108c := delta[j+2]
+			r107a = float32(r107a + r108a)
+			r107b = float32(r107b + r108b)
+			r107c = float32(r107c + r108c)
 		}
-		r108a := cKa[j]
-		r108b := cKa[j+1]
-		r108c := cKa[j+2]
-		r109a := float32(r105a - r12a)
-		r109b := float32(r105b - r12b)
-		r109c := float32(r105c - r12c)
-		r110a := cKeep[j]
-		r110b := cKeep[j+1]
-		r110c := cKeep[j+2]
-		r111a := float32(r110a * r9a)
-		r111b := float32(r110b * r9b)
-		r111c := float32(r110c * r9c)
-		r112a := fma32Try(r108a, r109a, r111a, &slow)
-		r112b := fma32Try(r108b, r109b, r111b, &slow)
-		r112c := fma32Try(r108c, r109c, r111c, &slow)
-		r114a := float32(r113 - r2a)
-		r114b := float32(r113 - r2b)
-		r114c := float32(r113 - r2c)
-		r115a := cTauRef[j]
-		r115b := cTauRef[j+1]
-		r115c := cTauRef[j+2]
-		r116a := r114a < r115a
-		r116b := r114b < r115b
-		r116c := r114c < r115c
-		r0a = r105a
-		if r116a {
-			r0a = r6a
+		r110a := cKa[j]
+		r110b := cKa[j+1]
+		r110c := cKa[j+2]
+		r111a := float32(r107a - r14a)
+		r111b := float32(r107b - r14b)
+		r111c := float32(r107c - r14c)
+		r112a := cKeep[j]
+		r112b := cKeep[j+1]
+		r112c := cKeep[j+2]
+		r113a := float32(r112a * r11a)
+		r113b := float32(r112b * r11b)
+		r113c := float32(r112c * r11c)
+		r114a := fma32Try(r110a, r111a, r113a, &slow)
+		r114b := fma32Try(r110b, r111b, r113b, &slow)
+		r114c := fma32Try(r110c, r111c, r113c, &slow)
+		r116a := float32(r115 - r2a)
+		r116b := float32(r115 - r2b)
+		r116c := float32(r115 - r2c)
+		r117a := cTauRef[j]
+		r117b := cTauRef[j+1]
+		r117c := cTauRef[j+2]
+		r118a := r116a < r117a
+		r118b := r116b < r117b
+		r118c := r116c < r117c
+		r0a = r107a
+		if r118a {
+			r0a = r8a
 		}
-		r0b = r105b
-		if r116b {
-			r0b = r6b
+		r0b = r107b
+		if r118b {
+			r0b = r8b
 		}
-		r0c = r105c
-		if r116c {
-			r0c = r6c
+		r0c = r107c
+		if r118c {
+			r0c = r8c
 		}
-		r1a = r112a
-		if r116a {
-			r1a = r9a
+		r1a = r114a
+		if r118a {
+			r1a = r11a
 		}
-		r1b = r112b
-		if r116b {
-			r1b = r9b
+		r1b = r114b
+		if r118b {
+			r1b = r11b
 		}
-		r1c = r112c
-		if r116c {
-			r1c = r9c
+		r1c = r114c
+		if r118c {
+			r1c = r11c
 		}
-		r119a := r0a >= r3a
-		r119b := r0b >= r3b
-		r119c := r0c >= r3c
-		if r119a {
-			r2a = r113
+		r121a := r0a >= r3a
+		r121b := r0b >= r3b
+		r121c := r0c >= r3c
+		if r121a {
+			r2a = r115
 		}
-		if r119b {
-			r2b = r113
+		if r121b {
+			r2b = r115
 		}
-		if r119c {
-			r2c = r113
+		if r121c {
+			r2c = r115
 		}
 		if slow {
 			stepF32HardPNExact(f, s, j, j+3)
 			continue
 		}
 		if hasSpike {
-			if r119a {
+			if r121a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r119b {
+			if r121b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r119c {
+			if r121c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
 		if hasRef {
-			r120a := r116a || r119a
-			r120b := r116b || r119b
-			r120c := r116c || r119c
-			ref[j] = r120a
-			ref[j+1] = r120b
-			ref[j+2] = r120c
+			r122a := r118a || r121a
+			r122b := r118b || r121b
+			r122c := r118c || r121c
+			ref[j] = r122a
+			ref[j+1] = r122b
+			ref[j+2] = r122c
 		}
 		if hasBits {
-			if r119a {
+			if r121a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r119b {
+			if r121b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r119c {
+			if r121c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -3268,152 +3284,154 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		r3 := cVTh[j]
 		r4 := r0 >= r3
 		r5 := cVReset[j]
-		r6 := r0
+		r6 := float32(r0 - r5)
+		r7 := float32(r0 - r6)
+		r8 := r0
 		if r4 {
-			r6 = r5
+			r8 = r7
 		}
-		r7 := cB[j]
-		r8 := float32(r1 + r7)
-		r9 := r1
+		r9 := cB[j]
+		r10 := float32(r1 + r9)
+		r11 := r1
 		if r4 {
-			r9 = r8
+			r11 = r10
 		}
-		r10 := math.Float32frombits(0x00000000) // 0
+		r12 := math.Float32frombits(0x00000000) // 0
 		if hasI {
-			r10 = i[j]
+			r12 = i[j]
 		}
-		r12 := cVRest[j]
-		r13 := float32(r6 - r12)
-		r14 := cVC[j]
-		r15 := float32(r6 - r14)
-		r16 := cDtCTau[j]
-		r17 := float32(r13 * r15)
-		r18 := cDtRTau[j]
-		r19 := float32(r10 - r9)
-		r20 := float32(r18 * r19)
-		r21 := fma32Try(r16, r17, r20, &slow)
-		r22 := float32(r13 + r15)
-		r23 := float32(r16 * r22)
-		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r27 := fma32Try(r25, r23, r26, &slow)
-		r29 := fma32Try(r27, r23, r28, &slow)
-		r31 := fma32Try(r29, r23, r30, &slow)
-		r33 := fma32Try(r31, r23, r32, &slow)
-		r35 := fma32Try(r33, r23, r34, &slow)
-		r37 := r24 > r36
-		if r37 {
-			r40 := fma32Try(r38, r23, r39, &slow)
-			r42 := fma32Try(r40, r23, r41, &slow)
-			r44 := fma32Try(r42, r23, r43, &slow)
-			r45 := fma32Try(r44, r23, r25, &slow)
-			r46 := fma32Try(r45, r23, r26, &slow)
-			r47 := fma32Try(r46, r23, r28, &slow)
-			r48 := fma32Try(r47, r23, r30, &slow)
-			r49 := fma32Try(r48, r23, r32, &slow)
-			r50 := fma32Try(r49, r23, r34, &slow)
-			r52 := r23 > r51
-			r53 := r23
-			if r52 {
-				r53 = r51
+		r14 := cVRest[j]
+		r15 := float32(r8 - r14)
+		r16 := cVC[j]
+		r17 := float32(r8 - r16)
+		r18 := cDtCTau[j]
+		r19 := float32(r15 * r17)
+		r20 := cDtRTau[j]
+		r21 := float32(r12 - r11)
+		r22 := float32(r20 * r21)
+		r23 := fma32Try(r18, r19, r22, &slow)
+		r24 := float32(r15 + r17)
+		r25 := float32(r18 * r24)
+		r26 := math.Float32frombits(math.Float32bits(r25) &^ (1 << 31))
+		r29 := fma32Try(r27, r25, r28, &slow)
+		r31 := fma32Try(r29, r25, r30, &slow)
+		r33 := fma32Try(r31, r25, r32, &slow)
+		r35 := fma32Try(r33, r25, r34, &slow)
+		r37 := fma32Try(r35, r25, r36, &slow)
+		r39 := r26 > r38
+		if r39 {
+			r42 := fma32Try(r40, r25, r41, &slow)
+			r44 := fma32Try(r42, r25, r43, &slow)
+			r46 := fma32Try(r44, r25, r45, &slow)
+			r47 := fma32Try(r46, r25, r27, &slow)
+			r48 := fma32Try(r47, r25, r28, &slow)
+			r49 := fma32Try(r48, r25, r30, &slow)
+			r50 := fma32Try(r49, r25, r32, &slow)
+			r51 := fma32Try(r50, r25, r34, &slow)
+			r52 := fma32Try(r51, r25, r36, &slow)
+			r54 := r25 > r53
+			r55 := r25
+			if r54 {
+				r55 = r53
 			}
-			r55 := r53 < r54
-			r56 := r53
-			if r55 {
-				r56 = r54
+			r57 := r55 < r56
+			r58 := r55
+			if r57 {
+				r58 = r56
 			}
-			r59 := fma32Try(r56, r58, r57, &slow)
-			r60 := float32(r59 - r57)
-			r63 := fma32Try(r60, r62, r56, &slow)
-			r64 := fma32Try(r60, r61, r63, &slow)
-			r65 := fma32Try(r38, r64, r39, &slow)
-			r66 := fma32Try(r65, r64, r41, &slow)
-			r67 := fma32Try(r66, r64, r43, &slow)
-			r68 := fma32Try(r67, r64, r25, &slow)
-			r69 := fma32Try(r68, r64, r26, &slow)
-			r70 := fma32Try(r69, r64, r28, &slow)
-			r71 := fma32Try(r70, r64, r30, &slow)
-			r72 := fma32Try(r71, r64, r32, &slow)
-			r73 := fma32Try(r72, r64, r34, &slow)
-			r75 := r60 > r74
-			r76 := r60
-			if r75 {
-				r76 = r74
+			r61 := fma32Try(r58, r60, r59, &slow)
+			r62 := float32(r61 - r59)
+			r65 := fma32Try(r62, r64, r58, &slow)
+			r66 := fma32Try(r62, r63, r65, &slow)
+			r67 := fma32Try(r40, r66, r41, &slow)
+			r68 := fma32Try(r67, r66, r43, &slow)
+			r69 := fma32Try(r68, r66, r45, &slow)
+			r70 := fma32Try(r69, r66, r27, &slow)
+			r71 := fma32Try(r70, r66, r28, &slow)
+			r72 := fma32Try(r71, r66, r30, &slow)
+			r73 := fma32Try(r72, r66, r32, &slow)
+			r74 := fma32Try(r73, r66, r34, &slow)
+			r75 := fma32Try(r74, r66, r36, &slow)
+			r77 := r62 > r76
+			r78 := r62
+			if r77 {
+				r78 = r76
 			}
-			r78 := float32(r76 * r77)
-			r79 := float32(r78 + r57)
-			r80 := math.Float32bits(r79)
-			r82 := r80 + r81
-			r83 := r82 << 23
-			r84 := math.Float32frombits(r83)
-			r85 := float32(r34 - r84)
-			r86 := fma32Try(r64, r73, r85, &slow)
-			r87 := float32(r86 / r53)
-			r88 := fma32Try(r60, r32, r57, &slow)
-			r89 := float32(r88 - r57)
-			r90 := float32(r89 + r57)
-			r91 := math.Float32bits(r90)
-			r92 := r91 + r81
-			r93 := r92 << 23
-			r94 := math.Float32frombits(r93)
-			r95 := float32(r87 * r94)
-			r96 := float32(r60 - r89)
-			r97 := float32(r96 + r57)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r81
-			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r95 * r101)
-			r103 := r24 <= r32
-			r104 := r102
-			if r103 {
-				r104 = r50
+			r80 := float32(r78 * r79)
+			r81 := float32(r80 + r59)
+			r82 := math.Float32bits(r81)
+			r84 := r82 + r83
+			r85 := r84 << 23
+			r86 := math.Float32frombits(r85)
+			r87 := float32(r36 - r86)
+			r88 := fma32Try(r66, r75, r87, &slow)
+			r89 := float32(r88 / r55)
+			r90 := fma32Try(r62, r34, r59, &slow)
+			r91 := float32(r90 - r59)
+			r92 := float32(r91 + r59)
+			r93 := math.Float32bits(r92)
+			r94 := r93 + r83
+			r95 := r94 << 23
+			r96 := math.Float32frombits(r95)
+			r97 := float32(r89 * r96)
+			r98 := float32(r62 - r91)
+			r99 := float32(r98 + r59)
+			r100 := math.Float32bits(r99)
+			r101 := r100 + r83
+			r102 := r101 << 23
+			r103 := math.Float32frombits(r102)
+			r104 := float32(r97 * r103)
+			r105 := r26 <= r34
+			r106 := r104
+			if r105 {
+				r106 = r52
 			}
-			if r37 {
-				r35 = r104
+			if r39 {
+				r37 = r106
 			}
 		}
-		r105 := fma32Try(r35, r21, r6, &slow)
+		r107 := fma32Try(r37, r23, r8, &slow)
 		if hasDelta {
-			r106 := delta[j]
-			r105 = float32(r105 + r106)
+			r108 := delta[j]
+			r107 = float32(r107 + r108)
 		}
-		r108 := cKa[j]
-		r109 := float32(r105 - r12)
-		r110 := cKeep[j]
-		r111 := float32(r110 * r9)
-		r112 := fma32Try(r108, r109, r111, &slow)
-		r114 := float32(r113 - r2)
-		r115 := cTauRef[j]
-		r116 := r114 < r115
-		r0 = r105
-		if r116 {
-			r0 = r6
+		r110 := cKa[j]
+		r111 := float32(r107 - r14)
+		r112 := cKeep[j]
+		r113 := float32(r112 * r11)
+		r114 := fma32Try(r110, r111, r113, &slow)
+		r116 := float32(r115 - r2)
+		r117 := cTauRef[j]
+		r118 := r116 < r117
+		r0 = r107
+		if r118 {
+			r0 = r8
 		}
-		r1 = r112
-		if r116 {
-			r1 = r9
+		r1 = r114
+		if r118 {
+			r1 = r11
 		}
-		r119 := r0 >= r3
-		if r119 {
-			r2 = r113
+		r121 := r0 >= r3
+		if r121 {
+			r2 = r115
 		}
 		if slow {
 			stepF32HardPNExact(f, s, j, j+1)
 			continue
 		}
 		if hasSpike {
-			if r119 {
+			if r121 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r120 := r116 || r119
-			ref[j] = r120
+			r122 := r118 || r121
+			ref[j] = r122
 		}
 		if hasBits {
-			if r119 {
+			if r121 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -3469,27 +3487,27 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	r34 := math.Float32frombits(0x3f800000) // 1
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r51 := math.Float32frombits(0x42be0000) // 95
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r74 := math.Float32frombits(0x41f00000) // 30
-	r77 := math.Float32frombits(0xbf800000) // -1
-	r81 := uint32(0x7f)
-	r113 := f.T[s]
+	r27 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r28 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r30 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r32 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r34 := math.Float32frombits(0x3f000000) // 0.5
+	r36 := math.Float32frombits(0x3f800000) // 1
+	r38 := math.Float32frombits(0x3e000000) // 0.125
+	r40 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r41 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r43 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r45 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r53 := math.Float32frombits(0x42be0000) // 95
+	r56 := math.Float32frombits(0xc2ae0000) // -87
+	r59 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r60 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r63 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r64 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r76 := math.Float32frombits(0x41f00000) // 30
+	r79 := math.Float32frombits(0xbf800000) // -1
+	r83 := uint32(0x7f)
+	r115 := f.T[s]
 	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
@@ -3497,148 +3515,150 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 		r3 := cVTh[j]
 		r4 := r0 >= r3
 		r5 := cVReset[j]
-		r6 := r0
+		r6 := float32(r0 - r5)
+		r7 := float32(r0 - r6)
+		r8 := r0
 		if r4 {
-			r6 = r5
+			r8 = r7
 		}
-		r7 := cB[j]
-		r8 := float32(r1 + r7)
-		r9 := r1
+		r9 := cB[j]
+		r10 := float32(r1 + r9)
+		r11 := r1
 		if r4 {
-			r9 = r8
+			r11 = r10
 		}
-		r10 := math.Float32frombits(0x00000000) // 0
+		r12 := math.Float32frombits(0x00000000) // 0
 		if hasI {
-			r10 = i[j]
+			r12 = i[j]
 		}
-		r12 := cVRest[j]
-		r13 := float32(r6 - r12)
-		r14 := cVC[j]
-		r15 := float32(r6 - r14)
-		r16 := cDtCTau[j]
-		r17 := float32(r13 * r15)
-		r18 := cDtRTau[j]
-		r19 := float32(r10 - r9)
-		r20 := float32(r18 * r19)
-		r21 := fma32(r16, r17, r20)
-		r22 := float32(r13 + r15)
-		r23 := float32(r16 * r22)
-		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r27 := fma32(r25, r23, r26)
-		r29 := fma32(r27, r23, r28)
-		r31 := fma32(r29, r23, r30)
-		r33 := fma32(r31, r23, r32)
-		r35 := fma32(r33, r23, r34)
-		r37 := r24 > r36
-		if r37 {
-			r40 := fma32(r38, r23, r39)
-			r42 := fma32(r40, r23, r41)
-			r44 := fma32(r42, r23, r43)
-			r45 := fma32(r44, r23, r25)
-			r46 := fma32(r45, r23, r26)
-			r47 := fma32(r46, r23, r28)
-			r48 := fma32(r47, r23, r30)
-			r49 := fma32(r48, r23, r32)
-			r50 := fma32(r49, r23, r34)
-			r52 := r23 > r51
-			r53 := r23
-			if r52 {
-				r53 = r51
+		r14 := cVRest[j]
+		r15 := float32(r8 - r14)
+		r16 := cVC[j]
+		r17 := float32(r8 - r16)
+		r18 := cDtCTau[j]
+		r19 := float32(r15 * r17)
+		r20 := cDtRTau[j]
+		r21 := float32(r12 - r11)
+		r22 := float32(r20 * r21)
+		r23 := fma32(r18, r19, r22)
+		r24 := float32(r15 + r17)
+		r25 := float32(r18 * r24)
+		r26 := math.Float32frombits(math.Float32bits(r25) &^ (1 << 31))
+		r29 := fma32(r27, r25, r28)
+		r31 := fma32(r29, r25, r30)
+		r33 := fma32(r31, r25, r32)
+		r35 := fma32(r33, r25, r34)
+		r37 := fma32(r35, r25, r36)
+		r39 := r26 > r38
+		if r39 {
+			r42 := fma32(r40, r25, r41)
+			r44 := fma32(r42, r25, r43)
+			r46 := fma32(r44, r25, r45)
+			r47 := fma32(r46, r25, r27)
+			r48 := fma32(r47, r25, r28)
+			r49 := fma32(r48, r25, r30)
+			r50 := fma32(r49, r25, r32)
+			r51 := fma32(r50, r25, r34)
+			r52 := fma32(r51, r25, r36)
+			r54 := r25 > r53
+			r55 := r25
+			if r54 {
+				r55 = r53
 			}
-			r55 := r53 < r54
-			r56 := r53
-			if r55 {
-				r56 = r54
+			r57 := r55 < r56
+			r58 := r55
+			if r57 {
+				r58 = r56
 			}
-			r59 := fma32(r56, r58, r57)
-			r60 := float32(r59 - r57)
-			r63 := fma32(r60, r62, r56)
-			r64 := fma32(r60, r61, r63)
-			r65 := fma32(r38, r64, r39)
-			r66 := fma32(r65, r64, r41)
-			r67 := fma32(r66, r64, r43)
-			r68 := fma32(r67, r64, r25)
-			r69 := fma32(r68, r64, r26)
-			r70 := fma32(r69, r64, r28)
-			r71 := fma32(r70, r64, r30)
-			r72 := fma32(r71, r64, r32)
-			r73 := fma32(r72, r64, r34)
-			r75 := r60 > r74
-			r76 := r60
-			if r75 {
-				r76 = r74
+			r61 := fma32(r58, r60, r59)
+			r62 := float32(r61 - r59)
+			r65 := fma32(r62, r64, r58)
+			r66 := fma32(r62, r63, r65)
+			r67 := fma32(r40, r66, r41)
+			r68 := fma32(r67, r66, r43)
+			r69 := fma32(r68, r66, r45)
+			r70 := fma32(r69, r66, r27)
+			r71 := fma32(r70, r66, r28)
+			r72 := fma32(r71, r66, r30)
+			r73 := fma32(r72, r66, r32)
+			r74 := fma32(r73, r66, r34)
+			r75 := fma32(r74, r66, r36)
+			r77 := r62 > r76
+			r78 := r62
+			if r77 {
+				r78 = r76
 			}
-			r78 := float32(r76 * r77)
-			r79 := float32(r78 + r57)
-			r80 := math.Float32bits(r79)
-			r82 := r80 + r81
-			r83 := r82 << 23
-			r84 := math.Float32frombits(r83)
-			r85 := float32(r34 - r84)
-			r86 := fma32(r64, r73, r85)
-			r87 := float32(r86 / r53)
-			r88 := fma32(r60, r32, r57)
-			r89 := float32(r88 - r57)
-			r90 := float32(r89 + r57)
-			r91 := math.Float32bits(r90)
-			r92 := r91 + r81
-			r93 := r92 << 23
-			r94 := math.Float32frombits(r93)
-			r95 := float32(r87 * r94)
-			r96 := float32(r60 - r89)
-			r97 := float32(r96 + r57)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r81
-			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r95 * r101)
-			r103 := r24 <= r32
-			r104 := r102
-			if r103 {
-				r104 = r50
+			r80 := float32(r78 * r79)
+			r81 := float32(r80 + r59)
+			r82 := math.Float32bits(r81)
+			r84 := r82 + r83
+			r85 := r84 << 23
+			r86 := math.Float32frombits(r85)
+			r87 := float32(r36 - r86)
+			r88 := fma32(r66, r75, r87)
+			r89 := float32(r88 / r55)
+			r90 := fma32(r62, r34, r59)
+			r91 := float32(r90 - r59)
+			r92 := float32(r91 + r59)
+			r93 := math.Float32bits(r92)
+			r94 := r93 + r83
+			r95 := r94 << 23
+			r96 := math.Float32frombits(r95)
+			r97 := float32(r89 * r96)
+			r98 := float32(r62 - r91)
+			r99 := float32(r98 + r59)
+			r100 := math.Float32bits(r99)
+			r101 := r100 + r83
+			r102 := r101 << 23
+			r103 := math.Float32frombits(r102)
+			r104 := float32(r97 * r103)
+			r105 := r26 <= r34
+			r106 := r104
+			if r105 {
+				r106 = r52
 			}
-			if r37 {
-				r35 = r104
+			if r39 {
+				r37 = r106
 			}
 		}
-		r105 := fma32(r35, r21, r6)
+		r107 := fma32(r37, r23, r8)
 		if hasDelta {
-			r106 := delta[j]
-			r105 = float32(r105 + r106)
+			r108 := delta[j]
+			r107 = float32(r107 + r108)
 		}
-		r108 := cKa[j]
-		r109 := float32(r105 - r12)
-		r110 := cKeep[j]
-		r111 := float32(r110 * r9)
-		r112 := fma32(r108, r109, r111)
-		r114 := float32(r113 - r2)
-		r115 := cTauRef[j]
-		r116 := r114 < r115
-		r0 = r105
-		if r116 {
-			r0 = r6
+		r110 := cKa[j]
+		r111 := float32(r107 - r14)
+		r112 := cKeep[j]
+		r113 := float32(r112 * r11)
+		r114 := fma32(r110, r111, r113)
+		r116 := float32(r115 - r2)
+		r117 := cTauRef[j]
+		r118 := r116 < r117
+		r0 = r107
+		if r118 {
+			r0 = r8
 		}
-		r1 = r112
-		if r116 {
-			r1 = r9
+		r1 = r114
+		if r118 {
+			r1 = r11
 		}
-		r119 := r0 >= r3
-		if r119 {
-			r2 = r113
+		r121 := r0 >= r3
+		if r121 {
+			r2 = r115
 		}
 		if hasSpike {
-			if r119 {
+			if r121 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r120 := r116 || r119
-			ref[j] = r120
+			r122 := r118 || r121
+			ref[j] = r122
 		}
 		if hasBits {
-			if r119 {
+			if r121 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -4841,33 +4861,33 @@ func stepF64HardOne(f *Frame64, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
-	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	r30 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	r32 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	r34 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	r36 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	r38 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	r40 := math.Float64frombits(0x3ff0000000000000) // 1
-	r42 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	r44 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	r45 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	r47 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	r49 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	r51 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	r53 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	r55 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	r66 := math.Float64frombits(0x4086800000000000) // 720
-	r69 := math.Float64frombits(0xc086200000000000) // -708
-	r72 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	r73 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	r76 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	r77 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	r95 := math.Float64frombits(0x404e000000000000) // 60
-	r98 := math.Float64frombits(0xbff0000000000000) // -1
-	r102 := uint64(0x3ff)
-	r134 := f.T[s]
+	r27 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r28 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r30 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r32 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r34 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r36 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r38 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r40 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r42 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r44 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r46 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r47 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r49 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r51 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r53 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r55 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r57 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r68 := math.Float64frombits(0x4086800000000000)  // 720
+	r71 := math.Float64frombits(0xc086200000000000)  // -708
+	r74 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r75 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r78 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r79 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r97 := math.Float64frombits(0x404e000000000000)  // 60
+	r100 := math.Float64frombits(0xbff0000000000000) // -1
+	r104 := uint64(0x3ff)
+	r136 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		r0a := v[j]
@@ -4878,299 +4898,303 @@ func stepF64HardOne(f *Frame64, s int) {
 		r2b := last[j+1]
 		r4a := r0a >= c[CVTh]
 		r4b := r0b >= c[CVTh]
-		r6a := r0a
+		r6a := float64(r0a - c[CVReset])
+		r6b := float64(r0b - c[CVReset])
+		r7a := float64(r0a - r6a)
+		r7b := float64(r0b - r6b)
+		r8a := r0a
 		if r4a {
-			r6a = c[CVReset]
+			r8a = r7a
 		}
-		r6b := r0b
+		r8b := r0b
 		if r4b {
-			r6b = c[CVReset]
+			r8b = r7b
 		}
-		r8a := float64(r1a + c[CB])
-		r8b := float64(r1b + c[CB])
-		r9a := r1a
+		r10a := float64(r1a + c[CB])
+		r10b := float64(r1b + c[CB])
+		r11a := r1a
 		if r4a {
-			r9a = r8a
+			r11a = r10a
 		}
-		r9b := r1b
+		r11b := r1b
 		if r4b {
-			r9b = r8b
+			r11b = r10b
 		}
-		r10a := math.Float64frombits(0x0000000000000000) // 0
-		r10b := math.Float64frombits(0x0000000000000000) // 0
+		r12a := math.Float64frombits(0x0000000000000000) // 0
+		r12b := math.Float64frombits(0x0000000000000000) // 0
 		if hasI {
-			r10a = i[j]
-			r10b = i[j+1]
+			r12a = i[j]
+			r12b = i[j+1]
 		}
-		r13a := float64(r6a - c[CVRest])
-		r13b := float64(r6b - c[CVRest])
-		r15a := float64(r6a - c[CVC])
-		r15b := float64(r6b - c[CVC])
-		r17a := float64(r13a * r15a)
-		r17b := float64(r13b * r15b)
-		r19a := float64(r10a - r9a)
-		r19b := float64(r10b - r9b)
-		r20a := float64(c[CDtRTau] * r19a)
-		r20b := float64(c[CDtRTau] * r19b)
-		r21a := math.FMA(c[CDtCTau], r17a, r20a)
-		r21b := math.FMA(c[CDtCTau], r17b, r20b)
-		r22a := float64(r13a + r15a)
-		r22b := float64(r13b + r15b)
-		r23a := float64(c[CDtCTau] * r22a)
-		r23b := float64(c[CDtCTau] * r22b)
-		r24a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
-		r24b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
-		r27a := math.FMA(r25, r23a, r26)
-		r27b := math.FMA(r25, r23b, r26)
-		r29a := math.FMA(r27a, r23a, r28)
-		r29b := math.FMA(r27b, r23b, r28)
-		r31a := math.FMA(r29a, r23a, r30)
-		r31b := math.FMA(r29b, r23b, r30)
-		r33a := math.FMA(r31a, r23a, r32)
-		r33b := math.FMA(r31b, r23b, r32)
-		r35a := math.FMA(r33a, r23a, r34)
-		r35b := math.FMA(r33b, r23b, r34)
-		r37a := math.FMA(r35a, r23a, r36)
-		r37b := math.FMA(r35b, r23b, r36)
-		r39a := math.FMA(r37a, r23a, r38)
-		r39b := math.FMA(r37b, r23b, r38)
-		r41a := math.FMA(r39a, r23a, r40)
-		r41b := math.FMA(r39b, r23b, r40)
-		r43a := r24a > r42
-		r43b := r24b > r42
-		if r43a {
-			r46a := math.FMA(r44, r23a, r45)
-			r48a := math.FMA(r46a, r23a, r47)
-			r50a := math.FMA(r48a, r23a, r49)
-			r52a := math.FMA(r50a, r23a, r51)
-			r54a := math.FMA(r52a, r23a, r53)
-			r56a := math.FMA(r54a, r23a, r55)
-			r57a := math.FMA(r56a, r23a, r25)
-			r58a := math.FMA(r57a, r23a, r26)
-			r59a := math.FMA(r58a, r23a, r28)
-			r60a := math.FMA(r59a, r23a, r30)
-			r61a := math.FMA(r60a, r23a, r32)
-			r62a := math.FMA(r61a, r23a, r34)
-			r63a := math.FMA(r62a, r23a, r36)
-			r64a := math.FMA(r63a, r23a, r38)
-			r65a := math.FMA(r64a, r23a, r40)
-			r67a := r23a > r66
-			r68a := r23a
-			if r67a {
-				r68a = r66
+		r15a := float64(r8a - c[CVRest])
+		r15b := float64(r8b - c[CVRest])
+		r17a := float64(r8a - c[CVC])
+		r17b := float64(r8b - c[CVC])
+		r19a := float64(r15a * r17a)
+		r19b := float64(r15b * r17b)
+		r21a := float64(r12a - r11a)
+		r21b := float64(r12b - r11b)
+		r22a := float64(c[CDtRTau] * r21a)
+		r22b := float64(c[CDtRTau] * r21b)
+		r23a := math.FMA(c[CDtCTau], r19a, r22a)
+		r23b := math.FMA(c[CDtCTau], r19b, r22b)
+		r24a := float64(r15a + r17a)
+		r24b := float64(r15b + r17b)
+		r25a := float64(c[CDtCTau] * r24a)
+		r25b := float64(c[CDtCTau] * r24b)
+		r26a := math.Float64frombits(math.Float64bits(r25a) &^ (1 << 63))
+		r26b := math.Float64frombits(math.Float64bits(r25b) &^ (1 << 63))
+		r29a := math.FMA(r27, r25a, r28)
+		r29b := math.FMA(r27, r25b, r28)
+		r31a := math.FMA(r29a, r25a, r30)
+		r31b := math.FMA(r29b, r25b, r30)
+		r33a := math.FMA(r31a, r25a, r32)
+		r33b := math.FMA(r31b, r25b, r32)
+		r35a := math.FMA(r33a, r25a, r34)
+		r35b := math.FMA(r33b, r25b, r34)
+		r37a := math.FMA(r35a, r25a, r36)
+		r37b := math.FMA(r35b, r25b, r36)
+		r39a := math.FMA(r37a, r25a, r38)
+		r39b := math.FMA(r37b, r25b, r38)
+		r41a := math.FMA(r39a, r25a, r40)
+		r41b := math.FMA(r39b, r25b, r40)
+		r43a := math.FMA(r41a, r25a, r42)
+		r43b := math.FMA(r41b, r25b, r42)
+		r45a := r26a > r44
+		r45b := r26b > r44
+		if r45a {
+			r48a := math.FMA(r46, r25a, r47)
+			r50a := math.FMA(r48a, r25a, r49)
+			r52a := math.FMA(r50a, r25a, r51)
+			r54a := math.FMA(r52a, r25a, r53)
+			r56a := math.FMA(r54a, r25a, r55)
+			r58a := math.FMA(r56a, r25a, r57)
+			r59a := math.FMA(r58a, r25a, r27)
+			r60a := math.FMA(r59a, r25a, r28)
+			r61a := math.FMA(r60a, r25a, r30)
+			r62a := math.FMA(r61a, r25a, r32)
+			r63a := math.FMA(r62a, r25a, r34)
+			r64a := math.FMA(r63a, r25a, r36)
+			r65a := math.FMA(r64a, r25a, r38)
+			r66a := math.FMA(r65a, r25a, r40)
+			r67a := math.FMA(r66a, r25a, r42)
+			r69a := r25a > r68
+			r70a := r25a
+			if r69a {
+				r70a = r68
 			}
-			r70a := r68a < r69
-			r71a := r68a
-			if r70a {
-				r71a = r69
+			r72a := r70a < r71
+			r73a := r70a
+			if r72a {
+				r73a = r71
 			}
-			r74a := math.FMA(r71a, r73, r72)
-			r75a := float64(r74a - r72)
-			r78a := math.FMA(r75a, r77, r71a)
-			r79a := math.FMA(r75a, r76, r78a)
-			r80a := math.FMA(r44, r79a, r45)
-			r81a := math.FMA(r80a, r79a, r47)
-			r82a := math.FMA(r81a, r79a, r49)
-			r83a := math.FMA(r82a, r79a, r51)
-			r84a := math.FMA(r83a, r79a, r53)
-			r85a := math.FMA(r84a, r79a, r55)
-			r86a := math.FMA(r85a, r79a, r25)
-			r87a := math.FMA(r86a, r79a, r26)
-			r88a := math.FMA(r87a, r79a, r28)
-			r89a := math.FMA(r88a, r79a, r30)
-			r90a := math.FMA(r89a, r79a, r32)
-			r91a := math.FMA(r90a, r79a, r34)
-			r92a := math.FMA(r91a, r79a, r36)
-			r93a := math.FMA(r92a, r79a, r38)
-			r94a := math.FMA(r93a, r79a, r40)
-			r96a := r75a > r95
-			r97a := r75a
-			if r96a {
-				r97a = r95
+			r76a := math.FMA(r73a, r75, r74)
+			r77a := float64(r76a - r74)
+			r80a := math.FMA(r77a, r79, r73a)
+			r81a := math.FMA(r77a, r78, r80a)
+			r82a := math.FMA(r46, r81a, r47)
+			r83a := math.FMA(r82a, r81a, r49)
+			r84a := math.FMA(r83a, r81a, r51)
+			r85a := math.FMA(r84a, r81a, r53)
+			r86a := math.FMA(r85a, r81a, r55)
+			r87a := math.FMA(r86a, r81a, r57)
+			r88a := math.FMA(r87a, r81a, r27)
+			r89a := math.FMA(r88a, r81a, r28)
+			r90a := math.FMA(r89a, r81a, r30)
+			r91a := math.FMA(r90a, r81a, r32)
+			r92a := math.FMA(r91a, r81a, r34)
+			r93a := math.FMA(r92a, r81a, r36)
+			r94a := math.FMA(r93a, r81a, r38)
+			r95a := math.FMA(r94a, r81a, r40)
+			r96a := math.FMA(r95a, r81a, r42)
+			r98a := r77a > r97
+			r99a := r77a
+			if r98a {
+				r99a = r97
 			}
-			r99a := float64(r97a * r98)
-			r100a := float64(r99a + r72)
-			r101a := math.Float64bits(r100a)
-			r103a := r101a + r102
-			r104a := r103a << 52
-			r105a := math.Float64frombits(r104a)
-			r106a := float64(r40 - r105a)
-			r107a := math.FMA(r79a, r94a, r106a)
-			r108a := float64(r107a / r68a)
-			r109a := math.FMA(r75a, r38, r72)
-			r110a := float64(r109a - r72)
-			r111a := float64(r110a + r72)
-			r112a := math.Float64bits(r111a)
-			r113a := r112a + r102
-			r114a := r113a << 52
-			r115a := math.Float64frombits(r114a)
-			r116a := float64(r108a * r115a)
-			r117a := float64(r75a - r110a)
-			r118a := float64(r117a + r72)
-			r119a := math.Float64bits(r118a)
-			r120a := r119a + r102
-			r121a := r120a << 52
-			r122a := math.Float64frombits(r121a)
-			r123a := float64(r116a * r122a)
-			r124a := r24a <= r38
-			r125a := r123a
-			if r124a {
-				r125a = r65a
+			r101a := float64(r99a * r100)
+			r102a := float64(r101a + r74)
+			r103a := math.Float64bits(r102a)
+			r105a := r103a + r104
+			r106a := r105a << 52
+			r107a := math.Float64frombits(r106a)
+			r108a := float64(r42 - r107a)
+			r109a := math.FMA(r81a, r96a, r108a)
+			r110a := float64(r109a / r70a)
+			r111a := math.FMA(r77a, r40, r74)
+			r112a := float64(r111a - r74)
+			r113a := float64(r112a + r74)
+			r114a := math.Float64bits(r113a)
+			r115a := r114a + r104
+			r116a := r115a << 52
+			r117a := math.Float64frombits(r116a)
+			r118a := float64(r110a * r117a)
+			r119a := float64(r77a - r112a)
+			r120a := float64(r119a + r74)
+			r121a := math.Float64bits(r120a)
+			r122a := r121a + r104
+			r123a := r122a << 52
+			r124a := math.Float64frombits(r123a)
+			r125a := float64(r118a * r124a)
+			r126a := r26a <= r40
+			r127a := r125a
+			if r126a {
+				r127a = r67a
 			}
-			if r43a {
-				r41a = r125a
-			}
-		}
-		if r43b {
-			r46b := math.FMA(r44, r23b, r45)
-			r48b := math.FMA(r46b, r23b, r47)
-			r50b := math.FMA(r48b, r23b, r49)
-			r52b := math.FMA(r50b, r23b, r51)
-			r54b := math.FMA(r52b, r23b, r53)
-			r56b := math.FMA(r54b, r23b, r55)
-			r57b := math.FMA(r56b, r23b, r25)
-			r58b := math.FMA(r57b, r23b, r26)
-			r59b := math.FMA(r58b, r23b, r28)
-			r60b := math.FMA(r59b, r23b, r30)
-			r61b := math.FMA(r60b, r23b, r32)
-			r62b := math.FMA(r61b, r23b, r34)
-			r63b := math.FMA(r62b, r23b, r36)
-			r64b := math.FMA(r63b, r23b, r38)
-			r65b := math.FMA(r64b, r23b, r40)
-			r67b := r23b > r66
-			r68b := r23b
-			if r67b {
-				r68b = r66
-			}
-			r70b := r68b < r69
-			r71b := r68b
-			if r70b {
-				r71b = r69
-			}
-			r74b := math.FMA(r71b, r73, r72)
-			r75b := float64(r74b - r72)
-			r78b := math.FMA(r75b, r77, r71b)
-			r79b := math.FMA(r75b, r76, r78b)
-			r80b := math.FMA(r44, r79b, r45)
-			r81b := math.FMA(r80b, r79b, r47)
-			r82b := math.FMA(r81b, r79b, r49)
-			r83b := math.FMA(r82b, r79b, r51)
-			r84b := math.FMA(r83b, r79b, r53)
-			r85b := math.FMA(r84b, r79b, r55)
-			r86b := math.FMA(r85b, r79b, r25)
-			r87b := math.FMA(r86b, r79b, r26)
-			r88b := math.FMA(r87b, r79b, r28)
-			r89b := math.FMA(r88b, r79b, r30)
-			r90b := math.FMA(r89b, r79b, r32)
-			r91b := math.FMA(r90b, r79b, r34)
-			r92b := math.FMA(r91b, r79b, r36)
-			r93b := math.FMA(r92b, r79b, r38)
-			r94b := math.FMA(r93b, r79b, r40)
-			r96b := r75b > r95
-			r97b := r75b
-			if r96b {
-				r97b = r95
-			}
-			r99b := float64(r97b * r98)
-			r100b := float64(r99b + r72)
-			r101b := math.Float64bits(r100b)
-			r103b := r101b + r102
-			r104b := r103b << 52
-			r105b := math.Float64frombits(r104b)
-			r106b := float64(r40 - r105b)
-			r107b := math.FMA(r79b, r94b, r106b)
-			r108b := float64(r107b / r68b)
-			r109b := math.FMA(r75b, r38, r72)
-			r110b := float64(r109b - r72)
-			r111b := float64(r110b + r72)
-			r112b := math.Float64bits(r111b)
-			r113b := r112b + r102
-			r114b := r113b << 52
-			r115b := math.Float64frombits(r114b)
-			r116b := float64(r108b * r115b)
-			r117b := float64(r75b - r110b)
-			r118b := float64(r117b + r72)
-			r119b := math.Float64bits(r118b)
-			r120b := r119b + r102
-			r121b := r120b << 52
-			r122b := math.Float64frombits(r121b)
-			r123b := float64(r116b * r122b)
-			r124b := r24b <= r38
-			r125b := r123b
-			if r124b {
-				r125b = r65b
-			}
-			if r43b {
-				r41b = r125b
+			if r45a {
+				r43a = r127a
 			}
 		}
-		r126a := math.FMA(r41a, r21a, r6a)
-		r126b := math.FMA(r41b, r21b, r6b)
+		if r45b {
+			r48b := math.FMA(r46, r25b, r47)
+			r50b := math.FMA(r48b, r25b, r49)
+			r52b := math.FMA(r50b, r25b, r51)
+			r54b := math.FMA(r52b, r25b, r53)
+			r56b := math.FMA(r54b, r25b, r55)
+			r58b := math.FMA(r56b, r25b, r57)
+			r59b := math.FMA(r58b, r25b, r27)
+			r60b := math.FMA(r59b, r25b, r28)
+			r61b := math.FMA(r60b, r25b, r30)
+			r62b := math.FMA(r61b, r25b, r32)
+			r63b := math.FMA(r62b, r25b, r34)
+			r64b := math.FMA(r63b, r25b, r36)
+			r65b := math.FMA(r64b, r25b, r38)
+			r66b := math.FMA(r65b, r25b, r40)
+			r67b := math.FMA(r66b, r25b, r42)
+			r69b := r25b > r68
+			r70b := r25b
+			if r69b {
+				r70b = r68
+			}
+			r72b := r70b < r71
+			r73b := r70b
+			if r72b {
+				r73b = r71
+			}
+			r76b := math.FMA(r73b, r75, r74)
+			r77b := float64(r76b - r74)
+			r80b := math.FMA(r77b, r79, r73b)
+			r81b := math.FMA(r77b, r78, r80b)
+			r82b := math.FMA(r46, r81b, r47)
+			r83b := math.FMA(r82b, r81b, r49)
+			r84b := math.FMA(r83b, r81b, r51)
+			r85b := math.FMA(r84b, r81b, r53)
+			r86b := math.FMA(r85b, r81b, r55)
+			r87b := math.FMA(r86b, r81b, r57)
+			r88b := math.FMA(r87b, r81b, r27)
+			r89b := math.FMA(r88b, r81b, r28)
+			r90b := math.FMA(r89b, r81b, r30)
+			r91b := math.FMA(r90b, r81b, r32)
+			r92b := math.FMA(r91b, r81b, r34)
+			r93b := math.FMA(r92b, r81b, r36)
+			r94b := math.FMA(r93b, r81b, r38)
+			r95b := math.FMA(r94b, r81b, r40)
+			r96b := math.FMA(r95b, r81b, r42)
+			r98b := r77b > r97
+			r99b := r77b
+			if r98b {
+				r99b = r97
+			}
+			r101b := float64(r99b * r100)
+			r102b := float64(r101b + r74)
+			r103b := math.Float64bits(r102b)
+			r105b := r103b + r104
+			r106b := r105b << 52
+			r107b := math.Float64frombits(r106b)
+			r108b := float64(r42 - r107b)
+			r109b := math.FMA(r81b, r96b, r108b)
+			r110b := float64(r109b / r70b)
+			r111b := math.FMA(r77b, r40, r74)
+			r112b := float64(r111b - r74)
+			r113b := float64(r112b + r74)
+			r114b := math.Float64bits(r113b)
+			r115b := r114b + r104
+			r116b := r115b << 52
+			r117b := math.Float64frombits(r116b)
+			r118b := float64(r110b * r117b)
+			r119b := float64(r77b - r112b)
+			r120b := float64(r119b + r74)
+			r121b := math.Float64bits(r120b)
+			r122b := r121b + r104
+			r123b := r122b << 52
+			r124b := math.Float64frombits(r123b)
+			r125b := float64(r118b * r124b)
+			r126b := r26b <= r40
+			r127b := r125b
+			if r126b {
+				r127b = r67b
+			}
+			if r45b {
+				r43b = r127b
+			}
+		}
+		r128a := math.FMA(r43a, r23a, r8a)
+		r128b := math.FMA(r43b, r23b, r8b)
 		if hasDelta {
-			r127a := delta[j]
-			r127b := delta[j+1]
-			r126a = float64(r126a + r127a)
-			r126b = float64(r126b + r127b)
+			r129a := delta[j]
+			r129b := delta[j+1]
+			r128a = float64(r128a + r129a)
+			r128b = float64(r128b + r129b)
 		}
-		r130a := float64(r126a - c[CVRest])
-		r130b := float64(r126b - c[CVRest])
-		r132a := float64(c[CKeep] * r9a)
-		r132b := float64(c[CKeep] * r9b)
-		r133a := math.FMA(c[CKa], r130a, r132a)
-		r133b := math.FMA(c[CKa], r130b, r132b)
-		r135a := float64(r134 - r2a)
-		r135b := float64(r134 - r2b)
-		r137a := r135a < c[CTauRef]
-		r137b := r135b < c[CTauRef]
-		r0a = r126a
-		if r137a {
-			r0a = r6a
+		r132a := float64(r128a - c[CVRest])
+		r132b := float64(r128b - c[CVRest])
+		r134a := float64(c[CKeep] * r11a)
+		r134b := float64(c[CKeep] * r11b)
+		r135a := math.FMA(c[CKa], r132a, r134a)
+		r135b := math.FMA(c[CKa], r132b, r134b)
+		r137a := float64(r136 - r2a)
+		r137b := float64(r136 - r2b)
+		r139a := r137a < c[CTauRef]
+		r139b := r137b < c[CTauRef]
+		r0a = r128a
+		if r139a {
+			r0a = r8a
 		}
-		r0b = r126b
-		if r137b {
-			r0b = r6b
+		r0b = r128b
+		if r139b {
+			r0b = r8b
 		}
-		r1a = r133a
-		if r137a {
-			r1a = r9a
+		r1a = r135a
+		if r139a {
+			r1a = r11a
 		}
-		r1b = r133b
-		if r137b {
-			r1b = r9b
+		r1b = r135b
+		if r139b {
+			r1b = r11b
 		}
-		r140a := r0a >= c[CVTh]
-		r140b := r0b >= c[CVTh]
-		if r140a {
-			r2a = r134
+		r142a := r0a >= c[CVTh]
+		r142b := r0b >= c[CVTh]
+		if r142a {
+			r2a = r136
 		}
-		if r140b {
-			r2b = r134
+		if r142b {
+			r2b = r136
 		}
 		if hasSpike {
-			if r140a {
+			if r142a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r140b {
+			if r142b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
 		if hasRef {
-			r141a := r137a || r140a
-			r141b := r137b || r140b
-			ref[j] = r141a
-			ref[j+1] = r141b
+			r143a := r139a || r142a
+			r143b := r139b || r142b
+			ref[j] = r143a
+			ref[j+1] = r143b
 		}
 		if hasBits {
-			if r140a {
+			if r142a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r140b {
+			if r142b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -5188,155 +5212,157 @@ func stepF64HardOne(f *Frame64, s int) {
 		r1 := w[j]
 		r2 := last[j]
 		r4 := r0 >= c[CVTh]
-		r6 := r0
+		r6 := float64(r0 - c[CVReset])
+		r7 := float64(r0 - r6)
+		r8 := r0
 		if r4 {
-			r6 = c[CVReset]
+			r8 = r7
 		}
-		r8 := float64(r1 + c[CB])
-		r9 := r1
+		r10 := float64(r1 + c[CB])
+		r11 := r1
 		if r4 {
-			r9 = r8
+			r11 = r10
 		}
-		r10 := math.Float64frombits(0x0000000000000000) // 0
+		r12 := math.Float64frombits(0x0000000000000000) // 0
 		if hasI {
-			r10 = i[j]
+			r12 = i[j]
 		}
-		r13 := float64(r6 - c[CVRest])
-		r15 := float64(r6 - c[CVC])
-		r17 := float64(r13 * r15)
-		r19 := float64(r10 - r9)
-		r20 := float64(c[CDtRTau] * r19)
-		r21 := math.FMA(c[CDtCTau], r17, r20)
-		r22 := float64(r13 + r15)
-		r23 := float64(c[CDtCTau] * r22)
-		r24 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
-		r27 := math.FMA(r25, r23, r26)
-		r29 := math.FMA(r27, r23, r28)
-		r31 := math.FMA(r29, r23, r30)
-		r33 := math.FMA(r31, r23, r32)
-		r35 := math.FMA(r33, r23, r34)
-		r37 := math.FMA(r35, r23, r36)
-		r39 := math.FMA(r37, r23, r38)
-		r41 := math.FMA(r39, r23, r40)
-		r43 := r24 > r42
-		if r43 {
-			r46 := math.FMA(r44, r23, r45)
-			r48 := math.FMA(r46, r23, r47)
-			r50 := math.FMA(r48, r23, r49)
-			r52 := math.FMA(r50, r23, r51)
-			r54 := math.FMA(r52, r23, r53)
-			r56 := math.FMA(r54, r23, r55)
-			r57 := math.FMA(r56, r23, r25)
-			r58 := math.FMA(r57, r23, r26)
-			r59 := math.FMA(r58, r23, r28)
-			r60 := math.FMA(r59, r23, r30)
-			r61 := math.FMA(r60, r23, r32)
-			r62 := math.FMA(r61, r23, r34)
-			r63 := math.FMA(r62, r23, r36)
-			r64 := math.FMA(r63, r23, r38)
-			r65 := math.FMA(r64, r23, r40)
-			r67 := r23 > r66
-			r68 := r23
-			if r67 {
-				r68 = r66
+		r15 := float64(r8 - c[CVRest])
+		r17 := float64(r8 - c[CVC])
+		r19 := float64(r15 * r17)
+		r21 := float64(r12 - r11)
+		r22 := float64(c[CDtRTau] * r21)
+		r23 := math.FMA(c[CDtCTau], r19, r22)
+		r24 := float64(r15 + r17)
+		r25 := float64(c[CDtCTau] * r24)
+		r26 := math.Float64frombits(math.Float64bits(r25) &^ (1 << 63))
+		r29 := math.FMA(r27, r25, r28)
+		r31 := math.FMA(r29, r25, r30)
+		r33 := math.FMA(r31, r25, r32)
+		r35 := math.FMA(r33, r25, r34)
+		r37 := math.FMA(r35, r25, r36)
+		r39 := math.FMA(r37, r25, r38)
+		r41 := math.FMA(r39, r25, r40)
+		r43 := math.FMA(r41, r25, r42)
+		r45 := r26 > r44
+		if r45 {
+			r48 := math.FMA(r46, r25, r47)
+			r50 := math.FMA(r48, r25, r49)
+			r52 := math.FMA(r50, r25, r51)
+			r54 := math.FMA(r52, r25, r53)
+			r56 := math.FMA(r54, r25, r55)
+			r58 := math.FMA(r56, r25, r57)
+			r59 := math.FMA(r58, r25, r27)
+			r60 := math.FMA(r59, r25, r28)
+			r61 := math.FMA(r60, r25, r30)
+			r62 := math.FMA(r61, r25, r32)
+			r63 := math.FMA(r62, r25, r34)
+			r64 := math.FMA(r63, r25, r36)
+			r65 := math.FMA(r64, r25, r38)
+			r66 := math.FMA(r65, r25, r40)
+			r67 := math.FMA(r66, r25, r42)
+			r69 := r25 > r68
+			r70 := r25
+			if r69 {
+				r70 = r68
 			}
-			r70 := r68 < r69
-			r71 := r68
-			if r70 {
-				r71 = r69
+			r72 := r70 < r71
+			r73 := r70
+			if r72 {
+				r73 = r71
 			}
-			r74 := math.FMA(r71, r73, r72)
-			r75 := float64(r74 - r72)
-			r78 := math.FMA(r75, r77, r71)
-			r79 := math.FMA(r75, r76, r78)
-			r80 := math.FMA(r44, r79, r45)
-			r81 := math.FMA(r80, r79, r47)
-			r82 := math.FMA(r81, r79, r49)
-			r83 := math.FMA(r82, r79, r51)
-			r84 := math.FMA(r83, r79, r53)
-			r85 := math.FMA(r84, r79, r55)
-			r86 := math.FMA(r85, r79, r25)
-			r87 := math.FMA(r86, r79, r26)
-			r88 := math.FMA(r87, r79, r28)
-			r89 := math.FMA(r88, r79, r30)
-			r90 := math.FMA(r89, r79, r32)
-			r91 := math.FMA(r90, r79, r34)
-			r92 := math.FMA(r91, r79, r36)
-			r93 := math.FMA(r92, r79, r38)
-			r94 := math.FMA(r93, r79, r40)
-			r96 := r75 > r95
-			r97 := r75
-			if r96 {
-				r97 = r95
+			r76 := math.FMA(r73, r75, r74)
+			r77 := float64(r76 - r74)
+			r80 := math.FMA(r77, r79, r73)
+			r81 := math.FMA(r77, r78, r80)
+			r82 := math.FMA(r46, r81, r47)
+			r83 := math.FMA(r82, r81, r49)
+			r84 := math.FMA(r83, r81, r51)
+			r85 := math.FMA(r84, r81, r53)
+			r86 := math.FMA(r85, r81, r55)
+			r87 := math.FMA(r86, r81, r57)
+			r88 := math.FMA(r87, r81, r27)
+			r89 := math.FMA(r88, r81, r28)
+			r90 := math.FMA(r89, r81, r30)
+			r91 := math.FMA(r90, r81, r32)
+			r92 := math.FMA(r91, r81, r34)
+			r93 := math.FMA(r92, r81, r36)
+			r94 := math.FMA(r93, r81, r38)
+			r95 := math.FMA(r94, r81, r40)
+			r96 := math.FMA(r95, r81, r42)
+			r98 := r77 > r97
+			r99 := r77
+			if r98 {
+				r99 = r97
 			}
-			r99 := float64(r97 * r98)
-			r100 := float64(r99 + r72)
-			r101 := math.Float64bits(r100)
-			r103 := r101 + r102
-			r104 := r103 << 52
-			r105 := math.Float64frombits(r104)
-			r106 := float64(r40 - r105)
-			r107 := math.FMA(r79, r94, r106)
-			r108 := float64(r107 / r68)
-			r109 := math.FMA(r75, r38, r72)
-			r110 := float64(r109 - r72)
-			r111 := float64(r110 + r72)
-			r112 := math.Float64bits(r111)
-			r113 := r112 + r102
-			r114 := r113 << 52
-			r115 := math.Float64frombits(r114)
-			r116 := float64(r108 * r115)
-			r117 := float64(r75 - r110)
-			r118 := float64(r117 + r72)
-			r119 := math.Float64bits(r118)
-			r120 := r119 + r102
-			r121 := r120 << 52
-			r122 := math.Float64frombits(r121)
-			r123 := float64(r116 * r122)
-			r124 := r24 <= r38
-			r125 := r123
-			if r124 {
-				r125 = r65
+			r101 := float64(r99 * r100)
+			r102 := float64(r101 + r74)
+			r103 := math.Float64bits(r102)
+			r105 := r103 + r104
+			r106 := r105 << 52
+			r107 := math.Float64frombits(r106)
+			r108 := float64(r42 - r107)
+			r109 := math.FMA(r81, r96, r108)
+			r110 := float64(r109 / r70)
+			r111 := math.FMA(r77, r40, r74)
+			r112 := float64(r111 - r74)
+			r113 := float64(r112 + r74)
+			r114 := math.Float64bits(r113)
+			r115 := r114 + r104
+			r116 := r115 << 52
+			r117 := math.Float64frombits(r116)
+			r118 := float64(r110 * r117)
+			r119 := float64(r77 - r112)
+			r120 := float64(r119 + r74)
+			r121 := math.Float64bits(r120)
+			r122 := r121 + r104
+			r123 := r122 << 52
+			r124 := math.Float64frombits(r123)
+			r125 := float64(r118 * r124)
+			r126 := r26 <= r40
+			r127 := r125
+			if r126 {
+				r127 = r67
 			}
-			if r43 {
-				r41 = r125
+			if r45 {
+				r43 = r127
 			}
 		}
-		r126 := math.FMA(r41, r21, r6)
+		r128 := math.FMA(r43, r23, r8)
 		if hasDelta {
-			r127 := delta[j]
-			r126 = float64(r126 + r127)
+			r129 := delta[j]
+			r128 = float64(r128 + r129)
 		}
-		r130 := float64(r126 - c[CVRest])
-		r132 := float64(c[CKeep] * r9)
-		r133 := math.FMA(c[CKa], r130, r132)
-		r135 := float64(r134 - r2)
-		r137 := r135 < c[CTauRef]
-		r0 = r126
-		if r137 {
-			r0 = r6
+		r132 := float64(r128 - c[CVRest])
+		r134 := float64(c[CKeep] * r11)
+		r135 := math.FMA(c[CKa], r132, r134)
+		r137 := float64(r136 - r2)
+		r139 := r137 < c[CTauRef]
+		r0 = r128
+		if r139 {
+			r0 = r8
 		}
-		r1 = r133
-		if r137 {
-			r1 = r9
+		r1 = r135
+		if r139 {
+			r1 = r11
 		}
-		r140 := r0 >= c[CVTh]
-		if r140 {
-			r2 = r134
+		r142 := r0 >= c[CVTh]
+		if r142 {
+			r2 = r136
 		}
 		if hasSpike {
-			if r140 {
+			if r142 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r141 := r137 || r140
-			ref[j] = r141
+			r143 := r139 || r142
+			ref[j] = r143
 		}
 		if hasBits {
-			if r140 {
+			if r142 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -5401,33 +5427,33 @@ func stepF64HardPNOne(f *Frame64, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	r30 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	r32 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	r34 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	r36 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	r38 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	r40 := math.Float64frombits(0x3ff0000000000000) // 1
-	r42 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	r44 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	r45 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	r47 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	r49 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	r51 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	r53 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	r55 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	r66 := math.Float64frombits(0x4086800000000000) // 720
-	r69 := math.Float64frombits(0xc086200000000000) // -708
-	r72 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	r73 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	r76 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	r77 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	r95 := math.Float64frombits(0x404e000000000000) // 60
-	r98 := math.Float64frombits(0xbff0000000000000) // -1
-	r102 := uint64(0x3ff)
-	r134 := f.T[s]
+	r27 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r28 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r30 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r32 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r34 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r36 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r38 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r40 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r42 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r44 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r46 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r47 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r49 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r51 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r53 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r55 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r57 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r68 := math.Float64frombits(0x4086800000000000)  // 720
+	r71 := math.Float64frombits(0xc086200000000000)  // -708
+	r74 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r75 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r78 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r79 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r97 := math.Float64frombits(0x404e000000000000)  // 60
+	r100 := math.Float64frombits(0xbff0000000000000) // -1
+	r104 := uint64(0x3ff)
+	r136 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		r0a := v[j]
@@ -5442,315 +5468,319 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		r4b := r0b >= r3b
 		r5a := cVReset[j]
 		r5b := cVReset[j+1]
-		r6a := r0a
+		r6a := float64(r0a - r5a)
+		r6b := float64(r0b - r5b)
+		r7a := float64(r0a - r6a)
+		r7b := float64(r0b - r6b)
+		r8a := r0a
 		if r4a {
-			r6a = r5a
+			r8a = r7a
 		}
-		r6b := r0b
+		r8b := r0b
 		if r4b {
-			r6b = r5b
+			r8b = r7b
 		}
-		r7a := cB[j]
-		r7b := cB[j+1]
-		r8a := float64(r1a + r7a)
-		r8b := float64(r1b + r7b)
-		r9a := r1a
+		r9a := cB[j]
+		r9b := cB[j+1]
+		r10a := float64(r1a + r9a)
+		r10b := float64(r1b + r9b)
+		r11a := r1a
 		if r4a {
-			r9a = r8a
+			r11a = r10a
 		}
-		r9b := r1b
+		r11b := r1b
 		if r4b {
-			r9b = r8b
+			r11b = r10b
 		}
-		r10a := math.Float64frombits(0x0000000000000000) // 0
-		r10b := math.Float64frombits(0x0000000000000000) // 0
+		r12a := math.Float64frombits(0x0000000000000000) // 0
+		r12b := math.Float64frombits(0x0000000000000000) // 0
 		if hasI {
-			r10a = i[j]
-			r10b = i[j+1]
+			r12a = i[j]
+			r12b = i[j+1]
 		}
-		r12a := cVRest[j]
-		r12b := cVRest[j+1]
-		r13a := float64(r6a - r12a)
-		r13b := float64(r6b - r12b)
-		r14a := cVC[j]
-		r14b := cVC[j+1]
-		r15a := float64(r6a - r14a)
-		r15b := float64(r6b - r14b)
-		r16a := cDtCTau[j]
-		r16b := cDtCTau[j+1]
-		r17a := float64(r13a * r15a)
-		r17b := float64(r13b * r15b)
-		r18a := cDtRTau[j]
-		r18b := cDtRTau[j+1]
-		r19a := float64(r10a - r9a)
-		r19b := float64(r10b - r9b)
-		r20a := float64(r18a * r19a)
-		r20b := float64(r18b * r19b)
-		r21a := math.FMA(r16a, r17a, r20a)
-		r21b := math.FMA(r16b, r17b, r20b)
-		r22a := float64(r13a + r15a)
-		r22b := float64(r13b + r15b)
-		r23a := float64(r16a * r22a)
-		r23b := float64(r16b * r22b)
-		r24a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
-		r24b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
-		r27a := math.FMA(r25, r23a, r26)
-		r27b := math.FMA(r25, r23b, r26)
-		r29a := math.FMA(r27a, r23a, r28)
-		r29b := math.FMA(r27b, r23b, r28)
-		r31a := math.FMA(r29a, r23a, r30)
-		r31b := math.FMA(r29b, r23b, r30)
-		r33a := math.FMA(r31a, r23a, r32)
-		r33b := math.FMA(r31b, r23b, r32)
-		r35a := math.FMA(r33a, r23a, r34)
-		r35b := math.FMA(r33b, r23b, r34)
-		r37a := math.FMA(r35a, r23a, r36)
-		r37b := math.FMA(r35b, r23b, r36)
-		r39a := math.FMA(r37a, r23a, r38)
-		r39b := math.FMA(r37b, r23b, r38)
-		r41a := math.FMA(r39a, r23a, r40)
-		r41b := math.FMA(r39b, r23b, r40)
-		r43a := r24a > r42
-		r43b := r24b > r42
-		if r43a {
-			r46a := math.FMA(r44, r23a, r45)
-			r48a := math.FMA(r46a, r23a, r47)
-			r50a := math.FMA(r48a, r23a, r49)
-			r52a := math.FMA(r50a, r23a, r51)
-			r54a := math.FMA(r52a, r23a, r53)
-			r56a := math.FMA(r54a, r23a, r55)
-			r57a := math.FMA(r56a, r23a, r25)
-			r58a := math.FMA(r57a, r23a, r26)
-			r59a := math.FMA(r58a, r23a, r28)
-			r60a := math.FMA(r59a, r23a, r30)
-			r61a := math.FMA(r60a, r23a, r32)
-			r62a := math.FMA(r61a, r23a, r34)
-			r63a := math.FMA(r62a, r23a, r36)
-			r64a := math.FMA(r63a, r23a, r38)
-			r65a := math.FMA(r64a, r23a, r40)
-			r67a := r23a > r66
-			r68a := r23a
-			if r67a {
-				r68a = r66
+		r14a := cVRest[j]
+		r14b := cVRest[j+1]
+		r15a := float64(r8a - r14a)
+		r15b := float64(r8b - r14b)
+		r16a := cVC[j]
+		r16b := cVC[j+1]
+		r17a := float64(r8a - r16a)
+		r17b := float64(r8b - r16b)
+		r18a := cDtCTau[j]
+		r18b := cDtCTau[j+1]
+		r19a := float64(r15a * r17a)
+		r19b := float64(r15b * r17b)
+		r20a := cDtRTau[j]
+		r20b := cDtRTau[j+1]
+		r21a := float64(r12a - r11a)
+		r21b := float64(r12b - r11b)
+		r22a := float64(r20a * r21a)
+		r22b := float64(r20b * r21b)
+		r23a := math.FMA(r18a, r19a, r22a)
+		r23b := math.FMA(r18b, r19b, r22b)
+		r24a := float64(r15a + r17a)
+		r24b := float64(r15b + r17b)
+		r25a := float64(r18a * r24a)
+		r25b := float64(r18b * r24b)
+		r26a := math.Float64frombits(math.Float64bits(r25a) &^ (1 << 63))
+		r26b := math.Float64frombits(math.Float64bits(r25b) &^ (1 << 63))
+		r29a := math.FMA(r27, r25a, r28)
+		r29b := math.FMA(r27, r25b, r28)
+		r31a := math.FMA(r29a, r25a, r30)
+		r31b := math.FMA(r29b, r25b, r30)
+		r33a := math.FMA(r31a, r25a, r32)
+		r33b := math.FMA(r31b, r25b, r32)
+		r35a := math.FMA(r33a, r25a, r34)
+		r35b := math.FMA(r33b, r25b, r34)
+		r37a := math.FMA(r35a, r25a, r36)
+		r37b := math.FMA(r35b, r25b, r36)
+		r39a := math.FMA(r37a, r25a, r38)
+		r39b := math.FMA(r37b, r25b, r38)
+		r41a := math.FMA(r39a, r25a, r40)
+		r41b := math.FMA(r39b, r25b, r40)
+		r43a := math.FMA(r41a, r25a, r42)
+		r43b := math.FMA(r41b, r25b, r42)
+		r45a := r26a > r44
+		r45b := r26b > r44
+		if r45a {
+			r48a := math.FMA(r46, r25a, r47)
+			r50a := math.FMA(r48a, r25a, r49)
+			r52a := math.FMA(r50a, r25a, r51)
+			r54a := math.FMA(r52a, r25a, r53)
+			r56a := math.FMA(r54a, r25a, r55)
+			r58a := math.FMA(r56a, r25a, r57)
+			r59a := math.FMA(r58a, r25a, r27)
+			r60a := math.FMA(r59a, r25a, r28)
+			r61a := math.FMA(r60a, r25a, r30)
+			r62a := math.FMA(r61a, r25a, r32)
+			r63a := math.FMA(r62a, r25a, r34)
+			r64a := math.FMA(r63a, r25a, r36)
+			r65a := math.FMA(r64a, r25a, r38)
+			r66a := math.FMA(r65a, r25a, r40)
+			r67a := math.FMA(r66a, r25a, r42)
+			r69a := r25a > r68
+			r70a := r25a
+			if r69a {
+				r70a = r68
 			}
-			r70a := r68a < r69
-			r71a := r68a
-			if r70a {
-				r71a = r69
+			r72a := r70a < r71
+			r73a := r70a
+			if r72a {
+				r73a = r71
 			}
-			r74a := math.FMA(r71a, r73, r72)
-			r75a := float64(r74a - r72)
-			r78a := math.FMA(r75a, r77, r71a)
-			r79a := math.FMA(r75a, r76, r78a)
-			r80a := math.FMA(r44, r79a, r45)
-			r81a := math.FMA(r80a, r79a, r47)
-			r82a := math.FMA(r81a, r79a, r49)
-			r83a := math.FMA(r82a, r79a, r51)
-			r84a := math.FMA(r83a, r79a, r53)
-			r85a := math.FMA(r84a, r79a, r55)
-			r86a := math.FMA(r85a, r79a, r25)
-			r87a := math.FMA(r86a, r79a, r26)
-			r88a := math.FMA(r87a, r79a, r28)
-			r89a := math.FMA(r88a, r79a, r30)
-			r90a := math.FMA(r89a, r79a, r32)
-			r91a := math.FMA(r90a, r79a, r34)
-			r92a := math.FMA(r91a, r79a, r36)
-			r93a := math.FMA(r92a, r79a, r38)
-			r94a := math.FMA(r93a, r79a, r40)
-			r96a := r75a > r95
-			r97a := r75a
-			if r96a {
-				r97a = r95
+			r76a := math.FMA(r73a, r75, r74)
+			r77a := float64(r76a - r74)
+			r80a := math.FMA(r77a, r79, r73a)
+			r81a := math.FMA(r77a, r78, r80a)
+			r82a := math.FMA(r46, r81a, r47)
+			r83a := math.FMA(r82a, r81a, r49)
+			r84a := math.FMA(r83a, r81a, r51)
+			r85a := math.FMA(r84a, r81a, r53)
+			r86a := math.FMA(r85a, r81a, r55)
+			r87a := math.FMA(r86a, r81a, r57)
+			r88a := math.FMA(r87a, r81a, r27)
+			r89a := math.FMA(r88a, r81a, r28)
+			r90a := math.FMA(r89a, r81a, r30)
+			r91a := math.FMA(r90a, r81a, r32)
+			r92a := math.FMA(r91a, r81a, r34)
+			r93a := math.FMA(r92a, r81a, r36)
+			r94a := math.FMA(r93a, r81a, r38)
+			r95a := math.FMA(r94a, r81a, r40)
+			r96a := math.FMA(r95a, r81a, r42)
+			r98a := r77a > r97
+			r99a := r77a
+			if r98a {
+				r99a = r97
 			}
-			r99a := float64(r97a * r98)
-			r100a := float64(r99a + r72)
-			r101a := math.Float64bits(r100a)
-			r103a := r101a + r102
-			r104a := r103a << 52
-			r105a := math.Float64frombits(r104a)
-			r106a := float64(r40 - r105a)
-			r107a := math.FMA(r79a, r94a, r106a)
-			r108a := float64(r107a / r68a)
-			r109a := math.FMA(r75a, r38, r72)
-			r110a := float64(r109a - r72)
-			r111a := float64(r110a + r72)
-			r112a := math.Float64bits(r111a)
-			r113a := r112a + r102
-			r114a := r113a << 52
-			r115a := math.Float64frombits(r114a)
-			r116a := float64(r108a * r115a)
-			r117a := float64(r75a - r110a)
-			r118a := float64(r117a + r72)
-			r119a := math.Float64bits(r118a)
-			r120a := r119a + r102
-			r121a := r120a << 52
-			r122a := math.Float64frombits(r121a)
-			r123a := float64(r116a * r122a)
-			r124a := r24a <= r38
-			r125a := r123a
-			if r124a {
-				r125a = r65a
+			r101a := float64(r99a * r100)
+			r102a := float64(r101a + r74)
+			r103a := math.Float64bits(r102a)
+			r105a := r103a + r104
+			r106a := r105a << 52
+			r107a := math.Float64frombits(r106a)
+			r108a := float64(r42 - r107a)
+			r109a := math.FMA(r81a, r96a, r108a)
+			r110a := float64(r109a / r70a)
+			r111a := math.FMA(r77a, r40, r74)
+			r112a := float64(r111a - r74)
+			r113a := float64(r112a + r74)
+			r114a := math.Float64bits(r113a)
+			r115a := r114a + r104
+			r116a := r115a << 52
+			r117a := math.Float64frombits(r116a)
+			r118a := float64(r110a * r117a)
+			r119a := float64(r77a - r112a)
+			r120a := float64(r119a + r74)
+			r121a := math.Float64bits(r120a)
+			r122a := r121a + r104
+			r123a := r122a << 52
+			r124a := math.Float64frombits(r123a)
+			r125a := float64(r118a * r124a)
+			r126a := r26a <= r40
+			r127a := r125a
+			if r126a {
+				r127a = r67a
 			}
-			if r43a {
-				r41a = r125a
-			}
-		}
-		if r43b {
-			r46b := math.FMA(r44, r23b, r45)
-			r48b := math.FMA(r46b, r23b, r47)
-			r50b := math.FMA(r48b, r23b, r49)
-			r52b := math.FMA(r50b, r23b, r51)
-			r54b := math.FMA(r52b, r23b, r53)
-			r56b := math.FMA(r54b, r23b, r55)
-			r57b := math.FMA(r56b, r23b, r25)
-			r58b := math.FMA(r57b, r23b, r26)
-			r59b := math.FMA(r58b, r23b, r28)
-			r60b := math.FMA(r59b, r23b, r30)
-			r61b := math.FMA(r60b, r23b, r32)
-			r62b := math.FMA(r61b, r23b, r34)
-			r63b := math.FMA(r62b, r23b, r36)
-			r64b := math.FMA(r63b, r23b, r38)
-			r65b := math.FMA(r64b, r23b, r40)
-			r67b := r23b > r66
-			r68b := r23b
-			if r67b {
-				r68b = r66
-			}
-			r70b := r68b < r69
-			r71b := r68b
-			if r70b {
-				r71b = r69
-			}
-			r74b := math.FMA(r71b, r73, r72)
-			r75b := float64(r74b - r72)
-			r78b := math.FMA(r75b, r77, r71b)
-			r79b := math.FMA(r75b, r76, r78b)
-			r80b := math.FMA(r44, r79b, r45)
-			r81b := math.FMA(r80b, r79b, r47)
-			r82b := math.FMA(r81b, r79b, r49)
-			r83b := math.FMA(r82b, r79b, r51)
-			r84b := math.FMA(r83b, r79b, r53)
-			r85b := math.FMA(r84b, r79b, r55)
-			r86b := math.FMA(r85b, r79b, r25)
-			r87b := math.FMA(r86b, r79b, r26)
-			r88b := math.FMA(r87b, r79b, r28)
-			r89b := math.FMA(r88b, r79b, r30)
-			r90b := math.FMA(r89b, r79b, r32)
-			r91b := math.FMA(r90b, r79b, r34)
-			r92b := math.FMA(r91b, r79b, r36)
-			r93b := math.FMA(r92b, r79b, r38)
-			r94b := math.FMA(r93b, r79b, r40)
-			r96b := r75b > r95
-			r97b := r75b
-			if r96b {
-				r97b = r95
-			}
-			r99b := float64(r97b * r98)
-			r100b := float64(r99b + r72)
-			r101b := math.Float64bits(r100b)
-			r103b := r101b + r102
-			r104b := r103b << 52
-			r105b := math.Float64frombits(r104b)
-			r106b := float64(r40 - r105b)
-			r107b := math.FMA(r79b, r94b, r106b)
-			r108b := float64(r107b / r68b)
-			r109b := math.FMA(r75b, r38, r72)
-			r110b := float64(r109b - r72)
-			r111b := float64(r110b + r72)
-			r112b := math.Float64bits(r111b)
-			r113b := r112b + r102
-			r114b := r113b << 52
-			r115b := math.Float64frombits(r114b)
-			r116b := float64(r108b * r115b)
-			r117b := float64(r75b - r110b)
-			r118b := float64(r117b + r72)
-			r119b := math.Float64bits(r118b)
-			r120b := r119b + r102
-			r121b := r120b << 52
-			r122b := math.Float64frombits(r121b)
-			r123b := float64(r116b * r122b)
-			r124b := r24b <= r38
-			r125b := r123b
-			if r124b {
-				r125b = r65b
-			}
-			if r43b {
-				r41b = r125b
+			if r45a {
+				r43a = r127a
 			}
 		}
-		r126a := math.FMA(r41a, r21a, r6a)
-		r126b := math.FMA(r41b, r21b, r6b)
+		if r45b {
+			r48b := math.FMA(r46, r25b, r47)
+			r50b := math.FMA(r48b, r25b, r49)
+			r52b := math.FMA(r50b, r25b, r51)
+			r54b := math.FMA(r52b, r25b, r53)
+			r56b := math.FMA(r54b, r25b, r55)
+			r58b := math.FMA(r56b, r25b, r57)
+			r59b := math.FMA(r58b, r25b, r27)
+			r60b := math.FMA(r59b, r25b, r28)
+			r61b := math.FMA(r60b, r25b, r30)
+			r62b := math.FMA(r61b, r25b, r32)
+			r63b := math.FMA(r62b, r25b, r34)
+			r64b := math.FMA(r63b, r25b, r36)
+			r65b := math.FMA(r64b, r25b, r38)
+			r66b := math.FMA(r65b, r25b, r40)
+			r67b := math.FMA(r66b, r25b, r42)
+			r69b := r25b > r68
+			r70b := r25b
+			if r69b {
+				r70b = r68
+			}
+			r72b := r70b < r71
+			r73b := r70b
+			if r72b {
+				r73b = r71
+			}
+			r76b := math.FMA(r73b, r75, r74)
+			r77b := float64(r76b - r74)
+			r80b := math.FMA(r77b, r79, r73b)
+			r81b := math.FMA(r77b, r78, r80b)
+			r82b := math.FMA(r46, r81b, r47)
+			r83b := math.FMA(r82b, r81b, r49)
+			r84b := math.FMA(r83b, r81b, r51)
+			r85b := math.FMA(r84b, r81b, r53)
+			r86b := math.FMA(r85b, r81b, r55)
+			r87b := math.FMA(r86b, r81b, r57)
+			r88b := math.FMA(r87b, r81b, r27)
+			r89b := math.FMA(r88b, r81b, r28)
+			r90b := math.FMA(r89b, r81b, r30)
+			r91b := math.FMA(r90b, r81b, r32)
+			r92b := math.FMA(r91b, r81b, r34)
+			r93b := math.FMA(r92b, r81b, r36)
+			r94b := math.FMA(r93b, r81b, r38)
+			r95b := math.FMA(r94b, r81b, r40)
+			r96b := math.FMA(r95b, r81b, r42)
+			r98b := r77b > r97
+			r99b := r77b
+			if r98b {
+				r99b = r97
+			}
+			r101b := float64(r99b * r100)
+			r102b := float64(r101b + r74)
+			r103b := math.Float64bits(r102b)
+			r105b := r103b + r104
+			r106b := r105b << 52
+			r107b := math.Float64frombits(r106b)
+			r108b := float64(r42 - r107b)
+			r109b := math.FMA(r81b, r96b, r108b)
+			r110b := float64(r109b / r70b)
+			r111b := math.FMA(r77b, r40, r74)
+			r112b := float64(r111b - r74)
+			r113b := float64(r112b + r74)
+			r114b := math.Float64bits(r113b)
+			r115b := r114b + r104
+			r116b := r115b << 52
+			r117b := math.Float64frombits(r116b)
+			r118b := float64(r110b * r117b)
+			r119b := float64(r77b - r112b)
+			r120b := float64(r119b + r74)
+			r121b := math.Float64bits(r120b)
+			r122b := r121b + r104
+			r123b := r122b << 52
+			r124b := math.Float64frombits(r123b)
+			r125b := float64(r118b * r124b)
+			r126b := r26b <= r40
+			r127b := r125b
+			if r126b {
+				r127b = r67b
+			}
+			if r45b {
+				r43b = r127b
+			}
+		}
+		r128a := math.FMA(r43a, r23a, r8a)
+		r128b := math.FMA(r43b, r23b, r8b)
 		if hasDelta {
-			r127a := delta[j]
-			r127b := delta[j+1]
-			r126a = float64(r126a + r127a)
-			r126b = float64(r126b + r127b)
+			r129a := delta[j]
+			r129b := delta[j+1]
+			r128a = float64(r128a + r129a)
+			r128b = float64(r128b + r129b)
 		}
-		r129a := cKa[j]
-		r129b := cKa[j+1]
-		r130a := float64(r126a - r12a)
-		r130b := float64(r126b - r12b)
-		r131a := cKeep[j]
-		r131b := cKeep[j+1]
-		r132a := float64(r131a * r9a)
-		r132b := float64(r131b * r9b)
-		r133a := math.FMA(r129a, r130a, r132a)
-		r133b := math.FMA(r129b, r130b, r132b)
-		r135a := float64(r134 - r2a)
-		r135b := float64(r134 - r2b)
-		r136a := cTauRef[j]
-		r136b := cTauRef[j+1]
-		r137a := r135a < r136a
-		r137b := r135b < r136b
-		r0a = r126a
-		if r137a {
-			r0a = r6a
+		r131a := cKa[j]
+		r131b := cKa[j+1]
+		r132a := float64(r128a - r14a)
+		r132b := float64(r128b - r14b)
+		r133a := cKeep[j]
+		r133b := cKeep[j+1]
+		r134a := float64(r133a * r11a)
+		r134b := float64(r133b * r11b)
+		r135a := math.FMA(r131a, r132a, r134a)
+		r135b := math.FMA(r131b, r132b, r134b)
+		r137a := float64(r136 - r2a)
+		r137b := float64(r136 - r2b)
+		r138a := cTauRef[j]
+		r138b := cTauRef[j+1]
+		r139a := r137a < r138a
+		r139b := r137b < r138b
+		r0a = r128a
+		if r139a {
+			r0a = r8a
 		}
-		r0b = r126b
-		if r137b {
-			r0b = r6b
+		r0b = r128b
+		if r139b {
+			r0b = r8b
 		}
-		r1a = r133a
-		if r137a {
-			r1a = r9a
+		r1a = r135a
+		if r139a {
+			r1a = r11a
 		}
-		r1b = r133b
-		if r137b {
-			r1b = r9b
+		r1b = r135b
+		if r139b {
+			r1b = r11b
 		}
-		r140a := r0a >= r3a
-		r140b := r0b >= r3b
-		if r140a {
-			r2a = r134
+		r142a := r0a >= r3a
+		r142b := r0b >= r3b
+		if r142a {
+			r2a = r136
 		}
-		if r140b {
-			r2b = r134
+		if r142b {
+			r2b = r136
 		}
 		if hasSpike {
-			if r140a {
+			if r142a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r140b {
+			if r142b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
 		if hasRef {
-			r141a := r137a || r140a
-			r141b := r137b || r140b
-			ref[j] = r141a
-			ref[j+1] = r141b
+			r143a := r139a || r142a
+			r143b := r139b || r142b
+			ref[j] = r143a
+			ref[j+1] = r143b
 		}
 		if hasBits {
-			if r140a {
+			if r142a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r140b {
+			if r142b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -5770,163 +5800,165 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		r3 := cVTh[j]
 		r4 := r0 >= r3
 		r5 := cVReset[j]
-		r6 := r0
+		r6 := float64(r0 - r5)
+		r7 := float64(r0 - r6)
+		r8 := r0
 		if r4 {
-			r6 = r5
+			r8 = r7
 		}
-		r7 := cB[j]
-		r8 := float64(r1 + r7)
-		r9 := r1
+		r9 := cB[j]
+		r10 := float64(r1 + r9)
+		r11 := r1
 		if r4 {
-			r9 = r8
+			r11 = r10
 		}
-		r10 := math.Float64frombits(0x0000000000000000) // 0
+		r12 := math.Float64frombits(0x0000000000000000) // 0
 		if hasI {
-			r10 = i[j]
+			r12 = i[j]
 		}
-		r12 := cVRest[j]
-		r13 := float64(r6 - r12)
-		r14 := cVC[j]
-		r15 := float64(r6 - r14)
-		r16 := cDtCTau[j]
-		r17 := float64(r13 * r15)
-		r18 := cDtRTau[j]
-		r19 := float64(r10 - r9)
-		r20 := float64(r18 * r19)
-		r21 := math.FMA(r16, r17, r20)
-		r22 := float64(r13 + r15)
-		r23 := float64(r16 * r22)
-		r24 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
-		r27 := math.FMA(r25, r23, r26)
-		r29 := math.FMA(r27, r23, r28)
-		r31 := math.FMA(r29, r23, r30)
-		r33 := math.FMA(r31, r23, r32)
-		r35 := math.FMA(r33, r23, r34)
-		r37 := math.FMA(r35, r23, r36)
-		r39 := math.FMA(r37, r23, r38)
-		r41 := math.FMA(r39, r23, r40)
-		r43 := r24 > r42
-		if r43 {
-			r46 := math.FMA(r44, r23, r45)
-			r48 := math.FMA(r46, r23, r47)
-			r50 := math.FMA(r48, r23, r49)
-			r52 := math.FMA(r50, r23, r51)
-			r54 := math.FMA(r52, r23, r53)
-			r56 := math.FMA(r54, r23, r55)
-			r57 := math.FMA(r56, r23, r25)
-			r58 := math.FMA(r57, r23, r26)
-			r59 := math.FMA(r58, r23, r28)
-			r60 := math.FMA(r59, r23, r30)
-			r61 := math.FMA(r60, r23, r32)
-			r62 := math.FMA(r61, r23, r34)
-			r63 := math.FMA(r62, r23, r36)
-			r64 := math.FMA(r63, r23, r38)
-			r65 := math.FMA(r64, r23, r40)
-			r67 := r23 > r66
-			r68 := r23
-			if r67 {
-				r68 = r66
+		r14 := cVRest[j]
+		r15 := float64(r8 - r14)
+		r16 := cVC[j]
+		r17 := float64(r8 - r16)
+		r18 := cDtCTau[j]
+		r19 := float64(r15 * r17)
+		r20 := cDtRTau[j]
+		r21 := float64(r12 - r11)
+		r22 := float64(r20 * r21)
+		r23 := math.FMA(r18, r19, r22)
+		r24 := float64(r15 + r17)
+		r25 := float64(r18 * r24)
+		r26 := math.Float64frombits(math.Float64bits(r25) &^ (1 << 63))
+		r29 := math.FMA(r27, r25, r28)
+		r31 := math.FMA(r29, r25, r30)
+		r33 := math.FMA(r31, r25, r32)
+		r35 := math.FMA(r33, r25, r34)
+		r37 := math.FMA(r35, r25, r36)
+		r39 := math.FMA(r37, r25, r38)
+		r41 := math.FMA(r39, r25, r40)
+		r43 := math.FMA(r41, r25, r42)
+		r45 := r26 > r44
+		if r45 {
+			r48 := math.FMA(r46, r25, r47)
+			r50 := math.FMA(r48, r25, r49)
+			r52 := math.FMA(r50, r25, r51)
+			r54 := math.FMA(r52, r25, r53)
+			r56 := math.FMA(r54, r25, r55)
+			r58 := math.FMA(r56, r25, r57)
+			r59 := math.FMA(r58, r25, r27)
+			r60 := math.FMA(r59, r25, r28)
+			r61 := math.FMA(r60, r25, r30)
+			r62 := math.FMA(r61, r25, r32)
+			r63 := math.FMA(r62, r25, r34)
+			r64 := math.FMA(r63, r25, r36)
+			r65 := math.FMA(r64, r25, r38)
+			r66 := math.FMA(r65, r25, r40)
+			r67 := math.FMA(r66, r25, r42)
+			r69 := r25 > r68
+			r70 := r25
+			if r69 {
+				r70 = r68
 			}
-			r70 := r68 < r69
-			r71 := r68
-			if r70 {
-				r71 = r69
+			r72 := r70 < r71
+			r73 := r70
+			if r72 {
+				r73 = r71
 			}
-			r74 := math.FMA(r71, r73, r72)
-			r75 := float64(r74 - r72)
-			r78 := math.FMA(r75, r77, r71)
-			r79 := math.FMA(r75, r76, r78)
-			r80 := math.FMA(r44, r79, r45)
-			r81 := math.FMA(r80, r79, r47)
-			r82 := math.FMA(r81, r79, r49)
-			r83 := math.FMA(r82, r79, r51)
-			r84 := math.FMA(r83, r79, r53)
-			r85 := math.FMA(r84, r79, r55)
-			r86 := math.FMA(r85, r79, r25)
-			r87 := math.FMA(r86, r79, r26)
-			r88 := math.FMA(r87, r79, r28)
-			r89 := math.FMA(r88, r79, r30)
-			r90 := math.FMA(r89, r79, r32)
-			r91 := math.FMA(r90, r79, r34)
-			r92 := math.FMA(r91, r79, r36)
-			r93 := math.FMA(r92, r79, r38)
-			r94 := math.FMA(r93, r79, r40)
-			r96 := r75 > r95
-			r97 := r75
-			if r96 {
-				r97 = r95
+			r76 := math.FMA(r73, r75, r74)
+			r77 := float64(r76 - r74)
+			r80 := math.FMA(r77, r79, r73)
+			r81 := math.FMA(r77, r78, r80)
+			r82 := math.FMA(r46, r81, r47)
+			r83 := math.FMA(r82, r81, r49)
+			r84 := math.FMA(r83, r81, r51)
+			r85 := math.FMA(r84, r81, r53)
+			r86 := math.FMA(r85, r81, r55)
+			r87 := math.FMA(r86, r81, r57)
+			r88 := math.FMA(r87, r81, r27)
+			r89 := math.FMA(r88, r81, r28)
+			r90 := math.FMA(r89, r81, r30)
+			r91 := math.FMA(r90, r81, r32)
+			r92 := math.FMA(r91, r81, r34)
+			r93 := math.FMA(r92, r81, r36)
+			r94 := math.FMA(r93, r81, r38)
+			r95 := math.FMA(r94, r81, r40)
+			r96 := math.FMA(r95, r81, r42)
+			r98 := r77 > r97
+			r99 := r77
+			if r98 {
+				r99 = r97
 			}
-			r99 := float64(r97 * r98)
-			r100 := float64(r99 + r72)
-			r101 := math.Float64bits(r100)
-			r103 := r101 + r102
-			r104 := r103 << 52
-			r105 := math.Float64frombits(r104)
-			r106 := float64(r40 - r105)
-			r107 := math.FMA(r79, r94, r106)
-			r108 := float64(r107 / r68)
-			r109 := math.FMA(r75, r38, r72)
-			r110 := float64(r109 - r72)
-			r111 := float64(r110 + r72)
-			r112 := math.Float64bits(r111)
-			r113 := r112 + r102
-			r114 := r113 << 52
-			r115 := math.Float64frombits(r114)
-			r116 := float64(r108 * r115)
-			r117 := float64(r75 - r110)
-			r118 := float64(r117 + r72)
-			r119 := math.Float64bits(r118)
-			r120 := r119 + r102
-			r121 := r120 << 52
-			r122 := math.Float64frombits(r121)
-			r123 := float64(r116 * r122)
-			r124 := r24 <= r38
-			r125 := r123
-			if r124 {
-				r125 = r65
+			r101 := float64(r99 * r100)
+			r102 := float64(r101 + r74)
+			r103 := math.Float64bits(r102)
+			r105 := r103 + r104
+			r106 := r105 << 52
+			r107 := math.Float64frombits(r106)
+			r108 := float64(r42 - r107)
+			r109 := math.FMA(r81, r96, r108)
+			r110 := float64(r109 / r70)
+			r111 := math.FMA(r77, r40, r74)
+			r112 := float64(r111 - r74)
+			r113 := float64(r112 + r74)
+			r114 := math.Float64bits(r113)
+			r115 := r114 + r104
+			r116 := r115 << 52
+			r117 := math.Float64frombits(r116)
+			r118 := float64(r110 * r117)
+			r119 := float64(r77 - r112)
+			r120 := float64(r119 + r74)
+			r121 := math.Float64bits(r120)
+			r122 := r121 + r104
+			r123 := r122 << 52
+			r124 := math.Float64frombits(r123)
+			r125 := float64(r118 * r124)
+			r126 := r26 <= r40
+			r127 := r125
+			if r126 {
+				r127 = r67
 			}
-			if r43 {
-				r41 = r125
+			if r45 {
+				r43 = r127
 			}
 		}
-		r126 := math.FMA(r41, r21, r6)
+		r128 := math.FMA(r43, r23, r8)
 		if hasDelta {
-			r127 := delta[j]
-			r126 = float64(r126 + r127)
+			r129 := delta[j]
+			r128 = float64(r128 + r129)
 		}
-		r129 := cKa[j]
-		r130 := float64(r126 - r12)
-		r131 := cKeep[j]
-		r132 := float64(r131 * r9)
-		r133 := math.FMA(r129, r130, r132)
-		r135 := float64(r134 - r2)
-		r136 := cTauRef[j]
-		r137 := r135 < r136
-		r0 = r126
-		if r137 {
-			r0 = r6
+		r131 := cKa[j]
+		r132 := float64(r128 - r14)
+		r133 := cKeep[j]
+		r134 := float64(r133 * r11)
+		r135 := math.FMA(r131, r132, r134)
+		r137 := float64(r136 - r2)
+		r138 := cTauRef[j]
+		r139 := r137 < r138
+		r0 = r128
+		if r139 {
+			r0 = r8
 		}
-		r1 = r133
-		if r137 {
-			r1 = r9
+		r1 = r135
+		if r139 {
+			r1 = r11
 		}
-		r140 := r0 >= r3
-		if r140 {
-			r2 = r134
+		r142 := r0 >= r3
+		if r142 {
+			r2 = r136
 		}
 		if hasSpike {
-			if r140 {
+			if r142 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r141 := r137 || r140
-			ref[j] = r141
+			r143 := r139 || r142
+			ref[j] = r143
 		}
 		if hasBits {
-			if r140 {
+			if r142 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
