@@ -2899,47 +2899,47 @@ func stepF32HardOne(f *Frame32, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	// r25 = Imm 0x3ab60b61
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r26 = Imm 0x3c088889
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r28 = Imm 0x3d2aaaab
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r30 = Imm 0x3e2aaaab
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r32 = Imm 0x3f000000
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	// r34 = Imm 0x3f800000
-	r34 := math.Float32frombits(0x3f800000) // 1
-	// r36 = Imm 0x3e000000
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	// r38 = Imm 0x3493f27e
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r39 = Imm 0x3638ef1d
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r41 = Imm 0x37d00d01
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r43 = Imm 0x39500d01
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r51 = Imm 0x42be0000
-	r51 := math.Float32frombits(0x42be0000) // 95
-	// r54 = Imm 0xc2ae0000
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	// r57 = Imm 0x4b400000
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r58 = Imm 0x3fb8aa3b
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r61 = Imm 0xb5bfbe8e
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r62 = Imm 0xbf317200
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r74 = Imm 0x41f00000
-	r74 := math.Float32frombits(0x41f00000) // 30
-	// r77 = Imm 0xbf800000
-	r77 := math.Float32frombits(0xbf800000) // -1
-	// r81 = Imm 0x7f
-	r81 := uint32(0x7f)
-	// r113:t = Time
+	// r27 = Imm 0x3ab60b61
+	r27 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r28 = Imm 0x3c088889
+	r28 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r30 = Imm 0x3d2aaaab
+	r30 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r32 = Imm 0x3e2aaaab
+	r32 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r34 = Imm 0x3f000000
+	r34 := math.Float32frombits(0x3f000000) // 0.5
+	// r36 = Imm 0x3f800000
+	r36 := math.Float32frombits(0x3f800000) // 1
+	// r38 = Imm 0x3e000000
+	r38 := math.Float32frombits(0x3e000000) // 0.125
+	// r40 = Imm 0x3493f27e
+	r40 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r41 = Imm 0x3638ef1d
+	r41 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r43 = Imm 0x37d00d01
+	r43 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r45 = Imm 0x39500d01
+	r45 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r53 = Imm 0x42be0000
+	r53 := math.Float32frombits(0x42be0000) // 95
+	// r56 = Imm 0xc2ae0000
+	r56 := math.Float32frombits(0xc2ae0000) // -87
+	// r59 = Imm 0x4b400000
+	r59 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r60 = Imm 0x3fb8aa3b
+	r60 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r63 = Imm 0xb5bfbe8e
+	r63 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r64 = Imm 0xbf317200
+	r64 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r76 = Imm 0x41f00000
+	r76 := math.Float32frombits(0x41f00000) // 30
+	// r79 = Imm 0xbf800000
+	r79 := math.Float32frombits(0xbf800000) // -1
+	// r83 = Imm 0x7f
+	r83 := uint32(0x7f)
+	// r115:t = Time
 	t := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
@@ -2960,24 +2960,32 @@ func stepF32HardOne(f *Frame32, s int) {
 		spk_a := V_a >= c[CVTh]
 		spk_b := V_b >= c[CVTh]
 		spk_c := V_c >= c[CVTh]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6_a := float32(V_a - c[CVReset])
+		dv6_b := float32(V_b - c[CVReset])
+		dv6_c := float32(V_c - c[CVReset])
+		// r7:vh = Sub r0:V r6:dv
+		vh_a := float32(V_a - dv6_a)
+		vh_b := float32(V_b - dv6_b)
+		vh_c := float32(V_c - dv6_c)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr_a := V_a
 		if spk_a {
-			vr_a = c[CVReset]
+			vr_a = vh_a
 		}
 		vr_b := V_b
 		if spk_b {
-			vr_b = c[CVReset]
+			vr_b = vh_b
 		}
 		vr_c := V_c
 		if spk_c {
-			vr_c = c[CVReset]
+			vr_c = vh_c
 		}
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb_a := float32(W_a + c[CB])
 		wb_b := float32(W_b + c[CB])
 		wb_c := float32(W_c + c[CB])
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u_a := W_a
 		if spk_a {
 			u_a = wb_a
@@ -2990,492 +2998,492 @@ func stepF32HardOne(f *Frame32, s int) {
 		if spk_c {
 			u_c = wb_c
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in_a := math.Float32frombits(0x00000000) // 0
 		in_b := math.Float32frombits(0x00000000) // 0
 		in_c := math.Float32frombits(0x00000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in_a = i[j]
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1_a := float32(vr_a - c[CVRest])
 		a1_b := float32(vr_b - c[CVRest])
 		a1_c := float32(vr_c - c[CVRest])
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2_a := float32(vr_a - c[CVC])
 		a2_b := float32(vr_b - c[CVC])
 		a2_c := float32(vr_c - c[CVC])
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive_a := float32(c[CDtRTau] * iu_a)
 		drive_b := float32(c[CDtRTau] * iu_b)
 		drive_c := float32(c[CDtRTau] * iu_c)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F_a := fma32Try(c[CDtCTau], a12_a, drive_a, &slow)
 		F_b := fma32Try(c[CDtCTau], a12_b, drive_b, &slow)
 		F_c := fma32Try(c[CDtCTau], a12_c, drive_c, &slow)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z_a := float32(c[CDtCTau] * a1a2_a)
 		z_b := float32(c[CDtCTau] * a1a2_b)
 		z_c := float32(c[CDtCTau] * a1a2_c)
-		// r24:az = Abs r23:z
+		// r26:az = Abs r25:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
 		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
-		// r27 = FMA r25 r23:z r26
-		r27_a := fma32Try(r25, z_a, r26, &slow)
-		r27_b := fma32Try(r25, z_b, r26, &slow)
-		r27_c := fma32Try(r25, z_c, r26, &slow)
-		// r29 = FMA r27 r23:z r28
-		r29_a := fma32Try(r27_a, z_a, r28, &slow)
-		r29_b := fma32Try(r27_b, z_b, r28, &slow)
-		r29_c := fma32Try(r27_c, z_c, r28, &slow)
-		// r31 = FMA r29 r23:z r30
+		// r29 = FMA r27 r25:z r28
+		r29_a := fma32Try(r27, z_a, r28, &slow)
+		r29_b := fma32Try(r27, z_b, r28, &slow)
+		r29_c := fma32Try(r27, z_c, r28, &slow)
+		// r31 = FMA r29 r25:z r30
 		r31_a := fma32Try(r29_a, z_a, r30, &slow)
 		r31_b := fma32Try(r29_b, z_b, r30, &slow)
 		r31_c := fma32Try(r29_c, z_c, r30, &slow)
-		// r33 = FMA r31 r23:z r32
+		// r33 = FMA r31 r25:z r32
 		r33_a := fma32Try(r31_a, z_a, r32, &slow)
 		r33_b := fma32Try(r31_b, z_b, r32, &slow)
 		r33_c := fma32Try(r31_c, z_c, r32, &slow)
-		// r35:ex = FMA r33 r23:z r34
-		ex_a := fma32Try(r33_a, z_a, r34, &slow)
-		ex_b := fma32Try(r33_b, z_b, r34, &slow)
-		ex_c := fma32Try(r33_c, z_c, r34, &slow)
-		// r37:large = CmpGT r24:az r36
-		large_a := az_a > r36
-		large_b := az_b > r36
-		large_c := az_c > r36
-		// Rare r37:large
+		// r35 = FMA r33 r25:z r34
+		r35_a := fma32Try(r33_a, z_a, r34, &slow)
+		r35_b := fma32Try(r33_b, z_b, r34, &slow)
+		r35_c := fma32Try(r33_c, z_c, r34, &slow)
+		// r37:ex = FMA r35 r25:z r36
+		ex_a := fma32Try(r35_a, z_a, r36, &slow)
+		ex_b := fma32Try(r35_b, z_b, r36, &slow)
+		ex_c := fma32Try(r35_c, z_c, r36, &slow)
+		// r39:large = CmpGT r26:az r38
+		large_a := az_a > r38
+		large_b := az_b > r38
+		large_c := az_c > r38
+		// Rare r39:large
 		if large_a {
-			// r40 = FMA r38 r23:z r39
-			r40_a := fma32Try(r38, z_a, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42_a := fma32Try(r40_a, z_a, r41, &slow)
-			// r44 = FMA r42 r23:z r43
+			// r42 = FMA r40 r25:z r41
+			r42_a := fma32Try(r40, z_a, r41, &slow)
+			// r44 = FMA r42 r25:z r43
 			r44_a := fma32Try(r42_a, z_a, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45_a := fma32Try(r44_a, z_a, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46_a := fma32Try(r45_a, z_a, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47_a := fma32Try(r46_a, z_a, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48_a := fma32Try(r47_a, z_a, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49_a := fma32Try(r48_a, z_a, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor_a := fma32Try(r49_a, z_a, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52_a := z_a > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r25:z r45
+			r46_a := fma32Try(r44_a, z_a, r45, &slow)
+			// r47 = FMA r46 r25:z r27
+			r47_a := fma32Try(r46_a, z_a, r27, &slow)
+			// r48 = FMA r47 r25:z r28
+			r48_a := fma32Try(r47_a, z_a, r28, &slow)
+			// r49 = FMA r48 r25:z r30
+			r49_a := fma32Try(r48_a, z_a, r30, &slow)
+			// r50 = FMA r49 r25:z r32
+			r50_a := fma32Try(r49_a, z_a, r32, &slow)
+			// r51 = FMA r50 r25:z r34
+			r51_a := fma32Try(r50_a, z_a, r34, &slow)
+			// r52:taylor = FMA r51 r25:z r36
+			taylor_a := fma32Try(r51_a, z_a, r36, &slow)
+			// r54 = CmpGT r25:z r53
+			r54_a := z_a > r53
+			// r55:zl = Select r54 r53 r25:z
 			zl_a := z_a
-			if r52_a {
-				zl_a = r51
+			if r54_a {
+				zl_a = r53
 			}
-			// r55 = CmpLT r53:zl r54
-			r55_a := zl_a < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r57 = CmpLT r55:zl r56
+			r57_a := zl_a < r56
+			// r58:zc = Select r57 r56 r55:zl
 			zc_a := zl_a
-			if r55_a {
-				zc_a = r54
+			if r57_a {
+				zc_a = r56
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59_a := fma32Try(zc_a, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k_a := float32(r59_a - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63_a := fma32Try(k_a, r62, zc_a, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r_a := fma32Try(k_a, r61, r63_a, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65_a := fma32Try(r38, r_a, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66_a := fma32Try(r65_a, r_a, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67_a := fma32Try(r66_a, r_a, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68_a := fma32Try(r67_a, r_a, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69_a := fma32Try(r68_a, r_a, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70_a := fma32Try(r69_a, r_a, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71_a := fma32Try(r70_a, r_a, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72_a := fma32Try(r71_a, r_a, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q_a := fma32Try(r72_a, r_a, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75_a := k_a > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r61 = FMA r58:zc r60 r59
+			r61_a := fma32Try(zc_a, r60, r59, &slow)
+			// r62:k = Sub r61 r59
+			k_a := float32(r61_a - r59)
+			// r65 = FMA r62:k r64 r58:zc
+			r65_a := fma32Try(k_a, r64, zc_a, &slow)
+			// r66:r = FMA r62:k r63 r65
+			r_a := fma32Try(k_a, r63, r65_a, &slow)
+			// r67 = FMA r40 r66:r r41
+			r67_a := fma32Try(r40, r_a, r41, &slow)
+			// r68 = FMA r67 r66:r r43
+			r68_a := fma32Try(r67_a, r_a, r43, &slow)
+			// r69 = FMA r68 r66:r r45
+			r69_a := fma32Try(r68_a, r_a, r45, &slow)
+			// r70 = FMA r69 r66:r r27
+			r70_a := fma32Try(r69_a, r_a, r27, &slow)
+			// r71 = FMA r70 r66:r r28
+			r71_a := fma32Try(r70_a, r_a, r28, &slow)
+			// r72 = FMA r71 r66:r r30
+			r72_a := fma32Try(r71_a, r_a, r30, &slow)
+			// r73 = FMA r72 r66:r r32
+			r73_a := fma32Try(r72_a, r_a, r32, &slow)
+			// r74 = FMA r73 r66:r r34
+			r74_a := fma32Try(r73_a, r_a, r34, &slow)
+			// r75:q = FMA r74 r66:r r36
+			q_a := fma32Try(r74_a, r_a, r36, &slow)
+			// r77 = CmpGT r62:k r76
+			r77_a := k_a > r76
+			// r78:kc = Select r77 r76 r62:k
 			kc_a := k_a
-			if r75_a {
-				kc_a = r74
+			if r77_a {
+				kc_a = r76
 			}
-			// r78 = Mul r76:kc r77
-			r78_a := float32(kc_a * r77)
-			// r79 = Add r78 r57
-			r79_a := float32(r78_a + r57)
-			// r80:kBits = Bits r79
-			kBits80_a := math.Float32bits(r79_a)
-			// r82 = IAdd r80:kBits r81
-			r82_a := kBits80_a + r81
-			// r83 = Shl 23 r82
-			r83_a := r82_a << 23
-			// r84:pow2 = FromBits r83
-			pow284_a := math.Float32frombits(r83_a)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus_a := float32(r34 - pow284_a)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
-			// r87:y = Div r86 r53:zl
-			y_a := float32(r86_a / zl_a)
-			// r88 = FMA r60:k r32 r57
-			r88_a := fma32Try(k_a, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf_a := float32(r88_a - r57)
-			// r90 = Add r89:kHalf r57
-			r90_a := float32(kHalf_a + r57)
-			// r91:kBits = Bits r90
-			kBits91_a := math.Float32bits(r90_a)
-			// r92 = IAdd r91:kBits r81
-			r92_a := kBits91_a + r81
-			// r93 = Shl 23 r92
-			r93_a := r92_a << 23
-			// r94:pow2 = FromBits r93
-			pow294_a := math.Float32frombits(r93_a)
-			// r95 = Mul r87:y r94:pow2
-			r95_a := float32(y_a * pow294_a)
-			// r96 = Sub r60:k r89:kHalf
-			r96_a := float32(k_a - kHalf_a)
-			// r97 = Add r96 r57
-			r97_a := float32(r96_a + r57)
-			// r98:kBits = Bits r97
-			kBits98_a := math.Float32bits(r97_a)
-			// r99 = IAdd r98:kBits r81
-			r99_a := kBits98_a + r81
-			// r100 = Shl 23 r99
-			r100_a := r99_a << 23
-			// r101:pow2 = FromBits r100
-			pow2101_a := math.Float32frombits(r100_a)
-			// r102:big = Mul r95 r101:pow2
-			big_a := float32(r95_a * pow2101_a)
-			// r103 = CmpLE r24:az r32
-			r103_a := az_a <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r80 = Mul r78:kc r79
+			r80_a := float32(kc_a * r79)
+			// r81 = Add r80 r59
+			r81_a := float32(r80_a + r59)
+			// r82:kBits = Bits r81
+			kBits82_a := math.Float32bits(r81_a)
+			// r84 = IAdd r82:kBits r83
+			r84_a := kBits82_a + r83
+			// r85 = Shl 23 r84
+			r85_a := r84_a << 23
+			// r86:pow2 = FromBits r85
+			pow286_a := math.Float32frombits(r85_a)
+			// r87:oneMinus = Sub r36 r86:pow2
+			oneMinus_a := float32(r36 - pow286_a)
+			// r88 = FMA r66:r r75:q r87:oneMinus
+			r88_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r89:y = Div r88 r55:zl
+			y_a := float32(r88_a / zl_a)
+			// r90 = FMA r62:k r34 r59
+			r90_a := fma32Try(k_a, r34, r59, &slow)
+			// r91:kHalf = Sub r90 r59
+			kHalf_a := float32(r90_a - r59)
+			// r92 = Add r91:kHalf r59
+			r92_a := float32(kHalf_a + r59)
+			// r93:kBits = Bits r92
+			kBits93_a := math.Float32bits(r92_a)
+			// r94 = IAdd r93:kBits r83
+			r94_a := kBits93_a + r83
+			// r95 = Shl 23 r94
+			r95_a := r94_a << 23
+			// r96:pow2 = FromBits r95
+			pow296_a := math.Float32frombits(r95_a)
+			// r97 = Mul r89:y r96:pow2
+			r97_a := float32(y_a * pow296_a)
+			// r98 = Sub r62:k r91:kHalf
+			r98_a := float32(k_a - kHalf_a)
+			// r99 = Add r98 r59
+			r99_a := float32(r98_a + r59)
+			// r100:kBits = Bits r99
+			kBits100_a := math.Float32bits(r99_a)
+			// r101 = IAdd r100:kBits r83
+			r101_a := kBits100_a + r83
+			// r102 = Shl 23 r101
+			r102_a := r101_a << 23
+			// r103:pow2 = FromBits r102
+			pow2103_a := math.Float32frombits(r102_a)
+			// r104:big = Mul r97 r103:pow2
+			big_a := float32(r97_a * pow2103_a)
+			// r105 = CmpLE r26:az r34
+			r105_a := az_a <= r34
+			// r106:far = Select r105 r52:taylor r104:big
 			far_a := big_a
-			if r103_a {
+			if r105_a {
 				far_a = taylor_a
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r37:ex = Select r39:large r106:far r37:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r40 = FMA r38 r23:z r39
-			r40_b := fma32Try(r38, z_b, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42_b := fma32Try(r40_b, z_b, r41, &slow)
-			// r44 = FMA r42 r23:z r43
+			// r42 = FMA r40 r25:z r41
+			r42_b := fma32Try(r40, z_b, r41, &slow)
+			// r44 = FMA r42 r25:z r43
 			r44_b := fma32Try(r42_b, z_b, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45_b := fma32Try(r44_b, z_b, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46_b := fma32Try(r45_b, z_b, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47_b := fma32Try(r46_b, z_b, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48_b := fma32Try(r47_b, z_b, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49_b := fma32Try(r48_b, z_b, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor_b := fma32Try(r49_b, z_b, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52_b := z_b > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r25:z r45
+			r46_b := fma32Try(r44_b, z_b, r45, &slow)
+			// r47 = FMA r46 r25:z r27
+			r47_b := fma32Try(r46_b, z_b, r27, &slow)
+			// r48 = FMA r47 r25:z r28
+			r48_b := fma32Try(r47_b, z_b, r28, &slow)
+			// r49 = FMA r48 r25:z r30
+			r49_b := fma32Try(r48_b, z_b, r30, &slow)
+			// r50 = FMA r49 r25:z r32
+			r50_b := fma32Try(r49_b, z_b, r32, &slow)
+			// r51 = FMA r50 r25:z r34
+			r51_b := fma32Try(r50_b, z_b, r34, &slow)
+			// r52:taylor = FMA r51 r25:z r36
+			taylor_b := fma32Try(r51_b, z_b, r36, &slow)
+			// r54 = CmpGT r25:z r53
+			r54_b := z_b > r53
+			// r55:zl = Select r54 r53 r25:z
 			zl_b := z_b
-			if r52_b {
-				zl_b = r51
+			if r54_b {
+				zl_b = r53
 			}
-			// r55 = CmpLT r53:zl r54
-			r55_b := zl_b < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r57 = CmpLT r55:zl r56
+			r57_b := zl_b < r56
+			// r58:zc = Select r57 r56 r55:zl
 			zc_b := zl_b
-			if r55_b {
-				zc_b = r54
+			if r57_b {
+				zc_b = r56
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59_b := fma32Try(zc_b, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k_b := float32(r59_b - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63_b := fma32Try(k_b, r62, zc_b, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r_b := fma32Try(k_b, r61, r63_b, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65_b := fma32Try(r38, r_b, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66_b := fma32Try(r65_b, r_b, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67_b := fma32Try(r66_b, r_b, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68_b := fma32Try(r67_b, r_b, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69_b := fma32Try(r68_b, r_b, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70_b := fma32Try(r69_b, r_b, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71_b := fma32Try(r70_b, r_b, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72_b := fma32Try(r71_b, r_b, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q_b := fma32Try(r72_b, r_b, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75_b := k_b > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r61 = FMA r58:zc r60 r59
+			r61_b := fma32Try(zc_b, r60, r59, &slow)
+			// r62:k = Sub r61 r59
+			k_b := float32(r61_b - r59)
+			// r65 = FMA r62:k r64 r58:zc
+			r65_b := fma32Try(k_b, r64, zc_b, &slow)
+			// r66:r = FMA r62:k r63 r65
+			r_b := fma32Try(k_b, r63, r65_b, &slow)
+			// r67 = FMA r40 r66:r r41
+			r67_b := fma32Try(r40, r_b, r41, &slow)
+			// r68 = FMA r67 r66:r r43
+			r68_b := fma32Try(r67_b, r_b, r43, &slow)
+			// r69 = FMA r68 r66:r r45
+			r69_b := fma32Try(r68_b, r_b, r45, &slow)
+			// r70 = FMA r69 r66:r r27
+			r70_b := fma32Try(r69_b, r_b, r27, &slow)
+			// r71 = FMA r70 r66:r r28
+			r71_b := fma32Try(r70_b, r_b, r28, &slow)
+			// r72 = FMA r71 r66:r r30
+			r72_b := fma32Try(r71_b, r_b, r30, &slow)
+			// r73 = FMA r72 r66:r r32
+			r73_b := fma32Try(r72_b, r_b, r32, &slow)
+			// r74 = FMA r73 r66:r r34
+			r74_b := fma32Try(r73_b, r_b, r34, &slow)
+			// r75:q = FMA r74 r66:r r36
+			q_b := fma32Try(r74_b, r_b, r36, &slow)
+			// r77 = CmpGT r62:k r76
+			r77_b := k_b > r76
+			// r78:kc = Select r77 r76 r62:k
 			kc_b := k_b
-			if r75_b {
-				kc_b = r74
+			if r77_b {
+				kc_b = r76
 			}
-			// r78 = Mul r76:kc r77
-			r78_b := float32(kc_b * r77)
-			// r79 = Add r78 r57
-			r79_b := float32(r78_b + r57)
-			// r80:kBits = Bits r79
-			kBits80_b := math.Float32bits(r79_b)
-			// r82 = IAdd r80:kBits r81
-			r82_b := kBits80_b + r81
-			// r83 = Shl 23 r82
-			r83_b := r82_b << 23
-			// r84:pow2 = FromBits r83
-			pow284_b := math.Float32frombits(r83_b)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus_b := float32(r34 - pow284_b)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
-			// r87:y = Div r86 r53:zl
-			y_b := float32(r86_b / zl_b)
-			// r88 = FMA r60:k r32 r57
-			r88_b := fma32Try(k_b, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf_b := float32(r88_b - r57)
-			// r90 = Add r89:kHalf r57
-			r90_b := float32(kHalf_b + r57)
-			// r91:kBits = Bits r90
-			kBits91_b := math.Float32bits(r90_b)
-			// r92 = IAdd r91:kBits r81
-			r92_b := kBits91_b + r81
-			// r93 = Shl 23 r92
-			r93_b := r92_b << 23
-			// r94:pow2 = FromBits r93
-			pow294_b := math.Float32frombits(r93_b)
-			// r95 = Mul r87:y r94:pow2
-			r95_b := float32(y_b * pow294_b)
-			// r96 = Sub r60:k r89:kHalf
-			r96_b := float32(k_b - kHalf_b)
-			// r97 = Add r96 r57
-			r97_b := float32(r96_b + r57)
-			// r98:kBits = Bits r97
-			kBits98_b := math.Float32bits(r97_b)
-			// r99 = IAdd r98:kBits r81
-			r99_b := kBits98_b + r81
-			// r100 = Shl 23 r99
-			r100_b := r99_b << 23
-			// r101:pow2 = FromBits r100
-			pow2101_b := math.Float32frombits(r100_b)
-			// r102:big = Mul r95 r101:pow2
-			big_b := float32(r95_b * pow2101_b)
-			// r103 = CmpLE r24:az r32
-			r103_b := az_b <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r80 = Mul r78:kc r79
+			r80_b := float32(kc_b * r79)
+			// r81 = Add r80 r59
+			r81_b := float32(r80_b + r59)
+			// r82:kBits = Bits r81
+			kBits82_b := math.Float32bits(r81_b)
+			// r84 = IAdd r82:kBits r83
+			r84_b := kBits82_b + r83
+			// r85 = Shl 23 r84
+			r85_b := r84_b << 23
+			// r86:pow2 = FromBits r85
+			pow286_b := math.Float32frombits(r85_b)
+			// r87:oneMinus = Sub r36 r86:pow2
+			oneMinus_b := float32(r36 - pow286_b)
+			// r88 = FMA r66:r r75:q r87:oneMinus
+			r88_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r89:y = Div r88 r55:zl
+			y_b := float32(r88_b / zl_b)
+			// r90 = FMA r62:k r34 r59
+			r90_b := fma32Try(k_b, r34, r59, &slow)
+			// r91:kHalf = Sub r90 r59
+			kHalf_b := float32(r90_b - r59)
+			// r92 = Add r91:kHalf r59
+			r92_b := float32(kHalf_b + r59)
+			// r93:kBits = Bits r92
+			kBits93_b := math.Float32bits(r92_b)
+			// r94 = IAdd r93:kBits r83
+			r94_b := kBits93_b + r83
+			// r95 = Shl 23 r94
+			r95_b := r94_b << 23
+			// r96:pow2 = FromBits r95
+			pow296_b := math.Float32frombits(r95_b)
+			// r97 = Mul r89:y r96:pow2
+			r97_b := float32(y_b * pow296_b)
+			// r98 = Sub r62:k r91:kHalf
+			r98_b := float32(k_b - kHalf_b)
+			// r99 = Add r98 r59
+			r99_b := float32(r98_b + r59)
+			// r100:kBits = Bits r99
+			kBits100_b := math.Float32bits(r99_b)
+			// r101 = IAdd r100:kBits r83
+			r101_b := kBits100_b + r83
+			// r102 = Shl 23 r101
+			r102_b := r101_b << 23
+			// r103:pow2 = FromBits r102
+			pow2103_b := math.Float32frombits(r102_b)
+			// r104:big = Mul r97 r103:pow2
+			big_b := float32(r97_b * pow2103_b)
+			// r105 = CmpLE r26:az r34
+			r105_b := az_b <= r34
+			// r106:far = Select r105 r52:taylor r104:big
 			far_b := big_b
-			if r103_b {
+			if r105_b {
 				far_b = taylor_b
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r37:ex = Select r39:large r106:far r37:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
 		if large_c {
-			// r40 = FMA r38 r23:z r39
-			r40_c := fma32Try(r38, z_c, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42_c := fma32Try(r40_c, z_c, r41, &slow)
-			// r44 = FMA r42 r23:z r43
+			// r42 = FMA r40 r25:z r41
+			r42_c := fma32Try(r40, z_c, r41, &slow)
+			// r44 = FMA r42 r25:z r43
 			r44_c := fma32Try(r42_c, z_c, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45_c := fma32Try(r44_c, z_c, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46_c := fma32Try(r45_c, z_c, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47_c := fma32Try(r46_c, z_c, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48_c := fma32Try(r47_c, z_c, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49_c := fma32Try(r48_c, z_c, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor_c := fma32Try(r49_c, z_c, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52_c := z_c > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r25:z r45
+			r46_c := fma32Try(r44_c, z_c, r45, &slow)
+			// r47 = FMA r46 r25:z r27
+			r47_c := fma32Try(r46_c, z_c, r27, &slow)
+			// r48 = FMA r47 r25:z r28
+			r48_c := fma32Try(r47_c, z_c, r28, &slow)
+			// r49 = FMA r48 r25:z r30
+			r49_c := fma32Try(r48_c, z_c, r30, &slow)
+			// r50 = FMA r49 r25:z r32
+			r50_c := fma32Try(r49_c, z_c, r32, &slow)
+			// r51 = FMA r50 r25:z r34
+			r51_c := fma32Try(r50_c, z_c, r34, &slow)
+			// r52:taylor = FMA r51 r25:z r36
+			taylor_c := fma32Try(r51_c, z_c, r36, &slow)
+			// r54 = CmpGT r25:z r53
+			r54_c := z_c > r53
+			// r55:zl = Select r54 r53 r25:z
 			zl_c := z_c
-			if r52_c {
-				zl_c = r51
+			if r54_c {
+				zl_c = r53
 			}
-			// r55 = CmpLT r53:zl r54
-			r55_c := zl_c < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r57 = CmpLT r55:zl r56
+			r57_c := zl_c < r56
+			// r58:zc = Select r57 r56 r55:zl
 			zc_c := zl_c
-			if r55_c {
-				zc_c = r54
+			if r57_c {
+				zc_c = r56
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59_c := fma32Try(zc_c, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k_c := float32(r59_c - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63_c := fma32Try(k_c, r62, zc_c, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r_c := fma32Try(k_c, r61, r63_c, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65_c := fma32Try(r38, r_c, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66_c := fma32Try(r65_c, r_c, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67_c := fma32Try(r66_c, r_c, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68_c := fma32Try(r67_c, r_c, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69_c := fma32Try(r68_c, r_c, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70_c := fma32Try(r69_c, r_c, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71_c := fma32Try(r70_c, r_c, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72_c := fma32Try(r71_c, r_c, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q_c := fma32Try(r72_c, r_c, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75_c := k_c > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r61 = FMA r58:zc r60 r59
+			r61_c := fma32Try(zc_c, r60, r59, &slow)
+			// r62:k = Sub r61 r59
+			k_c := float32(r61_c - r59)
+			// r65 = FMA r62:k r64 r58:zc
+			r65_c := fma32Try(k_c, r64, zc_c, &slow)
+			// r66:r = FMA r62:k r63 r65
+			r_c := fma32Try(k_c, r63, r65_c, &slow)
+			// r67 = FMA r40 r66:r r41
+			r67_c := fma32Try(r40, r_c, r41, &slow)
+			// r68 = FMA r67 r66:r r43
+			r68_c := fma32Try(r67_c, r_c, r43, &slow)
+			// r69 = FMA r68 r66:r r45
+			r69_c := fma32Try(r68_c, r_c, r45, &slow)
+			// r70 = FMA r69 r66:r r27
+			r70_c := fma32Try(r69_c, r_c, r27, &slow)
+			// r71 = FMA r70 r66:r r28
+			r71_c := fma32Try(r70_c, r_c, r28, &slow)
+			// r72 = FMA r71 r66:r r30
+			r72_c := fma32Try(r71_c, r_c, r30, &slow)
+			// r73 = FMA r72 r66:r r32
+			r73_c := fma32Try(r72_c, r_c, r32, &slow)
+			// r74 = FMA r73 r66:r r34
+			r74_c := fma32Try(r73_c, r_c, r34, &slow)
+			// r75:q = FMA r74 r66:r r36
+			q_c := fma32Try(r74_c, r_c, r36, &slow)
+			// r77 = CmpGT r62:k r76
+			r77_c := k_c > r76
+			// r78:kc = Select r77 r76 r62:k
 			kc_c := k_c
-			if r75_c {
-				kc_c = r74
+			if r77_c {
+				kc_c = r76
 			}
-			// r78 = Mul r76:kc r77
-			r78_c := float32(kc_c * r77)
-			// r79 = Add r78 r57
-			r79_c := float32(r78_c + r57)
-			// r80:kBits = Bits r79
-			kBits80_c := math.Float32bits(r79_c)
-			// r82 = IAdd r80:kBits r81
-			r82_c := kBits80_c + r81
-			// r83 = Shl 23 r82
-			r83_c := r82_c << 23
-			// r84:pow2 = FromBits r83
-			pow284_c := math.Float32frombits(r83_c)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus_c := float32(r34 - pow284_c)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
-			// r87:y = Div r86 r53:zl
-			y_c := float32(r86_c / zl_c)
-			// r88 = FMA r60:k r32 r57
-			r88_c := fma32Try(k_c, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf_c := float32(r88_c - r57)
-			// r90 = Add r89:kHalf r57
-			r90_c := float32(kHalf_c + r57)
-			// r91:kBits = Bits r90
-			kBits91_c := math.Float32bits(r90_c)
-			// r92 = IAdd r91:kBits r81
-			r92_c := kBits91_c + r81
-			// r93 = Shl 23 r92
-			r93_c := r92_c << 23
-			// r94:pow2 = FromBits r93
-			pow294_c := math.Float32frombits(r93_c)
-			// r95 = Mul r87:y r94:pow2
-			r95_c := float32(y_c * pow294_c)
-			// r96 = Sub r60:k r89:kHalf
-			r96_c := float32(k_c - kHalf_c)
-			// r97 = Add r96 r57
-			r97_c := float32(r96_c + r57)
-			// r98:kBits = Bits r97
-			kBits98_c := math.Float32bits(r97_c)
-			// r99 = IAdd r98:kBits r81
-			r99_c := kBits98_c + r81
-			// r100 = Shl 23 r99
-			r100_c := r99_c << 23
-			// r101:pow2 = FromBits r100
-			pow2101_c := math.Float32frombits(r100_c)
-			// r102:big = Mul r95 r101:pow2
-			big_c := float32(r95_c * pow2101_c)
-			// r103 = CmpLE r24:az r32
-			r103_c := az_c <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r80 = Mul r78:kc r79
+			r80_c := float32(kc_c * r79)
+			// r81 = Add r80 r59
+			r81_c := float32(r80_c + r59)
+			// r82:kBits = Bits r81
+			kBits82_c := math.Float32bits(r81_c)
+			// r84 = IAdd r82:kBits r83
+			r84_c := kBits82_c + r83
+			// r85 = Shl 23 r84
+			r85_c := r84_c << 23
+			// r86:pow2 = FromBits r85
+			pow286_c := math.Float32frombits(r85_c)
+			// r87:oneMinus = Sub r36 r86:pow2
+			oneMinus_c := float32(r36 - pow286_c)
+			// r88 = FMA r66:r r75:q r87:oneMinus
+			r88_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r89:y = Div r88 r55:zl
+			y_c := float32(r88_c / zl_c)
+			// r90 = FMA r62:k r34 r59
+			r90_c := fma32Try(k_c, r34, r59, &slow)
+			// r91:kHalf = Sub r90 r59
+			kHalf_c := float32(r90_c - r59)
+			// r92 = Add r91:kHalf r59
+			r92_c := float32(kHalf_c + r59)
+			// r93:kBits = Bits r92
+			kBits93_c := math.Float32bits(r92_c)
+			// r94 = IAdd r93:kBits r83
+			r94_c := kBits93_c + r83
+			// r95 = Shl 23 r94
+			r95_c := r94_c << 23
+			// r96:pow2 = FromBits r95
+			pow296_c := math.Float32frombits(r95_c)
+			// r97 = Mul r89:y r96:pow2
+			r97_c := float32(y_c * pow296_c)
+			// r98 = Sub r62:k r91:kHalf
+			r98_c := float32(k_c - kHalf_c)
+			// r99 = Add r98 r59
+			r99_c := float32(r98_c + r59)
+			// r100:kBits = Bits r99
+			kBits100_c := math.Float32bits(r99_c)
+			// r101 = IAdd r100:kBits r83
+			r101_c := kBits100_c + r83
+			// r102 = Shl 23 r101
+			r102_c := r101_c << 23
+			// r103:pow2 = FromBits r102
+			pow2103_c := math.Float32frombits(r102_c)
+			// r104:big = Mul r97 r103:pow2
+			big_c := float32(r97_c * pow2103_c)
+			// r105 = CmpLE r26:az r34
+			r105_c := az_c <= r34
+			// r106:far = Select r105 r52:taylor r104:big
 			far_c := big_c
-			if r103_c {
+			if r105_c {
 				far_c = taylor_c
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r37:ex = Select r39:large r106:far r37:ex
 			if large_c {
 				ex_c = far_c
 			}
 		}
-		// r105:vc = FMA r35:ex r21:F r6:vr
+		// r107:vc = FMA r37:ex r23:F r8:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
 		// If Delta
 		if hasDelta {
-			// r106 = Load Delta
-			r106_a := delta[j]
-			r106_b := delta[j+1]
-			r106_c := delta[j+2]
-			// r105:vc = Add r105:vc r106
-			vc_a = float32(vc_a + r106_a)
-			vc_b = float32(vc_b + r106_b)
-			vc_c = float32(vc_c + r106_c)
+			// r108 = Load Delta
+			r108_a := delta[j]
+			r108_b := delta[j+1]
+			r108_c := delta[j+2]
+			// r107:vc = Add r107:vc r108
+			vc_a = float32(vc_a + r108_a)
+			vc_b = float32(vc_b + r108_b)
+			vc_c = float32(vc_c + r108_c)
 		}
-		// r109:dv = Sub r105:vc r12:vRest
-		dv_a := float32(vc_a - c[CVRest])
-		dv_b := float32(vc_b - c[CVRest])
-		dv_c := float32(vc_c - c[CVRest])
-		// r111:wkeep = Mul r110:keep r9:u
+		// r111:dv = Sub r107:vc r14:vRest
+		dv111_a := float32(vc_a - c[CVRest])
+		dv111_b := float32(vc_b - c[CVRest])
+		dv111_c := float32(vc_c - c[CVRest])
+		// r113:wkeep = Mul r112:keep r11:u
 		wkeep_a := float32(c[CKeep] * u_a)
 		wkeep_b := float32(c[CKeep] * u_b)
 		wkeep_c := float32(c[CKeep] * u_c)
-		// r112:wc = FMA r108:ka r109:dv r111:wkeep
-		wc_a := fma32Try(c[CKa], dv_a, wkeep_a, &slow)
-		wc_b := fma32Try(c[CKa], dv_b, wkeep_b, &slow)
-		wc_c := fma32Try(c[CKa], dv_c, wkeep_c, &slow)
-		// r114:since = Sub r113:t r2:Last
+		// r114:wc = FMA r110:ka r111:dv r113:wkeep
+		wc_a := fma32Try(c[CKa], dv111_a, wkeep_a, &slow)
+		wc_b := fma32Try(c[CKa], dv111_b, wkeep_b, &slow)
+		wc_c := fma32Try(c[CKa], dv111_c, wkeep_c, &slow)
+		// r116:since = Sub r115:t r2:Last
 		since_a := float32(t - Last_a)
 		since_b := float32(t - Last_b)
 		since_c := float32(t - Last_c)
-		// r116:refr = CmpLT r114:since r115:tauRef
+		// r118:refr = CmpLT r116:since r117:tauRef
 		refr_a := since_a < c[CTauRef]
 		refr_b := since_b < c[CTauRef]
 		refr_c := since_c < c[CTauRef]
-		// r0:V = Select r116:refr r6:vr r105:vc
+		// r0:V = Select r118:refr r8:vr r107:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -3488,7 +3496,7 @@ func stepF32HardOne(f *Frame32, s int) {
 		if refr_c {
 			V_c = vr_c
 		}
-		// r1:W = Select r116:refr r9:u r112:wc
+		// r1:W = Select r118:refr r11:u r114:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -3501,11 +3509,11 @@ func stepF32HardOne(f *Frame32, s int) {
 		if refr_c {
 			W_c = u_c
 		}
-		// r119:sp = CmpGE r0:V r3:vTh
+		// r121:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= c[CVTh]
 		sp_b := V_b >= c[CVTh]
 		sp_c := V_c >= c[CVTh]
-		// r2:Last = Select r119:sp r113:t r2:Last
+		// r2:Last = Select r121:sp r115:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
@@ -3521,7 +3529,7 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r119:sp
+			// StoreOne Spike r121:sp
 			if sp_a {
 				spike[j] = 1
 			} else {
@@ -3540,18 +3548,18 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r120:ref = Or r116:refr r119:sp
-			ref120_a := refr_a || sp_a
-			ref120_b := refr_b || sp_b
-			ref120_c := refr_c || sp_c
-			// StoreBool Ref r120:ref
-			ref[j] = ref120_a
-			ref[j+1] = ref120_b
-			ref[j+2] = ref120_c
+			// r122:ref = Or r118:refr r121:sp
+			ref122_a := refr_a || sp_a
+			ref122_b := refr_b || sp_b
+			ref122_c := refr_c || sp_c
+			// StoreBool Ref r122:ref
+			ref[j] = ref122_a
+			ref[j+1] = ref122_b
+			ref[j+2] = ref122_c
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r119:sp
+			// StoreBits Bits r121:sp
 			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -3591,214 +3599,218 @@ func stepF32HardOne(f *Frame32, s int) {
 		Last := last[j]
 		// r4:spk = CmpGE r0:V r3:vTh
 		spk := V >= c[CVTh]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6 := float32(V - c[CVReset])
+		// r7:vh = Sub r0:V r6:dv
+		vh := float32(V - dv6)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr := V
 		if spk {
-			vr = c[CVReset]
+			vr = vh
 		}
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb := float32(W + c[CB])
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u := W
 		if spk {
 			u = wb
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in := math.Float32frombits(0x00000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in = i[j]
 		}
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1 := float32(vr - c[CVRest])
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2 := float32(vr - c[CVC])
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12 := float32(a1 * a2)
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu := float32(in - u)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive := float32(c[CDtRTau] * iu)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F := fma32Try(c[CDtCTau], a12, drive, &slow)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2 := float32(a1 + a2)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z := float32(c[CDtCTau] * a1a2)
-		// r24:az = Abs r23:z
+		// r26:az = Abs r25:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r27 = FMA r25 r23:z r26
-		r27 := fma32Try(r25, z, r26, &slow)
-		// r29 = FMA r27 r23:z r28
+		// r29 = FMA r27 r25:z r28
 		r29 := fma32Try(r27, z, r28, &slow)
-		// r31 = FMA r29 r23:z r30
+		// r31 = FMA r29 r25:z r30
 		r31 := fma32Try(r29, z, r30, &slow)
-		// r33 = FMA r31 r23:z r32
+		// r33 = FMA r31 r25:z r32
 		r33 := fma32Try(r31, z, r32, &slow)
-		// r35:ex = FMA r33 r23:z r34
-		ex := fma32Try(r33, z, r34, &slow)
-		// r37:large = CmpGT r24:az r36
-		large := az > r36
-		// Rare r37:large
+		// r35 = FMA r33 r25:z r34
+		r35 := fma32Try(r33, z, r34, &slow)
+		// r37:ex = FMA r35 r25:z r36
+		ex := fma32Try(r35, z, r36, &slow)
+		// r39:large = CmpGT r26:az r38
+		large := az > r38
+		// Rare r39:large
 		if large {
-			// r40 = FMA r38 r23:z r39
-			r40 := fma32Try(r38, z, r39, &slow)
-			// r42 = FMA r40 r23:z r41
+			// r42 = FMA r40 r25:z r41
 			r42 := fma32Try(r40, z, r41, &slow)
-			// r44 = FMA r42 r23:z r43
+			// r44 = FMA r42 r25:z r43
 			r44 := fma32Try(r42, z, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45 := fma32Try(r44, z, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46 := fma32Try(r45, z, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47 := fma32Try(r46, z, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48 := fma32Try(r47, z, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49 := fma32Try(r48, z, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor := fma32Try(r49, z, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52 := z > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r25:z r45
+			r46 := fma32Try(r44, z, r45, &slow)
+			// r47 = FMA r46 r25:z r27
+			r47 := fma32Try(r46, z, r27, &slow)
+			// r48 = FMA r47 r25:z r28
+			r48 := fma32Try(r47, z, r28, &slow)
+			// r49 = FMA r48 r25:z r30
+			r49 := fma32Try(r48, z, r30, &slow)
+			// r50 = FMA r49 r25:z r32
+			r50 := fma32Try(r49, z, r32, &slow)
+			// r51 = FMA r50 r25:z r34
+			r51 := fma32Try(r50, z, r34, &slow)
+			// r52:taylor = FMA r51 r25:z r36
+			taylor := fma32Try(r51, z, r36, &slow)
+			// r54 = CmpGT r25:z r53
+			r54 := z > r53
+			// r55:zl = Select r54 r53 r25:z
 			zl := z
-			if r52 {
-				zl = r51
+			if r54 {
+				zl = r53
 			}
-			// r55 = CmpLT r53:zl r54
-			r55 := zl < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r57 = CmpLT r55:zl r56
+			r57 := zl < r56
+			// r58:zc = Select r57 r56 r55:zl
 			zc := zl
-			if r55 {
-				zc = r54
+			if r57 {
+				zc = r56
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59 := fma32Try(zc, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k := float32(r59 - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63 := fma32Try(k, r62, zc, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r := fma32Try(k, r61, r63, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65 := fma32Try(r38, r, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66 := fma32Try(r65, r, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67 := fma32Try(r66, r, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68 := fma32Try(r67, r, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69 := fma32Try(r68, r, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70 := fma32Try(r69, r, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71 := fma32Try(r70, r, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72 := fma32Try(r71, r, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q := fma32Try(r72, r, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75 := k > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r61 = FMA r58:zc r60 r59
+			r61 := fma32Try(zc, r60, r59, &slow)
+			// r62:k = Sub r61 r59
+			k := float32(r61 - r59)
+			// r65 = FMA r62:k r64 r58:zc
+			r65 := fma32Try(k, r64, zc, &slow)
+			// r66:r = FMA r62:k r63 r65
+			r := fma32Try(k, r63, r65, &slow)
+			// r67 = FMA r40 r66:r r41
+			r67 := fma32Try(r40, r, r41, &slow)
+			// r68 = FMA r67 r66:r r43
+			r68 := fma32Try(r67, r, r43, &slow)
+			// r69 = FMA r68 r66:r r45
+			r69 := fma32Try(r68, r, r45, &slow)
+			// r70 = FMA r69 r66:r r27
+			r70 := fma32Try(r69, r, r27, &slow)
+			// r71 = FMA r70 r66:r r28
+			r71 := fma32Try(r70, r, r28, &slow)
+			// r72 = FMA r71 r66:r r30
+			r72 := fma32Try(r71, r, r30, &slow)
+			// r73 = FMA r72 r66:r r32
+			r73 := fma32Try(r72, r, r32, &slow)
+			// r74 = FMA r73 r66:r r34
+			r74 := fma32Try(r73, r, r34, &slow)
+			// r75:q = FMA r74 r66:r r36
+			q := fma32Try(r74, r, r36, &slow)
+			// r77 = CmpGT r62:k r76
+			r77 := k > r76
+			// r78:kc = Select r77 r76 r62:k
 			kc := k
-			if r75 {
-				kc = r74
+			if r77 {
+				kc = r76
 			}
-			// r78 = Mul r76:kc r77
-			r78 := float32(kc * r77)
-			// r79 = Add r78 r57
-			r79 := float32(r78 + r57)
-			// r80:kBits = Bits r79
-			kBits80 := math.Float32bits(r79)
-			// r82 = IAdd r80:kBits r81
-			r82 := kBits80 + r81
-			// r83 = Shl 23 r82
-			r83 := r82 << 23
-			// r84:pow2 = FromBits r83
-			pow284 := math.Float32frombits(r83)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus := float32(r34 - pow284)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86 := fma32Try(r, q, oneMinus, &slow)
-			// r87:y = Div r86 r53:zl
-			y := float32(r86 / zl)
-			// r88 = FMA r60:k r32 r57
-			r88 := fma32Try(k, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf := float32(r88 - r57)
-			// r90 = Add r89:kHalf r57
-			r90 := float32(kHalf + r57)
-			// r91:kBits = Bits r90
-			kBits91 := math.Float32bits(r90)
-			// r92 = IAdd r91:kBits r81
-			r92 := kBits91 + r81
-			// r93 = Shl 23 r92
-			r93 := r92 << 23
-			// r94:pow2 = FromBits r93
-			pow294 := math.Float32frombits(r93)
-			// r95 = Mul r87:y r94:pow2
-			r95 := float32(y * pow294)
-			// r96 = Sub r60:k r89:kHalf
-			r96 := float32(k - kHalf)
-			// r97 = Add r96 r57
-			r97 := float32(r96 + r57)
-			// r98:kBits = Bits r97
-			kBits98 := math.Float32bits(r97)
-			// r99 = IAdd r98:kBits r81
-			r99 := kBits98 + r81
-			// r100 = Shl 23 r99
-			r100 := r99 << 23
-			// r101:pow2 = FromBits r100
-			pow2101 := math.Float32frombits(r100)
-			// r102:big = Mul r95 r101:pow2
-			big := float32(r95 * pow2101)
-			// r103 = CmpLE r24:az r32
-			r103 := az <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r80 = Mul r78:kc r79
+			r80 := float32(kc * r79)
+			// r81 = Add r80 r59
+			r81 := float32(r80 + r59)
+			// r82:kBits = Bits r81
+			kBits82 := math.Float32bits(r81)
+			// r84 = IAdd r82:kBits r83
+			r84 := kBits82 + r83
+			// r85 = Shl 23 r84
+			r85 := r84 << 23
+			// r86:pow2 = FromBits r85
+			pow286 := math.Float32frombits(r85)
+			// r87:oneMinus = Sub r36 r86:pow2
+			oneMinus := float32(r36 - pow286)
+			// r88 = FMA r66:r r75:q r87:oneMinus
+			r88 := fma32Try(r, q, oneMinus, &slow)
+			// r89:y = Div r88 r55:zl
+			y := float32(r88 / zl)
+			// r90 = FMA r62:k r34 r59
+			r90 := fma32Try(k, r34, r59, &slow)
+			// r91:kHalf = Sub r90 r59
+			kHalf := float32(r90 - r59)
+			// r92 = Add r91:kHalf r59
+			r92 := float32(kHalf + r59)
+			// r93:kBits = Bits r92
+			kBits93 := math.Float32bits(r92)
+			// r94 = IAdd r93:kBits r83
+			r94 := kBits93 + r83
+			// r95 = Shl 23 r94
+			r95 := r94 << 23
+			// r96:pow2 = FromBits r95
+			pow296 := math.Float32frombits(r95)
+			// r97 = Mul r89:y r96:pow2
+			r97 := float32(y * pow296)
+			// r98 = Sub r62:k r91:kHalf
+			r98 := float32(k - kHalf)
+			// r99 = Add r98 r59
+			r99 := float32(r98 + r59)
+			// r100:kBits = Bits r99
+			kBits100 := math.Float32bits(r99)
+			// r101 = IAdd r100:kBits r83
+			r101 := kBits100 + r83
+			// r102 = Shl 23 r101
+			r102 := r101 << 23
+			// r103:pow2 = FromBits r102
+			pow2103 := math.Float32frombits(r102)
+			// r104:big = Mul r97 r103:pow2
+			big := float32(r97 * pow2103)
+			// r105 = CmpLE r26:az r34
+			r105 := az <= r34
+			// r106:far = Select r105 r52:taylor r104:big
 			far := big
-			if r103 {
+			if r105 {
 				far = taylor
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r37:ex = Select r39:large r106:far r37:ex
 			if large {
 				ex = far
 			}
 		}
-		// r105:vc = FMA r35:ex r21:F r6:vr
+		// r107:vc = FMA r37:ex r23:F r8:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
-			// r106 = Load Delta
-			r106 := delta[j]
-			// r105:vc = Add r105:vc r106
-			vc = float32(vc + r106)
+			// r108 = Load Delta
+			r108 := delta[j]
+			// r107:vc = Add r107:vc r108
+			vc = float32(vc + r108)
 		}
-		// r109:dv = Sub r105:vc r12:vRest
-		dv := float32(vc - c[CVRest])
-		// r111:wkeep = Mul r110:keep r9:u
+		// r111:dv = Sub r107:vc r14:vRest
+		dv111 := float32(vc - c[CVRest])
+		// r113:wkeep = Mul r112:keep r11:u
 		wkeep := float32(c[CKeep] * u)
-		// r112:wc = FMA r108:ka r109:dv r111:wkeep
-		wc := fma32Try(c[CKa], dv, wkeep, &slow)
-		// r114:since = Sub r113:t r2:Last
+		// r114:wc = FMA r110:ka r111:dv r113:wkeep
+		wc := fma32Try(c[CKa], dv111, wkeep, &slow)
+		// r116:since = Sub r115:t r2:Last
 		since := float32(t - Last)
-		// r116:refr = CmpLT r114:since r115:tauRef
+		// r118:refr = CmpLT r116:since r117:tauRef
 		refr := since < c[CTauRef]
-		// r0:V = Select r116:refr r6:vr r105:vc
+		// r0:V = Select r118:refr r8:vr r107:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r116:refr r9:u r112:wc
+		// r1:W = Select r118:refr r11:u r114:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r119:sp = CmpGE r0:V r3:vTh
+		// r121:sp = CmpGE r0:V r3:vTh
 		sp := V >= c[CVTh]
-		// r2:Last = Select r119:sp r113:t r2:Last
+		// r2:Last = Select r121:sp r115:t r2:Last
 		if sp {
 			Last = t
 		}
@@ -3808,7 +3820,7 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r119:sp
+			// StoreOne Spike r121:sp
 			if sp {
 				spike[j] = 1
 			} else {
@@ -3817,14 +3829,14 @@ func stepF32HardOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r120:ref = Or r116:refr r119:sp
-			ref120 := refr || sp
-			// StoreBool Ref r120:ref
-			ref[j] = ref120
+			// r122:ref = Or r118:refr r121:sp
+			ref122 := refr || sp
+			// StoreBool Ref r122:ref
+			ref[j] = ref122
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r119:sp
+			// StoreBits Bits r121:sp
 			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -3875,47 +3887,47 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	// r25 = Imm 0x3ab60b61
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r26 = Imm 0x3c088889
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r28 = Imm 0x3d2aaaab
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r30 = Imm 0x3e2aaaab
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r32 = Imm 0x3f000000
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	// r34 = Imm 0x3f800000
-	r34 := math.Float32frombits(0x3f800000) // 1
-	// r36 = Imm 0x3e000000
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	// r38 = Imm 0x3493f27e
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r39 = Imm 0x3638ef1d
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r41 = Imm 0x37d00d01
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r43 = Imm 0x39500d01
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r51 = Imm 0x42be0000
-	r51 := math.Float32frombits(0x42be0000) // 95
-	// r54 = Imm 0xc2ae0000
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	// r57 = Imm 0x4b400000
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r58 = Imm 0x3fb8aa3b
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r61 = Imm 0xb5bfbe8e
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r62 = Imm 0xbf317200
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r74 = Imm 0x41f00000
-	r74 := math.Float32frombits(0x41f00000) // 30
-	// r77 = Imm 0xbf800000
-	r77 := math.Float32frombits(0xbf800000) // -1
-	// r81 = Imm 0x7f
-	r81 := uint32(0x7f)
-	// r113:t = Time
+	// r27 = Imm 0x3ab60b61
+	r27 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r28 = Imm 0x3c088889
+	r28 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r30 = Imm 0x3d2aaaab
+	r30 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r32 = Imm 0x3e2aaaab
+	r32 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r34 = Imm 0x3f000000
+	r34 := math.Float32frombits(0x3f000000) // 0.5
+	// r36 = Imm 0x3f800000
+	r36 := math.Float32frombits(0x3f800000) // 1
+	// r38 = Imm 0x3e000000
+	r38 := math.Float32frombits(0x3e000000) // 0.125
+	// r40 = Imm 0x3493f27e
+	r40 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r41 = Imm 0x3638ef1d
+	r41 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r43 = Imm 0x37d00d01
+	r43 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r45 = Imm 0x39500d01
+	r45 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r53 = Imm 0x42be0000
+	r53 := math.Float32frombits(0x42be0000) // 95
+	// r56 = Imm 0xc2ae0000
+	r56 := math.Float32frombits(0xc2ae0000) // -87
+	// r59 = Imm 0x4b400000
+	r59 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r60 = Imm 0x3fb8aa3b
+	r60 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r63 = Imm 0xb5bfbe8e
+	r63 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r64 = Imm 0xbf317200
+	r64 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r76 = Imm 0x41f00000
+	r76 := math.Float32frombits(0x41f00000) // 30
+	// r79 = Imm 0xbf800000
+	r79 := math.Float32frombits(0xbf800000) // -1
+	// r83 = Imm 0x7f
+	r83 := uint32(0x7f)
+	// r115:t = Time
 	t := f.T[s]
 	for j := lo; j < hi; j++ {
 		// r0:V = Load V
@@ -3926,220 +3938,224 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		Last := last[j]
 		// r4:spk = CmpGE r0:V r3:vTh
 		spk := V >= c[CVTh]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6 := float32(V - c[CVReset])
+		// r7:vh = Sub r0:V r6:dv
+		vh := float32(V - dv6)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr := V
 		if spk {
-			vr = c[CVReset]
+			vr = vh
 		}
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb := float32(W + c[CB])
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u := W
 		if spk {
 			u = wb
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in := math.Float32frombits(0x00000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in = i[j]
 		}
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1 := float32(vr - c[CVRest])
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2 := float32(vr - c[CVC])
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12 := float32(a1 * a2)
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu := float32(in - u)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive := float32(c[CDtRTau] * iu)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F := fma32(c[CDtCTau], a12, drive)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2 := float32(a1 + a2)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z := float32(c[CDtCTau] * a1a2)
-		// r24:az = Abs r23:z
+		// r26:az = Abs r25:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r27 = FMA r25 r23:z r26
-		r27 := fma32(r25, z, r26)
-		// r29 = FMA r27 r23:z r28
+		// r29 = FMA r27 r25:z r28
 		r29 := fma32(r27, z, r28)
-		// r31 = FMA r29 r23:z r30
+		// r31 = FMA r29 r25:z r30
 		r31 := fma32(r29, z, r30)
-		// r33 = FMA r31 r23:z r32
+		// r33 = FMA r31 r25:z r32
 		r33 := fma32(r31, z, r32)
-		// r35:ex = FMA r33 r23:z r34
-		ex := fma32(r33, z, r34)
-		// r37:large = CmpGT r24:az r36
-		large := az > r36
-		// Rare r37:large
+		// r35 = FMA r33 r25:z r34
+		r35 := fma32(r33, z, r34)
+		// r37:ex = FMA r35 r25:z r36
+		ex := fma32(r35, z, r36)
+		// r39:large = CmpGT r26:az r38
+		large := az > r38
+		// Rare r39:large
 		if large {
-			// r40 = FMA r38 r23:z r39
-			r40 := fma32(r38, z, r39)
-			// r42 = FMA r40 r23:z r41
+			// r42 = FMA r40 r25:z r41
 			r42 := fma32(r40, z, r41)
-			// r44 = FMA r42 r23:z r43
+			// r44 = FMA r42 r25:z r43
 			r44 := fma32(r42, z, r43)
-			// r45 = FMA r44 r23:z r25
-			r45 := fma32(r44, z, r25)
-			// r46 = FMA r45 r23:z r26
-			r46 := fma32(r45, z, r26)
-			// r47 = FMA r46 r23:z r28
-			r47 := fma32(r46, z, r28)
-			// r48 = FMA r47 r23:z r30
-			r48 := fma32(r47, z, r30)
-			// r49 = FMA r48 r23:z r32
-			r49 := fma32(r48, z, r32)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor := fma32(r49, z, r34)
-			// r52 = CmpGT r23:z r51
-			r52 := z > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r25:z r45
+			r46 := fma32(r44, z, r45)
+			// r47 = FMA r46 r25:z r27
+			r47 := fma32(r46, z, r27)
+			// r48 = FMA r47 r25:z r28
+			r48 := fma32(r47, z, r28)
+			// r49 = FMA r48 r25:z r30
+			r49 := fma32(r48, z, r30)
+			// r50 = FMA r49 r25:z r32
+			r50 := fma32(r49, z, r32)
+			// r51 = FMA r50 r25:z r34
+			r51 := fma32(r50, z, r34)
+			// r52:taylor = FMA r51 r25:z r36
+			taylor := fma32(r51, z, r36)
+			// r54 = CmpGT r25:z r53
+			r54 := z > r53
+			// r55:zl = Select r54 r53 r25:z
 			zl := z
-			if r52 {
-				zl = r51
+			if r54 {
+				zl = r53
 			}
-			// r55 = CmpLT r53:zl r54
-			r55 := zl < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r57 = CmpLT r55:zl r56
+			r57 := zl < r56
+			// r58:zc = Select r57 r56 r55:zl
 			zc := zl
-			if r55 {
-				zc = r54
+			if r57 {
+				zc = r56
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59 := fma32(zc, r58, r57)
-			// r60:k = Sub r59 r57
-			k := float32(r59 - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63 := fma32(k, r62, zc)
-			// r64:r = FMA r60:k r61 r63
-			r := fma32(k, r61, r63)
-			// r65 = FMA r38 r64:r r39
-			r65 := fma32(r38, r, r39)
-			// r66 = FMA r65 r64:r r41
-			r66 := fma32(r65, r, r41)
-			// r67 = FMA r66 r64:r r43
-			r67 := fma32(r66, r, r43)
-			// r68 = FMA r67 r64:r r25
-			r68 := fma32(r67, r, r25)
-			// r69 = FMA r68 r64:r r26
-			r69 := fma32(r68, r, r26)
-			// r70 = FMA r69 r64:r r28
-			r70 := fma32(r69, r, r28)
-			// r71 = FMA r70 r64:r r30
-			r71 := fma32(r70, r, r30)
-			// r72 = FMA r71 r64:r r32
-			r72 := fma32(r71, r, r32)
-			// r73:q = FMA r72 r64:r r34
-			q := fma32(r72, r, r34)
-			// r75 = CmpGT r60:k r74
-			r75 := k > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r61 = FMA r58:zc r60 r59
+			r61 := fma32(zc, r60, r59)
+			// r62:k = Sub r61 r59
+			k := float32(r61 - r59)
+			// r65 = FMA r62:k r64 r58:zc
+			r65 := fma32(k, r64, zc)
+			// r66:r = FMA r62:k r63 r65
+			r := fma32(k, r63, r65)
+			// r67 = FMA r40 r66:r r41
+			r67 := fma32(r40, r, r41)
+			// r68 = FMA r67 r66:r r43
+			r68 := fma32(r67, r, r43)
+			// r69 = FMA r68 r66:r r45
+			r69 := fma32(r68, r, r45)
+			// r70 = FMA r69 r66:r r27
+			r70 := fma32(r69, r, r27)
+			// r71 = FMA r70 r66:r r28
+			r71 := fma32(r70, r, r28)
+			// r72 = FMA r71 r66:r r30
+			r72 := fma32(r71, r, r30)
+			// r73 = FMA r72 r66:r r32
+			r73 := fma32(r72, r, r32)
+			// r74 = FMA r73 r66:r r34
+			r74 := fma32(r73, r, r34)
+			// r75:q = FMA r74 r66:r r36
+			q := fma32(r74, r, r36)
+			// r77 = CmpGT r62:k r76
+			r77 := k > r76
+			// r78:kc = Select r77 r76 r62:k
 			kc := k
-			if r75 {
-				kc = r74
+			if r77 {
+				kc = r76
 			}
-			// r78 = Mul r76:kc r77
-			r78 := float32(kc * r77)
-			// r79 = Add r78 r57
-			r79 := float32(r78 + r57)
-			// r80:kBits = Bits r79
-			kBits80 := math.Float32bits(r79)
-			// r82 = IAdd r80:kBits r81
-			r82 := kBits80 + r81
-			// r83 = Shl 23 r82
-			r83 := r82 << 23
-			// r84:pow2 = FromBits r83
-			pow284 := math.Float32frombits(r83)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus := float32(r34 - pow284)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86 := fma32(r, q, oneMinus)
-			// r87:y = Div r86 r53:zl
-			y := float32(r86 / zl)
-			// r88 = FMA r60:k r32 r57
-			r88 := fma32(k, r32, r57)
-			// r89:kHalf = Sub r88 r57
-			kHalf := float32(r88 - r57)
-			// r90 = Add r89:kHalf r57
-			r90 := float32(kHalf + r57)
-			// r91:kBits = Bits r90
-			kBits91 := math.Float32bits(r90)
-			// r92 = IAdd r91:kBits r81
-			r92 := kBits91 + r81
-			// r93 = Shl 23 r92
-			r93 := r92 << 23
-			// r94:pow2 = FromBits r93
-			pow294 := math.Float32frombits(r93)
-			// r95 = Mul r87:y r94:pow2
-			r95 := float32(y * pow294)
-			// r96 = Sub r60:k r89:kHalf
-			r96 := float32(k - kHalf)
-			// r97 = Add r96 r57
-			r97 := float32(r96 + r57)
-			// r98:kBits = Bits r97
-			kBits98 := math.Float32bits(r97)
-			// r99 = IAdd r98:kBits r81
-			r99 := kBits98 + r81
-			// r100 = Shl 23 r99
-			r100 := r99 << 23
-			// r101:pow2 = FromBits r100
-			pow2101 := math.Float32frombits(r100)
-			// r102:big = Mul r95 r101:pow2
-			big := float32(r95 * pow2101)
-			// r103 = CmpLE r24:az r32
-			r103 := az <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r80 = Mul r78:kc r79
+			r80 := float32(kc * r79)
+			// r81 = Add r80 r59
+			r81 := float32(r80 + r59)
+			// r82:kBits = Bits r81
+			kBits82 := math.Float32bits(r81)
+			// r84 = IAdd r82:kBits r83
+			r84 := kBits82 + r83
+			// r85 = Shl 23 r84
+			r85 := r84 << 23
+			// r86:pow2 = FromBits r85
+			pow286 := math.Float32frombits(r85)
+			// r87:oneMinus = Sub r36 r86:pow2
+			oneMinus := float32(r36 - pow286)
+			// r88 = FMA r66:r r75:q r87:oneMinus
+			r88 := fma32(r, q, oneMinus)
+			// r89:y = Div r88 r55:zl
+			y := float32(r88 / zl)
+			// r90 = FMA r62:k r34 r59
+			r90 := fma32(k, r34, r59)
+			// r91:kHalf = Sub r90 r59
+			kHalf := float32(r90 - r59)
+			// r92 = Add r91:kHalf r59
+			r92 := float32(kHalf + r59)
+			// r93:kBits = Bits r92
+			kBits93 := math.Float32bits(r92)
+			// r94 = IAdd r93:kBits r83
+			r94 := kBits93 + r83
+			// r95 = Shl 23 r94
+			r95 := r94 << 23
+			// r96:pow2 = FromBits r95
+			pow296 := math.Float32frombits(r95)
+			// r97 = Mul r89:y r96:pow2
+			r97 := float32(y * pow296)
+			// r98 = Sub r62:k r91:kHalf
+			r98 := float32(k - kHalf)
+			// r99 = Add r98 r59
+			r99 := float32(r98 + r59)
+			// r100:kBits = Bits r99
+			kBits100 := math.Float32bits(r99)
+			// r101 = IAdd r100:kBits r83
+			r101 := kBits100 + r83
+			// r102 = Shl 23 r101
+			r102 := r101 << 23
+			// r103:pow2 = FromBits r102
+			pow2103 := math.Float32frombits(r102)
+			// r104:big = Mul r97 r103:pow2
+			big := float32(r97 * pow2103)
+			// r105 = CmpLE r26:az r34
+			r105 := az <= r34
+			// r106:far = Select r105 r52:taylor r104:big
 			far := big
-			if r103 {
+			if r105 {
 				far = taylor
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r37:ex = Select r39:large r106:far r37:ex
 			if large {
 				ex = far
 			}
 		}
-		// r105:vc = FMA r35:ex r21:F r6:vr
+		// r107:vc = FMA r37:ex r23:F r8:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r106 = Load Delta
-			r106 := delta[j]
-			// r105:vc = Add r105:vc r106
-			vc = float32(vc + r106)
+			// r108 = Load Delta
+			r108 := delta[j]
+			// r107:vc = Add r107:vc r108
+			vc = float32(vc + r108)
 		}
-		// r109:dv = Sub r105:vc r12:vRest
-		dv := float32(vc - c[CVRest])
-		// r111:wkeep = Mul r110:keep r9:u
+		// r111:dv = Sub r107:vc r14:vRest
+		dv111 := float32(vc - c[CVRest])
+		// r113:wkeep = Mul r112:keep r11:u
 		wkeep := float32(c[CKeep] * u)
-		// r112:wc = FMA r108:ka r109:dv r111:wkeep
-		wc := fma32(c[CKa], dv, wkeep)
-		// r114:since = Sub r113:t r2:Last
+		// r114:wc = FMA r110:ka r111:dv r113:wkeep
+		wc := fma32(c[CKa], dv111, wkeep)
+		// r116:since = Sub r115:t r2:Last
 		since := float32(t - Last)
-		// r116:refr = CmpLT r114:since r115:tauRef
+		// r118:refr = CmpLT r116:since r117:tauRef
 		refr := since < c[CTauRef]
-		// r0:V = Select r116:refr r6:vr r105:vc
+		// r0:V = Select r118:refr r8:vr r107:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r116:refr r9:u r112:wc
+		// r1:W = Select r118:refr r11:u r114:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r119:sp = CmpGE r0:V r3:vTh
+		// r121:sp = CmpGE r0:V r3:vTh
 		sp := V >= c[CVTh]
-		// r2:Last = Select r119:sp r113:t r2:Last
+		// r2:Last = Select r121:sp r115:t r2:Last
 		if sp {
 			Last = t
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r119:sp
+			// StoreOne Spike r121:sp
 			if sp {
 				spike[j] = 1
 			} else {
@@ -4148,14 +4164,14 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		}
 		// If Ref
 		if hasRef {
-			// r120:ref = Or r116:refr r119:sp
-			ref120 := refr || sp
-			// StoreBool Ref r120:ref
-			ref[j] = ref120
+			// r122:ref = Or r118:refr r121:sp
+			ref122 := refr || sp
+			// StoreBool Ref r122:ref
+			ref[j] = ref122
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r119:sp
+			// StoreBits Bits r121:sp
 			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -4227,47 +4243,47 @@ func stepF32HardPNOne(f *Frame32, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	// r25 = Imm 0x3ab60b61
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r26 = Imm 0x3c088889
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r28 = Imm 0x3d2aaaab
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r30 = Imm 0x3e2aaaab
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r32 = Imm 0x3f000000
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	// r34 = Imm 0x3f800000
-	r34 := math.Float32frombits(0x3f800000) // 1
-	// r36 = Imm 0x3e000000
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	// r38 = Imm 0x3493f27e
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r39 = Imm 0x3638ef1d
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r41 = Imm 0x37d00d01
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r43 = Imm 0x39500d01
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r51 = Imm 0x42be0000
-	r51 := math.Float32frombits(0x42be0000) // 95
-	// r54 = Imm 0xc2ae0000
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	// r57 = Imm 0x4b400000
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r58 = Imm 0x3fb8aa3b
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r61 = Imm 0xb5bfbe8e
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r62 = Imm 0xbf317200
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r74 = Imm 0x41f00000
-	r74 := math.Float32frombits(0x41f00000) // 30
-	// r77 = Imm 0xbf800000
-	r77 := math.Float32frombits(0xbf800000) // -1
-	// r81 = Imm 0x7f
-	r81 := uint32(0x7f)
-	// r113:t = Time
+	// r27 = Imm 0x3ab60b61
+	r27 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r28 = Imm 0x3c088889
+	r28 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r30 = Imm 0x3d2aaaab
+	r30 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r32 = Imm 0x3e2aaaab
+	r32 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r34 = Imm 0x3f000000
+	r34 := math.Float32frombits(0x3f000000) // 0.5
+	// r36 = Imm 0x3f800000
+	r36 := math.Float32frombits(0x3f800000) // 1
+	// r38 = Imm 0x3e000000
+	r38 := math.Float32frombits(0x3e000000) // 0.125
+	// r40 = Imm 0x3493f27e
+	r40 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r41 = Imm 0x3638ef1d
+	r41 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r43 = Imm 0x37d00d01
+	r43 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r45 = Imm 0x39500d01
+	r45 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r53 = Imm 0x42be0000
+	r53 := math.Float32frombits(0x42be0000) // 95
+	// r56 = Imm 0xc2ae0000
+	r56 := math.Float32frombits(0xc2ae0000) // -87
+	// r59 = Imm 0x4b400000
+	r59 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r60 = Imm 0x3fb8aa3b
+	r60 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r63 = Imm 0xb5bfbe8e
+	r63 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r64 = Imm 0xbf317200
+	r64 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r76 = Imm 0x41f00000
+	r76 := math.Float32frombits(0x41f00000) // 30
+	// r79 = Imm 0xbf800000
+	r79 := math.Float32frombits(0xbf800000) // -1
+	// r83 = Imm 0x7f
+	r83 := uint32(0x7f)
+	// r115:t = Time
 	t := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
@@ -4296,28 +4312,36 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		vReset_a := cVReset[j]
 		vReset_b := cVReset[j+1]
 		vReset_c := cVReset[j+2]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6_a := float32(V_a - vReset_a)
+		dv6_b := float32(V_b - vReset_b)
+		dv6_c := float32(V_c - vReset_c)
+		// r7:vh = Sub r0:V r6:dv
+		vh_a := float32(V_a - dv6_a)
+		vh_b := float32(V_b - dv6_b)
+		vh_c := float32(V_c - dv6_c)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr_a := V_a
 		if spk_a {
-			vr_a = vReset_a
+			vr_a = vh_a
 		}
 		vr_b := V_b
 		if spk_b {
-			vr_b = vReset_b
+			vr_b = vh_b
 		}
 		vr_c := V_c
 		if spk_c {
-			vr_c = vReset_c
+			vr_c = vh_c
 		}
-		// r7:b = Param B
+		// r9:b = Param B
 		b_a := cB[j]
 		b_b := cB[j+1]
 		b_c := cB[j+2]
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb_a := float32(W_a + b_a)
 		wb_b := float32(W_b + b_b)
 		wb_c := float32(W_c + b_c)
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u_a := W_a
 		if spk_a {
 			u_a = wb_a
@@ -4330,520 +4354,520 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		if spk_c {
 			u_c = wb_c
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in_a := math.Float32frombits(0x00000000) // 0
 		in_b := math.Float32frombits(0x00000000) // 0
 		in_c := math.Float32frombits(0x00000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in_a = i[j]
 			in_b = i[j+1]
 			in_c = i[j+2]
 		}
-		// r12:vRest = Param VRest
+		// r14:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
 		vRest_c := cVRest[j+2]
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1_a := float32(vr_a - vRest_a)
 		a1_b := float32(vr_b - vRest_b)
 		a1_c := float32(vr_c - vRest_c)
-		// r14:vC = Param VC
+		// r16:vC = Param VC
 		vC_a := cVC[j]
 		vC_b := cVC[j+1]
 		vC_c := cVC[j+2]
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2_a := float32(vr_a - vC_a)
 		a2_b := float32(vr_b - vC_b)
 		a2_c := float32(vr_c - vC_c)
-		// r16:dtCTau = Param DtCTau
+		// r18:dtCTau = Param DtCTau
 		dtCTau_a := cDtCTau[j]
 		dtCTau_b := cDtCTau[j+1]
 		dtCTau_c := cDtCTau[j+2]
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12_a := float32(a1_a * a2_a)
 		a12_b := float32(a1_b * a2_b)
 		a12_c := float32(a1_c * a2_c)
-		// r18:dtRTau = Param DtRTau
+		// r20:dtRTau = Param DtRTau
 		dtRTau_a := cDtRTau[j]
 		dtRTau_b := cDtRTau[j+1]
 		dtRTau_c := cDtRTau[j+2]
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu_a := float32(in_a - u_a)
 		iu_b := float32(in_b - u_b)
 		iu_c := float32(in_c - u_c)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive_a := float32(dtRTau_a * iu_a)
 		drive_b := float32(dtRTau_b * iu_b)
 		drive_c := float32(dtRTau_c * iu_c)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
 		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
 		F_c := fma32Try(dtCTau_c, a12_c, drive_c, &slow)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2_a := float32(a1_a + a2_a)
 		a1a2_b := float32(a1_b + a2_b)
 		a1a2_c := float32(a1_c + a2_c)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z_a := float32(dtCTau_a * a1a2_a)
 		z_b := float32(dtCTau_b * a1a2_b)
 		z_c := float32(dtCTau_c * a1a2_c)
-		// r24:az = Abs r23:z
+		// r26:az = Abs r25:z
 		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
 		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
 		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
-		// r27 = FMA r25 r23:z r26
-		r27_a := fma32Try(r25, z_a, r26, &slow)
-		r27_b := fma32Try(r25, z_b, r26, &slow)
-		r27_c := fma32Try(r25, z_c, r26, &slow)
-		// r29 = FMA r27 r23:z r28
-		r29_a := fma32Try(r27_a, z_a, r28, &slow)
-		r29_b := fma32Try(r27_b, z_b, r28, &slow)
-		r29_c := fma32Try(r27_c, z_c, r28, &slow)
-		// r31 = FMA r29 r23:z r30
+		// r29 = FMA r27 r25:z r28
+		r29_a := fma32Try(r27, z_a, r28, &slow)
+		r29_b := fma32Try(r27, z_b, r28, &slow)
+		r29_c := fma32Try(r27, z_c, r28, &slow)
+		// r31 = FMA r29 r25:z r30
 		r31_a := fma32Try(r29_a, z_a, r30, &slow)
 		r31_b := fma32Try(r29_b, z_b, r30, &slow)
 		r31_c := fma32Try(r29_c, z_c, r30, &slow)
-		// r33 = FMA r31 r23:z r32
+		// r33 = FMA r31 r25:z r32
 		r33_a := fma32Try(r31_a, z_a, r32, &slow)
 		r33_b := fma32Try(r31_b, z_b, r32, &slow)
 		r33_c := fma32Try(r31_c, z_c, r32, &slow)
-		// r35:ex = FMA r33 r23:z r34
-		ex_a := fma32Try(r33_a, z_a, r34, &slow)
-		ex_b := fma32Try(r33_b, z_b, r34, &slow)
-		ex_c := fma32Try(r33_c, z_c, r34, &slow)
-		// r37:large = CmpGT r24:az r36
-		large_a := az_a > r36
-		large_b := az_b > r36
-		large_c := az_c > r36
-		// Rare r37:large
+		// r35 = FMA r33 r25:z r34
+		r35_a := fma32Try(r33_a, z_a, r34, &slow)
+		r35_b := fma32Try(r33_b, z_b, r34, &slow)
+		r35_c := fma32Try(r33_c, z_c, r34, &slow)
+		// r37:ex = FMA r35 r25:z r36
+		ex_a := fma32Try(r35_a, z_a, r36, &slow)
+		ex_b := fma32Try(r35_b, z_b, r36, &slow)
+		ex_c := fma32Try(r35_c, z_c, r36, &slow)
+		// r39:large = CmpGT r26:az r38
+		large_a := az_a > r38
+		large_b := az_b > r38
+		large_c := az_c > r38
+		// Rare r39:large
 		if large_a {
-			// r40 = FMA r38 r23:z r39
-			r40_a := fma32Try(r38, z_a, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42_a := fma32Try(r40_a, z_a, r41, &slow)
-			// r44 = FMA r42 r23:z r43
+			// r42 = FMA r40 r25:z r41
+			r42_a := fma32Try(r40, z_a, r41, &slow)
+			// r44 = FMA r42 r25:z r43
 			r44_a := fma32Try(r42_a, z_a, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45_a := fma32Try(r44_a, z_a, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46_a := fma32Try(r45_a, z_a, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47_a := fma32Try(r46_a, z_a, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48_a := fma32Try(r47_a, z_a, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49_a := fma32Try(r48_a, z_a, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor_a := fma32Try(r49_a, z_a, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52_a := z_a > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r25:z r45
+			r46_a := fma32Try(r44_a, z_a, r45, &slow)
+			// r47 = FMA r46 r25:z r27
+			r47_a := fma32Try(r46_a, z_a, r27, &slow)
+			// r48 = FMA r47 r25:z r28
+			r48_a := fma32Try(r47_a, z_a, r28, &slow)
+			// r49 = FMA r48 r25:z r30
+			r49_a := fma32Try(r48_a, z_a, r30, &slow)
+			// r50 = FMA r49 r25:z r32
+			r50_a := fma32Try(r49_a, z_a, r32, &slow)
+			// r51 = FMA r50 r25:z r34
+			r51_a := fma32Try(r50_a, z_a, r34, &slow)
+			// r52:taylor = FMA r51 r25:z r36
+			taylor_a := fma32Try(r51_a, z_a, r36, &slow)
+			// r54 = CmpGT r25:z r53
+			r54_a := z_a > r53
+			// r55:zl = Select r54 r53 r25:z
 			zl_a := z_a
-			if r52_a {
-				zl_a = r51
+			if r54_a {
+				zl_a = r53
 			}
-			// r55 = CmpLT r53:zl r54
-			r55_a := zl_a < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r57 = CmpLT r55:zl r56
+			r57_a := zl_a < r56
+			// r58:zc = Select r57 r56 r55:zl
 			zc_a := zl_a
-			if r55_a {
-				zc_a = r54
+			if r57_a {
+				zc_a = r56
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59_a := fma32Try(zc_a, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k_a := float32(r59_a - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63_a := fma32Try(k_a, r62, zc_a, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r_a := fma32Try(k_a, r61, r63_a, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65_a := fma32Try(r38, r_a, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66_a := fma32Try(r65_a, r_a, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67_a := fma32Try(r66_a, r_a, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68_a := fma32Try(r67_a, r_a, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69_a := fma32Try(r68_a, r_a, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70_a := fma32Try(r69_a, r_a, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71_a := fma32Try(r70_a, r_a, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72_a := fma32Try(r71_a, r_a, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q_a := fma32Try(r72_a, r_a, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75_a := k_a > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r61 = FMA r58:zc r60 r59
+			r61_a := fma32Try(zc_a, r60, r59, &slow)
+			// r62:k = Sub r61 r59
+			k_a := float32(r61_a - r59)
+			// r65 = FMA r62:k r64 r58:zc
+			r65_a := fma32Try(k_a, r64, zc_a, &slow)
+			// r66:r = FMA r62:k r63 r65
+			r_a := fma32Try(k_a, r63, r65_a, &slow)
+			// r67 = FMA r40 r66:r r41
+			r67_a := fma32Try(r40, r_a, r41, &slow)
+			// r68 = FMA r67 r66:r r43
+			r68_a := fma32Try(r67_a, r_a, r43, &slow)
+			// r69 = FMA r68 r66:r r45
+			r69_a := fma32Try(r68_a, r_a, r45, &slow)
+			// r70 = FMA r69 r66:r r27
+			r70_a := fma32Try(r69_a, r_a, r27, &slow)
+			// r71 = FMA r70 r66:r r28
+			r71_a := fma32Try(r70_a, r_a, r28, &slow)
+			// r72 = FMA r71 r66:r r30
+			r72_a := fma32Try(r71_a, r_a, r30, &slow)
+			// r73 = FMA r72 r66:r r32
+			r73_a := fma32Try(r72_a, r_a, r32, &slow)
+			// r74 = FMA r73 r66:r r34
+			r74_a := fma32Try(r73_a, r_a, r34, &slow)
+			// r75:q = FMA r74 r66:r r36
+			q_a := fma32Try(r74_a, r_a, r36, &slow)
+			// r77 = CmpGT r62:k r76
+			r77_a := k_a > r76
+			// r78:kc = Select r77 r76 r62:k
 			kc_a := k_a
-			if r75_a {
-				kc_a = r74
+			if r77_a {
+				kc_a = r76
 			}
-			// r78 = Mul r76:kc r77
-			r78_a := float32(kc_a * r77)
-			// r79 = Add r78 r57
-			r79_a := float32(r78_a + r57)
-			// r80:kBits = Bits r79
-			kBits80_a := math.Float32bits(r79_a)
-			// r82 = IAdd r80:kBits r81
-			r82_a := kBits80_a + r81
-			// r83 = Shl 23 r82
-			r83_a := r82_a << 23
-			// r84:pow2 = FromBits r83
-			pow284_a := math.Float32frombits(r83_a)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus_a := float32(r34 - pow284_a)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
-			// r87:y = Div r86 r53:zl
-			y_a := float32(r86_a / zl_a)
-			// r88 = FMA r60:k r32 r57
-			r88_a := fma32Try(k_a, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf_a := float32(r88_a - r57)
-			// r90 = Add r89:kHalf r57
-			r90_a := float32(kHalf_a + r57)
-			// r91:kBits = Bits r90
-			kBits91_a := math.Float32bits(r90_a)
-			// r92 = IAdd r91:kBits r81
-			r92_a := kBits91_a + r81
-			// r93 = Shl 23 r92
-			r93_a := r92_a << 23
-			// r94:pow2 = FromBits r93
-			pow294_a := math.Float32frombits(r93_a)
-			// r95 = Mul r87:y r94:pow2
-			r95_a := float32(y_a * pow294_a)
-			// r96 = Sub r60:k r89:kHalf
-			r96_a := float32(k_a - kHalf_a)
-			// r97 = Add r96 r57
-			r97_a := float32(r96_a + r57)
-			// r98:kBits = Bits r97
-			kBits98_a := math.Float32bits(r97_a)
-			// r99 = IAdd r98:kBits r81
-			r99_a := kBits98_a + r81
-			// r100 = Shl 23 r99
-			r100_a := r99_a << 23
-			// r101:pow2 = FromBits r100
-			pow2101_a := math.Float32frombits(r100_a)
-			// r102:big = Mul r95 r101:pow2
-			big_a := float32(r95_a * pow2101_a)
-			// r103 = CmpLE r24:az r32
-			r103_a := az_a <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r80 = Mul r78:kc r79
+			r80_a := float32(kc_a * r79)
+			// r81 = Add r80 r59
+			r81_a := float32(r80_a + r59)
+			// r82:kBits = Bits r81
+			kBits82_a := math.Float32bits(r81_a)
+			// r84 = IAdd r82:kBits r83
+			r84_a := kBits82_a + r83
+			// r85 = Shl 23 r84
+			r85_a := r84_a << 23
+			// r86:pow2 = FromBits r85
+			pow286_a := math.Float32frombits(r85_a)
+			// r87:oneMinus = Sub r36 r86:pow2
+			oneMinus_a := float32(r36 - pow286_a)
+			// r88 = FMA r66:r r75:q r87:oneMinus
+			r88_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r89:y = Div r88 r55:zl
+			y_a := float32(r88_a / zl_a)
+			// r90 = FMA r62:k r34 r59
+			r90_a := fma32Try(k_a, r34, r59, &slow)
+			// r91:kHalf = Sub r90 r59
+			kHalf_a := float32(r90_a - r59)
+			// r92 = Add r91:kHalf r59
+			r92_a := float32(kHalf_a + r59)
+			// r93:kBits = Bits r92
+			kBits93_a := math.Float32bits(r92_a)
+			// r94 = IAdd r93:kBits r83
+			r94_a := kBits93_a + r83
+			// r95 = Shl 23 r94
+			r95_a := r94_a << 23
+			// r96:pow2 = FromBits r95
+			pow296_a := math.Float32frombits(r95_a)
+			// r97 = Mul r89:y r96:pow2
+			r97_a := float32(y_a * pow296_a)
+			// r98 = Sub r62:k r91:kHalf
+			r98_a := float32(k_a - kHalf_a)
+			// r99 = Add r98 r59
+			r99_a := float32(r98_a + r59)
+			// r100:kBits = Bits r99
+			kBits100_a := math.Float32bits(r99_a)
+			// r101 = IAdd r100:kBits r83
+			r101_a := kBits100_a + r83
+			// r102 = Shl 23 r101
+			r102_a := r101_a << 23
+			// r103:pow2 = FromBits r102
+			pow2103_a := math.Float32frombits(r102_a)
+			// r104:big = Mul r97 r103:pow2
+			big_a := float32(r97_a * pow2103_a)
+			// r105 = CmpLE r26:az r34
+			r105_a := az_a <= r34
+			// r106:far = Select r105 r52:taylor r104:big
 			far_a := big_a
-			if r103_a {
+			if r105_a {
 				far_a = taylor_a
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r37:ex = Select r39:large r106:far r37:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r40 = FMA r38 r23:z r39
-			r40_b := fma32Try(r38, z_b, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42_b := fma32Try(r40_b, z_b, r41, &slow)
-			// r44 = FMA r42 r23:z r43
+			// r42 = FMA r40 r25:z r41
+			r42_b := fma32Try(r40, z_b, r41, &slow)
+			// r44 = FMA r42 r25:z r43
 			r44_b := fma32Try(r42_b, z_b, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45_b := fma32Try(r44_b, z_b, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46_b := fma32Try(r45_b, z_b, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47_b := fma32Try(r46_b, z_b, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48_b := fma32Try(r47_b, z_b, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49_b := fma32Try(r48_b, z_b, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor_b := fma32Try(r49_b, z_b, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52_b := z_b > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r25:z r45
+			r46_b := fma32Try(r44_b, z_b, r45, &slow)
+			// r47 = FMA r46 r25:z r27
+			r47_b := fma32Try(r46_b, z_b, r27, &slow)
+			// r48 = FMA r47 r25:z r28
+			r48_b := fma32Try(r47_b, z_b, r28, &slow)
+			// r49 = FMA r48 r25:z r30
+			r49_b := fma32Try(r48_b, z_b, r30, &slow)
+			// r50 = FMA r49 r25:z r32
+			r50_b := fma32Try(r49_b, z_b, r32, &slow)
+			// r51 = FMA r50 r25:z r34
+			r51_b := fma32Try(r50_b, z_b, r34, &slow)
+			// r52:taylor = FMA r51 r25:z r36
+			taylor_b := fma32Try(r51_b, z_b, r36, &slow)
+			// r54 = CmpGT r25:z r53
+			r54_b := z_b > r53
+			// r55:zl = Select r54 r53 r25:z
 			zl_b := z_b
-			if r52_b {
-				zl_b = r51
+			if r54_b {
+				zl_b = r53
 			}
-			// r55 = CmpLT r53:zl r54
-			r55_b := zl_b < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r57 = CmpLT r55:zl r56
+			r57_b := zl_b < r56
+			// r58:zc = Select r57 r56 r55:zl
 			zc_b := zl_b
-			if r55_b {
-				zc_b = r54
+			if r57_b {
+				zc_b = r56
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59_b := fma32Try(zc_b, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k_b := float32(r59_b - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63_b := fma32Try(k_b, r62, zc_b, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r_b := fma32Try(k_b, r61, r63_b, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65_b := fma32Try(r38, r_b, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66_b := fma32Try(r65_b, r_b, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67_b := fma32Try(r66_b, r_b, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68_b := fma32Try(r67_b, r_b, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69_b := fma32Try(r68_b, r_b, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70_b := fma32Try(r69_b, r_b, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71_b := fma32Try(r70_b, r_b, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72_b := fma32Try(r71_b, r_b, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q_b := fma32Try(r72_b, r_b, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75_b := k_b > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r61 = FMA r58:zc r60 r59
+			r61_b := fma32Try(zc_b, r60, r59, &slow)
+			// r62:k = Sub r61 r59
+			k_b := float32(r61_b - r59)
+			// r65 = FMA r62:k r64 r58:zc
+			r65_b := fma32Try(k_b, r64, zc_b, &slow)
+			// r66:r = FMA r62:k r63 r65
+			r_b := fma32Try(k_b, r63, r65_b, &slow)
+			// r67 = FMA r40 r66:r r41
+			r67_b := fma32Try(r40, r_b, r41, &slow)
+			// r68 = FMA r67 r66:r r43
+			r68_b := fma32Try(r67_b, r_b, r43, &slow)
+			// r69 = FMA r68 r66:r r45
+			r69_b := fma32Try(r68_b, r_b, r45, &slow)
+			// r70 = FMA r69 r66:r r27
+			r70_b := fma32Try(r69_b, r_b, r27, &slow)
+			// r71 = FMA r70 r66:r r28
+			r71_b := fma32Try(r70_b, r_b, r28, &slow)
+			// r72 = FMA r71 r66:r r30
+			r72_b := fma32Try(r71_b, r_b, r30, &slow)
+			// r73 = FMA r72 r66:r r32
+			r73_b := fma32Try(r72_b, r_b, r32, &slow)
+			// r74 = FMA r73 r66:r r34
+			r74_b := fma32Try(r73_b, r_b, r34, &slow)
+			// r75:q = FMA r74 r66:r r36
+			q_b := fma32Try(r74_b, r_b, r36, &slow)
+			// r77 = CmpGT r62:k r76
+			r77_b := k_b > r76
+			// r78:kc = Select r77 r76 r62:k
 			kc_b := k_b
-			if r75_b {
-				kc_b = r74
+			if r77_b {
+				kc_b = r76
 			}
-			// r78 = Mul r76:kc r77
-			r78_b := float32(kc_b * r77)
-			// r79 = Add r78 r57
-			r79_b := float32(r78_b + r57)
-			// r80:kBits = Bits r79
-			kBits80_b := math.Float32bits(r79_b)
-			// r82 = IAdd r80:kBits r81
-			r82_b := kBits80_b + r81
-			// r83 = Shl 23 r82
-			r83_b := r82_b << 23
-			// r84:pow2 = FromBits r83
-			pow284_b := math.Float32frombits(r83_b)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus_b := float32(r34 - pow284_b)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
-			// r87:y = Div r86 r53:zl
-			y_b := float32(r86_b / zl_b)
-			// r88 = FMA r60:k r32 r57
-			r88_b := fma32Try(k_b, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf_b := float32(r88_b - r57)
-			// r90 = Add r89:kHalf r57
-			r90_b := float32(kHalf_b + r57)
-			// r91:kBits = Bits r90
-			kBits91_b := math.Float32bits(r90_b)
-			// r92 = IAdd r91:kBits r81
-			r92_b := kBits91_b + r81
-			// r93 = Shl 23 r92
-			r93_b := r92_b << 23
-			// r94:pow2 = FromBits r93
-			pow294_b := math.Float32frombits(r93_b)
-			// r95 = Mul r87:y r94:pow2
-			r95_b := float32(y_b * pow294_b)
-			// r96 = Sub r60:k r89:kHalf
-			r96_b := float32(k_b - kHalf_b)
-			// r97 = Add r96 r57
-			r97_b := float32(r96_b + r57)
-			// r98:kBits = Bits r97
-			kBits98_b := math.Float32bits(r97_b)
-			// r99 = IAdd r98:kBits r81
-			r99_b := kBits98_b + r81
-			// r100 = Shl 23 r99
-			r100_b := r99_b << 23
-			// r101:pow2 = FromBits r100
-			pow2101_b := math.Float32frombits(r100_b)
-			// r102:big = Mul r95 r101:pow2
-			big_b := float32(r95_b * pow2101_b)
-			// r103 = CmpLE r24:az r32
-			r103_b := az_b <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r80 = Mul r78:kc r79
+			r80_b := float32(kc_b * r79)
+			// r81 = Add r80 r59
+			r81_b := float32(r80_b + r59)
+			// r82:kBits = Bits r81
+			kBits82_b := math.Float32bits(r81_b)
+			// r84 = IAdd r82:kBits r83
+			r84_b := kBits82_b + r83
+			// r85 = Shl 23 r84
+			r85_b := r84_b << 23
+			// r86:pow2 = FromBits r85
+			pow286_b := math.Float32frombits(r85_b)
+			// r87:oneMinus = Sub r36 r86:pow2
+			oneMinus_b := float32(r36 - pow286_b)
+			// r88 = FMA r66:r r75:q r87:oneMinus
+			r88_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r89:y = Div r88 r55:zl
+			y_b := float32(r88_b / zl_b)
+			// r90 = FMA r62:k r34 r59
+			r90_b := fma32Try(k_b, r34, r59, &slow)
+			// r91:kHalf = Sub r90 r59
+			kHalf_b := float32(r90_b - r59)
+			// r92 = Add r91:kHalf r59
+			r92_b := float32(kHalf_b + r59)
+			// r93:kBits = Bits r92
+			kBits93_b := math.Float32bits(r92_b)
+			// r94 = IAdd r93:kBits r83
+			r94_b := kBits93_b + r83
+			// r95 = Shl 23 r94
+			r95_b := r94_b << 23
+			// r96:pow2 = FromBits r95
+			pow296_b := math.Float32frombits(r95_b)
+			// r97 = Mul r89:y r96:pow2
+			r97_b := float32(y_b * pow296_b)
+			// r98 = Sub r62:k r91:kHalf
+			r98_b := float32(k_b - kHalf_b)
+			// r99 = Add r98 r59
+			r99_b := float32(r98_b + r59)
+			// r100:kBits = Bits r99
+			kBits100_b := math.Float32bits(r99_b)
+			// r101 = IAdd r100:kBits r83
+			r101_b := kBits100_b + r83
+			// r102 = Shl 23 r101
+			r102_b := r101_b << 23
+			// r103:pow2 = FromBits r102
+			pow2103_b := math.Float32frombits(r102_b)
+			// r104:big = Mul r97 r103:pow2
+			big_b := float32(r97_b * pow2103_b)
+			// r105 = CmpLE r26:az r34
+			r105_b := az_b <= r34
+			// r106:far = Select r105 r52:taylor r104:big
 			far_b := big_b
-			if r103_b {
+			if r105_b {
 				far_b = taylor_b
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r37:ex = Select r39:large r106:far r37:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
 		if large_c {
-			// r40 = FMA r38 r23:z r39
-			r40_c := fma32Try(r38, z_c, r39, &slow)
-			// r42 = FMA r40 r23:z r41
-			r42_c := fma32Try(r40_c, z_c, r41, &slow)
-			// r44 = FMA r42 r23:z r43
+			// r42 = FMA r40 r25:z r41
+			r42_c := fma32Try(r40, z_c, r41, &slow)
+			// r44 = FMA r42 r25:z r43
 			r44_c := fma32Try(r42_c, z_c, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45_c := fma32Try(r44_c, z_c, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46_c := fma32Try(r45_c, z_c, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47_c := fma32Try(r46_c, z_c, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48_c := fma32Try(r47_c, z_c, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49_c := fma32Try(r48_c, z_c, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor_c := fma32Try(r49_c, z_c, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52_c := z_c > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r25:z r45
+			r46_c := fma32Try(r44_c, z_c, r45, &slow)
+			// r47 = FMA r46 r25:z r27
+			r47_c := fma32Try(r46_c, z_c, r27, &slow)
+			// r48 = FMA r47 r25:z r28
+			r48_c := fma32Try(r47_c, z_c, r28, &slow)
+			// r49 = FMA r48 r25:z r30
+			r49_c := fma32Try(r48_c, z_c, r30, &slow)
+			// r50 = FMA r49 r25:z r32
+			r50_c := fma32Try(r49_c, z_c, r32, &slow)
+			// r51 = FMA r50 r25:z r34
+			r51_c := fma32Try(r50_c, z_c, r34, &slow)
+			// r52:taylor = FMA r51 r25:z r36
+			taylor_c := fma32Try(r51_c, z_c, r36, &slow)
+			// r54 = CmpGT r25:z r53
+			r54_c := z_c > r53
+			// r55:zl = Select r54 r53 r25:z
 			zl_c := z_c
-			if r52_c {
-				zl_c = r51
+			if r54_c {
+				zl_c = r53
 			}
-			// r55 = CmpLT r53:zl r54
-			r55_c := zl_c < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r57 = CmpLT r55:zl r56
+			r57_c := zl_c < r56
+			// r58:zc = Select r57 r56 r55:zl
 			zc_c := zl_c
-			if r55_c {
-				zc_c = r54
+			if r57_c {
+				zc_c = r56
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59_c := fma32Try(zc_c, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k_c := float32(r59_c - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63_c := fma32Try(k_c, r62, zc_c, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r_c := fma32Try(k_c, r61, r63_c, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65_c := fma32Try(r38, r_c, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66_c := fma32Try(r65_c, r_c, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67_c := fma32Try(r66_c, r_c, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68_c := fma32Try(r67_c, r_c, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69_c := fma32Try(r68_c, r_c, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70_c := fma32Try(r69_c, r_c, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71_c := fma32Try(r70_c, r_c, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72_c := fma32Try(r71_c, r_c, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q_c := fma32Try(r72_c, r_c, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75_c := k_c > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r61 = FMA r58:zc r60 r59
+			r61_c := fma32Try(zc_c, r60, r59, &slow)
+			// r62:k = Sub r61 r59
+			k_c := float32(r61_c - r59)
+			// r65 = FMA r62:k r64 r58:zc
+			r65_c := fma32Try(k_c, r64, zc_c, &slow)
+			// r66:r = FMA r62:k r63 r65
+			r_c := fma32Try(k_c, r63, r65_c, &slow)
+			// r67 = FMA r40 r66:r r41
+			r67_c := fma32Try(r40, r_c, r41, &slow)
+			// r68 = FMA r67 r66:r r43
+			r68_c := fma32Try(r67_c, r_c, r43, &slow)
+			// r69 = FMA r68 r66:r r45
+			r69_c := fma32Try(r68_c, r_c, r45, &slow)
+			// r70 = FMA r69 r66:r r27
+			r70_c := fma32Try(r69_c, r_c, r27, &slow)
+			// r71 = FMA r70 r66:r r28
+			r71_c := fma32Try(r70_c, r_c, r28, &slow)
+			// r72 = FMA r71 r66:r r30
+			r72_c := fma32Try(r71_c, r_c, r30, &slow)
+			// r73 = FMA r72 r66:r r32
+			r73_c := fma32Try(r72_c, r_c, r32, &slow)
+			// r74 = FMA r73 r66:r r34
+			r74_c := fma32Try(r73_c, r_c, r34, &slow)
+			// r75:q = FMA r74 r66:r r36
+			q_c := fma32Try(r74_c, r_c, r36, &slow)
+			// r77 = CmpGT r62:k r76
+			r77_c := k_c > r76
+			// r78:kc = Select r77 r76 r62:k
 			kc_c := k_c
-			if r75_c {
-				kc_c = r74
+			if r77_c {
+				kc_c = r76
 			}
-			// r78 = Mul r76:kc r77
-			r78_c := float32(kc_c * r77)
-			// r79 = Add r78 r57
-			r79_c := float32(r78_c + r57)
-			// r80:kBits = Bits r79
-			kBits80_c := math.Float32bits(r79_c)
-			// r82 = IAdd r80:kBits r81
-			r82_c := kBits80_c + r81
-			// r83 = Shl 23 r82
-			r83_c := r82_c << 23
-			// r84:pow2 = FromBits r83
-			pow284_c := math.Float32frombits(r83_c)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus_c := float32(r34 - pow284_c)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
-			// r87:y = Div r86 r53:zl
-			y_c := float32(r86_c / zl_c)
-			// r88 = FMA r60:k r32 r57
-			r88_c := fma32Try(k_c, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf_c := float32(r88_c - r57)
-			// r90 = Add r89:kHalf r57
-			r90_c := float32(kHalf_c + r57)
-			// r91:kBits = Bits r90
-			kBits91_c := math.Float32bits(r90_c)
-			// r92 = IAdd r91:kBits r81
-			r92_c := kBits91_c + r81
-			// r93 = Shl 23 r92
-			r93_c := r92_c << 23
-			// r94:pow2 = FromBits r93
-			pow294_c := math.Float32frombits(r93_c)
-			// r95 = Mul r87:y r94:pow2
-			r95_c := float32(y_c * pow294_c)
-			// r96 = Sub r60:k r89:kHalf
-			r96_c := float32(k_c - kHalf_c)
-			// r97 = Add r96 r57
-			r97_c := float32(r96_c + r57)
-			// r98:kBits = Bits r97
-			kBits98_c := math.Float32bits(r97_c)
-			// r99 = IAdd r98:kBits r81
-			r99_c := kBits98_c + r81
-			// r100 = Shl 23 r99
-			r100_c := r99_c << 23
-			// r101:pow2 = FromBits r100
-			pow2101_c := math.Float32frombits(r100_c)
-			// r102:big = Mul r95 r101:pow2
-			big_c := float32(r95_c * pow2101_c)
-			// r103 = CmpLE r24:az r32
-			r103_c := az_c <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r80 = Mul r78:kc r79
+			r80_c := float32(kc_c * r79)
+			// r81 = Add r80 r59
+			r81_c := float32(r80_c + r59)
+			// r82:kBits = Bits r81
+			kBits82_c := math.Float32bits(r81_c)
+			// r84 = IAdd r82:kBits r83
+			r84_c := kBits82_c + r83
+			// r85 = Shl 23 r84
+			r85_c := r84_c << 23
+			// r86:pow2 = FromBits r85
+			pow286_c := math.Float32frombits(r85_c)
+			// r87:oneMinus = Sub r36 r86:pow2
+			oneMinus_c := float32(r36 - pow286_c)
+			// r88 = FMA r66:r r75:q r87:oneMinus
+			r88_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r89:y = Div r88 r55:zl
+			y_c := float32(r88_c / zl_c)
+			// r90 = FMA r62:k r34 r59
+			r90_c := fma32Try(k_c, r34, r59, &slow)
+			// r91:kHalf = Sub r90 r59
+			kHalf_c := float32(r90_c - r59)
+			// r92 = Add r91:kHalf r59
+			r92_c := float32(kHalf_c + r59)
+			// r93:kBits = Bits r92
+			kBits93_c := math.Float32bits(r92_c)
+			// r94 = IAdd r93:kBits r83
+			r94_c := kBits93_c + r83
+			// r95 = Shl 23 r94
+			r95_c := r94_c << 23
+			// r96:pow2 = FromBits r95
+			pow296_c := math.Float32frombits(r95_c)
+			// r97 = Mul r89:y r96:pow2
+			r97_c := float32(y_c * pow296_c)
+			// r98 = Sub r62:k r91:kHalf
+			r98_c := float32(k_c - kHalf_c)
+			// r99 = Add r98 r59
+			r99_c := float32(r98_c + r59)
+			// r100:kBits = Bits r99
+			kBits100_c := math.Float32bits(r99_c)
+			// r101 = IAdd r100:kBits r83
+			r101_c := kBits100_c + r83
+			// r102 = Shl 23 r101
+			r102_c := r101_c << 23
+			// r103:pow2 = FromBits r102
+			pow2103_c := math.Float32frombits(r102_c)
+			// r104:big = Mul r97 r103:pow2
+			big_c := float32(r97_c * pow2103_c)
+			// r105 = CmpLE r26:az r34
+			r105_c := az_c <= r34
+			// r106:far = Select r105 r52:taylor r104:big
 			far_c := big_c
-			if r103_c {
+			if r105_c {
 				far_c = taylor_c
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r37:ex = Select r39:large r106:far r37:ex
 			if large_c {
 				ex_c = far_c
 			}
 		}
-		// r105:vc = FMA r35:ex r21:F r6:vr
+		// r107:vc = FMA r37:ex r23:F r8:vr
 		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
 		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
 		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
 		// If Delta
 		if hasDelta {
-			// r106 = Load Delta
-			r106_a := delta[j]
-			r106_b := delta[j+1]
-			r106_c := delta[j+2]
-			// r105:vc = Add r105:vc r106
-			vc_a = float32(vc_a + r106_a)
-			vc_b = float32(vc_b + r106_b)
-			vc_c = float32(vc_c + r106_c)
+			// r108 = Load Delta
+			r108_a := delta[j]
+			r108_b := delta[j+1]
+			r108_c := delta[j+2]
+			// r107:vc = Add r107:vc r108
+			vc_a = float32(vc_a + r108_a)
+			vc_b = float32(vc_b + r108_b)
+			vc_c = float32(vc_c + r108_c)
 		}
-		// r108:ka = Param Ka
+		// r110:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
 		ka_c := cKa[j+2]
-		// r109:dv = Sub r105:vc r12:vRest
-		dv_a := float32(vc_a - vRest_a)
-		dv_b := float32(vc_b - vRest_b)
-		dv_c := float32(vc_c - vRest_c)
-		// r110:keep = Param Keep
+		// r111:dv = Sub r107:vc r14:vRest
+		dv111_a := float32(vc_a - vRest_a)
+		dv111_b := float32(vc_b - vRest_b)
+		dv111_c := float32(vc_c - vRest_c)
+		// r112:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
 		keep_c := cKeep[j+2]
-		// r111:wkeep = Mul r110:keep r9:u
+		// r113:wkeep = Mul r112:keep r11:u
 		wkeep_a := float32(keep_a * u_a)
 		wkeep_b := float32(keep_b * u_b)
 		wkeep_c := float32(keep_c * u_c)
-		// r112:wc = FMA r108:ka r109:dv r111:wkeep
-		wc_a := fma32Try(ka_a, dv_a, wkeep_a, &slow)
-		wc_b := fma32Try(ka_b, dv_b, wkeep_b, &slow)
-		wc_c := fma32Try(ka_c, dv_c, wkeep_c, &slow)
-		// r114:since = Sub r113:t r2:Last
+		// r114:wc = FMA r110:ka r111:dv r113:wkeep
+		wc_a := fma32Try(ka_a, dv111_a, wkeep_a, &slow)
+		wc_b := fma32Try(ka_b, dv111_b, wkeep_b, &slow)
+		wc_c := fma32Try(ka_c, dv111_c, wkeep_c, &slow)
+		// r116:since = Sub r115:t r2:Last
 		since_a := float32(t - Last_a)
 		since_b := float32(t - Last_b)
 		since_c := float32(t - Last_c)
-		// r115:tauRef = Param TauRef
+		// r117:tauRef = Param TauRef
 		tauRef_a := cTauRef[j]
 		tauRef_b := cTauRef[j+1]
 		tauRef_c := cTauRef[j+2]
-		// r116:refr = CmpLT r114:since r115:tauRef
+		// r118:refr = CmpLT r116:since r117:tauRef
 		refr_a := since_a < tauRef_a
 		refr_b := since_b < tauRef_b
 		refr_c := since_c < tauRef_c
-		// r0:V = Select r116:refr r6:vr r105:vc
+		// r0:V = Select r118:refr r8:vr r107:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -4856,7 +4880,7 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		if refr_c {
 			V_c = vr_c
 		}
-		// r1:W = Select r116:refr r9:u r112:wc
+		// r1:W = Select r118:refr r11:u r114:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -4869,11 +4893,11 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		if refr_c {
 			W_c = u_c
 		}
-		// r119:sp = CmpGE r0:V r3:vTh
+		// r121:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= vTh_a
 		sp_b := V_b >= vTh_b
 		sp_c := V_c >= vTh_c
-		// r2:Last = Select r119:sp r113:t r2:Last
+		// r2:Last = Select r121:sp r115:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
@@ -4889,7 +4913,7 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r119:sp
+			// StoreOne Spike r121:sp
 			if sp_a {
 				spike[j] = 1
 			} else {
@@ -4908,18 +4932,18 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r120:ref = Or r116:refr r119:sp
-			ref120_a := refr_a || sp_a
-			ref120_b := refr_b || sp_b
-			ref120_c := refr_c || sp_c
-			// StoreBool Ref r120:ref
-			ref[j] = ref120_a
-			ref[j+1] = ref120_b
-			ref[j+2] = ref120_c
+			// r122:ref = Or r118:refr r121:sp
+			ref122_a := refr_a || sp_a
+			ref122_b := refr_b || sp_b
+			ref122_c := refr_c || sp_c
+			// StoreBool Ref r122:ref
+			ref[j] = ref122_a
+			ref[j+1] = ref122_b
+			ref[j+2] = ref122_c
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r119:sp
+			// StoreBits Bits r121:sp
 			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -4963,230 +4987,234 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		spk := V >= vTh
 		// r5:vReset = Param VReset
 		vReset := cVReset[j]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6 := float32(V - vReset)
+		// r7:vh = Sub r0:V r6:dv
+		vh := float32(V - dv6)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr := V
 		if spk {
-			vr = vReset
+			vr = vh
 		}
-		// r7:b = Param B
+		// r9:b = Param B
 		b := cB[j]
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb := float32(W + b)
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u := W
 		if spk {
 			u = wb
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in := math.Float32frombits(0x00000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in = i[j]
 		}
-		// r12:vRest = Param VRest
+		// r14:vRest = Param VRest
 		vRest := cVRest[j]
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1 := float32(vr - vRest)
-		// r14:vC = Param VC
+		// r16:vC = Param VC
 		vC := cVC[j]
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2 := float32(vr - vC)
-		// r16:dtCTau = Param DtCTau
+		// r18:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12 := float32(a1 * a2)
-		// r18:dtRTau = Param DtRTau
+		// r20:dtRTau = Param DtRTau
 		dtRTau := cDtRTau[j]
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu := float32(in - u)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive := float32(dtRTau * iu)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F := fma32Try(dtCTau, a12, drive, &slow)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2 := float32(a1 + a2)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z := float32(dtCTau * a1a2)
-		// r24:az = Abs r23:z
+		// r26:az = Abs r25:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r27 = FMA r25 r23:z r26
-		r27 := fma32Try(r25, z, r26, &slow)
-		// r29 = FMA r27 r23:z r28
+		// r29 = FMA r27 r25:z r28
 		r29 := fma32Try(r27, z, r28, &slow)
-		// r31 = FMA r29 r23:z r30
+		// r31 = FMA r29 r25:z r30
 		r31 := fma32Try(r29, z, r30, &slow)
-		// r33 = FMA r31 r23:z r32
+		// r33 = FMA r31 r25:z r32
 		r33 := fma32Try(r31, z, r32, &slow)
-		// r35:ex = FMA r33 r23:z r34
-		ex := fma32Try(r33, z, r34, &slow)
-		// r37:large = CmpGT r24:az r36
-		large := az > r36
-		// Rare r37:large
+		// r35 = FMA r33 r25:z r34
+		r35 := fma32Try(r33, z, r34, &slow)
+		// r37:ex = FMA r35 r25:z r36
+		ex := fma32Try(r35, z, r36, &slow)
+		// r39:large = CmpGT r26:az r38
+		large := az > r38
+		// Rare r39:large
 		if large {
-			// r40 = FMA r38 r23:z r39
-			r40 := fma32Try(r38, z, r39, &slow)
-			// r42 = FMA r40 r23:z r41
+			// r42 = FMA r40 r25:z r41
 			r42 := fma32Try(r40, z, r41, &slow)
-			// r44 = FMA r42 r23:z r43
+			// r44 = FMA r42 r25:z r43
 			r44 := fma32Try(r42, z, r43, &slow)
-			// r45 = FMA r44 r23:z r25
-			r45 := fma32Try(r44, z, r25, &slow)
-			// r46 = FMA r45 r23:z r26
-			r46 := fma32Try(r45, z, r26, &slow)
-			// r47 = FMA r46 r23:z r28
-			r47 := fma32Try(r46, z, r28, &slow)
-			// r48 = FMA r47 r23:z r30
-			r48 := fma32Try(r47, z, r30, &slow)
-			// r49 = FMA r48 r23:z r32
-			r49 := fma32Try(r48, z, r32, &slow)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor := fma32Try(r49, z, r34, &slow)
-			// r52 = CmpGT r23:z r51
-			r52 := z > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r25:z r45
+			r46 := fma32Try(r44, z, r45, &slow)
+			// r47 = FMA r46 r25:z r27
+			r47 := fma32Try(r46, z, r27, &slow)
+			// r48 = FMA r47 r25:z r28
+			r48 := fma32Try(r47, z, r28, &slow)
+			// r49 = FMA r48 r25:z r30
+			r49 := fma32Try(r48, z, r30, &slow)
+			// r50 = FMA r49 r25:z r32
+			r50 := fma32Try(r49, z, r32, &slow)
+			// r51 = FMA r50 r25:z r34
+			r51 := fma32Try(r50, z, r34, &slow)
+			// r52:taylor = FMA r51 r25:z r36
+			taylor := fma32Try(r51, z, r36, &slow)
+			// r54 = CmpGT r25:z r53
+			r54 := z > r53
+			// r55:zl = Select r54 r53 r25:z
 			zl := z
-			if r52 {
-				zl = r51
+			if r54 {
+				zl = r53
 			}
-			// r55 = CmpLT r53:zl r54
-			r55 := zl < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r57 = CmpLT r55:zl r56
+			r57 := zl < r56
+			// r58:zc = Select r57 r56 r55:zl
 			zc := zl
-			if r55 {
-				zc = r54
+			if r57 {
+				zc = r56
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59 := fma32Try(zc, r58, r57, &slow)
-			// r60:k = Sub r59 r57
-			k := float32(r59 - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63 := fma32Try(k, r62, zc, &slow)
-			// r64:r = FMA r60:k r61 r63
-			r := fma32Try(k, r61, r63, &slow)
-			// r65 = FMA r38 r64:r r39
-			r65 := fma32Try(r38, r, r39, &slow)
-			// r66 = FMA r65 r64:r r41
-			r66 := fma32Try(r65, r, r41, &slow)
-			// r67 = FMA r66 r64:r r43
-			r67 := fma32Try(r66, r, r43, &slow)
-			// r68 = FMA r67 r64:r r25
-			r68 := fma32Try(r67, r, r25, &slow)
-			// r69 = FMA r68 r64:r r26
-			r69 := fma32Try(r68, r, r26, &slow)
-			// r70 = FMA r69 r64:r r28
-			r70 := fma32Try(r69, r, r28, &slow)
-			// r71 = FMA r70 r64:r r30
-			r71 := fma32Try(r70, r, r30, &slow)
-			// r72 = FMA r71 r64:r r32
-			r72 := fma32Try(r71, r, r32, &slow)
-			// r73:q = FMA r72 r64:r r34
-			q := fma32Try(r72, r, r34, &slow)
-			// r75 = CmpGT r60:k r74
-			r75 := k > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r61 = FMA r58:zc r60 r59
+			r61 := fma32Try(zc, r60, r59, &slow)
+			// r62:k = Sub r61 r59
+			k := float32(r61 - r59)
+			// r65 = FMA r62:k r64 r58:zc
+			r65 := fma32Try(k, r64, zc, &slow)
+			// r66:r = FMA r62:k r63 r65
+			r := fma32Try(k, r63, r65, &slow)
+			// r67 = FMA r40 r66:r r41
+			r67 := fma32Try(r40, r, r41, &slow)
+			// r68 = FMA r67 r66:r r43
+			r68 := fma32Try(r67, r, r43, &slow)
+			// r69 = FMA r68 r66:r r45
+			r69 := fma32Try(r68, r, r45, &slow)
+			// r70 = FMA r69 r66:r r27
+			r70 := fma32Try(r69, r, r27, &slow)
+			// r71 = FMA r70 r66:r r28
+			r71 := fma32Try(r70, r, r28, &slow)
+			// r72 = FMA r71 r66:r r30
+			r72 := fma32Try(r71, r, r30, &slow)
+			// r73 = FMA r72 r66:r r32
+			r73 := fma32Try(r72, r, r32, &slow)
+			// r74 = FMA r73 r66:r r34
+			r74 := fma32Try(r73, r, r34, &slow)
+			// r75:q = FMA r74 r66:r r36
+			q := fma32Try(r74, r, r36, &slow)
+			// r77 = CmpGT r62:k r76
+			r77 := k > r76
+			// r78:kc = Select r77 r76 r62:k
 			kc := k
-			if r75 {
-				kc = r74
+			if r77 {
+				kc = r76
 			}
-			// r78 = Mul r76:kc r77
-			r78 := float32(kc * r77)
-			// r79 = Add r78 r57
-			r79 := float32(r78 + r57)
-			// r80:kBits = Bits r79
-			kBits80 := math.Float32bits(r79)
-			// r82 = IAdd r80:kBits r81
-			r82 := kBits80 + r81
-			// r83 = Shl 23 r82
-			r83 := r82 << 23
-			// r84:pow2 = FromBits r83
-			pow284 := math.Float32frombits(r83)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus := float32(r34 - pow284)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86 := fma32Try(r, q, oneMinus, &slow)
-			// r87:y = Div r86 r53:zl
-			y := float32(r86 / zl)
-			// r88 = FMA r60:k r32 r57
-			r88 := fma32Try(k, r32, r57, &slow)
-			// r89:kHalf = Sub r88 r57
-			kHalf := float32(r88 - r57)
-			// r90 = Add r89:kHalf r57
-			r90 := float32(kHalf + r57)
-			// r91:kBits = Bits r90
-			kBits91 := math.Float32bits(r90)
-			// r92 = IAdd r91:kBits r81
-			r92 := kBits91 + r81
-			// r93 = Shl 23 r92
-			r93 := r92 << 23
-			// r94:pow2 = FromBits r93
-			pow294 := math.Float32frombits(r93)
-			// r95 = Mul r87:y r94:pow2
-			r95 := float32(y * pow294)
-			// r96 = Sub r60:k r89:kHalf
-			r96 := float32(k - kHalf)
-			// r97 = Add r96 r57
-			r97 := float32(r96 + r57)
-			// r98:kBits = Bits r97
-			kBits98 := math.Float32bits(r97)
-			// r99 = IAdd r98:kBits r81
-			r99 := kBits98 + r81
-			// r100 = Shl 23 r99
-			r100 := r99 << 23
-			// r101:pow2 = FromBits r100
-			pow2101 := math.Float32frombits(r100)
-			// r102:big = Mul r95 r101:pow2
-			big := float32(r95 * pow2101)
-			// r103 = CmpLE r24:az r32
-			r103 := az <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r80 = Mul r78:kc r79
+			r80 := float32(kc * r79)
+			// r81 = Add r80 r59
+			r81 := float32(r80 + r59)
+			// r82:kBits = Bits r81
+			kBits82 := math.Float32bits(r81)
+			// r84 = IAdd r82:kBits r83
+			r84 := kBits82 + r83
+			// r85 = Shl 23 r84
+			r85 := r84 << 23
+			// r86:pow2 = FromBits r85
+			pow286 := math.Float32frombits(r85)
+			// r87:oneMinus = Sub r36 r86:pow2
+			oneMinus := float32(r36 - pow286)
+			// r88 = FMA r66:r r75:q r87:oneMinus
+			r88 := fma32Try(r, q, oneMinus, &slow)
+			// r89:y = Div r88 r55:zl
+			y := float32(r88 / zl)
+			// r90 = FMA r62:k r34 r59
+			r90 := fma32Try(k, r34, r59, &slow)
+			// r91:kHalf = Sub r90 r59
+			kHalf := float32(r90 - r59)
+			// r92 = Add r91:kHalf r59
+			r92 := float32(kHalf + r59)
+			// r93:kBits = Bits r92
+			kBits93 := math.Float32bits(r92)
+			// r94 = IAdd r93:kBits r83
+			r94 := kBits93 + r83
+			// r95 = Shl 23 r94
+			r95 := r94 << 23
+			// r96:pow2 = FromBits r95
+			pow296 := math.Float32frombits(r95)
+			// r97 = Mul r89:y r96:pow2
+			r97 := float32(y * pow296)
+			// r98 = Sub r62:k r91:kHalf
+			r98 := float32(k - kHalf)
+			// r99 = Add r98 r59
+			r99 := float32(r98 + r59)
+			// r100:kBits = Bits r99
+			kBits100 := math.Float32bits(r99)
+			// r101 = IAdd r100:kBits r83
+			r101 := kBits100 + r83
+			// r102 = Shl 23 r101
+			r102 := r101 << 23
+			// r103:pow2 = FromBits r102
+			pow2103 := math.Float32frombits(r102)
+			// r104:big = Mul r97 r103:pow2
+			big := float32(r97 * pow2103)
+			// r105 = CmpLE r26:az r34
+			r105 := az <= r34
+			// r106:far = Select r105 r52:taylor r104:big
 			far := big
-			if r103 {
+			if r105 {
 				far = taylor
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r37:ex = Select r39:large r106:far r37:ex
 			if large {
 				ex = far
 			}
 		}
-		// r105:vc = FMA r35:ex r21:F r6:vr
+		// r107:vc = FMA r37:ex r23:F r8:vr
 		vc := fma32Try(ex, F, vr, &slow)
 		// If Delta
 		if hasDelta {
-			// r106 = Load Delta
-			r106 := delta[j]
-			// r105:vc = Add r105:vc r106
-			vc = float32(vc + r106)
+			// r108 = Load Delta
+			r108 := delta[j]
+			// r107:vc = Add r107:vc r108
+			vc = float32(vc + r108)
 		}
-		// r108:ka = Param Ka
+		// r110:ka = Param Ka
 		ka := cKa[j]
-		// r109:dv = Sub r105:vc r12:vRest
-		dv := float32(vc - vRest)
-		// r110:keep = Param Keep
+		// r111:dv = Sub r107:vc r14:vRest
+		dv111 := float32(vc - vRest)
+		// r112:keep = Param Keep
 		keep := cKeep[j]
-		// r111:wkeep = Mul r110:keep r9:u
+		// r113:wkeep = Mul r112:keep r11:u
 		wkeep := float32(keep * u)
-		// r112:wc = FMA r108:ka r109:dv r111:wkeep
-		wc := fma32Try(ka, dv, wkeep, &slow)
-		// r114:since = Sub r113:t r2:Last
+		// r114:wc = FMA r110:ka r111:dv r113:wkeep
+		wc := fma32Try(ka, dv111, wkeep, &slow)
+		// r116:since = Sub r115:t r2:Last
 		since := float32(t - Last)
-		// r115:tauRef = Param TauRef
+		// r117:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r116:refr = CmpLT r114:since r115:tauRef
+		// r118:refr = CmpLT r116:since r117:tauRef
 		refr := since < tauRef
-		// r0:V = Select r116:refr r6:vr r105:vc
+		// r0:V = Select r118:refr r8:vr r107:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r116:refr r9:u r112:wc
+		// r1:W = Select r118:refr r11:u r114:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r119:sp = CmpGE r0:V r3:vTh
+		// r121:sp = CmpGE r0:V r3:vTh
 		sp := V >= vTh
-		// r2:Last = Select r119:sp r113:t r2:Last
+		// r2:Last = Select r121:sp r115:t r2:Last
 		if sp {
 			Last = t
 		}
@@ -5196,7 +5224,7 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r119:sp
+			// StoreOne Spike r121:sp
 			if sp {
 				spike[j] = 1
 			} else {
@@ -5205,14 +5233,14 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r120:ref = Or r116:refr r119:sp
-			ref120 := refr || sp
-			// StoreBool Ref r120:ref
-			ref[j] = ref120
+			// r122:ref = Or r118:refr r121:sp
+			ref122 := refr || sp
+			// StoreBool Ref r122:ref
+			ref[j] = ref122
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r119:sp
+			// StoreBits Bits r121:sp
 			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -5272,47 +5300,47 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	// r25 = Imm 0x3ab60b61
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	// r26 = Imm 0x3c088889
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	// r28 = Imm 0x3d2aaaab
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	// r30 = Imm 0x3e2aaaab
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	// r32 = Imm 0x3f000000
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	// r34 = Imm 0x3f800000
-	r34 := math.Float32frombits(0x3f800000) // 1
-	// r36 = Imm 0x3e000000
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	// r38 = Imm 0x3493f27e
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	// r39 = Imm 0x3638ef1d
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	// r41 = Imm 0x37d00d01
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	// r43 = Imm 0x39500d01
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	// r51 = Imm 0x42be0000
-	r51 := math.Float32frombits(0x42be0000) // 95
-	// r54 = Imm 0xc2ae0000
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	// r57 = Imm 0x4b400000
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	// r58 = Imm 0x3fb8aa3b
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	// r61 = Imm 0xb5bfbe8e
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	// r62 = Imm 0xbf317200
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	// r74 = Imm 0x41f00000
-	r74 := math.Float32frombits(0x41f00000) // 30
-	// r77 = Imm 0xbf800000
-	r77 := math.Float32frombits(0xbf800000) // -1
-	// r81 = Imm 0x7f
-	r81 := uint32(0x7f)
-	// r113:t = Time
+	// r27 = Imm 0x3ab60b61
+	r27 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r28 = Imm 0x3c088889
+	r28 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r30 = Imm 0x3d2aaaab
+	r30 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r32 = Imm 0x3e2aaaab
+	r32 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r34 = Imm 0x3f000000
+	r34 := math.Float32frombits(0x3f000000) // 0.5
+	// r36 = Imm 0x3f800000
+	r36 := math.Float32frombits(0x3f800000) // 1
+	// r38 = Imm 0x3e000000
+	r38 := math.Float32frombits(0x3e000000) // 0.125
+	// r40 = Imm 0x3493f27e
+	r40 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r41 = Imm 0x3638ef1d
+	r41 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r43 = Imm 0x37d00d01
+	r43 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r45 = Imm 0x39500d01
+	r45 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r53 = Imm 0x42be0000
+	r53 := math.Float32frombits(0x42be0000) // 95
+	// r56 = Imm 0xc2ae0000
+	r56 := math.Float32frombits(0xc2ae0000) // -87
+	// r59 = Imm 0x4b400000
+	r59 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r60 = Imm 0x3fb8aa3b
+	r60 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r63 = Imm 0xb5bfbe8e
+	r63 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r64 = Imm 0xbf317200
+	r64 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r76 = Imm 0x41f00000
+	r76 := math.Float32frombits(0x41f00000) // 30
+	// r79 = Imm 0xbf800000
+	r79 := math.Float32frombits(0xbf800000) // -1
+	// r83 = Imm 0x7f
+	r83 := uint32(0x7f)
+	// r115:t = Time
 	t := f.T[s]
 	for j := lo; j < hi; j++ {
 		// r0:V = Load V
@@ -5327,236 +5355,240 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 		spk := V >= vTh
 		// r5:vReset = Param VReset
 		vReset := cVReset[j]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6 := float32(V - vReset)
+		// r7:vh = Sub r0:V r6:dv
+		vh := float32(V - dv6)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr := V
 		if spk {
-			vr = vReset
+			vr = vh
 		}
-		// r7:b = Param B
+		// r9:b = Param B
 		b := cB[j]
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb := float32(W + b)
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u := W
 		if spk {
 			u = wb
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in := math.Float32frombits(0x00000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in = i[j]
 		}
-		// r12:vRest = Param VRest
+		// r14:vRest = Param VRest
 		vRest := cVRest[j]
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1 := float32(vr - vRest)
-		// r14:vC = Param VC
+		// r16:vC = Param VC
 		vC := cVC[j]
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2 := float32(vr - vC)
-		// r16:dtCTau = Param DtCTau
+		// r18:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12 := float32(a1 * a2)
-		// r18:dtRTau = Param DtRTau
+		// r20:dtRTau = Param DtRTau
 		dtRTau := cDtRTau[j]
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu := float32(in - u)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive := float32(dtRTau * iu)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F := fma32(dtCTau, a12, drive)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2 := float32(a1 + a2)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z := float32(dtCTau * a1a2)
-		// r24:az = Abs r23:z
+		// r26:az = Abs r25:z
 		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
-		// r27 = FMA r25 r23:z r26
-		r27 := fma32(r25, z, r26)
-		// r29 = FMA r27 r23:z r28
+		// r29 = FMA r27 r25:z r28
 		r29 := fma32(r27, z, r28)
-		// r31 = FMA r29 r23:z r30
+		// r31 = FMA r29 r25:z r30
 		r31 := fma32(r29, z, r30)
-		// r33 = FMA r31 r23:z r32
+		// r33 = FMA r31 r25:z r32
 		r33 := fma32(r31, z, r32)
-		// r35:ex = FMA r33 r23:z r34
-		ex := fma32(r33, z, r34)
-		// r37:large = CmpGT r24:az r36
-		large := az > r36
-		// Rare r37:large
+		// r35 = FMA r33 r25:z r34
+		r35 := fma32(r33, z, r34)
+		// r37:ex = FMA r35 r25:z r36
+		ex := fma32(r35, z, r36)
+		// r39:large = CmpGT r26:az r38
+		large := az > r38
+		// Rare r39:large
 		if large {
-			// r40 = FMA r38 r23:z r39
-			r40 := fma32(r38, z, r39)
-			// r42 = FMA r40 r23:z r41
+			// r42 = FMA r40 r25:z r41
 			r42 := fma32(r40, z, r41)
-			// r44 = FMA r42 r23:z r43
+			// r44 = FMA r42 r25:z r43
 			r44 := fma32(r42, z, r43)
-			// r45 = FMA r44 r23:z r25
-			r45 := fma32(r44, z, r25)
-			// r46 = FMA r45 r23:z r26
-			r46 := fma32(r45, z, r26)
-			// r47 = FMA r46 r23:z r28
-			r47 := fma32(r46, z, r28)
-			// r48 = FMA r47 r23:z r30
-			r48 := fma32(r47, z, r30)
-			// r49 = FMA r48 r23:z r32
-			r49 := fma32(r48, z, r32)
-			// r50:taylor = FMA r49 r23:z r34
-			taylor := fma32(r49, z, r34)
-			// r52 = CmpGT r23:z r51
-			r52 := z > r51
-			// r53:zl = Select r52 r51 r23:z
+			// r46 = FMA r44 r25:z r45
+			r46 := fma32(r44, z, r45)
+			// r47 = FMA r46 r25:z r27
+			r47 := fma32(r46, z, r27)
+			// r48 = FMA r47 r25:z r28
+			r48 := fma32(r47, z, r28)
+			// r49 = FMA r48 r25:z r30
+			r49 := fma32(r48, z, r30)
+			// r50 = FMA r49 r25:z r32
+			r50 := fma32(r49, z, r32)
+			// r51 = FMA r50 r25:z r34
+			r51 := fma32(r50, z, r34)
+			// r52:taylor = FMA r51 r25:z r36
+			taylor := fma32(r51, z, r36)
+			// r54 = CmpGT r25:z r53
+			r54 := z > r53
+			// r55:zl = Select r54 r53 r25:z
 			zl := z
-			if r52 {
-				zl = r51
+			if r54 {
+				zl = r53
 			}
-			// r55 = CmpLT r53:zl r54
-			r55 := zl < r54
-			// r56:zc = Select r55 r54 r53:zl
+			// r57 = CmpLT r55:zl r56
+			r57 := zl < r56
+			// r58:zc = Select r57 r56 r55:zl
 			zc := zl
-			if r55 {
-				zc = r54
+			if r57 {
+				zc = r56
 			}
-			// r59 = FMA r56:zc r58 r57
-			r59 := fma32(zc, r58, r57)
-			// r60:k = Sub r59 r57
-			k := float32(r59 - r57)
-			// r63 = FMA r60:k r62 r56:zc
-			r63 := fma32(k, r62, zc)
-			// r64:r = FMA r60:k r61 r63
-			r := fma32(k, r61, r63)
-			// r65 = FMA r38 r64:r r39
-			r65 := fma32(r38, r, r39)
-			// r66 = FMA r65 r64:r r41
-			r66 := fma32(r65, r, r41)
-			// r67 = FMA r66 r64:r r43
-			r67 := fma32(r66, r, r43)
-			// r68 = FMA r67 r64:r r25
-			r68 := fma32(r67, r, r25)
-			// r69 = FMA r68 r64:r r26
-			r69 := fma32(r68, r, r26)
-			// r70 = FMA r69 r64:r r28
-			r70 := fma32(r69, r, r28)
-			// r71 = FMA r70 r64:r r30
-			r71 := fma32(r70, r, r30)
-			// r72 = FMA r71 r64:r r32
-			r72 := fma32(r71, r, r32)
-			// r73:q = FMA r72 r64:r r34
-			q := fma32(r72, r, r34)
-			// r75 = CmpGT r60:k r74
-			r75 := k > r74
-			// r76:kc = Select r75 r74 r60:k
+			// r61 = FMA r58:zc r60 r59
+			r61 := fma32(zc, r60, r59)
+			// r62:k = Sub r61 r59
+			k := float32(r61 - r59)
+			// r65 = FMA r62:k r64 r58:zc
+			r65 := fma32(k, r64, zc)
+			// r66:r = FMA r62:k r63 r65
+			r := fma32(k, r63, r65)
+			// r67 = FMA r40 r66:r r41
+			r67 := fma32(r40, r, r41)
+			// r68 = FMA r67 r66:r r43
+			r68 := fma32(r67, r, r43)
+			// r69 = FMA r68 r66:r r45
+			r69 := fma32(r68, r, r45)
+			// r70 = FMA r69 r66:r r27
+			r70 := fma32(r69, r, r27)
+			// r71 = FMA r70 r66:r r28
+			r71 := fma32(r70, r, r28)
+			// r72 = FMA r71 r66:r r30
+			r72 := fma32(r71, r, r30)
+			// r73 = FMA r72 r66:r r32
+			r73 := fma32(r72, r, r32)
+			// r74 = FMA r73 r66:r r34
+			r74 := fma32(r73, r, r34)
+			// r75:q = FMA r74 r66:r r36
+			q := fma32(r74, r, r36)
+			// r77 = CmpGT r62:k r76
+			r77 := k > r76
+			// r78:kc = Select r77 r76 r62:k
 			kc := k
-			if r75 {
-				kc = r74
+			if r77 {
+				kc = r76
 			}
-			// r78 = Mul r76:kc r77
-			r78 := float32(kc * r77)
-			// r79 = Add r78 r57
-			r79 := float32(r78 + r57)
-			// r80:kBits = Bits r79
-			kBits80 := math.Float32bits(r79)
-			// r82 = IAdd r80:kBits r81
-			r82 := kBits80 + r81
-			// r83 = Shl 23 r82
-			r83 := r82 << 23
-			// r84:pow2 = FromBits r83
-			pow284 := math.Float32frombits(r83)
-			// r85:oneMinus = Sub r34 r84:pow2
-			oneMinus := float32(r34 - pow284)
-			// r86 = FMA r64:r r73:q r85:oneMinus
-			r86 := fma32(r, q, oneMinus)
-			// r87:y = Div r86 r53:zl
-			y := float32(r86 / zl)
-			// r88 = FMA r60:k r32 r57
-			r88 := fma32(k, r32, r57)
-			// r89:kHalf = Sub r88 r57
-			kHalf := float32(r88 - r57)
-			// r90 = Add r89:kHalf r57
-			r90 := float32(kHalf + r57)
-			// r91:kBits = Bits r90
-			kBits91 := math.Float32bits(r90)
-			// r92 = IAdd r91:kBits r81
-			r92 := kBits91 + r81
-			// r93 = Shl 23 r92
-			r93 := r92 << 23
-			// r94:pow2 = FromBits r93
-			pow294 := math.Float32frombits(r93)
-			// r95 = Mul r87:y r94:pow2
-			r95 := float32(y * pow294)
-			// r96 = Sub r60:k r89:kHalf
-			r96 := float32(k - kHalf)
-			// r97 = Add r96 r57
-			r97 := float32(r96 + r57)
-			// r98:kBits = Bits r97
-			kBits98 := math.Float32bits(r97)
-			// r99 = IAdd r98:kBits r81
-			r99 := kBits98 + r81
-			// r100 = Shl 23 r99
-			r100 := r99 << 23
-			// r101:pow2 = FromBits r100
-			pow2101 := math.Float32frombits(r100)
-			// r102:big = Mul r95 r101:pow2
-			big := float32(r95 * pow2101)
-			// r103 = CmpLE r24:az r32
-			r103 := az <= r32
-			// r104:far = Select r103 r50:taylor r102:big
+			// r80 = Mul r78:kc r79
+			r80 := float32(kc * r79)
+			// r81 = Add r80 r59
+			r81 := float32(r80 + r59)
+			// r82:kBits = Bits r81
+			kBits82 := math.Float32bits(r81)
+			// r84 = IAdd r82:kBits r83
+			r84 := kBits82 + r83
+			// r85 = Shl 23 r84
+			r85 := r84 << 23
+			// r86:pow2 = FromBits r85
+			pow286 := math.Float32frombits(r85)
+			// r87:oneMinus = Sub r36 r86:pow2
+			oneMinus := float32(r36 - pow286)
+			// r88 = FMA r66:r r75:q r87:oneMinus
+			r88 := fma32(r, q, oneMinus)
+			// r89:y = Div r88 r55:zl
+			y := float32(r88 / zl)
+			// r90 = FMA r62:k r34 r59
+			r90 := fma32(k, r34, r59)
+			// r91:kHalf = Sub r90 r59
+			kHalf := float32(r90 - r59)
+			// r92 = Add r91:kHalf r59
+			r92 := float32(kHalf + r59)
+			// r93:kBits = Bits r92
+			kBits93 := math.Float32bits(r92)
+			// r94 = IAdd r93:kBits r83
+			r94 := kBits93 + r83
+			// r95 = Shl 23 r94
+			r95 := r94 << 23
+			// r96:pow2 = FromBits r95
+			pow296 := math.Float32frombits(r95)
+			// r97 = Mul r89:y r96:pow2
+			r97 := float32(y * pow296)
+			// r98 = Sub r62:k r91:kHalf
+			r98 := float32(k - kHalf)
+			// r99 = Add r98 r59
+			r99 := float32(r98 + r59)
+			// r100:kBits = Bits r99
+			kBits100 := math.Float32bits(r99)
+			// r101 = IAdd r100:kBits r83
+			r101 := kBits100 + r83
+			// r102 = Shl 23 r101
+			r102 := r101 << 23
+			// r103:pow2 = FromBits r102
+			pow2103 := math.Float32frombits(r102)
+			// r104:big = Mul r97 r103:pow2
+			big := float32(r97 * pow2103)
+			// r105 = CmpLE r26:az r34
+			r105 := az <= r34
+			// r106:far = Select r105 r52:taylor r104:big
 			far := big
-			if r103 {
+			if r105 {
 				far = taylor
 			}
-			// r35:ex = Select r37:large r104:far r35:ex
+			// r37:ex = Select r39:large r106:far r37:ex
 			if large {
 				ex = far
 			}
 		}
-		// r105:vc = FMA r35:ex r21:F r6:vr
+		// r107:vc = FMA r37:ex r23:F r8:vr
 		vc := fma32(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r106 = Load Delta
-			r106 := delta[j]
-			// r105:vc = Add r105:vc r106
-			vc = float32(vc + r106)
+			// r108 = Load Delta
+			r108 := delta[j]
+			// r107:vc = Add r107:vc r108
+			vc = float32(vc + r108)
 		}
-		// r108:ka = Param Ka
+		// r110:ka = Param Ka
 		ka := cKa[j]
-		// r109:dv = Sub r105:vc r12:vRest
-		dv := float32(vc - vRest)
-		// r110:keep = Param Keep
+		// r111:dv = Sub r107:vc r14:vRest
+		dv111 := float32(vc - vRest)
+		// r112:keep = Param Keep
 		keep := cKeep[j]
-		// r111:wkeep = Mul r110:keep r9:u
+		// r113:wkeep = Mul r112:keep r11:u
 		wkeep := float32(keep * u)
-		// r112:wc = FMA r108:ka r109:dv r111:wkeep
-		wc := fma32(ka, dv, wkeep)
-		// r114:since = Sub r113:t r2:Last
+		// r114:wc = FMA r110:ka r111:dv r113:wkeep
+		wc := fma32(ka, dv111, wkeep)
+		// r116:since = Sub r115:t r2:Last
 		since := float32(t - Last)
-		// r115:tauRef = Param TauRef
+		// r117:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r116:refr = CmpLT r114:since r115:tauRef
+		// r118:refr = CmpLT r116:since r117:tauRef
 		refr := since < tauRef
-		// r0:V = Select r116:refr r6:vr r105:vc
+		// r0:V = Select r118:refr r8:vr r107:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r116:refr r9:u r112:wc
+		// r1:W = Select r118:refr r11:u r114:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r119:sp = CmpGE r0:V r3:vTh
+		// r121:sp = CmpGE r0:V r3:vTh
 		sp := V >= vTh
-		// r2:Last = Select r119:sp r113:t r2:Last
+		// r2:Last = Select r121:sp r115:t r2:Last
 		if sp {
 			Last = t
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r119:sp
+			// StoreOne Spike r121:sp
 			if sp {
 				spike[j] = 1
 			} else {
@@ -5565,14 +5597,14 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 		}
 		// If Ref
 		if hasRef {
-			// r120:ref = Or r116:refr r119:sp
-			ref120 := refr || sp
-			// StoreBool Ref r120:ref
-			ref[j] = ref120
+			// r122:ref = Or r118:refr r121:sp
+			ref122 := refr || sp
+			// StoreBool Ref r122:ref
+			ref[j] = ref122
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r119:sp
+			// StoreBits Bits r121:sp
 			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -7467,59 +7499,59 @@ func stepF64HardOne(f *Frame64, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
-	// r25 = Imm 0x3ec71de3a556c734
-	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	// r26 = Imm 0x3efa01a01a01a01a
-	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	// r28 = Imm 0x3f2a01a01a01a01a
-	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	// r30 = Imm 0x3f56c16c16c16c17
-	r30 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	// r32 = Imm 0x3f81111111111111
-	r32 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	// r34 = Imm 0x3fa5555555555555
-	r34 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	// r36 = Imm 0x3fc5555555555555
-	r36 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	// r38 = Imm 0x3fe0000000000000
-	r38 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	// r40 = Imm 0x3ff0000000000000
-	r40 := math.Float64frombits(0x3ff0000000000000) // 1
-	// r42 = Imm 0x3fb0000000000000
-	r42 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	// r44 = Imm 0x3d2ae7f3e733b81f
-	r44 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	// r45 = Imm 0x3d6ae7f3e733b81f
-	r45 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	// r47 = Imm 0x3da93974a8c07c9d
-	r47 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	// r49 = Imm 0x3de6124613a86d09
-	r49 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	// r51 = Imm 0x3e21eed8eff8d898
-	r51 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	// r53 = Imm 0x3e5ae64567f544e4
-	r53 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	// r55 = Imm 0x3e927e4fb7789f5c
-	r55 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	// r66 = Imm 0x4086800000000000
-	r66 := math.Float64frombits(0x4086800000000000) // 720
-	// r69 = Imm 0xc086200000000000
-	r69 := math.Float64frombits(0xc086200000000000) // -708
-	// r72 = Imm 0x4338000000000000
-	r72 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	// r73 = Imm 0x3ff71547652b82fe
-	r73 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	// r76 = Imm 0xbdea39ef35793c76
-	r76 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	// r77 = Imm 0xbfe62e42fee00000
-	r77 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	// r95 = Imm 0x404e000000000000
-	r95 := math.Float64frombits(0x404e000000000000) // 60
-	// r98 = Imm 0xbff0000000000000
-	r98 := math.Float64frombits(0xbff0000000000000) // -1
-	// r102 = Imm 0x3ff
-	r102 := uint64(0x3ff)
-	// r134:t = Time
+	// r27 = Imm 0x3ec71de3a556c734
+	r27 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r28 = Imm 0x3efa01a01a01a01a
+	r28 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r30 = Imm 0x3f2a01a01a01a01a
+	r30 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r32 = Imm 0x3f56c16c16c16c17
+	r32 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r34 = Imm 0x3f81111111111111
+	r34 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r36 = Imm 0x3fa5555555555555
+	r36 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r38 = Imm 0x3fc5555555555555
+	r38 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r40 = Imm 0x3fe0000000000000
+	r40 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r42 = Imm 0x3ff0000000000000
+	r42 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r44 = Imm 0x3fb0000000000000
+	r44 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r46 = Imm 0x3d2ae7f3e733b81f
+	r46 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r47 = Imm 0x3d6ae7f3e733b81f
+	r47 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r49 = Imm 0x3da93974a8c07c9d
+	r49 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r51 = Imm 0x3de6124613a86d09
+	r51 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r53 = Imm 0x3e21eed8eff8d898
+	r53 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r55 = Imm 0x3e5ae64567f544e4
+	r55 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r57 = Imm 0x3e927e4fb7789f5c
+	r57 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r68 = Imm 0x4086800000000000
+	r68 := math.Float64frombits(0x4086800000000000) // 720
+	// r71 = Imm 0xc086200000000000
+	r71 := math.Float64frombits(0xc086200000000000) // -708
+	// r74 = Imm 0x4338000000000000
+	r74 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r75 = Imm 0x3ff71547652b82fe
+	r75 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r78 = Imm 0xbdea39ef35793c76
+	r78 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r79 = Imm 0xbfe62e42fee00000
+	r79 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r97 = Imm 0x404e000000000000
+	r97 := math.Float64frombits(0x404e000000000000) // 60
+	// r100 = Imm 0xbff0000000000000
+	r100 := math.Float64frombits(0xbff0000000000000) // -1
+	// r104 = Imm 0x3ff
+	r104 := uint64(0x3ff)
+	// r136:t = Time
 	t := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
@@ -7535,19 +7567,25 @@ func stepF64HardOne(f *Frame64, s int) {
 		// r4:spk = CmpGE r0:V r3:vTh
 		spk_a := V_a >= c[CVTh]
 		spk_b := V_b >= c[CVTh]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6_a := float64(V_a - c[CVReset])
+		dv6_b := float64(V_b - c[CVReset])
+		// r7:vh = Sub r0:V r6:dv
+		vh_a := float64(V_a - dv6_a)
+		vh_b := float64(V_b - dv6_b)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr_a := V_a
 		if spk_a {
-			vr_a = c[CVReset]
+			vr_a = vh_a
 		}
 		vr_b := V_b
 		if spk_b {
-			vr_b = c[CVReset]
+			vr_b = vh_b
 		}
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb_a := float64(W_a + c[CB])
 		wb_b := float64(W_b + c[CB])
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u_a := W_a
 		if spk_a {
 			u_a = wb_a
@@ -7556,398 +7594,398 @@ func stepF64HardOne(f *Frame64, s int) {
 		if spk_b {
 			u_b = wb_b
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in_a := math.Float64frombits(0x0000000000000000) // 0
 		in_b := math.Float64frombits(0x0000000000000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1_a := float64(vr_a - c[CVRest])
 		a1_b := float64(vr_b - c[CVRest])
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2_a := float64(vr_a - c[CVC])
 		a2_b := float64(vr_b - c[CVC])
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive_a := float64(c[CDtRTau] * iu_a)
 		drive_b := float64(c[CDtRTau] * iu_b)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F_a := math.FMA(c[CDtCTau], a12_a, drive_a)
 		F_b := math.FMA(c[CDtCTau], a12_b, drive_b)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z_a := float64(c[CDtCTau] * a1a2_a)
 		z_b := float64(c[CDtCTau] * a1a2_b)
-		// r24:az = Abs r23:z
+		// r26:az = Abs r25:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
-		// r27 = FMA r25 r23:z r26
-		r27_a := math.FMA(r25, z_a, r26)
-		r27_b := math.FMA(r25, z_b, r26)
-		// r29 = FMA r27 r23:z r28
-		r29_a := math.FMA(r27_a, z_a, r28)
-		r29_b := math.FMA(r27_b, z_b, r28)
-		// r31 = FMA r29 r23:z r30
+		// r29 = FMA r27 r25:z r28
+		r29_a := math.FMA(r27, z_a, r28)
+		r29_b := math.FMA(r27, z_b, r28)
+		// r31 = FMA r29 r25:z r30
 		r31_a := math.FMA(r29_a, z_a, r30)
 		r31_b := math.FMA(r29_b, z_b, r30)
-		// r33 = FMA r31 r23:z r32
+		// r33 = FMA r31 r25:z r32
 		r33_a := math.FMA(r31_a, z_a, r32)
 		r33_b := math.FMA(r31_b, z_b, r32)
-		// r35 = FMA r33 r23:z r34
+		// r35 = FMA r33 r25:z r34
 		r35_a := math.FMA(r33_a, z_a, r34)
 		r35_b := math.FMA(r33_b, z_b, r34)
-		// r37 = FMA r35 r23:z r36
+		// r37 = FMA r35 r25:z r36
 		r37_a := math.FMA(r35_a, z_a, r36)
 		r37_b := math.FMA(r35_b, z_b, r36)
-		// r39 = FMA r37 r23:z r38
+		// r39 = FMA r37 r25:z r38
 		r39_a := math.FMA(r37_a, z_a, r38)
 		r39_b := math.FMA(r37_b, z_b, r38)
-		// r41:ex = FMA r39 r23:z r40
-		ex_a := math.FMA(r39_a, z_a, r40)
-		ex_b := math.FMA(r39_b, z_b, r40)
-		// r43:large = CmpGT r24:az r42
-		large_a := az_a > r42
-		large_b := az_b > r42
-		// Rare r43:large
+		// r41 = FMA r39 r25:z r40
+		r41_a := math.FMA(r39_a, z_a, r40)
+		r41_b := math.FMA(r39_b, z_b, r40)
+		// r43:ex = FMA r41 r25:z r42
+		ex_a := math.FMA(r41_a, z_a, r42)
+		ex_b := math.FMA(r41_b, z_b, r42)
+		// r45:large = CmpGT r26:az r44
+		large_a := az_a > r44
+		large_b := az_b > r44
+		// Rare r45:large
 		if large_a {
-			// r46 = FMA r44 r23:z r45
-			r46_a := math.FMA(r44, z_a, r45)
-			// r48 = FMA r46 r23:z r47
-			r48_a := math.FMA(r46_a, z_a, r47)
-			// r50 = FMA r48 r23:z r49
+			// r48 = FMA r46 r25:z r47
+			r48_a := math.FMA(r46, z_a, r47)
+			// r50 = FMA r48 r25:z r49
 			r50_a := math.FMA(r48_a, z_a, r49)
-			// r52 = FMA r50 r23:z r51
+			// r52 = FMA r50 r25:z r51
 			r52_a := math.FMA(r50_a, z_a, r51)
-			// r54 = FMA r52 r23:z r53
+			// r54 = FMA r52 r25:z r53
 			r54_a := math.FMA(r52_a, z_a, r53)
-			// r56 = FMA r54 r23:z r55
+			// r56 = FMA r54 r25:z r55
 			r56_a := math.FMA(r54_a, z_a, r55)
-			// r57 = FMA r56 r23:z r25
-			r57_a := math.FMA(r56_a, z_a, r25)
-			// r58 = FMA r57 r23:z r26
-			r58_a := math.FMA(r57_a, z_a, r26)
-			// r59 = FMA r58 r23:z r28
-			r59_a := math.FMA(r58_a, z_a, r28)
-			// r60 = FMA r59 r23:z r30
-			r60_a := math.FMA(r59_a, z_a, r30)
-			// r61 = FMA r60 r23:z r32
-			r61_a := math.FMA(r60_a, z_a, r32)
-			// r62 = FMA r61 r23:z r34
-			r62_a := math.FMA(r61_a, z_a, r34)
-			// r63 = FMA r62 r23:z r36
-			r63_a := math.FMA(r62_a, z_a, r36)
-			// r64 = FMA r63 r23:z r38
-			r64_a := math.FMA(r63_a, z_a, r38)
-			// r65:taylor = FMA r64 r23:z r40
-			taylor_a := math.FMA(r64_a, z_a, r40)
-			// r67 = CmpGT r23:z r66
-			r67_a := z_a > r66
-			// r68:zl = Select r67 r66 r23:z
+			// r58 = FMA r56 r25:z r57
+			r58_a := math.FMA(r56_a, z_a, r57)
+			// r59 = FMA r58 r25:z r27
+			r59_a := math.FMA(r58_a, z_a, r27)
+			// r60 = FMA r59 r25:z r28
+			r60_a := math.FMA(r59_a, z_a, r28)
+			// r61 = FMA r60 r25:z r30
+			r61_a := math.FMA(r60_a, z_a, r30)
+			// r62 = FMA r61 r25:z r32
+			r62_a := math.FMA(r61_a, z_a, r32)
+			// r63 = FMA r62 r25:z r34
+			r63_a := math.FMA(r62_a, z_a, r34)
+			// r64 = FMA r63 r25:z r36
+			r64_a := math.FMA(r63_a, z_a, r36)
+			// r65 = FMA r64 r25:z r38
+			r65_a := math.FMA(r64_a, z_a, r38)
+			// r66 = FMA r65 r25:z r40
+			r66_a := math.FMA(r65_a, z_a, r40)
+			// r67:taylor = FMA r66 r25:z r42
+			taylor_a := math.FMA(r66_a, z_a, r42)
+			// r69 = CmpGT r25:z r68
+			r69_a := z_a > r68
+			// r70:zl = Select r69 r68 r25:z
 			zl_a := z_a
-			if r67_a {
-				zl_a = r66
+			if r69_a {
+				zl_a = r68
 			}
-			// r70 = CmpLT r68:zl r69
-			r70_a := zl_a < r69
-			// r71:zc = Select r70 r69 r68:zl
+			// r72 = CmpLT r70:zl r71
+			r72_a := zl_a < r71
+			// r73:zc = Select r72 r71 r70:zl
 			zc_a := zl_a
-			if r70_a {
-				zc_a = r69
+			if r72_a {
+				zc_a = r71
 			}
-			// r74 = FMA r71:zc r73 r72
-			r74_a := math.FMA(zc_a, r73, r72)
-			// r75:k = Sub r74 r72
-			k_a := float64(r74_a - r72)
-			// r78 = FMA r75:k r77 r71:zc
-			r78_a := math.FMA(k_a, r77, zc_a)
-			// r79:r = FMA r75:k r76 r78
-			r_a := math.FMA(k_a, r76, r78_a)
-			// r80 = FMA r44 r79:r r45
-			r80_a := math.FMA(r44, r_a, r45)
-			// r81 = FMA r80 r79:r r47
-			r81_a := math.FMA(r80_a, r_a, r47)
-			// r82 = FMA r81 r79:r r49
-			r82_a := math.FMA(r81_a, r_a, r49)
-			// r83 = FMA r82 r79:r r51
-			r83_a := math.FMA(r82_a, r_a, r51)
-			// r84 = FMA r83 r79:r r53
-			r84_a := math.FMA(r83_a, r_a, r53)
-			// r85 = FMA r84 r79:r r55
-			r85_a := math.FMA(r84_a, r_a, r55)
-			// r86 = FMA r85 r79:r r25
-			r86_a := math.FMA(r85_a, r_a, r25)
-			// r87 = FMA r86 r79:r r26
-			r87_a := math.FMA(r86_a, r_a, r26)
-			// r88 = FMA r87 r79:r r28
-			r88_a := math.FMA(r87_a, r_a, r28)
-			// r89 = FMA r88 r79:r r30
-			r89_a := math.FMA(r88_a, r_a, r30)
-			// r90 = FMA r89 r79:r r32
-			r90_a := math.FMA(r89_a, r_a, r32)
-			// r91 = FMA r90 r79:r r34
-			r91_a := math.FMA(r90_a, r_a, r34)
-			// r92 = FMA r91 r79:r r36
-			r92_a := math.FMA(r91_a, r_a, r36)
-			// r93 = FMA r92 r79:r r38
-			r93_a := math.FMA(r92_a, r_a, r38)
-			// r94:q = FMA r93 r79:r r40
-			q_a := math.FMA(r93_a, r_a, r40)
-			// r96 = CmpGT r75:k r95
-			r96_a := k_a > r95
-			// r97:kc = Select r96 r95 r75:k
+			// r76 = FMA r73:zc r75 r74
+			r76_a := math.FMA(zc_a, r75, r74)
+			// r77:k = Sub r76 r74
+			k_a := float64(r76_a - r74)
+			// r80 = FMA r77:k r79 r73:zc
+			r80_a := math.FMA(k_a, r79, zc_a)
+			// r81:r = FMA r77:k r78 r80
+			r_a := math.FMA(k_a, r78, r80_a)
+			// r82 = FMA r46 r81:r r47
+			r82_a := math.FMA(r46, r_a, r47)
+			// r83 = FMA r82 r81:r r49
+			r83_a := math.FMA(r82_a, r_a, r49)
+			// r84 = FMA r83 r81:r r51
+			r84_a := math.FMA(r83_a, r_a, r51)
+			// r85 = FMA r84 r81:r r53
+			r85_a := math.FMA(r84_a, r_a, r53)
+			// r86 = FMA r85 r81:r r55
+			r86_a := math.FMA(r85_a, r_a, r55)
+			// r87 = FMA r86 r81:r r57
+			r87_a := math.FMA(r86_a, r_a, r57)
+			// r88 = FMA r87 r81:r r27
+			r88_a := math.FMA(r87_a, r_a, r27)
+			// r89 = FMA r88 r81:r r28
+			r89_a := math.FMA(r88_a, r_a, r28)
+			// r90 = FMA r89 r81:r r30
+			r90_a := math.FMA(r89_a, r_a, r30)
+			// r91 = FMA r90 r81:r r32
+			r91_a := math.FMA(r90_a, r_a, r32)
+			// r92 = FMA r91 r81:r r34
+			r92_a := math.FMA(r91_a, r_a, r34)
+			// r93 = FMA r92 r81:r r36
+			r93_a := math.FMA(r92_a, r_a, r36)
+			// r94 = FMA r93 r81:r r38
+			r94_a := math.FMA(r93_a, r_a, r38)
+			// r95 = FMA r94 r81:r r40
+			r95_a := math.FMA(r94_a, r_a, r40)
+			// r96:q = FMA r95 r81:r r42
+			q_a := math.FMA(r95_a, r_a, r42)
+			// r98 = CmpGT r77:k r97
+			r98_a := k_a > r97
+			// r99:kc = Select r98 r97 r77:k
 			kc_a := k_a
-			if r96_a {
-				kc_a = r95
+			if r98_a {
+				kc_a = r97
 			}
-			// r99 = Mul r97:kc r98
-			r99_a := float64(kc_a * r98)
-			// r100 = Add r99 r72
-			r100_a := float64(r99_a + r72)
-			// r101:kBits = Bits r100
-			kBits101_a := math.Float64bits(r100_a)
-			// r103 = IAdd r101:kBits r102
-			r103_a := kBits101_a + r102
-			// r104 = Shl 52 r103
-			r104_a := r103_a << 52
-			// r105:pow2 = FromBits r104
-			pow2105_a := math.Float64frombits(r104_a)
-			// r106:oneMinus = Sub r40 r105:pow2
-			oneMinus_a := float64(r40 - pow2105_a)
-			// r107 = FMA r79:r r94:q r106:oneMinus
-			r107_a := math.FMA(r_a, q_a, oneMinus_a)
-			// r108:y = Div r107 r68:zl
-			y_a := float64(r107_a / zl_a)
-			// r109 = FMA r75:k r38 r72
-			r109_a := math.FMA(k_a, r38, r72)
-			// r110:kHalf = Sub r109 r72
-			kHalf_a := float64(r109_a - r72)
-			// r111 = Add r110:kHalf r72
-			r111_a := float64(kHalf_a + r72)
-			// r112:kBits = Bits r111
-			kBits112_a := math.Float64bits(r111_a)
-			// r113 = IAdd r112:kBits r102
-			r113_a := kBits112_a + r102
-			// r114 = Shl 52 r113
-			r114_a := r113_a << 52
-			// r115:pow2 = FromBits r114
-			pow2115_a := math.Float64frombits(r114_a)
-			// r116 = Mul r108:y r115:pow2
-			r116_a := float64(y_a * pow2115_a)
-			// r117 = Sub r75:k r110:kHalf
-			r117_a := float64(k_a - kHalf_a)
-			// r118 = Add r117 r72
-			r118_a := float64(r117_a + r72)
-			// r119:kBits = Bits r118
-			kBits119_a := math.Float64bits(r118_a)
-			// r120 = IAdd r119:kBits r102
-			r120_a := kBits119_a + r102
-			// r121 = Shl 52 r120
-			r121_a := r120_a << 52
-			// r122:pow2 = FromBits r121
-			pow2122_a := math.Float64frombits(r121_a)
-			// r123:big = Mul r116 r122:pow2
-			big_a := float64(r116_a * pow2122_a)
-			// r124 = CmpLE r24:az r38
-			r124_a := az_a <= r38
-			// r125:far = Select r124 r65:taylor r123:big
+			// r101 = Mul r99:kc r100
+			r101_a := float64(kc_a * r100)
+			// r102 = Add r101 r74
+			r102_a := float64(r101_a + r74)
+			// r103:kBits = Bits r102
+			kBits103_a := math.Float64bits(r102_a)
+			// r105 = IAdd r103:kBits r104
+			r105_a := kBits103_a + r104
+			// r106 = Shl 52 r105
+			r106_a := r105_a << 52
+			// r107:pow2 = FromBits r106
+			pow2107_a := math.Float64frombits(r106_a)
+			// r108:oneMinus = Sub r42 r107:pow2
+			oneMinus_a := float64(r42 - pow2107_a)
+			// r109 = FMA r81:r r96:q r108:oneMinus
+			r109_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r110:y = Div r109 r70:zl
+			y_a := float64(r109_a / zl_a)
+			// r111 = FMA r77:k r40 r74
+			r111_a := math.FMA(k_a, r40, r74)
+			// r112:kHalf = Sub r111 r74
+			kHalf_a := float64(r111_a - r74)
+			// r113 = Add r112:kHalf r74
+			r113_a := float64(kHalf_a + r74)
+			// r114:kBits = Bits r113
+			kBits114_a := math.Float64bits(r113_a)
+			// r115 = IAdd r114:kBits r104
+			r115_a := kBits114_a + r104
+			// r116 = Shl 52 r115
+			r116_a := r115_a << 52
+			// r117:pow2 = FromBits r116
+			pow2117_a := math.Float64frombits(r116_a)
+			// r118 = Mul r110:y r117:pow2
+			r118_a := float64(y_a * pow2117_a)
+			// r119 = Sub r77:k r112:kHalf
+			r119_a := float64(k_a - kHalf_a)
+			// r120 = Add r119 r74
+			r120_a := float64(r119_a + r74)
+			// r121:kBits = Bits r120
+			kBits121_a := math.Float64bits(r120_a)
+			// r122 = IAdd r121:kBits r104
+			r122_a := kBits121_a + r104
+			// r123 = Shl 52 r122
+			r123_a := r122_a << 52
+			// r124:pow2 = FromBits r123
+			pow2124_a := math.Float64frombits(r123_a)
+			// r125:big = Mul r118 r124:pow2
+			big_a := float64(r118_a * pow2124_a)
+			// r126 = CmpLE r26:az r40
+			r126_a := az_a <= r40
+			// r127:far = Select r126 r67:taylor r125:big
 			far_a := big_a
-			if r124_a {
+			if r126_a {
 				far_a = taylor_a
 			}
-			// r41:ex = Select r43:large r125:far r41:ex
+			// r43:ex = Select r45:large r127:far r43:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r46 = FMA r44 r23:z r45
-			r46_b := math.FMA(r44, z_b, r45)
-			// r48 = FMA r46 r23:z r47
-			r48_b := math.FMA(r46_b, z_b, r47)
-			// r50 = FMA r48 r23:z r49
+			// r48 = FMA r46 r25:z r47
+			r48_b := math.FMA(r46, z_b, r47)
+			// r50 = FMA r48 r25:z r49
 			r50_b := math.FMA(r48_b, z_b, r49)
-			// r52 = FMA r50 r23:z r51
+			// r52 = FMA r50 r25:z r51
 			r52_b := math.FMA(r50_b, z_b, r51)
-			// r54 = FMA r52 r23:z r53
+			// r54 = FMA r52 r25:z r53
 			r54_b := math.FMA(r52_b, z_b, r53)
-			// r56 = FMA r54 r23:z r55
+			// r56 = FMA r54 r25:z r55
 			r56_b := math.FMA(r54_b, z_b, r55)
-			// r57 = FMA r56 r23:z r25
-			r57_b := math.FMA(r56_b, z_b, r25)
-			// r58 = FMA r57 r23:z r26
-			r58_b := math.FMA(r57_b, z_b, r26)
-			// r59 = FMA r58 r23:z r28
-			r59_b := math.FMA(r58_b, z_b, r28)
-			// r60 = FMA r59 r23:z r30
-			r60_b := math.FMA(r59_b, z_b, r30)
-			// r61 = FMA r60 r23:z r32
-			r61_b := math.FMA(r60_b, z_b, r32)
-			// r62 = FMA r61 r23:z r34
-			r62_b := math.FMA(r61_b, z_b, r34)
-			// r63 = FMA r62 r23:z r36
-			r63_b := math.FMA(r62_b, z_b, r36)
-			// r64 = FMA r63 r23:z r38
-			r64_b := math.FMA(r63_b, z_b, r38)
-			// r65:taylor = FMA r64 r23:z r40
-			taylor_b := math.FMA(r64_b, z_b, r40)
-			// r67 = CmpGT r23:z r66
-			r67_b := z_b > r66
-			// r68:zl = Select r67 r66 r23:z
+			// r58 = FMA r56 r25:z r57
+			r58_b := math.FMA(r56_b, z_b, r57)
+			// r59 = FMA r58 r25:z r27
+			r59_b := math.FMA(r58_b, z_b, r27)
+			// r60 = FMA r59 r25:z r28
+			r60_b := math.FMA(r59_b, z_b, r28)
+			// r61 = FMA r60 r25:z r30
+			r61_b := math.FMA(r60_b, z_b, r30)
+			// r62 = FMA r61 r25:z r32
+			r62_b := math.FMA(r61_b, z_b, r32)
+			// r63 = FMA r62 r25:z r34
+			r63_b := math.FMA(r62_b, z_b, r34)
+			// r64 = FMA r63 r25:z r36
+			r64_b := math.FMA(r63_b, z_b, r36)
+			// r65 = FMA r64 r25:z r38
+			r65_b := math.FMA(r64_b, z_b, r38)
+			// r66 = FMA r65 r25:z r40
+			r66_b := math.FMA(r65_b, z_b, r40)
+			// r67:taylor = FMA r66 r25:z r42
+			taylor_b := math.FMA(r66_b, z_b, r42)
+			// r69 = CmpGT r25:z r68
+			r69_b := z_b > r68
+			// r70:zl = Select r69 r68 r25:z
 			zl_b := z_b
-			if r67_b {
-				zl_b = r66
+			if r69_b {
+				zl_b = r68
 			}
-			// r70 = CmpLT r68:zl r69
-			r70_b := zl_b < r69
-			// r71:zc = Select r70 r69 r68:zl
+			// r72 = CmpLT r70:zl r71
+			r72_b := zl_b < r71
+			// r73:zc = Select r72 r71 r70:zl
 			zc_b := zl_b
-			if r70_b {
-				zc_b = r69
+			if r72_b {
+				zc_b = r71
 			}
-			// r74 = FMA r71:zc r73 r72
-			r74_b := math.FMA(zc_b, r73, r72)
-			// r75:k = Sub r74 r72
-			k_b := float64(r74_b - r72)
-			// r78 = FMA r75:k r77 r71:zc
-			r78_b := math.FMA(k_b, r77, zc_b)
-			// r79:r = FMA r75:k r76 r78
-			r_b := math.FMA(k_b, r76, r78_b)
-			// r80 = FMA r44 r79:r r45
-			r80_b := math.FMA(r44, r_b, r45)
-			// r81 = FMA r80 r79:r r47
-			r81_b := math.FMA(r80_b, r_b, r47)
-			// r82 = FMA r81 r79:r r49
-			r82_b := math.FMA(r81_b, r_b, r49)
-			// r83 = FMA r82 r79:r r51
-			r83_b := math.FMA(r82_b, r_b, r51)
-			// r84 = FMA r83 r79:r r53
-			r84_b := math.FMA(r83_b, r_b, r53)
-			// r85 = FMA r84 r79:r r55
-			r85_b := math.FMA(r84_b, r_b, r55)
-			// r86 = FMA r85 r79:r r25
-			r86_b := math.FMA(r85_b, r_b, r25)
-			// r87 = FMA r86 r79:r r26
-			r87_b := math.FMA(r86_b, r_b, r26)
-			// r88 = FMA r87 r79:r r28
-			r88_b := math.FMA(r87_b, r_b, r28)
-			// r89 = FMA r88 r79:r r30
-			r89_b := math.FMA(r88_b, r_b, r30)
-			// r90 = FMA r89 r79:r r32
-			r90_b := math.FMA(r89_b, r_b, r32)
-			// r91 = FMA r90 r79:r r34
-			r91_b := math.FMA(r90_b, r_b, r34)
-			// r92 = FMA r91 r79:r r36
-			r92_b := math.FMA(r91_b, r_b, r36)
-			// r93 = FMA r92 r79:r r38
-			r93_b := math.FMA(r92_b, r_b, r38)
-			// r94:q = FMA r93 r79:r r40
-			q_b := math.FMA(r93_b, r_b, r40)
-			// r96 = CmpGT r75:k r95
-			r96_b := k_b > r95
-			// r97:kc = Select r96 r95 r75:k
+			// r76 = FMA r73:zc r75 r74
+			r76_b := math.FMA(zc_b, r75, r74)
+			// r77:k = Sub r76 r74
+			k_b := float64(r76_b - r74)
+			// r80 = FMA r77:k r79 r73:zc
+			r80_b := math.FMA(k_b, r79, zc_b)
+			// r81:r = FMA r77:k r78 r80
+			r_b := math.FMA(k_b, r78, r80_b)
+			// r82 = FMA r46 r81:r r47
+			r82_b := math.FMA(r46, r_b, r47)
+			// r83 = FMA r82 r81:r r49
+			r83_b := math.FMA(r82_b, r_b, r49)
+			// r84 = FMA r83 r81:r r51
+			r84_b := math.FMA(r83_b, r_b, r51)
+			// r85 = FMA r84 r81:r r53
+			r85_b := math.FMA(r84_b, r_b, r53)
+			// r86 = FMA r85 r81:r r55
+			r86_b := math.FMA(r85_b, r_b, r55)
+			// r87 = FMA r86 r81:r r57
+			r87_b := math.FMA(r86_b, r_b, r57)
+			// r88 = FMA r87 r81:r r27
+			r88_b := math.FMA(r87_b, r_b, r27)
+			// r89 = FMA r88 r81:r r28
+			r89_b := math.FMA(r88_b, r_b, r28)
+			// r90 = FMA r89 r81:r r30
+			r90_b := math.FMA(r89_b, r_b, r30)
+			// r91 = FMA r90 r81:r r32
+			r91_b := math.FMA(r90_b, r_b, r32)
+			// r92 = FMA r91 r81:r r34
+			r92_b := math.FMA(r91_b, r_b, r34)
+			// r93 = FMA r92 r81:r r36
+			r93_b := math.FMA(r92_b, r_b, r36)
+			// r94 = FMA r93 r81:r r38
+			r94_b := math.FMA(r93_b, r_b, r38)
+			// r95 = FMA r94 r81:r r40
+			r95_b := math.FMA(r94_b, r_b, r40)
+			// r96:q = FMA r95 r81:r r42
+			q_b := math.FMA(r95_b, r_b, r42)
+			// r98 = CmpGT r77:k r97
+			r98_b := k_b > r97
+			// r99:kc = Select r98 r97 r77:k
 			kc_b := k_b
-			if r96_b {
-				kc_b = r95
+			if r98_b {
+				kc_b = r97
 			}
-			// r99 = Mul r97:kc r98
-			r99_b := float64(kc_b * r98)
-			// r100 = Add r99 r72
-			r100_b := float64(r99_b + r72)
-			// r101:kBits = Bits r100
-			kBits101_b := math.Float64bits(r100_b)
-			// r103 = IAdd r101:kBits r102
-			r103_b := kBits101_b + r102
-			// r104 = Shl 52 r103
-			r104_b := r103_b << 52
-			// r105:pow2 = FromBits r104
-			pow2105_b := math.Float64frombits(r104_b)
-			// r106:oneMinus = Sub r40 r105:pow2
-			oneMinus_b := float64(r40 - pow2105_b)
-			// r107 = FMA r79:r r94:q r106:oneMinus
-			r107_b := math.FMA(r_b, q_b, oneMinus_b)
-			// r108:y = Div r107 r68:zl
-			y_b := float64(r107_b / zl_b)
-			// r109 = FMA r75:k r38 r72
-			r109_b := math.FMA(k_b, r38, r72)
-			// r110:kHalf = Sub r109 r72
-			kHalf_b := float64(r109_b - r72)
-			// r111 = Add r110:kHalf r72
-			r111_b := float64(kHalf_b + r72)
-			// r112:kBits = Bits r111
-			kBits112_b := math.Float64bits(r111_b)
-			// r113 = IAdd r112:kBits r102
-			r113_b := kBits112_b + r102
-			// r114 = Shl 52 r113
-			r114_b := r113_b << 52
-			// r115:pow2 = FromBits r114
-			pow2115_b := math.Float64frombits(r114_b)
-			// r116 = Mul r108:y r115:pow2
-			r116_b := float64(y_b * pow2115_b)
-			// r117 = Sub r75:k r110:kHalf
-			r117_b := float64(k_b - kHalf_b)
-			// r118 = Add r117 r72
-			r118_b := float64(r117_b + r72)
-			// r119:kBits = Bits r118
-			kBits119_b := math.Float64bits(r118_b)
-			// r120 = IAdd r119:kBits r102
-			r120_b := kBits119_b + r102
-			// r121 = Shl 52 r120
-			r121_b := r120_b << 52
-			// r122:pow2 = FromBits r121
-			pow2122_b := math.Float64frombits(r121_b)
-			// r123:big = Mul r116 r122:pow2
-			big_b := float64(r116_b * pow2122_b)
-			// r124 = CmpLE r24:az r38
-			r124_b := az_b <= r38
-			// r125:far = Select r124 r65:taylor r123:big
+			// r101 = Mul r99:kc r100
+			r101_b := float64(kc_b * r100)
+			// r102 = Add r101 r74
+			r102_b := float64(r101_b + r74)
+			// r103:kBits = Bits r102
+			kBits103_b := math.Float64bits(r102_b)
+			// r105 = IAdd r103:kBits r104
+			r105_b := kBits103_b + r104
+			// r106 = Shl 52 r105
+			r106_b := r105_b << 52
+			// r107:pow2 = FromBits r106
+			pow2107_b := math.Float64frombits(r106_b)
+			// r108:oneMinus = Sub r42 r107:pow2
+			oneMinus_b := float64(r42 - pow2107_b)
+			// r109 = FMA r81:r r96:q r108:oneMinus
+			r109_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r110:y = Div r109 r70:zl
+			y_b := float64(r109_b / zl_b)
+			// r111 = FMA r77:k r40 r74
+			r111_b := math.FMA(k_b, r40, r74)
+			// r112:kHalf = Sub r111 r74
+			kHalf_b := float64(r111_b - r74)
+			// r113 = Add r112:kHalf r74
+			r113_b := float64(kHalf_b + r74)
+			// r114:kBits = Bits r113
+			kBits114_b := math.Float64bits(r113_b)
+			// r115 = IAdd r114:kBits r104
+			r115_b := kBits114_b + r104
+			// r116 = Shl 52 r115
+			r116_b := r115_b << 52
+			// r117:pow2 = FromBits r116
+			pow2117_b := math.Float64frombits(r116_b)
+			// r118 = Mul r110:y r117:pow2
+			r118_b := float64(y_b * pow2117_b)
+			// r119 = Sub r77:k r112:kHalf
+			r119_b := float64(k_b - kHalf_b)
+			// r120 = Add r119 r74
+			r120_b := float64(r119_b + r74)
+			// r121:kBits = Bits r120
+			kBits121_b := math.Float64bits(r120_b)
+			// r122 = IAdd r121:kBits r104
+			r122_b := kBits121_b + r104
+			// r123 = Shl 52 r122
+			r123_b := r122_b << 52
+			// r124:pow2 = FromBits r123
+			pow2124_b := math.Float64frombits(r123_b)
+			// r125:big = Mul r118 r124:pow2
+			big_b := float64(r118_b * pow2124_b)
+			// r126 = CmpLE r26:az r40
+			r126_b := az_b <= r40
+			// r127:far = Select r126 r67:taylor r125:big
 			far_b := big_b
-			if r124_b {
+			if r126_b {
 				far_b = taylor_b
 			}
-			// r41:ex = Select r43:large r125:far r41:ex
+			// r43:ex = Select r45:large r127:far r43:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
-		// r126:vc = FMA r41:ex r21:F r6:vr
+		// r128:vc = FMA r43:ex r23:F r8:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
 		if hasDelta {
-			// r127 = Load Delta
-			r127_a := delta[j]
-			r127_b := delta[j+1]
-			// r126:vc = Add r126:vc r127
-			vc_a = float64(vc_a + r127_a)
-			vc_b = float64(vc_b + r127_b)
+			// r129 = Load Delta
+			r129_a := delta[j]
+			r129_b := delta[j+1]
+			// r128:vc = Add r128:vc r129
+			vc_a = float64(vc_a + r129_a)
+			vc_b = float64(vc_b + r129_b)
 		}
-		// r130:dv = Sub r126:vc r12:vRest
-		dv_a := float64(vc_a - c[CVRest])
-		dv_b := float64(vc_b - c[CVRest])
-		// r132:wkeep = Mul r131:keep r9:u
+		// r132:dv = Sub r128:vc r14:vRest
+		dv132_a := float64(vc_a - c[CVRest])
+		dv132_b := float64(vc_b - c[CVRest])
+		// r134:wkeep = Mul r133:keep r11:u
 		wkeep_a := float64(c[CKeep] * u_a)
 		wkeep_b := float64(c[CKeep] * u_b)
-		// r133:wc = FMA r129:ka r130:dv r132:wkeep
-		wc_a := math.FMA(c[CKa], dv_a, wkeep_a)
-		wc_b := math.FMA(c[CKa], dv_b, wkeep_b)
-		// r135:since = Sub r134:t r2:Last
+		// r135:wc = FMA r131:ka r132:dv r134:wkeep
+		wc_a := math.FMA(c[CKa], dv132_a, wkeep_a)
+		wc_b := math.FMA(c[CKa], dv132_b, wkeep_b)
+		// r137:since = Sub r136:t r2:Last
 		since_a := float64(t - Last_a)
 		since_b := float64(t - Last_b)
-		// r137:refr = CmpLT r135:since r136:tauRef
+		// r139:refr = CmpLT r137:since r138:tauRef
 		refr_a := since_a < c[CTauRef]
 		refr_b := since_b < c[CTauRef]
-		// r0:V = Select r137:refr r6:vr r126:vc
+		// r0:V = Select r139:refr r8:vr r128:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -7956,7 +7994,7 @@ func stepF64HardOne(f *Frame64, s int) {
 		if refr_b {
 			V_b = vr_b
 		}
-		// r1:W = Select r137:refr r9:u r133:wc
+		// r1:W = Select r139:refr r11:u r135:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -7965,10 +8003,10 @@ func stepF64HardOne(f *Frame64, s int) {
 		if refr_b {
 			W_b = u_b
 		}
-		// r140:sp = CmpGE r0:V r3:vTh
+		// r142:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= c[CVTh]
 		sp_b := V_b >= c[CVTh]
-		// r2:Last = Select r140:sp r134:t r2:Last
+		// r2:Last = Select r142:sp r136:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
@@ -7977,7 +8015,7 @@ func stepF64HardOne(f *Frame64, s int) {
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r140:sp
+			// StoreOne Spike r142:sp
 			if sp_a {
 				spike[j] = 1
 			} else {
@@ -7991,16 +8029,16 @@ func stepF64HardOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r141:ref = Or r137:refr r140:sp
-			ref141_a := refr_a || sp_a
-			ref141_b := refr_b || sp_b
-			// StoreBool Ref r141:ref
-			ref[j] = ref141_a
-			ref[j+1] = ref141_b
+			// r143:ref = Or r139:refr r142:sp
+			ref143_a := refr_a || sp_a
+			ref143_b := refr_b || sp_b
+			// StoreBool Ref r143:ref
+			ref[j] = ref143_a
+			ref[j+1] = ref143_b
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r140:sp
+			// StoreBits Bits r142:sp
 			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -8031,250 +8069,254 @@ func stepF64HardOne(f *Frame64, s int) {
 		Last := last[j]
 		// r4:spk = CmpGE r0:V r3:vTh
 		spk := V >= c[CVTh]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6 := float64(V - c[CVReset])
+		// r7:vh = Sub r0:V r6:dv
+		vh := float64(V - dv6)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr := V
 		if spk {
-			vr = c[CVReset]
+			vr = vh
 		}
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb := float64(W + c[CB])
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u := W
 		if spk {
 			u = wb
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in := math.Float64frombits(0x0000000000000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in = i[j]
 		}
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1 := float64(vr - c[CVRest])
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2 := float64(vr - c[CVC])
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12 := float64(a1 * a2)
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu := float64(in - u)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive := float64(c[CDtRTau] * iu)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F := math.FMA(c[CDtCTau], a12, drive)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2 := float64(a1 + a2)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z := float64(c[CDtCTau] * a1a2)
-		// r24:az = Abs r23:z
+		// r26:az = Abs r25:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
-		// r27 = FMA r25 r23:z r26
-		r27 := math.FMA(r25, z, r26)
-		// r29 = FMA r27 r23:z r28
+		// r29 = FMA r27 r25:z r28
 		r29 := math.FMA(r27, z, r28)
-		// r31 = FMA r29 r23:z r30
+		// r31 = FMA r29 r25:z r30
 		r31 := math.FMA(r29, z, r30)
-		// r33 = FMA r31 r23:z r32
+		// r33 = FMA r31 r25:z r32
 		r33 := math.FMA(r31, z, r32)
-		// r35 = FMA r33 r23:z r34
+		// r35 = FMA r33 r25:z r34
 		r35 := math.FMA(r33, z, r34)
-		// r37 = FMA r35 r23:z r36
+		// r37 = FMA r35 r25:z r36
 		r37 := math.FMA(r35, z, r36)
-		// r39 = FMA r37 r23:z r38
+		// r39 = FMA r37 r25:z r38
 		r39 := math.FMA(r37, z, r38)
-		// r41:ex = FMA r39 r23:z r40
-		ex := math.FMA(r39, z, r40)
-		// r43:large = CmpGT r24:az r42
-		large := az > r42
-		// Rare r43:large
+		// r41 = FMA r39 r25:z r40
+		r41 := math.FMA(r39, z, r40)
+		// r43:ex = FMA r41 r25:z r42
+		ex := math.FMA(r41, z, r42)
+		// r45:large = CmpGT r26:az r44
+		large := az > r44
+		// Rare r45:large
 		if large {
-			// r46 = FMA r44 r23:z r45
-			r46 := math.FMA(r44, z, r45)
-			// r48 = FMA r46 r23:z r47
+			// r48 = FMA r46 r25:z r47
 			r48 := math.FMA(r46, z, r47)
-			// r50 = FMA r48 r23:z r49
+			// r50 = FMA r48 r25:z r49
 			r50 := math.FMA(r48, z, r49)
-			// r52 = FMA r50 r23:z r51
+			// r52 = FMA r50 r25:z r51
 			r52 := math.FMA(r50, z, r51)
-			// r54 = FMA r52 r23:z r53
+			// r54 = FMA r52 r25:z r53
 			r54 := math.FMA(r52, z, r53)
-			// r56 = FMA r54 r23:z r55
+			// r56 = FMA r54 r25:z r55
 			r56 := math.FMA(r54, z, r55)
-			// r57 = FMA r56 r23:z r25
-			r57 := math.FMA(r56, z, r25)
-			// r58 = FMA r57 r23:z r26
-			r58 := math.FMA(r57, z, r26)
-			// r59 = FMA r58 r23:z r28
-			r59 := math.FMA(r58, z, r28)
-			// r60 = FMA r59 r23:z r30
-			r60 := math.FMA(r59, z, r30)
-			// r61 = FMA r60 r23:z r32
-			r61 := math.FMA(r60, z, r32)
-			// r62 = FMA r61 r23:z r34
-			r62 := math.FMA(r61, z, r34)
-			// r63 = FMA r62 r23:z r36
-			r63 := math.FMA(r62, z, r36)
-			// r64 = FMA r63 r23:z r38
-			r64 := math.FMA(r63, z, r38)
-			// r65:taylor = FMA r64 r23:z r40
-			taylor := math.FMA(r64, z, r40)
-			// r67 = CmpGT r23:z r66
-			r67 := z > r66
-			// r68:zl = Select r67 r66 r23:z
+			// r58 = FMA r56 r25:z r57
+			r58 := math.FMA(r56, z, r57)
+			// r59 = FMA r58 r25:z r27
+			r59 := math.FMA(r58, z, r27)
+			// r60 = FMA r59 r25:z r28
+			r60 := math.FMA(r59, z, r28)
+			// r61 = FMA r60 r25:z r30
+			r61 := math.FMA(r60, z, r30)
+			// r62 = FMA r61 r25:z r32
+			r62 := math.FMA(r61, z, r32)
+			// r63 = FMA r62 r25:z r34
+			r63 := math.FMA(r62, z, r34)
+			// r64 = FMA r63 r25:z r36
+			r64 := math.FMA(r63, z, r36)
+			// r65 = FMA r64 r25:z r38
+			r65 := math.FMA(r64, z, r38)
+			// r66 = FMA r65 r25:z r40
+			r66 := math.FMA(r65, z, r40)
+			// r67:taylor = FMA r66 r25:z r42
+			taylor := math.FMA(r66, z, r42)
+			// r69 = CmpGT r25:z r68
+			r69 := z > r68
+			// r70:zl = Select r69 r68 r25:z
 			zl := z
-			if r67 {
-				zl = r66
+			if r69 {
+				zl = r68
 			}
-			// r70 = CmpLT r68:zl r69
-			r70 := zl < r69
-			// r71:zc = Select r70 r69 r68:zl
+			// r72 = CmpLT r70:zl r71
+			r72 := zl < r71
+			// r73:zc = Select r72 r71 r70:zl
 			zc := zl
-			if r70 {
-				zc = r69
+			if r72 {
+				zc = r71
 			}
-			// r74 = FMA r71:zc r73 r72
-			r74 := math.FMA(zc, r73, r72)
-			// r75:k = Sub r74 r72
-			k := float64(r74 - r72)
-			// r78 = FMA r75:k r77 r71:zc
-			r78 := math.FMA(k, r77, zc)
-			// r79:r = FMA r75:k r76 r78
-			r := math.FMA(k, r76, r78)
-			// r80 = FMA r44 r79:r r45
-			r80 := math.FMA(r44, r, r45)
-			// r81 = FMA r80 r79:r r47
-			r81 := math.FMA(r80, r, r47)
-			// r82 = FMA r81 r79:r r49
-			r82 := math.FMA(r81, r, r49)
-			// r83 = FMA r82 r79:r r51
-			r83 := math.FMA(r82, r, r51)
-			// r84 = FMA r83 r79:r r53
-			r84 := math.FMA(r83, r, r53)
-			// r85 = FMA r84 r79:r r55
-			r85 := math.FMA(r84, r, r55)
-			// r86 = FMA r85 r79:r r25
-			r86 := math.FMA(r85, r, r25)
-			// r87 = FMA r86 r79:r r26
-			r87 := math.FMA(r86, r, r26)
-			// r88 = FMA r87 r79:r r28
-			r88 := math.FMA(r87, r, r28)
-			// r89 = FMA r88 r79:r r30
-			r89 := math.FMA(r88, r, r30)
-			// r90 = FMA r89 r79:r r32
-			r90 := math.FMA(r89, r, r32)
-			// r91 = FMA r90 r79:r r34
-			r91 := math.FMA(r90, r, r34)
-			// r92 = FMA r91 r79:r r36
-			r92 := math.FMA(r91, r, r36)
-			// r93 = FMA r92 r79:r r38
-			r93 := math.FMA(r92, r, r38)
-			// r94:q = FMA r93 r79:r r40
-			q := math.FMA(r93, r, r40)
-			// r96 = CmpGT r75:k r95
-			r96 := k > r95
-			// r97:kc = Select r96 r95 r75:k
+			// r76 = FMA r73:zc r75 r74
+			r76 := math.FMA(zc, r75, r74)
+			// r77:k = Sub r76 r74
+			k := float64(r76 - r74)
+			// r80 = FMA r77:k r79 r73:zc
+			r80 := math.FMA(k, r79, zc)
+			// r81:r = FMA r77:k r78 r80
+			r := math.FMA(k, r78, r80)
+			// r82 = FMA r46 r81:r r47
+			r82 := math.FMA(r46, r, r47)
+			// r83 = FMA r82 r81:r r49
+			r83 := math.FMA(r82, r, r49)
+			// r84 = FMA r83 r81:r r51
+			r84 := math.FMA(r83, r, r51)
+			// r85 = FMA r84 r81:r r53
+			r85 := math.FMA(r84, r, r53)
+			// r86 = FMA r85 r81:r r55
+			r86 := math.FMA(r85, r, r55)
+			// r87 = FMA r86 r81:r r57
+			r87 := math.FMA(r86, r, r57)
+			// r88 = FMA r87 r81:r r27
+			r88 := math.FMA(r87, r, r27)
+			// r89 = FMA r88 r81:r r28
+			r89 := math.FMA(r88, r, r28)
+			// r90 = FMA r89 r81:r r30
+			r90 := math.FMA(r89, r, r30)
+			// r91 = FMA r90 r81:r r32
+			r91 := math.FMA(r90, r, r32)
+			// r92 = FMA r91 r81:r r34
+			r92 := math.FMA(r91, r, r34)
+			// r93 = FMA r92 r81:r r36
+			r93 := math.FMA(r92, r, r36)
+			// r94 = FMA r93 r81:r r38
+			r94 := math.FMA(r93, r, r38)
+			// r95 = FMA r94 r81:r r40
+			r95 := math.FMA(r94, r, r40)
+			// r96:q = FMA r95 r81:r r42
+			q := math.FMA(r95, r, r42)
+			// r98 = CmpGT r77:k r97
+			r98 := k > r97
+			// r99:kc = Select r98 r97 r77:k
 			kc := k
-			if r96 {
-				kc = r95
+			if r98 {
+				kc = r97
 			}
-			// r99 = Mul r97:kc r98
-			r99 := float64(kc * r98)
-			// r100 = Add r99 r72
-			r100 := float64(r99 + r72)
-			// r101:kBits = Bits r100
-			kBits101 := math.Float64bits(r100)
-			// r103 = IAdd r101:kBits r102
-			r103 := kBits101 + r102
-			// r104 = Shl 52 r103
-			r104 := r103 << 52
-			// r105:pow2 = FromBits r104
-			pow2105 := math.Float64frombits(r104)
-			// r106:oneMinus = Sub r40 r105:pow2
-			oneMinus := float64(r40 - pow2105)
-			// r107 = FMA r79:r r94:q r106:oneMinus
-			r107 := math.FMA(r, q, oneMinus)
-			// r108:y = Div r107 r68:zl
-			y := float64(r107 / zl)
-			// r109 = FMA r75:k r38 r72
-			r109 := math.FMA(k, r38, r72)
-			// r110:kHalf = Sub r109 r72
-			kHalf := float64(r109 - r72)
-			// r111 = Add r110:kHalf r72
-			r111 := float64(kHalf + r72)
-			// r112:kBits = Bits r111
-			kBits112 := math.Float64bits(r111)
-			// r113 = IAdd r112:kBits r102
-			r113 := kBits112 + r102
-			// r114 = Shl 52 r113
-			r114 := r113 << 52
-			// r115:pow2 = FromBits r114
-			pow2115 := math.Float64frombits(r114)
-			// r116 = Mul r108:y r115:pow2
-			r116 := float64(y * pow2115)
-			// r117 = Sub r75:k r110:kHalf
-			r117 := float64(k - kHalf)
-			// r118 = Add r117 r72
-			r118 := float64(r117 + r72)
-			// r119:kBits = Bits r118
-			kBits119 := math.Float64bits(r118)
-			// r120 = IAdd r119:kBits r102
-			r120 := kBits119 + r102
-			// r121 = Shl 52 r120
-			r121 := r120 << 52
-			// r122:pow2 = FromBits r121
-			pow2122 := math.Float64frombits(r121)
-			// r123:big = Mul r116 r122:pow2
-			big := float64(r116 * pow2122)
-			// r124 = CmpLE r24:az r38
-			r124 := az <= r38
-			// r125:far = Select r124 r65:taylor r123:big
+			// r101 = Mul r99:kc r100
+			r101 := float64(kc * r100)
+			// r102 = Add r101 r74
+			r102 := float64(r101 + r74)
+			// r103:kBits = Bits r102
+			kBits103 := math.Float64bits(r102)
+			// r105 = IAdd r103:kBits r104
+			r105 := kBits103 + r104
+			// r106 = Shl 52 r105
+			r106 := r105 << 52
+			// r107:pow2 = FromBits r106
+			pow2107 := math.Float64frombits(r106)
+			// r108:oneMinus = Sub r42 r107:pow2
+			oneMinus := float64(r42 - pow2107)
+			// r109 = FMA r81:r r96:q r108:oneMinus
+			r109 := math.FMA(r, q, oneMinus)
+			// r110:y = Div r109 r70:zl
+			y := float64(r109 / zl)
+			// r111 = FMA r77:k r40 r74
+			r111 := math.FMA(k, r40, r74)
+			// r112:kHalf = Sub r111 r74
+			kHalf := float64(r111 - r74)
+			// r113 = Add r112:kHalf r74
+			r113 := float64(kHalf + r74)
+			// r114:kBits = Bits r113
+			kBits114 := math.Float64bits(r113)
+			// r115 = IAdd r114:kBits r104
+			r115 := kBits114 + r104
+			// r116 = Shl 52 r115
+			r116 := r115 << 52
+			// r117:pow2 = FromBits r116
+			pow2117 := math.Float64frombits(r116)
+			// r118 = Mul r110:y r117:pow2
+			r118 := float64(y * pow2117)
+			// r119 = Sub r77:k r112:kHalf
+			r119 := float64(k - kHalf)
+			// r120 = Add r119 r74
+			r120 := float64(r119 + r74)
+			// r121:kBits = Bits r120
+			kBits121 := math.Float64bits(r120)
+			// r122 = IAdd r121:kBits r104
+			r122 := kBits121 + r104
+			// r123 = Shl 52 r122
+			r123 := r122 << 52
+			// r124:pow2 = FromBits r123
+			pow2124 := math.Float64frombits(r123)
+			// r125:big = Mul r118 r124:pow2
+			big := float64(r118 * pow2124)
+			// r126 = CmpLE r26:az r40
+			r126 := az <= r40
+			// r127:far = Select r126 r67:taylor r125:big
 			far := big
-			if r124 {
+			if r126 {
 				far = taylor
 			}
-			// r41:ex = Select r43:large r125:far r41:ex
+			// r43:ex = Select r45:large r127:far r43:ex
 			if large {
 				ex = far
 			}
 		}
-		// r126:vc = FMA r41:ex r21:F r6:vr
+		// r128:vc = FMA r43:ex r23:F r8:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r127 = Load Delta
-			r127 := delta[j]
-			// r126:vc = Add r126:vc r127
-			vc = float64(vc + r127)
+			// r129 = Load Delta
+			r129 := delta[j]
+			// r128:vc = Add r128:vc r129
+			vc = float64(vc + r129)
 		}
-		// r130:dv = Sub r126:vc r12:vRest
-		dv := float64(vc - c[CVRest])
-		// r132:wkeep = Mul r131:keep r9:u
+		// r132:dv = Sub r128:vc r14:vRest
+		dv132 := float64(vc - c[CVRest])
+		// r134:wkeep = Mul r133:keep r11:u
 		wkeep := float64(c[CKeep] * u)
-		// r133:wc = FMA r129:ka r130:dv r132:wkeep
-		wc := math.FMA(c[CKa], dv, wkeep)
-		// r135:since = Sub r134:t r2:Last
+		// r135:wc = FMA r131:ka r132:dv r134:wkeep
+		wc := math.FMA(c[CKa], dv132, wkeep)
+		// r137:since = Sub r136:t r2:Last
 		since := float64(t - Last)
-		// r137:refr = CmpLT r135:since r136:tauRef
+		// r139:refr = CmpLT r137:since r138:tauRef
 		refr := since < c[CTauRef]
-		// r0:V = Select r137:refr r6:vr r126:vc
+		// r0:V = Select r139:refr r8:vr r128:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r137:refr r9:u r133:wc
+		// r1:W = Select r139:refr r11:u r135:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r140:sp = CmpGE r0:V r3:vTh
+		// r142:sp = CmpGE r0:V r3:vTh
 		sp := V >= c[CVTh]
-		// r2:Last = Select r140:sp r134:t r2:Last
+		// r2:Last = Select r142:sp r136:t r2:Last
 		if sp {
 			Last = t
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r140:sp
+			// StoreOne Spike r142:sp
 			if sp {
 				spike[j] = 1
 			} else {
@@ -8283,14 +8325,14 @@ func stepF64HardOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r141:ref = Or r137:refr r140:sp
-			ref141 := refr || sp
-			// StoreBool Ref r141:ref
-			ref[j] = ref141
+			// r143:ref = Or r139:refr r142:sp
+			ref143 := refr || sp
+			// StoreBool Ref r143:ref
+			ref[j] = ref143
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r140:sp
+			// StoreBits Bits r142:sp
 			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -8359,59 +8401,59 @@ func stepF64HardPNOne(f *Frame64, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	// r25 = Imm 0x3ec71de3a556c734
-	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	// r26 = Imm 0x3efa01a01a01a01a
-	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	// r28 = Imm 0x3f2a01a01a01a01a
-	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	// r30 = Imm 0x3f56c16c16c16c17
-	r30 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	// r32 = Imm 0x3f81111111111111
-	r32 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	// r34 = Imm 0x3fa5555555555555
-	r34 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	// r36 = Imm 0x3fc5555555555555
-	r36 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	// r38 = Imm 0x3fe0000000000000
-	r38 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	// r40 = Imm 0x3ff0000000000000
-	r40 := math.Float64frombits(0x3ff0000000000000) // 1
-	// r42 = Imm 0x3fb0000000000000
-	r42 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	// r44 = Imm 0x3d2ae7f3e733b81f
-	r44 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	// r45 = Imm 0x3d6ae7f3e733b81f
-	r45 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	// r47 = Imm 0x3da93974a8c07c9d
-	r47 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	// r49 = Imm 0x3de6124613a86d09
-	r49 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	// r51 = Imm 0x3e21eed8eff8d898
-	r51 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	// r53 = Imm 0x3e5ae64567f544e4
-	r53 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	// r55 = Imm 0x3e927e4fb7789f5c
-	r55 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	// r66 = Imm 0x4086800000000000
-	r66 := math.Float64frombits(0x4086800000000000) // 720
-	// r69 = Imm 0xc086200000000000
-	r69 := math.Float64frombits(0xc086200000000000) // -708
-	// r72 = Imm 0x4338000000000000
-	r72 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	// r73 = Imm 0x3ff71547652b82fe
-	r73 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	// r76 = Imm 0xbdea39ef35793c76
-	r76 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	// r77 = Imm 0xbfe62e42fee00000
-	r77 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	// r95 = Imm 0x404e000000000000
-	r95 := math.Float64frombits(0x404e000000000000) // 60
-	// r98 = Imm 0xbff0000000000000
-	r98 := math.Float64frombits(0xbff0000000000000) // -1
-	// r102 = Imm 0x3ff
-	r102 := uint64(0x3ff)
-	// r134:t = Time
+	// r27 = Imm 0x3ec71de3a556c734
+	r27 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r28 = Imm 0x3efa01a01a01a01a
+	r28 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r30 = Imm 0x3f2a01a01a01a01a
+	r30 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r32 = Imm 0x3f56c16c16c16c17
+	r32 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r34 = Imm 0x3f81111111111111
+	r34 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r36 = Imm 0x3fa5555555555555
+	r36 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r38 = Imm 0x3fc5555555555555
+	r38 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r40 = Imm 0x3fe0000000000000
+	r40 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r42 = Imm 0x3ff0000000000000
+	r42 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r44 = Imm 0x3fb0000000000000
+	r44 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r46 = Imm 0x3d2ae7f3e733b81f
+	r46 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r47 = Imm 0x3d6ae7f3e733b81f
+	r47 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r49 = Imm 0x3da93974a8c07c9d
+	r49 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r51 = Imm 0x3de6124613a86d09
+	r51 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r53 = Imm 0x3e21eed8eff8d898
+	r53 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r55 = Imm 0x3e5ae64567f544e4
+	r55 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r57 = Imm 0x3e927e4fb7789f5c
+	r57 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r68 = Imm 0x4086800000000000
+	r68 := math.Float64frombits(0x4086800000000000) // 720
+	// r71 = Imm 0xc086200000000000
+	r71 := math.Float64frombits(0xc086200000000000) // -708
+	// r74 = Imm 0x4338000000000000
+	r74 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r75 = Imm 0x3ff71547652b82fe
+	r75 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r78 = Imm 0xbdea39ef35793c76
+	r78 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r79 = Imm 0xbfe62e42fee00000
+	r79 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r97 = Imm 0x404e000000000000
+	r97 := math.Float64frombits(0x404e000000000000) // 60
+	// r100 = Imm 0xbff0000000000000
+	r100 := math.Float64frombits(0xbff0000000000000) // -1
+	// r104 = Imm 0x3ff
+	r104 := uint64(0x3ff)
+	// r136:t = Time
 	t := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
@@ -8433,22 +8475,28 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		// r5:vReset = Param VReset
 		vReset_a := cVReset[j]
 		vReset_b := cVReset[j+1]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6_a := float64(V_a - vReset_a)
+		dv6_b := float64(V_b - vReset_b)
+		// r7:vh = Sub r0:V r6:dv
+		vh_a := float64(V_a - dv6_a)
+		vh_b := float64(V_b - dv6_b)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr_a := V_a
 		if spk_a {
-			vr_a = vReset_a
+			vr_a = vh_a
 		}
 		vr_b := V_b
 		if spk_b {
-			vr_b = vReset_b
+			vr_b = vh_b
 		}
-		// r7:b = Param B
+		// r9:b = Param B
 		b_a := cB[j]
 		b_b := cB[j+1]
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb_a := float64(W_a + b_a)
 		wb_b := float64(W_b + b_b)
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u_a := W_a
 		if spk_a {
 			u_a = wb_a
@@ -8457,419 +8505,419 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		if spk_b {
 			u_b = wb_b
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in_a := math.Float64frombits(0x0000000000000000) // 0
 		in_b := math.Float64frombits(0x0000000000000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in_a = i[j]
 			in_b = i[j+1]
 		}
-		// r12:vRest = Param VRest
+		// r14:vRest = Param VRest
 		vRest_a := cVRest[j]
 		vRest_b := cVRest[j+1]
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1_a := float64(vr_a - vRest_a)
 		a1_b := float64(vr_b - vRest_b)
-		// r14:vC = Param VC
+		// r16:vC = Param VC
 		vC_a := cVC[j]
 		vC_b := cVC[j+1]
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2_a := float64(vr_a - vC_a)
 		a2_b := float64(vr_b - vC_b)
-		// r16:dtCTau = Param DtCTau
+		// r18:dtCTau = Param DtCTau
 		dtCTau_a := cDtCTau[j]
 		dtCTau_b := cDtCTau[j+1]
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12_a := float64(a1_a * a2_a)
 		a12_b := float64(a1_b * a2_b)
-		// r18:dtRTau = Param DtRTau
+		// r20:dtRTau = Param DtRTau
 		dtRTau_a := cDtRTau[j]
 		dtRTau_b := cDtRTau[j+1]
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu_a := float64(in_a - u_a)
 		iu_b := float64(in_b - u_b)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive_a := float64(dtRTau_a * iu_a)
 		drive_b := float64(dtRTau_b * iu_b)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
 		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2_a := float64(a1_a + a2_a)
 		a1a2_b := float64(a1_b + a2_b)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z_a := float64(dtCTau_a * a1a2_a)
 		z_b := float64(dtCTau_b * a1a2_b)
-		// r24:az = Abs r23:z
+		// r26:az = Abs r25:z
 		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
 		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
-		// r27 = FMA r25 r23:z r26
-		r27_a := math.FMA(r25, z_a, r26)
-		r27_b := math.FMA(r25, z_b, r26)
-		// r29 = FMA r27 r23:z r28
-		r29_a := math.FMA(r27_a, z_a, r28)
-		r29_b := math.FMA(r27_b, z_b, r28)
-		// r31 = FMA r29 r23:z r30
+		// r29 = FMA r27 r25:z r28
+		r29_a := math.FMA(r27, z_a, r28)
+		r29_b := math.FMA(r27, z_b, r28)
+		// r31 = FMA r29 r25:z r30
 		r31_a := math.FMA(r29_a, z_a, r30)
 		r31_b := math.FMA(r29_b, z_b, r30)
-		// r33 = FMA r31 r23:z r32
+		// r33 = FMA r31 r25:z r32
 		r33_a := math.FMA(r31_a, z_a, r32)
 		r33_b := math.FMA(r31_b, z_b, r32)
-		// r35 = FMA r33 r23:z r34
+		// r35 = FMA r33 r25:z r34
 		r35_a := math.FMA(r33_a, z_a, r34)
 		r35_b := math.FMA(r33_b, z_b, r34)
-		// r37 = FMA r35 r23:z r36
+		// r37 = FMA r35 r25:z r36
 		r37_a := math.FMA(r35_a, z_a, r36)
 		r37_b := math.FMA(r35_b, z_b, r36)
-		// r39 = FMA r37 r23:z r38
+		// r39 = FMA r37 r25:z r38
 		r39_a := math.FMA(r37_a, z_a, r38)
 		r39_b := math.FMA(r37_b, z_b, r38)
-		// r41:ex = FMA r39 r23:z r40
-		ex_a := math.FMA(r39_a, z_a, r40)
-		ex_b := math.FMA(r39_b, z_b, r40)
-		// r43:large = CmpGT r24:az r42
-		large_a := az_a > r42
-		large_b := az_b > r42
-		// Rare r43:large
+		// r41 = FMA r39 r25:z r40
+		r41_a := math.FMA(r39_a, z_a, r40)
+		r41_b := math.FMA(r39_b, z_b, r40)
+		// r43:ex = FMA r41 r25:z r42
+		ex_a := math.FMA(r41_a, z_a, r42)
+		ex_b := math.FMA(r41_b, z_b, r42)
+		// r45:large = CmpGT r26:az r44
+		large_a := az_a > r44
+		large_b := az_b > r44
+		// Rare r45:large
 		if large_a {
-			// r46 = FMA r44 r23:z r45
-			r46_a := math.FMA(r44, z_a, r45)
-			// r48 = FMA r46 r23:z r47
-			r48_a := math.FMA(r46_a, z_a, r47)
-			// r50 = FMA r48 r23:z r49
+			// r48 = FMA r46 r25:z r47
+			r48_a := math.FMA(r46, z_a, r47)
+			// r50 = FMA r48 r25:z r49
 			r50_a := math.FMA(r48_a, z_a, r49)
-			// r52 = FMA r50 r23:z r51
+			// r52 = FMA r50 r25:z r51
 			r52_a := math.FMA(r50_a, z_a, r51)
-			// r54 = FMA r52 r23:z r53
+			// r54 = FMA r52 r25:z r53
 			r54_a := math.FMA(r52_a, z_a, r53)
-			// r56 = FMA r54 r23:z r55
+			// r56 = FMA r54 r25:z r55
 			r56_a := math.FMA(r54_a, z_a, r55)
-			// r57 = FMA r56 r23:z r25
-			r57_a := math.FMA(r56_a, z_a, r25)
-			// r58 = FMA r57 r23:z r26
-			r58_a := math.FMA(r57_a, z_a, r26)
-			// r59 = FMA r58 r23:z r28
-			r59_a := math.FMA(r58_a, z_a, r28)
-			// r60 = FMA r59 r23:z r30
-			r60_a := math.FMA(r59_a, z_a, r30)
-			// r61 = FMA r60 r23:z r32
-			r61_a := math.FMA(r60_a, z_a, r32)
-			// r62 = FMA r61 r23:z r34
-			r62_a := math.FMA(r61_a, z_a, r34)
-			// r63 = FMA r62 r23:z r36
-			r63_a := math.FMA(r62_a, z_a, r36)
-			// r64 = FMA r63 r23:z r38
-			r64_a := math.FMA(r63_a, z_a, r38)
-			// r65:taylor = FMA r64 r23:z r40
-			taylor_a := math.FMA(r64_a, z_a, r40)
-			// r67 = CmpGT r23:z r66
-			r67_a := z_a > r66
-			// r68:zl = Select r67 r66 r23:z
+			// r58 = FMA r56 r25:z r57
+			r58_a := math.FMA(r56_a, z_a, r57)
+			// r59 = FMA r58 r25:z r27
+			r59_a := math.FMA(r58_a, z_a, r27)
+			// r60 = FMA r59 r25:z r28
+			r60_a := math.FMA(r59_a, z_a, r28)
+			// r61 = FMA r60 r25:z r30
+			r61_a := math.FMA(r60_a, z_a, r30)
+			// r62 = FMA r61 r25:z r32
+			r62_a := math.FMA(r61_a, z_a, r32)
+			// r63 = FMA r62 r25:z r34
+			r63_a := math.FMA(r62_a, z_a, r34)
+			// r64 = FMA r63 r25:z r36
+			r64_a := math.FMA(r63_a, z_a, r36)
+			// r65 = FMA r64 r25:z r38
+			r65_a := math.FMA(r64_a, z_a, r38)
+			// r66 = FMA r65 r25:z r40
+			r66_a := math.FMA(r65_a, z_a, r40)
+			// r67:taylor = FMA r66 r25:z r42
+			taylor_a := math.FMA(r66_a, z_a, r42)
+			// r69 = CmpGT r25:z r68
+			r69_a := z_a > r68
+			// r70:zl = Select r69 r68 r25:z
 			zl_a := z_a
-			if r67_a {
-				zl_a = r66
+			if r69_a {
+				zl_a = r68
 			}
-			// r70 = CmpLT r68:zl r69
-			r70_a := zl_a < r69
-			// r71:zc = Select r70 r69 r68:zl
+			// r72 = CmpLT r70:zl r71
+			r72_a := zl_a < r71
+			// r73:zc = Select r72 r71 r70:zl
 			zc_a := zl_a
-			if r70_a {
-				zc_a = r69
+			if r72_a {
+				zc_a = r71
 			}
-			// r74 = FMA r71:zc r73 r72
-			r74_a := math.FMA(zc_a, r73, r72)
-			// r75:k = Sub r74 r72
-			k_a := float64(r74_a - r72)
-			// r78 = FMA r75:k r77 r71:zc
-			r78_a := math.FMA(k_a, r77, zc_a)
-			// r79:r = FMA r75:k r76 r78
-			r_a := math.FMA(k_a, r76, r78_a)
-			// r80 = FMA r44 r79:r r45
-			r80_a := math.FMA(r44, r_a, r45)
-			// r81 = FMA r80 r79:r r47
-			r81_a := math.FMA(r80_a, r_a, r47)
-			// r82 = FMA r81 r79:r r49
-			r82_a := math.FMA(r81_a, r_a, r49)
-			// r83 = FMA r82 r79:r r51
-			r83_a := math.FMA(r82_a, r_a, r51)
-			// r84 = FMA r83 r79:r r53
-			r84_a := math.FMA(r83_a, r_a, r53)
-			// r85 = FMA r84 r79:r r55
-			r85_a := math.FMA(r84_a, r_a, r55)
-			// r86 = FMA r85 r79:r r25
-			r86_a := math.FMA(r85_a, r_a, r25)
-			// r87 = FMA r86 r79:r r26
-			r87_a := math.FMA(r86_a, r_a, r26)
-			// r88 = FMA r87 r79:r r28
-			r88_a := math.FMA(r87_a, r_a, r28)
-			// r89 = FMA r88 r79:r r30
-			r89_a := math.FMA(r88_a, r_a, r30)
-			// r90 = FMA r89 r79:r r32
-			r90_a := math.FMA(r89_a, r_a, r32)
-			// r91 = FMA r90 r79:r r34
-			r91_a := math.FMA(r90_a, r_a, r34)
-			// r92 = FMA r91 r79:r r36
-			r92_a := math.FMA(r91_a, r_a, r36)
-			// r93 = FMA r92 r79:r r38
-			r93_a := math.FMA(r92_a, r_a, r38)
-			// r94:q = FMA r93 r79:r r40
-			q_a := math.FMA(r93_a, r_a, r40)
-			// r96 = CmpGT r75:k r95
-			r96_a := k_a > r95
-			// r97:kc = Select r96 r95 r75:k
+			// r76 = FMA r73:zc r75 r74
+			r76_a := math.FMA(zc_a, r75, r74)
+			// r77:k = Sub r76 r74
+			k_a := float64(r76_a - r74)
+			// r80 = FMA r77:k r79 r73:zc
+			r80_a := math.FMA(k_a, r79, zc_a)
+			// r81:r = FMA r77:k r78 r80
+			r_a := math.FMA(k_a, r78, r80_a)
+			// r82 = FMA r46 r81:r r47
+			r82_a := math.FMA(r46, r_a, r47)
+			// r83 = FMA r82 r81:r r49
+			r83_a := math.FMA(r82_a, r_a, r49)
+			// r84 = FMA r83 r81:r r51
+			r84_a := math.FMA(r83_a, r_a, r51)
+			// r85 = FMA r84 r81:r r53
+			r85_a := math.FMA(r84_a, r_a, r53)
+			// r86 = FMA r85 r81:r r55
+			r86_a := math.FMA(r85_a, r_a, r55)
+			// r87 = FMA r86 r81:r r57
+			r87_a := math.FMA(r86_a, r_a, r57)
+			// r88 = FMA r87 r81:r r27
+			r88_a := math.FMA(r87_a, r_a, r27)
+			// r89 = FMA r88 r81:r r28
+			r89_a := math.FMA(r88_a, r_a, r28)
+			// r90 = FMA r89 r81:r r30
+			r90_a := math.FMA(r89_a, r_a, r30)
+			// r91 = FMA r90 r81:r r32
+			r91_a := math.FMA(r90_a, r_a, r32)
+			// r92 = FMA r91 r81:r r34
+			r92_a := math.FMA(r91_a, r_a, r34)
+			// r93 = FMA r92 r81:r r36
+			r93_a := math.FMA(r92_a, r_a, r36)
+			// r94 = FMA r93 r81:r r38
+			r94_a := math.FMA(r93_a, r_a, r38)
+			// r95 = FMA r94 r81:r r40
+			r95_a := math.FMA(r94_a, r_a, r40)
+			// r96:q = FMA r95 r81:r r42
+			q_a := math.FMA(r95_a, r_a, r42)
+			// r98 = CmpGT r77:k r97
+			r98_a := k_a > r97
+			// r99:kc = Select r98 r97 r77:k
 			kc_a := k_a
-			if r96_a {
-				kc_a = r95
+			if r98_a {
+				kc_a = r97
 			}
-			// r99 = Mul r97:kc r98
-			r99_a := float64(kc_a * r98)
-			// r100 = Add r99 r72
-			r100_a := float64(r99_a + r72)
-			// r101:kBits = Bits r100
-			kBits101_a := math.Float64bits(r100_a)
-			// r103 = IAdd r101:kBits r102
-			r103_a := kBits101_a + r102
-			// r104 = Shl 52 r103
-			r104_a := r103_a << 52
-			// r105:pow2 = FromBits r104
-			pow2105_a := math.Float64frombits(r104_a)
-			// r106:oneMinus = Sub r40 r105:pow2
-			oneMinus_a := float64(r40 - pow2105_a)
-			// r107 = FMA r79:r r94:q r106:oneMinus
-			r107_a := math.FMA(r_a, q_a, oneMinus_a)
-			// r108:y = Div r107 r68:zl
-			y_a := float64(r107_a / zl_a)
-			// r109 = FMA r75:k r38 r72
-			r109_a := math.FMA(k_a, r38, r72)
-			// r110:kHalf = Sub r109 r72
-			kHalf_a := float64(r109_a - r72)
-			// r111 = Add r110:kHalf r72
-			r111_a := float64(kHalf_a + r72)
-			// r112:kBits = Bits r111
-			kBits112_a := math.Float64bits(r111_a)
-			// r113 = IAdd r112:kBits r102
-			r113_a := kBits112_a + r102
-			// r114 = Shl 52 r113
-			r114_a := r113_a << 52
-			// r115:pow2 = FromBits r114
-			pow2115_a := math.Float64frombits(r114_a)
-			// r116 = Mul r108:y r115:pow2
-			r116_a := float64(y_a * pow2115_a)
-			// r117 = Sub r75:k r110:kHalf
-			r117_a := float64(k_a - kHalf_a)
-			// r118 = Add r117 r72
-			r118_a := float64(r117_a + r72)
-			// r119:kBits = Bits r118
-			kBits119_a := math.Float64bits(r118_a)
-			// r120 = IAdd r119:kBits r102
-			r120_a := kBits119_a + r102
-			// r121 = Shl 52 r120
-			r121_a := r120_a << 52
-			// r122:pow2 = FromBits r121
-			pow2122_a := math.Float64frombits(r121_a)
-			// r123:big = Mul r116 r122:pow2
-			big_a := float64(r116_a * pow2122_a)
-			// r124 = CmpLE r24:az r38
-			r124_a := az_a <= r38
-			// r125:far = Select r124 r65:taylor r123:big
+			// r101 = Mul r99:kc r100
+			r101_a := float64(kc_a * r100)
+			// r102 = Add r101 r74
+			r102_a := float64(r101_a + r74)
+			// r103:kBits = Bits r102
+			kBits103_a := math.Float64bits(r102_a)
+			// r105 = IAdd r103:kBits r104
+			r105_a := kBits103_a + r104
+			// r106 = Shl 52 r105
+			r106_a := r105_a << 52
+			// r107:pow2 = FromBits r106
+			pow2107_a := math.Float64frombits(r106_a)
+			// r108:oneMinus = Sub r42 r107:pow2
+			oneMinus_a := float64(r42 - pow2107_a)
+			// r109 = FMA r81:r r96:q r108:oneMinus
+			r109_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r110:y = Div r109 r70:zl
+			y_a := float64(r109_a / zl_a)
+			// r111 = FMA r77:k r40 r74
+			r111_a := math.FMA(k_a, r40, r74)
+			// r112:kHalf = Sub r111 r74
+			kHalf_a := float64(r111_a - r74)
+			// r113 = Add r112:kHalf r74
+			r113_a := float64(kHalf_a + r74)
+			// r114:kBits = Bits r113
+			kBits114_a := math.Float64bits(r113_a)
+			// r115 = IAdd r114:kBits r104
+			r115_a := kBits114_a + r104
+			// r116 = Shl 52 r115
+			r116_a := r115_a << 52
+			// r117:pow2 = FromBits r116
+			pow2117_a := math.Float64frombits(r116_a)
+			// r118 = Mul r110:y r117:pow2
+			r118_a := float64(y_a * pow2117_a)
+			// r119 = Sub r77:k r112:kHalf
+			r119_a := float64(k_a - kHalf_a)
+			// r120 = Add r119 r74
+			r120_a := float64(r119_a + r74)
+			// r121:kBits = Bits r120
+			kBits121_a := math.Float64bits(r120_a)
+			// r122 = IAdd r121:kBits r104
+			r122_a := kBits121_a + r104
+			// r123 = Shl 52 r122
+			r123_a := r122_a << 52
+			// r124:pow2 = FromBits r123
+			pow2124_a := math.Float64frombits(r123_a)
+			// r125:big = Mul r118 r124:pow2
+			big_a := float64(r118_a * pow2124_a)
+			// r126 = CmpLE r26:az r40
+			r126_a := az_a <= r40
+			// r127:far = Select r126 r67:taylor r125:big
 			far_a := big_a
-			if r124_a {
+			if r126_a {
 				far_a = taylor_a
 			}
-			// r41:ex = Select r43:large r125:far r41:ex
+			// r43:ex = Select r45:large r127:far r43:ex
 			if large_a {
 				ex_a = far_a
 			}
 		}
 		if large_b {
-			// r46 = FMA r44 r23:z r45
-			r46_b := math.FMA(r44, z_b, r45)
-			// r48 = FMA r46 r23:z r47
-			r48_b := math.FMA(r46_b, z_b, r47)
-			// r50 = FMA r48 r23:z r49
+			// r48 = FMA r46 r25:z r47
+			r48_b := math.FMA(r46, z_b, r47)
+			// r50 = FMA r48 r25:z r49
 			r50_b := math.FMA(r48_b, z_b, r49)
-			// r52 = FMA r50 r23:z r51
+			// r52 = FMA r50 r25:z r51
 			r52_b := math.FMA(r50_b, z_b, r51)
-			// r54 = FMA r52 r23:z r53
+			// r54 = FMA r52 r25:z r53
 			r54_b := math.FMA(r52_b, z_b, r53)
-			// r56 = FMA r54 r23:z r55
+			// r56 = FMA r54 r25:z r55
 			r56_b := math.FMA(r54_b, z_b, r55)
-			// r57 = FMA r56 r23:z r25
-			r57_b := math.FMA(r56_b, z_b, r25)
-			// r58 = FMA r57 r23:z r26
-			r58_b := math.FMA(r57_b, z_b, r26)
-			// r59 = FMA r58 r23:z r28
-			r59_b := math.FMA(r58_b, z_b, r28)
-			// r60 = FMA r59 r23:z r30
-			r60_b := math.FMA(r59_b, z_b, r30)
-			// r61 = FMA r60 r23:z r32
-			r61_b := math.FMA(r60_b, z_b, r32)
-			// r62 = FMA r61 r23:z r34
-			r62_b := math.FMA(r61_b, z_b, r34)
-			// r63 = FMA r62 r23:z r36
-			r63_b := math.FMA(r62_b, z_b, r36)
-			// r64 = FMA r63 r23:z r38
-			r64_b := math.FMA(r63_b, z_b, r38)
-			// r65:taylor = FMA r64 r23:z r40
-			taylor_b := math.FMA(r64_b, z_b, r40)
-			// r67 = CmpGT r23:z r66
-			r67_b := z_b > r66
-			// r68:zl = Select r67 r66 r23:z
+			// r58 = FMA r56 r25:z r57
+			r58_b := math.FMA(r56_b, z_b, r57)
+			// r59 = FMA r58 r25:z r27
+			r59_b := math.FMA(r58_b, z_b, r27)
+			// r60 = FMA r59 r25:z r28
+			r60_b := math.FMA(r59_b, z_b, r28)
+			// r61 = FMA r60 r25:z r30
+			r61_b := math.FMA(r60_b, z_b, r30)
+			// r62 = FMA r61 r25:z r32
+			r62_b := math.FMA(r61_b, z_b, r32)
+			// r63 = FMA r62 r25:z r34
+			r63_b := math.FMA(r62_b, z_b, r34)
+			// r64 = FMA r63 r25:z r36
+			r64_b := math.FMA(r63_b, z_b, r36)
+			// r65 = FMA r64 r25:z r38
+			r65_b := math.FMA(r64_b, z_b, r38)
+			// r66 = FMA r65 r25:z r40
+			r66_b := math.FMA(r65_b, z_b, r40)
+			// r67:taylor = FMA r66 r25:z r42
+			taylor_b := math.FMA(r66_b, z_b, r42)
+			// r69 = CmpGT r25:z r68
+			r69_b := z_b > r68
+			// r70:zl = Select r69 r68 r25:z
 			zl_b := z_b
-			if r67_b {
-				zl_b = r66
+			if r69_b {
+				zl_b = r68
 			}
-			// r70 = CmpLT r68:zl r69
-			r70_b := zl_b < r69
-			// r71:zc = Select r70 r69 r68:zl
+			// r72 = CmpLT r70:zl r71
+			r72_b := zl_b < r71
+			// r73:zc = Select r72 r71 r70:zl
 			zc_b := zl_b
-			if r70_b {
-				zc_b = r69
+			if r72_b {
+				zc_b = r71
 			}
-			// r74 = FMA r71:zc r73 r72
-			r74_b := math.FMA(zc_b, r73, r72)
-			// r75:k = Sub r74 r72
-			k_b := float64(r74_b - r72)
-			// r78 = FMA r75:k r77 r71:zc
-			r78_b := math.FMA(k_b, r77, zc_b)
-			// r79:r = FMA r75:k r76 r78
-			r_b := math.FMA(k_b, r76, r78_b)
-			// r80 = FMA r44 r79:r r45
-			r80_b := math.FMA(r44, r_b, r45)
-			// r81 = FMA r80 r79:r r47
-			r81_b := math.FMA(r80_b, r_b, r47)
-			// r82 = FMA r81 r79:r r49
-			r82_b := math.FMA(r81_b, r_b, r49)
-			// r83 = FMA r82 r79:r r51
-			r83_b := math.FMA(r82_b, r_b, r51)
-			// r84 = FMA r83 r79:r r53
-			r84_b := math.FMA(r83_b, r_b, r53)
-			// r85 = FMA r84 r79:r r55
-			r85_b := math.FMA(r84_b, r_b, r55)
-			// r86 = FMA r85 r79:r r25
-			r86_b := math.FMA(r85_b, r_b, r25)
-			// r87 = FMA r86 r79:r r26
-			r87_b := math.FMA(r86_b, r_b, r26)
-			// r88 = FMA r87 r79:r r28
-			r88_b := math.FMA(r87_b, r_b, r28)
-			// r89 = FMA r88 r79:r r30
-			r89_b := math.FMA(r88_b, r_b, r30)
-			// r90 = FMA r89 r79:r r32
-			r90_b := math.FMA(r89_b, r_b, r32)
-			// r91 = FMA r90 r79:r r34
-			r91_b := math.FMA(r90_b, r_b, r34)
-			// r92 = FMA r91 r79:r r36
-			r92_b := math.FMA(r91_b, r_b, r36)
-			// r93 = FMA r92 r79:r r38
-			r93_b := math.FMA(r92_b, r_b, r38)
-			// r94:q = FMA r93 r79:r r40
-			q_b := math.FMA(r93_b, r_b, r40)
-			// r96 = CmpGT r75:k r95
-			r96_b := k_b > r95
-			// r97:kc = Select r96 r95 r75:k
+			// r76 = FMA r73:zc r75 r74
+			r76_b := math.FMA(zc_b, r75, r74)
+			// r77:k = Sub r76 r74
+			k_b := float64(r76_b - r74)
+			// r80 = FMA r77:k r79 r73:zc
+			r80_b := math.FMA(k_b, r79, zc_b)
+			// r81:r = FMA r77:k r78 r80
+			r_b := math.FMA(k_b, r78, r80_b)
+			// r82 = FMA r46 r81:r r47
+			r82_b := math.FMA(r46, r_b, r47)
+			// r83 = FMA r82 r81:r r49
+			r83_b := math.FMA(r82_b, r_b, r49)
+			// r84 = FMA r83 r81:r r51
+			r84_b := math.FMA(r83_b, r_b, r51)
+			// r85 = FMA r84 r81:r r53
+			r85_b := math.FMA(r84_b, r_b, r53)
+			// r86 = FMA r85 r81:r r55
+			r86_b := math.FMA(r85_b, r_b, r55)
+			// r87 = FMA r86 r81:r r57
+			r87_b := math.FMA(r86_b, r_b, r57)
+			// r88 = FMA r87 r81:r r27
+			r88_b := math.FMA(r87_b, r_b, r27)
+			// r89 = FMA r88 r81:r r28
+			r89_b := math.FMA(r88_b, r_b, r28)
+			// r90 = FMA r89 r81:r r30
+			r90_b := math.FMA(r89_b, r_b, r30)
+			// r91 = FMA r90 r81:r r32
+			r91_b := math.FMA(r90_b, r_b, r32)
+			// r92 = FMA r91 r81:r r34
+			r92_b := math.FMA(r91_b, r_b, r34)
+			// r93 = FMA r92 r81:r r36
+			r93_b := math.FMA(r92_b, r_b, r36)
+			// r94 = FMA r93 r81:r r38
+			r94_b := math.FMA(r93_b, r_b, r38)
+			// r95 = FMA r94 r81:r r40
+			r95_b := math.FMA(r94_b, r_b, r40)
+			// r96:q = FMA r95 r81:r r42
+			q_b := math.FMA(r95_b, r_b, r42)
+			// r98 = CmpGT r77:k r97
+			r98_b := k_b > r97
+			// r99:kc = Select r98 r97 r77:k
 			kc_b := k_b
-			if r96_b {
-				kc_b = r95
+			if r98_b {
+				kc_b = r97
 			}
-			// r99 = Mul r97:kc r98
-			r99_b := float64(kc_b * r98)
-			// r100 = Add r99 r72
-			r100_b := float64(r99_b + r72)
-			// r101:kBits = Bits r100
-			kBits101_b := math.Float64bits(r100_b)
-			// r103 = IAdd r101:kBits r102
-			r103_b := kBits101_b + r102
-			// r104 = Shl 52 r103
-			r104_b := r103_b << 52
-			// r105:pow2 = FromBits r104
-			pow2105_b := math.Float64frombits(r104_b)
-			// r106:oneMinus = Sub r40 r105:pow2
-			oneMinus_b := float64(r40 - pow2105_b)
-			// r107 = FMA r79:r r94:q r106:oneMinus
-			r107_b := math.FMA(r_b, q_b, oneMinus_b)
-			// r108:y = Div r107 r68:zl
-			y_b := float64(r107_b / zl_b)
-			// r109 = FMA r75:k r38 r72
-			r109_b := math.FMA(k_b, r38, r72)
-			// r110:kHalf = Sub r109 r72
-			kHalf_b := float64(r109_b - r72)
-			// r111 = Add r110:kHalf r72
-			r111_b := float64(kHalf_b + r72)
-			// r112:kBits = Bits r111
-			kBits112_b := math.Float64bits(r111_b)
-			// r113 = IAdd r112:kBits r102
-			r113_b := kBits112_b + r102
-			// r114 = Shl 52 r113
-			r114_b := r113_b << 52
-			// r115:pow2 = FromBits r114
-			pow2115_b := math.Float64frombits(r114_b)
-			// r116 = Mul r108:y r115:pow2
-			r116_b := float64(y_b * pow2115_b)
-			// r117 = Sub r75:k r110:kHalf
-			r117_b := float64(k_b - kHalf_b)
-			// r118 = Add r117 r72
-			r118_b := float64(r117_b + r72)
-			// r119:kBits = Bits r118
-			kBits119_b := math.Float64bits(r118_b)
-			// r120 = IAdd r119:kBits r102
-			r120_b := kBits119_b + r102
-			// r121 = Shl 52 r120
-			r121_b := r120_b << 52
-			// r122:pow2 = FromBits r121
-			pow2122_b := math.Float64frombits(r121_b)
-			// r123:big = Mul r116 r122:pow2
-			big_b := float64(r116_b * pow2122_b)
-			// r124 = CmpLE r24:az r38
-			r124_b := az_b <= r38
-			// r125:far = Select r124 r65:taylor r123:big
+			// r101 = Mul r99:kc r100
+			r101_b := float64(kc_b * r100)
+			// r102 = Add r101 r74
+			r102_b := float64(r101_b + r74)
+			// r103:kBits = Bits r102
+			kBits103_b := math.Float64bits(r102_b)
+			// r105 = IAdd r103:kBits r104
+			r105_b := kBits103_b + r104
+			// r106 = Shl 52 r105
+			r106_b := r105_b << 52
+			// r107:pow2 = FromBits r106
+			pow2107_b := math.Float64frombits(r106_b)
+			// r108:oneMinus = Sub r42 r107:pow2
+			oneMinus_b := float64(r42 - pow2107_b)
+			// r109 = FMA r81:r r96:q r108:oneMinus
+			r109_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r110:y = Div r109 r70:zl
+			y_b := float64(r109_b / zl_b)
+			// r111 = FMA r77:k r40 r74
+			r111_b := math.FMA(k_b, r40, r74)
+			// r112:kHalf = Sub r111 r74
+			kHalf_b := float64(r111_b - r74)
+			// r113 = Add r112:kHalf r74
+			r113_b := float64(kHalf_b + r74)
+			// r114:kBits = Bits r113
+			kBits114_b := math.Float64bits(r113_b)
+			// r115 = IAdd r114:kBits r104
+			r115_b := kBits114_b + r104
+			// r116 = Shl 52 r115
+			r116_b := r115_b << 52
+			// r117:pow2 = FromBits r116
+			pow2117_b := math.Float64frombits(r116_b)
+			// r118 = Mul r110:y r117:pow2
+			r118_b := float64(y_b * pow2117_b)
+			// r119 = Sub r77:k r112:kHalf
+			r119_b := float64(k_b - kHalf_b)
+			// r120 = Add r119 r74
+			r120_b := float64(r119_b + r74)
+			// r121:kBits = Bits r120
+			kBits121_b := math.Float64bits(r120_b)
+			// r122 = IAdd r121:kBits r104
+			r122_b := kBits121_b + r104
+			// r123 = Shl 52 r122
+			r123_b := r122_b << 52
+			// r124:pow2 = FromBits r123
+			pow2124_b := math.Float64frombits(r123_b)
+			// r125:big = Mul r118 r124:pow2
+			big_b := float64(r118_b * pow2124_b)
+			// r126 = CmpLE r26:az r40
+			r126_b := az_b <= r40
+			// r127:far = Select r126 r67:taylor r125:big
 			far_b := big_b
-			if r124_b {
+			if r126_b {
 				far_b = taylor_b
 			}
-			// r41:ex = Select r43:large r125:far r41:ex
+			// r43:ex = Select r45:large r127:far r43:ex
 			if large_b {
 				ex_b = far_b
 			}
 		}
-		// r126:vc = FMA r41:ex r21:F r6:vr
+		// r128:vc = FMA r43:ex r23:F r8:vr
 		vc_a := math.FMA(ex_a, F_a, vr_a)
 		vc_b := math.FMA(ex_b, F_b, vr_b)
 		// If Delta
 		if hasDelta {
-			// r127 = Load Delta
-			r127_a := delta[j]
-			r127_b := delta[j+1]
-			// r126:vc = Add r126:vc r127
-			vc_a = float64(vc_a + r127_a)
-			vc_b = float64(vc_b + r127_b)
+			// r129 = Load Delta
+			r129_a := delta[j]
+			r129_b := delta[j+1]
+			// r128:vc = Add r128:vc r129
+			vc_a = float64(vc_a + r129_a)
+			vc_b = float64(vc_b + r129_b)
 		}
-		// r129:ka = Param Ka
+		// r131:ka = Param Ka
 		ka_a := cKa[j]
 		ka_b := cKa[j+1]
-		// r130:dv = Sub r126:vc r12:vRest
-		dv_a := float64(vc_a - vRest_a)
-		dv_b := float64(vc_b - vRest_b)
-		// r131:keep = Param Keep
+		// r132:dv = Sub r128:vc r14:vRest
+		dv132_a := float64(vc_a - vRest_a)
+		dv132_b := float64(vc_b - vRest_b)
+		// r133:keep = Param Keep
 		keep_a := cKeep[j]
 		keep_b := cKeep[j+1]
-		// r132:wkeep = Mul r131:keep r9:u
+		// r134:wkeep = Mul r133:keep r11:u
 		wkeep_a := float64(keep_a * u_a)
 		wkeep_b := float64(keep_b * u_b)
-		// r133:wc = FMA r129:ka r130:dv r132:wkeep
-		wc_a := math.FMA(ka_a, dv_a, wkeep_a)
-		wc_b := math.FMA(ka_b, dv_b, wkeep_b)
-		// r135:since = Sub r134:t r2:Last
+		// r135:wc = FMA r131:ka r132:dv r134:wkeep
+		wc_a := math.FMA(ka_a, dv132_a, wkeep_a)
+		wc_b := math.FMA(ka_b, dv132_b, wkeep_b)
+		// r137:since = Sub r136:t r2:Last
 		since_a := float64(t - Last_a)
 		since_b := float64(t - Last_b)
-		// r136:tauRef = Param TauRef
+		// r138:tauRef = Param TauRef
 		tauRef_a := cTauRef[j]
 		tauRef_b := cTauRef[j+1]
-		// r137:refr = CmpLT r135:since r136:tauRef
+		// r139:refr = CmpLT r137:since r138:tauRef
 		refr_a := since_a < tauRef_a
 		refr_b := since_b < tauRef_b
-		// r0:V = Select r137:refr r6:vr r126:vc
+		// r0:V = Select r139:refr r8:vr r128:vc
 		V_a = vc_a
 		if refr_a {
 			V_a = vr_a
@@ -8878,7 +8926,7 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		if refr_b {
 			V_b = vr_b
 		}
-		// r1:W = Select r137:refr r9:u r133:wc
+		// r1:W = Select r139:refr r11:u r135:wc
 		W_a = wc_a
 		if refr_a {
 			W_a = u_a
@@ -8887,10 +8935,10 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		if refr_b {
 			W_b = u_b
 		}
-		// r140:sp = CmpGE r0:V r3:vTh
+		// r142:sp = CmpGE r0:V r3:vTh
 		sp_a := V_a >= vTh_a
 		sp_b := V_b >= vTh_b
-		// r2:Last = Select r140:sp r134:t r2:Last
+		// r2:Last = Select r142:sp r136:t r2:Last
 		if sp_a {
 			Last_a = t
 		}
@@ -8899,7 +8947,7 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r140:sp
+			// StoreOne Spike r142:sp
 			if sp_a {
 				spike[j] = 1
 			} else {
@@ -8913,16 +8961,16 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r141:ref = Or r137:refr r140:sp
-			ref141_a := refr_a || sp_a
-			ref141_b := refr_b || sp_b
-			// StoreBool Ref r141:ref
-			ref[j] = ref141_a
-			ref[j+1] = ref141_b
+			// r143:ref = Or r139:refr r142:sp
+			ref143_a := refr_a || sp_a
+			ref143_b := refr_b || sp_b
+			// StoreBool Ref r143:ref
+			ref[j] = ref143_a
+			ref[j+1] = ref143_b
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r140:sp
+			// StoreBits Bits r142:sp
 			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
@@ -8957,266 +9005,270 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		spk := V >= vTh
 		// r5:vReset = Param VReset
 		vReset := cVReset[j]
-		// r6:vr = Select r4:spk r5:vReset r0:V
+		// r6:dv = Sub r0:V r5:vReset
+		dv6 := float64(V - vReset)
+		// r7:vh = Sub r0:V r6:dv
+		vh := float64(V - dv6)
+		// r8:vr = Select r4:spk r7:vh r0:V
 		vr := V
 		if spk {
-			vr = vReset
+			vr = vh
 		}
-		// r7:b = Param B
+		// r9:b = Param B
 		b := cB[j]
-		// r8:wb = Add r1:W r7:b
+		// r10:wb = Add r1:W r9:b
 		wb := float64(W + b)
-		// r9:u = Select r4:spk r8:wb r1:W
+		// r11:u = Select r4:spk r10:wb r1:W
 		u := W
 		if spk {
 			u = wb
 		}
-		// r10:in = Imm 0x0
+		// r12:in = Imm 0x0
 		in := math.Float64frombits(0x0000000000000000) // 0
 		// If I
 		if hasI {
-			// r10:in = Load I
+			// r12:in = Load I
 			in = i[j]
 		}
-		// r12:vRest = Param VRest
+		// r14:vRest = Param VRest
 		vRest := cVRest[j]
-		// r13:a1 = Sub r6:vr r12:vRest
+		// r15:a1 = Sub r8:vr r14:vRest
 		a1 := float64(vr - vRest)
-		// r14:vC = Param VC
+		// r16:vC = Param VC
 		vC := cVC[j]
-		// r15:a2 = Sub r6:vr r14:vC
+		// r17:a2 = Sub r8:vr r16:vC
 		a2 := float64(vr - vC)
-		// r16:dtCTau = Param DtCTau
+		// r18:dtCTau = Param DtCTau
 		dtCTau := cDtCTau[j]
-		// r17:a12 = Mul r13:a1 r15:a2
+		// r19:a12 = Mul r15:a1 r17:a2
 		a12 := float64(a1 * a2)
-		// r18:dtRTau = Param DtRTau
+		// r20:dtRTau = Param DtRTau
 		dtRTau := cDtRTau[j]
-		// r19:iu = Sub r10:in r9:u
+		// r21:iu = Sub r12:in r11:u
 		iu := float64(in - u)
-		// r20:drive = Mul r18:dtRTau r19:iu
+		// r22:drive = Mul r20:dtRTau r21:iu
 		drive := float64(dtRTau * iu)
-		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 		F := math.FMA(dtCTau, a12, drive)
-		// r22:a1a2 = Add r13:a1 r15:a2
+		// r24:a1a2 = Add r15:a1 r17:a2
 		a1a2 := float64(a1 + a2)
-		// r23:z = Mul r16:dtCTau r22:a1a2
+		// r25:z = Mul r18:dtCTau r24:a1a2
 		z := float64(dtCTau * a1a2)
-		// r24:az = Abs r23:z
+		// r26:az = Abs r25:z
 		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
-		// r27 = FMA r25 r23:z r26
-		r27 := math.FMA(r25, z, r26)
-		// r29 = FMA r27 r23:z r28
+		// r29 = FMA r27 r25:z r28
 		r29 := math.FMA(r27, z, r28)
-		// r31 = FMA r29 r23:z r30
+		// r31 = FMA r29 r25:z r30
 		r31 := math.FMA(r29, z, r30)
-		// r33 = FMA r31 r23:z r32
+		// r33 = FMA r31 r25:z r32
 		r33 := math.FMA(r31, z, r32)
-		// r35 = FMA r33 r23:z r34
+		// r35 = FMA r33 r25:z r34
 		r35 := math.FMA(r33, z, r34)
-		// r37 = FMA r35 r23:z r36
+		// r37 = FMA r35 r25:z r36
 		r37 := math.FMA(r35, z, r36)
-		// r39 = FMA r37 r23:z r38
+		// r39 = FMA r37 r25:z r38
 		r39 := math.FMA(r37, z, r38)
-		// r41:ex = FMA r39 r23:z r40
-		ex := math.FMA(r39, z, r40)
-		// r43:large = CmpGT r24:az r42
-		large := az > r42
-		// Rare r43:large
+		// r41 = FMA r39 r25:z r40
+		r41 := math.FMA(r39, z, r40)
+		// r43:ex = FMA r41 r25:z r42
+		ex := math.FMA(r41, z, r42)
+		// r45:large = CmpGT r26:az r44
+		large := az > r44
+		// Rare r45:large
 		if large {
-			// r46 = FMA r44 r23:z r45
-			r46 := math.FMA(r44, z, r45)
-			// r48 = FMA r46 r23:z r47
+			// r48 = FMA r46 r25:z r47
 			r48 := math.FMA(r46, z, r47)
-			// r50 = FMA r48 r23:z r49
+			// r50 = FMA r48 r25:z r49
 			r50 := math.FMA(r48, z, r49)
-			// r52 = FMA r50 r23:z r51
+			// r52 = FMA r50 r25:z r51
 			r52 := math.FMA(r50, z, r51)
-			// r54 = FMA r52 r23:z r53
+			// r54 = FMA r52 r25:z r53
 			r54 := math.FMA(r52, z, r53)
-			// r56 = FMA r54 r23:z r55
+			// r56 = FMA r54 r25:z r55
 			r56 := math.FMA(r54, z, r55)
-			// r57 = FMA r56 r23:z r25
-			r57 := math.FMA(r56, z, r25)
-			// r58 = FMA r57 r23:z r26
-			r58 := math.FMA(r57, z, r26)
-			// r59 = FMA r58 r23:z r28
-			r59 := math.FMA(r58, z, r28)
-			// r60 = FMA r59 r23:z r30
-			r60 := math.FMA(r59, z, r30)
-			// r61 = FMA r60 r23:z r32
-			r61 := math.FMA(r60, z, r32)
-			// r62 = FMA r61 r23:z r34
-			r62 := math.FMA(r61, z, r34)
-			// r63 = FMA r62 r23:z r36
-			r63 := math.FMA(r62, z, r36)
-			// r64 = FMA r63 r23:z r38
-			r64 := math.FMA(r63, z, r38)
-			// r65:taylor = FMA r64 r23:z r40
-			taylor := math.FMA(r64, z, r40)
-			// r67 = CmpGT r23:z r66
-			r67 := z > r66
-			// r68:zl = Select r67 r66 r23:z
+			// r58 = FMA r56 r25:z r57
+			r58 := math.FMA(r56, z, r57)
+			// r59 = FMA r58 r25:z r27
+			r59 := math.FMA(r58, z, r27)
+			// r60 = FMA r59 r25:z r28
+			r60 := math.FMA(r59, z, r28)
+			// r61 = FMA r60 r25:z r30
+			r61 := math.FMA(r60, z, r30)
+			// r62 = FMA r61 r25:z r32
+			r62 := math.FMA(r61, z, r32)
+			// r63 = FMA r62 r25:z r34
+			r63 := math.FMA(r62, z, r34)
+			// r64 = FMA r63 r25:z r36
+			r64 := math.FMA(r63, z, r36)
+			// r65 = FMA r64 r25:z r38
+			r65 := math.FMA(r64, z, r38)
+			// r66 = FMA r65 r25:z r40
+			r66 := math.FMA(r65, z, r40)
+			// r67:taylor = FMA r66 r25:z r42
+			taylor := math.FMA(r66, z, r42)
+			// r69 = CmpGT r25:z r68
+			r69 := z > r68
+			// r70:zl = Select r69 r68 r25:z
 			zl := z
-			if r67 {
-				zl = r66
+			if r69 {
+				zl = r68
 			}
-			// r70 = CmpLT r68:zl r69
-			r70 := zl < r69
-			// r71:zc = Select r70 r69 r68:zl
+			// r72 = CmpLT r70:zl r71
+			r72 := zl < r71
+			// r73:zc = Select r72 r71 r70:zl
 			zc := zl
-			if r70 {
-				zc = r69
+			if r72 {
+				zc = r71
 			}
-			// r74 = FMA r71:zc r73 r72
-			r74 := math.FMA(zc, r73, r72)
-			// r75:k = Sub r74 r72
-			k := float64(r74 - r72)
-			// r78 = FMA r75:k r77 r71:zc
-			r78 := math.FMA(k, r77, zc)
-			// r79:r = FMA r75:k r76 r78
-			r := math.FMA(k, r76, r78)
-			// r80 = FMA r44 r79:r r45
-			r80 := math.FMA(r44, r, r45)
-			// r81 = FMA r80 r79:r r47
-			r81 := math.FMA(r80, r, r47)
-			// r82 = FMA r81 r79:r r49
-			r82 := math.FMA(r81, r, r49)
-			// r83 = FMA r82 r79:r r51
-			r83 := math.FMA(r82, r, r51)
-			// r84 = FMA r83 r79:r r53
-			r84 := math.FMA(r83, r, r53)
-			// r85 = FMA r84 r79:r r55
-			r85 := math.FMA(r84, r, r55)
-			// r86 = FMA r85 r79:r r25
-			r86 := math.FMA(r85, r, r25)
-			// r87 = FMA r86 r79:r r26
-			r87 := math.FMA(r86, r, r26)
-			// r88 = FMA r87 r79:r r28
-			r88 := math.FMA(r87, r, r28)
-			// r89 = FMA r88 r79:r r30
-			r89 := math.FMA(r88, r, r30)
-			// r90 = FMA r89 r79:r r32
-			r90 := math.FMA(r89, r, r32)
-			// r91 = FMA r90 r79:r r34
-			r91 := math.FMA(r90, r, r34)
-			// r92 = FMA r91 r79:r r36
-			r92 := math.FMA(r91, r, r36)
-			// r93 = FMA r92 r79:r r38
-			r93 := math.FMA(r92, r, r38)
-			// r94:q = FMA r93 r79:r r40
-			q := math.FMA(r93, r, r40)
-			// r96 = CmpGT r75:k r95
-			r96 := k > r95
-			// r97:kc = Select r96 r95 r75:k
+			// r76 = FMA r73:zc r75 r74
+			r76 := math.FMA(zc, r75, r74)
+			// r77:k = Sub r76 r74
+			k := float64(r76 - r74)
+			// r80 = FMA r77:k r79 r73:zc
+			r80 := math.FMA(k, r79, zc)
+			// r81:r = FMA r77:k r78 r80
+			r := math.FMA(k, r78, r80)
+			// r82 = FMA r46 r81:r r47
+			r82 := math.FMA(r46, r, r47)
+			// r83 = FMA r82 r81:r r49
+			r83 := math.FMA(r82, r, r49)
+			// r84 = FMA r83 r81:r r51
+			r84 := math.FMA(r83, r, r51)
+			// r85 = FMA r84 r81:r r53
+			r85 := math.FMA(r84, r, r53)
+			// r86 = FMA r85 r81:r r55
+			r86 := math.FMA(r85, r, r55)
+			// r87 = FMA r86 r81:r r57
+			r87 := math.FMA(r86, r, r57)
+			// r88 = FMA r87 r81:r r27
+			r88 := math.FMA(r87, r, r27)
+			// r89 = FMA r88 r81:r r28
+			r89 := math.FMA(r88, r, r28)
+			// r90 = FMA r89 r81:r r30
+			r90 := math.FMA(r89, r, r30)
+			// r91 = FMA r90 r81:r r32
+			r91 := math.FMA(r90, r, r32)
+			// r92 = FMA r91 r81:r r34
+			r92 := math.FMA(r91, r, r34)
+			// r93 = FMA r92 r81:r r36
+			r93 := math.FMA(r92, r, r36)
+			// r94 = FMA r93 r81:r r38
+			r94 := math.FMA(r93, r, r38)
+			// r95 = FMA r94 r81:r r40
+			r95 := math.FMA(r94, r, r40)
+			// r96:q = FMA r95 r81:r r42
+			q := math.FMA(r95, r, r42)
+			// r98 = CmpGT r77:k r97
+			r98 := k > r97
+			// r99:kc = Select r98 r97 r77:k
 			kc := k
-			if r96 {
-				kc = r95
+			if r98 {
+				kc = r97
 			}
-			// r99 = Mul r97:kc r98
-			r99 := float64(kc * r98)
-			// r100 = Add r99 r72
-			r100 := float64(r99 + r72)
-			// r101:kBits = Bits r100
-			kBits101 := math.Float64bits(r100)
-			// r103 = IAdd r101:kBits r102
-			r103 := kBits101 + r102
-			// r104 = Shl 52 r103
-			r104 := r103 << 52
-			// r105:pow2 = FromBits r104
-			pow2105 := math.Float64frombits(r104)
-			// r106:oneMinus = Sub r40 r105:pow2
-			oneMinus := float64(r40 - pow2105)
-			// r107 = FMA r79:r r94:q r106:oneMinus
-			r107 := math.FMA(r, q, oneMinus)
-			// r108:y = Div r107 r68:zl
-			y := float64(r107 / zl)
-			// r109 = FMA r75:k r38 r72
-			r109 := math.FMA(k, r38, r72)
-			// r110:kHalf = Sub r109 r72
-			kHalf := float64(r109 - r72)
-			// r111 = Add r110:kHalf r72
-			r111 := float64(kHalf + r72)
-			// r112:kBits = Bits r111
-			kBits112 := math.Float64bits(r111)
-			// r113 = IAdd r112:kBits r102
-			r113 := kBits112 + r102
-			// r114 = Shl 52 r113
-			r114 := r113 << 52
-			// r115:pow2 = FromBits r114
-			pow2115 := math.Float64frombits(r114)
-			// r116 = Mul r108:y r115:pow2
-			r116 := float64(y * pow2115)
-			// r117 = Sub r75:k r110:kHalf
-			r117 := float64(k - kHalf)
-			// r118 = Add r117 r72
-			r118 := float64(r117 + r72)
-			// r119:kBits = Bits r118
-			kBits119 := math.Float64bits(r118)
-			// r120 = IAdd r119:kBits r102
-			r120 := kBits119 + r102
-			// r121 = Shl 52 r120
-			r121 := r120 << 52
-			// r122:pow2 = FromBits r121
-			pow2122 := math.Float64frombits(r121)
-			// r123:big = Mul r116 r122:pow2
-			big := float64(r116 * pow2122)
-			// r124 = CmpLE r24:az r38
-			r124 := az <= r38
-			// r125:far = Select r124 r65:taylor r123:big
+			// r101 = Mul r99:kc r100
+			r101 := float64(kc * r100)
+			// r102 = Add r101 r74
+			r102 := float64(r101 + r74)
+			// r103:kBits = Bits r102
+			kBits103 := math.Float64bits(r102)
+			// r105 = IAdd r103:kBits r104
+			r105 := kBits103 + r104
+			// r106 = Shl 52 r105
+			r106 := r105 << 52
+			// r107:pow2 = FromBits r106
+			pow2107 := math.Float64frombits(r106)
+			// r108:oneMinus = Sub r42 r107:pow2
+			oneMinus := float64(r42 - pow2107)
+			// r109 = FMA r81:r r96:q r108:oneMinus
+			r109 := math.FMA(r, q, oneMinus)
+			// r110:y = Div r109 r70:zl
+			y := float64(r109 / zl)
+			// r111 = FMA r77:k r40 r74
+			r111 := math.FMA(k, r40, r74)
+			// r112:kHalf = Sub r111 r74
+			kHalf := float64(r111 - r74)
+			// r113 = Add r112:kHalf r74
+			r113 := float64(kHalf + r74)
+			// r114:kBits = Bits r113
+			kBits114 := math.Float64bits(r113)
+			// r115 = IAdd r114:kBits r104
+			r115 := kBits114 + r104
+			// r116 = Shl 52 r115
+			r116 := r115 << 52
+			// r117:pow2 = FromBits r116
+			pow2117 := math.Float64frombits(r116)
+			// r118 = Mul r110:y r117:pow2
+			r118 := float64(y * pow2117)
+			// r119 = Sub r77:k r112:kHalf
+			r119 := float64(k - kHalf)
+			// r120 = Add r119 r74
+			r120 := float64(r119 + r74)
+			// r121:kBits = Bits r120
+			kBits121 := math.Float64bits(r120)
+			// r122 = IAdd r121:kBits r104
+			r122 := kBits121 + r104
+			// r123 = Shl 52 r122
+			r123 := r122 << 52
+			// r124:pow2 = FromBits r123
+			pow2124 := math.Float64frombits(r123)
+			// r125:big = Mul r118 r124:pow2
+			big := float64(r118 * pow2124)
+			// r126 = CmpLE r26:az r40
+			r126 := az <= r40
+			// r127:far = Select r126 r67:taylor r125:big
 			far := big
-			if r124 {
+			if r126 {
 				far = taylor
 			}
-			// r41:ex = Select r43:large r125:far r41:ex
+			// r43:ex = Select r45:large r127:far r43:ex
 			if large {
 				ex = far
 			}
 		}
-		// r126:vc = FMA r41:ex r21:F r6:vr
+		// r128:vc = FMA r43:ex r23:F r8:vr
 		vc := math.FMA(ex, F, vr)
 		// If Delta
 		if hasDelta {
-			// r127 = Load Delta
-			r127 := delta[j]
-			// r126:vc = Add r126:vc r127
-			vc = float64(vc + r127)
+			// r129 = Load Delta
+			r129 := delta[j]
+			// r128:vc = Add r128:vc r129
+			vc = float64(vc + r129)
 		}
-		// r129:ka = Param Ka
+		// r131:ka = Param Ka
 		ka := cKa[j]
-		// r130:dv = Sub r126:vc r12:vRest
-		dv := float64(vc - vRest)
-		// r131:keep = Param Keep
+		// r132:dv = Sub r128:vc r14:vRest
+		dv132 := float64(vc - vRest)
+		// r133:keep = Param Keep
 		keep := cKeep[j]
-		// r132:wkeep = Mul r131:keep r9:u
+		// r134:wkeep = Mul r133:keep r11:u
 		wkeep := float64(keep * u)
-		// r133:wc = FMA r129:ka r130:dv r132:wkeep
-		wc := math.FMA(ka, dv, wkeep)
-		// r135:since = Sub r134:t r2:Last
+		// r135:wc = FMA r131:ka r132:dv r134:wkeep
+		wc := math.FMA(ka, dv132, wkeep)
+		// r137:since = Sub r136:t r2:Last
 		since := float64(t - Last)
-		// r136:tauRef = Param TauRef
+		// r138:tauRef = Param TauRef
 		tauRef := cTauRef[j]
-		// r137:refr = CmpLT r135:since r136:tauRef
+		// r139:refr = CmpLT r137:since r138:tauRef
 		refr := since < tauRef
-		// r0:V = Select r137:refr r6:vr r126:vc
+		// r0:V = Select r139:refr r8:vr r128:vc
 		V = vc
 		if refr {
 			V = vr
 		}
-		// r1:W = Select r137:refr r9:u r133:wc
+		// r1:W = Select r139:refr r11:u r135:wc
 		W = wc
 		if refr {
 			W = u
 		}
-		// r140:sp = CmpGE r0:V r3:vTh
+		// r142:sp = CmpGE r0:V r3:vTh
 		sp := V >= vTh
-		// r2:Last = Select r140:sp r134:t r2:Last
+		// r2:Last = Select r142:sp r136:t r2:Last
 		if sp {
 			Last = t
 		}
 		// If Spike
 		if hasSpike {
-			// StoreOne Spike r140:sp
+			// StoreOne Spike r142:sp
 			if sp {
 				spike[j] = 1
 			} else {
@@ -9225,14 +9277,14 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		}
 		// If Ref
 		if hasRef {
-			// r141:ref = Or r137:refr r140:sp
-			ref141 := refr || sp
-			// StoreBool Ref r141:ref
-			ref[j] = ref141
+			// r143:ref = Or r139:refr r142:sp
+			ref143 := refr || sp
+			// StoreBool Ref r143:ref
+			ref[j] = ref143
 		}
 		// If Bits
 		if hasBits {
-			// StoreBits Bits r140:sp
+			// StoreBits Bits r142:sp
 			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {

@@ -5920,28 +5920,38 @@ loop1:
 	VCMPPS $0x1d, Z1, Z9, K2
 	VCMPPS $0x1d, Z1, Z10, K3
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPS      Z8, Z17
-	VBROADCASTSS 16(SP), K1, Z17
-	VMOVUPS      Z9, Z18
-	VBROADCASTSS 16(SP), K2, Z18
-	VMOVUPS      Z10, Z19
-	VBROADCASTSS 16(SP), K3, Z19
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS.BCST 16(SP), Z8, Z17
+	VSUBPS.BCST 16(SP), Z9, Z18
+	VSUBPS.BCST 16(SP), Z10, Z19
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z17, Z8, Z17
+	VSUBPS Z18, Z9, Z18
+	VSUBPS Z19, Z10, Z19
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z8, Z20
+	VMOVUPS Z17, K1, Z20
+	VMOVUPS Z9, Z17
+	VMOVUPS Z18, K2, Z17
+	VMOVUPS Z10, Z18
+	VMOVUPS Z19, K3, Z18
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS.BCST 24(SP), Z11, Z10
 	VADDPS.BCST 24(SP), Z12, Z9
 	VADDPS.BCST 24(SP), Z13, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z11, Z20
-	VMOVUPS Z10, K1, Z20
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z11, Z19
+	VMOVUPS Z10, K1, Z19
 	VMOVUPS Z12, Z21
 	VMOVUPS Z9, K2, Z21
 	VMOVUPS Z13, Z22
 	VMOVUPS Z8, K3, Z22
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSS k32_00000000<>+0(SB), Z10
 	VBROADCASTSS k32_00000000<>+0(SB), Z9
 	VBROADCASTSS k32_00000000<>+0(SB), Z8
@@ -5950,7 +5960,7 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	PREFETCHT1 2112(DI)(AX*4)
 	PREFETCHT1 2176(DI)(AX*4)
@@ -5959,47 +5969,47 @@ loop1:
 	VMOVUPS    128(DI)(AX*4), Z8
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z20, Z10, Z10
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z19, Z10, Z10
 	VSUBPS Z21, Z9, Z9
 	VSUBPS Z22, Z8, Z8
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS.BCST 40(SP), Z10, Z11
 	VMULPS.BCST 40(SP), Z9, Z12
 	VMULPS.BCST 40(SP), Z8, Z13
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPS Z2, Z17, Z10
-	VSUBPS Z2, Z18, Z23
-	VSUBPS Z2, Z19, Z24
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPS Z2, Z20, Z10
+	VSUBPS Z2, Z17, Z23
+	VSUBPS Z2, Z18, Z24
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPS.BCST 32(SP), Z17, Z25
-	VSUBPS.BCST 32(SP), Z18, Z26
-	VSUBPS.BCST 32(SP), Z19, Z27
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPS.BCST 32(SP), Z20, Z25
+	VSUBPS.BCST 32(SP), Z17, Z26
+	VSUBPS.BCST 32(SP), Z18, Z27
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z25, Z10, Z28
 	VADDPS Z26, Z23, Z9
 	VADDPS Z27, Z24, Z8
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z25, Z10, Z10
 	VMULPS Z26, Z23, Z23
 	VMULPS Z27, Z24, Z24
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z10, Z3, Z11
 	VFMADD231PS Z23, Z3, Z12
 	VFMADD231PS Z24, Z3, Z13
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z28, Z3, Z23
 	VMULPS Z9, Z3, Z24
 	VMULPS Z8, Z3, Z25
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     Z6, Z8
 	VFMADD231PS Z23, Z5, Z8
 	VMOVUPS     Z6, Z9
@@ -6007,548 +6017,548 @@ absent1:
 	VMOVUPS     Z6, Z10
 	VFMADD231PS Z25, Z5, Z10
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS Z7, Z23, Z8
 	VFMADD213PS Z7, Z24, Z9
 	VFMADD213PS Z7, Z25, Z10
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z23, Z8
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z24, Z9
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z25, Z10
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS Z4, Z23, Z8
 	VFMADD213PS Z4, Z24, Z9
 	VFMADD213PS Z4, Z25, Z10
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Z0, Z23, Z8
 	VFMADD213PS Z0, Z24, Z9
 	VFMADD213PS Z0, Z25, Z10
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z23, Z26
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z27
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z25, Z28
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z26, K1
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z27, K2
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z28, K3
 
-	// Rare r37:large
+	// Rare r39:large
 	KORTESTW K1, K1
 	JZ       rare2
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z23, Z26
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z23, K4
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z23, Z27
 	VBROADCASTSS k32_42be0000<>+0(SB), K4, Z27
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z27, K4
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z27, Z28
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K4, Z28
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z28, Z29
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z29, Z28
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z29, Z28
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z30
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z28, Z30
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z28, Z30
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z28, Z30
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z5, Z28, Z30
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z6, Z28, Z30
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z7, Z28, Z30
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z28, Z30
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z4, Z28, Z30
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z28, Z30
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z29, K4
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z29, Z31
 	VBROADCASTSS k32_41f00000<>+0(SB), K4, Z31
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z31, Z31
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z31, Z31
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z31, Z31
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z31, Z31
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z31, Z0, Z31
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z30, Z28, Z31
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z27, Z31, Z27
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z28
 	VFMADD231PS  Z4, Z29, Z28
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z28, Z29, Z29
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z29, Z29
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z28, Z28
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z28, Z27, Z27
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z29, Z27, Z27
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z4, Z26, K4
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z26
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z23, Z26
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z23, Z26
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z23, Z26
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z5, Z23, Z26
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z6, Z23, Z26
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z7, Z23, Z26
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z23, Z26
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z4, Z23, Z26
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z23, Z26
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z26, K4, Z27
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z27, K1, Z8
 
 rare2:
 	KORTESTW K2, K2
 	JZ       rare3
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z23
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z24, K1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z24, Z26
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z26
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z26, K1
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z26, Z27
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z27
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z27, Z28
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z28, Z27
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z28, Z27
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z27, Z29
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z27, Z29
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z27, Z29
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z5, Z27, Z29
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z6, Z27, Z29
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z7, Z27, Z29
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z27, Z29
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z4, Z27, Z29
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z27, Z29
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z28, K1
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z28, Z30
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z30
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z30, Z30
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z30, Z30
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z30, Z30
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z30, Z30
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z30, Z0, Z30
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z29, Z27, Z30
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z26, Z30, Z26
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z27
 	VFMADD231PS  Z4, Z28, Z27
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z27, Z28, Z28
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z28, Z28
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z27, Z27
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z27, Z26, Z26
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z28, Z26, Z26
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z4, Z23, K1
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z23
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z24, Z23
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z24, Z23
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z24, Z23
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z5, Z24, Z23
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z6, Z24, Z23
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z7, Z24, Z23
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z24, Z23
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z4, Z24, Z23
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z24, Z23
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z23, K1, Z26
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z26, K2, Z9
 
 rare3:
 	KORTESTW K3, K3
 	JZ       rare4
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z25, Z23
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z25, K1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z25, Z24
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z24
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z24, K1
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z24, Z26
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z26
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z26, Z27
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z27, Z26
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z27, Z26
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z26, Z28
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z26, Z28
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z26, Z28
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z5, Z26, Z28
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z6, Z26, Z28
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z7, Z26, Z28
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z26, Z28
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z4, Z26, Z28
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z26, Z28
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z27, K1
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z27, Z29
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z29
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z29, Z29
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z29, Z29
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z29, Z0, Z29
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z28, Z26, Z29
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z24, Z29, Z24
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z26
 	VFMADD231PS  Z4, Z27, Z26
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z26, Z26
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z26, Z27, Z27
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z27, Z27
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z26, Z26
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z26, Z26
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z26, Z26
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z26, Z24, Z24
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z27, Z24, Z24
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z4, Z23, K1
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z23
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z25, Z23
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z25, Z23
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z25, Z23
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z5, Z25, Z23
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z6, Z25, Z23
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z7, Z25, Z23
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z25, Z23
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z4, Z25, Z23
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z25, Z23
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z23, K1, Z24
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z24, K3, Z10
 
 rare4:
-	// r105:vc = FMA r35:ex r21:F r6:vr
-	VFMADD213PS Z17, Z11, Z8
-	VFMADD213PS Z18, Z12, Z9
-	VFMADD213PS Z19, Z13, Z10
+	// r107:vc = FMA r37:ex r23:F r8:vr
+	VFMADD213PS Z20, Z11, Z8
+	VFMADD213PS Z17, Z12, Z9
+	VFMADD213PS Z18, Z13, Z10
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent5
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	PREFETCHT1 2112(R8)(AX*4)
 	PREFETCHT1 2176(R8)(AX*4)
@@ -6556,62 +6566,62 @@ rare4:
 	VMOVUPS    64(R8)(AX*4), Z12
 	VMOVUPS    128(R8)(AX*4), Z13
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Z11, Z8, Z8
 	VADDPS Z12, Z9, Z9
 	VADDPS Z13, Z10, Z10
 
 absent5:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS Z2, Z8, Z11
 	VSUBPS Z2, Z9, Z12
 	VSUBPS Z2, Z10, Z13
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (SP), Z23
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Z14, Z23, Z24
 	VSUBPS Z15, Z23, Z25
 	VSUBPS Z16, Z23, Z26
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS.BCST $0x11, 72(SP), Z24, K1
 	VCMPPS.BCST $0x11, 72(SP), Z25, K2
 	VCMPPS.BCST $0x11, 72(SP), Z26, K3
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VMOVUPS Z8, Z8
-	VMOVUPS Z17, K1, Z8
+	VMOVUPS Z20, K1, Z8
 	VMOVUPS Z9, Z9
-	VMOVUPS Z18, K2, Z9
+	VMOVUPS Z17, K2, Z9
 	VMOVUPS Z10, Z10
-	VMOVUPS Z19, K3, Z10
+	VMOVUPS Z18, K3, Z10
 
-	// r111:wkeep = Mul r110:keep r9:u
-	VMULPS.BCST 64(SP), Z20, Z17
+	// r113:wkeep = Mul r112:keep r11:u
+	VMULPS.BCST 64(SP), Z19, Z17
 	VMULPS.BCST 64(SP), Z21, Z18
-	VMULPS.BCST 64(SP), Z22, Z19
+	VMULPS.BCST 64(SP), Z22, Z20
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS.BCST 56(SP), Z11, Z17
 	VFMADD231PS.BCST 56(SP), Z12, Z18
-	VFMADD231PS.BCST 56(SP), Z13, Z19
+	VFMADD231PS.BCST 56(SP), Z13, Z20
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VMOVUPS Z17, Z11
-	VMOVUPS Z20, K1, Z11
+	VMOVUPS Z19, K1, Z11
 	VMOVUPS Z18, Z12
 	VMOVUPS Z21, K2, Z12
-	VMOVUPS Z19, Z13
+	VMOVUPS Z20, Z13
 	VMOVUPS Z22, K3, Z13
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z8, K4
 	VCMPPS $0x1d, Z1, Z9, K5
 	VCMPPS $0x1d, Z1, Z10, K6
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VMOVUPS Z23, K4, Z14
 	VMOVUPS Z23, K5, Z15
 	VMOVUPS Z23, K6, Z16
@@ -6620,7 +6630,7 @@ absent5:
 	TESTQ R9, R9
 	JZ    absent6
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	PREFETCHT1 2048(R9)(AX*4)
 	PREFETCHT1 2112(R9)(AX*4)
 	PREFETCHT1 2176(R9)(AX*4)
@@ -6636,12 +6646,12 @@ absent6:
 	TESTQ R10, R10
 	JZ    absent7
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	KORW K4, K1, K1
 	KORW K5, K2, K2
 	KORW K6, K3, K3
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	PREFETCHT1     512(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z17
 	VPMOVDB        Z17, (R10)(AX*1)
@@ -6655,7 +6665,7 @@ absent7:
 	TESTQ R11, R11
 	JZ    absent8
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	KMOVW K4, R12
 	MOVQ  AX, R13
 	SHRQ  $0x03, R13
@@ -6705,293 +6715,299 @@ tail1:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z8, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPS      Z8, Z11
-	VBROADCASTSS 16(SP), K2, Z11
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS.BCST 16(SP), Z8, Z11
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z11, Z8, Z11
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z8, Z12
+	VMOVUPS Z11, K2, Z12
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS.BCST 24(SP), Z9, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z9, Z12
-	VMOVUPS Z8, K2, Z12
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z9, Z11
+	VMOVUPS Z8, K2, Z11
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSS k32_00000000<>+0(SB), Z8
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent9
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS.Z (DI)(AX*4), K1, Z8
 
 absent9:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z12, Z8, Z8
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z11, Z8, Z8
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS.BCST 40(SP), Z8, Z9
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPS Z2, Z11, Z8
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPS Z2, Z12, Z8
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPS.BCST 32(SP), Z11, Z13
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPS.BCST 32(SP), Z12, Z13
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z13, Z8, Z14
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z13, Z8, Z8
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z8, Z3, Z9
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z14, Z3, Z13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     Z6, Z8
 	VFMADD231PS Z13, Z5, Z8
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS Z7, Z13, Z8
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z13, Z8
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS Z4, Z13, Z8
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Z0, Z13, Z8
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z13, Z14
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z14, K2
 
-	// Rare r37:large
+	// Rare r39:large
 	KORTESTW K2, K2
 	JZ       rare10
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z13, Z14
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z13, K3
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z13, Z15
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z15
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z15, K3
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z15, Z16
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z16
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z17
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z16, Z17
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z17, Z17
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z17, Z16
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z17, Z16
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z18
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z16, Z18
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z16, Z18
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z16, Z18
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z5, Z16, Z18
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z6, Z16, Z18
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z7, Z16, Z18
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z16, Z18
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z4, Z16, Z18
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z16, Z18
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z17, K3
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z17, Z19
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z19
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z19, Z19
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z19, Z19
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z19, Z19
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z19, Z19
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z19, Z0, Z19
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z18, Z16, Z19
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z15, Z19, Z15
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z16
 	VFMADD231PS  Z4, Z17, Z16
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z16, Z16
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z16, Z17, Z17
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z17, Z17
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z17, Z17
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z17, Z17
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z16, Z16
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z16, Z16
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z16, Z16
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z16, Z15, Z15
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z17, Z15, Z15
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z4, Z14, K3
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z14
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z13, Z14
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z13, Z14
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z13, Z14
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z5, Z13, Z14
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z6, Z13, Z14
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z7, Z13, Z14
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z13, Z14
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z4, Z13, Z14
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z13, Z14
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z14, K3, Z15
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z15, K2, Z8
 
 rare10:
-	// r105:vc = FMA r35:ex r21:F r6:vr
-	VFMADD213PS Z11, Z9, Z8
+	// r107:vc = FMA r37:ex r23:F r8:vr
+	VFMADD213PS Z12, Z9, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent11
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMOVUPS.Z (R8)(AX*4), K1, Z9
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Z9, Z8, Z8
 
 absent11:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS Z2, Z8, Z9
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (SP), Z13
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Z10, Z13, Z14
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS.BCST $0x11, 72(SP), Z14, K2
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VMOVUPS Z8, Z8
-	VMOVUPS Z11, K2, Z8
+	VMOVUPS Z12, K2, Z8
 
-	// r111:wkeep = Mul r110:keep r9:u
-	VMULPS.BCST 64(SP), Z12, Z11
+	// r113:wkeep = Mul r112:keep r11:u
+	VMULPS.BCST 64(SP), Z11, Z12
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
-	VFMADD231PS.BCST 56(SP), Z9, Z11
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
+	VFMADD231PS.BCST 56(SP), Z9, Z12
 
-	// r1:W = Select r116:refr r9:u r112:wc
-	VMOVUPS Z11, Z9
-	VMOVUPS Z12, K2, Z9
+	// r1:W = Select r118:refr r11:u r114:wc
+	VMOVUPS Z12, Z9
+	VMOVUPS Z11, K2, Z9
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z8, K3
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VMOVUPS Z13, K3, Z10
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent12
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VMOVUPS.Z Z0, K3, Z11
 	VMOVUPS   Z11, K1, (R9)(AX*4)
 
@@ -7000,10 +7016,10 @@ absent12:
 	TESTQ R10, R10
 	JZ    absent13
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z11
 	VPMOVDB        Z11, K1, (R10)(AX*1)
 
@@ -7012,7 +7028,7 @@ absent13:
 	TESTQ R11, R11
 	JZ    absent14
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R12
 	MOVQ  AX, R13
@@ -7156,23 +7172,31 @@ first16:
 	VCMPPS $0x1d, Z1, Z8, K1
 	VCMPPS $0x1d, Z1, Z9, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPS      Z8, Z20
-	VBROADCASTSS 312(SP), K1, Z20
-	VMOVUPS      Z9, Z21
-	VBROADCASTSS 312(SP), K2, Z21
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS.BCST 312(SP), Z8, Z20
+	VSUBPS.BCST 312(SP), Z9, Z21
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z20, Z8, Z20
+	VSUBPS Z21, Z9, Z21
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z8, Z22
+	VMOVUPS Z20, K1, Z22
+	VMOVUPS Z9, Z20
+	VMOVUPS Z21, K2, Z20
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS.BCST 320(SP), Z12, Z9
 	VADDPS.BCST 320(SP), Z13, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z12, Z22
-	VMOVUPS Z9, K1, Z22
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z12, Z21
+	VMOVUPS Z9, K1, Z21
 	VMOVUPS Z13, Z23
 	VMOVUPS Z8, K2, Z23
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSS k32_00000000<>+0(SB), Z9
 	VBROADCASTSS k32_00000000<>+0(SB), Z8
 
@@ -7180,7 +7204,7 @@ first16:
 	TESTQ DI, DI
 	JZ    absent17
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	PREFETCHT1 2112(DI)(AX*4)
 	PREFETCHT1 2176(DI)(AX*4)
@@ -7189,412 +7213,412 @@ first16:
 	VMOVUPS    64(DI)(AX*4), Z8
 
 absent17:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z22, Z9, Z9
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z21, Z9, Z9
 	VSUBPS Z23, Z8, Z8
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS.BCST 336(SP), Z9, Z12
 	VMULPS.BCST 336(SP), Z8, Z13
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPS Z2, Z20, Z9
-	VSUBPS Z2, Z21, Z24
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPS Z2, Z22, Z9
+	VSUBPS Z2, Z20, Z24
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPS.BCST 328(SP), Z20, Z25
-	VSUBPS.BCST 328(SP), Z21, Z26
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPS.BCST 328(SP), Z22, Z25
+	VSUBPS.BCST 328(SP), Z20, Z26
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z25, Z9, Z27
 	VADDPS Z26, Z24, Z8
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z25, Z9, Z9
 	VMULPS Z26, Z24, Z24
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z9, Z3, Z12
 	VFMADD231PS Z24, Z3, Z13
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z27, Z3, Z24
 	VMULPS Z8, Z3, Z25
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     Z6, Z8
 	VFMADD231PS Z24, Z5, Z8
 	VMOVUPS     Z6, Z9
 	VFMADD231PS Z25, Z5, Z9
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS Z7, Z24, Z8
 	VFMADD213PS Z7, Z25, Z9
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z24, Z8
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z25, Z9
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS Z4, Z24, Z8
 	VFMADD213PS Z4, Z25, Z9
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Z0, Z24, Z8
 	VFMADD213PS Z0, Z25, Z9
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z26
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z25, Z27
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z26, K1
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z27, K2
 
-	// Rare r37:large
+	// Rare r39:large
 	KORTESTW K1, K1
 	JZ       rare18
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z26
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z24, K3
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z24, Z27
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z27
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z27, K3
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z27, Z28
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z28
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z28, Z29
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z29, Z28
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z29, Z28
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z30
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z28, Z30
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z28, Z30
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z28, Z30
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z5, Z28, Z30
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z6, Z28, Z30
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z7, Z28, Z30
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z28, Z30
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z4, Z28, Z30
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z28, Z30
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z29, K3
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z29, Z31
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z31
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z31, Z31
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z31, Z31
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z31, Z31
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z31, Z31
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z31, Z0, Z31
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z30, Z28, Z31
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z27, Z31, Z27
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z28
 	VFMADD231PS  Z4, Z29, Z28
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z28, Z29, Z29
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z29, Z29
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z28, Z28
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z28, Z27, Z27
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z29, Z27, Z27
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z4, Z26, K3
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z26
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z24, Z26
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z24, Z26
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z24, Z26
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z5, Z24, Z26
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z6, Z24, Z26
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z7, Z24, Z26
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z24, Z26
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z4, Z24, Z26
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z24, Z26
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z26, K3, Z27
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z27, K1, Z8
 
 rare18:
 	KORTESTW K2, K2
 	JZ       rare19
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z25, Z24
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z25, K1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z25, Z26
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z26
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z26, K1
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z26, Z27
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z27
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z27, Z28
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z28, Z27
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z28, Z27
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z27, Z29
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z27, Z29
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z27, Z29
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z5, Z27, Z29
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z6, Z27, Z29
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z7, Z27, Z29
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z27, Z29
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z4, Z27, Z29
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z27, Z29
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z28, K1
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z28, Z30
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z30
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z30, Z30
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z30, Z30
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z30, Z30
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z30, Z30
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z30, Z0, Z30
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z29, Z27, Z30
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z26, Z30, Z26
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z27
 	VFMADD231PS  Z4, Z28, Z27
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z27, Z28, Z28
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z28, Z28
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z27, Z27
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z27, Z26, Z26
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z28, Z26, Z26
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z4, Z24, K1
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z24
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z25, Z24
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z25, Z24
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z25, Z24
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z5, Z25, Z24
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z6, Z25, Z24
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z7, Z25, Z24
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z25, Z24
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z4, Z25, Z24
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z25, Z24
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z24, K1, Z26
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z26, K2, Z9
 
 rare19:
-	// r105:vc = FMA r35:ex r21:F r6:vr
-	VFMADD213PS Z20, Z12, Z8
-	VFMADD213PS Z21, Z13, Z9
+	// r107:vc = FMA r37:ex r23:F r8:vr
+	VFMADD213PS Z22, Z12, Z8
+	VFMADD213PS Z20, Z13, Z9
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent20
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	PREFETCHT1 2112(R8)(AX*4)
 	PREFETCHT1 2176(R8)(AX*4)
@@ -7602,51 +7626,51 @@ rare19:
 	VMOVUPS    (R8)(AX*4), Z12
 	VMOVUPS    64(R8)(AX*4), Z13
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Z12, Z8, Z8
 	VADDPS Z13, Z9, Z9
 
 absent20:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS Z2, Z8, Z12
 	VSUBPS Z2, Z9, Z13
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R12), Z24
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Z16, Z24, Z25
 	VSUBPS Z17, Z24, Z26
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS.BCST $0x11, 368(SP), Z25, K1
 	VCMPPS.BCST $0x11, 368(SP), Z26, K2
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VMOVUPS Z8, Z8
-	VMOVUPS Z20, K1, Z8
+	VMOVUPS Z22, K1, Z8
 	VMOVUPS Z9, Z9
-	VMOVUPS Z21, K2, Z9
+	VMOVUPS Z20, K2, Z9
 
-	// r111:wkeep = Mul r110:keep r9:u
-	VMULPS.BCST 360(SP), Z22, Z20
-	VMULPS.BCST 360(SP), Z23, Z21
+	// r113:wkeep = Mul r112:keep r11:u
+	VMULPS.BCST 360(SP), Z21, Z20
+	VMULPS.BCST 360(SP), Z23, Z22
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS.BCST 352(SP), Z12, Z20
-	VFMADD231PS.BCST 352(SP), Z13, Z21
+	VFMADD231PS.BCST 352(SP), Z13, Z22
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VMOVUPS Z20, Z12
-	VMOVUPS Z22, K1, Z12
-	VMOVUPS Z21, Z13
+	VMOVUPS Z21, K1, Z12
+	VMOVUPS Z22, Z13
 	VMOVUPS Z23, K2, Z13
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z8, K3
 	VCMPPS $0x1d, Z1, Z9, K4
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VMOVUPS Z24, K3, Z16
 	VMOVUPS Z24, K4, Z17
 
@@ -7654,7 +7678,7 @@ absent20:
 	TESTQ R9, R9
 	JZ    absent21
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	PREFETCHT1 2048(R9)(AX*4)
 	PREFETCHT1 2112(R9)(AX*4)
 	PREFETCHT1 2176(R9)(AX*4)
@@ -7669,11 +7693,11 @@ absent21:
 	TESTQ R10, R10
 	JZ    absent22
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	PREFETCHT1     512(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z20
 	VPMOVDB        Z20, (R10)(AX*1)
@@ -7685,7 +7709,7 @@ absent22:
 	TESTQ R11, R11
 	JZ    absent23
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	KMOVW K3, R13
 	MOVQ  AX, R14
 	SHRQ  $0x03, R14
@@ -7698,23 +7722,31 @@ absent23:
 	VCMPPS $0x1d, Z1, Z10, K1
 	VCMPPS $0x1d, Z1, Z11, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPS      Z10, Z20
-	VBROADCASTSS 312(SP), K1, Z20
-	VMOVUPS      Z11, Z21
-	VBROADCASTSS 312(SP), K2, Z21
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS.BCST 312(SP), Z10, Z20
+	VSUBPS.BCST 312(SP), Z11, Z21
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z20, Z10, Z20
+	VSUBPS Z21, Z11, Z21
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z10, Z22
+	VMOVUPS Z20, K1, Z22
+	VMOVUPS Z11, Z20
+	VMOVUPS Z21, K2, Z20
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS.BCST 320(SP), Z14, Z11
 	VADDPS.BCST 320(SP), Z15, Z10
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z14, Z22
-	VMOVUPS Z11, K1, Z22
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z14, Z21
+	VMOVUPS Z11, K1, Z21
 	VMOVUPS Z15, Z23
 	VMOVUPS Z10, K2, Z23
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSS k32_00000000<>+0(SB), Z11
 	VBROADCASTSS k32_00000000<>+0(SB), Z10
 
@@ -7722,465 +7754,465 @@ absent23:
 	TESTQ DI, DI
 	JZ    absent24
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS 128(DI)(AX*4), Z11
 	VMOVUPS 192(DI)(AX*4), Z10
 
 absent24:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z22, Z11, Z11
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z21, Z11, Z11
 	VSUBPS Z23, Z10, Z10
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS.BCST 336(SP), Z11, Z14
 	VMULPS.BCST 336(SP), Z10, Z15
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPS Z2, Z20, Z11
-	VSUBPS Z2, Z21, Z24
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPS Z2, Z22, Z11
+	VSUBPS Z2, Z20, Z24
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPS.BCST 328(SP), Z20, Z25
-	VSUBPS.BCST 328(SP), Z21, Z26
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPS.BCST 328(SP), Z22, Z25
+	VSUBPS.BCST 328(SP), Z20, Z26
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z25, Z11, Z27
 	VADDPS Z26, Z24, Z10
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z25, Z11, Z11
 	VMULPS Z26, Z24, Z24
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z11, Z3, Z14
 	VFMADD231PS Z24, Z3, Z15
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z27, Z3, Z24
 	VMULPS Z10, Z3, Z25
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     Z6, Z10
 	VFMADD231PS Z24, Z5, Z10
 	VMOVUPS     Z6, Z11
 	VFMADD231PS Z25, Z5, Z11
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS Z7, Z24, Z10
 	VFMADD213PS Z7, Z25, Z11
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z24, Z10
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z25, Z11
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS Z4, Z24, Z10
 	VFMADD213PS Z4, Z25, Z11
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Z0, Z24, Z10
 	VFMADD213PS Z0, Z25, Z11
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z26
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z25, Z27
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z26, K1
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z27, K2
 
-	// Rare r37:large
+	// Rare r39:large
 	KORTESTW K1, K1
 	JZ       rare25
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z26
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z24, K3
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z24, Z27
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z27
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z27, K3
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z27, Z28
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z28
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z28, Z29
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z29, Z28
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z29, Z28
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z30
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z28, Z30
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z28, Z30
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z28, Z30
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z5, Z28, Z30
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z6, Z28, Z30
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z7, Z28, Z30
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z28, Z30
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z4, Z28, Z30
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z28, Z30
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z29, K3
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z29, Z31
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z31
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z31, Z31
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z31, Z31
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z31, Z31
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z31, Z31
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z31, Z0, Z31
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z30, Z28, Z31
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z27, Z31, Z27
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z28
 	VFMADD231PS  Z4, Z29, Z28
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z28, Z29, Z29
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z29, Z29
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z28, Z28
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z28, Z27, Z27
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z29, Z27, Z27
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z4, Z26, K3
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z26
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z24, Z26
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z24, Z26
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z24, Z26
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z5, Z24, Z26
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z6, Z24, Z26
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z7, Z24, Z26
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z24, Z26
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z4, Z24, Z26
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z24, Z26
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z26, K3, Z27
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z27, K1, Z10
 
 rare25:
 	KORTESTW K2, K2
 	JZ       rare26
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z25, Z24
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z25, K1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z25, Z26
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z26
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z26, K1
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z26, Z27
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z27
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z27, Z28
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z28, Z27
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z28, Z27
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z27, Z29
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z27, Z29
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z27, Z29
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z5, Z27, Z29
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z6, Z27, Z29
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z7, Z27, Z29
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z27, Z29
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z4, Z27, Z29
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z27, Z29
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z28, K1
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z28, Z30
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z30
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z30, Z30
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z30, Z30
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z30, Z30
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z30, Z30
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z30, Z0, Z30
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z29, Z27, Z30
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z26, Z30, Z26
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z27
 	VFMADD231PS  Z4, Z28, Z27
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z27, Z28, Z28
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z28, Z28
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z27, Z27
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z27, Z26, Z26
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z28, Z26, Z26
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z4, Z24, K1
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z24
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z25, Z24
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z25, Z24
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z25, Z24
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z5, Z25, Z24
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z6, Z25, Z24
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z7, Z25, Z24
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z25, Z24
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z4, Z25, Z24
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z25, Z24
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z24, K1, Z26
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z26, K2, Z11
 
 rare26:
-	// r105:vc = FMA r35:ex r21:F r6:vr
-	VFMADD213PS Z20, Z14, Z10
-	VFMADD213PS Z21, Z15, Z11
+	// r107:vc = FMA r37:ex r23:F r8:vr
+	VFMADD213PS Z22, Z14, Z10
+	VFMADD213PS Z20, Z15, Z11
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent27
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMOVUPS 128(R8)(AX*4), Z14
 	VMOVUPS 192(R8)(AX*4), Z15
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Z14, Z10, Z10
 	VADDPS Z15, Z11, Z11
 
 absent27:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS Z2, Z10, Z14
 	VSUBPS Z2, Z11, Z15
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R12), Z24
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Z18, Z24, Z25
 	VSUBPS Z19, Z24, Z26
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS.BCST $0x11, 368(SP), Z25, K1
 	VCMPPS.BCST $0x11, 368(SP), Z26, K2
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VMOVUPS Z10, Z10
-	VMOVUPS Z20, K1, Z10
+	VMOVUPS Z22, K1, Z10
 	VMOVUPS Z11, Z11
-	VMOVUPS Z21, K2, Z11
+	VMOVUPS Z20, K2, Z11
 
-	// r111:wkeep = Mul r110:keep r9:u
-	VMULPS.BCST 360(SP), Z22, Z20
-	VMULPS.BCST 360(SP), Z23, Z21
+	// r113:wkeep = Mul r112:keep r11:u
+	VMULPS.BCST 360(SP), Z21, Z20
+	VMULPS.BCST 360(SP), Z23, Z22
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS.BCST 352(SP), Z14, Z20
-	VFMADD231PS.BCST 352(SP), Z15, Z21
+	VFMADD231PS.BCST 352(SP), Z15, Z22
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VMOVUPS Z20, Z14
-	VMOVUPS Z22, K1, Z14
-	VMOVUPS Z21, Z15
+	VMOVUPS Z21, K1, Z14
+	VMOVUPS Z22, Z15
 	VMOVUPS Z23, K2, Z15
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z10, K3
 	VCMPPS $0x1d, Z1, Z11, K4
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VMOVUPS Z24, K3, Z18
 	VMOVUPS Z24, K4, Z19
 
@@ -8188,7 +8220,7 @@ absent27:
 	TESTQ R9, R9
 	JZ    absent28
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VMOVUPS.Z Z0, K3, Z20
 	VMOVUPS   Z20, 128(R9)(AX*4)
 	VMOVUPS.Z Z0, K4, Z20
@@ -8199,11 +8231,11 @@ absent28:
 	TESTQ R10, R10
 	JZ    absent29
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z20
 	VPMOVDB        Z20, 32(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z20
@@ -8214,7 +8246,7 @@ absent29:
 	TESTQ R11, R11
 	JZ    absent30
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	KMOVW K3, R13
 	MOVQ  AX, R14
 	SHRQ  $0x03, R14
@@ -8285,293 +8317,299 @@ first32:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z8, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPS      Z8, Z11
-	VBROADCASTSS 312(SP), K2, Z11
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS.BCST 312(SP), Z8, Z11
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z11, Z8, Z11
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z8, Z12
+	VMOVUPS Z11, K2, Z12
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS.BCST 320(SP), Z9, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z9, Z12
-	VMOVUPS Z8, K2, Z12
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z9, Z11
+	VMOVUPS Z8, K2, Z11
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSS k32_00000000<>+0(SB), Z8
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent33
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS.Z (DI)(AX*4), K1, Z8
 
 absent33:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z12, Z8, Z8
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z11, Z8, Z8
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS.BCST 336(SP), Z8, Z9
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPS Z2, Z11, Z8
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPS Z2, Z12, Z8
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPS.BCST 328(SP), Z11, Z13
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPS.BCST 328(SP), Z12, Z13
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z13, Z8, Z14
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z13, Z8, Z8
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z8, Z3, Z9
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z14, Z3, Z13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     Z6, Z8
 	VFMADD231PS Z13, Z5, Z8
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS Z7, Z13, Z8
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z13, Z8
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS Z4, Z13, Z8
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Z0, Z13, Z8
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z13, Z14
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS.BCST $0x1e, k32_3e000000<>+0(SB), Z14, K2
 
-	// Rare r37:large
+	// Rare r39:large
 	KORTESTW K2, K2
 	JZ       rare34
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z13, Z14
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z13, K3
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z13, Z15
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z15
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z15, K3
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z15, Z16
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z16
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z17
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z16, Z17
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z17, Z17
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z17, Z16
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z17, Z16
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z18
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z16, Z18
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z16, Z18
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z16, Z18
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z5, Z16, Z18
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z6, Z16, Z18
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z7, Z16, Z18
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z16, Z18
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z4, Z16, Z18
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z16, Z18
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z17, K3
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z17, Z19
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z19
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z19, Z19
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z19, Z19
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z19, Z19
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z19, Z19
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z19, Z0, Z19
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z18, Z16, Z19
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z15, Z19, Z15
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z16
 	VFMADD231PS  Z4, Z17, Z16
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z16, Z16
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z16, Z17, Z17
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z17, Z17
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z17, Z17
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z17, Z17
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z16, Z16
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z16, Z16
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z16, Z16
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z16, Z15, Z15
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z17, Z15, Z15
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z4, Z14, K3
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z14
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z13, Z14
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z13, Z14
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z13, Z14
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z5, Z13, Z14
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z6, Z13, Z14
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z7, Z13, Z14
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS.BCST k32_3e2aaaab<>+0(SB), Z13, Z14
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z4, Z13, Z14
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z13, Z14
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z14, K3, Z15
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z15, K2, Z8
 
 rare34:
-	// r105:vc = FMA r35:ex r21:F r6:vr
-	VFMADD213PS Z11, Z9, Z8
+	// r107:vc = FMA r37:ex r23:F r8:vr
+	VFMADD213PS Z12, Z9, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent35
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMOVUPS.Z (R8)(AX*4), K1, Z9
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Z9, Z8, Z8
 
 absent35:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS Z2, Z8, Z9
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R12), Z13
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Z10, Z13, Z14
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS.BCST $0x11, 368(SP), Z14, K2
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VMOVUPS Z8, Z8
-	VMOVUPS Z11, K2, Z8
+	VMOVUPS Z12, K2, Z8
 
-	// r111:wkeep = Mul r110:keep r9:u
-	VMULPS.BCST 360(SP), Z12, Z11
+	// r113:wkeep = Mul r112:keep r11:u
+	VMULPS.BCST 360(SP), Z11, Z12
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
-	VFMADD231PS.BCST 352(SP), Z9, Z11
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
+	VFMADD231PS.BCST 352(SP), Z9, Z12
 
-	// r1:W = Select r116:refr r9:u r112:wc
-	VMOVUPS Z11, Z9
-	VMOVUPS Z12, K2, Z9
+	// r1:W = Select r118:refr r11:u r114:wc
+	VMOVUPS Z12, Z9
+	VMOVUPS Z11, K2, Z9
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z1, Z8, K3
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VMOVUPS Z13, K3, Z10
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent36
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VMOVUPS.Z Z0, K3, Z11
 	VMOVUPS   Z11, K1, (R9)(AX*4)
 
@@ -8580,10 +8618,10 @@ absent36:
 	TESTQ R10, R10
 	JZ    absent37
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z11
 	VPMOVDB        Z11, K1, (R10)(AX*1)
 
@@ -8592,7 +8630,7 @@ absent37:
 	TESTQ R11, R11
 	JZ    absent38
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R13
 	MOVQ  AX, R14
@@ -8719,29 +8757,39 @@ loop1:
 	VCMPPS $0x1d, 128(R13)(AX*4), Z10, K3
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPS Z8, Z17
-	VMOVUPS (R14)(AX*4), K1, Z17
-	VMOVUPS Z9, Z18
-	VMOVUPS 64(R14)(AX*4), K2, Z18
-	VMOVUPS Z10, Z19
-	VMOVUPS 128(R14)(AX*4), K3, Z19
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS (R14)(AX*4), Z8, Z17
+	VSUBPS 64(R14)(AX*4), Z9, Z18
+	VSUBPS 128(R14)(AX*4), Z10, Z19
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z17, Z8, Z17
+	VSUBPS Z18, Z9, Z18
+	VSUBPS Z19, Z10, Z19
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z8, Z20
+	VMOVUPS Z17, K1, Z20
+	VMOVUPS Z9, Z17
+	VMOVUPS Z18, K2, Z17
+	VMOVUPS Z10, Z18
+	VMOVUPS Z19, K3, Z18
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	VADDPS (R15)(AX*4), Z11, Z10
 	VADDPS 64(R15)(AX*4), Z12, Z9
 	VADDPS 128(R15)(AX*4), Z13, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z11, Z20
-	VMOVUPS Z10, K1, Z20
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z11, Z19
+	VMOVUPS Z10, K1, Z19
 	VMOVUPS Z12, Z21
 	VMOVUPS Z9, K2, Z21
 	VMOVUPS Z13, Z22
 	VMOVUPS Z8, K3, Z22
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z7, Z10
 	VMOVUPS Z7, Z9
 	VMOVUPS Z7, Z8
@@ -8750,7 +8798,7 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	PREFETCHT1 2112(DI)(AX*4)
 	PREFETCHT1 2176(DI)(AX*4)
@@ -8759,56 +8807,56 @@ loop1:
 	VMOVUPS    128(DI)(AX*4), Z8
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z20, Z10, Z10
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z19, Z10, Z10
 	VSUBPS Z21, Z9, Z9
 	VSUBPS Z22, Z8, Z8
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   152(SP), R12
 	VMULPS (R12)(AX*4), Z10, Z11
 	VMULPS 64(R12)(AX*4), Z9, Z12
 	VMULPS 128(R12)(AX*4), Z8, Z13
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   128(SP), R12
-	VSUBPS (R12)(AX*4), Z17, Z10
-	VSUBPS 64(R12)(AX*4), Z18, Z23
-	VSUBPS 128(R12)(AX*4), Z19, Z24
+	VSUBPS (R12)(AX*4), Z20, Z10
+	VSUBPS 64(R12)(AX*4), Z17, Z23
+	VSUBPS 128(R12)(AX*4), Z18, Z24
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   136(SP), R12
-	VSUBPS (R12)(AX*4), Z17, Z25
-	VSUBPS 64(R12)(AX*4), Z18, Z26
-	VSUBPS 128(R12)(AX*4), Z19, Z27
+	VSUBPS (R12)(AX*4), Z20, Z25
+	VSUBPS 64(R12)(AX*4), Z17, Z26
+	VSUBPS 128(R12)(AX*4), Z18, Z27
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z25, Z10, Z28
 	VADDPS Z26, Z23, Z9
 	VADDPS Z27, Z24, Z8
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z25, Z10, Z10
 	VMULPS Z26, Z23, Z23
 	VMULPS Z27, Z24, Z24
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        144(SP), R12
 	VFMADD231PS (R12)(AX*4), Z10, Z11
 	VFMADD231PS 64(R12)(AX*4), Z23, Z12
 	VFMADD231PS 128(R12)(AX*4), Z24, Z13
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   144(SP), R12
 	VMULPS (R12)(AX*4), Z28, Z23
 	VMULPS 64(R12)(AX*4), Z9, Z24
 	VMULPS 128(R12)(AX*4), Z8, Z25
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     Z3, Z8
 	VFMADD231PS Z23, Z2, Z8
 	VMOVUPS     Z3, Z9
@@ -8816,548 +8864,548 @@ absent1:
 	VMOVUPS     Z3, Z10
 	VFMADD231PS Z25, Z2, Z10
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS Z4, Z23, Z8
 	VFMADD213PS Z4, Z24, Z9
 	VFMADD213PS Z4, Z25, Z10
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS Z5, Z23, Z8
 	VFMADD213PS Z5, Z24, Z9
 	VFMADD213PS Z5, Z25, Z10
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS Z1, Z23, Z8
 	VFMADD213PS Z1, Z24, Z9
 	VFMADD213PS Z1, Z25, Z10
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Z0, Z23, Z8
 	VFMADD213PS Z0, Z24, Z9
 	VFMADD213PS Z0, Z25, Z10
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z23, Z26
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z27
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z25, Z28
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, Z6, Z26, K1
 	VCMPPS $0x1e, Z6, Z27, K2
 	VCMPPS $0x1e, Z6, Z28, K3
 
-	// Rare r37:large
+	// Rare r39:large
 	KORTESTW K1, K1
 	JZ       rare2
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z23, Z26
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z23, K4
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z23, Z27
 	VBROADCASTSS k32_42be0000<>+0(SB), K4, Z27
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z27, K4
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z27, Z28
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K4, Z28
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z28, Z29
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z29, Z28
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z29, Z28
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z30
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z28, Z30
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z28, Z30
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z28, Z30
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z2, Z28, Z30
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z3, Z28, Z30
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z4, Z28, Z30
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS Z5, Z28, Z30
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z1, Z28, Z30
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z28, Z30
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z29, K4
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z29, Z31
 	VBROADCASTSS k32_41f00000<>+0(SB), K4, Z31
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z31, Z31
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z31, Z31
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z31, Z31
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z31, Z31
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z31, Z0, Z31
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z30, Z28, Z31
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z27, Z31, Z27
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z28
 	VFMADD231PS  Z1, Z29, Z28
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z28, Z29, Z29
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z29, Z29
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z28, Z28
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z28, Z27, Z27
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z29, Z27, Z27
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z1, Z26, K4
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z26
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z23, Z26
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z23, Z26
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z23, Z26
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z2, Z23, Z26
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z3, Z23, Z26
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z4, Z23, Z26
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS Z5, Z23, Z26
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z1, Z23, Z26
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z23, Z26
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z26, K4, Z27
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z27, K1, Z8
 
 rare2:
 	KORTESTW K2, K2
 	JZ       rare3
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z23
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z24, K1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z24, Z26
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z26
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z26, K1
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z26, Z27
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z27
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z27, Z28
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z28, Z27
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z28, Z27
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z27, Z29
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z27, Z29
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z27, Z29
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z2, Z27, Z29
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z3, Z27, Z29
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z4, Z27, Z29
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS Z5, Z27, Z29
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z1, Z27, Z29
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z27, Z29
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z28, K1
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z28, Z30
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z30
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z30, Z30
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z30, Z30
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z30, Z30
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z30, Z30
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z30, Z0, Z30
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z29, Z27, Z30
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z26, Z30, Z26
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z27
 	VFMADD231PS  Z1, Z28, Z27
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z27, Z28, Z28
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z28, Z28
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z27, Z27
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z27, Z26, Z26
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z28, Z26, Z26
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z1, Z23, K1
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z23
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z24, Z23
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z24, Z23
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z24, Z23
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z2, Z24, Z23
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z3, Z24, Z23
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z4, Z24, Z23
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS Z5, Z24, Z23
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z1, Z24, Z23
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z24, Z23
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z23, K1, Z26
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z26, K2, Z9
 
 rare3:
 	KORTESTW K3, K3
 	JZ       rare4
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z25, Z23
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z25, K1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z25, Z24
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z24
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z24, K1
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z24, Z26
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z26
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z27
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z26, Z27
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z27, Z26
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z27, Z26
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z26, Z28
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z26, Z28
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z26, Z28
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z2, Z26, Z28
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z3, Z26, Z28
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z4, Z26, Z28
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS Z5, Z26, Z28
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z1, Z26, Z28
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z26, Z28
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z27, K1
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z27, Z29
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z29
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z29, Z29
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z29, Z29
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z29, Z0, Z29
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z28, Z26, Z29
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z24, Z29, Z24
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z26
 	VFMADD231PS  Z1, Z27, Z26
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z26, Z26
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z26, Z27, Z27
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z27, Z27
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z26, Z26
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z26, Z26
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z26, Z26
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z26, Z24, Z24
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z27, Z24, Z24
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z1, Z23, K1
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z23
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z25, Z23
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z25, Z23
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z25, Z23
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z2, Z25, Z23
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z3, Z25, Z23
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z4, Z25, Z23
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS Z5, Z25, Z23
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z1, Z25, Z23
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z25, Z23
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z23, K1, Z24
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z24, K3, Z10
 
 rare4:
-	// r105:vc = FMA r35:ex r21:F r6:vr
-	VFMADD213PS Z17, Z11, Z8
-	VFMADD213PS Z18, Z12, Z9
-	VFMADD213PS Z19, Z13, Z10
+	// r107:vc = FMA r37:ex r23:F r8:vr
+	VFMADD213PS Z20, Z11, Z8
+	VFMADD213PS Z17, Z12, Z9
+	VFMADD213PS Z18, Z13, Z10
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent5
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	PREFETCHT1 2112(R8)(AX*4)
 	PREFETCHT1 2176(R8)(AX*4)
@@ -9365,69 +9413,69 @@ rare4:
 	VMOVUPS    64(R8)(AX*4), Z12
 	VMOVUPS    128(R8)(AX*4), Z13
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Z11, Z8, Z8
 	VADDPS Z12, Z9, Z9
 	VADDPS Z13, Z10, Z10
 
 absent5:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	MOVQ   128(SP), R12
 	VSUBPS (R12)(AX*4), Z8, Z11
 	VSUBPS 64(R12)(AX*4), Z9, Z12
 	VSUBPS 128(R12)(AX*4), Z10, Z13
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (SP), Z23
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Z14, Z23, Z24
 	VSUBPS Z15, Z23, Z25
 	VSUBPS Z16, Z23, Z26
 
-	// r115:tauRef = Param TauRef
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r117:tauRef = Param TauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	MOVQ   176(SP), R12
 	VCMPPS $0x11, (R12)(AX*4), Z24, K1
 	VCMPPS $0x11, 64(R12)(AX*4), Z25, K2
 	VCMPPS $0x11, 128(R12)(AX*4), Z26, K3
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VMOVUPS Z8, Z8
-	VMOVUPS Z17, K1, Z8
+	VMOVUPS Z20, K1, Z8
 	VMOVUPS Z9, Z9
-	VMOVUPS Z18, K2, Z9
+	VMOVUPS Z17, K2, Z9
 	VMOVUPS Z10, Z10
-	VMOVUPS Z19, K3, Z10
+	VMOVUPS Z18, K3, Z10
 
-	// r108:ka = Param Ka
-	// r110:keep = Param Keep
-	// r111:wkeep = Mul r110:keep r9:u
+	// r110:ka = Param Ka
+	// r112:keep = Param Keep
+	// r113:wkeep = Mul r112:keep r11:u
 	MOVQ   160(SP), R12
-	VMULPS (R12)(AX*4), Z20, Z17
+	VMULPS (R12)(AX*4), Z19, Z17
 	VMULPS 64(R12)(AX*4), Z21, Z18
-	VMULPS 128(R12)(AX*4), Z22, Z19
+	VMULPS 128(R12)(AX*4), Z22, Z20
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	MOVQ        168(SP), R12
 	VFMADD231PS (R12)(AX*4), Z11, Z17
 	VFMADD231PS 64(R12)(AX*4), Z12, Z18
-	VFMADD231PS 128(R12)(AX*4), Z13, Z19
+	VFMADD231PS 128(R12)(AX*4), Z13, Z20
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VMOVUPS Z17, Z11
-	VMOVUPS Z20, K1, Z11
+	VMOVUPS Z19, K1, Z11
 	VMOVUPS Z18, Z12
 	VMOVUPS Z21, K2, Z12
-	VMOVUPS Z19, Z13
+	VMOVUPS Z20, Z13
 	VMOVUPS Z22, K3, Z13
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, (R13)(AX*4), Z8, K4
 	VCMPPS $0x1d, 64(R13)(AX*4), Z9, K5
 	VCMPPS $0x1d, 128(R13)(AX*4), Z10, K6
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VMOVUPS Z23, K4, Z14
 	VMOVUPS Z23, K5, Z15
 	VMOVUPS Z23, K6, Z16
@@ -9436,7 +9484,7 @@ absent5:
 	TESTQ R9, R9
 	JZ    absent6
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	PREFETCHT1 2048(R9)(AX*4)
 	PREFETCHT1 2112(R9)(AX*4)
 	PREFETCHT1 2176(R9)(AX*4)
@@ -9452,12 +9500,12 @@ absent6:
 	TESTQ R10, R10
 	JZ    absent7
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	KORW K4, K1, K1
 	KORW K5, K2, K2
 	KORW K6, K3, K3
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	PREFETCHT1     512(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z17
 	VPMOVDB        Z17, (R10)(AX*1)
@@ -9471,7 +9519,7 @@ absent7:
 	TESTQ R11, R11
 	JZ    absent8
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	KMOVW K4, R12
 	MOVQ  AX, BP
 	SHRQ  $0x03, BP
@@ -9527,324 +9575,330 @@ tail1:
 	// r5:vReset = Param VReset
 	VMOVUPS.Z (R14)(AX*4), K1, Z12
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS Z12, Z8, Z12
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z12, Z8, Z12
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VMOVUPS Z8, Z13
 	VMOVUPS Z12, K2, Z13
 
-	// r7:b = Param B
+	// r9:b = Param B
 	VMOVUPS.Z (R15)(AX*4), K1, Z8
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPS Z8, Z9, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VMOVUPS Z9, Z12
 	VMOVUPS Z8, K2, Z12
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z7, Z8
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent9
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS.Z (DI)(AX*4), K1, Z8
 
 absent9:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Z12, Z8, Z8
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	MOVQ      152(SP), R12
 	VMOVUPS.Z (R12)(AX*4), K1, Z9
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS Z8, Z9, Z9
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ      128(SP), R12
 	VMOVUPS.Z (R12)(AX*4), K1, Z14
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS Z14, Z13, Z8
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ      136(SP), R12
 	VMOVUPS.Z (R12)(AX*4), K1, Z15
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS Z15, Z13, Z15
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z15, Z8, Z16
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z15, Z8, Z8
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ      144(SP), R12
 	VMOVUPS.Z (R12)(AX*4), K1, Z15
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z8, Z15, Z9
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z16, Z15, Z15
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     Z3, Z8
 	VFMADD231PS Z15, Z2, Z8
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS Z4, Z15, Z8
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS Z5, Z15, Z8
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS Z1, Z15, Z8
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Z0, Z15, Z8
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z15, Z16
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, Z6, Z16, K2
 
-	// Rare r37:large
+	// Rare r39:large
 	KORTESTW K2, K2
 	JZ       rare10
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z15, Z16
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z15, K3
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z15, Z17
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z17
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z17, K3
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z17, Z18
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z18
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z19
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z18, Z19
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z19, Z19
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z19, Z18
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z19, Z18
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z20
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z18, Z20
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z18, Z20
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z18, Z20
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z2, Z18, Z20
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z3, Z18, Z20
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z4, Z18, Z20
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS Z5, Z18, Z20
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z1, Z18, Z20
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z18, Z20
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z19, K3
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z19, Z21
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z21
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z21, Z21
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z21, Z21
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z21, Z21
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z21, Z21
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z21, Z0, Z21
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z20, Z18, Z21
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z17, Z21, Z17
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z18
 	VFMADD231PS  Z1, Z19, Z18
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z18, Z18
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z18, Z19, Z19
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z19, Z19
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z19, Z19
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z19, Z19
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z18, Z18
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z18, Z18
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z18, Z18
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z18, Z17, Z17
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z19, Z17, Z17
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z1, Z16, K3
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z16
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z15, Z16
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z15, Z16
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z15, Z16
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z2, Z15, Z16
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z3, Z15, Z16
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z4, Z15, Z16
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS Z5, Z15, Z16
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z1, Z15, Z16
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z15, Z16
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z16, K3, Z17
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z17, K2, Z8
 
 rare10:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Z13, Z9, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent11
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMOVUPS.Z (R8)(AX*4), K1, Z9
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Z9, Z8, Z8
 
 absent11:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS Z14, Z8, Z9
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (SP), Z14
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Z10, Z14, Z15
 
-	// r115:tauRef = Param TauRef
+	// r117:tauRef = Param TauRef
 	MOVQ      176(SP), R12
 	VMOVUPS.Z (R12)(AX*4), K1, Z16
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS $0x11, Z16, Z15, K2
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VMOVUPS Z8, Z8
 	VMOVUPS Z13, K2, Z8
 
-	// r108:ka = Param Ka
+	// r110:ka = Param Ka
 	MOVQ      168(SP), R12
 	VMOVUPS.Z (R12)(AX*4), K1, Z13
 
-	// r110:keep = Param Keep
+	// r112:keep = Param Keep
 	MOVQ      160(SP), R12
 	VMOVUPS.Z (R12)(AX*4), K1, Z15
 
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	VMULPS Z12, Z15, Z15
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS Z9, Z13, Z15
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VMOVUPS Z15, Z9
 	VMOVUPS Z12, K2, Z9
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z11, Z8, K3
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VMOVUPS Z14, K3, Z10
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent12
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VMOVUPS.Z Z0, K3, Z11
 	VMOVUPS   Z11, K1, (R9)(AX*4)
 
@@ -9853,10 +9907,10 @@ absent12:
 	TESTQ R10, R10
 	JZ    absent13
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z11
 	VPMOVDB        Z11, K1, (R10)(AX*1)
 
@@ -9865,7 +9919,7 @@ absent13:
 	TESTQ R11, R11
 	JZ    absent14
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R12
 	MOVQ  AX, BP
@@ -10025,25 +10079,33 @@ first16:
 	VCMPPS $0x1d, 64(R13)(AX*4), Z9, K2
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPS Z8, Z20
-	VMOVUPS (R14)(AX*4), K1, Z20
-	VMOVUPS Z9, Z21
-	VMOVUPS 64(R14)(AX*4), K2, Z21
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS (R14)(AX*4), Z8, Z20
+	VSUBPS 64(R14)(AX*4), Z9, Z21
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z20, Z8, Z20
+	VSUBPS Z21, Z9, Z21
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z8, Z22
+	VMOVUPS Z20, K1, Z22
+	VMOVUPS Z9, Z20
+	VMOVUPS Z21, K2, Z20
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   400(SP), R15
 	VADDPS (R15)(AX*4), Z12, Z9
 	VADDPS 64(R15)(AX*4), Z13, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z12, Z22
-	VMOVUPS Z9, K1, Z22
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z12, Z21
+	VMOVUPS Z9, K1, Z21
 	VMOVUPS Z13, Z23
 	VMOVUPS Z8, K2, Z23
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z7, Z9
 	VMOVUPS Z7, Z8
 
@@ -10051,7 +10113,7 @@ first16:
 	TESTQ DI, DI
 	JZ    absent17
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	PREFETCHT1 2112(DI)(AX*4)
 	PREFETCHT1 2176(DI)(AX*4)
@@ -10060,421 +10122,421 @@ first16:
 	VMOVUPS    64(DI)(AX*4), Z8
 
 absent17:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z22, Z9, Z9
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z21, Z9, Z9
 	VSUBPS Z23, Z8, Z8
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   432(SP), R15
 	VMULPS (R15)(AX*4), Z9, Z12
 	VMULPS 64(R15)(AX*4), Z8, Z13
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   408(SP), R15
-	VSUBPS (R15)(AX*4), Z20, Z9
-	VSUBPS 64(R15)(AX*4), Z21, Z24
+	VSUBPS (R15)(AX*4), Z22, Z9
+	VSUBPS 64(R15)(AX*4), Z20, Z24
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   416(SP), R15
-	VSUBPS (R15)(AX*4), Z20, Z25
-	VSUBPS 64(R15)(AX*4), Z21, Z26
+	VSUBPS (R15)(AX*4), Z22, Z25
+	VSUBPS 64(R15)(AX*4), Z20, Z26
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z25, Z9, Z27
 	VADDPS Z26, Z24, Z8
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z25, Z9, Z9
 	VMULPS Z26, Z24, Z24
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        424(SP), R15
 	VFMADD231PS (R15)(AX*4), Z9, Z12
 	VFMADD231PS 64(R15)(AX*4), Z24, Z13
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   424(SP), R15
 	VMULPS (R15)(AX*4), Z27, Z24
 	VMULPS 64(R15)(AX*4), Z8, Z25
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     Z3, Z8
 	VFMADD231PS Z24, Z2, Z8
 	VMOVUPS     Z3, Z9
 	VFMADD231PS Z25, Z2, Z9
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS Z4, Z24, Z8
 	VFMADD213PS Z4, Z25, Z9
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS Z5, Z24, Z8
 	VFMADD213PS Z5, Z25, Z9
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS Z1, Z24, Z8
 	VFMADD213PS Z1, Z25, Z9
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Z0, Z24, Z8
 	VFMADD213PS Z0, Z25, Z9
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z26
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z25, Z27
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, Z6, Z26, K1
 	VCMPPS $0x1e, Z6, Z27, K2
 
-	// Rare r37:large
+	// Rare r39:large
 	KORTESTW K1, K1
 	JZ       rare18
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z26
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z24, K3
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z24, Z27
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z27
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z27, K3
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z27, Z28
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z28
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z28, Z29
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z29, Z28
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z29, Z28
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z30
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z28, Z30
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z28, Z30
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z28, Z30
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z2, Z28, Z30
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z3, Z28, Z30
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z4, Z28, Z30
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS Z5, Z28, Z30
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z1, Z28, Z30
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z28, Z30
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z29, K3
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z29, Z31
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z31
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z31, Z31
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z31, Z31
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z31, Z31
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z31, Z31
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z31, Z0, Z31
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z30, Z28, Z31
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z27, Z31, Z27
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z28
 	VFMADD231PS  Z1, Z29, Z28
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z28, Z29, Z29
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z29, Z29
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z28, Z28
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z28, Z27, Z27
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z29, Z27, Z27
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z1, Z26, K3
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z26
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z24, Z26
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z24, Z26
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z24, Z26
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z2, Z24, Z26
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z3, Z24, Z26
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z4, Z24, Z26
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS Z5, Z24, Z26
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z1, Z24, Z26
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z24, Z26
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z26, K3, Z27
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z27, K1, Z8
 
 rare18:
 	KORTESTW K2, K2
 	JZ       rare19
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z25, Z24
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z25, K1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z25, Z26
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z26
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z26, K1
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z26, Z27
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z27
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z27, Z28
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z28, Z27
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z28, Z27
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z27, Z29
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z27, Z29
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z27, Z29
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z2, Z27, Z29
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z3, Z27, Z29
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z4, Z27, Z29
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS Z5, Z27, Z29
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z1, Z27, Z29
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z27, Z29
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z28, K1
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z28, Z30
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z30
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z30, Z30
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z30, Z30
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z30, Z30
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z30, Z30
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z30, Z0, Z30
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z29, Z27, Z30
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z26, Z30, Z26
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z27
 	VFMADD231PS  Z1, Z28, Z27
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z27, Z28, Z28
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z28, Z28
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z27, Z27
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z27, Z26, Z26
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z28, Z26, Z26
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z1, Z24, K1
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z24
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z25, Z24
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z25, Z24
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z25, Z24
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z2, Z25, Z24
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z3, Z25, Z24
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z4, Z25, Z24
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS Z5, Z25, Z24
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z1, Z25, Z24
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z25, Z24
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z24, K1, Z26
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z26, K2, Z9
 
 rare19:
-	// r105:vc = FMA r35:ex r21:F r6:vr
-	VFMADD213PS Z20, Z12, Z8
-	VFMADD213PS Z21, Z13, Z9
+	// r107:vc = FMA r37:ex r23:F r8:vr
+	VFMADD213PS Z22, Z12, Z8
+	VFMADD213PS Z20, Z13, Z9
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent20
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	PREFETCHT1 2112(R8)(AX*4)
 	PREFETCHT1 2176(R8)(AX*4)
@@ -10482,58 +10544,58 @@ rare19:
 	VMOVUPS    (R8)(AX*4), Z12
 	VMOVUPS    64(R8)(AX*4), Z13
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Z12, Z8, Z8
 	VADDPS Z13, Z9, Z9
 
 absent20:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	MOVQ   408(SP), R15
 	VSUBPS (R15)(AX*4), Z8, Z12
 	VSUBPS 64(R15)(AX*4), Z9, Z13
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R12), Z24
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Z16, Z24, Z25
 	VSUBPS Z17, Z24, Z26
 
-	// r115:tauRef = Param TauRef
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r117:tauRef = Param TauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	MOVQ   456(SP), R15
 	VCMPPS $0x11, (R15)(AX*4), Z25, K1
 	VCMPPS $0x11, 64(R15)(AX*4), Z26, K2
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VMOVUPS Z8, Z8
-	VMOVUPS Z20, K1, Z8
+	VMOVUPS Z22, K1, Z8
 	VMOVUPS Z9, Z9
-	VMOVUPS Z21, K2, Z9
+	VMOVUPS Z20, K2, Z9
 
-	// r108:ka = Param Ka
-	// r110:keep = Param Keep
-	// r111:wkeep = Mul r110:keep r9:u
+	// r110:ka = Param Ka
+	// r112:keep = Param Keep
+	// r113:wkeep = Mul r112:keep r11:u
 	MOVQ   440(SP), R15
-	VMULPS (R15)(AX*4), Z22, Z20
-	VMULPS 64(R15)(AX*4), Z23, Z21
+	VMULPS (R15)(AX*4), Z21, Z20
+	VMULPS 64(R15)(AX*4), Z23, Z22
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	MOVQ        448(SP), R15
 	VFMADD231PS (R15)(AX*4), Z12, Z20
-	VFMADD231PS 64(R15)(AX*4), Z13, Z21
+	VFMADD231PS 64(R15)(AX*4), Z13, Z22
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VMOVUPS Z20, Z12
-	VMOVUPS Z22, K1, Z12
-	VMOVUPS Z21, Z13
+	VMOVUPS Z21, K1, Z12
+	VMOVUPS Z22, Z13
 	VMOVUPS Z23, K2, Z13
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, (R13)(AX*4), Z8, K3
 	VCMPPS $0x1d, 64(R13)(AX*4), Z9, K4
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VMOVUPS Z24, K3, Z16
 	VMOVUPS Z24, K4, Z17
 
@@ -10541,7 +10603,7 @@ absent20:
 	TESTQ R9, R9
 	JZ    absent21
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	PREFETCHT1 2048(R9)(AX*4)
 	PREFETCHT1 2112(R9)(AX*4)
 	PREFETCHT1 2176(R9)(AX*4)
@@ -10556,11 +10618,11 @@ absent21:
 	TESTQ R10, R10
 	JZ    absent22
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	PREFETCHT1     512(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z20
 	VPMOVDB        Z20, (R10)(AX*1)
@@ -10572,7 +10634,7 @@ absent22:
 	TESTQ R11, R11
 	JZ    absent23
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	KMOVW K3, R15
 	MOVQ  AX, BP
 	SHRQ  $0x03, BP
@@ -10587,25 +10649,33 @@ absent23:
 	VCMPPS $0x1d, 192(R13)(AX*4), Z11, K2
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPS Z10, Z20
-	VMOVUPS 128(R14)(AX*4), K1, Z20
-	VMOVUPS Z11, Z21
-	VMOVUPS 192(R14)(AX*4), K2, Z21
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS 128(R14)(AX*4), Z10, Z20
+	VSUBPS 192(R14)(AX*4), Z11, Z21
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z20, Z10, Z20
+	VSUBPS Z21, Z11, Z21
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPS Z10, Z22
+	VMOVUPS Z20, K1, Z22
+	VMOVUPS Z11, Z20
+	VMOVUPS Z21, K2, Z20
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   400(SP), R15
 	VADDPS 128(R15)(AX*4), Z14, Z11
 	VADDPS 192(R15)(AX*4), Z15, Z10
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPS Z14, Z22
-	VMOVUPS Z11, K1, Z22
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPS Z14, Z21
+	VMOVUPS Z11, K1, Z21
 	VMOVUPS Z15, Z23
 	VMOVUPS Z10, K2, Z23
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z7, Z11
 	VMOVUPS Z7, Z10
 
@@ -10613,481 +10683,481 @@ absent23:
 	TESTQ DI, DI
 	JZ    absent24
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS 128(DI)(AX*4), Z11
 	VMOVUPS 192(DI)(AX*4), Z10
 
 absent24:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPS Z22, Z11, Z11
+	// r21:iu = Sub r12:in r11:u
+	VSUBPS Z21, Z11, Z11
 	VSUBPS Z23, Z10, Z10
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   432(SP), R15
 	VMULPS 128(R15)(AX*4), Z11, Z14
 	VMULPS 192(R15)(AX*4), Z10, Z15
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   408(SP), R15
-	VSUBPS 128(R15)(AX*4), Z20, Z11
-	VSUBPS 192(R15)(AX*4), Z21, Z24
+	VSUBPS 128(R15)(AX*4), Z22, Z11
+	VSUBPS 192(R15)(AX*4), Z20, Z24
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   416(SP), R15
-	VSUBPS 128(R15)(AX*4), Z20, Z25
-	VSUBPS 192(R15)(AX*4), Z21, Z26
+	VSUBPS 128(R15)(AX*4), Z22, Z25
+	VSUBPS 192(R15)(AX*4), Z20, Z26
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z25, Z11, Z27
 	VADDPS Z26, Z24, Z10
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z25, Z11, Z11
 	VMULPS Z26, Z24, Z24
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        424(SP), R15
 	VFMADD231PS 128(R15)(AX*4), Z11, Z14
 	VFMADD231PS 192(R15)(AX*4), Z24, Z15
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   424(SP), R15
 	VMULPS 128(R15)(AX*4), Z27, Z24
 	VMULPS 192(R15)(AX*4), Z10, Z25
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     Z3, Z10
 	VFMADD231PS Z24, Z2, Z10
 	VMOVUPS     Z3, Z11
 	VFMADD231PS Z25, Z2, Z11
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS Z4, Z24, Z10
 	VFMADD213PS Z4, Z25, Z11
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS Z5, Z24, Z10
 	VFMADD213PS Z5, Z25, Z11
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS Z1, Z24, Z10
 	VFMADD213PS Z1, Z25, Z11
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Z0, Z24, Z10
 	VFMADD213PS Z0, Z25, Z11
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z26
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z25, Z27
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, Z6, Z26, K1
 	VCMPPS $0x1e, Z6, Z27, K2
 
-	// Rare r37:large
+	// Rare r39:large
 	KORTESTW K1, K1
 	JZ       rare25
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z24, Z26
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z24, K3
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z24, Z27
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z27
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z27, K3
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z27, Z28
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z28
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z28, Z29
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z29, Z28
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z29, Z28
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z30
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z28, Z30
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z28, Z30
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z28, Z30
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z2, Z28, Z30
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z3, Z28, Z30
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z4, Z28, Z30
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS Z5, Z28, Z30
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z1, Z28, Z30
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z28, Z30
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z29, K3
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z29, Z31
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z31
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z31, Z31
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z31, Z31
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z31, Z31
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z31, Z31
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z31, Z0, Z31
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z30, Z28, Z31
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z27, Z31, Z27
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z28
 	VFMADD231PS  Z1, Z29, Z28
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z28, Z29, Z29
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z29, Z29
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z29, Z29
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z29, Z29
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z28, Z28
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z28, Z27, Z27
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z29, Z27, Z27
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z1, Z26, K3
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z26
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z24, Z26
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z24, Z26
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z24, Z26
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z2, Z24, Z26
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z3, Z24, Z26
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z4, Z24, Z26
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS Z5, Z24, Z26
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z1, Z24, Z26
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z24, Z26
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z26, K3, Z27
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z27, K1, Z10
 
 rare25:
 	KORTESTW K2, K2
 	JZ       rare26
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z25, Z24
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z25, K1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z25, Z26
 	VBROADCASTSS k32_42be0000<>+0(SB), K1, Z26
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z26, K1
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z26, Z27
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K1, Z27
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z28
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z27, Z28
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z28, Z27
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z28, Z27
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z29
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z27, Z29
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z27, Z29
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z27, Z29
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z2, Z27, Z29
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z3, Z27, Z29
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z4, Z27, Z29
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS Z5, Z27, Z29
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z1, Z27, Z29
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z27, Z29
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z28, K1
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z28, Z30
 	VBROADCASTSS k32_41f00000<>+0(SB), K1, Z30
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z30, Z30
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z30, Z30
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z30, Z30
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z30, Z30
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z30, Z0, Z30
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z29, Z27, Z30
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z26, Z30, Z26
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z27
 	VFMADD231PS  Z1, Z28, Z27
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z27, Z28, Z28
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z28, Z28
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z28, Z28
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z28, Z28
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z27, Z27
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z27, Z27
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z27, Z27
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z27, Z26, Z26
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z28, Z26, Z26
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z1, Z24, K1
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z24
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z25, Z24
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z25, Z24
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z25, Z24
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z2, Z25, Z24
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z3, Z25, Z24
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z4, Z25, Z24
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS Z5, Z25, Z24
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z1, Z25, Z24
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z25, Z24
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z24, K1, Z26
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z26, K2, Z11
 
 rare26:
-	// r105:vc = FMA r35:ex r21:F r6:vr
-	VFMADD213PS Z20, Z14, Z10
-	VFMADD213PS Z21, Z15, Z11
+	// r107:vc = FMA r37:ex r23:F r8:vr
+	VFMADD213PS Z22, Z14, Z10
+	VFMADD213PS Z20, Z15, Z11
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent27
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMOVUPS 128(R8)(AX*4), Z14
 	VMOVUPS 192(R8)(AX*4), Z15
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Z14, Z10, Z10
 	VADDPS Z15, Z11, Z11
 
 absent27:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	MOVQ   408(SP), R15
 	VSUBPS 128(R15)(AX*4), Z10, Z14
 	VSUBPS 192(R15)(AX*4), Z11, Z15
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R12), Z24
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Z18, Z24, Z25
 	VSUBPS Z19, Z24, Z26
 
-	// r115:tauRef = Param TauRef
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r117:tauRef = Param TauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	MOVQ   456(SP), R15
 	VCMPPS $0x11, 128(R15)(AX*4), Z25, K1
 	VCMPPS $0x11, 192(R15)(AX*4), Z26, K2
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VMOVUPS Z10, Z10
-	VMOVUPS Z20, K1, Z10
+	VMOVUPS Z22, K1, Z10
 	VMOVUPS Z11, Z11
-	VMOVUPS Z21, K2, Z11
+	VMOVUPS Z20, K2, Z11
 
-	// r108:ka = Param Ka
-	// r110:keep = Param Keep
-	// r111:wkeep = Mul r110:keep r9:u
+	// r110:ka = Param Ka
+	// r112:keep = Param Keep
+	// r113:wkeep = Mul r112:keep r11:u
 	MOVQ   440(SP), R15
-	VMULPS 128(R15)(AX*4), Z22, Z20
-	VMULPS 192(R15)(AX*4), Z23, Z21
+	VMULPS 128(R15)(AX*4), Z21, Z20
+	VMULPS 192(R15)(AX*4), Z23, Z22
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	MOVQ        448(SP), R15
 	VFMADD231PS 128(R15)(AX*4), Z14, Z20
-	VFMADD231PS 192(R15)(AX*4), Z15, Z21
+	VFMADD231PS 192(R15)(AX*4), Z15, Z22
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VMOVUPS Z20, Z14
-	VMOVUPS Z22, K1, Z14
-	VMOVUPS Z21, Z15
+	VMOVUPS Z21, K1, Z14
+	VMOVUPS Z22, Z15
 	VMOVUPS Z23, K2, Z15
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 128(R13)(AX*4), Z10, K3
 	VCMPPS $0x1d, 192(R13)(AX*4), Z11, K4
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VMOVUPS Z24, K3, Z18
 	VMOVUPS Z24, K4, Z19
 
@@ -11095,7 +11165,7 @@ absent27:
 	TESTQ R9, R9
 	JZ    absent28
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VMOVUPS.Z Z0, K3, Z20
 	VMOVUPS   Z20, 128(R9)(AX*4)
 	VMOVUPS.Z Z0, K4, Z20
@@ -11106,11 +11176,11 @@ absent28:
 	TESTQ R10, R10
 	JZ    absent29
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K1, Z20
 	VPMOVDB        Z20, 32(R10)(AX*1)
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z20
@@ -11121,7 +11191,7 @@ absent29:
 	TESTQ R11, R11
 	JZ    absent30
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	KMOVW K3, R15
 	MOVQ  AX, BP
 	SHRQ  $0x03, BP
@@ -11198,325 +11268,331 @@ first32:
 	// r5:vReset = Param VReset
 	VMOVUPS.Z (R14)(AX*4), K1, Z12
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS Z12, Z8, Z12
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Z12, Z8, Z12
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VMOVUPS Z8, Z13
 	VMOVUPS Z12, K2, Z13
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ      400(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z8
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPS Z8, Z9, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VMOVUPS Z9, Z12
 	VMOVUPS Z8, K2, Z12
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VMOVUPS Z7, Z8
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent33
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS.Z (DI)(AX*4), K1, Z8
 
 absent33:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Z12, Z8, Z8
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	MOVQ      432(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z9
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS Z8, Z9, Z9
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ      408(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z14
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS Z14, Z13, Z8
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ      416(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z15
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS Z15, Z13, Z15
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Z15, Z8, Z16
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Z15, Z8, Z8
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ      424(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z15
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Z8, Z15, Z9
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Z16, Z15, Z15
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     Z3, Z8
 	VFMADD231PS Z15, Z2, Z8
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS Z4, Z15, Z8
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS Z5, Z15, Z8
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS Z1, Z15, Z8
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Z0, Z15, Z8
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z15, Z16
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, Z6, Z16, K2
 
-	// Rare r37:large
+	// Rare r39:large
 	KORTESTW K2, K2
 	JZ       rare34
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VPANDD.BCST k32_7fffffff<>+0(SB), Z15, Z16
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS.BCST $0x1e, k32_42be0000<>+0(SB), Z15, K3
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VMOVUPS      Z15, Z17
 	VBROADCASTSS k32_42be0000<>+0(SB), K3, Z17
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS.BCST $0x11, k32_c2ae0000<>+0(SB), Z17, K3
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VMOVUPS      Z17, Z18
 	VBROADCASTSS k32_c2ae0000<>+0(SB), K3, Z18
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VBROADCASTSS     k32_4b400000<>+0(SB), Z19
 	VFMADD231PS.BCST k32_3fb8aa3b<>+0(SB), Z18, Z19
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z19, Z19
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS.BCST k32_bf317200<>+0(SB), Z19, Z18
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS.BCST k32_b5bfbe8e<>+0(SB), Z19, Z18
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z20
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z18, Z20
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z18, Z20
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z18, Z20
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS Z2, Z18, Z20
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS Z3, Z18, Z20
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS Z4, Z18, Z20
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS Z5, Z18, Z20
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Z1, Z18, Z20
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Z0, Z18, Z20
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS.BCST $0x1e, k32_41f00000<>+0(SB), Z19, K3
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VMOVUPS      Z19, Z21
 	VBROADCASTSS k32_41f00000<>+0(SB), K3, Z21
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS.BCST k32_bf800000<>+0(SB), Z21, Z21
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z21, Z21
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z21, Z21
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Z21, Z21
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Z21, Z0, Z21
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Z20, Z18, Z21
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Z17, Z21, Z17
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VBROADCASTSS k32_4b400000<>+0(SB), Z18
 	VFMADD231PS  Z1, Z19, Z18
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS.BCST k32_4b400000<>+0(SB), Z18, Z18
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Z18, Z19, Z19
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z19, Z19
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z19, Z19
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Z19, Z19
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS.BCST k32_4b400000<>+0(SB), Z18, Z18
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD.BCST k32_0000007f<>+0(SB), Z18, Z18
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Z18, Z18
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Z18, Z17, Z17
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Z19, Z17, Z17
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Z1, Z16, K3
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VBROADCASTSS     k32_3638ef1d<>+0(SB), Z16
 	VFMADD231PS.BCST k32_3493f27e<>+0(SB), Z15, Z16
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS.BCST k32_37d00d01<>+0(SB), Z15, Z16
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS.BCST k32_39500d01<>+0(SB), Z15, Z16
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS Z2, Z15, Z16
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS Z3, Z15, Z16
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS Z4, Z15, Z16
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS Z5, Z15, Z16
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Z1, Z15, Z16
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Z0, Z15, Z16
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VMOVUPS Z16, K3, Z17
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VMOVUPS Z17, K2, Z8
 
 rare34:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Z13, Z9, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent35
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMOVUPS.Z (R8)(AX*4), K1, Z9
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Z9, Z8, Z8
 
 absent35:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS Z14, Z8, Z9
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R12), Z14
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Z10, Z14, Z15
 
-	// r115:tauRef = Param TauRef
+	// r117:tauRef = Param TauRef
 	MOVQ      456(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z16
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS $0x11, Z16, Z15, K2
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VMOVUPS Z8, Z8
 	VMOVUPS Z13, K2, Z8
 
-	// r108:ka = Param Ka
+	// r110:ka = Param Ka
 	MOVQ      448(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z13
 
-	// r110:keep = Param Keep
+	// r112:keep = Param Keep
 	MOVQ      440(SP), R15
 	VMOVUPS.Z (R15)(AX*4), K1, Z15
 
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	VMULPS Z12, Z15, Z15
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS Z9, Z13, Z15
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VMOVUPS Z15, Z9
 	VMOVUPS Z12, K2, Z9
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Z11, Z8, K3
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VMOVUPS Z14, K3, Z10
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent36
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VMOVUPS.Z Z0, K3, Z11
 	VMOVUPS   Z11, K1, (R9)(AX*4)
 
@@ -11525,10 +11601,10 @@ absent36:
 	TESTQ R10, R10
 	JZ    absent37
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VPBROADCASTD.Z k32_00000001<>+0(SB), K2, Z11
 	VPMOVDB        Z11, K1, (R10)(AX*1)
 
@@ -11537,7 +11613,7 @@ absent37:
 	TESTQ R11, R11
 	JZ    absent38
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R15
 	MOVQ  AX, BP
@@ -18265,28 +18341,38 @@ loop1:
 	VCMPPD $0x1d, Z1, Z9, K2
 	VCMPPD $0x1d, Z1, Z10, K3
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPD      Z8, Z17
-	VBROADCASTSD 40(SP), K1, Z17
-	VMOVUPD      Z9, Z18
-	VBROADCASTSD 40(SP), K2, Z18
-	VMOVUPD      Z10, Z19
-	VBROADCASTSD 40(SP), K3, Z19
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD.BCST 40(SP), Z8, Z17
+	VSUBPD.BCST 40(SP), Z9, Z18
+	VSUBPD.BCST 40(SP), Z10, Z19
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z17, Z8, Z17
+	VSUBPD Z18, Z9, Z18
+	VSUBPD Z19, Z10, Z19
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z8, Z20
+	VMOVUPD Z17, K1, Z20
+	VMOVUPD Z9, Z17
+	VMOVUPD Z18, K2, Z17
+	VMOVUPD Z10, Z18
+	VMOVUPD Z19, K3, Z18
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD.BCST 48(SP), Z11, Z10
 	VADDPD.BCST 48(SP), Z12, Z9
 	VADDPD.BCST 48(SP), Z13, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z11, Z20
-	VMOVUPD Z10, K1, Z20
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z11, Z19
+	VMOVUPD Z10, K1, Z19
 	VMOVUPD Z12, Z21
 	VMOVUPD Z9, K2, Z21
 	VMOVUPD Z13, Z22
 	VMOVUPD Z8, K3, Z22
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z10
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z9
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
@@ -18295,7 +18381,7 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	PREFETCHT1 2112(DI)(AX*8)
 	PREFETCHT1 2176(DI)(AX*8)
@@ -18304,47 +18390,47 @@ loop1:
 	VMOVUPD    128(DI)(AX*8), Z8
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z20, Z10, Z10
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z19, Z10, Z10
 	VSUBPD Z21, Z9, Z9
 	VSUBPD Z22, Z8, Z8
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD.BCST 64(SP), Z10, Z11
 	VMULPD.BCST 64(SP), Z9, Z12
 	VMULPD.BCST 64(SP), Z8, Z13
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPD Z2, Z17, Z10
-	VSUBPD Z2, Z18, Z23
-	VSUBPD Z2, Z19, Z24
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPD Z2, Z20, Z10
+	VSUBPD Z2, Z17, Z23
+	VSUBPD Z2, Z18, Z24
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPD.BCST 56(SP), Z17, Z25
-	VSUBPD.BCST 56(SP), Z18, Z26
-	VSUBPD.BCST 56(SP), Z19, Z27
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPD.BCST 56(SP), Z20, Z25
+	VSUBPD.BCST 56(SP), Z17, Z26
+	VSUBPD.BCST 56(SP), Z18, Z27
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z25, Z10, Z28
 	VADDPD Z26, Z23, Z9
 	VADDPD Z27, Z24, Z8
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z25, Z10, Z10
 	VMULPD Z26, Z23, Z23
 	VMULPD Z27, Z24, Z24
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z10, Z3, Z11
 	VFMADD231PD Z23, Z3, Z12
 	VFMADD231PD Z24, Z3, Z13
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z28, Z3, Z23
 	VMULPD Z9, Z3, Z24
 	VMULPD Z8, Z3, Z25
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     Z6, Z8
 	VFMADD231PD Z23, Z5, Z8
 	VMOVUPD     Z6, Z9
@@ -18352,671 +18438,671 @@ absent1:
 	VMOVUPD     Z6, Z10
 	VFMADD231PD Z25, Z5, Z10
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD Z7, Z23, Z8
 	VFMADD213PD Z7, Z24, Z9
 	VFMADD213PD Z7, Z25, Z10
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z23, Z8
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z24, Z9
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z25, Z10
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z8
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z9
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z25, Z10
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z8
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z9
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z25, Z10
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z8
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z9
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z10
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD Z4, Z23, Z8
 	VFMADD213PD Z4, Z24, Z9
 	VFMADD213PD Z4, Z25, Z10
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Z0, Z23, Z8
 	VFMADD213PD Z0, Z24, Z9
 	VFMADD213PD Z0, Z25, Z10
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z23, Z26
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z27
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z25, Z28
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z26, K1
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z27, K2
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z28, K3
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K1, K1
 	JZ       rare2
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z23, Z26
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z23, K4
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z23, Z27
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K4, Z27
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z27, K4
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z27, Z28
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K4, Z28
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z28, Z29
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z29, Z28
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z29, Z28
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z30
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z28, Z30
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z28, Z30
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z28, Z30
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z28, Z30
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z28, Z30
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z28, Z30
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z5, Z28, Z30
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z6, Z28, Z30
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z7, Z28, Z30
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z28, Z30
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z28, Z30
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z28, Z30
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z28, Z30
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z4, Z28, Z30
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z28, Z30
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z29, K4
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z29, Z31
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K4, Z31
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z31, Z31
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z31, Z31
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z31, Z31
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z31, Z31
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z31, Z0, Z31
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z30, Z28, Z31
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z27, Z31, Z27
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD  Z4, Z29, Z28
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z28, Z29, Z29
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z29, Z29
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z28, Z28
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z28, Z27, Z27
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z29, Z27, Z27
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z4, Z26, K4
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z26
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z23, Z26
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z23, Z26
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z23, Z26
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z23, Z26
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z23, Z26
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z23, Z26
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z5, Z23, Z26
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z6, Z23, Z26
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z7, Z23, Z26
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z23, Z26
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z23, Z26
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z23, Z26
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z26
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z4, Z23, Z26
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z23, Z26
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z26, K4, Z27
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z27, K1, Z8
 
 rare2:
 	KORTESTW K2, K2
 	JZ       rare3
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z23
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z24, K1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z24, Z26
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z26
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z26, K1
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z26, Z27
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z27
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z27, Z28
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z28, Z27
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z28, Z27
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z27, Z29
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z27, Z29
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z27, Z29
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z27, Z29
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z27, Z29
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z27, Z29
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z5, Z27, Z29
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z6, Z27, Z29
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z7, Z27, Z29
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z27, Z29
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z27, Z29
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z27, Z29
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z27, Z29
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z4, Z27, Z29
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z27, Z29
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z28, K1
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z28, Z30
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z30
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z30, Z30
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z30, Z30
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z30, Z30
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z30, Z30
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z30, Z0, Z30
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z29, Z27, Z30
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z26, Z30, Z26
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD  Z4, Z28, Z27
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z27, Z28, Z28
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z28, Z28
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z27, Z27
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z27, Z26, Z26
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z28, Z26, Z26
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z4, Z23, K1
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z23
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z24, Z23
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z24, Z23
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z24, Z23
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z24, Z23
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z24, Z23
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z24, Z23
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z5, Z24, Z23
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z6, Z24, Z23
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z7, Z24, Z23
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z24, Z23
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z23
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z23
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z23
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z4, Z24, Z23
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z24, Z23
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z23, K1, Z26
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z26, K2, Z9
 
 rare3:
 	KORTESTW K3, K3
 	JZ       rare4
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z25, Z23
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z25, K1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z25, Z24
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z24
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z24, K1
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z24, Z26
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z26
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z26, Z27
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z27, Z26
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z27, Z26
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z26, Z28
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z26, Z28
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z26, Z28
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z26, Z28
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z26, Z28
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z26, Z28
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z5, Z26, Z28
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z6, Z26, Z28
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z7, Z26, Z28
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z26, Z28
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z26, Z28
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z26, Z28
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z26, Z28
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z4, Z26, Z28
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z26, Z28
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z27, K1
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z27, Z29
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z29
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z29, Z29
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z29, Z29
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z29, Z0, Z29
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z28, Z26, Z29
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z24, Z29, Z24
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z26
 	VFMADD231PD  Z4, Z27, Z26
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z26, Z26
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z26, Z27, Z27
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z27, Z27
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z26, Z26
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z26, Z26
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z26, Z26
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z26, Z24, Z24
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z27, Z24, Z24
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z4, Z23, K1
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z23
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z25, Z23
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z25, Z23
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z25, Z23
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z25, Z23
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z25, Z23
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z25, Z23
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z5, Z25, Z23
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z6, Z25, Z23
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z7, Z25, Z23
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z25, Z23
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z25, Z23
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z25, Z23
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z23
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z4, Z25, Z23
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z25, Z23
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z23, K1, Z24
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z24, K3, Z10
 
 rare4:
-	// r126:vc = FMA r41:ex r21:F r6:vr
-	VFMADD213PD Z17, Z11, Z8
-	VFMADD213PD Z18, Z12, Z9
-	VFMADD213PD Z19, Z13, Z10
+	// r128:vc = FMA r43:ex r23:F r8:vr
+	VFMADD213PD Z20, Z11, Z8
+	VFMADD213PD Z17, Z12, Z9
+	VFMADD213PD Z18, Z13, Z10
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent5
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	PREFETCHT1 2112(R8)(AX*8)
 	PREFETCHT1 2176(R8)(AX*8)
@@ -19024,62 +19110,62 @@ rare4:
 	VMOVUPD    64(R8)(AX*8), Z12
 	VMOVUPD    128(R8)(AX*8), Z13
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Z11, Z8, Z8
 	VADDPD Z12, Z9, Z9
 	VADDPD Z13, Z10, Z10
 
 absent5:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD Z2, Z8, Z11
 	VSUBPD Z2, Z9, Z12
 	VSUBPD Z2, Z10, Z13
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (SP), Z23
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Z14, Z23, Z24
 	VSUBPD Z15, Z23, Z25
 	VSUBPD Z16, Z23, Z26
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD.BCST $0x11, 96(SP), Z24, K1
 	VCMPPD.BCST $0x11, 96(SP), Z25, K2
 	VCMPPD.BCST $0x11, 96(SP), Z26, K3
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VMOVUPD Z8, Z8
-	VMOVUPD Z17, K1, Z8
+	VMOVUPD Z20, K1, Z8
 	VMOVUPD Z9, Z9
-	VMOVUPD Z18, K2, Z9
+	VMOVUPD Z17, K2, Z9
 	VMOVUPD Z10, Z10
-	VMOVUPD Z19, K3, Z10
+	VMOVUPD Z18, K3, Z10
 
-	// r132:wkeep = Mul r131:keep r9:u
-	VMULPD.BCST 88(SP), Z20, Z17
+	// r134:wkeep = Mul r133:keep r11:u
+	VMULPD.BCST 88(SP), Z19, Z17
 	VMULPD.BCST 88(SP), Z21, Z18
-	VMULPD.BCST 88(SP), Z22, Z19
+	VMULPD.BCST 88(SP), Z22, Z20
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD.BCST 80(SP), Z11, Z17
 	VFMADD231PD.BCST 80(SP), Z12, Z18
-	VFMADD231PD.BCST 80(SP), Z13, Z19
+	VFMADD231PD.BCST 80(SP), Z13, Z20
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VMOVUPD Z17, Z11
-	VMOVUPD Z20, K1, Z11
+	VMOVUPD Z19, K1, Z11
 	VMOVUPD Z18, Z12
 	VMOVUPD Z21, K2, Z12
-	VMOVUPD Z19, Z13
+	VMOVUPD Z20, Z13
 	VMOVUPD Z22, K3, Z13
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z8, K4
 	VCMPPD $0x1d, Z1, Z9, K5
 	VCMPPD $0x1d, Z1, Z10, K6
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VMOVUPD Z23, K4, Z14
 	VMOVUPD Z23, K5, Z15
 	VMOVUPD Z23, K6, Z16
@@ -19088,7 +19174,7 @@ absent5:
 	TESTQ R9, R9
 	JZ    absent6
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	PREFETCHT1 2048(R9)(AX*8)
 	PREFETCHT1 2112(R9)(AX*8)
 	PREFETCHT1 2176(R9)(AX*8)
@@ -19104,12 +19190,12 @@ absent6:
 	TESTQ R10, R10
 	JZ    absent7
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	KORW K4, K1, K1
 	KORW K5, K2, K2
 	KORW K6, K3, K3
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	PREFETCHT1     256(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z17
 	VPMOVQB        Z17, (R10)(AX*1)
@@ -19123,7 +19209,7 @@ absent7:
 	TESTQ R11, R11
 	JZ    absent8
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	KMOVW K4, R12
 	MOVQ  AX, R13
 	SHRQ  $0x03, R13
@@ -19173,338 +19259,344 @@ tail1:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z8, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPD      Z8, Z11
-	VBROADCASTSD 40(SP), K2, Z11
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD.BCST 40(SP), Z8, Z11
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z11, Z8, Z11
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z8, Z12
+	VMOVUPD Z11, K2, Z12
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD.BCST 48(SP), Z9, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z9, Z12
-	VMOVUPD Z8, K2, Z12
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z9, Z11
+	VMOVUPD Z8, K2, Z11
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent9
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD.Z (DI)(AX*8), K1, Z8
 
 absent9:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z12, Z8, Z8
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z11, Z8, Z8
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD.BCST 64(SP), Z8, Z9
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPD Z2, Z11, Z8
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPD Z2, Z12, Z8
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPD.BCST 56(SP), Z11, Z13
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPD.BCST 56(SP), Z12, Z13
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z13, Z8, Z14
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z13, Z8, Z8
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z8, Z3, Z9
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z14, Z3, Z13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     Z6, Z8
 	VFMADD231PD Z13, Z5, Z8
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD Z7, Z13, Z8
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z13, Z8
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z13, Z8
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z13, Z8
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z13, Z8
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD Z4, Z13, Z8
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Z0, Z13, Z8
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z13, Z14
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z14, K2
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K2, K2
 	JZ       rare10
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z13, Z14
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z13, K3
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z13, Z15
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z15
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z15, K3
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z15, Z16
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z16
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z17
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z16, Z17
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z17, Z17
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z17, Z16
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z17, Z16
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z18
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z16, Z18
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z16, Z18
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z16, Z18
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z16, Z18
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z16, Z18
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z16, Z18
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z5, Z16, Z18
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z6, Z16, Z18
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z7, Z16, Z18
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z16, Z18
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z16, Z18
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z16, Z18
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z16, Z18
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z4, Z16, Z18
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z16, Z18
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z17, K3
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z17, Z19
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z19
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z19, Z19
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z19, Z19
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z19, Z19
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z19, Z19
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z19, Z0, Z19
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z18, Z16, Z19
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z15, Z19, Z15
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z16
 	VFMADD231PD  Z4, Z17, Z16
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z16, Z16
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z16, Z17, Z17
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z17, Z17
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z17, Z17
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z17, Z17
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z16, Z16
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z16, Z16
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z16, Z16
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z16, Z15, Z15
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z17, Z15, Z15
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z4, Z14, K3
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z14
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z13, Z14
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z13, Z14
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z13, Z14
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z13, Z14
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z13, Z14
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z13, Z14
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z5, Z13, Z14
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z6, Z13, Z14
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z7, Z13, Z14
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z13, Z14
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z13, Z14
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z13, Z14
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z13, Z14
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z4, Z13, Z14
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z13, Z14
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z14, K3, Z15
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z15, K2, Z8
 
 rare10:
-	// r126:vc = FMA r41:ex r21:F r6:vr
-	VFMADD213PD Z11, Z9, Z8
+	// r128:vc = FMA r43:ex r23:F r8:vr
+	VFMADD213PD Z12, Z9, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent11
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMOVUPD.Z (R8)(AX*8), K1, Z9
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Z9, Z8, Z8
 
 absent11:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD Z2, Z8, Z9
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (SP), Z13
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Z10, Z13, Z14
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD.BCST $0x11, 96(SP), Z14, K2
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VMOVUPD Z8, Z8
-	VMOVUPD Z11, K2, Z8
+	VMOVUPD Z12, K2, Z8
 
-	// r132:wkeep = Mul r131:keep r9:u
-	VMULPD.BCST 88(SP), Z12, Z11
+	// r134:wkeep = Mul r133:keep r11:u
+	VMULPD.BCST 88(SP), Z11, Z12
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
-	VFMADD231PD.BCST 80(SP), Z9, Z11
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
+	VFMADD231PD.BCST 80(SP), Z9, Z12
 
-	// r1:W = Select r137:refr r9:u r133:wc
-	VMOVUPD Z11, Z9
-	VMOVUPD Z12, K2, Z9
+	// r1:W = Select r139:refr r11:u r135:wc
+	VMOVUPD Z12, Z9
+	VMOVUPD Z11, K2, Z9
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z8, K3
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VMOVUPD Z13, K3, Z10
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent12
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VMOVUPD.Z Z0, K3, Z11
 	VMOVUPD   Z11, K1, (R9)(AX*8)
 
@@ -19513,10 +19605,10 @@ absent12:
 	TESTQ R10, R10
 	JZ    absent13
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z11
 	VPMOVQB        Z11, K1, (R10)(AX*1)
 
@@ -19525,7 +19617,7 @@ absent13:
 	TESTQ R11, R11
 	JZ    absent14
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R12
 	MOVQ  AX, R13
@@ -19669,23 +19761,31 @@ first16:
 	VCMPPD $0x1d, Z1, Z8, K1
 	VCMPPD $0x1d, Z1, Z9, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPD      Z8, Z20
-	VBROADCASTSD 384(SP), K1, Z20
-	VMOVUPD      Z9, Z21
-	VBROADCASTSD 384(SP), K2, Z21
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD.BCST 384(SP), Z8, Z20
+	VSUBPD.BCST 384(SP), Z9, Z21
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z20, Z8, Z20
+	VSUBPD Z21, Z9, Z21
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z8, Z22
+	VMOVUPD Z20, K1, Z22
+	VMOVUPD Z9, Z20
+	VMOVUPD Z21, K2, Z20
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD.BCST 392(SP), Z12, Z9
 	VADDPD.BCST 392(SP), Z13, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z12, Z22
-	VMOVUPD Z9, K1, Z22
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z12, Z21
+	VMOVUPD Z9, K1, Z21
 	VMOVUPD Z13, Z23
 	VMOVUPD Z8, K2, Z23
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z9
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 
@@ -19693,7 +19793,7 @@ first16:
 	TESTQ DI, DI
 	JZ    absent17
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	PREFETCHT1 2112(DI)(AX*8)
 	PREFETCHT1 2176(DI)(AX*8)
@@ -19702,496 +19802,496 @@ first16:
 	VMOVUPD    64(DI)(AX*8), Z8
 
 absent17:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z22, Z9, Z9
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z21, Z9, Z9
 	VSUBPD Z23, Z8, Z8
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD.BCST 408(SP), Z9, Z12
 	VMULPD.BCST 408(SP), Z8, Z13
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPD Z2, Z20, Z9
-	VSUBPD Z2, Z21, Z24
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPD Z2, Z22, Z9
+	VSUBPD Z2, Z20, Z24
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPD.BCST 400(SP), Z20, Z25
-	VSUBPD.BCST 400(SP), Z21, Z26
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPD.BCST 400(SP), Z22, Z25
+	VSUBPD.BCST 400(SP), Z20, Z26
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z25, Z9, Z27
 	VADDPD Z26, Z24, Z8
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z25, Z9, Z9
 	VMULPD Z26, Z24, Z24
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z9, Z3, Z12
 	VFMADD231PD Z24, Z3, Z13
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z27, Z3, Z24
 	VMULPD Z8, Z3, Z25
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     Z6, Z8
 	VFMADD231PD Z24, Z5, Z8
 	VMOVUPD     Z6, Z9
 	VFMADD231PD Z25, Z5, Z9
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD Z7, Z24, Z8
 	VFMADD213PD Z7, Z25, Z9
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z24, Z8
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z25, Z9
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z8
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z25, Z9
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z8
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z25, Z9
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z8
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z9
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD Z4, Z24, Z8
 	VFMADD213PD Z4, Z25, Z9
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Z0, Z24, Z8
 	VFMADD213PD Z0, Z25, Z9
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z26
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z25, Z27
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z26, K1
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z27, K2
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K1, K1
 	JZ       rare18
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z26
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z24, K3
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z24, Z27
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z27
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z27, K3
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z27, Z28
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z28
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z28, Z29
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z29, Z28
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z29, Z28
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z30
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z28, Z30
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z28, Z30
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z28, Z30
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z28, Z30
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z28, Z30
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z28, Z30
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z5, Z28, Z30
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z6, Z28, Z30
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z7, Z28, Z30
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z28, Z30
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z28, Z30
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z28, Z30
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z28, Z30
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z4, Z28, Z30
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z28, Z30
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z29, K3
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z29, Z31
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z31
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z31, Z31
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z31, Z31
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z31, Z31
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z31, Z31
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z31, Z0, Z31
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z30, Z28, Z31
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z27, Z31, Z27
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD  Z4, Z29, Z28
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z28, Z29, Z29
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z29, Z29
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z28, Z28
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z28, Z27, Z27
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z29, Z27, Z27
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z4, Z26, K3
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z26
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z24, Z26
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z24, Z26
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z24, Z26
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z24, Z26
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z24, Z26
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z24, Z26
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z5, Z24, Z26
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z6, Z24, Z26
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z7, Z24, Z26
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z24, Z26
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z26
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z26
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z26
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z4, Z24, Z26
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z24, Z26
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z26, K3, Z27
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z27, K1, Z8
 
 rare18:
 	KORTESTW K2, K2
 	JZ       rare19
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z25, Z24
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z25, K1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z25, Z26
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z26
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z26, K1
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z26, Z27
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z27
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z27, Z28
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z28, Z27
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z28, Z27
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z27, Z29
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z27, Z29
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z27, Z29
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z27, Z29
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z27, Z29
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z27, Z29
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z5, Z27, Z29
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z6, Z27, Z29
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z7, Z27, Z29
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z27, Z29
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z27, Z29
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z27, Z29
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z27, Z29
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z4, Z27, Z29
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z27, Z29
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z28, K1
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z28, Z30
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z30
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z30, Z30
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z30, Z30
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z30, Z30
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z30, Z30
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z30, Z0, Z30
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z29, Z27, Z30
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z26, Z30, Z26
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD  Z4, Z28, Z27
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z27, Z28, Z28
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z28, Z28
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z27, Z27
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z27, Z26, Z26
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z28, Z26, Z26
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z4, Z24, K1
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z24
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z25, Z24
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z25, Z24
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z25, Z24
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z25, Z24
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z25, Z24
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z25, Z24
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z5, Z25, Z24
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z6, Z25, Z24
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z7, Z25, Z24
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z25, Z24
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z25, Z24
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z25, Z24
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z24
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z4, Z25, Z24
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z25, Z24
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z24, K1, Z26
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z26, K2, Z9
 
 rare19:
-	// r126:vc = FMA r41:ex r21:F r6:vr
-	VFMADD213PD Z20, Z12, Z8
-	VFMADD213PD Z21, Z13, Z9
+	// r128:vc = FMA r43:ex r23:F r8:vr
+	VFMADD213PD Z22, Z12, Z8
+	VFMADD213PD Z20, Z13, Z9
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent20
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	PREFETCHT1 2112(R8)(AX*8)
 	PREFETCHT1 2176(R8)(AX*8)
@@ -20199,51 +20299,51 @@ rare19:
 	VMOVUPD    (R8)(AX*8), Z12
 	VMOVUPD    64(R8)(AX*8), Z13
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Z12, Z8, Z8
 	VADDPD Z13, Z9, Z9
 
 absent20:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD Z2, Z8, Z12
 	VSUBPD Z2, Z9, Z13
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R12), Z24
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Z16, Z24, Z25
 	VSUBPD Z17, Z24, Z26
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD.BCST $0x11, 440(SP), Z25, K1
 	VCMPPD.BCST $0x11, 440(SP), Z26, K2
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VMOVUPD Z8, Z8
-	VMOVUPD Z20, K1, Z8
+	VMOVUPD Z22, K1, Z8
 	VMOVUPD Z9, Z9
-	VMOVUPD Z21, K2, Z9
+	VMOVUPD Z20, K2, Z9
 
-	// r132:wkeep = Mul r131:keep r9:u
-	VMULPD.BCST 432(SP), Z22, Z20
-	VMULPD.BCST 432(SP), Z23, Z21
+	// r134:wkeep = Mul r133:keep r11:u
+	VMULPD.BCST 432(SP), Z21, Z20
+	VMULPD.BCST 432(SP), Z23, Z22
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD.BCST 424(SP), Z12, Z20
-	VFMADD231PD.BCST 424(SP), Z13, Z21
+	VFMADD231PD.BCST 424(SP), Z13, Z22
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VMOVUPD Z20, Z12
-	VMOVUPD Z22, K1, Z12
-	VMOVUPD Z21, Z13
+	VMOVUPD Z21, K1, Z12
+	VMOVUPD Z22, Z13
 	VMOVUPD Z23, K2, Z13
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z8, K3
 	VCMPPD $0x1d, Z1, Z9, K4
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VMOVUPD Z24, K3, Z16
 	VMOVUPD Z24, K4, Z17
 
@@ -20251,7 +20351,7 @@ absent20:
 	TESTQ R9, R9
 	JZ    absent21
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	PREFETCHT1 2048(R9)(AX*8)
 	PREFETCHT1 2112(R9)(AX*8)
 	PREFETCHT1 2176(R9)(AX*8)
@@ -20266,11 +20366,11 @@ absent21:
 	TESTQ R10, R10
 	JZ    absent22
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	PREFETCHT1     256(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z20
 	VPMOVQB        Z20, (R10)(AX*1)
@@ -20282,7 +20382,7 @@ absent22:
 	TESTQ R11, R11
 	JZ    absent23
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	KMOVW K3, R13
 	MOVQ  AX, R14
 	SHRQ  $0x03, R14
@@ -20295,23 +20395,31 @@ absent23:
 	VCMPPD $0x1d, Z1, Z10, K1
 	VCMPPD $0x1d, Z1, Z11, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPD      Z10, Z20
-	VBROADCASTSD 384(SP), K1, Z20
-	VMOVUPD      Z11, Z21
-	VBROADCASTSD 384(SP), K2, Z21
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD.BCST 384(SP), Z10, Z20
+	VSUBPD.BCST 384(SP), Z11, Z21
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z20, Z10, Z20
+	VSUBPD Z21, Z11, Z21
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z10, Z22
+	VMOVUPD Z20, K1, Z22
+	VMOVUPD Z11, Z20
+	VMOVUPD Z21, K2, Z20
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD.BCST 392(SP), Z14, Z11
 	VADDPD.BCST 392(SP), Z15, Z10
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z14, Z22
-	VMOVUPD Z11, K1, Z22
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z14, Z21
+	VMOVUPD Z11, K1, Z21
 	VMOVUPD Z15, Z23
 	VMOVUPD Z10, K2, Z23
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z11
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z10
 
@@ -20319,549 +20427,549 @@ absent23:
 	TESTQ DI, DI
 	JZ    absent24
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD 128(DI)(AX*8), Z11
 	VMOVUPD 192(DI)(AX*8), Z10
 
 absent24:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z22, Z11, Z11
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z21, Z11, Z11
 	VSUBPD Z23, Z10, Z10
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD.BCST 408(SP), Z11, Z14
 	VMULPD.BCST 408(SP), Z10, Z15
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPD Z2, Z20, Z11
-	VSUBPD Z2, Z21, Z24
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPD Z2, Z22, Z11
+	VSUBPD Z2, Z20, Z24
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPD.BCST 400(SP), Z20, Z25
-	VSUBPD.BCST 400(SP), Z21, Z26
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPD.BCST 400(SP), Z22, Z25
+	VSUBPD.BCST 400(SP), Z20, Z26
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z25, Z11, Z27
 	VADDPD Z26, Z24, Z10
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z25, Z11, Z11
 	VMULPD Z26, Z24, Z24
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z11, Z3, Z14
 	VFMADD231PD Z24, Z3, Z15
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z27, Z3, Z24
 	VMULPD Z10, Z3, Z25
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     Z6, Z10
 	VFMADD231PD Z24, Z5, Z10
 	VMOVUPD     Z6, Z11
 	VFMADD231PD Z25, Z5, Z11
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD Z7, Z24, Z10
 	VFMADD213PD Z7, Z25, Z11
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z24, Z10
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z25, Z11
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z10
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z25, Z11
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z10
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z25, Z11
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z10
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z11
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD Z4, Z24, Z10
 	VFMADD213PD Z4, Z25, Z11
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Z0, Z24, Z10
 	VFMADD213PD Z0, Z25, Z11
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z26
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z25, Z27
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z26, K1
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z27, K2
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K1, K1
 	JZ       rare25
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z26
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z24, K3
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z24, Z27
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z27
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z27, K3
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z27, Z28
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z28
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z28, Z29
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z29, Z28
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z29, Z28
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z30
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z28, Z30
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z28, Z30
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z28, Z30
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z28, Z30
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z28, Z30
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z28, Z30
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z5, Z28, Z30
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z6, Z28, Z30
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z7, Z28, Z30
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z28, Z30
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z28, Z30
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z28, Z30
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z28, Z30
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z4, Z28, Z30
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z28, Z30
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z29, K3
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z29, Z31
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z31
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z31, Z31
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z31, Z31
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z31, Z31
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z31, Z31
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z31, Z0, Z31
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z30, Z28, Z31
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z27, Z31, Z27
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD  Z4, Z29, Z28
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z28, Z29, Z29
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z29, Z29
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z28, Z28
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z28, Z27, Z27
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z29, Z27, Z27
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z4, Z26, K3
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z26
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z24, Z26
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z24, Z26
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z24, Z26
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z24, Z26
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z24, Z26
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z24, Z26
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z5, Z24, Z26
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z6, Z24, Z26
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z7, Z24, Z26
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z24, Z26
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z24, Z26
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z24, Z26
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z26
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z4, Z24, Z26
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z24, Z26
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z26, K3, Z27
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z27, K1, Z10
 
 rare25:
 	KORTESTW K2, K2
 	JZ       rare26
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z25, Z24
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z25, K1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z25, Z26
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z26
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z26, K1
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z26, Z27
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z27
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z27, Z28
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z28, Z27
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z28, Z27
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z27, Z29
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z27, Z29
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z27, Z29
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z27, Z29
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z27, Z29
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z27, Z29
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z5, Z27, Z29
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z6, Z27, Z29
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z7, Z27, Z29
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z27, Z29
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z27, Z29
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z27, Z29
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z27, Z29
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z4, Z27, Z29
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z27, Z29
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z28, K1
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z28, Z30
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z30
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z30, Z30
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z30, Z30
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z30, Z30
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z30, Z30
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z30, Z0, Z30
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z29, Z27, Z30
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z26, Z30, Z26
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD  Z4, Z28, Z27
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z27, Z28, Z28
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z28, Z28
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z27, Z27
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z27, Z26, Z26
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z28, Z26, Z26
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z4, Z24, K1
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z24
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z25, Z24
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z25, Z24
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z25, Z24
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z25, Z24
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z25, Z24
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z25, Z24
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z5, Z25, Z24
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z6, Z25, Z24
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z7, Z25, Z24
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z25, Z24
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z25, Z24
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z25, Z24
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z24
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z4, Z25, Z24
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z25, Z24
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z24, K1, Z26
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z26, K2, Z11
 
 rare26:
-	// r126:vc = FMA r41:ex r21:F r6:vr
-	VFMADD213PD Z20, Z14, Z10
-	VFMADD213PD Z21, Z15, Z11
+	// r128:vc = FMA r43:ex r23:F r8:vr
+	VFMADD213PD Z22, Z14, Z10
+	VFMADD213PD Z20, Z15, Z11
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent27
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMOVUPD 128(R8)(AX*8), Z14
 	VMOVUPD 192(R8)(AX*8), Z15
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Z14, Z10, Z10
 	VADDPD Z15, Z11, Z11
 
 absent27:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD Z2, Z10, Z14
 	VSUBPD Z2, Z11, Z15
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R12), Z24
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Z18, Z24, Z25
 	VSUBPD Z19, Z24, Z26
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD.BCST $0x11, 440(SP), Z25, K1
 	VCMPPD.BCST $0x11, 440(SP), Z26, K2
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VMOVUPD Z10, Z10
-	VMOVUPD Z20, K1, Z10
+	VMOVUPD Z22, K1, Z10
 	VMOVUPD Z11, Z11
-	VMOVUPD Z21, K2, Z11
+	VMOVUPD Z20, K2, Z11
 
-	// r132:wkeep = Mul r131:keep r9:u
-	VMULPD.BCST 432(SP), Z22, Z20
-	VMULPD.BCST 432(SP), Z23, Z21
+	// r134:wkeep = Mul r133:keep r11:u
+	VMULPD.BCST 432(SP), Z21, Z20
+	VMULPD.BCST 432(SP), Z23, Z22
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD.BCST 424(SP), Z14, Z20
-	VFMADD231PD.BCST 424(SP), Z15, Z21
+	VFMADD231PD.BCST 424(SP), Z15, Z22
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VMOVUPD Z20, Z14
-	VMOVUPD Z22, K1, Z14
-	VMOVUPD Z21, Z15
+	VMOVUPD Z21, K1, Z14
+	VMOVUPD Z22, Z15
 	VMOVUPD Z23, K2, Z15
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z10, K3
 	VCMPPD $0x1d, Z1, Z11, K4
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VMOVUPD Z24, K3, Z18
 	VMOVUPD Z24, K4, Z19
 
@@ -20869,7 +20977,7 @@ absent27:
 	TESTQ R9, R9
 	JZ    absent28
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VMOVUPD.Z Z0, K3, Z20
 	VMOVUPD   Z20, 128(R9)(AX*8)
 	VMOVUPD.Z Z0, K4, Z20
@@ -20880,11 +20988,11 @@ absent28:
 	TESTQ R10, R10
 	JZ    absent29
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z20
 	VPMOVQB        Z20, 16(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z20
@@ -20895,7 +21003,7 @@ absent29:
 	TESTQ R11, R11
 	JZ    absent30
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	KMOVW K3, R13
 	MOVQ  AX, R14
 	SHRQ  $0x03, R14
@@ -20966,338 +21074,344 @@ first32:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z8, K2
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPD      Z8, Z11
-	VBROADCASTSD 384(SP), K2, Z11
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD.BCST 384(SP), Z8, Z11
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z11, Z8, Z11
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z8, Z12
+	VMOVUPD Z11, K2, Z12
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD.BCST 392(SP), Z9, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z9, Z12
-	VMOVUPD Z8, K2, Z12
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z9, Z11
+	VMOVUPD Z8, K2, Z11
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent33
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD.Z (DI)(AX*8), K1, Z8
 
 absent33:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z12, Z8, Z8
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z11, Z8, Z8
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD.BCST 408(SP), Z8, Z9
 
-	// r13:a1 = Sub r6:vr r12:vRest
-	VSUBPD Z2, Z11, Z8
+	// r15:a1 = Sub r8:vr r14:vRest
+	VSUBPD Z2, Z12, Z8
 
-	// r15:a2 = Sub r6:vr r14:vC
-	VSUBPD.BCST 400(SP), Z11, Z13
+	// r17:a2 = Sub r8:vr r16:vC
+	VSUBPD.BCST 400(SP), Z12, Z13
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z13, Z8, Z14
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z13, Z8, Z8
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z8, Z3, Z9
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z14, Z3, Z13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     Z6, Z8
 	VFMADD231PD Z13, Z5, Z8
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD Z7, Z13, Z8
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z13, Z8
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z13, Z8
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z13, Z8
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z13, Z8
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD Z4, Z13, Z8
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Z0, Z13, Z8
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z13, Z14
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z14, K2
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K2, K2
 	JZ       rare34
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z13, Z14
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z13, K3
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z13, Z15
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z15
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z15, K3
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z15, Z16
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z16
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z17
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z16, Z17
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z17, Z17
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z17, Z16
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z17, Z16
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z18
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z16, Z18
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z16, Z18
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z16, Z18
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z16, Z18
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z16, Z18
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z16, Z18
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z5, Z16, Z18
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z6, Z16, Z18
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z7, Z16, Z18
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z16, Z18
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z16, Z18
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z16, Z18
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z16, Z18
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z4, Z16, Z18
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z16, Z18
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z17, K3
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z17, Z19
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z19
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z19, Z19
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z19, Z19
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z19, Z19
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z19, Z19
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z19, Z0, Z19
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z18, Z16, Z19
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z15, Z19, Z15
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z16
 	VFMADD231PD  Z4, Z17, Z16
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z16, Z16
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z16, Z17, Z17
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z17, Z17
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z17, Z17
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z17, Z17
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z16, Z16
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z16, Z16
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z16, Z16
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z16, Z15, Z15
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z17, Z15, Z15
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z4, Z14, K3
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z14
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z13, Z14
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z13, Z14
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z13, Z14
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z13, Z14
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z13, Z14
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z13, Z14
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z5, Z13, Z14
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z6, Z13, Z14
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z7, Z13, Z14
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD.BCST k64_3f56c16c16c16c17<>+0(SB), Z13, Z14
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD.BCST k64_3f81111111111111<>+0(SB), Z13, Z14
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD.BCST k64_3fa5555555555555<>+0(SB), Z13, Z14
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z13, Z14
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z4, Z13, Z14
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z13, Z14
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z14, K3, Z15
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z15, K2, Z8
 
 rare34:
-	// r126:vc = FMA r41:ex r21:F r6:vr
-	VFMADD213PD Z11, Z9, Z8
+	// r128:vc = FMA r43:ex r23:F r8:vr
+	VFMADD213PD Z12, Z9, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent35
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMOVUPD.Z (R8)(AX*8), K1, Z9
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Z9, Z8, Z8
 
 absent35:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD Z2, Z8, Z9
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R12), Z13
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Z10, Z13, Z14
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD.BCST $0x11, 440(SP), Z14, K2
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VMOVUPD Z8, Z8
-	VMOVUPD Z11, K2, Z8
+	VMOVUPD Z12, K2, Z8
 
-	// r132:wkeep = Mul r131:keep r9:u
-	VMULPD.BCST 432(SP), Z12, Z11
+	// r134:wkeep = Mul r133:keep r11:u
+	VMULPD.BCST 432(SP), Z11, Z12
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
-	VFMADD231PD.BCST 424(SP), Z9, Z11
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
+	VFMADD231PD.BCST 424(SP), Z9, Z12
 
-	// r1:W = Select r137:refr r9:u r133:wc
-	VMOVUPD Z11, Z9
-	VMOVUPD Z12, K2, Z9
+	// r1:W = Select r139:refr r11:u r135:wc
+	VMOVUPD Z12, Z9
+	VMOVUPD Z11, K2, Z9
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z1, Z8, K3
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VMOVUPD Z13, K3, Z10
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent36
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VMOVUPD.Z Z0, K3, Z11
 	VMOVUPD   Z11, K1, (R9)(AX*8)
 
@@ -21306,10 +21420,10 @@ absent36:
 	TESTQ R10, R10
 	JZ    absent37
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z11
 	VPMOVQB        Z11, K1, (R10)(AX*1)
 
@@ -21318,7 +21432,7 @@ absent37:
 	TESTQ R11, R11
 	JZ    absent38
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R13
 	MOVQ  AX, R14
@@ -21445,29 +21559,39 @@ loop1:
 	VCMPPD $0x1d, 128(R13)(AX*8), Z10, K3
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPD Z8, Z17
-	VMOVUPD (R14)(AX*8), K1, Z17
-	VMOVUPD Z9, Z18
-	VMOVUPD 64(R14)(AX*8), K2, Z18
-	VMOVUPD Z10, Z19
-	VMOVUPD 128(R14)(AX*8), K3, Z19
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD (R14)(AX*8), Z8, Z17
+	VSUBPD 64(R14)(AX*8), Z9, Z18
+	VSUBPD 128(R14)(AX*8), Z10, Z19
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z17, Z8, Z17
+	VSUBPD Z18, Z9, Z18
+	VSUBPD Z19, Z10, Z19
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z8, Z20
+	VMOVUPD Z17, K1, Z20
+	VMOVUPD Z9, Z17
+	VMOVUPD Z18, K2, Z17
+	VMOVUPD Z10, Z18
+	VMOVUPD Z19, K3, Z18
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	VADDPD (R15)(AX*8), Z11, Z10
 	VADDPD 64(R15)(AX*8), Z12, Z9
 	VADDPD 128(R15)(AX*8), Z13, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z11, Z20
-	VMOVUPD Z10, K1, Z20
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z11, Z19
+	VMOVUPD Z10, K1, Z19
 	VMOVUPD Z12, Z21
 	VMOVUPD Z9, K2, Z21
 	VMOVUPD Z13, Z22
 	VMOVUPD Z8, K3, Z22
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z10
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z9
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
@@ -21476,7 +21600,7 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	PREFETCHT1 2112(DI)(AX*8)
 	PREFETCHT1 2176(DI)(AX*8)
@@ -21485,56 +21609,56 @@ loop1:
 	VMOVUPD    128(DI)(AX*8), Z8
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z20, Z10, Z10
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z19, Z10, Z10
 	VSUBPD Z21, Z9, Z9
 	VSUBPD Z22, Z8, Z8
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   200(SP), R12
 	VMULPD (R12)(AX*8), Z10, Z11
 	VMULPD 64(R12)(AX*8), Z9, Z12
 	VMULPD 128(R12)(AX*8), Z8, Z13
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   176(SP), R12
-	VSUBPD (R12)(AX*8), Z17, Z10
-	VSUBPD 64(R12)(AX*8), Z18, Z23
-	VSUBPD 128(R12)(AX*8), Z19, Z24
+	VSUBPD (R12)(AX*8), Z20, Z10
+	VSUBPD 64(R12)(AX*8), Z17, Z23
+	VSUBPD 128(R12)(AX*8), Z18, Z24
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   184(SP), R12
-	VSUBPD (R12)(AX*8), Z17, Z25
-	VSUBPD 64(R12)(AX*8), Z18, Z26
-	VSUBPD 128(R12)(AX*8), Z19, Z27
+	VSUBPD (R12)(AX*8), Z20, Z25
+	VSUBPD 64(R12)(AX*8), Z17, Z26
+	VSUBPD 128(R12)(AX*8), Z18, Z27
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z25, Z10, Z28
 	VADDPD Z26, Z23, Z9
 	VADDPD Z27, Z24, Z8
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z25, Z10, Z10
 	VMULPD Z26, Z23, Z23
 	VMULPD Z27, Z24, Z24
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        192(SP), R12
 	VFMADD231PD (R12)(AX*8), Z10, Z11
 	VFMADD231PD 64(R12)(AX*8), Z23, Z12
 	VFMADD231PD 128(R12)(AX*8), Z24, Z13
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   192(SP), R12
 	VMULPD (R12)(AX*8), Z28, Z23
 	VMULPD 64(R12)(AX*8), Z9, Z24
 	VMULPD 128(R12)(AX*8), Z8, Z25
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     Z3, Z8
 	VFMADD231PD Z23, Z2, Z8
 	VMOVUPD     Z3, Z9
@@ -21542,671 +21666,671 @@ absent1:
 	VMOVUPD     Z3, Z10
 	VFMADD231PD Z25, Z2, Z10
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD Z4, Z23, Z8
 	VFMADD213PD Z4, Z24, Z9
 	VFMADD213PD Z4, Z25, Z10
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD Z5, Z23, Z8
 	VFMADD213PD Z5, Z24, Z9
 	VFMADD213PD Z5, Z25, Z10
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD Z6, Z23, Z8
 	VFMADD213PD Z6, Z24, Z9
 	VFMADD213PD Z6, Z25, Z10
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD Z7, Z23, Z8
 	VFMADD213PD Z7, Z24, Z9
 	VFMADD213PD Z7, Z25, Z10
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z8
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z9
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z10
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD Z1, Z23, Z8
 	VFMADD213PD Z1, Z24, Z9
 	VFMADD213PD Z1, Z25, Z10
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Z0, Z23, Z8
 	VFMADD213PD Z0, Z24, Z9
 	VFMADD213PD Z0, Z25, Z10
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z23, Z26
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z27
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z25, Z28
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z26, K1
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z27, K2
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z28, K3
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K1, K1
 	JZ       rare2
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z23, Z26
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z23, K4
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z23, Z27
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K4, Z27
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z27, K4
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z27, Z28
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K4, Z28
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z28, Z29
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z29, Z28
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z29, Z28
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z30
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z28, Z30
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z28, Z30
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z28, Z30
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z28, Z30
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z28, Z30
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z28, Z30
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z2, Z28, Z30
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z3, Z28, Z30
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z4, Z28, Z30
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD Z5, Z28, Z30
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD Z6, Z28, Z30
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD Z7, Z28, Z30
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z28, Z30
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z1, Z28, Z30
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z28, Z30
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z29, K4
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z29, Z31
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K4, Z31
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z31, Z31
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z31, Z31
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z31, Z31
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z31, Z31
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z31, Z0, Z31
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z30, Z28, Z31
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z27, Z31, Z27
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD  Z1, Z29, Z28
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z28, Z29, Z29
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z29, Z29
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z28, Z28
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z28, Z27, Z27
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z29, Z27, Z27
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z1, Z26, K4
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z26
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z23, Z26
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z23, Z26
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z23, Z26
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z23, Z26
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z23, Z26
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z23, Z26
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z2, Z23, Z26
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z3, Z23, Z26
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z4, Z23, Z26
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD Z5, Z23, Z26
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD Z6, Z23, Z26
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD Z7, Z23, Z26
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z23, Z26
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z1, Z23, Z26
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z23, Z26
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z26, K4, Z27
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z27, K1, Z8
 
 rare2:
 	KORTESTW K2, K2
 	JZ       rare3
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z23
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z24, K1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z24, Z26
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z26
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z26, K1
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z26, Z27
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z27
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z27, Z28
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z28, Z27
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z28, Z27
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z27, Z29
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z27, Z29
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z27, Z29
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z27, Z29
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z27, Z29
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z27, Z29
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z2, Z27, Z29
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z3, Z27, Z29
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z4, Z27, Z29
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD Z5, Z27, Z29
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD Z6, Z27, Z29
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD Z7, Z27, Z29
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z27, Z29
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z1, Z27, Z29
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z27, Z29
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z28, K1
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z28, Z30
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z30
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z30, Z30
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z30, Z30
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z30, Z30
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z30, Z30
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z30, Z0, Z30
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z29, Z27, Z30
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z26, Z30, Z26
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD  Z1, Z28, Z27
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z27, Z28, Z28
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z28, Z28
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z27, Z27
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z27, Z26, Z26
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z28, Z26, Z26
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z1, Z23, K1
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z23
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z24, Z23
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z24, Z23
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z24, Z23
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z24, Z23
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z24, Z23
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z24, Z23
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z2, Z24, Z23
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z3, Z24, Z23
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z4, Z24, Z23
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD Z5, Z24, Z23
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD Z6, Z24, Z23
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD Z7, Z24, Z23
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z23
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z1, Z24, Z23
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z24, Z23
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z23, K1, Z26
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z26, K2, Z9
 
 rare3:
 	KORTESTW K3, K3
 	JZ       rare4
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z25, Z23
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z25, K1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z25, Z24
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z24
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z24, K1
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z24, Z26
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z26
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z26, Z27
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z27, Z26
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z27, Z26
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z26, Z28
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z26, Z28
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z26, Z28
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z26, Z28
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z26, Z28
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z26, Z28
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z2, Z26, Z28
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z3, Z26, Z28
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z4, Z26, Z28
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD Z5, Z26, Z28
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD Z6, Z26, Z28
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD Z7, Z26, Z28
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z26, Z28
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z1, Z26, Z28
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z26, Z28
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z27, K1
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z27, Z29
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z29
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z29, Z29
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z29, Z29
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z29, Z0, Z29
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z28, Z26, Z29
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z24, Z29, Z24
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z26
 	VFMADD231PD  Z1, Z27, Z26
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z26, Z26
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z26, Z27, Z27
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z27, Z27
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z26, Z26
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z26, Z26
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z26, Z26
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z26, Z24, Z24
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z27, Z24, Z24
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z1, Z23, K1
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z23
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z25, Z23
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z25, Z23
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z25, Z23
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z25, Z23
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z25, Z23
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z25, Z23
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z2, Z25, Z23
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z3, Z25, Z23
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z4, Z25, Z23
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD Z5, Z25, Z23
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD Z6, Z25, Z23
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD Z7, Z25, Z23
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z23
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z1, Z25, Z23
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z25, Z23
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z23, K1, Z24
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z24, K3, Z10
 
 rare4:
-	// r126:vc = FMA r41:ex r21:F r6:vr
-	VFMADD213PD Z17, Z11, Z8
-	VFMADD213PD Z18, Z12, Z9
-	VFMADD213PD Z19, Z13, Z10
+	// r128:vc = FMA r43:ex r23:F r8:vr
+	VFMADD213PD Z20, Z11, Z8
+	VFMADD213PD Z17, Z12, Z9
+	VFMADD213PD Z18, Z13, Z10
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent5
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	PREFETCHT1 2112(R8)(AX*8)
 	PREFETCHT1 2176(R8)(AX*8)
@@ -22214,69 +22338,69 @@ rare4:
 	VMOVUPD    64(R8)(AX*8), Z12
 	VMOVUPD    128(R8)(AX*8), Z13
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Z11, Z8, Z8
 	VADDPD Z12, Z9, Z9
 	VADDPD Z13, Z10, Z10
 
 absent5:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	MOVQ   176(SP), R12
 	VSUBPD (R12)(AX*8), Z8, Z11
 	VSUBPD 64(R12)(AX*8), Z9, Z12
 	VSUBPD 128(R12)(AX*8), Z10, Z13
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (SP), Z23
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Z14, Z23, Z24
 	VSUBPD Z15, Z23, Z25
 	VSUBPD Z16, Z23, Z26
 
-	// r136:tauRef = Param TauRef
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r138:tauRef = Param TauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	MOVQ   224(SP), R12
 	VCMPPD $0x11, (R12)(AX*8), Z24, K1
 	VCMPPD $0x11, 64(R12)(AX*8), Z25, K2
 	VCMPPD $0x11, 128(R12)(AX*8), Z26, K3
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VMOVUPD Z8, Z8
-	VMOVUPD Z17, K1, Z8
+	VMOVUPD Z20, K1, Z8
 	VMOVUPD Z9, Z9
-	VMOVUPD Z18, K2, Z9
+	VMOVUPD Z17, K2, Z9
 	VMOVUPD Z10, Z10
-	VMOVUPD Z19, K3, Z10
+	VMOVUPD Z18, K3, Z10
 
-	// r129:ka = Param Ka
-	// r131:keep = Param Keep
-	// r132:wkeep = Mul r131:keep r9:u
+	// r131:ka = Param Ka
+	// r133:keep = Param Keep
+	// r134:wkeep = Mul r133:keep r11:u
 	MOVQ   208(SP), R12
-	VMULPD (R12)(AX*8), Z20, Z17
+	VMULPD (R12)(AX*8), Z19, Z17
 	VMULPD 64(R12)(AX*8), Z21, Z18
-	VMULPD 128(R12)(AX*8), Z22, Z19
+	VMULPD 128(R12)(AX*8), Z22, Z20
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	MOVQ        216(SP), R12
 	VFMADD231PD (R12)(AX*8), Z11, Z17
 	VFMADD231PD 64(R12)(AX*8), Z12, Z18
-	VFMADD231PD 128(R12)(AX*8), Z13, Z19
+	VFMADD231PD 128(R12)(AX*8), Z13, Z20
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VMOVUPD Z17, Z11
-	VMOVUPD Z20, K1, Z11
+	VMOVUPD Z19, K1, Z11
 	VMOVUPD Z18, Z12
 	VMOVUPD Z21, K2, Z12
-	VMOVUPD Z19, Z13
+	VMOVUPD Z20, Z13
 	VMOVUPD Z22, K3, Z13
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, (R13)(AX*8), Z8, K4
 	VCMPPD $0x1d, 64(R13)(AX*8), Z9, K5
 	VCMPPD $0x1d, 128(R13)(AX*8), Z10, K6
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VMOVUPD Z23, K4, Z14
 	VMOVUPD Z23, K5, Z15
 	VMOVUPD Z23, K6, Z16
@@ -22285,7 +22409,7 @@ absent5:
 	TESTQ R9, R9
 	JZ    absent6
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	PREFETCHT1 2048(R9)(AX*8)
 	PREFETCHT1 2112(R9)(AX*8)
 	PREFETCHT1 2176(R9)(AX*8)
@@ -22301,12 +22425,12 @@ absent6:
 	TESTQ R10, R10
 	JZ    absent7
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	KORW K4, K1, K1
 	KORW K5, K2, K2
 	KORW K6, K3, K3
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	PREFETCHT1     256(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z17
 	VPMOVQB        Z17, (R10)(AX*1)
@@ -22320,7 +22444,7 @@ absent7:
 	TESTQ R11, R11
 	JZ    absent8
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	KMOVW K4, R12
 	MOVQ  AX, BP
 	SHRQ  $0x03, BP
@@ -22376,369 +22500,375 @@ tail1:
 	// r5:vReset = Param VReset
 	VMOVUPD.Z (R14)(AX*8), K1, Z12
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD Z12, Z8, Z12
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z12, Z8, Z12
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VMOVUPD Z8, Z13
 	VMOVUPD Z12, K2, Z13
 
-	// r7:b = Param B
+	// r9:b = Param B
 	VMOVUPD.Z (R15)(AX*8), K1, Z8
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPD Z8, Z9, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VMOVUPD Z9, Z12
 	VMOVUPD Z8, K2, Z12
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent9
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD.Z (DI)(AX*8), K1, Z8
 
 absent9:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Z12, Z8, Z8
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	MOVQ      200(SP), R12
 	VMOVUPD.Z (R12)(AX*8), K1, Z9
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD Z8, Z9, Z9
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ      176(SP), R12
 	VMOVUPD.Z (R12)(AX*8), K1, Z14
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD Z14, Z13, Z8
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ      184(SP), R12
 	VMOVUPD.Z (R12)(AX*8), K1, Z15
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD Z15, Z13, Z15
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z15, Z8, Z16
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z15, Z8, Z8
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ      192(SP), R12
 	VMOVUPD.Z (R12)(AX*8), K1, Z15
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z8, Z15, Z9
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z16, Z15, Z15
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     Z3, Z8
 	VFMADD231PD Z15, Z2, Z8
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD Z4, Z15, Z8
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD Z5, Z15, Z8
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD Z6, Z15, Z8
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD Z7, Z15, Z8
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z15, Z8
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD Z1, Z15, Z8
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Z0, Z15, Z8
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z15, Z16
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z16, K2
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K2, K2
 	JZ       rare10
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z15, Z16
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z15, K3
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z15, Z17
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z17
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z17, K3
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z17, Z18
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z18
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z19
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z18, Z19
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z19, Z19
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z19, Z18
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z19, Z18
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z20
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z18, Z20
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z18, Z20
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z18, Z20
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z18, Z20
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z18, Z20
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z18, Z20
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z2, Z18, Z20
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z3, Z18, Z20
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z4, Z18, Z20
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD Z5, Z18, Z20
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD Z6, Z18, Z20
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD Z7, Z18, Z20
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z18, Z20
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z1, Z18, Z20
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z18, Z20
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z19, K3
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z19, Z21
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z21
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z21, Z21
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z21, Z21
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z21, Z21
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z21, Z21
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z21, Z0, Z21
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z20, Z18, Z21
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z17, Z21, Z17
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z18
 	VFMADD231PD  Z1, Z19, Z18
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z18, Z18
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z18, Z19, Z19
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z19, Z19
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z19, Z19
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z19, Z19
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z18, Z18
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z18, Z18
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z18, Z18
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z18, Z17, Z17
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z19, Z17, Z17
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z1, Z16, K3
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z16
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z15, Z16
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z15, Z16
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z15, Z16
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z15, Z16
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z15, Z16
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z15, Z16
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z2, Z15, Z16
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z3, Z15, Z16
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z4, Z15, Z16
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD Z5, Z15, Z16
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD Z6, Z15, Z16
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD Z7, Z15, Z16
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z15, Z16
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z1, Z15, Z16
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z15, Z16
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z16, K3, Z17
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z17, K2, Z8
 
 rare10:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Z13, Z9, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent11
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMOVUPD.Z (R8)(AX*8), K1, Z9
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Z9, Z8, Z8
 
 absent11:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD Z14, Z8, Z9
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (SP), Z14
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Z10, Z14, Z15
 
-	// r136:tauRef = Param TauRef
+	// r138:tauRef = Param TauRef
 	MOVQ      224(SP), R12
 	VMOVUPD.Z (R12)(AX*8), K1, Z16
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD $0x11, Z16, Z15, K2
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VMOVUPD Z8, Z8
 	VMOVUPD Z13, K2, Z8
 
-	// r129:ka = Param Ka
+	// r131:ka = Param Ka
 	MOVQ      216(SP), R12
 	VMOVUPD.Z (R12)(AX*8), K1, Z13
 
-	// r131:keep = Param Keep
+	// r133:keep = Param Keep
 	MOVQ      208(SP), R12
 	VMOVUPD.Z (R12)(AX*8), K1, Z15
 
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	VMULPD Z12, Z15, Z15
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD Z9, Z13, Z15
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VMOVUPD Z15, Z9
 	VMOVUPD Z12, K2, Z9
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z11, Z8, K3
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VMOVUPD Z14, K3, Z10
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent12
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VMOVUPD.Z Z0, K3, Z11
 	VMOVUPD   Z11, K1, (R9)(AX*8)
 
@@ -22747,10 +22877,10 @@ absent12:
 	TESTQ R10, R10
 	JZ    absent13
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z11
 	VPMOVQB        Z11, K1, (R10)(AX*1)
 
@@ -22759,7 +22889,7 @@ absent13:
 	TESTQ R11, R11
 	JZ    absent14
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R12
 	MOVQ  AX, BP
@@ -22919,25 +23049,33 @@ first16:
 	VCMPPD $0x1d, 64(R13)(AX*8), Z9, K2
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPD Z8, Z20
-	VMOVUPD (R14)(AX*8), K1, Z20
-	VMOVUPD Z9, Z21
-	VMOVUPD 64(R14)(AX*8), K2, Z21
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD (R14)(AX*8), Z8, Z20
+	VSUBPD 64(R14)(AX*8), Z9, Z21
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z20, Z8, Z20
+	VSUBPD Z21, Z9, Z21
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z8, Z22
+	VMOVUPD Z20, K1, Z22
+	VMOVUPD Z9, Z20
+	VMOVUPD Z21, K2, Z20
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   496(SP), R15
 	VADDPD (R15)(AX*8), Z12, Z9
 	VADDPD 64(R15)(AX*8), Z13, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z12, Z22
-	VMOVUPD Z9, K1, Z22
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z12, Z21
+	VMOVUPD Z9, K1, Z21
 	VMOVUPD Z13, Z23
 	VMOVUPD Z8, K2, Z23
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z9
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 
@@ -22945,7 +23083,7 @@ first16:
 	TESTQ DI, DI
 	JZ    absent17
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	PREFETCHT1 2112(DI)(AX*8)
 	PREFETCHT1 2176(DI)(AX*8)
@@ -22954,505 +23092,505 @@ first16:
 	VMOVUPD    64(DI)(AX*8), Z8
 
 absent17:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z22, Z9, Z9
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z21, Z9, Z9
 	VSUBPD Z23, Z8, Z8
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   528(SP), R15
 	VMULPD (R15)(AX*8), Z9, Z12
 	VMULPD 64(R15)(AX*8), Z8, Z13
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   504(SP), R15
-	VSUBPD (R15)(AX*8), Z20, Z9
-	VSUBPD 64(R15)(AX*8), Z21, Z24
+	VSUBPD (R15)(AX*8), Z22, Z9
+	VSUBPD 64(R15)(AX*8), Z20, Z24
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   512(SP), R15
-	VSUBPD (R15)(AX*8), Z20, Z25
-	VSUBPD 64(R15)(AX*8), Z21, Z26
+	VSUBPD (R15)(AX*8), Z22, Z25
+	VSUBPD 64(R15)(AX*8), Z20, Z26
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z25, Z9, Z27
 	VADDPD Z26, Z24, Z8
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z25, Z9, Z9
 	VMULPD Z26, Z24, Z24
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        520(SP), R15
 	VFMADD231PD (R15)(AX*8), Z9, Z12
 	VFMADD231PD 64(R15)(AX*8), Z24, Z13
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   520(SP), R15
 	VMULPD (R15)(AX*8), Z27, Z24
 	VMULPD 64(R15)(AX*8), Z8, Z25
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     Z3, Z8
 	VFMADD231PD Z24, Z2, Z8
 	VMOVUPD     Z3, Z9
 	VFMADD231PD Z25, Z2, Z9
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD Z4, Z24, Z8
 	VFMADD213PD Z4, Z25, Z9
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD Z5, Z24, Z8
 	VFMADD213PD Z5, Z25, Z9
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD Z6, Z24, Z8
 	VFMADD213PD Z6, Z25, Z9
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD Z7, Z24, Z8
 	VFMADD213PD Z7, Z25, Z9
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z8
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z9
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD Z1, Z24, Z8
 	VFMADD213PD Z1, Z25, Z9
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Z0, Z24, Z8
 	VFMADD213PD Z0, Z25, Z9
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z26
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z25, Z27
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z26, K1
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z27, K2
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K1, K1
 	JZ       rare18
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z26
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z24, K3
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z24, Z27
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z27
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z27, K3
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z27, Z28
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z28
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z28, Z29
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z29, Z28
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z29, Z28
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z30
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z28, Z30
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z28, Z30
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z28, Z30
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z28, Z30
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z28, Z30
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z28, Z30
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z2, Z28, Z30
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z3, Z28, Z30
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z4, Z28, Z30
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD Z5, Z28, Z30
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD Z6, Z28, Z30
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD Z7, Z28, Z30
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z28, Z30
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z1, Z28, Z30
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z28, Z30
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z29, K3
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z29, Z31
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z31
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z31, Z31
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z31, Z31
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z31, Z31
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z31, Z31
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z31, Z0, Z31
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z30, Z28, Z31
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z27, Z31, Z27
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD  Z1, Z29, Z28
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z28, Z29, Z29
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z29, Z29
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z28, Z28
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z28, Z27, Z27
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z29, Z27, Z27
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z1, Z26, K3
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z26
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z24, Z26
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z24, Z26
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z24, Z26
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z24, Z26
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z24, Z26
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z24, Z26
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z2, Z24, Z26
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z3, Z24, Z26
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z4, Z24, Z26
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD Z5, Z24, Z26
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD Z6, Z24, Z26
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD Z7, Z24, Z26
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z26
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z1, Z24, Z26
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z24, Z26
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z26, K3, Z27
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z27, K1, Z8
 
 rare18:
 	KORTESTW K2, K2
 	JZ       rare19
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z25, Z24
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z25, K1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z25, Z26
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z26
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z26, K1
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z26, Z27
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z27
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z27, Z28
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z28, Z27
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z28, Z27
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z27, Z29
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z27, Z29
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z27, Z29
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z27, Z29
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z27, Z29
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z27, Z29
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z2, Z27, Z29
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z3, Z27, Z29
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z4, Z27, Z29
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD Z5, Z27, Z29
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD Z6, Z27, Z29
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD Z7, Z27, Z29
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z27, Z29
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z1, Z27, Z29
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z27, Z29
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z28, K1
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z28, Z30
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z30
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z30, Z30
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z30, Z30
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z30, Z30
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z30, Z30
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z30, Z0, Z30
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z29, Z27, Z30
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z26, Z30, Z26
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD  Z1, Z28, Z27
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z27, Z28, Z28
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z28, Z28
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z27, Z27
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z27, Z26, Z26
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z28, Z26, Z26
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z1, Z24, K1
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z24
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z25, Z24
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z25, Z24
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z25, Z24
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z25, Z24
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z25, Z24
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z25, Z24
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z2, Z25, Z24
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z3, Z25, Z24
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z4, Z25, Z24
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD Z5, Z25, Z24
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD Z6, Z25, Z24
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD Z7, Z25, Z24
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z24
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z1, Z25, Z24
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z25, Z24
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z24, K1, Z26
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z26, K2, Z9
 
 rare19:
-	// r126:vc = FMA r41:ex r21:F r6:vr
-	VFMADD213PD Z20, Z12, Z8
-	VFMADD213PD Z21, Z13, Z9
+	// r128:vc = FMA r43:ex r23:F r8:vr
+	VFMADD213PD Z22, Z12, Z8
+	VFMADD213PD Z20, Z13, Z9
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent20
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	PREFETCHT1 2112(R8)(AX*8)
 	PREFETCHT1 2176(R8)(AX*8)
@@ -23460,58 +23598,58 @@ rare19:
 	VMOVUPD    (R8)(AX*8), Z12
 	VMOVUPD    64(R8)(AX*8), Z13
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Z12, Z8, Z8
 	VADDPD Z13, Z9, Z9
 
 absent20:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	MOVQ   504(SP), R15
 	VSUBPD (R15)(AX*8), Z8, Z12
 	VSUBPD 64(R15)(AX*8), Z9, Z13
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R12), Z24
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Z16, Z24, Z25
 	VSUBPD Z17, Z24, Z26
 
-	// r136:tauRef = Param TauRef
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r138:tauRef = Param TauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	MOVQ   552(SP), R15
 	VCMPPD $0x11, (R15)(AX*8), Z25, K1
 	VCMPPD $0x11, 64(R15)(AX*8), Z26, K2
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VMOVUPD Z8, Z8
-	VMOVUPD Z20, K1, Z8
+	VMOVUPD Z22, K1, Z8
 	VMOVUPD Z9, Z9
-	VMOVUPD Z21, K2, Z9
+	VMOVUPD Z20, K2, Z9
 
-	// r129:ka = Param Ka
-	// r131:keep = Param Keep
-	// r132:wkeep = Mul r131:keep r9:u
+	// r131:ka = Param Ka
+	// r133:keep = Param Keep
+	// r134:wkeep = Mul r133:keep r11:u
 	MOVQ   536(SP), R15
-	VMULPD (R15)(AX*8), Z22, Z20
-	VMULPD 64(R15)(AX*8), Z23, Z21
+	VMULPD (R15)(AX*8), Z21, Z20
+	VMULPD 64(R15)(AX*8), Z23, Z22
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	MOVQ        544(SP), R15
 	VFMADD231PD (R15)(AX*8), Z12, Z20
-	VFMADD231PD 64(R15)(AX*8), Z13, Z21
+	VFMADD231PD 64(R15)(AX*8), Z13, Z22
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VMOVUPD Z20, Z12
-	VMOVUPD Z22, K1, Z12
-	VMOVUPD Z21, Z13
+	VMOVUPD Z21, K1, Z12
+	VMOVUPD Z22, Z13
 	VMOVUPD Z23, K2, Z13
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, (R13)(AX*8), Z8, K3
 	VCMPPD $0x1d, 64(R13)(AX*8), Z9, K4
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VMOVUPD Z24, K3, Z16
 	VMOVUPD Z24, K4, Z17
 
@@ -23519,7 +23657,7 @@ absent20:
 	TESTQ R9, R9
 	JZ    absent21
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	PREFETCHT1 2048(R9)(AX*8)
 	PREFETCHT1 2112(R9)(AX*8)
 	PREFETCHT1 2176(R9)(AX*8)
@@ -23534,11 +23672,11 @@ absent21:
 	TESTQ R10, R10
 	JZ    absent22
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	PREFETCHT1     256(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z20
 	VPMOVQB        Z20, (R10)(AX*1)
@@ -23550,7 +23688,7 @@ absent22:
 	TESTQ R11, R11
 	JZ    absent23
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	KMOVW K3, R15
 	MOVQ  AX, BP
 	SHRQ  $0x03, BP
@@ -23565,25 +23703,33 @@ absent23:
 	VCMPPD $0x1d, 192(R13)(AX*8), Z11, K2
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VMOVUPD Z10, Z20
-	VMOVUPD 128(R14)(AX*8), K1, Z20
-	VMOVUPD Z11, Z21
-	VMOVUPD 192(R14)(AX*8), K2, Z21
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD 128(R14)(AX*8), Z10, Z20
+	VSUBPD 192(R14)(AX*8), Z11, Z21
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z20, Z10, Z20
+	VSUBPD Z21, Z11, Z21
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VMOVUPD Z10, Z22
+	VMOVUPD Z20, K1, Z22
+	VMOVUPD Z11, Z20
+	VMOVUPD Z21, K2, Z20
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   496(SP), R15
 	VADDPD 128(R15)(AX*8), Z14, Z11
 	VADDPD 192(R15)(AX*8), Z15, Z10
 
-	// r9:u = Select r4:spk r8:wb r1:W
-	VMOVUPD Z14, Z22
-	VMOVUPD Z11, K1, Z22
+	// r11:u = Select r4:spk r10:wb r1:W
+	VMOVUPD Z14, Z21
+	VMOVUPD Z11, K1, Z21
 	VMOVUPD Z15, Z23
 	VMOVUPD Z10, K2, Z23
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z11
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z10
 
@@ -23591,565 +23737,565 @@ absent23:
 	TESTQ DI, DI
 	JZ    absent24
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD 128(DI)(AX*8), Z11
 	VMOVUPD 192(DI)(AX*8), Z10
 
 absent24:
-	// r19:iu = Sub r10:in r9:u
-	VSUBPD Z22, Z11, Z11
+	// r21:iu = Sub r12:in r11:u
+	VSUBPD Z21, Z11, Z11
 	VSUBPD Z23, Z10, Z10
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   528(SP), R15
 	VMULPD 128(R15)(AX*8), Z11, Z14
 	VMULPD 192(R15)(AX*8), Z10, Z15
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   504(SP), R15
-	VSUBPD 128(R15)(AX*8), Z20, Z11
-	VSUBPD 192(R15)(AX*8), Z21, Z24
+	VSUBPD 128(R15)(AX*8), Z22, Z11
+	VSUBPD 192(R15)(AX*8), Z20, Z24
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   512(SP), R15
-	VSUBPD 128(R15)(AX*8), Z20, Z25
-	VSUBPD 192(R15)(AX*8), Z21, Z26
+	VSUBPD 128(R15)(AX*8), Z22, Z25
+	VSUBPD 192(R15)(AX*8), Z20, Z26
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z25, Z11, Z27
 	VADDPD Z26, Z24, Z10
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z25, Z11, Z11
 	VMULPD Z26, Z24, Z24
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        520(SP), R15
 	VFMADD231PD 128(R15)(AX*8), Z11, Z14
 	VFMADD231PD 192(R15)(AX*8), Z24, Z15
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   520(SP), R15
 	VMULPD 128(R15)(AX*8), Z27, Z24
 	VMULPD 192(R15)(AX*8), Z10, Z25
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     Z3, Z10
 	VFMADD231PD Z24, Z2, Z10
 	VMOVUPD     Z3, Z11
 	VFMADD231PD Z25, Z2, Z11
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD Z4, Z24, Z10
 	VFMADD213PD Z4, Z25, Z11
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD Z5, Z24, Z10
 	VFMADD213PD Z5, Z25, Z11
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD Z6, Z24, Z10
 	VFMADD213PD Z6, Z25, Z11
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD Z7, Z24, Z10
 	VFMADD213PD Z7, Z25, Z11
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z10
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z11
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD Z1, Z24, Z10
 	VFMADD213PD Z1, Z25, Z11
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Z0, Z24, Z10
 	VFMADD213PD Z0, Z25, Z11
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z26
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z25, Z27
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z26, K1
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z27, K2
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K1, K1
 	JZ       rare25
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z24, Z26
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z24, K3
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z24, Z27
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z27
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z27, K3
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z27, Z28
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z28
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z28, Z29
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z29, Z28
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z29, Z28
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z30
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z28, Z30
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z28, Z30
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z28, Z30
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z28, Z30
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z28, Z30
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z28, Z30
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z2, Z28, Z30
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z3, Z28, Z30
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z4, Z28, Z30
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD Z5, Z28, Z30
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD Z6, Z28, Z30
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD Z7, Z28, Z30
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z28, Z30
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z1, Z28, Z30
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z28, Z30
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z29, K3
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z29, Z31
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z31
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z31, Z31
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z31, Z31
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z31, Z31
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z31, Z31
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z31, Z0, Z31
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z30, Z28, Z31
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z27, Z31, Z27
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD  Z1, Z29, Z28
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z28, Z29, Z29
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z29, Z29
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z29, Z29
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z29, Z29
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z28, Z28
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z28, Z27, Z27
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z29, Z27, Z27
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z1, Z26, K3
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z26
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z24, Z26
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z24, Z26
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z24, Z26
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z24, Z26
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z24, Z26
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z24, Z26
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z2, Z24, Z26
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z3, Z24, Z26
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z4, Z24, Z26
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD Z5, Z24, Z26
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD Z6, Z24, Z26
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD Z7, Z24, Z26
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z24, Z26
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z1, Z24, Z26
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z24, Z26
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z26, K3, Z27
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z27, K1, Z10
 
 rare25:
 	KORTESTW K2, K2
 	JZ       rare26
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z25, Z24
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z25, K1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z25, Z26
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K1, Z26
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z26, K1
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z26, Z27
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K1, Z27
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z28
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z27, Z28
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z28, Z27
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z28, Z27
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z29
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z27, Z29
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z27, Z29
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z27, Z29
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z27, Z29
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z27, Z29
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z27, Z29
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z2, Z27, Z29
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z3, Z27, Z29
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z4, Z27, Z29
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD Z5, Z27, Z29
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD Z6, Z27, Z29
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD Z7, Z27, Z29
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z27, Z29
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z1, Z27, Z29
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z27, Z29
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z28, K1
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z28, Z30
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K1, Z30
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z30, Z30
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z30, Z30
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z30, Z30
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z30, Z30
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z30, Z0, Z30
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z29, Z27, Z30
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z26, Z30, Z26
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z27
 	VFMADD231PD  Z1, Z28, Z27
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z27, Z28, Z28
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z28, Z28
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z28, Z28
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z28, Z28
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z27, Z27
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z27, Z27
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z27, Z27
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z27, Z26, Z26
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z28, Z26, Z26
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z1, Z24, K1
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z24
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z25, Z24
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z25, Z24
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z25, Z24
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z25, Z24
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z25, Z24
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z25, Z24
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z2, Z25, Z24
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z3, Z25, Z24
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z4, Z25, Z24
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD Z5, Z25, Z24
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD Z6, Z25, Z24
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD Z7, Z25, Z24
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z25, Z24
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z1, Z25, Z24
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z25, Z24
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z24, K1, Z26
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z26, K2, Z11
 
 rare26:
-	// r126:vc = FMA r41:ex r21:F r6:vr
-	VFMADD213PD Z20, Z14, Z10
-	VFMADD213PD Z21, Z15, Z11
+	// r128:vc = FMA r43:ex r23:F r8:vr
+	VFMADD213PD Z22, Z14, Z10
+	VFMADD213PD Z20, Z15, Z11
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent27
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMOVUPD 128(R8)(AX*8), Z14
 	VMOVUPD 192(R8)(AX*8), Z15
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Z14, Z10, Z10
 	VADDPD Z15, Z11, Z11
 
 absent27:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	MOVQ   504(SP), R15
 	VSUBPD 128(R15)(AX*8), Z10, Z14
 	VSUBPD 192(R15)(AX*8), Z11, Z15
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R12), Z24
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Z18, Z24, Z25
 	VSUBPD Z19, Z24, Z26
 
-	// r136:tauRef = Param TauRef
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r138:tauRef = Param TauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	MOVQ   552(SP), R15
 	VCMPPD $0x11, 128(R15)(AX*8), Z25, K1
 	VCMPPD $0x11, 192(R15)(AX*8), Z26, K2
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VMOVUPD Z10, Z10
-	VMOVUPD Z20, K1, Z10
+	VMOVUPD Z22, K1, Z10
 	VMOVUPD Z11, Z11
-	VMOVUPD Z21, K2, Z11
+	VMOVUPD Z20, K2, Z11
 
-	// r129:ka = Param Ka
-	// r131:keep = Param Keep
-	// r132:wkeep = Mul r131:keep r9:u
+	// r131:ka = Param Ka
+	// r133:keep = Param Keep
+	// r134:wkeep = Mul r133:keep r11:u
 	MOVQ   536(SP), R15
-	VMULPD 128(R15)(AX*8), Z22, Z20
-	VMULPD 192(R15)(AX*8), Z23, Z21
+	VMULPD 128(R15)(AX*8), Z21, Z20
+	VMULPD 192(R15)(AX*8), Z23, Z22
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	MOVQ        544(SP), R15
 	VFMADD231PD 128(R15)(AX*8), Z14, Z20
-	VFMADD231PD 192(R15)(AX*8), Z15, Z21
+	VFMADD231PD 192(R15)(AX*8), Z15, Z22
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VMOVUPD Z20, Z14
-	VMOVUPD Z22, K1, Z14
-	VMOVUPD Z21, Z15
+	VMOVUPD Z21, K1, Z14
+	VMOVUPD Z22, Z15
 	VMOVUPD Z23, K2, Z15
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 128(R13)(AX*8), Z10, K3
 	VCMPPD $0x1d, 192(R13)(AX*8), Z11, K4
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VMOVUPD Z24, K3, Z18
 	VMOVUPD Z24, K4, Z19
 
@@ -24157,7 +24303,7 @@ absent27:
 	TESTQ R9, R9
 	JZ    absent28
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VMOVUPD.Z Z0, K3, Z20
 	VMOVUPD   Z20, 128(R9)(AX*8)
 	VMOVUPD.Z Z0, K4, Z20
@@ -24168,11 +24314,11 @@ absent28:
 	TESTQ R10, R10
 	JZ    absent29
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	KORW K3, K1, K1
 	KORW K4, K2, K2
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K1, Z20
 	VPMOVQB        Z20, 16(R10)(AX*1)
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z20
@@ -24183,7 +24329,7 @@ absent29:
 	TESTQ R11, R11
 	JZ    absent30
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	KMOVW K3, R15
 	MOVQ  AX, BP
 	SHRQ  $0x03, BP
@@ -24260,370 +24406,376 @@ first32:
 	// r5:vReset = Param VReset
 	VMOVUPD.Z (R14)(AX*8), K1, Z12
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD Z12, Z8, Z12
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Z12, Z8, Z12
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VMOVUPD Z8, Z13
 	VMOVUPD Z12, K2, Z13
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ      496(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z8
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPD Z8, Z9, Z8
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VMOVUPD Z9, Z12
 	VMOVUPD Z8, K2, Z12
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VBROADCASTSD k64_0000000000000000<>+0(SB), Z8
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent33
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD.Z (DI)(AX*8), K1, Z8
 
 absent33:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Z12, Z8, Z8
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	MOVQ      528(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z9
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD Z8, Z9, Z9
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ      504(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z14
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD Z14, Z13, Z8
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ      512(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z15
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD Z15, Z13, Z15
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Z15, Z8, Z16
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Z15, Z8, Z8
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ      520(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z15
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Z8, Z15, Z9
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Z16, Z15, Z15
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     Z3, Z8
 	VFMADD231PD Z15, Z2, Z8
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD Z4, Z15, Z8
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD Z5, Z15, Z8
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD Z6, Z15, Z8
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD Z7, Z15, Z8
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z15, Z8
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD Z1, Z15, Z8
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Z0, Z15, Z8
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z15, Z16
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD.BCST $0x1e, k64_3fb0000000000000<>+0(SB), Z16, K2
 
-	// Rare r43:large
+	// Rare r45:large
 	KORTESTW K2, K2
 	JZ       rare34
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VPANDQ.BCST k64_7fffffffffffffff<>+0(SB), Z15, Z16
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD.BCST $0x1e, k64_4086800000000000<>+0(SB), Z15, K3
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VMOVUPD      Z15, Z17
 	VBROADCASTSD k64_4086800000000000<>+0(SB), K3, Z17
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD.BCST $0x11, k64_c086200000000000<>+0(SB), Z17, K3
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VMOVUPD      Z17, Z18
 	VBROADCASTSD k64_c086200000000000<>+0(SB), K3, Z18
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VBROADCASTSD     k64_4338000000000000<>+0(SB), Z19
 	VFMADD231PD.BCST k64_3ff71547652b82fe<>+0(SB), Z18, Z19
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z19, Z19
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD.BCST k64_bfe62e42fee00000<>+0(SB), Z19, Z18
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD.BCST k64_bdea39ef35793c76<>+0(SB), Z19, Z18
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z20
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z18, Z20
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z18, Z20
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z18, Z20
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z18, Z20
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z18, Z20
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z18, Z20
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD Z2, Z18, Z20
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD Z3, Z18, Z20
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD Z4, Z18, Z20
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD Z5, Z18, Z20
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD Z6, Z18, Z20
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD Z7, Z18, Z20
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z18, Z20
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Z1, Z18, Z20
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Z0, Z18, Z20
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD.BCST $0x1e, k64_404e000000000000<>+0(SB), Z19, K3
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VMOVUPD      Z19, Z21
 	VBROADCASTSD k64_404e000000000000<>+0(SB), K3, Z21
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD.BCST k64_bff0000000000000<>+0(SB), Z21, Z21
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z21, Z21
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z21, Z21
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Z21, Z21
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Z21, Z0, Z21
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Z20, Z18, Z21
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Z17, Z21, Z17
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VBROADCASTSD k64_4338000000000000<>+0(SB), Z18
 	VFMADD231PD  Z1, Z19, Z18
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD.BCST k64_4338000000000000<>+0(SB), Z18, Z18
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Z18, Z19, Z19
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z19, Z19
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z19, Z19
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Z19, Z19
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD.BCST k64_4338000000000000<>+0(SB), Z18, Z18
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ.BCST k64_00000000000003ff<>+0(SB), Z18, Z18
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Z18, Z18
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Z18, Z17, Z17
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Z19, Z17, Z17
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Z1, Z16, K3
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VBROADCASTSD     k64_3d6ae7f3e733b81f<>+0(SB), Z16
 	VFMADD231PD.BCST k64_3d2ae7f3e733b81f<>+0(SB), Z15, Z16
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD.BCST k64_3da93974a8c07c9d<>+0(SB), Z15, Z16
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD.BCST k64_3de6124613a86d09<>+0(SB), Z15, Z16
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD.BCST k64_3e21eed8eff8d898<>+0(SB), Z15, Z16
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD.BCST k64_3e5ae64567f544e4<>+0(SB), Z15, Z16
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD.BCST k64_3e927e4fb7789f5c<>+0(SB), Z15, Z16
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD Z2, Z15, Z16
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD Z3, Z15, Z16
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD Z4, Z15, Z16
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD Z5, Z15, Z16
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD Z6, Z15, Z16
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD Z7, Z15, Z16
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD.BCST k64_3fc5555555555555<>+0(SB), Z15, Z16
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Z1, Z15, Z16
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Z0, Z15, Z16
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VMOVUPD Z16, K3, Z17
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VMOVUPD Z17, K2, Z8
 
 rare34:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Z13, Z9, Z8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent35
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMOVUPD.Z (R8)(AX*8), K1, Z9
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Z9, Z8, Z8
 
 absent35:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD Z14, Z8, Z9
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R12), Z14
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Z10, Z14, Z15
 
-	// r136:tauRef = Param TauRef
+	// r138:tauRef = Param TauRef
 	MOVQ      552(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z16
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD $0x11, Z16, Z15, K2
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VMOVUPD Z8, Z8
 	VMOVUPD Z13, K2, Z8
 
-	// r129:ka = Param Ka
+	// r131:ka = Param Ka
 	MOVQ      544(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z13
 
-	// r131:keep = Param Keep
+	// r133:keep = Param Keep
 	MOVQ      536(SP), R15
 	VMOVUPD.Z (R15)(AX*8), K1, Z15
 
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	VMULPD Z12, Z15, Z15
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD Z9, Z13, Z15
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VMOVUPD Z15, Z9
 	VMOVUPD Z12, K2, Z9
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Z11, Z8, K3
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VMOVUPD Z14, K3, Z10
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent36
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VMOVUPD.Z Z0, K3, Z11
 	VMOVUPD   Z11, K1, (R9)(AX*8)
 
@@ -24632,10 +24784,10 @@ absent36:
 	TESTQ R10, R10
 	JZ    absent37
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	KORW K3, K2, K2
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VPBROADCASTQ.Z k64_0000000000000001<>+0(SB), K2, Z11
 	VPMOVQB        Z11, K1, (R10)(AX*1)
 
@@ -24644,7 +24796,7 @@ absent37:
 	TESTQ R11, R11
 	JZ    absent38
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	KANDW K1, K3, K2
 	KMOVW K2, R15
 	MOVQ  AX, BP
@@ -33196,19 +33348,27 @@ loop1:
 	VCMPPS $0x1d, Y1, Y2, Y8
 	VCMPPS $0x1d, Y1, Y3, Y9
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPS Y8, 224(R12), Y2, Y2
-	VBLENDVPS Y9, 224(R12), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS 224(R12), Y2, Y10
+	VSUBPS 224(R12), Y3, Y11
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y10, Y2, Y10
+	VSUBPS Y11, Y3, Y11
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y8, Y10, Y2, Y2
+	VBLENDVPS Y9, Y11, Y3, Y3
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS 256(R12), Y4, Y10
 	VADDPS 256(R12), Y5, Y11
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y8, Y10, Y4, Y4
 	VBLENDVPS Y9, Y11, Y5, Y5
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 
@@ -33216,75 +33376,75 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	VMOVUPS    (DI)(AX*4), Y8
 	VMOVUPS    32(DI)(AX*4), Y9
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y4, Y8, Y8
 	VSUBPS Y5, Y9, Y9
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS 320(R12), Y8, Y8
 	VMULPS 320(R12), Y9, Y9
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS (R12), Y2, Y10
 	VSUBPS (R12), Y3, Y12
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS 288(R12), Y2, Y13
 	VSUBPS 288(R12), Y3, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y13, Y10, Y15
 	VADDPS Y14, Y12, Y11
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y13, Y10, Y10
 	VMULPS Y14, Y12, Y12
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS 32(R12), Y10, Y8
 	VFMADD231PS 32(R12), Y12, Y9
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS 32(R12), Y15, Y10
 	VMULPS 32(R12), Y11, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     128(R12), Y11
 	VFMADD231PS 96(R12), Y10, Y11
 	VMOVUPS     128(R12), Y12
 	VFMADD231PS 96(R12), Y13, Y12
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 160(R12), Y10, Y11
 	VFMADD213PS 160(R12), Y13, Y12
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 192(R12), Y10, Y11
 	VFMADD213PS 192(R12), Y13, Y12
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS 64(R12), Y10, Y11
 	VFMADD213PS 64(R12), Y13, Y12
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Y0, Y10, Y11
 	VFMADD213PS Y0, Y13, Y12
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 480(R12), Y10, Y14
 	VANDPS 480(R12), Y13, Y15
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 352(R12), Y14, Y14
 	VCMPPS $0x1e, 352(R12), Y15, Y15
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y14, Y14
 	JZ      rare2
 	VMOVUPS Y6, 968(SP)
@@ -33299,164 +33459,164 @@ absent1:
 	VMOVUPS Y12, 1256(SP)
 	VMOVUPS Y15, 1288(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 480(R12), Y10, Y2
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 704(R12), Y10, Y3
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y3, 704(R12), Y10, Y3
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 736(R12), Y3, Y4
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y4, 736(R12), Y3, Y4
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     512(R12), Y5
 	VFMADD231PS 800(R12), Y4, Y5
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 512(R12), Y5, Y5
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 864(R12), Y5, Y4
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 832(R12), Y5, Y4
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     608(R12), Y6
 	VFMADD231PS 576(R12), Y4, Y6
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 640(R12), Y4, Y6
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 672(R12), Y4, Y6
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS 96(R12), Y4, Y6
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 128(R12), Y4, Y6
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 160(R12), Y4, Y6
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 192(R12), Y4, Y6
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS 64(R12), Y4, Y6
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Y0, Y4, Y6
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 768(R12), Y5, Y7
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y7, 768(R12), Y5, Y7
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 896(R12), Y7, Y7
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 512(R12), Y7, Y7
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 544(R12), Y7, Y7
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y7, Y7
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Y7, Y0, Y7
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y6, Y4, Y7
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y3, Y7, Y3
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     512(R12), Y4
 	VFMADD231PS 64(R12), Y5, Y4
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 512(R12), Y4, Y4
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y4, Y5, Y5
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 512(R12), Y5, Y5
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 544(R12), Y5, Y5
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y5, Y5
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 512(R12), Y4, Y4
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 544(R12), Y4, Y4
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y4, Y4
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y4, Y3, Y3
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y5, Y3, Y3
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, 64(R12), Y2, Y2
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     608(R12), Y4
 	VFMADD231PS 576(R12), Y10, Y4
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 640(R12), Y10, Y4
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 672(R12), Y10, Y4
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS 96(R12), Y10, Y4
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 128(R12), Y10, Y4
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 160(R12), Y10, Y4
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 192(R12), Y10, Y4
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS 64(R12), Y10, Y4
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Y0, Y10, Y4
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y2, Y4, Y3, Y2
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y14, Y2, Y11, Y11
 	VMOVUPS   968(SP), Y6
 	VMOVUPS   1000(SP), Y2
@@ -33485,164 +33645,164 @@ rare2:
 	VMOVUPS Y5, 1256(SP)
 	VMOVUPS Y9, 1288(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 480(R12), Y13, Y2
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 704(R12), Y13, Y3
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y3, 704(R12), Y13, Y3
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 736(R12), Y3, Y4
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y4, 736(R12), Y3, Y4
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     512(R12), Y5
 	VFMADD231PS 800(R12), Y4, Y5
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 512(R12), Y5, Y5
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 864(R12), Y5, Y4
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 832(R12), Y5, Y4
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     608(R12), Y6
 	VFMADD231PS 576(R12), Y4, Y6
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 640(R12), Y4, Y6
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 672(R12), Y4, Y6
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS 96(R12), Y4, Y6
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 128(R12), Y4, Y6
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 160(R12), Y4, Y6
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 192(R12), Y4, Y6
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS 64(R12), Y4, Y6
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Y0, Y4, Y6
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 768(R12), Y5, Y7
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y7, 768(R12), Y5, Y7
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 896(R12), Y7, Y7
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 512(R12), Y7, Y7
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 544(R12), Y7, Y7
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y7, Y7
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Y7, Y0, Y7
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y6, Y4, Y7
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y3, Y7, Y3
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     512(R12), Y4
 	VFMADD231PS 64(R12), Y5, Y4
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 512(R12), Y4, Y4
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y4, Y5, Y5
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 512(R12), Y5, Y5
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 544(R12), Y5, Y5
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y5, Y5
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 512(R12), Y4, Y4
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 544(R12), Y4, Y4
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y4, Y4
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y4, Y3, Y3
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y5, Y3, Y3
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, 64(R12), Y2, Y2
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     608(R12), Y4
 	VFMADD231PS 576(R12), Y13, Y4
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 640(R12), Y13, Y4
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 672(R12), Y13, Y4
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS 96(R12), Y13, Y4
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 128(R12), Y13, Y4
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 160(R12), Y13, Y4
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 192(R12), Y13, Y4
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS 64(R12), Y13, Y4
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Y0, Y13, Y4
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y2, Y4, Y3, Y2
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y15, Y2, Y12, Y12
 	VMOVUPS   968(SP), Y6
 	VMOVUPS   1000(SP), Y2
@@ -33657,7 +33817,7 @@ rare2:
 	VMOVUPS   1288(SP), Y9
 
 rare3:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y2, Y8, Y11
 	VFMADD213PS Y3, Y9, Y12
 
@@ -33665,52 +33825,52 @@ rare3:
 	TESTQ R8, R8
 	JZ    absent4
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Y8
 	VMOVUPS    32(R8)(AX*4), Y9
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y8, Y11, Y11
 	VADDPS Y9, Y12, Y12
 
 absent4:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS (R12), Y11, Y13
 	VSUBPS (R12), Y12, Y14
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (SP), Y8
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y6, Y8, Y9
 	VSUBPS Y7, Y8, Y10
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS $0x11, 448(R12), Y9, Y9
 	VCMPPS $0x11, 448(R12), Y10, Y10
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y9, Y2, Y11, Y2
 	VBLENDVPS Y10, Y3, Y12, Y3
 
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	VMULPS 416(R12), Y4, Y11
 	VMULPS 416(R12), Y5, Y12
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS 384(R12), Y13, Y11
 	VFMADD231PS 384(R12), Y14, Y12
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y9, Y4, Y11, Y4
 	VBLENDVPS Y10, Y5, Y12, Y5
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Y1, Y2, Y11
 	VCMPPS $0x1d, Y1, Y3, Y12
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y11, Y8, Y6, Y6
 	VBLENDVPS Y12, Y8, Y7, Y7
 
@@ -33718,7 +33878,7 @@ absent4:
 	TESTQ R9, R9
 	JZ    absent5
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	PREFETCHT1 2048(R9)(AX*4)
 	VANDPS     Y0, Y11, Y8
 	VMOVUPS    Y8, (R9)(AX*4)
@@ -33730,11 +33890,11 @@ absent5:
 	TESTQ R10, R10
 	JZ    absent6
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y11, Y9, Y8
 	VORPS Y12, Y10, Y9
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	PREFETCHT1 512(R10)(AX*1)
 	VMOVMSKPS  Y8, R13
 	PDEPQ      bool_bytes<>+0(SB), R13, R13
@@ -33748,7 +33908,7 @@ absent6:
 	TESTQ R11, R11
 	JZ    absent7
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y11, R13
 	MOVQ      AX, R14
 	SHRQ      $0x03, R14
@@ -33793,73 +33953,79 @@ tail1:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Y1, Y3, Y6
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPS Y6, 224(R12), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS 224(R12), Y3, Y7
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y7, Y3, Y7
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y6, Y7, Y3, Y3
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS 256(R12), Y4, Y7
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y6, Y7, Y4, Y4
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y6, Y6, Y6
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent8
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPS (DI)(AX*4), Y2, Y6
 
 absent8:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y4, Y6, Y6
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS 320(R12), Y6, Y6
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS (R12), Y3, Y7
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS 288(R12), Y3, Y8
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y8, Y7, Y9
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y8, Y7, Y7
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS 32(R12), Y7, Y6
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS 32(R12), Y9, Y7
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     128(R12), Y8
 	VFMADD231PS 96(R12), Y7, Y8
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 160(R12), Y7, Y8
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 192(R12), Y7, Y8
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS 64(R12), Y7, Y8
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Y0, Y7, Y8
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 480(R12), Y7, Y9
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 352(R12), Y9, Y9
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y9, Y9
 	JZ      rare9
 	VMOVUPS Y5, 968(SP)
@@ -33867,164 +34033,164 @@ absent8:
 	VMOVUPS Y4, 1032(SP)
 	VMOVUPS Y6, 1064(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 480(R12), Y7, Y3
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 704(R12), Y7, Y4
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y4, 704(R12), Y7, Y4
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 736(R12), Y4, Y5
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y5, 736(R12), Y4, Y5
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     512(R12), Y6
 	VFMADD231PS 800(R12), Y5, Y6
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 512(R12), Y6, Y6
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 864(R12), Y6, Y5
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 832(R12), Y6, Y5
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     608(R12), Y10
 	VFMADD231PS 576(R12), Y5, Y10
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 640(R12), Y5, Y10
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 672(R12), Y5, Y10
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS 96(R12), Y5, Y10
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 128(R12), Y5, Y10
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 160(R12), Y5, Y10
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 192(R12), Y5, Y10
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS 64(R12), Y5, Y10
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Y0, Y5, Y10
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 768(R12), Y6, Y11
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y11, 768(R12), Y6, Y11
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 896(R12), Y11, Y11
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 512(R12), Y11, Y11
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 544(R12), Y11, Y11
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y11, Y11
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Y11, Y0, Y11
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y10, Y5, Y11
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y4, Y11, Y4
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     512(R12), Y5
 	VFMADD231PS 64(R12), Y6, Y5
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 512(R12), Y5, Y5
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y5, Y6, Y6
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 512(R12), Y6, Y6
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 544(R12), Y6, Y6
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y6, Y6
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 512(R12), Y5, Y5
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 544(R12), Y5, Y5
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y5, Y5
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y5, Y4, Y4
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y6, Y4, Y4
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, 64(R12), Y3, Y3
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     608(R12), Y5
 	VFMADD231PS 576(R12), Y7, Y5
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 640(R12), Y7, Y5
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 672(R12), Y7, Y5
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS 96(R12), Y7, Y5
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 128(R12), Y7, Y5
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 160(R12), Y7, Y5
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 192(R12), Y7, Y5
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS 64(R12), Y7, Y5
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Y0, Y7, Y5
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y3, Y5, Y4, Y3
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y9, Y3, Y8, Y8
 	VMOVUPS   968(SP), Y5
 	VMOVUPS   1000(SP), Y3
@@ -34032,55 +34198,55 @@ absent8:
 	VMOVUPS   1064(SP), Y6
 
 rare9:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y3, Y6, Y8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent10
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMASKMOVPS (R8)(AX*4), Y2, Y6
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y6, Y8, Y8
 
 absent10:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS (R12), Y8, Y9
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (SP), Y6
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y5, Y6, Y7
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS $0x11, 448(R12), Y7, Y7
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y7, Y3, Y8, Y3
 
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	VMULPS 416(R12), Y4, Y8
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS 384(R12), Y9, Y8
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y7, Y4, Y8, Y4
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Y1, Y3, Y8
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y8, Y6, Y5, Y5
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent11
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VANDPS     Y0, Y8, Y6
 	VMASKMOVPS Y6, Y2, (R9)(AX*4)
 
@@ -34089,10 +34255,10 @@ absent11:
 	TESTQ R10, R10
 	JZ    absent12
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y8, Y7, Y6
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VMOVMSKPS Y6, R13
 	PDEPQ     bool_bytes<>+0(SB), R13, R13
 	MOVQ      CX, R14
@@ -34116,7 +34282,7 @@ absent12:
 	TESTQ R11, R11
 	JZ    absent15
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y8, R13
 	VMOVMSKPS Y2, R14
 	ANDL      R14, R13
@@ -34297,75 +34463,81 @@ first17:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y0, Y12
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPS Y12, 288(R12), Y0, Y0
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS 288(R12), Y0, Y13
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y13, Y0, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y12, Y13, Y0, Y0
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS 320(R12), Y4, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y12, Y13, Y4, Y4
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent18
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	PREFETCHT1 2112(DI)(AX*4)
 	VMOVUPS    (DI)(AX*4), Y12
 
 absent18:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y4, Y12, Y12
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS 384(R12), Y12, Y12
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS 64(R12), Y0, Y13
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS 352(R12), Y0, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y14, Y13, Y13
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS 96(R12), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS 96(R12), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     192(R12), Y14
 	VFMADD231PS 160(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 224(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 256(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS 128(R12), Y13, Y14
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 544(R12), Y13, Y15
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 416(R12), Y15, Y15
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y15, Y15
 	JZ      rare19
 	VMOVUPS Y8, 2440(SP)
@@ -34382,165 +34554,165 @@ absent18:
 	VMOVUPS Y7, 2792(SP)
 	VMOVUPS Y11, 2824(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 544(R12), Y13, Y0
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 768(R12), Y13, Y1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y1, 768(R12), Y13, Y1
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 800(R12), Y1, Y2
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y2, 800(R12), Y1, Y2
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     576(R12), Y3
 	VFMADD231PS 864(R12), Y2, Y3
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 576(R12), Y3, Y3
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 928(R12), Y3, Y2
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 896(R12), Y3, Y2
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     672(R12), Y4
 	VFMADD231PS 640(R12), Y2, Y4
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 704(R12), Y2, Y4
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 736(R12), Y2, Y4
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 192(R12), Y2, Y4
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 224(R12), Y2, Y4
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 256(R12), Y2, Y4
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS 128(R12), Y2, Y4
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS (R12), Y2, Y4
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 832(R12), Y3, Y5
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y5, 832(R12), Y3, Y5
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 960(R12), Y5, Y5
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 576(R12), Y5, Y5
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 608(R12), Y5, Y5
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y5, Y5
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VMOVUPS (R12), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     576(R12), Y2
 	VFMADD231PS 128(R12), Y3, Y2
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 576(R12), Y2, Y2
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 576(R12), Y3, Y3
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 608(R12), Y3, Y3
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y3, Y3
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 576(R12), Y2, Y2
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 608(R12), Y2, Y2
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y2, Y2
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, 128(R12), Y0, Y0
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     672(R12), Y2
 	VFMADD231PS 640(R12), Y13, Y2
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 704(R12), Y13, Y2
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 736(R12), Y13, Y2
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS 160(R12), Y13, Y2
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 192(R12), Y13, Y2
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 224(R12), Y13, Y2
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 256(R12), Y13, Y2
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS 128(R12), Y13, Y2
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS (R12), Y13, Y2
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y0, Y2, Y1, Y0
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y15, Y0, Y14, Y14
 	VMOVUPS   2440(SP), Y8
 	VMOVUPS   2472(SP), Y0
@@ -34557,57 +34729,57 @@ absent18:
 	VMOVUPS   2824(SP), Y11
 
 rare19:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y0, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent20
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	PREFETCHT1 2112(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Y12
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y12, Y14, Y14
 
 absent20:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS 64(R12), Y14, Y15
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R13), Y12
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y8, Y12, Y13
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS $0x11, 512(R12), Y13, Y13
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y13, Y0, Y14, Y0
 
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	VMULPS 480(R12), Y4, Y14
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS 448(R12), Y15, Y14
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y13, Y4, Y14, Y4
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y0, Y14
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y14, Y12, Y8, Y8
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent21
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	PREFETCHT1 2048(R9)(AX*4)
 	PREFETCHT1 2112(R9)(AX*4)
 	VANDPS     (R12), Y14, Y12
@@ -34618,10 +34790,10 @@ absent21:
 	TESTQ R10, R10
 	JZ    absent22
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	PREFETCHT1 512(R10)(AX*1)
 	VMOVMSKPS  Y12, R14
 	PDEPQ      bool_bytes<>+0(SB), R14, R14
@@ -34632,7 +34804,7 @@ absent22:
 	TESTQ R11, R11
 	JZ    absent23
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y14, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -34642,73 +34814,79 @@ absent23:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y1, Y12
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPS Y12, 288(R12), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS 288(R12), Y1, Y13
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y13, Y1, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y12, Y13, Y1, Y1
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS 320(R12), Y5, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y12, Y13, Y5, Y5
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent24
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS 32(DI)(AX*4), Y12
 
 absent24:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y5, Y12, Y12
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS 384(R12), Y12, Y12
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS 64(R12), Y1, Y13
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS 352(R12), Y1, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y14, Y13, Y13
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS 96(R12), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS 96(R12), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     192(R12), Y14
 	VFMADD231PS 160(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 224(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 256(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS 128(R12), Y13, Y14
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 544(R12), Y13, Y15
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 416(R12), Y15, Y15
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y15, Y15
 	JZ      rare25
 	VMOVUPS Y0, 2440(SP)
@@ -34725,165 +34903,165 @@ absent24:
 	VMOVUPS Y7, 2792(SP)
 	VMOVUPS Y11, 2824(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 544(R12), Y13, Y0
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 768(R12), Y13, Y1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y1, 768(R12), Y13, Y1
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 800(R12), Y1, Y2
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y2, 800(R12), Y1, Y2
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     576(R12), Y3
 	VFMADD231PS 864(R12), Y2, Y3
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 576(R12), Y3, Y3
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 928(R12), Y3, Y2
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 896(R12), Y3, Y2
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     672(R12), Y4
 	VFMADD231PS 640(R12), Y2, Y4
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 704(R12), Y2, Y4
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 736(R12), Y2, Y4
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 192(R12), Y2, Y4
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 224(R12), Y2, Y4
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 256(R12), Y2, Y4
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS 128(R12), Y2, Y4
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS (R12), Y2, Y4
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 832(R12), Y3, Y5
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y5, 832(R12), Y3, Y5
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 960(R12), Y5, Y5
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 576(R12), Y5, Y5
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 608(R12), Y5, Y5
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y5, Y5
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VMOVUPS (R12), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     576(R12), Y2
 	VFMADD231PS 128(R12), Y3, Y2
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 576(R12), Y2, Y2
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 576(R12), Y3, Y3
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 608(R12), Y3, Y3
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y3, Y3
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 576(R12), Y2, Y2
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 608(R12), Y2, Y2
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y2, Y2
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, 128(R12), Y0, Y0
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     672(R12), Y2
 	VFMADD231PS 640(R12), Y13, Y2
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 704(R12), Y13, Y2
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 736(R12), Y13, Y2
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS 160(R12), Y13, Y2
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 192(R12), Y13, Y2
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 224(R12), Y13, Y2
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 256(R12), Y13, Y2
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS 128(R12), Y13, Y2
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS (R12), Y13, Y2
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y0, Y2, Y1, Y0
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y15, Y0, Y14, Y14
 	VMOVUPS   2440(SP), Y0
 	VMOVUPS   2472(SP), Y4
@@ -34900,55 +35078,55 @@ absent24:
 	VMOVUPS   2824(SP), Y11
 
 rare25:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y1, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent26
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMOVUPS 32(R8)(AX*4), Y12
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y12, Y14, Y14
 
 absent26:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS 64(R12), Y14, Y15
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R13), Y12
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y9, Y12, Y13
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS $0x11, 512(R12), Y13, Y13
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y13, Y1, Y14, Y1
 
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	VMULPS 480(R12), Y5, Y14
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS 448(R12), Y15, Y14
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y13, Y5, Y14, Y5
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y1, Y14
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y14, Y12, Y9, Y9
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent27
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VANDPS  (R12), Y14, Y12
 	VMOVUPS Y12, 32(R9)(AX*4)
 
@@ -34957,10 +35135,10 @@ absent27:
 	TESTQ R10, R10
 	JZ    absent28
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VMOVMSKPS Y12, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      R14, 8(R10)(AX*1)
@@ -34970,7 +35148,7 @@ absent28:
 	TESTQ R11, R11
 	JZ    absent29
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y14, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -34980,73 +35158,79 @@ absent29:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y2, Y12
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPS Y12, 288(R12), Y2, Y2
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS 288(R12), Y2, Y13
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y13, Y2, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y12, Y13, Y2, Y2
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS 320(R12), Y6, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y12, Y13, Y6, Y6
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent30
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS 64(DI)(AX*4), Y12
 
 absent30:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y6, Y12, Y12
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS 384(R12), Y12, Y12
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS 64(R12), Y2, Y13
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS 352(R12), Y2, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y14, Y13, Y13
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS 96(R12), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS 96(R12), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     192(R12), Y14
 	VFMADD231PS 160(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 224(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 256(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS 128(R12), Y13, Y14
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 544(R12), Y13, Y15
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 416(R12), Y15, Y15
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y15, Y15
 	JZ      rare31
 	VMOVUPS Y0, 2440(SP)
@@ -35063,165 +35247,165 @@ absent30:
 	VMOVUPS Y7, 2792(SP)
 	VMOVUPS Y11, 2824(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 544(R12), Y13, Y0
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 768(R12), Y13, Y1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y1, 768(R12), Y13, Y1
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 800(R12), Y1, Y2
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y2, 800(R12), Y1, Y2
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     576(R12), Y3
 	VFMADD231PS 864(R12), Y2, Y3
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 576(R12), Y3, Y3
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 928(R12), Y3, Y2
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 896(R12), Y3, Y2
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     672(R12), Y4
 	VFMADD231PS 640(R12), Y2, Y4
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 704(R12), Y2, Y4
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 736(R12), Y2, Y4
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 192(R12), Y2, Y4
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 224(R12), Y2, Y4
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 256(R12), Y2, Y4
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS 128(R12), Y2, Y4
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS (R12), Y2, Y4
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 832(R12), Y3, Y5
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y5, 832(R12), Y3, Y5
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 960(R12), Y5, Y5
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 576(R12), Y5, Y5
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 608(R12), Y5, Y5
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y5, Y5
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VMOVUPS (R12), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     576(R12), Y2
 	VFMADD231PS 128(R12), Y3, Y2
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 576(R12), Y2, Y2
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 576(R12), Y3, Y3
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 608(R12), Y3, Y3
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y3, Y3
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 576(R12), Y2, Y2
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 608(R12), Y2, Y2
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y2, Y2
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, 128(R12), Y0, Y0
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     672(R12), Y2
 	VFMADD231PS 640(R12), Y13, Y2
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 704(R12), Y13, Y2
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 736(R12), Y13, Y2
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS 160(R12), Y13, Y2
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 192(R12), Y13, Y2
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 224(R12), Y13, Y2
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 256(R12), Y13, Y2
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS 128(R12), Y13, Y2
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS (R12), Y13, Y2
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y0, Y2, Y1, Y0
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y15, Y0, Y14, Y14
 	VMOVUPS   2440(SP), Y0
 	VMOVUPS   2472(SP), Y4
@@ -35238,55 +35422,55 @@ absent30:
 	VMOVUPS   2824(SP), Y11
 
 rare31:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y2, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent32
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMOVUPS 64(R8)(AX*4), Y12
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y12, Y14, Y14
 
 absent32:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS 64(R12), Y14, Y15
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R13), Y12
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y10, Y12, Y13
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS $0x11, 512(R12), Y13, Y13
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y13, Y2, Y14, Y2
 
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	VMULPS 480(R12), Y6, Y14
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS 448(R12), Y15, Y14
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y13, Y6, Y14, Y6
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y2, Y14
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y14, Y12, Y10, Y10
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent33
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VANDPS  (R12), Y14, Y12
 	VMOVUPS Y12, 64(R9)(AX*4)
 
@@ -35295,10 +35479,10 @@ absent33:
 	TESTQ R10, R10
 	JZ    absent34
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VMOVMSKPS Y12, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      R14, 16(R10)(AX*1)
@@ -35308,7 +35492,7 @@ absent34:
 	TESTQ R11, R11
 	JZ    absent35
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y14, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -35318,73 +35502,79 @@ absent35:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y3, Y12
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPS Y12, 288(R12), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS 288(R12), Y3, Y13
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y13, Y3, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y12, Y13, Y3, Y3
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS 320(R12), Y7, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y12, Y13, Y7, Y7
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent36
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS 96(DI)(AX*4), Y12
 
 absent36:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y7, Y12, Y12
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS 384(R12), Y12, Y12
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS 64(R12), Y3, Y13
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS 352(R12), Y3, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y14, Y13, Y13
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS 96(R12), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS 96(R12), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     192(R12), Y14
 	VFMADD231PS 160(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 224(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 256(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS 128(R12), Y13, Y14
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 544(R12), Y13, Y15
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 416(R12), Y15, Y15
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y15, Y15
 	JZ      rare37
 	VMOVUPS Y0, 2440(SP)
@@ -35401,165 +35591,165 @@ absent36:
 	VMOVUPS Y7, 2792(SP)
 	VMOVUPS Y12, 2824(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 544(R12), Y13, Y0
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 768(R12), Y13, Y1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y1, 768(R12), Y13, Y1
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 800(R12), Y1, Y2
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y2, 800(R12), Y1, Y2
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     576(R12), Y3
 	VFMADD231PS 864(R12), Y2, Y3
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 576(R12), Y3, Y3
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 928(R12), Y3, Y2
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 896(R12), Y3, Y2
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     672(R12), Y4
 	VFMADD231PS 640(R12), Y2, Y4
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 704(R12), Y2, Y4
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 736(R12), Y2, Y4
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 192(R12), Y2, Y4
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 224(R12), Y2, Y4
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 256(R12), Y2, Y4
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS 128(R12), Y2, Y4
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS (R12), Y2, Y4
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 832(R12), Y3, Y5
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y5, 832(R12), Y3, Y5
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 960(R12), Y5, Y5
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 576(R12), Y5, Y5
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 608(R12), Y5, Y5
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y5, Y5
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VMOVUPS (R12), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     576(R12), Y2
 	VFMADD231PS 128(R12), Y3, Y2
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 576(R12), Y2, Y2
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 576(R12), Y3, Y3
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 608(R12), Y3, Y3
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y3, Y3
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 576(R12), Y2, Y2
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 608(R12), Y2, Y2
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y2, Y2
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, 128(R12), Y0, Y0
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     672(R12), Y2
 	VFMADD231PS 640(R12), Y13, Y2
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 704(R12), Y13, Y2
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 736(R12), Y13, Y2
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS 160(R12), Y13, Y2
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 192(R12), Y13, Y2
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 224(R12), Y13, Y2
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 256(R12), Y13, Y2
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS 128(R12), Y13, Y2
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS (R12), Y13, Y2
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y0, Y2, Y1, Y0
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y15, Y0, Y14, Y14
 	VMOVUPS   2440(SP), Y0
 	VMOVUPS   2472(SP), Y4
@@ -35576,55 +35766,55 @@ absent36:
 	VMOVUPS   2824(SP), Y12
 
 rare37:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y3, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent38
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMOVUPS 96(R8)(AX*4), Y12
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y12, Y14, Y14
 
 absent38:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS 64(R12), Y14, Y15
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R13), Y12
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y11, Y12, Y13
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS $0x11, 512(R12), Y13, Y13
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y13, Y3, Y14, Y3
 
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	VMULPS 480(R12), Y7, Y14
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS 448(R12), Y15, Y14
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y13, Y7, Y14, Y7
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y3, Y14
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y14, Y12, Y11, Y11
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent39
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VANDPS  (R12), Y14, Y12
 	VMOVUPS Y12, 96(R9)(AX*4)
 
@@ -35633,10 +35823,10 @@ absent39:
 	TESTQ R10, R10
 	JZ    absent40
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VMOVMSKPS Y12, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      R14, 24(R10)(AX*1)
@@ -35646,7 +35836,7 @@ absent40:
 	TESTQ R11, R11
 	JZ    absent41
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y14, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -35715,73 +35905,79 @@ first43:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y1, Y4
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPS Y4, 288(R12), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS 288(R12), Y1, Y5
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y5, Y1, Y5
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y4, Y5, Y1, Y1
+
+	// r10:wb = Add r1:W r9:b
 	VADDPS 320(R12), Y2, Y5
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y4, Y5, Y2, Y2
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y4, Y4, Y4
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent44
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPS (DI)(AX*4), Y0, Y4
 
 absent44:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y2, Y4, Y4
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS 384(R12), Y4, Y4
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS 64(R12), Y1, Y5
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS 352(R12), Y1, Y6
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y6, Y5, Y7
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y6, Y5, Y5
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS 96(R12), Y5, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS 96(R12), Y7, Y5
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     192(R12), Y6
 	VFMADD231PS 160(R12), Y5, Y6
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 224(R12), Y5, Y6
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 256(R12), Y5, Y6
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS 128(R12), Y5, Y6
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS (R12), Y5, Y6
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 544(R12), Y5, Y7
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 416(R12), Y7, Y7
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y7, Y7
 	JZ      rare45
 	VMOVUPS Y3, 2440(SP)
@@ -35789,165 +35985,165 @@ absent44:
 	VMOVUPS Y2, 2504(SP)
 	VMOVUPS Y4, 2536(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 544(R12), Y5, Y1
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 768(R12), Y5, Y2
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y2, 768(R12), Y5, Y2
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 800(R12), Y2, Y3
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y3, 800(R12), Y2, Y3
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     576(R12), Y4
 	VFMADD231PS 864(R12), Y3, Y4
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 576(R12), Y4, Y4
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 928(R12), Y4, Y3
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 896(R12), Y4, Y3
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     672(R12), Y8
 	VFMADD231PS 640(R12), Y3, Y8
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 704(R12), Y3, Y8
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 736(R12), Y3, Y8
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS 160(R12), Y3, Y8
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 192(R12), Y3, Y8
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 224(R12), Y3, Y8
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 256(R12), Y3, Y8
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS 128(R12), Y3, Y8
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS (R12), Y3, Y8
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 832(R12), Y4, Y9
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y9, 832(R12), Y4, Y9
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 960(R12), Y9, Y9
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 576(R12), Y9, Y9
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 608(R12), Y9, Y9
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y9, Y9
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VMOVUPS (R12), Y10
 	VSUBPS  Y9, Y10, Y9
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y8, Y3, Y9
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y2, Y9, Y2
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     576(R12), Y3
 	VFMADD231PS 128(R12), Y4, Y3
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 576(R12), Y3, Y3
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y3, Y4, Y4
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 576(R12), Y4, Y4
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 608(R12), Y4, Y4
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y4, Y4
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 576(R12), Y3, Y3
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 608(R12), Y3, Y3
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y3, Y3
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y3, Y2, Y2
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y4, Y2, Y2
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, 128(R12), Y1, Y1
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     672(R12), Y3
 	VFMADD231PS 640(R12), Y5, Y3
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 704(R12), Y5, Y3
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 736(R12), Y5, Y3
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS 160(R12), Y5, Y3
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 192(R12), Y5, Y3
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 224(R12), Y5, Y3
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 256(R12), Y5, Y3
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS 128(R12), Y5, Y3
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS (R12), Y5, Y3
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y1, Y3, Y2, Y1
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y7, Y1, Y6, Y6
 	VMOVUPS   2440(SP), Y3
 	VMOVUPS   2472(SP), Y1
@@ -35955,55 +36151,55 @@ absent44:
 	VMOVUPS   2536(SP), Y4
 
 rare45:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y1, Y4, Y6
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent46
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMASKMOVPS (R8)(AX*4), Y0, Y4
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y4, Y6, Y6
 
 absent46:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS 64(R12), Y6, Y7
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R13), Y4
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y3, Y4, Y5
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS $0x11, 512(R12), Y5, Y5
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y5, Y1, Y6, Y1
 
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	VMULPS 480(R12), Y2, Y6
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS 448(R12), Y7, Y6
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y5, Y2, Y6, Y2
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, 32(R12), Y1, Y6
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y6, Y4, Y3, Y3
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent47
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VANDPS     (R12), Y6, Y4
 	VMASKMOVPS Y4, Y0, (R9)(AX*4)
 
@@ -36012,10 +36208,10 @@ absent47:
 	TESTQ R10, R10
 	JZ    absent48
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y6, Y5, Y4
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VMOVMSKPS Y4, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
@@ -36039,7 +36235,7 @@ absent48:
 	TESTQ R11, R11
 	JZ    absent51
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y6, R14
 	VMOVMSKPS Y0, R15
 	ANDL      R15, R14
@@ -36194,22 +36390,30 @@ loop1:
 	VCMPPS $0x1d, 32(R14)(AX*4), Y3, Y9
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      608(R12), R13
-	VBLENDVPS Y8, (R13)(AX*4), Y2, Y2
-	VBLENDVPS Y9, 32(R13)(AX*4), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   608(R12), R13
+	VSUBPS (R13)(AX*4), Y2, Y10
+	VSUBPS 32(R13)(AX*4), Y3, Y11
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y10, Y2, Y10
+	VSUBPS Y11, Y3, Y11
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y8, Y10, Y2, Y2
+	VBLENDVPS Y9, Y11, Y3, Y3
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   616(R12), R13
 	VADDPS (R13)(AX*4), Y4, Y10
 	VADDPS 32(R13)(AX*4), Y5, Y11
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y8, Y10, Y4, Y4
 	VBLENDVPS Y9, Y11, Y5, Y5
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 
@@ -36217,84 +36421,84 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	VMOVUPS    (DI)(AX*4), Y8
 	VMOVUPS    32(DI)(AX*4), Y9
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y4, Y8, Y8
 	VSUBPS Y5, Y9, Y9
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   648(R12), R13
 	VMULPS (R13)(AX*4), Y8, Y8
 	VMULPS 32(R13)(AX*4), Y9, Y9
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   624(R12), R13
 	VSUBPS (R13)(AX*4), Y2, Y10
 	VSUBPS 32(R13)(AX*4), Y3, Y12
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   632(R12), R13
 	VSUBPS (R13)(AX*4), Y2, Y13
 	VSUBPS 32(R13)(AX*4), Y3, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y13, Y10, Y15
 	VADDPS Y14, Y12, Y11
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y13, Y10, Y10
 	VMULPS Y14, Y12, Y12
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        640(R12), R13
 	VFMADD231PS (R13)(AX*4), Y10, Y8
 	VFMADD231PS 32(R13)(AX*4), Y12, Y9
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   640(R12), R13
 	VMULPS (R13)(AX*4), Y15, Y10
 	VMULPS 32(R13)(AX*4), Y11, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     32(R12), Y11
 	VFMADD231PS (R12), Y10, Y11
 	VMOVUPS     32(R12), Y12
 	VFMADD231PS (R12), Y13, Y12
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 64(R12), Y10, Y11
 	VFMADD213PS 64(R12), Y13, Y12
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 96(R12), Y10, Y11
 	VFMADD213PS 96(R12), Y13, Y12
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS Y1, Y10, Y11
 	VFMADD213PS Y1, Y13, Y12
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Y0, Y10, Y11
 	VFMADD213PS Y0, Y13, Y12
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 160(R12), Y10, Y14
 	VANDPS 160(R12), Y13, Y15
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 128(R12), Y14, Y14
 	VCMPPS $0x1e, 128(R12), Y15, Y15
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y14, Y14
 	JZ      rare2
 	VMOVUPS Y6, 720(SP)
@@ -36309,164 +36513,164 @@ absent1:
 	VMOVUPS Y12, 1008(SP)
 	VMOVUPS Y15, 1040(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 160(R12), Y10, Y2
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 384(R12), Y10, Y3
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y3, 384(R12), Y10, Y3
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 416(R12), Y3, Y4
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y4, 416(R12), Y3, Y4
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     192(R12), Y5
 	VFMADD231PS 480(R12), Y4, Y5
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 192(R12), Y5, Y5
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 544(R12), Y5, Y4
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 512(R12), Y5, Y4
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     288(R12), Y6
 	VFMADD231PS 256(R12), Y4, Y6
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 320(R12), Y4, Y6
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 352(R12), Y4, Y6
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS (R12), Y4, Y6
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 32(R12), Y4, Y6
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 64(R12), Y4, Y6
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 96(R12), Y4, Y6
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Y1, Y4, Y6
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Y0, Y4, Y6
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 448(R12), Y5, Y7
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y7, 448(R12), Y5, Y7
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 576(R12), Y7, Y7
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 192(R12), Y7, Y7
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 224(R12), Y7, Y7
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y7, Y7
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Y7, Y0, Y7
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y6, Y4, Y7
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y3, Y7, Y3
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     192(R12), Y4
 	VFMADD231PS Y1, Y5, Y4
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 192(R12), Y4, Y4
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y4, Y5, Y5
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 192(R12), Y5, Y5
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 224(R12), Y5, Y5
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y5, Y5
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 192(R12), Y4, Y4
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 224(R12), Y4, Y4
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y4, Y4
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y4, Y3, Y3
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y5, Y3, Y3
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Y1, Y2, Y2
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     288(R12), Y4
 	VFMADD231PS 256(R12), Y10, Y4
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 320(R12), Y10, Y4
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 352(R12), Y10, Y4
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS (R12), Y10, Y4
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 32(R12), Y10, Y4
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 64(R12), Y10, Y4
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 96(R12), Y10, Y4
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Y1, Y10, Y4
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Y0, Y10, Y4
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y2, Y4, Y3, Y2
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y14, Y2, Y11, Y11
 	VMOVUPS   720(SP), Y6
 	VMOVUPS   752(SP), Y2
@@ -36495,164 +36699,164 @@ rare2:
 	VMOVUPS Y5, 1008(SP)
 	VMOVUPS Y9, 1040(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 160(R12), Y13, Y2
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 384(R12), Y13, Y3
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y3, 384(R12), Y13, Y3
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 416(R12), Y3, Y4
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y4, 416(R12), Y3, Y4
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     192(R12), Y5
 	VFMADD231PS 480(R12), Y4, Y5
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 192(R12), Y5, Y5
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 544(R12), Y5, Y4
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 512(R12), Y5, Y4
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     288(R12), Y6
 	VFMADD231PS 256(R12), Y4, Y6
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 320(R12), Y4, Y6
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 352(R12), Y4, Y6
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS (R12), Y4, Y6
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 32(R12), Y4, Y6
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 64(R12), Y4, Y6
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 96(R12), Y4, Y6
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Y1, Y4, Y6
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Y0, Y4, Y6
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 448(R12), Y5, Y7
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y7, 448(R12), Y5, Y7
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 576(R12), Y7, Y7
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 192(R12), Y7, Y7
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 224(R12), Y7, Y7
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y7, Y7
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Y7, Y0, Y7
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y6, Y4, Y7
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y3, Y7, Y3
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     192(R12), Y4
 	VFMADD231PS Y1, Y5, Y4
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 192(R12), Y4, Y4
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y4, Y5, Y5
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 192(R12), Y5, Y5
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 224(R12), Y5, Y5
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y5, Y5
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 192(R12), Y4, Y4
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 224(R12), Y4, Y4
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y4, Y4
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y4, Y3, Y3
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y5, Y3, Y3
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Y1, Y2, Y2
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     288(R12), Y4
 	VFMADD231PS 256(R12), Y13, Y4
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 320(R12), Y13, Y4
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 352(R12), Y13, Y4
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS (R12), Y13, Y4
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 32(R12), Y13, Y4
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 64(R12), Y13, Y4
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 96(R12), Y13, Y4
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Y1, Y13, Y4
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Y0, Y13, Y4
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y2, Y4, Y3, Y2
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y15, Y2, Y12, Y12
 	VMOVUPS   720(SP), Y6
 	VMOVUPS   752(SP), Y2
@@ -36667,7 +36871,7 @@ rare2:
 	VMOVUPS   1040(SP), Y9
 
 rare3:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y2, Y8, Y11
 	VFMADD213PS Y3, Y9, Y12
 
@@ -36675,59 +36879,59 @@ rare3:
 	TESTQ R8, R8
 	JZ    absent4
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Y8
 	VMOVUPS    32(R8)(AX*4), Y9
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y8, Y11, Y11
 	VADDPS Y9, Y12, Y12
 
 absent4:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	MOVQ   624(R12), R13
 	VSUBPS (R13)(AX*4), Y11, Y13
 	VSUBPS 32(R13)(AX*4), Y12, Y14
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (SP), Y8
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y6, Y8, Y9
 	VSUBPS Y7, Y8, Y10
 
-	// r115:tauRef = Param TauRef
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r117:tauRef = Param TauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	MOVQ   672(R12), R13
 	VCMPPS $0x11, (R13)(AX*4), Y9, Y9
 	VCMPPS $0x11, 32(R13)(AX*4), Y10, Y10
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y9, Y2, Y11, Y2
 	VBLENDVPS Y10, Y3, Y12, Y3
 
-	// r108:ka = Param Ka
-	// r110:keep = Param Keep
-	// r111:wkeep = Mul r110:keep r9:u
+	// r110:ka = Param Ka
+	// r112:keep = Param Keep
+	// r113:wkeep = Mul r112:keep r11:u
 	MOVQ   656(R12), R13
 	VMULPS (R13)(AX*4), Y4, Y11
 	VMULPS 32(R13)(AX*4), Y5, Y12
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	MOVQ        664(R12), R13
 	VFMADD231PS (R13)(AX*4), Y13, Y11
 	VFMADD231PS 32(R13)(AX*4), Y14, Y12
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y9, Y4, Y11, Y4
 	VBLENDVPS Y10, Y5, Y12, Y5
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, (R14)(AX*4), Y2, Y11
 	VCMPPS $0x1d, 32(R14)(AX*4), Y3, Y12
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y11, Y8, Y6, Y6
 	VBLENDVPS Y12, Y8, Y7, Y7
 
@@ -36735,7 +36939,7 @@ absent4:
 	TESTQ R9, R9
 	JZ    absent5
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	PREFETCHT1 2048(R9)(AX*4)
 	VANDPS     Y0, Y11, Y8
 	VMOVUPS    Y8, (R9)(AX*4)
@@ -36747,11 +36951,11 @@ absent5:
 	TESTQ R10, R10
 	JZ    absent6
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y11, Y9, Y8
 	VORPS Y12, Y10, Y9
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	PREFETCHT1 512(R10)(AX*1)
 	VMOVMSKPS  Y8, R13
 	PDEPQ      bool_bytes<>+0(SB), R13, R13
@@ -36765,7 +36969,7 @@ absent6:
 	TESTQ R11, R11
 	JZ    absent7
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y11, R13
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -36817,93 +37021,99 @@ tail1:
 	MOVQ       608(R12), R13
 	VMASKMOVPS (R13)(AX*4), Y2, Y8
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS Y8, Y3, Y8
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y8, Y3, Y8
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBLENDVPS Y7, Y8, Y3, Y3
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ       616(R12), R13
 	VMASKMOVPS (R13)(AX*4), Y2, Y8
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPS Y8, Y4, Y8
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y7, Y8, Y4, Y4
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent8
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPS (DI)(AX*4), Y2, Y7
 
 absent8:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y4, Y7, Y7
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	MOVQ       648(R12), R13
 	VMASKMOVPS (R13)(AX*4), Y2, Y8
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS Y7, Y8, Y7
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ       624(R12), R13
 	VMASKMOVPS (R13)(AX*4), Y2, Y8
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS Y8, Y3, Y9
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ       632(R12), R13
 	VMASKMOVPS (R13)(AX*4), Y2, Y10
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS Y10, Y3, Y10
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y10, Y9, Y11
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y10, Y9, Y9
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ       640(R12), R13
 	VMASKMOVPS (R13)(AX*4), Y2, Y10
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Y9, Y10, Y7
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Y11, Y10, Y10
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     32(R12), Y9
 	VFMADD231PS (R12), Y10, Y9
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 64(R12), Y10, Y9
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 96(R12), Y10, Y9
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS Y1, Y10, Y9
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS Y0, Y10, Y9
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 160(R12), Y10, Y11
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 128(R12), Y11, Y11
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y11, Y11
 	JZ      rare9
 	VMOVUPS Y5, 720(SP)
@@ -36913,164 +37123,164 @@ absent8:
 	VMOVUPS Y8, 848(SP)
 	VMOVUPS Y7, 880(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 160(R12), Y10, Y3
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 384(R12), Y10, Y4
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y4, 384(R12), Y10, Y4
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 416(R12), Y4, Y5
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y5, 416(R12), Y4, Y5
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     192(R12), Y6
 	VFMADD231PS 480(R12), Y5, Y6
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 192(R12), Y6, Y6
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 544(R12), Y6, Y5
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 512(R12), Y6, Y5
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     288(R12), Y7
 	VFMADD231PS 256(R12), Y5, Y7
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 320(R12), Y5, Y7
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 352(R12), Y5, Y7
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS (R12), Y5, Y7
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 32(R12), Y5, Y7
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 64(R12), Y5, Y7
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 96(R12), Y5, Y7
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS Y1, Y5, Y7
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS Y0, Y5, Y7
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 448(R12), Y6, Y8
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y8, 448(R12), Y6, Y8
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 576(R12), Y8, Y8
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 192(R12), Y8, Y8
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 224(R12), Y8, Y8
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y8, Y8
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VSUBPS Y8, Y0, Y8
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y7, Y5, Y8
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y4, Y8, Y4
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     192(R12), Y5
 	VFMADD231PS Y1, Y6, Y5
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 192(R12), Y5, Y5
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y5, Y6, Y6
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 192(R12), Y6, Y6
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 224(R12), Y6, Y6
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y6, Y6
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 192(R12), Y5, Y5
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 224(R12), Y5, Y5
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y5, Y5
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y5, Y4, Y4
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y6, Y4, Y4
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, Y1, Y3, Y3
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     288(R12), Y5
 	VFMADD231PS 256(R12), Y10, Y5
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 320(R12), Y10, Y5
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 352(R12), Y10, Y5
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS (R12), Y10, Y5
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 32(R12), Y10, Y5
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 64(R12), Y10, Y5
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 96(R12), Y10, Y5
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS Y1, Y10, Y5
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS Y0, Y10, Y5
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y3, Y5, Y4, Y3
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y11, Y3, Y9, Y9
 	VMOVUPS   720(SP), Y5
 	VMOVUPS   752(SP), Y6
@@ -37080,67 +37290,67 @@ absent8:
 	VMOVUPS   880(SP), Y7
 
 rare9:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y3, Y7, Y9
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent10
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMASKMOVPS (R8)(AX*4), Y2, Y7
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y7, Y9, Y9
 
 absent10:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS Y8, Y9, Y10
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (SP), Y7
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y5, Y7, Y8
 
-	// r115:tauRef = Param TauRef
+	// r117:tauRef = Param TauRef
 	MOVQ       672(R12), R13
 	VMASKMOVPS (R13)(AX*4), Y2, Y11
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS $0x11, Y11, Y8, Y8
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y8, Y3, Y9, Y3
 
-	// r108:ka = Param Ka
+	// r110:ka = Param Ka
 	MOVQ       664(R12), R13
 	VMASKMOVPS (R13)(AX*4), Y2, Y9
 
-	// r110:keep = Param Keep
+	// r112:keep = Param Keep
 	MOVQ       656(R12), R13
 	VMASKMOVPS (R13)(AX*4), Y2, Y11
 
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	VMULPS Y4, Y11, Y11
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS Y10, Y9, Y11
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y8, Y4, Y11, Y4
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Y6, Y3, Y6
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y6, Y7, Y5, Y5
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent11
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VANDPS     Y0, Y6, Y7
 	VMASKMOVPS Y7, Y2, (R9)(AX*4)
 
@@ -37149,10 +37359,10 @@ absent11:
 	TESTQ R10, R10
 	JZ    absent12
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y6, Y8, Y7
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VMOVMSKPS Y7, R13
 	PDEPQ     bool_bytes<>+0(SB), R13, R13
 	MOVQ      CX, R15
@@ -37176,7 +37386,7 @@ absent12:
 	TESTQ R11, R11
 	JZ    absent15
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y6, R13
 	VMOVMSKPS Y2, R15
 	ANDL      R15, R13
@@ -37370,87 +37580,93 @@ first17:
 	VCMPPS $0x1d, (R14)(AX*4), Y0, Y12
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      680(R12), R14
-	VBLENDVPS Y12, (R14)(AX*4), Y0, Y0
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   680(R12), R14
+	VSUBPS (R14)(AX*4), Y0, Y13
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y13, Y0, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y12, Y13, Y0, Y0
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   688(R12), R14
 	VADDPS (R14)(AX*4), Y4, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y12, Y13, Y4, Y4
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent18
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*4)
 	PREFETCHT1 2112(DI)(AX*4)
 	VMOVUPS    (DI)(AX*4), Y12
 
 absent18:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y4, Y12, Y12
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   720(R12), R14
 	VMULPS (R14)(AX*4), Y12, Y12
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   696(R12), R14
 	VSUBPS (R14)(AX*4), Y0, Y13
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   704(R12), R14
 	VSUBPS (R14)(AX*4), Y0, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y14, Y13, Y13
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        712(R12), R14
 	VFMADD231PS (R14)(AX*4), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   712(R12), R14
 	VMULPS (R14)(AX*4), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     96(R12), Y14
 	VFMADD231PS 64(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 128(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 160(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS 32(R12), Y13, Y14
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 224(R12), Y13, Y15
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 192(R12), Y15, Y15
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y15, Y15
 	JZ      rare19
 	VMOVUPS Y8, 1952(SP)
@@ -37467,165 +37683,165 @@ absent18:
 	VMOVUPS Y7, 2304(SP)
 	VMOVUPS Y11, 2336(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 224(R12), Y13, Y0
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 448(R12), Y13, Y1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y1, 448(R12), Y13, Y1
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 480(R12), Y1, Y2
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y2, 480(R12), Y1, Y2
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     256(R12), Y3
 	VFMADD231PS 544(R12), Y2, Y3
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 256(R12), Y3, Y3
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 608(R12), Y3, Y2
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 576(R12), Y3, Y2
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     352(R12), Y4
 	VFMADD231PS 320(R12), Y2, Y4
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 384(R12), Y2, Y4
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 416(R12), Y2, Y4
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS 64(R12), Y2, Y4
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 96(R12), Y2, Y4
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 128(R12), Y2, Y4
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS 32(R12), Y2, Y4
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS (R12), Y2, Y4
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 512(R12), Y3, Y5
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y5, 512(R12), Y3, Y5
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 640(R12), Y5, Y5
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 256(R12), Y5, Y5
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 288(R12), Y5, Y5
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y5, Y5
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VMOVUPS (R12), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     256(R12), Y2
 	VFMADD231PS 32(R12), Y3, Y2
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 256(R12), Y2, Y2
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 256(R12), Y3, Y3
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 288(R12), Y3, Y3
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y3, Y3
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 256(R12), Y2, Y2
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 288(R12), Y2, Y2
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y2, Y2
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, 32(R12), Y0, Y0
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     352(R12), Y2
 	VFMADD231PS 320(R12), Y13, Y2
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 384(R12), Y13, Y2
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 416(R12), Y13, Y2
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS 64(R12), Y13, Y2
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 96(R12), Y13, Y2
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 128(R12), Y13, Y2
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 160(R12), Y13, Y2
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS 32(R12), Y13, Y2
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS (R12), Y13, Y2
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y0, Y2, Y1, Y0
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y15, Y0, Y14, Y14
 	VMOVUPS   1952(SP), Y8
 	VMOVUPS   1984(SP), Y0
@@ -37642,65 +37858,65 @@ absent18:
 	VMOVUPS   2336(SP), Y11
 
 rare19:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y0, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent20
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	PREFETCHT1 2048(R8)(AX*4)
 	PREFETCHT1 2112(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Y12
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y12, Y14, Y14
 
 absent20:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	MOVQ   696(R12), R14
 	VSUBPS (R14)(AX*4), Y14, Y15
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R13), Y12
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y8, Y12, Y13
 
-	// r115:tauRef = Param TauRef
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r117:tauRef = Param TauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	MOVQ   744(R12), R14
 	VCMPPS $0x11, (R14)(AX*4), Y13, Y13
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y13, Y0, Y14, Y0
 
-	// r108:ka = Param Ka
-	// r110:keep = Param Keep
-	// r111:wkeep = Mul r110:keep r9:u
+	// r110:ka = Param Ka
+	// r112:keep = Param Keep
+	// r113:wkeep = Mul r112:keep r11:u
 	MOVQ   728(R12), R14
 	VMULPS (R14)(AX*4), Y4, Y14
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	MOVQ        736(R12), R14
 	VFMADD231PS (R14)(AX*4), Y15, Y14
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y13, Y4, Y14, Y4
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	MOVQ   672(R12), R14
 	VCMPPS $0x1d, (R14)(AX*4), Y0, Y14
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y14, Y12, Y8, Y8
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent21
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	PREFETCHT1 2048(R9)(AX*4)
 	PREFETCHT1 2112(R9)(AX*4)
 	VANDPS     (R12), Y14, Y12
@@ -37711,10 +37927,10 @@ absent21:
 	TESTQ R10, R10
 	JZ    absent22
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	PREFETCHT1 512(R10)(AX*1)
 	VMOVMSKPS  Y12, R14
 	PDEPQ      bool_bytes<>+0(SB), R14, R14
@@ -37725,7 +37941,7 @@ absent22:
 	TESTQ R11, R11
 	JZ    absent23
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y14, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -37738,85 +37954,91 @@ absent23:
 	VCMPPS $0x1d, 32(R14)(AX*4), Y1, Y12
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      680(R12), R14
-	VBLENDVPS Y12, 32(R14)(AX*4), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   680(R12), R14
+	VSUBPS 32(R14)(AX*4), Y1, Y13
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y13, Y1, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y12, Y13, Y1, Y1
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   688(R12), R14
 	VADDPS 32(R14)(AX*4), Y5, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y12, Y13, Y5, Y5
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent24
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS 32(DI)(AX*4), Y12
 
 absent24:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y5, Y12, Y12
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   720(R12), R14
 	VMULPS 32(R14)(AX*4), Y12, Y12
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   696(R12), R14
 	VSUBPS 32(R14)(AX*4), Y1, Y13
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   704(R12), R14
 	VSUBPS 32(R14)(AX*4), Y1, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y14, Y13, Y13
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        712(R12), R14
 	VFMADD231PS 32(R14)(AX*4), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   712(R12), R14
 	VMULPS 32(R14)(AX*4), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     96(R12), Y14
 	VFMADD231PS 64(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 128(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 160(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS 32(R12), Y13, Y14
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 224(R12), Y13, Y15
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 192(R12), Y15, Y15
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y15, Y15
 	JZ      rare25
 	VMOVUPS Y0, 1952(SP)
@@ -37833,165 +38055,165 @@ absent24:
 	VMOVUPS Y7, 2304(SP)
 	VMOVUPS Y11, 2336(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 224(R12), Y13, Y0
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 448(R12), Y13, Y1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y1, 448(R12), Y13, Y1
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 480(R12), Y1, Y2
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y2, 480(R12), Y1, Y2
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     256(R12), Y3
 	VFMADD231PS 544(R12), Y2, Y3
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 256(R12), Y3, Y3
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 608(R12), Y3, Y2
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 576(R12), Y3, Y2
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     352(R12), Y4
 	VFMADD231PS 320(R12), Y2, Y4
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 384(R12), Y2, Y4
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 416(R12), Y2, Y4
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS 64(R12), Y2, Y4
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 96(R12), Y2, Y4
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 128(R12), Y2, Y4
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS 32(R12), Y2, Y4
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS (R12), Y2, Y4
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 512(R12), Y3, Y5
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y5, 512(R12), Y3, Y5
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 640(R12), Y5, Y5
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 256(R12), Y5, Y5
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 288(R12), Y5, Y5
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y5, Y5
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VMOVUPS (R12), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     256(R12), Y2
 	VFMADD231PS 32(R12), Y3, Y2
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 256(R12), Y2, Y2
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 256(R12), Y3, Y3
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 288(R12), Y3, Y3
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y3, Y3
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 256(R12), Y2, Y2
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 288(R12), Y2, Y2
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y2, Y2
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, 32(R12), Y0, Y0
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     352(R12), Y2
 	VFMADD231PS 320(R12), Y13, Y2
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 384(R12), Y13, Y2
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 416(R12), Y13, Y2
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS 64(R12), Y13, Y2
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 96(R12), Y13, Y2
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 128(R12), Y13, Y2
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 160(R12), Y13, Y2
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS 32(R12), Y13, Y2
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS (R12), Y13, Y2
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y0, Y2, Y1, Y0
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y15, Y0, Y14, Y14
 	VMOVUPS   1952(SP), Y0
 	VMOVUPS   1984(SP), Y4
@@ -38008,63 +38230,63 @@ absent24:
 	VMOVUPS   2336(SP), Y11
 
 rare25:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y1, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent26
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMOVUPS 32(R8)(AX*4), Y12
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y12, Y14, Y14
 
 absent26:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	MOVQ   696(R12), R14
 	VSUBPS 32(R14)(AX*4), Y14, Y15
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R13), Y12
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y9, Y12, Y13
 
-	// r115:tauRef = Param TauRef
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r117:tauRef = Param TauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	MOVQ   744(R12), R14
 	VCMPPS $0x11, 32(R14)(AX*4), Y13, Y13
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y13, Y1, Y14, Y1
 
-	// r108:ka = Param Ka
-	// r110:keep = Param Keep
-	// r111:wkeep = Mul r110:keep r9:u
+	// r110:ka = Param Ka
+	// r112:keep = Param Keep
+	// r113:wkeep = Mul r112:keep r11:u
 	MOVQ   728(R12), R14
 	VMULPS 32(R14)(AX*4), Y5, Y14
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	MOVQ        736(R12), R14
 	VFMADD231PS 32(R14)(AX*4), Y15, Y14
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y13, Y5, Y14, Y5
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	MOVQ   672(R12), R14
 	VCMPPS $0x1d, 32(R14)(AX*4), Y1, Y14
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y14, Y12, Y9, Y9
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent27
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VANDPS  (R12), Y14, Y12
 	VMOVUPS Y12, 32(R9)(AX*4)
 
@@ -38073,10 +38295,10 @@ absent27:
 	TESTQ R10, R10
 	JZ    absent28
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VMOVMSKPS Y12, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      R14, 8(R10)(AX*1)
@@ -38086,7 +38308,7 @@ absent28:
 	TESTQ R11, R11
 	JZ    absent29
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y14, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -38099,85 +38321,91 @@ absent29:
 	VCMPPS $0x1d, 64(R14)(AX*4), Y2, Y12
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      680(R12), R14
-	VBLENDVPS Y12, 64(R14)(AX*4), Y2, Y2
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   680(R12), R14
+	VSUBPS 64(R14)(AX*4), Y2, Y13
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y13, Y2, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y12, Y13, Y2, Y2
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   688(R12), R14
 	VADDPS 64(R14)(AX*4), Y6, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y12, Y13, Y6, Y6
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent30
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS 64(DI)(AX*4), Y12
 
 absent30:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y6, Y12, Y12
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   720(R12), R14
 	VMULPS 64(R14)(AX*4), Y12, Y12
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   696(R12), R14
 	VSUBPS 64(R14)(AX*4), Y2, Y13
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   704(R12), R14
 	VSUBPS 64(R14)(AX*4), Y2, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y14, Y13, Y13
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        712(R12), R14
 	VFMADD231PS 64(R14)(AX*4), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   712(R12), R14
 	VMULPS 64(R14)(AX*4), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     96(R12), Y14
 	VFMADD231PS 64(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 128(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 160(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS 32(R12), Y13, Y14
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 224(R12), Y13, Y15
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 192(R12), Y15, Y15
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y15, Y15
 	JZ      rare31
 	VMOVUPS Y0, 1952(SP)
@@ -38194,165 +38422,165 @@ absent30:
 	VMOVUPS Y7, 2304(SP)
 	VMOVUPS Y11, 2336(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 224(R12), Y13, Y0
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 448(R12), Y13, Y1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y1, 448(R12), Y13, Y1
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 480(R12), Y1, Y2
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y2, 480(R12), Y1, Y2
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     256(R12), Y3
 	VFMADD231PS 544(R12), Y2, Y3
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 256(R12), Y3, Y3
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 608(R12), Y3, Y2
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 576(R12), Y3, Y2
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     352(R12), Y4
 	VFMADD231PS 320(R12), Y2, Y4
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 384(R12), Y2, Y4
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 416(R12), Y2, Y4
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS 64(R12), Y2, Y4
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 96(R12), Y2, Y4
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 128(R12), Y2, Y4
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS 32(R12), Y2, Y4
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS (R12), Y2, Y4
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 512(R12), Y3, Y5
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y5, 512(R12), Y3, Y5
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 640(R12), Y5, Y5
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 256(R12), Y5, Y5
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 288(R12), Y5, Y5
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y5, Y5
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VMOVUPS (R12), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     256(R12), Y2
 	VFMADD231PS 32(R12), Y3, Y2
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 256(R12), Y2, Y2
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 256(R12), Y3, Y3
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 288(R12), Y3, Y3
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y3, Y3
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 256(R12), Y2, Y2
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 288(R12), Y2, Y2
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y2, Y2
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, 32(R12), Y0, Y0
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     352(R12), Y2
 	VFMADD231PS 320(R12), Y13, Y2
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 384(R12), Y13, Y2
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 416(R12), Y13, Y2
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS 64(R12), Y13, Y2
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 96(R12), Y13, Y2
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 128(R12), Y13, Y2
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 160(R12), Y13, Y2
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS 32(R12), Y13, Y2
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS (R12), Y13, Y2
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y0, Y2, Y1, Y0
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y15, Y0, Y14, Y14
 	VMOVUPS   1952(SP), Y0
 	VMOVUPS   1984(SP), Y4
@@ -38369,63 +38597,63 @@ absent30:
 	VMOVUPS   2336(SP), Y11
 
 rare31:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y2, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent32
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMOVUPS 64(R8)(AX*4), Y12
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y12, Y14, Y14
 
 absent32:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	MOVQ   696(R12), R14
 	VSUBPS 64(R14)(AX*4), Y14, Y15
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R13), Y12
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y10, Y12, Y13
 
-	// r115:tauRef = Param TauRef
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r117:tauRef = Param TauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	MOVQ   744(R12), R14
 	VCMPPS $0x11, 64(R14)(AX*4), Y13, Y13
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y13, Y2, Y14, Y2
 
-	// r108:ka = Param Ka
-	// r110:keep = Param Keep
-	// r111:wkeep = Mul r110:keep r9:u
+	// r110:ka = Param Ka
+	// r112:keep = Param Keep
+	// r113:wkeep = Mul r112:keep r11:u
 	MOVQ   728(R12), R14
 	VMULPS 64(R14)(AX*4), Y6, Y14
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	MOVQ        736(R12), R14
 	VFMADD231PS 64(R14)(AX*4), Y15, Y14
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y13, Y6, Y14, Y6
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	MOVQ   672(R12), R14
 	VCMPPS $0x1d, 64(R14)(AX*4), Y2, Y14
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y14, Y12, Y10, Y10
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent33
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VANDPS  (R12), Y14, Y12
 	VMOVUPS Y12, 64(R9)(AX*4)
 
@@ -38434,10 +38662,10 @@ absent33:
 	TESTQ R10, R10
 	JZ    absent34
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VMOVMSKPS Y12, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      R14, 16(R10)(AX*1)
@@ -38447,7 +38675,7 @@ absent34:
 	TESTQ R11, R11
 	JZ    absent35
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y14, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -38460,85 +38688,91 @@ absent35:
 	VCMPPS $0x1d, 96(R14)(AX*4), Y3, Y12
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      680(R12), R14
-	VBLENDVPS Y12, 96(R14)(AX*4), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   680(R12), R14
+	VSUBPS 96(R14)(AX*4), Y3, Y13
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y13, Y3, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPS Y12, Y13, Y3, Y3
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   688(R12), R14
 	VADDPS 96(R14)(AX*4), Y7, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y12, Y13, Y7, Y7
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent36
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPS 96(DI)(AX*4), Y12
 
 absent36:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y7, Y12, Y12
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   720(R12), R14
 	VMULPS 96(R14)(AX*4), Y12, Y12
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   696(R12), R14
 	VSUBPS 96(R14)(AX*4), Y3, Y13
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   704(R12), R14
 	VSUBPS 96(R14)(AX*4), Y3, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y14, Y13, Y13
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        712(R12), R14
 	VFMADD231PS 96(R14)(AX*4), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   712(R12), R14
 	VMULPS 96(R14)(AX*4), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     96(R12), Y14
 	VFMADD231PS 64(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 128(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 160(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS 32(R12), Y13, Y14
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 224(R12), Y13, Y15
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 192(R12), Y15, Y15
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y15, Y15
 	JZ      rare37
 	VMOVUPS Y0, 1952(SP)
@@ -38555,165 +38789,165 @@ absent36:
 	VMOVUPS Y7, 2304(SP)
 	VMOVUPS Y12, 2336(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 224(R12), Y13, Y0
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 448(R12), Y13, Y1
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y1, 448(R12), Y13, Y1
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 480(R12), Y1, Y2
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y2, 480(R12), Y1, Y2
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     256(R12), Y3
 	VFMADD231PS 544(R12), Y2, Y3
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 256(R12), Y3, Y3
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 608(R12), Y3, Y2
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 576(R12), Y3, Y2
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     352(R12), Y4
 	VFMADD231PS 320(R12), Y2, Y4
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 384(R12), Y2, Y4
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 416(R12), Y2, Y4
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS 64(R12), Y2, Y4
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 96(R12), Y2, Y4
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 128(R12), Y2, Y4
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 160(R12), Y2, Y4
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS 32(R12), Y2, Y4
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS (R12), Y2, Y4
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 512(R12), Y3, Y5
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y5, 512(R12), Y3, Y5
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 640(R12), Y5, Y5
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 256(R12), Y5, Y5
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 288(R12), Y5, Y5
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y5, Y5
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VMOVUPS (R12), Y6
 	VSUBPS  Y5, Y6, Y5
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y4, Y2, Y5
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y1, Y5, Y1
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     256(R12), Y2
 	VFMADD231PS 32(R12), Y3, Y2
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 256(R12), Y2, Y2
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y2, Y3, Y3
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 256(R12), Y3, Y3
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 288(R12), Y3, Y3
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y3, Y3
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 256(R12), Y2, Y2
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 288(R12), Y2, Y2
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y2, Y2
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y2, Y1, Y1
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y3, Y1, Y1
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, 32(R12), Y0, Y0
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     352(R12), Y2
 	VFMADD231PS 320(R12), Y13, Y2
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 384(R12), Y13, Y2
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 416(R12), Y13, Y2
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS 64(R12), Y13, Y2
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 96(R12), Y13, Y2
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 128(R12), Y13, Y2
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 160(R12), Y13, Y2
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS 32(R12), Y13, Y2
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS (R12), Y13, Y2
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y0, Y2, Y1, Y0
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y15, Y0, Y14, Y14
 	VMOVUPS   1952(SP), Y0
 	VMOVUPS   1984(SP), Y4
@@ -38730,63 +38964,63 @@ absent36:
 	VMOVUPS   2336(SP), Y12
 
 rare37:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y3, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent38
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMOVUPS 96(R8)(AX*4), Y12
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y12, Y14, Y14
 
 absent38:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	MOVQ   696(R12), R14
 	VSUBPS 96(R14)(AX*4), Y14, Y15
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R13), Y12
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y11, Y12, Y13
 
-	// r115:tauRef = Param TauRef
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r117:tauRef = Param TauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	MOVQ   744(R12), R14
 	VCMPPS $0x11, 96(R14)(AX*4), Y13, Y13
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y13, Y3, Y14, Y3
 
-	// r108:ka = Param Ka
-	// r110:keep = Param Keep
-	// r111:wkeep = Mul r110:keep r9:u
+	// r110:ka = Param Ka
+	// r112:keep = Param Keep
+	// r113:wkeep = Mul r112:keep r11:u
 	MOVQ   728(R12), R14
 	VMULPS 96(R14)(AX*4), Y7, Y14
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	MOVQ        736(R12), R14
 	VFMADD231PS 96(R14)(AX*4), Y15, Y14
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y13, Y7, Y14, Y7
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	MOVQ   672(R12), R14
 	VCMPPS $0x1d, 96(R14)(AX*4), Y3, Y14
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y14, Y12, Y11, Y11
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent39
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VANDPS  (R12), Y14, Y12
 	VMOVUPS Y12, 96(R9)(AX*4)
 
@@ -38795,10 +39029,10 @@ absent39:
 	TESTQ R10, R10
 	JZ    absent40
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VMOVMSKPS Y12, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      R14, 24(R10)(AX*1)
@@ -38808,7 +39042,7 @@ absent40:
 	TESTQ R11, R11
 	JZ    absent41
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y14, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -38885,93 +39119,99 @@ first43:
 	MOVQ       680(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y6
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPS Y6, Y1, Y6
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPS Y6, Y1, Y6
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBLENDVPS Y5, Y6, Y1, Y1
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ       688(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y6
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPS Y6, Y2, Y6
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPS Y5, Y6, Y2, Y2
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent44
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPS (DI)(AX*4), Y0, Y5
 
 absent44:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPS Y2, Y5, Y5
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	MOVQ       720(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y6
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPS Y5, Y6, Y5
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ       696(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y6
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPS Y6, Y1, Y7
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ       704(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y8
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPS Y8, Y1, Y8
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPS Y8, Y7, Y9
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPS Y8, Y7, Y7
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ       712(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y8
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PS Y7, Y8, Y5
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPS Y9, Y8, Y8
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPS     96(R12), Y7
 	VFMADD231PS 64(R12), Y8, Y7
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PS 128(R12), Y8, Y7
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PS 160(R12), Y8, Y7
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PS 32(R12), Y8, Y7
 
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VFMADD213PS (R12), Y8, Y7
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPS 224(R12), Y8, Y9
 
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	VCMPPS $0x1e, 192(R12), Y9, Y9
 
-	// Rare r37:large
+	// Rare r39:large
 	VTESTPS Y9, Y9
 	JZ      rare45
 	VMOVUPS Y3, 1952(SP)
@@ -38981,165 +39221,165 @@ absent44:
 	VMOVUPS Y6, 2080(SP)
 	VMOVUPS Y5, 2112(SP)
 
-	// r121 = Abs r23:z
+	// r123 = Abs r25:z
 	VANDPS 224(R12), Y8, Y1
 
-	// r52 = CmpGT r23:z r51
+	// r54 = CmpGT r25:z r53
 	VCMPPS $0x1e, 448(R12), Y8, Y2
 
-	// r53:zl = Select r52 r51 r23:z
+	// r55:zl = Select r54 r53 r25:z
 	VBLENDVPS Y2, 448(R12), Y8, Y2
 
-	// r55 = CmpLT r53:zl r54
+	// r57 = CmpLT r55:zl r56
 	VCMPPS $0x11, 480(R12), Y2, Y3
 
-	// r56:zc = Select r55 r54 r53:zl
+	// r58:zc = Select r57 r56 r55:zl
 	VBLENDVPS Y3, 480(R12), Y2, Y3
 
-	// r59 = FMA r56:zc r58 r57
+	// r61 = FMA r58:zc r60 r59
 	VMOVUPS     256(R12), Y4
 	VFMADD231PS 544(R12), Y3, Y4
 
-	// r60:k = Sub r59 r57
+	// r62:k = Sub r61 r59
 	VSUBPS 256(R12), Y4, Y4
 
-	// r63 = FMA r60:k r62 r56:zc
+	// r65 = FMA r62:k r64 r58:zc
 	VFMADD231PS 608(R12), Y4, Y3
 
-	// r64:r = FMA r60:k r61 r63
+	// r66:r = FMA r62:k r63 r65
 	VFMADD231PS 576(R12), Y4, Y3
 
-	// r65 = FMA r38 r64:r r39
+	// r67 = FMA r40 r66:r r41
 	VMOVUPS     352(R12), Y5
 	VFMADD231PS 320(R12), Y3, Y5
 
-	// r66 = FMA r65 r64:r r41
+	// r68 = FMA r67 r66:r r43
 	VFMADD213PS 384(R12), Y3, Y5
 
-	// r67 = FMA r66 r64:r r43
+	// r69 = FMA r68 r66:r r45
 	VFMADD213PS 416(R12), Y3, Y5
 
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VFMADD213PS 64(R12), Y3, Y5
 
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VFMADD213PS 96(R12), Y3, Y5
 
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VFMADD213PS 128(R12), Y3, Y5
 
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VFMADD213PS 160(R12), Y3, Y5
 
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VFMADD213PS 32(R12), Y3, Y5
 
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VFMADD213PS (R12), Y3, Y5
 
-	// r75 = CmpGT r60:k r74
+	// r77 = CmpGT r62:k r76
 	VCMPPS $0x1e, 512(R12), Y4, Y6
 
-	// r76:kc = Select r75 r74 r60:k
+	// r78:kc = Select r77 r76 r62:k
 	VBLENDVPS Y6, 512(R12), Y4, Y6
 
-	// r78 = Mul r76:kc r77
+	// r80 = Mul r78:kc r79
 	VMULPS 640(R12), Y6, Y6
 
-	// r79 = Add r78 r57
+	// r81 = Add r80 r59
 	VADDPS 256(R12), Y6, Y6
 
-	// r80:kBits = Bits r79
-	// r82 = IAdd r80:kBits r81
+	// r82:kBits = Bits r81
+	// r84 = IAdd r82:kBits r83
 	VPADDD 288(R12), Y6, Y6
 
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VPSLLD $0x17, Y6, Y6
 
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	VMOVUPS (R12), Y10
 	VSUBPS  Y6, Y10, Y6
 
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMADD231PS Y5, Y3, Y6
 
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	VDIVPS Y2, Y6, Y2
 
-	// r88 = FMA r60:k r32 r57
+	// r90 = FMA r62:k r34 r59
 	VMOVUPS     256(R12), Y3
 	VFMADD231PS 32(R12), Y4, Y3
 
-	// r89:kHalf = Sub r88 r57
+	// r91:kHalf = Sub r90 r59
 	VSUBPS 256(R12), Y3, Y3
 
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	VSUBPS Y3, Y4, Y4
 
-	// r97 = Add r96 r57
+	// r99 = Add r98 r59
 	VADDPS 256(R12), Y4, Y4
 
-	// r98:kBits = Bits r97
-	// r99 = IAdd r98:kBits r81
+	// r100:kBits = Bits r99
+	// r101 = IAdd r100:kBits r83
 	VPADDD 288(R12), Y4, Y4
 
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VPSLLD $0x17, Y4, Y4
 
-	// r101:pow2 = FromBits r100
-	// r90 = Add r89:kHalf r57
+	// r103:pow2 = FromBits r102
+	// r92 = Add r91:kHalf r59
 	VADDPS 256(R12), Y3, Y3
 
-	// r91:kBits = Bits r90
-	// r92 = IAdd r91:kBits r81
+	// r93:kBits = Bits r92
+	// r94 = IAdd r93:kBits r83
 	VPADDD 288(R12), Y3, Y3
 
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VPSLLD $0x17, Y3, Y3
 
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	VMULPS Y3, Y2, Y2
 
-	// r102:big = Mul r95 r101:pow2
+	// r104:big = Mul r97 r103:pow2
 	VMULPS Y4, Y2, Y2
 
-	// r103 = CmpLE r121 r32
+	// r105 = CmpLE r123 r34
 	VCMPPS $0x12, 32(R12), Y1, Y1
 
-	// r40 = FMA r38 r23:z r39
+	// r42 = FMA r40 r25:z r41
 	VMOVUPS     352(R12), Y3
 	VFMADD231PS 320(R12), Y8, Y3
 
-	// r42 = FMA r40 r23:z r41
+	// r44 = FMA r42 r25:z r43
 	VFMADD213PS 384(R12), Y8, Y3
 
-	// r44 = FMA r42 r23:z r43
+	// r46 = FMA r44 r25:z r45
 	VFMADD213PS 416(R12), Y8, Y3
 
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VFMADD213PS 64(R12), Y8, Y3
 
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VFMADD213PS 96(R12), Y8, Y3
 
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VFMADD213PS 128(R12), Y8, Y3
 
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VFMADD213PS 160(R12), Y8, Y3
 
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VFMADD213PS 32(R12), Y8, Y3
 
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VFMADD213PS (R12), Y8, Y3
 
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBLENDVPS Y1, Y3, Y2, Y1
 
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBLENDVPS Y9, Y1, Y7, Y7
 	VMOVUPS   1952(SP), Y3
 	VMOVUPS   1984(SP), Y4
@@ -39149,67 +39389,67 @@ absent44:
 	VMOVUPS   2112(SP), Y5
 
 rare45:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VFMADD213PS Y1, Y5, Y7
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent46
 
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VMASKMOVPS (R8)(AX*4), Y0, Y5
 
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	VADDPS Y5, Y7, Y7
 
 absent46:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	VSUBPS Y6, Y7, Y8
 
-	// r113:t = Time
+	// r115:t = Time
 	VBROADCASTSS (R13), Y5
 
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	VSUBPS Y3, Y5, Y6
 
-	// r115:tauRef = Param TauRef
+	// r117:tauRef = Param TauRef
 	MOVQ       744(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y9
 
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	VCMPPS $0x11, Y9, Y6, Y6
 
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBLENDVPS Y6, Y1, Y7, Y1
 
-	// r108:ka = Param Ka
+	// r110:ka = Param Ka
 	MOVQ       736(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y7
 
-	// r110:keep = Param Keep
+	// r112:keep = Param Keep
 	MOVQ       728(R12), R14
 	VMASKMOVPS (R14)(AX*4), Y0, Y9
 
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	VMULPS Y2, Y9, Y9
 
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMADD231PS Y8, Y7, Y9
 
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBLENDVPS Y6, Y2, Y9, Y2
 
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	VCMPPS $0x1d, Y4, Y1, Y4
 
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBLENDVPS Y4, Y5, Y3, Y3
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent47
 
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VANDPS     (R12), Y4, Y5
 	VMASKMOVPS Y5, Y0, (R9)(AX*4)
 
@@ -39218,10 +39458,10 @@ absent47:
 	TESTQ R10, R10
 	JZ    absent48
 
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORPS Y4, Y6, Y5
 
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VMOVMSKPS Y5, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
@@ -39245,7 +39485,7 @@ absent48:
 	TESTQ R11, R11
 	JZ    absent51
 
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VMOVMSKPS Y4, R14
 	VMOVMSKPS Y0, R15
 	ANDL      R15, R14
@@ -46442,19 +46682,27 @@ loop1:
 	VCMPPD $0x1d, Y1, Y2, Y8
 	VCMPPD $0x1d, Y1, Y3, Y9
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPD Y8, 320(R12), Y2, Y2
-	VBLENDVPD Y9, 320(R12), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD 320(R12), Y2, Y10
+	VSUBPD 320(R12), Y3, Y11
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y10, Y2, Y10
+	VSUBPD Y11, Y3, Y11
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y8, Y10, Y2, Y2
+	VBLENDVPD Y9, Y11, Y3, Y3
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD 352(R12), Y4, Y10
 	VADDPD 352(R12), Y5, Y11
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y8, Y10, Y4, Y4
 	VBLENDVPD Y9, Y11, Y5, Y5
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 
@@ -46462,87 +46710,87 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	VMOVUPD    (DI)(AX*8), Y8
 	VMOVUPD    32(DI)(AX*8), Y9
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y4, Y8, Y8
 	VSUBPD Y5, Y9, Y9
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD 416(R12), Y8, Y8
 	VMULPD 416(R12), Y9, Y9
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD (R12), Y2, Y10
 	VSUBPD (R12), Y3, Y12
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD 384(R12), Y2, Y13
 	VSUBPD 384(R12), Y3, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y13, Y10, Y15
 	VADDPD Y14, Y12, Y11
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y13, Y10, Y10
 	VMULPD Y14, Y12, Y12
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD 32(R12), Y10, Y8
 	VFMADD231PD 32(R12), Y12, Y9
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD 32(R12), Y15, Y10
 	VMULPD 32(R12), Y11, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     128(R12), Y11
 	VFMADD231PD 96(R12), Y10, Y11
 	VMOVUPD     128(R12), Y12
 	VFMADD231PD 96(R12), Y13, Y12
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 160(R12), Y10, Y11
 	VFMADD213PD 160(R12), Y13, Y12
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 192(R12), Y10, Y11
 	VFMADD213PD 192(R12), Y13, Y12
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 224(R12), Y10, Y11
 	VFMADD213PD 224(R12), Y13, Y12
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 256(R12), Y10, Y11
 	VFMADD213PD 256(R12), Y13, Y12
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 288(R12), Y10, Y11
 	VFMADD213PD 288(R12), Y13, Y12
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 64(R12), Y10, Y11
 	VFMADD213PD 64(R12), Y13, Y12
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Y0, Y10, Y11
 	VFMADD213PD Y0, Y13, Y12
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 576(R12), Y10, Y14
 	VANDPD 576(R12), Y13, Y15
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 448(R12), Y14, Y14
 	VCMPPD $0x1e, 448(R12), Y15, Y15
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y14, Y14
 	JZ      rare2
 	VMOVUPD Y6, 1160(SP)
@@ -46557,200 +46805,200 @@ absent1:
 	VMOVUPD Y12, 1448(SP)
 	VMOVUPD Y15, 1480(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 576(R12), Y10, Y2
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 896(R12), Y10, Y3
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y3, 896(R12), Y10, Y3
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 928(R12), Y3, Y4
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y4, 928(R12), Y3, Y4
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     608(R12), Y5
 	VFMADD231PD 992(R12), Y4, Y5
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 608(R12), Y5, Y5
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 1056(R12), Y5, Y4
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 1024(R12), Y5, Y4
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     704(R12), Y6
 	VFMADD231PD 672(R12), Y4, Y6
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 736(R12), Y4, Y6
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 768(R12), Y4, Y6
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 800(R12), Y4, Y6
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 832(R12), Y4, Y6
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 864(R12), Y4, Y6
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD 96(R12), Y4, Y6
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 128(R12), Y4, Y6
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 160(R12), Y4, Y6
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 192(R12), Y4, Y6
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 224(R12), Y4, Y6
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 256(R12), Y4, Y6
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 288(R12), Y4, Y6
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD 64(R12), Y4, Y6
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Y0, Y4, Y6
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 960(R12), Y5, Y7
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y7, 960(R12), Y5, Y7
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 1088(R12), Y7, Y7
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 608(R12), Y7, Y7
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 640(R12), Y7, Y7
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y7, Y7
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Y7, Y0, Y7
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y6, Y4, Y7
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y3, Y7, Y3
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     608(R12), Y4
 	VFMADD231PD 64(R12), Y5, Y4
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 608(R12), Y4, Y4
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y4, Y5, Y5
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 608(R12), Y5, Y5
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 640(R12), Y5, Y5
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y5, Y5
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 608(R12), Y4, Y4
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 640(R12), Y4, Y4
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y4, Y4
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y4, Y3, Y3
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y5, Y3, Y3
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, 64(R12), Y2, Y2
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     704(R12), Y4
 	VFMADD231PD 672(R12), Y10, Y4
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 736(R12), Y10, Y4
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 768(R12), Y10, Y4
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 800(R12), Y10, Y4
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 832(R12), Y10, Y4
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 864(R12), Y10, Y4
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD 96(R12), Y10, Y4
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 128(R12), Y10, Y4
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 160(R12), Y10, Y4
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 192(R12), Y10, Y4
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 224(R12), Y10, Y4
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 256(R12), Y10, Y4
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 288(R12), Y10, Y4
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD 64(R12), Y10, Y4
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Y0, Y10, Y4
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y2, Y4, Y3, Y2
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y14, Y2, Y11, Y11
 	VMOVUPD   1160(SP), Y6
 	VMOVUPD   1192(SP), Y2
@@ -46779,200 +47027,200 @@ rare2:
 	VMOVUPD Y5, 1448(SP)
 	VMOVUPD Y9, 1480(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 576(R12), Y13, Y2
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 896(R12), Y13, Y3
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y3, 896(R12), Y13, Y3
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 928(R12), Y3, Y4
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y4, 928(R12), Y3, Y4
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     608(R12), Y5
 	VFMADD231PD 992(R12), Y4, Y5
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 608(R12), Y5, Y5
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 1056(R12), Y5, Y4
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 1024(R12), Y5, Y4
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     704(R12), Y6
 	VFMADD231PD 672(R12), Y4, Y6
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 736(R12), Y4, Y6
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 768(R12), Y4, Y6
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 800(R12), Y4, Y6
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 832(R12), Y4, Y6
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 864(R12), Y4, Y6
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD 96(R12), Y4, Y6
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 128(R12), Y4, Y6
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 160(R12), Y4, Y6
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 192(R12), Y4, Y6
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 224(R12), Y4, Y6
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 256(R12), Y4, Y6
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 288(R12), Y4, Y6
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD 64(R12), Y4, Y6
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Y0, Y4, Y6
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 960(R12), Y5, Y7
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y7, 960(R12), Y5, Y7
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 1088(R12), Y7, Y7
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 608(R12), Y7, Y7
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 640(R12), Y7, Y7
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y7, Y7
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Y7, Y0, Y7
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y6, Y4, Y7
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y3, Y7, Y3
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     608(R12), Y4
 	VFMADD231PD 64(R12), Y5, Y4
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 608(R12), Y4, Y4
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y4, Y5, Y5
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 608(R12), Y5, Y5
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 640(R12), Y5, Y5
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y5, Y5
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 608(R12), Y4, Y4
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 640(R12), Y4, Y4
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y4, Y4
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y4, Y3, Y3
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y5, Y3, Y3
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, 64(R12), Y2, Y2
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     704(R12), Y4
 	VFMADD231PD 672(R12), Y13, Y4
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 736(R12), Y13, Y4
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 768(R12), Y13, Y4
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 800(R12), Y13, Y4
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 832(R12), Y13, Y4
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 864(R12), Y13, Y4
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD 96(R12), Y13, Y4
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 128(R12), Y13, Y4
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 160(R12), Y13, Y4
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 192(R12), Y13, Y4
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 224(R12), Y13, Y4
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 256(R12), Y13, Y4
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 288(R12), Y13, Y4
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD 64(R12), Y13, Y4
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Y0, Y13, Y4
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y2, Y4, Y3, Y2
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y15, Y2, Y12, Y12
 	VMOVUPD   1160(SP), Y6
 	VMOVUPD   1192(SP), Y2
@@ -46987,7 +47235,7 @@ rare2:
 	VMOVUPD   1480(SP), Y9
 
 rare3:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y2, Y8, Y11
 	VFMADD213PD Y3, Y9, Y12
 
@@ -46995,52 +47243,52 @@ rare3:
 	TESTQ R8, R8
 	JZ    absent4
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Y8
 	VMOVUPD    32(R8)(AX*8), Y9
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y8, Y11, Y11
 	VADDPD Y9, Y12, Y12
 
 absent4:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD (R12), Y11, Y13
 	VSUBPD (R12), Y12, Y14
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (SP), Y8
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y6, Y8, Y9
 	VSUBPD Y7, Y8, Y10
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD $0x11, 544(R12), Y9, Y9
 	VCMPPD $0x11, 544(R12), Y10, Y10
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y9, Y2, Y11, Y2
 	VBLENDVPD Y10, Y3, Y12, Y3
 
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	VMULPD 512(R12), Y4, Y11
 	VMULPD 512(R12), Y5, Y12
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD 480(R12), Y13, Y11
 	VFMADD231PD 480(R12), Y14, Y12
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y9, Y4, Y11, Y4
 	VBLENDVPD Y10, Y5, Y12, Y5
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Y1, Y2, Y11
 	VCMPPD $0x1d, Y1, Y3, Y12
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y11, Y8, Y6, Y6
 	VBLENDVPD Y12, Y8, Y7, Y7
 
@@ -47048,7 +47296,7 @@ absent4:
 	TESTQ R9, R9
 	JZ    absent5
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	PREFETCHT1 2048(R9)(AX*8)
 	VANDPD     Y0, Y11, Y8
 	VMOVUPD    Y8, (R9)(AX*8)
@@ -47060,11 +47308,11 @@ absent5:
 	TESTQ R10, R10
 	JZ    absent6
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y11, Y9, Y8
 	VORPS Y12, Y10, Y9
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	PREFETCHT1 256(R10)(AX*1)
 	VMOVMSKPD  Y8, R13
 	PDEPQ      bool_bytes<>+0(SB), R13, R13
@@ -47078,7 +47326,7 @@ absent6:
 	TESTQ R11, R11
 	JZ    absent7
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y11, R13
 	VMOVMSKPD Y12, R14
 	SHLL      $0x04, R14
@@ -47124,82 +47372,88 @@ tail1:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Y1, Y3, Y6
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPD Y6, 320(R12), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD 320(R12), Y3, Y7
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y7, Y3, Y7
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y6, Y7, Y3, Y3
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD 352(R12), Y4, Y7
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y6, Y7, Y4, Y4
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y6, Y6, Y6
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent8
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPD (DI)(AX*8), Y2, Y6
 
 absent8:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y4, Y6, Y6
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD 416(R12), Y6, Y6
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD (R12), Y3, Y7
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD 384(R12), Y3, Y8
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y8, Y7, Y9
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y8, Y7, Y7
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD 32(R12), Y7, Y6
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD 32(R12), Y9, Y7
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     128(R12), Y8
 	VFMADD231PD 96(R12), Y7, Y8
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 160(R12), Y7, Y8
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 192(R12), Y7, Y8
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 224(R12), Y7, Y8
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 256(R12), Y7, Y8
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 288(R12), Y7, Y8
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 64(R12), Y7, Y8
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Y0, Y7, Y8
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 576(R12), Y7, Y9
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 448(R12), Y9, Y9
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y9, Y9
 	JZ      rare9
 	VMOVUPD Y5, 1160(SP)
@@ -47207,200 +47461,200 @@ absent8:
 	VMOVUPD Y4, 1224(SP)
 	VMOVUPD Y6, 1256(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 576(R12), Y7, Y3
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 896(R12), Y7, Y4
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y4, 896(R12), Y7, Y4
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 928(R12), Y4, Y5
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y5, 928(R12), Y4, Y5
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     608(R12), Y6
 	VFMADD231PD 992(R12), Y5, Y6
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 608(R12), Y6, Y6
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 1056(R12), Y6, Y5
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 1024(R12), Y6, Y5
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     704(R12), Y10
 	VFMADD231PD 672(R12), Y5, Y10
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 736(R12), Y5, Y10
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 768(R12), Y5, Y10
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 800(R12), Y5, Y10
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 832(R12), Y5, Y10
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 864(R12), Y5, Y10
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD 96(R12), Y5, Y10
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 128(R12), Y5, Y10
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 160(R12), Y5, Y10
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 192(R12), Y5, Y10
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 224(R12), Y5, Y10
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 256(R12), Y5, Y10
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 288(R12), Y5, Y10
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD 64(R12), Y5, Y10
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Y0, Y5, Y10
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 960(R12), Y6, Y11
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y11, 960(R12), Y6, Y11
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 1088(R12), Y11, Y11
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 608(R12), Y11, Y11
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 640(R12), Y11, Y11
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y11, Y11
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Y11, Y0, Y11
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y10, Y5, Y11
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y4, Y11, Y4
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     608(R12), Y5
 	VFMADD231PD 64(R12), Y6, Y5
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 608(R12), Y5, Y5
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y5, Y6, Y6
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 608(R12), Y6, Y6
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 640(R12), Y6, Y6
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y6, Y6
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 608(R12), Y5, Y5
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 640(R12), Y5, Y5
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y5, Y5
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y5, Y4, Y4
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y6, Y4, Y4
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, 64(R12), Y3, Y3
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     704(R12), Y5
 	VFMADD231PD 672(R12), Y7, Y5
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 736(R12), Y7, Y5
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 768(R12), Y7, Y5
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 800(R12), Y7, Y5
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 832(R12), Y7, Y5
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 864(R12), Y7, Y5
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD 96(R12), Y7, Y5
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 128(R12), Y7, Y5
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 160(R12), Y7, Y5
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 192(R12), Y7, Y5
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 224(R12), Y7, Y5
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 256(R12), Y7, Y5
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 288(R12), Y7, Y5
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD 64(R12), Y7, Y5
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Y0, Y7, Y5
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y3, Y5, Y4, Y3
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y9, Y3, Y8, Y8
 	VMOVUPD   1160(SP), Y5
 	VMOVUPD   1192(SP), Y3
@@ -47408,55 +47662,55 @@ absent8:
 	VMOVUPD   1256(SP), Y6
 
 rare9:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y3, Y6, Y8
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent10
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMASKMOVPD (R8)(AX*8), Y2, Y6
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y6, Y8, Y8
 
 absent10:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD (R12), Y8, Y9
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (SP), Y6
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y5, Y6, Y7
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD $0x11, 544(R12), Y7, Y7
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y7, Y3, Y8, Y3
 
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	VMULPD 512(R12), Y4, Y8
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD 480(R12), Y9, Y8
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y7, Y4, Y8, Y4
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Y1, Y3, Y8
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y8, Y6, Y5, Y5
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent11
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VANDPD     Y0, Y8, Y6
 	VMASKMOVPD Y6, Y2, (R9)(AX*8)
 
@@ -47465,10 +47719,10 @@ absent11:
 	TESTQ R10, R10
 	JZ    absent12
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y8, Y7, Y6
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VMOVMSKPD Y6, R13
 	PDEPQ     bool_bytes<>+0(SB), R13, R13
 	MOVQ      CX, R14
@@ -47492,7 +47746,7 @@ absent12:
 	TESTQ R11, R11
 	JZ    absent15
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y8, R13
 	VMOVMSKPD Y2, R14
 	ANDL      R14, R13
@@ -47693,84 +47947,90 @@ first17:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y0, Y12
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPD Y12, 384(R12), Y0, Y0
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD 384(R12), Y0, Y13
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y13, Y0, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y12, Y13, Y0, Y0
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD 416(R12), Y4, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y12, Y13, Y4, Y4
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent18
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	PREFETCHT1 2112(DI)(AX*8)
 	VMOVUPD    (DI)(AX*8), Y12
 
 absent18:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y4, Y12, Y12
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD 480(R12), Y12, Y12
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD 64(R12), Y0, Y13
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD 448(R12), Y0, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y14, Y13, Y13
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD 96(R12), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD 96(R12), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     192(R12), Y14
 	VFMADD231PD 160(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 224(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 256(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 288(R12), Y13, Y14
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 320(R12), Y13, Y14
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 352(R12), Y13, Y14
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 128(R12), Y13, Y14
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 640(R12), Y13, Y15
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 512(R12), Y15, Y15
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y15, Y15
 	JZ      rare19
 	VMOVUPD Y8, 2824(SP)
@@ -47787,201 +48047,201 @@ absent18:
 	VMOVUPD Y7, 3176(SP)
 	VMOVUPD Y11, 3208(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 640(R12), Y13, Y0
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 960(R12), Y13, Y1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y1, 960(R12), Y13, Y1
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 992(R12), Y1, Y2
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y2, 992(R12), Y1, Y2
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     672(R12), Y3
 	VFMADD231PD 1056(R12), Y2, Y3
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 672(R12), Y3, Y3
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 1120(R12), Y3, Y2
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 1088(R12), Y3, Y2
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     768(R12), Y4
 	VFMADD231PD 736(R12), Y2, Y4
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 800(R12), Y2, Y4
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 832(R12), Y2, Y4
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 864(R12), Y2, Y4
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 896(R12), Y2, Y4
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 928(R12), Y2, Y4
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 288(R12), Y2, Y4
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 320(R12), Y2, Y4
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 352(R12), Y2, Y4
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD 128(R12), Y2, Y4
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD (R12), Y2, Y4
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 1024(R12), Y3, Y5
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y5, 1024(R12), Y3, Y5
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 1152(R12), Y5, Y5
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 672(R12), Y5, Y5
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 704(R12), Y5, Y5
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y5, Y5
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VMOVUPD (R12), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     672(R12), Y2
 	VFMADD231PD 128(R12), Y3, Y2
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 672(R12), Y2, Y2
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 672(R12), Y3, Y3
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 704(R12), Y3, Y3
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y3, Y3
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 672(R12), Y2, Y2
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 704(R12), Y2, Y2
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y2, Y2
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, 128(R12), Y0, Y0
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     768(R12), Y2
 	VFMADD231PD 736(R12), Y13, Y2
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 800(R12), Y13, Y2
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 832(R12), Y13, Y2
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 864(R12), Y13, Y2
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 896(R12), Y13, Y2
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 928(R12), Y13, Y2
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD 160(R12), Y13, Y2
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 192(R12), Y13, Y2
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 224(R12), Y13, Y2
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 256(R12), Y13, Y2
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 288(R12), Y13, Y2
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 320(R12), Y13, Y2
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 352(R12), Y13, Y2
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD 128(R12), Y13, Y2
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD (R12), Y13, Y2
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y0, Y2, Y1, Y0
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y15, Y0, Y14, Y14
 	VMOVUPD   2824(SP), Y8
 	VMOVUPD   2856(SP), Y0
@@ -47998,57 +48258,57 @@ absent18:
 	VMOVUPD   3208(SP), Y11
 
 rare19:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y0, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent20
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	PREFETCHT1 2112(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Y12
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y12, Y14, Y14
 
 absent20:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD 64(R12), Y14, Y15
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R13), Y12
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y8, Y12, Y13
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD $0x11, 608(R12), Y13, Y13
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y13, Y0, Y14, Y0
 
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	VMULPD 576(R12), Y4, Y14
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD 544(R12), Y15, Y14
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y13, Y4, Y14, Y4
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y0, Y14
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y14, Y12, Y8, Y8
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent21
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	PREFETCHT1 2048(R9)(AX*8)
 	PREFETCHT1 2112(R9)(AX*8)
 	VANDPD     (R12), Y14, Y12
@@ -48059,10 +48319,10 @@ absent21:
 	TESTQ R10, R10
 	JZ    absent22
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	PREFETCHT1 256(R10)(AX*1)
 	VMOVMSKPD  Y12, R14
 	PDEPQ      bool_bytes<>+0(SB), R14, R14
@@ -48073,7 +48333,7 @@ absent22:
 	TESTQ R11, R11
 	JZ    absent23
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y14, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -48083,82 +48343,88 @@ absent23:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y1, Y12
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPD Y12, 384(R12), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD 384(R12), Y1, Y13
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y13, Y1, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y12, Y13, Y1, Y1
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD 416(R12), Y5, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y12, Y13, Y5, Y5
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent24
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD 32(DI)(AX*8), Y12
 
 absent24:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y5, Y12, Y12
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD 480(R12), Y12, Y12
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD 64(R12), Y1, Y13
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD 448(R12), Y1, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y14, Y13, Y13
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD 96(R12), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD 96(R12), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     192(R12), Y14
 	VFMADD231PD 160(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 224(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 256(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 288(R12), Y13, Y14
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 320(R12), Y13, Y14
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 352(R12), Y13, Y14
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 128(R12), Y13, Y14
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 640(R12), Y13, Y15
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 512(R12), Y15, Y15
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y15, Y15
 	JZ      rare25
 	VMOVUPD Y0, 2824(SP)
@@ -48175,201 +48441,201 @@ absent24:
 	VMOVUPD Y7, 3176(SP)
 	VMOVUPD Y11, 3208(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 640(R12), Y13, Y0
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 960(R12), Y13, Y1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y1, 960(R12), Y13, Y1
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 992(R12), Y1, Y2
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y2, 992(R12), Y1, Y2
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     672(R12), Y3
 	VFMADD231PD 1056(R12), Y2, Y3
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 672(R12), Y3, Y3
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 1120(R12), Y3, Y2
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 1088(R12), Y3, Y2
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     768(R12), Y4
 	VFMADD231PD 736(R12), Y2, Y4
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 800(R12), Y2, Y4
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 832(R12), Y2, Y4
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 864(R12), Y2, Y4
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 896(R12), Y2, Y4
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 928(R12), Y2, Y4
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 288(R12), Y2, Y4
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 320(R12), Y2, Y4
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 352(R12), Y2, Y4
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD 128(R12), Y2, Y4
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD (R12), Y2, Y4
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 1024(R12), Y3, Y5
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y5, 1024(R12), Y3, Y5
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 1152(R12), Y5, Y5
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 672(R12), Y5, Y5
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 704(R12), Y5, Y5
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y5, Y5
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VMOVUPD (R12), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     672(R12), Y2
 	VFMADD231PD 128(R12), Y3, Y2
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 672(R12), Y2, Y2
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 672(R12), Y3, Y3
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 704(R12), Y3, Y3
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y3, Y3
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 672(R12), Y2, Y2
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 704(R12), Y2, Y2
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y2, Y2
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, 128(R12), Y0, Y0
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     768(R12), Y2
 	VFMADD231PD 736(R12), Y13, Y2
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 800(R12), Y13, Y2
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 832(R12), Y13, Y2
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 864(R12), Y13, Y2
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 896(R12), Y13, Y2
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 928(R12), Y13, Y2
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD 160(R12), Y13, Y2
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 192(R12), Y13, Y2
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 224(R12), Y13, Y2
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 256(R12), Y13, Y2
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 288(R12), Y13, Y2
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 320(R12), Y13, Y2
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 352(R12), Y13, Y2
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD 128(R12), Y13, Y2
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD (R12), Y13, Y2
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y0, Y2, Y1, Y0
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y15, Y0, Y14, Y14
 	VMOVUPD   2824(SP), Y0
 	VMOVUPD   2856(SP), Y4
@@ -48386,55 +48652,55 @@ absent24:
 	VMOVUPD   3208(SP), Y11
 
 rare25:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y1, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent26
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMOVUPD 32(R8)(AX*8), Y12
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y12, Y14, Y14
 
 absent26:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD 64(R12), Y14, Y15
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R13), Y12
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y9, Y12, Y13
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD $0x11, 608(R12), Y13, Y13
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y13, Y1, Y14, Y1
 
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	VMULPD 576(R12), Y5, Y14
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD 544(R12), Y15, Y14
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y13, Y5, Y14, Y5
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y1, Y14
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y14, Y12, Y9, Y9
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent27
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VANDPD  (R12), Y14, Y12
 	VMOVUPD Y12, 32(R9)(AX*8)
 
@@ -48443,10 +48709,10 @@ absent27:
 	TESTQ R10, R10
 	JZ    absent28
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VMOVMSKPD Y12, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVL      R14, 4(R10)(AX*1)
@@ -48456,7 +48722,7 @@ absent28:
 	TESTQ R11, R11
 	JZ    absent29
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y14, R14
 	SHLL      $0x04, R14
 	MOVQ      AX, R15
@@ -48467,82 +48733,88 @@ absent29:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y2, Y12
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPD Y12, 384(R12), Y2, Y2
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD 384(R12), Y2, Y13
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y13, Y2, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y12, Y13, Y2, Y2
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD 416(R12), Y6, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y12, Y13, Y6, Y6
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent30
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD 64(DI)(AX*8), Y12
 
 absent30:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y6, Y12, Y12
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD 480(R12), Y12, Y12
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD 64(R12), Y2, Y13
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD 448(R12), Y2, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y14, Y13, Y13
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD 96(R12), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD 96(R12), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     192(R12), Y14
 	VFMADD231PD 160(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 224(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 256(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 288(R12), Y13, Y14
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 320(R12), Y13, Y14
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 352(R12), Y13, Y14
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 128(R12), Y13, Y14
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 640(R12), Y13, Y15
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 512(R12), Y15, Y15
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y15, Y15
 	JZ      rare31
 	VMOVUPD Y0, 2824(SP)
@@ -48559,201 +48831,201 @@ absent30:
 	VMOVUPD Y7, 3176(SP)
 	VMOVUPD Y11, 3208(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 640(R12), Y13, Y0
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 960(R12), Y13, Y1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y1, 960(R12), Y13, Y1
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 992(R12), Y1, Y2
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y2, 992(R12), Y1, Y2
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     672(R12), Y3
 	VFMADD231PD 1056(R12), Y2, Y3
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 672(R12), Y3, Y3
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 1120(R12), Y3, Y2
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 1088(R12), Y3, Y2
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     768(R12), Y4
 	VFMADD231PD 736(R12), Y2, Y4
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 800(R12), Y2, Y4
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 832(R12), Y2, Y4
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 864(R12), Y2, Y4
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 896(R12), Y2, Y4
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 928(R12), Y2, Y4
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 288(R12), Y2, Y4
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 320(R12), Y2, Y4
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 352(R12), Y2, Y4
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD 128(R12), Y2, Y4
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD (R12), Y2, Y4
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 1024(R12), Y3, Y5
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y5, 1024(R12), Y3, Y5
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 1152(R12), Y5, Y5
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 672(R12), Y5, Y5
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 704(R12), Y5, Y5
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y5, Y5
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VMOVUPD (R12), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     672(R12), Y2
 	VFMADD231PD 128(R12), Y3, Y2
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 672(R12), Y2, Y2
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 672(R12), Y3, Y3
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 704(R12), Y3, Y3
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y3, Y3
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 672(R12), Y2, Y2
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 704(R12), Y2, Y2
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y2, Y2
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, 128(R12), Y0, Y0
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     768(R12), Y2
 	VFMADD231PD 736(R12), Y13, Y2
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 800(R12), Y13, Y2
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 832(R12), Y13, Y2
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 864(R12), Y13, Y2
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 896(R12), Y13, Y2
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 928(R12), Y13, Y2
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD 160(R12), Y13, Y2
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 192(R12), Y13, Y2
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 224(R12), Y13, Y2
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 256(R12), Y13, Y2
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 288(R12), Y13, Y2
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 320(R12), Y13, Y2
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 352(R12), Y13, Y2
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD 128(R12), Y13, Y2
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD (R12), Y13, Y2
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y0, Y2, Y1, Y0
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y15, Y0, Y14, Y14
 	VMOVUPD   2824(SP), Y0
 	VMOVUPD   2856(SP), Y4
@@ -48770,55 +49042,55 @@ absent30:
 	VMOVUPD   3208(SP), Y11
 
 rare31:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y2, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent32
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMOVUPD 64(R8)(AX*8), Y12
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y12, Y14, Y14
 
 absent32:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD 64(R12), Y14, Y15
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R13), Y12
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y10, Y12, Y13
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD $0x11, 608(R12), Y13, Y13
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y13, Y2, Y14, Y2
 
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	VMULPD 576(R12), Y6, Y14
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD 544(R12), Y15, Y14
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y13, Y6, Y14, Y6
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y2, Y14
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y14, Y12, Y10, Y10
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent33
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VANDPD  (R12), Y14, Y12
 	VMOVUPD Y12, 64(R9)(AX*8)
 
@@ -48827,10 +49099,10 @@ absent33:
 	TESTQ R10, R10
 	JZ    absent34
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VMOVMSKPD Y12, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVL      R14, 8(R10)(AX*1)
@@ -48840,7 +49112,7 @@ absent34:
 	TESTQ R11, R11
 	JZ    absent35
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y14, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -48850,82 +49122,88 @@ absent35:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y3, Y12
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPD Y12, 384(R12), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD 384(R12), Y3, Y13
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y13, Y3, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y12, Y13, Y3, Y3
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD 416(R12), Y7, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y12, Y13, Y7, Y7
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent36
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD 96(DI)(AX*8), Y12
 
 absent36:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y7, Y12, Y12
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD 480(R12), Y12, Y12
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD 64(R12), Y3, Y13
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD 448(R12), Y3, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y14, Y13, Y13
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD 96(R12), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD 96(R12), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     192(R12), Y14
 	VFMADD231PD 160(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 224(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 256(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 288(R12), Y13, Y14
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 320(R12), Y13, Y14
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 352(R12), Y13, Y14
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 128(R12), Y13, Y14
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 640(R12), Y13, Y15
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 512(R12), Y15, Y15
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y15, Y15
 	JZ      rare37
 	VMOVUPD Y0, 2824(SP)
@@ -48942,201 +49220,201 @@ absent36:
 	VMOVUPD Y7, 3176(SP)
 	VMOVUPD Y12, 3208(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 640(R12), Y13, Y0
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 960(R12), Y13, Y1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y1, 960(R12), Y13, Y1
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 992(R12), Y1, Y2
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y2, 992(R12), Y1, Y2
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     672(R12), Y3
 	VFMADD231PD 1056(R12), Y2, Y3
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 672(R12), Y3, Y3
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 1120(R12), Y3, Y2
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 1088(R12), Y3, Y2
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     768(R12), Y4
 	VFMADD231PD 736(R12), Y2, Y4
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 800(R12), Y2, Y4
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 832(R12), Y2, Y4
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 864(R12), Y2, Y4
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 896(R12), Y2, Y4
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 928(R12), Y2, Y4
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 288(R12), Y2, Y4
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 320(R12), Y2, Y4
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 352(R12), Y2, Y4
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD 128(R12), Y2, Y4
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD (R12), Y2, Y4
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 1024(R12), Y3, Y5
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y5, 1024(R12), Y3, Y5
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 1152(R12), Y5, Y5
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 672(R12), Y5, Y5
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 704(R12), Y5, Y5
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y5, Y5
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VMOVUPD (R12), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     672(R12), Y2
 	VFMADD231PD 128(R12), Y3, Y2
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 672(R12), Y2, Y2
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 672(R12), Y3, Y3
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 704(R12), Y3, Y3
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y3, Y3
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 672(R12), Y2, Y2
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 704(R12), Y2, Y2
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y2, Y2
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, 128(R12), Y0, Y0
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     768(R12), Y2
 	VFMADD231PD 736(R12), Y13, Y2
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 800(R12), Y13, Y2
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 832(R12), Y13, Y2
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 864(R12), Y13, Y2
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 896(R12), Y13, Y2
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 928(R12), Y13, Y2
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD 160(R12), Y13, Y2
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 192(R12), Y13, Y2
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 224(R12), Y13, Y2
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 256(R12), Y13, Y2
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 288(R12), Y13, Y2
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 320(R12), Y13, Y2
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 352(R12), Y13, Y2
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD 128(R12), Y13, Y2
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD (R12), Y13, Y2
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y0, Y2, Y1, Y0
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y15, Y0, Y14, Y14
 	VMOVUPD   2824(SP), Y0
 	VMOVUPD   2856(SP), Y4
@@ -49153,55 +49431,55 @@ absent36:
 	VMOVUPD   3208(SP), Y12
 
 rare37:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y3, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent38
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMOVUPD 96(R8)(AX*8), Y12
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y12, Y14, Y14
 
 absent38:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD 64(R12), Y14, Y15
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R13), Y12
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y11, Y12, Y13
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD $0x11, 608(R12), Y13, Y13
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y13, Y3, Y14, Y3
 
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	VMULPD 576(R12), Y7, Y14
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD 544(R12), Y15, Y14
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y13, Y7, Y14, Y7
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y3, Y14
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y14, Y12, Y11, Y11
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent39
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VANDPD  (R12), Y14, Y12
 	VMOVUPD Y12, 96(R9)(AX*8)
 
@@ -49210,10 +49488,10 @@ absent39:
 	TESTQ R10, R10
 	JZ    absent40
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VMOVMSKPD Y12, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVL      R14, 12(R10)(AX*1)
@@ -49223,7 +49501,7 @@ absent40:
 	TESTQ R11, R11
 	JZ    absent41
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y14, R14
 	SHLL      $0x04, R14
 	MOVQ      AX, R15
@@ -49293,82 +49571,88 @@ first43:
 	// r4:spk = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y1, Y4
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBLENDVPD Y4, 384(R12), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD 384(R12), Y1, Y5
 
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y5, Y1, Y5
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y4, Y5, Y1, Y1
+
+	// r10:wb = Add r1:W r9:b
 	VADDPD 416(R12), Y2, Y5
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y4, Y5, Y2, Y2
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y4, Y4, Y4
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent44
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPD (DI)(AX*8), Y0, Y4
 
 absent44:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y2, Y4, Y4
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD 480(R12), Y4, Y4
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD 64(R12), Y1, Y5
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD 448(R12), Y1, Y6
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y6, Y5, Y7
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y6, Y5, Y5
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD 96(R12), Y5, Y4
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD 96(R12), Y7, Y5
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     192(R12), Y6
 	VFMADD231PD 160(R12), Y5, Y6
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 224(R12), Y5, Y6
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 256(R12), Y5, Y6
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 288(R12), Y5, Y6
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 320(R12), Y5, Y6
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 352(R12), Y5, Y6
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 128(R12), Y5, Y6
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD (R12), Y5, Y6
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 640(R12), Y5, Y7
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 512(R12), Y7, Y7
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y7, Y7
 	JZ      rare45
 	VMOVUPD Y3, 2824(SP)
@@ -49376,201 +49660,201 @@ absent44:
 	VMOVUPD Y2, 2888(SP)
 	VMOVUPD Y4, 2920(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 640(R12), Y5, Y1
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 960(R12), Y5, Y2
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y2, 960(R12), Y5, Y2
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 992(R12), Y2, Y3
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y3, 992(R12), Y2, Y3
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     672(R12), Y4
 	VFMADD231PD 1056(R12), Y3, Y4
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 672(R12), Y4, Y4
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 1120(R12), Y4, Y3
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 1088(R12), Y4, Y3
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     768(R12), Y8
 	VFMADD231PD 736(R12), Y3, Y8
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 800(R12), Y3, Y8
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 832(R12), Y3, Y8
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 864(R12), Y3, Y8
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 896(R12), Y3, Y8
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 928(R12), Y3, Y8
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD 160(R12), Y3, Y8
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 192(R12), Y3, Y8
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 224(R12), Y3, Y8
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 256(R12), Y3, Y8
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 288(R12), Y3, Y8
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 320(R12), Y3, Y8
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 352(R12), Y3, Y8
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD 128(R12), Y3, Y8
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD (R12), Y3, Y8
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 1024(R12), Y4, Y9
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y9, 1024(R12), Y4, Y9
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 1152(R12), Y9, Y9
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 672(R12), Y9, Y9
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 704(R12), Y9, Y9
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y9, Y9
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VMOVUPD (R12), Y10
 	VSUBPD  Y9, Y10, Y9
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y8, Y3, Y9
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y2, Y9, Y2
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     672(R12), Y3
 	VFMADD231PD 128(R12), Y4, Y3
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 672(R12), Y3, Y3
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y3, Y4, Y4
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 672(R12), Y4, Y4
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 704(R12), Y4, Y4
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y4, Y4
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 672(R12), Y3, Y3
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 704(R12), Y3, Y3
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y3, Y3
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y3, Y2, Y2
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y4, Y2, Y2
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, 128(R12), Y1, Y1
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     768(R12), Y3
 	VFMADD231PD 736(R12), Y5, Y3
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 800(R12), Y5, Y3
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 832(R12), Y5, Y3
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 864(R12), Y5, Y3
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 896(R12), Y5, Y3
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 928(R12), Y5, Y3
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD 160(R12), Y5, Y3
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 192(R12), Y5, Y3
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 224(R12), Y5, Y3
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 256(R12), Y5, Y3
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 288(R12), Y5, Y3
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 320(R12), Y5, Y3
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 352(R12), Y5, Y3
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD 128(R12), Y5, Y3
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD (R12), Y5, Y3
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y1, Y3, Y2, Y1
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y7, Y1, Y6, Y6
 	VMOVUPD   2824(SP), Y3
 	VMOVUPD   2856(SP), Y1
@@ -49578,55 +49862,55 @@ absent44:
 	VMOVUPD   2920(SP), Y4
 
 rare45:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y1, Y4, Y6
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent46
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMASKMOVPD (R8)(AX*8), Y0, Y4
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y4, Y6, Y6
 
 absent46:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD 64(R12), Y6, Y7
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R13), Y4
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y3, Y4, Y5
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD $0x11, 608(R12), Y5, Y5
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y5, Y1, Y6, Y1
 
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	VMULPD 576(R12), Y2, Y6
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD 544(R12), Y7, Y6
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y5, Y2, Y6, Y2
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, 32(R12), Y1, Y6
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y6, Y4, Y3, Y3
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent47
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VANDPD     (R12), Y6, Y4
 	VMASKMOVPD Y4, Y0, (R9)(AX*8)
 
@@ -49635,10 +49919,10 @@ absent47:
 	TESTQ R10, R10
 	JZ    absent48
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y6, Y5, Y4
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VMOVMSKPD Y4, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
@@ -49662,7 +49946,7 @@ absent48:
 	TESTQ R11, R11
 	JZ    absent51
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y6, R14
 	VMOVMSKPD Y0, R15
 	ANDL      R15, R14
@@ -49837,22 +50121,30 @@ loop1:
 	VCMPPD $0x1d, 32(R14)(AX*8), Y3, Y9
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      800(R12), R13
-	VBLENDVPD Y8, (R13)(AX*8), Y2, Y2
-	VBLENDVPD Y9, 32(R13)(AX*8), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   800(R12), R13
+	VSUBPD (R13)(AX*8), Y2, Y10
+	VSUBPD 32(R13)(AX*8), Y3, Y11
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y10, Y2, Y10
+	VSUBPD Y11, Y3, Y11
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y8, Y10, Y2, Y2
+	VBLENDVPD Y9, Y11, Y3, Y3
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   808(R12), R13
 	VADDPD (R13)(AX*8), Y4, Y10
 	VADDPD 32(R13)(AX*8), Y5, Y11
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y8, Y10, Y4, Y4
 	VBLENDVPD Y9, Y11, Y5, Y5
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 
@@ -49860,96 +50152,96 @@ loop1:
 	TESTQ DI, DI
 	JZ    absent1
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	VMOVUPD    (DI)(AX*8), Y8
 	VMOVUPD    32(DI)(AX*8), Y9
 
 absent1:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y4, Y8, Y8
 	VSUBPD Y5, Y9, Y9
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   840(R12), R13
 	VMULPD (R13)(AX*8), Y8, Y8
 	VMULPD 32(R13)(AX*8), Y9, Y9
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   816(R12), R13
 	VSUBPD (R13)(AX*8), Y2, Y10
 	VSUBPD 32(R13)(AX*8), Y3, Y12
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   824(R12), R13
 	VSUBPD (R13)(AX*8), Y2, Y13
 	VSUBPD 32(R13)(AX*8), Y3, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y13, Y10, Y15
 	VADDPD Y14, Y12, Y11
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y13, Y10, Y10
 	VMULPD Y14, Y12, Y12
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        832(R12), R13
 	VFMADD231PD (R13)(AX*8), Y10, Y8
 	VFMADD231PD 32(R13)(AX*8), Y12, Y9
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   832(R12), R13
 	VMULPD (R13)(AX*8), Y15, Y10
 	VMULPD 32(R13)(AX*8), Y11, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     32(R12), Y11
 	VFMADD231PD (R12), Y10, Y11
 	VMOVUPD     32(R12), Y12
 	VFMADD231PD (R12), Y13, Y12
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 64(R12), Y10, Y11
 	VFMADD213PD 64(R12), Y13, Y12
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 96(R12), Y10, Y11
 	VFMADD213PD 96(R12), Y13, Y12
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 128(R12), Y10, Y11
 	VFMADD213PD 128(R12), Y13, Y12
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 160(R12), Y10, Y11
 	VFMADD213PD 160(R12), Y13, Y12
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 192(R12), Y10, Y11
 	VFMADD213PD 192(R12), Y13, Y12
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD Y1, Y10, Y11
 	VFMADD213PD Y1, Y13, Y12
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Y0, Y10, Y11
 	VFMADD213PD Y0, Y13, Y12
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 256(R12), Y10, Y14
 	VANDPD 256(R12), Y13, Y15
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 224(R12), Y14, Y14
 	VCMPPD $0x1e, 224(R12), Y15, Y15
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y14, Y14
 	JZ      rare2
 	VMOVUPD Y6, 912(SP)
@@ -49964,200 +50256,200 @@ absent1:
 	VMOVUPD Y12, 1200(SP)
 	VMOVUPD Y15, 1232(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 256(R12), Y10, Y2
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 576(R12), Y10, Y3
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y3, 576(R12), Y10, Y3
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 608(R12), Y3, Y4
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y4, 608(R12), Y3, Y4
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     288(R12), Y5
 	VFMADD231PD 672(R12), Y4, Y5
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 288(R12), Y5, Y5
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 736(R12), Y5, Y4
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 704(R12), Y5, Y4
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     384(R12), Y6
 	VFMADD231PD 352(R12), Y4, Y6
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 416(R12), Y4, Y6
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 448(R12), Y4, Y6
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 480(R12), Y4, Y6
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 512(R12), Y4, Y6
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 544(R12), Y4, Y6
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD (R12), Y4, Y6
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 32(R12), Y4, Y6
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 64(R12), Y4, Y6
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 96(R12), Y4, Y6
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 128(R12), Y4, Y6
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 160(R12), Y4, Y6
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 192(R12), Y4, Y6
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Y1, Y4, Y6
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Y0, Y4, Y6
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 640(R12), Y5, Y7
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y7, 640(R12), Y5, Y7
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 768(R12), Y7, Y7
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 288(R12), Y7, Y7
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 320(R12), Y7, Y7
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y7, Y7
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Y7, Y0, Y7
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y6, Y4, Y7
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y3, Y7, Y3
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     288(R12), Y4
 	VFMADD231PD Y1, Y5, Y4
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 288(R12), Y4, Y4
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y4, Y5, Y5
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 288(R12), Y5, Y5
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 320(R12), Y5, Y5
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y5, Y5
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 288(R12), Y4, Y4
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 320(R12), Y4, Y4
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y4, Y4
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y4, Y3, Y3
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y5, Y3, Y3
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Y1, Y2, Y2
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     384(R12), Y4
 	VFMADD231PD 352(R12), Y10, Y4
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 416(R12), Y10, Y4
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 448(R12), Y10, Y4
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 480(R12), Y10, Y4
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 512(R12), Y10, Y4
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 544(R12), Y10, Y4
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD (R12), Y10, Y4
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 32(R12), Y10, Y4
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 64(R12), Y10, Y4
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 96(R12), Y10, Y4
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 128(R12), Y10, Y4
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 160(R12), Y10, Y4
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 192(R12), Y10, Y4
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Y1, Y10, Y4
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Y0, Y10, Y4
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y2, Y4, Y3, Y2
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y14, Y2, Y11, Y11
 	VMOVUPD   912(SP), Y6
 	VMOVUPD   944(SP), Y2
@@ -50186,200 +50478,200 @@ rare2:
 	VMOVUPD Y5, 1200(SP)
 	VMOVUPD Y9, 1232(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 256(R12), Y13, Y2
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 576(R12), Y13, Y3
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y3, 576(R12), Y13, Y3
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 608(R12), Y3, Y4
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y4, 608(R12), Y3, Y4
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     288(R12), Y5
 	VFMADD231PD 672(R12), Y4, Y5
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 288(R12), Y5, Y5
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 736(R12), Y5, Y4
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 704(R12), Y5, Y4
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     384(R12), Y6
 	VFMADD231PD 352(R12), Y4, Y6
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 416(R12), Y4, Y6
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 448(R12), Y4, Y6
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 480(R12), Y4, Y6
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 512(R12), Y4, Y6
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 544(R12), Y4, Y6
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD (R12), Y4, Y6
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 32(R12), Y4, Y6
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 64(R12), Y4, Y6
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 96(R12), Y4, Y6
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 128(R12), Y4, Y6
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 160(R12), Y4, Y6
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 192(R12), Y4, Y6
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Y1, Y4, Y6
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Y0, Y4, Y6
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 640(R12), Y5, Y7
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y7, 640(R12), Y5, Y7
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 768(R12), Y7, Y7
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 288(R12), Y7, Y7
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 320(R12), Y7, Y7
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y7, Y7
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Y7, Y0, Y7
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y6, Y4, Y7
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y3, Y7, Y3
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     288(R12), Y4
 	VFMADD231PD Y1, Y5, Y4
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 288(R12), Y4, Y4
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y4, Y5, Y5
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 288(R12), Y5, Y5
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 320(R12), Y5, Y5
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y5, Y5
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 288(R12), Y4, Y4
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 320(R12), Y4, Y4
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y4, Y4
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y4, Y3, Y3
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y5, Y3, Y3
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Y1, Y2, Y2
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     384(R12), Y4
 	VFMADD231PD 352(R12), Y13, Y4
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 416(R12), Y13, Y4
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 448(R12), Y13, Y4
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 480(R12), Y13, Y4
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 512(R12), Y13, Y4
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 544(R12), Y13, Y4
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD (R12), Y13, Y4
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 32(R12), Y13, Y4
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 64(R12), Y13, Y4
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 96(R12), Y13, Y4
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 128(R12), Y13, Y4
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 160(R12), Y13, Y4
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 192(R12), Y13, Y4
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Y1, Y13, Y4
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Y0, Y13, Y4
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y2, Y4, Y3, Y2
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y15, Y2, Y12, Y12
 	VMOVUPD   912(SP), Y6
 	VMOVUPD   944(SP), Y2
@@ -50394,7 +50686,7 @@ rare2:
 	VMOVUPD   1232(SP), Y9
 
 rare3:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y2, Y8, Y11
 	VFMADD213PD Y3, Y9, Y12
 
@@ -50402,59 +50694,59 @@ rare3:
 	TESTQ R8, R8
 	JZ    absent4
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Y8
 	VMOVUPD    32(R8)(AX*8), Y9
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y8, Y11, Y11
 	VADDPD Y9, Y12, Y12
 
 absent4:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	MOVQ   816(R12), R13
 	VSUBPD (R13)(AX*8), Y11, Y13
 	VSUBPD 32(R13)(AX*8), Y12, Y14
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (SP), Y8
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y6, Y8, Y9
 	VSUBPD Y7, Y8, Y10
 
-	// r136:tauRef = Param TauRef
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r138:tauRef = Param TauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	MOVQ   864(R12), R13
 	VCMPPD $0x11, (R13)(AX*8), Y9, Y9
 	VCMPPD $0x11, 32(R13)(AX*8), Y10, Y10
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y9, Y2, Y11, Y2
 	VBLENDVPD Y10, Y3, Y12, Y3
 
-	// r129:ka = Param Ka
-	// r131:keep = Param Keep
-	// r132:wkeep = Mul r131:keep r9:u
+	// r131:ka = Param Ka
+	// r133:keep = Param Keep
+	// r134:wkeep = Mul r133:keep r11:u
 	MOVQ   848(R12), R13
 	VMULPD (R13)(AX*8), Y4, Y11
 	VMULPD 32(R13)(AX*8), Y5, Y12
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	MOVQ        856(R12), R13
 	VFMADD231PD (R13)(AX*8), Y13, Y11
 	VFMADD231PD 32(R13)(AX*8), Y14, Y12
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y9, Y4, Y11, Y4
 	VBLENDVPD Y10, Y5, Y12, Y5
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, (R14)(AX*8), Y2, Y11
 	VCMPPD $0x1d, 32(R14)(AX*8), Y3, Y12
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y11, Y8, Y6, Y6
 	VBLENDVPD Y12, Y8, Y7, Y7
 
@@ -50462,7 +50754,7 @@ absent4:
 	TESTQ R9, R9
 	JZ    absent5
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	PREFETCHT1 2048(R9)(AX*8)
 	VANDPD     Y0, Y11, Y8
 	VMOVUPD    Y8, (R9)(AX*8)
@@ -50474,11 +50766,11 @@ absent5:
 	TESTQ R10, R10
 	JZ    absent6
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y11, Y9, Y8
 	VORPS Y12, Y10, Y9
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	PREFETCHT1 256(R10)(AX*1)
 	VMOVMSKPD  Y8, R13
 	PDEPQ      bool_bytes<>+0(SB), R13, R13
@@ -50492,7 +50784,7 @@ absent6:
 	TESTQ R11, R11
 	JZ    absent7
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y11, R13
 	VMOVMSKPD Y12, R15
 	SHLL      $0x04, R15
@@ -50545,102 +50837,108 @@ tail1:
 	MOVQ       800(R12), R13
 	VMASKMOVPD (R13)(AX*8), Y2, Y8
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD Y8, Y3, Y8
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y8, Y3, Y8
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBLENDVPD Y7, Y8, Y3, Y3
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ       808(R12), R13
 	VMASKMOVPD (R13)(AX*8), Y2, Y8
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPD Y8, Y4, Y8
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y7, Y8, Y4, Y4
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent8
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPD (DI)(AX*8), Y2, Y7
 
 absent8:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y4, Y7, Y7
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	MOVQ       840(R12), R13
 	VMASKMOVPD (R13)(AX*8), Y2, Y8
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD Y7, Y8, Y7
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ       816(R12), R13
 	VMASKMOVPD (R13)(AX*8), Y2, Y8
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD Y8, Y3, Y9
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ       824(R12), R13
 	VMASKMOVPD (R13)(AX*8), Y2, Y10
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD Y10, Y3, Y10
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y10, Y9, Y11
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y10, Y9, Y9
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ       832(R12), R13
 	VMASKMOVPD (R13)(AX*8), Y2, Y10
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Y9, Y10, Y7
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Y11, Y10, Y10
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     32(R12), Y9
 	VFMADD231PD (R12), Y10, Y9
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 64(R12), Y10, Y9
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 96(R12), Y10, Y9
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 128(R12), Y10, Y9
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 160(R12), Y10, Y9
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 192(R12), Y10, Y9
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD Y1, Y10, Y9
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD Y0, Y10, Y9
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 256(R12), Y10, Y11
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 224(R12), Y11, Y11
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y11, Y11
 	JZ      rare9
 	VMOVUPD Y5, 912(SP)
@@ -50650,200 +50948,200 @@ absent8:
 	VMOVUPD Y8, 1040(SP)
 	VMOVUPD Y7, 1072(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 256(R12), Y10, Y3
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 576(R12), Y10, Y4
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y4, 576(R12), Y10, Y4
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 608(R12), Y4, Y5
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y5, 608(R12), Y4, Y5
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     288(R12), Y6
 	VFMADD231PD 672(R12), Y5, Y6
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 288(R12), Y6, Y6
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 736(R12), Y6, Y5
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 704(R12), Y6, Y5
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     384(R12), Y7
 	VFMADD231PD 352(R12), Y5, Y7
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 416(R12), Y5, Y7
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 448(R12), Y5, Y7
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 480(R12), Y5, Y7
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 512(R12), Y5, Y7
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 544(R12), Y5, Y7
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD (R12), Y5, Y7
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 32(R12), Y5, Y7
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 64(R12), Y5, Y7
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 96(R12), Y5, Y7
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 128(R12), Y5, Y7
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 160(R12), Y5, Y7
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 192(R12), Y5, Y7
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD Y1, Y5, Y7
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD Y0, Y5, Y7
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 640(R12), Y6, Y8
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y8, 640(R12), Y6, Y8
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 768(R12), Y8, Y8
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 288(R12), Y8, Y8
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 320(R12), Y8, Y8
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y8, Y8
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VSUBPD Y8, Y0, Y8
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y7, Y5, Y8
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y4, Y8, Y4
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     288(R12), Y5
 	VFMADD231PD Y1, Y6, Y5
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 288(R12), Y5, Y5
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y5, Y6, Y6
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 288(R12), Y6, Y6
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 320(R12), Y6, Y6
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y6, Y6
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 288(R12), Y5, Y5
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 320(R12), Y5, Y5
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y5, Y5
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y5, Y4, Y4
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y6, Y4, Y4
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, Y1, Y3, Y3
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     384(R12), Y5
 	VFMADD231PD 352(R12), Y10, Y5
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 416(R12), Y10, Y5
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 448(R12), Y10, Y5
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 480(R12), Y10, Y5
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 512(R12), Y10, Y5
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 544(R12), Y10, Y5
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD (R12), Y10, Y5
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 32(R12), Y10, Y5
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 64(R12), Y10, Y5
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 96(R12), Y10, Y5
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 128(R12), Y10, Y5
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 160(R12), Y10, Y5
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 192(R12), Y10, Y5
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD Y1, Y10, Y5
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD Y0, Y10, Y5
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y3, Y5, Y4, Y3
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y11, Y3, Y9, Y9
 	VMOVUPD   912(SP), Y5
 	VMOVUPD   944(SP), Y6
@@ -50853,67 +51151,67 @@ absent8:
 	VMOVUPD   1072(SP), Y7
 
 rare9:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y3, Y7, Y9
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent10
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMASKMOVPD (R8)(AX*8), Y2, Y7
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y7, Y9, Y9
 
 absent10:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD Y8, Y9, Y10
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (SP), Y7
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y5, Y7, Y8
 
-	// r136:tauRef = Param TauRef
+	// r138:tauRef = Param TauRef
 	MOVQ       864(R12), R13
 	VMASKMOVPD (R13)(AX*8), Y2, Y11
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD $0x11, Y11, Y8, Y8
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y8, Y3, Y9, Y3
 
-	// r129:ka = Param Ka
+	// r131:ka = Param Ka
 	MOVQ       856(R12), R13
 	VMASKMOVPD (R13)(AX*8), Y2, Y9
 
-	// r131:keep = Param Keep
+	// r133:keep = Param Keep
 	MOVQ       848(R12), R13
 	VMASKMOVPD (R13)(AX*8), Y2, Y11
 
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	VMULPD Y4, Y11, Y11
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD Y10, Y9, Y11
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y8, Y4, Y11, Y4
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Y6, Y3, Y6
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y6, Y7, Y5, Y5
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent11
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VANDPD     Y0, Y6, Y7
 	VMASKMOVPD Y7, Y2, (R9)(AX*8)
 
@@ -50922,10 +51220,10 @@ absent11:
 	TESTQ R10, R10
 	JZ    absent12
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y6, Y8, Y7
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VMOVMSKPD Y7, R13
 	PDEPQ     bool_bytes<>+0(SB), R13, R13
 	MOVQ      CX, R15
@@ -50949,7 +51247,7 @@ absent12:
 	TESTQ R11, R11
 	JZ    absent15
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y6, R13
 	VMOVMSKPD Y2, R15
 	ANDL      R15, R13
@@ -51163,96 +51461,102 @@ first17:
 	VCMPPD $0x1d, (R14)(AX*8), Y0, Y12
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      872(R12), R14
-	VBLENDVPD Y12, (R14)(AX*8), Y0, Y0
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   872(R12), R14
+	VSUBPD (R14)(AX*8), Y0, Y13
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y13, Y0, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y12, Y13, Y0, Y0
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   880(R12), R14
 	VADDPD (R14)(AX*8), Y4, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y12, Y13, Y4, Y4
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent18
 
-	// r10:in = Load I
+	// r12:in = Load I
 	PREFETCHT1 2048(DI)(AX*8)
 	PREFETCHT1 2112(DI)(AX*8)
 	VMOVUPD    (DI)(AX*8), Y12
 
 absent18:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y4, Y12, Y12
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   912(R12), R14
 	VMULPD (R14)(AX*8), Y12, Y12
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   888(R12), R14
 	VSUBPD (R14)(AX*8), Y0, Y13
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   896(R12), R14
 	VSUBPD (R14)(AX*8), Y0, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y14, Y13, Y13
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        904(R12), R14
 	VFMADD231PD (R14)(AX*8), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   904(R12), R14
 	VMULPD (R14)(AX*8), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     96(R12), Y14
 	VFMADD231PD 64(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 128(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 160(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 192(R12), Y13, Y14
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 224(R12), Y13, Y14
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 256(R12), Y13, Y14
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 32(R12), Y13, Y14
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 320(R12), Y13, Y15
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 288(R12), Y15, Y15
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y15, Y15
 	JZ      rare19
 	VMOVUPD Y8, 2336(SP)
@@ -51269,201 +51573,201 @@ absent18:
 	VMOVUPD Y7, 2688(SP)
 	VMOVUPD Y11, 2720(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 320(R12), Y13, Y0
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 640(R12), Y13, Y1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y1, 640(R12), Y13, Y1
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 672(R12), Y1, Y2
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y2, 672(R12), Y1, Y2
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     352(R12), Y3
 	VFMADD231PD 736(R12), Y2, Y3
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 352(R12), Y3, Y3
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 800(R12), Y3, Y2
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 768(R12), Y3, Y2
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     448(R12), Y4
 	VFMADD231PD 416(R12), Y2, Y4
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 480(R12), Y2, Y4
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 512(R12), Y2, Y4
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 544(R12), Y2, Y4
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 576(R12), Y2, Y4
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 608(R12), Y2, Y4
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD 64(R12), Y2, Y4
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 96(R12), Y2, Y4
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 128(R12), Y2, Y4
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD 32(R12), Y2, Y4
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD (R12), Y2, Y4
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 704(R12), Y3, Y5
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y5, 704(R12), Y3, Y5
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 832(R12), Y5, Y5
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 352(R12), Y5, Y5
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 384(R12), Y5, Y5
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y5, Y5
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VMOVUPD (R12), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     352(R12), Y2
 	VFMADD231PD 32(R12), Y3, Y2
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 352(R12), Y2, Y2
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 352(R12), Y3, Y3
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 384(R12), Y3, Y3
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y3, Y3
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 352(R12), Y2, Y2
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 384(R12), Y2, Y2
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y2, Y2
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, 32(R12), Y0, Y0
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     448(R12), Y2
 	VFMADD231PD 416(R12), Y13, Y2
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 480(R12), Y13, Y2
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 512(R12), Y13, Y2
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 544(R12), Y13, Y2
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 576(R12), Y13, Y2
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 608(R12), Y13, Y2
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD 64(R12), Y13, Y2
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 96(R12), Y13, Y2
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 128(R12), Y13, Y2
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 160(R12), Y13, Y2
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 192(R12), Y13, Y2
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 224(R12), Y13, Y2
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 256(R12), Y13, Y2
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD 32(R12), Y13, Y2
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD (R12), Y13, Y2
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y0, Y2, Y1, Y0
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y15, Y0, Y14, Y14
 	VMOVUPD   2336(SP), Y8
 	VMOVUPD   2368(SP), Y0
@@ -51480,65 +51784,65 @@ absent18:
 	VMOVUPD   2720(SP), Y11
 
 rare19:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y0, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent20
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	PREFETCHT1 2048(R8)(AX*8)
 	PREFETCHT1 2112(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Y12
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y12, Y14, Y14
 
 absent20:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	MOVQ   888(R12), R14
 	VSUBPD (R14)(AX*8), Y14, Y15
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R13), Y12
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y8, Y12, Y13
 
-	// r136:tauRef = Param TauRef
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r138:tauRef = Param TauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	MOVQ   936(R12), R14
 	VCMPPD $0x11, (R14)(AX*8), Y13, Y13
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y13, Y0, Y14, Y0
 
-	// r129:ka = Param Ka
-	// r131:keep = Param Keep
-	// r132:wkeep = Mul r131:keep r9:u
+	// r131:ka = Param Ka
+	// r133:keep = Param Keep
+	// r134:wkeep = Mul r133:keep r11:u
 	MOVQ   920(R12), R14
 	VMULPD (R14)(AX*8), Y4, Y14
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	MOVQ        928(R12), R14
 	VFMADD231PD (R14)(AX*8), Y15, Y14
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y13, Y4, Y14, Y4
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	MOVQ   864(R12), R14
 	VCMPPD $0x1d, (R14)(AX*8), Y0, Y14
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y14, Y12, Y8, Y8
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent21
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	PREFETCHT1 2048(R9)(AX*8)
 	PREFETCHT1 2112(R9)(AX*8)
 	VANDPD     (R12), Y14, Y12
@@ -51549,10 +51853,10 @@ absent21:
 	TESTQ R10, R10
 	JZ    absent22
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	PREFETCHT1 256(R10)(AX*1)
 	VMOVMSKPD  Y12, R14
 	PDEPQ      bool_bytes<>+0(SB), R14, R14
@@ -51563,7 +51867,7 @@ absent22:
 	TESTQ R11, R11
 	JZ    absent23
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y14, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -51576,94 +51880,100 @@ absent23:
 	VCMPPD $0x1d, 32(R14)(AX*8), Y1, Y12
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      872(R12), R14
-	VBLENDVPD Y12, 32(R14)(AX*8), Y1, Y1
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   872(R12), R14
+	VSUBPD 32(R14)(AX*8), Y1, Y13
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y13, Y1, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y12, Y13, Y1, Y1
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   880(R12), R14
 	VADDPD 32(R14)(AX*8), Y5, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y12, Y13, Y5, Y5
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent24
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD 32(DI)(AX*8), Y12
 
 absent24:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y5, Y12, Y12
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   912(R12), R14
 	VMULPD 32(R14)(AX*8), Y12, Y12
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   888(R12), R14
 	VSUBPD 32(R14)(AX*8), Y1, Y13
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   896(R12), R14
 	VSUBPD 32(R14)(AX*8), Y1, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y14, Y13, Y13
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        904(R12), R14
 	VFMADD231PD 32(R14)(AX*8), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   904(R12), R14
 	VMULPD 32(R14)(AX*8), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     96(R12), Y14
 	VFMADD231PD 64(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 128(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 160(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 192(R12), Y13, Y14
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 224(R12), Y13, Y14
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 256(R12), Y13, Y14
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 32(R12), Y13, Y14
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 320(R12), Y13, Y15
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 288(R12), Y15, Y15
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y15, Y15
 	JZ      rare25
 	VMOVUPD Y0, 2336(SP)
@@ -51680,201 +51990,201 @@ absent24:
 	VMOVUPD Y7, 2688(SP)
 	VMOVUPD Y11, 2720(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 320(R12), Y13, Y0
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 640(R12), Y13, Y1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y1, 640(R12), Y13, Y1
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 672(R12), Y1, Y2
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y2, 672(R12), Y1, Y2
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     352(R12), Y3
 	VFMADD231PD 736(R12), Y2, Y3
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 352(R12), Y3, Y3
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 800(R12), Y3, Y2
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 768(R12), Y3, Y2
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     448(R12), Y4
 	VFMADD231PD 416(R12), Y2, Y4
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 480(R12), Y2, Y4
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 512(R12), Y2, Y4
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 544(R12), Y2, Y4
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 576(R12), Y2, Y4
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 608(R12), Y2, Y4
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD 64(R12), Y2, Y4
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 96(R12), Y2, Y4
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 128(R12), Y2, Y4
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD 32(R12), Y2, Y4
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD (R12), Y2, Y4
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 704(R12), Y3, Y5
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y5, 704(R12), Y3, Y5
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 832(R12), Y5, Y5
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 352(R12), Y5, Y5
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 384(R12), Y5, Y5
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y5, Y5
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VMOVUPD (R12), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     352(R12), Y2
 	VFMADD231PD 32(R12), Y3, Y2
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 352(R12), Y2, Y2
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 352(R12), Y3, Y3
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 384(R12), Y3, Y3
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y3, Y3
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 352(R12), Y2, Y2
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 384(R12), Y2, Y2
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y2, Y2
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, 32(R12), Y0, Y0
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     448(R12), Y2
 	VFMADD231PD 416(R12), Y13, Y2
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 480(R12), Y13, Y2
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 512(R12), Y13, Y2
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 544(R12), Y13, Y2
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 576(R12), Y13, Y2
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 608(R12), Y13, Y2
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD 64(R12), Y13, Y2
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 96(R12), Y13, Y2
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 128(R12), Y13, Y2
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 160(R12), Y13, Y2
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 192(R12), Y13, Y2
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 224(R12), Y13, Y2
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 256(R12), Y13, Y2
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD 32(R12), Y13, Y2
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD (R12), Y13, Y2
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y0, Y2, Y1, Y0
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y15, Y0, Y14, Y14
 	VMOVUPD   2336(SP), Y0
 	VMOVUPD   2368(SP), Y4
@@ -51891,63 +52201,63 @@ absent24:
 	VMOVUPD   2720(SP), Y11
 
 rare25:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y1, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent26
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMOVUPD 32(R8)(AX*8), Y12
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y12, Y14, Y14
 
 absent26:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	MOVQ   888(R12), R14
 	VSUBPD 32(R14)(AX*8), Y14, Y15
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R13), Y12
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y9, Y12, Y13
 
-	// r136:tauRef = Param TauRef
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r138:tauRef = Param TauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	MOVQ   936(R12), R14
 	VCMPPD $0x11, 32(R14)(AX*8), Y13, Y13
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y13, Y1, Y14, Y1
 
-	// r129:ka = Param Ka
-	// r131:keep = Param Keep
-	// r132:wkeep = Mul r131:keep r9:u
+	// r131:ka = Param Ka
+	// r133:keep = Param Keep
+	// r134:wkeep = Mul r133:keep r11:u
 	MOVQ   920(R12), R14
 	VMULPD 32(R14)(AX*8), Y5, Y14
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	MOVQ        928(R12), R14
 	VFMADD231PD 32(R14)(AX*8), Y15, Y14
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y13, Y5, Y14, Y5
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	MOVQ   864(R12), R14
 	VCMPPD $0x1d, 32(R14)(AX*8), Y1, Y14
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y14, Y12, Y9, Y9
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent27
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VANDPD  (R12), Y14, Y12
 	VMOVUPD Y12, 32(R9)(AX*8)
 
@@ -51956,10 +52266,10 @@ absent27:
 	TESTQ R10, R10
 	JZ    absent28
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VMOVMSKPD Y12, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVL      R14, 4(R10)(AX*1)
@@ -51969,7 +52279,7 @@ absent28:
 	TESTQ R11, R11
 	JZ    absent29
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y14, R14
 	SHLL      $0x04, R14
 	MOVQ      AX, R15
@@ -51983,94 +52293,100 @@ absent29:
 	VCMPPD $0x1d, 64(R14)(AX*8), Y2, Y12
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      872(R12), R14
-	VBLENDVPD Y12, 64(R14)(AX*8), Y2, Y2
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   872(R12), R14
+	VSUBPD 64(R14)(AX*8), Y2, Y13
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y13, Y2, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y12, Y13, Y2, Y2
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   880(R12), R14
 	VADDPD 64(R14)(AX*8), Y6, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y12, Y13, Y6, Y6
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent30
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD 64(DI)(AX*8), Y12
 
 absent30:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y6, Y12, Y12
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   912(R12), R14
 	VMULPD 64(R14)(AX*8), Y12, Y12
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   888(R12), R14
 	VSUBPD 64(R14)(AX*8), Y2, Y13
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   896(R12), R14
 	VSUBPD 64(R14)(AX*8), Y2, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y14, Y13, Y13
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        904(R12), R14
 	VFMADD231PD 64(R14)(AX*8), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   904(R12), R14
 	VMULPD 64(R14)(AX*8), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     96(R12), Y14
 	VFMADD231PD 64(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 128(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 160(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 192(R12), Y13, Y14
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 224(R12), Y13, Y14
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 256(R12), Y13, Y14
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 32(R12), Y13, Y14
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 320(R12), Y13, Y15
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 288(R12), Y15, Y15
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y15, Y15
 	JZ      rare31
 	VMOVUPD Y0, 2336(SP)
@@ -52087,201 +52403,201 @@ absent30:
 	VMOVUPD Y7, 2688(SP)
 	VMOVUPD Y11, 2720(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 320(R12), Y13, Y0
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 640(R12), Y13, Y1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y1, 640(R12), Y13, Y1
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 672(R12), Y1, Y2
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y2, 672(R12), Y1, Y2
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     352(R12), Y3
 	VFMADD231PD 736(R12), Y2, Y3
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 352(R12), Y3, Y3
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 800(R12), Y3, Y2
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 768(R12), Y3, Y2
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     448(R12), Y4
 	VFMADD231PD 416(R12), Y2, Y4
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 480(R12), Y2, Y4
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 512(R12), Y2, Y4
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 544(R12), Y2, Y4
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 576(R12), Y2, Y4
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 608(R12), Y2, Y4
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD 64(R12), Y2, Y4
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 96(R12), Y2, Y4
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 128(R12), Y2, Y4
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD 32(R12), Y2, Y4
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD (R12), Y2, Y4
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 704(R12), Y3, Y5
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y5, 704(R12), Y3, Y5
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 832(R12), Y5, Y5
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 352(R12), Y5, Y5
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 384(R12), Y5, Y5
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y5, Y5
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VMOVUPD (R12), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     352(R12), Y2
 	VFMADD231PD 32(R12), Y3, Y2
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 352(R12), Y2, Y2
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 352(R12), Y3, Y3
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 384(R12), Y3, Y3
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y3, Y3
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 352(R12), Y2, Y2
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 384(R12), Y2, Y2
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y2, Y2
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, 32(R12), Y0, Y0
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     448(R12), Y2
 	VFMADD231PD 416(R12), Y13, Y2
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 480(R12), Y13, Y2
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 512(R12), Y13, Y2
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 544(R12), Y13, Y2
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 576(R12), Y13, Y2
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 608(R12), Y13, Y2
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD 64(R12), Y13, Y2
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 96(R12), Y13, Y2
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 128(R12), Y13, Y2
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 160(R12), Y13, Y2
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 192(R12), Y13, Y2
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 224(R12), Y13, Y2
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 256(R12), Y13, Y2
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD 32(R12), Y13, Y2
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD (R12), Y13, Y2
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y0, Y2, Y1, Y0
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y15, Y0, Y14, Y14
 	VMOVUPD   2336(SP), Y0
 	VMOVUPD   2368(SP), Y4
@@ -52298,63 +52614,63 @@ absent30:
 	VMOVUPD   2720(SP), Y11
 
 rare31:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y2, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent32
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMOVUPD 64(R8)(AX*8), Y12
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y12, Y14, Y14
 
 absent32:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	MOVQ   888(R12), R14
 	VSUBPD 64(R14)(AX*8), Y14, Y15
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R13), Y12
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y10, Y12, Y13
 
-	// r136:tauRef = Param TauRef
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r138:tauRef = Param TauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	MOVQ   936(R12), R14
 	VCMPPD $0x11, 64(R14)(AX*8), Y13, Y13
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y13, Y2, Y14, Y2
 
-	// r129:ka = Param Ka
-	// r131:keep = Param Keep
-	// r132:wkeep = Mul r131:keep r9:u
+	// r131:ka = Param Ka
+	// r133:keep = Param Keep
+	// r134:wkeep = Mul r133:keep r11:u
 	MOVQ   920(R12), R14
 	VMULPD 64(R14)(AX*8), Y6, Y14
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	MOVQ        928(R12), R14
 	VFMADD231PD 64(R14)(AX*8), Y15, Y14
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y13, Y6, Y14, Y6
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	MOVQ   864(R12), R14
 	VCMPPD $0x1d, 64(R14)(AX*8), Y2, Y14
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y14, Y12, Y10, Y10
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent33
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VANDPD  (R12), Y14, Y12
 	VMOVUPD Y12, 64(R9)(AX*8)
 
@@ -52363,10 +52679,10 @@ absent33:
 	TESTQ R10, R10
 	JZ    absent34
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VMOVMSKPD Y12, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVL      R14, 8(R10)(AX*1)
@@ -52376,7 +52692,7 @@ absent34:
 	TESTQ R11, R11
 	JZ    absent35
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y14, R14
 	MOVQ      AX, R15
 	SHRQ      $0x03, R15
@@ -52389,94 +52705,100 @@ absent35:
 	VCMPPD $0x1d, 96(R14)(AX*8), Y3, Y12
 
 	// r5:vReset = Param VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	MOVQ      872(R12), R14
-	VBLENDVPD Y12, 96(R14)(AX*8), Y3, Y3
+	// r6:dv = Sub r0:V r5:vReset
+	MOVQ   872(R12), R14
+	VSUBPD 96(R14)(AX*8), Y3, Y13
 
-	// r7:b = Param B
-	// r8:wb = Add r1:W r7:b
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y13, Y3, Y13
+
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBLENDVPD Y12, Y13, Y3, Y3
+
+	// r9:b = Param B
+	// r10:wb = Add r1:W r9:b
 	MOVQ   880(R12), R14
 	VADDPD 96(R14)(AX*8), Y7, Y13
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y12, Y13, Y7, Y7
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y12, Y12, Y12
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent36
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMOVUPD 96(DI)(AX*8), Y12
 
 absent36:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y7, Y12, Y12
 
-	// r18:dtRTau = Param DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r20:dtRTau = Param DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	MOVQ   912(R12), R14
 	VMULPD 96(R14)(AX*8), Y12, Y12
 
-	// r12:vRest = Param VRest
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r14:vRest = Param VRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	MOVQ   888(R12), R14
 	VSUBPD 96(R14)(AX*8), Y3, Y13
 
-	// r14:vC = Param VC
-	// r15:a2 = Sub r6:vr r14:vC
+	// r16:vC = Param VC
+	// r17:a2 = Sub r8:vr r16:vC
 	MOVQ   896(R12), R14
 	VSUBPD 96(R14)(AX*8), Y3, Y14
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y14, Y13, Y15
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y14, Y13, Y13
 
-	// r16:dtCTau = Param DtCTau
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r18:dtCTau = Param DtCTau
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	MOVQ        904(R12), R14
 	VFMADD231PD 96(R14)(AX*8), Y13, Y12
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	MOVQ   904(R12), R14
 	VMULPD 96(R14)(AX*8), Y15, Y13
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     96(R12), Y14
 	VFMADD231PD 64(R12), Y13, Y14
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 128(R12), Y13, Y14
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 160(R12), Y13, Y14
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 192(R12), Y13, Y14
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 224(R12), Y13, Y14
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 256(R12), Y13, Y14
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 32(R12), Y13, Y14
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD (R12), Y13, Y14
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 320(R12), Y13, Y15
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 288(R12), Y15, Y15
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y15, Y15
 	JZ      rare37
 	VMOVUPD Y0, 2336(SP)
@@ -52493,201 +52815,201 @@ absent36:
 	VMOVUPD Y7, 2688(SP)
 	VMOVUPD Y12, 2720(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 320(R12), Y13, Y0
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 640(R12), Y13, Y1
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y1, 640(R12), Y13, Y1
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 672(R12), Y1, Y2
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y2, 672(R12), Y1, Y2
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     352(R12), Y3
 	VFMADD231PD 736(R12), Y2, Y3
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 352(R12), Y3, Y3
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 800(R12), Y3, Y2
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 768(R12), Y3, Y2
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     448(R12), Y4
 	VFMADD231PD 416(R12), Y2, Y4
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 480(R12), Y2, Y4
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 512(R12), Y2, Y4
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 544(R12), Y2, Y4
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 576(R12), Y2, Y4
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 608(R12), Y2, Y4
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD 64(R12), Y2, Y4
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 96(R12), Y2, Y4
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 128(R12), Y2, Y4
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 160(R12), Y2, Y4
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 192(R12), Y2, Y4
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 224(R12), Y2, Y4
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 256(R12), Y2, Y4
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD 32(R12), Y2, Y4
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD (R12), Y2, Y4
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 704(R12), Y3, Y5
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y5, 704(R12), Y3, Y5
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 832(R12), Y5, Y5
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 352(R12), Y5, Y5
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 384(R12), Y5, Y5
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y5, Y5
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VMOVUPD (R12), Y6
 	VSUBPD  Y5, Y6, Y5
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y4, Y2, Y5
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y1, Y5, Y1
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     352(R12), Y2
 	VFMADD231PD 32(R12), Y3, Y2
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 352(R12), Y2, Y2
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y2, Y3, Y3
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 352(R12), Y3, Y3
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 384(R12), Y3, Y3
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y3, Y3
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 352(R12), Y2, Y2
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 384(R12), Y2, Y2
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y2, Y2
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y2, Y1, Y1
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y3, Y1, Y1
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, 32(R12), Y0, Y0
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     448(R12), Y2
 	VFMADD231PD 416(R12), Y13, Y2
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 480(R12), Y13, Y2
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 512(R12), Y13, Y2
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 544(R12), Y13, Y2
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 576(R12), Y13, Y2
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 608(R12), Y13, Y2
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD 64(R12), Y13, Y2
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 96(R12), Y13, Y2
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 128(R12), Y13, Y2
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 160(R12), Y13, Y2
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 192(R12), Y13, Y2
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 224(R12), Y13, Y2
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 256(R12), Y13, Y2
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD 32(R12), Y13, Y2
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD (R12), Y13, Y2
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y0, Y2, Y1, Y0
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y15, Y0, Y14, Y14
 	VMOVUPD   2336(SP), Y0
 	VMOVUPD   2368(SP), Y4
@@ -52704,63 +53026,63 @@ absent36:
 	VMOVUPD   2720(SP), Y12
 
 rare37:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y3, Y12, Y14
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent38
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMOVUPD 96(R8)(AX*8), Y12
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y12, Y14, Y14
 
 absent38:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	MOVQ   888(R12), R14
 	VSUBPD 96(R14)(AX*8), Y14, Y15
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R13), Y12
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y11, Y12, Y13
 
-	// r136:tauRef = Param TauRef
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r138:tauRef = Param TauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	MOVQ   936(R12), R14
 	VCMPPD $0x11, 96(R14)(AX*8), Y13, Y13
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y13, Y3, Y14, Y3
 
-	// r129:ka = Param Ka
-	// r131:keep = Param Keep
-	// r132:wkeep = Mul r131:keep r9:u
+	// r131:ka = Param Ka
+	// r133:keep = Param Keep
+	// r134:wkeep = Mul r133:keep r11:u
 	MOVQ   920(R12), R14
 	VMULPD 96(R14)(AX*8), Y7, Y14
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	MOVQ        928(R12), R14
 	VFMADD231PD 96(R14)(AX*8), Y15, Y14
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y13, Y7, Y14, Y7
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	MOVQ   864(R12), R14
 	VCMPPD $0x1d, 96(R14)(AX*8), Y3, Y14
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y14, Y12, Y11, Y11
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent39
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VANDPD  (R12), Y14, Y12
 	VMOVUPD Y12, 96(R9)(AX*8)
 
@@ -52769,10 +53091,10 @@ absent39:
 	TESTQ R10, R10
 	JZ    absent40
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y14, Y13, Y12
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VMOVMSKPD Y12, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVL      R14, 12(R10)(AX*1)
@@ -52782,7 +53104,7 @@ absent40:
 	TESTQ R11, R11
 	JZ    absent41
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y14, R14
 	SHLL      $0x04, R14
 	MOVQ      AX, R15
@@ -52860,102 +53182,108 @@ first43:
 	MOVQ       872(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y6
 
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	VSUBPD Y6, Y1, Y6
+
+	// r7:vh = Sub r0:V r6:dv
+	VSUBPD Y6, Y1, Y6
+
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBLENDVPD Y5, Y6, Y1, Y1
 
-	// r7:b = Param B
+	// r9:b = Param B
 	MOVQ       880(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y6
 
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	VADDPD Y6, Y2, Y6
 
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBLENDVPD Y5, Y6, Y2, Y2
 
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
 	// If I
 	TESTQ DI, DI
 	JZ    absent44
 
-	// r10:in = Load I
+	// r12:in = Load I
 	VMASKMOVPD (DI)(AX*8), Y0, Y5
 
 absent44:
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	VSUBPD Y2, Y5, Y5
 
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	MOVQ       912(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y6
 
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	VMULPD Y5, Y6, Y5
 
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	MOVQ       888(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y6
 
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	VSUBPD Y6, Y1, Y7
 
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	MOVQ       896(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y8
 
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	VSUBPD Y8, Y1, Y8
 
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	VADDPD Y8, Y7, Y9
 
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	VMULPD Y8, Y7, Y7
 
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	MOVQ       904(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y8
 
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMADD231PD Y7, Y8, Y5
 
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	VMULPD Y9, Y8, Y8
 
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOVUPD     96(R12), Y7
 	VFMADD231PD 64(R12), Y8, Y7
 
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VFMADD213PD 128(R12), Y8, Y7
 
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VFMADD213PD 160(R12), Y8, Y7
 
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VFMADD213PD 192(R12), Y8, Y7
 
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VFMADD213PD 224(R12), Y8, Y7
 
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VFMADD213PD 256(R12), Y8, Y7
 
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VFMADD213PD 32(R12), Y8, Y7
 
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VFMADD213PD (R12), Y8, Y7
 
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	VANDPD 320(R12), Y8, Y9
 
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	VCMPPD $0x1e, 288(R12), Y9, Y9
 
-	// Rare r43:large
+	// Rare r45:large
 	VTESTPD Y9, Y9
 	JZ      rare45
 	VMOVUPD Y3, 2336(SP)
@@ -52965,201 +53293,201 @@ absent44:
 	VMOVUPD Y6, 2464(SP)
 	VMOVUPD Y5, 2496(SP)
 
-	// r142 = Abs r23:z
+	// r144 = Abs r25:z
 	VANDPD 320(R12), Y8, Y1
 
-	// r67 = CmpGT r23:z r66
+	// r69 = CmpGT r25:z r68
 	VCMPPD $0x1e, 640(R12), Y8, Y2
 
-	// r68:zl = Select r67 r66 r23:z
+	// r70:zl = Select r69 r68 r25:z
 	VBLENDVPD Y2, 640(R12), Y8, Y2
 
-	// r70 = CmpLT r68:zl r69
+	// r72 = CmpLT r70:zl r71
 	VCMPPD $0x11, 672(R12), Y2, Y3
 
-	// r71:zc = Select r70 r69 r68:zl
+	// r73:zc = Select r72 r71 r70:zl
 	VBLENDVPD Y3, 672(R12), Y2, Y3
 
-	// r74 = FMA r71:zc r73 r72
+	// r76 = FMA r73:zc r75 r74
 	VMOVUPD     352(R12), Y4
 	VFMADD231PD 736(R12), Y3, Y4
 
-	// r75:k = Sub r74 r72
+	// r77:k = Sub r76 r74
 	VSUBPD 352(R12), Y4, Y4
 
-	// r78 = FMA r75:k r77 r71:zc
+	// r80 = FMA r77:k r79 r73:zc
 	VFMADD231PD 800(R12), Y4, Y3
 
-	// r79:r = FMA r75:k r76 r78
+	// r81:r = FMA r77:k r78 r80
 	VFMADD231PD 768(R12), Y4, Y3
 
-	// r80 = FMA r44 r79:r r45
+	// r82 = FMA r46 r81:r r47
 	VMOVUPD     448(R12), Y5
 	VFMADD231PD 416(R12), Y3, Y5
 
-	// r81 = FMA r80 r79:r r47
+	// r83 = FMA r82 r81:r r49
 	VFMADD213PD 480(R12), Y3, Y5
 
-	// r82 = FMA r81 r79:r r49
+	// r84 = FMA r83 r81:r r51
 	VFMADD213PD 512(R12), Y3, Y5
 
-	// r83 = FMA r82 r79:r r51
+	// r85 = FMA r84 r81:r r53
 	VFMADD213PD 544(R12), Y3, Y5
 
-	// r84 = FMA r83 r79:r r53
+	// r86 = FMA r85 r81:r r55
 	VFMADD213PD 576(R12), Y3, Y5
 
-	// r85 = FMA r84 r79:r r55
+	// r87 = FMA r86 r81:r r57
 	VFMADD213PD 608(R12), Y3, Y5
 
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VFMADD213PD 64(R12), Y3, Y5
 
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VFMADD213PD 96(R12), Y3, Y5
 
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VFMADD213PD 128(R12), Y3, Y5
 
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VFMADD213PD 160(R12), Y3, Y5
 
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VFMADD213PD 192(R12), Y3, Y5
 
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VFMADD213PD 224(R12), Y3, Y5
 
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VFMADD213PD 256(R12), Y3, Y5
 
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VFMADD213PD 32(R12), Y3, Y5
 
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VFMADD213PD (R12), Y3, Y5
 
-	// r96 = CmpGT r75:k r95
+	// r98 = CmpGT r77:k r97
 	VCMPPD $0x1e, 704(R12), Y4, Y6
 
-	// r97:kc = Select r96 r95 r75:k
+	// r99:kc = Select r98 r97 r77:k
 	VBLENDVPD Y6, 704(R12), Y4, Y6
 
-	// r99 = Mul r97:kc r98
+	// r101 = Mul r99:kc r100
 	VMULPD 832(R12), Y6, Y6
 
-	// r100 = Add r99 r72
+	// r102 = Add r101 r74
 	VADDPD 352(R12), Y6, Y6
 
-	// r101:kBits = Bits r100
-	// r103 = IAdd r101:kBits r102
+	// r103:kBits = Bits r102
+	// r105 = IAdd r103:kBits r104
 	VPADDQ 384(R12), Y6, Y6
 
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VPSLLQ $0x34, Y6, Y6
 
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	VMOVUPD (R12), Y10
 	VSUBPD  Y6, Y10, Y6
 
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMADD231PD Y5, Y3, Y6
 
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	VDIVPD Y2, Y6, Y2
 
-	// r109 = FMA r75:k r38 r72
+	// r111 = FMA r77:k r40 r74
 	VMOVUPD     352(R12), Y3
 	VFMADD231PD 32(R12), Y4, Y3
 
-	// r110:kHalf = Sub r109 r72
+	// r112:kHalf = Sub r111 r74
 	VSUBPD 352(R12), Y3, Y3
 
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	VSUBPD Y3, Y4, Y4
 
-	// r118 = Add r117 r72
+	// r120 = Add r119 r74
 	VADDPD 352(R12), Y4, Y4
 
-	// r119:kBits = Bits r118
-	// r120 = IAdd r119:kBits r102
+	// r121:kBits = Bits r120
+	// r122 = IAdd r121:kBits r104
 	VPADDQ 384(R12), Y4, Y4
 
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VPSLLQ $0x34, Y4, Y4
 
-	// r122:pow2 = FromBits r121
-	// r111 = Add r110:kHalf r72
+	// r124:pow2 = FromBits r123
+	// r113 = Add r112:kHalf r74
 	VADDPD 352(R12), Y3, Y3
 
-	// r112:kBits = Bits r111
-	// r113 = IAdd r112:kBits r102
+	// r114:kBits = Bits r113
+	// r115 = IAdd r114:kBits r104
 	VPADDQ 384(R12), Y3, Y3
 
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VPSLLQ $0x34, Y3, Y3
 
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	VMULPD Y3, Y2, Y2
 
-	// r123:big = Mul r116 r122:pow2
+	// r125:big = Mul r118 r124:pow2
 	VMULPD Y4, Y2, Y2
 
-	// r124 = CmpLE r142 r38
+	// r126 = CmpLE r144 r40
 	VCMPPD $0x12, 32(R12), Y1, Y1
 
-	// r46 = FMA r44 r23:z r45
+	// r48 = FMA r46 r25:z r47
 	VMOVUPD     448(R12), Y3
 	VFMADD231PD 416(R12), Y8, Y3
 
-	// r48 = FMA r46 r23:z r47
+	// r50 = FMA r48 r25:z r49
 	VFMADD213PD 480(R12), Y8, Y3
 
-	// r50 = FMA r48 r23:z r49
+	// r52 = FMA r50 r25:z r51
 	VFMADD213PD 512(R12), Y8, Y3
 
-	// r52 = FMA r50 r23:z r51
+	// r54 = FMA r52 r25:z r53
 	VFMADD213PD 544(R12), Y8, Y3
 
-	// r54 = FMA r52 r23:z r53
+	// r56 = FMA r54 r25:z r55
 	VFMADD213PD 576(R12), Y8, Y3
 
-	// r56 = FMA r54 r23:z r55
+	// r58 = FMA r56 r25:z r57
 	VFMADD213PD 608(R12), Y8, Y3
 
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VFMADD213PD 64(R12), Y8, Y3
 
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VFMADD213PD 96(R12), Y8, Y3
 
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VFMADD213PD 128(R12), Y8, Y3
 
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VFMADD213PD 160(R12), Y8, Y3
 
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VFMADD213PD 192(R12), Y8, Y3
 
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VFMADD213PD 224(R12), Y8, Y3
 
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VFMADD213PD 256(R12), Y8, Y3
 
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VFMADD213PD 32(R12), Y8, Y3
 
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VFMADD213PD (R12), Y8, Y3
 
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBLENDVPD Y1, Y3, Y2, Y1
 
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBLENDVPD Y9, Y1, Y7, Y7
 	VMOVUPD   2336(SP), Y3
 	VMOVUPD   2368(SP), Y4
@@ -53169,67 +53497,67 @@ absent44:
 	VMOVUPD   2496(SP), Y5
 
 rare45:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VFMADD213PD Y1, Y5, Y7
 
 	// If Delta
 	TESTQ R8, R8
 	JZ    absent46
 
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VMASKMOVPD (R8)(AX*8), Y0, Y5
 
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	VADDPD Y5, Y7, Y7
 
 absent46:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	VSUBPD Y6, Y7, Y8
 
-	// r134:t = Time
+	// r136:t = Time
 	VBROADCASTSD (R13), Y5
 
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	VSUBPD Y3, Y5, Y6
 
-	// r136:tauRef = Param TauRef
+	// r138:tauRef = Param TauRef
 	MOVQ       936(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y9
 
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	VCMPPD $0x11, Y9, Y6, Y6
 
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBLENDVPD Y6, Y1, Y7, Y1
 
-	// r129:ka = Param Ka
+	// r131:ka = Param Ka
 	MOVQ       928(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y7
 
-	// r131:keep = Param Keep
+	// r133:keep = Param Keep
 	MOVQ       920(R12), R14
 	VMASKMOVPD (R14)(AX*8), Y0, Y9
 
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	VMULPD Y2, Y9, Y9
 
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMADD231PD Y8, Y7, Y9
 
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBLENDVPD Y6, Y2, Y9, Y2
 
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	VCMPPD $0x1d, Y4, Y1, Y4
 
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBLENDVPD Y4, Y5, Y3, Y3
 
 	// If Spike
 	TESTQ R9, R9
 	JZ    absent47
 
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VANDPD     (R12), Y4, Y5
 	VMASKMOVPD Y5, Y0, (R9)(AX*8)
 
@@ -53238,10 +53566,10 @@ absent47:
 	TESTQ R10, R10
 	JZ    absent48
 
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORPS Y4, Y6, Y5
 
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VMOVMSKPD Y5, R14
 	PDEPQ     bool_bytes<>+0(SB), R14, R14
 	MOVQ      CX, R15
@@ -53265,7 +53593,7 @@ absent48:
 	TESTQ R11, R11
 	JZ    absent51
 
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	VMOVMSKPD Y4, R14
 	VMOVMSKPD Y0, R15
 	ANDL      R15, R14

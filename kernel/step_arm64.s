@@ -4751,19 +4751,19 @@ manytailend:
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
-//     V30 r5:vReset = VReset, V29 r7:b = B, V28 r12:vRest = VRest, V27 r14:vC = VC,
-//     V26 r16:dtCTau = DtCTau, V25 r18:dtRTau = DtRTau, V24 r25 = 0.0013888889,
-//     V23 r26 = 0.008333334, V22 r28 = 0.041666668, V21 r30 = 0.16666667, V20 r32 = 0.5, V19 r34 = 1,
-//     V18 r36 = 0.125, V17 r108:ka = Ka, V16 r110:keep = Keep, V15 r115:tauRef = TauRef,
-//     V14 r113:t = T[0].
+//     V30 r5:vReset = VReset, V29 r9:b = B, V28 r14:vRest = VRest, V27 r16:vC = VC,
+//     V26 r18:dtCTau = DtCTau, V25 r20:dtRTau = DtRTau, V24 r27 = 0.0013888889,
+//     V23 r28 = 0.008333334, V22 r30 = 0.041666668, V21 r32 = 0.16666667, V20 r34 = 0.5, V19 r36 = 1,
+//     V18 r38 = 0.125, V17 r110:ka = Ka, V16 r112:keep = Keep, V15 r117:tauRef = TauRef,
+//     V14 r115:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
 //   Counters: lane R12, bits word R13, bits word scratch R14.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
-//     V30 r12:vRest = VRest, V29 r14:vC = VC, V28 r16:dtCTau = DtCTau, V27 r18:dtRTau = DtRTau,
-//     V26 r25 = 0.0013888889, V25 r26 = 0.008333334, V24 r28 = 0.041666668, V23 r30 = 0.16666667,
-//     V22 r32 = 0.5, V21 r34 = 1, V20 r36 = 0.125, V19 r108:ka = Ka, V18 r110:keep = Keep,
-//     V17 r115:tauRef = TauRef.
+//     V30 r14:vRest = VRest, V29 r16:vC = VC, V28 r18:dtCTau = DtCTau, V27 r20:dtRTau = DtRTau,
+//     V26 r27 = 0.0013888889, V25 r28 = 0.008333334, V24 r30 = 0.041666668, V23 r32 = 0.16666667,
+//     V22 r34 = 0.5, V21 r36 = 1, V20 r38 = 0.125, V19 r110:ka = Ka, V18 r112:keep = Keep,
+//     V17 r117:tauRef = TauRef.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
 //   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
 //   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
@@ -4790,37 +4790,37 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVWU 8(R2), R3
 	VDUP R3, V30.S4 // r5:vReset = VReset
 	MOVWU 12(R2), R3
-	VDUP R3, V29.S4 // r7:b = B
+	VDUP R3, V29.S4 // r9:b = B
 	MOVWU 16(R2), R3
-	VDUP R3, V28.S4 // r12:vRest = VRest
+	VDUP R3, V28.S4 // r14:vRest = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V27.S4 // r14:vC = VC
+	VDUP R3, V27.S4 // r16:vC = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V26.S4 // r16:dtCTau = DtCTau
+	VDUP R3, V26.S4 // r18:dtCTau = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V25.S4 // r18:dtRTau = DtRTau
+	VDUP R3, V25.S4 // r20:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V24.S4 // r25 = 0.0013888889
+	VDUP R3, V24.S4 // r27 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V23.S4 // r26 = 0.008333334
+	VDUP R3, V23.S4 // r28 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V22.S4 // r28 = 0.041666668
+	VDUP R3, V22.S4 // r30 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V21.S4 // r30 = 0.16666667
+	VDUP R3, V21.S4 // r32 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V20.S4 // r32 = 0.5
+	VDUP R3, V20.S4 // r34 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V19.S4 // r34 = 1
+	VDUP R3, V19.S4 // r36 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V18.S4 // r36 = 0.125
+	VDUP R3, V18.S4 // r38 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V17.S4 // r108:ka = Ka
+	VDUP R3, V17.S4 // r110:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V16.S4 // r110:keep = Keep
+	VDUP R3, V16.S4 // r112:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V15.S4 // r115:tauRef = TauRef
+	VDUP R3, V15.S4 // r117:tauRef = TauRef
 	MOVD 304(R0), R3
-	VLD1R (R3), [V14.S4] // r113:t = T[0]
+	VLD1R (R3), [V14.S4] // r115:t = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
@@ -4832,284 +4832,288 @@ oneloop1:
 	VLD1.P 16(R6), [V2.S4]
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBIT V3.B16, V30.B16, V0.B16
-	// r8:wb = Add r1:W r7:b
-	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
-	// r9:u = Select r4:spk r8:wb r1:W
-	VBSL V1.B16, V4.B16, V3.B16
-	// r10:in = Imm 0x0
-	VEOR V1.B16, V1.B16, V1.B16
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBIF V3.B16, V0.B16, V4.B16
+	// r10:wb = Add r1:W r9:b
+	WORD $0x4e3dd420 // fadd v0.4s, v1.4s, v29.4s
+	// r11:u = Select r4:spk r10:wb r1:W
+	VBSL V1.B16, V0.B16, V3.B16
+	// r12:in = Imm 0x0
+	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r10:in = Load I
-	VLD1.P 16(R7), [V1.S4]
+	// r12:in = Load I
+	VLD1.P 16(R7), [V0.S4]
 oneskip1:
-	// r13:a1 = Sub r6:vr r12:vRest
-	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
-	// r15:a2 = Sub r6:vr r14:vC
-	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
-	// r17:a12 = Mul r13:a1 r15:a2
-	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r19:iu = Sub r10:in r9:u
-	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
-	WORD $0x6e21df21 // fmul v1.4s, v25.4s, v1.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
-	VFMLA V6.S4, V26.S4, V1.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
-	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
-	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
-	// r24:az = Abs r23:z
-	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r27 = FMA r25 r23:z r26
+	// r15:a1 = Sub r8:vr r14:vRest
+	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
+	// r17:a2 = Sub r8:vr r16:vC
+	WORD $0x4ebbd485 // fsub v5.4s, v4.4s, v27.4s
+	// r19:a12 = Mul r15:a1 r17:a2
+	WORD $0x6e25dc26 // fmul v6.4s, v1.4s, v5.4s
+	// r21:iu = Sub r12:in r11:u
+	WORD $0x4ea3d400 // fsub v0.4s, v0.4s, v3.4s
+	// r22:drive = Mul r20:dtRTau r21:iu
+	WORD $0x6e20df20 // fmul v0.4s, v25.4s, v0.4s
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+	VFMLA V6.S4, V26.S4, V0.S4
+	// r24:a1a2 = Add r15:a1 r17:a2
+	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
+	// r25:z = Mul r18:dtCTau r24:a1a2
+	WORD $0x6e21df41 // fmul v1.4s, v26.4s, v1.4s
+	// r26:az = Abs r25:z
+	WORD $0x4ea0f825 // fabs v5.4s, v1.4s
+	// r29 = FMA r27 r25:z r28
 	VMOV V23.B16, V6.B16
-	VFMLA V4.S4, V24.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	VFMLA V1.S4, V24.S4, V6.S4
+	// r31 = FMA r29 r25:z r30
 	VMOV V22.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	VFMLA V1.S4, V6.S4, V7.S4
+	// r33 = FMA r31 r25:z r32
 	VMOV V21.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	VFMLA V1.S4, V7.S4, V6.S4
+	// r35 = FMA r33 r25:z r34
 	VMOV V20.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	VFMLA V1.S4, V6.S4, V7.S4
+	// r37:ex = FMA r35 r25:z r36
 	VMOV V19.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	VFMLA V1.S4, V7.S4, V6.S4
+	// r39:large = CmpGT r26:az r38
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
-	// Rare r37:large
+	// Rare r39:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
 	CBZW R3, onerare2
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r38 = 2.755732e-07
+	VDUP R3, V8.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
-	VFMLA V4.S4, V8.S4, V9.S4
+	VDUP R3, V9.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
+	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
-	VFMLA V4.S4, V9.S4, V8.S4
+	VDUP R3, V8.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
+	VFMLA V1.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
-	VFMLA V4.S4, V8.S4, V9.S4
-	// r45 = FMA r44 r23:z r25
+	VDUP R3, V9.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
+	VFMLA V1.S4, V8.S4, V9.S4
+	// r47 = FMA r46 r25:z r27
 	VMOV V24.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	// r46 = FMA r45 r23:z r26
+	VFMLA V1.S4, V9.S4, V8.S4
+	// r48 = FMA r47 r25:z r28
 	VMOV V23.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	// r47 = FMA r46 r23:z r28
+	VFMLA V1.S4, V8.S4, V9.S4
+	// r49 = FMA r48 r25:z r30
 	VMOV V22.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	// r48 = FMA r47 r23:z r30
+	VFMLA V1.S4, V9.S4, V8.S4
+	// r50 = FMA r49 r25:z r32
 	VMOV V21.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	// r49 = FMA r48 r23:z r32
+	VFMLA V1.S4, V8.S4, V9.S4
+	// r51 = FMA r50 r25:z r34
 	VMOV V20.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	// r50:taylor = FMA r49 r23:z r34
+	VFMLA V1.S4, V9.S4, V8.S4
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V19.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
+	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
-	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
+	VDUP R3, V8.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
+	WORD $0x6ea8e428 // fcmgt v8.4s, v1.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
-	VBSL V4.B16, V10.B16, V8.B16
+	VDUP R3, V10.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
+	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
-	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
+	VDUP R3, V1.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
+	WORD $0x6ea8e421 // fcmgt v1.4s, v1.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
-	VBSL V8.B16, V10.B16, V4.B16
+	VDUP R3, V10.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
+	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r58 = 1.442695
+	VDUP R3, V10.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
-	VFMLA V10.S4, V4.S4, V11.S4
+	VDUP R3, V11.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
+	VFMLA V10.S4, V1.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V10.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
-	VFMLA V10.S4, V11.S4, V4.S4
+	VDUP R3, V10.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
+	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
-	VFMLA V10.S4, V11.S4, V4.S4
+	VDUP R3, V10.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
+	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r38 = 2.755732e-07
+	VDUP R3, V10.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
-	VFMLA V4.S4, V10.S4, V12.S4
+	VDUP R3, V12.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
+	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
-	VFMLA V4.S4, V12.S4, V10.S4
+	VDUP R3, V10.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
+	VFMLA V1.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
-	VFMLA V4.S4, V10.S4, V12.S4
-	// r68 = FMA r67 r64:r r25
+	VDUP R3, V12.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
+	VFMLA V1.S4, V10.S4, V12.S4
+	// r70 = FMA r69 r66:r r27
 	VMOV V24.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	// r69 = FMA r68 r64:r r26
+	VFMLA V1.S4, V12.S4, V10.S4
+	// r71 = FMA r70 r66:r r28
 	VMOV V23.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	// r70 = FMA r69 r64:r r28
+	VFMLA V1.S4, V10.S4, V12.S4
+	// r72 = FMA r71 r66:r r30
 	VMOV V22.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	// r71 = FMA r70 r64:r r30
+	VFMLA V1.S4, V12.S4, V10.S4
+	// r73 = FMA r72 r66:r r32
 	VMOV V21.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	// r72 = FMA r71 r64:r r32
+	VFMLA V1.S4, V10.S4, V12.S4
+	// r74 = FMA r73 r66:r r34
 	VMOV V20.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	// r73:q = FMA r72 r64:r r34
+	VFMLA V1.S4, V12.S4, V10.S4
+	// r75:q = FMA r74 r66:r r36
 	VMOV V19.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
+	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V10.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V13.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V13.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V13.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V13.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V13.S4, V10.S4, V10.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V10.S4, V10.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
-	VFMLA V12.S4, V4.S4, V10.S4
-	// r87:y = Div r86 r53:zl
+	// r88 = FMA r66:r r75:q r87:oneMinus
+	VFMLA V12.S4, V1.S4, V10.S4
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
-	VFMLA V20.S4, V11.S4, V4.S4
+	VDUP R3, V1.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
+	VFMLA V20.S4, V11.S4, V1.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
-	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
+	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
-	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r91:kBits = Bits r90
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
+	WORD $0x4e28d428 // fadd v8.4s, v1.4s, v8.4s
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V12.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V12.S4, V8.S4, V8.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V8.S4, V8.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r96 = Sub r60:k r89:kHalf
-	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
+	// r98 = Sub r62:k r91:kHalf
+	WORD $0x4ea1d56b // fsub v11.4s, v11.4s, v1.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
-	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r98:kBits = Bits r97
+	VDUP R3, V1.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
-	VADD V4.S4, V11.S4, V11.S4
-	// r100 = Shl 23 r99
+	VDUP R3, V1.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
+	VADD V1.S4, V11.S4, V11.S4
+	// r102 = Shl 23 r101
 	VSHL $23, V11.S4, V11.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V7.B16, V5.B16, V6.B16
 onerare2:
-	// r105:vc = FMA r35:ex r21:F r6:vr
-	VMOV V0.B16, V4.B16
-	VFMLA V1.S4, V6.S4, V4.S4
+	// r107:vc = FMA r37:ex r23:F r8:vr
+	VMOV V4.B16, V1.B16
+	VFMLA V0.S4, V6.S4, V1.S4
 	// If Delta
 	CBZ R8, oneskip3
-	// r106 = Load Delta
-	VLD1.P 16(R8), [V1.S4]
-	// r105:vc = Add r105:vc r106
-	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
+	// r108 = Load Delta
+	VLD1.P 16(R8), [V0.S4]
+	// r107:vc = Add r107:vc r108
+	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
 oneskip3:
-	// r109:dv = Sub r105:vc r12:vRest
-	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
-	// r111:wkeep = Mul r110:keep r9:u
+	// r111:dv = Sub r107:vc r14:vRest
+	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
+	// r113:wkeep = Mul r112:keep r11:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
-	VFMLA V1.S4, V17.S4, V5.S4
-	// r114:since = Sub r113:t r2:Last
-	WORD $0x4ea2d5c1 // fsub v1.4s, v14.4s, v2.4s
-	// r116:refr = CmpLT r114:since r115:tauRef
-	WORD $0x6ea1e5e1 // fcmgt v1.4s, v15.4s, v1.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
-	VBIF V1.B16, V4.B16, V0.B16
-	// r1:W = Select r116:refr r9:u r112:wc
-	VBIF V1.B16, V5.B16, V3.B16
-	// r119:sp = CmpGE r0:V r3:vTh
-	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
-	VBIT V4.B16, V14.B16, V2.B16
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
+	VFMLA V0.S4, V17.S4, V5.S4
+	// r116:since = Sub r115:t r2:Last
+	WORD $0x4ea2d5c0 // fsub v0.4s, v14.4s, v2.4s
+	// r118:refr = CmpLT r116:since r117:tauRef
+	WORD $0x6ea0e5e0 // fcmgt v0.4s, v15.4s, v0.4s
+	// r0:V = Select r118:refr r8:vr r107:vc
+	VBIF V0.B16, V1.B16, V4.B16
+	// r1:W = Select r118:refr r11:u r114:wc
+	VBIF V0.B16, V5.B16, V3.B16
+	// r121:sp = CmpGE r0:V r3:vTh
+	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
+	// r2:Last = Select r121:sp r115:t r2:Last
+	VBIT V1.B16, V14.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip4
-	// StoreOne Spike r119:sp
-	VAND V19.B16, V4.B16, V5.B16
+	// StoreOne Spike r121:sp
+	VAND V19.B16, V1.B16, V5.B16
 	VST1.P [V5.S4], 16(R9)
 oneskip4:
 	// If Ref
 	CBZ R10, oneskip5
-	// r120:ref = Or r116:refr r119:sp
-	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r120:ref
-	WORD $0x0e612821 // xtn v1.4h, v1.4s
-	WORD $0x0e212821 // xtn v1.8b, v1.8h
-	VMOV V1.S[0], R3
+	// r122:ref = Or r118:refr r121:sp
+	VORR V1.B16, V0.B16, V0.B16
+	// StoreBool Ref r122:ref
+	WORD $0x0e612800 // xtn v0.4h, v0.4s
+	WORD $0x0e212800 // xtn v0.8b, v0.8h
+	VMOV V0.S[0], R3
 	AND $0x01010101, R3
 	MOVW.P R3, 4(R10)
 oneskip5:
 	// If Bits
 	CBZ R11, oneskip6
-	// StoreBits Bits r119:sp
-	VUSHR $31, V4.S4, V4.S4
-	VUSRA $31, V4.D2, V4.D2
-	WORD $0x0ea12884 // xtn v4.2s, v4.2d
-	VUSRA $30, V4.D2, V4.D2
-	VMOV V4.S[0], R3
+	// StoreBits Bits r121:sp
+	VUSHR $31, V1.S4, V1.S4
+	VUSRA $31, V1.D2, V1.D2
+	WORD $0x0ea12821 // xtn v1.2s, v1.2d
+	VUSRA $30, V1.D2, V1.D2
+	VMOV V1.S[0], R3
 	LSL R12, R3, R3
 	ORR R3, R13
 	ADD $4, R12
@@ -5120,7 +5124,7 @@ oneskip5:
 oneword7:
 oneskip6:
 	// Store V r0:V
-	FMOVQ F0, -16(R4)
+	FMOVQ F4, -16(R4)
 	// Store W r1:W
 	FMOVQ F3, -16(R5)
 	// Store Last r2:Last
@@ -5140,277 +5144,281 @@ onetail:
 	FMOVS.P 4(R6), F2
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBIT V3.B16, V30.B16, V0.B16
-	// r8:wb = Add r1:W r7:b
-	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
-	// r9:u = Select r4:spk r8:wb r1:W
-	VBSL V1.B16, V4.B16, V3.B16
-	// r10:in = Imm 0x0
-	VEOR V1.B16, V1.B16, V1.B16
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBIF V3.B16, V0.B16, V4.B16
+	// r10:wb = Add r1:W r9:b
+	WORD $0x4e3dd420 // fadd v0.4s, v1.4s, v29.4s
+	// r11:u = Select r4:spk r10:wb r1:W
+	VBSL V1.B16, V0.B16, V3.B16
+	// r12:in = Imm 0x0
+	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip8
-	// r10:in = Load I
-	FMOVS.P 4(R7), F1
+	// r12:in = Load I
+	FMOVS.P 4(R7), F0
 oneskip8:
-	// r13:a1 = Sub r6:vr r12:vRest
-	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
-	// r15:a2 = Sub r6:vr r14:vC
-	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
-	// r17:a12 = Mul r13:a1 r15:a2
-	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r19:iu = Sub r10:in r9:u
-	WORD $0x4ea3d421 // fsub v1.4s, v1.4s, v3.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
-	WORD $0x6e21df21 // fmul v1.4s, v25.4s, v1.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
-	VFMLA V6.S4, V26.S4, V1.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
-	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
-	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
-	// r24:az = Abs r23:z
-	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r27 = FMA r25 r23:z r26
+	// r15:a1 = Sub r8:vr r14:vRest
+	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
+	// r17:a2 = Sub r8:vr r16:vC
+	WORD $0x4ebbd485 // fsub v5.4s, v4.4s, v27.4s
+	// r19:a12 = Mul r15:a1 r17:a2
+	WORD $0x6e25dc26 // fmul v6.4s, v1.4s, v5.4s
+	// r21:iu = Sub r12:in r11:u
+	WORD $0x4ea3d400 // fsub v0.4s, v0.4s, v3.4s
+	// r22:drive = Mul r20:dtRTau r21:iu
+	WORD $0x6e20df20 // fmul v0.4s, v25.4s, v0.4s
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+	VFMLA V6.S4, V26.S4, V0.S4
+	// r24:a1a2 = Add r15:a1 r17:a2
+	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
+	// r25:z = Mul r18:dtCTau r24:a1a2
+	WORD $0x6e21df41 // fmul v1.4s, v26.4s, v1.4s
+	// r26:az = Abs r25:z
+	WORD $0x4ea0f825 // fabs v5.4s, v1.4s
+	// r29 = FMA r27 r25:z r28
 	VMOV V23.B16, V6.B16
-	VFMLA V4.S4, V24.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	VFMLA V1.S4, V24.S4, V6.S4
+	// r31 = FMA r29 r25:z r30
 	VMOV V22.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	VFMLA V1.S4, V6.S4, V7.S4
+	// r33 = FMA r31 r25:z r32
 	VMOV V21.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	VFMLA V1.S4, V7.S4, V6.S4
+	// r35 = FMA r33 r25:z r34
 	VMOV V20.B16, V7.B16
-	VFMLA V4.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	VFMLA V1.S4, V6.S4, V7.S4
+	// r37:ex = FMA r35 r25:z r36
 	VMOV V19.B16, V6.B16
-	VFMLA V4.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	VFMLA V1.S4, V7.S4, V6.S4
+	// r39:large = CmpGT r26:az r38
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
-	// Rare r37:large
+	// Rare r39:large
 	FMOVS F7, R3
 	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r38 = 2.755732e-07
+	VDUP R3, V8.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
-	VFMLA V4.S4, V8.S4, V9.S4
+	VDUP R3, V9.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
+	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
-	VFMLA V4.S4, V9.S4, V8.S4
+	VDUP R3, V8.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
+	VFMLA V1.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
-	VFMLA V4.S4, V8.S4, V9.S4
-	// r45 = FMA r44 r23:z r25
+	VDUP R3, V9.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
+	VFMLA V1.S4, V8.S4, V9.S4
+	// r47 = FMA r46 r25:z r27
 	VMOV V24.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	// r46 = FMA r45 r23:z r26
+	VFMLA V1.S4, V9.S4, V8.S4
+	// r48 = FMA r47 r25:z r28
 	VMOV V23.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	// r47 = FMA r46 r23:z r28
+	VFMLA V1.S4, V8.S4, V9.S4
+	// r49 = FMA r48 r25:z r30
 	VMOV V22.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	// r48 = FMA r47 r23:z r30
+	VFMLA V1.S4, V9.S4, V8.S4
+	// r50 = FMA r49 r25:z r32
 	VMOV V21.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
-	// r49 = FMA r48 r23:z r32
+	VFMLA V1.S4, V8.S4, V9.S4
+	// r51 = FMA r50 r25:z r34
 	VMOV V20.B16, V8.B16
-	VFMLA V4.S4, V9.S4, V8.S4
-	// r50:taylor = FMA r49 r23:z r34
+	VFMLA V1.S4, V9.S4, V8.S4
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V19.B16, V9.B16
-	VFMLA V4.S4, V8.S4, V9.S4
+	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
-	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
+	VDUP R3, V8.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
+	WORD $0x6ea8e428 // fcmgt v8.4s, v1.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
-	VBSL V4.B16, V10.B16, V8.B16
+	VDUP R3, V10.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
+	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
-	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
+	VDUP R3, V1.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
+	WORD $0x6ea8e421 // fcmgt v1.4s, v1.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
-	VBSL V8.B16, V10.B16, V4.B16
+	VDUP R3, V10.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
+	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r58 = 1.442695
+	VDUP R3, V10.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
-	VFMLA V10.S4, V4.S4, V11.S4
+	VDUP R3, V11.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
+	VFMLA V10.S4, V1.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V10.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
-	VFMLA V10.S4, V11.S4, V4.S4
+	VDUP R3, V10.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
+	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
-	VFMLA V10.S4, V11.S4, V4.S4
+	VDUP R3, V10.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
+	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r38 = 2.755732e-07
+	VDUP R3, V10.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
-	VFMLA V4.S4, V10.S4, V12.S4
+	VDUP R3, V12.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
+	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
-	VFMLA V4.S4, V12.S4, V10.S4
+	VDUP R3, V10.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
+	VFMLA V1.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
-	VFMLA V4.S4, V10.S4, V12.S4
-	// r68 = FMA r67 r64:r r25
+	VDUP R3, V12.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
+	VFMLA V1.S4, V10.S4, V12.S4
+	// r70 = FMA r69 r66:r r27
 	VMOV V24.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	// r69 = FMA r68 r64:r r26
+	VFMLA V1.S4, V12.S4, V10.S4
+	// r71 = FMA r70 r66:r r28
 	VMOV V23.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	// r70 = FMA r69 r64:r r28
+	VFMLA V1.S4, V10.S4, V12.S4
+	// r72 = FMA r71 r66:r r30
 	VMOV V22.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	// r71 = FMA r70 r64:r r30
+	VFMLA V1.S4, V12.S4, V10.S4
+	// r73 = FMA r72 r66:r r32
 	VMOV V21.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
-	// r72 = FMA r71 r64:r r32
+	VFMLA V1.S4, V10.S4, V12.S4
+	// r74 = FMA r73 r66:r r34
 	VMOV V20.B16, V10.B16
-	VFMLA V4.S4, V12.S4, V10.S4
-	// r73:q = FMA r72 r64:r r34
+	VFMLA V1.S4, V12.S4, V10.S4
+	// r75:q = FMA r74 r66:r r36
 	VMOV V19.B16, V12.B16
-	VFMLA V4.S4, V10.S4, V12.S4
+	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V10.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V13.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V13.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V13.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V13.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V13.S4, V10.S4, V10.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V10.S4, V10.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
-	VFMLA V12.S4, V4.S4, V10.S4
-	// r87:y = Div r86 r53:zl
+	// r88 = FMA r66:r r75:q r87:oneMinus
+	VFMLA V12.S4, V1.S4, V10.S4
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
-	VFMLA V20.S4, V11.S4, V4.S4
+	VDUP R3, V1.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
+	VFMLA V20.S4, V11.S4, V1.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
-	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
+	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
-	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r91:kBits = Bits r90
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
+	WORD $0x4e28d428 // fadd v8.4s, v1.4s, v8.4s
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V12.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V12.S4, V8.S4, V8.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V8.S4, V8.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r96 = Sub r60:k r89:kHalf
-	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
+	// r98 = Sub r62:k r91:kHalf
+	WORD $0x4ea1d56b // fsub v11.4s, v11.4s, v1.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
-	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r98:kBits = Bits r97
+	VDUP R3, V1.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
+	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
-	VADD V4.S4, V11.S4, V11.S4
-	// r100 = Shl 23 r99
+	VDUP R3, V1.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
+	VADD V1.S4, V11.S4, V11.S4
+	// r102 = Shl 23 r101
 	VSHL $23, V11.S4, V11.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V7.B16, V5.B16, V6.B16
 onerare9:
-	// r105:vc = FMA r35:ex r21:F r6:vr
-	VMOV V0.B16, V4.B16
-	VFMLA V1.S4, V6.S4, V4.S4
+	// r107:vc = FMA r37:ex r23:F r8:vr
+	VMOV V4.B16, V1.B16
+	VFMLA V0.S4, V6.S4, V1.S4
 	// If Delta
 	CBZ R8, oneskip10
-	// r106 = Load Delta
-	FMOVS.P 4(R8), F1
-	// r105:vc = Add r105:vc r106
-	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
+	// r108 = Load Delta
+	FMOVS.P 4(R8), F0
+	// r107:vc = Add r107:vc r108
+	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
 oneskip10:
-	// r109:dv = Sub r105:vc r12:vRest
-	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
-	// r111:wkeep = Mul r110:keep r9:u
+	// r111:dv = Sub r107:vc r14:vRest
+	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
+	// r113:wkeep = Mul r112:keep r11:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
-	VFMLA V1.S4, V17.S4, V5.S4
-	// r114:since = Sub r113:t r2:Last
-	WORD $0x4ea2d5c1 // fsub v1.4s, v14.4s, v2.4s
-	// r116:refr = CmpLT r114:since r115:tauRef
-	WORD $0x6ea1e5e1 // fcmgt v1.4s, v15.4s, v1.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
-	VBIF V1.B16, V4.B16, V0.B16
-	// r1:W = Select r116:refr r9:u r112:wc
-	VBIF V1.B16, V5.B16, V3.B16
-	// r119:sp = CmpGE r0:V r3:vTh
-	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
-	VBIT V4.B16, V14.B16, V2.B16
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
+	VFMLA V0.S4, V17.S4, V5.S4
+	// r116:since = Sub r115:t r2:Last
+	WORD $0x4ea2d5c0 // fsub v0.4s, v14.4s, v2.4s
+	// r118:refr = CmpLT r116:since r117:tauRef
+	WORD $0x6ea0e5e0 // fcmgt v0.4s, v15.4s, v0.4s
+	// r0:V = Select r118:refr r8:vr r107:vc
+	VBIF V0.B16, V1.B16, V4.B16
+	// r1:W = Select r118:refr r11:u r114:wc
+	VBIF V0.B16, V5.B16, V3.B16
+	// r121:sp = CmpGE r0:V r3:vTh
+	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
+	// r2:Last = Select r121:sp r115:t r2:Last
+	VBIT V1.B16, V14.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip11
-	// StoreOne Spike r119:sp
-	VAND V19.B16, V4.B16, V5.B16
+	// StoreOne Spike r121:sp
+	VAND V19.B16, V1.B16, V5.B16
 	FMOVS.P F5, 4(R9)
 oneskip11:
 	// If Ref
 	CBZ R10, oneskip12
-	// r120:ref = Or r116:refr r119:sp
-	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r120:ref
-	VMOV V1.S[0], R3
+	// r122:ref = Or r118:refr r121:sp
+	VORR V1.B16, V0.B16, V0.B16
+	// StoreBool Ref r122:ref
+	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
 	// If Bits
 	CBZ R11, oneskip13
-	// StoreBits Bits r119:sp
-	FMOVS F4, R3
+	// StoreBits Bits r121:sp
+	FMOVS F1, R3
 	AND $1, R3
 	LSL R12, R3, R3
 	ORR R3, R13
@@ -5422,7 +5430,7 @@ oneskip12:
 oneword14:
 oneskip13:
 	// Store V r0:V
-	FMOVS F0, -4(R4)
+	FMOVS F4, -4(R4)
 	// Store W r1:W
 	FMOVS F3, -4(R5)
 	// Store Last r2:Last
@@ -5461,33 +5469,33 @@ many:
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 16(R2), R3
-	VDUP R3, V30.S4 // r12:vRest = VRest
+	VDUP R3, V30.S4 // r14:vRest = VRest
 	MOVWU 20(R2), R3
-	VDUP R3, V29.S4 // r14:vC = VC
+	VDUP R3, V29.S4 // r16:vC = VC
 	MOVWU 24(R2), R3
-	VDUP R3, V28.S4 // r16:dtCTau = DtCTau
+	VDUP R3, V28.S4 // r18:dtCTau = DtCTau
 	MOVWU 28(R2), R3
-	VDUP R3, V27.S4 // r18:dtRTau = DtRTau
+	VDUP R3, V27.S4 // r20:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V26.S4 // r25 = 0.0013888889
+	VDUP R3, V26.S4 // r27 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V25.S4 // r26 = 0.008333334
+	VDUP R3, V25.S4 // r28 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V24.S4 // r28 = 0.041666668
+	VDUP R3, V24.S4 // r30 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V23.S4 // r30 = 0.16666667
+	VDUP R3, V23.S4 // r32 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V22.S4 // r32 = 0.5
+	VDUP R3, V22.S4 // r34 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V21.S4 // r34 = 1
+	VDUP R3, V21.S4 // r36 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V20.S4 // r36 = 0.125
+	VDUP R3, V20.S4 // r38 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V19.S4 // r108:ka = Ka
+	VDUP R3, V19.S4 // r110:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V18.S4 // r110:keep = Keep
+	VDUP R3, V18.S4 // r112:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V17.S4 // r115:tauRef = TauRef
+	VDUP R3, V17.S4 // r117:tauRef = TauRef
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
@@ -5529,256 +5537,262 @@ manystep51:
 	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
 	MOVWU 8(R2), R3
 	VDUP R3, V8.S4 // r5:vReset = VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBIT V6.B16, V8.B16, V0.B16
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea8d409 // fsub v9.4s, v0.4s, v8.4s
+	WORD $0x4ea8d428 // fsub v8.4s, v1.4s, v8.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea9d409 // fsub v9.4s, v0.4s, v9.4s
+	WORD $0x4ea8d428 // fsub v8.4s, v1.4s, v8.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBIT V6.B16, V9.B16, V0.B16
 	VBIT V7.B16, V8.B16, V1.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V8.S4 // r7:b = B
-	// r8:wb = Add r1:W r7:b
+	VDUP R3, V8.S4 // r9:b = B
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e28d449 // fadd v9.4s, v2.4s, v8.4s
 	WORD $0x4e28d468 // fadd v8.4s, v3.4s, v8.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V6.B16, V9.B16, V2.B16
 	VBIT V7.B16, V8.B16, V3.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
 	CBZ R7, manyskip52
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVQ 16(R7), F7
 	VLD1.P (R7)(R15), [V6.S4]
 manyskip52:
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
 	WORD $0x4ebdd42b // fsub v11.4s, v1.4s, v29.4s
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e2add0c // fmul v12.4s, v8.4s, v10.4s
 	WORD $0x6e2bdd2d // fmul v13.4s, v9.4s, v11.4s
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea2d4c6 // fsub v6.4s, v6.4s, v2.4s
 	WORD $0x4ea3d4e7 // fsub v7.4s, v7.4s, v3.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e26df66 // fmul v6.4s, v27.4s, v6.4s
 	WORD $0x6e27df67 // fmul v7.4s, v27.4s, v7.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V12.S4, V28.S4, V6.S4
 	VFMLA V13.S4, V28.S4, V7.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e2ad508 // fadd v8.4s, v8.4s, v10.4s
 	WORD $0x4e2bd529 // fadd v9.4s, v9.4s, v11.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
 	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
 	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOV V25.B16, V12.B16
 	VFMLA V8.S4, V26.S4, V12.S4
 	VMOV V25.B16, V13.B16
 	VFMLA V9.S4, V26.S4, V13.S4
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V24.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V24.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V23.B16, V13.B16
 	VFMLA V8.S4, V14.S4, V13.S4
 	VMOV V23.B16, V14.B16
 	VFMLA V9.S4, V12.S4, V14.S4
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V22.B16, V12.B16
 	VFMLA V8.S4, V13.S4, V12.S4
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V14.S4, V13.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VMOV V21.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V21.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	WORD $0x6eb4e54d // fcmgt v13.4s, v10.4s, v20.4s
 	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
-	// Rare r37:large
+	// Rare r39:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
 	CBZW R3, manyrare53
 	MOVD $0x3493f27e, R3
-	VDUP R3, V16.S4 // r38 = 2.755732e-07
+	VDUP R3, V16.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V17.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V17.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V16.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V16.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
 	VFMLA V8.S4, V17.S4, V16.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V17.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V17.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VMOV V26.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VMOV V25.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VMOV V24.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VMOV V23.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VMOV V22.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V21.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V16.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
 	WORD $0x6eb0e510 // fcmgt v16.4s, v8.4s, v16.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V18.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V8.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
 	WORD $0x6eb0e508 // fcmgt v8.4s, v8.4s, v16.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V18.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V18.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V18.S4 // r58 = 1.442695
+	VDUP R3, V18.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V19.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V19.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
 	VFMLA V18.S4, V8.S4, V19.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V18.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eb2d673 // fsub v19.4s, v19.4s, v18.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V18.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V18.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V18.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V18.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4 // r38 = 2.755732e-07
+	VDUP R3, V18.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V20.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V20.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V18.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
 	VFMLA V8.S4, V20.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V20.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V20.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VMOV V26.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VMOV V25.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VMOV V24.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VMOV V23.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VMOV V22.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VMOV V21.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V18.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V18.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eb2e672 // fcmgt v18.4s, v19.4s, v18.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V23.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V23.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V23.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V23.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e37de52 // fmul v18.4s, v18.4s, v23.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V23.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e37d652 // fadd v18.4s, v18.4s, v23.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V23.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V23.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V23.S4, V18.S4, V18.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V18.S4, V18.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eb2d6b2 // fsub v18.4s, v21.4s, v18.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMLA V20.S4, V8.S4, V18.S4
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e30fe52 // fdiv v18.4s, v18.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
 	VFMLA V22.S4, V19.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V16.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V16.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
-	// r91:kBits = Bits r90
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V20.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V20.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V20.S4, V16.S4, V16.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V16.S4, V16.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e30de52 // fmul v18.4s, v18.4s, v16.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	WORD $0x4ea8d673 // fsub v19.4s, v19.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
 	WORD $0x4e28d673 // fadd v19.4s, v19.4s, v8.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V8.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
 	VADD V8.S4, V19.S4, V19.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V19.S4, V19.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e2ae6ca // fcmge v10.4s, v22.4s, v10.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V18.B16, V17.B16, V10.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V13.B16, V10.B16, V14.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
@@ -5791,233 +5805,233 @@ manyskip52:
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V23.S4
 manyrare53:
-	// Rare r37:large
+	// Rare r39:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare54
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r38 = 2.755732e-07
+	VDUP R3, V8.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V10.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V10.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V8.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
 	VFMLA V9.S4, V10.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V10.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V10.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VMOV V26.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VMOV V25.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VMOV V24.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VMOV V23.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VMOV V22.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V21.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V8.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
 	WORD $0x6ea8e528 // fcmgt v8.4s, v9.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V13.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V13.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
 	VBSL V9.B16, V13.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V9.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V9.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
 	WORD $0x6ea8e529 // fcmgt v9.4s, v9.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V13.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V13.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
 	VBSL V8.B16, V13.B16, V9.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V13.S4 // r58 = 1.442695
+	VDUP R3, V13.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V16.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
 	VFMLA V13.S4, V9.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V13.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V13.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V13.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V13.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V13.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V13.S4 // r38 = 2.755732e-07
+	VDUP R3, V13.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V17.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V17.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V13.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V13.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
 	VFMLA V9.S4, V17.S4, V13.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V17.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V17.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VMOV V26.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VMOV V25.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VMOV V24.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VMOV V23.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VMOV V21.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V13.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eade60d // fcmgt v13.4s, v16.4s, v13.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V18.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V18.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V18.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V18.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e32ddad // fmul v13.4s, v13.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V18.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e32d5ad // fadd v13.4s, v13.4s, v18.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V18.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V18.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V18.S4, V13.S4, V13.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V13.S4, V13.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eadd6ad // fsub v13.4s, v21.4s, v13.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMLA V17.S4, V9.S4, V13.S4
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
 	VFMLA V22.S4, V16.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V9.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V9.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91:kBits = Bits r90
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V17.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V17.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V17.S4, V9.S4, V9.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V9.S4, V9.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
 	WORD $0x4e28d610 // fadd v16.4s, v16.4s, v8.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V8.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
 	VADD V8.S4, V16.S4, V16.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V16.S4, V16.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e30ddad // fmul v13.4s, v13.4s, v16.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e2be6cb // fcmge v11.4s, v22.4s, v11.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V13.B16, V10.B16, V11.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V15.B16, V11.B16, V12.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
 	MOVWU 32(R2), R3
 	VDUP R3, V18.S4
 manyrare54:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V6.S4, V14.S4, V8.S4
 	VMOV V1.B16, V6.B16
 	VFMLA V7.S4, V12.S4, V6.S4
 	// If Delta
 	CBZ R8, manyskip55
-	// r106 = Load Delta
+	// r108 = Load Delta
 	FMOVQ 16(R8), F7
 	VLD1.P (R8)(R16), [V9.S4]
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 manyskip55:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
 	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
 	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMLA V7.S4, V19.S4, V10.S4
 	VFMLA V9.S4, V19.S4, V11.S4
-	// r113:t = Time
+	// r115:t = Time
 	VLD1R.P 4(R13), [V7.S4]
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
 	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
 	WORD $0x6eace62c // fcmgt v12.4s, v17.4s, v12.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBIF V9.B16, V8.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBIT V6.B16, V7.B16, V4.B16
 	VBIT V8.B16, V7.B16, V5.B16
 	// If Spike
 	CBZ R9, manyskip56
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VAND V21.B16, V8.B16, V7.B16
 	FMOVQ F7, 16(R9)
 	VAND V21.B16, V6.B16, V7.B16
@@ -6025,10 +6039,10 @@ manyskip55:
 manyskip56:
 	// If Ref
 	CBZ R10, manyskip57
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V8.B16, V12.B16, V12.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
@@ -6043,7 +6057,7 @@ manyskip56:
 manyskip57:
 	// If Bits
 	CBZ R11, manyskip58
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e612906 // xtn2 v6.8h, v8.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -6109,274 +6123,278 @@ manystep64:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 8(R2), R3
 	VDUP R3, V4.S4 // r5:vReset = VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V4.S4 // r7:b = B
-	// r8:wb = Add r1:W r7:b
+	VDUP R3, V4.S4 // r9:b = B
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip65
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P (R7)(R15), [V3.S4]
 manyskip65:
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V6.S4, V28.S4, V3.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	// Rare r37:large
+	// Rare r39:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare66
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r38 = 2.755732e-07
+	VDUP R3, V8.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V9.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V8.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V9.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V8.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V10.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V4.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V10.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r58 = 1.442695
+	VDUP R3, V10.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V11.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V10.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V10.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V10.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r38 = 2.755732e-07
+	VDUP R3, V10.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V12.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V10.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V12.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V10.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V13.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V13.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V13.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V13.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V13.S4, V10.S4, V10.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V10.S4, V10.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V4.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r91:kBits = Bits r90
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V12.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V12.S4, V8.S4, V8.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V8.S4, V8.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V4.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V4.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
 	VADD V4.S4, V11.S4, V11.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V11.S4, V11.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare66:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, manyskip67
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VLD1.P (R8)(R16), [V3.S4]
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip67:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
-	// r113:t = Time
+	// r115:t = Time
 	VLD1R.P 4(R13), [V3.S4]
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip68
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VAND V21.B16, V4.B16, V3.B16
 	VST1.P [V3.S4], (R9)(R17)
 manyskip68:
 	// If Ref
 	CBZ R10, manyskip69
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
@@ -6386,7 +6404,7 @@ manyskip68:
 manyskip69:
 	// If Bits
 	CBZ R11, manyskip70
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
@@ -6451,276 +6469,280 @@ manystep76:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 8(R2), R3
 	VDUP R3, V4.S4 // r5:vReset = VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea4d404 // fsub v4.4s, v0.4s, v4.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVWU 12(R2), R3
-	VDUP R3, V4.S4 // r7:b = B
-	// r8:wb = Add r1:W r7:b
+	VDUP R3, V4.S4 // r9:b = B
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip77
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVS 0(R7), F3
 	ADD R15, R7
 manyskip77:
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea1d463 // fsub v3.4s, v3.4s, v1.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e23df63 // fmul v3.4s, v27.4s, v3.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V6.S4, V28.S4, V3.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	// Rare r37:large
+	// Rare r39:large
 	FMOVS F7, R3
 	CBZW R3, manyrare78
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r38 = 2.755732e-07
+	VDUP R3, V8.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V9.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V8.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V9.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V8.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V10.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V4.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V10.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r58 = 1.442695
+	VDUP R3, V10.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V11.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V10.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V10.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V10.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r38 = 2.755732e-07
+	VDUP R3, V10.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V12.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V10.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V12.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V10.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V13.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V13.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V13.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V13.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V13.S4, V10.S4, V10.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V10.S4, V10.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V4.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r91:kBits = Bits r90
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V12.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V12.S4, V8.S4, V8.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V8.S4, V8.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V4.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V4.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
 	VADD V4.S4, V11.S4, V11.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V11.S4, V11.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V7.B16, V5.B16, V6.B16
 manyrare78:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, manyskip79
-	// r106 = Load Delta
+	// r108 = Load Delta
 	FMOVS 0(R8), F3
 	ADD R16, R8
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
 manyskip79:
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
-	// r113:t = Time
+	// r115:t = Time
 	VLD1R.P 4(R13), [V3.S4]
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip80
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VAND V21.B16, V4.B16, V3.B16
 	FMOVS F3, 0(R9)
 	ADD R17, R9
 manyskip80:
 	// If Ref
 	CBZ R10, manyskip81
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
@@ -6728,7 +6750,7 @@ manyskip80:
 manyskip81:
 	// If Bits
 	CBZ R11, manyskip82
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	FMOVS F4, R3
 	MOVD (R11), R21
 	ROR R14, R21, R21
@@ -6756,17 +6778,17 @@ manytailend:
 // func stepNEONF32HardPN(f *generic.Frame32)
 //
 // one step: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r25 = 0.0013888889,
-//     V30 r26 = 0.008333334, V29 r28 = 0.041666668, V28 r30 = 0.16666667, V27 r32 = 0.5, V26 r34 = 1,
-//     V25 r36 = 0.125, V24 r113:t = T[0].
+//   Pinned constants (the others are broadcast before each use): V31 r27 = 0.0013888889,
+//     V30 r28 = 0.008333334, V29 r30 = 0.041666668, V28 r32 = 0.16666667, V27 r34 = 0.5, V26 r36 = 1,
+//     V25 r38 = 0.125, V24 r115:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
 //     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
 //     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
 //   Counters: lane R23, bits word R24, bits word scratch R25.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r25 = 0.0013888889,
-//     V30 r26 = 0.008333334, V29 r28 = 0.041666668, V28 r30 = 0.16666667, V27 r32 = 0.5, V26 r34 = 1,
-//     V25 r36 = 0.125.
+//   Pinned constants (the others are broadcast before each use): V31 r27 = 0.0013888889,
+//     V30 r28 = 0.008333334, V29 r30 = 0.041666668, V28 r32 = 0.16666667, V27 r34 = 0.5, V26 r36 = 1,
+//     V25 r38 = 0.125.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
 //     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
 //     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
@@ -6813,21 +6835,21 @@ TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD ZR, R23 // lane
 	MOVD ZR, R24 // Bits word
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V31.S4 // r25 = 0.0013888889
+	VDUP R3, V31.S4 // r27 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V30.S4 // r26 = 0.008333334
+	VDUP R3, V30.S4 // r28 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V29.S4 // r28 = 0.041666668
+	VDUP R3, V29.S4 // r30 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V28.S4 // r30 = 0.16666667
+	VDUP R3, V28.S4 // r32 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V27.S4 // r32 = 0.5
+	VDUP R3, V27.S4 // r34 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r34 = 1
+	VDUP R3, V26.S4 // r36 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V25.S4 // r36 = 0.125
+	VDUP R3, V25.S4 // r38 = 0.125
 	MOVD 304(R0), R3
-	VLD1R (R3), [V24.S4] // r113:t = T[0]
+	VLD1R (R3), [V24.S4] // r115:t = T[0]
 	SUBS $8, R1
 	BLT oneloop2end
 oneloop2:
@@ -6849,505 +6871,511 @@ oneloop2:
 	// r5:vReset = Param VReset
 	VLD1.P 16(R13), [V10.S4]
 	VLD1.P 16(R13), [V11.S4]
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
+	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
+	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIF V8.B16, V0.B16, V10.B16
 	VBIF V9.B16, V1.B16, V11.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	VLD1.P 16(R14), [V0.S4]
 	VLD1.P 16(R14), [V1.S4]
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
 	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBSL V2.B16, V0.B16, V8.B16
 	VBSL V3.B16, V1.B16, V9.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
 	CBZ R7, oneskip15
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
 oneskip15:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	VLD1.P 16(R15), [V2.S4]
 	VLD1.P 16(R15), [V3.S4]
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
 	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	VLD1.P 16(R16), [V14.S4]
 	VLD1.P 16(R16), [V15.S4]
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
 	WORD $0x4eafd56f // fsub v15.4s, v11.4s, v15.4s
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V16.S4]
 	VLD1.P 16(R17), [V17.S4]
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V20.S4]
 	VLD1.P 16(R19), [V21.S4]
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
 	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ea0fa00 // fabs v0.4s, v16.4s
 	WORD $0x4ea0fa21 // fabs v1.4s, v17.4s
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	WORD $0x6eb9e40d // fcmgt v13.4s, v0.4s, v25.4s
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
-	// Rare r37:large
+	// Rare r39:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, onerare16
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4 // r38 = 2.755732e-07
+	VDUP R3, V18.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V19.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V18.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V19.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V18.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V22.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V16.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V22.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V22.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V22.S4 // r58 = 1.442695
+	VDUP R3, V22.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V23.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V22.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V22.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V22.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V22.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V22.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V22.S4 // r38 = 2.755732e-07
+	VDUP R3, V22.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V24.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V24.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V22.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V22.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V24.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V24.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V22.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V25.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V25.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V25.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V25.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V25.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V25.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V25.S4, V22.S4, V22.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V22.S4, V22.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V16.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V18.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V18.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
-	// r91:kBits = Bits r90
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V24.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V24.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V24.S4, V18.S4, V18.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V18.S4, V18.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V16.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
 	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V16.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V16.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
 	VADD V16.S4, V23.S4, V23.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V23.S4, V23.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V22.B16, V19.B16, V0.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V13.B16, V0.B16, V14.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
 onerare16:
-	// Rare r37:large
+	// Rare r39:large
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
 	CBZW R3, onerare17
 	MOVD $0x3493f27e, R3
-	VDUP R3, V0.S4 // r38 = 2.755732e-07
+	VDUP R3, V0.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V13.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V13.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V0.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V0.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
 	VFMLA V17.S4, V13.S4, V0.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V13.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V13.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VMOV V31.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VMOV V29.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VMOV V27.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V0.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V0.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
 	WORD $0x6ea0e620 // fcmgt v0.4s, v17.4s, v0.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V16.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
 	VBSL V17.B16, V16.B16, V0.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V16.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
 	WORD $0x6ea0e610 // fcmgt v16.4s, v16.4s, v0.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V17.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V17.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
 	VBSL V0.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V17.S4 // r58 = 1.442695
+	VDUP R3, V17.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V18.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V17.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V17.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V17.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V17.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V17.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V17.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V17.S4 // r38 = 2.755732e-07
+	VDUP R3, V17.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V19.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V17.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V17.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V19.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V17.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V17.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V22.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V22.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V22.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V22.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V22.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V22.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V22.S4, V17.S4, V17.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V17.S4, V17.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e20fe31 // fdiv v17.4s, v17.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V0.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
 	VFMLA V27.S4, V18.S4, V0.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V16.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
 	WORD $0x4eb0d400 // fsub v0.4s, v0.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V16.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
 	WORD $0x4e30d410 // fadd v16.4s, v0.4s, v16.4s
-	// r91:kBits = Bits r90
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V19.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V19.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V19.S4, V16.S4, V16.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V16.S4, V16.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	WORD $0x4ea0d652 // fsub v18.4s, v18.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V0.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
 	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V0.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V0.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
 	VADD V0.S4, V18.S4, V18.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V18.S4, V18.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V17.B16, V13.B16, V1.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V15.B16, V1.B16, V12.B16
 onerare17:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
 	VFMLA V21.S4, V12.S4, V1.S4
 	// If Delta
 	CBZ R8, oneskip18
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
 oneskip18:
-	// r108:ka = Param Ka
+	// r110:ka = Param Ka
 	VLD1.P 16(R21), [V12.S4]
 	VLD1.P 16(R21), [V13.S4]
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
 	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	// r110:keep = Param Keep
+	// r112:keep = Param Keep
 	VLD1.P 16(R20), [V14.S4]
 	VLD1.P 16(R20), [V15.S4]
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
 	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMLA V2.S4, V12.S4, V14.S4
 	VFMLA V3.S4, V13.S4, V15.S4
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
 	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
-	// r115:tauRef = Param TauRef
+	// r117:tauRef = Param TauRef
 	VLD1.P 16(R22), [V12.S4]
 	VLD1.P 16(R22), [V13.S4]
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
 	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBIF V2.B16, V0.B16, V10.B16
 	VBIF V3.B16, V1.B16, V11.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBIF V2.B16, V14.B16, V8.B16
 	VBIF V3.B16, V15.B16, V9.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e546 // fcmge v6.4s, v10.4s, v6.4s
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
 	// If Spike
 	CBZ R9, oneskip19
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VAND V26.B16, V6.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 	VAND V26.B16, V7.B16, V0.B16
@@ -7355,10 +7383,10 @@ oneskip18:
 oneskip19:
 	// If Ref
 	CBZ R10, oneskip20
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
 	WORD $0x0e212842 // xtn v2.8b, v2.8h
 	VMOV V2.S[0], R3
@@ -7372,7 +7400,7 @@ oneskip19:
 oneskip20:
 	// If Bits
 	CBZ R11, oneskip21
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -7418,286 +7446,290 @@ oneloop1:
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vReset = Param VReset
 	VLD1.P 16(R13), [V5.S4]
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	VLD1.P 16(R14), [V0.S4]
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	VLD1.P 16(R15), [V1.S4]
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	VLD1.P 16(R16), [V7.S4]
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V8.S4]
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V10.S4]
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
-	// Rare r37:large
+	// Rare r39:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, onerare2
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r38 = 2.755732e-07
+	VDUP R3, V9.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V11.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V9.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V11.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V9.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V12.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V8.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V12.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r58 = 1.442695
+	VDUP R3, V12.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V13.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V12.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V12.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V12.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r38 = 2.755732e-07
+	VDUP R3, V12.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V14.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V12.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V14.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V12.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V15.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V15.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V15.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V15.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V15.S4, V12.S4, V12.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V12.S4, V12.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V9.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V9.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91:kBits = Bits r90
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V14.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V14.S4, V9.S4, V9.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V9.S4, V9.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V8.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
 	VADD V8.S4, V13.S4, V13.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V13.S4, V13.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V7.B16, V0.B16, V6.B16
 onerare2:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
 	// If Delta
 	CBZ R8, oneskip3
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VLD1.P 16(R8), [V6.S4]
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip3:
-	// r108:ka = Param Ka
+	// r110:ka = Param Ka
 	VLD1.P 16(R21), [V6.S4]
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	// r110:keep = Param Keep
+	// r112:keep = Param Keep
 	VLD1.P 16(R20), [V7.S4]
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	// r115:tauRef = Param TauRef
+	// r117:tauRef = Param TauRef
 	VLD1.P 16(R22), [V6.S4]
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip4
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VAND V26.B16, V3.B16, V0.B16
 	VST1.P [V0.S4], 16(R9)
 oneskip4:
 	// If Ref
 	CBZ R10, oneskip5
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
@@ -7706,7 +7738,7 @@ oneskip4:
 oneskip5:
 	// If Bits
 	CBZ R11, oneskip6
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
@@ -7746,292 +7778,296 @@ onetail:
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vReset = Param VReset
 	FMOVS.P 4(R13), F5
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVS.P 4(R14), F0
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip8
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVS.P 4(R7), F0
 oneskip8:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVS.P 4(R15), F1
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVS.P 4(R16), F7
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVS.P 4(R17), F8
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVS.P 4(R19), F10
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
-	// Rare r37:large
+	// Rare r39:large
 	FMOVS F7, R3
 	CBZW R3, onerare9
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r38 = 2.755732e-07
+	VDUP R3, V9.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V11.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V9.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V11.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V9.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V12.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V8.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V12.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r58 = 1.442695
+	VDUP R3, V12.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V13.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V12.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V12.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V12.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r38 = 2.755732e-07
+	VDUP R3, V12.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V14.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V12.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V14.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V12.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V15.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V15.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V15.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V15.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V15.S4, V12.S4, V12.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V12.S4, V12.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V9.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V9.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91:kBits = Bits r90
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V14.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V14.S4, V9.S4, V9.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V9.S4, V9.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V8.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
 	VADD V8.S4, V13.S4, V13.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V13.S4, V13.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V7.B16, V0.B16, V6.B16
 onerare9:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
 	// If Delta
 	CBZ R8, oneskip10
-	// r106 = Load Delta
+	// r108 = Load Delta
 	FMOVS.P 4(R8), F6
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
 oneskip10:
-	// r108:ka = Param Ka
+	// r110:ka = Param Ka
 	FMOVS.P 4(R21), F6
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	// r110:keep = Param Keep
+	// r112:keep = Param Keep
 	FMOVS.P 4(R20), F7
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	// r115:tauRef = Param TauRef
+	// r117:tauRef = Param TauRef
 	FMOVS.P 4(R22), F6
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip11
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VAND V26.B16, V3.B16, V0.B16
 	FMOVS.P F0, 4(R9)
 oneskip11:
 	// If Ref
 	CBZ R10, oneskip12
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
 	// If Bits
 	CBZ R11, oneskip13
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	FMOVS F3, R3
 	AND $1, R3
 	LSL R23, R3, R3
@@ -8098,19 +8134,19 @@ many:
 	MOVD 272(R0), R2 // Delta row distance
 	LSL $2, R2
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V31.S4 // r25 = 0.0013888889
+	VDUP R3, V31.S4 // r27 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V30.S4 // r26 = 0.008333334
+	VDUP R3, V30.S4 // r28 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V29.S4 // r28 = 0.041666668
+	VDUP R3, V29.S4 // r30 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V28.S4 // r30 = 0.16666667
+	VDUP R3, V28.S4 // r32 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V27.S4 // r32 = 0.5
+	VDUP R3, V27.S4 // r34 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r34 = 1
+	VDUP R3, V26.S4 // r36 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V25.S4 // r36 = 0.125
+	VDUP R3, V25.S4 // r38 = 0.125
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
@@ -8156,505 +8192,511 @@ manystep25:
 	// r5:vReset = Param VReset
 	FMOVQ 0(R13), F10
 	FMOVQ 16(R13), F11
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
+	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
+	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
 	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	// If I
 	CBZ R7, manyskip26
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVQ 16(R7), F9
 	VLD1.P (R7)(R26), [V8.S4]
 manyskip26:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
 	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVQ 0(R16), F14
 	FMOVQ 16(R16), F15
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
 	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F16
 	FMOVQ 16(R17), F17
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F20
 	FMOVQ 16(R19), F21
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
 	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e28de94 // fmul v20.4s, v20.4s, v8.4s
 	WORD $0x6e29deb5 // fmul v21.4s, v21.4s, v9.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V18.S4, V16.S4, V20.S4
 	VFMLA V19.S4, V17.S4, V21.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ea0fa08 // fabs v8.4s, v16.4s
 	WORD $0x4ea0fa29 // fabs v9.4s, v17.4s
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	WORD $0x6eb9e50d // fcmgt v13.4s, v8.4s, v25.4s
 	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
-	// Rare r37:large
+	// Rare r39:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, manyrare27
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4 // r38 = 2.755732e-07
+	VDUP R3, V18.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V19.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V18.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V19.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V18.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V22.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V16.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V22.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V22.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V22.S4 // r58 = 1.442695
+	VDUP R3, V22.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V23.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V22.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V22.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V22.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V22.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V22.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V22.S4 // r38 = 2.755732e-07
+	VDUP R3, V22.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V24.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V24.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V22.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V22.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V24.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V24.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V22.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V25.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V25.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V25.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V25.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V25.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V25.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V25.S4, V22.S4, V22.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V22.S4, V22.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V16.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V18.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V18.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
-	// r91:kBits = Bits r90
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V24.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V24.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V24.S4, V18.S4, V18.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V18.S4, V18.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V16.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
 	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V16.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V16.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
 	VADD V16.S4, V23.S4, V23.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V23.S4, V23.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e28e768 // fcmge v8.4s, v27.4s, v8.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V22.B16, V19.B16, V8.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V13.B16, V8.B16, V14.B16
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
 manyrare27:
-	// Rare r37:large
+	// Rare r39:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare28
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r38 = 2.755732e-07
+	VDUP R3, V8.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V13.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V13.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V8.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
 	VFMLA V17.S4, V13.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V13.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V13.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VMOV V31.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VMOV V29.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VMOV V27.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V8.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
 	WORD $0x6ea8e628 // fcmgt v8.4s, v17.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V16.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V16.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
 	WORD $0x6ea8e610 // fcmgt v16.4s, v16.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V17.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V17.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V17.S4 // r58 = 1.442695
+	VDUP R3, V17.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V18.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V17.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V17.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V17.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V17.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V17.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V17.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V17.S4 // r38 = 2.755732e-07
+	VDUP R3, V17.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V19.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V17.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V17.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V19.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V17.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V17.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V22.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V22.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V22.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V22.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V22.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V22.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V22.S4, V17.S4, V17.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V17.S4, V17.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e28fe31 // fdiv v17.4s, v17.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
 	VFMLA V27.S4, V18.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V16.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V16.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
-	// r91:kBits = Bits r90
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V19.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V19.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V19.S4, V16.S4, V16.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V16.S4, V16.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	WORD $0x4ea8d652 // fsub v18.4s, v18.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
 	WORD $0x4e28d652 // fadd v18.4s, v18.4s, v8.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V8.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
 	VADD V8.S4, V18.S4, V18.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V18.S4, V18.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V17.B16, V13.B16, V9.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V15.B16, V9.B16, V12.B16
 manyrare28:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.S4, V14.S4, V8.S4
 	VMOV V1.B16, V9.B16
 	VFMLA V21.S4, V12.S4, V9.S4
 	// If Delta
 	CBZ R8, manyskip29
-	// r106 = Load Delta
+	// r108 = Load Delta
 	FMOVQ 16(R8), F12
 	VLD1.P (R8)(R2), [V13.S4]
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
 manyskip29:
-	// r108:ka = Param Ka
+	// r110:ka = Param Ka
 	FMOVQ 0(R21), F12
 	FMOVQ 16(R21), F13
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
 	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
-	// r110:keep = Param Keep
+	// r112:keep = Param Keep
 	FMOVQ 0(R20), F14
 	FMOVQ 16(R20), F15
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
 	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMLA V10.S4, V12.S4, V14.S4
 	VFMLA V11.S4, V13.S4, V15.S4
-	// r113:t = Time
+	// r115:t = Time
 	VLD1R.P 4(R24), [V10.S4]
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
 	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
-	// r115:tauRef = Param TauRef
+	// r117:tauRef = Param TauRef
 	FMOVQ 0(R22), F13
 	FMOVQ 16(R22), F16
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
 	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e406 // fcmge v6.4s, v0.4s, v6.4s
 	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
 	// If Spike
 	CBZ R9, manyskip30
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VAND V26.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V26.B16, V6.B16, V8.B16
@@ -8664,10 +8706,10 @@ manyskip29:
 manyskip30:
 	// If Ref
 	CBZ R10, manyskip31
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
@@ -8683,7 +8725,7 @@ manyskip30:
 manyskip31:
 	// If Bits
 	CBZ R11, manyskip32
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -8762,280 +8804,284 @@ manystep1:
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vReset = Param VReset
 	FMOVQ 0(R13), F5
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVQ 0(R14), F5
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip2
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P (R7)(R26), [V4.S4]
 manyskip2:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVQ 0(R15), F5
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVQ 0(R16), F7
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F8
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F10
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
-	// Rare r37:large
+	// Rare r39:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, manyrare3
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r38 = 2.755732e-07
+	VDUP R3, V9.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V11.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V9.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V11.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V9.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V12.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V8.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V12.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r58 = 1.442695
+	VDUP R3, V12.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V13.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V12.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V12.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V12.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r38 = 2.755732e-07
+	VDUP R3, V12.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V14.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V12.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V14.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V12.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V15.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V15.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V15.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V15.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V15.S4, V12.S4, V12.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V12.S4, V12.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V9.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V9.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91:kBits = Bits r90
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V14.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V14.S4, V9.S4, V9.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V9.S4, V9.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V8.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
 	VADD V8.S4, V13.S4, V13.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V13.S4, V13.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare3:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, manyskip4
-	// r106 = Load Delta
+	// r108 = Load Delta
 	VLD1.P (R8)(R2), [V6.S4]
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip4:
-	// r108:ka = Param Ka
+	// r110:ka = Param Ka
 	FMOVQ 0(R21), F6
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	// r110:keep = Param Keep
+	// r112:keep = Param Keep
 	FMOVQ 0(R20), F7
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
-	// r113:t = Time
+	// r115:t = Time
 	VLD1R.P 4(R24), [V5.S4]
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	// r115:tauRef = Param TauRef
+	// r117:tauRef = Param TauRef
 	FMOVQ 0(R22), F8
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip5
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
@@ -9043,9 +9089,9 @@ manyskip4:
 manyskip5:
 	// If Ref
 	CBZ R10, manyskip6
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
@@ -9056,7 +9102,7 @@ manyskip5:
 manyskip6:
 	// If Bits
 	CBZ R11, manyskip7
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
@@ -9135,281 +9181,285 @@ manystep13:
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vReset = Param VReset
 	FMOVS 0(R13), F5
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVS 0(R14), F5
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip14
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVS 0(R7), F4
 	ADD R26, R7
 manyskip14:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVS 0(R15), F5
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVS 0(R16), F7
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVS 0(R17), F8
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVS 0(R19), F10
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r37:ex = FMA r35 r25:z r36
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r39:large = CmpGT r26:az r38
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
-	// Rare r37:large
+	// Rare r39:large
 	FMOVS F7, R3
 	CBZW R3, manyrare15
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r38 = 2.755732e-07
+	VDUP R3, V9.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V11.S4 // r41 = 2.7557319e-06
+	// r42 = FMA r40 r25:z r41
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V9.S4 // r43 = 2.4801588e-05
+	// r44 = FMA r42 r25:z r43
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V11.S4 // r45 = 0.0001984127
+	// r46 = FMA r44 r25:z r45
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r45 = FMA r44 r23:z r25
+	// r47 = FMA r46 r25:z r27
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r46 = FMA r45 r23:z r26
+	// r48 = FMA r47 r25:z r28
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r47 = FMA r46 r23:z r28
+	// r49 = FMA r48 r25:z r30
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r48 = FMA r47 r23:z r30
+	// r50 = FMA r49 r25:z r32
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r49 = FMA r48 r23:z r32
+	// r51 = FMA r50 r25:z r34
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r52:taylor = FMA r51 r25:z r36
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V9.S4 // r53 = 95
+	// r54 = CmpGT r25:z r53
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V12.S4 // r53 = 95
+	// r55:zl = Select r54 r53 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V8.S4 // r56 = -87
+	// r57 = CmpLT r55:zl r56
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V12.S4 // r56 = -87
+	// r58:zc = Select r57 r56 r55:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r58 = 1.442695
+	VDUP R3, V12.S4 // r60 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V13.S4 // r59 = 1.2582912e+07
+	// r61 = FMA r58:zc r60 r59
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V12.S4 // r59 = 1.2582912e+07
+	// r62:k = Sub r61 r59
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V12.S4 // r64 = -0.69314575
+	// r65 = FMA r62:k r64 r58:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V12.S4 // r63 = -1.4286068e-06
+	// r66:r = FMA r62:k r63 r65
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r38 = 2.755732e-07
+	VDUP R3, V12.S4 // r40 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V14.S4 // r41 = 2.7557319e-06
+	// r67 = FMA r40 r66:r r41
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V12.S4 // r43 = 2.4801588e-05
+	// r68 = FMA r67 r66:r r43
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V14.S4 // r45 = 0.0001984127
+	// r69 = FMA r68 r66:r r45
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r68 = FMA r67 r64:r r25
+	// r70 = FMA r69 r66:r r27
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r69 = FMA r68 r64:r r26
+	// r71 = FMA r70 r66:r r28
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r70 = FMA r69 r64:r r28
+	// r72 = FMA r71 r66:r r30
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r71 = FMA r70 r64:r r30
+	// r73 = FMA r72 r66:r r32
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r72 = FMA r71 r64:r r32
+	// r74 = FMA r73 r66:r r34
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r73:q = FMA r72 r64:r r34
+	// r75:q = FMA r74 r66:r r36
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V12.S4 // r76 = 30
+	// r77 = CmpGT r62:k r76
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V15.S4 // r76 = 30
+	// r78:kc = Select r77 r76 r62:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V15.S4 // r79 = -1
+	// r80 = Mul r78:kc r79
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V15.S4 // r59 = 1.2582912e+07
+	// r81 = Add r80 r59
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r80:kBits = Bits r79
+	// r82:kBits = Bits r81
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V15.S4 // r83 = 1.78e-43
+	// r84 = IAdd r82:kBits r83
 	VADD V15.S4, V12.S4, V12.S4
-	// r83 = Shl 23 r82
+	// r85 = Shl 23 r84
 	VSHL $23, V12.S4, V12.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r86:pow2 = FromBits r85
+	// r87:oneMinus = Sub r36 r86:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r88 = FMA r66:r r75:q r87:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r87:y = Div r86 r53:zl
+	// r89:y = Div r88 r55:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r90 = FMA r62:k r34 r59
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V9.S4 // r59 = 1.2582912e+07
+	// r91:kHalf = Sub r90 r59
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V9.S4 // r59 = 1.2582912e+07
+	// r92 = Add r91:kHalf r59
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91:kBits = Bits r90
+	// r93:kBits = Bits r92
 	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V14.S4 // r83 = 1.78e-43
+	// r94 = IAdd r93:kBits r83
 	VADD V14.S4, V9.S4, V9.S4
-	// r93 = Shl 23 r92
+	// r95 = Shl 23 r94
 	VSHL $23, V9.S4, V9.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r96:pow2 = FromBits r95
+	// r97 = Mul r89:y r96:pow2
 	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r98 = Sub r62:k r91:kHalf
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V8.S4 // r59 = 1.2582912e+07
+	// r99 = Add r98 r59
 	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
-	// r98:kBits = Bits r97
+	// r100:kBits = Bits r99
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V8.S4 // r83 = 1.78e-43
+	// r101 = IAdd r100:kBits r83
 	VADD V8.S4, V13.S4, V13.S4
-	// r100 = Shl 23 r99
+	// r102 = Shl 23 r101
 	VSHL $23, V13.S4, V13.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r103:pow2 = FromBits r102
+	// r104:big = Mul r97 r103:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r103 = CmpLE r24:az r32
+	// r105 = CmpLE r26:az r34
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r106:far = Select r105 r52:taylor r104:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r37:ex = Select r39:large r106:far r37:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare15:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+	// r107:vc = FMA r37:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	// If Delta
 	CBZ R8, manyskip16
-	// r106 = Load Delta
+	// r108 = Load Delta
 	FMOVS 0(R8), F6
 	ADD R2, R8
-	// r105:vc = Add r105:vc r106
+	// r107:vc = Add r107:vc r108
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
 manyskip16:
-	// r108:ka = Param Ka
+	// r110:ka = Param Ka
 	FMOVS 0(R21), F6
-	// r109:dv = Sub r105:vc r12:vRest
+	// r111:dv = Sub r107:vc r14:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	// r110:keep = Param Keep
+	// r112:keep = Param Keep
 	FMOVS 0(R20), F7
-	// r111:wkeep = Mul r110:keep r9:u
+	// r113:wkeep = Mul r112:keep r11:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r114:wc = FMA r110:ka r111:dv r113:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
-	// r113:t = Time
+	// r115:t = Time
 	VLD1R.P 4(R24), [V5.S4]
-	// r114:since = Sub r113:t r2:Last
+	// r116:since = Sub r115:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	// r115:tauRef = Param TauRef
+	// r117:tauRef = Param TauRef
 	FMOVS 0(R22), F8
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r118:refr = CmpLT r116:since r117:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r118:refr r8:vr r107:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r118:refr r11:u r114:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r121:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r121:sp r115:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip17
-	// StoreOne Spike r119:sp
+	// StoreOne Spike r121:sp
 	VAND V26.B16, V3.B16, V4.B16
 	FMOVS F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
@@ -9417,9 +9467,9 @@ manyskip16:
 manyskip17:
 	// If Ref
 	CBZ R10, manyskip18
-	// r120:ref = Or r116:refr r119:sp
+	// r122:ref = Or r118:refr r121:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r122:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
@@ -9428,7 +9478,7 @@ manyskip17:
 manyskip18:
 	// If Bits
 	CBZ R11, manyskip19
-	// StoreBits Bits r119:sp
+	// StoreBits Bits r121:sp
 	FMOVS F3, R3
 	MOVD (R11), R0
 	ROR R25, R0, R0
@@ -14337,21 +14387,21 @@ manytailend:
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
-//     V30 r5:vReset = VReset, V29 r7:b = B, V28 r12:vRest = VRest, V27 r14:vC = VC,
-//     V26 r16:dtCTau = DtCTau, V25 r18:dtRTau = DtRTau, V24 r25 = 2.7557319223985893e-06,
-//     V23 r26 = 2.48015873015873e-05, V22 r28 = 0.0001984126984126984,
-//     V21 r30 = 0.001388888888888889, V20 r32 = 0.008333333333333333, V19 r34 = 0.041666666666666664,
-//     V18 r36 = 0.16666666666666666, V17 r38 = 0.5, V16 r40 = 1, V15 r42 = 0.0625, V14 r129:ka = Ka,
-//     V13 r131:keep = Keep, V12 r136:tauRef = TauRef, V11 r134:t = T[0].
+//     V30 r5:vReset = VReset, V29 r9:b = B, V28 r14:vRest = VRest, V27 r16:vC = VC,
+//     V26 r18:dtCTau = DtCTau, V25 r20:dtRTau = DtRTau, V24 r27 = 2.7557319223985893e-06,
+//     V23 r28 = 2.48015873015873e-05, V22 r30 = 0.0001984126984126984,
+//     V21 r32 = 0.001388888888888889, V20 r34 = 0.008333333333333333, V19 r36 = 0.041666666666666664,
+//     V18 r38 = 0.16666666666666666, V17 r40 = 0.5, V16 r42 = 1, V15 r44 = 0.0625, V14 r131:ka = Ka,
+//     V13 r133:keep = Keep, V12 r138:tauRef = TauRef, V11 r136:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
 //   Counters: lane R12, bits word R13, bits word scratch R14.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
-//     V30 r12:vRest = VRest, V29 r16:dtCTau = DtCTau, V28 r26 = 2.48015873015873e-05,
-//     V27 r28 = 0.0001984126984126984, V26 r30 = 0.001388888888888889,
-//     V25 r32 = 0.008333333333333333, V24 r34 = 0.041666666666666664, V23 r36 = 0.16666666666666666,
-//     V22 r38 = 0.5, V21 r40 = 1, V20 r42 = 0.0625, V19 r129:ka = Ka, V18 r131:keep = Keep,
-//     V17 r136:tauRef = TauRef.
+//     V30 r14:vRest = VRest, V29 r18:dtCTau = DtCTau, V28 r28 = 2.48015873015873e-05,
+//     V27 r30 = 0.0001984126984126984, V26 r32 = 0.001388888888888889,
+//     V25 r34 = 0.008333333333333333, V24 r36 = 0.041666666666666664, V23 r38 = 0.16666666666666666,
+//     V22 r40 = 0.5, V21 r42 = 1, V20 r44 = 0.0625, V19 r131:ka = Ka, V18 r133:keep = Keep,
+//     V17 r138:tauRef = TauRef.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
 //   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
 //   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
@@ -14378,43 +14428,43 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD 16(R2), R3
 	VDUP R3, V30.D2 // r5:vReset = VReset
 	MOVD 24(R2), R3
-	VDUP R3, V29.D2 // r7:b = B
+	VDUP R3, V29.D2 // r9:b = B
 	MOVD 32(R2), R3
-	VDUP R3, V28.D2 // r12:vRest = VRest
+	VDUP R3, V28.D2 // r14:vRest = VRest
 	MOVD 40(R2), R3
-	VDUP R3, V27.D2 // r14:vC = VC
+	VDUP R3, V27.D2 // r16:vC = VC
 	MOVD 48(R2), R3
-	VDUP R3, V26.D2 // r16:dtCTau = DtCTau
+	VDUP R3, V26.D2 // r18:dtCTau = DtCTau
 	MOVD 56(R2), R3
-	VDUP R3, V25.D2 // r18:dtRTau = DtRTau
+	VDUP R3, V25.D2 // r20:dtRTau = DtRTau
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2 // r25 = 2.7557319223985893e-06
+	VDUP R3, V24.D2 // r27 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V23.D2 // r26 = 2.48015873015873e-05
+	VDUP R3, V23.D2 // r28 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V22.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V22.D2 // r30 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V21.D2 // r30 = 0.001388888888888889
+	VDUP R3, V21.D2 // r32 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V20.D2 // r32 = 0.008333333333333333
+	VDUP R3, V20.D2 // r34 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V19.D2 // r34 = 0.041666666666666664
+	VDUP R3, V19.D2 // r36 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V18.D2 // r36 = 0.16666666666666666
+	VDUP R3, V18.D2 // r38 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V17.D2 // r38 = 0.5
+	VDUP R3, V17.D2 // r40 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V16.D2 // r40 = 1
+	VDUP R3, V16.D2 // r42 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V15.D2 // r42 = 0.0625
+	VDUP R3, V15.D2 // r44 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V14.D2 // r129:ka = Ka
+	VDUP R3, V14.D2 // r131:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V13.D2 // r131:keep = Keep
+	VDUP R3, V13.D2 // r133:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V12.D2 // r136:tauRef = TauRef
+	VDUP R3, V12.D2 // r138:tauRef = TauRef
 	MOVD 304(R0), R3
-	VLD1R (R3), [V11.D2] // r134:t = T[0]
+	VLD1R (R3), [V11.D2] // r136:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -14426,280 +14476,284 @@ oneloop1:
 	VLD1.P 16(R6), [V2.D2]
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBIT V3.B16, V30.B16, V0.B16
-	// r8:wb = Add r1:W r7:b
-	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
-	// r9:u = Select r4:spk r8:wb r1:W
-	VBSL V1.B16, V4.B16, V3.B16
-	// r10:in = Imm 0x0
-	VEOR V1.B16, V1.B16, V1.B16
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBIF V3.B16, V0.B16, V4.B16
+	// r10:wb = Add r1:W r9:b
+	WORD $0x4e7dd420 // fadd v0.2d, v1.2d, v29.2d
+	// r11:u = Select r4:spk r10:wb r1:W
+	VBSL V1.B16, V0.B16, V3.B16
+	// r12:in = Imm 0x0
+	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r10:in = Load I
-	VLD1.P 16(R7), [V1.D2]
+	// r12:in = Load I
+	VLD1.P 16(R7), [V0.D2]
 oneskip1:
-	// r13:a1 = Sub r6:vr r12:vRest
-	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
-	// r15:a2 = Sub r6:vr r14:vC
-	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
-	// r17:a12 = Mul r13:a1 r15:a2
-	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r19:iu = Sub r10:in r9:u
-	WORD $0x4ee3d421 // fsub v1.2d, v1.2d, v3.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
-	WORD $0x6e61df21 // fmul v1.2d, v25.2d, v1.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
-	VFMLA V6.D2, V26.D2, V1.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
-	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
-	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
-	// r24:az = Abs r23:z
-	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
-	// r27 = FMA r25 r23:z r26
+	// r15:a1 = Sub r8:vr r14:vRest
+	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
+	// r17:a2 = Sub r8:vr r16:vC
+	WORD $0x4efbd485 // fsub v5.2d, v4.2d, v27.2d
+	// r19:a12 = Mul r15:a1 r17:a2
+	WORD $0x6e65dc26 // fmul v6.2d, v1.2d, v5.2d
+	// r21:iu = Sub r12:in r11:u
+	WORD $0x4ee3d400 // fsub v0.2d, v0.2d, v3.2d
+	// r22:drive = Mul r20:dtRTau r21:iu
+	WORD $0x6e60df20 // fmul v0.2d, v25.2d, v0.2d
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+	VFMLA V6.D2, V26.D2, V0.D2
+	// r24:a1a2 = Add r15:a1 r17:a2
+	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
+	// r25:z = Mul r18:dtCTau r24:a1a2
+	WORD $0x6e61df41 // fmul v1.2d, v26.2d, v1.2d
+	// r26:az = Abs r25:z
+	WORD $0x4ee0f825 // fabs v5.2d, v1.2d
+	// r29 = FMA r27 r25:z r28
 	VMOV V23.B16, V6.B16
-	VFMLA V4.D2, V24.D2, V6.D2
-	// r29 = FMA r27 r23:z r28
+	VFMLA V1.D2, V24.D2, V6.D2
+	// r31 = FMA r29 r25:z r30
 	VMOV V22.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r31 = FMA r29 r23:z r30
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r33 = FMA r31 r25:z r32
 	VMOV V21.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	// r33 = FMA r31 r23:z r32
+	VFMLA V1.D2, V7.D2, V6.D2
+	// r35 = FMA r33 r25:z r34
 	VMOV V20.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23:z r34
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r37 = FMA r35 r25:z r36
 	VMOV V19.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23:z r36
+	VFMLA V1.D2, V7.D2, V6.D2
+	// r39 = FMA r37 r25:z r38
 	VMOV V18.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23:z r38
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r41 = FMA r39 r25:z r40
 	VMOV V17.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	// r41:ex = FMA r39 r23:z r40
+	VFMLA V1.D2, V7.D2, V6.D2
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V16.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r43:large = CmpGT r24:az r42
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r45:large = CmpGT r26:az r44
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
-	// Rare r43:large
+	// Rare r45:large
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
 	CBZW R3, onerare2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
-	VFMLA V4.D2, V8.D2, V9.D2
+	VDUP R3, V9.D2 // r47 = 7.647163731819816e-13
+	// r48 = FMA r46 r25:z r47
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
-	VFMLA V4.D2, V9.D2, V8.D2
+	VDUP R3, V8.D2 // r49 = 1.1470745597729725e-11
+	// r50 = FMA r48 r25:z r49
+	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
-	VFMLA V4.D2, V8.D2, V9.D2
+	VDUP R3, V9.D2 // r51 = 1.6059043836821613e-10
+	// r52 = FMA r50 r25:z r51
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
-	VFMLA V4.D2, V9.D2, V8.D2
+	VDUP R3, V8.D2 // r53 = 2.08767569878681e-09
+	// r54 = FMA r52 r25:z r53
+	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
-	VFMLA V4.D2, V8.D2, V9.D2
+	VDUP R3, V9.D2 // r55 = 2.505210838544172e-08
+	// r56 = FMA r54 r25:z r55
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V8.D2 // r57 = 2.755731922398589e-07
+	// r58 = FMA r56 r25:z r57
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r59 = FMA r58 r25:z r27
 	VMOV V24.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r58 = FMA r57 r23:z r26
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r60 = FMA r59 r25:z r28
 	VMOV V23.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r59 = FMA r58 r23:z r28
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r61 = FMA r60 r25:z r30
 	VMOV V22.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r60 = FMA r59 r23:z r30
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r62 = FMA r61 r25:z r32
 	VMOV V21.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r61 = FMA r60 r23:z r32
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r63 = FMA r62 r25:z r34
 	VMOV V20.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r62 = FMA r61 r23:z r34
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r64 = FMA r63 r25:z r36
 	VMOV V19.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23:z r36
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r65 = FMA r64 r25:z r38
 	VMOV V18.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23:z r38
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r66 = FMA r65 r25:z r40
 	VMOV V17.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r65:taylor = FMA r64 r23:z r40
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r67:taylor = FMA r66 r25:z r42
 	VMOV V16.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
-	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
+	VDUP R3, V8.D2 // r68 = 720
+	// r69 = CmpGT r25:z r68
+	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
-	VBSL V4.B16, V10.B16, V8.B16
+	VDUP R3, V10.D2 // r68 = 720
+	// r70:zl = Select r69 r68 r25:z
+	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
-	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
+	VDUP R3, V1.D2 // r71 = -708
+	// r72 = CmpLT r70:zl r71
+	WORD $0x6ee8e421 // fcmgt v1.2d, v1.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
-	VBSL V8.B16, V10.B16, V4.B16
+	VDUP R3, V10.D2 // r71 = -708
+	// r73:zc = Select r72 r71 r70:zl
+	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r73 = 1.4426950408889634
+	VDUP R3, V10.D2 // r75 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
-	VFMLA V10.D2, V4.D2, V11.D2
+	VDUP R3, V11.D2 // r74 = 6.755399441055744e+15
+	// r76 = FMA r73:zc r75 r74
+	VFMLA V10.D2, V1.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V10.D2 // r74 = 6.755399441055744e+15
+	// r77:k = Sub r76 r74
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
-	VFMLA V10.D2, V11.D2, V4.D2
+	VDUP R3, V10.D2 // r79 = -0.6931471803691238
+	// r80 = FMA r77:k r79 r73:zc
+	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
-	VFMLA V10.D2, V11.D2, V4.D2
+	VDUP R3, V10.D2 // r78 = -1.9082149292705877e-10
+	// r81:r = FMA r77:k r78 r80
+	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
-	VFMLA V4.D2, V10.D2, V12.D2
+	VDUP R3, V12.D2 // r47 = 7.647163731819816e-13
+	// r82 = FMA r46 r81:r r47
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
-	VFMLA V4.D2, V12.D2, V10.D2
+	VDUP R3, V10.D2 // r49 = 1.1470745597729725e-11
+	// r83 = FMA r82 r81:r r49
+	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
-	VFMLA V4.D2, V10.D2, V12.D2
+	VDUP R3, V12.D2 // r51 = 1.6059043836821613e-10
+	// r84 = FMA r83 r81:r r51
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
-	VFMLA V4.D2, V12.D2, V10.D2
+	VDUP R3, V10.D2 // r53 = 2.08767569878681e-09
+	// r85 = FMA r84 r81:r r53
+	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
-	VFMLA V4.D2, V10.D2, V12.D2
+	VDUP R3, V12.D2 // r55 = 2.505210838544172e-08
+	// r86 = FMA r85 r81:r r55
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V10.D2 // r57 = 2.755731922398589e-07
+	// r87 = FMA r86 r81:r r57
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r88 = FMA r87 r81:r r27
 	VMOV V24.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r87 = FMA r86 r79:r r26
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r89 = FMA r88 r81:r r28
 	VMOV V23.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r88 = FMA r87 r79:r r28
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r90 = FMA r89 r81:r r30
 	VMOV V22.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r89 = FMA r88 r79:r r30
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r91 = FMA r90 r81:r r32
 	VMOV V21.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r90 = FMA r89 r79:r r32
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r92 = FMA r91 r81:r r34
 	VMOV V20.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r91 = FMA r90 r79:r r34
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r93 = FMA r92 r81:r r36
 	VMOV V19.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r79:r r36
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r94 = FMA r93 r81:r r38
 	VMOV V18.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r79:r r38
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r95 = FMA r94 r81:r r40
 	VMOV V17.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r94:q = FMA r93 r79:r r40
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r96:q = FMA r95 r81:r r42
 	VMOV V16.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V10.D2 // r97 = 60
+	// r98 = CmpGT r77:k r97
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V13.D2 // r97 = 60
+	// r99:kc = Select r98 r97 r77:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V13.D2 // r100 = -1
+	// r101 = Mul r99:kc r100
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V13.D2 // r74 = 6.755399441055744e+15
+	// r102 = Add r101 r74
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r101:kBits = Bits r100
+	// r103:kBits = Bits r102
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V13.D2 // r104 = 5.054e-321
+	// r105 = IAdd r103:kBits r104
 	VADD V13.D2, V10.D2, V10.D2
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VSHL $52, V10.D2, V10.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
-	VFMLA V12.D2, V4.D2, V10.D2
-	// r108:y = Div r107 r68:zl
+	// r109 = FMA r81:r r96:q r108:oneMinus
+	VFMLA V12.D2, V1.D2, V10.D2
+	// r110:y = Div r109 r70:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
-	VFMLA V17.D2, V11.D2, V4.D2
+	VDUP R3, V1.D2 // r74 = 6.755399441055744e+15
+	// r111 = FMA r77:k r40 r74
+	VFMLA V17.D2, V11.D2, V1.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
-	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r112:kHalf = Sub r111 r74
+	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
-	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r112:kBits = Bits r111
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r113 = Add r112:kHalf r74
+	WORD $0x4e68d428 // fadd v8.2d, v1.2d, v8.2d
+	// r114:kBits = Bits r113
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V12.D2 // r104 = 5.054e-321
+	// r115 = IAdd r114:kBits r104
 	VADD V12.D2, V8.D2, V8.D2
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VSHL $52, V8.D2, V8.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r117 = Sub r75:k r110:kHalf
-	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
+	// r119 = Sub r77:k r112:kHalf
+	WORD $0x4ee1d56b // fsub v11.2d, v11.2d, v1.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
-	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r119:kBits = Bits r118
+	VDUP R3, V1.D2 // r74 = 6.755399441055744e+15
+	// r120 = Add r119 r74
+	WORD $0x4e61d56b // fadd v11.2d, v11.2d, v1.2d
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
-	VADD V4.D2, V11.D2, V11.D2
-	// r121 = Shl 52 r120
+	VDUP R3, V1.D2 // r104 = 5.054e-321
+	// r122 = IAdd r121:kBits r104
+	VADD V1.D2, V11.D2, V11.D2
+	// r123 = Shl 52 r122
 	VSHL $52, V11.D2, V11.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125:big = Mul r118 r124:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r124 = CmpLE r24:az r38
+	// r126 = CmpLE r26:az r40
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBIT V6.B16, V5.B16, V7.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
@@ -14708,59 +14762,59 @@ oneskip1:
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
 onerare2:
-	// r126:vc = FMA r41:ex r21:F r6:vr
-	VMOV V0.B16, V4.B16
-	VFMLA V1.D2, V7.D2, V4.D2
+	// r128:vc = FMA r43:ex r23:F r8:vr
+	VMOV V4.B16, V1.B16
+	VFMLA V0.D2, V7.D2, V1.D2
 	// If Delta
 	CBZ R8, oneskip3
-	// r127 = Load Delta
-	VLD1.P 16(R8), [V1.D2]
-	// r126:vc = Add r126:vc r127
-	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
+	// r129 = Load Delta
+	VLD1.P 16(R8), [V0.D2]
+	// r128:vc = Add r128:vc r129
+	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
 oneskip3:
-	// r130:dv = Sub r126:vc r12:vRest
-	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
-	// r132:wkeep = Mul r131:keep r9:u
+	// r132:dv = Sub r128:vc r14:vRest
+	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
+	// r134:wkeep = Mul r133:keep r11:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
-	VFMLA V1.D2, V14.D2, V5.D2
-	// r135:since = Sub r134:t r2:Last
-	WORD $0x4ee2d561 // fsub v1.2d, v11.2d, v2.2d
-	// r137:refr = CmpLT r135:since r136:tauRef
-	WORD $0x6ee1e581 // fcmgt v1.2d, v12.2d, v1.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
-	VBIF V1.B16, V4.B16, V0.B16
-	// r1:W = Select r137:refr r9:u r133:wc
-	VBIF V1.B16, V5.B16, V3.B16
-	// r140:sp = CmpGE r0:V r3:vTh
-	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
-	VBIT V4.B16, V11.B16, V2.B16
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
+	VFMLA V0.D2, V14.D2, V5.D2
+	// r137:since = Sub r136:t r2:Last
+	WORD $0x4ee2d560 // fsub v0.2d, v11.2d, v2.2d
+	// r139:refr = CmpLT r137:since r138:tauRef
+	WORD $0x6ee0e580 // fcmgt v0.2d, v12.2d, v0.2d
+	// r0:V = Select r139:refr r8:vr r128:vc
+	VBIF V0.B16, V1.B16, V4.B16
+	// r1:W = Select r139:refr r11:u r135:wc
+	VBIF V0.B16, V5.B16, V3.B16
+	// r142:sp = CmpGE r0:V r3:vTh
+	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
+	// r2:Last = Select r142:sp r136:t r2:Last
+	VBIT V1.B16, V11.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip4
-	// StoreOne Spike r140:sp
-	VAND V16.B16, V4.B16, V5.B16
+	// StoreOne Spike r142:sp
+	VAND V16.B16, V1.B16, V5.B16
 	VST1.P [V5.D2], 16(R9)
 oneskip4:
 	// If Ref
 	CBZ R10, oneskip5
-	// r141:ref = Or r137:refr r140:sp
-	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r141:ref
-	WORD $0x0ea12821 // xtn v1.2s, v1.2d
-	WORD $0x0e612821 // xtn v1.4h, v1.4s
-	WORD $0x0e212821 // xtn v1.8b, v1.8h
-	VMOV V1.H[0], R3
+	// r143:ref = Or r139:refr r142:sp
+	VORR V1.B16, V0.B16, V0.B16
+	// StoreBool Ref r143:ref
+	WORD $0x0ea12800 // xtn v0.2s, v0.2d
+	WORD $0x0e612800 // xtn v0.4h, v0.4s
+	WORD $0x0e212800 // xtn v0.8b, v0.8h
+	VMOV V0.H[0], R3
 	AND $0x01010101, R3
 	MOVH.P R3, 2(R10)
 oneskip5:
 	// If Bits
 	CBZ R11, oneskip6
-	// StoreBits Bits r140:sp
-	WORD $0x0ea12884 // xtn v4.2s, v4.2d
-	VUSHR $31, V4.S4, V4.S4
-	VUSRA $31, V4.D2, V4.D2
-	VMOV V4.S[0], R3
+	// StoreBits Bits r142:sp
+	WORD $0x0ea12821 // xtn v1.2s, v1.2d
+	VUSHR $31, V1.S4, V1.S4
+	VUSRA $31, V1.D2, V1.D2
+	VMOV V1.S[0], R3
 	LSL R12, R3, R3
 	ORR R3, R13
 	ADD $2, R12
@@ -14771,7 +14825,7 @@ oneskip5:
 oneword7:
 oneskip6:
 	// Store V r0:V
-	FMOVQ F0, -16(R4)
+	FMOVQ F4, -16(R4)
 	// Store W r1:W
 	FMOVQ F3, -16(R5)
 	// Store Last r2:Last
@@ -14791,279 +14845,283 @@ onetail:
 	FMOVD.P 8(R6), F2
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBIT V3.B16, V30.B16, V0.B16
-	// r8:wb = Add r1:W r7:b
-	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
-	// r9:u = Select r4:spk r8:wb r1:W
-	VBSL V1.B16, V4.B16, V3.B16
-	// r10:in = Imm 0x0
-	VEOR V1.B16, V1.B16, V1.B16
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBIF V3.B16, V0.B16, V4.B16
+	// r10:wb = Add r1:W r9:b
+	WORD $0x4e7dd420 // fadd v0.2d, v1.2d, v29.2d
+	// r11:u = Select r4:spk r10:wb r1:W
+	VBSL V1.B16, V0.B16, V3.B16
+	// r12:in = Imm 0x0
+	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip8
-	// r10:in = Load I
-	FMOVD.P 8(R7), F1
+	// r12:in = Load I
+	FMOVD.P 8(R7), F0
 oneskip8:
-	// r13:a1 = Sub r6:vr r12:vRest
-	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
-	// r15:a2 = Sub r6:vr r14:vC
-	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
-	// r17:a12 = Mul r13:a1 r15:a2
-	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r19:iu = Sub r10:in r9:u
-	WORD $0x4ee3d421 // fsub v1.2d, v1.2d, v3.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
-	WORD $0x6e61df21 // fmul v1.2d, v25.2d, v1.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
-	VFMLA V6.D2, V26.D2, V1.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
-	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
-	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
-	// r24:az = Abs r23:z
-	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
-	// r27 = FMA r25 r23:z r26
+	// r15:a1 = Sub r8:vr r14:vRest
+	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
+	// r17:a2 = Sub r8:vr r16:vC
+	WORD $0x4efbd485 // fsub v5.2d, v4.2d, v27.2d
+	// r19:a12 = Mul r15:a1 r17:a2
+	WORD $0x6e65dc26 // fmul v6.2d, v1.2d, v5.2d
+	// r21:iu = Sub r12:in r11:u
+	WORD $0x4ee3d400 // fsub v0.2d, v0.2d, v3.2d
+	// r22:drive = Mul r20:dtRTau r21:iu
+	WORD $0x6e60df20 // fmul v0.2d, v25.2d, v0.2d
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+	VFMLA V6.D2, V26.D2, V0.D2
+	// r24:a1a2 = Add r15:a1 r17:a2
+	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
+	// r25:z = Mul r18:dtCTau r24:a1a2
+	WORD $0x6e61df41 // fmul v1.2d, v26.2d, v1.2d
+	// r26:az = Abs r25:z
+	WORD $0x4ee0f825 // fabs v5.2d, v1.2d
+	// r29 = FMA r27 r25:z r28
 	VMOV V23.B16, V6.B16
-	VFMLA V4.D2, V24.D2, V6.D2
-	// r29 = FMA r27 r23:z r28
+	VFMLA V1.D2, V24.D2, V6.D2
+	// r31 = FMA r29 r25:z r30
 	VMOV V22.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r31 = FMA r29 r23:z r30
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r33 = FMA r31 r25:z r32
 	VMOV V21.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	// r33 = FMA r31 r23:z r32
+	VFMLA V1.D2, V7.D2, V6.D2
+	// r35 = FMA r33 r25:z r34
 	VMOV V20.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23:z r34
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r37 = FMA r35 r25:z r36
 	VMOV V19.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23:z r36
+	VFMLA V1.D2, V7.D2, V6.D2
+	// r39 = FMA r37 r25:z r38
 	VMOV V18.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23:z r38
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r41 = FMA r39 r25:z r40
 	VMOV V17.B16, V6.B16
-	VFMLA V4.D2, V7.D2, V6.D2
-	// r41:ex = FMA r39 r23:z r40
+	VFMLA V1.D2, V7.D2, V6.D2
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V16.B16, V7.B16
-	VFMLA V4.D2, V6.D2, V7.D2
-	// r43:large = CmpGT r24:az r42
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r45:large = CmpGT r26:az r44
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
-	// Rare r43:large
+	// Rare r45:large
 	FMOVS F6, R3
 	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
-	VFMLA V4.D2, V8.D2, V9.D2
+	VDUP R3, V9.D2 // r47 = 7.647163731819816e-13
+	// r48 = FMA r46 r25:z r47
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
-	VFMLA V4.D2, V9.D2, V8.D2
+	VDUP R3, V8.D2 // r49 = 1.1470745597729725e-11
+	// r50 = FMA r48 r25:z r49
+	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
-	VFMLA V4.D2, V8.D2, V9.D2
+	VDUP R3, V9.D2 // r51 = 1.6059043836821613e-10
+	// r52 = FMA r50 r25:z r51
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
-	VFMLA V4.D2, V9.D2, V8.D2
+	VDUP R3, V8.D2 // r53 = 2.08767569878681e-09
+	// r54 = FMA r52 r25:z r53
+	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
-	VFMLA V4.D2, V8.D2, V9.D2
+	VDUP R3, V9.D2 // r55 = 2.505210838544172e-08
+	// r56 = FMA r54 r25:z r55
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V8.D2 // r57 = 2.755731922398589e-07
+	// r58 = FMA r56 r25:z r57
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r59 = FMA r58 r25:z r27
 	VMOV V24.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r58 = FMA r57 r23:z r26
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r60 = FMA r59 r25:z r28
 	VMOV V23.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r59 = FMA r58 r23:z r28
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r61 = FMA r60 r25:z r30
 	VMOV V22.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r60 = FMA r59 r23:z r30
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r62 = FMA r61 r25:z r32
 	VMOV V21.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r61 = FMA r60 r23:z r32
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r63 = FMA r62 r25:z r34
 	VMOV V20.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r62 = FMA r61 r23:z r34
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r64 = FMA r63 r25:z r36
 	VMOV V19.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23:z r36
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r65 = FMA r64 r25:z r38
 	VMOV V18.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23:z r38
+	VFMLA V1.D2, V8.D2, V9.D2
+	// r66 = FMA r65 r25:z r40
 	VMOV V17.B16, V8.B16
-	VFMLA V4.D2, V9.D2, V8.D2
-	// r65:taylor = FMA r64 r23:z r40
+	VFMLA V1.D2, V9.D2, V8.D2
+	// r67:taylor = FMA r66 r25:z r42
 	VMOV V16.B16, V9.B16
-	VFMLA V4.D2, V8.D2, V9.D2
+	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
-	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
+	VDUP R3, V8.D2 // r68 = 720
+	// r69 = CmpGT r25:z r68
+	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
-	VBSL V4.B16, V10.B16, V8.B16
+	VDUP R3, V10.D2 // r68 = 720
+	// r70:zl = Select r69 r68 r25:z
+	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
-	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
+	VDUP R3, V1.D2 // r71 = -708
+	// r72 = CmpLT r70:zl r71
+	WORD $0x6ee8e421 // fcmgt v1.2d, v1.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
-	VBSL V8.B16, V10.B16, V4.B16
+	VDUP R3, V10.D2 // r71 = -708
+	// r73:zc = Select r72 r71 r70:zl
+	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r73 = 1.4426950408889634
+	VDUP R3, V10.D2 // r75 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
-	VFMLA V10.D2, V4.D2, V11.D2
+	VDUP R3, V11.D2 // r74 = 6.755399441055744e+15
+	// r76 = FMA r73:zc r75 r74
+	VFMLA V10.D2, V1.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V10.D2 // r74 = 6.755399441055744e+15
+	// r77:k = Sub r76 r74
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
-	VFMLA V10.D2, V11.D2, V4.D2
+	VDUP R3, V10.D2 // r79 = -0.6931471803691238
+	// r80 = FMA r77:k r79 r73:zc
+	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
-	VFMLA V10.D2, V11.D2, V4.D2
+	VDUP R3, V10.D2 // r78 = -1.9082149292705877e-10
+	// r81:r = FMA r77:k r78 r80
+	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
-	VFMLA V4.D2, V10.D2, V12.D2
+	VDUP R3, V12.D2 // r47 = 7.647163731819816e-13
+	// r82 = FMA r46 r81:r r47
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
-	VFMLA V4.D2, V12.D2, V10.D2
+	VDUP R3, V10.D2 // r49 = 1.1470745597729725e-11
+	// r83 = FMA r82 r81:r r49
+	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
-	VFMLA V4.D2, V10.D2, V12.D2
+	VDUP R3, V12.D2 // r51 = 1.6059043836821613e-10
+	// r84 = FMA r83 r81:r r51
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
-	VFMLA V4.D2, V12.D2, V10.D2
+	VDUP R3, V10.D2 // r53 = 2.08767569878681e-09
+	// r85 = FMA r84 r81:r r53
+	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
-	VFMLA V4.D2, V10.D2, V12.D2
+	VDUP R3, V12.D2 // r55 = 2.505210838544172e-08
+	// r86 = FMA r85 r81:r r55
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V10.D2 // r57 = 2.755731922398589e-07
+	// r87 = FMA r86 r81:r r57
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r88 = FMA r87 r81:r r27
 	VMOV V24.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r87 = FMA r86 r79:r r26
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r89 = FMA r88 r81:r r28
 	VMOV V23.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r88 = FMA r87 r79:r r28
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r90 = FMA r89 r81:r r30
 	VMOV V22.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r89 = FMA r88 r79:r r30
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r91 = FMA r90 r81:r r32
 	VMOV V21.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r90 = FMA r89 r79:r r32
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r92 = FMA r91 r81:r r34
 	VMOV V20.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r91 = FMA r90 r79:r r34
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r93 = FMA r92 r81:r r36
 	VMOV V19.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r79:r r36
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r94 = FMA r93 r81:r r38
 	VMOV V18.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r79:r r38
+	VFMLA V1.D2, V10.D2, V12.D2
+	// r95 = FMA r94 r81:r r40
 	VMOV V17.B16, V10.B16
-	VFMLA V4.D2, V12.D2, V10.D2
-	// r94:q = FMA r93 r79:r r40
+	VFMLA V1.D2, V12.D2, V10.D2
+	// r96:q = FMA r95 r81:r r42
 	VMOV V16.B16, V12.B16
-	VFMLA V4.D2, V10.D2, V12.D2
+	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V10.D2 // r97 = 60
+	// r98 = CmpGT r77:k r97
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V13.D2 // r97 = 60
+	// r99:kc = Select r98 r97 r77:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V13.D2 // r100 = -1
+	// r101 = Mul r99:kc r100
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V13.D2 // r74 = 6.755399441055744e+15
+	// r102 = Add r101 r74
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r101:kBits = Bits r100
+	// r103:kBits = Bits r102
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V13.D2 // r104 = 5.054e-321
+	// r105 = IAdd r103:kBits r104
 	VADD V13.D2, V10.D2, V10.D2
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VSHL $52, V10.D2, V10.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
-	VFMLA V12.D2, V4.D2, V10.D2
-	// r108:y = Div r107 r68:zl
+	// r109 = FMA r81:r r96:q r108:oneMinus
+	VFMLA V12.D2, V1.D2, V10.D2
+	// r110:y = Div r109 r70:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
-	VFMLA V17.D2, V11.D2, V4.D2
+	VDUP R3, V1.D2 // r74 = 6.755399441055744e+15
+	// r111 = FMA r77:k r40 r74
+	VFMLA V17.D2, V11.D2, V1.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
-	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r112:kHalf = Sub r111 r74
+	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
-	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r112:kBits = Bits r111
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r113 = Add r112:kHalf r74
+	WORD $0x4e68d428 // fadd v8.2d, v1.2d, v8.2d
+	// r114:kBits = Bits r113
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V12.D2 // r104 = 5.054e-321
+	// r115 = IAdd r114:kBits r104
 	VADD V12.D2, V8.D2, V8.D2
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VSHL $52, V8.D2, V8.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r117 = Sub r75:k r110:kHalf
-	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
+	// r119 = Sub r77:k r112:kHalf
+	WORD $0x4ee1d56b // fsub v11.2d, v11.2d, v1.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
-	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r119:kBits = Bits r118
+	VDUP R3, V1.D2 // r74 = 6.755399441055744e+15
+	// r120 = Add r119 r74
+	WORD $0x4e61d56b // fadd v11.2d, v11.2d, v1.2d
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
-	VADD V4.D2, V11.D2, V11.D2
-	// r121 = Shl 52 r120
+	VDUP R3, V1.D2 // r104 = 5.054e-321
+	// r122 = IAdd r121:kBits r104
+	VADD V1.D2, V11.D2, V11.D2
+	// r123 = Shl 52 r122
 	VSHL $52, V11.D2, V11.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125:big = Mul r118 r124:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r124 = CmpLE r24:az r38
+	// r126 = CmpLE r26:az r40
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBIT V6.B16, V5.B16, V7.B16
 	MOVD 304(R0), R3
 	VLD1R (R3), [V11.D2]
@@ -15072,53 +15130,53 @@ oneskip8:
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
 onerare9:
-	// r126:vc = FMA r41:ex r21:F r6:vr
-	VMOV V0.B16, V4.B16
-	VFMLA V1.D2, V7.D2, V4.D2
+	// r128:vc = FMA r43:ex r23:F r8:vr
+	VMOV V4.B16, V1.B16
+	VFMLA V0.D2, V7.D2, V1.D2
 	// If Delta
 	CBZ R8, oneskip10
-	// r127 = Load Delta
-	FMOVD.P 8(R8), F1
-	// r126:vc = Add r126:vc r127
-	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
+	// r129 = Load Delta
+	FMOVD.P 8(R8), F0
+	// r128:vc = Add r128:vc r129
+	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
 oneskip10:
-	// r130:dv = Sub r126:vc r12:vRest
-	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
-	// r132:wkeep = Mul r131:keep r9:u
+	// r132:dv = Sub r128:vc r14:vRest
+	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
+	// r134:wkeep = Mul r133:keep r11:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
-	VFMLA V1.D2, V14.D2, V5.D2
-	// r135:since = Sub r134:t r2:Last
-	WORD $0x4ee2d561 // fsub v1.2d, v11.2d, v2.2d
-	// r137:refr = CmpLT r135:since r136:tauRef
-	WORD $0x6ee1e581 // fcmgt v1.2d, v12.2d, v1.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
-	VBIF V1.B16, V4.B16, V0.B16
-	// r1:W = Select r137:refr r9:u r133:wc
-	VBIF V1.B16, V5.B16, V3.B16
-	// r140:sp = CmpGE r0:V r3:vTh
-	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
-	VBIT V4.B16, V11.B16, V2.B16
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
+	VFMLA V0.D2, V14.D2, V5.D2
+	// r137:since = Sub r136:t r2:Last
+	WORD $0x4ee2d560 // fsub v0.2d, v11.2d, v2.2d
+	// r139:refr = CmpLT r137:since r138:tauRef
+	WORD $0x6ee0e580 // fcmgt v0.2d, v12.2d, v0.2d
+	// r0:V = Select r139:refr r8:vr r128:vc
+	VBIF V0.B16, V1.B16, V4.B16
+	// r1:W = Select r139:refr r11:u r135:wc
+	VBIF V0.B16, V5.B16, V3.B16
+	// r142:sp = CmpGE r0:V r3:vTh
+	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
+	// r2:Last = Select r142:sp r136:t r2:Last
+	VBIT V1.B16, V11.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip11
-	// StoreOne Spike r140:sp
-	VAND V16.B16, V4.B16, V5.B16
+	// StoreOne Spike r142:sp
+	VAND V16.B16, V1.B16, V5.B16
 	FMOVD.P F5, 8(R9)
 oneskip11:
 	// If Ref
 	CBZ R10, oneskip12
-	// r141:ref = Or r137:refr r140:sp
-	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r141:ref
-	VMOV V1.S[0], R3
+	// r143:ref = Or r139:refr r142:sp
+	VORR V1.B16, V0.B16, V0.B16
+	// StoreBool Ref r143:ref
+	VMOV V0.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
 	// If Bits
 	CBZ R11, oneskip13
-	// StoreBits Bits r140:sp
-	FMOVS F4, R3
+	// StoreBits Bits r142:sp
+	FMOVS F1, R3
 	AND $1, R3
 	LSL R12, R3, R3
 	ORR R3, R13
@@ -15130,7 +15188,7 @@ oneskip12:
 oneword14:
 oneskip13:
 	// Store V r0:V
-	FMOVD F0, -8(R4)
+	FMOVD F4, -8(R4)
 	// Store W r1:W
 	FMOVD F3, -8(R5)
 	// Store Last r2:Last
@@ -15169,33 +15227,33 @@ many:
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 32(R2), R3
-	VDUP R3, V30.D2 // r12:vRest = VRest
+	VDUP R3, V30.D2 // r14:vRest = VRest
 	MOVD 48(R2), R3
-	VDUP R3, V29.D2 // r16:dtCTau = DtCTau
+	VDUP R3, V29.D2 // r18:dtCTau = DtCTau
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V28.D2 // r26 = 2.48015873015873e-05
+	VDUP R3, V28.D2 // r28 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V27.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V27.D2 // r30 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V26.D2 // r30 = 0.001388888888888889
+	VDUP R3, V26.D2 // r32 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V25.D2 // r32 = 0.008333333333333333
+	VDUP R3, V25.D2 // r34 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V24.D2 // r34 = 0.041666666666666664
+	VDUP R3, V24.D2 // r36 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V23.D2 // r36 = 0.16666666666666666
+	VDUP R3, V23.D2 // r38 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V22.D2 // r38 = 0.5
+	VDUP R3, V22.D2 // r40 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V21.D2 // r40 = 1
+	VDUP R3, V21.D2 // r42 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V20.D2 // r42 = 0.0625
+	VDUP R3, V20.D2 // r44 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V19.D2 // r129:ka = Ka
+	VDUP R3, V19.D2 // r131:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V18.D2 // r131:keep = Keep
+	VDUP R3, V18.D2 // r133:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V17.D2 // r136:tauRef = TauRef
+	VDUP R3, V17.D2 // r138:tauRef = TauRef
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
@@ -15238,321 +15296,327 @@ manystep90:
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
 	MOVD 16(R2), R3
 	VDUP R3, V8.D2 // r5:vReset = VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
-	VBIT V6.B16, V8.B16, V0.B16
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee8d409 // fsub v9.2d, v0.2d, v8.2d
+	WORD $0x4ee8d428 // fsub v8.2d, v1.2d, v8.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee9d409 // fsub v9.2d, v0.2d, v9.2d
+	WORD $0x4ee8d428 // fsub v8.2d, v1.2d, v8.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
+	VBIT V6.B16, V9.B16, V0.B16
 	VBIT V7.B16, V8.B16, V1.B16
 	MOVD 24(R2), R3
-	VDUP R3, V8.D2 // r7:b = B
-	// r8:wb = Add r1:W r7:b
+	VDUP R3, V8.D2 // r9:b = B
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e68d449 // fadd v9.2d, v2.2d, v8.2d
 	WORD $0x4e68d468 // fadd v8.2d, v3.2d, v8.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V6.B16, V9.B16, V2.B16
 	VBIT V7.B16, V8.B16, V3.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
 	CBZ R7, manyskip91
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVQ 16(R7), F7
 	VLD1.P (R7)(R15), [V6.D2]
 manyskip91:
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V10.D2 // r14:vC = VC
-	// r15:a2 = Sub r6:vr r14:vC
+	VDUP R3, V10.D2 // r16:vC = VC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4eead40b // fsub v11.2d, v0.2d, v10.2d
 	WORD $0x4eead42a // fsub v10.2d, v1.2d, v10.2d
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e6bdd0c // fmul v12.2d, v8.2d, v11.2d
 	WORD $0x6e6add2d // fmul v13.2d, v9.2d, v10.2d
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
 	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
 	MOVD 56(R2), R3
-	VDUP R3, V14.D2 // r18:dtRTau = DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	VDUP R3, V14.D2 // r20:dtRTau = DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e66ddc6 // fmul v6.2d, v14.2d, v6.2d
 	WORD $0x6e67ddce // fmul v14.2d, v14.2d, v7.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V12.D2, V29.D2, V6.D2
 	VFMLA V13.D2, V29.D2, V14.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
 	WORD $0x4e6ad529 // fadd v9.2d, v9.2d, v10.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
 	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ee0f907 // fabs v7.2d, v8.2d
 	WORD $0x4ee0f92a // fabs v10.2d, v9.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2 // r25 = 2.7557319223985893e-06
-	// r27 = FMA r25 r23:z r26
+	VDUP R3, V11.D2 // r27 = 2.7557319223985893e-06
+	// r29 = FMA r27 r25:z r28
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V11.D2, V12.D2
 	VMOV V28.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V26.B16, V13.B16
 	VFMLA V8.D2, V11.D2, V13.D2
 	VMOV V26.B16, V11.B16
 	VFMLA V9.D2, V12.D2, V11.D2
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V25.B16, V12.B16
 	VFMLA V8.D2, V13.D2, V12.D2
 	VMOV V25.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V24.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V24.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V23.B16, V13.B16
 	VFMLA V8.D2, V11.D2, V13.D2
 	VMOV V23.B16, V11.B16
 	VFMLA V9.D2, V12.D2, V11.D2
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V22.B16, V12.B16
 	VFMLA V8.D2, V13.D2, V12.D2
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V11.D2, V13.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V21.B16, V11.B16
 	VFMLA V8.D2, V12.D2, V11.D2
 	VMOV V21.B16, V12.B16
 	VFMLA V9.D2, V13.D2, V12.D2
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	WORD $0x6ef4e4ed // fcmgt v13.2d, v7.2d, v20.2d
 	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
-	// Rare r43:large
+	// Rare r45:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
 	CBZW R3, manyrare92
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V16.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V16.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V17.D2 // r47 = 7.647163731819816e-13
+	// r48 = FMA r46 r25:z r47
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V16.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V16.D2 // r49 = 1.1470745597729725e-11
+	// r50 = FMA r48 r25:z r49
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V17.D2 // r51 = 1.6059043836821613e-10
+	// r52 = FMA r50 r25:z r51
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V16.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V16.D2 // r53 = 2.08767569878681e-09
+	// r54 = FMA r52 r25:z r53
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V17.D2 // r55 = 2.505210838544172e-08
+	// r56 = FMA r54 r25:z r55
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V16.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V16.D2 // r57 = 2.755731922398589e-07
+	// r58 = FMA r56 r25:z r57
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V17.D2 // r27 = 2.7557319223985893e-06
+	// r59 = FMA r58 r25:z r27
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VMOV V28.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VMOV V27.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VMOV V26.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VMOV V25.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VMOV V24.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VMOV V23.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VMOV V22.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VMOV V21.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V16.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V16.D2 // r68 = 720
+	// r69 = CmpGT r25:z r68
 	WORD $0x6ef0e510 // fcmgt v16.2d, v8.2d, v16.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V18.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V18.D2 // r68 = 720
+	// r70:zl = Select r69 r68 r25:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V8.D2 // r71 = -708
+	// r72 = CmpLT r70:zl r71
 	WORD $0x6ef0e508 // fcmgt v8.2d, v8.2d, v16.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V18.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V18.D2 // r71 = -708
+	// r73:zc = Select r72 r71 r70:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V18.D2 // r73 = 1.4426950408889634
+	VDUP R3, V18.D2 // r75 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V19.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V19.D2 // r74 = 6.755399441055744e+15
+	// r76 = FMA r73:zc r75 r74
 	VFMLA V18.D2, V8.D2, V19.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V18.D2 // r74 = 6.755399441055744e+15
+	// r77:k = Sub r76 r74
 	WORD $0x4ef2d673 // fsub v19.2d, v19.2d, v18.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V18.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V18.D2 // r79 = -0.6931471803691238
+	// r80 = FMA r77:k r79 r73:zc
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V18.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V18.D2 // r78 = -1.9082149292705877e-10
+	// r81:r = FMA r77:k r78 r80
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V18.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V20.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V20.D2 // r47 = 7.647163731819816e-13
+	// r82 = FMA r46 r81:r r47
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V18.D2 // r49 = 1.1470745597729725e-11
+	// r83 = FMA r82 r81:r r49
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V20.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V20.D2 // r51 = 1.6059043836821613e-10
+	// r84 = FMA r83 r81:r r51
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V18.D2 // r53 = 2.08767569878681e-09
+	// r85 = FMA r84 r81:r r53
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V20.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V20.D2 // r55 = 2.505210838544172e-08
+	// r86 = FMA r85 r81:r r55
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V18.D2 // r57 = 2.755731922398589e-07
+	// r87 = FMA r86 r81:r r57
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V20.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V20.D2 // r27 = 2.7557319223985893e-06
+	// r88 = FMA r87 r81:r r27
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VMOV V28.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VMOV V27.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VMOV V26.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VMOV V25.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VMOV V24.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VMOV V23.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VMOV V22.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VMOV V21.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V18.D2 // r97 = 60
+	// r98 = CmpGT r77:k r97
 	WORD $0x6ef2e672 // fcmgt v18.2d, v19.2d, v18.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V23.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V23.D2 // r97 = 60
+	// r99:kc = Select r98 r97 r77:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V23.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V23.D2 // r100 = -1
+	// r101 = Mul r99:kc r100
 	WORD $0x6e77de52 // fmul v18.2d, v18.2d, v23.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V23.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V23.D2 // r74 = 6.755399441055744e+15
+	// r102 = Add r101 r74
 	WORD $0x4e77d652 // fadd v18.2d, v18.2d, v23.2d
-	// r101:kBits = Bits r100
+	// r103:kBits = Bits r102
 	MOVD $0x3ff, R3
-	VDUP R3, V23.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V23.D2 // r104 = 5.054e-321
+	// r105 = IAdd r103:kBits r104
 	VADD V23.D2, V18.D2, V18.D2
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VSHL $52, V18.D2, V18.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	WORD $0x4ef2d6b2 // fsub v18.2d, v21.2d, v18.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMLA V20.D2, V8.D2, V18.D2
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	WORD $0x6e70fe52 // fdiv v18.2d, v18.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r111 = FMA r77:k r40 r74
 	VFMLA V22.D2, V19.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V16.D2 // r74 = 6.755399441055744e+15
+	// r112:kHalf = Sub r111 r74
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V16.D2 // r74 = 6.755399441055744e+15
+	// r113 = Add r112:kHalf r74
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
-	// r112:kBits = Bits r111
+	// r114:kBits = Bits r113
 	MOVD $0x3ff, R3
-	VDUP R3, V20.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V20.D2 // r104 = 5.054e-321
+	// r115 = IAdd r114:kBits r104
 	VADD V20.D2, V16.D2, V16.D2
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VSHL $52, V16.D2, V16.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	WORD $0x4ee8d673 // fsub v19.2d, v19.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r120 = Add r119 r74
 	WORD $0x4e68d673 // fadd v19.2d, v19.2d, v8.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V8.D2 // r104 = 5.054e-321
+	// r122 = IAdd r121:kBits r104
 	VADD V8.D2, V19.D2, V19.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V19.D2, V19.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125:big = Mul r118 r124:pow2
 	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
-	// r124 = CmpLE r24:az r38
+	// r126 = CmpLE r26:az r40
 	WORD $0x6e67e6c7 // fcmge v7.2d, v22.2d, v7.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBSL V18.B16, V17.B16, V7.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBIT V13.B16, V7.B16, V11.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
@@ -15565,277 +15629,277 @@ manyskip91:
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V23.D2
 manyrare92:
-	// Rare r43:large
+	// Rare r45:large
 	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
 	FMOVS F7, R3
 	CBZW R3, manyrare93
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V7.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V7.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V8.D2 // r47 = 7.647163731819816e-13
+	// r48 = FMA r46 r25:z r47
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V7.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V7.D2 // r49 = 1.1470745597729725e-11
+	// r50 = FMA r48 r25:z r49
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V8.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V8.D2 // r51 = 1.6059043836821613e-10
+	// r52 = FMA r50 r25:z r51
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V7.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V7.D2 // r53 = 2.08767569878681e-09
+	// r54 = FMA r52 r25:z r53
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V8.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V8.D2 // r55 = 2.505210838544172e-08
+	// r56 = FMA r54 r25:z r55
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V7.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V7.D2 // r57 = 2.755731922398589e-07
+	// r58 = FMA r56 r25:z r57
 	VFMLA V9.D2, V8.D2, V7.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V8.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V8.D2 // r27 = 2.7557319223985893e-06
+	// r59 = FMA r58 r25:z r27
 	VFMLA V9.D2, V7.D2, V8.D2
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VMOV V28.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VMOV V27.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VMOV V26.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VMOV V25.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VMOV V24.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VMOV V23.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VMOV V22.B16, V7.B16
 	VFMLA V9.D2, V8.D2, V7.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VMOV V21.B16, V8.B16
 	VFMLA V9.D2, V7.D2, V8.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V7.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V7.D2 // r68 = 720
+	// r69 = CmpGT r25:z r68
 	WORD $0x6ee7e527 // fcmgt v7.2d, v9.2d, v7.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V13.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V13.D2 // r68 = 720
+	// r70:zl = Select r69 r68 r25:z
 	VBSL V9.B16, V13.B16, V7.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V9.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V9.D2 // r71 = -708
+	// r72 = CmpLT r70:zl r71
 	WORD $0x6ee7e529 // fcmgt v9.2d, v9.2d, v7.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V13.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V13.D2 // r71 = -708
+	// r73:zc = Select r72 r71 r70:zl
 	VBSL V7.B16, V13.B16, V9.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V13.D2 // r73 = 1.4426950408889634
+	VDUP R3, V13.D2 // r75 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V16.D2 // r74 = 6.755399441055744e+15
+	// r76 = FMA r73:zc r75 r74
 	VFMLA V13.D2, V9.D2, V16.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V13.D2 // r74 = 6.755399441055744e+15
+	// r77:k = Sub r76 r74
 	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V13.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V13.D2 // r79 = -0.6931471803691238
+	// r80 = FMA r77:k r79 r73:zc
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V13.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V13.D2 // r78 = -1.9082149292705877e-10
+	// r81:r = FMA r77:k r78 r80
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V13.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V13.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V17.D2 // r47 = 7.647163731819816e-13
+	// r82 = FMA r46 r81:r r47
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V13.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V13.D2 // r49 = 1.1470745597729725e-11
+	// r83 = FMA r82 r81:r r49
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V17.D2 // r51 = 1.6059043836821613e-10
+	// r84 = FMA r83 r81:r r51
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V13.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V13.D2 // r53 = 2.08767569878681e-09
+	// r85 = FMA r84 r81:r r53
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V17.D2 // r55 = 2.505210838544172e-08
+	// r86 = FMA r85 r81:r r55
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V13.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V13.D2 // r57 = 2.755731922398589e-07
+	// r87 = FMA r86 r81:r r57
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V17.D2 // r27 = 2.7557319223985893e-06
+	// r88 = FMA r87 r81:r r27
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VMOV V28.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VMOV V27.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VMOV V26.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VMOV V25.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VMOV V24.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VMOV V23.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VMOV V21.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V13.D2 // r97 = 60
+	// r98 = CmpGT r77:k r97
 	WORD $0x6eede60d // fcmgt v13.2d, v16.2d, v13.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V18.D2 // r97 = 60
+	// r99:kc = Select r98 r97 r77:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V18.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V18.D2 // r100 = -1
+	// r101 = Mul r99:kc r100
 	WORD $0x6e72ddad // fmul v13.2d, v13.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V18.D2 // r74 = 6.755399441055744e+15
+	// r102 = Add r101 r74
 	WORD $0x4e72d5ad // fadd v13.2d, v13.2d, v18.2d
-	// r101:kBits = Bits r100
+	// r103:kBits = Bits r102
 	MOVD $0x3ff, R3
-	VDUP R3, V18.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V18.D2 // r104 = 5.054e-321
+	// r105 = IAdd r103:kBits r104
 	VADD V18.D2, V13.D2, V13.D2
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VSHL $52, V13.D2, V13.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMLA V17.D2, V9.D2, V13.D2
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V7.D2 // r74 = 6.755399441055744e+15
+	// r111 = FMA r77:k r40 r74
 	VFMLA V22.D2, V16.D2, V7.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V9.D2 // r74 = 6.755399441055744e+15
+	// r112:kHalf = Sub r111 r74
 	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V9.D2 // r74 = 6.755399441055744e+15
+	// r113 = Add r112:kHalf r74
 	WORD $0x4e69d4e9 // fadd v9.2d, v7.2d, v9.2d
-	// r112:kBits = Bits r111
+	// r114:kBits = Bits r113
 	MOVD $0x3ff, R3
-	VDUP R3, V17.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V17.D2 // r104 = 5.054e-321
+	// r115 = IAdd r114:kBits r104
 	VADD V17.D2, V9.D2, V9.D2
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VSHL $52, V9.D2, V9.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	WORD $0x4ee7d610 // fsub v16.2d, v16.2d, v7.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V7.D2 // r74 = 6.755399441055744e+15
+	// r120 = Add r119 r74
 	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V7.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V7.D2 // r104 = 5.054e-321
+	// r122 = IAdd r121:kBits r104
 	VADD V7.D2, V16.D2, V16.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V16.D2, V16.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125:big = Mul r118 r124:pow2
 	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
-	// r124 = CmpLE r24:az r38
+	// r126 = CmpLE r26:az r40
 	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBSL V13.B16, V8.B16, V10.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBIT V15.B16, V10.B16, V12.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
 	VDUP R3, V18.D2
 manyrare93:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VMOV V0.B16, V7.B16
 	VFMLA V6.D2, V11.D2, V7.D2
 	VMOV V1.B16, V6.B16
 	VFMLA V14.D2, V12.D2, V6.D2
 	// If Delta
 	CBZ R8, manyskip94
-	// r127 = Load Delta
+	// r129 = Load Delta
 	FMOVQ 16(R8), F8
 	VLD1.P (R8)(R16), [V9.D2]
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
 	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
 manyskip94:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	WORD $0x4efed4e8 // fsub v8.2d, v7.2d, v30.2d
 	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
 	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMLA V8.D2, V19.D2, V10.D2
 	VFMLA V9.D2, V19.D2, V11.D2
-	// r134:t = Time
+	// r136:t = Time
 	VLD1R.P 8(R13), [V8.D2]
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	WORD $0x4ee4d509 // fsub v9.2d, v8.2d, v4.2d
 	WORD $0x4ee5d50c // fsub v12.2d, v8.2d, v5.2d
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
 	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBIF V9.B16, V7.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBIT V6.B16, V8.B16, V4.B16
 	VBIT V7.B16, V8.B16, V5.B16
 	// If Spike
 	CBZ R9, manyskip95
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VAND V21.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V21.B16, V6.B16, V8.B16
@@ -15843,10 +15907,10 @@ manyskip94:
 manyskip95:
 	// If Ref
 	CBZ R10, manyskip96
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
@@ -15863,7 +15927,7 @@ manyskip95:
 manyskip96:
 	// If Bits
 	CBZ R11, manyskip97
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -15933,333 +15997,337 @@ manystep103:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
 	VDUP R3, V4.D2 // r5:vReset = VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVD 24(R2), R3
-	VDUP R3, V4.D2 // r7:b = B
-	// r8:wb = Add r1:W r7:b
+	VDUP R3, V4.D2 // r9:b = B
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip104
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P (R7)(R15), [V3.D2]
 manyskip104:
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V5.D2 // r14:vC = VC
-	// r15:a2 = Sub r6:vr r14:vC
+	VDUP R3, V5.D2 // r16:vC = VC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
 	MOVD 56(R2), R3
-	VDUP R3, V7.D2 // r18:dtRTau = DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	VDUP R3, V7.D2 // r20:dtRTau = DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V6.D2, V29.D2, V7.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2 // r25 = 2.7557319223985893e-06
-	// r27 = FMA r25 r23:z r26
+	VDUP R3, V5.D2 // r27 = 2.7557319223985893e-06
+	// r29 = FMA r27 r25:z r28
 	VMOV V28.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V27.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V26.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V25.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V24.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V23.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V22.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V21.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	// Rare r43:large
+	// Rare r45:large
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare105
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V9.D2 // r47 = 7.647163731819816e-13
+	// r48 = FMA r46 r25:z r47
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V8.D2 // r49 = 1.1470745597729725e-11
+	// r50 = FMA r48 r25:z r49
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V9.D2 // r51 = 1.6059043836821613e-10
+	// r52 = FMA r50 r25:z r51
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V8.D2 // r53 = 2.08767569878681e-09
+	// r54 = FMA r52 r25:z r53
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V9.D2 // r55 = 2.505210838544172e-08
+	// r56 = FMA r54 r25:z r55
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V8.D2 // r57 = 2.755731922398589e-07
+	// r58 = FMA r56 r25:z r57
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V9.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V9.D2 // r27 = 2.7557319223985893e-06
+	// r59 = FMA r58 r25:z r27
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V8.D2 // r68 = 720
+	// r69 = CmpGT r25:z r68
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V10.D2 // r68 = 720
+	// r70:zl = Select r69 r68 r25:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V4.D2 // r71 = -708
+	// r72 = CmpLT r70:zl r71
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V10.D2 // r71 = -708
+	// r73:zc = Select r72 r71 r70:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r73 = 1.4426950408889634
+	VDUP R3, V10.D2 // r75 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V11.D2 // r74 = 6.755399441055744e+15
+	// r76 = FMA r73:zc r75 r74
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V10.D2 // r74 = 6.755399441055744e+15
+	// r77:k = Sub r76 r74
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V10.D2 // r79 = -0.6931471803691238
+	// r80 = FMA r77:k r79 r73:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V10.D2 // r78 = -1.9082149292705877e-10
+	// r81:r = FMA r77:k r78 r80
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V12.D2 // r47 = 7.647163731819816e-13
+	// r82 = FMA r46 r81:r r47
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V10.D2 // r49 = 1.1470745597729725e-11
+	// r83 = FMA r82 r81:r r49
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V12.D2 // r51 = 1.6059043836821613e-10
+	// r84 = FMA r83 r81:r r51
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V10.D2 // r53 = 2.08767569878681e-09
+	// r85 = FMA r84 r81:r r53
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V12.D2 // r55 = 2.505210838544172e-08
+	// r86 = FMA r85 r81:r r55
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V10.D2 // r57 = 2.755731922398589e-07
+	// r87 = FMA r86 r81:r r57
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V12.D2 // r27 = 2.7557319223985893e-06
+	// r88 = FMA r87 r81:r r27
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V10.D2 // r97 = 60
+	// r98 = CmpGT r77:k r97
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V13.D2 // r97 = 60
+	// r99:kc = Select r98 r97 r77:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V13.D2 // r100 = -1
+	// r101 = Mul r99:kc r100
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V13.D2 // r74 = 6.755399441055744e+15
+	// r102 = Add r101 r74
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r101:kBits = Bits r100
+	// r103:kBits = Bits r102
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V13.D2 // r104 = 5.054e-321
+	// r105 = IAdd r103:kBits r104
 	VADD V13.D2, V10.D2, V10.D2
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VSHL $52, V10.D2, V10.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V4.D2 // r74 = 6.755399441055744e+15
+	// r111 = FMA r77:k r40 r74
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r112:kHalf = Sub r111 r74
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r113 = Add r112:kHalf r74
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r112:kBits = Bits r111
+	// r114:kBits = Bits r113
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V12.D2 // r104 = 5.054e-321
+	// r115 = IAdd r114:kBits r104
 	VADD V12.D2, V8.D2, V8.D2
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VSHL $52, V8.D2, V8.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V4.D2 // r74 = 6.755399441055744e+15
+	// r120 = Add r119 r74
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V4.D2 // r104 = 5.054e-321
+	// r122 = IAdd r121:kBits r104
 	VADD V4.D2, V11.D2, V11.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V11.D2, V11.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125:big = Mul r118 r124:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r124 = CmpLE r24:az r38
+	// r126 = CmpLE r26:az r40
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBSL V10.B16, V9.B16, V3.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBIT V6.B16, V3.B16, V5.B16
 manyrare105:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
 	// If Delta
 	CBZ R8, manyskip106
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VLD1.P (R8)(R16), [V4.D2]
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip106:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMLA V4.D2, V19.D2, V5.D2
-	// r134:t = Time
+	// r136:t = Time
 	VLD1R.P 8(R13), [V4.D2]
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBIF V6.B16, V3.B16, V0.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBIT V3.B16, V4.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip107
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VAND V21.B16, V3.B16, V4.B16
 	VST1.P [V4.D2], (R9)(R17)
 manyskip107:
 	// If Ref
 	CBZ R10, manyskip108
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -16270,7 +16338,7 @@ manyskip107:
 manyskip108:
 	// If Bits
 	CBZ R11, manyskip109
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -16334,335 +16402,339 @@ manystep115:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
 	VDUP R3, V4.D2 // r5:vReset = VReset
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee4d404 // fsub v4.2d, v0.2d, v4.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V3.B16, V4.B16, V0.B16
 	MOVD 24(R2), R3
-	VDUP R3, V4.D2 // r7:b = B
-	// r8:wb = Add r1:W r7:b
+	VDUP R3, V4.D2 // r9:b = B
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V3.B16, V4.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
 	CBZ R7, manyskip116
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVD 0(R7), F3
 	ADD R15, R7
 manyskip116:
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
-	VDUP R3, V5.D2 // r14:vC = VC
-	// r15:a2 = Sub r6:vr r14:vC
+	VDUP R3, V5.D2 // r16:vC = VC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
 	MOVD 56(R2), R3
-	VDUP R3, V7.D2 // r18:dtRTau = DtRTau
-	// r20:drive = Mul r18:dtRTau r19:iu
+	VDUP R3, V7.D2 // r20:dtRTau = DtRTau
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V6.D2, V29.D2, V7.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2 // r25 = 2.7557319223985893e-06
-	// r27 = FMA r25 r23:z r26
+	VDUP R3, V5.D2 // r27 = 2.7557319223985893e-06
+	// r29 = FMA r27 r25:z r28
 	VMOV V28.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V27.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V26.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V25.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V24.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V23.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V22.B16, V6.B16
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V21.B16, V5.B16
 	VFMLA V4.D2, V6.D2, V5.D2
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	// Rare r43:large
+	// Rare r45:large
 	FMOVS F6, R3
 	CBZW R3, manyrare117
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V9.D2 // r47 = 7.647163731819816e-13
+	// r48 = FMA r46 r25:z r47
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V8.D2 // r49 = 1.1470745597729725e-11
+	// r50 = FMA r48 r25:z r49
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V9.D2 // r51 = 1.6059043836821613e-10
+	// r52 = FMA r50 r25:z r51
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V8.D2 // r53 = 2.08767569878681e-09
+	// r54 = FMA r52 r25:z r53
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V9.D2 // r55 = 2.505210838544172e-08
+	// r56 = FMA r54 r25:z r55
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V8.D2 // r57 = 2.755731922398589e-07
+	// r58 = FMA r56 r25:z r57
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V9.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V9.D2 // r27 = 2.7557319223985893e-06
+	// r59 = FMA r58 r25:z r27
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VMOV V28.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V8.D2 // r68 = 720
+	// r69 = CmpGT r25:z r68
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V10.D2 // r68 = 720
+	// r70:zl = Select r69 r68 r25:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V4.D2 // r71 = -708
+	// r72 = CmpLT r70:zl r71
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V10.D2 // r71 = -708
+	// r73:zc = Select r72 r71 r70:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r73 = 1.4426950408889634
+	VDUP R3, V10.D2 // r75 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V11.D2 // r74 = 6.755399441055744e+15
+	// r76 = FMA r73:zc r75 r74
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V10.D2 // r74 = 6.755399441055744e+15
+	// r77:k = Sub r76 r74
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V10.D2 // r79 = -0.6931471803691238
+	// r80 = FMA r77:k r79 r73:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V10.D2 // r78 = -1.9082149292705877e-10
+	// r81:r = FMA r77:k r78 r80
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V12.D2 // r47 = 7.647163731819816e-13
+	// r82 = FMA r46 r81:r r47
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V10.D2 // r49 = 1.1470745597729725e-11
+	// r83 = FMA r82 r81:r r49
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V12.D2 // r51 = 1.6059043836821613e-10
+	// r84 = FMA r83 r81:r r51
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V10.D2 // r53 = 2.08767569878681e-09
+	// r85 = FMA r84 r81:r r53
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V12.D2 // r55 = 2.505210838544172e-08
+	// r86 = FMA r85 r81:r r55
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V10.D2 // r57 = 2.755731922398589e-07
+	// r87 = FMA r86 r81:r r57
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V12.D2 // r27 = 2.7557319223985893e-06
+	// r88 = FMA r87 r81:r r27
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VMOV V28.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V10.D2 // r97 = 60
+	// r98 = CmpGT r77:k r97
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V13.D2 // r97 = 60
+	// r99:kc = Select r98 r97 r77:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V13.D2 // r100 = -1
+	// r101 = Mul r99:kc r100
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V13.D2 // r74 = 6.755399441055744e+15
+	// r102 = Add r101 r74
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r101:kBits = Bits r100
+	// r103:kBits = Bits r102
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V13.D2 // r104 = 5.054e-321
+	// r105 = IAdd r103:kBits r104
 	VADD V13.D2, V10.D2, V10.D2
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VSHL $52, V10.D2, V10.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V4.D2 // r74 = 6.755399441055744e+15
+	// r111 = FMA r77:k r40 r74
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r112:kHalf = Sub r111 r74
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r113 = Add r112:kHalf r74
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r112:kBits = Bits r111
+	// r114:kBits = Bits r113
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V12.D2 // r104 = 5.054e-321
+	// r115 = IAdd r114:kBits r104
 	VADD V12.D2, V8.D2, V8.D2
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VSHL $52, V8.D2, V8.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V4.D2 // r74 = 6.755399441055744e+15
+	// r120 = Add r119 r74
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V4.D2 // r104 = 5.054e-321
+	// r122 = IAdd r121:kBits r104
 	VADD V4.D2, V11.D2, V11.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V11.D2, V11.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125:big = Mul r118 r124:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r124 = CmpLE r24:az r38
+	// r126 = CmpLE r26:az r40
 	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBSL V10.B16, V9.B16, V3.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBIT V6.B16, V3.B16, V5.B16
 manyrare117:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VMOV V0.B16, V3.B16
 	VFMLA V7.D2, V5.D2, V3.D2
 	// If Delta
 	CBZ R8, manyskip118
-	// r127 = Load Delta
+	// r129 = Load Delta
 	FMOVD 0(R8), F4
 	ADD R16, R8
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
 manyskip118:
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMLA V4.D2, V19.D2, V5.D2
-	// r134:t = Time
+	// r136:t = Time
 	VLD1R.P 8(R13), [V4.D2]
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBIF V6.B16, V3.B16, V0.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBIT V3.B16, V4.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip119
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VAND V21.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
 	ADD R17, R9
 manyskip119:
 	// If Ref
 	CBZ R10, manyskip120
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
@@ -16670,7 +16742,7 @@ manyskip119:
 manyskip120:
 	// If Bits
 	CBZ R11, manyskip121
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	FMOVS F3, R3
 	MOVD (R11), R21
 	ROR R14, R21, R21
@@ -16698,18 +16770,18 @@ manytailend:
 // func stepNEONF64HardPN(f *generic.Frame64)
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r25 = 2.7557319223985893e-06,
-//     V30 r26 = 2.48015873015873e-05, V29 r28 = 0.0001984126984126984,
-//     V28 r30 = 0.001388888888888889, V27 r32 = 0.008333333333333333, V26 r34 = 0.041666666666666664,
-//     V25 r36 = 0.16666666666666666, V24 r38 = 0.5, V23 r40 = 1, V22 r42 = 0.0625, V21 r134:t = T[0].
+//   Pinned constants (the others are broadcast before each use): V31 r27 = 2.7557319223985893e-06,
+//     V30 r28 = 2.48015873015873e-05, V29 r30 = 0.0001984126984126984,
+//     V28 r32 = 0.001388888888888889, V27 r34 = 0.008333333333333333, V26 r36 = 0.041666666666666664,
+//     V25 r38 = 0.16666666666666666, V24 r40 = 0.5, V23 r42 = 1, V22 r44 = 0.0625, V21 r136:t = T[0].
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
 //     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
 //     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
 //   Counters: lane R23, bits word R24, bits word scratch R25.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r28 = 0.0001984126984126984,
-//     V30 r30 = 0.001388888888888889, V29 r32 = 0.008333333333333333, V28 r34 = 0.041666666666666664,
-//     V27 r36 = 0.16666666666666666, V26 r38 = 0.5, V25 r40 = 1, V24 r42 = 0.0625.
+//   Pinned constants (the others are broadcast before each use): V31 r30 = 0.0001984126984126984,
+//     V30 r32 = 0.001388888888888889, V29 r34 = 0.008333333333333333, V28 r36 = 0.041666666666666664,
+//     V27 r38 = 0.16666666666666666, V26 r40 = 0.5, V25 r42 = 1, V24 r44 = 0.0625.
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
 //     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
 //     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
@@ -16756,27 +16828,27 @@ TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD ZR, R23 // lane
 	MOVD ZR, R24 // Bits word
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V31.D2 // r25 = 2.7557319223985893e-06
+	VDUP R3, V31.D2 // r27 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V30.D2 // r26 = 2.48015873015873e-05
+	VDUP R3, V30.D2 // r28 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V29.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V29.D2 // r30 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V28.D2 // r30 = 0.001388888888888889
+	VDUP R3, V28.D2 // r32 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V27.D2 // r32 = 0.008333333333333333
+	VDUP R3, V27.D2 // r34 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V26.D2 // r34 = 0.041666666666666664
+	VDUP R3, V26.D2 // r36 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V25.D2 // r36 = 0.16666666666666666
+	VDUP R3, V25.D2 // r38 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V24.D2 // r38 = 0.5
+	VDUP R3, V24.D2 // r40 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V23.D2 // r40 = 1
+	VDUP R3, V23.D2 // r42 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V22.D2 // r42 = 0.0625
+	VDUP R3, V22.D2 // r44 = 0.0625
 	MOVD 304(R0), R3
-	VLD1R (R3), [V21.D2] // r134:t = T[0]
+	VLD1R (R3), [V21.D2] // r136:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -16792,337 +16864,341 @@ oneloop1:
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vReset = Param VReset
 	VLD1.P 16(R13), [V5.D2]
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	VLD1.P 16(R14), [V0.D2]
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip1
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	VLD1.P 16(R15), [V1.D2]
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	VLD1.P 16(R16), [V7.D2]
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	VLD1.P 16(R17), [V8.D2]
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	VLD1.P 16(R19), [V10.D2]
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
-	// Rare r43:large
+	// Rare r45:large
 	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
 	FMOVS F9, R3
 	CBZW R3, onerare2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V11.D2 // r47 = 7.647163731819816e-13
+	// r48 = FMA r46 r25:z r47
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V9.D2 // r49 = 1.1470745597729725e-11
+	// r50 = FMA r48 r25:z r49
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V11.D2 // r51 = 1.6059043836821613e-10
+	// r52 = FMA r50 r25:z r51
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V9.D2 // r53 = 2.08767569878681e-09
+	// r54 = FMA r52 r25:z r53
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V11.D2 // r55 = 2.505210838544172e-08
+	// r56 = FMA r54 r25:z r55
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V9.D2 // r57 = 2.755731922398589e-07
+	// r58 = FMA r56 r25:z r57
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V9.D2 // r68 = 720
+	// r69 = CmpGT r25:z r68
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V12.D2 // r68 = 720
+	// r70:zl = Select r69 r68 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V8.D2 // r71 = -708
+	// r72 = CmpLT r70:zl r71
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V12.D2 // r71 = -708
+	// r73:zc = Select r72 r71 r70:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r73 = 1.4426950408889634
+	VDUP R3, V12.D2 // r75 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V13.D2 // r74 = 6.755399441055744e+15
+	// r76 = FMA r73:zc r75 r74
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V12.D2 // r74 = 6.755399441055744e+15
+	// r77:k = Sub r76 r74
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V12.D2 // r79 = -0.6931471803691238
+	// r80 = FMA r77:k r79 r73:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V12.D2 // r78 = -1.9082149292705877e-10
+	// r81:r = FMA r77:k r78 r80
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V14.D2 // r47 = 7.647163731819816e-13
+	// r82 = FMA r46 r81:r r47
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V12.D2 // r49 = 1.1470745597729725e-11
+	// r83 = FMA r82 r81:r r49
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V14.D2 // r51 = 1.6059043836821613e-10
+	// r84 = FMA r83 r81:r r51
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V12.D2 // r53 = 2.08767569878681e-09
+	// r85 = FMA r84 r81:r r53
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V14.D2 // r55 = 2.505210838544172e-08
+	// r86 = FMA r85 r81:r r55
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V12.D2 // r57 = 2.755731922398589e-07
+	// r87 = FMA r86 r81:r r57
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V12.D2 // r97 = 60
+	// r98 = CmpGT r77:k r97
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V15.D2 // r97 = 60
+	// r99:kc = Select r98 r97 r77:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V15.D2 // r100 = -1
+	// r101 = Mul r99:kc r100
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V15.D2 // r74 = 6.755399441055744e+15
+	// r102 = Add r101 r74
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r101:kBits = Bits r100
+	// r103:kBits = Bits r102
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V15.D2 // r104 = 5.054e-321
+	// r105 = IAdd r103:kBits r104
 	VADD V15.D2, V12.D2, V12.D2
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VSHL $52, V12.D2, V12.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r111 = FMA r77:k r40 r74
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V9.D2 // r74 = 6.755399441055744e+15
+	// r112:kHalf = Sub r111 r74
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V9.D2 // r74 = 6.755399441055744e+15
+	// r113 = Add r112:kHalf r74
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r112:kBits = Bits r111
+	// r114:kBits = Bits r113
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V14.D2 // r104 = 5.054e-321
+	// r115 = IAdd r114:kBits r104
 	VADD V14.D2, V9.D2, V9.D2
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VSHL $52, V9.D2, V9.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r120 = Add r119 r74
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V8.D2 // r104 = 5.054e-321
+	// r122 = IAdd r121:kBits r104
 	VADD V8.D2, V13.D2, V13.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V13.D2, V13.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125:big = Mul r118 r124:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r124 = CmpLE r24:az r38
+	// r126 = CmpLE r26:az r40
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBIT V6.B16, V0.B16, V7.B16
 onerare2:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
 	// If Delta
 	CBZ R8, oneskip3
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VLD1.P 16(R8), [V6.D2]
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip3:
-	// r129:ka = Param Ka
+	// r131:ka = Param Ka
 	VLD1.P 16(R21), [V6.D2]
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	// r131:keep = Param Keep
+	// r133:keep = Param Keep
 	VLD1.P 16(R20), [V7.D2]
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	// r136:tauRef = Param TauRef
+	// r138:tauRef = Param TauRef
 	VLD1.P 16(R22), [V6.D2]
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip4
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VAND V23.B16, V3.B16, V0.B16
 	VST1.P [V0.D2], 16(R9)
 oneskip4:
 	// If Ref
 	CBZ R10, oneskip5
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
@@ -17132,7 +17208,7 @@ oneskip4:
 oneskip5:
 	// If Bits
 	CBZ R11, oneskip6
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -17171,343 +17247,347 @@ onetail:
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vReset = Param VReset
 	FMOVD.P 8(R13), F5
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIF V4.B16, V0.B16, V5.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVD.P 8(R14), F0
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBSL V1.B16, V0.B16, V4.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
 	CBZ R7, oneskip8
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVD.P 8(R7), F0
 oneskip8:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVD.P 8(R15), F1
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVD.P 8(R16), F7
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVD.P 8(R17), F8
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVD.P 8(R19), F10
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
-	// r27 = FMA r25 r23:z r26
+	// r29 = FMA r27 r25:z r28
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
-	// Rare r43:large
+	// Rare r45:large
 	FMOVS F6, R3
 	CBZW R3, onerare9
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V11.D2 // r47 = 7.647163731819816e-13
+	// r48 = FMA r46 r25:z r47
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V9.D2 // r49 = 1.1470745597729725e-11
+	// r50 = FMA r48 r25:z r49
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V11.D2 // r51 = 1.6059043836821613e-10
+	// r52 = FMA r50 r25:z r51
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V9.D2 // r53 = 2.08767569878681e-09
+	// r54 = FMA r52 r25:z r53
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V11.D2 // r55 = 2.505210838544172e-08
+	// r56 = FMA r54 r25:z r55
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V9.D2 // r57 = 2.755731922398589e-07
+	// r58 = FMA r56 r25:z r57
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r57 = FMA r56 r23:z r25
+	// r59 = FMA r58 r25:z r27
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r58 = FMA r57 r23:z r26
+	// r60 = FMA r59 r25:z r28
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V9.D2 // r68 = 720
+	// r69 = CmpGT r25:z r68
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V12.D2 // r68 = 720
+	// r70:zl = Select r69 r68 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V8.D2 // r71 = -708
+	// r72 = CmpLT r70:zl r71
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V12.D2 // r71 = -708
+	// r73:zc = Select r72 r71 r70:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r73 = 1.4426950408889634
+	VDUP R3, V12.D2 // r75 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V13.D2 // r74 = 6.755399441055744e+15
+	// r76 = FMA r73:zc r75 r74
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V12.D2 // r74 = 6.755399441055744e+15
+	// r77:k = Sub r76 r74
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V12.D2 // r79 = -0.6931471803691238
+	// r80 = FMA r77:k r79 r73:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V12.D2 // r78 = -1.9082149292705877e-10
+	// r81:r = FMA r77:k r78 r80
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V14.D2 // r47 = 7.647163731819816e-13
+	// r82 = FMA r46 r81:r r47
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V12.D2 // r49 = 1.1470745597729725e-11
+	// r83 = FMA r82 r81:r r49
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V14.D2 // r51 = 1.6059043836821613e-10
+	// r84 = FMA r83 r81:r r51
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V12.D2 // r53 = 2.08767569878681e-09
+	// r85 = FMA r84 r81:r r53
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V14.D2 // r55 = 2.505210838544172e-08
+	// r86 = FMA r85 r81:r r55
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V12.D2 // r57 = 2.755731922398589e-07
+	// r87 = FMA r86 r81:r r57
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r86 = FMA r85 r79:r r25
+	// r88 = FMA r87 r81:r r27
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r87 = FMA r86 r79:r r26
+	// r89 = FMA r88 r81:r r28
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V12.D2 // r97 = 60
+	// r98 = CmpGT r77:k r97
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V15.D2 // r97 = 60
+	// r99:kc = Select r98 r97 r77:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V15.D2 // r100 = -1
+	// r101 = Mul r99:kc r100
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V15.D2 // r74 = 6.755399441055744e+15
+	// r102 = Add r101 r74
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r101:kBits = Bits r100
+	// r103:kBits = Bits r102
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V15.D2 // r104 = 5.054e-321
+	// r105 = IAdd r103:kBits r104
 	VADD V15.D2, V12.D2, V12.D2
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VSHL $52, V12.D2, V12.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r111 = FMA r77:k r40 r74
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V9.D2 // r74 = 6.755399441055744e+15
+	// r112:kHalf = Sub r111 r74
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V9.D2 // r74 = 6.755399441055744e+15
+	// r113 = Add r112:kHalf r74
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r112:kBits = Bits r111
+	// r114:kBits = Bits r113
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V14.D2 // r104 = 5.054e-321
+	// r115 = IAdd r114:kBits r104
 	VADD V14.D2, V9.D2, V9.D2
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VSHL $52, V9.D2, V9.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r120 = Add r119 r74
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V8.D2 // r104 = 5.054e-321
+	// r122 = IAdd r121:kBits r104
 	VADD V8.D2, V13.D2, V13.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V13.D2, V13.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125:big = Mul r118 r124:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r124 = CmpLE r24:az r38
+	// r126 = CmpLE r26:az r40
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBIT V6.B16, V0.B16, V7.B16
 onerare9:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
 	// If Delta
 	CBZ R8, oneskip10
-	// r127 = Load Delta
+	// r129 = Load Delta
 	FMOVD.P 8(R8), F6
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
 oneskip10:
-	// r129:ka = Param Ka
+	// r131:ka = Param Ka
 	FMOVD.P 8(R21), F6
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	// r131:keep = Param Keep
+	// r133:keep = Param Keep
 	FMOVD.P 8(R20), F7
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	// r136:tauRef = Param TauRef
+	// r138:tauRef = Param TauRef
 	FMOVD.P 8(R22), F6
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
 	// If Spike
 	CBZ R9, oneskip11
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VAND V23.B16, V3.B16, V0.B16
 	FMOVD.P F0, 8(R9)
 oneskip11:
 	// If Ref
 	CBZ R10, oneskip12
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
 	MOVB.P R3, 1(R10)
 oneskip12:
 	// If Bits
 	CBZ R11, oneskip13
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	FMOVS F3, R3
 	AND $1, R3
 	LSL R23, R3, R3
@@ -17574,21 +17654,21 @@ many:
 	MOVD 272(R0), R2 // Delta row distance
 	LSL $3, R2
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V31.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V31.D2 // r30 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V30.D2 // r30 = 0.001388888888888889
+	VDUP R3, V30.D2 // r32 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V29.D2 // r32 = 0.008333333333333333
+	VDUP R3, V29.D2 // r34 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V28.D2 // r34 = 0.041666666666666664
+	VDUP R3, V28.D2 // r36 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V27.D2 // r36 = 0.16666666666666666
+	VDUP R3, V27.D2 // r38 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V26.D2 // r38 = 0.5
+	VDUP R3, V26.D2 // r40 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V25.D2 // r40 = 1
+	VDUP R3, V25.D2 // r42 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V24.D2 // r42 = 0.0625
+	VDUP R3, V24.D2 // r44 = 0.0625
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
@@ -17635,617 +17715,623 @@ manystep51:
 	// r5:vReset = Param VReset
 	FMOVQ 0(R13), F10
 	FMOVQ 16(R13), F11
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4eead40a // fsub v10.2d, v0.2d, v10.2d
+	WORD $0x4eebd42b // fsub v11.2d, v1.2d, v11.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4eead40a // fsub v10.2d, v0.2d, v10.2d
+	WORD $0x4eebd42b // fsub v11.2d, v1.2d, v11.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
 	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	// If I
 	CBZ R7, manyskip52
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVQ 16(R7), F9
 	VLD1.P (R7)(R26), [V8.D2]
 manyskip52:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVQ 0(R15), F10
 	FMOVQ 16(R15), F11
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
 	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVQ 0(R16), F14
 	FMOVQ 16(R16), F15
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
 	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F16
 	FMOVQ 16(R17), F17
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
 	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F20
 	FMOVQ 16(R19), F21
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
 	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
 	WORD $0x6e69deb5 // fmul v21.2d, v21.2d, v9.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V18.D2, V16.D2, V20.D2
 	VFMLA V19.D2, V17.D2, V21.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e6ed58c // fadd v12.2d, v12.2d, v14.2d
 	WORD $0x4e6fd5ad // fadd v13.2d, v13.2d, v15.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
 	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
 	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2 // r25 = 2.7557319223985893e-06
+	VDUP R3, V12.D2 // r27 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V13.D2 // r26 = 2.48015873015873e-05
-	// r27 = FMA r25 r23:z r26
+	VDUP R3, V13.D2 // r28 = 2.48015873015873e-05
+	// r29 = FMA r27 r25:z r28
 	VMOV V13.B16, V14.B16
 	VFMLA V16.D2, V12.D2, V14.D2
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V31.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V31.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V30.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V30.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V29.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V28.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V28.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V27.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V26.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V26.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V25.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V25.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	WORD $0x6ef8e50d // fcmgt v13.2d, v8.2d, v24.2d
 	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
-	// Rare r43:large
+	// Rare r45:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
 	CBZW R3, manyrare53
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V18.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V19.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V19.D2 // r47 = 7.647163731819816e-13
+	// r48 = FMA r46 r25:z r47
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V18.D2 // r49 = 1.1470745597729725e-11
+	// r50 = FMA r48 r25:z r49
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V19.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V19.D2 // r51 = 1.6059043836821613e-10
+	// r52 = FMA r50 r25:z r51
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V18.D2 // r53 = 2.08767569878681e-09
+	// r54 = FMA r52 r25:z r53
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V19.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V19.D2 // r55 = 2.505210838544172e-08
+	// r56 = FMA r54 r25:z r55
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V18.D2 // r57 = 2.755731922398589e-07
+	// r58 = FMA r56 r25:z r57
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V19.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V19.D2 // r27 = 2.7557319223985893e-06
+	// r59 = FMA r58 r25:z r27
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V18.D2 // r26 = 2.48015873015873e-05
-	// r58 = FMA r57 r23:z r26
+	VDUP R3, V18.D2 // r28 = 2.48015873015873e-05
+	// r60 = FMA r59 r25:z r28
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VMOV V30.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VMOV V28.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VMOV V26.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V18.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V18.D2 // r68 = 720
+	// r69 = CmpGT r25:z r68
 	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V22.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V22.D2 // r68 = 720
+	// r70:zl = Select r69 r68 r25:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V16.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V16.D2 // r71 = -708
+	// r72 = CmpLT r70:zl r71
 	WORD $0x6ef2e610 // fcmgt v16.2d, v16.2d, v18.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V22.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V22.D2 // r71 = -708
+	// r73:zc = Select r72 r71 r70:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V22.D2 // r73 = 1.4426950408889634
+	VDUP R3, V22.D2 // r75 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V23.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V23.D2 // r74 = 6.755399441055744e+15
+	// r76 = FMA r73:zc r75 r74
 	VFMLA V22.D2, V16.D2, V23.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V22.D2 // r74 = 6.755399441055744e+15
+	// r77:k = Sub r76 r74
 	WORD $0x4ef6d6f7 // fsub v23.2d, v23.2d, v22.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V22.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V22.D2 // r79 = -0.6931471803691238
+	// r80 = FMA r77:k r79 r73:zc
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V22.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V22.D2 // r78 = -1.9082149292705877e-10
+	// r81:r = FMA r77:k r78 r80
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V22.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V22.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V24.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V24.D2 // r47 = 7.647163731819816e-13
+	// r82 = FMA r46 r81:r r47
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V22.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V22.D2 // r49 = 1.1470745597729725e-11
+	// r83 = FMA r82 r81:r r49
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V24.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V24.D2 // r51 = 1.6059043836821613e-10
+	// r84 = FMA r83 r81:r r51
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V22.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V22.D2 // r53 = 2.08767569878681e-09
+	// r85 = FMA r84 r81:r r53
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V24.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V24.D2 // r55 = 2.505210838544172e-08
+	// r86 = FMA r85 r81:r r55
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V22.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V22.D2 // r57 = 2.755731922398589e-07
+	// r87 = FMA r86 r81:r r57
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V24.D2 // r27 = 2.7557319223985893e-06
+	// r88 = FMA r87 r81:r r27
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V22.D2 // r26 = 2.48015873015873e-05
-	// r87 = FMA r86 r79:r r26
+	VDUP R3, V22.D2 // r28 = 2.48015873015873e-05
+	// r89 = FMA r88 r81:r r28
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VMOV V31.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VMOV V30.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VMOV V29.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VMOV V28.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VMOV V27.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VMOV V26.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VMOV V25.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V22.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V22.D2 // r97 = 60
+	// r98 = CmpGT r77:k r97
 	WORD $0x6ef6e6f6 // fcmgt v22.2d, v23.2d, v22.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V27.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V27.D2 // r97 = 60
+	// r99:kc = Select r98 r97 r77:k
 	VBSL V23.B16, V27.B16, V22.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V27.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V27.D2 // r100 = -1
+	// r101 = Mul r99:kc r100
 	WORD $0x6e7bded6 // fmul v22.2d, v22.2d, v27.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V27.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V27.D2 // r74 = 6.755399441055744e+15
+	// r102 = Add r101 r74
 	WORD $0x4e7bd6d6 // fadd v22.2d, v22.2d, v27.2d
-	// r101:kBits = Bits r100
+	// r103:kBits = Bits r102
 	MOVD $0x3ff, R3
-	VDUP R3, V27.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V27.D2 // r104 = 5.054e-321
+	// r105 = IAdd r103:kBits r104
 	VADD V27.D2, V22.D2, V22.D2
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VSHL $52, V22.D2, V22.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	WORD $0x4ef6d736 // fsub v22.2d, v25.2d, v22.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMLA V24.D2, V16.D2, V22.D2
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	WORD $0x6e72fed6 // fdiv v22.2d, v22.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V16.D2 // r74 = 6.755399441055744e+15
+	// r111 = FMA r77:k r40 r74
 	VFMLA V26.D2, V23.D2, V16.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V18.D2 // r74 = 6.755399441055744e+15
+	// r112:kHalf = Sub r111 r74
 	WORD $0x4ef2d610 // fsub v16.2d, v16.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V18.D2 // r74 = 6.755399441055744e+15
+	// r113 = Add r112:kHalf r74
 	WORD $0x4e72d612 // fadd v18.2d, v16.2d, v18.2d
-	// r112:kBits = Bits r111
+	// r114:kBits = Bits r113
 	MOVD $0x3ff, R3
-	VDUP R3, V24.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V24.D2 // r104 = 5.054e-321
+	// r115 = IAdd r114:kBits r104
 	VADD V24.D2, V18.D2, V18.D2
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VSHL $52, V18.D2, V18.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V16.D2 // r74 = 6.755399441055744e+15
+	// r120 = Add r119 r74
 	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V16.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V16.D2 // r104 = 5.054e-321
+	// r122 = IAdd r121:kBits r104
 	VADD V16.D2, V23.D2, V23.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V23.D2, V23.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125:big = Mul r118 r124:pow2
 	WORD $0x6e77ded6 // fmul v22.2d, v22.2d, v23.2d
-	// r124 = CmpLE r24:az r38
+	// r126 = CmpLE r26:az r40
 	WORD $0x6e68e748 // fcmge v8.2d, v26.2d, v8.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBSL V22.B16, V19.B16, V8.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBIT V13.B16, V8.B16, V12.B16
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V24.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V27.D2
 manyrare53:
-	// Rare r43:large
+	// Rare r45:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
 	CBZW R3, manyrare54
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V13.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V13.D2 // r47 = 7.647163731819816e-13
+	// r48 = FMA r46 r25:z r47
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V8.D2 // r49 = 1.1470745597729725e-11
+	// r50 = FMA r48 r25:z r49
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V13.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V13.D2 // r51 = 1.6059043836821613e-10
+	// r52 = FMA r50 r25:z r51
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V8.D2 // r53 = 2.08767569878681e-09
+	// r54 = FMA r52 r25:z r53
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V13.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V13.D2 // r55 = 2.505210838544172e-08
+	// r56 = FMA r54 r25:z r55
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V8.D2 // r57 = 2.755731922398589e-07
+	// r58 = FMA r56 r25:z r57
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V13.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V13.D2 // r27 = 2.7557319223985893e-06
+	// r59 = FMA r58 r25:z r27
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V8.D2 // r26 = 2.48015873015873e-05
-	// r58 = FMA r57 r23:z r26
+	VDUP R3, V8.D2 // r28 = 2.48015873015873e-05
+	// r60 = FMA r59 r25:z r28
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VMOV V31.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VMOV V30.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VMOV V28.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VMOV V27.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VMOV V26.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VMOV V25.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V8.D2 // r68 = 720
+	// r69 = CmpGT r25:z r68
 	WORD $0x6ee8e628 // fcmgt v8.2d, v17.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V16.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V16.D2 // r68 = 720
+	// r70:zl = Select r69 r68 r25:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V16.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V16.D2 // r71 = -708
+	// r72 = CmpLT r70:zl r71
 	WORD $0x6ee8e610 // fcmgt v16.2d, v16.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V17.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V17.D2 // r71 = -708
+	// r73:zc = Select r72 r71 r70:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V17.D2 // r73 = 1.4426950408889634
+	VDUP R3, V17.D2 // r75 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V18.D2 // r74 = 6.755399441055744e+15
+	// r76 = FMA r73:zc r75 r74
 	VFMLA V17.D2, V16.D2, V18.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V17.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V17.D2 // r74 = 6.755399441055744e+15
+	// r77:k = Sub r76 r74
 	WORD $0x4ef1d652 // fsub v18.2d, v18.2d, v17.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V17.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V17.D2 // r79 = -0.6931471803691238
+	// r80 = FMA r77:k r79 r73:zc
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V17.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V17.D2 // r78 = -1.9082149292705877e-10
+	// r81:r = FMA r77:k r78 r80
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V17.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V19.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V19.D2 // r47 = 7.647163731819816e-13
+	// r82 = FMA r46 r81:r r47
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V17.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V17.D2 // r49 = 1.1470745597729725e-11
+	// r83 = FMA r82 r81:r r49
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V19.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V19.D2 // r51 = 1.6059043836821613e-10
+	// r84 = FMA r83 r81:r r51
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V17.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V17.D2 // r53 = 2.08767569878681e-09
+	// r85 = FMA r84 r81:r r53
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V19.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V19.D2 // r55 = 2.505210838544172e-08
+	// r86 = FMA r85 r81:r r55
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V17.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V17.D2 // r57 = 2.755731922398589e-07
+	// r87 = FMA r86 r81:r r57
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V19.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V19.D2 // r27 = 2.7557319223985893e-06
+	// r88 = FMA r87 r81:r r27
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V17.D2 // r26 = 2.48015873015873e-05
-	// r87 = FMA r86 r79:r r26
+	VDUP R3, V17.D2 // r28 = 2.48015873015873e-05
+	// r89 = FMA r88 r81:r r28
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VMOV V30.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VMOV V28.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VMOV V26.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V17.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V17.D2 // r97 = 60
+	// r98 = CmpGT r77:k r97
 	WORD $0x6ef1e651 // fcmgt v17.2d, v18.2d, v17.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V22.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V22.D2 // r97 = 60
+	// r99:kc = Select r98 r97 r77:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V22.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V22.D2 // r100 = -1
+	// r101 = Mul r99:kc r100
 	WORD $0x6e76de31 // fmul v17.2d, v17.2d, v22.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V22.D2 // r74 = 6.755399441055744e+15
+	// r102 = Add r101 r74
 	WORD $0x4e76d631 // fadd v17.2d, v17.2d, v22.2d
-	// r101:kBits = Bits r100
+	// r103:kBits = Bits r102
 	MOVD $0x3ff, R3
-	VDUP R3, V22.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V22.D2 // r104 = 5.054e-321
+	// r105 = IAdd r103:kBits r104
 	VADD V22.D2, V17.D2, V17.D2
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VSHL $52, V17.D2, V17.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	WORD $0x4ef1d731 // fsub v17.2d, v25.2d, v17.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMLA V19.D2, V16.D2, V17.D2
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	WORD $0x6e68fe31 // fdiv v17.2d, v17.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r111 = FMA r77:k r40 r74
 	VFMLA V26.D2, V18.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V16.D2 // r74 = 6.755399441055744e+15
+	// r112:kHalf = Sub r111 r74
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V16.D2 // r74 = 6.755399441055744e+15
+	// r113 = Add r112:kHalf r74
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
-	// r112:kBits = Bits r111
+	// r114:kBits = Bits r113
 	MOVD $0x3ff, R3
-	VDUP R3, V19.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V19.D2 // r104 = 5.054e-321
+	// r115 = IAdd r114:kBits r104
 	VADD V19.D2, V16.D2, V16.D2
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VSHL $52, V16.D2, V16.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r120 = Add r119 r74
 	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V8.D2 // r104 = 5.054e-321
+	// r122 = IAdd r121:kBits r104
 	VADD V8.D2, V18.D2, V18.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V18.D2, V18.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125:big = Mul r118 r124:pow2
 	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
-	// r124 = CmpLE r24:az r38
+	// r126 = CmpLE r26:az r40
 	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBSL V17.B16, V13.B16, V9.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBIT V15.B16, V9.B16, V14.B16
 manyrare54:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.D2, V12.D2, V8.D2
 	VMOV V1.B16, V9.B16
 	VFMLA V21.D2, V14.D2, V9.D2
 	// If Delta
 	CBZ R8, manyskip55
-	// r127 = Load Delta
+	// r129 = Load Delta
 	FMOVQ 16(R8), F12
 	VLD1.P (R8)(R2), [V13.D2]
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
 manyskip55:
-	// r129:ka = Param Ka
+	// r131:ka = Param Ka
 	FMOVQ 0(R21), F12
 	FMOVQ 16(R21), F13
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
 	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
-	// r131:keep = Param Keep
+	// r133:keep = Param Keep
 	FMOVQ 0(R20), F14
 	FMOVQ 16(R20), F15
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
 	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMLA V10.D2, V12.D2, V14.D2
 	VFMLA V11.D2, V13.D2, V15.D2
-	// r134:t = Time
+	// r136:t = Time
 	VLD1R.P 8(R24), [V10.D2]
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
 	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
-	// r136:tauRef = Param TauRef
+	// r138:tauRef = Param TauRef
 	FMOVQ 0(R22), F13
 	FMOVQ 16(R22), F16
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
 	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e66e406 // fcmge v6.2d, v0.2d, v6.2d
 	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
 	// If Spike
 	CBZ R9, manyskip56
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VAND V25.B16, V7.B16, V8.B16
 	FMOVQ F8, 16(R9)
 	VAND V25.B16, V6.B16, V8.B16
@@ -18255,10 +18341,10 @@ manyskip55:
 manyskip56:
 	// If Ref
 	CBZ R10, manyskip57
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
@@ -18276,7 +18362,7 @@ manyskip56:
 manyskip57:
 	// If Bits
 	CBZ R11, manyskip58
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -18360,338 +18446,342 @@ manystep64:
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vReset = Param VReset
 	FMOVQ 0(R13), F5
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVQ 0(R14), F5
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip65
-	// r10:in = Load I
+	// r12:in = Load I
 	VLD1.P (R7)(R26), [V4.D2]
 manyskip65:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVQ 0(R15), F5
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVQ 0(R16), F7
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVQ 0(R17), F8
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVQ 0(R19), F10
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2 // r25 = 2.7557319223985893e-06
+	VDUP R3, V6.D2 // r27 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2 // r26 = 2.48015873015873e-05
-	// r27 = FMA r25 r23:z r26
+	VDUP R3, V7.D2 // r28 = 2.48015873015873e-05
+	// r29 = FMA r27 r25:z r28
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	// Rare r43:large
+	// Rare r45:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
 	CBZW R3, manyrare66
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V11.D2 // r47 = 7.647163731819816e-13
+	// r48 = FMA r46 r25:z r47
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V9.D2 // r49 = 1.1470745597729725e-11
+	// r50 = FMA r48 r25:z r49
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V11.D2 // r51 = 1.6059043836821613e-10
+	// r52 = FMA r50 r25:z r51
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V9.D2 // r53 = 2.08767569878681e-09
+	// r54 = FMA r52 r25:z r53
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V11.D2 // r55 = 2.505210838544172e-08
+	// r56 = FMA r54 r25:z r55
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V9.D2 // r57 = 2.755731922398589e-07
+	// r58 = FMA r56 r25:z r57
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V11.D2 // r27 = 2.7557319223985893e-06
+	// r59 = FMA r58 r25:z r27
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2 // r26 = 2.48015873015873e-05
-	// r58 = FMA r57 r23:z r26
+	VDUP R3, V9.D2 // r28 = 2.48015873015873e-05
+	// r60 = FMA r59 r25:z r28
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V9.D2 // r68 = 720
+	// r69 = CmpGT r25:z r68
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V12.D2 // r68 = 720
+	// r70:zl = Select r69 r68 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V8.D2 // r71 = -708
+	// r72 = CmpLT r70:zl r71
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V12.D2 // r71 = -708
+	// r73:zc = Select r72 r71 r70:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r73 = 1.4426950408889634
+	VDUP R3, V12.D2 // r75 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V13.D2 // r74 = 6.755399441055744e+15
+	// r76 = FMA r73:zc r75 r74
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V12.D2 // r74 = 6.755399441055744e+15
+	// r77:k = Sub r76 r74
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V12.D2 // r79 = -0.6931471803691238
+	// r80 = FMA r77:k r79 r73:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V12.D2 // r78 = -1.9082149292705877e-10
+	// r81:r = FMA r77:k r78 r80
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V14.D2 // r47 = 7.647163731819816e-13
+	// r82 = FMA r46 r81:r r47
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V12.D2 // r49 = 1.1470745597729725e-11
+	// r83 = FMA r82 r81:r r49
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V14.D2 // r51 = 1.6059043836821613e-10
+	// r84 = FMA r83 r81:r r51
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V12.D2 // r53 = 2.08767569878681e-09
+	// r85 = FMA r84 r81:r r53
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V14.D2 // r55 = 2.505210838544172e-08
+	// r86 = FMA r85 r81:r r55
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V12.D2 // r57 = 2.755731922398589e-07
+	// r87 = FMA r86 r81:r r57
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V14.D2 // r27 = 2.7557319223985893e-06
+	// r88 = FMA r87 r81:r r27
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2 // r26 = 2.48015873015873e-05
-	// r87 = FMA r86 r79:r r26
+	VDUP R3, V12.D2 // r28 = 2.48015873015873e-05
+	// r89 = FMA r88 r81:r r28
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V12.D2 // r97 = 60
+	// r98 = CmpGT r77:k r97
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V15.D2 // r97 = 60
+	// r99:kc = Select r98 r97 r77:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V15.D2 // r100 = -1
+	// r101 = Mul r99:kc r100
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V15.D2 // r74 = 6.755399441055744e+15
+	// r102 = Add r101 r74
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r101:kBits = Bits r100
+	// r103:kBits = Bits r102
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V15.D2 // r104 = 5.054e-321
+	// r105 = IAdd r103:kBits r104
 	VADD V15.D2, V12.D2, V12.D2
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VSHL $52, V12.D2, V12.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r111 = FMA r77:k r40 r74
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V9.D2 // r74 = 6.755399441055744e+15
+	// r112:kHalf = Sub r111 r74
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V9.D2 // r74 = 6.755399441055744e+15
+	// r113 = Add r112:kHalf r74
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r112:kBits = Bits r111
+	// r114:kBits = Bits r113
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V14.D2 // r104 = 5.054e-321
+	// r115 = IAdd r114:kBits r104
 	VADD V14.D2, V9.D2, V9.D2
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VSHL $52, V9.D2, V9.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r120 = Add r119 r74
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V8.D2 // r104 = 5.054e-321
+	// r122 = IAdd r121:kBits r104
 	VADD V8.D2, V13.D2, V13.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V13.D2, V13.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125:big = Mul r118 r124:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r124 = CmpLE r24:az r38
+	// r126 = CmpLE r26:az r40
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare66:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	// If Delta
 	CBZ R8, manyskip67
-	// r127 = Load Delta
+	// r129 = Load Delta
 	VLD1.P (R8)(R2), [V6.D2]
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip67:
-	// r129:ka = Param Ka
+	// r131:ka = Param Ka
 	FMOVQ 0(R21), F6
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	// r131:keep = Param Keep
+	// r133:keep = Param Keep
 	FMOVQ 0(R20), F7
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
-	// r134:t = Time
+	// r136:t = Time
 	VLD1R.P 8(R24), [V5.D2]
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	// r136:tauRef = Param TauRef
+	// r138:tauRef = Param TauRef
 	FMOVQ 0(R22), F8
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip68
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVQ F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
@@ -18699,9 +18789,9 @@ manyskip67:
 manyskip68:
 	// If Ref
 	CBZ R10, manyskip69
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
@@ -18713,7 +18803,7 @@ manyskip68:
 manyskip69:
 	// If Bits
 	CBZ R11, manyskip70
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
@@ -18791,339 +18881,343 @@ manystep76:
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vReset = Param VReset
 	FMOVD 0(R13), F5
-	// r6:vr = Select r4:spk r5:vReset r0:V
+	// r6:dv = Sub r0:V r5:vReset
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r7:vh = Sub r0:V r6:dv
+	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
+	// r8:vr = Select r4:spk r7:vh r0:V
 	VBIT V4.B16, V5.B16, V0.B16
-	// r7:b = Param B
+	// r9:b = Param B
 	FMOVD 0(R14), F5
-	// r8:wb = Add r1:W r7:b
+	// r10:wb = Add r1:W r9:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
-	// r9:u = Select r4:spk r8:wb r1:W
+	// r11:u = Select r4:spk r10:wb r1:W
 	VBIT V4.B16, V5.B16, V1.B16
-	// r10:in = Imm 0x0
+	// r12:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
 	CBZ R7, manyskip77
-	// r10:in = Load I
+	// r12:in = Load I
 	FMOVD 0(R7), F4
 	ADD R26, R7
 manyskip77:
-	// r12:vRest = Param VRest
+	// r14:vRest = Param VRest
 	FMOVD 0(R15), F5
-	// r13:a1 = Sub r6:vr r12:vRest
+	// r15:a1 = Sub r8:vr r14:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	// r14:vC = Param VC
+	// r16:vC = Param VC
 	FMOVD 0(R16), F7
-	// r15:a2 = Sub r6:vr r14:vC
+	// r17:a2 = Sub r8:vr r16:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	// r16:dtCTau = Param DtCTau
+	// r18:dtCTau = Param DtCTau
 	FMOVD 0(R17), F8
-	// r17:a12 = Mul r13:a1 r15:a2
+	// r19:a12 = Mul r15:a1 r17:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	// r18:dtRTau = Param DtRTau
+	// r20:dtRTau = Param DtRTau
 	FMOVD 0(R19), F10
-	// r19:iu = Sub r10:in r9:u
+	// r21:iu = Sub r12:in r11:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
-	// r20:drive = Mul r18:dtRTau r19:iu
+	// r22:drive = Mul r20:dtRTau r21:iu
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
-	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+	// r23:F = FMA r18:dtCTau r19:a12 r22:drive
 	VFMLA V9.D2, V8.D2, V10.D2
-	// r22:a1a2 = Add r13:a1 r15:a2
+	// r24:a1a2 = Add r15:a1 r17:a2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
-	// r23:z = Mul r16:dtCTau r22:a1a2
+	// r25:z = Mul r18:dtCTau r24:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r24:az = Abs r23:z
+	// r26:az = Abs r25:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2 // r25 = 2.7557319223985893e-06
+	VDUP R3, V6.D2 // r27 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2 // r26 = 2.48015873015873e-05
-	// r27 = FMA r25 r23:z r26
+	VDUP R3, V7.D2 // r28 = 2.48015873015873e-05
+	// r29 = FMA r27 r25:z r28
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r29 = FMA r27 r23:z r28
+	// r31 = FMA r29 r25:z r30
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r31 = FMA r29 r23:z r30
+	// r33 = FMA r31 r25:z r32
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r33 = FMA r31 r23:z r32
+	// r35 = FMA r33 r25:z r34
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r35 = FMA r33 r23:z r34
+	// r37 = FMA r35 r25:z r36
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r37 = FMA r35 r23:z r36
+	// r39 = FMA r37 r25:z r38
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r39 = FMA r37 r23:z r38
+	// r41 = FMA r39 r25:z r40
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r43:ex = FMA r41 r25:z r42
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r43:large = CmpGT r24:az r42
+	// r45:large = CmpGT r26:az r44
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	// Rare r43:large
+	// Rare r45:large
 	FMOVS F7, R3
 	CBZW R3, manyrare78
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V11.D2 // r47 = 7.647163731819816e-13
+	// r48 = FMA r46 r25:z r47
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V9.D2 // r49 = 1.1470745597729725e-11
+	// r50 = FMA r48 r25:z r49
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V11.D2 // r51 = 1.6059043836821613e-10
+	// r52 = FMA r50 r25:z r51
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V9.D2 // r53 = 2.08767569878681e-09
+	// r54 = FMA r52 r25:z r53
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V11.D2 // r55 = 2.505210838544172e-08
+	// r56 = FMA r54 r25:z r55
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V9.D2 // r57 = 2.755731922398589e-07
+	// r58 = FMA r56 r25:z r57
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V11.D2 // r27 = 2.7557319223985893e-06
+	// r59 = FMA r58 r25:z r27
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2 // r26 = 2.48015873015873e-05
-	// r58 = FMA r57 r23:z r26
+	VDUP R3, V9.D2 // r28 = 2.48015873015873e-05
+	// r60 = FMA r59 r25:z r28
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r59 = FMA r58 r23:z r28
+	// r61 = FMA r60 r25:z r30
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r60 = FMA r59 r23:z r30
+	// r62 = FMA r61 r25:z r32
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r61 = FMA r60 r23:z r32
+	// r63 = FMA r62 r25:z r34
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r62 = FMA r61 r23:z r34
+	// r64 = FMA r63 r25:z r36
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r63 = FMA r62 r23:z r36
+	// r65 = FMA r64 r25:z r38
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r64 = FMA r63 r23:z r38
+	// r66 = FMA r65 r25:z r40
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r67:taylor = FMA r66 r25:z r42
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V9.D2 // r68 = 720
+	// r69 = CmpGT r25:z r68
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V12.D2 // r68 = 720
+	// r70:zl = Select r69 r68 r25:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V8.D2 // r71 = -708
+	// r72 = CmpLT r70:zl r71
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V12.D2 // r71 = -708
+	// r73:zc = Select r72 r71 r70:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r73 = 1.4426950408889634
+	VDUP R3, V12.D2 // r75 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V13.D2 // r74 = 6.755399441055744e+15
+	// r76 = FMA r73:zc r75 r74
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V12.D2 // r74 = 6.755399441055744e+15
+	// r77:k = Sub r76 r74
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V12.D2 // r79 = -0.6931471803691238
+	// r80 = FMA r77:k r79 r73:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V12.D2 // r78 = -1.9082149292705877e-10
+	// r81:r = FMA r77:k r78 r80
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r46 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V14.D2 // r47 = 7.647163731819816e-13
+	// r82 = FMA r46 r81:r r47
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V12.D2 // r49 = 1.1470745597729725e-11
+	// r83 = FMA r82 r81:r r49
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V14.D2 // r51 = 1.6059043836821613e-10
+	// r84 = FMA r83 r81:r r51
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V12.D2 // r53 = 2.08767569878681e-09
+	// r85 = FMA r84 r81:r r53
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V14.D2 // r55 = 2.505210838544172e-08
+	// r86 = FMA r85 r81:r r55
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V12.D2 // r57 = 2.755731922398589e-07
+	// r87 = FMA r86 r81:r r57
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V14.D2 // r27 = 2.7557319223985893e-06
+	// r88 = FMA r87 r81:r r27
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2 // r26 = 2.48015873015873e-05
-	// r87 = FMA r86 r79:r r26
+	VDUP R3, V12.D2 // r28 = 2.48015873015873e-05
+	// r89 = FMA r88 r81:r r28
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r88 = FMA r87 r79:r r28
+	// r90 = FMA r89 r81:r r30
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r89 = FMA r88 r79:r r30
+	// r91 = FMA r90 r81:r r32
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r90 = FMA r89 r79:r r32
+	// r92 = FMA r91 r81:r r34
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r91 = FMA r90 r79:r r34
+	// r93 = FMA r92 r81:r r36
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r92 = FMA r91 r79:r r36
+	// r94 = FMA r93 r81:r r38
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r93 = FMA r92 r79:r r38
+	// r95 = FMA r94 r81:r r40
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r94:q = FMA r93 r79:r r40
+	// r96:q = FMA r95 r81:r r42
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V12.D2 // r97 = 60
+	// r98 = CmpGT r77:k r97
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V15.D2 // r97 = 60
+	// r99:kc = Select r98 r97 r77:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V15.D2 // r100 = -1
+	// r101 = Mul r99:kc r100
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V15.D2 // r74 = 6.755399441055744e+15
+	// r102 = Add r101 r74
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r101:kBits = Bits r100
+	// r103:kBits = Bits r102
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V15.D2 // r104 = 5.054e-321
+	// r105 = IAdd r103:kBits r104
 	VADD V15.D2, V12.D2, V12.D2
-	// r104 = Shl 52 r103
+	// r106 = Shl 52 r105
 	VSHL $52, V12.D2, V12.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r107:pow2 = FromBits r106
+	// r108:oneMinus = Sub r42 r107:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r109 = FMA r81:r r96:q r108:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r108:y = Div r107 r68:zl
+	// r110:y = Div r109 r70:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r111 = FMA r77:k r40 r74
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V9.D2 // r74 = 6.755399441055744e+15
+	// r112:kHalf = Sub r111 r74
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V9.D2 // r74 = 6.755399441055744e+15
+	// r113 = Add r112:kHalf r74
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r112:kBits = Bits r111
+	// r114:kBits = Bits r113
 	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V14.D2 // r104 = 5.054e-321
+	// r115 = IAdd r114:kBits r104
 	VADD V14.D2, V9.D2, V9.D2
-	// r114 = Shl 52 r113
+	// r116 = Shl 52 r115
 	VSHL $52, V9.D2, V9.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r117:pow2 = FromBits r116
+	// r118 = Mul r110:y r117:pow2
 	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r119 = Sub r77:k r112:kHalf
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V8.D2 // r74 = 6.755399441055744e+15
+	// r120 = Add r119 r74
 	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
-	// r119:kBits = Bits r118
+	// r121:kBits = Bits r120
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V8.D2 // r104 = 5.054e-321
+	// r122 = IAdd r121:kBits r104
 	VADD V8.D2, V13.D2, V13.D2
-	// r121 = Shl 52 r120
+	// r123 = Shl 52 r122
 	VSHL $52, V13.D2, V13.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r124:pow2 = FromBits r123
+	// r125:big = Mul r118 r124:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r124 = CmpLE r24:az r38
+	// r126 = CmpLE r26:az r40
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r127:far = Select r126 r67:taylor r125:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r43:ex = Select r45:large r127:far r43:ex
 	VBIT V7.B16, V4.B16, V6.B16
 manyrare78:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+	// r128:vc = FMA r43:ex r23:F r8:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	// If Delta
 	CBZ R8, manyskip79
-	// r127 = Load Delta
+	// r129 = Load Delta
 	FMOVD 0(R8), F6
 	ADD R2, R8
-	// r126:vc = Add r126:vc r127
+	// r128:vc = Add r128:vc r129
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
 manyskip79:
-	// r129:ka = Param Ka
+	// r131:ka = Param Ka
 	FMOVD 0(R21), F6
-	// r130:dv = Sub r126:vc r12:vRest
+	// r132:dv = Sub r128:vc r14:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	// r131:keep = Param Keep
+	// r133:keep = Param Keep
 	FMOVD 0(R20), F7
-	// r132:wkeep = Mul r131:keep r9:u
+	// r134:wkeep = Mul r133:keep r11:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r135:wc = FMA r131:ka r132:dv r134:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
-	// r134:t = Time
+	// r136:t = Time
 	VLD1R.P 8(R24), [V5.D2]
-	// r135:since = Sub r134:t r2:Last
+	// r137:since = Sub r136:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	// r136:tauRef = Param TauRef
+	// r138:tauRef = Param TauRef
 	FMOVD 0(R22), F8
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:refr = CmpLT r137:since r138:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r139:refr r8:vr r128:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r139:refr r11:u r135:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r142:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r142:sp r136:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
 	CBZ R9, manyskip80
-	// StoreOne Spike r140:sp
+	// StoreOne Spike r142:sp
 	VAND V25.B16, V3.B16, V4.B16
 	FMOVD F4, 0(R9)
 	MOVD 280(R0), R3 // Spike row distance
@@ -19131,9 +19225,9 @@ manyskip79:
 manyskip80:
 	// If Ref
 	CBZ R10, manyskip81
-	// r141:ref = Or r137:refr r140:sp
+	// r143:ref = Or r139:refr r142:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r143:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
 	MOVB R3, 0(R10)
@@ -19142,7 +19236,7 @@ manyskip80:
 manyskip81:
 	// If Bits
 	CBZ R11, manyskip82
-	// StoreBits Bits r140:sp
+	// StoreBits Bits r142:sp
 	FMOVS F3, R3
 	MOVD (R11), R0
 	ROR R25, R0, R0
