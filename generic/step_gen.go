@@ -5941,7 +5941,7 @@ func stepF64HardPNOne(f *Frame64, s int) {
 // ExprelF32 is the program asm/step.ExprelF32 lowered to Go, one statement per op.
 // Its FMAs take fma32's fast path alone; if one of them cannot decide,
 // the iteration's neurons are stepped again, before anything is stored,
-// by stepExprelF32Exact.
+// by exprelF32Exact.
 func ExprelF32(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
@@ -6206,7 +6206,7 @@ func ExprelF32(f *Frame32) {
 			}
 		}
 		if slow {
-			stepExprelF32Exact(f, j, j+3)
+			exprelF32Exact(f, j, j+3)
 			continue
 		}
 		v[j] = r12a
@@ -6295,15 +6295,15 @@ func ExprelF32(f *Frame32) {
 			}
 		}
 		if slow {
-			stepExprelF32Exact(f, j, j+1)
+			exprelF32Exact(f, j, j+1)
 			continue
 		}
 		v[j] = r12
 	}
 }
 
-// stepExprelF32Exact is ExprelF32 for neurons lo..hi-1, with the exact fma32.
-func stepExprelF32Exact(f *Frame32, lo, hi int) {
+// exprelF32Exact is ExprelF32 for neurons lo..hi-1, with the exact fma32.
+func exprelF32Exact(f *Frame32, lo, hi int) {
 	n := hi
 	v := f.V[:n]
 	r2 := math.Float32frombits(0x3ab60b61)  // 0.0013888889225199819
