@@ -245,8 +245,11 @@ type fn struct {
 	table    operand.Mem // the stack table of constants and row pointers not in registers
 	rowPin   [step.NumConsts]reg.Register
 	rowSlot  [step.NumConsts]operand.Mem
-	stream   [step.NumStreams]reg.GPVirtual
-	j, n     reg.GPVirtual
+	// Each stream's pointer (its current row, in the step loop) lives in
+	// a register of its own (streamPin) or in a stack slot (streamSlot).
+	streamPin  [step.NumStreams]reg.GPVirtual
+	streamSlot [step.NumStreams]operand.Mem
+	j, n       reg.GPVirtual
 
 	// Emission state.
 	masked bool         // emitting the tail: loads and stores under tmask
@@ -255,8 +258,10 @@ type fn struct {
 	defd   [][]bool
 	labels *int // shared by the function's sections
 	spills []operand.Mem
-	// rowCache holds the row pointers loaded for the op being emitted.
+	// rowCache and ptrCache hold the row and stream pointers loaded from
+	// their stack slots for the op being emitted (see fresh).
 	rowCache map[step.Const]reg.Register
+	ptrCache map[step.Stream]reg.GPVirtual
 	// fetched marks the streams whose prefetches this body has emitted.
 	fetched [step.NumStreams]bool
 	// spread lists the streams that every call reads or writes (not
@@ -695,22 +700,31 @@ func (f *fn) setup(frame reg.GPVirtual) {
 	f.n = c.GP64()
 	c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameN}, f.n)
 
-	var used [step.NumStreams]bool
 	rows := map[step.Const]int{}
 	step.Walk(f.ops, func(o *step.Op) {
-		switch o.Kind {
-		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits, step.OpIf:
-			used[o.Stream] = true
-		case step.OpParam:
+		if o.Kind == step.OpParam {
 			rows[o.Param] += 1
 		}
 	})
+	var pinned [step.NumStreams]bool
+	order := f.streamOrder()
+	for _, s := range order[:min(f.cfg.spins, len(order))] {
+		pinned[s] = true
+	}
 	for s := step.Stream(0); s < step.NumStreams; s++ {
-		if used[s] {
-			f.stream[s] = c.GP64()
-			c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameStream(s)}, f.stream[s])
+		if !slices.Contains(order, s) {
+			continue
+		}
+		g := c.GP64()
+		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameStream(s)}, g)
+		if pinned[s] {
+			f.streamPin[s] = g
+		} else {
+			f.streamSlot[s] = c.AllocLocal(8)
+			c.MOVQ(g, f.streamSlot[s])
 		}
 	}
+	f.fresh()
 	f.loopSetup(frame)
 
 	cs := constantsOf(f.is, f.p)
@@ -864,13 +878,7 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 		}
 		return
 	}
-	var seen [step.NumStreams]bool
-	step.Walk(loop.Body, func(o *step.Op) {
-		if (isAccess(o) || o.Kind == step.OpIf) && !seen[o.Stream] {
-			seen[o.Stream] = true
-			f.advance = append(f.advance, o.Stream)
-		}
-	})
+	f.advance = rowStreams(loop)
 	slots := c.AllocLocal(8 * (2 + 2*len(f.advance)))
 	f.tBase, f.tEnd = slots, slots.Offset(8)
 
@@ -887,7 +895,7 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 	for i, s := range f.advance {
 		f.base[s] = slots.Offset(16 + 16*i)
 		f.rowInc[s] = slots.Offset(24 + 16*i)
-		c.MOVQ(f.stream[s], f.base[s])
+		c.MOVQ(f.ptr(s), f.base[s])
 		inc := c.GP64()
 		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameRow(s)}, inc)
 		switch {
@@ -896,7 +904,7 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 		case !s.Bool():
 			c.SHLQ(operand.U8(log2(f.size)), inc)
 		}
-		c.TESTQ(f.stream[s], f.stream[s])
+		f.testPtr(s)
 		c.CMOVQEQ(zero, inc)
 		c.MOVQ(inc, f.rowInc[s])
 	}
@@ -940,7 +948,13 @@ func (f *fn) stepLoop(o *step.Op, copies []int) {
 	}
 	c.Label(next)
 	for _, s := range f.advance {
-		c.ADDQ(f.rowInc[s], f.stream[s])
+		if p := f.streamPin[s]; p != nil {
+			c.ADDQ(f.rowInc[s], p)
+			continue
+		}
+		inc := c.GP64()
+		c.MOVQ(f.rowInc[s], inc)
+		c.ADDQ(inc, f.streamSlot[s])
 	}
 	c.Label(first)
 	g := max(f.cfg.group, 1)
@@ -951,7 +965,13 @@ func (f *fn) stepLoop(o *step.Op, copies []int) {
 	c.CMPQ(f.tp, f.tEnd)
 	c.JB(operand.LabelRef(next))
 	for _, s := range f.advance {
-		c.MOVQ(f.base[s], f.stream[s])
+		if p := f.streamPin[s]; p != nil {
+			c.MOVQ(f.base[s], p)
+			continue
+		}
+		row0 := c.GP64()
+		c.MOVQ(f.base[s], row0)
+		c.MOVQ(row0, f.streamSlot[s])
 	}
 }
 
@@ -1025,6 +1045,7 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 	top := len(ops) > 0 && len(f.ops) > 0 && &ops[0] == &f.ops[0]
 	for i := range ops {
 		o := &ops[i]
+		f.fresh()
 		if top {
 			f.prefetchSpread(i)
 		}
@@ -1049,7 +1070,7 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 			// One test for all interleaved vectors: the condition is
 			// the same for every lane.
 			skip := f.label("absent")
-			f.c.TESTQ(f.stream[o.Stream], f.stream[o.Stream])
+			f.testPtr(o.Stream)
 			f.c.JZ(operand.LabelRef(skip))
 			f.emit(o.Body, copies)
 			f.c.Label(skip)
@@ -1082,8 +1103,6 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 			}
 		default:
 			f.prefetch(o)
-			// The copies of one op use the same row pointers.
-			f.rowCache = map[step.Const]reg.Register{}
 			for _, u := range copies {
 				f.op(u, o)
 			}
@@ -1154,9 +1173,107 @@ func (f *fn) spillSlot(i int) operand.Mem {
 // streamMem is vector u of the block at lane j of stream s.
 func (f *fn) streamMem(u int, s step.Stream) operand.Mem {
 	if s.Bool() {
-		return operand.Mem{Base: f.stream[s], Index: f.j, Scale: 1, Disp: u * f.L}
+		return operand.Mem{Base: f.ptr(s), Index: f.j, Scale: 1, Disp: u * f.L}
 	}
-	return operand.Mem{Base: f.stream[s], Index: f.j, Scale: uint8(f.size), Disp: u * f.is.width}
+	return operand.Mem{Base: f.ptr(s), Index: f.j, Scale: uint8(f.size), Disp: u * f.is.width}
+}
+
+// ptr is a register holding stream s's pointer: its own, or one loaded
+// from its stack slot once for the op being emitted.
+func (f *fn) ptr(s step.Stream) reg.GPVirtual {
+	if p := f.streamPin[s]; p != nil {
+		return p
+	}
+	if p, ok := f.ptrCache[s]; ok {
+		return p
+	}
+	p := f.c.GP64()
+	f.c.MOVQ(f.streamSlot[s], p)
+	f.ptrCache[s] = p
+	return p
+}
+
+// testPtr sets the flags' zero bit if stream s is absent (a nil pointer).
+func (f *fn) testPtr(s step.Stream) {
+	if p := f.streamPin[s]; p != nil {
+		f.c.TESTQ(p, p)
+		return
+	}
+	f.c.CMPQ(f.streamSlot[s], operand.Imm(0))
+}
+
+// fresh starts the emission of an op: the pointers loaded for the one
+// before it are not reused, so that none stays live across ops.
+func (f *fn) fresh() {
+	f.rowCache = map[step.Const]reg.Register{}
+	f.ptrCache = map[step.Stream]reg.GPVirtual{}
+}
+
+// streamOrder lists the streams that the section accesses, the one whose
+// pointer in a register saves the most instructions first (ties by
+// stream number): an access through a stack slot first loads the pointer
+// (once for all interleaved vectors and the op's prefetches), and in the
+// step loop a row advance and a restore cost one instruction more. Ops
+// inside the step loop of the many-step section count per step.
+func (f *fn) streamOrder() []step.Stream {
+	weight := map[step.Stream]int{}
+	var walk func(ops []step.Op, w int)
+	walk = func(ops []step.Op, w int) {
+		for i := range ops {
+			o := &ops[i]
+			switch {
+			case isAccess(o) || o.Kind == step.OpStoreBits:
+				weight[o.Stream] += w
+			case o.Kind == step.OpIf:
+				weight[o.Stream] += 0 // tested as cheaply in a slot
+			}
+			bw := w
+			if o.Kind == step.OpLoop && f.cfg.mode == modeMany {
+				bw = weightCommon
+				for _, s := range rowStreams(o) {
+					weight[s] += 2 * bw // the advance per step, the restore per group
+				}
+			}
+			walk(o.Body, bw)
+		}
+	}
+	walk(f.ops, 1)
+	var order []step.Stream
+	for s := range weight {
+		order = append(order, s)
+	}
+	sort.Slice(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		if weight[a] != weight[b] {
+			return weight[a] > weight[b]
+		}
+		return a < b
+	})
+	return order
+}
+
+// streamsOf lists the streams that ops access or test, in order of first
+// mention.
+func streamsOf(ops []step.Op) []step.Stream {
+	var out []step.Stream
+	step.Walk(ops, func(o *step.Op) {
+		if (isAccess(o) || o.Kind == step.OpStoreBits || o.Kind == step.OpIf) && !slices.Contains(out, o.Stream) {
+			out = append(out, o.Stream)
+		}
+	})
+	return out
+}
+
+// rowStreams lists the streams that the Loop accesses or tests, in order
+// of first mention: the optional ones, addressed at the current step's row.
+func rowStreams(loop *step.Op) []step.Stream {
+	var out []step.Stream
+	step.Walk(loop.Body, func(o *step.Op) {
+		if (isAccess(o) || o.Kind == step.OpIf) && !slices.Contains(out, o.Stream) {
+			out = append(out, o.Stream)
+		}
+	})
+	return out
 }
 
 func (f *fn) rowMem(u int, k step.Const) operand.Mem {
@@ -1581,7 +1698,7 @@ func (f *fn) storeBool(u int, o *step.Op) {
 func (f *fn) storeBits(o *step.Op, copies []int) {
 	c := f.c
 	L := f.L
-	bits := f.stream[o.Stream]
+	bits := f.ptr(o.Stream)
 	// The byte of lane j+off (off a multiple of 8, or of L), computed at
 	// the first store: the general-purpose registers are nearly all taken
 	// by the stream pointers, so that the AVX2 tail has three to spare,
@@ -1775,6 +1892,6 @@ func (f *fn) prefetchStream(s step.Stream) {
 	// A bool stream advances size/f.size as fast as a float stream.
 	ahead := prefetchAhead * size / f.size
 	for off := 0; off < f.cfg.unroll*f.L*size; off += 64 {
-		f.c.PREFETCHT1(operand.Mem{Base: f.stream[s], Index: f.j, Scale: uint8(size), Disp: ahead + off})
+		f.c.PREFETCHT1(operand.Mem{Base: f.ptr(s), Index: f.j, Scale: uint8(size), Disp: ahead + off})
 	}
 }
