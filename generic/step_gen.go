@@ -17,19 +17,29 @@ const (
 	CKeep     = 8
 	CKa       = 9
 	CTauRef   = 10
-	NumConsts = 11
+	CInvD     = 11
+	CAlpha    = 12
+	CWidth    = 13
+	NumConsts = 14
 )
 
 // Indices of the streams in Frame.Rows (see asm/step.Stream).
 const (
-	StreamV     = 0
-	StreamW     = 1
-	StreamLast  = 2
-	StreamI     = 3
-	StreamDelta = 4
-	StreamSpike = 5
-	StreamRef   = 6
-	StreamBits  = 7
+	StreamV      = 0
+	StreamW      = 1
+	StreamLast   = 2
+	StreamI      = 3
+	StreamDelta  = 4
+	StreamG      = 5
+	StreamSpike  = 6
+	StreamRef    = 7
+	StreamBits   = 8
+	StreamGV     = 9
+	StreamGW     = 10
+	StreamGSpike = 11
+	StreamGI     = 12
+	StreamGG     = 13
+	StreamGDelta = 14
 )
 
 // Offsets of the Frame fields that the assembly paths address.
@@ -39,15 +49,22 @@ const (
 	FrameOffLast   = 48
 	FrameOffI      = 72
 	FrameOffDelta  = 96
-	FrameOffSpike  = 120
-	FrameOffRef    = 144
-	FrameOffBits   = 168
-	FrameOffC      = 192
-	FrameOffStride = 216
-	FrameOffN      = 224
-	FrameOffSteps  = 232
-	FrameOffRows   = 240
-	FrameOffT      = 304
+	FrameOffG      = 120
+	FrameOffSpike  = 144
+	FrameOffRef    = 168
+	FrameOffBits   = 192
+	FrameOffGV     = 216
+	FrameOffGW     = 240
+	FrameOffGSpike = 264
+	FrameOffGI     = 288
+	FrameOffGG     = 312
+	FrameOffGDelta = 336
+	FrameOffC      = 360
+	FrameOffStride = 384
+	FrameOffN      = 392
+	FrameOffSteps  = 400
+	FrameOffRows   = 408
+	FrameOffT      = 528
 )
 
 // Frame32 is one call of a float32 program. A nil optional slice (I, Delta,
@@ -58,13 +75,14 @@ const (
 // (at least one), step s at time T[s]; an optional stream's row for step s
 // starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame32 struct {
-	V, W, Last, I, Delta, Spike []float32
-	Ref                         []bool
-	Bits                        []uint64
-	C                           []float32
-	Stride, N, Steps            int
-	Rows                        [8]int
-	T                           []float32
+	V, W, Last, I, Delta, G, Spike []float32
+	Ref                            []bool
+	Bits                           []uint64
+	GV, GW, GSpike, GI, GG, GDelta []float32
+	C                              []float32
+	Stride, N, Steps               int
+	Rows                           [15]int
+	T                              []float32
 }
 
 // Frame64 is one call of a float64 program. A nil optional slice (I, Delta,
@@ -75,13 +93,14 @@ type Frame32 struct {
 // (at least one), step s at time T[s]; an optional stream's row for step s
 // starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame64 struct {
-	V, W, Last, I, Delta, Spike []float64
-	Ref                         []bool
-	Bits                        []uint64
-	C                           []float64
-	Stride, N, Steps            int
-	Rows                        [8]int
-	T                           []float64
+	V, W, Last, I, Delta, G, Spike []float64
+	Ref                            []bool
+	Bits                           []uint64
+	GV, GW, GSpike, GI, GG, GDelta []float64
+	C                              []float64
+	Stride, N, Steps               int
+	Rows                           [15]int
+	T                              []float64
 }
 
 // StepF32Soft is the program asm/step.StepF32Soft lowered to Go: f.Steps steps (at least
@@ -114,6 +133,12 @@ func stepF32SoftOne(f *Frame32, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -131,27 +156,27 @@ func stepF32SoftOne(f *Frame32, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r33 := math.Float32frombits(0x3f000000) // 0.5
-	r35 := math.Float32frombits(0x3f800000) // 1
-	r37 := math.Float32frombits(0x3e000000) // 0.125
-	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r52 := math.Float32frombits(0x42be0000) // 95
-	r55 := math.Float32frombits(0xc2ae0000) // -87
-	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r75 := math.Float32frombits(0x41f00000) // 30
-	r78 := math.Float32frombits(0xbf800000) // -1
-	r82 := uint32(0x7f)
-	r114 := f.T[s]
+	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r39 := math.Float32frombits(0x3f000000) // 0.5
+	r41 := math.Float32frombits(0x3f800000) // 1
+	r43 := math.Float32frombits(0x3e000000) // 0.125
+	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r58 := math.Float32frombits(0x42be0000) // 95
+	r61 := math.Float32frombits(0xc2ae0000) // -87
+	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r81 := math.Float32frombits(0x41f00000) // 30
+	r84 := math.Float32frombits(0xbf800000) // -1
+	r88 := uint32(0x7f)
+	r120 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -229,343 +254,363 @@ func stepF32SoftOne(f *Frame32, s int) {
 		r24a := float32(c[CDtCTau] * r23a)
 		r24b := float32(c[CDtCTau] * r23b)
 		r24c := float32(c[CDtCTau] * r23c)
-		r25a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
-		r25b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
-		r25c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
-		r28a := fma32Try(r26, r24a, r27, &slow)
-		r28b := fma32Try(r26, r24b, r27, &slow)
-		r28c := fma32Try(r26, r24c, r27, &slow)
-		r30a := fma32Try(r28a, r24a, r29, &slow)
-		r30b := fma32Try(r28b, r24b, r29, &slow)
-		r30c := fma32Try(r28c, r24c, r29, &slow)
-		r32a := fma32Try(r30a, r24a, r31, &slow)
-		r32b := fma32Try(r30b, r24b, r31, &slow)
-		r32c := fma32Try(r30c, r24c, r31, &slow)
-		r34a := fma32Try(r32a, r24a, r33, &slow)
-		r34b := fma32Try(r32b, r24b, r33, &slow)
-		r34c := fma32Try(r32c, r24c, r33, &slow)
+		if hasG {
+			r25a := g[j]
+			r25b := g[j+1]
+			r25c := g[j+2]
+			r26a := float32(c[CDtRTau] * r25a)
+			r26b := float32(c[CDtRTau] * r25b)
+			r26c := float32(c[CDtRTau] * r25c)
+			r24a = float32(r24a - r26a)
+			r24b = float32(r24b - r26b)
+			r24c = float32(r24c - r26c)
+			r28a := math.Float32frombits(0x00000000) // 0
+			r28b := math.Float32frombits(0x00000000) // 0
+			r28c := math.Float32frombits(0x00000000) // 0
+			r29a := fma32Try(r26a, r7a, r28a, &slow)
+			r29b := fma32Try(r26b, r7b, r28b, &slow)
+			r29c := fma32Try(r26c, r7c, r28c, &slow)
+			r22a = float32(r22a - r29a)
+			r22b = float32(r22b - r29b)
+			r22c = float32(r22c - r29c)
+		}
+		r31a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
+		r31b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
+		r31c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
+		r34a := fma32Try(r32, r24a, r33, &slow)
+		r34b := fma32Try(r32, r24b, r33, &slow)
+		r34c := fma32Try(r32, r24c, r33, &slow)
 		r36a := fma32Try(r34a, r24a, r35, &slow)
 		r36b := fma32Try(r34b, r24b, r35, &slow)
 		r36c := fma32Try(r34c, r24c, r35, &slow)
-		r38a := r25a > r37
-		r38b := r25b > r37
-		r38c := r25c > r37
-		if r38a {
-			r41a := fma32Try(r39, r24a, r40, &slow)
-			r43a := fma32Try(r41a, r24a, r42, &slow)
-			r45a := fma32Try(r43a, r24a, r44, &slow)
-			r46a := fma32Try(r45a, r24a, r26, &slow)
-			r47a := fma32Try(r46a, r24a, r27, &slow)
-			r48a := fma32Try(r47a, r24a, r29, &slow)
-			r49a := fma32Try(r48a, r24a, r31, &slow)
-			r50a := fma32Try(r49a, r24a, r33, &slow)
-			r51a := fma32Try(r50a, r24a, r35, &slow)
-			r53a := r24a > r52
-			r54a := r24a
-			if r53a {
-				r54a = r52
+		r38a := fma32Try(r36a, r24a, r37, &slow)
+		r38b := fma32Try(r36b, r24b, r37, &slow)
+		r38c := fma32Try(r36c, r24c, r37, &slow)
+		r40a := fma32Try(r38a, r24a, r39, &slow)
+		r40b := fma32Try(r38b, r24b, r39, &slow)
+		r40c := fma32Try(r38c, r24c, r39, &slow)
+		r42a := fma32Try(r40a, r24a, r41, &slow)
+		r42b := fma32Try(r40b, r24b, r41, &slow)
+		r42c := fma32Try(r40c, r24c, r41, &slow)
+		r44a := r31a > r43
+		r44b := r31b > r43
+		r44c := r31c > r43
+		if r44a {
+			r47a := fma32Try(r45, r24a, r46, &slow)
+			r49a := fma32Try(r47a, r24a, r48, &slow)
+			r51a := fma32Try(r49a, r24a, r50, &slow)
+			r52a := fma32Try(r51a, r24a, r32, &slow)
+			r53a := fma32Try(r52a, r24a, r33, &slow)
+			r54a := fma32Try(r53a, r24a, r35, &slow)
+			r55a := fma32Try(r54a, r24a, r37, &slow)
+			r56a := fma32Try(r55a, r24a, r39, &slow)
+			r57a := fma32Try(r56a, r24a, r41, &slow)
+			r59a := r24a > r58
+			r60a := r24a
+			if r59a {
+				r60a = r58
 			}
-			r56a := r54a < r55
-			r57a := r54a
-			if r56a {
-				r57a = r55
+			r62a := r60a < r61
+			r63a := r60a
+			if r62a {
+				r63a = r61
 			}
-			r60a := fma32Try(r57a, r59, r58, &slow)
-			r61a := float32(r60a - r58)
-			r64a := fma32Try(r61a, r63, r57a, &slow)
-			r65a := fma32Try(r61a, r62, r64a, &slow)
-			r66a := fma32Try(r39, r65a, r40, &slow)
-			r67a := fma32Try(r66a, r65a, r42, &slow)
-			r68a := fma32Try(r67a, r65a, r44, &slow)
-			r69a := fma32Try(r68a, r65a, r26, &slow)
-			r70a := fma32Try(r69a, r65a, r27, &slow)
-			r71a := fma32Try(r70a, r65a, r29, &slow)
-			r72a := fma32Try(r71a, r65a, r31, &slow)
-			r73a := fma32Try(r72a, r65a, r33, &slow)
-			r74a := fma32Try(r73a, r65a, r35, &slow)
-			r76a := r61a > r75
-			r77a := r61a
-			if r76a {
-				r77a = r75
+			r66a := fma32Try(r63a, r65, r64, &slow)
+			r67a := float32(r66a - r64)
+			r70a := fma32Try(r67a, r69, r63a, &slow)
+			r71a := fma32Try(r67a, r68, r70a, &slow)
+			r72a := fma32Try(r45, r71a, r46, &slow)
+			r73a := fma32Try(r72a, r71a, r48, &slow)
+			r74a := fma32Try(r73a, r71a, r50, &slow)
+			r75a := fma32Try(r74a, r71a, r32, &slow)
+			r76a := fma32Try(r75a, r71a, r33, &slow)
+			r77a := fma32Try(r76a, r71a, r35, &slow)
+			r78a := fma32Try(r77a, r71a, r37, &slow)
+			r79a := fma32Try(r78a, r71a, r39, &slow)
+			r80a := fma32Try(r79a, r71a, r41, &slow)
+			r82a := r67a > r81
+			r83a := r67a
+			if r82a {
+				r83a = r81
 			}
-			r79a := float32(r77a * r78)
-			r80a := float32(r79a + r58)
-			r81a := math.Float32bits(r80a)
-			r83a := r81a + r82
-			r84a := r83a << 23
-			r85a := math.Float32frombits(r84a)
-			r86a := float32(r35 - r85a)
-			r87a := fma32Try(r65a, r74a, r86a, &slow)
-			r88a := float32(r87a / r54a)
-			r89a := fma32Try(r61a, r33, r58, &slow)
-			r90a := float32(r89a - r58)
-			r91a := float32(r90a + r58)
-			r92a := math.Float32bits(r91a)
-			r93a := r92a + r82
-			r94a := r93a << 23
-			r95a := math.Float32frombits(r94a)
-			r96a := float32(r88a * r95a)
-			r97a := float32(r61a - r90a)
-			r98a := float32(r97a + r58)
-			r99a := math.Float32bits(r98a)
-			r100a := r99a + r82
-			r101a := r100a << 23
-			r102a := math.Float32frombits(r101a)
-			r103a := float32(r96a * r102a)
-			r104a := r25a <= r33
-			r105a := r103a
-			if r104a {
-				r105a = r51a
+			r85a := float32(r83a * r84)
+			r86a := float32(r85a + r64)
+			r87a := math.Float32bits(r86a)
+			r89a := r87a + r88
+			r90a := r89a << 23
+			r91a := math.Float32frombits(r90a)
+			r92a := float32(r41 - r91a)
+			r93a := fma32Try(r71a, r80a, r92a, &slow)
+			r94a := float32(r93a / r60a)
+			r95a := fma32Try(r67a, r39, r64, &slow)
+			r96a := float32(r95a - r64)
+			r97a := float32(r96a + r64)
+			r98a := math.Float32bits(r97a)
+			r99a := r98a + r88
+			r100a := r99a << 23
+			r101a := math.Float32frombits(r100a)
+			r102a := float32(r94a * r101a)
+			r103a := float32(r67a - r96a)
+			r104a := float32(r103a + r64)
+			r105a := math.Float32bits(r104a)
+			r106a := r105a + r88
+			r107a := r106a << 23
+			r108a := math.Float32frombits(r107a)
+			r109a := float32(r102a * r108a)
+			r110a := r31a <= r39
+			r111a := r109a
+			if r110a {
+				r111a = r57a
 			}
-			if r38a {
-				r36a = r105a
-			}
-		}
-		if r38b {
-			r41b := fma32Try(r39, r24b, r40, &slow)
-			r43b := fma32Try(r41b, r24b, r42, &slow)
-			r45b := fma32Try(r43b, r24b, r44, &slow)
-			r46b := fma32Try(r45b, r24b, r26, &slow)
-			r47b := fma32Try(r46b, r24b, r27, &slow)
-			r48b := fma32Try(r47b, r24b, r29, &slow)
-			r49b := fma32Try(r48b, r24b, r31, &slow)
-			r50b := fma32Try(r49b, r24b, r33, &slow)
-			r51b := fma32Try(r50b, r24b, r35, &slow)
-			r53b := r24b > r52
-			r54b := r24b
-			if r53b {
-				r54b = r52
-			}
-			r56b := r54b < r55
-			r57b := r54b
-			if r56b {
-				r57b = r55
-			}
-			r60b := fma32Try(r57b, r59, r58, &slow)
-			r61b := float32(r60b - r58)
-			r64b := fma32Try(r61b, r63, r57b, &slow)
-			r65b := fma32Try(r61b, r62, r64b, &slow)
-			r66b := fma32Try(r39, r65b, r40, &slow)
-			r67b := fma32Try(r66b, r65b, r42, &slow)
-			r68b := fma32Try(r67b, r65b, r44, &slow)
-			r69b := fma32Try(r68b, r65b, r26, &slow)
-			r70b := fma32Try(r69b, r65b, r27, &slow)
-			r71b := fma32Try(r70b, r65b, r29, &slow)
-			r72b := fma32Try(r71b, r65b, r31, &slow)
-			r73b := fma32Try(r72b, r65b, r33, &slow)
-			r74b := fma32Try(r73b, r65b, r35, &slow)
-			r76b := r61b > r75
-			r77b := r61b
-			if r76b {
-				r77b = r75
-			}
-			r79b := float32(r77b * r78)
-			r80b := float32(r79b + r58)
-			r81b := math.Float32bits(r80b)
-			r83b := r81b + r82
-			r84b := r83b << 23
-			r85b := math.Float32frombits(r84b)
-			r86b := float32(r35 - r85b)
-			r87b := fma32Try(r65b, r74b, r86b, &slow)
-			r88b := float32(r87b / r54b)
-			r89b := fma32Try(r61b, r33, r58, &slow)
-			r90b := float32(r89b - r58)
-			r91b := float32(r90b + r58)
-			r92b := math.Float32bits(r91b)
-			r93b := r92b + r82
-			r94b := r93b << 23
-			r95b := math.Float32frombits(r94b)
-			r96b := float32(r88b * r95b)
-			r97b := float32(r61b - r90b)
-			r98b := float32(r97b + r58)
-			r99b := math.Float32bits(r98b)
-			r100b := r99b + r82
-			r101b := r100b << 23
-			r102b := math.Float32frombits(r101b)
-			r103b := float32(r96b * r102b)
-			r104b := r25b <= r33
-			r105b := r103b
-			if r104b {
-				r105b = r51b
-			}
-			if r38b {
-				r36b = r105b
+			if r44a {
+				r42a = r111a
 			}
 		}
-		if r38c {
-			r41c := fma32Try(r39, r24c, r40, &slow)
-			r43c := fma32Try(r41c, r24c, r42, &slow)
-			r45c := fma32Try(r43c, r24c, r44, &slow)
-			r46c := fma32Try(r45c, r24c, r26, &slow)
-			r47c := fma32Try(r46c, r24c, r27, &slow)
-			r48c := fma32Try(r47c, r24c, r29, &slow)
-			r49c := fma32Try(r48c, r24c, r31, &slow)
-			r50c := fma32Try(r49c, r24c, r33, &slow)
-			r51c := fma32Try(r50c, r24c, r35, &slow)
-			r53c := r24c > r52
-			r54c := r24c
-			if r53c {
-				r54c = r52
+		if r44b {
+			r47b := fma32Try(r45, r24b, r46, &slow)
+			r49b := fma32Try(r47b, r24b, r48, &slow)
+			r51b := fma32Try(r49b, r24b, r50, &slow)
+			r52b := fma32Try(r51b, r24b, r32, &slow)
+			r53b := fma32Try(r52b, r24b, r33, &slow)
+			r54b := fma32Try(r53b, r24b, r35, &slow)
+			r55b := fma32Try(r54b, r24b, r37, &slow)
+			r56b := fma32Try(r55b, r24b, r39, &slow)
+			r57b := fma32Try(r56b, r24b, r41, &slow)
+			r59b := r24b > r58
+			r60b := r24b
+			if r59b {
+				r60b = r58
 			}
-			r56c := r54c < r55
-			r57c := r54c
-			if r56c {
-				r57c = r55
+			r62b := r60b < r61
+			r63b := r60b
+			if r62b {
+				r63b = r61
 			}
-			r60c := fma32Try(r57c, r59, r58, &slow)
-			r61c := float32(r60c - r58)
-			r64c := fma32Try(r61c, r63, r57c, &slow)
-			r65c := fma32Try(r61c, r62, r64c, &slow)
-			r66c := fma32Try(r39, r65c, r40, &slow)
-			r67c := fma32Try(r66c, r65c, r42, &slow)
-			r68c := fma32Try(r67c, r65c, r44, &slow)
-			r69c := fma32Try(r68c, r65c, r26, &slow)
-			r70c := fma32Try(r69c, r65c, r27, &slow)
-			r71c := fma32Try(r70c, r65c, r29, &slow)
-			r72c := fma32Try(r71c, r65c, r31, &slow)
-			r73c := fma32Try(r72c, r65c, r33, &slow)
-			r74c := fma32Try(r73c, r65c, r35, &slow)
-			r76c := r61c > r75
-			r77c := r61c
-			if r76c {
-				r77c = r75
+			r66b := fma32Try(r63b, r65, r64, &slow)
+			r67b := float32(r66b - r64)
+			r70b := fma32Try(r67b, r69, r63b, &slow)
+			r71b := fma32Try(r67b, r68, r70b, &slow)
+			r72b := fma32Try(r45, r71b, r46, &slow)
+			r73b := fma32Try(r72b, r71b, r48, &slow)
+			r74b := fma32Try(r73b, r71b, r50, &slow)
+			r75b := fma32Try(r74b, r71b, r32, &slow)
+			r76b := fma32Try(r75b, r71b, r33, &slow)
+			r77b := fma32Try(r76b, r71b, r35, &slow)
+			r78b := fma32Try(r77b, r71b, r37, &slow)
+			r79b := fma32Try(r78b, r71b, r39, &slow)
+			r80b := fma32Try(r79b, r71b, r41, &slow)
+			r82b := r67b > r81
+			r83b := r67b
+			if r82b {
+				r83b = r81
 			}
-			r79c := float32(r77c * r78)
-			r80c := float32(r79c + r58)
-			r81c := math.Float32bits(r80c)
-			r83c := r81c + r82
-			r84c := r83c << 23
-			r85c := math.Float32frombits(r84c)
-			r86c := float32(r35 - r85c)
-			r87c := fma32Try(r65c, r74c, r86c, &slow)
-			r88c := float32(r87c / r54c)
-			r89c := fma32Try(r61c, r33, r58, &slow)
-			r90c := float32(r89c - r58)
-			r91c := float32(r90c + r58)
-			r92c := math.Float32bits(r91c)
-			r93c := r92c + r82
-			r94c := r93c << 23
-			r95c := math.Float32frombits(r94c)
-			r96c := float32(r88c * r95c)
-			r97c := float32(r61c - r90c)
-			r98c := float32(r97c + r58)
-			r99c := math.Float32bits(r98c)
-			r100c := r99c + r82
-			r101c := r100c << 23
-			r102c := math.Float32frombits(r101c)
-			r103c := float32(r96c * r102c)
-			r104c := r25c <= r33
-			r105c := r103c
-			if r104c {
-				r105c = r51c
+			r85b := float32(r83b * r84)
+			r86b := float32(r85b + r64)
+			r87b := math.Float32bits(r86b)
+			r89b := r87b + r88
+			r90b := r89b << 23
+			r91b := math.Float32frombits(r90b)
+			r92b := float32(r41 - r91b)
+			r93b := fma32Try(r71b, r80b, r92b, &slow)
+			r94b := float32(r93b / r60b)
+			r95b := fma32Try(r67b, r39, r64, &slow)
+			r96b := float32(r95b - r64)
+			r97b := float32(r96b + r64)
+			r98b := math.Float32bits(r97b)
+			r99b := r98b + r88
+			r100b := r99b << 23
+			r101b := math.Float32frombits(r100b)
+			r102b := float32(r94b * r101b)
+			r103b := float32(r67b - r96b)
+			r104b := float32(r103b + r64)
+			r105b := math.Float32bits(r104b)
+			r106b := r105b + r88
+			r107b := r106b << 23
+			r108b := math.Float32frombits(r107b)
+			r109b := float32(r102b * r108b)
+			r110b := r31b <= r39
+			r111b := r109b
+			if r110b {
+				r111b = r57b
 			}
-			if r38c {
-				r36c = r105c
+			if r44b {
+				r42b = r111b
 			}
 		}
-		r106a := fma32Try(r36a, r22a, r7a, &slow)
-		r106b := fma32Try(r36b, r22b, r7b, &slow)
-		r106c := fma32Try(r36c, r22c, r7c, &slow)
+		if r44c {
+			r47c := fma32Try(r45, r24c, r46, &slow)
+			r49c := fma32Try(r47c, r24c, r48, &slow)
+			r51c := fma32Try(r49c, r24c, r50, &slow)
+			r52c := fma32Try(r51c, r24c, r32, &slow)
+			r53c := fma32Try(r52c, r24c, r33, &slow)
+			r54c := fma32Try(r53c, r24c, r35, &slow)
+			r55c := fma32Try(r54c, r24c, r37, &slow)
+			r56c := fma32Try(r55c, r24c, r39, &slow)
+			r57c := fma32Try(r56c, r24c, r41, &slow)
+			r59c := r24c > r58
+			r60c := r24c
+			if r59c {
+				r60c = r58
+			}
+			r62c := r60c < r61
+			r63c := r60c
+			if r62c {
+				r63c = r61
+			}
+			r66c := fma32Try(r63c, r65, r64, &slow)
+			r67c := float32(r66c - r64)
+			r70c := fma32Try(r67c, r69, r63c, &slow)
+			r71c := fma32Try(r67c, r68, r70c, &slow)
+			r72c := fma32Try(r45, r71c, r46, &slow)
+			r73c := fma32Try(r72c, r71c, r48, &slow)
+			r74c := fma32Try(r73c, r71c, r50, &slow)
+			r75c := fma32Try(r74c, r71c, r32, &slow)
+			r76c := fma32Try(r75c, r71c, r33, &slow)
+			r77c := fma32Try(r76c, r71c, r35, &slow)
+			r78c := fma32Try(r77c, r71c, r37, &slow)
+			r79c := fma32Try(r78c, r71c, r39, &slow)
+			r80c := fma32Try(r79c, r71c, r41, &slow)
+			r82c := r67c > r81
+			r83c := r67c
+			if r82c {
+				r83c = r81
+			}
+			r85c := float32(r83c * r84)
+			r86c := float32(r85c + r64)
+			r87c := math.Float32bits(r86c)
+			r89c := r87c + r88
+			r90c := r89c << 23
+			r91c := math.Float32frombits(r90c)
+			r92c := float32(r41 - r91c)
+			r93c := fma32Try(r71c, r80c, r92c, &slow)
+			r94c := float32(r93c / r60c)
+			r95c := fma32Try(r67c, r39, r64, &slow)
+			r96c := float32(r95c - r64)
+			r97c := float32(r96c + r64)
+			r98c := math.Float32bits(r97c)
+			r99c := r98c + r88
+			r100c := r99c << 23
+			r101c := math.Float32frombits(r100c)
+			r102c := float32(r94c * r101c)
+			r103c := float32(r67c - r96c)
+			r104c := float32(r103c + r64)
+			r105c := math.Float32bits(r104c)
+			r106c := r105c + r88
+			r107c := r106c << 23
+			r108c := math.Float32frombits(r107c)
+			r109c := float32(r102c * r108c)
+			r110c := r31c <= r39
+			r111c := r109c
+			if r110c {
+				r111c = r57c
+			}
+			if r44c {
+				r42c = r111c
+			}
+		}
+		r112a := fma32Try(r42a, r22a, r7a, &slow)
+		r112b := fma32Try(r42b, r22b, r7b, &slow)
+		r112c := fma32Try(r42c, r22c, r7c, &slow)
 		if hasDelta {
-			r107a := delta[j]
-			r107b := delta[j+1]
-			r107c := delta[j+2]
-			r106a = float32(r106a + r107a)
-			r106b = float32(r106b + r107b)
-			r106c = float32(r106c + r107c)
+			r113a := delta[j]
+			r113b := delta[j+1]
+			r113c := delta[j+2]
+			r112a = float32(r112a + r113a)
+			r112b = float32(r112b + r113b)
+			r112c = float32(r112c + r113c)
 		}
-		r110a := float32(r106a - c[CVRest])
-		r110b := float32(r106b - c[CVRest])
-		r110c := float32(r106c - c[CVRest])
-		r112a := float32(c[CKeep] * r10a)
-		r112b := float32(c[CKeep] * r10b)
-		r112c := float32(c[CKeep] * r10c)
-		r113a := fma32Try(c[CKa], r110a, r112a, &slow)
-		r113b := fma32Try(c[CKa], r110b, r112b, &slow)
-		r113c := fma32Try(c[CKa], r110c, r112c, &slow)
-		r115a := float32(r114 - r2a)
-		r115b := float32(r114 - r2b)
-		r115c := float32(r114 - r2c)
-		r117a := r115a < c[CTauRef]
-		r117b := r115b < c[CTauRef]
-		r117c := r115c < c[CTauRef]
-		r0a = r106a
-		if r117a {
+		r116a := float32(r112a - c[CVRest])
+		r116b := float32(r112b - c[CVRest])
+		r116c := float32(r112c - c[CVRest])
+		r118a := float32(c[CKeep] * r10a)
+		r118b := float32(c[CKeep] * r10b)
+		r118c := float32(c[CKeep] * r10c)
+		r119a := fma32Try(c[CKa], r116a, r118a, &slow)
+		r119b := fma32Try(c[CKa], r116b, r118b, &slow)
+		r119c := fma32Try(c[CKa], r116c, r118c, &slow)
+		r121a := float32(r120 - r2a)
+		r121b := float32(r120 - r2b)
+		r121c := float32(r120 - r2c)
+		r123a := r121a < c[CTauRef]
+		r123b := r121b < c[CTauRef]
+		r123c := r121c < c[CTauRef]
+		r0a = r112a
+		if r123a {
 			r0a = r7a
 		}
-		r0b = r106b
-		if r117b {
+		r0b = r112b
+		if r123b {
 			r0b = r7b
 		}
-		r0c = r106c
-		if r117c {
+		r0c = r112c
+		if r123c {
 			r0c = r7c
 		}
-		r1a = r113a
-		if r117a {
+		r1a = r119a
+		if r123a {
 			r1a = r10a
 		}
-		r1b = r113b
-		if r117b {
+		r1b = r119b
+		if r123b {
 			r1b = r10b
 		}
-		r1c = r113c
-		if r117c {
+		r1c = r119c
+		if r123c {
 			r1c = r10c
 		}
-		r120a := r0a >= c[CVTh]
-		r120b := r0b >= c[CVTh]
-		r120c := r0c >= c[CVTh]
-		if r120a {
-			r2a = r114
+		r126a := r0a >= c[CVTh]
+		r126b := r0b >= c[CVTh]
+		r126c := r0c >= c[CVTh]
+		if r126a {
+			r2a = r120
 		}
-		if r120b {
-			r2b = r114
+		if r126b {
+			r2b = r120
 		}
-		if r120c {
-			r2c = r114
+		if r126c {
+			r2c = r120
 		}
 		if slow {
 			stepF32SoftExact(f, s, j, j+3)
 			continue
 		}
 		if hasSpike {
-			if r120a {
+			if r126a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r120b {
+			if r126b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r120c {
+			if r126c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
 		if hasRef {
-			r121a := r117a || r120a
-			r121b := r117b || r120b
-			r121c := r117c || r120c
-			ref[j] = r121a
-			ref[j+1] = r121b
-			ref[j+2] = r121c
+			r127a := r123a || r126a
+			r127b := r123b || r126b
+			r127c := r123c || r126c
+			ref[j] = r127a
+			ref[j+1] = r127b
+			ref[j+2] = r127c
 		}
 		if hasBits {
-			if r120a {
+			if r126a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r120b {
+			if r126b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r120c {
+			if r126c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -609,123 +654,131 @@ func stepF32SoftOne(f *Frame32, s int) {
 		r22 := fma32Try(c[CDtCTau], r18, r21, &slow)
 		r23 := float32(r14 + r16)
 		r24 := float32(c[CDtCTau] * r23)
-		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r28 := fma32Try(r26, r24, r27, &slow)
-		r30 := fma32Try(r28, r24, r29, &slow)
-		r32 := fma32Try(r30, r24, r31, &slow)
+		if hasG {
+			r25 := g[j]
+			r26 := float32(c[CDtRTau] * r25)
+			r24 = float32(r24 - r26)
+			r28 := math.Float32frombits(0x00000000) // 0
+			r29 := fma32Try(r26, r7, r28, &slow)
+			r22 = float32(r22 - r29)
+		}
+		r31 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
 		r34 := fma32Try(r32, r24, r33, &slow)
 		r36 := fma32Try(r34, r24, r35, &slow)
-		r38 := r25 > r37
-		if r38 {
-			r41 := fma32Try(r39, r24, r40, &slow)
-			r43 := fma32Try(r41, r24, r42, &slow)
-			r45 := fma32Try(r43, r24, r44, &slow)
-			r46 := fma32Try(r45, r24, r26, &slow)
-			r47 := fma32Try(r46, r24, r27, &slow)
-			r48 := fma32Try(r47, r24, r29, &slow)
-			r49 := fma32Try(r48, r24, r31, &slow)
-			r50 := fma32Try(r49, r24, r33, &slow)
-			r51 := fma32Try(r50, r24, r35, &slow)
-			r53 := r24 > r52
-			r54 := r24
-			if r53 {
-				r54 = r52
+		r38 := fma32Try(r36, r24, r37, &slow)
+		r40 := fma32Try(r38, r24, r39, &slow)
+		r42 := fma32Try(r40, r24, r41, &slow)
+		r44 := r31 > r43
+		if r44 {
+			r47 := fma32Try(r45, r24, r46, &slow)
+			r49 := fma32Try(r47, r24, r48, &slow)
+			r51 := fma32Try(r49, r24, r50, &slow)
+			r52 := fma32Try(r51, r24, r32, &slow)
+			r53 := fma32Try(r52, r24, r33, &slow)
+			r54 := fma32Try(r53, r24, r35, &slow)
+			r55 := fma32Try(r54, r24, r37, &slow)
+			r56 := fma32Try(r55, r24, r39, &slow)
+			r57 := fma32Try(r56, r24, r41, &slow)
+			r59 := r24 > r58
+			r60 := r24
+			if r59 {
+				r60 = r58
 			}
-			r56 := r54 < r55
-			r57 := r54
-			if r56 {
-				r57 = r55
+			r62 := r60 < r61
+			r63 := r60
+			if r62 {
+				r63 = r61
 			}
-			r60 := fma32Try(r57, r59, r58, &slow)
-			r61 := float32(r60 - r58)
-			r64 := fma32Try(r61, r63, r57, &slow)
-			r65 := fma32Try(r61, r62, r64, &slow)
-			r66 := fma32Try(r39, r65, r40, &slow)
-			r67 := fma32Try(r66, r65, r42, &slow)
-			r68 := fma32Try(r67, r65, r44, &slow)
-			r69 := fma32Try(r68, r65, r26, &slow)
-			r70 := fma32Try(r69, r65, r27, &slow)
-			r71 := fma32Try(r70, r65, r29, &slow)
-			r72 := fma32Try(r71, r65, r31, &slow)
-			r73 := fma32Try(r72, r65, r33, &slow)
-			r74 := fma32Try(r73, r65, r35, &slow)
-			r76 := r61 > r75
-			r77 := r61
-			if r76 {
-				r77 = r75
+			r66 := fma32Try(r63, r65, r64, &slow)
+			r67 := float32(r66 - r64)
+			r70 := fma32Try(r67, r69, r63, &slow)
+			r71 := fma32Try(r67, r68, r70, &slow)
+			r72 := fma32Try(r45, r71, r46, &slow)
+			r73 := fma32Try(r72, r71, r48, &slow)
+			r74 := fma32Try(r73, r71, r50, &slow)
+			r75 := fma32Try(r74, r71, r32, &slow)
+			r76 := fma32Try(r75, r71, r33, &slow)
+			r77 := fma32Try(r76, r71, r35, &slow)
+			r78 := fma32Try(r77, r71, r37, &slow)
+			r79 := fma32Try(r78, r71, r39, &slow)
+			r80 := fma32Try(r79, r71, r41, &slow)
+			r82 := r67 > r81
+			r83 := r67
+			if r82 {
+				r83 = r81
 			}
-			r79 := float32(r77 * r78)
-			r80 := float32(r79 + r58)
-			r81 := math.Float32bits(r80)
-			r83 := r81 + r82
-			r84 := r83 << 23
-			r85 := math.Float32frombits(r84)
-			r86 := float32(r35 - r85)
-			r87 := fma32Try(r65, r74, r86, &slow)
-			r88 := float32(r87 / r54)
-			r89 := fma32Try(r61, r33, r58, &slow)
-			r90 := float32(r89 - r58)
-			r91 := float32(r90 + r58)
-			r92 := math.Float32bits(r91)
-			r93 := r92 + r82
-			r94 := r93 << 23
-			r95 := math.Float32frombits(r94)
-			r96 := float32(r88 * r95)
-			r97 := float32(r61 - r90)
-			r98 := float32(r97 + r58)
-			r99 := math.Float32bits(r98)
-			r100 := r99 + r82
-			r101 := r100 << 23
-			r102 := math.Float32frombits(r101)
-			r103 := float32(r96 * r102)
-			r104 := r25 <= r33
-			r105 := r103
-			if r104 {
-				r105 = r51
+			r85 := float32(r83 * r84)
+			r86 := float32(r85 + r64)
+			r87 := math.Float32bits(r86)
+			r89 := r87 + r88
+			r90 := r89 << 23
+			r91 := math.Float32frombits(r90)
+			r92 := float32(r41 - r91)
+			r93 := fma32Try(r71, r80, r92, &slow)
+			r94 := float32(r93 / r60)
+			r95 := fma32Try(r67, r39, r64, &slow)
+			r96 := float32(r95 - r64)
+			r97 := float32(r96 + r64)
+			r98 := math.Float32bits(r97)
+			r99 := r98 + r88
+			r100 := r99 << 23
+			r101 := math.Float32frombits(r100)
+			r102 := float32(r94 * r101)
+			r103 := float32(r67 - r96)
+			r104 := float32(r103 + r64)
+			r105 := math.Float32bits(r104)
+			r106 := r105 + r88
+			r107 := r106 << 23
+			r108 := math.Float32frombits(r107)
+			r109 := float32(r102 * r108)
+			r110 := r31 <= r39
+			r111 := r109
+			if r110 {
+				r111 = r57
 			}
-			if r38 {
-				r36 = r105
+			if r44 {
+				r42 = r111
 			}
 		}
-		r106 := fma32Try(r36, r22, r7, &slow)
+		r112 := fma32Try(r42, r22, r7, &slow)
 		if hasDelta {
-			r107 := delta[j]
-			r106 = float32(r106 + r107)
+			r113 := delta[j]
+			r112 = float32(r112 + r113)
 		}
-		r110 := float32(r106 - c[CVRest])
-		r112 := float32(c[CKeep] * r10)
-		r113 := fma32Try(c[CKa], r110, r112, &slow)
-		r115 := float32(r114 - r2)
-		r117 := r115 < c[CTauRef]
-		r0 = r106
-		if r117 {
+		r116 := float32(r112 - c[CVRest])
+		r118 := float32(c[CKeep] * r10)
+		r119 := fma32Try(c[CKa], r116, r118, &slow)
+		r121 := float32(r120 - r2)
+		r123 := r121 < c[CTauRef]
+		r0 = r112
+		if r123 {
 			r0 = r7
 		}
-		r1 = r113
-		if r117 {
+		r1 = r119
+		if r123 {
 			r1 = r10
 		}
-		r120 := r0 >= c[CVTh]
-		if r120 {
-			r2 = r114
+		r126 := r0 >= c[CVTh]
+		if r126 {
+			r2 = r120
 		}
 		if slow {
 			stepF32SoftExact(f, s, j, j+1)
 			continue
 		}
 		if hasSpike {
-			if r120 {
+			if r126 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r121 := r117 || r120
-			ref[j] = r121
+			r127 := r123 || r126
+			ref[j] = r127
 		}
 		if hasBits {
-			if r120 {
+			if r126 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -755,6 +808,12 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -772,27 +831,27 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r33 := math.Float32frombits(0x3f000000) // 0.5
-	r35 := math.Float32frombits(0x3f800000) // 1
-	r37 := math.Float32frombits(0x3e000000) // 0.125
-	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r52 := math.Float32frombits(0x42be0000) // 95
-	r55 := math.Float32frombits(0xc2ae0000) // -87
-	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r75 := math.Float32frombits(0x41f00000) // 30
-	r78 := math.Float32frombits(0xbf800000) // -1
-	r82 := uint32(0x7f)
-	r114 := f.T[s]
+	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r39 := math.Float32frombits(0x3f000000) // 0.5
+	r41 := math.Float32frombits(0x3f800000) // 1
+	r43 := math.Float32frombits(0x3e000000) // 0.125
+	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r58 := math.Float32frombits(0x42be0000) // 95
+	r61 := math.Float32frombits(0xc2ae0000) // -87
+	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r81 := math.Float32frombits(0x41f00000) // 30
+	r84 := math.Float32frombits(0xbf800000) // -1
+	r88 := uint32(0x7f)
+	r120 := f.T[s]
 	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
@@ -820,119 +879,127 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 		r22 := fma32(c[CDtCTau], r18, r21)
 		r23 := float32(r14 + r16)
 		r24 := float32(c[CDtCTau] * r23)
-		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r28 := fma32(r26, r24, r27)
-		r30 := fma32(r28, r24, r29)
-		r32 := fma32(r30, r24, r31)
+		if hasG {
+			r25 := g[j]
+			r26 := float32(c[CDtRTau] * r25)
+			r24 = float32(r24 - r26)
+			r28 := math.Float32frombits(0x00000000) // 0
+			r29 := fma32(r26, r7, r28)
+			r22 = float32(r22 - r29)
+		}
+		r31 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
 		r34 := fma32(r32, r24, r33)
 		r36 := fma32(r34, r24, r35)
-		r38 := r25 > r37
-		if r38 {
-			r41 := fma32(r39, r24, r40)
-			r43 := fma32(r41, r24, r42)
-			r45 := fma32(r43, r24, r44)
-			r46 := fma32(r45, r24, r26)
-			r47 := fma32(r46, r24, r27)
-			r48 := fma32(r47, r24, r29)
-			r49 := fma32(r48, r24, r31)
-			r50 := fma32(r49, r24, r33)
-			r51 := fma32(r50, r24, r35)
-			r53 := r24 > r52
-			r54 := r24
-			if r53 {
-				r54 = r52
+		r38 := fma32(r36, r24, r37)
+		r40 := fma32(r38, r24, r39)
+		r42 := fma32(r40, r24, r41)
+		r44 := r31 > r43
+		if r44 {
+			r47 := fma32(r45, r24, r46)
+			r49 := fma32(r47, r24, r48)
+			r51 := fma32(r49, r24, r50)
+			r52 := fma32(r51, r24, r32)
+			r53 := fma32(r52, r24, r33)
+			r54 := fma32(r53, r24, r35)
+			r55 := fma32(r54, r24, r37)
+			r56 := fma32(r55, r24, r39)
+			r57 := fma32(r56, r24, r41)
+			r59 := r24 > r58
+			r60 := r24
+			if r59 {
+				r60 = r58
 			}
-			r56 := r54 < r55
-			r57 := r54
-			if r56 {
-				r57 = r55
+			r62 := r60 < r61
+			r63 := r60
+			if r62 {
+				r63 = r61
 			}
-			r60 := fma32(r57, r59, r58)
-			r61 := float32(r60 - r58)
-			r64 := fma32(r61, r63, r57)
-			r65 := fma32(r61, r62, r64)
-			r66 := fma32(r39, r65, r40)
-			r67 := fma32(r66, r65, r42)
-			r68 := fma32(r67, r65, r44)
-			r69 := fma32(r68, r65, r26)
-			r70 := fma32(r69, r65, r27)
-			r71 := fma32(r70, r65, r29)
-			r72 := fma32(r71, r65, r31)
-			r73 := fma32(r72, r65, r33)
-			r74 := fma32(r73, r65, r35)
-			r76 := r61 > r75
-			r77 := r61
-			if r76 {
-				r77 = r75
+			r66 := fma32(r63, r65, r64)
+			r67 := float32(r66 - r64)
+			r70 := fma32(r67, r69, r63)
+			r71 := fma32(r67, r68, r70)
+			r72 := fma32(r45, r71, r46)
+			r73 := fma32(r72, r71, r48)
+			r74 := fma32(r73, r71, r50)
+			r75 := fma32(r74, r71, r32)
+			r76 := fma32(r75, r71, r33)
+			r77 := fma32(r76, r71, r35)
+			r78 := fma32(r77, r71, r37)
+			r79 := fma32(r78, r71, r39)
+			r80 := fma32(r79, r71, r41)
+			r82 := r67 > r81
+			r83 := r67
+			if r82 {
+				r83 = r81
 			}
-			r79 := float32(r77 * r78)
-			r80 := float32(r79 + r58)
-			r81 := math.Float32bits(r80)
-			r83 := r81 + r82
-			r84 := r83 << 23
-			r85 := math.Float32frombits(r84)
-			r86 := float32(r35 - r85)
-			r87 := fma32(r65, r74, r86)
-			r88 := float32(r87 / r54)
-			r89 := fma32(r61, r33, r58)
-			r90 := float32(r89 - r58)
-			r91 := float32(r90 + r58)
-			r92 := math.Float32bits(r91)
-			r93 := r92 + r82
-			r94 := r93 << 23
-			r95 := math.Float32frombits(r94)
-			r96 := float32(r88 * r95)
-			r97 := float32(r61 - r90)
-			r98 := float32(r97 + r58)
-			r99 := math.Float32bits(r98)
-			r100 := r99 + r82
-			r101 := r100 << 23
-			r102 := math.Float32frombits(r101)
-			r103 := float32(r96 * r102)
-			r104 := r25 <= r33
-			r105 := r103
-			if r104 {
-				r105 = r51
+			r85 := float32(r83 * r84)
+			r86 := float32(r85 + r64)
+			r87 := math.Float32bits(r86)
+			r89 := r87 + r88
+			r90 := r89 << 23
+			r91 := math.Float32frombits(r90)
+			r92 := float32(r41 - r91)
+			r93 := fma32(r71, r80, r92)
+			r94 := float32(r93 / r60)
+			r95 := fma32(r67, r39, r64)
+			r96 := float32(r95 - r64)
+			r97 := float32(r96 + r64)
+			r98 := math.Float32bits(r97)
+			r99 := r98 + r88
+			r100 := r99 << 23
+			r101 := math.Float32frombits(r100)
+			r102 := float32(r94 * r101)
+			r103 := float32(r67 - r96)
+			r104 := float32(r103 + r64)
+			r105 := math.Float32bits(r104)
+			r106 := r105 + r88
+			r107 := r106 << 23
+			r108 := math.Float32frombits(r107)
+			r109 := float32(r102 * r108)
+			r110 := r31 <= r39
+			r111 := r109
+			if r110 {
+				r111 = r57
 			}
-			if r38 {
-				r36 = r105
+			if r44 {
+				r42 = r111
 			}
 		}
-		r106 := fma32(r36, r22, r7)
+		r112 := fma32(r42, r22, r7)
 		if hasDelta {
-			r107 := delta[j]
-			r106 = float32(r106 + r107)
+			r113 := delta[j]
+			r112 = float32(r112 + r113)
 		}
-		r110 := float32(r106 - c[CVRest])
-		r112 := float32(c[CKeep] * r10)
-		r113 := fma32(c[CKa], r110, r112)
-		r115 := float32(r114 - r2)
-		r117 := r115 < c[CTauRef]
-		r0 = r106
-		if r117 {
+		r116 := float32(r112 - c[CVRest])
+		r118 := float32(c[CKeep] * r10)
+		r119 := fma32(c[CKa], r116, r118)
+		r121 := float32(r120 - r2)
+		r123 := r121 < c[CTauRef]
+		r0 = r112
+		if r123 {
 			r0 = r7
 		}
-		r1 = r113
-		if r117 {
+		r1 = r119
+		if r123 {
 			r1 = r10
 		}
-		r120 := r0 >= c[CVTh]
-		if r120 {
-			r2 = r114
+		r126 := r0 >= c[CVTh]
+		if r126 {
+			r2 = r120
 		}
 		if hasSpike {
-			if r120 {
+			if r126 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r121 := r117 || r120
-			ref[j] = r121
+			r127 := r123 || r126
+			ref[j] = r127
 		}
 		if hasBits {
-			if r120 {
+			if r126 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -974,6 +1041,12 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -1000,27 +1073,27 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r33 := math.Float32frombits(0x3f000000) // 0.5
-	r35 := math.Float32frombits(0x3f800000) // 1
-	r37 := math.Float32frombits(0x3e000000) // 0.125
-	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r52 := math.Float32frombits(0x42be0000) // 95
-	r55 := math.Float32frombits(0xc2ae0000) // -87
-	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r75 := math.Float32frombits(0x41f00000) // 30
-	r78 := math.Float32frombits(0xbf800000) // -1
-	r82 := uint32(0x7f)
-	r114 := f.T[s]
+	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r40 := math.Float32frombits(0x3f000000) // 0.5
+	r42 := math.Float32frombits(0x3f800000) // 1
+	r44 := math.Float32frombits(0x3e000000) // 0.125
+	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r59 := math.Float32frombits(0x42be0000) // 95
+	r62 := math.Float32frombits(0xc2ae0000) // -87
+	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r82 := math.Float32frombits(0x41f00000) // 30
+	r85 := math.Float32frombits(0xbf800000) // -1
+	r89 := uint32(0x7f)
+	r121 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -1119,352 +1192,375 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		r24a := float32(r17a * r23a)
 		r24b := float32(r17b * r23b)
 		r24c := float32(r17c * r23c)
-		r25a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
-		r25b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
-		r25c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
-		r28a := fma32Try(r26, r24a, r27, &slow)
-		r28b := fma32Try(r26, r24b, r27, &slow)
-		r28c := fma32Try(r26, r24c, r27, &slow)
-		r30a := fma32Try(r28a, r24a, r29, &slow)
-		r30b := fma32Try(r28b, r24b, r29, &slow)
-		r30c := fma32Try(r28c, r24c, r29, &slow)
-		r32a := fma32Try(r30a, r24a, r31, &slow)
-		r32b := fma32Try(r30b, r24b, r31, &slow)
-		r32c := fma32Try(r30c, r24c, r31, &slow)
-		r34a := fma32Try(r32a, r24a, r33, &slow)
-		r34b := fma32Try(r32b, r24b, r33, &slow)
-		r34c := fma32Try(r32c, r24c, r33, &slow)
-		r36a := fma32Try(r34a, r24a, r35, &slow)
-		r36b := fma32Try(r34b, r24b, r35, &slow)
-		r36c := fma32Try(r34c, r24c, r35, &slow)
-		r38a := r25a > r37
-		r38b := r25b > r37
-		r38c := r25c > r37
-		if r38a {
-			r41a := fma32Try(r39, r24a, r40, &slow)
-			r43a := fma32Try(r41a, r24a, r42, &slow)
-			r45a := fma32Try(r43a, r24a, r44, &slow)
-			r46a := fma32Try(r45a, r24a, r26, &slow)
-			r47a := fma32Try(r46a, r24a, r27, &slow)
-			r48a := fma32Try(r47a, r24a, r29, &slow)
-			r49a := fma32Try(r48a, r24a, r31, &slow)
-			r50a := fma32Try(r49a, r24a, r33, &slow)
-			r51a := fma32Try(r50a, r24a, r35, &slow)
-			r53a := r24a > r52
-			r54a := r24a
-			if r53a {
-				r54a = r52
+		if hasG {
+			r25a := cDtRTau[j]
+			r25b := cDtRTau[j+1]
+			r25c := cDtRTau[j+2]
+			r26a := g[j]
+			r26b := g[j+1]
+			r26c := g[j+2]
+			r27a := float32(r25a * r26a)
+			r27b := float32(r25b * r26b)
+			r27c := float32(r25c * r26c)
+			r24a = float32(r24a - r27a)
+			r24b = float32(r24b - r27b)
+			r24c = float32(r24c - r27c)
+			r29a := math.Float32frombits(0x00000000) // 0
+			r29b := math.Float32frombits(0x00000000) // 0
+			r29c := math.Float32frombits(0x00000000) // 0
+			r30a := fma32Try(r27a, r7a, r29a, &slow)
+			r30b := fma32Try(r27b, r7b, r29b, &slow)
+			r30c := fma32Try(r27c, r7c, r29c, &slow)
+			r22a = float32(r22a - r30a)
+			r22b = float32(r22b - r30b)
+			r22c = float32(r22c - r30c)
+		}
+		r32a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
+		r32b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
+		r32c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
+		r35a := fma32Try(r33, r24a, r34, &slow)
+		r35b := fma32Try(r33, r24b, r34, &slow)
+		r35c := fma32Try(r33, r24c, r34, &slow)
+		r37a := fma32Try(r35a, r24a, r36, &slow)
+		r37b := fma32Try(r35b, r24b, r36, &slow)
+		r37c := fma32Try(r35c, r24c, r36, &slow)
+		r39a := fma32Try(r37a, r24a, r38, &slow)
+		r39b := fma32Try(r37b, r24b, r38, &slow)
+		r39c := fma32Try(r37c, r24c, r38, &slow)
+		r41a := fma32Try(r39a, r24a, r40, &slow)
+		r41b := fma32Try(r39b, r24b, r40, &slow)
+		r41c := fma32Try(r39c, r24c, r40, &slow)
+		r43a := fma32Try(r41a, r24a, r42, &slow)
+		r43b := fma32Try(r41b, r24b, r42, &slow)
+		r43c := fma32Try(r41c, r24c, r42, &slow)
+		r45a := r32a > r44
+		r45b := r32b > r44
+		r45c := r32c > r44
+		if r45a {
+			r48a := fma32Try(r46, r24a, r47, &slow)
+			r50a := fma32Try(r48a, r24a, r49, &slow)
+			r52a := fma32Try(r50a, r24a, r51, &slow)
+			r53a := fma32Try(r52a, r24a, r33, &slow)
+			r54a := fma32Try(r53a, r24a, r34, &slow)
+			r55a := fma32Try(r54a, r24a, r36, &slow)
+			r56a := fma32Try(r55a, r24a, r38, &slow)
+			r57a := fma32Try(r56a, r24a, r40, &slow)
+			r58a := fma32Try(r57a, r24a, r42, &slow)
+			r60a := r24a > r59
+			r61a := r24a
+			if r60a {
+				r61a = r59
 			}
-			r56a := r54a < r55
-			r57a := r54a
-			if r56a {
-				r57a = r55
+			r63a := r61a < r62
+			r64a := r61a
+			if r63a {
+				r64a = r62
 			}
-			r60a := fma32Try(r57a, r59, r58, &slow)
-			r61a := float32(r60a - r58)
-			r64a := fma32Try(r61a, r63, r57a, &slow)
-			r65a := fma32Try(r61a, r62, r64a, &slow)
-			r66a := fma32Try(r39, r65a, r40, &slow)
-			r67a := fma32Try(r66a, r65a, r42, &slow)
-			r68a := fma32Try(r67a, r65a, r44, &slow)
-			r69a := fma32Try(r68a, r65a, r26, &slow)
-			r70a := fma32Try(r69a, r65a, r27, &slow)
-			r71a := fma32Try(r70a, r65a, r29, &slow)
-			r72a := fma32Try(r71a, r65a, r31, &slow)
-			r73a := fma32Try(r72a, r65a, r33, &slow)
-			r74a := fma32Try(r73a, r65a, r35, &slow)
-			r76a := r61a > r75
-			r77a := r61a
-			if r76a {
-				r77a = r75
+			r67a := fma32Try(r64a, r66, r65, &slow)
+			r68a := float32(r67a - r65)
+			r71a := fma32Try(r68a, r70, r64a, &slow)
+			r72a := fma32Try(r68a, r69, r71a, &slow)
+			r73a := fma32Try(r46, r72a, r47, &slow)
+			r74a := fma32Try(r73a, r72a, r49, &slow)
+			r75a := fma32Try(r74a, r72a, r51, &slow)
+			r76a := fma32Try(r75a, r72a, r33, &slow)
+			r77a := fma32Try(r76a, r72a, r34, &slow)
+			r78a := fma32Try(r77a, r72a, r36, &slow)
+			r79a := fma32Try(r78a, r72a, r38, &slow)
+			r80a := fma32Try(r79a, r72a, r40, &slow)
+			r81a := fma32Try(r80a, r72a, r42, &slow)
+			r83a := r68a > r82
+			r84a := r68a
+			if r83a {
+				r84a = r82
 			}
-			r79a := float32(r77a * r78)
-			r80a := float32(r79a + r58)
-			r81a := math.Float32bits(r80a)
-			r83a := r81a + r82
-			r84a := r83a << 23
-			r85a := math.Float32frombits(r84a)
-			r86a := float32(r35 - r85a)
-			r87a := fma32Try(r65a, r74a, r86a, &slow)
-			r88a := float32(r87a / r54a)
-			r89a := fma32Try(r61a, r33, r58, &slow)
-			r90a := float32(r89a - r58)
-			r91a := float32(r90a + r58)
-			r92a := math.Float32bits(r91a)
-			r93a := r92a + r82
-			r94a := r93a << 23
-			r95a := math.Float32frombits(r94a)
-			r96a := float32(r88a * r95a)
-			r97a := float32(r61a - r90a)
-			r98a := float32(r97a + r58)
+			r86a := float32(r84a * r85)
+			r87a := float32(r86a + r65)
+			r88a := math.Float32bits(r87a)
+			r90a := r88a + r89
+			r91a := r90a << 23
+			r92a := math.Float32frombits(r91a)
+			r93a := float32(r42 - r92a)
+			r94a := fma32Try(r72a, r81a, r93a, &slow)
+			r95a := float32(r94a / r61a)
+			r96a := fma32Try(r68a, r40, r65, &slow)
+			r97a := float32(r96a - r65)
+			r98a := float32(r97a + r65)
 			r99a := math.Float32bits(r98a)
-			r100a := r99a + r82
+			r100a := r99a + r89
 			r101a := r100a << 23
 			r102a := math.Float32frombits(r101a)
-			r103a := float32(r96a * r102a)
-			r104a := r25a <= r33
-			r105a := r103a
-			if r104a {
-				r105a = r51a
+			r103a := float32(r95a * r102a)
+			r104a := float32(r68a - r97a)
+			r105a := float32(r104a + r65)
+			r106a := math.Float32bits(r105a)
+			r107a := r106a + r89
+			r108a := r107a << 23
+			r109a := math.Float32frombits(r108a)
+			r110a := float32(r103a * r109a)
+			r111a := r32a <= r40
+			r112a := r110a
+			if r111a {
+				r112a = r58a
 			}
-			if r38a {
-				r36a = r105a
+			if r45a {
+				r43a = r112a
 			}
 		}
-		if r38b {
-			r41b := fma32Try(r39, r24b, r40, &slow)
-			r43b := fma32Try(r41b, r24b, r42, &slow)
-			r45b := fma32Try(r43b, r24b, r44, &slow)
-			r46b := fma32Try(r45b, r24b, r26, &slow)
-			r47b := fma32Try(r46b, r24b, r27, &slow)
-			r48b := fma32Try(r47b, r24b, r29, &slow)
-			r49b := fma32Try(r48b, r24b, r31, &slow)
-			r50b := fma32Try(r49b, r24b, r33, &slow)
-			r51b := fma32Try(r50b, r24b, r35, &slow)
-			r53b := r24b > r52
-			r54b := r24b
-			if r53b {
-				r54b = r52
+		if r45b {
+			r48b := fma32Try(r46, r24b, r47, &slow)
+			r50b := fma32Try(r48b, r24b, r49, &slow)
+			r52b := fma32Try(r50b, r24b, r51, &slow)
+			r53b := fma32Try(r52b, r24b, r33, &slow)
+			r54b := fma32Try(r53b, r24b, r34, &slow)
+			r55b := fma32Try(r54b, r24b, r36, &slow)
+			r56b := fma32Try(r55b, r24b, r38, &slow)
+			r57b := fma32Try(r56b, r24b, r40, &slow)
+			r58b := fma32Try(r57b, r24b, r42, &slow)
+			r60b := r24b > r59
+			r61b := r24b
+			if r60b {
+				r61b = r59
 			}
-			r56b := r54b < r55
-			r57b := r54b
-			if r56b {
-				r57b = r55
+			r63b := r61b < r62
+			r64b := r61b
+			if r63b {
+				r64b = r62
 			}
-			r60b := fma32Try(r57b, r59, r58, &slow)
-			r61b := float32(r60b - r58)
-			r64b := fma32Try(r61b, r63, r57b, &slow)
-			r65b := fma32Try(r61b, r62, r64b, &slow)
-			r66b := fma32Try(r39, r65b, r40, &slow)
-			r67b := fma32Try(r66b, r65b, r42, &slow)
-			r68b := fma32Try(r67b, r65b, r44, &slow)
-			r69b := fma32Try(r68b, r65b, r26, &slow)
-			r70b := fma32Try(r69b, r65b, r27, &slow)
-			r71b := fma32Try(r70b, r65b, r29, &slow)
-			r72b := fma32Try(r71b, r65b, r31, &slow)
-			r73b := fma32Try(r72b, r65b, r33, &slow)
-			r74b := fma32Try(r73b, r65b, r35, &slow)
-			r76b := r61b > r75
-			r77b := r61b
-			if r76b {
-				r77b = r75
+			r67b := fma32Try(r64b, r66, r65, &slow)
+			r68b := float32(r67b - r65)
+			r71b := fma32Try(r68b, r70, r64b, &slow)
+			r72b := fma32Try(r68b, r69, r71b, &slow)
+			r73b := fma32Try(r46, r72b, r47, &slow)
+			r74b := fma32Try(r73b, r72b, r49, &slow)
+			r75b := fma32Try(r74b, r72b, r51, &slow)
+			r76b := fma32Try(r75b, r72b, r33, &slow)
+			r77b := fma32Try(r76b, r72b, r34, &slow)
+			r78b := fma32Try(r77b, r72b, r36, &slow)
+			r79b := fma32Try(r78b, r72b, r38, &slow)
+			r80b := fma32Try(r79b, r72b, r40, &slow)
+			r81b := fma32Try(r80b, r72b, r42, &slow)
+			r83b := r68b > r82
+			r84b := r68b
+			if r83b {
+				r84b = r82
 			}
-			r79b := float32(r77b * r78)
-			r80b := float32(r79b + r58)
-			r81b := math.Float32bits(r80b)
-			r83b := r81b + r82
-			r84b := r83b << 23
-			r85b := math.Float32frombits(r84b)
-			r86b := float32(r35 - r85b)
-			r87b := fma32Try(r65b, r74b, r86b, &slow)
-			r88b := float32(r87b / r54b)
-			r89b := fma32Try(r61b, r33, r58, &slow)
-			r90b := float32(r89b - r58)
-			r91b := float32(r90b + r58)
-			r92b := math.Float32bits(r91b)
-			r93b := r92b + r82
-			r94b := r93b << 23
-			r95b := math.Float32frombits(r94b)
-			r96b := float32(r88b * r95b)
-			r97b := float32(r61b - r90b)
-			r98b := float32(r97b + r58)
+			r86b := float32(r84b * r85)
+			r87b := float32(r86b + r65)
+			r88b := math.Float32bits(r87b)
+			r90b := r88b + r89
+			r91b := r90b << 23
+			r92b := math.Float32frombits(r91b)
+			r93b := float32(r42 - r92b)
+			r94b := fma32Try(r72b, r81b, r93b, &slow)
+			r95b := float32(r94b / r61b)
+			r96b := fma32Try(r68b, r40, r65, &slow)
+			r97b := float32(r96b - r65)
+			r98b := float32(r97b + r65)
 			r99b := math.Float32bits(r98b)
-			r100b := r99b + r82
+			r100b := r99b + r89
 			r101b := r100b << 23
 			r102b := math.Float32frombits(r101b)
-			r103b := float32(r96b * r102b)
-			r104b := r25b <= r33
-			r105b := r103b
-			if r104b {
-				r105b = r51b
+			r103b := float32(r95b * r102b)
+			r104b := float32(r68b - r97b)
+			r105b := float32(r104b + r65)
+			r106b := math.Float32bits(r105b)
+			r107b := r106b + r89
+			r108b := r107b << 23
+			r109b := math.Float32frombits(r108b)
+			r110b := float32(r103b * r109b)
+			r111b := r32b <= r40
+			r112b := r110b
+			if r111b {
+				r112b = r58b
 			}
-			if r38b {
-				r36b = r105b
+			if r45b {
+				r43b = r112b
 			}
 		}
-		if r38c {
-			r41c := fma32Try(r39, r24c, r40, &slow)
-			r43c := fma32Try(r41c, r24c, r42, &slow)
-			r45c := fma32Try(r43c, r24c, r44, &slow)
-			r46c := fma32Try(r45c, r24c, r26, &slow)
-			r47c := fma32Try(r46c, r24c, r27, &slow)
-			r48c := fma32Try(r47c, r24c, r29, &slow)
-			r49c := fma32Try(r48c, r24c, r31, &slow)
-			r50c := fma32Try(r49c, r24c, r33, &slow)
-			r51c := fma32Try(r50c, r24c, r35, &slow)
-			r53c := r24c > r52
-			r54c := r24c
-			if r53c {
-				r54c = r52
+		if r45c {
+			r48c := fma32Try(r46, r24c, r47, &slow)
+			r50c := fma32Try(r48c, r24c, r49, &slow)
+			r52c := fma32Try(r50c, r24c, r51, &slow)
+			r53c := fma32Try(r52c, r24c, r33, &slow)
+			r54c := fma32Try(r53c, r24c, r34, &slow)
+			r55c := fma32Try(r54c, r24c, r36, &slow)
+			r56c := fma32Try(r55c, r24c, r38, &slow)
+			r57c := fma32Try(r56c, r24c, r40, &slow)
+			r58c := fma32Try(r57c, r24c, r42, &slow)
+			r60c := r24c > r59
+			r61c := r24c
+			if r60c {
+				r61c = r59
 			}
-			r56c := r54c < r55
-			r57c := r54c
-			if r56c {
-				r57c = r55
+			r63c := r61c < r62
+			r64c := r61c
+			if r63c {
+				r64c = r62
 			}
-			r60c := fma32Try(r57c, r59, r58, &slow)
-			r61c := float32(r60c - r58)
-			r64c := fma32Try(r61c, r63, r57c, &slow)
-			r65c := fma32Try(r61c, r62, r64c, &slow)
-			r66c := fma32Try(r39, r65c, r40, &slow)
-			r67c := fma32Try(r66c, r65c, r42, &slow)
-			r68c := fma32Try(r67c, r65c, r44, &slow)
-			r69c := fma32Try(r68c, r65c, r26, &slow)
-			r70c := fma32Try(r69c, r65c, r27, &slow)
-			r71c := fma32Try(r70c, r65c, r29, &slow)
-			r72c := fma32Try(r71c, r65c, r31, &slow)
-			r73c := fma32Try(r72c, r65c, r33, &slow)
-			r74c := fma32Try(r73c, r65c, r35, &slow)
-			r76c := r61c > r75
-			r77c := r61c
-			if r76c {
-				r77c = r75
+			r67c := fma32Try(r64c, r66, r65, &slow)
+			r68c := float32(r67c - r65)
+			r71c := fma32Try(r68c, r70, r64c, &slow)
+			r72c := fma32Try(r68c, r69, r71c, &slow)
+			r73c := fma32Try(r46, r72c, r47, &slow)
+			r74c := fma32Try(r73c, r72c, r49, &slow)
+			r75c := fma32Try(r74c, r72c, r51, &slow)
+			r76c := fma32Try(r75c, r72c, r33, &slow)
+			r77c := fma32Try(r76c, r72c, r34, &slow)
+			r78c := fma32Try(r77c, r72c, r36, &slow)
+			r79c := fma32Try(r78c, r72c, r38, &slow)
+			r80c := fma32Try(r79c, r72c, r40, &slow)
+			r81c := fma32Try(r80c, r72c, r42, &slow)
+			r83c := r68c > r82
+			r84c := r68c
+			if r83c {
+				r84c = r82
 			}
-			r79c := float32(r77c * r78)
-			r80c := float32(r79c + r58)
-			r81c := math.Float32bits(r80c)
-			r83c := r81c + r82
-			r84c := r83c << 23
-			r85c := math.Float32frombits(r84c)
-			r86c := float32(r35 - r85c)
-			r87c := fma32Try(r65c, r74c, r86c, &slow)
-			r88c := float32(r87c / r54c)
-			r89c := fma32Try(r61c, r33, r58, &slow)
-			r90c := float32(r89c - r58)
-			r91c := float32(r90c + r58)
-			r92c := math.Float32bits(r91c)
-			r93c := r92c + r82
-			r94c := r93c << 23
-			r95c := math.Float32frombits(r94c)
-			r96c := float32(r88c * r95c)
-			r97c := float32(r61c - r90c)
-			r98c := float32(r97c + r58)
+			r86c := float32(r84c * r85)
+			r87c := float32(r86c + r65)
+			r88c := math.Float32bits(r87c)
+			r90c := r88c + r89
+			r91c := r90c << 23
+			r92c := math.Float32frombits(r91c)
+			r93c := float32(r42 - r92c)
+			r94c := fma32Try(r72c, r81c, r93c, &slow)
+			r95c := float32(r94c / r61c)
+			r96c := fma32Try(r68c, r40, r65, &slow)
+			r97c := float32(r96c - r65)
+			r98c := float32(r97c + r65)
 			r99c := math.Float32bits(r98c)
-			r100c := r99c + r82
+			r100c := r99c + r89
 			r101c := r100c << 23
 			r102c := math.Float32frombits(r101c)
-			r103c := float32(r96c * r102c)
-			r104c := r25c <= r33
-			r105c := r103c
-			if r104c {
-				r105c = r51c
+			r103c := float32(r95c * r102c)
+			r104c := float32(r68c - r97c)
+			r105c := float32(r104c + r65)
+			r106c := math.Float32bits(r105c)
+			r107c := r106c + r89
+			r108c := r107c << 23
+			r109c := math.Float32frombits(r108c)
+			r110c := float32(r103c * r109c)
+			r111c := r32c <= r40
+			r112c := r110c
+			if r111c {
+				r112c = r58c
 			}
-			if r38c {
-				r36c = r105c
+			if r45c {
+				r43c = r112c
 			}
 		}
-		r106a := fma32Try(r36a, r22a, r7a, &slow)
-		r106b := fma32Try(r36b, r22b, r7b, &slow)
-		r106c := fma32Try(r36c, r22c, r7c, &slow)
+		r113a := fma32Try(r43a, r22a, r7a, &slow)
+		r113b := fma32Try(r43b, r22b, r7b, &slow)
+		r113c := fma32Try(r43c, r22c, r7c, &slow)
 		if hasDelta {
-			r107a := delta[j]
-			r107b := delta[j+1]
-			r107c := delta[j+2]
-			r106a = float32(r106a + r107a)
-			r106b = float32(r106b + r107b)
-			r106c = float32(r106c + r107c)
+			r114a := delta[j]
+			r114b := delta[j+1]
+			r114c := delta[j+2]
+			r113a = float32(r113a + r114a)
+			r113b = float32(r113b + r114b)
+			r113c = float32(r113c + r114c)
 		}
-		r109a := cKa[j]
-		r109b := cKa[j+1]
-		r109c := cKa[j+2]
-		r110a := float32(r106a - r13a)
-		r110b := float32(r106b - r13b)
-		r110c := float32(r106c - r13c)
-		r111a := cKeep[j]
-		r111b := cKeep[j+1]
-		r111c := cKeep[j+2]
-		r112a := float32(r111a * r10a)
-		r112b := float32(r111b * r10b)
-		r112c := float32(r111c * r10c)
-		r113a := fma32Try(r109a, r110a, r112a, &slow)
-		r113b := fma32Try(r109b, r110b, r112b, &slow)
-		r113c := fma32Try(r109c, r110c, r112c, &slow)
-		r115a := float32(r114 - r2a)
-		r115b := float32(r114 - r2b)
-		r115c := float32(r114 - r2c)
-		r116a := cTauRef[j]
-		r116b := cTauRef[j+1]
-		r116c := cTauRef[j+2]
-		r117a := r115a < r116a
-		r117b := r115b < r116b
-		r117c := r115c < r116c
-		r0a = r106a
-		if r117a {
+		r116a := cKa[j]
+		r116b := cKa[j+1]
+		r116c := cKa[j+2]
+		r117a := float32(r113a - r13a)
+		r117b := float32(r113b - r13b)
+		r117c := float32(r113c - r13c)
+		r118a := cKeep[j]
+		r118b := cKeep[j+1]
+		r118c := cKeep[j+2]
+		r119a := float32(r118a * r10a)
+		r119b := float32(r118b * r10b)
+		r119c := float32(r118c * r10c)
+		r120a := fma32Try(r116a, r117a, r119a, &slow)
+		r120b := fma32Try(r116b, r117b, r119b, &slow)
+		r120c := fma32Try(r116c, r117c, r119c, &slow)
+		r122a := float32(r121 - r2a)
+		r122b := float32(r121 - r2b)
+		r122c := float32(r121 - r2c)
+		r123a := cTauRef[j]
+		r123b := cTauRef[j+1]
+		r123c := cTauRef[j+2]
+		r124a := r122a < r123a
+		r124b := r122b < r123b
+		r124c := r122c < r123c
+		r0a = r113a
+		if r124a {
 			r0a = r7a
 		}
-		r0b = r106b
-		if r117b {
+		r0b = r113b
+		if r124b {
 			r0b = r7b
 		}
-		r0c = r106c
-		if r117c {
+		r0c = r113c
+		if r124c {
 			r0c = r7c
 		}
-		r1a = r113a
-		if r117a {
+		r1a = r120a
+		if r124a {
 			r1a = r10a
 		}
-		r1b = r113b
-		if r117b {
+		r1b = r120b
+		if r124b {
 			r1b = r10b
 		}
-		r1c = r113c
-		if r117c {
+		r1c = r120c
+		if r124c {
 			r1c = r10c
 		}
-		r120a := r0a >= r3a
-		r120b := r0b >= r3b
-		r120c := r0c >= r3c
-		if r120a {
-			r2a = r114
+		r127a := r0a >= r3a
+		r127b := r0b >= r3b
+		r127c := r0c >= r3c
+		if r127a {
+			r2a = r121
 		}
-		if r120b {
-			r2b = r114
+		if r127b {
+			r2b = r121
 		}
-		if r120c {
-			r2c = r114
+		if r127c {
+			r2c = r121
 		}
 		if slow {
 			stepF32SoftPNExact(f, s, j, j+3)
 			continue
 		}
 		if hasSpike {
-			if r120a {
+			if r127a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r120b {
+			if r127b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r120c {
+			if r127c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
 		if hasRef {
-			r121a := r117a || r120a
-			r121b := r117b || r120b
-			r121c := r117c || r120c
-			ref[j] = r121a
-			ref[j+1] = r121b
-			ref[j+2] = r121c
+			r128a := r124a || r127a
+			r128b := r124b || r127b
+			r128c := r124c || r127c
+			ref[j] = r128a
+			ref[j+1] = r128b
+			ref[j+2] = r128c
 		}
 		if hasBits {
-			if r120a {
+			if r127a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r120b {
+			if r127b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r120c {
+			if r127c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -1515,126 +1611,135 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		r22 := fma32Try(r17, r18, r21, &slow)
 		r23 := float32(r14 + r16)
 		r24 := float32(r17 * r23)
-		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r28 := fma32Try(r26, r24, r27, &slow)
-		r30 := fma32Try(r28, r24, r29, &slow)
-		r32 := fma32Try(r30, r24, r31, &slow)
-		r34 := fma32Try(r32, r24, r33, &slow)
-		r36 := fma32Try(r34, r24, r35, &slow)
-		r38 := r25 > r37
-		if r38 {
-			r41 := fma32Try(r39, r24, r40, &slow)
-			r43 := fma32Try(r41, r24, r42, &slow)
-			r45 := fma32Try(r43, r24, r44, &slow)
-			r46 := fma32Try(r45, r24, r26, &slow)
-			r47 := fma32Try(r46, r24, r27, &slow)
-			r48 := fma32Try(r47, r24, r29, &slow)
-			r49 := fma32Try(r48, r24, r31, &slow)
-			r50 := fma32Try(r49, r24, r33, &slow)
-			r51 := fma32Try(r50, r24, r35, &slow)
-			r53 := r24 > r52
-			r54 := r24
-			if r53 {
-				r54 = r52
+		if hasG {
+			r25 := cDtRTau[j]
+			r26 := g[j]
+			r27 := float32(r25 * r26)
+			r24 = float32(r24 - r27)
+			r29 := math.Float32frombits(0x00000000) // 0
+			r30 := fma32Try(r27, r7, r29, &slow)
+			r22 = float32(r22 - r30)
+		}
+		r32 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
+		r35 := fma32Try(r33, r24, r34, &slow)
+		r37 := fma32Try(r35, r24, r36, &slow)
+		r39 := fma32Try(r37, r24, r38, &slow)
+		r41 := fma32Try(r39, r24, r40, &slow)
+		r43 := fma32Try(r41, r24, r42, &slow)
+		r45 := r32 > r44
+		if r45 {
+			r48 := fma32Try(r46, r24, r47, &slow)
+			r50 := fma32Try(r48, r24, r49, &slow)
+			r52 := fma32Try(r50, r24, r51, &slow)
+			r53 := fma32Try(r52, r24, r33, &slow)
+			r54 := fma32Try(r53, r24, r34, &slow)
+			r55 := fma32Try(r54, r24, r36, &slow)
+			r56 := fma32Try(r55, r24, r38, &slow)
+			r57 := fma32Try(r56, r24, r40, &slow)
+			r58 := fma32Try(r57, r24, r42, &slow)
+			r60 := r24 > r59
+			r61 := r24
+			if r60 {
+				r61 = r59
 			}
-			r56 := r54 < r55
-			r57 := r54
-			if r56 {
-				r57 = r55
+			r63 := r61 < r62
+			r64 := r61
+			if r63 {
+				r64 = r62
 			}
-			r60 := fma32Try(r57, r59, r58, &slow)
-			r61 := float32(r60 - r58)
-			r64 := fma32Try(r61, r63, r57, &slow)
-			r65 := fma32Try(r61, r62, r64, &slow)
-			r66 := fma32Try(r39, r65, r40, &slow)
-			r67 := fma32Try(r66, r65, r42, &slow)
-			r68 := fma32Try(r67, r65, r44, &slow)
-			r69 := fma32Try(r68, r65, r26, &slow)
-			r70 := fma32Try(r69, r65, r27, &slow)
-			r71 := fma32Try(r70, r65, r29, &slow)
-			r72 := fma32Try(r71, r65, r31, &slow)
-			r73 := fma32Try(r72, r65, r33, &slow)
-			r74 := fma32Try(r73, r65, r35, &slow)
-			r76 := r61 > r75
-			r77 := r61
-			if r76 {
-				r77 = r75
+			r67 := fma32Try(r64, r66, r65, &slow)
+			r68 := float32(r67 - r65)
+			r71 := fma32Try(r68, r70, r64, &slow)
+			r72 := fma32Try(r68, r69, r71, &slow)
+			r73 := fma32Try(r46, r72, r47, &slow)
+			r74 := fma32Try(r73, r72, r49, &slow)
+			r75 := fma32Try(r74, r72, r51, &slow)
+			r76 := fma32Try(r75, r72, r33, &slow)
+			r77 := fma32Try(r76, r72, r34, &slow)
+			r78 := fma32Try(r77, r72, r36, &slow)
+			r79 := fma32Try(r78, r72, r38, &slow)
+			r80 := fma32Try(r79, r72, r40, &slow)
+			r81 := fma32Try(r80, r72, r42, &slow)
+			r83 := r68 > r82
+			r84 := r68
+			if r83 {
+				r84 = r82
 			}
-			r79 := float32(r77 * r78)
-			r80 := float32(r79 + r58)
-			r81 := math.Float32bits(r80)
-			r83 := r81 + r82
-			r84 := r83 << 23
-			r85 := math.Float32frombits(r84)
-			r86 := float32(r35 - r85)
-			r87 := fma32Try(r65, r74, r86, &slow)
-			r88 := float32(r87 / r54)
-			r89 := fma32Try(r61, r33, r58, &slow)
-			r90 := float32(r89 - r58)
-			r91 := float32(r90 + r58)
-			r92 := math.Float32bits(r91)
-			r93 := r92 + r82
-			r94 := r93 << 23
-			r95 := math.Float32frombits(r94)
-			r96 := float32(r88 * r95)
-			r97 := float32(r61 - r90)
-			r98 := float32(r97 + r58)
+			r86 := float32(r84 * r85)
+			r87 := float32(r86 + r65)
+			r88 := math.Float32bits(r87)
+			r90 := r88 + r89
+			r91 := r90 << 23
+			r92 := math.Float32frombits(r91)
+			r93 := float32(r42 - r92)
+			r94 := fma32Try(r72, r81, r93, &slow)
+			r95 := float32(r94 / r61)
+			r96 := fma32Try(r68, r40, r65, &slow)
+			r97 := float32(r96 - r65)
+			r98 := float32(r97 + r65)
 			r99 := math.Float32bits(r98)
-			r100 := r99 + r82
+			r100 := r99 + r89
 			r101 := r100 << 23
 			r102 := math.Float32frombits(r101)
-			r103 := float32(r96 * r102)
-			r104 := r25 <= r33
-			r105 := r103
-			if r104 {
-				r105 = r51
+			r103 := float32(r95 * r102)
+			r104 := float32(r68 - r97)
+			r105 := float32(r104 + r65)
+			r106 := math.Float32bits(r105)
+			r107 := r106 + r89
+			r108 := r107 << 23
+			r109 := math.Float32frombits(r108)
+			r110 := float32(r103 * r109)
+			r111 := r32 <= r40
+			r112 := r110
+			if r111 {
+				r112 = r58
 			}
-			if r38 {
-				r36 = r105
+			if r45 {
+				r43 = r112
 			}
 		}
-		r106 := fma32Try(r36, r22, r7, &slow)
+		r113 := fma32Try(r43, r22, r7, &slow)
 		if hasDelta {
-			r107 := delta[j]
-			r106 = float32(r106 + r107)
+			r114 := delta[j]
+			r113 = float32(r113 + r114)
 		}
-		r109 := cKa[j]
-		r110 := float32(r106 - r13)
-		r111 := cKeep[j]
-		r112 := float32(r111 * r10)
-		r113 := fma32Try(r109, r110, r112, &slow)
-		r115 := float32(r114 - r2)
-		r116 := cTauRef[j]
-		r117 := r115 < r116
-		r0 = r106
-		if r117 {
+		r116 := cKa[j]
+		r117 := float32(r113 - r13)
+		r118 := cKeep[j]
+		r119 := float32(r118 * r10)
+		r120 := fma32Try(r116, r117, r119, &slow)
+		r122 := float32(r121 - r2)
+		r123 := cTauRef[j]
+		r124 := r122 < r123
+		r0 = r113
+		if r124 {
 			r0 = r7
 		}
-		r1 = r113
-		if r117 {
+		r1 = r120
+		if r124 {
 			r1 = r10
 		}
-		r120 := r0 >= r3
-		if r120 {
-			r2 = r114
+		r127 := r0 >= r3
+		if r127 {
+			r2 = r121
 		}
 		if slow {
 			stepF32SoftPNExact(f, s, j, j+1)
 			continue
 		}
 		if hasSpike {
-			if r120 {
+			if r127 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r121 := r117 || r120
-			ref[j] = r121
+			r128 := r124 || r127
+			ref[j] = r128
 		}
 		if hasBits {
-			if r120 {
+			if r127 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -1664,6 +1769,12 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -1690,27 +1801,27 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r33 := math.Float32frombits(0x3f000000) // 0.5
-	r35 := math.Float32frombits(0x3f800000) // 1
-	r37 := math.Float32frombits(0x3e000000) // 0.125
-	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r52 := math.Float32frombits(0x42be0000) // 95
-	r55 := math.Float32frombits(0xc2ae0000) // -87
-	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r75 := math.Float32frombits(0x41f00000) // 30
-	r78 := math.Float32frombits(0xbf800000) // -1
-	r82 := uint32(0x7f)
-	r114 := f.T[s]
+	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r40 := math.Float32frombits(0x3f000000) // 0.5
+	r42 := math.Float32frombits(0x3f800000) // 1
+	r44 := math.Float32frombits(0x3e000000) // 0.125
+	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r59 := math.Float32frombits(0x42be0000) // 95
+	r62 := math.Float32frombits(0xc2ae0000) // -87
+	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r82 := math.Float32frombits(0x41f00000) // 30
+	r85 := math.Float32frombits(0xbf800000) // -1
+	r89 := uint32(0x7f)
+	r121 := f.T[s]
 	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
@@ -1745,122 +1856,131 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 		r22 := fma32(r17, r18, r21)
 		r23 := float32(r14 + r16)
 		r24 := float32(r17 * r23)
-		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r28 := fma32(r26, r24, r27)
-		r30 := fma32(r28, r24, r29)
-		r32 := fma32(r30, r24, r31)
-		r34 := fma32(r32, r24, r33)
-		r36 := fma32(r34, r24, r35)
-		r38 := r25 > r37
-		if r38 {
-			r41 := fma32(r39, r24, r40)
-			r43 := fma32(r41, r24, r42)
-			r45 := fma32(r43, r24, r44)
-			r46 := fma32(r45, r24, r26)
-			r47 := fma32(r46, r24, r27)
-			r48 := fma32(r47, r24, r29)
-			r49 := fma32(r48, r24, r31)
-			r50 := fma32(r49, r24, r33)
-			r51 := fma32(r50, r24, r35)
-			r53 := r24 > r52
-			r54 := r24
-			if r53 {
-				r54 = r52
+		if hasG {
+			r25 := cDtRTau[j]
+			r26 := g[j]
+			r27 := float32(r25 * r26)
+			r24 = float32(r24 - r27)
+			r29 := math.Float32frombits(0x00000000) // 0
+			r30 := fma32(r27, r7, r29)
+			r22 = float32(r22 - r30)
+		}
+		r32 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
+		r35 := fma32(r33, r24, r34)
+		r37 := fma32(r35, r24, r36)
+		r39 := fma32(r37, r24, r38)
+		r41 := fma32(r39, r24, r40)
+		r43 := fma32(r41, r24, r42)
+		r45 := r32 > r44
+		if r45 {
+			r48 := fma32(r46, r24, r47)
+			r50 := fma32(r48, r24, r49)
+			r52 := fma32(r50, r24, r51)
+			r53 := fma32(r52, r24, r33)
+			r54 := fma32(r53, r24, r34)
+			r55 := fma32(r54, r24, r36)
+			r56 := fma32(r55, r24, r38)
+			r57 := fma32(r56, r24, r40)
+			r58 := fma32(r57, r24, r42)
+			r60 := r24 > r59
+			r61 := r24
+			if r60 {
+				r61 = r59
 			}
-			r56 := r54 < r55
-			r57 := r54
-			if r56 {
-				r57 = r55
+			r63 := r61 < r62
+			r64 := r61
+			if r63 {
+				r64 = r62
 			}
-			r60 := fma32(r57, r59, r58)
-			r61 := float32(r60 - r58)
-			r64 := fma32(r61, r63, r57)
-			r65 := fma32(r61, r62, r64)
-			r66 := fma32(r39, r65, r40)
-			r67 := fma32(r66, r65, r42)
-			r68 := fma32(r67, r65, r44)
-			r69 := fma32(r68, r65, r26)
-			r70 := fma32(r69, r65, r27)
-			r71 := fma32(r70, r65, r29)
-			r72 := fma32(r71, r65, r31)
-			r73 := fma32(r72, r65, r33)
-			r74 := fma32(r73, r65, r35)
-			r76 := r61 > r75
-			r77 := r61
-			if r76 {
-				r77 = r75
+			r67 := fma32(r64, r66, r65)
+			r68 := float32(r67 - r65)
+			r71 := fma32(r68, r70, r64)
+			r72 := fma32(r68, r69, r71)
+			r73 := fma32(r46, r72, r47)
+			r74 := fma32(r73, r72, r49)
+			r75 := fma32(r74, r72, r51)
+			r76 := fma32(r75, r72, r33)
+			r77 := fma32(r76, r72, r34)
+			r78 := fma32(r77, r72, r36)
+			r79 := fma32(r78, r72, r38)
+			r80 := fma32(r79, r72, r40)
+			r81 := fma32(r80, r72, r42)
+			r83 := r68 > r82
+			r84 := r68
+			if r83 {
+				r84 = r82
 			}
-			r79 := float32(r77 * r78)
-			r80 := float32(r79 + r58)
-			r81 := math.Float32bits(r80)
-			r83 := r81 + r82
-			r84 := r83 << 23
-			r85 := math.Float32frombits(r84)
-			r86 := float32(r35 - r85)
-			r87 := fma32(r65, r74, r86)
-			r88 := float32(r87 / r54)
-			r89 := fma32(r61, r33, r58)
-			r90 := float32(r89 - r58)
-			r91 := float32(r90 + r58)
-			r92 := math.Float32bits(r91)
-			r93 := r92 + r82
-			r94 := r93 << 23
-			r95 := math.Float32frombits(r94)
-			r96 := float32(r88 * r95)
-			r97 := float32(r61 - r90)
-			r98 := float32(r97 + r58)
+			r86 := float32(r84 * r85)
+			r87 := float32(r86 + r65)
+			r88 := math.Float32bits(r87)
+			r90 := r88 + r89
+			r91 := r90 << 23
+			r92 := math.Float32frombits(r91)
+			r93 := float32(r42 - r92)
+			r94 := fma32(r72, r81, r93)
+			r95 := float32(r94 / r61)
+			r96 := fma32(r68, r40, r65)
+			r97 := float32(r96 - r65)
+			r98 := float32(r97 + r65)
 			r99 := math.Float32bits(r98)
-			r100 := r99 + r82
+			r100 := r99 + r89
 			r101 := r100 << 23
 			r102 := math.Float32frombits(r101)
-			r103 := float32(r96 * r102)
-			r104 := r25 <= r33
-			r105 := r103
-			if r104 {
-				r105 = r51
+			r103 := float32(r95 * r102)
+			r104 := float32(r68 - r97)
+			r105 := float32(r104 + r65)
+			r106 := math.Float32bits(r105)
+			r107 := r106 + r89
+			r108 := r107 << 23
+			r109 := math.Float32frombits(r108)
+			r110 := float32(r103 * r109)
+			r111 := r32 <= r40
+			r112 := r110
+			if r111 {
+				r112 = r58
 			}
-			if r38 {
-				r36 = r105
+			if r45 {
+				r43 = r112
 			}
 		}
-		r106 := fma32(r36, r22, r7)
+		r113 := fma32(r43, r22, r7)
 		if hasDelta {
-			r107 := delta[j]
-			r106 = float32(r106 + r107)
+			r114 := delta[j]
+			r113 = float32(r113 + r114)
 		}
-		r109 := cKa[j]
-		r110 := float32(r106 - r13)
-		r111 := cKeep[j]
-		r112 := float32(r111 * r10)
-		r113 := fma32(r109, r110, r112)
-		r115 := float32(r114 - r2)
-		r116 := cTauRef[j]
-		r117 := r115 < r116
-		r0 = r106
-		if r117 {
+		r116 := cKa[j]
+		r117 := float32(r113 - r13)
+		r118 := cKeep[j]
+		r119 := float32(r118 * r10)
+		r120 := fma32(r116, r117, r119)
+		r122 := float32(r121 - r2)
+		r123 := cTauRef[j]
+		r124 := r122 < r123
+		r0 = r113
+		if r124 {
 			r0 = r7
 		}
-		r1 = r113
-		if r117 {
+		r1 = r120
+		if r124 {
 			r1 = r10
 		}
-		r120 := r0 >= r3
-		if r120 {
-			r2 = r114
+		r127 := r0 >= r3
+		if r127 {
+			r2 = r121
 		}
 		if hasSpike {
-			if r120 {
+			if r127 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r121 := r117 || r120
-			ref[j] = r121
+			r128 := r124 || r127
+			ref[j] = r128
 		}
 		if hasBits {
-			if r120 {
+			if r127 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -1902,6 +2022,12 @@ func stepF32HardOne(f *Frame32, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -1919,27 +2045,27 @@ func stepF32HardOne(f *Frame32, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	r34 := math.Float32frombits(0x3f800000) // 1
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r51 := math.Float32frombits(0x42be0000) // 95
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r74 := math.Float32frombits(0x41f00000) // 30
-	r77 := math.Float32frombits(0xbf800000) // -1
-	r81 := uint32(0x7f)
-	r113 := f.T[s]
+	r31 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r32 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r34 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r36 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r38 := math.Float32frombits(0x3f000000) // 0.5
+	r40 := math.Float32frombits(0x3f800000) // 1
+	r42 := math.Float32frombits(0x3e000000) // 0.125
+	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r57 := math.Float32frombits(0x42be0000) // 95
+	r60 := math.Float32frombits(0xc2ae0000) // -87
+	r63 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r64 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r67 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r68 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r80 := math.Float32frombits(0x41f00000) // 30
+	r83 := math.Float32frombits(0xbf800000) // -1
+	r87 := uint32(0x7f)
+	r119 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -2014,343 +2140,363 @@ func stepF32HardOne(f *Frame32, s int) {
 		r23a := float32(c[CDtCTau] * r22a)
 		r23b := float32(c[CDtCTau] * r22b)
 		r23c := float32(c[CDtCTau] * r22c)
-		r24a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
-		r24b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
-		r24c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
-		r27a := fma32Try(r25, r23a, r26, &slow)
-		r27b := fma32Try(r25, r23b, r26, &slow)
-		r27c := fma32Try(r25, r23c, r26, &slow)
-		r29a := fma32Try(r27a, r23a, r28, &slow)
-		r29b := fma32Try(r27b, r23b, r28, &slow)
-		r29c := fma32Try(r27c, r23c, r28, &slow)
-		r31a := fma32Try(r29a, r23a, r30, &slow)
-		r31b := fma32Try(r29b, r23b, r30, &slow)
-		r31c := fma32Try(r29c, r23c, r30, &slow)
-		r33a := fma32Try(r31a, r23a, r32, &slow)
-		r33b := fma32Try(r31b, r23b, r32, &slow)
-		r33c := fma32Try(r31c, r23c, r32, &slow)
+		if hasG {
+			r24a := g[j]
+			r24b := g[j+1]
+			r24c := g[j+2]
+			r25a := float32(c[CDtRTau] * r24a)
+			r25b := float32(c[CDtRTau] * r24b)
+			r25c := float32(c[CDtRTau] * r24c)
+			r23a = float32(r23a - r25a)
+			r23b = float32(r23b - r25b)
+			r23c = float32(r23c - r25c)
+			r27a := math.Float32frombits(0x00000000) // 0
+			r27b := math.Float32frombits(0x00000000) // 0
+			r27c := math.Float32frombits(0x00000000) // 0
+			r28a := fma32Try(r25a, r6a, r27a, &slow)
+			r28b := fma32Try(r25b, r6b, r27b, &slow)
+			r28c := fma32Try(r25c, r6c, r27c, &slow)
+			r21a = float32(r21a - r28a)
+			r21b = float32(r21b - r28b)
+			r21c = float32(r21c - r28c)
+		}
+		r30a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
+		r30b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
+		r30c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
+		r33a := fma32Try(r31, r23a, r32, &slow)
+		r33b := fma32Try(r31, r23b, r32, &slow)
+		r33c := fma32Try(r31, r23c, r32, &slow)
 		r35a := fma32Try(r33a, r23a, r34, &slow)
 		r35b := fma32Try(r33b, r23b, r34, &slow)
 		r35c := fma32Try(r33c, r23c, r34, &slow)
-		r37a := r24a > r36
-		r37b := r24b > r36
-		r37c := r24c > r36
-		if r37a {
-			r40a := fma32Try(r38, r23a, r39, &slow)
-			r42a := fma32Try(r40a, r23a, r41, &slow)
-			r44a := fma32Try(r42a, r23a, r43, &slow)
-			r45a := fma32Try(r44a, r23a, r25, &slow)
-			r46a := fma32Try(r45a, r23a, r26, &slow)
-			r47a := fma32Try(r46a, r23a, r28, &slow)
-			r48a := fma32Try(r47a, r23a, r30, &slow)
-			r49a := fma32Try(r48a, r23a, r32, &slow)
-			r50a := fma32Try(r49a, r23a, r34, &slow)
-			r52a := r23a > r51
-			r53a := r23a
-			if r52a {
-				r53a = r51
+		r37a := fma32Try(r35a, r23a, r36, &slow)
+		r37b := fma32Try(r35b, r23b, r36, &slow)
+		r37c := fma32Try(r35c, r23c, r36, &slow)
+		r39a := fma32Try(r37a, r23a, r38, &slow)
+		r39b := fma32Try(r37b, r23b, r38, &slow)
+		r39c := fma32Try(r37c, r23c, r38, &slow)
+		r41a := fma32Try(r39a, r23a, r40, &slow)
+		r41b := fma32Try(r39b, r23b, r40, &slow)
+		r41c := fma32Try(r39c, r23c, r40, &slow)
+		r43a := r30a > r42
+		r43b := r30b > r42
+		r43c := r30c > r42
+		if r43a {
+			r46a := fma32Try(r44, r23a, r45, &slow)
+			r48a := fma32Try(r46a, r23a, r47, &slow)
+			r50a := fma32Try(r48a, r23a, r49, &slow)
+			r51a := fma32Try(r50a, r23a, r31, &slow)
+			r52a := fma32Try(r51a, r23a, r32, &slow)
+			r53a := fma32Try(r52a, r23a, r34, &slow)
+			r54a := fma32Try(r53a, r23a, r36, &slow)
+			r55a := fma32Try(r54a, r23a, r38, &slow)
+			r56a := fma32Try(r55a, r23a, r40, &slow)
+			r58a := r23a > r57
+			r59a := r23a
+			if r58a {
+				r59a = r57
 			}
-			r55a := r53a < r54
-			r56a := r53a
-			if r55a {
-				r56a = r54
+			r61a := r59a < r60
+			r62a := r59a
+			if r61a {
+				r62a = r60
 			}
-			r59a := fma32Try(r56a, r58, r57, &slow)
-			r60a := float32(r59a - r57)
-			r63a := fma32Try(r60a, r62, r56a, &slow)
-			r64a := fma32Try(r60a, r61, r63a, &slow)
-			r65a := fma32Try(r38, r64a, r39, &slow)
-			r66a := fma32Try(r65a, r64a, r41, &slow)
-			r67a := fma32Try(r66a, r64a, r43, &slow)
-			r68a := fma32Try(r67a, r64a, r25, &slow)
-			r69a := fma32Try(r68a, r64a, r26, &slow)
-			r70a := fma32Try(r69a, r64a, r28, &slow)
-			r71a := fma32Try(r70a, r64a, r30, &slow)
-			r72a := fma32Try(r71a, r64a, r32, &slow)
-			r73a := fma32Try(r72a, r64a, r34, &slow)
-			r75a := r60a > r74
-			r76a := r60a
-			if r75a {
-				r76a = r74
+			r65a := fma32Try(r62a, r64, r63, &slow)
+			r66a := float32(r65a - r63)
+			r69a := fma32Try(r66a, r68, r62a, &slow)
+			r70a := fma32Try(r66a, r67, r69a, &slow)
+			r71a := fma32Try(r44, r70a, r45, &slow)
+			r72a := fma32Try(r71a, r70a, r47, &slow)
+			r73a := fma32Try(r72a, r70a, r49, &slow)
+			r74a := fma32Try(r73a, r70a, r31, &slow)
+			r75a := fma32Try(r74a, r70a, r32, &slow)
+			r76a := fma32Try(r75a, r70a, r34, &slow)
+			r77a := fma32Try(r76a, r70a, r36, &slow)
+			r78a := fma32Try(r77a, r70a, r38, &slow)
+			r79a := fma32Try(r78a, r70a, r40, &slow)
+			r81a := r66a > r80
+			r82a := r66a
+			if r81a {
+				r82a = r80
 			}
-			r78a := float32(r76a * r77)
-			r79a := float32(r78a + r57)
-			r80a := math.Float32bits(r79a)
-			r82a := r80a + r81
-			r83a := r82a << 23
-			r84a := math.Float32frombits(r83a)
-			r85a := float32(r34 - r84a)
-			r86a := fma32Try(r64a, r73a, r85a, &slow)
-			r87a := float32(r86a / r53a)
-			r88a := fma32Try(r60a, r32, r57, &slow)
-			r89a := float32(r88a - r57)
-			r90a := float32(r89a + r57)
-			r91a := math.Float32bits(r90a)
-			r92a := r91a + r81
-			r93a := r92a << 23
-			r94a := math.Float32frombits(r93a)
-			r95a := float32(r87a * r94a)
-			r96a := float32(r60a - r89a)
-			r97a := float32(r96a + r57)
-			r98a := math.Float32bits(r97a)
-			r99a := r98a + r81
-			r100a := r99a << 23
-			r101a := math.Float32frombits(r100a)
-			r102a := float32(r95a * r101a)
-			r103a := r24a <= r32
-			r104a := r102a
-			if r103a {
-				r104a = r50a
+			r84a := float32(r82a * r83)
+			r85a := float32(r84a + r63)
+			r86a := math.Float32bits(r85a)
+			r88a := r86a + r87
+			r89a := r88a << 23
+			r90a := math.Float32frombits(r89a)
+			r91a := float32(r40 - r90a)
+			r92a := fma32Try(r70a, r79a, r91a, &slow)
+			r93a := float32(r92a / r59a)
+			r94a := fma32Try(r66a, r38, r63, &slow)
+			r95a := float32(r94a - r63)
+			r96a := float32(r95a + r63)
+			r97a := math.Float32bits(r96a)
+			r98a := r97a + r87
+			r99a := r98a << 23
+			r100a := math.Float32frombits(r99a)
+			r101a := float32(r93a * r100a)
+			r102a := float32(r66a - r95a)
+			r103a := float32(r102a + r63)
+			r104a := math.Float32bits(r103a)
+			r105a := r104a + r87
+			r106a := r105a << 23
+			r107a := math.Float32frombits(r106a)
+			r108a := float32(r101a * r107a)
+			r109a := r30a <= r38
+			r110a := r108a
+			if r109a {
+				r110a = r56a
 			}
-			if r37a {
-				r35a = r104a
-			}
-		}
-		if r37b {
-			r40b := fma32Try(r38, r23b, r39, &slow)
-			r42b := fma32Try(r40b, r23b, r41, &slow)
-			r44b := fma32Try(r42b, r23b, r43, &slow)
-			r45b := fma32Try(r44b, r23b, r25, &slow)
-			r46b := fma32Try(r45b, r23b, r26, &slow)
-			r47b := fma32Try(r46b, r23b, r28, &slow)
-			r48b := fma32Try(r47b, r23b, r30, &slow)
-			r49b := fma32Try(r48b, r23b, r32, &slow)
-			r50b := fma32Try(r49b, r23b, r34, &slow)
-			r52b := r23b > r51
-			r53b := r23b
-			if r52b {
-				r53b = r51
-			}
-			r55b := r53b < r54
-			r56b := r53b
-			if r55b {
-				r56b = r54
-			}
-			r59b := fma32Try(r56b, r58, r57, &slow)
-			r60b := float32(r59b - r57)
-			r63b := fma32Try(r60b, r62, r56b, &slow)
-			r64b := fma32Try(r60b, r61, r63b, &slow)
-			r65b := fma32Try(r38, r64b, r39, &slow)
-			r66b := fma32Try(r65b, r64b, r41, &slow)
-			r67b := fma32Try(r66b, r64b, r43, &slow)
-			r68b := fma32Try(r67b, r64b, r25, &slow)
-			r69b := fma32Try(r68b, r64b, r26, &slow)
-			r70b := fma32Try(r69b, r64b, r28, &slow)
-			r71b := fma32Try(r70b, r64b, r30, &slow)
-			r72b := fma32Try(r71b, r64b, r32, &slow)
-			r73b := fma32Try(r72b, r64b, r34, &slow)
-			r75b := r60b > r74
-			r76b := r60b
-			if r75b {
-				r76b = r74
-			}
-			r78b := float32(r76b * r77)
-			r79b := float32(r78b + r57)
-			r80b := math.Float32bits(r79b)
-			r82b := r80b + r81
-			r83b := r82b << 23
-			r84b := math.Float32frombits(r83b)
-			r85b := float32(r34 - r84b)
-			r86b := fma32Try(r64b, r73b, r85b, &slow)
-			r87b := float32(r86b / r53b)
-			r88b := fma32Try(r60b, r32, r57, &slow)
-			r89b := float32(r88b - r57)
-			r90b := float32(r89b + r57)
-			r91b := math.Float32bits(r90b)
-			r92b := r91b + r81
-			r93b := r92b << 23
-			r94b := math.Float32frombits(r93b)
-			r95b := float32(r87b * r94b)
-			r96b := float32(r60b - r89b)
-			r97b := float32(r96b + r57)
-			r98b := math.Float32bits(r97b)
-			r99b := r98b + r81
-			r100b := r99b << 23
-			r101b := math.Float32frombits(r100b)
-			r102b := float32(r95b * r101b)
-			r103b := r24b <= r32
-			r104b := r102b
-			if r103b {
-				r104b = r50b
-			}
-			if r37b {
-				r35b = r104b
+			if r43a {
+				r41a = r110a
 			}
 		}
-		if r37c {
-			r40c := fma32Try(r38, r23c, r39, &slow)
-			r42c := fma32Try(r40c, r23c, r41, &slow)
-			r44c := fma32Try(r42c, r23c, r43, &slow)
-			r45c := fma32Try(r44c, r23c, r25, &slow)
-			r46c := fma32Try(r45c, r23c, r26, &slow)
-			r47c := fma32Try(r46c, r23c, r28, &slow)
-			r48c := fma32Try(r47c, r23c, r30, &slow)
-			r49c := fma32Try(r48c, r23c, r32, &slow)
-			r50c := fma32Try(r49c, r23c, r34, &slow)
-			r52c := r23c > r51
-			r53c := r23c
-			if r52c {
-				r53c = r51
+		if r43b {
+			r46b := fma32Try(r44, r23b, r45, &slow)
+			r48b := fma32Try(r46b, r23b, r47, &slow)
+			r50b := fma32Try(r48b, r23b, r49, &slow)
+			r51b := fma32Try(r50b, r23b, r31, &slow)
+			r52b := fma32Try(r51b, r23b, r32, &slow)
+			r53b := fma32Try(r52b, r23b, r34, &slow)
+			r54b := fma32Try(r53b, r23b, r36, &slow)
+			r55b := fma32Try(r54b, r23b, r38, &slow)
+			r56b := fma32Try(r55b, r23b, r40, &slow)
+			r58b := r23b > r57
+			r59b := r23b
+			if r58b {
+				r59b = r57
 			}
-			r55c := r53c < r54
-			r56c := r53c
-			if r55c {
-				r56c = r54
+			r61b := r59b < r60
+			r62b := r59b
+			if r61b {
+				r62b = r60
 			}
-			r59c := fma32Try(r56c, r58, r57, &slow)
-			r60c := float32(r59c - r57)
-			r63c := fma32Try(r60c, r62, r56c, &slow)
-			r64c := fma32Try(r60c, r61, r63c, &slow)
-			r65c := fma32Try(r38, r64c, r39, &slow)
-			r66c := fma32Try(r65c, r64c, r41, &slow)
-			r67c := fma32Try(r66c, r64c, r43, &slow)
-			r68c := fma32Try(r67c, r64c, r25, &slow)
-			r69c := fma32Try(r68c, r64c, r26, &slow)
-			r70c := fma32Try(r69c, r64c, r28, &slow)
-			r71c := fma32Try(r70c, r64c, r30, &slow)
-			r72c := fma32Try(r71c, r64c, r32, &slow)
-			r73c := fma32Try(r72c, r64c, r34, &slow)
-			r75c := r60c > r74
-			r76c := r60c
-			if r75c {
-				r76c = r74
+			r65b := fma32Try(r62b, r64, r63, &slow)
+			r66b := float32(r65b - r63)
+			r69b := fma32Try(r66b, r68, r62b, &slow)
+			r70b := fma32Try(r66b, r67, r69b, &slow)
+			r71b := fma32Try(r44, r70b, r45, &slow)
+			r72b := fma32Try(r71b, r70b, r47, &slow)
+			r73b := fma32Try(r72b, r70b, r49, &slow)
+			r74b := fma32Try(r73b, r70b, r31, &slow)
+			r75b := fma32Try(r74b, r70b, r32, &slow)
+			r76b := fma32Try(r75b, r70b, r34, &slow)
+			r77b := fma32Try(r76b, r70b, r36, &slow)
+			r78b := fma32Try(r77b, r70b, r38, &slow)
+			r79b := fma32Try(r78b, r70b, r40, &slow)
+			r81b := r66b > r80
+			r82b := r66b
+			if r81b {
+				r82b = r80
 			}
-			r78c := float32(r76c * r77)
-			r79c := float32(r78c + r57)
-			r80c := math.Float32bits(r79c)
-			r82c := r80c + r81
-			r83c := r82c << 23
-			r84c := math.Float32frombits(r83c)
-			r85c := float32(r34 - r84c)
-			r86c := fma32Try(r64c, r73c, r85c, &slow)
-			r87c := float32(r86c / r53c)
-			r88c := fma32Try(r60c, r32, r57, &slow)
-			r89c := float32(r88c - r57)
-			r90c := float32(r89c + r57)
-			r91c := math.Float32bits(r90c)
-			r92c := r91c + r81
-			r93c := r92c << 23
-			r94c := math.Float32frombits(r93c)
-			r95c := float32(r87c * r94c)
-			r96c := float32(r60c - r89c)
-			r97c := float32(r96c + r57)
-			r98c := math.Float32bits(r97c)
-			r99c := r98c + r81
-			r100c := r99c << 23
-			r101c := math.Float32frombits(r100c)
-			r102c := float32(r95c * r101c)
-			r103c := r24c <= r32
-			r104c := r102c
-			if r103c {
-				r104c = r50c
+			r84b := float32(r82b * r83)
+			r85b := float32(r84b + r63)
+			r86b := math.Float32bits(r85b)
+			r88b := r86b + r87
+			r89b := r88b << 23
+			r90b := math.Float32frombits(r89b)
+			r91b := float32(r40 - r90b)
+			r92b := fma32Try(r70b, r79b, r91b, &slow)
+			r93b := float32(r92b / r59b)
+			r94b := fma32Try(r66b, r38, r63, &slow)
+			r95b := float32(r94b - r63)
+			r96b := float32(r95b + r63)
+			r97b := math.Float32bits(r96b)
+			r98b := r97b + r87
+			r99b := r98b << 23
+			r100b := math.Float32frombits(r99b)
+			r101b := float32(r93b * r100b)
+			r102b := float32(r66b - r95b)
+			r103b := float32(r102b + r63)
+			r104b := math.Float32bits(r103b)
+			r105b := r104b + r87
+			r106b := r105b << 23
+			r107b := math.Float32frombits(r106b)
+			r108b := float32(r101b * r107b)
+			r109b := r30b <= r38
+			r110b := r108b
+			if r109b {
+				r110b = r56b
 			}
-			if r37c {
-				r35c = r104c
+			if r43b {
+				r41b = r110b
 			}
 		}
-		r105a := fma32Try(r35a, r21a, r6a, &slow)
-		r105b := fma32Try(r35b, r21b, r6b, &slow)
-		r105c := fma32Try(r35c, r21c, r6c, &slow)
+		if r43c {
+			r46c := fma32Try(r44, r23c, r45, &slow)
+			r48c := fma32Try(r46c, r23c, r47, &slow)
+			r50c := fma32Try(r48c, r23c, r49, &slow)
+			r51c := fma32Try(r50c, r23c, r31, &slow)
+			r52c := fma32Try(r51c, r23c, r32, &slow)
+			r53c := fma32Try(r52c, r23c, r34, &slow)
+			r54c := fma32Try(r53c, r23c, r36, &slow)
+			r55c := fma32Try(r54c, r23c, r38, &slow)
+			r56c := fma32Try(r55c, r23c, r40, &slow)
+			r58c := r23c > r57
+			r59c := r23c
+			if r58c {
+				r59c = r57
+			}
+			r61c := r59c < r60
+			r62c := r59c
+			if r61c {
+				r62c = r60
+			}
+			r65c := fma32Try(r62c, r64, r63, &slow)
+			r66c := float32(r65c - r63)
+			r69c := fma32Try(r66c, r68, r62c, &slow)
+			r70c := fma32Try(r66c, r67, r69c, &slow)
+			r71c := fma32Try(r44, r70c, r45, &slow)
+			r72c := fma32Try(r71c, r70c, r47, &slow)
+			r73c := fma32Try(r72c, r70c, r49, &slow)
+			r74c := fma32Try(r73c, r70c, r31, &slow)
+			r75c := fma32Try(r74c, r70c, r32, &slow)
+			r76c := fma32Try(r75c, r70c, r34, &slow)
+			r77c := fma32Try(r76c, r70c, r36, &slow)
+			r78c := fma32Try(r77c, r70c, r38, &slow)
+			r79c := fma32Try(r78c, r70c, r40, &slow)
+			r81c := r66c > r80
+			r82c := r66c
+			if r81c {
+				r82c = r80
+			}
+			r84c := float32(r82c * r83)
+			r85c := float32(r84c + r63)
+			r86c := math.Float32bits(r85c)
+			r88c := r86c + r87
+			r89c := r88c << 23
+			r90c := math.Float32frombits(r89c)
+			r91c := float32(r40 - r90c)
+			r92c := fma32Try(r70c, r79c, r91c, &slow)
+			r93c := float32(r92c / r59c)
+			r94c := fma32Try(r66c, r38, r63, &slow)
+			r95c := float32(r94c - r63)
+			r96c := float32(r95c + r63)
+			r97c := math.Float32bits(r96c)
+			r98c := r97c + r87
+			r99c := r98c << 23
+			r100c := math.Float32frombits(r99c)
+			r101c := float32(r93c * r100c)
+			r102c := float32(r66c - r95c)
+			r103c := float32(r102c + r63)
+			r104c := math.Float32bits(r103c)
+			r105c := r104c + r87
+			r106c := r105c << 23
+			r107c := math.Float32frombits(r106c)
+			r108c := float32(r101c * r107c)
+			r109c := r30c <= r38
+			r110c := r108c
+			if r109c {
+				r110c = r56c
+			}
+			if r43c {
+				r41c = r110c
+			}
+		}
+		r111a := fma32Try(r41a, r21a, r6a, &slow)
+		r111b := fma32Try(r41b, r21b, r6b, &slow)
+		r111c := fma32Try(r41c, r21c, r6c, &slow)
 		if hasDelta {
-			r106a := delta[j]
-			r106b := delta[j+1]
-			r106c := delta[j+2]
-			r105a = float32(r105a + r106a)
-			r105b = float32(r105b + r106b)
-			r105c = float32(r105c + r106c)
+			r112a := delta[j]
+			r112b := delta[j+1]
+			r112c := delta[j+2]
+			r111a = float32(r111a + r112a)
+			r111b = float32(r111b + r112b)
+			r111c = float32(r111c + r112c)
 		}
-		r109a := float32(r105a - c[CVRest])
-		r109b := float32(r105b - c[CVRest])
-		r109c := float32(r105c - c[CVRest])
-		r111a := float32(c[CKeep] * r9a)
-		r111b := float32(c[CKeep] * r9b)
-		r111c := float32(c[CKeep] * r9c)
-		r112a := fma32Try(c[CKa], r109a, r111a, &slow)
-		r112b := fma32Try(c[CKa], r109b, r111b, &slow)
-		r112c := fma32Try(c[CKa], r109c, r111c, &slow)
-		r114a := float32(r113 - r2a)
-		r114b := float32(r113 - r2b)
-		r114c := float32(r113 - r2c)
-		r116a := r114a < c[CTauRef]
-		r116b := r114b < c[CTauRef]
-		r116c := r114c < c[CTauRef]
-		r0a = r105a
-		if r116a {
+		r115a := float32(r111a - c[CVRest])
+		r115b := float32(r111b - c[CVRest])
+		r115c := float32(r111c - c[CVRest])
+		r117a := float32(c[CKeep] * r9a)
+		r117b := float32(c[CKeep] * r9b)
+		r117c := float32(c[CKeep] * r9c)
+		r118a := fma32Try(c[CKa], r115a, r117a, &slow)
+		r118b := fma32Try(c[CKa], r115b, r117b, &slow)
+		r118c := fma32Try(c[CKa], r115c, r117c, &slow)
+		r120a := float32(r119 - r2a)
+		r120b := float32(r119 - r2b)
+		r120c := float32(r119 - r2c)
+		r122a := r120a < c[CTauRef]
+		r122b := r120b < c[CTauRef]
+		r122c := r120c < c[CTauRef]
+		r0a = r111a
+		if r122a {
 			r0a = r6a
 		}
-		r0b = r105b
-		if r116b {
+		r0b = r111b
+		if r122b {
 			r0b = r6b
 		}
-		r0c = r105c
-		if r116c {
+		r0c = r111c
+		if r122c {
 			r0c = r6c
 		}
-		r1a = r112a
-		if r116a {
+		r1a = r118a
+		if r122a {
 			r1a = r9a
 		}
-		r1b = r112b
-		if r116b {
+		r1b = r118b
+		if r122b {
 			r1b = r9b
 		}
-		r1c = r112c
-		if r116c {
+		r1c = r118c
+		if r122c {
 			r1c = r9c
 		}
-		r119a := r0a >= c[CVTh]
-		r119b := r0b >= c[CVTh]
-		r119c := r0c >= c[CVTh]
-		if r119a {
-			r2a = r113
+		r125a := r0a >= c[CVTh]
+		r125b := r0b >= c[CVTh]
+		r125c := r0c >= c[CVTh]
+		if r125a {
+			r2a = r119
 		}
-		if r119b {
-			r2b = r113
+		if r125b {
+			r2b = r119
 		}
-		if r119c {
-			r2c = r113
+		if r125c {
+			r2c = r119
 		}
 		if slow {
 			stepF32HardExact(f, s, j, j+3)
 			continue
 		}
 		if hasSpike {
-			if r119a {
+			if r125a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r119b {
+			if r125b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r119c {
+			if r125c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
 		if hasRef {
-			r120a := r116a || r119a
-			r120b := r116b || r119b
-			r120c := r116c || r119c
-			ref[j] = r120a
-			ref[j+1] = r120b
-			ref[j+2] = r120c
+			r126a := r122a || r125a
+			r126b := r122b || r125b
+			r126c := r122c || r125c
+			ref[j] = r126a
+			ref[j+1] = r126b
+			ref[j+2] = r126c
 		}
 		if hasBits {
-			if r119a {
+			if r125a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r119b {
+			if r125b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r119c {
+			if r125c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -2393,123 +2539,131 @@ func stepF32HardOne(f *Frame32, s int) {
 		r21 := fma32Try(c[CDtCTau], r17, r20, &slow)
 		r22 := float32(r13 + r15)
 		r23 := float32(c[CDtCTau] * r22)
-		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r27 := fma32Try(r25, r23, r26, &slow)
-		r29 := fma32Try(r27, r23, r28, &slow)
-		r31 := fma32Try(r29, r23, r30, &slow)
+		if hasG {
+			r24 := g[j]
+			r25 := float32(c[CDtRTau] * r24)
+			r23 = float32(r23 - r25)
+			r27 := math.Float32frombits(0x00000000) // 0
+			r28 := fma32Try(r25, r6, r27, &slow)
+			r21 = float32(r21 - r28)
+		}
+		r30 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
 		r33 := fma32Try(r31, r23, r32, &slow)
 		r35 := fma32Try(r33, r23, r34, &slow)
-		r37 := r24 > r36
-		if r37 {
-			r40 := fma32Try(r38, r23, r39, &slow)
-			r42 := fma32Try(r40, r23, r41, &slow)
-			r44 := fma32Try(r42, r23, r43, &slow)
-			r45 := fma32Try(r44, r23, r25, &slow)
-			r46 := fma32Try(r45, r23, r26, &slow)
-			r47 := fma32Try(r46, r23, r28, &slow)
-			r48 := fma32Try(r47, r23, r30, &slow)
-			r49 := fma32Try(r48, r23, r32, &slow)
-			r50 := fma32Try(r49, r23, r34, &slow)
-			r52 := r23 > r51
-			r53 := r23
-			if r52 {
-				r53 = r51
+		r37 := fma32Try(r35, r23, r36, &slow)
+		r39 := fma32Try(r37, r23, r38, &slow)
+		r41 := fma32Try(r39, r23, r40, &slow)
+		r43 := r30 > r42
+		if r43 {
+			r46 := fma32Try(r44, r23, r45, &slow)
+			r48 := fma32Try(r46, r23, r47, &slow)
+			r50 := fma32Try(r48, r23, r49, &slow)
+			r51 := fma32Try(r50, r23, r31, &slow)
+			r52 := fma32Try(r51, r23, r32, &slow)
+			r53 := fma32Try(r52, r23, r34, &slow)
+			r54 := fma32Try(r53, r23, r36, &slow)
+			r55 := fma32Try(r54, r23, r38, &slow)
+			r56 := fma32Try(r55, r23, r40, &slow)
+			r58 := r23 > r57
+			r59 := r23
+			if r58 {
+				r59 = r57
 			}
-			r55 := r53 < r54
-			r56 := r53
-			if r55 {
-				r56 = r54
+			r61 := r59 < r60
+			r62 := r59
+			if r61 {
+				r62 = r60
 			}
-			r59 := fma32Try(r56, r58, r57, &slow)
-			r60 := float32(r59 - r57)
-			r63 := fma32Try(r60, r62, r56, &slow)
-			r64 := fma32Try(r60, r61, r63, &slow)
-			r65 := fma32Try(r38, r64, r39, &slow)
-			r66 := fma32Try(r65, r64, r41, &slow)
-			r67 := fma32Try(r66, r64, r43, &slow)
-			r68 := fma32Try(r67, r64, r25, &slow)
-			r69 := fma32Try(r68, r64, r26, &slow)
-			r70 := fma32Try(r69, r64, r28, &slow)
-			r71 := fma32Try(r70, r64, r30, &slow)
-			r72 := fma32Try(r71, r64, r32, &slow)
-			r73 := fma32Try(r72, r64, r34, &slow)
-			r75 := r60 > r74
-			r76 := r60
-			if r75 {
-				r76 = r74
+			r65 := fma32Try(r62, r64, r63, &slow)
+			r66 := float32(r65 - r63)
+			r69 := fma32Try(r66, r68, r62, &slow)
+			r70 := fma32Try(r66, r67, r69, &slow)
+			r71 := fma32Try(r44, r70, r45, &slow)
+			r72 := fma32Try(r71, r70, r47, &slow)
+			r73 := fma32Try(r72, r70, r49, &slow)
+			r74 := fma32Try(r73, r70, r31, &slow)
+			r75 := fma32Try(r74, r70, r32, &slow)
+			r76 := fma32Try(r75, r70, r34, &slow)
+			r77 := fma32Try(r76, r70, r36, &slow)
+			r78 := fma32Try(r77, r70, r38, &slow)
+			r79 := fma32Try(r78, r70, r40, &slow)
+			r81 := r66 > r80
+			r82 := r66
+			if r81 {
+				r82 = r80
 			}
-			r78 := float32(r76 * r77)
-			r79 := float32(r78 + r57)
-			r80 := math.Float32bits(r79)
-			r82 := r80 + r81
-			r83 := r82 << 23
-			r84 := math.Float32frombits(r83)
-			r85 := float32(r34 - r84)
-			r86 := fma32Try(r64, r73, r85, &slow)
-			r87 := float32(r86 / r53)
-			r88 := fma32Try(r60, r32, r57, &slow)
-			r89 := float32(r88 - r57)
-			r90 := float32(r89 + r57)
-			r91 := math.Float32bits(r90)
-			r92 := r91 + r81
-			r93 := r92 << 23
-			r94 := math.Float32frombits(r93)
-			r95 := float32(r87 * r94)
-			r96 := float32(r60 - r89)
-			r97 := float32(r96 + r57)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r81
-			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r95 * r101)
-			r103 := r24 <= r32
-			r104 := r102
-			if r103 {
-				r104 = r50
+			r84 := float32(r82 * r83)
+			r85 := float32(r84 + r63)
+			r86 := math.Float32bits(r85)
+			r88 := r86 + r87
+			r89 := r88 << 23
+			r90 := math.Float32frombits(r89)
+			r91 := float32(r40 - r90)
+			r92 := fma32Try(r70, r79, r91, &slow)
+			r93 := float32(r92 / r59)
+			r94 := fma32Try(r66, r38, r63, &slow)
+			r95 := float32(r94 - r63)
+			r96 := float32(r95 + r63)
+			r97 := math.Float32bits(r96)
+			r98 := r97 + r87
+			r99 := r98 << 23
+			r100 := math.Float32frombits(r99)
+			r101 := float32(r93 * r100)
+			r102 := float32(r66 - r95)
+			r103 := float32(r102 + r63)
+			r104 := math.Float32bits(r103)
+			r105 := r104 + r87
+			r106 := r105 << 23
+			r107 := math.Float32frombits(r106)
+			r108 := float32(r101 * r107)
+			r109 := r30 <= r38
+			r110 := r108
+			if r109 {
+				r110 = r56
 			}
-			if r37 {
-				r35 = r104
+			if r43 {
+				r41 = r110
 			}
 		}
-		r105 := fma32Try(r35, r21, r6, &slow)
+		r111 := fma32Try(r41, r21, r6, &slow)
 		if hasDelta {
-			r106 := delta[j]
-			r105 = float32(r105 + r106)
+			r112 := delta[j]
+			r111 = float32(r111 + r112)
 		}
-		r109 := float32(r105 - c[CVRest])
-		r111 := float32(c[CKeep] * r9)
-		r112 := fma32Try(c[CKa], r109, r111, &slow)
-		r114 := float32(r113 - r2)
-		r116 := r114 < c[CTauRef]
-		r0 = r105
-		if r116 {
+		r115 := float32(r111 - c[CVRest])
+		r117 := float32(c[CKeep] * r9)
+		r118 := fma32Try(c[CKa], r115, r117, &slow)
+		r120 := float32(r119 - r2)
+		r122 := r120 < c[CTauRef]
+		r0 = r111
+		if r122 {
 			r0 = r6
 		}
-		r1 = r112
-		if r116 {
+		r1 = r118
+		if r122 {
 			r1 = r9
 		}
-		r119 := r0 >= c[CVTh]
-		if r119 {
-			r2 = r113
+		r125 := r0 >= c[CVTh]
+		if r125 {
+			r2 = r119
 		}
 		if slow {
 			stepF32HardExact(f, s, j, j+1)
 			continue
 		}
 		if hasSpike {
-			if r119 {
+			if r125 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r120 := r116 || r119
-			ref[j] = r120
+			r126 := r122 || r125
+			ref[j] = r126
 		}
 		if hasBits {
-			if r119 {
+			if r125 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -2539,6 +2693,12 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -2556,27 +2716,27 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	r34 := math.Float32frombits(0x3f800000) // 1
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r51 := math.Float32frombits(0x42be0000) // 95
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r74 := math.Float32frombits(0x41f00000) // 30
-	r77 := math.Float32frombits(0xbf800000) // -1
-	r81 := uint32(0x7f)
-	r113 := f.T[s]
+	r31 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r32 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r34 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r36 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r38 := math.Float32frombits(0x3f000000) // 0.5
+	r40 := math.Float32frombits(0x3f800000) // 1
+	r42 := math.Float32frombits(0x3e000000) // 0.125
+	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r57 := math.Float32frombits(0x42be0000) // 95
+	r60 := math.Float32frombits(0xc2ae0000) // -87
+	r63 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r64 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r67 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r68 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r80 := math.Float32frombits(0x41f00000) // 30
+	r83 := math.Float32frombits(0xbf800000) // -1
+	r87 := uint32(0x7f)
+	r119 := f.T[s]
 	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
@@ -2603,119 +2763,127 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		r21 := fma32(c[CDtCTau], r17, r20)
 		r22 := float32(r13 + r15)
 		r23 := float32(c[CDtCTau] * r22)
-		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r27 := fma32(r25, r23, r26)
-		r29 := fma32(r27, r23, r28)
-		r31 := fma32(r29, r23, r30)
+		if hasG {
+			r24 := g[j]
+			r25 := float32(c[CDtRTau] * r24)
+			r23 = float32(r23 - r25)
+			r27 := math.Float32frombits(0x00000000) // 0
+			r28 := fma32(r25, r6, r27)
+			r21 = float32(r21 - r28)
+		}
+		r30 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
 		r33 := fma32(r31, r23, r32)
 		r35 := fma32(r33, r23, r34)
-		r37 := r24 > r36
-		if r37 {
-			r40 := fma32(r38, r23, r39)
-			r42 := fma32(r40, r23, r41)
-			r44 := fma32(r42, r23, r43)
-			r45 := fma32(r44, r23, r25)
-			r46 := fma32(r45, r23, r26)
-			r47 := fma32(r46, r23, r28)
-			r48 := fma32(r47, r23, r30)
-			r49 := fma32(r48, r23, r32)
-			r50 := fma32(r49, r23, r34)
-			r52 := r23 > r51
-			r53 := r23
-			if r52 {
-				r53 = r51
+		r37 := fma32(r35, r23, r36)
+		r39 := fma32(r37, r23, r38)
+		r41 := fma32(r39, r23, r40)
+		r43 := r30 > r42
+		if r43 {
+			r46 := fma32(r44, r23, r45)
+			r48 := fma32(r46, r23, r47)
+			r50 := fma32(r48, r23, r49)
+			r51 := fma32(r50, r23, r31)
+			r52 := fma32(r51, r23, r32)
+			r53 := fma32(r52, r23, r34)
+			r54 := fma32(r53, r23, r36)
+			r55 := fma32(r54, r23, r38)
+			r56 := fma32(r55, r23, r40)
+			r58 := r23 > r57
+			r59 := r23
+			if r58 {
+				r59 = r57
 			}
-			r55 := r53 < r54
-			r56 := r53
-			if r55 {
-				r56 = r54
+			r61 := r59 < r60
+			r62 := r59
+			if r61 {
+				r62 = r60
 			}
-			r59 := fma32(r56, r58, r57)
-			r60 := float32(r59 - r57)
-			r63 := fma32(r60, r62, r56)
-			r64 := fma32(r60, r61, r63)
-			r65 := fma32(r38, r64, r39)
-			r66 := fma32(r65, r64, r41)
-			r67 := fma32(r66, r64, r43)
-			r68 := fma32(r67, r64, r25)
-			r69 := fma32(r68, r64, r26)
-			r70 := fma32(r69, r64, r28)
-			r71 := fma32(r70, r64, r30)
-			r72 := fma32(r71, r64, r32)
-			r73 := fma32(r72, r64, r34)
-			r75 := r60 > r74
-			r76 := r60
-			if r75 {
-				r76 = r74
+			r65 := fma32(r62, r64, r63)
+			r66 := float32(r65 - r63)
+			r69 := fma32(r66, r68, r62)
+			r70 := fma32(r66, r67, r69)
+			r71 := fma32(r44, r70, r45)
+			r72 := fma32(r71, r70, r47)
+			r73 := fma32(r72, r70, r49)
+			r74 := fma32(r73, r70, r31)
+			r75 := fma32(r74, r70, r32)
+			r76 := fma32(r75, r70, r34)
+			r77 := fma32(r76, r70, r36)
+			r78 := fma32(r77, r70, r38)
+			r79 := fma32(r78, r70, r40)
+			r81 := r66 > r80
+			r82 := r66
+			if r81 {
+				r82 = r80
 			}
-			r78 := float32(r76 * r77)
-			r79 := float32(r78 + r57)
-			r80 := math.Float32bits(r79)
-			r82 := r80 + r81
-			r83 := r82 << 23
-			r84 := math.Float32frombits(r83)
-			r85 := float32(r34 - r84)
-			r86 := fma32(r64, r73, r85)
-			r87 := float32(r86 / r53)
-			r88 := fma32(r60, r32, r57)
-			r89 := float32(r88 - r57)
-			r90 := float32(r89 + r57)
-			r91 := math.Float32bits(r90)
-			r92 := r91 + r81
-			r93 := r92 << 23
-			r94 := math.Float32frombits(r93)
-			r95 := float32(r87 * r94)
-			r96 := float32(r60 - r89)
-			r97 := float32(r96 + r57)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r81
-			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r95 * r101)
-			r103 := r24 <= r32
-			r104 := r102
-			if r103 {
-				r104 = r50
+			r84 := float32(r82 * r83)
+			r85 := float32(r84 + r63)
+			r86 := math.Float32bits(r85)
+			r88 := r86 + r87
+			r89 := r88 << 23
+			r90 := math.Float32frombits(r89)
+			r91 := float32(r40 - r90)
+			r92 := fma32(r70, r79, r91)
+			r93 := float32(r92 / r59)
+			r94 := fma32(r66, r38, r63)
+			r95 := float32(r94 - r63)
+			r96 := float32(r95 + r63)
+			r97 := math.Float32bits(r96)
+			r98 := r97 + r87
+			r99 := r98 << 23
+			r100 := math.Float32frombits(r99)
+			r101 := float32(r93 * r100)
+			r102 := float32(r66 - r95)
+			r103 := float32(r102 + r63)
+			r104 := math.Float32bits(r103)
+			r105 := r104 + r87
+			r106 := r105 << 23
+			r107 := math.Float32frombits(r106)
+			r108 := float32(r101 * r107)
+			r109 := r30 <= r38
+			r110 := r108
+			if r109 {
+				r110 = r56
 			}
-			if r37 {
-				r35 = r104
+			if r43 {
+				r41 = r110
 			}
 		}
-		r105 := fma32(r35, r21, r6)
+		r111 := fma32(r41, r21, r6)
 		if hasDelta {
-			r106 := delta[j]
-			r105 = float32(r105 + r106)
+			r112 := delta[j]
+			r111 = float32(r111 + r112)
 		}
-		r109 := float32(r105 - c[CVRest])
-		r111 := float32(c[CKeep] * r9)
-		r112 := fma32(c[CKa], r109, r111)
-		r114 := float32(r113 - r2)
-		r116 := r114 < c[CTauRef]
-		r0 = r105
-		if r116 {
+		r115 := float32(r111 - c[CVRest])
+		r117 := float32(c[CKeep] * r9)
+		r118 := fma32(c[CKa], r115, r117)
+		r120 := float32(r119 - r2)
+		r122 := r120 < c[CTauRef]
+		r0 = r111
+		if r122 {
 			r0 = r6
 		}
-		r1 = r112
-		if r116 {
+		r1 = r118
+		if r122 {
 			r1 = r9
 		}
-		r119 := r0 >= c[CVTh]
-		if r119 {
-			r2 = r113
+		r125 := r0 >= c[CVTh]
+		if r125 {
+			r2 = r119
 		}
 		if hasSpike {
-			if r119 {
+			if r125 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r120 := r116 || r119
-			ref[j] = r120
+			r126 := r122 || r125
+			ref[j] = r126
 		}
 		if hasBits {
-			if r119 {
+			if r125 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -2757,6 +2925,12 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -2783,27 +2957,27 @@ func stepF32HardPNOne(f *Frame32, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	r34 := math.Float32frombits(0x3f800000) // 1
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r51 := math.Float32frombits(0x42be0000) // 95
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r74 := math.Float32frombits(0x41f00000) // 30
-	r77 := math.Float32frombits(0xbf800000) // -1
-	r81 := uint32(0x7f)
-	r113 := f.T[s]
+	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r39 := math.Float32frombits(0x3f000000) // 0.5
+	r41 := math.Float32frombits(0x3f800000) // 1
+	r43 := math.Float32frombits(0x3e000000) // 0.125
+	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r58 := math.Float32frombits(0x42be0000) // 95
+	r61 := math.Float32frombits(0xc2ae0000) // -87
+	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r81 := math.Float32frombits(0x41f00000) // 30
+	r84 := math.Float32frombits(0xbf800000) // -1
+	r88 := uint32(0x7f)
+	r120 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -2899,352 +3073,375 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		r23a := float32(r16a * r22a)
 		r23b := float32(r16b * r22b)
 		r23c := float32(r16c * r22c)
-		r24a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
-		r24b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
-		r24c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
-		r27a := fma32Try(r25, r23a, r26, &slow)
-		r27b := fma32Try(r25, r23b, r26, &slow)
-		r27c := fma32Try(r25, r23c, r26, &slow)
-		r29a := fma32Try(r27a, r23a, r28, &slow)
-		r29b := fma32Try(r27b, r23b, r28, &slow)
-		r29c := fma32Try(r27c, r23c, r28, &slow)
-		r31a := fma32Try(r29a, r23a, r30, &slow)
-		r31b := fma32Try(r29b, r23b, r30, &slow)
-		r31c := fma32Try(r29c, r23c, r30, &slow)
-		r33a := fma32Try(r31a, r23a, r32, &slow)
-		r33b := fma32Try(r31b, r23b, r32, &slow)
-		r33c := fma32Try(r31c, r23c, r32, &slow)
-		r35a := fma32Try(r33a, r23a, r34, &slow)
-		r35b := fma32Try(r33b, r23b, r34, &slow)
-		r35c := fma32Try(r33c, r23c, r34, &slow)
-		r37a := r24a > r36
-		r37b := r24b > r36
-		r37c := r24c > r36
-		if r37a {
-			r40a := fma32Try(r38, r23a, r39, &slow)
-			r42a := fma32Try(r40a, r23a, r41, &slow)
-			r44a := fma32Try(r42a, r23a, r43, &slow)
-			r45a := fma32Try(r44a, r23a, r25, &slow)
-			r46a := fma32Try(r45a, r23a, r26, &slow)
-			r47a := fma32Try(r46a, r23a, r28, &slow)
-			r48a := fma32Try(r47a, r23a, r30, &slow)
-			r49a := fma32Try(r48a, r23a, r32, &slow)
-			r50a := fma32Try(r49a, r23a, r34, &slow)
-			r52a := r23a > r51
-			r53a := r23a
-			if r52a {
-				r53a = r51
+		if hasG {
+			r24a := cDtRTau[j]
+			r24b := cDtRTau[j+1]
+			r24c := cDtRTau[j+2]
+			r25a := g[j]
+			r25b := g[j+1]
+			r25c := g[j+2]
+			r26a := float32(r24a * r25a)
+			r26b := float32(r24b * r25b)
+			r26c := float32(r24c * r25c)
+			r23a = float32(r23a - r26a)
+			r23b = float32(r23b - r26b)
+			r23c = float32(r23c - r26c)
+			r28a := math.Float32frombits(0x00000000) // 0
+			r28b := math.Float32frombits(0x00000000) // 0
+			r28c := math.Float32frombits(0x00000000) // 0
+			r29a := fma32Try(r26a, r6a, r28a, &slow)
+			r29b := fma32Try(r26b, r6b, r28b, &slow)
+			r29c := fma32Try(r26c, r6c, r28c, &slow)
+			r21a = float32(r21a - r29a)
+			r21b = float32(r21b - r29b)
+			r21c = float32(r21c - r29c)
+		}
+		r31a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
+		r31b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
+		r31c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
+		r34a := fma32Try(r32, r23a, r33, &slow)
+		r34b := fma32Try(r32, r23b, r33, &slow)
+		r34c := fma32Try(r32, r23c, r33, &slow)
+		r36a := fma32Try(r34a, r23a, r35, &slow)
+		r36b := fma32Try(r34b, r23b, r35, &slow)
+		r36c := fma32Try(r34c, r23c, r35, &slow)
+		r38a := fma32Try(r36a, r23a, r37, &slow)
+		r38b := fma32Try(r36b, r23b, r37, &slow)
+		r38c := fma32Try(r36c, r23c, r37, &slow)
+		r40a := fma32Try(r38a, r23a, r39, &slow)
+		r40b := fma32Try(r38b, r23b, r39, &slow)
+		r40c := fma32Try(r38c, r23c, r39, &slow)
+		r42a := fma32Try(r40a, r23a, r41, &slow)
+		r42b := fma32Try(r40b, r23b, r41, &slow)
+		r42c := fma32Try(r40c, r23c, r41, &slow)
+		r44a := r31a > r43
+		r44b := r31b > r43
+		r44c := r31c > r43
+		if r44a {
+			r47a := fma32Try(r45, r23a, r46, &slow)
+			r49a := fma32Try(r47a, r23a, r48, &slow)
+			r51a := fma32Try(r49a, r23a, r50, &slow)
+			r52a := fma32Try(r51a, r23a, r32, &slow)
+			r53a := fma32Try(r52a, r23a, r33, &slow)
+			r54a := fma32Try(r53a, r23a, r35, &slow)
+			r55a := fma32Try(r54a, r23a, r37, &slow)
+			r56a := fma32Try(r55a, r23a, r39, &slow)
+			r57a := fma32Try(r56a, r23a, r41, &slow)
+			r59a := r23a > r58
+			r60a := r23a
+			if r59a {
+				r60a = r58
 			}
-			r55a := r53a < r54
-			r56a := r53a
-			if r55a {
-				r56a = r54
+			r62a := r60a < r61
+			r63a := r60a
+			if r62a {
+				r63a = r61
 			}
-			r59a := fma32Try(r56a, r58, r57, &slow)
-			r60a := float32(r59a - r57)
-			r63a := fma32Try(r60a, r62, r56a, &slow)
-			r64a := fma32Try(r60a, r61, r63a, &slow)
-			r65a := fma32Try(r38, r64a, r39, &slow)
-			r66a := fma32Try(r65a, r64a, r41, &slow)
-			r67a := fma32Try(r66a, r64a, r43, &slow)
-			r68a := fma32Try(r67a, r64a, r25, &slow)
-			r69a := fma32Try(r68a, r64a, r26, &slow)
-			r70a := fma32Try(r69a, r64a, r28, &slow)
-			r71a := fma32Try(r70a, r64a, r30, &slow)
-			r72a := fma32Try(r71a, r64a, r32, &slow)
-			r73a := fma32Try(r72a, r64a, r34, &slow)
-			r75a := r60a > r74
-			r76a := r60a
-			if r75a {
-				r76a = r74
+			r66a := fma32Try(r63a, r65, r64, &slow)
+			r67a := float32(r66a - r64)
+			r70a := fma32Try(r67a, r69, r63a, &slow)
+			r71a := fma32Try(r67a, r68, r70a, &slow)
+			r72a := fma32Try(r45, r71a, r46, &slow)
+			r73a := fma32Try(r72a, r71a, r48, &slow)
+			r74a := fma32Try(r73a, r71a, r50, &slow)
+			r75a := fma32Try(r74a, r71a, r32, &slow)
+			r76a := fma32Try(r75a, r71a, r33, &slow)
+			r77a := fma32Try(r76a, r71a, r35, &slow)
+			r78a := fma32Try(r77a, r71a, r37, &slow)
+			r79a := fma32Try(r78a, r71a, r39, &slow)
+			r80a := fma32Try(r79a, r71a, r41, &slow)
+			r82a := r67a > r81
+			r83a := r67a
+			if r82a {
+				r83a = r81
 			}
-			r78a := float32(r76a * r77)
-			r79a := float32(r78a + r57)
-			r80a := math.Float32bits(r79a)
-			r82a := r80a + r81
-			r83a := r82a << 23
-			r84a := math.Float32frombits(r83a)
-			r85a := float32(r34 - r84a)
-			r86a := fma32Try(r64a, r73a, r85a, &slow)
-			r87a := float32(r86a / r53a)
-			r88a := fma32Try(r60a, r32, r57, &slow)
-			r89a := float32(r88a - r57)
-			r90a := float32(r89a + r57)
-			r91a := math.Float32bits(r90a)
-			r92a := r91a + r81
-			r93a := r92a << 23
-			r94a := math.Float32frombits(r93a)
-			r95a := float32(r87a * r94a)
-			r96a := float32(r60a - r89a)
-			r97a := float32(r96a + r57)
+			r85a := float32(r83a * r84)
+			r86a := float32(r85a + r64)
+			r87a := math.Float32bits(r86a)
+			r89a := r87a + r88
+			r90a := r89a << 23
+			r91a := math.Float32frombits(r90a)
+			r92a := float32(r41 - r91a)
+			r93a := fma32Try(r71a, r80a, r92a, &slow)
+			r94a := float32(r93a / r60a)
+			r95a := fma32Try(r67a, r39, r64, &slow)
+			r96a := float32(r95a - r64)
+			r97a := float32(r96a + r64)
 			r98a := math.Float32bits(r97a)
-			r99a := r98a + r81
+			r99a := r98a + r88
 			r100a := r99a << 23
 			r101a := math.Float32frombits(r100a)
-			r102a := float32(r95a * r101a)
-			r103a := r24a <= r32
-			r104a := r102a
-			if r103a {
-				r104a = r50a
+			r102a := float32(r94a * r101a)
+			r103a := float32(r67a - r96a)
+			r104a := float32(r103a + r64)
+			r105a := math.Float32bits(r104a)
+			r106a := r105a + r88
+			r107a := r106a << 23
+			r108a := math.Float32frombits(r107a)
+			r109a := float32(r102a * r108a)
+			r110a := r31a <= r39
+			r111a := r109a
+			if r110a {
+				r111a = r57a
 			}
-			if r37a {
-				r35a = r104a
+			if r44a {
+				r42a = r111a
 			}
 		}
-		if r37b {
-			r40b := fma32Try(r38, r23b, r39, &slow)
-			r42b := fma32Try(r40b, r23b, r41, &slow)
-			r44b := fma32Try(r42b, r23b, r43, &slow)
-			r45b := fma32Try(r44b, r23b, r25, &slow)
-			r46b := fma32Try(r45b, r23b, r26, &slow)
-			r47b := fma32Try(r46b, r23b, r28, &slow)
-			r48b := fma32Try(r47b, r23b, r30, &slow)
-			r49b := fma32Try(r48b, r23b, r32, &slow)
-			r50b := fma32Try(r49b, r23b, r34, &slow)
-			r52b := r23b > r51
-			r53b := r23b
-			if r52b {
-				r53b = r51
+		if r44b {
+			r47b := fma32Try(r45, r23b, r46, &slow)
+			r49b := fma32Try(r47b, r23b, r48, &slow)
+			r51b := fma32Try(r49b, r23b, r50, &slow)
+			r52b := fma32Try(r51b, r23b, r32, &slow)
+			r53b := fma32Try(r52b, r23b, r33, &slow)
+			r54b := fma32Try(r53b, r23b, r35, &slow)
+			r55b := fma32Try(r54b, r23b, r37, &slow)
+			r56b := fma32Try(r55b, r23b, r39, &slow)
+			r57b := fma32Try(r56b, r23b, r41, &slow)
+			r59b := r23b > r58
+			r60b := r23b
+			if r59b {
+				r60b = r58
 			}
-			r55b := r53b < r54
-			r56b := r53b
-			if r55b {
-				r56b = r54
+			r62b := r60b < r61
+			r63b := r60b
+			if r62b {
+				r63b = r61
 			}
-			r59b := fma32Try(r56b, r58, r57, &slow)
-			r60b := float32(r59b - r57)
-			r63b := fma32Try(r60b, r62, r56b, &slow)
-			r64b := fma32Try(r60b, r61, r63b, &slow)
-			r65b := fma32Try(r38, r64b, r39, &slow)
-			r66b := fma32Try(r65b, r64b, r41, &slow)
-			r67b := fma32Try(r66b, r64b, r43, &slow)
-			r68b := fma32Try(r67b, r64b, r25, &slow)
-			r69b := fma32Try(r68b, r64b, r26, &slow)
-			r70b := fma32Try(r69b, r64b, r28, &slow)
-			r71b := fma32Try(r70b, r64b, r30, &slow)
-			r72b := fma32Try(r71b, r64b, r32, &slow)
-			r73b := fma32Try(r72b, r64b, r34, &slow)
-			r75b := r60b > r74
-			r76b := r60b
-			if r75b {
-				r76b = r74
+			r66b := fma32Try(r63b, r65, r64, &slow)
+			r67b := float32(r66b - r64)
+			r70b := fma32Try(r67b, r69, r63b, &slow)
+			r71b := fma32Try(r67b, r68, r70b, &slow)
+			r72b := fma32Try(r45, r71b, r46, &slow)
+			r73b := fma32Try(r72b, r71b, r48, &slow)
+			r74b := fma32Try(r73b, r71b, r50, &slow)
+			r75b := fma32Try(r74b, r71b, r32, &slow)
+			r76b := fma32Try(r75b, r71b, r33, &slow)
+			r77b := fma32Try(r76b, r71b, r35, &slow)
+			r78b := fma32Try(r77b, r71b, r37, &slow)
+			r79b := fma32Try(r78b, r71b, r39, &slow)
+			r80b := fma32Try(r79b, r71b, r41, &slow)
+			r82b := r67b > r81
+			r83b := r67b
+			if r82b {
+				r83b = r81
 			}
-			r78b := float32(r76b * r77)
-			r79b := float32(r78b + r57)
-			r80b := math.Float32bits(r79b)
-			r82b := r80b + r81
-			r83b := r82b << 23
-			r84b := math.Float32frombits(r83b)
-			r85b := float32(r34 - r84b)
-			r86b := fma32Try(r64b, r73b, r85b, &slow)
-			r87b := float32(r86b / r53b)
-			r88b := fma32Try(r60b, r32, r57, &slow)
-			r89b := float32(r88b - r57)
-			r90b := float32(r89b + r57)
-			r91b := math.Float32bits(r90b)
-			r92b := r91b + r81
-			r93b := r92b << 23
-			r94b := math.Float32frombits(r93b)
-			r95b := float32(r87b * r94b)
-			r96b := float32(r60b - r89b)
-			r97b := float32(r96b + r57)
+			r85b := float32(r83b * r84)
+			r86b := float32(r85b + r64)
+			r87b := math.Float32bits(r86b)
+			r89b := r87b + r88
+			r90b := r89b << 23
+			r91b := math.Float32frombits(r90b)
+			r92b := float32(r41 - r91b)
+			r93b := fma32Try(r71b, r80b, r92b, &slow)
+			r94b := float32(r93b / r60b)
+			r95b := fma32Try(r67b, r39, r64, &slow)
+			r96b := float32(r95b - r64)
+			r97b := float32(r96b + r64)
 			r98b := math.Float32bits(r97b)
-			r99b := r98b + r81
+			r99b := r98b + r88
 			r100b := r99b << 23
 			r101b := math.Float32frombits(r100b)
-			r102b := float32(r95b * r101b)
-			r103b := r24b <= r32
-			r104b := r102b
-			if r103b {
-				r104b = r50b
+			r102b := float32(r94b * r101b)
+			r103b := float32(r67b - r96b)
+			r104b := float32(r103b + r64)
+			r105b := math.Float32bits(r104b)
+			r106b := r105b + r88
+			r107b := r106b << 23
+			r108b := math.Float32frombits(r107b)
+			r109b := float32(r102b * r108b)
+			r110b := r31b <= r39
+			r111b := r109b
+			if r110b {
+				r111b = r57b
 			}
-			if r37b {
-				r35b = r104b
+			if r44b {
+				r42b = r111b
 			}
 		}
-		if r37c {
-			r40c := fma32Try(r38, r23c, r39, &slow)
-			r42c := fma32Try(r40c, r23c, r41, &slow)
-			r44c := fma32Try(r42c, r23c, r43, &slow)
-			r45c := fma32Try(r44c, r23c, r25, &slow)
-			r46c := fma32Try(r45c, r23c, r26, &slow)
-			r47c := fma32Try(r46c, r23c, r28, &slow)
-			r48c := fma32Try(r47c, r23c, r30, &slow)
-			r49c := fma32Try(r48c, r23c, r32, &slow)
-			r50c := fma32Try(r49c, r23c, r34, &slow)
-			r52c := r23c > r51
-			r53c := r23c
-			if r52c {
-				r53c = r51
+		if r44c {
+			r47c := fma32Try(r45, r23c, r46, &slow)
+			r49c := fma32Try(r47c, r23c, r48, &slow)
+			r51c := fma32Try(r49c, r23c, r50, &slow)
+			r52c := fma32Try(r51c, r23c, r32, &slow)
+			r53c := fma32Try(r52c, r23c, r33, &slow)
+			r54c := fma32Try(r53c, r23c, r35, &slow)
+			r55c := fma32Try(r54c, r23c, r37, &slow)
+			r56c := fma32Try(r55c, r23c, r39, &slow)
+			r57c := fma32Try(r56c, r23c, r41, &slow)
+			r59c := r23c > r58
+			r60c := r23c
+			if r59c {
+				r60c = r58
 			}
-			r55c := r53c < r54
-			r56c := r53c
-			if r55c {
-				r56c = r54
+			r62c := r60c < r61
+			r63c := r60c
+			if r62c {
+				r63c = r61
 			}
-			r59c := fma32Try(r56c, r58, r57, &slow)
-			r60c := float32(r59c - r57)
-			r63c := fma32Try(r60c, r62, r56c, &slow)
-			r64c := fma32Try(r60c, r61, r63c, &slow)
-			r65c := fma32Try(r38, r64c, r39, &slow)
-			r66c := fma32Try(r65c, r64c, r41, &slow)
-			r67c := fma32Try(r66c, r64c, r43, &slow)
-			r68c := fma32Try(r67c, r64c, r25, &slow)
-			r69c := fma32Try(r68c, r64c, r26, &slow)
-			r70c := fma32Try(r69c, r64c, r28, &slow)
-			r71c := fma32Try(r70c, r64c, r30, &slow)
-			r72c := fma32Try(r71c, r64c, r32, &slow)
-			r73c := fma32Try(r72c, r64c, r34, &slow)
-			r75c := r60c > r74
-			r76c := r60c
-			if r75c {
-				r76c = r74
+			r66c := fma32Try(r63c, r65, r64, &slow)
+			r67c := float32(r66c - r64)
+			r70c := fma32Try(r67c, r69, r63c, &slow)
+			r71c := fma32Try(r67c, r68, r70c, &slow)
+			r72c := fma32Try(r45, r71c, r46, &slow)
+			r73c := fma32Try(r72c, r71c, r48, &slow)
+			r74c := fma32Try(r73c, r71c, r50, &slow)
+			r75c := fma32Try(r74c, r71c, r32, &slow)
+			r76c := fma32Try(r75c, r71c, r33, &slow)
+			r77c := fma32Try(r76c, r71c, r35, &slow)
+			r78c := fma32Try(r77c, r71c, r37, &slow)
+			r79c := fma32Try(r78c, r71c, r39, &slow)
+			r80c := fma32Try(r79c, r71c, r41, &slow)
+			r82c := r67c > r81
+			r83c := r67c
+			if r82c {
+				r83c = r81
 			}
-			r78c := float32(r76c * r77)
-			r79c := float32(r78c + r57)
-			r80c := math.Float32bits(r79c)
-			r82c := r80c + r81
-			r83c := r82c << 23
-			r84c := math.Float32frombits(r83c)
-			r85c := float32(r34 - r84c)
-			r86c := fma32Try(r64c, r73c, r85c, &slow)
-			r87c := float32(r86c / r53c)
-			r88c := fma32Try(r60c, r32, r57, &slow)
-			r89c := float32(r88c - r57)
-			r90c := float32(r89c + r57)
-			r91c := math.Float32bits(r90c)
-			r92c := r91c + r81
-			r93c := r92c << 23
-			r94c := math.Float32frombits(r93c)
-			r95c := float32(r87c * r94c)
-			r96c := float32(r60c - r89c)
-			r97c := float32(r96c + r57)
+			r85c := float32(r83c * r84)
+			r86c := float32(r85c + r64)
+			r87c := math.Float32bits(r86c)
+			r89c := r87c + r88
+			r90c := r89c << 23
+			r91c := math.Float32frombits(r90c)
+			r92c := float32(r41 - r91c)
+			r93c := fma32Try(r71c, r80c, r92c, &slow)
+			r94c := float32(r93c / r60c)
+			r95c := fma32Try(r67c, r39, r64, &slow)
+			r96c := float32(r95c - r64)
+			r97c := float32(r96c + r64)
 			r98c := math.Float32bits(r97c)
-			r99c := r98c + r81
+			r99c := r98c + r88
 			r100c := r99c << 23
 			r101c := math.Float32frombits(r100c)
-			r102c := float32(r95c * r101c)
-			r103c := r24c <= r32
-			r104c := r102c
-			if r103c {
-				r104c = r50c
+			r102c := float32(r94c * r101c)
+			r103c := float32(r67c - r96c)
+			r104c := float32(r103c + r64)
+			r105c := math.Float32bits(r104c)
+			r106c := r105c + r88
+			r107c := r106c << 23
+			r108c := math.Float32frombits(r107c)
+			r109c := float32(r102c * r108c)
+			r110c := r31c <= r39
+			r111c := r109c
+			if r110c {
+				r111c = r57c
 			}
-			if r37c {
-				r35c = r104c
+			if r44c {
+				r42c = r111c
 			}
 		}
-		r105a := fma32Try(r35a, r21a, r6a, &slow)
-		r105b := fma32Try(r35b, r21b, r6b, &slow)
-		r105c := fma32Try(r35c, r21c, r6c, &slow)
+		r112a := fma32Try(r42a, r21a, r6a, &slow)
+		r112b := fma32Try(r42b, r21b, r6b, &slow)
+		r112c := fma32Try(r42c, r21c, r6c, &slow)
 		if hasDelta {
-			r106a := delta[j]
-			r106b := delta[j+1]
-			r106c := delta[j+2]
-			r105a = float32(r105a + r106a)
-			r105b = float32(r105b + r106b)
-			r105c = float32(r105c + r106c)
+			r113a := delta[j]
+			r113b := delta[j+1]
+			r113c := delta[j+2]
+			r112a = float32(r112a + r113a)
+			r112b = float32(r112b + r113b)
+			r112c = float32(r112c + r113c)
 		}
-		r108a := cKa[j]
-		r108b := cKa[j+1]
-		r108c := cKa[j+2]
-		r109a := float32(r105a - r12a)
-		r109b := float32(r105b - r12b)
-		r109c := float32(r105c - r12c)
-		r110a := cKeep[j]
-		r110b := cKeep[j+1]
-		r110c := cKeep[j+2]
-		r111a := float32(r110a * r9a)
-		r111b := float32(r110b * r9b)
-		r111c := float32(r110c * r9c)
-		r112a := fma32Try(r108a, r109a, r111a, &slow)
-		r112b := fma32Try(r108b, r109b, r111b, &slow)
-		r112c := fma32Try(r108c, r109c, r111c, &slow)
-		r114a := float32(r113 - r2a)
-		r114b := float32(r113 - r2b)
-		r114c := float32(r113 - r2c)
-		r115a := cTauRef[j]
-		r115b := cTauRef[j+1]
-		r115c := cTauRef[j+2]
-		r116a := r114a < r115a
-		r116b := r114b < r115b
-		r116c := r114c < r115c
-		r0a = r105a
-		if r116a {
+		r115a := cKa[j]
+		r115b := cKa[j+1]
+		r115c := cKa[j+2]
+		r116a := float32(r112a - r12a)
+		r116b := float32(r112b - r12b)
+		r116c := float32(r112c - r12c)
+		r117a := cKeep[j]
+		r117b := cKeep[j+1]
+		r117c := cKeep[j+2]
+		r118a := float32(r117a * r9a)
+		r118b := float32(r117b * r9b)
+		r118c := float32(r117c * r9c)
+		r119a := fma32Try(r115a, r116a, r118a, &slow)
+		r119b := fma32Try(r115b, r116b, r118b, &slow)
+		r119c := fma32Try(r115c, r116c, r118c, &slow)
+		r121a := float32(r120 - r2a)
+		r121b := float32(r120 - r2b)
+		r121c := float32(r120 - r2c)
+		r122a := cTauRef[j]
+		r122b := cTauRef[j+1]
+		r122c := cTauRef[j+2]
+		r123a := r121a < r122a
+		r123b := r121b < r122b
+		r123c := r121c < r122c
+		r0a = r112a
+		if r123a {
 			r0a = r6a
 		}
-		r0b = r105b
-		if r116b {
+		r0b = r112b
+		if r123b {
 			r0b = r6b
 		}
-		r0c = r105c
-		if r116c {
+		r0c = r112c
+		if r123c {
 			r0c = r6c
 		}
-		r1a = r112a
-		if r116a {
+		r1a = r119a
+		if r123a {
 			r1a = r9a
 		}
-		r1b = r112b
-		if r116b {
+		r1b = r119b
+		if r123b {
 			r1b = r9b
 		}
-		r1c = r112c
-		if r116c {
+		r1c = r119c
+		if r123c {
 			r1c = r9c
 		}
-		r119a := r0a >= r3a
-		r119b := r0b >= r3b
-		r119c := r0c >= r3c
-		if r119a {
-			r2a = r113
+		r126a := r0a >= r3a
+		r126b := r0b >= r3b
+		r126c := r0c >= r3c
+		if r126a {
+			r2a = r120
 		}
-		if r119b {
-			r2b = r113
+		if r126b {
+			r2b = r120
 		}
-		if r119c {
-			r2c = r113
+		if r126c {
+			r2c = r120
 		}
 		if slow {
 			stepF32HardPNExact(f, s, j, j+3)
 			continue
 		}
 		if hasSpike {
-			if r119a {
+			if r126a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r119b {
+			if r126b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r119c {
+			if r126c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
 		if hasRef {
-			r120a := r116a || r119a
-			r120b := r116b || r119b
-			r120c := r116c || r119c
-			ref[j] = r120a
-			ref[j+1] = r120b
-			ref[j+2] = r120c
+			r127a := r123a || r126a
+			r127b := r123b || r126b
+			r127c := r123c || r126c
+			ref[j] = r127a
+			ref[j+1] = r127b
+			ref[j+2] = r127c
 		}
 		if hasBits {
-			if r119a {
+			if r126a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r119b {
+			if r126b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r119c {
+			if r126c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -3294,126 +3491,135 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		r21 := fma32Try(r16, r17, r20, &slow)
 		r22 := float32(r13 + r15)
 		r23 := float32(r16 * r22)
-		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r27 := fma32Try(r25, r23, r26, &slow)
-		r29 := fma32Try(r27, r23, r28, &slow)
-		r31 := fma32Try(r29, r23, r30, &slow)
-		r33 := fma32Try(r31, r23, r32, &slow)
-		r35 := fma32Try(r33, r23, r34, &slow)
-		r37 := r24 > r36
-		if r37 {
-			r40 := fma32Try(r38, r23, r39, &slow)
-			r42 := fma32Try(r40, r23, r41, &slow)
-			r44 := fma32Try(r42, r23, r43, &slow)
-			r45 := fma32Try(r44, r23, r25, &slow)
-			r46 := fma32Try(r45, r23, r26, &slow)
-			r47 := fma32Try(r46, r23, r28, &slow)
-			r48 := fma32Try(r47, r23, r30, &slow)
-			r49 := fma32Try(r48, r23, r32, &slow)
-			r50 := fma32Try(r49, r23, r34, &slow)
-			r52 := r23 > r51
-			r53 := r23
-			if r52 {
-				r53 = r51
+		if hasG {
+			r24 := cDtRTau[j]
+			r25 := g[j]
+			r26 := float32(r24 * r25)
+			r23 = float32(r23 - r26)
+			r28 := math.Float32frombits(0x00000000) // 0
+			r29 := fma32Try(r26, r6, r28, &slow)
+			r21 = float32(r21 - r29)
+		}
+		r31 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
+		r34 := fma32Try(r32, r23, r33, &slow)
+		r36 := fma32Try(r34, r23, r35, &slow)
+		r38 := fma32Try(r36, r23, r37, &slow)
+		r40 := fma32Try(r38, r23, r39, &slow)
+		r42 := fma32Try(r40, r23, r41, &slow)
+		r44 := r31 > r43
+		if r44 {
+			r47 := fma32Try(r45, r23, r46, &slow)
+			r49 := fma32Try(r47, r23, r48, &slow)
+			r51 := fma32Try(r49, r23, r50, &slow)
+			r52 := fma32Try(r51, r23, r32, &slow)
+			r53 := fma32Try(r52, r23, r33, &slow)
+			r54 := fma32Try(r53, r23, r35, &slow)
+			r55 := fma32Try(r54, r23, r37, &slow)
+			r56 := fma32Try(r55, r23, r39, &slow)
+			r57 := fma32Try(r56, r23, r41, &slow)
+			r59 := r23 > r58
+			r60 := r23
+			if r59 {
+				r60 = r58
 			}
-			r55 := r53 < r54
-			r56 := r53
-			if r55 {
-				r56 = r54
+			r62 := r60 < r61
+			r63 := r60
+			if r62 {
+				r63 = r61
 			}
-			r59 := fma32Try(r56, r58, r57, &slow)
-			r60 := float32(r59 - r57)
-			r63 := fma32Try(r60, r62, r56, &slow)
-			r64 := fma32Try(r60, r61, r63, &slow)
-			r65 := fma32Try(r38, r64, r39, &slow)
-			r66 := fma32Try(r65, r64, r41, &slow)
-			r67 := fma32Try(r66, r64, r43, &slow)
-			r68 := fma32Try(r67, r64, r25, &slow)
-			r69 := fma32Try(r68, r64, r26, &slow)
-			r70 := fma32Try(r69, r64, r28, &slow)
-			r71 := fma32Try(r70, r64, r30, &slow)
-			r72 := fma32Try(r71, r64, r32, &slow)
-			r73 := fma32Try(r72, r64, r34, &slow)
-			r75 := r60 > r74
-			r76 := r60
-			if r75 {
-				r76 = r74
+			r66 := fma32Try(r63, r65, r64, &slow)
+			r67 := float32(r66 - r64)
+			r70 := fma32Try(r67, r69, r63, &slow)
+			r71 := fma32Try(r67, r68, r70, &slow)
+			r72 := fma32Try(r45, r71, r46, &slow)
+			r73 := fma32Try(r72, r71, r48, &slow)
+			r74 := fma32Try(r73, r71, r50, &slow)
+			r75 := fma32Try(r74, r71, r32, &slow)
+			r76 := fma32Try(r75, r71, r33, &slow)
+			r77 := fma32Try(r76, r71, r35, &slow)
+			r78 := fma32Try(r77, r71, r37, &slow)
+			r79 := fma32Try(r78, r71, r39, &slow)
+			r80 := fma32Try(r79, r71, r41, &slow)
+			r82 := r67 > r81
+			r83 := r67
+			if r82 {
+				r83 = r81
 			}
-			r78 := float32(r76 * r77)
-			r79 := float32(r78 + r57)
-			r80 := math.Float32bits(r79)
-			r82 := r80 + r81
-			r83 := r82 << 23
-			r84 := math.Float32frombits(r83)
-			r85 := float32(r34 - r84)
-			r86 := fma32Try(r64, r73, r85, &slow)
-			r87 := float32(r86 / r53)
-			r88 := fma32Try(r60, r32, r57, &slow)
-			r89 := float32(r88 - r57)
-			r90 := float32(r89 + r57)
-			r91 := math.Float32bits(r90)
-			r92 := r91 + r81
-			r93 := r92 << 23
-			r94 := math.Float32frombits(r93)
-			r95 := float32(r87 * r94)
-			r96 := float32(r60 - r89)
-			r97 := float32(r96 + r57)
+			r85 := float32(r83 * r84)
+			r86 := float32(r85 + r64)
+			r87 := math.Float32bits(r86)
+			r89 := r87 + r88
+			r90 := r89 << 23
+			r91 := math.Float32frombits(r90)
+			r92 := float32(r41 - r91)
+			r93 := fma32Try(r71, r80, r92, &slow)
+			r94 := float32(r93 / r60)
+			r95 := fma32Try(r67, r39, r64, &slow)
+			r96 := float32(r95 - r64)
+			r97 := float32(r96 + r64)
 			r98 := math.Float32bits(r97)
-			r99 := r98 + r81
+			r99 := r98 + r88
 			r100 := r99 << 23
 			r101 := math.Float32frombits(r100)
-			r102 := float32(r95 * r101)
-			r103 := r24 <= r32
-			r104 := r102
-			if r103 {
-				r104 = r50
+			r102 := float32(r94 * r101)
+			r103 := float32(r67 - r96)
+			r104 := float32(r103 + r64)
+			r105 := math.Float32bits(r104)
+			r106 := r105 + r88
+			r107 := r106 << 23
+			r108 := math.Float32frombits(r107)
+			r109 := float32(r102 * r108)
+			r110 := r31 <= r39
+			r111 := r109
+			if r110 {
+				r111 = r57
 			}
-			if r37 {
-				r35 = r104
+			if r44 {
+				r42 = r111
 			}
 		}
-		r105 := fma32Try(r35, r21, r6, &slow)
+		r112 := fma32Try(r42, r21, r6, &slow)
 		if hasDelta {
-			r106 := delta[j]
-			r105 = float32(r105 + r106)
+			r113 := delta[j]
+			r112 = float32(r112 + r113)
 		}
-		r108 := cKa[j]
-		r109 := float32(r105 - r12)
-		r110 := cKeep[j]
-		r111 := float32(r110 * r9)
-		r112 := fma32Try(r108, r109, r111, &slow)
-		r114 := float32(r113 - r2)
-		r115 := cTauRef[j]
-		r116 := r114 < r115
-		r0 = r105
-		if r116 {
+		r115 := cKa[j]
+		r116 := float32(r112 - r12)
+		r117 := cKeep[j]
+		r118 := float32(r117 * r9)
+		r119 := fma32Try(r115, r116, r118, &slow)
+		r121 := float32(r120 - r2)
+		r122 := cTauRef[j]
+		r123 := r121 < r122
+		r0 = r112
+		if r123 {
 			r0 = r6
 		}
-		r1 = r112
-		if r116 {
+		r1 = r119
+		if r123 {
 			r1 = r9
 		}
-		r119 := r0 >= r3
-		if r119 {
-			r2 = r113
+		r126 := r0 >= r3
+		if r126 {
+			r2 = r120
 		}
 		if slow {
 			stepF32HardPNExact(f, s, j, j+1)
 			continue
 		}
 		if hasSpike {
-			if r119 {
+			if r126 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r120 := r116 || r119
-			ref[j] = r120
+			r127 := r123 || r126
+			ref[j] = r127
 		}
 		if hasBits {
-			if r119 {
+			if r126 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -3443,6 +3649,12 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -3469,27 +3681,27 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	r34 := math.Float32frombits(0x3f800000) // 1
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r51 := math.Float32frombits(0x42be0000) // 95
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r74 := math.Float32frombits(0x41f00000) // 30
-	r77 := math.Float32frombits(0xbf800000) // -1
-	r81 := uint32(0x7f)
-	r113 := f.T[s]
+	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r39 := math.Float32frombits(0x3f000000) // 0.5
+	r41 := math.Float32frombits(0x3f800000) // 1
+	r43 := math.Float32frombits(0x3e000000) // 0.125
+	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r58 := math.Float32frombits(0x42be0000) // 95
+	r61 := math.Float32frombits(0xc2ae0000) // -87
+	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r81 := math.Float32frombits(0x41f00000) // 30
+	r84 := math.Float32frombits(0xbf800000) // -1
+	r88 := uint32(0x7f)
+	r120 := f.T[s]
 	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
@@ -3523,122 +3735,131 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 		r21 := fma32(r16, r17, r20)
 		r22 := float32(r13 + r15)
 		r23 := float32(r16 * r22)
-		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r27 := fma32(r25, r23, r26)
-		r29 := fma32(r27, r23, r28)
-		r31 := fma32(r29, r23, r30)
-		r33 := fma32(r31, r23, r32)
-		r35 := fma32(r33, r23, r34)
-		r37 := r24 > r36
-		if r37 {
-			r40 := fma32(r38, r23, r39)
-			r42 := fma32(r40, r23, r41)
-			r44 := fma32(r42, r23, r43)
-			r45 := fma32(r44, r23, r25)
-			r46 := fma32(r45, r23, r26)
-			r47 := fma32(r46, r23, r28)
-			r48 := fma32(r47, r23, r30)
-			r49 := fma32(r48, r23, r32)
-			r50 := fma32(r49, r23, r34)
-			r52 := r23 > r51
-			r53 := r23
-			if r52 {
-				r53 = r51
+		if hasG {
+			r24 := cDtRTau[j]
+			r25 := g[j]
+			r26 := float32(r24 * r25)
+			r23 = float32(r23 - r26)
+			r28 := math.Float32frombits(0x00000000) // 0
+			r29 := fma32(r26, r6, r28)
+			r21 = float32(r21 - r29)
+		}
+		r31 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
+		r34 := fma32(r32, r23, r33)
+		r36 := fma32(r34, r23, r35)
+		r38 := fma32(r36, r23, r37)
+		r40 := fma32(r38, r23, r39)
+		r42 := fma32(r40, r23, r41)
+		r44 := r31 > r43
+		if r44 {
+			r47 := fma32(r45, r23, r46)
+			r49 := fma32(r47, r23, r48)
+			r51 := fma32(r49, r23, r50)
+			r52 := fma32(r51, r23, r32)
+			r53 := fma32(r52, r23, r33)
+			r54 := fma32(r53, r23, r35)
+			r55 := fma32(r54, r23, r37)
+			r56 := fma32(r55, r23, r39)
+			r57 := fma32(r56, r23, r41)
+			r59 := r23 > r58
+			r60 := r23
+			if r59 {
+				r60 = r58
 			}
-			r55 := r53 < r54
-			r56 := r53
-			if r55 {
-				r56 = r54
+			r62 := r60 < r61
+			r63 := r60
+			if r62 {
+				r63 = r61
 			}
-			r59 := fma32(r56, r58, r57)
-			r60 := float32(r59 - r57)
-			r63 := fma32(r60, r62, r56)
-			r64 := fma32(r60, r61, r63)
-			r65 := fma32(r38, r64, r39)
-			r66 := fma32(r65, r64, r41)
-			r67 := fma32(r66, r64, r43)
-			r68 := fma32(r67, r64, r25)
-			r69 := fma32(r68, r64, r26)
-			r70 := fma32(r69, r64, r28)
-			r71 := fma32(r70, r64, r30)
-			r72 := fma32(r71, r64, r32)
-			r73 := fma32(r72, r64, r34)
-			r75 := r60 > r74
-			r76 := r60
-			if r75 {
-				r76 = r74
+			r66 := fma32(r63, r65, r64)
+			r67 := float32(r66 - r64)
+			r70 := fma32(r67, r69, r63)
+			r71 := fma32(r67, r68, r70)
+			r72 := fma32(r45, r71, r46)
+			r73 := fma32(r72, r71, r48)
+			r74 := fma32(r73, r71, r50)
+			r75 := fma32(r74, r71, r32)
+			r76 := fma32(r75, r71, r33)
+			r77 := fma32(r76, r71, r35)
+			r78 := fma32(r77, r71, r37)
+			r79 := fma32(r78, r71, r39)
+			r80 := fma32(r79, r71, r41)
+			r82 := r67 > r81
+			r83 := r67
+			if r82 {
+				r83 = r81
 			}
-			r78 := float32(r76 * r77)
-			r79 := float32(r78 + r57)
-			r80 := math.Float32bits(r79)
-			r82 := r80 + r81
-			r83 := r82 << 23
-			r84 := math.Float32frombits(r83)
-			r85 := float32(r34 - r84)
-			r86 := fma32(r64, r73, r85)
-			r87 := float32(r86 / r53)
-			r88 := fma32(r60, r32, r57)
-			r89 := float32(r88 - r57)
-			r90 := float32(r89 + r57)
-			r91 := math.Float32bits(r90)
-			r92 := r91 + r81
-			r93 := r92 << 23
-			r94 := math.Float32frombits(r93)
-			r95 := float32(r87 * r94)
-			r96 := float32(r60 - r89)
-			r97 := float32(r96 + r57)
+			r85 := float32(r83 * r84)
+			r86 := float32(r85 + r64)
+			r87 := math.Float32bits(r86)
+			r89 := r87 + r88
+			r90 := r89 << 23
+			r91 := math.Float32frombits(r90)
+			r92 := float32(r41 - r91)
+			r93 := fma32(r71, r80, r92)
+			r94 := float32(r93 / r60)
+			r95 := fma32(r67, r39, r64)
+			r96 := float32(r95 - r64)
+			r97 := float32(r96 + r64)
 			r98 := math.Float32bits(r97)
-			r99 := r98 + r81
+			r99 := r98 + r88
 			r100 := r99 << 23
 			r101 := math.Float32frombits(r100)
-			r102 := float32(r95 * r101)
-			r103 := r24 <= r32
-			r104 := r102
-			if r103 {
-				r104 = r50
+			r102 := float32(r94 * r101)
+			r103 := float32(r67 - r96)
+			r104 := float32(r103 + r64)
+			r105 := math.Float32bits(r104)
+			r106 := r105 + r88
+			r107 := r106 << 23
+			r108 := math.Float32frombits(r107)
+			r109 := float32(r102 * r108)
+			r110 := r31 <= r39
+			r111 := r109
+			if r110 {
+				r111 = r57
 			}
-			if r37 {
-				r35 = r104
+			if r44 {
+				r42 = r111
 			}
 		}
-		r105 := fma32(r35, r21, r6)
+		r112 := fma32(r42, r21, r6)
 		if hasDelta {
-			r106 := delta[j]
-			r105 = float32(r105 + r106)
+			r113 := delta[j]
+			r112 = float32(r112 + r113)
 		}
-		r108 := cKa[j]
-		r109 := float32(r105 - r12)
-		r110 := cKeep[j]
-		r111 := float32(r110 * r9)
-		r112 := fma32(r108, r109, r111)
-		r114 := float32(r113 - r2)
-		r115 := cTauRef[j]
-		r116 := r114 < r115
-		r0 = r105
-		if r116 {
+		r115 := cKa[j]
+		r116 := float32(r112 - r12)
+		r117 := cKeep[j]
+		r118 := float32(r117 * r9)
+		r119 := fma32(r115, r116, r118)
+		r121 := float32(r120 - r2)
+		r122 := cTauRef[j]
+		r123 := r121 < r122
+		r0 = r112
+		if r123 {
 			r0 = r6
 		}
-		r1 = r112
-		if r116 {
+		r1 = r119
+		if r123 {
 			r1 = r9
 		}
-		r119 := r0 >= r3
-		if r119 {
-			r2 = r113
+		r126 := r0 >= r3
+		if r126 {
+			r2 = r120
 		}
 		if hasSpike {
-			if r119 {
+			if r126 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r120 := r116 || r119
-			ref[j] = r120
+			r127 := r123 || r126
+			ref[j] = r127
 		}
 		if hasBits {
-			if r119 {
+			if r126 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -3677,6 +3898,12 @@ func stepF64SoftOne(f *Frame64, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -3694,33 +3921,33 @@ func stepF64SoftOne(f *Frame64, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
-	r26 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	r27 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	r29 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	r31 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	r33 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	r35 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	r37 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	r39 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	r41 := math.Float64frombits(0x3ff0000000000000) // 1
-	r43 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	r45 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	r46 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	r48 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	r50 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	r52 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	r54 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	r56 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	r67 := math.Float64frombits(0x4086800000000000) // 720
-	r70 := math.Float64frombits(0xc086200000000000) // -708
-	r73 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	r74 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	r77 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	r78 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	r96 := math.Float64frombits(0x404e000000000000) // 60
-	r99 := math.Float64frombits(0xbff0000000000000) // -1
-	r103 := uint64(0x3ff)
-	r135 := f.T[s]
+	r32 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r33 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r35 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r37 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r39 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r41 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r43 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r45 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r47 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r49 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r51 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r52 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r54 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r56 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r58 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r60 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r62 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r73 := math.Float64frombits(0x4086800000000000)  // 720
+	r76 := math.Float64frombits(0xc086200000000000)  // -708
+	r79 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r80 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r83 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r84 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r102 := math.Float64frombits(0x404e000000000000) // 60
+	r105 := math.Float64frombits(0xbff0000000000000) // -1
+	r109 := uint64(0x3ff)
+	r141 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		r0a := v[j]
@@ -3773,16 +4000,24 @@ func stepF64SoftOne(f *Frame64, s int) {
 		r23b := float64(r14b + r16b)
 		r24a := float64(c[CDtCTau] * r23a)
 		r24b := float64(c[CDtCTau] * r23b)
-		r25a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
-		r25b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
-		r28a := math.FMA(r26, r24a, r27)
-		r28b := math.FMA(r26, r24b, r27)
-		r30a := math.FMA(r28a, r24a, r29)
-		r30b := math.FMA(r28b, r24b, r29)
-		r32a := math.FMA(r30a, r24a, r31)
-		r32b := math.FMA(r30b, r24b, r31)
-		r34a := math.FMA(r32a, r24a, r33)
-		r34b := math.FMA(r32b, r24b, r33)
+		if hasG {
+			r25a := g[j]
+			r25b := g[j+1]
+			r26a := float64(c[CDtRTau] * r25a)
+			r26b := float64(c[CDtRTau] * r25b)
+			r24a = float64(r24a - r26a)
+			r24b = float64(r24b - r26b)
+			r28a := math.Float64frombits(0x0000000000000000) // 0
+			r28b := math.Float64frombits(0x0000000000000000) // 0
+			r29a := math.FMA(r26a, r7a, r28a)
+			r29b := math.FMA(r26b, r7b, r28b)
+			r22a = float64(r22a - r29a)
+			r22b = float64(r22b - r29b)
+		}
+		r31a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
+		r31b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
+		r34a := math.FMA(r32, r24a, r33)
+		r34b := math.FMA(r32, r24b, r33)
 		r36a := math.FMA(r34a, r24a, r35)
 		r36b := math.FMA(r34b, r24b, r35)
 		r38a := math.FMA(r36a, r24a, r37)
@@ -3791,241 +4026,247 @@ func stepF64SoftOne(f *Frame64, s int) {
 		r40b := math.FMA(r38b, r24b, r39)
 		r42a := math.FMA(r40a, r24a, r41)
 		r42b := math.FMA(r40b, r24b, r41)
-		r44a := r25a > r43
-		r44b := r25b > r43
-		if r44a {
-			r47a := math.FMA(r45, r24a, r46)
-			r49a := math.FMA(r47a, r24a, r48)
-			r51a := math.FMA(r49a, r24a, r50)
-			r53a := math.FMA(r51a, r24a, r52)
+		r44a := math.FMA(r42a, r24a, r43)
+		r44b := math.FMA(r42b, r24b, r43)
+		r46a := math.FMA(r44a, r24a, r45)
+		r46b := math.FMA(r44b, r24b, r45)
+		r48a := math.FMA(r46a, r24a, r47)
+		r48b := math.FMA(r46b, r24b, r47)
+		r50a := r31a > r49
+		r50b := r31b > r49
+		if r50a {
+			r53a := math.FMA(r51, r24a, r52)
 			r55a := math.FMA(r53a, r24a, r54)
 			r57a := math.FMA(r55a, r24a, r56)
-			r58a := math.FMA(r57a, r24a, r26)
-			r59a := math.FMA(r58a, r24a, r27)
-			r60a := math.FMA(r59a, r24a, r29)
-			r61a := math.FMA(r60a, r24a, r31)
-			r62a := math.FMA(r61a, r24a, r33)
-			r63a := math.FMA(r62a, r24a, r35)
-			r64a := math.FMA(r63a, r24a, r37)
-			r65a := math.FMA(r64a, r24a, r39)
-			r66a := math.FMA(r65a, r24a, r41)
-			r68a := r24a > r67
-			r69a := r24a
-			if r68a {
-				r69a = r67
+			r59a := math.FMA(r57a, r24a, r58)
+			r61a := math.FMA(r59a, r24a, r60)
+			r63a := math.FMA(r61a, r24a, r62)
+			r64a := math.FMA(r63a, r24a, r32)
+			r65a := math.FMA(r64a, r24a, r33)
+			r66a := math.FMA(r65a, r24a, r35)
+			r67a := math.FMA(r66a, r24a, r37)
+			r68a := math.FMA(r67a, r24a, r39)
+			r69a := math.FMA(r68a, r24a, r41)
+			r70a := math.FMA(r69a, r24a, r43)
+			r71a := math.FMA(r70a, r24a, r45)
+			r72a := math.FMA(r71a, r24a, r47)
+			r74a := r24a > r73
+			r75a := r24a
+			if r74a {
+				r75a = r73
 			}
-			r71a := r69a < r70
-			r72a := r69a
-			if r71a {
-				r72a = r70
+			r77a := r75a < r76
+			r78a := r75a
+			if r77a {
+				r78a = r76
 			}
-			r75a := math.FMA(r72a, r74, r73)
-			r76a := float64(r75a - r73)
-			r79a := math.FMA(r76a, r78, r72a)
-			r80a := math.FMA(r76a, r77, r79a)
-			r81a := math.FMA(r45, r80a, r46)
-			r82a := math.FMA(r81a, r80a, r48)
-			r83a := math.FMA(r82a, r80a, r50)
-			r84a := math.FMA(r83a, r80a, r52)
-			r85a := math.FMA(r84a, r80a, r54)
-			r86a := math.FMA(r85a, r80a, r56)
-			r87a := math.FMA(r86a, r80a, r26)
-			r88a := math.FMA(r87a, r80a, r27)
-			r89a := math.FMA(r88a, r80a, r29)
-			r90a := math.FMA(r89a, r80a, r31)
-			r91a := math.FMA(r90a, r80a, r33)
-			r92a := math.FMA(r91a, r80a, r35)
-			r93a := math.FMA(r92a, r80a, r37)
-			r94a := math.FMA(r93a, r80a, r39)
-			r95a := math.FMA(r94a, r80a, r41)
-			r97a := r76a > r96
-			r98a := r76a
-			if r97a {
-				r98a = r96
+			r81a := math.FMA(r78a, r80, r79)
+			r82a := float64(r81a - r79)
+			r85a := math.FMA(r82a, r84, r78a)
+			r86a := math.FMA(r82a, r83, r85a)
+			r87a := math.FMA(r51, r86a, r52)
+			r88a := math.FMA(r87a, r86a, r54)
+			r89a := math.FMA(r88a, r86a, r56)
+			r90a := math.FMA(r89a, r86a, r58)
+			r91a := math.FMA(r90a, r86a, r60)
+			r92a := math.FMA(r91a, r86a, r62)
+			r93a := math.FMA(r92a, r86a, r32)
+			r94a := math.FMA(r93a, r86a, r33)
+			r95a := math.FMA(r94a, r86a, r35)
+			r96a := math.FMA(r95a, r86a, r37)
+			r97a := math.FMA(r96a, r86a, r39)
+			r98a := math.FMA(r97a, r86a, r41)
+			r99a := math.FMA(r98a, r86a, r43)
+			r100a := math.FMA(r99a, r86a, r45)
+			r101a := math.FMA(r100a, r86a, r47)
+			r103a := r82a > r102
+			r104a := r82a
+			if r103a {
+				r104a = r102
 			}
-			r100a := float64(r98a * r99)
-			r101a := float64(r100a + r73)
-			r102a := math.Float64bits(r101a)
-			r104a := r102a + r103
-			r105a := r104a << 52
-			r106a := math.Float64frombits(r105a)
-			r107a := float64(r41 - r106a)
-			r108a := math.FMA(r80a, r95a, r107a)
-			r109a := float64(r108a / r69a)
-			r110a := math.FMA(r76a, r39, r73)
-			r111a := float64(r110a - r73)
-			r112a := float64(r111a + r73)
-			r113a := math.Float64bits(r112a)
-			r114a := r113a + r103
-			r115a := r114a << 52
-			r116a := math.Float64frombits(r115a)
-			r117a := float64(r109a * r116a)
-			r118a := float64(r76a - r111a)
-			r119a := float64(r118a + r73)
-			r120a := math.Float64bits(r119a)
-			r121a := r120a + r103
-			r122a := r121a << 52
-			r123a := math.Float64frombits(r122a)
-			r124a := float64(r117a * r123a)
-			r125a := r25a <= r39
-			r126a := r124a
-			if r125a {
-				r126a = r66a
+			r106a := float64(r104a * r105)
+			r107a := float64(r106a + r79)
+			r108a := math.Float64bits(r107a)
+			r110a := r108a + r109
+			r111a := r110a << 52
+			r112a := math.Float64frombits(r111a)
+			r113a := float64(r47 - r112a)
+			r114a := math.FMA(r86a, r101a, r113a)
+			r115a := float64(r114a / r75a)
+			r116a := math.FMA(r82a, r45, r79)
+			r117a := float64(r116a - r79)
+			r118a := float64(r117a + r79)
+			r119a := math.Float64bits(r118a)
+			r120a := r119a + r109
+			r121a := r120a << 52
+			r122a := math.Float64frombits(r121a)
+			r123a := float64(r115a * r122a)
+			r124a := float64(r82a - r117a)
+			r125a := float64(r124a + r79)
+			r126a := math.Float64bits(r125a)
+			r127a := r126a + r109
+			r128a := r127a << 52
+			r129a := math.Float64frombits(r128a)
+			r130a := float64(r123a * r129a)
+			r131a := r31a <= r45
+			r132a := r130a
+			if r131a {
+				r132a = r72a
 			}
-			if r44a {
-				r42a = r126a
+			if r50a {
+				r48a = r132a
 			}
 		}
-		if r44b {
-			r47b := math.FMA(r45, r24b, r46)
-			r49b := math.FMA(r47b, r24b, r48)
-			r51b := math.FMA(r49b, r24b, r50)
-			r53b := math.FMA(r51b, r24b, r52)
+		if r50b {
+			r53b := math.FMA(r51, r24b, r52)
 			r55b := math.FMA(r53b, r24b, r54)
 			r57b := math.FMA(r55b, r24b, r56)
-			r58b := math.FMA(r57b, r24b, r26)
-			r59b := math.FMA(r58b, r24b, r27)
-			r60b := math.FMA(r59b, r24b, r29)
-			r61b := math.FMA(r60b, r24b, r31)
-			r62b := math.FMA(r61b, r24b, r33)
-			r63b := math.FMA(r62b, r24b, r35)
-			r64b := math.FMA(r63b, r24b, r37)
-			r65b := math.FMA(r64b, r24b, r39)
-			r66b := math.FMA(r65b, r24b, r41)
-			r68b := r24b > r67
-			r69b := r24b
-			if r68b {
-				r69b = r67
+			r59b := math.FMA(r57b, r24b, r58)
+			r61b := math.FMA(r59b, r24b, r60)
+			r63b := math.FMA(r61b, r24b, r62)
+			r64b := math.FMA(r63b, r24b, r32)
+			r65b := math.FMA(r64b, r24b, r33)
+			r66b := math.FMA(r65b, r24b, r35)
+			r67b := math.FMA(r66b, r24b, r37)
+			r68b := math.FMA(r67b, r24b, r39)
+			r69b := math.FMA(r68b, r24b, r41)
+			r70b := math.FMA(r69b, r24b, r43)
+			r71b := math.FMA(r70b, r24b, r45)
+			r72b := math.FMA(r71b, r24b, r47)
+			r74b := r24b > r73
+			r75b := r24b
+			if r74b {
+				r75b = r73
 			}
-			r71b := r69b < r70
-			r72b := r69b
-			if r71b {
-				r72b = r70
+			r77b := r75b < r76
+			r78b := r75b
+			if r77b {
+				r78b = r76
 			}
-			r75b := math.FMA(r72b, r74, r73)
-			r76b := float64(r75b - r73)
-			r79b := math.FMA(r76b, r78, r72b)
-			r80b := math.FMA(r76b, r77, r79b)
-			r81b := math.FMA(r45, r80b, r46)
-			r82b := math.FMA(r81b, r80b, r48)
-			r83b := math.FMA(r82b, r80b, r50)
-			r84b := math.FMA(r83b, r80b, r52)
-			r85b := math.FMA(r84b, r80b, r54)
-			r86b := math.FMA(r85b, r80b, r56)
-			r87b := math.FMA(r86b, r80b, r26)
-			r88b := math.FMA(r87b, r80b, r27)
-			r89b := math.FMA(r88b, r80b, r29)
-			r90b := math.FMA(r89b, r80b, r31)
-			r91b := math.FMA(r90b, r80b, r33)
-			r92b := math.FMA(r91b, r80b, r35)
-			r93b := math.FMA(r92b, r80b, r37)
-			r94b := math.FMA(r93b, r80b, r39)
-			r95b := math.FMA(r94b, r80b, r41)
-			r97b := r76b > r96
-			r98b := r76b
-			if r97b {
-				r98b = r96
+			r81b := math.FMA(r78b, r80, r79)
+			r82b := float64(r81b - r79)
+			r85b := math.FMA(r82b, r84, r78b)
+			r86b := math.FMA(r82b, r83, r85b)
+			r87b := math.FMA(r51, r86b, r52)
+			r88b := math.FMA(r87b, r86b, r54)
+			r89b := math.FMA(r88b, r86b, r56)
+			r90b := math.FMA(r89b, r86b, r58)
+			r91b := math.FMA(r90b, r86b, r60)
+			r92b := math.FMA(r91b, r86b, r62)
+			r93b := math.FMA(r92b, r86b, r32)
+			r94b := math.FMA(r93b, r86b, r33)
+			r95b := math.FMA(r94b, r86b, r35)
+			r96b := math.FMA(r95b, r86b, r37)
+			r97b := math.FMA(r96b, r86b, r39)
+			r98b := math.FMA(r97b, r86b, r41)
+			r99b := math.FMA(r98b, r86b, r43)
+			r100b := math.FMA(r99b, r86b, r45)
+			r101b := math.FMA(r100b, r86b, r47)
+			r103b := r82b > r102
+			r104b := r82b
+			if r103b {
+				r104b = r102
 			}
-			r100b := float64(r98b * r99)
-			r101b := float64(r100b + r73)
-			r102b := math.Float64bits(r101b)
-			r104b := r102b + r103
-			r105b := r104b << 52
-			r106b := math.Float64frombits(r105b)
-			r107b := float64(r41 - r106b)
-			r108b := math.FMA(r80b, r95b, r107b)
-			r109b := float64(r108b / r69b)
-			r110b := math.FMA(r76b, r39, r73)
-			r111b := float64(r110b - r73)
-			r112b := float64(r111b + r73)
-			r113b := math.Float64bits(r112b)
-			r114b := r113b + r103
-			r115b := r114b << 52
-			r116b := math.Float64frombits(r115b)
-			r117b := float64(r109b * r116b)
-			r118b := float64(r76b - r111b)
-			r119b := float64(r118b + r73)
-			r120b := math.Float64bits(r119b)
-			r121b := r120b + r103
-			r122b := r121b << 52
-			r123b := math.Float64frombits(r122b)
-			r124b := float64(r117b * r123b)
-			r125b := r25b <= r39
-			r126b := r124b
-			if r125b {
-				r126b = r66b
+			r106b := float64(r104b * r105)
+			r107b := float64(r106b + r79)
+			r108b := math.Float64bits(r107b)
+			r110b := r108b + r109
+			r111b := r110b << 52
+			r112b := math.Float64frombits(r111b)
+			r113b := float64(r47 - r112b)
+			r114b := math.FMA(r86b, r101b, r113b)
+			r115b := float64(r114b / r75b)
+			r116b := math.FMA(r82b, r45, r79)
+			r117b := float64(r116b - r79)
+			r118b := float64(r117b + r79)
+			r119b := math.Float64bits(r118b)
+			r120b := r119b + r109
+			r121b := r120b << 52
+			r122b := math.Float64frombits(r121b)
+			r123b := float64(r115b * r122b)
+			r124b := float64(r82b - r117b)
+			r125b := float64(r124b + r79)
+			r126b := math.Float64bits(r125b)
+			r127b := r126b + r109
+			r128b := r127b << 52
+			r129b := math.Float64frombits(r128b)
+			r130b := float64(r123b * r129b)
+			r131b := r31b <= r45
+			r132b := r130b
+			if r131b {
+				r132b = r72b
 			}
-			if r44b {
-				r42b = r126b
+			if r50b {
+				r48b = r132b
 			}
 		}
-		r127a := math.FMA(r42a, r22a, r7a)
-		r127b := math.FMA(r42b, r22b, r7b)
+		r133a := math.FMA(r48a, r22a, r7a)
+		r133b := math.FMA(r48b, r22b, r7b)
 		if hasDelta {
-			r128a := delta[j]
-			r128b := delta[j+1]
-			r127a = float64(r127a + r128a)
-			r127b = float64(r127b + r128b)
+			r134a := delta[j]
+			r134b := delta[j+1]
+			r133a = float64(r133a + r134a)
+			r133b = float64(r133b + r134b)
 		}
-		r131a := float64(r127a - c[CVRest])
-		r131b := float64(r127b - c[CVRest])
-		r133a := float64(c[CKeep] * r10a)
-		r133b := float64(c[CKeep] * r10b)
-		r134a := math.FMA(c[CKa], r131a, r133a)
-		r134b := math.FMA(c[CKa], r131b, r133b)
-		r136a := float64(r135 - r2a)
-		r136b := float64(r135 - r2b)
-		r138a := r136a < c[CTauRef]
-		r138b := r136b < c[CTauRef]
-		r0a = r127a
-		if r138a {
+		r137a := float64(r133a - c[CVRest])
+		r137b := float64(r133b - c[CVRest])
+		r139a := float64(c[CKeep] * r10a)
+		r139b := float64(c[CKeep] * r10b)
+		r140a := math.FMA(c[CKa], r137a, r139a)
+		r140b := math.FMA(c[CKa], r137b, r139b)
+		r142a := float64(r141 - r2a)
+		r142b := float64(r141 - r2b)
+		r144a := r142a < c[CTauRef]
+		r144b := r142b < c[CTauRef]
+		r0a = r133a
+		if r144a {
 			r0a = r7a
 		}
-		r0b = r127b
-		if r138b {
+		r0b = r133b
+		if r144b {
 			r0b = r7b
 		}
-		r1a = r134a
-		if r138a {
+		r1a = r140a
+		if r144a {
 			r1a = r10a
 		}
-		r1b = r134b
-		if r138b {
+		r1b = r140b
+		if r144b {
 			r1b = r10b
 		}
-		r141a := r0a >= c[CVTh]
-		r141b := r0b >= c[CVTh]
-		if r141a {
-			r2a = r135
+		r147a := r0a >= c[CVTh]
+		r147b := r0b >= c[CVTh]
+		if r147a {
+			r2a = r141
 		}
-		if r141b {
-			r2b = r135
+		if r147b {
+			r2b = r141
 		}
 		if hasSpike {
-			if r141a {
+			if r147a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r141b {
+			if r147b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
 		if hasRef {
-			r142a := r138a || r141a
-			r142b := r138b || r141b
-			ref[j] = r142a
-			ref[j+1] = r142b
+			r148a := r144a || r147a
+			r148b := r144b || r147b
+			ref[j] = r148a
+			ref[j+1] = r148b
 		}
 		if hasBits {
-			if r141a {
+			if r147a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r141b {
+			if r147b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -4065,134 +4306,142 @@ func stepF64SoftOne(f *Frame64, s int) {
 		r22 := math.FMA(c[CDtCTau], r18, r21)
 		r23 := float64(r14 + r16)
 		r24 := float64(c[CDtCTau] * r23)
-		r25 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
-		r28 := math.FMA(r26, r24, r27)
-		r30 := math.FMA(r28, r24, r29)
-		r32 := math.FMA(r30, r24, r31)
+		if hasG {
+			r25 := g[j]
+			r26 := float64(c[CDtRTau] * r25)
+			r24 = float64(r24 - r26)
+			r28 := math.Float64frombits(0x0000000000000000) // 0
+			r29 := math.FMA(r26, r7, r28)
+			r22 = float64(r22 - r29)
+		}
+		r31 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
 		r34 := math.FMA(r32, r24, r33)
 		r36 := math.FMA(r34, r24, r35)
 		r38 := math.FMA(r36, r24, r37)
 		r40 := math.FMA(r38, r24, r39)
 		r42 := math.FMA(r40, r24, r41)
-		r44 := r25 > r43
-		if r44 {
-			r47 := math.FMA(r45, r24, r46)
-			r49 := math.FMA(r47, r24, r48)
-			r51 := math.FMA(r49, r24, r50)
+		r44 := math.FMA(r42, r24, r43)
+		r46 := math.FMA(r44, r24, r45)
+		r48 := math.FMA(r46, r24, r47)
+		r50 := r31 > r49
+		if r50 {
 			r53 := math.FMA(r51, r24, r52)
 			r55 := math.FMA(r53, r24, r54)
 			r57 := math.FMA(r55, r24, r56)
-			r58 := math.FMA(r57, r24, r26)
-			r59 := math.FMA(r58, r24, r27)
-			r60 := math.FMA(r59, r24, r29)
-			r61 := math.FMA(r60, r24, r31)
-			r62 := math.FMA(r61, r24, r33)
-			r63 := math.FMA(r62, r24, r35)
-			r64 := math.FMA(r63, r24, r37)
-			r65 := math.FMA(r64, r24, r39)
-			r66 := math.FMA(r65, r24, r41)
-			r68 := r24 > r67
-			r69 := r24
-			if r68 {
-				r69 = r67
+			r59 := math.FMA(r57, r24, r58)
+			r61 := math.FMA(r59, r24, r60)
+			r63 := math.FMA(r61, r24, r62)
+			r64 := math.FMA(r63, r24, r32)
+			r65 := math.FMA(r64, r24, r33)
+			r66 := math.FMA(r65, r24, r35)
+			r67 := math.FMA(r66, r24, r37)
+			r68 := math.FMA(r67, r24, r39)
+			r69 := math.FMA(r68, r24, r41)
+			r70 := math.FMA(r69, r24, r43)
+			r71 := math.FMA(r70, r24, r45)
+			r72 := math.FMA(r71, r24, r47)
+			r74 := r24 > r73
+			r75 := r24
+			if r74 {
+				r75 = r73
 			}
-			r71 := r69 < r70
-			r72 := r69
-			if r71 {
-				r72 = r70
+			r77 := r75 < r76
+			r78 := r75
+			if r77 {
+				r78 = r76
 			}
-			r75 := math.FMA(r72, r74, r73)
-			r76 := float64(r75 - r73)
-			r79 := math.FMA(r76, r78, r72)
-			r80 := math.FMA(r76, r77, r79)
-			r81 := math.FMA(r45, r80, r46)
-			r82 := math.FMA(r81, r80, r48)
-			r83 := math.FMA(r82, r80, r50)
-			r84 := math.FMA(r83, r80, r52)
-			r85 := math.FMA(r84, r80, r54)
-			r86 := math.FMA(r85, r80, r56)
-			r87 := math.FMA(r86, r80, r26)
-			r88 := math.FMA(r87, r80, r27)
-			r89 := math.FMA(r88, r80, r29)
-			r90 := math.FMA(r89, r80, r31)
-			r91 := math.FMA(r90, r80, r33)
-			r92 := math.FMA(r91, r80, r35)
-			r93 := math.FMA(r92, r80, r37)
-			r94 := math.FMA(r93, r80, r39)
-			r95 := math.FMA(r94, r80, r41)
-			r97 := r76 > r96
-			r98 := r76
-			if r97 {
-				r98 = r96
+			r81 := math.FMA(r78, r80, r79)
+			r82 := float64(r81 - r79)
+			r85 := math.FMA(r82, r84, r78)
+			r86 := math.FMA(r82, r83, r85)
+			r87 := math.FMA(r51, r86, r52)
+			r88 := math.FMA(r87, r86, r54)
+			r89 := math.FMA(r88, r86, r56)
+			r90 := math.FMA(r89, r86, r58)
+			r91 := math.FMA(r90, r86, r60)
+			r92 := math.FMA(r91, r86, r62)
+			r93 := math.FMA(r92, r86, r32)
+			r94 := math.FMA(r93, r86, r33)
+			r95 := math.FMA(r94, r86, r35)
+			r96 := math.FMA(r95, r86, r37)
+			r97 := math.FMA(r96, r86, r39)
+			r98 := math.FMA(r97, r86, r41)
+			r99 := math.FMA(r98, r86, r43)
+			r100 := math.FMA(r99, r86, r45)
+			r101 := math.FMA(r100, r86, r47)
+			r103 := r82 > r102
+			r104 := r82
+			if r103 {
+				r104 = r102
 			}
-			r100 := float64(r98 * r99)
-			r101 := float64(r100 + r73)
-			r102 := math.Float64bits(r101)
-			r104 := r102 + r103
-			r105 := r104 << 52
-			r106 := math.Float64frombits(r105)
-			r107 := float64(r41 - r106)
-			r108 := math.FMA(r80, r95, r107)
-			r109 := float64(r108 / r69)
-			r110 := math.FMA(r76, r39, r73)
-			r111 := float64(r110 - r73)
-			r112 := float64(r111 + r73)
-			r113 := math.Float64bits(r112)
-			r114 := r113 + r103
-			r115 := r114 << 52
-			r116 := math.Float64frombits(r115)
-			r117 := float64(r109 * r116)
-			r118 := float64(r76 - r111)
-			r119 := float64(r118 + r73)
-			r120 := math.Float64bits(r119)
-			r121 := r120 + r103
-			r122 := r121 << 52
-			r123 := math.Float64frombits(r122)
-			r124 := float64(r117 * r123)
-			r125 := r25 <= r39
-			r126 := r124
-			if r125 {
-				r126 = r66
+			r106 := float64(r104 * r105)
+			r107 := float64(r106 + r79)
+			r108 := math.Float64bits(r107)
+			r110 := r108 + r109
+			r111 := r110 << 52
+			r112 := math.Float64frombits(r111)
+			r113 := float64(r47 - r112)
+			r114 := math.FMA(r86, r101, r113)
+			r115 := float64(r114 / r75)
+			r116 := math.FMA(r82, r45, r79)
+			r117 := float64(r116 - r79)
+			r118 := float64(r117 + r79)
+			r119 := math.Float64bits(r118)
+			r120 := r119 + r109
+			r121 := r120 << 52
+			r122 := math.Float64frombits(r121)
+			r123 := float64(r115 * r122)
+			r124 := float64(r82 - r117)
+			r125 := float64(r124 + r79)
+			r126 := math.Float64bits(r125)
+			r127 := r126 + r109
+			r128 := r127 << 52
+			r129 := math.Float64frombits(r128)
+			r130 := float64(r123 * r129)
+			r131 := r31 <= r45
+			r132 := r130
+			if r131 {
+				r132 = r72
 			}
-			if r44 {
-				r42 = r126
+			if r50 {
+				r48 = r132
 			}
 		}
-		r127 := math.FMA(r42, r22, r7)
+		r133 := math.FMA(r48, r22, r7)
 		if hasDelta {
-			r128 := delta[j]
-			r127 = float64(r127 + r128)
+			r134 := delta[j]
+			r133 = float64(r133 + r134)
 		}
-		r131 := float64(r127 - c[CVRest])
-		r133 := float64(c[CKeep] * r10)
-		r134 := math.FMA(c[CKa], r131, r133)
-		r136 := float64(r135 - r2)
-		r138 := r136 < c[CTauRef]
-		r0 = r127
-		if r138 {
+		r137 := float64(r133 - c[CVRest])
+		r139 := float64(c[CKeep] * r10)
+		r140 := math.FMA(c[CKa], r137, r139)
+		r142 := float64(r141 - r2)
+		r144 := r142 < c[CTauRef]
+		r0 = r133
+		if r144 {
 			r0 = r7
 		}
-		r1 = r134
-		if r138 {
+		r1 = r140
+		if r144 {
 			r1 = r10
 		}
-		r141 := r0 >= c[CVTh]
-		if r141 {
-			r2 = r135
+		r147 := r0 >= c[CVTh]
+		if r147 {
+			r2 = r141
 		}
 		if hasSpike {
-			if r141 {
+			if r147 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r142 := r138 || r141
-			ref[j] = r142
+			r148 := r144 || r147
+			ref[j] = r148
 		}
 		if hasBits {
-			if r141 {
+			if r147 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -4231,6 +4480,12 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -4257,33 +4512,33 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r26 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	r27 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	r29 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	r31 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	r33 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	r35 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	r37 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	r39 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	r41 := math.Float64frombits(0x3ff0000000000000) // 1
-	r43 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	r45 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	r46 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	r48 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	r50 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	r52 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	r54 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	r56 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	r67 := math.Float64frombits(0x4086800000000000) // 720
-	r70 := math.Float64frombits(0xc086200000000000) // -708
-	r73 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	r74 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	r77 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	r78 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	r96 := math.Float64frombits(0x404e000000000000) // 60
-	r99 := math.Float64frombits(0xbff0000000000000) // -1
-	r103 := uint64(0x3ff)
-	r135 := f.T[s]
+	r33 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r34 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r36 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r38 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r40 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r42 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r44 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r46 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r48 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r50 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r52 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r53 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r55 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r57 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r59 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r61 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r63 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r74 := math.Float64frombits(0x4086800000000000)  // 720
+	r77 := math.Float64frombits(0xc086200000000000)  // -708
+	r80 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r81 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r84 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r85 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r103 := math.Float64frombits(0x404e000000000000) // 60
+	r106 := math.Float64frombits(0xbff0000000000000) // -1
+	r110 := uint64(0x3ff)
+	r142 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		r0a := v[j]
@@ -4350,265 +4605,281 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		r23b := float64(r14b + r16b)
 		r24a := float64(r17a * r23a)
 		r24b := float64(r17b * r23b)
-		r25a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
-		r25b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
-		r28a := math.FMA(r26, r24a, r27)
-		r28b := math.FMA(r26, r24b, r27)
-		r30a := math.FMA(r28a, r24a, r29)
-		r30b := math.FMA(r28b, r24b, r29)
-		r32a := math.FMA(r30a, r24a, r31)
-		r32b := math.FMA(r30b, r24b, r31)
-		r34a := math.FMA(r32a, r24a, r33)
-		r34b := math.FMA(r32b, r24b, r33)
-		r36a := math.FMA(r34a, r24a, r35)
-		r36b := math.FMA(r34b, r24b, r35)
-		r38a := math.FMA(r36a, r24a, r37)
-		r38b := math.FMA(r36b, r24b, r37)
-		r40a := math.FMA(r38a, r24a, r39)
-		r40b := math.FMA(r38b, r24b, r39)
-		r42a := math.FMA(r40a, r24a, r41)
-		r42b := math.FMA(r40b, r24b, r41)
-		r44a := r25a > r43
-		r44b := r25b > r43
-		if r44a {
-			r47a := math.FMA(r45, r24a, r46)
-			r49a := math.FMA(r47a, r24a, r48)
-			r51a := math.FMA(r49a, r24a, r50)
-			r53a := math.FMA(r51a, r24a, r52)
-			r55a := math.FMA(r53a, r24a, r54)
-			r57a := math.FMA(r55a, r24a, r56)
-			r58a := math.FMA(r57a, r24a, r26)
-			r59a := math.FMA(r58a, r24a, r27)
-			r60a := math.FMA(r59a, r24a, r29)
-			r61a := math.FMA(r60a, r24a, r31)
-			r62a := math.FMA(r61a, r24a, r33)
-			r63a := math.FMA(r62a, r24a, r35)
-			r64a := math.FMA(r63a, r24a, r37)
-			r65a := math.FMA(r64a, r24a, r39)
-			r66a := math.FMA(r65a, r24a, r41)
-			r68a := r24a > r67
-			r69a := r24a
-			if r68a {
-				r69a = r67
+		if hasG {
+			r25a := cDtRTau[j]
+			r25b := cDtRTau[j+1]
+			r26a := g[j]
+			r26b := g[j+1]
+			r27a := float64(r25a * r26a)
+			r27b := float64(r25b * r26b)
+			r24a = float64(r24a - r27a)
+			r24b = float64(r24b - r27b)
+			r29a := math.Float64frombits(0x0000000000000000) // 0
+			r29b := math.Float64frombits(0x0000000000000000) // 0
+			r30a := math.FMA(r27a, r7a, r29a)
+			r30b := math.FMA(r27b, r7b, r29b)
+			r22a = float64(r22a - r30a)
+			r22b = float64(r22b - r30b)
+		}
+		r32a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
+		r32b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
+		r35a := math.FMA(r33, r24a, r34)
+		r35b := math.FMA(r33, r24b, r34)
+		r37a := math.FMA(r35a, r24a, r36)
+		r37b := math.FMA(r35b, r24b, r36)
+		r39a := math.FMA(r37a, r24a, r38)
+		r39b := math.FMA(r37b, r24b, r38)
+		r41a := math.FMA(r39a, r24a, r40)
+		r41b := math.FMA(r39b, r24b, r40)
+		r43a := math.FMA(r41a, r24a, r42)
+		r43b := math.FMA(r41b, r24b, r42)
+		r45a := math.FMA(r43a, r24a, r44)
+		r45b := math.FMA(r43b, r24b, r44)
+		r47a := math.FMA(r45a, r24a, r46)
+		r47b := math.FMA(r45b, r24b, r46)
+		r49a := math.FMA(r47a, r24a, r48)
+		r49b := math.FMA(r47b, r24b, r48)
+		r51a := r32a > r50
+		r51b := r32b > r50
+		if r51a {
+			r54a := math.FMA(r52, r24a, r53)
+			r56a := math.FMA(r54a, r24a, r55)
+			r58a := math.FMA(r56a, r24a, r57)
+			r60a := math.FMA(r58a, r24a, r59)
+			r62a := math.FMA(r60a, r24a, r61)
+			r64a := math.FMA(r62a, r24a, r63)
+			r65a := math.FMA(r64a, r24a, r33)
+			r66a := math.FMA(r65a, r24a, r34)
+			r67a := math.FMA(r66a, r24a, r36)
+			r68a := math.FMA(r67a, r24a, r38)
+			r69a := math.FMA(r68a, r24a, r40)
+			r70a := math.FMA(r69a, r24a, r42)
+			r71a := math.FMA(r70a, r24a, r44)
+			r72a := math.FMA(r71a, r24a, r46)
+			r73a := math.FMA(r72a, r24a, r48)
+			r75a := r24a > r74
+			r76a := r24a
+			if r75a {
+				r76a = r74
 			}
-			r71a := r69a < r70
-			r72a := r69a
-			if r71a {
-				r72a = r70
+			r78a := r76a < r77
+			r79a := r76a
+			if r78a {
+				r79a = r77
 			}
-			r75a := math.FMA(r72a, r74, r73)
-			r76a := float64(r75a - r73)
-			r79a := math.FMA(r76a, r78, r72a)
-			r80a := math.FMA(r76a, r77, r79a)
-			r81a := math.FMA(r45, r80a, r46)
-			r82a := math.FMA(r81a, r80a, r48)
-			r83a := math.FMA(r82a, r80a, r50)
-			r84a := math.FMA(r83a, r80a, r52)
-			r85a := math.FMA(r84a, r80a, r54)
-			r86a := math.FMA(r85a, r80a, r56)
-			r87a := math.FMA(r86a, r80a, r26)
-			r88a := math.FMA(r87a, r80a, r27)
-			r89a := math.FMA(r88a, r80a, r29)
-			r90a := math.FMA(r89a, r80a, r31)
-			r91a := math.FMA(r90a, r80a, r33)
-			r92a := math.FMA(r91a, r80a, r35)
-			r93a := math.FMA(r92a, r80a, r37)
-			r94a := math.FMA(r93a, r80a, r39)
-			r95a := math.FMA(r94a, r80a, r41)
-			r97a := r76a > r96
-			r98a := r76a
-			if r97a {
-				r98a = r96
+			r82a := math.FMA(r79a, r81, r80)
+			r83a := float64(r82a - r80)
+			r86a := math.FMA(r83a, r85, r79a)
+			r87a := math.FMA(r83a, r84, r86a)
+			r88a := math.FMA(r52, r87a, r53)
+			r89a := math.FMA(r88a, r87a, r55)
+			r90a := math.FMA(r89a, r87a, r57)
+			r91a := math.FMA(r90a, r87a, r59)
+			r92a := math.FMA(r91a, r87a, r61)
+			r93a := math.FMA(r92a, r87a, r63)
+			r94a := math.FMA(r93a, r87a, r33)
+			r95a := math.FMA(r94a, r87a, r34)
+			r96a := math.FMA(r95a, r87a, r36)
+			r97a := math.FMA(r96a, r87a, r38)
+			r98a := math.FMA(r97a, r87a, r40)
+			r99a := math.FMA(r98a, r87a, r42)
+			r100a := math.FMA(r99a, r87a, r44)
+			r101a := math.FMA(r100a, r87a, r46)
+			r102a := math.FMA(r101a, r87a, r48)
+			r104a := r83a > r103
+			r105a := r83a
+			if r104a {
+				r105a = r103
 			}
-			r100a := float64(r98a * r99)
-			r101a := float64(r100a + r73)
-			r102a := math.Float64bits(r101a)
-			r104a := r102a + r103
-			r105a := r104a << 52
-			r106a := math.Float64frombits(r105a)
-			r107a := float64(r41 - r106a)
-			r108a := math.FMA(r80a, r95a, r107a)
-			r109a := float64(r108a / r69a)
-			r110a := math.FMA(r76a, r39, r73)
-			r111a := float64(r110a - r73)
-			r112a := float64(r111a + r73)
-			r113a := math.Float64bits(r112a)
-			r114a := r113a + r103
-			r115a := r114a << 52
-			r116a := math.Float64frombits(r115a)
-			r117a := float64(r109a * r116a)
-			r118a := float64(r76a - r111a)
-			r119a := float64(r118a + r73)
+			r107a := float64(r105a * r106)
+			r108a := float64(r107a + r80)
+			r109a := math.Float64bits(r108a)
+			r111a := r109a + r110
+			r112a := r111a << 52
+			r113a := math.Float64frombits(r112a)
+			r114a := float64(r48 - r113a)
+			r115a := math.FMA(r87a, r102a, r114a)
+			r116a := float64(r115a / r76a)
+			r117a := math.FMA(r83a, r46, r80)
+			r118a := float64(r117a - r80)
+			r119a := float64(r118a + r80)
 			r120a := math.Float64bits(r119a)
-			r121a := r120a + r103
+			r121a := r120a + r110
 			r122a := r121a << 52
 			r123a := math.Float64frombits(r122a)
-			r124a := float64(r117a * r123a)
-			r125a := r25a <= r39
-			r126a := r124a
-			if r125a {
-				r126a = r66a
+			r124a := float64(r116a * r123a)
+			r125a := float64(r83a - r118a)
+			r126a := float64(r125a + r80)
+			r127a := math.Float64bits(r126a)
+			r128a := r127a + r110
+			r129a := r128a << 52
+			r130a := math.Float64frombits(r129a)
+			r131a := float64(r124a * r130a)
+			r132a := r32a <= r46
+			r133a := r131a
+			if r132a {
+				r133a = r73a
 			}
-			if r44a {
-				r42a = r126a
+			if r51a {
+				r49a = r133a
 			}
 		}
-		if r44b {
-			r47b := math.FMA(r45, r24b, r46)
-			r49b := math.FMA(r47b, r24b, r48)
-			r51b := math.FMA(r49b, r24b, r50)
-			r53b := math.FMA(r51b, r24b, r52)
-			r55b := math.FMA(r53b, r24b, r54)
-			r57b := math.FMA(r55b, r24b, r56)
-			r58b := math.FMA(r57b, r24b, r26)
-			r59b := math.FMA(r58b, r24b, r27)
-			r60b := math.FMA(r59b, r24b, r29)
-			r61b := math.FMA(r60b, r24b, r31)
-			r62b := math.FMA(r61b, r24b, r33)
-			r63b := math.FMA(r62b, r24b, r35)
-			r64b := math.FMA(r63b, r24b, r37)
-			r65b := math.FMA(r64b, r24b, r39)
-			r66b := math.FMA(r65b, r24b, r41)
-			r68b := r24b > r67
-			r69b := r24b
-			if r68b {
-				r69b = r67
+		if r51b {
+			r54b := math.FMA(r52, r24b, r53)
+			r56b := math.FMA(r54b, r24b, r55)
+			r58b := math.FMA(r56b, r24b, r57)
+			r60b := math.FMA(r58b, r24b, r59)
+			r62b := math.FMA(r60b, r24b, r61)
+			r64b := math.FMA(r62b, r24b, r63)
+			r65b := math.FMA(r64b, r24b, r33)
+			r66b := math.FMA(r65b, r24b, r34)
+			r67b := math.FMA(r66b, r24b, r36)
+			r68b := math.FMA(r67b, r24b, r38)
+			r69b := math.FMA(r68b, r24b, r40)
+			r70b := math.FMA(r69b, r24b, r42)
+			r71b := math.FMA(r70b, r24b, r44)
+			r72b := math.FMA(r71b, r24b, r46)
+			r73b := math.FMA(r72b, r24b, r48)
+			r75b := r24b > r74
+			r76b := r24b
+			if r75b {
+				r76b = r74
 			}
-			r71b := r69b < r70
-			r72b := r69b
-			if r71b {
-				r72b = r70
+			r78b := r76b < r77
+			r79b := r76b
+			if r78b {
+				r79b = r77
 			}
-			r75b := math.FMA(r72b, r74, r73)
-			r76b := float64(r75b - r73)
-			r79b := math.FMA(r76b, r78, r72b)
-			r80b := math.FMA(r76b, r77, r79b)
-			r81b := math.FMA(r45, r80b, r46)
-			r82b := math.FMA(r81b, r80b, r48)
-			r83b := math.FMA(r82b, r80b, r50)
-			r84b := math.FMA(r83b, r80b, r52)
-			r85b := math.FMA(r84b, r80b, r54)
-			r86b := math.FMA(r85b, r80b, r56)
-			r87b := math.FMA(r86b, r80b, r26)
-			r88b := math.FMA(r87b, r80b, r27)
-			r89b := math.FMA(r88b, r80b, r29)
-			r90b := math.FMA(r89b, r80b, r31)
-			r91b := math.FMA(r90b, r80b, r33)
-			r92b := math.FMA(r91b, r80b, r35)
-			r93b := math.FMA(r92b, r80b, r37)
-			r94b := math.FMA(r93b, r80b, r39)
-			r95b := math.FMA(r94b, r80b, r41)
-			r97b := r76b > r96
-			r98b := r76b
-			if r97b {
-				r98b = r96
+			r82b := math.FMA(r79b, r81, r80)
+			r83b := float64(r82b - r80)
+			r86b := math.FMA(r83b, r85, r79b)
+			r87b := math.FMA(r83b, r84, r86b)
+			r88b := math.FMA(r52, r87b, r53)
+			r89b := math.FMA(r88b, r87b, r55)
+			r90b := math.FMA(r89b, r87b, r57)
+			r91b := math.FMA(r90b, r87b, r59)
+			r92b := math.FMA(r91b, r87b, r61)
+			r93b := math.FMA(r92b, r87b, r63)
+			r94b := math.FMA(r93b, r87b, r33)
+			r95b := math.FMA(r94b, r87b, r34)
+			r96b := math.FMA(r95b, r87b, r36)
+			r97b := math.FMA(r96b, r87b, r38)
+			r98b := math.FMA(r97b, r87b, r40)
+			r99b := math.FMA(r98b, r87b, r42)
+			r100b := math.FMA(r99b, r87b, r44)
+			r101b := math.FMA(r100b, r87b, r46)
+			r102b := math.FMA(r101b, r87b, r48)
+			r104b := r83b > r103
+			r105b := r83b
+			if r104b {
+				r105b = r103
 			}
-			r100b := float64(r98b * r99)
-			r101b := float64(r100b + r73)
-			r102b := math.Float64bits(r101b)
-			r104b := r102b + r103
-			r105b := r104b << 52
-			r106b := math.Float64frombits(r105b)
-			r107b := float64(r41 - r106b)
-			r108b := math.FMA(r80b, r95b, r107b)
-			r109b := float64(r108b / r69b)
-			r110b := math.FMA(r76b, r39, r73)
-			r111b := float64(r110b - r73)
-			r112b := float64(r111b + r73)
-			r113b := math.Float64bits(r112b)
-			r114b := r113b + r103
-			r115b := r114b << 52
-			r116b := math.Float64frombits(r115b)
-			r117b := float64(r109b * r116b)
-			r118b := float64(r76b - r111b)
-			r119b := float64(r118b + r73)
+			r107b := float64(r105b * r106)
+			r108b := float64(r107b + r80)
+			r109b := math.Float64bits(r108b)
+			r111b := r109b + r110
+			r112b := r111b << 52
+			r113b := math.Float64frombits(r112b)
+			r114b := float64(r48 - r113b)
+			r115b := math.FMA(r87b, r102b, r114b)
+			r116b := float64(r115b / r76b)
+			r117b := math.FMA(r83b, r46, r80)
+			r118b := float64(r117b - r80)
+			r119b := float64(r118b + r80)
 			r120b := math.Float64bits(r119b)
-			r121b := r120b + r103
+			r121b := r120b + r110
 			r122b := r121b << 52
 			r123b := math.Float64frombits(r122b)
-			r124b := float64(r117b * r123b)
-			r125b := r25b <= r39
-			r126b := r124b
-			if r125b {
-				r126b = r66b
+			r124b := float64(r116b * r123b)
+			r125b := float64(r83b - r118b)
+			r126b := float64(r125b + r80)
+			r127b := math.Float64bits(r126b)
+			r128b := r127b + r110
+			r129b := r128b << 52
+			r130b := math.Float64frombits(r129b)
+			r131b := float64(r124b * r130b)
+			r132b := r32b <= r46
+			r133b := r131b
+			if r132b {
+				r133b = r73b
 			}
-			if r44b {
-				r42b = r126b
+			if r51b {
+				r49b = r133b
 			}
 		}
-		r127a := math.FMA(r42a, r22a, r7a)
-		r127b := math.FMA(r42b, r22b, r7b)
+		r134a := math.FMA(r49a, r22a, r7a)
+		r134b := math.FMA(r49b, r22b, r7b)
 		if hasDelta {
-			r128a := delta[j]
-			r128b := delta[j+1]
-			r127a = float64(r127a + r128a)
-			r127b = float64(r127b + r128b)
+			r135a := delta[j]
+			r135b := delta[j+1]
+			r134a = float64(r134a + r135a)
+			r134b = float64(r134b + r135b)
 		}
-		r130a := cKa[j]
-		r130b := cKa[j+1]
-		r131a := float64(r127a - r13a)
-		r131b := float64(r127b - r13b)
-		r132a := cKeep[j]
-		r132b := cKeep[j+1]
-		r133a := float64(r132a * r10a)
-		r133b := float64(r132b * r10b)
-		r134a := math.FMA(r130a, r131a, r133a)
-		r134b := math.FMA(r130b, r131b, r133b)
-		r136a := float64(r135 - r2a)
-		r136b := float64(r135 - r2b)
-		r137a := cTauRef[j]
-		r137b := cTauRef[j+1]
-		r138a := r136a < r137a
-		r138b := r136b < r137b
-		r0a = r127a
-		if r138a {
+		r137a := cKa[j]
+		r137b := cKa[j+1]
+		r138a := float64(r134a - r13a)
+		r138b := float64(r134b - r13b)
+		r139a := cKeep[j]
+		r139b := cKeep[j+1]
+		r140a := float64(r139a * r10a)
+		r140b := float64(r139b * r10b)
+		r141a := math.FMA(r137a, r138a, r140a)
+		r141b := math.FMA(r137b, r138b, r140b)
+		r143a := float64(r142 - r2a)
+		r143b := float64(r142 - r2b)
+		r144a := cTauRef[j]
+		r144b := cTauRef[j+1]
+		r145a := r143a < r144a
+		r145b := r143b < r144b
+		r0a = r134a
+		if r145a {
 			r0a = r7a
 		}
-		r0b = r127b
-		if r138b {
+		r0b = r134b
+		if r145b {
 			r0b = r7b
 		}
-		r1a = r134a
-		if r138a {
+		r1a = r141a
+		if r145a {
 			r1a = r10a
 		}
-		r1b = r134b
-		if r138b {
+		r1b = r141b
+		if r145b {
 			r1b = r10b
 		}
-		r141a := r0a >= r3a
-		r141b := r0b >= r3b
-		if r141a {
-			r2a = r135
+		r148a := r0a >= r3a
+		r148b := r0b >= r3b
+		if r148a {
+			r2a = r142
 		}
-		if r141b {
-			r2b = r135
+		if r148b {
+			r2b = r142
 		}
 		if hasSpike {
-			if r141a {
+			if r148a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r141b {
+			if r148b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
 		if hasRef {
-			r142a := r138a || r141a
-			r142b := r138b || r141b
-			ref[j] = r142a
-			ref[j+1] = r142b
+			r149a := r145a || r148a
+			r149b := r145b || r148b
+			ref[j] = r149a
+			ref[j+1] = r149b
 		}
 		if hasBits {
-			if r141a {
+			if r148a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r141b {
+			if r148b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -4655,137 +4926,146 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		r22 := math.FMA(r17, r18, r21)
 		r23 := float64(r14 + r16)
 		r24 := float64(r17 * r23)
-		r25 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
-		r28 := math.FMA(r26, r24, r27)
-		r30 := math.FMA(r28, r24, r29)
-		r32 := math.FMA(r30, r24, r31)
-		r34 := math.FMA(r32, r24, r33)
-		r36 := math.FMA(r34, r24, r35)
-		r38 := math.FMA(r36, r24, r37)
-		r40 := math.FMA(r38, r24, r39)
-		r42 := math.FMA(r40, r24, r41)
-		r44 := r25 > r43
-		if r44 {
-			r47 := math.FMA(r45, r24, r46)
-			r49 := math.FMA(r47, r24, r48)
-			r51 := math.FMA(r49, r24, r50)
-			r53 := math.FMA(r51, r24, r52)
-			r55 := math.FMA(r53, r24, r54)
-			r57 := math.FMA(r55, r24, r56)
-			r58 := math.FMA(r57, r24, r26)
-			r59 := math.FMA(r58, r24, r27)
-			r60 := math.FMA(r59, r24, r29)
-			r61 := math.FMA(r60, r24, r31)
-			r62 := math.FMA(r61, r24, r33)
-			r63 := math.FMA(r62, r24, r35)
-			r64 := math.FMA(r63, r24, r37)
-			r65 := math.FMA(r64, r24, r39)
-			r66 := math.FMA(r65, r24, r41)
-			r68 := r24 > r67
-			r69 := r24
-			if r68 {
-				r69 = r67
+		if hasG {
+			r25 := cDtRTau[j]
+			r26 := g[j]
+			r27 := float64(r25 * r26)
+			r24 = float64(r24 - r27)
+			r29 := math.Float64frombits(0x0000000000000000) // 0
+			r30 := math.FMA(r27, r7, r29)
+			r22 = float64(r22 - r30)
+		}
+		r32 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
+		r35 := math.FMA(r33, r24, r34)
+		r37 := math.FMA(r35, r24, r36)
+		r39 := math.FMA(r37, r24, r38)
+		r41 := math.FMA(r39, r24, r40)
+		r43 := math.FMA(r41, r24, r42)
+		r45 := math.FMA(r43, r24, r44)
+		r47 := math.FMA(r45, r24, r46)
+		r49 := math.FMA(r47, r24, r48)
+		r51 := r32 > r50
+		if r51 {
+			r54 := math.FMA(r52, r24, r53)
+			r56 := math.FMA(r54, r24, r55)
+			r58 := math.FMA(r56, r24, r57)
+			r60 := math.FMA(r58, r24, r59)
+			r62 := math.FMA(r60, r24, r61)
+			r64 := math.FMA(r62, r24, r63)
+			r65 := math.FMA(r64, r24, r33)
+			r66 := math.FMA(r65, r24, r34)
+			r67 := math.FMA(r66, r24, r36)
+			r68 := math.FMA(r67, r24, r38)
+			r69 := math.FMA(r68, r24, r40)
+			r70 := math.FMA(r69, r24, r42)
+			r71 := math.FMA(r70, r24, r44)
+			r72 := math.FMA(r71, r24, r46)
+			r73 := math.FMA(r72, r24, r48)
+			r75 := r24 > r74
+			r76 := r24
+			if r75 {
+				r76 = r74
 			}
-			r71 := r69 < r70
-			r72 := r69
-			if r71 {
-				r72 = r70
+			r78 := r76 < r77
+			r79 := r76
+			if r78 {
+				r79 = r77
 			}
-			r75 := math.FMA(r72, r74, r73)
-			r76 := float64(r75 - r73)
-			r79 := math.FMA(r76, r78, r72)
-			r80 := math.FMA(r76, r77, r79)
-			r81 := math.FMA(r45, r80, r46)
-			r82 := math.FMA(r81, r80, r48)
-			r83 := math.FMA(r82, r80, r50)
-			r84 := math.FMA(r83, r80, r52)
-			r85 := math.FMA(r84, r80, r54)
-			r86 := math.FMA(r85, r80, r56)
-			r87 := math.FMA(r86, r80, r26)
-			r88 := math.FMA(r87, r80, r27)
-			r89 := math.FMA(r88, r80, r29)
-			r90 := math.FMA(r89, r80, r31)
-			r91 := math.FMA(r90, r80, r33)
-			r92 := math.FMA(r91, r80, r35)
-			r93 := math.FMA(r92, r80, r37)
-			r94 := math.FMA(r93, r80, r39)
-			r95 := math.FMA(r94, r80, r41)
-			r97 := r76 > r96
-			r98 := r76
-			if r97 {
-				r98 = r96
+			r82 := math.FMA(r79, r81, r80)
+			r83 := float64(r82 - r80)
+			r86 := math.FMA(r83, r85, r79)
+			r87 := math.FMA(r83, r84, r86)
+			r88 := math.FMA(r52, r87, r53)
+			r89 := math.FMA(r88, r87, r55)
+			r90 := math.FMA(r89, r87, r57)
+			r91 := math.FMA(r90, r87, r59)
+			r92 := math.FMA(r91, r87, r61)
+			r93 := math.FMA(r92, r87, r63)
+			r94 := math.FMA(r93, r87, r33)
+			r95 := math.FMA(r94, r87, r34)
+			r96 := math.FMA(r95, r87, r36)
+			r97 := math.FMA(r96, r87, r38)
+			r98 := math.FMA(r97, r87, r40)
+			r99 := math.FMA(r98, r87, r42)
+			r100 := math.FMA(r99, r87, r44)
+			r101 := math.FMA(r100, r87, r46)
+			r102 := math.FMA(r101, r87, r48)
+			r104 := r83 > r103
+			r105 := r83
+			if r104 {
+				r105 = r103
 			}
-			r100 := float64(r98 * r99)
-			r101 := float64(r100 + r73)
-			r102 := math.Float64bits(r101)
-			r104 := r102 + r103
-			r105 := r104 << 52
-			r106 := math.Float64frombits(r105)
-			r107 := float64(r41 - r106)
-			r108 := math.FMA(r80, r95, r107)
-			r109 := float64(r108 / r69)
-			r110 := math.FMA(r76, r39, r73)
-			r111 := float64(r110 - r73)
-			r112 := float64(r111 + r73)
-			r113 := math.Float64bits(r112)
-			r114 := r113 + r103
-			r115 := r114 << 52
-			r116 := math.Float64frombits(r115)
-			r117 := float64(r109 * r116)
-			r118 := float64(r76 - r111)
-			r119 := float64(r118 + r73)
+			r107 := float64(r105 * r106)
+			r108 := float64(r107 + r80)
+			r109 := math.Float64bits(r108)
+			r111 := r109 + r110
+			r112 := r111 << 52
+			r113 := math.Float64frombits(r112)
+			r114 := float64(r48 - r113)
+			r115 := math.FMA(r87, r102, r114)
+			r116 := float64(r115 / r76)
+			r117 := math.FMA(r83, r46, r80)
+			r118 := float64(r117 - r80)
+			r119 := float64(r118 + r80)
 			r120 := math.Float64bits(r119)
-			r121 := r120 + r103
+			r121 := r120 + r110
 			r122 := r121 << 52
 			r123 := math.Float64frombits(r122)
-			r124 := float64(r117 * r123)
-			r125 := r25 <= r39
-			r126 := r124
-			if r125 {
-				r126 = r66
+			r124 := float64(r116 * r123)
+			r125 := float64(r83 - r118)
+			r126 := float64(r125 + r80)
+			r127 := math.Float64bits(r126)
+			r128 := r127 + r110
+			r129 := r128 << 52
+			r130 := math.Float64frombits(r129)
+			r131 := float64(r124 * r130)
+			r132 := r32 <= r46
+			r133 := r131
+			if r132 {
+				r133 = r73
 			}
-			if r44 {
-				r42 = r126
+			if r51 {
+				r49 = r133
 			}
 		}
-		r127 := math.FMA(r42, r22, r7)
+		r134 := math.FMA(r49, r22, r7)
 		if hasDelta {
-			r128 := delta[j]
-			r127 = float64(r127 + r128)
+			r135 := delta[j]
+			r134 = float64(r134 + r135)
 		}
-		r130 := cKa[j]
-		r131 := float64(r127 - r13)
-		r132 := cKeep[j]
-		r133 := float64(r132 * r10)
-		r134 := math.FMA(r130, r131, r133)
-		r136 := float64(r135 - r2)
-		r137 := cTauRef[j]
-		r138 := r136 < r137
-		r0 = r127
-		if r138 {
+		r137 := cKa[j]
+		r138 := float64(r134 - r13)
+		r139 := cKeep[j]
+		r140 := float64(r139 * r10)
+		r141 := math.FMA(r137, r138, r140)
+		r143 := float64(r142 - r2)
+		r144 := cTauRef[j]
+		r145 := r143 < r144
+		r0 = r134
+		if r145 {
 			r0 = r7
 		}
-		r1 = r134
-		if r138 {
+		r1 = r141
+		if r145 {
 			r1 = r10
 		}
-		r141 := r0 >= r3
-		if r141 {
-			r2 = r135
+		r148 := r0 >= r3
+		if r148 {
+			r2 = r142
 		}
 		if hasSpike {
-			if r141 {
+			if r148 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r142 := r138 || r141
-			ref[j] = r142
+			r149 := r145 || r148
+			ref[j] = r149
 		}
 		if hasBits {
-			if r141 {
+			if r148 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -4824,6 +5104,12 @@ func stepF64HardOne(f *Frame64, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -4841,33 +5127,33 @@ func stepF64HardOne(f *Frame64, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
-	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	r30 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	r32 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	r34 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	r36 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	r38 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	r40 := math.Float64frombits(0x3ff0000000000000) // 1
-	r42 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	r44 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	r45 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	r47 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	r49 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	r51 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	r53 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	r55 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	r66 := math.Float64frombits(0x4086800000000000) // 720
-	r69 := math.Float64frombits(0xc086200000000000) // -708
-	r72 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	r73 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	r76 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	r77 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	r95 := math.Float64frombits(0x404e000000000000) // 60
-	r98 := math.Float64frombits(0xbff0000000000000) // -1
-	r102 := uint64(0x3ff)
-	r134 := f.T[s]
+	r31 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r32 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r34 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r36 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r38 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r40 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r42 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r44 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r46 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r48 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r50 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r51 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r53 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r55 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r57 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r59 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r61 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r72 := math.Float64frombits(0x4086800000000000)  // 720
+	r75 := math.Float64frombits(0xc086200000000000)  // -708
+	r78 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r79 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r82 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r83 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r101 := math.Float64frombits(0x404e000000000000) // 60
+	r104 := math.Float64frombits(0xbff0000000000000) // -1
+	r108 := uint64(0x3ff)
+	r140 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		r0a := v[j]
@@ -4918,16 +5204,24 @@ func stepF64HardOne(f *Frame64, s int) {
 		r22b := float64(r13b + r15b)
 		r23a := float64(c[CDtCTau] * r22a)
 		r23b := float64(c[CDtCTau] * r22b)
-		r24a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
-		r24b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
-		r27a := math.FMA(r25, r23a, r26)
-		r27b := math.FMA(r25, r23b, r26)
-		r29a := math.FMA(r27a, r23a, r28)
-		r29b := math.FMA(r27b, r23b, r28)
-		r31a := math.FMA(r29a, r23a, r30)
-		r31b := math.FMA(r29b, r23b, r30)
-		r33a := math.FMA(r31a, r23a, r32)
-		r33b := math.FMA(r31b, r23b, r32)
+		if hasG {
+			r24a := g[j]
+			r24b := g[j+1]
+			r25a := float64(c[CDtRTau] * r24a)
+			r25b := float64(c[CDtRTau] * r24b)
+			r23a = float64(r23a - r25a)
+			r23b = float64(r23b - r25b)
+			r27a := math.Float64frombits(0x0000000000000000) // 0
+			r27b := math.Float64frombits(0x0000000000000000) // 0
+			r28a := math.FMA(r25a, r6a, r27a)
+			r28b := math.FMA(r25b, r6b, r27b)
+			r21a = float64(r21a - r28a)
+			r21b = float64(r21b - r28b)
+		}
+		r30a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
+		r30b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
+		r33a := math.FMA(r31, r23a, r32)
+		r33b := math.FMA(r31, r23b, r32)
 		r35a := math.FMA(r33a, r23a, r34)
 		r35b := math.FMA(r33b, r23b, r34)
 		r37a := math.FMA(r35a, r23a, r36)
@@ -4936,241 +5230,247 @@ func stepF64HardOne(f *Frame64, s int) {
 		r39b := math.FMA(r37b, r23b, r38)
 		r41a := math.FMA(r39a, r23a, r40)
 		r41b := math.FMA(r39b, r23b, r40)
-		r43a := r24a > r42
-		r43b := r24b > r42
-		if r43a {
-			r46a := math.FMA(r44, r23a, r45)
-			r48a := math.FMA(r46a, r23a, r47)
-			r50a := math.FMA(r48a, r23a, r49)
-			r52a := math.FMA(r50a, r23a, r51)
+		r43a := math.FMA(r41a, r23a, r42)
+		r43b := math.FMA(r41b, r23b, r42)
+		r45a := math.FMA(r43a, r23a, r44)
+		r45b := math.FMA(r43b, r23b, r44)
+		r47a := math.FMA(r45a, r23a, r46)
+		r47b := math.FMA(r45b, r23b, r46)
+		r49a := r30a > r48
+		r49b := r30b > r48
+		if r49a {
+			r52a := math.FMA(r50, r23a, r51)
 			r54a := math.FMA(r52a, r23a, r53)
 			r56a := math.FMA(r54a, r23a, r55)
-			r57a := math.FMA(r56a, r23a, r25)
-			r58a := math.FMA(r57a, r23a, r26)
-			r59a := math.FMA(r58a, r23a, r28)
-			r60a := math.FMA(r59a, r23a, r30)
-			r61a := math.FMA(r60a, r23a, r32)
-			r62a := math.FMA(r61a, r23a, r34)
-			r63a := math.FMA(r62a, r23a, r36)
-			r64a := math.FMA(r63a, r23a, r38)
-			r65a := math.FMA(r64a, r23a, r40)
-			r67a := r23a > r66
-			r68a := r23a
-			if r67a {
-				r68a = r66
+			r58a := math.FMA(r56a, r23a, r57)
+			r60a := math.FMA(r58a, r23a, r59)
+			r62a := math.FMA(r60a, r23a, r61)
+			r63a := math.FMA(r62a, r23a, r31)
+			r64a := math.FMA(r63a, r23a, r32)
+			r65a := math.FMA(r64a, r23a, r34)
+			r66a := math.FMA(r65a, r23a, r36)
+			r67a := math.FMA(r66a, r23a, r38)
+			r68a := math.FMA(r67a, r23a, r40)
+			r69a := math.FMA(r68a, r23a, r42)
+			r70a := math.FMA(r69a, r23a, r44)
+			r71a := math.FMA(r70a, r23a, r46)
+			r73a := r23a > r72
+			r74a := r23a
+			if r73a {
+				r74a = r72
 			}
-			r70a := r68a < r69
-			r71a := r68a
-			if r70a {
-				r71a = r69
+			r76a := r74a < r75
+			r77a := r74a
+			if r76a {
+				r77a = r75
 			}
-			r74a := math.FMA(r71a, r73, r72)
-			r75a := float64(r74a - r72)
-			r78a := math.FMA(r75a, r77, r71a)
-			r79a := math.FMA(r75a, r76, r78a)
-			r80a := math.FMA(r44, r79a, r45)
-			r81a := math.FMA(r80a, r79a, r47)
-			r82a := math.FMA(r81a, r79a, r49)
-			r83a := math.FMA(r82a, r79a, r51)
-			r84a := math.FMA(r83a, r79a, r53)
-			r85a := math.FMA(r84a, r79a, r55)
-			r86a := math.FMA(r85a, r79a, r25)
-			r87a := math.FMA(r86a, r79a, r26)
-			r88a := math.FMA(r87a, r79a, r28)
-			r89a := math.FMA(r88a, r79a, r30)
-			r90a := math.FMA(r89a, r79a, r32)
-			r91a := math.FMA(r90a, r79a, r34)
-			r92a := math.FMA(r91a, r79a, r36)
-			r93a := math.FMA(r92a, r79a, r38)
-			r94a := math.FMA(r93a, r79a, r40)
-			r96a := r75a > r95
-			r97a := r75a
-			if r96a {
-				r97a = r95
+			r80a := math.FMA(r77a, r79, r78)
+			r81a := float64(r80a - r78)
+			r84a := math.FMA(r81a, r83, r77a)
+			r85a := math.FMA(r81a, r82, r84a)
+			r86a := math.FMA(r50, r85a, r51)
+			r87a := math.FMA(r86a, r85a, r53)
+			r88a := math.FMA(r87a, r85a, r55)
+			r89a := math.FMA(r88a, r85a, r57)
+			r90a := math.FMA(r89a, r85a, r59)
+			r91a := math.FMA(r90a, r85a, r61)
+			r92a := math.FMA(r91a, r85a, r31)
+			r93a := math.FMA(r92a, r85a, r32)
+			r94a := math.FMA(r93a, r85a, r34)
+			r95a := math.FMA(r94a, r85a, r36)
+			r96a := math.FMA(r95a, r85a, r38)
+			r97a := math.FMA(r96a, r85a, r40)
+			r98a := math.FMA(r97a, r85a, r42)
+			r99a := math.FMA(r98a, r85a, r44)
+			r100a := math.FMA(r99a, r85a, r46)
+			r102a := r81a > r101
+			r103a := r81a
+			if r102a {
+				r103a = r101
 			}
-			r99a := float64(r97a * r98)
-			r100a := float64(r99a + r72)
-			r101a := math.Float64bits(r100a)
-			r103a := r101a + r102
-			r104a := r103a << 52
-			r105a := math.Float64frombits(r104a)
-			r106a := float64(r40 - r105a)
-			r107a := math.FMA(r79a, r94a, r106a)
-			r108a := float64(r107a / r68a)
-			r109a := math.FMA(r75a, r38, r72)
-			r110a := float64(r109a - r72)
-			r111a := float64(r110a + r72)
-			r112a := math.Float64bits(r111a)
-			r113a := r112a + r102
-			r114a := r113a << 52
-			r115a := math.Float64frombits(r114a)
-			r116a := float64(r108a * r115a)
-			r117a := float64(r75a - r110a)
-			r118a := float64(r117a + r72)
-			r119a := math.Float64bits(r118a)
-			r120a := r119a + r102
-			r121a := r120a << 52
-			r122a := math.Float64frombits(r121a)
-			r123a := float64(r116a * r122a)
-			r124a := r24a <= r38
-			r125a := r123a
-			if r124a {
-				r125a = r65a
+			r105a := float64(r103a * r104)
+			r106a := float64(r105a + r78)
+			r107a := math.Float64bits(r106a)
+			r109a := r107a + r108
+			r110a := r109a << 52
+			r111a := math.Float64frombits(r110a)
+			r112a := float64(r46 - r111a)
+			r113a := math.FMA(r85a, r100a, r112a)
+			r114a := float64(r113a / r74a)
+			r115a := math.FMA(r81a, r44, r78)
+			r116a := float64(r115a - r78)
+			r117a := float64(r116a + r78)
+			r118a := math.Float64bits(r117a)
+			r119a := r118a + r108
+			r120a := r119a << 52
+			r121a := math.Float64frombits(r120a)
+			r122a := float64(r114a * r121a)
+			r123a := float64(r81a - r116a)
+			r124a := float64(r123a + r78)
+			r125a := math.Float64bits(r124a)
+			r126a := r125a + r108
+			r127a := r126a << 52
+			r128a := math.Float64frombits(r127a)
+			r129a := float64(r122a * r128a)
+			r130a := r30a <= r44
+			r131a := r129a
+			if r130a {
+				r131a = r71a
 			}
-			if r43a {
-				r41a = r125a
+			if r49a {
+				r47a = r131a
 			}
 		}
-		if r43b {
-			r46b := math.FMA(r44, r23b, r45)
-			r48b := math.FMA(r46b, r23b, r47)
-			r50b := math.FMA(r48b, r23b, r49)
-			r52b := math.FMA(r50b, r23b, r51)
+		if r49b {
+			r52b := math.FMA(r50, r23b, r51)
 			r54b := math.FMA(r52b, r23b, r53)
 			r56b := math.FMA(r54b, r23b, r55)
-			r57b := math.FMA(r56b, r23b, r25)
-			r58b := math.FMA(r57b, r23b, r26)
-			r59b := math.FMA(r58b, r23b, r28)
-			r60b := math.FMA(r59b, r23b, r30)
-			r61b := math.FMA(r60b, r23b, r32)
-			r62b := math.FMA(r61b, r23b, r34)
-			r63b := math.FMA(r62b, r23b, r36)
-			r64b := math.FMA(r63b, r23b, r38)
-			r65b := math.FMA(r64b, r23b, r40)
-			r67b := r23b > r66
-			r68b := r23b
-			if r67b {
-				r68b = r66
+			r58b := math.FMA(r56b, r23b, r57)
+			r60b := math.FMA(r58b, r23b, r59)
+			r62b := math.FMA(r60b, r23b, r61)
+			r63b := math.FMA(r62b, r23b, r31)
+			r64b := math.FMA(r63b, r23b, r32)
+			r65b := math.FMA(r64b, r23b, r34)
+			r66b := math.FMA(r65b, r23b, r36)
+			r67b := math.FMA(r66b, r23b, r38)
+			r68b := math.FMA(r67b, r23b, r40)
+			r69b := math.FMA(r68b, r23b, r42)
+			r70b := math.FMA(r69b, r23b, r44)
+			r71b := math.FMA(r70b, r23b, r46)
+			r73b := r23b > r72
+			r74b := r23b
+			if r73b {
+				r74b = r72
 			}
-			r70b := r68b < r69
-			r71b := r68b
-			if r70b {
-				r71b = r69
+			r76b := r74b < r75
+			r77b := r74b
+			if r76b {
+				r77b = r75
 			}
-			r74b := math.FMA(r71b, r73, r72)
-			r75b := float64(r74b - r72)
-			r78b := math.FMA(r75b, r77, r71b)
-			r79b := math.FMA(r75b, r76, r78b)
-			r80b := math.FMA(r44, r79b, r45)
-			r81b := math.FMA(r80b, r79b, r47)
-			r82b := math.FMA(r81b, r79b, r49)
-			r83b := math.FMA(r82b, r79b, r51)
-			r84b := math.FMA(r83b, r79b, r53)
-			r85b := math.FMA(r84b, r79b, r55)
-			r86b := math.FMA(r85b, r79b, r25)
-			r87b := math.FMA(r86b, r79b, r26)
-			r88b := math.FMA(r87b, r79b, r28)
-			r89b := math.FMA(r88b, r79b, r30)
-			r90b := math.FMA(r89b, r79b, r32)
-			r91b := math.FMA(r90b, r79b, r34)
-			r92b := math.FMA(r91b, r79b, r36)
-			r93b := math.FMA(r92b, r79b, r38)
-			r94b := math.FMA(r93b, r79b, r40)
-			r96b := r75b > r95
-			r97b := r75b
-			if r96b {
-				r97b = r95
+			r80b := math.FMA(r77b, r79, r78)
+			r81b := float64(r80b - r78)
+			r84b := math.FMA(r81b, r83, r77b)
+			r85b := math.FMA(r81b, r82, r84b)
+			r86b := math.FMA(r50, r85b, r51)
+			r87b := math.FMA(r86b, r85b, r53)
+			r88b := math.FMA(r87b, r85b, r55)
+			r89b := math.FMA(r88b, r85b, r57)
+			r90b := math.FMA(r89b, r85b, r59)
+			r91b := math.FMA(r90b, r85b, r61)
+			r92b := math.FMA(r91b, r85b, r31)
+			r93b := math.FMA(r92b, r85b, r32)
+			r94b := math.FMA(r93b, r85b, r34)
+			r95b := math.FMA(r94b, r85b, r36)
+			r96b := math.FMA(r95b, r85b, r38)
+			r97b := math.FMA(r96b, r85b, r40)
+			r98b := math.FMA(r97b, r85b, r42)
+			r99b := math.FMA(r98b, r85b, r44)
+			r100b := math.FMA(r99b, r85b, r46)
+			r102b := r81b > r101
+			r103b := r81b
+			if r102b {
+				r103b = r101
 			}
-			r99b := float64(r97b * r98)
-			r100b := float64(r99b + r72)
-			r101b := math.Float64bits(r100b)
-			r103b := r101b + r102
-			r104b := r103b << 52
-			r105b := math.Float64frombits(r104b)
-			r106b := float64(r40 - r105b)
-			r107b := math.FMA(r79b, r94b, r106b)
-			r108b := float64(r107b / r68b)
-			r109b := math.FMA(r75b, r38, r72)
-			r110b := float64(r109b - r72)
-			r111b := float64(r110b + r72)
-			r112b := math.Float64bits(r111b)
-			r113b := r112b + r102
-			r114b := r113b << 52
-			r115b := math.Float64frombits(r114b)
-			r116b := float64(r108b * r115b)
-			r117b := float64(r75b - r110b)
-			r118b := float64(r117b + r72)
-			r119b := math.Float64bits(r118b)
-			r120b := r119b + r102
-			r121b := r120b << 52
-			r122b := math.Float64frombits(r121b)
-			r123b := float64(r116b * r122b)
-			r124b := r24b <= r38
-			r125b := r123b
-			if r124b {
-				r125b = r65b
+			r105b := float64(r103b * r104)
+			r106b := float64(r105b + r78)
+			r107b := math.Float64bits(r106b)
+			r109b := r107b + r108
+			r110b := r109b << 52
+			r111b := math.Float64frombits(r110b)
+			r112b := float64(r46 - r111b)
+			r113b := math.FMA(r85b, r100b, r112b)
+			r114b := float64(r113b / r74b)
+			r115b := math.FMA(r81b, r44, r78)
+			r116b := float64(r115b - r78)
+			r117b := float64(r116b + r78)
+			r118b := math.Float64bits(r117b)
+			r119b := r118b + r108
+			r120b := r119b << 52
+			r121b := math.Float64frombits(r120b)
+			r122b := float64(r114b * r121b)
+			r123b := float64(r81b - r116b)
+			r124b := float64(r123b + r78)
+			r125b := math.Float64bits(r124b)
+			r126b := r125b + r108
+			r127b := r126b << 52
+			r128b := math.Float64frombits(r127b)
+			r129b := float64(r122b * r128b)
+			r130b := r30b <= r44
+			r131b := r129b
+			if r130b {
+				r131b = r71b
 			}
-			if r43b {
-				r41b = r125b
+			if r49b {
+				r47b = r131b
 			}
 		}
-		r126a := math.FMA(r41a, r21a, r6a)
-		r126b := math.FMA(r41b, r21b, r6b)
+		r132a := math.FMA(r47a, r21a, r6a)
+		r132b := math.FMA(r47b, r21b, r6b)
 		if hasDelta {
-			r127a := delta[j]
-			r127b := delta[j+1]
-			r126a = float64(r126a + r127a)
-			r126b = float64(r126b + r127b)
+			r133a := delta[j]
+			r133b := delta[j+1]
+			r132a = float64(r132a + r133a)
+			r132b = float64(r132b + r133b)
 		}
-		r130a := float64(r126a - c[CVRest])
-		r130b := float64(r126b - c[CVRest])
-		r132a := float64(c[CKeep] * r9a)
-		r132b := float64(c[CKeep] * r9b)
-		r133a := math.FMA(c[CKa], r130a, r132a)
-		r133b := math.FMA(c[CKa], r130b, r132b)
-		r135a := float64(r134 - r2a)
-		r135b := float64(r134 - r2b)
-		r137a := r135a < c[CTauRef]
-		r137b := r135b < c[CTauRef]
-		r0a = r126a
-		if r137a {
+		r136a := float64(r132a - c[CVRest])
+		r136b := float64(r132b - c[CVRest])
+		r138a := float64(c[CKeep] * r9a)
+		r138b := float64(c[CKeep] * r9b)
+		r139a := math.FMA(c[CKa], r136a, r138a)
+		r139b := math.FMA(c[CKa], r136b, r138b)
+		r141a := float64(r140 - r2a)
+		r141b := float64(r140 - r2b)
+		r143a := r141a < c[CTauRef]
+		r143b := r141b < c[CTauRef]
+		r0a = r132a
+		if r143a {
 			r0a = r6a
 		}
-		r0b = r126b
-		if r137b {
+		r0b = r132b
+		if r143b {
 			r0b = r6b
 		}
-		r1a = r133a
-		if r137a {
+		r1a = r139a
+		if r143a {
 			r1a = r9a
 		}
-		r1b = r133b
-		if r137b {
+		r1b = r139b
+		if r143b {
 			r1b = r9b
 		}
-		r140a := r0a >= c[CVTh]
-		r140b := r0b >= c[CVTh]
-		if r140a {
-			r2a = r134
+		r146a := r0a >= c[CVTh]
+		r146b := r0b >= c[CVTh]
+		if r146a {
+			r2a = r140
 		}
-		if r140b {
-			r2b = r134
+		if r146b {
+			r2b = r140
 		}
 		if hasSpike {
-			if r140a {
+			if r146a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r140b {
+			if r146b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
 		if hasRef {
-			r141a := r137a || r140a
-			r141b := r137b || r140b
-			ref[j] = r141a
-			ref[j+1] = r141b
+			r147a := r143a || r146a
+			r147b := r143b || r146b
+			ref[j] = r147a
+			ref[j+1] = r147b
 		}
 		if hasBits {
-			if r140a {
+			if r146a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r140b {
+			if r146b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -5209,134 +5509,142 @@ func stepF64HardOne(f *Frame64, s int) {
 		r21 := math.FMA(c[CDtCTau], r17, r20)
 		r22 := float64(r13 + r15)
 		r23 := float64(c[CDtCTau] * r22)
-		r24 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
-		r27 := math.FMA(r25, r23, r26)
-		r29 := math.FMA(r27, r23, r28)
-		r31 := math.FMA(r29, r23, r30)
+		if hasG {
+			r24 := g[j]
+			r25 := float64(c[CDtRTau] * r24)
+			r23 = float64(r23 - r25)
+			r27 := math.Float64frombits(0x0000000000000000) // 0
+			r28 := math.FMA(r25, r6, r27)
+			r21 = float64(r21 - r28)
+		}
+		r30 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
 		r33 := math.FMA(r31, r23, r32)
 		r35 := math.FMA(r33, r23, r34)
 		r37 := math.FMA(r35, r23, r36)
 		r39 := math.FMA(r37, r23, r38)
 		r41 := math.FMA(r39, r23, r40)
-		r43 := r24 > r42
-		if r43 {
-			r46 := math.FMA(r44, r23, r45)
-			r48 := math.FMA(r46, r23, r47)
-			r50 := math.FMA(r48, r23, r49)
+		r43 := math.FMA(r41, r23, r42)
+		r45 := math.FMA(r43, r23, r44)
+		r47 := math.FMA(r45, r23, r46)
+		r49 := r30 > r48
+		if r49 {
 			r52 := math.FMA(r50, r23, r51)
 			r54 := math.FMA(r52, r23, r53)
 			r56 := math.FMA(r54, r23, r55)
-			r57 := math.FMA(r56, r23, r25)
-			r58 := math.FMA(r57, r23, r26)
-			r59 := math.FMA(r58, r23, r28)
-			r60 := math.FMA(r59, r23, r30)
-			r61 := math.FMA(r60, r23, r32)
-			r62 := math.FMA(r61, r23, r34)
-			r63 := math.FMA(r62, r23, r36)
-			r64 := math.FMA(r63, r23, r38)
-			r65 := math.FMA(r64, r23, r40)
-			r67 := r23 > r66
-			r68 := r23
-			if r67 {
-				r68 = r66
+			r58 := math.FMA(r56, r23, r57)
+			r60 := math.FMA(r58, r23, r59)
+			r62 := math.FMA(r60, r23, r61)
+			r63 := math.FMA(r62, r23, r31)
+			r64 := math.FMA(r63, r23, r32)
+			r65 := math.FMA(r64, r23, r34)
+			r66 := math.FMA(r65, r23, r36)
+			r67 := math.FMA(r66, r23, r38)
+			r68 := math.FMA(r67, r23, r40)
+			r69 := math.FMA(r68, r23, r42)
+			r70 := math.FMA(r69, r23, r44)
+			r71 := math.FMA(r70, r23, r46)
+			r73 := r23 > r72
+			r74 := r23
+			if r73 {
+				r74 = r72
 			}
-			r70 := r68 < r69
-			r71 := r68
-			if r70 {
-				r71 = r69
+			r76 := r74 < r75
+			r77 := r74
+			if r76 {
+				r77 = r75
 			}
-			r74 := math.FMA(r71, r73, r72)
-			r75 := float64(r74 - r72)
-			r78 := math.FMA(r75, r77, r71)
-			r79 := math.FMA(r75, r76, r78)
-			r80 := math.FMA(r44, r79, r45)
-			r81 := math.FMA(r80, r79, r47)
-			r82 := math.FMA(r81, r79, r49)
-			r83 := math.FMA(r82, r79, r51)
-			r84 := math.FMA(r83, r79, r53)
-			r85 := math.FMA(r84, r79, r55)
-			r86 := math.FMA(r85, r79, r25)
-			r87 := math.FMA(r86, r79, r26)
-			r88 := math.FMA(r87, r79, r28)
-			r89 := math.FMA(r88, r79, r30)
-			r90 := math.FMA(r89, r79, r32)
-			r91 := math.FMA(r90, r79, r34)
-			r92 := math.FMA(r91, r79, r36)
-			r93 := math.FMA(r92, r79, r38)
-			r94 := math.FMA(r93, r79, r40)
-			r96 := r75 > r95
-			r97 := r75
-			if r96 {
-				r97 = r95
+			r80 := math.FMA(r77, r79, r78)
+			r81 := float64(r80 - r78)
+			r84 := math.FMA(r81, r83, r77)
+			r85 := math.FMA(r81, r82, r84)
+			r86 := math.FMA(r50, r85, r51)
+			r87 := math.FMA(r86, r85, r53)
+			r88 := math.FMA(r87, r85, r55)
+			r89 := math.FMA(r88, r85, r57)
+			r90 := math.FMA(r89, r85, r59)
+			r91 := math.FMA(r90, r85, r61)
+			r92 := math.FMA(r91, r85, r31)
+			r93 := math.FMA(r92, r85, r32)
+			r94 := math.FMA(r93, r85, r34)
+			r95 := math.FMA(r94, r85, r36)
+			r96 := math.FMA(r95, r85, r38)
+			r97 := math.FMA(r96, r85, r40)
+			r98 := math.FMA(r97, r85, r42)
+			r99 := math.FMA(r98, r85, r44)
+			r100 := math.FMA(r99, r85, r46)
+			r102 := r81 > r101
+			r103 := r81
+			if r102 {
+				r103 = r101
 			}
-			r99 := float64(r97 * r98)
-			r100 := float64(r99 + r72)
-			r101 := math.Float64bits(r100)
-			r103 := r101 + r102
-			r104 := r103 << 52
-			r105 := math.Float64frombits(r104)
-			r106 := float64(r40 - r105)
-			r107 := math.FMA(r79, r94, r106)
-			r108 := float64(r107 / r68)
-			r109 := math.FMA(r75, r38, r72)
-			r110 := float64(r109 - r72)
-			r111 := float64(r110 + r72)
-			r112 := math.Float64bits(r111)
-			r113 := r112 + r102
-			r114 := r113 << 52
-			r115 := math.Float64frombits(r114)
-			r116 := float64(r108 * r115)
-			r117 := float64(r75 - r110)
-			r118 := float64(r117 + r72)
-			r119 := math.Float64bits(r118)
-			r120 := r119 + r102
-			r121 := r120 << 52
-			r122 := math.Float64frombits(r121)
-			r123 := float64(r116 * r122)
-			r124 := r24 <= r38
-			r125 := r123
-			if r124 {
-				r125 = r65
+			r105 := float64(r103 * r104)
+			r106 := float64(r105 + r78)
+			r107 := math.Float64bits(r106)
+			r109 := r107 + r108
+			r110 := r109 << 52
+			r111 := math.Float64frombits(r110)
+			r112 := float64(r46 - r111)
+			r113 := math.FMA(r85, r100, r112)
+			r114 := float64(r113 / r74)
+			r115 := math.FMA(r81, r44, r78)
+			r116 := float64(r115 - r78)
+			r117 := float64(r116 + r78)
+			r118 := math.Float64bits(r117)
+			r119 := r118 + r108
+			r120 := r119 << 52
+			r121 := math.Float64frombits(r120)
+			r122 := float64(r114 * r121)
+			r123 := float64(r81 - r116)
+			r124 := float64(r123 + r78)
+			r125 := math.Float64bits(r124)
+			r126 := r125 + r108
+			r127 := r126 << 52
+			r128 := math.Float64frombits(r127)
+			r129 := float64(r122 * r128)
+			r130 := r30 <= r44
+			r131 := r129
+			if r130 {
+				r131 = r71
 			}
-			if r43 {
-				r41 = r125
+			if r49 {
+				r47 = r131
 			}
 		}
-		r126 := math.FMA(r41, r21, r6)
+		r132 := math.FMA(r47, r21, r6)
 		if hasDelta {
-			r127 := delta[j]
-			r126 = float64(r126 + r127)
+			r133 := delta[j]
+			r132 = float64(r132 + r133)
 		}
-		r130 := float64(r126 - c[CVRest])
-		r132 := float64(c[CKeep] * r9)
-		r133 := math.FMA(c[CKa], r130, r132)
-		r135 := float64(r134 - r2)
-		r137 := r135 < c[CTauRef]
-		r0 = r126
-		if r137 {
+		r136 := float64(r132 - c[CVRest])
+		r138 := float64(c[CKeep] * r9)
+		r139 := math.FMA(c[CKa], r136, r138)
+		r141 := float64(r140 - r2)
+		r143 := r141 < c[CTauRef]
+		r0 = r132
+		if r143 {
 			r0 = r6
 		}
-		r1 = r133
-		if r137 {
+		r1 = r139
+		if r143 {
 			r1 = r9
 		}
-		r140 := r0 >= c[CVTh]
-		if r140 {
-			r2 = r134
+		r146 := r0 >= c[CVTh]
+		if r146 {
+			r2 = r140
 		}
 		if hasSpike {
-			if r140 {
+			if r146 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r141 := r137 || r140
-			ref[j] = r141
+			r147 := r143 || r146
+			ref[j] = r147
 		}
 		if hasBits {
-			if r140 {
+			if r146 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -5375,6 +5683,12 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -5401,33 +5715,33 @@ func stepF64HardPNOne(f *Frame64, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	r30 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	r32 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	r34 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	r36 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	r38 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	r40 := math.Float64frombits(0x3ff0000000000000) // 1
-	r42 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	r44 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	r45 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	r47 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	r49 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	r51 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	r53 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	r55 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	r66 := math.Float64frombits(0x4086800000000000) // 720
-	r69 := math.Float64frombits(0xc086200000000000) // -708
-	r72 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	r73 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	r76 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	r77 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	r95 := math.Float64frombits(0x404e000000000000) // 60
-	r98 := math.Float64frombits(0xbff0000000000000) // -1
-	r102 := uint64(0x3ff)
-	r134 := f.T[s]
+	r32 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r33 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r35 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r37 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r39 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r41 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r43 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r45 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r47 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r49 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r51 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r52 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r54 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r56 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r58 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r60 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r62 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r73 := math.Float64frombits(0x4086800000000000)  // 720
+	r76 := math.Float64frombits(0xc086200000000000)  // -708
+	r79 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r80 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r83 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r84 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r102 := math.Float64frombits(0x404e000000000000) // 60
+	r105 := math.Float64frombits(0xbff0000000000000) // -1
+	r109 := uint64(0x3ff)
+	r141 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		r0a := v[j]
@@ -5492,265 +5806,281 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		r22b := float64(r13b + r15b)
 		r23a := float64(r16a * r22a)
 		r23b := float64(r16b * r22b)
-		r24a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
-		r24b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
-		r27a := math.FMA(r25, r23a, r26)
-		r27b := math.FMA(r25, r23b, r26)
-		r29a := math.FMA(r27a, r23a, r28)
-		r29b := math.FMA(r27b, r23b, r28)
-		r31a := math.FMA(r29a, r23a, r30)
-		r31b := math.FMA(r29b, r23b, r30)
-		r33a := math.FMA(r31a, r23a, r32)
-		r33b := math.FMA(r31b, r23b, r32)
-		r35a := math.FMA(r33a, r23a, r34)
-		r35b := math.FMA(r33b, r23b, r34)
-		r37a := math.FMA(r35a, r23a, r36)
-		r37b := math.FMA(r35b, r23b, r36)
-		r39a := math.FMA(r37a, r23a, r38)
-		r39b := math.FMA(r37b, r23b, r38)
-		r41a := math.FMA(r39a, r23a, r40)
-		r41b := math.FMA(r39b, r23b, r40)
-		r43a := r24a > r42
-		r43b := r24b > r42
-		if r43a {
-			r46a := math.FMA(r44, r23a, r45)
-			r48a := math.FMA(r46a, r23a, r47)
-			r50a := math.FMA(r48a, r23a, r49)
-			r52a := math.FMA(r50a, r23a, r51)
-			r54a := math.FMA(r52a, r23a, r53)
-			r56a := math.FMA(r54a, r23a, r55)
-			r57a := math.FMA(r56a, r23a, r25)
-			r58a := math.FMA(r57a, r23a, r26)
-			r59a := math.FMA(r58a, r23a, r28)
-			r60a := math.FMA(r59a, r23a, r30)
-			r61a := math.FMA(r60a, r23a, r32)
-			r62a := math.FMA(r61a, r23a, r34)
-			r63a := math.FMA(r62a, r23a, r36)
-			r64a := math.FMA(r63a, r23a, r38)
-			r65a := math.FMA(r64a, r23a, r40)
-			r67a := r23a > r66
-			r68a := r23a
-			if r67a {
-				r68a = r66
+		if hasG {
+			r24a := cDtRTau[j]
+			r24b := cDtRTau[j+1]
+			r25a := g[j]
+			r25b := g[j+1]
+			r26a := float64(r24a * r25a)
+			r26b := float64(r24b * r25b)
+			r23a = float64(r23a - r26a)
+			r23b = float64(r23b - r26b)
+			r28a := math.Float64frombits(0x0000000000000000) // 0
+			r28b := math.Float64frombits(0x0000000000000000) // 0
+			r29a := math.FMA(r26a, r6a, r28a)
+			r29b := math.FMA(r26b, r6b, r28b)
+			r21a = float64(r21a - r29a)
+			r21b = float64(r21b - r29b)
+		}
+		r31a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
+		r31b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
+		r34a := math.FMA(r32, r23a, r33)
+		r34b := math.FMA(r32, r23b, r33)
+		r36a := math.FMA(r34a, r23a, r35)
+		r36b := math.FMA(r34b, r23b, r35)
+		r38a := math.FMA(r36a, r23a, r37)
+		r38b := math.FMA(r36b, r23b, r37)
+		r40a := math.FMA(r38a, r23a, r39)
+		r40b := math.FMA(r38b, r23b, r39)
+		r42a := math.FMA(r40a, r23a, r41)
+		r42b := math.FMA(r40b, r23b, r41)
+		r44a := math.FMA(r42a, r23a, r43)
+		r44b := math.FMA(r42b, r23b, r43)
+		r46a := math.FMA(r44a, r23a, r45)
+		r46b := math.FMA(r44b, r23b, r45)
+		r48a := math.FMA(r46a, r23a, r47)
+		r48b := math.FMA(r46b, r23b, r47)
+		r50a := r31a > r49
+		r50b := r31b > r49
+		if r50a {
+			r53a := math.FMA(r51, r23a, r52)
+			r55a := math.FMA(r53a, r23a, r54)
+			r57a := math.FMA(r55a, r23a, r56)
+			r59a := math.FMA(r57a, r23a, r58)
+			r61a := math.FMA(r59a, r23a, r60)
+			r63a := math.FMA(r61a, r23a, r62)
+			r64a := math.FMA(r63a, r23a, r32)
+			r65a := math.FMA(r64a, r23a, r33)
+			r66a := math.FMA(r65a, r23a, r35)
+			r67a := math.FMA(r66a, r23a, r37)
+			r68a := math.FMA(r67a, r23a, r39)
+			r69a := math.FMA(r68a, r23a, r41)
+			r70a := math.FMA(r69a, r23a, r43)
+			r71a := math.FMA(r70a, r23a, r45)
+			r72a := math.FMA(r71a, r23a, r47)
+			r74a := r23a > r73
+			r75a := r23a
+			if r74a {
+				r75a = r73
 			}
-			r70a := r68a < r69
-			r71a := r68a
-			if r70a {
-				r71a = r69
+			r77a := r75a < r76
+			r78a := r75a
+			if r77a {
+				r78a = r76
 			}
-			r74a := math.FMA(r71a, r73, r72)
-			r75a := float64(r74a - r72)
-			r78a := math.FMA(r75a, r77, r71a)
-			r79a := math.FMA(r75a, r76, r78a)
-			r80a := math.FMA(r44, r79a, r45)
-			r81a := math.FMA(r80a, r79a, r47)
-			r82a := math.FMA(r81a, r79a, r49)
-			r83a := math.FMA(r82a, r79a, r51)
-			r84a := math.FMA(r83a, r79a, r53)
-			r85a := math.FMA(r84a, r79a, r55)
-			r86a := math.FMA(r85a, r79a, r25)
-			r87a := math.FMA(r86a, r79a, r26)
-			r88a := math.FMA(r87a, r79a, r28)
-			r89a := math.FMA(r88a, r79a, r30)
-			r90a := math.FMA(r89a, r79a, r32)
-			r91a := math.FMA(r90a, r79a, r34)
-			r92a := math.FMA(r91a, r79a, r36)
-			r93a := math.FMA(r92a, r79a, r38)
-			r94a := math.FMA(r93a, r79a, r40)
-			r96a := r75a > r95
-			r97a := r75a
-			if r96a {
-				r97a = r95
+			r81a := math.FMA(r78a, r80, r79)
+			r82a := float64(r81a - r79)
+			r85a := math.FMA(r82a, r84, r78a)
+			r86a := math.FMA(r82a, r83, r85a)
+			r87a := math.FMA(r51, r86a, r52)
+			r88a := math.FMA(r87a, r86a, r54)
+			r89a := math.FMA(r88a, r86a, r56)
+			r90a := math.FMA(r89a, r86a, r58)
+			r91a := math.FMA(r90a, r86a, r60)
+			r92a := math.FMA(r91a, r86a, r62)
+			r93a := math.FMA(r92a, r86a, r32)
+			r94a := math.FMA(r93a, r86a, r33)
+			r95a := math.FMA(r94a, r86a, r35)
+			r96a := math.FMA(r95a, r86a, r37)
+			r97a := math.FMA(r96a, r86a, r39)
+			r98a := math.FMA(r97a, r86a, r41)
+			r99a := math.FMA(r98a, r86a, r43)
+			r100a := math.FMA(r99a, r86a, r45)
+			r101a := math.FMA(r100a, r86a, r47)
+			r103a := r82a > r102
+			r104a := r82a
+			if r103a {
+				r104a = r102
 			}
-			r99a := float64(r97a * r98)
-			r100a := float64(r99a + r72)
-			r101a := math.Float64bits(r100a)
-			r103a := r101a + r102
-			r104a := r103a << 52
-			r105a := math.Float64frombits(r104a)
-			r106a := float64(r40 - r105a)
-			r107a := math.FMA(r79a, r94a, r106a)
-			r108a := float64(r107a / r68a)
-			r109a := math.FMA(r75a, r38, r72)
-			r110a := float64(r109a - r72)
-			r111a := float64(r110a + r72)
-			r112a := math.Float64bits(r111a)
-			r113a := r112a + r102
-			r114a := r113a << 52
-			r115a := math.Float64frombits(r114a)
-			r116a := float64(r108a * r115a)
-			r117a := float64(r75a - r110a)
-			r118a := float64(r117a + r72)
+			r106a := float64(r104a * r105)
+			r107a := float64(r106a + r79)
+			r108a := math.Float64bits(r107a)
+			r110a := r108a + r109
+			r111a := r110a << 52
+			r112a := math.Float64frombits(r111a)
+			r113a := float64(r47 - r112a)
+			r114a := math.FMA(r86a, r101a, r113a)
+			r115a := float64(r114a / r75a)
+			r116a := math.FMA(r82a, r45, r79)
+			r117a := float64(r116a - r79)
+			r118a := float64(r117a + r79)
 			r119a := math.Float64bits(r118a)
-			r120a := r119a + r102
+			r120a := r119a + r109
 			r121a := r120a << 52
 			r122a := math.Float64frombits(r121a)
-			r123a := float64(r116a * r122a)
-			r124a := r24a <= r38
-			r125a := r123a
-			if r124a {
-				r125a = r65a
+			r123a := float64(r115a * r122a)
+			r124a := float64(r82a - r117a)
+			r125a := float64(r124a + r79)
+			r126a := math.Float64bits(r125a)
+			r127a := r126a + r109
+			r128a := r127a << 52
+			r129a := math.Float64frombits(r128a)
+			r130a := float64(r123a * r129a)
+			r131a := r31a <= r45
+			r132a := r130a
+			if r131a {
+				r132a = r72a
 			}
-			if r43a {
-				r41a = r125a
+			if r50a {
+				r48a = r132a
 			}
 		}
-		if r43b {
-			r46b := math.FMA(r44, r23b, r45)
-			r48b := math.FMA(r46b, r23b, r47)
-			r50b := math.FMA(r48b, r23b, r49)
-			r52b := math.FMA(r50b, r23b, r51)
-			r54b := math.FMA(r52b, r23b, r53)
-			r56b := math.FMA(r54b, r23b, r55)
-			r57b := math.FMA(r56b, r23b, r25)
-			r58b := math.FMA(r57b, r23b, r26)
-			r59b := math.FMA(r58b, r23b, r28)
-			r60b := math.FMA(r59b, r23b, r30)
-			r61b := math.FMA(r60b, r23b, r32)
-			r62b := math.FMA(r61b, r23b, r34)
-			r63b := math.FMA(r62b, r23b, r36)
-			r64b := math.FMA(r63b, r23b, r38)
-			r65b := math.FMA(r64b, r23b, r40)
-			r67b := r23b > r66
-			r68b := r23b
-			if r67b {
-				r68b = r66
+		if r50b {
+			r53b := math.FMA(r51, r23b, r52)
+			r55b := math.FMA(r53b, r23b, r54)
+			r57b := math.FMA(r55b, r23b, r56)
+			r59b := math.FMA(r57b, r23b, r58)
+			r61b := math.FMA(r59b, r23b, r60)
+			r63b := math.FMA(r61b, r23b, r62)
+			r64b := math.FMA(r63b, r23b, r32)
+			r65b := math.FMA(r64b, r23b, r33)
+			r66b := math.FMA(r65b, r23b, r35)
+			r67b := math.FMA(r66b, r23b, r37)
+			r68b := math.FMA(r67b, r23b, r39)
+			r69b := math.FMA(r68b, r23b, r41)
+			r70b := math.FMA(r69b, r23b, r43)
+			r71b := math.FMA(r70b, r23b, r45)
+			r72b := math.FMA(r71b, r23b, r47)
+			r74b := r23b > r73
+			r75b := r23b
+			if r74b {
+				r75b = r73
 			}
-			r70b := r68b < r69
-			r71b := r68b
-			if r70b {
-				r71b = r69
+			r77b := r75b < r76
+			r78b := r75b
+			if r77b {
+				r78b = r76
 			}
-			r74b := math.FMA(r71b, r73, r72)
-			r75b := float64(r74b - r72)
-			r78b := math.FMA(r75b, r77, r71b)
-			r79b := math.FMA(r75b, r76, r78b)
-			r80b := math.FMA(r44, r79b, r45)
-			r81b := math.FMA(r80b, r79b, r47)
-			r82b := math.FMA(r81b, r79b, r49)
-			r83b := math.FMA(r82b, r79b, r51)
-			r84b := math.FMA(r83b, r79b, r53)
-			r85b := math.FMA(r84b, r79b, r55)
-			r86b := math.FMA(r85b, r79b, r25)
-			r87b := math.FMA(r86b, r79b, r26)
-			r88b := math.FMA(r87b, r79b, r28)
-			r89b := math.FMA(r88b, r79b, r30)
-			r90b := math.FMA(r89b, r79b, r32)
-			r91b := math.FMA(r90b, r79b, r34)
-			r92b := math.FMA(r91b, r79b, r36)
-			r93b := math.FMA(r92b, r79b, r38)
-			r94b := math.FMA(r93b, r79b, r40)
-			r96b := r75b > r95
-			r97b := r75b
-			if r96b {
-				r97b = r95
+			r81b := math.FMA(r78b, r80, r79)
+			r82b := float64(r81b - r79)
+			r85b := math.FMA(r82b, r84, r78b)
+			r86b := math.FMA(r82b, r83, r85b)
+			r87b := math.FMA(r51, r86b, r52)
+			r88b := math.FMA(r87b, r86b, r54)
+			r89b := math.FMA(r88b, r86b, r56)
+			r90b := math.FMA(r89b, r86b, r58)
+			r91b := math.FMA(r90b, r86b, r60)
+			r92b := math.FMA(r91b, r86b, r62)
+			r93b := math.FMA(r92b, r86b, r32)
+			r94b := math.FMA(r93b, r86b, r33)
+			r95b := math.FMA(r94b, r86b, r35)
+			r96b := math.FMA(r95b, r86b, r37)
+			r97b := math.FMA(r96b, r86b, r39)
+			r98b := math.FMA(r97b, r86b, r41)
+			r99b := math.FMA(r98b, r86b, r43)
+			r100b := math.FMA(r99b, r86b, r45)
+			r101b := math.FMA(r100b, r86b, r47)
+			r103b := r82b > r102
+			r104b := r82b
+			if r103b {
+				r104b = r102
 			}
-			r99b := float64(r97b * r98)
-			r100b := float64(r99b + r72)
-			r101b := math.Float64bits(r100b)
-			r103b := r101b + r102
-			r104b := r103b << 52
-			r105b := math.Float64frombits(r104b)
-			r106b := float64(r40 - r105b)
-			r107b := math.FMA(r79b, r94b, r106b)
-			r108b := float64(r107b / r68b)
-			r109b := math.FMA(r75b, r38, r72)
-			r110b := float64(r109b - r72)
-			r111b := float64(r110b + r72)
-			r112b := math.Float64bits(r111b)
-			r113b := r112b + r102
-			r114b := r113b << 52
-			r115b := math.Float64frombits(r114b)
-			r116b := float64(r108b * r115b)
-			r117b := float64(r75b - r110b)
-			r118b := float64(r117b + r72)
+			r106b := float64(r104b * r105)
+			r107b := float64(r106b + r79)
+			r108b := math.Float64bits(r107b)
+			r110b := r108b + r109
+			r111b := r110b << 52
+			r112b := math.Float64frombits(r111b)
+			r113b := float64(r47 - r112b)
+			r114b := math.FMA(r86b, r101b, r113b)
+			r115b := float64(r114b / r75b)
+			r116b := math.FMA(r82b, r45, r79)
+			r117b := float64(r116b - r79)
+			r118b := float64(r117b + r79)
 			r119b := math.Float64bits(r118b)
-			r120b := r119b + r102
+			r120b := r119b + r109
 			r121b := r120b << 52
 			r122b := math.Float64frombits(r121b)
-			r123b := float64(r116b * r122b)
-			r124b := r24b <= r38
-			r125b := r123b
-			if r124b {
-				r125b = r65b
+			r123b := float64(r115b * r122b)
+			r124b := float64(r82b - r117b)
+			r125b := float64(r124b + r79)
+			r126b := math.Float64bits(r125b)
+			r127b := r126b + r109
+			r128b := r127b << 52
+			r129b := math.Float64frombits(r128b)
+			r130b := float64(r123b * r129b)
+			r131b := r31b <= r45
+			r132b := r130b
+			if r131b {
+				r132b = r72b
 			}
-			if r43b {
-				r41b = r125b
+			if r50b {
+				r48b = r132b
 			}
 		}
-		r126a := math.FMA(r41a, r21a, r6a)
-		r126b := math.FMA(r41b, r21b, r6b)
+		r133a := math.FMA(r48a, r21a, r6a)
+		r133b := math.FMA(r48b, r21b, r6b)
 		if hasDelta {
-			r127a := delta[j]
-			r127b := delta[j+1]
-			r126a = float64(r126a + r127a)
-			r126b = float64(r126b + r127b)
+			r134a := delta[j]
+			r134b := delta[j+1]
+			r133a = float64(r133a + r134a)
+			r133b = float64(r133b + r134b)
 		}
-		r129a := cKa[j]
-		r129b := cKa[j+1]
-		r130a := float64(r126a - r12a)
-		r130b := float64(r126b - r12b)
-		r131a := cKeep[j]
-		r131b := cKeep[j+1]
-		r132a := float64(r131a * r9a)
-		r132b := float64(r131b * r9b)
-		r133a := math.FMA(r129a, r130a, r132a)
-		r133b := math.FMA(r129b, r130b, r132b)
-		r135a := float64(r134 - r2a)
-		r135b := float64(r134 - r2b)
-		r136a := cTauRef[j]
-		r136b := cTauRef[j+1]
-		r137a := r135a < r136a
-		r137b := r135b < r136b
-		r0a = r126a
-		if r137a {
+		r136a := cKa[j]
+		r136b := cKa[j+1]
+		r137a := float64(r133a - r12a)
+		r137b := float64(r133b - r12b)
+		r138a := cKeep[j]
+		r138b := cKeep[j+1]
+		r139a := float64(r138a * r9a)
+		r139b := float64(r138b * r9b)
+		r140a := math.FMA(r136a, r137a, r139a)
+		r140b := math.FMA(r136b, r137b, r139b)
+		r142a := float64(r141 - r2a)
+		r142b := float64(r141 - r2b)
+		r143a := cTauRef[j]
+		r143b := cTauRef[j+1]
+		r144a := r142a < r143a
+		r144b := r142b < r143b
+		r0a = r133a
+		if r144a {
 			r0a = r6a
 		}
-		r0b = r126b
-		if r137b {
+		r0b = r133b
+		if r144b {
 			r0b = r6b
 		}
-		r1a = r133a
-		if r137a {
+		r1a = r140a
+		if r144a {
 			r1a = r9a
 		}
-		r1b = r133b
-		if r137b {
+		r1b = r140b
+		if r144b {
 			r1b = r9b
 		}
-		r140a := r0a >= r3a
-		r140b := r0b >= r3b
-		if r140a {
-			r2a = r134
+		r147a := r0a >= r3a
+		r147b := r0b >= r3b
+		if r147a {
+			r2a = r141
 		}
-		if r140b {
-			r2b = r134
+		if r147b {
+			r2b = r141
 		}
 		if hasSpike {
-			if r140a {
+			if r147a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r140b {
+			if r147b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
 		if hasRef {
-			r141a := r137a || r140a
-			r141b := r137b || r140b
-			ref[j] = r141a
-			ref[j+1] = r141b
+			r148a := r144a || r147a
+			r148b := r144b || r147b
+			ref[j] = r148a
+			ref[j+1] = r148b
 		}
 		if hasBits {
-			if r140a {
+			if r147a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r140b {
+			if r147b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -5796,137 +6126,146 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		r21 := math.FMA(r16, r17, r20)
 		r22 := float64(r13 + r15)
 		r23 := float64(r16 * r22)
-		r24 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
-		r27 := math.FMA(r25, r23, r26)
-		r29 := math.FMA(r27, r23, r28)
-		r31 := math.FMA(r29, r23, r30)
-		r33 := math.FMA(r31, r23, r32)
-		r35 := math.FMA(r33, r23, r34)
-		r37 := math.FMA(r35, r23, r36)
-		r39 := math.FMA(r37, r23, r38)
-		r41 := math.FMA(r39, r23, r40)
-		r43 := r24 > r42
-		if r43 {
-			r46 := math.FMA(r44, r23, r45)
-			r48 := math.FMA(r46, r23, r47)
-			r50 := math.FMA(r48, r23, r49)
-			r52 := math.FMA(r50, r23, r51)
-			r54 := math.FMA(r52, r23, r53)
-			r56 := math.FMA(r54, r23, r55)
-			r57 := math.FMA(r56, r23, r25)
-			r58 := math.FMA(r57, r23, r26)
-			r59 := math.FMA(r58, r23, r28)
-			r60 := math.FMA(r59, r23, r30)
-			r61 := math.FMA(r60, r23, r32)
-			r62 := math.FMA(r61, r23, r34)
-			r63 := math.FMA(r62, r23, r36)
-			r64 := math.FMA(r63, r23, r38)
-			r65 := math.FMA(r64, r23, r40)
-			r67 := r23 > r66
-			r68 := r23
-			if r67 {
-				r68 = r66
+		if hasG {
+			r24 := cDtRTau[j]
+			r25 := g[j]
+			r26 := float64(r24 * r25)
+			r23 = float64(r23 - r26)
+			r28 := math.Float64frombits(0x0000000000000000) // 0
+			r29 := math.FMA(r26, r6, r28)
+			r21 = float64(r21 - r29)
+		}
+		r31 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
+		r34 := math.FMA(r32, r23, r33)
+		r36 := math.FMA(r34, r23, r35)
+		r38 := math.FMA(r36, r23, r37)
+		r40 := math.FMA(r38, r23, r39)
+		r42 := math.FMA(r40, r23, r41)
+		r44 := math.FMA(r42, r23, r43)
+		r46 := math.FMA(r44, r23, r45)
+		r48 := math.FMA(r46, r23, r47)
+		r50 := r31 > r49
+		if r50 {
+			r53 := math.FMA(r51, r23, r52)
+			r55 := math.FMA(r53, r23, r54)
+			r57 := math.FMA(r55, r23, r56)
+			r59 := math.FMA(r57, r23, r58)
+			r61 := math.FMA(r59, r23, r60)
+			r63 := math.FMA(r61, r23, r62)
+			r64 := math.FMA(r63, r23, r32)
+			r65 := math.FMA(r64, r23, r33)
+			r66 := math.FMA(r65, r23, r35)
+			r67 := math.FMA(r66, r23, r37)
+			r68 := math.FMA(r67, r23, r39)
+			r69 := math.FMA(r68, r23, r41)
+			r70 := math.FMA(r69, r23, r43)
+			r71 := math.FMA(r70, r23, r45)
+			r72 := math.FMA(r71, r23, r47)
+			r74 := r23 > r73
+			r75 := r23
+			if r74 {
+				r75 = r73
 			}
-			r70 := r68 < r69
-			r71 := r68
-			if r70 {
-				r71 = r69
+			r77 := r75 < r76
+			r78 := r75
+			if r77 {
+				r78 = r76
 			}
-			r74 := math.FMA(r71, r73, r72)
-			r75 := float64(r74 - r72)
-			r78 := math.FMA(r75, r77, r71)
-			r79 := math.FMA(r75, r76, r78)
-			r80 := math.FMA(r44, r79, r45)
-			r81 := math.FMA(r80, r79, r47)
-			r82 := math.FMA(r81, r79, r49)
-			r83 := math.FMA(r82, r79, r51)
-			r84 := math.FMA(r83, r79, r53)
-			r85 := math.FMA(r84, r79, r55)
-			r86 := math.FMA(r85, r79, r25)
-			r87 := math.FMA(r86, r79, r26)
-			r88 := math.FMA(r87, r79, r28)
-			r89 := math.FMA(r88, r79, r30)
-			r90 := math.FMA(r89, r79, r32)
-			r91 := math.FMA(r90, r79, r34)
-			r92 := math.FMA(r91, r79, r36)
-			r93 := math.FMA(r92, r79, r38)
-			r94 := math.FMA(r93, r79, r40)
-			r96 := r75 > r95
-			r97 := r75
-			if r96 {
-				r97 = r95
+			r81 := math.FMA(r78, r80, r79)
+			r82 := float64(r81 - r79)
+			r85 := math.FMA(r82, r84, r78)
+			r86 := math.FMA(r82, r83, r85)
+			r87 := math.FMA(r51, r86, r52)
+			r88 := math.FMA(r87, r86, r54)
+			r89 := math.FMA(r88, r86, r56)
+			r90 := math.FMA(r89, r86, r58)
+			r91 := math.FMA(r90, r86, r60)
+			r92 := math.FMA(r91, r86, r62)
+			r93 := math.FMA(r92, r86, r32)
+			r94 := math.FMA(r93, r86, r33)
+			r95 := math.FMA(r94, r86, r35)
+			r96 := math.FMA(r95, r86, r37)
+			r97 := math.FMA(r96, r86, r39)
+			r98 := math.FMA(r97, r86, r41)
+			r99 := math.FMA(r98, r86, r43)
+			r100 := math.FMA(r99, r86, r45)
+			r101 := math.FMA(r100, r86, r47)
+			r103 := r82 > r102
+			r104 := r82
+			if r103 {
+				r104 = r102
 			}
-			r99 := float64(r97 * r98)
-			r100 := float64(r99 + r72)
-			r101 := math.Float64bits(r100)
-			r103 := r101 + r102
-			r104 := r103 << 52
-			r105 := math.Float64frombits(r104)
-			r106 := float64(r40 - r105)
-			r107 := math.FMA(r79, r94, r106)
-			r108 := float64(r107 / r68)
-			r109 := math.FMA(r75, r38, r72)
-			r110 := float64(r109 - r72)
-			r111 := float64(r110 + r72)
-			r112 := math.Float64bits(r111)
-			r113 := r112 + r102
-			r114 := r113 << 52
-			r115 := math.Float64frombits(r114)
-			r116 := float64(r108 * r115)
-			r117 := float64(r75 - r110)
-			r118 := float64(r117 + r72)
+			r106 := float64(r104 * r105)
+			r107 := float64(r106 + r79)
+			r108 := math.Float64bits(r107)
+			r110 := r108 + r109
+			r111 := r110 << 52
+			r112 := math.Float64frombits(r111)
+			r113 := float64(r47 - r112)
+			r114 := math.FMA(r86, r101, r113)
+			r115 := float64(r114 / r75)
+			r116 := math.FMA(r82, r45, r79)
+			r117 := float64(r116 - r79)
+			r118 := float64(r117 + r79)
 			r119 := math.Float64bits(r118)
-			r120 := r119 + r102
+			r120 := r119 + r109
 			r121 := r120 << 52
 			r122 := math.Float64frombits(r121)
-			r123 := float64(r116 * r122)
-			r124 := r24 <= r38
-			r125 := r123
-			if r124 {
-				r125 = r65
+			r123 := float64(r115 * r122)
+			r124 := float64(r82 - r117)
+			r125 := float64(r124 + r79)
+			r126 := math.Float64bits(r125)
+			r127 := r126 + r109
+			r128 := r127 << 52
+			r129 := math.Float64frombits(r128)
+			r130 := float64(r123 * r129)
+			r131 := r31 <= r45
+			r132 := r130
+			if r131 {
+				r132 = r72
 			}
-			if r43 {
-				r41 = r125
+			if r50 {
+				r48 = r132
 			}
 		}
-		r126 := math.FMA(r41, r21, r6)
+		r133 := math.FMA(r48, r21, r6)
 		if hasDelta {
-			r127 := delta[j]
-			r126 = float64(r126 + r127)
+			r134 := delta[j]
+			r133 = float64(r133 + r134)
 		}
-		r129 := cKa[j]
-		r130 := float64(r126 - r12)
-		r131 := cKeep[j]
-		r132 := float64(r131 * r9)
-		r133 := math.FMA(r129, r130, r132)
-		r135 := float64(r134 - r2)
-		r136 := cTauRef[j]
-		r137 := r135 < r136
-		r0 = r126
-		if r137 {
+		r136 := cKa[j]
+		r137 := float64(r133 - r12)
+		r138 := cKeep[j]
+		r139 := float64(r138 * r9)
+		r140 := math.FMA(r136, r137, r139)
+		r142 := float64(r141 - r2)
+		r143 := cTauRef[j]
+		r144 := r142 < r143
+		r0 = r133
+		if r144 {
 			r0 = r6
 		}
-		r1 = r133
-		if r137 {
+		r1 = r140
+		if r144 {
 			r1 = r9
 		}
-		r140 := r0 >= r3
-		if r140 {
-			r2 = r134
+		r147 := r0 >= r3
+		if r147 {
+			r2 = r141
 		}
 		if hasSpike {
-			if r140 {
+			if r147 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r141 := r137 || r140
-			ref[j] = r141
+			r148 := r144 || r147
+			ref[j] = r148
 		}
 		if hasBits {
-			if r140 {
+			if r147 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -6732,6 +7071,11943 @@ func ExprelF64(f *Frame64) {
 	}
 }
 
+// BackwardF32Soft is the program asm/step.BackwardF32Soft lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF32Soft(f *Frame32) {
+	for s := range max(f.Steps, 1) {
+		backwardF32SoftOne(f, s)
+	}
+}
+
+// backwardF32SoftOne makes step s of BackwardF32Soft, one statement per op.
+func backwardF32SoftOne(f *Frame32, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[StreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[StreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[StreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[StreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[StreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	c := (*[NumConsts]float32)(f.C)
+	r34 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r35 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r37 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r39 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r41 := math.Float32frombits(0x3f000000) // 0.5
+	r43 := math.Float32frombits(0x3f800000) // 1
+	r45 := math.Float32frombits(0x3e000000) // 0.125
+	r47 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r48 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r50 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r52 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r60 := math.Float32frombits(0x42be0000) // 95
+	r63 := math.Float32frombits(0xc2ae0000) // -87
+	r66 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r67 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r70 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r71 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r83 := math.Float32frombits(0x41f00000) // 30
+	r86 := math.Float32frombits(0xbf800000) // -1
+	r90 := uint32(0x7f)
+	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	r128 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	r129 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	r131 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	r133 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	r135 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	r167 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	r168 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	r170 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	r172 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	r174 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	r176 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	r178 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	r180 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	r183 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	r186 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	r189 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	r192 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	r227 := math.Float32frombits(0xc0400000) // -3
+	r230 := math.Float32frombits(0x00000000) // 0
+	r235 := f.T[s]
+	j := 0
+	for ; j < n-2; j += 3 {
+		r0a := v[j]
+		r0b := v[j+1]
+		r0c := v[j+2]
+		r1a := w[j]
+		r1b := w[j+1]
+		r1c := w[j+2]
+		r2a := last[j]
+		r2b := last[j+1]
+		r2c := last[j+2]
+		r3a := gv[j]
+		r3b := gv[j+1]
+		r3c := gv[j+2]
+		r4a := gw[j]
+		r4b := gw[j+1]
+		r4c := gw[j+2]
+		r6a := r0a >= c[CVTh]
+		r6b := r0b >= c[CVTh]
+		r6c := r0c >= c[CVTh]
+		r8a := float32(r0a - c[CVThRst])
+		r8b := float32(r0b - c[CVThRst])
+		r8c := float32(r0c - c[CVThRst])
+		r9a := r0a
+		if r6a {
+			r9a = r8a
+		}
+		r9b := r0b
+		if r6b {
+			r9b = r8b
+		}
+		r9c := r0c
+		if r6c {
+			r9c = r8c
+		}
+		r11a := float32(r1a + c[CB])
+		r11b := float32(r1b + c[CB])
+		r11c := float32(r1c + c[CB])
+		r12a := r1a
+		if r6a {
+			r12a = r11a
+		}
+		r12b := r1b
+		if r6b {
+			r12b = r11b
+		}
+		r12c := r1c
+		if r6c {
+			r12c = r11c
+		}
+		r13a := math.Float32frombits(0x00000000) // 0
+		r13b := math.Float32frombits(0x00000000) // 0
+		r13c := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r13a = i[j]
+			r13b = i[j+1]
+			r13c = i[j+2]
+		}
+		r16a := float32(r9a - c[CVRest])
+		r16b := float32(r9b - c[CVRest])
+		r16c := float32(r9c - c[CVRest])
+		r18a := float32(r9a - c[CVC])
+		r18b := float32(r9b - c[CVC])
+		r18c := float32(r9c - c[CVC])
+		r20a := float32(r16a * r18a)
+		r20b := float32(r16b * r18b)
+		r20c := float32(r16c * r18c)
+		r22a := float32(r13a - r12a)
+		r22b := float32(r13b - r12b)
+		r22c := float32(r13c - r12c)
+		r23a := float32(c[CDtRTau] * r22a)
+		r23b := float32(c[CDtRTau] * r22b)
+		r23c := float32(c[CDtRTau] * r22c)
+		r24a := fma32(c[CDtCTau], r20a, r23a)
+		r24b := fma32(c[CDtCTau], r20b, r23b)
+		r24c := fma32(c[CDtCTau], r20c, r23c)
+		r25a := float32(r16a + r18a)
+		r25b := float32(r16b + r18b)
+		r25c := float32(r16c + r18c)
+		r26a := float32(c[CDtCTau] * r25a)
+		r26b := float32(c[CDtCTau] * r25b)
+		r26c := float32(c[CDtCTau] * r25c)
+		if hasG {
+			r27a := g[j]
+			r27b := g[j+1]
+			r27c := g[j+2]
+			r28a := float32(c[CDtRTau] * r27a)
+			r28b := float32(c[CDtRTau] * r27b)
+			r28c := float32(c[CDtRTau] * r27c)
+			r26a = float32(r26a - r28a)
+			r26b = float32(r26b - r28b)
+			r26c = float32(r26c - r28c)
+			r30a := math.Float32frombits(0x00000000) // 0
+			r30b := math.Float32frombits(0x00000000) // 0
+			r30c := math.Float32frombits(0x00000000) // 0
+			r31a := fma32(r28a, r9a, r30a)
+			r31b := fma32(r28b, r9b, r30b)
+			r31c := fma32(r28c, r9c, r30c)
+			r24a = float32(r24a - r31a)
+			r24b = float32(r24b - r31b)
+			r24c = float32(r24c - r31c)
+		}
+		r33a := math.Float32frombits(math.Float32bits(r26a) &^ (1 << 31))
+		r33b := math.Float32frombits(math.Float32bits(r26b) &^ (1 << 31))
+		r33c := math.Float32frombits(math.Float32bits(r26c) &^ (1 << 31))
+		r36a := fma32(r34, r26a, r35)
+		r36b := fma32(r34, r26b, r35)
+		r36c := fma32(r34, r26c, r35)
+		r38a := fma32(r36a, r26a, r37)
+		r38b := fma32(r36b, r26b, r37)
+		r38c := fma32(r36c, r26c, r37)
+		r40a := fma32(r38a, r26a, r39)
+		r40b := fma32(r38b, r26b, r39)
+		r40c := fma32(r38c, r26c, r39)
+		r42a := fma32(r40a, r26a, r41)
+		r42b := fma32(r40b, r26b, r41)
+		r42c := fma32(r40c, r26c, r41)
+		r44a := fma32(r42a, r26a, r43)
+		r44b := fma32(r42b, r26b, r43)
+		r44c := fma32(r42c, r26c, r43)
+		r46a := r33a > r45
+		r46b := r33b > r45
+		r46c := r33c > r45
+		if r46a {
+			r49a := fma32(r47, r26a, r48)
+			r51a := fma32(r49a, r26a, r50)
+			r53a := fma32(r51a, r26a, r52)
+			r54a := fma32(r53a, r26a, r34)
+			r55a := fma32(r54a, r26a, r35)
+			r56a := fma32(r55a, r26a, r37)
+			r57a := fma32(r56a, r26a, r39)
+			r58a := fma32(r57a, r26a, r41)
+			r59a := fma32(r58a, r26a, r43)
+			r61a := r26a > r60
+			r62a := r26a
+			if r61a {
+				r62a = r60
+			}
+			r64a := r62a < r63
+			r65a := r62a
+			if r64a {
+				r65a = r63
+			}
+			r68a := fma32(r65a, r67, r66)
+			r69a := float32(r68a - r66)
+			r72a := fma32(r69a, r71, r65a)
+			r73a := fma32(r69a, r70, r72a)
+			r74a := fma32(r47, r73a, r48)
+			r75a := fma32(r74a, r73a, r50)
+			r76a := fma32(r75a, r73a, r52)
+			r77a := fma32(r76a, r73a, r34)
+			r78a := fma32(r77a, r73a, r35)
+			r79a := fma32(r78a, r73a, r37)
+			r80a := fma32(r79a, r73a, r39)
+			r81a := fma32(r80a, r73a, r41)
+			r82a := fma32(r81a, r73a, r43)
+			r84a := r69a > r83
+			r85a := r69a
+			if r84a {
+				r85a = r83
+			}
+			r87a := float32(r85a * r86)
+			r88a := float32(r87a + r66)
+			r89a := math.Float32bits(r88a)
+			r91a := r89a + r90
+			r92a := r91a << 23
+			r93a := math.Float32frombits(r92a)
+			r94a := float32(r43 - r93a)
+			r95a := fma32(r73a, r82a, r94a)
+			r96a := float32(r95a / r62a)
+			r97a := fma32(r69a, r41, r66)
+			r98a := float32(r97a - r66)
+			r99a := float32(r98a + r66)
+			r100a := math.Float32bits(r99a)
+			r101a := r100a + r90
+			r102a := r101a << 23
+			r103a := math.Float32frombits(r102a)
+			r104a := float32(r96a * r103a)
+			r105a := float32(r69a - r98a)
+			r106a := float32(r105a + r66)
+			r107a := math.Float32bits(r106a)
+			r108a := r107a + r90
+			r109a := r108a << 23
+			r110a := math.Float32frombits(r109a)
+			r111a := float32(r104a * r110a)
+			r112a := r33a <= r41
+			r113a := r111a
+			if r112a {
+				r113a = r59a
+			}
+			if r46a {
+				r44a = r113a
+			}
+		}
+		if r46b {
+			r49b := fma32(r47, r26b, r48)
+			r51b := fma32(r49b, r26b, r50)
+			r53b := fma32(r51b, r26b, r52)
+			r54b := fma32(r53b, r26b, r34)
+			r55b := fma32(r54b, r26b, r35)
+			r56b := fma32(r55b, r26b, r37)
+			r57b := fma32(r56b, r26b, r39)
+			r58b := fma32(r57b, r26b, r41)
+			r59b := fma32(r58b, r26b, r43)
+			r61b := r26b > r60
+			r62b := r26b
+			if r61b {
+				r62b = r60
+			}
+			r64b := r62b < r63
+			r65b := r62b
+			if r64b {
+				r65b = r63
+			}
+			r68b := fma32(r65b, r67, r66)
+			r69b := float32(r68b - r66)
+			r72b := fma32(r69b, r71, r65b)
+			r73b := fma32(r69b, r70, r72b)
+			r74b := fma32(r47, r73b, r48)
+			r75b := fma32(r74b, r73b, r50)
+			r76b := fma32(r75b, r73b, r52)
+			r77b := fma32(r76b, r73b, r34)
+			r78b := fma32(r77b, r73b, r35)
+			r79b := fma32(r78b, r73b, r37)
+			r80b := fma32(r79b, r73b, r39)
+			r81b := fma32(r80b, r73b, r41)
+			r82b := fma32(r81b, r73b, r43)
+			r84b := r69b > r83
+			r85b := r69b
+			if r84b {
+				r85b = r83
+			}
+			r87b := float32(r85b * r86)
+			r88b := float32(r87b + r66)
+			r89b := math.Float32bits(r88b)
+			r91b := r89b + r90
+			r92b := r91b << 23
+			r93b := math.Float32frombits(r92b)
+			r94b := float32(r43 - r93b)
+			r95b := fma32(r73b, r82b, r94b)
+			r96b := float32(r95b / r62b)
+			r97b := fma32(r69b, r41, r66)
+			r98b := float32(r97b - r66)
+			r99b := float32(r98b + r66)
+			r100b := math.Float32bits(r99b)
+			r101b := r100b + r90
+			r102b := r101b << 23
+			r103b := math.Float32frombits(r102b)
+			r104b := float32(r96b * r103b)
+			r105b := float32(r69b - r98b)
+			r106b := float32(r105b + r66)
+			r107b := math.Float32bits(r106b)
+			r108b := r107b + r90
+			r109b := r108b << 23
+			r110b := math.Float32frombits(r109b)
+			r111b := float32(r104b * r110b)
+			r112b := r33b <= r41
+			r113b := r111b
+			if r112b {
+				r113b = r59b
+			}
+			if r46b {
+				r44b = r113b
+			}
+		}
+		if r46c {
+			r49c := fma32(r47, r26c, r48)
+			r51c := fma32(r49c, r26c, r50)
+			r53c := fma32(r51c, r26c, r52)
+			r54c := fma32(r53c, r26c, r34)
+			r55c := fma32(r54c, r26c, r35)
+			r56c := fma32(r55c, r26c, r37)
+			r57c := fma32(r56c, r26c, r39)
+			r58c := fma32(r57c, r26c, r41)
+			r59c := fma32(r58c, r26c, r43)
+			r61c := r26c > r60
+			r62c := r26c
+			if r61c {
+				r62c = r60
+			}
+			r64c := r62c < r63
+			r65c := r62c
+			if r64c {
+				r65c = r63
+			}
+			r68c := fma32(r65c, r67, r66)
+			r69c := float32(r68c - r66)
+			r72c := fma32(r69c, r71, r65c)
+			r73c := fma32(r69c, r70, r72c)
+			r74c := fma32(r47, r73c, r48)
+			r75c := fma32(r74c, r73c, r50)
+			r76c := fma32(r75c, r73c, r52)
+			r77c := fma32(r76c, r73c, r34)
+			r78c := fma32(r77c, r73c, r35)
+			r79c := fma32(r78c, r73c, r37)
+			r80c := fma32(r79c, r73c, r39)
+			r81c := fma32(r80c, r73c, r41)
+			r82c := fma32(r81c, r73c, r43)
+			r84c := r69c > r83
+			r85c := r69c
+			if r84c {
+				r85c = r83
+			}
+			r87c := float32(r85c * r86)
+			r88c := float32(r87c + r66)
+			r89c := math.Float32bits(r88c)
+			r91c := r89c + r90
+			r92c := r91c << 23
+			r93c := math.Float32frombits(r92c)
+			r94c := float32(r43 - r93c)
+			r95c := fma32(r73c, r82c, r94c)
+			r96c := float32(r95c / r62c)
+			r97c := fma32(r69c, r41, r66)
+			r98c := float32(r97c - r66)
+			r99c := float32(r98c + r66)
+			r100c := math.Float32bits(r99c)
+			r101c := r100c + r90
+			r102c := r101c << 23
+			r103c := math.Float32frombits(r102c)
+			r104c := float32(r96c * r103c)
+			r105c := float32(r69c - r98c)
+			r106c := float32(r105c + r66)
+			r107c := math.Float32bits(r106c)
+			r108c := r107c + r90
+			r109c := r108c << 23
+			r110c := math.Float32frombits(r109c)
+			r111c := float32(r104c * r110c)
+			r112c := r33c <= r41
+			r113c := r111c
+			if r112c {
+				r113c = r59c
+			}
+			if r46c {
+				r44c = r113c
+			}
+		}
+		r114a := fma32(r44a, r24a, r9a)
+		r114b := fma32(r44b, r24b, r9b)
+		r114c := fma32(r44c, r24c, r9c)
+		if hasDelta {
+			r115a := delta[j]
+			r115b := delta[j+1]
+			r115c := delta[j+2]
+			r114a = float32(r114a + r115a)
+			r114b = float32(r114b + r115b)
+			r114c = float32(r114c + r115c)
+		}
+		r117a := math.Float32frombits(math.Float32bits(r26a) &^ (1 << 31))
+		r117b := math.Float32frombits(math.Float32bits(r26b) &^ (1 << 31))
+		r117c := math.Float32frombits(math.Float32bits(r26c) &^ (1 << 31))
+		r120a := fma32(r118, r26a, r119)
+		r120b := fma32(r118, r26b, r119)
+		r120c := fma32(r118, r26c, r119)
+		r122a := fma32(r120a, r26a, r121)
+		r122b := fma32(r120b, r26b, r121)
+		r122c := fma32(r120c, r26c, r121)
+		r123a := fma32(r122a, r26a, r45)
+		r123b := fma32(r122b, r26b, r45)
+		r123c := fma32(r122c, r26c, r45)
+		r125a := fma32(r123a, r26a, r124)
+		r125b := fma32(r123b, r26b, r124)
+		r125c := fma32(r123c, r26c, r124)
+		r126a := fma32(r125a, r26a, r41)
+		r126b := fma32(r125b, r26b, r41)
+		r126c := fma32(r125c, r26c, r41)
+		r127a := r117a > r45
+		r127b := r117b > r45
+		r127c := r117c > r45
+		if r127a {
+			r130a := fma32(r128, r26a, r129)
+			r132a := fma32(r130a, r26a, r131)
+			r134a := fma32(r132a, r26a, r133)
+			r136a := fma32(r134a, r26a, r135)
+			r137a := fma32(r136a, r26a, r118)
+			r138a := fma32(r137a, r26a, r119)
+			r139a := fma32(r138a, r26a, r121)
+			r140a := fma32(r139a, r26a, r45)
+			r141a := fma32(r140a, r26a, r124)
+			r142a := fma32(r141a, r26a, r41)
+			r143a := r26a > r60
+			r144a := r26a
+			if r143a {
+				r144a = r60
+			}
+			r145a := r144a < r63
+			r146a := r144a
+			if r145a {
+				r146a = r63
+			}
+			r147a := fma32(r146a, r67, r66)
+			r148a := float32(r147a - r66)
+			r149a := fma32(r148a, r71, r146a)
+			r150a := fma32(r148a, r70, r149a)
+			r151a := fma32(r47, r150a, r48)
+			r152a := fma32(r151a, r150a, r50)
+			r153a := fma32(r152a, r150a, r52)
+			r154a := fma32(r153a, r150a, r34)
+			r155a := fma32(r154a, r150a, r35)
+			r156a := fma32(r155a, r150a, r37)
+			r157a := fma32(r156a, r150a, r39)
+			r158a := fma32(r157a, r150a, r41)
+			r159a := fma32(r158a, r150a, r43)
+			r160a := fma32(r150a, r159a, r43)
+			r161a := float32(r148a + r66)
+			r162a := math.Float32bits(r161a)
+			r163a := r162a + r90
+			r164a := r163a << 23
+			r165a := math.Float32frombits(r164a)
+			r166a := float32(r160a * r165a)
+			r169a := fma32(r167, r26a, r168)
+			r171a := fma32(r169a, r26a, r170)
+			r173a := fma32(r171a, r26a, r172)
+			r175a := fma32(r173a, r26a, r174)
+			r177a := fma32(r175a, r26a, r176)
+			r179a := fma32(r177a, r26a, r178)
+			r181a := fma32(r179a, r26a, r180)
+			r182a := fma32(r181a, r26a, r47)
+			r184a := fma32(r182a, r26a, r183)
+			r185a := fma32(r184a, r26a, r50)
+			r187a := fma32(r185a, r26a, r186)
+			r188a := fma32(r187a, r26a, r34)
+			r190a := fma32(r188a, r26a, r189)
+			r191a := fma32(r190a, r26a, r37)
+			r193a := fma32(r191a, r26a, r192)
+			r194a := fma32(r193a, r26a, r41)
+			r195a := float32(r166a * r194a)
+			r196a := r148a > r83
+			r197a := r148a
+			if r196a {
+				r197a = r83
+			}
+			r198a := float32(r144a - r43)
+			r199a := float32(r197a * r86)
+			r200a := float32(r199a + r66)
+			r201a := math.Float32bits(r200a)
+			r202a := r201a + r90
+			r203a := r202a << 23
+			r204a := math.Float32frombits(r203a)
+			r205a := fma32(r160a, r198a, r204a)
+			r206a := float32(r205a / r144a)
+			r207a := float32(r206a / r144a)
+			r208a := fma32(r148a, r41, r66)
+			r209a := float32(r208a - r66)
+			r210a := float32(r209a + r66)
+			r211a := math.Float32bits(r210a)
+			r212a := r211a + r90
+			r213a := r212a << 23
+			r214a := math.Float32frombits(r213a)
+			r215a := float32(r207a * r214a)
+			r216a := float32(r148a - r209a)
+			r217a := float32(r216a + r66)
+			r218a := math.Float32bits(r217a)
+			r219a := r218a + r90
+			r220a := r219a << 23
+			r221a := math.Float32frombits(r220a)
+			r222a := float32(r215a * r221a)
+			r223a := float32(r43 / r26a)
+			r224a := float32(r223a / r26a)
+			r225a := r26a > r43
+			r226a := r142a
+			if r225a {
+				r226a = r222a
+			}
+			r228a := r26a >= r227
+			r229a := r222a
+			if r228a {
+				r229a = r195a
+			}
+			r231a := r26a < r230
+			r232a := r226a
+			if r231a {
+				r232a = r229a
+			}
+			r233a := r26a < r63
+			r234a := r232a
+			if r233a {
+				r234a = r224a
+			}
+			if r127a {
+				r126a = r234a
+			}
+		}
+		if r127b {
+			r130b := fma32(r128, r26b, r129)
+			r132b := fma32(r130b, r26b, r131)
+			r134b := fma32(r132b, r26b, r133)
+			r136b := fma32(r134b, r26b, r135)
+			r137b := fma32(r136b, r26b, r118)
+			r138b := fma32(r137b, r26b, r119)
+			r139b := fma32(r138b, r26b, r121)
+			r140b := fma32(r139b, r26b, r45)
+			r141b := fma32(r140b, r26b, r124)
+			r142b := fma32(r141b, r26b, r41)
+			r143b := r26b > r60
+			r144b := r26b
+			if r143b {
+				r144b = r60
+			}
+			r145b := r144b < r63
+			r146b := r144b
+			if r145b {
+				r146b = r63
+			}
+			r147b := fma32(r146b, r67, r66)
+			r148b := float32(r147b - r66)
+			r149b := fma32(r148b, r71, r146b)
+			r150b := fma32(r148b, r70, r149b)
+			r151b := fma32(r47, r150b, r48)
+			r152b := fma32(r151b, r150b, r50)
+			r153b := fma32(r152b, r150b, r52)
+			r154b := fma32(r153b, r150b, r34)
+			r155b := fma32(r154b, r150b, r35)
+			r156b := fma32(r155b, r150b, r37)
+			r157b := fma32(r156b, r150b, r39)
+			r158b := fma32(r157b, r150b, r41)
+			r159b := fma32(r158b, r150b, r43)
+			r160b := fma32(r150b, r159b, r43)
+			r161b := float32(r148b + r66)
+			r162b := math.Float32bits(r161b)
+			r163b := r162b + r90
+			r164b := r163b << 23
+			r165b := math.Float32frombits(r164b)
+			r166b := float32(r160b * r165b)
+			r169b := fma32(r167, r26b, r168)
+			r171b := fma32(r169b, r26b, r170)
+			r173b := fma32(r171b, r26b, r172)
+			r175b := fma32(r173b, r26b, r174)
+			r177b := fma32(r175b, r26b, r176)
+			r179b := fma32(r177b, r26b, r178)
+			r181b := fma32(r179b, r26b, r180)
+			r182b := fma32(r181b, r26b, r47)
+			r184b := fma32(r182b, r26b, r183)
+			r185b := fma32(r184b, r26b, r50)
+			r187b := fma32(r185b, r26b, r186)
+			r188b := fma32(r187b, r26b, r34)
+			r190b := fma32(r188b, r26b, r189)
+			r191b := fma32(r190b, r26b, r37)
+			r193b := fma32(r191b, r26b, r192)
+			r194b := fma32(r193b, r26b, r41)
+			r195b := float32(r166b * r194b)
+			r196b := r148b > r83
+			r197b := r148b
+			if r196b {
+				r197b = r83
+			}
+			r198b := float32(r144b - r43)
+			r199b := float32(r197b * r86)
+			r200b := float32(r199b + r66)
+			r201b := math.Float32bits(r200b)
+			r202b := r201b + r90
+			r203b := r202b << 23
+			r204b := math.Float32frombits(r203b)
+			r205b := fma32(r160b, r198b, r204b)
+			r206b := float32(r205b / r144b)
+			r207b := float32(r206b / r144b)
+			r208b := fma32(r148b, r41, r66)
+			r209b := float32(r208b - r66)
+			r210b := float32(r209b + r66)
+			r211b := math.Float32bits(r210b)
+			r212b := r211b + r90
+			r213b := r212b << 23
+			r214b := math.Float32frombits(r213b)
+			r215b := float32(r207b * r214b)
+			r216b := float32(r148b - r209b)
+			r217b := float32(r216b + r66)
+			r218b := math.Float32bits(r217b)
+			r219b := r218b + r90
+			r220b := r219b << 23
+			r221b := math.Float32frombits(r220b)
+			r222b := float32(r215b * r221b)
+			r223b := float32(r43 / r26b)
+			r224b := float32(r223b / r26b)
+			r225b := r26b > r43
+			r226b := r142b
+			if r225b {
+				r226b = r222b
+			}
+			r228b := r26b >= r227
+			r229b := r222b
+			if r228b {
+				r229b = r195b
+			}
+			r231b := r26b < r230
+			r232b := r226b
+			if r231b {
+				r232b = r229b
+			}
+			r233b := r26b < r63
+			r234b := r232b
+			if r233b {
+				r234b = r224b
+			}
+			if r127b {
+				r126b = r234b
+			}
+		}
+		if r127c {
+			r130c := fma32(r128, r26c, r129)
+			r132c := fma32(r130c, r26c, r131)
+			r134c := fma32(r132c, r26c, r133)
+			r136c := fma32(r134c, r26c, r135)
+			r137c := fma32(r136c, r26c, r118)
+			r138c := fma32(r137c, r26c, r119)
+			r139c := fma32(r138c, r26c, r121)
+			r140c := fma32(r139c, r26c, r45)
+			r141c := fma32(r140c, r26c, r124)
+			r142c := fma32(r141c, r26c, r41)
+			r143c := r26c > r60
+			r144c := r26c
+			if r143c {
+				r144c = r60
+			}
+			r145c := r144c < r63
+			r146c := r144c
+			if r145c {
+				r146c = r63
+			}
+			r147c := fma32(r146c, r67, r66)
+			r148c := float32(r147c - r66)
+			r149c := fma32(r148c, r71, r146c)
+			r150c := fma32(r148c, r70, r149c)
+			r151c := fma32(r47, r150c, r48)
+			r152c := fma32(r151c, r150c, r50)
+			r153c := fma32(r152c, r150c, r52)
+			r154c := fma32(r153c, r150c, r34)
+			r155c := fma32(r154c, r150c, r35)
+			r156c := fma32(r155c, r150c, r37)
+			r157c := fma32(r156c, r150c, r39)
+			r158c := fma32(r157c, r150c, r41)
+			r159c := fma32(r158c, r150c, r43)
+			r160c := fma32(r150c, r159c, r43)
+			r161c := float32(r148c + r66)
+			r162c := math.Float32bits(r161c)
+			r163c := r162c + r90
+			r164c := r163c << 23
+			r165c := math.Float32frombits(r164c)
+			r166c := float32(r160c * r165c)
+			r169c := fma32(r167, r26c, r168)
+			r171c := fma32(r169c, r26c, r170)
+			r173c := fma32(r171c, r26c, r172)
+			r175c := fma32(r173c, r26c, r174)
+			r177c := fma32(r175c, r26c, r176)
+			r179c := fma32(r177c, r26c, r178)
+			r181c := fma32(r179c, r26c, r180)
+			r182c := fma32(r181c, r26c, r47)
+			r184c := fma32(r182c, r26c, r183)
+			r185c := fma32(r184c, r26c, r50)
+			r187c := fma32(r185c, r26c, r186)
+			r188c := fma32(r187c, r26c, r34)
+			r190c := fma32(r188c, r26c, r189)
+			r191c := fma32(r190c, r26c, r37)
+			r193c := fma32(r191c, r26c, r192)
+			r194c := fma32(r193c, r26c, r41)
+			r195c := float32(r166c * r194c)
+			r196c := r148c > r83
+			r197c := r148c
+			if r196c {
+				r197c = r83
+			}
+			r198c := float32(r144c - r43)
+			r199c := float32(r197c * r86)
+			r200c := float32(r199c + r66)
+			r201c := math.Float32bits(r200c)
+			r202c := r201c + r90
+			r203c := r202c << 23
+			r204c := math.Float32frombits(r203c)
+			r205c := fma32(r160c, r198c, r204c)
+			r206c := float32(r205c / r144c)
+			r207c := float32(r206c / r144c)
+			r208c := fma32(r148c, r41, r66)
+			r209c := float32(r208c - r66)
+			r210c := float32(r209c + r66)
+			r211c := math.Float32bits(r210c)
+			r212c := r211c + r90
+			r213c := r212c << 23
+			r214c := math.Float32frombits(r213c)
+			r215c := float32(r207c * r214c)
+			r216c := float32(r148c - r209c)
+			r217c := float32(r216c + r66)
+			r218c := math.Float32bits(r217c)
+			r219c := r218c + r90
+			r220c := r219c << 23
+			r221c := math.Float32frombits(r220c)
+			r222c := float32(r215c * r221c)
+			r223c := float32(r43 / r26c)
+			r224c := float32(r223c / r26c)
+			r225c := r26c > r43
+			r226c := r142c
+			if r225c {
+				r226c = r222c
+			}
+			r228c := r26c >= r227
+			r229c := r222c
+			if r228c {
+				r229c = r195c
+			}
+			r231c := r26c < r230
+			r232c := r226c
+			if r231c {
+				r232c = r229c
+			}
+			r233c := r26c < r63
+			r234c := r232c
+			if r233c {
+				r234c = r224c
+			}
+			if r127c {
+				r126c = r234c
+			}
+		}
+		r236a := float32(r235 - r2a)
+		r236b := float32(r235 - r2b)
+		r236c := float32(r235 - r2c)
+		r238a := r236a < c[CTauRef]
+		r238b := r236b < c[CTauRef]
+		r238c := r236c < c[CTauRef]
+		r239a := r114a
+		if r238a {
+			r239a = r9a
+		}
+		r239b := r114b
+		if r238b {
+			r239b = r9b
+		}
+		r239c := r114c
+		if r238c {
+			r239c = r9c
+		}
+		r243a := math.Float32frombits(0x00000000) // 0
+		r243b := math.Float32frombits(0x00000000) // 0
+		r243c := math.Float32frombits(0x00000000) // 0
+		if hasGSpike {
+			r243a = gspike[j]
+			r243b = gspike[j+1]
+			r243c = gspike[j+2]
+		}
+		r245a := float32(r239a - c[CVTh])
+		r245b := float32(r239b - c[CVTh])
+		r245c := float32(r239c - c[CVTh])
+		r246a := float32(r245a * c[CInvD])
+		r246b := float32(r245b * c[CInvD])
+		r246c := float32(r245c * c[CInvD])
+		r247a := math.Float32frombits(math.Float32bits(r246a) &^ (1 << 31))
+		r247b := math.Float32frombits(math.Float32bits(r246b) &^ (1 << 31))
+		r247c := math.Float32frombits(math.Float32bits(r246c) &^ (1 << 31))
+		r248a := float32(c[CWidth] - r247a)
+		r248b := float32(c[CWidth] - r247b)
+		r248c := float32(c[CWidth] - r247c)
+		r249a := float32(c[CAlpha] * r248a)
+		r249b := float32(c[CAlpha] * r248b)
+		r249c := float32(c[CAlpha] * r248c)
+		r250a := r249a < r230
+		r250b := r249b < r230
+		r250c := r249c < r230
+		r251a := r249a
+		if r250a {
+			r251a = r230
+		}
+		r251b := r249b
+		if r250b {
+			r251b = r230
+		}
+		r251c := r249c
+		if r250c {
+			r251c = r230
+		}
+		r252a := float32(r243a * r251a)
+		r252b := float32(r243b * r251b)
+		r252c := float32(r243c * r251c)
+		r253a := fma32(r252a, c[CInvD], r3a)
+		r253b := fma32(r252b, c[CInvD], r3b)
+		r253c := fma32(r252c, c[CInvD], r3c)
+		r255a := fma32(r4a, c[CKa], r253a)
+		r255b := fma32(r4b, c[CKa], r253b)
+		r255c := fma32(r4c, c[CKa], r253c)
+		r256a := float32(r44a * c[CDtRTau])
+		r256b := float32(r44b * c[CDtRTau])
+		r256c := float32(r44c * c[CDtRTau])
+		r257a := float32(r255a * r256a)
+		r257b := float32(r255b * r256b)
+		r257c := float32(r255c * r256c)
+		r259a := float32(r4a * c[CKeep])
+		r259b := float32(r4b * c[CKeep])
+		r259c := float32(r4c * c[CKeep])
+		r260a := float32(r259a - r257a)
+		r260b := float32(r259b - r257b)
+		r260c := float32(r259c - r257c)
+		r261a := float32(r126a * r24a)
+		r261b := float32(r126b * r24b)
+		r261c := float32(r126c * r24c)
+		r262a := float32(c[CDtCTau] + c[CDtCTau])
+		r262b := float32(c[CDtCTau] + c[CDtCTau])
+		r262c := float32(c[CDtCTau] + c[CDtCTau])
+		r263a := fma32(r261a, r262a, r43)
+		r263b := fma32(r261b, r262b, r43)
+		r263c := fma32(r261c, r262c, r43)
+		r264a := fma32(r44a, r26a, r263a)
+		r264b := fma32(r44b, r26b, r263b)
+		r264c := fma32(r44c, r26c, r263c)
+		r265a := float32(r255a * r264a)
+		r265b := float32(r255b * r264b)
+		r265c := float32(r255c * r264c)
+		if hasGI {
+			r266a := r257a
+			if r238a {
+				r266a = r230
+			}
+			r266b := r257b
+			if r238b {
+				r266b = r230
+			}
+			r266c := r257c
+			if r238c {
+				r266c = r230
+			}
+			gi[j] = r266a
+			gi[j+1] = r266b
+			gi[j+2] = r266c
+		}
+		if hasGG {
+			r267a := float32(r255a * c[CDtRTau])
+			r267b := float32(r255b * c[CDtRTau])
+			r267c := float32(r255c * c[CDtRTau])
+			r268a := float32(r267a * r86)
+			r268b := float32(r267b * r86)
+			r268c := float32(r267c * r86)
+			r269a := fma32(r44a, r9a, r261a)
+			r269b := fma32(r44b, r9b, r261b)
+			r269c := fma32(r44c, r9c, r261c)
+			r270a := float32(r268a * r269a)
+			r270b := float32(r268b * r269b)
+			r270c := float32(r268c * r269c)
+			r271a := r270a
+			if r238a {
+				r271a = r230
+			}
+			r271b := r270b
+			if r238b {
+				r271b = r230
+			}
+			r271c := r270c
+			if r238c {
+				r271c = r230
+			}
+			gg[j] = r271a
+			gg[j+1] = r271b
+			gg[j+2] = r271c
+		}
+		if hasGDelta {
+			r272a := r255a
+			if r238a {
+				r272a = r230
+			}
+			r272b := r255b
+			if r238b {
+				r272b = r230
+			}
+			r272c := r255c
+			if r238c {
+				r272c = r230
+			}
+			gdelta[j] = r272a
+			gdelta[j+1] = r272b
+			gdelta[j+2] = r272c
+		}
+		r273a := r265a
+		if r238a {
+			r273a = r253a
+		}
+		r273b := r265b
+		if r238b {
+			r273b = r253b
+		}
+		r273c := r265c
+		if r238c {
+			r273c = r253c
+		}
+		r274a := r260a
+		if r238a {
+			r274a = r4a
+		}
+		r274b := r260b
+		if r238b {
+			r274b = r4b
+		}
+		r274c := r260c
+		if r238c {
+			r274c = r4c
+		}
+		r4a = float32(r274a * r43)
+		r4b = float32(r274b * r43)
+		r4c = float32(r274c * r43)
+		r276a := float32(r0a - c[CVTh])
+		r276b := float32(r0b - c[CVTh])
+		r276c := float32(r0c - c[CVTh])
+		r277a := float32(r276a * c[CInvD])
+		r277b := float32(r276b * c[CInvD])
+		r277c := float32(r276c * c[CInvD])
+		r278a := math.Float32frombits(math.Float32bits(r277a) &^ (1 << 31))
+		r278b := math.Float32frombits(math.Float32bits(r277b) &^ (1 << 31))
+		r278c := math.Float32frombits(math.Float32bits(r277c) &^ (1 << 31))
+		r279a := float32(c[CWidth] - r278a)
+		r279b := float32(c[CWidth] - r278b)
+		r279c := float32(c[CWidth] - r278c)
+		r280a := float32(c[CAlpha] * r279a)
+		r280b := float32(c[CAlpha] * r279b)
+		r280c := float32(c[CAlpha] * r279c)
+		r281a := r280a < r230
+		r281b := r280b < r230
+		r281c := r280c < r230
+		r282a := r280a
+		if r281a {
+			r282a = r230
+		}
+		r282b := r280b
+		if r281b {
+			r282b = r230
+		}
+		r282c := r280c
+		if r281c {
+			r282c = r230
+		}
+		r283a := float32(r282a * c[CInvD])
+		r283b := float32(r282b * c[CInvD])
+		r283c := float32(r282c * c[CInvD])
+		r284a := float32(r274a * c[CB])
+		r284b := float32(r274b * c[CB])
+		r284c := float32(r274c * c[CB])
+		r285a := float32(r284a * r283a)
+		r285b := float32(r284b * r283b)
+		r285c := float32(r284c * r283c)
+		r286a := float32(r43 - r282a)
+		r286b := float32(r43 - r282b)
+		r286c := float32(r43 - r282c)
+		r3a = fma32(r273a, r286a, r285a)
+		r3b = fma32(r273b, r286b, r285b)
+		r3c = fma32(r273c, r286c, r285c)
+		gv[j] = r3a
+		gv[j+1] = r3b
+		gv[j+2] = r3c
+		gw[j] = r4a
+		gw[j+1] = r4b
+		gw[j+2] = r4c
+	}
+	for ; j < n; j++ {
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := gv[j]
+		r4 := gw[j]
+		r6 := r0 >= c[CVTh]
+		r8 := float32(r0 - c[CVThRst])
+		r9 := r0
+		if r6 {
+			r9 = r8
+		}
+		r11 := float32(r1 + c[CB])
+		r12 := r1
+		if r6 {
+			r12 = r11
+		}
+		r13 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r13 = i[j]
+		}
+		r16 := float32(r9 - c[CVRest])
+		r18 := float32(r9 - c[CVC])
+		r20 := float32(r16 * r18)
+		r22 := float32(r13 - r12)
+		r23 := float32(c[CDtRTau] * r22)
+		r24 := fma32(c[CDtCTau], r20, r23)
+		r25 := float32(r16 + r18)
+		r26 := float32(c[CDtCTau] * r25)
+		if hasG {
+			r27 := g[j]
+			r28 := float32(c[CDtRTau] * r27)
+			r26 = float32(r26 - r28)
+			r30 := math.Float32frombits(0x00000000) // 0
+			r31 := fma32(r28, r9, r30)
+			r24 = float32(r24 - r31)
+		}
+		r33 := math.Float32frombits(math.Float32bits(r26) &^ (1 << 31))
+		r36 := fma32(r34, r26, r35)
+		r38 := fma32(r36, r26, r37)
+		r40 := fma32(r38, r26, r39)
+		r42 := fma32(r40, r26, r41)
+		r44 := fma32(r42, r26, r43)
+		r46 := r33 > r45
+		if r46 {
+			r49 := fma32(r47, r26, r48)
+			r51 := fma32(r49, r26, r50)
+			r53 := fma32(r51, r26, r52)
+			r54 := fma32(r53, r26, r34)
+			r55 := fma32(r54, r26, r35)
+			r56 := fma32(r55, r26, r37)
+			r57 := fma32(r56, r26, r39)
+			r58 := fma32(r57, r26, r41)
+			r59 := fma32(r58, r26, r43)
+			r61 := r26 > r60
+			r62 := r26
+			if r61 {
+				r62 = r60
+			}
+			r64 := r62 < r63
+			r65 := r62
+			if r64 {
+				r65 = r63
+			}
+			r68 := fma32(r65, r67, r66)
+			r69 := float32(r68 - r66)
+			r72 := fma32(r69, r71, r65)
+			r73 := fma32(r69, r70, r72)
+			r74 := fma32(r47, r73, r48)
+			r75 := fma32(r74, r73, r50)
+			r76 := fma32(r75, r73, r52)
+			r77 := fma32(r76, r73, r34)
+			r78 := fma32(r77, r73, r35)
+			r79 := fma32(r78, r73, r37)
+			r80 := fma32(r79, r73, r39)
+			r81 := fma32(r80, r73, r41)
+			r82 := fma32(r81, r73, r43)
+			r84 := r69 > r83
+			r85 := r69
+			if r84 {
+				r85 = r83
+			}
+			r87 := float32(r85 * r86)
+			r88 := float32(r87 + r66)
+			r89 := math.Float32bits(r88)
+			r91 := r89 + r90
+			r92 := r91 << 23
+			r93 := math.Float32frombits(r92)
+			r94 := float32(r43 - r93)
+			r95 := fma32(r73, r82, r94)
+			r96 := float32(r95 / r62)
+			r97 := fma32(r69, r41, r66)
+			r98 := float32(r97 - r66)
+			r99 := float32(r98 + r66)
+			r100 := math.Float32bits(r99)
+			r101 := r100 + r90
+			r102 := r101 << 23
+			r103 := math.Float32frombits(r102)
+			r104 := float32(r96 * r103)
+			r105 := float32(r69 - r98)
+			r106 := float32(r105 + r66)
+			r107 := math.Float32bits(r106)
+			r108 := r107 + r90
+			r109 := r108 << 23
+			r110 := math.Float32frombits(r109)
+			r111 := float32(r104 * r110)
+			r112 := r33 <= r41
+			r113 := r111
+			if r112 {
+				r113 = r59
+			}
+			if r46 {
+				r44 = r113
+			}
+		}
+		r114 := fma32(r44, r24, r9)
+		if hasDelta {
+			r115 := delta[j]
+			r114 = float32(r114 + r115)
+		}
+		r117 := math.Float32frombits(math.Float32bits(r26) &^ (1 << 31))
+		r120 := fma32(r118, r26, r119)
+		r122 := fma32(r120, r26, r121)
+		r123 := fma32(r122, r26, r45)
+		r125 := fma32(r123, r26, r124)
+		r126 := fma32(r125, r26, r41)
+		r127 := r117 > r45
+		if r127 {
+			r130 := fma32(r128, r26, r129)
+			r132 := fma32(r130, r26, r131)
+			r134 := fma32(r132, r26, r133)
+			r136 := fma32(r134, r26, r135)
+			r137 := fma32(r136, r26, r118)
+			r138 := fma32(r137, r26, r119)
+			r139 := fma32(r138, r26, r121)
+			r140 := fma32(r139, r26, r45)
+			r141 := fma32(r140, r26, r124)
+			r142 := fma32(r141, r26, r41)
+			r143 := r26 > r60
+			r144 := r26
+			if r143 {
+				r144 = r60
+			}
+			r145 := r144 < r63
+			r146 := r144
+			if r145 {
+				r146 = r63
+			}
+			r147 := fma32(r146, r67, r66)
+			r148 := float32(r147 - r66)
+			r149 := fma32(r148, r71, r146)
+			r150 := fma32(r148, r70, r149)
+			r151 := fma32(r47, r150, r48)
+			r152 := fma32(r151, r150, r50)
+			r153 := fma32(r152, r150, r52)
+			r154 := fma32(r153, r150, r34)
+			r155 := fma32(r154, r150, r35)
+			r156 := fma32(r155, r150, r37)
+			r157 := fma32(r156, r150, r39)
+			r158 := fma32(r157, r150, r41)
+			r159 := fma32(r158, r150, r43)
+			r160 := fma32(r150, r159, r43)
+			r161 := float32(r148 + r66)
+			r162 := math.Float32bits(r161)
+			r163 := r162 + r90
+			r164 := r163 << 23
+			r165 := math.Float32frombits(r164)
+			r166 := float32(r160 * r165)
+			r169 := fma32(r167, r26, r168)
+			r171 := fma32(r169, r26, r170)
+			r173 := fma32(r171, r26, r172)
+			r175 := fma32(r173, r26, r174)
+			r177 := fma32(r175, r26, r176)
+			r179 := fma32(r177, r26, r178)
+			r181 := fma32(r179, r26, r180)
+			r182 := fma32(r181, r26, r47)
+			r184 := fma32(r182, r26, r183)
+			r185 := fma32(r184, r26, r50)
+			r187 := fma32(r185, r26, r186)
+			r188 := fma32(r187, r26, r34)
+			r190 := fma32(r188, r26, r189)
+			r191 := fma32(r190, r26, r37)
+			r193 := fma32(r191, r26, r192)
+			r194 := fma32(r193, r26, r41)
+			r195 := float32(r166 * r194)
+			r196 := r148 > r83
+			r197 := r148
+			if r196 {
+				r197 = r83
+			}
+			r198 := float32(r144 - r43)
+			r199 := float32(r197 * r86)
+			r200 := float32(r199 + r66)
+			r201 := math.Float32bits(r200)
+			r202 := r201 + r90
+			r203 := r202 << 23
+			r204 := math.Float32frombits(r203)
+			r205 := fma32(r160, r198, r204)
+			r206 := float32(r205 / r144)
+			r207 := float32(r206 / r144)
+			r208 := fma32(r148, r41, r66)
+			r209 := float32(r208 - r66)
+			r210 := float32(r209 + r66)
+			r211 := math.Float32bits(r210)
+			r212 := r211 + r90
+			r213 := r212 << 23
+			r214 := math.Float32frombits(r213)
+			r215 := float32(r207 * r214)
+			r216 := float32(r148 - r209)
+			r217 := float32(r216 + r66)
+			r218 := math.Float32bits(r217)
+			r219 := r218 + r90
+			r220 := r219 << 23
+			r221 := math.Float32frombits(r220)
+			r222 := float32(r215 * r221)
+			r223 := float32(r43 / r26)
+			r224 := float32(r223 / r26)
+			r225 := r26 > r43
+			r226 := r142
+			if r225 {
+				r226 = r222
+			}
+			r228 := r26 >= r227
+			r229 := r222
+			if r228 {
+				r229 = r195
+			}
+			r231 := r26 < r230
+			r232 := r226
+			if r231 {
+				r232 = r229
+			}
+			r233 := r26 < r63
+			r234 := r232
+			if r233 {
+				r234 = r224
+			}
+			if r127 {
+				r126 = r234
+			}
+		}
+		r236 := float32(r235 - r2)
+		r238 := r236 < c[CTauRef]
+		r239 := r114
+		if r238 {
+			r239 = r9
+		}
+		r243 := math.Float32frombits(0x00000000) // 0
+		if hasGSpike {
+			r243 = gspike[j]
+		}
+		r245 := float32(r239 - c[CVTh])
+		r246 := float32(r245 * c[CInvD])
+		r247 := math.Float32frombits(math.Float32bits(r246) &^ (1 << 31))
+		r248 := float32(c[CWidth] - r247)
+		r249 := float32(c[CAlpha] * r248)
+		r250 := r249 < r230
+		r251 := r249
+		if r250 {
+			r251 = r230
+		}
+		r252 := float32(r243 * r251)
+		r253 := fma32(r252, c[CInvD], r3)
+		r255 := fma32(r4, c[CKa], r253)
+		r256 := float32(r44 * c[CDtRTau])
+		r257 := float32(r255 * r256)
+		r259 := float32(r4 * c[CKeep])
+		r260 := float32(r259 - r257)
+		r261 := float32(r126 * r24)
+		r262 := float32(c[CDtCTau] + c[CDtCTau])
+		r263 := fma32(r261, r262, r43)
+		r264 := fma32(r44, r26, r263)
+		r265 := float32(r255 * r264)
+		if hasGI {
+			r266 := r257
+			if r238 {
+				r266 = r230
+			}
+			gi[j] = r266
+		}
+		if hasGG {
+			r267 := float32(r255 * c[CDtRTau])
+			r268 := float32(r267 * r86)
+			r269 := fma32(r44, r9, r261)
+			r270 := float32(r268 * r269)
+			r271 := r270
+			if r238 {
+				r271 = r230
+			}
+			gg[j] = r271
+		}
+		if hasGDelta {
+			r272 := r255
+			if r238 {
+				r272 = r230
+			}
+			gdelta[j] = r272
+		}
+		r273 := r265
+		if r238 {
+			r273 = r253
+		}
+		r274 := r260
+		if r238 {
+			r274 = r4
+		}
+		r4 = float32(r274 * r43)
+		r276 := float32(r0 - c[CVTh])
+		r277 := float32(r276 * c[CInvD])
+		r278 := math.Float32frombits(math.Float32bits(r277) &^ (1 << 31))
+		r279 := float32(c[CWidth] - r278)
+		r280 := float32(c[CAlpha] * r279)
+		r281 := r280 < r230
+		r282 := r280
+		if r281 {
+			r282 = r230
+		}
+		r283 := float32(r282 * c[CInvD])
+		r284 := float32(r274 * c[CB])
+		r285 := float32(r284 * r283)
+		r286 := float32(r43 - r282)
+		r3 = fma32(r273, r286, r285)
+		gv[j] = r3
+		gw[j] = r4
+	}
+}
+
+// BackwardF32SoftPN is the program asm/step.BackwardF32SoftPN lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF32SoftPN(f *Frame32) {
+	for s := range max(f.Steps, 1) {
+		backwardF32SoftPNOne(f, s)
+	}
+}
+
+// backwardF32SoftPNOne makes step s of BackwardF32SoftPN, one statement per op.
+func backwardF32SoftPNOne(f *Frame32, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[StreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[StreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[StreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[StreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[StreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	cVTh := f.C[CVTh*f.Stride:][:n]
+	cVThRst := f.C[CVThRst*f.Stride:][:n]
+	cB := f.C[CB*f.Stride:][:n]
+	cVRest := f.C[CVRest*f.Stride:][:n]
+	cVC := f.C[CVC*f.Stride:][:n]
+	cDtCTau := f.C[CDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[CDtRTau*f.Stride:][:n]
+	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	cInvD := f.C[CInvD*f.Stride:][:n]
+	cAlpha := f.C[CAlpha*f.Stride:][:n]
+	cWidth := f.C[CWidth*f.Stride:][:n]
+	cKa := f.C[CKa*f.Stride:][:n]
+	cKeep := f.C[CKeep*f.Stride:][:n]
+	r35 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r36 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r38 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r40 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r42 := math.Float32frombits(0x3f000000) // 0.5
+	r44 := math.Float32frombits(0x3f800000) // 1
+	r46 := math.Float32frombits(0x3e000000) // 0.125
+	r48 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r49 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r51 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r53 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r61 := math.Float32frombits(0x42be0000) // 95
+	r64 := math.Float32frombits(0xc2ae0000) // -87
+	r67 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r68 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r71 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r72 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r84 := math.Float32frombits(0x41f00000) // 30
+	r87 := math.Float32frombits(0xbf800000) // -1
+	r91 := uint32(0x7f)
+	r119 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	r120 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	r122 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	r125 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	r129 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	r130 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	r132 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	r134 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	r136 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	r168 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	r169 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	r171 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	r173 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	r175 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	r177 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	r179 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	r181 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	r184 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	r187 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	r190 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	r193 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	r228 := math.Float32frombits(0xc0400000) // -3
+	r231 := math.Float32frombits(0x00000000) // 0
+	r236 := f.T[s]
+	j := 0
+	for ; j < n-2; j += 3 {
+		r0a := v[j]
+		r0b := v[j+1]
+		r0c := v[j+2]
+		r1a := w[j]
+		r1b := w[j+1]
+		r1c := w[j+2]
+		r2a := last[j]
+		r2b := last[j+1]
+		r2c := last[j+2]
+		r3a := gv[j]
+		r3b := gv[j+1]
+		r3c := gv[j+2]
+		r4a := gw[j]
+		r4b := gw[j+1]
+		r4c := gw[j+2]
+		r5a := cVTh[j]
+		r5b := cVTh[j+1]
+		r5c := cVTh[j+2]
+		r6a := r0a >= r5a
+		r6b := r0b >= r5b
+		r6c := r0c >= r5c
+		r7a := cVThRst[j]
+		r7b := cVThRst[j+1]
+		r7c := cVThRst[j+2]
+		r8a := float32(r0a - r7a)
+		r8b := float32(r0b - r7b)
+		r8c := float32(r0c - r7c)
+		r9a := r0a
+		if r6a {
+			r9a = r8a
+		}
+		r9b := r0b
+		if r6b {
+			r9b = r8b
+		}
+		r9c := r0c
+		if r6c {
+			r9c = r8c
+		}
+		r10a := cB[j]
+		r10b := cB[j+1]
+		r10c := cB[j+2]
+		r11a := float32(r1a + r10a)
+		r11b := float32(r1b + r10b)
+		r11c := float32(r1c + r10c)
+		r12a := r1a
+		if r6a {
+			r12a = r11a
+		}
+		r12b := r1b
+		if r6b {
+			r12b = r11b
+		}
+		r12c := r1c
+		if r6c {
+			r12c = r11c
+		}
+		r13a := math.Float32frombits(0x00000000) // 0
+		r13b := math.Float32frombits(0x00000000) // 0
+		r13c := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r13a = i[j]
+			r13b = i[j+1]
+			r13c = i[j+2]
+		}
+		r15a := cVRest[j]
+		r15b := cVRest[j+1]
+		r15c := cVRest[j+2]
+		r16a := float32(r9a - r15a)
+		r16b := float32(r9b - r15b)
+		r16c := float32(r9c - r15c)
+		r17a := cVC[j]
+		r17b := cVC[j+1]
+		r17c := cVC[j+2]
+		r18a := float32(r9a - r17a)
+		r18b := float32(r9b - r17b)
+		r18c := float32(r9c - r17c)
+		r19a := cDtCTau[j]
+		r19b := cDtCTau[j+1]
+		r19c := cDtCTau[j+2]
+		r20a := float32(r16a * r18a)
+		r20b := float32(r16b * r18b)
+		r20c := float32(r16c * r18c)
+		r21a := cDtRTau[j]
+		r21b := cDtRTau[j+1]
+		r21c := cDtRTau[j+2]
+		r22a := float32(r13a - r12a)
+		r22b := float32(r13b - r12b)
+		r22c := float32(r13c - r12c)
+		r23a := float32(r21a * r22a)
+		r23b := float32(r21b * r22b)
+		r23c := float32(r21c * r22c)
+		r24a := fma32(r19a, r20a, r23a)
+		r24b := fma32(r19b, r20b, r23b)
+		r24c := fma32(r19c, r20c, r23c)
+		r25a := float32(r16a + r18a)
+		r25b := float32(r16b + r18b)
+		r25c := float32(r16c + r18c)
+		r26a := float32(r19a * r25a)
+		r26b := float32(r19b * r25b)
+		r26c := float32(r19c * r25c)
+		if hasG {
+			r27a := cDtRTau[j]
+			r27b := cDtRTau[j+1]
+			r27c := cDtRTau[j+2]
+			r28a := g[j]
+			r28b := g[j+1]
+			r28c := g[j+2]
+			r29a := float32(r27a * r28a)
+			r29b := float32(r27b * r28b)
+			r29c := float32(r27c * r28c)
+			r26a = float32(r26a - r29a)
+			r26b = float32(r26b - r29b)
+			r26c = float32(r26c - r29c)
+			r31a := math.Float32frombits(0x00000000) // 0
+			r31b := math.Float32frombits(0x00000000) // 0
+			r31c := math.Float32frombits(0x00000000) // 0
+			r32a := fma32(r29a, r9a, r31a)
+			r32b := fma32(r29b, r9b, r31b)
+			r32c := fma32(r29c, r9c, r31c)
+			r24a = float32(r24a - r32a)
+			r24b = float32(r24b - r32b)
+			r24c = float32(r24c - r32c)
+		}
+		r34a := math.Float32frombits(math.Float32bits(r26a) &^ (1 << 31))
+		r34b := math.Float32frombits(math.Float32bits(r26b) &^ (1 << 31))
+		r34c := math.Float32frombits(math.Float32bits(r26c) &^ (1 << 31))
+		r37a := fma32(r35, r26a, r36)
+		r37b := fma32(r35, r26b, r36)
+		r37c := fma32(r35, r26c, r36)
+		r39a := fma32(r37a, r26a, r38)
+		r39b := fma32(r37b, r26b, r38)
+		r39c := fma32(r37c, r26c, r38)
+		r41a := fma32(r39a, r26a, r40)
+		r41b := fma32(r39b, r26b, r40)
+		r41c := fma32(r39c, r26c, r40)
+		r43a := fma32(r41a, r26a, r42)
+		r43b := fma32(r41b, r26b, r42)
+		r43c := fma32(r41c, r26c, r42)
+		r45a := fma32(r43a, r26a, r44)
+		r45b := fma32(r43b, r26b, r44)
+		r45c := fma32(r43c, r26c, r44)
+		r47a := r34a > r46
+		r47b := r34b > r46
+		r47c := r34c > r46
+		if r47a {
+			r50a := fma32(r48, r26a, r49)
+			r52a := fma32(r50a, r26a, r51)
+			r54a := fma32(r52a, r26a, r53)
+			r55a := fma32(r54a, r26a, r35)
+			r56a := fma32(r55a, r26a, r36)
+			r57a := fma32(r56a, r26a, r38)
+			r58a := fma32(r57a, r26a, r40)
+			r59a := fma32(r58a, r26a, r42)
+			r60a := fma32(r59a, r26a, r44)
+			r62a := r26a > r61
+			r63a := r26a
+			if r62a {
+				r63a = r61
+			}
+			r65a := r63a < r64
+			r66a := r63a
+			if r65a {
+				r66a = r64
+			}
+			r69a := fma32(r66a, r68, r67)
+			r70a := float32(r69a - r67)
+			r73a := fma32(r70a, r72, r66a)
+			r74a := fma32(r70a, r71, r73a)
+			r75a := fma32(r48, r74a, r49)
+			r76a := fma32(r75a, r74a, r51)
+			r77a := fma32(r76a, r74a, r53)
+			r78a := fma32(r77a, r74a, r35)
+			r79a := fma32(r78a, r74a, r36)
+			r80a := fma32(r79a, r74a, r38)
+			r81a := fma32(r80a, r74a, r40)
+			r82a := fma32(r81a, r74a, r42)
+			r83a := fma32(r82a, r74a, r44)
+			r85a := r70a > r84
+			r86a := r70a
+			if r85a {
+				r86a = r84
+			}
+			r88a := float32(r86a * r87)
+			r89a := float32(r88a + r67)
+			r90a := math.Float32bits(r89a)
+			r92a := r90a + r91
+			r93a := r92a << 23
+			r94a := math.Float32frombits(r93a)
+			r95a := float32(r44 - r94a)
+			r96a := fma32(r74a, r83a, r95a)
+			r97a := float32(r96a / r63a)
+			r98a := fma32(r70a, r42, r67)
+			r99a := float32(r98a - r67)
+			r100a := float32(r99a + r67)
+			r101a := math.Float32bits(r100a)
+			r102a := r101a + r91
+			r103a := r102a << 23
+			r104a := math.Float32frombits(r103a)
+			r105a := float32(r97a * r104a)
+			r106a := float32(r70a - r99a)
+			r107a := float32(r106a + r67)
+			r108a := math.Float32bits(r107a)
+			r109a := r108a + r91
+			r110a := r109a << 23
+			r111a := math.Float32frombits(r110a)
+			r112a := float32(r105a * r111a)
+			r113a := r34a <= r42
+			r114a := r112a
+			if r113a {
+				r114a = r60a
+			}
+			if r47a {
+				r45a = r114a
+			}
+		}
+		if r47b {
+			r50b := fma32(r48, r26b, r49)
+			r52b := fma32(r50b, r26b, r51)
+			r54b := fma32(r52b, r26b, r53)
+			r55b := fma32(r54b, r26b, r35)
+			r56b := fma32(r55b, r26b, r36)
+			r57b := fma32(r56b, r26b, r38)
+			r58b := fma32(r57b, r26b, r40)
+			r59b := fma32(r58b, r26b, r42)
+			r60b := fma32(r59b, r26b, r44)
+			r62b := r26b > r61
+			r63b := r26b
+			if r62b {
+				r63b = r61
+			}
+			r65b := r63b < r64
+			r66b := r63b
+			if r65b {
+				r66b = r64
+			}
+			r69b := fma32(r66b, r68, r67)
+			r70b := float32(r69b - r67)
+			r73b := fma32(r70b, r72, r66b)
+			r74b := fma32(r70b, r71, r73b)
+			r75b := fma32(r48, r74b, r49)
+			r76b := fma32(r75b, r74b, r51)
+			r77b := fma32(r76b, r74b, r53)
+			r78b := fma32(r77b, r74b, r35)
+			r79b := fma32(r78b, r74b, r36)
+			r80b := fma32(r79b, r74b, r38)
+			r81b := fma32(r80b, r74b, r40)
+			r82b := fma32(r81b, r74b, r42)
+			r83b := fma32(r82b, r74b, r44)
+			r85b := r70b > r84
+			r86b := r70b
+			if r85b {
+				r86b = r84
+			}
+			r88b := float32(r86b * r87)
+			r89b := float32(r88b + r67)
+			r90b := math.Float32bits(r89b)
+			r92b := r90b + r91
+			r93b := r92b << 23
+			r94b := math.Float32frombits(r93b)
+			r95b := float32(r44 - r94b)
+			r96b := fma32(r74b, r83b, r95b)
+			r97b := float32(r96b / r63b)
+			r98b := fma32(r70b, r42, r67)
+			r99b := float32(r98b - r67)
+			r100b := float32(r99b + r67)
+			r101b := math.Float32bits(r100b)
+			r102b := r101b + r91
+			r103b := r102b << 23
+			r104b := math.Float32frombits(r103b)
+			r105b := float32(r97b * r104b)
+			r106b := float32(r70b - r99b)
+			r107b := float32(r106b + r67)
+			r108b := math.Float32bits(r107b)
+			r109b := r108b + r91
+			r110b := r109b << 23
+			r111b := math.Float32frombits(r110b)
+			r112b := float32(r105b * r111b)
+			r113b := r34b <= r42
+			r114b := r112b
+			if r113b {
+				r114b = r60b
+			}
+			if r47b {
+				r45b = r114b
+			}
+		}
+		if r47c {
+			r50c := fma32(r48, r26c, r49)
+			r52c := fma32(r50c, r26c, r51)
+			r54c := fma32(r52c, r26c, r53)
+			r55c := fma32(r54c, r26c, r35)
+			r56c := fma32(r55c, r26c, r36)
+			r57c := fma32(r56c, r26c, r38)
+			r58c := fma32(r57c, r26c, r40)
+			r59c := fma32(r58c, r26c, r42)
+			r60c := fma32(r59c, r26c, r44)
+			r62c := r26c > r61
+			r63c := r26c
+			if r62c {
+				r63c = r61
+			}
+			r65c := r63c < r64
+			r66c := r63c
+			if r65c {
+				r66c = r64
+			}
+			r69c := fma32(r66c, r68, r67)
+			r70c := float32(r69c - r67)
+			r73c := fma32(r70c, r72, r66c)
+			r74c := fma32(r70c, r71, r73c)
+			r75c := fma32(r48, r74c, r49)
+			r76c := fma32(r75c, r74c, r51)
+			r77c := fma32(r76c, r74c, r53)
+			r78c := fma32(r77c, r74c, r35)
+			r79c := fma32(r78c, r74c, r36)
+			r80c := fma32(r79c, r74c, r38)
+			r81c := fma32(r80c, r74c, r40)
+			r82c := fma32(r81c, r74c, r42)
+			r83c := fma32(r82c, r74c, r44)
+			r85c := r70c > r84
+			r86c := r70c
+			if r85c {
+				r86c = r84
+			}
+			r88c := float32(r86c * r87)
+			r89c := float32(r88c + r67)
+			r90c := math.Float32bits(r89c)
+			r92c := r90c + r91
+			r93c := r92c << 23
+			r94c := math.Float32frombits(r93c)
+			r95c := float32(r44 - r94c)
+			r96c := fma32(r74c, r83c, r95c)
+			r97c := float32(r96c / r63c)
+			r98c := fma32(r70c, r42, r67)
+			r99c := float32(r98c - r67)
+			r100c := float32(r99c + r67)
+			r101c := math.Float32bits(r100c)
+			r102c := r101c + r91
+			r103c := r102c << 23
+			r104c := math.Float32frombits(r103c)
+			r105c := float32(r97c * r104c)
+			r106c := float32(r70c - r99c)
+			r107c := float32(r106c + r67)
+			r108c := math.Float32bits(r107c)
+			r109c := r108c + r91
+			r110c := r109c << 23
+			r111c := math.Float32frombits(r110c)
+			r112c := float32(r105c * r111c)
+			r113c := r34c <= r42
+			r114c := r112c
+			if r113c {
+				r114c = r60c
+			}
+			if r47c {
+				r45c = r114c
+			}
+		}
+		r115a := fma32(r45a, r24a, r9a)
+		r115b := fma32(r45b, r24b, r9b)
+		r115c := fma32(r45c, r24c, r9c)
+		if hasDelta {
+			r116a := delta[j]
+			r116b := delta[j+1]
+			r116c := delta[j+2]
+			r115a = float32(r115a + r116a)
+			r115b = float32(r115b + r116b)
+			r115c = float32(r115c + r116c)
+		}
+		r118a := math.Float32frombits(math.Float32bits(r26a) &^ (1 << 31))
+		r118b := math.Float32frombits(math.Float32bits(r26b) &^ (1 << 31))
+		r118c := math.Float32frombits(math.Float32bits(r26c) &^ (1 << 31))
+		r121a := fma32(r119, r26a, r120)
+		r121b := fma32(r119, r26b, r120)
+		r121c := fma32(r119, r26c, r120)
+		r123a := fma32(r121a, r26a, r122)
+		r123b := fma32(r121b, r26b, r122)
+		r123c := fma32(r121c, r26c, r122)
+		r124a := fma32(r123a, r26a, r46)
+		r124b := fma32(r123b, r26b, r46)
+		r124c := fma32(r123c, r26c, r46)
+		r126a := fma32(r124a, r26a, r125)
+		r126b := fma32(r124b, r26b, r125)
+		r126c := fma32(r124c, r26c, r125)
+		r127a := fma32(r126a, r26a, r42)
+		r127b := fma32(r126b, r26b, r42)
+		r127c := fma32(r126c, r26c, r42)
+		r128a := r118a > r46
+		r128b := r118b > r46
+		r128c := r118c > r46
+		if r128a {
+			r131a := fma32(r129, r26a, r130)
+			r133a := fma32(r131a, r26a, r132)
+			r135a := fma32(r133a, r26a, r134)
+			r137a := fma32(r135a, r26a, r136)
+			r138a := fma32(r137a, r26a, r119)
+			r139a := fma32(r138a, r26a, r120)
+			r140a := fma32(r139a, r26a, r122)
+			r141a := fma32(r140a, r26a, r46)
+			r142a := fma32(r141a, r26a, r125)
+			r143a := fma32(r142a, r26a, r42)
+			r144a := r26a > r61
+			r145a := r26a
+			if r144a {
+				r145a = r61
+			}
+			r146a := r145a < r64
+			r147a := r145a
+			if r146a {
+				r147a = r64
+			}
+			r148a := fma32(r147a, r68, r67)
+			r149a := float32(r148a - r67)
+			r150a := fma32(r149a, r72, r147a)
+			r151a := fma32(r149a, r71, r150a)
+			r152a := fma32(r48, r151a, r49)
+			r153a := fma32(r152a, r151a, r51)
+			r154a := fma32(r153a, r151a, r53)
+			r155a := fma32(r154a, r151a, r35)
+			r156a := fma32(r155a, r151a, r36)
+			r157a := fma32(r156a, r151a, r38)
+			r158a := fma32(r157a, r151a, r40)
+			r159a := fma32(r158a, r151a, r42)
+			r160a := fma32(r159a, r151a, r44)
+			r161a := fma32(r151a, r160a, r44)
+			r162a := float32(r149a + r67)
+			r163a := math.Float32bits(r162a)
+			r164a := r163a + r91
+			r165a := r164a << 23
+			r166a := math.Float32frombits(r165a)
+			r167a := float32(r161a * r166a)
+			r170a := fma32(r168, r26a, r169)
+			r172a := fma32(r170a, r26a, r171)
+			r174a := fma32(r172a, r26a, r173)
+			r176a := fma32(r174a, r26a, r175)
+			r178a := fma32(r176a, r26a, r177)
+			r180a := fma32(r178a, r26a, r179)
+			r182a := fma32(r180a, r26a, r181)
+			r183a := fma32(r182a, r26a, r48)
+			r185a := fma32(r183a, r26a, r184)
+			r186a := fma32(r185a, r26a, r51)
+			r188a := fma32(r186a, r26a, r187)
+			r189a := fma32(r188a, r26a, r35)
+			r191a := fma32(r189a, r26a, r190)
+			r192a := fma32(r191a, r26a, r38)
+			r194a := fma32(r192a, r26a, r193)
+			r195a := fma32(r194a, r26a, r42)
+			r196a := float32(r167a * r195a)
+			r197a := r149a > r84
+			r198a := r149a
+			if r197a {
+				r198a = r84
+			}
+			r199a := float32(r145a - r44)
+			r200a := float32(r198a * r87)
+			r201a := float32(r200a + r67)
+			r202a := math.Float32bits(r201a)
+			r203a := r202a + r91
+			r204a := r203a << 23
+			r205a := math.Float32frombits(r204a)
+			r206a := fma32(r161a, r199a, r205a)
+			r207a := float32(r206a / r145a)
+			r208a := float32(r207a / r145a)
+			r209a := fma32(r149a, r42, r67)
+			r210a := float32(r209a - r67)
+			r211a := float32(r210a + r67)
+			r212a := math.Float32bits(r211a)
+			r213a := r212a + r91
+			r214a := r213a << 23
+			r215a := math.Float32frombits(r214a)
+			r216a := float32(r208a * r215a)
+			r217a := float32(r149a - r210a)
+			r218a := float32(r217a + r67)
+			r219a := math.Float32bits(r218a)
+			r220a := r219a + r91
+			r221a := r220a << 23
+			r222a := math.Float32frombits(r221a)
+			r223a := float32(r216a * r222a)
+			r224a := float32(r44 / r26a)
+			r225a := float32(r224a / r26a)
+			r226a := r26a > r44
+			r227a := r143a
+			if r226a {
+				r227a = r223a
+			}
+			r229a := r26a >= r228
+			r230a := r223a
+			if r229a {
+				r230a = r196a
+			}
+			r232a := r26a < r231
+			r233a := r227a
+			if r232a {
+				r233a = r230a
+			}
+			r234a := r26a < r64
+			r235a := r233a
+			if r234a {
+				r235a = r225a
+			}
+			if r128a {
+				r127a = r235a
+			}
+		}
+		if r128b {
+			r131b := fma32(r129, r26b, r130)
+			r133b := fma32(r131b, r26b, r132)
+			r135b := fma32(r133b, r26b, r134)
+			r137b := fma32(r135b, r26b, r136)
+			r138b := fma32(r137b, r26b, r119)
+			r139b := fma32(r138b, r26b, r120)
+			r140b := fma32(r139b, r26b, r122)
+			r141b := fma32(r140b, r26b, r46)
+			r142b := fma32(r141b, r26b, r125)
+			r143b := fma32(r142b, r26b, r42)
+			r144b := r26b > r61
+			r145b := r26b
+			if r144b {
+				r145b = r61
+			}
+			r146b := r145b < r64
+			r147b := r145b
+			if r146b {
+				r147b = r64
+			}
+			r148b := fma32(r147b, r68, r67)
+			r149b := float32(r148b - r67)
+			r150b := fma32(r149b, r72, r147b)
+			r151b := fma32(r149b, r71, r150b)
+			r152b := fma32(r48, r151b, r49)
+			r153b := fma32(r152b, r151b, r51)
+			r154b := fma32(r153b, r151b, r53)
+			r155b := fma32(r154b, r151b, r35)
+			r156b := fma32(r155b, r151b, r36)
+			r157b := fma32(r156b, r151b, r38)
+			r158b := fma32(r157b, r151b, r40)
+			r159b := fma32(r158b, r151b, r42)
+			r160b := fma32(r159b, r151b, r44)
+			r161b := fma32(r151b, r160b, r44)
+			r162b := float32(r149b + r67)
+			r163b := math.Float32bits(r162b)
+			r164b := r163b + r91
+			r165b := r164b << 23
+			r166b := math.Float32frombits(r165b)
+			r167b := float32(r161b * r166b)
+			r170b := fma32(r168, r26b, r169)
+			r172b := fma32(r170b, r26b, r171)
+			r174b := fma32(r172b, r26b, r173)
+			r176b := fma32(r174b, r26b, r175)
+			r178b := fma32(r176b, r26b, r177)
+			r180b := fma32(r178b, r26b, r179)
+			r182b := fma32(r180b, r26b, r181)
+			r183b := fma32(r182b, r26b, r48)
+			r185b := fma32(r183b, r26b, r184)
+			r186b := fma32(r185b, r26b, r51)
+			r188b := fma32(r186b, r26b, r187)
+			r189b := fma32(r188b, r26b, r35)
+			r191b := fma32(r189b, r26b, r190)
+			r192b := fma32(r191b, r26b, r38)
+			r194b := fma32(r192b, r26b, r193)
+			r195b := fma32(r194b, r26b, r42)
+			r196b := float32(r167b * r195b)
+			r197b := r149b > r84
+			r198b := r149b
+			if r197b {
+				r198b = r84
+			}
+			r199b := float32(r145b - r44)
+			r200b := float32(r198b * r87)
+			r201b := float32(r200b + r67)
+			r202b := math.Float32bits(r201b)
+			r203b := r202b + r91
+			r204b := r203b << 23
+			r205b := math.Float32frombits(r204b)
+			r206b := fma32(r161b, r199b, r205b)
+			r207b := float32(r206b / r145b)
+			r208b := float32(r207b / r145b)
+			r209b := fma32(r149b, r42, r67)
+			r210b := float32(r209b - r67)
+			r211b := float32(r210b + r67)
+			r212b := math.Float32bits(r211b)
+			r213b := r212b + r91
+			r214b := r213b << 23
+			r215b := math.Float32frombits(r214b)
+			r216b := float32(r208b * r215b)
+			r217b := float32(r149b - r210b)
+			r218b := float32(r217b + r67)
+			r219b := math.Float32bits(r218b)
+			r220b := r219b + r91
+			r221b := r220b << 23
+			r222b := math.Float32frombits(r221b)
+			r223b := float32(r216b * r222b)
+			r224b := float32(r44 / r26b)
+			r225b := float32(r224b / r26b)
+			r226b := r26b > r44
+			r227b := r143b
+			if r226b {
+				r227b = r223b
+			}
+			r229b := r26b >= r228
+			r230b := r223b
+			if r229b {
+				r230b = r196b
+			}
+			r232b := r26b < r231
+			r233b := r227b
+			if r232b {
+				r233b = r230b
+			}
+			r234b := r26b < r64
+			r235b := r233b
+			if r234b {
+				r235b = r225b
+			}
+			if r128b {
+				r127b = r235b
+			}
+		}
+		if r128c {
+			r131c := fma32(r129, r26c, r130)
+			r133c := fma32(r131c, r26c, r132)
+			r135c := fma32(r133c, r26c, r134)
+			r137c := fma32(r135c, r26c, r136)
+			r138c := fma32(r137c, r26c, r119)
+			r139c := fma32(r138c, r26c, r120)
+			r140c := fma32(r139c, r26c, r122)
+			r141c := fma32(r140c, r26c, r46)
+			r142c := fma32(r141c, r26c, r125)
+			r143c := fma32(r142c, r26c, r42)
+			r144c := r26c > r61
+			r145c := r26c
+			if r144c {
+				r145c = r61
+			}
+			r146c := r145c < r64
+			r147c := r145c
+			if r146c {
+				r147c = r64
+			}
+			r148c := fma32(r147c, r68, r67)
+			r149c := float32(r148c - r67)
+			r150c := fma32(r149c, r72, r147c)
+			r151c := fma32(r149c, r71, r150c)
+			r152c := fma32(r48, r151c, r49)
+			r153c := fma32(r152c, r151c, r51)
+			r154c := fma32(r153c, r151c, r53)
+			r155c := fma32(r154c, r151c, r35)
+			r156c := fma32(r155c, r151c, r36)
+			r157c := fma32(r156c, r151c, r38)
+			r158c := fma32(r157c, r151c, r40)
+			r159c := fma32(r158c, r151c, r42)
+			r160c := fma32(r159c, r151c, r44)
+			r161c := fma32(r151c, r160c, r44)
+			r162c := float32(r149c + r67)
+			r163c := math.Float32bits(r162c)
+			r164c := r163c + r91
+			r165c := r164c << 23
+			r166c := math.Float32frombits(r165c)
+			r167c := float32(r161c * r166c)
+			r170c := fma32(r168, r26c, r169)
+			r172c := fma32(r170c, r26c, r171)
+			r174c := fma32(r172c, r26c, r173)
+			r176c := fma32(r174c, r26c, r175)
+			r178c := fma32(r176c, r26c, r177)
+			r180c := fma32(r178c, r26c, r179)
+			r182c := fma32(r180c, r26c, r181)
+			r183c := fma32(r182c, r26c, r48)
+			r185c := fma32(r183c, r26c, r184)
+			r186c := fma32(r185c, r26c, r51)
+			r188c := fma32(r186c, r26c, r187)
+			r189c := fma32(r188c, r26c, r35)
+			r191c := fma32(r189c, r26c, r190)
+			r192c := fma32(r191c, r26c, r38)
+			r194c := fma32(r192c, r26c, r193)
+			r195c := fma32(r194c, r26c, r42)
+			r196c := float32(r167c * r195c)
+			r197c := r149c > r84
+			r198c := r149c
+			if r197c {
+				r198c = r84
+			}
+			r199c := float32(r145c - r44)
+			r200c := float32(r198c * r87)
+			r201c := float32(r200c + r67)
+			r202c := math.Float32bits(r201c)
+			r203c := r202c + r91
+			r204c := r203c << 23
+			r205c := math.Float32frombits(r204c)
+			r206c := fma32(r161c, r199c, r205c)
+			r207c := float32(r206c / r145c)
+			r208c := float32(r207c / r145c)
+			r209c := fma32(r149c, r42, r67)
+			r210c := float32(r209c - r67)
+			r211c := float32(r210c + r67)
+			r212c := math.Float32bits(r211c)
+			r213c := r212c + r91
+			r214c := r213c << 23
+			r215c := math.Float32frombits(r214c)
+			r216c := float32(r208c * r215c)
+			r217c := float32(r149c - r210c)
+			r218c := float32(r217c + r67)
+			r219c := math.Float32bits(r218c)
+			r220c := r219c + r91
+			r221c := r220c << 23
+			r222c := math.Float32frombits(r221c)
+			r223c := float32(r216c * r222c)
+			r224c := float32(r44 / r26c)
+			r225c := float32(r224c / r26c)
+			r226c := r26c > r44
+			r227c := r143c
+			if r226c {
+				r227c = r223c
+			}
+			r229c := r26c >= r228
+			r230c := r223c
+			if r229c {
+				r230c = r196c
+			}
+			r232c := r26c < r231
+			r233c := r227c
+			if r232c {
+				r233c = r230c
+			}
+			r234c := r26c < r64
+			r235c := r233c
+			if r234c {
+				r235c = r225c
+			}
+			if r128c {
+				r127c = r235c
+			}
+		}
+		r237a := float32(r236 - r2a)
+		r237b := float32(r236 - r2b)
+		r237c := float32(r236 - r2c)
+		r238a := cTauRef[j]
+		r238b := cTauRef[j+1]
+		r238c := cTauRef[j+2]
+		r239a := r237a < r238a
+		r239b := r237b < r238b
+		r239c := r237c < r238c
+		r240a := r115a
+		if r239a {
+			r240a = r9a
+		}
+		r240b := r115b
+		if r239b {
+			r240b = r9b
+		}
+		r240c := r115c
+		if r239c {
+			r240c = r9c
+		}
+		r241a := cInvD[j]
+		r241b := cInvD[j+1]
+		r241c := cInvD[j+2]
+		r242a := cAlpha[j]
+		r242b := cAlpha[j+1]
+		r242c := cAlpha[j+2]
+		r243a := cWidth[j]
+		r243b := cWidth[j+1]
+		r243c := cWidth[j+2]
+		r244a := math.Float32frombits(0x00000000) // 0
+		r244b := math.Float32frombits(0x00000000) // 0
+		r244c := math.Float32frombits(0x00000000) // 0
+		if hasGSpike {
+			r244a = gspike[j]
+			r244b = gspike[j+1]
+			r244c = gspike[j+2]
+		}
+		r246a := float32(r240a - r5a)
+		r246b := float32(r240b - r5b)
+		r246c := float32(r240c - r5c)
+		r247a := float32(r246a * r241a)
+		r247b := float32(r246b * r241b)
+		r247c := float32(r246c * r241c)
+		r248a := math.Float32frombits(math.Float32bits(r247a) &^ (1 << 31))
+		r248b := math.Float32frombits(math.Float32bits(r247b) &^ (1 << 31))
+		r248c := math.Float32frombits(math.Float32bits(r247c) &^ (1 << 31))
+		r249a := float32(r243a - r248a)
+		r249b := float32(r243b - r248b)
+		r249c := float32(r243c - r248c)
+		r250a := float32(r242a * r249a)
+		r250b := float32(r242b * r249b)
+		r250c := float32(r242c * r249c)
+		r251a := r250a < r231
+		r251b := r250b < r231
+		r251c := r250c < r231
+		r252a := r250a
+		if r251a {
+			r252a = r231
+		}
+		r252b := r250b
+		if r251b {
+			r252b = r231
+		}
+		r252c := r250c
+		if r251c {
+			r252c = r231
+		}
+		r253a := float32(r244a * r252a)
+		r253b := float32(r244b * r252b)
+		r253c := float32(r244c * r252c)
+		r254a := fma32(r253a, r241a, r3a)
+		r254b := fma32(r253b, r241b, r3b)
+		r254c := fma32(r253c, r241c, r3c)
+		r255a := cDtRTau[j]
+		r255b := cDtRTau[j+1]
+		r255c := cDtRTau[j+2]
+		r256a := cKa[j]
+		r256b := cKa[j+1]
+		r256c := cKa[j+2]
+		r257a := fma32(r4a, r256a, r254a)
+		r257b := fma32(r4b, r256b, r254b)
+		r257c := fma32(r4c, r256c, r254c)
+		r258a := float32(r45a * r255a)
+		r258b := float32(r45b * r255b)
+		r258c := float32(r45c * r255c)
+		r259a := float32(r257a * r258a)
+		r259b := float32(r257b * r258b)
+		r259c := float32(r257c * r258c)
+		r260a := cKeep[j]
+		r260b := cKeep[j+1]
+		r260c := cKeep[j+2]
+		r261a := float32(r4a * r260a)
+		r261b := float32(r4b * r260b)
+		r261c := float32(r4c * r260c)
+		r262a := float32(r261a - r259a)
+		r262b := float32(r261b - r259b)
+		r262c := float32(r261c - r259c)
+		r263a := float32(r127a * r24a)
+		r263b := float32(r127b * r24b)
+		r263c := float32(r127c * r24c)
+		r264a := cDtCTau[j]
+		r264b := cDtCTau[j+1]
+		r264c := cDtCTau[j+2]
+		r265a := float32(r264a + r264a)
+		r265b := float32(r264b + r264b)
+		r265c := float32(r264c + r264c)
+		r266a := fma32(r263a, r265a, r44)
+		r266b := fma32(r263b, r265b, r44)
+		r266c := fma32(r263c, r265c, r44)
+		r267a := fma32(r45a, r26a, r266a)
+		r267b := fma32(r45b, r26b, r266b)
+		r267c := fma32(r45c, r26c, r266c)
+		r268a := float32(r257a * r267a)
+		r268b := float32(r257b * r267b)
+		r268c := float32(r257c * r267c)
+		if hasGI {
+			r269a := r259a
+			if r239a {
+				r269a = r231
+			}
+			r269b := r259b
+			if r239b {
+				r269b = r231
+			}
+			r269c := r259c
+			if r239c {
+				r269c = r231
+			}
+			gi[j] = r269a
+			gi[j+1] = r269b
+			gi[j+2] = r269c
+		}
+		if hasGG {
+			r270a := float32(r257a * r255a)
+			r270b := float32(r257b * r255b)
+			r270c := float32(r257c * r255c)
+			r271a := float32(r270a * r87)
+			r271b := float32(r270b * r87)
+			r271c := float32(r270c * r87)
+			r272a := fma32(r45a, r9a, r263a)
+			r272b := fma32(r45b, r9b, r263b)
+			r272c := fma32(r45c, r9c, r263c)
+			r273a := float32(r271a * r272a)
+			r273b := float32(r271b * r272b)
+			r273c := float32(r271c * r272c)
+			r274a := r273a
+			if r239a {
+				r274a = r231
+			}
+			r274b := r273b
+			if r239b {
+				r274b = r231
+			}
+			r274c := r273c
+			if r239c {
+				r274c = r231
+			}
+			gg[j] = r274a
+			gg[j+1] = r274b
+			gg[j+2] = r274c
+		}
+		if hasGDelta {
+			r275a := r257a
+			if r239a {
+				r275a = r231
+			}
+			r275b := r257b
+			if r239b {
+				r275b = r231
+			}
+			r275c := r257c
+			if r239c {
+				r275c = r231
+			}
+			gdelta[j] = r275a
+			gdelta[j+1] = r275b
+			gdelta[j+2] = r275c
+		}
+		r276a := r268a
+		if r239a {
+			r276a = r254a
+		}
+		r276b := r268b
+		if r239b {
+			r276b = r254b
+		}
+		r276c := r268c
+		if r239c {
+			r276c = r254c
+		}
+		r277a := r262a
+		if r239a {
+			r277a = r4a
+		}
+		r277b := r262b
+		if r239b {
+			r277b = r4b
+		}
+		r277c := r262c
+		if r239c {
+			r277c = r4c
+		}
+		r4a = float32(r277a * r44)
+		r4b = float32(r277b * r44)
+		r4c = float32(r277c * r44)
+		r279a := float32(r0a - r5a)
+		r279b := float32(r0b - r5b)
+		r279c := float32(r0c - r5c)
+		r280a := float32(r279a * r241a)
+		r280b := float32(r279b * r241b)
+		r280c := float32(r279c * r241c)
+		r281a := math.Float32frombits(math.Float32bits(r280a) &^ (1 << 31))
+		r281b := math.Float32frombits(math.Float32bits(r280b) &^ (1 << 31))
+		r281c := math.Float32frombits(math.Float32bits(r280c) &^ (1 << 31))
+		r282a := float32(r243a - r281a)
+		r282b := float32(r243b - r281b)
+		r282c := float32(r243c - r281c)
+		r283a := float32(r242a * r282a)
+		r283b := float32(r242b * r282b)
+		r283c := float32(r242c * r282c)
+		r284a := r283a < r231
+		r284b := r283b < r231
+		r284c := r283c < r231
+		r285a := r283a
+		if r284a {
+			r285a = r231
+		}
+		r285b := r283b
+		if r284b {
+			r285b = r231
+		}
+		r285c := r283c
+		if r284c {
+			r285c = r231
+		}
+		r286a := float32(r285a * r241a)
+		r286b := float32(r285b * r241b)
+		r286c := float32(r285c * r241c)
+		r287a := cB[j]
+		r287b := cB[j+1]
+		r287c := cB[j+2]
+		r288a := float32(r277a * r287a)
+		r288b := float32(r277b * r287b)
+		r288c := float32(r277c * r287c)
+		r289a := float32(r288a * r286a)
+		r289b := float32(r288b * r286b)
+		r289c := float32(r288c * r286c)
+		r290a := float32(r44 - r285a)
+		r290b := float32(r44 - r285b)
+		r290c := float32(r44 - r285c)
+		r3a = fma32(r276a, r290a, r289a)
+		r3b = fma32(r276b, r290b, r289b)
+		r3c = fma32(r276c, r290c, r289c)
+		gv[j] = r3a
+		gv[j+1] = r3b
+		gv[j+2] = r3c
+		gw[j] = r4a
+		gw[j+1] = r4b
+		gw[j+2] = r4c
+	}
+	for ; j < n; j++ {
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := gv[j]
+		r4 := gw[j]
+		r5 := cVTh[j]
+		r6 := r0 >= r5
+		r7 := cVThRst[j]
+		r8 := float32(r0 - r7)
+		r9 := r0
+		if r6 {
+			r9 = r8
+		}
+		r10 := cB[j]
+		r11 := float32(r1 + r10)
+		r12 := r1
+		if r6 {
+			r12 = r11
+		}
+		r13 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r13 = i[j]
+		}
+		r15 := cVRest[j]
+		r16 := float32(r9 - r15)
+		r17 := cVC[j]
+		r18 := float32(r9 - r17)
+		r19 := cDtCTau[j]
+		r20 := float32(r16 * r18)
+		r21 := cDtRTau[j]
+		r22 := float32(r13 - r12)
+		r23 := float32(r21 * r22)
+		r24 := fma32(r19, r20, r23)
+		r25 := float32(r16 + r18)
+		r26 := float32(r19 * r25)
+		if hasG {
+			r27 := cDtRTau[j]
+			r28 := g[j]
+			r29 := float32(r27 * r28)
+			r26 = float32(r26 - r29)
+			r31 := math.Float32frombits(0x00000000) // 0
+			r32 := fma32(r29, r9, r31)
+			r24 = float32(r24 - r32)
+		}
+		r34 := math.Float32frombits(math.Float32bits(r26) &^ (1 << 31))
+		r37 := fma32(r35, r26, r36)
+		r39 := fma32(r37, r26, r38)
+		r41 := fma32(r39, r26, r40)
+		r43 := fma32(r41, r26, r42)
+		r45 := fma32(r43, r26, r44)
+		r47 := r34 > r46
+		if r47 {
+			r50 := fma32(r48, r26, r49)
+			r52 := fma32(r50, r26, r51)
+			r54 := fma32(r52, r26, r53)
+			r55 := fma32(r54, r26, r35)
+			r56 := fma32(r55, r26, r36)
+			r57 := fma32(r56, r26, r38)
+			r58 := fma32(r57, r26, r40)
+			r59 := fma32(r58, r26, r42)
+			r60 := fma32(r59, r26, r44)
+			r62 := r26 > r61
+			r63 := r26
+			if r62 {
+				r63 = r61
+			}
+			r65 := r63 < r64
+			r66 := r63
+			if r65 {
+				r66 = r64
+			}
+			r69 := fma32(r66, r68, r67)
+			r70 := float32(r69 - r67)
+			r73 := fma32(r70, r72, r66)
+			r74 := fma32(r70, r71, r73)
+			r75 := fma32(r48, r74, r49)
+			r76 := fma32(r75, r74, r51)
+			r77 := fma32(r76, r74, r53)
+			r78 := fma32(r77, r74, r35)
+			r79 := fma32(r78, r74, r36)
+			r80 := fma32(r79, r74, r38)
+			r81 := fma32(r80, r74, r40)
+			r82 := fma32(r81, r74, r42)
+			r83 := fma32(r82, r74, r44)
+			r85 := r70 > r84
+			r86 := r70
+			if r85 {
+				r86 = r84
+			}
+			r88 := float32(r86 * r87)
+			r89 := float32(r88 + r67)
+			r90 := math.Float32bits(r89)
+			r92 := r90 + r91
+			r93 := r92 << 23
+			r94 := math.Float32frombits(r93)
+			r95 := float32(r44 - r94)
+			r96 := fma32(r74, r83, r95)
+			r97 := float32(r96 / r63)
+			r98 := fma32(r70, r42, r67)
+			r99 := float32(r98 - r67)
+			r100 := float32(r99 + r67)
+			r101 := math.Float32bits(r100)
+			r102 := r101 + r91
+			r103 := r102 << 23
+			r104 := math.Float32frombits(r103)
+			r105 := float32(r97 * r104)
+			r106 := float32(r70 - r99)
+			r107 := float32(r106 + r67)
+			r108 := math.Float32bits(r107)
+			r109 := r108 + r91
+			r110 := r109 << 23
+			r111 := math.Float32frombits(r110)
+			r112 := float32(r105 * r111)
+			r113 := r34 <= r42
+			r114 := r112
+			if r113 {
+				r114 = r60
+			}
+			if r47 {
+				r45 = r114
+			}
+		}
+		r115 := fma32(r45, r24, r9)
+		if hasDelta {
+			r116 := delta[j]
+			r115 = float32(r115 + r116)
+		}
+		r118 := math.Float32frombits(math.Float32bits(r26) &^ (1 << 31))
+		r121 := fma32(r119, r26, r120)
+		r123 := fma32(r121, r26, r122)
+		r124 := fma32(r123, r26, r46)
+		r126 := fma32(r124, r26, r125)
+		r127 := fma32(r126, r26, r42)
+		r128 := r118 > r46
+		if r128 {
+			r131 := fma32(r129, r26, r130)
+			r133 := fma32(r131, r26, r132)
+			r135 := fma32(r133, r26, r134)
+			r137 := fma32(r135, r26, r136)
+			r138 := fma32(r137, r26, r119)
+			r139 := fma32(r138, r26, r120)
+			r140 := fma32(r139, r26, r122)
+			r141 := fma32(r140, r26, r46)
+			r142 := fma32(r141, r26, r125)
+			r143 := fma32(r142, r26, r42)
+			r144 := r26 > r61
+			r145 := r26
+			if r144 {
+				r145 = r61
+			}
+			r146 := r145 < r64
+			r147 := r145
+			if r146 {
+				r147 = r64
+			}
+			r148 := fma32(r147, r68, r67)
+			r149 := float32(r148 - r67)
+			r150 := fma32(r149, r72, r147)
+			r151 := fma32(r149, r71, r150)
+			r152 := fma32(r48, r151, r49)
+			r153 := fma32(r152, r151, r51)
+			r154 := fma32(r153, r151, r53)
+			r155 := fma32(r154, r151, r35)
+			r156 := fma32(r155, r151, r36)
+			r157 := fma32(r156, r151, r38)
+			r158 := fma32(r157, r151, r40)
+			r159 := fma32(r158, r151, r42)
+			r160 := fma32(r159, r151, r44)
+			r161 := fma32(r151, r160, r44)
+			r162 := float32(r149 + r67)
+			r163 := math.Float32bits(r162)
+			r164 := r163 + r91
+			r165 := r164 << 23
+			r166 := math.Float32frombits(r165)
+			r167 := float32(r161 * r166)
+			r170 := fma32(r168, r26, r169)
+			r172 := fma32(r170, r26, r171)
+			r174 := fma32(r172, r26, r173)
+			r176 := fma32(r174, r26, r175)
+			r178 := fma32(r176, r26, r177)
+			r180 := fma32(r178, r26, r179)
+			r182 := fma32(r180, r26, r181)
+			r183 := fma32(r182, r26, r48)
+			r185 := fma32(r183, r26, r184)
+			r186 := fma32(r185, r26, r51)
+			r188 := fma32(r186, r26, r187)
+			r189 := fma32(r188, r26, r35)
+			r191 := fma32(r189, r26, r190)
+			r192 := fma32(r191, r26, r38)
+			r194 := fma32(r192, r26, r193)
+			r195 := fma32(r194, r26, r42)
+			r196 := float32(r167 * r195)
+			r197 := r149 > r84
+			r198 := r149
+			if r197 {
+				r198 = r84
+			}
+			r199 := float32(r145 - r44)
+			r200 := float32(r198 * r87)
+			r201 := float32(r200 + r67)
+			r202 := math.Float32bits(r201)
+			r203 := r202 + r91
+			r204 := r203 << 23
+			r205 := math.Float32frombits(r204)
+			r206 := fma32(r161, r199, r205)
+			r207 := float32(r206 / r145)
+			r208 := float32(r207 / r145)
+			r209 := fma32(r149, r42, r67)
+			r210 := float32(r209 - r67)
+			r211 := float32(r210 + r67)
+			r212 := math.Float32bits(r211)
+			r213 := r212 + r91
+			r214 := r213 << 23
+			r215 := math.Float32frombits(r214)
+			r216 := float32(r208 * r215)
+			r217 := float32(r149 - r210)
+			r218 := float32(r217 + r67)
+			r219 := math.Float32bits(r218)
+			r220 := r219 + r91
+			r221 := r220 << 23
+			r222 := math.Float32frombits(r221)
+			r223 := float32(r216 * r222)
+			r224 := float32(r44 / r26)
+			r225 := float32(r224 / r26)
+			r226 := r26 > r44
+			r227 := r143
+			if r226 {
+				r227 = r223
+			}
+			r229 := r26 >= r228
+			r230 := r223
+			if r229 {
+				r230 = r196
+			}
+			r232 := r26 < r231
+			r233 := r227
+			if r232 {
+				r233 = r230
+			}
+			r234 := r26 < r64
+			r235 := r233
+			if r234 {
+				r235 = r225
+			}
+			if r128 {
+				r127 = r235
+			}
+		}
+		r237 := float32(r236 - r2)
+		r238 := cTauRef[j]
+		r239 := r237 < r238
+		r240 := r115
+		if r239 {
+			r240 = r9
+		}
+		r241 := cInvD[j]
+		r242 := cAlpha[j]
+		r243 := cWidth[j]
+		r244 := math.Float32frombits(0x00000000) // 0
+		if hasGSpike {
+			r244 = gspike[j]
+		}
+		r246 := float32(r240 - r5)
+		r247 := float32(r246 * r241)
+		r248 := math.Float32frombits(math.Float32bits(r247) &^ (1 << 31))
+		r249 := float32(r243 - r248)
+		r250 := float32(r242 * r249)
+		r251 := r250 < r231
+		r252 := r250
+		if r251 {
+			r252 = r231
+		}
+		r253 := float32(r244 * r252)
+		r254 := fma32(r253, r241, r3)
+		r255 := cDtRTau[j]
+		r256 := cKa[j]
+		r257 := fma32(r4, r256, r254)
+		r258 := float32(r45 * r255)
+		r259 := float32(r257 * r258)
+		r260 := cKeep[j]
+		r261 := float32(r4 * r260)
+		r262 := float32(r261 - r259)
+		r263 := float32(r127 * r24)
+		r264 := cDtCTau[j]
+		r265 := float32(r264 + r264)
+		r266 := fma32(r263, r265, r44)
+		r267 := fma32(r45, r26, r266)
+		r268 := float32(r257 * r267)
+		if hasGI {
+			r269 := r259
+			if r239 {
+				r269 = r231
+			}
+			gi[j] = r269
+		}
+		if hasGG {
+			r270 := float32(r257 * r255)
+			r271 := float32(r270 * r87)
+			r272 := fma32(r45, r9, r263)
+			r273 := float32(r271 * r272)
+			r274 := r273
+			if r239 {
+				r274 = r231
+			}
+			gg[j] = r274
+		}
+		if hasGDelta {
+			r275 := r257
+			if r239 {
+				r275 = r231
+			}
+			gdelta[j] = r275
+		}
+		r276 := r268
+		if r239 {
+			r276 = r254
+		}
+		r277 := r262
+		if r239 {
+			r277 = r4
+		}
+		r4 = float32(r277 * r44)
+		r279 := float32(r0 - r5)
+		r280 := float32(r279 * r241)
+		r281 := math.Float32frombits(math.Float32bits(r280) &^ (1 << 31))
+		r282 := float32(r243 - r281)
+		r283 := float32(r242 * r282)
+		r284 := r283 < r231
+		r285 := r283
+		if r284 {
+			r285 = r231
+		}
+		r286 := float32(r285 * r241)
+		r287 := cB[j]
+		r288 := float32(r277 * r287)
+		r289 := float32(r288 * r286)
+		r290 := float32(r44 - r285)
+		r3 = fma32(r276, r290, r289)
+		gv[j] = r3
+		gw[j] = r4
+	}
+}
+
+// BackwardF32Hard is the program asm/step.BackwardF32Hard lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF32Hard(f *Frame32) {
+	for s := range max(f.Steps, 1) {
+		backwardF32HardOne(f, s)
+	}
+}
+
+// backwardF32HardOne makes step s of BackwardF32Hard, one statement per op.
+func backwardF32HardOne(f *Frame32, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[StreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[StreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[StreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[StreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[StreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	c := (*[NumConsts]float32)(f.C)
+	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r40 := math.Float32frombits(0x3f000000) // 0.5
+	r42 := math.Float32frombits(0x3f800000) // 1
+	r44 := math.Float32frombits(0x3e000000) // 0.125
+	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r59 := math.Float32frombits(0x42be0000) // 95
+	r62 := math.Float32frombits(0xc2ae0000) // -87
+	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r82 := math.Float32frombits(0x41f00000) // 30
+	r85 := math.Float32frombits(0xbf800000) // -1
+	r89 := uint32(0x7f)
+	r117 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	r118 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	r120 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	r123 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	r127 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	r128 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	r130 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	r132 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	r134 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	r166 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	r167 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	r169 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	r171 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	r173 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	r175 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	r177 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	r179 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	r182 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	r185 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	r188 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	r191 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	r226 := math.Float32frombits(0xc0400000) // -3
+	r229 := math.Float32frombits(0x00000000) // 0
+	r234 := f.T[s]
+	j := 0
+	for ; j < n-2; j += 3 {
+		r0a := v[j]
+		r0b := v[j+1]
+		r0c := v[j+2]
+		r1a := w[j]
+		r1b := w[j+1]
+		r1c := w[j+2]
+		r2a := last[j]
+		r2b := last[j+1]
+		r2c := last[j+2]
+		r3a := gv[j]
+		r3b := gv[j+1]
+		r3c := gv[j+2]
+		r4a := gw[j]
+		r4b := gw[j+1]
+		r4c := gw[j+2]
+		r6a := r0a >= c[CVTh]
+		r6b := r0b >= c[CVTh]
+		r6c := r0c >= c[CVTh]
+		r8a := r0a
+		if r6a {
+			r8a = c[CVReset]
+		}
+		r8b := r0b
+		if r6b {
+			r8b = c[CVReset]
+		}
+		r8c := r0c
+		if r6c {
+			r8c = c[CVReset]
+		}
+		r10a := float32(r1a + c[CB])
+		r10b := float32(r1b + c[CB])
+		r10c := float32(r1c + c[CB])
+		r11a := r1a
+		if r6a {
+			r11a = r10a
+		}
+		r11b := r1b
+		if r6b {
+			r11b = r10b
+		}
+		r11c := r1c
+		if r6c {
+			r11c = r10c
+		}
+		r12a := math.Float32frombits(0x00000000) // 0
+		r12b := math.Float32frombits(0x00000000) // 0
+		r12c := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r12a = i[j]
+			r12b = i[j+1]
+			r12c = i[j+2]
+		}
+		r15a := float32(r8a - c[CVRest])
+		r15b := float32(r8b - c[CVRest])
+		r15c := float32(r8c - c[CVRest])
+		r17a := float32(r8a - c[CVC])
+		r17b := float32(r8b - c[CVC])
+		r17c := float32(r8c - c[CVC])
+		r19a := float32(r15a * r17a)
+		r19b := float32(r15b * r17b)
+		r19c := float32(r15c * r17c)
+		r21a := float32(r12a - r11a)
+		r21b := float32(r12b - r11b)
+		r21c := float32(r12c - r11c)
+		r22a := float32(c[CDtRTau] * r21a)
+		r22b := float32(c[CDtRTau] * r21b)
+		r22c := float32(c[CDtRTau] * r21c)
+		r23a := fma32(c[CDtCTau], r19a, r22a)
+		r23b := fma32(c[CDtCTau], r19b, r22b)
+		r23c := fma32(c[CDtCTau], r19c, r22c)
+		r24a := float32(r15a + r17a)
+		r24b := float32(r15b + r17b)
+		r24c := float32(r15c + r17c)
+		r25a := float32(c[CDtCTau] * r24a)
+		r25b := float32(c[CDtCTau] * r24b)
+		r25c := float32(c[CDtCTau] * r24c)
+		if hasG {
+			r26a := g[j]
+			r26b := g[j+1]
+			r26c := g[j+2]
+			r27a := float32(c[CDtRTau] * r26a)
+			r27b := float32(c[CDtRTau] * r26b)
+			r27c := float32(c[CDtRTau] * r26c)
+			r25a = float32(r25a - r27a)
+			r25b = float32(r25b - r27b)
+			r25c = float32(r25c - r27c)
+			r29a := math.Float32frombits(0x00000000) // 0
+			r29b := math.Float32frombits(0x00000000) // 0
+			r29c := math.Float32frombits(0x00000000) // 0
+			r30a := fma32(r27a, r8a, r29a)
+			r30b := fma32(r27b, r8b, r29b)
+			r30c := fma32(r27c, r8c, r29c)
+			r23a = float32(r23a - r30a)
+			r23b = float32(r23b - r30b)
+			r23c = float32(r23c - r30c)
+		}
+		r32a := math.Float32frombits(math.Float32bits(r25a) &^ (1 << 31))
+		r32b := math.Float32frombits(math.Float32bits(r25b) &^ (1 << 31))
+		r32c := math.Float32frombits(math.Float32bits(r25c) &^ (1 << 31))
+		r35a := fma32(r33, r25a, r34)
+		r35b := fma32(r33, r25b, r34)
+		r35c := fma32(r33, r25c, r34)
+		r37a := fma32(r35a, r25a, r36)
+		r37b := fma32(r35b, r25b, r36)
+		r37c := fma32(r35c, r25c, r36)
+		r39a := fma32(r37a, r25a, r38)
+		r39b := fma32(r37b, r25b, r38)
+		r39c := fma32(r37c, r25c, r38)
+		r41a := fma32(r39a, r25a, r40)
+		r41b := fma32(r39b, r25b, r40)
+		r41c := fma32(r39c, r25c, r40)
+		r43a := fma32(r41a, r25a, r42)
+		r43b := fma32(r41b, r25b, r42)
+		r43c := fma32(r41c, r25c, r42)
+		r45a := r32a > r44
+		r45b := r32b > r44
+		r45c := r32c > r44
+		if r45a {
+			r48a := fma32(r46, r25a, r47)
+			r50a := fma32(r48a, r25a, r49)
+			r52a := fma32(r50a, r25a, r51)
+			r53a := fma32(r52a, r25a, r33)
+			r54a := fma32(r53a, r25a, r34)
+			r55a := fma32(r54a, r25a, r36)
+			r56a := fma32(r55a, r25a, r38)
+			r57a := fma32(r56a, r25a, r40)
+			r58a := fma32(r57a, r25a, r42)
+			r60a := r25a > r59
+			r61a := r25a
+			if r60a {
+				r61a = r59
+			}
+			r63a := r61a < r62
+			r64a := r61a
+			if r63a {
+				r64a = r62
+			}
+			r67a := fma32(r64a, r66, r65)
+			r68a := float32(r67a - r65)
+			r71a := fma32(r68a, r70, r64a)
+			r72a := fma32(r68a, r69, r71a)
+			r73a := fma32(r46, r72a, r47)
+			r74a := fma32(r73a, r72a, r49)
+			r75a := fma32(r74a, r72a, r51)
+			r76a := fma32(r75a, r72a, r33)
+			r77a := fma32(r76a, r72a, r34)
+			r78a := fma32(r77a, r72a, r36)
+			r79a := fma32(r78a, r72a, r38)
+			r80a := fma32(r79a, r72a, r40)
+			r81a := fma32(r80a, r72a, r42)
+			r83a := r68a > r82
+			r84a := r68a
+			if r83a {
+				r84a = r82
+			}
+			r86a := float32(r84a * r85)
+			r87a := float32(r86a + r65)
+			r88a := math.Float32bits(r87a)
+			r90a := r88a + r89
+			r91a := r90a << 23
+			r92a := math.Float32frombits(r91a)
+			r93a := float32(r42 - r92a)
+			r94a := fma32(r72a, r81a, r93a)
+			r95a := float32(r94a / r61a)
+			r96a := fma32(r68a, r40, r65)
+			r97a := float32(r96a - r65)
+			r98a := float32(r97a + r65)
+			r99a := math.Float32bits(r98a)
+			r100a := r99a + r89
+			r101a := r100a << 23
+			r102a := math.Float32frombits(r101a)
+			r103a := float32(r95a * r102a)
+			r104a := float32(r68a - r97a)
+			r105a := float32(r104a + r65)
+			r106a := math.Float32bits(r105a)
+			r107a := r106a + r89
+			r108a := r107a << 23
+			r109a := math.Float32frombits(r108a)
+			r110a := float32(r103a * r109a)
+			r111a := r32a <= r40
+			r112a := r110a
+			if r111a {
+				r112a = r58a
+			}
+			if r45a {
+				r43a = r112a
+			}
+		}
+		if r45b {
+			r48b := fma32(r46, r25b, r47)
+			r50b := fma32(r48b, r25b, r49)
+			r52b := fma32(r50b, r25b, r51)
+			r53b := fma32(r52b, r25b, r33)
+			r54b := fma32(r53b, r25b, r34)
+			r55b := fma32(r54b, r25b, r36)
+			r56b := fma32(r55b, r25b, r38)
+			r57b := fma32(r56b, r25b, r40)
+			r58b := fma32(r57b, r25b, r42)
+			r60b := r25b > r59
+			r61b := r25b
+			if r60b {
+				r61b = r59
+			}
+			r63b := r61b < r62
+			r64b := r61b
+			if r63b {
+				r64b = r62
+			}
+			r67b := fma32(r64b, r66, r65)
+			r68b := float32(r67b - r65)
+			r71b := fma32(r68b, r70, r64b)
+			r72b := fma32(r68b, r69, r71b)
+			r73b := fma32(r46, r72b, r47)
+			r74b := fma32(r73b, r72b, r49)
+			r75b := fma32(r74b, r72b, r51)
+			r76b := fma32(r75b, r72b, r33)
+			r77b := fma32(r76b, r72b, r34)
+			r78b := fma32(r77b, r72b, r36)
+			r79b := fma32(r78b, r72b, r38)
+			r80b := fma32(r79b, r72b, r40)
+			r81b := fma32(r80b, r72b, r42)
+			r83b := r68b > r82
+			r84b := r68b
+			if r83b {
+				r84b = r82
+			}
+			r86b := float32(r84b * r85)
+			r87b := float32(r86b + r65)
+			r88b := math.Float32bits(r87b)
+			r90b := r88b + r89
+			r91b := r90b << 23
+			r92b := math.Float32frombits(r91b)
+			r93b := float32(r42 - r92b)
+			r94b := fma32(r72b, r81b, r93b)
+			r95b := float32(r94b / r61b)
+			r96b := fma32(r68b, r40, r65)
+			r97b := float32(r96b - r65)
+			r98b := float32(r97b + r65)
+			r99b := math.Float32bits(r98b)
+			r100b := r99b + r89
+			r101b := r100b << 23
+			r102b := math.Float32frombits(r101b)
+			r103b := float32(r95b * r102b)
+			r104b := float32(r68b - r97b)
+			r105b := float32(r104b + r65)
+			r106b := math.Float32bits(r105b)
+			r107b := r106b + r89
+			r108b := r107b << 23
+			r109b := math.Float32frombits(r108b)
+			r110b := float32(r103b * r109b)
+			r111b := r32b <= r40
+			r112b := r110b
+			if r111b {
+				r112b = r58b
+			}
+			if r45b {
+				r43b = r112b
+			}
+		}
+		if r45c {
+			r48c := fma32(r46, r25c, r47)
+			r50c := fma32(r48c, r25c, r49)
+			r52c := fma32(r50c, r25c, r51)
+			r53c := fma32(r52c, r25c, r33)
+			r54c := fma32(r53c, r25c, r34)
+			r55c := fma32(r54c, r25c, r36)
+			r56c := fma32(r55c, r25c, r38)
+			r57c := fma32(r56c, r25c, r40)
+			r58c := fma32(r57c, r25c, r42)
+			r60c := r25c > r59
+			r61c := r25c
+			if r60c {
+				r61c = r59
+			}
+			r63c := r61c < r62
+			r64c := r61c
+			if r63c {
+				r64c = r62
+			}
+			r67c := fma32(r64c, r66, r65)
+			r68c := float32(r67c - r65)
+			r71c := fma32(r68c, r70, r64c)
+			r72c := fma32(r68c, r69, r71c)
+			r73c := fma32(r46, r72c, r47)
+			r74c := fma32(r73c, r72c, r49)
+			r75c := fma32(r74c, r72c, r51)
+			r76c := fma32(r75c, r72c, r33)
+			r77c := fma32(r76c, r72c, r34)
+			r78c := fma32(r77c, r72c, r36)
+			r79c := fma32(r78c, r72c, r38)
+			r80c := fma32(r79c, r72c, r40)
+			r81c := fma32(r80c, r72c, r42)
+			r83c := r68c > r82
+			r84c := r68c
+			if r83c {
+				r84c = r82
+			}
+			r86c := float32(r84c * r85)
+			r87c := float32(r86c + r65)
+			r88c := math.Float32bits(r87c)
+			r90c := r88c + r89
+			r91c := r90c << 23
+			r92c := math.Float32frombits(r91c)
+			r93c := float32(r42 - r92c)
+			r94c := fma32(r72c, r81c, r93c)
+			r95c := float32(r94c / r61c)
+			r96c := fma32(r68c, r40, r65)
+			r97c := float32(r96c - r65)
+			r98c := float32(r97c + r65)
+			r99c := math.Float32bits(r98c)
+			r100c := r99c + r89
+			r101c := r100c << 23
+			r102c := math.Float32frombits(r101c)
+			r103c := float32(r95c * r102c)
+			r104c := float32(r68c - r97c)
+			r105c := float32(r104c + r65)
+			r106c := math.Float32bits(r105c)
+			r107c := r106c + r89
+			r108c := r107c << 23
+			r109c := math.Float32frombits(r108c)
+			r110c := float32(r103c * r109c)
+			r111c := r32c <= r40
+			r112c := r110c
+			if r111c {
+				r112c = r58c
+			}
+			if r45c {
+				r43c = r112c
+			}
+		}
+		r113a := fma32(r43a, r23a, r8a)
+		r113b := fma32(r43b, r23b, r8b)
+		r113c := fma32(r43c, r23c, r8c)
+		if hasDelta {
+			r114a := delta[j]
+			r114b := delta[j+1]
+			r114c := delta[j+2]
+			r113a = float32(r113a + r114a)
+			r113b = float32(r113b + r114b)
+			r113c = float32(r113c + r114c)
+		}
+		r116a := math.Float32frombits(math.Float32bits(r25a) &^ (1 << 31))
+		r116b := math.Float32frombits(math.Float32bits(r25b) &^ (1 << 31))
+		r116c := math.Float32frombits(math.Float32bits(r25c) &^ (1 << 31))
+		r119a := fma32(r117, r25a, r118)
+		r119b := fma32(r117, r25b, r118)
+		r119c := fma32(r117, r25c, r118)
+		r121a := fma32(r119a, r25a, r120)
+		r121b := fma32(r119b, r25b, r120)
+		r121c := fma32(r119c, r25c, r120)
+		r122a := fma32(r121a, r25a, r44)
+		r122b := fma32(r121b, r25b, r44)
+		r122c := fma32(r121c, r25c, r44)
+		r124a := fma32(r122a, r25a, r123)
+		r124b := fma32(r122b, r25b, r123)
+		r124c := fma32(r122c, r25c, r123)
+		r125a := fma32(r124a, r25a, r40)
+		r125b := fma32(r124b, r25b, r40)
+		r125c := fma32(r124c, r25c, r40)
+		r126a := r116a > r44
+		r126b := r116b > r44
+		r126c := r116c > r44
+		if r126a {
+			r129a := fma32(r127, r25a, r128)
+			r131a := fma32(r129a, r25a, r130)
+			r133a := fma32(r131a, r25a, r132)
+			r135a := fma32(r133a, r25a, r134)
+			r136a := fma32(r135a, r25a, r117)
+			r137a := fma32(r136a, r25a, r118)
+			r138a := fma32(r137a, r25a, r120)
+			r139a := fma32(r138a, r25a, r44)
+			r140a := fma32(r139a, r25a, r123)
+			r141a := fma32(r140a, r25a, r40)
+			r142a := r25a > r59
+			r143a := r25a
+			if r142a {
+				r143a = r59
+			}
+			r144a := r143a < r62
+			r145a := r143a
+			if r144a {
+				r145a = r62
+			}
+			r146a := fma32(r145a, r66, r65)
+			r147a := float32(r146a - r65)
+			r148a := fma32(r147a, r70, r145a)
+			r149a := fma32(r147a, r69, r148a)
+			r150a := fma32(r46, r149a, r47)
+			r151a := fma32(r150a, r149a, r49)
+			r152a := fma32(r151a, r149a, r51)
+			r153a := fma32(r152a, r149a, r33)
+			r154a := fma32(r153a, r149a, r34)
+			r155a := fma32(r154a, r149a, r36)
+			r156a := fma32(r155a, r149a, r38)
+			r157a := fma32(r156a, r149a, r40)
+			r158a := fma32(r157a, r149a, r42)
+			r159a := fma32(r149a, r158a, r42)
+			r160a := float32(r147a + r65)
+			r161a := math.Float32bits(r160a)
+			r162a := r161a + r89
+			r163a := r162a << 23
+			r164a := math.Float32frombits(r163a)
+			r165a := float32(r159a * r164a)
+			r168a := fma32(r166, r25a, r167)
+			r170a := fma32(r168a, r25a, r169)
+			r172a := fma32(r170a, r25a, r171)
+			r174a := fma32(r172a, r25a, r173)
+			r176a := fma32(r174a, r25a, r175)
+			r178a := fma32(r176a, r25a, r177)
+			r180a := fma32(r178a, r25a, r179)
+			r181a := fma32(r180a, r25a, r46)
+			r183a := fma32(r181a, r25a, r182)
+			r184a := fma32(r183a, r25a, r49)
+			r186a := fma32(r184a, r25a, r185)
+			r187a := fma32(r186a, r25a, r33)
+			r189a := fma32(r187a, r25a, r188)
+			r190a := fma32(r189a, r25a, r36)
+			r192a := fma32(r190a, r25a, r191)
+			r193a := fma32(r192a, r25a, r40)
+			r194a := float32(r165a * r193a)
+			r195a := r147a > r82
+			r196a := r147a
+			if r195a {
+				r196a = r82
+			}
+			r197a := float32(r143a - r42)
+			r198a := float32(r196a * r85)
+			r199a := float32(r198a + r65)
+			r200a := math.Float32bits(r199a)
+			r201a := r200a + r89
+			r202a := r201a << 23
+			r203a := math.Float32frombits(r202a)
+			r204a := fma32(r159a, r197a, r203a)
+			r205a := float32(r204a / r143a)
+			r206a := float32(r205a / r143a)
+			r207a := fma32(r147a, r40, r65)
+			r208a := float32(r207a - r65)
+			r209a := float32(r208a + r65)
+			r210a := math.Float32bits(r209a)
+			r211a := r210a + r89
+			r212a := r211a << 23
+			r213a := math.Float32frombits(r212a)
+			r214a := float32(r206a * r213a)
+			r215a := float32(r147a - r208a)
+			r216a := float32(r215a + r65)
+			r217a := math.Float32bits(r216a)
+			r218a := r217a + r89
+			r219a := r218a << 23
+			r220a := math.Float32frombits(r219a)
+			r221a := float32(r214a * r220a)
+			r222a := float32(r42 / r25a)
+			r223a := float32(r222a / r25a)
+			r224a := r25a > r42
+			r225a := r141a
+			if r224a {
+				r225a = r221a
+			}
+			r227a := r25a >= r226
+			r228a := r221a
+			if r227a {
+				r228a = r194a
+			}
+			r230a := r25a < r229
+			r231a := r225a
+			if r230a {
+				r231a = r228a
+			}
+			r232a := r25a < r62
+			r233a := r231a
+			if r232a {
+				r233a = r223a
+			}
+			if r126a {
+				r125a = r233a
+			}
+		}
+		if r126b {
+			r129b := fma32(r127, r25b, r128)
+			r131b := fma32(r129b, r25b, r130)
+			r133b := fma32(r131b, r25b, r132)
+			r135b := fma32(r133b, r25b, r134)
+			r136b := fma32(r135b, r25b, r117)
+			r137b := fma32(r136b, r25b, r118)
+			r138b := fma32(r137b, r25b, r120)
+			r139b := fma32(r138b, r25b, r44)
+			r140b := fma32(r139b, r25b, r123)
+			r141b := fma32(r140b, r25b, r40)
+			r142b := r25b > r59
+			r143b := r25b
+			if r142b {
+				r143b = r59
+			}
+			r144b := r143b < r62
+			r145b := r143b
+			if r144b {
+				r145b = r62
+			}
+			r146b := fma32(r145b, r66, r65)
+			r147b := float32(r146b - r65)
+			r148b := fma32(r147b, r70, r145b)
+			r149b := fma32(r147b, r69, r148b)
+			r150b := fma32(r46, r149b, r47)
+			r151b := fma32(r150b, r149b, r49)
+			r152b := fma32(r151b, r149b, r51)
+			r153b := fma32(r152b, r149b, r33)
+			r154b := fma32(r153b, r149b, r34)
+			r155b := fma32(r154b, r149b, r36)
+			r156b := fma32(r155b, r149b, r38)
+			r157b := fma32(r156b, r149b, r40)
+			r158b := fma32(r157b, r149b, r42)
+			r159b := fma32(r149b, r158b, r42)
+			r160b := float32(r147b + r65)
+			r161b := math.Float32bits(r160b)
+			r162b := r161b + r89
+			r163b := r162b << 23
+			r164b := math.Float32frombits(r163b)
+			r165b := float32(r159b * r164b)
+			r168b := fma32(r166, r25b, r167)
+			r170b := fma32(r168b, r25b, r169)
+			r172b := fma32(r170b, r25b, r171)
+			r174b := fma32(r172b, r25b, r173)
+			r176b := fma32(r174b, r25b, r175)
+			r178b := fma32(r176b, r25b, r177)
+			r180b := fma32(r178b, r25b, r179)
+			r181b := fma32(r180b, r25b, r46)
+			r183b := fma32(r181b, r25b, r182)
+			r184b := fma32(r183b, r25b, r49)
+			r186b := fma32(r184b, r25b, r185)
+			r187b := fma32(r186b, r25b, r33)
+			r189b := fma32(r187b, r25b, r188)
+			r190b := fma32(r189b, r25b, r36)
+			r192b := fma32(r190b, r25b, r191)
+			r193b := fma32(r192b, r25b, r40)
+			r194b := float32(r165b * r193b)
+			r195b := r147b > r82
+			r196b := r147b
+			if r195b {
+				r196b = r82
+			}
+			r197b := float32(r143b - r42)
+			r198b := float32(r196b * r85)
+			r199b := float32(r198b + r65)
+			r200b := math.Float32bits(r199b)
+			r201b := r200b + r89
+			r202b := r201b << 23
+			r203b := math.Float32frombits(r202b)
+			r204b := fma32(r159b, r197b, r203b)
+			r205b := float32(r204b / r143b)
+			r206b := float32(r205b / r143b)
+			r207b := fma32(r147b, r40, r65)
+			r208b := float32(r207b - r65)
+			r209b := float32(r208b + r65)
+			r210b := math.Float32bits(r209b)
+			r211b := r210b + r89
+			r212b := r211b << 23
+			r213b := math.Float32frombits(r212b)
+			r214b := float32(r206b * r213b)
+			r215b := float32(r147b - r208b)
+			r216b := float32(r215b + r65)
+			r217b := math.Float32bits(r216b)
+			r218b := r217b + r89
+			r219b := r218b << 23
+			r220b := math.Float32frombits(r219b)
+			r221b := float32(r214b * r220b)
+			r222b := float32(r42 / r25b)
+			r223b := float32(r222b / r25b)
+			r224b := r25b > r42
+			r225b := r141b
+			if r224b {
+				r225b = r221b
+			}
+			r227b := r25b >= r226
+			r228b := r221b
+			if r227b {
+				r228b = r194b
+			}
+			r230b := r25b < r229
+			r231b := r225b
+			if r230b {
+				r231b = r228b
+			}
+			r232b := r25b < r62
+			r233b := r231b
+			if r232b {
+				r233b = r223b
+			}
+			if r126b {
+				r125b = r233b
+			}
+		}
+		if r126c {
+			r129c := fma32(r127, r25c, r128)
+			r131c := fma32(r129c, r25c, r130)
+			r133c := fma32(r131c, r25c, r132)
+			r135c := fma32(r133c, r25c, r134)
+			r136c := fma32(r135c, r25c, r117)
+			r137c := fma32(r136c, r25c, r118)
+			r138c := fma32(r137c, r25c, r120)
+			r139c := fma32(r138c, r25c, r44)
+			r140c := fma32(r139c, r25c, r123)
+			r141c := fma32(r140c, r25c, r40)
+			r142c := r25c > r59
+			r143c := r25c
+			if r142c {
+				r143c = r59
+			}
+			r144c := r143c < r62
+			r145c := r143c
+			if r144c {
+				r145c = r62
+			}
+			r146c := fma32(r145c, r66, r65)
+			r147c := float32(r146c - r65)
+			r148c := fma32(r147c, r70, r145c)
+			r149c := fma32(r147c, r69, r148c)
+			r150c := fma32(r46, r149c, r47)
+			r151c := fma32(r150c, r149c, r49)
+			r152c := fma32(r151c, r149c, r51)
+			r153c := fma32(r152c, r149c, r33)
+			r154c := fma32(r153c, r149c, r34)
+			r155c := fma32(r154c, r149c, r36)
+			r156c := fma32(r155c, r149c, r38)
+			r157c := fma32(r156c, r149c, r40)
+			r158c := fma32(r157c, r149c, r42)
+			r159c := fma32(r149c, r158c, r42)
+			r160c := float32(r147c + r65)
+			r161c := math.Float32bits(r160c)
+			r162c := r161c + r89
+			r163c := r162c << 23
+			r164c := math.Float32frombits(r163c)
+			r165c := float32(r159c * r164c)
+			r168c := fma32(r166, r25c, r167)
+			r170c := fma32(r168c, r25c, r169)
+			r172c := fma32(r170c, r25c, r171)
+			r174c := fma32(r172c, r25c, r173)
+			r176c := fma32(r174c, r25c, r175)
+			r178c := fma32(r176c, r25c, r177)
+			r180c := fma32(r178c, r25c, r179)
+			r181c := fma32(r180c, r25c, r46)
+			r183c := fma32(r181c, r25c, r182)
+			r184c := fma32(r183c, r25c, r49)
+			r186c := fma32(r184c, r25c, r185)
+			r187c := fma32(r186c, r25c, r33)
+			r189c := fma32(r187c, r25c, r188)
+			r190c := fma32(r189c, r25c, r36)
+			r192c := fma32(r190c, r25c, r191)
+			r193c := fma32(r192c, r25c, r40)
+			r194c := float32(r165c * r193c)
+			r195c := r147c > r82
+			r196c := r147c
+			if r195c {
+				r196c = r82
+			}
+			r197c := float32(r143c - r42)
+			r198c := float32(r196c * r85)
+			r199c := float32(r198c + r65)
+			r200c := math.Float32bits(r199c)
+			r201c := r200c + r89
+			r202c := r201c << 23
+			r203c := math.Float32frombits(r202c)
+			r204c := fma32(r159c, r197c, r203c)
+			r205c := float32(r204c / r143c)
+			r206c := float32(r205c / r143c)
+			r207c := fma32(r147c, r40, r65)
+			r208c := float32(r207c - r65)
+			r209c := float32(r208c + r65)
+			r210c := math.Float32bits(r209c)
+			r211c := r210c + r89
+			r212c := r211c << 23
+			r213c := math.Float32frombits(r212c)
+			r214c := float32(r206c * r213c)
+			r215c := float32(r147c - r208c)
+			r216c := float32(r215c + r65)
+			r217c := math.Float32bits(r216c)
+			r218c := r217c + r89
+			r219c := r218c << 23
+			r220c := math.Float32frombits(r219c)
+			r221c := float32(r214c * r220c)
+			r222c := float32(r42 / r25c)
+			r223c := float32(r222c / r25c)
+			r224c := r25c > r42
+			r225c := r141c
+			if r224c {
+				r225c = r221c
+			}
+			r227c := r25c >= r226
+			r228c := r221c
+			if r227c {
+				r228c = r194c
+			}
+			r230c := r25c < r229
+			r231c := r225c
+			if r230c {
+				r231c = r228c
+			}
+			r232c := r25c < r62
+			r233c := r231c
+			if r232c {
+				r233c = r223c
+			}
+			if r126c {
+				r125c = r233c
+			}
+		}
+		r235a := float32(r234 - r2a)
+		r235b := float32(r234 - r2b)
+		r235c := float32(r234 - r2c)
+		r237a := r235a < c[CTauRef]
+		r237b := r235b < c[CTauRef]
+		r237c := r235c < c[CTauRef]
+		r238a := r113a
+		if r237a {
+			r238a = r8a
+		}
+		r238b := r113b
+		if r237b {
+			r238b = r8b
+		}
+		r238c := r113c
+		if r237c {
+			r238c = r8c
+		}
+		r242a := math.Float32frombits(0x00000000) // 0
+		r242b := math.Float32frombits(0x00000000) // 0
+		r242c := math.Float32frombits(0x00000000) // 0
+		if hasGSpike {
+			r242a = gspike[j]
+			r242b = gspike[j+1]
+			r242c = gspike[j+2]
+		}
+		r244a := float32(r238a - c[CVTh])
+		r244b := float32(r238b - c[CVTh])
+		r244c := float32(r238c - c[CVTh])
+		r245a := float32(r244a * c[CInvD])
+		r245b := float32(r244b * c[CInvD])
+		r245c := float32(r244c * c[CInvD])
+		r246a := math.Float32frombits(math.Float32bits(r245a) &^ (1 << 31))
+		r246b := math.Float32frombits(math.Float32bits(r245b) &^ (1 << 31))
+		r246c := math.Float32frombits(math.Float32bits(r245c) &^ (1 << 31))
+		r247a := float32(c[CWidth] - r246a)
+		r247b := float32(c[CWidth] - r246b)
+		r247c := float32(c[CWidth] - r246c)
+		r248a := float32(c[CAlpha] * r247a)
+		r248b := float32(c[CAlpha] * r247b)
+		r248c := float32(c[CAlpha] * r247c)
+		r249a := r248a < r229
+		r249b := r248b < r229
+		r249c := r248c < r229
+		r250a := r248a
+		if r249a {
+			r250a = r229
+		}
+		r250b := r248b
+		if r249b {
+			r250b = r229
+		}
+		r250c := r248c
+		if r249c {
+			r250c = r229
+		}
+		r251a := float32(r242a * r250a)
+		r251b := float32(r242b * r250b)
+		r251c := float32(r242c * r250c)
+		r252a := fma32(r251a, c[CInvD], r3a)
+		r252b := fma32(r251b, c[CInvD], r3b)
+		r252c := fma32(r251c, c[CInvD], r3c)
+		r254a := fma32(r4a, c[CKa], r252a)
+		r254b := fma32(r4b, c[CKa], r252b)
+		r254c := fma32(r4c, c[CKa], r252c)
+		r255a := float32(r43a * c[CDtRTau])
+		r255b := float32(r43b * c[CDtRTau])
+		r255c := float32(r43c * c[CDtRTau])
+		r256a := float32(r254a * r255a)
+		r256b := float32(r254b * r255b)
+		r256c := float32(r254c * r255c)
+		r258a := float32(r4a * c[CKeep])
+		r258b := float32(r4b * c[CKeep])
+		r258c := float32(r4c * c[CKeep])
+		r259a := float32(r258a - r256a)
+		r259b := float32(r258b - r256b)
+		r259c := float32(r258c - r256c)
+		r260a := float32(r125a * r23a)
+		r260b := float32(r125b * r23b)
+		r260c := float32(r125c * r23c)
+		r261a := float32(c[CDtCTau] + c[CDtCTau])
+		r261b := float32(c[CDtCTau] + c[CDtCTau])
+		r261c := float32(c[CDtCTau] + c[CDtCTau])
+		r262a := fma32(r260a, r261a, r42)
+		r262b := fma32(r260b, r261b, r42)
+		r262c := fma32(r260c, r261c, r42)
+		r263a := fma32(r43a, r25a, r262a)
+		r263b := fma32(r43b, r25b, r262b)
+		r263c := fma32(r43c, r25c, r262c)
+		r264a := float32(r254a * r263a)
+		r264b := float32(r254b * r263b)
+		r264c := float32(r254c * r263c)
+		if hasGI {
+			r265a := r256a
+			if r237a {
+				r265a = r229
+			}
+			r265b := r256b
+			if r237b {
+				r265b = r229
+			}
+			r265c := r256c
+			if r237c {
+				r265c = r229
+			}
+			gi[j] = r265a
+			gi[j+1] = r265b
+			gi[j+2] = r265c
+		}
+		if hasGG {
+			r266a := float32(r254a * c[CDtRTau])
+			r266b := float32(r254b * c[CDtRTau])
+			r266c := float32(r254c * c[CDtRTau])
+			r267a := float32(r266a * r85)
+			r267b := float32(r266b * r85)
+			r267c := float32(r266c * r85)
+			r268a := fma32(r43a, r8a, r260a)
+			r268b := fma32(r43b, r8b, r260b)
+			r268c := fma32(r43c, r8c, r260c)
+			r269a := float32(r267a * r268a)
+			r269b := float32(r267b * r268b)
+			r269c := float32(r267c * r268c)
+			r270a := r269a
+			if r237a {
+				r270a = r229
+			}
+			r270b := r269b
+			if r237b {
+				r270b = r229
+			}
+			r270c := r269c
+			if r237c {
+				r270c = r229
+			}
+			gg[j] = r270a
+			gg[j+1] = r270b
+			gg[j+2] = r270c
+		}
+		if hasGDelta {
+			r271a := r254a
+			if r237a {
+				r271a = r229
+			}
+			r271b := r254b
+			if r237b {
+				r271b = r229
+			}
+			r271c := r254c
+			if r237c {
+				r271c = r229
+			}
+			gdelta[j] = r271a
+			gdelta[j+1] = r271b
+			gdelta[j+2] = r271c
+		}
+		r272a := r264a
+		if r237a {
+			r272a = r252a
+		}
+		r272b := r264b
+		if r237b {
+			r272b = r252b
+		}
+		r272c := r264c
+		if r237c {
+			r272c = r252c
+		}
+		r273a := r259a
+		if r237a {
+			r273a = r4a
+		}
+		r273b := r259b
+		if r237b {
+			r273b = r4b
+		}
+		r273c := r259c
+		if r237c {
+			r273c = r4c
+		}
+		r4a = float32(r273a * r42)
+		r4b = float32(r273b * r42)
+		r4c = float32(r273c * r42)
+		r275a := float32(r0a - c[CVTh])
+		r275b := float32(r0b - c[CVTh])
+		r275c := float32(r0c - c[CVTh])
+		r276a := float32(r275a * c[CInvD])
+		r276b := float32(r275b * c[CInvD])
+		r276c := float32(r275c * c[CInvD])
+		r277a := math.Float32frombits(math.Float32bits(r276a) &^ (1 << 31))
+		r277b := math.Float32frombits(math.Float32bits(r276b) &^ (1 << 31))
+		r277c := math.Float32frombits(math.Float32bits(r276c) &^ (1 << 31))
+		r278a := float32(c[CWidth] - r277a)
+		r278b := float32(c[CWidth] - r277b)
+		r278c := float32(c[CWidth] - r277c)
+		r279a := float32(c[CAlpha] * r278a)
+		r279b := float32(c[CAlpha] * r278b)
+		r279c := float32(c[CAlpha] * r278c)
+		r280a := r279a < r229
+		r280b := r279b < r229
+		r280c := r279c < r229
+		r281a := r279a
+		if r280a {
+			r281a = r229
+		}
+		r281b := r279b
+		if r280b {
+			r281b = r229
+		}
+		r281c := r279c
+		if r280c {
+			r281c = r229
+		}
+		r282a := float32(r281a * c[CInvD])
+		r282b := float32(r281b * c[CInvD])
+		r282c := float32(r281c * c[CInvD])
+		r283a := float32(r273a * c[CB])
+		r283b := float32(r273b * c[CB])
+		r283c := float32(r273c * c[CB])
+		r284a := float32(r283a * r282a)
+		r284b := float32(r283b * r282b)
+		r284c := float32(r283c * r282c)
+		r285a := float32(r0a - c[CVReset])
+		r285b := float32(r0b - c[CVReset])
+		r285c := float32(r0c - c[CVReset])
+		r286a := float32(r285a * r282a)
+		r286b := float32(r285b * r282b)
+		r286c := float32(r285c * r282c)
+		r287a := float32(r42 - r286a)
+		r287b := float32(r42 - r286b)
+		r287c := float32(r42 - r286c)
+		r3a = fma32(r272a, r287a, r284a)
+		r3b = fma32(r272b, r287b, r284b)
+		r3c = fma32(r272c, r287c, r284c)
+		gv[j] = r3a
+		gv[j+1] = r3b
+		gv[j+2] = r3c
+		gw[j] = r4a
+		gw[j+1] = r4b
+		gw[j+2] = r4c
+	}
+	for ; j < n; j++ {
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := gv[j]
+		r4 := gw[j]
+		r6 := r0 >= c[CVTh]
+		r8 := r0
+		if r6 {
+			r8 = c[CVReset]
+		}
+		r10 := float32(r1 + c[CB])
+		r11 := r1
+		if r6 {
+			r11 = r10
+		}
+		r12 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r12 = i[j]
+		}
+		r15 := float32(r8 - c[CVRest])
+		r17 := float32(r8 - c[CVC])
+		r19 := float32(r15 * r17)
+		r21 := float32(r12 - r11)
+		r22 := float32(c[CDtRTau] * r21)
+		r23 := fma32(c[CDtCTau], r19, r22)
+		r24 := float32(r15 + r17)
+		r25 := float32(c[CDtCTau] * r24)
+		if hasG {
+			r26 := g[j]
+			r27 := float32(c[CDtRTau] * r26)
+			r25 = float32(r25 - r27)
+			r29 := math.Float32frombits(0x00000000) // 0
+			r30 := fma32(r27, r8, r29)
+			r23 = float32(r23 - r30)
+		}
+		r32 := math.Float32frombits(math.Float32bits(r25) &^ (1 << 31))
+		r35 := fma32(r33, r25, r34)
+		r37 := fma32(r35, r25, r36)
+		r39 := fma32(r37, r25, r38)
+		r41 := fma32(r39, r25, r40)
+		r43 := fma32(r41, r25, r42)
+		r45 := r32 > r44
+		if r45 {
+			r48 := fma32(r46, r25, r47)
+			r50 := fma32(r48, r25, r49)
+			r52 := fma32(r50, r25, r51)
+			r53 := fma32(r52, r25, r33)
+			r54 := fma32(r53, r25, r34)
+			r55 := fma32(r54, r25, r36)
+			r56 := fma32(r55, r25, r38)
+			r57 := fma32(r56, r25, r40)
+			r58 := fma32(r57, r25, r42)
+			r60 := r25 > r59
+			r61 := r25
+			if r60 {
+				r61 = r59
+			}
+			r63 := r61 < r62
+			r64 := r61
+			if r63 {
+				r64 = r62
+			}
+			r67 := fma32(r64, r66, r65)
+			r68 := float32(r67 - r65)
+			r71 := fma32(r68, r70, r64)
+			r72 := fma32(r68, r69, r71)
+			r73 := fma32(r46, r72, r47)
+			r74 := fma32(r73, r72, r49)
+			r75 := fma32(r74, r72, r51)
+			r76 := fma32(r75, r72, r33)
+			r77 := fma32(r76, r72, r34)
+			r78 := fma32(r77, r72, r36)
+			r79 := fma32(r78, r72, r38)
+			r80 := fma32(r79, r72, r40)
+			r81 := fma32(r80, r72, r42)
+			r83 := r68 > r82
+			r84 := r68
+			if r83 {
+				r84 = r82
+			}
+			r86 := float32(r84 * r85)
+			r87 := float32(r86 + r65)
+			r88 := math.Float32bits(r87)
+			r90 := r88 + r89
+			r91 := r90 << 23
+			r92 := math.Float32frombits(r91)
+			r93 := float32(r42 - r92)
+			r94 := fma32(r72, r81, r93)
+			r95 := float32(r94 / r61)
+			r96 := fma32(r68, r40, r65)
+			r97 := float32(r96 - r65)
+			r98 := float32(r97 + r65)
+			r99 := math.Float32bits(r98)
+			r100 := r99 + r89
+			r101 := r100 << 23
+			r102 := math.Float32frombits(r101)
+			r103 := float32(r95 * r102)
+			r104 := float32(r68 - r97)
+			r105 := float32(r104 + r65)
+			r106 := math.Float32bits(r105)
+			r107 := r106 + r89
+			r108 := r107 << 23
+			r109 := math.Float32frombits(r108)
+			r110 := float32(r103 * r109)
+			r111 := r32 <= r40
+			r112 := r110
+			if r111 {
+				r112 = r58
+			}
+			if r45 {
+				r43 = r112
+			}
+		}
+		r113 := fma32(r43, r23, r8)
+		if hasDelta {
+			r114 := delta[j]
+			r113 = float32(r113 + r114)
+		}
+		r116 := math.Float32frombits(math.Float32bits(r25) &^ (1 << 31))
+		r119 := fma32(r117, r25, r118)
+		r121 := fma32(r119, r25, r120)
+		r122 := fma32(r121, r25, r44)
+		r124 := fma32(r122, r25, r123)
+		r125 := fma32(r124, r25, r40)
+		r126 := r116 > r44
+		if r126 {
+			r129 := fma32(r127, r25, r128)
+			r131 := fma32(r129, r25, r130)
+			r133 := fma32(r131, r25, r132)
+			r135 := fma32(r133, r25, r134)
+			r136 := fma32(r135, r25, r117)
+			r137 := fma32(r136, r25, r118)
+			r138 := fma32(r137, r25, r120)
+			r139 := fma32(r138, r25, r44)
+			r140 := fma32(r139, r25, r123)
+			r141 := fma32(r140, r25, r40)
+			r142 := r25 > r59
+			r143 := r25
+			if r142 {
+				r143 = r59
+			}
+			r144 := r143 < r62
+			r145 := r143
+			if r144 {
+				r145 = r62
+			}
+			r146 := fma32(r145, r66, r65)
+			r147 := float32(r146 - r65)
+			r148 := fma32(r147, r70, r145)
+			r149 := fma32(r147, r69, r148)
+			r150 := fma32(r46, r149, r47)
+			r151 := fma32(r150, r149, r49)
+			r152 := fma32(r151, r149, r51)
+			r153 := fma32(r152, r149, r33)
+			r154 := fma32(r153, r149, r34)
+			r155 := fma32(r154, r149, r36)
+			r156 := fma32(r155, r149, r38)
+			r157 := fma32(r156, r149, r40)
+			r158 := fma32(r157, r149, r42)
+			r159 := fma32(r149, r158, r42)
+			r160 := float32(r147 + r65)
+			r161 := math.Float32bits(r160)
+			r162 := r161 + r89
+			r163 := r162 << 23
+			r164 := math.Float32frombits(r163)
+			r165 := float32(r159 * r164)
+			r168 := fma32(r166, r25, r167)
+			r170 := fma32(r168, r25, r169)
+			r172 := fma32(r170, r25, r171)
+			r174 := fma32(r172, r25, r173)
+			r176 := fma32(r174, r25, r175)
+			r178 := fma32(r176, r25, r177)
+			r180 := fma32(r178, r25, r179)
+			r181 := fma32(r180, r25, r46)
+			r183 := fma32(r181, r25, r182)
+			r184 := fma32(r183, r25, r49)
+			r186 := fma32(r184, r25, r185)
+			r187 := fma32(r186, r25, r33)
+			r189 := fma32(r187, r25, r188)
+			r190 := fma32(r189, r25, r36)
+			r192 := fma32(r190, r25, r191)
+			r193 := fma32(r192, r25, r40)
+			r194 := float32(r165 * r193)
+			r195 := r147 > r82
+			r196 := r147
+			if r195 {
+				r196 = r82
+			}
+			r197 := float32(r143 - r42)
+			r198 := float32(r196 * r85)
+			r199 := float32(r198 + r65)
+			r200 := math.Float32bits(r199)
+			r201 := r200 + r89
+			r202 := r201 << 23
+			r203 := math.Float32frombits(r202)
+			r204 := fma32(r159, r197, r203)
+			r205 := float32(r204 / r143)
+			r206 := float32(r205 / r143)
+			r207 := fma32(r147, r40, r65)
+			r208 := float32(r207 - r65)
+			r209 := float32(r208 + r65)
+			r210 := math.Float32bits(r209)
+			r211 := r210 + r89
+			r212 := r211 << 23
+			r213 := math.Float32frombits(r212)
+			r214 := float32(r206 * r213)
+			r215 := float32(r147 - r208)
+			r216 := float32(r215 + r65)
+			r217 := math.Float32bits(r216)
+			r218 := r217 + r89
+			r219 := r218 << 23
+			r220 := math.Float32frombits(r219)
+			r221 := float32(r214 * r220)
+			r222 := float32(r42 / r25)
+			r223 := float32(r222 / r25)
+			r224 := r25 > r42
+			r225 := r141
+			if r224 {
+				r225 = r221
+			}
+			r227 := r25 >= r226
+			r228 := r221
+			if r227 {
+				r228 = r194
+			}
+			r230 := r25 < r229
+			r231 := r225
+			if r230 {
+				r231 = r228
+			}
+			r232 := r25 < r62
+			r233 := r231
+			if r232 {
+				r233 = r223
+			}
+			if r126 {
+				r125 = r233
+			}
+		}
+		r235 := float32(r234 - r2)
+		r237 := r235 < c[CTauRef]
+		r238 := r113
+		if r237 {
+			r238 = r8
+		}
+		r242 := math.Float32frombits(0x00000000) // 0
+		if hasGSpike {
+			r242 = gspike[j]
+		}
+		r244 := float32(r238 - c[CVTh])
+		r245 := float32(r244 * c[CInvD])
+		r246 := math.Float32frombits(math.Float32bits(r245) &^ (1 << 31))
+		r247 := float32(c[CWidth] - r246)
+		r248 := float32(c[CAlpha] * r247)
+		r249 := r248 < r229
+		r250 := r248
+		if r249 {
+			r250 = r229
+		}
+		r251 := float32(r242 * r250)
+		r252 := fma32(r251, c[CInvD], r3)
+		r254 := fma32(r4, c[CKa], r252)
+		r255 := float32(r43 * c[CDtRTau])
+		r256 := float32(r254 * r255)
+		r258 := float32(r4 * c[CKeep])
+		r259 := float32(r258 - r256)
+		r260 := float32(r125 * r23)
+		r261 := float32(c[CDtCTau] + c[CDtCTau])
+		r262 := fma32(r260, r261, r42)
+		r263 := fma32(r43, r25, r262)
+		r264 := float32(r254 * r263)
+		if hasGI {
+			r265 := r256
+			if r237 {
+				r265 = r229
+			}
+			gi[j] = r265
+		}
+		if hasGG {
+			r266 := float32(r254 * c[CDtRTau])
+			r267 := float32(r266 * r85)
+			r268 := fma32(r43, r8, r260)
+			r269 := float32(r267 * r268)
+			r270 := r269
+			if r237 {
+				r270 = r229
+			}
+			gg[j] = r270
+		}
+		if hasGDelta {
+			r271 := r254
+			if r237 {
+				r271 = r229
+			}
+			gdelta[j] = r271
+		}
+		r272 := r264
+		if r237 {
+			r272 = r252
+		}
+		r273 := r259
+		if r237 {
+			r273 = r4
+		}
+		r4 = float32(r273 * r42)
+		r275 := float32(r0 - c[CVTh])
+		r276 := float32(r275 * c[CInvD])
+		r277 := math.Float32frombits(math.Float32bits(r276) &^ (1 << 31))
+		r278 := float32(c[CWidth] - r277)
+		r279 := float32(c[CAlpha] * r278)
+		r280 := r279 < r229
+		r281 := r279
+		if r280 {
+			r281 = r229
+		}
+		r282 := float32(r281 * c[CInvD])
+		r283 := float32(r273 * c[CB])
+		r284 := float32(r283 * r282)
+		r285 := float32(r0 - c[CVReset])
+		r286 := float32(r285 * r282)
+		r287 := float32(r42 - r286)
+		r3 = fma32(r272, r287, r284)
+		gv[j] = r3
+		gw[j] = r4
+	}
+}
+
+// BackwardF32HardPN is the program asm/step.BackwardF32HardPN lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF32HardPN(f *Frame32) {
+	for s := range max(f.Steps, 1) {
+		backwardF32HardPNOne(f, s)
+	}
+}
+
+// backwardF32HardPNOne makes step s of BackwardF32HardPN, one statement per op.
+func backwardF32HardPNOne(f *Frame32, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[StreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[StreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[StreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[StreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[StreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	cVTh := f.C[CVTh*f.Stride:][:n]
+	cVReset := f.C[CVReset*f.Stride:][:n]
+	cB := f.C[CB*f.Stride:][:n]
+	cVRest := f.C[CVRest*f.Stride:][:n]
+	cVC := f.C[CVC*f.Stride:][:n]
+	cDtCTau := f.C[CDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[CDtRTau*f.Stride:][:n]
+	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	cInvD := f.C[CInvD*f.Stride:][:n]
+	cAlpha := f.C[CAlpha*f.Stride:][:n]
+	cWidth := f.C[CWidth*f.Stride:][:n]
+	cKa := f.C[CKa*f.Stride:][:n]
+	cKeep := f.C[CKeep*f.Stride:][:n]
+	r34 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r35 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r37 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r39 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r41 := math.Float32frombits(0x3f000000) // 0.5
+	r43 := math.Float32frombits(0x3f800000) // 1
+	r45 := math.Float32frombits(0x3e000000) // 0.125
+	r47 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r48 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r50 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r52 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r60 := math.Float32frombits(0x42be0000) // 95
+	r63 := math.Float32frombits(0xc2ae0000) // -87
+	r66 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r67 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r70 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r71 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r83 := math.Float32frombits(0x41f00000) // 30
+	r86 := math.Float32frombits(0xbf800000) // -1
+	r90 := uint32(0x7f)
+	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	r128 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	r129 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	r131 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	r133 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	r135 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	r167 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	r168 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	r170 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	r172 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	r174 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	r176 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	r178 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	r180 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	r183 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	r186 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	r189 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	r192 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	r227 := math.Float32frombits(0xc0400000) // -3
+	r230 := math.Float32frombits(0x00000000) // 0
+	r235 := f.T[s]
+	j := 0
+	for ; j < n-2; j += 3 {
+		r0a := v[j]
+		r0b := v[j+1]
+		r0c := v[j+2]
+		r1a := w[j]
+		r1b := w[j+1]
+		r1c := w[j+2]
+		r2a := last[j]
+		r2b := last[j+1]
+		r2c := last[j+2]
+		r3a := gv[j]
+		r3b := gv[j+1]
+		r3c := gv[j+2]
+		r4a := gw[j]
+		r4b := gw[j+1]
+		r4c := gw[j+2]
+		r5a := cVTh[j]
+		r5b := cVTh[j+1]
+		r5c := cVTh[j+2]
+		r6a := r0a >= r5a
+		r6b := r0b >= r5b
+		r6c := r0c >= r5c
+		r7a := cVReset[j]
+		r7b := cVReset[j+1]
+		r7c := cVReset[j+2]
+		r8a := r0a
+		if r6a {
+			r8a = r7a
+		}
+		r8b := r0b
+		if r6b {
+			r8b = r7b
+		}
+		r8c := r0c
+		if r6c {
+			r8c = r7c
+		}
+		r9a := cB[j]
+		r9b := cB[j+1]
+		r9c := cB[j+2]
+		r10a := float32(r1a + r9a)
+		r10b := float32(r1b + r9b)
+		r10c := float32(r1c + r9c)
+		r11a := r1a
+		if r6a {
+			r11a = r10a
+		}
+		r11b := r1b
+		if r6b {
+			r11b = r10b
+		}
+		r11c := r1c
+		if r6c {
+			r11c = r10c
+		}
+		r12a := math.Float32frombits(0x00000000) // 0
+		r12b := math.Float32frombits(0x00000000) // 0
+		r12c := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r12a = i[j]
+			r12b = i[j+1]
+			r12c = i[j+2]
+		}
+		r14a := cVRest[j]
+		r14b := cVRest[j+1]
+		r14c := cVRest[j+2]
+		r15a := float32(r8a - r14a)
+		r15b := float32(r8b - r14b)
+		r15c := float32(r8c - r14c)
+		r16a := cVC[j]
+		r16b := cVC[j+1]
+		r16c := cVC[j+2]
+		r17a := float32(r8a - r16a)
+		r17b := float32(r8b - r16b)
+		r17c := float32(r8c - r16c)
+		r18a := cDtCTau[j]
+		r18b := cDtCTau[j+1]
+		r18c := cDtCTau[j+2]
+		r19a := float32(r15a * r17a)
+		r19b := float32(r15b * r17b)
+		r19c := float32(r15c * r17c)
+		r20a := cDtRTau[j]
+		r20b := cDtRTau[j+1]
+		r20c := cDtRTau[j+2]
+		r21a := float32(r12a - r11a)
+		r21b := float32(r12b - r11b)
+		r21c := float32(r12c - r11c)
+		r22a := float32(r20a * r21a)
+		r22b := float32(r20b * r21b)
+		r22c := float32(r20c * r21c)
+		r23a := fma32(r18a, r19a, r22a)
+		r23b := fma32(r18b, r19b, r22b)
+		r23c := fma32(r18c, r19c, r22c)
+		r24a := float32(r15a + r17a)
+		r24b := float32(r15b + r17b)
+		r24c := float32(r15c + r17c)
+		r25a := float32(r18a * r24a)
+		r25b := float32(r18b * r24b)
+		r25c := float32(r18c * r24c)
+		if hasG {
+			r26a := cDtRTau[j]
+			r26b := cDtRTau[j+1]
+			r26c := cDtRTau[j+2]
+			r27a := g[j]
+			r27b := g[j+1]
+			r27c := g[j+2]
+			r28a := float32(r26a * r27a)
+			r28b := float32(r26b * r27b)
+			r28c := float32(r26c * r27c)
+			r25a = float32(r25a - r28a)
+			r25b = float32(r25b - r28b)
+			r25c = float32(r25c - r28c)
+			r30a := math.Float32frombits(0x00000000) // 0
+			r30b := math.Float32frombits(0x00000000) // 0
+			r30c := math.Float32frombits(0x00000000) // 0
+			r31a := fma32(r28a, r8a, r30a)
+			r31b := fma32(r28b, r8b, r30b)
+			r31c := fma32(r28c, r8c, r30c)
+			r23a = float32(r23a - r31a)
+			r23b = float32(r23b - r31b)
+			r23c = float32(r23c - r31c)
+		}
+		r33a := math.Float32frombits(math.Float32bits(r25a) &^ (1 << 31))
+		r33b := math.Float32frombits(math.Float32bits(r25b) &^ (1 << 31))
+		r33c := math.Float32frombits(math.Float32bits(r25c) &^ (1 << 31))
+		r36a := fma32(r34, r25a, r35)
+		r36b := fma32(r34, r25b, r35)
+		r36c := fma32(r34, r25c, r35)
+		r38a := fma32(r36a, r25a, r37)
+		r38b := fma32(r36b, r25b, r37)
+		r38c := fma32(r36c, r25c, r37)
+		r40a := fma32(r38a, r25a, r39)
+		r40b := fma32(r38b, r25b, r39)
+		r40c := fma32(r38c, r25c, r39)
+		r42a := fma32(r40a, r25a, r41)
+		r42b := fma32(r40b, r25b, r41)
+		r42c := fma32(r40c, r25c, r41)
+		r44a := fma32(r42a, r25a, r43)
+		r44b := fma32(r42b, r25b, r43)
+		r44c := fma32(r42c, r25c, r43)
+		r46a := r33a > r45
+		r46b := r33b > r45
+		r46c := r33c > r45
+		if r46a {
+			r49a := fma32(r47, r25a, r48)
+			r51a := fma32(r49a, r25a, r50)
+			r53a := fma32(r51a, r25a, r52)
+			r54a := fma32(r53a, r25a, r34)
+			r55a := fma32(r54a, r25a, r35)
+			r56a := fma32(r55a, r25a, r37)
+			r57a := fma32(r56a, r25a, r39)
+			r58a := fma32(r57a, r25a, r41)
+			r59a := fma32(r58a, r25a, r43)
+			r61a := r25a > r60
+			r62a := r25a
+			if r61a {
+				r62a = r60
+			}
+			r64a := r62a < r63
+			r65a := r62a
+			if r64a {
+				r65a = r63
+			}
+			r68a := fma32(r65a, r67, r66)
+			r69a := float32(r68a - r66)
+			r72a := fma32(r69a, r71, r65a)
+			r73a := fma32(r69a, r70, r72a)
+			r74a := fma32(r47, r73a, r48)
+			r75a := fma32(r74a, r73a, r50)
+			r76a := fma32(r75a, r73a, r52)
+			r77a := fma32(r76a, r73a, r34)
+			r78a := fma32(r77a, r73a, r35)
+			r79a := fma32(r78a, r73a, r37)
+			r80a := fma32(r79a, r73a, r39)
+			r81a := fma32(r80a, r73a, r41)
+			r82a := fma32(r81a, r73a, r43)
+			r84a := r69a > r83
+			r85a := r69a
+			if r84a {
+				r85a = r83
+			}
+			r87a := float32(r85a * r86)
+			r88a := float32(r87a + r66)
+			r89a := math.Float32bits(r88a)
+			r91a := r89a + r90
+			r92a := r91a << 23
+			r93a := math.Float32frombits(r92a)
+			r94a := float32(r43 - r93a)
+			r95a := fma32(r73a, r82a, r94a)
+			r96a := float32(r95a / r62a)
+			r97a := fma32(r69a, r41, r66)
+			r98a := float32(r97a - r66)
+			r99a := float32(r98a + r66)
+			r100a := math.Float32bits(r99a)
+			r101a := r100a + r90
+			r102a := r101a << 23
+			r103a := math.Float32frombits(r102a)
+			r104a := float32(r96a * r103a)
+			r105a := float32(r69a - r98a)
+			r106a := float32(r105a + r66)
+			r107a := math.Float32bits(r106a)
+			r108a := r107a + r90
+			r109a := r108a << 23
+			r110a := math.Float32frombits(r109a)
+			r111a := float32(r104a * r110a)
+			r112a := r33a <= r41
+			r113a := r111a
+			if r112a {
+				r113a = r59a
+			}
+			if r46a {
+				r44a = r113a
+			}
+		}
+		if r46b {
+			r49b := fma32(r47, r25b, r48)
+			r51b := fma32(r49b, r25b, r50)
+			r53b := fma32(r51b, r25b, r52)
+			r54b := fma32(r53b, r25b, r34)
+			r55b := fma32(r54b, r25b, r35)
+			r56b := fma32(r55b, r25b, r37)
+			r57b := fma32(r56b, r25b, r39)
+			r58b := fma32(r57b, r25b, r41)
+			r59b := fma32(r58b, r25b, r43)
+			r61b := r25b > r60
+			r62b := r25b
+			if r61b {
+				r62b = r60
+			}
+			r64b := r62b < r63
+			r65b := r62b
+			if r64b {
+				r65b = r63
+			}
+			r68b := fma32(r65b, r67, r66)
+			r69b := float32(r68b - r66)
+			r72b := fma32(r69b, r71, r65b)
+			r73b := fma32(r69b, r70, r72b)
+			r74b := fma32(r47, r73b, r48)
+			r75b := fma32(r74b, r73b, r50)
+			r76b := fma32(r75b, r73b, r52)
+			r77b := fma32(r76b, r73b, r34)
+			r78b := fma32(r77b, r73b, r35)
+			r79b := fma32(r78b, r73b, r37)
+			r80b := fma32(r79b, r73b, r39)
+			r81b := fma32(r80b, r73b, r41)
+			r82b := fma32(r81b, r73b, r43)
+			r84b := r69b > r83
+			r85b := r69b
+			if r84b {
+				r85b = r83
+			}
+			r87b := float32(r85b * r86)
+			r88b := float32(r87b + r66)
+			r89b := math.Float32bits(r88b)
+			r91b := r89b + r90
+			r92b := r91b << 23
+			r93b := math.Float32frombits(r92b)
+			r94b := float32(r43 - r93b)
+			r95b := fma32(r73b, r82b, r94b)
+			r96b := float32(r95b / r62b)
+			r97b := fma32(r69b, r41, r66)
+			r98b := float32(r97b - r66)
+			r99b := float32(r98b + r66)
+			r100b := math.Float32bits(r99b)
+			r101b := r100b + r90
+			r102b := r101b << 23
+			r103b := math.Float32frombits(r102b)
+			r104b := float32(r96b * r103b)
+			r105b := float32(r69b - r98b)
+			r106b := float32(r105b + r66)
+			r107b := math.Float32bits(r106b)
+			r108b := r107b + r90
+			r109b := r108b << 23
+			r110b := math.Float32frombits(r109b)
+			r111b := float32(r104b * r110b)
+			r112b := r33b <= r41
+			r113b := r111b
+			if r112b {
+				r113b = r59b
+			}
+			if r46b {
+				r44b = r113b
+			}
+		}
+		if r46c {
+			r49c := fma32(r47, r25c, r48)
+			r51c := fma32(r49c, r25c, r50)
+			r53c := fma32(r51c, r25c, r52)
+			r54c := fma32(r53c, r25c, r34)
+			r55c := fma32(r54c, r25c, r35)
+			r56c := fma32(r55c, r25c, r37)
+			r57c := fma32(r56c, r25c, r39)
+			r58c := fma32(r57c, r25c, r41)
+			r59c := fma32(r58c, r25c, r43)
+			r61c := r25c > r60
+			r62c := r25c
+			if r61c {
+				r62c = r60
+			}
+			r64c := r62c < r63
+			r65c := r62c
+			if r64c {
+				r65c = r63
+			}
+			r68c := fma32(r65c, r67, r66)
+			r69c := float32(r68c - r66)
+			r72c := fma32(r69c, r71, r65c)
+			r73c := fma32(r69c, r70, r72c)
+			r74c := fma32(r47, r73c, r48)
+			r75c := fma32(r74c, r73c, r50)
+			r76c := fma32(r75c, r73c, r52)
+			r77c := fma32(r76c, r73c, r34)
+			r78c := fma32(r77c, r73c, r35)
+			r79c := fma32(r78c, r73c, r37)
+			r80c := fma32(r79c, r73c, r39)
+			r81c := fma32(r80c, r73c, r41)
+			r82c := fma32(r81c, r73c, r43)
+			r84c := r69c > r83
+			r85c := r69c
+			if r84c {
+				r85c = r83
+			}
+			r87c := float32(r85c * r86)
+			r88c := float32(r87c + r66)
+			r89c := math.Float32bits(r88c)
+			r91c := r89c + r90
+			r92c := r91c << 23
+			r93c := math.Float32frombits(r92c)
+			r94c := float32(r43 - r93c)
+			r95c := fma32(r73c, r82c, r94c)
+			r96c := float32(r95c / r62c)
+			r97c := fma32(r69c, r41, r66)
+			r98c := float32(r97c - r66)
+			r99c := float32(r98c + r66)
+			r100c := math.Float32bits(r99c)
+			r101c := r100c + r90
+			r102c := r101c << 23
+			r103c := math.Float32frombits(r102c)
+			r104c := float32(r96c * r103c)
+			r105c := float32(r69c - r98c)
+			r106c := float32(r105c + r66)
+			r107c := math.Float32bits(r106c)
+			r108c := r107c + r90
+			r109c := r108c << 23
+			r110c := math.Float32frombits(r109c)
+			r111c := float32(r104c * r110c)
+			r112c := r33c <= r41
+			r113c := r111c
+			if r112c {
+				r113c = r59c
+			}
+			if r46c {
+				r44c = r113c
+			}
+		}
+		r114a := fma32(r44a, r23a, r8a)
+		r114b := fma32(r44b, r23b, r8b)
+		r114c := fma32(r44c, r23c, r8c)
+		if hasDelta {
+			r115a := delta[j]
+			r115b := delta[j+1]
+			r115c := delta[j+2]
+			r114a = float32(r114a + r115a)
+			r114b = float32(r114b + r115b)
+			r114c = float32(r114c + r115c)
+		}
+		r117a := math.Float32frombits(math.Float32bits(r25a) &^ (1 << 31))
+		r117b := math.Float32frombits(math.Float32bits(r25b) &^ (1 << 31))
+		r117c := math.Float32frombits(math.Float32bits(r25c) &^ (1 << 31))
+		r120a := fma32(r118, r25a, r119)
+		r120b := fma32(r118, r25b, r119)
+		r120c := fma32(r118, r25c, r119)
+		r122a := fma32(r120a, r25a, r121)
+		r122b := fma32(r120b, r25b, r121)
+		r122c := fma32(r120c, r25c, r121)
+		r123a := fma32(r122a, r25a, r45)
+		r123b := fma32(r122b, r25b, r45)
+		r123c := fma32(r122c, r25c, r45)
+		r125a := fma32(r123a, r25a, r124)
+		r125b := fma32(r123b, r25b, r124)
+		r125c := fma32(r123c, r25c, r124)
+		r126a := fma32(r125a, r25a, r41)
+		r126b := fma32(r125b, r25b, r41)
+		r126c := fma32(r125c, r25c, r41)
+		r127a := r117a > r45
+		r127b := r117b > r45
+		r127c := r117c > r45
+		if r127a {
+			r130a := fma32(r128, r25a, r129)
+			r132a := fma32(r130a, r25a, r131)
+			r134a := fma32(r132a, r25a, r133)
+			r136a := fma32(r134a, r25a, r135)
+			r137a := fma32(r136a, r25a, r118)
+			r138a := fma32(r137a, r25a, r119)
+			r139a := fma32(r138a, r25a, r121)
+			r140a := fma32(r139a, r25a, r45)
+			r141a := fma32(r140a, r25a, r124)
+			r142a := fma32(r141a, r25a, r41)
+			r143a := r25a > r60
+			r144a := r25a
+			if r143a {
+				r144a = r60
+			}
+			r145a := r144a < r63
+			r146a := r144a
+			if r145a {
+				r146a = r63
+			}
+			r147a := fma32(r146a, r67, r66)
+			r148a := float32(r147a - r66)
+			r149a := fma32(r148a, r71, r146a)
+			r150a := fma32(r148a, r70, r149a)
+			r151a := fma32(r47, r150a, r48)
+			r152a := fma32(r151a, r150a, r50)
+			r153a := fma32(r152a, r150a, r52)
+			r154a := fma32(r153a, r150a, r34)
+			r155a := fma32(r154a, r150a, r35)
+			r156a := fma32(r155a, r150a, r37)
+			r157a := fma32(r156a, r150a, r39)
+			r158a := fma32(r157a, r150a, r41)
+			r159a := fma32(r158a, r150a, r43)
+			r160a := fma32(r150a, r159a, r43)
+			r161a := float32(r148a + r66)
+			r162a := math.Float32bits(r161a)
+			r163a := r162a + r90
+			r164a := r163a << 23
+			r165a := math.Float32frombits(r164a)
+			r166a := float32(r160a * r165a)
+			r169a := fma32(r167, r25a, r168)
+			r171a := fma32(r169a, r25a, r170)
+			r173a := fma32(r171a, r25a, r172)
+			r175a := fma32(r173a, r25a, r174)
+			r177a := fma32(r175a, r25a, r176)
+			r179a := fma32(r177a, r25a, r178)
+			r181a := fma32(r179a, r25a, r180)
+			r182a := fma32(r181a, r25a, r47)
+			r184a := fma32(r182a, r25a, r183)
+			r185a := fma32(r184a, r25a, r50)
+			r187a := fma32(r185a, r25a, r186)
+			r188a := fma32(r187a, r25a, r34)
+			r190a := fma32(r188a, r25a, r189)
+			r191a := fma32(r190a, r25a, r37)
+			r193a := fma32(r191a, r25a, r192)
+			r194a := fma32(r193a, r25a, r41)
+			r195a := float32(r166a * r194a)
+			r196a := r148a > r83
+			r197a := r148a
+			if r196a {
+				r197a = r83
+			}
+			r198a := float32(r144a - r43)
+			r199a := float32(r197a * r86)
+			r200a := float32(r199a + r66)
+			r201a := math.Float32bits(r200a)
+			r202a := r201a + r90
+			r203a := r202a << 23
+			r204a := math.Float32frombits(r203a)
+			r205a := fma32(r160a, r198a, r204a)
+			r206a := float32(r205a / r144a)
+			r207a := float32(r206a / r144a)
+			r208a := fma32(r148a, r41, r66)
+			r209a := float32(r208a - r66)
+			r210a := float32(r209a + r66)
+			r211a := math.Float32bits(r210a)
+			r212a := r211a + r90
+			r213a := r212a << 23
+			r214a := math.Float32frombits(r213a)
+			r215a := float32(r207a * r214a)
+			r216a := float32(r148a - r209a)
+			r217a := float32(r216a + r66)
+			r218a := math.Float32bits(r217a)
+			r219a := r218a + r90
+			r220a := r219a << 23
+			r221a := math.Float32frombits(r220a)
+			r222a := float32(r215a * r221a)
+			r223a := float32(r43 / r25a)
+			r224a := float32(r223a / r25a)
+			r225a := r25a > r43
+			r226a := r142a
+			if r225a {
+				r226a = r222a
+			}
+			r228a := r25a >= r227
+			r229a := r222a
+			if r228a {
+				r229a = r195a
+			}
+			r231a := r25a < r230
+			r232a := r226a
+			if r231a {
+				r232a = r229a
+			}
+			r233a := r25a < r63
+			r234a := r232a
+			if r233a {
+				r234a = r224a
+			}
+			if r127a {
+				r126a = r234a
+			}
+		}
+		if r127b {
+			r130b := fma32(r128, r25b, r129)
+			r132b := fma32(r130b, r25b, r131)
+			r134b := fma32(r132b, r25b, r133)
+			r136b := fma32(r134b, r25b, r135)
+			r137b := fma32(r136b, r25b, r118)
+			r138b := fma32(r137b, r25b, r119)
+			r139b := fma32(r138b, r25b, r121)
+			r140b := fma32(r139b, r25b, r45)
+			r141b := fma32(r140b, r25b, r124)
+			r142b := fma32(r141b, r25b, r41)
+			r143b := r25b > r60
+			r144b := r25b
+			if r143b {
+				r144b = r60
+			}
+			r145b := r144b < r63
+			r146b := r144b
+			if r145b {
+				r146b = r63
+			}
+			r147b := fma32(r146b, r67, r66)
+			r148b := float32(r147b - r66)
+			r149b := fma32(r148b, r71, r146b)
+			r150b := fma32(r148b, r70, r149b)
+			r151b := fma32(r47, r150b, r48)
+			r152b := fma32(r151b, r150b, r50)
+			r153b := fma32(r152b, r150b, r52)
+			r154b := fma32(r153b, r150b, r34)
+			r155b := fma32(r154b, r150b, r35)
+			r156b := fma32(r155b, r150b, r37)
+			r157b := fma32(r156b, r150b, r39)
+			r158b := fma32(r157b, r150b, r41)
+			r159b := fma32(r158b, r150b, r43)
+			r160b := fma32(r150b, r159b, r43)
+			r161b := float32(r148b + r66)
+			r162b := math.Float32bits(r161b)
+			r163b := r162b + r90
+			r164b := r163b << 23
+			r165b := math.Float32frombits(r164b)
+			r166b := float32(r160b * r165b)
+			r169b := fma32(r167, r25b, r168)
+			r171b := fma32(r169b, r25b, r170)
+			r173b := fma32(r171b, r25b, r172)
+			r175b := fma32(r173b, r25b, r174)
+			r177b := fma32(r175b, r25b, r176)
+			r179b := fma32(r177b, r25b, r178)
+			r181b := fma32(r179b, r25b, r180)
+			r182b := fma32(r181b, r25b, r47)
+			r184b := fma32(r182b, r25b, r183)
+			r185b := fma32(r184b, r25b, r50)
+			r187b := fma32(r185b, r25b, r186)
+			r188b := fma32(r187b, r25b, r34)
+			r190b := fma32(r188b, r25b, r189)
+			r191b := fma32(r190b, r25b, r37)
+			r193b := fma32(r191b, r25b, r192)
+			r194b := fma32(r193b, r25b, r41)
+			r195b := float32(r166b * r194b)
+			r196b := r148b > r83
+			r197b := r148b
+			if r196b {
+				r197b = r83
+			}
+			r198b := float32(r144b - r43)
+			r199b := float32(r197b * r86)
+			r200b := float32(r199b + r66)
+			r201b := math.Float32bits(r200b)
+			r202b := r201b + r90
+			r203b := r202b << 23
+			r204b := math.Float32frombits(r203b)
+			r205b := fma32(r160b, r198b, r204b)
+			r206b := float32(r205b / r144b)
+			r207b := float32(r206b / r144b)
+			r208b := fma32(r148b, r41, r66)
+			r209b := float32(r208b - r66)
+			r210b := float32(r209b + r66)
+			r211b := math.Float32bits(r210b)
+			r212b := r211b + r90
+			r213b := r212b << 23
+			r214b := math.Float32frombits(r213b)
+			r215b := float32(r207b * r214b)
+			r216b := float32(r148b - r209b)
+			r217b := float32(r216b + r66)
+			r218b := math.Float32bits(r217b)
+			r219b := r218b + r90
+			r220b := r219b << 23
+			r221b := math.Float32frombits(r220b)
+			r222b := float32(r215b * r221b)
+			r223b := float32(r43 / r25b)
+			r224b := float32(r223b / r25b)
+			r225b := r25b > r43
+			r226b := r142b
+			if r225b {
+				r226b = r222b
+			}
+			r228b := r25b >= r227
+			r229b := r222b
+			if r228b {
+				r229b = r195b
+			}
+			r231b := r25b < r230
+			r232b := r226b
+			if r231b {
+				r232b = r229b
+			}
+			r233b := r25b < r63
+			r234b := r232b
+			if r233b {
+				r234b = r224b
+			}
+			if r127b {
+				r126b = r234b
+			}
+		}
+		if r127c {
+			r130c := fma32(r128, r25c, r129)
+			r132c := fma32(r130c, r25c, r131)
+			r134c := fma32(r132c, r25c, r133)
+			r136c := fma32(r134c, r25c, r135)
+			r137c := fma32(r136c, r25c, r118)
+			r138c := fma32(r137c, r25c, r119)
+			r139c := fma32(r138c, r25c, r121)
+			r140c := fma32(r139c, r25c, r45)
+			r141c := fma32(r140c, r25c, r124)
+			r142c := fma32(r141c, r25c, r41)
+			r143c := r25c > r60
+			r144c := r25c
+			if r143c {
+				r144c = r60
+			}
+			r145c := r144c < r63
+			r146c := r144c
+			if r145c {
+				r146c = r63
+			}
+			r147c := fma32(r146c, r67, r66)
+			r148c := float32(r147c - r66)
+			r149c := fma32(r148c, r71, r146c)
+			r150c := fma32(r148c, r70, r149c)
+			r151c := fma32(r47, r150c, r48)
+			r152c := fma32(r151c, r150c, r50)
+			r153c := fma32(r152c, r150c, r52)
+			r154c := fma32(r153c, r150c, r34)
+			r155c := fma32(r154c, r150c, r35)
+			r156c := fma32(r155c, r150c, r37)
+			r157c := fma32(r156c, r150c, r39)
+			r158c := fma32(r157c, r150c, r41)
+			r159c := fma32(r158c, r150c, r43)
+			r160c := fma32(r150c, r159c, r43)
+			r161c := float32(r148c + r66)
+			r162c := math.Float32bits(r161c)
+			r163c := r162c + r90
+			r164c := r163c << 23
+			r165c := math.Float32frombits(r164c)
+			r166c := float32(r160c * r165c)
+			r169c := fma32(r167, r25c, r168)
+			r171c := fma32(r169c, r25c, r170)
+			r173c := fma32(r171c, r25c, r172)
+			r175c := fma32(r173c, r25c, r174)
+			r177c := fma32(r175c, r25c, r176)
+			r179c := fma32(r177c, r25c, r178)
+			r181c := fma32(r179c, r25c, r180)
+			r182c := fma32(r181c, r25c, r47)
+			r184c := fma32(r182c, r25c, r183)
+			r185c := fma32(r184c, r25c, r50)
+			r187c := fma32(r185c, r25c, r186)
+			r188c := fma32(r187c, r25c, r34)
+			r190c := fma32(r188c, r25c, r189)
+			r191c := fma32(r190c, r25c, r37)
+			r193c := fma32(r191c, r25c, r192)
+			r194c := fma32(r193c, r25c, r41)
+			r195c := float32(r166c * r194c)
+			r196c := r148c > r83
+			r197c := r148c
+			if r196c {
+				r197c = r83
+			}
+			r198c := float32(r144c - r43)
+			r199c := float32(r197c * r86)
+			r200c := float32(r199c + r66)
+			r201c := math.Float32bits(r200c)
+			r202c := r201c + r90
+			r203c := r202c << 23
+			r204c := math.Float32frombits(r203c)
+			r205c := fma32(r160c, r198c, r204c)
+			r206c := float32(r205c / r144c)
+			r207c := float32(r206c / r144c)
+			r208c := fma32(r148c, r41, r66)
+			r209c := float32(r208c - r66)
+			r210c := float32(r209c + r66)
+			r211c := math.Float32bits(r210c)
+			r212c := r211c + r90
+			r213c := r212c << 23
+			r214c := math.Float32frombits(r213c)
+			r215c := float32(r207c * r214c)
+			r216c := float32(r148c - r209c)
+			r217c := float32(r216c + r66)
+			r218c := math.Float32bits(r217c)
+			r219c := r218c + r90
+			r220c := r219c << 23
+			r221c := math.Float32frombits(r220c)
+			r222c := float32(r215c * r221c)
+			r223c := float32(r43 / r25c)
+			r224c := float32(r223c / r25c)
+			r225c := r25c > r43
+			r226c := r142c
+			if r225c {
+				r226c = r222c
+			}
+			r228c := r25c >= r227
+			r229c := r222c
+			if r228c {
+				r229c = r195c
+			}
+			r231c := r25c < r230
+			r232c := r226c
+			if r231c {
+				r232c = r229c
+			}
+			r233c := r25c < r63
+			r234c := r232c
+			if r233c {
+				r234c = r224c
+			}
+			if r127c {
+				r126c = r234c
+			}
+		}
+		r236a := float32(r235 - r2a)
+		r236b := float32(r235 - r2b)
+		r236c := float32(r235 - r2c)
+		r237a := cTauRef[j]
+		r237b := cTauRef[j+1]
+		r237c := cTauRef[j+2]
+		r238a := r236a < r237a
+		r238b := r236b < r237b
+		r238c := r236c < r237c
+		r239a := r114a
+		if r238a {
+			r239a = r8a
+		}
+		r239b := r114b
+		if r238b {
+			r239b = r8b
+		}
+		r239c := r114c
+		if r238c {
+			r239c = r8c
+		}
+		r240a := cInvD[j]
+		r240b := cInvD[j+1]
+		r240c := cInvD[j+2]
+		r241a := cAlpha[j]
+		r241b := cAlpha[j+1]
+		r241c := cAlpha[j+2]
+		r242a := cWidth[j]
+		r242b := cWidth[j+1]
+		r242c := cWidth[j+2]
+		r243a := math.Float32frombits(0x00000000) // 0
+		r243b := math.Float32frombits(0x00000000) // 0
+		r243c := math.Float32frombits(0x00000000) // 0
+		if hasGSpike {
+			r243a = gspike[j]
+			r243b = gspike[j+1]
+			r243c = gspike[j+2]
+		}
+		r245a := float32(r239a - r5a)
+		r245b := float32(r239b - r5b)
+		r245c := float32(r239c - r5c)
+		r246a := float32(r245a * r240a)
+		r246b := float32(r245b * r240b)
+		r246c := float32(r245c * r240c)
+		r247a := math.Float32frombits(math.Float32bits(r246a) &^ (1 << 31))
+		r247b := math.Float32frombits(math.Float32bits(r246b) &^ (1 << 31))
+		r247c := math.Float32frombits(math.Float32bits(r246c) &^ (1 << 31))
+		r248a := float32(r242a - r247a)
+		r248b := float32(r242b - r247b)
+		r248c := float32(r242c - r247c)
+		r249a := float32(r241a * r248a)
+		r249b := float32(r241b * r248b)
+		r249c := float32(r241c * r248c)
+		r250a := r249a < r230
+		r250b := r249b < r230
+		r250c := r249c < r230
+		r251a := r249a
+		if r250a {
+			r251a = r230
+		}
+		r251b := r249b
+		if r250b {
+			r251b = r230
+		}
+		r251c := r249c
+		if r250c {
+			r251c = r230
+		}
+		r252a := float32(r243a * r251a)
+		r252b := float32(r243b * r251b)
+		r252c := float32(r243c * r251c)
+		r253a := fma32(r252a, r240a, r3a)
+		r253b := fma32(r252b, r240b, r3b)
+		r253c := fma32(r252c, r240c, r3c)
+		r254a := cDtRTau[j]
+		r254b := cDtRTau[j+1]
+		r254c := cDtRTau[j+2]
+		r255a := cKa[j]
+		r255b := cKa[j+1]
+		r255c := cKa[j+2]
+		r256a := fma32(r4a, r255a, r253a)
+		r256b := fma32(r4b, r255b, r253b)
+		r256c := fma32(r4c, r255c, r253c)
+		r257a := float32(r44a * r254a)
+		r257b := float32(r44b * r254b)
+		r257c := float32(r44c * r254c)
+		r258a := float32(r256a * r257a)
+		r258b := float32(r256b * r257b)
+		r258c := float32(r256c * r257c)
+		r259a := cKeep[j]
+		r259b := cKeep[j+1]
+		r259c := cKeep[j+2]
+		r260a := float32(r4a * r259a)
+		r260b := float32(r4b * r259b)
+		r260c := float32(r4c * r259c)
+		r261a := float32(r260a - r258a)
+		r261b := float32(r260b - r258b)
+		r261c := float32(r260c - r258c)
+		r262a := float32(r126a * r23a)
+		r262b := float32(r126b * r23b)
+		r262c := float32(r126c * r23c)
+		r263a := cDtCTau[j]
+		r263b := cDtCTau[j+1]
+		r263c := cDtCTau[j+2]
+		r264a := float32(r263a + r263a)
+		r264b := float32(r263b + r263b)
+		r264c := float32(r263c + r263c)
+		r265a := fma32(r262a, r264a, r43)
+		r265b := fma32(r262b, r264b, r43)
+		r265c := fma32(r262c, r264c, r43)
+		r266a := fma32(r44a, r25a, r265a)
+		r266b := fma32(r44b, r25b, r265b)
+		r266c := fma32(r44c, r25c, r265c)
+		r267a := float32(r256a * r266a)
+		r267b := float32(r256b * r266b)
+		r267c := float32(r256c * r266c)
+		if hasGI {
+			r268a := r258a
+			if r238a {
+				r268a = r230
+			}
+			r268b := r258b
+			if r238b {
+				r268b = r230
+			}
+			r268c := r258c
+			if r238c {
+				r268c = r230
+			}
+			gi[j] = r268a
+			gi[j+1] = r268b
+			gi[j+2] = r268c
+		}
+		if hasGG {
+			r269a := float32(r256a * r254a)
+			r269b := float32(r256b * r254b)
+			r269c := float32(r256c * r254c)
+			r270a := float32(r269a * r86)
+			r270b := float32(r269b * r86)
+			r270c := float32(r269c * r86)
+			r271a := fma32(r44a, r8a, r262a)
+			r271b := fma32(r44b, r8b, r262b)
+			r271c := fma32(r44c, r8c, r262c)
+			r272a := float32(r270a * r271a)
+			r272b := float32(r270b * r271b)
+			r272c := float32(r270c * r271c)
+			r273a := r272a
+			if r238a {
+				r273a = r230
+			}
+			r273b := r272b
+			if r238b {
+				r273b = r230
+			}
+			r273c := r272c
+			if r238c {
+				r273c = r230
+			}
+			gg[j] = r273a
+			gg[j+1] = r273b
+			gg[j+2] = r273c
+		}
+		if hasGDelta {
+			r274a := r256a
+			if r238a {
+				r274a = r230
+			}
+			r274b := r256b
+			if r238b {
+				r274b = r230
+			}
+			r274c := r256c
+			if r238c {
+				r274c = r230
+			}
+			gdelta[j] = r274a
+			gdelta[j+1] = r274b
+			gdelta[j+2] = r274c
+		}
+		r275a := r267a
+		if r238a {
+			r275a = r253a
+		}
+		r275b := r267b
+		if r238b {
+			r275b = r253b
+		}
+		r275c := r267c
+		if r238c {
+			r275c = r253c
+		}
+		r276a := r261a
+		if r238a {
+			r276a = r4a
+		}
+		r276b := r261b
+		if r238b {
+			r276b = r4b
+		}
+		r276c := r261c
+		if r238c {
+			r276c = r4c
+		}
+		r4a = float32(r276a * r43)
+		r4b = float32(r276b * r43)
+		r4c = float32(r276c * r43)
+		r278a := float32(r0a - r5a)
+		r278b := float32(r0b - r5b)
+		r278c := float32(r0c - r5c)
+		r279a := float32(r278a * r240a)
+		r279b := float32(r278b * r240b)
+		r279c := float32(r278c * r240c)
+		r280a := math.Float32frombits(math.Float32bits(r279a) &^ (1 << 31))
+		r280b := math.Float32frombits(math.Float32bits(r279b) &^ (1 << 31))
+		r280c := math.Float32frombits(math.Float32bits(r279c) &^ (1 << 31))
+		r281a := float32(r242a - r280a)
+		r281b := float32(r242b - r280b)
+		r281c := float32(r242c - r280c)
+		r282a := float32(r241a * r281a)
+		r282b := float32(r241b * r281b)
+		r282c := float32(r241c * r281c)
+		r283a := r282a < r230
+		r283b := r282b < r230
+		r283c := r282c < r230
+		r284a := r282a
+		if r283a {
+			r284a = r230
+		}
+		r284b := r282b
+		if r283b {
+			r284b = r230
+		}
+		r284c := r282c
+		if r283c {
+			r284c = r230
+		}
+		r285a := float32(r284a * r240a)
+		r285b := float32(r284b * r240b)
+		r285c := float32(r284c * r240c)
+		r286a := cB[j]
+		r286b := cB[j+1]
+		r286c := cB[j+2]
+		r287a := float32(r276a * r286a)
+		r287b := float32(r276b * r286b)
+		r287c := float32(r276c * r286c)
+		r288a := float32(r287a * r285a)
+		r288b := float32(r287b * r285b)
+		r288c := float32(r287c * r285c)
+		r289a := cVReset[j]
+		r289b := cVReset[j+1]
+		r289c := cVReset[j+2]
+		r290a := float32(r0a - r289a)
+		r290b := float32(r0b - r289b)
+		r290c := float32(r0c - r289c)
+		r291a := float32(r290a * r285a)
+		r291b := float32(r290b * r285b)
+		r291c := float32(r290c * r285c)
+		r292a := float32(r43 - r291a)
+		r292b := float32(r43 - r291b)
+		r292c := float32(r43 - r291c)
+		r3a = fma32(r275a, r292a, r288a)
+		r3b = fma32(r275b, r292b, r288b)
+		r3c = fma32(r275c, r292c, r288c)
+		gv[j] = r3a
+		gv[j+1] = r3b
+		gv[j+2] = r3c
+		gw[j] = r4a
+		gw[j+1] = r4b
+		gw[j+2] = r4c
+	}
+	for ; j < n; j++ {
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := gv[j]
+		r4 := gw[j]
+		r5 := cVTh[j]
+		r6 := r0 >= r5
+		r7 := cVReset[j]
+		r8 := r0
+		if r6 {
+			r8 = r7
+		}
+		r9 := cB[j]
+		r10 := float32(r1 + r9)
+		r11 := r1
+		if r6 {
+			r11 = r10
+		}
+		r12 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r12 = i[j]
+		}
+		r14 := cVRest[j]
+		r15 := float32(r8 - r14)
+		r16 := cVC[j]
+		r17 := float32(r8 - r16)
+		r18 := cDtCTau[j]
+		r19 := float32(r15 * r17)
+		r20 := cDtRTau[j]
+		r21 := float32(r12 - r11)
+		r22 := float32(r20 * r21)
+		r23 := fma32(r18, r19, r22)
+		r24 := float32(r15 + r17)
+		r25 := float32(r18 * r24)
+		if hasG {
+			r26 := cDtRTau[j]
+			r27 := g[j]
+			r28 := float32(r26 * r27)
+			r25 = float32(r25 - r28)
+			r30 := math.Float32frombits(0x00000000) // 0
+			r31 := fma32(r28, r8, r30)
+			r23 = float32(r23 - r31)
+		}
+		r33 := math.Float32frombits(math.Float32bits(r25) &^ (1 << 31))
+		r36 := fma32(r34, r25, r35)
+		r38 := fma32(r36, r25, r37)
+		r40 := fma32(r38, r25, r39)
+		r42 := fma32(r40, r25, r41)
+		r44 := fma32(r42, r25, r43)
+		r46 := r33 > r45
+		if r46 {
+			r49 := fma32(r47, r25, r48)
+			r51 := fma32(r49, r25, r50)
+			r53 := fma32(r51, r25, r52)
+			r54 := fma32(r53, r25, r34)
+			r55 := fma32(r54, r25, r35)
+			r56 := fma32(r55, r25, r37)
+			r57 := fma32(r56, r25, r39)
+			r58 := fma32(r57, r25, r41)
+			r59 := fma32(r58, r25, r43)
+			r61 := r25 > r60
+			r62 := r25
+			if r61 {
+				r62 = r60
+			}
+			r64 := r62 < r63
+			r65 := r62
+			if r64 {
+				r65 = r63
+			}
+			r68 := fma32(r65, r67, r66)
+			r69 := float32(r68 - r66)
+			r72 := fma32(r69, r71, r65)
+			r73 := fma32(r69, r70, r72)
+			r74 := fma32(r47, r73, r48)
+			r75 := fma32(r74, r73, r50)
+			r76 := fma32(r75, r73, r52)
+			r77 := fma32(r76, r73, r34)
+			r78 := fma32(r77, r73, r35)
+			r79 := fma32(r78, r73, r37)
+			r80 := fma32(r79, r73, r39)
+			r81 := fma32(r80, r73, r41)
+			r82 := fma32(r81, r73, r43)
+			r84 := r69 > r83
+			r85 := r69
+			if r84 {
+				r85 = r83
+			}
+			r87 := float32(r85 * r86)
+			r88 := float32(r87 + r66)
+			r89 := math.Float32bits(r88)
+			r91 := r89 + r90
+			r92 := r91 << 23
+			r93 := math.Float32frombits(r92)
+			r94 := float32(r43 - r93)
+			r95 := fma32(r73, r82, r94)
+			r96 := float32(r95 / r62)
+			r97 := fma32(r69, r41, r66)
+			r98 := float32(r97 - r66)
+			r99 := float32(r98 + r66)
+			r100 := math.Float32bits(r99)
+			r101 := r100 + r90
+			r102 := r101 << 23
+			r103 := math.Float32frombits(r102)
+			r104 := float32(r96 * r103)
+			r105 := float32(r69 - r98)
+			r106 := float32(r105 + r66)
+			r107 := math.Float32bits(r106)
+			r108 := r107 + r90
+			r109 := r108 << 23
+			r110 := math.Float32frombits(r109)
+			r111 := float32(r104 * r110)
+			r112 := r33 <= r41
+			r113 := r111
+			if r112 {
+				r113 = r59
+			}
+			if r46 {
+				r44 = r113
+			}
+		}
+		r114 := fma32(r44, r23, r8)
+		if hasDelta {
+			r115 := delta[j]
+			r114 = float32(r114 + r115)
+		}
+		r117 := math.Float32frombits(math.Float32bits(r25) &^ (1 << 31))
+		r120 := fma32(r118, r25, r119)
+		r122 := fma32(r120, r25, r121)
+		r123 := fma32(r122, r25, r45)
+		r125 := fma32(r123, r25, r124)
+		r126 := fma32(r125, r25, r41)
+		r127 := r117 > r45
+		if r127 {
+			r130 := fma32(r128, r25, r129)
+			r132 := fma32(r130, r25, r131)
+			r134 := fma32(r132, r25, r133)
+			r136 := fma32(r134, r25, r135)
+			r137 := fma32(r136, r25, r118)
+			r138 := fma32(r137, r25, r119)
+			r139 := fma32(r138, r25, r121)
+			r140 := fma32(r139, r25, r45)
+			r141 := fma32(r140, r25, r124)
+			r142 := fma32(r141, r25, r41)
+			r143 := r25 > r60
+			r144 := r25
+			if r143 {
+				r144 = r60
+			}
+			r145 := r144 < r63
+			r146 := r144
+			if r145 {
+				r146 = r63
+			}
+			r147 := fma32(r146, r67, r66)
+			r148 := float32(r147 - r66)
+			r149 := fma32(r148, r71, r146)
+			r150 := fma32(r148, r70, r149)
+			r151 := fma32(r47, r150, r48)
+			r152 := fma32(r151, r150, r50)
+			r153 := fma32(r152, r150, r52)
+			r154 := fma32(r153, r150, r34)
+			r155 := fma32(r154, r150, r35)
+			r156 := fma32(r155, r150, r37)
+			r157 := fma32(r156, r150, r39)
+			r158 := fma32(r157, r150, r41)
+			r159 := fma32(r158, r150, r43)
+			r160 := fma32(r150, r159, r43)
+			r161 := float32(r148 + r66)
+			r162 := math.Float32bits(r161)
+			r163 := r162 + r90
+			r164 := r163 << 23
+			r165 := math.Float32frombits(r164)
+			r166 := float32(r160 * r165)
+			r169 := fma32(r167, r25, r168)
+			r171 := fma32(r169, r25, r170)
+			r173 := fma32(r171, r25, r172)
+			r175 := fma32(r173, r25, r174)
+			r177 := fma32(r175, r25, r176)
+			r179 := fma32(r177, r25, r178)
+			r181 := fma32(r179, r25, r180)
+			r182 := fma32(r181, r25, r47)
+			r184 := fma32(r182, r25, r183)
+			r185 := fma32(r184, r25, r50)
+			r187 := fma32(r185, r25, r186)
+			r188 := fma32(r187, r25, r34)
+			r190 := fma32(r188, r25, r189)
+			r191 := fma32(r190, r25, r37)
+			r193 := fma32(r191, r25, r192)
+			r194 := fma32(r193, r25, r41)
+			r195 := float32(r166 * r194)
+			r196 := r148 > r83
+			r197 := r148
+			if r196 {
+				r197 = r83
+			}
+			r198 := float32(r144 - r43)
+			r199 := float32(r197 * r86)
+			r200 := float32(r199 + r66)
+			r201 := math.Float32bits(r200)
+			r202 := r201 + r90
+			r203 := r202 << 23
+			r204 := math.Float32frombits(r203)
+			r205 := fma32(r160, r198, r204)
+			r206 := float32(r205 / r144)
+			r207 := float32(r206 / r144)
+			r208 := fma32(r148, r41, r66)
+			r209 := float32(r208 - r66)
+			r210 := float32(r209 + r66)
+			r211 := math.Float32bits(r210)
+			r212 := r211 + r90
+			r213 := r212 << 23
+			r214 := math.Float32frombits(r213)
+			r215 := float32(r207 * r214)
+			r216 := float32(r148 - r209)
+			r217 := float32(r216 + r66)
+			r218 := math.Float32bits(r217)
+			r219 := r218 + r90
+			r220 := r219 << 23
+			r221 := math.Float32frombits(r220)
+			r222 := float32(r215 * r221)
+			r223 := float32(r43 / r25)
+			r224 := float32(r223 / r25)
+			r225 := r25 > r43
+			r226 := r142
+			if r225 {
+				r226 = r222
+			}
+			r228 := r25 >= r227
+			r229 := r222
+			if r228 {
+				r229 = r195
+			}
+			r231 := r25 < r230
+			r232 := r226
+			if r231 {
+				r232 = r229
+			}
+			r233 := r25 < r63
+			r234 := r232
+			if r233 {
+				r234 = r224
+			}
+			if r127 {
+				r126 = r234
+			}
+		}
+		r236 := float32(r235 - r2)
+		r237 := cTauRef[j]
+		r238 := r236 < r237
+		r239 := r114
+		if r238 {
+			r239 = r8
+		}
+		r240 := cInvD[j]
+		r241 := cAlpha[j]
+		r242 := cWidth[j]
+		r243 := math.Float32frombits(0x00000000) // 0
+		if hasGSpike {
+			r243 = gspike[j]
+		}
+		r245 := float32(r239 - r5)
+		r246 := float32(r245 * r240)
+		r247 := math.Float32frombits(math.Float32bits(r246) &^ (1 << 31))
+		r248 := float32(r242 - r247)
+		r249 := float32(r241 * r248)
+		r250 := r249 < r230
+		r251 := r249
+		if r250 {
+			r251 = r230
+		}
+		r252 := float32(r243 * r251)
+		r253 := fma32(r252, r240, r3)
+		r254 := cDtRTau[j]
+		r255 := cKa[j]
+		r256 := fma32(r4, r255, r253)
+		r257 := float32(r44 * r254)
+		r258 := float32(r256 * r257)
+		r259 := cKeep[j]
+		r260 := float32(r4 * r259)
+		r261 := float32(r260 - r258)
+		r262 := float32(r126 * r23)
+		r263 := cDtCTau[j]
+		r264 := float32(r263 + r263)
+		r265 := fma32(r262, r264, r43)
+		r266 := fma32(r44, r25, r265)
+		r267 := float32(r256 * r266)
+		if hasGI {
+			r268 := r258
+			if r238 {
+				r268 = r230
+			}
+			gi[j] = r268
+		}
+		if hasGG {
+			r269 := float32(r256 * r254)
+			r270 := float32(r269 * r86)
+			r271 := fma32(r44, r8, r262)
+			r272 := float32(r270 * r271)
+			r273 := r272
+			if r238 {
+				r273 = r230
+			}
+			gg[j] = r273
+		}
+		if hasGDelta {
+			r274 := r256
+			if r238 {
+				r274 = r230
+			}
+			gdelta[j] = r274
+		}
+		r275 := r267
+		if r238 {
+			r275 = r253
+		}
+		r276 := r261
+		if r238 {
+			r276 = r4
+		}
+		r4 = float32(r276 * r43)
+		r278 := float32(r0 - r5)
+		r279 := float32(r278 * r240)
+		r280 := math.Float32frombits(math.Float32bits(r279) &^ (1 << 31))
+		r281 := float32(r242 - r280)
+		r282 := float32(r241 * r281)
+		r283 := r282 < r230
+		r284 := r282
+		if r283 {
+			r284 = r230
+		}
+		r285 := float32(r284 * r240)
+		r286 := cB[j]
+		r287 := float32(r276 * r286)
+		r288 := float32(r287 * r285)
+		r289 := cVReset[j]
+		r290 := float32(r0 - r289)
+		r291 := float32(r290 * r285)
+		r292 := float32(r43 - r291)
+		r3 = fma32(r275, r292, r288)
+		gv[j] = r3
+		gw[j] = r4
+	}
+}
+
+// BackwardF64Soft is the program asm/step.BackwardF64Soft lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF64Soft(f *Frame64) {
+	for s := range max(f.Steps, 1) {
+		backwardF64SoftOne(f, s)
+	}
+}
+
+// backwardF64SoftOne makes step s of BackwardF64Soft, one statement per op.
+func backwardF64SoftOne(f *Frame64, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[StreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[StreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[StreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[StreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[StreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	c := (*[NumConsts]float64)(f.C)
+	r34 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r35 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r37 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r39 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r41 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r43 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r45 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r47 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r49 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r51 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r53 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r54 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r56 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r58 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r60 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r62 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r64 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r75 := math.Float64frombits(0x4086800000000000)  // 720
+	r78 := math.Float64frombits(0xc086200000000000)  // -708
+	r81 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r82 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r85 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r86 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r104 := math.Float64frombits(0x404e000000000000) // 60
+	r107 := math.Float64frombits(0xbff0000000000000) // -1
+	r111 := uint64(0x3ff)
+	r139 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	r140 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	r142 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	r144 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	r146 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	r148 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	r150 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	r152 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	r154 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	r158 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	r159 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	r161 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	r163 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	r165 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	r167 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	r169 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	r171 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	r173 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	r215 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	r216 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	r218 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	r220 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	r222 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	r224 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	r226 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	r228 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	r230 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	r232 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	r234 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	r236 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	r239 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	r242 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	r245 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	r248 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	r251 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	r254 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	r257 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	r292 := math.Float64frombits(0xc008000000000000) // -3
+	r295 := math.Float64frombits(0x0000000000000000) // 0
+	r300 := f.T[s]
+	j := 0
+	for ; j < n-1; j += 2 {
+		r0a := v[j]
+		r0b := v[j+1]
+		r1a := w[j]
+		r1b := w[j+1]
+		r2a := last[j]
+		r2b := last[j+1]
+		r3a := gv[j]
+		r3b := gv[j+1]
+		r4a := gw[j]
+		r4b := gw[j+1]
+		r6a := r0a >= c[CVTh]
+		r6b := r0b >= c[CVTh]
+		r8a := float64(r0a - c[CVThRst])
+		r8b := float64(r0b - c[CVThRst])
+		r9a := r0a
+		if r6a {
+			r9a = r8a
+		}
+		r9b := r0b
+		if r6b {
+			r9b = r8b
+		}
+		r11a := float64(r1a + c[CB])
+		r11b := float64(r1b + c[CB])
+		r12a := r1a
+		if r6a {
+			r12a = r11a
+		}
+		r12b := r1b
+		if r6b {
+			r12b = r11b
+		}
+		r13a := math.Float64frombits(0x0000000000000000) // 0
+		r13b := math.Float64frombits(0x0000000000000000) // 0
+		if hasI {
+			r13a = i[j]
+			r13b = i[j+1]
+		}
+		r16a := float64(r9a - c[CVRest])
+		r16b := float64(r9b - c[CVRest])
+		r18a := float64(r9a - c[CVC])
+		r18b := float64(r9b - c[CVC])
+		r20a := float64(r16a * r18a)
+		r20b := float64(r16b * r18b)
+		r22a := float64(r13a - r12a)
+		r22b := float64(r13b - r12b)
+		r23a := float64(c[CDtRTau] * r22a)
+		r23b := float64(c[CDtRTau] * r22b)
+		r24a := math.FMA(c[CDtCTau], r20a, r23a)
+		r24b := math.FMA(c[CDtCTau], r20b, r23b)
+		r25a := float64(r16a + r18a)
+		r25b := float64(r16b + r18b)
+		r26a := float64(c[CDtCTau] * r25a)
+		r26b := float64(c[CDtCTau] * r25b)
+		if hasG {
+			r27a := g[j]
+			r27b := g[j+1]
+			r28a := float64(c[CDtRTau] * r27a)
+			r28b := float64(c[CDtRTau] * r27b)
+			r26a = float64(r26a - r28a)
+			r26b = float64(r26b - r28b)
+			r30a := math.Float64frombits(0x0000000000000000) // 0
+			r30b := math.Float64frombits(0x0000000000000000) // 0
+			r31a := math.FMA(r28a, r9a, r30a)
+			r31b := math.FMA(r28b, r9b, r30b)
+			r24a = float64(r24a - r31a)
+			r24b = float64(r24b - r31b)
+		}
+		r33a := math.Float64frombits(math.Float64bits(r26a) &^ (1 << 63))
+		r33b := math.Float64frombits(math.Float64bits(r26b) &^ (1 << 63))
+		r36a := math.FMA(r34, r26a, r35)
+		r36b := math.FMA(r34, r26b, r35)
+		r38a := math.FMA(r36a, r26a, r37)
+		r38b := math.FMA(r36b, r26b, r37)
+		r40a := math.FMA(r38a, r26a, r39)
+		r40b := math.FMA(r38b, r26b, r39)
+		r42a := math.FMA(r40a, r26a, r41)
+		r42b := math.FMA(r40b, r26b, r41)
+		r44a := math.FMA(r42a, r26a, r43)
+		r44b := math.FMA(r42b, r26b, r43)
+		r46a := math.FMA(r44a, r26a, r45)
+		r46b := math.FMA(r44b, r26b, r45)
+		r48a := math.FMA(r46a, r26a, r47)
+		r48b := math.FMA(r46b, r26b, r47)
+		r50a := math.FMA(r48a, r26a, r49)
+		r50b := math.FMA(r48b, r26b, r49)
+		r52a := r33a > r51
+		r52b := r33b > r51
+		if r52a {
+			r55a := math.FMA(r53, r26a, r54)
+			r57a := math.FMA(r55a, r26a, r56)
+			r59a := math.FMA(r57a, r26a, r58)
+			r61a := math.FMA(r59a, r26a, r60)
+			r63a := math.FMA(r61a, r26a, r62)
+			r65a := math.FMA(r63a, r26a, r64)
+			r66a := math.FMA(r65a, r26a, r34)
+			r67a := math.FMA(r66a, r26a, r35)
+			r68a := math.FMA(r67a, r26a, r37)
+			r69a := math.FMA(r68a, r26a, r39)
+			r70a := math.FMA(r69a, r26a, r41)
+			r71a := math.FMA(r70a, r26a, r43)
+			r72a := math.FMA(r71a, r26a, r45)
+			r73a := math.FMA(r72a, r26a, r47)
+			r74a := math.FMA(r73a, r26a, r49)
+			r76a := r26a > r75
+			r77a := r26a
+			if r76a {
+				r77a = r75
+			}
+			r79a := r77a < r78
+			r80a := r77a
+			if r79a {
+				r80a = r78
+			}
+			r83a := math.FMA(r80a, r82, r81)
+			r84a := float64(r83a - r81)
+			r87a := math.FMA(r84a, r86, r80a)
+			r88a := math.FMA(r84a, r85, r87a)
+			r89a := math.FMA(r53, r88a, r54)
+			r90a := math.FMA(r89a, r88a, r56)
+			r91a := math.FMA(r90a, r88a, r58)
+			r92a := math.FMA(r91a, r88a, r60)
+			r93a := math.FMA(r92a, r88a, r62)
+			r94a := math.FMA(r93a, r88a, r64)
+			r95a := math.FMA(r94a, r88a, r34)
+			r96a := math.FMA(r95a, r88a, r35)
+			r97a := math.FMA(r96a, r88a, r37)
+			r98a := math.FMA(r97a, r88a, r39)
+			r99a := math.FMA(r98a, r88a, r41)
+			r100a := math.FMA(r99a, r88a, r43)
+			r101a := math.FMA(r100a, r88a, r45)
+			r102a := math.FMA(r101a, r88a, r47)
+			r103a := math.FMA(r102a, r88a, r49)
+			r105a := r84a > r104
+			r106a := r84a
+			if r105a {
+				r106a = r104
+			}
+			r108a := float64(r106a * r107)
+			r109a := float64(r108a + r81)
+			r110a := math.Float64bits(r109a)
+			r112a := r110a + r111
+			r113a := r112a << 52
+			r114a := math.Float64frombits(r113a)
+			r115a := float64(r49 - r114a)
+			r116a := math.FMA(r88a, r103a, r115a)
+			r117a := float64(r116a / r77a)
+			r118a := math.FMA(r84a, r47, r81)
+			r119a := float64(r118a - r81)
+			r120a := float64(r119a + r81)
+			r121a := math.Float64bits(r120a)
+			r122a := r121a + r111
+			r123a := r122a << 52
+			r124a := math.Float64frombits(r123a)
+			r125a := float64(r117a * r124a)
+			r126a := float64(r84a - r119a)
+			r127a := float64(r126a + r81)
+			r128a := math.Float64bits(r127a)
+			r129a := r128a + r111
+			r130a := r129a << 52
+			r131a := math.Float64frombits(r130a)
+			r132a := float64(r125a * r131a)
+			r133a := r33a <= r47
+			r134a := r132a
+			if r133a {
+				r134a = r74a
+			}
+			if r52a {
+				r50a = r134a
+			}
+		}
+		if r52b {
+			r55b := math.FMA(r53, r26b, r54)
+			r57b := math.FMA(r55b, r26b, r56)
+			r59b := math.FMA(r57b, r26b, r58)
+			r61b := math.FMA(r59b, r26b, r60)
+			r63b := math.FMA(r61b, r26b, r62)
+			r65b := math.FMA(r63b, r26b, r64)
+			r66b := math.FMA(r65b, r26b, r34)
+			r67b := math.FMA(r66b, r26b, r35)
+			r68b := math.FMA(r67b, r26b, r37)
+			r69b := math.FMA(r68b, r26b, r39)
+			r70b := math.FMA(r69b, r26b, r41)
+			r71b := math.FMA(r70b, r26b, r43)
+			r72b := math.FMA(r71b, r26b, r45)
+			r73b := math.FMA(r72b, r26b, r47)
+			r74b := math.FMA(r73b, r26b, r49)
+			r76b := r26b > r75
+			r77b := r26b
+			if r76b {
+				r77b = r75
+			}
+			r79b := r77b < r78
+			r80b := r77b
+			if r79b {
+				r80b = r78
+			}
+			r83b := math.FMA(r80b, r82, r81)
+			r84b := float64(r83b - r81)
+			r87b := math.FMA(r84b, r86, r80b)
+			r88b := math.FMA(r84b, r85, r87b)
+			r89b := math.FMA(r53, r88b, r54)
+			r90b := math.FMA(r89b, r88b, r56)
+			r91b := math.FMA(r90b, r88b, r58)
+			r92b := math.FMA(r91b, r88b, r60)
+			r93b := math.FMA(r92b, r88b, r62)
+			r94b := math.FMA(r93b, r88b, r64)
+			r95b := math.FMA(r94b, r88b, r34)
+			r96b := math.FMA(r95b, r88b, r35)
+			r97b := math.FMA(r96b, r88b, r37)
+			r98b := math.FMA(r97b, r88b, r39)
+			r99b := math.FMA(r98b, r88b, r41)
+			r100b := math.FMA(r99b, r88b, r43)
+			r101b := math.FMA(r100b, r88b, r45)
+			r102b := math.FMA(r101b, r88b, r47)
+			r103b := math.FMA(r102b, r88b, r49)
+			r105b := r84b > r104
+			r106b := r84b
+			if r105b {
+				r106b = r104
+			}
+			r108b := float64(r106b * r107)
+			r109b := float64(r108b + r81)
+			r110b := math.Float64bits(r109b)
+			r112b := r110b + r111
+			r113b := r112b << 52
+			r114b := math.Float64frombits(r113b)
+			r115b := float64(r49 - r114b)
+			r116b := math.FMA(r88b, r103b, r115b)
+			r117b := float64(r116b / r77b)
+			r118b := math.FMA(r84b, r47, r81)
+			r119b := float64(r118b - r81)
+			r120b := float64(r119b + r81)
+			r121b := math.Float64bits(r120b)
+			r122b := r121b + r111
+			r123b := r122b << 52
+			r124b := math.Float64frombits(r123b)
+			r125b := float64(r117b * r124b)
+			r126b := float64(r84b - r119b)
+			r127b := float64(r126b + r81)
+			r128b := math.Float64bits(r127b)
+			r129b := r128b + r111
+			r130b := r129b << 52
+			r131b := math.Float64frombits(r130b)
+			r132b := float64(r125b * r131b)
+			r133b := r33b <= r47
+			r134b := r132b
+			if r133b {
+				r134b = r74b
+			}
+			if r52b {
+				r50b = r134b
+			}
+		}
+		r135a := math.FMA(r50a, r24a, r9a)
+		r135b := math.FMA(r50b, r24b, r9b)
+		if hasDelta {
+			r136a := delta[j]
+			r136b := delta[j+1]
+			r135a = float64(r135a + r136a)
+			r135b = float64(r135b + r136b)
+		}
+		r138a := math.Float64frombits(math.Float64bits(r26a) &^ (1 << 63))
+		r138b := math.Float64frombits(math.Float64bits(r26b) &^ (1 << 63))
+		r141a := math.FMA(r139, r26a, r140)
+		r141b := math.FMA(r139, r26b, r140)
+		r143a := math.FMA(r141a, r26a, r142)
+		r143b := math.FMA(r141b, r26b, r142)
+		r145a := math.FMA(r143a, r26a, r144)
+		r145b := math.FMA(r143b, r26b, r144)
+		r147a := math.FMA(r145a, r26a, r146)
+		r147b := math.FMA(r145b, r26b, r146)
+		r149a := math.FMA(r147a, r26a, r148)
+		r149b := math.FMA(r147b, r26b, r148)
+		r151a := math.FMA(r149a, r26a, r150)
+		r151b := math.FMA(r149b, r26b, r150)
+		r153a := math.FMA(r151a, r26a, r152)
+		r153b := math.FMA(r151b, r26b, r152)
+		r155a := math.FMA(r153a, r26a, r154)
+		r155b := math.FMA(r153b, r26b, r154)
+		r156a := math.FMA(r155a, r26a, r47)
+		r156b := math.FMA(r155b, r26b, r47)
+		r157a := r138a > r51
+		r157b := r138b > r51
+		if r157a {
+			r160a := math.FMA(r158, r26a, r159)
+			r162a := math.FMA(r160a, r26a, r161)
+			r164a := math.FMA(r162a, r26a, r163)
+			r166a := math.FMA(r164a, r26a, r165)
+			r168a := math.FMA(r166a, r26a, r167)
+			r170a := math.FMA(r168a, r26a, r169)
+			r172a := math.FMA(r170a, r26a, r171)
+			r174a := math.FMA(r172a, r26a, r173)
+			r175a := math.FMA(r174a, r26a, r139)
+			r176a := math.FMA(r175a, r26a, r140)
+			r177a := math.FMA(r176a, r26a, r142)
+			r178a := math.FMA(r177a, r26a, r144)
+			r179a := math.FMA(r178a, r26a, r146)
+			r180a := math.FMA(r179a, r26a, r148)
+			r181a := math.FMA(r180a, r26a, r150)
+			r182a := math.FMA(r181a, r26a, r152)
+			r183a := math.FMA(r182a, r26a, r154)
+			r184a := math.FMA(r183a, r26a, r47)
+			r185a := r26a > r75
+			r186a := r26a
+			if r185a {
+				r186a = r75
+			}
+			r187a := r186a < r78
+			r188a := r186a
+			if r187a {
+				r188a = r78
+			}
+			r189a := math.FMA(r188a, r82, r81)
+			r190a := float64(r189a - r81)
+			r191a := math.FMA(r190a, r86, r188a)
+			r192a := math.FMA(r190a, r85, r191a)
+			r193a := math.FMA(r53, r192a, r54)
+			r194a := math.FMA(r193a, r192a, r56)
+			r195a := math.FMA(r194a, r192a, r58)
+			r196a := math.FMA(r195a, r192a, r60)
+			r197a := math.FMA(r196a, r192a, r62)
+			r198a := math.FMA(r197a, r192a, r64)
+			r199a := math.FMA(r198a, r192a, r34)
+			r200a := math.FMA(r199a, r192a, r35)
+			r201a := math.FMA(r200a, r192a, r37)
+			r202a := math.FMA(r201a, r192a, r39)
+			r203a := math.FMA(r202a, r192a, r41)
+			r204a := math.FMA(r203a, r192a, r43)
+			r205a := math.FMA(r204a, r192a, r45)
+			r206a := math.FMA(r205a, r192a, r47)
+			r207a := math.FMA(r206a, r192a, r49)
+			r208a := math.FMA(r192a, r207a, r49)
+			r209a := float64(r190a + r81)
+			r210a := math.Float64bits(r209a)
+			r211a := r210a + r111
+			r212a := r211a << 52
+			r213a := math.Float64frombits(r212a)
+			r214a := float64(r208a * r213a)
+			r217a := math.FMA(r215, r26a, r216)
+			r219a := math.FMA(r217a, r26a, r218)
+			r221a := math.FMA(r219a, r26a, r220)
+			r223a := math.FMA(r221a, r26a, r222)
+			r225a := math.FMA(r223a, r26a, r224)
+			r227a := math.FMA(r225a, r26a, r226)
+			r229a := math.FMA(r227a, r26a, r228)
+			r231a := math.FMA(r229a, r26a, r230)
+			r233a := math.FMA(r231a, r26a, r232)
+			r235a := math.FMA(r233a, r26a, r234)
+			r237a := math.FMA(r235a, r26a, r236)
+			r238a := math.FMA(r237a, r26a, r53)
+			r240a := math.FMA(r238a, r26a, r239)
+			r241a := math.FMA(r240a, r26a, r56)
+			r243a := math.FMA(r241a, r26a, r242)
+			r244a := math.FMA(r243a, r26a, r60)
+			r246a := math.FMA(r244a, r26a, r245)
+			r247a := math.FMA(r246a, r26a, r64)
+			r249a := math.FMA(r247a, r26a, r248)
+			r250a := math.FMA(r249a, r26a, r35)
+			r252a := math.FMA(r250a, r26a, r251)
+			r253a := math.FMA(r252a, r26a, r39)
+			r255a := math.FMA(r253a, r26a, r254)
+			r256a := math.FMA(r255a, r26a, r43)
+			r258a := math.FMA(r256a, r26a, r257)
+			r259a := math.FMA(r258a, r26a, r47)
+			r260a := float64(r214a * r259a)
+			r261a := r190a > r104
+			r262a := r190a
+			if r261a {
+				r262a = r104
+			}
+			r263a := float64(r186a - r49)
+			r264a := float64(r262a * r107)
+			r265a := float64(r264a + r81)
+			r266a := math.Float64bits(r265a)
+			r267a := r266a + r111
+			r268a := r267a << 52
+			r269a := math.Float64frombits(r268a)
+			r270a := math.FMA(r208a, r263a, r269a)
+			r271a := float64(r270a / r186a)
+			r272a := float64(r271a / r186a)
+			r273a := math.FMA(r190a, r47, r81)
+			r274a := float64(r273a - r81)
+			r275a := float64(r274a + r81)
+			r276a := math.Float64bits(r275a)
+			r277a := r276a + r111
+			r278a := r277a << 52
+			r279a := math.Float64frombits(r278a)
+			r280a := float64(r272a * r279a)
+			r281a := float64(r190a - r274a)
+			r282a := float64(r281a + r81)
+			r283a := math.Float64bits(r282a)
+			r284a := r283a + r111
+			r285a := r284a << 52
+			r286a := math.Float64frombits(r285a)
+			r287a := float64(r280a * r286a)
+			r288a := float64(r49 / r26a)
+			r289a := float64(r288a / r26a)
+			r290a := r26a > r49
+			r291a := r184a
+			if r290a {
+				r291a = r287a
+			}
+			r293a := r26a >= r292
+			r294a := r287a
+			if r293a {
+				r294a = r260a
+			}
+			r296a := r26a < r295
+			r297a := r291a
+			if r296a {
+				r297a = r294a
+			}
+			r298a := r26a < r78
+			r299a := r297a
+			if r298a {
+				r299a = r289a
+			}
+			if r157a {
+				r156a = r299a
+			}
+		}
+		if r157b {
+			r160b := math.FMA(r158, r26b, r159)
+			r162b := math.FMA(r160b, r26b, r161)
+			r164b := math.FMA(r162b, r26b, r163)
+			r166b := math.FMA(r164b, r26b, r165)
+			r168b := math.FMA(r166b, r26b, r167)
+			r170b := math.FMA(r168b, r26b, r169)
+			r172b := math.FMA(r170b, r26b, r171)
+			r174b := math.FMA(r172b, r26b, r173)
+			r175b := math.FMA(r174b, r26b, r139)
+			r176b := math.FMA(r175b, r26b, r140)
+			r177b := math.FMA(r176b, r26b, r142)
+			r178b := math.FMA(r177b, r26b, r144)
+			r179b := math.FMA(r178b, r26b, r146)
+			r180b := math.FMA(r179b, r26b, r148)
+			r181b := math.FMA(r180b, r26b, r150)
+			r182b := math.FMA(r181b, r26b, r152)
+			r183b := math.FMA(r182b, r26b, r154)
+			r184b := math.FMA(r183b, r26b, r47)
+			r185b := r26b > r75
+			r186b := r26b
+			if r185b {
+				r186b = r75
+			}
+			r187b := r186b < r78
+			r188b := r186b
+			if r187b {
+				r188b = r78
+			}
+			r189b := math.FMA(r188b, r82, r81)
+			r190b := float64(r189b - r81)
+			r191b := math.FMA(r190b, r86, r188b)
+			r192b := math.FMA(r190b, r85, r191b)
+			r193b := math.FMA(r53, r192b, r54)
+			r194b := math.FMA(r193b, r192b, r56)
+			r195b := math.FMA(r194b, r192b, r58)
+			r196b := math.FMA(r195b, r192b, r60)
+			r197b := math.FMA(r196b, r192b, r62)
+			r198b := math.FMA(r197b, r192b, r64)
+			r199b := math.FMA(r198b, r192b, r34)
+			r200b := math.FMA(r199b, r192b, r35)
+			r201b := math.FMA(r200b, r192b, r37)
+			r202b := math.FMA(r201b, r192b, r39)
+			r203b := math.FMA(r202b, r192b, r41)
+			r204b := math.FMA(r203b, r192b, r43)
+			r205b := math.FMA(r204b, r192b, r45)
+			r206b := math.FMA(r205b, r192b, r47)
+			r207b := math.FMA(r206b, r192b, r49)
+			r208b := math.FMA(r192b, r207b, r49)
+			r209b := float64(r190b + r81)
+			r210b := math.Float64bits(r209b)
+			r211b := r210b + r111
+			r212b := r211b << 52
+			r213b := math.Float64frombits(r212b)
+			r214b := float64(r208b * r213b)
+			r217b := math.FMA(r215, r26b, r216)
+			r219b := math.FMA(r217b, r26b, r218)
+			r221b := math.FMA(r219b, r26b, r220)
+			r223b := math.FMA(r221b, r26b, r222)
+			r225b := math.FMA(r223b, r26b, r224)
+			r227b := math.FMA(r225b, r26b, r226)
+			r229b := math.FMA(r227b, r26b, r228)
+			r231b := math.FMA(r229b, r26b, r230)
+			r233b := math.FMA(r231b, r26b, r232)
+			r235b := math.FMA(r233b, r26b, r234)
+			r237b := math.FMA(r235b, r26b, r236)
+			r238b := math.FMA(r237b, r26b, r53)
+			r240b := math.FMA(r238b, r26b, r239)
+			r241b := math.FMA(r240b, r26b, r56)
+			r243b := math.FMA(r241b, r26b, r242)
+			r244b := math.FMA(r243b, r26b, r60)
+			r246b := math.FMA(r244b, r26b, r245)
+			r247b := math.FMA(r246b, r26b, r64)
+			r249b := math.FMA(r247b, r26b, r248)
+			r250b := math.FMA(r249b, r26b, r35)
+			r252b := math.FMA(r250b, r26b, r251)
+			r253b := math.FMA(r252b, r26b, r39)
+			r255b := math.FMA(r253b, r26b, r254)
+			r256b := math.FMA(r255b, r26b, r43)
+			r258b := math.FMA(r256b, r26b, r257)
+			r259b := math.FMA(r258b, r26b, r47)
+			r260b := float64(r214b * r259b)
+			r261b := r190b > r104
+			r262b := r190b
+			if r261b {
+				r262b = r104
+			}
+			r263b := float64(r186b - r49)
+			r264b := float64(r262b * r107)
+			r265b := float64(r264b + r81)
+			r266b := math.Float64bits(r265b)
+			r267b := r266b + r111
+			r268b := r267b << 52
+			r269b := math.Float64frombits(r268b)
+			r270b := math.FMA(r208b, r263b, r269b)
+			r271b := float64(r270b / r186b)
+			r272b := float64(r271b / r186b)
+			r273b := math.FMA(r190b, r47, r81)
+			r274b := float64(r273b - r81)
+			r275b := float64(r274b + r81)
+			r276b := math.Float64bits(r275b)
+			r277b := r276b + r111
+			r278b := r277b << 52
+			r279b := math.Float64frombits(r278b)
+			r280b := float64(r272b * r279b)
+			r281b := float64(r190b - r274b)
+			r282b := float64(r281b + r81)
+			r283b := math.Float64bits(r282b)
+			r284b := r283b + r111
+			r285b := r284b << 52
+			r286b := math.Float64frombits(r285b)
+			r287b := float64(r280b * r286b)
+			r288b := float64(r49 / r26b)
+			r289b := float64(r288b / r26b)
+			r290b := r26b > r49
+			r291b := r184b
+			if r290b {
+				r291b = r287b
+			}
+			r293b := r26b >= r292
+			r294b := r287b
+			if r293b {
+				r294b = r260b
+			}
+			r296b := r26b < r295
+			r297b := r291b
+			if r296b {
+				r297b = r294b
+			}
+			r298b := r26b < r78
+			r299b := r297b
+			if r298b {
+				r299b = r289b
+			}
+			if r157b {
+				r156b = r299b
+			}
+		}
+		r301a := float64(r300 - r2a)
+		r301b := float64(r300 - r2b)
+		r303a := r301a < c[CTauRef]
+		r303b := r301b < c[CTauRef]
+		r304a := r135a
+		if r303a {
+			r304a = r9a
+		}
+		r304b := r135b
+		if r303b {
+			r304b = r9b
+		}
+		r308a := math.Float64frombits(0x0000000000000000) // 0
+		r308b := math.Float64frombits(0x0000000000000000) // 0
+		if hasGSpike {
+			r308a = gspike[j]
+			r308b = gspike[j+1]
+		}
+		r310a := float64(r304a - c[CVTh])
+		r310b := float64(r304b - c[CVTh])
+		r311a := float64(r310a * c[CInvD])
+		r311b := float64(r310b * c[CInvD])
+		r312a := math.Float64frombits(math.Float64bits(r311a) &^ (1 << 63))
+		r312b := math.Float64frombits(math.Float64bits(r311b) &^ (1 << 63))
+		r313a := float64(c[CWidth] - r312a)
+		r313b := float64(c[CWidth] - r312b)
+		r314a := float64(c[CAlpha] * r313a)
+		r314b := float64(c[CAlpha] * r313b)
+		r315a := r314a < r295
+		r315b := r314b < r295
+		r316a := r314a
+		if r315a {
+			r316a = r295
+		}
+		r316b := r314b
+		if r315b {
+			r316b = r295
+		}
+		r317a := float64(r308a * r316a)
+		r317b := float64(r308b * r316b)
+		r318a := math.FMA(r317a, c[CInvD], r3a)
+		r318b := math.FMA(r317b, c[CInvD], r3b)
+		r320a := math.FMA(r4a, c[CKa], r318a)
+		r320b := math.FMA(r4b, c[CKa], r318b)
+		r321a := float64(r50a * c[CDtRTau])
+		r321b := float64(r50b * c[CDtRTau])
+		r322a := float64(r320a * r321a)
+		r322b := float64(r320b * r321b)
+		r324a := float64(r4a * c[CKeep])
+		r324b := float64(r4b * c[CKeep])
+		r325a := float64(r324a - r322a)
+		r325b := float64(r324b - r322b)
+		r326a := float64(r156a * r24a)
+		r326b := float64(r156b * r24b)
+		r327a := float64(c[CDtCTau] + c[CDtCTau])
+		r327b := float64(c[CDtCTau] + c[CDtCTau])
+		r328a := math.FMA(r326a, r327a, r49)
+		r328b := math.FMA(r326b, r327b, r49)
+		r329a := math.FMA(r50a, r26a, r328a)
+		r329b := math.FMA(r50b, r26b, r328b)
+		r330a := float64(r320a * r329a)
+		r330b := float64(r320b * r329b)
+		if hasGI {
+			r331a := r322a
+			if r303a {
+				r331a = r295
+			}
+			r331b := r322b
+			if r303b {
+				r331b = r295
+			}
+			gi[j] = r331a
+			gi[j+1] = r331b
+		}
+		if hasGG {
+			r332a := float64(r320a * c[CDtRTau])
+			r332b := float64(r320b * c[CDtRTau])
+			r333a := float64(r332a * r107)
+			r333b := float64(r332b * r107)
+			r334a := math.FMA(r50a, r9a, r326a)
+			r334b := math.FMA(r50b, r9b, r326b)
+			r335a := float64(r333a * r334a)
+			r335b := float64(r333b * r334b)
+			r336a := r335a
+			if r303a {
+				r336a = r295
+			}
+			r336b := r335b
+			if r303b {
+				r336b = r295
+			}
+			gg[j] = r336a
+			gg[j+1] = r336b
+		}
+		if hasGDelta {
+			r337a := r320a
+			if r303a {
+				r337a = r295
+			}
+			r337b := r320b
+			if r303b {
+				r337b = r295
+			}
+			gdelta[j] = r337a
+			gdelta[j+1] = r337b
+		}
+		r338a := r330a
+		if r303a {
+			r338a = r318a
+		}
+		r338b := r330b
+		if r303b {
+			r338b = r318b
+		}
+		r339a := r325a
+		if r303a {
+			r339a = r4a
+		}
+		r339b := r325b
+		if r303b {
+			r339b = r4b
+		}
+		r4a = float64(r339a * r49)
+		r4b = float64(r339b * r49)
+		r341a := float64(r0a - c[CVTh])
+		r341b := float64(r0b - c[CVTh])
+		r342a := float64(r341a * c[CInvD])
+		r342b := float64(r341b * c[CInvD])
+		r343a := math.Float64frombits(math.Float64bits(r342a) &^ (1 << 63))
+		r343b := math.Float64frombits(math.Float64bits(r342b) &^ (1 << 63))
+		r344a := float64(c[CWidth] - r343a)
+		r344b := float64(c[CWidth] - r343b)
+		r345a := float64(c[CAlpha] * r344a)
+		r345b := float64(c[CAlpha] * r344b)
+		r346a := r345a < r295
+		r346b := r345b < r295
+		r347a := r345a
+		if r346a {
+			r347a = r295
+		}
+		r347b := r345b
+		if r346b {
+			r347b = r295
+		}
+		r348a := float64(r347a * c[CInvD])
+		r348b := float64(r347b * c[CInvD])
+		r349a := float64(r339a * c[CB])
+		r349b := float64(r339b * c[CB])
+		r350a := float64(r349a * r348a)
+		r350b := float64(r349b * r348b)
+		r351a := float64(r49 - r347a)
+		r351b := float64(r49 - r347b)
+		r3a = math.FMA(r338a, r351a, r350a)
+		r3b = math.FMA(r338b, r351b, r350b)
+		gv[j] = r3a
+		gv[j+1] = r3b
+		gw[j] = r4a
+		gw[j+1] = r4b
+	}
+	for ; j < n; j++ {
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := gv[j]
+		r4 := gw[j]
+		r6 := r0 >= c[CVTh]
+		r8 := float64(r0 - c[CVThRst])
+		r9 := r0
+		if r6 {
+			r9 = r8
+		}
+		r11 := float64(r1 + c[CB])
+		r12 := r1
+		if r6 {
+			r12 = r11
+		}
+		r13 := math.Float64frombits(0x0000000000000000) // 0
+		if hasI {
+			r13 = i[j]
+		}
+		r16 := float64(r9 - c[CVRest])
+		r18 := float64(r9 - c[CVC])
+		r20 := float64(r16 * r18)
+		r22 := float64(r13 - r12)
+		r23 := float64(c[CDtRTau] * r22)
+		r24 := math.FMA(c[CDtCTau], r20, r23)
+		r25 := float64(r16 + r18)
+		r26 := float64(c[CDtCTau] * r25)
+		if hasG {
+			r27 := g[j]
+			r28 := float64(c[CDtRTau] * r27)
+			r26 = float64(r26 - r28)
+			r30 := math.Float64frombits(0x0000000000000000) // 0
+			r31 := math.FMA(r28, r9, r30)
+			r24 = float64(r24 - r31)
+		}
+		r33 := math.Float64frombits(math.Float64bits(r26) &^ (1 << 63))
+		r36 := math.FMA(r34, r26, r35)
+		r38 := math.FMA(r36, r26, r37)
+		r40 := math.FMA(r38, r26, r39)
+		r42 := math.FMA(r40, r26, r41)
+		r44 := math.FMA(r42, r26, r43)
+		r46 := math.FMA(r44, r26, r45)
+		r48 := math.FMA(r46, r26, r47)
+		r50 := math.FMA(r48, r26, r49)
+		r52 := r33 > r51
+		if r52 {
+			r55 := math.FMA(r53, r26, r54)
+			r57 := math.FMA(r55, r26, r56)
+			r59 := math.FMA(r57, r26, r58)
+			r61 := math.FMA(r59, r26, r60)
+			r63 := math.FMA(r61, r26, r62)
+			r65 := math.FMA(r63, r26, r64)
+			r66 := math.FMA(r65, r26, r34)
+			r67 := math.FMA(r66, r26, r35)
+			r68 := math.FMA(r67, r26, r37)
+			r69 := math.FMA(r68, r26, r39)
+			r70 := math.FMA(r69, r26, r41)
+			r71 := math.FMA(r70, r26, r43)
+			r72 := math.FMA(r71, r26, r45)
+			r73 := math.FMA(r72, r26, r47)
+			r74 := math.FMA(r73, r26, r49)
+			r76 := r26 > r75
+			r77 := r26
+			if r76 {
+				r77 = r75
+			}
+			r79 := r77 < r78
+			r80 := r77
+			if r79 {
+				r80 = r78
+			}
+			r83 := math.FMA(r80, r82, r81)
+			r84 := float64(r83 - r81)
+			r87 := math.FMA(r84, r86, r80)
+			r88 := math.FMA(r84, r85, r87)
+			r89 := math.FMA(r53, r88, r54)
+			r90 := math.FMA(r89, r88, r56)
+			r91 := math.FMA(r90, r88, r58)
+			r92 := math.FMA(r91, r88, r60)
+			r93 := math.FMA(r92, r88, r62)
+			r94 := math.FMA(r93, r88, r64)
+			r95 := math.FMA(r94, r88, r34)
+			r96 := math.FMA(r95, r88, r35)
+			r97 := math.FMA(r96, r88, r37)
+			r98 := math.FMA(r97, r88, r39)
+			r99 := math.FMA(r98, r88, r41)
+			r100 := math.FMA(r99, r88, r43)
+			r101 := math.FMA(r100, r88, r45)
+			r102 := math.FMA(r101, r88, r47)
+			r103 := math.FMA(r102, r88, r49)
+			r105 := r84 > r104
+			r106 := r84
+			if r105 {
+				r106 = r104
+			}
+			r108 := float64(r106 * r107)
+			r109 := float64(r108 + r81)
+			r110 := math.Float64bits(r109)
+			r112 := r110 + r111
+			r113 := r112 << 52
+			r114 := math.Float64frombits(r113)
+			r115 := float64(r49 - r114)
+			r116 := math.FMA(r88, r103, r115)
+			r117 := float64(r116 / r77)
+			r118 := math.FMA(r84, r47, r81)
+			r119 := float64(r118 - r81)
+			r120 := float64(r119 + r81)
+			r121 := math.Float64bits(r120)
+			r122 := r121 + r111
+			r123 := r122 << 52
+			r124 := math.Float64frombits(r123)
+			r125 := float64(r117 * r124)
+			r126 := float64(r84 - r119)
+			r127 := float64(r126 + r81)
+			r128 := math.Float64bits(r127)
+			r129 := r128 + r111
+			r130 := r129 << 52
+			r131 := math.Float64frombits(r130)
+			r132 := float64(r125 * r131)
+			r133 := r33 <= r47
+			r134 := r132
+			if r133 {
+				r134 = r74
+			}
+			if r52 {
+				r50 = r134
+			}
+		}
+		r135 := math.FMA(r50, r24, r9)
+		if hasDelta {
+			r136 := delta[j]
+			r135 = float64(r135 + r136)
+		}
+		r138 := math.Float64frombits(math.Float64bits(r26) &^ (1 << 63))
+		r141 := math.FMA(r139, r26, r140)
+		r143 := math.FMA(r141, r26, r142)
+		r145 := math.FMA(r143, r26, r144)
+		r147 := math.FMA(r145, r26, r146)
+		r149 := math.FMA(r147, r26, r148)
+		r151 := math.FMA(r149, r26, r150)
+		r153 := math.FMA(r151, r26, r152)
+		r155 := math.FMA(r153, r26, r154)
+		r156 := math.FMA(r155, r26, r47)
+		r157 := r138 > r51
+		if r157 {
+			r160 := math.FMA(r158, r26, r159)
+			r162 := math.FMA(r160, r26, r161)
+			r164 := math.FMA(r162, r26, r163)
+			r166 := math.FMA(r164, r26, r165)
+			r168 := math.FMA(r166, r26, r167)
+			r170 := math.FMA(r168, r26, r169)
+			r172 := math.FMA(r170, r26, r171)
+			r174 := math.FMA(r172, r26, r173)
+			r175 := math.FMA(r174, r26, r139)
+			r176 := math.FMA(r175, r26, r140)
+			r177 := math.FMA(r176, r26, r142)
+			r178 := math.FMA(r177, r26, r144)
+			r179 := math.FMA(r178, r26, r146)
+			r180 := math.FMA(r179, r26, r148)
+			r181 := math.FMA(r180, r26, r150)
+			r182 := math.FMA(r181, r26, r152)
+			r183 := math.FMA(r182, r26, r154)
+			r184 := math.FMA(r183, r26, r47)
+			r185 := r26 > r75
+			r186 := r26
+			if r185 {
+				r186 = r75
+			}
+			r187 := r186 < r78
+			r188 := r186
+			if r187 {
+				r188 = r78
+			}
+			r189 := math.FMA(r188, r82, r81)
+			r190 := float64(r189 - r81)
+			r191 := math.FMA(r190, r86, r188)
+			r192 := math.FMA(r190, r85, r191)
+			r193 := math.FMA(r53, r192, r54)
+			r194 := math.FMA(r193, r192, r56)
+			r195 := math.FMA(r194, r192, r58)
+			r196 := math.FMA(r195, r192, r60)
+			r197 := math.FMA(r196, r192, r62)
+			r198 := math.FMA(r197, r192, r64)
+			r199 := math.FMA(r198, r192, r34)
+			r200 := math.FMA(r199, r192, r35)
+			r201 := math.FMA(r200, r192, r37)
+			r202 := math.FMA(r201, r192, r39)
+			r203 := math.FMA(r202, r192, r41)
+			r204 := math.FMA(r203, r192, r43)
+			r205 := math.FMA(r204, r192, r45)
+			r206 := math.FMA(r205, r192, r47)
+			r207 := math.FMA(r206, r192, r49)
+			r208 := math.FMA(r192, r207, r49)
+			r209 := float64(r190 + r81)
+			r210 := math.Float64bits(r209)
+			r211 := r210 + r111
+			r212 := r211 << 52
+			r213 := math.Float64frombits(r212)
+			r214 := float64(r208 * r213)
+			r217 := math.FMA(r215, r26, r216)
+			r219 := math.FMA(r217, r26, r218)
+			r221 := math.FMA(r219, r26, r220)
+			r223 := math.FMA(r221, r26, r222)
+			r225 := math.FMA(r223, r26, r224)
+			r227 := math.FMA(r225, r26, r226)
+			r229 := math.FMA(r227, r26, r228)
+			r231 := math.FMA(r229, r26, r230)
+			r233 := math.FMA(r231, r26, r232)
+			r235 := math.FMA(r233, r26, r234)
+			r237 := math.FMA(r235, r26, r236)
+			r238 := math.FMA(r237, r26, r53)
+			r240 := math.FMA(r238, r26, r239)
+			r241 := math.FMA(r240, r26, r56)
+			r243 := math.FMA(r241, r26, r242)
+			r244 := math.FMA(r243, r26, r60)
+			r246 := math.FMA(r244, r26, r245)
+			r247 := math.FMA(r246, r26, r64)
+			r249 := math.FMA(r247, r26, r248)
+			r250 := math.FMA(r249, r26, r35)
+			r252 := math.FMA(r250, r26, r251)
+			r253 := math.FMA(r252, r26, r39)
+			r255 := math.FMA(r253, r26, r254)
+			r256 := math.FMA(r255, r26, r43)
+			r258 := math.FMA(r256, r26, r257)
+			r259 := math.FMA(r258, r26, r47)
+			r260 := float64(r214 * r259)
+			r261 := r190 > r104
+			r262 := r190
+			if r261 {
+				r262 = r104
+			}
+			r263 := float64(r186 - r49)
+			r264 := float64(r262 * r107)
+			r265 := float64(r264 + r81)
+			r266 := math.Float64bits(r265)
+			r267 := r266 + r111
+			r268 := r267 << 52
+			r269 := math.Float64frombits(r268)
+			r270 := math.FMA(r208, r263, r269)
+			r271 := float64(r270 / r186)
+			r272 := float64(r271 / r186)
+			r273 := math.FMA(r190, r47, r81)
+			r274 := float64(r273 - r81)
+			r275 := float64(r274 + r81)
+			r276 := math.Float64bits(r275)
+			r277 := r276 + r111
+			r278 := r277 << 52
+			r279 := math.Float64frombits(r278)
+			r280 := float64(r272 * r279)
+			r281 := float64(r190 - r274)
+			r282 := float64(r281 + r81)
+			r283 := math.Float64bits(r282)
+			r284 := r283 + r111
+			r285 := r284 << 52
+			r286 := math.Float64frombits(r285)
+			r287 := float64(r280 * r286)
+			r288 := float64(r49 / r26)
+			r289 := float64(r288 / r26)
+			r290 := r26 > r49
+			r291 := r184
+			if r290 {
+				r291 = r287
+			}
+			r293 := r26 >= r292
+			r294 := r287
+			if r293 {
+				r294 = r260
+			}
+			r296 := r26 < r295
+			r297 := r291
+			if r296 {
+				r297 = r294
+			}
+			r298 := r26 < r78
+			r299 := r297
+			if r298 {
+				r299 = r289
+			}
+			if r157 {
+				r156 = r299
+			}
+		}
+		r301 := float64(r300 - r2)
+		r303 := r301 < c[CTauRef]
+		r304 := r135
+		if r303 {
+			r304 = r9
+		}
+		r308 := math.Float64frombits(0x0000000000000000) // 0
+		if hasGSpike {
+			r308 = gspike[j]
+		}
+		r310 := float64(r304 - c[CVTh])
+		r311 := float64(r310 * c[CInvD])
+		r312 := math.Float64frombits(math.Float64bits(r311) &^ (1 << 63))
+		r313 := float64(c[CWidth] - r312)
+		r314 := float64(c[CAlpha] * r313)
+		r315 := r314 < r295
+		r316 := r314
+		if r315 {
+			r316 = r295
+		}
+		r317 := float64(r308 * r316)
+		r318 := math.FMA(r317, c[CInvD], r3)
+		r320 := math.FMA(r4, c[CKa], r318)
+		r321 := float64(r50 * c[CDtRTau])
+		r322 := float64(r320 * r321)
+		r324 := float64(r4 * c[CKeep])
+		r325 := float64(r324 - r322)
+		r326 := float64(r156 * r24)
+		r327 := float64(c[CDtCTau] + c[CDtCTau])
+		r328 := math.FMA(r326, r327, r49)
+		r329 := math.FMA(r50, r26, r328)
+		r330 := float64(r320 * r329)
+		if hasGI {
+			r331 := r322
+			if r303 {
+				r331 = r295
+			}
+			gi[j] = r331
+		}
+		if hasGG {
+			r332 := float64(r320 * c[CDtRTau])
+			r333 := float64(r332 * r107)
+			r334 := math.FMA(r50, r9, r326)
+			r335 := float64(r333 * r334)
+			r336 := r335
+			if r303 {
+				r336 = r295
+			}
+			gg[j] = r336
+		}
+		if hasGDelta {
+			r337 := r320
+			if r303 {
+				r337 = r295
+			}
+			gdelta[j] = r337
+		}
+		r338 := r330
+		if r303 {
+			r338 = r318
+		}
+		r339 := r325
+		if r303 {
+			r339 = r4
+		}
+		r4 = float64(r339 * r49)
+		r341 := float64(r0 - c[CVTh])
+		r342 := float64(r341 * c[CInvD])
+		r343 := math.Float64frombits(math.Float64bits(r342) &^ (1 << 63))
+		r344 := float64(c[CWidth] - r343)
+		r345 := float64(c[CAlpha] * r344)
+		r346 := r345 < r295
+		r347 := r345
+		if r346 {
+			r347 = r295
+		}
+		r348 := float64(r347 * c[CInvD])
+		r349 := float64(r339 * c[CB])
+		r350 := float64(r349 * r348)
+		r351 := float64(r49 - r347)
+		r3 = math.FMA(r338, r351, r350)
+		gv[j] = r3
+		gw[j] = r4
+	}
+}
+
+// BackwardF64SoftPN is the program asm/step.BackwardF64SoftPN lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF64SoftPN(f *Frame64) {
+	for s := range max(f.Steps, 1) {
+		backwardF64SoftPNOne(f, s)
+	}
+}
+
+// backwardF64SoftPNOne makes step s of BackwardF64SoftPN, one statement per op.
+func backwardF64SoftPNOne(f *Frame64, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[StreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[StreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[StreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[StreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[StreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	cVTh := f.C[CVTh*f.Stride:][:n]
+	cVThRst := f.C[CVThRst*f.Stride:][:n]
+	cB := f.C[CB*f.Stride:][:n]
+	cVRest := f.C[CVRest*f.Stride:][:n]
+	cVC := f.C[CVC*f.Stride:][:n]
+	cDtCTau := f.C[CDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[CDtRTau*f.Stride:][:n]
+	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	cInvD := f.C[CInvD*f.Stride:][:n]
+	cAlpha := f.C[CAlpha*f.Stride:][:n]
+	cWidth := f.C[CWidth*f.Stride:][:n]
+	cKa := f.C[CKa*f.Stride:][:n]
+	cKeep := f.C[CKeep*f.Stride:][:n]
+	r35 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r36 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r38 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r40 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r42 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r44 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r46 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r48 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r50 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r52 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r54 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r55 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r57 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r59 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r61 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r63 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r65 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r76 := math.Float64frombits(0x4086800000000000)  // 720
+	r79 := math.Float64frombits(0xc086200000000000)  // -708
+	r82 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r83 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r86 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r87 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r105 := math.Float64frombits(0x404e000000000000) // 60
+	r108 := math.Float64frombits(0xbff0000000000000) // -1
+	r112 := uint64(0x3ff)
+	r140 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	r141 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	r143 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	r145 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	r147 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	r149 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	r151 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	r153 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	r155 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	r159 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	r160 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	r162 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	r164 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	r166 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	r168 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	r170 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	r172 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	r174 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	r216 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	r217 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	r219 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	r221 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	r223 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	r225 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	r227 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	r229 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	r231 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	r233 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	r235 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	r237 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	r240 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	r243 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	r246 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	r249 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	r252 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	r255 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	r258 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	r293 := math.Float64frombits(0xc008000000000000) // -3
+	r296 := math.Float64frombits(0x0000000000000000) // 0
+	r301 := f.T[s]
+	j := 0
+	for ; j < n-1; j += 2 {
+		r0a := v[j]
+		r0b := v[j+1]
+		r1a := w[j]
+		r1b := w[j+1]
+		r2a := last[j]
+		r2b := last[j+1]
+		r3a := gv[j]
+		r3b := gv[j+1]
+		r4a := gw[j]
+		r4b := gw[j+1]
+		r5a := cVTh[j]
+		r5b := cVTh[j+1]
+		r6a := r0a >= r5a
+		r6b := r0b >= r5b
+		r7a := cVThRst[j]
+		r7b := cVThRst[j+1]
+		r8a := float64(r0a - r7a)
+		r8b := float64(r0b - r7b)
+		r9a := r0a
+		if r6a {
+			r9a = r8a
+		}
+		r9b := r0b
+		if r6b {
+			r9b = r8b
+		}
+		r10a := cB[j]
+		r10b := cB[j+1]
+		r11a := float64(r1a + r10a)
+		r11b := float64(r1b + r10b)
+		r12a := r1a
+		if r6a {
+			r12a = r11a
+		}
+		r12b := r1b
+		if r6b {
+			r12b = r11b
+		}
+		r13a := math.Float64frombits(0x0000000000000000) // 0
+		r13b := math.Float64frombits(0x0000000000000000) // 0
+		if hasI {
+			r13a = i[j]
+			r13b = i[j+1]
+		}
+		r15a := cVRest[j]
+		r15b := cVRest[j+1]
+		r16a := float64(r9a - r15a)
+		r16b := float64(r9b - r15b)
+		r17a := cVC[j]
+		r17b := cVC[j+1]
+		r18a := float64(r9a - r17a)
+		r18b := float64(r9b - r17b)
+		r19a := cDtCTau[j]
+		r19b := cDtCTau[j+1]
+		r20a := float64(r16a * r18a)
+		r20b := float64(r16b * r18b)
+		r21a := cDtRTau[j]
+		r21b := cDtRTau[j+1]
+		r22a := float64(r13a - r12a)
+		r22b := float64(r13b - r12b)
+		r23a := float64(r21a * r22a)
+		r23b := float64(r21b * r22b)
+		r24a := math.FMA(r19a, r20a, r23a)
+		r24b := math.FMA(r19b, r20b, r23b)
+		r25a := float64(r16a + r18a)
+		r25b := float64(r16b + r18b)
+		r26a := float64(r19a * r25a)
+		r26b := float64(r19b * r25b)
+		if hasG {
+			r27a := cDtRTau[j]
+			r27b := cDtRTau[j+1]
+			r28a := g[j]
+			r28b := g[j+1]
+			r29a := float64(r27a * r28a)
+			r29b := float64(r27b * r28b)
+			r26a = float64(r26a - r29a)
+			r26b = float64(r26b - r29b)
+			r31a := math.Float64frombits(0x0000000000000000) // 0
+			r31b := math.Float64frombits(0x0000000000000000) // 0
+			r32a := math.FMA(r29a, r9a, r31a)
+			r32b := math.FMA(r29b, r9b, r31b)
+			r24a = float64(r24a - r32a)
+			r24b = float64(r24b - r32b)
+		}
+		r34a := math.Float64frombits(math.Float64bits(r26a) &^ (1 << 63))
+		r34b := math.Float64frombits(math.Float64bits(r26b) &^ (1 << 63))
+		r37a := math.FMA(r35, r26a, r36)
+		r37b := math.FMA(r35, r26b, r36)
+		r39a := math.FMA(r37a, r26a, r38)
+		r39b := math.FMA(r37b, r26b, r38)
+		r41a := math.FMA(r39a, r26a, r40)
+		r41b := math.FMA(r39b, r26b, r40)
+		r43a := math.FMA(r41a, r26a, r42)
+		r43b := math.FMA(r41b, r26b, r42)
+		r45a := math.FMA(r43a, r26a, r44)
+		r45b := math.FMA(r43b, r26b, r44)
+		r47a := math.FMA(r45a, r26a, r46)
+		r47b := math.FMA(r45b, r26b, r46)
+		r49a := math.FMA(r47a, r26a, r48)
+		r49b := math.FMA(r47b, r26b, r48)
+		r51a := math.FMA(r49a, r26a, r50)
+		r51b := math.FMA(r49b, r26b, r50)
+		r53a := r34a > r52
+		r53b := r34b > r52
+		if r53a {
+			r56a := math.FMA(r54, r26a, r55)
+			r58a := math.FMA(r56a, r26a, r57)
+			r60a := math.FMA(r58a, r26a, r59)
+			r62a := math.FMA(r60a, r26a, r61)
+			r64a := math.FMA(r62a, r26a, r63)
+			r66a := math.FMA(r64a, r26a, r65)
+			r67a := math.FMA(r66a, r26a, r35)
+			r68a := math.FMA(r67a, r26a, r36)
+			r69a := math.FMA(r68a, r26a, r38)
+			r70a := math.FMA(r69a, r26a, r40)
+			r71a := math.FMA(r70a, r26a, r42)
+			r72a := math.FMA(r71a, r26a, r44)
+			r73a := math.FMA(r72a, r26a, r46)
+			r74a := math.FMA(r73a, r26a, r48)
+			r75a := math.FMA(r74a, r26a, r50)
+			r77a := r26a > r76
+			r78a := r26a
+			if r77a {
+				r78a = r76
+			}
+			r80a := r78a < r79
+			r81a := r78a
+			if r80a {
+				r81a = r79
+			}
+			r84a := math.FMA(r81a, r83, r82)
+			r85a := float64(r84a - r82)
+			r88a := math.FMA(r85a, r87, r81a)
+			r89a := math.FMA(r85a, r86, r88a)
+			r90a := math.FMA(r54, r89a, r55)
+			r91a := math.FMA(r90a, r89a, r57)
+			r92a := math.FMA(r91a, r89a, r59)
+			r93a := math.FMA(r92a, r89a, r61)
+			r94a := math.FMA(r93a, r89a, r63)
+			r95a := math.FMA(r94a, r89a, r65)
+			r96a := math.FMA(r95a, r89a, r35)
+			r97a := math.FMA(r96a, r89a, r36)
+			r98a := math.FMA(r97a, r89a, r38)
+			r99a := math.FMA(r98a, r89a, r40)
+			r100a := math.FMA(r99a, r89a, r42)
+			r101a := math.FMA(r100a, r89a, r44)
+			r102a := math.FMA(r101a, r89a, r46)
+			r103a := math.FMA(r102a, r89a, r48)
+			r104a := math.FMA(r103a, r89a, r50)
+			r106a := r85a > r105
+			r107a := r85a
+			if r106a {
+				r107a = r105
+			}
+			r109a := float64(r107a * r108)
+			r110a := float64(r109a + r82)
+			r111a := math.Float64bits(r110a)
+			r113a := r111a + r112
+			r114a := r113a << 52
+			r115a := math.Float64frombits(r114a)
+			r116a := float64(r50 - r115a)
+			r117a := math.FMA(r89a, r104a, r116a)
+			r118a := float64(r117a / r78a)
+			r119a := math.FMA(r85a, r48, r82)
+			r120a := float64(r119a - r82)
+			r121a := float64(r120a + r82)
+			r122a := math.Float64bits(r121a)
+			r123a := r122a + r112
+			r124a := r123a << 52
+			r125a := math.Float64frombits(r124a)
+			r126a := float64(r118a * r125a)
+			r127a := float64(r85a - r120a)
+			r128a := float64(r127a + r82)
+			r129a := math.Float64bits(r128a)
+			r130a := r129a + r112
+			r131a := r130a << 52
+			r132a := math.Float64frombits(r131a)
+			r133a := float64(r126a * r132a)
+			r134a := r34a <= r48
+			r135a := r133a
+			if r134a {
+				r135a = r75a
+			}
+			if r53a {
+				r51a = r135a
+			}
+		}
+		if r53b {
+			r56b := math.FMA(r54, r26b, r55)
+			r58b := math.FMA(r56b, r26b, r57)
+			r60b := math.FMA(r58b, r26b, r59)
+			r62b := math.FMA(r60b, r26b, r61)
+			r64b := math.FMA(r62b, r26b, r63)
+			r66b := math.FMA(r64b, r26b, r65)
+			r67b := math.FMA(r66b, r26b, r35)
+			r68b := math.FMA(r67b, r26b, r36)
+			r69b := math.FMA(r68b, r26b, r38)
+			r70b := math.FMA(r69b, r26b, r40)
+			r71b := math.FMA(r70b, r26b, r42)
+			r72b := math.FMA(r71b, r26b, r44)
+			r73b := math.FMA(r72b, r26b, r46)
+			r74b := math.FMA(r73b, r26b, r48)
+			r75b := math.FMA(r74b, r26b, r50)
+			r77b := r26b > r76
+			r78b := r26b
+			if r77b {
+				r78b = r76
+			}
+			r80b := r78b < r79
+			r81b := r78b
+			if r80b {
+				r81b = r79
+			}
+			r84b := math.FMA(r81b, r83, r82)
+			r85b := float64(r84b - r82)
+			r88b := math.FMA(r85b, r87, r81b)
+			r89b := math.FMA(r85b, r86, r88b)
+			r90b := math.FMA(r54, r89b, r55)
+			r91b := math.FMA(r90b, r89b, r57)
+			r92b := math.FMA(r91b, r89b, r59)
+			r93b := math.FMA(r92b, r89b, r61)
+			r94b := math.FMA(r93b, r89b, r63)
+			r95b := math.FMA(r94b, r89b, r65)
+			r96b := math.FMA(r95b, r89b, r35)
+			r97b := math.FMA(r96b, r89b, r36)
+			r98b := math.FMA(r97b, r89b, r38)
+			r99b := math.FMA(r98b, r89b, r40)
+			r100b := math.FMA(r99b, r89b, r42)
+			r101b := math.FMA(r100b, r89b, r44)
+			r102b := math.FMA(r101b, r89b, r46)
+			r103b := math.FMA(r102b, r89b, r48)
+			r104b := math.FMA(r103b, r89b, r50)
+			r106b := r85b > r105
+			r107b := r85b
+			if r106b {
+				r107b = r105
+			}
+			r109b := float64(r107b * r108)
+			r110b := float64(r109b + r82)
+			r111b := math.Float64bits(r110b)
+			r113b := r111b + r112
+			r114b := r113b << 52
+			r115b := math.Float64frombits(r114b)
+			r116b := float64(r50 - r115b)
+			r117b := math.FMA(r89b, r104b, r116b)
+			r118b := float64(r117b / r78b)
+			r119b := math.FMA(r85b, r48, r82)
+			r120b := float64(r119b - r82)
+			r121b := float64(r120b + r82)
+			r122b := math.Float64bits(r121b)
+			r123b := r122b + r112
+			r124b := r123b << 52
+			r125b := math.Float64frombits(r124b)
+			r126b := float64(r118b * r125b)
+			r127b := float64(r85b - r120b)
+			r128b := float64(r127b + r82)
+			r129b := math.Float64bits(r128b)
+			r130b := r129b + r112
+			r131b := r130b << 52
+			r132b := math.Float64frombits(r131b)
+			r133b := float64(r126b * r132b)
+			r134b := r34b <= r48
+			r135b := r133b
+			if r134b {
+				r135b = r75b
+			}
+			if r53b {
+				r51b = r135b
+			}
+		}
+		r136a := math.FMA(r51a, r24a, r9a)
+		r136b := math.FMA(r51b, r24b, r9b)
+		if hasDelta {
+			r137a := delta[j]
+			r137b := delta[j+1]
+			r136a = float64(r136a + r137a)
+			r136b = float64(r136b + r137b)
+		}
+		r139a := math.Float64frombits(math.Float64bits(r26a) &^ (1 << 63))
+		r139b := math.Float64frombits(math.Float64bits(r26b) &^ (1 << 63))
+		r142a := math.FMA(r140, r26a, r141)
+		r142b := math.FMA(r140, r26b, r141)
+		r144a := math.FMA(r142a, r26a, r143)
+		r144b := math.FMA(r142b, r26b, r143)
+		r146a := math.FMA(r144a, r26a, r145)
+		r146b := math.FMA(r144b, r26b, r145)
+		r148a := math.FMA(r146a, r26a, r147)
+		r148b := math.FMA(r146b, r26b, r147)
+		r150a := math.FMA(r148a, r26a, r149)
+		r150b := math.FMA(r148b, r26b, r149)
+		r152a := math.FMA(r150a, r26a, r151)
+		r152b := math.FMA(r150b, r26b, r151)
+		r154a := math.FMA(r152a, r26a, r153)
+		r154b := math.FMA(r152b, r26b, r153)
+		r156a := math.FMA(r154a, r26a, r155)
+		r156b := math.FMA(r154b, r26b, r155)
+		r157a := math.FMA(r156a, r26a, r48)
+		r157b := math.FMA(r156b, r26b, r48)
+		r158a := r139a > r52
+		r158b := r139b > r52
+		if r158a {
+			r161a := math.FMA(r159, r26a, r160)
+			r163a := math.FMA(r161a, r26a, r162)
+			r165a := math.FMA(r163a, r26a, r164)
+			r167a := math.FMA(r165a, r26a, r166)
+			r169a := math.FMA(r167a, r26a, r168)
+			r171a := math.FMA(r169a, r26a, r170)
+			r173a := math.FMA(r171a, r26a, r172)
+			r175a := math.FMA(r173a, r26a, r174)
+			r176a := math.FMA(r175a, r26a, r140)
+			r177a := math.FMA(r176a, r26a, r141)
+			r178a := math.FMA(r177a, r26a, r143)
+			r179a := math.FMA(r178a, r26a, r145)
+			r180a := math.FMA(r179a, r26a, r147)
+			r181a := math.FMA(r180a, r26a, r149)
+			r182a := math.FMA(r181a, r26a, r151)
+			r183a := math.FMA(r182a, r26a, r153)
+			r184a := math.FMA(r183a, r26a, r155)
+			r185a := math.FMA(r184a, r26a, r48)
+			r186a := r26a > r76
+			r187a := r26a
+			if r186a {
+				r187a = r76
+			}
+			r188a := r187a < r79
+			r189a := r187a
+			if r188a {
+				r189a = r79
+			}
+			r190a := math.FMA(r189a, r83, r82)
+			r191a := float64(r190a - r82)
+			r192a := math.FMA(r191a, r87, r189a)
+			r193a := math.FMA(r191a, r86, r192a)
+			r194a := math.FMA(r54, r193a, r55)
+			r195a := math.FMA(r194a, r193a, r57)
+			r196a := math.FMA(r195a, r193a, r59)
+			r197a := math.FMA(r196a, r193a, r61)
+			r198a := math.FMA(r197a, r193a, r63)
+			r199a := math.FMA(r198a, r193a, r65)
+			r200a := math.FMA(r199a, r193a, r35)
+			r201a := math.FMA(r200a, r193a, r36)
+			r202a := math.FMA(r201a, r193a, r38)
+			r203a := math.FMA(r202a, r193a, r40)
+			r204a := math.FMA(r203a, r193a, r42)
+			r205a := math.FMA(r204a, r193a, r44)
+			r206a := math.FMA(r205a, r193a, r46)
+			r207a := math.FMA(r206a, r193a, r48)
+			r208a := math.FMA(r207a, r193a, r50)
+			r209a := math.FMA(r193a, r208a, r50)
+			r210a := float64(r191a + r82)
+			r211a := math.Float64bits(r210a)
+			r212a := r211a + r112
+			r213a := r212a << 52
+			r214a := math.Float64frombits(r213a)
+			r215a := float64(r209a * r214a)
+			r218a := math.FMA(r216, r26a, r217)
+			r220a := math.FMA(r218a, r26a, r219)
+			r222a := math.FMA(r220a, r26a, r221)
+			r224a := math.FMA(r222a, r26a, r223)
+			r226a := math.FMA(r224a, r26a, r225)
+			r228a := math.FMA(r226a, r26a, r227)
+			r230a := math.FMA(r228a, r26a, r229)
+			r232a := math.FMA(r230a, r26a, r231)
+			r234a := math.FMA(r232a, r26a, r233)
+			r236a := math.FMA(r234a, r26a, r235)
+			r238a := math.FMA(r236a, r26a, r237)
+			r239a := math.FMA(r238a, r26a, r54)
+			r241a := math.FMA(r239a, r26a, r240)
+			r242a := math.FMA(r241a, r26a, r57)
+			r244a := math.FMA(r242a, r26a, r243)
+			r245a := math.FMA(r244a, r26a, r61)
+			r247a := math.FMA(r245a, r26a, r246)
+			r248a := math.FMA(r247a, r26a, r65)
+			r250a := math.FMA(r248a, r26a, r249)
+			r251a := math.FMA(r250a, r26a, r36)
+			r253a := math.FMA(r251a, r26a, r252)
+			r254a := math.FMA(r253a, r26a, r40)
+			r256a := math.FMA(r254a, r26a, r255)
+			r257a := math.FMA(r256a, r26a, r44)
+			r259a := math.FMA(r257a, r26a, r258)
+			r260a := math.FMA(r259a, r26a, r48)
+			r261a := float64(r215a * r260a)
+			r262a := r191a > r105
+			r263a := r191a
+			if r262a {
+				r263a = r105
+			}
+			r264a := float64(r187a - r50)
+			r265a := float64(r263a * r108)
+			r266a := float64(r265a + r82)
+			r267a := math.Float64bits(r266a)
+			r268a := r267a + r112
+			r269a := r268a << 52
+			r270a := math.Float64frombits(r269a)
+			r271a := math.FMA(r209a, r264a, r270a)
+			r272a := float64(r271a / r187a)
+			r273a := float64(r272a / r187a)
+			r274a := math.FMA(r191a, r48, r82)
+			r275a := float64(r274a - r82)
+			r276a := float64(r275a + r82)
+			r277a := math.Float64bits(r276a)
+			r278a := r277a + r112
+			r279a := r278a << 52
+			r280a := math.Float64frombits(r279a)
+			r281a := float64(r273a * r280a)
+			r282a := float64(r191a - r275a)
+			r283a := float64(r282a + r82)
+			r284a := math.Float64bits(r283a)
+			r285a := r284a + r112
+			r286a := r285a << 52
+			r287a := math.Float64frombits(r286a)
+			r288a := float64(r281a * r287a)
+			r289a := float64(r50 / r26a)
+			r290a := float64(r289a / r26a)
+			r291a := r26a > r50
+			r292a := r185a
+			if r291a {
+				r292a = r288a
+			}
+			r294a := r26a >= r293
+			r295a := r288a
+			if r294a {
+				r295a = r261a
+			}
+			r297a := r26a < r296
+			r298a := r292a
+			if r297a {
+				r298a = r295a
+			}
+			r299a := r26a < r79
+			r300a := r298a
+			if r299a {
+				r300a = r290a
+			}
+			if r158a {
+				r157a = r300a
+			}
+		}
+		if r158b {
+			r161b := math.FMA(r159, r26b, r160)
+			r163b := math.FMA(r161b, r26b, r162)
+			r165b := math.FMA(r163b, r26b, r164)
+			r167b := math.FMA(r165b, r26b, r166)
+			r169b := math.FMA(r167b, r26b, r168)
+			r171b := math.FMA(r169b, r26b, r170)
+			r173b := math.FMA(r171b, r26b, r172)
+			r175b := math.FMA(r173b, r26b, r174)
+			r176b := math.FMA(r175b, r26b, r140)
+			r177b := math.FMA(r176b, r26b, r141)
+			r178b := math.FMA(r177b, r26b, r143)
+			r179b := math.FMA(r178b, r26b, r145)
+			r180b := math.FMA(r179b, r26b, r147)
+			r181b := math.FMA(r180b, r26b, r149)
+			r182b := math.FMA(r181b, r26b, r151)
+			r183b := math.FMA(r182b, r26b, r153)
+			r184b := math.FMA(r183b, r26b, r155)
+			r185b := math.FMA(r184b, r26b, r48)
+			r186b := r26b > r76
+			r187b := r26b
+			if r186b {
+				r187b = r76
+			}
+			r188b := r187b < r79
+			r189b := r187b
+			if r188b {
+				r189b = r79
+			}
+			r190b := math.FMA(r189b, r83, r82)
+			r191b := float64(r190b - r82)
+			r192b := math.FMA(r191b, r87, r189b)
+			r193b := math.FMA(r191b, r86, r192b)
+			r194b := math.FMA(r54, r193b, r55)
+			r195b := math.FMA(r194b, r193b, r57)
+			r196b := math.FMA(r195b, r193b, r59)
+			r197b := math.FMA(r196b, r193b, r61)
+			r198b := math.FMA(r197b, r193b, r63)
+			r199b := math.FMA(r198b, r193b, r65)
+			r200b := math.FMA(r199b, r193b, r35)
+			r201b := math.FMA(r200b, r193b, r36)
+			r202b := math.FMA(r201b, r193b, r38)
+			r203b := math.FMA(r202b, r193b, r40)
+			r204b := math.FMA(r203b, r193b, r42)
+			r205b := math.FMA(r204b, r193b, r44)
+			r206b := math.FMA(r205b, r193b, r46)
+			r207b := math.FMA(r206b, r193b, r48)
+			r208b := math.FMA(r207b, r193b, r50)
+			r209b := math.FMA(r193b, r208b, r50)
+			r210b := float64(r191b + r82)
+			r211b := math.Float64bits(r210b)
+			r212b := r211b + r112
+			r213b := r212b << 52
+			r214b := math.Float64frombits(r213b)
+			r215b := float64(r209b * r214b)
+			r218b := math.FMA(r216, r26b, r217)
+			r220b := math.FMA(r218b, r26b, r219)
+			r222b := math.FMA(r220b, r26b, r221)
+			r224b := math.FMA(r222b, r26b, r223)
+			r226b := math.FMA(r224b, r26b, r225)
+			r228b := math.FMA(r226b, r26b, r227)
+			r230b := math.FMA(r228b, r26b, r229)
+			r232b := math.FMA(r230b, r26b, r231)
+			r234b := math.FMA(r232b, r26b, r233)
+			r236b := math.FMA(r234b, r26b, r235)
+			r238b := math.FMA(r236b, r26b, r237)
+			r239b := math.FMA(r238b, r26b, r54)
+			r241b := math.FMA(r239b, r26b, r240)
+			r242b := math.FMA(r241b, r26b, r57)
+			r244b := math.FMA(r242b, r26b, r243)
+			r245b := math.FMA(r244b, r26b, r61)
+			r247b := math.FMA(r245b, r26b, r246)
+			r248b := math.FMA(r247b, r26b, r65)
+			r250b := math.FMA(r248b, r26b, r249)
+			r251b := math.FMA(r250b, r26b, r36)
+			r253b := math.FMA(r251b, r26b, r252)
+			r254b := math.FMA(r253b, r26b, r40)
+			r256b := math.FMA(r254b, r26b, r255)
+			r257b := math.FMA(r256b, r26b, r44)
+			r259b := math.FMA(r257b, r26b, r258)
+			r260b := math.FMA(r259b, r26b, r48)
+			r261b := float64(r215b * r260b)
+			r262b := r191b > r105
+			r263b := r191b
+			if r262b {
+				r263b = r105
+			}
+			r264b := float64(r187b - r50)
+			r265b := float64(r263b * r108)
+			r266b := float64(r265b + r82)
+			r267b := math.Float64bits(r266b)
+			r268b := r267b + r112
+			r269b := r268b << 52
+			r270b := math.Float64frombits(r269b)
+			r271b := math.FMA(r209b, r264b, r270b)
+			r272b := float64(r271b / r187b)
+			r273b := float64(r272b / r187b)
+			r274b := math.FMA(r191b, r48, r82)
+			r275b := float64(r274b - r82)
+			r276b := float64(r275b + r82)
+			r277b := math.Float64bits(r276b)
+			r278b := r277b + r112
+			r279b := r278b << 52
+			r280b := math.Float64frombits(r279b)
+			r281b := float64(r273b * r280b)
+			r282b := float64(r191b - r275b)
+			r283b := float64(r282b + r82)
+			r284b := math.Float64bits(r283b)
+			r285b := r284b + r112
+			r286b := r285b << 52
+			r287b := math.Float64frombits(r286b)
+			r288b := float64(r281b * r287b)
+			r289b := float64(r50 / r26b)
+			r290b := float64(r289b / r26b)
+			r291b := r26b > r50
+			r292b := r185b
+			if r291b {
+				r292b = r288b
+			}
+			r294b := r26b >= r293
+			r295b := r288b
+			if r294b {
+				r295b = r261b
+			}
+			r297b := r26b < r296
+			r298b := r292b
+			if r297b {
+				r298b = r295b
+			}
+			r299b := r26b < r79
+			r300b := r298b
+			if r299b {
+				r300b = r290b
+			}
+			if r158b {
+				r157b = r300b
+			}
+		}
+		r302a := float64(r301 - r2a)
+		r302b := float64(r301 - r2b)
+		r303a := cTauRef[j]
+		r303b := cTauRef[j+1]
+		r304a := r302a < r303a
+		r304b := r302b < r303b
+		r305a := r136a
+		if r304a {
+			r305a = r9a
+		}
+		r305b := r136b
+		if r304b {
+			r305b = r9b
+		}
+		r306a := cInvD[j]
+		r306b := cInvD[j+1]
+		r307a := cAlpha[j]
+		r307b := cAlpha[j+1]
+		r308a := cWidth[j]
+		r308b := cWidth[j+1]
+		r309a := math.Float64frombits(0x0000000000000000) // 0
+		r309b := math.Float64frombits(0x0000000000000000) // 0
+		if hasGSpike {
+			r309a = gspike[j]
+			r309b = gspike[j+1]
+		}
+		r311a := float64(r305a - r5a)
+		r311b := float64(r305b - r5b)
+		r312a := float64(r311a * r306a)
+		r312b := float64(r311b * r306b)
+		r313a := math.Float64frombits(math.Float64bits(r312a) &^ (1 << 63))
+		r313b := math.Float64frombits(math.Float64bits(r312b) &^ (1 << 63))
+		r314a := float64(r308a - r313a)
+		r314b := float64(r308b - r313b)
+		r315a := float64(r307a * r314a)
+		r315b := float64(r307b * r314b)
+		r316a := r315a < r296
+		r316b := r315b < r296
+		r317a := r315a
+		if r316a {
+			r317a = r296
+		}
+		r317b := r315b
+		if r316b {
+			r317b = r296
+		}
+		r318a := float64(r309a * r317a)
+		r318b := float64(r309b * r317b)
+		r319a := math.FMA(r318a, r306a, r3a)
+		r319b := math.FMA(r318b, r306b, r3b)
+		r320a := cDtRTau[j]
+		r320b := cDtRTau[j+1]
+		r321a := cKa[j]
+		r321b := cKa[j+1]
+		r322a := math.FMA(r4a, r321a, r319a)
+		r322b := math.FMA(r4b, r321b, r319b)
+		r323a := float64(r51a * r320a)
+		r323b := float64(r51b * r320b)
+		r324a := float64(r322a * r323a)
+		r324b := float64(r322b * r323b)
+		r325a := cKeep[j]
+		r325b := cKeep[j+1]
+		r326a := float64(r4a * r325a)
+		r326b := float64(r4b * r325b)
+		r327a := float64(r326a - r324a)
+		r327b := float64(r326b - r324b)
+		r328a := float64(r157a * r24a)
+		r328b := float64(r157b * r24b)
+		r329a := cDtCTau[j]
+		r329b := cDtCTau[j+1]
+		r330a := float64(r329a + r329a)
+		r330b := float64(r329b + r329b)
+		r331a := math.FMA(r328a, r330a, r50)
+		r331b := math.FMA(r328b, r330b, r50)
+		r332a := math.FMA(r51a, r26a, r331a)
+		r332b := math.FMA(r51b, r26b, r331b)
+		r333a := float64(r322a * r332a)
+		r333b := float64(r322b * r332b)
+		if hasGI {
+			r334a := r324a
+			if r304a {
+				r334a = r296
+			}
+			r334b := r324b
+			if r304b {
+				r334b = r296
+			}
+			gi[j] = r334a
+			gi[j+1] = r334b
+		}
+		if hasGG {
+			r335a := float64(r322a * r320a)
+			r335b := float64(r322b * r320b)
+			r336a := float64(r335a * r108)
+			r336b := float64(r335b * r108)
+			r337a := math.FMA(r51a, r9a, r328a)
+			r337b := math.FMA(r51b, r9b, r328b)
+			r338a := float64(r336a * r337a)
+			r338b := float64(r336b * r337b)
+			r339a := r338a
+			if r304a {
+				r339a = r296
+			}
+			r339b := r338b
+			if r304b {
+				r339b = r296
+			}
+			gg[j] = r339a
+			gg[j+1] = r339b
+		}
+		if hasGDelta {
+			r340a := r322a
+			if r304a {
+				r340a = r296
+			}
+			r340b := r322b
+			if r304b {
+				r340b = r296
+			}
+			gdelta[j] = r340a
+			gdelta[j+1] = r340b
+		}
+		r341a := r333a
+		if r304a {
+			r341a = r319a
+		}
+		r341b := r333b
+		if r304b {
+			r341b = r319b
+		}
+		r342a := r327a
+		if r304a {
+			r342a = r4a
+		}
+		r342b := r327b
+		if r304b {
+			r342b = r4b
+		}
+		r4a = float64(r342a * r50)
+		r4b = float64(r342b * r50)
+		r344a := float64(r0a - r5a)
+		r344b := float64(r0b - r5b)
+		r345a := float64(r344a * r306a)
+		r345b := float64(r344b * r306b)
+		r346a := math.Float64frombits(math.Float64bits(r345a) &^ (1 << 63))
+		r346b := math.Float64frombits(math.Float64bits(r345b) &^ (1 << 63))
+		r347a := float64(r308a - r346a)
+		r347b := float64(r308b - r346b)
+		r348a := float64(r307a * r347a)
+		r348b := float64(r307b * r347b)
+		r349a := r348a < r296
+		r349b := r348b < r296
+		r350a := r348a
+		if r349a {
+			r350a = r296
+		}
+		r350b := r348b
+		if r349b {
+			r350b = r296
+		}
+		r351a := float64(r350a * r306a)
+		r351b := float64(r350b * r306b)
+		r352a := cB[j]
+		r352b := cB[j+1]
+		r353a := float64(r342a * r352a)
+		r353b := float64(r342b * r352b)
+		r354a := float64(r353a * r351a)
+		r354b := float64(r353b * r351b)
+		r355a := float64(r50 - r350a)
+		r355b := float64(r50 - r350b)
+		r3a = math.FMA(r341a, r355a, r354a)
+		r3b = math.FMA(r341b, r355b, r354b)
+		gv[j] = r3a
+		gv[j+1] = r3b
+		gw[j] = r4a
+		gw[j+1] = r4b
+	}
+	for ; j < n; j++ {
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := gv[j]
+		r4 := gw[j]
+		r5 := cVTh[j]
+		r6 := r0 >= r5
+		r7 := cVThRst[j]
+		r8 := float64(r0 - r7)
+		r9 := r0
+		if r6 {
+			r9 = r8
+		}
+		r10 := cB[j]
+		r11 := float64(r1 + r10)
+		r12 := r1
+		if r6 {
+			r12 = r11
+		}
+		r13 := math.Float64frombits(0x0000000000000000) // 0
+		if hasI {
+			r13 = i[j]
+		}
+		r15 := cVRest[j]
+		r16 := float64(r9 - r15)
+		r17 := cVC[j]
+		r18 := float64(r9 - r17)
+		r19 := cDtCTau[j]
+		r20 := float64(r16 * r18)
+		r21 := cDtRTau[j]
+		r22 := float64(r13 - r12)
+		r23 := float64(r21 * r22)
+		r24 := math.FMA(r19, r20, r23)
+		r25 := float64(r16 + r18)
+		r26 := float64(r19 * r25)
+		if hasG {
+			r27 := cDtRTau[j]
+			r28 := g[j]
+			r29 := float64(r27 * r28)
+			r26 = float64(r26 - r29)
+			r31 := math.Float64frombits(0x0000000000000000) // 0
+			r32 := math.FMA(r29, r9, r31)
+			r24 = float64(r24 - r32)
+		}
+		r34 := math.Float64frombits(math.Float64bits(r26) &^ (1 << 63))
+		r37 := math.FMA(r35, r26, r36)
+		r39 := math.FMA(r37, r26, r38)
+		r41 := math.FMA(r39, r26, r40)
+		r43 := math.FMA(r41, r26, r42)
+		r45 := math.FMA(r43, r26, r44)
+		r47 := math.FMA(r45, r26, r46)
+		r49 := math.FMA(r47, r26, r48)
+		r51 := math.FMA(r49, r26, r50)
+		r53 := r34 > r52
+		if r53 {
+			r56 := math.FMA(r54, r26, r55)
+			r58 := math.FMA(r56, r26, r57)
+			r60 := math.FMA(r58, r26, r59)
+			r62 := math.FMA(r60, r26, r61)
+			r64 := math.FMA(r62, r26, r63)
+			r66 := math.FMA(r64, r26, r65)
+			r67 := math.FMA(r66, r26, r35)
+			r68 := math.FMA(r67, r26, r36)
+			r69 := math.FMA(r68, r26, r38)
+			r70 := math.FMA(r69, r26, r40)
+			r71 := math.FMA(r70, r26, r42)
+			r72 := math.FMA(r71, r26, r44)
+			r73 := math.FMA(r72, r26, r46)
+			r74 := math.FMA(r73, r26, r48)
+			r75 := math.FMA(r74, r26, r50)
+			r77 := r26 > r76
+			r78 := r26
+			if r77 {
+				r78 = r76
+			}
+			r80 := r78 < r79
+			r81 := r78
+			if r80 {
+				r81 = r79
+			}
+			r84 := math.FMA(r81, r83, r82)
+			r85 := float64(r84 - r82)
+			r88 := math.FMA(r85, r87, r81)
+			r89 := math.FMA(r85, r86, r88)
+			r90 := math.FMA(r54, r89, r55)
+			r91 := math.FMA(r90, r89, r57)
+			r92 := math.FMA(r91, r89, r59)
+			r93 := math.FMA(r92, r89, r61)
+			r94 := math.FMA(r93, r89, r63)
+			r95 := math.FMA(r94, r89, r65)
+			r96 := math.FMA(r95, r89, r35)
+			r97 := math.FMA(r96, r89, r36)
+			r98 := math.FMA(r97, r89, r38)
+			r99 := math.FMA(r98, r89, r40)
+			r100 := math.FMA(r99, r89, r42)
+			r101 := math.FMA(r100, r89, r44)
+			r102 := math.FMA(r101, r89, r46)
+			r103 := math.FMA(r102, r89, r48)
+			r104 := math.FMA(r103, r89, r50)
+			r106 := r85 > r105
+			r107 := r85
+			if r106 {
+				r107 = r105
+			}
+			r109 := float64(r107 * r108)
+			r110 := float64(r109 + r82)
+			r111 := math.Float64bits(r110)
+			r113 := r111 + r112
+			r114 := r113 << 52
+			r115 := math.Float64frombits(r114)
+			r116 := float64(r50 - r115)
+			r117 := math.FMA(r89, r104, r116)
+			r118 := float64(r117 / r78)
+			r119 := math.FMA(r85, r48, r82)
+			r120 := float64(r119 - r82)
+			r121 := float64(r120 + r82)
+			r122 := math.Float64bits(r121)
+			r123 := r122 + r112
+			r124 := r123 << 52
+			r125 := math.Float64frombits(r124)
+			r126 := float64(r118 * r125)
+			r127 := float64(r85 - r120)
+			r128 := float64(r127 + r82)
+			r129 := math.Float64bits(r128)
+			r130 := r129 + r112
+			r131 := r130 << 52
+			r132 := math.Float64frombits(r131)
+			r133 := float64(r126 * r132)
+			r134 := r34 <= r48
+			r135 := r133
+			if r134 {
+				r135 = r75
+			}
+			if r53 {
+				r51 = r135
+			}
+		}
+		r136 := math.FMA(r51, r24, r9)
+		if hasDelta {
+			r137 := delta[j]
+			r136 = float64(r136 + r137)
+		}
+		r139 := math.Float64frombits(math.Float64bits(r26) &^ (1 << 63))
+		r142 := math.FMA(r140, r26, r141)
+		r144 := math.FMA(r142, r26, r143)
+		r146 := math.FMA(r144, r26, r145)
+		r148 := math.FMA(r146, r26, r147)
+		r150 := math.FMA(r148, r26, r149)
+		r152 := math.FMA(r150, r26, r151)
+		r154 := math.FMA(r152, r26, r153)
+		r156 := math.FMA(r154, r26, r155)
+		r157 := math.FMA(r156, r26, r48)
+		r158 := r139 > r52
+		if r158 {
+			r161 := math.FMA(r159, r26, r160)
+			r163 := math.FMA(r161, r26, r162)
+			r165 := math.FMA(r163, r26, r164)
+			r167 := math.FMA(r165, r26, r166)
+			r169 := math.FMA(r167, r26, r168)
+			r171 := math.FMA(r169, r26, r170)
+			r173 := math.FMA(r171, r26, r172)
+			r175 := math.FMA(r173, r26, r174)
+			r176 := math.FMA(r175, r26, r140)
+			r177 := math.FMA(r176, r26, r141)
+			r178 := math.FMA(r177, r26, r143)
+			r179 := math.FMA(r178, r26, r145)
+			r180 := math.FMA(r179, r26, r147)
+			r181 := math.FMA(r180, r26, r149)
+			r182 := math.FMA(r181, r26, r151)
+			r183 := math.FMA(r182, r26, r153)
+			r184 := math.FMA(r183, r26, r155)
+			r185 := math.FMA(r184, r26, r48)
+			r186 := r26 > r76
+			r187 := r26
+			if r186 {
+				r187 = r76
+			}
+			r188 := r187 < r79
+			r189 := r187
+			if r188 {
+				r189 = r79
+			}
+			r190 := math.FMA(r189, r83, r82)
+			r191 := float64(r190 - r82)
+			r192 := math.FMA(r191, r87, r189)
+			r193 := math.FMA(r191, r86, r192)
+			r194 := math.FMA(r54, r193, r55)
+			r195 := math.FMA(r194, r193, r57)
+			r196 := math.FMA(r195, r193, r59)
+			r197 := math.FMA(r196, r193, r61)
+			r198 := math.FMA(r197, r193, r63)
+			r199 := math.FMA(r198, r193, r65)
+			r200 := math.FMA(r199, r193, r35)
+			r201 := math.FMA(r200, r193, r36)
+			r202 := math.FMA(r201, r193, r38)
+			r203 := math.FMA(r202, r193, r40)
+			r204 := math.FMA(r203, r193, r42)
+			r205 := math.FMA(r204, r193, r44)
+			r206 := math.FMA(r205, r193, r46)
+			r207 := math.FMA(r206, r193, r48)
+			r208 := math.FMA(r207, r193, r50)
+			r209 := math.FMA(r193, r208, r50)
+			r210 := float64(r191 + r82)
+			r211 := math.Float64bits(r210)
+			r212 := r211 + r112
+			r213 := r212 << 52
+			r214 := math.Float64frombits(r213)
+			r215 := float64(r209 * r214)
+			r218 := math.FMA(r216, r26, r217)
+			r220 := math.FMA(r218, r26, r219)
+			r222 := math.FMA(r220, r26, r221)
+			r224 := math.FMA(r222, r26, r223)
+			r226 := math.FMA(r224, r26, r225)
+			r228 := math.FMA(r226, r26, r227)
+			r230 := math.FMA(r228, r26, r229)
+			r232 := math.FMA(r230, r26, r231)
+			r234 := math.FMA(r232, r26, r233)
+			r236 := math.FMA(r234, r26, r235)
+			r238 := math.FMA(r236, r26, r237)
+			r239 := math.FMA(r238, r26, r54)
+			r241 := math.FMA(r239, r26, r240)
+			r242 := math.FMA(r241, r26, r57)
+			r244 := math.FMA(r242, r26, r243)
+			r245 := math.FMA(r244, r26, r61)
+			r247 := math.FMA(r245, r26, r246)
+			r248 := math.FMA(r247, r26, r65)
+			r250 := math.FMA(r248, r26, r249)
+			r251 := math.FMA(r250, r26, r36)
+			r253 := math.FMA(r251, r26, r252)
+			r254 := math.FMA(r253, r26, r40)
+			r256 := math.FMA(r254, r26, r255)
+			r257 := math.FMA(r256, r26, r44)
+			r259 := math.FMA(r257, r26, r258)
+			r260 := math.FMA(r259, r26, r48)
+			r261 := float64(r215 * r260)
+			r262 := r191 > r105
+			r263 := r191
+			if r262 {
+				r263 = r105
+			}
+			r264 := float64(r187 - r50)
+			r265 := float64(r263 * r108)
+			r266 := float64(r265 + r82)
+			r267 := math.Float64bits(r266)
+			r268 := r267 + r112
+			r269 := r268 << 52
+			r270 := math.Float64frombits(r269)
+			r271 := math.FMA(r209, r264, r270)
+			r272 := float64(r271 / r187)
+			r273 := float64(r272 / r187)
+			r274 := math.FMA(r191, r48, r82)
+			r275 := float64(r274 - r82)
+			r276 := float64(r275 + r82)
+			r277 := math.Float64bits(r276)
+			r278 := r277 + r112
+			r279 := r278 << 52
+			r280 := math.Float64frombits(r279)
+			r281 := float64(r273 * r280)
+			r282 := float64(r191 - r275)
+			r283 := float64(r282 + r82)
+			r284 := math.Float64bits(r283)
+			r285 := r284 + r112
+			r286 := r285 << 52
+			r287 := math.Float64frombits(r286)
+			r288 := float64(r281 * r287)
+			r289 := float64(r50 / r26)
+			r290 := float64(r289 / r26)
+			r291 := r26 > r50
+			r292 := r185
+			if r291 {
+				r292 = r288
+			}
+			r294 := r26 >= r293
+			r295 := r288
+			if r294 {
+				r295 = r261
+			}
+			r297 := r26 < r296
+			r298 := r292
+			if r297 {
+				r298 = r295
+			}
+			r299 := r26 < r79
+			r300 := r298
+			if r299 {
+				r300 = r290
+			}
+			if r158 {
+				r157 = r300
+			}
+		}
+		r302 := float64(r301 - r2)
+		r303 := cTauRef[j]
+		r304 := r302 < r303
+		r305 := r136
+		if r304 {
+			r305 = r9
+		}
+		r306 := cInvD[j]
+		r307 := cAlpha[j]
+		r308 := cWidth[j]
+		r309 := math.Float64frombits(0x0000000000000000) // 0
+		if hasGSpike {
+			r309 = gspike[j]
+		}
+		r311 := float64(r305 - r5)
+		r312 := float64(r311 * r306)
+		r313 := math.Float64frombits(math.Float64bits(r312) &^ (1 << 63))
+		r314 := float64(r308 - r313)
+		r315 := float64(r307 * r314)
+		r316 := r315 < r296
+		r317 := r315
+		if r316 {
+			r317 = r296
+		}
+		r318 := float64(r309 * r317)
+		r319 := math.FMA(r318, r306, r3)
+		r320 := cDtRTau[j]
+		r321 := cKa[j]
+		r322 := math.FMA(r4, r321, r319)
+		r323 := float64(r51 * r320)
+		r324 := float64(r322 * r323)
+		r325 := cKeep[j]
+		r326 := float64(r4 * r325)
+		r327 := float64(r326 - r324)
+		r328 := float64(r157 * r24)
+		r329 := cDtCTau[j]
+		r330 := float64(r329 + r329)
+		r331 := math.FMA(r328, r330, r50)
+		r332 := math.FMA(r51, r26, r331)
+		r333 := float64(r322 * r332)
+		if hasGI {
+			r334 := r324
+			if r304 {
+				r334 = r296
+			}
+			gi[j] = r334
+		}
+		if hasGG {
+			r335 := float64(r322 * r320)
+			r336 := float64(r335 * r108)
+			r337 := math.FMA(r51, r9, r328)
+			r338 := float64(r336 * r337)
+			r339 := r338
+			if r304 {
+				r339 = r296
+			}
+			gg[j] = r339
+		}
+		if hasGDelta {
+			r340 := r322
+			if r304 {
+				r340 = r296
+			}
+			gdelta[j] = r340
+		}
+		r341 := r333
+		if r304 {
+			r341 = r319
+		}
+		r342 := r327
+		if r304 {
+			r342 = r4
+		}
+		r4 = float64(r342 * r50)
+		r344 := float64(r0 - r5)
+		r345 := float64(r344 * r306)
+		r346 := math.Float64frombits(math.Float64bits(r345) &^ (1 << 63))
+		r347 := float64(r308 - r346)
+		r348 := float64(r307 * r347)
+		r349 := r348 < r296
+		r350 := r348
+		if r349 {
+			r350 = r296
+		}
+		r351 := float64(r350 * r306)
+		r352 := cB[j]
+		r353 := float64(r342 * r352)
+		r354 := float64(r353 * r351)
+		r355 := float64(r50 - r350)
+		r3 = math.FMA(r341, r355, r354)
+		gv[j] = r3
+		gw[j] = r4
+	}
+}
+
+// BackwardF64Hard is the program asm/step.BackwardF64Hard lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF64Hard(f *Frame64) {
+	for s := range max(f.Steps, 1) {
+		backwardF64HardOne(f, s)
+	}
+}
+
+// backwardF64HardOne makes step s of BackwardF64Hard, one statement per op.
+func backwardF64HardOne(f *Frame64, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[StreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[StreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[StreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[StreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[StreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	c := (*[NumConsts]float64)(f.C)
+	r33 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r34 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r36 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r38 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r40 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r42 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r44 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r46 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r48 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r50 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r52 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r53 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r55 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r57 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r59 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r61 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r63 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r74 := math.Float64frombits(0x4086800000000000)  // 720
+	r77 := math.Float64frombits(0xc086200000000000)  // -708
+	r80 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r81 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r84 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r85 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r103 := math.Float64frombits(0x404e000000000000) // 60
+	r106 := math.Float64frombits(0xbff0000000000000) // -1
+	r110 := uint64(0x3ff)
+	r138 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	r139 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	r141 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	r143 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	r145 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	r147 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	r149 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	r151 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	r153 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	r157 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	r158 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	r160 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	r162 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	r164 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	r166 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	r168 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	r170 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	r172 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	r214 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	r215 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	r217 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	r219 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	r221 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	r223 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	r225 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	r227 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	r229 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	r231 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	r233 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	r235 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	r238 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	r241 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	r244 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	r247 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	r250 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	r253 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	r256 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	r291 := math.Float64frombits(0xc008000000000000) // -3
+	r294 := math.Float64frombits(0x0000000000000000) // 0
+	r299 := f.T[s]
+	j := 0
+	for ; j < n-1; j += 2 {
+		r0a := v[j]
+		r0b := v[j+1]
+		r1a := w[j]
+		r1b := w[j+1]
+		r2a := last[j]
+		r2b := last[j+1]
+		r3a := gv[j]
+		r3b := gv[j+1]
+		r4a := gw[j]
+		r4b := gw[j+1]
+		r6a := r0a >= c[CVTh]
+		r6b := r0b >= c[CVTh]
+		r8a := r0a
+		if r6a {
+			r8a = c[CVReset]
+		}
+		r8b := r0b
+		if r6b {
+			r8b = c[CVReset]
+		}
+		r10a := float64(r1a + c[CB])
+		r10b := float64(r1b + c[CB])
+		r11a := r1a
+		if r6a {
+			r11a = r10a
+		}
+		r11b := r1b
+		if r6b {
+			r11b = r10b
+		}
+		r12a := math.Float64frombits(0x0000000000000000) // 0
+		r12b := math.Float64frombits(0x0000000000000000) // 0
+		if hasI {
+			r12a = i[j]
+			r12b = i[j+1]
+		}
+		r15a := float64(r8a - c[CVRest])
+		r15b := float64(r8b - c[CVRest])
+		r17a := float64(r8a - c[CVC])
+		r17b := float64(r8b - c[CVC])
+		r19a := float64(r15a * r17a)
+		r19b := float64(r15b * r17b)
+		r21a := float64(r12a - r11a)
+		r21b := float64(r12b - r11b)
+		r22a := float64(c[CDtRTau] * r21a)
+		r22b := float64(c[CDtRTau] * r21b)
+		r23a := math.FMA(c[CDtCTau], r19a, r22a)
+		r23b := math.FMA(c[CDtCTau], r19b, r22b)
+		r24a := float64(r15a + r17a)
+		r24b := float64(r15b + r17b)
+		r25a := float64(c[CDtCTau] * r24a)
+		r25b := float64(c[CDtCTau] * r24b)
+		if hasG {
+			r26a := g[j]
+			r26b := g[j+1]
+			r27a := float64(c[CDtRTau] * r26a)
+			r27b := float64(c[CDtRTau] * r26b)
+			r25a = float64(r25a - r27a)
+			r25b = float64(r25b - r27b)
+			r29a := math.Float64frombits(0x0000000000000000) // 0
+			r29b := math.Float64frombits(0x0000000000000000) // 0
+			r30a := math.FMA(r27a, r8a, r29a)
+			r30b := math.FMA(r27b, r8b, r29b)
+			r23a = float64(r23a - r30a)
+			r23b = float64(r23b - r30b)
+		}
+		r32a := math.Float64frombits(math.Float64bits(r25a) &^ (1 << 63))
+		r32b := math.Float64frombits(math.Float64bits(r25b) &^ (1 << 63))
+		r35a := math.FMA(r33, r25a, r34)
+		r35b := math.FMA(r33, r25b, r34)
+		r37a := math.FMA(r35a, r25a, r36)
+		r37b := math.FMA(r35b, r25b, r36)
+		r39a := math.FMA(r37a, r25a, r38)
+		r39b := math.FMA(r37b, r25b, r38)
+		r41a := math.FMA(r39a, r25a, r40)
+		r41b := math.FMA(r39b, r25b, r40)
+		r43a := math.FMA(r41a, r25a, r42)
+		r43b := math.FMA(r41b, r25b, r42)
+		r45a := math.FMA(r43a, r25a, r44)
+		r45b := math.FMA(r43b, r25b, r44)
+		r47a := math.FMA(r45a, r25a, r46)
+		r47b := math.FMA(r45b, r25b, r46)
+		r49a := math.FMA(r47a, r25a, r48)
+		r49b := math.FMA(r47b, r25b, r48)
+		r51a := r32a > r50
+		r51b := r32b > r50
+		if r51a {
+			r54a := math.FMA(r52, r25a, r53)
+			r56a := math.FMA(r54a, r25a, r55)
+			r58a := math.FMA(r56a, r25a, r57)
+			r60a := math.FMA(r58a, r25a, r59)
+			r62a := math.FMA(r60a, r25a, r61)
+			r64a := math.FMA(r62a, r25a, r63)
+			r65a := math.FMA(r64a, r25a, r33)
+			r66a := math.FMA(r65a, r25a, r34)
+			r67a := math.FMA(r66a, r25a, r36)
+			r68a := math.FMA(r67a, r25a, r38)
+			r69a := math.FMA(r68a, r25a, r40)
+			r70a := math.FMA(r69a, r25a, r42)
+			r71a := math.FMA(r70a, r25a, r44)
+			r72a := math.FMA(r71a, r25a, r46)
+			r73a := math.FMA(r72a, r25a, r48)
+			r75a := r25a > r74
+			r76a := r25a
+			if r75a {
+				r76a = r74
+			}
+			r78a := r76a < r77
+			r79a := r76a
+			if r78a {
+				r79a = r77
+			}
+			r82a := math.FMA(r79a, r81, r80)
+			r83a := float64(r82a - r80)
+			r86a := math.FMA(r83a, r85, r79a)
+			r87a := math.FMA(r83a, r84, r86a)
+			r88a := math.FMA(r52, r87a, r53)
+			r89a := math.FMA(r88a, r87a, r55)
+			r90a := math.FMA(r89a, r87a, r57)
+			r91a := math.FMA(r90a, r87a, r59)
+			r92a := math.FMA(r91a, r87a, r61)
+			r93a := math.FMA(r92a, r87a, r63)
+			r94a := math.FMA(r93a, r87a, r33)
+			r95a := math.FMA(r94a, r87a, r34)
+			r96a := math.FMA(r95a, r87a, r36)
+			r97a := math.FMA(r96a, r87a, r38)
+			r98a := math.FMA(r97a, r87a, r40)
+			r99a := math.FMA(r98a, r87a, r42)
+			r100a := math.FMA(r99a, r87a, r44)
+			r101a := math.FMA(r100a, r87a, r46)
+			r102a := math.FMA(r101a, r87a, r48)
+			r104a := r83a > r103
+			r105a := r83a
+			if r104a {
+				r105a = r103
+			}
+			r107a := float64(r105a * r106)
+			r108a := float64(r107a + r80)
+			r109a := math.Float64bits(r108a)
+			r111a := r109a + r110
+			r112a := r111a << 52
+			r113a := math.Float64frombits(r112a)
+			r114a := float64(r48 - r113a)
+			r115a := math.FMA(r87a, r102a, r114a)
+			r116a := float64(r115a / r76a)
+			r117a := math.FMA(r83a, r46, r80)
+			r118a := float64(r117a - r80)
+			r119a := float64(r118a + r80)
+			r120a := math.Float64bits(r119a)
+			r121a := r120a + r110
+			r122a := r121a << 52
+			r123a := math.Float64frombits(r122a)
+			r124a := float64(r116a * r123a)
+			r125a := float64(r83a - r118a)
+			r126a := float64(r125a + r80)
+			r127a := math.Float64bits(r126a)
+			r128a := r127a + r110
+			r129a := r128a << 52
+			r130a := math.Float64frombits(r129a)
+			r131a := float64(r124a * r130a)
+			r132a := r32a <= r46
+			r133a := r131a
+			if r132a {
+				r133a = r73a
+			}
+			if r51a {
+				r49a = r133a
+			}
+		}
+		if r51b {
+			r54b := math.FMA(r52, r25b, r53)
+			r56b := math.FMA(r54b, r25b, r55)
+			r58b := math.FMA(r56b, r25b, r57)
+			r60b := math.FMA(r58b, r25b, r59)
+			r62b := math.FMA(r60b, r25b, r61)
+			r64b := math.FMA(r62b, r25b, r63)
+			r65b := math.FMA(r64b, r25b, r33)
+			r66b := math.FMA(r65b, r25b, r34)
+			r67b := math.FMA(r66b, r25b, r36)
+			r68b := math.FMA(r67b, r25b, r38)
+			r69b := math.FMA(r68b, r25b, r40)
+			r70b := math.FMA(r69b, r25b, r42)
+			r71b := math.FMA(r70b, r25b, r44)
+			r72b := math.FMA(r71b, r25b, r46)
+			r73b := math.FMA(r72b, r25b, r48)
+			r75b := r25b > r74
+			r76b := r25b
+			if r75b {
+				r76b = r74
+			}
+			r78b := r76b < r77
+			r79b := r76b
+			if r78b {
+				r79b = r77
+			}
+			r82b := math.FMA(r79b, r81, r80)
+			r83b := float64(r82b - r80)
+			r86b := math.FMA(r83b, r85, r79b)
+			r87b := math.FMA(r83b, r84, r86b)
+			r88b := math.FMA(r52, r87b, r53)
+			r89b := math.FMA(r88b, r87b, r55)
+			r90b := math.FMA(r89b, r87b, r57)
+			r91b := math.FMA(r90b, r87b, r59)
+			r92b := math.FMA(r91b, r87b, r61)
+			r93b := math.FMA(r92b, r87b, r63)
+			r94b := math.FMA(r93b, r87b, r33)
+			r95b := math.FMA(r94b, r87b, r34)
+			r96b := math.FMA(r95b, r87b, r36)
+			r97b := math.FMA(r96b, r87b, r38)
+			r98b := math.FMA(r97b, r87b, r40)
+			r99b := math.FMA(r98b, r87b, r42)
+			r100b := math.FMA(r99b, r87b, r44)
+			r101b := math.FMA(r100b, r87b, r46)
+			r102b := math.FMA(r101b, r87b, r48)
+			r104b := r83b > r103
+			r105b := r83b
+			if r104b {
+				r105b = r103
+			}
+			r107b := float64(r105b * r106)
+			r108b := float64(r107b + r80)
+			r109b := math.Float64bits(r108b)
+			r111b := r109b + r110
+			r112b := r111b << 52
+			r113b := math.Float64frombits(r112b)
+			r114b := float64(r48 - r113b)
+			r115b := math.FMA(r87b, r102b, r114b)
+			r116b := float64(r115b / r76b)
+			r117b := math.FMA(r83b, r46, r80)
+			r118b := float64(r117b - r80)
+			r119b := float64(r118b + r80)
+			r120b := math.Float64bits(r119b)
+			r121b := r120b + r110
+			r122b := r121b << 52
+			r123b := math.Float64frombits(r122b)
+			r124b := float64(r116b * r123b)
+			r125b := float64(r83b - r118b)
+			r126b := float64(r125b + r80)
+			r127b := math.Float64bits(r126b)
+			r128b := r127b + r110
+			r129b := r128b << 52
+			r130b := math.Float64frombits(r129b)
+			r131b := float64(r124b * r130b)
+			r132b := r32b <= r46
+			r133b := r131b
+			if r132b {
+				r133b = r73b
+			}
+			if r51b {
+				r49b = r133b
+			}
+		}
+		r134a := math.FMA(r49a, r23a, r8a)
+		r134b := math.FMA(r49b, r23b, r8b)
+		if hasDelta {
+			r135a := delta[j]
+			r135b := delta[j+1]
+			r134a = float64(r134a + r135a)
+			r134b = float64(r134b + r135b)
+		}
+		r137a := math.Float64frombits(math.Float64bits(r25a) &^ (1 << 63))
+		r137b := math.Float64frombits(math.Float64bits(r25b) &^ (1 << 63))
+		r140a := math.FMA(r138, r25a, r139)
+		r140b := math.FMA(r138, r25b, r139)
+		r142a := math.FMA(r140a, r25a, r141)
+		r142b := math.FMA(r140b, r25b, r141)
+		r144a := math.FMA(r142a, r25a, r143)
+		r144b := math.FMA(r142b, r25b, r143)
+		r146a := math.FMA(r144a, r25a, r145)
+		r146b := math.FMA(r144b, r25b, r145)
+		r148a := math.FMA(r146a, r25a, r147)
+		r148b := math.FMA(r146b, r25b, r147)
+		r150a := math.FMA(r148a, r25a, r149)
+		r150b := math.FMA(r148b, r25b, r149)
+		r152a := math.FMA(r150a, r25a, r151)
+		r152b := math.FMA(r150b, r25b, r151)
+		r154a := math.FMA(r152a, r25a, r153)
+		r154b := math.FMA(r152b, r25b, r153)
+		r155a := math.FMA(r154a, r25a, r46)
+		r155b := math.FMA(r154b, r25b, r46)
+		r156a := r137a > r50
+		r156b := r137b > r50
+		if r156a {
+			r159a := math.FMA(r157, r25a, r158)
+			r161a := math.FMA(r159a, r25a, r160)
+			r163a := math.FMA(r161a, r25a, r162)
+			r165a := math.FMA(r163a, r25a, r164)
+			r167a := math.FMA(r165a, r25a, r166)
+			r169a := math.FMA(r167a, r25a, r168)
+			r171a := math.FMA(r169a, r25a, r170)
+			r173a := math.FMA(r171a, r25a, r172)
+			r174a := math.FMA(r173a, r25a, r138)
+			r175a := math.FMA(r174a, r25a, r139)
+			r176a := math.FMA(r175a, r25a, r141)
+			r177a := math.FMA(r176a, r25a, r143)
+			r178a := math.FMA(r177a, r25a, r145)
+			r179a := math.FMA(r178a, r25a, r147)
+			r180a := math.FMA(r179a, r25a, r149)
+			r181a := math.FMA(r180a, r25a, r151)
+			r182a := math.FMA(r181a, r25a, r153)
+			r183a := math.FMA(r182a, r25a, r46)
+			r184a := r25a > r74
+			r185a := r25a
+			if r184a {
+				r185a = r74
+			}
+			r186a := r185a < r77
+			r187a := r185a
+			if r186a {
+				r187a = r77
+			}
+			r188a := math.FMA(r187a, r81, r80)
+			r189a := float64(r188a - r80)
+			r190a := math.FMA(r189a, r85, r187a)
+			r191a := math.FMA(r189a, r84, r190a)
+			r192a := math.FMA(r52, r191a, r53)
+			r193a := math.FMA(r192a, r191a, r55)
+			r194a := math.FMA(r193a, r191a, r57)
+			r195a := math.FMA(r194a, r191a, r59)
+			r196a := math.FMA(r195a, r191a, r61)
+			r197a := math.FMA(r196a, r191a, r63)
+			r198a := math.FMA(r197a, r191a, r33)
+			r199a := math.FMA(r198a, r191a, r34)
+			r200a := math.FMA(r199a, r191a, r36)
+			r201a := math.FMA(r200a, r191a, r38)
+			r202a := math.FMA(r201a, r191a, r40)
+			r203a := math.FMA(r202a, r191a, r42)
+			r204a := math.FMA(r203a, r191a, r44)
+			r205a := math.FMA(r204a, r191a, r46)
+			r206a := math.FMA(r205a, r191a, r48)
+			r207a := math.FMA(r191a, r206a, r48)
+			r208a := float64(r189a + r80)
+			r209a := math.Float64bits(r208a)
+			r210a := r209a + r110
+			r211a := r210a << 52
+			r212a := math.Float64frombits(r211a)
+			r213a := float64(r207a * r212a)
+			r216a := math.FMA(r214, r25a, r215)
+			r218a := math.FMA(r216a, r25a, r217)
+			r220a := math.FMA(r218a, r25a, r219)
+			r222a := math.FMA(r220a, r25a, r221)
+			r224a := math.FMA(r222a, r25a, r223)
+			r226a := math.FMA(r224a, r25a, r225)
+			r228a := math.FMA(r226a, r25a, r227)
+			r230a := math.FMA(r228a, r25a, r229)
+			r232a := math.FMA(r230a, r25a, r231)
+			r234a := math.FMA(r232a, r25a, r233)
+			r236a := math.FMA(r234a, r25a, r235)
+			r237a := math.FMA(r236a, r25a, r52)
+			r239a := math.FMA(r237a, r25a, r238)
+			r240a := math.FMA(r239a, r25a, r55)
+			r242a := math.FMA(r240a, r25a, r241)
+			r243a := math.FMA(r242a, r25a, r59)
+			r245a := math.FMA(r243a, r25a, r244)
+			r246a := math.FMA(r245a, r25a, r63)
+			r248a := math.FMA(r246a, r25a, r247)
+			r249a := math.FMA(r248a, r25a, r34)
+			r251a := math.FMA(r249a, r25a, r250)
+			r252a := math.FMA(r251a, r25a, r38)
+			r254a := math.FMA(r252a, r25a, r253)
+			r255a := math.FMA(r254a, r25a, r42)
+			r257a := math.FMA(r255a, r25a, r256)
+			r258a := math.FMA(r257a, r25a, r46)
+			r259a := float64(r213a * r258a)
+			r260a := r189a > r103
+			r261a := r189a
+			if r260a {
+				r261a = r103
+			}
+			r262a := float64(r185a - r48)
+			r263a := float64(r261a * r106)
+			r264a := float64(r263a + r80)
+			r265a := math.Float64bits(r264a)
+			r266a := r265a + r110
+			r267a := r266a << 52
+			r268a := math.Float64frombits(r267a)
+			r269a := math.FMA(r207a, r262a, r268a)
+			r270a := float64(r269a / r185a)
+			r271a := float64(r270a / r185a)
+			r272a := math.FMA(r189a, r46, r80)
+			r273a := float64(r272a - r80)
+			r274a := float64(r273a + r80)
+			r275a := math.Float64bits(r274a)
+			r276a := r275a + r110
+			r277a := r276a << 52
+			r278a := math.Float64frombits(r277a)
+			r279a := float64(r271a * r278a)
+			r280a := float64(r189a - r273a)
+			r281a := float64(r280a + r80)
+			r282a := math.Float64bits(r281a)
+			r283a := r282a + r110
+			r284a := r283a << 52
+			r285a := math.Float64frombits(r284a)
+			r286a := float64(r279a * r285a)
+			r287a := float64(r48 / r25a)
+			r288a := float64(r287a / r25a)
+			r289a := r25a > r48
+			r290a := r183a
+			if r289a {
+				r290a = r286a
+			}
+			r292a := r25a >= r291
+			r293a := r286a
+			if r292a {
+				r293a = r259a
+			}
+			r295a := r25a < r294
+			r296a := r290a
+			if r295a {
+				r296a = r293a
+			}
+			r297a := r25a < r77
+			r298a := r296a
+			if r297a {
+				r298a = r288a
+			}
+			if r156a {
+				r155a = r298a
+			}
+		}
+		if r156b {
+			r159b := math.FMA(r157, r25b, r158)
+			r161b := math.FMA(r159b, r25b, r160)
+			r163b := math.FMA(r161b, r25b, r162)
+			r165b := math.FMA(r163b, r25b, r164)
+			r167b := math.FMA(r165b, r25b, r166)
+			r169b := math.FMA(r167b, r25b, r168)
+			r171b := math.FMA(r169b, r25b, r170)
+			r173b := math.FMA(r171b, r25b, r172)
+			r174b := math.FMA(r173b, r25b, r138)
+			r175b := math.FMA(r174b, r25b, r139)
+			r176b := math.FMA(r175b, r25b, r141)
+			r177b := math.FMA(r176b, r25b, r143)
+			r178b := math.FMA(r177b, r25b, r145)
+			r179b := math.FMA(r178b, r25b, r147)
+			r180b := math.FMA(r179b, r25b, r149)
+			r181b := math.FMA(r180b, r25b, r151)
+			r182b := math.FMA(r181b, r25b, r153)
+			r183b := math.FMA(r182b, r25b, r46)
+			r184b := r25b > r74
+			r185b := r25b
+			if r184b {
+				r185b = r74
+			}
+			r186b := r185b < r77
+			r187b := r185b
+			if r186b {
+				r187b = r77
+			}
+			r188b := math.FMA(r187b, r81, r80)
+			r189b := float64(r188b - r80)
+			r190b := math.FMA(r189b, r85, r187b)
+			r191b := math.FMA(r189b, r84, r190b)
+			r192b := math.FMA(r52, r191b, r53)
+			r193b := math.FMA(r192b, r191b, r55)
+			r194b := math.FMA(r193b, r191b, r57)
+			r195b := math.FMA(r194b, r191b, r59)
+			r196b := math.FMA(r195b, r191b, r61)
+			r197b := math.FMA(r196b, r191b, r63)
+			r198b := math.FMA(r197b, r191b, r33)
+			r199b := math.FMA(r198b, r191b, r34)
+			r200b := math.FMA(r199b, r191b, r36)
+			r201b := math.FMA(r200b, r191b, r38)
+			r202b := math.FMA(r201b, r191b, r40)
+			r203b := math.FMA(r202b, r191b, r42)
+			r204b := math.FMA(r203b, r191b, r44)
+			r205b := math.FMA(r204b, r191b, r46)
+			r206b := math.FMA(r205b, r191b, r48)
+			r207b := math.FMA(r191b, r206b, r48)
+			r208b := float64(r189b + r80)
+			r209b := math.Float64bits(r208b)
+			r210b := r209b + r110
+			r211b := r210b << 52
+			r212b := math.Float64frombits(r211b)
+			r213b := float64(r207b * r212b)
+			r216b := math.FMA(r214, r25b, r215)
+			r218b := math.FMA(r216b, r25b, r217)
+			r220b := math.FMA(r218b, r25b, r219)
+			r222b := math.FMA(r220b, r25b, r221)
+			r224b := math.FMA(r222b, r25b, r223)
+			r226b := math.FMA(r224b, r25b, r225)
+			r228b := math.FMA(r226b, r25b, r227)
+			r230b := math.FMA(r228b, r25b, r229)
+			r232b := math.FMA(r230b, r25b, r231)
+			r234b := math.FMA(r232b, r25b, r233)
+			r236b := math.FMA(r234b, r25b, r235)
+			r237b := math.FMA(r236b, r25b, r52)
+			r239b := math.FMA(r237b, r25b, r238)
+			r240b := math.FMA(r239b, r25b, r55)
+			r242b := math.FMA(r240b, r25b, r241)
+			r243b := math.FMA(r242b, r25b, r59)
+			r245b := math.FMA(r243b, r25b, r244)
+			r246b := math.FMA(r245b, r25b, r63)
+			r248b := math.FMA(r246b, r25b, r247)
+			r249b := math.FMA(r248b, r25b, r34)
+			r251b := math.FMA(r249b, r25b, r250)
+			r252b := math.FMA(r251b, r25b, r38)
+			r254b := math.FMA(r252b, r25b, r253)
+			r255b := math.FMA(r254b, r25b, r42)
+			r257b := math.FMA(r255b, r25b, r256)
+			r258b := math.FMA(r257b, r25b, r46)
+			r259b := float64(r213b * r258b)
+			r260b := r189b > r103
+			r261b := r189b
+			if r260b {
+				r261b = r103
+			}
+			r262b := float64(r185b - r48)
+			r263b := float64(r261b * r106)
+			r264b := float64(r263b + r80)
+			r265b := math.Float64bits(r264b)
+			r266b := r265b + r110
+			r267b := r266b << 52
+			r268b := math.Float64frombits(r267b)
+			r269b := math.FMA(r207b, r262b, r268b)
+			r270b := float64(r269b / r185b)
+			r271b := float64(r270b / r185b)
+			r272b := math.FMA(r189b, r46, r80)
+			r273b := float64(r272b - r80)
+			r274b := float64(r273b + r80)
+			r275b := math.Float64bits(r274b)
+			r276b := r275b + r110
+			r277b := r276b << 52
+			r278b := math.Float64frombits(r277b)
+			r279b := float64(r271b * r278b)
+			r280b := float64(r189b - r273b)
+			r281b := float64(r280b + r80)
+			r282b := math.Float64bits(r281b)
+			r283b := r282b + r110
+			r284b := r283b << 52
+			r285b := math.Float64frombits(r284b)
+			r286b := float64(r279b * r285b)
+			r287b := float64(r48 / r25b)
+			r288b := float64(r287b / r25b)
+			r289b := r25b > r48
+			r290b := r183b
+			if r289b {
+				r290b = r286b
+			}
+			r292b := r25b >= r291
+			r293b := r286b
+			if r292b {
+				r293b = r259b
+			}
+			r295b := r25b < r294
+			r296b := r290b
+			if r295b {
+				r296b = r293b
+			}
+			r297b := r25b < r77
+			r298b := r296b
+			if r297b {
+				r298b = r288b
+			}
+			if r156b {
+				r155b = r298b
+			}
+		}
+		r300a := float64(r299 - r2a)
+		r300b := float64(r299 - r2b)
+		r302a := r300a < c[CTauRef]
+		r302b := r300b < c[CTauRef]
+		r303a := r134a
+		if r302a {
+			r303a = r8a
+		}
+		r303b := r134b
+		if r302b {
+			r303b = r8b
+		}
+		r307a := math.Float64frombits(0x0000000000000000) // 0
+		r307b := math.Float64frombits(0x0000000000000000) // 0
+		if hasGSpike {
+			r307a = gspike[j]
+			r307b = gspike[j+1]
+		}
+		r309a := float64(r303a - c[CVTh])
+		r309b := float64(r303b - c[CVTh])
+		r310a := float64(r309a * c[CInvD])
+		r310b := float64(r309b * c[CInvD])
+		r311a := math.Float64frombits(math.Float64bits(r310a) &^ (1 << 63))
+		r311b := math.Float64frombits(math.Float64bits(r310b) &^ (1 << 63))
+		r312a := float64(c[CWidth] - r311a)
+		r312b := float64(c[CWidth] - r311b)
+		r313a := float64(c[CAlpha] * r312a)
+		r313b := float64(c[CAlpha] * r312b)
+		r314a := r313a < r294
+		r314b := r313b < r294
+		r315a := r313a
+		if r314a {
+			r315a = r294
+		}
+		r315b := r313b
+		if r314b {
+			r315b = r294
+		}
+		r316a := float64(r307a * r315a)
+		r316b := float64(r307b * r315b)
+		r317a := math.FMA(r316a, c[CInvD], r3a)
+		r317b := math.FMA(r316b, c[CInvD], r3b)
+		r319a := math.FMA(r4a, c[CKa], r317a)
+		r319b := math.FMA(r4b, c[CKa], r317b)
+		r320a := float64(r49a * c[CDtRTau])
+		r320b := float64(r49b * c[CDtRTau])
+		r321a := float64(r319a * r320a)
+		r321b := float64(r319b * r320b)
+		r323a := float64(r4a * c[CKeep])
+		r323b := float64(r4b * c[CKeep])
+		r324a := float64(r323a - r321a)
+		r324b := float64(r323b - r321b)
+		r325a := float64(r155a * r23a)
+		r325b := float64(r155b * r23b)
+		r326a := float64(c[CDtCTau] + c[CDtCTau])
+		r326b := float64(c[CDtCTau] + c[CDtCTau])
+		r327a := math.FMA(r325a, r326a, r48)
+		r327b := math.FMA(r325b, r326b, r48)
+		r328a := math.FMA(r49a, r25a, r327a)
+		r328b := math.FMA(r49b, r25b, r327b)
+		r329a := float64(r319a * r328a)
+		r329b := float64(r319b * r328b)
+		if hasGI {
+			r330a := r321a
+			if r302a {
+				r330a = r294
+			}
+			r330b := r321b
+			if r302b {
+				r330b = r294
+			}
+			gi[j] = r330a
+			gi[j+1] = r330b
+		}
+		if hasGG {
+			r331a := float64(r319a * c[CDtRTau])
+			r331b := float64(r319b * c[CDtRTau])
+			r332a := float64(r331a * r106)
+			r332b := float64(r331b * r106)
+			r333a := math.FMA(r49a, r8a, r325a)
+			r333b := math.FMA(r49b, r8b, r325b)
+			r334a := float64(r332a * r333a)
+			r334b := float64(r332b * r333b)
+			r335a := r334a
+			if r302a {
+				r335a = r294
+			}
+			r335b := r334b
+			if r302b {
+				r335b = r294
+			}
+			gg[j] = r335a
+			gg[j+1] = r335b
+		}
+		if hasGDelta {
+			r336a := r319a
+			if r302a {
+				r336a = r294
+			}
+			r336b := r319b
+			if r302b {
+				r336b = r294
+			}
+			gdelta[j] = r336a
+			gdelta[j+1] = r336b
+		}
+		r337a := r329a
+		if r302a {
+			r337a = r317a
+		}
+		r337b := r329b
+		if r302b {
+			r337b = r317b
+		}
+		r338a := r324a
+		if r302a {
+			r338a = r4a
+		}
+		r338b := r324b
+		if r302b {
+			r338b = r4b
+		}
+		r4a = float64(r338a * r48)
+		r4b = float64(r338b * r48)
+		r340a := float64(r0a - c[CVTh])
+		r340b := float64(r0b - c[CVTh])
+		r341a := float64(r340a * c[CInvD])
+		r341b := float64(r340b * c[CInvD])
+		r342a := math.Float64frombits(math.Float64bits(r341a) &^ (1 << 63))
+		r342b := math.Float64frombits(math.Float64bits(r341b) &^ (1 << 63))
+		r343a := float64(c[CWidth] - r342a)
+		r343b := float64(c[CWidth] - r342b)
+		r344a := float64(c[CAlpha] * r343a)
+		r344b := float64(c[CAlpha] * r343b)
+		r345a := r344a < r294
+		r345b := r344b < r294
+		r346a := r344a
+		if r345a {
+			r346a = r294
+		}
+		r346b := r344b
+		if r345b {
+			r346b = r294
+		}
+		r347a := float64(r346a * c[CInvD])
+		r347b := float64(r346b * c[CInvD])
+		r348a := float64(r338a * c[CB])
+		r348b := float64(r338b * c[CB])
+		r349a := float64(r348a * r347a)
+		r349b := float64(r348b * r347b)
+		r350a := float64(r0a - c[CVReset])
+		r350b := float64(r0b - c[CVReset])
+		r351a := float64(r350a * r347a)
+		r351b := float64(r350b * r347b)
+		r352a := float64(r48 - r351a)
+		r352b := float64(r48 - r351b)
+		r3a = math.FMA(r337a, r352a, r349a)
+		r3b = math.FMA(r337b, r352b, r349b)
+		gv[j] = r3a
+		gv[j+1] = r3b
+		gw[j] = r4a
+		gw[j+1] = r4b
+	}
+	for ; j < n; j++ {
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := gv[j]
+		r4 := gw[j]
+		r6 := r0 >= c[CVTh]
+		r8 := r0
+		if r6 {
+			r8 = c[CVReset]
+		}
+		r10 := float64(r1 + c[CB])
+		r11 := r1
+		if r6 {
+			r11 = r10
+		}
+		r12 := math.Float64frombits(0x0000000000000000) // 0
+		if hasI {
+			r12 = i[j]
+		}
+		r15 := float64(r8 - c[CVRest])
+		r17 := float64(r8 - c[CVC])
+		r19 := float64(r15 * r17)
+		r21 := float64(r12 - r11)
+		r22 := float64(c[CDtRTau] * r21)
+		r23 := math.FMA(c[CDtCTau], r19, r22)
+		r24 := float64(r15 + r17)
+		r25 := float64(c[CDtCTau] * r24)
+		if hasG {
+			r26 := g[j]
+			r27 := float64(c[CDtRTau] * r26)
+			r25 = float64(r25 - r27)
+			r29 := math.Float64frombits(0x0000000000000000) // 0
+			r30 := math.FMA(r27, r8, r29)
+			r23 = float64(r23 - r30)
+		}
+		r32 := math.Float64frombits(math.Float64bits(r25) &^ (1 << 63))
+		r35 := math.FMA(r33, r25, r34)
+		r37 := math.FMA(r35, r25, r36)
+		r39 := math.FMA(r37, r25, r38)
+		r41 := math.FMA(r39, r25, r40)
+		r43 := math.FMA(r41, r25, r42)
+		r45 := math.FMA(r43, r25, r44)
+		r47 := math.FMA(r45, r25, r46)
+		r49 := math.FMA(r47, r25, r48)
+		r51 := r32 > r50
+		if r51 {
+			r54 := math.FMA(r52, r25, r53)
+			r56 := math.FMA(r54, r25, r55)
+			r58 := math.FMA(r56, r25, r57)
+			r60 := math.FMA(r58, r25, r59)
+			r62 := math.FMA(r60, r25, r61)
+			r64 := math.FMA(r62, r25, r63)
+			r65 := math.FMA(r64, r25, r33)
+			r66 := math.FMA(r65, r25, r34)
+			r67 := math.FMA(r66, r25, r36)
+			r68 := math.FMA(r67, r25, r38)
+			r69 := math.FMA(r68, r25, r40)
+			r70 := math.FMA(r69, r25, r42)
+			r71 := math.FMA(r70, r25, r44)
+			r72 := math.FMA(r71, r25, r46)
+			r73 := math.FMA(r72, r25, r48)
+			r75 := r25 > r74
+			r76 := r25
+			if r75 {
+				r76 = r74
+			}
+			r78 := r76 < r77
+			r79 := r76
+			if r78 {
+				r79 = r77
+			}
+			r82 := math.FMA(r79, r81, r80)
+			r83 := float64(r82 - r80)
+			r86 := math.FMA(r83, r85, r79)
+			r87 := math.FMA(r83, r84, r86)
+			r88 := math.FMA(r52, r87, r53)
+			r89 := math.FMA(r88, r87, r55)
+			r90 := math.FMA(r89, r87, r57)
+			r91 := math.FMA(r90, r87, r59)
+			r92 := math.FMA(r91, r87, r61)
+			r93 := math.FMA(r92, r87, r63)
+			r94 := math.FMA(r93, r87, r33)
+			r95 := math.FMA(r94, r87, r34)
+			r96 := math.FMA(r95, r87, r36)
+			r97 := math.FMA(r96, r87, r38)
+			r98 := math.FMA(r97, r87, r40)
+			r99 := math.FMA(r98, r87, r42)
+			r100 := math.FMA(r99, r87, r44)
+			r101 := math.FMA(r100, r87, r46)
+			r102 := math.FMA(r101, r87, r48)
+			r104 := r83 > r103
+			r105 := r83
+			if r104 {
+				r105 = r103
+			}
+			r107 := float64(r105 * r106)
+			r108 := float64(r107 + r80)
+			r109 := math.Float64bits(r108)
+			r111 := r109 + r110
+			r112 := r111 << 52
+			r113 := math.Float64frombits(r112)
+			r114 := float64(r48 - r113)
+			r115 := math.FMA(r87, r102, r114)
+			r116 := float64(r115 / r76)
+			r117 := math.FMA(r83, r46, r80)
+			r118 := float64(r117 - r80)
+			r119 := float64(r118 + r80)
+			r120 := math.Float64bits(r119)
+			r121 := r120 + r110
+			r122 := r121 << 52
+			r123 := math.Float64frombits(r122)
+			r124 := float64(r116 * r123)
+			r125 := float64(r83 - r118)
+			r126 := float64(r125 + r80)
+			r127 := math.Float64bits(r126)
+			r128 := r127 + r110
+			r129 := r128 << 52
+			r130 := math.Float64frombits(r129)
+			r131 := float64(r124 * r130)
+			r132 := r32 <= r46
+			r133 := r131
+			if r132 {
+				r133 = r73
+			}
+			if r51 {
+				r49 = r133
+			}
+		}
+		r134 := math.FMA(r49, r23, r8)
+		if hasDelta {
+			r135 := delta[j]
+			r134 = float64(r134 + r135)
+		}
+		r137 := math.Float64frombits(math.Float64bits(r25) &^ (1 << 63))
+		r140 := math.FMA(r138, r25, r139)
+		r142 := math.FMA(r140, r25, r141)
+		r144 := math.FMA(r142, r25, r143)
+		r146 := math.FMA(r144, r25, r145)
+		r148 := math.FMA(r146, r25, r147)
+		r150 := math.FMA(r148, r25, r149)
+		r152 := math.FMA(r150, r25, r151)
+		r154 := math.FMA(r152, r25, r153)
+		r155 := math.FMA(r154, r25, r46)
+		r156 := r137 > r50
+		if r156 {
+			r159 := math.FMA(r157, r25, r158)
+			r161 := math.FMA(r159, r25, r160)
+			r163 := math.FMA(r161, r25, r162)
+			r165 := math.FMA(r163, r25, r164)
+			r167 := math.FMA(r165, r25, r166)
+			r169 := math.FMA(r167, r25, r168)
+			r171 := math.FMA(r169, r25, r170)
+			r173 := math.FMA(r171, r25, r172)
+			r174 := math.FMA(r173, r25, r138)
+			r175 := math.FMA(r174, r25, r139)
+			r176 := math.FMA(r175, r25, r141)
+			r177 := math.FMA(r176, r25, r143)
+			r178 := math.FMA(r177, r25, r145)
+			r179 := math.FMA(r178, r25, r147)
+			r180 := math.FMA(r179, r25, r149)
+			r181 := math.FMA(r180, r25, r151)
+			r182 := math.FMA(r181, r25, r153)
+			r183 := math.FMA(r182, r25, r46)
+			r184 := r25 > r74
+			r185 := r25
+			if r184 {
+				r185 = r74
+			}
+			r186 := r185 < r77
+			r187 := r185
+			if r186 {
+				r187 = r77
+			}
+			r188 := math.FMA(r187, r81, r80)
+			r189 := float64(r188 - r80)
+			r190 := math.FMA(r189, r85, r187)
+			r191 := math.FMA(r189, r84, r190)
+			r192 := math.FMA(r52, r191, r53)
+			r193 := math.FMA(r192, r191, r55)
+			r194 := math.FMA(r193, r191, r57)
+			r195 := math.FMA(r194, r191, r59)
+			r196 := math.FMA(r195, r191, r61)
+			r197 := math.FMA(r196, r191, r63)
+			r198 := math.FMA(r197, r191, r33)
+			r199 := math.FMA(r198, r191, r34)
+			r200 := math.FMA(r199, r191, r36)
+			r201 := math.FMA(r200, r191, r38)
+			r202 := math.FMA(r201, r191, r40)
+			r203 := math.FMA(r202, r191, r42)
+			r204 := math.FMA(r203, r191, r44)
+			r205 := math.FMA(r204, r191, r46)
+			r206 := math.FMA(r205, r191, r48)
+			r207 := math.FMA(r191, r206, r48)
+			r208 := float64(r189 + r80)
+			r209 := math.Float64bits(r208)
+			r210 := r209 + r110
+			r211 := r210 << 52
+			r212 := math.Float64frombits(r211)
+			r213 := float64(r207 * r212)
+			r216 := math.FMA(r214, r25, r215)
+			r218 := math.FMA(r216, r25, r217)
+			r220 := math.FMA(r218, r25, r219)
+			r222 := math.FMA(r220, r25, r221)
+			r224 := math.FMA(r222, r25, r223)
+			r226 := math.FMA(r224, r25, r225)
+			r228 := math.FMA(r226, r25, r227)
+			r230 := math.FMA(r228, r25, r229)
+			r232 := math.FMA(r230, r25, r231)
+			r234 := math.FMA(r232, r25, r233)
+			r236 := math.FMA(r234, r25, r235)
+			r237 := math.FMA(r236, r25, r52)
+			r239 := math.FMA(r237, r25, r238)
+			r240 := math.FMA(r239, r25, r55)
+			r242 := math.FMA(r240, r25, r241)
+			r243 := math.FMA(r242, r25, r59)
+			r245 := math.FMA(r243, r25, r244)
+			r246 := math.FMA(r245, r25, r63)
+			r248 := math.FMA(r246, r25, r247)
+			r249 := math.FMA(r248, r25, r34)
+			r251 := math.FMA(r249, r25, r250)
+			r252 := math.FMA(r251, r25, r38)
+			r254 := math.FMA(r252, r25, r253)
+			r255 := math.FMA(r254, r25, r42)
+			r257 := math.FMA(r255, r25, r256)
+			r258 := math.FMA(r257, r25, r46)
+			r259 := float64(r213 * r258)
+			r260 := r189 > r103
+			r261 := r189
+			if r260 {
+				r261 = r103
+			}
+			r262 := float64(r185 - r48)
+			r263 := float64(r261 * r106)
+			r264 := float64(r263 + r80)
+			r265 := math.Float64bits(r264)
+			r266 := r265 + r110
+			r267 := r266 << 52
+			r268 := math.Float64frombits(r267)
+			r269 := math.FMA(r207, r262, r268)
+			r270 := float64(r269 / r185)
+			r271 := float64(r270 / r185)
+			r272 := math.FMA(r189, r46, r80)
+			r273 := float64(r272 - r80)
+			r274 := float64(r273 + r80)
+			r275 := math.Float64bits(r274)
+			r276 := r275 + r110
+			r277 := r276 << 52
+			r278 := math.Float64frombits(r277)
+			r279 := float64(r271 * r278)
+			r280 := float64(r189 - r273)
+			r281 := float64(r280 + r80)
+			r282 := math.Float64bits(r281)
+			r283 := r282 + r110
+			r284 := r283 << 52
+			r285 := math.Float64frombits(r284)
+			r286 := float64(r279 * r285)
+			r287 := float64(r48 / r25)
+			r288 := float64(r287 / r25)
+			r289 := r25 > r48
+			r290 := r183
+			if r289 {
+				r290 = r286
+			}
+			r292 := r25 >= r291
+			r293 := r286
+			if r292 {
+				r293 = r259
+			}
+			r295 := r25 < r294
+			r296 := r290
+			if r295 {
+				r296 = r293
+			}
+			r297 := r25 < r77
+			r298 := r296
+			if r297 {
+				r298 = r288
+			}
+			if r156 {
+				r155 = r298
+			}
+		}
+		r300 := float64(r299 - r2)
+		r302 := r300 < c[CTauRef]
+		r303 := r134
+		if r302 {
+			r303 = r8
+		}
+		r307 := math.Float64frombits(0x0000000000000000) // 0
+		if hasGSpike {
+			r307 = gspike[j]
+		}
+		r309 := float64(r303 - c[CVTh])
+		r310 := float64(r309 * c[CInvD])
+		r311 := math.Float64frombits(math.Float64bits(r310) &^ (1 << 63))
+		r312 := float64(c[CWidth] - r311)
+		r313 := float64(c[CAlpha] * r312)
+		r314 := r313 < r294
+		r315 := r313
+		if r314 {
+			r315 = r294
+		}
+		r316 := float64(r307 * r315)
+		r317 := math.FMA(r316, c[CInvD], r3)
+		r319 := math.FMA(r4, c[CKa], r317)
+		r320 := float64(r49 * c[CDtRTau])
+		r321 := float64(r319 * r320)
+		r323 := float64(r4 * c[CKeep])
+		r324 := float64(r323 - r321)
+		r325 := float64(r155 * r23)
+		r326 := float64(c[CDtCTau] + c[CDtCTau])
+		r327 := math.FMA(r325, r326, r48)
+		r328 := math.FMA(r49, r25, r327)
+		r329 := float64(r319 * r328)
+		if hasGI {
+			r330 := r321
+			if r302 {
+				r330 = r294
+			}
+			gi[j] = r330
+		}
+		if hasGG {
+			r331 := float64(r319 * c[CDtRTau])
+			r332 := float64(r331 * r106)
+			r333 := math.FMA(r49, r8, r325)
+			r334 := float64(r332 * r333)
+			r335 := r334
+			if r302 {
+				r335 = r294
+			}
+			gg[j] = r335
+		}
+		if hasGDelta {
+			r336 := r319
+			if r302 {
+				r336 = r294
+			}
+			gdelta[j] = r336
+		}
+		r337 := r329
+		if r302 {
+			r337 = r317
+		}
+		r338 := r324
+		if r302 {
+			r338 = r4
+		}
+		r4 = float64(r338 * r48)
+		r340 := float64(r0 - c[CVTh])
+		r341 := float64(r340 * c[CInvD])
+		r342 := math.Float64frombits(math.Float64bits(r341) &^ (1 << 63))
+		r343 := float64(c[CWidth] - r342)
+		r344 := float64(c[CAlpha] * r343)
+		r345 := r344 < r294
+		r346 := r344
+		if r345 {
+			r346 = r294
+		}
+		r347 := float64(r346 * c[CInvD])
+		r348 := float64(r338 * c[CB])
+		r349 := float64(r348 * r347)
+		r350 := float64(r0 - c[CVReset])
+		r351 := float64(r350 * r347)
+		r352 := float64(r48 - r351)
+		r3 = math.FMA(r337, r352, r349)
+		gv[j] = r3
+		gw[j] = r4
+	}
+}
+
+// BackwardF64HardPN is the program asm/step.BackwardF64HardPN lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF64HardPN(f *Frame64) {
+	for s := range max(f.Steps, 1) {
+		backwardF64HardPNOne(f, s)
+	}
+}
+
+// backwardF64HardPNOne makes step s of BackwardF64HardPN, one statement per op.
+func backwardF64HardPNOne(f *Frame64, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[StreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[StreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[StreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[StreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[StreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	cVTh := f.C[CVTh*f.Stride:][:n]
+	cVReset := f.C[CVReset*f.Stride:][:n]
+	cB := f.C[CB*f.Stride:][:n]
+	cVRest := f.C[CVRest*f.Stride:][:n]
+	cVC := f.C[CVC*f.Stride:][:n]
+	cDtCTau := f.C[CDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[CDtRTau*f.Stride:][:n]
+	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	cInvD := f.C[CInvD*f.Stride:][:n]
+	cAlpha := f.C[CAlpha*f.Stride:][:n]
+	cWidth := f.C[CWidth*f.Stride:][:n]
+	cKa := f.C[CKa*f.Stride:][:n]
+	cKeep := f.C[CKeep*f.Stride:][:n]
+	r34 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r35 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r37 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r39 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r41 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r43 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r45 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r47 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r49 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r51 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r53 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r54 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r56 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r58 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r60 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r62 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r64 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r75 := math.Float64frombits(0x4086800000000000)  // 720
+	r78 := math.Float64frombits(0xc086200000000000)  // -708
+	r81 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r82 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r85 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r86 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r104 := math.Float64frombits(0x404e000000000000) // 60
+	r107 := math.Float64frombits(0xbff0000000000000) // -1
+	r111 := uint64(0x3ff)
+	r139 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	r140 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	r142 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	r144 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	r146 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	r148 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	r150 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	r152 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	r154 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	r158 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	r159 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	r161 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	r163 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	r165 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	r167 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	r169 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	r171 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	r173 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	r215 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	r216 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	r218 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	r220 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	r222 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	r224 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	r226 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	r228 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	r230 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	r232 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	r234 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	r236 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	r239 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	r242 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	r245 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	r248 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	r251 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	r254 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	r257 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	r292 := math.Float64frombits(0xc008000000000000) // -3
+	r295 := math.Float64frombits(0x0000000000000000) // 0
+	r300 := f.T[s]
+	j := 0
+	for ; j < n-1; j += 2 {
+		r0a := v[j]
+		r0b := v[j+1]
+		r1a := w[j]
+		r1b := w[j+1]
+		r2a := last[j]
+		r2b := last[j+1]
+		r3a := gv[j]
+		r3b := gv[j+1]
+		r4a := gw[j]
+		r4b := gw[j+1]
+		r5a := cVTh[j]
+		r5b := cVTh[j+1]
+		r6a := r0a >= r5a
+		r6b := r0b >= r5b
+		r7a := cVReset[j]
+		r7b := cVReset[j+1]
+		r8a := r0a
+		if r6a {
+			r8a = r7a
+		}
+		r8b := r0b
+		if r6b {
+			r8b = r7b
+		}
+		r9a := cB[j]
+		r9b := cB[j+1]
+		r10a := float64(r1a + r9a)
+		r10b := float64(r1b + r9b)
+		r11a := r1a
+		if r6a {
+			r11a = r10a
+		}
+		r11b := r1b
+		if r6b {
+			r11b = r10b
+		}
+		r12a := math.Float64frombits(0x0000000000000000) // 0
+		r12b := math.Float64frombits(0x0000000000000000) // 0
+		if hasI {
+			r12a = i[j]
+			r12b = i[j+1]
+		}
+		r14a := cVRest[j]
+		r14b := cVRest[j+1]
+		r15a := float64(r8a - r14a)
+		r15b := float64(r8b - r14b)
+		r16a := cVC[j]
+		r16b := cVC[j+1]
+		r17a := float64(r8a - r16a)
+		r17b := float64(r8b - r16b)
+		r18a := cDtCTau[j]
+		r18b := cDtCTau[j+1]
+		r19a := float64(r15a * r17a)
+		r19b := float64(r15b * r17b)
+		r20a := cDtRTau[j]
+		r20b := cDtRTau[j+1]
+		r21a := float64(r12a - r11a)
+		r21b := float64(r12b - r11b)
+		r22a := float64(r20a * r21a)
+		r22b := float64(r20b * r21b)
+		r23a := math.FMA(r18a, r19a, r22a)
+		r23b := math.FMA(r18b, r19b, r22b)
+		r24a := float64(r15a + r17a)
+		r24b := float64(r15b + r17b)
+		r25a := float64(r18a * r24a)
+		r25b := float64(r18b * r24b)
+		if hasG {
+			r26a := cDtRTau[j]
+			r26b := cDtRTau[j+1]
+			r27a := g[j]
+			r27b := g[j+1]
+			r28a := float64(r26a * r27a)
+			r28b := float64(r26b * r27b)
+			r25a = float64(r25a - r28a)
+			r25b = float64(r25b - r28b)
+			r30a := math.Float64frombits(0x0000000000000000) // 0
+			r30b := math.Float64frombits(0x0000000000000000) // 0
+			r31a := math.FMA(r28a, r8a, r30a)
+			r31b := math.FMA(r28b, r8b, r30b)
+			r23a = float64(r23a - r31a)
+			r23b = float64(r23b - r31b)
+		}
+		r33a := math.Float64frombits(math.Float64bits(r25a) &^ (1 << 63))
+		r33b := math.Float64frombits(math.Float64bits(r25b) &^ (1 << 63))
+		r36a := math.FMA(r34, r25a, r35)
+		r36b := math.FMA(r34, r25b, r35)
+		r38a := math.FMA(r36a, r25a, r37)
+		r38b := math.FMA(r36b, r25b, r37)
+		r40a := math.FMA(r38a, r25a, r39)
+		r40b := math.FMA(r38b, r25b, r39)
+		r42a := math.FMA(r40a, r25a, r41)
+		r42b := math.FMA(r40b, r25b, r41)
+		r44a := math.FMA(r42a, r25a, r43)
+		r44b := math.FMA(r42b, r25b, r43)
+		r46a := math.FMA(r44a, r25a, r45)
+		r46b := math.FMA(r44b, r25b, r45)
+		r48a := math.FMA(r46a, r25a, r47)
+		r48b := math.FMA(r46b, r25b, r47)
+		r50a := math.FMA(r48a, r25a, r49)
+		r50b := math.FMA(r48b, r25b, r49)
+		r52a := r33a > r51
+		r52b := r33b > r51
+		if r52a {
+			r55a := math.FMA(r53, r25a, r54)
+			r57a := math.FMA(r55a, r25a, r56)
+			r59a := math.FMA(r57a, r25a, r58)
+			r61a := math.FMA(r59a, r25a, r60)
+			r63a := math.FMA(r61a, r25a, r62)
+			r65a := math.FMA(r63a, r25a, r64)
+			r66a := math.FMA(r65a, r25a, r34)
+			r67a := math.FMA(r66a, r25a, r35)
+			r68a := math.FMA(r67a, r25a, r37)
+			r69a := math.FMA(r68a, r25a, r39)
+			r70a := math.FMA(r69a, r25a, r41)
+			r71a := math.FMA(r70a, r25a, r43)
+			r72a := math.FMA(r71a, r25a, r45)
+			r73a := math.FMA(r72a, r25a, r47)
+			r74a := math.FMA(r73a, r25a, r49)
+			r76a := r25a > r75
+			r77a := r25a
+			if r76a {
+				r77a = r75
+			}
+			r79a := r77a < r78
+			r80a := r77a
+			if r79a {
+				r80a = r78
+			}
+			r83a := math.FMA(r80a, r82, r81)
+			r84a := float64(r83a - r81)
+			r87a := math.FMA(r84a, r86, r80a)
+			r88a := math.FMA(r84a, r85, r87a)
+			r89a := math.FMA(r53, r88a, r54)
+			r90a := math.FMA(r89a, r88a, r56)
+			r91a := math.FMA(r90a, r88a, r58)
+			r92a := math.FMA(r91a, r88a, r60)
+			r93a := math.FMA(r92a, r88a, r62)
+			r94a := math.FMA(r93a, r88a, r64)
+			r95a := math.FMA(r94a, r88a, r34)
+			r96a := math.FMA(r95a, r88a, r35)
+			r97a := math.FMA(r96a, r88a, r37)
+			r98a := math.FMA(r97a, r88a, r39)
+			r99a := math.FMA(r98a, r88a, r41)
+			r100a := math.FMA(r99a, r88a, r43)
+			r101a := math.FMA(r100a, r88a, r45)
+			r102a := math.FMA(r101a, r88a, r47)
+			r103a := math.FMA(r102a, r88a, r49)
+			r105a := r84a > r104
+			r106a := r84a
+			if r105a {
+				r106a = r104
+			}
+			r108a := float64(r106a * r107)
+			r109a := float64(r108a + r81)
+			r110a := math.Float64bits(r109a)
+			r112a := r110a + r111
+			r113a := r112a << 52
+			r114a := math.Float64frombits(r113a)
+			r115a := float64(r49 - r114a)
+			r116a := math.FMA(r88a, r103a, r115a)
+			r117a := float64(r116a / r77a)
+			r118a := math.FMA(r84a, r47, r81)
+			r119a := float64(r118a - r81)
+			r120a := float64(r119a + r81)
+			r121a := math.Float64bits(r120a)
+			r122a := r121a + r111
+			r123a := r122a << 52
+			r124a := math.Float64frombits(r123a)
+			r125a := float64(r117a * r124a)
+			r126a := float64(r84a - r119a)
+			r127a := float64(r126a + r81)
+			r128a := math.Float64bits(r127a)
+			r129a := r128a + r111
+			r130a := r129a << 52
+			r131a := math.Float64frombits(r130a)
+			r132a := float64(r125a * r131a)
+			r133a := r33a <= r47
+			r134a := r132a
+			if r133a {
+				r134a = r74a
+			}
+			if r52a {
+				r50a = r134a
+			}
+		}
+		if r52b {
+			r55b := math.FMA(r53, r25b, r54)
+			r57b := math.FMA(r55b, r25b, r56)
+			r59b := math.FMA(r57b, r25b, r58)
+			r61b := math.FMA(r59b, r25b, r60)
+			r63b := math.FMA(r61b, r25b, r62)
+			r65b := math.FMA(r63b, r25b, r64)
+			r66b := math.FMA(r65b, r25b, r34)
+			r67b := math.FMA(r66b, r25b, r35)
+			r68b := math.FMA(r67b, r25b, r37)
+			r69b := math.FMA(r68b, r25b, r39)
+			r70b := math.FMA(r69b, r25b, r41)
+			r71b := math.FMA(r70b, r25b, r43)
+			r72b := math.FMA(r71b, r25b, r45)
+			r73b := math.FMA(r72b, r25b, r47)
+			r74b := math.FMA(r73b, r25b, r49)
+			r76b := r25b > r75
+			r77b := r25b
+			if r76b {
+				r77b = r75
+			}
+			r79b := r77b < r78
+			r80b := r77b
+			if r79b {
+				r80b = r78
+			}
+			r83b := math.FMA(r80b, r82, r81)
+			r84b := float64(r83b - r81)
+			r87b := math.FMA(r84b, r86, r80b)
+			r88b := math.FMA(r84b, r85, r87b)
+			r89b := math.FMA(r53, r88b, r54)
+			r90b := math.FMA(r89b, r88b, r56)
+			r91b := math.FMA(r90b, r88b, r58)
+			r92b := math.FMA(r91b, r88b, r60)
+			r93b := math.FMA(r92b, r88b, r62)
+			r94b := math.FMA(r93b, r88b, r64)
+			r95b := math.FMA(r94b, r88b, r34)
+			r96b := math.FMA(r95b, r88b, r35)
+			r97b := math.FMA(r96b, r88b, r37)
+			r98b := math.FMA(r97b, r88b, r39)
+			r99b := math.FMA(r98b, r88b, r41)
+			r100b := math.FMA(r99b, r88b, r43)
+			r101b := math.FMA(r100b, r88b, r45)
+			r102b := math.FMA(r101b, r88b, r47)
+			r103b := math.FMA(r102b, r88b, r49)
+			r105b := r84b > r104
+			r106b := r84b
+			if r105b {
+				r106b = r104
+			}
+			r108b := float64(r106b * r107)
+			r109b := float64(r108b + r81)
+			r110b := math.Float64bits(r109b)
+			r112b := r110b + r111
+			r113b := r112b << 52
+			r114b := math.Float64frombits(r113b)
+			r115b := float64(r49 - r114b)
+			r116b := math.FMA(r88b, r103b, r115b)
+			r117b := float64(r116b / r77b)
+			r118b := math.FMA(r84b, r47, r81)
+			r119b := float64(r118b - r81)
+			r120b := float64(r119b + r81)
+			r121b := math.Float64bits(r120b)
+			r122b := r121b + r111
+			r123b := r122b << 52
+			r124b := math.Float64frombits(r123b)
+			r125b := float64(r117b * r124b)
+			r126b := float64(r84b - r119b)
+			r127b := float64(r126b + r81)
+			r128b := math.Float64bits(r127b)
+			r129b := r128b + r111
+			r130b := r129b << 52
+			r131b := math.Float64frombits(r130b)
+			r132b := float64(r125b * r131b)
+			r133b := r33b <= r47
+			r134b := r132b
+			if r133b {
+				r134b = r74b
+			}
+			if r52b {
+				r50b = r134b
+			}
+		}
+		r135a := math.FMA(r50a, r23a, r8a)
+		r135b := math.FMA(r50b, r23b, r8b)
+		if hasDelta {
+			r136a := delta[j]
+			r136b := delta[j+1]
+			r135a = float64(r135a + r136a)
+			r135b = float64(r135b + r136b)
+		}
+		r138a := math.Float64frombits(math.Float64bits(r25a) &^ (1 << 63))
+		r138b := math.Float64frombits(math.Float64bits(r25b) &^ (1 << 63))
+		r141a := math.FMA(r139, r25a, r140)
+		r141b := math.FMA(r139, r25b, r140)
+		r143a := math.FMA(r141a, r25a, r142)
+		r143b := math.FMA(r141b, r25b, r142)
+		r145a := math.FMA(r143a, r25a, r144)
+		r145b := math.FMA(r143b, r25b, r144)
+		r147a := math.FMA(r145a, r25a, r146)
+		r147b := math.FMA(r145b, r25b, r146)
+		r149a := math.FMA(r147a, r25a, r148)
+		r149b := math.FMA(r147b, r25b, r148)
+		r151a := math.FMA(r149a, r25a, r150)
+		r151b := math.FMA(r149b, r25b, r150)
+		r153a := math.FMA(r151a, r25a, r152)
+		r153b := math.FMA(r151b, r25b, r152)
+		r155a := math.FMA(r153a, r25a, r154)
+		r155b := math.FMA(r153b, r25b, r154)
+		r156a := math.FMA(r155a, r25a, r47)
+		r156b := math.FMA(r155b, r25b, r47)
+		r157a := r138a > r51
+		r157b := r138b > r51
+		if r157a {
+			r160a := math.FMA(r158, r25a, r159)
+			r162a := math.FMA(r160a, r25a, r161)
+			r164a := math.FMA(r162a, r25a, r163)
+			r166a := math.FMA(r164a, r25a, r165)
+			r168a := math.FMA(r166a, r25a, r167)
+			r170a := math.FMA(r168a, r25a, r169)
+			r172a := math.FMA(r170a, r25a, r171)
+			r174a := math.FMA(r172a, r25a, r173)
+			r175a := math.FMA(r174a, r25a, r139)
+			r176a := math.FMA(r175a, r25a, r140)
+			r177a := math.FMA(r176a, r25a, r142)
+			r178a := math.FMA(r177a, r25a, r144)
+			r179a := math.FMA(r178a, r25a, r146)
+			r180a := math.FMA(r179a, r25a, r148)
+			r181a := math.FMA(r180a, r25a, r150)
+			r182a := math.FMA(r181a, r25a, r152)
+			r183a := math.FMA(r182a, r25a, r154)
+			r184a := math.FMA(r183a, r25a, r47)
+			r185a := r25a > r75
+			r186a := r25a
+			if r185a {
+				r186a = r75
+			}
+			r187a := r186a < r78
+			r188a := r186a
+			if r187a {
+				r188a = r78
+			}
+			r189a := math.FMA(r188a, r82, r81)
+			r190a := float64(r189a - r81)
+			r191a := math.FMA(r190a, r86, r188a)
+			r192a := math.FMA(r190a, r85, r191a)
+			r193a := math.FMA(r53, r192a, r54)
+			r194a := math.FMA(r193a, r192a, r56)
+			r195a := math.FMA(r194a, r192a, r58)
+			r196a := math.FMA(r195a, r192a, r60)
+			r197a := math.FMA(r196a, r192a, r62)
+			r198a := math.FMA(r197a, r192a, r64)
+			r199a := math.FMA(r198a, r192a, r34)
+			r200a := math.FMA(r199a, r192a, r35)
+			r201a := math.FMA(r200a, r192a, r37)
+			r202a := math.FMA(r201a, r192a, r39)
+			r203a := math.FMA(r202a, r192a, r41)
+			r204a := math.FMA(r203a, r192a, r43)
+			r205a := math.FMA(r204a, r192a, r45)
+			r206a := math.FMA(r205a, r192a, r47)
+			r207a := math.FMA(r206a, r192a, r49)
+			r208a := math.FMA(r192a, r207a, r49)
+			r209a := float64(r190a + r81)
+			r210a := math.Float64bits(r209a)
+			r211a := r210a + r111
+			r212a := r211a << 52
+			r213a := math.Float64frombits(r212a)
+			r214a := float64(r208a * r213a)
+			r217a := math.FMA(r215, r25a, r216)
+			r219a := math.FMA(r217a, r25a, r218)
+			r221a := math.FMA(r219a, r25a, r220)
+			r223a := math.FMA(r221a, r25a, r222)
+			r225a := math.FMA(r223a, r25a, r224)
+			r227a := math.FMA(r225a, r25a, r226)
+			r229a := math.FMA(r227a, r25a, r228)
+			r231a := math.FMA(r229a, r25a, r230)
+			r233a := math.FMA(r231a, r25a, r232)
+			r235a := math.FMA(r233a, r25a, r234)
+			r237a := math.FMA(r235a, r25a, r236)
+			r238a := math.FMA(r237a, r25a, r53)
+			r240a := math.FMA(r238a, r25a, r239)
+			r241a := math.FMA(r240a, r25a, r56)
+			r243a := math.FMA(r241a, r25a, r242)
+			r244a := math.FMA(r243a, r25a, r60)
+			r246a := math.FMA(r244a, r25a, r245)
+			r247a := math.FMA(r246a, r25a, r64)
+			r249a := math.FMA(r247a, r25a, r248)
+			r250a := math.FMA(r249a, r25a, r35)
+			r252a := math.FMA(r250a, r25a, r251)
+			r253a := math.FMA(r252a, r25a, r39)
+			r255a := math.FMA(r253a, r25a, r254)
+			r256a := math.FMA(r255a, r25a, r43)
+			r258a := math.FMA(r256a, r25a, r257)
+			r259a := math.FMA(r258a, r25a, r47)
+			r260a := float64(r214a * r259a)
+			r261a := r190a > r104
+			r262a := r190a
+			if r261a {
+				r262a = r104
+			}
+			r263a := float64(r186a - r49)
+			r264a := float64(r262a * r107)
+			r265a := float64(r264a + r81)
+			r266a := math.Float64bits(r265a)
+			r267a := r266a + r111
+			r268a := r267a << 52
+			r269a := math.Float64frombits(r268a)
+			r270a := math.FMA(r208a, r263a, r269a)
+			r271a := float64(r270a / r186a)
+			r272a := float64(r271a / r186a)
+			r273a := math.FMA(r190a, r47, r81)
+			r274a := float64(r273a - r81)
+			r275a := float64(r274a + r81)
+			r276a := math.Float64bits(r275a)
+			r277a := r276a + r111
+			r278a := r277a << 52
+			r279a := math.Float64frombits(r278a)
+			r280a := float64(r272a * r279a)
+			r281a := float64(r190a - r274a)
+			r282a := float64(r281a + r81)
+			r283a := math.Float64bits(r282a)
+			r284a := r283a + r111
+			r285a := r284a << 52
+			r286a := math.Float64frombits(r285a)
+			r287a := float64(r280a * r286a)
+			r288a := float64(r49 / r25a)
+			r289a := float64(r288a / r25a)
+			r290a := r25a > r49
+			r291a := r184a
+			if r290a {
+				r291a = r287a
+			}
+			r293a := r25a >= r292
+			r294a := r287a
+			if r293a {
+				r294a = r260a
+			}
+			r296a := r25a < r295
+			r297a := r291a
+			if r296a {
+				r297a = r294a
+			}
+			r298a := r25a < r78
+			r299a := r297a
+			if r298a {
+				r299a = r289a
+			}
+			if r157a {
+				r156a = r299a
+			}
+		}
+		if r157b {
+			r160b := math.FMA(r158, r25b, r159)
+			r162b := math.FMA(r160b, r25b, r161)
+			r164b := math.FMA(r162b, r25b, r163)
+			r166b := math.FMA(r164b, r25b, r165)
+			r168b := math.FMA(r166b, r25b, r167)
+			r170b := math.FMA(r168b, r25b, r169)
+			r172b := math.FMA(r170b, r25b, r171)
+			r174b := math.FMA(r172b, r25b, r173)
+			r175b := math.FMA(r174b, r25b, r139)
+			r176b := math.FMA(r175b, r25b, r140)
+			r177b := math.FMA(r176b, r25b, r142)
+			r178b := math.FMA(r177b, r25b, r144)
+			r179b := math.FMA(r178b, r25b, r146)
+			r180b := math.FMA(r179b, r25b, r148)
+			r181b := math.FMA(r180b, r25b, r150)
+			r182b := math.FMA(r181b, r25b, r152)
+			r183b := math.FMA(r182b, r25b, r154)
+			r184b := math.FMA(r183b, r25b, r47)
+			r185b := r25b > r75
+			r186b := r25b
+			if r185b {
+				r186b = r75
+			}
+			r187b := r186b < r78
+			r188b := r186b
+			if r187b {
+				r188b = r78
+			}
+			r189b := math.FMA(r188b, r82, r81)
+			r190b := float64(r189b - r81)
+			r191b := math.FMA(r190b, r86, r188b)
+			r192b := math.FMA(r190b, r85, r191b)
+			r193b := math.FMA(r53, r192b, r54)
+			r194b := math.FMA(r193b, r192b, r56)
+			r195b := math.FMA(r194b, r192b, r58)
+			r196b := math.FMA(r195b, r192b, r60)
+			r197b := math.FMA(r196b, r192b, r62)
+			r198b := math.FMA(r197b, r192b, r64)
+			r199b := math.FMA(r198b, r192b, r34)
+			r200b := math.FMA(r199b, r192b, r35)
+			r201b := math.FMA(r200b, r192b, r37)
+			r202b := math.FMA(r201b, r192b, r39)
+			r203b := math.FMA(r202b, r192b, r41)
+			r204b := math.FMA(r203b, r192b, r43)
+			r205b := math.FMA(r204b, r192b, r45)
+			r206b := math.FMA(r205b, r192b, r47)
+			r207b := math.FMA(r206b, r192b, r49)
+			r208b := math.FMA(r192b, r207b, r49)
+			r209b := float64(r190b + r81)
+			r210b := math.Float64bits(r209b)
+			r211b := r210b + r111
+			r212b := r211b << 52
+			r213b := math.Float64frombits(r212b)
+			r214b := float64(r208b * r213b)
+			r217b := math.FMA(r215, r25b, r216)
+			r219b := math.FMA(r217b, r25b, r218)
+			r221b := math.FMA(r219b, r25b, r220)
+			r223b := math.FMA(r221b, r25b, r222)
+			r225b := math.FMA(r223b, r25b, r224)
+			r227b := math.FMA(r225b, r25b, r226)
+			r229b := math.FMA(r227b, r25b, r228)
+			r231b := math.FMA(r229b, r25b, r230)
+			r233b := math.FMA(r231b, r25b, r232)
+			r235b := math.FMA(r233b, r25b, r234)
+			r237b := math.FMA(r235b, r25b, r236)
+			r238b := math.FMA(r237b, r25b, r53)
+			r240b := math.FMA(r238b, r25b, r239)
+			r241b := math.FMA(r240b, r25b, r56)
+			r243b := math.FMA(r241b, r25b, r242)
+			r244b := math.FMA(r243b, r25b, r60)
+			r246b := math.FMA(r244b, r25b, r245)
+			r247b := math.FMA(r246b, r25b, r64)
+			r249b := math.FMA(r247b, r25b, r248)
+			r250b := math.FMA(r249b, r25b, r35)
+			r252b := math.FMA(r250b, r25b, r251)
+			r253b := math.FMA(r252b, r25b, r39)
+			r255b := math.FMA(r253b, r25b, r254)
+			r256b := math.FMA(r255b, r25b, r43)
+			r258b := math.FMA(r256b, r25b, r257)
+			r259b := math.FMA(r258b, r25b, r47)
+			r260b := float64(r214b * r259b)
+			r261b := r190b > r104
+			r262b := r190b
+			if r261b {
+				r262b = r104
+			}
+			r263b := float64(r186b - r49)
+			r264b := float64(r262b * r107)
+			r265b := float64(r264b + r81)
+			r266b := math.Float64bits(r265b)
+			r267b := r266b + r111
+			r268b := r267b << 52
+			r269b := math.Float64frombits(r268b)
+			r270b := math.FMA(r208b, r263b, r269b)
+			r271b := float64(r270b / r186b)
+			r272b := float64(r271b / r186b)
+			r273b := math.FMA(r190b, r47, r81)
+			r274b := float64(r273b - r81)
+			r275b := float64(r274b + r81)
+			r276b := math.Float64bits(r275b)
+			r277b := r276b + r111
+			r278b := r277b << 52
+			r279b := math.Float64frombits(r278b)
+			r280b := float64(r272b * r279b)
+			r281b := float64(r190b - r274b)
+			r282b := float64(r281b + r81)
+			r283b := math.Float64bits(r282b)
+			r284b := r283b + r111
+			r285b := r284b << 52
+			r286b := math.Float64frombits(r285b)
+			r287b := float64(r280b * r286b)
+			r288b := float64(r49 / r25b)
+			r289b := float64(r288b / r25b)
+			r290b := r25b > r49
+			r291b := r184b
+			if r290b {
+				r291b = r287b
+			}
+			r293b := r25b >= r292
+			r294b := r287b
+			if r293b {
+				r294b = r260b
+			}
+			r296b := r25b < r295
+			r297b := r291b
+			if r296b {
+				r297b = r294b
+			}
+			r298b := r25b < r78
+			r299b := r297b
+			if r298b {
+				r299b = r289b
+			}
+			if r157b {
+				r156b = r299b
+			}
+		}
+		r301a := float64(r300 - r2a)
+		r301b := float64(r300 - r2b)
+		r302a := cTauRef[j]
+		r302b := cTauRef[j+1]
+		r303a := r301a < r302a
+		r303b := r301b < r302b
+		r304a := r135a
+		if r303a {
+			r304a = r8a
+		}
+		r304b := r135b
+		if r303b {
+			r304b = r8b
+		}
+		r305a := cInvD[j]
+		r305b := cInvD[j+1]
+		r306a := cAlpha[j]
+		r306b := cAlpha[j+1]
+		r307a := cWidth[j]
+		r307b := cWidth[j+1]
+		r308a := math.Float64frombits(0x0000000000000000) // 0
+		r308b := math.Float64frombits(0x0000000000000000) // 0
+		if hasGSpike {
+			r308a = gspike[j]
+			r308b = gspike[j+1]
+		}
+		r310a := float64(r304a - r5a)
+		r310b := float64(r304b - r5b)
+		r311a := float64(r310a * r305a)
+		r311b := float64(r310b * r305b)
+		r312a := math.Float64frombits(math.Float64bits(r311a) &^ (1 << 63))
+		r312b := math.Float64frombits(math.Float64bits(r311b) &^ (1 << 63))
+		r313a := float64(r307a - r312a)
+		r313b := float64(r307b - r312b)
+		r314a := float64(r306a * r313a)
+		r314b := float64(r306b * r313b)
+		r315a := r314a < r295
+		r315b := r314b < r295
+		r316a := r314a
+		if r315a {
+			r316a = r295
+		}
+		r316b := r314b
+		if r315b {
+			r316b = r295
+		}
+		r317a := float64(r308a * r316a)
+		r317b := float64(r308b * r316b)
+		r318a := math.FMA(r317a, r305a, r3a)
+		r318b := math.FMA(r317b, r305b, r3b)
+		r319a := cDtRTau[j]
+		r319b := cDtRTau[j+1]
+		r320a := cKa[j]
+		r320b := cKa[j+1]
+		r321a := math.FMA(r4a, r320a, r318a)
+		r321b := math.FMA(r4b, r320b, r318b)
+		r322a := float64(r50a * r319a)
+		r322b := float64(r50b * r319b)
+		r323a := float64(r321a * r322a)
+		r323b := float64(r321b * r322b)
+		r324a := cKeep[j]
+		r324b := cKeep[j+1]
+		r325a := float64(r4a * r324a)
+		r325b := float64(r4b * r324b)
+		r326a := float64(r325a - r323a)
+		r326b := float64(r325b - r323b)
+		r327a := float64(r156a * r23a)
+		r327b := float64(r156b * r23b)
+		r328a := cDtCTau[j]
+		r328b := cDtCTau[j+1]
+		r329a := float64(r328a + r328a)
+		r329b := float64(r328b + r328b)
+		r330a := math.FMA(r327a, r329a, r49)
+		r330b := math.FMA(r327b, r329b, r49)
+		r331a := math.FMA(r50a, r25a, r330a)
+		r331b := math.FMA(r50b, r25b, r330b)
+		r332a := float64(r321a * r331a)
+		r332b := float64(r321b * r331b)
+		if hasGI {
+			r333a := r323a
+			if r303a {
+				r333a = r295
+			}
+			r333b := r323b
+			if r303b {
+				r333b = r295
+			}
+			gi[j] = r333a
+			gi[j+1] = r333b
+		}
+		if hasGG {
+			r334a := float64(r321a * r319a)
+			r334b := float64(r321b * r319b)
+			r335a := float64(r334a * r107)
+			r335b := float64(r334b * r107)
+			r336a := math.FMA(r50a, r8a, r327a)
+			r336b := math.FMA(r50b, r8b, r327b)
+			r337a := float64(r335a * r336a)
+			r337b := float64(r335b * r336b)
+			r338a := r337a
+			if r303a {
+				r338a = r295
+			}
+			r338b := r337b
+			if r303b {
+				r338b = r295
+			}
+			gg[j] = r338a
+			gg[j+1] = r338b
+		}
+		if hasGDelta {
+			r339a := r321a
+			if r303a {
+				r339a = r295
+			}
+			r339b := r321b
+			if r303b {
+				r339b = r295
+			}
+			gdelta[j] = r339a
+			gdelta[j+1] = r339b
+		}
+		r340a := r332a
+		if r303a {
+			r340a = r318a
+		}
+		r340b := r332b
+		if r303b {
+			r340b = r318b
+		}
+		r341a := r326a
+		if r303a {
+			r341a = r4a
+		}
+		r341b := r326b
+		if r303b {
+			r341b = r4b
+		}
+		r4a = float64(r341a * r49)
+		r4b = float64(r341b * r49)
+		r343a := float64(r0a - r5a)
+		r343b := float64(r0b - r5b)
+		r344a := float64(r343a * r305a)
+		r344b := float64(r343b * r305b)
+		r345a := math.Float64frombits(math.Float64bits(r344a) &^ (1 << 63))
+		r345b := math.Float64frombits(math.Float64bits(r344b) &^ (1 << 63))
+		r346a := float64(r307a - r345a)
+		r346b := float64(r307b - r345b)
+		r347a := float64(r306a * r346a)
+		r347b := float64(r306b * r346b)
+		r348a := r347a < r295
+		r348b := r347b < r295
+		r349a := r347a
+		if r348a {
+			r349a = r295
+		}
+		r349b := r347b
+		if r348b {
+			r349b = r295
+		}
+		r350a := float64(r349a * r305a)
+		r350b := float64(r349b * r305b)
+		r351a := cB[j]
+		r351b := cB[j+1]
+		r352a := float64(r341a * r351a)
+		r352b := float64(r341b * r351b)
+		r353a := float64(r352a * r350a)
+		r353b := float64(r352b * r350b)
+		r354a := cVReset[j]
+		r354b := cVReset[j+1]
+		r355a := float64(r0a - r354a)
+		r355b := float64(r0b - r354b)
+		r356a := float64(r355a * r350a)
+		r356b := float64(r355b * r350b)
+		r357a := float64(r49 - r356a)
+		r357b := float64(r49 - r356b)
+		r3a = math.FMA(r340a, r357a, r353a)
+		r3b = math.FMA(r340b, r357b, r353b)
+		gv[j] = r3a
+		gv[j+1] = r3b
+		gw[j] = r4a
+		gw[j+1] = r4b
+	}
+	for ; j < n; j++ {
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := gv[j]
+		r4 := gw[j]
+		r5 := cVTh[j]
+		r6 := r0 >= r5
+		r7 := cVReset[j]
+		r8 := r0
+		if r6 {
+			r8 = r7
+		}
+		r9 := cB[j]
+		r10 := float64(r1 + r9)
+		r11 := r1
+		if r6 {
+			r11 = r10
+		}
+		r12 := math.Float64frombits(0x0000000000000000) // 0
+		if hasI {
+			r12 = i[j]
+		}
+		r14 := cVRest[j]
+		r15 := float64(r8 - r14)
+		r16 := cVC[j]
+		r17 := float64(r8 - r16)
+		r18 := cDtCTau[j]
+		r19 := float64(r15 * r17)
+		r20 := cDtRTau[j]
+		r21 := float64(r12 - r11)
+		r22 := float64(r20 * r21)
+		r23 := math.FMA(r18, r19, r22)
+		r24 := float64(r15 + r17)
+		r25 := float64(r18 * r24)
+		if hasG {
+			r26 := cDtRTau[j]
+			r27 := g[j]
+			r28 := float64(r26 * r27)
+			r25 = float64(r25 - r28)
+			r30 := math.Float64frombits(0x0000000000000000) // 0
+			r31 := math.FMA(r28, r8, r30)
+			r23 = float64(r23 - r31)
+		}
+		r33 := math.Float64frombits(math.Float64bits(r25) &^ (1 << 63))
+		r36 := math.FMA(r34, r25, r35)
+		r38 := math.FMA(r36, r25, r37)
+		r40 := math.FMA(r38, r25, r39)
+		r42 := math.FMA(r40, r25, r41)
+		r44 := math.FMA(r42, r25, r43)
+		r46 := math.FMA(r44, r25, r45)
+		r48 := math.FMA(r46, r25, r47)
+		r50 := math.FMA(r48, r25, r49)
+		r52 := r33 > r51
+		if r52 {
+			r55 := math.FMA(r53, r25, r54)
+			r57 := math.FMA(r55, r25, r56)
+			r59 := math.FMA(r57, r25, r58)
+			r61 := math.FMA(r59, r25, r60)
+			r63 := math.FMA(r61, r25, r62)
+			r65 := math.FMA(r63, r25, r64)
+			r66 := math.FMA(r65, r25, r34)
+			r67 := math.FMA(r66, r25, r35)
+			r68 := math.FMA(r67, r25, r37)
+			r69 := math.FMA(r68, r25, r39)
+			r70 := math.FMA(r69, r25, r41)
+			r71 := math.FMA(r70, r25, r43)
+			r72 := math.FMA(r71, r25, r45)
+			r73 := math.FMA(r72, r25, r47)
+			r74 := math.FMA(r73, r25, r49)
+			r76 := r25 > r75
+			r77 := r25
+			if r76 {
+				r77 = r75
+			}
+			r79 := r77 < r78
+			r80 := r77
+			if r79 {
+				r80 = r78
+			}
+			r83 := math.FMA(r80, r82, r81)
+			r84 := float64(r83 - r81)
+			r87 := math.FMA(r84, r86, r80)
+			r88 := math.FMA(r84, r85, r87)
+			r89 := math.FMA(r53, r88, r54)
+			r90 := math.FMA(r89, r88, r56)
+			r91 := math.FMA(r90, r88, r58)
+			r92 := math.FMA(r91, r88, r60)
+			r93 := math.FMA(r92, r88, r62)
+			r94 := math.FMA(r93, r88, r64)
+			r95 := math.FMA(r94, r88, r34)
+			r96 := math.FMA(r95, r88, r35)
+			r97 := math.FMA(r96, r88, r37)
+			r98 := math.FMA(r97, r88, r39)
+			r99 := math.FMA(r98, r88, r41)
+			r100 := math.FMA(r99, r88, r43)
+			r101 := math.FMA(r100, r88, r45)
+			r102 := math.FMA(r101, r88, r47)
+			r103 := math.FMA(r102, r88, r49)
+			r105 := r84 > r104
+			r106 := r84
+			if r105 {
+				r106 = r104
+			}
+			r108 := float64(r106 * r107)
+			r109 := float64(r108 + r81)
+			r110 := math.Float64bits(r109)
+			r112 := r110 + r111
+			r113 := r112 << 52
+			r114 := math.Float64frombits(r113)
+			r115 := float64(r49 - r114)
+			r116 := math.FMA(r88, r103, r115)
+			r117 := float64(r116 / r77)
+			r118 := math.FMA(r84, r47, r81)
+			r119 := float64(r118 - r81)
+			r120 := float64(r119 + r81)
+			r121 := math.Float64bits(r120)
+			r122 := r121 + r111
+			r123 := r122 << 52
+			r124 := math.Float64frombits(r123)
+			r125 := float64(r117 * r124)
+			r126 := float64(r84 - r119)
+			r127 := float64(r126 + r81)
+			r128 := math.Float64bits(r127)
+			r129 := r128 + r111
+			r130 := r129 << 52
+			r131 := math.Float64frombits(r130)
+			r132 := float64(r125 * r131)
+			r133 := r33 <= r47
+			r134 := r132
+			if r133 {
+				r134 = r74
+			}
+			if r52 {
+				r50 = r134
+			}
+		}
+		r135 := math.FMA(r50, r23, r8)
+		if hasDelta {
+			r136 := delta[j]
+			r135 = float64(r135 + r136)
+		}
+		r138 := math.Float64frombits(math.Float64bits(r25) &^ (1 << 63))
+		r141 := math.FMA(r139, r25, r140)
+		r143 := math.FMA(r141, r25, r142)
+		r145 := math.FMA(r143, r25, r144)
+		r147 := math.FMA(r145, r25, r146)
+		r149 := math.FMA(r147, r25, r148)
+		r151 := math.FMA(r149, r25, r150)
+		r153 := math.FMA(r151, r25, r152)
+		r155 := math.FMA(r153, r25, r154)
+		r156 := math.FMA(r155, r25, r47)
+		r157 := r138 > r51
+		if r157 {
+			r160 := math.FMA(r158, r25, r159)
+			r162 := math.FMA(r160, r25, r161)
+			r164 := math.FMA(r162, r25, r163)
+			r166 := math.FMA(r164, r25, r165)
+			r168 := math.FMA(r166, r25, r167)
+			r170 := math.FMA(r168, r25, r169)
+			r172 := math.FMA(r170, r25, r171)
+			r174 := math.FMA(r172, r25, r173)
+			r175 := math.FMA(r174, r25, r139)
+			r176 := math.FMA(r175, r25, r140)
+			r177 := math.FMA(r176, r25, r142)
+			r178 := math.FMA(r177, r25, r144)
+			r179 := math.FMA(r178, r25, r146)
+			r180 := math.FMA(r179, r25, r148)
+			r181 := math.FMA(r180, r25, r150)
+			r182 := math.FMA(r181, r25, r152)
+			r183 := math.FMA(r182, r25, r154)
+			r184 := math.FMA(r183, r25, r47)
+			r185 := r25 > r75
+			r186 := r25
+			if r185 {
+				r186 = r75
+			}
+			r187 := r186 < r78
+			r188 := r186
+			if r187 {
+				r188 = r78
+			}
+			r189 := math.FMA(r188, r82, r81)
+			r190 := float64(r189 - r81)
+			r191 := math.FMA(r190, r86, r188)
+			r192 := math.FMA(r190, r85, r191)
+			r193 := math.FMA(r53, r192, r54)
+			r194 := math.FMA(r193, r192, r56)
+			r195 := math.FMA(r194, r192, r58)
+			r196 := math.FMA(r195, r192, r60)
+			r197 := math.FMA(r196, r192, r62)
+			r198 := math.FMA(r197, r192, r64)
+			r199 := math.FMA(r198, r192, r34)
+			r200 := math.FMA(r199, r192, r35)
+			r201 := math.FMA(r200, r192, r37)
+			r202 := math.FMA(r201, r192, r39)
+			r203 := math.FMA(r202, r192, r41)
+			r204 := math.FMA(r203, r192, r43)
+			r205 := math.FMA(r204, r192, r45)
+			r206 := math.FMA(r205, r192, r47)
+			r207 := math.FMA(r206, r192, r49)
+			r208 := math.FMA(r192, r207, r49)
+			r209 := float64(r190 + r81)
+			r210 := math.Float64bits(r209)
+			r211 := r210 + r111
+			r212 := r211 << 52
+			r213 := math.Float64frombits(r212)
+			r214 := float64(r208 * r213)
+			r217 := math.FMA(r215, r25, r216)
+			r219 := math.FMA(r217, r25, r218)
+			r221 := math.FMA(r219, r25, r220)
+			r223 := math.FMA(r221, r25, r222)
+			r225 := math.FMA(r223, r25, r224)
+			r227 := math.FMA(r225, r25, r226)
+			r229 := math.FMA(r227, r25, r228)
+			r231 := math.FMA(r229, r25, r230)
+			r233 := math.FMA(r231, r25, r232)
+			r235 := math.FMA(r233, r25, r234)
+			r237 := math.FMA(r235, r25, r236)
+			r238 := math.FMA(r237, r25, r53)
+			r240 := math.FMA(r238, r25, r239)
+			r241 := math.FMA(r240, r25, r56)
+			r243 := math.FMA(r241, r25, r242)
+			r244 := math.FMA(r243, r25, r60)
+			r246 := math.FMA(r244, r25, r245)
+			r247 := math.FMA(r246, r25, r64)
+			r249 := math.FMA(r247, r25, r248)
+			r250 := math.FMA(r249, r25, r35)
+			r252 := math.FMA(r250, r25, r251)
+			r253 := math.FMA(r252, r25, r39)
+			r255 := math.FMA(r253, r25, r254)
+			r256 := math.FMA(r255, r25, r43)
+			r258 := math.FMA(r256, r25, r257)
+			r259 := math.FMA(r258, r25, r47)
+			r260 := float64(r214 * r259)
+			r261 := r190 > r104
+			r262 := r190
+			if r261 {
+				r262 = r104
+			}
+			r263 := float64(r186 - r49)
+			r264 := float64(r262 * r107)
+			r265 := float64(r264 + r81)
+			r266 := math.Float64bits(r265)
+			r267 := r266 + r111
+			r268 := r267 << 52
+			r269 := math.Float64frombits(r268)
+			r270 := math.FMA(r208, r263, r269)
+			r271 := float64(r270 / r186)
+			r272 := float64(r271 / r186)
+			r273 := math.FMA(r190, r47, r81)
+			r274 := float64(r273 - r81)
+			r275 := float64(r274 + r81)
+			r276 := math.Float64bits(r275)
+			r277 := r276 + r111
+			r278 := r277 << 52
+			r279 := math.Float64frombits(r278)
+			r280 := float64(r272 * r279)
+			r281 := float64(r190 - r274)
+			r282 := float64(r281 + r81)
+			r283 := math.Float64bits(r282)
+			r284 := r283 + r111
+			r285 := r284 << 52
+			r286 := math.Float64frombits(r285)
+			r287 := float64(r280 * r286)
+			r288 := float64(r49 / r25)
+			r289 := float64(r288 / r25)
+			r290 := r25 > r49
+			r291 := r184
+			if r290 {
+				r291 = r287
+			}
+			r293 := r25 >= r292
+			r294 := r287
+			if r293 {
+				r294 = r260
+			}
+			r296 := r25 < r295
+			r297 := r291
+			if r296 {
+				r297 = r294
+			}
+			r298 := r25 < r78
+			r299 := r297
+			if r298 {
+				r299 = r289
+			}
+			if r157 {
+				r156 = r299
+			}
+		}
+		r301 := float64(r300 - r2)
+		r302 := cTauRef[j]
+		r303 := r301 < r302
+		r304 := r135
+		if r303 {
+			r304 = r8
+		}
+		r305 := cInvD[j]
+		r306 := cAlpha[j]
+		r307 := cWidth[j]
+		r308 := math.Float64frombits(0x0000000000000000) // 0
+		if hasGSpike {
+			r308 = gspike[j]
+		}
+		r310 := float64(r304 - r5)
+		r311 := float64(r310 * r305)
+		r312 := math.Float64frombits(math.Float64bits(r311) &^ (1 << 63))
+		r313 := float64(r307 - r312)
+		r314 := float64(r306 * r313)
+		r315 := r314 < r295
+		r316 := r314
+		if r315 {
+			r316 = r295
+		}
+		r317 := float64(r308 * r316)
+		r318 := math.FMA(r317, r305, r3)
+		r319 := cDtRTau[j]
+		r320 := cKa[j]
+		r321 := math.FMA(r4, r320, r318)
+		r322 := float64(r50 * r319)
+		r323 := float64(r321 * r322)
+		r324 := cKeep[j]
+		r325 := float64(r4 * r324)
+		r326 := float64(r325 - r323)
+		r327 := float64(r156 * r23)
+		r328 := cDtCTau[j]
+		r329 := float64(r328 + r328)
+		r330 := math.FMA(r327, r329, r49)
+		r331 := math.FMA(r50, r25, r330)
+		r332 := float64(r321 * r331)
+		if hasGI {
+			r333 := r323
+			if r303 {
+				r333 = r295
+			}
+			gi[j] = r333
+		}
+		if hasGG {
+			r334 := float64(r321 * r319)
+			r335 := float64(r334 * r107)
+			r336 := math.FMA(r50, r8, r327)
+			r337 := float64(r335 * r336)
+			r338 := r337
+			if r303 {
+				r338 = r295
+			}
+			gg[j] = r338
+		}
+		if hasGDelta {
+			r339 := r321
+			if r303 {
+				r339 = r295
+			}
+			gdelta[j] = r339
+		}
+		r340 := r332
+		if r303 {
+			r340 = r318
+		}
+		r341 := r326
+		if r303 {
+			r341 = r4
+		}
+		r4 = float64(r341 * r49)
+		r343 := float64(r0 - r5)
+		r344 := float64(r343 * r305)
+		r345 := math.Float64frombits(math.Float64bits(r344) &^ (1 << 63))
+		r346 := float64(r307 - r345)
+		r347 := float64(r306 * r346)
+		r348 := r347 < r295
+		r349 := r347
+		if r348 {
+			r349 = r295
+		}
+		r350 := float64(r349 * r305)
+		r351 := cB[j]
+		r352 := float64(r341 * r351)
+		r353 := float64(r352 * r350)
+		r354 := cVReset[j]
+		r355 := float64(r0 - r354)
+		r356 := float64(r355 * r350)
+		r357 := float64(r49 - r356)
+		r3 = math.FMA(r340, r357, r353)
+		gv[j] = r3
+		gw[j] = r4
+	}
+}
+
+// ExprelDerivF32 is the program asm/step.ExprelDerivF32 lowered to Go, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by exprelDerivF32Exact.
+func ExprelDerivF32(f *Frame32) {
+	n := f.N
+	v := f.V[:n]
+	r2 := math.Float32frombits(0x3a9c09c1)  // 0.0011904762359336019
+	r3 := math.Float32frombits(0x3be38e39)  // 0.0069444444961845875
+	r5 := math.Float32frombits(0x3d088889)  // 0.03333333507180214
+	r7 := math.Float32frombits(0x3e000000)  // 0.125
+	r9 := math.Float32frombits(0x3eaaaaab)  // 0.3333333432674408
+	r11 := math.Float32frombits(0x3f000000) // 0.5
+	r14 := math.Float32frombits(0x3f800000) // 1
+	r15 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	r16 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	r18 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	r20 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	r22 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	r30 := math.Float32frombits(0x42be0000) // 95
+	r33 := math.Float32frombits(0xc2ae0000) // -87
+	r36 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r37 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r40 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r41 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r51 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r53 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r55 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r57 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r64 := uint32(0x7f)
+	r69 := math.Float32frombits(0x253413c3)  // 1.5619206814541513e-16
+	r70 := math.Float32frombits(0xa74a963c)  // -2.8114573589663704e-15
+	r72 := math.Float32frombits(0x29573f9f)  // 4.7794772561329454e-14
+	r74 := math.Float32frombits(0xab573f9f)  // -7.647163609812713e-13
+	r76 := math.Float32frombits(0x2d49cba5)  // 1.147074536050896e-11
+	r78 := math.Float32frombits(0xaf309231)  // -1.6059044372074283e-10
+	r80 := math.Float32frombits(0x310f76c7)  // 2.0876755879584152e-09
+	r82 := math.Float32frombits(0xb2d7322b)  // -2.5052107943679403e-08
+	r85 := math.Float32frombits(0xb638ef1d)  // -2.7557318844628753e-06
+	r88 := math.Float32frombits(0xb9500d01)  // -0.00019841270113829523
+	r91 := math.Float32frombits(0xbc088889)  // -0.008333333767950535
+	r94 := math.Float32frombits(0xbe2aaaab)  // -0.1666666716337204
+	r98 := math.Float32frombits(0x41f00000)  // 30
+	r102 := math.Float32frombits(0xbf800000) // -1
+	r131 := math.Float32frombits(0xc0400000) // -3
+	r134 := math.Float32frombits(0x00000000) // 0
+	j := 0
+	for ; j < n-2; j += 3 {
+		slow := false
+		r0a := v[j]
+		r0b := v[j+1]
+		r0c := v[j+2]
+		r1a := math.Float32frombits(math.Float32bits(r0a) &^ (1 << 31))
+		r1b := math.Float32frombits(math.Float32bits(r0b) &^ (1 << 31))
+		r1c := math.Float32frombits(math.Float32bits(r0c) &^ (1 << 31))
+		r4a := fma32Try(r2, r0a, r3, &slow)
+		r4b := fma32Try(r2, r0b, r3, &slow)
+		r4c := fma32Try(r2, r0c, r3, &slow)
+		r6a := fma32Try(r4a, r0a, r5, &slow)
+		r6b := fma32Try(r4b, r0b, r5, &slow)
+		r6c := fma32Try(r4c, r0c, r5, &slow)
+		r8a := fma32Try(r6a, r0a, r7, &slow)
+		r8b := fma32Try(r6b, r0b, r7, &slow)
+		r8c := fma32Try(r6c, r0c, r7, &slow)
+		r10a := fma32Try(r8a, r0a, r9, &slow)
+		r10b := fma32Try(r8b, r0b, r9, &slow)
+		r10c := fma32Try(r8c, r0c, r9, &slow)
+		r12a := fma32Try(r10a, r0a, r11, &slow)
+		r12b := fma32Try(r10b, r0b, r11, &slow)
+		r12c := fma32Try(r10c, r0c, r11, &slow)
+		r13a := r1a > r7
+		r13b := r1b > r7
+		r13c := r1c > r7
+		if r13a {
+			r17a := fma32Try(r15, r0a, r16, &slow)
+			r19a := fma32Try(r17a, r0a, r18, &slow)
+			r21a := fma32Try(r19a, r0a, r20, &slow)
+			r23a := fma32Try(r21a, r0a, r22, &slow)
+			r24a := fma32Try(r23a, r0a, r2, &slow)
+			r25a := fma32Try(r24a, r0a, r3, &slow)
+			r26a := fma32Try(r25a, r0a, r5, &slow)
+			r27a := fma32Try(r26a, r0a, r7, &slow)
+			r28a := fma32Try(r27a, r0a, r9, &slow)
+			r29a := fma32Try(r28a, r0a, r11, &slow)
+			r31a := r0a > r30
+			r32a := r0a
+			if r31a {
+				r32a = r30
+			}
+			r34a := r32a < r33
+			r35a := r32a
+			if r34a {
+				r35a = r33
+			}
+			r38a := fma32Try(r35a, r37, r36, &slow)
+			r39a := float32(r38a - r36)
+			r42a := fma32Try(r39a, r41, r35a, &slow)
+			r43a := fma32Try(r39a, r40, r42a, &slow)
+			r46a := fma32Try(r44, r43a, r45, &slow)
+			r48a := fma32Try(r46a, r43a, r47, &slow)
+			r50a := fma32Try(r48a, r43a, r49, &slow)
+			r52a := fma32Try(r50a, r43a, r51, &slow)
+			r54a := fma32Try(r52a, r43a, r53, &slow)
+			r56a := fma32Try(r54a, r43a, r55, &slow)
+			r58a := fma32Try(r56a, r43a, r57, &slow)
+			r59a := fma32Try(r58a, r43a, r11, &slow)
+			r60a := fma32Try(r59a, r43a, r14, &slow)
+			r61a := fma32Try(r43a, r60a, r14, &slow)
+			r62a := float32(r39a + r36)
+			r63a := math.Float32bits(r62a)
+			r65a := r63a + r64
+			r66a := r65a << 23
+			r67a := math.Float32frombits(r66a)
+			r68a := float32(r61a * r67a)
+			r71a := fma32Try(r69, r0a, r70, &slow)
+			r73a := fma32Try(r71a, r0a, r72, &slow)
+			r75a := fma32Try(r73a, r0a, r74, &slow)
+			r77a := fma32Try(r75a, r0a, r76, &slow)
+			r79a := fma32Try(r77a, r0a, r78, &slow)
+			r81a := fma32Try(r79a, r0a, r80, &slow)
+			r83a := fma32Try(r81a, r0a, r82, &slow)
+			r84a := fma32Try(r83a, r0a, r44, &slow)
+			r86a := fma32Try(r84a, r0a, r85, &slow)
+			r87a := fma32Try(r86a, r0a, r47, &slow)
+			r89a := fma32Try(r87a, r0a, r88, &slow)
+			r90a := fma32Try(r89a, r0a, r51, &slow)
+			r92a := fma32Try(r90a, r0a, r91, &slow)
+			r93a := fma32Try(r92a, r0a, r55, &slow)
+			r95a := fma32Try(r93a, r0a, r94, &slow)
+			r96a := fma32Try(r95a, r0a, r11, &slow)
+			r97a := float32(r68a * r96a)
+			r99a := r39a > r98
+			r100a := r39a
+			if r99a {
+				r100a = r98
+			}
+			r101a := float32(r32a - r14)
+			r103a := float32(r100a * r102)
+			r104a := float32(r103a + r36)
+			r105a := math.Float32bits(r104a)
+			r106a := r105a + r64
+			r107a := r106a << 23
+			r108a := math.Float32frombits(r107a)
+			r109a := fma32Try(r61a, r101a, r108a, &slow)
+			r110a := float32(r109a / r32a)
+			r111a := float32(r110a / r32a)
+			r112a := fma32Try(r39a, r11, r36, &slow)
+			r113a := float32(r112a - r36)
+			r114a := float32(r113a + r36)
+			r115a := math.Float32bits(r114a)
+			r116a := r115a + r64
+			r117a := r116a << 23
+			r118a := math.Float32frombits(r117a)
+			r119a := float32(r111a * r118a)
+			r120a := float32(r39a - r113a)
+			r121a := float32(r120a + r36)
+			r122a := math.Float32bits(r121a)
+			r123a := r122a + r64
+			r124a := r123a << 23
+			r125a := math.Float32frombits(r124a)
+			r126a := float32(r119a * r125a)
+			r127a := float32(r14 / r0a)
+			r128a := float32(r127a / r0a)
+			r129a := r0a > r14
+			r130a := r29a
+			if r129a {
+				r130a = r126a
+			}
+			r132a := r0a >= r131
+			r133a := r126a
+			if r132a {
+				r133a = r97a
+			}
+			r135a := r0a < r134
+			r136a := r130a
+			if r135a {
+				r136a = r133a
+			}
+			r137a := r0a < r33
+			r138a := r136a
+			if r137a {
+				r138a = r128a
+			}
+			if r13a {
+				r12a = r138a
+			}
+		}
+		if r13b {
+			r17b := fma32Try(r15, r0b, r16, &slow)
+			r19b := fma32Try(r17b, r0b, r18, &slow)
+			r21b := fma32Try(r19b, r0b, r20, &slow)
+			r23b := fma32Try(r21b, r0b, r22, &slow)
+			r24b := fma32Try(r23b, r0b, r2, &slow)
+			r25b := fma32Try(r24b, r0b, r3, &slow)
+			r26b := fma32Try(r25b, r0b, r5, &slow)
+			r27b := fma32Try(r26b, r0b, r7, &slow)
+			r28b := fma32Try(r27b, r0b, r9, &slow)
+			r29b := fma32Try(r28b, r0b, r11, &slow)
+			r31b := r0b > r30
+			r32b := r0b
+			if r31b {
+				r32b = r30
+			}
+			r34b := r32b < r33
+			r35b := r32b
+			if r34b {
+				r35b = r33
+			}
+			r38b := fma32Try(r35b, r37, r36, &slow)
+			r39b := float32(r38b - r36)
+			r42b := fma32Try(r39b, r41, r35b, &slow)
+			r43b := fma32Try(r39b, r40, r42b, &slow)
+			r46b := fma32Try(r44, r43b, r45, &slow)
+			r48b := fma32Try(r46b, r43b, r47, &slow)
+			r50b := fma32Try(r48b, r43b, r49, &slow)
+			r52b := fma32Try(r50b, r43b, r51, &slow)
+			r54b := fma32Try(r52b, r43b, r53, &slow)
+			r56b := fma32Try(r54b, r43b, r55, &slow)
+			r58b := fma32Try(r56b, r43b, r57, &slow)
+			r59b := fma32Try(r58b, r43b, r11, &slow)
+			r60b := fma32Try(r59b, r43b, r14, &slow)
+			r61b := fma32Try(r43b, r60b, r14, &slow)
+			r62b := float32(r39b + r36)
+			r63b := math.Float32bits(r62b)
+			r65b := r63b + r64
+			r66b := r65b << 23
+			r67b := math.Float32frombits(r66b)
+			r68b := float32(r61b * r67b)
+			r71b := fma32Try(r69, r0b, r70, &slow)
+			r73b := fma32Try(r71b, r0b, r72, &slow)
+			r75b := fma32Try(r73b, r0b, r74, &slow)
+			r77b := fma32Try(r75b, r0b, r76, &slow)
+			r79b := fma32Try(r77b, r0b, r78, &slow)
+			r81b := fma32Try(r79b, r0b, r80, &slow)
+			r83b := fma32Try(r81b, r0b, r82, &slow)
+			r84b := fma32Try(r83b, r0b, r44, &slow)
+			r86b := fma32Try(r84b, r0b, r85, &slow)
+			r87b := fma32Try(r86b, r0b, r47, &slow)
+			r89b := fma32Try(r87b, r0b, r88, &slow)
+			r90b := fma32Try(r89b, r0b, r51, &slow)
+			r92b := fma32Try(r90b, r0b, r91, &slow)
+			r93b := fma32Try(r92b, r0b, r55, &slow)
+			r95b := fma32Try(r93b, r0b, r94, &slow)
+			r96b := fma32Try(r95b, r0b, r11, &slow)
+			r97b := float32(r68b * r96b)
+			r99b := r39b > r98
+			r100b := r39b
+			if r99b {
+				r100b = r98
+			}
+			r101b := float32(r32b - r14)
+			r103b := float32(r100b * r102)
+			r104b := float32(r103b + r36)
+			r105b := math.Float32bits(r104b)
+			r106b := r105b + r64
+			r107b := r106b << 23
+			r108b := math.Float32frombits(r107b)
+			r109b := fma32Try(r61b, r101b, r108b, &slow)
+			r110b := float32(r109b / r32b)
+			r111b := float32(r110b / r32b)
+			r112b := fma32Try(r39b, r11, r36, &slow)
+			r113b := float32(r112b - r36)
+			r114b := float32(r113b + r36)
+			r115b := math.Float32bits(r114b)
+			r116b := r115b + r64
+			r117b := r116b << 23
+			r118b := math.Float32frombits(r117b)
+			r119b := float32(r111b * r118b)
+			r120b := float32(r39b - r113b)
+			r121b := float32(r120b + r36)
+			r122b := math.Float32bits(r121b)
+			r123b := r122b + r64
+			r124b := r123b << 23
+			r125b := math.Float32frombits(r124b)
+			r126b := float32(r119b * r125b)
+			r127b := float32(r14 / r0b)
+			r128b := float32(r127b / r0b)
+			r129b := r0b > r14
+			r130b := r29b
+			if r129b {
+				r130b = r126b
+			}
+			r132b := r0b >= r131
+			r133b := r126b
+			if r132b {
+				r133b = r97b
+			}
+			r135b := r0b < r134
+			r136b := r130b
+			if r135b {
+				r136b = r133b
+			}
+			r137b := r0b < r33
+			r138b := r136b
+			if r137b {
+				r138b = r128b
+			}
+			if r13b {
+				r12b = r138b
+			}
+		}
+		if r13c {
+			r17c := fma32Try(r15, r0c, r16, &slow)
+			r19c := fma32Try(r17c, r0c, r18, &slow)
+			r21c := fma32Try(r19c, r0c, r20, &slow)
+			r23c := fma32Try(r21c, r0c, r22, &slow)
+			r24c := fma32Try(r23c, r0c, r2, &slow)
+			r25c := fma32Try(r24c, r0c, r3, &slow)
+			r26c := fma32Try(r25c, r0c, r5, &slow)
+			r27c := fma32Try(r26c, r0c, r7, &slow)
+			r28c := fma32Try(r27c, r0c, r9, &slow)
+			r29c := fma32Try(r28c, r0c, r11, &slow)
+			r31c := r0c > r30
+			r32c := r0c
+			if r31c {
+				r32c = r30
+			}
+			r34c := r32c < r33
+			r35c := r32c
+			if r34c {
+				r35c = r33
+			}
+			r38c := fma32Try(r35c, r37, r36, &slow)
+			r39c := float32(r38c - r36)
+			r42c := fma32Try(r39c, r41, r35c, &slow)
+			r43c := fma32Try(r39c, r40, r42c, &slow)
+			r46c := fma32Try(r44, r43c, r45, &slow)
+			r48c := fma32Try(r46c, r43c, r47, &slow)
+			r50c := fma32Try(r48c, r43c, r49, &slow)
+			r52c := fma32Try(r50c, r43c, r51, &slow)
+			r54c := fma32Try(r52c, r43c, r53, &slow)
+			r56c := fma32Try(r54c, r43c, r55, &slow)
+			r58c := fma32Try(r56c, r43c, r57, &slow)
+			r59c := fma32Try(r58c, r43c, r11, &slow)
+			r60c := fma32Try(r59c, r43c, r14, &slow)
+			r61c := fma32Try(r43c, r60c, r14, &slow)
+			r62c := float32(r39c + r36)
+			r63c := math.Float32bits(r62c)
+			r65c := r63c + r64
+			r66c := r65c << 23
+			r67c := math.Float32frombits(r66c)
+			r68c := float32(r61c * r67c)
+			r71c := fma32Try(r69, r0c, r70, &slow)
+			r73c := fma32Try(r71c, r0c, r72, &slow)
+			r75c := fma32Try(r73c, r0c, r74, &slow)
+			r77c := fma32Try(r75c, r0c, r76, &slow)
+			r79c := fma32Try(r77c, r0c, r78, &slow)
+			r81c := fma32Try(r79c, r0c, r80, &slow)
+			r83c := fma32Try(r81c, r0c, r82, &slow)
+			r84c := fma32Try(r83c, r0c, r44, &slow)
+			r86c := fma32Try(r84c, r0c, r85, &slow)
+			r87c := fma32Try(r86c, r0c, r47, &slow)
+			r89c := fma32Try(r87c, r0c, r88, &slow)
+			r90c := fma32Try(r89c, r0c, r51, &slow)
+			r92c := fma32Try(r90c, r0c, r91, &slow)
+			r93c := fma32Try(r92c, r0c, r55, &slow)
+			r95c := fma32Try(r93c, r0c, r94, &slow)
+			r96c := fma32Try(r95c, r0c, r11, &slow)
+			r97c := float32(r68c * r96c)
+			r99c := r39c > r98
+			r100c := r39c
+			if r99c {
+				r100c = r98
+			}
+			r101c := float32(r32c - r14)
+			r103c := float32(r100c * r102)
+			r104c := float32(r103c + r36)
+			r105c := math.Float32bits(r104c)
+			r106c := r105c + r64
+			r107c := r106c << 23
+			r108c := math.Float32frombits(r107c)
+			r109c := fma32Try(r61c, r101c, r108c, &slow)
+			r110c := float32(r109c / r32c)
+			r111c := float32(r110c / r32c)
+			r112c := fma32Try(r39c, r11, r36, &slow)
+			r113c := float32(r112c - r36)
+			r114c := float32(r113c + r36)
+			r115c := math.Float32bits(r114c)
+			r116c := r115c + r64
+			r117c := r116c << 23
+			r118c := math.Float32frombits(r117c)
+			r119c := float32(r111c * r118c)
+			r120c := float32(r39c - r113c)
+			r121c := float32(r120c + r36)
+			r122c := math.Float32bits(r121c)
+			r123c := r122c + r64
+			r124c := r123c << 23
+			r125c := math.Float32frombits(r124c)
+			r126c := float32(r119c * r125c)
+			r127c := float32(r14 / r0c)
+			r128c := float32(r127c / r0c)
+			r129c := r0c > r14
+			r130c := r29c
+			if r129c {
+				r130c = r126c
+			}
+			r132c := r0c >= r131
+			r133c := r126c
+			if r132c {
+				r133c = r97c
+			}
+			r135c := r0c < r134
+			r136c := r130c
+			if r135c {
+				r136c = r133c
+			}
+			r137c := r0c < r33
+			r138c := r136c
+			if r137c {
+				r138c = r128c
+			}
+			if r13c {
+				r12c = r138c
+			}
+		}
+		if slow {
+			exprelDerivF32Exact(f, j, j+3)
+			continue
+		}
+		v[j] = r12a
+		v[j+1] = r12b
+		v[j+2] = r12c
+	}
+	for ; j < n; j++ {
+		slow := false
+		r0 := v[j]
+		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		r4 := fma32Try(r2, r0, r3, &slow)
+		r6 := fma32Try(r4, r0, r5, &slow)
+		r8 := fma32Try(r6, r0, r7, &slow)
+		r10 := fma32Try(r8, r0, r9, &slow)
+		r12 := fma32Try(r10, r0, r11, &slow)
+		r13 := r1 > r7
+		if r13 {
+			r17 := fma32Try(r15, r0, r16, &slow)
+			r19 := fma32Try(r17, r0, r18, &slow)
+			r21 := fma32Try(r19, r0, r20, &slow)
+			r23 := fma32Try(r21, r0, r22, &slow)
+			r24 := fma32Try(r23, r0, r2, &slow)
+			r25 := fma32Try(r24, r0, r3, &slow)
+			r26 := fma32Try(r25, r0, r5, &slow)
+			r27 := fma32Try(r26, r0, r7, &slow)
+			r28 := fma32Try(r27, r0, r9, &slow)
+			r29 := fma32Try(r28, r0, r11, &slow)
+			r31 := r0 > r30
+			r32 := r0
+			if r31 {
+				r32 = r30
+			}
+			r34 := r32 < r33
+			r35 := r32
+			if r34 {
+				r35 = r33
+			}
+			r38 := fma32Try(r35, r37, r36, &slow)
+			r39 := float32(r38 - r36)
+			r42 := fma32Try(r39, r41, r35, &slow)
+			r43 := fma32Try(r39, r40, r42, &slow)
+			r46 := fma32Try(r44, r43, r45, &slow)
+			r48 := fma32Try(r46, r43, r47, &slow)
+			r50 := fma32Try(r48, r43, r49, &slow)
+			r52 := fma32Try(r50, r43, r51, &slow)
+			r54 := fma32Try(r52, r43, r53, &slow)
+			r56 := fma32Try(r54, r43, r55, &slow)
+			r58 := fma32Try(r56, r43, r57, &slow)
+			r59 := fma32Try(r58, r43, r11, &slow)
+			r60 := fma32Try(r59, r43, r14, &slow)
+			r61 := fma32Try(r43, r60, r14, &slow)
+			r62 := float32(r39 + r36)
+			r63 := math.Float32bits(r62)
+			r65 := r63 + r64
+			r66 := r65 << 23
+			r67 := math.Float32frombits(r66)
+			r68 := float32(r61 * r67)
+			r71 := fma32Try(r69, r0, r70, &slow)
+			r73 := fma32Try(r71, r0, r72, &slow)
+			r75 := fma32Try(r73, r0, r74, &slow)
+			r77 := fma32Try(r75, r0, r76, &slow)
+			r79 := fma32Try(r77, r0, r78, &slow)
+			r81 := fma32Try(r79, r0, r80, &slow)
+			r83 := fma32Try(r81, r0, r82, &slow)
+			r84 := fma32Try(r83, r0, r44, &slow)
+			r86 := fma32Try(r84, r0, r85, &slow)
+			r87 := fma32Try(r86, r0, r47, &slow)
+			r89 := fma32Try(r87, r0, r88, &slow)
+			r90 := fma32Try(r89, r0, r51, &slow)
+			r92 := fma32Try(r90, r0, r91, &slow)
+			r93 := fma32Try(r92, r0, r55, &slow)
+			r95 := fma32Try(r93, r0, r94, &slow)
+			r96 := fma32Try(r95, r0, r11, &slow)
+			r97 := float32(r68 * r96)
+			r99 := r39 > r98
+			r100 := r39
+			if r99 {
+				r100 = r98
+			}
+			r101 := float32(r32 - r14)
+			r103 := float32(r100 * r102)
+			r104 := float32(r103 + r36)
+			r105 := math.Float32bits(r104)
+			r106 := r105 + r64
+			r107 := r106 << 23
+			r108 := math.Float32frombits(r107)
+			r109 := fma32Try(r61, r101, r108, &slow)
+			r110 := float32(r109 / r32)
+			r111 := float32(r110 / r32)
+			r112 := fma32Try(r39, r11, r36, &slow)
+			r113 := float32(r112 - r36)
+			r114 := float32(r113 + r36)
+			r115 := math.Float32bits(r114)
+			r116 := r115 + r64
+			r117 := r116 << 23
+			r118 := math.Float32frombits(r117)
+			r119 := float32(r111 * r118)
+			r120 := float32(r39 - r113)
+			r121 := float32(r120 + r36)
+			r122 := math.Float32bits(r121)
+			r123 := r122 + r64
+			r124 := r123 << 23
+			r125 := math.Float32frombits(r124)
+			r126 := float32(r119 * r125)
+			r127 := float32(r14 / r0)
+			r128 := float32(r127 / r0)
+			r129 := r0 > r14
+			r130 := r29
+			if r129 {
+				r130 = r126
+			}
+			r132 := r0 >= r131
+			r133 := r126
+			if r132 {
+				r133 = r97
+			}
+			r135 := r0 < r134
+			r136 := r130
+			if r135 {
+				r136 = r133
+			}
+			r137 := r0 < r33
+			r138 := r136
+			if r137 {
+				r138 = r128
+			}
+			if r13 {
+				r12 = r138
+			}
+		}
+		if slow {
+			exprelDerivF32Exact(f, j, j+1)
+			continue
+		}
+		v[j] = r12
+	}
+}
+
+// exprelDerivF32Exact is ExprelDerivF32 for neurons lo..hi-1, with the exact fma32.
+func exprelDerivF32Exact(f *Frame32, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	r2 := math.Float32frombits(0x3a9c09c1)  // 0.0011904762359336019
+	r3 := math.Float32frombits(0x3be38e39)  // 0.0069444444961845875
+	r5 := math.Float32frombits(0x3d088889)  // 0.03333333507180214
+	r7 := math.Float32frombits(0x3e000000)  // 0.125
+	r9 := math.Float32frombits(0x3eaaaaab)  // 0.3333333432674408
+	r11 := math.Float32frombits(0x3f000000) // 0.5
+	r14 := math.Float32frombits(0x3f800000) // 1
+	r15 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	r16 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	r18 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	r20 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	r22 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	r30 := math.Float32frombits(0x42be0000) // 95
+	r33 := math.Float32frombits(0xc2ae0000) // -87
+	r36 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r37 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r40 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r41 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r51 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r53 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r55 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r57 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r64 := uint32(0x7f)
+	r69 := math.Float32frombits(0x253413c3)  // 1.5619206814541513e-16
+	r70 := math.Float32frombits(0xa74a963c)  // -2.8114573589663704e-15
+	r72 := math.Float32frombits(0x29573f9f)  // 4.7794772561329454e-14
+	r74 := math.Float32frombits(0xab573f9f)  // -7.647163609812713e-13
+	r76 := math.Float32frombits(0x2d49cba5)  // 1.147074536050896e-11
+	r78 := math.Float32frombits(0xaf309231)  // -1.6059044372074283e-10
+	r80 := math.Float32frombits(0x310f76c7)  // 2.0876755879584152e-09
+	r82 := math.Float32frombits(0xb2d7322b)  // -2.5052107943679403e-08
+	r85 := math.Float32frombits(0xb638ef1d)  // -2.7557318844628753e-06
+	r88 := math.Float32frombits(0xb9500d01)  // -0.00019841270113829523
+	r91 := math.Float32frombits(0xbc088889)  // -0.008333333767950535
+	r94 := math.Float32frombits(0xbe2aaaab)  // -0.1666666716337204
+	r98 := math.Float32frombits(0x41f00000)  // 30
+	r102 := math.Float32frombits(0xbf800000) // -1
+	r131 := math.Float32frombits(0xc0400000) // -3
+	r134 := math.Float32frombits(0x00000000) // 0
+	for j := lo; j < hi; j++ {
+		r0 := v[j]
+		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		r4 := fma32(r2, r0, r3)
+		r6 := fma32(r4, r0, r5)
+		r8 := fma32(r6, r0, r7)
+		r10 := fma32(r8, r0, r9)
+		r12 := fma32(r10, r0, r11)
+		r13 := r1 > r7
+		if r13 {
+			r17 := fma32(r15, r0, r16)
+			r19 := fma32(r17, r0, r18)
+			r21 := fma32(r19, r0, r20)
+			r23 := fma32(r21, r0, r22)
+			r24 := fma32(r23, r0, r2)
+			r25 := fma32(r24, r0, r3)
+			r26 := fma32(r25, r0, r5)
+			r27 := fma32(r26, r0, r7)
+			r28 := fma32(r27, r0, r9)
+			r29 := fma32(r28, r0, r11)
+			r31 := r0 > r30
+			r32 := r0
+			if r31 {
+				r32 = r30
+			}
+			r34 := r32 < r33
+			r35 := r32
+			if r34 {
+				r35 = r33
+			}
+			r38 := fma32(r35, r37, r36)
+			r39 := float32(r38 - r36)
+			r42 := fma32(r39, r41, r35)
+			r43 := fma32(r39, r40, r42)
+			r46 := fma32(r44, r43, r45)
+			r48 := fma32(r46, r43, r47)
+			r50 := fma32(r48, r43, r49)
+			r52 := fma32(r50, r43, r51)
+			r54 := fma32(r52, r43, r53)
+			r56 := fma32(r54, r43, r55)
+			r58 := fma32(r56, r43, r57)
+			r59 := fma32(r58, r43, r11)
+			r60 := fma32(r59, r43, r14)
+			r61 := fma32(r43, r60, r14)
+			r62 := float32(r39 + r36)
+			r63 := math.Float32bits(r62)
+			r65 := r63 + r64
+			r66 := r65 << 23
+			r67 := math.Float32frombits(r66)
+			r68 := float32(r61 * r67)
+			r71 := fma32(r69, r0, r70)
+			r73 := fma32(r71, r0, r72)
+			r75 := fma32(r73, r0, r74)
+			r77 := fma32(r75, r0, r76)
+			r79 := fma32(r77, r0, r78)
+			r81 := fma32(r79, r0, r80)
+			r83 := fma32(r81, r0, r82)
+			r84 := fma32(r83, r0, r44)
+			r86 := fma32(r84, r0, r85)
+			r87 := fma32(r86, r0, r47)
+			r89 := fma32(r87, r0, r88)
+			r90 := fma32(r89, r0, r51)
+			r92 := fma32(r90, r0, r91)
+			r93 := fma32(r92, r0, r55)
+			r95 := fma32(r93, r0, r94)
+			r96 := fma32(r95, r0, r11)
+			r97 := float32(r68 * r96)
+			r99 := r39 > r98
+			r100 := r39
+			if r99 {
+				r100 = r98
+			}
+			r101 := float32(r32 - r14)
+			r103 := float32(r100 * r102)
+			r104 := float32(r103 + r36)
+			r105 := math.Float32bits(r104)
+			r106 := r105 + r64
+			r107 := r106 << 23
+			r108 := math.Float32frombits(r107)
+			r109 := fma32(r61, r101, r108)
+			r110 := float32(r109 / r32)
+			r111 := float32(r110 / r32)
+			r112 := fma32(r39, r11, r36)
+			r113 := float32(r112 - r36)
+			r114 := float32(r113 + r36)
+			r115 := math.Float32bits(r114)
+			r116 := r115 + r64
+			r117 := r116 << 23
+			r118 := math.Float32frombits(r117)
+			r119 := float32(r111 * r118)
+			r120 := float32(r39 - r113)
+			r121 := float32(r120 + r36)
+			r122 := math.Float32bits(r121)
+			r123 := r122 + r64
+			r124 := r123 << 23
+			r125 := math.Float32frombits(r124)
+			r126 := float32(r119 * r125)
+			r127 := float32(r14 / r0)
+			r128 := float32(r127 / r0)
+			r129 := r0 > r14
+			r130 := r29
+			if r129 {
+				r130 = r126
+			}
+			r132 := r0 >= r131
+			r133 := r126
+			if r132 {
+				r133 = r97
+			}
+			r135 := r0 < r134
+			r136 := r130
+			if r135 {
+				r136 = r133
+			}
+			r137 := r0 < r33
+			r138 := r136
+			if r137 {
+				r138 = r128
+			}
+			if r13 {
+				r12 = r138
+			}
+		}
+		v[j] = r12
+	}
+}
+
+// ExprelDerivF64 is the program asm/step.ExprelDerivF64 lowered to Go, one statement per op.
+func ExprelDerivF64(f *Frame64) {
+	n := f.N
+	v := f.V[:n]
+	r2 := math.Float64frombits(0x3e90cfeb60f94b0e)  // 2.505210838544172e-07
+	r3 := math.Float64frombits(0x3ec4ce19ae67b348)  // 2.48015873015873e-06
+	r5 := math.Float64frombits(0x3ef71de3a556c734)  // 2.2045855379188714e-05
+	r7 := math.Float64frombits(0x3f26c16c16c16c17)  // 0.00017361111111111112
+	r9 := math.Float64frombits(0x3f53813813813814)  // 0.0011904761904761906
+	r11 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	r13 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	r15 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	r17 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	r19 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	r21 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	r23 := math.Float64frombits(0x3ff0000000000000) // 1
+	r24 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	r25 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	r27 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	r29 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	r31 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	r33 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	r35 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	r37 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	r39 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	r51 := math.Float64frombits(0x4086800000000000) // 720
+	r54 := math.Float64frombits(0xc086200000000000) // -708
+	r57 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	r58 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	r61 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	r62 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	r65 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	r66 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	r68 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	r70 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	r72 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	r74 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	r76 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	r78 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	r80 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	r82 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	r84 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	r86 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	r88 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	r90 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	r97 := uint64(0x3ff)
+	r102 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	r103 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	r105 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	r107 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	r109 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	r111 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	r113 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	r115 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	r117 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	r119 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	r121 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	r123 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	r126 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	r129 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	r132 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	r135 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	r138 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	r141 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	r144 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	r148 := math.Float64frombits(0x404e000000000000) // 60
+	r152 := math.Float64frombits(0xbff0000000000000) // -1
+	r181 := math.Float64frombits(0xc008000000000000) // -3
+	r184 := math.Float64frombits(0x0000000000000000) // 0
+	j := 0
+	for ; j < n-1; j += 2 {
+		r0a := v[j]
+		r0b := v[j+1]
+		r1a := math.Float64frombits(math.Float64bits(r0a) &^ (1 << 63))
+		r1b := math.Float64frombits(math.Float64bits(r0b) &^ (1 << 63))
+		r4a := math.FMA(r2, r0a, r3)
+		r4b := math.FMA(r2, r0b, r3)
+		r6a := math.FMA(r4a, r0a, r5)
+		r6b := math.FMA(r4b, r0b, r5)
+		r8a := math.FMA(r6a, r0a, r7)
+		r8b := math.FMA(r6b, r0b, r7)
+		r10a := math.FMA(r8a, r0a, r9)
+		r10b := math.FMA(r8b, r0b, r9)
+		r12a := math.FMA(r10a, r0a, r11)
+		r12b := math.FMA(r10b, r0b, r11)
+		r14a := math.FMA(r12a, r0a, r13)
+		r14b := math.FMA(r12b, r0b, r13)
+		r16a := math.FMA(r14a, r0a, r15)
+		r16b := math.FMA(r14b, r0b, r15)
+		r18a := math.FMA(r16a, r0a, r17)
+		r18b := math.FMA(r16b, r0b, r17)
+		r20a := math.FMA(r18a, r0a, r19)
+		r20b := math.FMA(r18b, r0b, r19)
+		r22a := r1a > r21
+		r22b := r1b > r21
+		if r22a {
+			r26a := math.FMA(r24, r0a, r25)
+			r28a := math.FMA(r26a, r0a, r27)
+			r30a := math.FMA(r28a, r0a, r29)
+			r32a := math.FMA(r30a, r0a, r31)
+			r34a := math.FMA(r32a, r0a, r33)
+			r36a := math.FMA(r34a, r0a, r35)
+			r38a := math.FMA(r36a, r0a, r37)
+			r40a := math.FMA(r38a, r0a, r39)
+			r41a := math.FMA(r40a, r0a, r2)
+			r42a := math.FMA(r41a, r0a, r3)
+			r43a := math.FMA(r42a, r0a, r5)
+			r44a := math.FMA(r43a, r0a, r7)
+			r45a := math.FMA(r44a, r0a, r9)
+			r46a := math.FMA(r45a, r0a, r11)
+			r47a := math.FMA(r46a, r0a, r13)
+			r48a := math.FMA(r47a, r0a, r15)
+			r49a := math.FMA(r48a, r0a, r17)
+			r50a := math.FMA(r49a, r0a, r19)
+			r52a := r0a > r51
+			r53a := r0a
+			if r52a {
+				r53a = r51
+			}
+			r55a := r53a < r54
+			r56a := r53a
+			if r55a {
+				r56a = r54
+			}
+			r59a := math.FMA(r56a, r58, r57)
+			r60a := float64(r59a - r57)
+			r63a := math.FMA(r60a, r62, r56a)
+			r64a := math.FMA(r60a, r61, r63a)
+			r67a := math.FMA(r65, r64a, r66)
+			r69a := math.FMA(r67a, r64a, r68)
+			r71a := math.FMA(r69a, r64a, r70)
+			r73a := math.FMA(r71a, r64a, r72)
+			r75a := math.FMA(r73a, r64a, r74)
+			r77a := math.FMA(r75a, r64a, r76)
+			r79a := math.FMA(r77a, r64a, r78)
+			r81a := math.FMA(r79a, r64a, r80)
+			r83a := math.FMA(r81a, r64a, r82)
+			r85a := math.FMA(r83a, r64a, r84)
+			r87a := math.FMA(r85a, r64a, r86)
+			r89a := math.FMA(r87a, r64a, r88)
+			r91a := math.FMA(r89a, r64a, r90)
+			r92a := math.FMA(r91a, r64a, r19)
+			r93a := math.FMA(r92a, r64a, r23)
+			r94a := math.FMA(r64a, r93a, r23)
+			r95a := float64(r60a + r57)
+			r96a := math.Float64bits(r95a)
+			r98a := r96a + r97
+			r99a := r98a << 52
+			r100a := math.Float64frombits(r99a)
+			r101a := float64(r94a * r100a)
+			r104a := math.FMA(r102, r0a, r103)
+			r106a := math.FMA(r104a, r0a, r105)
+			r108a := math.FMA(r106a, r0a, r107)
+			r110a := math.FMA(r108a, r0a, r109)
+			r112a := math.FMA(r110a, r0a, r111)
+			r114a := math.FMA(r112a, r0a, r113)
+			r116a := math.FMA(r114a, r0a, r115)
+			r118a := math.FMA(r116a, r0a, r117)
+			r120a := math.FMA(r118a, r0a, r119)
+			r122a := math.FMA(r120a, r0a, r121)
+			r124a := math.FMA(r122a, r0a, r123)
+			r125a := math.FMA(r124a, r0a, r65)
+			r127a := math.FMA(r125a, r0a, r126)
+			r128a := math.FMA(r127a, r0a, r68)
+			r130a := math.FMA(r128a, r0a, r129)
+			r131a := math.FMA(r130a, r0a, r72)
+			r133a := math.FMA(r131a, r0a, r132)
+			r134a := math.FMA(r133a, r0a, r76)
+			r136a := math.FMA(r134a, r0a, r135)
+			r137a := math.FMA(r136a, r0a, r80)
+			r139a := math.FMA(r137a, r0a, r138)
+			r140a := math.FMA(r139a, r0a, r84)
+			r142a := math.FMA(r140a, r0a, r141)
+			r143a := math.FMA(r142a, r0a, r88)
+			r145a := math.FMA(r143a, r0a, r144)
+			r146a := math.FMA(r145a, r0a, r19)
+			r147a := float64(r101a * r146a)
+			r149a := r60a > r148
+			r150a := r60a
+			if r149a {
+				r150a = r148
+			}
+			r151a := float64(r53a - r23)
+			r153a := float64(r150a * r152)
+			r154a := float64(r153a + r57)
+			r155a := math.Float64bits(r154a)
+			r156a := r155a + r97
+			r157a := r156a << 52
+			r158a := math.Float64frombits(r157a)
+			r159a := math.FMA(r94a, r151a, r158a)
+			r160a := float64(r159a / r53a)
+			r161a := float64(r160a / r53a)
+			r162a := math.FMA(r60a, r19, r57)
+			r163a := float64(r162a - r57)
+			r164a := float64(r163a + r57)
+			r165a := math.Float64bits(r164a)
+			r166a := r165a + r97
+			r167a := r166a << 52
+			r168a := math.Float64frombits(r167a)
+			r169a := float64(r161a * r168a)
+			r170a := float64(r60a - r163a)
+			r171a := float64(r170a + r57)
+			r172a := math.Float64bits(r171a)
+			r173a := r172a + r97
+			r174a := r173a << 52
+			r175a := math.Float64frombits(r174a)
+			r176a := float64(r169a * r175a)
+			r177a := float64(r23 / r0a)
+			r178a := float64(r177a / r0a)
+			r179a := r0a > r23
+			r180a := r50a
+			if r179a {
+				r180a = r176a
+			}
+			r182a := r0a >= r181
+			r183a := r176a
+			if r182a {
+				r183a = r147a
+			}
+			r185a := r0a < r184
+			r186a := r180a
+			if r185a {
+				r186a = r183a
+			}
+			r187a := r0a < r54
+			r188a := r186a
+			if r187a {
+				r188a = r178a
+			}
+			if r22a {
+				r20a = r188a
+			}
+		}
+		if r22b {
+			r26b := math.FMA(r24, r0b, r25)
+			r28b := math.FMA(r26b, r0b, r27)
+			r30b := math.FMA(r28b, r0b, r29)
+			r32b := math.FMA(r30b, r0b, r31)
+			r34b := math.FMA(r32b, r0b, r33)
+			r36b := math.FMA(r34b, r0b, r35)
+			r38b := math.FMA(r36b, r0b, r37)
+			r40b := math.FMA(r38b, r0b, r39)
+			r41b := math.FMA(r40b, r0b, r2)
+			r42b := math.FMA(r41b, r0b, r3)
+			r43b := math.FMA(r42b, r0b, r5)
+			r44b := math.FMA(r43b, r0b, r7)
+			r45b := math.FMA(r44b, r0b, r9)
+			r46b := math.FMA(r45b, r0b, r11)
+			r47b := math.FMA(r46b, r0b, r13)
+			r48b := math.FMA(r47b, r0b, r15)
+			r49b := math.FMA(r48b, r0b, r17)
+			r50b := math.FMA(r49b, r0b, r19)
+			r52b := r0b > r51
+			r53b := r0b
+			if r52b {
+				r53b = r51
+			}
+			r55b := r53b < r54
+			r56b := r53b
+			if r55b {
+				r56b = r54
+			}
+			r59b := math.FMA(r56b, r58, r57)
+			r60b := float64(r59b - r57)
+			r63b := math.FMA(r60b, r62, r56b)
+			r64b := math.FMA(r60b, r61, r63b)
+			r67b := math.FMA(r65, r64b, r66)
+			r69b := math.FMA(r67b, r64b, r68)
+			r71b := math.FMA(r69b, r64b, r70)
+			r73b := math.FMA(r71b, r64b, r72)
+			r75b := math.FMA(r73b, r64b, r74)
+			r77b := math.FMA(r75b, r64b, r76)
+			r79b := math.FMA(r77b, r64b, r78)
+			r81b := math.FMA(r79b, r64b, r80)
+			r83b := math.FMA(r81b, r64b, r82)
+			r85b := math.FMA(r83b, r64b, r84)
+			r87b := math.FMA(r85b, r64b, r86)
+			r89b := math.FMA(r87b, r64b, r88)
+			r91b := math.FMA(r89b, r64b, r90)
+			r92b := math.FMA(r91b, r64b, r19)
+			r93b := math.FMA(r92b, r64b, r23)
+			r94b := math.FMA(r64b, r93b, r23)
+			r95b := float64(r60b + r57)
+			r96b := math.Float64bits(r95b)
+			r98b := r96b + r97
+			r99b := r98b << 52
+			r100b := math.Float64frombits(r99b)
+			r101b := float64(r94b * r100b)
+			r104b := math.FMA(r102, r0b, r103)
+			r106b := math.FMA(r104b, r0b, r105)
+			r108b := math.FMA(r106b, r0b, r107)
+			r110b := math.FMA(r108b, r0b, r109)
+			r112b := math.FMA(r110b, r0b, r111)
+			r114b := math.FMA(r112b, r0b, r113)
+			r116b := math.FMA(r114b, r0b, r115)
+			r118b := math.FMA(r116b, r0b, r117)
+			r120b := math.FMA(r118b, r0b, r119)
+			r122b := math.FMA(r120b, r0b, r121)
+			r124b := math.FMA(r122b, r0b, r123)
+			r125b := math.FMA(r124b, r0b, r65)
+			r127b := math.FMA(r125b, r0b, r126)
+			r128b := math.FMA(r127b, r0b, r68)
+			r130b := math.FMA(r128b, r0b, r129)
+			r131b := math.FMA(r130b, r0b, r72)
+			r133b := math.FMA(r131b, r0b, r132)
+			r134b := math.FMA(r133b, r0b, r76)
+			r136b := math.FMA(r134b, r0b, r135)
+			r137b := math.FMA(r136b, r0b, r80)
+			r139b := math.FMA(r137b, r0b, r138)
+			r140b := math.FMA(r139b, r0b, r84)
+			r142b := math.FMA(r140b, r0b, r141)
+			r143b := math.FMA(r142b, r0b, r88)
+			r145b := math.FMA(r143b, r0b, r144)
+			r146b := math.FMA(r145b, r0b, r19)
+			r147b := float64(r101b * r146b)
+			r149b := r60b > r148
+			r150b := r60b
+			if r149b {
+				r150b = r148
+			}
+			r151b := float64(r53b - r23)
+			r153b := float64(r150b * r152)
+			r154b := float64(r153b + r57)
+			r155b := math.Float64bits(r154b)
+			r156b := r155b + r97
+			r157b := r156b << 52
+			r158b := math.Float64frombits(r157b)
+			r159b := math.FMA(r94b, r151b, r158b)
+			r160b := float64(r159b / r53b)
+			r161b := float64(r160b / r53b)
+			r162b := math.FMA(r60b, r19, r57)
+			r163b := float64(r162b - r57)
+			r164b := float64(r163b + r57)
+			r165b := math.Float64bits(r164b)
+			r166b := r165b + r97
+			r167b := r166b << 52
+			r168b := math.Float64frombits(r167b)
+			r169b := float64(r161b * r168b)
+			r170b := float64(r60b - r163b)
+			r171b := float64(r170b + r57)
+			r172b := math.Float64bits(r171b)
+			r173b := r172b + r97
+			r174b := r173b << 52
+			r175b := math.Float64frombits(r174b)
+			r176b := float64(r169b * r175b)
+			r177b := float64(r23 / r0b)
+			r178b := float64(r177b / r0b)
+			r179b := r0b > r23
+			r180b := r50b
+			if r179b {
+				r180b = r176b
+			}
+			r182b := r0b >= r181
+			r183b := r176b
+			if r182b {
+				r183b = r147b
+			}
+			r185b := r0b < r184
+			r186b := r180b
+			if r185b {
+				r186b = r183b
+			}
+			r187b := r0b < r54
+			r188b := r186b
+			if r187b {
+				r188b = r178b
+			}
+			if r22b {
+				r20b = r188b
+			}
+		}
+		v[j] = r20a
+		v[j+1] = r20b
+	}
+	for ; j < n; j++ {
+		r0 := v[j]
+		r1 := math.Float64frombits(math.Float64bits(r0) &^ (1 << 63))
+		r4 := math.FMA(r2, r0, r3)
+		r6 := math.FMA(r4, r0, r5)
+		r8 := math.FMA(r6, r0, r7)
+		r10 := math.FMA(r8, r0, r9)
+		r12 := math.FMA(r10, r0, r11)
+		r14 := math.FMA(r12, r0, r13)
+		r16 := math.FMA(r14, r0, r15)
+		r18 := math.FMA(r16, r0, r17)
+		r20 := math.FMA(r18, r0, r19)
+		r22 := r1 > r21
+		if r22 {
+			r26 := math.FMA(r24, r0, r25)
+			r28 := math.FMA(r26, r0, r27)
+			r30 := math.FMA(r28, r0, r29)
+			r32 := math.FMA(r30, r0, r31)
+			r34 := math.FMA(r32, r0, r33)
+			r36 := math.FMA(r34, r0, r35)
+			r38 := math.FMA(r36, r0, r37)
+			r40 := math.FMA(r38, r0, r39)
+			r41 := math.FMA(r40, r0, r2)
+			r42 := math.FMA(r41, r0, r3)
+			r43 := math.FMA(r42, r0, r5)
+			r44 := math.FMA(r43, r0, r7)
+			r45 := math.FMA(r44, r0, r9)
+			r46 := math.FMA(r45, r0, r11)
+			r47 := math.FMA(r46, r0, r13)
+			r48 := math.FMA(r47, r0, r15)
+			r49 := math.FMA(r48, r0, r17)
+			r50 := math.FMA(r49, r0, r19)
+			r52 := r0 > r51
+			r53 := r0
+			if r52 {
+				r53 = r51
+			}
+			r55 := r53 < r54
+			r56 := r53
+			if r55 {
+				r56 = r54
+			}
+			r59 := math.FMA(r56, r58, r57)
+			r60 := float64(r59 - r57)
+			r63 := math.FMA(r60, r62, r56)
+			r64 := math.FMA(r60, r61, r63)
+			r67 := math.FMA(r65, r64, r66)
+			r69 := math.FMA(r67, r64, r68)
+			r71 := math.FMA(r69, r64, r70)
+			r73 := math.FMA(r71, r64, r72)
+			r75 := math.FMA(r73, r64, r74)
+			r77 := math.FMA(r75, r64, r76)
+			r79 := math.FMA(r77, r64, r78)
+			r81 := math.FMA(r79, r64, r80)
+			r83 := math.FMA(r81, r64, r82)
+			r85 := math.FMA(r83, r64, r84)
+			r87 := math.FMA(r85, r64, r86)
+			r89 := math.FMA(r87, r64, r88)
+			r91 := math.FMA(r89, r64, r90)
+			r92 := math.FMA(r91, r64, r19)
+			r93 := math.FMA(r92, r64, r23)
+			r94 := math.FMA(r64, r93, r23)
+			r95 := float64(r60 + r57)
+			r96 := math.Float64bits(r95)
+			r98 := r96 + r97
+			r99 := r98 << 52
+			r100 := math.Float64frombits(r99)
+			r101 := float64(r94 * r100)
+			r104 := math.FMA(r102, r0, r103)
+			r106 := math.FMA(r104, r0, r105)
+			r108 := math.FMA(r106, r0, r107)
+			r110 := math.FMA(r108, r0, r109)
+			r112 := math.FMA(r110, r0, r111)
+			r114 := math.FMA(r112, r0, r113)
+			r116 := math.FMA(r114, r0, r115)
+			r118 := math.FMA(r116, r0, r117)
+			r120 := math.FMA(r118, r0, r119)
+			r122 := math.FMA(r120, r0, r121)
+			r124 := math.FMA(r122, r0, r123)
+			r125 := math.FMA(r124, r0, r65)
+			r127 := math.FMA(r125, r0, r126)
+			r128 := math.FMA(r127, r0, r68)
+			r130 := math.FMA(r128, r0, r129)
+			r131 := math.FMA(r130, r0, r72)
+			r133 := math.FMA(r131, r0, r132)
+			r134 := math.FMA(r133, r0, r76)
+			r136 := math.FMA(r134, r0, r135)
+			r137 := math.FMA(r136, r0, r80)
+			r139 := math.FMA(r137, r0, r138)
+			r140 := math.FMA(r139, r0, r84)
+			r142 := math.FMA(r140, r0, r141)
+			r143 := math.FMA(r142, r0, r88)
+			r145 := math.FMA(r143, r0, r144)
+			r146 := math.FMA(r145, r0, r19)
+			r147 := float64(r101 * r146)
+			r149 := r60 > r148
+			r150 := r60
+			if r149 {
+				r150 = r148
+			}
+			r151 := float64(r53 - r23)
+			r153 := float64(r150 * r152)
+			r154 := float64(r153 + r57)
+			r155 := math.Float64bits(r154)
+			r156 := r155 + r97
+			r157 := r156 << 52
+			r158 := math.Float64frombits(r157)
+			r159 := math.FMA(r94, r151, r158)
+			r160 := float64(r159 / r53)
+			r161 := float64(r160 / r53)
+			r162 := math.FMA(r60, r19, r57)
+			r163 := float64(r162 - r57)
+			r164 := float64(r163 + r57)
+			r165 := math.Float64bits(r164)
+			r166 := r165 + r97
+			r167 := r166 << 52
+			r168 := math.Float64frombits(r167)
+			r169 := float64(r161 * r168)
+			r170 := float64(r60 - r163)
+			r171 := float64(r170 + r57)
+			r172 := math.Float64bits(r171)
+			r173 := r172 + r97
+			r174 := r173 << 52
+			r175 := math.Float64frombits(r174)
+			r176 := float64(r169 * r175)
+			r177 := float64(r23 / r0)
+			r178 := float64(r177 / r0)
+			r179 := r0 > r23
+			r180 := r50
+			if r179 {
+				r180 = r176
+			}
+			r182 := r0 >= r181
+			r183 := r176
+			if r182 {
+				r183 = r147
+			}
+			r185 := r0 < r184
+			r186 := r180
+			if r185 {
+				r186 = r183
+			}
+			r187 := r0 < r54
+			r188 := r186
+			if r187 {
+				r188 = r178
+			}
+			if r22 {
+				r20 = r188
+			}
+		}
+		v[j] = r20
+	}
+}
+
 // StepF32 runs variant v of the float32 step: v = 2*reset + perNeuron, reset 0 soft, 1 hard.
 func StepF32(v int, f *Frame32) {
 	switch v {
@@ -6759,6 +19035,38 @@ func StepF64(v int, f *Frame64) {
 		StepF64Hard(f)
 	case 3:
 		StepF64HardPN(f)
+	default:
+		panic("generic: no such variant")
+	}
+}
+
+// BackwardF32 runs variant v of the float32 backward: v = 2*reset + perNeuron, reset 0 soft, 1 hard.
+func BackwardF32(v int, f *Frame32) {
+	switch v {
+	case 0:
+		BackwardF32Soft(f)
+	case 1:
+		BackwardF32SoftPN(f)
+	case 2:
+		BackwardF32Hard(f)
+	case 3:
+		BackwardF32HardPN(f)
+	default:
+		panic("generic: no such variant")
+	}
+}
+
+// BackwardF64 runs variant v of the float64 backward: v = 2*reset + perNeuron, reset 0 soft, 1 hard.
+func BackwardF64(v int, f *Frame64) {
+	switch v {
+	case 0:
+		BackwardF64Soft(f)
+	case 1:
+		BackwardF64SoftPN(f)
+	case 2:
+		BackwardF64Hard(f)
+	case 3:
+		BackwardF64HardPN(f)
 	default:
 		panic("generic: no such variant")
 	}

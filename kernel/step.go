@@ -244,7 +244,7 @@ func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int,
 		}
 	}
 	m := len(b.V)
-	var rows [generic.StreamBits + 1]int
+	var rows [len(generic.Frame32{}.Rows)]int // one per stream of the frame
 	in, ri := stepRows(b.I, m, s, cnt, a, e)
 	delta, rd := stepRows(b.Delta, m, s, cnt, a, e)
 	spike, rs := stepRows(b.Spike, m, s, cnt, a, e)

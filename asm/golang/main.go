@@ -50,7 +50,7 @@ func main() {
 func generate() ([]byte, error) {
 	var g gen
 	g.header()
-	for _, p := range step.All() {
+	for _, p := range append(step.All(), step.GenericOnly()...) {
 		g.program(p)
 	}
 	g.dispatch()
@@ -589,22 +589,24 @@ func (g *gen) floatValue(bits uint64) float64 {
 	return math.Float64frombits(bits)
 }
 
-// dispatch prints StepF32 and StepF64, which pick a variant by index
-// (reset*2 + perNeuron, the order of step.Variants).
+// dispatch prints StepF32 and StepF64, BackwardF32 and BackwardF64, which
+// pick a variant by index (reset*2 + perNeuron, the order of step.Variants).
 func (g *gen) dispatch() {
 	vs := step.Variants()
-	for _, d := range []step.DType{step.F32, step.F64} {
-		bits := d.Size() * 8
-		g.printf("// Step%s runs variant v of the %s step: v = 2*reset + perNeuron, reset 0 soft, 1 hard.\n", d, floatType(d))
-		g.printf("func Step%s(v int, f *Frame%d) {\nswitch v {\n", d, bits)
-		i := 0
-		for _, v := range vs {
-			if v.DType != d {
-				continue
+	for _, fn := range []string{"Step", "Backward"} {
+		for _, d := range []step.DType{step.F32, step.F64} {
+			bits := d.Size() * 8
+			g.printf("// %s%s runs variant v of the %s %s: v = 2*reset + perNeuron, reset 0 soft, 1 hard.\n", fn, d, floatType(d), strings.ToLower(fn))
+			g.printf("func %s%s(v int, f *Frame%d) {\nswitch v {\n", fn, d, bits)
+			i := 0
+			for _, v := range vs {
+				if v.DType != d {
+					continue
+				}
+				g.printf("case %d:\n%s%s(f)\n", i, fn, v.Name())
+				i++
 			}
-			g.printf("case %d:\nStep%s(f)\n", i, v.Name())
-			i++
+			g.printf("default:\npanic(\"generic: no such variant\")\n}\n}\n\n")
 		}
-		g.printf("default:\npanic(\"generic: no such variant\")\n}\n}\n\n")
 	}
 }

@@ -8,14 +8,21 @@ import "fmt"
 
 // The streams of AdQuaIFFrame, indices into its Streams.
 const (
-	SV     Stream = iota // membrane potential, read and written
-	SW                   // adaptation current, read and written
-	SLast                // last spike time, read and written
-	SI                   // input current, optional input
-	SDelta               // delta input, optional input
-	SSpike               // spike output (1 or 0), optional
-	SRef                 // refractory output ([]bool), optional
-	SBits                // spike output as bits ([]uint64: lane j is bit j%64 of word j/64), optional
+	SV      Stream = iota // membrane potential, read and written
+	SW                    // adaptation current, read and written
+	SLast                 // last spike time, read and written
+	SI                    // input current, optional input
+	SDelta                // delta input, optional input
+	SG                    // input conductance, optional input
+	SSpike                // spike output (1 or 0), optional
+	SRef                  // refractory output ([]bool), optional
+	SBits                 // spike output as bits ([]uint64: lane j is bit j%64 of word j/64), optional
+	SGV                   // Backward: dL/dV' in, dL/dV out
+	SGW                   // Backward: dL/dw' in, dL/dw out
+	SGSpike               // Backward: dL/dspike', optional input
+	SGI                   // Backward: dL/dI, optional output
+	SGG                   // Backward: dL/dG, optional output
+	SGDelta               // Backward: dL/dDelta, optional output
 	numStreams
 )
 
@@ -33,11 +40,14 @@ const (
 	CKeep                // exp(-dt/tau_w): the share of w kept over one step
 	CKa                  // a*(1 - exp(-dt/tau_w))
 	CTauRef              // tau_ref
+	CInvD                // 1/(V_th - V_reset) (Backward)
+	CAlpha               // the surrogate's alpha (Backward)
+	CWidth               // the surrogate's width (Backward)
 	numConsts
 )
 
-// AdQuaIFFrame is the frame of the step programs and of exprel (generic.Frame32
-// and Frame64).
+// AdQuaIFFrame is the frame of the step programs, their backward programs
+// and the exprel helpers (generic.Frame32 and Frame64).
 var AdQuaIFFrame = &Frame{
 	Type: "Frame",
 	Streams: []StreamSpec{
@@ -46,9 +56,18 @@ var AdQuaIFFrame = &Frame{
 		SLast:  {Name: "Last", Elem: ElemFloat, Dir: State, Doc: "last spike time"},
 		SI:     {Name: "I", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "input current"},
 		SDelta: {Name: "Delta", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "delta input, added to V"},
+		SG:     {Name: "G", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "input conductance: the input current is I - G*v"},
 		SSpike: {Name: "Spike", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "1 where the neuron spiked, else 0"},
 		SRef:   {Name: "Ref", Elem: ElemBool, Dir: Output, Optional: true, Doc: "refractory after the step"},
 		SBits:  {Name: "Bits", Elem: ElemBits, Dir: Output, Optional: true, Doc: "spikes, a bit per neuron"},
+		// The backward step's gradients (Backward reads V, W, Last, I, G
+		// and Delta as the state before the step and its inputs).
+		SGV:     {Name: "GV", Elem: ElemFloat, Dir: State, Doc: "dL/dV' after the step, dL/dV before it"},
+		SGW:     {Name: "GW", Elem: ElemFloat, Dir: State, Doc: "dL/dw' after the step, dL/dw before it"},
+		SGSpike: {Name: "GSpike", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "dL/dspike'"},
+		SGI:     {Name: "GI", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "dL/dI"},
+		SGG:     {Name: "GG", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "dL/dG"},
+		SGDelta: {Name: "GDelta", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "dL/dDelta"},
 	},
 	Consts: []ConstSpec{
 		CVTh:    {Name: "VTh", Doc: "V_th"},
@@ -62,6 +81,9 @@ var AdQuaIFFrame = &Frame{
 		CKeep:   {Name: "Keep", Doc: "exp(-dt/tau_w): the share of w kept over one step"},
 		CKa:     {Name: "Ka", Doc: "a*(1 - exp(-dt/tau_w))"},
 		CTauRef: {Name: "TauRef", Doc: "tau_ref"},
+		CInvD:   {Name: "InvD", Doc: "1/(V_th - V_reset)"},
+		CAlpha:  {Name: "Alpha", Doc: "the surrogate's alpha"},
+		CWidth:  {Name: "Width", Doc: "the surrogate's width"},
 	},
 }
 
@@ -102,15 +124,44 @@ func stepProgram(fr *Frame, fn string, v Variant, extra bool) *Program {
 // stepOnce emits one step inside the Loop: it reads the state registers V,
 // W and last and assigns them the state after the step.
 func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
-	vth := b.Param(CVTh)
-	spk := b.GE(V, vth)
-	var vr Reg
-	if v.Reset == Soft {
-		vr = b.Select(spk, b.Sub(V, b.Param(CVThRst)), V)
-	} else {
-		vr = b.Select(spk, b.Param(CVReset), V)
+	fw := forwardOps(b, v, V, W, last, extra)
+	wc := b.FMA(b.Param(CKa), b.Sub(fw.vc, fw.vrest), b.Mul(b.Param(CKeep), fw.u))
+
+	t := b.Time()
+	refr := b.LT(b.Sub(t, last), b.Param(CTauRef))
+	b.set(V, b.Select(refr, fw.vr, fw.vc))
+	b.set(W, b.Select(refr, fw.u, wc))
+	sp := b.GE(V, fw.vth)
+	b.SelectInto(last, sp, t)
+	b.If(SSpike, func() { b.StoreOne(SSpike, sp) })
+	b.If(SRef, func() { b.StoreBool(SRef, b.Or(refr, sp)) })
+	b.If(SBits, func() { b.StoreBits(SBits, sp) })
+	if extra {
+		b.If(sY, func() { b.Store(sY, fw.F) })
 	}
-	u := b.Select(spk, b.Add(W, b.Param(CB)), W)
+}
+
+// forward holds the registers of a step's forward ops that the step and
+// its backward program both read.
+type forward struct {
+	vth, vr, u, vrest Reg
+	F, z, phi, vc     Reg // dt*f(v), dt*J, exprel(dt*J), Vc
+}
+
+// forwardOps emits the step's ops from the state registers up to Vc, the
+// integrated V: the same ops in Step and Backward, so that Backward's V'
+// has the bits of Step's.
+func forwardOps(b *builder, v Variant, V, W, last Reg, extra bool) forward {
+	var fw forward
+	fw.vth = b.Param(CVTh)
+	spk := b.GE(V, fw.vth)
+	if v.Reset == Soft {
+		fw.vr = b.Select(spk, b.Sub(V, b.Param(CVThRst)), V)
+	} else {
+		fw.vr = b.Select(spk, b.Param(CVReset), V)
+	}
+	vr := fw.vr
+	fw.u = b.Select(spk, b.Add(W, b.Param(CB)), W)
 
 	in := b.Zero() // a register of its own, so that If can assign it
 	b.If(SI, func() { b.set(in, b.Load(SI)) })
@@ -119,28 +170,28 @@ func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
 		b.If(sX2, func() { b.set(in, b.FMA(b.Param(cK2), b.Load(sX2), in)) })
 	}
 
-	vrest := b.Param(CVRest)
-	a1 := b.Sub(vr, vrest)
+	fw.vrest = b.Param(CVRest)
+	a1 := b.Sub(vr, fw.vrest)
 	a2 := b.Sub(vr, b.Param(CVC))
 	dtct := b.Param(CDtCTau)
-	F := b.FMA(dtct, b.Mul(a1, a2), b.Mul(b.Param(CDtRTau), b.Sub(in, u)))
+	F := b.FMA(dtct, b.Mul(a1, a2), b.Mul(b.Param(CDtRTau), b.Sub(in, fw.u)))
 	z := b.Mul(dtct, b.Add(a1, a2))
-	vc := b.FMA(exprel(b, z), F, vr)
-	b.If(SDelta, func() { b.set(vc, b.Add(vc, b.Load(SDelta))) })
-	wc := b.FMA(b.Param(CKa), b.Sub(vc, vrest), b.Mul(b.Param(CKeep), u))
-
-	t := b.Time()
-	refr := b.LT(b.Sub(t, last), b.Param(CTauRef))
-	b.set(V, b.Select(refr, vr, vc))
-	b.set(W, b.Select(refr, u, wc))
-	sp := b.GE(V, vth)
-	b.SelectInto(last, sp, t)
-	b.If(SSpike, func() { b.StoreOne(SSpike, sp) })
-	b.If(SRef, func() { b.StoreBool(SRef, b.Or(refr, sp)) })
-	b.If(SBits, func() { b.StoreBits(SBits, sp) })
-	if extra {
-		b.If(sY, func() { b.Store(sY, F) })
-	}
+	b.If(SG, func() {
+		// The input current I - G*v: F gains -dt*R/tau*G*v and z the
+		// Jacobian's -dt*R/tau*G. The product is formed by an FMA adding
+		// +0, which turns an exact zero of either sign into +0, and
+		// subtracting +0 leaves F's bits unchanged: G = ±0 gives the bits
+		// of no G wherever v is finite. z may turn from -0 to +0, where
+		// exprel is exactly 1 either way.
+		gd := b.Mul(b.Param(CDtRTau), b.Load(SG))
+		b.set(z, b.Sub(z, gd))
+		b.set(F, b.Sub(F, b.FMA(gd, vr, b.Zero())))
+	})
+	fw.F, fw.z = F, z
+	fw.phi = exprel(b, z)
+	fw.vc = b.FMA(fw.phi, F, vr)
+	b.If(SDelta, func() { b.set(fw.vc, b.Add(fw.vc, b.Load(SDelta))) })
+	return fw
 }
 
 // extraStreams are the headroom frame's streams past the step's: two
@@ -186,14 +237,32 @@ func Headroom(v Variant) *Program {
 	return p
 }
 
-// All returns every program the library compiles: the step variants, then
-// exprel for each type.
+// All returns every program the library compiles on every path: the step
+// variants, then exprel for each type.
 func All() []*Program {
 	var ps []*Program
 	for _, v := range Variants() {
 		ps = append(ps, Step(v))
 	}
 	ps = append(ps, Exprel(F32), Exprel(F64))
+	return validated(ps)
+}
+
+// GenericOnly returns the programs that only the generic path compiles so
+// far: the backward step's variants, then exprel' for each type. The
+// assembly lowerings do not allocate Backward yet (asm/amd64: "failed to
+// allocate registers" for AVX2); once they do, these join All.
+func GenericOnly() []*Program {
+	var ps []*Program
+	for _, v := range Variants() {
+		ps = append(ps, Backward(v))
+	}
+	ps = append(ps, ExprelDeriv(F32), ExprelDeriv(F64))
+	return validated(ps)
+}
+
+// validated returns ps after checking every program.
+func validated(ps []*Program) []*Program {
 	for _, p := range ps {
 		if err := p.Validate(); err != nil {
 			panic(fmt.Sprint("step: invalid program: ", err))
