@@ -193,7 +193,7 @@ func ulpErrDeriv64(x, got float64) float64 {
 
 // TestExprelDerivF64 checks ExprelDerivF64 against the big.Float
 // reference on 10^6 edge and random inputs (10^5 with -short), the same
-// distributions as exprel's plus the edges of exprel”s branches.
+// distributions as exprel's plus the edges of the branches of exprel'.
 func TestExprelDerivF64(t *testing.T) {
 	n := 1_000_000
 	if testing.Short() {

@@ -99,7 +99,7 @@ func ExprelDeriv(d DType) *Program {
 	return b.p
 }
 
-// derivSpec holds exprel”s per-type polynomial degrees; the thresholds
+// derivSpec holds the per-type polynomial degrees of exprel'; the thresholds
 // and the reduction are exprel's (exprelSpec).
 type derivSpec struct {
 	fastDeg int     // P1 on |z| <= fast
@@ -136,7 +136,7 @@ func series(b *builder, x Reg, deg int, sign int64, coef func(n int64) *big.Rat)
 // factorial is n! as a big integer.
 func factorial(n int64) *big.Int { return new(big.Int).MulRange(1, max(n, 1)) }
 
-// p1 is exprel”s Taylor coefficient (n+1)/(n+2)!; p2 is 1/(n+2)!.
+// p1 is the Taylor coefficient of exprel', (n+1)/(n+2)!; p2 is 1/(n+2)!.
 func p1(n int64) *big.Rat { return new(big.Rat).SetFrac(big.NewInt(n+1), factorial(n+2)) }
 func p2(n int64) *big.Rat { return new(big.Rat).SetFrac(big.NewInt(1), factorial(n+2)) }
 
