@@ -7081,6 +7081,9 @@ func BackwardF32Soft(f *Frame32) {
 }
 
 // backwardF32SoftOne makes step s of BackwardF32Soft, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by backwardF32SoftExact.
 func backwardF32SoftOne(f *Frame32, s int) {
 	n := f.N
 	v := f.V[:n]
@@ -7177,6 +7180,7 @@ func backwardF32SoftOne(f *Frame32, s int) {
 	r235 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
+		slow := false
 		r0a := v[j]
 		r0b := v[j+1]
 		r0c := v[j+2]
@@ -7248,9 +7252,9 @@ func backwardF32SoftOne(f *Frame32, s int) {
 		r23a := float32(c[CDtRTau] * r22a)
 		r23b := float32(c[CDtRTau] * r22b)
 		r23c := float32(c[CDtRTau] * r22c)
-		r24a := fma32(c[CDtCTau], r20a, r23a)
-		r24b := fma32(c[CDtCTau], r20b, r23b)
-		r24c := fma32(c[CDtCTau], r20c, r23c)
+		r24a := fma32Try(c[CDtCTau], r20a, r23a, &slow)
+		r24b := fma32Try(c[CDtCTau], r20b, r23b, &slow)
+		r24c := fma32Try(c[CDtCTau], r20c, r23c, &slow)
 		r25a := float32(r16a + r18a)
 		r25b := float32(r16b + r18b)
 		r25c := float32(r16c + r18c)
@@ -7270,9 +7274,9 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			r30a := math.Float32frombits(0x00000000) // 0
 			r30b := math.Float32frombits(0x00000000) // 0
 			r30c := math.Float32frombits(0x00000000) // 0
-			r31a := fma32(r28a, r9a, r30a)
-			r31b := fma32(r28b, r9b, r30b)
-			r31c := fma32(r28c, r9c, r30c)
+			r31a := fma32Try(r28a, r9a, r30a, &slow)
+			r31b := fma32Try(r28b, r9b, r30b, &slow)
+			r31c := fma32Try(r28c, r9c, r30c, &slow)
 			r24a = float32(r24a - r31a)
 			r24b = float32(r24b - r31b)
 			r24c = float32(r24c - r31c)
@@ -7280,34 +7284,34 @@ func backwardF32SoftOne(f *Frame32, s int) {
 		r33a := math.Float32frombits(math.Float32bits(r26a) &^ (1 << 31))
 		r33b := math.Float32frombits(math.Float32bits(r26b) &^ (1 << 31))
 		r33c := math.Float32frombits(math.Float32bits(r26c) &^ (1 << 31))
-		r36a := fma32(r34, r26a, r35)
-		r36b := fma32(r34, r26b, r35)
-		r36c := fma32(r34, r26c, r35)
-		r38a := fma32(r36a, r26a, r37)
-		r38b := fma32(r36b, r26b, r37)
-		r38c := fma32(r36c, r26c, r37)
-		r40a := fma32(r38a, r26a, r39)
-		r40b := fma32(r38b, r26b, r39)
-		r40c := fma32(r38c, r26c, r39)
-		r42a := fma32(r40a, r26a, r41)
-		r42b := fma32(r40b, r26b, r41)
-		r42c := fma32(r40c, r26c, r41)
-		r44a := fma32(r42a, r26a, r43)
-		r44b := fma32(r42b, r26b, r43)
-		r44c := fma32(r42c, r26c, r43)
+		r36a := fma32Try(r34, r26a, r35, &slow)
+		r36b := fma32Try(r34, r26b, r35, &slow)
+		r36c := fma32Try(r34, r26c, r35, &slow)
+		r38a := fma32Try(r36a, r26a, r37, &slow)
+		r38b := fma32Try(r36b, r26b, r37, &slow)
+		r38c := fma32Try(r36c, r26c, r37, &slow)
+		r40a := fma32Try(r38a, r26a, r39, &slow)
+		r40b := fma32Try(r38b, r26b, r39, &slow)
+		r40c := fma32Try(r38c, r26c, r39, &slow)
+		r42a := fma32Try(r40a, r26a, r41, &slow)
+		r42b := fma32Try(r40b, r26b, r41, &slow)
+		r42c := fma32Try(r40c, r26c, r41, &slow)
+		r44a := fma32Try(r42a, r26a, r43, &slow)
+		r44b := fma32Try(r42b, r26b, r43, &slow)
+		r44c := fma32Try(r42c, r26c, r43, &slow)
 		r46a := r33a > r45
 		r46b := r33b > r45
 		r46c := r33c > r45
 		if r46a {
-			r49a := fma32(r47, r26a, r48)
-			r51a := fma32(r49a, r26a, r50)
-			r53a := fma32(r51a, r26a, r52)
-			r54a := fma32(r53a, r26a, r34)
-			r55a := fma32(r54a, r26a, r35)
-			r56a := fma32(r55a, r26a, r37)
-			r57a := fma32(r56a, r26a, r39)
-			r58a := fma32(r57a, r26a, r41)
-			r59a := fma32(r58a, r26a, r43)
+			r49a := fma32Try(r47, r26a, r48, &slow)
+			r51a := fma32Try(r49a, r26a, r50, &slow)
+			r53a := fma32Try(r51a, r26a, r52, &slow)
+			r54a := fma32Try(r53a, r26a, r34, &slow)
+			r55a := fma32Try(r54a, r26a, r35, &slow)
+			r56a := fma32Try(r55a, r26a, r37, &slow)
+			r57a := fma32Try(r56a, r26a, r39, &slow)
+			r58a := fma32Try(r57a, r26a, r41, &slow)
+			r59a := fma32Try(r58a, r26a, r43, &slow)
 			r61a := r26a > r60
 			r62a := r26a
 			if r61a {
@@ -7318,19 +7322,19 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			if r64a {
 				r65a = r63
 			}
-			r68a := fma32(r65a, r67, r66)
+			r68a := fma32Try(r65a, r67, r66, &slow)
 			r69a := float32(r68a - r66)
-			r72a := fma32(r69a, r71, r65a)
-			r73a := fma32(r69a, r70, r72a)
-			r74a := fma32(r47, r73a, r48)
-			r75a := fma32(r74a, r73a, r50)
-			r76a := fma32(r75a, r73a, r52)
-			r77a := fma32(r76a, r73a, r34)
-			r78a := fma32(r77a, r73a, r35)
-			r79a := fma32(r78a, r73a, r37)
-			r80a := fma32(r79a, r73a, r39)
-			r81a := fma32(r80a, r73a, r41)
-			r82a := fma32(r81a, r73a, r43)
+			r72a := fma32Try(r69a, r71, r65a, &slow)
+			r73a := fma32Try(r69a, r70, r72a, &slow)
+			r74a := fma32Try(r47, r73a, r48, &slow)
+			r75a := fma32Try(r74a, r73a, r50, &slow)
+			r76a := fma32Try(r75a, r73a, r52, &slow)
+			r77a := fma32Try(r76a, r73a, r34, &slow)
+			r78a := fma32Try(r77a, r73a, r35, &slow)
+			r79a := fma32Try(r78a, r73a, r37, &slow)
+			r80a := fma32Try(r79a, r73a, r39, &slow)
+			r81a := fma32Try(r80a, r73a, r41, &slow)
+			r82a := fma32Try(r81a, r73a, r43, &slow)
 			r84a := r69a > r83
 			r85a := r69a
 			if r84a {
@@ -7343,9 +7347,9 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			r92a := r91a << 23
 			r93a := math.Float32frombits(r92a)
 			r94a := float32(r43 - r93a)
-			r95a := fma32(r73a, r82a, r94a)
+			r95a := fma32Try(r73a, r82a, r94a, &slow)
 			r96a := float32(r95a / r62a)
-			r97a := fma32(r69a, r41, r66)
+			r97a := fma32Try(r69a, r41, r66, &slow)
 			r98a := float32(r97a - r66)
 			r99a := float32(r98a + r66)
 			r100a := math.Float32bits(r99a)
@@ -7370,15 +7374,15 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			}
 		}
 		if r46b {
-			r49b := fma32(r47, r26b, r48)
-			r51b := fma32(r49b, r26b, r50)
-			r53b := fma32(r51b, r26b, r52)
-			r54b := fma32(r53b, r26b, r34)
-			r55b := fma32(r54b, r26b, r35)
-			r56b := fma32(r55b, r26b, r37)
-			r57b := fma32(r56b, r26b, r39)
-			r58b := fma32(r57b, r26b, r41)
-			r59b := fma32(r58b, r26b, r43)
+			r49b := fma32Try(r47, r26b, r48, &slow)
+			r51b := fma32Try(r49b, r26b, r50, &slow)
+			r53b := fma32Try(r51b, r26b, r52, &slow)
+			r54b := fma32Try(r53b, r26b, r34, &slow)
+			r55b := fma32Try(r54b, r26b, r35, &slow)
+			r56b := fma32Try(r55b, r26b, r37, &slow)
+			r57b := fma32Try(r56b, r26b, r39, &slow)
+			r58b := fma32Try(r57b, r26b, r41, &slow)
+			r59b := fma32Try(r58b, r26b, r43, &slow)
 			r61b := r26b > r60
 			r62b := r26b
 			if r61b {
@@ -7389,19 +7393,19 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			if r64b {
 				r65b = r63
 			}
-			r68b := fma32(r65b, r67, r66)
+			r68b := fma32Try(r65b, r67, r66, &slow)
 			r69b := float32(r68b - r66)
-			r72b := fma32(r69b, r71, r65b)
-			r73b := fma32(r69b, r70, r72b)
-			r74b := fma32(r47, r73b, r48)
-			r75b := fma32(r74b, r73b, r50)
-			r76b := fma32(r75b, r73b, r52)
-			r77b := fma32(r76b, r73b, r34)
-			r78b := fma32(r77b, r73b, r35)
-			r79b := fma32(r78b, r73b, r37)
-			r80b := fma32(r79b, r73b, r39)
-			r81b := fma32(r80b, r73b, r41)
-			r82b := fma32(r81b, r73b, r43)
+			r72b := fma32Try(r69b, r71, r65b, &slow)
+			r73b := fma32Try(r69b, r70, r72b, &slow)
+			r74b := fma32Try(r47, r73b, r48, &slow)
+			r75b := fma32Try(r74b, r73b, r50, &slow)
+			r76b := fma32Try(r75b, r73b, r52, &slow)
+			r77b := fma32Try(r76b, r73b, r34, &slow)
+			r78b := fma32Try(r77b, r73b, r35, &slow)
+			r79b := fma32Try(r78b, r73b, r37, &slow)
+			r80b := fma32Try(r79b, r73b, r39, &slow)
+			r81b := fma32Try(r80b, r73b, r41, &slow)
+			r82b := fma32Try(r81b, r73b, r43, &slow)
 			r84b := r69b > r83
 			r85b := r69b
 			if r84b {
@@ -7414,9 +7418,9 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			r92b := r91b << 23
 			r93b := math.Float32frombits(r92b)
 			r94b := float32(r43 - r93b)
-			r95b := fma32(r73b, r82b, r94b)
+			r95b := fma32Try(r73b, r82b, r94b, &slow)
 			r96b := float32(r95b / r62b)
-			r97b := fma32(r69b, r41, r66)
+			r97b := fma32Try(r69b, r41, r66, &slow)
 			r98b := float32(r97b - r66)
 			r99b := float32(r98b + r66)
 			r100b := math.Float32bits(r99b)
@@ -7441,15 +7445,15 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			}
 		}
 		if r46c {
-			r49c := fma32(r47, r26c, r48)
-			r51c := fma32(r49c, r26c, r50)
-			r53c := fma32(r51c, r26c, r52)
-			r54c := fma32(r53c, r26c, r34)
-			r55c := fma32(r54c, r26c, r35)
-			r56c := fma32(r55c, r26c, r37)
-			r57c := fma32(r56c, r26c, r39)
-			r58c := fma32(r57c, r26c, r41)
-			r59c := fma32(r58c, r26c, r43)
+			r49c := fma32Try(r47, r26c, r48, &slow)
+			r51c := fma32Try(r49c, r26c, r50, &slow)
+			r53c := fma32Try(r51c, r26c, r52, &slow)
+			r54c := fma32Try(r53c, r26c, r34, &slow)
+			r55c := fma32Try(r54c, r26c, r35, &slow)
+			r56c := fma32Try(r55c, r26c, r37, &slow)
+			r57c := fma32Try(r56c, r26c, r39, &slow)
+			r58c := fma32Try(r57c, r26c, r41, &slow)
+			r59c := fma32Try(r58c, r26c, r43, &slow)
 			r61c := r26c > r60
 			r62c := r26c
 			if r61c {
@@ -7460,19 +7464,19 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			if r64c {
 				r65c = r63
 			}
-			r68c := fma32(r65c, r67, r66)
+			r68c := fma32Try(r65c, r67, r66, &slow)
 			r69c := float32(r68c - r66)
-			r72c := fma32(r69c, r71, r65c)
-			r73c := fma32(r69c, r70, r72c)
-			r74c := fma32(r47, r73c, r48)
-			r75c := fma32(r74c, r73c, r50)
-			r76c := fma32(r75c, r73c, r52)
-			r77c := fma32(r76c, r73c, r34)
-			r78c := fma32(r77c, r73c, r35)
-			r79c := fma32(r78c, r73c, r37)
-			r80c := fma32(r79c, r73c, r39)
-			r81c := fma32(r80c, r73c, r41)
-			r82c := fma32(r81c, r73c, r43)
+			r72c := fma32Try(r69c, r71, r65c, &slow)
+			r73c := fma32Try(r69c, r70, r72c, &slow)
+			r74c := fma32Try(r47, r73c, r48, &slow)
+			r75c := fma32Try(r74c, r73c, r50, &slow)
+			r76c := fma32Try(r75c, r73c, r52, &slow)
+			r77c := fma32Try(r76c, r73c, r34, &slow)
+			r78c := fma32Try(r77c, r73c, r35, &slow)
+			r79c := fma32Try(r78c, r73c, r37, &slow)
+			r80c := fma32Try(r79c, r73c, r39, &slow)
+			r81c := fma32Try(r80c, r73c, r41, &slow)
+			r82c := fma32Try(r81c, r73c, r43, &slow)
 			r84c := r69c > r83
 			r85c := r69c
 			if r84c {
@@ -7485,9 +7489,9 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			r92c := r91c << 23
 			r93c := math.Float32frombits(r92c)
 			r94c := float32(r43 - r93c)
-			r95c := fma32(r73c, r82c, r94c)
+			r95c := fma32Try(r73c, r82c, r94c, &slow)
 			r96c := float32(r95c / r62c)
-			r97c := fma32(r69c, r41, r66)
+			r97c := fma32Try(r69c, r41, r66, &slow)
 			r98c := float32(r97c - r66)
 			r99c := float32(r98c + r66)
 			r100c := math.Float32bits(r99c)
@@ -7511,9 +7515,9 @@ func backwardF32SoftOne(f *Frame32, s int) {
 				r44c = r113c
 			}
 		}
-		r114a := fma32(r44a, r24a, r9a)
-		r114b := fma32(r44b, r24b, r9b)
-		r114c := fma32(r44c, r24c, r9c)
+		r114a := fma32Try(r44a, r24a, r9a, &slow)
+		r114b := fma32Try(r44b, r24b, r9b, &slow)
+		r114c := fma32Try(r44c, r24c, r9c, &slow)
 		if hasDelta {
 			r115a := delta[j]
 			r115b := delta[j+1]
@@ -7525,35 +7529,35 @@ func backwardF32SoftOne(f *Frame32, s int) {
 		r117a := math.Float32frombits(math.Float32bits(r26a) &^ (1 << 31))
 		r117b := math.Float32frombits(math.Float32bits(r26b) &^ (1 << 31))
 		r117c := math.Float32frombits(math.Float32bits(r26c) &^ (1 << 31))
-		r120a := fma32(r118, r26a, r119)
-		r120b := fma32(r118, r26b, r119)
-		r120c := fma32(r118, r26c, r119)
-		r122a := fma32(r120a, r26a, r121)
-		r122b := fma32(r120b, r26b, r121)
-		r122c := fma32(r120c, r26c, r121)
-		r123a := fma32(r122a, r26a, r45)
-		r123b := fma32(r122b, r26b, r45)
-		r123c := fma32(r122c, r26c, r45)
-		r125a := fma32(r123a, r26a, r124)
-		r125b := fma32(r123b, r26b, r124)
-		r125c := fma32(r123c, r26c, r124)
-		r126a := fma32(r125a, r26a, r41)
-		r126b := fma32(r125b, r26b, r41)
-		r126c := fma32(r125c, r26c, r41)
+		r120a := fma32Try(r118, r26a, r119, &slow)
+		r120b := fma32Try(r118, r26b, r119, &slow)
+		r120c := fma32Try(r118, r26c, r119, &slow)
+		r122a := fma32Try(r120a, r26a, r121, &slow)
+		r122b := fma32Try(r120b, r26b, r121, &slow)
+		r122c := fma32Try(r120c, r26c, r121, &slow)
+		r123a := fma32Try(r122a, r26a, r45, &slow)
+		r123b := fma32Try(r122b, r26b, r45, &slow)
+		r123c := fma32Try(r122c, r26c, r45, &slow)
+		r125a := fma32Try(r123a, r26a, r124, &slow)
+		r125b := fma32Try(r123b, r26b, r124, &slow)
+		r125c := fma32Try(r123c, r26c, r124, &slow)
+		r126a := fma32Try(r125a, r26a, r41, &slow)
+		r126b := fma32Try(r125b, r26b, r41, &slow)
+		r126c := fma32Try(r125c, r26c, r41, &slow)
 		r127a := r117a > r45
 		r127b := r117b > r45
 		r127c := r117c > r45
 		if r127a {
-			r130a := fma32(r128, r26a, r129)
-			r132a := fma32(r130a, r26a, r131)
-			r134a := fma32(r132a, r26a, r133)
-			r136a := fma32(r134a, r26a, r135)
-			r137a := fma32(r136a, r26a, r118)
-			r138a := fma32(r137a, r26a, r119)
-			r139a := fma32(r138a, r26a, r121)
-			r140a := fma32(r139a, r26a, r45)
-			r141a := fma32(r140a, r26a, r124)
-			r142a := fma32(r141a, r26a, r41)
+			r130a := fma32Try(r128, r26a, r129, &slow)
+			r132a := fma32Try(r130a, r26a, r131, &slow)
+			r134a := fma32Try(r132a, r26a, r133, &slow)
+			r136a := fma32Try(r134a, r26a, r135, &slow)
+			r137a := fma32Try(r136a, r26a, r118, &slow)
+			r138a := fma32Try(r137a, r26a, r119, &slow)
+			r139a := fma32Try(r138a, r26a, r121, &slow)
+			r140a := fma32Try(r139a, r26a, r45, &slow)
+			r141a := fma32Try(r140a, r26a, r124, &slow)
+			r142a := fma32Try(r141a, r26a, r41, &slow)
 			r143a := r26a > r60
 			r144a := r26a
 			if r143a {
@@ -7564,42 +7568,42 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			if r145a {
 				r146a = r63
 			}
-			r147a := fma32(r146a, r67, r66)
+			r147a := fma32Try(r146a, r67, r66, &slow)
 			r148a := float32(r147a - r66)
-			r149a := fma32(r148a, r71, r146a)
-			r150a := fma32(r148a, r70, r149a)
-			r151a := fma32(r47, r150a, r48)
-			r152a := fma32(r151a, r150a, r50)
-			r153a := fma32(r152a, r150a, r52)
-			r154a := fma32(r153a, r150a, r34)
-			r155a := fma32(r154a, r150a, r35)
-			r156a := fma32(r155a, r150a, r37)
-			r157a := fma32(r156a, r150a, r39)
-			r158a := fma32(r157a, r150a, r41)
-			r159a := fma32(r158a, r150a, r43)
-			r160a := fma32(r150a, r159a, r43)
+			r149a := fma32Try(r148a, r71, r146a, &slow)
+			r150a := fma32Try(r148a, r70, r149a, &slow)
+			r151a := fma32Try(r47, r150a, r48, &slow)
+			r152a := fma32Try(r151a, r150a, r50, &slow)
+			r153a := fma32Try(r152a, r150a, r52, &slow)
+			r154a := fma32Try(r153a, r150a, r34, &slow)
+			r155a := fma32Try(r154a, r150a, r35, &slow)
+			r156a := fma32Try(r155a, r150a, r37, &slow)
+			r157a := fma32Try(r156a, r150a, r39, &slow)
+			r158a := fma32Try(r157a, r150a, r41, &slow)
+			r159a := fma32Try(r158a, r150a, r43, &slow)
+			r160a := fma32Try(r150a, r159a, r43, &slow)
 			r161a := float32(r148a + r66)
 			r162a := math.Float32bits(r161a)
 			r163a := r162a + r90
 			r164a := r163a << 23
 			r165a := math.Float32frombits(r164a)
 			r166a := float32(r160a * r165a)
-			r169a := fma32(r167, r26a, r168)
-			r171a := fma32(r169a, r26a, r170)
-			r173a := fma32(r171a, r26a, r172)
-			r175a := fma32(r173a, r26a, r174)
-			r177a := fma32(r175a, r26a, r176)
-			r179a := fma32(r177a, r26a, r178)
-			r181a := fma32(r179a, r26a, r180)
-			r182a := fma32(r181a, r26a, r47)
-			r184a := fma32(r182a, r26a, r183)
-			r185a := fma32(r184a, r26a, r50)
-			r187a := fma32(r185a, r26a, r186)
-			r188a := fma32(r187a, r26a, r34)
-			r190a := fma32(r188a, r26a, r189)
-			r191a := fma32(r190a, r26a, r37)
-			r193a := fma32(r191a, r26a, r192)
-			r194a := fma32(r193a, r26a, r41)
+			r169a := fma32Try(r167, r26a, r168, &slow)
+			r171a := fma32Try(r169a, r26a, r170, &slow)
+			r173a := fma32Try(r171a, r26a, r172, &slow)
+			r175a := fma32Try(r173a, r26a, r174, &slow)
+			r177a := fma32Try(r175a, r26a, r176, &slow)
+			r179a := fma32Try(r177a, r26a, r178, &slow)
+			r181a := fma32Try(r179a, r26a, r180, &slow)
+			r182a := fma32Try(r181a, r26a, r47, &slow)
+			r184a := fma32Try(r182a, r26a, r183, &slow)
+			r185a := fma32Try(r184a, r26a, r50, &slow)
+			r187a := fma32Try(r185a, r26a, r186, &slow)
+			r188a := fma32Try(r187a, r26a, r34, &slow)
+			r190a := fma32Try(r188a, r26a, r189, &slow)
+			r191a := fma32Try(r190a, r26a, r37, &slow)
+			r193a := fma32Try(r191a, r26a, r192, &slow)
+			r194a := fma32Try(r193a, r26a, r41, &slow)
 			r195a := float32(r166a * r194a)
 			r196a := r148a > r83
 			r197a := r148a
@@ -7613,10 +7617,10 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			r202a := r201a + r90
 			r203a := r202a << 23
 			r204a := math.Float32frombits(r203a)
-			r205a := fma32(r160a, r198a, r204a)
+			r205a := fma32Try(r160a, r198a, r204a, &slow)
 			r206a := float32(r205a / r144a)
 			r207a := float32(r206a / r144a)
-			r208a := fma32(r148a, r41, r66)
+			r208a := fma32Try(r148a, r41, r66, &slow)
 			r209a := float32(r208a - r66)
 			r210a := float32(r209a + r66)
 			r211a := math.Float32bits(r210a)
@@ -7658,16 +7662,16 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			}
 		}
 		if r127b {
-			r130b := fma32(r128, r26b, r129)
-			r132b := fma32(r130b, r26b, r131)
-			r134b := fma32(r132b, r26b, r133)
-			r136b := fma32(r134b, r26b, r135)
-			r137b := fma32(r136b, r26b, r118)
-			r138b := fma32(r137b, r26b, r119)
-			r139b := fma32(r138b, r26b, r121)
-			r140b := fma32(r139b, r26b, r45)
-			r141b := fma32(r140b, r26b, r124)
-			r142b := fma32(r141b, r26b, r41)
+			r130b := fma32Try(r128, r26b, r129, &slow)
+			r132b := fma32Try(r130b, r26b, r131, &slow)
+			r134b := fma32Try(r132b, r26b, r133, &slow)
+			r136b := fma32Try(r134b, r26b, r135, &slow)
+			r137b := fma32Try(r136b, r26b, r118, &slow)
+			r138b := fma32Try(r137b, r26b, r119, &slow)
+			r139b := fma32Try(r138b, r26b, r121, &slow)
+			r140b := fma32Try(r139b, r26b, r45, &slow)
+			r141b := fma32Try(r140b, r26b, r124, &slow)
+			r142b := fma32Try(r141b, r26b, r41, &slow)
 			r143b := r26b > r60
 			r144b := r26b
 			if r143b {
@@ -7678,42 +7682,42 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			if r145b {
 				r146b = r63
 			}
-			r147b := fma32(r146b, r67, r66)
+			r147b := fma32Try(r146b, r67, r66, &slow)
 			r148b := float32(r147b - r66)
-			r149b := fma32(r148b, r71, r146b)
-			r150b := fma32(r148b, r70, r149b)
-			r151b := fma32(r47, r150b, r48)
-			r152b := fma32(r151b, r150b, r50)
-			r153b := fma32(r152b, r150b, r52)
-			r154b := fma32(r153b, r150b, r34)
-			r155b := fma32(r154b, r150b, r35)
-			r156b := fma32(r155b, r150b, r37)
-			r157b := fma32(r156b, r150b, r39)
-			r158b := fma32(r157b, r150b, r41)
-			r159b := fma32(r158b, r150b, r43)
-			r160b := fma32(r150b, r159b, r43)
+			r149b := fma32Try(r148b, r71, r146b, &slow)
+			r150b := fma32Try(r148b, r70, r149b, &slow)
+			r151b := fma32Try(r47, r150b, r48, &slow)
+			r152b := fma32Try(r151b, r150b, r50, &slow)
+			r153b := fma32Try(r152b, r150b, r52, &slow)
+			r154b := fma32Try(r153b, r150b, r34, &slow)
+			r155b := fma32Try(r154b, r150b, r35, &slow)
+			r156b := fma32Try(r155b, r150b, r37, &slow)
+			r157b := fma32Try(r156b, r150b, r39, &slow)
+			r158b := fma32Try(r157b, r150b, r41, &slow)
+			r159b := fma32Try(r158b, r150b, r43, &slow)
+			r160b := fma32Try(r150b, r159b, r43, &slow)
 			r161b := float32(r148b + r66)
 			r162b := math.Float32bits(r161b)
 			r163b := r162b + r90
 			r164b := r163b << 23
 			r165b := math.Float32frombits(r164b)
 			r166b := float32(r160b * r165b)
-			r169b := fma32(r167, r26b, r168)
-			r171b := fma32(r169b, r26b, r170)
-			r173b := fma32(r171b, r26b, r172)
-			r175b := fma32(r173b, r26b, r174)
-			r177b := fma32(r175b, r26b, r176)
-			r179b := fma32(r177b, r26b, r178)
-			r181b := fma32(r179b, r26b, r180)
-			r182b := fma32(r181b, r26b, r47)
-			r184b := fma32(r182b, r26b, r183)
-			r185b := fma32(r184b, r26b, r50)
-			r187b := fma32(r185b, r26b, r186)
-			r188b := fma32(r187b, r26b, r34)
-			r190b := fma32(r188b, r26b, r189)
-			r191b := fma32(r190b, r26b, r37)
-			r193b := fma32(r191b, r26b, r192)
-			r194b := fma32(r193b, r26b, r41)
+			r169b := fma32Try(r167, r26b, r168, &slow)
+			r171b := fma32Try(r169b, r26b, r170, &slow)
+			r173b := fma32Try(r171b, r26b, r172, &slow)
+			r175b := fma32Try(r173b, r26b, r174, &slow)
+			r177b := fma32Try(r175b, r26b, r176, &slow)
+			r179b := fma32Try(r177b, r26b, r178, &slow)
+			r181b := fma32Try(r179b, r26b, r180, &slow)
+			r182b := fma32Try(r181b, r26b, r47, &slow)
+			r184b := fma32Try(r182b, r26b, r183, &slow)
+			r185b := fma32Try(r184b, r26b, r50, &slow)
+			r187b := fma32Try(r185b, r26b, r186, &slow)
+			r188b := fma32Try(r187b, r26b, r34, &slow)
+			r190b := fma32Try(r188b, r26b, r189, &slow)
+			r191b := fma32Try(r190b, r26b, r37, &slow)
+			r193b := fma32Try(r191b, r26b, r192, &slow)
+			r194b := fma32Try(r193b, r26b, r41, &slow)
 			r195b := float32(r166b * r194b)
 			r196b := r148b > r83
 			r197b := r148b
@@ -7727,10 +7731,10 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			r202b := r201b + r90
 			r203b := r202b << 23
 			r204b := math.Float32frombits(r203b)
-			r205b := fma32(r160b, r198b, r204b)
+			r205b := fma32Try(r160b, r198b, r204b, &slow)
 			r206b := float32(r205b / r144b)
 			r207b := float32(r206b / r144b)
-			r208b := fma32(r148b, r41, r66)
+			r208b := fma32Try(r148b, r41, r66, &slow)
 			r209b := float32(r208b - r66)
 			r210b := float32(r209b + r66)
 			r211b := math.Float32bits(r210b)
@@ -7772,16 +7776,16 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			}
 		}
 		if r127c {
-			r130c := fma32(r128, r26c, r129)
-			r132c := fma32(r130c, r26c, r131)
-			r134c := fma32(r132c, r26c, r133)
-			r136c := fma32(r134c, r26c, r135)
-			r137c := fma32(r136c, r26c, r118)
-			r138c := fma32(r137c, r26c, r119)
-			r139c := fma32(r138c, r26c, r121)
-			r140c := fma32(r139c, r26c, r45)
-			r141c := fma32(r140c, r26c, r124)
-			r142c := fma32(r141c, r26c, r41)
+			r130c := fma32Try(r128, r26c, r129, &slow)
+			r132c := fma32Try(r130c, r26c, r131, &slow)
+			r134c := fma32Try(r132c, r26c, r133, &slow)
+			r136c := fma32Try(r134c, r26c, r135, &slow)
+			r137c := fma32Try(r136c, r26c, r118, &slow)
+			r138c := fma32Try(r137c, r26c, r119, &slow)
+			r139c := fma32Try(r138c, r26c, r121, &slow)
+			r140c := fma32Try(r139c, r26c, r45, &slow)
+			r141c := fma32Try(r140c, r26c, r124, &slow)
+			r142c := fma32Try(r141c, r26c, r41, &slow)
 			r143c := r26c > r60
 			r144c := r26c
 			if r143c {
@@ -7792,42 +7796,42 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			if r145c {
 				r146c = r63
 			}
-			r147c := fma32(r146c, r67, r66)
+			r147c := fma32Try(r146c, r67, r66, &slow)
 			r148c := float32(r147c - r66)
-			r149c := fma32(r148c, r71, r146c)
-			r150c := fma32(r148c, r70, r149c)
-			r151c := fma32(r47, r150c, r48)
-			r152c := fma32(r151c, r150c, r50)
-			r153c := fma32(r152c, r150c, r52)
-			r154c := fma32(r153c, r150c, r34)
-			r155c := fma32(r154c, r150c, r35)
-			r156c := fma32(r155c, r150c, r37)
-			r157c := fma32(r156c, r150c, r39)
-			r158c := fma32(r157c, r150c, r41)
-			r159c := fma32(r158c, r150c, r43)
-			r160c := fma32(r150c, r159c, r43)
+			r149c := fma32Try(r148c, r71, r146c, &slow)
+			r150c := fma32Try(r148c, r70, r149c, &slow)
+			r151c := fma32Try(r47, r150c, r48, &slow)
+			r152c := fma32Try(r151c, r150c, r50, &slow)
+			r153c := fma32Try(r152c, r150c, r52, &slow)
+			r154c := fma32Try(r153c, r150c, r34, &slow)
+			r155c := fma32Try(r154c, r150c, r35, &slow)
+			r156c := fma32Try(r155c, r150c, r37, &slow)
+			r157c := fma32Try(r156c, r150c, r39, &slow)
+			r158c := fma32Try(r157c, r150c, r41, &slow)
+			r159c := fma32Try(r158c, r150c, r43, &slow)
+			r160c := fma32Try(r150c, r159c, r43, &slow)
 			r161c := float32(r148c + r66)
 			r162c := math.Float32bits(r161c)
 			r163c := r162c + r90
 			r164c := r163c << 23
 			r165c := math.Float32frombits(r164c)
 			r166c := float32(r160c * r165c)
-			r169c := fma32(r167, r26c, r168)
-			r171c := fma32(r169c, r26c, r170)
-			r173c := fma32(r171c, r26c, r172)
-			r175c := fma32(r173c, r26c, r174)
-			r177c := fma32(r175c, r26c, r176)
-			r179c := fma32(r177c, r26c, r178)
-			r181c := fma32(r179c, r26c, r180)
-			r182c := fma32(r181c, r26c, r47)
-			r184c := fma32(r182c, r26c, r183)
-			r185c := fma32(r184c, r26c, r50)
-			r187c := fma32(r185c, r26c, r186)
-			r188c := fma32(r187c, r26c, r34)
-			r190c := fma32(r188c, r26c, r189)
-			r191c := fma32(r190c, r26c, r37)
-			r193c := fma32(r191c, r26c, r192)
-			r194c := fma32(r193c, r26c, r41)
+			r169c := fma32Try(r167, r26c, r168, &slow)
+			r171c := fma32Try(r169c, r26c, r170, &slow)
+			r173c := fma32Try(r171c, r26c, r172, &slow)
+			r175c := fma32Try(r173c, r26c, r174, &slow)
+			r177c := fma32Try(r175c, r26c, r176, &slow)
+			r179c := fma32Try(r177c, r26c, r178, &slow)
+			r181c := fma32Try(r179c, r26c, r180, &slow)
+			r182c := fma32Try(r181c, r26c, r47, &slow)
+			r184c := fma32Try(r182c, r26c, r183, &slow)
+			r185c := fma32Try(r184c, r26c, r50, &slow)
+			r187c := fma32Try(r185c, r26c, r186, &slow)
+			r188c := fma32Try(r187c, r26c, r34, &slow)
+			r190c := fma32Try(r188c, r26c, r189, &slow)
+			r191c := fma32Try(r190c, r26c, r37, &slow)
+			r193c := fma32Try(r191c, r26c, r192, &slow)
+			r194c := fma32Try(r193c, r26c, r41, &slow)
 			r195c := float32(r166c * r194c)
 			r196c := r148c > r83
 			r197c := r148c
@@ -7841,10 +7845,10 @@ func backwardF32SoftOne(f *Frame32, s int) {
 			r202c := r201c + r90
 			r203c := r202c << 23
 			r204c := math.Float32frombits(r203c)
-			r205c := fma32(r160c, r198c, r204c)
+			r205c := fma32Try(r160c, r198c, r204c, &slow)
 			r206c := float32(r205c / r144c)
 			r207c := float32(r206c / r144c)
-			r208c := fma32(r148c, r41, r66)
+			r208c := fma32Try(r148c, r41, r66, &slow)
 			r209c := float32(r208c - r66)
 			r210c := float32(r209c + r66)
 			r211c := math.Float32bits(r210c)
@@ -7944,12 +7948,12 @@ func backwardF32SoftOne(f *Frame32, s int) {
 		r252a := float32(r243a * r251a)
 		r252b := float32(r243b * r251b)
 		r252c := float32(r243c * r251c)
-		r253a := fma32(r252a, c[CInvD], r3a)
-		r253b := fma32(r252b, c[CInvD], r3b)
-		r253c := fma32(r252c, c[CInvD], r3c)
-		r255a := fma32(r4a, c[CKa], r253a)
-		r255b := fma32(r4b, c[CKa], r253b)
-		r255c := fma32(r4c, c[CKa], r253c)
+		r253a := fma32Try(r252a, c[CInvD], r3a, &slow)
+		r253b := fma32Try(r252b, c[CInvD], r3b, &slow)
+		r253c := fma32Try(r252c, c[CInvD], r3c, &slow)
+		r255a := fma32Try(r4a, c[CKa], r253a, &slow)
+		r255b := fma32Try(r4b, c[CKa], r253b, &slow)
+		r255c := fma32Try(r4c, c[CKa], r253c, &slow)
 		r256a := float32(r44a * c[CDtRTau])
 		r256b := float32(r44b * c[CDtRTau])
 		r256c := float32(r44c * c[CDtRTau])
@@ -7968,150 +7972,154 @@ func backwardF32SoftOne(f *Frame32, s int) {
 		r262a := float32(c[CDtCTau] + c[CDtCTau])
 		r262b := float32(c[CDtCTau] + c[CDtCTau])
 		r262c := float32(c[CDtCTau] + c[CDtCTau])
-		r263a := fma32(r261a, r262a, r43)
-		r263b := fma32(r261b, r262b, r43)
-		r263c := fma32(r261c, r262c, r43)
-		r264a := fma32(r44a, r26a, r263a)
-		r264b := fma32(r44b, r26b, r263b)
-		r264c := fma32(r44c, r26c, r263c)
+		r263a := fma32Try(r261a, r262a, r43, &slow)
+		r263b := fma32Try(r261b, r262b, r43, &slow)
+		r263c := fma32Try(r261c, r262c, r43, &slow)
+		r264a := fma32Try(r44a, r26a, r263a, &slow)
+		r264b := fma32Try(r44b, r26b, r263b, &slow)
+		r264c := fma32Try(r44c, r26c, r263c, &slow)
 		r265a := float32(r255a * r264a)
 		r265b := float32(r255b * r264b)
 		r265c := float32(r255c * r264c)
-		if hasGI {
-			r266a := r257a
-			if r238a {
-				r266a = r230
-			}
-			r266b := r257b
-			if r238b {
-				r266b = r230
-			}
-			r266c := r257c
-			if r238c {
-				r266c = r230
-			}
-			gi[j] = r266a
-			gi[j+1] = r266b
-			gi[j+2] = r266c
-		}
-		if hasGG {
-			r267a := float32(r255a * c[CDtRTau])
-			r267b := float32(r255b * c[CDtRTau])
-			r267c := float32(r255c * c[CDtRTau])
-			r268a := float32(r267a * r86)
-			r268b := float32(r267b * r86)
-			r268c := float32(r267c * r86)
-			r269a := fma32(r44a, r9a, r261a)
-			r269b := fma32(r44b, r9b, r261b)
-			r269c := fma32(r44c, r9c, r261c)
-			r270a := float32(r268a * r269a)
-			r270b := float32(r268b * r269b)
-			r270c := float32(r268c * r269c)
-			r271a := r270a
-			if r238a {
-				r271a = r230
-			}
-			r271b := r270b
-			if r238b {
-				r271b = r230
-			}
-			r271c := r270c
-			if r238c {
-				r271c = r230
-			}
-			gg[j] = r271a
-			gg[j+1] = r271b
-			gg[j+2] = r271c
-		}
-		if hasGDelta {
-			r272a := r255a
-			if r238a {
-				r272a = r230
-			}
-			r272b := r255b
-			if r238b {
-				r272b = r230
-			}
-			r272c := r255c
-			if r238c {
-				r272c = r230
-			}
-			gdelta[j] = r272a
-			gdelta[j+1] = r272b
-			gdelta[j+2] = r272c
-		}
-		r273a := r265a
+		r266a := fma32Try(r44a, r9a, r261a, &slow)
+		r266b := fma32Try(r44b, r9b, r261b, &slow)
+		r266c := fma32Try(r44c, r9c, r261c, &slow)
+		r267a := r265a
 		if r238a {
-			r273a = r253a
+			r267a = r253a
 		}
-		r273b := r265b
+		r267b := r265b
 		if r238b {
-			r273b = r253b
+			r267b = r253b
 		}
-		r273c := r265c
+		r267c := r265c
 		if r238c {
-			r273c = r253c
+			r267c = r253c
 		}
-		r274a := r260a
+		r268a := r260a
 		if r238a {
-			r274a = r4a
+			r268a = r4a
 		}
-		r274b := r260b
+		r268b := r260b
 		if r238b {
-			r274b = r4b
+			r268b = r4b
 		}
-		r274c := r260c
+		r268c := r260c
 		if r238c {
-			r274c = r4c
+			r268c = r4c
 		}
-		r4a = float32(r274a * r43)
-		r4b = float32(r274b * r43)
-		r4c = float32(r274c * r43)
-		r276a := float32(r0a - c[CVTh])
-		r276b := float32(r0b - c[CVTh])
-		r276c := float32(r0c - c[CVTh])
+		r4a = float32(r268a * r43)
+		r4b = float32(r268b * r43)
+		r4c = float32(r268c * r43)
+		r270a := float32(r0a - c[CVTh])
+		r270b := float32(r0b - c[CVTh])
+		r270c := float32(r0c - c[CVTh])
+		r271a := float32(r270a * c[CInvD])
+		r271b := float32(r270b * c[CInvD])
+		r271c := float32(r270c * c[CInvD])
+		r272a := math.Float32frombits(math.Float32bits(r271a) &^ (1 << 31))
+		r272b := math.Float32frombits(math.Float32bits(r271b) &^ (1 << 31))
+		r272c := math.Float32frombits(math.Float32bits(r271c) &^ (1 << 31))
+		r273a := float32(c[CWidth] - r272a)
+		r273b := float32(c[CWidth] - r272b)
+		r273c := float32(c[CWidth] - r272c)
+		r274a := float32(c[CAlpha] * r273a)
+		r274b := float32(c[CAlpha] * r273b)
+		r274c := float32(c[CAlpha] * r273c)
+		r275a := r274a < r230
+		r275b := r274b < r230
+		r275c := r274c < r230
+		r276a := r274a
+		if r275a {
+			r276a = r230
+		}
+		r276b := r274b
+		if r275b {
+			r276b = r230
+		}
+		r276c := r274c
+		if r275c {
+			r276c = r230
+		}
 		r277a := float32(r276a * c[CInvD])
 		r277b := float32(r276b * c[CInvD])
 		r277c := float32(r276c * c[CInvD])
-		r278a := math.Float32frombits(math.Float32bits(r277a) &^ (1 << 31))
-		r278b := math.Float32frombits(math.Float32bits(r277b) &^ (1 << 31))
-		r278c := math.Float32frombits(math.Float32bits(r277c) &^ (1 << 31))
-		r279a := float32(c[CWidth] - r278a)
-		r279b := float32(c[CWidth] - r278b)
-		r279c := float32(c[CWidth] - r278c)
-		r280a := float32(c[CAlpha] * r279a)
-		r280b := float32(c[CAlpha] * r279b)
-		r280c := float32(c[CAlpha] * r279c)
-		r281a := r280a < r230
-		r281b := r280b < r230
-		r281c := r280c < r230
-		r282a := r280a
-		if r281a {
-			r282a = r230
+		r278a := float32(r268a * c[CB])
+		r278b := float32(r268b * c[CB])
+		r278c := float32(r268c * c[CB])
+		r279a := float32(r278a * r277a)
+		r279b := float32(r278b * r277b)
+		r279c := float32(r278c * r277c)
+		r280a := float32(r43 - r276a)
+		r280b := float32(r43 - r276b)
+		r280c := float32(r43 - r276c)
+		r3a = fma32Try(r267a, r280a, r279a, &slow)
+		r3b = fma32Try(r267b, r280b, r279b, &slow)
+		r3c = fma32Try(r267c, r280c, r279c, &slow)
+		if slow {
+			backwardF32SoftExact(f, s, j, j+3)
+			continue
 		}
-		r282b := r280b
-		if r281b {
-			r282b = r230
+		if hasGI {
+			r282a := r257a
+			if r238a {
+				r282a = r230
+			}
+			r282b := r257b
+			if r238b {
+				r282b = r230
+			}
+			r282c := r257c
+			if r238c {
+				r282c = r230
+			}
+			gi[j] = r282a
+			gi[j+1] = r282b
+			gi[j+2] = r282c
 		}
-		r282c := r280c
-		if r281c {
-			r282c = r230
+		if hasGG {
+			r283a := float32(r255a * c[CDtRTau])
+			r283b := float32(r255b * c[CDtRTau])
+			r283c := float32(r255c * c[CDtRTau])
+			r284a := float32(r283a * r86)
+			r284b := float32(r283b * r86)
+			r284c := float32(r283c * r86)
+			r285a := float32(r284a * r266a)
+			r285b := float32(r284b * r266b)
+			r285c := float32(r284c * r266c)
+			r286a := r285a
+			if r238a {
+				r286a = r230
+			}
+			r286b := r285b
+			if r238b {
+				r286b = r230
+			}
+			r286c := r285c
+			if r238c {
+				r286c = r230
+			}
+			gg[j] = r286a
+			gg[j+1] = r286b
+			gg[j+2] = r286c
 		}
-		r283a := float32(r282a * c[CInvD])
-		r283b := float32(r282b * c[CInvD])
-		r283c := float32(r282c * c[CInvD])
-		r284a := float32(r274a * c[CB])
-		r284b := float32(r274b * c[CB])
-		r284c := float32(r274c * c[CB])
-		r285a := float32(r284a * r283a)
-		r285b := float32(r284b * r283b)
-		r285c := float32(r284c * r283c)
-		r286a := float32(r43 - r282a)
-		r286b := float32(r43 - r282b)
-		r286c := float32(r43 - r282c)
-		r3a = fma32(r273a, r286a, r285a)
-		r3b = fma32(r273b, r286b, r285b)
-		r3c = fma32(r273c, r286c, r285c)
+		if hasGDelta {
+			r287a := r255a
+			if r238a {
+				r287a = r230
+			}
+			r287b := r255b
+			if r238b {
+				r287b = r230
+			}
+			r287c := r255c
+			if r238c {
+				r287c = r230
+			}
+			gdelta[j] = r287a
+			gdelta[j+1] = r287b
+			gdelta[j+2] = r287c
+		}
 		gv[j] = r3a
 		gv[j+1] = r3b
 		gv[j+2] = r3c
@@ -8120,6 +8128,433 @@ func backwardF32SoftOne(f *Frame32, s int) {
 		gw[j+2] = r4c
 	}
 	for ; j < n; j++ {
+		slow := false
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := gv[j]
+		r4 := gw[j]
+		r6 := r0 >= c[CVTh]
+		r8 := float32(r0 - c[CVThRst])
+		r9 := r0
+		if r6 {
+			r9 = r8
+		}
+		r11 := float32(r1 + c[CB])
+		r12 := r1
+		if r6 {
+			r12 = r11
+		}
+		r13 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r13 = i[j]
+		}
+		r16 := float32(r9 - c[CVRest])
+		r18 := float32(r9 - c[CVC])
+		r20 := float32(r16 * r18)
+		r22 := float32(r13 - r12)
+		r23 := float32(c[CDtRTau] * r22)
+		r24 := fma32Try(c[CDtCTau], r20, r23, &slow)
+		r25 := float32(r16 + r18)
+		r26 := float32(c[CDtCTau] * r25)
+		if hasG {
+			r27 := g[j]
+			r28 := float32(c[CDtRTau] * r27)
+			r26 = float32(r26 - r28)
+			r30 := math.Float32frombits(0x00000000) // 0
+			r31 := fma32Try(r28, r9, r30, &slow)
+			r24 = float32(r24 - r31)
+		}
+		r33 := math.Float32frombits(math.Float32bits(r26) &^ (1 << 31))
+		r36 := fma32Try(r34, r26, r35, &slow)
+		r38 := fma32Try(r36, r26, r37, &slow)
+		r40 := fma32Try(r38, r26, r39, &slow)
+		r42 := fma32Try(r40, r26, r41, &slow)
+		r44 := fma32Try(r42, r26, r43, &slow)
+		r46 := r33 > r45
+		if r46 {
+			r49 := fma32Try(r47, r26, r48, &slow)
+			r51 := fma32Try(r49, r26, r50, &slow)
+			r53 := fma32Try(r51, r26, r52, &slow)
+			r54 := fma32Try(r53, r26, r34, &slow)
+			r55 := fma32Try(r54, r26, r35, &slow)
+			r56 := fma32Try(r55, r26, r37, &slow)
+			r57 := fma32Try(r56, r26, r39, &slow)
+			r58 := fma32Try(r57, r26, r41, &slow)
+			r59 := fma32Try(r58, r26, r43, &slow)
+			r61 := r26 > r60
+			r62 := r26
+			if r61 {
+				r62 = r60
+			}
+			r64 := r62 < r63
+			r65 := r62
+			if r64 {
+				r65 = r63
+			}
+			r68 := fma32Try(r65, r67, r66, &slow)
+			r69 := float32(r68 - r66)
+			r72 := fma32Try(r69, r71, r65, &slow)
+			r73 := fma32Try(r69, r70, r72, &slow)
+			r74 := fma32Try(r47, r73, r48, &slow)
+			r75 := fma32Try(r74, r73, r50, &slow)
+			r76 := fma32Try(r75, r73, r52, &slow)
+			r77 := fma32Try(r76, r73, r34, &slow)
+			r78 := fma32Try(r77, r73, r35, &slow)
+			r79 := fma32Try(r78, r73, r37, &slow)
+			r80 := fma32Try(r79, r73, r39, &slow)
+			r81 := fma32Try(r80, r73, r41, &slow)
+			r82 := fma32Try(r81, r73, r43, &slow)
+			r84 := r69 > r83
+			r85 := r69
+			if r84 {
+				r85 = r83
+			}
+			r87 := float32(r85 * r86)
+			r88 := float32(r87 + r66)
+			r89 := math.Float32bits(r88)
+			r91 := r89 + r90
+			r92 := r91 << 23
+			r93 := math.Float32frombits(r92)
+			r94 := float32(r43 - r93)
+			r95 := fma32Try(r73, r82, r94, &slow)
+			r96 := float32(r95 / r62)
+			r97 := fma32Try(r69, r41, r66, &slow)
+			r98 := float32(r97 - r66)
+			r99 := float32(r98 + r66)
+			r100 := math.Float32bits(r99)
+			r101 := r100 + r90
+			r102 := r101 << 23
+			r103 := math.Float32frombits(r102)
+			r104 := float32(r96 * r103)
+			r105 := float32(r69 - r98)
+			r106 := float32(r105 + r66)
+			r107 := math.Float32bits(r106)
+			r108 := r107 + r90
+			r109 := r108 << 23
+			r110 := math.Float32frombits(r109)
+			r111 := float32(r104 * r110)
+			r112 := r33 <= r41
+			r113 := r111
+			if r112 {
+				r113 = r59
+			}
+			if r46 {
+				r44 = r113
+			}
+		}
+		r114 := fma32Try(r44, r24, r9, &slow)
+		if hasDelta {
+			r115 := delta[j]
+			r114 = float32(r114 + r115)
+		}
+		r117 := math.Float32frombits(math.Float32bits(r26) &^ (1 << 31))
+		r120 := fma32Try(r118, r26, r119, &slow)
+		r122 := fma32Try(r120, r26, r121, &slow)
+		r123 := fma32Try(r122, r26, r45, &slow)
+		r125 := fma32Try(r123, r26, r124, &slow)
+		r126 := fma32Try(r125, r26, r41, &slow)
+		r127 := r117 > r45
+		if r127 {
+			r130 := fma32Try(r128, r26, r129, &slow)
+			r132 := fma32Try(r130, r26, r131, &slow)
+			r134 := fma32Try(r132, r26, r133, &slow)
+			r136 := fma32Try(r134, r26, r135, &slow)
+			r137 := fma32Try(r136, r26, r118, &slow)
+			r138 := fma32Try(r137, r26, r119, &slow)
+			r139 := fma32Try(r138, r26, r121, &slow)
+			r140 := fma32Try(r139, r26, r45, &slow)
+			r141 := fma32Try(r140, r26, r124, &slow)
+			r142 := fma32Try(r141, r26, r41, &slow)
+			r143 := r26 > r60
+			r144 := r26
+			if r143 {
+				r144 = r60
+			}
+			r145 := r144 < r63
+			r146 := r144
+			if r145 {
+				r146 = r63
+			}
+			r147 := fma32Try(r146, r67, r66, &slow)
+			r148 := float32(r147 - r66)
+			r149 := fma32Try(r148, r71, r146, &slow)
+			r150 := fma32Try(r148, r70, r149, &slow)
+			r151 := fma32Try(r47, r150, r48, &slow)
+			r152 := fma32Try(r151, r150, r50, &slow)
+			r153 := fma32Try(r152, r150, r52, &slow)
+			r154 := fma32Try(r153, r150, r34, &slow)
+			r155 := fma32Try(r154, r150, r35, &slow)
+			r156 := fma32Try(r155, r150, r37, &slow)
+			r157 := fma32Try(r156, r150, r39, &slow)
+			r158 := fma32Try(r157, r150, r41, &slow)
+			r159 := fma32Try(r158, r150, r43, &slow)
+			r160 := fma32Try(r150, r159, r43, &slow)
+			r161 := float32(r148 + r66)
+			r162 := math.Float32bits(r161)
+			r163 := r162 + r90
+			r164 := r163 << 23
+			r165 := math.Float32frombits(r164)
+			r166 := float32(r160 * r165)
+			r169 := fma32Try(r167, r26, r168, &slow)
+			r171 := fma32Try(r169, r26, r170, &slow)
+			r173 := fma32Try(r171, r26, r172, &slow)
+			r175 := fma32Try(r173, r26, r174, &slow)
+			r177 := fma32Try(r175, r26, r176, &slow)
+			r179 := fma32Try(r177, r26, r178, &slow)
+			r181 := fma32Try(r179, r26, r180, &slow)
+			r182 := fma32Try(r181, r26, r47, &slow)
+			r184 := fma32Try(r182, r26, r183, &slow)
+			r185 := fma32Try(r184, r26, r50, &slow)
+			r187 := fma32Try(r185, r26, r186, &slow)
+			r188 := fma32Try(r187, r26, r34, &slow)
+			r190 := fma32Try(r188, r26, r189, &slow)
+			r191 := fma32Try(r190, r26, r37, &slow)
+			r193 := fma32Try(r191, r26, r192, &slow)
+			r194 := fma32Try(r193, r26, r41, &slow)
+			r195 := float32(r166 * r194)
+			r196 := r148 > r83
+			r197 := r148
+			if r196 {
+				r197 = r83
+			}
+			r198 := float32(r144 - r43)
+			r199 := float32(r197 * r86)
+			r200 := float32(r199 + r66)
+			r201 := math.Float32bits(r200)
+			r202 := r201 + r90
+			r203 := r202 << 23
+			r204 := math.Float32frombits(r203)
+			r205 := fma32Try(r160, r198, r204, &slow)
+			r206 := float32(r205 / r144)
+			r207 := float32(r206 / r144)
+			r208 := fma32Try(r148, r41, r66, &slow)
+			r209 := float32(r208 - r66)
+			r210 := float32(r209 + r66)
+			r211 := math.Float32bits(r210)
+			r212 := r211 + r90
+			r213 := r212 << 23
+			r214 := math.Float32frombits(r213)
+			r215 := float32(r207 * r214)
+			r216 := float32(r148 - r209)
+			r217 := float32(r216 + r66)
+			r218 := math.Float32bits(r217)
+			r219 := r218 + r90
+			r220 := r219 << 23
+			r221 := math.Float32frombits(r220)
+			r222 := float32(r215 * r221)
+			r223 := float32(r43 / r26)
+			r224 := float32(r223 / r26)
+			r225 := r26 > r43
+			r226 := r142
+			if r225 {
+				r226 = r222
+			}
+			r228 := r26 >= r227
+			r229 := r222
+			if r228 {
+				r229 = r195
+			}
+			r231 := r26 < r230
+			r232 := r226
+			if r231 {
+				r232 = r229
+			}
+			r233 := r26 < r63
+			r234 := r232
+			if r233 {
+				r234 = r224
+			}
+			if r127 {
+				r126 = r234
+			}
+		}
+		r236 := float32(r235 - r2)
+		r238 := r236 < c[CTauRef]
+		r239 := r114
+		if r238 {
+			r239 = r9
+		}
+		r243 := math.Float32frombits(0x00000000) // 0
+		if hasGSpike {
+			r243 = gspike[j]
+		}
+		r245 := float32(r239 - c[CVTh])
+		r246 := float32(r245 * c[CInvD])
+		r247 := math.Float32frombits(math.Float32bits(r246) &^ (1 << 31))
+		r248 := float32(c[CWidth] - r247)
+		r249 := float32(c[CAlpha] * r248)
+		r250 := r249 < r230
+		r251 := r249
+		if r250 {
+			r251 = r230
+		}
+		r252 := float32(r243 * r251)
+		r253 := fma32Try(r252, c[CInvD], r3, &slow)
+		r255 := fma32Try(r4, c[CKa], r253, &slow)
+		r256 := float32(r44 * c[CDtRTau])
+		r257 := float32(r255 * r256)
+		r259 := float32(r4 * c[CKeep])
+		r260 := float32(r259 - r257)
+		r261 := float32(r126 * r24)
+		r262 := float32(c[CDtCTau] + c[CDtCTau])
+		r263 := fma32Try(r261, r262, r43, &slow)
+		r264 := fma32Try(r44, r26, r263, &slow)
+		r265 := float32(r255 * r264)
+		r266 := fma32Try(r44, r9, r261, &slow)
+		r267 := r265
+		if r238 {
+			r267 = r253
+		}
+		r268 := r260
+		if r238 {
+			r268 = r4
+		}
+		r4 = float32(r268 * r43)
+		r270 := float32(r0 - c[CVTh])
+		r271 := float32(r270 * c[CInvD])
+		r272 := math.Float32frombits(math.Float32bits(r271) &^ (1 << 31))
+		r273 := float32(c[CWidth] - r272)
+		r274 := float32(c[CAlpha] * r273)
+		r275 := r274 < r230
+		r276 := r274
+		if r275 {
+			r276 = r230
+		}
+		r277 := float32(r276 * c[CInvD])
+		r278 := float32(r268 * c[CB])
+		r279 := float32(r278 * r277)
+		r280 := float32(r43 - r276)
+		r3 = fma32Try(r267, r280, r279, &slow)
+		if slow {
+			backwardF32SoftExact(f, s, j, j+1)
+			continue
+		}
+		if hasGI {
+			r282 := r257
+			if r238 {
+				r282 = r230
+			}
+			gi[j] = r282
+		}
+		if hasGG {
+			r283 := float32(r255 * c[CDtRTau])
+			r284 := float32(r283 * r86)
+			r285 := float32(r284 * r266)
+			r286 := r285
+			if r238 {
+				r286 = r230
+			}
+			gg[j] = r286
+		}
+		if hasGDelta {
+			r287 := r255
+			if r238 {
+				r287 = r230
+			}
+			gdelta[j] = r287
+		}
+		gv[j] = r3
+		gw[j] = r4
+	}
+}
+
+// backwardF32SoftExact is backwardF32SoftOne for neurons lo..hi-1, with the exact fma32.
+func backwardF32SoftExact(f *Frame32, s int, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[StreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[StreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[StreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[StreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[StreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	c := (*[NumConsts]float32)(f.C)
+	r34 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r35 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r37 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r39 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r41 := math.Float32frombits(0x3f000000) // 0.5
+	r43 := math.Float32frombits(0x3f800000) // 1
+	r45 := math.Float32frombits(0x3e000000) // 0.125
+	r47 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r48 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r50 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r52 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r60 := math.Float32frombits(0x42be0000) // 95
+	r63 := math.Float32frombits(0xc2ae0000) // -87
+	r66 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r67 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r70 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r71 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r83 := math.Float32frombits(0x41f00000) // 30
+	r86 := math.Float32frombits(0xbf800000) // -1
+	r90 := uint32(0x7f)
+	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	r128 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	r129 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	r131 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	r133 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	r135 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	r167 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	r168 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	r170 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	r172 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	r174 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	r176 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	r178 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	r180 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	r183 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	r186 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	r189 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	r192 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	r227 := math.Float32frombits(0xc0400000) // -3
+	r230 := math.Float32frombits(0x00000000) // 0
+	r235 := f.T[s]
+	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
 		r2 := last[j]
@@ -8392,55 +8827,55 @@ func backwardF32SoftOne(f *Frame32, s int) {
 		r263 := fma32(r261, r262, r43)
 		r264 := fma32(r44, r26, r263)
 		r265 := float32(r255 * r264)
+		r266 := fma32(r44, r9, r261)
+		r267 := r265
+		if r238 {
+			r267 = r253
+		}
+		r268 := r260
+		if r238 {
+			r268 = r4
+		}
+		r4 = float32(r268 * r43)
+		r270 := float32(r0 - c[CVTh])
+		r271 := float32(r270 * c[CInvD])
+		r272 := math.Float32frombits(math.Float32bits(r271) &^ (1 << 31))
+		r273 := float32(c[CWidth] - r272)
+		r274 := float32(c[CAlpha] * r273)
+		r275 := r274 < r230
+		r276 := r274
+		if r275 {
+			r276 = r230
+		}
+		r277 := float32(r276 * c[CInvD])
+		r278 := float32(r268 * c[CB])
+		r279 := float32(r278 * r277)
+		r280 := float32(r43 - r276)
+		r3 = fma32(r267, r280, r279)
 		if hasGI {
-			r266 := r257
+			r282 := r257
 			if r238 {
-				r266 = r230
+				r282 = r230
 			}
-			gi[j] = r266
+			gi[j] = r282
 		}
 		if hasGG {
-			r267 := float32(r255 * c[CDtRTau])
-			r268 := float32(r267 * r86)
-			r269 := fma32(r44, r9, r261)
-			r270 := float32(r268 * r269)
-			r271 := r270
+			r283 := float32(r255 * c[CDtRTau])
+			r284 := float32(r283 * r86)
+			r285 := float32(r284 * r266)
+			r286 := r285
 			if r238 {
-				r271 = r230
+				r286 = r230
 			}
-			gg[j] = r271
+			gg[j] = r286
 		}
 		if hasGDelta {
-			r272 := r255
+			r287 := r255
 			if r238 {
-				r272 = r230
+				r287 = r230
 			}
-			gdelta[j] = r272
+			gdelta[j] = r287
 		}
-		r273 := r265
-		if r238 {
-			r273 = r253
-		}
-		r274 := r260
-		if r238 {
-			r274 = r4
-		}
-		r4 = float32(r274 * r43)
-		r276 := float32(r0 - c[CVTh])
-		r277 := float32(r276 * c[CInvD])
-		r278 := math.Float32frombits(math.Float32bits(r277) &^ (1 << 31))
-		r279 := float32(c[CWidth] - r278)
-		r280 := float32(c[CAlpha] * r279)
-		r281 := r280 < r230
-		r282 := r280
-		if r281 {
-			r282 = r230
-		}
-		r283 := float32(r282 * c[CInvD])
-		r284 := float32(r274 * c[CB])
-		r285 := float32(r284 * r283)
-		r286 := float32(r43 - r282)
-		r3 = fma32(r273, r286, r285)
 		gv[j] = r3
 		gw[j] = r4
 	}
@@ -8456,6 +8891,9 @@ func BackwardF32SoftPN(f *Frame32) {
 }
 
 // backwardF32SoftPNOne makes step s of BackwardF32SoftPN, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by backwardF32SoftPNExact.
 func backwardF32SoftPNOne(f *Frame32, s int) {
 	n := f.N
 	v := f.V[:n]
@@ -8564,6 +9002,7 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 	r236 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
+		slow := false
 		r0a := v[j]
 		r0b := v[j+1]
 		r0c := v[j+2]
@@ -8656,9 +9095,9 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 		r23a := float32(r21a * r22a)
 		r23b := float32(r21b * r22b)
 		r23c := float32(r21c * r22c)
-		r24a := fma32(r19a, r20a, r23a)
-		r24b := fma32(r19b, r20b, r23b)
-		r24c := fma32(r19c, r20c, r23c)
+		r24a := fma32Try(r19a, r20a, r23a, &slow)
+		r24b := fma32Try(r19b, r20b, r23b, &slow)
+		r24c := fma32Try(r19c, r20c, r23c, &slow)
 		r25a := float32(r16a + r18a)
 		r25b := float32(r16b + r18b)
 		r25c := float32(r16c + r18c)
@@ -8681,9 +9120,9 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			r31a := math.Float32frombits(0x00000000) // 0
 			r31b := math.Float32frombits(0x00000000) // 0
 			r31c := math.Float32frombits(0x00000000) // 0
-			r32a := fma32(r29a, r9a, r31a)
-			r32b := fma32(r29b, r9b, r31b)
-			r32c := fma32(r29c, r9c, r31c)
+			r32a := fma32Try(r29a, r9a, r31a, &slow)
+			r32b := fma32Try(r29b, r9b, r31b, &slow)
+			r32c := fma32Try(r29c, r9c, r31c, &slow)
 			r24a = float32(r24a - r32a)
 			r24b = float32(r24b - r32b)
 			r24c = float32(r24c - r32c)
@@ -8691,34 +9130,34 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 		r34a := math.Float32frombits(math.Float32bits(r26a) &^ (1 << 31))
 		r34b := math.Float32frombits(math.Float32bits(r26b) &^ (1 << 31))
 		r34c := math.Float32frombits(math.Float32bits(r26c) &^ (1 << 31))
-		r37a := fma32(r35, r26a, r36)
-		r37b := fma32(r35, r26b, r36)
-		r37c := fma32(r35, r26c, r36)
-		r39a := fma32(r37a, r26a, r38)
-		r39b := fma32(r37b, r26b, r38)
-		r39c := fma32(r37c, r26c, r38)
-		r41a := fma32(r39a, r26a, r40)
-		r41b := fma32(r39b, r26b, r40)
-		r41c := fma32(r39c, r26c, r40)
-		r43a := fma32(r41a, r26a, r42)
-		r43b := fma32(r41b, r26b, r42)
-		r43c := fma32(r41c, r26c, r42)
-		r45a := fma32(r43a, r26a, r44)
-		r45b := fma32(r43b, r26b, r44)
-		r45c := fma32(r43c, r26c, r44)
+		r37a := fma32Try(r35, r26a, r36, &slow)
+		r37b := fma32Try(r35, r26b, r36, &slow)
+		r37c := fma32Try(r35, r26c, r36, &slow)
+		r39a := fma32Try(r37a, r26a, r38, &slow)
+		r39b := fma32Try(r37b, r26b, r38, &slow)
+		r39c := fma32Try(r37c, r26c, r38, &slow)
+		r41a := fma32Try(r39a, r26a, r40, &slow)
+		r41b := fma32Try(r39b, r26b, r40, &slow)
+		r41c := fma32Try(r39c, r26c, r40, &slow)
+		r43a := fma32Try(r41a, r26a, r42, &slow)
+		r43b := fma32Try(r41b, r26b, r42, &slow)
+		r43c := fma32Try(r41c, r26c, r42, &slow)
+		r45a := fma32Try(r43a, r26a, r44, &slow)
+		r45b := fma32Try(r43b, r26b, r44, &slow)
+		r45c := fma32Try(r43c, r26c, r44, &slow)
 		r47a := r34a > r46
 		r47b := r34b > r46
 		r47c := r34c > r46
 		if r47a {
-			r50a := fma32(r48, r26a, r49)
-			r52a := fma32(r50a, r26a, r51)
-			r54a := fma32(r52a, r26a, r53)
-			r55a := fma32(r54a, r26a, r35)
-			r56a := fma32(r55a, r26a, r36)
-			r57a := fma32(r56a, r26a, r38)
-			r58a := fma32(r57a, r26a, r40)
-			r59a := fma32(r58a, r26a, r42)
-			r60a := fma32(r59a, r26a, r44)
+			r50a := fma32Try(r48, r26a, r49, &slow)
+			r52a := fma32Try(r50a, r26a, r51, &slow)
+			r54a := fma32Try(r52a, r26a, r53, &slow)
+			r55a := fma32Try(r54a, r26a, r35, &slow)
+			r56a := fma32Try(r55a, r26a, r36, &slow)
+			r57a := fma32Try(r56a, r26a, r38, &slow)
+			r58a := fma32Try(r57a, r26a, r40, &slow)
+			r59a := fma32Try(r58a, r26a, r42, &slow)
+			r60a := fma32Try(r59a, r26a, r44, &slow)
 			r62a := r26a > r61
 			r63a := r26a
 			if r62a {
@@ -8729,19 +9168,19 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			if r65a {
 				r66a = r64
 			}
-			r69a := fma32(r66a, r68, r67)
+			r69a := fma32Try(r66a, r68, r67, &slow)
 			r70a := float32(r69a - r67)
-			r73a := fma32(r70a, r72, r66a)
-			r74a := fma32(r70a, r71, r73a)
-			r75a := fma32(r48, r74a, r49)
-			r76a := fma32(r75a, r74a, r51)
-			r77a := fma32(r76a, r74a, r53)
-			r78a := fma32(r77a, r74a, r35)
-			r79a := fma32(r78a, r74a, r36)
-			r80a := fma32(r79a, r74a, r38)
-			r81a := fma32(r80a, r74a, r40)
-			r82a := fma32(r81a, r74a, r42)
-			r83a := fma32(r82a, r74a, r44)
+			r73a := fma32Try(r70a, r72, r66a, &slow)
+			r74a := fma32Try(r70a, r71, r73a, &slow)
+			r75a := fma32Try(r48, r74a, r49, &slow)
+			r76a := fma32Try(r75a, r74a, r51, &slow)
+			r77a := fma32Try(r76a, r74a, r53, &slow)
+			r78a := fma32Try(r77a, r74a, r35, &slow)
+			r79a := fma32Try(r78a, r74a, r36, &slow)
+			r80a := fma32Try(r79a, r74a, r38, &slow)
+			r81a := fma32Try(r80a, r74a, r40, &slow)
+			r82a := fma32Try(r81a, r74a, r42, &slow)
+			r83a := fma32Try(r82a, r74a, r44, &slow)
 			r85a := r70a > r84
 			r86a := r70a
 			if r85a {
@@ -8754,9 +9193,9 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			r93a := r92a << 23
 			r94a := math.Float32frombits(r93a)
 			r95a := float32(r44 - r94a)
-			r96a := fma32(r74a, r83a, r95a)
+			r96a := fma32Try(r74a, r83a, r95a, &slow)
 			r97a := float32(r96a / r63a)
-			r98a := fma32(r70a, r42, r67)
+			r98a := fma32Try(r70a, r42, r67, &slow)
 			r99a := float32(r98a - r67)
 			r100a := float32(r99a + r67)
 			r101a := math.Float32bits(r100a)
@@ -8781,15 +9220,15 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			}
 		}
 		if r47b {
-			r50b := fma32(r48, r26b, r49)
-			r52b := fma32(r50b, r26b, r51)
-			r54b := fma32(r52b, r26b, r53)
-			r55b := fma32(r54b, r26b, r35)
-			r56b := fma32(r55b, r26b, r36)
-			r57b := fma32(r56b, r26b, r38)
-			r58b := fma32(r57b, r26b, r40)
-			r59b := fma32(r58b, r26b, r42)
-			r60b := fma32(r59b, r26b, r44)
+			r50b := fma32Try(r48, r26b, r49, &slow)
+			r52b := fma32Try(r50b, r26b, r51, &slow)
+			r54b := fma32Try(r52b, r26b, r53, &slow)
+			r55b := fma32Try(r54b, r26b, r35, &slow)
+			r56b := fma32Try(r55b, r26b, r36, &slow)
+			r57b := fma32Try(r56b, r26b, r38, &slow)
+			r58b := fma32Try(r57b, r26b, r40, &slow)
+			r59b := fma32Try(r58b, r26b, r42, &slow)
+			r60b := fma32Try(r59b, r26b, r44, &slow)
 			r62b := r26b > r61
 			r63b := r26b
 			if r62b {
@@ -8800,19 +9239,19 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			if r65b {
 				r66b = r64
 			}
-			r69b := fma32(r66b, r68, r67)
+			r69b := fma32Try(r66b, r68, r67, &slow)
 			r70b := float32(r69b - r67)
-			r73b := fma32(r70b, r72, r66b)
-			r74b := fma32(r70b, r71, r73b)
-			r75b := fma32(r48, r74b, r49)
-			r76b := fma32(r75b, r74b, r51)
-			r77b := fma32(r76b, r74b, r53)
-			r78b := fma32(r77b, r74b, r35)
-			r79b := fma32(r78b, r74b, r36)
-			r80b := fma32(r79b, r74b, r38)
-			r81b := fma32(r80b, r74b, r40)
-			r82b := fma32(r81b, r74b, r42)
-			r83b := fma32(r82b, r74b, r44)
+			r73b := fma32Try(r70b, r72, r66b, &slow)
+			r74b := fma32Try(r70b, r71, r73b, &slow)
+			r75b := fma32Try(r48, r74b, r49, &slow)
+			r76b := fma32Try(r75b, r74b, r51, &slow)
+			r77b := fma32Try(r76b, r74b, r53, &slow)
+			r78b := fma32Try(r77b, r74b, r35, &slow)
+			r79b := fma32Try(r78b, r74b, r36, &slow)
+			r80b := fma32Try(r79b, r74b, r38, &slow)
+			r81b := fma32Try(r80b, r74b, r40, &slow)
+			r82b := fma32Try(r81b, r74b, r42, &slow)
+			r83b := fma32Try(r82b, r74b, r44, &slow)
 			r85b := r70b > r84
 			r86b := r70b
 			if r85b {
@@ -8825,9 +9264,9 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			r93b := r92b << 23
 			r94b := math.Float32frombits(r93b)
 			r95b := float32(r44 - r94b)
-			r96b := fma32(r74b, r83b, r95b)
+			r96b := fma32Try(r74b, r83b, r95b, &slow)
 			r97b := float32(r96b / r63b)
-			r98b := fma32(r70b, r42, r67)
+			r98b := fma32Try(r70b, r42, r67, &slow)
 			r99b := float32(r98b - r67)
 			r100b := float32(r99b + r67)
 			r101b := math.Float32bits(r100b)
@@ -8852,15 +9291,15 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			}
 		}
 		if r47c {
-			r50c := fma32(r48, r26c, r49)
-			r52c := fma32(r50c, r26c, r51)
-			r54c := fma32(r52c, r26c, r53)
-			r55c := fma32(r54c, r26c, r35)
-			r56c := fma32(r55c, r26c, r36)
-			r57c := fma32(r56c, r26c, r38)
-			r58c := fma32(r57c, r26c, r40)
-			r59c := fma32(r58c, r26c, r42)
-			r60c := fma32(r59c, r26c, r44)
+			r50c := fma32Try(r48, r26c, r49, &slow)
+			r52c := fma32Try(r50c, r26c, r51, &slow)
+			r54c := fma32Try(r52c, r26c, r53, &slow)
+			r55c := fma32Try(r54c, r26c, r35, &slow)
+			r56c := fma32Try(r55c, r26c, r36, &slow)
+			r57c := fma32Try(r56c, r26c, r38, &slow)
+			r58c := fma32Try(r57c, r26c, r40, &slow)
+			r59c := fma32Try(r58c, r26c, r42, &slow)
+			r60c := fma32Try(r59c, r26c, r44, &slow)
 			r62c := r26c > r61
 			r63c := r26c
 			if r62c {
@@ -8871,19 +9310,19 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			if r65c {
 				r66c = r64
 			}
-			r69c := fma32(r66c, r68, r67)
+			r69c := fma32Try(r66c, r68, r67, &slow)
 			r70c := float32(r69c - r67)
-			r73c := fma32(r70c, r72, r66c)
-			r74c := fma32(r70c, r71, r73c)
-			r75c := fma32(r48, r74c, r49)
-			r76c := fma32(r75c, r74c, r51)
-			r77c := fma32(r76c, r74c, r53)
-			r78c := fma32(r77c, r74c, r35)
-			r79c := fma32(r78c, r74c, r36)
-			r80c := fma32(r79c, r74c, r38)
-			r81c := fma32(r80c, r74c, r40)
-			r82c := fma32(r81c, r74c, r42)
-			r83c := fma32(r82c, r74c, r44)
+			r73c := fma32Try(r70c, r72, r66c, &slow)
+			r74c := fma32Try(r70c, r71, r73c, &slow)
+			r75c := fma32Try(r48, r74c, r49, &slow)
+			r76c := fma32Try(r75c, r74c, r51, &slow)
+			r77c := fma32Try(r76c, r74c, r53, &slow)
+			r78c := fma32Try(r77c, r74c, r35, &slow)
+			r79c := fma32Try(r78c, r74c, r36, &slow)
+			r80c := fma32Try(r79c, r74c, r38, &slow)
+			r81c := fma32Try(r80c, r74c, r40, &slow)
+			r82c := fma32Try(r81c, r74c, r42, &slow)
+			r83c := fma32Try(r82c, r74c, r44, &slow)
 			r85c := r70c > r84
 			r86c := r70c
 			if r85c {
@@ -8896,9 +9335,9 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			r93c := r92c << 23
 			r94c := math.Float32frombits(r93c)
 			r95c := float32(r44 - r94c)
-			r96c := fma32(r74c, r83c, r95c)
+			r96c := fma32Try(r74c, r83c, r95c, &slow)
 			r97c := float32(r96c / r63c)
-			r98c := fma32(r70c, r42, r67)
+			r98c := fma32Try(r70c, r42, r67, &slow)
 			r99c := float32(r98c - r67)
 			r100c := float32(r99c + r67)
 			r101c := math.Float32bits(r100c)
@@ -8922,9 +9361,9 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 				r45c = r114c
 			}
 		}
-		r115a := fma32(r45a, r24a, r9a)
-		r115b := fma32(r45b, r24b, r9b)
-		r115c := fma32(r45c, r24c, r9c)
+		r115a := fma32Try(r45a, r24a, r9a, &slow)
+		r115b := fma32Try(r45b, r24b, r9b, &slow)
+		r115c := fma32Try(r45c, r24c, r9c, &slow)
 		if hasDelta {
 			r116a := delta[j]
 			r116b := delta[j+1]
@@ -8936,35 +9375,35 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 		r118a := math.Float32frombits(math.Float32bits(r26a) &^ (1 << 31))
 		r118b := math.Float32frombits(math.Float32bits(r26b) &^ (1 << 31))
 		r118c := math.Float32frombits(math.Float32bits(r26c) &^ (1 << 31))
-		r121a := fma32(r119, r26a, r120)
-		r121b := fma32(r119, r26b, r120)
-		r121c := fma32(r119, r26c, r120)
-		r123a := fma32(r121a, r26a, r122)
-		r123b := fma32(r121b, r26b, r122)
-		r123c := fma32(r121c, r26c, r122)
-		r124a := fma32(r123a, r26a, r46)
-		r124b := fma32(r123b, r26b, r46)
-		r124c := fma32(r123c, r26c, r46)
-		r126a := fma32(r124a, r26a, r125)
-		r126b := fma32(r124b, r26b, r125)
-		r126c := fma32(r124c, r26c, r125)
-		r127a := fma32(r126a, r26a, r42)
-		r127b := fma32(r126b, r26b, r42)
-		r127c := fma32(r126c, r26c, r42)
+		r121a := fma32Try(r119, r26a, r120, &slow)
+		r121b := fma32Try(r119, r26b, r120, &slow)
+		r121c := fma32Try(r119, r26c, r120, &slow)
+		r123a := fma32Try(r121a, r26a, r122, &slow)
+		r123b := fma32Try(r121b, r26b, r122, &slow)
+		r123c := fma32Try(r121c, r26c, r122, &slow)
+		r124a := fma32Try(r123a, r26a, r46, &slow)
+		r124b := fma32Try(r123b, r26b, r46, &slow)
+		r124c := fma32Try(r123c, r26c, r46, &slow)
+		r126a := fma32Try(r124a, r26a, r125, &slow)
+		r126b := fma32Try(r124b, r26b, r125, &slow)
+		r126c := fma32Try(r124c, r26c, r125, &slow)
+		r127a := fma32Try(r126a, r26a, r42, &slow)
+		r127b := fma32Try(r126b, r26b, r42, &slow)
+		r127c := fma32Try(r126c, r26c, r42, &slow)
 		r128a := r118a > r46
 		r128b := r118b > r46
 		r128c := r118c > r46
 		if r128a {
-			r131a := fma32(r129, r26a, r130)
-			r133a := fma32(r131a, r26a, r132)
-			r135a := fma32(r133a, r26a, r134)
-			r137a := fma32(r135a, r26a, r136)
-			r138a := fma32(r137a, r26a, r119)
-			r139a := fma32(r138a, r26a, r120)
-			r140a := fma32(r139a, r26a, r122)
-			r141a := fma32(r140a, r26a, r46)
-			r142a := fma32(r141a, r26a, r125)
-			r143a := fma32(r142a, r26a, r42)
+			r131a := fma32Try(r129, r26a, r130, &slow)
+			r133a := fma32Try(r131a, r26a, r132, &slow)
+			r135a := fma32Try(r133a, r26a, r134, &slow)
+			r137a := fma32Try(r135a, r26a, r136, &slow)
+			r138a := fma32Try(r137a, r26a, r119, &slow)
+			r139a := fma32Try(r138a, r26a, r120, &slow)
+			r140a := fma32Try(r139a, r26a, r122, &slow)
+			r141a := fma32Try(r140a, r26a, r46, &slow)
+			r142a := fma32Try(r141a, r26a, r125, &slow)
+			r143a := fma32Try(r142a, r26a, r42, &slow)
 			r144a := r26a > r61
 			r145a := r26a
 			if r144a {
@@ -8975,42 +9414,42 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			if r146a {
 				r147a = r64
 			}
-			r148a := fma32(r147a, r68, r67)
+			r148a := fma32Try(r147a, r68, r67, &slow)
 			r149a := float32(r148a - r67)
-			r150a := fma32(r149a, r72, r147a)
-			r151a := fma32(r149a, r71, r150a)
-			r152a := fma32(r48, r151a, r49)
-			r153a := fma32(r152a, r151a, r51)
-			r154a := fma32(r153a, r151a, r53)
-			r155a := fma32(r154a, r151a, r35)
-			r156a := fma32(r155a, r151a, r36)
-			r157a := fma32(r156a, r151a, r38)
-			r158a := fma32(r157a, r151a, r40)
-			r159a := fma32(r158a, r151a, r42)
-			r160a := fma32(r159a, r151a, r44)
-			r161a := fma32(r151a, r160a, r44)
+			r150a := fma32Try(r149a, r72, r147a, &slow)
+			r151a := fma32Try(r149a, r71, r150a, &slow)
+			r152a := fma32Try(r48, r151a, r49, &slow)
+			r153a := fma32Try(r152a, r151a, r51, &slow)
+			r154a := fma32Try(r153a, r151a, r53, &slow)
+			r155a := fma32Try(r154a, r151a, r35, &slow)
+			r156a := fma32Try(r155a, r151a, r36, &slow)
+			r157a := fma32Try(r156a, r151a, r38, &slow)
+			r158a := fma32Try(r157a, r151a, r40, &slow)
+			r159a := fma32Try(r158a, r151a, r42, &slow)
+			r160a := fma32Try(r159a, r151a, r44, &slow)
+			r161a := fma32Try(r151a, r160a, r44, &slow)
 			r162a := float32(r149a + r67)
 			r163a := math.Float32bits(r162a)
 			r164a := r163a + r91
 			r165a := r164a << 23
 			r166a := math.Float32frombits(r165a)
 			r167a := float32(r161a * r166a)
-			r170a := fma32(r168, r26a, r169)
-			r172a := fma32(r170a, r26a, r171)
-			r174a := fma32(r172a, r26a, r173)
-			r176a := fma32(r174a, r26a, r175)
-			r178a := fma32(r176a, r26a, r177)
-			r180a := fma32(r178a, r26a, r179)
-			r182a := fma32(r180a, r26a, r181)
-			r183a := fma32(r182a, r26a, r48)
-			r185a := fma32(r183a, r26a, r184)
-			r186a := fma32(r185a, r26a, r51)
-			r188a := fma32(r186a, r26a, r187)
-			r189a := fma32(r188a, r26a, r35)
-			r191a := fma32(r189a, r26a, r190)
-			r192a := fma32(r191a, r26a, r38)
-			r194a := fma32(r192a, r26a, r193)
-			r195a := fma32(r194a, r26a, r42)
+			r170a := fma32Try(r168, r26a, r169, &slow)
+			r172a := fma32Try(r170a, r26a, r171, &slow)
+			r174a := fma32Try(r172a, r26a, r173, &slow)
+			r176a := fma32Try(r174a, r26a, r175, &slow)
+			r178a := fma32Try(r176a, r26a, r177, &slow)
+			r180a := fma32Try(r178a, r26a, r179, &slow)
+			r182a := fma32Try(r180a, r26a, r181, &slow)
+			r183a := fma32Try(r182a, r26a, r48, &slow)
+			r185a := fma32Try(r183a, r26a, r184, &slow)
+			r186a := fma32Try(r185a, r26a, r51, &slow)
+			r188a := fma32Try(r186a, r26a, r187, &slow)
+			r189a := fma32Try(r188a, r26a, r35, &slow)
+			r191a := fma32Try(r189a, r26a, r190, &slow)
+			r192a := fma32Try(r191a, r26a, r38, &slow)
+			r194a := fma32Try(r192a, r26a, r193, &slow)
+			r195a := fma32Try(r194a, r26a, r42, &slow)
 			r196a := float32(r167a * r195a)
 			r197a := r149a > r84
 			r198a := r149a
@@ -9024,10 +9463,10 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			r203a := r202a + r91
 			r204a := r203a << 23
 			r205a := math.Float32frombits(r204a)
-			r206a := fma32(r161a, r199a, r205a)
+			r206a := fma32Try(r161a, r199a, r205a, &slow)
 			r207a := float32(r206a / r145a)
 			r208a := float32(r207a / r145a)
-			r209a := fma32(r149a, r42, r67)
+			r209a := fma32Try(r149a, r42, r67, &slow)
 			r210a := float32(r209a - r67)
 			r211a := float32(r210a + r67)
 			r212a := math.Float32bits(r211a)
@@ -9069,16 +9508,16 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			}
 		}
 		if r128b {
-			r131b := fma32(r129, r26b, r130)
-			r133b := fma32(r131b, r26b, r132)
-			r135b := fma32(r133b, r26b, r134)
-			r137b := fma32(r135b, r26b, r136)
-			r138b := fma32(r137b, r26b, r119)
-			r139b := fma32(r138b, r26b, r120)
-			r140b := fma32(r139b, r26b, r122)
-			r141b := fma32(r140b, r26b, r46)
-			r142b := fma32(r141b, r26b, r125)
-			r143b := fma32(r142b, r26b, r42)
+			r131b := fma32Try(r129, r26b, r130, &slow)
+			r133b := fma32Try(r131b, r26b, r132, &slow)
+			r135b := fma32Try(r133b, r26b, r134, &slow)
+			r137b := fma32Try(r135b, r26b, r136, &slow)
+			r138b := fma32Try(r137b, r26b, r119, &slow)
+			r139b := fma32Try(r138b, r26b, r120, &slow)
+			r140b := fma32Try(r139b, r26b, r122, &slow)
+			r141b := fma32Try(r140b, r26b, r46, &slow)
+			r142b := fma32Try(r141b, r26b, r125, &slow)
+			r143b := fma32Try(r142b, r26b, r42, &slow)
 			r144b := r26b > r61
 			r145b := r26b
 			if r144b {
@@ -9089,42 +9528,42 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			if r146b {
 				r147b = r64
 			}
-			r148b := fma32(r147b, r68, r67)
+			r148b := fma32Try(r147b, r68, r67, &slow)
 			r149b := float32(r148b - r67)
-			r150b := fma32(r149b, r72, r147b)
-			r151b := fma32(r149b, r71, r150b)
-			r152b := fma32(r48, r151b, r49)
-			r153b := fma32(r152b, r151b, r51)
-			r154b := fma32(r153b, r151b, r53)
-			r155b := fma32(r154b, r151b, r35)
-			r156b := fma32(r155b, r151b, r36)
-			r157b := fma32(r156b, r151b, r38)
-			r158b := fma32(r157b, r151b, r40)
-			r159b := fma32(r158b, r151b, r42)
-			r160b := fma32(r159b, r151b, r44)
-			r161b := fma32(r151b, r160b, r44)
+			r150b := fma32Try(r149b, r72, r147b, &slow)
+			r151b := fma32Try(r149b, r71, r150b, &slow)
+			r152b := fma32Try(r48, r151b, r49, &slow)
+			r153b := fma32Try(r152b, r151b, r51, &slow)
+			r154b := fma32Try(r153b, r151b, r53, &slow)
+			r155b := fma32Try(r154b, r151b, r35, &slow)
+			r156b := fma32Try(r155b, r151b, r36, &slow)
+			r157b := fma32Try(r156b, r151b, r38, &slow)
+			r158b := fma32Try(r157b, r151b, r40, &slow)
+			r159b := fma32Try(r158b, r151b, r42, &slow)
+			r160b := fma32Try(r159b, r151b, r44, &slow)
+			r161b := fma32Try(r151b, r160b, r44, &slow)
 			r162b := float32(r149b + r67)
 			r163b := math.Float32bits(r162b)
 			r164b := r163b + r91
 			r165b := r164b << 23
 			r166b := math.Float32frombits(r165b)
 			r167b := float32(r161b * r166b)
-			r170b := fma32(r168, r26b, r169)
-			r172b := fma32(r170b, r26b, r171)
-			r174b := fma32(r172b, r26b, r173)
-			r176b := fma32(r174b, r26b, r175)
-			r178b := fma32(r176b, r26b, r177)
-			r180b := fma32(r178b, r26b, r179)
-			r182b := fma32(r180b, r26b, r181)
-			r183b := fma32(r182b, r26b, r48)
-			r185b := fma32(r183b, r26b, r184)
-			r186b := fma32(r185b, r26b, r51)
-			r188b := fma32(r186b, r26b, r187)
-			r189b := fma32(r188b, r26b, r35)
-			r191b := fma32(r189b, r26b, r190)
-			r192b := fma32(r191b, r26b, r38)
-			r194b := fma32(r192b, r26b, r193)
-			r195b := fma32(r194b, r26b, r42)
+			r170b := fma32Try(r168, r26b, r169, &slow)
+			r172b := fma32Try(r170b, r26b, r171, &slow)
+			r174b := fma32Try(r172b, r26b, r173, &slow)
+			r176b := fma32Try(r174b, r26b, r175, &slow)
+			r178b := fma32Try(r176b, r26b, r177, &slow)
+			r180b := fma32Try(r178b, r26b, r179, &slow)
+			r182b := fma32Try(r180b, r26b, r181, &slow)
+			r183b := fma32Try(r182b, r26b, r48, &slow)
+			r185b := fma32Try(r183b, r26b, r184, &slow)
+			r186b := fma32Try(r185b, r26b, r51, &slow)
+			r188b := fma32Try(r186b, r26b, r187, &slow)
+			r189b := fma32Try(r188b, r26b, r35, &slow)
+			r191b := fma32Try(r189b, r26b, r190, &slow)
+			r192b := fma32Try(r191b, r26b, r38, &slow)
+			r194b := fma32Try(r192b, r26b, r193, &slow)
+			r195b := fma32Try(r194b, r26b, r42, &slow)
 			r196b := float32(r167b * r195b)
 			r197b := r149b > r84
 			r198b := r149b
@@ -9138,10 +9577,10 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			r203b := r202b + r91
 			r204b := r203b << 23
 			r205b := math.Float32frombits(r204b)
-			r206b := fma32(r161b, r199b, r205b)
+			r206b := fma32Try(r161b, r199b, r205b, &slow)
 			r207b := float32(r206b / r145b)
 			r208b := float32(r207b / r145b)
-			r209b := fma32(r149b, r42, r67)
+			r209b := fma32Try(r149b, r42, r67, &slow)
 			r210b := float32(r209b - r67)
 			r211b := float32(r210b + r67)
 			r212b := math.Float32bits(r211b)
@@ -9183,16 +9622,16 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			}
 		}
 		if r128c {
-			r131c := fma32(r129, r26c, r130)
-			r133c := fma32(r131c, r26c, r132)
-			r135c := fma32(r133c, r26c, r134)
-			r137c := fma32(r135c, r26c, r136)
-			r138c := fma32(r137c, r26c, r119)
-			r139c := fma32(r138c, r26c, r120)
-			r140c := fma32(r139c, r26c, r122)
-			r141c := fma32(r140c, r26c, r46)
-			r142c := fma32(r141c, r26c, r125)
-			r143c := fma32(r142c, r26c, r42)
+			r131c := fma32Try(r129, r26c, r130, &slow)
+			r133c := fma32Try(r131c, r26c, r132, &slow)
+			r135c := fma32Try(r133c, r26c, r134, &slow)
+			r137c := fma32Try(r135c, r26c, r136, &slow)
+			r138c := fma32Try(r137c, r26c, r119, &slow)
+			r139c := fma32Try(r138c, r26c, r120, &slow)
+			r140c := fma32Try(r139c, r26c, r122, &slow)
+			r141c := fma32Try(r140c, r26c, r46, &slow)
+			r142c := fma32Try(r141c, r26c, r125, &slow)
+			r143c := fma32Try(r142c, r26c, r42, &slow)
 			r144c := r26c > r61
 			r145c := r26c
 			if r144c {
@@ -9203,42 +9642,42 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			if r146c {
 				r147c = r64
 			}
-			r148c := fma32(r147c, r68, r67)
+			r148c := fma32Try(r147c, r68, r67, &slow)
 			r149c := float32(r148c - r67)
-			r150c := fma32(r149c, r72, r147c)
-			r151c := fma32(r149c, r71, r150c)
-			r152c := fma32(r48, r151c, r49)
-			r153c := fma32(r152c, r151c, r51)
-			r154c := fma32(r153c, r151c, r53)
-			r155c := fma32(r154c, r151c, r35)
-			r156c := fma32(r155c, r151c, r36)
-			r157c := fma32(r156c, r151c, r38)
-			r158c := fma32(r157c, r151c, r40)
-			r159c := fma32(r158c, r151c, r42)
-			r160c := fma32(r159c, r151c, r44)
-			r161c := fma32(r151c, r160c, r44)
+			r150c := fma32Try(r149c, r72, r147c, &slow)
+			r151c := fma32Try(r149c, r71, r150c, &slow)
+			r152c := fma32Try(r48, r151c, r49, &slow)
+			r153c := fma32Try(r152c, r151c, r51, &slow)
+			r154c := fma32Try(r153c, r151c, r53, &slow)
+			r155c := fma32Try(r154c, r151c, r35, &slow)
+			r156c := fma32Try(r155c, r151c, r36, &slow)
+			r157c := fma32Try(r156c, r151c, r38, &slow)
+			r158c := fma32Try(r157c, r151c, r40, &slow)
+			r159c := fma32Try(r158c, r151c, r42, &slow)
+			r160c := fma32Try(r159c, r151c, r44, &slow)
+			r161c := fma32Try(r151c, r160c, r44, &slow)
 			r162c := float32(r149c + r67)
 			r163c := math.Float32bits(r162c)
 			r164c := r163c + r91
 			r165c := r164c << 23
 			r166c := math.Float32frombits(r165c)
 			r167c := float32(r161c * r166c)
-			r170c := fma32(r168, r26c, r169)
-			r172c := fma32(r170c, r26c, r171)
-			r174c := fma32(r172c, r26c, r173)
-			r176c := fma32(r174c, r26c, r175)
-			r178c := fma32(r176c, r26c, r177)
-			r180c := fma32(r178c, r26c, r179)
-			r182c := fma32(r180c, r26c, r181)
-			r183c := fma32(r182c, r26c, r48)
-			r185c := fma32(r183c, r26c, r184)
-			r186c := fma32(r185c, r26c, r51)
-			r188c := fma32(r186c, r26c, r187)
-			r189c := fma32(r188c, r26c, r35)
-			r191c := fma32(r189c, r26c, r190)
-			r192c := fma32(r191c, r26c, r38)
-			r194c := fma32(r192c, r26c, r193)
-			r195c := fma32(r194c, r26c, r42)
+			r170c := fma32Try(r168, r26c, r169, &slow)
+			r172c := fma32Try(r170c, r26c, r171, &slow)
+			r174c := fma32Try(r172c, r26c, r173, &slow)
+			r176c := fma32Try(r174c, r26c, r175, &slow)
+			r178c := fma32Try(r176c, r26c, r177, &slow)
+			r180c := fma32Try(r178c, r26c, r179, &slow)
+			r182c := fma32Try(r180c, r26c, r181, &slow)
+			r183c := fma32Try(r182c, r26c, r48, &slow)
+			r185c := fma32Try(r183c, r26c, r184, &slow)
+			r186c := fma32Try(r185c, r26c, r51, &slow)
+			r188c := fma32Try(r186c, r26c, r187, &slow)
+			r189c := fma32Try(r188c, r26c, r35, &slow)
+			r191c := fma32Try(r189c, r26c, r190, &slow)
+			r192c := fma32Try(r191c, r26c, r38, &slow)
+			r194c := fma32Try(r192c, r26c, r193, &slow)
+			r195c := fma32Try(r194c, r26c, r42, &slow)
 			r196c := float32(r167c * r195c)
 			r197c := r149c > r84
 			r198c := r149c
@@ -9252,10 +9691,10 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 			r203c := r202c + r91
 			r204c := r203c << 23
 			r205c := math.Float32frombits(r204c)
-			r206c := fma32(r161c, r199c, r205c)
+			r206c := fma32Try(r161c, r199c, r205c, &slow)
 			r207c := float32(r206c / r145c)
 			r208c := float32(r207c / r145c)
-			r209c := fma32(r149c, r42, r67)
+			r209c := fma32Try(r149c, r42, r67, &slow)
 			r210c := float32(r209c - r67)
 			r211c := float32(r210c + r67)
 			r212c := math.Float32bits(r211c)
@@ -9367,18 +9806,18 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 		r253a := float32(r244a * r252a)
 		r253b := float32(r244b * r252b)
 		r253c := float32(r244c * r252c)
-		r254a := fma32(r253a, r241a, r3a)
-		r254b := fma32(r253b, r241b, r3b)
-		r254c := fma32(r253c, r241c, r3c)
+		r254a := fma32Try(r253a, r241a, r3a, &slow)
+		r254b := fma32Try(r253b, r241b, r3b, &slow)
+		r254c := fma32Try(r253c, r241c, r3c, &slow)
 		r255a := cDtRTau[j]
 		r255b := cDtRTau[j+1]
 		r255c := cDtRTau[j+2]
 		r256a := cKa[j]
 		r256b := cKa[j+1]
 		r256c := cKa[j+2]
-		r257a := fma32(r4a, r256a, r254a)
-		r257b := fma32(r4b, r256b, r254b)
-		r257c := fma32(r4c, r256c, r254c)
+		r257a := fma32Try(r4a, r256a, r254a, &slow)
+		r257b := fma32Try(r4b, r256b, r254b, &slow)
+		r257c := fma32Try(r4c, r256c, r254c, &slow)
 		r258a := float32(r45a * r255a)
 		r258b := float32(r45b * r255b)
 		r258c := float32(r45c * r255c)
@@ -9403,153 +9842,157 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 		r265a := float32(r264a + r264a)
 		r265b := float32(r264b + r264b)
 		r265c := float32(r264c + r264c)
-		r266a := fma32(r263a, r265a, r44)
-		r266b := fma32(r263b, r265b, r44)
-		r266c := fma32(r263c, r265c, r44)
-		r267a := fma32(r45a, r26a, r266a)
-		r267b := fma32(r45b, r26b, r266b)
-		r267c := fma32(r45c, r26c, r266c)
+		r266a := fma32Try(r263a, r265a, r44, &slow)
+		r266b := fma32Try(r263b, r265b, r44, &slow)
+		r266c := fma32Try(r263c, r265c, r44, &slow)
+		r267a := fma32Try(r45a, r26a, r266a, &slow)
+		r267b := fma32Try(r45b, r26b, r266b, &slow)
+		r267c := fma32Try(r45c, r26c, r266c, &slow)
 		r268a := float32(r257a * r267a)
 		r268b := float32(r257b * r267b)
 		r268c := float32(r257c * r267c)
-		if hasGI {
-			r269a := r259a
-			if r239a {
-				r269a = r231
-			}
-			r269b := r259b
-			if r239b {
-				r269b = r231
-			}
-			r269c := r259c
-			if r239c {
-				r269c = r231
-			}
-			gi[j] = r269a
-			gi[j+1] = r269b
-			gi[j+2] = r269c
-		}
-		if hasGG {
-			r270a := float32(r257a * r255a)
-			r270b := float32(r257b * r255b)
-			r270c := float32(r257c * r255c)
-			r271a := float32(r270a * r87)
-			r271b := float32(r270b * r87)
-			r271c := float32(r270c * r87)
-			r272a := fma32(r45a, r9a, r263a)
-			r272b := fma32(r45b, r9b, r263b)
-			r272c := fma32(r45c, r9c, r263c)
-			r273a := float32(r271a * r272a)
-			r273b := float32(r271b * r272b)
-			r273c := float32(r271c * r272c)
-			r274a := r273a
-			if r239a {
-				r274a = r231
-			}
-			r274b := r273b
-			if r239b {
-				r274b = r231
-			}
-			r274c := r273c
-			if r239c {
-				r274c = r231
-			}
-			gg[j] = r274a
-			gg[j+1] = r274b
-			gg[j+2] = r274c
-		}
-		if hasGDelta {
-			r275a := r257a
-			if r239a {
-				r275a = r231
-			}
-			r275b := r257b
-			if r239b {
-				r275b = r231
-			}
-			r275c := r257c
-			if r239c {
-				r275c = r231
-			}
-			gdelta[j] = r275a
-			gdelta[j+1] = r275b
-			gdelta[j+2] = r275c
-		}
-		r276a := r268a
+		r269a := fma32Try(r45a, r9a, r263a, &slow)
+		r269b := fma32Try(r45b, r9b, r263b, &slow)
+		r269c := fma32Try(r45c, r9c, r263c, &slow)
+		r270a := r268a
 		if r239a {
-			r276a = r254a
+			r270a = r254a
 		}
-		r276b := r268b
+		r270b := r268b
 		if r239b {
-			r276b = r254b
+			r270b = r254b
 		}
-		r276c := r268c
+		r270c := r268c
 		if r239c {
-			r276c = r254c
+			r270c = r254c
 		}
-		r277a := r262a
+		r271a := r262a
 		if r239a {
-			r277a = r4a
+			r271a = r4a
 		}
-		r277b := r262b
+		r271b := r262b
 		if r239b {
-			r277b = r4b
+			r271b = r4b
 		}
-		r277c := r262c
+		r271c := r262c
 		if r239c {
-			r277c = r4c
+			r271c = r4c
 		}
-		r4a = float32(r277a * r44)
-		r4b = float32(r277b * r44)
-		r4c = float32(r277c * r44)
-		r279a := float32(r0a - r5a)
-		r279b := float32(r0b - r5b)
-		r279c := float32(r0c - r5c)
+		r4a = float32(r271a * r44)
+		r4b = float32(r271b * r44)
+		r4c = float32(r271c * r44)
+		r273a := float32(r0a - r5a)
+		r273b := float32(r0b - r5b)
+		r273c := float32(r0c - r5c)
+		r274a := float32(r273a * r241a)
+		r274b := float32(r273b * r241b)
+		r274c := float32(r273c * r241c)
+		r275a := math.Float32frombits(math.Float32bits(r274a) &^ (1 << 31))
+		r275b := math.Float32frombits(math.Float32bits(r274b) &^ (1 << 31))
+		r275c := math.Float32frombits(math.Float32bits(r274c) &^ (1 << 31))
+		r276a := float32(r243a - r275a)
+		r276b := float32(r243b - r275b)
+		r276c := float32(r243c - r275c)
+		r277a := float32(r242a * r276a)
+		r277b := float32(r242b * r276b)
+		r277c := float32(r242c * r276c)
+		r278a := r277a < r231
+		r278b := r277b < r231
+		r278c := r277c < r231
+		r279a := r277a
+		if r278a {
+			r279a = r231
+		}
+		r279b := r277b
+		if r278b {
+			r279b = r231
+		}
+		r279c := r277c
+		if r278c {
+			r279c = r231
+		}
 		r280a := float32(r279a * r241a)
 		r280b := float32(r279b * r241b)
 		r280c := float32(r279c * r241c)
-		r281a := math.Float32frombits(math.Float32bits(r280a) &^ (1 << 31))
-		r281b := math.Float32frombits(math.Float32bits(r280b) &^ (1 << 31))
-		r281c := math.Float32frombits(math.Float32bits(r280c) &^ (1 << 31))
-		r282a := float32(r243a - r281a)
-		r282b := float32(r243b - r281b)
-		r282c := float32(r243c - r281c)
-		r283a := float32(r242a * r282a)
-		r283b := float32(r242b * r282b)
-		r283c := float32(r242c * r282c)
-		r284a := r283a < r231
-		r284b := r283b < r231
-		r284c := r283c < r231
-		r285a := r283a
-		if r284a {
-			r285a = r231
+		r281a := cB[j]
+		r281b := cB[j+1]
+		r281c := cB[j+2]
+		r282a := float32(r271a * r281a)
+		r282b := float32(r271b * r281b)
+		r282c := float32(r271c * r281c)
+		r283a := float32(r282a * r280a)
+		r283b := float32(r282b * r280b)
+		r283c := float32(r282c * r280c)
+		r284a := float32(r44 - r279a)
+		r284b := float32(r44 - r279b)
+		r284c := float32(r44 - r279c)
+		r3a = fma32Try(r270a, r284a, r283a, &slow)
+		r3b = fma32Try(r270b, r284b, r283b, &slow)
+		r3c = fma32Try(r270c, r284c, r283c, &slow)
+		if slow {
+			backwardF32SoftPNExact(f, s, j, j+3)
+			continue
 		}
-		r285b := r283b
-		if r284b {
-			r285b = r231
+		if hasGI {
+			r286a := r259a
+			if r239a {
+				r286a = r231
+			}
+			r286b := r259b
+			if r239b {
+				r286b = r231
+			}
+			r286c := r259c
+			if r239c {
+				r286c = r231
+			}
+			gi[j] = r286a
+			gi[j+1] = r286b
+			gi[j+2] = r286c
 		}
-		r285c := r283c
-		if r284c {
-			r285c = r231
+		if hasGG {
+			r287a := float32(r257a * r255a)
+			r287b := float32(r257b * r255b)
+			r287c := float32(r257c * r255c)
+			r288a := float32(r287a * r87)
+			r288b := float32(r287b * r87)
+			r288c := float32(r287c * r87)
+			r289a := float32(r288a * r269a)
+			r289b := float32(r288b * r269b)
+			r289c := float32(r288c * r269c)
+			r290a := r289a
+			if r239a {
+				r290a = r231
+			}
+			r290b := r289b
+			if r239b {
+				r290b = r231
+			}
+			r290c := r289c
+			if r239c {
+				r290c = r231
+			}
+			gg[j] = r290a
+			gg[j+1] = r290b
+			gg[j+2] = r290c
 		}
-		r286a := float32(r285a * r241a)
-		r286b := float32(r285b * r241b)
-		r286c := float32(r285c * r241c)
-		r287a := cB[j]
-		r287b := cB[j+1]
-		r287c := cB[j+2]
-		r288a := float32(r277a * r287a)
-		r288b := float32(r277b * r287b)
-		r288c := float32(r277c * r287c)
-		r289a := float32(r288a * r286a)
-		r289b := float32(r288b * r286b)
-		r289c := float32(r288c * r286c)
-		r290a := float32(r44 - r285a)
-		r290b := float32(r44 - r285b)
-		r290c := float32(r44 - r285c)
-		r3a = fma32(r276a, r290a, r289a)
-		r3b = fma32(r276b, r290b, r289b)
-		r3c = fma32(r276c, r290c, r289c)
+		if hasGDelta {
+			r291a := r257a
+			if r239a {
+				r291a = r231
+			}
+			r291b := r257b
+			if r239b {
+				r291b = r231
+			}
+			r291c := r257c
+			if r239c {
+				r291c = r231
+			}
+			gdelta[j] = r291a
+			gdelta[j+1] = r291b
+			gdelta[j+2] = r291c
+		}
 		gv[j] = r3a
 		gv[j+1] = r3b
 		gv[j+2] = r3c
@@ -9558,6 +10001,462 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 		gw[j+2] = r4c
 	}
 	for ; j < n; j++ {
+		slow := false
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := gv[j]
+		r4 := gw[j]
+		r5 := cVTh[j]
+		r6 := r0 >= r5
+		r7 := cVThRst[j]
+		r8 := float32(r0 - r7)
+		r9 := r0
+		if r6 {
+			r9 = r8
+		}
+		r10 := cB[j]
+		r11 := float32(r1 + r10)
+		r12 := r1
+		if r6 {
+			r12 = r11
+		}
+		r13 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r13 = i[j]
+		}
+		r15 := cVRest[j]
+		r16 := float32(r9 - r15)
+		r17 := cVC[j]
+		r18 := float32(r9 - r17)
+		r19 := cDtCTau[j]
+		r20 := float32(r16 * r18)
+		r21 := cDtRTau[j]
+		r22 := float32(r13 - r12)
+		r23 := float32(r21 * r22)
+		r24 := fma32Try(r19, r20, r23, &slow)
+		r25 := float32(r16 + r18)
+		r26 := float32(r19 * r25)
+		if hasG {
+			r27 := cDtRTau[j]
+			r28 := g[j]
+			r29 := float32(r27 * r28)
+			r26 = float32(r26 - r29)
+			r31 := math.Float32frombits(0x00000000) // 0
+			r32 := fma32Try(r29, r9, r31, &slow)
+			r24 = float32(r24 - r32)
+		}
+		r34 := math.Float32frombits(math.Float32bits(r26) &^ (1 << 31))
+		r37 := fma32Try(r35, r26, r36, &slow)
+		r39 := fma32Try(r37, r26, r38, &slow)
+		r41 := fma32Try(r39, r26, r40, &slow)
+		r43 := fma32Try(r41, r26, r42, &slow)
+		r45 := fma32Try(r43, r26, r44, &slow)
+		r47 := r34 > r46
+		if r47 {
+			r50 := fma32Try(r48, r26, r49, &slow)
+			r52 := fma32Try(r50, r26, r51, &slow)
+			r54 := fma32Try(r52, r26, r53, &slow)
+			r55 := fma32Try(r54, r26, r35, &slow)
+			r56 := fma32Try(r55, r26, r36, &slow)
+			r57 := fma32Try(r56, r26, r38, &slow)
+			r58 := fma32Try(r57, r26, r40, &slow)
+			r59 := fma32Try(r58, r26, r42, &slow)
+			r60 := fma32Try(r59, r26, r44, &slow)
+			r62 := r26 > r61
+			r63 := r26
+			if r62 {
+				r63 = r61
+			}
+			r65 := r63 < r64
+			r66 := r63
+			if r65 {
+				r66 = r64
+			}
+			r69 := fma32Try(r66, r68, r67, &slow)
+			r70 := float32(r69 - r67)
+			r73 := fma32Try(r70, r72, r66, &slow)
+			r74 := fma32Try(r70, r71, r73, &slow)
+			r75 := fma32Try(r48, r74, r49, &slow)
+			r76 := fma32Try(r75, r74, r51, &slow)
+			r77 := fma32Try(r76, r74, r53, &slow)
+			r78 := fma32Try(r77, r74, r35, &slow)
+			r79 := fma32Try(r78, r74, r36, &slow)
+			r80 := fma32Try(r79, r74, r38, &slow)
+			r81 := fma32Try(r80, r74, r40, &slow)
+			r82 := fma32Try(r81, r74, r42, &slow)
+			r83 := fma32Try(r82, r74, r44, &slow)
+			r85 := r70 > r84
+			r86 := r70
+			if r85 {
+				r86 = r84
+			}
+			r88 := float32(r86 * r87)
+			r89 := float32(r88 + r67)
+			r90 := math.Float32bits(r89)
+			r92 := r90 + r91
+			r93 := r92 << 23
+			r94 := math.Float32frombits(r93)
+			r95 := float32(r44 - r94)
+			r96 := fma32Try(r74, r83, r95, &slow)
+			r97 := float32(r96 / r63)
+			r98 := fma32Try(r70, r42, r67, &slow)
+			r99 := float32(r98 - r67)
+			r100 := float32(r99 + r67)
+			r101 := math.Float32bits(r100)
+			r102 := r101 + r91
+			r103 := r102 << 23
+			r104 := math.Float32frombits(r103)
+			r105 := float32(r97 * r104)
+			r106 := float32(r70 - r99)
+			r107 := float32(r106 + r67)
+			r108 := math.Float32bits(r107)
+			r109 := r108 + r91
+			r110 := r109 << 23
+			r111 := math.Float32frombits(r110)
+			r112 := float32(r105 * r111)
+			r113 := r34 <= r42
+			r114 := r112
+			if r113 {
+				r114 = r60
+			}
+			if r47 {
+				r45 = r114
+			}
+		}
+		r115 := fma32Try(r45, r24, r9, &slow)
+		if hasDelta {
+			r116 := delta[j]
+			r115 = float32(r115 + r116)
+		}
+		r118 := math.Float32frombits(math.Float32bits(r26) &^ (1 << 31))
+		r121 := fma32Try(r119, r26, r120, &slow)
+		r123 := fma32Try(r121, r26, r122, &slow)
+		r124 := fma32Try(r123, r26, r46, &slow)
+		r126 := fma32Try(r124, r26, r125, &slow)
+		r127 := fma32Try(r126, r26, r42, &slow)
+		r128 := r118 > r46
+		if r128 {
+			r131 := fma32Try(r129, r26, r130, &slow)
+			r133 := fma32Try(r131, r26, r132, &slow)
+			r135 := fma32Try(r133, r26, r134, &slow)
+			r137 := fma32Try(r135, r26, r136, &slow)
+			r138 := fma32Try(r137, r26, r119, &slow)
+			r139 := fma32Try(r138, r26, r120, &slow)
+			r140 := fma32Try(r139, r26, r122, &slow)
+			r141 := fma32Try(r140, r26, r46, &slow)
+			r142 := fma32Try(r141, r26, r125, &slow)
+			r143 := fma32Try(r142, r26, r42, &slow)
+			r144 := r26 > r61
+			r145 := r26
+			if r144 {
+				r145 = r61
+			}
+			r146 := r145 < r64
+			r147 := r145
+			if r146 {
+				r147 = r64
+			}
+			r148 := fma32Try(r147, r68, r67, &slow)
+			r149 := float32(r148 - r67)
+			r150 := fma32Try(r149, r72, r147, &slow)
+			r151 := fma32Try(r149, r71, r150, &slow)
+			r152 := fma32Try(r48, r151, r49, &slow)
+			r153 := fma32Try(r152, r151, r51, &slow)
+			r154 := fma32Try(r153, r151, r53, &slow)
+			r155 := fma32Try(r154, r151, r35, &slow)
+			r156 := fma32Try(r155, r151, r36, &slow)
+			r157 := fma32Try(r156, r151, r38, &slow)
+			r158 := fma32Try(r157, r151, r40, &slow)
+			r159 := fma32Try(r158, r151, r42, &slow)
+			r160 := fma32Try(r159, r151, r44, &slow)
+			r161 := fma32Try(r151, r160, r44, &slow)
+			r162 := float32(r149 + r67)
+			r163 := math.Float32bits(r162)
+			r164 := r163 + r91
+			r165 := r164 << 23
+			r166 := math.Float32frombits(r165)
+			r167 := float32(r161 * r166)
+			r170 := fma32Try(r168, r26, r169, &slow)
+			r172 := fma32Try(r170, r26, r171, &slow)
+			r174 := fma32Try(r172, r26, r173, &slow)
+			r176 := fma32Try(r174, r26, r175, &slow)
+			r178 := fma32Try(r176, r26, r177, &slow)
+			r180 := fma32Try(r178, r26, r179, &slow)
+			r182 := fma32Try(r180, r26, r181, &slow)
+			r183 := fma32Try(r182, r26, r48, &slow)
+			r185 := fma32Try(r183, r26, r184, &slow)
+			r186 := fma32Try(r185, r26, r51, &slow)
+			r188 := fma32Try(r186, r26, r187, &slow)
+			r189 := fma32Try(r188, r26, r35, &slow)
+			r191 := fma32Try(r189, r26, r190, &slow)
+			r192 := fma32Try(r191, r26, r38, &slow)
+			r194 := fma32Try(r192, r26, r193, &slow)
+			r195 := fma32Try(r194, r26, r42, &slow)
+			r196 := float32(r167 * r195)
+			r197 := r149 > r84
+			r198 := r149
+			if r197 {
+				r198 = r84
+			}
+			r199 := float32(r145 - r44)
+			r200 := float32(r198 * r87)
+			r201 := float32(r200 + r67)
+			r202 := math.Float32bits(r201)
+			r203 := r202 + r91
+			r204 := r203 << 23
+			r205 := math.Float32frombits(r204)
+			r206 := fma32Try(r161, r199, r205, &slow)
+			r207 := float32(r206 / r145)
+			r208 := float32(r207 / r145)
+			r209 := fma32Try(r149, r42, r67, &slow)
+			r210 := float32(r209 - r67)
+			r211 := float32(r210 + r67)
+			r212 := math.Float32bits(r211)
+			r213 := r212 + r91
+			r214 := r213 << 23
+			r215 := math.Float32frombits(r214)
+			r216 := float32(r208 * r215)
+			r217 := float32(r149 - r210)
+			r218 := float32(r217 + r67)
+			r219 := math.Float32bits(r218)
+			r220 := r219 + r91
+			r221 := r220 << 23
+			r222 := math.Float32frombits(r221)
+			r223 := float32(r216 * r222)
+			r224 := float32(r44 / r26)
+			r225 := float32(r224 / r26)
+			r226 := r26 > r44
+			r227 := r143
+			if r226 {
+				r227 = r223
+			}
+			r229 := r26 >= r228
+			r230 := r223
+			if r229 {
+				r230 = r196
+			}
+			r232 := r26 < r231
+			r233 := r227
+			if r232 {
+				r233 = r230
+			}
+			r234 := r26 < r64
+			r235 := r233
+			if r234 {
+				r235 = r225
+			}
+			if r128 {
+				r127 = r235
+			}
+		}
+		r237 := float32(r236 - r2)
+		r238 := cTauRef[j]
+		r239 := r237 < r238
+		r240 := r115
+		if r239 {
+			r240 = r9
+		}
+		r241 := cInvD[j]
+		r242 := cAlpha[j]
+		r243 := cWidth[j]
+		r244 := math.Float32frombits(0x00000000) // 0
+		if hasGSpike {
+			r244 = gspike[j]
+		}
+		r246 := float32(r240 - r5)
+		r247 := float32(r246 * r241)
+		r248 := math.Float32frombits(math.Float32bits(r247) &^ (1 << 31))
+		r249 := float32(r243 - r248)
+		r250 := float32(r242 * r249)
+		r251 := r250 < r231
+		r252 := r250
+		if r251 {
+			r252 = r231
+		}
+		r253 := float32(r244 * r252)
+		r254 := fma32Try(r253, r241, r3, &slow)
+		r255 := cDtRTau[j]
+		r256 := cKa[j]
+		r257 := fma32Try(r4, r256, r254, &slow)
+		r258 := float32(r45 * r255)
+		r259 := float32(r257 * r258)
+		r260 := cKeep[j]
+		r261 := float32(r4 * r260)
+		r262 := float32(r261 - r259)
+		r263 := float32(r127 * r24)
+		r264 := cDtCTau[j]
+		r265 := float32(r264 + r264)
+		r266 := fma32Try(r263, r265, r44, &slow)
+		r267 := fma32Try(r45, r26, r266, &slow)
+		r268 := float32(r257 * r267)
+		r269 := fma32Try(r45, r9, r263, &slow)
+		r270 := r268
+		if r239 {
+			r270 = r254
+		}
+		r271 := r262
+		if r239 {
+			r271 = r4
+		}
+		r4 = float32(r271 * r44)
+		r273 := float32(r0 - r5)
+		r274 := float32(r273 * r241)
+		r275 := math.Float32frombits(math.Float32bits(r274) &^ (1 << 31))
+		r276 := float32(r243 - r275)
+		r277 := float32(r242 * r276)
+		r278 := r277 < r231
+		r279 := r277
+		if r278 {
+			r279 = r231
+		}
+		r280 := float32(r279 * r241)
+		r281 := cB[j]
+		r282 := float32(r271 * r281)
+		r283 := float32(r282 * r280)
+		r284 := float32(r44 - r279)
+		r3 = fma32Try(r270, r284, r283, &slow)
+		if slow {
+			backwardF32SoftPNExact(f, s, j, j+1)
+			continue
+		}
+		if hasGI {
+			r286 := r259
+			if r239 {
+				r286 = r231
+			}
+			gi[j] = r286
+		}
+		if hasGG {
+			r287 := float32(r257 * r255)
+			r288 := float32(r287 * r87)
+			r289 := float32(r288 * r269)
+			r290 := r289
+			if r239 {
+				r290 = r231
+			}
+			gg[j] = r290
+		}
+		if hasGDelta {
+			r291 := r257
+			if r239 {
+				r291 = r231
+			}
+			gdelta[j] = r291
+		}
+		gv[j] = r3
+		gw[j] = r4
+	}
+}
+
+// backwardF32SoftPNExact is backwardF32SoftPNOne for neurons lo..hi-1, with the exact fma32.
+func backwardF32SoftPNExact(f *Frame32, s int, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[StreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[StreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[StreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[StreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[StreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	cVTh := f.C[CVTh*f.Stride:][:n]
+	cVThRst := f.C[CVThRst*f.Stride:][:n]
+	cB := f.C[CB*f.Stride:][:n]
+	cVRest := f.C[CVRest*f.Stride:][:n]
+	cVC := f.C[CVC*f.Stride:][:n]
+	cDtCTau := f.C[CDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[CDtRTau*f.Stride:][:n]
+	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	cInvD := f.C[CInvD*f.Stride:][:n]
+	cAlpha := f.C[CAlpha*f.Stride:][:n]
+	cWidth := f.C[CWidth*f.Stride:][:n]
+	cKa := f.C[CKa*f.Stride:][:n]
+	cKeep := f.C[CKeep*f.Stride:][:n]
+	r35 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r36 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r38 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r40 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r42 := math.Float32frombits(0x3f000000) // 0.5
+	r44 := math.Float32frombits(0x3f800000) // 1
+	r46 := math.Float32frombits(0x3e000000) // 0.125
+	r48 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r49 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r51 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r53 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r61 := math.Float32frombits(0x42be0000) // 95
+	r64 := math.Float32frombits(0xc2ae0000) // -87
+	r67 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r68 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r71 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r72 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r84 := math.Float32frombits(0x41f00000) // 30
+	r87 := math.Float32frombits(0xbf800000) // -1
+	r91 := uint32(0x7f)
+	r119 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	r120 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	r122 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	r125 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	r129 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	r130 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	r132 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	r134 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	r136 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	r168 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	r169 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	r171 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	r173 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	r175 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	r177 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	r179 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	r181 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	r184 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	r187 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	r190 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	r193 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	r228 := math.Float32frombits(0xc0400000) // -3
+	r231 := math.Float32frombits(0x00000000) // 0
+	r236 := f.T[s]
+	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
 		r2 := last[j]
@@ -9846,56 +10745,56 @@ func backwardF32SoftPNOne(f *Frame32, s int) {
 		r266 := fma32(r263, r265, r44)
 		r267 := fma32(r45, r26, r266)
 		r268 := float32(r257 * r267)
+		r269 := fma32(r45, r9, r263)
+		r270 := r268
+		if r239 {
+			r270 = r254
+		}
+		r271 := r262
+		if r239 {
+			r271 = r4
+		}
+		r4 = float32(r271 * r44)
+		r273 := float32(r0 - r5)
+		r274 := float32(r273 * r241)
+		r275 := math.Float32frombits(math.Float32bits(r274) &^ (1 << 31))
+		r276 := float32(r243 - r275)
+		r277 := float32(r242 * r276)
+		r278 := r277 < r231
+		r279 := r277
+		if r278 {
+			r279 = r231
+		}
+		r280 := float32(r279 * r241)
+		r281 := cB[j]
+		r282 := float32(r271 * r281)
+		r283 := float32(r282 * r280)
+		r284 := float32(r44 - r279)
+		r3 = fma32(r270, r284, r283)
 		if hasGI {
-			r269 := r259
+			r286 := r259
 			if r239 {
-				r269 = r231
+				r286 = r231
 			}
-			gi[j] = r269
+			gi[j] = r286
 		}
 		if hasGG {
-			r270 := float32(r257 * r255)
-			r271 := float32(r270 * r87)
-			r272 := fma32(r45, r9, r263)
-			r273 := float32(r271 * r272)
-			r274 := r273
+			r287 := float32(r257 * r255)
+			r288 := float32(r287 * r87)
+			r289 := float32(r288 * r269)
+			r290 := r289
 			if r239 {
-				r274 = r231
+				r290 = r231
 			}
-			gg[j] = r274
+			gg[j] = r290
 		}
 		if hasGDelta {
-			r275 := r257
+			r291 := r257
 			if r239 {
-				r275 = r231
+				r291 = r231
 			}
-			gdelta[j] = r275
+			gdelta[j] = r291
 		}
-		r276 := r268
-		if r239 {
-			r276 = r254
-		}
-		r277 := r262
-		if r239 {
-			r277 = r4
-		}
-		r4 = float32(r277 * r44)
-		r279 := float32(r0 - r5)
-		r280 := float32(r279 * r241)
-		r281 := math.Float32frombits(math.Float32bits(r280) &^ (1 << 31))
-		r282 := float32(r243 - r281)
-		r283 := float32(r242 * r282)
-		r284 := r283 < r231
-		r285 := r283
-		if r284 {
-			r285 = r231
-		}
-		r286 := float32(r285 * r241)
-		r287 := cB[j]
-		r288 := float32(r277 * r287)
-		r289 := float32(r288 * r286)
-		r290 := float32(r44 - r285)
-		r3 = fma32(r276, r290, r289)
 		gv[j] = r3
 		gw[j] = r4
 	}
@@ -9911,6 +10810,9 @@ func BackwardF32Hard(f *Frame32) {
 }
 
 // backwardF32HardOne makes step s of BackwardF32Hard, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by backwardF32HardExact.
 func backwardF32HardOne(f *Frame32, s int) {
 	n := f.N
 	v := f.V[:n]
@@ -10007,6 +10909,7 @@ func backwardF32HardOne(f *Frame32, s int) {
 	r234 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
+		slow := false
 		r0a := v[j]
 		r0b := v[j+1]
 		r0c := v[j+2]
@@ -10075,9 +10978,9 @@ func backwardF32HardOne(f *Frame32, s int) {
 		r22a := float32(c[CDtRTau] * r21a)
 		r22b := float32(c[CDtRTau] * r21b)
 		r22c := float32(c[CDtRTau] * r21c)
-		r23a := fma32(c[CDtCTau], r19a, r22a)
-		r23b := fma32(c[CDtCTau], r19b, r22b)
-		r23c := fma32(c[CDtCTau], r19c, r22c)
+		r23a := fma32Try(c[CDtCTau], r19a, r22a, &slow)
+		r23b := fma32Try(c[CDtCTau], r19b, r22b, &slow)
+		r23c := fma32Try(c[CDtCTau], r19c, r22c, &slow)
 		r24a := float32(r15a + r17a)
 		r24b := float32(r15b + r17b)
 		r24c := float32(r15c + r17c)
@@ -10097,9 +11000,9 @@ func backwardF32HardOne(f *Frame32, s int) {
 			r29a := math.Float32frombits(0x00000000) // 0
 			r29b := math.Float32frombits(0x00000000) // 0
 			r29c := math.Float32frombits(0x00000000) // 0
-			r30a := fma32(r27a, r8a, r29a)
-			r30b := fma32(r27b, r8b, r29b)
-			r30c := fma32(r27c, r8c, r29c)
+			r30a := fma32Try(r27a, r8a, r29a, &slow)
+			r30b := fma32Try(r27b, r8b, r29b, &slow)
+			r30c := fma32Try(r27c, r8c, r29c, &slow)
 			r23a = float32(r23a - r30a)
 			r23b = float32(r23b - r30b)
 			r23c = float32(r23c - r30c)
@@ -10107,34 +11010,34 @@ func backwardF32HardOne(f *Frame32, s int) {
 		r32a := math.Float32frombits(math.Float32bits(r25a) &^ (1 << 31))
 		r32b := math.Float32frombits(math.Float32bits(r25b) &^ (1 << 31))
 		r32c := math.Float32frombits(math.Float32bits(r25c) &^ (1 << 31))
-		r35a := fma32(r33, r25a, r34)
-		r35b := fma32(r33, r25b, r34)
-		r35c := fma32(r33, r25c, r34)
-		r37a := fma32(r35a, r25a, r36)
-		r37b := fma32(r35b, r25b, r36)
-		r37c := fma32(r35c, r25c, r36)
-		r39a := fma32(r37a, r25a, r38)
-		r39b := fma32(r37b, r25b, r38)
-		r39c := fma32(r37c, r25c, r38)
-		r41a := fma32(r39a, r25a, r40)
-		r41b := fma32(r39b, r25b, r40)
-		r41c := fma32(r39c, r25c, r40)
-		r43a := fma32(r41a, r25a, r42)
-		r43b := fma32(r41b, r25b, r42)
-		r43c := fma32(r41c, r25c, r42)
+		r35a := fma32Try(r33, r25a, r34, &slow)
+		r35b := fma32Try(r33, r25b, r34, &slow)
+		r35c := fma32Try(r33, r25c, r34, &slow)
+		r37a := fma32Try(r35a, r25a, r36, &slow)
+		r37b := fma32Try(r35b, r25b, r36, &slow)
+		r37c := fma32Try(r35c, r25c, r36, &slow)
+		r39a := fma32Try(r37a, r25a, r38, &slow)
+		r39b := fma32Try(r37b, r25b, r38, &slow)
+		r39c := fma32Try(r37c, r25c, r38, &slow)
+		r41a := fma32Try(r39a, r25a, r40, &slow)
+		r41b := fma32Try(r39b, r25b, r40, &slow)
+		r41c := fma32Try(r39c, r25c, r40, &slow)
+		r43a := fma32Try(r41a, r25a, r42, &slow)
+		r43b := fma32Try(r41b, r25b, r42, &slow)
+		r43c := fma32Try(r41c, r25c, r42, &slow)
 		r45a := r32a > r44
 		r45b := r32b > r44
 		r45c := r32c > r44
 		if r45a {
-			r48a := fma32(r46, r25a, r47)
-			r50a := fma32(r48a, r25a, r49)
-			r52a := fma32(r50a, r25a, r51)
-			r53a := fma32(r52a, r25a, r33)
-			r54a := fma32(r53a, r25a, r34)
-			r55a := fma32(r54a, r25a, r36)
-			r56a := fma32(r55a, r25a, r38)
-			r57a := fma32(r56a, r25a, r40)
-			r58a := fma32(r57a, r25a, r42)
+			r48a := fma32Try(r46, r25a, r47, &slow)
+			r50a := fma32Try(r48a, r25a, r49, &slow)
+			r52a := fma32Try(r50a, r25a, r51, &slow)
+			r53a := fma32Try(r52a, r25a, r33, &slow)
+			r54a := fma32Try(r53a, r25a, r34, &slow)
+			r55a := fma32Try(r54a, r25a, r36, &slow)
+			r56a := fma32Try(r55a, r25a, r38, &slow)
+			r57a := fma32Try(r56a, r25a, r40, &slow)
+			r58a := fma32Try(r57a, r25a, r42, &slow)
 			r60a := r25a > r59
 			r61a := r25a
 			if r60a {
@@ -10145,19 +11048,19 @@ func backwardF32HardOne(f *Frame32, s int) {
 			if r63a {
 				r64a = r62
 			}
-			r67a := fma32(r64a, r66, r65)
+			r67a := fma32Try(r64a, r66, r65, &slow)
 			r68a := float32(r67a - r65)
-			r71a := fma32(r68a, r70, r64a)
-			r72a := fma32(r68a, r69, r71a)
-			r73a := fma32(r46, r72a, r47)
-			r74a := fma32(r73a, r72a, r49)
-			r75a := fma32(r74a, r72a, r51)
-			r76a := fma32(r75a, r72a, r33)
-			r77a := fma32(r76a, r72a, r34)
-			r78a := fma32(r77a, r72a, r36)
-			r79a := fma32(r78a, r72a, r38)
-			r80a := fma32(r79a, r72a, r40)
-			r81a := fma32(r80a, r72a, r42)
+			r71a := fma32Try(r68a, r70, r64a, &slow)
+			r72a := fma32Try(r68a, r69, r71a, &slow)
+			r73a := fma32Try(r46, r72a, r47, &slow)
+			r74a := fma32Try(r73a, r72a, r49, &slow)
+			r75a := fma32Try(r74a, r72a, r51, &slow)
+			r76a := fma32Try(r75a, r72a, r33, &slow)
+			r77a := fma32Try(r76a, r72a, r34, &slow)
+			r78a := fma32Try(r77a, r72a, r36, &slow)
+			r79a := fma32Try(r78a, r72a, r38, &slow)
+			r80a := fma32Try(r79a, r72a, r40, &slow)
+			r81a := fma32Try(r80a, r72a, r42, &slow)
 			r83a := r68a > r82
 			r84a := r68a
 			if r83a {
@@ -10170,9 +11073,9 @@ func backwardF32HardOne(f *Frame32, s int) {
 			r91a := r90a << 23
 			r92a := math.Float32frombits(r91a)
 			r93a := float32(r42 - r92a)
-			r94a := fma32(r72a, r81a, r93a)
+			r94a := fma32Try(r72a, r81a, r93a, &slow)
 			r95a := float32(r94a / r61a)
-			r96a := fma32(r68a, r40, r65)
+			r96a := fma32Try(r68a, r40, r65, &slow)
 			r97a := float32(r96a - r65)
 			r98a := float32(r97a + r65)
 			r99a := math.Float32bits(r98a)
@@ -10197,15 +11100,15 @@ func backwardF32HardOne(f *Frame32, s int) {
 			}
 		}
 		if r45b {
-			r48b := fma32(r46, r25b, r47)
-			r50b := fma32(r48b, r25b, r49)
-			r52b := fma32(r50b, r25b, r51)
-			r53b := fma32(r52b, r25b, r33)
-			r54b := fma32(r53b, r25b, r34)
-			r55b := fma32(r54b, r25b, r36)
-			r56b := fma32(r55b, r25b, r38)
-			r57b := fma32(r56b, r25b, r40)
-			r58b := fma32(r57b, r25b, r42)
+			r48b := fma32Try(r46, r25b, r47, &slow)
+			r50b := fma32Try(r48b, r25b, r49, &slow)
+			r52b := fma32Try(r50b, r25b, r51, &slow)
+			r53b := fma32Try(r52b, r25b, r33, &slow)
+			r54b := fma32Try(r53b, r25b, r34, &slow)
+			r55b := fma32Try(r54b, r25b, r36, &slow)
+			r56b := fma32Try(r55b, r25b, r38, &slow)
+			r57b := fma32Try(r56b, r25b, r40, &slow)
+			r58b := fma32Try(r57b, r25b, r42, &slow)
 			r60b := r25b > r59
 			r61b := r25b
 			if r60b {
@@ -10216,19 +11119,19 @@ func backwardF32HardOne(f *Frame32, s int) {
 			if r63b {
 				r64b = r62
 			}
-			r67b := fma32(r64b, r66, r65)
+			r67b := fma32Try(r64b, r66, r65, &slow)
 			r68b := float32(r67b - r65)
-			r71b := fma32(r68b, r70, r64b)
-			r72b := fma32(r68b, r69, r71b)
-			r73b := fma32(r46, r72b, r47)
-			r74b := fma32(r73b, r72b, r49)
-			r75b := fma32(r74b, r72b, r51)
-			r76b := fma32(r75b, r72b, r33)
-			r77b := fma32(r76b, r72b, r34)
-			r78b := fma32(r77b, r72b, r36)
-			r79b := fma32(r78b, r72b, r38)
-			r80b := fma32(r79b, r72b, r40)
-			r81b := fma32(r80b, r72b, r42)
+			r71b := fma32Try(r68b, r70, r64b, &slow)
+			r72b := fma32Try(r68b, r69, r71b, &slow)
+			r73b := fma32Try(r46, r72b, r47, &slow)
+			r74b := fma32Try(r73b, r72b, r49, &slow)
+			r75b := fma32Try(r74b, r72b, r51, &slow)
+			r76b := fma32Try(r75b, r72b, r33, &slow)
+			r77b := fma32Try(r76b, r72b, r34, &slow)
+			r78b := fma32Try(r77b, r72b, r36, &slow)
+			r79b := fma32Try(r78b, r72b, r38, &slow)
+			r80b := fma32Try(r79b, r72b, r40, &slow)
+			r81b := fma32Try(r80b, r72b, r42, &slow)
 			r83b := r68b > r82
 			r84b := r68b
 			if r83b {
@@ -10241,9 +11144,9 @@ func backwardF32HardOne(f *Frame32, s int) {
 			r91b := r90b << 23
 			r92b := math.Float32frombits(r91b)
 			r93b := float32(r42 - r92b)
-			r94b := fma32(r72b, r81b, r93b)
+			r94b := fma32Try(r72b, r81b, r93b, &slow)
 			r95b := float32(r94b / r61b)
-			r96b := fma32(r68b, r40, r65)
+			r96b := fma32Try(r68b, r40, r65, &slow)
 			r97b := float32(r96b - r65)
 			r98b := float32(r97b + r65)
 			r99b := math.Float32bits(r98b)
@@ -10268,15 +11171,15 @@ func backwardF32HardOne(f *Frame32, s int) {
 			}
 		}
 		if r45c {
-			r48c := fma32(r46, r25c, r47)
-			r50c := fma32(r48c, r25c, r49)
-			r52c := fma32(r50c, r25c, r51)
-			r53c := fma32(r52c, r25c, r33)
-			r54c := fma32(r53c, r25c, r34)
-			r55c := fma32(r54c, r25c, r36)
-			r56c := fma32(r55c, r25c, r38)
-			r57c := fma32(r56c, r25c, r40)
-			r58c := fma32(r57c, r25c, r42)
+			r48c := fma32Try(r46, r25c, r47, &slow)
+			r50c := fma32Try(r48c, r25c, r49, &slow)
+			r52c := fma32Try(r50c, r25c, r51, &slow)
+			r53c := fma32Try(r52c, r25c, r33, &slow)
+			r54c := fma32Try(r53c, r25c, r34, &slow)
+			r55c := fma32Try(r54c, r25c, r36, &slow)
+			r56c := fma32Try(r55c, r25c, r38, &slow)
+			r57c := fma32Try(r56c, r25c, r40, &slow)
+			r58c := fma32Try(r57c, r25c, r42, &slow)
 			r60c := r25c > r59
 			r61c := r25c
 			if r60c {
@@ -10287,19 +11190,19 @@ func backwardF32HardOne(f *Frame32, s int) {
 			if r63c {
 				r64c = r62
 			}
-			r67c := fma32(r64c, r66, r65)
+			r67c := fma32Try(r64c, r66, r65, &slow)
 			r68c := float32(r67c - r65)
-			r71c := fma32(r68c, r70, r64c)
-			r72c := fma32(r68c, r69, r71c)
-			r73c := fma32(r46, r72c, r47)
-			r74c := fma32(r73c, r72c, r49)
-			r75c := fma32(r74c, r72c, r51)
-			r76c := fma32(r75c, r72c, r33)
-			r77c := fma32(r76c, r72c, r34)
-			r78c := fma32(r77c, r72c, r36)
-			r79c := fma32(r78c, r72c, r38)
-			r80c := fma32(r79c, r72c, r40)
-			r81c := fma32(r80c, r72c, r42)
+			r71c := fma32Try(r68c, r70, r64c, &slow)
+			r72c := fma32Try(r68c, r69, r71c, &slow)
+			r73c := fma32Try(r46, r72c, r47, &slow)
+			r74c := fma32Try(r73c, r72c, r49, &slow)
+			r75c := fma32Try(r74c, r72c, r51, &slow)
+			r76c := fma32Try(r75c, r72c, r33, &slow)
+			r77c := fma32Try(r76c, r72c, r34, &slow)
+			r78c := fma32Try(r77c, r72c, r36, &slow)
+			r79c := fma32Try(r78c, r72c, r38, &slow)
+			r80c := fma32Try(r79c, r72c, r40, &slow)
+			r81c := fma32Try(r80c, r72c, r42, &slow)
 			r83c := r68c > r82
 			r84c := r68c
 			if r83c {
@@ -10312,9 +11215,9 @@ func backwardF32HardOne(f *Frame32, s int) {
 			r91c := r90c << 23
 			r92c := math.Float32frombits(r91c)
 			r93c := float32(r42 - r92c)
-			r94c := fma32(r72c, r81c, r93c)
+			r94c := fma32Try(r72c, r81c, r93c, &slow)
 			r95c := float32(r94c / r61c)
-			r96c := fma32(r68c, r40, r65)
+			r96c := fma32Try(r68c, r40, r65, &slow)
 			r97c := float32(r96c - r65)
 			r98c := float32(r97c + r65)
 			r99c := math.Float32bits(r98c)
@@ -10338,9 +11241,9 @@ func backwardF32HardOne(f *Frame32, s int) {
 				r43c = r112c
 			}
 		}
-		r113a := fma32(r43a, r23a, r8a)
-		r113b := fma32(r43b, r23b, r8b)
-		r113c := fma32(r43c, r23c, r8c)
+		r113a := fma32Try(r43a, r23a, r8a, &slow)
+		r113b := fma32Try(r43b, r23b, r8b, &slow)
+		r113c := fma32Try(r43c, r23c, r8c, &slow)
 		if hasDelta {
 			r114a := delta[j]
 			r114b := delta[j+1]
@@ -10352,35 +11255,35 @@ func backwardF32HardOne(f *Frame32, s int) {
 		r116a := math.Float32frombits(math.Float32bits(r25a) &^ (1 << 31))
 		r116b := math.Float32frombits(math.Float32bits(r25b) &^ (1 << 31))
 		r116c := math.Float32frombits(math.Float32bits(r25c) &^ (1 << 31))
-		r119a := fma32(r117, r25a, r118)
-		r119b := fma32(r117, r25b, r118)
-		r119c := fma32(r117, r25c, r118)
-		r121a := fma32(r119a, r25a, r120)
-		r121b := fma32(r119b, r25b, r120)
-		r121c := fma32(r119c, r25c, r120)
-		r122a := fma32(r121a, r25a, r44)
-		r122b := fma32(r121b, r25b, r44)
-		r122c := fma32(r121c, r25c, r44)
-		r124a := fma32(r122a, r25a, r123)
-		r124b := fma32(r122b, r25b, r123)
-		r124c := fma32(r122c, r25c, r123)
-		r125a := fma32(r124a, r25a, r40)
-		r125b := fma32(r124b, r25b, r40)
-		r125c := fma32(r124c, r25c, r40)
+		r119a := fma32Try(r117, r25a, r118, &slow)
+		r119b := fma32Try(r117, r25b, r118, &slow)
+		r119c := fma32Try(r117, r25c, r118, &slow)
+		r121a := fma32Try(r119a, r25a, r120, &slow)
+		r121b := fma32Try(r119b, r25b, r120, &slow)
+		r121c := fma32Try(r119c, r25c, r120, &slow)
+		r122a := fma32Try(r121a, r25a, r44, &slow)
+		r122b := fma32Try(r121b, r25b, r44, &slow)
+		r122c := fma32Try(r121c, r25c, r44, &slow)
+		r124a := fma32Try(r122a, r25a, r123, &slow)
+		r124b := fma32Try(r122b, r25b, r123, &slow)
+		r124c := fma32Try(r122c, r25c, r123, &slow)
+		r125a := fma32Try(r124a, r25a, r40, &slow)
+		r125b := fma32Try(r124b, r25b, r40, &slow)
+		r125c := fma32Try(r124c, r25c, r40, &slow)
 		r126a := r116a > r44
 		r126b := r116b > r44
 		r126c := r116c > r44
 		if r126a {
-			r129a := fma32(r127, r25a, r128)
-			r131a := fma32(r129a, r25a, r130)
-			r133a := fma32(r131a, r25a, r132)
-			r135a := fma32(r133a, r25a, r134)
-			r136a := fma32(r135a, r25a, r117)
-			r137a := fma32(r136a, r25a, r118)
-			r138a := fma32(r137a, r25a, r120)
-			r139a := fma32(r138a, r25a, r44)
-			r140a := fma32(r139a, r25a, r123)
-			r141a := fma32(r140a, r25a, r40)
+			r129a := fma32Try(r127, r25a, r128, &slow)
+			r131a := fma32Try(r129a, r25a, r130, &slow)
+			r133a := fma32Try(r131a, r25a, r132, &slow)
+			r135a := fma32Try(r133a, r25a, r134, &slow)
+			r136a := fma32Try(r135a, r25a, r117, &slow)
+			r137a := fma32Try(r136a, r25a, r118, &slow)
+			r138a := fma32Try(r137a, r25a, r120, &slow)
+			r139a := fma32Try(r138a, r25a, r44, &slow)
+			r140a := fma32Try(r139a, r25a, r123, &slow)
+			r141a := fma32Try(r140a, r25a, r40, &slow)
 			r142a := r25a > r59
 			r143a := r25a
 			if r142a {
@@ -10391,42 +11294,42 @@ func backwardF32HardOne(f *Frame32, s int) {
 			if r144a {
 				r145a = r62
 			}
-			r146a := fma32(r145a, r66, r65)
+			r146a := fma32Try(r145a, r66, r65, &slow)
 			r147a := float32(r146a - r65)
-			r148a := fma32(r147a, r70, r145a)
-			r149a := fma32(r147a, r69, r148a)
-			r150a := fma32(r46, r149a, r47)
-			r151a := fma32(r150a, r149a, r49)
-			r152a := fma32(r151a, r149a, r51)
-			r153a := fma32(r152a, r149a, r33)
-			r154a := fma32(r153a, r149a, r34)
-			r155a := fma32(r154a, r149a, r36)
-			r156a := fma32(r155a, r149a, r38)
-			r157a := fma32(r156a, r149a, r40)
-			r158a := fma32(r157a, r149a, r42)
-			r159a := fma32(r149a, r158a, r42)
+			r148a := fma32Try(r147a, r70, r145a, &slow)
+			r149a := fma32Try(r147a, r69, r148a, &slow)
+			r150a := fma32Try(r46, r149a, r47, &slow)
+			r151a := fma32Try(r150a, r149a, r49, &slow)
+			r152a := fma32Try(r151a, r149a, r51, &slow)
+			r153a := fma32Try(r152a, r149a, r33, &slow)
+			r154a := fma32Try(r153a, r149a, r34, &slow)
+			r155a := fma32Try(r154a, r149a, r36, &slow)
+			r156a := fma32Try(r155a, r149a, r38, &slow)
+			r157a := fma32Try(r156a, r149a, r40, &slow)
+			r158a := fma32Try(r157a, r149a, r42, &slow)
+			r159a := fma32Try(r149a, r158a, r42, &slow)
 			r160a := float32(r147a + r65)
 			r161a := math.Float32bits(r160a)
 			r162a := r161a + r89
 			r163a := r162a << 23
 			r164a := math.Float32frombits(r163a)
 			r165a := float32(r159a * r164a)
-			r168a := fma32(r166, r25a, r167)
-			r170a := fma32(r168a, r25a, r169)
-			r172a := fma32(r170a, r25a, r171)
-			r174a := fma32(r172a, r25a, r173)
-			r176a := fma32(r174a, r25a, r175)
-			r178a := fma32(r176a, r25a, r177)
-			r180a := fma32(r178a, r25a, r179)
-			r181a := fma32(r180a, r25a, r46)
-			r183a := fma32(r181a, r25a, r182)
-			r184a := fma32(r183a, r25a, r49)
-			r186a := fma32(r184a, r25a, r185)
-			r187a := fma32(r186a, r25a, r33)
-			r189a := fma32(r187a, r25a, r188)
-			r190a := fma32(r189a, r25a, r36)
-			r192a := fma32(r190a, r25a, r191)
-			r193a := fma32(r192a, r25a, r40)
+			r168a := fma32Try(r166, r25a, r167, &slow)
+			r170a := fma32Try(r168a, r25a, r169, &slow)
+			r172a := fma32Try(r170a, r25a, r171, &slow)
+			r174a := fma32Try(r172a, r25a, r173, &slow)
+			r176a := fma32Try(r174a, r25a, r175, &slow)
+			r178a := fma32Try(r176a, r25a, r177, &slow)
+			r180a := fma32Try(r178a, r25a, r179, &slow)
+			r181a := fma32Try(r180a, r25a, r46, &slow)
+			r183a := fma32Try(r181a, r25a, r182, &slow)
+			r184a := fma32Try(r183a, r25a, r49, &slow)
+			r186a := fma32Try(r184a, r25a, r185, &slow)
+			r187a := fma32Try(r186a, r25a, r33, &slow)
+			r189a := fma32Try(r187a, r25a, r188, &slow)
+			r190a := fma32Try(r189a, r25a, r36, &slow)
+			r192a := fma32Try(r190a, r25a, r191, &slow)
+			r193a := fma32Try(r192a, r25a, r40, &slow)
 			r194a := float32(r165a * r193a)
 			r195a := r147a > r82
 			r196a := r147a
@@ -10440,10 +11343,10 @@ func backwardF32HardOne(f *Frame32, s int) {
 			r201a := r200a + r89
 			r202a := r201a << 23
 			r203a := math.Float32frombits(r202a)
-			r204a := fma32(r159a, r197a, r203a)
+			r204a := fma32Try(r159a, r197a, r203a, &slow)
 			r205a := float32(r204a / r143a)
 			r206a := float32(r205a / r143a)
-			r207a := fma32(r147a, r40, r65)
+			r207a := fma32Try(r147a, r40, r65, &slow)
 			r208a := float32(r207a - r65)
 			r209a := float32(r208a + r65)
 			r210a := math.Float32bits(r209a)
@@ -10485,16 +11388,16 @@ func backwardF32HardOne(f *Frame32, s int) {
 			}
 		}
 		if r126b {
-			r129b := fma32(r127, r25b, r128)
-			r131b := fma32(r129b, r25b, r130)
-			r133b := fma32(r131b, r25b, r132)
-			r135b := fma32(r133b, r25b, r134)
-			r136b := fma32(r135b, r25b, r117)
-			r137b := fma32(r136b, r25b, r118)
-			r138b := fma32(r137b, r25b, r120)
-			r139b := fma32(r138b, r25b, r44)
-			r140b := fma32(r139b, r25b, r123)
-			r141b := fma32(r140b, r25b, r40)
+			r129b := fma32Try(r127, r25b, r128, &slow)
+			r131b := fma32Try(r129b, r25b, r130, &slow)
+			r133b := fma32Try(r131b, r25b, r132, &slow)
+			r135b := fma32Try(r133b, r25b, r134, &slow)
+			r136b := fma32Try(r135b, r25b, r117, &slow)
+			r137b := fma32Try(r136b, r25b, r118, &slow)
+			r138b := fma32Try(r137b, r25b, r120, &slow)
+			r139b := fma32Try(r138b, r25b, r44, &slow)
+			r140b := fma32Try(r139b, r25b, r123, &slow)
+			r141b := fma32Try(r140b, r25b, r40, &slow)
 			r142b := r25b > r59
 			r143b := r25b
 			if r142b {
@@ -10505,42 +11408,42 @@ func backwardF32HardOne(f *Frame32, s int) {
 			if r144b {
 				r145b = r62
 			}
-			r146b := fma32(r145b, r66, r65)
+			r146b := fma32Try(r145b, r66, r65, &slow)
 			r147b := float32(r146b - r65)
-			r148b := fma32(r147b, r70, r145b)
-			r149b := fma32(r147b, r69, r148b)
-			r150b := fma32(r46, r149b, r47)
-			r151b := fma32(r150b, r149b, r49)
-			r152b := fma32(r151b, r149b, r51)
-			r153b := fma32(r152b, r149b, r33)
-			r154b := fma32(r153b, r149b, r34)
-			r155b := fma32(r154b, r149b, r36)
-			r156b := fma32(r155b, r149b, r38)
-			r157b := fma32(r156b, r149b, r40)
-			r158b := fma32(r157b, r149b, r42)
-			r159b := fma32(r149b, r158b, r42)
+			r148b := fma32Try(r147b, r70, r145b, &slow)
+			r149b := fma32Try(r147b, r69, r148b, &slow)
+			r150b := fma32Try(r46, r149b, r47, &slow)
+			r151b := fma32Try(r150b, r149b, r49, &slow)
+			r152b := fma32Try(r151b, r149b, r51, &slow)
+			r153b := fma32Try(r152b, r149b, r33, &slow)
+			r154b := fma32Try(r153b, r149b, r34, &slow)
+			r155b := fma32Try(r154b, r149b, r36, &slow)
+			r156b := fma32Try(r155b, r149b, r38, &slow)
+			r157b := fma32Try(r156b, r149b, r40, &slow)
+			r158b := fma32Try(r157b, r149b, r42, &slow)
+			r159b := fma32Try(r149b, r158b, r42, &slow)
 			r160b := float32(r147b + r65)
 			r161b := math.Float32bits(r160b)
 			r162b := r161b + r89
 			r163b := r162b << 23
 			r164b := math.Float32frombits(r163b)
 			r165b := float32(r159b * r164b)
-			r168b := fma32(r166, r25b, r167)
-			r170b := fma32(r168b, r25b, r169)
-			r172b := fma32(r170b, r25b, r171)
-			r174b := fma32(r172b, r25b, r173)
-			r176b := fma32(r174b, r25b, r175)
-			r178b := fma32(r176b, r25b, r177)
-			r180b := fma32(r178b, r25b, r179)
-			r181b := fma32(r180b, r25b, r46)
-			r183b := fma32(r181b, r25b, r182)
-			r184b := fma32(r183b, r25b, r49)
-			r186b := fma32(r184b, r25b, r185)
-			r187b := fma32(r186b, r25b, r33)
-			r189b := fma32(r187b, r25b, r188)
-			r190b := fma32(r189b, r25b, r36)
-			r192b := fma32(r190b, r25b, r191)
-			r193b := fma32(r192b, r25b, r40)
+			r168b := fma32Try(r166, r25b, r167, &slow)
+			r170b := fma32Try(r168b, r25b, r169, &slow)
+			r172b := fma32Try(r170b, r25b, r171, &slow)
+			r174b := fma32Try(r172b, r25b, r173, &slow)
+			r176b := fma32Try(r174b, r25b, r175, &slow)
+			r178b := fma32Try(r176b, r25b, r177, &slow)
+			r180b := fma32Try(r178b, r25b, r179, &slow)
+			r181b := fma32Try(r180b, r25b, r46, &slow)
+			r183b := fma32Try(r181b, r25b, r182, &slow)
+			r184b := fma32Try(r183b, r25b, r49, &slow)
+			r186b := fma32Try(r184b, r25b, r185, &slow)
+			r187b := fma32Try(r186b, r25b, r33, &slow)
+			r189b := fma32Try(r187b, r25b, r188, &slow)
+			r190b := fma32Try(r189b, r25b, r36, &slow)
+			r192b := fma32Try(r190b, r25b, r191, &slow)
+			r193b := fma32Try(r192b, r25b, r40, &slow)
 			r194b := float32(r165b * r193b)
 			r195b := r147b > r82
 			r196b := r147b
@@ -10554,10 +11457,10 @@ func backwardF32HardOne(f *Frame32, s int) {
 			r201b := r200b + r89
 			r202b := r201b << 23
 			r203b := math.Float32frombits(r202b)
-			r204b := fma32(r159b, r197b, r203b)
+			r204b := fma32Try(r159b, r197b, r203b, &slow)
 			r205b := float32(r204b / r143b)
 			r206b := float32(r205b / r143b)
-			r207b := fma32(r147b, r40, r65)
+			r207b := fma32Try(r147b, r40, r65, &slow)
 			r208b := float32(r207b - r65)
 			r209b := float32(r208b + r65)
 			r210b := math.Float32bits(r209b)
@@ -10599,16 +11502,16 @@ func backwardF32HardOne(f *Frame32, s int) {
 			}
 		}
 		if r126c {
-			r129c := fma32(r127, r25c, r128)
-			r131c := fma32(r129c, r25c, r130)
-			r133c := fma32(r131c, r25c, r132)
-			r135c := fma32(r133c, r25c, r134)
-			r136c := fma32(r135c, r25c, r117)
-			r137c := fma32(r136c, r25c, r118)
-			r138c := fma32(r137c, r25c, r120)
-			r139c := fma32(r138c, r25c, r44)
-			r140c := fma32(r139c, r25c, r123)
-			r141c := fma32(r140c, r25c, r40)
+			r129c := fma32Try(r127, r25c, r128, &slow)
+			r131c := fma32Try(r129c, r25c, r130, &slow)
+			r133c := fma32Try(r131c, r25c, r132, &slow)
+			r135c := fma32Try(r133c, r25c, r134, &slow)
+			r136c := fma32Try(r135c, r25c, r117, &slow)
+			r137c := fma32Try(r136c, r25c, r118, &slow)
+			r138c := fma32Try(r137c, r25c, r120, &slow)
+			r139c := fma32Try(r138c, r25c, r44, &slow)
+			r140c := fma32Try(r139c, r25c, r123, &slow)
+			r141c := fma32Try(r140c, r25c, r40, &slow)
 			r142c := r25c > r59
 			r143c := r25c
 			if r142c {
@@ -10619,42 +11522,42 @@ func backwardF32HardOne(f *Frame32, s int) {
 			if r144c {
 				r145c = r62
 			}
-			r146c := fma32(r145c, r66, r65)
+			r146c := fma32Try(r145c, r66, r65, &slow)
 			r147c := float32(r146c - r65)
-			r148c := fma32(r147c, r70, r145c)
-			r149c := fma32(r147c, r69, r148c)
-			r150c := fma32(r46, r149c, r47)
-			r151c := fma32(r150c, r149c, r49)
-			r152c := fma32(r151c, r149c, r51)
-			r153c := fma32(r152c, r149c, r33)
-			r154c := fma32(r153c, r149c, r34)
-			r155c := fma32(r154c, r149c, r36)
-			r156c := fma32(r155c, r149c, r38)
-			r157c := fma32(r156c, r149c, r40)
-			r158c := fma32(r157c, r149c, r42)
-			r159c := fma32(r149c, r158c, r42)
+			r148c := fma32Try(r147c, r70, r145c, &slow)
+			r149c := fma32Try(r147c, r69, r148c, &slow)
+			r150c := fma32Try(r46, r149c, r47, &slow)
+			r151c := fma32Try(r150c, r149c, r49, &slow)
+			r152c := fma32Try(r151c, r149c, r51, &slow)
+			r153c := fma32Try(r152c, r149c, r33, &slow)
+			r154c := fma32Try(r153c, r149c, r34, &slow)
+			r155c := fma32Try(r154c, r149c, r36, &slow)
+			r156c := fma32Try(r155c, r149c, r38, &slow)
+			r157c := fma32Try(r156c, r149c, r40, &slow)
+			r158c := fma32Try(r157c, r149c, r42, &slow)
+			r159c := fma32Try(r149c, r158c, r42, &slow)
 			r160c := float32(r147c + r65)
 			r161c := math.Float32bits(r160c)
 			r162c := r161c + r89
 			r163c := r162c << 23
 			r164c := math.Float32frombits(r163c)
 			r165c := float32(r159c * r164c)
-			r168c := fma32(r166, r25c, r167)
-			r170c := fma32(r168c, r25c, r169)
-			r172c := fma32(r170c, r25c, r171)
-			r174c := fma32(r172c, r25c, r173)
-			r176c := fma32(r174c, r25c, r175)
-			r178c := fma32(r176c, r25c, r177)
-			r180c := fma32(r178c, r25c, r179)
-			r181c := fma32(r180c, r25c, r46)
-			r183c := fma32(r181c, r25c, r182)
-			r184c := fma32(r183c, r25c, r49)
-			r186c := fma32(r184c, r25c, r185)
-			r187c := fma32(r186c, r25c, r33)
-			r189c := fma32(r187c, r25c, r188)
-			r190c := fma32(r189c, r25c, r36)
-			r192c := fma32(r190c, r25c, r191)
-			r193c := fma32(r192c, r25c, r40)
+			r168c := fma32Try(r166, r25c, r167, &slow)
+			r170c := fma32Try(r168c, r25c, r169, &slow)
+			r172c := fma32Try(r170c, r25c, r171, &slow)
+			r174c := fma32Try(r172c, r25c, r173, &slow)
+			r176c := fma32Try(r174c, r25c, r175, &slow)
+			r178c := fma32Try(r176c, r25c, r177, &slow)
+			r180c := fma32Try(r178c, r25c, r179, &slow)
+			r181c := fma32Try(r180c, r25c, r46, &slow)
+			r183c := fma32Try(r181c, r25c, r182, &slow)
+			r184c := fma32Try(r183c, r25c, r49, &slow)
+			r186c := fma32Try(r184c, r25c, r185, &slow)
+			r187c := fma32Try(r186c, r25c, r33, &slow)
+			r189c := fma32Try(r187c, r25c, r188, &slow)
+			r190c := fma32Try(r189c, r25c, r36, &slow)
+			r192c := fma32Try(r190c, r25c, r191, &slow)
+			r193c := fma32Try(r192c, r25c, r40, &slow)
 			r194c := float32(r165c * r193c)
 			r195c := r147c > r82
 			r196c := r147c
@@ -10668,10 +11571,10 @@ func backwardF32HardOne(f *Frame32, s int) {
 			r201c := r200c + r89
 			r202c := r201c << 23
 			r203c := math.Float32frombits(r202c)
-			r204c := fma32(r159c, r197c, r203c)
+			r204c := fma32Try(r159c, r197c, r203c, &slow)
 			r205c := float32(r204c / r143c)
 			r206c := float32(r205c / r143c)
-			r207c := fma32(r147c, r40, r65)
+			r207c := fma32Try(r147c, r40, r65, &slow)
 			r208c := float32(r207c - r65)
 			r209c := float32(r208c + r65)
 			r210c := math.Float32bits(r209c)
@@ -10771,12 +11674,12 @@ func backwardF32HardOne(f *Frame32, s int) {
 		r251a := float32(r242a * r250a)
 		r251b := float32(r242b * r250b)
 		r251c := float32(r242c * r250c)
-		r252a := fma32(r251a, c[CInvD], r3a)
-		r252b := fma32(r251b, c[CInvD], r3b)
-		r252c := fma32(r251c, c[CInvD], r3c)
-		r254a := fma32(r4a, c[CKa], r252a)
-		r254b := fma32(r4b, c[CKa], r252b)
-		r254c := fma32(r4c, c[CKa], r252c)
+		r252a := fma32Try(r251a, c[CInvD], r3a, &slow)
+		r252b := fma32Try(r251b, c[CInvD], r3b, &slow)
+		r252c := fma32Try(r251c, c[CInvD], r3c, &slow)
+		r254a := fma32Try(r4a, c[CKa], r252a, &slow)
+		r254b := fma32Try(r4b, c[CKa], r252b, &slow)
+		r254c := fma32Try(r4c, c[CKa], r252c, &slow)
 		r255a := float32(r43a * c[CDtRTau])
 		r255b := float32(r43b * c[CDtRTau])
 		r255c := float32(r43c * c[CDtRTau])
@@ -10795,156 +11698,160 @@ func backwardF32HardOne(f *Frame32, s int) {
 		r261a := float32(c[CDtCTau] + c[CDtCTau])
 		r261b := float32(c[CDtCTau] + c[CDtCTau])
 		r261c := float32(c[CDtCTau] + c[CDtCTau])
-		r262a := fma32(r260a, r261a, r42)
-		r262b := fma32(r260b, r261b, r42)
-		r262c := fma32(r260c, r261c, r42)
-		r263a := fma32(r43a, r25a, r262a)
-		r263b := fma32(r43b, r25b, r262b)
-		r263c := fma32(r43c, r25c, r262c)
+		r262a := fma32Try(r260a, r261a, r42, &slow)
+		r262b := fma32Try(r260b, r261b, r42, &slow)
+		r262c := fma32Try(r260c, r261c, r42, &slow)
+		r263a := fma32Try(r43a, r25a, r262a, &slow)
+		r263b := fma32Try(r43b, r25b, r262b, &slow)
+		r263c := fma32Try(r43c, r25c, r262c, &slow)
 		r264a := float32(r254a * r263a)
 		r264b := float32(r254b * r263b)
 		r264c := float32(r254c * r263c)
-		if hasGI {
-			r265a := r256a
-			if r237a {
-				r265a = r229
-			}
-			r265b := r256b
-			if r237b {
-				r265b = r229
-			}
-			r265c := r256c
-			if r237c {
-				r265c = r229
-			}
-			gi[j] = r265a
-			gi[j+1] = r265b
-			gi[j+2] = r265c
-		}
-		if hasGG {
-			r266a := float32(r254a * c[CDtRTau])
-			r266b := float32(r254b * c[CDtRTau])
-			r266c := float32(r254c * c[CDtRTau])
-			r267a := float32(r266a * r85)
-			r267b := float32(r266b * r85)
-			r267c := float32(r266c * r85)
-			r268a := fma32(r43a, r8a, r260a)
-			r268b := fma32(r43b, r8b, r260b)
-			r268c := fma32(r43c, r8c, r260c)
-			r269a := float32(r267a * r268a)
-			r269b := float32(r267b * r268b)
-			r269c := float32(r267c * r268c)
-			r270a := r269a
-			if r237a {
-				r270a = r229
-			}
-			r270b := r269b
-			if r237b {
-				r270b = r229
-			}
-			r270c := r269c
-			if r237c {
-				r270c = r229
-			}
-			gg[j] = r270a
-			gg[j+1] = r270b
-			gg[j+2] = r270c
-		}
-		if hasGDelta {
-			r271a := r254a
-			if r237a {
-				r271a = r229
-			}
-			r271b := r254b
-			if r237b {
-				r271b = r229
-			}
-			r271c := r254c
-			if r237c {
-				r271c = r229
-			}
-			gdelta[j] = r271a
-			gdelta[j+1] = r271b
-			gdelta[j+2] = r271c
-		}
-		r272a := r264a
+		r265a := fma32Try(r43a, r8a, r260a, &slow)
+		r265b := fma32Try(r43b, r8b, r260b, &slow)
+		r265c := fma32Try(r43c, r8c, r260c, &slow)
+		r266a := r264a
 		if r237a {
-			r272a = r252a
+			r266a = r252a
 		}
-		r272b := r264b
+		r266b := r264b
 		if r237b {
-			r272b = r252b
+			r266b = r252b
 		}
-		r272c := r264c
+		r266c := r264c
 		if r237c {
-			r272c = r252c
+			r266c = r252c
 		}
-		r273a := r259a
+		r267a := r259a
 		if r237a {
-			r273a = r4a
+			r267a = r4a
 		}
-		r273b := r259b
+		r267b := r259b
 		if r237b {
-			r273b = r4b
+			r267b = r4b
 		}
-		r273c := r259c
+		r267c := r259c
 		if r237c {
-			r273c = r4c
+			r267c = r4c
 		}
-		r4a = float32(r273a * r42)
-		r4b = float32(r273b * r42)
-		r4c = float32(r273c * r42)
-		r275a := float32(r0a - c[CVTh])
-		r275b := float32(r0b - c[CVTh])
-		r275c := float32(r0c - c[CVTh])
+		r4a = float32(r267a * r42)
+		r4b = float32(r267b * r42)
+		r4c = float32(r267c * r42)
+		r269a := float32(r0a - c[CVTh])
+		r269b := float32(r0b - c[CVTh])
+		r269c := float32(r0c - c[CVTh])
+		r270a := float32(r269a * c[CInvD])
+		r270b := float32(r269b * c[CInvD])
+		r270c := float32(r269c * c[CInvD])
+		r271a := math.Float32frombits(math.Float32bits(r270a) &^ (1 << 31))
+		r271b := math.Float32frombits(math.Float32bits(r270b) &^ (1 << 31))
+		r271c := math.Float32frombits(math.Float32bits(r270c) &^ (1 << 31))
+		r272a := float32(c[CWidth] - r271a)
+		r272b := float32(c[CWidth] - r271b)
+		r272c := float32(c[CWidth] - r271c)
+		r273a := float32(c[CAlpha] * r272a)
+		r273b := float32(c[CAlpha] * r272b)
+		r273c := float32(c[CAlpha] * r272c)
+		r274a := r273a < r229
+		r274b := r273b < r229
+		r274c := r273c < r229
+		r275a := r273a
+		if r274a {
+			r275a = r229
+		}
+		r275b := r273b
+		if r274b {
+			r275b = r229
+		}
+		r275c := r273c
+		if r274c {
+			r275c = r229
+		}
 		r276a := float32(r275a * c[CInvD])
 		r276b := float32(r275b * c[CInvD])
 		r276c := float32(r275c * c[CInvD])
-		r277a := math.Float32frombits(math.Float32bits(r276a) &^ (1 << 31))
-		r277b := math.Float32frombits(math.Float32bits(r276b) &^ (1 << 31))
-		r277c := math.Float32frombits(math.Float32bits(r276c) &^ (1 << 31))
-		r278a := float32(c[CWidth] - r277a)
-		r278b := float32(c[CWidth] - r277b)
-		r278c := float32(c[CWidth] - r277c)
-		r279a := float32(c[CAlpha] * r278a)
-		r279b := float32(c[CAlpha] * r278b)
-		r279c := float32(c[CAlpha] * r278c)
-		r280a := r279a < r229
-		r280b := r279b < r229
-		r280c := r279c < r229
-		r281a := r279a
-		if r280a {
-			r281a = r229
+		r277a := float32(r267a * c[CB])
+		r277b := float32(r267b * c[CB])
+		r277c := float32(r267c * c[CB])
+		r278a := float32(r277a * r276a)
+		r278b := float32(r277b * r276b)
+		r278c := float32(r277c * r276c)
+		r279a := float32(r0a - c[CVReset])
+		r279b := float32(r0b - c[CVReset])
+		r279c := float32(r0c - c[CVReset])
+		r280a := float32(r279a * r276a)
+		r280b := float32(r279b * r276b)
+		r280c := float32(r279c * r276c)
+		r281a := float32(r42 - r280a)
+		r281b := float32(r42 - r280b)
+		r281c := float32(r42 - r280c)
+		r3a = fma32Try(r266a, r281a, r278a, &slow)
+		r3b = fma32Try(r266b, r281b, r278b, &slow)
+		r3c = fma32Try(r266c, r281c, r278c, &slow)
+		if slow {
+			backwardF32HardExact(f, s, j, j+3)
+			continue
 		}
-		r281b := r279b
-		if r280b {
-			r281b = r229
+		if hasGI {
+			r283a := r256a
+			if r237a {
+				r283a = r229
+			}
+			r283b := r256b
+			if r237b {
+				r283b = r229
+			}
+			r283c := r256c
+			if r237c {
+				r283c = r229
+			}
+			gi[j] = r283a
+			gi[j+1] = r283b
+			gi[j+2] = r283c
 		}
-		r281c := r279c
-		if r280c {
-			r281c = r229
+		if hasGG {
+			r284a := float32(r254a * c[CDtRTau])
+			r284b := float32(r254b * c[CDtRTau])
+			r284c := float32(r254c * c[CDtRTau])
+			r285a := float32(r284a * r85)
+			r285b := float32(r284b * r85)
+			r285c := float32(r284c * r85)
+			r286a := float32(r285a * r265a)
+			r286b := float32(r285b * r265b)
+			r286c := float32(r285c * r265c)
+			r287a := r286a
+			if r237a {
+				r287a = r229
+			}
+			r287b := r286b
+			if r237b {
+				r287b = r229
+			}
+			r287c := r286c
+			if r237c {
+				r287c = r229
+			}
+			gg[j] = r287a
+			gg[j+1] = r287b
+			gg[j+2] = r287c
 		}
-		r282a := float32(r281a * c[CInvD])
-		r282b := float32(r281b * c[CInvD])
-		r282c := float32(r281c * c[CInvD])
-		r283a := float32(r273a * c[CB])
-		r283b := float32(r273b * c[CB])
-		r283c := float32(r273c * c[CB])
-		r284a := float32(r283a * r282a)
-		r284b := float32(r283b * r282b)
-		r284c := float32(r283c * r282c)
-		r285a := float32(r0a - c[CVReset])
-		r285b := float32(r0b - c[CVReset])
-		r285c := float32(r0c - c[CVReset])
-		r286a := float32(r285a * r282a)
-		r286b := float32(r285b * r282b)
-		r286c := float32(r285c * r282c)
-		r287a := float32(r42 - r286a)
-		r287b := float32(r42 - r286b)
-		r287c := float32(r42 - r286c)
-		r3a = fma32(r272a, r287a, r284a)
-		r3b = fma32(r272b, r287b, r284b)
-		r3c = fma32(r272c, r287c, r284c)
+		if hasGDelta {
+			r288a := r254a
+			if r237a {
+				r288a = r229
+			}
+			r288b := r254b
+			if r237b {
+				r288b = r229
+			}
+			r288c := r254c
+			if r237c {
+				r288c = r229
+			}
+			gdelta[j] = r288a
+			gdelta[j+1] = r288b
+			gdelta[j+2] = r288c
+		}
 		gv[j] = r3a
 		gv[j+1] = r3b
 		gv[j+2] = r3c
@@ -10953,6 +11860,434 @@ func backwardF32HardOne(f *Frame32, s int) {
 		gw[j+2] = r4c
 	}
 	for ; j < n; j++ {
+		slow := false
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := gv[j]
+		r4 := gw[j]
+		r6 := r0 >= c[CVTh]
+		r8 := r0
+		if r6 {
+			r8 = c[CVReset]
+		}
+		r10 := float32(r1 + c[CB])
+		r11 := r1
+		if r6 {
+			r11 = r10
+		}
+		r12 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r12 = i[j]
+		}
+		r15 := float32(r8 - c[CVRest])
+		r17 := float32(r8 - c[CVC])
+		r19 := float32(r15 * r17)
+		r21 := float32(r12 - r11)
+		r22 := float32(c[CDtRTau] * r21)
+		r23 := fma32Try(c[CDtCTau], r19, r22, &slow)
+		r24 := float32(r15 + r17)
+		r25 := float32(c[CDtCTau] * r24)
+		if hasG {
+			r26 := g[j]
+			r27 := float32(c[CDtRTau] * r26)
+			r25 = float32(r25 - r27)
+			r29 := math.Float32frombits(0x00000000) // 0
+			r30 := fma32Try(r27, r8, r29, &slow)
+			r23 = float32(r23 - r30)
+		}
+		r32 := math.Float32frombits(math.Float32bits(r25) &^ (1 << 31))
+		r35 := fma32Try(r33, r25, r34, &slow)
+		r37 := fma32Try(r35, r25, r36, &slow)
+		r39 := fma32Try(r37, r25, r38, &slow)
+		r41 := fma32Try(r39, r25, r40, &slow)
+		r43 := fma32Try(r41, r25, r42, &slow)
+		r45 := r32 > r44
+		if r45 {
+			r48 := fma32Try(r46, r25, r47, &slow)
+			r50 := fma32Try(r48, r25, r49, &slow)
+			r52 := fma32Try(r50, r25, r51, &slow)
+			r53 := fma32Try(r52, r25, r33, &slow)
+			r54 := fma32Try(r53, r25, r34, &slow)
+			r55 := fma32Try(r54, r25, r36, &slow)
+			r56 := fma32Try(r55, r25, r38, &slow)
+			r57 := fma32Try(r56, r25, r40, &slow)
+			r58 := fma32Try(r57, r25, r42, &slow)
+			r60 := r25 > r59
+			r61 := r25
+			if r60 {
+				r61 = r59
+			}
+			r63 := r61 < r62
+			r64 := r61
+			if r63 {
+				r64 = r62
+			}
+			r67 := fma32Try(r64, r66, r65, &slow)
+			r68 := float32(r67 - r65)
+			r71 := fma32Try(r68, r70, r64, &slow)
+			r72 := fma32Try(r68, r69, r71, &slow)
+			r73 := fma32Try(r46, r72, r47, &slow)
+			r74 := fma32Try(r73, r72, r49, &slow)
+			r75 := fma32Try(r74, r72, r51, &slow)
+			r76 := fma32Try(r75, r72, r33, &slow)
+			r77 := fma32Try(r76, r72, r34, &slow)
+			r78 := fma32Try(r77, r72, r36, &slow)
+			r79 := fma32Try(r78, r72, r38, &slow)
+			r80 := fma32Try(r79, r72, r40, &slow)
+			r81 := fma32Try(r80, r72, r42, &slow)
+			r83 := r68 > r82
+			r84 := r68
+			if r83 {
+				r84 = r82
+			}
+			r86 := float32(r84 * r85)
+			r87 := float32(r86 + r65)
+			r88 := math.Float32bits(r87)
+			r90 := r88 + r89
+			r91 := r90 << 23
+			r92 := math.Float32frombits(r91)
+			r93 := float32(r42 - r92)
+			r94 := fma32Try(r72, r81, r93, &slow)
+			r95 := float32(r94 / r61)
+			r96 := fma32Try(r68, r40, r65, &slow)
+			r97 := float32(r96 - r65)
+			r98 := float32(r97 + r65)
+			r99 := math.Float32bits(r98)
+			r100 := r99 + r89
+			r101 := r100 << 23
+			r102 := math.Float32frombits(r101)
+			r103 := float32(r95 * r102)
+			r104 := float32(r68 - r97)
+			r105 := float32(r104 + r65)
+			r106 := math.Float32bits(r105)
+			r107 := r106 + r89
+			r108 := r107 << 23
+			r109 := math.Float32frombits(r108)
+			r110 := float32(r103 * r109)
+			r111 := r32 <= r40
+			r112 := r110
+			if r111 {
+				r112 = r58
+			}
+			if r45 {
+				r43 = r112
+			}
+		}
+		r113 := fma32Try(r43, r23, r8, &slow)
+		if hasDelta {
+			r114 := delta[j]
+			r113 = float32(r113 + r114)
+		}
+		r116 := math.Float32frombits(math.Float32bits(r25) &^ (1 << 31))
+		r119 := fma32Try(r117, r25, r118, &slow)
+		r121 := fma32Try(r119, r25, r120, &slow)
+		r122 := fma32Try(r121, r25, r44, &slow)
+		r124 := fma32Try(r122, r25, r123, &slow)
+		r125 := fma32Try(r124, r25, r40, &slow)
+		r126 := r116 > r44
+		if r126 {
+			r129 := fma32Try(r127, r25, r128, &slow)
+			r131 := fma32Try(r129, r25, r130, &slow)
+			r133 := fma32Try(r131, r25, r132, &slow)
+			r135 := fma32Try(r133, r25, r134, &slow)
+			r136 := fma32Try(r135, r25, r117, &slow)
+			r137 := fma32Try(r136, r25, r118, &slow)
+			r138 := fma32Try(r137, r25, r120, &slow)
+			r139 := fma32Try(r138, r25, r44, &slow)
+			r140 := fma32Try(r139, r25, r123, &slow)
+			r141 := fma32Try(r140, r25, r40, &slow)
+			r142 := r25 > r59
+			r143 := r25
+			if r142 {
+				r143 = r59
+			}
+			r144 := r143 < r62
+			r145 := r143
+			if r144 {
+				r145 = r62
+			}
+			r146 := fma32Try(r145, r66, r65, &slow)
+			r147 := float32(r146 - r65)
+			r148 := fma32Try(r147, r70, r145, &slow)
+			r149 := fma32Try(r147, r69, r148, &slow)
+			r150 := fma32Try(r46, r149, r47, &slow)
+			r151 := fma32Try(r150, r149, r49, &slow)
+			r152 := fma32Try(r151, r149, r51, &slow)
+			r153 := fma32Try(r152, r149, r33, &slow)
+			r154 := fma32Try(r153, r149, r34, &slow)
+			r155 := fma32Try(r154, r149, r36, &slow)
+			r156 := fma32Try(r155, r149, r38, &slow)
+			r157 := fma32Try(r156, r149, r40, &slow)
+			r158 := fma32Try(r157, r149, r42, &slow)
+			r159 := fma32Try(r149, r158, r42, &slow)
+			r160 := float32(r147 + r65)
+			r161 := math.Float32bits(r160)
+			r162 := r161 + r89
+			r163 := r162 << 23
+			r164 := math.Float32frombits(r163)
+			r165 := float32(r159 * r164)
+			r168 := fma32Try(r166, r25, r167, &slow)
+			r170 := fma32Try(r168, r25, r169, &slow)
+			r172 := fma32Try(r170, r25, r171, &slow)
+			r174 := fma32Try(r172, r25, r173, &slow)
+			r176 := fma32Try(r174, r25, r175, &slow)
+			r178 := fma32Try(r176, r25, r177, &slow)
+			r180 := fma32Try(r178, r25, r179, &slow)
+			r181 := fma32Try(r180, r25, r46, &slow)
+			r183 := fma32Try(r181, r25, r182, &slow)
+			r184 := fma32Try(r183, r25, r49, &slow)
+			r186 := fma32Try(r184, r25, r185, &slow)
+			r187 := fma32Try(r186, r25, r33, &slow)
+			r189 := fma32Try(r187, r25, r188, &slow)
+			r190 := fma32Try(r189, r25, r36, &slow)
+			r192 := fma32Try(r190, r25, r191, &slow)
+			r193 := fma32Try(r192, r25, r40, &slow)
+			r194 := float32(r165 * r193)
+			r195 := r147 > r82
+			r196 := r147
+			if r195 {
+				r196 = r82
+			}
+			r197 := float32(r143 - r42)
+			r198 := float32(r196 * r85)
+			r199 := float32(r198 + r65)
+			r200 := math.Float32bits(r199)
+			r201 := r200 + r89
+			r202 := r201 << 23
+			r203 := math.Float32frombits(r202)
+			r204 := fma32Try(r159, r197, r203, &slow)
+			r205 := float32(r204 / r143)
+			r206 := float32(r205 / r143)
+			r207 := fma32Try(r147, r40, r65, &slow)
+			r208 := float32(r207 - r65)
+			r209 := float32(r208 + r65)
+			r210 := math.Float32bits(r209)
+			r211 := r210 + r89
+			r212 := r211 << 23
+			r213 := math.Float32frombits(r212)
+			r214 := float32(r206 * r213)
+			r215 := float32(r147 - r208)
+			r216 := float32(r215 + r65)
+			r217 := math.Float32bits(r216)
+			r218 := r217 + r89
+			r219 := r218 << 23
+			r220 := math.Float32frombits(r219)
+			r221 := float32(r214 * r220)
+			r222 := float32(r42 / r25)
+			r223 := float32(r222 / r25)
+			r224 := r25 > r42
+			r225 := r141
+			if r224 {
+				r225 = r221
+			}
+			r227 := r25 >= r226
+			r228 := r221
+			if r227 {
+				r228 = r194
+			}
+			r230 := r25 < r229
+			r231 := r225
+			if r230 {
+				r231 = r228
+			}
+			r232 := r25 < r62
+			r233 := r231
+			if r232 {
+				r233 = r223
+			}
+			if r126 {
+				r125 = r233
+			}
+		}
+		r235 := float32(r234 - r2)
+		r237 := r235 < c[CTauRef]
+		r238 := r113
+		if r237 {
+			r238 = r8
+		}
+		r242 := math.Float32frombits(0x00000000) // 0
+		if hasGSpike {
+			r242 = gspike[j]
+		}
+		r244 := float32(r238 - c[CVTh])
+		r245 := float32(r244 * c[CInvD])
+		r246 := math.Float32frombits(math.Float32bits(r245) &^ (1 << 31))
+		r247 := float32(c[CWidth] - r246)
+		r248 := float32(c[CAlpha] * r247)
+		r249 := r248 < r229
+		r250 := r248
+		if r249 {
+			r250 = r229
+		}
+		r251 := float32(r242 * r250)
+		r252 := fma32Try(r251, c[CInvD], r3, &slow)
+		r254 := fma32Try(r4, c[CKa], r252, &slow)
+		r255 := float32(r43 * c[CDtRTau])
+		r256 := float32(r254 * r255)
+		r258 := float32(r4 * c[CKeep])
+		r259 := float32(r258 - r256)
+		r260 := float32(r125 * r23)
+		r261 := float32(c[CDtCTau] + c[CDtCTau])
+		r262 := fma32Try(r260, r261, r42, &slow)
+		r263 := fma32Try(r43, r25, r262, &slow)
+		r264 := float32(r254 * r263)
+		r265 := fma32Try(r43, r8, r260, &slow)
+		r266 := r264
+		if r237 {
+			r266 = r252
+		}
+		r267 := r259
+		if r237 {
+			r267 = r4
+		}
+		r4 = float32(r267 * r42)
+		r269 := float32(r0 - c[CVTh])
+		r270 := float32(r269 * c[CInvD])
+		r271 := math.Float32frombits(math.Float32bits(r270) &^ (1 << 31))
+		r272 := float32(c[CWidth] - r271)
+		r273 := float32(c[CAlpha] * r272)
+		r274 := r273 < r229
+		r275 := r273
+		if r274 {
+			r275 = r229
+		}
+		r276 := float32(r275 * c[CInvD])
+		r277 := float32(r267 * c[CB])
+		r278 := float32(r277 * r276)
+		r279 := float32(r0 - c[CVReset])
+		r280 := float32(r279 * r276)
+		r281 := float32(r42 - r280)
+		r3 = fma32Try(r266, r281, r278, &slow)
+		if slow {
+			backwardF32HardExact(f, s, j, j+1)
+			continue
+		}
+		if hasGI {
+			r283 := r256
+			if r237 {
+				r283 = r229
+			}
+			gi[j] = r283
+		}
+		if hasGG {
+			r284 := float32(r254 * c[CDtRTau])
+			r285 := float32(r284 * r85)
+			r286 := float32(r285 * r265)
+			r287 := r286
+			if r237 {
+				r287 = r229
+			}
+			gg[j] = r287
+		}
+		if hasGDelta {
+			r288 := r254
+			if r237 {
+				r288 = r229
+			}
+			gdelta[j] = r288
+		}
+		gv[j] = r3
+		gw[j] = r4
+	}
+}
+
+// backwardF32HardExact is backwardF32HardOne for neurons lo..hi-1, with the exact fma32.
+func backwardF32HardExact(f *Frame32, s int, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[StreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[StreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[StreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[StreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[StreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	c := (*[NumConsts]float32)(f.C)
+	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r40 := math.Float32frombits(0x3f000000) // 0.5
+	r42 := math.Float32frombits(0x3f800000) // 1
+	r44 := math.Float32frombits(0x3e000000) // 0.125
+	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r59 := math.Float32frombits(0x42be0000) // 95
+	r62 := math.Float32frombits(0xc2ae0000) // -87
+	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r82 := math.Float32frombits(0x41f00000) // 30
+	r85 := math.Float32frombits(0xbf800000) // -1
+	r89 := uint32(0x7f)
+	r117 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	r118 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	r120 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	r123 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	r127 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	r128 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	r130 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	r132 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	r134 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	r166 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	r167 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	r169 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	r171 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	r173 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	r175 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	r177 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	r179 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	r182 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	r185 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	r188 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	r191 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	r226 := math.Float32frombits(0xc0400000) // -3
+	r229 := math.Float32frombits(0x00000000) // 0
+	r234 := f.T[s]
+	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
 		r2 := last[j]
@@ -11224,57 +12559,57 @@ func backwardF32HardOne(f *Frame32, s int) {
 		r262 := fma32(r260, r261, r42)
 		r263 := fma32(r43, r25, r262)
 		r264 := float32(r254 * r263)
+		r265 := fma32(r43, r8, r260)
+		r266 := r264
+		if r237 {
+			r266 = r252
+		}
+		r267 := r259
+		if r237 {
+			r267 = r4
+		}
+		r4 = float32(r267 * r42)
+		r269 := float32(r0 - c[CVTh])
+		r270 := float32(r269 * c[CInvD])
+		r271 := math.Float32frombits(math.Float32bits(r270) &^ (1 << 31))
+		r272 := float32(c[CWidth] - r271)
+		r273 := float32(c[CAlpha] * r272)
+		r274 := r273 < r229
+		r275 := r273
+		if r274 {
+			r275 = r229
+		}
+		r276 := float32(r275 * c[CInvD])
+		r277 := float32(r267 * c[CB])
+		r278 := float32(r277 * r276)
+		r279 := float32(r0 - c[CVReset])
+		r280 := float32(r279 * r276)
+		r281 := float32(r42 - r280)
+		r3 = fma32(r266, r281, r278)
 		if hasGI {
-			r265 := r256
+			r283 := r256
 			if r237 {
-				r265 = r229
+				r283 = r229
 			}
-			gi[j] = r265
+			gi[j] = r283
 		}
 		if hasGG {
-			r266 := float32(r254 * c[CDtRTau])
-			r267 := float32(r266 * r85)
-			r268 := fma32(r43, r8, r260)
-			r269 := float32(r267 * r268)
-			r270 := r269
+			r284 := float32(r254 * c[CDtRTau])
+			r285 := float32(r284 * r85)
+			r286 := float32(r285 * r265)
+			r287 := r286
 			if r237 {
-				r270 = r229
+				r287 = r229
 			}
-			gg[j] = r270
+			gg[j] = r287
 		}
 		if hasGDelta {
-			r271 := r254
+			r288 := r254
 			if r237 {
-				r271 = r229
+				r288 = r229
 			}
-			gdelta[j] = r271
+			gdelta[j] = r288
 		}
-		r272 := r264
-		if r237 {
-			r272 = r252
-		}
-		r273 := r259
-		if r237 {
-			r273 = r4
-		}
-		r4 = float32(r273 * r42)
-		r275 := float32(r0 - c[CVTh])
-		r276 := float32(r275 * c[CInvD])
-		r277 := math.Float32frombits(math.Float32bits(r276) &^ (1 << 31))
-		r278 := float32(c[CWidth] - r277)
-		r279 := float32(c[CAlpha] * r278)
-		r280 := r279 < r229
-		r281 := r279
-		if r280 {
-			r281 = r229
-		}
-		r282 := float32(r281 * c[CInvD])
-		r283 := float32(r273 * c[CB])
-		r284 := float32(r283 * r282)
-		r285 := float32(r0 - c[CVReset])
-		r286 := float32(r285 * r282)
-		r287 := float32(r42 - r286)
-		r3 = fma32(r272, r287, r284)
 		gv[j] = r3
 		gw[j] = r4
 	}
@@ -11290,6 +12625,9 @@ func BackwardF32HardPN(f *Frame32) {
 }
 
 // backwardF32HardPNOne makes step s of BackwardF32HardPN, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by backwardF32HardPNExact.
 func backwardF32HardPNOne(f *Frame32, s int) {
 	n := f.N
 	v := f.V[:n]
@@ -11398,6 +12736,7 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 	r235 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
+		slow := false
 		r0a := v[j]
 		r0b := v[j+1]
 		r0c := v[j+2]
@@ -11487,9 +12826,9 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 		r22a := float32(r20a * r21a)
 		r22b := float32(r20b * r21b)
 		r22c := float32(r20c * r21c)
-		r23a := fma32(r18a, r19a, r22a)
-		r23b := fma32(r18b, r19b, r22b)
-		r23c := fma32(r18c, r19c, r22c)
+		r23a := fma32Try(r18a, r19a, r22a, &slow)
+		r23b := fma32Try(r18b, r19b, r22b, &slow)
+		r23c := fma32Try(r18c, r19c, r22c, &slow)
 		r24a := float32(r15a + r17a)
 		r24b := float32(r15b + r17b)
 		r24c := float32(r15c + r17c)
@@ -11512,9 +12851,9 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			r30a := math.Float32frombits(0x00000000) // 0
 			r30b := math.Float32frombits(0x00000000) // 0
 			r30c := math.Float32frombits(0x00000000) // 0
-			r31a := fma32(r28a, r8a, r30a)
-			r31b := fma32(r28b, r8b, r30b)
-			r31c := fma32(r28c, r8c, r30c)
+			r31a := fma32Try(r28a, r8a, r30a, &slow)
+			r31b := fma32Try(r28b, r8b, r30b, &slow)
+			r31c := fma32Try(r28c, r8c, r30c, &slow)
 			r23a = float32(r23a - r31a)
 			r23b = float32(r23b - r31b)
 			r23c = float32(r23c - r31c)
@@ -11522,34 +12861,34 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 		r33a := math.Float32frombits(math.Float32bits(r25a) &^ (1 << 31))
 		r33b := math.Float32frombits(math.Float32bits(r25b) &^ (1 << 31))
 		r33c := math.Float32frombits(math.Float32bits(r25c) &^ (1 << 31))
-		r36a := fma32(r34, r25a, r35)
-		r36b := fma32(r34, r25b, r35)
-		r36c := fma32(r34, r25c, r35)
-		r38a := fma32(r36a, r25a, r37)
-		r38b := fma32(r36b, r25b, r37)
-		r38c := fma32(r36c, r25c, r37)
-		r40a := fma32(r38a, r25a, r39)
-		r40b := fma32(r38b, r25b, r39)
-		r40c := fma32(r38c, r25c, r39)
-		r42a := fma32(r40a, r25a, r41)
-		r42b := fma32(r40b, r25b, r41)
-		r42c := fma32(r40c, r25c, r41)
-		r44a := fma32(r42a, r25a, r43)
-		r44b := fma32(r42b, r25b, r43)
-		r44c := fma32(r42c, r25c, r43)
+		r36a := fma32Try(r34, r25a, r35, &slow)
+		r36b := fma32Try(r34, r25b, r35, &slow)
+		r36c := fma32Try(r34, r25c, r35, &slow)
+		r38a := fma32Try(r36a, r25a, r37, &slow)
+		r38b := fma32Try(r36b, r25b, r37, &slow)
+		r38c := fma32Try(r36c, r25c, r37, &slow)
+		r40a := fma32Try(r38a, r25a, r39, &slow)
+		r40b := fma32Try(r38b, r25b, r39, &slow)
+		r40c := fma32Try(r38c, r25c, r39, &slow)
+		r42a := fma32Try(r40a, r25a, r41, &slow)
+		r42b := fma32Try(r40b, r25b, r41, &slow)
+		r42c := fma32Try(r40c, r25c, r41, &slow)
+		r44a := fma32Try(r42a, r25a, r43, &slow)
+		r44b := fma32Try(r42b, r25b, r43, &slow)
+		r44c := fma32Try(r42c, r25c, r43, &slow)
 		r46a := r33a > r45
 		r46b := r33b > r45
 		r46c := r33c > r45
 		if r46a {
-			r49a := fma32(r47, r25a, r48)
-			r51a := fma32(r49a, r25a, r50)
-			r53a := fma32(r51a, r25a, r52)
-			r54a := fma32(r53a, r25a, r34)
-			r55a := fma32(r54a, r25a, r35)
-			r56a := fma32(r55a, r25a, r37)
-			r57a := fma32(r56a, r25a, r39)
-			r58a := fma32(r57a, r25a, r41)
-			r59a := fma32(r58a, r25a, r43)
+			r49a := fma32Try(r47, r25a, r48, &slow)
+			r51a := fma32Try(r49a, r25a, r50, &slow)
+			r53a := fma32Try(r51a, r25a, r52, &slow)
+			r54a := fma32Try(r53a, r25a, r34, &slow)
+			r55a := fma32Try(r54a, r25a, r35, &slow)
+			r56a := fma32Try(r55a, r25a, r37, &slow)
+			r57a := fma32Try(r56a, r25a, r39, &slow)
+			r58a := fma32Try(r57a, r25a, r41, &slow)
+			r59a := fma32Try(r58a, r25a, r43, &slow)
 			r61a := r25a > r60
 			r62a := r25a
 			if r61a {
@@ -11560,19 +12899,19 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			if r64a {
 				r65a = r63
 			}
-			r68a := fma32(r65a, r67, r66)
+			r68a := fma32Try(r65a, r67, r66, &slow)
 			r69a := float32(r68a - r66)
-			r72a := fma32(r69a, r71, r65a)
-			r73a := fma32(r69a, r70, r72a)
-			r74a := fma32(r47, r73a, r48)
-			r75a := fma32(r74a, r73a, r50)
-			r76a := fma32(r75a, r73a, r52)
-			r77a := fma32(r76a, r73a, r34)
-			r78a := fma32(r77a, r73a, r35)
-			r79a := fma32(r78a, r73a, r37)
-			r80a := fma32(r79a, r73a, r39)
-			r81a := fma32(r80a, r73a, r41)
-			r82a := fma32(r81a, r73a, r43)
+			r72a := fma32Try(r69a, r71, r65a, &slow)
+			r73a := fma32Try(r69a, r70, r72a, &slow)
+			r74a := fma32Try(r47, r73a, r48, &slow)
+			r75a := fma32Try(r74a, r73a, r50, &slow)
+			r76a := fma32Try(r75a, r73a, r52, &slow)
+			r77a := fma32Try(r76a, r73a, r34, &slow)
+			r78a := fma32Try(r77a, r73a, r35, &slow)
+			r79a := fma32Try(r78a, r73a, r37, &slow)
+			r80a := fma32Try(r79a, r73a, r39, &slow)
+			r81a := fma32Try(r80a, r73a, r41, &slow)
+			r82a := fma32Try(r81a, r73a, r43, &slow)
 			r84a := r69a > r83
 			r85a := r69a
 			if r84a {
@@ -11585,9 +12924,9 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			r92a := r91a << 23
 			r93a := math.Float32frombits(r92a)
 			r94a := float32(r43 - r93a)
-			r95a := fma32(r73a, r82a, r94a)
+			r95a := fma32Try(r73a, r82a, r94a, &slow)
 			r96a := float32(r95a / r62a)
-			r97a := fma32(r69a, r41, r66)
+			r97a := fma32Try(r69a, r41, r66, &slow)
 			r98a := float32(r97a - r66)
 			r99a := float32(r98a + r66)
 			r100a := math.Float32bits(r99a)
@@ -11612,15 +12951,15 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			}
 		}
 		if r46b {
-			r49b := fma32(r47, r25b, r48)
-			r51b := fma32(r49b, r25b, r50)
-			r53b := fma32(r51b, r25b, r52)
-			r54b := fma32(r53b, r25b, r34)
-			r55b := fma32(r54b, r25b, r35)
-			r56b := fma32(r55b, r25b, r37)
-			r57b := fma32(r56b, r25b, r39)
-			r58b := fma32(r57b, r25b, r41)
-			r59b := fma32(r58b, r25b, r43)
+			r49b := fma32Try(r47, r25b, r48, &slow)
+			r51b := fma32Try(r49b, r25b, r50, &slow)
+			r53b := fma32Try(r51b, r25b, r52, &slow)
+			r54b := fma32Try(r53b, r25b, r34, &slow)
+			r55b := fma32Try(r54b, r25b, r35, &slow)
+			r56b := fma32Try(r55b, r25b, r37, &slow)
+			r57b := fma32Try(r56b, r25b, r39, &slow)
+			r58b := fma32Try(r57b, r25b, r41, &slow)
+			r59b := fma32Try(r58b, r25b, r43, &slow)
 			r61b := r25b > r60
 			r62b := r25b
 			if r61b {
@@ -11631,19 +12970,19 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			if r64b {
 				r65b = r63
 			}
-			r68b := fma32(r65b, r67, r66)
+			r68b := fma32Try(r65b, r67, r66, &slow)
 			r69b := float32(r68b - r66)
-			r72b := fma32(r69b, r71, r65b)
-			r73b := fma32(r69b, r70, r72b)
-			r74b := fma32(r47, r73b, r48)
-			r75b := fma32(r74b, r73b, r50)
-			r76b := fma32(r75b, r73b, r52)
-			r77b := fma32(r76b, r73b, r34)
-			r78b := fma32(r77b, r73b, r35)
-			r79b := fma32(r78b, r73b, r37)
-			r80b := fma32(r79b, r73b, r39)
-			r81b := fma32(r80b, r73b, r41)
-			r82b := fma32(r81b, r73b, r43)
+			r72b := fma32Try(r69b, r71, r65b, &slow)
+			r73b := fma32Try(r69b, r70, r72b, &slow)
+			r74b := fma32Try(r47, r73b, r48, &slow)
+			r75b := fma32Try(r74b, r73b, r50, &slow)
+			r76b := fma32Try(r75b, r73b, r52, &slow)
+			r77b := fma32Try(r76b, r73b, r34, &slow)
+			r78b := fma32Try(r77b, r73b, r35, &slow)
+			r79b := fma32Try(r78b, r73b, r37, &slow)
+			r80b := fma32Try(r79b, r73b, r39, &slow)
+			r81b := fma32Try(r80b, r73b, r41, &slow)
+			r82b := fma32Try(r81b, r73b, r43, &slow)
 			r84b := r69b > r83
 			r85b := r69b
 			if r84b {
@@ -11656,9 +12995,9 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			r92b := r91b << 23
 			r93b := math.Float32frombits(r92b)
 			r94b := float32(r43 - r93b)
-			r95b := fma32(r73b, r82b, r94b)
+			r95b := fma32Try(r73b, r82b, r94b, &slow)
 			r96b := float32(r95b / r62b)
-			r97b := fma32(r69b, r41, r66)
+			r97b := fma32Try(r69b, r41, r66, &slow)
 			r98b := float32(r97b - r66)
 			r99b := float32(r98b + r66)
 			r100b := math.Float32bits(r99b)
@@ -11683,15 +13022,15 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			}
 		}
 		if r46c {
-			r49c := fma32(r47, r25c, r48)
-			r51c := fma32(r49c, r25c, r50)
-			r53c := fma32(r51c, r25c, r52)
-			r54c := fma32(r53c, r25c, r34)
-			r55c := fma32(r54c, r25c, r35)
-			r56c := fma32(r55c, r25c, r37)
-			r57c := fma32(r56c, r25c, r39)
-			r58c := fma32(r57c, r25c, r41)
-			r59c := fma32(r58c, r25c, r43)
+			r49c := fma32Try(r47, r25c, r48, &slow)
+			r51c := fma32Try(r49c, r25c, r50, &slow)
+			r53c := fma32Try(r51c, r25c, r52, &slow)
+			r54c := fma32Try(r53c, r25c, r34, &slow)
+			r55c := fma32Try(r54c, r25c, r35, &slow)
+			r56c := fma32Try(r55c, r25c, r37, &slow)
+			r57c := fma32Try(r56c, r25c, r39, &slow)
+			r58c := fma32Try(r57c, r25c, r41, &slow)
+			r59c := fma32Try(r58c, r25c, r43, &slow)
 			r61c := r25c > r60
 			r62c := r25c
 			if r61c {
@@ -11702,19 +13041,19 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			if r64c {
 				r65c = r63
 			}
-			r68c := fma32(r65c, r67, r66)
+			r68c := fma32Try(r65c, r67, r66, &slow)
 			r69c := float32(r68c - r66)
-			r72c := fma32(r69c, r71, r65c)
-			r73c := fma32(r69c, r70, r72c)
-			r74c := fma32(r47, r73c, r48)
-			r75c := fma32(r74c, r73c, r50)
-			r76c := fma32(r75c, r73c, r52)
-			r77c := fma32(r76c, r73c, r34)
-			r78c := fma32(r77c, r73c, r35)
-			r79c := fma32(r78c, r73c, r37)
-			r80c := fma32(r79c, r73c, r39)
-			r81c := fma32(r80c, r73c, r41)
-			r82c := fma32(r81c, r73c, r43)
+			r72c := fma32Try(r69c, r71, r65c, &slow)
+			r73c := fma32Try(r69c, r70, r72c, &slow)
+			r74c := fma32Try(r47, r73c, r48, &slow)
+			r75c := fma32Try(r74c, r73c, r50, &slow)
+			r76c := fma32Try(r75c, r73c, r52, &slow)
+			r77c := fma32Try(r76c, r73c, r34, &slow)
+			r78c := fma32Try(r77c, r73c, r35, &slow)
+			r79c := fma32Try(r78c, r73c, r37, &slow)
+			r80c := fma32Try(r79c, r73c, r39, &slow)
+			r81c := fma32Try(r80c, r73c, r41, &slow)
+			r82c := fma32Try(r81c, r73c, r43, &slow)
 			r84c := r69c > r83
 			r85c := r69c
 			if r84c {
@@ -11727,9 +13066,9 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			r92c := r91c << 23
 			r93c := math.Float32frombits(r92c)
 			r94c := float32(r43 - r93c)
-			r95c := fma32(r73c, r82c, r94c)
+			r95c := fma32Try(r73c, r82c, r94c, &slow)
 			r96c := float32(r95c / r62c)
-			r97c := fma32(r69c, r41, r66)
+			r97c := fma32Try(r69c, r41, r66, &slow)
 			r98c := float32(r97c - r66)
 			r99c := float32(r98c + r66)
 			r100c := math.Float32bits(r99c)
@@ -11753,9 +13092,9 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 				r44c = r113c
 			}
 		}
-		r114a := fma32(r44a, r23a, r8a)
-		r114b := fma32(r44b, r23b, r8b)
-		r114c := fma32(r44c, r23c, r8c)
+		r114a := fma32Try(r44a, r23a, r8a, &slow)
+		r114b := fma32Try(r44b, r23b, r8b, &slow)
+		r114c := fma32Try(r44c, r23c, r8c, &slow)
 		if hasDelta {
 			r115a := delta[j]
 			r115b := delta[j+1]
@@ -11767,35 +13106,35 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 		r117a := math.Float32frombits(math.Float32bits(r25a) &^ (1 << 31))
 		r117b := math.Float32frombits(math.Float32bits(r25b) &^ (1 << 31))
 		r117c := math.Float32frombits(math.Float32bits(r25c) &^ (1 << 31))
-		r120a := fma32(r118, r25a, r119)
-		r120b := fma32(r118, r25b, r119)
-		r120c := fma32(r118, r25c, r119)
-		r122a := fma32(r120a, r25a, r121)
-		r122b := fma32(r120b, r25b, r121)
-		r122c := fma32(r120c, r25c, r121)
-		r123a := fma32(r122a, r25a, r45)
-		r123b := fma32(r122b, r25b, r45)
-		r123c := fma32(r122c, r25c, r45)
-		r125a := fma32(r123a, r25a, r124)
-		r125b := fma32(r123b, r25b, r124)
-		r125c := fma32(r123c, r25c, r124)
-		r126a := fma32(r125a, r25a, r41)
-		r126b := fma32(r125b, r25b, r41)
-		r126c := fma32(r125c, r25c, r41)
+		r120a := fma32Try(r118, r25a, r119, &slow)
+		r120b := fma32Try(r118, r25b, r119, &slow)
+		r120c := fma32Try(r118, r25c, r119, &slow)
+		r122a := fma32Try(r120a, r25a, r121, &slow)
+		r122b := fma32Try(r120b, r25b, r121, &slow)
+		r122c := fma32Try(r120c, r25c, r121, &slow)
+		r123a := fma32Try(r122a, r25a, r45, &slow)
+		r123b := fma32Try(r122b, r25b, r45, &slow)
+		r123c := fma32Try(r122c, r25c, r45, &slow)
+		r125a := fma32Try(r123a, r25a, r124, &slow)
+		r125b := fma32Try(r123b, r25b, r124, &slow)
+		r125c := fma32Try(r123c, r25c, r124, &slow)
+		r126a := fma32Try(r125a, r25a, r41, &slow)
+		r126b := fma32Try(r125b, r25b, r41, &slow)
+		r126c := fma32Try(r125c, r25c, r41, &slow)
 		r127a := r117a > r45
 		r127b := r117b > r45
 		r127c := r117c > r45
 		if r127a {
-			r130a := fma32(r128, r25a, r129)
-			r132a := fma32(r130a, r25a, r131)
-			r134a := fma32(r132a, r25a, r133)
-			r136a := fma32(r134a, r25a, r135)
-			r137a := fma32(r136a, r25a, r118)
-			r138a := fma32(r137a, r25a, r119)
-			r139a := fma32(r138a, r25a, r121)
-			r140a := fma32(r139a, r25a, r45)
-			r141a := fma32(r140a, r25a, r124)
-			r142a := fma32(r141a, r25a, r41)
+			r130a := fma32Try(r128, r25a, r129, &slow)
+			r132a := fma32Try(r130a, r25a, r131, &slow)
+			r134a := fma32Try(r132a, r25a, r133, &slow)
+			r136a := fma32Try(r134a, r25a, r135, &slow)
+			r137a := fma32Try(r136a, r25a, r118, &slow)
+			r138a := fma32Try(r137a, r25a, r119, &slow)
+			r139a := fma32Try(r138a, r25a, r121, &slow)
+			r140a := fma32Try(r139a, r25a, r45, &slow)
+			r141a := fma32Try(r140a, r25a, r124, &slow)
+			r142a := fma32Try(r141a, r25a, r41, &slow)
 			r143a := r25a > r60
 			r144a := r25a
 			if r143a {
@@ -11806,42 +13145,42 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			if r145a {
 				r146a = r63
 			}
-			r147a := fma32(r146a, r67, r66)
+			r147a := fma32Try(r146a, r67, r66, &slow)
 			r148a := float32(r147a - r66)
-			r149a := fma32(r148a, r71, r146a)
-			r150a := fma32(r148a, r70, r149a)
-			r151a := fma32(r47, r150a, r48)
-			r152a := fma32(r151a, r150a, r50)
-			r153a := fma32(r152a, r150a, r52)
-			r154a := fma32(r153a, r150a, r34)
-			r155a := fma32(r154a, r150a, r35)
-			r156a := fma32(r155a, r150a, r37)
-			r157a := fma32(r156a, r150a, r39)
-			r158a := fma32(r157a, r150a, r41)
-			r159a := fma32(r158a, r150a, r43)
-			r160a := fma32(r150a, r159a, r43)
+			r149a := fma32Try(r148a, r71, r146a, &slow)
+			r150a := fma32Try(r148a, r70, r149a, &slow)
+			r151a := fma32Try(r47, r150a, r48, &slow)
+			r152a := fma32Try(r151a, r150a, r50, &slow)
+			r153a := fma32Try(r152a, r150a, r52, &slow)
+			r154a := fma32Try(r153a, r150a, r34, &slow)
+			r155a := fma32Try(r154a, r150a, r35, &slow)
+			r156a := fma32Try(r155a, r150a, r37, &slow)
+			r157a := fma32Try(r156a, r150a, r39, &slow)
+			r158a := fma32Try(r157a, r150a, r41, &slow)
+			r159a := fma32Try(r158a, r150a, r43, &slow)
+			r160a := fma32Try(r150a, r159a, r43, &slow)
 			r161a := float32(r148a + r66)
 			r162a := math.Float32bits(r161a)
 			r163a := r162a + r90
 			r164a := r163a << 23
 			r165a := math.Float32frombits(r164a)
 			r166a := float32(r160a * r165a)
-			r169a := fma32(r167, r25a, r168)
-			r171a := fma32(r169a, r25a, r170)
-			r173a := fma32(r171a, r25a, r172)
-			r175a := fma32(r173a, r25a, r174)
-			r177a := fma32(r175a, r25a, r176)
-			r179a := fma32(r177a, r25a, r178)
-			r181a := fma32(r179a, r25a, r180)
-			r182a := fma32(r181a, r25a, r47)
-			r184a := fma32(r182a, r25a, r183)
-			r185a := fma32(r184a, r25a, r50)
-			r187a := fma32(r185a, r25a, r186)
-			r188a := fma32(r187a, r25a, r34)
-			r190a := fma32(r188a, r25a, r189)
-			r191a := fma32(r190a, r25a, r37)
-			r193a := fma32(r191a, r25a, r192)
-			r194a := fma32(r193a, r25a, r41)
+			r169a := fma32Try(r167, r25a, r168, &slow)
+			r171a := fma32Try(r169a, r25a, r170, &slow)
+			r173a := fma32Try(r171a, r25a, r172, &slow)
+			r175a := fma32Try(r173a, r25a, r174, &slow)
+			r177a := fma32Try(r175a, r25a, r176, &slow)
+			r179a := fma32Try(r177a, r25a, r178, &slow)
+			r181a := fma32Try(r179a, r25a, r180, &slow)
+			r182a := fma32Try(r181a, r25a, r47, &slow)
+			r184a := fma32Try(r182a, r25a, r183, &slow)
+			r185a := fma32Try(r184a, r25a, r50, &slow)
+			r187a := fma32Try(r185a, r25a, r186, &slow)
+			r188a := fma32Try(r187a, r25a, r34, &slow)
+			r190a := fma32Try(r188a, r25a, r189, &slow)
+			r191a := fma32Try(r190a, r25a, r37, &slow)
+			r193a := fma32Try(r191a, r25a, r192, &slow)
+			r194a := fma32Try(r193a, r25a, r41, &slow)
 			r195a := float32(r166a * r194a)
 			r196a := r148a > r83
 			r197a := r148a
@@ -11855,10 +13194,10 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			r202a := r201a + r90
 			r203a := r202a << 23
 			r204a := math.Float32frombits(r203a)
-			r205a := fma32(r160a, r198a, r204a)
+			r205a := fma32Try(r160a, r198a, r204a, &slow)
 			r206a := float32(r205a / r144a)
 			r207a := float32(r206a / r144a)
-			r208a := fma32(r148a, r41, r66)
+			r208a := fma32Try(r148a, r41, r66, &slow)
 			r209a := float32(r208a - r66)
 			r210a := float32(r209a + r66)
 			r211a := math.Float32bits(r210a)
@@ -11900,16 +13239,16 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			}
 		}
 		if r127b {
-			r130b := fma32(r128, r25b, r129)
-			r132b := fma32(r130b, r25b, r131)
-			r134b := fma32(r132b, r25b, r133)
-			r136b := fma32(r134b, r25b, r135)
-			r137b := fma32(r136b, r25b, r118)
-			r138b := fma32(r137b, r25b, r119)
-			r139b := fma32(r138b, r25b, r121)
-			r140b := fma32(r139b, r25b, r45)
-			r141b := fma32(r140b, r25b, r124)
-			r142b := fma32(r141b, r25b, r41)
+			r130b := fma32Try(r128, r25b, r129, &slow)
+			r132b := fma32Try(r130b, r25b, r131, &slow)
+			r134b := fma32Try(r132b, r25b, r133, &slow)
+			r136b := fma32Try(r134b, r25b, r135, &slow)
+			r137b := fma32Try(r136b, r25b, r118, &slow)
+			r138b := fma32Try(r137b, r25b, r119, &slow)
+			r139b := fma32Try(r138b, r25b, r121, &slow)
+			r140b := fma32Try(r139b, r25b, r45, &slow)
+			r141b := fma32Try(r140b, r25b, r124, &slow)
+			r142b := fma32Try(r141b, r25b, r41, &slow)
 			r143b := r25b > r60
 			r144b := r25b
 			if r143b {
@@ -11920,42 +13259,42 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			if r145b {
 				r146b = r63
 			}
-			r147b := fma32(r146b, r67, r66)
+			r147b := fma32Try(r146b, r67, r66, &slow)
 			r148b := float32(r147b - r66)
-			r149b := fma32(r148b, r71, r146b)
-			r150b := fma32(r148b, r70, r149b)
-			r151b := fma32(r47, r150b, r48)
-			r152b := fma32(r151b, r150b, r50)
-			r153b := fma32(r152b, r150b, r52)
-			r154b := fma32(r153b, r150b, r34)
-			r155b := fma32(r154b, r150b, r35)
-			r156b := fma32(r155b, r150b, r37)
-			r157b := fma32(r156b, r150b, r39)
-			r158b := fma32(r157b, r150b, r41)
-			r159b := fma32(r158b, r150b, r43)
-			r160b := fma32(r150b, r159b, r43)
+			r149b := fma32Try(r148b, r71, r146b, &slow)
+			r150b := fma32Try(r148b, r70, r149b, &slow)
+			r151b := fma32Try(r47, r150b, r48, &slow)
+			r152b := fma32Try(r151b, r150b, r50, &slow)
+			r153b := fma32Try(r152b, r150b, r52, &slow)
+			r154b := fma32Try(r153b, r150b, r34, &slow)
+			r155b := fma32Try(r154b, r150b, r35, &slow)
+			r156b := fma32Try(r155b, r150b, r37, &slow)
+			r157b := fma32Try(r156b, r150b, r39, &slow)
+			r158b := fma32Try(r157b, r150b, r41, &slow)
+			r159b := fma32Try(r158b, r150b, r43, &slow)
+			r160b := fma32Try(r150b, r159b, r43, &slow)
 			r161b := float32(r148b + r66)
 			r162b := math.Float32bits(r161b)
 			r163b := r162b + r90
 			r164b := r163b << 23
 			r165b := math.Float32frombits(r164b)
 			r166b := float32(r160b * r165b)
-			r169b := fma32(r167, r25b, r168)
-			r171b := fma32(r169b, r25b, r170)
-			r173b := fma32(r171b, r25b, r172)
-			r175b := fma32(r173b, r25b, r174)
-			r177b := fma32(r175b, r25b, r176)
-			r179b := fma32(r177b, r25b, r178)
-			r181b := fma32(r179b, r25b, r180)
-			r182b := fma32(r181b, r25b, r47)
-			r184b := fma32(r182b, r25b, r183)
-			r185b := fma32(r184b, r25b, r50)
-			r187b := fma32(r185b, r25b, r186)
-			r188b := fma32(r187b, r25b, r34)
-			r190b := fma32(r188b, r25b, r189)
-			r191b := fma32(r190b, r25b, r37)
-			r193b := fma32(r191b, r25b, r192)
-			r194b := fma32(r193b, r25b, r41)
+			r169b := fma32Try(r167, r25b, r168, &slow)
+			r171b := fma32Try(r169b, r25b, r170, &slow)
+			r173b := fma32Try(r171b, r25b, r172, &slow)
+			r175b := fma32Try(r173b, r25b, r174, &slow)
+			r177b := fma32Try(r175b, r25b, r176, &slow)
+			r179b := fma32Try(r177b, r25b, r178, &slow)
+			r181b := fma32Try(r179b, r25b, r180, &slow)
+			r182b := fma32Try(r181b, r25b, r47, &slow)
+			r184b := fma32Try(r182b, r25b, r183, &slow)
+			r185b := fma32Try(r184b, r25b, r50, &slow)
+			r187b := fma32Try(r185b, r25b, r186, &slow)
+			r188b := fma32Try(r187b, r25b, r34, &slow)
+			r190b := fma32Try(r188b, r25b, r189, &slow)
+			r191b := fma32Try(r190b, r25b, r37, &slow)
+			r193b := fma32Try(r191b, r25b, r192, &slow)
+			r194b := fma32Try(r193b, r25b, r41, &slow)
 			r195b := float32(r166b * r194b)
 			r196b := r148b > r83
 			r197b := r148b
@@ -11969,10 +13308,10 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			r202b := r201b + r90
 			r203b := r202b << 23
 			r204b := math.Float32frombits(r203b)
-			r205b := fma32(r160b, r198b, r204b)
+			r205b := fma32Try(r160b, r198b, r204b, &slow)
 			r206b := float32(r205b / r144b)
 			r207b := float32(r206b / r144b)
-			r208b := fma32(r148b, r41, r66)
+			r208b := fma32Try(r148b, r41, r66, &slow)
 			r209b := float32(r208b - r66)
 			r210b := float32(r209b + r66)
 			r211b := math.Float32bits(r210b)
@@ -12014,16 +13353,16 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			}
 		}
 		if r127c {
-			r130c := fma32(r128, r25c, r129)
-			r132c := fma32(r130c, r25c, r131)
-			r134c := fma32(r132c, r25c, r133)
-			r136c := fma32(r134c, r25c, r135)
-			r137c := fma32(r136c, r25c, r118)
-			r138c := fma32(r137c, r25c, r119)
-			r139c := fma32(r138c, r25c, r121)
-			r140c := fma32(r139c, r25c, r45)
-			r141c := fma32(r140c, r25c, r124)
-			r142c := fma32(r141c, r25c, r41)
+			r130c := fma32Try(r128, r25c, r129, &slow)
+			r132c := fma32Try(r130c, r25c, r131, &slow)
+			r134c := fma32Try(r132c, r25c, r133, &slow)
+			r136c := fma32Try(r134c, r25c, r135, &slow)
+			r137c := fma32Try(r136c, r25c, r118, &slow)
+			r138c := fma32Try(r137c, r25c, r119, &slow)
+			r139c := fma32Try(r138c, r25c, r121, &slow)
+			r140c := fma32Try(r139c, r25c, r45, &slow)
+			r141c := fma32Try(r140c, r25c, r124, &slow)
+			r142c := fma32Try(r141c, r25c, r41, &slow)
 			r143c := r25c > r60
 			r144c := r25c
 			if r143c {
@@ -12034,42 +13373,42 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			if r145c {
 				r146c = r63
 			}
-			r147c := fma32(r146c, r67, r66)
+			r147c := fma32Try(r146c, r67, r66, &slow)
 			r148c := float32(r147c - r66)
-			r149c := fma32(r148c, r71, r146c)
-			r150c := fma32(r148c, r70, r149c)
-			r151c := fma32(r47, r150c, r48)
-			r152c := fma32(r151c, r150c, r50)
-			r153c := fma32(r152c, r150c, r52)
-			r154c := fma32(r153c, r150c, r34)
-			r155c := fma32(r154c, r150c, r35)
-			r156c := fma32(r155c, r150c, r37)
-			r157c := fma32(r156c, r150c, r39)
-			r158c := fma32(r157c, r150c, r41)
-			r159c := fma32(r158c, r150c, r43)
-			r160c := fma32(r150c, r159c, r43)
+			r149c := fma32Try(r148c, r71, r146c, &slow)
+			r150c := fma32Try(r148c, r70, r149c, &slow)
+			r151c := fma32Try(r47, r150c, r48, &slow)
+			r152c := fma32Try(r151c, r150c, r50, &slow)
+			r153c := fma32Try(r152c, r150c, r52, &slow)
+			r154c := fma32Try(r153c, r150c, r34, &slow)
+			r155c := fma32Try(r154c, r150c, r35, &slow)
+			r156c := fma32Try(r155c, r150c, r37, &slow)
+			r157c := fma32Try(r156c, r150c, r39, &slow)
+			r158c := fma32Try(r157c, r150c, r41, &slow)
+			r159c := fma32Try(r158c, r150c, r43, &slow)
+			r160c := fma32Try(r150c, r159c, r43, &slow)
 			r161c := float32(r148c + r66)
 			r162c := math.Float32bits(r161c)
 			r163c := r162c + r90
 			r164c := r163c << 23
 			r165c := math.Float32frombits(r164c)
 			r166c := float32(r160c * r165c)
-			r169c := fma32(r167, r25c, r168)
-			r171c := fma32(r169c, r25c, r170)
-			r173c := fma32(r171c, r25c, r172)
-			r175c := fma32(r173c, r25c, r174)
-			r177c := fma32(r175c, r25c, r176)
-			r179c := fma32(r177c, r25c, r178)
-			r181c := fma32(r179c, r25c, r180)
-			r182c := fma32(r181c, r25c, r47)
-			r184c := fma32(r182c, r25c, r183)
-			r185c := fma32(r184c, r25c, r50)
-			r187c := fma32(r185c, r25c, r186)
-			r188c := fma32(r187c, r25c, r34)
-			r190c := fma32(r188c, r25c, r189)
-			r191c := fma32(r190c, r25c, r37)
-			r193c := fma32(r191c, r25c, r192)
-			r194c := fma32(r193c, r25c, r41)
+			r169c := fma32Try(r167, r25c, r168, &slow)
+			r171c := fma32Try(r169c, r25c, r170, &slow)
+			r173c := fma32Try(r171c, r25c, r172, &slow)
+			r175c := fma32Try(r173c, r25c, r174, &slow)
+			r177c := fma32Try(r175c, r25c, r176, &slow)
+			r179c := fma32Try(r177c, r25c, r178, &slow)
+			r181c := fma32Try(r179c, r25c, r180, &slow)
+			r182c := fma32Try(r181c, r25c, r47, &slow)
+			r184c := fma32Try(r182c, r25c, r183, &slow)
+			r185c := fma32Try(r184c, r25c, r50, &slow)
+			r187c := fma32Try(r185c, r25c, r186, &slow)
+			r188c := fma32Try(r187c, r25c, r34, &slow)
+			r190c := fma32Try(r188c, r25c, r189, &slow)
+			r191c := fma32Try(r190c, r25c, r37, &slow)
+			r193c := fma32Try(r191c, r25c, r192, &slow)
+			r194c := fma32Try(r193c, r25c, r41, &slow)
 			r195c := float32(r166c * r194c)
 			r196c := r148c > r83
 			r197c := r148c
@@ -12083,10 +13422,10 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 			r202c := r201c + r90
 			r203c := r202c << 23
 			r204c := math.Float32frombits(r203c)
-			r205c := fma32(r160c, r198c, r204c)
+			r205c := fma32Try(r160c, r198c, r204c, &slow)
 			r206c := float32(r205c / r144c)
 			r207c := float32(r206c / r144c)
-			r208c := fma32(r148c, r41, r66)
+			r208c := fma32Try(r148c, r41, r66, &slow)
 			r209c := float32(r208c - r66)
 			r210c := float32(r209c + r66)
 			r211c := math.Float32bits(r210c)
@@ -12198,18 +13537,18 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 		r252a := float32(r243a * r251a)
 		r252b := float32(r243b * r251b)
 		r252c := float32(r243c * r251c)
-		r253a := fma32(r252a, r240a, r3a)
-		r253b := fma32(r252b, r240b, r3b)
-		r253c := fma32(r252c, r240c, r3c)
+		r253a := fma32Try(r252a, r240a, r3a, &slow)
+		r253b := fma32Try(r252b, r240b, r3b, &slow)
+		r253c := fma32Try(r252c, r240c, r3c, &slow)
 		r254a := cDtRTau[j]
 		r254b := cDtRTau[j+1]
 		r254c := cDtRTau[j+2]
 		r255a := cKa[j]
 		r255b := cKa[j+1]
 		r255c := cKa[j+2]
-		r256a := fma32(r4a, r255a, r253a)
-		r256b := fma32(r4b, r255b, r253b)
-		r256c := fma32(r4c, r255c, r253c)
+		r256a := fma32Try(r4a, r255a, r253a, &slow)
+		r256b := fma32Try(r4b, r255b, r253b, &slow)
+		r256c := fma32Try(r4c, r255c, r253c, &slow)
 		r257a := float32(r44a * r254a)
 		r257b := float32(r44b * r254b)
 		r257c := float32(r44c * r254c)
@@ -12234,162 +13573,166 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 		r264a := float32(r263a + r263a)
 		r264b := float32(r263b + r263b)
 		r264c := float32(r263c + r263c)
-		r265a := fma32(r262a, r264a, r43)
-		r265b := fma32(r262b, r264b, r43)
-		r265c := fma32(r262c, r264c, r43)
-		r266a := fma32(r44a, r25a, r265a)
-		r266b := fma32(r44b, r25b, r265b)
-		r266c := fma32(r44c, r25c, r265c)
+		r265a := fma32Try(r262a, r264a, r43, &slow)
+		r265b := fma32Try(r262b, r264b, r43, &slow)
+		r265c := fma32Try(r262c, r264c, r43, &slow)
+		r266a := fma32Try(r44a, r25a, r265a, &slow)
+		r266b := fma32Try(r44b, r25b, r265b, &slow)
+		r266c := fma32Try(r44c, r25c, r265c, &slow)
 		r267a := float32(r256a * r266a)
 		r267b := float32(r256b * r266b)
 		r267c := float32(r256c * r266c)
-		if hasGI {
-			r268a := r258a
-			if r238a {
-				r268a = r230
-			}
-			r268b := r258b
-			if r238b {
-				r268b = r230
-			}
-			r268c := r258c
-			if r238c {
-				r268c = r230
-			}
-			gi[j] = r268a
-			gi[j+1] = r268b
-			gi[j+2] = r268c
-		}
-		if hasGG {
-			r269a := float32(r256a * r254a)
-			r269b := float32(r256b * r254b)
-			r269c := float32(r256c * r254c)
-			r270a := float32(r269a * r86)
-			r270b := float32(r269b * r86)
-			r270c := float32(r269c * r86)
-			r271a := fma32(r44a, r8a, r262a)
-			r271b := fma32(r44b, r8b, r262b)
-			r271c := fma32(r44c, r8c, r262c)
-			r272a := float32(r270a * r271a)
-			r272b := float32(r270b * r271b)
-			r272c := float32(r270c * r271c)
-			r273a := r272a
-			if r238a {
-				r273a = r230
-			}
-			r273b := r272b
-			if r238b {
-				r273b = r230
-			}
-			r273c := r272c
-			if r238c {
-				r273c = r230
-			}
-			gg[j] = r273a
-			gg[j+1] = r273b
-			gg[j+2] = r273c
-		}
-		if hasGDelta {
-			r274a := r256a
-			if r238a {
-				r274a = r230
-			}
-			r274b := r256b
-			if r238b {
-				r274b = r230
-			}
-			r274c := r256c
-			if r238c {
-				r274c = r230
-			}
-			gdelta[j] = r274a
-			gdelta[j+1] = r274b
-			gdelta[j+2] = r274c
-		}
-		r275a := r267a
+		r268a := fma32Try(r44a, r8a, r262a, &slow)
+		r268b := fma32Try(r44b, r8b, r262b, &slow)
+		r268c := fma32Try(r44c, r8c, r262c, &slow)
+		r269a := r267a
 		if r238a {
-			r275a = r253a
+			r269a = r253a
 		}
-		r275b := r267b
+		r269b := r267b
 		if r238b {
-			r275b = r253b
+			r269b = r253b
 		}
-		r275c := r267c
+		r269c := r267c
 		if r238c {
-			r275c = r253c
+			r269c = r253c
 		}
-		r276a := r261a
+		r270a := r261a
 		if r238a {
-			r276a = r4a
+			r270a = r4a
 		}
-		r276b := r261b
+		r270b := r261b
 		if r238b {
-			r276b = r4b
+			r270b = r4b
 		}
-		r276c := r261c
+		r270c := r261c
 		if r238c {
-			r276c = r4c
+			r270c = r4c
 		}
-		r4a = float32(r276a * r43)
-		r4b = float32(r276b * r43)
-		r4c = float32(r276c * r43)
-		r278a := float32(r0a - r5a)
-		r278b := float32(r0b - r5b)
-		r278c := float32(r0c - r5c)
+		r4a = float32(r270a * r43)
+		r4b = float32(r270b * r43)
+		r4c = float32(r270c * r43)
+		r272a := float32(r0a - r5a)
+		r272b := float32(r0b - r5b)
+		r272c := float32(r0c - r5c)
+		r273a := float32(r272a * r240a)
+		r273b := float32(r272b * r240b)
+		r273c := float32(r272c * r240c)
+		r274a := math.Float32frombits(math.Float32bits(r273a) &^ (1 << 31))
+		r274b := math.Float32frombits(math.Float32bits(r273b) &^ (1 << 31))
+		r274c := math.Float32frombits(math.Float32bits(r273c) &^ (1 << 31))
+		r275a := float32(r242a - r274a)
+		r275b := float32(r242b - r274b)
+		r275c := float32(r242c - r274c)
+		r276a := float32(r241a * r275a)
+		r276b := float32(r241b * r275b)
+		r276c := float32(r241c * r275c)
+		r277a := r276a < r230
+		r277b := r276b < r230
+		r277c := r276c < r230
+		r278a := r276a
+		if r277a {
+			r278a = r230
+		}
+		r278b := r276b
+		if r277b {
+			r278b = r230
+		}
+		r278c := r276c
+		if r277c {
+			r278c = r230
+		}
 		r279a := float32(r278a * r240a)
 		r279b := float32(r278b * r240b)
 		r279c := float32(r278c * r240c)
-		r280a := math.Float32frombits(math.Float32bits(r279a) &^ (1 << 31))
-		r280b := math.Float32frombits(math.Float32bits(r279b) &^ (1 << 31))
-		r280c := math.Float32frombits(math.Float32bits(r279c) &^ (1 << 31))
-		r281a := float32(r242a - r280a)
-		r281b := float32(r242b - r280b)
-		r281c := float32(r242c - r280c)
-		r282a := float32(r241a * r281a)
-		r282b := float32(r241b * r281b)
-		r282c := float32(r241c * r281c)
-		r283a := r282a < r230
-		r283b := r282b < r230
-		r283c := r282c < r230
-		r284a := r282a
-		if r283a {
-			r284a = r230
+		r280a := cB[j]
+		r280b := cB[j+1]
+		r280c := cB[j+2]
+		r281a := float32(r270a * r280a)
+		r281b := float32(r270b * r280b)
+		r281c := float32(r270c * r280c)
+		r282a := float32(r281a * r279a)
+		r282b := float32(r281b * r279b)
+		r282c := float32(r281c * r279c)
+		r283a := cVReset[j]
+		r283b := cVReset[j+1]
+		r283c := cVReset[j+2]
+		r284a := float32(r0a - r283a)
+		r284b := float32(r0b - r283b)
+		r284c := float32(r0c - r283c)
+		r285a := float32(r284a * r279a)
+		r285b := float32(r284b * r279b)
+		r285c := float32(r284c * r279c)
+		r286a := float32(r43 - r285a)
+		r286b := float32(r43 - r285b)
+		r286c := float32(r43 - r285c)
+		r3a = fma32Try(r269a, r286a, r282a, &slow)
+		r3b = fma32Try(r269b, r286b, r282b, &slow)
+		r3c = fma32Try(r269c, r286c, r282c, &slow)
+		if slow {
+			backwardF32HardPNExact(f, s, j, j+3)
+			continue
 		}
-		r284b := r282b
-		if r283b {
-			r284b = r230
+		if hasGI {
+			r288a := r258a
+			if r238a {
+				r288a = r230
+			}
+			r288b := r258b
+			if r238b {
+				r288b = r230
+			}
+			r288c := r258c
+			if r238c {
+				r288c = r230
+			}
+			gi[j] = r288a
+			gi[j+1] = r288b
+			gi[j+2] = r288c
 		}
-		r284c := r282c
-		if r283c {
-			r284c = r230
+		if hasGG {
+			r289a := float32(r256a * r254a)
+			r289b := float32(r256b * r254b)
+			r289c := float32(r256c * r254c)
+			r290a := float32(r289a * r86)
+			r290b := float32(r289b * r86)
+			r290c := float32(r289c * r86)
+			r291a := float32(r290a * r268a)
+			r291b := float32(r290b * r268b)
+			r291c := float32(r290c * r268c)
+			r292a := r291a
+			if r238a {
+				r292a = r230
+			}
+			r292b := r291b
+			if r238b {
+				r292b = r230
+			}
+			r292c := r291c
+			if r238c {
+				r292c = r230
+			}
+			gg[j] = r292a
+			gg[j+1] = r292b
+			gg[j+2] = r292c
 		}
-		r285a := float32(r284a * r240a)
-		r285b := float32(r284b * r240b)
-		r285c := float32(r284c * r240c)
-		r286a := cB[j]
-		r286b := cB[j+1]
-		r286c := cB[j+2]
-		r287a := float32(r276a * r286a)
-		r287b := float32(r276b * r286b)
-		r287c := float32(r276c * r286c)
-		r288a := float32(r287a * r285a)
-		r288b := float32(r287b * r285b)
-		r288c := float32(r287c * r285c)
-		r289a := cVReset[j]
-		r289b := cVReset[j+1]
-		r289c := cVReset[j+2]
-		r290a := float32(r0a - r289a)
-		r290b := float32(r0b - r289b)
-		r290c := float32(r0c - r289c)
-		r291a := float32(r290a * r285a)
-		r291b := float32(r290b * r285b)
-		r291c := float32(r290c * r285c)
-		r292a := float32(r43 - r291a)
-		r292b := float32(r43 - r291b)
-		r292c := float32(r43 - r291c)
-		r3a = fma32(r275a, r292a, r288a)
-		r3b = fma32(r275b, r292b, r288b)
-		r3c = fma32(r275c, r292c, r288c)
+		if hasGDelta {
+			r293a := r256a
+			if r238a {
+				r293a = r230
+			}
+			r293b := r256b
+			if r238b {
+				r293b = r230
+			}
+			r293c := r256c
+			if r238c {
+				r293c = r230
+			}
+			gdelta[j] = r293a
+			gdelta[j+1] = r293b
+			gdelta[j+2] = r293c
+		}
 		gv[j] = r3a
 		gv[j+1] = r3b
 		gv[j+2] = r3c
@@ -12398,6 +13741,464 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 		gw[j+2] = r4c
 	}
 	for ; j < n; j++ {
+		slow := false
+		r0 := v[j]
+		r1 := w[j]
+		r2 := last[j]
+		r3 := gv[j]
+		r4 := gw[j]
+		r5 := cVTh[j]
+		r6 := r0 >= r5
+		r7 := cVReset[j]
+		r8 := r0
+		if r6 {
+			r8 = r7
+		}
+		r9 := cB[j]
+		r10 := float32(r1 + r9)
+		r11 := r1
+		if r6 {
+			r11 = r10
+		}
+		r12 := math.Float32frombits(0x00000000) // 0
+		if hasI {
+			r12 = i[j]
+		}
+		r14 := cVRest[j]
+		r15 := float32(r8 - r14)
+		r16 := cVC[j]
+		r17 := float32(r8 - r16)
+		r18 := cDtCTau[j]
+		r19 := float32(r15 * r17)
+		r20 := cDtRTau[j]
+		r21 := float32(r12 - r11)
+		r22 := float32(r20 * r21)
+		r23 := fma32Try(r18, r19, r22, &slow)
+		r24 := float32(r15 + r17)
+		r25 := float32(r18 * r24)
+		if hasG {
+			r26 := cDtRTau[j]
+			r27 := g[j]
+			r28 := float32(r26 * r27)
+			r25 = float32(r25 - r28)
+			r30 := math.Float32frombits(0x00000000) // 0
+			r31 := fma32Try(r28, r8, r30, &slow)
+			r23 = float32(r23 - r31)
+		}
+		r33 := math.Float32frombits(math.Float32bits(r25) &^ (1 << 31))
+		r36 := fma32Try(r34, r25, r35, &slow)
+		r38 := fma32Try(r36, r25, r37, &slow)
+		r40 := fma32Try(r38, r25, r39, &slow)
+		r42 := fma32Try(r40, r25, r41, &slow)
+		r44 := fma32Try(r42, r25, r43, &slow)
+		r46 := r33 > r45
+		if r46 {
+			r49 := fma32Try(r47, r25, r48, &slow)
+			r51 := fma32Try(r49, r25, r50, &slow)
+			r53 := fma32Try(r51, r25, r52, &slow)
+			r54 := fma32Try(r53, r25, r34, &slow)
+			r55 := fma32Try(r54, r25, r35, &slow)
+			r56 := fma32Try(r55, r25, r37, &slow)
+			r57 := fma32Try(r56, r25, r39, &slow)
+			r58 := fma32Try(r57, r25, r41, &slow)
+			r59 := fma32Try(r58, r25, r43, &slow)
+			r61 := r25 > r60
+			r62 := r25
+			if r61 {
+				r62 = r60
+			}
+			r64 := r62 < r63
+			r65 := r62
+			if r64 {
+				r65 = r63
+			}
+			r68 := fma32Try(r65, r67, r66, &slow)
+			r69 := float32(r68 - r66)
+			r72 := fma32Try(r69, r71, r65, &slow)
+			r73 := fma32Try(r69, r70, r72, &slow)
+			r74 := fma32Try(r47, r73, r48, &slow)
+			r75 := fma32Try(r74, r73, r50, &slow)
+			r76 := fma32Try(r75, r73, r52, &slow)
+			r77 := fma32Try(r76, r73, r34, &slow)
+			r78 := fma32Try(r77, r73, r35, &slow)
+			r79 := fma32Try(r78, r73, r37, &slow)
+			r80 := fma32Try(r79, r73, r39, &slow)
+			r81 := fma32Try(r80, r73, r41, &slow)
+			r82 := fma32Try(r81, r73, r43, &slow)
+			r84 := r69 > r83
+			r85 := r69
+			if r84 {
+				r85 = r83
+			}
+			r87 := float32(r85 * r86)
+			r88 := float32(r87 + r66)
+			r89 := math.Float32bits(r88)
+			r91 := r89 + r90
+			r92 := r91 << 23
+			r93 := math.Float32frombits(r92)
+			r94 := float32(r43 - r93)
+			r95 := fma32Try(r73, r82, r94, &slow)
+			r96 := float32(r95 / r62)
+			r97 := fma32Try(r69, r41, r66, &slow)
+			r98 := float32(r97 - r66)
+			r99 := float32(r98 + r66)
+			r100 := math.Float32bits(r99)
+			r101 := r100 + r90
+			r102 := r101 << 23
+			r103 := math.Float32frombits(r102)
+			r104 := float32(r96 * r103)
+			r105 := float32(r69 - r98)
+			r106 := float32(r105 + r66)
+			r107 := math.Float32bits(r106)
+			r108 := r107 + r90
+			r109 := r108 << 23
+			r110 := math.Float32frombits(r109)
+			r111 := float32(r104 * r110)
+			r112 := r33 <= r41
+			r113 := r111
+			if r112 {
+				r113 = r59
+			}
+			if r46 {
+				r44 = r113
+			}
+		}
+		r114 := fma32Try(r44, r23, r8, &slow)
+		if hasDelta {
+			r115 := delta[j]
+			r114 = float32(r114 + r115)
+		}
+		r117 := math.Float32frombits(math.Float32bits(r25) &^ (1 << 31))
+		r120 := fma32Try(r118, r25, r119, &slow)
+		r122 := fma32Try(r120, r25, r121, &slow)
+		r123 := fma32Try(r122, r25, r45, &slow)
+		r125 := fma32Try(r123, r25, r124, &slow)
+		r126 := fma32Try(r125, r25, r41, &slow)
+		r127 := r117 > r45
+		if r127 {
+			r130 := fma32Try(r128, r25, r129, &slow)
+			r132 := fma32Try(r130, r25, r131, &slow)
+			r134 := fma32Try(r132, r25, r133, &slow)
+			r136 := fma32Try(r134, r25, r135, &slow)
+			r137 := fma32Try(r136, r25, r118, &slow)
+			r138 := fma32Try(r137, r25, r119, &slow)
+			r139 := fma32Try(r138, r25, r121, &slow)
+			r140 := fma32Try(r139, r25, r45, &slow)
+			r141 := fma32Try(r140, r25, r124, &slow)
+			r142 := fma32Try(r141, r25, r41, &slow)
+			r143 := r25 > r60
+			r144 := r25
+			if r143 {
+				r144 = r60
+			}
+			r145 := r144 < r63
+			r146 := r144
+			if r145 {
+				r146 = r63
+			}
+			r147 := fma32Try(r146, r67, r66, &slow)
+			r148 := float32(r147 - r66)
+			r149 := fma32Try(r148, r71, r146, &slow)
+			r150 := fma32Try(r148, r70, r149, &slow)
+			r151 := fma32Try(r47, r150, r48, &slow)
+			r152 := fma32Try(r151, r150, r50, &slow)
+			r153 := fma32Try(r152, r150, r52, &slow)
+			r154 := fma32Try(r153, r150, r34, &slow)
+			r155 := fma32Try(r154, r150, r35, &slow)
+			r156 := fma32Try(r155, r150, r37, &slow)
+			r157 := fma32Try(r156, r150, r39, &slow)
+			r158 := fma32Try(r157, r150, r41, &slow)
+			r159 := fma32Try(r158, r150, r43, &slow)
+			r160 := fma32Try(r150, r159, r43, &slow)
+			r161 := float32(r148 + r66)
+			r162 := math.Float32bits(r161)
+			r163 := r162 + r90
+			r164 := r163 << 23
+			r165 := math.Float32frombits(r164)
+			r166 := float32(r160 * r165)
+			r169 := fma32Try(r167, r25, r168, &slow)
+			r171 := fma32Try(r169, r25, r170, &slow)
+			r173 := fma32Try(r171, r25, r172, &slow)
+			r175 := fma32Try(r173, r25, r174, &slow)
+			r177 := fma32Try(r175, r25, r176, &slow)
+			r179 := fma32Try(r177, r25, r178, &slow)
+			r181 := fma32Try(r179, r25, r180, &slow)
+			r182 := fma32Try(r181, r25, r47, &slow)
+			r184 := fma32Try(r182, r25, r183, &slow)
+			r185 := fma32Try(r184, r25, r50, &slow)
+			r187 := fma32Try(r185, r25, r186, &slow)
+			r188 := fma32Try(r187, r25, r34, &slow)
+			r190 := fma32Try(r188, r25, r189, &slow)
+			r191 := fma32Try(r190, r25, r37, &slow)
+			r193 := fma32Try(r191, r25, r192, &slow)
+			r194 := fma32Try(r193, r25, r41, &slow)
+			r195 := float32(r166 * r194)
+			r196 := r148 > r83
+			r197 := r148
+			if r196 {
+				r197 = r83
+			}
+			r198 := float32(r144 - r43)
+			r199 := float32(r197 * r86)
+			r200 := float32(r199 + r66)
+			r201 := math.Float32bits(r200)
+			r202 := r201 + r90
+			r203 := r202 << 23
+			r204 := math.Float32frombits(r203)
+			r205 := fma32Try(r160, r198, r204, &slow)
+			r206 := float32(r205 / r144)
+			r207 := float32(r206 / r144)
+			r208 := fma32Try(r148, r41, r66, &slow)
+			r209 := float32(r208 - r66)
+			r210 := float32(r209 + r66)
+			r211 := math.Float32bits(r210)
+			r212 := r211 + r90
+			r213 := r212 << 23
+			r214 := math.Float32frombits(r213)
+			r215 := float32(r207 * r214)
+			r216 := float32(r148 - r209)
+			r217 := float32(r216 + r66)
+			r218 := math.Float32bits(r217)
+			r219 := r218 + r90
+			r220 := r219 << 23
+			r221 := math.Float32frombits(r220)
+			r222 := float32(r215 * r221)
+			r223 := float32(r43 / r25)
+			r224 := float32(r223 / r25)
+			r225 := r25 > r43
+			r226 := r142
+			if r225 {
+				r226 = r222
+			}
+			r228 := r25 >= r227
+			r229 := r222
+			if r228 {
+				r229 = r195
+			}
+			r231 := r25 < r230
+			r232 := r226
+			if r231 {
+				r232 = r229
+			}
+			r233 := r25 < r63
+			r234 := r232
+			if r233 {
+				r234 = r224
+			}
+			if r127 {
+				r126 = r234
+			}
+		}
+		r236 := float32(r235 - r2)
+		r237 := cTauRef[j]
+		r238 := r236 < r237
+		r239 := r114
+		if r238 {
+			r239 = r8
+		}
+		r240 := cInvD[j]
+		r241 := cAlpha[j]
+		r242 := cWidth[j]
+		r243 := math.Float32frombits(0x00000000) // 0
+		if hasGSpike {
+			r243 = gspike[j]
+		}
+		r245 := float32(r239 - r5)
+		r246 := float32(r245 * r240)
+		r247 := math.Float32frombits(math.Float32bits(r246) &^ (1 << 31))
+		r248 := float32(r242 - r247)
+		r249 := float32(r241 * r248)
+		r250 := r249 < r230
+		r251 := r249
+		if r250 {
+			r251 = r230
+		}
+		r252 := float32(r243 * r251)
+		r253 := fma32Try(r252, r240, r3, &slow)
+		r254 := cDtRTau[j]
+		r255 := cKa[j]
+		r256 := fma32Try(r4, r255, r253, &slow)
+		r257 := float32(r44 * r254)
+		r258 := float32(r256 * r257)
+		r259 := cKeep[j]
+		r260 := float32(r4 * r259)
+		r261 := float32(r260 - r258)
+		r262 := float32(r126 * r23)
+		r263 := cDtCTau[j]
+		r264 := float32(r263 + r263)
+		r265 := fma32Try(r262, r264, r43, &slow)
+		r266 := fma32Try(r44, r25, r265, &slow)
+		r267 := float32(r256 * r266)
+		r268 := fma32Try(r44, r8, r262, &slow)
+		r269 := r267
+		if r238 {
+			r269 = r253
+		}
+		r270 := r261
+		if r238 {
+			r270 = r4
+		}
+		r4 = float32(r270 * r43)
+		r272 := float32(r0 - r5)
+		r273 := float32(r272 * r240)
+		r274 := math.Float32frombits(math.Float32bits(r273) &^ (1 << 31))
+		r275 := float32(r242 - r274)
+		r276 := float32(r241 * r275)
+		r277 := r276 < r230
+		r278 := r276
+		if r277 {
+			r278 = r230
+		}
+		r279 := float32(r278 * r240)
+		r280 := cB[j]
+		r281 := float32(r270 * r280)
+		r282 := float32(r281 * r279)
+		r283 := cVReset[j]
+		r284 := float32(r0 - r283)
+		r285 := float32(r284 * r279)
+		r286 := float32(r43 - r285)
+		r3 = fma32Try(r269, r286, r282, &slow)
+		if slow {
+			backwardF32HardPNExact(f, s, j, j+1)
+			continue
+		}
+		if hasGI {
+			r288 := r258
+			if r238 {
+				r288 = r230
+			}
+			gi[j] = r288
+		}
+		if hasGG {
+			r289 := float32(r256 * r254)
+			r290 := float32(r289 * r86)
+			r291 := float32(r290 * r268)
+			r292 := r291
+			if r238 {
+				r292 = r230
+			}
+			gg[j] = r292
+		}
+		if hasGDelta {
+			r293 := r256
+			if r238 {
+				r293 = r230
+			}
+			gdelta[j] = r293
+		}
+		gv[j] = r3
+		gw[j] = r4
+	}
+}
+
+// backwardF32HardPNExact is backwardF32HardPNOne for neurons lo..hi-1, with the exact fma32.
+func backwardF32HardPNExact(f *Frame32, s int, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[StreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[StreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[StreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[StreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[StreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[StreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	cVTh := f.C[CVTh*f.Stride:][:n]
+	cVReset := f.C[CVReset*f.Stride:][:n]
+	cB := f.C[CB*f.Stride:][:n]
+	cVRest := f.C[CVRest*f.Stride:][:n]
+	cVC := f.C[CVC*f.Stride:][:n]
+	cDtCTau := f.C[CDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[CDtRTau*f.Stride:][:n]
+	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	cInvD := f.C[CInvD*f.Stride:][:n]
+	cAlpha := f.C[CAlpha*f.Stride:][:n]
+	cWidth := f.C[CWidth*f.Stride:][:n]
+	cKa := f.C[CKa*f.Stride:][:n]
+	cKeep := f.C[CKeep*f.Stride:][:n]
+	r34 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r35 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r37 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r39 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r41 := math.Float32frombits(0x3f000000) // 0.5
+	r43 := math.Float32frombits(0x3f800000) // 1
+	r45 := math.Float32frombits(0x3e000000) // 0.125
+	r47 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r48 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r50 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r52 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r60 := math.Float32frombits(0x42be0000) // 95
+	r63 := math.Float32frombits(0xc2ae0000) // -87
+	r66 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r67 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r70 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r71 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r83 := math.Float32frombits(0x41f00000) // 30
+	r86 := math.Float32frombits(0xbf800000) // -1
+	r90 := uint32(0x7f)
+	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	r128 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	r129 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	r131 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	r133 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	r135 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	r167 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	r168 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	r170 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	r172 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	r174 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	r176 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	r178 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	r180 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	r183 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	r186 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	r189 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	r192 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	r227 := math.Float32frombits(0xc0400000) // -3
+	r230 := math.Float32frombits(0x00000000) // 0
+	r235 := f.T[s]
+	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
 		r2 := last[j]
@@ -12685,59 +14486,59 @@ func backwardF32HardPNOne(f *Frame32, s int) {
 		r265 := fma32(r262, r264, r43)
 		r266 := fma32(r44, r25, r265)
 		r267 := float32(r256 * r266)
+		r268 := fma32(r44, r8, r262)
+		r269 := r267
+		if r238 {
+			r269 = r253
+		}
+		r270 := r261
+		if r238 {
+			r270 = r4
+		}
+		r4 = float32(r270 * r43)
+		r272 := float32(r0 - r5)
+		r273 := float32(r272 * r240)
+		r274 := math.Float32frombits(math.Float32bits(r273) &^ (1 << 31))
+		r275 := float32(r242 - r274)
+		r276 := float32(r241 * r275)
+		r277 := r276 < r230
+		r278 := r276
+		if r277 {
+			r278 = r230
+		}
+		r279 := float32(r278 * r240)
+		r280 := cB[j]
+		r281 := float32(r270 * r280)
+		r282 := float32(r281 * r279)
+		r283 := cVReset[j]
+		r284 := float32(r0 - r283)
+		r285 := float32(r284 * r279)
+		r286 := float32(r43 - r285)
+		r3 = fma32(r269, r286, r282)
 		if hasGI {
-			r268 := r258
+			r288 := r258
 			if r238 {
-				r268 = r230
+				r288 = r230
 			}
-			gi[j] = r268
+			gi[j] = r288
 		}
 		if hasGG {
-			r269 := float32(r256 * r254)
-			r270 := float32(r269 * r86)
-			r271 := fma32(r44, r8, r262)
-			r272 := float32(r270 * r271)
-			r273 := r272
+			r289 := float32(r256 * r254)
+			r290 := float32(r289 * r86)
+			r291 := float32(r290 * r268)
+			r292 := r291
 			if r238 {
-				r273 = r230
+				r292 = r230
 			}
-			gg[j] = r273
+			gg[j] = r292
 		}
 		if hasGDelta {
-			r274 := r256
+			r293 := r256
 			if r238 {
-				r274 = r230
+				r293 = r230
 			}
-			gdelta[j] = r274
+			gdelta[j] = r293
 		}
-		r275 := r267
-		if r238 {
-			r275 = r253
-		}
-		r276 := r261
-		if r238 {
-			r276 = r4
-		}
-		r4 = float32(r276 * r43)
-		r278 := float32(r0 - r5)
-		r279 := float32(r278 * r240)
-		r280 := math.Float32frombits(math.Float32bits(r279) &^ (1 << 31))
-		r281 := float32(r242 - r280)
-		r282 := float32(r241 * r281)
-		r283 := r282 < r230
-		r284 := r282
-		if r283 {
-			r284 = r230
-		}
-		r285 := float32(r284 * r240)
-		r286 := cB[j]
-		r287 := float32(r276 * r286)
-		r288 := float32(r287 * r285)
-		r289 := cVReset[j]
-		r290 := float32(r0 - r289)
-		r291 := float32(r290 * r285)
-		r292 := float32(r43 - r291)
-		r3 = fma32(r275, r292, r288)
 		gv[j] = r3
 		gw[j] = r4
 	}
@@ -13493,98 +15294,98 @@ func backwardF64SoftOne(f *Frame64, s int) {
 		r329b := math.FMA(r50b, r26b, r328b)
 		r330a := float64(r320a * r329a)
 		r330b := float64(r320b * r329b)
-		if hasGI {
-			r331a := r322a
-			if r303a {
-				r331a = r295
-			}
-			r331b := r322b
-			if r303b {
-				r331b = r295
-			}
-			gi[j] = r331a
-			gi[j+1] = r331b
-		}
-		if hasGG {
-			r332a := float64(r320a * c[CDtRTau])
-			r332b := float64(r320b * c[CDtRTau])
-			r333a := float64(r332a * r107)
-			r333b := float64(r332b * r107)
-			r334a := math.FMA(r50a, r9a, r326a)
-			r334b := math.FMA(r50b, r9b, r326b)
-			r335a := float64(r333a * r334a)
-			r335b := float64(r333b * r334b)
-			r336a := r335a
-			if r303a {
-				r336a = r295
-			}
-			r336b := r335b
-			if r303b {
-				r336b = r295
-			}
-			gg[j] = r336a
-			gg[j+1] = r336b
-		}
-		if hasGDelta {
-			r337a := r320a
-			if r303a {
-				r337a = r295
-			}
-			r337b := r320b
-			if r303b {
-				r337b = r295
-			}
-			gdelta[j] = r337a
-			gdelta[j+1] = r337b
-		}
-		r338a := r330a
+		r331a := math.FMA(r50a, r9a, r326a)
+		r331b := math.FMA(r50b, r9b, r326b)
+		r332a := r330a
 		if r303a {
-			r338a = r318a
+			r332a = r318a
 		}
-		r338b := r330b
+		r332b := r330b
 		if r303b {
-			r338b = r318b
+			r332b = r318b
 		}
-		r339a := r325a
+		r333a := r325a
 		if r303a {
-			r339a = r4a
+			r333a = r4a
 		}
-		r339b := r325b
+		r333b := r325b
 		if r303b {
-			r339b = r4b
+			r333b = r4b
 		}
-		r4a = float64(r339a * r49)
-		r4b = float64(r339b * r49)
-		r341a := float64(r0a - c[CVTh])
-		r341b := float64(r0b - c[CVTh])
+		r4a = float64(r333a * r49)
+		r4b = float64(r333b * r49)
+		r335a := float64(r0a - c[CVTh])
+		r335b := float64(r0b - c[CVTh])
+		r336a := float64(r335a * c[CInvD])
+		r336b := float64(r335b * c[CInvD])
+		r337a := math.Float64frombits(math.Float64bits(r336a) &^ (1 << 63))
+		r337b := math.Float64frombits(math.Float64bits(r336b) &^ (1 << 63))
+		r338a := float64(c[CWidth] - r337a)
+		r338b := float64(c[CWidth] - r337b)
+		r339a := float64(c[CAlpha] * r338a)
+		r339b := float64(c[CAlpha] * r338b)
+		r340a := r339a < r295
+		r340b := r339b < r295
+		r341a := r339a
+		if r340a {
+			r341a = r295
+		}
+		r341b := r339b
+		if r340b {
+			r341b = r295
+		}
 		r342a := float64(r341a * c[CInvD])
 		r342b := float64(r341b * c[CInvD])
-		r343a := math.Float64frombits(math.Float64bits(r342a) &^ (1 << 63))
-		r343b := math.Float64frombits(math.Float64bits(r342b) &^ (1 << 63))
-		r344a := float64(c[CWidth] - r343a)
-		r344b := float64(c[CWidth] - r343b)
-		r345a := float64(c[CAlpha] * r344a)
-		r345b := float64(c[CAlpha] * r344b)
-		r346a := r345a < r295
-		r346b := r345b < r295
-		r347a := r345a
-		if r346a {
-			r347a = r295
+		r343a := float64(r333a * c[CB])
+		r343b := float64(r333b * c[CB])
+		r344a := float64(r343a * r342a)
+		r344b := float64(r343b * r342b)
+		r345a := float64(r49 - r341a)
+		r345b := float64(r49 - r341b)
+		r3a = math.FMA(r332a, r345a, r344a)
+		r3b = math.FMA(r332b, r345b, r344b)
+		if hasGI {
+			r347a := r322a
+			if r303a {
+				r347a = r295
+			}
+			r347b := r322b
+			if r303b {
+				r347b = r295
+			}
+			gi[j] = r347a
+			gi[j+1] = r347b
 		}
-		r347b := r345b
-		if r346b {
-			r347b = r295
+		if hasGG {
+			r348a := float64(r320a * c[CDtRTau])
+			r348b := float64(r320b * c[CDtRTau])
+			r349a := float64(r348a * r107)
+			r349b := float64(r348b * r107)
+			r350a := float64(r349a * r331a)
+			r350b := float64(r349b * r331b)
+			r351a := r350a
+			if r303a {
+				r351a = r295
+			}
+			r351b := r350b
+			if r303b {
+				r351b = r295
+			}
+			gg[j] = r351a
+			gg[j+1] = r351b
 		}
-		r348a := float64(r347a * c[CInvD])
-		r348b := float64(r347b * c[CInvD])
-		r349a := float64(r339a * c[CB])
-		r349b := float64(r339b * c[CB])
-		r350a := float64(r349a * r348a)
-		r350b := float64(r349b * r348b)
-		r351a := float64(r49 - r347a)
-		r351b := float64(r49 - r347b)
-		r3a = math.FMA(r338a, r351a, r350a)
-		r3b = math.FMA(r338b, r351b, r350b)
+		if hasGDelta {
+			r352a := r320a
+			if r303a {
+				r352a = r295
+			}
+			r352b := r320b
+			if r303b {
+				r352b = r295
+			}
+			gdelta[j] = r352a
+			gdelta[j+1] = r352b
+		}
 		gv[j] = r3a
 		gv[j+1] = r3b
 		gw[j] = r4a
@@ -13906,55 +15707,55 @@ func backwardF64SoftOne(f *Frame64, s int) {
 		r328 := math.FMA(r326, r327, r49)
 		r329 := math.FMA(r50, r26, r328)
 		r330 := float64(r320 * r329)
+		r331 := math.FMA(r50, r9, r326)
+		r332 := r330
+		if r303 {
+			r332 = r318
+		}
+		r333 := r325
+		if r303 {
+			r333 = r4
+		}
+		r4 = float64(r333 * r49)
+		r335 := float64(r0 - c[CVTh])
+		r336 := float64(r335 * c[CInvD])
+		r337 := math.Float64frombits(math.Float64bits(r336) &^ (1 << 63))
+		r338 := float64(c[CWidth] - r337)
+		r339 := float64(c[CAlpha] * r338)
+		r340 := r339 < r295
+		r341 := r339
+		if r340 {
+			r341 = r295
+		}
+		r342 := float64(r341 * c[CInvD])
+		r343 := float64(r333 * c[CB])
+		r344 := float64(r343 * r342)
+		r345 := float64(r49 - r341)
+		r3 = math.FMA(r332, r345, r344)
 		if hasGI {
-			r331 := r322
+			r347 := r322
 			if r303 {
-				r331 = r295
+				r347 = r295
 			}
-			gi[j] = r331
+			gi[j] = r347
 		}
 		if hasGG {
-			r332 := float64(r320 * c[CDtRTau])
-			r333 := float64(r332 * r107)
-			r334 := math.FMA(r50, r9, r326)
-			r335 := float64(r333 * r334)
-			r336 := r335
+			r348 := float64(r320 * c[CDtRTau])
+			r349 := float64(r348 * r107)
+			r350 := float64(r349 * r331)
+			r351 := r350
 			if r303 {
-				r336 = r295
+				r351 = r295
 			}
-			gg[j] = r336
+			gg[j] = r351
 		}
 		if hasGDelta {
-			r337 := r320
+			r352 := r320
 			if r303 {
-				r337 = r295
+				r352 = r295
 			}
-			gdelta[j] = r337
+			gdelta[j] = r352
 		}
-		r338 := r330
-		if r303 {
-			r338 = r318
-		}
-		r339 := r325
-		if r303 {
-			r339 = r4
-		}
-		r4 = float64(r339 * r49)
-		r341 := float64(r0 - c[CVTh])
-		r342 := float64(r341 * c[CInvD])
-		r343 := math.Float64frombits(math.Float64bits(r342) &^ (1 << 63))
-		r344 := float64(c[CWidth] - r343)
-		r345 := float64(c[CAlpha] * r344)
-		r346 := r345 < r295
-		r347 := r345
-		if r346 {
-			r347 = r295
-		}
-		r348 := float64(r347 * c[CInvD])
-		r349 := float64(r339 * c[CB])
-		r350 := float64(r349 * r348)
-		r351 := float64(r49 - r347)
-		r3 = math.FMA(r338, r351, r350)
 		gv[j] = r3
 		gw[j] = r4
 	}
@@ -14754,100 +16555,100 @@ func backwardF64SoftPNOne(f *Frame64, s int) {
 		r332b := math.FMA(r51b, r26b, r331b)
 		r333a := float64(r322a * r332a)
 		r333b := float64(r322b * r332b)
-		if hasGI {
-			r334a := r324a
-			if r304a {
-				r334a = r296
-			}
-			r334b := r324b
-			if r304b {
-				r334b = r296
-			}
-			gi[j] = r334a
-			gi[j+1] = r334b
-		}
-		if hasGG {
-			r335a := float64(r322a * r320a)
-			r335b := float64(r322b * r320b)
-			r336a := float64(r335a * r108)
-			r336b := float64(r335b * r108)
-			r337a := math.FMA(r51a, r9a, r328a)
-			r337b := math.FMA(r51b, r9b, r328b)
-			r338a := float64(r336a * r337a)
-			r338b := float64(r336b * r337b)
-			r339a := r338a
-			if r304a {
-				r339a = r296
-			}
-			r339b := r338b
-			if r304b {
-				r339b = r296
-			}
-			gg[j] = r339a
-			gg[j+1] = r339b
-		}
-		if hasGDelta {
-			r340a := r322a
-			if r304a {
-				r340a = r296
-			}
-			r340b := r322b
-			if r304b {
-				r340b = r296
-			}
-			gdelta[j] = r340a
-			gdelta[j+1] = r340b
-		}
-		r341a := r333a
+		r334a := math.FMA(r51a, r9a, r328a)
+		r334b := math.FMA(r51b, r9b, r328b)
+		r335a := r333a
 		if r304a {
-			r341a = r319a
+			r335a = r319a
 		}
-		r341b := r333b
+		r335b := r333b
 		if r304b {
-			r341b = r319b
+			r335b = r319b
 		}
-		r342a := r327a
+		r336a := r327a
 		if r304a {
-			r342a = r4a
+			r336a = r4a
 		}
-		r342b := r327b
+		r336b := r327b
 		if r304b {
-			r342b = r4b
+			r336b = r4b
 		}
-		r4a = float64(r342a * r50)
-		r4b = float64(r342b * r50)
-		r344a := float64(r0a - r5a)
-		r344b := float64(r0b - r5b)
+		r4a = float64(r336a * r50)
+		r4b = float64(r336b * r50)
+		r338a := float64(r0a - r5a)
+		r338b := float64(r0b - r5b)
+		r339a := float64(r338a * r306a)
+		r339b := float64(r338b * r306b)
+		r340a := math.Float64frombits(math.Float64bits(r339a) &^ (1 << 63))
+		r340b := math.Float64frombits(math.Float64bits(r339b) &^ (1 << 63))
+		r341a := float64(r308a - r340a)
+		r341b := float64(r308b - r340b)
+		r342a := float64(r307a * r341a)
+		r342b := float64(r307b * r341b)
+		r343a := r342a < r296
+		r343b := r342b < r296
+		r344a := r342a
+		if r343a {
+			r344a = r296
+		}
+		r344b := r342b
+		if r343b {
+			r344b = r296
+		}
 		r345a := float64(r344a * r306a)
 		r345b := float64(r344b * r306b)
-		r346a := math.Float64frombits(math.Float64bits(r345a) &^ (1 << 63))
-		r346b := math.Float64frombits(math.Float64bits(r345b) &^ (1 << 63))
-		r347a := float64(r308a - r346a)
-		r347b := float64(r308b - r346b)
-		r348a := float64(r307a * r347a)
-		r348b := float64(r307b * r347b)
-		r349a := r348a < r296
-		r349b := r348b < r296
-		r350a := r348a
-		if r349a {
-			r350a = r296
+		r346a := cB[j]
+		r346b := cB[j+1]
+		r347a := float64(r336a * r346a)
+		r347b := float64(r336b * r346b)
+		r348a := float64(r347a * r345a)
+		r348b := float64(r347b * r345b)
+		r349a := float64(r50 - r344a)
+		r349b := float64(r50 - r344b)
+		r3a = math.FMA(r335a, r349a, r348a)
+		r3b = math.FMA(r335b, r349b, r348b)
+		if hasGI {
+			r351a := r324a
+			if r304a {
+				r351a = r296
+			}
+			r351b := r324b
+			if r304b {
+				r351b = r296
+			}
+			gi[j] = r351a
+			gi[j+1] = r351b
 		}
-		r350b := r348b
-		if r349b {
-			r350b = r296
+		if hasGG {
+			r352a := float64(r322a * r320a)
+			r352b := float64(r322b * r320b)
+			r353a := float64(r352a * r108)
+			r353b := float64(r352b * r108)
+			r354a := float64(r353a * r334a)
+			r354b := float64(r353b * r334b)
+			r355a := r354a
+			if r304a {
+				r355a = r296
+			}
+			r355b := r354b
+			if r304b {
+				r355b = r296
+			}
+			gg[j] = r355a
+			gg[j+1] = r355b
 		}
-		r351a := float64(r350a * r306a)
-		r351b := float64(r350b * r306b)
-		r352a := cB[j]
-		r352b := cB[j+1]
-		r353a := float64(r342a * r352a)
-		r353b := float64(r342b * r352b)
-		r354a := float64(r353a * r351a)
-		r354b := float64(r353b * r351b)
-		r355a := float64(r50 - r350a)
-		r355b := float64(r50 - r350b)
-		r3a = math.FMA(r341a, r355a, r354a)
-		r3b = math.FMA(r341b, r355b, r354b)
+		if hasGDelta {
+			r356a := r322a
+			if r304a {
+				r356a = r296
+			}
+			r356b := r322b
+			if r304b {
+				r356b = r296
+			}
+			gdelta[j] = r356a
+			gdelta[j+1] = r356b
+		}
 		gv[j] = r3a
 		gv[j+1] = r3b
 		gw[j] = r4a
@@ -15185,56 +16986,56 @@ func backwardF64SoftPNOne(f *Frame64, s int) {
 		r331 := math.FMA(r328, r330, r50)
 		r332 := math.FMA(r51, r26, r331)
 		r333 := float64(r322 * r332)
+		r334 := math.FMA(r51, r9, r328)
+		r335 := r333
+		if r304 {
+			r335 = r319
+		}
+		r336 := r327
+		if r304 {
+			r336 = r4
+		}
+		r4 = float64(r336 * r50)
+		r338 := float64(r0 - r5)
+		r339 := float64(r338 * r306)
+		r340 := math.Float64frombits(math.Float64bits(r339) &^ (1 << 63))
+		r341 := float64(r308 - r340)
+		r342 := float64(r307 * r341)
+		r343 := r342 < r296
+		r344 := r342
+		if r343 {
+			r344 = r296
+		}
+		r345 := float64(r344 * r306)
+		r346 := cB[j]
+		r347 := float64(r336 * r346)
+		r348 := float64(r347 * r345)
+		r349 := float64(r50 - r344)
+		r3 = math.FMA(r335, r349, r348)
 		if hasGI {
-			r334 := r324
+			r351 := r324
 			if r304 {
-				r334 = r296
+				r351 = r296
 			}
-			gi[j] = r334
+			gi[j] = r351
 		}
 		if hasGG {
-			r335 := float64(r322 * r320)
-			r336 := float64(r335 * r108)
-			r337 := math.FMA(r51, r9, r328)
-			r338 := float64(r336 * r337)
-			r339 := r338
+			r352 := float64(r322 * r320)
+			r353 := float64(r352 * r108)
+			r354 := float64(r353 * r334)
+			r355 := r354
 			if r304 {
-				r339 = r296
+				r355 = r296
 			}
-			gg[j] = r339
+			gg[j] = r355
 		}
 		if hasGDelta {
-			r340 := r322
+			r356 := r322
 			if r304 {
-				r340 = r296
+				r356 = r296
 			}
-			gdelta[j] = r340
+			gdelta[j] = r356
 		}
-		r341 := r333
-		if r304 {
-			r341 = r319
-		}
-		r342 := r327
-		if r304 {
-			r342 = r4
-		}
-		r4 = float64(r342 * r50)
-		r344 := float64(r0 - r5)
-		r345 := float64(r344 * r306)
-		r346 := math.Float64frombits(math.Float64bits(r345) &^ (1 << 63))
-		r347 := float64(r308 - r346)
-		r348 := float64(r307 * r347)
-		r349 := r348 < r296
-		r350 := r348
-		if r349 {
-			r350 = r296
-		}
-		r351 := float64(r350 * r306)
-		r352 := cB[j]
-		r353 := float64(r342 * r352)
-		r354 := float64(r353 * r351)
-		r355 := float64(r50 - r350)
-		r3 = math.FMA(r341, r355, r354)
 		gv[j] = r3
 		gw[j] = r4
 	}
@@ -15988,102 +17789,102 @@ func backwardF64HardOne(f *Frame64, s int) {
 		r328b := math.FMA(r49b, r25b, r327b)
 		r329a := float64(r319a * r328a)
 		r329b := float64(r319b * r328b)
-		if hasGI {
-			r330a := r321a
-			if r302a {
-				r330a = r294
-			}
-			r330b := r321b
-			if r302b {
-				r330b = r294
-			}
-			gi[j] = r330a
-			gi[j+1] = r330b
-		}
-		if hasGG {
-			r331a := float64(r319a * c[CDtRTau])
-			r331b := float64(r319b * c[CDtRTau])
-			r332a := float64(r331a * r106)
-			r332b := float64(r331b * r106)
-			r333a := math.FMA(r49a, r8a, r325a)
-			r333b := math.FMA(r49b, r8b, r325b)
-			r334a := float64(r332a * r333a)
-			r334b := float64(r332b * r333b)
-			r335a := r334a
-			if r302a {
-				r335a = r294
-			}
-			r335b := r334b
-			if r302b {
-				r335b = r294
-			}
-			gg[j] = r335a
-			gg[j+1] = r335b
-		}
-		if hasGDelta {
-			r336a := r319a
-			if r302a {
-				r336a = r294
-			}
-			r336b := r319b
-			if r302b {
-				r336b = r294
-			}
-			gdelta[j] = r336a
-			gdelta[j+1] = r336b
-		}
-		r337a := r329a
+		r330a := math.FMA(r49a, r8a, r325a)
+		r330b := math.FMA(r49b, r8b, r325b)
+		r331a := r329a
 		if r302a {
-			r337a = r317a
+			r331a = r317a
 		}
-		r337b := r329b
+		r331b := r329b
 		if r302b {
-			r337b = r317b
+			r331b = r317b
 		}
-		r338a := r324a
+		r332a := r324a
 		if r302a {
-			r338a = r4a
+			r332a = r4a
 		}
-		r338b := r324b
+		r332b := r324b
 		if r302b {
-			r338b = r4b
+			r332b = r4b
 		}
-		r4a = float64(r338a * r48)
-		r4b = float64(r338b * r48)
-		r340a := float64(r0a - c[CVTh])
-		r340b := float64(r0b - c[CVTh])
+		r4a = float64(r332a * r48)
+		r4b = float64(r332b * r48)
+		r334a := float64(r0a - c[CVTh])
+		r334b := float64(r0b - c[CVTh])
+		r335a := float64(r334a * c[CInvD])
+		r335b := float64(r334b * c[CInvD])
+		r336a := math.Float64frombits(math.Float64bits(r335a) &^ (1 << 63))
+		r336b := math.Float64frombits(math.Float64bits(r335b) &^ (1 << 63))
+		r337a := float64(c[CWidth] - r336a)
+		r337b := float64(c[CWidth] - r336b)
+		r338a := float64(c[CAlpha] * r337a)
+		r338b := float64(c[CAlpha] * r337b)
+		r339a := r338a < r294
+		r339b := r338b < r294
+		r340a := r338a
+		if r339a {
+			r340a = r294
+		}
+		r340b := r338b
+		if r339b {
+			r340b = r294
+		}
 		r341a := float64(r340a * c[CInvD])
 		r341b := float64(r340b * c[CInvD])
-		r342a := math.Float64frombits(math.Float64bits(r341a) &^ (1 << 63))
-		r342b := math.Float64frombits(math.Float64bits(r341b) &^ (1 << 63))
-		r343a := float64(c[CWidth] - r342a)
-		r343b := float64(c[CWidth] - r342b)
-		r344a := float64(c[CAlpha] * r343a)
-		r344b := float64(c[CAlpha] * r343b)
-		r345a := r344a < r294
-		r345b := r344b < r294
-		r346a := r344a
-		if r345a {
-			r346a = r294
+		r342a := float64(r332a * c[CB])
+		r342b := float64(r332b * c[CB])
+		r343a := float64(r342a * r341a)
+		r343b := float64(r342b * r341b)
+		r344a := float64(r0a - c[CVReset])
+		r344b := float64(r0b - c[CVReset])
+		r345a := float64(r344a * r341a)
+		r345b := float64(r344b * r341b)
+		r346a := float64(r48 - r345a)
+		r346b := float64(r48 - r345b)
+		r3a = math.FMA(r331a, r346a, r343a)
+		r3b = math.FMA(r331b, r346b, r343b)
+		if hasGI {
+			r348a := r321a
+			if r302a {
+				r348a = r294
+			}
+			r348b := r321b
+			if r302b {
+				r348b = r294
+			}
+			gi[j] = r348a
+			gi[j+1] = r348b
 		}
-		r346b := r344b
-		if r345b {
-			r346b = r294
+		if hasGG {
+			r349a := float64(r319a * c[CDtRTau])
+			r349b := float64(r319b * c[CDtRTau])
+			r350a := float64(r349a * r106)
+			r350b := float64(r349b * r106)
+			r351a := float64(r350a * r330a)
+			r351b := float64(r350b * r330b)
+			r352a := r351a
+			if r302a {
+				r352a = r294
+			}
+			r352b := r351b
+			if r302b {
+				r352b = r294
+			}
+			gg[j] = r352a
+			gg[j+1] = r352b
 		}
-		r347a := float64(r346a * c[CInvD])
-		r347b := float64(r346b * c[CInvD])
-		r348a := float64(r338a * c[CB])
-		r348b := float64(r338b * c[CB])
-		r349a := float64(r348a * r347a)
-		r349b := float64(r348b * r347b)
-		r350a := float64(r0a - c[CVReset])
-		r350b := float64(r0b - c[CVReset])
-		r351a := float64(r350a * r347a)
-		r351b := float64(r350b * r347b)
-		r352a := float64(r48 - r351a)
-		r352b := float64(r48 - r351b)
-		r3a = math.FMA(r337a, r352a, r349a)
-		r3b = math.FMA(r337b, r352b, r349b)
+		if hasGDelta {
+			r353a := r319a
+			if r302a {
+				r353a = r294
+			}
+			r353b := r319b
+			if r302b {
+				r353b = r294
+			}
+			gdelta[j] = r353a
+			gdelta[j+1] = r353b
+		}
 		gv[j] = r3a
 		gv[j+1] = r3b
 		gw[j] = r4a
@@ -16404,57 +18205,57 @@ func backwardF64HardOne(f *Frame64, s int) {
 		r327 := math.FMA(r325, r326, r48)
 		r328 := math.FMA(r49, r25, r327)
 		r329 := float64(r319 * r328)
+		r330 := math.FMA(r49, r8, r325)
+		r331 := r329
+		if r302 {
+			r331 = r317
+		}
+		r332 := r324
+		if r302 {
+			r332 = r4
+		}
+		r4 = float64(r332 * r48)
+		r334 := float64(r0 - c[CVTh])
+		r335 := float64(r334 * c[CInvD])
+		r336 := math.Float64frombits(math.Float64bits(r335) &^ (1 << 63))
+		r337 := float64(c[CWidth] - r336)
+		r338 := float64(c[CAlpha] * r337)
+		r339 := r338 < r294
+		r340 := r338
+		if r339 {
+			r340 = r294
+		}
+		r341 := float64(r340 * c[CInvD])
+		r342 := float64(r332 * c[CB])
+		r343 := float64(r342 * r341)
+		r344 := float64(r0 - c[CVReset])
+		r345 := float64(r344 * r341)
+		r346 := float64(r48 - r345)
+		r3 = math.FMA(r331, r346, r343)
 		if hasGI {
-			r330 := r321
+			r348 := r321
 			if r302 {
-				r330 = r294
+				r348 = r294
 			}
-			gi[j] = r330
+			gi[j] = r348
 		}
 		if hasGG {
-			r331 := float64(r319 * c[CDtRTau])
-			r332 := float64(r331 * r106)
-			r333 := math.FMA(r49, r8, r325)
-			r334 := float64(r332 * r333)
-			r335 := r334
+			r349 := float64(r319 * c[CDtRTau])
+			r350 := float64(r349 * r106)
+			r351 := float64(r350 * r330)
+			r352 := r351
 			if r302 {
-				r335 = r294
+				r352 = r294
 			}
-			gg[j] = r335
+			gg[j] = r352
 		}
 		if hasGDelta {
-			r336 := r319
+			r353 := r319
 			if r302 {
-				r336 = r294
+				r353 = r294
 			}
-			gdelta[j] = r336
+			gdelta[j] = r353
 		}
-		r337 := r329
-		if r302 {
-			r337 = r317
-		}
-		r338 := r324
-		if r302 {
-			r338 = r4
-		}
-		r4 = float64(r338 * r48)
-		r340 := float64(r0 - c[CVTh])
-		r341 := float64(r340 * c[CInvD])
-		r342 := math.Float64frombits(math.Float64bits(r341) &^ (1 << 63))
-		r343 := float64(c[CWidth] - r342)
-		r344 := float64(c[CAlpha] * r343)
-		r345 := r344 < r294
-		r346 := r344
-		if r345 {
-			r346 = r294
-		}
-		r347 := float64(r346 * c[CInvD])
-		r348 := float64(r338 * c[CB])
-		r349 := float64(r348 * r347)
-		r350 := float64(r0 - c[CVReset])
-		r351 := float64(r350 * r347)
-		r352 := float64(r48 - r351)
-		r3 = math.FMA(r337, r352, r349)
 		gv[j] = r3
 		gw[j] = r4
 	}
@@ -17252,106 +19053,106 @@ func backwardF64HardPNOne(f *Frame64, s int) {
 		r331b := math.FMA(r50b, r25b, r330b)
 		r332a := float64(r321a * r331a)
 		r332b := float64(r321b * r331b)
-		if hasGI {
-			r333a := r323a
-			if r303a {
-				r333a = r295
-			}
-			r333b := r323b
-			if r303b {
-				r333b = r295
-			}
-			gi[j] = r333a
-			gi[j+1] = r333b
-		}
-		if hasGG {
-			r334a := float64(r321a * r319a)
-			r334b := float64(r321b * r319b)
-			r335a := float64(r334a * r107)
-			r335b := float64(r334b * r107)
-			r336a := math.FMA(r50a, r8a, r327a)
-			r336b := math.FMA(r50b, r8b, r327b)
-			r337a := float64(r335a * r336a)
-			r337b := float64(r335b * r336b)
-			r338a := r337a
-			if r303a {
-				r338a = r295
-			}
-			r338b := r337b
-			if r303b {
-				r338b = r295
-			}
-			gg[j] = r338a
-			gg[j+1] = r338b
-		}
-		if hasGDelta {
-			r339a := r321a
-			if r303a {
-				r339a = r295
-			}
-			r339b := r321b
-			if r303b {
-				r339b = r295
-			}
-			gdelta[j] = r339a
-			gdelta[j+1] = r339b
-		}
-		r340a := r332a
+		r333a := math.FMA(r50a, r8a, r327a)
+		r333b := math.FMA(r50b, r8b, r327b)
+		r334a := r332a
 		if r303a {
-			r340a = r318a
+			r334a = r318a
 		}
-		r340b := r332b
+		r334b := r332b
 		if r303b {
-			r340b = r318b
+			r334b = r318b
 		}
-		r341a := r326a
+		r335a := r326a
 		if r303a {
-			r341a = r4a
+			r335a = r4a
 		}
-		r341b := r326b
+		r335b := r326b
 		if r303b {
-			r341b = r4b
+			r335b = r4b
 		}
-		r4a = float64(r341a * r49)
-		r4b = float64(r341b * r49)
-		r343a := float64(r0a - r5a)
-		r343b := float64(r0b - r5b)
+		r4a = float64(r335a * r49)
+		r4b = float64(r335b * r49)
+		r337a := float64(r0a - r5a)
+		r337b := float64(r0b - r5b)
+		r338a := float64(r337a * r305a)
+		r338b := float64(r337b * r305b)
+		r339a := math.Float64frombits(math.Float64bits(r338a) &^ (1 << 63))
+		r339b := math.Float64frombits(math.Float64bits(r338b) &^ (1 << 63))
+		r340a := float64(r307a - r339a)
+		r340b := float64(r307b - r339b)
+		r341a := float64(r306a * r340a)
+		r341b := float64(r306b * r340b)
+		r342a := r341a < r295
+		r342b := r341b < r295
+		r343a := r341a
+		if r342a {
+			r343a = r295
+		}
+		r343b := r341b
+		if r342b {
+			r343b = r295
+		}
 		r344a := float64(r343a * r305a)
 		r344b := float64(r343b * r305b)
-		r345a := math.Float64frombits(math.Float64bits(r344a) &^ (1 << 63))
-		r345b := math.Float64frombits(math.Float64bits(r344b) &^ (1 << 63))
-		r346a := float64(r307a - r345a)
-		r346b := float64(r307b - r345b)
-		r347a := float64(r306a * r346a)
-		r347b := float64(r306b * r346b)
-		r348a := r347a < r295
-		r348b := r347b < r295
-		r349a := r347a
-		if r348a {
-			r349a = r295
+		r345a := cB[j]
+		r345b := cB[j+1]
+		r346a := float64(r335a * r345a)
+		r346b := float64(r335b * r345b)
+		r347a := float64(r346a * r344a)
+		r347b := float64(r346b * r344b)
+		r348a := cVReset[j]
+		r348b := cVReset[j+1]
+		r349a := float64(r0a - r348a)
+		r349b := float64(r0b - r348b)
+		r350a := float64(r349a * r344a)
+		r350b := float64(r349b * r344b)
+		r351a := float64(r49 - r350a)
+		r351b := float64(r49 - r350b)
+		r3a = math.FMA(r334a, r351a, r347a)
+		r3b = math.FMA(r334b, r351b, r347b)
+		if hasGI {
+			r353a := r323a
+			if r303a {
+				r353a = r295
+			}
+			r353b := r323b
+			if r303b {
+				r353b = r295
+			}
+			gi[j] = r353a
+			gi[j+1] = r353b
 		}
-		r349b := r347b
-		if r348b {
-			r349b = r295
+		if hasGG {
+			r354a := float64(r321a * r319a)
+			r354b := float64(r321b * r319b)
+			r355a := float64(r354a * r107)
+			r355b := float64(r354b * r107)
+			r356a := float64(r355a * r333a)
+			r356b := float64(r355b * r333b)
+			r357a := r356a
+			if r303a {
+				r357a = r295
+			}
+			r357b := r356b
+			if r303b {
+				r357b = r295
+			}
+			gg[j] = r357a
+			gg[j+1] = r357b
 		}
-		r350a := float64(r349a * r305a)
-		r350b := float64(r349b * r305b)
-		r351a := cB[j]
-		r351b := cB[j+1]
-		r352a := float64(r341a * r351a)
-		r352b := float64(r341b * r351b)
-		r353a := float64(r352a * r350a)
-		r353b := float64(r352b * r350b)
-		r354a := cVReset[j]
-		r354b := cVReset[j+1]
-		r355a := float64(r0a - r354a)
-		r355b := float64(r0b - r354b)
-		r356a := float64(r355a * r350a)
-		r356b := float64(r355b * r350b)
-		r357a := float64(r49 - r356a)
-		r357b := float64(r49 - r356b)
-		r3a = math.FMA(r340a, r357a, r353a)
-		r3b = math.FMA(r340b, r357b, r353b)
+		if hasGDelta {
+			r358a := r321a
+			if r303a {
+				r358a = r295
+			}
+			r358b := r321b
+			if r303b {
+				r358b = r295
+			}
+			gdelta[j] = r358a
+			gdelta[j+1] = r358b
+		}
 		gv[j] = r3a
 		gv[j+1] = r3b
 		gw[j] = r4a
@@ -17688,59 +19489,59 @@ func backwardF64HardPNOne(f *Frame64, s int) {
 		r330 := math.FMA(r327, r329, r49)
 		r331 := math.FMA(r50, r25, r330)
 		r332 := float64(r321 * r331)
+		r333 := math.FMA(r50, r8, r327)
+		r334 := r332
+		if r303 {
+			r334 = r318
+		}
+		r335 := r326
+		if r303 {
+			r335 = r4
+		}
+		r4 = float64(r335 * r49)
+		r337 := float64(r0 - r5)
+		r338 := float64(r337 * r305)
+		r339 := math.Float64frombits(math.Float64bits(r338) &^ (1 << 63))
+		r340 := float64(r307 - r339)
+		r341 := float64(r306 * r340)
+		r342 := r341 < r295
+		r343 := r341
+		if r342 {
+			r343 = r295
+		}
+		r344 := float64(r343 * r305)
+		r345 := cB[j]
+		r346 := float64(r335 * r345)
+		r347 := float64(r346 * r344)
+		r348 := cVReset[j]
+		r349 := float64(r0 - r348)
+		r350 := float64(r349 * r344)
+		r351 := float64(r49 - r350)
+		r3 = math.FMA(r334, r351, r347)
 		if hasGI {
-			r333 := r323
+			r353 := r323
 			if r303 {
-				r333 = r295
+				r353 = r295
 			}
-			gi[j] = r333
+			gi[j] = r353
 		}
 		if hasGG {
-			r334 := float64(r321 * r319)
-			r335 := float64(r334 * r107)
-			r336 := math.FMA(r50, r8, r327)
-			r337 := float64(r335 * r336)
-			r338 := r337
+			r354 := float64(r321 * r319)
+			r355 := float64(r354 * r107)
+			r356 := float64(r355 * r333)
+			r357 := r356
 			if r303 {
-				r338 = r295
+				r357 = r295
 			}
-			gg[j] = r338
+			gg[j] = r357
 		}
 		if hasGDelta {
-			r339 := r321
+			r358 := r321
 			if r303 {
-				r339 = r295
+				r358 = r295
 			}
-			gdelta[j] = r339
+			gdelta[j] = r358
 		}
-		r340 := r332
-		if r303 {
-			r340 = r318
-		}
-		r341 := r326
-		if r303 {
-			r341 = r4
-		}
-		r4 = float64(r341 * r49)
-		r343 := float64(r0 - r5)
-		r344 := float64(r343 * r305)
-		r345 := math.Float64frombits(math.Float64bits(r344) &^ (1 << 63))
-		r346 := float64(r307 - r345)
-		r347 := float64(r306 * r346)
-		r348 := r347 < r295
-		r349 := r347
-		if r348 {
-			r349 = r295
-		}
-		r350 := float64(r349 * r305)
-		r351 := cB[j]
-		r352 := float64(r341 * r351)
-		r353 := float64(r352 * r350)
-		r354 := cVReset[j]
-		r355 := float64(r0 - r354)
-		r356 := float64(r355 * r350)
-		r357 := float64(r49 - r356)
-		r3 = math.FMA(r340, r357, r353)
 		gv[j] = r3
 		gw[j] = r4
 	}

@@ -64,12 +64,7 @@ func backwardOnce(b *builder, v Variant, V, W, last, gV, gW Reg) {
 	q := b.Mul(dphi, fw.F)
 	dtct := b.Param(CDtCTau)
 	hv := b.Mul(hVc, b.FMA(fw.phi, fw.z, b.FMA(q, b.Add(dtct, dtct), one)))
-	b.If(SGI, func() { b.Store(SGI, b.Select(refr, zero, gI)) })
-	b.If(SGG, func() {
-		gG := b.Mul(b.Mul(b.Mul(hVc, dtrt), b.F(-1)), b.FMA(fw.phi, fw.vr, q))
-		b.Store(SGG, b.Select(refr, zero, gG))
-	})
-	b.If(SGDelta, func() { b.Store(SGDelta, b.Select(refr, zero, hVc)) })
+	gGf := b.FMA(fw.phi, fw.vr, q) // phi*v + dt*exprel'(z)*f(v), for gG
 	hv = b.Select(refr, hV, hv)
 	hu = b.Select(refr, gW, hu)
 	// dw = hu. A Select cannot write its own second operand (lowerings
@@ -89,6 +84,13 @@ func backwardOnce(b *builder, v Variant, V, W, last, gV, gW Reg) {
 		keep = b.Sub(one, b.Mul(b.Sub(V, b.Param(CVReset)), s0d))
 	}
 	b.set(gV, b.FMA(hv, keep, jump))
+
+	// The optional outputs last: every FMA of the step comes before its
+	// first store, which lets the generic path's float32 FMAs take their
+	// fast path and redo a neuron exactly before anything is written.
+	b.If(SGI, func() { b.Store(SGI, b.Select(refr, zero, gI)) })
+	b.If(SGG, func() { b.Store(SGG, b.Select(refr, zero, b.Mul(b.Mul(b.Mul(hVc, dtrt), b.F(-1)), gGf))) })
+	b.If(SGDelta, func() { b.Store(SGDelta, b.Select(refr, zero, hVc)) })
 }
 
 // ExprelDeriv is a helper program, exprel' in place over stream V, so that
