@@ -151,7 +151,7 @@ func (k *Kernel[F]) backward(t F, b *Buffers[F], g *Grads[F]) {
 			return s[a:e]
 		}
 		if unsafe.Sizeof(F(0)) == 4 {
-			f := generic.Frame32{
+			f := generic.Backward32{
 				V: as[float32](part(b.V)), W: as[float32](part(b.W)), Last: as[float32](part(b.LastSpike)),
 				I: as[float32](part(b.I)), G: as[float32](part(b.G)), Delta: as[float32](part(b.Delta)),
 				GV: as[float32](part(g.V)), GW: as[float32](part(g.W)), GSpike: as[float32](part(g.Spike)),
@@ -161,7 +161,7 @@ func (k *Kernel[F]) backward(t F, b *Buffers[F], g *Grads[F]) {
 			generic.BackwardF32(k.variant, &f)
 			continue
 		}
-		f := generic.Frame64{
+		f := generic.Backward64{
 			V: as[float64](part(b.V)), W: as[float64](part(b.W)), Last: as[float64](part(b.LastSpike)),
 			I: as[float64](part(b.I)), G: as[float64](part(b.G)), Delta: as[float64](part(b.Delta)),
 			GV: as[float64](part(g.V)), GW: as[float64](part(g.W)), GSpike: as[float64](part(g.Spike)),

@@ -90,10 +90,12 @@ type Kernel[F Float] struct {
 	cfg Config[F]
 	// n is the per-neuron population size, 0 for a homogeneous kernel.
 	n int
-	// consts is the table the generated code reads (generic.Frame.C):
-	// NumConsts values, or NumConsts rows of n per-neuron values.
+	// consts is the table the generated code reads (generic.Frame.C and
+	// Backward.C): BackwardNumConsts values, or rows of n per-neuron values.
+	// The backward frame's constants extend the step's, so the step reads
+	// its NumConsts from the same table.
 	consts  []F
-	variant int       // 2*reset + perNeuron, the index generic.StepF32/F64 take
+	variant int       // generic.Variant: the index generic.StepF32/F64 and the dispatch take
 	calls   sync.Pool // *runCall[F], for runs split across workers
 }
 
@@ -197,7 +199,6 @@ func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 	}
 	cfg.Surrogate = Surrogate[F]{F(alpha), F(width)}
 	k := &Kernel[F]{cfg: cfg}
-	k.variant = 2 * int(cfg.Reset)
 	scalars := cfg.Params.list()
 	var per [numParams][]F
 	if cfg.PerNeuron != nil {
@@ -217,15 +218,15 @@ func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 			}
 		}
 	}
+	k.variant = generic.Variant(int(cfg.Reset), k.n > 0)
 	if k.n == 0 {
-		k.consts = make([]F, generic.NumConsts)
+		k.consts = make([]F, generic.BackwardNumConsts)
 		if err := fill(k.consts, 1, 0, -1, dt, alpha, width, func(i int) F { return scalars[i] }, func(int) bool { return false }); err != nil {
 			return nil, err
 		}
 		return k, nil
 	}
-	k.variant++
-	k.consts = make([]F, generic.NumConsts*k.n)
+	k.consts = make([]F, generic.BackwardNumConsts*k.n)
 	for j := 0; j < k.n; j++ {
 		value := func(i int) F {
 			if per[i] != nil {
@@ -294,15 +295,16 @@ func fill[F Float](table []F, stride, j, index int, dt, alpha, width float64, va
 	return nil
 }
 
-// constants derives the step's constants (asm/step.Const) from one neuron's
-// parameters and the surrogate. A non-nil error has Index set to the
+// constants derives the constants of the step and its backward
+// (asm/step's AdQuaIFFrame and BackwardFrame) from one neuron's parameters
+// and the surrogate. A non-nil error has Index set to the
 // parameter to blame.
 //
 // Everything is computed in float64 with one rounding per operation (no
 // fused operations, no platform math), so the table is the same on every
 // GOARCH; float32 constants are then rounded once more.
-func constants[F Float](dt, alpha, width float64, p [numParams]float64) ([generic.NumConsts]F, *ParamError) {
-	var c [generic.NumConsts]F
+func constants[F Float](dt, alpha, width float64, p [numParams]float64) ([generic.BackwardNumConsts]F, *ParamError) {
+	var c [generic.BackwardNumConsts]F
 	overflow := func(param int, what string, x float64) *ParamError {
 		return &ParamError{Index: param, Value: x, Err: ErrOverflow, Why: what + " is not finite in the element type"}
 	}
@@ -340,12 +342,12 @@ func constants[F Float](dt, alpha, width float64, p [numParams]float64) ([generi
 	}
 	// Backward's: sigma(x)/d with x = (V - V_th)/d, d = V_th - V_reset as
 	// the step rounds it.
-	c[generic.CInvD] = F(float64(1 / float64(c[generic.CVThRst])))
-	if !finite(c[generic.CInvD]) {
+	c[generic.BackwardCInvD] = F(float64(1 / float64(c[generic.CVThRst])))
+	if !finite(c[generic.BackwardCInvD]) {
 		return c, overflow(pVTh, "1/(V_th - V_reset)", p[pVTh])
 	}
-	c[generic.CAlpha] = F(alpha)
-	c[generic.CWidth] = F(width)
+	c[generic.BackwardCAlpha] = F(alpha)
+	c[generic.BackwardCWidth] = F(width)
 	return c, nil
 }
 

@@ -244,7 +244,7 @@ func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int,
 		}
 	}
 	m := len(b.V)
-	var rows [len(generic.Frame32{}.Rows)]int // one per stream of the frame
+	var rows [generic.NumStreams]int
 	in, ri := stepRows(b.I, m, s, cnt, a, e)
 	delta, rd := stepRows(b.Delta, m, s, cnt, a, e)
 	spike, rs := stepRows(b.Spike, m, s, cnt, a, e)
@@ -257,7 +257,7 @@ func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int,
 			I: as[float32](in), Delta: as[float32](delta), Spike: as[float32](spike), Ref: ref, Bits: bits,
 			C: as[float32](k.consts[j0:]), Stride: k.n, N: e - a, Steps: cnt, Rows: rows, T: as[float32](ts[:cnt]),
 		}
-		step32(id, k.variant, &f)
+		stepPath32(id, k.variant, &f)
 		return
 	}
 	f := generic.Frame64{
@@ -265,7 +265,7 @@ func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int,
 		I: as[float64](in), Delta: as[float64](delta), Spike: as[float64](spike), Ref: ref, Bits: bits,
 		C: as[float64](k.consts[j0:]), Stride: k.n, N: e - a, Steps: cnt, Rows: rows, T: as[float64](ts[:cnt]),
 	}
-	step64(id, k.variant, &f)
+	stepPath64(id, k.variant, &f)
 }
 
 // spikes packs step s's spikes of neurons a, a+1, ... (one per value of v)

@@ -8,21 +8,15 @@ import "fmt"
 
 // The streams of AdQuaIFFrame, indices into its Streams.
 const (
-	SV      Stream = iota // membrane potential, read and written
-	SW                    // adaptation current, read and written
-	SLast                 // last spike time, read and written
-	SI                    // input current, optional input
-	SDelta                // delta input, optional input
-	SG                    // input conductance, optional input
-	SSpike                // spike output (1 or 0), optional
-	SRef                  // refractory output ([]bool), optional
-	SBits                 // spike output as bits ([]uint64: lane j is bit j%64 of word j/64), optional
-	SGV                   // Backward: dL/dV' in, dL/dV out
-	SGW                   // Backward: dL/dw' in, dL/dw out
-	SGSpike               // Backward: dL/dspike', optional input
-	SGI                   // Backward: dL/dI, optional output
-	SGG                   // Backward: dL/dG, optional output
-	SGDelta               // Backward: dL/dDelta, optional output
+	SV     Stream = iota // membrane potential, read and written
+	SW                   // adaptation current, read and written
+	SLast                // last spike time, read and written
+	SI                   // input current, optional input
+	SDelta               // delta input, optional input
+	SG                   // input conductance, optional input
+	SSpike               // spike output (1 or 0), optional
+	SRef                 // refractory output ([]bool), optional
+	SBits                // spike output as bits ([]uint64: lane j is bit j%64 of word j/64), optional
 	numStreams
 )
 
@@ -40,14 +34,11 @@ const (
 	CKeep                // exp(-dt/tau_w): the share of w kept over one step
 	CKa                  // a*(1 - exp(-dt/tau_w))
 	CTauRef              // tau_ref
-	CInvD                // 1/(V_th - V_reset) (Backward)
-	CAlpha               // the surrogate's alpha (Backward)
-	CWidth               // the surrogate's width (Backward)
 	numConsts
 )
 
-// AdQuaIFFrame is the frame of the step programs, their backward programs
-// and the exprel helpers (generic.Frame32 and Frame64).
+// AdQuaIFFrame is the frame of the step programs and of exprel (generic.Frame32
+// and Frame64). BackwardFrame extends it.
 var AdQuaIFFrame = &Frame{
 	Type: "Frame",
 	Streams: []StreamSpec{
@@ -60,14 +51,6 @@ var AdQuaIFFrame = &Frame{
 		SSpike: {Name: "Spike", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "1 where the neuron spiked, else 0"},
 		SRef:   {Name: "Ref", Elem: ElemBool, Dir: Output, Optional: true, Doc: "refractory after the step"},
 		SBits:  {Name: "Bits", Elem: ElemBits, Dir: Output, Optional: true, Doc: "spikes, a bit per neuron"},
-		// The backward step's gradients (Backward reads V, W, Last, I, G
-		// and Delta as the state before the step and its inputs).
-		SGV:     {Name: "GV", Elem: ElemFloat, Dir: State, Doc: "dL/dV' after the step, dL/dV before it"},
-		SGW:     {Name: "GW", Elem: ElemFloat, Dir: State, Doc: "dL/dw' after the step, dL/dw before it"},
-		SGSpike: {Name: "GSpike", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "dL/dspike'"},
-		SGI:     {Name: "GI", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "dL/dI"},
-		SGG:     {Name: "GG", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "dL/dG"},
-		SGDelta: {Name: "GDelta", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "dL/dDelta"},
 	},
 	Consts: []ConstSpec{
 		CVTh:    {Name: "VTh", Doc: "V_th"},
@@ -81,9 +64,6 @@ var AdQuaIFFrame = &Frame{
 		CKeep:   {Name: "Keep", Doc: "exp(-dt/tau_w): the share of w kept over one step"},
 		CKa:     {Name: "Ka", Doc: "a*(1 - exp(-dt/tau_w))"},
 		CTauRef: {Name: "TauRef", Doc: "tau_ref"},
-		CInvD:   {Name: "InvD", Doc: "1/(V_th - V_reset)"},
-		CAlpha:  {Name: "Alpha", Doc: "the surrogate's alpha"},
-		CWidth:  {Name: "Width", Doc: "the surrogate's width"},
 	},
 }
 
@@ -113,7 +93,7 @@ func Step(v Variant) *Program { return stepProgram(AdQuaIFFrame, "Step", v, fals
 // headroom frame's extra streams used if extra.
 func stepProgram(fr *Frame, fn string, v Variant, extra bool) *Program {
 	b := newBuilder(&Program{Frame: fr, Func: fn, Tag: v.Name(), DType: v.DType, Reset: v.Reset, PerNeur: v.PerNeur})
-	V, W, last := b.Load(SV), b.Load(SW), b.Load(SLast)
+	V, W, last := b.name("V", b.Load(SV)), b.name("W", b.Load(SW)), b.name("Last", b.Load(SLast))
 	b.Loop(func() { stepOnce(b, v, V, W, last, extra) })
 	b.Store(SV, V)
 	b.Store(SW, W)
@@ -124,17 +104,17 @@ func stepProgram(fr *Frame, fn string, v Variant, extra bool) *Program {
 // stepOnce emits one step inside the Loop: it reads the state registers V,
 // W and last and assigns them the state after the step.
 func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
-	fw := forwardOps(b, v, V, W, last, extra)
-	wc := b.FMA(b.Param(CKa), b.Sub(fw.vc, fw.vrest), b.Mul(b.Param(CKeep), fw.u))
+	fw := forwardOps(b, v, V, W, extra)
+	wc := b.name("wc", b.FMA(b.Param(CKa), b.name("dv", b.Sub(fw.vc, fw.vrest)), b.name("wkeep", b.Mul(b.Param(CKeep), fw.u))))
 
-	t := b.Time()
-	refr := b.LT(b.Sub(t, last), b.Param(CTauRef))
+	t := b.name("t", b.Time())
+	refr := b.name("refr", b.LT(b.name("since", b.Sub(t, last)), b.Param(CTauRef)))
 	b.set(V, b.Select(refr, fw.vr, fw.vc))
 	b.set(W, b.Select(refr, fw.u, wc))
-	sp := b.GE(V, fw.vth)
+	sp := b.name("sp", b.GE(V, fw.vth))
 	b.SelectInto(last, sp, t)
 	b.If(SSpike, func() { b.StoreOne(SSpike, sp) })
-	b.If(SRef, func() { b.StoreBool(SRef, b.Or(refr, sp)) })
+	b.If(SRef, func() { b.StoreBool(SRef, b.name("ref", b.Or(refr, sp))) })
 	b.If(SBits, func() { b.StoreBits(SBits, sp) })
 	if extra {
 		b.If(sY, func() { b.Store(sY, fw.F) })
@@ -148,49 +128,53 @@ type forward struct {
 	F, z, phi, vc     Reg // dt*f(v), dt*J, exprel(dt*J), Vc
 }
 
-// forwardOps emits the step's ops from the state registers up to Vc, the
-// integrated V: the same ops in Step and Backward, so that Backward's V'
-// has the bits of Step's.
-func forwardOps(b *builder, v Variant, V, W, last Reg, extra bool) forward {
+// forwardOps emits the step's ops from the state registers V and W up to
+// Vc, the integrated V: the same ops in Step and Backward, so that
+// Backward's V' has the bits of Step's.
+func forwardOps(b *builder, v Variant, V, W Reg, extra bool) forward {
 	var fw forward
 	fw.vth = b.Param(CVTh)
-	spk := b.GE(V, fw.vth)
+	spk := b.name("spk", b.GE(V, fw.vth))
+	var vr Reg
 	if v.Reset == Soft {
-		fw.vr = b.Select(spk, b.Sub(V, b.Param(CVThRst)), V)
+		vr = b.Select(spk, b.name("vs", b.Sub(V, b.Param(CVThRst))), V)
 	} else {
-		fw.vr = b.Select(spk, b.Param(CVReset), V)
+		vr = b.Select(spk, b.Param(CVReset), V)
 	}
-	vr := fw.vr
-	fw.u = b.Select(spk, b.Add(W, b.Param(CB)), W)
+	fw.vr = b.name("vr", vr)
+	u := b.name("u", b.Select(spk, b.name("wb", b.Add(W, b.Param(CB))), W))
+	fw.u = u
 
-	in := b.Zero() // a register of its own, so that If can assign it
+	in := b.name("in", b.Zero()) // a register of its own, so that If can assign it
 	b.If(SI, func() { b.set(in, b.Load(SI)) })
 	if extra {
 		b.If(sX1, func() { b.set(in, b.FMA(b.Param(cK1), b.Load(sX1), in)) })
 		b.If(sX2, func() { b.set(in, b.FMA(b.Param(cK2), b.Load(sX2), in)) })
 	}
 
-	fw.vrest = b.Param(CVRest)
-	a1 := b.Sub(vr, fw.vrest)
-	a2 := b.Sub(vr, b.Param(CVC))
+	vrest := b.Param(CVRest)
+	fw.vrest = vrest
+	a1 := b.name("a1", b.Sub(vr, vrest))
+	a2 := b.name("a2", b.Sub(vr, b.Param(CVC)))
 	dtct := b.Param(CDtCTau)
-	F := b.FMA(dtct, b.Mul(a1, a2), b.Mul(b.Param(CDtRTau), b.Sub(in, fw.u)))
-	z := b.Mul(dtct, b.Add(a1, a2))
+	F := b.name("F", b.FMA(dtct, b.name("a12", b.Mul(a1, a2)), b.name("drive", b.Mul(b.Param(CDtRTau), b.name("iu", b.Sub(in, u))))))
+	z := b.name("z", b.Mul(dtct, b.name("a1a2", b.Add(a1, a2))))
 	b.If(SG, func() {
 		// The input current I - G*v: F gains -dt*R/tau*G*v and z the
-		// Jacobian's -dt*R/tau*G. The product is formed by an FMA adding
-		// +0, which turns an exact zero of either sign into +0, and
-		// subtracting +0 leaves F's bits unchanged: G = ±0 gives the bits
-		// of no G wherever v is finite. z may turn from -0 to +0, where
-		// exprel is exactly 1 either way.
+		// Jacobian's -dt*R/tau*G. The product with v is an FMA adding +0,
+		// which makes an exact zero of either sign +0, and subtracting +0
+		// leaves every F as it is: G = ±0 gives the bits of no G wherever
+		// v is finite. z may turn from -0 to +0, where exprel is exactly 1
+		// either way.
 		gd := b.Mul(b.Param(CDtRTau), b.Load(SG))
 		b.set(z, b.Sub(z, gd))
 		b.set(F, b.Sub(F, b.FMA(gd, vr, b.Zero())))
 	})
 	fw.F, fw.z = F, z
 	fw.phi = exprel(b, z)
-	fw.vc = b.FMA(fw.phi, F, vr)
-	b.If(SDelta, func() { b.set(fw.vc, b.Add(fw.vc, b.Load(SDelta))) })
+	vc := b.name("vc", b.FMA(fw.phi, F, vr))
+	b.If(SDelta, func() { b.set(vc, b.Add(vc, b.Load(SDelta))) })
+	fw.vc = vc
 	return fw
 }
 
@@ -215,7 +199,8 @@ const (
 // programs on every path to check that the lowerings still allocate a
 // program larger than today's.
 var HeadroomFrame = &Frame{
-	Type: "HeadroomFrame",
+	Type:   "Headroom",
+	Prefix: "Headroom",
 	Streams: append(AdQuaIFFrame.Streams[:numStreams:numStreams],
 		StreamSpec{Name: "X1", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "extra input, K1 per unit"},
 		StreamSpec{Name: "X2", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "extra input, K2 per unit"},

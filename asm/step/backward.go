@@ -5,6 +5,43 @@ import (
 	"math/big"
 )
 
+// The streams of BackwardFrame past AdQuaIFFrame's: the gradients.
+const (
+	SGV     Stream = numStreams + iota // dL/dV' in, dL/dV out
+	SGW                                // dL/dw' in, dL/dw out
+	SGSpike                            // dL/dspike', optional input
+	SGI                                // dL/dI, optional output
+	SGG                                // dL/dG, optional output
+	SGDelta                            // dL/dDelta, optional output
+)
+
+// The constants of BackwardFrame past AdQuaIFFrame's: the surrogate's.
+const (
+	CInvD  Const = numConsts + iota // 1/(V_th - V_reset)
+	CAlpha                          // the surrogate's alpha
+	CWidth                          // the surrogate's width
+)
+
+// BackwardFrame is the frame of the backward programs (generic.Backward32
+// and Backward64): AdQuaIFFrame's streams, read as the state before the
+// step and its inputs (the outputs unused), then the gradients; its
+// constants, then the surrogate's.
+var BackwardFrame = &Frame{
+	Type:   "Backward",
+	Prefix: "Backward",
+	Streams: append(AdQuaIFFrame.Streams[:numStreams:numStreams],
+		StreamSpec{Name: "GV", Elem: ElemFloat, Dir: State, Doc: "dL/dV' after the step, dL/dV before it"},
+		StreamSpec{Name: "GW", Elem: ElemFloat, Dir: State, Doc: "dL/dw' after the step, dL/dw before it"},
+		StreamSpec{Name: "GSpike", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "dL/dspike'"},
+		StreamSpec{Name: "GI", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "dL/dI"},
+		StreamSpec{Name: "GG", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "dL/dG"},
+		StreamSpec{Name: "GDelta", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "dL/dDelta"}),
+	Consts: append(AdQuaIFFrame.Consts[:numConsts:numConsts],
+		ConstSpec{Name: "InvD", Doc: "1/(V_th - V_reset)"},
+		ConstSpec{Name: "Alpha", Doc: "the surrogate's alpha"},
+		ConstSpec{Name: "Width", Doc: "the surrogate's width"}),
+}
+
 // Backward is the backward step of Step(v), SPEC.md's "The backward step:
 // surrogate gradients": the vector-Jacobian product of one step. It reads
 // the state before the step (V, W, Last) and the step's inputs (I, G,
@@ -28,9 +65,9 @@ import (
 //	dV  = hv*(1 - (V - V_reset)*s0*invD) + hu*b*s0*invD  (hard)
 //	dw  = hu
 func Backward(v Variant) *Program {
-	b := newBuilder(&Program{Frame: AdQuaIFFrame, Func: "Backward", Tag: v.Name(), DType: v.DType, Reset: v.Reset, PerNeur: v.PerNeur})
-	V, W, last := b.Load(SV), b.Load(SW), b.Load(SLast)
-	gV, gW := b.Load(SGV), b.Load(SGW)
+	b := newBuilder(&Program{Frame: BackwardFrame, Func: "Backward", Tag: v.Name(), DType: v.DType, Reset: v.Reset, PerNeur: v.PerNeur})
+	V, W, last := b.name("V", b.Load(SV)), b.name("W", b.Load(SW)), b.name("Last", b.Load(SLast))
+	gV, gW := b.name("gV", b.Load(SGV)), b.name("gW", b.Load(SGW))
 	b.Loop(func() { backwardOnce(b, v, V, W, last, gV, gW) })
 	b.Store(SGV, gV)
 	b.Store(SGW, gW)
@@ -41,7 +78,7 @@ func Backward(v Variant) *Program {
 // state registers V, W, last and the gradients gV, gW and assigns the
 // gradients before the step to gV, gW.
 func backwardOnce(b *builder, v Variant, V, W, last, gV, gW Reg) {
-	fw := forwardOps(b, v, V, W, last, false)
+	fw := forwardOps(b, v, V, W, false)
 	dphi := exprelDeriv(b, fw.z)
 	t := b.Time()
 	refr := b.LT(b.Sub(t, last), b.Param(CTauRef))

@@ -49,8 +49,8 @@ type ConstSpec struct {
 	Doc  string
 }
 
-// A Frame is the one argument of every function lowered from a family of
-// programs (the step variants of a model and its helpers): a pointer to a
+// A Frame is the one argument of every function lowered from a model's
+// programs (the step variants and their helpers): a pointer to a
 // struct holding the call's buffers (as Go slices; a nil slice is an absent
 // optional buffer), the constant table, the lane count, the steps and their
 // times. Its tables say what the streams and constants are; Layout derives
@@ -60,7 +60,12 @@ type ConstSpec struct {
 type Frame struct {
 	// Type is the Go type's stem: Type + "32" and Type + "64" are the
 	// frames of the float32 and float64 programs.
-	Type    string
+	Type string
+	// Prefix starts the names of the frame's generated Go constants
+	// (Prefix+"C"+const, Prefix+"Stream"+stream, Prefix+"FrameOff"+field,
+	// Prefix+"NumConsts"), so that the frames of several programs live in
+	// one package; "" for the model's first frame.
+	Prefix  string
 	Streams []StreamSpec
 	Consts  []ConstSpec
 }

@@ -1,6 +1,9 @@
 package step
 
-import "unicode"
+import (
+	"fmt"
+	"unicode"
+)
 
 // Reset is the reset rule after a spike.
 type Reset int
@@ -41,9 +44,6 @@ func (v Variant) Index() int {
 	return i
 }
 
-// VariantsPerDType is how many variants Index numbers.
-const VariantsPerDType = 2 * int(NumResets)
-
 // Variants lists every variant, in the order generated files use.
 func Variants() []Variant {
 	var vs []Variant
@@ -62,8 +62,56 @@ func Variants() []Variant {
 // exprelNEONF64; with isa "", the generic path's unexported helpers' stem
 // (stepF32SoftPN). The generic path's exported function is p.Name. Names
 // are only ever built here, never parsed.
-func (p *Program) FuncName(isa string) string {
-	stem := []rune(p.Func)
-	stem[0] = unicode.ToLower(stem[0])
-	return string(stem) + isa + p.Tag
+func (p *Program) FuncName(isa string) string { return lowerFirst(p.Func) + isa + p.Tag }
+
+func lowerFirst(s string) string {
+	r := []rune(s)
+	r[0] = unicode.ToLower(r[0])
+	return string(r)
+}
+
+// A Family is the programs of one Func and DType: the variants of a step
+// (indexed by Variant.Index), or a helper's one program. Dispatch picks a
+// program of a family at run time.
+type Family struct {
+	Func     string
+	DType    DType
+	Programs []*Program // Programs[v.Index()] for a step; one program for a helper
+}
+
+// Name is the kernel's name of the family's dispatch, the function that
+// runs it on a path: stepPath32, exprelPath64.
+func (f *Family) Name() string { return fmt.Sprintf("%sPath%d", lowerFirst(f.Func), f.DType.Size()*8) }
+
+// Variants reports whether the family's programs are chosen by a variant
+// index.
+func (f *Family) Variants() bool { return len(f.Programs) > 1 }
+
+// Families groups programs (in All's order) by Func and DType, in order of
+// first appearance. A family of several programs must hold one per variant
+// index.
+func Families(ps []*Program) []*Family {
+	var fams []*Family
+	index := map[[2]string]*Family{}
+	for _, p := range ps {
+		key := [2]string{p.Func, p.DType.String()}
+		f := index[key]
+		if f == nil {
+			f = &Family{Func: p.Func, DType: p.DType}
+			index[key] = f
+			fams = append(fams, f)
+		}
+		f.Programs = append(f.Programs, p)
+	}
+	for _, f := range fams {
+		if !f.Variants() {
+			continue
+		}
+		for i, p := range f.Programs {
+			if p.Variant().Index() != i {
+				panic(fmt.Sprintf("step: %s is at %d in its family, not at its variant index %d", p.Name, i, p.Variant().Index()))
+			}
+		}
+	}
+	return fams
 }
