@@ -2135,7 +2135,8 @@ manytailend:
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
 //     row VTh R13, row VThRst R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
 //     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
-//   Counters: steps left R24, time address R25, lane R26, bits word scratch R0.
+//   Counters: steps left R24, time address R25, lane R26, bits word scratch R0 (the frame register,
+//     reloaded after).
 //   Row distances in registers: I R2; reloaded each step: Delta, G, Spike, Ref, Bits.
 TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
@@ -7101,7 +7102,8 @@ manytailend:
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
 //     row VTh R13, row VReset R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
 //     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
-//   Counters: steps left R24, time address R25, lane R26, bits word scratch R0.
+//   Counters: steps left R24, time address R25, lane R26, bits word scratch R0 (the frame register,
+//     reloaded after).
 //   Row distances in registers: I R2; reloaded each step: Delta, G, Spike, Ref, Bits.
 TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
@@ -12426,7 +12428,8 @@ manytailend:
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
 //     row VTh R13, row VThRst R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
 //     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
-//   Counters: steps left R24, time address R25, lane R26, bits word scratch R0.
+//   Counters: steps left R24, time address R25, lane R26, bits word scratch R0 (the frame register,
+//     reloaded after).
 //   Row distances in registers: I R2; reloaded each step: Delta, G, Spike, Ref, Bits.
 TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
@@ -17498,7 +17501,8 @@ manytailend:
 //   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
 //     row VTh R13, row VReset R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
 //     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
-//   Counters: steps left R24, time address R25, lane R26, bits word scratch R0.
+//   Counters: steps left R24, time address R25, lane R26, bits word scratch R0 (the frame register,
+//     reloaded after).
 //   Row distances in registers: I R2; reloaded each step: Delta, G, Spike, Ref, Bits.
 TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0

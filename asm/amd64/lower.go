@@ -793,7 +793,7 @@ func (f *fn) setupStreams(frame reg.GPVirtual) {
 func (f *fn) rowOrder() []step.Const {
 	uses := map[step.Const]int{}
 	step.Walk(f.ops, func(o *step.Op) {
-		if o.Kind == step.OpParam {
+		if o.Kind.Info().Param {
 			uses[o.Param]++
 		}
 	})

@@ -307,11 +307,13 @@ var (
 // kindNames names the register kinds in allocation errors.
 var kindNames = map[reg.Kind]string{reg.KindGP: "general-purpose", reg.KindVector: "vector", reg.KindOpmask: "opmask"}
 
-// choose finds the most aggressive configuration of p's section m for is
-// that avo's register allocator accepts: the deepest unroll first, then as
-// many stream pointers, per-neuron row pointers and constants in registers
-// as fit. With none of them in registers, every pointer and constant is
-// read through the stack, which leaves the general-purpose registers to the
+// choose finds the most aggressive configuration of p's section sec for
+// is that avo's register allocator accepts: the deepest unroll first; for
+// the step loop, the states kept in registers before parked; pairs of
+// vectors before single ones; no spill before spills; then as many stream
+// pointers, per-neuron row pointers and constants in registers as fit.
+// With none of them in registers, every pointer and constant is read
+// through the stack, which leaves the general-purpose registers to the
 // lane index, the bounds and the temporaries of one op. The sections of a
 // function share no register (one of them runs), so each is tried alone.
 func choose(is *isa, p *step.Program, sec step.Section) (config, error) {

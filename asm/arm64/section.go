@@ -394,12 +394,16 @@ func (sec *section) config() []string {
 	}
 	var counters []string
 	for _, c := range []struct{ what, reg string }{{"steps left", l.steps}, {"time address", l.tcur}, {"lane", l.lane}, {"bits word", l.bitsAcc}, {"bits word scratch", l.bitsW}} {
-		if c.reg != "" {
+		switch c.reg {
+		case "":
+		case rFrame:
+			counters = append(counters, c.what+" "+c.reg+" (the frame register, reloaded after)")
+		default:
 			counters = append(counters, c.what+" "+c.reg)
 		}
 	}
 	if len(counters) > 0 {
-		lines = append(lines, "  Counters: "+strings.Join(counters, ", ")+".")
+		lines = append(lines, wrap("  Counters: "+strings.Join(counters, ", ")+".")...)
 	}
 	if l.sec == step.ManySteps {
 		var in, out []string
