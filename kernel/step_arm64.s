@@ -9,39 +9,40 @@
 // one step: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
 //     V30 r5:vThRst = VThRst, V29 r8:b = B, V28 r13:vRest = VRest, V27 r15:vC = VC,
-//     V26 r17:dtCTau = DtCTau, V25 r19:dtRTau = DtRTau, V24 r26 = 0.0013888889,
-//     V23 r27 = 0.008333334, V22 r29 = 0.041666668, V21 r31 = 0.16666667, V20 r33 = 0.5, V19 r35 = 1,
-//     V18 r37 = 0.125, V17 r109:ka = Ka, V16 r111:keep = Keep, V15 r116:tauRef = TauRef,
-//     V14 r114:t = T[0].
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
-//   Counters: lane R12, bits word R13, bits word scratch R14.
+//     V26 r17:dtCTau = DtCTau, V25 r19:dtRTau = DtRTau, V24 r32 = 0.0013888889,
+//     V23 r33 = 0.008333334, V22 r35 = 0.041666668, V21 r37 = 0.16666667, V20 r39 = 0.5, V19 r41 = 1,
+//     V18 r43 = 0.125, V17 r115:ka = Ka, V16 r117:keep = Keep, V15 r122:tauRef = TauRef,
+//     V14 r120:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12.
+//   Counters: lane R13, bits word R14, bits word scratch R15.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
 //     V30 r13:vRest = VRest, V29 r15:vC = VC, V28 r17:dtCTau = DtCTau, V27 r19:dtRTau = DtRTau,
-//     V26 r26 = 0.0013888889, V25 r27 = 0.008333334, V24 r29 = 0.041666668, V23 r31 = 0.16666667,
-//     V22 r33 = 0.5, V21 r35 = 1, V20 r37 = 0.125, V19 r109:ka = Ka, V18 r111:keep = Keep,
-//     V17 r116:tauRef = TauRef.
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
-//   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
-//   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
-//     Bits R20; reloaded each step: none.
+//     V26 r32 = 0.0013888889, V25 r33 = 0.008333334, V24 r35 = 0.041666668, V23 r37 = 0.16666667,
+//     V22 r39 = 0.5, V21 r41 = 1, V20 r43 = 0.125, V19 r115:ka = Ka, V18 r117:keep = Keep,
+//     V17 r122:tauRef = TauRef.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12.
+//   Counters: steps left R13, time address R14, lane R15, bits word scratch R23.
+//   Row distances in registers: I R16, Delta R17, G R19, Spike R20, Ref R21,
+//     Bits R22; reloaded each step: none.
 TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD ZR, R12 // lane
-	MOVD ZR, R13 // Bits word
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD ZR, R13 // lane
+	MOVD ZR, R14 // Bits word
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 4(R2), R3
@@ -57,27 +58,27 @@ TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVWU 28(R2), R3
 	VDUP R3, V25.S4 // r19:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V24.S4 // r26 = 0.0013888889
+	VDUP R3, V24.S4 // r32 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V23.S4 // r27 = 0.008333334
+	VDUP R3, V23.S4 // r33 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V22.S4 // r29 = 0.041666668
+	VDUP R3, V22.S4 // r35 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V21.S4 // r31 = 0.16666667
+	VDUP R3, V21.S4 // r37 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V20.S4 // r33 = 0.5
+	VDUP R3, V20.S4 // r39 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V19.S4 // r35 = 1
+	VDUP R3, V19.S4 // r41 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V18.S4 // r37 = 0.125
+	VDUP R3, V18.S4 // r43 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V17.S4 // r109:ka = Ka
+	VDUP R3, V17.S4 // r115:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V16.S4 // r111:keep = Keep
+	VDUP R3, V16.S4 // r117:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V15.S4 // r116:tauRef = TauRef
-	MOVD 304(R0), R3
-	VLD1R (R3), [V14.S4] // r114:t = T[0]
+	VDUP R3, V15.S4 // r122:tauRef = TauRef
+	MOVD 336(R0), R3
+	VLD1R (R3), [V14.S4] // r120:t = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
@@ -120,264 +121,279 @@ oneskip1:
 	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e21df41 // fmul v1.4s, v26.4s, v1.4s
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, oneskip2
+	// r25 = Load G
+	VLD1.P 16(R9), [V5.S4]
+	// r26 = Mul r19:dtRTau r25
+	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
+	// r24:z = Sub r24:z r26
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r7:vr r28
+	VFMLA V4.S4, V5.S4, V6.S4
+	// r22:F = Sub r22:F r29
+	WORD $0x4ea6d400 // fsub v0.4s, v0.4s, v6.4s
+oneskip2:
+	// r31:az = Abs r24:z
 	WORD $0x4ea0f825 // fabs v5.4s, v1.4s
-	// r28 = FMA r26 r24:z r27
+	// r34 = FMA r32 r24:z r33
 	VMOV V23.B16, V6.B16
 	VFMLA V1.S4, V24.S4, V6.S4
-	// r30 = FMA r28 r24:z r29
+	// r36 = FMA r34 r24:z r35
 	VMOV V22.B16, V7.B16
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24:z r31
+	// r38 = FMA r36 r24:z r37
 	VMOV V21.B16, V6.B16
 	VFMLA V1.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24:z r33
+	// r40 = FMA r38 r24:z r39
 	VMOV V20.B16, V7.B16
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r36:ex = FMA r34 r24:z r35
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V19.B16, V6.B16
 	VFMLA V1.S4, V7.S4, V6.S4
-	// r38:large = CmpGT r25:az r37
+	// r44:large = CmpGT r31:az r43
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
-	// Rare r38:large
+	// Rare r44:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r39 = 2.755732e-07
+	VDUP R3, V8.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V9.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r24:z r46
 	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V8.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r24:z r48
 	VFMLA V1.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V9.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r24:z r50
 	VFMLA V1.S4, V8.S4, V9.S4
-	// r46 = FMA r45 r24:z r26
+	// r52 = FMA r51 r24:z r32
 	VMOV V24.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
-	// r47 = FMA r46 r24:z r27
+	// r53 = FMA r52 r24:z r33
 	VMOV V23.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
-	// r48 = FMA r47 r24:z r29
+	// r54 = FMA r53 r24:z r35
 	VMOV V22.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
-	// r49 = FMA r48 r24:z r31
+	// r55 = FMA r54 r24:z r37
 	VMOV V21.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
-	// r50 = FMA r49 r24:z r33
+	// r56 = FMA r55 r24:z r39
 	VMOV V20.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r57:taylor = FMA r56 r24:z r41
 	VMOV V19.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V8.S4 // r58 = 95
+	// r59 = CmpGT r24:z r58
 	WORD $0x6ea8e428 // fcmgt v8.4s, v1.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V10.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r24:z
 	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V1.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V1.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6ea8e421 // fcmgt v1.4s, v1.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V10.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r59 = 1.442695
+	VDUP R3, V10.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V11.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V10.S4, V1.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V10.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V10.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V10.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r39 = 2.755732e-07
+	VDUP R3, V10.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V12.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V10.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V1.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V12.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V1.S4, V10.S4, V12.S4
-	// r69 = FMA r68 r65:r r26
+	// r75 = FMA r74 r71:r r32
 	VMOV V24.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
-	// r70 = FMA r69 r65:r r27
+	// r76 = FMA r75 r71:r r33
 	VMOV V23.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
-	// r71 = FMA r70 r65:r r29
+	// r77 = FMA r76 r71:r r35
 	VMOV V22.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
-	// r72 = FMA r71 r65:r r31
+	// r78 = FMA r77 r71:r r37
 	VMOV V21.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
-	// r73 = FMA r72 r65:r r33
+	// r79 = FMA r78 r71:r r39
 	VMOV V20.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
-	// r74:q = FMA r73 r65:r r35
+	// r80:q = FMA r79 r71:r r41
 	VMOV V19.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V10.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V13.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V13.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V13.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r81:kBits = Bits r80
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V13.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V13.S4, V10.S4, V10.S4
-	// r84 = Shl 23 r83
+	// r90 = Shl 23 r89
 	VSHL $23, V10.S4, V10.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V12.S4, V1.S4, V10.S4
-	// r88:y = Div r87 r54:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V1.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V1.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V20.S4, V11.S4, V1.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e28d428 // fadd v8.4s, v1.4s, v8.4s
-	// r92:kBits = Bits r91
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
+	VDUP R3, V12.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
 	VADD V12.S4, V8.S4, V8.S4
-	// r94 = Shl 23 r93
+	// r100 = Shl 23 r99
 	VSHL $23, V8.S4, V8.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
+	// r101:pow2 = FromBits r100
+	// r102 = Mul r94:y r101:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r97 = Sub r61:k r90:kHalf
+	// r103 = Sub r67:k r96:kHalf
 	WORD $0x4ea1d56b // fsub v11.4s, v11.4s, v1.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V1.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
+	VDUP R3, V1.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
 	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
-	// r99:kBits = Bits r98
+	// r105:kBits = Bits r104
 	MOVD $0x7f, R3
-	VDUP R3, V1.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
+	VDUP R3, V1.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
 	VADD V1.S4, V11.S4, V11.S4
-	// r101 = Shl 23 r100
+	// r107 = Shl 23 r106
 	VSHL $23, V11.S4, V11.S4
-	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r104 = CmpLE r25:az r33
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V7.B16, V5.B16, V6.B16
-onerare2:
-	// r106:vc = FMA r36:ex r22:F r7:vr
+onerare3:
+	// r112:vc = FMA r42:ex r22:F r7:vr
 	VMOV V4.B16, V1.B16
 	VFMLA V0.S4, V6.S4, V1.S4
 	// If Delta
-	CBZ R8, oneskip3
-	// r107 = Load Delta
+	CBZ R8, oneskip4
+	// r113 = Load Delta
 	VLD1.P 16(R8), [V0.S4]
-	// r106:vc = Add r106:vc r107
+	// r112:vc = Add r112:vc r113
 	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
-oneskip3:
-	// r110:dv = Sub r106:vc r13:vRest
+oneskip4:
+	// r116:dv = Sub r112:vc r13:vRest
 	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
-	// r112:wkeep = Mul r111:keep r10:u
+	// r118:wkeep = Mul r117:keep r10:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
-	// r113:wc = FMA r109:ka r110:dv r112:wkeep
+	// r119:wc = FMA r115:ka r116:dv r118:wkeep
 	VFMLA V0.S4, V17.S4, V5.S4
-	// r115:since = Sub r114:t r2:Last
+	// r121:since = Sub r120:t r2:Last
 	WORD $0x4ea2d5c0 // fsub v0.4s, v14.4s, v2.4s
-	// r117:refr = CmpLT r115:since r116:tauRef
+	// r123:refr = CmpLT r121:since r122:tauRef
 	WORD $0x6ea0e5e0 // fcmgt v0.4s, v15.4s, v0.4s
-	// r0:V = Select r117:refr r7:vr r106:vc
+	// r0:V = Select r123:refr r7:vr r112:vc
 	VBIF V0.B16, V1.B16, V4.B16
-	// r1:W = Select r117:refr r10:u r113:wc
+	// r1:W = Select r123:refr r10:u r119:wc
 	VBIF V0.B16, V5.B16, V3.B16
-	// r120:sp = CmpGE r0:V r3:vTh
+	// r126:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
-	// r2:Last = Select r120:sp r114:t r2:Last
+	// r2:Last = Select r126:sp r120:t r2:Last
 	VBIT V1.B16, V14.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip4
-	// StoreOne Spike r120:sp
-	VAND V19.B16, V1.B16, V5.B16
-	VST1.P [V5.S4], 16(R9)
-oneskip4:
-	// If Ref
 	CBZ R10, oneskip5
-	// r121:ref = Or r117:refr r120:sp
+	// StoreOne Spike r126:sp
+	VAND V19.B16, V1.B16, V5.B16
+	VST1.P [V5.S4], 16(R10)
+oneskip5:
+	// If Ref
+	CBZ R11, oneskip6
+	// r127:ref = Or r123:refr r126:sp
 	VORR V1.B16, V0.B16, V0.B16
-	// StoreBool Ref r121:ref
+	// StoreBool Ref r127:ref
 	WORD $0x0e612800 // xtn v0.4h, v0.4s
 	WORD $0x0e212800 // xtn v0.8b, v0.8h
 	VMOV V0.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-oneskip5:
+	MOVW.P R3, 4(R11)
+oneskip6:
 	// If Bits
-	CBZ R11, oneskip6
-	// StoreBits Bits r120:sp
+	CBZ R12, oneskip7
+	// StoreBits Bits r126:sp
 	VUSHR $31, V1.S4, V1.S4
 	VUSRA $31, V1.D2, V1.D2
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	VUSRA $30, V1.D2, V1.D2
 	VMOV V1.S[0], R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $4, R12
-	TST $63, R12
-	BNE oneword7
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword7:
-oneskip6:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $4, R13
+	TST $63, R13
+	BNE oneword8
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword8:
+oneskip7:
 	// Store V r0:V
 	FMOVQ F4, -16(R4)
 	// Store W r1:W
@@ -410,10 +426,10 @@ onetail:
 	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	// r11:in = Load I
 	FMOVS.P 4(R7), F0
-oneskip8:
+oneskip9:
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
 	// r16:a2 = Sub r7:vr r15:vC
@@ -430,258 +446,273 @@ oneskip8:
 	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e21df41 // fmul v1.4s, v26.4s, v1.4s
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, oneskip10
+	// r25 = Load G
+	FMOVS.P 4(R9), F5
+	// r26 = Mul r19:dtRTau r25
+	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
+	// r24:z = Sub r24:z r26
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r7:vr r28
+	VFMLA V4.S4, V5.S4, V6.S4
+	// r22:F = Sub r22:F r29
+	WORD $0x4ea6d400 // fsub v0.4s, v0.4s, v6.4s
+oneskip10:
+	// r31:az = Abs r24:z
 	WORD $0x4ea0f825 // fabs v5.4s, v1.4s
-	// r28 = FMA r26 r24:z r27
+	// r34 = FMA r32 r24:z r33
 	VMOV V23.B16, V6.B16
 	VFMLA V1.S4, V24.S4, V6.S4
-	// r30 = FMA r28 r24:z r29
+	// r36 = FMA r34 r24:z r35
 	VMOV V22.B16, V7.B16
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24:z r31
+	// r38 = FMA r36 r24:z r37
 	VMOV V21.B16, V6.B16
 	VFMLA V1.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24:z r33
+	// r40 = FMA r38 r24:z r39
 	VMOV V20.B16, V7.B16
 	VFMLA V1.S4, V6.S4, V7.S4
-	// r36:ex = FMA r34 r24:z r35
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V19.B16, V6.B16
 	VFMLA V1.S4, V7.S4, V6.S4
-	// r38:large = CmpGT r25:az r37
+	// r44:large = CmpGT r31:az r43
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
-	// Rare r38:large
+	// Rare r44:large
 	FMOVS F7, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r39 = 2.755732e-07
+	VDUP R3, V8.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V9.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r24:z r46
 	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V8.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r24:z r48
 	VFMLA V1.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V9.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r24:z r50
 	VFMLA V1.S4, V8.S4, V9.S4
-	// r46 = FMA r45 r24:z r26
+	// r52 = FMA r51 r24:z r32
 	VMOV V24.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
-	// r47 = FMA r46 r24:z r27
+	// r53 = FMA r52 r24:z r33
 	VMOV V23.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
-	// r48 = FMA r47 r24:z r29
+	// r54 = FMA r53 r24:z r35
 	VMOV V22.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
-	// r49 = FMA r48 r24:z r31
+	// r55 = FMA r54 r24:z r37
 	VMOV V21.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
-	// r50 = FMA r49 r24:z r33
+	// r56 = FMA r55 r24:z r39
 	VMOV V20.B16, V8.B16
 	VFMLA V1.S4, V9.S4, V8.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r57:taylor = FMA r56 r24:z r41
 	VMOV V19.B16, V9.B16
 	VFMLA V1.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V8.S4 // r58 = 95
+	// r59 = CmpGT r24:z r58
 	WORD $0x6ea8e428 // fcmgt v8.4s, v1.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V10.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r24:z
 	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V1.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V1.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6ea8e421 // fcmgt v1.4s, v1.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V10.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r59 = 1.442695
+	VDUP R3, V10.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V11.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V10.S4, V1.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V10.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V10.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V10.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V10.S4, V11.S4, V1.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r39 = 2.755732e-07
+	VDUP R3, V10.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V12.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V10.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V1.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V12.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V1.S4, V10.S4, V12.S4
-	// r69 = FMA r68 r65:r r26
+	// r75 = FMA r74 r71:r r32
 	VMOV V24.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
-	// r70 = FMA r69 r65:r r27
+	// r76 = FMA r75 r71:r r33
 	VMOV V23.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
-	// r71 = FMA r70 r65:r r29
+	// r77 = FMA r76 r71:r r35
 	VMOV V22.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
-	// r72 = FMA r71 r65:r r31
+	// r78 = FMA r77 r71:r r37
 	VMOV V21.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
-	// r73 = FMA r72 r65:r r33
+	// r79 = FMA r78 r71:r r39
 	VMOV V20.B16, V10.B16
 	VFMLA V1.S4, V12.S4, V10.S4
-	// r74:q = FMA r73 r65:r r35
+	// r80:q = FMA r79 r71:r r41
 	VMOV V19.B16, V12.B16
 	VFMLA V1.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V10.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V13.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V13.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V13.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r81:kBits = Bits r80
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V13.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V13.S4, V10.S4, V10.S4
-	// r84 = Shl 23 r83
+	// r90 = Shl 23 r89
 	VSHL $23, V10.S4, V10.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V12.S4, V1.S4, V10.S4
-	// r88:y = Div r87 r54:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V1.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V1.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V20.S4, V11.S4, V1.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e28d428 // fadd v8.4s, v1.4s, v8.4s
-	// r92:kBits = Bits r91
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
+	VDUP R3, V12.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
 	VADD V12.S4, V8.S4, V8.S4
-	// r94 = Shl 23 r93
+	// r100 = Shl 23 r99
 	VSHL $23, V8.S4, V8.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
+	// r101:pow2 = FromBits r100
+	// r102 = Mul r94:y r101:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r97 = Sub r61:k r90:kHalf
+	// r103 = Sub r67:k r96:kHalf
 	WORD $0x4ea1d56b // fsub v11.4s, v11.4s, v1.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V1.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
+	VDUP R3, V1.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
 	WORD $0x4e21d56b // fadd v11.4s, v11.4s, v1.4s
-	// r99:kBits = Bits r98
+	// r105:kBits = Bits r104
 	MOVD $0x7f, R3
-	VDUP R3, V1.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
+	VDUP R3, V1.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
 	VADD V1.S4, V11.S4, V11.S4
-	// r101 = Shl 23 r100
+	// r107 = Shl 23 r106
 	VSHL $23, V11.S4, V11.S4
-	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r104 = CmpLE r25:az r33
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V7.B16, V5.B16, V6.B16
-onerare9:
-	// r106:vc = FMA r36:ex r22:F r7:vr
+onerare11:
+	// r112:vc = FMA r42:ex r22:F r7:vr
 	VMOV V4.B16, V1.B16
 	VFMLA V0.S4, V6.S4, V1.S4
 	// If Delta
-	CBZ R8, oneskip10
-	// r107 = Load Delta
+	CBZ R8, oneskip12
+	// r113 = Load Delta
 	FMOVS.P 4(R8), F0
-	// r106:vc = Add r106:vc r107
+	// r112:vc = Add r112:vc r113
 	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
-oneskip10:
-	// r110:dv = Sub r106:vc r13:vRest
+oneskip12:
+	// r116:dv = Sub r112:vc r13:vRest
 	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
-	// r112:wkeep = Mul r111:keep r10:u
+	// r118:wkeep = Mul r117:keep r10:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
-	// r113:wc = FMA r109:ka r110:dv r112:wkeep
+	// r119:wc = FMA r115:ka r116:dv r118:wkeep
 	VFMLA V0.S4, V17.S4, V5.S4
-	// r115:since = Sub r114:t r2:Last
+	// r121:since = Sub r120:t r2:Last
 	WORD $0x4ea2d5c0 // fsub v0.4s, v14.4s, v2.4s
-	// r117:refr = CmpLT r115:since r116:tauRef
+	// r123:refr = CmpLT r121:since r122:tauRef
 	WORD $0x6ea0e5e0 // fcmgt v0.4s, v15.4s, v0.4s
-	// r0:V = Select r117:refr r7:vr r106:vc
+	// r0:V = Select r123:refr r7:vr r112:vc
 	VBIF V0.B16, V1.B16, V4.B16
-	// r1:W = Select r117:refr r10:u r113:wc
+	// r1:W = Select r123:refr r10:u r119:wc
 	VBIF V0.B16, V5.B16, V3.B16
-	// r120:sp = CmpGE r0:V r3:vTh
+	// r126:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
-	// r2:Last = Select r120:sp r114:t r2:Last
+	// r2:Last = Select r126:sp r120:t r2:Last
 	VBIT V1.B16, V14.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip11
-	// StoreOne Spike r120:sp
+	CBZ R10, oneskip13
+	// StoreOne Spike r126:sp
 	VAND V19.B16, V1.B16, V5.B16
-	FMOVS.P F5, 4(R9)
-oneskip11:
+	FMOVS.P F5, 4(R10)
+oneskip13:
 	// If Ref
-	CBZ R10, oneskip12
-	// r121:ref = Or r117:refr r120:sp
+	CBZ R11, oneskip14
+	// r127:ref = Or r123:refr r126:sp
 	VORR V1.B16, V0.B16, V0.B16
-	// StoreBool Ref r121:ref
+	// StoreBool Ref r127:ref
 	VMOV V0.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
+	MOVB.P R3, 1(R11)
+oneskip14:
 	// If Bits
-	CBZ R11, oneskip13
-	// StoreBits Bits r120:sp
+	CBZ R12, oneskip15
+	// StoreBits Bits r126:sp
 	FMOVS F1, R3
 	AND $1, R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $1, R12
-	TST $63, R12
-	BNE oneword14
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword14:
-oneskip13:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $1, R13
+	TST $63, R13
+	BNE oneword16
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword16:
+oneskip15:
 	// Store V r0:V
 	FMOVS F4, -4(R4)
 	// Store W r1:W
@@ -692,33 +723,35 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R12, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R13, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R12, R3, R3 // the bits past the call
-	MOVD (R11), R14
-	AND R3, R14
-	ORR R13, R14
-	MOVD R14, (R11)
+	LSL R13, R3, R3 // the bits past the call
+	MOVD (R12), R15
+	AND R3, R15
+	ORR R14, R15
+	MOVD R15, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD ZR, R14 // lane
-	MOVD 264(R0), R15 // I row distance
-	LSL $2, R15
-	MOVD 272(R0), R16 // Delta row distance
+	MOVD ZR, R15 // lane
+	MOVD 288(R0), R16 // I row distance
 	LSL $2, R16
-	MOVD 280(R0), R17 // Spike row distance
+	MOVD 296(R0), R17 // Delta row distance
 	LSL $2, R17
-	MOVD 288(R0), R19 // Ref row distance
-	MOVD 296(R0), R20 // Bits row distance
-	LSL $3, R20
+	MOVD 304(R0), R19 // G row distance
+	LSL $2, R19
+	MOVD 312(R0), R20 // Spike row distance
+	LSL $2, R20
+	MOVD 320(R0), R21 // Ref row distance
+	MOVD 328(R0), R22 // Bits row distance
+	LSL $3, R22
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 16(R2), R3
@@ -730,25 +763,25 @@ many:
 	MOVWU 28(R2), R3
 	VDUP R3, V27.S4 // r19:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V26.S4 // r26 = 0.0013888889
+	VDUP R3, V26.S4 // r32 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V25.S4 // r27 = 0.008333334
+	VDUP R3, V25.S4 // r33 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V24.S4 // r29 = 0.041666668
+	VDUP R3, V24.S4 // r35 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V23.S4 // r31 = 0.16666667
+	VDUP R3, V23.S4 // r37 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V22.S4 // r33 = 0.5
+	VDUP R3, V22.S4 // r39 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V21.S4 // r35 = 1
+	VDUP R3, V21.S4 // r41 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V20.S4 // r37 = 0.125
+	VDUP R3, V20.S4 // r43 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V19.S4 // r109:ka = Ka
+	VDUP R3, V19.S4 // r115:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V18.S4 // r111:keep = Keep
+	VDUP R3, V18.S4 // r117:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V17.S4 // r116:tauRef = TauRef
+	VDUP R3, V17.S4 // r122:tauRef = TauRef
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
@@ -762,29 +795,33 @@ manyloop2:
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
 	// Loop
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil59
-	ADD R14<<2, R7, R7
-manynil59:
+	CBZ R7, manynil68
+	ADD R15<<2, R7, R7
+manynil68:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil60
-	ADD R14<<2, R8, R8
-manynil60:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil61
-	ADD R14<<2, R9, R9
-manynil61:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil62
-	ADD R14, R10
-manynil62:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil63
-	ADD R14>>3, R11, R11
-manynil63:
-manystep51:
+	CBZ R8, manynil69
+	ADD R15<<2, R8, R8
+manynil69:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil70
+	ADD R15<<2, R9, R9
+manynil70:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil71
+	ADD R15<<2, R10, R10
+manynil71:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil72
+	ADD R15, R11
+manynil72:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil73
+	ADD R15>>3, R12, R12
+manynil73:
+manystep59:
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
@@ -808,11 +845,11 @@ manystep51:
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
-	CBZ R7, manyskip52
+	CBZ R7, manyskip60
 	// r11:in = Load I
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R15), [V6.S4]
-manyskip52:
+	VLD1.P (R7)(R16), [V6.S4]
+manyskip60:
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
@@ -837,212 +874,233 @@ manyskip52:
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
 	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, manyskip61
+	// r25 = Load G
+	FMOVQ 16(R9), F10
+	VLD1.P (R9)(R19), [V11.S4]
+	// r26 = Mul r19:dtRTau r25
+	WORD $0x6e2bdf6b // fmul v11.4s, v27.4s, v11.4s
+	WORD $0x6e2adf6a // fmul v10.4s, v27.4s, v10.4s
+	// r24:z = Sub r24:z r26
+	WORD $0x4eabd508 // fsub v8.4s, v8.4s, v11.4s
+	WORD $0x4eaad529 // fsub v9.4s, v9.4s, v10.4s
+	// r28 = Imm 0x0
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	// r29 = FMA r26 r7:vr r28
+	VFMLA V0.S4, V11.S4, V12.S4
+	VFMLA V1.S4, V10.S4, V13.S4
+	// r22:F = Sub r22:F r29
+	WORD $0x4eacd4c6 // fsub v6.4s, v6.4s, v12.4s
+	WORD $0x4eadd4e7 // fsub v7.4s, v7.4s, v13.4s
+manyskip61:
+	// r31:az = Abs r24:z
 	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
 	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
-	// r28 = FMA r26 r24:z r27
+	// r34 = FMA r32 r24:z r33
 	VMOV V25.B16, V12.B16
 	VFMLA V8.S4, V26.S4, V12.S4
 	VMOV V25.B16, V13.B16
 	VFMLA V9.S4, V26.S4, V13.S4
-	// r30 = FMA r28 r24:z r29
+	// r36 = FMA r34 r24:z r35
 	VMOV V24.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V24.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
-	// r32 = FMA r30 r24:z r31
+	// r38 = FMA r36 r24:z r37
 	VMOV V23.B16, V13.B16
 	VFMLA V8.S4, V14.S4, V13.S4
 	VMOV V23.B16, V14.B16
 	VFMLA V9.S4, V12.S4, V14.S4
-	// r34 = FMA r32 r24:z r33
+	// r40 = FMA r38 r24:z r39
 	VMOV V22.B16, V12.B16
 	VFMLA V8.S4, V13.S4, V12.S4
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V14.S4, V13.S4
-	// r36:ex = FMA r34 r24:z r35
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V21.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V21.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
-	// r38:large = CmpGT r25:az r37
+	// r44:large = CmpGT r31:az r43
 	WORD $0x6eb4e54d // fcmgt v13.4s, v10.4s, v20.4s
 	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
-	// Rare r38:large
+	// Rare r44:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
-	CBZW R3, manyrare53
+	CBZW R3, manyrare62
 	MOVD $0x3493f27e, R3
-	VDUP R3, V16.S4 // r39 = 2.755732e-07
+	VDUP R3, V16.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V17.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V17.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r24:z r46
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V16.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V16.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r24:z r48
 	VFMLA V8.S4, V17.S4, V16.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V17.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V17.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r24:z r50
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r46 = FMA r45 r24:z r26
+	// r52 = FMA r51 r24:z r32
 	VMOV V26.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r47 = FMA r46 r24:z r27
+	// r53 = FMA r52 r24:z r33
 	VMOV V25.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r48 = FMA r47 r24:z r29
+	// r54 = FMA r53 r24:z r35
 	VMOV V24.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r49 = FMA r48 r24:z r31
+	// r55 = FMA r54 r24:z r37
 	VMOV V23.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r50 = FMA r49 r24:z r33
+	// r56 = FMA r55 r24:z r39
 	VMOV V22.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r57:taylor = FMA r56 r24:z r41
 	VMOV V21.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V16.S4 // r58 = 95
+	// r59 = CmpGT r24:z r58
 	WORD $0x6eb0e510 // fcmgt v16.4s, v8.4s, v16.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V18.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r24:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V8.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6eb0e508 // fcmgt v8.4s, v8.4s, v16.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V18.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V18.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V18.S4 // r59 = 1.442695
+	VDUP R3, V18.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V19.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V19.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V18.S4, V8.S4, V19.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V18.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eb2d673 // fsub v19.4s, v19.4s, v18.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V18.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V18.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V18.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V18.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4 // r39 = 2.755732e-07
+	VDUP R3, V18.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V20.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V20.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V18.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V8.S4, V20.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V20.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V20.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r69 = FMA r68 r65:r r26
+	// r75 = FMA r74 r71:r r32
 	VMOV V26.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r70 = FMA r69 r65:r r27
+	// r76 = FMA r75 r71:r r33
 	VMOV V25.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r71 = FMA r70 r65:r r29
+	// r77 = FMA r76 r71:r r35
 	VMOV V24.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r72 = FMA r71 r65:r r31
+	// r78 = FMA r77 r71:r r37
 	VMOV V23.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r73 = FMA r72 r65:r r33
+	// r79 = FMA r78 r71:r r39
 	VMOV V22.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r74:q = FMA r73 r65:r r35
+	// r80:q = FMA r79 r71:r r41
 	VMOV V21.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V18.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V18.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eb2e672 // fcmgt v18.4s, v19.4s, v18.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V23.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V23.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V23.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V23.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e37de52 // fmul v18.4s, v18.4s, v23.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V23.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e37d652 // fadd v18.4s, v18.4s, v23.4s
-	// r81:kBits = Bits r80
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V23.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V23.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V23.S4, V18.S4, V18.S4
-	// r84 = Shl 23 r83
+	// r90 = Shl 23 r89
 	VSHL $23, V18.S4, V18.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eb2d6b2 // fsub v18.4s, v21.4s, v18.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V20.S4, V8.S4, V18.S4
-	// r88:y = Div r87 r54:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e30fe52 // fdiv v18.4s, v18.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V22.S4, V19.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V16.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V16.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
-	// r92:kBits = Bits r91
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V20.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
+	VDUP R3, V20.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
 	VADD V20.S4, V16.S4, V16.S4
-	// r94 = Shl 23 r93
+	// r100 = Shl 23 r99
 	VSHL $23, V16.S4, V16.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
+	// r101:pow2 = FromBits r100
+	// r102 = Mul r94:y r101:pow2
 	WORD $0x6e30de52 // fmul v18.4s, v18.4s, v16.4s
-	// r97 = Sub r61:k r90:kHalf
+	// r103 = Sub r67:k r96:kHalf
 	WORD $0x4ea8d673 // fsub v19.4s, v19.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
 	WORD $0x4e28d673 // fadd v19.4s, v19.4s, v8.4s
-	// r99:kBits = Bits r98
+	// r105:kBits = Bits r104
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
+	VDUP R3, V8.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
 	VADD V8.S4, V19.S4, V19.S4
-	// r101 = Shl 23 r100
+	// r107 = Shl 23 r106
 	VSHL $23, V19.S4, V19.S4
-	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	// r104 = CmpLE r25:az r33
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e2ae6ca // fcmge v10.4s, v22.4s, v10.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V18.B16, V17.B16, V10.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V13.B16, V10.B16, V14.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
@@ -1054,260 +1112,260 @@ manyskip52:
 	VDUP R3, V20.S4
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V23.S4
-manyrare53:
-	// Rare r38:large
+manyrare62:
+	// Rare r44:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare54
+	CBZW R3, manyrare63
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r39 = 2.755732e-07
+	VDUP R3, V8.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V10.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V10.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r24:z r46
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V8.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r24:z r48
 	VFMLA V9.S4, V10.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V10.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V10.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r24:z r50
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r46 = FMA r45 r24:z r26
+	// r52 = FMA r51 r24:z r32
 	VMOV V26.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r47 = FMA r46 r24:z r27
+	// r53 = FMA r52 r24:z r33
 	VMOV V25.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r48 = FMA r47 r24:z r29
+	// r54 = FMA r53 r24:z r35
 	VMOV V24.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r49 = FMA r48 r24:z r31
+	// r55 = FMA r54 r24:z r37
 	VMOV V23.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r50 = FMA r49 r24:z r33
+	// r56 = FMA r55 r24:z r39
 	VMOV V22.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r57:taylor = FMA r56 r24:z r41
 	VMOV V21.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V8.S4 // r58 = 95
+	// r59 = CmpGT r24:z r58
 	WORD $0x6ea8e528 // fcmgt v8.4s, v9.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V13.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V13.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r24:z
 	VBSL V9.B16, V13.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V9.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V9.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6ea8e529 // fcmgt v9.4s, v9.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V13.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V13.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V8.B16, V13.B16, V9.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V13.S4 // r59 = 1.442695
+	VDUP R3, V13.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V16.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V13.S4, V9.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V13.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V13.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V13.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V13.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V13.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V13.S4 // r39 = 2.755732e-07
+	VDUP R3, V13.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V17.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V17.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V13.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V13.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V9.S4, V17.S4, V13.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V17.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V17.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r69 = FMA r68 r65:r r26
+	// r75 = FMA r74 r71:r r32
 	VMOV V26.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r70 = FMA r69 r65:r r27
+	// r76 = FMA r75 r71:r r33
 	VMOV V25.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r71 = FMA r70 r65:r r29
+	// r77 = FMA r76 r71:r r35
 	VMOV V24.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r72 = FMA r71 r65:r r31
+	// r78 = FMA r77 r71:r r37
 	VMOV V23.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r73 = FMA r72 r65:r r33
+	// r79 = FMA r78 r71:r r39
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r74:q = FMA r73 r65:r r35
+	// r80:q = FMA r79 r71:r r41
 	VMOV V21.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V13.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eade60d // fcmgt v13.4s, v16.4s, v13.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V18.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V18.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V18.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V18.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e32ddad // fmul v13.4s, v13.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V18.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e32d5ad // fadd v13.4s, v13.4s, v18.4s
-	// r81:kBits = Bits r80
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V18.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V18.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V18.S4, V13.S4, V13.S4
-	// r84 = Shl 23 r83
+	// r90 = Shl 23 r89
 	VSHL $23, V13.S4, V13.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eadd6ad // fsub v13.4s, v21.4s, v13.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V17.S4, V9.S4, V13.S4
-	// r88:y = Div r87 r54:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V22.S4, V16.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V9.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V9.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r92:kBits = Bits r91
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V17.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
+	VDUP R3, V17.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
 	VADD V17.S4, V9.S4, V9.S4
-	// r94 = Shl 23 r93
+	// r100 = Shl 23 r99
 	VSHL $23, V9.S4, V9.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
+	// r101:pow2 = FromBits r100
+	// r102 = Mul r94:y r101:pow2
 	WORD $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
-	// r97 = Sub r61:k r90:kHalf
+	// r103 = Sub r67:k r96:kHalf
 	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
 	WORD $0x4e28d610 // fadd v16.4s, v16.4s, v8.4s
-	// r99:kBits = Bits r98
+	// r105:kBits = Bits r104
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
+	VDUP R3, V8.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
 	VADD V8.S4, V16.S4, V16.S4
-	// r101 = Shl 23 r100
+	// r107 = Shl 23 r106
 	VSHL $23, V16.S4, V16.S4
-	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e30ddad // fmul v13.4s, v13.4s, v16.4s
-	// r104 = CmpLE r25:az r33
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e2be6cb // fcmge v11.4s, v22.4s, v11.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V13.B16, V10.B16, V11.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V15.B16, V11.B16, V12.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
 	MOVWU 32(R2), R3
 	VDUP R3, V18.S4
-manyrare54:
-	// r106:vc = FMA r36:ex r22:F r7:vr
+manyrare63:
+	// r112:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V6.S4, V14.S4, V8.S4
 	VMOV V1.B16, V6.B16
 	VFMLA V7.S4, V12.S4, V6.S4
 	// If Delta
-	CBZ R8, manyskip55
-	// r107 = Load Delta
+	CBZ R8, manyskip64
+	// r113 = Load Delta
 	FMOVQ 16(R8), F7
-	VLD1.P (R8)(R16), [V9.S4]
-	// r106:vc = Add r106:vc r107
+	VLD1.P (R8)(R17), [V9.S4]
+	// r112:vc = Add r112:vc r113
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-manyskip55:
-	// r110:dv = Sub r106:vc r13:vRest
+manyskip64:
+	// r116:dv = Sub r112:vc r13:vRest
 	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
 	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
-	// r112:wkeep = Mul r111:keep r10:u
+	// r118:wkeep = Mul r117:keep r10:u
 	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
 	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
-	// r113:wc = FMA r109:ka r110:dv r112:wkeep
+	// r119:wc = FMA r115:ka r116:dv r118:wkeep
 	VFMLA V7.S4, V19.S4, V10.S4
 	VFMLA V9.S4, V19.S4, V11.S4
-	// r114:t = Time
-	VLD1R.P 4(R13), [V7.S4]
-	// r115:since = Sub r114:t r2:Last
+	// r120:t = Time
+	VLD1R.P 4(R14), [V7.S4]
+	// r121:since = Sub r120:t r2:Last
 	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
 	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
-	// r117:refr = CmpLT r115:since r116:tauRef
+	// r123:refr = CmpLT r121:since r122:tauRef
 	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
 	WORD $0x6eace62c // fcmgt v12.4s, v17.4s, v12.4s
-	// r0:V = Select r117:refr r7:vr r106:vc
+	// r0:V = Select r123:refr r7:vr r112:vc
 	VBIF V9.B16, V8.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
-	// r1:W = Select r117:refr r10:u r113:wc
+	// r1:W = Select r123:refr r10:u r119:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
-	// r120:sp = CmpGE r0:V r3:vTh
+	// r126:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
-	// r2:Last = Select r120:sp r114:t r2:Last
+	// r2:Last = Select r126:sp r120:t r2:Last
 	VBIT V6.B16, V7.B16, V4.B16
 	VBIT V8.B16, V7.B16, V5.B16
 	// If Spike
-	CBZ R9, manyskip56
-	// StoreOne Spike r120:sp
+	CBZ R10, manyskip65
+	// StoreOne Spike r126:sp
 	VAND V21.B16, V8.B16, V7.B16
-	FMOVQ F7, 16(R9)
+	FMOVQ F7, 16(R10)
 	VAND V21.B16, V6.B16, V7.B16
-	VST1.P [V7.S4], (R9)(R17)
-manyskip56:
+	VST1.P [V7.S4], (R10)(R20)
+manyskip65:
 	// If Ref
-	CBZ R10, manyskip57
-	// r121:ref = Or r117:refr r120:sp
+	CBZ R11, manyskip66
+	// r127:ref = Or r123:refr r126:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V8.B16, V12.B16, V12.B16
-	// StoreBool Ref r121:ref
+	// StoreBool Ref r127:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 4(R10)
+	MOVW R3, 4(R11)
 	WORD $0x0e612929 // xtn v9.4h, v9.4s
 	WORD $0x0e212929 // xtn v9.8b, v9.8h
 	VMOV V9.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	ADD R19, R10
-manyskip57:
+	MOVW R3, 0(R11)
+	ADD R21, R11
+manyskip66:
 	// If Bits
-	CBZ R11, manyskip58
-	// StoreBits Bits r120:sp
+	CBZ R12, manyskip67
+	// StoreBits Bits r126:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e612906 // xtn2 v6.8h, v8.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -1316,11 +1374,11 @@ manyskip57:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.B[0], R3
-	MOVB R3, (R11)
-	ADD R20, R11
-manyskip58:
-	SUBS $1, R12
-	BNE manystep51
+	MOVB R3, (R12)
+	ADD R22, R12
+manyskip67:
+	SUBS $1, R13
+	BNE manystep59
 	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
@@ -1330,7 +1388,7 @@ manyskip58:
 	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $8, R14
+	ADD $8, R15
 	SUBS $8, R1
 	BGE manyloop2
 manyloop2end:
@@ -1345,30 +1403,34 @@ manyloop1:
 	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
 	// Loop
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil71
-	ADD R14<<2, R7, R7
-manynil71:
+	CBZ R7, manynil82
+	ADD R15<<2, R7, R7
+manynil82:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil72
-	ADD R14<<2, R8, R8
-manynil72:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil73
-	ADD R14<<2, R9, R9
-manynil73:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil74
-	ADD R14, R10
-manynil74:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil75
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil75:
-manystep64:
+	CBZ R8, manynil83
+	ADD R15<<2, R8, R8
+manynil83:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil84
+	ADD R15<<2, R9, R9
+manynil84:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil85
+	ADD R15<<2, R10, R10
+manynil85:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil86
+	ADD R15, R11
+manynil86:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil87
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil87:
+manystep74:
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 4(R2), R3
@@ -1386,10 +1448,10 @@ manystep64:
 	// r11:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
-	CBZ R7, manyskip65
+	CBZ R7, manyskip75
 	// r11:in = Load I
-	VLD1.P (R7)(R15), [V3.S4]
-manyskip65:
+	VLD1.P (R7)(R16), [V3.S4]
+manyskip75:
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	// r16:a2 = Sub r7:vr r15:vC
@@ -1406,275 +1468,290 @@ manyskip65:
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, manyskip76
+	// r25 = Load G
+	VLD1.P (R9)(R19), [V5.S4]
+	// r26 = Mul r19:dtRTau r25
+	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
+	// r24:z = Sub r24:z r26
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r7:vr r28
+	VFMLA V0.S4, V5.S4, V6.S4
+	// r22:F = Sub r22:F r29
+	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
+manyskip76:
+	// r31:az = Abs r24:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r28 = FMA r26 r24:z r27
+	// r34 = FMA r32 r24:z r33
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
-	// r30 = FMA r28 r24:z r29
+	// r36 = FMA r34 r24:z r35
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24:z r31
+	// r38 = FMA r36 r24:z r37
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24:z r33
+	// r40 = FMA r38 r24:z r39
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r36:ex = FMA r34 r24:z r35
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r38:large = CmpGT r25:az r37
+	// r44:large = CmpGT r31:az r43
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	// Rare r38:large
+	// Rare r44:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare66
+	CBZW R3, manyrare77
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r39 = 2.755732e-07
+	VDUP R3, V8.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V9.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r24:z r46
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V8.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r24:z r48
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V9.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r24:z r50
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r46 = FMA r45 r24:z r26
+	// r52 = FMA r51 r24:z r32
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r47 = FMA r46 r24:z r27
+	// r53 = FMA r52 r24:z r33
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r48 = FMA r47 r24:z r29
+	// r54 = FMA r53 r24:z r35
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r49 = FMA r48 r24:z r31
+	// r55 = FMA r54 r24:z r37
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r50 = FMA r49 r24:z r33
+	// r56 = FMA r55 r24:z r39
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r57:taylor = FMA r56 r24:z r41
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V8.S4 // r58 = 95
+	// r59 = CmpGT r24:z r58
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V10.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r24:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V4.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V10.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r59 = 1.442695
+	VDUP R3, V10.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V11.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V10.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V10.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V10.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r39 = 2.755732e-07
+	VDUP R3, V10.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V12.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V10.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V12.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r69 = FMA r68 r65:r r26
+	// r75 = FMA r74 r71:r r32
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r70 = FMA r69 r65:r r27
+	// r76 = FMA r75 r71:r r33
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r71 = FMA r70 r65:r r29
+	// r77 = FMA r76 r71:r r35
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r72 = FMA r71 r65:r r31
+	// r78 = FMA r77 r71:r r37
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r73 = FMA r72 r65:r r33
+	// r79 = FMA r78 r71:r r39
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r74:q = FMA r73 r65:r r35
+	// r80:q = FMA r79 r71:r r41
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V10.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V13.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V13.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V13.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r81:kBits = Bits r80
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V13.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V13.S4, V10.S4, V10.S4
-	// r84 = Shl 23 r83
+	// r90 = Shl 23 r89
 	VSHL $23, V10.S4, V10.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r88:y = Div r87 r54:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V4.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r92:kBits = Bits r91
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
+	VDUP R3, V12.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
 	VADD V12.S4, V8.S4, V8.S4
-	// r94 = Shl 23 r93
+	// r100 = Shl 23 r99
 	VSHL $23, V8.S4, V8.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
+	// r101:pow2 = FromBits r100
+	// r102 = Mul r94:y r101:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r97 = Sub r61:k r90:kHalf
+	// r103 = Sub r67:k r96:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
+	VDUP R3, V4.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r99:kBits = Bits r98
+	// r105:kBits = Bits r104
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
+	VDUP R3, V4.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
 	VADD V4.S4, V11.S4, V11.S4
-	// r101 = Shl 23 r100
+	// r107 = Shl 23 r106
 	VSHL $23, V11.S4, V11.S4
-	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r104 = CmpLE r25:az r33
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V7.B16, V5.B16, V6.B16
-manyrare66:
-	// r106:vc = FMA r36:ex r22:F r7:vr
+manyrare77:
+	// r112:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	// If Delta
-	CBZ R8, manyskip67
-	// r107 = Load Delta
-	VLD1.P (R8)(R16), [V3.S4]
-	// r106:vc = Add r106:vc r107
+	CBZ R8, manyskip78
+	// r113 = Load Delta
+	VLD1.P (R8)(R17), [V3.S4]
+	// r112:vc = Add r112:vc r113
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip67:
-	// r110:dv = Sub r106:vc r13:vRest
+manyskip78:
+	// r116:dv = Sub r112:vc r13:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	// r112:wkeep = Mul r111:keep r10:u
+	// r118:wkeep = Mul r117:keep r10:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	// r113:wc = FMA r109:ka r110:dv r112:wkeep
+	// r119:wc = FMA r115:ka r116:dv r118:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
-	// r114:t = Time
-	VLD1R.P 4(R13), [V3.S4]
-	// r115:since = Sub r114:t r2:Last
+	// r120:t = Time
+	VLD1R.P 4(R14), [V3.S4]
+	// r121:since = Sub r120:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	// r117:refr = CmpLT r115:since r116:tauRef
+	// r123:refr = CmpLT r121:since r122:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	// r0:V = Select r117:refr r7:vr r106:vc
+	// r0:V = Select r123:refr r7:vr r112:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r117:refr r10:u r113:wc
+	// r1:W = Select r123:refr r10:u r119:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r120:sp = CmpGE r0:V r3:vTh
+	// r126:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r120:sp r114:t r2:Last
+	// r2:Last = Select r126:sp r120:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip68
-	// StoreOne Spike r120:sp
+	CBZ R10, manyskip79
+	// StoreOne Spike r126:sp
 	VAND V21.B16, V4.B16, V3.B16
-	VST1.P [V3.S4], (R9)(R17)
-manyskip68:
+	VST1.P [V3.S4], (R10)(R20)
+manyskip79:
 	// If Ref
-	CBZ R10, manyskip69
-	// r121:ref = Or r117:refr r120:sp
+	CBZ R11, manyskip80
+	// r127:ref = Or r123:refr r126:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r121:ref
+	// StoreBool Ref r127:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	ADD R19, R10
-manyskip69:
+	MOVW R3, 0(R11)
+	ADD R21, R11
+manyskip80:
 	// If Bits
-	CBZ R11, manyskip70
-	// StoreBits Bits r120:sp
+	CBZ R12, manyskip81
+	// StoreBits Bits r126:sp
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSRA $30, V4.D2, V4.D2
 	VMOV V4.S[0], R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $4, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip70:
-	SUBS $1, R12
-	BNE manystep64
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $4, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip81:
+	SUBS $1, R13
+	BNE manystep74
 	// Store V r0:V
 	FMOVQ F0, -16(R4)
 	// Store W r1:W
 	FMOVQ F1, -16(R5)
 	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
-	ADD $4, R14
+	ADD $4, R15
 	SUBS $4, R1
 	BGE manyloop1
 manyloop1end:
@@ -1689,30 +1766,34 @@ manytail:
 	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
 	// Loop
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil83
-	ADD R14<<2, R7, R7
-manynil83:
+	CBZ R7, manynil96
+	ADD R15<<2, R7, R7
+manynil96:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil84
-	ADD R14<<2, R8, R8
-manynil84:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil85
-	ADD R14<<2, R9, R9
-manynil85:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil86
-	ADD R14, R10
-manynil86:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil87
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil87:
-manystep76:
+	CBZ R8, manynil97
+	ADD R15<<2, R8, R8
+manynil97:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil98
+	ADD R15<<2, R9, R9
+manynil98:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil99
+	ADD R15<<2, R10, R10
+manynil99:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil100
+	ADD R15, R11
+manynil100:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil101
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil101:
+manystep88:
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 4(R2), R3
@@ -1730,11 +1811,11 @@ manystep76:
 	// r11:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
-	CBZ R7, manyskip77
+	CBZ R7, manyskip89
 	// r11:in = Load I
 	FMOVS 0(R7), F3
-	ADD R15, R7
-manyskip77:
+	ADD R16, R7
+manyskip89:
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	// r16:a2 = Sub r7:vr r15:vC
@@ -1751,270 +1832,286 @@ manyskip77:
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, manyskip90
+	// r25 = Load G
+	FMOVS 0(R9), F5
+	ADD R19, R9
+	// r26 = Mul r19:dtRTau r25
+	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
+	// r24:z = Sub r24:z r26
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r7:vr r28
+	VFMLA V0.S4, V5.S4, V6.S4
+	// r22:F = Sub r22:F r29
+	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
+manyskip90:
+	// r31:az = Abs r24:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r28 = FMA r26 r24:z r27
+	// r34 = FMA r32 r24:z r33
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
-	// r30 = FMA r28 r24:z r29
+	// r36 = FMA r34 r24:z r35
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24:z r31
+	// r38 = FMA r36 r24:z r37
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24:z r33
+	// r40 = FMA r38 r24:z r39
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r36:ex = FMA r34 r24:z r35
+	// r42:ex = FMA r40 r24:z r41
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r38:large = CmpGT r25:az r37
+	// r44:large = CmpGT r31:az r43
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	// Rare r38:large
+	// Rare r44:large
 	FMOVS F7, R3
-	CBZW R3, manyrare78
+	CBZW R3, manyrare91
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r39 = 2.755732e-07
+	VDUP R3, V8.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V9.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r24:z r46
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V8.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r24:z r48
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V9.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r24:z r50
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r46 = FMA r45 r24:z r26
+	// r52 = FMA r51 r24:z r32
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r47 = FMA r46 r24:z r27
+	// r53 = FMA r52 r24:z r33
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r48 = FMA r47 r24:z r29
+	// r54 = FMA r53 r24:z r35
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r49 = FMA r48 r24:z r31
+	// r55 = FMA r54 r24:z r37
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r50 = FMA r49 r24:z r33
+	// r56 = FMA r55 r24:z r39
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r57:taylor = FMA r56 r24:z r41
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V8.S4 // r58 = 95
+	// r59 = CmpGT r24:z r58
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V10.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r24:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V4.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V10.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r59 = 1.442695
+	VDUP R3, V10.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V11.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V10.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V10.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V10.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r39 = 2.755732e-07
+	VDUP R3, V10.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V12.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V10.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V12.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r69 = FMA r68 r65:r r26
+	// r75 = FMA r74 r71:r r32
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r70 = FMA r69 r65:r r27
+	// r76 = FMA r75 r71:r r33
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r71 = FMA r70 r65:r r29
+	// r77 = FMA r76 r71:r r35
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r72 = FMA r71 r65:r r31
+	// r78 = FMA r77 r71:r r37
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r73 = FMA r72 r65:r r33
+	// r79 = FMA r78 r71:r r39
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r74:q = FMA r73 r65:r r35
+	// r80:q = FMA r79 r71:r r41
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V10.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V13.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V13.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V13.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r81:kBits = Bits r80
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V13.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V13.S4, V10.S4, V10.S4
-	// r84 = Shl 23 r83
+	// r90 = Shl 23 r89
 	VSHL $23, V10.S4, V10.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r88:y = Div r87 r54:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V4.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r92:kBits = Bits r91
+	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
+	VDUP R3, V12.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
 	VADD V12.S4, V8.S4, V8.S4
-	// r94 = Shl 23 r93
+	// r100 = Shl 23 r99
 	VSHL $23, V8.S4, V8.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
+	// r101:pow2 = FromBits r100
+	// r102 = Mul r94:y r101:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r97 = Sub r61:k r90:kHalf
+	// r103 = Sub r67:k r96:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
+	VDUP R3, V4.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r99:kBits = Bits r98
+	// r105:kBits = Bits r104
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
+	VDUP R3, V4.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
 	VADD V4.S4, V11.S4, V11.S4
-	// r101 = Shl 23 r100
+	// r107 = Shl 23 r106
 	VSHL $23, V11.S4, V11.S4
-	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r104 = CmpLE r25:az r33
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V7.B16, V5.B16, V6.B16
-manyrare78:
-	// r106:vc = FMA r36:ex r22:F r7:vr
+manyrare91:
+	// r112:vc = FMA r42:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	// If Delta
-	CBZ R8, manyskip79
-	// r107 = Load Delta
+	CBZ R8, manyskip92
+	// r113 = Load Delta
 	FMOVS 0(R8), F3
-	ADD R16, R8
-	// r106:vc = Add r106:vc r107
+	ADD R17, R8
+	// r112:vc = Add r112:vc r113
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip79:
-	// r110:dv = Sub r106:vc r13:vRest
+manyskip92:
+	// r116:dv = Sub r112:vc r13:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	// r112:wkeep = Mul r111:keep r10:u
+	// r118:wkeep = Mul r117:keep r10:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	// r113:wc = FMA r109:ka r110:dv r112:wkeep
+	// r119:wc = FMA r115:ka r116:dv r118:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
-	// r114:t = Time
-	VLD1R.P 4(R13), [V3.S4]
-	// r115:since = Sub r114:t r2:Last
+	// r120:t = Time
+	VLD1R.P 4(R14), [V3.S4]
+	// r121:since = Sub r120:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	// r117:refr = CmpLT r115:since r116:tauRef
+	// r123:refr = CmpLT r121:since r122:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	// r0:V = Select r117:refr r7:vr r106:vc
+	// r0:V = Select r123:refr r7:vr r112:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r117:refr r10:u r113:wc
+	// r1:W = Select r123:refr r10:u r119:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r120:sp = CmpGE r0:V r3:vTh
+	// r126:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r120:sp r114:t r2:Last
+	// r2:Last = Select r126:sp r120:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip80
-	// StoreOne Spike r120:sp
+	CBZ R10, manyskip93
+	// StoreOne Spike r126:sp
 	VAND V21.B16, V4.B16, V3.B16
-	FMOVS F3, 0(R9)
-	ADD R17, R9
-manyskip80:
+	FMOVS F3, 0(R10)
+	ADD R20, R10
+manyskip93:
 	// If Ref
-	CBZ R10, manyskip81
-	// r121:ref = Or r117:refr r120:sp
+	CBZ R11, manyskip94
+	// r127:ref = Or r123:refr r126:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r121:ref
+	// StoreBool Ref r127:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	ADD R19, R10
-manyskip81:
+	MOVB R3, 0(R11)
+	ADD R21, R11
+manyskip94:
 	// If Bits
-	CBZ R11, manyskip82
-	// StoreBits Bits r120:sp
+	CBZ R12, manyskip95
+	// StoreBits Bits r126:sp
 	FMOVS F4, R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $1, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip82:
-	SUBS $1, R12
-	BNE manystep76
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $1, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip95:
+	SUBS $1, R13
+	BNE manystep88
 	// Store V r0:V
 	FMOVS F0, -4(R4)
 	// Store W r1:W
 	FMOVS F1, -4(R5)
 	// Store Last r2:Last
 	FMOVS F2, -4(R6)
-	ADD $1, R14
+	ADD $1, R15
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -2024,78 +2121,79 @@ manytailend:
 // func stepNEONF32SoftPN(f *generic.Frame32)
 //
 // one step: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r26 = 0.0013888889,
-//     V30 r27 = 0.008333334, V29 r29 = 0.041666668, V28 r31 = 0.16666667, V27 r33 = 0.5, V26 r35 = 1,
-//     V25 r37 = 0.125, V24 r114:t = T[0].
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
-//     row VTh R12, row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
-//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
-//   Counters: lane R23, bits word R24, bits word scratch R25.
+//   Pinned constants (the others are broadcast before each use): V31 r33 = 0.0013888889,
+//     V30 r34 = 0.008333334, V29 r36 = 0.041666668, V28 r38 = 0.16666667, V27 r40 = 0.5, V26 r42 = 1,
+//     V25 r44 = 0.125, V24 r121:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
+//     row VTh R13, row VThRst R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
+//     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
+//   Counters: lane R24, bits word R25, bits word scratch R26.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r26 = 0.0013888889,
-//     V30 r27 = 0.008333334, V29 r29 = 0.041666668, V28 r31 = 0.16666667, V27 r33 = 0.5, V26 r35 = 1,
-//     V25 r37 = 0.125.
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
-//     row VTh R12, row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
-//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
-//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0 (the frame register,
+//   Pinned constants (the others are broadcast before each use): V31 r33 = 0.0013888889,
+//     V30 r34 = 0.008333334, V29 r36 = 0.041666668, V28 r38 = 0.16666667, V27 r40 = 0.5, V26 r42 = 1,
+//     V25 r44 = 0.125.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
+//     row VTh R13, row VThRst R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
+//     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
+//   Counters: steps left R24, time address R25, lane R26, bits word scratch R0 (the frame register,
 //     reloaded after).
-//   Row distances in registers: I R26, Delta R2; reloaded each step: Spike, Ref, Bits.
+//   Row distances in registers: I R2; reloaded each step: Delta, G, Spike, Ref, Bits.
 TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD 216(R0), R3
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD 240(R0), R3
 	LSL $2, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $1, R13
-	MADD R3, R2, R13, R13 // row VThRst
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R23 // lane
-	MOVD ZR, R24 // Bits word
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $1, R14
+	MADD R3, R2, R14, R14 // row VThRst
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R24 // lane
+	MOVD ZR, R25 // Bits word
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V31.S4 // r26 = 0.0013888889
+	VDUP R3, V31.S4 // r33 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V30.S4 // r27 = 0.008333334
+	VDUP R3, V30.S4 // r34 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V29.S4 // r29 = 0.041666668
+	VDUP R3, V29.S4 // r36 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V28.S4 // r31 = 0.16666667
+	VDUP R3, V28.S4 // r38 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V27.S4 // r33 = 0.5
+	VDUP R3, V27.S4 // r40 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r35 = 1
+	VDUP R3, V26.S4 // r42 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V25.S4 // r37 = 0.125
-	MOVD 304(R0), R3
-	VLD1R (R3), [V24.S4] // r114:t = T[0]
+	VDUP R3, V25.S4 // r44 = 0.125
+	MOVD 336(R0), R3
+	VLD1R (R3), [V24.S4] // r121:t = T[0]
 	SUBS $8, R1
 	BLT oneloop2end
 oneloop2:
@@ -2109,14 +2207,14 @@ oneloop2:
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
 	// r3:vTh = Param VTh
-	VLD1.P 16(R12), [V6.S4]
-	VLD1.P 16(R12), [V7.S4]
+	VLD1.P 16(R13), [V6.S4]
+	VLD1.P 16(R13), [V7.S4]
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
 	// r5:vThRst = Param VThRst
-	VLD1.P 16(R13), [V10.S4]
-	VLD1.P 16(R13), [V11.S4]
+	VLD1.P 16(R14), [V10.S4]
+	VLD1.P 16(R14), [V11.S4]
 	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
 	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
@@ -2124,8 +2222,8 @@ oneloop2:
 	VBIF V8.B16, V0.B16, V10.B16
 	VBIF V9.B16, V1.B16, V11.B16
 	// r8:b = Param B
-	VLD1.P 16(R14), [V0.S4]
-	VLD1.P 16(R14), [V1.S4]
+	VLD1.P 16(R15), [V0.S4]
+	VLD1.P 16(R15), [V1.S4]
 	// r9:wb = Add r1:W r8:b
 	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
 	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
@@ -2136,32 +2234,32 @@ oneloop2:
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R7, oneskip15
+	CBZ R7, oneskip17
 	// r11:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
-oneskip15:
+oneskip17:
 	// r13:vRest = Param VRest
-	VLD1.P 16(R15), [V2.S4]
-	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 16(R16), [V2.S4]
+	VLD1.P 16(R16), [V3.S4]
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
 	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
 	// r15:vC = Param VC
-	VLD1.P 16(R16), [V14.S4]
-	VLD1.P 16(R16), [V15.S4]
+	VLD1.P 16(R17), [V14.S4]
+	VLD1.P 16(R17), [V15.S4]
 	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
 	WORD $0x4eafd56f // fsub v15.4s, v11.4s, v15.4s
 	// r17:dtCTau = Param DtCTau
-	VLD1.P 16(R17), [V16.S4]
-	VLD1.P 16(R17), [V17.S4]
+	VLD1.P 16(R19), [V16.S4]
+	VLD1.P 16(R19), [V17.S4]
 	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
 	// r19:dtRTau = Param DtRTau
-	VLD1.P 16(R19), [V20.S4]
-	VLD1.P 16(R19), [V21.S4]
+	VLD1.P 16(R20), [V20.S4]
+	VLD1.P 16(R20), [V21.S4]
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
@@ -2177,473 +2275,497 @@ oneskip15:
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, oneskip18
+	// r25:dtRTau = Param DtRTau
+	FMOVQ -32(R20), F0
+	FMOVQ -16(R20), F1
+	// r26 = Load G
+	VLD1.P 16(R9), [V12.S4]
+	VLD1.P 16(R9), [V13.S4]
+	// r27 = Mul r25:dtRTau r26
+	WORD $0x6e2cdc00 // fmul v0.4s, v0.4s, v12.4s
+	WORD $0x6e2ddc21 // fmul v1.4s, v1.4s, v13.4s
+	// r24:z = Sub r24:z r27
+	WORD $0x4ea0d610 // fsub v16.4s, v16.4s, v0.4s
+	WORD $0x4ea1d631 // fsub v17.4s, v17.4s, v1.4s
+	// r29 = Imm 0x0
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	// r30 = FMA r27 r7:vr r29
+	VFMLA V10.S4, V0.S4, V12.S4
+	VFMLA V11.S4, V1.S4, V13.S4
+	// r22:F = Sub r22:F r30
+	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
+	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
+oneskip18:
+	// r32:az = Abs r24:z
 	WORD $0x4ea0fa00 // fabs v0.4s, v16.4s
 	WORD $0x4ea0fa21 // fabs v1.4s, v17.4s
-	// r28 = FMA r26 r24:z r27
+	// r35 = FMA r33 r24:z r34
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
-	// r30 = FMA r28 r24:z r29
+	// r37 = FMA r35 r24:z r36
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r32 = FMA r30 r24:z r31
+	// r39 = FMA r37 r24:z r38
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
-	// r34 = FMA r32 r24:z r33
+	// r41 = FMA r39 r24:z r40
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
-	// r36:ex = FMA r34 r24:z r35
+	// r43:ex = FMA r41 r24:z r42
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r38:large = CmpGT r25:az r37
+	// r45:large = CmpGT r32:az r44
 	WORD $0x6eb9e40d // fcmgt v13.4s, v0.4s, v25.4s
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
-	// Rare r38:large
+	// Rare r45:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, onerare16
+	CBZW R3, onerare19
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4 // r39 = 2.755732e-07
+	VDUP R3, V18.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V19.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r24:z r47
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V18.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r24:z r49
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V19.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r24:z r51
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r46 = FMA r45 r24:z r26
+	// r53 = FMA r52 r24:z r33
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r47 = FMA r46 r24:z r27
+	// r54 = FMA r53 r24:z r34
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r48 = FMA r47 r24:z r29
+	// r55 = FMA r54 r24:z r36
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r49 = FMA r48 r24:z r31
+	// r56 = FMA r55 r24:z r38
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r50 = FMA r49 r24:z r33
+	// r57 = FMA r56 r24:z r40
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r58:taylor = FMA r57 r24:z r42
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V18.S4 // r59 = 95
+	// r60 = CmpGT r24:z r59
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V22.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r24:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V16.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V22.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V22.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V22.S4 // r59 = 1.442695
+	VDUP R3, V22.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V23.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V22.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V22.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V22.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V22.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V22.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V22.S4 // r39 = 2.755732e-07
+	VDUP R3, V22.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V24.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V24.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V22.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V22.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V24.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V24.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r69 = FMA r68 r65:r r26
+	// r76 = FMA r75 r72:r r33
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r70 = FMA r69 r65:r r27
+	// r77 = FMA r76 r72:r r34
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r71 = FMA r70 r65:r r29
+	// r78 = FMA r77 r72:r r36
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r72 = FMA r71 r65:r r31
+	// r79 = FMA r78 r72:r r38
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r73 = FMA r72 r65:r r33
+	// r80 = FMA r79 r72:r r40
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r74:q = FMA r73 r65:r r35
+	// r81:q = FMA r80 r72:r r42
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V22.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V25.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V25.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V25.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V25.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
-	// r81:kBits = Bits r80
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V25.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V25.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V25.S4, V22.S4, V22.S4
-	// r84 = Shl 23 r83
+	// r91 = Shl 23 r90
 	VSHL $23, V22.S4, V22.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
-	// r88:y = Div r87 r54:zl
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V16.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V18.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V18.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
-	// r92:kBits = Bits r91
-	MOVD $0x7f, R3
-	VDUP R3, V24.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
-	VADD V24.S4, V18.S4, V18.S4
-	// r94 = Shl 23 r93
-	VSHL $23, V18.S4, V18.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
-	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
-	// r97 = Sub r61:k r90:kHalf
-	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
-	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
 	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V16.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
-	VADD V16.S4, V23.S4, V23.S4
+	VDUP R3, V24.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
+	VADD V24.S4, V18.S4, V18.S4
 	// r101 = Shl 23 r100
-	VSHL $23, V23.S4, V23.S4
+	VSHL $23, V18.S4, V18.S4
 	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r103 = Mul r95:y r102:pow2
+	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
+	// r104 = Sub r68:k r97:kHalf
+	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
+	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
+	// r106:kBits = Bits r105
+	MOVD $0x7f, R3
+	VDUP R3, V16.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
+	VADD V16.S4, V23.S4, V23.S4
+	// r108 = Shl 23 r107
+	VSHL $23, V23.S4, V23.S4
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	// r104 = CmpLE r25:az r33
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V22.B16, V19.B16, V0.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V13.B16, V0.B16, V14.B16
-	MOVD 304(R0), R3
+	MOVD 336(R0), R3
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-onerare16:
-	// Rare r38:large
+onerare19:
+	// Rare r45:large
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
-	CBZW R3, onerare17
+	CBZW R3, onerare20
 	MOVD $0x3493f27e, R3
-	VDUP R3, V0.S4 // r39 = 2.755732e-07
+	VDUP R3, V0.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V13.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V13.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r24:z r47
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V0.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V0.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r24:z r49
 	VFMLA V17.S4, V13.S4, V0.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V13.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V13.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r24:z r51
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r46 = FMA r45 r24:z r26
+	// r53 = FMA r52 r24:z r33
 	VMOV V31.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r47 = FMA r46 r24:z r27
+	// r54 = FMA r53 r24:z r34
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r48 = FMA r47 r24:z r29
+	// r55 = FMA r54 r24:z r36
 	VMOV V29.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r49 = FMA r48 r24:z r31
+	// r56 = FMA r55 r24:z r38
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r50 = FMA r49 r24:z r33
+	// r57 = FMA r56 r24:z r40
 	VMOV V27.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r58:taylor = FMA r57 r24:z r42
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V0.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V0.S4 // r59 = 95
+	// r60 = CmpGT r24:z r59
 	WORD $0x6ea0e620 // fcmgt v0.4s, v17.4s, v0.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V16.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r24:z
 	VBSL V17.B16, V16.B16, V0.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V16.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
 	WORD $0x6ea0e610 // fcmgt v16.4s, v16.4s, v0.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V17.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V17.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
 	VBSL V0.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V17.S4 // r59 = 1.442695
+	VDUP R3, V17.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V18.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V17.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V17.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V17.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V17.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V17.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V17.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V17.S4 // r39 = 2.755732e-07
+	VDUP R3, V17.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V19.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V17.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V17.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V19.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r69 = FMA r68 r65:r r26
+	// r76 = FMA r75 r72:r r33
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r70 = FMA r69 r65:r r27
+	// r77 = FMA r76 r72:r r34
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r71 = FMA r70 r65:r r29
+	// r78 = FMA r77 r72:r r36
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r72 = FMA r71 r65:r r31
+	// r79 = FMA r78 r72:r r38
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r73 = FMA r72 r65:r r33
+	// r80 = FMA r79 r72:r r40
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r74:q = FMA r73 r65:r r35
+	// r81:q = FMA r80 r72:r r42
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V17.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V17.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V22.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V22.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V22.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V22.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
-	// r81:kBits = Bits r80
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V22.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V22.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V22.S4, V17.S4, V17.S4
-	// r84 = Shl 23 r83
+	// r91 = Shl 23 r90
 	VSHL $23, V17.S4, V17.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
-	// r88:y = Div r87 r54:zl
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e20fe31 // fdiv v17.4s, v17.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V0.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
 	VFMLA V27.S4, V18.S4, V0.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V16.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
 	WORD $0x4eb0d400 // fsub v0.4s, v0.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V16.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
 	WORD $0x4e30d410 // fadd v16.4s, v0.4s, v16.4s
-	// r92:kBits = Bits r91
-	MOVD $0x7f, R3
-	VDUP R3, V19.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
-	VADD V19.S4, V16.S4, V16.S4
-	// r94 = Shl 23 r93
-	VSHL $23, V16.S4, V16.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
-	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	// r97 = Sub r61:k r90:kHalf
-	WORD $0x4ea0d652 // fsub v18.4s, v18.4s, v0.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
-	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
 	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V0.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
-	VADD V0.S4, V18.S4, V18.S4
+	VDUP R3, V19.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
+	VADD V19.S4, V16.S4, V16.S4
 	// r101 = Shl 23 r100
-	VSHL $23, V18.S4, V18.S4
+	VSHL $23, V16.S4, V16.S4
 	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r103 = Mul r95:y r102:pow2
+	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
+	// r104 = Sub r68:k r97:kHalf
+	WORD $0x4ea0d652 // fsub v18.4s, v18.4s, v0.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V0.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
+	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	// r106:kBits = Bits r105
+	MOVD $0x7f, R3
+	VDUP R3, V0.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
+	VADD V0.S4, V18.S4, V18.S4
+	// r108 = Shl 23 r107
+	VSHL $23, V18.S4, V18.S4
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	// r104 = CmpLE r25:az r33
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V17.B16, V13.B16, V1.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V15.B16, V1.B16, V12.B16
-onerare17:
-	// r106:vc = FMA r36:ex r22:F r7:vr
+onerare20:
+	// r113:vc = FMA r43:ex r22:F r7:vr
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
 	VFMLA V21.S4, V12.S4, V1.S4
 	// If Delta
-	CBZ R8, oneskip18
-	// r107 = Load Delta
+	CBZ R8, oneskip21
+	// r114 = Load Delta
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
-	// r106:vc = Add r106:vc r107
+	// r113:vc = Add r113:vc r114
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
-oneskip18:
-	// r109:ka = Param Ka
-	VLD1.P 16(R21), [V12.S4]
-	VLD1.P 16(R21), [V13.S4]
-	// r110:dv = Sub r106:vc r13:vRest
-	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
-	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	// r111:keep = Param Keep
-	VLD1.P 16(R20), [V14.S4]
-	VLD1.P 16(R20), [V15.S4]
-	// r112:wkeep = Mul r111:keep r10:u
-	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
-	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
-	// r113:wc = FMA r109:ka r110:dv r112:wkeep
-	VFMLA V2.S4, V12.S4, V14.S4
-	VFMLA V3.S4, V13.S4, V15.S4
-	// r115:since = Sub r114:t r2:Last
-	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
-	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
-	// r116:tauRef = Param TauRef
+oneskip21:
+	// r116:ka = Param Ka
 	VLD1.P 16(R22), [V12.S4]
 	VLD1.P 16(R22), [V13.S4]
-	// r117:refr = CmpLT r115:since r116:tauRef
+	// r117:dv = Sub r113:vc r13:vRest
+	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
+	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
+	// r118:keep = Param Keep
+	VLD1.P 16(R21), [V14.S4]
+	VLD1.P 16(R21), [V15.S4]
+	// r119:wkeep = Mul r118:keep r10:u
+	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
+	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
+	VFMLA V2.S4, V12.S4, V14.S4
+	VFMLA V3.S4, V13.S4, V15.S4
+	// r122:since = Sub r121:t r2:Last
+	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
+	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
+	// r123:tauRef = Param TauRef
+	VLD1.P 16(R23), [V12.S4]
+	VLD1.P 16(R23), [V13.S4]
+	// r124:refr = CmpLT r122:since r123:tauRef
 	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
 	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
-	// r0:V = Select r117:refr r7:vr r106:vc
+	// r0:V = Select r124:refr r7:vr r113:vc
 	VBIF V2.B16, V0.B16, V10.B16
 	VBIF V3.B16, V1.B16, V11.B16
-	// r1:W = Select r117:refr r10:u r113:wc
+	// r1:W = Select r124:refr r10:u r120:wc
 	VBIF V2.B16, V14.B16, V8.B16
 	VBIF V3.B16, V15.B16, V9.B16
-	// r120:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e546 // fcmge v6.4s, v10.4s, v6.4s
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
-	// r2:Last = Select r120:sp r114:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
 	// If Spike
-	CBZ R9, oneskip19
-	// StoreOne Spike r120:sp
+	CBZ R10, oneskip22
+	// StoreOne Spike r127:sp
 	VAND V26.B16, V6.B16, V0.B16
-	VST1.P [V0.S4], 16(R9)
+	VST1.P [V0.S4], 16(R10)
 	VAND V26.B16, V7.B16, V0.B16
-	VST1.P [V0.S4], 16(R9)
-oneskip19:
+	VST1.P [V0.S4], 16(R10)
+oneskip22:
 	// If Ref
-	CBZ R10, oneskip20
-	// r121:ref = Or r117:refr r120:sp
+	CBZ R11, oneskip23
+	// r128:ref = Or r124:refr r127:sp
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
-	// StoreBool Ref r121:ref
+	// StoreBool Ref r128:ref
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
 	WORD $0x0e212842 // xtn v2.8b, v2.8h
 	VMOV V2.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
+	MOVW.P R3, 4(R11)
 	WORD $0x0e612863 // xtn v3.4h, v3.4s
 	WORD $0x0e212863 // xtn v3.8b, v3.8h
 	VMOV V3.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-oneskip20:
+	MOVW.P R3, 4(R11)
+oneskip23:
 	// If Bits
-	CBZ R11, oneskip21
-	// StoreBits Bits r120:sp
+	CBZ R12, oneskip24
+	// StoreBits Bits r127:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -2652,15 +2774,15 @@ oneskip20:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.B[0], R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $8, R23
-	TST $63, R23
-	BNE oneword22
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword22:
-oneskip21:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $8, R24
+	TST $63, R24
+	BNE oneword25
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword25:
+oneskip24:
 	// Store V r0:V
 	FMOVQ F10, -32(R4)
 	FMOVQ F11, -16(R4)
@@ -2684,17 +2806,17 @@ oneloop1:
 	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
 	// r3:vTh = Param VTh
-	VLD1.P 16(R12), [V3.S4]
+	VLD1.P 16(R13), [V3.S4]
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vThRst = Param VThRst
-	VLD1.P 16(R13), [V5.S4]
+	VLD1.P 16(R14), [V5.S4]
 	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
 	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V4.B16, V0.B16, V5.B16
 	// r8:b = Param B
-	VLD1.P 16(R14), [V0.S4]
+	VLD1.P 16(R15), [V0.S4]
 	// r9:wb = Add r1:W r8:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	// r10:u = Select r4:spk r9:wb r1:W
@@ -2707,19 +2829,19 @@ oneloop1:
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
 	// r13:vRest = Param VRest
-	VLD1.P 16(R15), [V1.S4]
+	VLD1.P 16(R16), [V1.S4]
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
 	// r15:vC = Param VC
-	VLD1.P 16(R16), [V7.S4]
+	VLD1.P 16(R17), [V7.S4]
 	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
 	// r17:dtCTau = Param DtCTau
-	VLD1.P 16(R17), [V8.S4]
+	VLD1.P 16(R19), [V8.S4]
 	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
 	// r19:dtRTau = Param DtRTau
-	VLD1.P 16(R19), [V10.S4]
+	VLD1.P 16(R20), [V10.S4]
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	// r21:drive = Mul r19:dtRTau r20:iu
@@ -2730,270 +2852,287 @@ oneskip1:
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, oneskip2
+	// r25:dtRTau = Param DtRTau
+	FMOVQ -16(R20), F0
+	// r26 = Load G
+	VLD1.P 16(R9), [V6.S4]
+	// r27 = Mul r25:dtRTau r26
+	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
+	// r24:z = Sub r24:z r27
+	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
+	// r29 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r30 = FMA r27 r7:vr r29
+	VFMLA V5.S4, V0.S4, V6.S4
+	// r22:F = Sub r22:F r30
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+oneskip2:
+	// r32:az = Abs r24:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
-	// r28 = FMA r26 r24:z r27
+	// r35 = FMA r33 r24:z r34
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r30 = FMA r28 r24:z r29
+	// r37 = FMA r35 r24:z r36
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24:z r31
+	// r39 = FMA r37 r24:z r38
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24:z r33
+	// r41 = FMA r39 r24:z r40
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r36:ex = FMA r34 r24:z r35
+	// r43:ex = FMA r41 r24:z r42
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r38:large = CmpGT r25:az r37
+	// r45:large = CmpGT r32:az r44
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
-	// Rare r38:large
+	// Rare r45:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r39 = 2.755732e-07
+	VDUP R3, V9.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V11.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r24:z r47
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V9.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r24:z r49
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V11.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r24:z r51
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r46 = FMA r45 r24:z r26
+	// r53 = FMA r52 r24:z r33
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r47 = FMA r46 r24:z r27
+	// r54 = FMA r53 r24:z r34
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r48 = FMA r47 r24:z r29
+	// r55 = FMA r54 r24:z r36
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r49 = FMA r48 r24:z r31
+	// r56 = FMA r55 r24:z r38
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r50 = FMA r49 r24:z r33
+	// r57 = FMA r56 r24:z r40
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r58:taylor = FMA r57 r24:z r42
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V9.S4 // r59 = 95
+	// r60 = CmpGT r24:z r59
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V12.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V8.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V12.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r59 = 1.442695
+	VDUP R3, V12.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V13.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V12.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V12.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V12.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r39 = 2.755732e-07
+	VDUP R3, V12.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V14.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V12.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V14.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r69 = FMA r68 r65:r r26
+	// r76 = FMA r75 r72:r r33
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r70 = FMA r69 r65:r r27
+	// r77 = FMA r76 r72:r r34
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r71 = FMA r70 r65:r r29
+	// r78 = FMA r77 r72:r r36
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r72 = FMA r71 r65:r r31
+	// r79 = FMA r78 r72:r r38
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r73 = FMA r72 r65:r r33
+	// r80 = FMA r79 r72:r r40
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r74:q = FMA r73 r65:r r35
+	// r81:q = FMA r80 r72:r r42
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V12.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V15.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V15.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V15.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r81:kBits = Bits r80
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V15.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V15.S4, V12.S4, V12.S4
-	// r84 = Shl 23 r83
+	// r91 = Shl 23 r90
 	VSHL $23, V12.S4, V12.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r88:y = Div r87 r54:zl
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V9.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V9.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r92:kBits = Bits r91
-	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
-	VADD V14.S4, V9.S4, V9.S4
-	// r94 = Shl 23 r93
-	VSHL $23, V9.S4, V9.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
-	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r97 = Sub r61:k r90:kHalf
-	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
-	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
 	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
-	VADD V8.S4, V13.S4, V13.S4
+	VDUP R3, V14.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
+	VADD V14.S4, V9.S4, V9.S4
 	// r101 = Shl 23 r100
-	VSHL $23, V13.S4, V13.S4
+	VSHL $23, V9.S4, V9.S4
 	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r103 = Mul r95:y r102:pow2
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r104 = Sub r68:k r97:kHalf
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r106:kBits = Bits r105
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
+	VADD V8.S4, V13.S4, V13.S4
+	// r108 = Shl 23 r107
+	VSHL $23, V13.S4, V13.S4
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r104 = CmpLE r25:az r33
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V7.B16, V0.B16, V6.B16
-onerare2:
-	// r106:vc = FMA r36:ex r22:F r7:vr
+onerare3:
+	// r113:vc = FMA r43:ex r22:F r7:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
 	// If Delta
-	CBZ R8, oneskip3
-	// r107 = Load Delta
+	CBZ R8, oneskip4
+	// r114 = Load Delta
 	VLD1.P 16(R8), [V6.S4]
-	// r106:vc = Add r106:vc r107
+	// r113:vc = Add r113:vc r114
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
-oneskip3:
-	// r109:ka = Param Ka
-	VLD1.P 16(R21), [V6.S4]
-	// r110:dv = Sub r106:vc r13:vRest
-	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	// r111:keep = Param Keep
-	VLD1.P 16(R20), [V7.S4]
-	// r112:wkeep = Mul r111:keep r10:u
-	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	// r113:wc = FMA r109:ka r110:dv r112:wkeep
-	VFMLA V1.S4, V6.S4, V7.S4
-	// r115:since = Sub r114:t r2:Last
-	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	// r116:tauRef = Param TauRef
+oneskip4:
+	// r116:ka = Param Ka
 	VLD1.P 16(R22), [V6.S4]
-	// r117:refr = CmpLT r115:since r116:tauRef
+	// r117:dv = Sub r113:vc r13:vRest
+	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
+	// r118:keep = Param Keep
+	VLD1.P 16(R21), [V7.S4]
+	// r119:wkeep = Mul r118:keep r10:u
+	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
+	VFMLA V1.S4, V6.S4, V7.S4
+	// r122:since = Sub r121:t r2:Last
+	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
+	// r123:tauRef = Param TauRef
+	VLD1.P 16(R23), [V6.S4]
+	// r124:refr = CmpLT r122:since r123:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
-	// r0:V = Select r117:refr r7:vr r106:vc
+	// r0:V = Select r124:refr r7:vr r113:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r117:refr r10:u r113:wc
+	// r1:W = Select r124:refr r10:u r120:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r120:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
-	// r2:Last = Select r120:sp r114:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip4
-	// StoreOne Spike r120:sp
-	VAND V26.B16, V3.B16, V0.B16
-	VST1.P [V0.S4], 16(R9)
-oneskip4:
-	// If Ref
 	CBZ R10, oneskip5
-	// r121:ref = Or r117:refr r120:sp
+	// StoreOne Spike r127:sp
+	VAND V26.B16, V3.B16, V0.B16
+	VST1.P [V0.S4], 16(R10)
+oneskip5:
+	// If Ref
+	CBZ R11, oneskip6
+	// r128:ref = Or r124:refr r127:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r121:ref
+	// StoreBool Ref r128:ref
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-oneskip5:
+	MOVW.P R3, 4(R11)
+oneskip6:
 	// If Bits
-	CBZ R11, oneskip6
-	// StoreBits Bits r120:sp
+	CBZ R12, oneskip7
+	// StoreBits Bits r127:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSRA $30, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $4, R23
-	TST $63, R23
-	BNE oneword7
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword7:
-oneskip6:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $4, R24
+	TST $63, R24
+	BNE oneword8
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword8:
+oneskip7:
 	// Store V r0:V
 	FMOVQ F5, -16(R4)
 	// Store W r1:W
@@ -3014,17 +3153,17 @@ onetail:
 	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
 	// r3:vTh = Param VTh
-	FMOVS.P 4(R12), F3
+	FMOVS.P 4(R13), F3
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vThRst = Param VThRst
-	FMOVS.P 4(R13), F5
+	FMOVS.P 4(R14), F5
 	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
 	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V4.B16, V0.B16, V5.B16
 	// r8:b = Param B
-	FMOVS.P 4(R14), F0
+	FMOVS.P 4(R15), F0
 	// r9:wb = Add r1:W r8:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	// r10:u = Select r4:spk r9:wb r1:W
@@ -3032,24 +3171,24 @@ onetail:
 	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	// r11:in = Load I
 	FMOVS.P 4(R7), F0
-oneskip8:
+oneskip9:
 	// r13:vRest = Param VRest
-	FMOVS.P 4(R15), F1
+	FMOVS.P 4(R16), F1
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
 	// r15:vC = Param VC
-	FMOVS.P 4(R16), F7
+	FMOVS.P 4(R17), F7
 	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
 	// r17:dtCTau = Param DtCTau
-	FMOVS.P 4(R17), F8
+	FMOVS.P 4(R19), F8
 	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
 	// r19:dtRTau = Param DtRTau
-	FMOVS.P 4(R19), F10
+	FMOVS.P 4(R20), F10
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	// r21:drive = Mul r19:dtRTau r20:iu
@@ -3060,264 +3199,281 @@ oneskip8:
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, oneskip10
+	// r25:dtRTau = Param DtRTau
+	FMOVS -4(R20), F0
+	// r26 = Load G
+	FMOVS.P 4(R9), F6
+	// r27 = Mul r25:dtRTau r26
+	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
+	// r24:z = Sub r24:z r27
+	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
+	// r29 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r30 = FMA r27 r7:vr r29
+	VFMLA V5.S4, V0.S4, V6.S4
+	// r22:F = Sub r22:F r30
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+oneskip10:
+	// r32:az = Abs r24:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
-	// r28 = FMA r26 r24:z r27
+	// r35 = FMA r33 r24:z r34
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r30 = FMA r28 r24:z r29
+	// r37 = FMA r35 r24:z r36
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24:z r31
+	// r39 = FMA r37 r24:z r38
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24:z r33
+	// r41 = FMA r39 r24:z r40
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r36:ex = FMA r34 r24:z r35
+	// r43:ex = FMA r41 r24:z r42
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r38:large = CmpGT r25:az r37
+	// r45:large = CmpGT r32:az r44
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
-	// Rare r38:large
+	// Rare r45:large
 	FMOVS F7, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r39 = 2.755732e-07
+	VDUP R3, V9.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V11.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r24:z r47
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V9.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r24:z r49
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V11.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r24:z r51
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r46 = FMA r45 r24:z r26
+	// r53 = FMA r52 r24:z r33
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r47 = FMA r46 r24:z r27
+	// r54 = FMA r53 r24:z r34
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r48 = FMA r47 r24:z r29
+	// r55 = FMA r54 r24:z r36
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r49 = FMA r48 r24:z r31
+	// r56 = FMA r55 r24:z r38
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r50 = FMA r49 r24:z r33
+	// r57 = FMA r56 r24:z r40
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r58:taylor = FMA r57 r24:z r42
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V9.S4 // r59 = 95
+	// r60 = CmpGT r24:z r59
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V12.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V8.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V12.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r59 = 1.442695
+	VDUP R3, V12.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V13.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V12.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V12.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V12.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r39 = 2.755732e-07
+	VDUP R3, V12.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V14.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V12.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V14.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r69 = FMA r68 r65:r r26
+	// r76 = FMA r75 r72:r r33
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r70 = FMA r69 r65:r r27
+	// r77 = FMA r76 r72:r r34
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r71 = FMA r70 r65:r r29
+	// r78 = FMA r77 r72:r r36
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r72 = FMA r71 r65:r r31
+	// r79 = FMA r78 r72:r r38
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r73 = FMA r72 r65:r r33
+	// r80 = FMA r79 r72:r r40
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r74:q = FMA r73 r65:r r35
+	// r81:q = FMA r80 r72:r r42
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V12.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V15.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V15.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V15.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r81:kBits = Bits r80
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V15.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V15.S4, V12.S4, V12.S4
-	// r84 = Shl 23 r83
+	// r91 = Shl 23 r90
 	VSHL $23, V12.S4, V12.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r88:y = Div r87 r54:zl
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V9.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V9.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r92:kBits = Bits r91
-	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
-	VADD V14.S4, V9.S4, V9.S4
-	// r94 = Shl 23 r93
-	VSHL $23, V9.S4, V9.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
-	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r97 = Sub r61:k r90:kHalf
-	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
-	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
 	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
-	VADD V8.S4, V13.S4, V13.S4
+	VDUP R3, V14.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
+	VADD V14.S4, V9.S4, V9.S4
 	// r101 = Shl 23 r100
-	VSHL $23, V13.S4, V13.S4
+	VSHL $23, V9.S4, V9.S4
 	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r103 = Mul r95:y r102:pow2
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r104 = Sub r68:k r97:kHalf
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r106:kBits = Bits r105
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
+	VADD V8.S4, V13.S4, V13.S4
+	// r108 = Shl 23 r107
+	VSHL $23, V13.S4, V13.S4
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r104 = CmpLE r25:az r33
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V7.B16, V0.B16, V6.B16
-onerare9:
-	// r106:vc = FMA r36:ex r22:F r7:vr
+onerare11:
+	// r113:vc = FMA r43:ex r22:F r7:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
 	// If Delta
-	CBZ R8, oneskip10
-	// r107 = Load Delta
+	CBZ R8, oneskip12
+	// r114 = Load Delta
 	FMOVS.P 4(R8), F6
-	// r106:vc = Add r106:vc r107
+	// r113:vc = Add r113:vc r114
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
-oneskip10:
-	// r109:ka = Param Ka
-	FMOVS.P 4(R21), F6
-	// r110:dv = Sub r106:vc r13:vRest
-	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	// r111:keep = Param Keep
-	FMOVS.P 4(R20), F7
-	// r112:wkeep = Mul r111:keep r10:u
-	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	// r113:wc = FMA r109:ka r110:dv r112:wkeep
-	VFMLA V1.S4, V6.S4, V7.S4
-	// r115:since = Sub r114:t r2:Last
-	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	// r116:tauRef = Param TauRef
+oneskip12:
+	// r116:ka = Param Ka
 	FMOVS.P 4(R22), F6
-	// r117:refr = CmpLT r115:since r116:tauRef
+	// r117:dv = Sub r113:vc r13:vRest
+	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
+	// r118:keep = Param Keep
+	FMOVS.P 4(R21), F7
+	// r119:wkeep = Mul r118:keep r10:u
+	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
+	VFMLA V1.S4, V6.S4, V7.S4
+	// r122:since = Sub r121:t r2:Last
+	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
+	// r123:tauRef = Param TauRef
+	FMOVS.P 4(R23), F6
+	// r124:refr = CmpLT r122:since r123:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
-	// r0:V = Select r117:refr r7:vr r106:vc
+	// r0:V = Select r124:refr r7:vr r113:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r117:refr r10:u r113:wc
+	// r1:W = Select r124:refr r10:u r120:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r120:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
-	// r2:Last = Select r120:sp r114:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip11
-	// StoreOne Spike r120:sp
+	CBZ R10, oneskip13
+	// StoreOne Spike r127:sp
 	VAND V26.B16, V3.B16, V0.B16
-	FMOVS.P F0, 4(R9)
-oneskip11:
+	FMOVS.P F0, 4(R10)
+oneskip13:
 	// If Ref
-	CBZ R10, oneskip12
-	// r121:ref = Or r117:refr r120:sp
+	CBZ R11, oneskip14
+	// r128:ref = Or r124:refr r127:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r121:ref
+	// StoreBool Ref r128:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
+	MOVB.P R3, 1(R11)
+oneskip14:
 	// If Bits
-	CBZ R11, oneskip13
-	// StoreBits Bits r120:sp
+	CBZ R12, oneskip15
+	// StoreBits Bits r127:sp
 	FMOVS F3, R3
 	AND $1, R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $1, R23
-	TST $63, R23
-	BNE oneword14
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword14:
-oneskip13:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $1, R24
+	TST $63, R24
+	BNE oneword16
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword16:
+oneskip15:
 	// Store V r0:V
 	FMOVS F5, -4(R4)
 	// Store W r1:W
@@ -3328,64 +3484,62 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R23, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R24, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R23, R3, R3 // the bits past the call
-	MOVD (R11), R25
-	AND R3, R25
-	ORR R24, R25
-	MOVD R25, (R11)
+	LSL R24, R3, R3 // the bits past the call
+	MOVD (R12), R26
+	AND R3, R26
+	ORR R25, R26
+	MOVD R26, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD 216(R0), R3
+	MOVD 240(R0), R3
 	LSL $2, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $1, R13
-	MADD R3, R2, R13, R13 // row VThRst
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R25 // lane
-	MOVD 264(R0), R26 // I row distance
-	LSL $2, R26
-	MOVD 272(R0), R2 // Delta row distance
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $1, R14
+	MADD R3, R2, R14, R14 // row VThRst
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R26 // lane
+	MOVD 288(R0), R2 // I row distance
 	LSL $2, R2
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V31.S4 // r26 = 0.0013888889
+	VDUP R3, V31.S4 // r33 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V30.S4 // r27 = 0.008333334
+	VDUP R3, V30.S4 // r34 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V29.S4 // r29 = 0.041666668
+	VDUP R3, V29.S4 // r36 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V28.S4 // r31 = 0.16666667
+	VDUP R3, V28.S4 // r38 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V27.S4 // r33 = 0.5
+	VDUP R3, V27.S4 // r40 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r35 = 1
+	VDUP R3, V26.S4 // r42 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V25.S4 // r37 = 0.125
+	VDUP R3, V25.S4 // r44 = 0.125
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
@@ -3399,38 +3553,42 @@ manyloop2:
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
 	// Loop
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil33
-	ADD R25<<2, R7, R7
-manynil33:
+	CBZ R7, manynil38
+	ADD R26<<2, R7, R7
+manynil38:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil34
-	ADD R25<<2, R8, R8
-manynil34:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil35
-	ADD R25<<2, R9, R9
-manynil35:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil36
-	ADD R25, R10
-manynil36:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil37
-	ADD R25>>3, R11, R11
-manynil37:
-manystep25:
+	CBZ R8, manynil39
+	ADD R26<<2, R8, R8
+manynil39:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil40
+	ADD R26<<2, R9, R9
+manynil40:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil41
+	ADD R26<<2, R10, R10
+manynil41:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil42
+	ADD R26, R11
+manynil42:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil43
+	ADD R26>>3, R12, R12
+manynil43:
+manystep29:
 	// r3:vTh = Param VTh
-	FMOVQ 0(R12), F6
-	FMOVQ 16(R12), F7
+	FMOVQ 0(R13), F6
+	FMOVQ 16(R13), F7
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
 	// r5:vThRst = Param VThRst
-	FMOVQ 0(R13), F10
-	FMOVQ 16(R13), F11
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
 	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
 	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
@@ -3438,8 +3596,8 @@ manystep25:
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
 	// r8:b = Param B
-	FMOVQ 0(R14), F10
-	FMOVQ 16(R14), F11
+	FMOVQ 0(R15), F10
+	FMOVQ 16(R15), F11
 	// r9:wb = Add r1:W r8:b
 	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
 	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
@@ -3450,32 +3608,32 @@ manystep25:
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	// If I
-	CBZ R7, manyskip26
+	CBZ R7, manyskip30
 	// r11:in = Load I
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R26), [V8.S4]
-manyskip26:
+	VLD1.P (R7)(R2), [V8.S4]
+manyskip30:
 	// r13:vRest = Param VRest
-	FMOVQ 0(R15), F10
-	FMOVQ 16(R15), F11
+	FMOVQ 0(R16), F10
+	FMOVQ 16(R16), F11
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
 	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
 	// r15:vC = Param VC
-	FMOVQ 0(R16), F14
-	FMOVQ 16(R16), F15
+	FMOVQ 0(R17), F14
+	FMOVQ 16(R17), F15
 	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
 	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
 	// r17:dtCTau = Param DtCTau
-	FMOVQ 0(R17), F16
-	FMOVQ 16(R17), F17
+	FMOVQ 0(R19), F16
+	FMOVQ 16(R19), F17
 	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
 	// r19:dtRTau = Param DtRTau
-	FMOVQ 0(R19), F20
-	FMOVQ 16(R19), F21
+	FMOVQ 0(R20), F20
+	FMOVQ 16(R20), F21
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
 	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
@@ -3491,477 +3649,505 @@ manyskip26:
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, manyskip31
+	// r25:dtRTau = Param DtRTau
+	FMOVQ 0(R20), F8
+	FMOVQ 16(R20), F9
+	// r26 = Load G
+	FMOVQ 16(R9), F12
+	FMOVQ 0(R9), F13
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<2, R9, R9
+	// r27 = Mul r25:dtRTau r26
+	WORD $0x6e2ddd08 // fmul v8.4s, v8.4s, v13.4s
+	WORD $0x6e2cdd29 // fmul v9.4s, v9.4s, v12.4s
+	// r24:z = Sub r24:z r27
+	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
+	WORD $0x4ea9d631 // fsub v17.4s, v17.4s, v9.4s
+	// r29 = Imm 0x0
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	// r30 = FMA r27 r7:vr r29
+	VFMLA V0.S4, V8.S4, V12.S4
+	VFMLA V1.S4, V9.S4, V13.S4
+	// r22:F = Sub r22:F r30
+	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
+	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
+manyskip31:
+	// r32:az = Abs r24:z
 	WORD $0x4ea0fa08 // fabs v8.4s, v16.4s
 	WORD $0x4ea0fa29 // fabs v9.4s, v17.4s
-	// r28 = FMA r26 r24:z r27
+	// r35 = FMA r33 r24:z r34
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
-	// r30 = FMA r28 r24:z r29
+	// r37 = FMA r35 r24:z r36
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r32 = FMA r30 r24:z r31
+	// r39 = FMA r37 r24:z r38
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
-	// r34 = FMA r32 r24:z r33
+	// r41 = FMA r39 r24:z r40
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
-	// r36:ex = FMA r34 r24:z r35
+	// r43:ex = FMA r41 r24:z r42
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r38:large = CmpGT r25:az r37
+	// r45:large = CmpGT r32:az r44
 	WORD $0x6eb9e50d // fcmgt v13.4s, v8.4s, v25.4s
 	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
-	// Rare r38:large
+	// Rare r45:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, manyrare27
+	CBZW R3, manyrare32
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4 // r39 = 2.755732e-07
+	VDUP R3, V18.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V19.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r24:z r47
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V18.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r24:z r49
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V19.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r24:z r51
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r46 = FMA r45 r24:z r26
+	// r53 = FMA r52 r24:z r33
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r47 = FMA r46 r24:z r27
+	// r54 = FMA r53 r24:z r34
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r48 = FMA r47 r24:z r29
+	// r55 = FMA r54 r24:z r36
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r49 = FMA r48 r24:z r31
+	// r56 = FMA r55 r24:z r38
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r50 = FMA r49 r24:z r33
+	// r57 = FMA r56 r24:z r40
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r58:taylor = FMA r57 r24:z r42
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V18.S4 // r59 = 95
+	// r60 = CmpGT r24:z r59
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V22.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r24:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V16.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V22.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V22.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V22.S4 // r59 = 1.442695
+	VDUP R3, V22.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V23.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V22.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V22.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V22.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V22.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V22.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V22.S4 // r39 = 2.755732e-07
+	VDUP R3, V22.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V24.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V24.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V22.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V22.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V24.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V24.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r69 = FMA r68 r65:r r26
+	// r76 = FMA r75 r72:r r33
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r70 = FMA r69 r65:r r27
+	// r77 = FMA r76 r72:r r34
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r71 = FMA r70 r65:r r29
+	// r78 = FMA r77 r72:r r36
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r72 = FMA r71 r65:r r31
+	// r79 = FMA r78 r72:r r38
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r73 = FMA r72 r65:r r33
+	// r80 = FMA r79 r72:r r40
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r74:q = FMA r73 r65:r r35
+	// r81:q = FMA r80 r72:r r42
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V22.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V25.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V25.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V25.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V25.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
-	// r81:kBits = Bits r80
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V25.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V25.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V25.S4, V22.S4, V22.S4
-	// r84 = Shl 23 r83
+	// r91 = Shl 23 r90
 	VSHL $23, V22.S4, V22.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
-	// r88:y = Div r87 r54:zl
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V16.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V18.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V18.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
-	// r92:kBits = Bits r91
-	MOVD $0x7f, R3
-	VDUP R3, V24.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
-	VADD V24.S4, V18.S4, V18.S4
-	// r94 = Shl 23 r93
-	VSHL $23, V18.S4, V18.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
-	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
-	// r97 = Sub r61:k r90:kHalf
-	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
-	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
 	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V16.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
-	VADD V16.S4, V23.S4, V23.S4
+	VDUP R3, V24.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
+	VADD V24.S4, V18.S4, V18.S4
 	// r101 = Shl 23 r100
-	VSHL $23, V23.S4, V23.S4
+	VSHL $23, V18.S4, V18.S4
 	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r103 = Mul r95:y r102:pow2
+	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
+	// r104 = Sub r68:k r97:kHalf
+	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
+	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
+	// r106:kBits = Bits r105
+	MOVD $0x7f, R3
+	VDUP R3, V16.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
+	VADD V16.S4, V23.S4, V23.S4
+	// r108 = Shl 23 r107
+	VSHL $23, V23.S4, V23.S4
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	// r104 = CmpLE r25:az r33
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e28e768 // fcmge v8.4s, v27.4s, v8.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V22.B16, V19.B16, V8.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V13.B16, V8.B16, V14.B16
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-manyrare27:
-	// Rare r38:large
+manyrare32:
+	// Rare r45:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare28
+	CBZW R3, manyrare33
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r39 = 2.755732e-07
+	VDUP R3, V8.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V13.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V13.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r24:z r47
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V8.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r24:z r49
 	VFMLA V17.S4, V13.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V13.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V13.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r24:z r51
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r46 = FMA r45 r24:z r26
+	// r53 = FMA r52 r24:z r33
 	VMOV V31.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r47 = FMA r46 r24:z r27
+	// r54 = FMA r53 r24:z r34
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r48 = FMA r47 r24:z r29
+	// r55 = FMA r54 r24:z r36
 	VMOV V29.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r49 = FMA r48 r24:z r31
+	// r56 = FMA r55 r24:z r38
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r50 = FMA r49 r24:z r33
+	// r57 = FMA r56 r24:z r40
 	VMOV V27.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r58:taylor = FMA r57 r24:z r42
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V8.S4 // r59 = 95
+	// r60 = CmpGT r24:z r59
 	WORD $0x6ea8e628 // fcmgt v8.4s, v17.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V16.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r24:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V16.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
 	WORD $0x6ea8e610 // fcmgt v16.4s, v16.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V17.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V17.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V17.S4 // r59 = 1.442695
+	VDUP R3, V17.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V18.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V17.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V17.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V17.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V17.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V17.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V17.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V17.S4 // r39 = 2.755732e-07
+	VDUP R3, V17.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V19.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V17.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V17.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V19.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r69 = FMA r68 r65:r r26
+	// r76 = FMA r75 r72:r r33
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r70 = FMA r69 r65:r r27
+	// r77 = FMA r76 r72:r r34
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r71 = FMA r70 r65:r r29
+	// r78 = FMA r77 r72:r r36
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r72 = FMA r71 r65:r r31
+	// r79 = FMA r78 r72:r r38
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r73 = FMA r72 r65:r r33
+	// r80 = FMA r79 r72:r r40
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r74:q = FMA r73 r65:r r35
+	// r81:q = FMA r80 r72:r r42
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V17.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V17.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V22.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V22.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V22.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V22.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
-	// r81:kBits = Bits r80
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V22.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V22.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V22.S4, V17.S4, V17.S4
-	// r84 = Shl 23 r83
+	// r91 = Shl 23 r90
 	VSHL $23, V17.S4, V17.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
-	// r88:y = Div r87 r54:zl
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e28fe31 // fdiv v17.4s, v17.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
 	VFMLA V27.S4, V18.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V16.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V16.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
-	// r92:kBits = Bits r91
-	MOVD $0x7f, R3
-	VDUP R3, V19.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
-	VADD V19.S4, V16.S4, V16.S4
-	// r94 = Shl 23 r93
-	VSHL $23, V16.S4, V16.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
-	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	// r97 = Sub r61:k r90:kHalf
-	WORD $0x4ea8d652 // fsub v18.4s, v18.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
-	WORD $0x4e28d652 // fadd v18.4s, v18.4s, v8.4s
 	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
-	VADD V8.S4, V18.S4, V18.S4
+	VDUP R3, V19.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
+	VADD V19.S4, V16.S4, V16.S4
 	// r101 = Shl 23 r100
-	VSHL $23, V18.S4, V18.S4
+	VSHL $23, V16.S4, V16.S4
 	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r103 = Mul r95:y r102:pow2
+	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
+	// r104 = Sub r68:k r97:kHalf
+	WORD $0x4ea8d652 // fsub v18.4s, v18.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
+	WORD $0x4e28d652 // fadd v18.4s, v18.4s, v8.4s
+	// r106:kBits = Bits r105
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
+	VADD V8.S4, V18.S4, V18.S4
+	// r108 = Shl 23 r107
+	VSHL $23, V18.S4, V18.S4
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	// r104 = CmpLE r25:az r33
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V17.B16, V13.B16, V9.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V15.B16, V9.B16, V12.B16
-manyrare28:
-	// r106:vc = FMA r36:ex r22:F r7:vr
+manyrare33:
+	// r113:vc = FMA r43:ex r22:F r7:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.S4, V14.S4, V8.S4
 	VMOV V1.B16, V9.B16
 	VFMLA V21.S4, V12.S4, V9.S4
 	// If Delta
-	CBZ R8, manyskip29
-	// r107 = Load Delta
+	CBZ R8, manyskip34
+	// r114 = Load Delta
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R2), [V13.S4]
-	// r106:vc = Add r106:vc r107
+	FMOVQ 0(R8), F13
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<2, R8, R8
+	// r113:vc = Add r113:vc r114
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
-manyskip29:
-	// r109:ka = Param Ka
-	FMOVQ 0(R21), F12
-	FMOVQ 16(R21), F13
-	// r110:dv = Sub r106:vc r13:vRest
+manyskip34:
+	// r116:ka = Param Ka
+	FMOVQ 0(R22), F12
+	FMOVQ 16(R22), F13
+	// r117:dv = Sub r113:vc r13:vRest
 	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
 	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
-	// r111:keep = Param Keep
-	FMOVQ 0(R20), F14
-	FMOVQ 16(R20), F15
-	// r112:wkeep = Mul r111:keep r10:u
+	// r118:keep = Param Keep
+	FMOVQ 0(R21), F14
+	FMOVQ 16(R21), F15
+	// r119:wkeep = Mul r118:keep r10:u
 	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
 	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	// r113:wc = FMA r109:ka r110:dv r112:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMLA V10.S4, V12.S4, V14.S4
 	VFMLA V11.S4, V13.S4, V15.S4
-	// r114:t = Time
-	VLD1R.P 4(R24), [V10.S4]
-	// r115:since = Sub r114:t r2:Last
+	// r121:t = Time
+	VLD1R.P 4(R25), [V10.S4]
+	// r122:since = Sub r121:t r2:Last
 	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
 	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
-	// r116:tauRef = Param TauRef
-	FMOVQ 0(R22), F13
-	FMOVQ 16(R22), F16
-	// r117:refr = CmpLT r115:since r116:tauRef
+	// r123:tauRef = Param TauRef
+	FMOVQ 0(R23), F13
+	FMOVQ 16(R23), F16
+	// r124:refr = CmpLT r122:since r123:tauRef
 	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
 	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
-	// r0:V = Select r117:refr r7:vr r106:vc
+	// r0:V = Select r124:refr r7:vr r113:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
-	// r1:W = Select r117:refr r10:u r113:wc
+	// r1:W = Select r124:refr r10:u r120:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
-	// r120:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e406 // fcmge v6.4s, v0.4s, v6.4s
 	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
-	// r2:Last = Select r120:sp r114:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
 	// If Spike
-	CBZ R9, manyskip30
-	// StoreOne Spike r120:sp
+	CBZ R10, manyskip35
+	// StoreOne Spike r127:sp
 	VAND V26.B16, V7.B16, V8.B16
-	FMOVQ F8, 16(R9)
+	FMOVQ F8, 16(R10)
 	VAND V26.B16, V6.B16, V8.B16
-	FMOVQ F8, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
-manyskip30:
+	FMOVQ F8, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<2, R10, R10
+manyskip35:
 	// If Ref
-	CBZ R10, manyskip31
-	// r121:ref = Or r117:refr r120:sp
+	CBZ R11, manyskip36
+	// r128:ref = Or r124:refr r127:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r121:ref
+	// StoreBool Ref r128:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 4(R10)
+	MOVW R3, 4(R11)
 	WORD $0x0e61296b // xtn v11.4h, v11.4s
 	WORD $0x0e21296b // xtn v11.8b, v11.8h
 	VMOV V11.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip31:
+	MOVW R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip36:
 	// If Bits
-	CBZ R11, manyskip32
-	// StoreBits Bits r120:sp
+	CBZ R12, manyskip37
+	// StoreBits Bits r127:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -3970,12 +4156,12 @@ manyskip31:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.B[0], R3
-	MOVB R3, (R11)
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip32:
-	SUBS $1, R23
-	BNE manystep25
+	MOVB R3, (R12)
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip37:
+	SUBS $1, R24
+	BNE manystep29
 	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
@@ -3985,8 +4171,7 @@ manyskip32:
 	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $8, R25
-	ADD $32, R12
+	ADD $8, R26
 	ADD $32, R13
 	ADD $32, R14
 	ADD $32, R15
@@ -3996,6 +4181,7 @@ manyskip32:
 	ADD $32, R20
 	ADD $32, R21
 	ADD $32, R22
+	ADD $32, R23
 	SUBS $8, R1
 	BGE manyloop2
 manyloop2end:
@@ -4010,42 +4196,46 @@ manyloop1:
 	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
 	// Loop
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil8
-	ADD R25<<2, R7, R7
-manynil8:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil9
-	ADD R25<<2, R8, R8
+	CBZ R7, manynil9
+	ADD R26<<2, R7, R7
 manynil9:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil10
-	ADD R25<<2, R9, R9
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil10
+	ADD R26<<2, R8, R8
 manynil10:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil11
-	ADD R25, R10
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil11
+	ADD R26<<2, R9, R9
 manynil11:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil12
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil12
+	ADD R26<<2, R10, R10
 manynil12:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil13
+	ADD R26, R11
+manynil13:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil14
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil14:
 manystep1:
 	// r3:vTh = Param VTh
-	FMOVQ 0(R12), F3
+	FMOVQ 0(R13), F3
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vThRst = Param VThRst
-	FMOVQ 0(R13), F5
+	FMOVQ 0(R14), F5
 	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
 	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V4.B16, V5.B16, V0.B16
 	// r8:b = Param B
-	FMOVQ 0(R14), F5
+	FMOVQ 0(R15), F5
 	// r9:wb = Add r1:W r8:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
 	// r10:u = Select r4:spk r9:wb r1:W
@@ -4055,22 +4245,22 @@ manystep1:
 	// If I
 	CBZ R7, manyskip2
 	// r11:in = Load I
-	VLD1.P (R7)(R26), [V4.S4]
+	VLD1.P (R7)(R2), [V4.S4]
 manyskip2:
 	// r13:vRest = Param VRest
-	FMOVQ 0(R15), F5
+	FMOVQ 0(R16), F5
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
 	// r15:vC = Param VC
-	FMOVQ 0(R16), F7
+	FMOVQ 0(R17), F7
 	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
 	// r17:dtCTau = Param DtCTau
-	FMOVQ 0(R17), F8
+	FMOVQ 0(R19), F8
 	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
 	// r19:dtRTau = Param DtRTau
-	FMOVQ 0(R19), F10
+	FMOVQ 0(R20), F10
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
 	// r21:drive = Mul r19:dtRTau r20:iu
@@ -4081,278 +4271,299 @@ manyskip2:
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, manyskip3
+	// r25:dtRTau = Param DtRTau
+	FMOVQ 0(R20), F4
+	// r26 = Load G
+	FMOVQ 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<2, R9, R9
+	// r27 = Mul r25:dtRTau r26
+	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
+	// r24:z = Sub r24:z r27
+	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
+	// r29 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r30 = FMA r27 r7:vr r29
+	VFMLA V0.S4, V4.S4, V6.S4
+	// r22:F = Sub r22:F r30
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+manyskip3:
+	// r32:az = Abs r24:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
-	// r28 = FMA r26 r24:z r27
+	// r35 = FMA r33 r24:z r34
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r30 = FMA r28 r24:z r29
+	// r37 = FMA r35 r24:z r36
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24:z r31
+	// r39 = FMA r37 r24:z r38
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24:z r33
+	// r41 = FMA r39 r24:z r40
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r36:ex = FMA r34 r24:z r35
+	// r43:ex = FMA r41 r24:z r42
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r38:large = CmpGT r25:az r37
+	// r45:large = CmpGT r32:az r44
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
-	// Rare r38:large
+	// Rare r45:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, manyrare3
+	CBZW R3, manyrare4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r39 = 2.755732e-07
+	VDUP R3, V9.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V11.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r24:z r47
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V9.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r24:z r49
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V11.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r24:z r51
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r46 = FMA r45 r24:z r26
+	// r53 = FMA r52 r24:z r33
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r47 = FMA r46 r24:z r27
+	// r54 = FMA r53 r24:z r34
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r48 = FMA r47 r24:z r29
+	// r55 = FMA r54 r24:z r36
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r49 = FMA r48 r24:z r31
+	// r56 = FMA r55 r24:z r38
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r50 = FMA r49 r24:z r33
+	// r57 = FMA r56 r24:z r40
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r58:taylor = FMA r57 r24:z r42
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V9.S4 // r59 = 95
+	// r60 = CmpGT r24:z r59
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V12.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V8.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V12.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r59 = 1.442695
+	VDUP R3, V12.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V13.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V12.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V12.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V12.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r39 = 2.755732e-07
+	VDUP R3, V12.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V14.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V12.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V14.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r69 = FMA r68 r65:r r26
+	// r76 = FMA r75 r72:r r33
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r70 = FMA r69 r65:r r27
+	// r77 = FMA r76 r72:r r34
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r71 = FMA r70 r65:r r29
+	// r78 = FMA r77 r72:r r36
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r72 = FMA r71 r65:r r31
+	// r79 = FMA r78 r72:r r38
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r73 = FMA r72 r65:r r33
+	// r80 = FMA r79 r72:r r40
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r74:q = FMA r73 r65:r r35
+	// r81:q = FMA r80 r72:r r42
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V12.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V15.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V15.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V15.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r81:kBits = Bits r80
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V15.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V15.S4, V12.S4, V12.S4
-	// r84 = Shl 23 r83
+	// r91 = Shl 23 r90
 	VSHL $23, V12.S4, V12.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r88:y = Div r87 r54:zl
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V9.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V9.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r92:kBits = Bits r91
-	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
-	VADD V14.S4, V9.S4, V9.S4
-	// r94 = Shl 23 r93
-	VSHL $23, V9.S4, V9.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
-	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r97 = Sub r61:k r90:kHalf
-	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
-	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
 	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
-	VADD V8.S4, V13.S4, V13.S4
+	VDUP R3, V14.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
+	VADD V14.S4, V9.S4, V9.S4
 	// r101 = Shl 23 r100
-	VSHL $23, V13.S4, V13.S4
+	VSHL $23, V9.S4, V9.S4
 	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r103 = Mul r95:y r102:pow2
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r104 = Sub r68:k r97:kHalf
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r106:kBits = Bits r105
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
+	VADD V8.S4, V13.S4, V13.S4
+	// r108 = Shl 23 r107
+	VSHL $23, V13.S4, V13.S4
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r104 = CmpLE r25:az r33
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare3:
-	// r106:vc = FMA r36:ex r22:F r7:vr
+manyrare4:
+	// r113:vc = FMA r43:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	// If Delta
-	CBZ R8, manyskip4
-	// r107 = Load Delta
-	VLD1.P (R8)(R2), [V6.S4]
-	// r106:vc = Add r106:vc r107
+	CBZ R8, manyskip5
+	// r114 = Load Delta
+	FMOVQ 0(R8), F6
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<2, R8, R8
+	// r113:vc = Add r113:vc r114
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
-manyskip4:
-	// r109:ka = Param Ka
-	FMOVQ 0(R21), F6
-	// r110:dv = Sub r106:vc r13:vRest
+manyskip5:
+	// r116:ka = Param Ka
+	FMOVQ 0(R22), F6
+	// r117:dv = Sub r113:vc r13:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	// r111:keep = Param Keep
-	FMOVQ 0(R20), F7
-	// r112:wkeep = Mul r111:keep r10:u
+	// r118:keep = Param Keep
+	FMOVQ 0(R21), F7
+	// r119:wkeep = Mul r118:keep r10:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
-	// r113:wc = FMA r109:ka r110:dv r112:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
-	// r114:t = Time
-	VLD1R.P 4(R24), [V5.S4]
-	// r115:since = Sub r114:t r2:Last
+	// r121:t = Time
+	VLD1R.P 4(R25), [V5.S4]
+	// r122:since = Sub r121:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	// r116:tauRef = Param TauRef
-	FMOVQ 0(R22), F8
-	// r117:refr = CmpLT r115:since r116:tauRef
+	// r123:tauRef = Param TauRef
+	FMOVQ 0(R23), F8
+	// r124:refr = CmpLT r122:since r123:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
-	// r0:V = Select r117:refr r7:vr r106:vc
+	// r0:V = Select r124:refr r7:vr r113:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r117:refr r10:u r113:wc
+	// r1:W = Select r124:refr r10:u r120:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r120:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
-	// r2:Last = Select r120:sp r114:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip5
-	// StoreOne Spike r120:sp
-	VAND V26.B16, V3.B16, V4.B16
-	FMOVQ F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
-manyskip5:
-	// If Ref
 	CBZ R10, manyskip6
-	// r121:ref = Or r117:refr r120:sp
+	// StoreOne Spike r127:sp
+	VAND V26.B16, V3.B16, V4.B16
+	FMOVQ F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<2, R10, R10
+manyskip6:
+	// If Ref
+	CBZ R11, manyskip7
+	// r128:ref = Or r124:refr r127:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r121:ref
+	// StoreBool Ref r128:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip6:
+	MOVW R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip7:
 	// If Bits
-	CBZ R11, manyskip7
-	// StoreBits Bits r120:sp
+	CBZ R12, manyskip8
+	// StoreBits Bits r127:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSRA $30, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $4, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip7:
-	SUBS $1, R23
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip8:
+	SUBS $1, R24
 	BNE manystep1
 	// Store V r0:V
 	FMOVQ F0, -16(R4)
@@ -4360,8 +4571,7 @@ manyskip7:
 	FMOVQ F1, -16(R5)
 	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
-	ADD $4, R25
-	ADD $16, R12
+	ADD $4, R26
 	ADD $16, R13
 	ADD $16, R14
 	ADD $16, R15
@@ -4371,6 +4581,7 @@ manyskip7:
 	ADD $16, R20
 	ADD $16, R21
 	ADD $16, R22
+	ADD $16, R23
 	SUBS $4, R1
 	BGE manyloop1
 manyloop1end:
@@ -4385,42 +4596,46 @@ manytail:
 	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
 	// Loop
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil20
-	ADD R25<<2, R7, R7
-manynil20:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil21
-	ADD R25<<2, R8, R8
-manynil21:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil22
-	ADD R25<<2, R9, R9
-manynil22:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil23
-	ADD R25, R10
+	CBZ R7, manynil23
+	ADD R26<<2, R7, R7
 manynil23:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil24
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil24
+	ADD R26<<2, R8, R8
 manynil24:
-manystep13:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil25
+	ADD R26<<2, R9, R9
+manynil25:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil26
+	ADD R26<<2, R10, R10
+manynil26:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil27
+	ADD R26, R11
+manynil27:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil28
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil28:
+manystep15:
 	// r3:vTh = Param VTh
-	FMOVS 0(R12), F3
+	FMOVS 0(R13), F3
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vThRst = Param VThRst
-	FMOVS 0(R13), F5
+	FMOVS 0(R14), F5
 	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
 	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V4.B16, V5.B16, V0.B16
 	// r8:b = Param B
-	FMOVS 0(R14), F5
+	FMOVS 0(R15), F5
 	// r9:wb = Add r1:W r8:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
 	// r10:u = Select r4:spk r9:wb r1:W
@@ -4428,25 +4643,25 @@ manystep13:
 	// r11:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
-	CBZ R7, manyskip14
+	CBZ R7, manyskip16
 	// r11:in = Load I
 	FMOVS 0(R7), F4
-	ADD R26, R7
-manyskip14:
+	ADD R2, R7
+manyskip16:
 	// r13:vRest = Param VRest
-	FMOVS 0(R15), F5
+	FMOVS 0(R16), F5
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
 	// r15:vC = Param VC
-	FMOVS 0(R16), F7
+	FMOVS 0(R17), F7
 	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
 	// r17:dtCTau = Param DtCTau
-	FMOVS 0(R17), F8
+	FMOVS 0(R19), F8
 	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
 	// r19:dtRTau = Param DtRTau
-	FMOVS 0(R19), F10
+	FMOVS 0(R20), F10
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
 	// r21:drive = Mul r19:dtRTau r20:iu
@@ -4457,281 +4672,300 @@ manyskip14:
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, manyskip17
+	// r25:dtRTau = Param DtRTau
+	FMOVS 0(R20), F4
+	// r26 = Load G
+	FMOVS 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<2, R9, R9
+	// r27 = Mul r25:dtRTau r26
+	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
+	// r24:z = Sub r24:z r27
+	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
+	// r29 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r30 = FMA r27 r7:vr r29
+	VFMLA V0.S4, V4.S4, V6.S4
+	// r22:F = Sub r22:F r30
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+manyskip17:
+	// r32:az = Abs r24:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
-	// r28 = FMA r26 r24:z r27
+	// r35 = FMA r33 r24:z r34
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r30 = FMA r28 r24:z r29
+	// r37 = FMA r35 r24:z r36
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r32 = FMA r30 r24:z r31
+	// r39 = FMA r37 r24:z r38
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r34 = FMA r32 r24:z r33
+	// r41 = FMA r39 r24:z r40
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r36:ex = FMA r34 r24:z r35
+	// r43:ex = FMA r41 r24:z r42
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r38:large = CmpGT r25:az r37
+	// r45:large = CmpGT r32:az r44
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
-	// Rare r38:large
+	// Rare r45:large
 	FMOVS F7, R3
-	CBZW R3, manyrare15
+	CBZW R3, manyrare18
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r39 = 2.755732e-07
+	VDUP R3, V9.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r40 = 2.7557319e-06
-	// r41 = FMA r39 r24:z r40
+	VDUP R3, V11.S4 // r47 = 2.7557319e-06
+	// r48 = FMA r46 r24:z r47
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r42 = 2.4801588e-05
-	// r43 = FMA r41 r24:z r42
+	VDUP R3, V9.S4 // r49 = 2.4801588e-05
+	// r50 = FMA r48 r24:z r49
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r44 = 0.0001984127
-	// r45 = FMA r43 r24:z r44
+	VDUP R3, V11.S4 // r51 = 0.0001984127
+	// r52 = FMA r50 r24:z r51
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r46 = FMA r45 r24:z r26
+	// r53 = FMA r52 r24:z r33
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r47 = FMA r46 r24:z r27
+	// r54 = FMA r53 r24:z r34
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r48 = FMA r47 r24:z r29
+	// r55 = FMA r54 r24:z r36
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r49 = FMA r48 r24:z r31
+	// r56 = FMA r55 r24:z r38
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r50 = FMA r49 r24:z r33
+	// r57 = FMA r56 r24:z r40
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r51:taylor = FMA r50 r24:z r35
+	// r58:taylor = FMA r57 r24:z r42
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r52 = 95
-	// r53 = CmpGT r24:z r52
+	VDUP R3, V9.S4 // r59 = 95
+	// r60 = CmpGT r24:z r59
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r52 = 95
-	// r54:zl = Select r53 r52 r24:z
+	VDUP R3, V12.S4 // r59 = 95
+	// r61:zl = Select r60 r59 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r55 = -87
-	// r56 = CmpLT r54:zl r55
+	VDUP R3, V8.S4 // r62 = -87
+	// r63 = CmpLT r61:zl r62
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r55 = -87
-	// r57:zc = Select r56 r55 r54:zl
+	VDUP R3, V12.S4 // r62 = -87
+	// r64:zc = Select r63 r62 r61:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r59 = 1.442695
+	VDUP R3, V12.S4 // r66 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r58 = 1.2582912e+07
-	// r60 = FMA r57:zc r59 r58
+	VDUP R3, V13.S4 // r65 = 1.2582912e+07
+	// r67 = FMA r64:zc r66 r65
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r58 = 1.2582912e+07
-	// r61:k = Sub r60 r58
+	VDUP R3, V12.S4 // r65 = 1.2582912e+07
+	// r68:k = Sub r67 r65
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r63 = -0.69314575
-	// r64 = FMA r61:k r63 r57:zc
+	VDUP R3, V12.S4 // r70 = -0.69314575
+	// r71 = FMA r68:k r70 r64:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r62 = -1.4286068e-06
-	// r65:r = FMA r61:k r62 r64
+	VDUP R3, V12.S4 // r69 = -1.4286068e-06
+	// r72:r = FMA r68:k r69 r71
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r39 = 2.755732e-07
+	VDUP R3, V12.S4 // r46 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r40 = 2.7557319e-06
-	// r66 = FMA r39 r65:r r40
+	VDUP R3, V14.S4 // r47 = 2.7557319e-06
+	// r73 = FMA r46 r72:r r47
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r42 = 2.4801588e-05
-	// r67 = FMA r66 r65:r r42
+	VDUP R3, V12.S4 // r49 = 2.4801588e-05
+	// r74 = FMA r73 r72:r r49
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r44 = 0.0001984127
-	// r68 = FMA r67 r65:r r44
+	VDUP R3, V14.S4 // r51 = 0.0001984127
+	// r75 = FMA r74 r72:r r51
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r69 = FMA r68 r65:r r26
+	// r76 = FMA r75 r72:r r33
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r70 = FMA r69 r65:r r27
+	// r77 = FMA r76 r72:r r34
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r71 = FMA r70 r65:r r29
+	// r78 = FMA r77 r72:r r36
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r72 = FMA r71 r65:r r31
+	// r79 = FMA r78 r72:r r38
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r73 = FMA r72 r65:r r33
+	// r80 = FMA r79 r72:r r40
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r74:q = FMA r73 r65:r r35
+	// r81:q = FMA r80 r72:r r42
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r75 = 30
-	// r76 = CmpGT r61:k r75
+	VDUP R3, V12.S4 // r82 = 30
+	// r83 = CmpGT r68:k r82
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r75 = 30
-	// r77:kc = Select r76 r75 r61:k
+	VDUP R3, V15.S4 // r82 = 30
+	// r84:kc = Select r83 r82 r68:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r78 = -1
-	// r79 = Mul r77:kc r78
+	VDUP R3, V15.S4 // r85 = -1
+	// r86 = Mul r84:kc r85
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r58 = 1.2582912e+07
-	// r80 = Add r79 r58
+	VDUP R3, V15.S4 // r65 = 1.2582912e+07
+	// r87 = Add r86 r65
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r81:kBits = Bits r80
+	// r88:kBits = Bits r87
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r82 = 1.78e-43
-	// r83 = IAdd r81:kBits r82
+	VDUP R3, V15.S4 // r89 = 1.78e-43
+	// r90 = IAdd r88:kBits r89
 	VADD V15.S4, V12.S4, V12.S4
-	// r84 = Shl 23 r83
+	// r91 = Shl 23 r90
 	VSHL $23, V12.S4, V12.S4
-	// r85:pow2 = FromBits r84
-	// r86:oneMinus = Sub r35 r85:pow2
+	// r92:pow2 = FromBits r91
+	// r93:oneMinus = Sub r42 r92:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r87 = FMA r65:r r74:q r86:oneMinus
+	// r94 = FMA r72:r r81:q r93:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r88:y = Div r87 r54:zl
+	// r95:y = Div r94 r61:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r89 = FMA r61:k r33 r58
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r96 = FMA r68:k r40 r65
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r90:kHalf = Sub r89 r58
+	VDUP R3, V9.S4 // r65 = 1.2582912e+07
+	// r97:kHalf = Sub r96 r65
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r58 = 1.2582912e+07
-	// r91 = Add r90:kHalf r58
+	VDUP R3, V9.S4 // r65 = 1.2582912e+07
+	// r98 = Add r97:kHalf r65
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r92:kBits = Bits r91
-	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r82 = 1.78e-43
-	// r93 = IAdd r92:kBits r82
-	VADD V14.S4, V9.S4, V9.S4
-	// r94 = Shl 23 r93
-	VSHL $23, V9.S4, V9.S4
-	// r95:pow2 = FromBits r94
-	// r96 = Mul r88:y r95:pow2
-	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r97 = Sub r61:k r90:kHalf
-	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r58 = 1.2582912e+07
-	// r98 = Add r97 r58
-	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
 	// r99:kBits = Bits r98
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r82 = 1.78e-43
-	// r100 = IAdd r99:kBits r82
-	VADD V8.S4, V13.S4, V13.S4
+	VDUP R3, V14.S4 // r89 = 1.78e-43
+	// r100 = IAdd r99:kBits r89
+	VADD V14.S4, V9.S4, V9.S4
 	// r101 = Shl 23 r100
-	VSHL $23, V13.S4, V13.S4
+	VSHL $23, V9.S4, V9.S4
 	// r102:pow2 = FromBits r101
-	// r103:big = Mul r96 r102:pow2
+	// r103 = Mul r95:y r102:pow2
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r104 = Sub r68:k r97:kHalf
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4 // r65 = 1.2582912e+07
+	// r105 = Add r104 r65
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r106:kBits = Bits r105
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4 // r89 = 1.78e-43
+	// r107 = IAdd r106:kBits r89
+	VADD V8.S4, V13.S4, V13.S4
+	// r108 = Shl 23 r107
+	VSHL $23, V13.S4, V13.S4
+	// r109:pow2 = FromBits r108
+	// r110:big = Mul r103 r109:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r104 = CmpLE r25:az r33
+	// r111 = CmpLE r32:az r40
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
-	// r105:far = Select r104 r51:taylor r103:big
+	// r112:far = Select r111 r58:taylor r110:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r36:ex = Select r38:large r105:far r36:ex
+	// r43:ex = Select r45:large r112:far r43:ex
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare15:
-	// r106:vc = FMA r36:ex r22:F r7:vr
+manyrare18:
+	// r113:vc = FMA r43:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	// If Delta
-	CBZ R8, manyskip16
-	// r107 = Load Delta
+	CBZ R8, manyskip19
+	// r114 = Load Delta
 	FMOVS 0(R8), F6
-	ADD R2, R8
-	// r106:vc = Add r106:vc r107
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<2, R8, R8
+	// r113:vc = Add r113:vc r114
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
-manyskip16:
-	// r109:ka = Param Ka
-	FMOVS 0(R21), F6
-	// r110:dv = Sub r106:vc r13:vRest
+manyskip19:
+	// r116:ka = Param Ka
+	FMOVS 0(R22), F6
+	// r117:dv = Sub r113:vc r13:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	// r111:keep = Param Keep
-	FMOVS 0(R20), F7
-	// r112:wkeep = Mul r111:keep r10:u
+	// r118:keep = Param Keep
+	FMOVS 0(R21), F7
+	// r119:wkeep = Mul r118:keep r10:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
-	// r113:wc = FMA r109:ka r110:dv r112:wkeep
+	// r120:wc = FMA r116:ka r117:dv r119:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
-	// r114:t = Time
-	VLD1R.P 4(R24), [V5.S4]
-	// r115:since = Sub r114:t r2:Last
+	// r121:t = Time
+	VLD1R.P 4(R25), [V5.S4]
+	// r122:since = Sub r121:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	// r116:tauRef = Param TauRef
-	FMOVS 0(R22), F8
-	// r117:refr = CmpLT r115:since r116:tauRef
+	// r123:tauRef = Param TauRef
+	FMOVS 0(R23), F8
+	// r124:refr = CmpLT r122:since r123:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
-	// r0:V = Select r117:refr r7:vr r106:vc
+	// r0:V = Select r124:refr r7:vr r113:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r117:refr r10:u r113:wc
+	// r1:W = Select r124:refr r10:u r120:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r120:sp = CmpGE r0:V r3:vTh
+	// r127:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
-	// r2:Last = Select r120:sp r114:t r2:Last
+	// r2:Last = Select r127:sp r121:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip17
-	// StoreOne Spike r120:sp
+	CBZ R10, manyskip20
+	// StoreOne Spike r127:sp
 	VAND V26.B16, V3.B16, V4.B16
-	FMOVS F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
-manyskip17:
+	FMOVS F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<2, R10, R10
+manyskip20:
 	// If Ref
-	CBZ R10, manyskip18
-	// r121:ref = Or r117:refr r120:sp
+	CBZ R11, manyskip21
+	// r128:ref = Or r124:refr r127:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r121:ref
+	// StoreBool Ref r128:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip18:
+	MOVB R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip21:
 	// If Bits
-	CBZ R11, manyskip19
-	// StoreBits Bits r120:sp
+	CBZ R12, manyskip22
+	// StoreBits Bits r127:sp
 	FMOVS F3, R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $1, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip19:
-	SUBS $1, R23
-	BNE manystep13
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip22:
+	SUBS $1, R24
+	BNE manystep15
 	// Store V r0:V
 	FMOVS F0, -4(R4)
 	// Store W r1:W
 	FMOVS F1, -4(R5)
 	// Store Last r2:Last
 	FMOVS F2, -4(R6)
-	ADD $1, R25
-	ADD $4, R12
+	ADD $1, R26
 	ADD $4, R13
 	ADD $4, R14
 	ADD $4, R15
@@ -4741,6 +4975,7 @@ manyskip19:
 	ADD $4, R20
 	ADD $4, R21
 	ADD $4, R22
+	ADD $4, R23
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -4752,39 +4987,40 @@ manytailend:
 // one step: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
 //     V30 r5:vReset = VReset, V29 r7:b = B, V28 r12:vRest = VRest, V27 r14:vC = VC,
-//     V26 r16:dtCTau = DtCTau, V25 r18:dtRTau = DtRTau, V24 r25 = 0.0013888889,
-//     V23 r26 = 0.008333334, V22 r28 = 0.041666668, V21 r30 = 0.16666667, V20 r32 = 0.5, V19 r34 = 1,
-//     V18 r36 = 0.125, V17 r108:ka = Ka, V16 r110:keep = Keep, V15 r115:tauRef = TauRef,
-//     V14 r113:t = T[0].
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
-//   Counters: lane R12, bits word R13, bits word scratch R14.
+//     V26 r16:dtCTau = DtCTau, V25 r18:dtRTau = DtRTau, V24 r31 = 0.0013888889,
+//     V23 r32 = 0.008333334, V22 r34 = 0.041666668, V21 r36 = 0.16666667, V20 r38 = 0.5, V19 r40 = 1,
+//     V18 r42 = 0.125, V17 r114:ka = Ka, V16 r116:keep = Keep, V15 r121:tauRef = TauRef,
+//     V14 r119:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12.
+//   Counters: lane R13, bits word R14, bits word scratch R15.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
 //     V30 r12:vRest = VRest, V29 r14:vC = VC, V28 r16:dtCTau = DtCTau, V27 r18:dtRTau = DtRTau,
-//     V26 r25 = 0.0013888889, V25 r26 = 0.008333334, V24 r28 = 0.041666668, V23 r30 = 0.16666667,
-//     V22 r32 = 0.5, V21 r34 = 1, V20 r36 = 0.125, V19 r108:ka = Ka, V18 r110:keep = Keep,
-//     V17 r115:tauRef = TauRef.
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
-//   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
-//   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
-//     Bits R20; reloaded each step: none.
+//     V26 r31 = 0.0013888889, V25 r32 = 0.008333334, V24 r34 = 0.041666668, V23 r36 = 0.16666667,
+//     V22 r38 = 0.5, V21 r40 = 1, V20 r42 = 0.125, V19 r114:ka = Ka, V18 r116:keep = Keep,
+//     V17 r121:tauRef = TauRef.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12.
+//   Counters: steps left R13, time address R14, lane R15, bits word scratch R23.
+//   Row distances in registers: I R16, Delta R17, G R19, Spike R20, Ref R21,
+//     Bits R22; reloaded each step: none.
 TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD ZR, R12 // lane
-	MOVD ZR, R13 // Bits word
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD ZR, R13 // lane
+	MOVD ZR, R14 // Bits word
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 8(R2), R3
@@ -4800,27 +5036,27 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVWU 28(R2), R3
 	VDUP R3, V25.S4 // r18:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V24.S4 // r25 = 0.0013888889
+	VDUP R3, V24.S4 // r31 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V23.S4 // r26 = 0.008333334
+	VDUP R3, V23.S4 // r32 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V22.S4 // r28 = 0.041666668
+	VDUP R3, V22.S4 // r34 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V21.S4 // r30 = 0.16666667
+	VDUP R3, V21.S4 // r36 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V20.S4 // r32 = 0.5
+	VDUP R3, V20.S4 // r38 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V19.S4 // r34 = 1
+	VDUP R3, V19.S4 // r40 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V18.S4 // r36 = 0.125
+	VDUP R3, V18.S4 // r42 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V17.S4 // r108:ka = Ka
+	VDUP R3, V17.S4 // r114:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V16.S4 // r110:keep = Keep
+	VDUP R3, V16.S4 // r116:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V15.S4 // r115:tauRef = TauRef
-	MOVD 304(R0), R3
-	VLD1R (R3), [V14.S4] // r113:t = T[0]
+	VDUP R3, V15.S4 // r121:tauRef = TauRef
+	MOVD 336(R0), R3
+	VLD1R (R3), [V14.S4] // r119:t = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
@@ -4861,264 +5097,279 @@ oneskip1:
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, oneskip2
+	// r24 = Load G
+	VLD1.P 16(R9), [V5.S4]
+	// r25 = Mul r18:dtRTau r24
+	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
+	// r23:z = Sub r23:z r25
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	// r27 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r28 = FMA r25 r6:vr r27
+	VFMLA V0.S4, V5.S4, V6.S4
+	// r21:F = Sub r21:F r28
+	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
+oneskip2:
+	// r30:az = Abs r23:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r27 = FMA r25 r23:z r26
+	// r33 = FMA r31 r23:z r32
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V24.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r35 = FMA r33 r23:z r34
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r37 = FMA r35 r23:z r36
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r39 = FMA r37 r23:z r38
 	VMOV V20.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V19.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r43:large = CmpGT r30:az r42
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
-	// Rare r37:large
+	// Rare r43:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r38 = 2.755732e-07
+	VDUP R3, V8.S4 // r44 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V9.S4 // r45 = 2.7557319e-06
+	// r46 = FMA r44 r23:z r45
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V8.S4 // r47 = 2.4801588e-05
+	// r48 = FMA r46 r23:z r47
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V9.S4 // r49 = 0.0001984127
+	// r50 = FMA r48 r23:z r49
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r45 = FMA r44 r23:z r25
+	// r51 = FMA r50 r23:z r31
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r46 = FMA r45 r23:z r26
+	// r52 = FMA r51 r23:z r32
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r47 = FMA r46 r23:z r28
+	// r53 = FMA r52 r23:z r34
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r48 = FMA r47 r23:z r30
+	// r54 = FMA r53 r23:z r36
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r49 = FMA r48 r23:z r32
+	// r55 = FMA r54 r23:z r38
 	VMOV V20.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r56:taylor = FMA r55 r23:z r40
 	VMOV V19.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V8.S4 // r57 = 95
+	// r58 = CmpGT r23:z r57
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V10.S4 // r57 = 95
+	// r59:zl = Select r58 r57 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V4.S4 // r60 = -87
+	// r61 = CmpLT r59:zl r60
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V10.S4 // r60 = -87
+	// r62:zc = Select r61 r60 r59:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r58 = 1.442695
+	VDUP R3, V10.S4 // r64 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V11.S4 // r63 = 1.2582912e+07
+	// r65 = FMA r62:zc r64 r63
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V10.S4 // r63 = 1.2582912e+07
+	// r66:k = Sub r65 r63
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V10.S4 // r68 = -0.69314575
+	// r69 = FMA r66:k r68 r62:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V10.S4 // r67 = -1.4286068e-06
+	// r70:r = FMA r66:k r67 r69
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r38 = 2.755732e-07
+	VDUP R3, V10.S4 // r44 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V12.S4 // r45 = 2.7557319e-06
+	// r71 = FMA r44 r70:r r45
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V10.S4 // r47 = 2.4801588e-05
+	// r72 = FMA r71 r70:r r47
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V12.S4 // r49 = 0.0001984127
+	// r73 = FMA r72 r70:r r49
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r68 = FMA r67 r64:r r25
+	// r74 = FMA r73 r70:r r31
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r69 = FMA r68 r64:r r26
+	// r75 = FMA r74 r70:r r32
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r70 = FMA r69 r64:r r28
+	// r76 = FMA r75 r70:r r34
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r71 = FMA r70 r64:r r30
+	// r77 = FMA r76 r70:r r36
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r72 = FMA r71 r64:r r32
+	// r78 = FMA r77 r70:r r38
 	VMOV V20.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r73:q = FMA r72 r64:r r34
+	// r79:q = FMA r78 r70:r r40
 	VMOV V19.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V10.S4 // r80 = 30
+	// r81 = CmpGT r66:k r80
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V13.S4 // r80 = 30
+	// r82:kc = Select r81 r80 r66:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V13.S4 // r83 = -1
+	// r84 = Mul r82:kc r83
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V13.S4 // r63 = 1.2582912e+07
+	// r85 = Add r84 r63
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r80:kBits = Bits r79
+	// r86:kBits = Bits r85
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V13.S4 // r87 = 1.78e-43
+	// r88 = IAdd r86:kBits r87
 	VADD V13.S4, V10.S4, V10.S4
-	// r83 = Shl 23 r82
+	// r89 = Shl 23 r88
 	VSHL $23, V10.S4, V10.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r90:pow2 = FromBits r89
+	// r91:oneMinus = Sub r40 r90:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r92 = FMA r70:r r79:q r91:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r87:y = Div r86 r53:zl
+	// r93:y = Div r92 r59:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V4.S4 // r63 = 1.2582912e+07
+	// r94 = FMA r66:k r38 r63
 	VFMLA V20.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V8.S4 // r63 = 1.2582912e+07
+	// r95:kHalf = Sub r94 r63
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V8.S4 // r63 = 1.2582912e+07
+	// r96 = Add r95:kHalf r63
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r91:kBits = Bits r90
+	// r97:kBits = Bits r96
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V12.S4 // r87 = 1.78e-43
+	// r98 = IAdd r97:kBits r87
 	VADD V12.S4, V8.S4, V8.S4
-	// r93 = Shl 23 r92
+	// r99 = Shl 23 r98
 	VSHL $23, V8.S4, V8.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r100:pow2 = FromBits r99
+	// r101 = Mul r93:y r100:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r102 = Sub r66:k r95:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V4.S4 // r63 = 1.2582912e+07
+	// r103 = Add r102 r63
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r98:kBits = Bits r97
+	// r104:kBits = Bits r103
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V4.S4 // r87 = 1.78e-43
+	// r105 = IAdd r104:kBits r87
 	VADD V4.S4, V11.S4, V11.S4
-	// r100 = Shl 23 r99
+	// r106 = Shl 23 r105
 	VSHL $23, V11.S4, V11.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r107:pow2 = FromBits r106
+	// r108:big = Mul r101 r107:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r103 = CmpLE r24:az r32
+	// r109 = CmpLE r30:az r38
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r110:far = Select r109 r56:taylor r108:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r41:ex = Select r43:large r110:far r41:ex
 	VBIT V7.B16, V5.B16, V6.B16
-onerare2:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+onerare3:
+	// r111:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V1.S4, V6.S4, V4.S4
 	// If Delta
-	CBZ R8, oneskip3
-	// r106 = Load Delta
+	CBZ R8, oneskip4
+	// r112 = Load Delta
 	VLD1.P 16(R8), [V1.S4]
-	// r105:vc = Add r105:vc r106
+	// r111:vc = Add r111:vc r112
 	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
-oneskip3:
-	// r109:dv = Sub r105:vc r12:vRest
+oneskip4:
+	// r115:dv = Sub r111:vc r12:vRest
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
-	// r111:wkeep = Mul r110:keep r9:u
+	// r117:wkeep = Mul r116:keep r9:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r118:wc = FMA r114:ka r115:dv r117:wkeep
 	VFMLA V1.S4, V17.S4, V5.S4
-	// r114:since = Sub r113:t r2:Last
+	// r120:since = Sub r119:t r2:Last
 	WORD $0x4ea2d5c1 // fsub v1.4s, v14.4s, v2.4s
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r122:refr = CmpLT r120:since r121:tauRef
 	WORD $0x6ea1e5e1 // fcmgt v1.4s, v15.4s, v1.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r122:refr r6:vr r111:vc
 	VBIF V1.B16, V4.B16, V0.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r122:refr r9:u r118:wc
 	VBIF V1.B16, V5.B16, V3.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r125:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r125:sp r119:t r2:Last
 	VBIT V4.B16, V14.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip4
-	// StoreOne Spike r119:sp
-	VAND V19.B16, V4.B16, V5.B16
-	VST1.P [V5.S4], 16(R9)
-oneskip4:
-	// If Ref
 	CBZ R10, oneskip5
-	// r120:ref = Or r116:refr r119:sp
+	// StoreOne Spike r125:sp
+	VAND V19.B16, V4.B16, V5.B16
+	VST1.P [V5.S4], 16(R10)
+oneskip5:
+	// If Ref
+	CBZ R11, oneskip6
+	// r126:ref = Or r122:refr r125:sp
 	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r126:ref
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-oneskip5:
+	MOVW.P R3, 4(R11)
+oneskip6:
 	// If Bits
-	CBZ R11, oneskip6
-	// StoreBits Bits r119:sp
+	CBZ R12, oneskip7
+	// StoreBits Bits r125:sp
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSRA $30, V4.D2, V4.D2
 	VMOV V4.S[0], R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $4, R12
-	TST $63, R12
-	BNE oneword7
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword7:
-oneskip6:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $4, R13
+	TST $63, R13
+	BNE oneword8
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword8:
+oneskip7:
 	// Store V r0:V
 	FMOVQ F0, -16(R4)
 	// Store W r1:W
@@ -5149,10 +5400,10 @@ onetail:
 	// r10:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	// r10:in = Load I
 	FMOVS.P 4(R7), F1
-oneskip8:
+oneskip9:
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
 	// r15:a2 = Sub r6:vr r14:vC
@@ -5169,258 +5420,273 @@ oneskip8:
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, oneskip10
+	// r24 = Load G
+	FMOVS.P 4(R9), F5
+	// r25 = Mul r18:dtRTau r24
+	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
+	// r23:z = Sub r23:z r25
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	// r27 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r28 = FMA r25 r6:vr r27
+	VFMLA V0.S4, V5.S4, V6.S4
+	// r21:F = Sub r21:F r28
+	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
+oneskip10:
+	// r30:az = Abs r23:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r27 = FMA r25 r23:z r26
+	// r33 = FMA r31 r23:z r32
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V24.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r35 = FMA r33 r23:z r34
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r37 = FMA r35 r23:z r36
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r39 = FMA r37 r23:z r38
 	VMOV V20.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V19.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r43:large = CmpGT r30:az r42
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
-	// Rare r37:large
+	// Rare r43:large
 	FMOVS F7, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r38 = 2.755732e-07
+	VDUP R3, V8.S4 // r44 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V9.S4 // r45 = 2.7557319e-06
+	// r46 = FMA r44 r23:z r45
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V8.S4 // r47 = 2.4801588e-05
+	// r48 = FMA r46 r23:z r47
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V9.S4 // r49 = 0.0001984127
+	// r50 = FMA r48 r23:z r49
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r45 = FMA r44 r23:z r25
+	// r51 = FMA r50 r23:z r31
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r46 = FMA r45 r23:z r26
+	// r52 = FMA r51 r23:z r32
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r47 = FMA r46 r23:z r28
+	// r53 = FMA r52 r23:z r34
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r48 = FMA r47 r23:z r30
+	// r54 = FMA r53 r23:z r36
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r49 = FMA r48 r23:z r32
+	// r55 = FMA r54 r23:z r38
 	VMOV V20.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r56:taylor = FMA r55 r23:z r40
 	VMOV V19.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V8.S4 // r57 = 95
+	// r58 = CmpGT r23:z r57
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V10.S4 // r57 = 95
+	// r59:zl = Select r58 r57 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V4.S4 // r60 = -87
+	// r61 = CmpLT r59:zl r60
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V10.S4 // r60 = -87
+	// r62:zc = Select r61 r60 r59:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r58 = 1.442695
+	VDUP R3, V10.S4 // r64 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V11.S4 // r63 = 1.2582912e+07
+	// r65 = FMA r62:zc r64 r63
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V10.S4 // r63 = 1.2582912e+07
+	// r66:k = Sub r65 r63
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V10.S4 // r68 = -0.69314575
+	// r69 = FMA r66:k r68 r62:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V10.S4 // r67 = -1.4286068e-06
+	// r70:r = FMA r66:k r67 r69
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r38 = 2.755732e-07
+	VDUP R3, V10.S4 // r44 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V12.S4 // r45 = 2.7557319e-06
+	// r71 = FMA r44 r70:r r45
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V10.S4 // r47 = 2.4801588e-05
+	// r72 = FMA r71 r70:r r47
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V12.S4 // r49 = 0.0001984127
+	// r73 = FMA r72 r70:r r49
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r68 = FMA r67 r64:r r25
+	// r74 = FMA r73 r70:r r31
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r69 = FMA r68 r64:r r26
+	// r75 = FMA r74 r70:r r32
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r70 = FMA r69 r64:r r28
+	// r76 = FMA r75 r70:r r34
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r71 = FMA r70 r64:r r30
+	// r77 = FMA r76 r70:r r36
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r72 = FMA r71 r64:r r32
+	// r78 = FMA r77 r70:r r38
 	VMOV V20.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r73:q = FMA r72 r64:r r34
+	// r79:q = FMA r78 r70:r r40
 	VMOV V19.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V10.S4 // r80 = 30
+	// r81 = CmpGT r66:k r80
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V13.S4 // r80 = 30
+	// r82:kc = Select r81 r80 r66:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V13.S4 // r83 = -1
+	// r84 = Mul r82:kc r83
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V13.S4 // r63 = 1.2582912e+07
+	// r85 = Add r84 r63
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r80:kBits = Bits r79
+	// r86:kBits = Bits r85
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V13.S4 // r87 = 1.78e-43
+	// r88 = IAdd r86:kBits r87
 	VADD V13.S4, V10.S4, V10.S4
-	// r83 = Shl 23 r82
+	// r89 = Shl 23 r88
 	VSHL $23, V10.S4, V10.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r90:pow2 = FromBits r89
+	// r91:oneMinus = Sub r40 r90:pow2
 	WORD $0x4eaad66a // fsub v10.4s, v19.4s, v10.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r92 = FMA r70:r r79:q r91:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r87:y = Div r86 r53:zl
+	// r93:y = Div r92 r59:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V4.S4 // r63 = 1.2582912e+07
+	// r94 = FMA r66:k r38 r63
 	VFMLA V20.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V8.S4 // r63 = 1.2582912e+07
+	// r95:kHalf = Sub r94 r63
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V8.S4 // r63 = 1.2582912e+07
+	// r96 = Add r95:kHalf r63
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r91:kBits = Bits r90
+	// r97:kBits = Bits r96
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V12.S4 // r87 = 1.78e-43
+	// r98 = IAdd r97:kBits r87
 	VADD V12.S4, V8.S4, V8.S4
-	// r93 = Shl 23 r92
+	// r99 = Shl 23 r98
 	VSHL $23, V8.S4, V8.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r100:pow2 = FromBits r99
+	// r101 = Mul r93:y r100:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r102 = Sub r66:k r95:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V4.S4 // r63 = 1.2582912e+07
+	// r103 = Add r102 r63
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r98:kBits = Bits r97
+	// r104:kBits = Bits r103
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V4.S4 // r87 = 1.78e-43
+	// r105 = IAdd r104:kBits r87
 	VADD V4.S4, V11.S4, V11.S4
-	// r100 = Shl 23 r99
+	// r106 = Shl 23 r105
 	VSHL $23, V11.S4, V11.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r107:pow2 = FromBits r106
+	// r108:big = Mul r101 r107:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r103 = CmpLE r24:az r32
+	// r109 = CmpLE r30:az r38
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r110:far = Select r109 r56:taylor r108:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r41:ex = Select r43:large r110:far r41:ex
 	VBIT V7.B16, V5.B16, V6.B16
-onerare9:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+onerare11:
+	// r111:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V1.S4, V6.S4, V4.S4
 	// If Delta
-	CBZ R8, oneskip10
-	// r106 = Load Delta
+	CBZ R8, oneskip12
+	// r112 = Load Delta
 	FMOVS.P 4(R8), F1
-	// r105:vc = Add r105:vc r106
+	// r111:vc = Add r111:vc r112
 	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
-oneskip10:
-	// r109:dv = Sub r105:vc r12:vRest
+oneskip12:
+	// r115:dv = Sub r111:vc r12:vRest
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
-	// r111:wkeep = Mul r110:keep r9:u
+	// r117:wkeep = Mul r116:keep r9:u
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r118:wc = FMA r114:ka r115:dv r117:wkeep
 	VFMLA V1.S4, V17.S4, V5.S4
-	// r114:since = Sub r113:t r2:Last
+	// r120:since = Sub r119:t r2:Last
 	WORD $0x4ea2d5c1 // fsub v1.4s, v14.4s, v2.4s
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r122:refr = CmpLT r120:since r121:tauRef
 	WORD $0x6ea1e5e1 // fcmgt v1.4s, v15.4s, v1.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r122:refr r6:vr r111:vc
 	VBIF V1.B16, V4.B16, V0.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r122:refr r9:u r118:wc
 	VBIF V1.B16, V5.B16, V3.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r125:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r125:sp r119:t r2:Last
 	VBIT V4.B16, V14.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip11
-	// StoreOne Spike r119:sp
+	CBZ R10, oneskip13
+	// StoreOne Spike r125:sp
 	VAND V19.B16, V4.B16, V5.B16
-	FMOVS.P F5, 4(R9)
-oneskip11:
+	FMOVS.P F5, 4(R10)
+oneskip13:
 	// If Ref
-	CBZ R10, oneskip12
-	// r120:ref = Or r116:refr r119:sp
+	CBZ R11, oneskip14
+	// r126:ref = Or r122:refr r125:sp
 	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r126:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
+	MOVB.P R3, 1(R11)
+oneskip14:
 	// If Bits
-	CBZ R11, oneskip13
-	// StoreBits Bits r119:sp
+	CBZ R12, oneskip15
+	// StoreBits Bits r125:sp
 	FMOVS F4, R3
 	AND $1, R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $1, R12
-	TST $63, R12
-	BNE oneword14
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword14:
-oneskip13:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $1, R13
+	TST $63, R13
+	BNE oneword16
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword16:
+oneskip15:
 	// Store V r0:V
 	FMOVS F0, -4(R4)
 	// Store W r1:W
@@ -5431,33 +5697,35 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R12, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R13, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R12, R3, R3 // the bits past the call
-	MOVD (R11), R14
-	AND R3, R14
-	ORR R13, R14
-	MOVD R14, (R11)
+	LSL R13, R3, R3 // the bits past the call
+	MOVD (R12), R15
+	AND R3, R15
+	ORR R14, R15
+	MOVD R15, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD ZR, R14 // lane
-	MOVD 264(R0), R15 // I row distance
-	LSL $2, R15
-	MOVD 272(R0), R16 // Delta row distance
+	MOVD ZR, R15 // lane
+	MOVD 288(R0), R16 // I row distance
 	LSL $2, R16
-	MOVD 280(R0), R17 // Spike row distance
+	MOVD 296(R0), R17 // Delta row distance
 	LSL $2, R17
-	MOVD 288(R0), R19 // Ref row distance
-	MOVD 296(R0), R20 // Bits row distance
-	LSL $3, R20
+	MOVD 304(R0), R19 // G row distance
+	LSL $2, R19
+	MOVD 312(R0), R20 // Spike row distance
+	LSL $2, R20
+	MOVD 320(R0), R21 // Ref row distance
+	MOVD 328(R0), R22 // Bits row distance
+	LSL $3, R22
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3:vTh = VTh
 	MOVWU 16(R2), R3
@@ -5469,25 +5737,25 @@ many:
 	MOVWU 28(R2), R3
 	VDUP R3, V27.S4 // r18:dtRTau = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V26.S4 // r25 = 0.0013888889
+	VDUP R3, V26.S4 // r31 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V25.S4 // r26 = 0.008333334
+	VDUP R3, V25.S4 // r32 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V24.S4 // r28 = 0.041666668
+	VDUP R3, V24.S4 // r34 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V23.S4 // r30 = 0.16666667
+	VDUP R3, V23.S4 // r36 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V22.S4 // r32 = 0.5
+	VDUP R3, V22.S4 // r38 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V21.S4 // r34 = 1
+	VDUP R3, V21.S4 // r40 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V20.S4 // r36 = 0.125
+	VDUP R3, V20.S4 // r42 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V19.S4 // r108:ka = Ka
+	VDUP R3, V19.S4 // r114:ka = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V18.S4 // r110:keep = Keep
+	VDUP R3, V18.S4 // r116:keep = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V17.S4 // r115:tauRef = TauRef
+	VDUP R3, V17.S4 // r121:tauRef = TauRef
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
@@ -5501,29 +5769,33 @@ manyloop2:
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
 	// Loop
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil59
-	ADD R14<<2, R7, R7
-manynil59:
+	CBZ R7, manynil68
+	ADD R15<<2, R7, R7
+manynil68:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil60
-	ADD R14<<2, R8, R8
-manynil60:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil61
-	ADD R14<<2, R9, R9
-manynil61:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil62
-	ADD R14, R10
-manynil62:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil63
-	ADD R14>>3, R11, R11
-manynil63:
-manystep51:
+	CBZ R8, manynil69
+	ADD R15<<2, R8, R8
+manynil69:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil70
+	ADD R15<<2, R9, R9
+manynil70:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil71
+	ADD R15<<2, R10, R10
+manynil71:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil72
+	ADD R15, R11
+manynil72:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil73
+	ADD R15>>3, R12, R12
+manynil73:
+manystep59:
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
@@ -5544,11 +5816,11 @@ manystep51:
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
-	CBZ R7, manyskip52
+	CBZ R7, manyskip60
 	// r10:in = Load I
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R15), [V6.S4]
-manyskip52:
+	VLD1.P (R7)(R16), [V6.S4]
+manyskip60:
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
@@ -5573,212 +5845,233 @@ manyskip52:
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
 	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, manyskip61
+	// r24 = Load G
+	FMOVQ 16(R9), F10
+	VLD1.P (R9)(R19), [V11.S4]
+	// r25 = Mul r18:dtRTau r24
+	WORD $0x6e2bdf6b // fmul v11.4s, v27.4s, v11.4s
+	WORD $0x6e2adf6a // fmul v10.4s, v27.4s, v10.4s
+	// r23:z = Sub r23:z r25
+	WORD $0x4eabd508 // fsub v8.4s, v8.4s, v11.4s
+	WORD $0x4eaad529 // fsub v9.4s, v9.4s, v10.4s
+	// r27 = Imm 0x0
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	// r28 = FMA r25 r6:vr r27
+	VFMLA V0.S4, V11.S4, V12.S4
+	VFMLA V1.S4, V10.S4, V13.S4
+	// r21:F = Sub r21:F r28
+	WORD $0x4eacd4c6 // fsub v6.4s, v6.4s, v12.4s
+	WORD $0x4eadd4e7 // fsub v7.4s, v7.4s, v13.4s
+manyskip61:
+	// r30:az = Abs r23:z
 	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
 	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
-	// r27 = FMA r25 r23:z r26
+	// r33 = FMA r31 r23:z r32
 	VMOV V25.B16, V12.B16
 	VFMLA V8.S4, V26.S4, V12.S4
 	VMOV V25.B16, V13.B16
 	VFMLA V9.S4, V26.S4, V13.S4
-	// r29 = FMA r27 r23:z r28
+	// r35 = FMA r33 r23:z r34
 	VMOV V24.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V24.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
-	// r31 = FMA r29 r23:z r30
+	// r37 = FMA r35 r23:z r36
 	VMOV V23.B16, V13.B16
 	VFMLA V8.S4, V14.S4, V13.S4
 	VMOV V23.B16, V14.B16
 	VFMLA V9.S4, V12.S4, V14.S4
-	// r33 = FMA r31 r23:z r32
+	// r39 = FMA r37 r23:z r38
 	VMOV V22.B16, V12.B16
 	VFMLA V8.S4, V13.S4, V12.S4
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V14.S4, V13.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V21.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	VMOV V21.B16, V12.B16
 	VFMLA V9.S4, V13.S4, V12.S4
-	// r37:large = CmpGT r24:az r36
+	// r43:large = CmpGT r30:az r42
 	WORD $0x6eb4e54d // fcmgt v13.4s, v10.4s, v20.4s
 	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
-	// Rare r37:large
+	// Rare r43:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
-	CBZW R3, manyrare53
+	CBZW R3, manyrare62
 	MOVD $0x3493f27e, R3
-	VDUP R3, V16.S4 // r38 = 2.755732e-07
+	VDUP R3, V16.S4 // r44 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V17.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V17.S4 // r45 = 2.7557319e-06
+	// r46 = FMA r44 r23:z r45
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V16.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V16.S4 // r47 = 2.4801588e-05
+	// r48 = FMA r46 r23:z r47
 	VFMLA V8.S4, V17.S4, V16.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V17.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V17.S4 // r49 = 0.0001984127
+	// r50 = FMA r48 r23:z r49
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r45 = FMA r44 r23:z r25
+	// r51 = FMA r50 r23:z r31
 	VMOV V26.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r46 = FMA r45 r23:z r26
+	// r52 = FMA r51 r23:z r32
 	VMOV V25.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r47 = FMA r46 r23:z r28
+	// r53 = FMA r52 r23:z r34
 	VMOV V24.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r48 = FMA r47 r23:z r30
+	// r54 = FMA r53 r23:z r36
 	VMOV V23.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
-	// r49 = FMA r48 r23:z r32
+	// r55 = FMA r54 r23:z r38
 	VMOV V22.B16, V16.B16
 	VFMLA V8.S4, V17.S4, V16.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r56:taylor = FMA r55 r23:z r40
 	VMOV V21.B16, V17.B16
 	VFMLA V8.S4, V16.S4, V17.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V16.S4 // r57 = 95
+	// r58 = CmpGT r23:z r57
 	WORD $0x6eb0e510 // fcmgt v16.4s, v8.4s, v16.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V18.S4 // r57 = 95
+	// r59:zl = Select r58 r57 r23:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V8.S4 // r60 = -87
+	// r61 = CmpLT r59:zl r60
 	WORD $0x6eb0e508 // fcmgt v8.4s, v8.4s, v16.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V18.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V18.S4 // r60 = -87
+	// r62:zc = Select r61 r60 r59:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V18.S4 // r58 = 1.442695
+	VDUP R3, V18.S4 // r64 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V19.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V19.S4 // r63 = 1.2582912e+07
+	// r65 = FMA r62:zc r64 r63
 	VFMLA V18.S4, V8.S4, V19.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V18.S4 // r63 = 1.2582912e+07
+	// r66:k = Sub r65 r63
 	WORD $0x4eb2d673 // fsub v19.4s, v19.4s, v18.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V18.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V18.S4 // r68 = -0.69314575
+	// r69 = FMA r66:k r68 r62:zc
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V18.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V18.S4 // r67 = -1.4286068e-06
+	// r70:r = FMA r66:k r67 r69
 	VFMLA V18.S4, V19.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4 // r38 = 2.755732e-07
+	VDUP R3, V18.S4 // r44 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V20.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V20.S4 // r45 = 2.7557319e-06
+	// r71 = FMA r44 r70:r r45
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V18.S4 // r47 = 2.4801588e-05
+	// r72 = FMA r71 r70:r r47
 	VFMLA V8.S4, V20.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V20.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V20.S4 // r49 = 0.0001984127
+	// r73 = FMA r72 r70:r r49
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r68 = FMA r67 r64:r r25
+	// r74 = FMA r73 r70:r r31
 	VMOV V26.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r69 = FMA r68 r64:r r26
+	// r75 = FMA r74 r70:r r32
 	VMOV V25.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r70 = FMA r69 r64:r r28
+	// r76 = FMA r75 r70:r r34
 	VMOV V24.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r71 = FMA r70 r64:r r30
+	// r77 = FMA r76 r70:r r36
 	VMOV V23.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
-	// r72 = FMA r71 r64:r r32
+	// r78 = FMA r77 r70:r r38
 	VMOV V22.B16, V18.B16
 	VFMLA V8.S4, V20.S4, V18.S4
-	// r73:q = FMA r72 r64:r r34
+	// r79:q = FMA r78 r70:r r40
 	VMOV V21.B16, V20.B16
 	VFMLA V8.S4, V18.S4, V20.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V18.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V18.S4 // r80 = 30
+	// r81 = CmpGT r66:k r80
 	WORD $0x6eb2e672 // fcmgt v18.4s, v19.4s, v18.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V23.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V23.S4 // r80 = 30
+	// r82:kc = Select r81 r80 r66:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V23.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V23.S4 // r83 = -1
+	// r84 = Mul r82:kc r83
 	WORD $0x6e37de52 // fmul v18.4s, v18.4s, v23.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V23.S4 // r63 = 1.2582912e+07
+	// r85 = Add r84 r63
 	WORD $0x4e37d652 // fadd v18.4s, v18.4s, v23.4s
-	// r80:kBits = Bits r79
+	// r86:kBits = Bits r85
 	MOVD $0x7f, R3
-	VDUP R3, V23.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V23.S4 // r87 = 1.78e-43
+	// r88 = IAdd r86:kBits r87
 	VADD V23.S4, V18.S4, V18.S4
-	// r83 = Shl 23 r82
+	// r89 = Shl 23 r88
 	VSHL $23, V18.S4, V18.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r90:pow2 = FromBits r89
+	// r91:oneMinus = Sub r40 r90:pow2
 	WORD $0x4eb2d6b2 // fsub v18.4s, v21.4s, v18.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r92 = FMA r70:r r79:q r91:oneMinus
 	VFMLA V20.S4, V8.S4, V18.S4
-	// r87:y = Div r86 r53:zl
+	// r93:y = Div r92 r59:zl
 	WORD $0x6e30fe52 // fdiv v18.4s, v18.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r63 = 1.2582912e+07
+	// r94 = FMA r66:k r38 r63
 	VFMLA V22.S4, V19.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V16.S4 // r63 = 1.2582912e+07
+	// r95:kHalf = Sub r94 r63
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V16.S4 // r63 = 1.2582912e+07
+	// r96 = Add r95:kHalf r63
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
-	// r91:kBits = Bits r90
+	// r97:kBits = Bits r96
 	MOVD $0x7f, R3
-	VDUP R3, V20.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V20.S4 // r87 = 1.78e-43
+	// r98 = IAdd r97:kBits r87
 	VADD V20.S4, V16.S4, V16.S4
-	// r93 = Shl 23 r92
+	// r99 = Shl 23 r98
 	VSHL $23, V16.S4, V16.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r100:pow2 = FromBits r99
+	// r101 = Mul r93:y r100:pow2
 	WORD $0x6e30de52 // fmul v18.4s, v18.4s, v16.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r102 = Sub r66:k r95:kHalf
 	WORD $0x4ea8d673 // fsub v19.4s, v19.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V8.S4 // r63 = 1.2582912e+07
+	// r103 = Add r102 r63
 	WORD $0x4e28d673 // fadd v19.4s, v19.4s, v8.4s
-	// r98:kBits = Bits r97
+	// r104:kBits = Bits r103
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V8.S4 // r87 = 1.78e-43
+	// r105 = IAdd r104:kBits r87
 	VADD V8.S4, V19.S4, V19.S4
-	// r100 = Shl 23 r99
+	// r106 = Shl 23 r105
 	VSHL $23, V19.S4, V19.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r107:pow2 = FromBits r106
+	// r108:big = Mul r101 r107:pow2
 	WORD $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	// r103 = CmpLE r24:az r32
+	// r109 = CmpLE r30:az r38
 	WORD $0x6e2ae6ca // fcmge v10.4s, v22.4s, v10.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r110:far = Select r109 r56:taylor r108:big
 	VBSL V18.B16, V17.B16, V10.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r41:ex = Select r43:large r110:far r41:ex
 	VBIT V13.B16, V10.B16, V14.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
@@ -5790,260 +6083,260 @@ manyskip52:
 	VDUP R3, V20.S4
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V23.S4
-manyrare53:
-	// Rare r37:large
+manyrare62:
+	// Rare r43:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare54
+	CBZW R3, manyrare63
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r38 = 2.755732e-07
+	VDUP R3, V8.S4 // r44 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V10.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V10.S4 // r45 = 2.7557319e-06
+	// r46 = FMA r44 r23:z r45
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V8.S4 // r47 = 2.4801588e-05
+	// r48 = FMA r46 r23:z r47
 	VFMLA V9.S4, V10.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V10.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V10.S4 // r49 = 0.0001984127
+	// r50 = FMA r48 r23:z r49
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r45 = FMA r44 r23:z r25
+	// r51 = FMA r50 r23:z r31
 	VMOV V26.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r46 = FMA r45 r23:z r26
+	// r52 = FMA r51 r23:z r32
 	VMOV V25.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r47 = FMA r46 r23:z r28
+	// r53 = FMA r52 r23:z r34
 	VMOV V24.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r48 = FMA r47 r23:z r30
+	// r54 = FMA r53 r23:z r36
 	VMOV V23.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
-	// r49 = FMA r48 r23:z r32
+	// r55 = FMA r54 r23:z r38
 	VMOV V22.B16, V8.B16
 	VFMLA V9.S4, V10.S4, V8.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r56:taylor = FMA r55 r23:z r40
 	VMOV V21.B16, V10.B16
 	VFMLA V9.S4, V8.S4, V10.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V8.S4 // r57 = 95
+	// r58 = CmpGT r23:z r57
 	WORD $0x6ea8e528 // fcmgt v8.4s, v9.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V13.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V13.S4 // r57 = 95
+	// r59:zl = Select r58 r57 r23:z
 	VBSL V9.B16, V13.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V9.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V9.S4 // r60 = -87
+	// r61 = CmpLT r59:zl r60
 	WORD $0x6ea8e529 // fcmgt v9.4s, v9.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V13.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V13.S4 // r60 = -87
+	// r62:zc = Select r61 r60 r59:zl
 	VBSL V8.B16, V13.B16, V9.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V13.S4 // r58 = 1.442695
+	VDUP R3, V13.S4 // r64 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V16.S4 // r63 = 1.2582912e+07
+	// r65 = FMA r62:zc r64 r63
 	VFMLA V13.S4, V9.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V13.S4 // r63 = 1.2582912e+07
+	// r66:k = Sub r65 r63
 	WORD $0x4eadd610 // fsub v16.4s, v16.4s, v13.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V13.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V13.S4 // r68 = -0.69314575
+	// r69 = FMA r66:k r68 r62:zc
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V13.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V13.S4 // r67 = -1.4286068e-06
+	// r70:r = FMA r66:k r67 r69
 	VFMLA V13.S4, V16.S4, V9.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V13.S4 // r38 = 2.755732e-07
+	VDUP R3, V13.S4 // r44 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V17.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V17.S4 // r45 = 2.7557319e-06
+	// r71 = FMA r44 r70:r r45
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V13.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V13.S4 // r47 = 2.4801588e-05
+	// r72 = FMA r71 r70:r r47
 	VFMLA V9.S4, V17.S4, V13.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V17.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V17.S4 // r49 = 0.0001984127
+	// r73 = FMA r72 r70:r r49
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r68 = FMA r67 r64:r r25
+	// r74 = FMA r73 r70:r r31
 	VMOV V26.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r69 = FMA r68 r64:r r26
+	// r75 = FMA r74 r70:r r32
 	VMOV V25.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r70 = FMA r69 r64:r r28
+	// r76 = FMA r75 r70:r r34
 	VMOV V24.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r71 = FMA r70 r64:r r30
+	// r77 = FMA r76 r70:r r36
 	VMOV V23.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
-	// r72 = FMA r71 r64:r r32
+	// r78 = FMA r77 r70:r r38
 	VMOV V22.B16, V13.B16
 	VFMLA V9.S4, V17.S4, V13.S4
-	// r73:q = FMA r72 r64:r r34
+	// r79:q = FMA r78 r70:r r40
 	VMOV V21.B16, V17.B16
 	VFMLA V9.S4, V13.S4, V17.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V13.S4 // r80 = 30
+	// r81 = CmpGT r66:k r80
 	WORD $0x6eade60d // fcmgt v13.4s, v16.4s, v13.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V18.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V18.S4 // r80 = 30
+	// r82:kc = Select r81 r80 r66:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V18.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V18.S4 // r83 = -1
+	// r84 = Mul r82:kc r83
 	WORD $0x6e32ddad // fmul v13.4s, v13.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V18.S4 // r63 = 1.2582912e+07
+	// r85 = Add r84 r63
 	WORD $0x4e32d5ad // fadd v13.4s, v13.4s, v18.4s
-	// r80:kBits = Bits r79
+	// r86:kBits = Bits r85
 	MOVD $0x7f, R3
-	VDUP R3, V18.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V18.S4 // r87 = 1.78e-43
+	// r88 = IAdd r86:kBits r87
 	VADD V18.S4, V13.S4, V13.S4
-	// r83 = Shl 23 r82
+	// r89 = Shl 23 r88
 	VSHL $23, V13.S4, V13.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r90:pow2 = FromBits r89
+	// r91:oneMinus = Sub r40 r90:pow2
 	WORD $0x4eadd6ad // fsub v13.4s, v21.4s, v13.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r92 = FMA r70:r r79:q r91:oneMinus
 	VFMLA V17.S4, V9.S4, V13.S4
-	// r87:y = Div r86 r53:zl
+	// r93:y = Div r92 r59:zl
 	WORD $0x6e28fdad // fdiv v13.4s, v13.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r63 = 1.2582912e+07
+	// r94 = FMA r66:k r38 r63
 	VFMLA V22.S4, V16.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V9.S4 // r63 = 1.2582912e+07
+	// r95:kHalf = Sub r94 r63
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V9.S4 // r63 = 1.2582912e+07
+	// r96 = Add r95:kHalf r63
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91:kBits = Bits r90
+	// r97:kBits = Bits r96
 	MOVD $0x7f, R3
-	VDUP R3, V17.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V17.S4 // r87 = 1.78e-43
+	// r98 = IAdd r97:kBits r87
 	VADD V17.S4, V9.S4, V9.S4
-	// r93 = Shl 23 r92
+	// r99 = Shl 23 r98
 	VSHL $23, V9.S4, V9.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r100:pow2 = FromBits r99
+	// r101 = Mul r93:y r100:pow2
 	WORD $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r102 = Sub r66:k r95:kHalf
 	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V8.S4 // r63 = 1.2582912e+07
+	// r103 = Add r102 r63
 	WORD $0x4e28d610 // fadd v16.4s, v16.4s, v8.4s
-	// r98:kBits = Bits r97
+	// r104:kBits = Bits r103
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V8.S4 // r87 = 1.78e-43
+	// r105 = IAdd r104:kBits r87
 	VADD V8.S4, V16.S4, V16.S4
-	// r100 = Shl 23 r99
+	// r106 = Shl 23 r105
 	VSHL $23, V16.S4, V16.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r107:pow2 = FromBits r106
+	// r108:big = Mul r101 r107:pow2
 	WORD $0x6e30ddad // fmul v13.4s, v13.4s, v16.4s
-	// r103 = CmpLE r24:az r32
+	// r109 = CmpLE r30:az r38
 	WORD $0x6e2be6cb // fcmge v11.4s, v22.4s, v11.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r110:far = Select r109 r56:taylor r108:big
 	VBSL V13.B16, V10.B16, V11.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r41:ex = Select r43:large r110:far r41:ex
 	VBIT V15.B16, V11.B16, V12.B16
 	MOVWU 40(R2), R3
 	VDUP R3, V17.S4
 	MOVWU 32(R2), R3
 	VDUP R3, V18.S4
-manyrare54:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+manyrare63:
+	// r111:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V6.S4, V14.S4, V8.S4
 	VMOV V1.B16, V6.B16
 	VFMLA V7.S4, V12.S4, V6.S4
 	// If Delta
-	CBZ R8, manyskip55
-	// r106 = Load Delta
+	CBZ R8, manyskip64
+	// r112 = Load Delta
 	FMOVQ 16(R8), F7
-	VLD1.P (R8)(R16), [V9.S4]
-	// r105:vc = Add r105:vc r106
+	VLD1.P (R8)(R17), [V9.S4]
+	// r111:vc = Add r111:vc r112
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-manyskip55:
-	// r109:dv = Sub r105:vc r12:vRest
+manyskip64:
+	// r115:dv = Sub r111:vc r12:vRest
 	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
 	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
-	// r111:wkeep = Mul r110:keep r9:u
+	// r117:wkeep = Mul r116:keep r9:u
 	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
 	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r118:wc = FMA r114:ka r115:dv r117:wkeep
 	VFMLA V7.S4, V19.S4, V10.S4
 	VFMLA V9.S4, V19.S4, V11.S4
-	// r113:t = Time
-	VLD1R.P 4(R13), [V7.S4]
-	// r114:since = Sub r113:t r2:Last
+	// r119:t = Time
+	VLD1R.P 4(R14), [V7.S4]
+	// r120:since = Sub r119:t r2:Last
 	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
 	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r122:refr = CmpLT r120:since r121:tauRef
 	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
 	WORD $0x6eace62c // fcmgt v12.4s, v17.4s, v12.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r122:refr r6:vr r111:vc
 	VBIF V9.B16, V8.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r122:refr r9:u r118:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r125:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r125:sp r119:t r2:Last
 	VBIT V6.B16, V7.B16, V4.B16
 	VBIT V8.B16, V7.B16, V5.B16
 	// If Spike
-	CBZ R9, manyskip56
-	// StoreOne Spike r119:sp
+	CBZ R10, manyskip65
+	// StoreOne Spike r125:sp
 	VAND V21.B16, V8.B16, V7.B16
-	FMOVQ F7, 16(R9)
+	FMOVQ F7, 16(R10)
 	VAND V21.B16, V6.B16, V7.B16
-	VST1.P [V7.S4], (R9)(R17)
-manyskip56:
+	VST1.P [V7.S4], (R10)(R20)
+manyskip65:
 	// If Ref
-	CBZ R10, manyskip57
-	// r120:ref = Or r116:refr r119:sp
+	CBZ R11, manyskip66
+	// r126:ref = Or r122:refr r125:sp
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V8.B16, V12.B16, V12.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r126:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 4(R10)
+	MOVW R3, 4(R11)
 	WORD $0x0e612929 // xtn v9.4h, v9.4s
 	WORD $0x0e212929 // xtn v9.8b, v9.8h
 	VMOV V9.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	ADD R19, R10
-manyskip57:
+	MOVW R3, 0(R11)
+	ADD R21, R11
+manyskip66:
 	// If Bits
-	CBZ R11, manyskip58
-	// StoreBits Bits r119:sp
+	CBZ R12, manyskip67
+	// StoreBits Bits r125:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e612906 // xtn2 v6.8h, v8.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -6052,11 +6345,11 @@ manyskip57:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.B[0], R3
-	MOVB R3, (R11)
-	ADD R20, R11
-manyskip58:
-	SUBS $1, R12
-	BNE manystep51
+	MOVB R3, (R12)
+	ADD R22, R12
+manyskip67:
+	SUBS $1, R13
+	BNE manystep59
 	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
@@ -6066,7 +6359,7 @@ manyskip58:
 	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $8, R14
+	ADD $8, R15
 	SUBS $8, R1
 	BGE manyloop2
 manyloop2end:
@@ -6081,30 +6374,34 @@ manyloop1:
 	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
 	// Loop
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil71
-	ADD R14<<2, R7, R7
-manynil71:
+	CBZ R7, manynil82
+	ADD R15<<2, R7, R7
+manynil82:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil72
-	ADD R14<<2, R8, R8
-manynil72:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil73
-	ADD R14<<2, R9, R9
-manynil73:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil74
-	ADD R14, R10
-manynil74:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil75
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil75:
-manystep64:
+	CBZ R8, manynil83
+	ADD R15<<2, R8, R8
+manynil83:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil84
+	ADD R15<<2, R9, R9
+manynil84:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil85
+	ADD R15<<2, R10, R10
+manynil85:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil86
+	ADD R15, R11
+manynil86:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil87
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil87:
+manystep74:
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 8(R2), R3
@@ -6120,10 +6417,10 @@ manystep64:
 	// r10:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
-	CBZ R7, manyskip65
+	CBZ R7, manyskip75
 	// r10:in = Load I
-	VLD1.P (R7)(R15), [V3.S4]
-manyskip65:
+	VLD1.P (R7)(R16), [V3.S4]
+manyskip75:
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	// r15:a2 = Sub r6:vr r14:vC
@@ -6140,275 +6437,290 @@ manyskip65:
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, manyskip76
+	// r24 = Load G
+	VLD1.P (R9)(R19), [V5.S4]
+	// r25 = Mul r18:dtRTau r24
+	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
+	// r23:z = Sub r23:z r25
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	// r27 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r28 = FMA r25 r6:vr r27
+	VFMLA V0.S4, V5.S4, V6.S4
+	// r21:F = Sub r21:F r28
+	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
+manyskip76:
+	// r30:az = Abs r23:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r27 = FMA r25 r23:z r26
+	// r33 = FMA r31 r23:z r32
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r35 = FMA r33 r23:z r34
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r37 = FMA r35 r23:z r36
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r39 = FMA r37 r23:z r38
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r43:large = CmpGT r30:az r42
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	// Rare r37:large
+	// Rare r43:large
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare66
+	CBZW R3, manyrare77
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r38 = 2.755732e-07
+	VDUP R3, V8.S4 // r44 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V9.S4 // r45 = 2.7557319e-06
+	// r46 = FMA r44 r23:z r45
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V8.S4 // r47 = 2.4801588e-05
+	// r48 = FMA r46 r23:z r47
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V9.S4 // r49 = 0.0001984127
+	// r50 = FMA r48 r23:z r49
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r45 = FMA r44 r23:z r25
+	// r51 = FMA r50 r23:z r31
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r46 = FMA r45 r23:z r26
+	// r52 = FMA r51 r23:z r32
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r47 = FMA r46 r23:z r28
+	// r53 = FMA r52 r23:z r34
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r48 = FMA r47 r23:z r30
+	// r54 = FMA r53 r23:z r36
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r49 = FMA r48 r23:z r32
+	// r55 = FMA r54 r23:z r38
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r56:taylor = FMA r55 r23:z r40
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V8.S4 // r57 = 95
+	// r58 = CmpGT r23:z r57
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V10.S4 // r57 = 95
+	// r59:zl = Select r58 r57 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V4.S4 // r60 = -87
+	// r61 = CmpLT r59:zl r60
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V10.S4 // r60 = -87
+	// r62:zc = Select r61 r60 r59:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r58 = 1.442695
+	VDUP R3, V10.S4 // r64 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V11.S4 // r63 = 1.2582912e+07
+	// r65 = FMA r62:zc r64 r63
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V10.S4 // r63 = 1.2582912e+07
+	// r66:k = Sub r65 r63
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V10.S4 // r68 = -0.69314575
+	// r69 = FMA r66:k r68 r62:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V10.S4 // r67 = -1.4286068e-06
+	// r70:r = FMA r66:k r67 r69
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r38 = 2.755732e-07
+	VDUP R3, V10.S4 // r44 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V12.S4 // r45 = 2.7557319e-06
+	// r71 = FMA r44 r70:r r45
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V10.S4 // r47 = 2.4801588e-05
+	// r72 = FMA r71 r70:r r47
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V12.S4 // r49 = 0.0001984127
+	// r73 = FMA r72 r70:r r49
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r68 = FMA r67 r64:r r25
+	// r74 = FMA r73 r70:r r31
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r69 = FMA r68 r64:r r26
+	// r75 = FMA r74 r70:r r32
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r70 = FMA r69 r64:r r28
+	// r76 = FMA r75 r70:r r34
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r71 = FMA r70 r64:r r30
+	// r77 = FMA r76 r70:r r36
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r72 = FMA r71 r64:r r32
+	// r78 = FMA r77 r70:r r38
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r73:q = FMA r72 r64:r r34
+	// r79:q = FMA r78 r70:r r40
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V10.S4 // r80 = 30
+	// r81 = CmpGT r66:k r80
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V13.S4 // r80 = 30
+	// r82:kc = Select r81 r80 r66:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V13.S4 // r83 = -1
+	// r84 = Mul r82:kc r83
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V13.S4 // r63 = 1.2582912e+07
+	// r85 = Add r84 r63
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r80:kBits = Bits r79
+	// r86:kBits = Bits r85
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V13.S4 // r87 = 1.78e-43
+	// r88 = IAdd r86:kBits r87
 	VADD V13.S4, V10.S4, V10.S4
-	// r83 = Shl 23 r82
+	// r89 = Shl 23 r88
 	VSHL $23, V10.S4, V10.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r90:pow2 = FromBits r89
+	// r91:oneMinus = Sub r40 r90:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r92 = FMA r70:r r79:q r91:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r87:y = Div r86 r53:zl
+	// r93:y = Div r92 r59:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V4.S4 // r63 = 1.2582912e+07
+	// r94 = FMA r66:k r38 r63
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V8.S4 // r63 = 1.2582912e+07
+	// r95:kHalf = Sub r94 r63
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V8.S4 // r63 = 1.2582912e+07
+	// r96 = Add r95:kHalf r63
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r91:kBits = Bits r90
+	// r97:kBits = Bits r96
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V12.S4 // r87 = 1.78e-43
+	// r98 = IAdd r97:kBits r87
 	VADD V12.S4, V8.S4, V8.S4
-	// r93 = Shl 23 r92
+	// r99 = Shl 23 r98
 	VSHL $23, V8.S4, V8.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r100:pow2 = FromBits r99
+	// r101 = Mul r93:y r100:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r102 = Sub r66:k r95:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V4.S4 // r63 = 1.2582912e+07
+	// r103 = Add r102 r63
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r98:kBits = Bits r97
+	// r104:kBits = Bits r103
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V4.S4 // r87 = 1.78e-43
+	// r105 = IAdd r104:kBits r87
 	VADD V4.S4, V11.S4, V11.S4
-	// r100 = Shl 23 r99
+	// r106 = Shl 23 r105
 	VSHL $23, V11.S4, V11.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r107:pow2 = FromBits r106
+	// r108:big = Mul r101 r107:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r103 = CmpLE r24:az r32
+	// r109 = CmpLE r30:az r38
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r110:far = Select r109 r56:taylor r108:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r41:ex = Select r43:large r110:far r41:ex
 	VBIT V7.B16, V5.B16, V6.B16
-manyrare66:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+manyrare77:
+	// r111:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	// If Delta
-	CBZ R8, manyskip67
-	// r106 = Load Delta
-	VLD1.P (R8)(R16), [V3.S4]
-	// r105:vc = Add r105:vc r106
+	CBZ R8, manyskip78
+	// r112 = Load Delta
+	VLD1.P (R8)(R17), [V3.S4]
+	// r111:vc = Add r111:vc r112
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip67:
-	// r109:dv = Sub r105:vc r12:vRest
+manyskip78:
+	// r115:dv = Sub r111:vc r12:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	// r111:wkeep = Mul r110:keep r9:u
+	// r117:wkeep = Mul r116:keep r9:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r118:wc = FMA r114:ka r115:dv r117:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
-	// r113:t = Time
-	VLD1R.P 4(R13), [V3.S4]
-	// r114:since = Sub r113:t r2:Last
+	// r119:t = Time
+	VLD1R.P 4(R14), [V3.S4]
+	// r120:since = Sub r119:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r122:refr = CmpLT r120:since r121:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r122:refr r6:vr r111:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r122:refr r9:u r118:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r125:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r125:sp r119:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip68
-	// StoreOne Spike r119:sp
+	CBZ R10, manyskip79
+	// StoreOne Spike r125:sp
 	VAND V21.B16, V4.B16, V3.B16
-	VST1.P [V3.S4], (R9)(R17)
-manyskip68:
+	VST1.P [V3.S4], (R10)(R20)
+manyskip79:
 	// If Ref
-	CBZ R10, manyskip69
-	// r120:ref = Or r116:refr r119:sp
+	CBZ R11, manyskip80
+	// r126:ref = Or r122:refr r125:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r126:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	ADD R19, R10
-manyskip69:
+	MOVW R3, 0(R11)
+	ADD R21, R11
+manyskip80:
 	// If Bits
-	CBZ R11, manyskip70
-	// StoreBits Bits r119:sp
+	CBZ R12, manyskip81
+	// StoreBits Bits r125:sp
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSRA $30, V4.D2, V4.D2
 	VMOV V4.S[0], R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $4, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip70:
-	SUBS $1, R12
-	BNE manystep64
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $4, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip81:
+	SUBS $1, R13
+	BNE manystep74
 	// Store V r0:V
 	FMOVQ F0, -16(R4)
 	// Store W r1:W
 	FMOVQ F1, -16(R5)
 	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
-	ADD $4, R14
+	ADD $4, R15
 	SUBS $4, R1
 	BGE manyloop1
 manyloop1end:
@@ -6423,30 +6735,34 @@ manytail:
 	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
 	// Loop
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil83
-	ADD R14<<2, R7, R7
-manynil83:
+	CBZ R7, manynil96
+	ADD R15<<2, R7, R7
+manynil96:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil84
-	ADD R14<<2, R8, R8
-manynil84:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil85
-	ADD R14<<2, R9, R9
-manynil85:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil86
-	ADD R14, R10
-manynil86:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil87
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil87:
-manystep76:
+	CBZ R8, manynil97
+	ADD R15<<2, R8, R8
+manynil97:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil98
+	ADD R15<<2, R9, R9
+manynil98:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil99
+	ADD R15<<2, R10, R10
+manynil99:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil100
+	ADD R15, R11
+manynil100:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil101
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil101:
+manystep88:
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 8(R2), R3
@@ -6462,11 +6778,11 @@ manystep76:
 	// r10:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
-	CBZ R7, manyskip77
+	CBZ R7, manyskip89
 	// r10:in = Load I
 	FMOVS 0(R7), F3
-	ADD R15, R7
-manyskip77:
+	ADD R16, R7
+manyskip89:
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	// r15:a2 = Sub r6:vr r14:vC
@@ -6483,270 +6799,286 @@ manyskip77:
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, manyskip90
+	// r24 = Load G
+	FMOVS 0(R9), F5
+	ADD R19, R9
+	// r25 = Mul r18:dtRTau r24
+	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
+	// r23:z = Sub r23:z r25
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	// r27 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r28 = FMA r25 r6:vr r27
+	VFMLA V0.S4, V5.S4, V6.S4
+	// r21:F = Sub r21:F r28
+	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
+manyskip90:
+	// r30:az = Abs r23:z
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
-	// r27 = FMA r25 r23:z r26
+	// r33 = FMA r31 r23:z r32
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r35 = FMA r33 r23:z r34
 	VMOV V24.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r37 = FMA r35 r23:z r36
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r39 = FMA r37 r23:z r38
 	VMOV V22.B16, V7.B16
 	VFMLA V4.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r41:ex = FMA r39 r23:z r40
 	VMOV V21.B16, V6.B16
 	VFMLA V4.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r43:large = CmpGT r30:az r42
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
-	// Rare r37:large
+	// Rare r43:large
 	FMOVS F7, R3
-	CBZW R3, manyrare78
+	CBZW R3, manyrare91
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r38 = 2.755732e-07
+	VDUP R3, V8.S4 // r44 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V9.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V9.S4 // r45 = 2.7557319e-06
+	// r46 = FMA r44 r23:z r45
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V8.S4 // r47 = 2.4801588e-05
+	// r48 = FMA r46 r23:z r47
 	VFMLA V4.S4, V9.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V9.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V9.S4 // r49 = 0.0001984127
+	// r50 = FMA r48 r23:z r49
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r45 = FMA r44 r23:z r25
+	// r51 = FMA r50 r23:z r31
 	VMOV V26.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r46 = FMA r45 r23:z r26
+	// r52 = FMA r51 r23:z r32
 	VMOV V25.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r47 = FMA r46 r23:z r28
+	// r53 = FMA r52 r23:z r34
 	VMOV V24.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r48 = FMA r47 r23:z r30
+	// r54 = FMA r53 r23:z r36
 	VMOV V23.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
-	// r49 = FMA r48 r23:z r32
+	// r55 = FMA r54 r23:z r38
 	VMOV V22.B16, V8.B16
 	VFMLA V4.S4, V9.S4, V8.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r56:taylor = FMA r55 r23:z r40
 	VMOV V21.B16, V9.B16
 	VFMLA V4.S4, V8.S4, V9.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V8.S4 // r57 = 95
+	// r58 = CmpGT r23:z r57
 	WORD $0x6ea8e488 // fcmgt v8.4s, v4.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V10.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V10.S4 // r57 = 95
+	// r59:zl = Select r58 r57 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V4.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V4.S4 // r60 = -87
+	// r61 = CmpLT r59:zl r60
 	WORD $0x6ea8e484 // fcmgt v4.4s, v4.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V10.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V10.S4 // r60 = -87
+	// r62:zc = Select r61 r60 r59:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V10.S4 // r58 = 1.442695
+	VDUP R3, V10.S4 // r64 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V11.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V11.S4 // r63 = 1.2582912e+07
+	// r65 = FMA r62:zc r64 r63
 	VFMLA V10.S4, V4.S4, V11.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V10.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V10.S4 // r63 = 1.2582912e+07
+	// r66:k = Sub r65 r63
 	WORD $0x4eaad56b // fsub v11.4s, v11.4s, v10.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V10.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V10.S4 // r68 = -0.69314575
+	// r69 = FMA r66:k r68 r62:zc
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V10.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V10.S4 // r67 = -1.4286068e-06
+	// r70:r = FMA r66:k r67 r69
 	VFMLA V10.S4, V11.S4, V4.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V10.S4 // r38 = 2.755732e-07
+	VDUP R3, V10.S4 // r44 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V12.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V12.S4 // r45 = 2.7557319e-06
+	// r71 = FMA r44 r70:r r45
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V10.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V10.S4 // r47 = 2.4801588e-05
+	// r72 = FMA r71 r70:r r47
 	VFMLA V4.S4, V12.S4, V10.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V12.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V12.S4 // r49 = 0.0001984127
+	// r73 = FMA r72 r70:r r49
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r68 = FMA r67 r64:r r25
+	// r74 = FMA r73 r70:r r31
 	VMOV V26.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r69 = FMA r68 r64:r r26
+	// r75 = FMA r74 r70:r r32
 	VMOV V25.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r70 = FMA r69 r64:r r28
+	// r76 = FMA r75 r70:r r34
 	VMOV V24.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r71 = FMA r70 r64:r r30
+	// r77 = FMA r76 r70:r r36
 	VMOV V23.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
-	// r72 = FMA r71 r64:r r32
+	// r78 = FMA r77 r70:r r38
 	VMOV V22.B16, V10.B16
 	VFMLA V4.S4, V12.S4, V10.S4
-	// r73:q = FMA r72 r64:r r34
+	// r79:q = FMA r78 r70:r r40
 	VMOV V21.B16, V12.B16
 	VFMLA V4.S4, V10.S4, V12.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V10.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V10.S4 // r80 = 30
+	// r81 = CmpGT r66:k r80
 	WORD $0x6eaae56a // fcmgt v10.4s, v11.4s, v10.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V13.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V13.S4 // r80 = 30
+	// r82:kc = Select r81 r80 r66:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V13.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V13.S4 // r83 = -1
+	// r84 = Mul r82:kc r83
 	WORD $0x6e2ddd4a // fmul v10.4s, v10.4s, v13.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V13.S4 // r63 = 1.2582912e+07
+	// r85 = Add r84 r63
 	WORD $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
-	// r80:kBits = Bits r79
+	// r86:kBits = Bits r85
 	MOVD $0x7f, R3
-	VDUP R3, V13.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V13.S4 // r87 = 1.78e-43
+	// r88 = IAdd r86:kBits r87
 	VADD V13.S4, V10.S4, V10.S4
-	// r83 = Shl 23 r82
+	// r89 = Shl 23 r88
 	VSHL $23, V10.S4, V10.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r90:pow2 = FromBits r89
+	// r91:oneMinus = Sub r40 r90:pow2
 	WORD $0x4eaad6aa // fsub v10.4s, v21.4s, v10.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r92 = FMA r70:r r79:q r91:oneMinus
 	VFMLA V12.S4, V4.S4, V10.S4
-	// r87:y = Div r86 r53:zl
+	// r93:y = Div r92 r59:zl
 	WORD $0x6e28fd4a // fdiv v10.4s, v10.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V4.S4 // r63 = 1.2582912e+07
+	// r94 = FMA r66:k r38 r63
 	VFMLA V22.S4, V11.S4, V4.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V8.S4 // r63 = 1.2582912e+07
+	// r95:kHalf = Sub r94 r63
 	WORD $0x4ea8d484 // fsub v4.4s, v4.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V8.S4 // r63 = 1.2582912e+07
+	// r96 = Add r95:kHalf r63
 	WORD $0x4e28d488 // fadd v8.4s, v4.4s, v8.4s
-	// r91:kBits = Bits r90
+	// r97:kBits = Bits r96
 	MOVD $0x7f, R3
-	VDUP R3, V12.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
+	VDUP R3, V12.S4 // r87 = 1.78e-43
+	// r98 = IAdd r97:kBits r87
 	VADD V12.S4, V8.S4, V8.S4
-	// r93 = Shl 23 r92
+	// r99 = Shl 23 r98
 	VSHL $23, V8.S4, V8.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
+	// r100:pow2 = FromBits r99
+	// r101 = Mul r93:y r100:pow2
 	WORD $0x6e28dd4a // fmul v10.4s, v10.4s, v8.4s
-	// r96 = Sub r60:k r89:kHalf
+	// r102 = Sub r66:k r95:kHalf
 	WORD $0x4ea4d56b // fsub v11.4s, v11.4s, v4.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V4.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
+	VDUP R3, V4.S4 // r63 = 1.2582912e+07
+	// r103 = Add r102 r63
 	WORD $0x4e24d56b // fadd v11.4s, v11.4s, v4.4s
-	// r98:kBits = Bits r97
+	// r104:kBits = Bits r103
 	MOVD $0x7f, R3
-	VDUP R3, V4.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
+	VDUP R3, V4.S4 // r87 = 1.78e-43
+	// r105 = IAdd r104:kBits r87
 	VADD V4.S4, V11.S4, V11.S4
-	// r100 = Shl 23 r99
+	// r106 = Shl 23 r105
 	VSHL $23, V11.S4, V11.S4
-	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r107:pow2 = FromBits r106
+	// r108:big = Mul r101 r107:pow2
 	WORD $0x6e2bdd4a // fmul v10.4s, v10.4s, v11.4s
-	// r103 = CmpLE r24:az r32
+	// r109 = CmpLE r30:az r38
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r110:far = Select r109 r56:taylor r108:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r41:ex = Select r43:large r110:far r41:ex
 	VBIT V7.B16, V5.B16, V6.B16
-manyrare78:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+manyrare91:
+	// r111:vc = FMA r41:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
 	// If Delta
-	CBZ R8, manyskip79
-	// r106 = Load Delta
+	CBZ R8, manyskip92
+	// r112 = Load Delta
 	FMOVS 0(R8), F3
-	ADD R16, R8
-	// r105:vc = Add r105:vc r106
+	ADD R17, R8
+	// r111:vc = Add r111:vc r112
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip79:
-	// r109:dv = Sub r105:vc r12:vRest
+manyskip92:
+	// r115:dv = Sub r111:vc r12:vRest
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
-	// r111:wkeep = Mul r110:keep r9:u
+	// r117:wkeep = Mul r116:keep r9:u
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r118:wc = FMA r114:ka r115:dv r117:wkeep
 	VFMLA V3.S4, V19.S4, V5.S4
-	// r113:t = Time
-	VLD1R.P 4(R13), [V3.S4]
-	// r114:since = Sub r113:t r2:Last
+	// r119:t = Time
+	VLD1R.P 4(R14), [V3.S4]
+	// r120:since = Sub r119:t r2:Last
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r122:refr = CmpLT r120:since r121:tauRef
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r122:refr r6:vr r111:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r122:refr r9:u r118:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r125:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r125:sp r119:t r2:Last
 	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip80
-	// StoreOne Spike r119:sp
+	CBZ R10, manyskip93
+	// StoreOne Spike r125:sp
 	VAND V21.B16, V4.B16, V3.B16
-	FMOVS F3, 0(R9)
-	ADD R17, R9
-manyskip80:
+	FMOVS F3, 0(R10)
+	ADD R20, R10
+manyskip93:
 	// If Ref
-	CBZ R10, manyskip81
-	// r120:ref = Or r116:refr r119:sp
+	CBZ R11, manyskip94
+	// r126:ref = Or r122:refr r125:sp
 	VORR V4.B16, V6.B16, V6.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r126:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	ADD R19, R10
-manyskip81:
+	MOVB R3, 0(R11)
+	ADD R21, R11
+manyskip94:
 	// If Bits
-	CBZ R11, manyskip82
-	// StoreBits Bits r119:sp
+	CBZ R12, manyskip95
+	// StoreBits Bits r125:sp
 	FMOVS F4, R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $1, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip82:
-	SUBS $1, R12
-	BNE manystep76
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $1, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip95:
+	SUBS $1, R13
+	BNE manystep88
 	// Store V r0:V
 	FMOVS F0, -4(R4)
 	// Store W r1:W
 	FMOVS F1, -4(R5)
 	// Store Last r2:Last
 	FMOVS F2, -4(R6)
-	ADD $1, R14
+	ADD $1, R15
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -6756,78 +7088,79 @@ manytailend:
 // func stepNEONF32HardPN(f *generic.Frame32)
 //
 // one step: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r25 = 0.0013888889,
-//     V30 r26 = 0.008333334, V29 r28 = 0.041666668, V28 r30 = 0.16666667, V27 r32 = 0.5, V26 r34 = 1,
-//     V25 r36 = 0.125, V24 r113:t = T[0].
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
-//     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
-//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
-//   Counters: lane R23, bits word R24, bits word scratch R25.
+//   Pinned constants (the others are broadcast before each use): V31 r32 = 0.0013888889,
+//     V30 r33 = 0.008333334, V29 r35 = 0.041666668, V28 r37 = 0.16666667, V27 r39 = 0.5, V26 r41 = 1,
+//     V25 r43 = 0.125, V24 r120:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
+//     row VTh R13, row VReset R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
+//     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
+//   Counters: lane R24, bits word R25, bits word scratch R26.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r25 = 0.0013888889,
-//     V30 r26 = 0.008333334, V29 r28 = 0.041666668, V28 r30 = 0.16666667, V27 r32 = 0.5, V26 r34 = 1,
-//     V25 r36 = 0.125.
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
-//     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
-//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
-//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0 (the frame register,
+//   Pinned constants (the others are broadcast before each use): V31 r32 = 0.0013888889,
+//     V30 r33 = 0.008333334, V29 r35 = 0.041666668, V28 r37 = 0.16666667, V27 r39 = 0.5, V26 r41 = 1,
+//     V25 r43 = 0.125.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
+//     row VTh R13, row VReset R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
+//     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
+//   Counters: steps left R24, time address R25, lane R26, bits word scratch R0 (the frame register,
 //     reloaded after).
-//   Row distances in registers: I R26, Delta R2; reloaded each step: Spike, Ref, Bits.
+//   Row distances in registers: I R2; reloaded each step: Delta, G, Spike, Ref, Bits.
 TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD 216(R0), R3
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD 240(R0), R3
 	LSL $2, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $2, R13
-	MADD R3, R2, R13, R13 // row VReset
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R23 // lane
-	MOVD ZR, R24 // Bits word
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $2, R14
+	MADD R3, R2, R14, R14 // row VReset
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R24 // lane
+	MOVD ZR, R25 // Bits word
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V31.S4 // r25 = 0.0013888889
+	VDUP R3, V31.S4 // r32 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V30.S4 // r26 = 0.008333334
+	VDUP R3, V30.S4 // r33 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V29.S4 // r28 = 0.041666668
+	VDUP R3, V29.S4 // r35 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V28.S4 // r30 = 0.16666667
+	VDUP R3, V28.S4 // r37 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V27.S4 // r32 = 0.5
+	VDUP R3, V27.S4 // r39 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r34 = 1
+	VDUP R3, V26.S4 // r41 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V25.S4 // r36 = 0.125
-	MOVD 304(R0), R3
-	VLD1R (R3), [V24.S4] // r113:t = T[0]
+	VDUP R3, V25.S4 // r43 = 0.125
+	MOVD 336(R0), R3
+	VLD1R (R3), [V24.S4] // r120:t = T[0]
 	SUBS $8, R1
 	BLT oneloop2end
 oneloop2:
@@ -6841,20 +7174,20 @@ oneloop2:
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
 	// r3:vTh = Param VTh
-	VLD1.P 16(R12), [V6.S4]
-	VLD1.P 16(R12), [V7.S4]
+	VLD1.P 16(R13), [V6.S4]
+	VLD1.P 16(R13), [V7.S4]
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
 	// r5:vReset = Param VReset
-	VLD1.P 16(R13), [V10.S4]
-	VLD1.P 16(R13), [V11.S4]
+	VLD1.P 16(R14), [V10.S4]
+	VLD1.P 16(R14), [V11.S4]
 	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V8.B16, V0.B16, V10.B16
 	VBIF V9.B16, V1.B16, V11.B16
 	// r7:b = Param B
-	VLD1.P 16(R14), [V0.S4]
-	VLD1.P 16(R14), [V1.S4]
+	VLD1.P 16(R15), [V0.S4]
+	VLD1.P 16(R15), [V1.S4]
 	// r8:wb = Add r1:W r7:b
 	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
 	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
@@ -6865,32 +7198,32 @@ oneloop2:
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R7, oneskip15
+	CBZ R7, oneskip17
 	// r10:in = Load I
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
-oneskip15:
+oneskip17:
 	// r12:vRest = Param VRest
-	VLD1.P 16(R15), [V2.S4]
-	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 16(R16), [V2.S4]
+	VLD1.P 16(R16), [V3.S4]
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
 	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
 	// r14:vC = Param VC
-	VLD1.P 16(R16), [V14.S4]
-	VLD1.P 16(R16), [V15.S4]
+	VLD1.P 16(R17), [V14.S4]
+	VLD1.P 16(R17), [V15.S4]
 	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
 	WORD $0x4eafd56f // fsub v15.4s, v11.4s, v15.4s
 	// r16:dtCTau = Param DtCTau
-	VLD1.P 16(R17), [V16.S4]
-	VLD1.P 16(R17), [V17.S4]
+	VLD1.P 16(R19), [V16.S4]
+	VLD1.P 16(R19), [V17.S4]
 	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
 	// r18:dtRTau = Param DtRTau
-	VLD1.P 16(R19), [V20.S4]
-	VLD1.P 16(R19), [V21.S4]
+	VLD1.P 16(R20), [V20.S4]
+	VLD1.P 16(R20), [V21.S4]
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
@@ -6906,473 +7239,497 @@ oneskip15:
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, oneskip18
+	// r24:dtRTau = Param DtRTau
+	FMOVQ -32(R20), F0
+	FMOVQ -16(R20), F1
+	// r25 = Load G
+	VLD1.P 16(R9), [V12.S4]
+	VLD1.P 16(R9), [V13.S4]
+	// r26 = Mul r24:dtRTau r25
+	WORD $0x6e2cdc00 // fmul v0.4s, v0.4s, v12.4s
+	WORD $0x6e2ddc21 // fmul v1.4s, v1.4s, v13.4s
+	// r23:z = Sub r23:z r26
+	WORD $0x4ea0d610 // fsub v16.4s, v16.4s, v0.4s
+	WORD $0x4ea1d631 // fsub v17.4s, v17.4s, v1.4s
+	// r28 = Imm 0x0
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	// r29 = FMA r26 r6:vr r28
+	VFMLA V10.S4, V0.S4, V12.S4
+	VFMLA V11.S4, V1.S4, V13.S4
+	// r21:F = Sub r21:F r29
+	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
+	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
+oneskip18:
+	// r31:az = Abs r23:z
 	WORD $0x4ea0fa00 // fabs v0.4s, v16.4s
 	WORD $0x4ea0fa21 // fabs v1.4s, v17.4s
-	// r27 = FMA r25 r23:z r26
+	// r34 = FMA r32 r23:z r33
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
-	// r29 = FMA r27 r23:z r28
+	// r36 = FMA r34 r23:z r35
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r31 = FMA r29 r23:z r30
+	// r38 = FMA r36 r23:z r37
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
-	// r33 = FMA r31 r23:z r32
+	// r40 = FMA r38 r23:z r39
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r42:ex = FMA r40 r23:z r41
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r37:large = CmpGT r24:az r36
+	// r44:large = CmpGT r31:az r43
 	WORD $0x6eb9e40d // fcmgt v13.4s, v0.4s, v25.4s
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
-	// Rare r37:large
+	// Rare r44:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, onerare16
+	CBZW R3, onerare19
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4 // r38 = 2.755732e-07
+	VDUP R3, V18.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V19.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r23:z r46
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V18.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r23:z r48
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V19.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r23:z r50
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r45 = FMA r44 r23:z r25
+	// r52 = FMA r51 r23:z r32
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r46 = FMA r45 r23:z r26
+	// r53 = FMA r52 r23:z r33
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r47 = FMA r46 r23:z r28
+	// r54 = FMA r53 r23:z r35
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r48 = FMA r47 r23:z r30
+	// r55 = FMA r54 r23:z r37
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r49 = FMA r48 r23:z r32
+	// r56 = FMA r55 r23:z r39
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r57:taylor = FMA r56 r23:z r41
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V18.S4 // r58 = 95
+	// r59 = CmpGT r23:z r58
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V22.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r23:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V16.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V22.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V22.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V22.S4 // r58 = 1.442695
+	VDUP R3, V22.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V23.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V22.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V22.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V22.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V22.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V22.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V22.S4 // r38 = 2.755732e-07
+	VDUP R3, V22.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V24.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V24.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V22.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V22.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V24.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V24.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r68 = FMA r67 r64:r r25
+	// r75 = FMA r74 r71:r r32
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r69 = FMA r68 r64:r r26
+	// r76 = FMA r75 r71:r r33
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r70 = FMA r69 r64:r r28
+	// r77 = FMA r76 r71:r r35
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r71 = FMA r70 r64:r r30
+	// r78 = FMA r77 r71:r r37
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r72 = FMA r71 r64:r r32
+	// r79 = FMA r78 r71:r r39
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r73:q = FMA r72 r64:r r34
+	// r80:q = FMA r79 r71:r r41
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V22.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V25.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V25.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V25.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V25.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
-	// r80:kBits = Bits r79
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V25.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V25.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V25.S4, V22.S4, V22.S4
-	// r83 = Shl 23 r82
+	// r90 = Shl 23 r89
 	VSHL $23, V22.S4, V22.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
-	// r87:y = Div r86 r53:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V16.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V18.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V18.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
-	// r91:kBits = Bits r90
-	MOVD $0x7f, R3
-	VDUP R3, V24.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
-	VADD V24.S4, V18.S4, V18.S4
-	// r93 = Shl 23 r92
-	VSHL $23, V18.S4, V18.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
-	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
-	// r96 = Sub r60:k r89:kHalf
-	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
-	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
 	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V16.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
-	VADD V16.S4, V23.S4, V23.S4
+	VDUP R3, V24.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
+	VADD V24.S4, V18.S4, V18.S4
 	// r100 = Shl 23 r99
-	VSHL $23, V23.S4, V23.S4
+	VSHL $23, V18.S4, V18.S4
 	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r102 = Mul r94:y r101:pow2
+	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
+	// r103 = Sub r67:k r96:kHalf
+	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
+	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
+	// r105:kBits = Bits r104
+	MOVD $0x7f, R3
+	VDUP R3, V16.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
+	VADD V16.S4, V23.S4, V23.S4
+	// r107 = Shl 23 r106
+	VSHL $23, V23.S4, V23.S4
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	// r103 = CmpLE r24:az r32
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V22.B16, V19.B16, V0.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V13.B16, V0.B16, V14.B16
-	MOVD 304(R0), R3
+	MOVD 336(R0), R3
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-onerare16:
-	// Rare r37:large
+onerare19:
+	// Rare r44:large
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
-	CBZW R3, onerare17
+	CBZW R3, onerare20
 	MOVD $0x3493f27e, R3
-	VDUP R3, V0.S4 // r38 = 2.755732e-07
+	VDUP R3, V0.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V13.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V13.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r23:z r46
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V0.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V0.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r23:z r48
 	VFMLA V17.S4, V13.S4, V0.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V13.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V13.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r23:z r50
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r45 = FMA r44 r23:z r25
+	// r52 = FMA r51 r23:z r32
 	VMOV V31.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r46 = FMA r45 r23:z r26
+	// r53 = FMA r52 r23:z r33
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r47 = FMA r46 r23:z r28
+	// r54 = FMA r53 r23:z r35
 	VMOV V29.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r48 = FMA r47 r23:z r30
+	// r55 = FMA r54 r23:z r37
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
-	// r49 = FMA r48 r23:z r32
+	// r56 = FMA r55 r23:z r39
 	VMOV V27.B16, V0.B16
 	VFMLA V17.S4, V13.S4, V0.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r57:taylor = FMA r56 r23:z r41
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V0.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V0.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V0.S4 // r58 = 95
+	// r59 = CmpGT r23:z r58
 	WORD $0x6ea0e620 // fcmgt v0.4s, v17.4s, v0.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V16.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r23:z
 	VBSL V17.B16, V16.B16, V0.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V16.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6ea0e610 // fcmgt v16.4s, v16.4s, v0.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V17.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V17.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V0.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V17.S4 // r58 = 1.442695
+	VDUP R3, V17.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V18.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V17.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V17.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V17.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V17.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V17.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V17.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V17.S4 // r38 = 2.755732e-07
+	VDUP R3, V17.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V19.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V17.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V17.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V19.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r68 = FMA r67 r64:r r25
+	// r75 = FMA r74 r71:r r32
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r69 = FMA r68 r64:r r26
+	// r76 = FMA r75 r71:r r33
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r70 = FMA r69 r64:r r28
+	// r77 = FMA r76 r71:r r35
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r71 = FMA r70 r64:r r30
+	// r78 = FMA r77 r71:r r37
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r72 = FMA r71 r64:r r32
+	// r79 = FMA r78 r71:r r39
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r73:q = FMA r72 r64:r r34
+	// r80:q = FMA r79 r71:r r41
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V17.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V17.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V22.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V22.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V22.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V22.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
-	// r80:kBits = Bits r79
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V22.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V22.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V22.S4, V17.S4, V17.S4
-	// r83 = Shl 23 r82
+	// r90 = Shl 23 r89
 	VSHL $23, V17.S4, V17.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
-	// r87:y = Div r86 r53:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e20fe31 // fdiv v17.4s, v17.4s, v0.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V0.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V27.S4, V18.S4, V0.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V16.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4eb0d400 // fsub v0.4s, v0.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V16.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e30d410 // fadd v16.4s, v0.4s, v16.4s
-	// r91:kBits = Bits r90
-	MOVD $0x7f, R3
-	VDUP R3, V19.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
-	VADD V19.S4, V16.S4, V16.S4
-	// r93 = Shl 23 r92
-	VSHL $23, V16.S4, V16.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
-	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	// r96 = Sub r60:k r89:kHalf
-	WORD $0x4ea0d652 // fsub v18.4s, v18.4s, v0.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V0.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
-	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
 	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V0.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
-	VADD V0.S4, V18.S4, V18.S4
+	VDUP R3, V19.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
+	VADD V19.S4, V16.S4, V16.S4
 	// r100 = Shl 23 r99
-	VSHL $23, V18.S4, V18.S4
+	VSHL $23, V16.S4, V16.S4
 	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r102 = Mul r94:y r101:pow2
+	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
+	// r103 = Sub r67:k r96:kHalf
+	WORD $0x4ea0d652 // fsub v18.4s, v18.4s, v0.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V0.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
+	WORD $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	// r105:kBits = Bits r104
+	MOVD $0x7f, R3
+	VDUP R3, V0.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
+	VADD V0.S4, V18.S4, V18.S4
+	// r107 = Shl 23 r106
+	VSHL $23, V18.S4, V18.S4
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	// r103 = CmpLE r24:az r32
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V17.B16, V13.B16, V1.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V15.B16, V1.B16, V12.B16
-onerare17:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+onerare20:
+	// r112:vc = FMA r42:ex r21:F r6:vr
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
 	VFMLA V21.S4, V12.S4, V1.S4
 	// If Delta
-	CBZ R8, oneskip18
-	// r106 = Load Delta
+	CBZ R8, oneskip21
+	// r113 = Load Delta
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
-	// r105:vc = Add r105:vc r106
+	// r112:vc = Add r112:vc r113
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
-oneskip18:
-	// r108:ka = Param Ka
-	VLD1.P 16(R21), [V12.S4]
-	VLD1.P 16(R21), [V13.S4]
-	// r109:dv = Sub r105:vc r12:vRest
-	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
-	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	// r110:keep = Param Keep
-	VLD1.P 16(R20), [V14.S4]
-	VLD1.P 16(R20), [V15.S4]
-	// r111:wkeep = Mul r110:keep r9:u
-	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
-	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
-	VFMLA V2.S4, V12.S4, V14.S4
-	VFMLA V3.S4, V13.S4, V15.S4
-	// r114:since = Sub r113:t r2:Last
-	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
-	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
-	// r115:tauRef = Param TauRef
+oneskip21:
+	// r115:ka = Param Ka
 	VLD1.P 16(R22), [V12.S4]
 	VLD1.P 16(R22), [V13.S4]
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r116:dv = Sub r112:vc r12:vRest
+	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
+	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
+	// r117:keep = Param Keep
+	VLD1.P 16(R21), [V14.S4]
+	VLD1.P 16(R21), [V15.S4]
+	// r118:wkeep = Mul r117:keep r9:u
+	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
+	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
+	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	VFMLA V2.S4, V12.S4, V14.S4
+	VFMLA V3.S4, V13.S4, V15.S4
+	// r121:since = Sub r120:t r2:Last
+	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
+	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
+	// r122:tauRef = Param TauRef
+	VLD1.P 16(R23), [V12.S4]
+	VLD1.P 16(R23), [V13.S4]
+	// r123:refr = CmpLT r121:since r122:tauRef
 	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
 	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r123:refr r6:vr r112:vc
 	VBIF V2.B16, V0.B16, V10.B16
 	VBIF V3.B16, V1.B16, V11.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r123:refr r9:u r119:wc
 	VBIF V2.B16, V14.B16, V8.B16
 	VBIF V3.B16, V15.B16, V9.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r126:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e546 // fcmge v6.4s, v10.4s, v6.4s
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r126:sp r120:t r2:Last
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
 	// If Spike
-	CBZ R9, oneskip19
-	// StoreOne Spike r119:sp
+	CBZ R10, oneskip22
+	// StoreOne Spike r126:sp
 	VAND V26.B16, V6.B16, V0.B16
-	VST1.P [V0.S4], 16(R9)
+	VST1.P [V0.S4], 16(R10)
 	VAND V26.B16, V7.B16, V0.B16
-	VST1.P [V0.S4], 16(R9)
-oneskip19:
+	VST1.P [V0.S4], 16(R10)
+oneskip22:
 	// If Ref
-	CBZ R10, oneskip20
-	// r120:ref = Or r116:refr r119:sp
+	CBZ R11, oneskip23
+	// r127:ref = Or r123:refr r126:sp
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r127:ref
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
 	WORD $0x0e212842 // xtn v2.8b, v2.8h
 	VMOV V2.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
+	MOVW.P R3, 4(R11)
 	WORD $0x0e612863 // xtn v3.4h, v3.4s
 	WORD $0x0e212863 // xtn v3.8b, v3.8h
 	VMOV V3.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-oneskip20:
+	MOVW.P R3, 4(R11)
+oneskip23:
 	// If Bits
-	CBZ R11, oneskip21
-	// StoreBits Bits r119:sp
+	CBZ R12, oneskip24
+	// StoreBits Bits r126:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -7381,15 +7738,15 @@ oneskip20:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.B[0], R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $8, R23
-	TST $63, R23
-	BNE oneword22
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword22:
-oneskip21:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $8, R24
+	TST $63, R24
+	BNE oneword25
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword25:
+oneskip24:
 	// Store V r0:V
 	FMOVQ F10, -32(R4)
 	FMOVQ F11, -16(R4)
@@ -7413,15 +7770,15 @@ oneloop1:
 	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
 	// r3:vTh = Param VTh
-	VLD1.P 16(R12), [V3.S4]
+	VLD1.P 16(R13), [V3.S4]
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vReset = Param VReset
-	VLD1.P 16(R13), [V5.S4]
+	VLD1.P 16(R14), [V5.S4]
 	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V4.B16, V0.B16, V5.B16
 	// r7:b = Param B
-	VLD1.P 16(R14), [V0.S4]
+	VLD1.P 16(R15), [V0.S4]
 	// r8:wb = Add r1:W r7:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	// r9:u = Select r4:spk r8:wb r1:W
@@ -7434,19 +7791,19 @@ oneloop1:
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
 	// r12:vRest = Param VRest
-	VLD1.P 16(R15), [V1.S4]
+	VLD1.P 16(R16), [V1.S4]
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
 	// r14:vC = Param VC
-	VLD1.P 16(R16), [V7.S4]
+	VLD1.P 16(R17), [V7.S4]
 	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
 	// r16:dtCTau = Param DtCTau
-	VLD1.P 16(R17), [V8.S4]
+	VLD1.P 16(R19), [V8.S4]
 	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
 	// r18:dtRTau = Param DtRTau
-	VLD1.P 16(R19), [V10.S4]
+	VLD1.P 16(R20), [V10.S4]
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	// r20:drive = Mul r18:dtRTau r19:iu
@@ -7457,270 +7814,287 @@ oneskip1:
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, oneskip2
+	// r24:dtRTau = Param DtRTau
+	FMOVQ -16(R20), F0
+	// r25 = Load G
+	VLD1.P 16(R9), [V6.S4]
+	// r26 = Mul r24:dtRTau r25
+	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
+	// r23:z = Sub r23:z r26
+	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r6:vr r28
+	VFMLA V5.S4, V0.S4, V6.S4
+	// r21:F = Sub r21:F r29
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+oneskip2:
+	// r31:az = Abs r23:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
-	// r27 = FMA r25 r23:z r26
+	// r34 = FMA r32 r23:z r33
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r36 = FMA r34 r23:z r35
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r38 = FMA r36 r23:z r37
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r40 = FMA r38 r23:z r39
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r42:ex = FMA r40 r23:z r41
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r44:large = CmpGT r31:az r43
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
-	// Rare r37:large
+	// Rare r44:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r38 = 2.755732e-07
+	VDUP R3, V9.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V11.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r23:z r46
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V9.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r23:z r48
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V11.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r23:z r50
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r45 = FMA r44 r23:z r25
+	// r52 = FMA r51 r23:z r32
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r46 = FMA r45 r23:z r26
+	// r53 = FMA r52 r23:z r33
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r47 = FMA r46 r23:z r28
+	// r54 = FMA r53 r23:z r35
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r48 = FMA r47 r23:z r30
+	// r55 = FMA r54 r23:z r37
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r49 = FMA r48 r23:z r32
+	// r56 = FMA r55 r23:z r39
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r57:taylor = FMA r56 r23:z r41
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V9.S4 // r58 = 95
+	// r59 = CmpGT r23:z r58
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V12.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V8.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V12.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r58 = 1.442695
+	VDUP R3, V12.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V13.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V12.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V12.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V12.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r38 = 2.755732e-07
+	VDUP R3, V12.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V14.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V12.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V14.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r68 = FMA r67 r64:r r25
+	// r75 = FMA r74 r71:r r32
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r69 = FMA r68 r64:r r26
+	// r76 = FMA r75 r71:r r33
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r70 = FMA r69 r64:r r28
+	// r77 = FMA r76 r71:r r35
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r71 = FMA r70 r64:r r30
+	// r78 = FMA r77 r71:r r37
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r72 = FMA r71 r64:r r32
+	// r79 = FMA r78 r71:r r39
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r73:q = FMA r72 r64:r r34
+	// r80:q = FMA r79 r71:r r41
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V12.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V15.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V15.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V15.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r80:kBits = Bits r79
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V15.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V15.S4, V12.S4, V12.S4
-	// r83 = Shl 23 r82
+	// r90 = Shl 23 r89
 	VSHL $23, V12.S4, V12.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r87:y = Div r86 r53:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V9.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V9.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91:kBits = Bits r90
-	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
-	VADD V14.S4, V9.S4, V9.S4
-	// r93 = Shl 23 r92
-	VSHL $23, V9.S4, V9.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
-	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r96 = Sub r60:k r89:kHalf
-	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
-	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
 	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
-	VADD V8.S4, V13.S4, V13.S4
+	VDUP R3, V14.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
+	VADD V14.S4, V9.S4, V9.S4
 	// r100 = Shl 23 r99
-	VSHL $23, V13.S4, V13.S4
+	VSHL $23, V9.S4, V9.S4
 	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r102 = Mul r94:y r101:pow2
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r103 = Sub r67:k r96:kHalf
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r105:kBits = Bits r104
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
+	VADD V8.S4, V13.S4, V13.S4
+	// r107 = Shl 23 r106
+	VSHL $23, V13.S4, V13.S4
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r103 = CmpLE r24:az r32
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V7.B16, V0.B16, V6.B16
-onerare2:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+onerare3:
+	// r112:vc = FMA r42:ex r21:F r6:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
 	// If Delta
-	CBZ R8, oneskip3
-	// r106 = Load Delta
+	CBZ R8, oneskip4
+	// r113 = Load Delta
 	VLD1.P 16(R8), [V6.S4]
-	// r105:vc = Add r105:vc r106
+	// r112:vc = Add r112:vc r113
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
-oneskip3:
-	// r108:ka = Param Ka
-	VLD1.P 16(R21), [V6.S4]
-	// r109:dv = Sub r105:vc r12:vRest
-	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	// r110:keep = Param Keep
-	VLD1.P 16(R20), [V7.S4]
-	// r111:wkeep = Mul r110:keep r9:u
-	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
-	VFMLA V1.S4, V6.S4, V7.S4
-	// r114:since = Sub r113:t r2:Last
-	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	// r115:tauRef = Param TauRef
+oneskip4:
+	// r115:ka = Param Ka
 	VLD1.P 16(R22), [V6.S4]
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r116:dv = Sub r112:vc r12:vRest
+	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
+	// r117:keep = Param Keep
+	VLD1.P 16(R21), [V7.S4]
+	// r118:wkeep = Mul r117:keep r9:u
+	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
+	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	VFMLA V1.S4, V6.S4, V7.S4
+	// r121:since = Sub r120:t r2:Last
+	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
+	// r122:tauRef = Param TauRef
+	VLD1.P 16(R23), [V6.S4]
+	// r123:refr = CmpLT r121:since r122:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r123:refr r6:vr r112:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r123:refr r9:u r119:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r126:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r126:sp r120:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip4
-	// StoreOne Spike r119:sp
-	VAND V26.B16, V3.B16, V0.B16
-	VST1.P [V0.S4], 16(R9)
-oneskip4:
-	// If Ref
 	CBZ R10, oneskip5
-	// r120:ref = Or r116:refr r119:sp
+	// StoreOne Spike r126:sp
+	VAND V26.B16, V3.B16, V0.B16
+	VST1.P [V0.S4], 16(R10)
+oneskip5:
+	// If Ref
+	CBZ R11, oneskip6
+	// r127:ref = Or r123:refr r126:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r127:ref
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-oneskip5:
+	MOVW.P R3, 4(R11)
+oneskip6:
 	// If Bits
-	CBZ R11, oneskip6
-	// StoreBits Bits r119:sp
+	CBZ R12, oneskip7
+	// StoreBits Bits r126:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSRA $30, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $4, R23
-	TST $63, R23
-	BNE oneword7
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword7:
-oneskip6:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $4, R24
+	TST $63, R24
+	BNE oneword8
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword8:
+oneskip7:
 	// Store V r0:V
 	FMOVQ F5, -16(R4)
 	// Store W r1:W
@@ -7741,15 +8115,15 @@ onetail:
 	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
 	// r3:vTh = Param VTh
-	FMOVS.P 4(R12), F3
+	FMOVS.P 4(R13), F3
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vReset = Param VReset
-	FMOVS.P 4(R13), F5
+	FMOVS.P 4(R14), F5
 	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V4.B16, V0.B16, V5.B16
 	// r7:b = Param B
-	FMOVS.P 4(R14), F0
+	FMOVS.P 4(R15), F0
 	// r8:wb = Add r1:W r7:b
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	// r9:u = Select r4:spk r8:wb r1:W
@@ -7757,24 +8131,24 @@ onetail:
 	// r10:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	// r10:in = Load I
 	FMOVS.P 4(R7), F0
-oneskip8:
+oneskip9:
 	// r12:vRest = Param VRest
-	FMOVS.P 4(R15), F1
+	FMOVS.P 4(R16), F1
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
 	// r14:vC = Param VC
-	FMOVS.P 4(R16), F7
+	FMOVS.P 4(R17), F7
 	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
 	// r16:dtCTau = Param DtCTau
-	FMOVS.P 4(R17), F8
+	FMOVS.P 4(R19), F8
 	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
 	// r18:dtRTau = Param DtRTau
-	FMOVS.P 4(R19), F10
+	FMOVS.P 4(R20), F10
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	// r20:drive = Mul r18:dtRTau r19:iu
@@ -7785,264 +8159,281 @@ oneskip8:
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, oneskip10
+	// r24:dtRTau = Param DtRTau
+	FMOVS -4(R20), F0
+	// r25 = Load G
+	FMOVS.P 4(R9), F6
+	// r26 = Mul r24:dtRTau r25
+	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
+	// r23:z = Sub r23:z r26
+	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r6:vr r28
+	VFMLA V5.S4, V0.S4, V6.S4
+	// r21:F = Sub r21:F r29
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+oneskip10:
+	// r31:az = Abs r23:z
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
-	// r27 = FMA r25 r23:z r26
+	// r34 = FMA r32 r23:z r33
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r36 = FMA r34 r23:z r35
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r38 = FMA r36 r23:z r37
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r40 = FMA r38 r23:z r39
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r42:ex = FMA r40 r23:z r41
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r44:large = CmpGT r31:az r43
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
-	// Rare r37:large
+	// Rare r44:large
 	FMOVS F7, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r38 = 2.755732e-07
+	VDUP R3, V9.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V11.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r23:z r46
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V9.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r23:z r48
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V11.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r23:z r50
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r45 = FMA r44 r23:z r25
+	// r52 = FMA r51 r23:z r32
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r46 = FMA r45 r23:z r26
+	// r53 = FMA r52 r23:z r33
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r47 = FMA r46 r23:z r28
+	// r54 = FMA r53 r23:z r35
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r48 = FMA r47 r23:z r30
+	// r55 = FMA r54 r23:z r37
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r49 = FMA r48 r23:z r32
+	// r56 = FMA r55 r23:z r39
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r57:taylor = FMA r56 r23:z r41
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V9.S4 // r58 = 95
+	// r59 = CmpGT r23:z r58
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V12.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V8.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V12.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r58 = 1.442695
+	VDUP R3, V12.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V13.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V12.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V12.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V12.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r38 = 2.755732e-07
+	VDUP R3, V12.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V14.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V12.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V14.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r68 = FMA r67 r64:r r25
+	// r75 = FMA r74 r71:r r32
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r69 = FMA r68 r64:r r26
+	// r76 = FMA r75 r71:r r33
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r70 = FMA r69 r64:r r28
+	// r77 = FMA r76 r71:r r35
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r71 = FMA r70 r64:r r30
+	// r78 = FMA r77 r71:r r37
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r72 = FMA r71 r64:r r32
+	// r79 = FMA r78 r71:r r39
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r73:q = FMA r72 r64:r r34
+	// r80:q = FMA r79 r71:r r41
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V12.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V15.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V15.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V15.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r80:kBits = Bits r79
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V15.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V15.S4, V12.S4, V12.S4
-	// r83 = Shl 23 r82
+	// r90 = Shl 23 r89
 	VSHL $23, V12.S4, V12.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r87:y = Div r86 r53:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V9.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V9.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91:kBits = Bits r90
-	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
-	VADD V14.S4, V9.S4, V9.S4
-	// r93 = Shl 23 r92
-	VSHL $23, V9.S4, V9.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
-	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r96 = Sub r60:k r89:kHalf
-	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
-	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
 	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
-	VADD V8.S4, V13.S4, V13.S4
+	VDUP R3, V14.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
+	VADD V14.S4, V9.S4, V9.S4
 	// r100 = Shl 23 r99
-	VSHL $23, V13.S4, V13.S4
+	VSHL $23, V9.S4, V9.S4
 	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r102 = Mul r94:y r101:pow2
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r103 = Sub r67:k r96:kHalf
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r105:kBits = Bits r104
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
+	VADD V8.S4, V13.S4, V13.S4
+	// r107 = Shl 23 r106
+	VSHL $23, V13.S4, V13.S4
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r103 = CmpLE r24:az r32
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V7.B16, V0.B16, V6.B16
-onerare9:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+onerare11:
+	// r112:vc = FMA r42:ex r21:F r6:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
 	// If Delta
-	CBZ R8, oneskip10
-	// r106 = Load Delta
+	CBZ R8, oneskip12
+	// r113 = Load Delta
 	FMOVS.P 4(R8), F6
-	// r105:vc = Add r105:vc r106
+	// r112:vc = Add r112:vc r113
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
-oneskip10:
-	// r108:ka = Param Ka
-	FMOVS.P 4(R21), F6
-	// r109:dv = Sub r105:vc r12:vRest
-	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	// r110:keep = Param Keep
-	FMOVS.P 4(R20), F7
-	// r111:wkeep = Mul r110:keep r9:u
-	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
-	VFMLA V1.S4, V6.S4, V7.S4
-	// r114:since = Sub r113:t r2:Last
-	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	// r115:tauRef = Param TauRef
+oneskip12:
+	// r115:ka = Param Ka
 	FMOVS.P 4(R22), F6
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r116:dv = Sub r112:vc r12:vRest
+	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
+	// r117:keep = Param Keep
+	FMOVS.P 4(R21), F7
+	// r118:wkeep = Mul r117:keep r9:u
+	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
+	// r119:wc = FMA r115:ka r116:dv r118:wkeep
+	VFMLA V1.S4, V6.S4, V7.S4
+	// r121:since = Sub r120:t r2:Last
+	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
+	// r122:tauRef = Param TauRef
+	FMOVS.P 4(R23), F6
+	// r123:refr = CmpLT r121:since r122:tauRef
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r123:refr r6:vr r112:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r123:refr r9:u r119:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r126:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r126:sp r120:t r2:Last
 	VBIT V3.B16, V24.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip11
-	// StoreOne Spike r119:sp
+	CBZ R10, oneskip13
+	// StoreOne Spike r126:sp
 	VAND V26.B16, V3.B16, V0.B16
-	FMOVS.P F0, 4(R9)
-oneskip11:
+	FMOVS.P F0, 4(R10)
+oneskip13:
 	// If Ref
-	CBZ R10, oneskip12
-	// r120:ref = Or r116:refr r119:sp
+	CBZ R11, oneskip14
+	// r127:ref = Or r123:refr r126:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r127:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
+	MOVB.P R3, 1(R11)
+oneskip14:
 	// If Bits
-	CBZ R11, oneskip13
-	// StoreBits Bits r119:sp
+	CBZ R12, oneskip15
+	// StoreBits Bits r126:sp
 	FMOVS F3, R3
 	AND $1, R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $1, R23
-	TST $63, R23
-	BNE oneword14
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword14:
-oneskip13:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $1, R24
+	TST $63, R24
+	BNE oneword16
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword16:
+oneskip15:
 	// Store V r0:V
 	FMOVS F5, -4(R4)
 	// Store W r1:W
@@ -8053,64 +8444,62 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R23, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R24, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R23, R3, R3 // the bits past the call
-	MOVD (R11), R25
-	AND R3, R25
-	ORR R24, R25
-	MOVD R25, (R11)
+	LSL R24, R3, R3 // the bits past the call
+	MOVD (R12), R26
+	AND R3, R26
+	ORR R25, R26
+	MOVD R26, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD 216(R0), R3
+	MOVD 240(R0), R3
 	LSL $2, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $2, R13
-	MADD R3, R2, R13, R13 // row VReset
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R25 // lane
-	MOVD 264(R0), R26 // I row distance
-	LSL $2, R26
-	MOVD 272(R0), R2 // Delta row distance
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $2, R14
+	MADD R3, R2, R14, R14 // row VReset
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R26 // lane
+	MOVD 288(R0), R2 // I row distance
 	LSL $2, R2
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V31.S4 // r25 = 0.0013888889
+	VDUP R3, V31.S4 // r32 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V30.S4 // r26 = 0.008333334
+	VDUP R3, V30.S4 // r33 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V29.S4 // r28 = 0.041666668
+	VDUP R3, V29.S4 // r35 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V28.S4 // r30 = 0.16666667
+	VDUP R3, V28.S4 // r37 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V27.S4 // r32 = 0.5
+	VDUP R3, V27.S4 // r39 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r34 = 1
+	VDUP R3, V26.S4 // r41 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V25.S4 // r36 = 0.125
+	VDUP R3, V25.S4 // r43 = 0.125
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
@@ -8124,44 +8513,48 @@ manyloop2:
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
 	// Loop
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil33
-	ADD R25<<2, R7, R7
-manynil33:
+	CBZ R7, manynil38
+	ADD R26<<2, R7, R7
+manynil38:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil34
-	ADD R25<<2, R8, R8
-manynil34:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil35
-	ADD R25<<2, R9, R9
-manynil35:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil36
-	ADD R25, R10
-manynil36:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil37
-	ADD R25>>3, R11, R11
-manynil37:
-manystep25:
+	CBZ R8, manynil39
+	ADD R26<<2, R8, R8
+manynil39:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil40
+	ADD R26<<2, R9, R9
+manynil40:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil41
+	ADD R26<<2, R10, R10
+manynil41:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil42
+	ADD R26, R11
+manynil42:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil43
+	ADD R26>>3, R12, R12
+manynil43:
+manystep29:
 	// r3:vTh = Param VTh
-	FMOVQ 0(R12), F6
-	FMOVQ 16(R12), F7
+	FMOVQ 0(R13), F6
+	FMOVQ 16(R13), F7
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
 	// r5:vReset = Param VReset
-	FMOVQ 0(R13), F10
-	FMOVQ 16(R13), F11
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
 	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
 	// r7:b = Param B
-	FMOVQ 0(R14), F10
-	FMOVQ 16(R14), F11
+	FMOVQ 0(R15), F10
+	FMOVQ 16(R15), F11
 	// r8:wb = Add r1:W r7:b
 	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
 	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
@@ -8172,32 +8565,32 @@ manystep25:
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	// If I
-	CBZ R7, manyskip26
+	CBZ R7, manyskip30
 	// r10:in = Load I
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R26), [V8.S4]
-manyskip26:
+	VLD1.P (R7)(R2), [V8.S4]
+manyskip30:
 	// r12:vRest = Param VRest
-	FMOVQ 0(R15), F10
-	FMOVQ 16(R15), F11
+	FMOVQ 0(R16), F10
+	FMOVQ 16(R16), F11
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
 	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
 	// r14:vC = Param VC
-	FMOVQ 0(R16), F14
-	FMOVQ 16(R16), F15
+	FMOVQ 0(R17), F14
+	FMOVQ 16(R17), F15
 	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
 	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
 	// r16:dtCTau = Param DtCTau
-	FMOVQ 0(R17), F16
-	FMOVQ 16(R17), F17
+	FMOVQ 0(R19), F16
+	FMOVQ 16(R19), F17
 	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
 	// r18:dtRTau = Param DtRTau
-	FMOVQ 0(R19), F20
-	FMOVQ 16(R19), F21
+	FMOVQ 0(R20), F20
+	FMOVQ 16(R20), F21
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
 	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
@@ -8213,477 +8606,505 @@ manyskip26:
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, manyskip31
+	// r24:dtRTau = Param DtRTau
+	FMOVQ 0(R20), F8
+	FMOVQ 16(R20), F9
+	// r25 = Load G
+	FMOVQ 16(R9), F12
+	FMOVQ 0(R9), F13
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<2, R9, R9
+	// r26 = Mul r24:dtRTau r25
+	WORD $0x6e2ddd08 // fmul v8.4s, v8.4s, v13.4s
+	WORD $0x6e2cdd29 // fmul v9.4s, v9.4s, v12.4s
+	// r23:z = Sub r23:z r26
+	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
+	WORD $0x4ea9d631 // fsub v17.4s, v17.4s, v9.4s
+	// r28 = Imm 0x0
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	// r29 = FMA r26 r6:vr r28
+	VFMLA V0.S4, V8.S4, V12.S4
+	VFMLA V1.S4, V9.S4, V13.S4
+	// r21:F = Sub r21:F r29
+	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
+	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
+manyskip31:
+	// r31:az = Abs r23:z
 	WORD $0x4ea0fa08 // fabs v8.4s, v16.4s
 	WORD $0x4ea0fa29 // fabs v9.4s, v17.4s
-	// r27 = FMA r25 r23:z r26
+	// r34 = FMA r32 r23:z r33
 	VMOV V30.B16, V12.B16
 	VFMLA V16.S4, V31.S4, V12.S4
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V31.S4, V13.S4
-	// r29 = FMA r27 r23:z r28
+	// r36 = FMA r34 r23:z r35
 	VMOV V29.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V29.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r31 = FMA r29 r23:z r30
+	// r38 = FMA r36 r23:z r37
 	VMOV V28.B16, V13.B16
 	VFMLA V16.S4, V14.S4, V13.S4
 	VMOV V28.B16, V14.B16
 	VFMLA V17.S4, V12.S4, V14.S4
-	// r33 = FMA r31 r23:z r32
+	// r40 = FMA r38 r23:z r39
 	VMOV V27.B16, V12.B16
 	VFMLA V16.S4, V13.S4, V12.S4
 	VMOV V27.B16, V13.B16
 	VFMLA V17.S4, V14.S4, V13.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r42:ex = FMA r40 r23:z r41
 	VMOV V26.B16, V14.B16
 	VFMLA V16.S4, V12.S4, V14.S4
 	VMOV V26.B16, V12.B16
 	VFMLA V17.S4, V13.S4, V12.S4
-	// r37:large = CmpGT r24:az r36
+	// r44:large = CmpGT r31:az r43
 	WORD $0x6eb9e50d // fcmgt v13.4s, v8.4s, v25.4s
 	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
-	// Rare r37:large
+	// Rare r44:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, manyrare27
+	CBZW R3, manyrare32
 	MOVD $0x3493f27e, R3
-	VDUP R3, V18.S4 // r38 = 2.755732e-07
+	VDUP R3, V18.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V19.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r23:z r46
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V18.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V18.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r23:z r48
 	VFMLA V16.S4, V19.S4, V18.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V19.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r23:z r50
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r45 = FMA r44 r23:z r25
+	// r52 = FMA r51 r23:z r32
 	VMOV V31.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r46 = FMA r45 r23:z r26
+	// r53 = FMA r52 r23:z r33
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r47 = FMA r46 r23:z r28
+	// r54 = FMA r53 r23:z r35
 	VMOV V29.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r48 = FMA r47 r23:z r30
+	// r55 = FMA r54 r23:z r37
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
-	// r49 = FMA r48 r23:z r32
+	// r56 = FMA r55 r23:z r39
 	VMOV V27.B16, V18.B16
 	VFMLA V16.S4, V19.S4, V18.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r57:taylor = FMA r56 r23:z r41
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V18.S4, V19.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V18.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V18.S4 // r58 = 95
+	// r59 = CmpGT r23:z r58
 	WORD $0x6eb2e612 // fcmgt v18.4s, v16.4s, v18.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V22.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V22.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r23:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V16.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6eb2e610 // fcmgt v16.4s, v16.4s, v18.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V22.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V22.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V22.S4 // r58 = 1.442695
+	VDUP R3, V22.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V23.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V23.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V22.S4, V16.S4, V23.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V22.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eb6d6f7 // fsub v23.4s, v23.4s, v22.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V22.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V22.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V22.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V22.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V22.S4, V23.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V22.S4 // r38 = 2.755732e-07
+	VDUP R3, V22.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V24.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V24.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V22.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V22.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V16.S4, V24.S4, V22.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V24.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V24.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r68 = FMA r67 r64:r r25
+	// r75 = FMA r74 r71:r r32
 	VMOV V31.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r69 = FMA r68 r64:r r26
+	// r76 = FMA r75 r71:r r33
 	VMOV V30.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r70 = FMA r69 r64:r r28
+	// r77 = FMA r76 r71:r r35
 	VMOV V29.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r71 = FMA r70 r64:r r30
+	// r78 = FMA r77 r71:r r37
 	VMOV V28.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
-	// r72 = FMA r71 r64:r r32
+	// r79 = FMA r78 r71:r r39
 	VMOV V27.B16, V22.B16
 	VFMLA V16.S4, V24.S4, V22.S4
-	// r73:q = FMA r72 r64:r r34
+	// r80:q = FMA r79 r71:r r41
 	VMOV V26.B16, V24.B16
 	VFMLA V16.S4, V22.S4, V24.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V22.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eb6e6f6 // fcmgt v22.4s, v23.4s, v22.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V25.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V25.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V23.B16, V25.B16, V22.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V25.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V25.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e39ded6 // fmul v22.4s, v22.4s, v25.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V25.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V25.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e39d6d6 // fadd v22.4s, v22.4s, v25.4s
-	// r80:kBits = Bits r79
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V25.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V25.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V25.S4, V22.S4, V22.S4
-	// r83 = Shl 23 r82
+	// r90 = Shl 23 r89
 	VSHL $23, V22.S4, V22.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eb6d756 // fsub v22.4s, v26.4s, v22.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V24.S4, V16.S4, V22.S4
-	// r87:y = Div r86 r53:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e32fed6 // fdiv v22.4s, v22.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V16.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V27.S4, V23.S4, V16.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V18.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4eb2d610 // fsub v16.4s, v16.4s, v18.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V18.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e32d612 // fadd v18.4s, v16.4s, v18.4s
-	// r91:kBits = Bits r90
-	MOVD $0x7f, R3
-	VDUP R3, V24.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
-	VADD V24.S4, V18.S4, V18.S4
-	// r93 = Shl 23 r92
-	VSHL $23, V18.S4, V18.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
-	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
-	// r96 = Sub r60:k r89:kHalf
-	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
-	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
 	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V16.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
-	VADD V16.S4, V23.S4, V23.S4
+	VDUP R3, V24.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
+	VADD V24.S4, V18.S4, V18.S4
 	// r100 = Shl 23 r99
-	VSHL $23, V23.S4, V23.S4
+	VSHL $23, V18.S4, V18.S4
 	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r102 = Mul r94:y r101:pow2
+	WORD $0x6e32ded6 // fmul v22.4s, v22.4s, v18.4s
+	// r103 = Sub r67:k r96:kHalf
+	WORD $0x4eb0d6f7 // fsub v23.4s, v23.4s, v16.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V16.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
+	WORD $0x4e30d6f7 // fadd v23.4s, v23.4s, v16.4s
+	// r105:kBits = Bits r104
+	MOVD $0x7f, R3
+	VDUP R3, V16.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
+	VADD V16.S4, V23.S4, V23.S4
+	// r107 = Shl 23 r106
+	VSHL $23, V23.S4, V23.S4
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	// r103 = CmpLE r24:az r32
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e28e768 // fcmge v8.4s, v27.4s, v8.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V22.B16, V19.B16, V8.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V13.B16, V8.B16, V14.B16
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-manyrare27:
-	// Rare r37:large
+manyrare32:
+	// Rare r44:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare28
+	CBZW R3, manyrare33
 	MOVD $0x3493f27e, R3
-	VDUP R3, V8.S4 // r38 = 2.755732e-07
+	VDUP R3, V8.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V13.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V13.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r23:z r46
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V8.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V8.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r23:z r48
 	VFMLA V17.S4, V13.S4, V8.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V13.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V13.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r23:z r50
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r45 = FMA r44 r23:z r25
+	// r52 = FMA r51 r23:z r32
 	VMOV V31.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r46 = FMA r45 r23:z r26
+	// r53 = FMA r52 r23:z r33
 	VMOV V30.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r47 = FMA r46 r23:z r28
+	// r54 = FMA r53 r23:z r35
 	VMOV V29.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r48 = FMA r47 r23:z r30
+	// r55 = FMA r54 r23:z r37
 	VMOV V28.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
-	// r49 = FMA r48 r23:z r32
+	// r56 = FMA r55 r23:z r39
 	VMOV V27.B16, V8.B16
 	VFMLA V17.S4, V13.S4, V8.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r57:taylor = FMA r56 r23:z r41
 	VMOV V26.B16, V13.B16
 	VFMLA V17.S4, V8.S4, V13.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V8.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V8.S4 // r58 = 95
+	// r59 = CmpGT r23:z r58
 	WORD $0x6ea8e628 // fcmgt v8.4s, v17.4s, v8.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V16.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V16.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r23:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V16.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V16.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6ea8e610 // fcmgt v16.4s, v16.4s, v8.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V17.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V17.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V17.S4 // r58 = 1.442695
+	VDUP R3, V17.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V18.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V18.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V17.S4, V16.S4, V18.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V17.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V17.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eb1d652 // fsub v18.4s, v18.4s, v17.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V17.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V17.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V17.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V17.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V17.S4, V18.S4, V16.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V17.S4 // r38 = 2.755732e-07
+	VDUP R3, V17.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V19.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V19.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V17.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V17.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V16.S4, V19.S4, V17.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V19.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V19.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r68 = FMA r67 r64:r r25
+	// r75 = FMA r74 r71:r r32
 	VMOV V31.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r69 = FMA r68 r64:r r26
+	// r76 = FMA r75 r71:r r33
 	VMOV V30.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r70 = FMA r69 r64:r r28
+	// r77 = FMA r76 r71:r r35
 	VMOV V29.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r71 = FMA r70 r64:r r30
+	// r78 = FMA r77 r71:r r37
 	VMOV V28.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
-	// r72 = FMA r71 r64:r r32
+	// r79 = FMA r78 r71:r r39
 	VMOV V27.B16, V17.B16
 	VFMLA V16.S4, V19.S4, V17.S4
-	// r73:q = FMA r72 r64:r r34
+	// r80:q = FMA r79 r71:r r41
 	VMOV V26.B16, V19.B16
 	VFMLA V16.S4, V17.S4, V19.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V17.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V17.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eb1e651 // fcmgt v17.4s, v18.4s, v17.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V22.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V22.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V22.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V22.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e36de31 // fmul v17.4s, v17.4s, v22.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V22.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V22.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e36d631 // fadd v17.4s, v17.4s, v22.4s
-	// r80:kBits = Bits r79
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V22.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V22.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V22.S4, V17.S4, V17.S4
-	// r83 = Shl 23 r82
+	// r90 = Shl 23 r89
 	VSHL $23, V17.S4, V17.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eb1d751 // fsub v17.4s, v26.4s, v17.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V19.S4, V16.S4, V17.S4
-	// r87:y = Div r86 r53:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e28fe31 // fdiv v17.4s, v17.4s, v8.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V27.S4, V18.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V16.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4eb0d508 // fsub v8.4s, v8.4s, v16.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V16.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V16.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e30d510 // fadd v16.4s, v8.4s, v16.4s
-	// r91:kBits = Bits r90
-	MOVD $0x7f, R3
-	VDUP R3, V19.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
-	VADD V19.S4, V16.S4, V16.S4
-	// r93 = Shl 23 r92
-	VSHL $23, V16.S4, V16.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
-	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
-	// r96 = Sub r60:k r89:kHalf
-	WORD $0x4ea8d652 // fsub v18.4s, v18.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
-	WORD $0x4e28d652 // fadd v18.4s, v18.4s, v8.4s
 	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
-	VADD V8.S4, V18.S4, V18.S4
+	VDUP R3, V19.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
+	VADD V19.S4, V16.S4, V16.S4
 	// r100 = Shl 23 r99
-	VSHL $23, V18.S4, V18.S4
+	VSHL $23, V16.S4, V16.S4
 	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r102 = Mul r94:y r101:pow2
+	WORD $0x6e30de31 // fmul v17.4s, v17.4s, v16.4s
+	// r103 = Sub r67:k r96:kHalf
+	WORD $0x4ea8d652 // fsub v18.4s, v18.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
+	WORD $0x4e28d652 // fadd v18.4s, v18.4s, v8.4s
+	// r105:kBits = Bits r104
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
+	VADD V8.S4, V18.S4, V18.S4
+	// r107 = Shl 23 r106
+	VSHL $23, V18.S4, V18.S4
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e32de31 // fmul v17.4s, v17.4s, v18.4s
-	// r103 = CmpLE r24:az r32
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V17.B16, V13.B16, V9.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V15.B16, V9.B16, V12.B16
-manyrare28:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+manyrare33:
+	// r112:vc = FMA r42:ex r21:F r6:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.S4, V14.S4, V8.S4
 	VMOV V1.B16, V9.B16
 	VFMLA V21.S4, V12.S4, V9.S4
 	// If Delta
-	CBZ R8, manyskip29
-	// r106 = Load Delta
+	CBZ R8, manyskip34
+	// r113 = Load Delta
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R2), [V13.S4]
-	// r105:vc = Add r105:vc r106
+	FMOVQ 0(R8), F13
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<2, R8, R8
+	// r112:vc = Add r112:vc r113
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
-manyskip29:
-	// r108:ka = Param Ka
-	FMOVQ 0(R21), F12
-	FMOVQ 16(R21), F13
-	// r109:dv = Sub r105:vc r12:vRest
+manyskip34:
+	// r115:ka = Param Ka
+	FMOVQ 0(R22), F12
+	FMOVQ 16(R22), F13
+	// r116:dv = Sub r112:vc r12:vRest
 	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
 	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
-	// r110:keep = Param Keep
-	FMOVQ 0(R20), F14
-	FMOVQ 16(R20), F15
-	// r111:wkeep = Mul r110:keep r9:u
+	// r117:keep = Param Keep
+	FMOVQ 0(R21), F14
+	FMOVQ 16(R21), F15
+	// r118:wkeep = Mul r117:keep r9:u
 	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
 	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r119:wc = FMA r115:ka r116:dv r118:wkeep
 	VFMLA V10.S4, V12.S4, V14.S4
 	VFMLA V11.S4, V13.S4, V15.S4
-	// r113:t = Time
-	VLD1R.P 4(R24), [V10.S4]
-	// r114:since = Sub r113:t r2:Last
+	// r120:t = Time
+	VLD1R.P 4(R25), [V10.S4]
+	// r121:since = Sub r120:t r2:Last
 	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
 	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
-	// r115:tauRef = Param TauRef
-	FMOVQ 0(R22), F13
-	FMOVQ 16(R22), F16
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r122:tauRef = Param TauRef
+	FMOVQ 0(R23), F13
+	FMOVQ 16(R23), F16
+	// r123:refr = CmpLT r121:since r122:tauRef
 	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
 	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r123:refr r6:vr r112:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r123:refr r9:u r119:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r126:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e26e406 // fcmge v6.4s, v0.4s, v6.4s
 	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r126:sp r120:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
 	// If Spike
-	CBZ R9, manyskip30
-	// StoreOne Spike r119:sp
+	CBZ R10, manyskip35
+	// StoreOne Spike r126:sp
 	VAND V26.B16, V7.B16, V8.B16
-	FMOVQ F8, 16(R9)
+	FMOVQ F8, 16(R10)
 	VAND V26.B16, V6.B16, V8.B16
-	FMOVQ F8, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
-manyskip30:
+	FMOVQ F8, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<2, R10, R10
+manyskip35:
 	// If Ref
-	CBZ R10, manyskip31
-	// r120:ref = Or r116:refr r119:sp
+	CBZ R11, manyskip36
+	// r127:ref = Or r123:refr r126:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r127:ref
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 4(R10)
+	MOVW R3, 4(R11)
 	WORD $0x0e61296b // xtn v11.4h, v11.4s
 	WORD $0x0e21296b // xtn v11.8b, v11.8h
 	VMOV V11.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip31:
+	MOVW R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip36:
 	// If Bits
-	CBZ R11, manyskip32
-	// StoreBits Bits r119:sp
+	CBZ R12, manyskip37
+	// StoreBits Bits r126:sp
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -8692,12 +9113,12 @@ manyskip31:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.B[0], R3
-	MOVB R3, (R11)
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip32:
-	SUBS $1, R23
-	BNE manystep25
+	MOVB R3, (R12)
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip37:
+	SUBS $1, R24
+	BNE manystep29
 	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
@@ -8707,8 +9128,7 @@ manyskip32:
 	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $8, R25
-	ADD $32, R12
+	ADD $8, R26
 	ADD $32, R13
 	ADD $32, R14
 	ADD $32, R15
@@ -8718,6 +9138,7 @@ manyskip32:
 	ADD $32, R20
 	ADD $32, R21
 	ADD $32, R22
+	ADD $32, R23
 	SUBS $8, R1
 	BGE manyloop2
 manyloop2end:
@@ -8732,40 +9153,44 @@ manyloop1:
 	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.S4]
 	// Loop
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil8
-	ADD R25<<2, R7, R7
-manynil8:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil9
-	ADD R25<<2, R8, R8
+	CBZ R7, manynil9
+	ADD R26<<2, R7, R7
 manynil9:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil10
-	ADD R25<<2, R9, R9
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil10
+	ADD R26<<2, R8, R8
 manynil10:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil11
-	ADD R25, R10
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil11
+	ADD R26<<2, R9, R9
 manynil11:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil12
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil12
+	ADD R26<<2, R10, R10
 manynil12:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil13
+	ADD R26, R11
+manynil13:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil14
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil14:
 manystep1:
 	// r3:vTh = Param VTh
-	FMOVQ 0(R12), F3
+	FMOVQ 0(R13), F3
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vReset = Param VReset
-	FMOVQ 0(R13), F5
+	FMOVQ 0(R14), F5
 	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V4.B16, V5.B16, V0.B16
 	// r7:b = Param B
-	FMOVQ 0(R14), F5
+	FMOVQ 0(R15), F5
 	// r8:wb = Add r1:W r7:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
 	// r9:u = Select r4:spk r8:wb r1:W
@@ -8775,22 +9200,22 @@ manystep1:
 	// If I
 	CBZ R7, manyskip2
 	// r10:in = Load I
-	VLD1.P (R7)(R26), [V4.S4]
+	VLD1.P (R7)(R2), [V4.S4]
 manyskip2:
 	// r12:vRest = Param VRest
-	FMOVQ 0(R15), F5
+	FMOVQ 0(R16), F5
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
 	// r14:vC = Param VC
-	FMOVQ 0(R16), F7
+	FMOVQ 0(R17), F7
 	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
 	// r16:dtCTau = Param DtCTau
-	FMOVQ 0(R17), F8
+	FMOVQ 0(R19), F8
 	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
 	// r18:dtRTau = Param DtRTau
-	FMOVQ 0(R19), F10
+	FMOVQ 0(R20), F10
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
 	// r20:drive = Mul r18:dtRTau r19:iu
@@ -8801,278 +9226,299 @@ manyskip2:
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, manyskip3
+	// r24:dtRTau = Param DtRTau
+	FMOVQ 0(R20), F4
+	// r25 = Load G
+	FMOVQ 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<2, R9, R9
+	// r26 = Mul r24:dtRTau r25
+	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
+	// r23:z = Sub r23:z r26
+	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r6:vr r28
+	VFMLA V0.S4, V4.S4, V6.S4
+	// r21:F = Sub r21:F r29
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+manyskip3:
+	// r31:az = Abs r23:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
-	// r27 = FMA r25 r23:z r26
+	// r34 = FMA r32 r23:z r33
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r36 = FMA r34 r23:z r35
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r38 = FMA r36 r23:z r37
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r40 = FMA r38 r23:z r39
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r42:ex = FMA r40 r23:z r41
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r44:large = CmpGT r31:az r43
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
-	// Rare r37:large
+	// Rare r44:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, manyrare3
+	CBZW R3, manyrare4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r38 = 2.755732e-07
+	VDUP R3, V9.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V11.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r23:z r46
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V9.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r23:z r48
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V11.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r23:z r50
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r45 = FMA r44 r23:z r25
+	// r52 = FMA r51 r23:z r32
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r46 = FMA r45 r23:z r26
+	// r53 = FMA r52 r23:z r33
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r47 = FMA r46 r23:z r28
+	// r54 = FMA r53 r23:z r35
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r48 = FMA r47 r23:z r30
+	// r55 = FMA r54 r23:z r37
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r49 = FMA r48 r23:z r32
+	// r56 = FMA r55 r23:z r39
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r57:taylor = FMA r56 r23:z r41
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V9.S4 // r58 = 95
+	// r59 = CmpGT r23:z r58
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V12.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V8.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V12.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r58 = 1.442695
+	VDUP R3, V12.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V13.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V12.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V12.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V12.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r38 = 2.755732e-07
+	VDUP R3, V12.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V14.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V12.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V14.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r68 = FMA r67 r64:r r25
+	// r75 = FMA r74 r71:r r32
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r69 = FMA r68 r64:r r26
+	// r76 = FMA r75 r71:r r33
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r70 = FMA r69 r64:r r28
+	// r77 = FMA r76 r71:r r35
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r71 = FMA r70 r64:r r30
+	// r78 = FMA r77 r71:r r37
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r72 = FMA r71 r64:r r32
+	// r79 = FMA r78 r71:r r39
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r73:q = FMA r72 r64:r r34
+	// r80:q = FMA r79 r71:r r41
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V12.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V15.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V15.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V15.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r80:kBits = Bits r79
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V15.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V15.S4, V12.S4, V12.S4
-	// r83 = Shl 23 r82
+	// r90 = Shl 23 r89
 	VSHL $23, V12.S4, V12.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r87:y = Div r86 r53:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V9.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V9.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91:kBits = Bits r90
-	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
-	VADD V14.S4, V9.S4, V9.S4
-	// r93 = Shl 23 r92
-	VSHL $23, V9.S4, V9.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
-	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r96 = Sub r60:k r89:kHalf
-	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
-	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
 	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
-	VADD V8.S4, V13.S4, V13.S4
+	VDUP R3, V14.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
+	VADD V14.S4, V9.S4, V9.S4
 	// r100 = Shl 23 r99
-	VSHL $23, V13.S4, V13.S4
+	VSHL $23, V9.S4, V9.S4
 	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r102 = Mul r94:y r101:pow2
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r103 = Sub r67:k r96:kHalf
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r105:kBits = Bits r104
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
+	VADD V8.S4, V13.S4, V13.S4
+	// r107 = Shl 23 r106
+	VSHL $23, V13.S4, V13.S4
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r103 = CmpLE r24:az r32
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare3:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+manyrare4:
+	// r112:vc = FMA r42:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	// If Delta
-	CBZ R8, manyskip4
-	// r106 = Load Delta
-	VLD1.P (R8)(R2), [V6.S4]
-	// r105:vc = Add r105:vc r106
+	CBZ R8, manyskip5
+	// r113 = Load Delta
+	FMOVQ 0(R8), F6
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<2, R8, R8
+	// r112:vc = Add r112:vc r113
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
-manyskip4:
-	// r108:ka = Param Ka
-	FMOVQ 0(R21), F6
-	// r109:dv = Sub r105:vc r12:vRest
+manyskip5:
+	// r115:ka = Param Ka
+	FMOVQ 0(R22), F6
+	// r116:dv = Sub r112:vc r12:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	// r110:keep = Param Keep
-	FMOVQ 0(R20), F7
-	// r111:wkeep = Mul r110:keep r9:u
+	// r117:keep = Param Keep
+	FMOVQ 0(R21), F7
+	// r118:wkeep = Mul r117:keep r9:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r119:wc = FMA r115:ka r116:dv r118:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
-	// r113:t = Time
-	VLD1R.P 4(R24), [V5.S4]
-	// r114:since = Sub r113:t r2:Last
+	// r120:t = Time
+	VLD1R.P 4(R25), [V5.S4]
+	// r121:since = Sub r120:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	// r115:tauRef = Param TauRef
-	FMOVQ 0(R22), F8
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r122:tauRef = Param TauRef
+	FMOVQ 0(R23), F8
+	// r123:refr = CmpLT r121:since r122:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r123:refr r6:vr r112:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r123:refr r9:u r119:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r126:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r126:sp r120:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip5
-	// StoreOne Spike r119:sp
-	VAND V26.B16, V3.B16, V4.B16
-	FMOVQ F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
-manyskip5:
-	// If Ref
 	CBZ R10, manyskip6
-	// r120:ref = Or r116:refr r119:sp
+	// StoreOne Spike r126:sp
+	VAND V26.B16, V3.B16, V4.B16
+	FMOVQ F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<2, R10, R10
+manyskip6:
+	// If Ref
+	CBZ R11, manyskip7
+	// r127:ref = Or r123:refr r126:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r127:ref
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip6:
+	MOVW R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip7:
 	// If Bits
-	CBZ R11, manyskip7
-	// StoreBits Bits r119:sp
+	CBZ R12, manyskip8
+	// StoreBits Bits r126:sp
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSRA $30, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $4, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip7:
-	SUBS $1, R23
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip8:
+	SUBS $1, R24
 	BNE manystep1
 	// Store V r0:V
 	FMOVQ F0, -16(R4)
@@ -9080,8 +9526,7 @@ manyskip7:
 	FMOVQ F1, -16(R5)
 	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
-	ADD $4, R25
-	ADD $16, R12
+	ADD $4, R26
 	ADD $16, R13
 	ADD $16, R14
 	ADD $16, R15
@@ -9091,6 +9536,7 @@ manyskip7:
 	ADD $16, R20
 	ADD $16, R21
 	ADD $16, R22
+	ADD $16, R23
 	SUBS $4, R1
 	BGE manyloop1
 manyloop1end:
@@ -9105,40 +9551,44 @@ manytail:
 	// r2:Last = Load Last
 	FMOVS.P 4(R6), F2
 	// Loop
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil20
-	ADD R25<<2, R7, R7
-manynil20:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil21
-	ADD R25<<2, R8, R8
-manynil21:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil22
-	ADD R25<<2, R9, R9
-manynil22:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil23
-	ADD R25, R10
+	CBZ R7, manynil23
+	ADD R26<<2, R7, R7
 manynil23:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil24
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil24
+	ADD R26<<2, R8, R8
 manynil24:
-manystep13:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil25
+	ADD R26<<2, R9, R9
+manynil25:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil26
+	ADD R26<<2, R10, R10
+manynil26:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil27
+	ADD R26, R11
+manynil27:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil28
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil28:
+manystep15:
 	// r3:vTh = Param VTh
-	FMOVS 0(R12), F3
+	FMOVS 0(R13), F3
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
 	// r5:vReset = Param VReset
-	FMOVS 0(R13), F5
+	FMOVS 0(R14), F5
 	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V4.B16, V5.B16, V0.B16
 	// r7:b = Param B
-	FMOVS 0(R14), F5
+	FMOVS 0(R15), F5
 	// r8:wb = Add r1:W r7:b
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
 	// r9:u = Select r4:spk r8:wb r1:W
@@ -9146,25 +9596,25 @@ manystep13:
 	// r10:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
-	CBZ R7, manyskip14
+	CBZ R7, manyskip16
 	// r10:in = Load I
 	FMOVS 0(R7), F4
-	ADD R26, R7
-manyskip14:
+	ADD R2, R7
+manyskip16:
 	// r12:vRest = Param VRest
-	FMOVS 0(R15), F5
+	FMOVS 0(R16), F5
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
 	// r14:vC = Param VC
-	FMOVS 0(R16), F7
+	FMOVS 0(R17), F7
 	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
 	// r16:dtCTau = Param DtCTau
-	FMOVS 0(R17), F8
+	FMOVS 0(R19), F8
 	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
 	// r18:dtRTau = Param DtRTau
-	FMOVS 0(R19), F10
+	FMOVS 0(R20), F10
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
 	// r20:drive = Mul r18:dtRTau r19:iu
@@ -9175,281 +9625,300 @@ manyskip14:
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, manyskip17
+	// r24:dtRTau = Param DtRTau
+	FMOVS 0(R20), F4
+	// r25 = Load G
+	FMOVS 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<2, R9, R9
+	// r26 = Mul r24:dtRTau r25
+	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
+	// r23:z = Sub r23:z r26
+	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r6:vr r28
+	VFMLA V0.S4, V4.S4, V6.S4
+	// r21:F = Sub r21:F r29
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+manyskip17:
+	// r31:az = Abs r23:z
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
-	// r27 = FMA r25 r23:z r26
+	// r34 = FMA r32 r23:z r33
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
-	// r29 = FMA r27 r23:z r28
+	// r36 = FMA r34 r23:z r35
 	VMOV V29.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r31 = FMA r29 r23:z r30
+	// r38 = FMA r36 r23:z r37
 	VMOV V28.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r33 = FMA r31 r23:z r32
+	// r40 = FMA r38 r23:z r39
 	VMOV V27.B16, V7.B16
 	VFMLA V8.S4, V6.S4, V7.S4
-	// r35:ex = FMA r33 r23:z r34
+	// r42:ex = FMA r40 r23:z r41
 	VMOV V26.B16, V6.B16
 	VFMLA V8.S4, V7.S4, V6.S4
-	// r37:large = CmpGT r24:az r36
+	// r44:large = CmpGT r31:az r43
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
-	// Rare r37:large
+	// Rare r44:large
 	FMOVS F7, R3
-	CBZW R3, manyrare15
+	CBZW R3, manyrare18
 	MOVD $0x3493f27e, R3
-	VDUP R3, V9.S4 // r38 = 2.755732e-07
+	VDUP R3, V9.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V11.S4 // r39 = 2.7557319e-06
-	// r40 = FMA r38 r23:z r39
+	VDUP R3, V11.S4 // r46 = 2.7557319e-06
+	// r47 = FMA r45 r23:z r46
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V9.S4 // r41 = 2.4801588e-05
-	// r42 = FMA r40 r23:z r41
+	VDUP R3, V9.S4 // r48 = 2.4801588e-05
+	// r49 = FMA r47 r23:z r48
 	VFMLA V8.S4, V11.S4, V9.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V11.S4 // r43 = 0.0001984127
-	// r44 = FMA r42 r23:z r43
+	VDUP R3, V11.S4 // r50 = 0.0001984127
+	// r51 = FMA r49 r23:z r50
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r45 = FMA r44 r23:z r25
+	// r52 = FMA r51 r23:z r32
 	VMOV V31.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r46 = FMA r45 r23:z r26
+	// r53 = FMA r52 r23:z r33
 	VMOV V30.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r47 = FMA r46 r23:z r28
+	// r54 = FMA r53 r23:z r35
 	VMOV V29.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r48 = FMA r47 r23:z r30
+	// r55 = FMA r54 r23:z r37
 	VMOV V28.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
-	// r49 = FMA r48 r23:z r32
+	// r56 = FMA r55 r23:z r39
 	VMOV V27.B16, V9.B16
 	VFMLA V8.S4, V11.S4, V9.S4
-	// r50:taylor = FMA r49 r23:z r34
+	// r57:taylor = FMA r56 r23:z r41
 	VMOV V26.B16, V11.B16
 	VFMLA V8.S4, V9.S4, V11.S4
 	MOVD $0x42be0000, R3
-	VDUP R3, V9.S4 // r51 = 95
-	// r52 = CmpGT r23:z r51
+	VDUP R3, V9.S4 // r58 = 95
+	// r59 = CmpGT r23:z r58
 	WORD $0x6ea9e509 // fcmgt v9.4s, v8.4s, v9.4s
 	MOVD $0x42be0000, R3
-	VDUP R3, V12.S4 // r51 = 95
-	// r53:zl = Select r52 r51 r23:z
+	VDUP R3, V12.S4 // r58 = 95
+	// r60:zl = Select r59 r58 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V8.S4 // r54 = -87
-	// r55 = CmpLT r53:zl r54
+	VDUP R3, V8.S4 // r61 = -87
+	// r62 = CmpLT r60:zl r61
 	WORD $0x6ea9e508 // fcmgt v8.4s, v8.4s, v9.4s
 	MOVD $0xc2ae0000, R3
-	VDUP R3, V12.S4 // r54 = -87
-	// r56:zc = Select r55 r54 r53:zl
+	VDUP R3, V12.S4 // r61 = -87
+	// r63:zc = Select r62 r61 r60:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3fb8aa3b, R3
-	VDUP R3, V12.S4 // r58 = 1.442695
+	VDUP R3, V12.S4 // r65 = 1.442695
 	MOVD $0x4b400000, R3
-	VDUP R3, V13.S4 // r57 = 1.2582912e+07
-	// r59 = FMA r56:zc r58 r57
+	VDUP R3, V13.S4 // r64 = 1.2582912e+07
+	// r66 = FMA r63:zc r65 r64
 	VFMLA V12.S4, V8.S4, V13.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V12.S4 // r57 = 1.2582912e+07
-	// r60:k = Sub r59 r57
+	VDUP R3, V12.S4 // r64 = 1.2582912e+07
+	// r67:k = Sub r66 r64
 	WORD $0x4eacd5ad // fsub v13.4s, v13.4s, v12.4s
 	MOVD $0xbf317200, R3
-	VDUP R3, V12.S4 // r62 = -0.69314575
-	// r63 = FMA r60:k r62 r56:zc
+	VDUP R3, V12.S4 // r69 = -0.69314575
+	// r70 = FMA r67:k r69 r63:zc
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0xb5bfbe8e, R3
-	VDUP R3, V12.S4 // r61 = -1.4286068e-06
-	// r64:r = FMA r60:k r61 r63
+	VDUP R3, V12.S4 // r68 = -1.4286068e-06
+	// r71:r = FMA r67:k r68 r70
 	VFMLA V12.S4, V13.S4, V8.S4
 	MOVD $0x3493f27e, R3
-	VDUP R3, V12.S4 // r38 = 2.755732e-07
+	VDUP R3, V12.S4 // r45 = 2.755732e-07
 	MOVD $0x3638ef1d, R3
-	VDUP R3, V14.S4 // r39 = 2.7557319e-06
-	// r65 = FMA r38 r64:r r39
+	VDUP R3, V14.S4 // r46 = 2.7557319e-06
+	// r72 = FMA r45 r71:r r46
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x37d00d01, R3
-	VDUP R3, V12.S4 // r41 = 2.4801588e-05
-	// r66 = FMA r65 r64:r r41
+	VDUP R3, V12.S4 // r48 = 2.4801588e-05
+	// r73 = FMA r72 r71:r r48
 	VFMLA V8.S4, V14.S4, V12.S4
 	MOVD $0x39500d01, R3
-	VDUP R3, V14.S4 // r43 = 0.0001984127
-	// r67 = FMA r66 r64:r r43
+	VDUP R3, V14.S4 // r50 = 0.0001984127
+	// r74 = FMA r73 r71:r r50
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r68 = FMA r67 r64:r r25
+	// r75 = FMA r74 r71:r r32
 	VMOV V31.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r69 = FMA r68 r64:r r26
+	// r76 = FMA r75 r71:r r33
 	VMOV V30.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r70 = FMA r69 r64:r r28
+	// r77 = FMA r76 r71:r r35
 	VMOV V29.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r71 = FMA r70 r64:r r30
+	// r78 = FMA r77 r71:r r37
 	VMOV V28.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
-	// r72 = FMA r71 r64:r r32
+	// r79 = FMA r78 r71:r r39
 	VMOV V27.B16, V12.B16
 	VFMLA V8.S4, V14.S4, V12.S4
-	// r73:q = FMA r72 r64:r r34
+	// r80:q = FMA r79 r71:r r41
 	VMOV V26.B16, V14.B16
 	VFMLA V8.S4, V12.S4, V14.S4
 	MOVD $0x41f00000, R3
-	VDUP R3, V12.S4 // r74 = 30
-	// r75 = CmpGT r60:k r74
+	VDUP R3, V12.S4 // r81 = 30
+	// r82 = CmpGT r67:k r81
 	WORD $0x6eace5ac // fcmgt v12.4s, v13.4s, v12.4s
 	MOVD $0x41f00000, R3
-	VDUP R3, V15.S4 // r74 = 30
-	// r76:kc = Select r75 r74 r60:k
+	VDUP R3, V15.S4 // r81 = 30
+	// r83:kc = Select r82 r81 r67:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbf800000, R3
-	VDUP R3, V15.S4 // r77 = -1
-	// r78 = Mul r76:kc r77
+	VDUP R3, V15.S4 // r84 = -1
+	// r85 = Mul r83:kc r84
 	WORD $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V15.S4 // r57 = 1.2582912e+07
-	// r79 = Add r78 r57
+	VDUP R3, V15.S4 // r64 = 1.2582912e+07
+	// r86 = Add r85 r64
 	WORD $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	// r80:kBits = Bits r79
+	// r87:kBits = Bits r86
 	MOVD $0x7f, R3
-	VDUP R3, V15.S4 // r81 = 1.78e-43
-	// r82 = IAdd r80:kBits r81
+	VDUP R3, V15.S4 // r88 = 1.78e-43
+	// r89 = IAdd r87:kBits r88
 	VADD V15.S4, V12.S4, V12.S4
-	// r83 = Shl 23 r82
+	// r90 = Shl 23 r89
 	VSHL $23, V12.S4, V12.S4
-	// r84:pow2 = FromBits r83
-	// r85:oneMinus = Sub r34 r84:pow2
+	// r91:pow2 = FromBits r90
+	// r92:oneMinus = Sub r41 r91:pow2
 	WORD $0x4eacd74c // fsub v12.4s, v26.4s, v12.4s
-	// r86 = FMA r64:r r73:q r85:oneMinus
+	// r93 = FMA r71:r r80:q r92:oneMinus
 	VFMLA V14.S4, V8.S4, V12.S4
-	// r87:y = Div r86 r53:zl
+	// r94:y = Div r93 r60:zl
 	WORD $0x6e29fd8c // fdiv v12.4s, v12.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r88 = FMA r60:k r32 r57
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r95 = FMA r67:k r39 r64
 	VFMLA V27.S4, V13.S4, V8.S4
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r89:kHalf = Sub r88 r57
+	VDUP R3, V9.S4 // r64 = 1.2582912e+07
+	// r96:kHalf = Sub r95 r64
 	WORD $0x4ea9d508 // fsub v8.4s, v8.4s, v9.4s
 	MOVD $0x4b400000, R3
-	VDUP R3, V9.S4 // r57 = 1.2582912e+07
-	// r90 = Add r89:kHalf r57
+	VDUP R3, V9.S4 // r64 = 1.2582912e+07
+	// r97 = Add r96:kHalf r64
 	WORD $0x4e29d509 // fadd v9.4s, v8.4s, v9.4s
-	// r91:kBits = Bits r90
-	MOVD $0x7f, R3
-	VDUP R3, V14.S4 // r81 = 1.78e-43
-	// r92 = IAdd r91:kBits r81
-	VADD V14.S4, V9.S4, V9.S4
-	// r93 = Shl 23 r92
-	VSHL $23, V9.S4, V9.S4
-	// r94:pow2 = FromBits r93
-	// r95 = Mul r87:y r94:pow2
-	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
-	// r96 = Sub r60:k r89:kHalf
-	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
-	MOVD $0x4b400000, R3
-	VDUP R3, V8.S4 // r57 = 1.2582912e+07
-	// r97 = Add r96 r57
-	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
 	// r98:kBits = Bits r97
 	MOVD $0x7f, R3
-	VDUP R3, V8.S4 // r81 = 1.78e-43
-	// r99 = IAdd r98:kBits r81
-	VADD V8.S4, V13.S4, V13.S4
+	VDUP R3, V14.S4 // r88 = 1.78e-43
+	// r99 = IAdd r98:kBits r88
+	VADD V14.S4, V9.S4, V9.S4
 	// r100 = Shl 23 r99
-	VSHL $23, V13.S4, V13.S4
+	VSHL $23, V9.S4, V9.S4
 	// r101:pow2 = FromBits r100
-	// r102:big = Mul r95 r101:pow2
+	// r102 = Mul r94:y r101:pow2
+	WORD $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	// r103 = Sub r67:k r96:kHalf
+	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
+	MOVD $0x4b400000, R3
+	VDUP R3, V8.S4 // r64 = 1.2582912e+07
+	// r104 = Add r103 r64
+	WORD $0x4e28d5ad // fadd v13.4s, v13.4s, v8.4s
+	// r105:kBits = Bits r104
+	MOVD $0x7f, R3
+	VDUP R3, V8.S4 // r88 = 1.78e-43
+	// r106 = IAdd r105:kBits r88
+	VADD V8.S4, V13.S4, V13.S4
+	// r107 = Shl 23 r106
+	VSHL $23, V13.S4, V13.S4
+	// r108:pow2 = FromBits r107
+	// r109:big = Mul r102 r108:pow2
 	WORD $0x6e2ddd8c // fmul v12.4s, v12.4s, v13.4s
-	// r103 = CmpLE r24:az r32
+	// r110 = CmpLE r31:az r39
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
-	// r104:far = Select r103 r50:taylor r102:big
+	// r111:far = Select r110 r57:taylor r109:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r35:ex = Select r37:large r104:far r35:ex
+	// r42:ex = Select r44:large r111:far r42:ex
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare15:
-	// r105:vc = FMA r35:ex r21:F r6:vr
+manyrare18:
+	// r112:vc = FMA r42:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
 	// If Delta
-	CBZ R8, manyskip16
-	// r106 = Load Delta
+	CBZ R8, manyskip19
+	// r113 = Load Delta
 	FMOVS 0(R8), F6
-	ADD R2, R8
-	// r105:vc = Add r105:vc r106
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<2, R8, R8
+	// r112:vc = Add r112:vc r113
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
-manyskip16:
-	// r108:ka = Param Ka
-	FMOVS 0(R21), F6
-	// r109:dv = Sub r105:vc r12:vRest
+manyskip19:
+	// r115:ka = Param Ka
+	FMOVS 0(R22), F6
+	// r116:dv = Sub r112:vc r12:vRest
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	// r110:keep = Param Keep
-	FMOVS 0(R20), F7
-	// r111:wkeep = Mul r110:keep r9:u
+	// r117:keep = Param Keep
+	FMOVS 0(R21), F7
+	// r118:wkeep = Mul r117:keep r9:u
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
-	// r112:wc = FMA r108:ka r109:dv r111:wkeep
+	// r119:wc = FMA r115:ka r116:dv r118:wkeep
 	VFMLA V5.S4, V6.S4, V7.S4
-	// r113:t = Time
-	VLD1R.P 4(R24), [V5.S4]
-	// r114:since = Sub r113:t r2:Last
+	// r120:t = Time
+	VLD1R.P 4(R25), [V5.S4]
+	// r121:since = Sub r120:t r2:Last
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	// r115:tauRef = Param TauRef
-	FMOVS 0(R22), F8
-	// r116:refr = CmpLT r114:since r115:tauRef
+	// r122:tauRef = Param TauRef
+	FMOVS 0(R23), F8
+	// r123:refr = CmpLT r121:since r122:tauRef
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
-	// r0:V = Select r116:refr r6:vr r105:vc
+	// r0:V = Select r123:refr r6:vr r112:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r116:refr r9:u r112:wc
+	// r1:W = Select r123:refr r9:u r119:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r119:sp = CmpGE r0:V r3:vTh
+	// r126:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
-	// r2:Last = Select r119:sp r113:t r2:Last
+	// r2:Last = Select r126:sp r120:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip17
-	// StoreOne Spike r119:sp
+	CBZ R10, manyskip20
+	// StoreOne Spike r126:sp
 	VAND V26.B16, V3.B16, V4.B16
-	FMOVS F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
-manyskip17:
+	FMOVS F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<2, R10, R10
+manyskip20:
 	// If Ref
-	CBZ R10, manyskip18
-	// r120:ref = Or r116:refr r119:sp
+	CBZ R11, manyskip21
+	// r127:ref = Or r123:refr r126:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r120:ref
+	// StoreBool Ref r127:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip18:
+	MOVB R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip21:
 	// If Bits
-	CBZ R11, manyskip19
-	// StoreBits Bits r119:sp
+	CBZ R12, manyskip22
+	// StoreBits Bits r126:sp
 	FMOVS F3, R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $1, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip19:
-	SUBS $1, R23
-	BNE manystep13
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip22:
+	SUBS $1, R24
+	BNE manystep15
 	// Store V r0:V
 	FMOVS F0, -4(R4)
 	// Store W r1:W
 	FMOVS F1, -4(R5)
 	// Store Last r2:Last
 	FMOVS F2, -4(R6)
-	ADD $1, R25
-	ADD $4, R12
+	ADD $1, R26
 	ADD $4, R13
 	ADD $4, R14
 	ADD $4, R15
@@ -9459,6 +9928,7 @@ manyskip19:
 	ADD $4, R20
 	ADD $4, R21
 	ADD $4, R22
+	ADD $4, R23
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -9470,41 +9940,42 @@ manytailend:
 // one step: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
 //     V30 r5:vThRst = VThRst, V29 r8:b = B, V28 r13:vRest = VRest, V27 r15:vC = VC,
-//     V26 r17:dtCTau = DtCTau, V25 r19:dtRTau = DtRTau, V24 r26 = 2.7557319223985893e-06,
-//     V23 r27 = 2.48015873015873e-05, V22 r29 = 0.0001984126984126984,
-//     V21 r31 = 0.001388888888888889, V20 r33 = 0.008333333333333333, V19 r35 = 0.041666666666666664,
-//     V18 r37 = 0.16666666666666666, V17 r39 = 0.5, V16 r41 = 1, V15 r43 = 0.0625, V14 r130:ka = Ka,
-//     V13 r132:keep = Keep, V12 r137:tauRef = TauRef, V11 r135:t = T[0].
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
-//   Counters: lane R12, bits word R13, bits word scratch R14.
+//     V26 r17:dtCTau = DtCTau, V25 r19:dtRTau = DtRTau, V24 r32 = 2.7557319223985893e-06,
+//     V23 r33 = 2.48015873015873e-05, V22 r35 = 0.0001984126984126984,
+//     V21 r37 = 0.001388888888888889, V20 r39 = 0.008333333333333333, V19 r41 = 0.041666666666666664,
+//     V18 r43 = 0.16666666666666666, V17 r45 = 0.5, V16 r47 = 1, V15 r49 = 0.0625, V14 r136:ka = Ka,
+//     V13 r138:keep = Keep, V12 r143:tauRef = TauRef, V11 r141:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12.
+//   Counters: lane R13, bits word R14, bits word scratch R15.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
-//     V30 r13:vRest = VRest, V29 r17:dtCTau = DtCTau, V28 r27 = 2.48015873015873e-05,
-//     V27 r29 = 0.0001984126984126984, V26 r31 = 0.001388888888888889,
-//     V25 r33 = 0.008333333333333333, V24 r35 = 0.041666666666666664, V23 r37 = 0.16666666666666666,
-//     V22 r39 = 0.5, V21 r41 = 1, V20 r43 = 0.0625, V19 r130:ka = Ka, V18 r132:keep = Keep,
-//     V17 r137:tauRef = TauRef.
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
-//   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
-//   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
-//     Bits R20; reloaded each step: none.
+//     V30 r13:vRest = VRest, V29 r17:dtCTau = DtCTau, V28 r19:dtRTau = DtRTau,
+//     V27 r35 = 0.0001984126984126984, V26 r37 = 0.001388888888888889,
+//     V25 r39 = 0.008333333333333333, V24 r41 = 0.041666666666666664, V23 r43 = 0.16666666666666666,
+//     V22 r45 = 0.5, V21 r47 = 1, V20 r49 = 0.0625, V19 r136:ka = Ka, V18 r138:keep = Keep,
+//     V17 r143:tauRef = TauRef.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12.
+//   Counters: steps left R13, time address R14, lane R15, bits word scratch R23.
+//   Row distances in registers: I R16, Delta R17, G R19, Spike R20, Ref R21,
+//     Bits R22; reloaded each step: none.
 TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD ZR, R12 // lane
-	MOVD ZR, R13 // Bits word
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD ZR, R13 // lane
+	MOVD ZR, R14 // Bits word
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 8(R2), R3
@@ -9520,33 +9991,33 @@ TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD 56(R2), R3
 	VDUP R3, V25.D2 // r19:dtRTau = DtRTau
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2 // r26 = 2.7557319223985893e-06
+	VDUP R3, V24.D2 // r32 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V23.D2 // r27 = 2.48015873015873e-05
+	VDUP R3, V23.D2 // r33 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V22.D2 // r29 = 0.0001984126984126984
+	VDUP R3, V22.D2 // r35 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V21.D2 // r31 = 0.001388888888888889
+	VDUP R3, V21.D2 // r37 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V20.D2 // r33 = 0.008333333333333333
+	VDUP R3, V20.D2 // r39 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V19.D2 // r35 = 0.041666666666666664
+	VDUP R3, V19.D2 // r41 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V18.D2 // r37 = 0.16666666666666666
+	VDUP R3, V18.D2 // r43 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V17.D2 // r39 = 0.5
+	VDUP R3, V17.D2 // r45 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V16.D2 // r41 = 1
+	VDUP R3, V16.D2 // r47 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V15.D2 // r43 = 0.0625
+	VDUP R3, V15.D2 // r49 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V14.D2 // r130:ka = Ka
+	VDUP R3, V14.D2 // r136:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V13.D2 // r132:keep = Keep
+	VDUP R3, V13.D2 // r138:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V12.D2 // r137:tauRef = TauRef
-	MOVD 304(R0), R3
-	VLD1R (R3), [V11.D2] // r135:t = T[0]
+	VDUP R3, V12.D2 // r143:tauRef = TauRef
+	MOVD 336(R0), R3
+	VLD1R (R3), [V11.D2] // r141:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -9589,321 +10060,336 @@ oneskip1:
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e61df41 // fmul v1.2d, v26.2d, v1.2d
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, oneskip2
+	// r25 = Load G
+	VLD1.P 16(R9), [V5.D2]
+	// r26 = Mul r19:dtRTau r25
+	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
+	// r24:z = Sub r24:z r26
+	WORD $0x4ee5d421 // fsub v1.2d, v1.2d, v5.2d
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r7:vr r28
+	VFMLA V4.D2, V5.D2, V6.D2
+	// r22:F = Sub r22:F r29
+	WORD $0x4ee6d400 // fsub v0.2d, v0.2d, v6.2d
+oneskip2:
+	// r31:az = Abs r24:z
 	WORD $0x4ee0f825 // fabs v5.2d, v1.2d
-	// r28 = FMA r26 r24:z r27
+	// r34 = FMA r32 r24:z r33
 	VMOV V23.B16, V6.B16
 	VFMLA V1.D2, V24.D2, V6.D2
-	// r30 = FMA r28 r24:z r29
+	// r36 = FMA r34 r24:z r35
 	VMOV V22.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r32 = FMA r30 r24:z r31
+	// r38 = FMA r36 r24:z r37
 	VMOV V21.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
-	// r34 = FMA r32 r24:z r33
+	// r40 = FMA r38 r24:z r39
 	VMOV V20.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r36 = FMA r34 r24:z r35
+	// r42 = FMA r40 r24:z r41
 	VMOV V19.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
-	// r38 = FMA r36 r24:z r37
+	// r44 = FMA r42 r24:z r43
 	VMOV V18.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r40 = FMA r38 r24:z r39
+	// r46 = FMA r44 r24:z r45
 	VMOV V17.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
-	// r42:ex = FMA r40 r24:z r41
+	// r48:ex = FMA r46 r24:z r47
 	VMOV V16.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r44:large = CmpGT r25:az r43
+	// r50:large = CmpGT r31:az r49
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
-	// Rare r44:large
+	// Rare r50:large
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24:z r46
+	VDUP R3, V9.D2 // r52 = 7.647163731819816e-13
+	// r53 = FMA r51 r24:z r52
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24:z r48
+	VDUP R3, V8.D2 // r54 = 1.1470745597729725e-11
+	// r55 = FMA r53 r24:z r54
 	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24:z r50
+	VDUP R3, V9.D2 // r56 = 1.6059043836821613e-10
+	// r57 = FMA r55 r24:z r56
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24:z r52
+	VDUP R3, V8.D2 // r58 = 2.08767569878681e-09
+	// r59 = FMA r57 r24:z r58
 	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24:z r54
+	VDUP R3, V9.D2 // r60 = 2.505210838544172e-08
+	// r61 = FMA r59 r24:z r60
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24:z r56
+	VDUP R3, V8.D2 // r62 = 2.755731922398589e-07
+	// r63 = FMA r61 r24:z r62
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r58 = FMA r57 r24:z r26
+	// r64 = FMA r63 r24:z r32
 	VMOV V24.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r59 = FMA r58 r24:z r27
+	// r65 = FMA r64 r24:z r33
 	VMOV V23.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r60 = FMA r59 r24:z r29
+	// r66 = FMA r65 r24:z r35
 	VMOV V22.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r61 = FMA r60 r24:z r31
+	// r67 = FMA r66 r24:z r37
 	VMOV V21.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r62 = FMA r61 r24:z r33
+	// r68 = FMA r67 r24:z r39
 	VMOV V20.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r63 = FMA r62 r24:z r35
+	// r69 = FMA r68 r24:z r41
 	VMOV V19.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r64 = FMA r63 r24:z r37
+	// r70 = FMA r69 r24:z r43
 	VMOV V18.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r65 = FMA r64 r24:z r39
+	// r71 = FMA r70 r24:z r45
 	VMOV V17.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r66:taylor = FMA r65 r24:z r41
+	// r72:taylor = FMA r71 r24:z r47
 	VMOV V16.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r67 = 720
-	// r68 = CmpGT r24:z r67
+	VDUP R3, V8.D2 // r73 = 720
+	// r74 = CmpGT r24:z r73
 	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r67 = 720
-	// r69:zl = Select r68 r67 r24:z
+	VDUP R3, V10.D2 // r73 = 720
+	// r75:zl = Select r74 r73 r24:z
 	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V1.D2 // r70 = -708
-	// r71 = CmpLT r69:zl r70
+	VDUP R3, V1.D2 // r76 = -708
+	// r77 = CmpLT r75:zl r76
 	WORD $0x6ee8e421 // fcmgt v1.2d, v1.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r70 = -708
-	// r72:zc = Select r71 r70 r69:zl
+	VDUP R3, V10.D2 // r76 = -708
+	// r78:zc = Select r77 r76 r75:zl
 	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r74 = 1.4426950408889634
+	VDUP R3, V10.D2 // r80 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72:zc r74 r73
+	VDUP R3, V11.D2 // r79 = 6.755399441055744e+15
+	// r81 = FMA r78:zc r80 r79
 	VFMLA V10.D2, V1.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r73 = 6.755399441055744e+15
-	// r76:k = Sub r75 r73
+	VDUP R3, V10.D2 // r79 = 6.755399441055744e+15
+	// r82:k = Sub r81 r79
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76:k r78 r72:zc
+	VDUP R3, V10.D2 // r84 = -0.6931471803691238
+	// r85 = FMA r82:k r84 r78:zc
 	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r77 = -1.9082149292705877e-10
-	// r80:r = FMA r76:k r77 r79
+	VDUP R3, V10.D2 // r83 = -1.9082149292705877e-10
+	// r86:r = FMA r82:k r83 r85
 	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80:r r46
+	VDUP R3, V12.D2 // r52 = 7.647163731819816e-13
+	// r87 = FMA r51 r86:r r52
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80:r r48
+	VDUP R3, V10.D2 // r54 = 1.1470745597729725e-11
+	// r88 = FMA r87 r86:r r54
 	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80:r r50
+	VDUP R3, V12.D2 // r56 = 1.6059043836821613e-10
+	// r89 = FMA r88 r86:r r56
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80:r r52
+	VDUP R3, V10.D2 // r58 = 2.08767569878681e-09
+	// r90 = FMA r89 r86:r r58
 	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80:r r54
+	VDUP R3, V12.D2 // r60 = 2.505210838544172e-08
+	// r91 = FMA r90 r86:r r60
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80:r r56
+	VDUP R3, V10.D2 // r62 = 2.755731922398589e-07
+	// r92 = FMA r91 r86:r r62
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r87 = FMA r86 r80:r r26
+	// r93 = FMA r92 r86:r r32
 	VMOV V24.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r88 = FMA r87 r80:r r27
+	// r94 = FMA r93 r86:r r33
 	VMOV V23.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r89 = FMA r88 r80:r r29
+	// r95 = FMA r94 r86:r r35
 	VMOV V22.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r90 = FMA r89 r80:r r31
+	// r96 = FMA r95 r86:r r37
 	VMOV V21.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r91 = FMA r90 r80:r r33
+	// r97 = FMA r96 r86:r r39
 	VMOV V20.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r92 = FMA r91 r80:r r35
+	// r98 = FMA r97 r86:r r41
 	VMOV V19.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r93 = FMA r92 r80:r r37
+	// r99 = FMA r98 r86:r r43
 	VMOV V18.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r94 = FMA r93 r80:r r39
+	// r100 = FMA r99 r86:r r45
 	VMOV V17.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r95:q = FMA r94 r80:r r41
+	// r101:q = FMA r100 r86:r r47
 	VMOV V16.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r96 = 60
-	// r97 = CmpGT r76:k r96
+	VDUP R3, V10.D2 // r102 = 60
+	// r103 = CmpGT r82:k r102
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r96 = 60
-	// r98:kc = Select r97 r96 r76:k
+	VDUP R3, V13.D2 // r102 = 60
+	// r104:kc = Select r103 r102 r82:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r99 = -1
-	// r100 = Mul r98:kc r99
+	VDUP R3, V13.D2 // r105 = -1
+	// r106 = Mul r104:kc r105
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r101 = Add r100 r73
+	VDUP R3, V13.D2 // r79 = 6.755399441055744e+15
+	// r107 = Add r106 r79
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r102:kBits = Bits r101
+	// r108:kBits = Bits r107
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102:kBits r103
+	VDUP R3, V13.D2 // r109 = 5.054e-321
+	// r110 = IAdd r108:kBits r109
 	VADD V13.D2, V10.D2, V10.D2
-	// r105 = Shl 52 r104
+	// r111 = Shl 52 r110
 	VSHL $52, V10.D2, V10.D2
-	// r106:pow2 = FromBits r105
-	// r107:oneMinus = Sub r41 r106:pow2
+	// r112:pow2 = FromBits r111
+	// r113:oneMinus = Sub r47 r112:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
-	// r108 = FMA r80:r r95:q r107:oneMinus
+	// r114 = FMA r86:r r101:q r113:oneMinus
 	VFMLA V12.D2, V1.D2, V10.D2
-	// r109:y = Div r108 r69:zl
+	// r115:y = Div r114 r75:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V1.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76:k r39 r73
+	VDUP R3, V1.D2 // r79 = 6.755399441055744e+15
+	// r116 = FMA r82:k r45 r79
 	VFMLA V17.D2, V11.D2, V1.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r111:kHalf = Sub r110 r73
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r117:kHalf = Sub r116 r79
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111:kHalf r73
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r118 = Add r117:kHalf r79
 	WORD $0x4e68d428 // fadd v8.2d, v1.2d, v8.2d
-	// r113:kBits = Bits r112
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113:kBits r103
+	VDUP R3, V12.D2 // r109 = 5.054e-321
+	// r120 = IAdd r119:kBits r109
 	VADD V12.D2, V8.D2, V8.D2
-	// r115 = Shl 52 r114
+	// r121 = Shl 52 r120
 	VSHL $52, V8.D2, V8.D2
-	// r116:pow2 = FromBits r115
-	// r117 = Mul r109:y r116:pow2
+	// r122:pow2 = FromBits r121
+	// r123 = Mul r115:y r122:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r118 = Sub r76:k r111:kHalf
+	// r124 = Sub r82:k r117:kHalf
 	WORD $0x4ee1d56b // fsub v11.2d, v11.2d, v1.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V1.D2 // r73 = 6.755399441055744e+15
-	// r119 = Add r118 r73
+	VDUP R3, V1.D2 // r79 = 6.755399441055744e+15
+	// r125 = Add r124 r79
 	WORD $0x4e61d56b // fadd v11.2d, v11.2d, v1.2d
-	// r120:kBits = Bits r119
+	// r126:kBits = Bits r125
 	MOVD $0x3ff, R3
-	VDUP R3, V1.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120:kBits r103
+	VDUP R3, V1.D2 // r109 = 5.054e-321
+	// r127 = IAdd r126:kBits r109
 	VADD V1.D2, V11.D2, V11.D2
-	// r122 = Shl 52 r121
+	// r128 = Shl 52 r127
 	VSHL $52, V11.D2, V11.D2
-	// r123:pow2 = FromBits r122
-	// r124:big = Mul r117 r123:pow2
+	// r129:pow2 = FromBits r128
+	// r130:big = Mul r123 r129:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r125 = CmpLE r25:az r39
+	// r131 = CmpLE r31:az r45
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	// r126:far = Select r125 r66:taylor r124:big
+	// r132:far = Select r131 r72:taylor r130:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r42:ex = Select r44:large r126:far r42:ex
+	// r48:ex = Select r50:large r132:far r48:ex
 	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 304(R0), R3
+	MOVD 336(R0), R3
 	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-onerare2:
-	// r127:vc = FMA r42:ex r22:F r7:vr
+onerare3:
+	// r133:vc = FMA r48:ex r22:F r7:vr
 	VMOV V4.B16, V1.B16
 	VFMLA V0.D2, V7.D2, V1.D2
 	// If Delta
-	CBZ R8, oneskip3
-	// r128 = Load Delta
+	CBZ R8, oneskip4
+	// r134 = Load Delta
 	VLD1.P 16(R8), [V0.D2]
-	// r127:vc = Add r127:vc r128
+	// r133:vc = Add r133:vc r134
 	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
-oneskip3:
-	// r131:dv = Sub r127:vc r13:vRest
+oneskip4:
+	// r137:dv = Sub r133:vc r13:vRest
 	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
-	// r133:wkeep = Mul r132:keep r10:u
+	// r139:wkeep = Mul r138:keep r10:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
-	// r134:wc = FMA r130:ka r131:dv r133:wkeep
+	// r140:wc = FMA r136:ka r137:dv r139:wkeep
 	VFMLA V0.D2, V14.D2, V5.D2
-	// r136:since = Sub r135:t r2:Last
+	// r142:since = Sub r141:t r2:Last
 	WORD $0x4ee2d560 // fsub v0.2d, v11.2d, v2.2d
-	// r138:refr = CmpLT r136:since r137:tauRef
+	// r144:refr = CmpLT r142:since r143:tauRef
 	WORD $0x6ee0e580 // fcmgt v0.2d, v12.2d, v0.2d
-	// r0:V = Select r138:refr r7:vr r127:vc
+	// r0:V = Select r144:refr r7:vr r133:vc
 	VBIF V0.B16, V1.B16, V4.B16
-	// r1:W = Select r138:refr r10:u r134:wc
+	// r1:W = Select r144:refr r10:u r140:wc
 	VBIF V0.B16, V5.B16, V3.B16
-	// r141:sp = CmpGE r0:V r3:vTh
+	// r147:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
-	// r2:Last = Select r141:sp r135:t r2:Last
+	// r2:Last = Select r147:sp r141:t r2:Last
 	VBIT V1.B16, V11.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip4
-	// StoreOne Spike r141:sp
-	VAND V16.B16, V1.B16, V5.B16
-	VST1.P [V5.D2], 16(R9)
-oneskip4:
-	// If Ref
 	CBZ R10, oneskip5
-	// r142:ref = Or r138:refr r141:sp
+	// StoreOne Spike r147:sp
+	VAND V16.B16, V1.B16, V5.B16
+	VST1.P [V5.D2], 16(R10)
+oneskip5:
+	// If Ref
+	CBZ R11, oneskip6
+	// r148:ref = Or r144:refr r147:sp
 	VORR V1.B16, V0.B16, V0.B16
-	// StoreBool Ref r142:ref
+	// StoreBool Ref r148:ref
 	WORD $0x0ea12800 // xtn v0.2s, v0.2d
 	WORD $0x0e612800 // xtn v0.4h, v0.4s
 	WORD $0x0e212800 // xtn v0.8b, v0.8h
 	VMOV V0.H[0], R3
 	AND $0x01010101, R3
-	MOVH.P R3, 2(R10)
-oneskip5:
+	MOVH.P R3, 2(R11)
+oneskip6:
 	// If Bits
-	CBZ R11, oneskip6
-	// StoreBits Bits r141:sp
+	CBZ R12, oneskip7
+	// StoreBits Bits r147:sp
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	VUSHR $31, V1.S4, V1.S4
 	VUSRA $31, V1.D2, V1.D2
 	VMOV V1.S[0], R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $2, R12
-	TST $63, R12
-	BNE oneword7
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword7:
-oneskip6:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $2, R13
+	TST $63, R13
+	BNE oneword8
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword8:
+oneskip7:
 	// Store V r0:V
 	FMOVQ F4, -16(R4)
 	// Store W r1:W
@@ -9936,10 +10422,10 @@ onetail:
 	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	// r11:in = Load I
 	FMOVD.P 8(R7), F0
-oneskip8:
+oneskip9:
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
 	// r16:a2 = Sub r7:vr r15:vC
@@ -9956,315 +10442,330 @@ oneskip8:
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e61df41 // fmul v1.2d, v26.2d, v1.2d
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, oneskip10
+	// r25 = Load G
+	FMOVD.P 8(R9), F5
+	// r26 = Mul r19:dtRTau r25
+	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
+	// r24:z = Sub r24:z r26
+	WORD $0x4ee5d421 // fsub v1.2d, v1.2d, v5.2d
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r7:vr r28
+	VFMLA V4.D2, V5.D2, V6.D2
+	// r22:F = Sub r22:F r29
+	WORD $0x4ee6d400 // fsub v0.2d, v0.2d, v6.2d
+oneskip10:
+	// r31:az = Abs r24:z
 	WORD $0x4ee0f825 // fabs v5.2d, v1.2d
-	// r28 = FMA r26 r24:z r27
+	// r34 = FMA r32 r24:z r33
 	VMOV V23.B16, V6.B16
 	VFMLA V1.D2, V24.D2, V6.D2
-	// r30 = FMA r28 r24:z r29
+	// r36 = FMA r34 r24:z r35
 	VMOV V22.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r32 = FMA r30 r24:z r31
+	// r38 = FMA r36 r24:z r37
 	VMOV V21.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
-	// r34 = FMA r32 r24:z r33
+	// r40 = FMA r38 r24:z r39
 	VMOV V20.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r36 = FMA r34 r24:z r35
+	// r42 = FMA r40 r24:z r41
 	VMOV V19.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
-	// r38 = FMA r36 r24:z r37
+	// r44 = FMA r42 r24:z r43
 	VMOV V18.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r40 = FMA r38 r24:z r39
+	// r46 = FMA r44 r24:z r45
 	VMOV V17.B16, V6.B16
 	VFMLA V1.D2, V7.D2, V6.D2
-	// r42:ex = FMA r40 r24:z r41
+	// r48:ex = FMA r46 r24:z r47
 	VMOV V16.B16, V7.B16
 	VFMLA V1.D2, V6.D2, V7.D2
-	// r44:large = CmpGT r25:az r43
+	// r50:large = CmpGT r31:az r49
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
-	// Rare r44:large
+	// Rare r50:large
 	FMOVS F6, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24:z r46
+	VDUP R3, V9.D2 // r52 = 7.647163731819816e-13
+	// r53 = FMA r51 r24:z r52
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24:z r48
+	VDUP R3, V8.D2 // r54 = 1.1470745597729725e-11
+	// r55 = FMA r53 r24:z r54
 	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24:z r50
+	VDUP R3, V9.D2 // r56 = 1.6059043836821613e-10
+	// r57 = FMA r55 r24:z r56
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24:z r52
+	VDUP R3, V8.D2 // r58 = 2.08767569878681e-09
+	// r59 = FMA r57 r24:z r58
 	VFMLA V1.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24:z r54
+	VDUP R3, V9.D2 // r60 = 2.505210838544172e-08
+	// r61 = FMA r59 r24:z r60
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24:z r56
+	VDUP R3, V8.D2 // r62 = 2.755731922398589e-07
+	// r63 = FMA r61 r24:z r62
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r58 = FMA r57 r24:z r26
+	// r64 = FMA r63 r24:z r32
 	VMOV V24.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r59 = FMA r58 r24:z r27
+	// r65 = FMA r64 r24:z r33
 	VMOV V23.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r60 = FMA r59 r24:z r29
+	// r66 = FMA r65 r24:z r35
 	VMOV V22.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r61 = FMA r60 r24:z r31
+	// r67 = FMA r66 r24:z r37
 	VMOV V21.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r62 = FMA r61 r24:z r33
+	// r68 = FMA r67 r24:z r39
 	VMOV V20.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r63 = FMA r62 r24:z r35
+	// r69 = FMA r68 r24:z r41
 	VMOV V19.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r64 = FMA r63 r24:z r37
+	// r70 = FMA r69 r24:z r43
 	VMOV V18.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
-	// r65 = FMA r64 r24:z r39
+	// r71 = FMA r70 r24:z r45
 	VMOV V17.B16, V8.B16
 	VFMLA V1.D2, V9.D2, V8.D2
-	// r66:taylor = FMA r65 r24:z r41
+	// r72:taylor = FMA r71 r24:z r47
 	VMOV V16.B16, V9.B16
 	VFMLA V1.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r67 = 720
-	// r68 = CmpGT r24:z r67
+	VDUP R3, V8.D2 // r73 = 720
+	// r74 = CmpGT r24:z r73
 	WORD $0x6ee8e428 // fcmgt v8.2d, v1.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r67 = 720
-	// r69:zl = Select r68 r67 r24:z
+	VDUP R3, V10.D2 // r73 = 720
+	// r75:zl = Select r74 r73 r24:z
 	VBSL V1.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V1.D2 // r70 = -708
-	// r71 = CmpLT r69:zl r70
+	VDUP R3, V1.D2 // r76 = -708
+	// r77 = CmpLT r75:zl r76
 	WORD $0x6ee8e421 // fcmgt v1.2d, v1.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r70 = -708
-	// r72:zc = Select r71 r70 r69:zl
+	VDUP R3, V10.D2 // r76 = -708
+	// r78:zc = Select r77 r76 r75:zl
 	VBSL V8.B16, V10.B16, V1.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r74 = 1.4426950408889634
+	VDUP R3, V10.D2 // r80 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72:zc r74 r73
+	VDUP R3, V11.D2 // r79 = 6.755399441055744e+15
+	// r81 = FMA r78:zc r80 r79
 	VFMLA V10.D2, V1.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r73 = 6.755399441055744e+15
-	// r76:k = Sub r75 r73
+	VDUP R3, V10.D2 // r79 = 6.755399441055744e+15
+	// r82:k = Sub r81 r79
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76:k r78 r72:zc
+	VDUP R3, V10.D2 // r84 = -0.6931471803691238
+	// r85 = FMA r82:k r84 r78:zc
 	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r77 = -1.9082149292705877e-10
-	// r80:r = FMA r76:k r77 r79
+	VDUP R3, V10.D2 // r83 = -1.9082149292705877e-10
+	// r86:r = FMA r82:k r83 r85
 	VFMLA V10.D2, V11.D2, V1.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80:r r46
+	VDUP R3, V12.D2 // r52 = 7.647163731819816e-13
+	// r87 = FMA r51 r86:r r52
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80:r r48
+	VDUP R3, V10.D2 // r54 = 1.1470745597729725e-11
+	// r88 = FMA r87 r86:r r54
 	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80:r r50
+	VDUP R3, V12.D2 // r56 = 1.6059043836821613e-10
+	// r89 = FMA r88 r86:r r56
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80:r r52
+	VDUP R3, V10.D2 // r58 = 2.08767569878681e-09
+	// r90 = FMA r89 r86:r r58
 	VFMLA V1.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80:r r54
+	VDUP R3, V12.D2 // r60 = 2.505210838544172e-08
+	// r91 = FMA r90 r86:r r60
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80:r r56
+	VDUP R3, V10.D2 // r62 = 2.755731922398589e-07
+	// r92 = FMA r91 r86:r r62
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r87 = FMA r86 r80:r r26
+	// r93 = FMA r92 r86:r r32
 	VMOV V24.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r88 = FMA r87 r80:r r27
+	// r94 = FMA r93 r86:r r33
 	VMOV V23.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r89 = FMA r88 r80:r r29
+	// r95 = FMA r94 r86:r r35
 	VMOV V22.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r90 = FMA r89 r80:r r31
+	// r96 = FMA r95 r86:r r37
 	VMOV V21.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r91 = FMA r90 r80:r r33
+	// r97 = FMA r96 r86:r r39
 	VMOV V20.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r92 = FMA r91 r80:r r35
+	// r98 = FMA r97 r86:r r41
 	VMOV V19.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r93 = FMA r92 r80:r r37
+	// r99 = FMA r98 r86:r r43
 	VMOV V18.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
-	// r94 = FMA r93 r80:r r39
+	// r100 = FMA r99 r86:r r45
 	VMOV V17.B16, V10.B16
 	VFMLA V1.D2, V12.D2, V10.D2
-	// r95:q = FMA r94 r80:r r41
+	// r101:q = FMA r100 r86:r r47
 	VMOV V16.B16, V12.B16
 	VFMLA V1.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r96 = 60
-	// r97 = CmpGT r76:k r96
+	VDUP R3, V10.D2 // r102 = 60
+	// r103 = CmpGT r82:k r102
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r96 = 60
-	// r98:kc = Select r97 r96 r76:k
+	VDUP R3, V13.D2 // r102 = 60
+	// r104:kc = Select r103 r102 r82:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r99 = -1
-	// r100 = Mul r98:kc r99
+	VDUP R3, V13.D2 // r105 = -1
+	// r106 = Mul r104:kc r105
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r101 = Add r100 r73
+	VDUP R3, V13.D2 // r79 = 6.755399441055744e+15
+	// r107 = Add r106 r79
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r102:kBits = Bits r101
+	// r108:kBits = Bits r107
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102:kBits r103
+	VDUP R3, V13.D2 // r109 = 5.054e-321
+	// r110 = IAdd r108:kBits r109
 	VADD V13.D2, V10.D2, V10.D2
-	// r105 = Shl 52 r104
+	// r111 = Shl 52 r110
 	VSHL $52, V10.D2, V10.D2
-	// r106:pow2 = FromBits r105
-	// r107:oneMinus = Sub r41 r106:pow2
+	// r112:pow2 = FromBits r111
+	// r113:oneMinus = Sub r47 r112:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
-	// r108 = FMA r80:r r95:q r107:oneMinus
+	// r114 = FMA r86:r r101:q r113:oneMinus
 	VFMLA V12.D2, V1.D2, V10.D2
-	// r109:y = Div r108 r69:zl
+	// r115:y = Div r114 r75:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V1.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76:k r39 r73
+	VDUP R3, V1.D2 // r79 = 6.755399441055744e+15
+	// r116 = FMA r82:k r45 r79
 	VFMLA V17.D2, V11.D2, V1.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r111:kHalf = Sub r110 r73
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r117:kHalf = Sub r116 r79
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111:kHalf r73
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r118 = Add r117:kHalf r79
 	WORD $0x4e68d428 // fadd v8.2d, v1.2d, v8.2d
-	// r113:kBits = Bits r112
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113:kBits r103
+	VDUP R3, V12.D2 // r109 = 5.054e-321
+	// r120 = IAdd r119:kBits r109
 	VADD V12.D2, V8.D2, V8.D2
-	// r115 = Shl 52 r114
+	// r121 = Shl 52 r120
 	VSHL $52, V8.D2, V8.D2
-	// r116:pow2 = FromBits r115
-	// r117 = Mul r109:y r116:pow2
+	// r122:pow2 = FromBits r121
+	// r123 = Mul r115:y r122:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r118 = Sub r76:k r111:kHalf
+	// r124 = Sub r82:k r117:kHalf
 	WORD $0x4ee1d56b // fsub v11.2d, v11.2d, v1.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V1.D2 // r73 = 6.755399441055744e+15
-	// r119 = Add r118 r73
+	VDUP R3, V1.D2 // r79 = 6.755399441055744e+15
+	// r125 = Add r124 r79
 	WORD $0x4e61d56b // fadd v11.2d, v11.2d, v1.2d
-	// r120:kBits = Bits r119
+	// r126:kBits = Bits r125
 	MOVD $0x3ff, R3
-	VDUP R3, V1.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120:kBits r103
+	VDUP R3, V1.D2 // r109 = 5.054e-321
+	// r127 = IAdd r126:kBits r109
 	VADD V1.D2, V11.D2, V11.D2
-	// r122 = Shl 52 r121
+	// r128 = Shl 52 r127
 	VSHL $52, V11.D2, V11.D2
-	// r123:pow2 = FromBits r122
-	// r124:big = Mul r117 r123:pow2
+	// r129:pow2 = FromBits r128
+	// r130:big = Mul r123 r129:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r125 = CmpLE r25:az r39
+	// r131 = CmpLE r31:az r45
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	// r126:far = Select r125 r66:taylor r124:big
+	// r132:far = Select r131 r72:taylor r130:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r42:ex = Select r44:large r126:far r42:ex
+	// r48:ex = Select r50:large r132:far r48:ex
 	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 304(R0), R3
+	MOVD 336(R0), R3
 	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-onerare9:
-	// r127:vc = FMA r42:ex r22:F r7:vr
+onerare11:
+	// r133:vc = FMA r48:ex r22:F r7:vr
 	VMOV V4.B16, V1.B16
 	VFMLA V0.D2, V7.D2, V1.D2
 	// If Delta
-	CBZ R8, oneskip10
-	// r128 = Load Delta
+	CBZ R8, oneskip12
+	// r134 = Load Delta
 	FMOVD.P 8(R8), F0
-	// r127:vc = Add r127:vc r128
+	// r133:vc = Add r133:vc r134
 	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
-oneskip10:
-	// r131:dv = Sub r127:vc r13:vRest
+oneskip12:
+	// r137:dv = Sub r133:vc r13:vRest
 	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
-	// r133:wkeep = Mul r132:keep r10:u
+	// r139:wkeep = Mul r138:keep r10:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
-	// r134:wc = FMA r130:ka r131:dv r133:wkeep
+	// r140:wc = FMA r136:ka r137:dv r139:wkeep
 	VFMLA V0.D2, V14.D2, V5.D2
-	// r136:since = Sub r135:t r2:Last
+	// r142:since = Sub r141:t r2:Last
 	WORD $0x4ee2d560 // fsub v0.2d, v11.2d, v2.2d
-	// r138:refr = CmpLT r136:since r137:tauRef
+	// r144:refr = CmpLT r142:since r143:tauRef
 	WORD $0x6ee0e580 // fcmgt v0.2d, v12.2d, v0.2d
-	// r0:V = Select r138:refr r7:vr r127:vc
+	// r0:V = Select r144:refr r7:vr r133:vc
 	VBIF V0.B16, V1.B16, V4.B16
-	// r1:W = Select r138:refr r10:u r134:wc
+	// r1:W = Select r144:refr r10:u r140:wc
 	VBIF V0.B16, V5.B16, V3.B16
-	// r141:sp = CmpGE r0:V r3:vTh
+	// r147:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
-	// r2:Last = Select r141:sp r135:t r2:Last
+	// r2:Last = Select r147:sp r141:t r2:Last
 	VBIT V1.B16, V11.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip11
-	// StoreOne Spike r141:sp
+	CBZ R10, oneskip13
+	// StoreOne Spike r147:sp
 	VAND V16.B16, V1.B16, V5.B16
-	FMOVD.P F5, 8(R9)
-oneskip11:
+	FMOVD.P F5, 8(R10)
+oneskip13:
 	// If Ref
-	CBZ R10, oneskip12
-	// r142:ref = Or r138:refr r141:sp
+	CBZ R11, oneskip14
+	// r148:ref = Or r144:refr r147:sp
 	VORR V1.B16, V0.B16, V0.B16
-	// StoreBool Ref r142:ref
+	// StoreBool Ref r148:ref
 	VMOV V0.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
+	MOVB.P R3, 1(R11)
+oneskip14:
 	// If Bits
-	CBZ R11, oneskip13
-	// StoreBits Bits r141:sp
+	CBZ R12, oneskip15
+	// StoreBits Bits r147:sp
 	FMOVS F1, R3
 	AND $1, R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $1, R12
-	TST $63, R12
-	BNE oneword14
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword14:
-oneskip13:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $1, R13
+	TST $63, R13
+	BNE oneword16
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword16:
+oneskip15:
 	// Store V r0:V
 	FMOVD F4, -8(R4)
 	// Store W r1:W
@@ -10275,63 +10776,65 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R12, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R13, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R12, R3, R3 // the bits past the call
-	MOVD (R11), R14
-	AND R3, R14
-	ORR R13, R14
-	MOVD R14, (R11)
+	LSL R13, R3, R3 // the bits past the call
+	MOVD (R12), R15
+	AND R3, R15
+	ORR R14, R15
+	MOVD R15, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD ZR, R14 // lane
-	MOVD 264(R0), R15 // I row distance
-	LSL $3, R15
-	MOVD 272(R0), R16 // Delta row distance
+	MOVD ZR, R15 // lane
+	MOVD 288(R0), R16 // I row distance
 	LSL $3, R16
-	MOVD 280(R0), R17 // Spike row distance
+	MOVD 296(R0), R17 // Delta row distance
 	LSL $3, R17
-	MOVD 288(R0), R19 // Ref row distance
-	MOVD 296(R0), R20 // Bits row distance
+	MOVD 304(R0), R19 // G row distance
+	LSL $3, R19
+	MOVD 312(R0), R20 // Spike row distance
 	LSL $3, R20
+	MOVD 320(R0), R21 // Ref row distance
+	MOVD 328(R0), R22 // Bits row distance
+	LSL $3, R22
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 32(R2), R3
 	VDUP R3, V30.D2 // r13:vRest = VRest
 	MOVD 48(R2), R3
 	VDUP R3, V29.D2 // r17:dtCTau = DtCTau
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V28.D2 // r27 = 2.48015873015873e-05
+	MOVD 56(R2), R3
+	VDUP R3, V28.D2 // r19:dtRTau = DtRTau
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V27.D2 // r29 = 0.0001984126984126984
+	VDUP R3, V27.D2 // r35 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V26.D2 // r31 = 0.001388888888888889
+	VDUP R3, V26.D2 // r37 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V25.D2 // r33 = 0.008333333333333333
+	VDUP R3, V25.D2 // r39 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V24.D2 // r35 = 0.041666666666666664
+	VDUP R3, V24.D2 // r41 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V23.D2 // r37 = 0.16666666666666666
+	VDUP R3, V23.D2 // r43 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V22.D2 // r39 = 0.5
+	VDUP R3, V22.D2 // r45 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V21.D2 // r41 = 1
+	VDUP R3, V21.D2 // r47 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V20.D2 // r43 = 0.0625
+	VDUP R3, V20.D2 // r49 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V19.D2 // r130:ka = Ka
+	VDUP R3, V19.D2 // r136:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V18.D2 // r132:keep = Keep
+	VDUP R3, V18.D2 // r138:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V17.D2 // r137:tauRef = TauRef
+	VDUP R3, V17.D2 // r143:tauRef = TauRef
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
@@ -10345,30 +10848,34 @@ manyloop2:
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
 	// Loop
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil98
-	ADD R14<<3, R7, R7
-manynil98:
+	CBZ R7, manynil113
+	ADD R15<<3, R7, R7
+manynil113:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil99
-	ADD R14<<3, R8, R8
-manynil99:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil100
-	ADD R14<<3, R9, R9
-manynil100:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil101
-	ADD R14, R10
-manynil101:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil102
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil102:
-manystep90:
+	CBZ R8, manynil114
+	ADD R15<<3, R8, R8
+manynil114:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil115
+	ADD R15<<3, R9, R9
+manynil115:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil116
+	ADD R15<<3, R10, R10
+manynil116:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil117
+	ADD R15, R11
+manynil117:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil118
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil118:
+manystep104:
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
@@ -10392,11 +10899,11 @@ manystep90:
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
-	CBZ R7, manyskip91
+	CBZ R7, manyskip105
 	// r11:in = Load I
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R15), [V6.D2]
-manyskip91:
+	VLD1.P (R7)(R16), [V6.D2]
+manyskip105:
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
@@ -10411,288 +10918,310 @@ manyskip91:
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
 	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
-	MOVD 56(R2), R3
-	VDUP R3, V14.D2 // r19:dtRTau = DtRTau
 	// r21:drive = Mul r19:dtRTau r20:iu
-	WORD $0x6e66ddc6 // fmul v6.2d, v14.2d, v6.2d
-	WORD $0x6e67ddce // fmul v14.2d, v14.2d, v7.2d
+	WORD $0x6e66df86 // fmul v6.2d, v28.2d, v6.2d
+	WORD $0x6e67df87 // fmul v7.2d, v28.2d, v7.2d
 	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
 	VFMLA V12.D2, V29.D2, V6.D2
-	VFMLA V13.D2, V29.D2, V14.D2
+	VFMLA V13.D2, V29.D2, V7.D2
 	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
 	WORD $0x4e6ad529 // fadd v9.2d, v9.2d, v10.2d
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
 	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
-	// r25:az = Abs r24:z
-	WORD $0x4ee0f907 // fabs v7.2d, v8.2d
-	WORD $0x4ee0f92a // fabs v10.2d, v9.2d
+	// If G
+	CBZ R9, manyskip106
+	// r25 = Load G
+	FMOVQ 16(R9), F10
+	VLD1.P (R9)(R19), [V11.D2]
+	// r26 = Mul r19:dtRTau r25
+	WORD $0x6e6bdf8b // fmul v11.2d, v28.2d, v11.2d
+	WORD $0x6e6adf8a // fmul v10.2d, v28.2d, v10.2d
+	// r24:z = Sub r24:z r26
+	WORD $0x4eebd508 // fsub v8.2d, v8.2d, v11.2d
+	WORD $0x4eead529 // fsub v9.2d, v9.2d, v10.2d
+	// r28 = Imm 0x0
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	// r29 = FMA r26 r7:vr r28
+	VFMLA V0.D2, V11.D2, V12.D2
+	VFMLA V1.D2, V10.D2, V13.D2
+	// r22:F = Sub r22:F r29
+	WORD $0x4eecd4c6 // fsub v6.2d, v6.2d, v12.2d
+	WORD $0x4eedd4e7 // fsub v7.2d, v7.2d, v13.2d
+manyskip106:
+	// r31:az = Abs r24:z
+	WORD $0x4ee0f90a // fabs v10.2d, v8.2d
+	WORD $0x4ee0f92b // fabs v11.2d, v9.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2 // r26 = 2.7557319223985893e-06
-	// r28 = FMA r26 r24:z r27
-	VMOV V28.B16, V12.B16
-	VFMLA V8.D2, V11.D2, V12.D2
-	VMOV V28.B16, V13.B16
-	VFMLA V9.D2, V11.D2, V13.D2
-	// r30 = FMA r28 r24:z r29
-	VMOV V27.B16, V11.B16
-	VFMLA V8.D2, V12.D2, V11.D2
-	VMOV V27.B16, V12.B16
-	VFMLA V9.D2, V13.D2, V12.D2
-	// r32 = FMA r30 r24:z r31
-	VMOV V26.B16, V13.B16
-	VFMLA V8.D2, V11.D2, V13.D2
-	VMOV V26.B16, V11.B16
-	VFMLA V9.D2, V12.D2, V11.D2
+	VDUP R3, V12.D2 // r32 = 2.7557319223985893e-06
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V13.D2 // r33 = 2.48015873015873e-05
 	// r34 = FMA r32 r24:z r33
-	VMOV V25.B16, V12.B16
-	VFMLA V8.D2, V13.D2, V12.D2
-	VMOV V25.B16, V13.B16
-	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V13.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VFMLA V9.D2, V12.D2, V13.D2
 	// r36 = FMA r34 r24:z r35
-	VMOV V24.B16, V11.B16
-	VFMLA V8.D2, V12.D2, V11.D2
-	VMOV V24.B16, V12.B16
-	VFMLA V9.D2, V13.D2, V12.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V9.D2, V13.D2, V14.D2
 	// r38 = FMA r36 r24:z r37
-	VMOV V23.B16, V13.B16
-	VFMLA V8.D2, V11.D2, V13.D2
-	VMOV V23.B16, V11.B16
-	VFMLA V9.D2, V12.D2, V11.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V8.D2, V12.D2, V13.D2
+	VMOV V26.B16, V12.B16
+	VFMLA V9.D2, V14.D2, V12.D2
 	// r40 = FMA r38 r24:z r39
-	VMOV V22.B16, V12.B16
-	VFMLA V8.D2, V13.D2, V12.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V8.D2, V13.D2, V14.D2
+	VMOV V25.B16, V13.B16
+	VFMLA V9.D2, V12.D2, V13.D2
+	// r42 = FMA r40 r24:z r41
+	VMOV V24.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V24.B16, V14.B16
+	VFMLA V9.D2, V13.D2, V14.D2
+	// r44 = FMA r42 r24:z r43
+	VMOV V23.B16, V13.B16
+	VFMLA V8.D2, V12.D2, V13.D2
+	VMOV V23.B16, V12.B16
+	VFMLA V9.D2, V14.D2, V12.D2
+	// r46 = FMA r44 r24:z r45
+	VMOV V22.B16, V14.B16
+	VFMLA V8.D2, V13.D2, V14.D2
 	VMOV V22.B16, V13.B16
-	VFMLA V9.D2, V11.D2, V13.D2
-	// r42:ex = FMA r40 r24:z r41
-	VMOV V21.B16, V11.B16
-	VFMLA V8.D2, V12.D2, V11.D2
+	VFMLA V9.D2, V12.D2, V13.D2
+	// r48:ex = FMA r46 r24:z r47
 	VMOV V21.B16, V12.B16
-	VFMLA V9.D2, V13.D2, V12.D2
-	// r44:large = CmpGT r25:az r43
-	WORD $0x6ef4e4ed // fcmgt v13.2d, v7.2d, v20.2d
-	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
-	// Rare r44:large
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V21.B16, V14.B16
+	VFMLA V9.D2, V13.D2, V14.D2
+	// r50:large = CmpGT r31:az r49
+	WORD $0x6ef4e54d // fcmgt v13.2d, v10.2d, v20.2d
+	WORD $0x6ef4e56f // fcmgt v15.2d, v11.2d, v20.2d
+	// Rare r50:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
-	CBZW R3, manyrare92
+	CBZW R3, manyrare107
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V16.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V16.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24:z r46
+	VDUP R3, V17.D2 // r52 = 7.647163731819816e-13
+	// r53 = FMA r51 r24:z r52
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V16.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24:z r48
+	VDUP R3, V16.D2 // r54 = 1.1470745597729725e-11
+	// r55 = FMA r53 r24:z r54
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24:z r50
+	VDUP R3, V17.D2 // r56 = 1.6059043836821613e-10
+	// r57 = FMA r55 r24:z r56
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V16.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24:z r52
+	VDUP R3, V16.D2 // r58 = 2.08767569878681e-09
+	// r59 = FMA r57 r24:z r58
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24:z r54
+	VDUP R3, V17.D2 // r60 = 2.505210838544172e-08
+	// r61 = FMA r59 r24:z r60
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V16.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24:z r56
+	VDUP R3, V16.D2 // r62 = 2.755731922398589e-07
+	// r63 = FMA r61 r24:z r62
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24:z r26
+	VDUP R3, V17.D2 // r32 = 2.7557319223985893e-06
+	// r64 = FMA r63 r24:z r32
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r59 = FMA r58 r24:z r27
-	VMOV V28.B16, V16.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V16.D2 // r33 = 2.48015873015873e-05
+	// r65 = FMA r64 r24:z r33
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r60 = FMA r59 r24:z r29
+	// r66 = FMA r65 r24:z r35
 	VMOV V27.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r61 = FMA r60 r24:z r31
+	// r67 = FMA r66 r24:z r37
 	VMOV V26.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r62 = FMA r61 r24:z r33
+	// r68 = FMA r67 r24:z r39
 	VMOV V25.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r63 = FMA r62 r24:z r35
+	// r69 = FMA r68 r24:z r41
 	VMOV V24.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r64 = FMA r63 r24:z r37
+	// r70 = FMA r69 r24:z r43
 	VMOV V23.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r65 = FMA r64 r24:z r39
+	// r71 = FMA r70 r24:z r45
 	VMOV V22.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r66:taylor = FMA r65 r24:z r41
+	// r72:taylor = FMA r71 r24:z r47
 	VMOV V21.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V16.D2 // r67 = 720
-	// r68 = CmpGT r24:z r67
+	VDUP R3, V16.D2 // r73 = 720
+	// r74 = CmpGT r24:z r73
 	WORD $0x6ef0e510 // fcmgt v16.2d, v8.2d, v16.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V18.D2 // r67 = 720
-	// r69:zl = Select r68 r67 r24:z
+	VDUP R3, V18.D2 // r73 = 720
+	// r75:zl = Select r74 r73 r24:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r70 = -708
-	// r71 = CmpLT r69:zl r70
+	VDUP R3, V8.D2 // r76 = -708
+	// r77 = CmpLT r75:zl r76
 	WORD $0x6ef0e508 // fcmgt v8.2d, v8.2d, v16.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V18.D2 // r70 = -708
-	// r72:zc = Select r71 r70 r69:zl
+	VDUP R3, V18.D2 // r76 = -708
+	// r78:zc = Select r77 r76 r75:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V18.D2 // r74 = 1.4426950408889634
+	VDUP R3, V18.D2 // r80 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V19.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72:zc r74 r73
+	VDUP R3, V19.D2 // r79 = 6.755399441055744e+15
+	// r81 = FMA r78:zc r80 r79
 	VFMLA V18.D2, V8.D2, V19.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
-	// r76:k = Sub r75 r73
+	VDUP R3, V18.D2 // r79 = 6.755399441055744e+15
+	// r82:k = Sub r81 r79
 	WORD $0x4ef2d673 // fsub v19.2d, v19.2d, v18.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V18.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76:k r78 r72:zc
+	VDUP R3, V18.D2 // r84 = -0.6931471803691238
+	// r85 = FMA r82:k r84 r78:zc
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V18.D2 // r77 = -1.9082149292705877e-10
-	// r80:r = FMA r76:k r77 r79
+	VDUP R3, V18.D2 // r83 = -1.9082149292705877e-10
+	// r86:r = FMA r82:k r83 r85
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V18.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V20.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80:r r46
+	VDUP R3, V20.D2 // r52 = 7.647163731819816e-13
+	// r87 = FMA r51 r86:r r52
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80:r r48
+	VDUP R3, V18.D2 // r54 = 1.1470745597729725e-11
+	// r88 = FMA r87 r86:r r54
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V20.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80:r r50
+	VDUP R3, V20.D2 // r56 = 1.6059043836821613e-10
+	// r89 = FMA r88 r86:r r56
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80:r r52
+	VDUP R3, V18.D2 // r58 = 2.08767569878681e-09
+	// r90 = FMA r89 r86:r r58
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V20.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80:r r54
+	VDUP R3, V20.D2 // r60 = 2.505210838544172e-08
+	// r91 = FMA r90 r86:r r60
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80:r r56
+	VDUP R3, V18.D2 // r62 = 2.755731922398589e-07
+	// r92 = FMA r91 r86:r r62
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V20.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80:r r26
+	VDUP R3, V20.D2 // r32 = 2.7557319223985893e-06
+	// r93 = FMA r92 r86:r r32
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r88 = FMA r87 r80:r r27
-	VMOV V28.B16, V18.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V18.D2 // r33 = 2.48015873015873e-05
+	// r94 = FMA r93 r86:r r33
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r89 = FMA r88 r80:r r29
+	// r95 = FMA r94 r86:r r35
 	VMOV V27.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r90 = FMA r89 r80:r r31
+	// r96 = FMA r95 r86:r r37
 	VMOV V26.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r91 = FMA r90 r80:r r33
+	// r97 = FMA r96 r86:r r39
 	VMOV V25.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r92 = FMA r91 r80:r r35
+	// r98 = FMA r97 r86:r r41
 	VMOV V24.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r93 = FMA r92 r80:r r37
+	// r99 = FMA r98 r86:r r43
 	VMOV V23.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r94 = FMA r93 r80:r r39
+	// r100 = FMA r99 r86:r r45
 	VMOV V22.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r95:q = FMA r94 r80:r r41
+	// r101:q = FMA r100 r86:r r47
 	VMOV V21.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2 // r96 = 60
-	// r97 = CmpGT r76:k r96
+	VDUP R3, V18.D2 // r102 = 60
+	// r103 = CmpGT r82:k r102
 	WORD $0x6ef2e672 // fcmgt v18.2d, v19.2d, v18.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V23.D2 // r96 = 60
-	// r98:kc = Select r97 r96 r76:k
+	VDUP R3, V23.D2 // r102 = 60
+	// r104:kc = Select r103 r102 r82:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V23.D2 // r99 = -1
-	// r100 = Mul r98:kc r99
+	VDUP R3, V23.D2 // r105 = -1
+	// r106 = Mul r104:kc r105
 	WORD $0x6e77de52 // fmul v18.2d, v18.2d, v23.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V23.D2 // r73 = 6.755399441055744e+15
-	// r101 = Add r100 r73
+	VDUP R3, V23.D2 // r79 = 6.755399441055744e+15
+	// r107 = Add r106 r79
 	WORD $0x4e77d652 // fadd v18.2d, v18.2d, v23.2d
-	// r102:kBits = Bits r101
+	// r108:kBits = Bits r107
 	MOVD $0x3ff, R3
-	VDUP R3, V23.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102:kBits r103
+	VDUP R3, V23.D2 // r109 = 5.054e-321
+	// r110 = IAdd r108:kBits r109
 	VADD V23.D2, V18.D2, V18.D2
-	// r105 = Shl 52 r104
+	// r111 = Shl 52 r110
 	VSHL $52, V18.D2, V18.D2
-	// r106:pow2 = FromBits r105
-	// r107:oneMinus = Sub r41 r106:pow2
+	// r112:pow2 = FromBits r111
+	// r113:oneMinus = Sub r47 r112:pow2
 	WORD $0x4ef2d6b2 // fsub v18.2d, v21.2d, v18.2d
-	// r108 = FMA r80:r r95:q r107:oneMinus
+	// r114 = FMA r86:r r101:q r113:oneMinus
 	VFMLA V20.D2, V8.D2, V18.D2
-	// r109:y = Div r108 r69:zl
+	// r115:y = Div r114 r75:zl
 	WORD $0x6e70fe52 // fdiv v18.2d, v18.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76:k r39 r73
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r116 = FMA r82:k r45 r79
 	VFMLA V22.D2, V19.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
-	// r111:kHalf = Sub r110 r73
+	VDUP R3, V16.D2 // r79 = 6.755399441055744e+15
+	// r117:kHalf = Sub r116 r79
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111:kHalf r73
+	VDUP R3, V16.D2 // r79 = 6.755399441055744e+15
+	// r118 = Add r117:kHalf r79
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
-	// r113:kBits = Bits r112
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V20.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113:kBits r103
+	VDUP R3, V20.D2 // r109 = 5.054e-321
+	// r120 = IAdd r119:kBits r109
 	VADD V20.D2, V16.D2, V16.D2
-	// r115 = Shl 52 r114
+	// r121 = Shl 52 r120
 	VSHL $52, V16.D2, V16.D2
-	// r116:pow2 = FromBits r115
-	// r117 = Mul r109:y r116:pow2
+	// r122:pow2 = FromBits r121
+	// r123 = Mul r115:y r122:pow2
 	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
-	// r118 = Sub r76:k r111:kHalf
+	// r124 = Sub r82:k r117:kHalf
 	WORD $0x4ee8d673 // fsub v19.2d, v19.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r119 = Add r118 r73
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r125 = Add r124 r79
 	WORD $0x4e68d673 // fadd v19.2d, v19.2d, v8.2d
-	// r120:kBits = Bits r119
+	// r126:kBits = Bits r125
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120:kBits r103
+	VDUP R3, V8.D2 // r109 = 5.054e-321
+	// r127 = IAdd r126:kBits r109
 	VADD V8.D2, V19.D2, V19.D2
-	// r122 = Shl 52 r121
+	// r128 = Shl 52 r127
 	VSHL $52, V19.D2, V19.D2
-	// r123:pow2 = FromBits r122
-	// r124:big = Mul r117 r123:pow2
+	// r129:pow2 = FromBits r128
+	// r130:big = Mul r123 r129:pow2
 	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
-	// r125 = CmpLE r25:az r39
-	WORD $0x6e67e6c7 // fcmge v7.2d, v22.2d, v7.2d
-	// r126:far = Select r125 r66:taylor r124:big
-	VBSL V18.B16, V17.B16, V7.B16
-	// r42:ex = Select r44:large r126:far r42:ex
-	VBIT V13.B16, V7.B16, V11.B16
+	// r131 = CmpLE r31:az r45
+	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
+	// r132:far = Select r131 r72:taylor r130:big
+	VBSL V18.B16, V17.B16, V10.B16
+	// r48:ex = Select r50:large r132:far r48:ex
+	VBIT V13.B16, V10.B16, V12.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
@@ -10703,323 +11232,325 @@ manyskip91:
 	VDUP R3, V20.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V23.D2
-manyrare92:
-	// Rare r44:large
-	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
-	FMOVS F7, R3
-	CBZW R3, manyrare93
+manyrare107:
+	// Rare r50:large
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare108
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V7.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24:z r46
-	VFMLA V9.D2, V7.D2, V8.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V7.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24:z r48
-	VFMLA V9.D2, V8.D2, V7.D2
-	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V8.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24:z r50
-	VFMLA V9.D2, V7.D2, V8.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V7.D2 // r52 = 2.08767569878681e-09
+	VDUP R3, V10.D2 // r52 = 7.647163731819816e-13
 	// r53 = FMA r51 r24:z r52
-	VFMLA V9.D2, V8.D2, V7.D2
-	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V8.D2 // r54 = 2.505210838544172e-08
+	VFMLA V9.D2, V8.D2, V10.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V8.D2 // r54 = 1.1470745597729725e-11
 	// r55 = FMA r53 r24:z r54
-	VFMLA V9.D2, V7.D2, V8.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V7.D2 // r56 = 2.755731922398589e-07
+	VFMLA V9.D2, V10.D2, V8.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V10.D2 // r56 = 1.6059043836821613e-10
 	// r57 = FMA r55 r24:z r56
-	VFMLA V9.D2, V8.D2, V7.D2
+	VFMLA V9.D2, V8.D2, V10.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V8.D2 // r58 = 2.08767569878681e-09
+	// r59 = FMA r57 r24:z r58
+	VFMLA V9.D2, V10.D2, V8.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V10.D2 // r60 = 2.505210838544172e-08
+	// r61 = FMA r59 r24:z r60
+	VFMLA V9.D2, V8.D2, V10.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V8.D2 // r62 = 2.755731922398589e-07
+	// r63 = FMA r61 r24:z r62
+	VFMLA V9.D2, V10.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V8.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24:z r26
-	VFMLA V9.D2, V7.D2, V8.D2
-	// r59 = FMA r58 r24:z r27
-	VMOV V28.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	// r60 = FMA r59 r24:z r29
-	VMOV V27.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
-	// r61 = FMA r60 r24:z r31
-	VMOV V26.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	// r62 = FMA r61 r24:z r33
-	VMOV V25.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
-	// r63 = FMA r62 r24:z r35
-	VMOV V24.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	// r64 = FMA r63 r24:z r37
-	VMOV V23.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
-	// r65 = FMA r64 r24:z r39
-	VMOV V22.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	// r66:taylor = FMA r65 r24:z r41
-	VMOV V21.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
+	VDUP R3, V10.D2 // r32 = 2.7557319223985893e-06
+	// r64 = FMA r63 r24:z r32
+	VFMLA V9.D2, V8.D2, V10.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2 // r33 = 2.48015873015873e-05
+	// r65 = FMA r64 r24:z r33
+	VFMLA V9.D2, V10.D2, V8.D2
+	// r66 = FMA r65 r24:z r35
+	VMOV V27.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
+	// r67 = FMA r66 r24:z r37
+	VMOV V26.B16, V8.B16
+	VFMLA V9.D2, V10.D2, V8.D2
+	// r68 = FMA r67 r24:z r39
+	VMOV V25.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
+	// r69 = FMA r68 r24:z r41
+	VMOV V24.B16, V8.B16
+	VFMLA V9.D2, V10.D2, V8.D2
+	// r70 = FMA r69 r24:z r43
+	VMOV V23.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
+	// r71 = FMA r70 r24:z r45
+	VMOV V22.B16, V8.B16
+	VFMLA V9.D2, V10.D2, V8.D2
+	// r72:taylor = FMA r71 r24:z r47
+	VMOV V21.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V7.D2 // r67 = 720
-	// r68 = CmpGT r24:z r67
-	WORD $0x6ee7e527 // fcmgt v7.2d, v9.2d, v7.2d
+	VDUP R3, V8.D2 // r73 = 720
+	// r74 = CmpGT r24:z r73
+	WORD $0x6ee8e528 // fcmgt v8.2d, v9.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V13.D2 // r67 = 720
-	// r69:zl = Select r68 r67 r24:z
-	VBSL V9.B16, V13.B16, V7.B16
+	VDUP R3, V13.D2 // r73 = 720
+	// r75:zl = Select r74 r73 r24:z
+	VBSL V9.B16, V13.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V9.D2 // r70 = -708
-	// r71 = CmpLT r69:zl r70
-	WORD $0x6ee7e529 // fcmgt v9.2d, v9.2d, v7.2d
+	VDUP R3, V9.D2 // r76 = -708
+	// r77 = CmpLT r75:zl r76
+	WORD $0x6ee8e529 // fcmgt v9.2d, v9.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V13.D2 // r70 = -708
-	// r72:zc = Select r71 r70 r69:zl
-	VBSL V7.B16, V13.B16, V9.B16
+	VDUP R3, V13.D2 // r76 = -708
+	// r78:zc = Select r77 r76 r75:zl
+	VBSL V8.B16, V13.B16, V9.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V13.D2 // r74 = 1.4426950408889634
+	VDUP R3, V13.D2 // r80 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72:zc r74 r73
+	VDUP R3, V16.D2 // r79 = 6.755399441055744e+15
+	// r81 = FMA r78:zc r80 r79
 	VFMLA V13.D2, V9.D2, V16.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r76:k = Sub r75 r73
+	VDUP R3, V13.D2 // r79 = 6.755399441055744e+15
+	// r82:k = Sub r81 r79
 	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V13.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76:k r78 r72:zc
+	VDUP R3, V13.D2 // r84 = -0.6931471803691238
+	// r85 = FMA r82:k r84 r78:zc
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V13.D2 // r77 = -1.9082149292705877e-10
-	// r80:r = FMA r76:k r77 r79
+	VDUP R3, V13.D2 // r83 = -1.9082149292705877e-10
+	// r86:r = FMA r82:k r83 r85
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V13.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V13.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80:r r46
+	VDUP R3, V17.D2 // r52 = 7.647163731819816e-13
+	// r87 = FMA r51 r86:r r52
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V13.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80:r r48
+	VDUP R3, V13.D2 // r54 = 1.1470745597729725e-11
+	// r88 = FMA r87 r86:r r54
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80:r r50
+	VDUP R3, V17.D2 // r56 = 1.6059043836821613e-10
+	// r89 = FMA r88 r86:r r56
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V13.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80:r r52
+	VDUP R3, V13.D2 // r58 = 2.08767569878681e-09
+	// r90 = FMA r89 r86:r r58
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80:r r54
+	VDUP R3, V17.D2 // r60 = 2.505210838544172e-08
+	// r91 = FMA r90 r86:r r60
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V13.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80:r r56
+	VDUP R3, V13.D2 // r62 = 2.755731922398589e-07
+	// r92 = FMA r91 r86:r r62
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80:r r26
+	VDUP R3, V17.D2 // r32 = 2.7557319223985893e-06
+	// r93 = FMA r92 r86:r r32
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r88 = FMA r87 r80:r r27
-	VMOV V28.B16, V13.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V13.D2 // r33 = 2.48015873015873e-05
+	// r94 = FMA r93 r86:r r33
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r89 = FMA r88 r80:r r29
+	// r95 = FMA r94 r86:r r35
 	VMOV V27.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r90 = FMA r89 r80:r r31
+	// r96 = FMA r95 r86:r r37
 	VMOV V26.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r91 = FMA r90 r80:r r33
+	// r97 = FMA r96 r86:r r39
 	VMOV V25.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r92 = FMA r91 r80:r r35
+	// r98 = FMA r97 r86:r r41
 	VMOV V24.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r93 = FMA r92 r80:r r37
+	// r99 = FMA r98 r86:r r43
 	VMOV V23.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r94 = FMA r93 r80:r r39
+	// r100 = FMA r99 r86:r r45
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r95:q = FMA r94 r80:r r41
+	// r101:q = FMA r100 r86:r r47
 	VMOV V21.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r96 = 60
-	// r97 = CmpGT r76:k r96
+	VDUP R3, V13.D2 // r102 = 60
+	// r103 = CmpGT r82:k r102
 	WORD $0x6eede60d // fcmgt v13.2d, v16.2d, v13.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2 // r96 = 60
-	// r98:kc = Select r97 r96 r76:k
+	VDUP R3, V18.D2 // r102 = 60
+	// r104:kc = Select r103 r102 r82:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V18.D2 // r99 = -1
-	// r100 = Mul r98:kc r99
+	VDUP R3, V18.D2 // r105 = -1
+	// r106 = Mul r104:kc r105
 	WORD $0x6e72ddad // fmul v13.2d, v13.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
-	// r101 = Add r100 r73
+	VDUP R3, V18.D2 // r79 = 6.755399441055744e+15
+	// r107 = Add r106 r79
 	WORD $0x4e72d5ad // fadd v13.2d, v13.2d, v18.2d
-	// r102:kBits = Bits r101
+	// r108:kBits = Bits r107
 	MOVD $0x3ff, R3
-	VDUP R3, V18.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102:kBits r103
+	VDUP R3, V18.D2 // r109 = 5.054e-321
+	// r110 = IAdd r108:kBits r109
 	VADD V18.D2, V13.D2, V13.D2
-	// r105 = Shl 52 r104
+	// r111 = Shl 52 r110
 	VSHL $52, V13.D2, V13.D2
-	// r106:pow2 = FromBits r105
-	// r107:oneMinus = Sub r41 r106:pow2
+	// r112:pow2 = FromBits r111
+	// r113:oneMinus = Sub r47 r112:pow2
 	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
-	// r108 = FMA r80:r r95:q r107:oneMinus
+	// r114 = FMA r86:r r101:q r113:oneMinus
 	VFMLA V17.D2, V9.D2, V13.D2
-	// r109:y = Div r108 r69:zl
-	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
+	// r115:y = Div r114 r75:zl
+	WORD $0x6e68fdad // fdiv v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76:k r39 r73
-	VFMLA V22.D2, V16.D2, V7.D2
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r116 = FMA r82:k r45 r79
+	VFMLA V22.D2, V16.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r111:kHalf = Sub r110 r73
-	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
+	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
+	// r117:kHalf = Sub r116 r79
+	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111:kHalf r73
-	WORD $0x4e69d4e9 // fadd v9.2d, v7.2d, v9.2d
-	// r113:kBits = Bits r112
+	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
+	// r118 = Add r117:kHalf r79
+	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V17.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113:kBits r103
+	VDUP R3, V17.D2 // r109 = 5.054e-321
+	// r120 = IAdd r119:kBits r109
 	VADD V17.D2, V9.D2, V9.D2
-	// r115 = Shl 52 r114
+	// r121 = Shl 52 r120
 	VSHL $52, V9.D2, V9.D2
-	// r116:pow2 = FromBits r115
-	// r117 = Mul r109:y r116:pow2
+	// r122:pow2 = FromBits r121
+	// r123 = Mul r115:y r122:pow2
 	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
-	// r118 = Sub r76:k r111:kHalf
-	WORD $0x4ee7d610 // fsub v16.2d, v16.2d, v7.2d
+	// r124 = Sub r82:k r117:kHalf
+	WORD $0x4ee8d610 // fsub v16.2d, v16.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2 // r73 = 6.755399441055744e+15
-	// r119 = Add r118 r73
-	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
-	// r120:kBits = Bits r119
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r125 = Add r124 r79
+	WORD $0x4e68d610 // fadd v16.2d, v16.2d, v8.2d
+	// r126:kBits = Bits r125
 	MOVD $0x3ff, R3
-	VDUP R3, V7.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120:kBits r103
-	VADD V7.D2, V16.D2, V16.D2
-	// r122 = Shl 52 r121
+	VDUP R3, V8.D2 // r109 = 5.054e-321
+	// r127 = IAdd r126:kBits r109
+	VADD V8.D2, V16.D2, V16.D2
+	// r128 = Shl 52 r127
 	VSHL $52, V16.D2, V16.D2
-	// r123:pow2 = FromBits r122
-	// r124:big = Mul r117 r123:pow2
+	// r129:pow2 = FromBits r128
+	// r130:big = Mul r123 r129:pow2
 	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
-	// r125 = CmpLE r25:az r39
-	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
-	// r126:far = Select r125 r66:taylor r124:big
-	VBSL V13.B16, V8.B16, V10.B16
-	// r42:ex = Select r44:large r126:far r42:ex
-	VBIT V15.B16, V10.B16, V12.B16
+	// r131 = CmpLE r31:az r45
+	WORD $0x6e6be6cb // fcmge v11.2d, v22.2d, v11.2d
+	// r132:far = Select r131 r72:taylor r130:big
+	VBSL V13.B16, V10.B16, V11.B16
+	// r48:ex = Select r50:large r132:far r48:ex
+	VBIT V15.B16, V11.B16, V14.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
 	VDUP R3, V18.D2
-manyrare93:
-	// r127:vc = FMA r42:ex r22:F r7:vr
-	VMOV V0.B16, V7.B16
-	VFMLA V6.D2, V11.D2, V7.D2
+manyrare108:
+	// r133:vc = FMA r48:ex r22:F r7:vr
+	VMOV V0.B16, V8.B16
+	VFMLA V6.D2, V12.D2, V8.D2
 	VMOV V1.B16, V6.B16
-	VFMLA V14.D2, V12.D2, V6.D2
+	VFMLA V7.D2, V14.D2, V6.D2
 	// If Delta
-	CBZ R8, manyskip94
-	// r128 = Load Delta
-	FMOVQ 16(R8), F8
-	VLD1.P (R8)(R16), [V9.D2]
-	// r127:vc = Add r127:vc r128
-	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
-	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
-manyskip94:
-	// r131:dv = Sub r127:vc r13:vRest
-	WORD $0x4efed4e8 // fsub v8.2d, v7.2d, v30.2d
+	CBZ R8, manyskip109
+	// r134 = Load Delta
+	FMOVQ 16(R8), F7
+	VLD1.P (R8)(R17), [V9.D2]
+	// r133:vc = Add r133:vc r134
+	WORD $0x4e69d508 // fadd v8.2d, v8.2d, v9.2d
+	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+manyskip109:
+	// r137:dv = Sub r133:vc r13:vRest
+	WORD $0x4efed507 // fsub v7.2d, v8.2d, v30.2d
 	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
-	// r133:wkeep = Mul r132:keep r10:u
+	// r139:wkeep = Mul r138:keep r10:u
 	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
 	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
-	// r134:wc = FMA r130:ka r131:dv r133:wkeep
-	VFMLA V8.D2, V19.D2, V10.D2
+	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	VFMLA V7.D2, V19.D2, V10.D2
 	VFMLA V9.D2, V19.D2, V11.D2
-	// r135:t = Time
-	VLD1R.P 8(R13), [V8.D2]
-	// r136:since = Sub r135:t r2:Last
-	WORD $0x4ee4d509 // fsub v9.2d, v8.2d, v4.2d
-	WORD $0x4ee5d50c // fsub v12.2d, v8.2d, v5.2d
-	// r138:refr = CmpLT r136:since r137:tauRef
+	// r141:t = Time
+	VLD1R.P 8(R14), [V7.D2]
+	// r142:since = Sub r141:t r2:Last
+	WORD $0x4ee4d4e9 // fsub v9.2d, v7.2d, v4.2d
+	WORD $0x4ee5d4ec // fsub v12.2d, v7.2d, v5.2d
+	// r144:refr = CmpLT r142:since r143:tauRef
 	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
 	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
-	// r0:V = Select r138:refr r7:vr r127:vc
-	VBIF V9.B16, V7.B16, V0.B16
+	// r0:V = Select r144:refr r7:vr r133:vc
+	VBIF V9.B16, V8.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
-	// r1:W = Select r138:refr r10:u r134:wc
+	// r1:W = Select r144:refr r10:u r140:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
-	// r141:sp = CmpGE r0:V r3:vTh
+	// r147:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
-	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
-	// r2:Last = Select r141:sp r135:t r2:Last
-	VBIT V6.B16, V8.B16, V4.B16
-	VBIT V7.B16, V8.B16, V5.B16
+	WORD $0x6e7fe428 // fcmge v8.2d, v1.2d, v31.2d
+	// r2:Last = Select r147:sp r141:t r2:Last
+	VBIT V6.B16, V7.B16, V4.B16
+	VBIT V8.B16, V7.B16, V5.B16
 	// If Spike
-	CBZ R9, manyskip95
-	// StoreOne Spike r141:sp
-	VAND V21.B16, V7.B16, V8.B16
-	FMOVQ F8, 16(R9)
-	VAND V21.B16, V6.B16, V8.B16
-	VST1.P [V8.D2], (R9)(R17)
-manyskip95:
+	CBZ R10, manyskip110
+	// StoreOne Spike r147:sp
+	VAND V21.B16, V8.B16, V7.B16
+	FMOVQ F7, 16(R10)
+	VAND V21.B16, V6.B16, V7.B16
+	VST1.P [V7.D2], (R10)(R20)
+manyskip110:
 	// If Ref
-	CBZ R10, manyskip96
-	// r142:ref = Or r138:refr r141:sp
+	CBZ R11, manyskip111
+	// r148:ref = Or r144:refr r147:sp
 	VORR V6.B16, V9.B16, V9.B16
-	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r142:ref
+	VORR V8.B16, V12.B16, V12.B16
+	// StoreBool Ref r148:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 2(R10)
+	MOVH R3, 2(R11)
 	WORD $0x0ea12929 // xtn v9.2s, v9.2d
 	WORD $0x0e612929 // xtn v9.4h, v9.4s
 	WORD $0x0e212929 // xtn v9.8b, v9.8h
 	VMOV V9.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	ADD R19, R10
-manyskip96:
+	MOVH R3, 0(R11)
+	ADD R21, R11
+manyskip111:
 	// If Bits
-	CBZ R11, manyskip97
-	// StoreBits Bits r141:sp
+	CBZ R12, manyskip112
+	// StoreBits Bits r147:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
-	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
+	WORD $0x4ea12906 // xtn2 v6.4s, v8.2d
 	VUSHR $31, V6.S4, V6.S4
 	VUSRA $31, V6.D2, V6.D2
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $30, V6.D2, V6.D2
 	VMOV V6.S[0], R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $4, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip97:
-	SUBS $1, R12
-	BNE manystep90
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $4, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip112:
+	SUBS $1, R13
+	BNE manystep104
 	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
@@ -11029,7 +11560,7 @@ manyskip97:
 	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $4, R14
+	ADD $4, R15
 	SUBS $4, R1
 	BGE manyloop2
 manyloop2end:
@@ -11044,30 +11575,34 @@ manyloop1:
 	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
 	// Loop
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil110
-	ADD R14<<3, R7, R7
-manynil110:
+	CBZ R7, manynil127
+	ADD R15<<3, R7, R7
+manynil127:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil111
-	ADD R14<<3, R8, R8
-manynil111:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil112
-	ADD R14<<3, R9, R9
-manynil112:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil113
-	ADD R14, R10
-manynil113:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil114
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil114:
-manystep103:
+	CBZ R8, manynil128
+	ADD R15<<3, R8, R8
+manynil128:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil129
+	ADD R15<<3, R9, R9
+manynil129:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil130
+	ADD R15<<3, R10, R10
+manynil130:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil131
+	ADD R15, R11
+manynil131:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil132
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil132:
+manystep119:
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 8(R2), R3
@@ -11085,10 +11620,10 @@ manystep103:
 	// r11:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
-	CBZ R7, manyskip104
+	CBZ R7, manyskip120
 	// r11:in = Load I
-	VLD1.P (R7)(R15), [V3.D2]
-manyskip104:
+	VLD1.P (R7)(R16), [V3.D2]
+manyskip120:
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
@@ -11099,340 +11634,356 @@ manyskip104:
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	MOVD 56(R2), R3
-	VDUP R3, V7.D2 // r19:dtRTau = DtRTau
 	// r21:drive = Mul r19:dtRTau r20:iu
-	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	WORD $0x6e63df83 // fmul v3.2d, v28.2d, v3.2d
 	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
-	VFMLA V6.D2, V29.D2, V7.D2
+	VFMLA V6.D2, V29.D2, V3.D2
 	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	// r25:az = Abs r24:z
-	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	// If G
+	CBZ R9, manyskip121
+	// r25 = Load G
+	VLD1.P (R9)(R19), [V5.D2]
+	// r26 = Mul r19:dtRTau r25
+	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
+	// r24:z = Sub r24:z r26
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r7:vr r28
+	VFMLA V0.D2, V5.D2, V6.D2
+	// r22:F = Sub r22:F r29
+	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
+manyskip121:
+	// r31:az = Abs r24:z
+	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2 // r26 = 2.7557319223985893e-06
-	// r28 = FMA r26 r24:z r27
-	VMOV V28.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	// r30 = FMA r28 r24:z r29
-	VMOV V27.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	// r32 = FMA r30 r24:z r31
-	VMOV V26.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
+	VDUP R3, V6.D2 // r32 = 2.7557319223985893e-06
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2 // r33 = 2.48015873015873e-05
 	// r34 = FMA r32 r24:z r33
-	VMOV V25.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
+	VFMLA V4.D2, V6.D2, V7.D2
 	// r36 = FMA r34 r24:z r35
-	VMOV V24.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
 	// r38 = FMA r36 r24:z r37
-	VMOV V23.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
 	// r40 = FMA r38 r24:z r39
-	VMOV V22.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	// r42:ex = FMA r40 r24:z r41
-	VMOV V21.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	// r44:large = CmpGT r25:az r43
-	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	// Rare r44:large
-	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	// r42 = FMA r40 r24:z r41
+	VMOV V24.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	// r44 = FMA r42 r24:z r43
+	VMOV V23.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	// r46 = FMA r44 r24:z r45
+	VMOV V22.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	// r48:ex = FMA r46 r24:z r47
+	VMOV V21.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	// r50:large = CmpGT r31:az r49
+	WORD $0x6ef4e4a7 // fcmgt v7.2d, v5.2d, v20.2d
+	// Rare r50:large
+	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare105
+	CBZW R3, manyrare122
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24:z r46
+	VDUP R3, V9.D2 // r52 = 7.647163731819816e-13
+	// r53 = FMA r51 r24:z r52
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24:z r48
+	VDUP R3, V8.D2 // r54 = 1.1470745597729725e-11
+	// r55 = FMA r53 r24:z r54
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24:z r50
+	VDUP R3, V9.D2 // r56 = 1.6059043836821613e-10
+	// r57 = FMA r55 r24:z r56
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24:z r52
+	VDUP R3, V8.D2 // r58 = 2.08767569878681e-09
+	// r59 = FMA r57 r24:z r58
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24:z r54
+	VDUP R3, V9.D2 // r60 = 2.505210838544172e-08
+	// r61 = FMA r59 r24:z r60
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24:z r56
+	VDUP R3, V8.D2 // r62 = 2.755731922398589e-07
+	// r63 = FMA r61 r24:z r62
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V9.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24:z r26
+	VDUP R3, V9.D2 // r32 = 2.7557319223985893e-06
+	// r64 = FMA r63 r24:z r32
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r59 = FMA r58 r24:z r27
-	VMOV V28.B16, V8.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2 // r33 = 2.48015873015873e-05
+	// r65 = FMA r64 r24:z r33
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r60 = FMA r59 r24:z r29
+	// r66 = FMA r65 r24:z r35
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r61 = FMA r60 r24:z r31
+	// r67 = FMA r66 r24:z r37
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r62 = FMA r61 r24:z r33
+	// r68 = FMA r67 r24:z r39
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r63 = FMA r62 r24:z r35
+	// r69 = FMA r68 r24:z r41
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r64 = FMA r63 r24:z r37
+	// r70 = FMA r69 r24:z r43
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r65 = FMA r64 r24:z r39
+	// r71 = FMA r70 r24:z r45
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r66:taylor = FMA r65 r24:z r41
+	// r72:taylor = FMA r71 r24:z r47
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r67 = 720
-	// r68 = CmpGT r24:z r67
+	VDUP R3, V8.D2 // r73 = 720
+	// r74 = CmpGT r24:z r73
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r67 = 720
-	// r69:zl = Select r68 r67 r24:z
+	VDUP R3, V10.D2 // r73 = 720
+	// r75:zl = Select r74 r73 r24:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r70 = -708
-	// r71 = CmpLT r69:zl r70
+	VDUP R3, V4.D2 // r76 = -708
+	// r77 = CmpLT r75:zl r76
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r70 = -708
-	// r72:zc = Select r71 r70 r69:zl
+	VDUP R3, V10.D2 // r76 = -708
+	// r78:zc = Select r77 r76 r75:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r74 = 1.4426950408889634
+	VDUP R3, V10.D2 // r80 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72:zc r74 r73
+	VDUP R3, V11.D2 // r79 = 6.755399441055744e+15
+	// r81 = FMA r78:zc r80 r79
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r73 = 6.755399441055744e+15
-	// r76:k = Sub r75 r73
+	VDUP R3, V10.D2 // r79 = 6.755399441055744e+15
+	// r82:k = Sub r81 r79
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76:k r78 r72:zc
+	VDUP R3, V10.D2 // r84 = -0.6931471803691238
+	// r85 = FMA r82:k r84 r78:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r77 = -1.9082149292705877e-10
-	// r80:r = FMA r76:k r77 r79
+	VDUP R3, V10.D2 // r83 = -1.9082149292705877e-10
+	// r86:r = FMA r82:k r83 r85
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80:r r46
+	VDUP R3, V12.D2 // r52 = 7.647163731819816e-13
+	// r87 = FMA r51 r86:r r52
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80:r r48
+	VDUP R3, V10.D2 // r54 = 1.1470745597729725e-11
+	// r88 = FMA r87 r86:r r54
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80:r r50
+	VDUP R3, V12.D2 // r56 = 1.6059043836821613e-10
+	// r89 = FMA r88 r86:r r56
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80:r r52
+	VDUP R3, V10.D2 // r58 = 2.08767569878681e-09
+	// r90 = FMA r89 r86:r r58
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80:r r54
+	VDUP R3, V12.D2 // r60 = 2.505210838544172e-08
+	// r91 = FMA r90 r86:r r60
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80:r r56
+	VDUP R3, V10.D2 // r62 = 2.755731922398589e-07
+	// r92 = FMA r91 r86:r r62
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80:r r26
+	VDUP R3, V12.D2 // r32 = 2.7557319223985893e-06
+	// r93 = FMA r92 r86:r r32
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r88 = FMA r87 r80:r r27
-	VMOV V28.B16, V10.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V10.D2 // r33 = 2.48015873015873e-05
+	// r94 = FMA r93 r86:r r33
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r89 = FMA r88 r80:r r29
+	// r95 = FMA r94 r86:r r35
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r90 = FMA r89 r80:r r31
+	// r96 = FMA r95 r86:r r37
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r91 = FMA r90 r80:r r33
+	// r97 = FMA r96 r86:r r39
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r92 = FMA r91 r80:r r35
+	// r98 = FMA r97 r86:r r41
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r93 = FMA r92 r80:r r37
+	// r99 = FMA r98 r86:r r43
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r94 = FMA r93 r80:r r39
+	// r100 = FMA r99 r86:r r45
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r95:q = FMA r94 r80:r r41
+	// r101:q = FMA r100 r86:r r47
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r96 = 60
-	// r97 = CmpGT r76:k r96
+	VDUP R3, V10.D2 // r102 = 60
+	// r103 = CmpGT r82:k r102
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r96 = 60
-	// r98:kc = Select r97 r96 r76:k
+	VDUP R3, V13.D2 // r102 = 60
+	// r104:kc = Select r103 r102 r82:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r99 = -1
-	// r100 = Mul r98:kc r99
+	VDUP R3, V13.D2 // r105 = -1
+	// r106 = Mul r104:kc r105
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r101 = Add r100 r73
+	VDUP R3, V13.D2 // r79 = 6.755399441055744e+15
+	// r107 = Add r106 r79
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r102:kBits = Bits r101
+	// r108:kBits = Bits r107
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102:kBits r103
+	VDUP R3, V13.D2 // r109 = 5.054e-321
+	// r110 = IAdd r108:kBits r109
 	VADD V13.D2, V10.D2, V10.D2
-	// r105 = Shl 52 r104
+	// r111 = Shl 52 r110
 	VSHL $52, V10.D2, V10.D2
-	// r106:pow2 = FromBits r105
-	// r107:oneMinus = Sub r41 r106:pow2
+	// r112:pow2 = FromBits r111
+	// r113:oneMinus = Sub r47 r112:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
-	// r108 = FMA r80:r r95:q r107:oneMinus
+	// r114 = FMA r86:r r101:q r113:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r109:y = Div r108 r69:zl
+	// r115:y = Div r114 r75:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76:k r39 r73
+	VDUP R3, V4.D2 // r79 = 6.755399441055744e+15
+	// r116 = FMA r82:k r45 r79
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r111:kHalf = Sub r110 r73
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r117:kHalf = Sub r116 r79
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111:kHalf r73
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r118 = Add r117:kHalf r79
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r113:kBits = Bits r112
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113:kBits r103
+	VDUP R3, V12.D2 // r109 = 5.054e-321
+	// r120 = IAdd r119:kBits r109
 	VADD V12.D2, V8.D2, V8.D2
-	// r115 = Shl 52 r114
+	// r121 = Shl 52 r120
 	VSHL $52, V8.D2, V8.D2
-	// r116:pow2 = FromBits r115
-	// r117 = Mul r109:y r116:pow2
+	// r122:pow2 = FromBits r121
+	// r123 = Mul r115:y r122:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r118 = Sub r76:k r111:kHalf
+	// r124 = Sub r82:k r117:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r73 = 6.755399441055744e+15
-	// r119 = Add r118 r73
+	VDUP R3, V4.D2 // r79 = 6.755399441055744e+15
+	// r125 = Add r124 r79
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r120:kBits = Bits r119
+	// r126:kBits = Bits r125
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120:kBits r103
+	VDUP R3, V4.D2 // r109 = 5.054e-321
+	// r127 = IAdd r126:kBits r109
 	VADD V4.D2, V11.D2, V11.D2
-	// r122 = Shl 52 r121
+	// r128 = Shl 52 r127
 	VSHL $52, V11.D2, V11.D2
-	// r123:pow2 = FromBits r122
-	// r124:big = Mul r117 r123:pow2
+	// r129:pow2 = FromBits r128
+	// r130:big = Mul r123 r129:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r125 = CmpLE r25:az r39
-	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	// r126:far = Select r125 r66:taylor r124:big
-	VBSL V10.B16, V9.B16, V3.B16
-	// r42:ex = Select r44:large r126:far r42:ex
-	VBIT V6.B16, V3.B16, V5.B16
-manyrare105:
-	// r127:vc = FMA r42:ex r22:F r7:vr
-	VMOV V0.B16, V3.B16
-	VFMLA V7.D2, V5.D2, V3.D2
+	// r131 = CmpLE r31:az r45
+	WORD $0x6e65e6c5 // fcmge v5.2d, v22.2d, v5.2d
+	// r132:far = Select r131 r72:taylor r130:big
+	VBSL V10.B16, V9.B16, V5.B16
+	// r48:ex = Select r50:large r132:far r48:ex
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare122:
+	// r133:vc = FMA r48:ex r22:F r7:vr
+	VMOV V0.B16, V4.B16
+	VFMLA V3.D2, V6.D2, V4.D2
 	// If Delta
-	CBZ R8, manyskip106
-	// r128 = Load Delta
-	VLD1.P (R8)(R16), [V4.D2]
-	// r127:vc = Add r127:vc r128
-	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
-manyskip106:
-	// r131:dv = Sub r127:vc r13:vRest
-	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
-	// r133:wkeep = Mul r132:keep r10:u
+	CBZ R8, manyskip123
+	// r134 = Load Delta
+	VLD1.P (R8)(R17), [V3.D2]
+	// r133:vc = Add r133:vc r134
+	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
+manyskip123:
+	// r137:dv = Sub r133:vc r13:vRest
+	WORD $0x4efed483 // fsub v3.2d, v4.2d, v30.2d
+	// r139:wkeep = Mul r138:keep r10:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	// r134:wc = FMA r130:ka r131:dv r133:wkeep
-	VFMLA V4.D2, V19.D2, V5.D2
-	// r135:t = Time
-	VLD1R.P 8(R13), [V4.D2]
-	// r136:since = Sub r135:t r2:Last
-	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
-	// r138:refr = CmpLT r136:since r137:tauRef
+	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	VFMLA V3.D2, V19.D2, V5.D2
+	// r141:t = Time
+	VLD1R.P 8(R14), [V3.D2]
+	// r142:since = Sub r141:t r2:Last
+	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
+	// r144:refr = CmpLT r142:since r143:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	// r0:V = Select r138:refr r7:vr r127:vc
-	VBIF V6.B16, V3.B16, V0.B16
-	// r1:W = Select r138:refr r10:u r134:wc
+	// r0:V = Select r144:refr r7:vr r133:vc
+	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r144:refr r10:u r140:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r141:sp = CmpGE r0:V r3:vTh
-	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r2:Last = Select r141:sp r135:t r2:Last
-	VBIT V3.B16, V4.B16, V2.B16
+	// r147:sp = CmpGE r0:V r3:vTh
+	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
+	// r2:Last = Select r147:sp r141:t r2:Last
+	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip107
-	// StoreOne Spike r141:sp
-	VAND V21.B16, V3.B16, V4.B16
-	VST1.P [V4.D2], (R9)(R17)
-manyskip107:
+	CBZ R10, manyskip124
+	// StoreOne Spike r147:sp
+	VAND V21.B16, V4.B16, V3.B16
+	VST1.P [V3.D2], (R10)(R20)
+manyskip124:
 	// If Ref
-	CBZ R10, manyskip108
-	// r142:ref = Or r138:refr r141:sp
-	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r142:ref
+	CBZ R11, manyskip125
+	// r148:ref = Or r144:refr r147:sp
+	VORR V4.B16, V6.B16, V6.B16
+	// StoreBool Ref r148:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	ADD R19, R10
-manyskip108:
+	MOVH R3, 0(R11)
+	ADD R21, R11
+manyskip125:
 	// If Bits
-	CBZ R11, manyskip109
-	// StoreBits Bits r141:sp
-	WORD $0x0ea12863 // xtn v3.2s, v3.2d
-	VUSHR $31, V3.S4, V3.S4
-	VUSRA $31, V3.D2, V3.D2
-	VMOV V3.S[0], R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $2, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip109:
-	SUBS $1, R12
-	BNE manystep103
+	CBZ R12, manyskip126
+	// StoreBits Bits r147:sp
+	WORD $0x0ea12884 // xtn v4.2s, v4.2d
+	VUSHR $31, V4.S4, V4.S4
+	VUSRA $31, V4.D2, V4.D2
+	VMOV V4.S[0], R3
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $2, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip126:
+	SUBS $1, R13
+	BNE manystep119
 	// Store V r0:V
 	FMOVQ F0, -16(R4)
 	// Store W r1:W
 	FMOVQ F1, -16(R5)
 	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
-	ADD $2, R14
+	ADD $2, R15
 	SUBS $2, R1
 	BGE manyloop1
 manyloop1end:
@@ -11447,30 +11998,34 @@ manytail:
 	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
 	// Loop
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil122
-	ADD R14<<3, R7, R7
-manynil122:
+	CBZ R7, manynil141
+	ADD R15<<3, R7, R7
+manynil141:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil123
-	ADD R14<<3, R8, R8
-manynil123:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil124
-	ADD R14<<3, R9, R9
-manynil124:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil125
-	ADD R14, R10
-manynil125:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil126
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil126:
-manystep115:
+	CBZ R8, manynil142
+	ADD R15<<3, R8, R8
+manynil142:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil143
+	ADD R15<<3, R9, R9
+manynil143:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil144
+	ADD R15<<3, R10, R10
+manynil144:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil145
+	ADD R15, R11
+manynil145:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil146
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil146:
+manystep133:
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 8(R2), R3
@@ -11488,11 +12043,11 @@ manystep115:
 	// r11:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
-	CBZ R7, manyskip116
+	CBZ R7, manyskip134
 	// r11:in = Load I
 	FMOVD 0(R7), F3
-	ADD R15, R7
-manyskip116:
+	ADD R16, R7
+manyskip134:
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
@@ -11503,335 +12058,352 @@ manyskip116:
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	MOVD 56(R2), R3
-	VDUP R3, V7.D2 // r19:dtRTau = DtRTau
 	// r21:drive = Mul r19:dtRTau r20:iu
-	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	WORD $0x6e63df83 // fmul v3.2d, v28.2d, v3.2d
 	// r22:F = FMA r17:dtCTau r18:a12 r21:drive
-	VFMLA V6.D2, V29.D2, V7.D2
+	VFMLA V6.D2, V29.D2, V3.D2
 	// r23:a1a2 = Add r14:a1 r16:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	// r25:az = Abs r24:z
-	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	// If G
+	CBZ R9, manyskip135
+	// r25 = Load G
+	FMOVD 0(R9), F5
+	ADD R19, R9
+	// r26 = Mul r19:dtRTau r25
+	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
+	// r24:z = Sub r24:z r26
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r7:vr r28
+	VFMLA V0.D2, V5.D2, V6.D2
+	// r22:F = Sub r22:F r29
+	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
+manyskip135:
+	// r31:az = Abs r24:z
+	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2 // r26 = 2.7557319223985893e-06
-	// r28 = FMA r26 r24:z r27
-	VMOV V28.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	// r30 = FMA r28 r24:z r29
-	VMOV V27.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	// r32 = FMA r30 r24:z r31
-	VMOV V26.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
+	VDUP R3, V6.D2 // r32 = 2.7557319223985893e-06
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2 // r33 = 2.48015873015873e-05
 	// r34 = FMA r32 r24:z r33
-	VMOV V25.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
+	VFMLA V4.D2, V6.D2, V7.D2
 	// r36 = FMA r34 r24:z r35
-	VMOV V24.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
 	// r38 = FMA r36 r24:z r37
-	VMOV V23.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
 	// r40 = FMA r38 r24:z r39
-	VMOV V22.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	// r42:ex = FMA r40 r24:z r41
-	VMOV V21.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	// r44:large = CmpGT r25:az r43
-	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	// Rare r44:large
-	FMOVS F6, R3
-	CBZW R3, manyrare117
+	VMOV V25.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	// r42 = FMA r40 r24:z r41
+	VMOV V24.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	// r44 = FMA r42 r24:z r43
+	VMOV V23.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	// r46 = FMA r44 r24:z r45
+	VMOV V22.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	// r48:ex = FMA r46 r24:z r47
+	VMOV V21.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	// r50:large = CmpGT r31:az r49
+	WORD $0x6ef4e4a7 // fcmgt v7.2d, v5.2d, v20.2d
+	// Rare r50:large
+	FMOVS F7, R3
+	CBZW R3, manyrare136
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24:z r46
+	VDUP R3, V9.D2 // r52 = 7.647163731819816e-13
+	// r53 = FMA r51 r24:z r52
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24:z r48
+	VDUP R3, V8.D2 // r54 = 1.1470745597729725e-11
+	// r55 = FMA r53 r24:z r54
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24:z r50
+	VDUP R3, V9.D2 // r56 = 1.6059043836821613e-10
+	// r57 = FMA r55 r24:z r56
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24:z r52
+	VDUP R3, V8.D2 // r58 = 2.08767569878681e-09
+	// r59 = FMA r57 r24:z r58
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24:z r54
+	VDUP R3, V9.D2 // r60 = 2.505210838544172e-08
+	// r61 = FMA r59 r24:z r60
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24:z r56
+	VDUP R3, V8.D2 // r62 = 2.755731922398589e-07
+	// r63 = FMA r61 r24:z r62
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V9.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24:z r26
+	VDUP R3, V9.D2 // r32 = 2.7557319223985893e-06
+	// r64 = FMA r63 r24:z r32
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r59 = FMA r58 r24:z r27
-	VMOV V28.B16, V8.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2 // r33 = 2.48015873015873e-05
+	// r65 = FMA r64 r24:z r33
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r60 = FMA r59 r24:z r29
+	// r66 = FMA r65 r24:z r35
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r61 = FMA r60 r24:z r31
+	// r67 = FMA r66 r24:z r37
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r62 = FMA r61 r24:z r33
+	// r68 = FMA r67 r24:z r39
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r63 = FMA r62 r24:z r35
+	// r69 = FMA r68 r24:z r41
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r64 = FMA r63 r24:z r37
+	// r70 = FMA r69 r24:z r43
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r65 = FMA r64 r24:z r39
+	// r71 = FMA r70 r24:z r45
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r66:taylor = FMA r65 r24:z r41
+	// r72:taylor = FMA r71 r24:z r47
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r67 = 720
-	// r68 = CmpGT r24:z r67
+	VDUP R3, V8.D2 // r73 = 720
+	// r74 = CmpGT r24:z r73
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r67 = 720
-	// r69:zl = Select r68 r67 r24:z
+	VDUP R3, V10.D2 // r73 = 720
+	// r75:zl = Select r74 r73 r24:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r70 = -708
-	// r71 = CmpLT r69:zl r70
+	VDUP R3, V4.D2 // r76 = -708
+	// r77 = CmpLT r75:zl r76
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r70 = -708
-	// r72:zc = Select r71 r70 r69:zl
+	VDUP R3, V10.D2 // r76 = -708
+	// r78:zc = Select r77 r76 r75:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r74 = 1.4426950408889634
+	VDUP R3, V10.D2 // r80 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72:zc r74 r73
+	VDUP R3, V11.D2 // r79 = 6.755399441055744e+15
+	// r81 = FMA r78:zc r80 r79
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r73 = 6.755399441055744e+15
-	// r76:k = Sub r75 r73
+	VDUP R3, V10.D2 // r79 = 6.755399441055744e+15
+	// r82:k = Sub r81 r79
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76:k r78 r72:zc
+	VDUP R3, V10.D2 // r84 = -0.6931471803691238
+	// r85 = FMA r82:k r84 r78:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r77 = -1.9082149292705877e-10
-	// r80:r = FMA r76:k r77 r79
+	VDUP R3, V10.D2 // r83 = -1.9082149292705877e-10
+	// r86:r = FMA r82:k r83 r85
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80:r r46
+	VDUP R3, V12.D2 // r52 = 7.647163731819816e-13
+	// r87 = FMA r51 r86:r r52
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80:r r48
+	VDUP R3, V10.D2 // r54 = 1.1470745597729725e-11
+	// r88 = FMA r87 r86:r r54
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80:r r50
+	VDUP R3, V12.D2 // r56 = 1.6059043836821613e-10
+	// r89 = FMA r88 r86:r r56
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80:r r52
+	VDUP R3, V10.D2 // r58 = 2.08767569878681e-09
+	// r90 = FMA r89 r86:r r58
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80:r r54
+	VDUP R3, V12.D2 // r60 = 2.505210838544172e-08
+	// r91 = FMA r90 r86:r r60
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80:r r56
+	VDUP R3, V10.D2 // r62 = 2.755731922398589e-07
+	// r92 = FMA r91 r86:r r62
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80:r r26
+	VDUP R3, V12.D2 // r32 = 2.7557319223985893e-06
+	// r93 = FMA r92 r86:r r32
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r88 = FMA r87 r80:r r27
-	VMOV V28.B16, V10.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V10.D2 // r33 = 2.48015873015873e-05
+	// r94 = FMA r93 r86:r r33
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r89 = FMA r88 r80:r r29
+	// r95 = FMA r94 r86:r r35
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r90 = FMA r89 r80:r r31
+	// r96 = FMA r95 r86:r r37
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r91 = FMA r90 r80:r r33
+	// r97 = FMA r96 r86:r r39
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r92 = FMA r91 r80:r r35
+	// r98 = FMA r97 r86:r r41
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r93 = FMA r92 r80:r r37
+	// r99 = FMA r98 r86:r r43
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r94 = FMA r93 r80:r r39
+	// r100 = FMA r99 r86:r r45
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r95:q = FMA r94 r80:r r41
+	// r101:q = FMA r100 r86:r r47
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r96 = 60
-	// r97 = CmpGT r76:k r96
+	VDUP R3, V10.D2 // r102 = 60
+	// r103 = CmpGT r82:k r102
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r96 = 60
-	// r98:kc = Select r97 r96 r76:k
+	VDUP R3, V13.D2 // r102 = 60
+	// r104:kc = Select r103 r102 r82:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r99 = -1
-	// r100 = Mul r98:kc r99
+	VDUP R3, V13.D2 // r105 = -1
+	// r106 = Mul r104:kc r105
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r101 = Add r100 r73
+	VDUP R3, V13.D2 // r79 = 6.755399441055744e+15
+	// r107 = Add r106 r79
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r102:kBits = Bits r101
+	// r108:kBits = Bits r107
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102:kBits r103
+	VDUP R3, V13.D2 // r109 = 5.054e-321
+	// r110 = IAdd r108:kBits r109
 	VADD V13.D2, V10.D2, V10.D2
-	// r105 = Shl 52 r104
+	// r111 = Shl 52 r110
 	VSHL $52, V10.D2, V10.D2
-	// r106:pow2 = FromBits r105
-	// r107:oneMinus = Sub r41 r106:pow2
+	// r112:pow2 = FromBits r111
+	// r113:oneMinus = Sub r47 r112:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
-	// r108 = FMA r80:r r95:q r107:oneMinus
+	// r114 = FMA r86:r r101:q r113:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r109:y = Div r108 r69:zl
+	// r115:y = Div r114 r75:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76:k r39 r73
+	VDUP R3, V4.D2 // r79 = 6.755399441055744e+15
+	// r116 = FMA r82:k r45 r79
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r111:kHalf = Sub r110 r73
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r117:kHalf = Sub r116 r79
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111:kHalf r73
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r118 = Add r117:kHalf r79
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r113:kBits = Bits r112
+	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113:kBits r103
+	VDUP R3, V12.D2 // r109 = 5.054e-321
+	// r120 = IAdd r119:kBits r109
 	VADD V12.D2, V8.D2, V8.D2
-	// r115 = Shl 52 r114
+	// r121 = Shl 52 r120
 	VSHL $52, V8.D2, V8.D2
-	// r116:pow2 = FromBits r115
-	// r117 = Mul r109:y r116:pow2
+	// r122:pow2 = FromBits r121
+	// r123 = Mul r115:y r122:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r118 = Sub r76:k r111:kHalf
+	// r124 = Sub r82:k r117:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r73 = 6.755399441055744e+15
-	// r119 = Add r118 r73
+	VDUP R3, V4.D2 // r79 = 6.755399441055744e+15
+	// r125 = Add r124 r79
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r120:kBits = Bits r119
+	// r126:kBits = Bits r125
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120:kBits r103
+	VDUP R3, V4.D2 // r109 = 5.054e-321
+	// r127 = IAdd r126:kBits r109
 	VADD V4.D2, V11.D2, V11.D2
-	// r122 = Shl 52 r121
+	// r128 = Shl 52 r127
 	VSHL $52, V11.D2, V11.D2
-	// r123:pow2 = FromBits r122
-	// r124:big = Mul r117 r123:pow2
+	// r129:pow2 = FromBits r128
+	// r130:big = Mul r123 r129:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r125 = CmpLE r25:az r39
-	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	// r126:far = Select r125 r66:taylor r124:big
-	VBSL V10.B16, V9.B16, V3.B16
-	// r42:ex = Select r44:large r126:far r42:ex
-	VBIT V6.B16, V3.B16, V5.B16
-manyrare117:
-	// r127:vc = FMA r42:ex r22:F r7:vr
-	VMOV V0.B16, V3.B16
-	VFMLA V7.D2, V5.D2, V3.D2
+	// r131 = CmpLE r31:az r45
+	WORD $0x6e65e6c5 // fcmge v5.2d, v22.2d, v5.2d
+	// r132:far = Select r131 r72:taylor r130:big
+	VBSL V10.B16, V9.B16, V5.B16
+	// r48:ex = Select r50:large r132:far r48:ex
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare136:
+	// r133:vc = FMA r48:ex r22:F r7:vr
+	VMOV V0.B16, V4.B16
+	VFMLA V3.D2, V6.D2, V4.D2
 	// If Delta
-	CBZ R8, manyskip118
-	// r128 = Load Delta
-	FMOVD 0(R8), F4
-	ADD R16, R8
-	// r127:vc = Add r127:vc r128
-	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
-manyskip118:
-	// r131:dv = Sub r127:vc r13:vRest
-	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
-	// r133:wkeep = Mul r132:keep r10:u
+	CBZ R8, manyskip137
+	// r134 = Load Delta
+	FMOVD 0(R8), F3
+	ADD R17, R8
+	// r133:vc = Add r133:vc r134
+	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
+manyskip137:
+	// r137:dv = Sub r133:vc r13:vRest
+	WORD $0x4efed483 // fsub v3.2d, v4.2d, v30.2d
+	// r139:wkeep = Mul r138:keep r10:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	// r134:wc = FMA r130:ka r131:dv r133:wkeep
-	VFMLA V4.D2, V19.D2, V5.D2
-	// r135:t = Time
-	VLD1R.P 8(R13), [V4.D2]
-	// r136:since = Sub r135:t r2:Last
-	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
-	// r138:refr = CmpLT r136:since r137:tauRef
+	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	VFMLA V3.D2, V19.D2, V5.D2
+	// r141:t = Time
+	VLD1R.P 8(R14), [V3.D2]
+	// r142:since = Sub r141:t r2:Last
+	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
+	// r144:refr = CmpLT r142:since r143:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	// r0:V = Select r138:refr r7:vr r127:vc
-	VBIF V6.B16, V3.B16, V0.B16
-	// r1:W = Select r138:refr r10:u r134:wc
+	// r0:V = Select r144:refr r7:vr r133:vc
+	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r144:refr r10:u r140:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r141:sp = CmpGE r0:V r3:vTh
-	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r2:Last = Select r141:sp r135:t r2:Last
-	VBIT V3.B16, V4.B16, V2.B16
+	// r147:sp = CmpGE r0:V r3:vTh
+	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
+	// r2:Last = Select r147:sp r141:t r2:Last
+	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip119
-	// StoreOne Spike r141:sp
-	VAND V21.B16, V3.B16, V4.B16
-	FMOVD F4, 0(R9)
-	ADD R17, R9
-manyskip119:
+	CBZ R10, manyskip138
+	// StoreOne Spike r147:sp
+	VAND V21.B16, V4.B16, V3.B16
+	FMOVD F3, 0(R10)
+	ADD R20, R10
+manyskip138:
 	// If Ref
-	CBZ R10, manyskip120
-	// r142:ref = Or r138:refr r141:sp
-	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r142:ref
+	CBZ R11, manyskip139
+	// r148:ref = Or r144:refr r147:sp
+	VORR V4.B16, V6.B16, V6.B16
+	// StoreBool Ref r148:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	ADD R19, R10
-manyskip120:
+	MOVB R3, 0(R11)
+	ADD R21, R11
+manyskip139:
 	// If Bits
-	CBZ R11, manyskip121
-	// StoreBits Bits r141:sp
-	FMOVS F3, R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $1, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip121:
-	SUBS $1, R12
-	BNE manystep115
+	CBZ R12, manyskip140
+	// StoreBits Bits r147:sp
+	FMOVS F4, R3
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $1, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip140:
+	SUBS $1, R13
+	BNE manystep133
 	// Store V r0:V
 	FMOVD F0, -8(R4)
 	// Store W r1:W
 	FMOVD F1, -8(R5)
 	// Store Last r2:Last
 	FMOVD F2, -8(R6)
-	ADD $1, R14
+	ADD $1, R15
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -11841,85 +12413,86 @@ manytailend:
 // func stepNEONF64SoftPN(f *generic.Frame64)
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r26 = 2.7557319223985893e-06,
-//     V30 r27 = 2.48015873015873e-05, V29 r29 = 0.0001984126984126984,
-//     V28 r31 = 0.001388888888888889, V27 r33 = 0.008333333333333333, V26 r35 = 0.041666666666666664,
-//     V25 r37 = 0.16666666666666666, V24 r39 = 0.5, V23 r41 = 1, V22 r43 = 0.0625, V21 r135:t = T[0].
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
-//     row VTh R12, row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
-//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
-//   Counters: lane R23, bits word R24, bits word scratch R25.
+//   Pinned constants (the others are broadcast before each use): V31 r33 = 2.7557319223985893e-06,
+//     V30 r34 = 2.48015873015873e-05, V29 r36 = 0.0001984126984126984,
+//     V28 r38 = 0.001388888888888889, V27 r40 = 0.008333333333333333, V26 r42 = 0.041666666666666664,
+//     V25 r44 = 0.16666666666666666, V24 r46 = 0.5, V23 r48 = 1, V22 r50 = 0.0625, V21 r142:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
+//     row VTh R13, row VThRst R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
+//     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
+//   Counters: lane R24, bits word R25, bits word scratch R26.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r29 = 0.0001984126984126984,
-//     V30 r31 = 0.001388888888888889, V29 r33 = 0.008333333333333333, V28 r35 = 0.041666666666666664,
-//     V27 r37 = 0.16666666666666666, V26 r39 = 0.5, V25 r41 = 1, V24 r43 = 0.0625.
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
-//     row VTh R12, row VThRst R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
-//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
-//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0 (the frame register,
+//   Pinned constants (the others are broadcast before each use): V31 r36 = 0.0001984126984126984,
+//     V30 r38 = 0.001388888888888889, V29 r40 = 0.008333333333333333, V28 r42 = 0.041666666666666664,
+//     V27 r44 = 0.16666666666666666, V26 r46 = 0.5, V25 r48 = 1, V24 r50 = 0.0625.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
+//     row VTh R13, row VThRst R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
+//     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
+//   Counters: steps left R24, time address R25, lane R26, bits word scratch R0 (the frame register,
 //     reloaded after).
-//   Row distances in registers: I R26, Delta R2; reloaded each step: Spike, Ref, Bits.
+//   Row distances in registers: I R2; reloaded each step: Delta, G, Spike, Ref, Bits.
 TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD 216(R0), R3
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD 240(R0), R3
 	LSL $3, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $1, R13
-	MADD R3, R2, R13, R13 // row VThRst
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R23 // lane
-	MOVD ZR, R24 // Bits word
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $1, R14
+	MADD R3, R2, R14, R14 // row VThRst
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R24 // lane
+	MOVD ZR, R25 // Bits word
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V31.D2 // r26 = 2.7557319223985893e-06
+	VDUP R3, V31.D2 // r33 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V30.D2 // r27 = 2.48015873015873e-05
+	VDUP R3, V30.D2 // r34 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V29.D2 // r29 = 0.0001984126984126984
+	VDUP R3, V29.D2 // r36 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V28.D2 // r31 = 0.001388888888888889
+	VDUP R3, V28.D2 // r38 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V27.D2 // r33 = 0.008333333333333333
+	VDUP R3, V27.D2 // r40 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V26.D2 // r35 = 0.041666666666666664
+	VDUP R3, V26.D2 // r42 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V25.D2 // r37 = 0.16666666666666666
+	VDUP R3, V25.D2 // r44 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V24.D2 // r39 = 0.5
+	VDUP R3, V24.D2 // r46 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V23.D2 // r41 = 1
+	VDUP R3, V23.D2 // r48 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V22.D2 // r43 = 0.0625
-	MOVD 304(R0), R3
-	VLD1R (R3), [V21.D2] // r135:t = T[0]
+	VDUP R3, V22.D2 // r50 = 0.0625
+	MOVD 336(R0), R3
+	VLD1R (R3), [V21.D2] // r142:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -11930,17 +12503,17 @@ oneloop1:
 	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
 	// r3:vTh = Param VTh
-	VLD1.P 16(R12), [V3.D2]
+	VLD1.P 16(R13), [V3.D2]
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vThRst = Param VThRst
-	VLD1.P 16(R13), [V5.D2]
+	VLD1.P 16(R14), [V5.D2]
 	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V4.B16, V0.B16, V5.B16
 	// r8:b = Param B
-	VLD1.P 16(R14), [V0.D2]
+	VLD1.P 16(R15), [V0.D2]
 	// r9:wb = Add r1:W r8:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	// r10:u = Select r4:spk r9:wb r1:W
@@ -11953,19 +12526,19 @@ oneloop1:
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
 	// r13:vRest = Param VRest
-	VLD1.P 16(R15), [V1.D2]
+	VLD1.P 16(R16), [V1.D2]
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
 	// r15:vC = Param VC
-	VLD1.P 16(R16), [V7.D2]
+	VLD1.P 16(R17), [V7.D2]
 	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
 	// r17:dtCTau = Param DtCTau
-	VLD1.P 16(R17), [V8.D2]
+	VLD1.P 16(R19), [V8.D2]
 	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
 	// r19:dtRTau = Param DtRTau
-	VLD1.P 16(R19), [V10.D2]
+	VLD1.P 16(R20), [V10.D2]
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	// r21:drive = Mul r19:dtRTau r20:iu
@@ -11976,321 +12549,338 @@ oneskip1:
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, oneskip2
+	// r25:dtRTau = Param DtRTau
+	FMOVQ -16(R20), F0
+	// r26 = Load G
+	VLD1.P 16(R9), [V6.D2]
+	// r27 = Mul r25:dtRTau r26
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	// r24:z = Sub r24:z r27
+	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
+	// r29 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r30 = FMA r27 r7:vr r29
+	VFMLA V5.D2, V0.D2, V6.D2
+	// r22:F = Sub r22:F r30
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+oneskip2:
+	// r32:az = Abs r24:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
-	// r28 = FMA r26 r24:z r27
+	// r35 = FMA r33 r24:z r34
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
-	// r30 = FMA r28 r24:z r29
+	// r37 = FMA r35 r24:z r36
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r32 = FMA r30 r24:z r31
+	// r39 = FMA r37 r24:z r38
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r34 = FMA r32 r24:z r33
+	// r41 = FMA r39 r24:z r40
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r36 = FMA r34 r24:z r35
+	// r43 = FMA r41 r24:z r42
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r38 = FMA r36 r24:z r37
+	// r45 = FMA r43 r24:z r44
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r40 = FMA r38 r24:z r39
+	// r47 = FMA r45 r24:z r46
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r42:ex = FMA r40 r24:z r41
+	// r49:ex = FMA r47 r24:z r48
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r44:large = CmpGT r25:az r43
+	// r51:large = CmpGT r32:az r50
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
-	// Rare r44:large
+	// Rare r51:large
 	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
 	FMOVS F9, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24:z r46
+	VDUP R3, V11.D2 // r53 = 7.647163731819816e-13
+	// r54 = FMA r52 r24:z r53
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24:z r48
+	VDUP R3, V9.D2 // r55 = 1.1470745597729725e-11
+	// r56 = FMA r54 r24:z r55
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24:z r50
+	VDUP R3, V11.D2 // r57 = 1.6059043836821613e-10
+	// r58 = FMA r56 r24:z r57
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24:z r52
+	VDUP R3, V9.D2 // r59 = 2.08767569878681e-09
+	// r60 = FMA r58 r24:z r59
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24:z r54
+	VDUP R3, V11.D2 // r61 = 2.505210838544172e-08
+	// r62 = FMA r60 r24:z r61
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24:z r56
+	VDUP R3, V9.D2 // r63 = 2.755731922398589e-07
+	// r64 = FMA r62 r24:z r63
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r58 = FMA r57 r24:z r26
+	// r65 = FMA r64 r24:z r33
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r59 = FMA r58 r24:z r27
+	// r66 = FMA r65 r24:z r34
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r60 = FMA r59 r24:z r29
+	// r67 = FMA r66 r24:z r36
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r61 = FMA r60 r24:z r31
+	// r68 = FMA r67 r24:z r38
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r62 = FMA r61 r24:z r33
+	// r69 = FMA r68 r24:z r40
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r63 = FMA r62 r24:z r35
+	// r70 = FMA r69 r24:z r42
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r64 = FMA r63 r24:z r37
+	// r71 = FMA r70 r24:z r44
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r65 = FMA r64 r24:z r39
+	// r72 = FMA r71 r24:z r46
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r66:taylor = FMA r65 r24:z r41
+	// r73:taylor = FMA r72 r24:z r48
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r67 = 720
-	// r68 = CmpGT r24:z r67
+	VDUP R3, V9.D2 // r74 = 720
+	// r75 = CmpGT r24:z r74
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r67 = 720
-	// r69:zl = Select r68 r67 r24:z
+	VDUP R3, V12.D2 // r74 = 720
+	// r76:zl = Select r75 r74 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r70 = -708
-	// r71 = CmpLT r69:zl r70
+	VDUP R3, V8.D2 // r77 = -708
+	// r78 = CmpLT r76:zl r77
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r70 = -708
-	// r72:zc = Select r71 r70 r69:zl
+	VDUP R3, V12.D2 // r77 = -708
+	// r79:zc = Select r78 r77 r76:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r74 = 1.4426950408889634
+	VDUP R3, V12.D2 // r81 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72:zc r74 r73
+	VDUP R3, V13.D2 // r80 = 6.755399441055744e+15
+	// r82 = FMA r79:zc r81 r80
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r73 = 6.755399441055744e+15
-	// r76:k = Sub r75 r73
+	VDUP R3, V12.D2 // r80 = 6.755399441055744e+15
+	// r83:k = Sub r82 r80
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76:k r78 r72:zc
+	VDUP R3, V12.D2 // r85 = -0.6931471803691238
+	// r86 = FMA r83:k r85 r79:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r77 = -1.9082149292705877e-10
-	// r80:r = FMA r76:k r77 r79
+	VDUP R3, V12.D2 // r84 = -1.9082149292705877e-10
+	// r87:r = FMA r83:k r84 r86
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80:r r46
+	VDUP R3, V14.D2 // r53 = 7.647163731819816e-13
+	// r88 = FMA r52 r87:r r53
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80:r r48
+	VDUP R3, V12.D2 // r55 = 1.1470745597729725e-11
+	// r89 = FMA r88 r87:r r55
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80:r r50
+	VDUP R3, V14.D2 // r57 = 1.6059043836821613e-10
+	// r90 = FMA r89 r87:r r57
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80:r r52
+	VDUP R3, V12.D2 // r59 = 2.08767569878681e-09
+	// r91 = FMA r90 r87:r r59
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80:r r54
+	VDUP R3, V14.D2 // r61 = 2.505210838544172e-08
+	// r92 = FMA r91 r87:r r61
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80:r r56
+	VDUP R3, V12.D2 // r63 = 2.755731922398589e-07
+	// r93 = FMA r92 r87:r r63
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r87 = FMA r86 r80:r r26
+	// r94 = FMA r93 r87:r r33
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r88 = FMA r87 r80:r r27
+	// r95 = FMA r94 r87:r r34
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r89 = FMA r88 r80:r r29
+	// r96 = FMA r95 r87:r r36
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r90 = FMA r89 r80:r r31
+	// r97 = FMA r96 r87:r r38
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r91 = FMA r90 r80:r r33
+	// r98 = FMA r97 r87:r r40
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r92 = FMA r91 r80:r r35
+	// r99 = FMA r98 r87:r r42
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r93 = FMA r92 r80:r r37
+	// r100 = FMA r99 r87:r r44
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r94 = FMA r93 r80:r r39
+	// r101 = FMA r100 r87:r r46
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r95:q = FMA r94 r80:r r41
+	// r102:q = FMA r101 r87:r r48
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r96 = 60
-	// r97 = CmpGT r76:k r96
+	VDUP R3, V12.D2 // r103 = 60
+	// r104 = CmpGT r83:k r103
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r96 = 60
-	// r98:kc = Select r97 r96 r76:k
+	VDUP R3, V15.D2 // r103 = 60
+	// r105:kc = Select r104 r103 r83:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r99 = -1
-	// r100 = Mul r98:kc r99
+	VDUP R3, V15.D2 // r106 = -1
+	// r107 = Mul r105:kc r106
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r73 = 6.755399441055744e+15
-	// r101 = Add r100 r73
+	VDUP R3, V15.D2 // r80 = 6.755399441055744e+15
+	// r108 = Add r107 r80
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r102:kBits = Bits r101
+	// r109:kBits = Bits r108
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102:kBits r103
+	VDUP R3, V15.D2 // r110 = 5.054e-321
+	// r111 = IAdd r109:kBits r110
 	VADD V15.D2, V12.D2, V12.D2
-	// r105 = Shl 52 r104
+	// r112 = Shl 52 r111
 	VSHL $52, V12.D2, V12.D2
-	// r106:pow2 = FromBits r105
-	// r107:oneMinus = Sub r41 r106:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
-	// r108 = FMA r80:r r95:q r107:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r109:y = Div r108 r69:zl
+	// r116:y = Div r115 r76:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76:k r39 r73
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r117 = FMA r83:k r46 r80
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r111:kHalf = Sub r110 r73
+	VDUP R3, V9.D2 // r80 = 6.755399441055744e+15
+	// r118:kHalf = Sub r117 r80
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111:kHalf r73
+	VDUP R3, V9.D2 // r80 = 6.755399441055744e+15
+	// r119 = Add r118:kHalf r80
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r113:kBits = Bits r112
-	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113:kBits r103
-	VADD V14.D2, V9.D2, V9.D2
-	// r115 = Shl 52 r114
-	VSHL $52, V9.D2, V9.D2
-	// r116:pow2 = FromBits r115
-	// r117 = Mul r109:y r116:pow2
-	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r118 = Sub r76:k r111:kHalf
-	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r119 = Add r118 r73
-	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
 	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120:kBits r103
-	VADD V8.D2, V13.D2, V13.D2
+	VDUP R3, V14.D2 // r110 = 5.054e-321
+	// r121 = IAdd r120:kBits r110
+	VADD V14.D2, V9.D2, V9.D2
 	// r122 = Shl 52 r121
-	VSHL $52, V13.D2, V13.D2
+	VSHL $52, V9.D2, V9.D2
 	// r123:pow2 = FromBits r122
-	// r124:big = Mul r117 r123:pow2
+	// r124 = Mul r116:y r123:pow2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r125 = Sub r83:k r118:kHalf
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r126 = Add r125 r80
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r127:kBits = Bits r126
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2 // r110 = 5.054e-321
+	// r128 = IAdd r127:kBits r110
+	VADD V8.D2, V13.D2, V13.D2
+	// r129 = Shl 52 r128
+	VSHL $52, V13.D2, V13.D2
+	// r130:pow2 = FromBits r129
+	// r131:big = Mul r124 r130:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r125 = CmpLE r25:az r39
+	// r132 = CmpLE r32:az r46
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
-	// r126:far = Select r125 r66:taylor r124:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r42:ex = Select r44:large r126:far r42:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBIT V6.B16, V0.B16, V7.B16
-onerare2:
-	// r127:vc = FMA r42:ex r22:F r7:vr
+onerare3:
+	// r134:vc = FMA r49:ex r22:F r7:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
 	// If Delta
-	CBZ R8, oneskip3
-	// r128 = Load Delta
+	CBZ R8, oneskip4
+	// r135 = Load Delta
 	VLD1.P 16(R8), [V6.D2]
-	// r127:vc = Add r127:vc r128
+	// r134:vc = Add r134:vc r135
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
-oneskip3:
-	// r130:ka = Param Ka
-	VLD1.P 16(R21), [V6.D2]
-	// r131:dv = Sub r127:vc r13:vRest
-	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	// r132:keep = Param Keep
-	VLD1.P 16(R20), [V7.D2]
-	// r133:wkeep = Mul r132:keep r10:u
-	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	// r134:wc = FMA r130:ka r131:dv r133:wkeep
-	VFMLA V1.D2, V6.D2, V7.D2
-	// r136:since = Sub r135:t r2:Last
-	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	// r137:tauRef = Param TauRef
+oneskip4:
+	// r137:ka = Param Ka
 	VLD1.P 16(R22), [V6.D2]
-	// r138:refr = CmpLT r136:since r137:tauRef
+	// r138:dv = Sub r134:vc r13:vRest
+	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
+	// r139:keep = Param Keep
+	VLD1.P 16(R21), [V7.D2]
+	// r140:wkeep = Mul r139:keep r10:u
+	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r143:since = Sub r142:t r2:Last
+	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
+	// r144:tauRef = Param TauRef
+	VLD1.P 16(R23), [V6.D2]
+	// r145:refr = CmpLT r143:since r144:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
-	// r0:V = Select r138:refr r7:vr r127:vc
+	// r0:V = Select r145:refr r7:vr r134:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r138:refr r10:u r134:wc
+	// r1:W = Select r145:refr r10:u r141:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r141:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
-	// r2:Last = Select r141:sp r135:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip4
-	// StoreOne Spike r141:sp
-	VAND V23.B16, V3.B16, V0.B16
-	VST1.P [V0.D2], 16(R9)
-oneskip4:
-	// If Ref
 	CBZ R10, oneskip5
-	// r142:ref = Or r138:refr r141:sp
+	// StoreOne Spike r148:sp
+	VAND V23.B16, V3.B16, V0.B16
+	VST1.P [V0.D2], 16(R10)
+oneskip5:
+	// If Ref
+	CBZ R11, oneskip6
+	// r149:ref = Or r145:refr r148:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r142:ref
+	// StoreBool Ref r149:ref
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.H[0], R3
 	AND $0x01010101, R3
-	MOVH.P R3, 2(R10)
-oneskip5:
+	MOVH.P R3, 2(R11)
+oneskip6:
 	// If Bits
-	CBZ R11, oneskip6
-	// StoreBits Bits r141:sp
+	CBZ R12, oneskip7
+	// StoreBits Bits r148:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $2, R23
-	TST $63, R23
-	BNE oneword7
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword7:
-oneskip6:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $2, R24
+	TST $63, R24
+	BNE oneword8
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword8:
+oneskip7:
 	// Store V r0:V
 	FMOVQ F5, -16(R4)
 	// Store W r1:W
@@ -12311,17 +12901,17 @@ onetail:
 	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
 	// r3:vTh = Param VTh
-	FMOVD.P 8(R12), F3
+	FMOVD.P 8(R13), F3
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vThRst = Param VThRst
-	FMOVD.P 8(R13), F5
+	FMOVD.P 8(R14), F5
 	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIF V4.B16, V0.B16, V5.B16
 	// r8:b = Param B
-	FMOVD.P 8(R14), F0
+	FMOVD.P 8(R15), F0
 	// r9:wb = Add r1:W r8:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	// r10:u = Select r4:spk r9:wb r1:W
@@ -12329,24 +12919,24 @@ onetail:
 	// r11:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	// r11:in = Load I
 	FMOVD.P 8(R7), F0
-oneskip8:
+oneskip9:
 	// r13:vRest = Param VRest
-	FMOVD.P 8(R15), F1
+	FMOVD.P 8(R16), F1
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
 	// r15:vC = Param VC
-	FMOVD.P 8(R16), F7
+	FMOVD.P 8(R17), F7
 	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
 	// r17:dtCTau = Param DtCTau
-	FMOVD.P 8(R17), F8
+	FMOVD.P 8(R19), F8
 	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
 	// r19:dtRTau = Param DtRTau
-	FMOVD.P 8(R19), F10
+	FMOVD.P 8(R20), F10
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	// r21:drive = Mul r19:dtRTau r20:iu
@@ -12357,315 +12947,332 @@ oneskip8:
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, oneskip10
+	// r25:dtRTau = Param DtRTau
+	FMOVD -8(R20), F0
+	// r26 = Load G
+	FMOVD.P 8(R9), F6
+	// r27 = Mul r25:dtRTau r26
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	// r24:z = Sub r24:z r27
+	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
+	// r29 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r30 = FMA r27 r7:vr r29
+	VFMLA V5.D2, V0.D2, V6.D2
+	// r22:F = Sub r22:F r30
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+oneskip10:
+	// r32:az = Abs r24:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
-	// r28 = FMA r26 r24:z r27
+	// r35 = FMA r33 r24:z r34
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
-	// r30 = FMA r28 r24:z r29
+	// r37 = FMA r35 r24:z r36
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r32 = FMA r30 r24:z r31
+	// r39 = FMA r37 r24:z r38
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r34 = FMA r32 r24:z r33
+	// r41 = FMA r39 r24:z r40
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r36 = FMA r34 r24:z r35
+	// r43 = FMA r41 r24:z r42
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r38 = FMA r36 r24:z r37
+	// r45 = FMA r43 r24:z r44
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r40 = FMA r38 r24:z r39
+	// r47 = FMA r45 r24:z r46
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r42:ex = FMA r40 r24:z r41
+	// r49:ex = FMA r47 r24:z r48
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r44:large = CmpGT r25:az r43
+	// r51:large = CmpGT r32:az r50
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
-	// Rare r44:large
+	// Rare r51:large
 	FMOVS F6, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24:z r46
+	VDUP R3, V11.D2 // r53 = 7.647163731819816e-13
+	// r54 = FMA r52 r24:z r53
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24:z r48
+	VDUP R3, V9.D2 // r55 = 1.1470745597729725e-11
+	// r56 = FMA r54 r24:z r55
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24:z r50
+	VDUP R3, V11.D2 // r57 = 1.6059043836821613e-10
+	// r58 = FMA r56 r24:z r57
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24:z r52
+	VDUP R3, V9.D2 // r59 = 2.08767569878681e-09
+	// r60 = FMA r58 r24:z r59
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24:z r54
+	VDUP R3, V11.D2 // r61 = 2.505210838544172e-08
+	// r62 = FMA r60 r24:z r61
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24:z r56
+	VDUP R3, V9.D2 // r63 = 2.755731922398589e-07
+	// r64 = FMA r62 r24:z r63
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r58 = FMA r57 r24:z r26
+	// r65 = FMA r64 r24:z r33
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r59 = FMA r58 r24:z r27
+	// r66 = FMA r65 r24:z r34
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r60 = FMA r59 r24:z r29
+	// r67 = FMA r66 r24:z r36
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r61 = FMA r60 r24:z r31
+	// r68 = FMA r67 r24:z r38
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r62 = FMA r61 r24:z r33
+	// r69 = FMA r68 r24:z r40
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r63 = FMA r62 r24:z r35
+	// r70 = FMA r69 r24:z r42
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r64 = FMA r63 r24:z r37
+	// r71 = FMA r70 r24:z r44
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r65 = FMA r64 r24:z r39
+	// r72 = FMA r71 r24:z r46
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r66:taylor = FMA r65 r24:z r41
+	// r73:taylor = FMA r72 r24:z r48
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r67 = 720
-	// r68 = CmpGT r24:z r67
+	VDUP R3, V9.D2 // r74 = 720
+	// r75 = CmpGT r24:z r74
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r67 = 720
-	// r69:zl = Select r68 r67 r24:z
+	VDUP R3, V12.D2 // r74 = 720
+	// r76:zl = Select r75 r74 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r70 = -708
-	// r71 = CmpLT r69:zl r70
+	VDUP R3, V8.D2 // r77 = -708
+	// r78 = CmpLT r76:zl r77
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r70 = -708
-	// r72:zc = Select r71 r70 r69:zl
+	VDUP R3, V12.D2 // r77 = -708
+	// r79:zc = Select r78 r77 r76:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r74 = 1.4426950408889634
+	VDUP R3, V12.D2 // r81 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72:zc r74 r73
+	VDUP R3, V13.D2 // r80 = 6.755399441055744e+15
+	// r82 = FMA r79:zc r81 r80
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r73 = 6.755399441055744e+15
-	// r76:k = Sub r75 r73
+	VDUP R3, V12.D2 // r80 = 6.755399441055744e+15
+	// r83:k = Sub r82 r80
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76:k r78 r72:zc
+	VDUP R3, V12.D2 // r85 = -0.6931471803691238
+	// r86 = FMA r83:k r85 r79:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r77 = -1.9082149292705877e-10
-	// r80:r = FMA r76:k r77 r79
+	VDUP R3, V12.D2 // r84 = -1.9082149292705877e-10
+	// r87:r = FMA r83:k r84 r86
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80:r r46
+	VDUP R3, V14.D2 // r53 = 7.647163731819816e-13
+	// r88 = FMA r52 r87:r r53
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80:r r48
+	VDUP R3, V12.D2 // r55 = 1.1470745597729725e-11
+	// r89 = FMA r88 r87:r r55
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80:r r50
+	VDUP R3, V14.D2 // r57 = 1.6059043836821613e-10
+	// r90 = FMA r89 r87:r r57
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80:r r52
+	VDUP R3, V12.D2 // r59 = 2.08767569878681e-09
+	// r91 = FMA r90 r87:r r59
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80:r r54
+	VDUP R3, V14.D2 // r61 = 2.505210838544172e-08
+	// r92 = FMA r91 r87:r r61
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80:r r56
+	VDUP R3, V12.D2 // r63 = 2.755731922398589e-07
+	// r93 = FMA r92 r87:r r63
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r87 = FMA r86 r80:r r26
+	// r94 = FMA r93 r87:r r33
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r88 = FMA r87 r80:r r27
+	// r95 = FMA r94 r87:r r34
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r89 = FMA r88 r80:r r29
+	// r96 = FMA r95 r87:r r36
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r90 = FMA r89 r80:r r31
+	// r97 = FMA r96 r87:r r38
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r91 = FMA r90 r80:r r33
+	// r98 = FMA r97 r87:r r40
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r92 = FMA r91 r80:r r35
+	// r99 = FMA r98 r87:r r42
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r93 = FMA r92 r80:r r37
+	// r100 = FMA r99 r87:r r44
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r94 = FMA r93 r80:r r39
+	// r101 = FMA r100 r87:r r46
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r95:q = FMA r94 r80:r r41
+	// r102:q = FMA r101 r87:r r48
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r96 = 60
-	// r97 = CmpGT r76:k r96
+	VDUP R3, V12.D2 // r103 = 60
+	// r104 = CmpGT r83:k r103
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r96 = 60
-	// r98:kc = Select r97 r96 r76:k
+	VDUP R3, V15.D2 // r103 = 60
+	// r105:kc = Select r104 r103 r83:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r99 = -1
-	// r100 = Mul r98:kc r99
+	VDUP R3, V15.D2 // r106 = -1
+	// r107 = Mul r105:kc r106
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r73 = 6.755399441055744e+15
-	// r101 = Add r100 r73
+	VDUP R3, V15.D2 // r80 = 6.755399441055744e+15
+	// r108 = Add r107 r80
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r102:kBits = Bits r101
+	// r109:kBits = Bits r108
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102:kBits r103
+	VDUP R3, V15.D2 // r110 = 5.054e-321
+	// r111 = IAdd r109:kBits r110
 	VADD V15.D2, V12.D2, V12.D2
-	// r105 = Shl 52 r104
+	// r112 = Shl 52 r111
 	VSHL $52, V12.D2, V12.D2
-	// r106:pow2 = FromBits r105
-	// r107:oneMinus = Sub r41 r106:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
-	// r108 = FMA r80:r r95:q r107:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r109:y = Div r108 r69:zl
+	// r116:y = Div r115 r76:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76:k r39 r73
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r117 = FMA r83:k r46 r80
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r111:kHalf = Sub r110 r73
+	VDUP R3, V9.D2 // r80 = 6.755399441055744e+15
+	// r118:kHalf = Sub r117 r80
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111:kHalf r73
+	VDUP R3, V9.D2 // r80 = 6.755399441055744e+15
+	// r119 = Add r118:kHalf r80
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r113:kBits = Bits r112
-	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113:kBits r103
-	VADD V14.D2, V9.D2, V9.D2
-	// r115 = Shl 52 r114
-	VSHL $52, V9.D2, V9.D2
-	// r116:pow2 = FromBits r115
-	// r117 = Mul r109:y r116:pow2
-	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r118 = Sub r76:k r111:kHalf
-	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r119 = Add r118 r73
-	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
 	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120:kBits r103
-	VADD V8.D2, V13.D2, V13.D2
+	VDUP R3, V14.D2 // r110 = 5.054e-321
+	// r121 = IAdd r120:kBits r110
+	VADD V14.D2, V9.D2, V9.D2
 	// r122 = Shl 52 r121
-	VSHL $52, V13.D2, V13.D2
+	VSHL $52, V9.D2, V9.D2
 	// r123:pow2 = FromBits r122
-	// r124:big = Mul r117 r123:pow2
+	// r124 = Mul r116:y r123:pow2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r125 = Sub r83:k r118:kHalf
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r126 = Add r125 r80
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r127:kBits = Bits r126
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2 // r110 = 5.054e-321
+	// r128 = IAdd r127:kBits r110
+	VADD V8.D2, V13.D2, V13.D2
+	// r129 = Shl 52 r128
+	VSHL $52, V13.D2, V13.D2
+	// r130:pow2 = FromBits r129
+	// r131:big = Mul r124 r130:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r125 = CmpLE r25:az r39
+	// r132 = CmpLE r32:az r46
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
-	// r126:far = Select r125 r66:taylor r124:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r42:ex = Select r44:large r126:far r42:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBIT V6.B16, V0.B16, V7.B16
-onerare9:
-	// r127:vc = FMA r42:ex r22:F r7:vr
+onerare11:
+	// r134:vc = FMA r49:ex r22:F r7:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
 	// If Delta
-	CBZ R8, oneskip10
-	// r128 = Load Delta
+	CBZ R8, oneskip12
+	// r135 = Load Delta
 	FMOVD.P 8(R8), F6
-	// r127:vc = Add r127:vc r128
+	// r134:vc = Add r134:vc r135
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
-oneskip10:
-	// r130:ka = Param Ka
-	FMOVD.P 8(R21), F6
-	// r131:dv = Sub r127:vc r13:vRest
-	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	// r132:keep = Param Keep
-	FMOVD.P 8(R20), F7
-	// r133:wkeep = Mul r132:keep r10:u
-	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	// r134:wc = FMA r130:ka r131:dv r133:wkeep
-	VFMLA V1.D2, V6.D2, V7.D2
-	// r136:since = Sub r135:t r2:Last
-	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	// r137:tauRef = Param TauRef
+oneskip12:
+	// r137:ka = Param Ka
 	FMOVD.P 8(R22), F6
-	// r138:refr = CmpLT r136:since r137:tauRef
+	// r138:dv = Sub r134:vc r13:vRest
+	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
+	// r139:keep = Param Keep
+	FMOVD.P 8(R21), F7
+	// r140:wkeep = Mul r139:keep r10:u
+	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r143:since = Sub r142:t r2:Last
+	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
+	// r144:tauRef = Param TauRef
+	FMOVD.P 8(R23), F6
+	// r145:refr = CmpLT r143:since r144:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
-	// r0:V = Select r138:refr r7:vr r127:vc
+	// r0:V = Select r145:refr r7:vr r134:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r138:refr r10:u r134:wc
+	// r1:W = Select r145:refr r10:u r141:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r141:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
-	// r2:Last = Select r141:sp r135:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip11
-	// StoreOne Spike r141:sp
+	CBZ R10, oneskip13
+	// StoreOne Spike r148:sp
 	VAND V23.B16, V3.B16, V0.B16
-	FMOVD.P F0, 8(R9)
-oneskip11:
+	FMOVD.P F0, 8(R10)
+oneskip13:
 	// If Ref
-	CBZ R10, oneskip12
-	// r142:ref = Or r138:refr r141:sp
+	CBZ R11, oneskip14
+	// r149:ref = Or r145:refr r148:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r142:ref
+	// StoreBool Ref r149:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
+	MOVB.P R3, 1(R11)
+oneskip14:
 	// If Bits
-	CBZ R11, oneskip13
-	// StoreBits Bits r141:sp
+	CBZ R12, oneskip15
+	// StoreBits Bits r148:sp
 	FMOVS F3, R3
 	AND $1, R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $1, R23
-	TST $63, R23
-	BNE oneword14
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword14:
-oneskip13:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $1, R24
+	TST $63, R24
+	BNE oneword16
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword16:
+oneskip15:
 	// Store V r0:V
 	FMOVD F5, -8(R4)
 	// Store W r1:W
@@ -12676,66 +13283,64 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R23, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R24, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R23, R3, R3 // the bits past the call
-	MOVD (R11), R25
-	AND R3, R25
-	ORR R24, R25
-	MOVD R25, (R11)
+	LSL R24, R3, R3 // the bits past the call
+	MOVD (R12), R26
+	AND R3, R26
+	ORR R25, R26
+	MOVD R26, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD 216(R0), R3
+	MOVD 240(R0), R3
 	LSL $3, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $1, R13
-	MADD R3, R2, R13, R13 // row VThRst
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R25 // lane
-	MOVD 264(R0), R26 // I row distance
-	LSL $3, R26
-	MOVD 272(R0), R2 // Delta row distance
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $1, R14
+	MADD R3, R2, R14, R14 // row VThRst
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R26 // lane
+	MOVD 288(R0), R2 // I row distance
 	LSL $3, R2
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V31.D2 // r29 = 0.0001984126984126984
+	VDUP R3, V31.D2 // r36 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V30.D2 // r31 = 0.001388888888888889
+	VDUP R3, V30.D2 // r38 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V29.D2 // r33 = 0.008333333333333333
+	VDUP R3, V29.D2 // r40 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V28.D2 // r35 = 0.041666666666666664
+	VDUP R3, V28.D2 // r42 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V27.D2 // r37 = 0.16666666666666666
+	VDUP R3, V27.D2 // r44 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V26.D2 // r39 = 0.5
+	VDUP R3, V26.D2 // r46 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V25.D2 // r41 = 1
+	VDUP R3, V25.D2 // r48 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V24.D2 // r43 = 0.0625
+	VDUP R3, V24.D2 // r50 = 0.0625
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
@@ -12749,39 +13354,43 @@ manyloop2:
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
 	// Loop
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil59
-	ADD R25<<3, R7, R7
-manynil59:
+	CBZ R7, manynil68
+	ADD R26<<3, R7, R7
+manynil68:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil60
-	ADD R25<<3, R8, R8
-manynil60:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil61
-	ADD R25<<3, R9, R9
-manynil61:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil62
-	ADD R25, R10
-manynil62:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil63
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
-manynil63:
-manystep51:
+	CBZ R8, manynil69
+	ADD R26<<3, R8, R8
+manynil69:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil70
+	ADD R26<<3, R9, R9
+manynil70:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil71
+	ADD R26<<3, R10, R10
+manynil71:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil72
+	ADD R26, R11
+manynil72:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil73
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil73:
+manystep59:
 	// r3:vTh = Param VTh
-	FMOVQ 0(R12), F6
-	FMOVQ 16(R12), F7
+	FMOVQ 0(R13), F6
+	FMOVQ 16(R13), F7
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
 	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
 	// r5:vThRst = Param VThRst
-	FMOVQ 0(R13), F10
-	FMOVQ 16(R13), F11
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
 	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4eead40a // fsub v10.2d, v0.2d, v10.2d
 	WORD $0x4eebd42b // fsub v11.2d, v1.2d, v11.2d
@@ -12789,8 +13398,8 @@ manystep51:
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
 	// r8:b = Param B
-	FMOVQ 0(R14), F10
-	FMOVQ 16(R14), F11
+	FMOVQ 0(R15), F10
+	FMOVQ 16(R15), F11
 	// r9:wb = Add r1:W r8:b
 	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
 	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
@@ -12801,32 +13410,32 @@ manystep51:
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	// If I
-	CBZ R7, manyskip52
+	CBZ R7, manyskip60
 	// r11:in = Load I
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R26), [V8.D2]
-manyskip52:
+	VLD1.P (R7)(R2), [V8.D2]
+manyskip60:
 	// r13:vRest = Param VRest
-	FMOVQ 0(R15), F10
-	FMOVQ 16(R15), F11
+	FMOVQ 0(R16), F10
+	FMOVQ 16(R16), F11
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
 	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
 	// r15:vC = Param VC
-	FMOVQ 0(R16), F14
-	FMOVQ 16(R16), F15
+	FMOVQ 0(R17), F14
+	FMOVQ 16(R17), F15
 	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
 	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
 	// r17:dtCTau = Param DtCTau
-	FMOVQ 0(R17), F16
-	FMOVQ 16(R17), F17
+	FMOVQ 0(R19), F16
+	FMOVQ 16(R19), F17
 	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
 	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
 	// r19:dtRTau = Param DtRTau
-	FMOVQ 0(R19), F20
-	FMOVQ 16(R19), F21
+	FMOVQ 0(R20), F20
+	FMOVQ 16(R20), F21
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
 	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
@@ -12842,591 +13451,619 @@ manyskip52:
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
 	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, manyskip61
+	// r25:dtRTau = Param DtRTau
+	FMOVQ 0(R20), F8
+	FMOVQ 16(R20), F9
+	// r26 = Load G
+	FMOVQ 16(R9), F12
+	FMOVQ 0(R9), F13
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<3, R9, R9
+	// r27 = Mul r25:dtRTau r26
+	WORD $0x6e6ddd08 // fmul v8.2d, v8.2d, v13.2d
+	WORD $0x6e6cdd29 // fmul v9.2d, v9.2d, v12.2d
+	// r24:z = Sub r24:z r27
+	WORD $0x4ee8d610 // fsub v16.2d, v16.2d, v8.2d
+	WORD $0x4ee9d631 // fsub v17.2d, v17.2d, v9.2d
+	// r29 = Imm 0x0
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	// r30 = FMA r27 r7:vr r29
+	VFMLA V0.D2, V8.D2, V12.D2
+	VFMLA V1.D2, V9.D2, V13.D2
+	// r22:F = Sub r22:F r30
+	WORD $0x4eecd694 // fsub v20.2d, v20.2d, v12.2d
+	WORD $0x4eedd6b5 // fsub v21.2d, v21.2d, v13.2d
+manyskip61:
+	// r32:az = Abs r24:z
 	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
 	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2 // r26 = 2.7557319223985893e-06
+	VDUP R3, V12.D2 // r33 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V13.D2 // r27 = 2.48015873015873e-05
-	// r28 = FMA r26 r24:z r27
+	VDUP R3, V13.D2 // r34 = 2.48015873015873e-05
+	// r35 = FMA r33 r24:z r34
 	VMOV V13.B16, V14.B16
 	VFMLA V16.D2, V12.D2, V14.D2
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r30 = FMA r28 r24:z r29
+	// r37 = FMA r35 r24:z r36
 	VMOV V31.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V31.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r32 = FMA r30 r24:z r31
+	// r39 = FMA r37 r24:z r38
 	VMOV V30.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V30.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
-	// r34 = FMA r32 r24:z r33
+	// r41 = FMA r39 r24:z r40
 	VMOV V29.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r36 = FMA r34 r24:z r35
+	// r43 = FMA r41 r24:z r42
 	VMOV V28.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V28.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r38 = FMA r36 r24:z r37
+	// r45 = FMA r43 r24:z r44
 	VMOV V27.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
-	// r40 = FMA r38 r24:z r39
+	// r47 = FMA r45 r24:z r46
 	VMOV V26.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V26.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r42:ex = FMA r40 r24:z r41
+	// r49:ex = FMA r47 r24:z r48
 	VMOV V25.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V25.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r44:large = CmpGT r25:az r43
+	// r51:large = CmpGT r32:az r50
 	WORD $0x6ef8e50d // fcmgt v13.2d, v8.2d, v24.2d
 	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
-	// Rare r44:large
+	// Rare r51:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, manyrare53
+	CBZW R3, manyrare62
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V18.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V19.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24:z r46
+	VDUP R3, V19.D2 // r53 = 7.647163731819816e-13
+	// r54 = FMA r52 r24:z r53
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24:z r48
+	VDUP R3, V18.D2 // r55 = 1.1470745597729725e-11
+	// r56 = FMA r54 r24:z r55
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V19.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24:z r50
+	VDUP R3, V19.D2 // r57 = 1.6059043836821613e-10
+	// r58 = FMA r56 r24:z r57
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24:z r52
+	VDUP R3, V18.D2 // r59 = 2.08767569878681e-09
+	// r60 = FMA r58 r24:z r59
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V19.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24:z r54
+	VDUP R3, V19.D2 // r61 = 2.505210838544172e-08
+	// r62 = FMA r60 r24:z r61
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24:z r56
+	VDUP R3, V18.D2 // r63 = 2.755731922398589e-07
+	// r64 = FMA r62 r24:z r63
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V19.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24:z r26
+	VDUP R3, V19.D2 // r33 = 2.7557319223985893e-06
+	// r65 = FMA r64 r24:z r33
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V18.D2 // r27 = 2.48015873015873e-05
-	// r59 = FMA r58 r24:z r27
+	VDUP R3, V18.D2 // r34 = 2.48015873015873e-05
+	// r66 = FMA r65 r24:z r34
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r60 = FMA r59 r24:z r29
+	// r67 = FMA r66 r24:z r36
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r61 = FMA r60 r24:z r31
+	// r68 = FMA r67 r24:z r38
 	VMOV V30.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r62 = FMA r61 r24:z r33
+	// r69 = FMA r68 r24:z r40
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r63 = FMA r62 r24:z r35
+	// r70 = FMA r69 r24:z r42
 	VMOV V28.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r64 = FMA r63 r24:z r37
+	// r71 = FMA r70 r24:z r44
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r65 = FMA r64 r24:z r39
+	// r72 = FMA r71 r24:z r46
 	VMOV V26.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r66:taylor = FMA r65 r24:z r41
+	// r73:taylor = FMA r72 r24:z r48
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V18.D2 // r67 = 720
-	// r68 = CmpGT r24:z r67
+	VDUP R3, V18.D2 // r74 = 720
+	// r75 = CmpGT r24:z r74
 	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V22.D2 // r67 = 720
-	// r69:zl = Select r68 r67 r24:z
+	VDUP R3, V22.D2 // r74 = 720
+	// r76:zl = Select r75 r74 r24:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V16.D2 // r70 = -708
-	// r71 = CmpLT r69:zl r70
+	VDUP R3, V16.D2 // r77 = -708
+	// r78 = CmpLT r76:zl r77
 	WORD $0x6ef2e610 // fcmgt v16.2d, v16.2d, v18.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V22.D2 // r70 = -708
-	// r72:zc = Select r71 r70 r69:zl
+	VDUP R3, V22.D2 // r77 = -708
+	// r79:zc = Select r78 r77 r76:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V22.D2 // r74 = 1.4426950408889634
+	VDUP R3, V22.D2 // r81 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V23.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72:zc r74 r73
+	VDUP R3, V23.D2 // r80 = 6.755399441055744e+15
+	// r82 = FMA r79:zc r81 r80
 	VFMLA V22.D2, V16.D2, V23.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r73 = 6.755399441055744e+15
-	// r76:k = Sub r75 r73
+	VDUP R3, V22.D2 // r80 = 6.755399441055744e+15
+	// r83:k = Sub r82 r80
 	WORD $0x4ef6d6f7 // fsub v23.2d, v23.2d, v22.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V22.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76:k r78 r72:zc
+	VDUP R3, V22.D2 // r85 = -0.6931471803691238
+	// r86 = FMA r83:k r85 r79:zc
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V22.D2 // r77 = -1.9082149292705877e-10
-	// r80:r = FMA r76:k r77 r79
+	VDUP R3, V22.D2 // r84 = -1.9082149292705877e-10
+	// r87:r = FMA r83:k r84 r86
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V22.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V22.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V24.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80:r r46
+	VDUP R3, V24.D2 // r53 = 7.647163731819816e-13
+	// r88 = FMA r52 r87:r r53
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V22.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80:r r48
+	VDUP R3, V22.D2 // r55 = 1.1470745597729725e-11
+	// r89 = FMA r88 r87:r r55
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V24.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80:r r50
+	VDUP R3, V24.D2 // r57 = 1.6059043836821613e-10
+	// r90 = FMA r89 r87:r r57
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V22.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80:r r52
+	VDUP R3, V22.D2 // r59 = 2.08767569878681e-09
+	// r91 = FMA r90 r87:r r59
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V24.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80:r r54
+	VDUP R3, V24.D2 // r61 = 2.505210838544172e-08
+	// r92 = FMA r91 r87:r r61
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V22.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80:r r56
+	VDUP R3, V22.D2 // r63 = 2.755731922398589e-07
+	// r93 = FMA r92 r87:r r63
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80:r r26
+	VDUP R3, V24.D2 // r33 = 2.7557319223985893e-06
+	// r94 = FMA r93 r87:r r33
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V22.D2 // r27 = 2.48015873015873e-05
-	// r88 = FMA r87 r80:r r27
+	VDUP R3, V22.D2 // r34 = 2.48015873015873e-05
+	// r95 = FMA r94 r87:r r34
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r89 = FMA r88 r80:r r29
+	// r96 = FMA r95 r87:r r36
 	VMOV V31.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r90 = FMA r89 r80:r r31
+	// r97 = FMA r96 r87:r r38
 	VMOV V30.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r91 = FMA r90 r80:r r33
+	// r98 = FMA r97 r87:r r40
 	VMOV V29.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r92 = FMA r91 r80:r r35
+	// r99 = FMA r98 r87:r r42
 	VMOV V28.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r93 = FMA r92 r80:r r37
+	// r100 = FMA r99 r87:r r44
 	VMOV V27.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r94 = FMA r93 r80:r r39
+	// r101 = FMA r100 r87:r r46
 	VMOV V26.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r95:q = FMA r94 r80:r r41
+	// r102:q = FMA r101 r87:r r48
 	VMOV V25.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V22.D2 // r96 = 60
-	// r97 = CmpGT r76:k r96
+	VDUP R3, V22.D2 // r103 = 60
+	// r104 = CmpGT r83:k r103
 	WORD $0x6ef6e6f6 // fcmgt v22.2d, v23.2d, v22.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V27.D2 // r96 = 60
-	// r98:kc = Select r97 r96 r76:k
+	VDUP R3, V27.D2 // r103 = 60
+	// r105:kc = Select r104 r103 r83:k
 	VBSL V23.B16, V27.B16, V22.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V27.D2 // r99 = -1
-	// r100 = Mul r98:kc r99
+	VDUP R3, V27.D2 // r106 = -1
+	// r107 = Mul r105:kc r106
 	WORD $0x6e7bded6 // fmul v22.2d, v22.2d, v27.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V27.D2 // r73 = 6.755399441055744e+15
-	// r101 = Add r100 r73
+	VDUP R3, V27.D2 // r80 = 6.755399441055744e+15
+	// r108 = Add r107 r80
 	WORD $0x4e7bd6d6 // fadd v22.2d, v22.2d, v27.2d
-	// r102:kBits = Bits r101
+	// r109:kBits = Bits r108
 	MOVD $0x3ff, R3
-	VDUP R3, V27.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102:kBits r103
+	VDUP R3, V27.D2 // r110 = 5.054e-321
+	// r111 = IAdd r109:kBits r110
 	VADD V27.D2, V22.D2, V22.D2
-	// r105 = Shl 52 r104
+	// r112 = Shl 52 r111
 	VSHL $52, V22.D2, V22.D2
-	// r106:pow2 = FromBits r105
-	// r107:oneMinus = Sub r41 r106:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	WORD $0x4ef6d736 // fsub v22.2d, v25.2d, v22.2d
-	// r108 = FMA r80:r r95:q r107:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMLA V24.D2, V16.D2, V22.D2
-	// r109:y = Div r108 r69:zl
+	// r116:y = Div r115 r76:zl
 	WORD $0x6e72fed6 // fdiv v22.2d, v22.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76:k r39 r73
+	VDUP R3, V16.D2 // r80 = 6.755399441055744e+15
+	// r117 = FMA r83:k r46 r80
 	VFMLA V26.D2, V23.D2, V16.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
-	// r111:kHalf = Sub r110 r73
+	VDUP R3, V18.D2 // r80 = 6.755399441055744e+15
+	// r118:kHalf = Sub r117 r80
 	WORD $0x4ef2d610 // fsub v16.2d, v16.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111:kHalf r73
+	VDUP R3, V18.D2 // r80 = 6.755399441055744e+15
+	// r119 = Add r118:kHalf r80
 	WORD $0x4e72d612 // fadd v18.2d, v16.2d, v18.2d
-	// r113:kBits = Bits r112
-	MOVD $0x3ff, R3
-	VDUP R3, V24.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113:kBits r103
-	VADD V24.D2, V18.D2, V18.D2
-	// r115 = Shl 52 r114
-	VSHL $52, V18.D2, V18.D2
-	// r116:pow2 = FromBits r115
-	// r117 = Mul r109:y r116:pow2
-	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
-	// r118 = Sub r76:k r111:kHalf
-	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
-	// r119 = Add r118 r73
-	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
 	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V16.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120:kBits r103
-	VADD V16.D2, V23.D2, V23.D2
+	VDUP R3, V24.D2 // r110 = 5.054e-321
+	// r121 = IAdd r120:kBits r110
+	VADD V24.D2, V18.D2, V18.D2
 	// r122 = Shl 52 r121
-	VSHL $52, V23.D2, V23.D2
+	VSHL $52, V18.D2, V18.D2
 	// r123:pow2 = FromBits r122
-	// r124:big = Mul r117 r123:pow2
+	// r124 = Mul r116:y r123:pow2
+	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
+	// r125 = Sub r83:k r118:kHalf
+	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2 // r80 = 6.755399441055744e+15
+	// r126 = Add r125 r80
+	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	// r127:kBits = Bits r126
+	MOVD $0x3ff, R3
+	VDUP R3, V16.D2 // r110 = 5.054e-321
+	// r128 = IAdd r127:kBits r110
+	VADD V16.D2, V23.D2, V23.D2
+	// r129 = Shl 52 r128
+	VSHL $52, V23.D2, V23.D2
+	// r130:pow2 = FromBits r129
+	// r131:big = Mul r124 r130:pow2
 	WORD $0x6e77ded6 // fmul v22.2d, v22.2d, v23.2d
-	// r125 = CmpLE r25:az r39
+	// r132 = CmpLE r32:az r46
 	WORD $0x6e68e748 // fcmge v8.2d, v26.2d, v8.2d
-	// r126:far = Select r125 r66:taylor r124:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBSL V22.B16, V19.B16, V8.B16
-	// r42:ex = Select r44:large r126:far r42:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBIT V13.B16, V8.B16, V12.B16
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V24.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V27.D2
-manyrare53:
-	// Rare r44:large
+manyrare62:
+	// Rare r51:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare54
+	CBZW R3, manyrare63
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V13.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24:z r46
+	VDUP R3, V13.D2 // r53 = 7.647163731819816e-13
+	// r54 = FMA r52 r24:z r53
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24:z r48
+	VDUP R3, V8.D2 // r55 = 1.1470745597729725e-11
+	// r56 = FMA r54 r24:z r55
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V13.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24:z r50
+	VDUP R3, V13.D2 // r57 = 1.6059043836821613e-10
+	// r58 = FMA r56 r24:z r57
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24:z r52
+	VDUP R3, V8.D2 // r59 = 2.08767569878681e-09
+	// r60 = FMA r58 r24:z r59
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V13.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24:z r54
+	VDUP R3, V13.D2 // r61 = 2.505210838544172e-08
+	// r62 = FMA r60 r24:z r61
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24:z r56
+	VDUP R3, V8.D2 // r63 = 2.755731922398589e-07
+	// r64 = FMA r62 r24:z r63
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V13.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24:z r26
+	VDUP R3, V13.D2 // r33 = 2.7557319223985893e-06
+	// r65 = FMA r64 r24:z r33
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V8.D2 // r27 = 2.48015873015873e-05
-	// r59 = FMA r58 r24:z r27
+	VDUP R3, V8.D2 // r34 = 2.48015873015873e-05
+	// r66 = FMA r65 r24:z r34
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r60 = FMA r59 r24:z r29
+	// r67 = FMA r66 r24:z r36
 	VMOV V31.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r61 = FMA r60 r24:z r31
+	// r68 = FMA r67 r24:z r38
 	VMOV V30.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r62 = FMA r61 r24:z r33
+	// r69 = FMA r68 r24:z r40
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r63 = FMA r62 r24:z r35
+	// r70 = FMA r69 r24:z r42
 	VMOV V28.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r64 = FMA r63 r24:z r37
+	// r71 = FMA r70 r24:z r44
 	VMOV V27.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r65 = FMA r64 r24:z r39
+	// r72 = FMA r71 r24:z r46
 	VMOV V26.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r66:taylor = FMA r65 r24:z r41
+	// r73:taylor = FMA r72 r24:z r48
 	VMOV V25.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r67 = 720
-	// r68 = CmpGT r24:z r67
+	VDUP R3, V8.D2 // r74 = 720
+	// r75 = CmpGT r24:z r74
 	WORD $0x6ee8e628 // fcmgt v8.2d, v17.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V16.D2 // r67 = 720
-	// r69:zl = Select r68 r67 r24:z
+	VDUP R3, V16.D2 // r74 = 720
+	// r76:zl = Select r75 r74 r24:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V16.D2 // r70 = -708
-	// r71 = CmpLT r69:zl r70
+	VDUP R3, V16.D2 // r77 = -708
+	// r78 = CmpLT r76:zl r77
 	WORD $0x6ee8e610 // fcmgt v16.2d, v16.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V17.D2 // r70 = -708
-	// r72:zc = Select r71 r70 r69:zl
+	VDUP R3, V17.D2 // r77 = -708
+	// r79:zc = Select r78 r77 r76:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V17.D2 // r74 = 1.4426950408889634
+	VDUP R3, V17.D2 // r81 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72:zc r74 r73
+	VDUP R3, V18.D2 // r80 = 6.755399441055744e+15
+	// r82 = FMA r79:zc r81 r80
 	VFMLA V17.D2, V16.D2, V18.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V17.D2 // r73 = 6.755399441055744e+15
-	// r76:k = Sub r75 r73
+	VDUP R3, V17.D2 // r80 = 6.755399441055744e+15
+	// r83:k = Sub r82 r80
 	WORD $0x4ef1d652 // fsub v18.2d, v18.2d, v17.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V17.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76:k r78 r72:zc
+	VDUP R3, V17.D2 // r85 = -0.6931471803691238
+	// r86 = FMA r83:k r85 r79:zc
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V17.D2 // r77 = -1.9082149292705877e-10
-	// r80:r = FMA r76:k r77 r79
+	VDUP R3, V17.D2 // r84 = -1.9082149292705877e-10
+	// r87:r = FMA r83:k r84 r86
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V17.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V19.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80:r r46
+	VDUP R3, V19.D2 // r53 = 7.647163731819816e-13
+	// r88 = FMA r52 r87:r r53
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V17.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80:r r48
+	VDUP R3, V17.D2 // r55 = 1.1470745597729725e-11
+	// r89 = FMA r88 r87:r r55
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V19.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80:r r50
+	VDUP R3, V19.D2 // r57 = 1.6059043836821613e-10
+	// r90 = FMA r89 r87:r r57
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V17.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80:r r52
+	VDUP R3, V17.D2 // r59 = 2.08767569878681e-09
+	// r91 = FMA r90 r87:r r59
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V19.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80:r r54
+	VDUP R3, V19.D2 // r61 = 2.505210838544172e-08
+	// r92 = FMA r91 r87:r r61
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V17.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80:r r56
+	VDUP R3, V17.D2 // r63 = 2.755731922398589e-07
+	// r93 = FMA r92 r87:r r63
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V19.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80:r r26
+	VDUP R3, V19.D2 // r33 = 2.7557319223985893e-06
+	// r94 = FMA r93 r87:r r33
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V17.D2 // r27 = 2.48015873015873e-05
-	// r88 = FMA r87 r80:r r27
+	VDUP R3, V17.D2 // r34 = 2.48015873015873e-05
+	// r95 = FMA r94 r87:r r34
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r89 = FMA r88 r80:r r29
+	// r96 = FMA r95 r87:r r36
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r90 = FMA r89 r80:r r31
+	// r97 = FMA r96 r87:r r38
 	VMOV V30.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r91 = FMA r90 r80:r r33
+	// r98 = FMA r97 r87:r r40
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r92 = FMA r91 r80:r r35
+	// r99 = FMA r98 r87:r r42
 	VMOV V28.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r93 = FMA r92 r80:r r37
+	// r100 = FMA r99 r87:r r44
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r94 = FMA r93 r80:r r39
+	// r101 = FMA r100 r87:r r46
 	VMOV V26.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r95:q = FMA r94 r80:r r41
+	// r102:q = FMA r101 r87:r r48
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V17.D2 // r96 = 60
-	// r97 = CmpGT r76:k r96
+	VDUP R3, V17.D2 // r103 = 60
+	// r104 = CmpGT r83:k r103
 	WORD $0x6ef1e651 // fcmgt v17.2d, v18.2d, v17.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V22.D2 // r96 = 60
-	// r98:kc = Select r97 r96 r76:k
+	VDUP R3, V22.D2 // r103 = 60
+	// r105:kc = Select r104 r103 r83:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V22.D2 // r99 = -1
-	// r100 = Mul r98:kc r99
+	VDUP R3, V22.D2 // r106 = -1
+	// r107 = Mul r105:kc r106
 	WORD $0x6e76de31 // fmul v17.2d, v17.2d, v22.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r73 = 6.755399441055744e+15
-	// r101 = Add r100 r73
+	VDUP R3, V22.D2 // r80 = 6.755399441055744e+15
+	// r108 = Add r107 r80
 	WORD $0x4e76d631 // fadd v17.2d, v17.2d, v22.2d
-	// r102:kBits = Bits r101
+	// r109:kBits = Bits r108
 	MOVD $0x3ff, R3
-	VDUP R3, V22.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102:kBits r103
+	VDUP R3, V22.D2 // r110 = 5.054e-321
+	// r111 = IAdd r109:kBits r110
 	VADD V22.D2, V17.D2, V17.D2
-	// r105 = Shl 52 r104
+	// r112 = Shl 52 r111
 	VSHL $52, V17.D2, V17.D2
-	// r106:pow2 = FromBits r105
-	// r107:oneMinus = Sub r41 r106:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	WORD $0x4ef1d731 // fsub v17.2d, v25.2d, v17.2d
-	// r108 = FMA r80:r r95:q r107:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMLA V19.D2, V16.D2, V17.D2
-	// r109:y = Div r108 r69:zl
+	// r116:y = Div r115 r76:zl
 	WORD $0x6e68fe31 // fdiv v17.2d, v17.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76:k r39 r73
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r117 = FMA r83:k r46 r80
 	VFMLA V26.D2, V18.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
-	// r111:kHalf = Sub r110 r73
+	VDUP R3, V16.D2 // r80 = 6.755399441055744e+15
+	// r118:kHalf = Sub r117 r80
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111:kHalf r73
+	VDUP R3, V16.D2 // r80 = 6.755399441055744e+15
+	// r119 = Add r118:kHalf r80
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
-	// r113:kBits = Bits r112
-	MOVD $0x3ff, R3
-	VDUP R3, V19.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113:kBits r103
-	VADD V19.D2, V16.D2, V16.D2
-	// r115 = Shl 52 r114
-	VSHL $52, V16.D2, V16.D2
-	// r116:pow2 = FromBits r115
-	// r117 = Mul r109:y r116:pow2
-	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
-	// r118 = Sub r76:k r111:kHalf
-	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r119 = Add r118 r73
-	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
 	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120:kBits r103
-	VADD V8.D2, V18.D2, V18.D2
+	VDUP R3, V19.D2 // r110 = 5.054e-321
+	// r121 = IAdd r120:kBits r110
+	VADD V19.D2, V16.D2, V16.D2
 	// r122 = Shl 52 r121
-	VSHL $52, V18.D2, V18.D2
+	VSHL $52, V16.D2, V16.D2
 	// r123:pow2 = FromBits r122
-	// r124:big = Mul r117 r123:pow2
+	// r124 = Mul r116:y r123:pow2
+	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
+	// r125 = Sub r83:k r118:kHalf
+	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r126 = Add r125 r80
+	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
+	// r127:kBits = Bits r126
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2 // r110 = 5.054e-321
+	// r128 = IAdd r127:kBits r110
+	VADD V8.D2, V18.D2, V18.D2
+	// r129 = Shl 52 r128
+	VSHL $52, V18.D2, V18.D2
+	// r130:pow2 = FromBits r129
+	// r131:big = Mul r124 r130:pow2
 	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
-	// r125 = CmpLE r25:az r39
+	// r132 = CmpLE r32:az r46
 	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
-	// r126:far = Select r125 r66:taylor r124:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBSL V17.B16, V13.B16, V9.B16
-	// r42:ex = Select r44:large r126:far r42:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBIT V15.B16, V9.B16, V14.B16
-manyrare54:
-	// r127:vc = FMA r42:ex r22:F r7:vr
+manyrare63:
+	// r134:vc = FMA r49:ex r22:F r7:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.D2, V12.D2, V8.D2
 	VMOV V1.B16, V9.B16
 	VFMLA V21.D2, V14.D2, V9.D2
 	// If Delta
-	CBZ R8, manyskip55
-	// r128 = Load Delta
+	CBZ R8, manyskip64
+	// r135 = Load Delta
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R2), [V13.D2]
-	// r127:vc = Add r127:vc r128
+	FMOVQ 0(R8), F13
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<3, R8, R8
+	// r134:vc = Add r134:vc r135
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
-manyskip55:
-	// r130:ka = Param Ka
-	FMOVQ 0(R21), F12
-	FMOVQ 16(R21), F13
-	// r131:dv = Sub r127:vc r13:vRest
+manyskip64:
+	// r137:ka = Param Ka
+	FMOVQ 0(R22), F12
+	FMOVQ 16(R22), F13
+	// r138:dv = Sub r134:vc r13:vRest
 	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
 	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
-	// r132:keep = Param Keep
-	FMOVQ 0(R20), F14
-	FMOVQ 16(R20), F15
-	// r133:wkeep = Mul r132:keep r10:u
+	// r139:keep = Param Keep
+	FMOVQ 0(R21), F14
+	FMOVQ 16(R21), F15
+	// r140:wkeep = Mul r139:keep r10:u
 	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
 	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
-	// r134:wc = FMA r130:ka r131:dv r133:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMLA V10.D2, V12.D2, V14.D2
 	VFMLA V11.D2, V13.D2, V15.D2
-	// r135:t = Time
-	VLD1R.P 8(R24), [V10.D2]
-	// r136:since = Sub r135:t r2:Last
+	// r142:t = Time
+	VLD1R.P 8(R25), [V10.D2]
+	// r143:since = Sub r142:t r2:Last
 	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
 	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
-	// r137:tauRef = Param TauRef
-	FMOVQ 0(R22), F13
-	FMOVQ 16(R22), F16
-	// r138:refr = CmpLT r136:since r137:tauRef
+	// r144:tauRef = Param TauRef
+	FMOVQ 0(R23), F13
+	FMOVQ 16(R23), F16
+	// r145:refr = CmpLT r143:since r144:tauRef
 	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
 	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
-	// r0:V = Select r138:refr r7:vr r127:vc
+	// r0:V = Select r145:refr r7:vr r134:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
-	// r1:W = Select r138:refr r10:u r134:wc
+	// r1:W = Select r145:refr r10:u r141:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
-	// r141:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e66e406 // fcmge v6.2d, v0.2d, v6.2d
 	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
-	// r2:Last = Select r141:sp r135:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
 	// If Spike
-	CBZ R9, manyskip56
-	// StoreOne Spike r141:sp
+	CBZ R10, manyskip65
+	// StoreOne Spike r148:sp
 	VAND V25.B16, V7.B16, V8.B16
-	FMOVQ F8, 16(R9)
+	FMOVQ F8, 16(R10)
 	VAND V25.B16, V6.B16, V8.B16
-	FMOVQ F8, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
-manyskip56:
+	FMOVQ F8, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<3, R10, R10
+manyskip65:
 	// If Ref
-	CBZ R10, manyskip57
-	// r142:ref = Or r138:refr r141:sp
+	CBZ R11, manyskip66
+	// r149:ref = Or r145:refr r148:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r142:ref
+	// StoreBool Ref r149:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 2(R10)
+	MOVH R3, 2(R11)
 	WORD $0x0ea1296b // xtn v11.2s, v11.2d
 	WORD $0x0e61296b // xtn v11.4h, v11.4s
 	WORD $0x0e21296b // xtn v11.8b, v11.8h
 	VMOV V11.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip57:
+	MOVH R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip66:
 	// If Bits
-	CBZ R11, manyskip58
-	// StoreBits Bits r141:sp
+	CBZ R12, manyskip67
+	// StoreBits Bits r148:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -13434,18 +14071,18 @@ manyskip57:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $30, V6.D2, V6.D2
 	VMOV V6.S[0], R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $4, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip58:
-	SUBS $1, R23
-	BNE manystep51
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip67:
+	SUBS $1, R24
+	BNE manystep59
 	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
@@ -13455,8 +14092,7 @@ manyskip58:
 	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $4, R25
-	ADD $32, R12
+	ADD $4, R26
 	ADD $32, R13
 	ADD $32, R14
 	ADD $32, R15
@@ -13466,6 +14102,7 @@ manyskip58:
 	ADD $32, R20
 	ADD $32, R21
 	ADD $32, R22
+	ADD $32, R23
 	SUBS $4, R1
 	BGE manyloop2
 manyloop2end:
@@ -13480,42 +14117,46 @@ manyloop1:
 	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
 	// Loop
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil71
-	ADD R25<<3, R7, R7
-manynil71:
+	CBZ R7, manynil82
+	ADD R26<<3, R7, R7
+manynil82:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil72
-	ADD R25<<3, R8, R8
-manynil72:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil73
-	ADD R25<<3, R9, R9
-manynil73:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil74
-	ADD R25, R10
-manynil74:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil75
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
-manynil75:
-manystep64:
+	CBZ R8, manynil83
+	ADD R26<<3, R8, R8
+manynil83:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil84
+	ADD R26<<3, R9, R9
+manynil84:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil85
+	ADD R26<<3, R10, R10
+manynil85:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil86
+	ADD R26, R11
+manynil86:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil87
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil87:
+manystep74:
 	// r3:vTh = Param VTh
-	FMOVQ 0(R12), F3
+	FMOVQ 0(R13), F3
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vThRst = Param VThRst
-	FMOVQ 0(R13), F5
+	FMOVQ 0(R14), F5
 	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V4.B16, V5.B16, V0.B16
 	// r8:b = Param B
-	FMOVQ 0(R14), F5
+	FMOVQ 0(R15), F5
 	// r9:wb = Add r1:W r8:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	// r10:u = Select r4:spk r9:wb r1:W
@@ -13523,24 +14164,24 @@ manystep64:
 	// r11:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
-	CBZ R7, manyskip65
+	CBZ R7, manyskip75
 	// r11:in = Load I
-	VLD1.P (R7)(R26), [V4.D2]
-manyskip65:
+	VLD1.P (R7)(R2), [V4.D2]
+manyskip75:
 	// r13:vRest = Param VRest
-	FMOVQ 0(R15), F5
+	FMOVQ 0(R16), F5
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
 	// r15:vC = Param VC
-	FMOVQ 0(R16), F7
+	FMOVQ 0(R17), F7
 	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
 	// r17:dtCTau = Param DtCTau
-	FMOVQ 0(R17), F8
+	FMOVQ 0(R19), F8
 	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
 	// r19:dtRTau = Param DtRTau
-	FMOVQ 0(R19), F10
+	FMOVQ 0(R20), F10
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
 	// r21:drive = Mul r19:dtRTau r20:iu
@@ -13551,345 +14192,365 @@ manyskip65:
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, manyskip76
+	// r25:dtRTau = Param DtRTau
+	FMOVQ 0(R20), F4
+	// r26 = Load G
+	FMOVQ 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<3, R9, R9
+	// r27 = Mul r25:dtRTau r26
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	// r24:z = Sub r24:z r27
+	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
+	// r29 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r30 = FMA r27 r7:vr r29
+	VFMLA V0.D2, V4.D2, V6.D2
+	// r22:F = Sub r22:F r30
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+manyskip76:
+	// r32:az = Abs r24:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2 // r26 = 2.7557319223985893e-06
+	VDUP R3, V6.D2 // r33 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2 // r27 = 2.48015873015873e-05
-	// r28 = FMA r26 r24:z r27
+	VDUP R3, V7.D2 // r34 = 2.48015873015873e-05
+	// r35 = FMA r33 r24:z r34
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r30 = FMA r28 r24:z r29
+	// r37 = FMA r35 r24:z r36
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r32 = FMA r30 r24:z r31
+	// r39 = FMA r37 r24:z r38
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r34 = FMA r32 r24:z r33
+	// r41 = FMA r39 r24:z r40
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r36 = FMA r34 r24:z r35
+	// r43 = FMA r41 r24:z r42
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r38 = FMA r36 r24:z r37
+	// r45 = FMA r43 r24:z r44
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r40 = FMA r38 r24:z r39
+	// r47 = FMA r45 r24:z r46
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r42:ex = FMA r40 r24:z r41
+	// r49:ex = FMA r47 r24:z r48
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r44:large = CmpGT r25:az r43
+	// r51:large = CmpGT r32:az r50
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	// Rare r44:large
+	// Rare r51:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, manyrare66
+	CBZW R3, manyrare77
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24:z r46
+	VDUP R3, V11.D2 // r53 = 7.647163731819816e-13
+	// r54 = FMA r52 r24:z r53
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24:z r48
+	VDUP R3, V9.D2 // r55 = 1.1470745597729725e-11
+	// r56 = FMA r54 r24:z r55
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24:z r50
+	VDUP R3, V11.D2 // r57 = 1.6059043836821613e-10
+	// r58 = FMA r56 r24:z r57
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24:z r52
+	VDUP R3, V9.D2 // r59 = 2.08767569878681e-09
+	// r60 = FMA r58 r24:z r59
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24:z r54
+	VDUP R3, V11.D2 // r61 = 2.505210838544172e-08
+	// r62 = FMA r60 r24:z r61
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24:z r56
+	VDUP R3, V9.D2 // r63 = 2.755731922398589e-07
+	// r64 = FMA r62 r24:z r63
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24:z r26
+	VDUP R3, V11.D2 // r33 = 2.7557319223985893e-06
+	// r65 = FMA r64 r24:z r33
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2 // r27 = 2.48015873015873e-05
-	// r59 = FMA r58 r24:z r27
+	VDUP R3, V9.D2 // r34 = 2.48015873015873e-05
+	// r66 = FMA r65 r24:z r34
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r60 = FMA r59 r24:z r29
+	// r67 = FMA r66 r24:z r36
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r61 = FMA r60 r24:z r31
+	// r68 = FMA r67 r24:z r38
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r62 = FMA r61 r24:z r33
+	// r69 = FMA r68 r24:z r40
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r63 = FMA r62 r24:z r35
+	// r70 = FMA r69 r24:z r42
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r64 = FMA r63 r24:z r37
+	// r71 = FMA r70 r24:z r44
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r65 = FMA r64 r24:z r39
+	// r72 = FMA r71 r24:z r46
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r66:taylor = FMA r65 r24:z r41
+	// r73:taylor = FMA r72 r24:z r48
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r67 = 720
-	// r68 = CmpGT r24:z r67
+	VDUP R3, V9.D2 // r74 = 720
+	// r75 = CmpGT r24:z r74
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r67 = 720
-	// r69:zl = Select r68 r67 r24:z
+	VDUP R3, V12.D2 // r74 = 720
+	// r76:zl = Select r75 r74 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r70 = -708
-	// r71 = CmpLT r69:zl r70
+	VDUP R3, V8.D2 // r77 = -708
+	// r78 = CmpLT r76:zl r77
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r70 = -708
-	// r72:zc = Select r71 r70 r69:zl
+	VDUP R3, V12.D2 // r77 = -708
+	// r79:zc = Select r78 r77 r76:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r74 = 1.4426950408889634
+	VDUP R3, V12.D2 // r81 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72:zc r74 r73
+	VDUP R3, V13.D2 // r80 = 6.755399441055744e+15
+	// r82 = FMA r79:zc r81 r80
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r73 = 6.755399441055744e+15
-	// r76:k = Sub r75 r73
+	VDUP R3, V12.D2 // r80 = 6.755399441055744e+15
+	// r83:k = Sub r82 r80
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76:k r78 r72:zc
+	VDUP R3, V12.D2 // r85 = -0.6931471803691238
+	// r86 = FMA r83:k r85 r79:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r77 = -1.9082149292705877e-10
-	// r80:r = FMA r76:k r77 r79
+	VDUP R3, V12.D2 // r84 = -1.9082149292705877e-10
+	// r87:r = FMA r83:k r84 r86
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80:r r46
+	VDUP R3, V14.D2 // r53 = 7.647163731819816e-13
+	// r88 = FMA r52 r87:r r53
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80:r r48
+	VDUP R3, V12.D2 // r55 = 1.1470745597729725e-11
+	// r89 = FMA r88 r87:r r55
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80:r r50
+	VDUP R3, V14.D2 // r57 = 1.6059043836821613e-10
+	// r90 = FMA r89 r87:r r57
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80:r r52
+	VDUP R3, V12.D2 // r59 = 2.08767569878681e-09
+	// r91 = FMA r90 r87:r r59
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80:r r54
+	VDUP R3, V14.D2 // r61 = 2.505210838544172e-08
+	// r92 = FMA r91 r87:r r61
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80:r r56
+	VDUP R3, V12.D2 // r63 = 2.755731922398589e-07
+	// r93 = FMA r92 r87:r r63
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80:r r26
+	VDUP R3, V14.D2 // r33 = 2.7557319223985893e-06
+	// r94 = FMA r93 r87:r r33
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2 // r27 = 2.48015873015873e-05
-	// r88 = FMA r87 r80:r r27
+	VDUP R3, V12.D2 // r34 = 2.48015873015873e-05
+	// r95 = FMA r94 r87:r r34
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r89 = FMA r88 r80:r r29
+	// r96 = FMA r95 r87:r r36
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r90 = FMA r89 r80:r r31
+	// r97 = FMA r96 r87:r r38
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r91 = FMA r90 r80:r r33
+	// r98 = FMA r97 r87:r r40
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r92 = FMA r91 r80:r r35
+	// r99 = FMA r98 r87:r r42
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r93 = FMA r92 r80:r r37
+	// r100 = FMA r99 r87:r r44
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r94 = FMA r93 r80:r r39
+	// r101 = FMA r100 r87:r r46
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r95:q = FMA r94 r80:r r41
+	// r102:q = FMA r101 r87:r r48
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r96 = 60
-	// r97 = CmpGT r76:k r96
+	VDUP R3, V12.D2 // r103 = 60
+	// r104 = CmpGT r83:k r103
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r96 = 60
-	// r98:kc = Select r97 r96 r76:k
+	VDUP R3, V15.D2 // r103 = 60
+	// r105:kc = Select r104 r103 r83:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r99 = -1
-	// r100 = Mul r98:kc r99
+	VDUP R3, V15.D2 // r106 = -1
+	// r107 = Mul r105:kc r106
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r73 = 6.755399441055744e+15
-	// r101 = Add r100 r73
+	VDUP R3, V15.D2 // r80 = 6.755399441055744e+15
+	// r108 = Add r107 r80
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r102:kBits = Bits r101
+	// r109:kBits = Bits r108
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102:kBits r103
+	VDUP R3, V15.D2 // r110 = 5.054e-321
+	// r111 = IAdd r109:kBits r110
 	VADD V15.D2, V12.D2, V12.D2
-	// r105 = Shl 52 r104
+	// r112 = Shl 52 r111
 	VSHL $52, V12.D2, V12.D2
-	// r106:pow2 = FromBits r105
-	// r107:oneMinus = Sub r41 r106:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	// r108 = FMA r80:r r95:q r107:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r109:y = Div r108 r69:zl
+	// r116:y = Div r115 r76:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76:k r39 r73
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r117 = FMA r83:k r46 r80
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r111:kHalf = Sub r110 r73
+	VDUP R3, V9.D2 // r80 = 6.755399441055744e+15
+	// r118:kHalf = Sub r117 r80
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111:kHalf r73
+	VDUP R3, V9.D2 // r80 = 6.755399441055744e+15
+	// r119 = Add r118:kHalf r80
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r113:kBits = Bits r112
-	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113:kBits r103
-	VADD V14.D2, V9.D2, V9.D2
-	// r115 = Shl 52 r114
-	VSHL $52, V9.D2, V9.D2
-	// r116:pow2 = FromBits r115
-	// r117 = Mul r109:y r116:pow2
-	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r118 = Sub r76:k r111:kHalf
-	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r119 = Add r118 r73
-	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
 	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120:kBits r103
-	VADD V8.D2, V13.D2, V13.D2
+	VDUP R3, V14.D2 // r110 = 5.054e-321
+	// r121 = IAdd r120:kBits r110
+	VADD V14.D2, V9.D2, V9.D2
 	// r122 = Shl 52 r121
-	VSHL $52, V13.D2, V13.D2
+	VSHL $52, V9.D2, V9.D2
 	// r123:pow2 = FromBits r122
-	// r124:big = Mul r117 r123:pow2
+	// r124 = Mul r116:y r123:pow2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r125 = Sub r83:k r118:kHalf
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r126 = Add r125 r80
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r127:kBits = Bits r126
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2 // r110 = 5.054e-321
+	// r128 = IAdd r127:kBits r110
+	VADD V8.D2, V13.D2, V13.D2
+	// r129 = Shl 52 r128
+	VSHL $52, V13.D2, V13.D2
+	// r130:pow2 = FromBits r129
+	// r131:big = Mul r124 r130:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r125 = CmpLE r25:az r39
+	// r132 = CmpLE r32:az r46
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	// r126:far = Select r125 r66:taylor r124:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r42:ex = Select r44:large r126:far r42:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare66:
-	// r127:vc = FMA r42:ex r22:F r7:vr
+manyrare77:
+	// r134:vc = FMA r49:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	// If Delta
-	CBZ R8, manyskip67
-	// r128 = Load Delta
-	VLD1.P (R8)(R2), [V6.D2]
-	// r127:vc = Add r127:vc r128
+	CBZ R8, manyskip78
+	// r135 = Load Delta
+	FMOVQ 0(R8), F6
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<3, R8, R8
+	// r134:vc = Add r134:vc r135
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip67:
-	// r130:ka = Param Ka
-	FMOVQ 0(R21), F6
-	// r131:dv = Sub r127:vc r13:vRest
+manyskip78:
+	// r137:ka = Param Ka
+	FMOVQ 0(R22), F6
+	// r138:dv = Sub r134:vc r13:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	// r132:keep = Param Keep
-	FMOVQ 0(R20), F7
-	// r133:wkeep = Mul r132:keep r10:u
+	// r139:keep = Param Keep
+	FMOVQ 0(R21), F7
+	// r140:wkeep = Mul r139:keep r10:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	// r134:wc = FMA r130:ka r131:dv r133:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
-	// r135:t = Time
-	VLD1R.P 8(R24), [V5.D2]
-	// r136:since = Sub r135:t r2:Last
+	// r142:t = Time
+	VLD1R.P 8(R25), [V5.D2]
+	// r143:since = Sub r142:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	// r137:tauRef = Param TauRef
-	FMOVQ 0(R22), F8
-	// r138:refr = CmpLT r136:since r137:tauRef
+	// r144:tauRef = Param TauRef
+	FMOVQ 0(R23), F8
+	// r145:refr = CmpLT r143:since r144:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	// r0:V = Select r138:refr r7:vr r127:vc
+	// r0:V = Select r145:refr r7:vr r134:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r138:refr r10:u r134:wc
+	// r1:W = Select r145:refr r10:u r141:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r141:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	// r2:Last = Select r141:sp r135:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip68
-	// StoreOne Spike r141:sp
+	CBZ R10, manyskip79
+	// StoreOne Spike r148:sp
 	VAND V25.B16, V3.B16, V4.B16
-	FMOVQ F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
-manyskip68:
+	FMOVQ F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<3, R10, R10
+manyskip79:
 	// If Ref
-	CBZ R10, manyskip69
-	// r142:ref = Or r138:refr r141:sp
+	CBZ R11, manyskip80
+	// r149:ref = Or r145:refr r148:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r142:ref
+	// StoreBool Ref r149:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip69:
+	MOVH R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip80:
 	// If Bits
-	CBZ R11, manyskip70
-	// StoreBits Bits r141:sp
+	CBZ R12, manyskip81
+	// StoreBits Bits r148:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $2, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip70:
-	SUBS $1, R23
-	BNE manystep64
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip81:
+	SUBS $1, R24
+	BNE manystep74
 	// Store V r0:V
 	FMOVQ F0, -16(R4)
 	// Store W r1:W
 	FMOVQ F1, -16(R5)
 	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
-	ADD $2, R25
-	ADD $16, R12
+	ADD $2, R26
 	ADD $16, R13
 	ADD $16, R14
 	ADD $16, R15
@@ -13899,6 +14560,7 @@ manyskip70:
 	ADD $16, R20
 	ADD $16, R21
 	ADD $16, R22
+	ADD $16, R23
 	SUBS $2, R1
 	BGE manyloop1
 manyloop1end:
@@ -13913,42 +14575,46 @@ manytail:
 	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
 	// Loop
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil83
-	ADD R25<<3, R7, R7
-manynil83:
+	CBZ R7, manynil96
+	ADD R26<<3, R7, R7
+manynil96:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil84
-	ADD R25<<3, R8, R8
-manynil84:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil85
-	ADD R25<<3, R9, R9
-manynil85:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil86
-	ADD R25, R10
-manynil86:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil87
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
-manynil87:
-manystep76:
+	CBZ R8, manynil97
+	ADD R26<<3, R8, R8
+manynil97:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil98
+	ADD R26<<3, R9, R9
+manynil98:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil99
+	ADD R26<<3, R10, R10
+manynil99:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil100
+	ADD R26, R11
+manynil100:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil101
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil101:
+manystep88:
 	// r3:vTh = Param VTh
-	FMOVD 0(R12), F3
+	FMOVD 0(R13), F3
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vThRst = Param VThRst
-	FMOVD 0(R13), F5
+	FMOVD 0(R14), F5
 	// r6:vs = Sub r0:V r5:vThRst
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	// r7:vr = Select r4:spk r6:vs r0:V
 	VBIT V4.B16, V5.B16, V0.B16
 	// r8:b = Param B
-	FMOVD 0(R14), F5
+	FMOVD 0(R15), F5
 	// r9:wb = Add r1:W r8:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	// r10:u = Select r4:spk r9:wb r1:W
@@ -13956,25 +14622,25 @@ manystep76:
 	// r11:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
-	CBZ R7, manyskip77
+	CBZ R7, manyskip89
 	// r11:in = Load I
 	FMOVD 0(R7), F4
-	ADD R26, R7
-manyskip77:
+	ADD R2, R7
+manyskip89:
 	// r13:vRest = Param VRest
-	FMOVD 0(R15), F5
+	FMOVD 0(R16), F5
 	// r14:a1 = Sub r7:vr r13:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
 	// r15:vC = Param VC
-	FMOVD 0(R16), F7
+	FMOVD 0(R17), F7
 	// r16:a2 = Sub r7:vr r15:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
 	// r17:dtCTau = Param DtCTau
-	FMOVD 0(R17), F8
+	FMOVD 0(R19), F8
 	// r18:a12 = Mul r14:a1 r16:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
 	// r19:dtRTau = Param DtRTau
-	FMOVD 0(R19), F10
+	FMOVD 0(R20), F10
 	// r20:iu = Sub r11:in r10:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
 	// r21:drive = Mul r19:dtRTau r20:iu
@@ -13985,339 +14651,358 @@ manyskip77:
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	// r24:z = Mul r17:dtCTau r23:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r25:az = Abs r24:z
+	// If G
+	CBZ R9, manyskip90
+	// r25:dtRTau = Param DtRTau
+	FMOVD 0(R20), F4
+	// r26 = Load G
+	FMOVD 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<3, R9, R9
+	// r27 = Mul r25:dtRTau r26
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	// r24:z = Sub r24:z r27
+	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
+	// r29 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r30 = FMA r27 r7:vr r29
+	VFMLA V0.D2, V4.D2, V6.D2
+	// r22:F = Sub r22:F r30
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+manyskip90:
+	// r32:az = Abs r24:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2 // r26 = 2.7557319223985893e-06
+	VDUP R3, V6.D2 // r33 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2 // r27 = 2.48015873015873e-05
-	// r28 = FMA r26 r24:z r27
+	VDUP R3, V7.D2 // r34 = 2.48015873015873e-05
+	// r35 = FMA r33 r24:z r34
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r30 = FMA r28 r24:z r29
+	// r37 = FMA r35 r24:z r36
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r32 = FMA r30 r24:z r31
+	// r39 = FMA r37 r24:z r38
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r34 = FMA r32 r24:z r33
+	// r41 = FMA r39 r24:z r40
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r36 = FMA r34 r24:z r35
+	// r43 = FMA r41 r24:z r42
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r38 = FMA r36 r24:z r37
+	// r45 = FMA r43 r24:z r44
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r40 = FMA r38 r24:z r39
+	// r47 = FMA r45 r24:z r46
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r42:ex = FMA r40 r24:z r41
+	// r49:ex = FMA r47 r24:z r48
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r44:large = CmpGT r25:az r43
+	// r51:large = CmpGT r32:az r50
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	// Rare r44:large
+	// Rare r51:large
 	FMOVS F7, R3
-	CBZW R3, manyrare78
+	CBZW R3, manyrare91
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r46 = 7.647163731819816e-13
-	// r47 = FMA r45 r24:z r46
+	VDUP R3, V11.D2 // r53 = 7.647163731819816e-13
+	// r54 = FMA r52 r24:z r53
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r48 = 1.1470745597729725e-11
-	// r49 = FMA r47 r24:z r48
+	VDUP R3, V9.D2 // r55 = 1.1470745597729725e-11
+	// r56 = FMA r54 r24:z r55
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r50 = 1.6059043836821613e-10
-	// r51 = FMA r49 r24:z r50
+	VDUP R3, V11.D2 // r57 = 1.6059043836821613e-10
+	// r58 = FMA r56 r24:z r57
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r52 = 2.08767569878681e-09
-	// r53 = FMA r51 r24:z r52
+	VDUP R3, V9.D2 // r59 = 2.08767569878681e-09
+	// r60 = FMA r58 r24:z r59
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r54 = 2.505210838544172e-08
-	// r55 = FMA r53 r24:z r54
+	VDUP R3, V11.D2 // r61 = 2.505210838544172e-08
+	// r62 = FMA r60 r24:z r61
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r56 = 2.755731922398589e-07
-	// r57 = FMA r55 r24:z r56
+	VDUP R3, V9.D2 // r63 = 2.755731922398589e-07
+	// r64 = FMA r62 r24:z r63
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2 // r26 = 2.7557319223985893e-06
-	// r58 = FMA r57 r24:z r26
+	VDUP R3, V11.D2 // r33 = 2.7557319223985893e-06
+	// r65 = FMA r64 r24:z r33
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2 // r27 = 2.48015873015873e-05
-	// r59 = FMA r58 r24:z r27
+	VDUP R3, V9.D2 // r34 = 2.48015873015873e-05
+	// r66 = FMA r65 r24:z r34
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r60 = FMA r59 r24:z r29
+	// r67 = FMA r66 r24:z r36
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r61 = FMA r60 r24:z r31
+	// r68 = FMA r67 r24:z r38
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r62 = FMA r61 r24:z r33
+	// r69 = FMA r68 r24:z r40
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r63 = FMA r62 r24:z r35
+	// r70 = FMA r69 r24:z r42
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r64 = FMA r63 r24:z r37
+	// r71 = FMA r70 r24:z r44
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r65 = FMA r64 r24:z r39
+	// r72 = FMA r71 r24:z r46
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r66:taylor = FMA r65 r24:z r41
+	// r73:taylor = FMA r72 r24:z r48
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r67 = 720
-	// r68 = CmpGT r24:z r67
+	VDUP R3, V9.D2 // r74 = 720
+	// r75 = CmpGT r24:z r74
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r67 = 720
-	// r69:zl = Select r68 r67 r24:z
+	VDUP R3, V12.D2 // r74 = 720
+	// r76:zl = Select r75 r74 r24:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r70 = -708
-	// r71 = CmpLT r69:zl r70
+	VDUP R3, V8.D2 // r77 = -708
+	// r78 = CmpLT r76:zl r77
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r70 = -708
-	// r72:zc = Select r71 r70 r69:zl
+	VDUP R3, V12.D2 // r77 = -708
+	// r79:zc = Select r78 r77 r76:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r74 = 1.4426950408889634
+	VDUP R3, V12.D2 // r81 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r73 = 6.755399441055744e+15
-	// r75 = FMA r72:zc r74 r73
+	VDUP R3, V13.D2 // r80 = 6.755399441055744e+15
+	// r82 = FMA r79:zc r81 r80
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r73 = 6.755399441055744e+15
-	// r76:k = Sub r75 r73
+	VDUP R3, V12.D2 // r80 = 6.755399441055744e+15
+	// r83:k = Sub r82 r80
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r78 = -0.6931471803691238
-	// r79 = FMA r76:k r78 r72:zc
+	VDUP R3, V12.D2 // r85 = -0.6931471803691238
+	// r86 = FMA r83:k r85 r79:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r77 = -1.9082149292705877e-10
-	// r80:r = FMA r76:k r77 r79
+	VDUP R3, V12.D2 // r84 = -1.9082149292705877e-10
+	// r87:r = FMA r83:k r84 r86
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r45 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r52 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r46 = 7.647163731819816e-13
-	// r81 = FMA r45 r80:r r46
+	VDUP R3, V14.D2 // r53 = 7.647163731819816e-13
+	// r88 = FMA r52 r87:r r53
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r48 = 1.1470745597729725e-11
-	// r82 = FMA r81 r80:r r48
+	VDUP R3, V12.D2 // r55 = 1.1470745597729725e-11
+	// r89 = FMA r88 r87:r r55
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r50 = 1.6059043836821613e-10
-	// r83 = FMA r82 r80:r r50
+	VDUP R3, V14.D2 // r57 = 1.6059043836821613e-10
+	// r90 = FMA r89 r87:r r57
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r52 = 2.08767569878681e-09
-	// r84 = FMA r83 r80:r r52
+	VDUP R3, V12.D2 // r59 = 2.08767569878681e-09
+	// r91 = FMA r90 r87:r r59
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r54 = 2.505210838544172e-08
-	// r85 = FMA r84 r80:r r54
+	VDUP R3, V14.D2 // r61 = 2.505210838544172e-08
+	// r92 = FMA r91 r87:r r61
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r56 = 2.755731922398589e-07
-	// r86 = FMA r85 r80:r r56
+	VDUP R3, V12.D2 // r63 = 2.755731922398589e-07
+	// r93 = FMA r92 r87:r r63
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2 // r26 = 2.7557319223985893e-06
-	// r87 = FMA r86 r80:r r26
+	VDUP R3, V14.D2 // r33 = 2.7557319223985893e-06
+	// r94 = FMA r93 r87:r r33
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2 // r27 = 2.48015873015873e-05
-	// r88 = FMA r87 r80:r r27
+	VDUP R3, V12.D2 // r34 = 2.48015873015873e-05
+	// r95 = FMA r94 r87:r r34
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r89 = FMA r88 r80:r r29
+	// r96 = FMA r95 r87:r r36
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r90 = FMA r89 r80:r r31
+	// r97 = FMA r96 r87:r r38
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r91 = FMA r90 r80:r r33
+	// r98 = FMA r97 r87:r r40
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r92 = FMA r91 r80:r r35
+	// r99 = FMA r98 r87:r r42
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r93 = FMA r92 r80:r r37
+	// r100 = FMA r99 r87:r r44
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r94 = FMA r93 r80:r r39
+	// r101 = FMA r100 r87:r r46
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r95:q = FMA r94 r80:r r41
+	// r102:q = FMA r101 r87:r r48
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r96 = 60
-	// r97 = CmpGT r76:k r96
+	VDUP R3, V12.D2 // r103 = 60
+	// r104 = CmpGT r83:k r103
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r96 = 60
-	// r98:kc = Select r97 r96 r76:k
+	VDUP R3, V15.D2 // r103 = 60
+	// r105:kc = Select r104 r103 r83:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r99 = -1
-	// r100 = Mul r98:kc r99
+	VDUP R3, V15.D2 // r106 = -1
+	// r107 = Mul r105:kc r106
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r73 = 6.755399441055744e+15
-	// r101 = Add r100 r73
+	VDUP R3, V15.D2 // r80 = 6.755399441055744e+15
+	// r108 = Add r107 r80
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r102:kBits = Bits r101
+	// r109:kBits = Bits r108
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r103 = 5.054e-321
-	// r104 = IAdd r102:kBits r103
+	VDUP R3, V15.D2 // r110 = 5.054e-321
+	// r111 = IAdd r109:kBits r110
 	VADD V15.D2, V12.D2, V12.D2
-	// r105 = Shl 52 r104
+	// r112 = Shl 52 r111
 	VSHL $52, V12.D2, V12.D2
-	// r106:pow2 = FromBits r105
-	// r107:oneMinus = Sub r41 r106:pow2
+	// r113:pow2 = FromBits r112
+	// r114:oneMinus = Sub r48 r113:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	// r108 = FMA r80:r r95:q r107:oneMinus
+	// r115 = FMA r87:r r102:q r114:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r109:y = Div r108 r69:zl
+	// r116:y = Div r115 r76:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r110 = FMA r76:k r39 r73
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r117 = FMA r83:k r46 r80
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r111:kHalf = Sub r110 r73
+	VDUP R3, V9.D2 // r80 = 6.755399441055744e+15
+	// r118:kHalf = Sub r117 r80
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r73 = 6.755399441055744e+15
-	// r112 = Add r111:kHalf r73
+	VDUP R3, V9.D2 // r80 = 6.755399441055744e+15
+	// r119 = Add r118:kHalf r80
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r113:kBits = Bits r112
-	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r103 = 5.054e-321
-	// r114 = IAdd r113:kBits r103
-	VADD V14.D2, V9.D2, V9.D2
-	// r115 = Shl 52 r114
-	VSHL $52, V9.D2, V9.D2
-	// r116:pow2 = FromBits r115
-	// r117 = Mul r109:y r116:pow2
-	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r118 = Sub r76:k r111:kHalf
-	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r73 = 6.755399441055744e+15
-	// r119 = Add r118 r73
-	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
 	// r120:kBits = Bits r119
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r103 = 5.054e-321
-	// r121 = IAdd r120:kBits r103
-	VADD V8.D2, V13.D2, V13.D2
+	VDUP R3, V14.D2 // r110 = 5.054e-321
+	// r121 = IAdd r120:kBits r110
+	VADD V14.D2, V9.D2, V9.D2
 	// r122 = Shl 52 r121
-	VSHL $52, V13.D2, V13.D2
+	VSHL $52, V9.D2, V9.D2
 	// r123:pow2 = FromBits r122
-	// r124:big = Mul r117 r123:pow2
+	// r124 = Mul r116:y r123:pow2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r125 = Sub r83:k r118:kHalf
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2 // r80 = 6.755399441055744e+15
+	// r126 = Add r125 r80
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r127:kBits = Bits r126
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2 // r110 = 5.054e-321
+	// r128 = IAdd r127:kBits r110
+	VADD V8.D2, V13.D2, V13.D2
+	// r129 = Shl 52 r128
+	VSHL $52, V13.D2, V13.D2
+	// r130:pow2 = FromBits r129
+	// r131:big = Mul r124 r130:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r125 = CmpLE r25:az r39
+	// r132 = CmpLE r32:az r46
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	// r126:far = Select r125 r66:taylor r124:big
+	// r133:far = Select r132 r73:taylor r131:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r42:ex = Select r44:large r126:far r42:ex
+	// r49:ex = Select r51:large r133:far r49:ex
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare78:
-	// r127:vc = FMA r42:ex r22:F r7:vr
+manyrare91:
+	// r134:vc = FMA r49:ex r22:F r7:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	// If Delta
-	CBZ R8, manyskip79
-	// r128 = Load Delta
+	CBZ R8, manyskip92
+	// r135 = Load Delta
 	FMOVD 0(R8), F6
-	ADD R2, R8
-	// r127:vc = Add r127:vc r128
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<3, R8, R8
+	// r134:vc = Add r134:vc r135
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip79:
-	// r130:ka = Param Ka
-	FMOVD 0(R21), F6
-	// r131:dv = Sub r127:vc r13:vRest
+manyskip92:
+	// r137:ka = Param Ka
+	FMOVD 0(R22), F6
+	// r138:dv = Sub r134:vc r13:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	// r132:keep = Param Keep
-	FMOVD 0(R20), F7
-	// r133:wkeep = Mul r132:keep r10:u
+	// r139:keep = Param Keep
+	FMOVD 0(R21), F7
+	// r140:wkeep = Mul r139:keep r10:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	// r134:wc = FMA r130:ka r131:dv r133:wkeep
+	// r141:wc = FMA r137:ka r138:dv r140:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
-	// r135:t = Time
-	VLD1R.P 8(R24), [V5.D2]
-	// r136:since = Sub r135:t r2:Last
+	// r142:t = Time
+	VLD1R.P 8(R25), [V5.D2]
+	// r143:since = Sub r142:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	// r137:tauRef = Param TauRef
-	FMOVD 0(R22), F8
-	// r138:refr = CmpLT r136:since r137:tauRef
+	// r144:tauRef = Param TauRef
+	FMOVD 0(R23), F8
+	// r145:refr = CmpLT r143:since r144:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	// r0:V = Select r138:refr r7:vr r127:vc
+	// r0:V = Select r145:refr r7:vr r134:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r138:refr r10:u r134:wc
+	// r1:W = Select r145:refr r10:u r141:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r141:sp = CmpGE r0:V r3:vTh
+	// r148:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	// r2:Last = Select r141:sp r135:t r2:Last
+	// r2:Last = Select r148:sp r142:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip80
-	// StoreOne Spike r141:sp
+	CBZ R10, manyskip93
+	// StoreOne Spike r148:sp
 	VAND V25.B16, V3.B16, V4.B16
-	FMOVD F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
-manyskip80:
+	FMOVD F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<3, R10, R10
+manyskip93:
 	// If Ref
-	CBZ R10, manyskip81
-	// r142:ref = Or r138:refr r141:sp
+	CBZ R11, manyskip94
+	// r149:ref = Or r145:refr r148:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r142:ref
+	// StoreBool Ref r149:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip81:
+	MOVB R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip94:
 	// If Bits
-	CBZ R11, manyskip82
-	// StoreBits Bits r141:sp
+	CBZ R12, manyskip95
+	// StoreBits Bits r148:sp
 	FMOVS F3, R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $1, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip82:
-	SUBS $1, R23
-	BNE manystep76
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip95:
+	SUBS $1, R24
+	BNE manystep88
 	// Store V r0:V
 	FMOVD F0, -8(R4)
 	// Store W r1:W
 	FMOVD F1, -8(R5)
 	// Store Last r2:Last
 	FMOVD F2, -8(R6)
-	ADD $1, R25
-	ADD $8, R12
+	ADD $1, R26
 	ADD $8, R13
 	ADD $8, R14
 	ADD $8, R15
@@ -14327,6 +15012,7 @@ manyskip82:
 	ADD $8, R20
 	ADD $8, R21
 	ADD $8, R22
+	ADD $8, R23
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -14338,41 +15024,42 @@ manytailend:
 // one step: 1 vector per iteration of the main loop, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
 //     V30 r5:vReset = VReset, V29 r7:b = B, V28 r12:vRest = VRest, V27 r14:vC = VC,
-//     V26 r16:dtCTau = DtCTau, V25 r18:dtRTau = DtRTau, V24 r25 = 2.7557319223985893e-06,
-//     V23 r26 = 2.48015873015873e-05, V22 r28 = 0.0001984126984126984,
-//     V21 r30 = 0.001388888888888889, V20 r32 = 0.008333333333333333, V19 r34 = 0.041666666666666664,
-//     V18 r36 = 0.16666666666666666, V17 r38 = 0.5, V16 r40 = 1, V15 r42 = 0.0625, V14 r129:ka = Ka,
-//     V13 r131:keep = Keep, V12 r136:tauRef = TauRef, V11 r134:t = T[0].
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
-//   Counters: lane R12, bits word R13, bits word scratch R14.
+//     V26 r16:dtCTau = DtCTau, V25 r18:dtRTau = DtRTau, V24 r31 = 2.7557319223985893e-06,
+//     V23 r32 = 2.48015873015873e-05, V22 r34 = 0.0001984126984126984,
+//     V21 r36 = 0.001388888888888889, V20 r38 = 0.008333333333333333, V19 r40 = 0.041666666666666664,
+//     V18 r42 = 0.16666666666666666, V17 r44 = 0.5, V16 r46 = 1, V15 r48 = 0.0625, V14 r135:ka = Ka,
+//     V13 r137:keep = Keep, V12 r142:tauRef = TauRef, V11 r140:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12.
+//   Counters: lane R13, bits word R14, bits word scratch R15.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
 //   Pinned constants (the others are broadcast before each use): V31 r3:vTh = VTh,
-//     V30 r12:vRest = VRest, V29 r16:dtCTau = DtCTau, V28 r26 = 2.48015873015873e-05,
-//     V27 r28 = 0.0001984126984126984, V26 r30 = 0.001388888888888889,
-//     V25 r32 = 0.008333333333333333, V24 r34 = 0.041666666666666664, V23 r36 = 0.16666666666666666,
-//     V22 r38 = 0.5, V21 r40 = 1, V20 r42 = 0.0625, V19 r129:ka = Ka, V18 r131:keep = Keep,
-//     V17 r136:tauRef = TauRef.
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11.
-//   Counters: steps left R12, time address R13, lane R14, bits word scratch R21.
-//   Row distances in registers: I R15, Delta R16, Spike R17, Ref R19,
-//     Bits R20; reloaded each step: none.
+//     V30 r12:vRest = VRest, V29 r16:dtCTau = DtCTau, V28 r18:dtRTau = DtRTau,
+//     V27 r34 = 0.0001984126984126984, V26 r36 = 0.001388888888888889,
+//     V25 r38 = 0.008333333333333333, V24 r40 = 0.041666666666666664, V23 r42 = 0.16666666666666666,
+//     V22 r44 = 0.5, V21 r46 = 1, V20 r48 = 0.0625, V19 r135:ka = Ka, V18 r137:keep = Keep,
+//     V17 r142:tauRef = TauRef.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12.
+//   Counters: steps left R13, time address R14, lane R15, bits word scratch R23.
+//   Row distances in registers: I R16, Delta R17, G R19, Spike R20, Ref R21,
+//     Bits R22; reloaded each step: none.
 TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD ZR, R12 // lane
-	MOVD ZR, R13 // Bits word
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD ZR, R13 // lane
+	MOVD ZR, R14 // Bits word
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 16(R2), R3
@@ -14388,33 +15075,33 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD 56(R2), R3
 	VDUP R3, V25.D2 // r18:dtRTau = DtRTau
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2 // r25 = 2.7557319223985893e-06
+	VDUP R3, V24.D2 // r31 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V23.D2 // r26 = 2.48015873015873e-05
+	VDUP R3, V23.D2 // r32 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V22.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V22.D2 // r34 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V21.D2 // r30 = 0.001388888888888889
+	VDUP R3, V21.D2 // r36 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V20.D2 // r32 = 0.008333333333333333
+	VDUP R3, V20.D2 // r38 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V19.D2 // r34 = 0.041666666666666664
+	VDUP R3, V19.D2 // r40 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V18.D2 // r36 = 0.16666666666666666
+	VDUP R3, V18.D2 // r42 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V17.D2 // r38 = 0.5
+	VDUP R3, V17.D2 // r44 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V16.D2 // r40 = 1
+	VDUP R3, V16.D2 // r46 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V15.D2 // r42 = 0.0625
+	VDUP R3, V15.D2 // r48 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V14.D2 // r129:ka = Ka
+	VDUP R3, V14.D2 // r135:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V13.D2 // r131:keep = Keep
+	VDUP R3, V13.D2 // r137:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V12.D2 // r136:tauRef = TauRef
-	MOVD 304(R0), R3
-	VLD1R (R3), [V11.D2] // r134:t = T[0]
+	VDUP R3, V12.D2 // r142:tauRef = TauRef
+	MOVD 336(R0), R3
+	VLD1R (R3), [V11.D2] // r140:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -14455,321 +15142,336 @@ oneskip1:
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, oneskip2
+	// r24 = Load G
+	VLD1.P 16(R9), [V5.D2]
+	// r25 = Mul r18:dtRTau r24
+	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
+	// r23:z = Sub r23:z r25
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	// r27 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r28 = FMA r25 r6:vr r27
+	VFMLA V0.D2, V5.D2, V6.D2
+	// r21:F = Sub r21:F r28
+	WORD $0x4ee6d421 // fsub v1.2d, v1.2d, v6.2d
+oneskip2:
+	// r30:az = Abs r23:z
 	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
-	// r27 = FMA r25 r23:z r26
+	// r33 = FMA r31 r23:z r32
 	VMOV V23.B16, V6.B16
 	VFMLA V4.D2, V24.D2, V6.D2
-	// r29 = FMA r27 r23:z r28
+	// r35 = FMA r33 r23:z r34
 	VMOV V22.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r31 = FMA r29 r23:z r30
+	// r37 = FMA r35 r23:z r36
 	VMOV V21.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r33 = FMA r31 r23:z r32
+	// r39 = FMA r37 r23:z r38
 	VMOV V20.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23:z r34
+	// r41 = FMA r39 r23:z r40
 	VMOV V19.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23:z r36
+	// r43 = FMA r41 r23:z r42
 	VMOV V18.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23:z r38
+	// r45 = FMA r43 r23:z r44
 	VMOV V17.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r47:ex = FMA r45 r23:z r46
 	VMOV V16.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r43:large = CmpGT r24:az r42
+	// r49:large = CmpGT r30:az r48
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
-	// Rare r43:large
+	// Rare r49:large
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r50 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V9.D2 // r51 = 7.647163731819816e-13
+	// r52 = FMA r50 r23:z r51
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V8.D2 // r53 = 1.1470745597729725e-11
+	// r54 = FMA r52 r23:z r53
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V9.D2 // r55 = 1.6059043836821613e-10
+	// r56 = FMA r54 r23:z r55
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V8.D2 // r57 = 2.08767569878681e-09
+	// r58 = FMA r56 r23:z r57
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V9.D2 // r59 = 2.505210838544172e-08
+	// r60 = FMA r58 r23:z r59
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V8.D2 // r61 = 2.755731922398589e-07
+	// r62 = FMA r60 r23:z r61
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r57 = FMA r56 r23:z r25
+	// r63 = FMA r62 r23:z r31
 	VMOV V24.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r58 = FMA r57 r23:z r26
+	// r64 = FMA r63 r23:z r32
 	VMOV V23.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r59 = FMA r58 r23:z r28
+	// r65 = FMA r64 r23:z r34
 	VMOV V22.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r60 = FMA r59 r23:z r30
+	// r66 = FMA r65 r23:z r36
 	VMOV V21.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r61 = FMA r60 r23:z r32
+	// r67 = FMA r66 r23:z r38
 	VMOV V20.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r62 = FMA r61 r23:z r34
+	// r68 = FMA r67 r23:z r40
 	VMOV V19.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23:z r36
+	// r69 = FMA r68 r23:z r42
 	VMOV V18.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23:z r38
+	// r70 = FMA r69 r23:z r44
 	VMOV V17.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r71:taylor = FMA r70 r23:z r46
 	VMOV V16.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V8.D2 // r72 = 720
+	// r73 = CmpGT r23:z r72
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V10.D2 // r72 = 720
+	// r74:zl = Select r73 r72 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V4.D2 // r75 = -708
+	// r76 = CmpLT r74:zl r75
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V10.D2 // r75 = -708
+	// r77:zc = Select r76 r75 r74:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r73 = 1.4426950408889634
+	VDUP R3, V10.D2 // r79 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V11.D2 // r78 = 6.755399441055744e+15
+	// r80 = FMA r77:zc r79 r78
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V10.D2 // r78 = 6.755399441055744e+15
+	// r81:k = Sub r80 r78
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V10.D2 // r83 = -0.6931471803691238
+	// r84 = FMA r81:k r83 r77:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V10.D2 // r82 = -1.9082149292705877e-10
+	// r85:r = FMA r81:k r82 r84
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r50 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V12.D2 // r51 = 7.647163731819816e-13
+	// r86 = FMA r50 r85:r r51
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V10.D2 // r53 = 1.1470745597729725e-11
+	// r87 = FMA r86 r85:r r53
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V12.D2 // r55 = 1.6059043836821613e-10
+	// r88 = FMA r87 r85:r r55
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V10.D2 // r57 = 2.08767569878681e-09
+	// r89 = FMA r88 r85:r r57
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V12.D2 // r59 = 2.505210838544172e-08
+	// r90 = FMA r89 r85:r r59
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V10.D2 // r61 = 2.755731922398589e-07
+	// r91 = FMA r90 r85:r r61
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r86 = FMA r85 r79:r r25
+	// r92 = FMA r91 r85:r r31
 	VMOV V24.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r87 = FMA r86 r79:r r26
+	// r93 = FMA r92 r85:r r32
 	VMOV V23.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r88 = FMA r87 r79:r r28
+	// r94 = FMA r93 r85:r r34
 	VMOV V22.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r89 = FMA r88 r79:r r30
+	// r95 = FMA r94 r85:r r36
 	VMOV V21.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r90 = FMA r89 r79:r r32
+	// r96 = FMA r95 r85:r r38
 	VMOV V20.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r91 = FMA r90 r79:r r34
+	// r97 = FMA r96 r85:r r40
 	VMOV V19.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r79:r r36
+	// r98 = FMA r97 r85:r r42
 	VMOV V18.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r79:r r38
+	// r99 = FMA r98 r85:r r44
 	VMOV V17.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r94:q = FMA r93 r79:r r40
+	// r100:q = FMA r99 r85:r r46
 	VMOV V16.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V10.D2 // r101 = 60
+	// r102 = CmpGT r81:k r101
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V13.D2 // r101 = 60
+	// r103:kc = Select r102 r101 r81:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V13.D2 // r104 = -1
+	// r105 = Mul r103:kc r104
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V13.D2 // r78 = 6.755399441055744e+15
+	// r106 = Add r105 r78
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r101:kBits = Bits r100
+	// r107:kBits = Bits r106
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V13.D2 // r108 = 5.054e-321
+	// r109 = IAdd r107:kBits r108
 	VADD V13.D2, V10.D2, V10.D2
-	// r104 = Shl 52 r103
+	// r110 = Shl 52 r109
 	VSHL $52, V10.D2, V10.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r111:pow2 = FromBits r110
+	// r112:oneMinus = Sub r46 r111:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r113 = FMA r85:r r100:q r112:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r108:y = Div r107 r68:zl
+	// r114:y = Div r113 r74:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
+	// r115 = FMA r81:k r44 r78
 	VFMLA V17.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
+	// r116:kHalf = Sub r115 r78
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
+	// r117 = Add r116:kHalf r78
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r112:kBits = Bits r111
+	// r118:kBits = Bits r117
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V12.D2 // r108 = 5.054e-321
+	// r119 = IAdd r118:kBits r108
 	VADD V12.D2, V8.D2, V8.D2
-	// r114 = Shl 52 r113
+	// r120 = Shl 52 r119
 	VSHL $52, V8.D2, V8.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r121:pow2 = FromBits r120
+	// r122 = Mul r114:y r121:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r123 = Sub r81:k r116:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
+	// r124 = Add r123 r78
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r119:kBits = Bits r118
+	// r125:kBits = Bits r124
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V4.D2 // r108 = 5.054e-321
+	// r126 = IAdd r125:kBits r108
 	VADD V4.D2, V11.D2, V11.D2
-	// r121 = Shl 52 r120
+	// r127 = Shl 52 r126
 	VSHL $52, V11.D2, V11.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r128:pow2 = FromBits r127
+	// r129:big = Mul r122 r128:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r124 = CmpLE r24:az r38
+	// r130 = CmpLE r30:az r44
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r131:far = Select r130 r71:taylor r129:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r47:ex = Select r49:large r131:far r47:ex
 	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 304(R0), R3
+	MOVD 336(R0), R3
 	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-onerare2:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+onerare3:
+	// r132:vc = FMA r47:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V1.D2, V7.D2, V4.D2
 	// If Delta
-	CBZ R8, oneskip3
-	// r127 = Load Delta
+	CBZ R8, oneskip4
+	// r133 = Load Delta
 	VLD1.P 16(R8), [V1.D2]
-	// r126:vc = Add r126:vc r127
+	// r132:vc = Add r132:vc r133
 	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
-oneskip3:
-	// r130:dv = Sub r126:vc r12:vRest
+oneskip4:
+	// r136:dv = Sub r132:vc r12:vRest
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
-	// r132:wkeep = Mul r131:keep r9:u
+	// r138:wkeep = Mul r137:keep r9:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r139:wc = FMA r135:ka r136:dv r138:wkeep
 	VFMLA V1.D2, V14.D2, V5.D2
-	// r135:since = Sub r134:t r2:Last
+	// r141:since = Sub r140:t r2:Last
 	WORD $0x4ee2d561 // fsub v1.2d, v11.2d, v2.2d
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r143:refr = CmpLT r141:since r142:tauRef
 	WORD $0x6ee1e581 // fcmgt v1.2d, v12.2d, v1.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r143:refr r6:vr r132:vc
 	VBIF V1.B16, V4.B16, V0.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r143:refr r9:u r139:wc
 	VBIF V1.B16, V5.B16, V3.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r146:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r146:sp r140:t r2:Last
 	VBIT V4.B16, V11.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip4
-	// StoreOne Spike r140:sp
-	VAND V16.B16, V4.B16, V5.B16
-	VST1.P [V5.D2], 16(R9)
-oneskip4:
-	// If Ref
 	CBZ R10, oneskip5
-	// r141:ref = Or r137:refr r140:sp
+	// StoreOne Spike r146:sp
+	VAND V16.B16, V4.B16, V5.B16
+	VST1.P [V5.D2], 16(R10)
+oneskip5:
+	// If Ref
+	CBZ R11, oneskip6
+	// r147:ref = Or r143:refr r146:sp
 	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r147:ref
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.H[0], R3
 	AND $0x01010101, R3
-	MOVH.P R3, 2(R10)
-oneskip5:
+	MOVH.P R3, 2(R11)
+oneskip6:
 	// If Bits
-	CBZ R11, oneskip6
-	// StoreBits Bits r140:sp
+	CBZ R12, oneskip7
+	// StoreBits Bits r146:sp
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	VMOV V4.S[0], R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $2, R12
-	TST $63, R12
-	BNE oneword7
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword7:
-oneskip6:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $2, R13
+	TST $63, R13
+	BNE oneword8
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword8:
+oneskip7:
 	// Store V r0:V
 	FMOVQ F0, -16(R4)
 	// Store W r1:W
@@ -14800,10 +15502,10 @@ onetail:
 	// r10:in = Imm 0x0
 	VEOR V1.B16, V1.B16, V1.B16
 	// If I
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	// r10:in = Load I
 	FMOVD.P 8(R7), F1
-oneskip8:
+oneskip9:
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
 	// r15:a2 = Sub r6:vr r14:vC
@@ -14820,315 +15522,330 @@ oneskip8:
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, oneskip10
+	// r24 = Load G
+	FMOVD.P 8(R9), F5
+	// r25 = Mul r18:dtRTau r24
+	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
+	// r23:z = Sub r23:z r25
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	// r27 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r28 = FMA r25 r6:vr r27
+	VFMLA V0.D2, V5.D2, V6.D2
+	// r21:F = Sub r21:F r28
+	WORD $0x4ee6d421 // fsub v1.2d, v1.2d, v6.2d
+oneskip10:
+	// r30:az = Abs r23:z
 	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
-	// r27 = FMA r25 r23:z r26
+	// r33 = FMA r31 r23:z r32
 	VMOV V23.B16, V6.B16
 	VFMLA V4.D2, V24.D2, V6.D2
-	// r29 = FMA r27 r23:z r28
+	// r35 = FMA r33 r23:z r34
 	VMOV V22.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r31 = FMA r29 r23:z r30
+	// r37 = FMA r35 r23:z r36
 	VMOV V21.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r33 = FMA r31 r23:z r32
+	// r39 = FMA r37 r23:z r38
 	VMOV V20.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23:z r34
+	// r41 = FMA r39 r23:z r40
 	VMOV V19.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23:z r36
+	// r43 = FMA r41 r23:z r42
 	VMOV V18.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23:z r38
+	// r45 = FMA r43 r23:z r44
 	VMOV V17.B16, V6.B16
 	VFMLA V4.D2, V7.D2, V6.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r47:ex = FMA r45 r23:z r46
 	VMOV V16.B16, V7.B16
 	VFMLA V4.D2, V6.D2, V7.D2
-	// r43:large = CmpGT r24:az r42
+	// r49:large = CmpGT r30:az r48
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
-	// Rare r43:large
+	// Rare r49:large
 	FMOVS F6, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r50 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V9.D2 // r51 = 7.647163731819816e-13
+	// r52 = FMA r50 r23:z r51
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V8.D2 // r53 = 1.1470745597729725e-11
+	// r54 = FMA r52 r23:z r53
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V9.D2 // r55 = 1.6059043836821613e-10
+	// r56 = FMA r54 r23:z r55
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V8.D2 // r57 = 2.08767569878681e-09
+	// r58 = FMA r56 r23:z r57
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V9.D2 // r59 = 2.505210838544172e-08
+	// r60 = FMA r58 r23:z r59
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V8.D2 // r61 = 2.755731922398589e-07
+	// r62 = FMA r60 r23:z r61
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r57 = FMA r56 r23:z r25
+	// r63 = FMA r62 r23:z r31
 	VMOV V24.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r58 = FMA r57 r23:z r26
+	// r64 = FMA r63 r23:z r32
 	VMOV V23.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r59 = FMA r58 r23:z r28
+	// r65 = FMA r64 r23:z r34
 	VMOV V22.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r60 = FMA r59 r23:z r30
+	// r66 = FMA r65 r23:z r36
 	VMOV V21.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r61 = FMA r60 r23:z r32
+	// r67 = FMA r66 r23:z r38
 	VMOV V20.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r62 = FMA r61 r23:z r34
+	// r68 = FMA r67 r23:z r40
 	VMOV V19.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23:z r36
+	// r69 = FMA r68 r23:z r42
 	VMOV V18.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23:z r38
+	// r70 = FMA r69 r23:z r44
 	VMOV V17.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r71:taylor = FMA r70 r23:z r46
 	VMOV V16.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V8.D2 // r72 = 720
+	// r73 = CmpGT r23:z r72
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V10.D2 // r72 = 720
+	// r74:zl = Select r73 r72 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V4.D2 // r75 = -708
+	// r76 = CmpLT r74:zl r75
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V10.D2 // r75 = -708
+	// r77:zc = Select r76 r75 r74:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r73 = 1.4426950408889634
+	VDUP R3, V10.D2 // r79 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V11.D2 // r78 = 6.755399441055744e+15
+	// r80 = FMA r77:zc r79 r78
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V10.D2 // r78 = 6.755399441055744e+15
+	// r81:k = Sub r80 r78
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V10.D2 // r83 = -0.6931471803691238
+	// r84 = FMA r81:k r83 r77:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V10.D2 // r82 = -1.9082149292705877e-10
+	// r85:r = FMA r81:k r82 r84
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r50 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V12.D2 // r51 = 7.647163731819816e-13
+	// r86 = FMA r50 r85:r r51
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V10.D2 // r53 = 1.1470745597729725e-11
+	// r87 = FMA r86 r85:r r53
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V12.D2 // r55 = 1.6059043836821613e-10
+	// r88 = FMA r87 r85:r r55
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V10.D2 // r57 = 2.08767569878681e-09
+	// r89 = FMA r88 r85:r r57
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V12.D2 // r59 = 2.505210838544172e-08
+	// r90 = FMA r89 r85:r r59
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V10.D2 // r61 = 2.755731922398589e-07
+	// r91 = FMA r90 r85:r r61
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r86 = FMA r85 r79:r r25
+	// r92 = FMA r91 r85:r r31
 	VMOV V24.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r87 = FMA r86 r79:r r26
+	// r93 = FMA r92 r85:r r32
 	VMOV V23.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r88 = FMA r87 r79:r r28
+	// r94 = FMA r93 r85:r r34
 	VMOV V22.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r89 = FMA r88 r79:r r30
+	// r95 = FMA r94 r85:r r36
 	VMOV V21.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r90 = FMA r89 r79:r r32
+	// r96 = FMA r95 r85:r r38
 	VMOV V20.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r91 = FMA r90 r79:r r34
+	// r97 = FMA r96 r85:r r40
 	VMOV V19.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r79:r r36
+	// r98 = FMA r97 r85:r r42
 	VMOV V18.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r79:r r38
+	// r99 = FMA r98 r85:r r44
 	VMOV V17.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r94:q = FMA r93 r79:r r40
+	// r100:q = FMA r99 r85:r r46
 	VMOV V16.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V10.D2 // r101 = 60
+	// r102 = CmpGT r81:k r101
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V13.D2 // r101 = 60
+	// r103:kc = Select r102 r101 r81:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V13.D2 // r104 = -1
+	// r105 = Mul r103:kc r104
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V13.D2 // r78 = 6.755399441055744e+15
+	// r106 = Add r105 r78
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r101:kBits = Bits r100
+	// r107:kBits = Bits r106
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V13.D2 // r108 = 5.054e-321
+	// r109 = IAdd r107:kBits r108
 	VADD V13.D2, V10.D2, V10.D2
-	// r104 = Shl 52 r103
+	// r110 = Shl 52 r109
 	VSHL $52, V10.D2, V10.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r111:pow2 = FromBits r110
+	// r112:oneMinus = Sub r46 r111:pow2
 	WORD $0x4eead60a // fsub v10.2d, v16.2d, v10.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r113 = FMA r85:r r100:q r112:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r108:y = Div r107 r68:zl
+	// r114:y = Div r113 r74:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
+	// r115 = FMA r81:k r44 r78
 	VFMLA V17.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
+	// r116:kHalf = Sub r115 r78
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
+	// r117 = Add r116:kHalf r78
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r112:kBits = Bits r111
+	// r118:kBits = Bits r117
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V12.D2 // r108 = 5.054e-321
+	// r119 = IAdd r118:kBits r108
 	VADD V12.D2, V8.D2, V8.D2
-	// r114 = Shl 52 r113
+	// r120 = Shl 52 r119
 	VSHL $52, V8.D2, V8.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r121:pow2 = FromBits r120
+	// r122 = Mul r114:y r121:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r123 = Sub r81:k r116:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
+	// r124 = Add r123 r78
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r119:kBits = Bits r118
+	// r125:kBits = Bits r124
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V4.D2 // r108 = 5.054e-321
+	// r126 = IAdd r125:kBits r108
 	VADD V4.D2, V11.D2, V11.D2
-	// r121 = Shl 52 r120
+	// r127 = Shl 52 r126
 	VSHL $52, V11.D2, V11.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r128:pow2 = FromBits r127
+	// r129:big = Mul r122 r128:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r124 = CmpLE r24:az r38
+	// r130 = CmpLE r30:az r44
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r131:far = Select r130 r71:taylor r129:big
 	VBSL V10.B16, V9.B16, V5.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r47:ex = Select r49:large r131:far r47:ex
 	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 304(R0), R3
+	MOVD 336(R0), R3
 	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-onerare9:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+onerare11:
+	// r132:vc = FMA r47:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V1.D2, V7.D2, V4.D2
 	// If Delta
-	CBZ R8, oneskip10
-	// r127 = Load Delta
+	CBZ R8, oneskip12
+	// r133 = Load Delta
 	FMOVD.P 8(R8), F1
-	// r126:vc = Add r126:vc r127
+	// r132:vc = Add r132:vc r133
 	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
-oneskip10:
-	// r130:dv = Sub r126:vc r12:vRest
+oneskip12:
+	// r136:dv = Sub r132:vc r12:vRest
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
-	// r132:wkeep = Mul r131:keep r9:u
+	// r138:wkeep = Mul r137:keep r9:u
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r139:wc = FMA r135:ka r136:dv r138:wkeep
 	VFMLA V1.D2, V14.D2, V5.D2
-	// r135:since = Sub r134:t r2:Last
+	// r141:since = Sub r140:t r2:Last
 	WORD $0x4ee2d561 // fsub v1.2d, v11.2d, v2.2d
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r143:refr = CmpLT r141:since r142:tauRef
 	WORD $0x6ee1e581 // fcmgt v1.2d, v12.2d, v1.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r143:refr r6:vr r132:vc
 	VBIF V1.B16, V4.B16, V0.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r143:refr r9:u r139:wc
 	VBIF V1.B16, V5.B16, V3.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r146:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r146:sp r140:t r2:Last
 	VBIT V4.B16, V11.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip11
-	// StoreOne Spike r140:sp
+	CBZ R10, oneskip13
+	// StoreOne Spike r146:sp
 	VAND V16.B16, V4.B16, V5.B16
-	FMOVD.P F5, 8(R9)
-oneskip11:
+	FMOVD.P F5, 8(R10)
+oneskip13:
 	// If Ref
-	CBZ R10, oneskip12
-	// r141:ref = Or r137:refr r140:sp
+	CBZ R11, oneskip14
+	// r147:ref = Or r143:refr r146:sp
 	VORR V4.B16, V1.B16, V1.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r147:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
+	MOVB.P R3, 1(R11)
+oneskip14:
 	// If Bits
-	CBZ R11, oneskip13
-	// StoreBits Bits r140:sp
+	CBZ R12, oneskip15
+	// StoreBits Bits r146:sp
 	FMOVS F4, R3
 	AND $1, R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $1, R12
-	TST $63, R12
-	BNE oneword14
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword14:
-oneskip13:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $1, R13
+	TST $63, R13
+	BNE oneword16
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword16:
+oneskip15:
 	// Store V r0:V
 	FMOVD F0, -8(R4)
 	// Store W r1:W
@@ -15139,63 +15856,65 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R12, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R13, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R12, R3, R3 // the bits past the call
-	MOVD (R11), R14
-	AND R3, R14
-	ORR R13, R14
-	MOVD R14, (R11)
+	LSL R13, R3, R3 // the bits past the call
+	MOVD (R12), R15
+	AND R3, R15
+	ORR R14, R15
+	MOVD R15, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD ZR, R14 // lane
-	MOVD 264(R0), R15 // I row distance
-	LSL $3, R15
-	MOVD 272(R0), R16 // Delta row distance
+	MOVD ZR, R15 // lane
+	MOVD 288(R0), R16 // I row distance
 	LSL $3, R16
-	MOVD 280(R0), R17 // Spike row distance
+	MOVD 296(R0), R17 // Delta row distance
 	LSL $3, R17
-	MOVD 288(R0), R19 // Ref row distance
-	MOVD 296(R0), R20 // Bits row distance
+	MOVD 304(R0), R19 // G row distance
+	LSL $3, R19
+	MOVD 312(R0), R20 // Spike row distance
 	LSL $3, R20
+	MOVD 320(R0), R21 // Ref row distance
+	MOVD 328(R0), R22 // Bits row distance
+	LSL $3, R22
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3:vTh = VTh
 	MOVD 32(R2), R3
 	VDUP R3, V30.D2 // r12:vRest = VRest
 	MOVD 48(R2), R3
 	VDUP R3, V29.D2 // r16:dtCTau = DtCTau
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V28.D2 // r26 = 2.48015873015873e-05
+	MOVD 56(R2), R3
+	VDUP R3, V28.D2 // r18:dtRTau = DtRTau
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V27.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V27.D2 // r34 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V26.D2 // r30 = 0.001388888888888889
+	VDUP R3, V26.D2 // r36 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V25.D2 // r32 = 0.008333333333333333
+	VDUP R3, V25.D2 // r38 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V24.D2 // r34 = 0.041666666666666664
+	VDUP R3, V24.D2 // r40 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V23.D2 // r36 = 0.16666666666666666
+	VDUP R3, V23.D2 // r42 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V22.D2 // r38 = 0.5
+	VDUP R3, V22.D2 // r44 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V21.D2 // r40 = 1
+	VDUP R3, V21.D2 // r46 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V20.D2 // r42 = 0.0625
+	VDUP R3, V20.D2 // r48 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V19.D2 // r129:ka = Ka
+	VDUP R3, V19.D2 // r135:ka = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V18.D2 // r131:keep = Keep
+	VDUP R3, V18.D2 // r137:keep = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V17.D2 // r136:tauRef = TauRef
+	VDUP R3, V17.D2 // r142:tauRef = TauRef
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
@@ -15209,30 +15928,34 @@ manyloop2:
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
 	// Loop
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil98
-	ADD R14<<3, R7, R7
-manynil98:
+	CBZ R7, manynil113
+	ADD R15<<3, R7, R7
+manynil113:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil99
-	ADD R14<<3, R8, R8
-manynil99:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil100
-	ADD R14<<3, R9, R9
-manynil100:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil101
-	ADD R14, R10
-manynil101:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil102
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil102:
-manystep90:
+	CBZ R8, manynil114
+	ADD R15<<3, R8, R8
+manynil114:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil115
+	ADD R15<<3, R9, R9
+manynil115:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil116
+	ADD R15<<3, R10, R10
+manynil116:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil117
+	ADD R15, R11
+manynil117:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil118
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil118:
+manystep104:
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
@@ -15253,11 +15976,11 @@ manystep90:
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
 	// If I
-	CBZ R7, manyskip91
+	CBZ R7, manyskip105
 	// r10:in = Load I
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R15), [V6.D2]
-manyskip91:
+	VLD1.P (R7)(R16), [V6.D2]
+manyskip105:
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
@@ -15272,288 +15995,310 @@ manyskip91:
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
 	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
-	MOVD 56(R2), R3
-	VDUP R3, V14.D2 // r18:dtRTau = DtRTau
 	// r20:drive = Mul r18:dtRTau r19:iu
-	WORD $0x6e66ddc6 // fmul v6.2d, v14.2d, v6.2d
-	WORD $0x6e67ddce // fmul v14.2d, v14.2d, v7.2d
+	WORD $0x6e66df86 // fmul v6.2d, v28.2d, v6.2d
+	WORD $0x6e67df87 // fmul v7.2d, v28.2d, v7.2d
 	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
 	VFMLA V12.D2, V29.D2, V6.D2
-	VFMLA V13.D2, V29.D2, V14.D2
+	VFMLA V13.D2, V29.D2, V7.D2
 	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
 	WORD $0x4e6ad529 // fadd v9.2d, v9.2d, v10.2d
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
 	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
-	// r24:az = Abs r23:z
-	WORD $0x4ee0f907 // fabs v7.2d, v8.2d
-	WORD $0x4ee0f92a // fabs v10.2d, v9.2d
+	// If G
+	CBZ R9, manyskip106
+	// r24 = Load G
+	FMOVQ 16(R9), F10
+	VLD1.P (R9)(R19), [V11.D2]
+	// r25 = Mul r18:dtRTau r24
+	WORD $0x6e6bdf8b // fmul v11.2d, v28.2d, v11.2d
+	WORD $0x6e6adf8a // fmul v10.2d, v28.2d, v10.2d
+	// r23:z = Sub r23:z r25
+	WORD $0x4eebd508 // fsub v8.2d, v8.2d, v11.2d
+	WORD $0x4eead529 // fsub v9.2d, v9.2d, v10.2d
+	// r27 = Imm 0x0
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	// r28 = FMA r25 r6:vr r27
+	VFMLA V0.D2, V11.D2, V12.D2
+	VFMLA V1.D2, V10.D2, V13.D2
+	// r21:F = Sub r21:F r28
+	WORD $0x4eecd4c6 // fsub v6.2d, v6.2d, v12.2d
+	WORD $0x4eedd4e7 // fsub v7.2d, v7.2d, v13.2d
+manyskip106:
+	// r30:az = Abs r23:z
+	WORD $0x4ee0f90a // fabs v10.2d, v8.2d
+	WORD $0x4ee0f92b // fabs v11.2d, v9.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2 // r25 = 2.7557319223985893e-06
-	// r27 = FMA r25 r23:z r26
-	VMOV V28.B16, V12.B16
-	VFMLA V8.D2, V11.D2, V12.D2
-	VMOV V28.B16, V13.B16
-	VFMLA V9.D2, V11.D2, V13.D2
-	// r29 = FMA r27 r23:z r28
-	VMOV V27.B16, V11.B16
-	VFMLA V8.D2, V12.D2, V11.D2
-	VMOV V27.B16, V12.B16
-	VFMLA V9.D2, V13.D2, V12.D2
-	// r31 = FMA r29 r23:z r30
-	VMOV V26.B16, V13.B16
-	VFMLA V8.D2, V11.D2, V13.D2
-	VMOV V26.B16, V11.B16
-	VFMLA V9.D2, V12.D2, V11.D2
+	VDUP R3, V12.D2 // r31 = 2.7557319223985893e-06
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V13.D2 // r32 = 2.48015873015873e-05
 	// r33 = FMA r31 r23:z r32
-	VMOV V25.B16, V12.B16
-	VFMLA V8.D2, V13.D2, V12.D2
-	VMOV V25.B16, V13.B16
-	VFMLA V9.D2, V11.D2, V13.D2
+	VMOV V13.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VFMLA V9.D2, V12.D2, V13.D2
 	// r35 = FMA r33 r23:z r34
-	VMOV V24.B16, V11.B16
-	VFMLA V8.D2, V12.D2, V11.D2
-	VMOV V24.B16, V12.B16
-	VFMLA V9.D2, V13.D2, V12.D2
+	VMOV V27.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V9.D2, V13.D2, V14.D2
 	// r37 = FMA r35 r23:z r36
-	VMOV V23.B16, V13.B16
-	VFMLA V8.D2, V11.D2, V13.D2
-	VMOV V23.B16, V11.B16
-	VFMLA V9.D2, V12.D2, V11.D2
+	VMOV V26.B16, V13.B16
+	VFMLA V8.D2, V12.D2, V13.D2
+	VMOV V26.B16, V12.B16
+	VFMLA V9.D2, V14.D2, V12.D2
 	// r39 = FMA r37 r23:z r38
-	VMOV V22.B16, V12.B16
-	VFMLA V8.D2, V13.D2, V12.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V8.D2, V13.D2, V14.D2
+	VMOV V25.B16, V13.B16
+	VFMLA V9.D2, V12.D2, V13.D2
+	// r41 = FMA r39 r23:z r40
+	VMOV V24.B16, V12.B16
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V24.B16, V14.B16
+	VFMLA V9.D2, V13.D2, V14.D2
+	// r43 = FMA r41 r23:z r42
+	VMOV V23.B16, V13.B16
+	VFMLA V8.D2, V12.D2, V13.D2
+	VMOV V23.B16, V12.B16
+	VFMLA V9.D2, V14.D2, V12.D2
+	// r45 = FMA r43 r23:z r44
+	VMOV V22.B16, V14.B16
+	VFMLA V8.D2, V13.D2, V14.D2
 	VMOV V22.B16, V13.B16
-	VFMLA V9.D2, V11.D2, V13.D2
-	// r41:ex = FMA r39 r23:z r40
-	VMOV V21.B16, V11.B16
-	VFMLA V8.D2, V12.D2, V11.D2
+	VFMLA V9.D2, V12.D2, V13.D2
+	// r47:ex = FMA r45 r23:z r46
 	VMOV V21.B16, V12.B16
-	VFMLA V9.D2, V13.D2, V12.D2
-	// r43:large = CmpGT r24:az r42
-	WORD $0x6ef4e4ed // fcmgt v13.2d, v7.2d, v20.2d
-	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
-	// Rare r43:large
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V21.B16, V14.B16
+	VFMLA V9.D2, V13.D2, V14.D2
+	// r49:large = CmpGT r30:az r48
+	WORD $0x6ef4e54d // fcmgt v13.2d, v10.2d, v20.2d
+	WORD $0x6ef4e56f // fcmgt v15.2d, v11.2d, v20.2d
+	// Rare r49:large
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
-	CBZW R3, manyrare92
+	CBZW R3, manyrare107
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V16.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V16.D2 // r50 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V17.D2 // r51 = 7.647163731819816e-13
+	// r52 = FMA r50 r23:z r51
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V16.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V16.D2 // r53 = 1.1470745597729725e-11
+	// r54 = FMA r52 r23:z r53
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V17.D2 // r55 = 1.6059043836821613e-10
+	// r56 = FMA r54 r23:z r55
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V16.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V16.D2 // r57 = 2.08767569878681e-09
+	// r58 = FMA r56 r23:z r57
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V17.D2 // r59 = 2.505210838544172e-08
+	// r60 = FMA r58 r23:z r59
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V16.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V16.D2 // r61 = 2.755731922398589e-07
+	// r62 = FMA r60 r23:z r61
 	VFMLA V8.D2, V17.D2, V16.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V17.D2 // r31 = 2.7557319223985893e-06
+	// r63 = FMA r62 r23:z r31
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r58 = FMA r57 r23:z r26
-	VMOV V28.B16, V16.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V16.D2 // r32 = 2.48015873015873e-05
+	// r64 = FMA r63 r23:z r32
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r59 = FMA r58 r23:z r28
+	// r65 = FMA r64 r23:z r34
 	VMOV V27.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r60 = FMA r59 r23:z r30
+	// r66 = FMA r65 r23:z r36
 	VMOV V26.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r61 = FMA r60 r23:z r32
+	// r67 = FMA r66 r23:z r38
 	VMOV V25.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r62 = FMA r61 r23:z r34
+	// r68 = FMA r67 r23:z r40
 	VMOV V24.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r63 = FMA r62 r23:z r36
+	// r69 = FMA r68 r23:z r42
 	VMOV V23.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
-	// r64 = FMA r63 r23:z r38
+	// r70 = FMA r69 r23:z r44
 	VMOV V22.B16, V16.B16
 	VFMLA V8.D2, V17.D2, V16.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r71:taylor = FMA r70 r23:z r46
 	VMOV V21.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V16.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V16.D2 // r72 = 720
+	// r73 = CmpGT r23:z r72
 	WORD $0x6ef0e510 // fcmgt v16.2d, v8.2d, v16.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V18.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V18.D2 // r72 = 720
+	// r74:zl = Select r73 r72 r23:z
 	VBSL V8.B16, V18.B16, V16.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V8.D2 // r75 = -708
+	// r76 = CmpLT r74:zl r75
 	WORD $0x6ef0e508 // fcmgt v8.2d, v8.2d, v16.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V18.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V18.D2 // r75 = -708
+	// r77:zc = Select r76 r75 r74:zl
 	VBSL V16.B16, V18.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V18.D2 // r73 = 1.4426950408889634
+	VDUP R3, V18.D2 // r79 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V19.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V19.D2 // r78 = 6.755399441055744e+15
+	// r80 = FMA r77:zc r79 r78
 	VFMLA V18.D2, V8.D2, V19.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V18.D2 // r78 = 6.755399441055744e+15
+	// r81:k = Sub r80 r78
 	WORD $0x4ef2d673 // fsub v19.2d, v19.2d, v18.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V18.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V18.D2 // r83 = -0.6931471803691238
+	// r84 = FMA r81:k r83 r77:zc
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V18.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V18.D2 // r82 = -1.9082149292705877e-10
+	// r85:r = FMA r81:k r82 r84
 	VFMLA V18.D2, V19.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V18.D2 // r50 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V20.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V20.D2 // r51 = 7.647163731819816e-13
+	// r86 = FMA r50 r85:r r51
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V18.D2 // r53 = 1.1470745597729725e-11
+	// r87 = FMA r86 r85:r r53
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V20.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V20.D2 // r55 = 1.6059043836821613e-10
+	// r88 = FMA r87 r85:r r55
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V18.D2 // r57 = 2.08767569878681e-09
+	// r89 = FMA r88 r85:r r57
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V20.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V20.D2 // r59 = 2.505210838544172e-08
+	// r90 = FMA r89 r85:r r59
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V18.D2 // r61 = 2.755731922398589e-07
+	// r91 = FMA r90 r85:r r61
 	VFMLA V8.D2, V20.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V20.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V20.D2 // r31 = 2.7557319223985893e-06
+	// r92 = FMA r91 r85:r r31
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r87 = FMA r86 r79:r r26
-	VMOV V28.B16, V18.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V18.D2 // r32 = 2.48015873015873e-05
+	// r93 = FMA r92 r85:r r32
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r88 = FMA r87 r79:r r28
+	// r94 = FMA r93 r85:r r34
 	VMOV V27.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r89 = FMA r88 r79:r r30
+	// r95 = FMA r94 r85:r r36
 	VMOV V26.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r90 = FMA r89 r79:r r32
+	// r96 = FMA r95 r85:r r38
 	VMOV V25.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r91 = FMA r90 r79:r r34
+	// r97 = FMA r96 r85:r r40
 	VMOV V24.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r92 = FMA r91 r79:r r36
+	// r98 = FMA r97 r85:r r42
 	VMOV V23.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
-	// r93 = FMA r92 r79:r r38
+	// r99 = FMA r98 r85:r r44
 	VMOV V22.B16, V18.B16
 	VFMLA V8.D2, V20.D2, V18.D2
-	// r94:q = FMA r93 r79:r r40
+	// r100:q = FMA r99 r85:r r46
 	VMOV V21.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V18.D2 // r101 = 60
+	// r102 = CmpGT r81:k r101
 	WORD $0x6ef2e672 // fcmgt v18.2d, v19.2d, v18.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V23.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V23.D2 // r101 = 60
+	// r103:kc = Select r102 r101 r81:k
 	VBSL V19.B16, V23.B16, V18.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V23.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V23.D2 // r104 = -1
+	// r105 = Mul r103:kc r104
 	WORD $0x6e77de52 // fmul v18.2d, v18.2d, v23.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V23.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V23.D2 // r78 = 6.755399441055744e+15
+	// r106 = Add r105 r78
 	WORD $0x4e77d652 // fadd v18.2d, v18.2d, v23.2d
-	// r101:kBits = Bits r100
+	// r107:kBits = Bits r106
 	MOVD $0x3ff, R3
-	VDUP R3, V23.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V23.D2 // r108 = 5.054e-321
+	// r109 = IAdd r107:kBits r108
 	VADD V23.D2, V18.D2, V18.D2
-	// r104 = Shl 52 r103
+	// r110 = Shl 52 r109
 	VSHL $52, V18.D2, V18.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r111:pow2 = FromBits r110
+	// r112:oneMinus = Sub r46 r111:pow2
 	WORD $0x4ef2d6b2 // fsub v18.2d, v21.2d, v18.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r113 = FMA r85:r r100:q r112:oneMinus
 	VFMLA V20.D2, V8.D2, V18.D2
-	// r108:y = Div r107 r68:zl
+	// r114:y = Div r113 r74:zl
 	WORD $0x6e70fe52 // fdiv v18.2d, v18.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
+	// r115 = FMA r81:k r44 r78
 	VFMLA V22.D2, V19.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V16.D2 // r78 = 6.755399441055744e+15
+	// r116:kHalf = Sub r115 r78
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V16.D2 // r78 = 6.755399441055744e+15
+	// r117 = Add r116:kHalf r78
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
-	// r112:kBits = Bits r111
+	// r118:kBits = Bits r117
 	MOVD $0x3ff, R3
-	VDUP R3, V20.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V20.D2 // r108 = 5.054e-321
+	// r119 = IAdd r118:kBits r108
 	VADD V20.D2, V16.D2, V16.D2
-	// r114 = Shl 52 r113
+	// r120 = Shl 52 r119
 	VSHL $52, V16.D2, V16.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r121:pow2 = FromBits r120
+	// r122 = Mul r114:y r121:pow2
 	WORD $0x6e70de52 // fmul v18.2d, v18.2d, v16.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r123 = Sub r81:k r116:kHalf
 	WORD $0x4ee8d673 // fsub v19.2d, v19.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
+	// r124 = Add r123 r78
 	WORD $0x4e68d673 // fadd v19.2d, v19.2d, v8.2d
-	// r119:kBits = Bits r118
+	// r125:kBits = Bits r124
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V8.D2 // r108 = 5.054e-321
+	// r126 = IAdd r125:kBits r108
 	VADD V8.D2, V19.D2, V19.D2
-	// r121 = Shl 52 r120
+	// r127 = Shl 52 r126
 	VSHL $52, V19.D2, V19.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r128:pow2 = FromBits r127
+	// r129:big = Mul r122 r128:pow2
 	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
-	// r124 = CmpLE r24:az r38
-	WORD $0x6e67e6c7 // fcmge v7.2d, v22.2d, v7.2d
-	// r125:far = Select r124 r65:taylor r123:big
-	VBSL V18.B16, V17.B16, V7.B16
-	// r41:ex = Select r43:large r125:far r41:ex
-	VBIT V13.B16, V7.B16, V11.B16
+	// r130 = CmpLE r30:az r44
+	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
+	// r131:far = Select r130 r71:taylor r129:big
+	VBSL V18.B16, V17.B16, V10.B16
+	// r47:ex = Select r49:large r131:far r47:ex
+	VBIT V13.B16, V10.B16, V12.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
@@ -15564,323 +16309,325 @@ manyskip91:
 	VDUP R3, V20.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V23.D2
-manyrare92:
-	// Rare r43:large
-	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
-	FMOVS F7, R3
-	CBZW R3, manyrare93
+manyrare107:
+	// Rare r49:large
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare108
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V7.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r50 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
-	VFMLA V9.D2, V7.D2, V8.D2
-	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V7.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
-	VFMLA V9.D2, V8.D2, V7.D2
-	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V8.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
-	VFMLA V9.D2, V7.D2, V8.D2
-	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V7.D2 // r51 = 2.08767569878681e-09
+	VDUP R3, V10.D2 // r51 = 7.647163731819816e-13
 	// r52 = FMA r50 r23:z r51
-	VFMLA V9.D2, V8.D2, V7.D2
-	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V8.D2 // r53 = 2.505210838544172e-08
+	VFMLA V9.D2, V8.D2, V10.D2
+	MOVD $0x3da93974a8c07c9d, R3
+	VDUP R3, V8.D2 // r53 = 1.1470745597729725e-11
 	// r54 = FMA r52 r23:z r53
-	VFMLA V9.D2, V7.D2, V8.D2
-	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V7.D2 // r55 = 2.755731922398589e-07
+	VFMLA V9.D2, V10.D2, V8.D2
+	MOVD $0x3de6124613a86d09, R3
+	VDUP R3, V10.D2 // r55 = 1.6059043836821613e-10
 	// r56 = FMA r54 r23:z r55
-	VFMLA V9.D2, V8.D2, V7.D2
+	VFMLA V9.D2, V8.D2, V10.D2
+	MOVD $0x3e21eed8eff8d898, R3
+	VDUP R3, V8.D2 // r57 = 2.08767569878681e-09
+	// r58 = FMA r56 r23:z r57
+	VFMLA V9.D2, V10.D2, V8.D2
+	MOVD $0x3e5ae64567f544e4, R3
+	VDUP R3, V10.D2 // r59 = 2.505210838544172e-08
+	// r60 = FMA r58 r23:z r59
+	VFMLA V9.D2, V8.D2, V10.D2
+	MOVD $0x3e927e4fb7789f5c, R3
+	VDUP R3, V8.D2 // r61 = 2.755731922398589e-07
+	// r62 = FMA r60 r23:z r61
+	VFMLA V9.D2, V10.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V8.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
-	VFMLA V9.D2, V7.D2, V8.D2
-	// r58 = FMA r57 r23:z r26
-	VMOV V28.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	// r59 = FMA r58 r23:z r28
-	VMOV V27.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
-	// r60 = FMA r59 r23:z r30
-	VMOV V26.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	// r61 = FMA r60 r23:z r32
-	VMOV V25.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
-	// r62 = FMA r61 r23:z r34
-	VMOV V24.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	// r63 = FMA r62 r23:z r36
-	VMOV V23.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
-	// r64 = FMA r63 r23:z r38
-	VMOV V22.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	// r65:taylor = FMA r64 r23:z r40
-	VMOV V21.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
+	VDUP R3, V10.D2 // r31 = 2.7557319223985893e-06
+	// r63 = FMA r62 r23:z r31
+	VFMLA V9.D2, V8.D2, V10.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2 // r32 = 2.48015873015873e-05
+	// r64 = FMA r63 r23:z r32
+	VFMLA V9.D2, V10.D2, V8.D2
+	// r65 = FMA r64 r23:z r34
+	VMOV V27.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
+	// r66 = FMA r65 r23:z r36
+	VMOV V26.B16, V8.B16
+	VFMLA V9.D2, V10.D2, V8.D2
+	// r67 = FMA r66 r23:z r38
+	VMOV V25.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
+	// r68 = FMA r67 r23:z r40
+	VMOV V24.B16, V8.B16
+	VFMLA V9.D2, V10.D2, V8.D2
+	// r69 = FMA r68 r23:z r42
+	VMOV V23.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
+	// r70 = FMA r69 r23:z r44
+	VMOV V22.B16, V8.B16
+	VFMLA V9.D2, V10.D2, V8.D2
+	// r71:taylor = FMA r70 r23:z r46
+	VMOV V21.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V7.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
-	WORD $0x6ee7e527 // fcmgt v7.2d, v9.2d, v7.2d
+	VDUP R3, V8.D2 // r72 = 720
+	// r73 = CmpGT r23:z r72
+	WORD $0x6ee8e528 // fcmgt v8.2d, v9.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V13.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
-	VBSL V9.B16, V13.B16, V7.B16
+	VDUP R3, V13.D2 // r72 = 720
+	// r74:zl = Select r73 r72 r23:z
+	VBSL V9.B16, V13.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V9.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
-	WORD $0x6ee7e529 // fcmgt v9.2d, v9.2d, v7.2d
+	VDUP R3, V9.D2 // r75 = -708
+	// r76 = CmpLT r74:zl r75
+	WORD $0x6ee8e529 // fcmgt v9.2d, v9.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V13.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
-	VBSL V7.B16, V13.B16, V9.B16
+	VDUP R3, V13.D2 // r75 = -708
+	// r77:zc = Select r76 r75 r74:zl
+	VBSL V8.B16, V13.B16, V9.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V13.D2 // r73 = 1.4426950408889634
+	VDUP R3, V13.D2 // r79 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V16.D2 // r78 = 6.755399441055744e+15
+	// r80 = FMA r77:zc r79 r78
 	VFMLA V13.D2, V9.D2, V16.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V13.D2 // r78 = 6.755399441055744e+15
+	// r81:k = Sub r80 r78
 	WORD $0x4eedd610 // fsub v16.2d, v16.2d, v13.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V13.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V13.D2 // r83 = -0.6931471803691238
+	// r84 = FMA r81:k r83 r77:zc
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V13.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V13.D2 // r82 = -1.9082149292705877e-10
+	// r85:r = FMA r81:k r82 r84
 	VFMLA V13.D2, V16.D2, V9.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V13.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V13.D2 // r50 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V17.D2 // r51 = 7.647163731819816e-13
+	// r86 = FMA r50 r85:r r51
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V13.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V13.D2 // r53 = 1.1470745597729725e-11
+	// r87 = FMA r86 r85:r r53
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V17.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V17.D2 // r55 = 1.6059043836821613e-10
+	// r88 = FMA r87 r85:r r55
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V13.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V13.D2 // r57 = 2.08767569878681e-09
+	// r89 = FMA r88 r85:r r57
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V17.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V17.D2 // r59 = 2.505210838544172e-08
+	// r90 = FMA r89 r85:r r59
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V13.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V13.D2 // r61 = 2.755731922398589e-07
+	// r91 = FMA r90 r85:r r61
 	VFMLA V9.D2, V17.D2, V13.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V17.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V17.D2 // r31 = 2.7557319223985893e-06
+	// r92 = FMA r91 r85:r r31
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r87 = FMA r86 r79:r r26
-	VMOV V28.B16, V13.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V13.D2 // r32 = 2.48015873015873e-05
+	// r93 = FMA r92 r85:r r32
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r88 = FMA r87 r79:r r28
+	// r94 = FMA r93 r85:r r34
 	VMOV V27.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r89 = FMA r88 r79:r r30
+	// r95 = FMA r94 r85:r r36
 	VMOV V26.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r90 = FMA r89 r79:r r32
+	// r96 = FMA r95 r85:r r38
 	VMOV V25.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r91 = FMA r90 r79:r r34
+	// r97 = FMA r96 r85:r r40
 	VMOV V24.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r92 = FMA r91 r79:r r36
+	// r98 = FMA r97 r85:r r42
 	VMOV V23.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
-	// r93 = FMA r92 r79:r r38
+	// r99 = FMA r98 r85:r r44
 	VMOV V22.B16, V13.B16
 	VFMLA V9.D2, V17.D2, V13.D2
-	// r94:q = FMA r93 r79:r r40
+	// r100:q = FMA r99 r85:r r46
 	VMOV V21.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V13.D2 // r101 = 60
+	// r102 = CmpGT r81:k r101
 	WORD $0x6eede60d // fcmgt v13.2d, v16.2d, v13.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V18.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V18.D2 // r101 = 60
+	// r103:kc = Select r102 r101 r81:k
 	VBSL V16.B16, V18.B16, V13.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V18.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V18.D2 // r104 = -1
+	// r105 = Mul r103:kc r104
 	WORD $0x6e72ddad // fmul v13.2d, v13.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V18.D2 // r78 = 6.755399441055744e+15
+	// r106 = Add r105 r78
 	WORD $0x4e72d5ad // fadd v13.2d, v13.2d, v18.2d
-	// r101:kBits = Bits r100
+	// r107:kBits = Bits r106
 	MOVD $0x3ff, R3
-	VDUP R3, V18.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V18.D2 // r108 = 5.054e-321
+	// r109 = IAdd r107:kBits r108
 	VADD V18.D2, V13.D2, V13.D2
-	// r104 = Shl 52 r103
+	// r110 = Shl 52 r109
 	VSHL $52, V13.D2, V13.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r111:pow2 = FromBits r110
+	// r112:oneMinus = Sub r46 r111:pow2
 	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r113 = FMA r85:r r100:q r112:oneMinus
 	VFMLA V17.D2, V9.D2, V13.D2
-	// r108:y = Div r107 r68:zl
-	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
+	// r114:y = Div r113 r74:zl
+	WORD $0x6e68fdad // fdiv v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
-	VFMLA V22.D2, V16.D2, V7.D2
+	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
+	// r115 = FMA r81:k r44 r78
+	VFMLA V22.D2, V16.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
-	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
+	VDUP R3, V9.D2 // r78 = 6.755399441055744e+15
+	// r116:kHalf = Sub r115 r78
+	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
-	WORD $0x4e69d4e9 // fadd v9.2d, v7.2d, v9.2d
-	// r112:kBits = Bits r111
+	VDUP R3, V9.D2 // r78 = 6.755399441055744e+15
+	// r117 = Add r116:kHalf r78
+	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
+	// r118:kBits = Bits r117
 	MOVD $0x3ff, R3
-	VDUP R3, V17.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V17.D2 // r108 = 5.054e-321
+	// r119 = IAdd r118:kBits r108
 	VADD V17.D2, V9.D2, V9.D2
-	// r114 = Shl 52 r113
+	// r120 = Shl 52 r119
 	VSHL $52, V9.D2, V9.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r121:pow2 = FromBits r120
+	// r122 = Mul r114:y r121:pow2
 	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
-	// r117 = Sub r75:k r110:kHalf
-	WORD $0x4ee7d610 // fsub v16.2d, v16.2d, v7.2d
+	// r123 = Sub r81:k r116:kHalf
+	WORD $0x4ee8d610 // fsub v16.2d, v16.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
-	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
-	// r119:kBits = Bits r118
+	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
+	// r124 = Add r123 r78
+	WORD $0x4e68d610 // fadd v16.2d, v16.2d, v8.2d
+	// r125:kBits = Bits r124
 	MOVD $0x3ff, R3
-	VDUP R3, V7.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
-	VADD V7.D2, V16.D2, V16.D2
-	// r121 = Shl 52 r120
+	VDUP R3, V8.D2 // r108 = 5.054e-321
+	// r126 = IAdd r125:kBits r108
+	VADD V8.D2, V16.D2, V16.D2
+	// r127 = Shl 52 r126
 	VSHL $52, V16.D2, V16.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r128:pow2 = FromBits r127
+	// r129:big = Mul r122 r128:pow2
 	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
-	// r124 = CmpLE r24:az r38
-	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
-	// r125:far = Select r124 r65:taylor r123:big
-	VBSL V13.B16, V8.B16, V10.B16
-	// r41:ex = Select r43:large r125:far r41:ex
-	VBIT V15.B16, V10.B16, V12.B16
+	// r130 = CmpLE r30:az r44
+	WORD $0x6e6be6cb // fcmge v11.2d, v22.2d, v11.2d
+	// r131:far = Select r130 r71:taylor r129:big
+	VBSL V13.B16, V10.B16, V11.B16
+	// r47:ex = Select r49:large r131:far r47:ex
+	VBIT V15.B16, V11.B16, V14.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
 	VDUP R3, V18.D2
-manyrare93:
-	// r126:vc = FMA r41:ex r21:F r6:vr
-	VMOV V0.B16, V7.B16
-	VFMLA V6.D2, V11.D2, V7.D2
+manyrare108:
+	// r132:vc = FMA r47:ex r21:F r6:vr
+	VMOV V0.B16, V8.B16
+	VFMLA V6.D2, V12.D2, V8.D2
 	VMOV V1.B16, V6.B16
-	VFMLA V14.D2, V12.D2, V6.D2
+	VFMLA V7.D2, V14.D2, V6.D2
 	// If Delta
-	CBZ R8, manyskip94
-	// r127 = Load Delta
-	FMOVQ 16(R8), F8
-	VLD1.P (R8)(R16), [V9.D2]
-	// r126:vc = Add r126:vc r127
-	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
-	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
-manyskip94:
-	// r130:dv = Sub r126:vc r12:vRest
-	WORD $0x4efed4e8 // fsub v8.2d, v7.2d, v30.2d
+	CBZ R8, manyskip109
+	// r133 = Load Delta
+	FMOVQ 16(R8), F7
+	VLD1.P (R8)(R17), [V9.D2]
+	// r132:vc = Add r132:vc r133
+	WORD $0x4e69d508 // fadd v8.2d, v8.2d, v9.2d
+	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+manyskip109:
+	// r136:dv = Sub r132:vc r12:vRest
+	WORD $0x4efed507 // fsub v7.2d, v8.2d, v30.2d
 	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
-	// r132:wkeep = Mul r131:keep r9:u
+	// r138:wkeep = Mul r137:keep r9:u
 	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
 	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
-	VFMLA V8.D2, V19.D2, V10.D2
+	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	VFMLA V7.D2, V19.D2, V10.D2
 	VFMLA V9.D2, V19.D2, V11.D2
-	// r134:t = Time
-	VLD1R.P 8(R13), [V8.D2]
-	// r135:since = Sub r134:t r2:Last
-	WORD $0x4ee4d509 // fsub v9.2d, v8.2d, v4.2d
-	WORD $0x4ee5d50c // fsub v12.2d, v8.2d, v5.2d
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r140:t = Time
+	VLD1R.P 8(R14), [V7.D2]
+	// r141:since = Sub r140:t r2:Last
+	WORD $0x4ee4d4e9 // fsub v9.2d, v7.2d, v4.2d
+	WORD $0x4ee5d4ec // fsub v12.2d, v7.2d, v5.2d
+	// r143:refr = CmpLT r141:since r142:tauRef
 	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
 	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
-	VBIF V9.B16, V7.B16, V0.B16
+	// r0:V = Select r143:refr r6:vr r132:vc
+	VBIF V9.B16, V8.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r143:refr r9:u r139:wc
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r146:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
-	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
-	VBIT V6.B16, V8.B16, V4.B16
-	VBIT V7.B16, V8.B16, V5.B16
+	WORD $0x6e7fe428 // fcmge v8.2d, v1.2d, v31.2d
+	// r2:Last = Select r146:sp r140:t r2:Last
+	VBIT V6.B16, V7.B16, V4.B16
+	VBIT V8.B16, V7.B16, V5.B16
 	// If Spike
-	CBZ R9, manyskip95
-	// StoreOne Spike r140:sp
-	VAND V21.B16, V7.B16, V8.B16
-	FMOVQ F8, 16(R9)
-	VAND V21.B16, V6.B16, V8.B16
-	VST1.P [V8.D2], (R9)(R17)
-manyskip95:
+	CBZ R10, manyskip110
+	// StoreOne Spike r146:sp
+	VAND V21.B16, V8.B16, V7.B16
+	FMOVQ F7, 16(R10)
+	VAND V21.B16, V6.B16, V7.B16
+	VST1.P [V7.D2], (R10)(R20)
+manyskip110:
 	// If Ref
-	CBZ R10, manyskip96
-	// r141:ref = Or r137:refr r140:sp
+	CBZ R11, manyskip111
+	// r147:ref = Or r143:refr r146:sp
 	VORR V6.B16, V9.B16, V9.B16
-	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r141:ref
+	VORR V8.B16, V12.B16, V12.B16
+	// StoreBool Ref r147:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 2(R10)
+	MOVH R3, 2(R11)
 	WORD $0x0ea12929 // xtn v9.2s, v9.2d
 	WORD $0x0e612929 // xtn v9.4h, v9.4s
 	WORD $0x0e212929 // xtn v9.8b, v9.8h
 	VMOV V9.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	ADD R19, R10
-manyskip96:
+	MOVH R3, 0(R11)
+	ADD R21, R11
+manyskip111:
 	// If Bits
-	CBZ R11, manyskip97
-	// StoreBits Bits r140:sp
+	CBZ R12, manyskip112
+	// StoreBits Bits r146:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
-	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
+	WORD $0x4ea12906 // xtn2 v6.4s, v8.2d
 	VUSHR $31, V6.S4, V6.S4
 	VUSRA $31, V6.D2, V6.D2
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $30, V6.D2, V6.D2
 	VMOV V6.S[0], R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $4, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip97:
-	SUBS $1, R12
-	BNE manystep90
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $4, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip112:
+	SUBS $1, R13
+	BNE manystep104
 	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
@@ -15890,7 +16637,7 @@ manyskip97:
 	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $4, R14
+	ADD $4, R15
 	SUBS $4, R1
 	BGE manyloop2
 manyloop2end:
@@ -15905,30 +16652,34 @@ manyloop1:
 	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
 	// Loop
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil110
-	ADD R14<<3, R7, R7
-manynil110:
+	CBZ R7, manynil127
+	ADD R15<<3, R7, R7
+manynil127:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil111
-	ADD R14<<3, R8, R8
-manynil111:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil112
-	ADD R14<<3, R9, R9
-manynil112:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil113
-	ADD R14, R10
-manynil113:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil114
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil114:
-manystep103:
+	CBZ R8, manynil128
+	ADD R15<<3, R8, R8
+manynil128:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil129
+	ADD R15<<3, R9, R9
+manynil129:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil130
+	ADD R15<<3, R10, R10
+manynil130:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil131
+	ADD R15, R11
+manynil131:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil132
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil132:
+manystep119:
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
@@ -15944,10 +16695,10 @@ manystep103:
 	// r10:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
-	CBZ R7, manyskip104
+	CBZ R7, manyskip120
 	// r10:in = Load I
-	VLD1.P (R7)(R15), [V3.D2]
-manyskip104:
+	VLD1.P (R7)(R16), [V3.D2]
+manyskip120:
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
@@ -15958,340 +16709,356 @@ manyskip104:
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	MOVD 56(R2), R3
-	VDUP R3, V7.D2 // r18:dtRTau = DtRTau
 	// r20:drive = Mul r18:dtRTau r19:iu
-	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	WORD $0x6e63df83 // fmul v3.2d, v28.2d, v3.2d
 	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
-	VFMLA V6.D2, V29.D2, V7.D2
+	VFMLA V6.D2, V29.D2, V3.D2
 	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	// r24:az = Abs r23:z
-	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	// If G
+	CBZ R9, manyskip121
+	// r24 = Load G
+	VLD1.P (R9)(R19), [V5.D2]
+	// r25 = Mul r18:dtRTau r24
+	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
+	// r23:z = Sub r23:z r25
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	// r27 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r28 = FMA r25 r6:vr r27
+	VFMLA V0.D2, V5.D2, V6.D2
+	// r21:F = Sub r21:F r28
+	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
+manyskip121:
+	// r30:az = Abs r23:z
+	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2 // r25 = 2.7557319223985893e-06
-	// r27 = FMA r25 r23:z r26
-	VMOV V28.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	// r29 = FMA r27 r23:z r28
-	VMOV V27.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	// r31 = FMA r29 r23:z r30
-	VMOV V26.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
+	VDUP R3, V6.D2 // r31 = 2.7557319223985893e-06
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2 // r32 = 2.48015873015873e-05
 	// r33 = FMA r31 r23:z r32
-	VMOV V25.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
+	VFMLA V4.D2, V6.D2, V7.D2
 	// r35 = FMA r33 r23:z r34
-	VMOV V24.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
 	// r37 = FMA r35 r23:z r36
-	VMOV V23.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
 	// r39 = FMA r37 r23:z r38
-	VMOV V22.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	// r41:ex = FMA r39 r23:z r40
-	VMOV V21.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	// r43:large = CmpGT r24:az r42
-	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	// Rare r43:large
-	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
+	VMOV V25.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	// r41 = FMA r39 r23:z r40
+	VMOV V24.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	// r43 = FMA r41 r23:z r42
+	VMOV V23.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	// r45 = FMA r43 r23:z r44
+	VMOV V22.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	// r47:ex = FMA r45 r23:z r46
+	VMOV V21.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	// r49:large = CmpGT r30:az r48
+	WORD $0x6ef4e4a7 // fcmgt v7.2d, v5.2d, v20.2d
+	// Rare r49:large
+	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare105
+	CBZW R3, manyrare122
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r50 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V9.D2 // r51 = 7.647163731819816e-13
+	// r52 = FMA r50 r23:z r51
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V8.D2 // r53 = 1.1470745597729725e-11
+	// r54 = FMA r52 r23:z r53
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V9.D2 // r55 = 1.6059043836821613e-10
+	// r56 = FMA r54 r23:z r55
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V8.D2 // r57 = 2.08767569878681e-09
+	// r58 = FMA r56 r23:z r57
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V9.D2 // r59 = 2.505210838544172e-08
+	// r60 = FMA r58 r23:z r59
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V8.D2 // r61 = 2.755731922398589e-07
+	// r62 = FMA r60 r23:z r61
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V9.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V9.D2 // r31 = 2.7557319223985893e-06
+	// r63 = FMA r62 r23:z r31
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r58 = FMA r57 r23:z r26
-	VMOV V28.B16, V8.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2 // r32 = 2.48015873015873e-05
+	// r64 = FMA r63 r23:z r32
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r59 = FMA r58 r23:z r28
+	// r65 = FMA r64 r23:z r34
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r60 = FMA r59 r23:z r30
+	// r66 = FMA r65 r23:z r36
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r61 = FMA r60 r23:z r32
+	// r67 = FMA r66 r23:z r38
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r62 = FMA r61 r23:z r34
+	// r68 = FMA r67 r23:z r40
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23:z r36
+	// r69 = FMA r68 r23:z r42
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23:z r38
+	// r70 = FMA r69 r23:z r44
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r71:taylor = FMA r70 r23:z r46
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V8.D2 // r72 = 720
+	// r73 = CmpGT r23:z r72
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V10.D2 // r72 = 720
+	// r74:zl = Select r73 r72 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V4.D2 // r75 = -708
+	// r76 = CmpLT r74:zl r75
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V10.D2 // r75 = -708
+	// r77:zc = Select r76 r75 r74:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r73 = 1.4426950408889634
+	VDUP R3, V10.D2 // r79 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V11.D2 // r78 = 6.755399441055744e+15
+	// r80 = FMA r77:zc r79 r78
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V10.D2 // r78 = 6.755399441055744e+15
+	// r81:k = Sub r80 r78
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V10.D2 // r83 = -0.6931471803691238
+	// r84 = FMA r81:k r83 r77:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V10.D2 // r82 = -1.9082149292705877e-10
+	// r85:r = FMA r81:k r82 r84
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r50 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V12.D2 // r51 = 7.647163731819816e-13
+	// r86 = FMA r50 r85:r r51
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V10.D2 // r53 = 1.1470745597729725e-11
+	// r87 = FMA r86 r85:r r53
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V12.D2 // r55 = 1.6059043836821613e-10
+	// r88 = FMA r87 r85:r r55
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V10.D2 // r57 = 2.08767569878681e-09
+	// r89 = FMA r88 r85:r r57
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V12.D2 // r59 = 2.505210838544172e-08
+	// r90 = FMA r89 r85:r r59
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V10.D2 // r61 = 2.755731922398589e-07
+	// r91 = FMA r90 r85:r r61
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V12.D2 // r31 = 2.7557319223985893e-06
+	// r92 = FMA r91 r85:r r31
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r87 = FMA r86 r79:r r26
-	VMOV V28.B16, V10.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V10.D2 // r32 = 2.48015873015873e-05
+	// r93 = FMA r92 r85:r r32
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r88 = FMA r87 r79:r r28
+	// r94 = FMA r93 r85:r r34
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r89 = FMA r88 r79:r r30
+	// r95 = FMA r94 r85:r r36
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r90 = FMA r89 r79:r r32
+	// r96 = FMA r95 r85:r r38
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r91 = FMA r90 r79:r r34
+	// r97 = FMA r96 r85:r r40
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r79:r r36
+	// r98 = FMA r97 r85:r r42
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r79:r r38
+	// r99 = FMA r98 r85:r r44
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r94:q = FMA r93 r79:r r40
+	// r100:q = FMA r99 r85:r r46
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V10.D2 // r101 = 60
+	// r102 = CmpGT r81:k r101
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V13.D2 // r101 = 60
+	// r103:kc = Select r102 r101 r81:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V13.D2 // r104 = -1
+	// r105 = Mul r103:kc r104
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V13.D2 // r78 = 6.755399441055744e+15
+	// r106 = Add r105 r78
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r101:kBits = Bits r100
+	// r107:kBits = Bits r106
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V13.D2 // r108 = 5.054e-321
+	// r109 = IAdd r107:kBits r108
 	VADD V13.D2, V10.D2, V10.D2
-	// r104 = Shl 52 r103
+	// r110 = Shl 52 r109
 	VSHL $52, V10.D2, V10.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r111:pow2 = FromBits r110
+	// r112:oneMinus = Sub r46 r111:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r113 = FMA r85:r r100:q r112:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r108:y = Div r107 r68:zl
+	// r114:y = Div r113 r74:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
+	// r115 = FMA r81:k r44 r78
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
+	// r116:kHalf = Sub r115 r78
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
+	// r117 = Add r116:kHalf r78
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r112:kBits = Bits r111
+	// r118:kBits = Bits r117
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V12.D2 // r108 = 5.054e-321
+	// r119 = IAdd r118:kBits r108
 	VADD V12.D2, V8.D2, V8.D2
-	// r114 = Shl 52 r113
+	// r120 = Shl 52 r119
 	VSHL $52, V8.D2, V8.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r121:pow2 = FromBits r120
+	// r122 = Mul r114:y r121:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r123 = Sub r81:k r116:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
+	// r124 = Add r123 r78
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r119:kBits = Bits r118
+	// r125:kBits = Bits r124
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V4.D2 // r108 = 5.054e-321
+	// r126 = IAdd r125:kBits r108
 	VADD V4.D2, V11.D2, V11.D2
-	// r121 = Shl 52 r120
+	// r127 = Shl 52 r126
 	VSHL $52, V11.D2, V11.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r128:pow2 = FromBits r127
+	// r129:big = Mul r122 r128:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r124 = CmpLE r24:az r38
-	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	// r125:far = Select r124 r65:taylor r123:big
-	VBSL V10.B16, V9.B16, V3.B16
-	// r41:ex = Select r43:large r125:far r41:ex
-	VBIT V6.B16, V3.B16, V5.B16
-manyrare105:
-	// r126:vc = FMA r41:ex r21:F r6:vr
-	VMOV V0.B16, V3.B16
-	VFMLA V7.D2, V5.D2, V3.D2
+	// r130 = CmpLE r30:az r44
+	WORD $0x6e65e6c5 // fcmge v5.2d, v22.2d, v5.2d
+	// r131:far = Select r130 r71:taylor r129:big
+	VBSL V10.B16, V9.B16, V5.B16
+	// r47:ex = Select r49:large r131:far r47:ex
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare122:
+	// r132:vc = FMA r47:ex r21:F r6:vr
+	VMOV V0.B16, V4.B16
+	VFMLA V3.D2, V6.D2, V4.D2
 	// If Delta
-	CBZ R8, manyskip106
-	// r127 = Load Delta
-	VLD1.P (R8)(R16), [V4.D2]
-	// r126:vc = Add r126:vc r127
-	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
-manyskip106:
-	// r130:dv = Sub r126:vc r12:vRest
-	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
-	// r132:wkeep = Mul r131:keep r9:u
+	CBZ R8, manyskip123
+	// r133 = Load Delta
+	VLD1.P (R8)(R17), [V3.D2]
+	// r132:vc = Add r132:vc r133
+	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
+manyskip123:
+	// r136:dv = Sub r132:vc r12:vRest
+	WORD $0x4efed483 // fsub v3.2d, v4.2d, v30.2d
+	// r138:wkeep = Mul r137:keep r9:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
-	VFMLA V4.D2, V19.D2, V5.D2
-	// r134:t = Time
-	VLD1R.P 8(R13), [V4.D2]
-	// r135:since = Sub r134:t r2:Last
-	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	VFMLA V3.D2, V19.D2, V5.D2
+	// r140:t = Time
+	VLD1R.P 8(R14), [V3.D2]
+	// r141:since = Sub r140:t r2:Last
+	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
+	// r143:refr = CmpLT r141:since r142:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
-	VBIF V6.B16, V3.B16, V0.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r0:V = Select r143:refr r6:vr r132:vc
+	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r143:refr r9:u r139:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r140:sp = CmpGE r0:V r3:vTh
-	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
-	VBIT V3.B16, V4.B16, V2.B16
+	// r146:sp = CmpGE r0:V r3:vTh
+	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
+	// r2:Last = Select r146:sp r140:t r2:Last
+	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip107
-	// StoreOne Spike r140:sp
-	VAND V21.B16, V3.B16, V4.B16
-	VST1.P [V4.D2], (R9)(R17)
-manyskip107:
+	CBZ R10, manyskip124
+	// StoreOne Spike r146:sp
+	VAND V21.B16, V4.B16, V3.B16
+	VST1.P [V3.D2], (R10)(R20)
+manyskip124:
 	// If Ref
-	CBZ R10, manyskip108
-	// r141:ref = Or r137:refr r140:sp
-	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r141:ref
+	CBZ R11, manyskip125
+	// r147:ref = Or r143:refr r146:sp
+	VORR V4.B16, V6.B16, V6.B16
+	// StoreBool Ref r147:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	ADD R19, R10
-manyskip108:
+	MOVH R3, 0(R11)
+	ADD R21, R11
+manyskip125:
 	// If Bits
-	CBZ R11, manyskip109
-	// StoreBits Bits r140:sp
-	WORD $0x0ea12863 // xtn v3.2s, v3.2d
-	VUSHR $31, V3.S4, V3.S4
-	VUSRA $31, V3.D2, V3.D2
-	VMOV V3.S[0], R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $2, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip109:
-	SUBS $1, R12
-	BNE manystep103
+	CBZ R12, manyskip126
+	// StoreBits Bits r146:sp
+	WORD $0x0ea12884 // xtn v4.2s, v4.2d
+	VUSHR $31, V4.S4, V4.S4
+	VUSRA $31, V4.D2, V4.D2
+	VMOV V4.S[0], R3
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $2, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip126:
+	SUBS $1, R13
+	BNE manystep119
 	// Store V r0:V
 	FMOVQ F0, -16(R4)
 	// Store W r1:W
 	FMOVQ F1, -16(R5)
 	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
-	ADD $2, R14
+	ADD $2, R15
 	SUBS $2, R1
 	BGE manyloop1
 manyloop1end:
@@ -16306,30 +17073,34 @@ manytail:
 	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
 	// Loop
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil122
-	ADD R14<<3, R7, R7
-manynil122:
+	CBZ R7, manynil141
+	ADD R15<<3, R7, R7
+manynil141:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil123
-	ADD R14<<3, R8, R8
-manynil123:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil124
-	ADD R14<<3, R9, R9
-manynil124:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil125
-	ADD R14, R10
-manynil125:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil126
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil126:
-manystep115:
+	CBZ R8, manynil142
+	ADD R15<<3, R8, R8
+manynil142:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil143
+	ADD R15<<3, R9, R9
+manynil143:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil144
+	ADD R15<<3, R10, R10
+manynil144:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil145
+	ADD R15, R11
+manynil145:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil146
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil146:
+manystep133:
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
@@ -16345,11 +17116,11 @@ manystep115:
 	// r10:in = Imm 0x0
 	VEOR V3.B16, V3.B16, V3.B16
 	// If I
-	CBZ R7, manyskip116
+	CBZ R7, manyskip134
 	// r10:in = Load I
 	FMOVD 0(R7), F3
-	ADD R15, R7
-manyskip116:
+	ADD R16, R7
+manyskip134:
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
@@ -16360,335 +17131,352 @@ manyskip116:
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	MOVD 56(R2), R3
-	VDUP R3, V7.D2 // r18:dtRTau = DtRTau
 	// r20:drive = Mul r18:dtRTau r19:iu
-	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
+	WORD $0x6e63df83 // fmul v3.2d, v28.2d, v3.2d
 	// r21:F = FMA r16:dtCTau r17:a12 r20:drive
-	VFMLA V6.D2, V29.D2, V7.D2
+	VFMLA V6.D2, V29.D2, V3.D2
 	// r22:a1a2 = Add r13:a1 r15:a2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	// r24:az = Abs r23:z
-	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	// If G
+	CBZ R9, manyskip135
+	// r24 = Load G
+	FMOVD 0(R9), F5
+	ADD R19, R9
+	// r25 = Mul r18:dtRTau r24
+	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
+	// r23:z = Sub r23:z r25
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	// r27 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r28 = FMA r25 r6:vr r27
+	VFMLA V0.D2, V5.D2, V6.D2
+	// r21:F = Sub r21:F r28
+	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
+manyskip135:
+	// r30:az = Abs r23:z
+	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2 // r25 = 2.7557319223985893e-06
-	// r27 = FMA r25 r23:z r26
-	VMOV V28.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	// r29 = FMA r27 r23:z r28
-	VMOV V27.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	// r31 = FMA r29 r23:z r30
-	VMOV V26.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
+	VDUP R3, V6.D2 // r31 = 2.7557319223985893e-06
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2 // r32 = 2.48015873015873e-05
 	// r33 = FMA r31 r23:z r32
-	VMOV V25.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
+	VFMLA V4.D2, V6.D2, V7.D2
 	// r35 = FMA r33 r23:z r34
-	VMOV V24.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
 	// r37 = FMA r35 r23:z r36
-	VMOV V23.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
 	// r39 = FMA r37 r23:z r38
-	VMOV V22.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	// r41:ex = FMA r39 r23:z r40
-	VMOV V21.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	// r43:large = CmpGT r24:az r42
-	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	// Rare r43:large
-	FMOVS F6, R3
-	CBZW R3, manyrare117
+	VMOV V25.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	// r41 = FMA r39 r23:z r40
+	VMOV V24.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	// r43 = FMA r41 r23:z r42
+	VMOV V23.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	// r45 = FMA r43 r23:z r44
+	VMOV V22.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	// r47:ex = FMA r45 r23:z r46
+	VMOV V21.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	// r49:large = CmpGT r30:az r48
+	WORD $0x6ef4e4a7 // fcmgt v7.2d, v5.2d, v20.2d
+	// Rare r49:large
+	FMOVS F7, R3
+	CBZW R3, manyrare136
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r50 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V9.D2 // r51 = 7.647163731819816e-13
+	// r52 = FMA r50 r23:z r51
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V8.D2 // r53 = 1.1470745597729725e-11
+	// r54 = FMA r52 r23:z r53
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V9.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V9.D2 // r55 = 1.6059043836821613e-10
+	// r56 = FMA r54 r23:z r55
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V8.D2 // r57 = 2.08767569878681e-09
+	// r58 = FMA r56 r23:z r57
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V9.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V9.D2 // r59 = 2.505210838544172e-08
+	// r60 = FMA r58 r23:z r59
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V8.D2 // r61 = 2.755731922398589e-07
+	// r62 = FMA r60 r23:z r61
 	VFMLA V4.D2, V9.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V9.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V9.D2 // r31 = 2.7557319223985893e-06
+	// r63 = FMA r62 r23:z r31
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r58 = FMA r57 r23:z r26
-	VMOV V28.B16, V8.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2 // r32 = 2.48015873015873e-05
+	// r64 = FMA r63 r23:z r32
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r59 = FMA r58 r23:z r28
+	// r65 = FMA r64 r23:z r34
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r60 = FMA r59 r23:z r30
+	// r66 = FMA r65 r23:z r36
 	VMOV V26.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r61 = FMA r60 r23:z r32
+	// r67 = FMA r66 r23:z r38
 	VMOV V25.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r62 = FMA r61 r23:z r34
+	// r68 = FMA r67 r23:z r40
 	VMOV V24.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r63 = FMA r62 r23:z r36
+	// r69 = FMA r68 r23:z r42
 	VMOV V23.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
-	// r64 = FMA r63 r23:z r38
+	// r70 = FMA r69 r23:z r44
 	VMOV V22.B16, V8.B16
 	VFMLA V4.D2, V9.D2, V8.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r71:taylor = FMA r70 r23:z r46
 	VMOV V21.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V8.D2 // r72 = 720
+	// r73 = CmpGT r23:z r72
 	WORD $0x6ee8e488 // fcmgt v8.2d, v4.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V10.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V10.D2 // r72 = 720
+	// r74:zl = Select r73 r72 r23:z
 	VBSL V4.B16, V10.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V4.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V4.D2 // r75 = -708
+	// r76 = CmpLT r74:zl r75
 	WORD $0x6ee8e484 // fcmgt v4.2d, v4.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V10.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V10.D2 // r75 = -708
+	// r77:zc = Select r76 r75 r74:zl
 	VBSL V8.B16, V10.B16, V4.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V10.D2 // r73 = 1.4426950408889634
+	VDUP R3, V10.D2 // r79 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V11.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V11.D2 // r78 = 6.755399441055744e+15
+	// r80 = FMA r77:zc r79 r78
 	VFMLA V10.D2, V4.D2, V11.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V10.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V10.D2 // r78 = 6.755399441055744e+15
+	// r81:k = Sub r80 r78
 	WORD $0x4eead56b // fsub v11.2d, v11.2d, v10.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V10.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V10.D2 // r83 = -0.6931471803691238
+	// r84 = FMA r81:k r83 r77:zc
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V10.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V10.D2 // r82 = -1.9082149292705877e-10
+	// r85:r = FMA r81:k r82 r84
 	VFMLA V10.D2, V11.D2, V4.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V10.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V10.D2 // r50 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V12.D2 // r51 = 7.647163731819816e-13
+	// r86 = FMA r50 r85:r r51
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V10.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V10.D2 // r53 = 1.1470745597729725e-11
+	// r87 = FMA r86 r85:r r53
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V12.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V12.D2 // r55 = 1.6059043836821613e-10
+	// r88 = FMA r87 r85:r r55
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V10.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V10.D2 // r57 = 2.08767569878681e-09
+	// r89 = FMA r88 r85:r r57
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V12.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V12.D2 // r59 = 2.505210838544172e-08
+	// r90 = FMA r89 r85:r r59
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V10.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V10.D2 // r61 = 2.755731922398589e-07
+	// r91 = FMA r90 r85:r r61
 	VFMLA V4.D2, V12.D2, V10.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V12.D2 // r31 = 2.7557319223985893e-06
+	// r92 = FMA r91 r85:r r31
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r87 = FMA r86 r79:r r26
-	VMOV V28.B16, V10.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V10.D2 // r32 = 2.48015873015873e-05
+	// r93 = FMA r92 r85:r r32
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r88 = FMA r87 r79:r r28
+	// r94 = FMA r93 r85:r r34
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r89 = FMA r88 r79:r r30
+	// r95 = FMA r94 r85:r r36
 	VMOV V26.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r90 = FMA r89 r79:r r32
+	// r96 = FMA r95 r85:r r38
 	VMOV V25.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r91 = FMA r90 r79:r r34
+	// r97 = FMA r96 r85:r r40
 	VMOV V24.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r92 = FMA r91 r79:r r36
+	// r98 = FMA r97 r85:r r42
 	VMOV V23.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
-	// r93 = FMA r92 r79:r r38
+	// r99 = FMA r98 r85:r r44
 	VMOV V22.B16, V10.B16
 	VFMLA V4.D2, V12.D2, V10.D2
-	// r94:q = FMA r93 r79:r r40
+	// r100:q = FMA r99 r85:r r46
 	VMOV V21.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V10.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V10.D2 // r101 = 60
+	// r102 = CmpGT r81:k r101
 	WORD $0x6eeae56a // fcmgt v10.2d, v11.2d, v10.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V13.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V13.D2 // r101 = 60
+	// r103:kc = Select r102 r101 r81:k
 	VBSL V11.B16, V13.B16, V10.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V13.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V13.D2 // r104 = -1
+	// r105 = Mul r103:kc r104
 	WORD $0x6e6ddd4a // fmul v10.2d, v10.2d, v13.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V13.D2 // r78 = 6.755399441055744e+15
+	// r106 = Add r105 r78
 	WORD $0x4e6dd54a // fadd v10.2d, v10.2d, v13.2d
-	// r101:kBits = Bits r100
+	// r107:kBits = Bits r106
 	MOVD $0x3ff, R3
-	VDUP R3, V13.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V13.D2 // r108 = 5.054e-321
+	// r109 = IAdd r107:kBits r108
 	VADD V13.D2, V10.D2, V10.D2
-	// r104 = Shl 52 r103
+	// r110 = Shl 52 r109
 	VSHL $52, V10.D2, V10.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r111:pow2 = FromBits r110
+	// r112:oneMinus = Sub r46 r111:pow2
 	WORD $0x4eead6aa // fsub v10.2d, v21.2d, v10.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r113 = FMA r85:r r100:q r112:oneMinus
 	VFMLA V12.D2, V4.D2, V10.D2
-	// r108:y = Div r107 r68:zl
+	// r114:y = Div r113 r74:zl
 	WORD $0x6e68fd4a // fdiv v10.2d, v10.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
+	// r115 = FMA r81:k r44 r78
 	VFMLA V22.D2, V11.D2, V4.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
+	// r116:kHalf = Sub r115 r78
 	WORD $0x4ee8d484 // fsub v4.2d, v4.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V8.D2 // r78 = 6.755399441055744e+15
+	// r117 = Add r116:kHalf r78
 	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
-	// r112:kBits = Bits r111
+	// r118:kBits = Bits r117
 	MOVD $0x3ff, R3
-	VDUP R3, V12.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
+	VDUP R3, V12.D2 // r108 = 5.054e-321
+	// r119 = IAdd r118:kBits r108
 	VADD V12.D2, V8.D2, V8.D2
-	// r114 = Shl 52 r113
+	// r120 = Shl 52 r119
 	VSHL $52, V8.D2, V8.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
+	// r121:pow2 = FromBits r120
+	// r122 = Mul r114:y r121:pow2
 	WORD $0x6e68dd4a // fmul v10.2d, v10.2d, v8.2d
-	// r117 = Sub r75:k r110:kHalf
+	// r123 = Sub r81:k r116:kHalf
 	WORD $0x4ee4d56b // fsub v11.2d, v11.2d, v4.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V4.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
+	VDUP R3, V4.D2 // r78 = 6.755399441055744e+15
+	// r124 = Add r123 r78
 	WORD $0x4e64d56b // fadd v11.2d, v11.2d, v4.2d
-	// r119:kBits = Bits r118
+	// r125:kBits = Bits r124
 	MOVD $0x3ff, R3
-	VDUP R3, V4.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
+	VDUP R3, V4.D2 // r108 = 5.054e-321
+	// r126 = IAdd r125:kBits r108
 	VADD V4.D2, V11.D2, V11.D2
-	// r121 = Shl 52 r120
+	// r127 = Shl 52 r126
 	VSHL $52, V11.D2, V11.D2
-	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r128:pow2 = FromBits r127
+	// r129:big = Mul r122 r128:pow2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	// r124 = CmpLE r24:az r38
-	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	// r125:far = Select r124 r65:taylor r123:big
-	VBSL V10.B16, V9.B16, V3.B16
-	// r41:ex = Select r43:large r125:far r41:ex
-	VBIT V6.B16, V3.B16, V5.B16
-manyrare117:
-	// r126:vc = FMA r41:ex r21:F r6:vr
-	VMOV V0.B16, V3.B16
-	VFMLA V7.D2, V5.D2, V3.D2
+	// r130 = CmpLE r30:az r44
+	WORD $0x6e65e6c5 // fcmge v5.2d, v22.2d, v5.2d
+	// r131:far = Select r130 r71:taylor r129:big
+	VBSL V10.B16, V9.B16, V5.B16
+	// r47:ex = Select r49:large r131:far r47:ex
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare136:
+	// r132:vc = FMA r47:ex r21:F r6:vr
+	VMOV V0.B16, V4.B16
+	VFMLA V3.D2, V6.D2, V4.D2
 	// If Delta
-	CBZ R8, manyskip118
-	// r127 = Load Delta
-	FMOVD 0(R8), F4
-	ADD R16, R8
-	// r126:vc = Add r126:vc r127
-	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
-manyskip118:
-	// r130:dv = Sub r126:vc r12:vRest
-	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
-	// r132:wkeep = Mul r131:keep r9:u
+	CBZ R8, manyskip137
+	// r133 = Load Delta
+	FMOVD 0(R8), F3
+	ADD R17, R8
+	// r132:vc = Add r132:vc r133
+	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
+manyskip137:
+	// r136:dv = Sub r132:vc r12:vRest
+	WORD $0x4efed483 // fsub v3.2d, v4.2d, v30.2d
+	// r138:wkeep = Mul r137:keep r9:u
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
-	VFMLA V4.D2, V19.D2, V5.D2
-	// r134:t = Time
-	VLD1R.P 8(R13), [V4.D2]
-	// r135:since = Sub r134:t r2:Last
-	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r139:wc = FMA r135:ka r136:dv r138:wkeep
+	VFMLA V3.D2, V19.D2, V5.D2
+	// r140:t = Time
+	VLD1R.P 8(R14), [V3.D2]
+	// r141:since = Sub r140:t r2:Last
+	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
+	// r143:refr = CmpLT r141:since r142:tauRef
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
-	VBIF V6.B16, V3.B16, V0.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r0:V = Select r143:refr r6:vr r132:vc
+	VBIF V6.B16, V4.B16, V0.B16
+	// r1:W = Select r143:refr r9:u r139:wc
 	VBIF V6.B16, V5.B16, V1.B16
-	// r140:sp = CmpGE r0:V r3:vTh
-	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
-	VBIT V3.B16, V4.B16, V2.B16
+	// r146:sp = CmpGE r0:V r3:vTh
+	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
+	// r2:Last = Select r146:sp r140:t r2:Last
+	VBIT V4.B16, V3.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip119
-	// StoreOne Spike r140:sp
-	VAND V21.B16, V3.B16, V4.B16
-	FMOVD F4, 0(R9)
-	ADD R17, R9
-manyskip119:
+	CBZ R10, manyskip138
+	// StoreOne Spike r146:sp
+	VAND V21.B16, V4.B16, V3.B16
+	FMOVD F3, 0(R10)
+	ADD R20, R10
+manyskip138:
 	// If Ref
-	CBZ R10, manyskip120
-	// r141:ref = Or r137:refr r140:sp
-	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r141:ref
+	CBZ R11, manyskip139
+	// r147:ref = Or r143:refr r146:sp
+	VORR V4.B16, V6.B16, V6.B16
+	// StoreBool Ref r147:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	ADD R19, R10
-manyskip120:
+	MOVB R3, 0(R11)
+	ADD R21, R11
+manyskip139:
 	// If Bits
-	CBZ R11, manyskip121
-	// StoreBits Bits r140:sp
-	FMOVS F3, R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $1, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip121:
-	SUBS $1, R12
-	BNE manystep115
+	CBZ R12, manyskip140
+	// StoreBits Bits r146:sp
+	FMOVS F4, R3
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $1, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip140:
+	SUBS $1, R13
+	BNE manystep133
 	// Store V r0:V
 	FMOVD F0, -8(R4)
 	// Store W r1:W
 	FMOVD F1, -8(R5)
 	// Store Last r2:Last
 	FMOVD F2, -8(R6)
-	ADD $1, R14
+	ADD $1, R15
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -16698,85 +17486,86 @@ manytailend:
 // func stepNEONF64HardPN(f *generic.Frame64)
 //
 // one step: 1 vector per iteration of the main loop, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r25 = 2.7557319223985893e-06,
-//     V30 r26 = 2.48015873015873e-05, V29 r28 = 0.0001984126984126984,
-//     V28 r30 = 0.001388888888888889, V27 r32 = 0.008333333333333333, V26 r34 = 0.041666666666666664,
-//     V25 r36 = 0.16666666666666666, V24 r38 = 0.5, V23 r40 = 1, V22 r42 = 0.0625, V21 r134:t = T[0].
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
-//     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
-//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
-//   Counters: lane R23, bits word R24, bits word scratch R25.
+//   Pinned constants (the others are broadcast before each use): V31 r32 = 2.7557319223985893e-06,
+//     V30 r33 = 2.48015873015873e-05, V29 r35 = 0.0001984126984126984,
+//     V28 r37 = 0.001388888888888889, V27 r39 = 0.008333333333333333, V26 r41 = 0.041666666666666664,
+//     V25 r43 = 0.16666666666666666, V24 r45 = 0.5, V23 r47 = 1, V22 r49 = 0.0625, V21 r141:t = T[0].
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
+//     row VTh R13, row VReset R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
+//     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
+//   Counters: lane R24, bits word R25, bits word scratch R26.
 // many steps: 2 vectors per iteration of the main loop, then 1, then lane by lane.
-//   Pinned constants (the others are broadcast before each use): V31 r28 = 0.0001984126984126984,
-//     V30 r30 = 0.001388888888888889, V29 r32 = 0.008333333333333333, V28 r34 = 0.041666666666666664,
-//     V27 r36 = 0.16666666666666666, V26 r38 = 0.5, V25 r40 = 1, V24 r42 = 0.0625.
-//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, Spike R9, Ref R10, Bits R11,
-//     row VTh R12, row VReset R13, row B R14, row VRest R15, row VC R16, row DtCTau R17,
-//     row DtRTau R19, row Keep R20, row Ka R21, row TauRef R22.
-//   Counters: steps left R23, time address R24, lane R25, bits word scratch R0 (the frame register,
+//   Pinned constants (the others are broadcast before each use): V31 r35 = 0.0001984126984126984,
+//     V30 r37 = 0.001388888888888889, V29 r39 = 0.008333333333333333, V28 r41 = 0.041666666666666664,
+//     V27 r43 = 0.16666666666666666, V26 r45 = 0.5, V25 r47 = 1, V24 r49 = 0.0625.
+//   Pointers in registers: V R4, W R5, Last R6, I R7, Delta R8, G R9, Spike R10, Ref R11, Bits R12,
+//     row VTh R13, row VReset R14, row B R15, row VRest R16, row VC R17, row DtCTau R19,
+//     row DtRTau R20, row Keep R21, row Ka R22, row TauRef R23.
+//   Counters: steps left R24, time address R25, lane R26, bits word scratch R0 (the frame register,
 //     reloaded after).
-//   Row distances in registers: I R26, Delta R2; reloaded each step: Spike, Ref, Bits.
+//   Row distances in registers: I R2; reloaded each step: Delta, G, Spike, Ref, Bits.
 TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD 216(R0), R3
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD 240(R0), R3
 	LSL $3, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $2, R13
-	MADD R3, R2, R13, R13 // row VReset
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R23 // lane
-	MOVD ZR, R24 // Bits word
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $2, R14
+	MADD R3, R2, R14, R14 // row VReset
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R24 // lane
+	MOVD ZR, R25 // Bits word
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V31.D2 // r25 = 2.7557319223985893e-06
+	VDUP R3, V31.D2 // r32 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V30.D2 // r26 = 2.48015873015873e-05
+	VDUP R3, V30.D2 // r33 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V29.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V29.D2 // r35 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V28.D2 // r30 = 0.001388888888888889
+	VDUP R3, V28.D2 // r37 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V27.D2 // r32 = 0.008333333333333333
+	VDUP R3, V27.D2 // r39 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V26.D2 // r34 = 0.041666666666666664
+	VDUP R3, V26.D2 // r41 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V25.D2 // r36 = 0.16666666666666666
+	VDUP R3, V25.D2 // r43 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V24.D2 // r38 = 0.5
+	VDUP R3, V24.D2 // r45 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V23.D2 // r40 = 1
+	VDUP R3, V23.D2 // r47 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V22.D2 // r42 = 0.0625
-	MOVD 304(R0), R3
-	VLD1R (R3), [V21.D2] // r134:t = T[0]
+	VDUP R3, V22.D2 // r49 = 0.0625
+	MOVD 336(R0), R3
+	VLD1R (R3), [V21.D2] // r141:t = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -16787,15 +17576,15 @@ oneloop1:
 	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
 	// r3:vTh = Param VTh
-	VLD1.P 16(R12), [V3.D2]
+	VLD1.P 16(R13), [V3.D2]
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vReset = Param VReset
-	VLD1.P 16(R13), [V5.D2]
+	VLD1.P 16(R14), [V5.D2]
 	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V4.B16, V0.B16, V5.B16
 	// r7:b = Param B
-	VLD1.P 16(R14), [V0.D2]
+	VLD1.P 16(R15), [V0.D2]
 	// r8:wb = Add r1:W r7:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	// r9:u = Select r4:spk r8:wb r1:W
@@ -16808,19 +17597,19 @@ oneloop1:
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
 	// r12:vRest = Param VRest
-	VLD1.P 16(R15), [V1.D2]
+	VLD1.P 16(R16), [V1.D2]
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
 	// r14:vC = Param VC
-	VLD1.P 16(R16), [V7.D2]
+	VLD1.P 16(R17), [V7.D2]
 	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
 	// r16:dtCTau = Param DtCTau
-	VLD1.P 16(R17), [V8.D2]
+	VLD1.P 16(R19), [V8.D2]
 	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
 	// r18:dtRTau = Param DtRTau
-	VLD1.P 16(R19), [V10.D2]
+	VLD1.P 16(R20), [V10.D2]
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	// r20:drive = Mul r18:dtRTau r19:iu
@@ -16831,321 +17620,338 @@ oneskip1:
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, oneskip2
+	// r24:dtRTau = Param DtRTau
+	FMOVQ -16(R20), F0
+	// r25 = Load G
+	VLD1.P 16(R9), [V6.D2]
+	// r26 = Mul r24:dtRTau r25
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	// r23:z = Sub r23:z r26
+	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r6:vr r28
+	VFMLA V5.D2, V0.D2, V6.D2
+	// r21:F = Sub r21:F r29
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+oneskip2:
+	// r31:az = Abs r23:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
-	// r27 = FMA r25 r23:z r26
+	// r34 = FMA r32 r23:z r33
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
-	// r29 = FMA r27 r23:z r28
+	// r36 = FMA r34 r23:z r35
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r31 = FMA r29 r23:z r30
+	// r38 = FMA r36 r23:z r37
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r33 = FMA r31 r23:z r32
+	// r40 = FMA r38 r23:z r39
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23:z r34
+	// r42 = FMA r40 r23:z r41
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23:z r36
+	// r44 = FMA r42 r23:z r43
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23:z r38
+	// r46 = FMA r44 r23:z r45
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r48:ex = FMA r46 r23:z r47
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r43:large = CmpGT r24:az r42
+	// r50:large = CmpGT r31:az r49
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
-	// Rare r43:large
+	// Rare r50:large
 	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
 	FMOVS F9, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V11.D2 // r52 = 7.647163731819816e-13
+	// r53 = FMA r51 r23:z r52
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V9.D2 // r54 = 1.1470745597729725e-11
+	// r55 = FMA r53 r23:z r54
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V11.D2 // r56 = 1.6059043836821613e-10
+	// r57 = FMA r55 r23:z r56
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V9.D2 // r58 = 2.08767569878681e-09
+	// r59 = FMA r57 r23:z r58
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V11.D2 // r60 = 2.505210838544172e-08
+	// r61 = FMA r59 r23:z r60
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V9.D2 // r62 = 2.755731922398589e-07
+	// r63 = FMA r61 r23:z r62
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r57 = FMA r56 r23:z r25
+	// r64 = FMA r63 r23:z r32
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r58 = FMA r57 r23:z r26
+	// r65 = FMA r64 r23:z r33
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r59 = FMA r58 r23:z r28
+	// r66 = FMA r65 r23:z r35
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r60 = FMA r59 r23:z r30
+	// r67 = FMA r66 r23:z r37
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r61 = FMA r60 r23:z r32
+	// r68 = FMA r67 r23:z r39
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r62 = FMA r61 r23:z r34
+	// r69 = FMA r68 r23:z r41
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r63 = FMA r62 r23:z r36
+	// r70 = FMA r69 r23:z r43
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r64 = FMA r63 r23:z r38
+	// r71 = FMA r70 r23:z r45
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r72:taylor = FMA r71 r23:z r47
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V9.D2 // r73 = 720
+	// r74 = CmpGT r23:z r73
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V12.D2 // r73 = 720
+	// r75:zl = Select r74 r73 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V8.D2 // r76 = -708
+	// r77 = CmpLT r75:zl r76
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V12.D2 // r76 = -708
+	// r78:zc = Select r77 r76 r75:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r73 = 1.4426950408889634
+	VDUP R3, V12.D2 // r80 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V13.D2 // r79 = 6.755399441055744e+15
+	// r81 = FMA r78:zc r80 r79
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V12.D2 // r79 = 6.755399441055744e+15
+	// r82:k = Sub r81 r79
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V12.D2 // r84 = -0.6931471803691238
+	// r85 = FMA r82:k r84 r78:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V12.D2 // r83 = -1.9082149292705877e-10
+	// r86:r = FMA r82:k r83 r85
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V14.D2 // r52 = 7.647163731819816e-13
+	// r87 = FMA r51 r86:r r52
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V12.D2 // r54 = 1.1470745597729725e-11
+	// r88 = FMA r87 r86:r r54
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V14.D2 // r56 = 1.6059043836821613e-10
+	// r89 = FMA r88 r86:r r56
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V12.D2 // r58 = 2.08767569878681e-09
+	// r90 = FMA r89 r86:r r58
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V14.D2 // r60 = 2.505210838544172e-08
+	// r91 = FMA r90 r86:r r60
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V12.D2 // r62 = 2.755731922398589e-07
+	// r92 = FMA r91 r86:r r62
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r86 = FMA r85 r79:r r25
+	// r93 = FMA r92 r86:r r32
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r87 = FMA r86 r79:r r26
+	// r94 = FMA r93 r86:r r33
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r88 = FMA r87 r79:r r28
+	// r95 = FMA r94 r86:r r35
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r89 = FMA r88 r79:r r30
+	// r96 = FMA r95 r86:r r37
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r90 = FMA r89 r79:r r32
+	// r97 = FMA r96 r86:r r39
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r91 = FMA r90 r79:r r34
+	// r98 = FMA r97 r86:r r41
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r92 = FMA r91 r79:r r36
+	// r99 = FMA r98 r86:r r43
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r93 = FMA r92 r79:r r38
+	// r100 = FMA r99 r86:r r45
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r94:q = FMA r93 r79:r r40
+	// r101:q = FMA r100 r86:r r47
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V12.D2 // r102 = 60
+	// r103 = CmpGT r82:k r102
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V15.D2 // r102 = 60
+	// r104:kc = Select r103 r102 r82:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V15.D2 // r105 = -1
+	// r106 = Mul r104:kc r105
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V15.D2 // r79 = 6.755399441055744e+15
+	// r107 = Add r106 r79
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r101:kBits = Bits r100
+	// r108:kBits = Bits r107
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V15.D2 // r109 = 5.054e-321
+	// r110 = IAdd r108:kBits r109
 	VADD V15.D2, V12.D2, V12.D2
-	// r104 = Shl 52 r103
+	// r111 = Shl 52 r110
 	VSHL $52, V12.D2, V12.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r112:pow2 = FromBits r111
+	// r113:oneMinus = Sub r47 r112:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r114 = FMA r86:r r101:q r113:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r108:y = Div r107 r68:zl
+	// r115:y = Div r114 r75:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r116 = FMA r82:k r45 r79
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
+	// r117:kHalf = Sub r116 r79
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
+	// r118 = Add r117:kHalf r79
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r112:kBits = Bits r111
-	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
-	VADD V14.D2, V9.D2, V9.D2
-	// r114 = Shl 52 r113
-	VSHL $52, V9.D2, V9.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
-	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r117 = Sub r75:k r110:kHalf
-	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
-	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
 	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
-	VADD V8.D2, V13.D2, V13.D2
+	VDUP R3, V14.D2 // r109 = 5.054e-321
+	// r120 = IAdd r119:kBits r109
+	VADD V14.D2, V9.D2, V9.D2
 	// r121 = Shl 52 r120
-	VSHL $52, V13.D2, V13.D2
+	VSHL $52, V9.D2, V9.D2
 	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r123 = Mul r115:y r122:pow2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r124 = Sub r82:k r117:kHalf
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r125 = Add r124 r79
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r126:kBits = Bits r125
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2 // r109 = 5.054e-321
+	// r127 = IAdd r126:kBits r109
+	VADD V8.D2, V13.D2, V13.D2
+	// r128 = Shl 52 r127
+	VSHL $52, V13.D2, V13.D2
+	// r129:pow2 = FromBits r128
+	// r130:big = Mul r123 r129:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r124 = CmpLE r24:az r38
+	// r131 = CmpLE r31:az r45
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r132:far = Select r131 r72:taylor r130:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r48:ex = Select r50:large r132:far r48:ex
 	VBIT V6.B16, V0.B16, V7.B16
-onerare2:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+onerare3:
+	// r133:vc = FMA r48:ex r21:F r6:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
 	// If Delta
-	CBZ R8, oneskip3
-	// r127 = Load Delta
+	CBZ R8, oneskip4
+	// r134 = Load Delta
 	VLD1.P 16(R8), [V6.D2]
-	// r126:vc = Add r126:vc r127
+	// r133:vc = Add r133:vc r134
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
-oneskip3:
-	// r129:ka = Param Ka
-	VLD1.P 16(R21), [V6.D2]
-	// r130:dv = Sub r126:vc r12:vRest
-	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	// r131:keep = Param Keep
-	VLD1.P 16(R20), [V7.D2]
-	// r132:wkeep = Mul r131:keep r9:u
-	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
-	VFMLA V1.D2, V6.D2, V7.D2
-	// r135:since = Sub r134:t r2:Last
-	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	// r136:tauRef = Param TauRef
+oneskip4:
+	// r136:ka = Param Ka
 	VLD1.P 16(R22), [V6.D2]
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r137:dv = Sub r133:vc r12:vRest
+	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
+	// r138:keep = Param Keep
+	VLD1.P 16(R21), [V7.D2]
+	// r139:wkeep = Mul r138:keep r9:u
+	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
+	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r142:since = Sub r141:t r2:Last
+	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
+	// r143:tauRef = Param TauRef
+	VLD1.P 16(R23), [V6.D2]
+	// r144:refr = CmpLT r142:since r143:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r144:refr r6:vr r133:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r144:refr r9:u r140:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r147:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r147:sp r141:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip4
-	// StoreOne Spike r140:sp
-	VAND V23.B16, V3.B16, V0.B16
-	VST1.P [V0.D2], 16(R9)
-oneskip4:
-	// If Ref
 	CBZ R10, oneskip5
-	// r141:ref = Or r137:refr r140:sp
+	// StoreOne Spike r147:sp
+	VAND V23.B16, V3.B16, V0.B16
+	VST1.P [V0.D2], 16(R10)
+oneskip5:
+	// If Ref
+	CBZ R11, oneskip6
+	// r148:ref = Or r144:refr r147:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r148:ref
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.H[0], R3
 	AND $0x01010101, R3
-	MOVH.P R3, 2(R10)
-oneskip5:
+	MOVH.P R3, 2(R11)
+oneskip6:
 	// If Bits
-	CBZ R11, oneskip6
-	// StoreBits Bits r140:sp
+	CBZ R12, oneskip7
+	// StoreBits Bits r147:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $2, R23
-	TST $63, R23
-	BNE oneword7
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword7:
-oneskip6:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $2, R24
+	TST $63, R24
+	BNE oneword8
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword8:
+oneskip7:
 	// Store V r0:V
 	FMOVQ F5, -16(R4)
 	// Store W r1:W
@@ -17166,15 +17972,15 @@ onetail:
 	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
 	// r3:vTh = Param VTh
-	FMOVD.P 8(R12), F3
+	FMOVD.P 8(R13), F3
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vReset = Param VReset
-	FMOVD.P 8(R13), F5
+	FMOVD.P 8(R14), F5
 	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIF V4.B16, V0.B16, V5.B16
 	// r7:b = Param B
-	FMOVD.P 8(R14), F0
+	FMOVD.P 8(R15), F0
 	// r8:wb = Add r1:W r7:b
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	// r9:u = Select r4:spk r8:wb r1:W
@@ -17182,24 +17988,24 @@ onetail:
 	// r10:in = Imm 0x0
 	VEOR V0.B16, V0.B16, V0.B16
 	// If I
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	// r10:in = Load I
 	FMOVD.P 8(R7), F0
-oneskip8:
+oneskip9:
 	// r12:vRest = Param VRest
-	FMOVD.P 8(R15), F1
+	FMOVD.P 8(R16), F1
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
 	// r14:vC = Param VC
-	FMOVD.P 8(R16), F7
+	FMOVD.P 8(R17), F7
 	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
 	// r16:dtCTau = Param DtCTau
-	FMOVD.P 8(R17), F8
+	FMOVD.P 8(R19), F8
 	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
 	// r18:dtRTau = Param DtRTau
-	FMOVD.P 8(R19), F10
+	FMOVD.P 8(R20), F10
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	// r20:drive = Mul r18:dtRTau r19:iu
@@ -17210,315 +18016,332 @@ oneskip8:
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, oneskip10
+	// r24:dtRTau = Param DtRTau
+	FMOVD -8(R20), F0
+	// r25 = Load G
+	FMOVD.P 8(R9), F6
+	// r26 = Mul r24:dtRTau r25
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	// r23:z = Sub r23:z r26
+	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r6:vr r28
+	VFMLA V5.D2, V0.D2, V6.D2
+	// r21:F = Sub r21:F r29
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+oneskip10:
+	// r31:az = Abs r23:z
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
-	// r27 = FMA r25 r23:z r26
+	// r34 = FMA r32 r23:z r33
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
-	// r29 = FMA r27 r23:z r28
+	// r36 = FMA r34 r23:z r35
 	VMOV V29.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r31 = FMA r29 r23:z r30
+	// r38 = FMA r36 r23:z r37
 	VMOV V28.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r33 = FMA r31 r23:z r32
+	// r40 = FMA r38 r23:z r39
 	VMOV V27.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r35 = FMA r33 r23:z r34
+	// r42 = FMA r40 r23:z r41
 	VMOV V26.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r37 = FMA r35 r23:z r36
+	// r44 = FMA r42 r23:z r43
 	VMOV V25.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r39 = FMA r37 r23:z r38
+	// r46 = FMA r44 r23:z r45
 	VMOV V24.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r48:ex = FMA r46 r23:z r47
 	VMOV V23.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r43:large = CmpGT r24:az r42
+	// r50:large = CmpGT r31:az r49
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
-	// Rare r43:large
+	// Rare r50:large
 	FMOVS F6, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V11.D2 // r52 = 7.647163731819816e-13
+	// r53 = FMA r51 r23:z r52
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V9.D2 // r54 = 1.1470745597729725e-11
+	// r55 = FMA r53 r23:z r54
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V11.D2 // r56 = 1.6059043836821613e-10
+	// r57 = FMA r55 r23:z r56
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V9.D2 // r58 = 2.08767569878681e-09
+	// r59 = FMA r57 r23:z r58
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V11.D2 // r60 = 2.505210838544172e-08
+	// r61 = FMA r59 r23:z r60
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V9.D2 // r62 = 2.755731922398589e-07
+	// r63 = FMA r61 r23:z r62
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r57 = FMA r56 r23:z r25
+	// r64 = FMA r63 r23:z r32
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r58 = FMA r57 r23:z r26
+	// r65 = FMA r64 r23:z r33
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r59 = FMA r58 r23:z r28
+	// r66 = FMA r65 r23:z r35
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r60 = FMA r59 r23:z r30
+	// r67 = FMA r66 r23:z r37
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r61 = FMA r60 r23:z r32
+	// r68 = FMA r67 r23:z r39
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r62 = FMA r61 r23:z r34
+	// r69 = FMA r68 r23:z r41
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r63 = FMA r62 r23:z r36
+	// r70 = FMA r69 r23:z r43
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r64 = FMA r63 r23:z r38
+	// r71 = FMA r70 r23:z r45
 	VMOV V24.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r72:taylor = FMA r71 r23:z r47
 	VMOV V23.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V9.D2 // r73 = 720
+	// r74 = CmpGT r23:z r73
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V12.D2 // r73 = 720
+	// r75:zl = Select r74 r73 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V8.D2 // r76 = -708
+	// r77 = CmpLT r75:zl r76
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V12.D2 // r76 = -708
+	// r78:zc = Select r77 r76 r75:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r73 = 1.4426950408889634
+	VDUP R3, V12.D2 // r80 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V13.D2 // r79 = 6.755399441055744e+15
+	// r81 = FMA r78:zc r80 r79
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V12.D2 // r79 = 6.755399441055744e+15
+	// r82:k = Sub r81 r79
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V12.D2 // r84 = -0.6931471803691238
+	// r85 = FMA r82:k r84 r78:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V12.D2 // r83 = -1.9082149292705877e-10
+	// r86:r = FMA r82:k r83 r85
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V14.D2 // r52 = 7.647163731819816e-13
+	// r87 = FMA r51 r86:r r52
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V12.D2 // r54 = 1.1470745597729725e-11
+	// r88 = FMA r87 r86:r r54
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V14.D2 // r56 = 1.6059043836821613e-10
+	// r89 = FMA r88 r86:r r56
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V12.D2 // r58 = 2.08767569878681e-09
+	// r90 = FMA r89 r86:r r58
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V14.D2 // r60 = 2.505210838544172e-08
+	// r91 = FMA r90 r86:r r60
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V12.D2 // r62 = 2.755731922398589e-07
+	// r92 = FMA r91 r86:r r62
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r86 = FMA r85 r79:r r25
+	// r93 = FMA r92 r86:r r32
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r87 = FMA r86 r79:r r26
+	// r94 = FMA r93 r86:r r33
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r88 = FMA r87 r79:r r28
+	// r95 = FMA r94 r86:r r35
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r89 = FMA r88 r79:r r30
+	// r96 = FMA r95 r86:r r37
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r90 = FMA r89 r79:r r32
+	// r97 = FMA r96 r86:r r39
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r91 = FMA r90 r79:r r34
+	// r98 = FMA r97 r86:r r41
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r92 = FMA r91 r79:r r36
+	// r99 = FMA r98 r86:r r43
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r93 = FMA r92 r79:r r38
+	// r100 = FMA r99 r86:r r45
 	VMOV V24.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r94:q = FMA r93 r79:r r40
+	// r101:q = FMA r100 r86:r r47
 	VMOV V23.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V12.D2 // r102 = 60
+	// r103 = CmpGT r82:k r102
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V15.D2 // r102 = 60
+	// r104:kc = Select r103 r102 r82:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V15.D2 // r105 = -1
+	// r106 = Mul r104:kc r105
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V15.D2 // r79 = 6.755399441055744e+15
+	// r107 = Add r106 r79
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r101:kBits = Bits r100
+	// r108:kBits = Bits r107
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V15.D2 // r109 = 5.054e-321
+	// r110 = IAdd r108:kBits r109
 	VADD V15.D2, V12.D2, V12.D2
-	// r104 = Shl 52 r103
+	// r111 = Shl 52 r110
 	VSHL $52, V12.D2, V12.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r112:pow2 = FromBits r111
+	// r113:oneMinus = Sub r47 r112:pow2
 	WORD $0x4eecd6ec // fsub v12.2d, v23.2d, v12.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r114 = FMA r86:r r101:q r113:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r108:y = Div r107 r68:zl
+	// r115:y = Div r114 r75:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r116 = FMA r82:k r45 r79
 	VFMLA V24.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
+	// r117:kHalf = Sub r116 r79
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
+	// r118 = Add r117:kHalf r79
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r112:kBits = Bits r111
-	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
-	VADD V14.D2, V9.D2, V9.D2
-	// r114 = Shl 52 r113
-	VSHL $52, V9.D2, V9.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
-	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r117 = Sub r75:k r110:kHalf
-	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
-	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
 	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
-	VADD V8.D2, V13.D2, V13.D2
+	VDUP R3, V14.D2 // r109 = 5.054e-321
+	// r120 = IAdd r119:kBits r109
+	VADD V14.D2, V9.D2, V9.D2
 	// r121 = Shl 52 r120
-	VSHL $52, V13.D2, V13.D2
+	VSHL $52, V9.D2, V9.D2
 	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r123 = Mul r115:y r122:pow2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r124 = Sub r82:k r117:kHalf
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r125 = Add r124 r79
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r126:kBits = Bits r125
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2 // r109 = 5.054e-321
+	// r127 = IAdd r126:kBits r109
+	VADD V8.D2, V13.D2, V13.D2
+	// r128 = Shl 52 r127
+	VSHL $52, V13.D2, V13.D2
+	// r129:pow2 = FromBits r128
+	// r130:big = Mul r123 r129:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r124 = CmpLE r24:az r38
+	// r131 = CmpLE r31:az r45
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r132:far = Select r131 r72:taylor r130:big
 	VBSL V12.B16, V11.B16, V0.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r48:ex = Select r50:large r132:far r48:ex
 	VBIT V6.B16, V0.B16, V7.B16
-onerare9:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+onerare11:
+	// r133:vc = FMA r48:ex r21:F r6:vr
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
 	// If Delta
-	CBZ R8, oneskip10
-	// r127 = Load Delta
+	CBZ R8, oneskip12
+	// r134 = Load Delta
 	FMOVD.P 8(R8), F6
-	// r126:vc = Add r126:vc r127
+	// r133:vc = Add r133:vc r134
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
-oneskip10:
-	// r129:ka = Param Ka
-	FMOVD.P 8(R21), F6
-	// r130:dv = Sub r126:vc r12:vRest
-	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	// r131:keep = Param Keep
-	FMOVD.P 8(R20), F7
-	// r132:wkeep = Mul r131:keep r9:u
-	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
-	VFMLA V1.D2, V6.D2, V7.D2
-	// r135:since = Sub r134:t r2:Last
-	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	// r136:tauRef = Param TauRef
+oneskip12:
+	// r136:ka = Param Ka
 	FMOVD.P 8(R22), F6
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r137:dv = Sub r133:vc r12:vRest
+	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
+	// r138:keep = Param Keep
+	FMOVD.P 8(R21), F7
+	// r139:wkeep = Mul r138:keep r9:u
+	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
+	// r140:wc = FMA r136:ka r137:dv r139:wkeep
+	VFMLA V1.D2, V6.D2, V7.D2
+	// r142:since = Sub r141:t r2:Last
+	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
+	// r143:tauRef = Param TauRef
+	FMOVD.P 8(R23), F6
+	// r144:refr = CmpLT r142:since r143:tauRef
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r144:refr r6:vr r133:vc
 	VBIF V1.B16, V0.B16, V5.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r144:refr r9:u r140:wc
 	VBIF V1.B16, V7.B16, V4.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r147:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r147:sp r141:t r2:Last
 	VBIT V3.B16, V21.B16, V2.B16
 	// If Spike
-	CBZ R9, oneskip11
-	// StoreOne Spike r140:sp
+	CBZ R10, oneskip13
+	// StoreOne Spike r147:sp
 	VAND V23.B16, V3.B16, V0.B16
-	FMOVD.P F0, 8(R9)
-oneskip11:
+	FMOVD.P F0, 8(R10)
+oneskip13:
 	// If Ref
-	CBZ R10, oneskip12
-	// r141:ref = Or r137:refr r140:sp
+	CBZ R11, oneskip14
+	// r148:ref = Or r144:refr r147:sp
 	VORR V3.B16, V1.B16, V1.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r148:ref
 	VMOV V1.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
+	MOVB.P R3, 1(R11)
+oneskip14:
 	// If Bits
-	CBZ R11, oneskip13
-	// StoreBits Bits r140:sp
+	CBZ R12, oneskip15
+	// StoreBits Bits r147:sp
 	FMOVS F3, R3
 	AND $1, R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $1, R23
-	TST $63, R23
-	BNE oneword14
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword14:
-oneskip13:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $1, R24
+	TST $63, R24
+	BNE oneword16
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword16:
+oneskip15:
 	// Store V r0:V
 	FMOVD F5, -8(R4)
 	// Store W r1:W
@@ -17529,66 +18352,64 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R23, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R24, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R23, R3, R3 // the bits past the call
-	MOVD (R11), R25
-	AND R3, R25
-	ORR R24, R25
-	MOVD R25, (R11)
+	LSL R24, R3, R3 // the bits past the call
+	MOVD (R12), R26
+	AND R3, R26
+	ORR R25, R26
+	MOVD R26, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD 216(R0), R3
+	MOVD 240(R0), R3
 	LSL $3, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $2, R13
-	MADD R3, R2, R13, R13 // row VReset
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R25 // lane
-	MOVD 264(R0), R26 // I row distance
-	LSL $3, R26
-	MOVD 272(R0), R2 // Delta row distance
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $2, R14
+	MADD R3, R2, R14, R14 // row VReset
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R26 // lane
+	MOVD 288(R0), R2 // I row distance
 	LSL $3, R2
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V31.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V31.D2 // r35 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V30.D2 // r30 = 0.001388888888888889
+	VDUP R3, V30.D2 // r37 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V29.D2 // r32 = 0.008333333333333333
+	VDUP R3, V29.D2 // r39 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V28.D2 // r34 = 0.041666666666666664
+	VDUP R3, V28.D2 // r41 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V27.D2 // r36 = 0.16666666666666666
+	VDUP R3, V27.D2 // r43 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V26.D2 // r38 = 0.5
+	VDUP R3, V26.D2 // r45 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V25.D2 // r40 = 1
+	VDUP R3, V25.D2 // r47 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V24.D2 // r42 = 0.0625
+	VDUP R3, V24.D2 // r49 = 0.0625
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
@@ -17602,45 +18423,49 @@ manyloop2:
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
 	// Loop
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil59
-	ADD R25<<3, R7, R7
-manynil59:
+	CBZ R7, manynil68
+	ADD R26<<3, R7, R7
+manynil68:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil60
-	ADD R25<<3, R8, R8
-manynil60:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil61
-	ADD R25<<3, R9, R9
-manynil61:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil62
-	ADD R25, R10
-manynil62:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil63
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
-manynil63:
-manystep51:
+	CBZ R8, manynil69
+	ADD R26<<3, R8, R8
+manynil69:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil70
+	ADD R26<<3, R9, R9
+manynil70:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil71
+	ADD R26<<3, R10, R10
+manynil71:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil72
+	ADD R26, R11
+manynil72:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil73
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil73:
+manystep59:
 	// r3:vTh = Param VTh
-	FMOVQ 0(R12), F6
-	FMOVQ 16(R12), F7
+	FMOVQ 0(R13), F6
+	FMOVQ 16(R13), F7
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
 	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
 	// r5:vReset = Param VReset
-	FMOVQ 0(R13), F10
-	FMOVQ 16(R13), F11
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
 	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
 	// r7:b = Param B
-	FMOVQ 0(R14), F10
-	FMOVQ 16(R14), F11
+	FMOVQ 0(R15), F10
+	FMOVQ 16(R15), F11
 	// r8:wb = Add r1:W r7:b
 	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
 	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
@@ -17651,32 +18476,32 @@ manystep51:
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	// If I
-	CBZ R7, manyskip52
+	CBZ R7, manyskip60
 	// r10:in = Load I
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R26), [V8.D2]
-manyskip52:
+	VLD1.P (R7)(R2), [V8.D2]
+manyskip60:
 	// r12:vRest = Param VRest
-	FMOVQ 0(R15), F10
-	FMOVQ 16(R15), F11
+	FMOVQ 0(R16), F10
+	FMOVQ 16(R16), F11
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
 	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
 	// r14:vC = Param VC
-	FMOVQ 0(R16), F14
-	FMOVQ 16(R16), F15
+	FMOVQ 0(R17), F14
+	FMOVQ 16(R17), F15
 	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
 	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
 	// r16:dtCTau = Param DtCTau
-	FMOVQ 0(R17), F16
-	FMOVQ 16(R17), F17
+	FMOVQ 0(R19), F16
+	FMOVQ 16(R19), F17
 	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
 	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
 	// r18:dtRTau = Param DtRTau
-	FMOVQ 0(R19), F20
-	FMOVQ 16(R19), F21
+	FMOVQ 0(R20), F20
+	FMOVQ 16(R20), F21
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
 	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
@@ -17692,591 +18517,619 @@ manyskip52:
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
 	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, manyskip61
+	// r24:dtRTau = Param DtRTau
+	FMOVQ 0(R20), F8
+	FMOVQ 16(R20), F9
+	// r25 = Load G
+	FMOVQ 16(R9), F12
+	FMOVQ 0(R9), F13
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<3, R9, R9
+	// r26 = Mul r24:dtRTau r25
+	WORD $0x6e6ddd08 // fmul v8.2d, v8.2d, v13.2d
+	WORD $0x6e6cdd29 // fmul v9.2d, v9.2d, v12.2d
+	// r23:z = Sub r23:z r26
+	WORD $0x4ee8d610 // fsub v16.2d, v16.2d, v8.2d
+	WORD $0x4ee9d631 // fsub v17.2d, v17.2d, v9.2d
+	// r28 = Imm 0x0
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	// r29 = FMA r26 r6:vr r28
+	VFMLA V0.D2, V8.D2, V12.D2
+	VFMLA V1.D2, V9.D2, V13.D2
+	// r21:F = Sub r21:F r29
+	WORD $0x4eecd694 // fsub v20.2d, v20.2d, v12.2d
+	WORD $0x4eedd6b5 // fsub v21.2d, v21.2d, v13.2d
+manyskip61:
+	// r31:az = Abs r23:z
 	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
 	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V12.D2 // r25 = 2.7557319223985893e-06
+	VDUP R3, V12.D2 // r32 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V13.D2 // r26 = 2.48015873015873e-05
-	// r27 = FMA r25 r23:z r26
+	VDUP R3, V13.D2 // r33 = 2.48015873015873e-05
+	// r34 = FMA r32 r23:z r33
 	VMOV V13.B16, V14.B16
 	VFMLA V16.D2, V12.D2, V14.D2
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r29 = FMA r27 r23:z r28
+	// r36 = FMA r34 r23:z r35
 	VMOV V31.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V31.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r31 = FMA r29 r23:z r30
+	// r38 = FMA r36 r23:z r37
 	VMOV V30.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V30.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
-	// r33 = FMA r31 r23:z r32
+	// r40 = FMA r38 r23:z r39
 	VMOV V29.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r35 = FMA r33 r23:z r34
+	// r42 = FMA r40 r23:z r41
 	VMOV V28.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V28.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r37 = FMA r35 r23:z r36
+	// r44 = FMA r42 r23:z r43
 	VMOV V27.B16, V13.B16
 	VFMLA V16.D2, V12.D2, V13.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V17.D2, V14.D2, V12.D2
-	// r39 = FMA r37 r23:z r38
+	// r46 = FMA r44 r23:z r45
 	VMOV V26.B16, V14.B16
 	VFMLA V16.D2, V13.D2, V14.D2
 	VMOV V26.B16, V13.B16
 	VFMLA V17.D2, V12.D2, V13.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r48:ex = FMA r46 r23:z r47
 	VMOV V25.B16, V12.B16
 	VFMLA V16.D2, V14.D2, V12.D2
 	VMOV V25.B16, V14.B16
 	VFMLA V17.D2, V13.D2, V14.D2
-	// r43:large = CmpGT r24:az r42
+	// r50:large = CmpGT r31:az r49
 	WORD $0x6ef8e50d // fcmgt v13.2d, v8.2d, v24.2d
 	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
-	// Rare r43:large
+	// Rare r50:large
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, manyrare53
+	CBZW R3, manyrare62
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V18.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V18.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V19.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V19.D2 // r52 = 7.647163731819816e-13
+	// r53 = FMA r51 r23:z r52
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V18.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V18.D2 // r54 = 1.1470745597729725e-11
+	// r55 = FMA r53 r23:z r54
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V19.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V19.D2 // r56 = 1.6059043836821613e-10
+	// r57 = FMA r55 r23:z r56
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V18.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V18.D2 // r58 = 2.08767569878681e-09
+	// r59 = FMA r57 r23:z r58
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V19.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V19.D2 // r60 = 2.505210838544172e-08
+	// r61 = FMA r59 r23:z r60
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V18.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V18.D2 // r62 = 2.755731922398589e-07
+	// r63 = FMA r61 r23:z r62
 	VFMLA V16.D2, V19.D2, V18.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V19.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V19.D2 // r32 = 2.7557319223985893e-06
+	// r64 = FMA r63 r23:z r32
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V18.D2 // r26 = 2.48015873015873e-05
-	// r58 = FMA r57 r23:z r26
+	VDUP R3, V18.D2 // r33 = 2.48015873015873e-05
+	// r65 = FMA r64 r23:z r33
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r59 = FMA r58 r23:z r28
+	// r66 = FMA r65 r23:z r35
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r60 = FMA r59 r23:z r30
+	// r67 = FMA r66 r23:z r37
 	VMOV V30.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r61 = FMA r60 r23:z r32
+	// r68 = FMA r67 r23:z r39
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r62 = FMA r61 r23:z r34
+	// r69 = FMA r68 r23:z r41
 	VMOV V28.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r63 = FMA r62 r23:z r36
+	// r70 = FMA r69 r23:z r43
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
-	// r64 = FMA r63 r23:z r38
+	// r71 = FMA r70 r23:z r45
 	VMOV V26.B16, V18.B16
 	VFMLA V16.D2, V19.D2, V18.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r72:taylor = FMA r71 r23:z r47
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V18.D2, V19.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V18.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V18.D2 // r73 = 720
+	// r74 = CmpGT r23:z r73
 	WORD $0x6ef2e612 // fcmgt v18.2d, v16.2d, v18.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V22.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V22.D2 // r73 = 720
+	// r75:zl = Select r74 r73 r23:z
 	VBSL V16.B16, V22.B16, V18.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V16.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V16.D2 // r76 = -708
+	// r77 = CmpLT r75:zl r76
 	WORD $0x6ef2e610 // fcmgt v16.2d, v16.2d, v18.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V22.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V22.D2 // r76 = -708
+	// r78:zc = Select r77 r76 r75:zl
 	VBSL V18.B16, V22.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V22.D2 // r73 = 1.4426950408889634
+	VDUP R3, V22.D2 // r80 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V23.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V23.D2 // r79 = 6.755399441055744e+15
+	// r81 = FMA r78:zc r80 r79
 	VFMLA V22.D2, V16.D2, V23.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V22.D2 // r79 = 6.755399441055744e+15
+	// r82:k = Sub r81 r79
 	WORD $0x4ef6d6f7 // fsub v23.2d, v23.2d, v22.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V22.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V22.D2 // r84 = -0.6931471803691238
+	// r85 = FMA r82:k r84 r78:zc
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V22.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V22.D2 // r83 = -1.9082149292705877e-10
+	// r86:r = FMA r82:k r83 r85
 	VFMLA V22.D2, V23.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V22.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V22.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V24.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V24.D2 // r52 = 7.647163731819816e-13
+	// r87 = FMA r51 r86:r r52
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V22.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V22.D2 // r54 = 1.1470745597729725e-11
+	// r88 = FMA r87 r86:r r54
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V24.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V24.D2 // r56 = 1.6059043836821613e-10
+	// r89 = FMA r88 r86:r r56
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V22.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V22.D2 // r58 = 2.08767569878681e-09
+	// r90 = FMA r89 r86:r r58
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V24.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V24.D2 // r60 = 2.505210838544172e-08
+	// r91 = FMA r90 r86:r r60
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V22.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V22.D2 // r62 = 2.755731922398589e-07
+	// r92 = FMA r91 r86:r r62
 	VFMLA V16.D2, V24.D2, V22.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V24.D2 // r32 = 2.7557319223985893e-06
+	// r93 = FMA r92 r86:r r32
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V22.D2 // r26 = 2.48015873015873e-05
-	// r87 = FMA r86 r79:r r26
+	VDUP R3, V22.D2 // r33 = 2.48015873015873e-05
+	// r94 = FMA r93 r86:r r33
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r88 = FMA r87 r79:r r28
+	// r95 = FMA r94 r86:r r35
 	VMOV V31.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r89 = FMA r88 r79:r r30
+	// r96 = FMA r95 r86:r r37
 	VMOV V30.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r90 = FMA r89 r79:r r32
+	// r97 = FMA r96 r86:r r39
 	VMOV V29.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r91 = FMA r90 r79:r r34
+	// r98 = FMA r97 r86:r r41
 	VMOV V28.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r92 = FMA r91 r79:r r36
+	// r99 = FMA r98 r86:r r43
 	VMOV V27.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
-	// r93 = FMA r92 r79:r r38
+	// r100 = FMA r99 r86:r r45
 	VMOV V26.B16, V22.B16
 	VFMLA V16.D2, V24.D2, V22.D2
-	// r94:q = FMA r93 r79:r r40
+	// r101:q = FMA r100 r86:r r47
 	VMOV V25.B16, V24.B16
 	VFMLA V16.D2, V22.D2, V24.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V22.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V22.D2 // r102 = 60
+	// r103 = CmpGT r82:k r102
 	WORD $0x6ef6e6f6 // fcmgt v22.2d, v23.2d, v22.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V27.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V27.D2 // r102 = 60
+	// r104:kc = Select r103 r102 r82:k
 	VBSL V23.B16, V27.B16, V22.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V27.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V27.D2 // r105 = -1
+	// r106 = Mul r104:kc r105
 	WORD $0x6e7bded6 // fmul v22.2d, v22.2d, v27.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V27.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V27.D2 // r79 = 6.755399441055744e+15
+	// r107 = Add r106 r79
 	WORD $0x4e7bd6d6 // fadd v22.2d, v22.2d, v27.2d
-	// r101:kBits = Bits r100
+	// r108:kBits = Bits r107
 	MOVD $0x3ff, R3
-	VDUP R3, V27.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V27.D2 // r109 = 5.054e-321
+	// r110 = IAdd r108:kBits r109
 	VADD V27.D2, V22.D2, V22.D2
-	// r104 = Shl 52 r103
+	// r111 = Shl 52 r110
 	VSHL $52, V22.D2, V22.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r112:pow2 = FromBits r111
+	// r113:oneMinus = Sub r47 r112:pow2
 	WORD $0x4ef6d736 // fsub v22.2d, v25.2d, v22.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r114 = FMA r86:r r101:q r113:oneMinus
 	VFMLA V24.D2, V16.D2, V22.D2
-	// r108:y = Div r107 r68:zl
+	// r115:y = Div r114 r75:zl
 	WORD $0x6e72fed6 // fdiv v22.2d, v22.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V16.D2 // r79 = 6.755399441055744e+15
+	// r116 = FMA r82:k r45 r79
 	VFMLA V26.D2, V23.D2, V16.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V18.D2 // r79 = 6.755399441055744e+15
+	// r117:kHalf = Sub r116 r79
 	WORD $0x4ef2d610 // fsub v16.2d, v16.2d, v18.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V18.D2 // r79 = 6.755399441055744e+15
+	// r118 = Add r117:kHalf r79
 	WORD $0x4e72d612 // fadd v18.2d, v16.2d, v18.2d
-	// r112:kBits = Bits r111
-	MOVD $0x3ff, R3
-	VDUP R3, V24.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
-	VADD V24.D2, V18.D2, V18.D2
-	// r114 = Shl 52 r113
-	VSHL $52, V18.D2, V18.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
-	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
-	// r117 = Sub r75:k r110:kHalf
-	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
-	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
 	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V16.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
-	VADD V16.D2, V23.D2, V23.D2
+	VDUP R3, V24.D2 // r109 = 5.054e-321
+	// r120 = IAdd r119:kBits r109
+	VADD V24.D2, V18.D2, V18.D2
 	// r121 = Shl 52 r120
-	VSHL $52, V23.D2, V23.D2
+	VSHL $52, V18.D2, V18.D2
 	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r123 = Mul r115:y r122:pow2
+	WORD $0x6e72ded6 // fmul v22.2d, v22.2d, v18.2d
+	// r124 = Sub r82:k r117:kHalf
+	WORD $0x4ef0d6f7 // fsub v23.2d, v23.2d, v16.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V16.D2 // r79 = 6.755399441055744e+15
+	// r125 = Add r124 r79
+	WORD $0x4e70d6f7 // fadd v23.2d, v23.2d, v16.2d
+	// r126:kBits = Bits r125
+	MOVD $0x3ff, R3
+	VDUP R3, V16.D2 // r109 = 5.054e-321
+	// r127 = IAdd r126:kBits r109
+	VADD V16.D2, V23.D2, V23.D2
+	// r128 = Shl 52 r127
+	VSHL $52, V23.D2, V23.D2
+	// r129:pow2 = FromBits r128
+	// r130:big = Mul r123 r129:pow2
 	WORD $0x6e77ded6 // fmul v22.2d, v22.2d, v23.2d
-	// r124 = CmpLE r24:az r38
+	// r131 = CmpLE r31:az r45
 	WORD $0x6e68e748 // fcmge v8.2d, v26.2d, v8.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r132:far = Select r131 r72:taylor r130:big
 	VBSL V22.B16, V19.B16, V8.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r48:ex = Select r50:large r132:far r48:ex
 	VBIT V13.B16, V8.B16, V12.B16
 	MOVD $0x3fb0000000000000, R3
 	VDUP R3, V24.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V27.D2
-manyrare53:
-	// Rare r43:large
+manyrare62:
+	// Rare r50:large
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare54
+	CBZW R3, manyrare63
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V8.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V8.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V13.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V13.D2 // r52 = 7.647163731819816e-13
+	// r53 = FMA r51 r23:z r52
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V8.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V8.D2 // r54 = 1.1470745597729725e-11
+	// r55 = FMA r53 r23:z r54
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V13.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V13.D2 // r56 = 1.6059043836821613e-10
+	// r57 = FMA r55 r23:z r56
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V8.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V8.D2 // r58 = 2.08767569878681e-09
+	// r59 = FMA r57 r23:z r58
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V13.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V13.D2 // r60 = 2.505210838544172e-08
+	// r61 = FMA r59 r23:z r60
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V8.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V8.D2 // r62 = 2.755731922398589e-07
+	// r63 = FMA r61 r23:z r62
 	VFMLA V17.D2, V13.D2, V8.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V13.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V13.D2 // r32 = 2.7557319223985893e-06
+	// r64 = FMA r63 r23:z r32
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V8.D2 // r26 = 2.48015873015873e-05
-	// r58 = FMA r57 r23:z r26
+	VDUP R3, V8.D2 // r33 = 2.48015873015873e-05
+	// r65 = FMA r64 r23:z r33
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r59 = FMA r58 r23:z r28
+	// r66 = FMA r65 r23:z r35
 	VMOV V31.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r60 = FMA r59 r23:z r30
+	// r67 = FMA r66 r23:z r37
 	VMOV V30.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r61 = FMA r60 r23:z r32
+	// r68 = FMA r67 r23:z r39
 	VMOV V29.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r62 = FMA r61 r23:z r34
+	// r69 = FMA r68 r23:z r41
 	VMOV V28.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r63 = FMA r62 r23:z r36
+	// r70 = FMA r69 r23:z r43
 	VMOV V27.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
-	// r64 = FMA r63 r23:z r38
+	// r71 = FMA r70 r23:z r45
 	VMOV V26.B16, V8.B16
 	VFMLA V17.D2, V13.D2, V8.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r72:taylor = FMA r71 r23:z r47
 	VMOV V25.B16, V13.B16
 	VFMLA V17.D2, V8.D2, V13.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V8.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V8.D2 // r73 = 720
+	// r74 = CmpGT r23:z r73
 	WORD $0x6ee8e628 // fcmgt v8.2d, v17.2d, v8.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V16.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V16.D2 // r73 = 720
+	// r75:zl = Select r74 r73 r23:z
 	VBSL V17.B16, V16.B16, V8.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V16.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V16.D2 // r76 = -708
+	// r77 = CmpLT r75:zl r76
 	WORD $0x6ee8e610 // fcmgt v16.2d, v16.2d, v8.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V17.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V17.D2 // r76 = -708
+	// r78:zc = Select r77 r76 r75:zl
 	VBSL V8.B16, V17.B16, V16.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V17.D2 // r73 = 1.4426950408889634
+	VDUP R3, V17.D2 // r80 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V18.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V18.D2 // r79 = 6.755399441055744e+15
+	// r81 = FMA r78:zc r80 r79
 	VFMLA V17.D2, V16.D2, V18.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V17.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V17.D2 // r79 = 6.755399441055744e+15
+	// r82:k = Sub r81 r79
 	WORD $0x4ef1d652 // fsub v18.2d, v18.2d, v17.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V17.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V17.D2 // r84 = -0.6931471803691238
+	// r85 = FMA r82:k r84 r78:zc
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V17.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V17.D2 // r83 = -1.9082149292705877e-10
+	// r86:r = FMA r82:k r83 r85
 	VFMLA V17.D2, V18.D2, V16.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V17.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V17.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V19.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V19.D2 // r52 = 7.647163731819816e-13
+	// r87 = FMA r51 r86:r r52
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V17.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V17.D2 // r54 = 1.1470745597729725e-11
+	// r88 = FMA r87 r86:r r54
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V19.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V19.D2 // r56 = 1.6059043836821613e-10
+	// r89 = FMA r88 r86:r r56
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V17.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V17.D2 // r58 = 2.08767569878681e-09
+	// r90 = FMA r89 r86:r r58
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V19.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V19.D2 // r60 = 2.505210838544172e-08
+	// r91 = FMA r90 r86:r r60
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V17.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V17.D2 // r62 = 2.755731922398589e-07
+	// r92 = FMA r91 r86:r r62
 	VFMLA V16.D2, V19.D2, V17.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V19.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V19.D2 // r32 = 2.7557319223985893e-06
+	// r93 = FMA r92 r86:r r32
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V17.D2 // r26 = 2.48015873015873e-05
-	// r87 = FMA r86 r79:r r26
+	VDUP R3, V17.D2 // r33 = 2.48015873015873e-05
+	// r94 = FMA r93 r86:r r33
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r88 = FMA r87 r79:r r28
+	// r95 = FMA r94 r86:r r35
 	VMOV V31.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r89 = FMA r88 r79:r r30
+	// r96 = FMA r95 r86:r r37
 	VMOV V30.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r90 = FMA r89 r79:r r32
+	// r97 = FMA r96 r86:r r39
 	VMOV V29.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r91 = FMA r90 r79:r r34
+	// r98 = FMA r97 r86:r r41
 	VMOV V28.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r92 = FMA r91 r79:r r36
+	// r99 = FMA r98 r86:r r43
 	VMOV V27.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
-	// r93 = FMA r92 r79:r r38
+	// r100 = FMA r99 r86:r r45
 	VMOV V26.B16, V17.B16
 	VFMLA V16.D2, V19.D2, V17.D2
-	// r94:q = FMA r93 r79:r r40
+	// r101:q = FMA r100 r86:r r47
 	VMOV V25.B16, V19.B16
 	VFMLA V16.D2, V17.D2, V19.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V17.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V17.D2 // r102 = 60
+	// r103 = CmpGT r82:k r102
 	WORD $0x6ef1e651 // fcmgt v17.2d, v18.2d, v17.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V22.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V22.D2 // r102 = 60
+	// r104:kc = Select r103 r102 r82:k
 	VBSL V18.B16, V22.B16, V17.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V22.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V22.D2 // r105 = -1
+	// r106 = Mul r104:kc r105
 	WORD $0x6e76de31 // fmul v17.2d, v17.2d, v22.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V22.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V22.D2 // r79 = 6.755399441055744e+15
+	// r107 = Add r106 r79
 	WORD $0x4e76d631 // fadd v17.2d, v17.2d, v22.2d
-	// r101:kBits = Bits r100
+	// r108:kBits = Bits r107
 	MOVD $0x3ff, R3
-	VDUP R3, V22.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V22.D2 // r109 = 5.054e-321
+	// r110 = IAdd r108:kBits r109
 	VADD V22.D2, V17.D2, V17.D2
-	// r104 = Shl 52 r103
+	// r111 = Shl 52 r110
 	VSHL $52, V17.D2, V17.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r112:pow2 = FromBits r111
+	// r113:oneMinus = Sub r47 r112:pow2
 	WORD $0x4ef1d731 // fsub v17.2d, v25.2d, v17.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r114 = FMA r86:r r101:q r113:oneMinus
 	VFMLA V19.D2, V16.D2, V17.D2
-	// r108:y = Div r107 r68:zl
+	// r115:y = Div r114 r75:zl
 	WORD $0x6e68fe31 // fdiv v17.2d, v17.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r116 = FMA r82:k r45 r79
 	VFMLA V26.D2, V18.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V16.D2 // r79 = 6.755399441055744e+15
+	// r117:kHalf = Sub r116 r79
 	WORD $0x4ef0d508 // fsub v8.2d, v8.2d, v16.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V16.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V16.D2 // r79 = 6.755399441055744e+15
+	// r118 = Add r117:kHalf r79
 	WORD $0x4e70d510 // fadd v16.2d, v8.2d, v16.2d
-	// r112:kBits = Bits r111
-	MOVD $0x3ff, R3
-	VDUP R3, V19.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
-	VADD V19.D2, V16.D2, V16.D2
-	// r114 = Shl 52 r113
-	VSHL $52, V16.D2, V16.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
-	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
-	// r117 = Sub r75:k r110:kHalf
-	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
-	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
 	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
-	VADD V8.D2, V18.D2, V18.D2
+	VDUP R3, V19.D2 // r109 = 5.054e-321
+	// r120 = IAdd r119:kBits r109
+	VADD V19.D2, V16.D2, V16.D2
 	// r121 = Shl 52 r120
-	VSHL $52, V18.D2, V18.D2
+	VSHL $52, V16.D2, V16.D2
 	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r123 = Mul r115:y r122:pow2
+	WORD $0x6e70de31 // fmul v17.2d, v17.2d, v16.2d
+	// r124 = Sub r82:k r117:kHalf
+	WORD $0x4ee8d652 // fsub v18.2d, v18.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r125 = Add r124 r79
+	WORD $0x4e68d652 // fadd v18.2d, v18.2d, v8.2d
+	// r126:kBits = Bits r125
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2 // r109 = 5.054e-321
+	// r127 = IAdd r126:kBits r109
+	VADD V8.D2, V18.D2, V18.D2
+	// r128 = Shl 52 r127
+	VSHL $52, V18.D2, V18.D2
+	// r129:pow2 = FromBits r128
+	// r130:big = Mul r123 r129:pow2
 	WORD $0x6e72de31 // fmul v17.2d, v17.2d, v18.2d
-	// r124 = CmpLE r24:az r38
+	// r131 = CmpLE r31:az r45
 	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r132:far = Select r131 r72:taylor r130:big
 	VBSL V17.B16, V13.B16, V9.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r48:ex = Select r50:large r132:far r48:ex
 	VBIT V15.B16, V9.B16, V14.B16
-manyrare54:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+manyrare63:
+	// r133:vc = FMA r48:ex r21:F r6:vr
 	VMOV V0.B16, V8.B16
 	VFMLA V20.D2, V12.D2, V8.D2
 	VMOV V1.B16, V9.B16
 	VFMLA V21.D2, V14.D2, V9.D2
 	// If Delta
-	CBZ R8, manyskip55
-	// r127 = Load Delta
+	CBZ R8, manyskip64
+	// r134 = Load Delta
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R2), [V13.D2]
-	// r126:vc = Add r126:vc r127
+	FMOVQ 0(R8), F13
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<3, R8, R8
+	// r133:vc = Add r133:vc r134
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
-manyskip55:
-	// r129:ka = Param Ka
-	FMOVQ 0(R21), F12
-	FMOVQ 16(R21), F13
-	// r130:dv = Sub r126:vc r12:vRest
+manyskip64:
+	// r136:ka = Param Ka
+	FMOVQ 0(R22), F12
+	FMOVQ 16(R22), F13
+	// r137:dv = Sub r133:vc r12:vRest
 	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
 	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
-	// r131:keep = Param Keep
-	FMOVQ 0(R20), F14
-	FMOVQ 16(R20), F15
-	// r132:wkeep = Mul r131:keep r9:u
+	// r138:keep = Param Keep
+	FMOVQ 0(R21), F14
+	FMOVQ 16(R21), F15
+	// r139:wkeep = Mul r138:keep r9:u
 	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
 	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r140:wc = FMA r136:ka r137:dv r139:wkeep
 	VFMLA V10.D2, V12.D2, V14.D2
 	VFMLA V11.D2, V13.D2, V15.D2
-	// r134:t = Time
-	VLD1R.P 8(R24), [V10.D2]
-	// r135:since = Sub r134:t r2:Last
+	// r141:t = Time
+	VLD1R.P 8(R25), [V10.D2]
+	// r142:since = Sub r141:t r2:Last
 	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
 	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
-	// r136:tauRef = Param TauRef
-	FMOVQ 0(R22), F13
-	FMOVQ 16(R22), F16
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r143:tauRef = Param TauRef
+	FMOVQ 0(R23), F13
+	FMOVQ 16(R23), F16
+	// r144:refr = CmpLT r142:since r143:tauRef
 	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
 	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r144:refr r6:vr r133:vc
 	VBIF V11.B16, V8.B16, V0.B16
 	VBIF V12.B16, V9.B16, V1.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r144:refr r9:u r140:wc
 	VBIF V11.B16, V14.B16, V2.B16
 	VBIF V12.B16, V15.B16, V3.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r147:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e66e406 // fcmge v6.2d, v0.2d, v6.2d
 	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r147:sp r141:t r2:Last
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
 	// If Spike
-	CBZ R9, manyskip56
-	// StoreOne Spike r140:sp
+	CBZ R10, manyskip65
+	// StoreOne Spike r147:sp
 	VAND V25.B16, V7.B16, V8.B16
-	FMOVQ F8, 16(R9)
+	FMOVQ F8, 16(R10)
 	VAND V25.B16, V6.B16, V8.B16
-	FMOVQ F8, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
-manyskip56:
+	FMOVQ F8, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<3, R10, R10
+manyskip65:
 	// If Ref
-	CBZ R10, manyskip57
-	// r141:ref = Or r137:refr r140:sp
+	CBZ R11, manyskip66
+	// r148:ref = Or r144:refr r147:sp
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r148:ref
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 2(R10)
+	MOVH R3, 2(R11)
 	WORD $0x0ea1296b // xtn v11.2s, v11.2d
 	WORD $0x0e61296b // xtn v11.4h, v11.4s
 	WORD $0x0e21296b // xtn v11.8b, v11.8h
 	VMOV V11.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip57:
+	MOVH R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip66:
 	// If Bits
-	CBZ R11, manyskip58
-	// StoreBits Bits r140:sp
+	CBZ R12, manyskip67
+	// StoreBits Bits r147:sp
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -18284,18 +19137,18 @@ manyskip57:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $30, V6.D2, V6.D2
 	VMOV V6.S[0], R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $4, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip58:
-	SUBS $1, R23
-	BNE manystep51
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip67:
+	SUBS $1, R24
+	BNE manystep59
 	// Store V r0:V
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
@@ -18305,8 +19158,7 @@ manyskip58:
 	// Store Last r2:Last
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $4, R25
-	ADD $32, R12
+	ADD $4, R26
 	ADD $32, R13
 	ADD $32, R14
 	ADD $32, R15
@@ -18316,6 +19168,7 @@ manyskip58:
 	ADD $32, R20
 	ADD $32, R21
 	ADD $32, R22
+	ADD $32, R23
 	SUBS $4, R1
 	BGE manyloop2
 manyloop2end:
@@ -18330,40 +19183,44 @@ manyloop1:
 	// r2:Last = Load Last
 	VLD1.P 16(R6), [V2.D2]
 	// Loop
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil71
-	ADD R25<<3, R7, R7
-manynil71:
+	CBZ R7, manynil82
+	ADD R26<<3, R7, R7
+manynil82:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil72
-	ADD R25<<3, R8, R8
-manynil72:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil73
-	ADD R25<<3, R9, R9
-manynil73:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil74
-	ADD R25, R10
-manynil74:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil75
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
-manynil75:
-manystep64:
+	CBZ R8, manynil83
+	ADD R26<<3, R8, R8
+manynil83:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil84
+	ADD R26<<3, R9, R9
+manynil84:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil85
+	ADD R26<<3, R10, R10
+manynil85:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil86
+	ADD R26, R11
+manynil86:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil87
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil87:
+manystep74:
 	// r3:vTh = Param VTh
-	FMOVQ 0(R12), F3
+	FMOVQ 0(R13), F3
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vReset = Param VReset
-	FMOVQ 0(R13), F5
+	FMOVQ 0(R14), F5
 	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V4.B16, V5.B16, V0.B16
 	// r7:b = Param B
-	FMOVQ 0(R14), F5
+	FMOVQ 0(R15), F5
 	// r8:wb = Add r1:W r7:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	// r9:u = Select r4:spk r8:wb r1:W
@@ -18371,24 +19228,24 @@ manystep64:
 	// r10:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
-	CBZ R7, manyskip65
+	CBZ R7, manyskip75
 	// r10:in = Load I
-	VLD1.P (R7)(R26), [V4.D2]
-manyskip65:
+	VLD1.P (R7)(R2), [V4.D2]
+manyskip75:
 	// r12:vRest = Param VRest
-	FMOVQ 0(R15), F5
+	FMOVQ 0(R16), F5
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
 	// r14:vC = Param VC
-	FMOVQ 0(R16), F7
+	FMOVQ 0(R17), F7
 	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
 	// r16:dtCTau = Param DtCTau
-	FMOVQ 0(R17), F8
+	FMOVQ 0(R19), F8
 	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
 	// r18:dtRTau = Param DtRTau
-	FMOVQ 0(R19), F10
+	FMOVQ 0(R20), F10
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
 	// r20:drive = Mul r18:dtRTau r19:iu
@@ -18399,345 +19256,365 @@ manyskip65:
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, manyskip76
+	// r24:dtRTau = Param DtRTau
+	FMOVQ 0(R20), F4
+	// r25 = Load G
+	FMOVQ 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<3, R9, R9
+	// r26 = Mul r24:dtRTau r25
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	// r23:z = Sub r23:z r26
+	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r6:vr r28
+	VFMLA V0.D2, V4.D2, V6.D2
+	// r21:F = Sub r21:F r29
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+manyskip76:
+	// r31:az = Abs r23:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2 // r25 = 2.7557319223985893e-06
+	VDUP R3, V6.D2 // r32 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2 // r26 = 2.48015873015873e-05
-	// r27 = FMA r25 r23:z r26
+	VDUP R3, V7.D2 // r33 = 2.48015873015873e-05
+	// r34 = FMA r32 r23:z r33
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r29 = FMA r27 r23:z r28
+	// r36 = FMA r34 r23:z r35
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r31 = FMA r29 r23:z r30
+	// r38 = FMA r36 r23:z r37
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r33 = FMA r31 r23:z r32
+	// r40 = FMA r38 r23:z r39
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r35 = FMA r33 r23:z r34
+	// r42 = FMA r40 r23:z r41
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r37 = FMA r35 r23:z r36
+	// r44 = FMA r42 r23:z r43
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r39 = FMA r37 r23:z r38
+	// r46 = FMA r44 r23:z r45
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r48:ex = FMA r46 r23:z r47
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r43:large = CmpGT r24:az r42
+	// r50:large = CmpGT r31:az r49
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	// Rare r43:large
+	// Rare r50:large
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, manyrare66
+	CBZW R3, manyrare77
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V11.D2 // r52 = 7.647163731819816e-13
+	// r53 = FMA r51 r23:z r52
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V9.D2 // r54 = 1.1470745597729725e-11
+	// r55 = FMA r53 r23:z r54
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V11.D2 // r56 = 1.6059043836821613e-10
+	// r57 = FMA r55 r23:z r56
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V9.D2 // r58 = 2.08767569878681e-09
+	// r59 = FMA r57 r23:z r58
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V11.D2 // r60 = 2.505210838544172e-08
+	// r61 = FMA r59 r23:z r60
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V9.D2 // r62 = 2.755731922398589e-07
+	// r63 = FMA r61 r23:z r62
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V11.D2 // r32 = 2.7557319223985893e-06
+	// r64 = FMA r63 r23:z r32
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2 // r26 = 2.48015873015873e-05
-	// r58 = FMA r57 r23:z r26
+	VDUP R3, V9.D2 // r33 = 2.48015873015873e-05
+	// r65 = FMA r64 r23:z r33
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r59 = FMA r58 r23:z r28
+	// r66 = FMA r65 r23:z r35
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r60 = FMA r59 r23:z r30
+	// r67 = FMA r66 r23:z r37
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r61 = FMA r60 r23:z r32
+	// r68 = FMA r67 r23:z r39
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r62 = FMA r61 r23:z r34
+	// r69 = FMA r68 r23:z r41
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r63 = FMA r62 r23:z r36
+	// r70 = FMA r69 r23:z r43
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r64 = FMA r63 r23:z r38
+	// r71 = FMA r70 r23:z r45
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r72:taylor = FMA r71 r23:z r47
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V9.D2 // r73 = 720
+	// r74 = CmpGT r23:z r73
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V12.D2 // r73 = 720
+	// r75:zl = Select r74 r73 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V8.D2 // r76 = -708
+	// r77 = CmpLT r75:zl r76
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V12.D2 // r76 = -708
+	// r78:zc = Select r77 r76 r75:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r73 = 1.4426950408889634
+	VDUP R3, V12.D2 // r80 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V13.D2 // r79 = 6.755399441055744e+15
+	// r81 = FMA r78:zc r80 r79
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V12.D2 // r79 = 6.755399441055744e+15
+	// r82:k = Sub r81 r79
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V12.D2 // r84 = -0.6931471803691238
+	// r85 = FMA r82:k r84 r78:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V12.D2 // r83 = -1.9082149292705877e-10
+	// r86:r = FMA r82:k r83 r85
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V14.D2 // r52 = 7.647163731819816e-13
+	// r87 = FMA r51 r86:r r52
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V12.D2 // r54 = 1.1470745597729725e-11
+	// r88 = FMA r87 r86:r r54
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V14.D2 // r56 = 1.6059043836821613e-10
+	// r89 = FMA r88 r86:r r56
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V12.D2 // r58 = 2.08767569878681e-09
+	// r90 = FMA r89 r86:r r58
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V14.D2 // r60 = 2.505210838544172e-08
+	// r91 = FMA r90 r86:r r60
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V12.D2 // r62 = 2.755731922398589e-07
+	// r92 = FMA r91 r86:r r62
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V14.D2 // r32 = 2.7557319223985893e-06
+	// r93 = FMA r92 r86:r r32
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2 // r26 = 2.48015873015873e-05
-	// r87 = FMA r86 r79:r r26
+	VDUP R3, V12.D2 // r33 = 2.48015873015873e-05
+	// r94 = FMA r93 r86:r r33
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r88 = FMA r87 r79:r r28
+	// r95 = FMA r94 r86:r r35
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r89 = FMA r88 r79:r r30
+	// r96 = FMA r95 r86:r r37
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r90 = FMA r89 r79:r r32
+	// r97 = FMA r96 r86:r r39
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r91 = FMA r90 r79:r r34
+	// r98 = FMA r97 r86:r r41
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r92 = FMA r91 r79:r r36
+	// r99 = FMA r98 r86:r r43
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r93 = FMA r92 r79:r r38
+	// r100 = FMA r99 r86:r r45
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r94:q = FMA r93 r79:r r40
+	// r101:q = FMA r100 r86:r r47
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V12.D2 // r102 = 60
+	// r103 = CmpGT r82:k r102
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V15.D2 // r102 = 60
+	// r104:kc = Select r103 r102 r82:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V15.D2 // r105 = -1
+	// r106 = Mul r104:kc r105
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V15.D2 // r79 = 6.755399441055744e+15
+	// r107 = Add r106 r79
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r101:kBits = Bits r100
+	// r108:kBits = Bits r107
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V15.D2 // r109 = 5.054e-321
+	// r110 = IAdd r108:kBits r109
 	VADD V15.D2, V12.D2, V12.D2
-	// r104 = Shl 52 r103
+	// r111 = Shl 52 r110
 	VSHL $52, V12.D2, V12.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r112:pow2 = FromBits r111
+	// r113:oneMinus = Sub r47 r112:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r114 = FMA r86:r r101:q r113:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r108:y = Div r107 r68:zl
+	// r115:y = Div r114 r75:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r116 = FMA r82:k r45 r79
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
+	// r117:kHalf = Sub r116 r79
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
+	// r118 = Add r117:kHalf r79
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r112:kBits = Bits r111
-	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
-	VADD V14.D2, V9.D2, V9.D2
-	// r114 = Shl 52 r113
-	VSHL $52, V9.D2, V9.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
-	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r117 = Sub r75:k r110:kHalf
-	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
-	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
 	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
-	VADD V8.D2, V13.D2, V13.D2
+	VDUP R3, V14.D2 // r109 = 5.054e-321
+	// r120 = IAdd r119:kBits r109
+	VADD V14.D2, V9.D2, V9.D2
 	// r121 = Shl 52 r120
-	VSHL $52, V13.D2, V13.D2
+	VSHL $52, V9.D2, V9.D2
 	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r123 = Mul r115:y r122:pow2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r124 = Sub r82:k r117:kHalf
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r125 = Add r124 r79
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r126:kBits = Bits r125
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2 // r109 = 5.054e-321
+	// r127 = IAdd r126:kBits r109
+	VADD V8.D2, V13.D2, V13.D2
+	// r128 = Shl 52 r127
+	VSHL $52, V13.D2, V13.D2
+	// r129:pow2 = FromBits r128
+	// r130:big = Mul r123 r129:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r124 = CmpLE r24:az r38
+	// r131 = CmpLE r31:az r45
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r132:far = Select r131 r72:taylor r130:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r48:ex = Select r50:large r132:far r48:ex
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare66:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+manyrare77:
+	// r133:vc = FMA r48:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	// If Delta
-	CBZ R8, manyskip67
-	// r127 = Load Delta
-	VLD1.P (R8)(R2), [V6.D2]
-	// r126:vc = Add r126:vc r127
+	CBZ R8, manyskip78
+	// r134 = Load Delta
+	FMOVQ 0(R8), F6
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<3, R8, R8
+	// r133:vc = Add r133:vc r134
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip67:
-	// r129:ka = Param Ka
-	FMOVQ 0(R21), F6
-	// r130:dv = Sub r126:vc r12:vRest
+manyskip78:
+	// r136:ka = Param Ka
+	FMOVQ 0(R22), F6
+	// r137:dv = Sub r133:vc r12:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	// r131:keep = Param Keep
-	FMOVQ 0(R20), F7
-	// r132:wkeep = Mul r131:keep r9:u
+	// r138:keep = Param Keep
+	FMOVQ 0(R21), F7
+	// r139:wkeep = Mul r138:keep r9:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r140:wc = FMA r136:ka r137:dv r139:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
-	// r134:t = Time
-	VLD1R.P 8(R24), [V5.D2]
-	// r135:since = Sub r134:t r2:Last
+	// r141:t = Time
+	VLD1R.P 8(R25), [V5.D2]
+	// r142:since = Sub r141:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	// r136:tauRef = Param TauRef
-	FMOVQ 0(R22), F8
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r143:tauRef = Param TauRef
+	FMOVQ 0(R23), F8
+	// r144:refr = CmpLT r142:since r143:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r144:refr r6:vr r133:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r144:refr r9:u r140:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r147:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r147:sp r141:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip68
-	// StoreOne Spike r140:sp
+	CBZ R10, manyskip79
+	// StoreOne Spike r147:sp
 	VAND V25.B16, V3.B16, V4.B16
-	FMOVQ F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
-manyskip68:
+	FMOVQ F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<3, R10, R10
+manyskip79:
 	// If Ref
-	CBZ R10, manyskip69
-	// r141:ref = Or r137:refr r140:sp
+	CBZ R11, manyskip80
+	// r148:ref = Or r144:refr r147:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r148:ref
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip69:
+	MOVH R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip80:
 	// If Bits
-	CBZ R11, manyskip70
-	// StoreBits Bits r140:sp
+	CBZ R12, manyskip81
+	// StoreBits Bits r147:sp
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $2, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip70:
-	SUBS $1, R23
-	BNE manystep64
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip81:
+	SUBS $1, R24
+	BNE manystep74
 	// Store V r0:V
 	FMOVQ F0, -16(R4)
 	// Store W r1:W
 	FMOVQ F1, -16(R5)
 	// Store Last r2:Last
 	FMOVQ F2, -16(R6)
-	ADD $2, R25
-	ADD $16, R12
+	ADD $2, R26
 	ADD $16, R13
 	ADD $16, R14
 	ADD $16, R15
@@ -18747,6 +19624,7 @@ manyskip70:
 	ADD $16, R20
 	ADD $16, R21
 	ADD $16, R22
+	ADD $16, R23
 	SUBS $2, R1
 	BGE manyloop1
 manyloop1end:
@@ -18761,40 +19639,44 @@ manytail:
 	// r2:Last = Load Last
 	FMOVD.P 8(R6), F2
 	// Loop
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil83
-	ADD R25<<3, R7, R7
-manynil83:
+	CBZ R7, manynil96
+	ADD R26<<3, R7, R7
+manynil96:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil84
-	ADD R25<<3, R8, R8
-manynil84:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil85
-	ADD R25<<3, R9, R9
-manynil85:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil86
-	ADD R25, R10
-manynil86:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil87
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
-manynil87:
-manystep76:
+	CBZ R8, manynil97
+	ADD R26<<3, R8, R8
+manynil97:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil98
+	ADD R26<<3, R9, R9
+manynil98:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil99
+	ADD R26<<3, R10, R10
+manynil99:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil100
+	ADD R26, R11
+manynil100:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil101
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil101:
+manystep88:
 	// r3:vTh = Param VTh
-	FMOVD 0(R12), F3
+	FMOVD 0(R13), F3
 	// r4:spk = CmpGE r0:V r3:vTh
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
 	// r5:vReset = Param VReset
-	FMOVD 0(R13), F5
+	FMOVD 0(R14), F5
 	// r6:vr = Select r4:spk r5:vReset r0:V
 	VBIT V4.B16, V5.B16, V0.B16
 	// r7:b = Param B
-	FMOVD 0(R14), F5
+	FMOVD 0(R15), F5
 	// r8:wb = Add r1:W r7:b
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	// r9:u = Select r4:spk r8:wb r1:W
@@ -18802,25 +19684,25 @@ manystep76:
 	// r10:in = Imm 0x0
 	VEOR V4.B16, V4.B16, V4.B16
 	// If I
-	CBZ R7, manyskip77
+	CBZ R7, manyskip89
 	// r10:in = Load I
 	FMOVD 0(R7), F4
-	ADD R26, R7
-manyskip77:
+	ADD R2, R7
+manyskip89:
 	// r12:vRest = Param VRest
-	FMOVD 0(R15), F5
+	FMOVD 0(R16), F5
 	// r13:a1 = Sub r6:vr r12:vRest
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
 	// r14:vC = Param VC
-	FMOVD 0(R16), F7
+	FMOVD 0(R17), F7
 	// r15:a2 = Sub r6:vr r14:vC
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
 	// r16:dtCTau = Param DtCTau
-	FMOVD 0(R17), F8
+	FMOVD 0(R19), F8
 	// r17:a12 = Mul r13:a1 r15:a2
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
 	// r18:dtRTau = Param DtRTau
-	FMOVD 0(R19), F10
+	FMOVD 0(R20), F10
 	// r19:iu = Sub r10:in r9:u
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
 	// r20:drive = Mul r18:dtRTau r19:iu
@@ -18831,339 +19713,358 @@ manyskip77:
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	// r23:z = Mul r16:dtCTau r22:a1a2
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
-	// r24:az = Abs r23:z
+	// If G
+	CBZ R9, manyskip90
+	// r24:dtRTau = Param DtRTau
+	FMOVD 0(R20), F4
+	// r25 = Load G
+	FMOVD 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<3, R9, R9
+	// r26 = Mul r24:dtRTau r25
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	// r23:z = Sub r23:z r26
+	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
+	// r28 = Imm 0x0
+	VEOR V6.B16, V6.B16, V6.B16
+	// r29 = FMA r26 r6:vr r28
+	VFMLA V0.D2, V4.D2, V6.D2
+	// r21:F = Sub r21:F r29
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+manyskip90:
+	// r31:az = Abs r23:z
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V6.D2 // r25 = 2.7557319223985893e-06
+	VDUP R3, V6.D2 // r32 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V7.D2 // r26 = 2.48015873015873e-05
-	// r27 = FMA r25 r23:z r26
+	VDUP R3, V7.D2 // r33 = 2.48015873015873e-05
+	// r34 = FMA r32 r23:z r33
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r29 = FMA r27 r23:z r28
+	// r36 = FMA r34 r23:z r35
 	VMOV V31.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r31 = FMA r29 r23:z r30
+	// r38 = FMA r36 r23:z r37
 	VMOV V30.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r33 = FMA r31 r23:z r32
+	// r40 = FMA r38 r23:z r39
 	VMOV V29.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r35 = FMA r33 r23:z r34
+	// r42 = FMA r40 r23:z r41
 	VMOV V28.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r37 = FMA r35 r23:z r36
+	// r44 = FMA r42 r23:z r43
 	VMOV V27.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r39 = FMA r37 r23:z r38
+	// r46 = FMA r44 r23:z r45
 	VMOV V26.B16, V7.B16
 	VFMLA V8.D2, V6.D2, V7.D2
-	// r41:ex = FMA r39 r23:z r40
+	// r48:ex = FMA r46 r23:z r47
 	VMOV V25.B16, V6.B16
 	VFMLA V8.D2, V7.D2, V6.D2
-	// r43:large = CmpGT r24:az r42
+	// r50:large = CmpGT r31:az r49
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
-	// Rare r43:large
+	// Rare r50:large
 	FMOVS F7, R3
-	CBZW R3, manyrare78
+	CBZW R3, manyrare91
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V9.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V9.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V11.D2 // r45 = 7.647163731819816e-13
-	// r46 = FMA r44 r23:z r45
+	VDUP R3, V11.D2 // r52 = 7.647163731819816e-13
+	// r53 = FMA r51 r23:z r52
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V9.D2 // r47 = 1.1470745597729725e-11
-	// r48 = FMA r46 r23:z r47
+	VDUP R3, V9.D2 // r54 = 1.1470745597729725e-11
+	// r55 = FMA r53 r23:z r54
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V11.D2 // r49 = 1.6059043836821613e-10
-	// r50 = FMA r48 r23:z r49
+	VDUP R3, V11.D2 // r56 = 1.6059043836821613e-10
+	// r57 = FMA r55 r23:z r56
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V9.D2 // r51 = 2.08767569878681e-09
-	// r52 = FMA r50 r23:z r51
+	VDUP R3, V9.D2 // r58 = 2.08767569878681e-09
+	// r59 = FMA r57 r23:z r58
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V11.D2 // r53 = 2.505210838544172e-08
-	// r54 = FMA r52 r23:z r53
+	VDUP R3, V11.D2 // r60 = 2.505210838544172e-08
+	// r61 = FMA r59 r23:z r60
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V9.D2 // r55 = 2.755731922398589e-07
-	// r56 = FMA r54 r23:z r55
+	VDUP R3, V9.D2 // r62 = 2.755731922398589e-07
+	// r63 = FMA r61 r23:z r62
 	VFMLA V8.D2, V11.D2, V9.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2 // r25 = 2.7557319223985893e-06
-	// r57 = FMA r56 r23:z r25
+	VDUP R3, V11.D2 // r32 = 2.7557319223985893e-06
+	// r64 = FMA r63 r23:z r32
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V9.D2 // r26 = 2.48015873015873e-05
-	// r58 = FMA r57 r23:z r26
+	VDUP R3, V9.D2 // r33 = 2.48015873015873e-05
+	// r65 = FMA r64 r23:z r33
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r59 = FMA r58 r23:z r28
+	// r66 = FMA r65 r23:z r35
 	VMOV V31.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r60 = FMA r59 r23:z r30
+	// r67 = FMA r66 r23:z r37
 	VMOV V30.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r61 = FMA r60 r23:z r32
+	// r68 = FMA r67 r23:z r39
 	VMOV V29.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r62 = FMA r61 r23:z r34
+	// r69 = FMA r68 r23:z r41
 	VMOV V28.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r63 = FMA r62 r23:z r36
+	// r70 = FMA r69 r23:z r43
 	VMOV V27.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
-	// r64 = FMA r63 r23:z r38
+	// r71 = FMA r70 r23:z r45
 	VMOV V26.B16, V9.B16
 	VFMLA V8.D2, V11.D2, V9.D2
-	// r65:taylor = FMA r64 r23:z r40
+	// r72:taylor = FMA r71 r23:z r47
 	VMOV V25.B16, V11.B16
 	VFMLA V8.D2, V9.D2, V11.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V9.D2 // r66 = 720
-	// r67 = CmpGT r23:z r66
+	VDUP R3, V9.D2 // r73 = 720
+	// r74 = CmpGT r23:z r73
 	WORD $0x6ee9e509 // fcmgt v9.2d, v8.2d, v9.2d
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V12.D2 // r66 = 720
-	// r68:zl = Select r67 r66 r23:z
+	VDUP R3, V12.D2 // r73 = 720
+	// r75:zl = Select r74 r73 r23:z
 	VBSL V8.B16, V12.B16, V9.B16
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V8.D2 // r69 = -708
-	// r70 = CmpLT r68:zl r69
+	VDUP R3, V8.D2 // r76 = -708
+	// r77 = CmpLT r75:zl r76
 	WORD $0x6ee9e508 // fcmgt v8.2d, v8.2d, v9.2d
 	MOVD $0xc086200000000000, R3
-	VDUP R3, V12.D2 // r69 = -708
-	// r71:zc = Select r70 r69 r68:zl
+	VDUP R3, V12.D2 // r76 = -708
+	// r78:zc = Select r77 r76 r75:zl
 	VBSL V9.B16, V12.B16, V8.B16
 	MOVD $0x3ff71547652b82fe, R3
-	VDUP R3, V12.D2 // r73 = 1.4426950408889634
+	VDUP R3, V12.D2 // r80 = 1.4426950408889634
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V13.D2 // r72 = 6.755399441055744e+15
-	// r74 = FMA r71:zc r73 r72
+	VDUP R3, V13.D2 // r79 = 6.755399441055744e+15
+	// r81 = FMA r78:zc r80 r79
 	VFMLA V12.D2, V8.D2, V13.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V12.D2 // r72 = 6.755399441055744e+15
-	// r75:k = Sub r74 r72
+	VDUP R3, V12.D2 // r79 = 6.755399441055744e+15
+	// r82:k = Sub r81 r79
 	WORD $0x4eecd5ad // fsub v13.2d, v13.2d, v12.2d
 	MOVD $0xbfe62e42fee00000, R3
-	VDUP R3, V12.D2 // r77 = -0.6931471803691238
-	// r78 = FMA r75:k r77 r71:zc
+	VDUP R3, V12.D2 // r84 = -0.6931471803691238
+	// r85 = FMA r82:k r84 r78:zc
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0xbdea39ef35793c76, R3
-	VDUP R3, V12.D2 // r76 = -1.9082149292705877e-10
-	// r79:r = FMA r75:k r76 r78
+	VDUP R3, V12.D2 // r83 = -1.9082149292705877e-10
+	// r86:r = FMA r82:k r83 r85
 	VFMLA V12.D2, V13.D2, V8.D2
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V12.D2 // r44 = 4.779477332387385e-14
+	VDUP R3, V12.D2 // r51 = 4.779477332387385e-14
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V14.D2 // r45 = 7.647163731819816e-13
-	// r80 = FMA r44 r79:r r45
+	VDUP R3, V14.D2 // r52 = 7.647163731819816e-13
+	// r87 = FMA r51 r86:r r52
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V12.D2 // r47 = 1.1470745597729725e-11
-	// r81 = FMA r80 r79:r r47
+	VDUP R3, V12.D2 // r54 = 1.1470745597729725e-11
+	// r88 = FMA r87 r86:r r54
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V14.D2 // r49 = 1.6059043836821613e-10
-	// r82 = FMA r81 r79:r r49
+	VDUP R3, V14.D2 // r56 = 1.6059043836821613e-10
+	// r89 = FMA r88 r86:r r56
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V12.D2 // r51 = 2.08767569878681e-09
-	// r83 = FMA r82 r79:r r51
+	VDUP R3, V12.D2 // r58 = 2.08767569878681e-09
+	// r90 = FMA r89 r86:r r58
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V14.D2 // r53 = 2.505210838544172e-08
-	// r84 = FMA r83 r79:r r53
+	VDUP R3, V14.D2 // r60 = 2.505210838544172e-08
+	// r91 = FMA r90 r86:r r60
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V12.D2 // r55 = 2.755731922398589e-07
-	// r85 = FMA r84 r79:r r55
+	VDUP R3, V12.D2 // r62 = 2.755731922398589e-07
+	// r92 = FMA r91 r86:r r62
 	VFMLA V8.D2, V14.D2, V12.D2
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V14.D2 // r25 = 2.7557319223985893e-06
-	// r86 = FMA r85 r79:r r25
+	VDUP R3, V14.D2 // r32 = 2.7557319223985893e-06
+	// r93 = FMA r92 r86:r r32
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V12.D2 // r26 = 2.48015873015873e-05
-	// r87 = FMA r86 r79:r r26
+	VDUP R3, V12.D2 // r33 = 2.48015873015873e-05
+	// r94 = FMA r93 r86:r r33
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r88 = FMA r87 r79:r r28
+	// r95 = FMA r94 r86:r r35
 	VMOV V31.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r89 = FMA r88 r79:r r30
+	// r96 = FMA r95 r86:r r37
 	VMOV V30.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r90 = FMA r89 r79:r r32
+	// r97 = FMA r96 r86:r r39
 	VMOV V29.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r91 = FMA r90 r79:r r34
+	// r98 = FMA r97 r86:r r41
 	VMOV V28.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r92 = FMA r91 r79:r r36
+	// r99 = FMA r98 r86:r r43
 	VMOV V27.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
-	// r93 = FMA r92 r79:r r38
+	// r100 = FMA r99 r86:r r45
 	VMOV V26.B16, V12.B16
 	VFMLA V8.D2, V14.D2, V12.D2
-	// r94:q = FMA r93 r79:r r40
+	// r101:q = FMA r100 r86:r r47
 	VMOV V25.B16, V14.B16
 	VFMLA V8.D2, V12.D2, V14.D2
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V12.D2 // r95 = 60
-	// r96 = CmpGT r75:k r95
+	VDUP R3, V12.D2 // r102 = 60
+	// r103 = CmpGT r82:k r102
 	WORD $0x6eece5ac // fcmgt v12.2d, v13.2d, v12.2d
 	MOVD $0x404e000000000000, R3
-	VDUP R3, V15.D2 // r95 = 60
-	// r97:kc = Select r96 r95 r75:k
+	VDUP R3, V15.D2 // r102 = 60
+	// r104:kc = Select r103 r102 r82:k
 	VBSL V13.B16, V15.B16, V12.B16
 	MOVD $0xbff0000000000000, R3
-	VDUP R3, V15.D2 // r98 = -1
-	// r99 = Mul r97:kc r98
+	VDUP R3, V15.D2 // r105 = -1
+	// r106 = Mul r104:kc r105
 	WORD $0x6e6fdd8c // fmul v12.2d, v12.2d, v15.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V15.D2 // r72 = 6.755399441055744e+15
-	// r100 = Add r99 r72
+	VDUP R3, V15.D2 // r79 = 6.755399441055744e+15
+	// r107 = Add r106 r79
 	WORD $0x4e6fd58c // fadd v12.2d, v12.2d, v15.2d
-	// r101:kBits = Bits r100
+	// r108:kBits = Bits r107
 	MOVD $0x3ff, R3
-	VDUP R3, V15.D2 // r102 = 5.054e-321
-	// r103 = IAdd r101:kBits r102
+	VDUP R3, V15.D2 // r109 = 5.054e-321
+	// r110 = IAdd r108:kBits r109
 	VADD V15.D2, V12.D2, V12.D2
-	// r104 = Shl 52 r103
+	// r111 = Shl 52 r110
 	VSHL $52, V12.D2, V12.D2
-	// r105:pow2 = FromBits r104
-	// r106:oneMinus = Sub r40 r105:pow2
+	// r112:pow2 = FromBits r111
+	// r113:oneMinus = Sub r47 r112:pow2
 	WORD $0x4eecd72c // fsub v12.2d, v25.2d, v12.2d
-	// r107 = FMA r79:r r94:q r106:oneMinus
+	// r114 = FMA r86:r r101:q r113:oneMinus
 	VFMLA V14.D2, V8.D2, V12.D2
-	// r108:y = Div r107 r68:zl
+	// r115:y = Div r114 r75:zl
 	WORD $0x6e69fd8c // fdiv v12.2d, v12.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r109 = FMA r75:k r38 r72
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r116 = FMA r82:k r45 r79
 	VFMLA V26.D2, V13.D2, V8.D2
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r110:kHalf = Sub r109 r72
+	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
+	// r117:kHalf = Sub r116 r79
 	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2 // r72 = 6.755399441055744e+15
-	// r111 = Add r110:kHalf r72
+	VDUP R3, V9.D2 // r79 = 6.755399441055744e+15
+	// r118 = Add r117:kHalf r79
 	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
-	// r112:kBits = Bits r111
-	MOVD $0x3ff, R3
-	VDUP R3, V14.D2 // r102 = 5.054e-321
-	// r113 = IAdd r112:kBits r102
-	VADD V14.D2, V9.D2, V9.D2
-	// r114 = Shl 52 r113
-	VSHL $52, V9.D2, V9.D2
-	// r115:pow2 = FromBits r114
-	// r116 = Mul r108:y r115:pow2
-	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
-	// r117 = Sub r75:k r110:kHalf
-	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V8.D2 // r72 = 6.755399441055744e+15
-	// r118 = Add r117 r72
-	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
 	// r119:kBits = Bits r118
 	MOVD $0x3ff, R3
-	VDUP R3, V8.D2 // r102 = 5.054e-321
-	// r120 = IAdd r119:kBits r102
-	VADD V8.D2, V13.D2, V13.D2
+	VDUP R3, V14.D2 // r109 = 5.054e-321
+	// r120 = IAdd r119:kBits r109
+	VADD V14.D2, V9.D2, V9.D2
 	// r121 = Shl 52 r120
-	VSHL $52, V13.D2, V13.D2
+	VSHL $52, V9.D2, V9.D2
 	// r122:pow2 = FromBits r121
-	// r123:big = Mul r116 r122:pow2
+	// r123 = Mul r115:y r122:pow2
+	WORD $0x6e69dd8c // fmul v12.2d, v12.2d, v9.2d
+	// r124 = Sub r82:k r117:kHalf
+	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V8.D2 // r79 = 6.755399441055744e+15
+	// r125 = Add r124 r79
+	WORD $0x4e68d5ad // fadd v13.2d, v13.2d, v8.2d
+	// r126:kBits = Bits r125
+	MOVD $0x3ff, R3
+	VDUP R3, V8.D2 // r109 = 5.054e-321
+	// r127 = IAdd r126:kBits r109
+	VADD V8.D2, V13.D2, V13.D2
+	// r128 = Shl 52 r127
+	VSHL $52, V13.D2, V13.D2
+	// r129:pow2 = FromBits r128
+	// r130:big = Mul r123 r129:pow2
 	WORD $0x6e6ddd8c // fmul v12.2d, v12.2d, v13.2d
-	// r124 = CmpLE r24:az r38
+	// r131 = CmpLE r31:az r45
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
-	// r125:far = Select r124 r65:taylor r123:big
+	// r132:far = Select r131 r72:taylor r130:big
 	VBSL V12.B16, V11.B16, V4.B16
-	// r41:ex = Select r43:large r125:far r41:ex
+	// r48:ex = Select r50:large r132:far r48:ex
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare78:
-	// r126:vc = FMA r41:ex r21:F r6:vr
+manyrare91:
+	// r133:vc = FMA r48:ex r21:F r6:vr
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
 	// If Delta
-	CBZ R8, manyskip79
-	// r127 = Load Delta
+	CBZ R8, manyskip92
+	// r134 = Load Delta
 	FMOVD 0(R8), F6
-	ADD R2, R8
-	// r126:vc = Add r126:vc r127
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<3, R8, R8
+	// r133:vc = Add r133:vc r134
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip79:
-	// r129:ka = Param Ka
-	FMOVD 0(R21), F6
-	// r130:dv = Sub r126:vc r12:vRest
+manyskip92:
+	// r136:ka = Param Ka
+	FMOVD 0(R22), F6
+	// r137:dv = Sub r133:vc r12:vRest
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	// r131:keep = Param Keep
-	FMOVD 0(R20), F7
-	// r132:wkeep = Mul r131:keep r9:u
+	// r138:keep = Param Keep
+	FMOVD 0(R21), F7
+	// r139:wkeep = Mul r138:keep r9:u
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
-	// r133:wc = FMA r129:ka r130:dv r132:wkeep
+	// r140:wc = FMA r136:ka r137:dv r139:wkeep
 	VFMLA V5.D2, V6.D2, V7.D2
-	// r134:t = Time
-	VLD1R.P 8(R24), [V5.D2]
-	// r135:since = Sub r134:t r2:Last
+	// r141:t = Time
+	VLD1R.P 8(R25), [V5.D2]
+	// r142:since = Sub r141:t r2:Last
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	// r136:tauRef = Param TauRef
-	FMOVD 0(R22), F8
-	// r137:refr = CmpLT r135:since r136:tauRef
+	// r143:tauRef = Param TauRef
+	FMOVD 0(R23), F8
+	// r144:refr = CmpLT r142:since r143:tauRef
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
-	// r0:V = Select r137:refr r6:vr r126:vc
+	// r0:V = Select r144:refr r6:vr r133:vc
 	VBIF V6.B16, V4.B16, V0.B16
-	// r1:W = Select r137:refr r9:u r133:wc
+	// r1:W = Select r144:refr r9:u r140:wc
 	VBIF V6.B16, V7.B16, V1.B16
-	// r140:sp = CmpGE r0:V r3:vTh
+	// r147:sp = CmpGE r0:V r3:vTh
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
-	// r2:Last = Select r140:sp r134:t r2:Last
+	// r2:Last = Select r147:sp r141:t r2:Last
 	VBIT V3.B16, V5.B16, V2.B16
 	// If Spike
-	CBZ R9, manyskip80
-	// StoreOne Spike r140:sp
+	CBZ R10, manyskip93
+	// StoreOne Spike r147:sp
 	VAND V25.B16, V3.B16, V4.B16
-	FMOVD F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
-manyskip80:
+	FMOVD F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<3, R10, R10
+manyskip93:
 	// If Ref
-	CBZ R10, manyskip81
-	// r141:ref = Or r137:refr r140:sp
+	CBZ R11, manyskip94
+	// r148:ref = Or r144:refr r147:sp
 	VORR V3.B16, V6.B16, V6.B16
-	// StoreBool Ref r141:ref
+	// StoreBool Ref r148:ref
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip81:
+	MOVB R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip94:
 	// If Bits
-	CBZ R11, manyskip82
-	// StoreBits Bits r140:sp
+	CBZ R12, manyskip95
+	// StoreBits Bits r147:sp
 	FMOVS F3, R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $1, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip82:
-	SUBS $1, R23
-	BNE manystep76
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip95:
+	SUBS $1, R24
+	BNE manystep88
 	// Store V r0:V
 	FMOVD F0, -8(R4)
 	// Store W r1:W
 	FMOVD F1, -8(R5)
 	// Store Last r2:Last
 	FMOVD F2, -8(R6)
-	ADD $1, R25
-	ADD $8, R12
+	ADD $1, R26
 	ADD $8, R13
 	ADD $8, R14
 	ADD $8, R15
@@ -19173,6 +20074,7 @@ manyskip82:
 	ADD $8, R20
 	ADD $8, R21
 	ADD $8, R22
+	ADD $8, R23
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -19188,8 +20090,8 @@ manytailend:
 //   Pointers in registers: V R4.
 TEXT ·exprelNEONF32(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r2 = 0.0013888889
@@ -20028,8 +20930,8 @@ tailend:
 //   Pointers in registers: V R4.
 TEXT ·exprelNEONF64(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V31.D2 // r2 = 2.7557319223985893e-06
