@@ -1174,8 +1174,10 @@ func (f *fn) spillValue(u int, o *step.Op) {
 // spillCandidates lists the values that a section may keep on the stack
 // (see spillValue), the longest-lived first (ties by register): each
 // assigned once by a per-vector op of the body or the Loop's body (not
-// inside an If or Rare block), not a constant, the time or a state the
-// Loop carries, and of a class that lives in vector registers.
+// inside an If or Rare block), not an immediate, the time or a state the
+// Loop carries, and of a class that lives in vector registers. A
+// per-neuron constant is read in place except in the tail, which loads it
+// under the mask: there it may be spilled too.
 func (f *fn) spillCandidates() []step.Reg {
 	var out []step.Reg
 	add := func(ops []step.Op) {
@@ -1185,7 +1187,7 @@ func (f *fn) spillCandidates() []step.Reg {
 				continue
 			}
 			switch o.Kind {
-			case step.OpParam, step.OpImm, step.OpTime:
+			case step.OpImm, step.OpTime:
 				continue
 			}
 			if f.p.Regs[o.Dst] == step.Mask && f.is.avx512 {

@@ -382,20 +382,25 @@ func choose(is *isa, p *step.Program, sec step.Section) (config, error) {
 		}
 		return config{}, false
 	}
-	vspill := min(valueSpillMin, len(spillOrder(is, p)))
-	if cfg, ok := search(vspill); ok {
-		return cfg, nil
+	// The leanest configuration: if it does not allocate, nothing does
+	// with vspill values on the stack, and more must go there.
+	nspill := len(spillOrder(is, p))
+	vspill := min(valueSpillMin, nspill)
+	lean := config{sec: sec, unroll: 1, group: 1, spill: true, park: sec == step.ManySteps, vspill: vspill}
+	if fits(lean) {
+		if cfg, ok := search(vspill); ok {
+			return cfg, nil
+		}
 	}
 	// Too many values live at once even for one vector: keep the fewest
 	// values on the stack with which the leanest configuration
 	// allocates, then search again with that many.
-	lean := config{sec: sec, unroll: 1, group: 1, spill: true, park: sec == step.ManySteps}
-	if k, ok := fewestSpills(lean, vspill, len(spillOrder(is, p)), fits); ok {
+	if k, ok := fewestSpills(lean, vspill, nspill, fits); ok {
 		if cfg, ok := search(k); ok {
 			return cfg, nil
 		}
 	}
-	err := try(config{sec: sec, unroll: 1, group: 1, vspill: len(spillOrder(is, p))})
+	err := try(config{sec: sec, unroll: 1, group: 1, vspill: nspill})
 	return config{}, fmt.Errorf("amd64: %s (%s) does not allocate even without unrolling and with every value on the stack: %v", p.FuncName(is.name), sec, err)
 }
 

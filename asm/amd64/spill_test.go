@@ -57,3 +57,26 @@ func TestSpillValues(t *testing.T) {
 		t.Logf("%s: %v", is.name, cfg)
 	}
 }
+
+// TestBackwardAllocates lowers the backward step (every variant and
+// section) and exprel' for every ISA, and fails if one does not allocate.
+func TestBackwardAllocates(t *testing.T) {
+	ps := []*step.Program{step.ExprelDeriv(step.F32), step.ExprelDeriv(step.F64)}
+	for _, v := range step.Variants() {
+		ps = append(ps, step.Backward(v))
+	}
+	for _, is := range isas {
+		for _, p := range ps {
+			for _, sec := range p.Sections() {
+				t.Run(p.FuncName(is.name)+"/"+sec.String(), func(t *testing.T) {
+					t.Parallel()
+					cfg, err := choose(is, p, sec)
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Logf("%v", cfg)
+				})
+			}
+		}
+	}
+}

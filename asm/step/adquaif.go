@@ -223,22 +223,14 @@ func Headroom(v Variant) *Program {
 }
 
 // All returns every program the library compiles on every path: the step
-// variants, then exprel for each type.
+// variants, exprel for each type, the backward step's variants, then
+// exprel' for each type.
 func All() []*Program {
 	var ps []*Program
 	for _, v := range Variants() {
 		ps = append(ps, Step(v))
 	}
 	ps = append(ps, Exprel(F32), Exprel(F64))
-	return validated(ps)
-}
-
-// GenericOnly returns the programs that only the generic path compiles so
-// far: the backward step's variants, then exprel' for each type. The
-// assembly lowerings do not allocate Backward yet (asm/amd64: "failed to
-// allocate registers" for AVX2); once they do, these join All.
-func GenericOnly() []*Program {
-	var ps []*Program
 	for _, v := range Variants() {
 		ps = append(ps, Backward(v))
 	}
