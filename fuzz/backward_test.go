@@ -10,13 +10,9 @@ import (
 	"github.com/adquaif/adquaif/kernel"
 )
 
-// Flag bits of FuzzBackward's first argument, beyond FuzzAccuracy's
-// (flagF64, flagHard, flagI, flagDelta, flagPerNeuron).
-const (
-	flagG      = 1 << 5 // a conductance buffer
-	flagGSpike = 1 << 6 // a spike gradient
-	flagNoGOut = 1 << 7 // no GI, GG, GDelta outputs
-)
+// FuzzBackward's first argument has FuzzAccuracy's flag bits (flagNoOut:
+// no GI, GG, GDelta outputs) and this one.
+const flagGSpike = 1 << 7 // a spike gradient
 
 // FuzzBackward decodes raw bits into one neuron's state, inputs, time,
 // dt, parameters, surrogate and gradients, runs Backward and holds it to
@@ -146,7 +142,7 @@ func runBackward[F kernel.Float](t *testing.T, flags uint8, in *reference.BackIn
 	if flags&flagGSpike != 0 {
 		g.Spike = rep(in.GS)
 	}
-	if flags&flagNoGOut == 0 {
+	if flags&flagNoOut == 0 {
 		g.I, g.G, g.Delta = make([]F, rows), make([]F, rows), make([]F, rows)
 	}
 	if err := k.Backward(F(in.T), b, g); err != nil {

@@ -16,7 +16,6 @@ import (
 // and its inputs), the conductance, and the gradients after the step.
 type backPop[F kernel.Float] struct {
 	population[F]
-	g               []F // nil: absent
 	gv, gw, gs      []F // gs nil: absent
 	noGI, noGG, noD bool
 }
@@ -29,7 +28,7 @@ func (p *backPop[F]) input(j int) reference.BackInput {
 	if width == 0 {
 		width = 1
 	}
-	return reference.BackInput{Input: p.population.input(j), G: at(p.g, j), Surrogate: reference.Surrogate{Alpha: alpha, Width: width},
+	return reference.BackInput{Input: p.population.input(j), Surrogate: reference.Surrogate{Alpha: alpha, Width: width},
 		GV: float64(p.gv[j]), GW: float64(p.gw[j]), GS: at(p.gs, j)}
 }
 
@@ -192,10 +191,9 @@ func TestBackwardFiniteDifferences(t *testing.T) {
 		if p.i == nil {
 			p.i = []float64{5}
 		}
-		// Step refuses G until its lowering lands on every path (issue
-		// 11); G's gradient is held to the math/big reference, whose own
-		// central-difference test covers G.
-		p.g = nil
+		if p.g == nil {
+			p.g = []float64{0.5}
+		}
 		if p.delta == nil {
 			p.delta = []float64{0.1}
 		}
@@ -212,26 +210,26 @@ func TestBackwardFiniteDifferences(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		loss := func(v, w, i, delta float64) (float64, float64) {
-			b := kernel.Buffers[float64]{V: []float64{v}, W: []float64{w}, LastSpike: slices.Clone(p.last), I: []float64{i}, Delta: []float64{delta}}
+		loss := func(v, w, i, g, delta float64) (float64, float64) {
+			b := kernel.Buffers[float64]{V: []float64{v}, W: []float64{w}, LastSpike: slices.Clone(p.last), I: []float64{i}, G: []float64{g}, Delta: []float64{delta}}
 			if err := k.Step(p.t, b); err != nil {
 				t.Fatal(err)
 			}
 			return b.V[0], p.gv[0]*b.V[0] + p.gw[0]*b.W[0]
 		}
-		vout, _ := loss(p.v[0], p.w[0], p.i[0], p.delta[0])
+		vout, _ := loss(p.v[0], p.w[0], p.i[0], p.g[0], p.delta[0])
 		if math.Abs(vout-p.cfg.Params.VTh) < 1e-3*d || math.Abs(vout) > 1e3 {
 			continue
 		}
 		r := p.backward(t)
-		x := []float64{p.v[0], p.w[0], p.i[0], p.delta[0]}
-		for c, got := range []float64{r.v[0], r.w[0], r.i[0], r.delta[0]} {
+		x := []float64{p.v[0], p.w[0], p.i[0], p.g[0], p.delta[0]}
+		for c, got := range []float64{r.v[0], r.w[0], r.i[0], r.g[0], r.delta[0]} {
 			h := 1e-5 * max(1, math.Abs(x[c]))
 			xp, xm := slices.Clone(x), slices.Clone(x)
 			xp[c] += h
 			xm[c] -= h
-			_, lp := loss(xp[0], xp[1], xp[2], xp[3])
-			_, lm := loss(xm[0], xm[1], xm[2], xm[3])
+			_, lp := loss(xp[0], xp[1], xp[2], xp[3], xp[4])
+			_, lm := loss(xm[0], xm[1], xm[2], xm[3], xm[4])
 			fd := (lp - lm) / (xp[c] - xm[c])
 			if math.Abs(fd-got) > 1e-6*(1+math.Abs(got)) {
 				t.Errorf("%+v: gradient %d = %v, central difference of Step %v", in, c, got, fd)

@@ -177,12 +177,12 @@ absent1:
 	VMOVUPS    64(R9)(AX*4), Z7
 	VMOVUPS    128(R9)(AX*4), Z8
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPS Z6, Z4, Z6
 	VMULPS Z7, Z4, Z7
 	VMULPS Z8, Z4, Z8
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPS Z6, Z21, Z21
 	VSUBPS Z7, Z22, Z22
 	VSUBPS Z8, Z23, Z23
@@ -192,12 +192,12 @@ absent1:
 	VMOVUPS Z5, Z25
 	VMOVUPS Z5, Z26
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PS Z18, Z6, Z24
 	VFMADD231PS Z15, Z7, Z25
 	VFMADD231PS Z16, Z8, Z26
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPS Z24, Z9, Z9
 	VSUBPS Z25, Z10, Z10
 	VSUBPS Z26, Z11, Z11
@@ -953,19 +953,19 @@ absent10:
 	// r25 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z6
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPS Z6, Z4, Z6
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPS Z6, Z11, Z11
 
 	// r28 = Imm 0x0
 	VMOVUPS Z5, Z12
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PS Z10, Z6, Z12
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPS Z12, Z7, Z7
 
 absent11:
@@ -1456,11 +1456,11 @@ absent19:
 	VMOVUPS    (R9)(AX*4), Z7
 	VMOVUPS    64(R9)(AX*4), Z8
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPS Z7, Z4, Z7
 	VMULPS Z8, Z4, Z8
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPS Z7, Z23, Z23
 	VSUBPS Z8, Z24, Z24
 
@@ -1468,11 +1468,11 @@ absent19:
 	VMOVUPS Z5, Z25
 	VMOVUPS Z5, Z26
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PS Z21, Z7, Z25
 	VFMADD231PS Z19, Z8, Z26
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPS Z25, Z11, Z11
 	VSUBPS Z26, Z12, Z12
 
@@ -2019,11 +2019,11 @@ absent27:
 	VMOVUPS 128(R9)(AX*4), Z9
 	VMOVUPS 192(R9)(AX*4), Z10
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPS Z9, Z4, Z9
 	VMULPS Z10, Z4, Z10
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPS Z9, Z23, Z23
 	VSUBPS Z10, Z24, Z24
 
@@ -2031,11 +2031,11 @@ absent27:
 	VMOVUPS Z5, Z25
 	VMOVUPS Z5, Z26
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PS Z21, Z9, Z25
 	VFMADD231PS Z19, Z10, Z26
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPS Z25, Z13, Z13
 	VSUBPS Z26, Z14, Z14
 
@@ -2616,19 +2616,19 @@ absent37:
 	// r25 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z7
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPS Z7, Z4, Z7
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPS Z7, Z12, Z12
 
 	// r28 = Imm 0x0
 	VMOVUPS Z5, Z13
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PS Z11, Z7, Z13
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPS Z13, Z8, Z8
 
 absent38:
@@ -3194,12 +3194,12 @@ absent1:
 	VMOVUPS    64(R9)(AX*4), Z7
 	VMOVUPS    128(R9)(AX*4), Z8
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPS (R14)(AX*4), Z6, Z6
 	VMULPS 64(R14)(AX*4), Z7, Z7
 	VMULPS 128(R14)(AX*4), Z8, Z8
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPS Z6, Z21, Z21
 	VSUBPS Z7, Z22, Z22
 	VSUBPS Z8, Z23, Z23
@@ -3209,12 +3209,12 @@ absent1:
 	VMOVUPS Z1, Z25
 	VMOVUPS Z1, Z26
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PS Z18, Z6, Z24
 	VFMADD231PS Z15, Z7, Z25
 	VFMADD231PS Z16, Z8, Z26
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPS Z24, Z9, Z9
 	VSUBPS Z25, Z10, Z10
 	VSUBPS Z26, Z11, Z11
@@ -4006,19 +4006,19 @@ absent10:
 	// r26 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z14
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPS Z14, Z6, Z6
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPS Z6, Z13, Z13
 
 	// r29 = Imm 0x0
 	VMOVUPS Z1, Z14
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PS Z11, Z6, Z14
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPS Z14, Z7, Z7
 
 absent11:
@@ -4553,11 +4553,11 @@ absent19:
 	VMOVUPS    (R9)(AX*4), Z7
 	VMOVUPS    64(R9)(AX*4), Z8
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPS (R14)(AX*4), Z7, Z7
 	VMULPS 64(R14)(AX*4), Z8, Z8
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPS Z7, Z23, Z23
 	VSUBPS Z8, Z24, Z24
 
@@ -4565,11 +4565,11 @@ absent19:
 	VMOVUPS Z1, Z25
 	VMOVUPS Z1, Z26
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PS Z21, Z7, Z25
 	VFMADD231PS Z19, Z8, Z26
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPS Z25, Z11, Z11
 	VSUBPS Z26, Z12, Z12
 
@@ -5139,11 +5139,11 @@ absent27:
 	VMOVUPS 128(R9)(AX*4), Z9
 	VMOVUPS 192(R9)(AX*4), Z10
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPS 128(R14)(AX*4), Z9, Z9
 	VMULPS 192(R14)(AX*4), Z10, Z10
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPS Z9, Z23, Z23
 	VSUBPS Z10, Z24, Z24
 
@@ -5151,11 +5151,11 @@ absent27:
 	VMOVUPS Z1, Z25
 	VMOVUPS Z1, Z26
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PS Z21, Z9, Z25
 	VFMADD231PS Z19, Z10, Z26
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPS Z25, Z13, Z13
 	VSUBPS Z26, Z14, Z14
 
@@ -5774,19 +5774,19 @@ absent37:
 	// r26 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z15
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPS Z15, Z7, Z7
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPS Z7, Z14, Z14
 
 	// r29 = Imm 0x0
 	VMOVUPS Z1, Z15
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PS Z12, Z7, Z15
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPS Z15, Z8, Z8
 
 absent38:
@@ -6260,12 +6260,12 @@ absent1:
 	VMOVUPS    64(R9)(AX*4), Z7
 	VMOVUPS    128(R9)(AX*4), Z8
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPS Z6, Z4, Z6
 	VMULPS Z7, Z4, Z7
 	VMULPS Z8, Z4, Z8
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPS Z6, Z21, Z21
 	VSUBPS Z7, Z22, Z22
 	VSUBPS Z8, Z23, Z23
@@ -6275,12 +6275,12 @@ absent1:
 	VMOVUPS Z5, Z25
 	VMOVUPS Z5, Z26
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PS Z15, Z6, Z24
 	VFMADD231PS Z16, Z7, Z25
 	VFMADD231PS Z17, Z8, Z26
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPS Z24, Z9, Z9
 	VSUBPS Z25, Z10, Z10
 	VSUBPS Z26, Z11, Z11
@@ -7033,19 +7033,19 @@ absent10:
 	// r24 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z6
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPS Z6, Z4, Z6
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPS Z6, Z11, Z11
 
 	// r27 = Imm 0x0
 	VMOVUPS Z5, Z12
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PS Z9, Z6, Z12
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPS Z12, Z7, Z7
 
 absent11:
@@ -7532,11 +7532,11 @@ absent19:
 	VMOVUPS    (R9)(AX*4), Z7
 	VMOVUPS    64(R9)(AX*4), Z8
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPS Z7, Z4, Z7
 	VMULPS Z8, Z4, Z8
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPS Z7, Z23, Z23
 	VSUBPS Z8, Z24, Z24
 
@@ -7544,11 +7544,11 @@ absent19:
 	VMOVUPS Z5, Z25
 	VMOVUPS Z5, Z26
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PS Z19, Z7, Z25
 	VFMADD231PS Z20, Z8, Z26
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPS Z25, Z11, Z11
 	VSUBPS Z26, Z12, Z12
 
@@ -8091,11 +8091,11 @@ absent27:
 	VMOVUPS 128(R9)(AX*4), Z9
 	VMOVUPS 192(R9)(AX*4), Z10
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPS Z9, Z4, Z9
 	VMULPS Z10, Z4, Z10
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPS Z9, Z23, Z23
 	VSUBPS Z10, Z24, Z24
 
@@ -8103,11 +8103,11 @@ absent27:
 	VMOVUPS Z5, Z25
 	VMOVUPS Z5, Z26
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PS Z19, Z9, Z25
 	VFMADD231PS Z20, Z10, Z26
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPS Z25, Z13, Z13
 	VSUBPS Z26, Z14, Z14
 
@@ -8685,19 +8685,19 @@ absent37:
 	// r24 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z7
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPS Z7, Z4, Z7
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPS Z7, Z12, Z12
 
 	// r27 = Imm 0x0
 	VMOVUPS Z5, Z13
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PS Z10, Z7, Z13
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPS Z13, Z8, Z8
 
 absent38:
@@ -9189,12 +9189,12 @@ absent1:
 	VMOVUPS    64(R9)(AX*4), Z7
 	VMOVUPS    128(R9)(AX*4), Z8
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPS (R14)(AX*4), Z6, Z6
 	VMULPS 64(R14)(AX*4), Z7, Z7
 	VMULPS 128(R14)(AX*4), Z8, Z8
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPS Z6, Z21, Z21
 	VSUBPS Z7, Z22, Z22
 	VSUBPS Z8, Z23, Z23
@@ -9204,12 +9204,12 @@ absent1:
 	VMOVUPS Z1, Z25
 	VMOVUPS Z1, Z26
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PS Z15, Z6, Z24
 	VFMADD231PS Z16, Z7, Z25
 	VFMADD231PS Z17, Z8, Z26
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPS Z24, Z9, Z9
 	VSUBPS Z25, Z10, Z10
 	VSUBPS Z26, Z11, Z11
@@ -9998,19 +9998,19 @@ absent10:
 	// r25 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z14
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPS Z14, Z6, Z6
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPS Z6, Z13, Z13
 
 	// r28 = Imm 0x0
 	VMOVUPS Z1, Z14
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PS Z11, Z6, Z14
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPS Z14, Z7, Z7
 
 absent11:
@@ -10541,11 +10541,11 @@ absent19:
 	VMOVUPS    (R9)(AX*4), Z7
 	VMOVUPS    64(R9)(AX*4), Z8
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPS (R14)(AX*4), Z7, Z7
 	VMULPS 64(R14)(AX*4), Z8, Z8
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPS Z7, Z23, Z23
 	VSUBPS Z8, Z24, Z24
 
@@ -10553,11 +10553,11 @@ absent19:
 	VMOVUPS Z1, Z25
 	VMOVUPS Z1, Z26
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PS Z19, Z7, Z25
 	VFMADD231PS Z20, Z8, Z26
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPS Z25, Z11, Z11
 	VSUBPS Z26, Z12, Z12
 
@@ -11123,11 +11123,11 @@ absent27:
 	VMOVUPS 128(R9)(AX*4), Z9
 	VMOVUPS 192(R9)(AX*4), Z10
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPS 128(R14)(AX*4), Z9, Z9
 	VMULPS 192(R14)(AX*4), Z10, Z10
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPS Z9, Z23, Z23
 	VSUBPS Z10, Z24, Z24
 
@@ -11135,11 +11135,11 @@ absent27:
 	VMOVUPS Z1, Z25
 	VMOVUPS Z1, Z26
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PS Z19, Z9, Z25
 	VFMADD231PS Z20, Z10, Z26
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPS Z25, Z13, Z13
 	VSUBPS Z26, Z14, Z14
 
@@ -11755,19 +11755,19 @@ absent37:
 	// r25 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z15
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPS Z15, Z7, Z7
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPS Z7, Z14, Z14
 
 	// r28 = Imm 0x0
 	VMOVUPS Z1, Z15
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PS Z12, Z7, Z15
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPS Z15, Z8, Z8
 
 absent38:
@@ -12246,12 +12246,12 @@ absent1:
 	VMOVUPD    64(R9)(AX*8), Z7
 	VMOVUPD    128(R9)(AX*8), Z8
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPD Z6, Z4, Z6
 	VMULPD Z7, Z4, Z7
 	VMULPD Z8, Z4, Z8
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPD Z6, Z21, Z21
 	VSUBPD Z7, Z22, Z22
 	VSUBPD Z8, Z23, Z23
@@ -12261,12 +12261,12 @@ absent1:
 	VMOVUPD Z5, Z25
 	VMOVUPD Z5, Z26
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PD Z18, Z6, Z24
 	VFMADD231PD Z15, Z7, Z25
 	VFMADD231PD Z16, Z8, Z26
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPD Z24, Z9, Z9
 	VSUBPD Z25, Z10, Z10
 	VSUBPD Z26, Z11, Z11
@@ -13145,19 +13145,19 @@ absent10:
 	// r25 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z6
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPD Z6, Z4, Z6
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPD Z6, Z11, Z11
 
 	// r28 = Imm 0x0
 	VMOVUPD Z5, Z12
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PD Z10, Z6, Z12
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPD Z12, Z7, Z7
 
 absent11:
@@ -13693,11 +13693,11 @@ absent19:
 	VMOVUPD    (R9)(AX*8), Z7
 	VMOVUPD    64(R9)(AX*8), Z8
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPD Z7, Z4, Z7
 	VMULPD Z8, Z4, Z8
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPD Z7, Z23, Z23
 	VSUBPD Z8, Z24, Z24
 
@@ -13705,11 +13705,11 @@ absent19:
 	VMOVUPD Z5, Z25
 	VMOVUPD Z5, Z26
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PD Z21, Z7, Z25
 	VFMADD231PD Z19, Z8, Z26
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPD Z25, Z11, Z11
 	VSUBPD Z26, Z12, Z12
 
@@ -14340,11 +14340,11 @@ absent27:
 	VMOVUPD 128(R9)(AX*8), Z9
 	VMOVUPD 192(R9)(AX*8), Z10
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPD Z9, Z4, Z9
 	VMULPD Z10, Z4, Z10
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPD Z9, Z23, Z23
 	VSUBPD Z10, Z24, Z24
 
@@ -14352,11 +14352,11 @@ absent27:
 	VMOVUPD Z5, Z25
 	VMOVUPD Z5, Z26
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PD Z21, Z9, Z25
 	VFMADD231PD Z19, Z10, Z26
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPD Z25, Z13, Z13
 	VSUBPD Z26, Z14, Z14
 
@@ -15021,19 +15021,19 @@ absent37:
 	// r25 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z7
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPD Z7, Z4, Z7
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPD Z7, Z12, Z12
 
 	// r28 = Imm 0x0
 	VMOVUPD Z5, Z13
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PD Z11, Z7, Z13
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPD Z13, Z8, Z8
 
 absent38:
@@ -15662,12 +15662,12 @@ absent1:
 	VMOVUPD    64(R9)(AX*8), Z7
 	VMOVUPD    128(R9)(AX*8), Z8
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPD (R14)(AX*8), Z6, Z6
 	VMULPD 64(R14)(AX*8), Z7, Z7
 	VMULPD 128(R14)(AX*8), Z8, Z8
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPD Z6, Z21, Z21
 	VSUBPD Z7, Z22, Z22
 	VSUBPD Z8, Z23, Z23
@@ -15677,12 +15677,12 @@ absent1:
 	VMOVUPD Z1, Z25
 	VMOVUPD Z1, Z26
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PD Z18, Z6, Z24
 	VFMADD231PD Z15, Z7, Z25
 	VFMADD231PD Z16, Z8, Z26
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPD Z24, Z9, Z9
 	VSUBPD Z25, Z10, Z10
 	VSUBPD Z26, Z11, Z11
@@ -16597,19 +16597,19 @@ absent10:
 	// r26 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z14
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPD Z14, Z6, Z6
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPD Z6, Z13, Z13
 
 	// r29 = Imm 0x0
 	VMOVUPD Z1, Z14
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PD Z11, Z6, Z14
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPD Z14, Z7, Z7
 
 absent11:
@@ -17189,11 +17189,11 @@ absent19:
 	VMOVUPD    (R9)(AX*8), Z7
 	VMOVUPD    64(R9)(AX*8), Z8
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPD (R14)(AX*8), Z7, Z7
 	VMULPD 64(R14)(AX*8), Z8, Z8
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPD Z7, Z23, Z23
 	VSUBPD Z8, Z24, Z24
 
@@ -17201,11 +17201,11 @@ absent19:
 	VMOVUPD Z1, Z25
 	VMOVUPD Z1, Z26
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PD Z21, Z7, Z25
 	VFMADD231PD Z19, Z8, Z26
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPD Z25, Z11, Z11
 	VSUBPD Z26, Z12, Z12
 
@@ -17859,11 +17859,11 @@ absent27:
 	VMOVUPD 128(R9)(AX*8), Z9
 	VMOVUPD 192(R9)(AX*8), Z10
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPD 128(R14)(AX*8), Z9, Z9
 	VMULPD 192(R14)(AX*8), Z10, Z10
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPD Z9, Z23, Z23
 	VSUBPD Z10, Z24, Z24
 
@@ -17871,11 +17871,11 @@ absent27:
 	VMOVUPD Z1, Z25
 	VMOVUPD Z1, Z26
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PD Z21, Z9, Z25
 	VFMADD231PD Z19, Z10, Z26
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPD Z25, Z13, Z13
 	VSUBPD Z26, Z14, Z14
 
@@ -18578,19 +18578,19 @@ absent37:
 	// r26 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z15
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPD Z15, Z7, Z7
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPD Z7, Z14, Z14
 
 	// r29 = Imm 0x0
 	VMOVUPD Z1, Z15
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PD Z12, Z7, Z15
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPD Z15, Z8, Z8
 
 absent38:
@@ -19109,12 +19109,12 @@ absent1:
 	VMOVUPD    64(R9)(AX*8), Z7
 	VMOVUPD    128(R9)(AX*8), Z8
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPD Z6, Z4, Z6
 	VMULPD Z7, Z4, Z7
 	VMULPD Z8, Z4, Z8
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPD Z6, Z21, Z21
 	VSUBPD Z7, Z22, Z22
 	VSUBPD Z8, Z23, Z23
@@ -19124,12 +19124,12 @@ absent1:
 	VMOVUPD Z5, Z25
 	VMOVUPD Z5, Z26
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PD Z15, Z6, Z24
 	VFMADD231PD Z16, Z7, Z25
 	VFMADD231PD Z17, Z8, Z26
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPD Z24, Z9, Z9
 	VSUBPD Z25, Z10, Z10
 	VSUBPD Z26, Z11, Z11
@@ -20005,19 +20005,19 @@ absent10:
 	// r24 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z6
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPD Z6, Z4, Z6
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPD Z6, Z11, Z11
 
 	// r27 = Imm 0x0
 	VMOVUPD Z5, Z12
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PD Z9, Z6, Z12
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPD Z12, Z7, Z7
 
 absent11:
@@ -20549,11 +20549,11 @@ absent19:
 	VMOVUPD    (R9)(AX*8), Z7
 	VMOVUPD    64(R9)(AX*8), Z8
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPD Z7, Z4, Z7
 	VMULPD Z8, Z4, Z8
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPD Z7, Z23, Z23
 	VSUBPD Z8, Z24, Z24
 
@@ -20561,11 +20561,11 @@ absent19:
 	VMOVUPD Z5, Z25
 	VMOVUPD Z5, Z26
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PD Z19, Z7, Z25
 	VFMADD231PD Z20, Z8, Z26
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPD Z25, Z11, Z11
 	VSUBPD Z26, Z12, Z12
 
@@ -21192,11 +21192,11 @@ absent27:
 	VMOVUPD 128(R9)(AX*8), Z9
 	VMOVUPD 192(R9)(AX*8), Z10
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPD Z9, Z4, Z9
 	VMULPD Z10, Z4, Z10
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPD Z9, Z23, Z23
 	VSUBPD Z10, Z24, Z24
 
@@ -21204,11 +21204,11 @@ absent27:
 	VMOVUPD Z5, Z25
 	VMOVUPD Z5, Z26
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PD Z19, Z9, Z25
 	VFMADD231PD Z20, Z10, Z26
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPD Z25, Z13, Z13
 	VSUBPD Z26, Z14, Z14
 
@@ -21870,19 +21870,19 @@ absent37:
 	// r24 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z7
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPD Z7, Z4, Z7
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPD Z7, Z12, Z12
 
 	// r27 = Imm 0x0
 	VMOVUPD Z5, Z13
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PD Z10, Z7, Z13
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPD Z13, Z8, Z8
 
 absent38:
@@ -22419,12 +22419,12 @@ absent1:
 	VMOVUPD    64(R9)(AX*8), Z7
 	VMOVUPD    128(R9)(AX*8), Z8
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPD (R14)(AX*8), Z6, Z6
 	VMULPD 64(R14)(AX*8), Z7, Z7
 	VMULPD 128(R14)(AX*8), Z8, Z8
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPD Z6, Z21, Z21
 	VSUBPD Z7, Z22, Z22
 	VSUBPD Z8, Z23, Z23
@@ -22434,12 +22434,12 @@ absent1:
 	VMOVUPD Z1, Z25
 	VMOVUPD Z1, Z26
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PD Z15, Z6, Z24
 	VFMADD231PD Z16, Z7, Z25
 	VFMADD231PD Z17, Z8, Z26
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPD Z24, Z9, Z9
 	VSUBPD Z25, Z10, Z10
 	VSUBPD Z26, Z11, Z11
@@ -23351,19 +23351,19 @@ absent10:
 	// r25 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z14
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPD Z14, Z6, Z6
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPD Z6, Z13, Z13
 
 	// r28 = Imm 0x0
 	VMOVUPD Z1, Z14
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PD Z11, Z6, Z14
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPD Z14, Z7, Z7
 
 absent11:
@@ -23939,11 +23939,11 @@ absent19:
 	VMOVUPD    (R9)(AX*8), Z7
 	VMOVUPD    64(R9)(AX*8), Z8
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPD (R14)(AX*8), Z7, Z7
 	VMULPD 64(R14)(AX*8), Z8, Z8
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPD Z7, Z23, Z23
 	VSUBPD Z8, Z24, Z24
 
@@ -23951,11 +23951,11 @@ absent19:
 	VMOVUPD Z1, Z25
 	VMOVUPD Z1, Z26
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PD Z19, Z7, Z25
 	VFMADD231PD Z20, Z8, Z26
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPD Z25, Z11, Z11
 	VSUBPD Z26, Z12, Z12
 
@@ -24605,11 +24605,11 @@ absent27:
 	VMOVUPD 128(R9)(AX*8), Z9
 	VMOVUPD 192(R9)(AX*8), Z10
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPD 128(R14)(AX*8), Z9, Z9
 	VMULPD 192(R14)(AX*8), Z10, Z10
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPD Z9, Z23, Z23
 	VSUBPD Z10, Z24, Z24
 
@@ -24617,11 +24617,11 @@ absent27:
 	VMOVUPD Z1, Z25
 	VMOVUPD Z1, Z26
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PD Z19, Z9, Z25
 	VFMADD231PD Z20, Z10, Z26
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPD Z25, Z13, Z13
 	VSUBPD Z26, Z14, Z14
 
@@ -25321,19 +25321,19 @@ absent37:
 	// r25 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z15
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPD Z15, Z7, Z7
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPD Z7, Z14, Z14
 
 	// r28 = Imm 0x0
 	VMOVUPD Z1, Z15
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PD Z12, Z7, Z15
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPD Z15, Z8, Z8
 
 absent38:
@@ -89374,11 +89374,11 @@ absent1:
 	VMOVUPS    (R9)(AX*4), Y9
 	VMOVUPS    32(R9)(AX*4), Y10
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPS 128(R13), Y9, Y9
 	VMULPS 128(R13), Y10, Y10
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPS Y9, Y8, Y8
 	VSUBPS Y10, Y11, Y11
 
@@ -89386,11 +89386,11 @@ absent1:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PS Y0, Y9, Y12
 	VFMADD231PS Y1, Y10, Y13
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPS Y12, Y6, Y6
 	VSUBPS Y13, Y7, Y7
 
@@ -89988,19 +89988,19 @@ absent9:
 	// r25 = Load G
 	VMASKMOVPS (R9)(AX*4), Y0, Y6
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPS 128(R13), Y6, Y6
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPS Y6, Y5, Y5
 
 	// r28 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PS Y1, Y6, Y7
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPS Y7, Y4, Y4
 
 absent10:
@@ -90565,11 +90565,11 @@ absent20:
 	VMOVUPS    (R8)(AX*4), Y10
 	VMOVUPS    32(R8)(AX*4), Y11
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPS 128(R12), Y10, Y10
 	VMULPS 128(R12), Y11, Y11
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPS Y10, Y6, Y6
 	VSUBPS Y11, Y7, Y7
 
@@ -90577,11 +90577,11 @@ absent20:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PS Y0, Y10, Y12
 	VFMADD231PS Y1, Y11, Y13
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPS Y12, Y3, Y3
 	VSUBPS Y13, Y4, Y4
 
@@ -91177,11 +91177,11 @@ absent28:
 	VMOVUPS 64(R8)(AX*4), Y8
 	VMOVUPS 96(R8)(AX*4), Y9
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPS 128(R12), Y8, Y8
 	VMULPS 128(R12), Y9, Y9
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPS Y8, Y5, Y5
 	VSUBPS Y9, Y6, Y6
 
@@ -91189,11 +91189,11 @@ absent28:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PS Y2, Y8, Y12
 	VFMADD231PS Y3, Y9, Y13
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPS Y12, Y1, Y1
 	VSUBPS Y13, Y4, Y4
 
@@ -91836,19 +91836,19 @@ absent38:
 	// r25 = Load G
 	VMASKMOVPS (R8)(AX*4), Y0, Y6
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPS 128(R12), Y6, Y6
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPS Y6, Y5, Y5
 
 	// r28 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PS Y1, Y6, Y7
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPS Y7, Y4, Y4
 
 absent39:
@@ -92388,12 +92388,12 @@ absent1:
 	VMOVUPS    (R9)(AX*4), Y9
 	VMOVUPS    32(R9)(AX*4), Y10
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	MOVQ   672(R13), R14
 	VMULPS (R14)(AX*4), Y9, Y9
 	VMULPS 32(R14)(AX*4), Y10, Y10
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPS Y9, Y8, Y8
 	VSUBPS Y10, Y11, Y11
 
@@ -92401,11 +92401,11 @@ absent1:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PS Y0, Y9, Y12
 	VFMADD231PS Y1, Y10, Y13
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPS Y12, Y6, Y6
 	VSUBPS Y13, Y7, Y7
 
@@ -93043,19 +93043,19 @@ absent9:
 	// r26 = Load G
 	VMASKMOVPS (R9)(AX*4), Y0, Y9
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPS Y9, Y7, Y7
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPS Y7, Y8, Y8
 
 	// r29 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PS Y1, Y7, Y9
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPS Y9, Y5, Y5
 
 absent10:
@@ -93662,12 +93662,12 @@ absent20:
 	VMOVUPS    (R8)(AX*4), Y10
 	VMOVUPS    32(R8)(AX*4), Y11
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	MOVQ   672(R12), R14
 	VMULPS (R14)(AX*4), Y10, Y10
 	VMULPS 32(R14)(AX*4), Y11, Y11
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPS Y10, Y6, Y6
 	VSUBPS Y11, Y7, Y7
 
@@ -93675,11 +93675,11 @@ absent20:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PS Y0, Y10, Y12
 	VFMADD231PS Y1, Y11, Y13
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPS Y12, Y3, Y3
 	VSUBPS Y13, Y4, Y4
 
@@ -94299,12 +94299,12 @@ absent28:
 	VMOVUPS 64(R8)(AX*4), Y8
 	VMOVUPS 96(R8)(AX*4), Y9
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	MOVQ   672(R12), R14
 	VMULPS 64(R14)(AX*4), Y8, Y8
 	VMULPS 96(R14)(AX*4), Y9, Y9
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPS Y8, Y5, Y5
 	VSUBPS Y9, Y6, Y6
 
@@ -94312,11 +94312,11 @@ absent28:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PS Y2, Y8, Y12
 	VFMADD231PS Y3, Y9, Y13
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPS Y12, Y1, Y1
 	VSUBPS Y13, Y4, Y4
 
@@ -94999,19 +94999,19 @@ absent38:
 	// r26 = Load G
 	VMASKMOVPS (R8)(AX*4), Y0, Y9
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPS Y9, Y7, Y7
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPS Y7, Y8, Y8
 
 	// r29 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PS Y1, Y7, Y9
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPS Y9, Y5, Y5
 
 absent39:
@@ -95524,11 +95524,11 @@ absent1:
 	VMOVUPS    (R9)(AX*4), Y9
 	VMOVUPS    32(R9)(AX*4), Y10
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPS 128(R13), Y9, Y9
 	VMULPS 128(R13), Y10, Y10
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPS Y9, Y8, Y8
 	VSUBPS Y10, Y11, Y11
 
@@ -95536,11 +95536,11 @@ absent1:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PS Y0, Y9, Y12
 	VFMADD231PS Y1, Y10, Y13
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPS Y12, Y6, Y6
 	VSUBPS Y13, Y7, Y7
 
@@ -96135,19 +96135,19 @@ absent9:
 	// r24 = Load G
 	VMASKMOVPS (R9)(AX*4), Y0, Y6
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPS 128(R13), Y6, Y6
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPS Y6, Y5, Y5
 
 	// r27 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PS Y1, Y6, Y7
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPS Y7, Y4, Y4
 
 absent10:
@@ -96708,11 +96708,11 @@ absent20:
 	VMOVUPS    (R8)(AX*4), Y10
 	VMOVUPS    32(R8)(AX*4), Y11
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPS 128(R12), Y10, Y10
 	VMULPS 128(R12), Y11, Y11
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPS Y10, Y6, Y6
 	VSUBPS Y11, Y7, Y7
 
@@ -96720,11 +96720,11 @@ absent20:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PS Y0, Y10, Y12
 	VFMADD231PS Y1, Y11, Y13
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPS Y12, Y3, Y3
 	VSUBPS Y13, Y4, Y4
 
@@ -97316,11 +97316,11 @@ absent28:
 	VMOVUPS 64(R8)(AX*4), Y8
 	VMOVUPS 96(R8)(AX*4), Y9
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPS 128(R12), Y8, Y8
 	VMULPS 128(R12), Y9, Y9
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPS Y8, Y5, Y5
 	VSUBPS Y9, Y6, Y6
 
@@ -97328,11 +97328,11 @@ absent28:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PS Y2, Y8, Y12
 	VFMADD231PS Y3, Y9, Y13
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPS Y12, Y1, Y1
 	VSUBPS Y13, Y4, Y4
 
@@ -97972,19 +97972,19 @@ absent38:
 	// r24 = Load G
 	VMASKMOVPS (R8)(AX*4), Y0, Y6
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPS 128(R12), Y6, Y6
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPS Y6, Y5, Y5
 
 	// r27 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PS Y1, Y6, Y7
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPS Y7, Y4, Y4
 
 absent39:
@@ -98507,12 +98507,12 @@ absent1:
 	VMOVUPS    (R9)(AX*4), Y9
 	VMOVUPS    32(R9)(AX*4), Y10
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	MOVQ   672(R13), R14
 	VMULPS (R14)(AX*4), Y9, Y9
 	VMULPS 32(R14)(AX*4), Y10, Y10
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPS Y9, Y8, Y8
 	VSUBPS Y10, Y11, Y11
 
@@ -98520,11 +98520,11 @@ absent1:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PS Y0, Y9, Y12
 	VFMADD231PS Y1, Y10, Y13
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPS Y12, Y6, Y6
 	VSUBPS Y13, Y7, Y7
 
@@ -99159,19 +99159,19 @@ absent9:
 	// r25 = Load G
 	VMASKMOVPS (R9)(AX*4), Y0, Y9
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPS Y9, Y7, Y7
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPS Y7, Y8, Y8
 
 	// r28 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PS Y1, Y7, Y9
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPS Y9, Y5, Y5
 
 absent10:
@@ -99774,12 +99774,12 @@ absent20:
 	VMOVUPS    (R8)(AX*4), Y10
 	VMOVUPS    32(R8)(AX*4), Y11
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	MOVQ   672(R12), R14
 	VMULPS (R14)(AX*4), Y10, Y10
 	VMULPS 32(R14)(AX*4), Y11, Y11
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPS Y10, Y6, Y6
 	VSUBPS Y11, Y7, Y7
 
@@ -99787,11 +99787,11 @@ absent20:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PS Y0, Y10, Y12
 	VFMADD231PS Y1, Y11, Y13
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPS Y12, Y3, Y3
 	VSUBPS Y13, Y4, Y4
 
@@ -100407,12 +100407,12 @@ absent28:
 	VMOVUPS 64(R8)(AX*4), Y8
 	VMOVUPS 96(R8)(AX*4), Y9
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	MOVQ   672(R12), R14
 	VMULPS 64(R14)(AX*4), Y8, Y8
 	VMULPS 96(R14)(AX*4), Y9, Y9
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPS Y8, Y5, Y5
 	VSUBPS Y9, Y6, Y6
 
@@ -100420,11 +100420,11 @@ absent28:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PS Y2, Y8, Y12
 	VFMADD231PS Y3, Y9, Y13
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPS Y12, Y1, Y1
 	VSUBPS Y13, Y4, Y4
 
@@ -101104,19 +101104,19 @@ absent38:
 	// r25 = Load G
 	VMASKMOVPS (R8)(AX*4), Y0, Y9
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPS Y9, Y7, Y7
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPS Y7, Y8, Y8
 
 	// r28 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PS Y1, Y7, Y9
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPS Y9, Y5, Y5
 
 absent39:
@@ -101645,11 +101645,11 @@ absent1:
 	VMOVUPD    (R9)(AX*8), Y9
 	VMOVUPD    32(R9)(AX*8), Y10
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPD 128(R13), Y9, Y9
 	VMULPD 128(R13), Y10, Y10
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPD Y9, Y8, Y8
 	VSUBPD Y10, Y11, Y11
 
@@ -101657,11 +101657,11 @@ absent1:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PD Y0, Y9, Y12
 	VFMADD231PD Y1, Y10, Y13
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPD Y12, Y6, Y6
 	VSUBPD Y13, Y7, Y7
 
@@ -102344,19 +102344,19 @@ absent9:
 	// r25 = Load G
 	VMASKMOVPD (R9)(AX*8), Y0, Y6
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPD 128(R13), Y6, Y6
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPD Y6, Y5, Y5
 
 	// r28 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PD Y1, Y6, Y7
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPD Y7, Y4, Y4
 
 absent10:
@@ -102986,11 +102986,11 @@ absent20:
 	VMOVUPD    (R8)(AX*8), Y10
 	VMOVUPD    32(R8)(AX*8), Y11
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPD 128(R12), Y10, Y10
 	VMULPD 128(R12), Y11, Y11
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPD Y10, Y6, Y6
 	VSUBPD Y11, Y7, Y7
 
@@ -102998,11 +102998,11 @@ absent20:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PD Y0, Y10, Y12
 	VFMADD231PD Y1, Y11, Y13
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPD Y12, Y3, Y3
 	VSUBPD Y13, Y4, Y4
 
@@ -103683,11 +103683,11 @@ absent28:
 	VMOVUPD 64(R8)(AX*8), Y8
 	VMOVUPD 96(R8)(AX*8), Y9
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPD 128(R12), Y8, Y8
 	VMULPD 128(R12), Y9, Y9
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPD Y8, Y5, Y5
 	VSUBPD Y9, Y6, Y6
 
@@ -103695,11 +103695,11 @@ absent28:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PD Y2, Y8, Y12
 	VFMADD231PD Y3, Y9, Y13
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPD Y12, Y1, Y1
 	VSUBPD Y13, Y4, Y4
 
@@ -104427,19 +104427,19 @@ absent38:
 	// r25 = Load G
 	VMASKMOVPD (R8)(AX*8), Y0, Y6
 
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	VMULPD 128(R12), Y6, Y6
 
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	VSUBPD Y6, Y5, Y5
 
 	// r28 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMADD231PD Y1, Y6, Y7
 
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	VSUBPD Y7, Y4, Y4
 
 absent39:
@@ -105041,12 +105041,12 @@ absent1:
 	VMOVUPD    (R9)(AX*8), Y9
 	VMOVUPD    32(R9)(AX*8), Y10
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	MOVQ   864(R13), R14
 	VMULPD (R14)(AX*8), Y9, Y9
 	VMULPD 32(R14)(AX*8), Y10, Y10
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPD Y9, Y8, Y8
 	VSUBPD Y10, Y11, Y11
 
@@ -105054,11 +105054,11 @@ absent1:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PD Y0, Y9, Y12
 	VFMADD231PD Y1, Y10, Y13
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPD Y12, Y6, Y6
 	VSUBPD Y13, Y7, Y7
 
@@ -105781,19 +105781,19 @@ absent9:
 	// r26 = Load G
 	VMASKMOVPD (R9)(AX*8), Y0, Y9
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPD Y9, Y7, Y7
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPD Y7, Y8, Y8
 
 	// r29 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PD Y1, Y7, Y9
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPD Y9, Y5, Y5
 
 absent10:
@@ -106465,12 +106465,12 @@ absent20:
 	VMOVUPD    (R8)(AX*8), Y10
 	VMOVUPD    32(R8)(AX*8), Y11
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	MOVQ   864(R12), R14
 	VMULPD (R14)(AX*8), Y10, Y10
 	VMULPD 32(R14)(AX*8), Y11, Y11
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPD Y10, Y6, Y6
 	VSUBPD Y11, Y7, Y7
 
@@ -106478,11 +106478,11 @@ absent20:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PD Y0, Y10, Y12
 	VFMADD231PD Y1, Y11, Y13
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPD Y12, Y3, Y3
 	VSUBPD Y13, Y4, Y4
 
@@ -107187,12 +107187,12 @@ absent28:
 	VMOVUPD 64(R8)(AX*8), Y8
 	VMOVUPD 96(R8)(AX*8), Y9
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	MOVQ   864(R12), R14
 	VMULPD 64(R14)(AX*8), Y8, Y8
 	VMULPD 96(R14)(AX*8), Y9, Y9
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPD Y8, Y5, Y5
 	VSUBPD Y9, Y6, Y6
 
@@ -107200,11 +107200,11 @@ absent28:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PD Y2, Y8, Y12
 	VFMADD231PD Y3, Y9, Y13
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPD Y12, Y1, Y1
 	VSUBPD Y13, Y4, Y4
 
@@ -107972,19 +107972,19 @@ absent38:
 	// r26 = Load G
 	VMASKMOVPD (R8)(AX*8), Y0, Y9
 
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	VMULPD Y9, Y7, Y7
 
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	VSUBPD Y7, Y8, Y8
 
 	// r29 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMADD231PD Y1, Y7, Y9
 
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	VSUBPD Y9, Y5, Y5
 
 absent39:
@@ -108562,11 +108562,11 @@ absent1:
 	VMOVUPD    (R9)(AX*8), Y9
 	VMOVUPD    32(R9)(AX*8), Y10
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPD 128(R13), Y9, Y9
 	VMULPD 128(R13), Y10, Y10
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPD Y9, Y8, Y8
 	VSUBPD Y10, Y11, Y11
 
@@ -108574,11 +108574,11 @@ absent1:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PD Y0, Y9, Y12
 	VFMADD231PD Y1, Y10, Y13
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPD Y12, Y6, Y6
 	VSUBPD Y13, Y7, Y7
 
@@ -109258,19 +109258,19 @@ absent9:
 	// r24 = Load G
 	VMASKMOVPD (R9)(AX*8), Y0, Y6
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPD 128(R13), Y6, Y6
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPD Y6, Y5, Y5
 
 	// r27 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PD Y1, Y6, Y7
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPD Y7, Y4, Y4
 
 absent10:
@@ -109896,11 +109896,11 @@ absent20:
 	VMOVUPD    (R8)(AX*8), Y10
 	VMOVUPD    32(R8)(AX*8), Y11
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPD 128(R12), Y10, Y10
 	VMULPD 128(R12), Y11, Y11
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPD Y10, Y6, Y6
 	VSUBPD Y11, Y7, Y7
 
@@ -109908,11 +109908,11 @@ absent20:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PD Y0, Y10, Y12
 	VFMADD231PD Y1, Y11, Y13
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPD Y12, Y3, Y3
 	VSUBPD Y13, Y4, Y4
 
@@ -110589,11 +110589,11 @@ absent28:
 	VMOVUPD 64(R8)(AX*8), Y8
 	VMOVUPD 96(R8)(AX*8), Y9
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPD 128(R12), Y8, Y8
 	VMULPD 128(R12), Y9, Y9
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPD Y8, Y5, Y5
 	VSUBPD Y9, Y6, Y6
 
@@ -110601,11 +110601,11 @@ absent28:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PD Y2, Y8, Y12
 	VFMADD231PD Y3, Y9, Y13
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPD Y12, Y1, Y1
 	VSUBPD Y13, Y4, Y4
 
@@ -111330,19 +111330,19 @@ absent38:
 	// r24 = Load G
 	VMASKMOVPD (R8)(AX*8), Y0, Y6
 
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	VMULPD 128(R12), Y6, Y6
 
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	VSUBPD Y6, Y5, Y5
 
 	// r27 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMADD231PD Y1, Y6, Y7
 
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	VSUBPD Y7, Y4, Y4
 
 absent39:
@@ -111930,12 +111930,12 @@ absent1:
 	VMOVUPD    (R9)(AX*8), Y9
 	VMOVUPD    32(R9)(AX*8), Y10
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	MOVQ   864(R13), R14
 	VMULPD (R14)(AX*8), Y9, Y9
 	VMULPD 32(R14)(AX*8), Y10, Y10
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPD Y9, Y8, Y8
 	VSUBPD Y10, Y11, Y11
 
@@ -111943,11 +111943,11 @@ absent1:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PD Y0, Y9, Y12
 	VFMADD231PD Y1, Y10, Y13
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPD Y12, Y6, Y6
 	VSUBPD Y13, Y7, Y7
 
@@ -112667,19 +112667,19 @@ absent9:
 	// r25 = Load G
 	VMASKMOVPD (R9)(AX*8), Y0, Y9
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPD Y9, Y7, Y7
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPD Y7, Y8, Y8
 
 	// r28 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PD Y1, Y7, Y9
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPD Y9, Y5, Y5
 
 absent10:
@@ -113347,12 +113347,12 @@ absent20:
 	VMOVUPD    (R8)(AX*8), Y10
 	VMOVUPD    32(R8)(AX*8), Y11
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	MOVQ   864(R12), R14
 	VMULPD (R14)(AX*8), Y10, Y10
 	VMULPD 32(R14)(AX*8), Y11, Y11
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPD Y10, Y6, Y6
 	VSUBPD Y11, Y7, Y7
 
@@ -113360,11 +113360,11 @@ absent20:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PD Y0, Y10, Y12
 	VFMADD231PD Y1, Y11, Y13
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPD Y12, Y3, Y3
 	VSUBPD Y13, Y4, Y4
 
@@ -114065,12 +114065,12 @@ absent28:
 	VMOVUPD 64(R8)(AX*8), Y8
 	VMOVUPD 96(R8)(AX*8), Y9
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	MOVQ   864(R12), R14
 	VMULPD 64(R14)(AX*8), Y8, Y8
 	VMULPD 96(R14)(AX*8), Y9, Y9
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPD Y8, Y5, Y5
 	VSUBPD Y9, Y6, Y6
 
@@ -114078,11 +114078,11 @@ absent28:
 	VXORPS Y12, Y12, Y12
 	VXORPS Y13, Y13, Y13
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PD Y2, Y8, Y12
 	VFMADD231PD Y3, Y9, Y13
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPD Y12, Y1, Y1
 	VSUBPD Y13, Y4, Y4
 
@@ -114847,19 +114847,19 @@ absent38:
 	// r25 = Load G
 	VMASKMOVPD (R8)(AX*8), Y0, Y9
 
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	VMULPD Y9, Y7, Y7
 
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	VSUBPD Y7, Y8, Y8
 
 	// r28 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMADD231PD Y1, Y7, Y9
 
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	VSUBPD Y9, Y5, Y5
 
 absent39:

@@ -125,15 +125,15 @@ oneskip1:
 	CBZ R9, oneskip2
 	// r25 = Load G
 	VLD1.P 16(R9), [V5.S4]
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMLA V4.S4, V5.S4, V6.S4
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	WORD $0x4ea6d400 // fsub v0.4s, v0.4s, v6.4s
 oneskip2:
 	// r31:az = Abs r24:z
@@ -450,15 +450,15 @@ oneskip9:
 	CBZ R9, oneskip10
 	// r25 = Load G
 	FMOVS.P 4(R9), F5
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMLA V4.S4, V5.S4, V6.S4
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	WORD $0x4ea6d400 // fsub v0.4s, v0.4s, v6.4s
 oneskip10:
 	// r31:az = Abs r24:z
@@ -879,19 +879,19 @@ manyskip60:
 	// r25 = Load G
 	FMOVQ 16(R9), F10
 	VLD1.P (R9)(R19), [V11.S4]
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	WORD $0x6e2bdf6b // fmul v11.4s, v27.4s, v11.4s
 	WORD $0x6e2adf6a // fmul v10.4s, v27.4s, v10.4s
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	WORD $0x4eabd508 // fsub v8.4s, v8.4s, v11.4s
 	WORD $0x4eaad529 // fsub v9.4s, v9.4s, v10.4s
 	// r28 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMLA V0.S4, V11.S4, V12.S4
 	VFMLA V1.S4, V10.S4, V13.S4
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	WORD $0x4eacd4c6 // fsub v6.4s, v6.4s, v12.4s
 	WORD $0x4eadd4e7 // fsub v7.4s, v7.4s, v13.4s
 manyskip61:
@@ -1472,15 +1472,15 @@ manyskip75:
 	CBZ R9, manyskip76
 	// r25 = Load G
 	VLD1.P (R9)(R19), [V5.S4]
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMLA V0.S4, V5.S4, V6.S4
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
 manyskip76:
 	// r31:az = Abs r24:z
@@ -1837,15 +1837,15 @@ manyskip89:
 	// r25 = Load G
 	FMOVS 0(R9), F5
 	ADD R19, R9
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMLA V0.S4, V5.S4, V6.S4
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
 manyskip90:
 	// r31:az = Abs r24:z
@@ -2283,19 +2283,19 @@ oneskip17:
 	// r26 = Load G
 	VLD1.P 16(R9), [V12.S4]
 	VLD1.P 16(R9), [V13.S4]
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	WORD $0x6e2cdc00 // fmul v0.4s, v0.4s, v12.4s
 	WORD $0x6e2ddc21 // fmul v1.4s, v1.4s, v13.4s
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	WORD $0x4ea0d610 // fsub v16.4s, v16.4s, v0.4s
 	WORD $0x4ea1d631 // fsub v17.4s, v17.4s, v1.4s
 	// r29 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMLA V10.S4, V0.S4, V12.S4
 	VFMLA V11.S4, V1.S4, V13.S4
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
 	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
 oneskip18:
@@ -2858,15 +2858,15 @@ oneskip1:
 	FMOVQ -16(R20), F0
 	// r26 = Load G
 	VLD1.P 16(R9), [V6.S4]
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
 	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMLA V5.S4, V0.S4, V6.S4
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
 oneskip2:
 	// r32:az = Abs r24:z
@@ -3205,15 +3205,15 @@ oneskip9:
 	FMOVS -4(R20), F0
 	// r26 = Load G
 	FMOVS.P 4(R9), F6
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
 	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMLA V5.S4, V0.S4, V6.S4
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
 oneskip10:
 	// r32:az = Abs r24:z
@@ -3659,19 +3659,19 @@ manyskip30:
 	FMOVQ 0(R9), F13
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<2, R9, R9
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	WORD $0x6e2ddd08 // fmul v8.4s, v8.4s, v13.4s
 	WORD $0x6e2cdd29 // fmul v9.4s, v9.4s, v12.4s
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
 	WORD $0x4ea9d631 // fsub v17.4s, v17.4s, v9.4s
 	// r29 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMLA V0.S4, V8.S4, V12.S4
 	VFMLA V1.S4, V9.S4, V13.S4
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
 	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
 manyskip31:
@@ -4279,15 +4279,15 @@ manyskip2:
 	FMOVQ 0(R9), F6
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<2, R9, R9
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
 	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMLA V0.S4, V4.S4, V6.S4
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
 manyskip3:
 	// r32:az = Abs r24:z
@@ -4680,15 +4680,15 @@ manyskip16:
 	FMOVS 0(R9), F6
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<2, R9, R9
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
 	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMLA V0.S4, V4.S4, V6.S4
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
 manyskip17:
 	// r32:az = Abs r24:z
@@ -5101,15 +5101,15 @@ oneskip1:
 	CBZ R9, oneskip2
 	// r24 = Load G
 	VLD1.P 16(R9), [V5.S4]
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
 	// r27 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMLA V0.S4, V5.S4, V6.S4
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
 oneskip2:
 	// r30:az = Abs r23:z
@@ -5424,15 +5424,15 @@ oneskip9:
 	CBZ R9, oneskip10
 	// r24 = Load G
 	FMOVS.P 4(R9), F5
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
 	// r27 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMLA V0.S4, V5.S4, V6.S4
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
 oneskip10:
 	// r30:az = Abs r23:z
@@ -5850,19 +5850,19 @@ manyskip60:
 	// r24 = Load G
 	FMOVQ 16(R9), F10
 	VLD1.P (R9)(R19), [V11.S4]
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	WORD $0x6e2bdf6b // fmul v11.4s, v27.4s, v11.4s
 	WORD $0x6e2adf6a // fmul v10.4s, v27.4s, v10.4s
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	WORD $0x4eabd508 // fsub v8.4s, v8.4s, v11.4s
 	WORD $0x4eaad529 // fsub v9.4s, v9.4s, v10.4s
 	// r27 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMLA V0.S4, V11.S4, V12.S4
 	VFMLA V1.S4, V10.S4, V13.S4
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	WORD $0x4eacd4c6 // fsub v6.4s, v6.4s, v12.4s
 	WORD $0x4eadd4e7 // fsub v7.4s, v7.4s, v13.4s
 manyskip61:
@@ -6441,15 +6441,15 @@ manyskip75:
 	CBZ R9, manyskip76
 	// r24 = Load G
 	VLD1.P (R9)(R19), [V5.S4]
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
 	// r27 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMLA V0.S4, V5.S4, V6.S4
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
 manyskip76:
 	// r30:az = Abs r23:z
@@ -6804,15 +6804,15 @@ manyskip89:
 	// r24 = Load G
 	FMOVS 0(R9), F5
 	ADD R19, R9
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
 	// r27 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMLA V0.S4, V5.S4, V6.S4
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
 manyskip90:
 	// r30:az = Abs r23:z
@@ -7247,19 +7247,19 @@ oneskip17:
 	// r25 = Load G
 	VLD1.P 16(R9), [V12.S4]
 	VLD1.P 16(R9), [V13.S4]
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	WORD $0x6e2cdc00 // fmul v0.4s, v0.4s, v12.4s
 	WORD $0x6e2ddc21 // fmul v1.4s, v1.4s, v13.4s
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	WORD $0x4ea0d610 // fsub v16.4s, v16.4s, v0.4s
 	WORD $0x4ea1d631 // fsub v17.4s, v17.4s, v1.4s
 	// r28 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMLA V10.S4, V0.S4, V12.S4
 	VFMLA V11.S4, V1.S4, V13.S4
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
 	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
 oneskip18:
@@ -7820,15 +7820,15 @@ oneskip1:
 	FMOVQ -16(R20), F0
 	// r25 = Load G
 	VLD1.P 16(R9), [V6.S4]
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMLA V5.S4, V0.S4, V6.S4
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
 oneskip2:
 	// r31:az = Abs r23:z
@@ -8165,15 +8165,15 @@ oneskip9:
 	FMOVS -4(R20), F0
 	// r25 = Load G
 	FMOVS.P 4(R9), F6
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMLA V5.S4, V0.S4, V6.S4
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
 oneskip10:
 	// r31:az = Abs r23:z
@@ -8616,19 +8616,19 @@ manyskip30:
 	FMOVQ 0(R9), F13
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<2, R9, R9
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	WORD $0x6e2ddd08 // fmul v8.4s, v8.4s, v13.4s
 	WORD $0x6e2cdd29 // fmul v9.4s, v9.4s, v12.4s
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
 	WORD $0x4ea9d631 // fsub v17.4s, v17.4s, v9.4s
 	// r28 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMLA V0.S4, V8.S4, V12.S4
 	VFMLA V1.S4, V9.S4, V13.S4
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
 	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
 manyskip31:
@@ -9234,15 +9234,15 @@ manyskip2:
 	FMOVQ 0(R9), F6
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<2, R9, R9
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMLA V0.S4, V4.S4, V6.S4
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
 manyskip3:
 	// r31:az = Abs r23:z
@@ -9633,15 +9633,15 @@ manyskip16:
 	FMOVS 0(R9), F6
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<2, R9, R9
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMLA V0.S4, V4.S4, V6.S4
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
 manyskip17:
 	// r31:az = Abs r23:z
@@ -10064,15 +10064,15 @@ oneskip1:
 	CBZ R9, oneskip2
 	// r25 = Load G
 	VLD1.P 16(R9), [V5.D2]
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	WORD $0x4ee5d421 // fsub v1.2d, v1.2d, v5.2d
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	WORD $0x4ee6d400 // fsub v0.2d, v0.2d, v6.2d
 oneskip2:
 	// r31:az = Abs r24:z
@@ -10446,15 +10446,15 @@ oneskip9:
 	CBZ R9, oneskip10
 	// r25 = Load G
 	FMOVD.P 8(R9), F5
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	WORD $0x4ee5d421 // fsub v1.2d, v1.2d, v5.2d
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMLA V4.D2, V5.D2, V6.D2
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	WORD $0x4ee6d400 // fsub v0.2d, v0.2d, v6.2d
 oneskip10:
 	// r31:az = Abs r24:z
@@ -10935,19 +10935,19 @@ manyskip105:
 	// r25 = Load G
 	FMOVQ 16(R9), F10
 	VLD1.P (R9)(R19), [V11.D2]
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	WORD $0x6e6bdf8b // fmul v11.2d, v28.2d, v11.2d
 	WORD $0x6e6adf8a // fmul v10.2d, v28.2d, v10.2d
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	WORD $0x4eebd508 // fsub v8.2d, v8.2d, v11.2d
 	WORD $0x4eead529 // fsub v9.2d, v9.2d, v10.2d
 	// r28 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMLA V0.D2, V11.D2, V12.D2
 	VFMLA V1.D2, V10.D2, V13.D2
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	WORD $0x4eecd4c6 // fsub v6.2d, v6.2d, v12.2d
 	WORD $0x4eedd4e7 // fsub v7.2d, v7.2d, v13.2d
 manyskip106:
@@ -11646,15 +11646,15 @@ manyskip120:
 	CBZ R9, manyskip121
 	// r25 = Load G
 	VLD1.P (R9)(R19), [V5.D2]
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMLA V0.D2, V5.D2, V6.D2
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
 manyskip121:
 	// r31:az = Abs r24:z
@@ -12071,15 +12071,15 @@ manyskip134:
 	// r25 = Load G
 	FMOVD 0(R9), F5
 	ADD R19, R9
-	// r26 = Mul r19:dtRTau r25
+	// r26:gd = Mul r19:dtRTau r25
 	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
-	// r24:z = Sub r24:z r26
+	// r24:z = Sub r24:z r26:gd
 	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r7:vr r28
+	// r29:gv = FMA r26:gd r7:vr r28
 	VFMLA V0.D2, V5.D2, V6.D2
-	// r22:F = Sub r22:F r29
+	// r22:F = Sub r22:F r29:gv
 	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
 manyskip135:
 	// r31:az = Abs r24:z
@@ -12555,15 +12555,15 @@ oneskip1:
 	FMOVQ -16(R20), F0
 	// r26 = Load G
 	VLD1.P 16(R9), [V6.D2]
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
 	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMLA V5.D2, V0.D2, V6.D2
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
 oneskip2:
 	// r32:az = Abs r24:z
@@ -12953,15 +12953,15 @@ oneskip9:
 	FMOVD -8(R20), F0
 	// r26 = Load G
 	FMOVD.P 8(R9), F6
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
 	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMLA V5.D2, V0.D2, V6.D2
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
 oneskip10:
 	// r32:az = Abs r24:z
@@ -13461,19 +13461,19 @@ manyskip60:
 	FMOVQ 0(R9), F13
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<3, R9, R9
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	WORD $0x6e6ddd08 // fmul v8.2d, v8.2d, v13.2d
 	WORD $0x6e6cdd29 // fmul v9.2d, v9.2d, v12.2d
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	WORD $0x4ee8d610 // fsub v16.2d, v16.2d, v8.2d
 	WORD $0x4ee9d631 // fsub v17.2d, v17.2d, v9.2d
 	// r29 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMLA V0.D2, V8.D2, V12.D2
 	VFMLA V1.D2, V9.D2, V13.D2
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	WORD $0x4eecd694 // fsub v20.2d, v20.2d, v12.2d
 	WORD $0x4eedd6b5 // fsub v21.2d, v21.2d, v13.2d
 manyskip61:
@@ -14200,15 +14200,15 @@ manyskip75:
 	FMOVQ 0(R9), F6
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<3, R9, R9
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
 	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMLA V0.D2, V4.D2, V6.D2
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
 manyskip76:
 	// r32:az = Abs r24:z
@@ -14659,15 +14659,15 @@ manyskip89:
 	FMOVD 0(R9), F6
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<3, R9, R9
-	// r27 = Mul r25:dtRTau r26
+	// r27:gd = Mul r25:dtRTau r26
 	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	// r24:z = Sub r24:z r27
+	// r24:z = Sub r24:z r27:gd
 	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
 	// r29 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r30 = FMA r27 r7:vr r29
+	// r30:gv = FMA r27:gd r7:vr r29
 	VFMLA V0.D2, V4.D2, V6.D2
-	// r22:F = Sub r22:F r30
+	// r22:F = Sub r22:F r30:gv
 	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
 manyskip90:
 	// r32:az = Abs r24:z
@@ -15146,15 +15146,15 @@ oneskip1:
 	CBZ R9, oneskip2
 	// r24 = Load G
 	VLD1.P 16(R9), [V5.D2]
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
 	// r27 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMLA V0.D2, V5.D2, V6.D2
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	WORD $0x4ee6d421 // fsub v1.2d, v1.2d, v6.2d
 oneskip2:
 	// r30:az = Abs r23:z
@@ -15526,15 +15526,15 @@ oneskip9:
 	CBZ R9, oneskip10
 	// r24 = Load G
 	FMOVD.P 8(R9), F5
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
 	// r27 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMLA V0.D2, V5.D2, V6.D2
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	WORD $0x4ee6d421 // fsub v1.2d, v1.2d, v6.2d
 oneskip10:
 	// r30:az = Abs r23:z
@@ -16012,19 +16012,19 @@ manyskip105:
 	// r24 = Load G
 	FMOVQ 16(R9), F10
 	VLD1.P (R9)(R19), [V11.D2]
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	WORD $0x6e6bdf8b // fmul v11.2d, v28.2d, v11.2d
 	WORD $0x6e6adf8a // fmul v10.2d, v28.2d, v10.2d
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	WORD $0x4eebd508 // fsub v8.2d, v8.2d, v11.2d
 	WORD $0x4eead529 // fsub v9.2d, v9.2d, v10.2d
 	// r27 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMLA V0.D2, V11.D2, V12.D2
 	VFMLA V1.D2, V10.D2, V13.D2
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	WORD $0x4eecd4c6 // fsub v6.2d, v6.2d, v12.2d
 	WORD $0x4eedd4e7 // fsub v7.2d, v7.2d, v13.2d
 manyskip106:
@@ -16721,15 +16721,15 @@ manyskip120:
 	CBZ R9, manyskip121
 	// r24 = Load G
 	VLD1.P (R9)(R19), [V5.D2]
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
 	// r27 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMLA V0.D2, V5.D2, V6.D2
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
 manyskip121:
 	// r30:az = Abs r23:z
@@ -17144,15 +17144,15 @@ manyskip134:
 	// r24 = Load G
 	FMOVD 0(R9), F5
 	ADD R19, R9
-	// r25 = Mul r18:dtRTau r24
+	// r25:gd = Mul r18:dtRTau r24
 	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
-	// r23:z = Sub r23:z r25
+	// r23:z = Sub r23:z r25:gd
 	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
 	// r27 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r28 = FMA r25 r6:vr r27
+	// r28:gv = FMA r25:gd r6:vr r27
 	VFMLA V0.D2, V5.D2, V6.D2
-	// r21:F = Sub r21:F r28
+	// r21:F = Sub r21:F r28:gv
 	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
 manyskip135:
 	// r30:az = Abs r23:z
@@ -17626,15 +17626,15 @@ oneskip1:
 	FMOVQ -16(R20), F0
 	// r25 = Load G
 	VLD1.P 16(R9), [V6.D2]
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMLA V5.D2, V0.D2, V6.D2
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
 oneskip2:
 	// r31:az = Abs r23:z
@@ -18022,15 +18022,15 @@ oneskip9:
 	FMOVD -8(R20), F0
 	// r25 = Load G
 	FMOVD.P 8(R9), F6
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMLA V5.D2, V0.D2, V6.D2
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
 oneskip10:
 	// r31:az = Abs r23:z
@@ -18527,19 +18527,19 @@ manyskip60:
 	FMOVQ 0(R9), F13
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<3, R9, R9
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	WORD $0x6e6ddd08 // fmul v8.2d, v8.2d, v13.2d
 	WORD $0x6e6cdd29 // fmul v9.2d, v9.2d, v12.2d
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	WORD $0x4ee8d610 // fsub v16.2d, v16.2d, v8.2d
 	WORD $0x4ee9d631 // fsub v17.2d, v17.2d, v9.2d
 	// r28 = Imm 0x0
 	VEOR V12.B16, V12.B16, V12.B16
 	VEOR V13.B16, V13.B16, V13.B16
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMLA V0.D2, V8.D2, V12.D2
 	VFMLA V1.D2, V9.D2, V13.D2
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	WORD $0x4eecd694 // fsub v20.2d, v20.2d, v12.2d
 	WORD $0x4eedd6b5 // fsub v21.2d, v21.2d, v13.2d
 manyskip61:
@@ -19264,15 +19264,15 @@ manyskip75:
 	FMOVQ 0(R9), F6
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<3, R9, R9
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMLA V0.D2, V4.D2, V6.D2
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
 manyskip76:
 	// r31:az = Abs r23:z
@@ -19721,15 +19721,15 @@ manyskip89:
 	FMOVD 0(R9), F6
 	MOVD 304(R0), R3 // G row distance
 	ADD R3<<3, R9, R9
-	// r26 = Mul r24:dtRTau r25
+	// r26:gd = Mul r24:dtRTau r25
 	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
-	// r23:z = Sub r23:z r26
+	// r23:z = Sub r23:z r26:gd
 	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
 	// r28 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r29 = FMA r26 r6:vr r28
+	// r29:gv = FMA r26:gd r6:vr r28
 	VFMLA V0.D2, V4.D2, V6.D2
-	// r21:F = Sub r21:F r29
+	// r21:F = Sub r21:F r29:gv
 	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
 manyskip90:
 	// r31:az = Abs r23:z

@@ -75,8 +75,8 @@ var AdQuaIFFrame = &Frame{
 //	v   = spk ? V - (V_th-V_reset) : V         (soft)   spk ? V_reset : V   (hard)
 //	u   = spk ? w + b : w
 //	a1, a2 = v - V_rest, v - V_c
-//	F   = dt*c/tau * a1*a2 + dt*R/tau * (I - u)  = dt*f(v)
-//	z   = dt*c/tau * (a1 + a2)                    = dt*J
+//	F   = dt*c/tau * a1*a2 + dt*R/tau * (I - u)  - gd*v   = dt*f(v),  gd = dt*R/tau * G
+//	z   = dt*c/tau * (a1 + a2)                    - gd     = dt*J
 //	Vc  = v + exprel(z)*F (+ Delta)
 //	Wc  = keep*u + ka*(Vc - V_rest)               = u + dt*exprel(-dt/tau_w)*g
 //	refr = t - last < tau_ref
@@ -166,9 +166,9 @@ func forwardOps(b *builder, v Variant, V, W Reg, extra bool) forward {
 		// leaves every F as it is: G = ±0 gives the bits of no G wherever
 		// v is finite. z may turn from -0 to +0, where exprel is exactly 1
 		// either way.
-		gd := b.Mul(b.Param(CDtRTau), b.Load(SG))
+		gd := b.name("gd", b.Mul(b.Param(CDtRTau), b.Load(SG)))
 		b.set(z, b.Sub(z, gd))
-		b.set(F, b.Sub(F, b.FMA(gd, vr, b.Zero())))
+		b.set(F, b.Sub(F, b.name("gv", b.FMA(gd, vr, b.Zero()))))
 	})
 	fw.F, fw.z = F, z
 	fw.phi = exprel(b, z)

@@ -20,19 +20,18 @@ const BackTol = 64
 type Surrogate struct{ Alpha, Width float64 }
 
 // BackInput is one neuron's backward step: the forward step's input (the
-// state before it, its inputs, time and parameters), the input conductance
-// G (0 when absent), the surrogate, and the loss's gradients with respect
-// to V', w' and spike' (each 0 when absent).
+// state before it, its inputs, time and parameters), the surrogate, and
+// the loss's gradients with respect to V', w' and spike' (each 0 when
+// absent).
 type BackInput struct {
 	Input
-	G          float64
 	Surrogate  Surrogate
 	GV, GW, GS float64
 }
 
 // Finite reports whether every value Compute reads is finite.
 func (in *BackInput) Finite() bool {
-	for _, x := range [...]float64{in.G, in.GV, in.GW, in.GS} {
+	for _, x := range [...]float64{in.GV, in.GW, in.GS} {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return false
 		}
@@ -146,7 +145,7 @@ type forward struct {
 	vc, wc, K        node
 }
 
-// forwardOf is Compute's step with G: f = (c(v - V_rest)(v - V_c) - R*u +
+// forwardOf is Compute's step: f = (c(v - V_rest)(v - V_c) - R*u +
 // R*(I - G*v))/tau and J = (c((v - V_rest) + (v - V_c)) - R*G)/tau.
 func forwardOf(f Format, in *BackInput) *forward {
 	p := &in.P
@@ -184,7 +183,7 @@ func forwardOf(f Format, in *BackInput) *forward {
 }
 
 // ComputeBackward evaluates SPEC's backward step exactly, literally as
-// SPEC writes it, on the same inputs as Compute and G. The inputs must be
+// SPEC writes it, on the same inputs as Compute. The inputs must be
 // finite and the parameters valid.
 func ComputeBackward(f Format, in *BackInput) *BackExact {
 	p := &in.P
