@@ -28014,11 +28014,11 @@ absent1:
 	VMOVUPS    (R9)(AX*4), Z18
 	VMOVUPS    64(R9)(AX*4), Z19
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPS Z18, Z3, Z18
 	VMULPS Z19, Z3, Z19
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPS Z18, Z15, Z15
 	VSUBPS Z19, Z17, Z17
 
@@ -28026,11 +28026,11 @@ absent1:
 	VMOVUPS Z0, Z20
 	VMOVUPS Z0, Z21
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PS Z16, Z18, Z20
 	VFMADD231PS Z14, Z19, Z21
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPS Z20, Z10, Z10
 	VSUBPS Z21, Z11, Z11
 
@@ -29302,19 +29302,19 @@ absent12:
 	// r27 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z11
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPS Z11, Z3, Z11
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPS Z11, Z9, Z9
 
 	// r30 = Imm 0x0
 	VMOVUPS Z0, Z12
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PS Z10, Z11, Z12
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPS Z12, Z7, Z7
 
 absent13:
@@ -30222,19 +30222,19 @@ absent23:
 	PREFETCHT1 2240(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Z27
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPS Z27, Z3, Z27
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPS Z27, Z25, Z25
 
 	// r30 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PS Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPS Z28, Z24, Z24
 
 absent24:
@@ -31071,19 +31071,19 @@ absent32:
 	// r27 = Load G
 	VMOVUPS 64(R8)(AX*4), Z27
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPS Z27, Z3, Z27
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPS Z27, Z25, Z25
 
 	// r30 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PS Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPS Z28, Z24, Z24
 
 absent33:
@@ -31900,19 +31900,19 @@ absent41:
 	// r27 = Load G
 	VMOVUPS 128(R8)(AX*4), Z27
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPS Z27, Z3, Z27
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPS Z27, Z25, Z25
 
 	// r30 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PS Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPS Z28, Z24, Z24
 
 absent42:
@@ -32729,19 +32729,19 @@ absent50:
 	// r27 = Load G
 	VMOVUPS 192(R8)(AX*4), Z27
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPS Z27, Z3, Z27
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPS Z27, Z25, Z25
 
 	// r30 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PS Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPS Z28, Z24, Z24
 
 absent51:
@@ -33622,19 +33622,19 @@ absent61:
 	// r27 = Load G
 	VMOVUPS.Z (R8)(AX*4), K1, Z12
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPS Z12, Z3, Z12
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPS Z12, Z10, Z10
 
 	// r30 = Imm 0x0
 	VMOVUPS Z0, Z13
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PS Z11, Z12, Z13
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPS Z13, Z9, Z9
 
 absent62:
@@ -34625,12 +34625,12 @@ absent1:
 	VMOVUPS    (R9)(AX*4), Z18
 	VMOVUPS    64(R9)(AX*4), Z19
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   336(SP), R15
 	VMULPS (R15)(AX*4), Z18, Z18
 	VMULPS 64(R15)(AX*4), Z19, Z19
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPS Z18, Z15, Z15
 	VSUBPS Z19, Z17, Z17
 
@@ -34638,11 +34638,11 @@ absent1:
 	VMOVUPS Z0, Z20
 	VMOVUPS Z0, Z21
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PS Z16, Z18, Z20
 	VFMADD231PS Z14, Z19, Z21
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPS Z20, Z10, Z10
 	VSUBPS Z21, Z11, Z11
 
@@ -35974,19 +35974,19 @@ absent12:
 	// r28 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z13
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	VMULPS Z13, Z12, Z12
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPS Z12, Z9, Z9
 
 	// r31 = Imm 0x0
 	VMOVUPS Z0, Z13
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PS Z11, Z12, Z13
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPS Z13, Z7, Z7
 
 absent13:
@@ -36960,20 +36960,20 @@ absent23:
 	PREFETCHT1 2240(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Z27
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   896(SP), BP
 	VMULPS (BP)(AX*4), Z27, Z27
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPS Z27, Z25, Z25
 
 	// r31 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PS Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPS Z28, Z24, Z24
 
 absent24:
@@ -37853,20 +37853,20 @@ absent32:
 	// r28 = Load G
 	VMOVUPS 64(R8)(AX*4), Z27
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   896(SP), BP
 	VMULPS 64(BP)(AX*4), Z27, Z27
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPS Z27, Z25, Z25
 
 	// r31 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PS Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPS Z28, Z24, Z24
 
 absent33:
@@ -38726,20 +38726,20 @@ absent41:
 	// r28 = Load G
 	VMOVUPS 128(R8)(AX*4), Z27
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   896(SP), BP
 	VMULPS 128(BP)(AX*4), Z27, Z27
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPS Z27, Z25, Z25
 
 	// r31 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PS Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPS Z28, Z24, Z24
 
 absent42:
@@ -39599,20 +39599,20 @@ absent50:
 	// r28 = Load G
 	VMOVUPS 192(R8)(AX*4), Z27
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   896(SP), BP
 	VMULPS 192(BP)(AX*4), Z27, Z27
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPS Z27, Z25, Z25
 
 	// r31 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PS Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPS Z28, Z24, Z24
 
 absent51:
@@ -40552,19 +40552,19 @@ absent61:
 	// r28 = Load G
 	VMOVUPS.Z (R8)(AX*4), K1, Z14
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	VMULPS Z14, Z13, Z13
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPS Z13, Z11, Z11
 
 	// r31 = Imm 0x0
 	VMOVUPS Z0, Z14
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PS Z12, Z13, Z14
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPS Z14, Z9, Z9
 
 absent62:
@@ -41489,11 +41489,11 @@ absent1:
 	VMOVUPS    (R9)(AX*4), Z18
 	VMOVUPS    64(R9)(AX*4), Z19
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS Z18, Z3, Z18
 	VMULPS Z19, Z3, Z19
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Z18, Z14, Z14
 	VSUBPS Z19, Z15, Z15
 
@@ -41501,11 +41501,11 @@ absent1:
 	VMOVUPS Z0, Z20
 	VMOVUPS Z0, Z21
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Z16, Z18, Z20
 	VFMADD231PS Z17, Z19, Z21
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Z20, Z10, Z10
 	VSUBPS Z21, Z11, Z11
 
@@ -42782,19 +42782,19 @@ absent12:
 	// r26 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z11
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS Z11, Z3, Z11
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Z11, Z9, Z9
 
 	// r29 = Imm 0x0
 	VMOVUPS Z0, Z12
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Z10, Z11, Z12
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Z12, Z7, Z7
 
 absent13:
@@ -43705,19 +43705,19 @@ absent23:
 	PREFETCHT1 2240(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Z27
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS Z27, Z3, Z27
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Z27, Z26, Z26
 
 	// r29 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Z28, Z24, Z24
 
 absent24:
@@ -44557,19 +44557,19 @@ absent32:
 	// r26 = Load G
 	VMOVUPS 64(R8)(AX*4), Z27
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS Z27, Z3, Z27
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Z27, Z26, Z26
 
 	// r29 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Z28, Z24, Z24
 
 absent33:
@@ -45389,19 +45389,19 @@ absent41:
 	// r26 = Load G
 	VMOVUPS 128(R8)(AX*4), Z27
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS Z27, Z3, Z27
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Z27, Z26, Z26
 
 	// r29 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Z28, Z24, Z24
 
 absent42:
@@ -46221,19 +46221,19 @@ absent50:
 	// r26 = Load G
 	VMOVUPS 192(R8)(AX*4), Z27
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS Z27, Z3, Z27
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Z27, Z26, Z26
 
 	// r29 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Z28, Z24, Z24
 
 absent51:
@@ -47117,19 +47117,19 @@ absent61:
 	// r26 = Load G
 	VMOVUPS.Z (R8)(AX*4), K1, Z12
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS Z12, Z3, Z12
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Z12, Z11, Z11
 
 	// r29 = Imm 0x0
 	VMOVUPS Z0, Z13
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Z10, Z12, Z13
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Z13, Z9, Z9
 
 absent62:
@@ -48056,12 +48056,12 @@ absent1:
 	VMOVUPS    (R9)(AX*4), Z18
 	VMOVUPS    64(R9)(AX*4), Z19
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   336(SP), R15
 	VMULPS (R15)(AX*4), Z18, Z18
 	VMULPS 64(R15)(AX*4), Z19, Z19
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Z18, Z14, Z14
 	VSUBPS Z19, Z15, Z15
 
@@ -48069,11 +48069,11 @@ absent1:
 	VMOVUPS Z0, Z20
 	VMOVUPS Z0, Z21
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Z16, Z18, Z20
 	VFMADD231PS Z17, Z19, Z21
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Z20, Z10, Z10
 	VSUBPS Z21, Z11, Z11
 
@@ -49412,19 +49412,19 @@ absent12:
 	// r27 = Load G
 	VMOVUPS.Z (R9)(AX*4), K1, Z13
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPS Z13, Z11, Z11
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Z11, Z9, Z9
 
 	// r30 = Imm 0x0
 	VMOVUPS Z0, Z13
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Z12, Z11, Z13
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Z13, Z7, Z7
 
 absent13:
@@ -50405,20 +50405,20 @@ absent23:
 	PREFETCHT1 2240(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Z27
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   896(SP), BP
 	VMULPS (BP)(AX*4), Z27, Z27
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Z27, Z26, Z26
 
 	// r30 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Z28, Z24, Z24
 
 absent24:
@@ -51303,20 +51303,20 @@ absent32:
 	// r27 = Load G
 	VMOVUPS 64(R8)(AX*4), Z27
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   896(SP), BP
 	VMULPS 64(BP)(AX*4), Z27, Z27
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Z27, Z26, Z26
 
 	// r30 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Z28, Z24, Z24
 
 absent33:
@@ -52181,20 +52181,20 @@ absent41:
 	// r27 = Load G
 	VMOVUPS 128(R8)(AX*4), Z27
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   896(SP), BP
 	VMULPS 128(BP)(AX*4), Z27, Z27
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Z27, Z26, Z26
 
 	// r30 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Z28, Z24, Z24
 
 absent42:
@@ -53059,20 +53059,20 @@ absent50:
 	// r27 = Load G
 	VMOVUPS 192(R8)(AX*4), Z27
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   896(SP), BP
 	VMULPS 192(BP)(AX*4), Z27, Z27
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Z27, Z26, Z26
 
 	// r30 = Imm 0x0
 	VMOVUPS Z0, Z28
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Z28, Z24, Z24
 
 absent51:
@@ -54017,19 +54017,19 @@ absent61:
 	// r27 = Load G
 	VMOVUPS.Z (R8)(AX*4), K1, Z14
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPS Z14, Z12, Z12
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Z12, Z11, Z11
 
 	// r30 = Imm 0x0
 	VMOVUPS Z0, Z14
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS Z13, Z12, Z14
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Z14, Z9, Z9
 
 absent62:
@@ -54968,11 +54968,11 @@ absent1:
 	VMOVUPD    (R9)(AX*8), Z18
 	VMOVUPD    64(R9)(AX*8), Z19
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPD Z18, Z3, Z18
 	VMULPD Z19, Z3, Z19
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPD Z18, Z15, Z15
 	VSUBPD Z19, Z17, Z17
 
@@ -54980,11 +54980,11 @@ absent1:
 	VMOVUPD Z0, Z20
 	VMOVUPD Z0, Z21
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PD Z16, Z18, Z20
 	VFMADD231PD Z14, Z19, Z21
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPD Z20, Z10, Z10
 	VSUBPD Z21, Z11, Z11
 
@@ -56500,19 +56500,19 @@ absent12:
 	// r27 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z11
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPD Z11, Z3, Z11
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPD Z11, Z9, Z9
 
 	// r30 = Imm 0x0
 	VMOVUPD Z0, Z12
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PD Z10, Z11, Z12
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPD Z12, Z7, Z7
 
 absent13:
@@ -57549,19 +57549,19 @@ absent23:
 	PREFETCHT1 2240(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Z27
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPD Z27, Z3, Z27
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPD Z27, Z25, Z25
 
 	// r30 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PD Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPD Z28, Z24, Z24
 
 absent24:
@@ -58527,19 +58527,19 @@ absent32:
 	// r27 = Load G
 	VMOVUPD 64(R8)(AX*8), Z27
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPD Z27, Z3, Z27
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPD Z27, Z25, Z25
 
 	// r30 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PD Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPD Z28, Z24, Z24
 
 absent33:
@@ -59485,19 +59485,19 @@ absent41:
 	// r27 = Load G
 	VMOVUPD 128(R8)(AX*8), Z27
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPD Z27, Z3, Z27
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPD Z27, Z25, Z25
 
 	// r30 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PD Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPD Z28, Z24, Z24
 
 absent42:
@@ -60443,19 +60443,19 @@ absent50:
 	// r27 = Load G
 	VMOVUPD 192(R8)(AX*8), Z27
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPD Z27, Z3, Z27
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPD Z27, Z25, Z25
 
 	// r30 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PD Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPD Z28, Z24, Z24
 
 absent51:
@@ -61465,19 +61465,19 @@ absent61:
 	// r27 = Load G
 	VMOVUPD.Z (R8)(AX*8), K1, Z12
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPD Z12, Z3, Z12
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPD Z12, Z10, Z10
 
 	// r30 = Imm 0x0
 	VMOVUPD Z0, Z13
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PD Z11, Z12, Z13
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPD Z13, Z9, Z9
 
 absent62:
@@ -62645,12 +62645,12 @@ absent1:
 	VMOVUPD    (R9)(AX*8), Z18
 	VMOVUPD    64(R9)(AX*8), Z19
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   512(SP), R15
 	VMULPD (R15)(AX*8), Z18, Z18
 	VMULPD 64(R15)(AX*8), Z19, Z19
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPD Z18, Z15, Z15
 	VSUBPD Z19, Z17, Z17
 
@@ -62658,11 +62658,11 @@ absent1:
 	VMOVUPD Z0, Z20
 	VMOVUPD Z0, Z21
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PD Z16, Z18, Z20
 	VFMADD231PD Z14, Z19, Z21
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPD Z20, Z10, Z10
 	VSUBPD Z21, Z11, Z11
 
@@ -64238,19 +64238,19 @@ absent12:
 	// r28 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z13
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	VMULPD Z13, Z12, Z12
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPD Z12, Z9, Z9
 
 	// r31 = Imm 0x0
 	VMOVUPD Z0, Z13
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PD Z11, Z12, Z13
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPD Z13, Z7, Z7
 
 absent13:
@@ -65353,20 +65353,20 @@ absent23:
 	PREFETCHT1 2240(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Z27
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   1248(SP), BP
 	VMULPD (BP)(AX*8), Z27, Z27
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPD Z27, Z25, Z25
 
 	// r31 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PD Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPD Z28, Z24, Z24
 
 absent24:
@@ -66375,20 +66375,20 @@ absent32:
 	// r28 = Load G
 	VMOVUPD 64(R8)(AX*8), Z27
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   1248(SP), BP
 	VMULPD 64(BP)(AX*8), Z27, Z27
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPD Z27, Z25, Z25
 
 	// r31 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PD Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPD Z28, Z24, Z24
 
 absent33:
@@ -67377,20 +67377,20 @@ absent41:
 	// r28 = Load G
 	VMOVUPD 128(R8)(AX*8), Z27
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   1248(SP), BP
 	VMULPD 128(BP)(AX*8), Z27, Z27
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPD Z27, Z25, Z25
 
 	// r31 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PD Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPD Z28, Z24, Z24
 
 absent42:
@@ -68379,20 +68379,20 @@ absent50:
 	// r28 = Load G
 	VMOVUPD 192(R8)(AX*8), Z27
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   1248(SP), BP
 	VMULPD 192(BP)(AX*8), Z27, Z27
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPD Z27, Z25, Z25
 
 	// r31 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PD Z26, Z27, Z28
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPD Z28, Z24, Z24
 
 absent51:
@@ -69461,19 +69461,19 @@ absent61:
 	// r28 = Load G
 	VMOVUPD.Z (R8)(AX*8), K1, Z14
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	VMULPD Z14, Z13, Z13
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPD Z13, Z11, Z11
 
 	// r31 = Imm 0x0
 	VMOVUPD Z0, Z14
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PD Z12, Z13, Z14
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPD Z14, Z9, Z9
 
 absent62:
@@ -70527,11 +70527,11 @@ absent1:
 	VMOVUPD    (R9)(AX*8), Z18
 	VMOVUPD    64(R9)(AX*8), Z19
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD Z18, Z3, Z18
 	VMULPD Z19, Z3, Z19
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Z18, Z14, Z14
 	VSUBPD Z19, Z15, Z15
 
@@ -70539,11 +70539,11 @@ absent1:
 	VMOVUPD Z0, Z20
 	VMOVUPD Z0, Z21
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Z16, Z18, Z20
 	VFMADD231PD Z17, Z19, Z21
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Z20, Z10, Z10
 	VSUBPD Z21, Z11, Z11
 
@@ -72064,19 +72064,19 @@ absent12:
 	// r26 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z11
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD Z11, Z3, Z11
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Z11, Z9, Z9
 
 	// r29 = Imm 0x0
 	VMOVUPD Z0, Z12
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Z10, Z11, Z12
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Z12, Z7, Z7
 
 absent13:
@@ -73116,19 +73116,19 @@ absent23:
 	PREFETCHT1 2240(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Z27
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD Z27, Z3, Z27
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Z27, Z26, Z26
 
 	// r29 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Z28, Z24, Z24
 
 absent24:
@@ -74097,19 +74097,19 @@ absent32:
 	// r26 = Load G
 	VMOVUPD 64(R8)(AX*8), Z27
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD Z27, Z3, Z27
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Z27, Z26, Z26
 
 	// r29 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Z28, Z24, Z24
 
 absent33:
@@ -75058,19 +75058,19 @@ absent41:
 	// r26 = Load G
 	VMOVUPD 128(R8)(AX*8), Z27
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD Z27, Z3, Z27
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Z27, Z26, Z26
 
 	// r29 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Z28, Z24, Z24
 
 absent42:
@@ -76019,19 +76019,19 @@ absent50:
 	// r26 = Load G
 	VMOVUPD 192(R8)(AX*8), Z27
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD Z27, Z3, Z27
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Z27, Z26, Z26
 
 	// r29 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Z28, Z24, Z24
 
 absent51:
@@ -77044,19 +77044,19 @@ absent61:
 	// r26 = Load G
 	VMOVUPD.Z (R8)(AX*8), K1, Z12
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD Z12, Z3, Z12
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Z12, Z11, Z11
 
 	// r29 = Imm 0x0
 	VMOVUPD Z0, Z13
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Z10, Z12, Z13
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Z13, Z9, Z9
 
 absent62:
@@ -78112,12 +78112,12 @@ absent1:
 	VMOVUPD    (R9)(AX*8), Z18
 	VMOVUPD    64(R9)(AX*8), Z19
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   512(SP), R15
 	VMULPD (R15)(AX*8), Z18, Z18
 	VMULPD 64(R15)(AX*8), Z19, Z19
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Z18, Z14, Z14
 	VSUBPD Z19, Z15, Z15
 
@@ -78125,11 +78125,11 @@ absent1:
 	VMOVUPD Z0, Z20
 	VMOVUPD Z0, Z21
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Z16, Z18, Z20
 	VFMADD231PD Z17, Z19, Z21
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Z20, Z10, Z10
 	VSUBPD Z21, Z11, Z11
 
@@ -79712,19 +79712,19 @@ absent12:
 	// r27 = Load G
 	VMOVUPD.Z (R9)(AX*8), K1, Z13
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPD Z13, Z11, Z11
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Z11, Z9, Z9
 
 	// r30 = Imm 0x0
 	VMOVUPD Z0, Z13
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Z12, Z11, Z13
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Z13, Z7, Z7
 
 absent13:
@@ -80834,20 +80834,20 @@ absent23:
 	PREFETCHT1 2240(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Z27
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   1248(SP), BP
 	VMULPD (BP)(AX*8), Z27, Z27
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Z27, Z26, Z26
 
 	// r30 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Z28, Z24, Z24
 
 absent24:
@@ -81861,20 +81861,20 @@ absent32:
 	// r27 = Load G
 	VMOVUPD 64(R8)(AX*8), Z27
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   1248(SP), BP
 	VMULPD 64(BP)(AX*8), Z27, Z27
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Z27, Z26, Z26
 
 	// r30 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Z28, Z24, Z24
 
 absent33:
@@ -82868,20 +82868,20 @@ absent41:
 	// r27 = Load G
 	VMOVUPD 128(R8)(AX*8), Z27
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   1248(SP), BP
 	VMULPD 128(BP)(AX*8), Z27, Z27
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Z27, Z26, Z26
 
 	// r30 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Z28, Z24, Z24
 
 absent42:
@@ -83875,20 +83875,20 @@ absent50:
 	// r27 = Load G
 	VMOVUPD 192(R8)(AX*8), Z27
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   1248(SP), BP
 	VMULPD 192(BP)(AX*8), Z27, Z27
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Z27, Z26, Z26
 
 	// r30 = Imm 0x0
 	VMOVUPD Z0, Z28
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Z25, Z27, Z28
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Z28, Z24, Z24
 
 absent51:
@@ -84962,19 +84962,19 @@ absent61:
 	// r27 = Load G
 	VMOVUPD.Z (R8)(AX*8), K1, Z14
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPD Z14, Z12, Z12
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Z12, Z11, Z11
 
 	// r30 = Imm 0x0
 	VMOVUPD Z0, Z14
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD Z13, Z12, Z14
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Z14, Z9, Z9
 
 absent62:
@@ -117286,19 +117286,19 @@ absent1:
 	PREFETCHT1 2048(R9)(AX*4)
 	VMOVUPS    (R9)(AX*4), Y8
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPS 96(R15), Y8, Y8
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPS Y8, Y7, Y7
 
 	// r30 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PS Y6, Y8, Y9
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPS Y9, Y5, Y5
 
 absent2:
@@ -118090,19 +118090,19 @@ absent10:
 	// r27 = Load G
 	VMASKMOVPS (R9)(AX*4), Y0, Y9
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPS 96(R15), Y9, Y9
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPS Y9, Y8, Y8
 
 	// r30 = Imm 0x0
 	VXORPS Y10, Y10, Y10
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PS Y7, Y9, Y10
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPS Y10, Y6, Y6
 
 absent11:
@@ -119131,19 +119131,19 @@ absent21:
 	PREFETCHT1 2112(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Y5
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPS 96(R15), Y5, Y5
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPS Y5, Y4, Y4
 
 	// r30 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PS Y2, Y5, Y7
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPS Y7, Y1, Y1
 
 absent22:
@@ -119917,19 +119917,19 @@ absent30:
 	// r27 = Load G
 	VMOVUPS 32(R8)(AX*4), Y5
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPS 96(R15), Y5, Y5
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPS Y5, Y3, Y3
 
 	// r30 = Imm 0x0
 	VXORPS Y6, Y6, Y6
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PS Y2, Y5, Y6
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPS Y6, Y0, Y0
 
 absent31:
@@ -120693,19 +120693,19 @@ absent39:
 	// r27 = Load G
 	VMOVUPS 64(R8)(AX*4), Y4
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPS 96(R15), Y4, Y4
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPS Y4, Y3, Y3
 
 	// r30 = Imm 0x0
 	VXORPS Y6, Y6, Y6
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PS Y1, Y4, Y6
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPS Y6, Y0, Y0
 
 absent40:
@@ -121540,19 +121540,19 @@ absent50:
 	// r27 = Load G
 	VMASKMOVPS (R8)(AX*4), Y0, Y9
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPS 96(R15), Y9, Y9
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPS Y9, Y8, Y8
 
 	// r30 = Imm 0x0
 	VXORPS Y10, Y10, Y10
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PS Y7, Y9, Y10
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPS Y10, Y6, Y6
 
 absent51:
@@ -122534,20 +122534,20 @@ absent1:
 	PREFETCHT1 2048(R9)(AX*4)
 	VMOVUPS    (R9)(AX*4), Y7
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   1408(R14), R15
 	VMULPS (R15)(AX*4), Y7, Y7
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPS Y7, Y6, Y6
 
 	// r31 = Imm 0x0
 	VXORPS Y8, Y8, Y8
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PS 1568(SP), Y7, Y8
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPS Y8, Y5, Y5
 
 absent2:
@@ -123398,19 +123398,19 @@ absent10:
 	// r28 = Load G
 	VMASKMOVPS (R9)(AX*4), Y0, Y9
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	VMULPS Y9, Y8, Y8
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPS Y8, Y7, Y7
 
 	// r31 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PS 1568(SP), Y8, Y9
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPS Y9, Y6, Y6
 
 absent11:
@@ -124502,20 +124502,20 @@ absent21:
 	PREFETCHT1 2112(DI)(AX*4)
 	VMOVUPS    (DI)(AX*4), Y4
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   1408(R14), BP
 	VMULPS (BP)(AX*4), Y4, Y4
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPS Y4, Y2, Y2
 
 	// r31 = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PS 4056(SP), Y4, Y5
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPS Y5, Y1, Y1
 
 absent22:
@@ -125346,20 +125346,20 @@ absent30:
 	// r28 = Load G
 	VMOVUPS 32(DI)(AX*4), Y3
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   1408(R14), BP
 	VMULPS 32(BP)(AX*4), Y3, Y3
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPS Y3, Y2, Y2
 
 	// r31 = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PS 4472(SP), Y3, Y5
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPS Y5, Y0, Y0
 
 absent31:
@@ -126180,20 +126180,20 @@ absent39:
 	// r28 = Load G
 	VMOVUPS 64(DI)(AX*4), Y3
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   1408(R14), BP
 	VMULPS 64(BP)(AX*4), Y3, Y3
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPS Y3, Y1, Y1
 
 	// r31 = Imm 0x0
 	VXORPS Y4, Y4, Y4
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PS 4632(SP), Y3, Y4
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPS Y4, Y0, Y0
 
 absent40:
@@ -127103,19 +127103,19 @@ absent50:
 	// r28 = Load G
 	VMASKMOVPS (DI)(AX*4), Y0, Y9
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	VMULPS Y9, Y8, Y8
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPS Y8, Y7, Y7
 
 	// r31 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PS 4056(SP), Y8, Y9
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPS Y9, Y6, Y6
 
 absent51:
@@ -128106,19 +128106,19 @@ absent1:
 	PREFETCHT1 2048(R9)(AX*4)
 	VMOVUPS    (R9)(AX*4), Y8
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS 96(R15), Y8, Y8
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Y8, Y7, Y7
 
 	// r29 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Y6, Y8, Y9
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Y9, Y5, Y5
 
 absent2:
@@ -128913,19 +128913,19 @@ absent10:
 	// r26 = Load G
 	VMASKMOVPS (R9)(AX*4), Y0, Y9
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS 96(R15), Y9, Y9
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Y9, Y8, Y8
 
 	// r29 = Imm 0x0
 	VXORPS Y10, Y10, Y10
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Y7, Y9, Y10
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Y10, Y6, Y6
 
 absent11:
@@ -129957,19 +129957,19 @@ absent21:
 	PREFETCHT1 2112(R8)(AX*4)
 	VMOVUPS    (R8)(AX*4), Y5
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS 96(R15), Y5, Y5
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Y5, Y4, Y4
 
 	// r29 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Y2, Y5, Y7
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Y7, Y1, Y1
 
 absent22:
@@ -130746,19 +130746,19 @@ absent30:
 	// r26 = Load G
 	VMOVUPS 32(R8)(AX*4), Y5
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS 96(R15), Y5, Y5
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Y5, Y3, Y3
 
 	// r29 = Imm 0x0
 	VXORPS Y6, Y6, Y6
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Y2, Y5, Y6
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Y6, Y0, Y0
 
 absent31:
@@ -131525,19 +131525,19 @@ absent39:
 	// r26 = Load G
 	VMOVUPS 64(R8)(AX*4), Y4
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS 96(R15), Y4, Y4
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Y4, Y3, Y3
 
 	// r29 = Imm 0x0
 	VXORPS Y6, Y6, Y6
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Y1, Y4, Y6
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Y6, Y0, Y0
 
 absent40:
@@ -132375,19 +132375,19 @@ absent50:
 	// r26 = Load G
 	VMASKMOVPS (R8)(AX*4), Y0, Y9
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPS 96(R15), Y9, Y9
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPS Y9, Y8, Y8
 
 	// r29 = Imm 0x0
 	VXORPS Y10, Y10, Y10
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PS Y7, Y9, Y10
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPS Y10, Y6, Y6
 
 absent51:
@@ -133372,20 +133372,20 @@ absent1:
 	PREFETCHT1 2048(R9)(AX*4)
 	VMOVUPS    (R9)(AX*4), Y7
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   1408(R14), R15
 	VMULPS (R15)(AX*4), Y7, Y7
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Y7, Y6, Y6
 
 	// r30 = Imm 0x0
 	VXORPS Y8, Y8, Y8
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS 1568(SP), Y7, Y8
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Y8, Y5, Y5
 
 absent2:
@@ -134241,19 +134241,19 @@ absent10:
 	// r27 = Load G
 	VMASKMOVPS (R9)(AX*4), Y0, Y9
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPS Y9, Y8, Y8
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Y8, Y7, Y7
 
 	// r30 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS 1568(SP), Y8, Y9
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Y9, Y6, Y6
 
 absent11:
@@ -135352,20 +135352,20 @@ absent21:
 	PREFETCHT1 2112(DI)(AX*4)
 	VMOVUPS    (DI)(AX*4), Y4
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   1408(R14), BP
 	VMULPS (BP)(AX*4), Y4, Y4
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Y4, Y2, Y2
 
 	// r30 = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS 4056(SP), Y4, Y5
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Y5, Y1, Y1
 
 absent22:
@@ -136204,20 +136204,20 @@ absent30:
 	// r27 = Load G
 	VMOVUPS 32(DI)(AX*4), Y3
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   1408(R14), BP
 	VMULPS 32(BP)(AX*4), Y3, Y3
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Y3, Y2, Y2
 
 	// r30 = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS 4504(SP), Y3, Y5
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Y5, Y0, Y0
 
 absent31:
@@ -137046,20 +137046,20 @@ absent39:
 	// r27 = Load G
 	VMOVUPS 64(DI)(AX*4), Y3
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   1408(R14), BP
 	VMULPS 64(BP)(AX*4), Y3, Y3
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Y3, Y1, Y1
 
 	// r30 = Imm 0x0
 	VXORPS Y4, Y4, Y4
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS 4696(SP), Y3, Y4
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Y4, Y0, Y0
 
 absent40:
@@ -137977,19 +137977,19 @@ absent50:
 	// r27 = Load G
 	VMASKMOVPS (DI)(AX*4), Y0, Y9
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPS Y9, Y8, Y8
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPS Y8, Y7, Y7
 
 	// r30 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PS 4056(SP), Y8, Y9
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPS Y9, Y6, Y6
 
 absent51:
@@ -139038,19 +139038,19 @@ absent1:
 	PREFETCHT1 2048(R9)(AX*8)
 	VMOVUPD    (R9)(AX*8), Y8
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPD 96(R15), Y8, Y8
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPD Y8, Y7, Y7
 
 	// r30 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PD Y6, Y8, Y9
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPD Y9, Y5, Y5
 
 absent2:
@@ -139971,19 +139971,19 @@ absent10:
 	// r27 = Load G
 	VMASKMOVPD (R9)(AX*8), Y0, Y9
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPD 96(R15), Y9, Y9
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPD Y9, Y8, Y8
 
 	// r30 = Imm 0x0
 	VXORPS Y10, Y10, Y10
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PD Y7, Y9, Y10
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPD Y10, Y6, Y6
 
 absent11:
@@ -141185,19 +141185,19 @@ absent21:
 	PREFETCHT1 2112(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Y5
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPD 96(R15), Y5, Y5
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPD Y5, Y4, Y4
 
 	// r30 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PD Y2, Y5, Y7
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPD Y7, Y1, Y1
 
 absent22:
@@ -142100,19 +142100,19 @@ absent30:
 	// r27 = Load G
 	VMOVUPD 32(R8)(AX*8), Y5
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPD 96(R15), Y5, Y5
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPD Y5, Y3, Y3
 
 	// r30 = Imm 0x0
 	VXORPS Y6, Y6, Y6
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PD Y2, Y5, Y6
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPD Y6, Y0, Y0
 
 absent31:
@@ -143005,19 +143005,19 @@ absent39:
 	// r27 = Load G
 	VMOVUPD 64(R8)(AX*8), Y4
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPD 96(R15), Y4, Y4
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPD Y4, Y3, Y3
 
 	// r30 = Imm 0x0
 	VXORPS Y6, Y6, Y6
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PD Y1, Y4, Y6
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPD Y6, Y0, Y0
 
 absent40:
@@ -143981,19 +143981,19 @@ absent50:
 	// r27 = Load G
 	VMASKMOVPD (R8)(AX*8), Y0, Y9
 
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	VMULPD 96(R15), Y9, Y9
 
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	VSUBPD Y9, Y8, Y8
 
 	// r30 = Imm 0x0
 	VXORPS Y10, Y10, Y10
 
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMADD231PD Y7, Y9, Y10
 
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	VSUBPD Y10, Y6, Y6
 
 absent51:
@@ -145148,20 +145148,20 @@ absent1:
 	PREFETCHT1 2048(R9)(AX*8)
 	VMOVUPD    (R9)(AX*8), Y7
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   2112(R14), R15
 	VMULPD (R15)(AX*8), Y7, Y7
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPD Y7, Y6, Y6
 
 	// r31 = Imm 0x0
 	VXORPS Y8, Y8, Y8
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PD 2272(SP), Y7, Y8
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPD Y8, Y5, Y5
 
 absent2:
@@ -146141,19 +146141,19 @@ absent10:
 	// r28 = Load G
 	VMASKMOVPD (R9)(AX*8), Y0, Y9
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	VMULPD Y9, Y8, Y8
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPD Y8, Y7, Y7
 
 	// r31 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PD 2272(SP), Y8, Y9
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPD Y9, Y6, Y6
 
 absent11:
@@ -147418,20 +147418,20 @@ absent21:
 	PREFETCHT1 2112(DI)(AX*8)
 	VMOVUPD    (DI)(AX*8), Y4
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   2112(R14), BP
 	VMULPD (BP)(AX*8), Y4, Y4
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPD Y4, Y2, Y2
 
 	// r31 = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PD 5464(SP), Y4, Y5
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPD Y5, Y1, Y1
 
 absent22:
@@ -148391,20 +148391,20 @@ absent30:
 	// r28 = Load G
 	VMOVUPD 32(DI)(AX*8), Y3
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   2112(R14), BP
 	VMULPD 32(BP)(AX*8), Y3, Y3
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPD Y3, Y2, Y2
 
 	// r31 = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PD 5880(SP), Y3, Y5
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPD Y5, Y0, Y0
 
 absent31:
@@ -149354,20 +149354,20 @@ absent39:
 	// r28 = Load G
 	VMOVUPD 64(DI)(AX*8), Y3
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	MOVQ   2112(R14), BP
 	VMULPD 64(BP)(AX*8), Y3, Y3
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPD Y3, Y1, Y1
 
 	// r31 = Imm 0x0
 	VXORPS Y4, Y4, Y4
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PD 6040(SP), Y3, Y4
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPD Y4, Y0, Y0
 
 absent40:
@@ -150406,19 +150406,19 @@ absent50:
 	// r28 = Load G
 	VMASKMOVPD (DI)(AX*8), Y0, Y9
 
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	VMULPD Y9, Y8, Y8
 
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	VSUBPD Y8, Y7, Y7
 
 	// r31 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMADD231PD 5464(SP), Y8, Y9
 
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	VSUBPD Y9, Y6, Y6
 
 absent51:
@@ -151582,19 +151582,19 @@ absent1:
 	PREFETCHT1 2048(R9)(AX*8)
 	VMOVUPD    (R9)(AX*8), Y8
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD 96(R15), Y8, Y8
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Y8, Y7, Y7
 
 	// r29 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Y6, Y8, Y9
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Y9, Y5, Y5
 
 absent2:
@@ -152518,19 +152518,19 @@ absent10:
 	// r26 = Load G
 	VMASKMOVPD (R9)(AX*8), Y0, Y9
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD 96(R15), Y9, Y9
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Y9, Y8, Y8
 
 	// r29 = Imm 0x0
 	VXORPS Y10, Y10, Y10
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Y7, Y9, Y10
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Y10, Y6, Y6
 
 absent11:
@@ -153735,19 +153735,19 @@ absent21:
 	PREFETCHT1 2112(R8)(AX*8)
 	VMOVUPD    (R8)(AX*8), Y5
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD 96(R15), Y5, Y5
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Y5, Y4, Y4
 
 	// r29 = Imm 0x0
 	VXORPS Y7, Y7, Y7
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Y2, Y5, Y7
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Y7, Y1, Y1
 
 absent22:
@@ -154653,19 +154653,19 @@ absent30:
 	// r26 = Load G
 	VMOVUPD 32(R8)(AX*8), Y5
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD 96(R15), Y5, Y5
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Y5, Y3, Y3
 
 	// r29 = Imm 0x0
 	VXORPS Y6, Y6, Y6
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Y2, Y5, Y6
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Y6, Y0, Y0
 
 absent31:
@@ -155561,19 +155561,19 @@ absent39:
 	// r26 = Load G
 	VMOVUPD 64(R8)(AX*8), Y4
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD 96(R15), Y4, Y4
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Y4, Y3, Y3
 
 	// r29 = Imm 0x0
 	VXORPS Y6, Y6, Y6
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Y1, Y4, Y6
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Y6, Y0, Y0
 
 absent40:
@@ -156540,19 +156540,19 @@ absent50:
 	// r26 = Load G
 	VMASKMOVPD (R8)(AX*8), Y0, Y9
 
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	VMULPD 96(R15), Y9, Y9
 
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	VSUBPD Y9, Y8, Y8
 
 	// r29 = Imm 0x0
 	VXORPS Y10, Y10, Y10
 
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMADD231PD Y7, Y9, Y10
 
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	VSUBPD Y10, Y6, Y6
 
 absent51:
@@ -157710,20 +157710,20 @@ absent1:
 	PREFETCHT1 2048(R9)(AX*8)
 	VMOVUPD    (R9)(AX*8), Y7
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   2112(R14), R15
 	VMULPD (R15)(AX*8), Y7, Y7
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Y7, Y6, Y6
 
 	// r30 = Imm 0x0
 	VXORPS Y8, Y8, Y8
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD 2272(SP), Y7, Y8
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Y8, Y5, Y5
 
 absent2:
@@ -158708,19 +158708,19 @@ absent10:
 	// r27 = Load G
 	VMASKMOVPD (R9)(AX*8), Y0, Y9
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPD Y9, Y8, Y8
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Y8, Y7, Y7
 
 	// r30 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD 2272(SP), Y8, Y9
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Y9, Y6, Y6
 
 absent11:
@@ -159992,20 +159992,20 @@ absent21:
 	PREFETCHT1 2112(DI)(AX*8)
 	VMOVUPD    (DI)(AX*8), Y4
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   2112(R14), BP
 	VMULPD (BP)(AX*8), Y4, Y4
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Y4, Y2, Y2
 
 	// r30 = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD 5464(SP), Y4, Y5
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Y5, Y1, Y1
 
 absent22:
@@ -160973,20 +160973,20 @@ absent30:
 	// r27 = Load G
 	VMOVUPD 32(DI)(AX*8), Y3
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   2112(R14), BP
 	VMULPD 32(BP)(AX*8), Y3, Y3
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Y3, Y2, Y2
 
 	// r30 = Imm 0x0
 	VXORPS Y5, Y5, Y5
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD 5912(SP), Y3, Y5
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Y5, Y0, Y0
 
 absent31:
@@ -161944,20 +161944,20 @@ absent39:
 	// r27 = Load G
 	VMOVUPD 64(DI)(AX*8), Y3
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	MOVQ   2112(R14), BP
 	VMULPD 64(BP)(AX*8), Y3, Y3
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Y3, Y1, Y1
 
 	// r30 = Imm 0x0
 	VXORPS Y4, Y4, Y4
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD 6104(SP), Y3, Y4
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Y4, Y0, Y0
 
 absent40:
@@ -163004,19 +163004,19 @@ absent50:
 	// r27 = Load G
 	VMASKMOVPD (DI)(AX*8), Y0, Y9
 
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	VMULPD Y9, Y8, Y8
 
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	VSUBPD Y8, Y7, Y7
 
 	// r30 = Imm 0x0
 	VXORPS Y9, Y9, Y9
 
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMADD231PD 5464(SP), Y8, Y9
 
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	VSUBPD Y9, Y6, Y6
 
 absent51:

@@ -22097,15 +22097,15 @@ oneskip145:
 	CBZ R9, oneskip146
 	// r27 = Load G
 	VLD1.P 16(R9), [V5.S4]
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	WORD $0x6e25df85 // fmul v5.4s, v28.4s, v5.4s
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	WORD $0x4ea5d4e7 // fsub v7.4s, v7.4s, v5.4s
 	// r30 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMLA V6.S4, V5.S4, V8.S4
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 oneskip146:
 	// r33:az = Abs r26:z
@@ -22835,15 +22835,15 @@ oneskip154:
 	CBZ R9, oneskip155
 	// r27 = Load G
 	FMOVS.P 4(R9), F5
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	WORD $0x6e25df85 // fmul v5.4s, v28.4s, v5.4s
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	WORD $0x4ea5d4e7 // fsub v7.4s, v7.4s, v5.4s
 	// r30 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMLA V6.S4, V5.S4, V8.S4
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 oneskip155:
 	// r33:az = Abs r26:z
@@ -23660,19 +23660,19 @@ manyskip665:
 	VLD1.P (R9)(R22), [V16.S4]
 	MOVWU 28(R2), R3
 	VDUP R3, V18.S4 // r21:dtRTau = DtRTau
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	WORD $0x6e30de50 // fmul v16.4s, v18.4s, v16.4s
 	WORD $0x6e2fde52 // fmul v18.4s, v18.4s, v15.4s
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	WORD $0x4eb0d631 // fsub v17.4s, v17.4s, v16.4s
 	WORD $0x4eb2d56b // fsub v11.4s, v11.4s, v18.4s
 	// r30 = Imm 0x0
 	VEOR V15.B16, V15.B16, V15.B16
 	VEOR V19.B16, V19.B16, V19.B16
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMLA V13.S4, V16.S4, V15.S4
 	VFMLA V12.S4, V18.S4, V19.S4
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	WORD $0x4eafd5ce // fsub v14.4s, v14.4s, v15.4s
 	WORD $0x4eb3d54a // fsub v10.4s, v10.4s, v19.4s
 manyskip666:
@@ -25110,15 +25110,15 @@ manyskip684:
 	VLD1.P (R9)(R22), [V8.S4]
 	MOVWU 28(R2), R3
 	VDUP R3, V9.S4 // r21:dtRTau = DtRTau
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	WORD $0x6e28dd29 // fmul v9.4s, v9.4s, v8.4s
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	WORD $0x4ea9d4e7 // fsub v7.4s, v7.4s, v9.4s
 	// r30 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMLA V6.S4, V9.S4, V8.S4
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	WORD $0x4ea8d4a5 // fsub v5.4s, v5.4s, v8.4s
 manyskip685:
 	// r33:az = Abs r26:z
@@ -25969,15 +25969,15 @@ manyskip701:
 	ADD R22, R9
 	MOVWU 28(R2), R3
 	VDUP R3, V9.S4 // r21:dtRTau = DtRTau
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	WORD $0x6e28dd29 // fmul v9.4s, v9.4s, v8.4s
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	WORD $0x4ea9d4e7 // fsub v7.4s, v7.4s, v9.4s
 	// r30 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMLA V6.S4, V9.S4, V8.S4
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	WORD $0x4ea8d4a5 // fsub v5.4s, v5.4s, v8.4s
 manyskip702:
 	// r33:az = Abs r26:z
@@ -26897,15 +26897,15 @@ oneskip1:
 	FMOVQ -16(R24), F1
 	// r28 = Load G
 	VLD1.P 16(R10), [V6.S4]
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	WORD $0x6e26dc21 // fmul v1.4s, v1.4s, v6.4s
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	WORD $0x4ea1d54a // fsub v10.4s, v10.4s, v1.4s
 	// r31 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMLA V7.S4, V1.S4, V6.S4
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ea6d58c // fsub v12.4s, v12.4s, v6.4s
 oneskip2:
 	// r34:az = Abs r26:z
@@ -27630,15 +27630,15 @@ oneskip10:
 	FMOVS -4(R24), F1
 	// r28 = Load G
 	FMOVS.P 4(R10), F6
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	WORD $0x6e26dc21 // fmul v1.4s, v1.4s, v6.4s
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	WORD $0x4ea1d54a // fsub v10.4s, v10.4s, v1.4s
 	// r31 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMLA V7.S4, V1.S4, V6.S4
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ea6d58c // fsub v12.4s, v12.4s, v6.4s
 oneskip11:
 	// r34:az = Abs r26:z
@@ -28474,15 +28474,15 @@ manyskip36:
 	FMOVQ 0(R7), F8
 	MOVD 448(R0), R3 // G row distance
 	ADD R3<<2, R7, R7
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	WORD $0x6e28dcc6 // fmul v6.4s, v6.4s, v8.4s
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	WORD $0x4ea6d56b // fsub v11.4s, v11.4s, v6.4s
 	// r31 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMLA V7.S4, V6.S4, V8.S4
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 manyskip37:
 	// r34:az = Abs r26:z
@@ -29284,15 +29284,15 @@ manyskip53:
 	FMOVS 0(R7), F8
 	MOVD 448(R0), R3 // G row distance
 	ADD R3<<2, R7, R7
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	WORD $0x6e28dcc6 // fmul v6.4s, v6.4s, v8.4s
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	WORD $0x4ea6d56b // fsub v11.4s, v11.4s, v6.4s
 	// r31 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMLA V7.S4, V6.S4, V8.S4
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 manyskip54:
 	// r34:az = Abs r26:z
@@ -30109,15 +30109,15 @@ oneskip145:
 	CBZ R9, oneskip146
 	// r26 = Load G
 	VLD1.P 16(R9), [V5.S4]
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4ea5d4e7 // fsub v7.4s, v7.4s, v5.4s
 	// r29 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V6.S4, V5.S4, V8.S4
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 oneskip146:
 	// r32:az = Abs r25:z
@@ -30851,15 +30851,15 @@ oneskip154:
 	CBZ R9, oneskip155
 	// r26 = Load G
 	FMOVS.P 4(R9), F5
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4ea5d4e7 // fsub v7.4s, v7.4s, v5.4s
 	// r29 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V6.S4, V5.S4, V8.S4
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4ea8d421 // fsub v1.4s, v1.4s, v8.4s
 oneskip155:
 	// r32:az = Abs r25:z
@@ -31681,19 +31681,19 @@ manyskip665:
 	VLD1.P (R9)(R22), [V16.S4]
 	MOVWU 28(R2), R3
 	VDUP R3, V18.S4 // r20:dtRTau = DtRTau
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e30de50 // fmul v16.4s, v18.4s, v16.4s
 	WORD $0x6e2fde52 // fmul v18.4s, v18.4s, v15.4s
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4eb0d631 // fsub v17.4s, v17.4s, v16.4s
 	WORD $0x4eb2d56b // fsub v11.4s, v11.4s, v18.4s
 	// r29 = Imm 0x0
 	VEOR V15.B16, V15.B16, V15.B16
 	VEOR V19.B16, V19.B16, V19.B16
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V13.S4, V16.S4, V15.S4
 	VFMLA V12.S4, V18.S4, V19.S4
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4eafd5ce // fsub v14.4s, v14.4s, v15.4s
 	WORD $0x4eb3d54a // fsub v10.4s, v10.4s, v19.4s
 manyskip666:
@@ -33137,15 +33137,15 @@ manyskip684:
 	VLD1.P (R9)(R22), [V8.S4]
 	MOVWU 28(R2), R3
 	VDUP R3, V9.S4 // r20:dtRTau = DtRTau
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e28dd29 // fmul v9.4s, v9.4s, v8.4s
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4ea9d4e7 // fsub v7.4s, v7.4s, v9.4s
 	// r29 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V6.S4, V9.S4, V8.S4
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4ea8d4a5 // fsub v5.4s, v5.4s, v8.4s
 manyskip685:
 	// r32:az = Abs r25:z
@@ -34000,15 +34000,15 @@ manyskip701:
 	ADD R22, R9
 	MOVWU 28(R2), R3
 	VDUP R3, V9.S4 // r20:dtRTau = DtRTau
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e28dd29 // fmul v9.4s, v9.4s, v8.4s
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4ea9d4e7 // fsub v7.4s, v7.4s, v9.4s
 	// r29 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V6.S4, V9.S4, V8.S4
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4ea8d4a5 // fsub v5.4s, v5.4s, v8.4s
 manyskip702:
 	// r32:az = Abs r25:z
@@ -34932,15 +34932,15 @@ oneskip1:
 	FMOVQ -16(R24), F1
 	// r27 = Load G
 	VLD1.P 16(R10), [V6.S4]
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e26dc21 // fmul v1.4s, v1.4s, v6.4s
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ea1d54a // fsub v10.4s, v10.4s, v1.4s
 	// r30 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V7.S4, V1.S4, V6.S4
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ea6d58c // fsub v12.4s, v12.4s, v6.4s
 oneskip2:
 	// r33:az = Abs r25:z
@@ -35669,15 +35669,15 @@ oneskip10:
 	FMOVS -4(R24), F1
 	// r27 = Load G
 	FMOVS.P 4(R10), F6
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e26dc21 // fmul v1.4s, v1.4s, v6.4s
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ea1d54a // fsub v10.4s, v10.4s, v1.4s
 	// r30 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V7.S4, V1.S4, V6.S4
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ea6d58c // fsub v12.4s, v12.4s, v6.4s
 oneskip11:
 	// r33:az = Abs r25:z
@@ -36517,15 +36517,15 @@ manyskip36:
 	FMOVQ 0(R7), F8
 	MOVD 448(R0), R3 // G row distance
 	ADD R3<<2, R7, R7
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e28dcc6 // fmul v6.4s, v6.4s, v8.4s
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ea6d56b // fsub v11.4s, v11.4s, v6.4s
 	// r30 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V7.S4, V6.S4, V8.S4
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 manyskip37:
 	// r33:az = Abs r25:z
@@ -37331,15 +37331,15 @@ manyskip53:
 	FMOVS 0(R7), F8
 	MOVD 448(R0), R3 // G row distance
 	ADD R3<<2, R7, R7
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e28dcc6 // fmul v6.4s, v6.4s, v8.4s
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ea6d56b // fsub v11.4s, v11.4s, v6.4s
 	// r30 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V7.S4, V6.S4, V8.S4
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ea8d5ad // fsub v13.4s, v13.4s, v8.4s
 manyskip54:
 	// r33:az = Abs r25:z
@@ -38165,15 +38165,15 @@ oneskip235:
 	CBZ R9, oneskip236
 	// r27 = Load G
 	VLD1.P 16(R9), [V5.D2]
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	WORD $0x4ee5d4e7 // fsub v7.2d, v7.2d, v5.2d
 	// r30 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMLA V6.D2, V5.D2, V8.D2
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 oneskip236:
 	// r33:az = Abs r26:z
@@ -39078,15 +39078,15 @@ oneskip244:
 	CBZ R9, oneskip245
 	// r27 = Load G
 	FMOVD.P 8(R9), F5
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	WORD $0x4ee5d4e7 // fsub v7.2d, v7.2d, v5.2d
 	// r30 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMLA V6.D2, V5.D2, V8.D2
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 oneskip245:
 	// r33:az = Abs r26:z
@@ -40078,19 +40078,19 @@ manyskip799:
 	VLD1.P (R9)(R22), [V16.D2]
 	MOVD 56(R2), R3
 	VDUP R3, V18.D2 // r21:dtRTau = DtRTau
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	WORD $0x6e70de50 // fmul v16.2d, v18.2d, v16.2d
 	WORD $0x6e6fde52 // fmul v18.2d, v18.2d, v15.2d
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	WORD $0x4ef0d631 // fsub v17.2d, v17.2d, v16.2d
 	WORD $0x4ef2d56b // fsub v11.2d, v11.2d, v18.2d
 	// r30 = Imm 0x0
 	VEOR V15.B16, V15.B16, V15.B16
 	VEOR V19.B16, V19.B16, V19.B16
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMLA V13.D2, V16.D2, V15.D2
 	VFMLA V12.D2, V18.D2, V19.D2
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	WORD $0x4eefd5ce // fsub v14.2d, v14.2d, v15.2d
 	WORD $0x4ef3d54a // fsub v10.2d, v10.2d, v19.2d
 manyskip800:
@@ -41858,15 +41858,15 @@ manyskip818:
 	VLD1.P (R9)(R22), [V8.D2]
 	MOVD 56(R2), R3
 	VDUP R3, V9.D2 // r21:dtRTau = DtRTau
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	WORD $0x6e68dd29 // fmul v9.2d, v9.2d, v8.2d
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
 	// r30 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMLA V6.D2, V9.D2, V8.D2
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	WORD $0x4ee8d4a5 // fsub v5.2d, v5.2d, v8.2d
 manyskip819:
 	// r33:az = Abs r26:z
@@ -42889,15 +42889,15 @@ manyskip835:
 	ADD R22, R9
 	MOVD 56(R2), R3
 	VDUP R3, V9.D2 // r21:dtRTau = DtRTau
-	// r28 = Mul r21:dtRTau r27
+	// r28:gd = Mul r21:dtRTau r27
 	WORD $0x6e68dd29 // fmul v9.2d, v9.2d, v8.2d
-	// r26:z = Sub r26:z r28
+	// r26:z = Sub r26:z r28:gd
 	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
 	// r30 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r31 = FMA r28 r9:vr r30
+	// r31:gv = FMA r28:gd r9:vr r30
 	VFMLA V6.D2, V9.D2, V8.D2
-	// r24:F = Sub r24:F r31
+	// r24:F = Sub r24:F r31:gv
 	WORD $0x4ee8d4a5 // fsub v5.2d, v5.2d, v8.2d
 manyskip836:
 	// r33:az = Abs r26:z
@@ -43992,15 +43992,15 @@ oneskip145:
 	FMOVQ -16(R24), F1
 	// r28 = Load G
 	VLD1.P 16(R10), [V6.D2]
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	WORD $0x6e66dc21 // fmul v1.2d, v1.2d, v6.2d
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	WORD $0x4ee1d54a // fsub v10.2d, v10.2d, v1.2d
 	// r31 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMLA V7.D2, V1.D2, V6.D2
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ee6d58c // fsub v12.2d, v12.2d, v6.2d
 oneskip146:
 	// r34:az = Abs r26:z
@@ -44914,15 +44914,15 @@ oneskip154:
 	FMOVD -8(R24), F1
 	// r28 = Load G
 	FMOVD.P 8(R10), F6
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	WORD $0x6e66dc21 // fmul v1.2d, v1.2d, v6.2d
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	WORD $0x4ee1d54a // fsub v10.2d, v10.2d, v1.2d
 	// r31 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMLA V7.D2, V1.D2, V6.D2
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ee6d58c // fsub v12.2d, v12.2d, v6.2d
 oneskip155:
 	// r34:az = Abs r26:z
@@ -45947,15 +45947,15 @@ manyskip308:
 	FMOVQ 0(R7), F8
 	MOVD 448(R0), R3 // G row distance
 	ADD R3<<3, R7, R7
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	WORD $0x4ee6d56b // fsub v11.2d, v11.2d, v6.2d
 	// r31 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMLA V7.D2, V6.D2, V8.D2
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 manyskip309:
 	// r34:az = Abs r26:z
@@ -46943,15 +46943,15 @@ manyskip325:
 	FMOVD 0(R7), F8
 	MOVD 448(R0), R3 // G row distance
 	ADD R3<<3, R7, R7
-	// r29 = Mul r27:dtRTau r28
+	// r29:gd = Mul r27:dtRTau r28
 	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
-	// r26:z = Sub r26:z r29
+	// r26:z = Sub r26:z r29:gd
 	WORD $0x4ee6d56b // fsub v11.2d, v11.2d, v6.2d
 	// r31 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r32 = FMA r29 r9:vr r31
+	// r32:gv = FMA r29:gd r9:vr r31
 	VFMLA V7.D2, V6.D2, V8.D2
-	// r24:F = Sub r24:F r32
+	// r24:F = Sub r24:F r32:gv
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 manyskip326:
 	// r34:az = Abs r26:z
@@ -47954,15 +47954,15 @@ oneskip235:
 	CBZ R9, oneskip236
 	// r26 = Load G
 	VLD1.P 16(R9), [V5.D2]
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e65df65 // fmul v5.2d, v27.2d, v5.2d
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4ee5d4e7 // fsub v7.2d, v7.2d, v5.2d
 	// r29 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V6.D2, V5.D2, V8.D2
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 oneskip236:
 	// r32:az = Abs r25:z
@@ -48870,15 +48870,15 @@ oneskip244:
 	CBZ R9, oneskip245
 	// r26 = Load G
 	FMOVD.P 8(R9), F5
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e65df65 // fmul v5.2d, v27.2d, v5.2d
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4ee5d4e7 // fsub v7.2d, v7.2d, v5.2d
 	// r29 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V6.D2, V5.D2, V8.D2
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4ee8d421 // fsub v1.2d, v1.2d, v8.2d
 oneskip245:
 	// r32:az = Abs r25:z
@@ -49874,19 +49874,19 @@ manyskip799:
 	VLD1.P (R9)(R22), [V16.D2]
 	MOVD 56(R2), R3
 	VDUP R3, V18.D2 // r20:dtRTau = DtRTau
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e70de50 // fmul v16.2d, v18.2d, v16.2d
 	WORD $0x6e6fde52 // fmul v18.2d, v18.2d, v15.2d
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4ef0d631 // fsub v17.2d, v17.2d, v16.2d
 	WORD $0x4ef2d56b // fsub v11.2d, v11.2d, v18.2d
 	// r29 = Imm 0x0
 	VEOR V15.B16, V15.B16, V15.B16
 	VEOR V19.B16, V19.B16, V19.B16
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V13.D2, V16.D2, V15.D2
 	VFMLA V12.D2, V18.D2, V19.D2
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4eefd5ce // fsub v14.2d, v14.2d, v15.2d
 	WORD $0x4ef3d54a // fsub v10.2d, v10.2d, v19.2d
 manyskip800:
@@ -51660,15 +51660,15 @@ manyskip818:
 	VLD1.P (R9)(R22), [V8.D2]
 	MOVD 56(R2), R3
 	VDUP R3, V9.D2 // r20:dtRTau = DtRTau
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e68dd29 // fmul v9.2d, v9.2d, v8.2d
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
 	// r29 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V6.D2, V9.D2, V8.D2
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4ee8d4a5 // fsub v5.2d, v5.2d, v8.2d
 manyskip819:
 	// r32:az = Abs r25:z
@@ -52695,15 +52695,15 @@ manyskip835:
 	ADD R22, R9
 	MOVD 56(R2), R3
 	VDUP R3, V9.D2 // r20:dtRTau = DtRTau
-	// r27 = Mul r20:dtRTau r26
+	// r27:gd = Mul r20:dtRTau r26
 	WORD $0x6e68dd29 // fmul v9.2d, v9.2d, v8.2d
-	// r25:z = Sub r25:z r27
+	// r25:z = Sub r25:z r27:gd
 	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
 	// r29 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r30 = FMA r27 r8:vr r29
+	// r30:gv = FMA r27:gd r8:vr r29
 	VFMLA V6.D2, V9.D2, V8.D2
-	// r23:F = Sub r23:F r30
+	// r23:F = Sub r23:F r30:gv
 	WORD $0x4ee8d4a5 // fsub v5.2d, v5.2d, v8.2d
 manyskip836:
 	// r32:az = Abs r25:z
@@ -53802,15 +53802,15 @@ oneskip145:
 	FMOVQ -16(R24), F1
 	// r27 = Load G
 	VLD1.P 16(R10), [V6.D2]
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e66dc21 // fmul v1.2d, v1.2d, v6.2d
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ee1d54a // fsub v10.2d, v10.2d, v1.2d
 	// r30 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V7.D2, V1.D2, V6.D2
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ee6d58c // fsub v12.2d, v12.2d, v6.2d
 oneskip146:
 	// r33:az = Abs r25:z
@@ -54728,15 +54728,15 @@ oneskip154:
 	FMOVD -8(R24), F1
 	// r27 = Load G
 	FMOVD.P 8(R10), F6
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e66dc21 // fmul v1.2d, v1.2d, v6.2d
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ee1d54a // fsub v10.2d, v10.2d, v1.2d
 	// r30 = Imm 0x0
 	VEOR V6.B16, V6.B16, V6.B16
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V7.D2, V1.D2, V6.D2
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ee6d58c // fsub v12.2d, v12.2d, v6.2d
 oneskip155:
 	// r33:az = Abs r25:z
@@ -55765,15 +55765,15 @@ manyskip308:
 	FMOVQ 0(R7), F8
 	MOVD 448(R0), R3 // G row distance
 	ADD R3<<3, R7, R7
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ee6d56b // fsub v11.2d, v11.2d, v6.2d
 	// r30 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V7.D2, V6.D2, V8.D2
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 manyskip309:
 	// r33:az = Abs r25:z
@@ -56765,15 +56765,15 @@ manyskip325:
 	FMOVD 0(R7), F8
 	MOVD 448(R0), R3 // G row distance
 	ADD R3<<3, R7, R7
-	// r28 = Mul r26:dtRTau r27
+	// r28:gd = Mul r26:dtRTau r27
 	WORD $0x6e68dcc6 // fmul v6.2d, v6.2d, v8.2d
-	// r25:z = Sub r25:z r28
+	// r25:z = Sub r25:z r28:gd
 	WORD $0x4ee6d56b // fsub v11.2d, v11.2d, v6.2d
 	// r30 = Imm 0x0
 	VEOR V8.B16, V8.B16, V8.B16
-	// r31 = FMA r28 r8:vr r30
+	// r31:gv = FMA r28:gd r8:vr r30
 	VFMLA V7.D2, V6.D2, V8.D2
-	// r23:F = Sub r23:F r31
+	// r23:F = Sub r23:F r31:gv
 	WORD $0x4ee8d5ad // fsub v13.2d, v13.2d, v8.2d
 manyskip326:
 	// r33:az = Abs r25:z
