@@ -31,6 +31,10 @@
 // InitState (and the buffer for broadcast inputs at the first Update that
 // broadcasts one, and the sums of conductance inputs when the first is
 // added).
+//
+// A [Tape] records a population's steps and carries a loss's gradients back
+// through them (backpropagation through time with BrainPy's surrogate
+// gradients), for training by gradient descent.
 package neuron
 
 import (
