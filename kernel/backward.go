@@ -57,7 +57,7 @@ type Grads[F Float] struct {
 //
 // It is the vector-Jacobian product of the step, jax.vjp of BrainPy's
 // update with the spike function's derivative taken from Config.Surrogate
-// (SPEC.md, "The backward step"); the refractory test and the last spike
+// (docs/CONTRACT.md, "The backward step"); the refractory test and the last spike
 // time carry no gradient, and with hard reset neither does the V that
 // stands in V_th's place. Per neuron, with phi = exprel(dt*J) and
 // d = V_th - V_reset:
@@ -71,15 +71,18 @@ type Grads[F Float] struct {
 //	dV  = hv*(1 - sigma(x0)) + hu*b*sigma(x0)/d   (hard: hv*(1 - (V - V_reset)*sigma(x0)/d) + ...)
 //	dw  = hu
 //
-// It refuses, before writing anything, buffers of different lengths (a
-// per-neuron kernel also needs a multiple of its population size) and a
-// written buffer (g.V, g.W, g.I, g.G, g.Delta) that shares memory with any
+// It refuses, before writing anything, a t that is NaN or infinite,
+// buffers of different lengths (a per-neuron kernel also needs a multiple
+// of its population size) and a written buffer (g.V, g.W, g.I, g.G, g.Delta) that shares memory with any
 // other. b.Spike, b.Refractory, b.SpikeBits and b.SpikeIndex are not used.
 // Like Step, it is safe on disjoint buffers from many goroutines and
 // allocates nothing. It runs on the calling goroutine (Config.Workers does
 // not split it), on the path that ISA reports; every path gives the same
 // bits.
 func (k *Kernel[F]) Backward(t F, b Buffers[F], g Grads[F]) error {
+	if err := k.checkTime("t", t, 1); err != nil {
+		return err
+	}
 	if err := k.checkBackward(&b, &g); err != nil {
 		return err
 	}
