@@ -83,6 +83,45 @@ func stepLoop[F kernel.Float](b *testing.B, k *kernel.Kernel[F], buf kernel.Buff
 	b.ReportMetric(float64(len(buf.V))*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 }
 
+// BenchmarkBackward times Backward beside Step, on every path: the same
+// population, with gradients of V', w' and spike' in and dL/dI out.
+func BenchmarkBackward(b *testing.B) {
+	saved := kernel.ISA()
+	defer kernel.SetISA(saved)
+	for _, n := range sizes[:4] {
+		for _, isa := range kernel.Available() {
+			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32", n, isa), func(b *testing.B) { benchBackward[float32](b, n, isa) })
+			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float64", n, isa), func(b *testing.B) { benchBackward[float64](b, n, isa) })
+		}
+	}
+}
+
+func benchBackward[F kernel.Float](b *testing.B, n int, isa string) {
+	if err := kernel.SetISA(isa); err != nil {
+		b.Fatal(err)
+	}
+	k, err := kernel.New(kernel.Config[F]{Params: kernel.Defaults[F](), DT: 0.1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := population[F](n)
+	g := kernel.Grads[F]{V: make([]F, n), W: make([]F, n), Spike: make([]F, n), I: make([]F, n)}
+	for j := range n {
+		g.V[j], g.W[j], g.Spike[j] = F(j%7)/7, F(j%3)/3, 1
+	}
+	var x F
+	// Per neuron: V, W, LastSpike, I and the gradients V, W, Spike read;
+	// the gradients V, W and I written.
+	b.SetBytes(int64(10 * n * int(unsafe.Sizeof(x))))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := k.Backward(1, buf, g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+}
+
 // BenchmarkNaive is the baseline the generic path is measured against: the
 // formula as a straightforward Go loop (package bench/naive).
 func BenchmarkNaive(b *testing.B) {

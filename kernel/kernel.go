@@ -36,6 +36,13 @@
 // formula's magnitudes (where |dt*J| is large, that sum carries exprel's
 // sensitivity to the rounding of its argument, which no floating-point
 // evaluation avoids).
+//
+// [Kernel.Backward] is the step's vector-Jacobian product with BrainPy's
+// surrogate gradient ([Config.Surrogate]): given the state before a step
+// and the loss's gradients after it, the gradients before it and those of
+// the step's inputs, bit-identical on every path and within 64 units of
+// roundoff of the running-error sum of its formulas; package neuron's Tape
+// runs it back through a recorded trajectory.
 package kernel
 
 import (
@@ -43,6 +50,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -99,6 +107,9 @@ type Config[F Float] struct {
 	// the call: more could not run at once. Results are identical for any
 	// value.
 	Workers int
+	// Surrogate is the spike function's derivative, for Backward; the zero
+	// value is BrainPy's ReluGrad(alpha=0.3, width=1).
+	Surrogate Surrogate[F]
 }
 
 // Kernel steps a population. It is immutable after New: one Kernel may step
@@ -107,8 +118,10 @@ type Kernel[F Float] struct {
 	cfg Config[F]
 	// n is the per-neuron population size, 0 for a homogeneous kernel.
 	n int
-	// consts is the table the generated code reads (generic.Frame.C):
-	// NumConsts values, or NumConsts rows of n per-neuron values.
+	// consts is the table the generated code reads (generic.Frame.C and
+	// Backward.C): BackwardNumConsts values, or rows of n per-neuron values.
+	// The backward frame's constants extend the step's, so the step reads
+	// its NumConsts from the same table.
 	consts  []F
 	variant int       // generic.Variant: the index generic.StepF32/F64 and the dispatch take
 	calls   sync.Pool // *runCall[F], for runs split across workers
@@ -163,15 +176,20 @@ func typeBits[F Float]() int { return 8 * int(unsafe.Sizeof(F(0))) }
 
 func (e *ParamError) Unwrap() error { return e.Err }
 
-// BufferError reports buffers that Step refuses; nothing was written.
+// BufferError reports buffers that Step, Run or Backward refuses; nothing
+// was written.
 type BufferError struct {
-	Name string // the Buffers field, or two joined by "/" for an overlap
+	Name string // the Buffers field, "Grads." and the Grads field, or two joined by "/" for an overlap
 	Err  error  // ErrLength or ErrOverlap
 	Why  string
 }
 
 func (e *BufferError) Error() string {
-	return fmt.Sprintf("kernel: Buffers.%s: %v: %s", e.Name, e.Err, e.Why)
+	name := e.Name
+	if !strings.HasPrefix(name, "Grads.") {
+		name = "Buffers." + name
+	}
+	return fmt.Sprintf("kernel: %s: %v: %s", name, e.Err, e.Why)
 }
 
 func (e *BufferError) Unwrap() error { return e.Err }
@@ -225,6 +243,11 @@ func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 	if err := checkValue("DT", -1, cfg.DT, true); err != nil {
 		return nil, err
 	}
+	alpha, width, err := cfg.Surrogate.resolve()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Surrogate = Surrogate[F]{F(alpha), F(width)}
 	k := &Kernel[F]{cfg: cfg}
 	scalars := cfg.Params.list()
 	// A NaN is refused wherever it is, even in a scalar that per-neuron
@@ -254,13 +277,13 @@ func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 	}
 	k.variant = generic.Variant(int(cfg.Reset), k.n > 0)
 	if k.n == 0 {
-		k.consts = make([]F, generic.NumConsts)
-		if err := fill(k.consts, 1, 0, -1, dt, func(i int) F { return scalars[i] }, func(int) bool { return false }); err != nil {
+		k.consts = make([]F, generic.BackwardNumConsts)
+		if err := fill(k.consts, 1, 0, -1, dt, alpha, width, func(i int) F { return scalars[i] }, func(int) bool { return false }); err != nil {
 			return nil, err
 		}
 		return k, nil
 	}
-	k.consts = make([]F, generic.NumConsts*k.n)
+	k.consts = make([]F, generic.BackwardNumConsts*k.n)
 	for j := 0; j < k.n; j++ {
 		value := func(i int) F {
 			if per[i] != nil {
@@ -269,7 +292,7 @@ func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 			return scalars[i]
 		}
 		isPer := func(i int) bool { return per[i] != nil }
-		if err := fill(k.consts, k.n, j, j, dt, value, isPer); err != nil {
+		if err := fill(k.consts, k.n, j, j, dt, alpha, width, value, isPer); err != nil {
 			return nil, err
 		}
 	}
@@ -291,7 +314,8 @@ func checkValue[F Float](name string, index int, v F, positive bool) error {
 // fill validates one neuron's parameters and writes its constants to column
 // j of a table with the given row stride. index is the neuron for messages
 // (-1 when every value is a scalar); isPer tells which values are per-neuron.
-func fill[F Float](table []F, stride, j, index int, dt float64, value func(int) F, isPer func(int) bool) error {
+// alpha and width are the surrogate's.
+func fill[F Float](table []F, stride, j, index int, dt, alpha, width float64, value func(int) F, isPer func(int) bool) error {
 	var p [numParams]float64
 	for i := range p {
 		p[i] = float64(value(i))
@@ -327,7 +351,7 @@ func fill[F Float](table []F, stride, j, index int, dt float64, value func(int) 
 		return &ParamError{Name: nm, Index: ix, Value: p[pVTh], Err: ErrRange,
 			Why: "want V_th > V_reset = " + formatValue(p[pVReset], bits), bits: bits}
 	}
-	c, err := constants[F](dt, p)
+	c, err := constants[F](dt, alpha, width, p)
 	if err != nil {
 		err.Name, err.Index = name(err.Index)
 		return err
@@ -338,15 +362,16 @@ func fill[F Float](table []F, stride, j, index int, dt float64, value func(int) 
 	return nil
 }
 
-// constants derives the step's constants (asm/step.Const) from one neuron's
-// parameters. A non-nil error has Index set to the parameter to blame (-1:
-// DT) and Value to its value.
+// constants derives the constants of the step and its backward
+// (asm/step's AdQuaIFFrame and BackwardFrame) from one neuron's parameters
+// and the surrogate. A non-nil error has Index set to the parameter to
+// blame (-1: DT) and Value to its value.
 //
 // Everything is computed in float64 with one rounding per operation (no
 // fused operations, no platform math), so the table is the same on every
 // GOARCH; float32 constants are then rounded once more.
-func constants[F Float](dt float64, p [numParams]float64) ([generic.NumConsts]F, *ParamError) {
-	var c [generic.NumConsts]F
+func constants[F Float](dt, alpha, width float64, p [numParams]float64) ([generic.BackwardNumConsts]F, *ParamError) {
+	var c [generic.BackwardNumConsts]F
 	bits := typeBits[F]()
 	str := func(x float64) string { return formatValue(x, bits) }
 	// overflow blames the first of the params (-1: DT) that contributes
@@ -404,6 +429,15 @@ func constants[F Float](dt float64, p [numParams]float64) ([generic.NumConsts]F,
 		// 1 - exp(-dt/tau_w) <= 1: a alone overflows.
 		return c, overflow([]int{pA}, []float64{0}, fmt.Sprintf("a*(1 - exp(-dt/tau_w)) = %s*%s", str(p[pA]), str(loss)))
 	}
+	// Backward's: sigma(x)/d with x = (V - V_th)/d, d = V_th - V_reset as
+	// the step rounds it.
+	c[generic.BackwardCInvD] = F(float64(1 / float64(c[generic.CVThRst])))
+	if !finite(c[generic.BackwardCInvD]) {
+		return c, overflow([]int{pVTh, pVReset}, []float64{-log2(p[pVTh]), -log2(p[pVReset])},
+			fmt.Sprintf("1/(V_th - V_reset) = 1/(%s - (%s))", str(p[pVTh]), str(p[pVReset])))
+	}
+	c[generic.BackwardCAlpha] = F(alpha)
+	c[generic.BackwardCWidth] = F(width)
 	return c, nil
 }
 

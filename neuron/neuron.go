@@ -31,6 +31,10 @@
 // InitState (and the buffer for broadcast inputs at the first Update that
 // broadcasts one, and the sums of conductance inputs when the first is
 // added).
+//
+// A [Tape] records a population's steps and carries a loss's gradients back
+// through them (backpropagation through time with BrainPy's surrogate
+// gradients), for training by gradient descent.
 package neuron
 
 import (
@@ -83,6 +87,9 @@ type Config[F kernel.Float] struct {
 	// Workers is kernel.Config.Workers: goroutines that share each Update
 	// (0 or 1: the calling goroutine). Results do not depend on it.
 	Workers int
+	// Surrogate is BrainPy's spk_fun for gradients through a Tape; the
+	// zero value is its default, ReluGrad(alpha=0.3, width=1).
+	Surrogate kernel.Surrogate[F]
 }
 
 // AdQuaIFRef is a population of adaptive quadratic integrate-and-fire
@@ -148,7 +155,7 @@ func New[F kernel.Float](cfg Config[F]) (*AdQuaIFRef[F], error) {
 			}
 		}
 	}
-	k, err := kernel.New(kernel.Config[F]{Params: cfg.Params, PerNeuron: cfg.PerNeuron, DT: cfg.DT, Reset: cfg.Reset, Workers: cfg.Workers})
+	k, err := kernel.New(kernel.Config[F]{Params: cfg.Params, PerNeuron: cfg.PerNeuron, DT: cfg.DT, Reset: cfg.Reset, Workers: cfg.Workers, Surrogate: cfg.Surrogate})
 	var pe *kernel.ParamError
 	if errors.As(err, &pe) && strings.HasPrefix(pe.Name, "Params.") && pe.Value == 0 && zeros(&cfg.Params) > 1 {
 		// A zero among others, where BrainPy has none: a Params that was

@@ -47,12 +47,15 @@ func TestGenerated(t *testing.T) {
 const kernelDir = "../../kernel"
 
 // TestStepLoopKeepsState checks the structure of every step function's
-// sections: V, w and the last spike time cross memory once per vector
-// group (one load and one store per interleaved vector). The one-step
-// section has no step loop; the many-step section has one, and on its
-// common path (without the Rare blocks, which may save registers on the
-// stack) nothing is written to memory except the optional output streams,
-// and the state's streams are not accessed.
+// sections: the state (the State streams: for the step V, w and the last
+// spike time) crosses memory once per vector group (a load per
+// interleaved vector for each Load of the program, a store for each
+// Store). The one-step section has no step loop; the many-step section
+// has one, and on its common path (without the Rare blocks) nothing is
+// written to memory except the optional output streams and the stack
+// (parked states, values kept there), and the state's streams are not
+// accessed. A stream's pointer is followed from the frame into registers
+// and through the stack slots that hold it.
 func TestStepLoopKeepsState(t *testing.T) {
 	f, jobs, err := compiled()
 	if err != nil {
@@ -76,57 +79,45 @@ func TestStepLoopKeepsState(t *testing.T) {
 
 func checkSection(t *testing.T, fn *ir.Function, p *step.Program, cfg config) {
 	lay := p.Layout()
-	// The frame's register, then the stream pointers that the section
-	// loads from it (and keeps in registers to its end).
-	frame, frameAtEntry := "", ""
-	streamOf := map[string]step.Stream{}
-	inSection := cfg.sec == step.OneStep
-	for _, node := range fn.Nodes {
-		if l, ok := node.(ir.Label); ok && l == "many" {
-			// The many-step section starts with the frame's register
-			// as the function's entry left it.
-			inSection = cfg.sec == step.ManySteps
-			frame = frameAtEntry
-			continue
-		}
-		x, ok := node.(*ir.Instruction)
-		if !ok || len(x.Operands) == 0 {
-			continue
-		}
-		m, ok := x.Operands[0].(operand.Mem)
-		switch {
-		case x.Opcode == "MOVQ" && ok && m.Base != nil && m.Base.Asm() == "FP":
-			frame = x.Operands[1].Asm()
-			frameAtEntry = frame
-			continue
-		case inSection && x.Opcode == "MOVQ" && ok && m.Base != nil && m.Base.Asm() == frame && m.Disp < lay.C:
-			streamOf[x.Operands[1].Asm()] = step.Stream((m.Disp - lay.Stream(0)) / step.SliceSize)
-		}
-		// Once the frame's register holds something else, loads based
-		// on it are not the frame's.
-		for _, out := range x.Outputs {
-			if out.Asm() == frame {
-				frame = ""
+	type count struct{ loads, stores, wantLoads, wantStores int }
+	state := map[step.Stream]*count{}
+	for _, o := range p.Ops {
+		if s := p.Streams[o.Stream]; o.Access() && o.Kind != step.OpIf && s.Dir == step.State {
+			c := state[o.Stream]
+			if c == nil {
+				c = &count{}
+				state[o.Stream] = c
+			}
+			if o.IsStore() {
+				c.wantStores += cfg.unroll
+			} else {
+				c.wantLoads += cfg.unroll
 			}
 		}
 	}
-	if len(streamOf) == 0 {
-		t.Fatal("no stream pointers found")
+	if len(state) == 0 {
+		t.Fatal("the program accesses no state stream")
 	}
 
-	type count struct{ loads, stores int }
-	group := map[step.Stream]*count{}
-	for i, s := range p.Streams {
-		if s.Dir == step.State {
-			group[step.Stream(i)] = &count{}
-		}
-	}
-	in, inLoop, steps := false, "", 0
-	skipTo := ""
+	// The register that holds the frame, and the registers and stack
+	// slots that hold a stream's pointer (in this section).
+	frame, frameAtEntry := "", ""
+	inReg, inSlot := map[string]step.Stream{}, map[string]step.Stream{}
+	found := false
+	isStack := func(m operand.Mem) bool { return m.Base != nil && m.Base.Asm() == "SP" }
+	inSection := cfg.sec == step.OneStep
+	in, inLoop, steps, skipTo := false, "", 0, ""
 	for _, node := range fn.Nodes {
 		switch x := node.(type) {
 		case ir.Label:
 			switch s := string(x); {
+			case s == "many":
+				// The many-step section starts with the frame's
+				// register as the function's entry left it.
+				inSection = cfg.sec == step.ManySteps
+				frame = frameAtEntry
+				inReg, inSlot = map[string]step.Stream{}, map[string]step.Stream{}
+			case !inSection:
 			case s == "loop"+sfx(cfg.sec):
 				in = true
 			case s == "tail"+sfx(cfg.sec):
@@ -138,6 +129,61 @@ func checkSection(t *testing.T, fn *ir.Function, p *step.Program, cfg config) {
 				steps++
 			}
 		case *ir.Instruction:
+			if len(x.Operands) == 0 {
+				continue
+			}
+			src, srcMem := x.Operands[0].(operand.Mem)
+			if x.Opcode == "MOVQ" && srcMem && src.Base != nil && src.Base.Asm() == "FP" {
+				frame = x.Operands[1].Asm()
+				frameAtEntry = frame
+				continue
+			}
+			if !inSection {
+				continue
+			}
+			// Where a pointer goes: from the frame, a register or a
+			// slot into a register or a slot.
+			var moved *step.Stream
+			switch x.Opcode {
+			case "ADDQ": // the step loop moving a row pointer on
+				if s, ok := inReg[x.Operands[1].Asm()]; ok {
+					moved = &s
+				} else if s, ok := inSlot[x.Operands[1].Asm()]; ok {
+					moved = &s
+				}
+			case "MOVQ":
+				switch {
+				case srcMem && src.Base != nil && src.Base.Asm() == frame && src.Disp < lay.C:
+					s := step.Stream((src.Disp - lay.Stream(0)) / step.SliceSize)
+					moved = &s
+				case srcMem && isStack(src):
+					if s, ok := inSlot[src.Asm()]; ok {
+						moved = &s
+					}
+				case !srcMem:
+					if s, ok := inReg[x.Operands[0].Asm()]; ok {
+						moved = &s
+					}
+				}
+			}
+			for _, out := range x.Outputs {
+				name := out.Asm()
+				if m, ok := out.(operand.Mem); ok && isStack(m) {
+					delete(inSlot, name)
+					if moved != nil {
+						inSlot[name] = *moved
+					}
+					continue
+				}
+				if name == frame && moved == nil {
+					frame = ""
+				}
+				delete(inReg, name)
+				if moved != nil {
+					inReg[name] = *moved
+					found = true
+				}
+			}
 			if !in {
 				continue
 			}
@@ -146,19 +192,19 @@ func checkSection(t *testing.T, fn *ir.Function, p *step.Program, cfg config) {
 				if !ok || m.Base == nil {
 					continue
 				}
-				s, isStream := streamOf[m.Base.Asm()]
+				s, isStream := inReg[m.Base.Asm()]
 				store := slices.Contains(x.Outputs, op)
 				if inLoop != "" {
 					optional := isStream && p.Streams[s].Optional
 					if isStream && !optional {
 						t.Errorf("step loop accesses %s: %s %v", p.Streams[s].Name, x.Opcode, x.Operands)
 					}
-					if store && skipTo == "" && !optional {
+					if store && skipTo == "" && !optional && !isStack(m) {
 						t.Errorf("step loop stores to %s: %s %v", m.Asm(), x.Opcode, x.Operands)
 					}
 					continue
 				}
-				if c := group[s]; isStream && c != nil && !strings.HasPrefix(x.Opcode, "PREFETCH") {
+				if c := state[s]; isStream && c != nil && !strings.HasPrefix(x.Opcode, "PREFETCH") {
 					if store {
 						c.stores++
 					} else {
@@ -176,13 +222,16 @@ func checkSection(t *testing.T, fn *ir.Function, p *step.Program, cfg config) {
 			}
 		}
 	}
+	if !found {
+		t.Fatal("no stream pointers found")
+	}
 	want := map[step.Section]int{step.OneStep: 0, step.ManySteps: 1}[cfg.sec]
 	if steps != want {
 		t.Fatalf("%d step loops in the main loop, want %d", steps, want)
 	}
-	for s, c := range group {
-		if c.loads != cfg.unroll || c.stores != cfg.unroll {
-			t.Errorf("%s: %d loads and %d stores per vector group, want %d of each", p.Streams[s].Name, c.loads, c.stores, cfg.unroll)
+	for s, c := range state {
+		if c.loads != c.wantLoads || c.stores != c.wantStores {
+			t.Errorf("%s: %d loads and %d stores per vector group, want %d and %d", p.Streams[s].Name, c.loads, c.stores, c.wantLoads, c.wantStores)
 		}
 	}
 }

@@ -12,24 +12,25 @@ import (
 )
 
 // TestSlotsRun lowers every kernel with every stream pointer in a stack
-// slot and, in the step loops, the vectors' states parked on the stack
-// (the addressing that a program with more streams than registers gets),
-// and runs package kernel's path tests on them: every path against generic,
-// the golden bits and Run, both sections of each step kernel.
+// slot, in the step loops the vectors' states parked on the stack, and
+// every value that may live on the stack there (the addressing that a
+// program with more streams or live values than registers gets), and runs
+// package kernel's path tests on them: every path against generic, the
+// golden bits, Run and Backward, both sections of each step kernel.
 func TestSlotsRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("regenerates the kernels and runs the kernel tests")
 	}
-	defer func(n int, park bool) { streamPinLimit, alwaysPark = n, park }(streamPinLimit, alwaysPark)
-	streamPinLimit, alwaysPark = 0, true
+	defer func(n int, park bool, k int) { streamPinLimit, alwaysPark, valueSpillMin = n, park, k }(streamPinLimit, alwaysPark, valueSpillMin)
+	streamPinLimit, alwaysPark, valueSpillMin = 0, true, int(^uint(0)>>1)
 	f, jobs, err := compileAll()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, j := range jobs {
 		for _, cfg := range j.cfgs {
-			if cfg.spins != 0 || cfg.sec == step.ManySteps && !cfg.park {
-				t.Fatalf("%s: %v: streams pinned or states not parked", j.p.FuncName(j.isa.name), cfg)
+			if cfg.spins != 0 || cfg.sec == step.ManySteps && !cfg.park || cfg.vspill != len(spillOrder(j.isa, j.p)) {
+				t.Fatalf("%s: %v: streams pinned, states not parked or values not on the stack", j.p.FuncName(j.isa.name), cfg)
 			}
 		}
 	}
@@ -37,7 +38,7 @@ func TestSlotsRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runKernelTests(t, files, "TestPaths|TestGolden|TestRun")
+	runKernelTests(t, files, "TestPaths|TestGolden|TestRun|TestBackward")
 }
 
 // runKernelTests runs package kernel's tests that match run in a copy of
