@@ -108,15 +108,16 @@ func TestNewAcceptsEdges(t *testing.T) {
 	assert.Equal(t, V[0]+65, W[0], "w jumps to its target a*(V - V_rest)")
 }
 
-type bufs struct{ V, W, L, I, D, S []float64 }
+type bufs struct{ V, W, L, I, G, D, S []float64 }
 
 func newBufs(n int) bufs {
-	b := bufs{make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)}
+	b := bufs{make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)}
 	for j := range n {
 		b.V[j] = -70 + 45*float64(j)/float64(n)
 		b.W[j] = float64(j % 3)
 		b.L[j] = -1e7
 		b.I[j] = float64(j % 40)
+		b.G[j] = 0.1 * float64(j%4)
 		b.D[j] = 0.5
 	}
 	return b
@@ -127,7 +128,7 @@ func (b bufs) buffers() Buffers[float64] {
 }
 
 func (b bufs) clone() bufs {
-	return bufs{slices.Clone(b.V), slices.Clone(b.W), slices.Clone(b.L), slices.Clone(b.I), slices.Clone(b.D), slices.Clone(b.S)}
+	return bufs{slices.Clone(b.V), slices.Clone(b.W), slices.Clone(b.L), slices.Clone(b.I), slices.Clone(b.G), slices.Clone(b.D), slices.Clone(b.S)}
 }
 
 func TestStepRefusesAndChangesNothing(t *testing.T) {
@@ -148,6 +149,8 @@ func TestStepRefusesAndChangesNothing(t *testing.T) {
 		{"W short", k, func(b *Buffers[float64], _ bufs) { b.W = b.W[:5] }, ErrLength, "Buffers.W"},
 		{"LastSpike long", k, func(b *Buffers[float64], _ bufs) { b.LastSpike = append(b.LastSpike, 0) }, ErrLength, "LastSpike"},
 		{"I short", k, func(b *Buffers[float64], _ bufs) { b.I = b.I[:1] }, ErrLength, "Buffers.I"},
+		{"G short", k, func(b *Buffers[float64], x bufs) { b.G = x.G[:11] }, ErrLength, "Buffers.G"},
+		{"G rows for one step", k, func(b *Buffers[float64], x bufs) { b.G = append(x.G, x.G...) }, ErrLength, "Buffers.G"},
 		{"Delta empty", k, func(b *Buffers[float64], _ bufs) { b.Delta = b.Delta[:0] }, ErrLength, "Delta"},
 		{"Spike short", k, func(b *Buffers[float64], _ bufs) { b.Spike = b.Spike[:3] }, ErrLength, "Spike"},
 		{"Refractory short", k, func(b *Buffers[float64], _ bufs) { b.Refractory = make([]bool, 2) }, ErrLength, "Refractory"},
@@ -160,6 +163,11 @@ func TestStepRefusesAndChangesNothing(t *testing.T) {
 		}, ErrOverlap, "V/W"},
 		{"Spike aliases I", k, func(b *Buffers[float64], _ bufs) { b.Spike = b.I }, ErrOverlap, "I/Spike"},
 		{"Spike overlaps V", k, func(b *Buffers[float64], _ bufs) { b.Spike = b.V }, ErrOverlap, "V/Spike"},
+		{"Spike aliases G", k, func(b *Buffers[float64], x bufs) { b.G, b.Spike = x.G, x.G }, ErrOverlap, "G/Spike"},
+		{"W overlaps G", k, func(b *Buffers[float64], x bufs) {
+			s := make([]float64, 2*len(x.V))
+			b.W, b.G = s[:len(x.V)], s[len(x.V)-1:2*len(x.V)-1]
+		}, ErrOverlap, "W/G"},
 		{"LastSpike is Delta", k, func(b *Buffers[float64], _ bufs) { b.Delta = b.LastSpike }, ErrOverlap, "LastSpike/Delta"},
 	}
 	for _, tc := range cases {

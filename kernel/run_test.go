@@ -322,6 +322,7 @@ func TestRunRefuses(t *testing.T) {
 		{"I neither n nor rows", steps, func(b *Buffers[float64]) { b.I = make([]float64, 2*m) }, ErrLength, "Buffers.I"},
 		{"rows of Spike for one step", 1, func(b *Buffers[float64]) { b.Spike = make([]float64, 2*m) }, ErrLength, "Spike"},
 		{"SpikeBits too short", steps, func(b *Buffers[float64]) { b.SpikeBits = make([]uint64, 1) }, ErrLength, "SpikeBits"},
+		{"G neither n nor rows", steps, func(b *Buffers[float64]) { b.G = make([]float64, m+1) }, ErrLength, "Buffers.G"},
 		{"rows of W", steps, func(b *Buffers[float64]) { b.W = make([]float64, steps*m) }, ErrLength, "Buffers.W"},
 		{"index overflows int32", math.MaxInt32/m + 1, func(b *Buffers[float64]) { b.SpikeIndex = new([]int32) }, ErrLength, "int32"},
 	}

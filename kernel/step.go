@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/bits"
@@ -15,13 +16,23 @@ import (
 // With PerNeuron values of length n, the buffers may hold several batch rows:
 // their length is a multiple of n and neuron j uses the values of j % n.
 //
-// For Run over several steps, I, Delta, Spike and Refractory hold either one
-// value per neuron (inputs held for every step; outputs of the last step) or
-// steps rows of them (row s for step s), and SpikeBits one or steps rows of
-// words.
+// For Run over several steps, I, G, Delta, Spike and Refractory hold either
+// one value per neuron (inputs held for every step; outputs of the last
+// step) or steps rows of them (row s for step s), and SpikeBits one or steps
+// rows of words.
+//
+// The input current of a step is I - G*v, v the potential after the reset
+// (SPEC's linear form of BrainPy's sum_current_inputs(x, v)); G enters the
+// Jacobian of the exponential-Euler step too. A conductance-based input
+// g*(E - V), such as BrainPy's COBA output, adds g*E to I and g to G; a
+// current-based one adds to I alone. G all zero gives the bits of G == nil
+// wherever v is finite; where v is infinite, 0*v is NaN, so the neuron's V'
+// and w' are NaN unless it is refractory, as SPEC's formula says (nil means
+// no conductance term at all).
 type Buffers[F Float] struct {
 	V, W, LastSpike []F
-	I               []F    // input current; nil means zero
+	I               []F    // input current (mA); nil means zero
+	G               []F    // input conductance (S): the input current is I - G*v; nil means zero
 	Delta           []F    // delta input added to V after integration; nil means none
 	Spike           []F    // out: 1 or 0 per neuron; nil: not written
 	Refractory      []bool // out: BrainPy's ref_var; nil: not written
@@ -43,12 +54,12 @@ type Buffers[F Float] struct {
 //
 // It refuses, before writing anything, buffers of different lengths (a
 // per-neuron kernel also needs a multiple of its population size) and
-// buffers that overlap, except I and Delta, which are only read.
+// buffers that overlap, except I, G and Delta, which are only read.
 func (k *Kernel[F]) Step(t F, b Buffers[F]) error { return k.Run(t, 1, b) }
 
 // Run advances every neuron by steps steps: step s at time t0 + F(s)*DT
 // (each operation rounded in F, no fused multiply-add; t0 itself for s = 0),
-// giving to the bit what steps calls of Step would. I and Delta hold one
+// giving to the bit what steps calls of Step would. I, G and Delta hold one
 // value per neuron, used at every step, or steps rows; Spike and Refractory
 // receive the last step, or every step as rows. It works through the
 // population in blocks small enough to stay in cache, and the paths carry
@@ -315,7 +326,7 @@ func (k *Kernel[F]) check(steps int, b *Buffers[F]) error {
 		rowsOnly bool
 	}{
 		{"W", len(b.W), false, m, true}, {"LastSpike", len(b.LastSpike), false, m, true},
-		{"I", len(b.I), b.I == nil, m, false}, {"Delta", len(b.Delta), b.Delta == nil, m, false},
+		{"I", len(b.I), b.I == nil, m, false}, {"G", len(b.G), b.G == nil, m, false}, {"Delta", len(b.Delta), b.Delta == nil, m, false},
 		{"Spike", len(b.Spike), b.Spike == nil, m, false}, {"Refractory", len(b.Refractory), b.Refractory == nil, m, false},
 		{"SpikeBits", len(b.SpikeBits), b.SpikeBits == nil, words, false},
 	}
@@ -337,7 +348,7 @@ func (k *Kernel[F]) check(steps int, b *Buffers[F]) error {
 	}
 	spans := [...]span{
 		spanOf("V", b.V, false), spanOf("W", b.W, false), spanOf("LastSpike", b.LastSpike, false),
-		spanOf("I", b.I, true), spanOf("Delta", b.Delta, true),
+		spanOf("I", b.I, true), spanOf("G", b.G, true), spanOf("Delta", b.Delta, true),
 		spanOf("Spike", b.Spike, false), spanOf("Refractory", b.Refractory, false),
 		spanOf("SpikeBits", b.SpikeBits, false), spanOf("SpikeIndex", indexSlice(b.SpikeIndex), false),
 	}
@@ -350,6 +361,10 @@ func (k *Kernel[F]) check(steps int, b *Buffers[F]) error {
 				return &BufferError{Name: a.name + "/" + c.name, Err: ErrOverlap, Why: "a buffer the step writes must not share memory with another buffer"}
 			}
 		}
+	}
+	if b.G != nil {
+		// Until the step program carries the G stream on every path.
+		return &BufferError{Name: "G", Err: errors.ErrUnsupported, Why: "conductance input is not in the step program yet"}
 	}
 	return nil
 }
