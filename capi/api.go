@@ -262,11 +262,8 @@ func buffers[F kernel.Float](b *cBuffers, steps uintptr) (kernel.Buffers[F], err
 	}
 	out = kernel.Buffers[F]{
 		V: wrap(b.v, 1), W: wrap(b.w, 1), LastSpike: wrap(b.last, 1),
-		I: wrap(b.i, inRows), Delta: wrap(b.delta, inRows),
+		I: wrap(b.i, inRows), G: wrap(b.g, inRows), Delta: wrap(b.delta, inRows),
 		Spike: wrap(b.spike, outRows),
-	}
-	if b.g != nil {
-		return out, fail(kernel.ErrLength, "adquaif: buffers.G is not supported yet")
 	}
 	if b.refractory != nil {
 		// The kernel only writes Refractory, so a C byte holds Go's 0 or 1.
