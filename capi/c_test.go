@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -161,6 +162,25 @@ func TestExamples(t *testing.T) {
 	}
 	if got, want := output(t, compile(t, "g++", "example/population.cpp", "-std=c++17")), populationCppOutput(t); got != want {
 		t.Errorf("example/population.cpp printed\n%s\nthe Go API gives\n%s", got, want)
+	}
+}
+
+// TestPythonExample runs python/examples/population.py, the C example in
+// Python, with the Python that has numpy (Debian's /usr/bin/python3, or
+// $ADQUAIF_PYTHON).
+func TestPythonExample(t *testing.T) {
+	python := cmp.Or(os.Getenv("ADQUAIF_PYTHON"), "/usr/bin/python3")
+	if exec.Command(python, "-c", "import numpy").Run() != nil {
+		t.Skipf("%s cannot import numpy (apt-get install python3-numpy; .ci/run does)", python)
+	}
+	cmd := exec.Command(python, "../python/examples/population.py")
+	cmd.Env = append(os.Environ(), "PYTHONPATH=../python", "ADQUAIF_LIB="+filepath.Join(sharedLib(t), "libadquaif.so"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python/examples/population.py: %v\n%s", err, out)
+	}
+	if want := populationOutput(t); string(out) != want {
+		t.Errorf("python/examples/population.py printed\n%s\nthe Go API gives\n%s", out, want)
 	}
 }
 

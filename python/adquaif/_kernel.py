@@ -1,6 +1,7 @@
 """adquaif.Kernel: the C API's kernel on numpy arrays."""
 
 import ctypes
+import threading
 
 import numpy as np
 
@@ -20,6 +21,19 @@ class Error(ValueError):
         self.code = code
 
 
+_local = threading.local()
+
+
+def _errbuf():
+    """This thread's buffer for error messages (making one costs more than a
+    small call)."""
+    try:
+        return _local.err
+    except AttributeError:
+        _local.err = ctypes.create_string_buffer(_ERRLEN)
+        return _local.err
+
+
 def _check(code, err):
     if code != 0:
         raise Error(code, err.value.decode("utf-8", "replace"))
@@ -37,7 +51,7 @@ def available():
 
 def set_isa(name):
     """Forces a path for every kernel of the process; Error if this CPU lacks it."""
-    err = ctypes.create_string_buffer(_ERRLEN)
+    err = _errbuf()
     _check(lib.adquaif_set_isa(str(name).encode(), err, _ERRLEN), err)
 
 
@@ -132,7 +146,7 @@ class Kernel:
                 keep.append(a)
                 per[_lib.PARAM_NAMES.index(name)] = a.ctypes.data
         self.n = n  # the per-neuron population size, 0 for a homogeneous kernel
-        err = ctypes.create_string_buffer(_ERRLEN)
+        err = _errbuf()
         h = ctypes.c_uint64()
         _check(self._new(ctypes.byref(p), per, n, dt, _RESETS[reset], int(workers), ctypes.byref(h), err, _ERRLEN), err)
         self._handle = h.value
@@ -195,7 +209,7 @@ class Kernel:
         C-contiguous and of the kernel's dtype (TypeError otherwise); a
         refused call raises Error and writes nothing."""
         b = self._buffers(V, w, last, I, G, delta, spike, refractory, spike_bits)
-        err = ctypes.create_string_buffer(_ERRLEN)
+        err = _errbuf()
         _check(self._step(self._handle, t, ctypes.byref(b), err, _ERRLEN), err)
 
     def run(self, t0, steps, V, w, last, I=None, G=None, delta=None, spike=None, refractory=None, spike_bits=None):
@@ -207,7 +221,7 @@ class Kernel:
         spike_bits receive one row (the last step) or steps rows (every step).
         The inputs share one row count, and so do the outputs."""
         b = self._buffers(V, w, last, I, G, delta, spike, refractory, spike_bits)
-        err = ctypes.create_string_buffer(_ERRLEN)
+        err = _errbuf()
         _check(self._run(self._handle, t0, int(steps), ctypes.byref(b), err, _ERRLEN), err)
 
 
