@@ -27,9 +27,10 @@ const (
 	StreamLast  = 2
 	StreamI     = 3
 	StreamDelta = 4
-	StreamSpike = 5
-	StreamRef   = 6
-	StreamBits  = 7
+	StreamG     = 5
+	StreamSpike = 6
+	StreamRef   = 7
+	StreamBits  = 8
 )
 
 // Offsets of the Frame fields that the assembly paths address.
@@ -39,15 +40,16 @@ const (
 	FrameOffLast   = 48
 	FrameOffI      = 72
 	FrameOffDelta  = 96
-	FrameOffSpike  = 120
-	FrameOffRef    = 144
-	FrameOffBits   = 168
-	FrameOffC      = 192
-	FrameOffStride = 216
-	FrameOffN      = 224
-	FrameOffSteps  = 232
-	FrameOffRows   = 240
-	FrameOffT      = 304
+	FrameOffG      = 120
+	FrameOffSpike  = 144
+	FrameOffRef    = 168
+	FrameOffBits   = 192
+	FrameOffC      = 216
+	FrameOffStride = 240
+	FrameOffN      = 248
+	FrameOffSteps  = 256
+	FrameOffRows   = 264
+	FrameOffT      = 336
 )
 
 // Frame32 is one call of a float32 program. A nil optional slice (I, Delta,
@@ -58,13 +60,13 @@ const (
 // (at least one), step s at time T[s]; an optional stream's row for step s
 // starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame32 struct {
-	V, W, Last, I, Delta, Spike []float32
-	Ref                         []bool
-	Bits                        []uint64
-	C                           []float32
-	Stride, N, Steps            int
-	Rows                        [8]int
-	T                           []float32
+	V, W, Last, I, Delta, G, Spike []float32
+	Ref                            []bool
+	Bits                           []uint64
+	C                              []float32
+	Stride, N, Steps               int
+	Rows                           [9]int
+	T                              []float32
 }
 
 // Frame64 is one call of a float64 program. A nil optional slice (I, Delta,
@@ -75,13 +77,13 @@ type Frame32 struct {
 // (at least one), step s at time T[s]; an optional stream's row for step s
 // starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame64 struct {
-	V, W, Last, I, Delta, Spike []float64
-	Ref                         []bool
-	Bits                        []uint64
-	C                           []float64
-	Stride, N, Steps            int
-	Rows                        [8]int
-	T                           []float64
+	V, W, Last, I, Delta, G, Spike []float64
+	Ref                            []bool
+	Bits                           []uint64
+	C                              []float64
+	Stride, N, Steps               int
+	Rows                           [9]int
+	T                              []float64
 }
 
 // StepF32Soft is the program asm/step.StepF32Soft lowered to Go: f.Steps steps (at least
@@ -114,6 +116,12 @@ func stepF32SoftOne(f *Frame32, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -131,27 +139,27 @@ func stepF32SoftOne(f *Frame32, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r33 := math.Float32frombits(0x3f000000) // 0.5
-	r35 := math.Float32frombits(0x3f800000) // 1
-	r37 := math.Float32frombits(0x3e000000) // 0.125
-	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r52 := math.Float32frombits(0x42be0000) // 95
-	r55 := math.Float32frombits(0xc2ae0000) // -87
-	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r75 := math.Float32frombits(0x41f00000) // 30
-	r78 := math.Float32frombits(0xbf800000) // -1
-	r82 := uint32(0x7f)
-	r114 := f.T[s]
+	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r39 := math.Float32frombits(0x3f000000) // 0.5
+	r41 := math.Float32frombits(0x3f800000) // 1
+	r43 := math.Float32frombits(0x3e000000) // 0.125
+	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r58 := math.Float32frombits(0x42be0000) // 95
+	r61 := math.Float32frombits(0xc2ae0000) // -87
+	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r81 := math.Float32frombits(0x41f00000) // 30
+	r84 := math.Float32frombits(0xbf800000) // -1
+	r88 := uint32(0x7f)
+	r120 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -229,343 +237,363 @@ func stepF32SoftOne(f *Frame32, s int) {
 		r24a := float32(c[CDtCTau] * r23a)
 		r24b := float32(c[CDtCTau] * r23b)
 		r24c := float32(c[CDtCTau] * r23c)
-		r25a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
-		r25b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
-		r25c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
-		r28a := fma32Try(r26, r24a, r27, &slow)
-		r28b := fma32Try(r26, r24b, r27, &slow)
-		r28c := fma32Try(r26, r24c, r27, &slow)
-		r30a := fma32Try(r28a, r24a, r29, &slow)
-		r30b := fma32Try(r28b, r24b, r29, &slow)
-		r30c := fma32Try(r28c, r24c, r29, &slow)
-		r32a := fma32Try(r30a, r24a, r31, &slow)
-		r32b := fma32Try(r30b, r24b, r31, &slow)
-		r32c := fma32Try(r30c, r24c, r31, &slow)
-		r34a := fma32Try(r32a, r24a, r33, &slow)
-		r34b := fma32Try(r32b, r24b, r33, &slow)
-		r34c := fma32Try(r32c, r24c, r33, &slow)
+		if hasG {
+			r25a := g[j]
+			r25b := g[j+1]
+			r25c := g[j+2]
+			r26a := float32(c[CDtRTau] * r25a)
+			r26b := float32(c[CDtRTau] * r25b)
+			r26c := float32(c[CDtRTau] * r25c)
+			r24a = float32(r24a - r26a)
+			r24b = float32(r24b - r26b)
+			r24c = float32(r24c - r26c)
+			r28a := math.Float32frombits(0x00000000) // 0
+			r28b := math.Float32frombits(0x00000000) // 0
+			r28c := math.Float32frombits(0x00000000) // 0
+			r29a := fma32Try(r26a, r7a, r28a, &slow)
+			r29b := fma32Try(r26b, r7b, r28b, &slow)
+			r29c := fma32Try(r26c, r7c, r28c, &slow)
+			r22a = float32(r22a - r29a)
+			r22b = float32(r22b - r29b)
+			r22c = float32(r22c - r29c)
+		}
+		r31a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
+		r31b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
+		r31c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
+		r34a := fma32Try(r32, r24a, r33, &slow)
+		r34b := fma32Try(r32, r24b, r33, &slow)
+		r34c := fma32Try(r32, r24c, r33, &slow)
 		r36a := fma32Try(r34a, r24a, r35, &slow)
 		r36b := fma32Try(r34b, r24b, r35, &slow)
 		r36c := fma32Try(r34c, r24c, r35, &slow)
-		r38a := r25a > r37
-		r38b := r25b > r37
-		r38c := r25c > r37
-		if r38a {
-			r41a := fma32Try(r39, r24a, r40, &slow)
-			r43a := fma32Try(r41a, r24a, r42, &slow)
-			r45a := fma32Try(r43a, r24a, r44, &slow)
-			r46a := fma32Try(r45a, r24a, r26, &slow)
-			r47a := fma32Try(r46a, r24a, r27, &slow)
-			r48a := fma32Try(r47a, r24a, r29, &slow)
-			r49a := fma32Try(r48a, r24a, r31, &slow)
-			r50a := fma32Try(r49a, r24a, r33, &slow)
-			r51a := fma32Try(r50a, r24a, r35, &slow)
-			r53a := r24a > r52
-			r54a := r24a
-			if r53a {
-				r54a = r52
+		r38a := fma32Try(r36a, r24a, r37, &slow)
+		r38b := fma32Try(r36b, r24b, r37, &slow)
+		r38c := fma32Try(r36c, r24c, r37, &slow)
+		r40a := fma32Try(r38a, r24a, r39, &slow)
+		r40b := fma32Try(r38b, r24b, r39, &slow)
+		r40c := fma32Try(r38c, r24c, r39, &slow)
+		r42a := fma32Try(r40a, r24a, r41, &slow)
+		r42b := fma32Try(r40b, r24b, r41, &slow)
+		r42c := fma32Try(r40c, r24c, r41, &slow)
+		r44a := r31a > r43
+		r44b := r31b > r43
+		r44c := r31c > r43
+		if r44a {
+			r47a := fma32Try(r45, r24a, r46, &slow)
+			r49a := fma32Try(r47a, r24a, r48, &slow)
+			r51a := fma32Try(r49a, r24a, r50, &slow)
+			r52a := fma32Try(r51a, r24a, r32, &slow)
+			r53a := fma32Try(r52a, r24a, r33, &slow)
+			r54a := fma32Try(r53a, r24a, r35, &slow)
+			r55a := fma32Try(r54a, r24a, r37, &slow)
+			r56a := fma32Try(r55a, r24a, r39, &slow)
+			r57a := fma32Try(r56a, r24a, r41, &slow)
+			r59a := r24a > r58
+			r60a := r24a
+			if r59a {
+				r60a = r58
 			}
-			r56a := r54a < r55
-			r57a := r54a
-			if r56a {
-				r57a = r55
+			r62a := r60a < r61
+			r63a := r60a
+			if r62a {
+				r63a = r61
 			}
-			r60a := fma32Try(r57a, r59, r58, &slow)
-			r61a := float32(r60a - r58)
-			r64a := fma32Try(r61a, r63, r57a, &slow)
-			r65a := fma32Try(r61a, r62, r64a, &slow)
-			r66a := fma32Try(r39, r65a, r40, &slow)
-			r67a := fma32Try(r66a, r65a, r42, &slow)
-			r68a := fma32Try(r67a, r65a, r44, &slow)
-			r69a := fma32Try(r68a, r65a, r26, &slow)
-			r70a := fma32Try(r69a, r65a, r27, &slow)
-			r71a := fma32Try(r70a, r65a, r29, &slow)
-			r72a := fma32Try(r71a, r65a, r31, &slow)
-			r73a := fma32Try(r72a, r65a, r33, &slow)
-			r74a := fma32Try(r73a, r65a, r35, &slow)
-			r76a := r61a > r75
-			r77a := r61a
-			if r76a {
-				r77a = r75
+			r66a := fma32Try(r63a, r65, r64, &slow)
+			r67a := float32(r66a - r64)
+			r70a := fma32Try(r67a, r69, r63a, &slow)
+			r71a := fma32Try(r67a, r68, r70a, &slow)
+			r72a := fma32Try(r45, r71a, r46, &slow)
+			r73a := fma32Try(r72a, r71a, r48, &slow)
+			r74a := fma32Try(r73a, r71a, r50, &slow)
+			r75a := fma32Try(r74a, r71a, r32, &slow)
+			r76a := fma32Try(r75a, r71a, r33, &slow)
+			r77a := fma32Try(r76a, r71a, r35, &slow)
+			r78a := fma32Try(r77a, r71a, r37, &slow)
+			r79a := fma32Try(r78a, r71a, r39, &slow)
+			r80a := fma32Try(r79a, r71a, r41, &slow)
+			r82a := r67a > r81
+			r83a := r67a
+			if r82a {
+				r83a = r81
 			}
-			r79a := float32(r77a * r78)
-			r80a := float32(r79a + r58)
-			r81a := math.Float32bits(r80a)
-			r83a := r81a + r82
-			r84a := r83a << 23
-			r85a := math.Float32frombits(r84a)
-			r86a := float32(r35 - r85a)
-			r87a := fma32Try(r65a, r74a, r86a, &slow)
-			r88a := float32(r87a / r54a)
-			r89a := fma32Try(r61a, r33, r58, &slow)
-			r90a := float32(r89a - r58)
-			r91a := float32(r90a + r58)
-			r92a := math.Float32bits(r91a)
-			r93a := r92a + r82
-			r94a := r93a << 23
-			r95a := math.Float32frombits(r94a)
-			r96a := float32(r88a * r95a)
-			r97a := float32(r61a - r90a)
-			r98a := float32(r97a + r58)
-			r99a := math.Float32bits(r98a)
-			r100a := r99a + r82
-			r101a := r100a << 23
-			r102a := math.Float32frombits(r101a)
-			r103a := float32(r96a * r102a)
-			r104a := r25a <= r33
-			r105a := r103a
-			if r104a {
-				r105a = r51a
+			r85a := float32(r83a * r84)
+			r86a := float32(r85a + r64)
+			r87a := math.Float32bits(r86a)
+			r89a := r87a + r88
+			r90a := r89a << 23
+			r91a := math.Float32frombits(r90a)
+			r92a := float32(r41 - r91a)
+			r93a := fma32Try(r71a, r80a, r92a, &slow)
+			r94a := float32(r93a / r60a)
+			r95a := fma32Try(r67a, r39, r64, &slow)
+			r96a := float32(r95a - r64)
+			r97a := float32(r96a + r64)
+			r98a := math.Float32bits(r97a)
+			r99a := r98a + r88
+			r100a := r99a << 23
+			r101a := math.Float32frombits(r100a)
+			r102a := float32(r94a * r101a)
+			r103a := float32(r67a - r96a)
+			r104a := float32(r103a + r64)
+			r105a := math.Float32bits(r104a)
+			r106a := r105a + r88
+			r107a := r106a << 23
+			r108a := math.Float32frombits(r107a)
+			r109a := float32(r102a * r108a)
+			r110a := r31a <= r39
+			r111a := r109a
+			if r110a {
+				r111a = r57a
 			}
-			if r38a {
-				r36a = r105a
-			}
-		}
-		if r38b {
-			r41b := fma32Try(r39, r24b, r40, &slow)
-			r43b := fma32Try(r41b, r24b, r42, &slow)
-			r45b := fma32Try(r43b, r24b, r44, &slow)
-			r46b := fma32Try(r45b, r24b, r26, &slow)
-			r47b := fma32Try(r46b, r24b, r27, &slow)
-			r48b := fma32Try(r47b, r24b, r29, &slow)
-			r49b := fma32Try(r48b, r24b, r31, &slow)
-			r50b := fma32Try(r49b, r24b, r33, &slow)
-			r51b := fma32Try(r50b, r24b, r35, &slow)
-			r53b := r24b > r52
-			r54b := r24b
-			if r53b {
-				r54b = r52
-			}
-			r56b := r54b < r55
-			r57b := r54b
-			if r56b {
-				r57b = r55
-			}
-			r60b := fma32Try(r57b, r59, r58, &slow)
-			r61b := float32(r60b - r58)
-			r64b := fma32Try(r61b, r63, r57b, &slow)
-			r65b := fma32Try(r61b, r62, r64b, &slow)
-			r66b := fma32Try(r39, r65b, r40, &slow)
-			r67b := fma32Try(r66b, r65b, r42, &slow)
-			r68b := fma32Try(r67b, r65b, r44, &slow)
-			r69b := fma32Try(r68b, r65b, r26, &slow)
-			r70b := fma32Try(r69b, r65b, r27, &slow)
-			r71b := fma32Try(r70b, r65b, r29, &slow)
-			r72b := fma32Try(r71b, r65b, r31, &slow)
-			r73b := fma32Try(r72b, r65b, r33, &slow)
-			r74b := fma32Try(r73b, r65b, r35, &slow)
-			r76b := r61b > r75
-			r77b := r61b
-			if r76b {
-				r77b = r75
-			}
-			r79b := float32(r77b * r78)
-			r80b := float32(r79b + r58)
-			r81b := math.Float32bits(r80b)
-			r83b := r81b + r82
-			r84b := r83b << 23
-			r85b := math.Float32frombits(r84b)
-			r86b := float32(r35 - r85b)
-			r87b := fma32Try(r65b, r74b, r86b, &slow)
-			r88b := float32(r87b / r54b)
-			r89b := fma32Try(r61b, r33, r58, &slow)
-			r90b := float32(r89b - r58)
-			r91b := float32(r90b + r58)
-			r92b := math.Float32bits(r91b)
-			r93b := r92b + r82
-			r94b := r93b << 23
-			r95b := math.Float32frombits(r94b)
-			r96b := float32(r88b * r95b)
-			r97b := float32(r61b - r90b)
-			r98b := float32(r97b + r58)
-			r99b := math.Float32bits(r98b)
-			r100b := r99b + r82
-			r101b := r100b << 23
-			r102b := math.Float32frombits(r101b)
-			r103b := float32(r96b * r102b)
-			r104b := r25b <= r33
-			r105b := r103b
-			if r104b {
-				r105b = r51b
-			}
-			if r38b {
-				r36b = r105b
+			if r44a {
+				r42a = r111a
 			}
 		}
-		if r38c {
-			r41c := fma32Try(r39, r24c, r40, &slow)
-			r43c := fma32Try(r41c, r24c, r42, &slow)
-			r45c := fma32Try(r43c, r24c, r44, &slow)
-			r46c := fma32Try(r45c, r24c, r26, &slow)
-			r47c := fma32Try(r46c, r24c, r27, &slow)
-			r48c := fma32Try(r47c, r24c, r29, &slow)
-			r49c := fma32Try(r48c, r24c, r31, &slow)
-			r50c := fma32Try(r49c, r24c, r33, &slow)
-			r51c := fma32Try(r50c, r24c, r35, &slow)
-			r53c := r24c > r52
-			r54c := r24c
-			if r53c {
-				r54c = r52
+		if r44b {
+			r47b := fma32Try(r45, r24b, r46, &slow)
+			r49b := fma32Try(r47b, r24b, r48, &slow)
+			r51b := fma32Try(r49b, r24b, r50, &slow)
+			r52b := fma32Try(r51b, r24b, r32, &slow)
+			r53b := fma32Try(r52b, r24b, r33, &slow)
+			r54b := fma32Try(r53b, r24b, r35, &slow)
+			r55b := fma32Try(r54b, r24b, r37, &slow)
+			r56b := fma32Try(r55b, r24b, r39, &slow)
+			r57b := fma32Try(r56b, r24b, r41, &slow)
+			r59b := r24b > r58
+			r60b := r24b
+			if r59b {
+				r60b = r58
 			}
-			r56c := r54c < r55
-			r57c := r54c
-			if r56c {
-				r57c = r55
+			r62b := r60b < r61
+			r63b := r60b
+			if r62b {
+				r63b = r61
 			}
-			r60c := fma32Try(r57c, r59, r58, &slow)
-			r61c := float32(r60c - r58)
-			r64c := fma32Try(r61c, r63, r57c, &slow)
-			r65c := fma32Try(r61c, r62, r64c, &slow)
-			r66c := fma32Try(r39, r65c, r40, &slow)
-			r67c := fma32Try(r66c, r65c, r42, &slow)
-			r68c := fma32Try(r67c, r65c, r44, &slow)
-			r69c := fma32Try(r68c, r65c, r26, &slow)
-			r70c := fma32Try(r69c, r65c, r27, &slow)
-			r71c := fma32Try(r70c, r65c, r29, &slow)
-			r72c := fma32Try(r71c, r65c, r31, &slow)
-			r73c := fma32Try(r72c, r65c, r33, &slow)
-			r74c := fma32Try(r73c, r65c, r35, &slow)
-			r76c := r61c > r75
-			r77c := r61c
-			if r76c {
-				r77c = r75
+			r66b := fma32Try(r63b, r65, r64, &slow)
+			r67b := float32(r66b - r64)
+			r70b := fma32Try(r67b, r69, r63b, &slow)
+			r71b := fma32Try(r67b, r68, r70b, &slow)
+			r72b := fma32Try(r45, r71b, r46, &slow)
+			r73b := fma32Try(r72b, r71b, r48, &slow)
+			r74b := fma32Try(r73b, r71b, r50, &slow)
+			r75b := fma32Try(r74b, r71b, r32, &slow)
+			r76b := fma32Try(r75b, r71b, r33, &slow)
+			r77b := fma32Try(r76b, r71b, r35, &slow)
+			r78b := fma32Try(r77b, r71b, r37, &slow)
+			r79b := fma32Try(r78b, r71b, r39, &slow)
+			r80b := fma32Try(r79b, r71b, r41, &slow)
+			r82b := r67b > r81
+			r83b := r67b
+			if r82b {
+				r83b = r81
 			}
-			r79c := float32(r77c * r78)
-			r80c := float32(r79c + r58)
-			r81c := math.Float32bits(r80c)
-			r83c := r81c + r82
-			r84c := r83c << 23
-			r85c := math.Float32frombits(r84c)
-			r86c := float32(r35 - r85c)
-			r87c := fma32Try(r65c, r74c, r86c, &slow)
-			r88c := float32(r87c / r54c)
-			r89c := fma32Try(r61c, r33, r58, &slow)
-			r90c := float32(r89c - r58)
-			r91c := float32(r90c + r58)
-			r92c := math.Float32bits(r91c)
-			r93c := r92c + r82
-			r94c := r93c << 23
-			r95c := math.Float32frombits(r94c)
-			r96c := float32(r88c * r95c)
-			r97c := float32(r61c - r90c)
-			r98c := float32(r97c + r58)
-			r99c := math.Float32bits(r98c)
-			r100c := r99c + r82
-			r101c := r100c << 23
-			r102c := math.Float32frombits(r101c)
-			r103c := float32(r96c * r102c)
-			r104c := r25c <= r33
-			r105c := r103c
-			if r104c {
-				r105c = r51c
+			r85b := float32(r83b * r84)
+			r86b := float32(r85b + r64)
+			r87b := math.Float32bits(r86b)
+			r89b := r87b + r88
+			r90b := r89b << 23
+			r91b := math.Float32frombits(r90b)
+			r92b := float32(r41 - r91b)
+			r93b := fma32Try(r71b, r80b, r92b, &slow)
+			r94b := float32(r93b / r60b)
+			r95b := fma32Try(r67b, r39, r64, &slow)
+			r96b := float32(r95b - r64)
+			r97b := float32(r96b + r64)
+			r98b := math.Float32bits(r97b)
+			r99b := r98b + r88
+			r100b := r99b << 23
+			r101b := math.Float32frombits(r100b)
+			r102b := float32(r94b * r101b)
+			r103b := float32(r67b - r96b)
+			r104b := float32(r103b + r64)
+			r105b := math.Float32bits(r104b)
+			r106b := r105b + r88
+			r107b := r106b << 23
+			r108b := math.Float32frombits(r107b)
+			r109b := float32(r102b * r108b)
+			r110b := r31b <= r39
+			r111b := r109b
+			if r110b {
+				r111b = r57b
 			}
-			if r38c {
-				r36c = r105c
+			if r44b {
+				r42b = r111b
 			}
 		}
-		r106a := fma32Try(r36a, r22a, r7a, &slow)
-		r106b := fma32Try(r36b, r22b, r7b, &slow)
-		r106c := fma32Try(r36c, r22c, r7c, &slow)
+		if r44c {
+			r47c := fma32Try(r45, r24c, r46, &slow)
+			r49c := fma32Try(r47c, r24c, r48, &slow)
+			r51c := fma32Try(r49c, r24c, r50, &slow)
+			r52c := fma32Try(r51c, r24c, r32, &slow)
+			r53c := fma32Try(r52c, r24c, r33, &slow)
+			r54c := fma32Try(r53c, r24c, r35, &slow)
+			r55c := fma32Try(r54c, r24c, r37, &slow)
+			r56c := fma32Try(r55c, r24c, r39, &slow)
+			r57c := fma32Try(r56c, r24c, r41, &slow)
+			r59c := r24c > r58
+			r60c := r24c
+			if r59c {
+				r60c = r58
+			}
+			r62c := r60c < r61
+			r63c := r60c
+			if r62c {
+				r63c = r61
+			}
+			r66c := fma32Try(r63c, r65, r64, &slow)
+			r67c := float32(r66c - r64)
+			r70c := fma32Try(r67c, r69, r63c, &slow)
+			r71c := fma32Try(r67c, r68, r70c, &slow)
+			r72c := fma32Try(r45, r71c, r46, &slow)
+			r73c := fma32Try(r72c, r71c, r48, &slow)
+			r74c := fma32Try(r73c, r71c, r50, &slow)
+			r75c := fma32Try(r74c, r71c, r32, &slow)
+			r76c := fma32Try(r75c, r71c, r33, &slow)
+			r77c := fma32Try(r76c, r71c, r35, &slow)
+			r78c := fma32Try(r77c, r71c, r37, &slow)
+			r79c := fma32Try(r78c, r71c, r39, &slow)
+			r80c := fma32Try(r79c, r71c, r41, &slow)
+			r82c := r67c > r81
+			r83c := r67c
+			if r82c {
+				r83c = r81
+			}
+			r85c := float32(r83c * r84)
+			r86c := float32(r85c + r64)
+			r87c := math.Float32bits(r86c)
+			r89c := r87c + r88
+			r90c := r89c << 23
+			r91c := math.Float32frombits(r90c)
+			r92c := float32(r41 - r91c)
+			r93c := fma32Try(r71c, r80c, r92c, &slow)
+			r94c := float32(r93c / r60c)
+			r95c := fma32Try(r67c, r39, r64, &slow)
+			r96c := float32(r95c - r64)
+			r97c := float32(r96c + r64)
+			r98c := math.Float32bits(r97c)
+			r99c := r98c + r88
+			r100c := r99c << 23
+			r101c := math.Float32frombits(r100c)
+			r102c := float32(r94c * r101c)
+			r103c := float32(r67c - r96c)
+			r104c := float32(r103c + r64)
+			r105c := math.Float32bits(r104c)
+			r106c := r105c + r88
+			r107c := r106c << 23
+			r108c := math.Float32frombits(r107c)
+			r109c := float32(r102c * r108c)
+			r110c := r31c <= r39
+			r111c := r109c
+			if r110c {
+				r111c = r57c
+			}
+			if r44c {
+				r42c = r111c
+			}
+		}
+		r112a := fma32Try(r42a, r22a, r7a, &slow)
+		r112b := fma32Try(r42b, r22b, r7b, &slow)
+		r112c := fma32Try(r42c, r22c, r7c, &slow)
 		if hasDelta {
-			r107a := delta[j]
-			r107b := delta[j+1]
-			r107c := delta[j+2]
-			r106a = float32(r106a + r107a)
-			r106b = float32(r106b + r107b)
-			r106c = float32(r106c + r107c)
+			r113a := delta[j]
+			r113b := delta[j+1]
+			r113c := delta[j+2]
+			r112a = float32(r112a + r113a)
+			r112b = float32(r112b + r113b)
+			r112c = float32(r112c + r113c)
 		}
-		r110a := float32(r106a - c[CVRest])
-		r110b := float32(r106b - c[CVRest])
-		r110c := float32(r106c - c[CVRest])
-		r112a := float32(c[CKeep] * r10a)
-		r112b := float32(c[CKeep] * r10b)
-		r112c := float32(c[CKeep] * r10c)
-		r113a := fma32Try(c[CKa], r110a, r112a, &slow)
-		r113b := fma32Try(c[CKa], r110b, r112b, &slow)
-		r113c := fma32Try(c[CKa], r110c, r112c, &slow)
-		r115a := float32(r114 - r2a)
-		r115b := float32(r114 - r2b)
-		r115c := float32(r114 - r2c)
-		r117a := r115a < c[CTauRef]
-		r117b := r115b < c[CTauRef]
-		r117c := r115c < c[CTauRef]
-		r0a = r106a
-		if r117a {
+		r116a := float32(r112a - c[CVRest])
+		r116b := float32(r112b - c[CVRest])
+		r116c := float32(r112c - c[CVRest])
+		r118a := float32(c[CKeep] * r10a)
+		r118b := float32(c[CKeep] * r10b)
+		r118c := float32(c[CKeep] * r10c)
+		r119a := fma32Try(c[CKa], r116a, r118a, &slow)
+		r119b := fma32Try(c[CKa], r116b, r118b, &slow)
+		r119c := fma32Try(c[CKa], r116c, r118c, &slow)
+		r121a := float32(r120 - r2a)
+		r121b := float32(r120 - r2b)
+		r121c := float32(r120 - r2c)
+		r123a := r121a < c[CTauRef]
+		r123b := r121b < c[CTauRef]
+		r123c := r121c < c[CTauRef]
+		r0a = r112a
+		if r123a {
 			r0a = r7a
 		}
-		r0b = r106b
-		if r117b {
+		r0b = r112b
+		if r123b {
 			r0b = r7b
 		}
-		r0c = r106c
-		if r117c {
+		r0c = r112c
+		if r123c {
 			r0c = r7c
 		}
-		r1a = r113a
-		if r117a {
+		r1a = r119a
+		if r123a {
 			r1a = r10a
 		}
-		r1b = r113b
-		if r117b {
+		r1b = r119b
+		if r123b {
 			r1b = r10b
 		}
-		r1c = r113c
-		if r117c {
+		r1c = r119c
+		if r123c {
 			r1c = r10c
 		}
-		r120a := r0a >= c[CVTh]
-		r120b := r0b >= c[CVTh]
-		r120c := r0c >= c[CVTh]
-		if r120a {
-			r2a = r114
+		r126a := r0a >= c[CVTh]
+		r126b := r0b >= c[CVTh]
+		r126c := r0c >= c[CVTh]
+		if r126a {
+			r2a = r120
 		}
-		if r120b {
-			r2b = r114
+		if r126b {
+			r2b = r120
 		}
-		if r120c {
-			r2c = r114
+		if r126c {
+			r2c = r120
 		}
 		if slow {
 			stepF32SoftExact(f, s, j, j+3)
 			continue
 		}
 		if hasSpike {
-			if r120a {
+			if r126a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r120b {
+			if r126b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r120c {
+			if r126c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
 		if hasRef {
-			r121a := r117a || r120a
-			r121b := r117b || r120b
-			r121c := r117c || r120c
-			ref[j] = r121a
-			ref[j+1] = r121b
-			ref[j+2] = r121c
+			r127a := r123a || r126a
+			r127b := r123b || r126b
+			r127c := r123c || r126c
+			ref[j] = r127a
+			ref[j+1] = r127b
+			ref[j+2] = r127c
 		}
 		if hasBits {
-			if r120a {
+			if r126a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r120b {
+			if r126b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r120c {
+			if r126c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -609,123 +637,131 @@ func stepF32SoftOne(f *Frame32, s int) {
 		r22 := fma32Try(c[CDtCTau], r18, r21, &slow)
 		r23 := float32(r14 + r16)
 		r24 := float32(c[CDtCTau] * r23)
-		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r28 := fma32Try(r26, r24, r27, &slow)
-		r30 := fma32Try(r28, r24, r29, &slow)
-		r32 := fma32Try(r30, r24, r31, &slow)
+		if hasG {
+			r25 := g[j]
+			r26 := float32(c[CDtRTau] * r25)
+			r24 = float32(r24 - r26)
+			r28 := math.Float32frombits(0x00000000) // 0
+			r29 := fma32Try(r26, r7, r28, &slow)
+			r22 = float32(r22 - r29)
+		}
+		r31 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
 		r34 := fma32Try(r32, r24, r33, &slow)
 		r36 := fma32Try(r34, r24, r35, &slow)
-		r38 := r25 > r37
-		if r38 {
-			r41 := fma32Try(r39, r24, r40, &slow)
-			r43 := fma32Try(r41, r24, r42, &slow)
-			r45 := fma32Try(r43, r24, r44, &slow)
-			r46 := fma32Try(r45, r24, r26, &slow)
-			r47 := fma32Try(r46, r24, r27, &slow)
-			r48 := fma32Try(r47, r24, r29, &slow)
-			r49 := fma32Try(r48, r24, r31, &slow)
-			r50 := fma32Try(r49, r24, r33, &slow)
-			r51 := fma32Try(r50, r24, r35, &slow)
-			r53 := r24 > r52
-			r54 := r24
-			if r53 {
-				r54 = r52
+		r38 := fma32Try(r36, r24, r37, &slow)
+		r40 := fma32Try(r38, r24, r39, &slow)
+		r42 := fma32Try(r40, r24, r41, &slow)
+		r44 := r31 > r43
+		if r44 {
+			r47 := fma32Try(r45, r24, r46, &slow)
+			r49 := fma32Try(r47, r24, r48, &slow)
+			r51 := fma32Try(r49, r24, r50, &slow)
+			r52 := fma32Try(r51, r24, r32, &slow)
+			r53 := fma32Try(r52, r24, r33, &slow)
+			r54 := fma32Try(r53, r24, r35, &slow)
+			r55 := fma32Try(r54, r24, r37, &slow)
+			r56 := fma32Try(r55, r24, r39, &slow)
+			r57 := fma32Try(r56, r24, r41, &slow)
+			r59 := r24 > r58
+			r60 := r24
+			if r59 {
+				r60 = r58
 			}
-			r56 := r54 < r55
-			r57 := r54
-			if r56 {
-				r57 = r55
+			r62 := r60 < r61
+			r63 := r60
+			if r62 {
+				r63 = r61
 			}
-			r60 := fma32Try(r57, r59, r58, &slow)
-			r61 := float32(r60 - r58)
-			r64 := fma32Try(r61, r63, r57, &slow)
-			r65 := fma32Try(r61, r62, r64, &slow)
-			r66 := fma32Try(r39, r65, r40, &slow)
-			r67 := fma32Try(r66, r65, r42, &slow)
-			r68 := fma32Try(r67, r65, r44, &slow)
-			r69 := fma32Try(r68, r65, r26, &slow)
-			r70 := fma32Try(r69, r65, r27, &slow)
-			r71 := fma32Try(r70, r65, r29, &slow)
-			r72 := fma32Try(r71, r65, r31, &slow)
-			r73 := fma32Try(r72, r65, r33, &slow)
-			r74 := fma32Try(r73, r65, r35, &slow)
-			r76 := r61 > r75
-			r77 := r61
-			if r76 {
-				r77 = r75
+			r66 := fma32Try(r63, r65, r64, &slow)
+			r67 := float32(r66 - r64)
+			r70 := fma32Try(r67, r69, r63, &slow)
+			r71 := fma32Try(r67, r68, r70, &slow)
+			r72 := fma32Try(r45, r71, r46, &slow)
+			r73 := fma32Try(r72, r71, r48, &slow)
+			r74 := fma32Try(r73, r71, r50, &slow)
+			r75 := fma32Try(r74, r71, r32, &slow)
+			r76 := fma32Try(r75, r71, r33, &slow)
+			r77 := fma32Try(r76, r71, r35, &slow)
+			r78 := fma32Try(r77, r71, r37, &slow)
+			r79 := fma32Try(r78, r71, r39, &slow)
+			r80 := fma32Try(r79, r71, r41, &slow)
+			r82 := r67 > r81
+			r83 := r67
+			if r82 {
+				r83 = r81
 			}
-			r79 := float32(r77 * r78)
-			r80 := float32(r79 + r58)
-			r81 := math.Float32bits(r80)
-			r83 := r81 + r82
-			r84 := r83 << 23
-			r85 := math.Float32frombits(r84)
-			r86 := float32(r35 - r85)
-			r87 := fma32Try(r65, r74, r86, &slow)
-			r88 := float32(r87 / r54)
-			r89 := fma32Try(r61, r33, r58, &slow)
-			r90 := float32(r89 - r58)
-			r91 := float32(r90 + r58)
-			r92 := math.Float32bits(r91)
-			r93 := r92 + r82
-			r94 := r93 << 23
-			r95 := math.Float32frombits(r94)
-			r96 := float32(r88 * r95)
-			r97 := float32(r61 - r90)
-			r98 := float32(r97 + r58)
-			r99 := math.Float32bits(r98)
-			r100 := r99 + r82
-			r101 := r100 << 23
-			r102 := math.Float32frombits(r101)
-			r103 := float32(r96 * r102)
-			r104 := r25 <= r33
-			r105 := r103
-			if r104 {
-				r105 = r51
+			r85 := float32(r83 * r84)
+			r86 := float32(r85 + r64)
+			r87 := math.Float32bits(r86)
+			r89 := r87 + r88
+			r90 := r89 << 23
+			r91 := math.Float32frombits(r90)
+			r92 := float32(r41 - r91)
+			r93 := fma32Try(r71, r80, r92, &slow)
+			r94 := float32(r93 / r60)
+			r95 := fma32Try(r67, r39, r64, &slow)
+			r96 := float32(r95 - r64)
+			r97 := float32(r96 + r64)
+			r98 := math.Float32bits(r97)
+			r99 := r98 + r88
+			r100 := r99 << 23
+			r101 := math.Float32frombits(r100)
+			r102 := float32(r94 * r101)
+			r103 := float32(r67 - r96)
+			r104 := float32(r103 + r64)
+			r105 := math.Float32bits(r104)
+			r106 := r105 + r88
+			r107 := r106 << 23
+			r108 := math.Float32frombits(r107)
+			r109 := float32(r102 * r108)
+			r110 := r31 <= r39
+			r111 := r109
+			if r110 {
+				r111 = r57
 			}
-			if r38 {
-				r36 = r105
+			if r44 {
+				r42 = r111
 			}
 		}
-		r106 := fma32Try(r36, r22, r7, &slow)
+		r112 := fma32Try(r42, r22, r7, &slow)
 		if hasDelta {
-			r107 := delta[j]
-			r106 = float32(r106 + r107)
+			r113 := delta[j]
+			r112 = float32(r112 + r113)
 		}
-		r110 := float32(r106 - c[CVRest])
-		r112 := float32(c[CKeep] * r10)
-		r113 := fma32Try(c[CKa], r110, r112, &slow)
-		r115 := float32(r114 - r2)
-		r117 := r115 < c[CTauRef]
-		r0 = r106
-		if r117 {
+		r116 := float32(r112 - c[CVRest])
+		r118 := float32(c[CKeep] * r10)
+		r119 := fma32Try(c[CKa], r116, r118, &slow)
+		r121 := float32(r120 - r2)
+		r123 := r121 < c[CTauRef]
+		r0 = r112
+		if r123 {
 			r0 = r7
 		}
-		r1 = r113
-		if r117 {
+		r1 = r119
+		if r123 {
 			r1 = r10
 		}
-		r120 := r0 >= c[CVTh]
-		if r120 {
-			r2 = r114
+		r126 := r0 >= c[CVTh]
+		if r126 {
+			r2 = r120
 		}
 		if slow {
 			stepF32SoftExact(f, s, j, j+1)
 			continue
 		}
 		if hasSpike {
-			if r120 {
+			if r126 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r121 := r117 || r120
-			ref[j] = r121
+			r127 := r123 || r126
+			ref[j] = r127
 		}
 		if hasBits {
-			if r120 {
+			if r126 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -755,6 +791,12 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -772,27 +814,27 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r33 := math.Float32frombits(0x3f000000) // 0.5
-	r35 := math.Float32frombits(0x3f800000) // 1
-	r37 := math.Float32frombits(0x3e000000) // 0.125
-	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r52 := math.Float32frombits(0x42be0000) // 95
-	r55 := math.Float32frombits(0xc2ae0000) // -87
-	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r75 := math.Float32frombits(0x41f00000) // 30
-	r78 := math.Float32frombits(0xbf800000) // -1
-	r82 := uint32(0x7f)
-	r114 := f.T[s]
+	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r39 := math.Float32frombits(0x3f000000) // 0.5
+	r41 := math.Float32frombits(0x3f800000) // 1
+	r43 := math.Float32frombits(0x3e000000) // 0.125
+	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r58 := math.Float32frombits(0x42be0000) // 95
+	r61 := math.Float32frombits(0xc2ae0000) // -87
+	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r81 := math.Float32frombits(0x41f00000) // 30
+	r84 := math.Float32frombits(0xbf800000) // -1
+	r88 := uint32(0x7f)
+	r120 := f.T[s]
 	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
@@ -820,119 +862,127 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 		r22 := fma32(c[CDtCTau], r18, r21)
 		r23 := float32(r14 + r16)
 		r24 := float32(c[CDtCTau] * r23)
-		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r28 := fma32(r26, r24, r27)
-		r30 := fma32(r28, r24, r29)
-		r32 := fma32(r30, r24, r31)
+		if hasG {
+			r25 := g[j]
+			r26 := float32(c[CDtRTau] * r25)
+			r24 = float32(r24 - r26)
+			r28 := math.Float32frombits(0x00000000) // 0
+			r29 := fma32(r26, r7, r28)
+			r22 = float32(r22 - r29)
+		}
+		r31 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
 		r34 := fma32(r32, r24, r33)
 		r36 := fma32(r34, r24, r35)
-		r38 := r25 > r37
-		if r38 {
-			r41 := fma32(r39, r24, r40)
-			r43 := fma32(r41, r24, r42)
-			r45 := fma32(r43, r24, r44)
-			r46 := fma32(r45, r24, r26)
-			r47 := fma32(r46, r24, r27)
-			r48 := fma32(r47, r24, r29)
-			r49 := fma32(r48, r24, r31)
-			r50 := fma32(r49, r24, r33)
-			r51 := fma32(r50, r24, r35)
-			r53 := r24 > r52
-			r54 := r24
-			if r53 {
-				r54 = r52
+		r38 := fma32(r36, r24, r37)
+		r40 := fma32(r38, r24, r39)
+		r42 := fma32(r40, r24, r41)
+		r44 := r31 > r43
+		if r44 {
+			r47 := fma32(r45, r24, r46)
+			r49 := fma32(r47, r24, r48)
+			r51 := fma32(r49, r24, r50)
+			r52 := fma32(r51, r24, r32)
+			r53 := fma32(r52, r24, r33)
+			r54 := fma32(r53, r24, r35)
+			r55 := fma32(r54, r24, r37)
+			r56 := fma32(r55, r24, r39)
+			r57 := fma32(r56, r24, r41)
+			r59 := r24 > r58
+			r60 := r24
+			if r59 {
+				r60 = r58
 			}
-			r56 := r54 < r55
-			r57 := r54
-			if r56 {
-				r57 = r55
+			r62 := r60 < r61
+			r63 := r60
+			if r62 {
+				r63 = r61
 			}
-			r60 := fma32(r57, r59, r58)
-			r61 := float32(r60 - r58)
-			r64 := fma32(r61, r63, r57)
-			r65 := fma32(r61, r62, r64)
-			r66 := fma32(r39, r65, r40)
-			r67 := fma32(r66, r65, r42)
-			r68 := fma32(r67, r65, r44)
-			r69 := fma32(r68, r65, r26)
-			r70 := fma32(r69, r65, r27)
-			r71 := fma32(r70, r65, r29)
-			r72 := fma32(r71, r65, r31)
-			r73 := fma32(r72, r65, r33)
-			r74 := fma32(r73, r65, r35)
-			r76 := r61 > r75
-			r77 := r61
-			if r76 {
-				r77 = r75
+			r66 := fma32(r63, r65, r64)
+			r67 := float32(r66 - r64)
+			r70 := fma32(r67, r69, r63)
+			r71 := fma32(r67, r68, r70)
+			r72 := fma32(r45, r71, r46)
+			r73 := fma32(r72, r71, r48)
+			r74 := fma32(r73, r71, r50)
+			r75 := fma32(r74, r71, r32)
+			r76 := fma32(r75, r71, r33)
+			r77 := fma32(r76, r71, r35)
+			r78 := fma32(r77, r71, r37)
+			r79 := fma32(r78, r71, r39)
+			r80 := fma32(r79, r71, r41)
+			r82 := r67 > r81
+			r83 := r67
+			if r82 {
+				r83 = r81
 			}
-			r79 := float32(r77 * r78)
-			r80 := float32(r79 + r58)
-			r81 := math.Float32bits(r80)
-			r83 := r81 + r82
-			r84 := r83 << 23
-			r85 := math.Float32frombits(r84)
-			r86 := float32(r35 - r85)
-			r87 := fma32(r65, r74, r86)
-			r88 := float32(r87 / r54)
-			r89 := fma32(r61, r33, r58)
-			r90 := float32(r89 - r58)
-			r91 := float32(r90 + r58)
-			r92 := math.Float32bits(r91)
-			r93 := r92 + r82
-			r94 := r93 << 23
-			r95 := math.Float32frombits(r94)
-			r96 := float32(r88 * r95)
-			r97 := float32(r61 - r90)
-			r98 := float32(r97 + r58)
-			r99 := math.Float32bits(r98)
-			r100 := r99 + r82
-			r101 := r100 << 23
-			r102 := math.Float32frombits(r101)
-			r103 := float32(r96 * r102)
-			r104 := r25 <= r33
-			r105 := r103
-			if r104 {
-				r105 = r51
+			r85 := float32(r83 * r84)
+			r86 := float32(r85 + r64)
+			r87 := math.Float32bits(r86)
+			r89 := r87 + r88
+			r90 := r89 << 23
+			r91 := math.Float32frombits(r90)
+			r92 := float32(r41 - r91)
+			r93 := fma32(r71, r80, r92)
+			r94 := float32(r93 / r60)
+			r95 := fma32(r67, r39, r64)
+			r96 := float32(r95 - r64)
+			r97 := float32(r96 + r64)
+			r98 := math.Float32bits(r97)
+			r99 := r98 + r88
+			r100 := r99 << 23
+			r101 := math.Float32frombits(r100)
+			r102 := float32(r94 * r101)
+			r103 := float32(r67 - r96)
+			r104 := float32(r103 + r64)
+			r105 := math.Float32bits(r104)
+			r106 := r105 + r88
+			r107 := r106 << 23
+			r108 := math.Float32frombits(r107)
+			r109 := float32(r102 * r108)
+			r110 := r31 <= r39
+			r111 := r109
+			if r110 {
+				r111 = r57
 			}
-			if r38 {
-				r36 = r105
+			if r44 {
+				r42 = r111
 			}
 		}
-		r106 := fma32(r36, r22, r7)
+		r112 := fma32(r42, r22, r7)
 		if hasDelta {
-			r107 := delta[j]
-			r106 = float32(r106 + r107)
+			r113 := delta[j]
+			r112 = float32(r112 + r113)
 		}
-		r110 := float32(r106 - c[CVRest])
-		r112 := float32(c[CKeep] * r10)
-		r113 := fma32(c[CKa], r110, r112)
-		r115 := float32(r114 - r2)
-		r117 := r115 < c[CTauRef]
-		r0 = r106
-		if r117 {
+		r116 := float32(r112 - c[CVRest])
+		r118 := float32(c[CKeep] * r10)
+		r119 := fma32(c[CKa], r116, r118)
+		r121 := float32(r120 - r2)
+		r123 := r121 < c[CTauRef]
+		r0 = r112
+		if r123 {
 			r0 = r7
 		}
-		r1 = r113
-		if r117 {
+		r1 = r119
+		if r123 {
 			r1 = r10
 		}
-		r120 := r0 >= c[CVTh]
-		if r120 {
-			r2 = r114
+		r126 := r0 >= c[CVTh]
+		if r126 {
+			r2 = r120
 		}
 		if hasSpike {
-			if r120 {
+			if r126 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r121 := r117 || r120
-			ref[j] = r121
+			r127 := r123 || r126
+			ref[j] = r127
 		}
 		if hasBits {
-			if r120 {
+			if r126 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -974,6 +1024,12 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -1000,27 +1056,27 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r33 := math.Float32frombits(0x3f000000) // 0.5
-	r35 := math.Float32frombits(0x3f800000) // 1
-	r37 := math.Float32frombits(0x3e000000) // 0.125
-	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r52 := math.Float32frombits(0x42be0000) // 95
-	r55 := math.Float32frombits(0xc2ae0000) // -87
-	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r75 := math.Float32frombits(0x41f00000) // 30
-	r78 := math.Float32frombits(0xbf800000) // -1
-	r82 := uint32(0x7f)
-	r114 := f.T[s]
+	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r40 := math.Float32frombits(0x3f000000) // 0.5
+	r42 := math.Float32frombits(0x3f800000) // 1
+	r44 := math.Float32frombits(0x3e000000) // 0.125
+	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r59 := math.Float32frombits(0x42be0000) // 95
+	r62 := math.Float32frombits(0xc2ae0000) // -87
+	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r82 := math.Float32frombits(0x41f00000) // 30
+	r85 := math.Float32frombits(0xbf800000) // -1
+	r89 := uint32(0x7f)
+	r121 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -1119,352 +1175,375 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		r24a := float32(r17a * r23a)
 		r24b := float32(r17b * r23b)
 		r24c := float32(r17c * r23c)
-		r25a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
-		r25b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
-		r25c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
-		r28a := fma32Try(r26, r24a, r27, &slow)
-		r28b := fma32Try(r26, r24b, r27, &slow)
-		r28c := fma32Try(r26, r24c, r27, &slow)
-		r30a := fma32Try(r28a, r24a, r29, &slow)
-		r30b := fma32Try(r28b, r24b, r29, &slow)
-		r30c := fma32Try(r28c, r24c, r29, &slow)
-		r32a := fma32Try(r30a, r24a, r31, &slow)
-		r32b := fma32Try(r30b, r24b, r31, &slow)
-		r32c := fma32Try(r30c, r24c, r31, &slow)
-		r34a := fma32Try(r32a, r24a, r33, &slow)
-		r34b := fma32Try(r32b, r24b, r33, &slow)
-		r34c := fma32Try(r32c, r24c, r33, &slow)
-		r36a := fma32Try(r34a, r24a, r35, &slow)
-		r36b := fma32Try(r34b, r24b, r35, &slow)
-		r36c := fma32Try(r34c, r24c, r35, &slow)
-		r38a := r25a > r37
-		r38b := r25b > r37
-		r38c := r25c > r37
-		if r38a {
-			r41a := fma32Try(r39, r24a, r40, &slow)
-			r43a := fma32Try(r41a, r24a, r42, &slow)
-			r45a := fma32Try(r43a, r24a, r44, &slow)
-			r46a := fma32Try(r45a, r24a, r26, &slow)
-			r47a := fma32Try(r46a, r24a, r27, &slow)
-			r48a := fma32Try(r47a, r24a, r29, &slow)
-			r49a := fma32Try(r48a, r24a, r31, &slow)
-			r50a := fma32Try(r49a, r24a, r33, &slow)
-			r51a := fma32Try(r50a, r24a, r35, &slow)
-			r53a := r24a > r52
-			r54a := r24a
-			if r53a {
-				r54a = r52
+		if hasG {
+			r25a := cDtRTau[j]
+			r25b := cDtRTau[j+1]
+			r25c := cDtRTau[j+2]
+			r26a := g[j]
+			r26b := g[j+1]
+			r26c := g[j+2]
+			r27a := float32(r25a * r26a)
+			r27b := float32(r25b * r26b)
+			r27c := float32(r25c * r26c)
+			r24a = float32(r24a - r27a)
+			r24b = float32(r24b - r27b)
+			r24c = float32(r24c - r27c)
+			r29a := math.Float32frombits(0x00000000) // 0
+			r29b := math.Float32frombits(0x00000000) // 0
+			r29c := math.Float32frombits(0x00000000) // 0
+			r30a := fma32Try(r27a, r7a, r29a, &slow)
+			r30b := fma32Try(r27b, r7b, r29b, &slow)
+			r30c := fma32Try(r27c, r7c, r29c, &slow)
+			r22a = float32(r22a - r30a)
+			r22b = float32(r22b - r30b)
+			r22c = float32(r22c - r30c)
+		}
+		r32a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
+		r32b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
+		r32c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
+		r35a := fma32Try(r33, r24a, r34, &slow)
+		r35b := fma32Try(r33, r24b, r34, &slow)
+		r35c := fma32Try(r33, r24c, r34, &slow)
+		r37a := fma32Try(r35a, r24a, r36, &slow)
+		r37b := fma32Try(r35b, r24b, r36, &slow)
+		r37c := fma32Try(r35c, r24c, r36, &slow)
+		r39a := fma32Try(r37a, r24a, r38, &slow)
+		r39b := fma32Try(r37b, r24b, r38, &slow)
+		r39c := fma32Try(r37c, r24c, r38, &slow)
+		r41a := fma32Try(r39a, r24a, r40, &slow)
+		r41b := fma32Try(r39b, r24b, r40, &slow)
+		r41c := fma32Try(r39c, r24c, r40, &slow)
+		r43a := fma32Try(r41a, r24a, r42, &slow)
+		r43b := fma32Try(r41b, r24b, r42, &slow)
+		r43c := fma32Try(r41c, r24c, r42, &slow)
+		r45a := r32a > r44
+		r45b := r32b > r44
+		r45c := r32c > r44
+		if r45a {
+			r48a := fma32Try(r46, r24a, r47, &slow)
+			r50a := fma32Try(r48a, r24a, r49, &slow)
+			r52a := fma32Try(r50a, r24a, r51, &slow)
+			r53a := fma32Try(r52a, r24a, r33, &slow)
+			r54a := fma32Try(r53a, r24a, r34, &slow)
+			r55a := fma32Try(r54a, r24a, r36, &slow)
+			r56a := fma32Try(r55a, r24a, r38, &slow)
+			r57a := fma32Try(r56a, r24a, r40, &slow)
+			r58a := fma32Try(r57a, r24a, r42, &slow)
+			r60a := r24a > r59
+			r61a := r24a
+			if r60a {
+				r61a = r59
 			}
-			r56a := r54a < r55
-			r57a := r54a
-			if r56a {
-				r57a = r55
+			r63a := r61a < r62
+			r64a := r61a
+			if r63a {
+				r64a = r62
 			}
-			r60a := fma32Try(r57a, r59, r58, &slow)
-			r61a := float32(r60a - r58)
-			r64a := fma32Try(r61a, r63, r57a, &slow)
-			r65a := fma32Try(r61a, r62, r64a, &slow)
-			r66a := fma32Try(r39, r65a, r40, &slow)
-			r67a := fma32Try(r66a, r65a, r42, &slow)
-			r68a := fma32Try(r67a, r65a, r44, &slow)
-			r69a := fma32Try(r68a, r65a, r26, &slow)
-			r70a := fma32Try(r69a, r65a, r27, &slow)
-			r71a := fma32Try(r70a, r65a, r29, &slow)
-			r72a := fma32Try(r71a, r65a, r31, &slow)
-			r73a := fma32Try(r72a, r65a, r33, &slow)
-			r74a := fma32Try(r73a, r65a, r35, &slow)
-			r76a := r61a > r75
-			r77a := r61a
-			if r76a {
-				r77a = r75
+			r67a := fma32Try(r64a, r66, r65, &slow)
+			r68a := float32(r67a - r65)
+			r71a := fma32Try(r68a, r70, r64a, &slow)
+			r72a := fma32Try(r68a, r69, r71a, &slow)
+			r73a := fma32Try(r46, r72a, r47, &slow)
+			r74a := fma32Try(r73a, r72a, r49, &slow)
+			r75a := fma32Try(r74a, r72a, r51, &slow)
+			r76a := fma32Try(r75a, r72a, r33, &slow)
+			r77a := fma32Try(r76a, r72a, r34, &slow)
+			r78a := fma32Try(r77a, r72a, r36, &slow)
+			r79a := fma32Try(r78a, r72a, r38, &slow)
+			r80a := fma32Try(r79a, r72a, r40, &slow)
+			r81a := fma32Try(r80a, r72a, r42, &slow)
+			r83a := r68a > r82
+			r84a := r68a
+			if r83a {
+				r84a = r82
 			}
-			r79a := float32(r77a * r78)
-			r80a := float32(r79a + r58)
-			r81a := math.Float32bits(r80a)
-			r83a := r81a + r82
-			r84a := r83a << 23
-			r85a := math.Float32frombits(r84a)
-			r86a := float32(r35 - r85a)
-			r87a := fma32Try(r65a, r74a, r86a, &slow)
-			r88a := float32(r87a / r54a)
-			r89a := fma32Try(r61a, r33, r58, &slow)
-			r90a := float32(r89a - r58)
-			r91a := float32(r90a + r58)
-			r92a := math.Float32bits(r91a)
-			r93a := r92a + r82
-			r94a := r93a << 23
-			r95a := math.Float32frombits(r94a)
-			r96a := float32(r88a * r95a)
-			r97a := float32(r61a - r90a)
-			r98a := float32(r97a + r58)
+			r86a := float32(r84a * r85)
+			r87a := float32(r86a + r65)
+			r88a := math.Float32bits(r87a)
+			r90a := r88a + r89
+			r91a := r90a << 23
+			r92a := math.Float32frombits(r91a)
+			r93a := float32(r42 - r92a)
+			r94a := fma32Try(r72a, r81a, r93a, &slow)
+			r95a := float32(r94a / r61a)
+			r96a := fma32Try(r68a, r40, r65, &slow)
+			r97a := float32(r96a - r65)
+			r98a := float32(r97a + r65)
 			r99a := math.Float32bits(r98a)
-			r100a := r99a + r82
+			r100a := r99a + r89
 			r101a := r100a << 23
 			r102a := math.Float32frombits(r101a)
-			r103a := float32(r96a * r102a)
-			r104a := r25a <= r33
-			r105a := r103a
-			if r104a {
-				r105a = r51a
+			r103a := float32(r95a * r102a)
+			r104a := float32(r68a - r97a)
+			r105a := float32(r104a + r65)
+			r106a := math.Float32bits(r105a)
+			r107a := r106a + r89
+			r108a := r107a << 23
+			r109a := math.Float32frombits(r108a)
+			r110a := float32(r103a * r109a)
+			r111a := r32a <= r40
+			r112a := r110a
+			if r111a {
+				r112a = r58a
 			}
-			if r38a {
-				r36a = r105a
+			if r45a {
+				r43a = r112a
 			}
 		}
-		if r38b {
-			r41b := fma32Try(r39, r24b, r40, &slow)
-			r43b := fma32Try(r41b, r24b, r42, &slow)
-			r45b := fma32Try(r43b, r24b, r44, &slow)
-			r46b := fma32Try(r45b, r24b, r26, &slow)
-			r47b := fma32Try(r46b, r24b, r27, &slow)
-			r48b := fma32Try(r47b, r24b, r29, &slow)
-			r49b := fma32Try(r48b, r24b, r31, &slow)
-			r50b := fma32Try(r49b, r24b, r33, &slow)
-			r51b := fma32Try(r50b, r24b, r35, &slow)
-			r53b := r24b > r52
-			r54b := r24b
-			if r53b {
-				r54b = r52
+		if r45b {
+			r48b := fma32Try(r46, r24b, r47, &slow)
+			r50b := fma32Try(r48b, r24b, r49, &slow)
+			r52b := fma32Try(r50b, r24b, r51, &slow)
+			r53b := fma32Try(r52b, r24b, r33, &slow)
+			r54b := fma32Try(r53b, r24b, r34, &slow)
+			r55b := fma32Try(r54b, r24b, r36, &slow)
+			r56b := fma32Try(r55b, r24b, r38, &slow)
+			r57b := fma32Try(r56b, r24b, r40, &slow)
+			r58b := fma32Try(r57b, r24b, r42, &slow)
+			r60b := r24b > r59
+			r61b := r24b
+			if r60b {
+				r61b = r59
 			}
-			r56b := r54b < r55
-			r57b := r54b
-			if r56b {
-				r57b = r55
+			r63b := r61b < r62
+			r64b := r61b
+			if r63b {
+				r64b = r62
 			}
-			r60b := fma32Try(r57b, r59, r58, &slow)
-			r61b := float32(r60b - r58)
-			r64b := fma32Try(r61b, r63, r57b, &slow)
-			r65b := fma32Try(r61b, r62, r64b, &slow)
-			r66b := fma32Try(r39, r65b, r40, &slow)
-			r67b := fma32Try(r66b, r65b, r42, &slow)
-			r68b := fma32Try(r67b, r65b, r44, &slow)
-			r69b := fma32Try(r68b, r65b, r26, &slow)
-			r70b := fma32Try(r69b, r65b, r27, &slow)
-			r71b := fma32Try(r70b, r65b, r29, &slow)
-			r72b := fma32Try(r71b, r65b, r31, &slow)
-			r73b := fma32Try(r72b, r65b, r33, &slow)
-			r74b := fma32Try(r73b, r65b, r35, &slow)
-			r76b := r61b > r75
-			r77b := r61b
-			if r76b {
-				r77b = r75
+			r67b := fma32Try(r64b, r66, r65, &slow)
+			r68b := float32(r67b - r65)
+			r71b := fma32Try(r68b, r70, r64b, &slow)
+			r72b := fma32Try(r68b, r69, r71b, &slow)
+			r73b := fma32Try(r46, r72b, r47, &slow)
+			r74b := fma32Try(r73b, r72b, r49, &slow)
+			r75b := fma32Try(r74b, r72b, r51, &slow)
+			r76b := fma32Try(r75b, r72b, r33, &slow)
+			r77b := fma32Try(r76b, r72b, r34, &slow)
+			r78b := fma32Try(r77b, r72b, r36, &slow)
+			r79b := fma32Try(r78b, r72b, r38, &slow)
+			r80b := fma32Try(r79b, r72b, r40, &slow)
+			r81b := fma32Try(r80b, r72b, r42, &slow)
+			r83b := r68b > r82
+			r84b := r68b
+			if r83b {
+				r84b = r82
 			}
-			r79b := float32(r77b * r78)
-			r80b := float32(r79b + r58)
-			r81b := math.Float32bits(r80b)
-			r83b := r81b + r82
-			r84b := r83b << 23
-			r85b := math.Float32frombits(r84b)
-			r86b := float32(r35 - r85b)
-			r87b := fma32Try(r65b, r74b, r86b, &slow)
-			r88b := float32(r87b / r54b)
-			r89b := fma32Try(r61b, r33, r58, &slow)
-			r90b := float32(r89b - r58)
-			r91b := float32(r90b + r58)
-			r92b := math.Float32bits(r91b)
-			r93b := r92b + r82
-			r94b := r93b << 23
-			r95b := math.Float32frombits(r94b)
-			r96b := float32(r88b * r95b)
-			r97b := float32(r61b - r90b)
-			r98b := float32(r97b + r58)
+			r86b := float32(r84b * r85)
+			r87b := float32(r86b + r65)
+			r88b := math.Float32bits(r87b)
+			r90b := r88b + r89
+			r91b := r90b << 23
+			r92b := math.Float32frombits(r91b)
+			r93b := float32(r42 - r92b)
+			r94b := fma32Try(r72b, r81b, r93b, &slow)
+			r95b := float32(r94b / r61b)
+			r96b := fma32Try(r68b, r40, r65, &slow)
+			r97b := float32(r96b - r65)
+			r98b := float32(r97b + r65)
 			r99b := math.Float32bits(r98b)
-			r100b := r99b + r82
+			r100b := r99b + r89
 			r101b := r100b << 23
 			r102b := math.Float32frombits(r101b)
-			r103b := float32(r96b * r102b)
-			r104b := r25b <= r33
-			r105b := r103b
-			if r104b {
-				r105b = r51b
+			r103b := float32(r95b * r102b)
+			r104b := float32(r68b - r97b)
+			r105b := float32(r104b + r65)
+			r106b := math.Float32bits(r105b)
+			r107b := r106b + r89
+			r108b := r107b << 23
+			r109b := math.Float32frombits(r108b)
+			r110b := float32(r103b * r109b)
+			r111b := r32b <= r40
+			r112b := r110b
+			if r111b {
+				r112b = r58b
 			}
-			if r38b {
-				r36b = r105b
+			if r45b {
+				r43b = r112b
 			}
 		}
-		if r38c {
-			r41c := fma32Try(r39, r24c, r40, &slow)
-			r43c := fma32Try(r41c, r24c, r42, &slow)
-			r45c := fma32Try(r43c, r24c, r44, &slow)
-			r46c := fma32Try(r45c, r24c, r26, &slow)
-			r47c := fma32Try(r46c, r24c, r27, &slow)
-			r48c := fma32Try(r47c, r24c, r29, &slow)
-			r49c := fma32Try(r48c, r24c, r31, &slow)
-			r50c := fma32Try(r49c, r24c, r33, &slow)
-			r51c := fma32Try(r50c, r24c, r35, &slow)
-			r53c := r24c > r52
-			r54c := r24c
-			if r53c {
-				r54c = r52
+		if r45c {
+			r48c := fma32Try(r46, r24c, r47, &slow)
+			r50c := fma32Try(r48c, r24c, r49, &slow)
+			r52c := fma32Try(r50c, r24c, r51, &slow)
+			r53c := fma32Try(r52c, r24c, r33, &slow)
+			r54c := fma32Try(r53c, r24c, r34, &slow)
+			r55c := fma32Try(r54c, r24c, r36, &slow)
+			r56c := fma32Try(r55c, r24c, r38, &slow)
+			r57c := fma32Try(r56c, r24c, r40, &slow)
+			r58c := fma32Try(r57c, r24c, r42, &slow)
+			r60c := r24c > r59
+			r61c := r24c
+			if r60c {
+				r61c = r59
 			}
-			r56c := r54c < r55
-			r57c := r54c
-			if r56c {
-				r57c = r55
+			r63c := r61c < r62
+			r64c := r61c
+			if r63c {
+				r64c = r62
 			}
-			r60c := fma32Try(r57c, r59, r58, &slow)
-			r61c := float32(r60c - r58)
-			r64c := fma32Try(r61c, r63, r57c, &slow)
-			r65c := fma32Try(r61c, r62, r64c, &slow)
-			r66c := fma32Try(r39, r65c, r40, &slow)
-			r67c := fma32Try(r66c, r65c, r42, &slow)
-			r68c := fma32Try(r67c, r65c, r44, &slow)
-			r69c := fma32Try(r68c, r65c, r26, &slow)
-			r70c := fma32Try(r69c, r65c, r27, &slow)
-			r71c := fma32Try(r70c, r65c, r29, &slow)
-			r72c := fma32Try(r71c, r65c, r31, &slow)
-			r73c := fma32Try(r72c, r65c, r33, &slow)
-			r74c := fma32Try(r73c, r65c, r35, &slow)
-			r76c := r61c > r75
-			r77c := r61c
-			if r76c {
-				r77c = r75
+			r67c := fma32Try(r64c, r66, r65, &slow)
+			r68c := float32(r67c - r65)
+			r71c := fma32Try(r68c, r70, r64c, &slow)
+			r72c := fma32Try(r68c, r69, r71c, &slow)
+			r73c := fma32Try(r46, r72c, r47, &slow)
+			r74c := fma32Try(r73c, r72c, r49, &slow)
+			r75c := fma32Try(r74c, r72c, r51, &slow)
+			r76c := fma32Try(r75c, r72c, r33, &slow)
+			r77c := fma32Try(r76c, r72c, r34, &slow)
+			r78c := fma32Try(r77c, r72c, r36, &slow)
+			r79c := fma32Try(r78c, r72c, r38, &slow)
+			r80c := fma32Try(r79c, r72c, r40, &slow)
+			r81c := fma32Try(r80c, r72c, r42, &slow)
+			r83c := r68c > r82
+			r84c := r68c
+			if r83c {
+				r84c = r82
 			}
-			r79c := float32(r77c * r78)
-			r80c := float32(r79c + r58)
-			r81c := math.Float32bits(r80c)
-			r83c := r81c + r82
-			r84c := r83c << 23
-			r85c := math.Float32frombits(r84c)
-			r86c := float32(r35 - r85c)
-			r87c := fma32Try(r65c, r74c, r86c, &slow)
-			r88c := float32(r87c / r54c)
-			r89c := fma32Try(r61c, r33, r58, &slow)
-			r90c := float32(r89c - r58)
-			r91c := float32(r90c + r58)
-			r92c := math.Float32bits(r91c)
-			r93c := r92c + r82
-			r94c := r93c << 23
-			r95c := math.Float32frombits(r94c)
-			r96c := float32(r88c * r95c)
-			r97c := float32(r61c - r90c)
-			r98c := float32(r97c + r58)
+			r86c := float32(r84c * r85)
+			r87c := float32(r86c + r65)
+			r88c := math.Float32bits(r87c)
+			r90c := r88c + r89
+			r91c := r90c << 23
+			r92c := math.Float32frombits(r91c)
+			r93c := float32(r42 - r92c)
+			r94c := fma32Try(r72c, r81c, r93c, &slow)
+			r95c := float32(r94c / r61c)
+			r96c := fma32Try(r68c, r40, r65, &slow)
+			r97c := float32(r96c - r65)
+			r98c := float32(r97c + r65)
 			r99c := math.Float32bits(r98c)
-			r100c := r99c + r82
+			r100c := r99c + r89
 			r101c := r100c << 23
 			r102c := math.Float32frombits(r101c)
-			r103c := float32(r96c * r102c)
-			r104c := r25c <= r33
-			r105c := r103c
-			if r104c {
-				r105c = r51c
+			r103c := float32(r95c * r102c)
+			r104c := float32(r68c - r97c)
+			r105c := float32(r104c + r65)
+			r106c := math.Float32bits(r105c)
+			r107c := r106c + r89
+			r108c := r107c << 23
+			r109c := math.Float32frombits(r108c)
+			r110c := float32(r103c * r109c)
+			r111c := r32c <= r40
+			r112c := r110c
+			if r111c {
+				r112c = r58c
 			}
-			if r38c {
-				r36c = r105c
+			if r45c {
+				r43c = r112c
 			}
 		}
-		r106a := fma32Try(r36a, r22a, r7a, &slow)
-		r106b := fma32Try(r36b, r22b, r7b, &slow)
-		r106c := fma32Try(r36c, r22c, r7c, &slow)
+		r113a := fma32Try(r43a, r22a, r7a, &slow)
+		r113b := fma32Try(r43b, r22b, r7b, &slow)
+		r113c := fma32Try(r43c, r22c, r7c, &slow)
 		if hasDelta {
-			r107a := delta[j]
-			r107b := delta[j+1]
-			r107c := delta[j+2]
-			r106a = float32(r106a + r107a)
-			r106b = float32(r106b + r107b)
-			r106c = float32(r106c + r107c)
+			r114a := delta[j]
+			r114b := delta[j+1]
+			r114c := delta[j+2]
+			r113a = float32(r113a + r114a)
+			r113b = float32(r113b + r114b)
+			r113c = float32(r113c + r114c)
 		}
-		r109a := cKa[j]
-		r109b := cKa[j+1]
-		r109c := cKa[j+2]
-		r110a := float32(r106a - r13a)
-		r110b := float32(r106b - r13b)
-		r110c := float32(r106c - r13c)
-		r111a := cKeep[j]
-		r111b := cKeep[j+1]
-		r111c := cKeep[j+2]
-		r112a := float32(r111a * r10a)
-		r112b := float32(r111b * r10b)
-		r112c := float32(r111c * r10c)
-		r113a := fma32Try(r109a, r110a, r112a, &slow)
-		r113b := fma32Try(r109b, r110b, r112b, &slow)
-		r113c := fma32Try(r109c, r110c, r112c, &slow)
-		r115a := float32(r114 - r2a)
-		r115b := float32(r114 - r2b)
-		r115c := float32(r114 - r2c)
-		r116a := cTauRef[j]
-		r116b := cTauRef[j+1]
-		r116c := cTauRef[j+2]
-		r117a := r115a < r116a
-		r117b := r115b < r116b
-		r117c := r115c < r116c
-		r0a = r106a
-		if r117a {
+		r116a := cKa[j]
+		r116b := cKa[j+1]
+		r116c := cKa[j+2]
+		r117a := float32(r113a - r13a)
+		r117b := float32(r113b - r13b)
+		r117c := float32(r113c - r13c)
+		r118a := cKeep[j]
+		r118b := cKeep[j+1]
+		r118c := cKeep[j+2]
+		r119a := float32(r118a * r10a)
+		r119b := float32(r118b * r10b)
+		r119c := float32(r118c * r10c)
+		r120a := fma32Try(r116a, r117a, r119a, &slow)
+		r120b := fma32Try(r116b, r117b, r119b, &slow)
+		r120c := fma32Try(r116c, r117c, r119c, &slow)
+		r122a := float32(r121 - r2a)
+		r122b := float32(r121 - r2b)
+		r122c := float32(r121 - r2c)
+		r123a := cTauRef[j]
+		r123b := cTauRef[j+1]
+		r123c := cTauRef[j+2]
+		r124a := r122a < r123a
+		r124b := r122b < r123b
+		r124c := r122c < r123c
+		r0a = r113a
+		if r124a {
 			r0a = r7a
 		}
-		r0b = r106b
-		if r117b {
+		r0b = r113b
+		if r124b {
 			r0b = r7b
 		}
-		r0c = r106c
-		if r117c {
+		r0c = r113c
+		if r124c {
 			r0c = r7c
 		}
-		r1a = r113a
-		if r117a {
+		r1a = r120a
+		if r124a {
 			r1a = r10a
 		}
-		r1b = r113b
-		if r117b {
+		r1b = r120b
+		if r124b {
 			r1b = r10b
 		}
-		r1c = r113c
-		if r117c {
+		r1c = r120c
+		if r124c {
 			r1c = r10c
 		}
-		r120a := r0a >= r3a
-		r120b := r0b >= r3b
-		r120c := r0c >= r3c
-		if r120a {
-			r2a = r114
+		r127a := r0a >= r3a
+		r127b := r0b >= r3b
+		r127c := r0c >= r3c
+		if r127a {
+			r2a = r121
 		}
-		if r120b {
-			r2b = r114
+		if r127b {
+			r2b = r121
 		}
-		if r120c {
-			r2c = r114
+		if r127c {
+			r2c = r121
 		}
 		if slow {
 			stepF32SoftPNExact(f, s, j, j+3)
 			continue
 		}
 		if hasSpike {
-			if r120a {
+			if r127a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r120b {
+			if r127b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r120c {
+			if r127c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
 		if hasRef {
-			r121a := r117a || r120a
-			r121b := r117b || r120b
-			r121c := r117c || r120c
-			ref[j] = r121a
-			ref[j+1] = r121b
-			ref[j+2] = r121c
+			r128a := r124a || r127a
+			r128b := r124b || r127b
+			r128c := r124c || r127c
+			ref[j] = r128a
+			ref[j+1] = r128b
+			ref[j+2] = r128c
 		}
 		if hasBits {
-			if r120a {
+			if r127a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r120b {
+			if r127b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r120c {
+			if r127c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -1515,126 +1594,135 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 		r22 := fma32Try(r17, r18, r21, &slow)
 		r23 := float32(r14 + r16)
 		r24 := float32(r17 * r23)
-		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r28 := fma32Try(r26, r24, r27, &slow)
-		r30 := fma32Try(r28, r24, r29, &slow)
-		r32 := fma32Try(r30, r24, r31, &slow)
-		r34 := fma32Try(r32, r24, r33, &slow)
-		r36 := fma32Try(r34, r24, r35, &slow)
-		r38 := r25 > r37
-		if r38 {
-			r41 := fma32Try(r39, r24, r40, &slow)
-			r43 := fma32Try(r41, r24, r42, &slow)
-			r45 := fma32Try(r43, r24, r44, &slow)
-			r46 := fma32Try(r45, r24, r26, &slow)
-			r47 := fma32Try(r46, r24, r27, &slow)
-			r48 := fma32Try(r47, r24, r29, &slow)
-			r49 := fma32Try(r48, r24, r31, &slow)
-			r50 := fma32Try(r49, r24, r33, &slow)
-			r51 := fma32Try(r50, r24, r35, &slow)
-			r53 := r24 > r52
-			r54 := r24
-			if r53 {
-				r54 = r52
+		if hasG {
+			r25 := cDtRTau[j]
+			r26 := g[j]
+			r27 := float32(r25 * r26)
+			r24 = float32(r24 - r27)
+			r29 := math.Float32frombits(0x00000000) // 0
+			r30 := fma32Try(r27, r7, r29, &slow)
+			r22 = float32(r22 - r30)
+		}
+		r32 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
+		r35 := fma32Try(r33, r24, r34, &slow)
+		r37 := fma32Try(r35, r24, r36, &slow)
+		r39 := fma32Try(r37, r24, r38, &slow)
+		r41 := fma32Try(r39, r24, r40, &slow)
+		r43 := fma32Try(r41, r24, r42, &slow)
+		r45 := r32 > r44
+		if r45 {
+			r48 := fma32Try(r46, r24, r47, &slow)
+			r50 := fma32Try(r48, r24, r49, &slow)
+			r52 := fma32Try(r50, r24, r51, &slow)
+			r53 := fma32Try(r52, r24, r33, &slow)
+			r54 := fma32Try(r53, r24, r34, &slow)
+			r55 := fma32Try(r54, r24, r36, &slow)
+			r56 := fma32Try(r55, r24, r38, &slow)
+			r57 := fma32Try(r56, r24, r40, &slow)
+			r58 := fma32Try(r57, r24, r42, &slow)
+			r60 := r24 > r59
+			r61 := r24
+			if r60 {
+				r61 = r59
 			}
-			r56 := r54 < r55
-			r57 := r54
-			if r56 {
-				r57 = r55
+			r63 := r61 < r62
+			r64 := r61
+			if r63 {
+				r64 = r62
 			}
-			r60 := fma32Try(r57, r59, r58, &slow)
-			r61 := float32(r60 - r58)
-			r64 := fma32Try(r61, r63, r57, &slow)
-			r65 := fma32Try(r61, r62, r64, &slow)
-			r66 := fma32Try(r39, r65, r40, &slow)
-			r67 := fma32Try(r66, r65, r42, &slow)
-			r68 := fma32Try(r67, r65, r44, &slow)
-			r69 := fma32Try(r68, r65, r26, &slow)
-			r70 := fma32Try(r69, r65, r27, &slow)
-			r71 := fma32Try(r70, r65, r29, &slow)
-			r72 := fma32Try(r71, r65, r31, &slow)
-			r73 := fma32Try(r72, r65, r33, &slow)
-			r74 := fma32Try(r73, r65, r35, &slow)
-			r76 := r61 > r75
-			r77 := r61
-			if r76 {
-				r77 = r75
+			r67 := fma32Try(r64, r66, r65, &slow)
+			r68 := float32(r67 - r65)
+			r71 := fma32Try(r68, r70, r64, &slow)
+			r72 := fma32Try(r68, r69, r71, &slow)
+			r73 := fma32Try(r46, r72, r47, &slow)
+			r74 := fma32Try(r73, r72, r49, &slow)
+			r75 := fma32Try(r74, r72, r51, &slow)
+			r76 := fma32Try(r75, r72, r33, &slow)
+			r77 := fma32Try(r76, r72, r34, &slow)
+			r78 := fma32Try(r77, r72, r36, &slow)
+			r79 := fma32Try(r78, r72, r38, &slow)
+			r80 := fma32Try(r79, r72, r40, &slow)
+			r81 := fma32Try(r80, r72, r42, &slow)
+			r83 := r68 > r82
+			r84 := r68
+			if r83 {
+				r84 = r82
 			}
-			r79 := float32(r77 * r78)
-			r80 := float32(r79 + r58)
-			r81 := math.Float32bits(r80)
-			r83 := r81 + r82
-			r84 := r83 << 23
-			r85 := math.Float32frombits(r84)
-			r86 := float32(r35 - r85)
-			r87 := fma32Try(r65, r74, r86, &slow)
-			r88 := float32(r87 / r54)
-			r89 := fma32Try(r61, r33, r58, &slow)
-			r90 := float32(r89 - r58)
-			r91 := float32(r90 + r58)
-			r92 := math.Float32bits(r91)
-			r93 := r92 + r82
-			r94 := r93 << 23
-			r95 := math.Float32frombits(r94)
-			r96 := float32(r88 * r95)
-			r97 := float32(r61 - r90)
-			r98 := float32(r97 + r58)
+			r86 := float32(r84 * r85)
+			r87 := float32(r86 + r65)
+			r88 := math.Float32bits(r87)
+			r90 := r88 + r89
+			r91 := r90 << 23
+			r92 := math.Float32frombits(r91)
+			r93 := float32(r42 - r92)
+			r94 := fma32Try(r72, r81, r93, &slow)
+			r95 := float32(r94 / r61)
+			r96 := fma32Try(r68, r40, r65, &slow)
+			r97 := float32(r96 - r65)
+			r98 := float32(r97 + r65)
 			r99 := math.Float32bits(r98)
-			r100 := r99 + r82
+			r100 := r99 + r89
 			r101 := r100 << 23
 			r102 := math.Float32frombits(r101)
-			r103 := float32(r96 * r102)
-			r104 := r25 <= r33
-			r105 := r103
-			if r104 {
-				r105 = r51
+			r103 := float32(r95 * r102)
+			r104 := float32(r68 - r97)
+			r105 := float32(r104 + r65)
+			r106 := math.Float32bits(r105)
+			r107 := r106 + r89
+			r108 := r107 << 23
+			r109 := math.Float32frombits(r108)
+			r110 := float32(r103 * r109)
+			r111 := r32 <= r40
+			r112 := r110
+			if r111 {
+				r112 = r58
 			}
-			if r38 {
-				r36 = r105
+			if r45 {
+				r43 = r112
 			}
 		}
-		r106 := fma32Try(r36, r22, r7, &slow)
+		r113 := fma32Try(r43, r22, r7, &slow)
 		if hasDelta {
-			r107 := delta[j]
-			r106 = float32(r106 + r107)
+			r114 := delta[j]
+			r113 = float32(r113 + r114)
 		}
-		r109 := cKa[j]
-		r110 := float32(r106 - r13)
-		r111 := cKeep[j]
-		r112 := float32(r111 * r10)
-		r113 := fma32Try(r109, r110, r112, &slow)
-		r115 := float32(r114 - r2)
-		r116 := cTauRef[j]
-		r117 := r115 < r116
-		r0 = r106
-		if r117 {
+		r116 := cKa[j]
+		r117 := float32(r113 - r13)
+		r118 := cKeep[j]
+		r119 := float32(r118 * r10)
+		r120 := fma32Try(r116, r117, r119, &slow)
+		r122 := float32(r121 - r2)
+		r123 := cTauRef[j]
+		r124 := r122 < r123
+		r0 = r113
+		if r124 {
 			r0 = r7
 		}
-		r1 = r113
-		if r117 {
+		r1 = r120
+		if r124 {
 			r1 = r10
 		}
-		r120 := r0 >= r3
-		if r120 {
-			r2 = r114
+		r127 := r0 >= r3
+		if r127 {
+			r2 = r121
 		}
 		if slow {
 			stepF32SoftPNExact(f, s, j, j+1)
 			continue
 		}
 		if hasSpike {
-			if r120 {
+			if r127 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r121 := r117 || r120
-			ref[j] = r121
+			r128 := r124 || r127
+			ref[j] = r128
 		}
 		if hasBits {
-			if r120 {
+			if r127 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -1664,6 +1752,12 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -1690,27 +1784,27 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r26 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r27 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r29 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r31 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r33 := math.Float32frombits(0x3f000000) // 0.5
-	r35 := math.Float32frombits(0x3f800000) // 1
-	r37 := math.Float32frombits(0x3e000000) // 0.125
-	r39 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r40 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r42 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r44 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r52 := math.Float32frombits(0x42be0000) // 95
-	r55 := math.Float32frombits(0xc2ae0000) // -87
-	r58 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r59 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r62 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r63 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r75 := math.Float32frombits(0x41f00000) // 30
-	r78 := math.Float32frombits(0xbf800000) // -1
-	r82 := uint32(0x7f)
-	r114 := f.T[s]
+	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r40 := math.Float32frombits(0x3f000000) // 0.5
+	r42 := math.Float32frombits(0x3f800000) // 1
+	r44 := math.Float32frombits(0x3e000000) // 0.125
+	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r59 := math.Float32frombits(0x42be0000) // 95
+	r62 := math.Float32frombits(0xc2ae0000) // -87
+	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r82 := math.Float32frombits(0x41f00000) // 30
+	r85 := math.Float32frombits(0xbf800000) // -1
+	r89 := uint32(0x7f)
+	r121 := f.T[s]
 	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
@@ -1745,122 +1839,131 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 		r22 := fma32(r17, r18, r21)
 		r23 := float32(r14 + r16)
 		r24 := float32(r17 * r23)
-		r25 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r28 := fma32(r26, r24, r27)
-		r30 := fma32(r28, r24, r29)
-		r32 := fma32(r30, r24, r31)
-		r34 := fma32(r32, r24, r33)
-		r36 := fma32(r34, r24, r35)
-		r38 := r25 > r37
-		if r38 {
-			r41 := fma32(r39, r24, r40)
-			r43 := fma32(r41, r24, r42)
-			r45 := fma32(r43, r24, r44)
-			r46 := fma32(r45, r24, r26)
-			r47 := fma32(r46, r24, r27)
-			r48 := fma32(r47, r24, r29)
-			r49 := fma32(r48, r24, r31)
-			r50 := fma32(r49, r24, r33)
-			r51 := fma32(r50, r24, r35)
-			r53 := r24 > r52
-			r54 := r24
-			if r53 {
-				r54 = r52
+		if hasG {
+			r25 := cDtRTau[j]
+			r26 := g[j]
+			r27 := float32(r25 * r26)
+			r24 = float32(r24 - r27)
+			r29 := math.Float32frombits(0x00000000) // 0
+			r30 := fma32(r27, r7, r29)
+			r22 = float32(r22 - r30)
+		}
+		r32 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
+		r35 := fma32(r33, r24, r34)
+		r37 := fma32(r35, r24, r36)
+		r39 := fma32(r37, r24, r38)
+		r41 := fma32(r39, r24, r40)
+		r43 := fma32(r41, r24, r42)
+		r45 := r32 > r44
+		if r45 {
+			r48 := fma32(r46, r24, r47)
+			r50 := fma32(r48, r24, r49)
+			r52 := fma32(r50, r24, r51)
+			r53 := fma32(r52, r24, r33)
+			r54 := fma32(r53, r24, r34)
+			r55 := fma32(r54, r24, r36)
+			r56 := fma32(r55, r24, r38)
+			r57 := fma32(r56, r24, r40)
+			r58 := fma32(r57, r24, r42)
+			r60 := r24 > r59
+			r61 := r24
+			if r60 {
+				r61 = r59
 			}
-			r56 := r54 < r55
-			r57 := r54
-			if r56 {
-				r57 = r55
+			r63 := r61 < r62
+			r64 := r61
+			if r63 {
+				r64 = r62
 			}
-			r60 := fma32(r57, r59, r58)
-			r61 := float32(r60 - r58)
-			r64 := fma32(r61, r63, r57)
-			r65 := fma32(r61, r62, r64)
-			r66 := fma32(r39, r65, r40)
-			r67 := fma32(r66, r65, r42)
-			r68 := fma32(r67, r65, r44)
-			r69 := fma32(r68, r65, r26)
-			r70 := fma32(r69, r65, r27)
-			r71 := fma32(r70, r65, r29)
-			r72 := fma32(r71, r65, r31)
-			r73 := fma32(r72, r65, r33)
-			r74 := fma32(r73, r65, r35)
-			r76 := r61 > r75
-			r77 := r61
-			if r76 {
-				r77 = r75
+			r67 := fma32(r64, r66, r65)
+			r68 := float32(r67 - r65)
+			r71 := fma32(r68, r70, r64)
+			r72 := fma32(r68, r69, r71)
+			r73 := fma32(r46, r72, r47)
+			r74 := fma32(r73, r72, r49)
+			r75 := fma32(r74, r72, r51)
+			r76 := fma32(r75, r72, r33)
+			r77 := fma32(r76, r72, r34)
+			r78 := fma32(r77, r72, r36)
+			r79 := fma32(r78, r72, r38)
+			r80 := fma32(r79, r72, r40)
+			r81 := fma32(r80, r72, r42)
+			r83 := r68 > r82
+			r84 := r68
+			if r83 {
+				r84 = r82
 			}
-			r79 := float32(r77 * r78)
-			r80 := float32(r79 + r58)
-			r81 := math.Float32bits(r80)
-			r83 := r81 + r82
-			r84 := r83 << 23
-			r85 := math.Float32frombits(r84)
-			r86 := float32(r35 - r85)
-			r87 := fma32(r65, r74, r86)
-			r88 := float32(r87 / r54)
-			r89 := fma32(r61, r33, r58)
-			r90 := float32(r89 - r58)
-			r91 := float32(r90 + r58)
-			r92 := math.Float32bits(r91)
-			r93 := r92 + r82
-			r94 := r93 << 23
-			r95 := math.Float32frombits(r94)
-			r96 := float32(r88 * r95)
-			r97 := float32(r61 - r90)
-			r98 := float32(r97 + r58)
+			r86 := float32(r84 * r85)
+			r87 := float32(r86 + r65)
+			r88 := math.Float32bits(r87)
+			r90 := r88 + r89
+			r91 := r90 << 23
+			r92 := math.Float32frombits(r91)
+			r93 := float32(r42 - r92)
+			r94 := fma32(r72, r81, r93)
+			r95 := float32(r94 / r61)
+			r96 := fma32(r68, r40, r65)
+			r97 := float32(r96 - r65)
+			r98 := float32(r97 + r65)
 			r99 := math.Float32bits(r98)
-			r100 := r99 + r82
+			r100 := r99 + r89
 			r101 := r100 << 23
 			r102 := math.Float32frombits(r101)
-			r103 := float32(r96 * r102)
-			r104 := r25 <= r33
-			r105 := r103
-			if r104 {
-				r105 = r51
+			r103 := float32(r95 * r102)
+			r104 := float32(r68 - r97)
+			r105 := float32(r104 + r65)
+			r106 := math.Float32bits(r105)
+			r107 := r106 + r89
+			r108 := r107 << 23
+			r109 := math.Float32frombits(r108)
+			r110 := float32(r103 * r109)
+			r111 := r32 <= r40
+			r112 := r110
+			if r111 {
+				r112 = r58
 			}
-			if r38 {
-				r36 = r105
+			if r45 {
+				r43 = r112
 			}
 		}
-		r106 := fma32(r36, r22, r7)
+		r113 := fma32(r43, r22, r7)
 		if hasDelta {
-			r107 := delta[j]
-			r106 = float32(r106 + r107)
+			r114 := delta[j]
+			r113 = float32(r113 + r114)
 		}
-		r109 := cKa[j]
-		r110 := float32(r106 - r13)
-		r111 := cKeep[j]
-		r112 := float32(r111 * r10)
-		r113 := fma32(r109, r110, r112)
-		r115 := float32(r114 - r2)
-		r116 := cTauRef[j]
-		r117 := r115 < r116
-		r0 = r106
-		if r117 {
+		r116 := cKa[j]
+		r117 := float32(r113 - r13)
+		r118 := cKeep[j]
+		r119 := float32(r118 * r10)
+		r120 := fma32(r116, r117, r119)
+		r122 := float32(r121 - r2)
+		r123 := cTauRef[j]
+		r124 := r122 < r123
+		r0 = r113
+		if r124 {
 			r0 = r7
 		}
-		r1 = r113
-		if r117 {
+		r1 = r120
+		if r124 {
 			r1 = r10
 		}
-		r120 := r0 >= r3
-		if r120 {
-			r2 = r114
+		r127 := r0 >= r3
+		if r127 {
+			r2 = r121
 		}
 		if hasSpike {
-			if r120 {
+			if r127 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r121 := r117 || r120
-			ref[j] = r121
+			r128 := r124 || r127
+			ref[j] = r128
 		}
 		if hasBits {
-			if r120 {
+			if r127 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -1902,6 +2005,12 @@ func stepF32HardOne(f *Frame32, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -1919,27 +2028,27 @@ func stepF32HardOne(f *Frame32, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	r34 := math.Float32frombits(0x3f800000) // 1
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r51 := math.Float32frombits(0x42be0000) // 95
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r74 := math.Float32frombits(0x41f00000) // 30
-	r77 := math.Float32frombits(0xbf800000) // -1
-	r81 := uint32(0x7f)
-	r113 := f.T[s]
+	r31 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r32 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r34 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r36 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r38 := math.Float32frombits(0x3f000000) // 0.5
+	r40 := math.Float32frombits(0x3f800000) // 1
+	r42 := math.Float32frombits(0x3e000000) // 0.125
+	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r57 := math.Float32frombits(0x42be0000) // 95
+	r60 := math.Float32frombits(0xc2ae0000) // -87
+	r63 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r64 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r67 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r68 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r80 := math.Float32frombits(0x41f00000) // 30
+	r83 := math.Float32frombits(0xbf800000) // -1
+	r87 := uint32(0x7f)
+	r119 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -2014,343 +2123,363 @@ func stepF32HardOne(f *Frame32, s int) {
 		r23a := float32(c[CDtCTau] * r22a)
 		r23b := float32(c[CDtCTau] * r22b)
 		r23c := float32(c[CDtCTau] * r22c)
-		r24a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
-		r24b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
-		r24c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
-		r27a := fma32Try(r25, r23a, r26, &slow)
-		r27b := fma32Try(r25, r23b, r26, &slow)
-		r27c := fma32Try(r25, r23c, r26, &slow)
-		r29a := fma32Try(r27a, r23a, r28, &slow)
-		r29b := fma32Try(r27b, r23b, r28, &slow)
-		r29c := fma32Try(r27c, r23c, r28, &slow)
-		r31a := fma32Try(r29a, r23a, r30, &slow)
-		r31b := fma32Try(r29b, r23b, r30, &slow)
-		r31c := fma32Try(r29c, r23c, r30, &slow)
-		r33a := fma32Try(r31a, r23a, r32, &slow)
-		r33b := fma32Try(r31b, r23b, r32, &slow)
-		r33c := fma32Try(r31c, r23c, r32, &slow)
+		if hasG {
+			r24a := g[j]
+			r24b := g[j+1]
+			r24c := g[j+2]
+			r25a := float32(c[CDtRTau] * r24a)
+			r25b := float32(c[CDtRTau] * r24b)
+			r25c := float32(c[CDtRTau] * r24c)
+			r23a = float32(r23a - r25a)
+			r23b = float32(r23b - r25b)
+			r23c = float32(r23c - r25c)
+			r27a := math.Float32frombits(0x00000000) // 0
+			r27b := math.Float32frombits(0x00000000) // 0
+			r27c := math.Float32frombits(0x00000000) // 0
+			r28a := fma32Try(r25a, r6a, r27a, &slow)
+			r28b := fma32Try(r25b, r6b, r27b, &slow)
+			r28c := fma32Try(r25c, r6c, r27c, &slow)
+			r21a = float32(r21a - r28a)
+			r21b = float32(r21b - r28b)
+			r21c = float32(r21c - r28c)
+		}
+		r30a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
+		r30b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
+		r30c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
+		r33a := fma32Try(r31, r23a, r32, &slow)
+		r33b := fma32Try(r31, r23b, r32, &slow)
+		r33c := fma32Try(r31, r23c, r32, &slow)
 		r35a := fma32Try(r33a, r23a, r34, &slow)
 		r35b := fma32Try(r33b, r23b, r34, &slow)
 		r35c := fma32Try(r33c, r23c, r34, &slow)
-		r37a := r24a > r36
-		r37b := r24b > r36
-		r37c := r24c > r36
-		if r37a {
-			r40a := fma32Try(r38, r23a, r39, &slow)
-			r42a := fma32Try(r40a, r23a, r41, &slow)
-			r44a := fma32Try(r42a, r23a, r43, &slow)
-			r45a := fma32Try(r44a, r23a, r25, &slow)
-			r46a := fma32Try(r45a, r23a, r26, &slow)
-			r47a := fma32Try(r46a, r23a, r28, &slow)
-			r48a := fma32Try(r47a, r23a, r30, &slow)
-			r49a := fma32Try(r48a, r23a, r32, &slow)
-			r50a := fma32Try(r49a, r23a, r34, &slow)
-			r52a := r23a > r51
-			r53a := r23a
-			if r52a {
-				r53a = r51
+		r37a := fma32Try(r35a, r23a, r36, &slow)
+		r37b := fma32Try(r35b, r23b, r36, &slow)
+		r37c := fma32Try(r35c, r23c, r36, &slow)
+		r39a := fma32Try(r37a, r23a, r38, &slow)
+		r39b := fma32Try(r37b, r23b, r38, &slow)
+		r39c := fma32Try(r37c, r23c, r38, &slow)
+		r41a := fma32Try(r39a, r23a, r40, &slow)
+		r41b := fma32Try(r39b, r23b, r40, &slow)
+		r41c := fma32Try(r39c, r23c, r40, &slow)
+		r43a := r30a > r42
+		r43b := r30b > r42
+		r43c := r30c > r42
+		if r43a {
+			r46a := fma32Try(r44, r23a, r45, &slow)
+			r48a := fma32Try(r46a, r23a, r47, &slow)
+			r50a := fma32Try(r48a, r23a, r49, &slow)
+			r51a := fma32Try(r50a, r23a, r31, &slow)
+			r52a := fma32Try(r51a, r23a, r32, &slow)
+			r53a := fma32Try(r52a, r23a, r34, &slow)
+			r54a := fma32Try(r53a, r23a, r36, &slow)
+			r55a := fma32Try(r54a, r23a, r38, &slow)
+			r56a := fma32Try(r55a, r23a, r40, &slow)
+			r58a := r23a > r57
+			r59a := r23a
+			if r58a {
+				r59a = r57
 			}
-			r55a := r53a < r54
-			r56a := r53a
-			if r55a {
-				r56a = r54
+			r61a := r59a < r60
+			r62a := r59a
+			if r61a {
+				r62a = r60
 			}
-			r59a := fma32Try(r56a, r58, r57, &slow)
-			r60a := float32(r59a - r57)
-			r63a := fma32Try(r60a, r62, r56a, &slow)
-			r64a := fma32Try(r60a, r61, r63a, &slow)
-			r65a := fma32Try(r38, r64a, r39, &slow)
-			r66a := fma32Try(r65a, r64a, r41, &slow)
-			r67a := fma32Try(r66a, r64a, r43, &slow)
-			r68a := fma32Try(r67a, r64a, r25, &slow)
-			r69a := fma32Try(r68a, r64a, r26, &slow)
-			r70a := fma32Try(r69a, r64a, r28, &slow)
-			r71a := fma32Try(r70a, r64a, r30, &slow)
-			r72a := fma32Try(r71a, r64a, r32, &slow)
-			r73a := fma32Try(r72a, r64a, r34, &slow)
-			r75a := r60a > r74
-			r76a := r60a
-			if r75a {
-				r76a = r74
+			r65a := fma32Try(r62a, r64, r63, &slow)
+			r66a := float32(r65a - r63)
+			r69a := fma32Try(r66a, r68, r62a, &slow)
+			r70a := fma32Try(r66a, r67, r69a, &slow)
+			r71a := fma32Try(r44, r70a, r45, &slow)
+			r72a := fma32Try(r71a, r70a, r47, &slow)
+			r73a := fma32Try(r72a, r70a, r49, &slow)
+			r74a := fma32Try(r73a, r70a, r31, &slow)
+			r75a := fma32Try(r74a, r70a, r32, &slow)
+			r76a := fma32Try(r75a, r70a, r34, &slow)
+			r77a := fma32Try(r76a, r70a, r36, &slow)
+			r78a := fma32Try(r77a, r70a, r38, &slow)
+			r79a := fma32Try(r78a, r70a, r40, &slow)
+			r81a := r66a > r80
+			r82a := r66a
+			if r81a {
+				r82a = r80
 			}
-			r78a := float32(r76a * r77)
-			r79a := float32(r78a + r57)
-			r80a := math.Float32bits(r79a)
-			r82a := r80a + r81
-			r83a := r82a << 23
-			r84a := math.Float32frombits(r83a)
-			r85a := float32(r34 - r84a)
-			r86a := fma32Try(r64a, r73a, r85a, &slow)
-			r87a := float32(r86a / r53a)
-			r88a := fma32Try(r60a, r32, r57, &slow)
-			r89a := float32(r88a - r57)
-			r90a := float32(r89a + r57)
-			r91a := math.Float32bits(r90a)
-			r92a := r91a + r81
-			r93a := r92a << 23
-			r94a := math.Float32frombits(r93a)
-			r95a := float32(r87a * r94a)
-			r96a := float32(r60a - r89a)
-			r97a := float32(r96a + r57)
-			r98a := math.Float32bits(r97a)
-			r99a := r98a + r81
-			r100a := r99a << 23
-			r101a := math.Float32frombits(r100a)
-			r102a := float32(r95a * r101a)
-			r103a := r24a <= r32
-			r104a := r102a
-			if r103a {
-				r104a = r50a
+			r84a := float32(r82a * r83)
+			r85a := float32(r84a + r63)
+			r86a := math.Float32bits(r85a)
+			r88a := r86a + r87
+			r89a := r88a << 23
+			r90a := math.Float32frombits(r89a)
+			r91a := float32(r40 - r90a)
+			r92a := fma32Try(r70a, r79a, r91a, &slow)
+			r93a := float32(r92a / r59a)
+			r94a := fma32Try(r66a, r38, r63, &slow)
+			r95a := float32(r94a - r63)
+			r96a := float32(r95a + r63)
+			r97a := math.Float32bits(r96a)
+			r98a := r97a + r87
+			r99a := r98a << 23
+			r100a := math.Float32frombits(r99a)
+			r101a := float32(r93a * r100a)
+			r102a := float32(r66a - r95a)
+			r103a := float32(r102a + r63)
+			r104a := math.Float32bits(r103a)
+			r105a := r104a + r87
+			r106a := r105a << 23
+			r107a := math.Float32frombits(r106a)
+			r108a := float32(r101a * r107a)
+			r109a := r30a <= r38
+			r110a := r108a
+			if r109a {
+				r110a = r56a
 			}
-			if r37a {
-				r35a = r104a
-			}
-		}
-		if r37b {
-			r40b := fma32Try(r38, r23b, r39, &slow)
-			r42b := fma32Try(r40b, r23b, r41, &slow)
-			r44b := fma32Try(r42b, r23b, r43, &slow)
-			r45b := fma32Try(r44b, r23b, r25, &slow)
-			r46b := fma32Try(r45b, r23b, r26, &slow)
-			r47b := fma32Try(r46b, r23b, r28, &slow)
-			r48b := fma32Try(r47b, r23b, r30, &slow)
-			r49b := fma32Try(r48b, r23b, r32, &slow)
-			r50b := fma32Try(r49b, r23b, r34, &slow)
-			r52b := r23b > r51
-			r53b := r23b
-			if r52b {
-				r53b = r51
-			}
-			r55b := r53b < r54
-			r56b := r53b
-			if r55b {
-				r56b = r54
-			}
-			r59b := fma32Try(r56b, r58, r57, &slow)
-			r60b := float32(r59b - r57)
-			r63b := fma32Try(r60b, r62, r56b, &slow)
-			r64b := fma32Try(r60b, r61, r63b, &slow)
-			r65b := fma32Try(r38, r64b, r39, &slow)
-			r66b := fma32Try(r65b, r64b, r41, &slow)
-			r67b := fma32Try(r66b, r64b, r43, &slow)
-			r68b := fma32Try(r67b, r64b, r25, &slow)
-			r69b := fma32Try(r68b, r64b, r26, &slow)
-			r70b := fma32Try(r69b, r64b, r28, &slow)
-			r71b := fma32Try(r70b, r64b, r30, &slow)
-			r72b := fma32Try(r71b, r64b, r32, &slow)
-			r73b := fma32Try(r72b, r64b, r34, &slow)
-			r75b := r60b > r74
-			r76b := r60b
-			if r75b {
-				r76b = r74
-			}
-			r78b := float32(r76b * r77)
-			r79b := float32(r78b + r57)
-			r80b := math.Float32bits(r79b)
-			r82b := r80b + r81
-			r83b := r82b << 23
-			r84b := math.Float32frombits(r83b)
-			r85b := float32(r34 - r84b)
-			r86b := fma32Try(r64b, r73b, r85b, &slow)
-			r87b := float32(r86b / r53b)
-			r88b := fma32Try(r60b, r32, r57, &slow)
-			r89b := float32(r88b - r57)
-			r90b := float32(r89b + r57)
-			r91b := math.Float32bits(r90b)
-			r92b := r91b + r81
-			r93b := r92b << 23
-			r94b := math.Float32frombits(r93b)
-			r95b := float32(r87b * r94b)
-			r96b := float32(r60b - r89b)
-			r97b := float32(r96b + r57)
-			r98b := math.Float32bits(r97b)
-			r99b := r98b + r81
-			r100b := r99b << 23
-			r101b := math.Float32frombits(r100b)
-			r102b := float32(r95b * r101b)
-			r103b := r24b <= r32
-			r104b := r102b
-			if r103b {
-				r104b = r50b
-			}
-			if r37b {
-				r35b = r104b
+			if r43a {
+				r41a = r110a
 			}
 		}
-		if r37c {
-			r40c := fma32Try(r38, r23c, r39, &slow)
-			r42c := fma32Try(r40c, r23c, r41, &slow)
-			r44c := fma32Try(r42c, r23c, r43, &slow)
-			r45c := fma32Try(r44c, r23c, r25, &slow)
-			r46c := fma32Try(r45c, r23c, r26, &slow)
-			r47c := fma32Try(r46c, r23c, r28, &slow)
-			r48c := fma32Try(r47c, r23c, r30, &slow)
-			r49c := fma32Try(r48c, r23c, r32, &slow)
-			r50c := fma32Try(r49c, r23c, r34, &slow)
-			r52c := r23c > r51
-			r53c := r23c
-			if r52c {
-				r53c = r51
+		if r43b {
+			r46b := fma32Try(r44, r23b, r45, &slow)
+			r48b := fma32Try(r46b, r23b, r47, &slow)
+			r50b := fma32Try(r48b, r23b, r49, &slow)
+			r51b := fma32Try(r50b, r23b, r31, &slow)
+			r52b := fma32Try(r51b, r23b, r32, &slow)
+			r53b := fma32Try(r52b, r23b, r34, &slow)
+			r54b := fma32Try(r53b, r23b, r36, &slow)
+			r55b := fma32Try(r54b, r23b, r38, &slow)
+			r56b := fma32Try(r55b, r23b, r40, &slow)
+			r58b := r23b > r57
+			r59b := r23b
+			if r58b {
+				r59b = r57
 			}
-			r55c := r53c < r54
-			r56c := r53c
-			if r55c {
-				r56c = r54
+			r61b := r59b < r60
+			r62b := r59b
+			if r61b {
+				r62b = r60
 			}
-			r59c := fma32Try(r56c, r58, r57, &slow)
-			r60c := float32(r59c - r57)
-			r63c := fma32Try(r60c, r62, r56c, &slow)
-			r64c := fma32Try(r60c, r61, r63c, &slow)
-			r65c := fma32Try(r38, r64c, r39, &slow)
-			r66c := fma32Try(r65c, r64c, r41, &slow)
-			r67c := fma32Try(r66c, r64c, r43, &slow)
-			r68c := fma32Try(r67c, r64c, r25, &slow)
-			r69c := fma32Try(r68c, r64c, r26, &slow)
-			r70c := fma32Try(r69c, r64c, r28, &slow)
-			r71c := fma32Try(r70c, r64c, r30, &slow)
-			r72c := fma32Try(r71c, r64c, r32, &slow)
-			r73c := fma32Try(r72c, r64c, r34, &slow)
-			r75c := r60c > r74
-			r76c := r60c
-			if r75c {
-				r76c = r74
+			r65b := fma32Try(r62b, r64, r63, &slow)
+			r66b := float32(r65b - r63)
+			r69b := fma32Try(r66b, r68, r62b, &slow)
+			r70b := fma32Try(r66b, r67, r69b, &slow)
+			r71b := fma32Try(r44, r70b, r45, &slow)
+			r72b := fma32Try(r71b, r70b, r47, &slow)
+			r73b := fma32Try(r72b, r70b, r49, &slow)
+			r74b := fma32Try(r73b, r70b, r31, &slow)
+			r75b := fma32Try(r74b, r70b, r32, &slow)
+			r76b := fma32Try(r75b, r70b, r34, &slow)
+			r77b := fma32Try(r76b, r70b, r36, &slow)
+			r78b := fma32Try(r77b, r70b, r38, &slow)
+			r79b := fma32Try(r78b, r70b, r40, &slow)
+			r81b := r66b > r80
+			r82b := r66b
+			if r81b {
+				r82b = r80
 			}
-			r78c := float32(r76c * r77)
-			r79c := float32(r78c + r57)
-			r80c := math.Float32bits(r79c)
-			r82c := r80c + r81
-			r83c := r82c << 23
-			r84c := math.Float32frombits(r83c)
-			r85c := float32(r34 - r84c)
-			r86c := fma32Try(r64c, r73c, r85c, &slow)
-			r87c := float32(r86c / r53c)
-			r88c := fma32Try(r60c, r32, r57, &slow)
-			r89c := float32(r88c - r57)
-			r90c := float32(r89c + r57)
-			r91c := math.Float32bits(r90c)
-			r92c := r91c + r81
-			r93c := r92c << 23
-			r94c := math.Float32frombits(r93c)
-			r95c := float32(r87c * r94c)
-			r96c := float32(r60c - r89c)
-			r97c := float32(r96c + r57)
-			r98c := math.Float32bits(r97c)
-			r99c := r98c + r81
-			r100c := r99c << 23
-			r101c := math.Float32frombits(r100c)
-			r102c := float32(r95c * r101c)
-			r103c := r24c <= r32
-			r104c := r102c
-			if r103c {
-				r104c = r50c
+			r84b := float32(r82b * r83)
+			r85b := float32(r84b + r63)
+			r86b := math.Float32bits(r85b)
+			r88b := r86b + r87
+			r89b := r88b << 23
+			r90b := math.Float32frombits(r89b)
+			r91b := float32(r40 - r90b)
+			r92b := fma32Try(r70b, r79b, r91b, &slow)
+			r93b := float32(r92b / r59b)
+			r94b := fma32Try(r66b, r38, r63, &slow)
+			r95b := float32(r94b - r63)
+			r96b := float32(r95b + r63)
+			r97b := math.Float32bits(r96b)
+			r98b := r97b + r87
+			r99b := r98b << 23
+			r100b := math.Float32frombits(r99b)
+			r101b := float32(r93b * r100b)
+			r102b := float32(r66b - r95b)
+			r103b := float32(r102b + r63)
+			r104b := math.Float32bits(r103b)
+			r105b := r104b + r87
+			r106b := r105b << 23
+			r107b := math.Float32frombits(r106b)
+			r108b := float32(r101b * r107b)
+			r109b := r30b <= r38
+			r110b := r108b
+			if r109b {
+				r110b = r56b
 			}
-			if r37c {
-				r35c = r104c
+			if r43b {
+				r41b = r110b
 			}
 		}
-		r105a := fma32Try(r35a, r21a, r6a, &slow)
-		r105b := fma32Try(r35b, r21b, r6b, &slow)
-		r105c := fma32Try(r35c, r21c, r6c, &slow)
+		if r43c {
+			r46c := fma32Try(r44, r23c, r45, &slow)
+			r48c := fma32Try(r46c, r23c, r47, &slow)
+			r50c := fma32Try(r48c, r23c, r49, &slow)
+			r51c := fma32Try(r50c, r23c, r31, &slow)
+			r52c := fma32Try(r51c, r23c, r32, &slow)
+			r53c := fma32Try(r52c, r23c, r34, &slow)
+			r54c := fma32Try(r53c, r23c, r36, &slow)
+			r55c := fma32Try(r54c, r23c, r38, &slow)
+			r56c := fma32Try(r55c, r23c, r40, &slow)
+			r58c := r23c > r57
+			r59c := r23c
+			if r58c {
+				r59c = r57
+			}
+			r61c := r59c < r60
+			r62c := r59c
+			if r61c {
+				r62c = r60
+			}
+			r65c := fma32Try(r62c, r64, r63, &slow)
+			r66c := float32(r65c - r63)
+			r69c := fma32Try(r66c, r68, r62c, &slow)
+			r70c := fma32Try(r66c, r67, r69c, &slow)
+			r71c := fma32Try(r44, r70c, r45, &slow)
+			r72c := fma32Try(r71c, r70c, r47, &slow)
+			r73c := fma32Try(r72c, r70c, r49, &slow)
+			r74c := fma32Try(r73c, r70c, r31, &slow)
+			r75c := fma32Try(r74c, r70c, r32, &slow)
+			r76c := fma32Try(r75c, r70c, r34, &slow)
+			r77c := fma32Try(r76c, r70c, r36, &slow)
+			r78c := fma32Try(r77c, r70c, r38, &slow)
+			r79c := fma32Try(r78c, r70c, r40, &slow)
+			r81c := r66c > r80
+			r82c := r66c
+			if r81c {
+				r82c = r80
+			}
+			r84c := float32(r82c * r83)
+			r85c := float32(r84c + r63)
+			r86c := math.Float32bits(r85c)
+			r88c := r86c + r87
+			r89c := r88c << 23
+			r90c := math.Float32frombits(r89c)
+			r91c := float32(r40 - r90c)
+			r92c := fma32Try(r70c, r79c, r91c, &slow)
+			r93c := float32(r92c / r59c)
+			r94c := fma32Try(r66c, r38, r63, &slow)
+			r95c := float32(r94c - r63)
+			r96c := float32(r95c + r63)
+			r97c := math.Float32bits(r96c)
+			r98c := r97c + r87
+			r99c := r98c << 23
+			r100c := math.Float32frombits(r99c)
+			r101c := float32(r93c * r100c)
+			r102c := float32(r66c - r95c)
+			r103c := float32(r102c + r63)
+			r104c := math.Float32bits(r103c)
+			r105c := r104c + r87
+			r106c := r105c << 23
+			r107c := math.Float32frombits(r106c)
+			r108c := float32(r101c * r107c)
+			r109c := r30c <= r38
+			r110c := r108c
+			if r109c {
+				r110c = r56c
+			}
+			if r43c {
+				r41c = r110c
+			}
+		}
+		r111a := fma32Try(r41a, r21a, r6a, &slow)
+		r111b := fma32Try(r41b, r21b, r6b, &slow)
+		r111c := fma32Try(r41c, r21c, r6c, &slow)
 		if hasDelta {
-			r106a := delta[j]
-			r106b := delta[j+1]
-			r106c := delta[j+2]
-			r105a = float32(r105a + r106a)
-			r105b = float32(r105b + r106b)
-			r105c = float32(r105c + r106c)
+			r112a := delta[j]
+			r112b := delta[j+1]
+			r112c := delta[j+2]
+			r111a = float32(r111a + r112a)
+			r111b = float32(r111b + r112b)
+			r111c = float32(r111c + r112c)
 		}
-		r109a := float32(r105a - c[CVRest])
-		r109b := float32(r105b - c[CVRest])
-		r109c := float32(r105c - c[CVRest])
-		r111a := float32(c[CKeep] * r9a)
-		r111b := float32(c[CKeep] * r9b)
-		r111c := float32(c[CKeep] * r9c)
-		r112a := fma32Try(c[CKa], r109a, r111a, &slow)
-		r112b := fma32Try(c[CKa], r109b, r111b, &slow)
-		r112c := fma32Try(c[CKa], r109c, r111c, &slow)
-		r114a := float32(r113 - r2a)
-		r114b := float32(r113 - r2b)
-		r114c := float32(r113 - r2c)
-		r116a := r114a < c[CTauRef]
-		r116b := r114b < c[CTauRef]
-		r116c := r114c < c[CTauRef]
-		r0a = r105a
-		if r116a {
+		r115a := float32(r111a - c[CVRest])
+		r115b := float32(r111b - c[CVRest])
+		r115c := float32(r111c - c[CVRest])
+		r117a := float32(c[CKeep] * r9a)
+		r117b := float32(c[CKeep] * r9b)
+		r117c := float32(c[CKeep] * r9c)
+		r118a := fma32Try(c[CKa], r115a, r117a, &slow)
+		r118b := fma32Try(c[CKa], r115b, r117b, &slow)
+		r118c := fma32Try(c[CKa], r115c, r117c, &slow)
+		r120a := float32(r119 - r2a)
+		r120b := float32(r119 - r2b)
+		r120c := float32(r119 - r2c)
+		r122a := r120a < c[CTauRef]
+		r122b := r120b < c[CTauRef]
+		r122c := r120c < c[CTauRef]
+		r0a = r111a
+		if r122a {
 			r0a = r6a
 		}
-		r0b = r105b
-		if r116b {
+		r0b = r111b
+		if r122b {
 			r0b = r6b
 		}
-		r0c = r105c
-		if r116c {
+		r0c = r111c
+		if r122c {
 			r0c = r6c
 		}
-		r1a = r112a
-		if r116a {
+		r1a = r118a
+		if r122a {
 			r1a = r9a
 		}
-		r1b = r112b
-		if r116b {
+		r1b = r118b
+		if r122b {
 			r1b = r9b
 		}
-		r1c = r112c
-		if r116c {
+		r1c = r118c
+		if r122c {
 			r1c = r9c
 		}
-		r119a := r0a >= c[CVTh]
-		r119b := r0b >= c[CVTh]
-		r119c := r0c >= c[CVTh]
-		if r119a {
-			r2a = r113
+		r125a := r0a >= c[CVTh]
+		r125b := r0b >= c[CVTh]
+		r125c := r0c >= c[CVTh]
+		if r125a {
+			r2a = r119
 		}
-		if r119b {
-			r2b = r113
+		if r125b {
+			r2b = r119
 		}
-		if r119c {
-			r2c = r113
+		if r125c {
+			r2c = r119
 		}
 		if slow {
 			stepF32HardExact(f, s, j, j+3)
 			continue
 		}
 		if hasSpike {
-			if r119a {
+			if r125a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r119b {
+			if r125b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r119c {
+			if r125c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
 		if hasRef {
-			r120a := r116a || r119a
-			r120b := r116b || r119b
-			r120c := r116c || r119c
-			ref[j] = r120a
-			ref[j+1] = r120b
-			ref[j+2] = r120c
+			r126a := r122a || r125a
+			r126b := r122b || r125b
+			r126c := r122c || r125c
+			ref[j] = r126a
+			ref[j+1] = r126b
+			ref[j+2] = r126c
 		}
 		if hasBits {
-			if r119a {
+			if r125a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r119b {
+			if r125b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r119c {
+			if r125c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -2393,123 +2522,131 @@ func stepF32HardOne(f *Frame32, s int) {
 		r21 := fma32Try(c[CDtCTau], r17, r20, &slow)
 		r22 := float32(r13 + r15)
 		r23 := float32(c[CDtCTau] * r22)
-		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r27 := fma32Try(r25, r23, r26, &slow)
-		r29 := fma32Try(r27, r23, r28, &slow)
-		r31 := fma32Try(r29, r23, r30, &slow)
+		if hasG {
+			r24 := g[j]
+			r25 := float32(c[CDtRTau] * r24)
+			r23 = float32(r23 - r25)
+			r27 := math.Float32frombits(0x00000000) // 0
+			r28 := fma32Try(r25, r6, r27, &slow)
+			r21 = float32(r21 - r28)
+		}
+		r30 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
 		r33 := fma32Try(r31, r23, r32, &slow)
 		r35 := fma32Try(r33, r23, r34, &slow)
-		r37 := r24 > r36
-		if r37 {
-			r40 := fma32Try(r38, r23, r39, &slow)
-			r42 := fma32Try(r40, r23, r41, &slow)
-			r44 := fma32Try(r42, r23, r43, &slow)
-			r45 := fma32Try(r44, r23, r25, &slow)
-			r46 := fma32Try(r45, r23, r26, &slow)
-			r47 := fma32Try(r46, r23, r28, &slow)
-			r48 := fma32Try(r47, r23, r30, &slow)
-			r49 := fma32Try(r48, r23, r32, &slow)
-			r50 := fma32Try(r49, r23, r34, &slow)
-			r52 := r23 > r51
-			r53 := r23
-			if r52 {
-				r53 = r51
+		r37 := fma32Try(r35, r23, r36, &slow)
+		r39 := fma32Try(r37, r23, r38, &slow)
+		r41 := fma32Try(r39, r23, r40, &slow)
+		r43 := r30 > r42
+		if r43 {
+			r46 := fma32Try(r44, r23, r45, &slow)
+			r48 := fma32Try(r46, r23, r47, &slow)
+			r50 := fma32Try(r48, r23, r49, &slow)
+			r51 := fma32Try(r50, r23, r31, &slow)
+			r52 := fma32Try(r51, r23, r32, &slow)
+			r53 := fma32Try(r52, r23, r34, &slow)
+			r54 := fma32Try(r53, r23, r36, &slow)
+			r55 := fma32Try(r54, r23, r38, &slow)
+			r56 := fma32Try(r55, r23, r40, &slow)
+			r58 := r23 > r57
+			r59 := r23
+			if r58 {
+				r59 = r57
 			}
-			r55 := r53 < r54
-			r56 := r53
-			if r55 {
-				r56 = r54
+			r61 := r59 < r60
+			r62 := r59
+			if r61 {
+				r62 = r60
 			}
-			r59 := fma32Try(r56, r58, r57, &slow)
-			r60 := float32(r59 - r57)
-			r63 := fma32Try(r60, r62, r56, &slow)
-			r64 := fma32Try(r60, r61, r63, &slow)
-			r65 := fma32Try(r38, r64, r39, &slow)
-			r66 := fma32Try(r65, r64, r41, &slow)
-			r67 := fma32Try(r66, r64, r43, &slow)
-			r68 := fma32Try(r67, r64, r25, &slow)
-			r69 := fma32Try(r68, r64, r26, &slow)
-			r70 := fma32Try(r69, r64, r28, &slow)
-			r71 := fma32Try(r70, r64, r30, &slow)
-			r72 := fma32Try(r71, r64, r32, &slow)
-			r73 := fma32Try(r72, r64, r34, &slow)
-			r75 := r60 > r74
-			r76 := r60
-			if r75 {
-				r76 = r74
+			r65 := fma32Try(r62, r64, r63, &slow)
+			r66 := float32(r65 - r63)
+			r69 := fma32Try(r66, r68, r62, &slow)
+			r70 := fma32Try(r66, r67, r69, &slow)
+			r71 := fma32Try(r44, r70, r45, &slow)
+			r72 := fma32Try(r71, r70, r47, &slow)
+			r73 := fma32Try(r72, r70, r49, &slow)
+			r74 := fma32Try(r73, r70, r31, &slow)
+			r75 := fma32Try(r74, r70, r32, &slow)
+			r76 := fma32Try(r75, r70, r34, &slow)
+			r77 := fma32Try(r76, r70, r36, &slow)
+			r78 := fma32Try(r77, r70, r38, &slow)
+			r79 := fma32Try(r78, r70, r40, &slow)
+			r81 := r66 > r80
+			r82 := r66
+			if r81 {
+				r82 = r80
 			}
-			r78 := float32(r76 * r77)
-			r79 := float32(r78 + r57)
-			r80 := math.Float32bits(r79)
-			r82 := r80 + r81
-			r83 := r82 << 23
-			r84 := math.Float32frombits(r83)
-			r85 := float32(r34 - r84)
-			r86 := fma32Try(r64, r73, r85, &slow)
-			r87 := float32(r86 / r53)
-			r88 := fma32Try(r60, r32, r57, &slow)
-			r89 := float32(r88 - r57)
-			r90 := float32(r89 + r57)
-			r91 := math.Float32bits(r90)
-			r92 := r91 + r81
-			r93 := r92 << 23
-			r94 := math.Float32frombits(r93)
-			r95 := float32(r87 * r94)
-			r96 := float32(r60 - r89)
-			r97 := float32(r96 + r57)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r81
-			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r95 * r101)
-			r103 := r24 <= r32
-			r104 := r102
-			if r103 {
-				r104 = r50
+			r84 := float32(r82 * r83)
+			r85 := float32(r84 + r63)
+			r86 := math.Float32bits(r85)
+			r88 := r86 + r87
+			r89 := r88 << 23
+			r90 := math.Float32frombits(r89)
+			r91 := float32(r40 - r90)
+			r92 := fma32Try(r70, r79, r91, &slow)
+			r93 := float32(r92 / r59)
+			r94 := fma32Try(r66, r38, r63, &slow)
+			r95 := float32(r94 - r63)
+			r96 := float32(r95 + r63)
+			r97 := math.Float32bits(r96)
+			r98 := r97 + r87
+			r99 := r98 << 23
+			r100 := math.Float32frombits(r99)
+			r101 := float32(r93 * r100)
+			r102 := float32(r66 - r95)
+			r103 := float32(r102 + r63)
+			r104 := math.Float32bits(r103)
+			r105 := r104 + r87
+			r106 := r105 << 23
+			r107 := math.Float32frombits(r106)
+			r108 := float32(r101 * r107)
+			r109 := r30 <= r38
+			r110 := r108
+			if r109 {
+				r110 = r56
 			}
-			if r37 {
-				r35 = r104
+			if r43 {
+				r41 = r110
 			}
 		}
-		r105 := fma32Try(r35, r21, r6, &slow)
+		r111 := fma32Try(r41, r21, r6, &slow)
 		if hasDelta {
-			r106 := delta[j]
-			r105 = float32(r105 + r106)
+			r112 := delta[j]
+			r111 = float32(r111 + r112)
 		}
-		r109 := float32(r105 - c[CVRest])
-		r111 := float32(c[CKeep] * r9)
-		r112 := fma32Try(c[CKa], r109, r111, &slow)
-		r114 := float32(r113 - r2)
-		r116 := r114 < c[CTauRef]
-		r0 = r105
-		if r116 {
+		r115 := float32(r111 - c[CVRest])
+		r117 := float32(c[CKeep] * r9)
+		r118 := fma32Try(c[CKa], r115, r117, &slow)
+		r120 := float32(r119 - r2)
+		r122 := r120 < c[CTauRef]
+		r0 = r111
+		if r122 {
 			r0 = r6
 		}
-		r1 = r112
-		if r116 {
+		r1 = r118
+		if r122 {
 			r1 = r9
 		}
-		r119 := r0 >= c[CVTh]
-		if r119 {
-			r2 = r113
+		r125 := r0 >= c[CVTh]
+		if r125 {
+			r2 = r119
 		}
 		if slow {
 			stepF32HardExact(f, s, j, j+1)
 			continue
 		}
 		if hasSpike {
-			if r119 {
+			if r125 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r120 := r116 || r119
-			ref[j] = r120
+			r126 := r122 || r125
+			ref[j] = r126
 		}
 		if hasBits {
-			if r119 {
+			if r125 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -2539,6 +2676,12 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -2556,27 +2699,27 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	r34 := math.Float32frombits(0x3f800000) // 1
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r51 := math.Float32frombits(0x42be0000) // 95
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r74 := math.Float32frombits(0x41f00000) // 30
-	r77 := math.Float32frombits(0xbf800000) // -1
-	r81 := uint32(0x7f)
-	r113 := f.T[s]
+	r31 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r32 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r34 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r36 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r38 := math.Float32frombits(0x3f000000) // 0.5
+	r40 := math.Float32frombits(0x3f800000) // 1
+	r42 := math.Float32frombits(0x3e000000) // 0.125
+	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r57 := math.Float32frombits(0x42be0000) // 95
+	r60 := math.Float32frombits(0xc2ae0000) // -87
+	r63 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r64 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r67 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r68 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r80 := math.Float32frombits(0x41f00000) // 30
+	r83 := math.Float32frombits(0xbf800000) // -1
+	r87 := uint32(0x7f)
+	r119 := f.T[s]
 	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
@@ -2603,119 +2746,127 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		r21 := fma32(c[CDtCTau], r17, r20)
 		r22 := float32(r13 + r15)
 		r23 := float32(c[CDtCTau] * r22)
-		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r27 := fma32(r25, r23, r26)
-		r29 := fma32(r27, r23, r28)
-		r31 := fma32(r29, r23, r30)
+		if hasG {
+			r24 := g[j]
+			r25 := float32(c[CDtRTau] * r24)
+			r23 = float32(r23 - r25)
+			r27 := math.Float32frombits(0x00000000) // 0
+			r28 := fma32(r25, r6, r27)
+			r21 = float32(r21 - r28)
+		}
+		r30 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
 		r33 := fma32(r31, r23, r32)
 		r35 := fma32(r33, r23, r34)
-		r37 := r24 > r36
-		if r37 {
-			r40 := fma32(r38, r23, r39)
-			r42 := fma32(r40, r23, r41)
-			r44 := fma32(r42, r23, r43)
-			r45 := fma32(r44, r23, r25)
-			r46 := fma32(r45, r23, r26)
-			r47 := fma32(r46, r23, r28)
-			r48 := fma32(r47, r23, r30)
-			r49 := fma32(r48, r23, r32)
-			r50 := fma32(r49, r23, r34)
-			r52 := r23 > r51
-			r53 := r23
-			if r52 {
-				r53 = r51
+		r37 := fma32(r35, r23, r36)
+		r39 := fma32(r37, r23, r38)
+		r41 := fma32(r39, r23, r40)
+		r43 := r30 > r42
+		if r43 {
+			r46 := fma32(r44, r23, r45)
+			r48 := fma32(r46, r23, r47)
+			r50 := fma32(r48, r23, r49)
+			r51 := fma32(r50, r23, r31)
+			r52 := fma32(r51, r23, r32)
+			r53 := fma32(r52, r23, r34)
+			r54 := fma32(r53, r23, r36)
+			r55 := fma32(r54, r23, r38)
+			r56 := fma32(r55, r23, r40)
+			r58 := r23 > r57
+			r59 := r23
+			if r58 {
+				r59 = r57
 			}
-			r55 := r53 < r54
-			r56 := r53
-			if r55 {
-				r56 = r54
+			r61 := r59 < r60
+			r62 := r59
+			if r61 {
+				r62 = r60
 			}
-			r59 := fma32(r56, r58, r57)
-			r60 := float32(r59 - r57)
-			r63 := fma32(r60, r62, r56)
-			r64 := fma32(r60, r61, r63)
-			r65 := fma32(r38, r64, r39)
-			r66 := fma32(r65, r64, r41)
-			r67 := fma32(r66, r64, r43)
-			r68 := fma32(r67, r64, r25)
-			r69 := fma32(r68, r64, r26)
-			r70 := fma32(r69, r64, r28)
-			r71 := fma32(r70, r64, r30)
-			r72 := fma32(r71, r64, r32)
-			r73 := fma32(r72, r64, r34)
-			r75 := r60 > r74
-			r76 := r60
-			if r75 {
-				r76 = r74
+			r65 := fma32(r62, r64, r63)
+			r66 := float32(r65 - r63)
+			r69 := fma32(r66, r68, r62)
+			r70 := fma32(r66, r67, r69)
+			r71 := fma32(r44, r70, r45)
+			r72 := fma32(r71, r70, r47)
+			r73 := fma32(r72, r70, r49)
+			r74 := fma32(r73, r70, r31)
+			r75 := fma32(r74, r70, r32)
+			r76 := fma32(r75, r70, r34)
+			r77 := fma32(r76, r70, r36)
+			r78 := fma32(r77, r70, r38)
+			r79 := fma32(r78, r70, r40)
+			r81 := r66 > r80
+			r82 := r66
+			if r81 {
+				r82 = r80
 			}
-			r78 := float32(r76 * r77)
-			r79 := float32(r78 + r57)
-			r80 := math.Float32bits(r79)
-			r82 := r80 + r81
-			r83 := r82 << 23
-			r84 := math.Float32frombits(r83)
-			r85 := float32(r34 - r84)
-			r86 := fma32(r64, r73, r85)
-			r87 := float32(r86 / r53)
-			r88 := fma32(r60, r32, r57)
-			r89 := float32(r88 - r57)
-			r90 := float32(r89 + r57)
-			r91 := math.Float32bits(r90)
-			r92 := r91 + r81
-			r93 := r92 << 23
-			r94 := math.Float32frombits(r93)
-			r95 := float32(r87 * r94)
-			r96 := float32(r60 - r89)
-			r97 := float32(r96 + r57)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r81
-			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r95 * r101)
-			r103 := r24 <= r32
-			r104 := r102
-			if r103 {
-				r104 = r50
+			r84 := float32(r82 * r83)
+			r85 := float32(r84 + r63)
+			r86 := math.Float32bits(r85)
+			r88 := r86 + r87
+			r89 := r88 << 23
+			r90 := math.Float32frombits(r89)
+			r91 := float32(r40 - r90)
+			r92 := fma32(r70, r79, r91)
+			r93 := float32(r92 / r59)
+			r94 := fma32(r66, r38, r63)
+			r95 := float32(r94 - r63)
+			r96 := float32(r95 + r63)
+			r97 := math.Float32bits(r96)
+			r98 := r97 + r87
+			r99 := r98 << 23
+			r100 := math.Float32frombits(r99)
+			r101 := float32(r93 * r100)
+			r102 := float32(r66 - r95)
+			r103 := float32(r102 + r63)
+			r104 := math.Float32bits(r103)
+			r105 := r104 + r87
+			r106 := r105 << 23
+			r107 := math.Float32frombits(r106)
+			r108 := float32(r101 * r107)
+			r109 := r30 <= r38
+			r110 := r108
+			if r109 {
+				r110 = r56
 			}
-			if r37 {
-				r35 = r104
+			if r43 {
+				r41 = r110
 			}
 		}
-		r105 := fma32(r35, r21, r6)
+		r111 := fma32(r41, r21, r6)
 		if hasDelta {
-			r106 := delta[j]
-			r105 = float32(r105 + r106)
+			r112 := delta[j]
+			r111 = float32(r111 + r112)
 		}
-		r109 := float32(r105 - c[CVRest])
-		r111 := float32(c[CKeep] * r9)
-		r112 := fma32(c[CKa], r109, r111)
-		r114 := float32(r113 - r2)
-		r116 := r114 < c[CTauRef]
-		r0 = r105
-		if r116 {
+		r115 := float32(r111 - c[CVRest])
+		r117 := float32(c[CKeep] * r9)
+		r118 := fma32(c[CKa], r115, r117)
+		r120 := float32(r119 - r2)
+		r122 := r120 < c[CTauRef]
+		r0 = r111
+		if r122 {
 			r0 = r6
 		}
-		r1 = r112
-		if r116 {
+		r1 = r118
+		if r122 {
 			r1 = r9
 		}
-		r119 := r0 >= c[CVTh]
-		if r119 {
-			r2 = r113
+		r125 := r0 >= c[CVTh]
+		if r125 {
+			r2 = r119
 		}
 		if hasSpike {
-			if r119 {
+			if r125 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r120 := r116 || r119
-			ref[j] = r120
+			r126 := r122 || r125
+			ref[j] = r126
 		}
 		if hasBits {
-			if r119 {
+			if r125 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -2757,6 +2908,12 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -2783,27 +2940,27 @@ func stepF32HardPNOne(f *Frame32, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	r34 := math.Float32frombits(0x3f800000) // 1
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r51 := math.Float32frombits(0x42be0000) // 95
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r74 := math.Float32frombits(0x41f00000) // 30
-	r77 := math.Float32frombits(0xbf800000) // -1
-	r81 := uint32(0x7f)
-	r113 := f.T[s]
+	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r39 := math.Float32frombits(0x3f000000) // 0.5
+	r41 := math.Float32frombits(0x3f800000) // 1
+	r43 := math.Float32frombits(0x3e000000) // 0.125
+	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r58 := math.Float32frombits(0x42be0000) // 95
+	r61 := math.Float32frombits(0xc2ae0000) // -87
+	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r81 := math.Float32frombits(0x41f00000) // 30
+	r84 := math.Float32frombits(0xbf800000) // -1
+	r88 := uint32(0x7f)
+	r120 := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
@@ -2899,352 +3056,375 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		r23a := float32(r16a * r22a)
 		r23b := float32(r16b * r22b)
 		r23c := float32(r16c * r22c)
-		r24a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
-		r24b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
-		r24c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
-		r27a := fma32Try(r25, r23a, r26, &slow)
-		r27b := fma32Try(r25, r23b, r26, &slow)
-		r27c := fma32Try(r25, r23c, r26, &slow)
-		r29a := fma32Try(r27a, r23a, r28, &slow)
-		r29b := fma32Try(r27b, r23b, r28, &slow)
-		r29c := fma32Try(r27c, r23c, r28, &slow)
-		r31a := fma32Try(r29a, r23a, r30, &slow)
-		r31b := fma32Try(r29b, r23b, r30, &slow)
-		r31c := fma32Try(r29c, r23c, r30, &slow)
-		r33a := fma32Try(r31a, r23a, r32, &slow)
-		r33b := fma32Try(r31b, r23b, r32, &slow)
-		r33c := fma32Try(r31c, r23c, r32, &slow)
-		r35a := fma32Try(r33a, r23a, r34, &slow)
-		r35b := fma32Try(r33b, r23b, r34, &slow)
-		r35c := fma32Try(r33c, r23c, r34, &slow)
-		r37a := r24a > r36
-		r37b := r24b > r36
-		r37c := r24c > r36
-		if r37a {
-			r40a := fma32Try(r38, r23a, r39, &slow)
-			r42a := fma32Try(r40a, r23a, r41, &slow)
-			r44a := fma32Try(r42a, r23a, r43, &slow)
-			r45a := fma32Try(r44a, r23a, r25, &slow)
-			r46a := fma32Try(r45a, r23a, r26, &slow)
-			r47a := fma32Try(r46a, r23a, r28, &slow)
-			r48a := fma32Try(r47a, r23a, r30, &slow)
-			r49a := fma32Try(r48a, r23a, r32, &slow)
-			r50a := fma32Try(r49a, r23a, r34, &slow)
-			r52a := r23a > r51
-			r53a := r23a
-			if r52a {
-				r53a = r51
+		if hasG {
+			r24a := cDtRTau[j]
+			r24b := cDtRTau[j+1]
+			r24c := cDtRTau[j+2]
+			r25a := g[j]
+			r25b := g[j+1]
+			r25c := g[j+2]
+			r26a := float32(r24a * r25a)
+			r26b := float32(r24b * r25b)
+			r26c := float32(r24c * r25c)
+			r23a = float32(r23a - r26a)
+			r23b = float32(r23b - r26b)
+			r23c = float32(r23c - r26c)
+			r28a := math.Float32frombits(0x00000000) // 0
+			r28b := math.Float32frombits(0x00000000) // 0
+			r28c := math.Float32frombits(0x00000000) // 0
+			r29a := fma32Try(r26a, r6a, r28a, &slow)
+			r29b := fma32Try(r26b, r6b, r28b, &slow)
+			r29c := fma32Try(r26c, r6c, r28c, &slow)
+			r21a = float32(r21a - r29a)
+			r21b = float32(r21b - r29b)
+			r21c = float32(r21c - r29c)
+		}
+		r31a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
+		r31b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
+		r31c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
+		r34a := fma32Try(r32, r23a, r33, &slow)
+		r34b := fma32Try(r32, r23b, r33, &slow)
+		r34c := fma32Try(r32, r23c, r33, &slow)
+		r36a := fma32Try(r34a, r23a, r35, &slow)
+		r36b := fma32Try(r34b, r23b, r35, &slow)
+		r36c := fma32Try(r34c, r23c, r35, &slow)
+		r38a := fma32Try(r36a, r23a, r37, &slow)
+		r38b := fma32Try(r36b, r23b, r37, &slow)
+		r38c := fma32Try(r36c, r23c, r37, &slow)
+		r40a := fma32Try(r38a, r23a, r39, &slow)
+		r40b := fma32Try(r38b, r23b, r39, &slow)
+		r40c := fma32Try(r38c, r23c, r39, &slow)
+		r42a := fma32Try(r40a, r23a, r41, &slow)
+		r42b := fma32Try(r40b, r23b, r41, &slow)
+		r42c := fma32Try(r40c, r23c, r41, &slow)
+		r44a := r31a > r43
+		r44b := r31b > r43
+		r44c := r31c > r43
+		if r44a {
+			r47a := fma32Try(r45, r23a, r46, &slow)
+			r49a := fma32Try(r47a, r23a, r48, &slow)
+			r51a := fma32Try(r49a, r23a, r50, &slow)
+			r52a := fma32Try(r51a, r23a, r32, &slow)
+			r53a := fma32Try(r52a, r23a, r33, &slow)
+			r54a := fma32Try(r53a, r23a, r35, &slow)
+			r55a := fma32Try(r54a, r23a, r37, &slow)
+			r56a := fma32Try(r55a, r23a, r39, &slow)
+			r57a := fma32Try(r56a, r23a, r41, &slow)
+			r59a := r23a > r58
+			r60a := r23a
+			if r59a {
+				r60a = r58
 			}
-			r55a := r53a < r54
-			r56a := r53a
-			if r55a {
-				r56a = r54
+			r62a := r60a < r61
+			r63a := r60a
+			if r62a {
+				r63a = r61
 			}
-			r59a := fma32Try(r56a, r58, r57, &slow)
-			r60a := float32(r59a - r57)
-			r63a := fma32Try(r60a, r62, r56a, &slow)
-			r64a := fma32Try(r60a, r61, r63a, &slow)
-			r65a := fma32Try(r38, r64a, r39, &slow)
-			r66a := fma32Try(r65a, r64a, r41, &slow)
-			r67a := fma32Try(r66a, r64a, r43, &slow)
-			r68a := fma32Try(r67a, r64a, r25, &slow)
-			r69a := fma32Try(r68a, r64a, r26, &slow)
-			r70a := fma32Try(r69a, r64a, r28, &slow)
-			r71a := fma32Try(r70a, r64a, r30, &slow)
-			r72a := fma32Try(r71a, r64a, r32, &slow)
-			r73a := fma32Try(r72a, r64a, r34, &slow)
-			r75a := r60a > r74
-			r76a := r60a
-			if r75a {
-				r76a = r74
+			r66a := fma32Try(r63a, r65, r64, &slow)
+			r67a := float32(r66a - r64)
+			r70a := fma32Try(r67a, r69, r63a, &slow)
+			r71a := fma32Try(r67a, r68, r70a, &slow)
+			r72a := fma32Try(r45, r71a, r46, &slow)
+			r73a := fma32Try(r72a, r71a, r48, &slow)
+			r74a := fma32Try(r73a, r71a, r50, &slow)
+			r75a := fma32Try(r74a, r71a, r32, &slow)
+			r76a := fma32Try(r75a, r71a, r33, &slow)
+			r77a := fma32Try(r76a, r71a, r35, &slow)
+			r78a := fma32Try(r77a, r71a, r37, &slow)
+			r79a := fma32Try(r78a, r71a, r39, &slow)
+			r80a := fma32Try(r79a, r71a, r41, &slow)
+			r82a := r67a > r81
+			r83a := r67a
+			if r82a {
+				r83a = r81
 			}
-			r78a := float32(r76a * r77)
-			r79a := float32(r78a + r57)
-			r80a := math.Float32bits(r79a)
-			r82a := r80a + r81
-			r83a := r82a << 23
-			r84a := math.Float32frombits(r83a)
-			r85a := float32(r34 - r84a)
-			r86a := fma32Try(r64a, r73a, r85a, &slow)
-			r87a := float32(r86a / r53a)
-			r88a := fma32Try(r60a, r32, r57, &slow)
-			r89a := float32(r88a - r57)
-			r90a := float32(r89a + r57)
-			r91a := math.Float32bits(r90a)
-			r92a := r91a + r81
-			r93a := r92a << 23
-			r94a := math.Float32frombits(r93a)
-			r95a := float32(r87a * r94a)
-			r96a := float32(r60a - r89a)
-			r97a := float32(r96a + r57)
+			r85a := float32(r83a * r84)
+			r86a := float32(r85a + r64)
+			r87a := math.Float32bits(r86a)
+			r89a := r87a + r88
+			r90a := r89a << 23
+			r91a := math.Float32frombits(r90a)
+			r92a := float32(r41 - r91a)
+			r93a := fma32Try(r71a, r80a, r92a, &slow)
+			r94a := float32(r93a / r60a)
+			r95a := fma32Try(r67a, r39, r64, &slow)
+			r96a := float32(r95a - r64)
+			r97a := float32(r96a + r64)
 			r98a := math.Float32bits(r97a)
-			r99a := r98a + r81
+			r99a := r98a + r88
 			r100a := r99a << 23
 			r101a := math.Float32frombits(r100a)
-			r102a := float32(r95a * r101a)
-			r103a := r24a <= r32
-			r104a := r102a
-			if r103a {
-				r104a = r50a
+			r102a := float32(r94a * r101a)
+			r103a := float32(r67a - r96a)
+			r104a := float32(r103a + r64)
+			r105a := math.Float32bits(r104a)
+			r106a := r105a + r88
+			r107a := r106a << 23
+			r108a := math.Float32frombits(r107a)
+			r109a := float32(r102a * r108a)
+			r110a := r31a <= r39
+			r111a := r109a
+			if r110a {
+				r111a = r57a
 			}
-			if r37a {
-				r35a = r104a
+			if r44a {
+				r42a = r111a
 			}
 		}
-		if r37b {
-			r40b := fma32Try(r38, r23b, r39, &slow)
-			r42b := fma32Try(r40b, r23b, r41, &slow)
-			r44b := fma32Try(r42b, r23b, r43, &slow)
-			r45b := fma32Try(r44b, r23b, r25, &slow)
-			r46b := fma32Try(r45b, r23b, r26, &slow)
-			r47b := fma32Try(r46b, r23b, r28, &slow)
-			r48b := fma32Try(r47b, r23b, r30, &slow)
-			r49b := fma32Try(r48b, r23b, r32, &slow)
-			r50b := fma32Try(r49b, r23b, r34, &slow)
-			r52b := r23b > r51
-			r53b := r23b
-			if r52b {
-				r53b = r51
+		if r44b {
+			r47b := fma32Try(r45, r23b, r46, &slow)
+			r49b := fma32Try(r47b, r23b, r48, &slow)
+			r51b := fma32Try(r49b, r23b, r50, &slow)
+			r52b := fma32Try(r51b, r23b, r32, &slow)
+			r53b := fma32Try(r52b, r23b, r33, &slow)
+			r54b := fma32Try(r53b, r23b, r35, &slow)
+			r55b := fma32Try(r54b, r23b, r37, &slow)
+			r56b := fma32Try(r55b, r23b, r39, &slow)
+			r57b := fma32Try(r56b, r23b, r41, &slow)
+			r59b := r23b > r58
+			r60b := r23b
+			if r59b {
+				r60b = r58
 			}
-			r55b := r53b < r54
-			r56b := r53b
-			if r55b {
-				r56b = r54
+			r62b := r60b < r61
+			r63b := r60b
+			if r62b {
+				r63b = r61
 			}
-			r59b := fma32Try(r56b, r58, r57, &slow)
-			r60b := float32(r59b - r57)
-			r63b := fma32Try(r60b, r62, r56b, &slow)
-			r64b := fma32Try(r60b, r61, r63b, &slow)
-			r65b := fma32Try(r38, r64b, r39, &slow)
-			r66b := fma32Try(r65b, r64b, r41, &slow)
-			r67b := fma32Try(r66b, r64b, r43, &slow)
-			r68b := fma32Try(r67b, r64b, r25, &slow)
-			r69b := fma32Try(r68b, r64b, r26, &slow)
-			r70b := fma32Try(r69b, r64b, r28, &slow)
-			r71b := fma32Try(r70b, r64b, r30, &slow)
-			r72b := fma32Try(r71b, r64b, r32, &slow)
-			r73b := fma32Try(r72b, r64b, r34, &slow)
-			r75b := r60b > r74
-			r76b := r60b
-			if r75b {
-				r76b = r74
+			r66b := fma32Try(r63b, r65, r64, &slow)
+			r67b := float32(r66b - r64)
+			r70b := fma32Try(r67b, r69, r63b, &slow)
+			r71b := fma32Try(r67b, r68, r70b, &slow)
+			r72b := fma32Try(r45, r71b, r46, &slow)
+			r73b := fma32Try(r72b, r71b, r48, &slow)
+			r74b := fma32Try(r73b, r71b, r50, &slow)
+			r75b := fma32Try(r74b, r71b, r32, &slow)
+			r76b := fma32Try(r75b, r71b, r33, &slow)
+			r77b := fma32Try(r76b, r71b, r35, &slow)
+			r78b := fma32Try(r77b, r71b, r37, &slow)
+			r79b := fma32Try(r78b, r71b, r39, &slow)
+			r80b := fma32Try(r79b, r71b, r41, &slow)
+			r82b := r67b > r81
+			r83b := r67b
+			if r82b {
+				r83b = r81
 			}
-			r78b := float32(r76b * r77)
-			r79b := float32(r78b + r57)
-			r80b := math.Float32bits(r79b)
-			r82b := r80b + r81
-			r83b := r82b << 23
-			r84b := math.Float32frombits(r83b)
-			r85b := float32(r34 - r84b)
-			r86b := fma32Try(r64b, r73b, r85b, &slow)
-			r87b := float32(r86b / r53b)
-			r88b := fma32Try(r60b, r32, r57, &slow)
-			r89b := float32(r88b - r57)
-			r90b := float32(r89b + r57)
-			r91b := math.Float32bits(r90b)
-			r92b := r91b + r81
-			r93b := r92b << 23
-			r94b := math.Float32frombits(r93b)
-			r95b := float32(r87b * r94b)
-			r96b := float32(r60b - r89b)
-			r97b := float32(r96b + r57)
+			r85b := float32(r83b * r84)
+			r86b := float32(r85b + r64)
+			r87b := math.Float32bits(r86b)
+			r89b := r87b + r88
+			r90b := r89b << 23
+			r91b := math.Float32frombits(r90b)
+			r92b := float32(r41 - r91b)
+			r93b := fma32Try(r71b, r80b, r92b, &slow)
+			r94b := float32(r93b / r60b)
+			r95b := fma32Try(r67b, r39, r64, &slow)
+			r96b := float32(r95b - r64)
+			r97b := float32(r96b + r64)
 			r98b := math.Float32bits(r97b)
-			r99b := r98b + r81
+			r99b := r98b + r88
 			r100b := r99b << 23
 			r101b := math.Float32frombits(r100b)
-			r102b := float32(r95b * r101b)
-			r103b := r24b <= r32
-			r104b := r102b
-			if r103b {
-				r104b = r50b
+			r102b := float32(r94b * r101b)
+			r103b := float32(r67b - r96b)
+			r104b := float32(r103b + r64)
+			r105b := math.Float32bits(r104b)
+			r106b := r105b + r88
+			r107b := r106b << 23
+			r108b := math.Float32frombits(r107b)
+			r109b := float32(r102b * r108b)
+			r110b := r31b <= r39
+			r111b := r109b
+			if r110b {
+				r111b = r57b
 			}
-			if r37b {
-				r35b = r104b
+			if r44b {
+				r42b = r111b
 			}
 		}
-		if r37c {
-			r40c := fma32Try(r38, r23c, r39, &slow)
-			r42c := fma32Try(r40c, r23c, r41, &slow)
-			r44c := fma32Try(r42c, r23c, r43, &slow)
-			r45c := fma32Try(r44c, r23c, r25, &slow)
-			r46c := fma32Try(r45c, r23c, r26, &slow)
-			r47c := fma32Try(r46c, r23c, r28, &slow)
-			r48c := fma32Try(r47c, r23c, r30, &slow)
-			r49c := fma32Try(r48c, r23c, r32, &slow)
-			r50c := fma32Try(r49c, r23c, r34, &slow)
-			r52c := r23c > r51
-			r53c := r23c
-			if r52c {
-				r53c = r51
+		if r44c {
+			r47c := fma32Try(r45, r23c, r46, &slow)
+			r49c := fma32Try(r47c, r23c, r48, &slow)
+			r51c := fma32Try(r49c, r23c, r50, &slow)
+			r52c := fma32Try(r51c, r23c, r32, &slow)
+			r53c := fma32Try(r52c, r23c, r33, &slow)
+			r54c := fma32Try(r53c, r23c, r35, &slow)
+			r55c := fma32Try(r54c, r23c, r37, &slow)
+			r56c := fma32Try(r55c, r23c, r39, &slow)
+			r57c := fma32Try(r56c, r23c, r41, &slow)
+			r59c := r23c > r58
+			r60c := r23c
+			if r59c {
+				r60c = r58
 			}
-			r55c := r53c < r54
-			r56c := r53c
-			if r55c {
-				r56c = r54
+			r62c := r60c < r61
+			r63c := r60c
+			if r62c {
+				r63c = r61
 			}
-			r59c := fma32Try(r56c, r58, r57, &slow)
-			r60c := float32(r59c - r57)
-			r63c := fma32Try(r60c, r62, r56c, &slow)
-			r64c := fma32Try(r60c, r61, r63c, &slow)
-			r65c := fma32Try(r38, r64c, r39, &slow)
-			r66c := fma32Try(r65c, r64c, r41, &slow)
-			r67c := fma32Try(r66c, r64c, r43, &slow)
-			r68c := fma32Try(r67c, r64c, r25, &slow)
-			r69c := fma32Try(r68c, r64c, r26, &slow)
-			r70c := fma32Try(r69c, r64c, r28, &slow)
-			r71c := fma32Try(r70c, r64c, r30, &slow)
-			r72c := fma32Try(r71c, r64c, r32, &slow)
-			r73c := fma32Try(r72c, r64c, r34, &slow)
-			r75c := r60c > r74
-			r76c := r60c
-			if r75c {
-				r76c = r74
+			r66c := fma32Try(r63c, r65, r64, &slow)
+			r67c := float32(r66c - r64)
+			r70c := fma32Try(r67c, r69, r63c, &slow)
+			r71c := fma32Try(r67c, r68, r70c, &slow)
+			r72c := fma32Try(r45, r71c, r46, &slow)
+			r73c := fma32Try(r72c, r71c, r48, &slow)
+			r74c := fma32Try(r73c, r71c, r50, &slow)
+			r75c := fma32Try(r74c, r71c, r32, &slow)
+			r76c := fma32Try(r75c, r71c, r33, &slow)
+			r77c := fma32Try(r76c, r71c, r35, &slow)
+			r78c := fma32Try(r77c, r71c, r37, &slow)
+			r79c := fma32Try(r78c, r71c, r39, &slow)
+			r80c := fma32Try(r79c, r71c, r41, &slow)
+			r82c := r67c > r81
+			r83c := r67c
+			if r82c {
+				r83c = r81
 			}
-			r78c := float32(r76c * r77)
-			r79c := float32(r78c + r57)
-			r80c := math.Float32bits(r79c)
-			r82c := r80c + r81
-			r83c := r82c << 23
-			r84c := math.Float32frombits(r83c)
-			r85c := float32(r34 - r84c)
-			r86c := fma32Try(r64c, r73c, r85c, &slow)
-			r87c := float32(r86c / r53c)
-			r88c := fma32Try(r60c, r32, r57, &slow)
-			r89c := float32(r88c - r57)
-			r90c := float32(r89c + r57)
-			r91c := math.Float32bits(r90c)
-			r92c := r91c + r81
-			r93c := r92c << 23
-			r94c := math.Float32frombits(r93c)
-			r95c := float32(r87c * r94c)
-			r96c := float32(r60c - r89c)
-			r97c := float32(r96c + r57)
+			r85c := float32(r83c * r84)
+			r86c := float32(r85c + r64)
+			r87c := math.Float32bits(r86c)
+			r89c := r87c + r88
+			r90c := r89c << 23
+			r91c := math.Float32frombits(r90c)
+			r92c := float32(r41 - r91c)
+			r93c := fma32Try(r71c, r80c, r92c, &slow)
+			r94c := float32(r93c / r60c)
+			r95c := fma32Try(r67c, r39, r64, &slow)
+			r96c := float32(r95c - r64)
+			r97c := float32(r96c + r64)
 			r98c := math.Float32bits(r97c)
-			r99c := r98c + r81
+			r99c := r98c + r88
 			r100c := r99c << 23
 			r101c := math.Float32frombits(r100c)
-			r102c := float32(r95c * r101c)
-			r103c := r24c <= r32
-			r104c := r102c
-			if r103c {
-				r104c = r50c
+			r102c := float32(r94c * r101c)
+			r103c := float32(r67c - r96c)
+			r104c := float32(r103c + r64)
+			r105c := math.Float32bits(r104c)
+			r106c := r105c + r88
+			r107c := r106c << 23
+			r108c := math.Float32frombits(r107c)
+			r109c := float32(r102c * r108c)
+			r110c := r31c <= r39
+			r111c := r109c
+			if r110c {
+				r111c = r57c
 			}
-			if r37c {
-				r35c = r104c
+			if r44c {
+				r42c = r111c
 			}
 		}
-		r105a := fma32Try(r35a, r21a, r6a, &slow)
-		r105b := fma32Try(r35b, r21b, r6b, &slow)
-		r105c := fma32Try(r35c, r21c, r6c, &slow)
+		r112a := fma32Try(r42a, r21a, r6a, &slow)
+		r112b := fma32Try(r42b, r21b, r6b, &slow)
+		r112c := fma32Try(r42c, r21c, r6c, &slow)
 		if hasDelta {
-			r106a := delta[j]
-			r106b := delta[j+1]
-			r106c := delta[j+2]
-			r105a = float32(r105a + r106a)
-			r105b = float32(r105b + r106b)
-			r105c = float32(r105c + r106c)
+			r113a := delta[j]
+			r113b := delta[j+1]
+			r113c := delta[j+2]
+			r112a = float32(r112a + r113a)
+			r112b = float32(r112b + r113b)
+			r112c = float32(r112c + r113c)
 		}
-		r108a := cKa[j]
-		r108b := cKa[j+1]
-		r108c := cKa[j+2]
-		r109a := float32(r105a - r12a)
-		r109b := float32(r105b - r12b)
-		r109c := float32(r105c - r12c)
-		r110a := cKeep[j]
-		r110b := cKeep[j+1]
-		r110c := cKeep[j+2]
-		r111a := float32(r110a * r9a)
-		r111b := float32(r110b * r9b)
-		r111c := float32(r110c * r9c)
-		r112a := fma32Try(r108a, r109a, r111a, &slow)
-		r112b := fma32Try(r108b, r109b, r111b, &slow)
-		r112c := fma32Try(r108c, r109c, r111c, &slow)
-		r114a := float32(r113 - r2a)
-		r114b := float32(r113 - r2b)
-		r114c := float32(r113 - r2c)
-		r115a := cTauRef[j]
-		r115b := cTauRef[j+1]
-		r115c := cTauRef[j+2]
-		r116a := r114a < r115a
-		r116b := r114b < r115b
-		r116c := r114c < r115c
-		r0a = r105a
-		if r116a {
+		r115a := cKa[j]
+		r115b := cKa[j+1]
+		r115c := cKa[j+2]
+		r116a := float32(r112a - r12a)
+		r116b := float32(r112b - r12b)
+		r116c := float32(r112c - r12c)
+		r117a := cKeep[j]
+		r117b := cKeep[j+1]
+		r117c := cKeep[j+2]
+		r118a := float32(r117a * r9a)
+		r118b := float32(r117b * r9b)
+		r118c := float32(r117c * r9c)
+		r119a := fma32Try(r115a, r116a, r118a, &slow)
+		r119b := fma32Try(r115b, r116b, r118b, &slow)
+		r119c := fma32Try(r115c, r116c, r118c, &slow)
+		r121a := float32(r120 - r2a)
+		r121b := float32(r120 - r2b)
+		r121c := float32(r120 - r2c)
+		r122a := cTauRef[j]
+		r122b := cTauRef[j+1]
+		r122c := cTauRef[j+2]
+		r123a := r121a < r122a
+		r123b := r121b < r122b
+		r123c := r121c < r122c
+		r0a = r112a
+		if r123a {
 			r0a = r6a
 		}
-		r0b = r105b
-		if r116b {
+		r0b = r112b
+		if r123b {
 			r0b = r6b
 		}
-		r0c = r105c
-		if r116c {
+		r0c = r112c
+		if r123c {
 			r0c = r6c
 		}
-		r1a = r112a
-		if r116a {
+		r1a = r119a
+		if r123a {
 			r1a = r9a
 		}
-		r1b = r112b
-		if r116b {
+		r1b = r119b
+		if r123b {
 			r1b = r9b
 		}
-		r1c = r112c
-		if r116c {
+		r1c = r119c
+		if r123c {
 			r1c = r9c
 		}
-		r119a := r0a >= r3a
-		r119b := r0b >= r3b
-		r119c := r0c >= r3c
-		if r119a {
-			r2a = r113
+		r126a := r0a >= r3a
+		r126b := r0b >= r3b
+		r126c := r0c >= r3c
+		if r126a {
+			r2a = r120
 		}
-		if r119b {
-			r2b = r113
+		if r126b {
+			r2b = r120
 		}
-		if r119c {
-			r2c = r113
+		if r126c {
+			r2c = r120
 		}
 		if slow {
 			stepF32HardPNExact(f, s, j, j+3)
 			continue
 		}
 		if hasSpike {
-			if r119a {
+			if r126a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r119b {
+			if r126b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r119c {
+			if r126c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
 		if hasRef {
-			r120a := r116a || r119a
-			r120b := r116b || r119b
-			r120c := r116c || r119c
-			ref[j] = r120a
-			ref[j+1] = r120b
-			ref[j+2] = r120c
+			r127a := r123a || r126a
+			r127b := r123b || r126b
+			r127c := r123c || r126c
+			ref[j] = r127a
+			ref[j+1] = r127b
+			ref[j+2] = r127c
 		}
 		if hasBits {
-			if r119a {
+			if r126a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r119b {
+			if r126b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r119c {
+			if r126c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
@@ -3294,126 +3474,135 @@ func stepF32HardPNOne(f *Frame32, s int) {
 		r21 := fma32Try(r16, r17, r20, &slow)
 		r22 := float32(r13 + r15)
 		r23 := float32(r16 * r22)
-		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r27 := fma32Try(r25, r23, r26, &slow)
-		r29 := fma32Try(r27, r23, r28, &slow)
-		r31 := fma32Try(r29, r23, r30, &slow)
-		r33 := fma32Try(r31, r23, r32, &slow)
-		r35 := fma32Try(r33, r23, r34, &slow)
-		r37 := r24 > r36
-		if r37 {
-			r40 := fma32Try(r38, r23, r39, &slow)
-			r42 := fma32Try(r40, r23, r41, &slow)
-			r44 := fma32Try(r42, r23, r43, &slow)
-			r45 := fma32Try(r44, r23, r25, &slow)
-			r46 := fma32Try(r45, r23, r26, &slow)
-			r47 := fma32Try(r46, r23, r28, &slow)
-			r48 := fma32Try(r47, r23, r30, &slow)
-			r49 := fma32Try(r48, r23, r32, &slow)
-			r50 := fma32Try(r49, r23, r34, &slow)
-			r52 := r23 > r51
-			r53 := r23
-			if r52 {
-				r53 = r51
+		if hasG {
+			r24 := cDtRTau[j]
+			r25 := g[j]
+			r26 := float32(r24 * r25)
+			r23 = float32(r23 - r26)
+			r28 := math.Float32frombits(0x00000000) // 0
+			r29 := fma32Try(r26, r6, r28, &slow)
+			r21 = float32(r21 - r29)
+		}
+		r31 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
+		r34 := fma32Try(r32, r23, r33, &slow)
+		r36 := fma32Try(r34, r23, r35, &slow)
+		r38 := fma32Try(r36, r23, r37, &slow)
+		r40 := fma32Try(r38, r23, r39, &slow)
+		r42 := fma32Try(r40, r23, r41, &slow)
+		r44 := r31 > r43
+		if r44 {
+			r47 := fma32Try(r45, r23, r46, &slow)
+			r49 := fma32Try(r47, r23, r48, &slow)
+			r51 := fma32Try(r49, r23, r50, &slow)
+			r52 := fma32Try(r51, r23, r32, &slow)
+			r53 := fma32Try(r52, r23, r33, &slow)
+			r54 := fma32Try(r53, r23, r35, &slow)
+			r55 := fma32Try(r54, r23, r37, &slow)
+			r56 := fma32Try(r55, r23, r39, &slow)
+			r57 := fma32Try(r56, r23, r41, &slow)
+			r59 := r23 > r58
+			r60 := r23
+			if r59 {
+				r60 = r58
 			}
-			r55 := r53 < r54
-			r56 := r53
-			if r55 {
-				r56 = r54
+			r62 := r60 < r61
+			r63 := r60
+			if r62 {
+				r63 = r61
 			}
-			r59 := fma32Try(r56, r58, r57, &slow)
-			r60 := float32(r59 - r57)
-			r63 := fma32Try(r60, r62, r56, &slow)
-			r64 := fma32Try(r60, r61, r63, &slow)
-			r65 := fma32Try(r38, r64, r39, &slow)
-			r66 := fma32Try(r65, r64, r41, &slow)
-			r67 := fma32Try(r66, r64, r43, &slow)
-			r68 := fma32Try(r67, r64, r25, &slow)
-			r69 := fma32Try(r68, r64, r26, &slow)
-			r70 := fma32Try(r69, r64, r28, &slow)
-			r71 := fma32Try(r70, r64, r30, &slow)
-			r72 := fma32Try(r71, r64, r32, &slow)
-			r73 := fma32Try(r72, r64, r34, &slow)
-			r75 := r60 > r74
-			r76 := r60
-			if r75 {
-				r76 = r74
+			r66 := fma32Try(r63, r65, r64, &slow)
+			r67 := float32(r66 - r64)
+			r70 := fma32Try(r67, r69, r63, &slow)
+			r71 := fma32Try(r67, r68, r70, &slow)
+			r72 := fma32Try(r45, r71, r46, &slow)
+			r73 := fma32Try(r72, r71, r48, &slow)
+			r74 := fma32Try(r73, r71, r50, &slow)
+			r75 := fma32Try(r74, r71, r32, &slow)
+			r76 := fma32Try(r75, r71, r33, &slow)
+			r77 := fma32Try(r76, r71, r35, &slow)
+			r78 := fma32Try(r77, r71, r37, &slow)
+			r79 := fma32Try(r78, r71, r39, &slow)
+			r80 := fma32Try(r79, r71, r41, &slow)
+			r82 := r67 > r81
+			r83 := r67
+			if r82 {
+				r83 = r81
 			}
-			r78 := float32(r76 * r77)
-			r79 := float32(r78 + r57)
-			r80 := math.Float32bits(r79)
-			r82 := r80 + r81
-			r83 := r82 << 23
-			r84 := math.Float32frombits(r83)
-			r85 := float32(r34 - r84)
-			r86 := fma32Try(r64, r73, r85, &slow)
-			r87 := float32(r86 / r53)
-			r88 := fma32Try(r60, r32, r57, &slow)
-			r89 := float32(r88 - r57)
-			r90 := float32(r89 + r57)
-			r91 := math.Float32bits(r90)
-			r92 := r91 + r81
-			r93 := r92 << 23
-			r94 := math.Float32frombits(r93)
-			r95 := float32(r87 * r94)
-			r96 := float32(r60 - r89)
-			r97 := float32(r96 + r57)
+			r85 := float32(r83 * r84)
+			r86 := float32(r85 + r64)
+			r87 := math.Float32bits(r86)
+			r89 := r87 + r88
+			r90 := r89 << 23
+			r91 := math.Float32frombits(r90)
+			r92 := float32(r41 - r91)
+			r93 := fma32Try(r71, r80, r92, &slow)
+			r94 := float32(r93 / r60)
+			r95 := fma32Try(r67, r39, r64, &slow)
+			r96 := float32(r95 - r64)
+			r97 := float32(r96 + r64)
 			r98 := math.Float32bits(r97)
-			r99 := r98 + r81
+			r99 := r98 + r88
 			r100 := r99 << 23
 			r101 := math.Float32frombits(r100)
-			r102 := float32(r95 * r101)
-			r103 := r24 <= r32
-			r104 := r102
-			if r103 {
-				r104 = r50
+			r102 := float32(r94 * r101)
+			r103 := float32(r67 - r96)
+			r104 := float32(r103 + r64)
+			r105 := math.Float32bits(r104)
+			r106 := r105 + r88
+			r107 := r106 << 23
+			r108 := math.Float32frombits(r107)
+			r109 := float32(r102 * r108)
+			r110 := r31 <= r39
+			r111 := r109
+			if r110 {
+				r111 = r57
 			}
-			if r37 {
-				r35 = r104
+			if r44 {
+				r42 = r111
 			}
 		}
-		r105 := fma32Try(r35, r21, r6, &slow)
+		r112 := fma32Try(r42, r21, r6, &slow)
 		if hasDelta {
-			r106 := delta[j]
-			r105 = float32(r105 + r106)
+			r113 := delta[j]
+			r112 = float32(r112 + r113)
 		}
-		r108 := cKa[j]
-		r109 := float32(r105 - r12)
-		r110 := cKeep[j]
-		r111 := float32(r110 * r9)
-		r112 := fma32Try(r108, r109, r111, &slow)
-		r114 := float32(r113 - r2)
-		r115 := cTauRef[j]
-		r116 := r114 < r115
-		r0 = r105
-		if r116 {
+		r115 := cKa[j]
+		r116 := float32(r112 - r12)
+		r117 := cKeep[j]
+		r118 := float32(r117 * r9)
+		r119 := fma32Try(r115, r116, r118, &slow)
+		r121 := float32(r120 - r2)
+		r122 := cTauRef[j]
+		r123 := r121 < r122
+		r0 = r112
+		if r123 {
 			r0 = r6
 		}
-		r1 = r112
-		if r116 {
+		r1 = r119
+		if r123 {
 			r1 = r9
 		}
-		r119 := r0 >= r3
-		if r119 {
-			r2 = r113
+		r126 := r0 >= r3
+		if r126 {
+			r2 = r120
 		}
 		if slow {
 			stepF32HardPNExact(f, s, j, j+1)
 			continue
 		}
 		if hasSpike {
-			if r119 {
+			if r126 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r120 := r116 || r119
-			ref[j] = r120
+			r127 := r123 || r126
+			ref[j] = r127
 		}
 		if hasBits {
-			if r119 {
+			if r126 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -3443,6 +3632,12 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -3469,27 +3664,27 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r25 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
-	r26 := math.Float32frombits(0x3c088889) // 0.008333333767950535
-	r28 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
-	r30 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
-	r32 := math.Float32frombits(0x3f000000) // 0.5
-	r34 := math.Float32frombits(0x3f800000) // 1
-	r36 := math.Float32frombits(0x3e000000) // 0.125
-	r38 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
-	r39 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
-	r41 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
-	r43 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
-	r51 := math.Float32frombits(0x42be0000) // 95
-	r54 := math.Float32frombits(0xc2ae0000) // -87
-	r57 := math.Float32frombits(0x4b400000) // 1.2582912e+07
-	r58 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
-	r61 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
-	r62 := math.Float32frombits(0xbf317200) // -0.693145751953125
-	r74 := math.Float32frombits(0x41f00000) // 30
-	r77 := math.Float32frombits(0xbf800000) // -1
-	r81 := uint32(0x7f)
-	r113 := f.T[s]
+	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	r39 := math.Float32frombits(0x3f000000) // 0.5
+	r41 := math.Float32frombits(0x3f800000) // 1
+	r43 := math.Float32frombits(0x3e000000) // 0.125
+	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	r58 := math.Float32frombits(0x42be0000) // 95
+	r61 := math.Float32frombits(0xc2ae0000) // -87
+	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	r81 := math.Float32frombits(0x41f00000) // 30
+	r84 := math.Float32frombits(0xbf800000) // -1
+	r88 := uint32(0x7f)
+	r120 := f.T[s]
 	for j := lo; j < hi; j++ {
 		r0 := v[j]
 		r1 := w[j]
@@ -3523,122 +3718,131 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 		r21 := fma32(r16, r17, r20)
 		r22 := float32(r13 + r15)
 		r23 := float32(r16 * r22)
-		r24 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r27 := fma32(r25, r23, r26)
-		r29 := fma32(r27, r23, r28)
-		r31 := fma32(r29, r23, r30)
-		r33 := fma32(r31, r23, r32)
-		r35 := fma32(r33, r23, r34)
-		r37 := r24 > r36
-		if r37 {
-			r40 := fma32(r38, r23, r39)
-			r42 := fma32(r40, r23, r41)
-			r44 := fma32(r42, r23, r43)
-			r45 := fma32(r44, r23, r25)
-			r46 := fma32(r45, r23, r26)
-			r47 := fma32(r46, r23, r28)
-			r48 := fma32(r47, r23, r30)
-			r49 := fma32(r48, r23, r32)
-			r50 := fma32(r49, r23, r34)
-			r52 := r23 > r51
-			r53 := r23
-			if r52 {
-				r53 = r51
+		if hasG {
+			r24 := cDtRTau[j]
+			r25 := g[j]
+			r26 := float32(r24 * r25)
+			r23 = float32(r23 - r26)
+			r28 := math.Float32frombits(0x00000000) // 0
+			r29 := fma32(r26, r6, r28)
+			r21 = float32(r21 - r29)
+		}
+		r31 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
+		r34 := fma32(r32, r23, r33)
+		r36 := fma32(r34, r23, r35)
+		r38 := fma32(r36, r23, r37)
+		r40 := fma32(r38, r23, r39)
+		r42 := fma32(r40, r23, r41)
+		r44 := r31 > r43
+		if r44 {
+			r47 := fma32(r45, r23, r46)
+			r49 := fma32(r47, r23, r48)
+			r51 := fma32(r49, r23, r50)
+			r52 := fma32(r51, r23, r32)
+			r53 := fma32(r52, r23, r33)
+			r54 := fma32(r53, r23, r35)
+			r55 := fma32(r54, r23, r37)
+			r56 := fma32(r55, r23, r39)
+			r57 := fma32(r56, r23, r41)
+			r59 := r23 > r58
+			r60 := r23
+			if r59 {
+				r60 = r58
 			}
-			r55 := r53 < r54
-			r56 := r53
-			if r55 {
-				r56 = r54
+			r62 := r60 < r61
+			r63 := r60
+			if r62 {
+				r63 = r61
 			}
-			r59 := fma32(r56, r58, r57)
-			r60 := float32(r59 - r57)
-			r63 := fma32(r60, r62, r56)
-			r64 := fma32(r60, r61, r63)
-			r65 := fma32(r38, r64, r39)
-			r66 := fma32(r65, r64, r41)
-			r67 := fma32(r66, r64, r43)
-			r68 := fma32(r67, r64, r25)
-			r69 := fma32(r68, r64, r26)
-			r70 := fma32(r69, r64, r28)
-			r71 := fma32(r70, r64, r30)
-			r72 := fma32(r71, r64, r32)
-			r73 := fma32(r72, r64, r34)
-			r75 := r60 > r74
-			r76 := r60
-			if r75 {
-				r76 = r74
+			r66 := fma32(r63, r65, r64)
+			r67 := float32(r66 - r64)
+			r70 := fma32(r67, r69, r63)
+			r71 := fma32(r67, r68, r70)
+			r72 := fma32(r45, r71, r46)
+			r73 := fma32(r72, r71, r48)
+			r74 := fma32(r73, r71, r50)
+			r75 := fma32(r74, r71, r32)
+			r76 := fma32(r75, r71, r33)
+			r77 := fma32(r76, r71, r35)
+			r78 := fma32(r77, r71, r37)
+			r79 := fma32(r78, r71, r39)
+			r80 := fma32(r79, r71, r41)
+			r82 := r67 > r81
+			r83 := r67
+			if r82 {
+				r83 = r81
 			}
-			r78 := float32(r76 * r77)
-			r79 := float32(r78 + r57)
-			r80 := math.Float32bits(r79)
-			r82 := r80 + r81
-			r83 := r82 << 23
-			r84 := math.Float32frombits(r83)
-			r85 := float32(r34 - r84)
-			r86 := fma32(r64, r73, r85)
-			r87 := float32(r86 / r53)
-			r88 := fma32(r60, r32, r57)
-			r89 := float32(r88 - r57)
-			r90 := float32(r89 + r57)
-			r91 := math.Float32bits(r90)
-			r92 := r91 + r81
-			r93 := r92 << 23
-			r94 := math.Float32frombits(r93)
-			r95 := float32(r87 * r94)
-			r96 := float32(r60 - r89)
-			r97 := float32(r96 + r57)
+			r85 := float32(r83 * r84)
+			r86 := float32(r85 + r64)
+			r87 := math.Float32bits(r86)
+			r89 := r87 + r88
+			r90 := r89 << 23
+			r91 := math.Float32frombits(r90)
+			r92 := float32(r41 - r91)
+			r93 := fma32(r71, r80, r92)
+			r94 := float32(r93 / r60)
+			r95 := fma32(r67, r39, r64)
+			r96 := float32(r95 - r64)
+			r97 := float32(r96 + r64)
 			r98 := math.Float32bits(r97)
-			r99 := r98 + r81
+			r99 := r98 + r88
 			r100 := r99 << 23
 			r101 := math.Float32frombits(r100)
-			r102 := float32(r95 * r101)
-			r103 := r24 <= r32
-			r104 := r102
-			if r103 {
-				r104 = r50
+			r102 := float32(r94 * r101)
+			r103 := float32(r67 - r96)
+			r104 := float32(r103 + r64)
+			r105 := math.Float32bits(r104)
+			r106 := r105 + r88
+			r107 := r106 << 23
+			r108 := math.Float32frombits(r107)
+			r109 := float32(r102 * r108)
+			r110 := r31 <= r39
+			r111 := r109
+			if r110 {
+				r111 = r57
 			}
-			if r37 {
-				r35 = r104
+			if r44 {
+				r42 = r111
 			}
 		}
-		r105 := fma32(r35, r21, r6)
+		r112 := fma32(r42, r21, r6)
 		if hasDelta {
-			r106 := delta[j]
-			r105 = float32(r105 + r106)
+			r113 := delta[j]
+			r112 = float32(r112 + r113)
 		}
-		r108 := cKa[j]
-		r109 := float32(r105 - r12)
-		r110 := cKeep[j]
-		r111 := float32(r110 * r9)
-		r112 := fma32(r108, r109, r111)
-		r114 := float32(r113 - r2)
-		r115 := cTauRef[j]
-		r116 := r114 < r115
-		r0 = r105
-		if r116 {
+		r115 := cKa[j]
+		r116 := float32(r112 - r12)
+		r117 := cKeep[j]
+		r118 := float32(r117 * r9)
+		r119 := fma32(r115, r116, r118)
+		r121 := float32(r120 - r2)
+		r122 := cTauRef[j]
+		r123 := r121 < r122
+		r0 = r112
+		if r123 {
 			r0 = r6
 		}
-		r1 = r112
-		if r116 {
+		r1 = r119
+		if r123 {
 			r1 = r9
 		}
-		r119 := r0 >= r3
-		if r119 {
-			r2 = r113
+		r126 := r0 >= r3
+		if r126 {
+			r2 = r120
 		}
 		if hasSpike {
-			if r119 {
+			if r126 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r120 := r116 || r119
-			ref[j] = r120
+			r127 := r123 || r126
+			ref[j] = r127
 		}
 		if hasBits {
-			if r119 {
+			if r126 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -3677,6 +3881,12 @@ func stepF64SoftOne(f *Frame64, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -3694,33 +3904,33 @@ func stepF64SoftOne(f *Frame64, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
-	r26 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	r27 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	r29 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	r31 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	r33 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	r35 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	r37 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	r39 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	r41 := math.Float64frombits(0x3ff0000000000000) // 1
-	r43 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	r45 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	r46 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	r48 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	r50 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	r52 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	r54 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	r56 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	r67 := math.Float64frombits(0x4086800000000000) // 720
-	r70 := math.Float64frombits(0xc086200000000000) // -708
-	r73 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	r74 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	r77 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	r78 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	r96 := math.Float64frombits(0x404e000000000000) // 60
-	r99 := math.Float64frombits(0xbff0000000000000) // -1
-	r103 := uint64(0x3ff)
-	r135 := f.T[s]
+	r32 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r33 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r35 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r37 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r39 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r41 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r43 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r45 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r47 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r49 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r51 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r52 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r54 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r56 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r58 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r60 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r62 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r73 := math.Float64frombits(0x4086800000000000)  // 720
+	r76 := math.Float64frombits(0xc086200000000000)  // -708
+	r79 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r80 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r83 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r84 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r102 := math.Float64frombits(0x404e000000000000) // 60
+	r105 := math.Float64frombits(0xbff0000000000000) // -1
+	r109 := uint64(0x3ff)
+	r141 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		r0a := v[j]
@@ -3773,16 +3983,24 @@ func stepF64SoftOne(f *Frame64, s int) {
 		r23b := float64(r14b + r16b)
 		r24a := float64(c[CDtCTau] * r23a)
 		r24b := float64(c[CDtCTau] * r23b)
-		r25a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
-		r25b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
-		r28a := math.FMA(r26, r24a, r27)
-		r28b := math.FMA(r26, r24b, r27)
-		r30a := math.FMA(r28a, r24a, r29)
-		r30b := math.FMA(r28b, r24b, r29)
-		r32a := math.FMA(r30a, r24a, r31)
-		r32b := math.FMA(r30b, r24b, r31)
-		r34a := math.FMA(r32a, r24a, r33)
-		r34b := math.FMA(r32b, r24b, r33)
+		if hasG {
+			r25a := g[j]
+			r25b := g[j+1]
+			r26a := float64(c[CDtRTau] * r25a)
+			r26b := float64(c[CDtRTau] * r25b)
+			r24a = float64(r24a - r26a)
+			r24b = float64(r24b - r26b)
+			r28a := math.Float64frombits(0x0000000000000000) // 0
+			r28b := math.Float64frombits(0x0000000000000000) // 0
+			r29a := math.FMA(r26a, r7a, r28a)
+			r29b := math.FMA(r26b, r7b, r28b)
+			r22a = float64(r22a - r29a)
+			r22b = float64(r22b - r29b)
+		}
+		r31a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
+		r31b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
+		r34a := math.FMA(r32, r24a, r33)
+		r34b := math.FMA(r32, r24b, r33)
 		r36a := math.FMA(r34a, r24a, r35)
 		r36b := math.FMA(r34b, r24b, r35)
 		r38a := math.FMA(r36a, r24a, r37)
@@ -3791,241 +4009,247 @@ func stepF64SoftOne(f *Frame64, s int) {
 		r40b := math.FMA(r38b, r24b, r39)
 		r42a := math.FMA(r40a, r24a, r41)
 		r42b := math.FMA(r40b, r24b, r41)
-		r44a := r25a > r43
-		r44b := r25b > r43
-		if r44a {
-			r47a := math.FMA(r45, r24a, r46)
-			r49a := math.FMA(r47a, r24a, r48)
-			r51a := math.FMA(r49a, r24a, r50)
-			r53a := math.FMA(r51a, r24a, r52)
+		r44a := math.FMA(r42a, r24a, r43)
+		r44b := math.FMA(r42b, r24b, r43)
+		r46a := math.FMA(r44a, r24a, r45)
+		r46b := math.FMA(r44b, r24b, r45)
+		r48a := math.FMA(r46a, r24a, r47)
+		r48b := math.FMA(r46b, r24b, r47)
+		r50a := r31a > r49
+		r50b := r31b > r49
+		if r50a {
+			r53a := math.FMA(r51, r24a, r52)
 			r55a := math.FMA(r53a, r24a, r54)
 			r57a := math.FMA(r55a, r24a, r56)
-			r58a := math.FMA(r57a, r24a, r26)
-			r59a := math.FMA(r58a, r24a, r27)
-			r60a := math.FMA(r59a, r24a, r29)
-			r61a := math.FMA(r60a, r24a, r31)
-			r62a := math.FMA(r61a, r24a, r33)
-			r63a := math.FMA(r62a, r24a, r35)
-			r64a := math.FMA(r63a, r24a, r37)
-			r65a := math.FMA(r64a, r24a, r39)
-			r66a := math.FMA(r65a, r24a, r41)
-			r68a := r24a > r67
-			r69a := r24a
-			if r68a {
-				r69a = r67
+			r59a := math.FMA(r57a, r24a, r58)
+			r61a := math.FMA(r59a, r24a, r60)
+			r63a := math.FMA(r61a, r24a, r62)
+			r64a := math.FMA(r63a, r24a, r32)
+			r65a := math.FMA(r64a, r24a, r33)
+			r66a := math.FMA(r65a, r24a, r35)
+			r67a := math.FMA(r66a, r24a, r37)
+			r68a := math.FMA(r67a, r24a, r39)
+			r69a := math.FMA(r68a, r24a, r41)
+			r70a := math.FMA(r69a, r24a, r43)
+			r71a := math.FMA(r70a, r24a, r45)
+			r72a := math.FMA(r71a, r24a, r47)
+			r74a := r24a > r73
+			r75a := r24a
+			if r74a {
+				r75a = r73
 			}
-			r71a := r69a < r70
-			r72a := r69a
-			if r71a {
-				r72a = r70
+			r77a := r75a < r76
+			r78a := r75a
+			if r77a {
+				r78a = r76
 			}
-			r75a := math.FMA(r72a, r74, r73)
-			r76a := float64(r75a - r73)
-			r79a := math.FMA(r76a, r78, r72a)
-			r80a := math.FMA(r76a, r77, r79a)
-			r81a := math.FMA(r45, r80a, r46)
-			r82a := math.FMA(r81a, r80a, r48)
-			r83a := math.FMA(r82a, r80a, r50)
-			r84a := math.FMA(r83a, r80a, r52)
-			r85a := math.FMA(r84a, r80a, r54)
-			r86a := math.FMA(r85a, r80a, r56)
-			r87a := math.FMA(r86a, r80a, r26)
-			r88a := math.FMA(r87a, r80a, r27)
-			r89a := math.FMA(r88a, r80a, r29)
-			r90a := math.FMA(r89a, r80a, r31)
-			r91a := math.FMA(r90a, r80a, r33)
-			r92a := math.FMA(r91a, r80a, r35)
-			r93a := math.FMA(r92a, r80a, r37)
-			r94a := math.FMA(r93a, r80a, r39)
-			r95a := math.FMA(r94a, r80a, r41)
-			r97a := r76a > r96
-			r98a := r76a
-			if r97a {
-				r98a = r96
+			r81a := math.FMA(r78a, r80, r79)
+			r82a := float64(r81a - r79)
+			r85a := math.FMA(r82a, r84, r78a)
+			r86a := math.FMA(r82a, r83, r85a)
+			r87a := math.FMA(r51, r86a, r52)
+			r88a := math.FMA(r87a, r86a, r54)
+			r89a := math.FMA(r88a, r86a, r56)
+			r90a := math.FMA(r89a, r86a, r58)
+			r91a := math.FMA(r90a, r86a, r60)
+			r92a := math.FMA(r91a, r86a, r62)
+			r93a := math.FMA(r92a, r86a, r32)
+			r94a := math.FMA(r93a, r86a, r33)
+			r95a := math.FMA(r94a, r86a, r35)
+			r96a := math.FMA(r95a, r86a, r37)
+			r97a := math.FMA(r96a, r86a, r39)
+			r98a := math.FMA(r97a, r86a, r41)
+			r99a := math.FMA(r98a, r86a, r43)
+			r100a := math.FMA(r99a, r86a, r45)
+			r101a := math.FMA(r100a, r86a, r47)
+			r103a := r82a > r102
+			r104a := r82a
+			if r103a {
+				r104a = r102
 			}
-			r100a := float64(r98a * r99)
-			r101a := float64(r100a + r73)
-			r102a := math.Float64bits(r101a)
-			r104a := r102a + r103
-			r105a := r104a << 52
-			r106a := math.Float64frombits(r105a)
-			r107a := float64(r41 - r106a)
-			r108a := math.FMA(r80a, r95a, r107a)
-			r109a := float64(r108a / r69a)
-			r110a := math.FMA(r76a, r39, r73)
-			r111a := float64(r110a - r73)
-			r112a := float64(r111a + r73)
-			r113a := math.Float64bits(r112a)
-			r114a := r113a + r103
-			r115a := r114a << 52
-			r116a := math.Float64frombits(r115a)
-			r117a := float64(r109a * r116a)
-			r118a := float64(r76a - r111a)
-			r119a := float64(r118a + r73)
-			r120a := math.Float64bits(r119a)
-			r121a := r120a + r103
-			r122a := r121a << 52
-			r123a := math.Float64frombits(r122a)
-			r124a := float64(r117a * r123a)
-			r125a := r25a <= r39
-			r126a := r124a
-			if r125a {
-				r126a = r66a
+			r106a := float64(r104a * r105)
+			r107a := float64(r106a + r79)
+			r108a := math.Float64bits(r107a)
+			r110a := r108a + r109
+			r111a := r110a << 52
+			r112a := math.Float64frombits(r111a)
+			r113a := float64(r47 - r112a)
+			r114a := math.FMA(r86a, r101a, r113a)
+			r115a := float64(r114a / r75a)
+			r116a := math.FMA(r82a, r45, r79)
+			r117a := float64(r116a - r79)
+			r118a := float64(r117a + r79)
+			r119a := math.Float64bits(r118a)
+			r120a := r119a + r109
+			r121a := r120a << 52
+			r122a := math.Float64frombits(r121a)
+			r123a := float64(r115a * r122a)
+			r124a := float64(r82a - r117a)
+			r125a := float64(r124a + r79)
+			r126a := math.Float64bits(r125a)
+			r127a := r126a + r109
+			r128a := r127a << 52
+			r129a := math.Float64frombits(r128a)
+			r130a := float64(r123a * r129a)
+			r131a := r31a <= r45
+			r132a := r130a
+			if r131a {
+				r132a = r72a
 			}
-			if r44a {
-				r42a = r126a
+			if r50a {
+				r48a = r132a
 			}
 		}
-		if r44b {
-			r47b := math.FMA(r45, r24b, r46)
-			r49b := math.FMA(r47b, r24b, r48)
-			r51b := math.FMA(r49b, r24b, r50)
-			r53b := math.FMA(r51b, r24b, r52)
+		if r50b {
+			r53b := math.FMA(r51, r24b, r52)
 			r55b := math.FMA(r53b, r24b, r54)
 			r57b := math.FMA(r55b, r24b, r56)
-			r58b := math.FMA(r57b, r24b, r26)
-			r59b := math.FMA(r58b, r24b, r27)
-			r60b := math.FMA(r59b, r24b, r29)
-			r61b := math.FMA(r60b, r24b, r31)
-			r62b := math.FMA(r61b, r24b, r33)
-			r63b := math.FMA(r62b, r24b, r35)
-			r64b := math.FMA(r63b, r24b, r37)
-			r65b := math.FMA(r64b, r24b, r39)
-			r66b := math.FMA(r65b, r24b, r41)
-			r68b := r24b > r67
-			r69b := r24b
-			if r68b {
-				r69b = r67
+			r59b := math.FMA(r57b, r24b, r58)
+			r61b := math.FMA(r59b, r24b, r60)
+			r63b := math.FMA(r61b, r24b, r62)
+			r64b := math.FMA(r63b, r24b, r32)
+			r65b := math.FMA(r64b, r24b, r33)
+			r66b := math.FMA(r65b, r24b, r35)
+			r67b := math.FMA(r66b, r24b, r37)
+			r68b := math.FMA(r67b, r24b, r39)
+			r69b := math.FMA(r68b, r24b, r41)
+			r70b := math.FMA(r69b, r24b, r43)
+			r71b := math.FMA(r70b, r24b, r45)
+			r72b := math.FMA(r71b, r24b, r47)
+			r74b := r24b > r73
+			r75b := r24b
+			if r74b {
+				r75b = r73
 			}
-			r71b := r69b < r70
-			r72b := r69b
-			if r71b {
-				r72b = r70
+			r77b := r75b < r76
+			r78b := r75b
+			if r77b {
+				r78b = r76
 			}
-			r75b := math.FMA(r72b, r74, r73)
-			r76b := float64(r75b - r73)
-			r79b := math.FMA(r76b, r78, r72b)
-			r80b := math.FMA(r76b, r77, r79b)
-			r81b := math.FMA(r45, r80b, r46)
-			r82b := math.FMA(r81b, r80b, r48)
-			r83b := math.FMA(r82b, r80b, r50)
-			r84b := math.FMA(r83b, r80b, r52)
-			r85b := math.FMA(r84b, r80b, r54)
-			r86b := math.FMA(r85b, r80b, r56)
-			r87b := math.FMA(r86b, r80b, r26)
-			r88b := math.FMA(r87b, r80b, r27)
-			r89b := math.FMA(r88b, r80b, r29)
-			r90b := math.FMA(r89b, r80b, r31)
-			r91b := math.FMA(r90b, r80b, r33)
-			r92b := math.FMA(r91b, r80b, r35)
-			r93b := math.FMA(r92b, r80b, r37)
-			r94b := math.FMA(r93b, r80b, r39)
-			r95b := math.FMA(r94b, r80b, r41)
-			r97b := r76b > r96
-			r98b := r76b
-			if r97b {
-				r98b = r96
+			r81b := math.FMA(r78b, r80, r79)
+			r82b := float64(r81b - r79)
+			r85b := math.FMA(r82b, r84, r78b)
+			r86b := math.FMA(r82b, r83, r85b)
+			r87b := math.FMA(r51, r86b, r52)
+			r88b := math.FMA(r87b, r86b, r54)
+			r89b := math.FMA(r88b, r86b, r56)
+			r90b := math.FMA(r89b, r86b, r58)
+			r91b := math.FMA(r90b, r86b, r60)
+			r92b := math.FMA(r91b, r86b, r62)
+			r93b := math.FMA(r92b, r86b, r32)
+			r94b := math.FMA(r93b, r86b, r33)
+			r95b := math.FMA(r94b, r86b, r35)
+			r96b := math.FMA(r95b, r86b, r37)
+			r97b := math.FMA(r96b, r86b, r39)
+			r98b := math.FMA(r97b, r86b, r41)
+			r99b := math.FMA(r98b, r86b, r43)
+			r100b := math.FMA(r99b, r86b, r45)
+			r101b := math.FMA(r100b, r86b, r47)
+			r103b := r82b > r102
+			r104b := r82b
+			if r103b {
+				r104b = r102
 			}
-			r100b := float64(r98b * r99)
-			r101b := float64(r100b + r73)
-			r102b := math.Float64bits(r101b)
-			r104b := r102b + r103
-			r105b := r104b << 52
-			r106b := math.Float64frombits(r105b)
-			r107b := float64(r41 - r106b)
-			r108b := math.FMA(r80b, r95b, r107b)
-			r109b := float64(r108b / r69b)
-			r110b := math.FMA(r76b, r39, r73)
-			r111b := float64(r110b - r73)
-			r112b := float64(r111b + r73)
-			r113b := math.Float64bits(r112b)
-			r114b := r113b + r103
-			r115b := r114b << 52
-			r116b := math.Float64frombits(r115b)
-			r117b := float64(r109b * r116b)
-			r118b := float64(r76b - r111b)
-			r119b := float64(r118b + r73)
-			r120b := math.Float64bits(r119b)
-			r121b := r120b + r103
-			r122b := r121b << 52
-			r123b := math.Float64frombits(r122b)
-			r124b := float64(r117b * r123b)
-			r125b := r25b <= r39
-			r126b := r124b
-			if r125b {
-				r126b = r66b
+			r106b := float64(r104b * r105)
+			r107b := float64(r106b + r79)
+			r108b := math.Float64bits(r107b)
+			r110b := r108b + r109
+			r111b := r110b << 52
+			r112b := math.Float64frombits(r111b)
+			r113b := float64(r47 - r112b)
+			r114b := math.FMA(r86b, r101b, r113b)
+			r115b := float64(r114b / r75b)
+			r116b := math.FMA(r82b, r45, r79)
+			r117b := float64(r116b - r79)
+			r118b := float64(r117b + r79)
+			r119b := math.Float64bits(r118b)
+			r120b := r119b + r109
+			r121b := r120b << 52
+			r122b := math.Float64frombits(r121b)
+			r123b := float64(r115b * r122b)
+			r124b := float64(r82b - r117b)
+			r125b := float64(r124b + r79)
+			r126b := math.Float64bits(r125b)
+			r127b := r126b + r109
+			r128b := r127b << 52
+			r129b := math.Float64frombits(r128b)
+			r130b := float64(r123b * r129b)
+			r131b := r31b <= r45
+			r132b := r130b
+			if r131b {
+				r132b = r72b
 			}
-			if r44b {
-				r42b = r126b
+			if r50b {
+				r48b = r132b
 			}
 		}
-		r127a := math.FMA(r42a, r22a, r7a)
-		r127b := math.FMA(r42b, r22b, r7b)
+		r133a := math.FMA(r48a, r22a, r7a)
+		r133b := math.FMA(r48b, r22b, r7b)
 		if hasDelta {
-			r128a := delta[j]
-			r128b := delta[j+1]
-			r127a = float64(r127a + r128a)
-			r127b = float64(r127b + r128b)
+			r134a := delta[j]
+			r134b := delta[j+1]
+			r133a = float64(r133a + r134a)
+			r133b = float64(r133b + r134b)
 		}
-		r131a := float64(r127a - c[CVRest])
-		r131b := float64(r127b - c[CVRest])
-		r133a := float64(c[CKeep] * r10a)
-		r133b := float64(c[CKeep] * r10b)
-		r134a := math.FMA(c[CKa], r131a, r133a)
-		r134b := math.FMA(c[CKa], r131b, r133b)
-		r136a := float64(r135 - r2a)
-		r136b := float64(r135 - r2b)
-		r138a := r136a < c[CTauRef]
-		r138b := r136b < c[CTauRef]
-		r0a = r127a
-		if r138a {
+		r137a := float64(r133a - c[CVRest])
+		r137b := float64(r133b - c[CVRest])
+		r139a := float64(c[CKeep] * r10a)
+		r139b := float64(c[CKeep] * r10b)
+		r140a := math.FMA(c[CKa], r137a, r139a)
+		r140b := math.FMA(c[CKa], r137b, r139b)
+		r142a := float64(r141 - r2a)
+		r142b := float64(r141 - r2b)
+		r144a := r142a < c[CTauRef]
+		r144b := r142b < c[CTauRef]
+		r0a = r133a
+		if r144a {
 			r0a = r7a
 		}
-		r0b = r127b
-		if r138b {
+		r0b = r133b
+		if r144b {
 			r0b = r7b
 		}
-		r1a = r134a
-		if r138a {
+		r1a = r140a
+		if r144a {
 			r1a = r10a
 		}
-		r1b = r134b
-		if r138b {
+		r1b = r140b
+		if r144b {
 			r1b = r10b
 		}
-		r141a := r0a >= c[CVTh]
-		r141b := r0b >= c[CVTh]
-		if r141a {
-			r2a = r135
+		r147a := r0a >= c[CVTh]
+		r147b := r0b >= c[CVTh]
+		if r147a {
+			r2a = r141
 		}
-		if r141b {
-			r2b = r135
+		if r147b {
+			r2b = r141
 		}
 		if hasSpike {
-			if r141a {
+			if r147a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r141b {
+			if r147b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
 		if hasRef {
-			r142a := r138a || r141a
-			r142b := r138b || r141b
-			ref[j] = r142a
-			ref[j+1] = r142b
+			r148a := r144a || r147a
+			r148b := r144b || r147b
+			ref[j] = r148a
+			ref[j+1] = r148b
 		}
 		if hasBits {
-			if r141a {
+			if r147a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r141b {
+			if r147b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -4065,134 +4289,142 @@ func stepF64SoftOne(f *Frame64, s int) {
 		r22 := math.FMA(c[CDtCTau], r18, r21)
 		r23 := float64(r14 + r16)
 		r24 := float64(c[CDtCTau] * r23)
-		r25 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
-		r28 := math.FMA(r26, r24, r27)
-		r30 := math.FMA(r28, r24, r29)
-		r32 := math.FMA(r30, r24, r31)
+		if hasG {
+			r25 := g[j]
+			r26 := float64(c[CDtRTau] * r25)
+			r24 = float64(r24 - r26)
+			r28 := math.Float64frombits(0x0000000000000000) // 0
+			r29 := math.FMA(r26, r7, r28)
+			r22 = float64(r22 - r29)
+		}
+		r31 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
 		r34 := math.FMA(r32, r24, r33)
 		r36 := math.FMA(r34, r24, r35)
 		r38 := math.FMA(r36, r24, r37)
 		r40 := math.FMA(r38, r24, r39)
 		r42 := math.FMA(r40, r24, r41)
-		r44 := r25 > r43
-		if r44 {
-			r47 := math.FMA(r45, r24, r46)
-			r49 := math.FMA(r47, r24, r48)
-			r51 := math.FMA(r49, r24, r50)
+		r44 := math.FMA(r42, r24, r43)
+		r46 := math.FMA(r44, r24, r45)
+		r48 := math.FMA(r46, r24, r47)
+		r50 := r31 > r49
+		if r50 {
 			r53 := math.FMA(r51, r24, r52)
 			r55 := math.FMA(r53, r24, r54)
 			r57 := math.FMA(r55, r24, r56)
-			r58 := math.FMA(r57, r24, r26)
-			r59 := math.FMA(r58, r24, r27)
-			r60 := math.FMA(r59, r24, r29)
-			r61 := math.FMA(r60, r24, r31)
-			r62 := math.FMA(r61, r24, r33)
-			r63 := math.FMA(r62, r24, r35)
-			r64 := math.FMA(r63, r24, r37)
-			r65 := math.FMA(r64, r24, r39)
-			r66 := math.FMA(r65, r24, r41)
-			r68 := r24 > r67
-			r69 := r24
-			if r68 {
-				r69 = r67
+			r59 := math.FMA(r57, r24, r58)
+			r61 := math.FMA(r59, r24, r60)
+			r63 := math.FMA(r61, r24, r62)
+			r64 := math.FMA(r63, r24, r32)
+			r65 := math.FMA(r64, r24, r33)
+			r66 := math.FMA(r65, r24, r35)
+			r67 := math.FMA(r66, r24, r37)
+			r68 := math.FMA(r67, r24, r39)
+			r69 := math.FMA(r68, r24, r41)
+			r70 := math.FMA(r69, r24, r43)
+			r71 := math.FMA(r70, r24, r45)
+			r72 := math.FMA(r71, r24, r47)
+			r74 := r24 > r73
+			r75 := r24
+			if r74 {
+				r75 = r73
 			}
-			r71 := r69 < r70
-			r72 := r69
-			if r71 {
-				r72 = r70
+			r77 := r75 < r76
+			r78 := r75
+			if r77 {
+				r78 = r76
 			}
-			r75 := math.FMA(r72, r74, r73)
-			r76 := float64(r75 - r73)
-			r79 := math.FMA(r76, r78, r72)
-			r80 := math.FMA(r76, r77, r79)
-			r81 := math.FMA(r45, r80, r46)
-			r82 := math.FMA(r81, r80, r48)
-			r83 := math.FMA(r82, r80, r50)
-			r84 := math.FMA(r83, r80, r52)
-			r85 := math.FMA(r84, r80, r54)
-			r86 := math.FMA(r85, r80, r56)
-			r87 := math.FMA(r86, r80, r26)
-			r88 := math.FMA(r87, r80, r27)
-			r89 := math.FMA(r88, r80, r29)
-			r90 := math.FMA(r89, r80, r31)
-			r91 := math.FMA(r90, r80, r33)
-			r92 := math.FMA(r91, r80, r35)
-			r93 := math.FMA(r92, r80, r37)
-			r94 := math.FMA(r93, r80, r39)
-			r95 := math.FMA(r94, r80, r41)
-			r97 := r76 > r96
-			r98 := r76
-			if r97 {
-				r98 = r96
+			r81 := math.FMA(r78, r80, r79)
+			r82 := float64(r81 - r79)
+			r85 := math.FMA(r82, r84, r78)
+			r86 := math.FMA(r82, r83, r85)
+			r87 := math.FMA(r51, r86, r52)
+			r88 := math.FMA(r87, r86, r54)
+			r89 := math.FMA(r88, r86, r56)
+			r90 := math.FMA(r89, r86, r58)
+			r91 := math.FMA(r90, r86, r60)
+			r92 := math.FMA(r91, r86, r62)
+			r93 := math.FMA(r92, r86, r32)
+			r94 := math.FMA(r93, r86, r33)
+			r95 := math.FMA(r94, r86, r35)
+			r96 := math.FMA(r95, r86, r37)
+			r97 := math.FMA(r96, r86, r39)
+			r98 := math.FMA(r97, r86, r41)
+			r99 := math.FMA(r98, r86, r43)
+			r100 := math.FMA(r99, r86, r45)
+			r101 := math.FMA(r100, r86, r47)
+			r103 := r82 > r102
+			r104 := r82
+			if r103 {
+				r104 = r102
 			}
-			r100 := float64(r98 * r99)
-			r101 := float64(r100 + r73)
-			r102 := math.Float64bits(r101)
-			r104 := r102 + r103
-			r105 := r104 << 52
-			r106 := math.Float64frombits(r105)
-			r107 := float64(r41 - r106)
-			r108 := math.FMA(r80, r95, r107)
-			r109 := float64(r108 / r69)
-			r110 := math.FMA(r76, r39, r73)
-			r111 := float64(r110 - r73)
-			r112 := float64(r111 + r73)
-			r113 := math.Float64bits(r112)
-			r114 := r113 + r103
-			r115 := r114 << 52
-			r116 := math.Float64frombits(r115)
-			r117 := float64(r109 * r116)
-			r118 := float64(r76 - r111)
-			r119 := float64(r118 + r73)
-			r120 := math.Float64bits(r119)
-			r121 := r120 + r103
-			r122 := r121 << 52
-			r123 := math.Float64frombits(r122)
-			r124 := float64(r117 * r123)
-			r125 := r25 <= r39
-			r126 := r124
-			if r125 {
-				r126 = r66
+			r106 := float64(r104 * r105)
+			r107 := float64(r106 + r79)
+			r108 := math.Float64bits(r107)
+			r110 := r108 + r109
+			r111 := r110 << 52
+			r112 := math.Float64frombits(r111)
+			r113 := float64(r47 - r112)
+			r114 := math.FMA(r86, r101, r113)
+			r115 := float64(r114 / r75)
+			r116 := math.FMA(r82, r45, r79)
+			r117 := float64(r116 - r79)
+			r118 := float64(r117 + r79)
+			r119 := math.Float64bits(r118)
+			r120 := r119 + r109
+			r121 := r120 << 52
+			r122 := math.Float64frombits(r121)
+			r123 := float64(r115 * r122)
+			r124 := float64(r82 - r117)
+			r125 := float64(r124 + r79)
+			r126 := math.Float64bits(r125)
+			r127 := r126 + r109
+			r128 := r127 << 52
+			r129 := math.Float64frombits(r128)
+			r130 := float64(r123 * r129)
+			r131 := r31 <= r45
+			r132 := r130
+			if r131 {
+				r132 = r72
 			}
-			if r44 {
-				r42 = r126
+			if r50 {
+				r48 = r132
 			}
 		}
-		r127 := math.FMA(r42, r22, r7)
+		r133 := math.FMA(r48, r22, r7)
 		if hasDelta {
-			r128 := delta[j]
-			r127 = float64(r127 + r128)
+			r134 := delta[j]
+			r133 = float64(r133 + r134)
 		}
-		r131 := float64(r127 - c[CVRest])
-		r133 := float64(c[CKeep] * r10)
-		r134 := math.FMA(c[CKa], r131, r133)
-		r136 := float64(r135 - r2)
-		r138 := r136 < c[CTauRef]
-		r0 = r127
-		if r138 {
+		r137 := float64(r133 - c[CVRest])
+		r139 := float64(c[CKeep] * r10)
+		r140 := math.FMA(c[CKa], r137, r139)
+		r142 := float64(r141 - r2)
+		r144 := r142 < c[CTauRef]
+		r0 = r133
+		if r144 {
 			r0 = r7
 		}
-		r1 = r134
-		if r138 {
+		r1 = r140
+		if r144 {
 			r1 = r10
 		}
-		r141 := r0 >= c[CVTh]
-		if r141 {
-			r2 = r135
+		r147 := r0 >= c[CVTh]
+		if r147 {
+			r2 = r141
 		}
 		if hasSpike {
-			if r141 {
+			if r147 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r142 := r138 || r141
-			ref[j] = r142
+			r148 := r144 || r147
+			ref[j] = r148
 		}
 		if hasBits {
-			if r141 {
+			if r147 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -4231,6 +4463,12 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -4257,33 +4495,33 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r26 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	r27 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	r29 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	r31 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	r33 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	r35 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	r37 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	r39 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	r41 := math.Float64frombits(0x3ff0000000000000) // 1
-	r43 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	r45 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	r46 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	r48 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	r50 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	r52 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	r54 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	r56 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	r67 := math.Float64frombits(0x4086800000000000) // 720
-	r70 := math.Float64frombits(0xc086200000000000) // -708
-	r73 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	r74 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	r77 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	r78 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	r96 := math.Float64frombits(0x404e000000000000) // 60
-	r99 := math.Float64frombits(0xbff0000000000000) // -1
-	r103 := uint64(0x3ff)
-	r135 := f.T[s]
+	r33 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r34 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r36 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r38 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r40 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r42 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r44 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r46 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r48 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r50 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r52 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r53 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r55 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r57 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r59 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r61 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r63 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r74 := math.Float64frombits(0x4086800000000000)  // 720
+	r77 := math.Float64frombits(0xc086200000000000)  // -708
+	r80 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r81 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r84 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r85 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r103 := math.Float64frombits(0x404e000000000000) // 60
+	r106 := math.Float64frombits(0xbff0000000000000) // -1
+	r110 := uint64(0x3ff)
+	r142 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		r0a := v[j]
@@ -4350,265 +4588,281 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		r23b := float64(r14b + r16b)
 		r24a := float64(r17a * r23a)
 		r24b := float64(r17b * r23b)
-		r25a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
-		r25b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
-		r28a := math.FMA(r26, r24a, r27)
-		r28b := math.FMA(r26, r24b, r27)
-		r30a := math.FMA(r28a, r24a, r29)
-		r30b := math.FMA(r28b, r24b, r29)
-		r32a := math.FMA(r30a, r24a, r31)
-		r32b := math.FMA(r30b, r24b, r31)
-		r34a := math.FMA(r32a, r24a, r33)
-		r34b := math.FMA(r32b, r24b, r33)
-		r36a := math.FMA(r34a, r24a, r35)
-		r36b := math.FMA(r34b, r24b, r35)
-		r38a := math.FMA(r36a, r24a, r37)
-		r38b := math.FMA(r36b, r24b, r37)
-		r40a := math.FMA(r38a, r24a, r39)
-		r40b := math.FMA(r38b, r24b, r39)
-		r42a := math.FMA(r40a, r24a, r41)
-		r42b := math.FMA(r40b, r24b, r41)
-		r44a := r25a > r43
-		r44b := r25b > r43
-		if r44a {
-			r47a := math.FMA(r45, r24a, r46)
-			r49a := math.FMA(r47a, r24a, r48)
-			r51a := math.FMA(r49a, r24a, r50)
-			r53a := math.FMA(r51a, r24a, r52)
-			r55a := math.FMA(r53a, r24a, r54)
-			r57a := math.FMA(r55a, r24a, r56)
-			r58a := math.FMA(r57a, r24a, r26)
-			r59a := math.FMA(r58a, r24a, r27)
-			r60a := math.FMA(r59a, r24a, r29)
-			r61a := math.FMA(r60a, r24a, r31)
-			r62a := math.FMA(r61a, r24a, r33)
-			r63a := math.FMA(r62a, r24a, r35)
-			r64a := math.FMA(r63a, r24a, r37)
-			r65a := math.FMA(r64a, r24a, r39)
-			r66a := math.FMA(r65a, r24a, r41)
-			r68a := r24a > r67
-			r69a := r24a
-			if r68a {
-				r69a = r67
+		if hasG {
+			r25a := cDtRTau[j]
+			r25b := cDtRTau[j+1]
+			r26a := g[j]
+			r26b := g[j+1]
+			r27a := float64(r25a * r26a)
+			r27b := float64(r25b * r26b)
+			r24a = float64(r24a - r27a)
+			r24b = float64(r24b - r27b)
+			r29a := math.Float64frombits(0x0000000000000000) // 0
+			r29b := math.Float64frombits(0x0000000000000000) // 0
+			r30a := math.FMA(r27a, r7a, r29a)
+			r30b := math.FMA(r27b, r7b, r29b)
+			r22a = float64(r22a - r30a)
+			r22b = float64(r22b - r30b)
+		}
+		r32a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
+		r32b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
+		r35a := math.FMA(r33, r24a, r34)
+		r35b := math.FMA(r33, r24b, r34)
+		r37a := math.FMA(r35a, r24a, r36)
+		r37b := math.FMA(r35b, r24b, r36)
+		r39a := math.FMA(r37a, r24a, r38)
+		r39b := math.FMA(r37b, r24b, r38)
+		r41a := math.FMA(r39a, r24a, r40)
+		r41b := math.FMA(r39b, r24b, r40)
+		r43a := math.FMA(r41a, r24a, r42)
+		r43b := math.FMA(r41b, r24b, r42)
+		r45a := math.FMA(r43a, r24a, r44)
+		r45b := math.FMA(r43b, r24b, r44)
+		r47a := math.FMA(r45a, r24a, r46)
+		r47b := math.FMA(r45b, r24b, r46)
+		r49a := math.FMA(r47a, r24a, r48)
+		r49b := math.FMA(r47b, r24b, r48)
+		r51a := r32a > r50
+		r51b := r32b > r50
+		if r51a {
+			r54a := math.FMA(r52, r24a, r53)
+			r56a := math.FMA(r54a, r24a, r55)
+			r58a := math.FMA(r56a, r24a, r57)
+			r60a := math.FMA(r58a, r24a, r59)
+			r62a := math.FMA(r60a, r24a, r61)
+			r64a := math.FMA(r62a, r24a, r63)
+			r65a := math.FMA(r64a, r24a, r33)
+			r66a := math.FMA(r65a, r24a, r34)
+			r67a := math.FMA(r66a, r24a, r36)
+			r68a := math.FMA(r67a, r24a, r38)
+			r69a := math.FMA(r68a, r24a, r40)
+			r70a := math.FMA(r69a, r24a, r42)
+			r71a := math.FMA(r70a, r24a, r44)
+			r72a := math.FMA(r71a, r24a, r46)
+			r73a := math.FMA(r72a, r24a, r48)
+			r75a := r24a > r74
+			r76a := r24a
+			if r75a {
+				r76a = r74
 			}
-			r71a := r69a < r70
-			r72a := r69a
-			if r71a {
-				r72a = r70
+			r78a := r76a < r77
+			r79a := r76a
+			if r78a {
+				r79a = r77
 			}
-			r75a := math.FMA(r72a, r74, r73)
-			r76a := float64(r75a - r73)
-			r79a := math.FMA(r76a, r78, r72a)
-			r80a := math.FMA(r76a, r77, r79a)
-			r81a := math.FMA(r45, r80a, r46)
-			r82a := math.FMA(r81a, r80a, r48)
-			r83a := math.FMA(r82a, r80a, r50)
-			r84a := math.FMA(r83a, r80a, r52)
-			r85a := math.FMA(r84a, r80a, r54)
-			r86a := math.FMA(r85a, r80a, r56)
-			r87a := math.FMA(r86a, r80a, r26)
-			r88a := math.FMA(r87a, r80a, r27)
-			r89a := math.FMA(r88a, r80a, r29)
-			r90a := math.FMA(r89a, r80a, r31)
-			r91a := math.FMA(r90a, r80a, r33)
-			r92a := math.FMA(r91a, r80a, r35)
-			r93a := math.FMA(r92a, r80a, r37)
-			r94a := math.FMA(r93a, r80a, r39)
-			r95a := math.FMA(r94a, r80a, r41)
-			r97a := r76a > r96
-			r98a := r76a
-			if r97a {
-				r98a = r96
+			r82a := math.FMA(r79a, r81, r80)
+			r83a := float64(r82a - r80)
+			r86a := math.FMA(r83a, r85, r79a)
+			r87a := math.FMA(r83a, r84, r86a)
+			r88a := math.FMA(r52, r87a, r53)
+			r89a := math.FMA(r88a, r87a, r55)
+			r90a := math.FMA(r89a, r87a, r57)
+			r91a := math.FMA(r90a, r87a, r59)
+			r92a := math.FMA(r91a, r87a, r61)
+			r93a := math.FMA(r92a, r87a, r63)
+			r94a := math.FMA(r93a, r87a, r33)
+			r95a := math.FMA(r94a, r87a, r34)
+			r96a := math.FMA(r95a, r87a, r36)
+			r97a := math.FMA(r96a, r87a, r38)
+			r98a := math.FMA(r97a, r87a, r40)
+			r99a := math.FMA(r98a, r87a, r42)
+			r100a := math.FMA(r99a, r87a, r44)
+			r101a := math.FMA(r100a, r87a, r46)
+			r102a := math.FMA(r101a, r87a, r48)
+			r104a := r83a > r103
+			r105a := r83a
+			if r104a {
+				r105a = r103
 			}
-			r100a := float64(r98a * r99)
-			r101a := float64(r100a + r73)
-			r102a := math.Float64bits(r101a)
-			r104a := r102a + r103
-			r105a := r104a << 52
-			r106a := math.Float64frombits(r105a)
-			r107a := float64(r41 - r106a)
-			r108a := math.FMA(r80a, r95a, r107a)
-			r109a := float64(r108a / r69a)
-			r110a := math.FMA(r76a, r39, r73)
-			r111a := float64(r110a - r73)
-			r112a := float64(r111a + r73)
-			r113a := math.Float64bits(r112a)
-			r114a := r113a + r103
-			r115a := r114a << 52
-			r116a := math.Float64frombits(r115a)
-			r117a := float64(r109a * r116a)
-			r118a := float64(r76a - r111a)
-			r119a := float64(r118a + r73)
+			r107a := float64(r105a * r106)
+			r108a := float64(r107a + r80)
+			r109a := math.Float64bits(r108a)
+			r111a := r109a + r110
+			r112a := r111a << 52
+			r113a := math.Float64frombits(r112a)
+			r114a := float64(r48 - r113a)
+			r115a := math.FMA(r87a, r102a, r114a)
+			r116a := float64(r115a / r76a)
+			r117a := math.FMA(r83a, r46, r80)
+			r118a := float64(r117a - r80)
+			r119a := float64(r118a + r80)
 			r120a := math.Float64bits(r119a)
-			r121a := r120a + r103
+			r121a := r120a + r110
 			r122a := r121a << 52
 			r123a := math.Float64frombits(r122a)
-			r124a := float64(r117a * r123a)
-			r125a := r25a <= r39
-			r126a := r124a
-			if r125a {
-				r126a = r66a
+			r124a := float64(r116a * r123a)
+			r125a := float64(r83a - r118a)
+			r126a := float64(r125a + r80)
+			r127a := math.Float64bits(r126a)
+			r128a := r127a + r110
+			r129a := r128a << 52
+			r130a := math.Float64frombits(r129a)
+			r131a := float64(r124a * r130a)
+			r132a := r32a <= r46
+			r133a := r131a
+			if r132a {
+				r133a = r73a
 			}
-			if r44a {
-				r42a = r126a
+			if r51a {
+				r49a = r133a
 			}
 		}
-		if r44b {
-			r47b := math.FMA(r45, r24b, r46)
-			r49b := math.FMA(r47b, r24b, r48)
-			r51b := math.FMA(r49b, r24b, r50)
-			r53b := math.FMA(r51b, r24b, r52)
-			r55b := math.FMA(r53b, r24b, r54)
-			r57b := math.FMA(r55b, r24b, r56)
-			r58b := math.FMA(r57b, r24b, r26)
-			r59b := math.FMA(r58b, r24b, r27)
-			r60b := math.FMA(r59b, r24b, r29)
-			r61b := math.FMA(r60b, r24b, r31)
-			r62b := math.FMA(r61b, r24b, r33)
-			r63b := math.FMA(r62b, r24b, r35)
-			r64b := math.FMA(r63b, r24b, r37)
-			r65b := math.FMA(r64b, r24b, r39)
-			r66b := math.FMA(r65b, r24b, r41)
-			r68b := r24b > r67
-			r69b := r24b
-			if r68b {
-				r69b = r67
+		if r51b {
+			r54b := math.FMA(r52, r24b, r53)
+			r56b := math.FMA(r54b, r24b, r55)
+			r58b := math.FMA(r56b, r24b, r57)
+			r60b := math.FMA(r58b, r24b, r59)
+			r62b := math.FMA(r60b, r24b, r61)
+			r64b := math.FMA(r62b, r24b, r63)
+			r65b := math.FMA(r64b, r24b, r33)
+			r66b := math.FMA(r65b, r24b, r34)
+			r67b := math.FMA(r66b, r24b, r36)
+			r68b := math.FMA(r67b, r24b, r38)
+			r69b := math.FMA(r68b, r24b, r40)
+			r70b := math.FMA(r69b, r24b, r42)
+			r71b := math.FMA(r70b, r24b, r44)
+			r72b := math.FMA(r71b, r24b, r46)
+			r73b := math.FMA(r72b, r24b, r48)
+			r75b := r24b > r74
+			r76b := r24b
+			if r75b {
+				r76b = r74
 			}
-			r71b := r69b < r70
-			r72b := r69b
-			if r71b {
-				r72b = r70
+			r78b := r76b < r77
+			r79b := r76b
+			if r78b {
+				r79b = r77
 			}
-			r75b := math.FMA(r72b, r74, r73)
-			r76b := float64(r75b - r73)
-			r79b := math.FMA(r76b, r78, r72b)
-			r80b := math.FMA(r76b, r77, r79b)
-			r81b := math.FMA(r45, r80b, r46)
-			r82b := math.FMA(r81b, r80b, r48)
-			r83b := math.FMA(r82b, r80b, r50)
-			r84b := math.FMA(r83b, r80b, r52)
-			r85b := math.FMA(r84b, r80b, r54)
-			r86b := math.FMA(r85b, r80b, r56)
-			r87b := math.FMA(r86b, r80b, r26)
-			r88b := math.FMA(r87b, r80b, r27)
-			r89b := math.FMA(r88b, r80b, r29)
-			r90b := math.FMA(r89b, r80b, r31)
-			r91b := math.FMA(r90b, r80b, r33)
-			r92b := math.FMA(r91b, r80b, r35)
-			r93b := math.FMA(r92b, r80b, r37)
-			r94b := math.FMA(r93b, r80b, r39)
-			r95b := math.FMA(r94b, r80b, r41)
-			r97b := r76b > r96
-			r98b := r76b
-			if r97b {
-				r98b = r96
+			r82b := math.FMA(r79b, r81, r80)
+			r83b := float64(r82b - r80)
+			r86b := math.FMA(r83b, r85, r79b)
+			r87b := math.FMA(r83b, r84, r86b)
+			r88b := math.FMA(r52, r87b, r53)
+			r89b := math.FMA(r88b, r87b, r55)
+			r90b := math.FMA(r89b, r87b, r57)
+			r91b := math.FMA(r90b, r87b, r59)
+			r92b := math.FMA(r91b, r87b, r61)
+			r93b := math.FMA(r92b, r87b, r63)
+			r94b := math.FMA(r93b, r87b, r33)
+			r95b := math.FMA(r94b, r87b, r34)
+			r96b := math.FMA(r95b, r87b, r36)
+			r97b := math.FMA(r96b, r87b, r38)
+			r98b := math.FMA(r97b, r87b, r40)
+			r99b := math.FMA(r98b, r87b, r42)
+			r100b := math.FMA(r99b, r87b, r44)
+			r101b := math.FMA(r100b, r87b, r46)
+			r102b := math.FMA(r101b, r87b, r48)
+			r104b := r83b > r103
+			r105b := r83b
+			if r104b {
+				r105b = r103
 			}
-			r100b := float64(r98b * r99)
-			r101b := float64(r100b + r73)
-			r102b := math.Float64bits(r101b)
-			r104b := r102b + r103
-			r105b := r104b << 52
-			r106b := math.Float64frombits(r105b)
-			r107b := float64(r41 - r106b)
-			r108b := math.FMA(r80b, r95b, r107b)
-			r109b := float64(r108b / r69b)
-			r110b := math.FMA(r76b, r39, r73)
-			r111b := float64(r110b - r73)
-			r112b := float64(r111b + r73)
-			r113b := math.Float64bits(r112b)
-			r114b := r113b + r103
-			r115b := r114b << 52
-			r116b := math.Float64frombits(r115b)
-			r117b := float64(r109b * r116b)
-			r118b := float64(r76b - r111b)
-			r119b := float64(r118b + r73)
+			r107b := float64(r105b * r106)
+			r108b := float64(r107b + r80)
+			r109b := math.Float64bits(r108b)
+			r111b := r109b + r110
+			r112b := r111b << 52
+			r113b := math.Float64frombits(r112b)
+			r114b := float64(r48 - r113b)
+			r115b := math.FMA(r87b, r102b, r114b)
+			r116b := float64(r115b / r76b)
+			r117b := math.FMA(r83b, r46, r80)
+			r118b := float64(r117b - r80)
+			r119b := float64(r118b + r80)
 			r120b := math.Float64bits(r119b)
-			r121b := r120b + r103
+			r121b := r120b + r110
 			r122b := r121b << 52
 			r123b := math.Float64frombits(r122b)
-			r124b := float64(r117b * r123b)
-			r125b := r25b <= r39
-			r126b := r124b
-			if r125b {
-				r126b = r66b
+			r124b := float64(r116b * r123b)
+			r125b := float64(r83b - r118b)
+			r126b := float64(r125b + r80)
+			r127b := math.Float64bits(r126b)
+			r128b := r127b + r110
+			r129b := r128b << 52
+			r130b := math.Float64frombits(r129b)
+			r131b := float64(r124b * r130b)
+			r132b := r32b <= r46
+			r133b := r131b
+			if r132b {
+				r133b = r73b
 			}
-			if r44b {
-				r42b = r126b
+			if r51b {
+				r49b = r133b
 			}
 		}
-		r127a := math.FMA(r42a, r22a, r7a)
-		r127b := math.FMA(r42b, r22b, r7b)
+		r134a := math.FMA(r49a, r22a, r7a)
+		r134b := math.FMA(r49b, r22b, r7b)
 		if hasDelta {
-			r128a := delta[j]
-			r128b := delta[j+1]
-			r127a = float64(r127a + r128a)
-			r127b = float64(r127b + r128b)
+			r135a := delta[j]
+			r135b := delta[j+1]
+			r134a = float64(r134a + r135a)
+			r134b = float64(r134b + r135b)
 		}
-		r130a := cKa[j]
-		r130b := cKa[j+1]
-		r131a := float64(r127a - r13a)
-		r131b := float64(r127b - r13b)
-		r132a := cKeep[j]
-		r132b := cKeep[j+1]
-		r133a := float64(r132a * r10a)
-		r133b := float64(r132b * r10b)
-		r134a := math.FMA(r130a, r131a, r133a)
-		r134b := math.FMA(r130b, r131b, r133b)
-		r136a := float64(r135 - r2a)
-		r136b := float64(r135 - r2b)
-		r137a := cTauRef[j]
-		r137b := cTauRef[j+1]
-		r138a := r136a < r137a
-		r138b := r136b < r137b
-		r0a = r127a
-		if r138a {
+		r137a := cKa[j]
+		r137b := cKa[j+1]
+		r138a := float64(r134a - r13a)
+		r138b := float64(r134b - r13b)
+		r139a := cKeep[j]
+		r139b := cKeep[j+1]
+		r140a := float64(r139a * r10a)
+		r140b := float64(r139b * r10b)
+		r141a := math.FMA(r137a, r138a, r140a)
+		r141b := math.FMA(r137b, r138b, r140b)
+		r143a := float64(r142 - r2a)
+		r143b := float64(r142 - r2b)
+		r144a := cTauRef[j]
+		r144b := cTauRef[j+1]
+		r145a := r143a < r144a
+		r145b := r143b < r144b
+		r0a = r134a
+		if r145a {
 			r0a = r7a
 		}
-		r0b = r127b
-		if r138b {
+		r0b = r134b
+		if r145b {
 			r0b = r7b
 		}
-		r1a = r134a
-		if r138a {
+		r1a = r141a
+		if r145a {
 			r1a = r10a
 		}
-		r1b = r134b
-		if r138b {
+		r1b = r141b
+		if r145b {
 			r1b = r10b
 		}
-		r141a := r0a >= r3a
-		r141b := r0b >= r3b
-		if r141a {
-			r2a = r135
+		r148a := r0a >= r3a
+		r148b := r0b >= r3b
+		if r148a {
+			r2a = r142
 		}
-		if r141b {
-			r2b = r135
+		if r148b {
+			r2b = r142
 		}
 		if hasSpike {
-			if r141a {
+			if r148a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r141b {
+			if r148b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
 		if hasRef {
-			r142a := r138a || r141a
-			r142b := r138b || r141b
-			ref[j] = r142a
-			ref[j+1] = r142b
+			r149a := r145a || r148a
+			r149b := r145b || r148b
+			ref[j] = r149a
+			ref[j+1] = r149b
 		}
 		if hasBits {
-			if r141a {
+			if r148a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r141b {
+			if r148b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -4655,137 +4909,146 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 		r22 := math.FMA(r17, r18, r21)
 		r23 := float64(r14 + r16)
 		r24 := float64(r17 * r23)
-		r25 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
-		r28 := math.FMA(r26, r24, r27)
-		r30 := math.FMA(r28, r24, r29)
-		r32 := math.FMA(r30, r24, r31)
-		r34 := math.FMA(r32, r24, r33)
-		r36 := math.FMA(r34, r24, r35)
-		r38 := math.FMA(r36, r24, r37)
-		r40 := math.FMA(r38, r24, r39)
-		r42 := math.FMA(r40, r24, r41)
-		r44 := r25 > r43
-		if r44 {
-			r47 := math.FMA(r45, r24, r46)
-			r49 := math.FMA(r47, r24, r48)
-			r51 := math.FMA(r49, r24, r50)
-			r53 := math.FMA(r51, r24, r52)
-			r55 := math.FMA(r53, r24, r54)
-			r57 := math.FMA(r55, r24, r56)
-			r58 := math.FMA(r57, r24, r26)
-			r59 := math.FMA(r58, r24, r27)
-			r60 := math.FMA(r59, r24, r29)
-			r61 := math.FMA(r60, r24, r31)
-			r62 := math.FMA(r61, r24, r33)
-			r63 := math.FMA(r62, r24, r35)
-			r64 := math.FMA(r63, r24, r37)
-			r65 := math.FMA(r64, r24, r39)
-			r66 := math.FMA(r65, r24, r41)
-			r68 := r24 > r67
-			r69 := r24
-			if r68 {
-				r69 = r67
+		if hasG {
+			r25 := cDtRTau[j]
+			r26 := g[j]
+			r27 := float64(r25 * r26)
+			r24 = float64(r24 - r27)
+			r29 := math.Float64frombits(0x0000000000000000) // 0
+			r30 := math.FMA(r27, r7, r29)
+			r22 = float64(r22 - r30)
+		}
+		r32 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
+		r35 := math.FMA(r33, r24, r34)
+		r37 := math.FMA(r35, r24, r36)
+		r39 := math.FMA(r37, r24, r38)
+		r41 := math.FMA(r39, r24, r40)
+		r43 := math.FMA(r41, r24, r42)
+		r45 := math.FMA(r43, r24, r44)
+		r47 := math.FMA(r45, r24, r46)
+		r49 := math.FMA(r47, r24, r48)
+		r51 := r32 > r50
+		if r51 {
+			r54 := math.FMA(r52, r24, r53)
+			r56 := math.FMA(r54, r24, r55)
+			r58 := math.FMA(r56, r24, r57)
+			r60 := math.FMA(r58, r24, r59)
+			r62 := math.FMA(r60, r24, r61)
+			r64 := math.FMA(r62, r24, r63)
+			r65 := math.FMA(r64, r24, r33)
+			r66 := math.FMA(r65, r24, r34)
+			r67 := math.FMA(r66, r24, r36)
+			r68 := math.FMA(r67, r24, r38)
+			r69 := math.FMA(r68, r24, r40)
+			r70 := math.FMA(r69, r24, r42)
+			r71 := math.FMA(r70, r24, r44)
+			r72 := math.FMA(r71, r24, r46)
+			r73 := math.FMA(r72, r24, r48)
+			r75 := r24 > r74
+			r76 := r24
+			if r75 {
+				r76 = r74
 			}
-			r71 := r69 < r70
-			r72 := r69
-			if r71 {
-				r72 = r70
+			r78 := r76 < r77
+			r79 := r76
+			if r78 {
+				r79 = r77
 			}
-			r75 := math.FMA(r72, r74, r73)
-			r76 := float64(r75 - r73)
-			r79 := math.FMA(r76, r78, r72)
-			r80 := math.FMA(r76, r77, r79)
-			r81 := math.FMA(r45, r80, r46)
-			r82 := math.FMA(r81, r80, r48)
-			r83 := math.FMA(r82, r80, r50)
-			r84 := math.FMA(r83, r80, r52)
-			r85 := math.FMA(r84, r80, r54)
-			r86 := math.FMA(r85, r80, r56)
-			r87 := math.FMA(r86, r80, r26)
-			r88 := math.FMA(r87, r80, r27)
-			r89 := math.FMA(r88, r80, r29)
-			r90 := math.FMA(r89, r80, r31)
-			r91 := math.FMA(r90, r80, r33)
-			r92 := math.FMA(r91, r80, r35)
-			r93 := math.FMA(r92, r80, r37)
-			r94 := math.FMA(r93, r80, r39)
-			r95 := math.FMA(r94, r80, r41)
-			r97 := r76 > r96
-			r98 := r76
-			if r97 {
-				r98 = r96
+			r82 := math.FMA(r79, r81, r80)
+			r83 := float64(r82 - r80)
+			r86 := math.FMA(r83, r85, r79)
+			r87 := math.FMA(r83, r84, r86)
+			r88 := math.FMA(r52, r87, r53)
+			r89 := math.FMA(r88, r87, r55)
+			r90 := math.FMA(r89, r87, r57)
+			r91 := math.FMA(r90, r87, r59)
+			r92 := math.FMA(r91, r87, r61)
+			r93 := math.FMA(r92, r87, r63)
+			r94 := math.FMA(r93, r87, r33)
+			r95 := math.FMA(r94, r87, r34)
+			r96 := math.FMA(r95, r87, r36)
+			r97 := math.FMA(r96, r87, r38)
+			r98 := math.FMA(r97, r87, r40)
+			r99 := math.FMA(r98, r87, r42)
+			r100 := math.FMA(r99, r87, r44)
+			r101 := math.FMA(r100, r87, r46)
+			r102 := math.FMA(r101, r87, r48)
+			r104 := r83 > r103
+			r105 := r83
+			if r104 {
+				r105 = r103
 			}
-			r100 := float64(r98 * r99)
-			r101 := float64(r100 + r73)
-			r102 := math.Float64bits(r101)
-			r104 := r102 + r103
-			r105 := r104 << 52
-			r106 := math.Float64frombits(r105)
-			r107 := float64(r41 - r106)
-			r108 := math.FMA(r80, r95, r107)
-			r109 := float64(r108 / r69)
-			r110 := math.FMA(r76, r39, r73)
-			r111 := float64(r110 - r73)
-			r112 := float64(r111 + r73)
-			r113 := math.Float64bits(r112)
-			r114 := r113 + r103
-			r115 := r114 << 52
-			r116 := math.Float64frombits(r115)
-			r117 := float64(r109 * r116)
-			r118 := float64(r76 - r111)
-			r119 := float64(r118 + r73)
+			r107 := float64(r105 * r106)
+			r108 := float64(r107 + r80)
+			r109 := math.Float64bits(r108)
+			r111 := r109 + r110
+			r112 := r111 << 52
+			r113 := math.Float64frombits(r112)
+			r114 := float64(r48 - r113)
+			r115 := math.FMA(r87, r102, r114)
+			r116 := float64(r115 / r76)
+			r117 := math.FMA(r83, r46, r80)
+			r118 := float64(r117 - r80)
+			r119 := float64(r118 + r80)
 			r120 := math.Float64bits(r119)
-			r121 := r120 + r103
+			r121 := r120 + r110
 			r122 := r121 << 52
 			r123 := math.Float64frombits(r122)
-			r124 := float64(r117 * r123)
-			r125 := r25 <= r39
-			r126 := r124
-			if r125 {
-				r126 = r66
+			r124 := float64(r116 * r123)
+			r125 := float64(r83 - r118)
+			r126 := float64(r125 + r80)
+			r127 := math.Float64bits(r126)
+			r128 := r127 + r110
+			r129 := r128 << 52
+			r130 := math.Float64frombits(r129)
+			r131 := float64(r124 * r130)
+			r132 := r32 <= r46
+			r133 := r131
+			if r132 {
+				r133 = r73
 			}
-			if r44 {
-				r42 = r126
+			if r51 {
+				r49 = r133
 			}
 		}
-		r127 := math.FMA(r42, r22, r7)
+		r134 := math.FMA(r49, r22, r7)
 		if hasDelta {
-			r128 := delta[j]
-			r127 = float64(r127 + r128)
+			r135 := delta[j]
+			r134 = float64(r134 + r135)
 		}
-		r130 := cKa[j]
-		r131 := float64(r127 - r13)
-		r132 := cKeep[j]
-		r133 := float64(r132 * r10)
-		r134 := math.FMA(r130, r131, r133)
-		r136 := float64(r135 - r2)
-		r137 := cTauRef[j]
-		r138 := r136 < r137
-		r0 = r127
-		if r138 {
+		r137 := cKa[j]
+		r138 := float64(r134 - r13)
+		r139 := cKeep[j]
+		r140 := float64(r139 * r10)
+		r141 := math.FMA(r137, r138, r140)
+		r143 := float64(r142 - r2)
+		r144 := cTauRef[j]
+		r145 := r143 < r144
+		r0 = r134
+		if r145 {
 			r0 = r7
 		}
-		r1 = r134
-		if r138 {
+		r1 = r141
+		if r145 {
 			r1 = r10
 		}
-		r141 := r0 >= r3
-		if r141 {
-			r2 = r135
+		r148 := r0 >= r3
+		if r148 {
+			r2 = r142
 		}
 		if hasSpike {
-			if r141 {
+			if r148 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r142 := r138 || r141
-			ref[j] = r142
+			r149 := r145 || r148
+			ref[j] = r149
 		}
 		if hasBits {
-			if r141 {
+			if r148 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -4824,6 +5087,12 @@ func stepF64HardOne(f *Frame64, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -4841,33 +5110,33 @@ func stepF64HardOne(f *Frame64, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
-	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	r30 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	r32 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	r34 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	r36 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	r38 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	r40 := math.Float64frombits(0x3ff0000000000000) // 1
-	r42 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	r44 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	r45 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	r47 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	r49 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	r51 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	r53 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	r55 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	r66 := math.Float64frombits(0x4086800000000000) // 720
-	r69 := math.Float64frombits(0xc086200000000000) // -708
-	r72 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	r73 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	r76 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	r77 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	r95 := math.Float64frombits(0x404e000000000000) // 60
-	r98 := math.Float64frombits(0xbff0000000000000) // -1
-	r102 := uint64(0x3ff)
-	r134 := f.T[s]
+	r31 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r32 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r34 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r36 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r38 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r40 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r42 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r44 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r46 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r48 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r50 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r51 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r53 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r55 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r57 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r59 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r61 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r72 := math.Float64frombits(0x4086800000000000)  // 720
+	r75 := math.Float64frombits(0xc086200000000000)  // -708
+	r78 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r79 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r82 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r83 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r101 := math.Float64frombits(0x404e000000000000) // 60
+	r104 := math.Float64frombits(0xbff0000000000000) // -1
+	r108 := uint64(0x3ff)
+	r140 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		r0a := v[j]
@@ -4918,16 +5187,24 @@ func stepF64HardOne(f *Frame64, s int) {
 		r22b := float64(r13b + r15b)
 		r23a := float64(c[CDtCTau] * r22a)
 		r23b := float64(c[CDtCTau] * r22b)
-		r24a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
-		r24b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
-		r27a := math.FMA(r25, r23a, r26)
-		r27b := math.FMA(r25, r23b, r26)
-		r29a := math.FMA(r27a, r23a, r28)
-		r29b := math.FMA(r27b, r23b, r28)
-		r31a := math.FMA(r29a, r23a, r30)
-		r31b := math.FMA(r29b, r23b, r30)
-		r33a := math.FMA(r31a, r23a, r32)
-		r33b := math.FMA(r31b, r23b, r32)
+		if hasG {
+			r24a := g[j]
+			r24b := g[j+1]
+			r25a := float64(c[CDtRTau] * r24a)
+			r25b := float64(c[CDtRTau] * r24b)
+			r23a = float64(r23a - r25a)
+			r23b = float64(r23b - r25b)
+			r27a := math.Float64frombits(0x0000000000000000) // 0
+			r27b := math.Float64frombits(0x0000000000000000) // 0
+			r28a := math.FMA(r25a, r6a, r27a)
+			r28b := math.FMA(r25b, r6b, r27b)
+			r21a = float64(r21a - r28a)
+			r21b = float64(r21b - r28b)
+		}
+		r30a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
+		r30b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
+		r33a := math.FMA(r31, r23a, r32)
+		r33b := math.FMA(r31, r23b, r32)
 		r35a := math.FMA(r33a, r23a, r34)
 		r35b := math.FMA(r33b, r23b, r34)
 		r37a := math.FMA(r35a, r23a, r36)
@@ -4936,241 +5213,247 @@ func stepF64HardOne(f *Frame64, s int) {
 		r39b := math.FMA(r37b, r23b, r38)
 		r41a := math.FMA(r39a, r23a, r40)
 		r41b := math.FMA(r39b, r23b, r40)
-		r43a := r24a > r42
-		r43b := r24b > r42
-		if r43a {
-			r46a := math.FMA(r44, r23a, r45)
-			r48a := math.FMA(r46a, r23a, r47)
-			r50a := math.FMA(r48a, r23a, r49)
-			r52a := math.FMA(r50a, r23a, r51)
+		r43a := math.FMA(r41a, r23a, r42)
+		r43b := math.FMA(r41b, r23b, r42)
+		r45a := math.FMA(r43a, r23a, r44)
+		r45b := math.FMA(r43b, r23b, r44)
+		r47a := math.FMA(r45a, r23a, r46)
+		r47b := math.FMA(r45b, r23b, r46)
+		r49a := r30a > r48
+		r49b := r30b > r48
+		if r49a {
+			r52a := math.FMA(r50, r23a, r51)
 			r54a := math.FMA(r52a, r23a, r53)
 			r56a := math.FMA(r54a, r23a, r55)
-			r57a := math.FMA(r56a, r23a, r25)
-			r58a := math.FMA(r57a, r23a, r26)
-			r59a := math.FMA(r58a, r23a, r28)
-			r60a := math.FMA(r59a, r23a, r30)
-			r61a := math.FMA(r60a, r23a, r32)
-			r62a := math.FMA(r61a, r23a, r34)
-			r63a := math.FMA(r62a, r23a, r36)
-			r64a := math.FMA(r63a, r23a, r38)
-			r65a := math.FMA(r64a, r23a, r40)
-			r67a := r23a > r66
-			r68a := r23a
-			if r67a {
-				r68a = r66
+			r58a := math.FMA(r56a, r23a, r57)
+			r60a := math.FMA(r58a, r23a, r59)
+			r62a := math.FMA(r60a, r23a, r61)
+			r63a := math.FMA(r62a, r23a, r31)
+			r64a := math.FMA(r63a, r23a, r32)
+			r65a := math.FMA(r64a, r23a, r34)
+			r66a := math.FMA(r65a, r23a, r36)
+			r67a := math.FMA(r66a, r23a, r38)
+			r68a := math.FMA(r67a, r23a, r40)
+			r69a := math.FMA(r68a, r23a, r42)
+			r70a := math.FMA(r69a, r23a, r44)
+			r71a := math.FMA(r70a, r23a, r46)
+			r73a := r23a > r72
+			r74a := r23a
+			if r73a {
+				r74a = r72
 			}
-			r70a := r68a < r69
-			r71a := r68a
-			if r70a {
-				r71a = r69
+			r76a := r74a < r75
+			r77a := r74a
+			if r76a {
+				r77a = r75
 			}
-			r74a := math.FMA(r71a, r73, r72)
-			r75a := float64(r74a - r72)
-			r78a := math.FMA(r75a, r77, r71a)
-			r79a := math.FMA(r75a, r76, r78a)
-			r80a := math.FMA(r44, r79a, r45)
-			r81a := math.FMA(r80a, r79a, r47)
-			r82a := math.FMA(r81a, r79a, r49)
-			r83a := math.FMA(r82a, r79a, r51)
-			r84a := math.FMA(r83a, r79a, r53)
-			r85a := math.FMA(r84a, r79a, r55)
-			r86a := math.FMA(r85a, r79a, r25)
-			r87a := math.FMA(r86a, r79a, r26)
-			r88a := math.FMA(r87a, r79a, r28)
-			r89a := math.FMA(r88a, r79a, r30)
-			r90a := math.FMA(r89a, r79a, r32)
-			r91a := math.FMA(r90a, r79a, r34)
-			r92a := math.FMA(r91a, r79a, r36)
-			r93a := math.FMA(r92a, r79a, r38)
-			r94a := math.FMA(r93a, r79a, r40)
-			r96a := r75a > r95
-			r97a := r75a
-			if r96a {
-				r97a = r95
+			r80a := math.FMA(r77a, r79, r78)
+			r81a := float64(r80a - r78)
+			r84a := math.FMA(r81a, r83, r77a)
+			r85a := math.FMA(r81a, r82, r84a)
+			r86a := math.FMA(r50, r85a, r51)
+			r87a := math.FMA(r86a, r85a, r53)
+			r88a := math.FMA(r87a, r85a, r55)
+			r89a := math.FMA(r88a, r85a, r57)
+			r90a := math.FMA(r89a, r85a, r59)
+			r91a := math.FMA(r90a, r85a, r61)
+			r92a := math.FMA(r91a, r85a, r31)
+			r93a := math.FMA(r92a, r85a, r32)
+			r94a := math.FMA(r93a, r85a, r34)
+			r95a := math.FMA(r94a, r85a, r36)
+			r96a := math.FMA(r95a, r85a, r38)
+			r97a := math.FMA(r96a, r85a, r40)
+			r98a := math.FMA(r97a, r85a, r42)
+			r99a := math.FMA(r98a, r85a, r44)
+			r100a := math.FMA(r99a, r85a, r46)
+			r102a := r81a > r101
+			r103a := r81a
+			if r102a {
+				r103a = r101
 			}
-			r99a := float64(r97a * r98)
-			r100a := float64(r99a + r72)
-			r101a := math.Float64bits(r100a)
-			r103a := r101a + r102
-			r104a := r103a << 52
-			r105a := math.Float64frombits(r104a)
-			r106a := float64(r40 - r105a)
-			r107a := math.FMA(r79a, r94a, r106a)
-			r108a := float64(r107a / r68a)
-			r109a := math.FMA(r75a, r38, r72)
-			r110a := float64(r109a - r72)
-			r111a := float64(r110a + r72)
-			r112a := math.Float64bits(r111a)
-			r113a := r112a + r102
-			r114a := r113a << 52
-			r115a := math.Float64frombits(r114a)
-			r116a := float64(r108a * r115a)
-			r117a := float64(r75a - r110a)
-			r118a := float64(r117a + r72)
-			r119a := math.Float64bits(r118a)
-			r120a := r119a + r102
-			r121a := r120a << 52
-			r122a := math.Float64frombits(r121a)
-			r123a := float64(r116a * r122a)
-			r124a := r24a <= r38
-			r125a := r123a
-			if r124a {
-				r125a = r65a
+			r105a := float64(r103a * r104)
+			r106a := float64(r105a + r78)
+			r107a := math.Float64bits(r106a)
+			r109a := r107a + r108
+			r110a := r109a << 52
+			r111a := math.Float64frombits(r110a)
+			r112a := float64(r46 - r111a)
+			r113a := math.FMA(r85a, r100a, r112a)
+			r114a := float64(r113a / r74a)
+			r115a := math.FMA(r81a, r44, r78)
+			r116a := float64(r115a - r78)
+			r117a := float64(r116a + r78)
+			r118a := math.Float64bits(r117a)
+			r119a := r118a + r108
+			r120a := r119a << 52
+			r121a := math.Float64frombits(r120a)
+			r122a := float64(r114a * r121a)
+			r123a := float64(r81a - r116a)
+			r124a := float64(r123a + r78)
+			r125a := math.Float64bits(r124a)
+			r126a := r125a + r108
+			r127a := r126a << 52
+			r128a := math.Float64frombits(r127a)
+			r129a := float64(r122a * r128a)
+			r130a := r30a <= r44
+			r131a := r129a
+			if r130a {
+				r131a = r71a
 			}
-			if r43a {
-				r41a = r125a
+			if r49a {
+				r47a = r131a
 			}
 		}
-		if r43b {
-			r46b := math.FMA(r44, r23b, r45)
-			r48b := math.FMA(r46b, r23b, r47)
-			r50b := math.FMA(r48b, r23b, r49)
-			r52b := math.FMA(r50b, r23b, r51)
+		if r49b {
+			r52b := math.FMA(r50, r23b, r51)
 			r54b := math.FMA(r52b, r23b, r53)
 			r56b := math.FMA(r54b, r23b, r55)
-			r57b := math.FMA(r56b, r23b, r25)
-			r58b := math.FMA(r57b, r23b, r26)
-			r59b := math.FMA(r58b, r23b, r28)
-			r60b := math.FMA(r59b, r23b, r30)
-			r61b := math.FMA(r60b, r23b, r32)
-			r62b := math.FMA(r61b, r23b, r34)
-			r63b := math.FMA(r62b, r23b, r36)
-			r64b := math.FMA(r63b, r23b, r38)
-			r65b := math.FMA(r64b, r23b, r40)
-			r67b := r23b > r66
-			r68b := r23b
-			if r67b {
-				r68b = r66
+			r58b := math.FMA(r56b, r23b, r57)
+			r60b := math.FMA(r58b, r23b, r59)
+			r62b := math.FMA(r60b, r23b, r61)
+			r63b := math.FMA(r62b, r23b, r31)
+			r64b := math.FMA(r63b, r23b, r32)
+			r65b := math.FMA(r64b, r23b, r34)
+			r66b := math.FMA(r65b, r23b, r36)
+			r67b := math.FMA(r66b, r23b, r38)
+			r68b := math.FMA(r67b, r23b, r40)
+			r69b := math.FMA(r68b, r23b, r42)
+			r70b := math.FMA(r69b, r23b, r44)
+			r71b := math.FMA(r70b, r23b, r46)
+			r73b := r23b > r72
+			r74b := r23b
+			if r73b {
+				r74b = r72
 			}
-			r70b := r68b < r69
-			r71b := r68b
-			if r70b {
-				r71b = r69
+			r76b := r74b < r75
+			r77b := r74b
+			if r76b {
+				r77b = r75
 			}
-			r74b := math.FMA(r71b, r73, r72)
-			r75b := float64(r74b - r72)
-			r78b := math.FMA(r75b, r77, r71b)
-			r79b := math.FMA(r75b, r76, r78b)
-			r80b := math.FMA(r44, r79b, r45)
-			r81b := math.FMA(r80b, r79b, r47)
-			r82b := math.FMA(r81b, r79b, r49)
-			r83b := math.FMA(r82b, r79b, r51)
-			r84b := math.FMA(r83b, r79b, r53)
-			r85b := math.FMA(r84b, r79b, r55)
-			r86b := math.FMA(r85b, r79b, r25)
-			r87b := math.FMA(r86b, r79b, r26)
-			r88b := math.FMA(r87b, r79b, r28)
-			r89b := math.FMA(r88b, r79b, r30)
-			r90b := math.FMA(r89b, r79b, r32)
-			r91b := math.FMA(r90b, r79b, r34)
-			r92b := math.FMA(r91b, r79b, r36)
-			r93b := math.FMA(r92b, r79b, r38)
-			r94b := math.FMA(r93b, r79b, r40)
-			r96b := r75b > r95
-			r97b := r75b
-			if r96b {
-				r97b = r95
+			r80b := math.FMA(r77b, r79, r78)
+			r81b := float64(r80b - r78)
+			r84b := math.FMA(r81b, r83, r77b)
+			r85b := math.FMA(r81b, r82, r84b)
+			r86b := math.FMA(r50, r85b, r51)
+			r87b := math.FMA(r86b, r85b, r53)
+			r88b := math.FMA(r87b, r85b, r55)
+			r89b := math.FMA(r88b, r85b, r57)
+			r90b := math.FMA(r89b, r85b, r59)
+			r91b := math.FMA(r90b, r85b, r61)
+			r92b := math.FMA(r91b, r85b, r31)
+			r93b := math.FMA(r92b, r85b, r32)
+			r94b := math.FMA(r93b, r85b, r34)
+			r95b := math.FMA(r94b, r85b, r36)
+			r96b := math.FMA(r95b, r85b, r38)
+			r97b := math.FMA(r96b, r85b, r40)
+			r98b := math.FMA(r97b, r85b, r42)
+			r99b := math.FMA(r98b, r85b, r44)
+			r100b := math.FMA(r99b, r85b, r46)
+			r102b := r81b > r101
+			r103b := r81b
+			if r102b {
+				r103b = r101
 			}
-			r99b := float64(r97b * r98)
-			r100b := float64(r99b + r72)
-			r101b := math.Float64bits(r100b)
-			r103b := r101b + r102
-			r104b := r103b << 52
-			r105b := math.Float64frombits(r104b)
-			r106b := float64(r40 - r105b)
-			r107b := math.FMA(r79b, r94b, r106b)
-			r108b := float64(r107b / r68b)
-			r109b := math.FMA(r75b, r38, r72)
-			r110b := float64(r109b - r72)
-			r111b := float64(r110b + r72)
-			r112b := math.Float64bits(r111b)
-			r113b := r112b + r102
-			r114b := r113b << 52
-			r115b := math.Float64frombits(r114b)
-			r116b := float64(r108b * r115b)
-			r117b := float64(r75b - r110b)
-			r118b := float64(r117b + r72)
-			r119b := math.Float64bits(r118b)
-			r120b := r119b + r102
-			r121b := r120b << 52
-			r122b := math.Float64frombits(r121b)
-			r123b := float64(r116b * r122b)
-			r124b := r24b <= r38
-			r125b := r123b
-			if r124b {
-				r125b = r65b
+			r105b := float64(r103b * r104)
+			r106b := float64(r105b + r78)
+			r107b := math.Float64bits(r106b)
+			r109b := r107b + r108
+			r110b := r109b << 52
+			r111b := math.Float64frombits(r110b)
+			r112b := float64(r46 - r111b)
+			r113b := math.FMA(r85b, r100b, r112b)
+			r114b := float64(r113b / r74b)
+			r115b := math.FMA(r81b, r44, r78)
+			r116b := float64(r115b - r78)
+			r117b := float64(r116b + r78)
+			r118b := math.Float64bits(r117b)
+			r119b := r118b + r108
+			r120b := r119b << 52
+			r121b := math.Float64frombits(r120b)
+			r122b := float64(r114b * r121b)
+			r123b := float64(r81b - r116b)
+			r124b := float64(r123b + r78)
+			r125b := math.Float64bits(r124b)
+			r126b := r125b + r108
+			r127b := r126b << 52
+			r128b := math.Float64frombits(r127b)
+			r129b := float64(r122b * r128b)
+			r130b := r30b <= r44
+			r131b := r129b
+			if r130b {
+				r131b = r71b
 			}
-			if r43b {
-				r41b = r125b
+			if r49b {
+				r47b = r131b
 			}
 		}
-		r126a := math.FMA(r41a, r21a, r6a)
-		r126b := math.FMA(r41b, r21b, r6b)
+		r132a := math.FMA(r47a, r21a, r6a)
+		r132b := math.FMA(r47b, r21b, r6b)
 		if hasDelta {
-			r127a := delta[j]
-			r127b := delta[j+1]
-			r126a = float64(r126a + r127a)
-			r126b = float64(r126b + r127b)
+			r133a := delta[j]
+			r133b := delta[j+1]
+			r132a = float64(r132a + r133a)
+			r132b = float64(r132b + r133b)
 		}
-		r130a := float64(r126a - c[CVRest])
-		r130b := float64(r126b - c[CVRest])
-		r132a := float64(c[CKeep] * r9a)
-		r132b := float64(c[CKeep] * r9b)
-		r133a := math.FMA(c[CKa], r130a, r132a)
-		r133b := math.FMA(c[CKa], r130b, r132b)
-		r135a := float64(r134 - r2a)
-		r135b := float64(r134 - r2b)
-		r137a := r135a < c[CTauRef]
-		r137b := r135b < c[CTauRef]
-		r0a = r126a
-		if r137a {
+		r136a := float64(r132a - c[CVRest])
+		r136b := float64(r132b - c[CVRest])
+		r138a := float64(c[CKeep] * r9a)
+		r138b := float64(c[CKeep] * r9b)
+		r139a := math.FMA(c[CKa], r136a, r138a)
+		r139b := math.FMA(c[CKa], r136b, r138b)
+		r141a := float64(r140 - r2a)
+		r141b := float64(r140 - r2b)
+		r143a := r141a < c[CTauRef]
+		r143b := r141b < c[CTauRef]
+		r0a = r132a
+		if r143a {
 			r0a = r6a
 		}
-		r0b = r126b
-		if r137b {
+		r0b = r132b
+		if r143b {
 			r0b = r6b
 		}
-		r1a = r133a
-		if r137a {
+		r1a = r139a
+		if r143a {
 			r1a = r9a
 		}
-		r1b = r133b
-		if r137b {
+		r1b = r139b
+		if r143b {
 			r1b = r9b
 		}
-		r140a := r0a >= c[CVTh]
-		r140b := r0b >= c[CVTh]
-		if r140a {
-			r2a = r134
+		r146a := r0a >= c[CVTh]
+		r146b := r0b >= c[CVTh]
+		if r146a {
+			r2a = r140
 		}
-		if r140b {
-			r2b = r134
+		if r146b {
+			r2b = r140
 		}
 		if hasSpike {
-			if r140a {
+			if r146a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r140b {
+			if r146b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
 		if hasRef {
-			r141a := r137a || r140a
-			r141b := r137b || r140b
-			ref[j] = r141a
-			ref[j+1] = r141b
+			r147a := r143a || r146a
+			r147b := r143b || r146b
+			ref[j] = r147a
+			ref[j+1] = r147b
 		}
 		if hasBits {
-			if r140a {
+			if r146a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r140b {
+			if r146b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -5209,134 +5492,142 @@ func stepF64HardOne(f *Frame64, s int) {
 		r21 := math.FMA(c[CDtCTau], r17, r20)
 		r22 := float64(r13 + r15)
 		r23 := float64(c[CDtCTau] * r22)
-		r24 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
-		r27 := math.FMA(r25, r23, r26)
-		r29 := math.FMA(r27, r23, r28)
-		r31 := math.FMA(r29, r23, r30)
+		if hasG {
+			r24 := g[j]
+			r25 := float64(c[CDtRTau] * r24)
+			r23 = float64(r23 - r25)
+			r27 := math.Float64frombits(0x0000000000000000) // 0
+			r28 := math.FMA(r25, r6, r27)
+			r21 = float64(r21 - r28)
+		}
+		r30 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
 		r33 := math.FMA(r31, r23, r32)
 		r35 := math.FMA(r33, r23, r34)
 		r37 := math.FMA(r35, r23, r36)
 		r39 := math.FMA(r37, r23, r38)
 		r41 := math.FMA(r39, r23, r40)
-		r43 := r24 > r42
-		if r43 {
-			r46 := math.FMA(r44, r23, r45)
-			r48 := math.FMA(r46, r23, r47)
-			r50 := math.FMA(r48, r23, r49)
+		r43 := math.FMA(r41, r23, r42)
+		r45 := math.FMA(r43, r23, r44)
+		r47 := math.FMA(r45, r23, r46)
+		r49 := r30 > r48
+		if r49 {
 			r52 := math.FMA(r50, r23, r51)
 			r54 := math.FMA(r52, r23, r53)
 			r56 := math.FMA(r54, r23, r55)
-			r57 := math.FMA(r56, r23, r25)
-			r58 := math.FMA(r57, r23, r26)
-			r59 := math.FMA(r58, r23, r28)
-			r60 := math.FMA(r59, r23, r30)
-			r61 := math.FMA(r60, r23, r32)
-			r62 := math.FMA(r61, r23, r34)
-			r63 := math.FMA(r62, r23, r36)
-			r64 := math.FMA(r63, r23, r38)
-			r65 := math.FMA(r64, r23, r40)
-			r67 := r23 > r66
-			r68 := r23
-			if r67 {
-				r68 = r66
+			r58 := math.FMA(r56, r23, r57)
+			r60 := math.FMA(r58, r23, r59)
+			r62 := math.FMA(r60, r23, r61)
+			r63 := math.FMA(r62, r23, r31)
+			r64 := math.FMA(r63, r23, r32)
+			r65 := math.FMA(r64, r23, r34)
+			r66 := math.FMA(r65, r23, r36)
+			r67 := math.FMA(r66, r23, r38)
+			r68 := math.FMA(r67, r23, r40)
+			r69 := math.FMA(r68, r23, r42)
+			r70 := math.FMA(r69, r23, r44)
+			r71 := math.FMA(r70, r23, r46)
+			r73 := r23 > r72
+			r74 := r23
+			if r73 {
+				r74 = r72
 			}
-			r70 := r68 < r69
-			r71 := r68
-			if r70 {
-				r71 = r69
+			r76 := r74 < r75
+			r77 := r74
+			if r76 {
+				r77 = r75
 			}
-			r74 := math.FMA(r71, r73, r72)
-			r75 := float64(r74 - r72)
-			r78 := math.FMA(r75, r77, r71)
-			r79 := math.FMA(r75, r76, r78)
-			r80 := math.FMA(r44, r79, r45)
-			r81 := math.FMA(r80, r79, r47)
-			r82 := math.FMA(r81, r79, r49)
-			r83 := math.FMA(r82, r79, r51)
-			r84 := math.FMA(r83, r79, r53)
-			r85 := math.FMA(r84, r79, r55)
-			r86 := math.FMA(r85, r79, r25)
-			r87 := math.FMA(r86, r79, r26)
-			r88 := math.FMA(r87, r79, r28)
-			r89 := math.FMA(r88, r79, r30)
-			r90 := math.FMA(r89, r79, r32)
-			r91 := math.FMA(r90, r79, r34)
-			r92 := math.FMA(r91, r79, r36)
-			r93 := math.FMA(r92, r79, r38)
-			r94 := math.FMA(r93, r79, r40)
-			r96 := r75 > r95
-			r97 := r75
-			if r96 {
-				r97 = r95
+			r80 := math.FMA(r77, r79, r78)
+			r81 := float64(r80 - r78)
+			r84 := math.FMA(r81, r83, r77)
+			r85 := math.FMA(r81, r82, r84)
+			r86 := math.FMA(r50, r85, r51)
+			r87 := math.FMA(r86, r85, r53)
+			r88 := math.FMA(r87, r85, r55)
+			r89 := math.FMA(r88, r85, r57)
+			r90 := math.FMA(r89, r85, r59)
+			r91 := math.FMA(r90, r85, r61)
+			r92 := math.FMA(r91, r85, r31)
+			r93 := math.FMA(r92, r85, r32)
+			r94 := math.FMA(r93, r85, r34)
+			r95 := math.FMA(r94, r85, r36)
+			r96 := math.FMA(r95, r85, r38)
+			r97 := math.FMA(r96, r85, r40)
+			r98 := math.FMA(r97, r85, r42)
+			r99 := math.FMA(r98, r85, r44)
+			r100 := math.FMA(r99, r85, r46)
+			r102 := r81 > r101
+			r103 := r81
+			if r102 {
+				r103 = r101
 			}
-			r99 := float64(r97 * r98)
-			r100 := float64(r99 + r72)
-			r101 := math.Float64bits(r100)
-			r103 := r101 + r102
-			r104 := r103 << 52
-			r105 := math.Float64frombits(r104)
-			r106 := float64(r40 - r105)
-			r107 := math.FMA(r79, r94, r106)
-			r108 := float64(r107 / r68)
-			r109 := math.FMA(r75, r38, r72)
-			r110 := float64(r109 - r72)
-			r111 := float64(r110 + r72)
-			r112 := math.Float64bits(r111)
-			r113 := r112 + r102
-			r114 := r113 << 52
-			r115 := math.Float64frombits(r114)
-			r116 := float64(r108 * r115)
-			r117 := float64(r75 - r110)
-			r118 := float64(r117 + r72)
-			r119 := math.Float64bits(r118)
-			r120 := r119 + r102
-			r121 := r120 << 52
-			r122 := math.Float64frombits(r121)
-			r123 := float64(r116 * r122)
-			r124 := r24 <= r38
-			r125 := r123
-			if r124 {
-				r125 = r65
+			r105 := float64(r103 * r104)
+			r106 := float64(r105 + r78)
+			r107 := math.Float64bits(r106)
+			r109 := r107 + r108
+			r110 := r109 << 52
+			r111 := math.Float64frombits(r110)
+			r112 := float64(r46 - r111)
+			r113 := math.FMA(r85, r100, r112)
+			r114 := float64(r113 / r74)
+			r115 := math.FMA(r81, r44, r78)
+			r116 := float64(r115 - r78)
+			r117 := float64(r116 + r78)
+			r118 := math.Float64bits(r117)
+			r119 := r118 + r108
+			r120 := r119 << 52
+			r121 := math.Float64frombits(r120)
+			r122 := float64(r114 * r121)
+			r123 := float64(r81 - r116)
+			r124 := float64(r123 + r78)
+			r125 := math.Float64bits(r124)
+			r126 := r125 + r108
+			r127 := r126 << 52
+			r128 := math.Float64frombits(r127)
+			r129 := float64(r122 * r128)
+			r130 := r30 <= r44
+			r131 := r129
+			if r130 {
+				r131 = r71
 			}
-			if r43 {
-				r41 = r125
+			if r49 {
+				r47 = r131
 			}
 		}
-		r126 := math.FMA(r41, r21, r6)
+		r132 := math.FMA(r47, r21, r6)
 		if hasDelta {
-			r127 := delta[j]
-			r126 = float64(r126 + r127)
+			r133 := delta[j]
+			r132 = float64(r132 + r133)
 		}
-		r130 := float64(r126 - c[CVRest])
-		r132 := float64(c[CKeep] * r9)
-		r133 := math.FMA(c[CKa], r130, r132)
-		r135 := float64(r134 - r2)
-		r137 := r135 < c[CTauRef]
-		r0 = r126
-		if r137 {
+		r136 := float64(r132 - c[CVRest])
+		r138 := float64(c[CKeep] * r9)
+		r139 := math.FMA(c[CKa], r136, r138)
+		r141 := float64(r140 - r2)
+		r143 := r141 < c[CTauRef]
+		r0 = r132
+		if r143 {
 			r0 = r6
 		}
-		r1 = r133
-		if r137 {
+		r1 = r139
+		if r143 {
 			r1 = r9
 		}
-		r140 := r0 >= c[CVTh]
-		if r140 {
-			r2 = r134
+		r146 := r0 >= c[CVTh]
+		if r146 {
+			r2 = r140
 		}
 		if hasSpike {
-			if r140 {
+			if r146 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r141 := r137 || r140
-			ref[j] = r141
+			r147 := r143 || r146
+			ref[j] = r147
 		}
 		if hasBits {
-			if r140 {
+			if r146 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -5375,6 +5666,12 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		delta = f.Delta[s*f.Rows[StreamDelta]:]
 	}
 	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[StreamG]:]
+	}
+	g = g[:n]
 	hasSpike := f.Spike != nil
 	spike := f.V
 	if hasSpike {
@@ -5401,33 +5698,33 @@ func stepF64HardPNOne(f *Frame64, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r25 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
-	r26 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
-	r28 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
-	r30 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
-	r32 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
-	r34 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
-	r36 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
-	r38 := math.Float64frombits(0x3fe0000000000000) // 0.5
-	r40 := math.Float64frombits(0x3ff0000000000000) // 1
-	r42 := math.Float64frombits(0x3fb0000000000000) // 0.0625
-	r44 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
-	r45 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
-	r47 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
-	r49 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
-	r51 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
-	r53 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
-	r55 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
-	r66 := math.Float64frombits(0x4086800000000000) // 720
-	r69 := math.Float64frombits(0xc086200000000000) // -708
-	r72 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
-	r73 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
-	r76 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
-	r77 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
-	r95 := math.Float64frombits(0x404e000000000000) // 60
-	r98 := math.Float64frombits(0xbff0000000000000) // -1
-	r102 := uint64(0x3ff)
-	r134 := f.T[s]
+	r32 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
+	r33 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
+	r35 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
+	r37 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
+	r39 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	r41 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
+	r43 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
+	r45 := math.Float64frombits(0x3fe0000000000000)  // 0.5
+	r47 := math.Float64frombits(0x3ff0000000000000)  // 1
+	r49 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
+	r51 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
+	r52 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
+	r54 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
+	r56 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
+	r58 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
+	r60 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
+	r62 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
+	r73 := math.Float64frombits(0x4086800000000000)  // 720
+	r76 := math.Float64frombits(0xc086200000000000)  // -708
+	r79 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
+	r80 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
+	r83 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
+	r84 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	r102 := math.Float64frombits(0x404e000000000000) // 60
+	r105 := math.Float64frombits(0xbff0000000000000) // -1
+	r109 := uint64(0x3ff)
+	r141 := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
 		r0a := v[j]
@@ -5492,265 +5789,281 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		r22b := float64(r13b + r15b)
 		r23a := float64(r16a * r22a)
 		r23b := float64(r16b * r22b)
-		r24a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
-		r24b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
-		r27a := math.FMA(r25, r23a, r26)
-		r27b := math.FMA(r25, r23b, r26)
-		r29a := math.FMA(r27a, r23a, r28)
-		r29b := math.FMA(r27b, r23b, r28)
-		r31a := math.FMA(r29a, r23a, r30)
-		r31b := math.FMA(r29b, r23b, r30)
-		r33a := math.FMA(r31a, r23a, r32)
-		r33b := math.FMA(r31b, r23b, r32)
-		r35a := math.FMA(r33a, r23a, r34)
-		r35b := math.FMA(r33b, r23b, r34)
-		r37a := math.FMA(r35a, r23a, r36)
-		r37b := math.FMA(r35b, r23b, r36)
-		r39a := math.FMA(r37a, r23a, r38)
-		r39b := math.FMA(r37b, r23b, r38)
-		r41a := math.FMA(r39a, r23a, r40)
-		r41b := math.FMA(r39b, r23b, r40)
-		r43a := r24a > r42
-		r43b := r24b > r42
-		if r43a {
-			r46a := math.FMA(r44, r23a, r45)
-			r48a := math.FMA(r46a, r23a, r47)
-			r50a := math.FMA(r48a, r23a, r49)
-			r52a := math.FMA(r50a, r23a, r51)
-			r54a := math.FMA(r52a, r23a, r53)
-			r56a := math.FMA(r54a, r23a, r55)
-			r57a := math.FMA(r56a, r23a, r25)
-			r58a := math.FMA(r57a, r23a, r26)
-			r59a := math.FMA(r58a, r23a, r28)
-			r60a := math.FMA(r59a, r23a, r30)
-			r61a := math.FMA(r60a, r23a, r32)
-			r62a := math.FMA(r61a, r23a, r34)
-			r63a := math.FMA(r62a, r23a, r36)
-			r64a := math.FMA(r63a, r23a, r38)
-			r65a := math.FMA(r64a, r23a, r40)
-			r67a := r23a > r66
-			r68a := r23a
-			if r67a {
-				r68a = r66
+		if hasG {
+			r24a := cDtRTau[j]
+			r24b := cDtRTau[j+1]
+			r25a := g[j]
+			r25b := g[j+1]
+			r26a := float64(r24a * r25a)
+			r26b := float64(r24b * r25b)
+			r23a = float64(r23a - r26a)
+			r23b = float64(r23b - r26b)
+			r28a := math.Float64frombits(0x0000000000000000) // 0
+			r28b := math.Float64frombits(0x0000000000000000) // 0
+			r29a := math.FMA(r26a, r6a, r28a)
+			r29b := math.FMA(r26b, r6b, r28b)
+			r21a = float64(r21a - r29a)
+			r21b = float64(r21b - r29b)
+		}
+		r31a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
+		r31b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
+		r34a := math.FMA(r32, r23a, r33)
+		r34b := math.FMA(r32, r23b, r33)
+		r36a := math.FMA(r34a, r23a, r35)
+		r36b := math.FMA(r34b, r23b, r35)
+		r38a := math.FMA(r36a, r23a, r37)
+		r38b := math.FMA(r36b, r23b, r37)
+		r40a := math.FMA(r38a, r23a, r39)
+		r40b := math.FMA(r38b, r23b, r39)
+		r42a := math.FMA(r40a, r23a, r41)
+		r42b := math.FMA(r40b, r23b, r41)
+		r44a := math.FMA(r42a, r23a, r43)
+		r44b := math.FMA(r42b, r23b, r43)
+		r46a := math.FMA(r44a, r23a, r45)
+		r46b := math.FMA(r44b, r23b, r45)
+		r48a := math.FMA(r46a, r23a, r47)
+		r48b := math.FMA(r46b, r23b, r47)
+		r50a := r31a > r49
+		r50b := r31b > r49
+		if r50a {
+			r53a := math.FMA(r51, r23a, r52)
+			r55a := math.FMA(r53a, r23a, r54)
+			r57a := math.FMA(r55a, r23a, r56)
+			r59a := math.FMA(r57a, r23a, r58)
+			r61a := math.FMA(r59a, r23a, r60)
+			r63a := math.FMA(r61a, r23a, r62)
+			r64a := math.FMA(r63a, r23a, r32)
+			r65a := math.FMA(r64a, r23a, r33)
+			r66a := math.FMA(r65a, r23a, r35)
+			r67a := math.FMA(r66a, r23a, r37)
+			r68a := math.FMA(r67a, r23a, r39)
+			r69a := math.FMA(r68a, r23a, r41)
+			r70a := math.FMA(r69a, r23a, r43)
+			r71a := math.FMA(r70a, r23a, r45)
+			r72a := math.FMA(r71a, r23a, r47)
+			r74a := r23a > r73
+			r75a := r23a
+			if r74a {
+				r75a = r73
 			}
-			r70a := r68a < r69
-			r71a := r68a
-			if r70a {
-				r71a = r69
+			r77a := r75a < r76
+			r78a := r75a
+			if r77a {
+				r78a = r76
 			}
-			r74a := math.FMA(r71a, r73, r72)
-			r75a := float64(r74a - r72)
-			r78a := math.FMA(r75a, r77, r71a)
-			r79a := math.FMA(r75a, r76, r78a)
-			r80a := math.FMA(r44, r79a, r45)
-			r81a := math.FMA(r80a, r79a, r47)
-			r82a := math.FMA(r81a, r79a, r49)
-			r83a := math.FMA(r82a, r79a, r51)
-			r84a := math.FMA(r83a, r79a, r53)
-			r85a := math.FMA(r84a, r79a, r55)
-			r86a := math.FMA(r85a, r79a, r25)
-			r87a := math.FMA(r86a, r79a, r26)
-			r88a := math.FMA(r87a, r79a, r28)
-			r89a := math.FMA(r88a, r79a, r30)
-			r90a := math.FMA(r89a, r79a, r32)
-			r91a := math.FMA(r90a, r79a, r34)
-			r92a := math.FMA(r91a, r79a, r36)
-			r93a := math.FMA(r92a, r79a, r38)
-			r94a := math.FMA(r93a, r79a, r40)
-			r96a := r75a > r95
-			r97a := r75a
-			if r96a {
-				r97a = r95
+			r81a := math.FMA(r78a, r80, r79)
+			r82a := float64(r81a - r79)
+			r85a := math.FMA(r82a, r84, r78a)
+			r86a := math.FMA(r82a, r83, r85a)
+			r87a := math.FMA(r51, r86a, r52)
+			r88a := math.FMA(r87a, r86a, r54)
+			r89a := math.FMA(r88a, r86a, r56)
+			r90a := math.FMA(r89a, r86a, r58)
+			r91a := math.FMA(r90a, r86a, r60)
+			r92a := math.FMA(r91a, r86a, r62)
+			r93a := math.FMA(r92a, r86a, r32)
+			r94a := math.FMA(r93a, r86a, r33)
+			r95a := math.FMA(r94a, r86a, r35)
+			r96a := math.FMA(r95a, r86a, r37)
+			r97a := math.FMA(r96a, r86a, r39)
+			r98a := math.FMA(r97a, r86a, r41)
+			r99a := math.FMA(r98a, r86a, r43)
+			r100a := math.FMA(r99a, r86a, r45)
+			r101a := math.FMA(r100a, r86a, r47)
+			r103a := r82a > r102
+			r104a := r82a
+			if r103a {
+				r104a = r102
 			}
-			r99a := float64(r97a * r98)
-			r100a := float64(r99a + r72)
-			r101a := math.Float64bits(r100a)
-			r103a := r101a + r102
-			r104a := r103a << 52
-			r105a := math.Float64frombits(r104a)
-			r106a := float64(r40 - r105a)
-			r107a := math.FMA(r79a, r94a, r106a)
-			r108a := float64(r107a / r68a)
-			r109a := math.FMA(r75a, r38, r72)
-			r110a := float64(r109a - r72)
-			r111a := float64(r110a + r72)
-			r112a := math.Float64bits(r111a)
-			r113a := r112a + r102
-			r114a := r113a << 52
-			r115a := math.Float64frombits(r114a)
-			r116a := float64(r108a * r115a)
-			r117a := float64(r75a - r110a)
-			r118a := float64(r117a + r72)
+			r106a := float64(r104a * r105)
+			r107a := float64(r106a + r79)
+			r108a := math.Float64bits(r107a)
+			r110a := r108a + r109
+			r111a := r110a << 52
+			r112a := math.Float64frombits(r111a)
+			r113a := float64(r47 - r112a)
+			r114a := math.FMA(r86a, r101a, r113a)
+			r115a := float64(r114a / r75a)
+			r116a := math.FMA(r82a, r45, r79)
+			r117a := float64(r116a - r79)
+			r118a := float64(r117a + r79)
 			r119a := math.Float64bits(r118a)
-			r120a := r119a + r102
+			r120a := r119a + r109
 			r121a := r120a << 52
 			r122a := math.Float64frombits(r121a)
-			r123a := float64(r116a * r122a)
-			r124a := r24a <= r38
-			r125a := r123a
-			if r124a {
-				r125a = r65a
+			r123a := float64(r115a * r122a)
+			r124a := float64(r82a - r117a)
+			r125a := float64(r124a + r79)
+			r126a := math.Float64bits(r125a)
+			r127a := r126a + r109
+			r128a := r127a << 52
+			r129a := math.Float64frombits(r128a)
+			r130a := float64(r123a * r129a)
+			r131a := r31a <= r45
+			r132a := r130a
+			if r131a {
+				r132a = r72a
 			}
-			if r43a {
-				r41a = r125a
+			if r50a {
+				r48a = r132a
 			}
 		}
-		if r43b {
-			r46b := math.FMA(r44, r23b, r45)
-			r48b := math.FMA(r46b, r23b, r47)
-			r50b := math.FMA(r48b, r23b, r49)
-			r52b := math.FMA(r50b, r23b, r51)
-			r54b := math.FMA(r52b, r23b, r53)
-			r56b := math.FMA(r54b, r23b, r55)
-			r57b := math.FMA(r56b, r23b, r25)
-			r58b := math.FMA(r57b, r23b, r26)
-			r59b := math.FMA(r58b, r23b, r28)
-			r60b := math.FMA(r59b, r23b, r30)
-			r61b := math.FMA(r60b, r23b, r32)
-			r62b := math.FMA(r61b, r23b, r34)
-			r63b := math.FMA(r62b, r23b, r36)
-			r64b := math.FMA(r63b, r23b, r38)
-			r65b := math.FMA(r64b, r23b, r40)
-			r67b := r23b > r66
-			r68b := r23b
-			if r67b {
-				r68b = r66
+		if r50b {
+			r53b := math.FMA(r51, r23b, r52)
+			r55b := math.FMA(r53b, r23b, r54)
+			r57b := math.FMA(r55b, r23b, r56)
+			r59b := math.FMA(r57b, r23b, r58)
+			r61b := math.FMA(r59b, r23b, r60)
+			r63b := math.FMA(r61b, r23b, r62)
+			r64b := math.FMA(r63b, r23b, r32)
+			r65b := math.FMA(r64b, r23b, r33)
+			r66b := math.FMA(r65b, r23b, r35)
+			r67b := math.FMA(r66b, r23b, r37)
+			r68b := math.FMA(r67b, r23b, r39)
+			r69b := math.FMA(r68b, r23b, r41)
+			r70b := math.FMA(r69b, r23b, r43)
+			r71b := math.FMA(r70b, r23b, r45)
+			r72b := math.FMA(r71b, r23b, r47)
+			r74b := r23b > r73
+			r75b := r23b
+			if r74b {
+				r75b = r73
 			}
-			r70b := r68b < r69
-			r71b := r68b
-			if r70b {
-				r71b = r69
+			r77b := r75b < r76
+			r78b := r75b
+			if r77b {
+				r78b = r76
 			}
-			r74b := math.FMA(r71b, r73, r72)
-			r75b := float64(r74b - r72)
-			r78b := math.FMA(r75b, r77, r71b)
-			r79b := math.FMA(r75b, r76, r78b)
-			r80b := math.FMA(r44, r79b, r45)
-			r81b := math.FMA(r80b, r79b, r47)
-			r82b := math.FMA(r81b, r79b, r49)
-			r83b := math.FMA(r82b, r79b, r51)
-			r84b := math.FMA(r83b, r79b, r53)
-			r85b := math.FMA(r84b, r79b, r55)
-			r86b := math.FMA(r85b, r79b, r25)
-			r87b := math.FMA(r86b, r79b, r26)
-			r88b := math.FMA(r87b, r79b, r28)
-			r89b := math.FMA(r88b, r79b, r30)
-			r90b := math.FMA(r89b, r79b, r32)
-			r91b := math.FMA(r90b, r79b, r34)
-			r92b := math.FMA(r91b, r79b, r36)
-			r93b := math.FMA(r92b, r79b, r38)
-			r94b := math.FMA(r93b, r79b, r40)
-			r96b := r75b > r95
-			r97b := r75b
-			if r96b {
-				r97b = r95
+			r81b := math.FMA(r78b, r80, r79)
+			r82b := float64(r81b - r79)
+			r85b := math.FMA(r82b, r84, r78b)
+			r86b := math.FMA(r82b, r83, r85b)
+			r87b := math.FMA(r51, r86b, r52)
+			r88b := math.FMA(r87b, r86b, r54)
+			r89b := math.FMA(r88b, r86b, r56)
+			r90b := math.FMA(r89b, r86b, r58)
+			r91b := math.FMA(r90b, r86b, r60)
+			r92b := math.FMA(r91b, r86b, r62)
+			r93b := math.FMA(r92b, r86b, r32)
+			r94b := math.FMA(r93b, r86b, r33)
+			r95b := math.FMA(r94b, r86b, r35)
+			r96b := math.FMA(r95b, r86b, r37)
+			r97b := math.FMA(r96b, r86b, r39)
+			r98b := math.FMA(r97b, r86b, r41)
+			r99b := math.FMA(r98b, r86b, r43)
+			r100b := math.FMA(r99b, r86b, r45)
+			r101b := math.FMA(r100b, r86b, r47)
+			r103b := r82b > r102
+			r104b := r82b
+			if r103b {
+				r104b = r102
 			}
-			r99b := float64(r97b * r98)
-			r100b := float64(r99b + r72)
-			r101b := math.Float64bits(r100b)
-			r103b := r101b + r102
-			r104b := r103b << 52
-			r105b := math.Float64frombits(r104b)
-			r106b := float64(r40 - r105b)
-			r107b := math.FMA(r79b, r94b, r106b)
-			r108b := float64(r107b / r68b)
-			r109b := math.FMA(r75b, r38, r72)
-			r110b := float64(r109b - r72)
-			r111b := float64(r110b + r72)
-			r112b := math.Float64bits(r111b)
-			r113b := r112b + r102
-			r114b := r113b << 52
-			r115b := math.Float64frombits(r114b)
-			r116b := float64(r108b * r115b)
-			r117b := float64(r75b - r110b)
-			r118b := float64(r117b + r72)
+			r106b := float64(r104b * r105)
+			r107b := float64(r106b + r79)
+			r108b := math.Float64bits(r107b)
+			r110b := r108b + r109
+			r111b := r110b << 52
+			r112b := math.Float64frombits(r111b)
+			r113b := float64(r47 - r112b)
+			r114b := math.FMA(r86b, r101b, r113b)
+			r115b := float64(r114b / r75b)
+			r116b := math.FMA(r82b, r45, r79)
+			r117b := float64(r116b - r79)
+			r118b := float64(r117b + r79)
 			r119b := math.Float64bits(r118b)
-			r120b := r119b + r102
+			r120b := r119b + r109
 			r121b := r120b << 52
 			r122b := math.Float64frombits(r121b)
-			r123b := float64(r116b * r122b)
-			r124b := r24b <= r38
-			r125b := r123b
-			if r124b {
-				r125b = r65b
+			r123b := float64(r115b * r122b)
+			r124b := float64(r82b - r117b)
+			r125b := float64(r124b + r79)
+			r126b := math.Float64bits(r125b)
+			r127b := r126b + r109
+			r128b := r127b << 52
+			r129b := math.Float64frombits(r128b)
+			r130b := float64(r123b * r129b)
+			r131b := r31b <= r45
+			r132b := r130b
+			if r131b {
+				r132b = r72b
 			}
-			if r43b {
-				r41b = r125b
+			if r50b {
+				r48b = r132b
 			}
 		}
-		r126a := math.FMA(r41a, r21a, r6a)
-		r126b := math.FMA(r41b, r21b, r6b)
+		r133a := math.FMA(r48a, r21a, r6a)
+		r133b := math.FMA(r48b, r21b, r6b)
 		if hasDelta {
-			r127a := delta[j]
-			r127b := delta[j+1]
-			r126a = float64(r126a + r127a)
-			r126b = float64(r126b + r127b)
+			r134a := delta[j]
+			r134b := delta[j+1]
+			r133a = float64(r133a + r134a)
+			r133b = float64(r133b + r134b)
 		}
-		r129a := cKa[j]
-		r129b := cKa[j+1]
-		r130a := float64(r126a - r12a)
-		r130b := float64(r126b - r12b)
-		r131a := cKeep[j]
-		r131b := cKeep[j+1]
-		r132a := float64(r131a * r9a)
-		r132b := float64(r131b * r9b)
-		r133a := math.FMA(r129a, r130a, r132a)
-		r133b := math.FMA(r129b, r130b, r132b)
-		r135a := float64(r134 - r2a)
-		r135b := float64(r134 - r2b)
-		r136a := cTauRef[j]
-		r136b := cTauRef[j+1]
-		r137a := r135a < r136a
-		r137b := r135b < r136b
-		r0a = r126a
-		if r137a {
+		r136a := cKa[j]
+		r136b := cKa[j+1]
+		r137a := float64(r133a - r12a)
+		r137b := float64(r133b - r12b)
+		r138a := cKeep[j]
+		r138b := cKeep[j+1]
+		r139a := float64(r138a * r9a)
+		r139b := float64(r138b * r9b)
+		r140a := math.FMA(r136a, r137a, r139a)
+		r140b := math.FMA(r136b, r137b, r139b)
+		r142a := float64(r141 - r2a)
+		r142b := float64(r141 - r2b)
+		r143a := cTauRef[j]
+		r143b := cTauRef[j+1]
+		r144a := r142a < r143a
+		r144b := r142b < r143b
+		r0a = r133a
+		if r144a {
 			r0a = r6a
 		}
-		r0b = r126b
-		if r137b {
+		r0b = r133b
+		if r144b {
 			r0b = r6b
 		}
-		r1a = r133a
-		if r137a {
+		r1a = r140a
+		if r144a {
 			r1a = r9a
 		}
-		r1b = r133b
-		if r137b {
+		r1b = r140b
+		if r144b {
 			r1b = r9b
 		}
-		r140a := r0a >= r3a
-		r140b := r0b >= r3b
-		if r140a {
-			r2a = r134
+		r147a := r0a >= r3a
+		r147b := r0b >= r3b
+		if r147a {
+			r2a = r141
 		}
-		if r140b {
-			r2b = r134
+		if r147b {
+			r2b = r141
 		}
 		if hasSpike {
-			if r140a {
+			if r147a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r140b {
+			if r147b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
 		if hasRef {
-			r141a := r137a || r140a
-			r141b := r137b || r140b
-			ref[j] = r141a
-			ref[j+1] = r141b
+			r148a := r144a || r147a
+			r148b := r144b || r147b
+			ref[j] = r148a
+			ref[j+1] = r148b
 		}
 		if hasBits {
-			if r140a {
+			if r147a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r140b {
+			if r147b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
@@ -5796,137 +6109,146 @@ func stepF64HardPNOne(f *Frame64, s int) {
 		r21 := math.FMA(r16, r17, r20)
 		r22 := float64(r13 + r15)
 		r23 := float64(r16 * r22)
-		r24 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
-		r27 := math.FMA(r25, r23, r26)
-		r29 := math.FMA(r27, r23, r28)
-		r31 := math.FMA(r29, r23, r30)
-		r33 := math.FMA(r31, r23, r32)
-		r35 := math.FMA(r33, r23, r34)
-		r37 := math.FMA(r35, r23, r36)
-		r39 := math.FMA(r37, r23, r38)
-		r41 := math.FMA(r39, r23, r40)
-		r43 := r24 > r42
-		if r43 {
-			r46 := math.FMA(r44, r23, r45)
-			r48 := math.FMA(r46, r23, r47)
-			r50 := math.FMA(r48, r23, r49)
-			r52 := math.FMA(r50, r23, r51)
-			r54 := math.FMA(r52, r23, r53)
-			r56 := math.FMA(r54, r23, r55)
-			r57 := math.FMA(r56, r23, r25)
-			r58 := math.FMA(r57, r23, r26)
-			r59 := math.FMA(r58, r23, r28)
-			r60 := math.FMA(r59, r23, r30)
-			r61 := math.FMA(r60, r23, r32)
-			r62 := math.FMA(r61, r23, r34)
-			r63 := math.FMA(r62, r23, r36)
-			r64 := math.FMA(r63, r23, r38)
-			r65 := math.FMA(r64, r23, r40)
-			r67 := r23 > r66
-			r68 := r23
-			if r67 {
-				r68 = r66
+		if hasG {
+			r24 := cDtRTau[j]
+			r25 := g[j]
+			r26 := float64(r24 * r25)
+			r23 = float64(r23 - r26)
+			r28 := math.Float64frombits(0x0000000000000000) // 0
+			r29 := math.FMA(r26, r6, r28)
+			r21 = float64(r21 - r29)
+		}
+		r31 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
+		r34 := math.FMA(r32, r23, r33)
+		r36 := math.FMA(r34, r23, r35)
+		r38 := math.FMA(r36, r23, r37)
+		r40 := math.FMA(r38, r23, r39)
+		r42 := math.FMA(r40, r23, r41)
+		r44 := math.FMA(r42, r23, r43)
+		r46 := math.FMA(r44, r23, r45)
+		r48 := math.FMA(r46, r23, r47)
+		r50 := r31 > r49
+		if r50 {
+			r53 := math.FMA(r51, r23, r52)
+			r55 := math.FMA(r53, r23, r54)
+			r57 := math.FMA(r55, r23, r56)
+			r59 := math.FMA(r57, r23, r58)
+			r61 := math.FMA(r59, r23, r60)
+			r63 := math.FMA(r61, r23, r62)
+			r64 := math.FMA(r63, r23, r32)
+			r65 := math.FMA(r64, r23, r33)
+			r66 := math.FMA(r65, r23, r35)
+			r67 := math.FMA(r66, r23, r37)
+			r68 := math.FMA(r67, r23, r39)
+			r69 := math.FMA(r68, r23, r41)
+			r70 := math.FMA(r69, r23, r43)
+			r71 := math.FMA(r70, r23, r45)
+			r72 := math.FMA(r71, r23, r47)
+			r74 := r23 > r73
+			r75 := r23
+			if r74 {
+				r75 = r73
 			}
-			r70 := r68 < r69
-			r71 := r68
-			if r70 {
-				r71 = r69
+			r77 := r75 < r76
+			r78 := r75
+			if r77 {
+				r78 = r76
 			}
-			r74 := math.FMA(r71, r73, r72)
-			r75 := float64(r74 - r72)
-			r78 := math.FMA(r75, r77, r71)
-			r79 := math.FMA(r75, r76, r78)
-			r80 := math.FMA(r44, r79, r45)
-			r81 := math.FMA(r80, r79, r47)
-			r82 := math.FMA(r81, r79, r49)
-			r83 := math.FMA(r82, r79, r51)
-			r84 := math.FMA(r83, r79, r53)
-			r85 := math.FMA(r84, r79, r55)
-			r86 := math.FMA(r85, r79, r25)
-			r87 := math.FMA(r86, r79, r26)
-			r88 := math.FMA(r87, r79, r28)
-			r89 := math.FMA(r88, r79, r30)
-			r90 := math.FMA(r89, r79, r32)
-			r91 := math.FMA(r90, r79, r34)
-			r92 := math.FMA(r91, r79, r36)
-			r93 := math.FMA(r92, r79, r38)
-			r94 := math.FMA(r93, r79, r40)
-			r96 := r75 > r95
-			r97 := r75
-			if r96 {
-				r97 = r95
+			r81 := math.FMA(r78, r80, r79)
+			r82 := float64(r81 - r79)
+			r85 := math.FMA(r82, r84, r78)
+			r86 := math.FMA(r82, r83, r85)
+			r87 := math.FMA(r51, r86, r52)
+			r88 := math.FMA(r87, r86, r54)
+			r89 := math.FMA(r88, r86, r56)
+			r90 := math.FMA(r89, r86, r58)
+			r91 := math.FMA(r90, r86, r60)
+			r92 := math.FMA(r91, r86, r62)
+			r93 := math.FMA(r92, r86, r32)
+			r94 := math.FMA(r93, r86, r33)
+			r95 := math.FMA(r94, r86, r35)
+			r96 := math.FMA(r95, r86, r37)
+			r97 := math.FMA(r96, r86, r39)
+			r98 := math.FMA(r97, r86, r41)
+			r99 := math.FMA(r98, r86, r43)
+			r100 := math.FMA(r99, r86, r45)
+			r101 := math.FMA(r100, r86, r47)
+			r103 := r82 > r102
+			r104 := r82
+			if r103 {
+				r104 = r102
 			}
-			r99 := float64(r97 * r98)
-			r100 := float64(r99 + r72)
-			r101 := math.Float64bits(r100)
-			r103 := r101 + r102
-			r104 := r103 << 52
-			r105 := math.Float64frombits(r104)
-			r106 := float64(r40 - r105)
-			r107 := math.FMA(r79, r94, r106)
-			r108 := float64(r107 / r68)
-			r109 := math.FMA(r75, r38, r72)
-			r110 := float64(r109 - r72)
-			r111 := float64(r110 + r72)
-			r112 := math.Float64bits(r111)
-			r113 := r112 + r102
-			r114 := r113 << 52
-			r115 := math.Float64frombits(r114)
-			r116 := float64(r108 * r115)
-			r117 := float64(r75 - r110)
-			r118 := float64(r117 + r72)
+			r106 := float64(r104 * r105)
+			r107 := float64(r106 + r79)
+			r108 := math.Float64bits(r107)
+			r110 := r108 + r109
+			r111 := r110 << 52
+			r112 := math.Float64frombits(r111)
+			r113 := float64(r47 - r112)
+			r114 := math.FMA(r86, r101, r113)
+			r115 := float64(r114 / r75)
+			r116 := math.FMA(r82, r45, r79)
+			r117 := float64(r116 - r79)
+			r118 := float64(r117 + r79)
 			r119 := math.Float64bits(r118)
-			r120 := r119 + r102
+			r120 := r119 + r109
 			r121 := r120 << 52
 			r122 := math.Float64frombits(r121)
-			r123 := float64(r116 * r122)
-			r124 := r24 <= r38
-			r125 := r123
-			if r124 {
-				r125 = r65
+			r123 := float64(r115 * r122)
+			r124 := float64(r82 - r117)
+			r125 := float64(r124 + r79)
+			r126 := math.Float64bits(r125)
+			r127 := r126 + r109
+			r128 := r127 << 52
+			r129 := math.Float64frombits(r128)
+			r130 := float64(r123 * r129)
+			r131 := r31 <= r45
+			r132 := r130
+			if r131 {
+				r132 = r72
 			}
-			if r43 {
-				r41 = r125
+			if r50 {
+				r48 = r132
 			}
 		}
-		r126 := math.FMA(r41, r21, r6)
+		r133 := math.FMA(r48, r21, r6)
 		if hasDelta {
-			r127 := delta[j]
-			r126 = float64(r126 + r127)
+			r134 := delta[j]
+			r133 = float64(r133 + r134)
 		}
-		r129 := cKa[j]
-		r130 := float64(r126 - r12)
-		r131 := cKeep[j]
-		r132 := float64(r131 * r9)
-		r133 := math.FMA(r129, r130, r132)
-		r135 := float64(r134 - r2)
-		r136 := cTauRef[j]
-		r137 := r135 < r136
-		r0 = r126
-		if r137 {
+		r136 := cKa[j]
+		r137 := float64(r133 - r12)
+		r138 := cKeep[j]
+		r139 := float64(r138 * r9)
+		r140 := math.FMA(r136, r137, r139)
+		r142 := float64(r141 - r2)
+		r143 := cTauRef[j]
+		r144 := r142 < r143
+		r0 = r133
+		if r144 {
 			r0 = r6
 		}
-		r1 = r133
-		if r137 {
+		r1 = r140
+		if r144 {
 			r1 = r9
 		}
-		r140 := r0 >= r3
-		if r140 {
-			r2 = r134
+		r147 := r0 >= r3
+		if r147 {
+			r2 = r141
 		}
 		if hasSpike {
-			if r140 {
+			if r147 {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
 		if hasRef {
-			r141 := r137 || r140
-			ref[j] = r141
+			r148 := r144 || r147
+			ref[j] = r148
 		}
 		if hasBits {
-			if r140 {
+			if r147 {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
@@ -5941,7 +6263,7 @@ func stepF64HardPNOne(f *Frame64, s int) {
 // ExprelF32 is the program asm/step.ExprelF32 lowered to Go, one statement per op.
 // Its FMAs take fma32's fast path alone; if one of them cannot decide,
 // the iteration's neurons are stepped again, before anything is stored,
-// by stepExprelF32Exact.
+// by exprelF32Exact.
 func ExprelF32(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
@@ -6206,7 +6528,7 @@ func ExprelF32(f *Frame32) {
 			}
 		}
 		if slow {
-			stepExprelF32Exact(f, j, j+3)
+			exprelF32Exact(f, j, j+3)
 			continue
 		}
 		v[j] = r12a
@@ -6295,15 +6617,15 @@ func ExprelF32(f *Frame32) {
 			}
 		}
 		if slow {
-			stepExprelF32Exact(f, j, j+1)
+			exprelF32Exact(f, j, j+1)
 			continue
 		}
 		v[j] = r12
 	}
 }
 
-// stepExprelF32Exact is ExprelF32 for neurons lo..hi-1, with the exact fma32.
-func stepExprelF32Exact(f *Frame32, lo, hi int) {
+// exprelF32Exact is ExprelF32 for neurons lo..hi-1, with the exact fma32.
+func exprelF32Exact(f *Frame32, lo, hi int) {
 	n := hi
 	v := f.V[:n]
 	r2 := math.Float32frombits(0x3ab60b61)  // 0.0013888889225199819
@@ -6732,7 +7054,7 @@ func ExprelF64(f *Frame64) {
 	}
 }
 
-// StepF32 runs variant v of the float32 step: v = 2*reset + perNeuron, reset 0 soft, 1 hard.
+// StepF32 runs variant v (see Variant) of the float32 Step programs.
 func StepF32(v int, f *Frame32) {
 	switch v {
 	case 0:
@@ -6748,7 +7070,7 @@ func StepF32(v int, f *Frame32) {
 	}
 }
 
-// StepF64 runs variant v of the float64 step: v = 2*reset + perNeuron, reset 0 soft, 1 hard.
+// StepF64 runs variant v (see Variant) of the float64 Step programs.
 func StepF64(v int, f *Frame64) {
 	switch v {
 	case 0:
@@ -6762,4 +7084,15 @@ func StepF64(v int, f *Frame64) {
 	default:
 		panic("generic: no such variant")
 	}
+}
+
+// Variant is the index of the variant of a step for a reset rule (0 soft,
+// 1 hard) and constants per neuron or not: the v of the Step functions and
+// of the kernel's dispatch (asm/step.Variant.Index).
+func Variant(reset int, perNeuron bool) int {
+	pn := 0
+	if perNeuron {
+		pn = 1
+	}
+	return [2][2]int{{0, 1}, {2, 3}}[reset][pn]
 }

@@ -43,7 +43,7 @@ type population[F kernel.Float] struct {
 	cfg            kernel.Config[F]
 	t              F
 	v, w, last     []F
-	i, delta       []F // nil: absent
+	i, g, delta    []F // nil: absent
 	noSpike, noRef bool
 }
 
@@ -78,7 +78,7 @@ func at[F kernel.Float](s []F, j int) float64 {
 func (p *population[F]) input(j int) reference.Input {
 	return reference.Input{
 		V: float64(p.v[j]), W: float64(p.w[j]), Last: float64(p.last[j]),
-		I: at(p.i, j), Delta: at(p.delta, j), T: float64(p.t), DT: float64(p.cfg.DT),
+		I: at(p.i, j), G: at(p.g, j), Delta: at(p.delta, j), T: float64(p.t), DT: float64(p.cfg.DT),
 		Hard: p.cfg.Reset == kernel.HardReset, P: p.params(j),
 	}
 }
@@ -97,7 +97,7 @@ func (p *population[F]) step(tb testing.TB) *result[F] {
 		tb.Fatalf("New: %v", err)
 	}
 	r := &result[F]{v: append([]F(nil), p.v...), w: append([]F(nil), p.w...), last: append([]F(nil), p.last...)}
-	b := kernel.Buffers[F]{V: r.v, W: r.w, LastSpike: r.last, I: p.i, Delta: p.delta}
+	b := kernel.Buffers[F]{V: r.v, W: r.w, LastSpike: r.last, I: p.i, G: p.g, Delta: p.delta}
 	if !p.noSpike {
 		r.spike = make([]F, len(p.v))
 		b.Spike = r.spike
@@ -218,6 +218,9 @@ func fillState[F kernel.Float](rng *rand.Rand, pop *population[F], m int, spread
 	if rng.IntN(3) > 0 {
 		pop.i = make([]F, m)
 	}
+	if rng.IntN(2) == 0 {
+		pop.g = make([]F, m)
+	}
 	if rng.IntN(3) == 0 {
 		pop.delta = make([]F, m)
 	}
@@ -230,6 +233,14 @@ func fillState[F kernel.Float](rng *rand.Rand, pop *population[F], m int, spread
 		pop.last[j] = pop.t - F(p.TauRef*3*rng.Float64())
 		if pop.i != nil {
 			pop.i[j] = F((rng.Float64()*2 - 1) * spread * 10)
+		}
+		if pop.g != nil {
+			// Mostly the positive conductances of synapses, a few negative
+			// (the API takes any value).
+			pop.g[j] = F(rng.Float64() * spread * 3)
+			if rng.IntN(8) == 0 {
+				pop.g[j] = -pop.g[j]
+			}
 		}
 		if pop.delta != nil {
 			pop.delta[j] = F((rng.Float64()*2 - 1) * spread)
@@ -509,6 +520,43 @@ func testAdversarial[F kernel.Float](t *testing.T) {
 			check(t, name("time constants"), pop, ws)
 		}
 
+		// Conductance inputs, BrainPy's COBA g*(E - V) with E_e = 0 and E_i
+		// = -80 (I = g_e*E_e + g_i*E_i, G = g_e + g_i): from weak to so
+		// stiff that dt*R*G/tau reaches exprel's slow path and its clamp;
+		// v at and around the reversal potential I/G, where I - G*v
+		// cancels; subnormal and zero conductances.
+		{
+			var vs, gs, is []F
+			add := func(v, ge, gi F) {
+				vs, gs, is = append(vs, v), append(gs, ge+gi), append(is, gi*-80)
+			}
+			for _, g := range []F{1e-3, 0.05, 0.5, 3, 40, 1e3, 1e5} {
+				for _, v := range []F{-80, -70, -65, -50, -31, 0} {
+					add(v, g, 0)
+					add(v, 0, g)
+					add(v, g, g/2)
+				}
+				rev := F(-80.0 / 3) // the reversal potential of g_e = g_i/2
+				add(rev, g/2, g)
+				add(ulps(rev, 1), g/2, g)
+				add(ulps(rev, -3), g/2, g)
+			}
+			tiny := F(math.SmallestNonzeroFloat64)
+			if unsafe.Sizeof(F(0)) == 4 {
+				tiny = F(math.SmallestNonzeroFloat32)
+			}
+			add(-60, tiny, 0)
+			add(-60, 0, tiny*3)
+			add(-60, 0, 0)
+			wg := &worst{}
+			for _, dt := range []F{0.1, 1} {
+				pop := single(d, reset, dt, 100, vs, fill[F](len(vs), 0.5), fill[F](len(vs), -1e7))
+				pop.i, pop.g = is, gs
+				check(t, name("conductance"), pop, wg)
+			}
+			t.Logf("%s: %d neurons, max error %.3f ε·S (literal), %.3f ε·SX (extended)", name("conductance"), wg.checked, wg.lit, wg.ext)
+		}
+
 		t.Logf("%s: %d neurons, max error %.3f ε·S (literal), %.3f ε·SX (extended)", name("adversarial"), ws.checked, ws.lit, ws.ext)
 		t.Logf("worst literal at %+v", ws.litIn)
 	}
@@ -533,6 +581,10 @@ func TestAccuracyPerNeuronBatch(t *testing.T) {
 		}
 		pop := &population[float32]{cfg: kernel.Config[float32]{Params: kernel.Defaults[float32](), PerNeuron: pn, DT: 0.1, Reset: reset}, t: 50}
 		fillState(rng, pop, 3*n, 1)
+		pop.g = make([]float32, 3*n) // a conductance per neuron of every row
+		for j := range pop.g {
+			pop.g[j] = float32(j%5) * 0.2
+		}
 		check(t, "per-neuron batch", pop, nil)
 		// The same neuron in different rows with the same state gives the
 		// same result, and different neurons differ.
@@ -541,7 +593,7 @@ func TestAccuracyPerNeuronBatch(t *testing.T) {
 			pop.w[j], pop.w[j+n], pop.w[j+2*n] = 1, 1, 1
 			pop.last[j], pop.last[j+n], pop.last[j+2*n] = -1e7, -1e7, -1e7
 		}
-		pop.i, pop.delta = nil, nil
+		pop.i, pop.g, pop.delta = nil, nil, nil
 		_, r := check(t, "per-neuron batch", pop, nil)
 		for j := 0; j < n; j++ {
 			if r.v[j] != r.v[j+n] || r.v[j] != r.v[j+2*n] {

@@ -2,11 +2,7 @@
 
 package kernel
 
-import (
-	"golang.org/x/sys/cpu"
-
-	"github.com/adquaif/adquaif/generic"
-)
+import "golang.org/x/sys/cpu"
 
 // useNEON is the one predicate of the NEON path: the generated code in
 // step_arm64.s uses Advanced SIMD (ASIMD) and nothing beyond it. ASIMD is
@@ -14,68 +10,12 @@ import (
 // path is never chosen on the word of the architecture alone.
 var useNEON = cpu.ARM64.HasASIMD
 
+// The calls into the generated code are generated too
+// (dispatch_gen_arm64.go); this file chooses the path.
+
 func available() []isa {
 	if useNEON {
 		return []isa{isaNEON, isaGeneric}
 	}
 	return []isa{isaGeneric}
-}
-
-// step32 and step64 pick the kernel with a switch rather than a table of
-// function values, so that every call is direct and the frame does not
-// escape.
-func step32(id isa, v int, f *generic.Frame32) {
-	if id == isaNEON {
-		switch v {
-		case 0:
-			stepNEONF32Soft(f)
-		case 1:
-			stepNEONF32SoftPN(f)
-		case 2:
-			stepNEONF32Hard(f)
-		case 3:
-			stepNEONF32HardPN(f)
-		default:
-			panic("kernel: no such variant")
-		}
-		return
-	}
-	generic.StepF32(v, f)
-}
-
-func step64(id isa, v int, f *generic.Frame64) {
-	if id == isaNEON {
-		switch v {
-		case 0:
-			stepNEONF64Soft(f)
-		case 1:
-			stepNEONF64SoftPN(f)
-		case 2:
-			stepNEONF64Hard(f)
-		case 3:
-			stepNEONF64HardPN(f)
-		default:
-			panic("kernel: no such variant")
-		}
-		return
-	}
-	generic.StepF64(v, f)
-}
-
-// exprelPath32 and exprelPath64 run a path's exprel program (exprel in place
-// over f.V), so that tests can compare the function itself across paths.
-func exprelPath32(id isa, f *generic.Frame32) {
-	if id == isaNEON {
-		exprelNEONF32(f)
-		return
-	}
-	generic.ExprelF32(f)
-}
-
-func exprelPath64(id isa, f *generic.Frame64) {
-	if id == isaNEON {
-		exprelNEONF64(f)
-		return
-	}
-	generic.ExprelF64(f)
 }

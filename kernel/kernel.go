@@ -89,7 +89,7 @@ type Kernel[F Float] struct {
 	// consts is the table the generated code reads (generic.Frame.C):
 	// NumConsts values, or NumConsts rows of n per-neuron values.
 	consts  []F
-	variant int       // 2*reset + perNeuron, the index generic.StepF32/F64 take
+	variant int       // generic.Variant: the index generic.StepF32/F64 and the dispatch take
 	calls   sync.Pool // *runCall[F], for runs split across workers
 }
 
@@ -183,7 +183,6 @@ func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 		return nil, err
 	}
 	k := &Kernel[F]{cfg: cfg}
-	k.variant = 2 * int(cfg.Reset)
 	scalars := cfg.Params.list()
 	var per [numParams][]F
 	if cfg.PerNeuron != nil {
@@ -203,6 +202,7 @@ func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 			}
 		}
 	}
+	k.variant = generic.Variant(int(cfg.Reset), k.n > 0)
 	if k.n == 0 {
 		k.consts = make([]F, generic.NumConsts)
 		if err := fill(k.consts, 1, 0, -1, dt, func(i int) F { return scalars[i] }, func(int) bool { return false }); err != nil {
@@ -210,7 +210,6 @@ func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 		}
 		return k, nil
 	}
-	k.variant++
 	k.consts = make([]F, generic.NumConsts*k.n)
 	for j := 0; j < k.n; j++ {
 		value := func(i int) F {

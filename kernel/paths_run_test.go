@@ -37,15 +37,15 @@ func TestPathsRun(t *testing.T) {
 // runLayout says which optional buffers a Run comparison passes, and
 // whether with one row per step.
 type runLayout struct {
-	has, rows     [numFloat]bool // for sI, sDelta, sSpike
+	has, rows     [numFloat]bool // for sI, sG, sDelta, sSpike
 	ref, refRows  bool
 	bits, bitRows bool
 	index         bool
 }
 
 func (l runLayout) String() string {
-	return fmt.Sprintf("I=%v/%v Delta=%v/%v Spike=%v/%v Ref=%v/%v SpikeBits=%v/%v SpikeIndex=%v", l.has[sI], l.rows[sI],
-		l.has[sDelta], l.rows[sDelta], l.has[sSpike], l.rows[sSpike], l.ref, l.refRows, l.bits, l.bitRows, l.index)
+	return fmt.Sprintf("I=%v/%v G=%v/%v Delta=%v/%v Spike=%v/%v Ref=%v/%v SpikeBits=%v/%v SpikeIndex=%v", l.has[sI], l.rows[sI],
+		l.has[sG], l.rows[sG], l.has[sDelta], l.rows[sDelta], l.has[sSpike], l.rows[sSpike], l.ref, l.refRows, l.bits, l.bitRows, l.index)
 }
 
 func compareRun[F Float](t *testing.T, paths []string, n, steps int, seed uint64) {
@@ -59,7 +59,7 @@ func compareRun[F Float](t *testing.T, paths []string, n, steps int, seed uint64
 				t.Fatal(err)
 			}
 			var l runLayout
-			for _, i := range []int{sI, sDelta, sSpike} {
+			for _, i := range []int{sI, sG, sDelta, sSpike} {
 				l.has[i], l.rows[i] = g.r.IntN(4) != 0, g.r.IntN(2) == 0
 			}
 			l.ref, l.refRows = g.r.IntN(2) == 0, g.r.IntN(2) == 0
@@ -86,6 +86,9 @@ func compareRun[F Float](t *testing.T, paths []string, n, steps int, seed uint64
 			}
 			for j := range in[sI] {
 				in[sI][j], in[sDelta][j%len(in[sDelta])] = g.other(60), g.other(5)
+			}
+			for j := range in[sG] {
+				in[sG][j] = g.cond()
 			}
 			refLen := n
 			if l.refRows {
@@ -120,6 +123,9 @@ func compareRun[F Float](t *testing.T, paths []string, n, steps int, seed uint64
 				if l.has[sI] {
 					b.I = got[sI]
 				}
+				if l.has[sG] {
+					b.G = got[sG]
+				}
 				if l.has[sDelta] {
 					b.Delta = got[sDelta]
 				}
@@ -143,7 +149,6 @@ func compareRun[F Float](t *testing.T, paths []string, n, steps int, seed uint64
 				return got, bools(refBuf), spikeBits, index
 			}
 			want, wantRef, wantBits, wantIndex := run("generic")
-			names := [...]string{"V", "W", "LastSpike", "I", "Delta", "Spike"}
 			for _, path := range paths {
 				if path == "generic" {
 					continue
@@ -155,7 +160,7 @@ func compareRun[F Float](t *testing.T, paths []string, n, steps int, seed uint64
 				for i := range got {
 					for j := range got[i] {
 						if !sameBits(got[i][j], want[i][j]) {
-							t.Fatalf("%s: %s[%d] = %v, generic %v", what(), names[i], j, got[i][j], want[i][j])
+							t.Fatalf("%s: %s[%d] = %v, generic %v", what(), floatNames[i], j, got[i][j], want[i][j])
 						}
 					}
 				}

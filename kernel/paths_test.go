@@ -155,6 +155,22 @@ func (g *gen[F]) last(tauRef F) F {
 	return g.t - g.uniform(0, 5)
 }
 
+// cond draws a conductance: mostly a synapse's, some so large that dt*J
+// takes exprel's slow path, zeros of both signs, some special.
+func (g *gen[F]) cond() F {
+	switch x := g.r.IntN(10); x {
+	case 0:
+		return 0
+	case 1:
+		return F(math.Copysign(0, -1))
+	case 2:
+		return g.special()
+	case 3:
+		return g.uniform(0, 1e3)
+	}
+	return g.uniform(0, 3)
+}
+
 func (g *gen[F]) other(scale float64) F {
 	if g.r.IntN(20) == 0 {
 		return g.special()
@@ -252,9 +268,12 @@ const (
 	sLast
 	sI
 	sDelta
+	sG
 	sSpike
 	numFloat
 )
+
+var floatNames = [numFloat]string{"V", "W", "LastSpike", "I", "Delta", "G", "Spike"}
 
 func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 	size := int(unsafe.Sizeof(F(0)))
@@ -301,8 +320,8 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 			k.consts = floats[F](cb)
 			consts := append([]F(nil), k.consts...)
 
-			for combo := 0; combo < 16; combo++ {
-				hasI, hasDelta, hasSpike, hasRef := combo&1 != 0, combo&2 != 0, combo&4 != 0, combo&8 != 0
+			for combo := 0; combo < 32; combo++ {
+				hasI, hasDelta, hasSpike, hasRef, hasG := combo&1 != 0, combo&2 != 0, combo&4 != 0, combo&8 != 0, combo&16 != 0
 				hasBits := (combo+n)%2 == 0 // with and without, for every combination across lengths
 				g.t = []F{100, 1.75, 0, g.special()}[g.r.IntN(4)]
 				for j := 0; j < n; j++ {
@@ -311,6 +330,7 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 					in[sLast][j] = g.last(cfg.Params.TauRef)
 					in[sI][j] = g.other(60)
 					in[sDelta][j] = g.other(5)
+					in[sG][j] = g.cond()
 				}
 				if perNeuron && cfg.PerNeuron.TauRef != nil && n > 0 {
 					// Hit the refractory boundary of per-neuron tau_ref too.
@@ -320,7 +340,7 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 				for i := range want {
 					copy(want[i], in[i])
 				}
-				b := buffersOf(want, wantRef, hasI, hasDelta, hasSpike, hasRef)
+				b := buffersOf(want, wantRef, hasI, hasG, hasDelta, hasSpike, hasRef)
 				if hasBits {
 					b.SpikeBits = wantBits
 				}
@@ -336,8 +356,8 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 						continue
 					}
 					what := func() string {
-						return fmt.Sprintf("%s %T n=%d %s reset=%v perNeuron=%v (rows %d) I=%v Delta=%v Spike=%v Ref=%v SpikeBits=%v t=%v",
-							path, F(0), n, pl, reset, perNeuron, rows, hasI, hasDelta, hasSpike, hasRef, hasBits, g.t)
+						return fmt.Sprintf("%s %T n=%d %s reset=%v perNeuron=%v (rows %d) I=%v G=%v Delta=%v Spike=%v Ref=%v SpikeBits=%v t=%v",
+							path, F(0), n, pl, reset, perNeuron, rows, hasI, hasG, hasDelta, hasSpike, hasRef, hasBits, g.t)
 					}
 					got := make([][]F, numFloat)
 					for i := range bufs {
@@ -351,7 +371,7 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 					for j := range gotRef {
 						*(*uint8)(unsafe.Pointer(&gotRef[j])) = 2
 					}
-					b := buffersOf(got, gotRef, hasI, hasDelta, hasSpike, hasRef)
+					b := buffersOf(got, gotRef, hasI, hasG, hasDelta, hasSpike, hasRef)
 					gotBits := unsafe.Slice((*uint64)(bitsBuf.ptr()), words)
 					for j := range gotBits {
 						gotBits[j] = ^uint64(0) // every bit must be written
@@ -365,15 +385,14 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 					if err := k.Step(g.t, b); err != nil {
 						t.Fatal(err)
 					}
-					names := [...]string{"V", "W", "LastSpike", "I", "Delta", "Spike"}
 					for i := range got {
-						if (i == sSpike && !hasSpike) || (i == sI && !hasI) || (i == sDelta && !hasDelta) {
+						if (i == sSpike && !hasSpike) || (i == sI && !hasI) || (i == sG && !hasG) || (i == sDelta && !hasDelta) {
 							continue
 						}
 						for j := range got[i] {
 							if !sameBits(got[i][j], want[i][j]) {
-								t.Fatalf("%s: %s[%d] = %v (%#x), generic %v; inputs V=%v W=%v Last=%v I=%v Delta=%v", what(), names[i], j,
-									got[i][j], bitsOf(got[i][j]), want[i][j], in[sV][j], in[sW][j], in[sLast][j], in[sI][j], in[sDelta][j])
+								t.Fatalf("%s: %s[%d] = %v (%#x), generic %v; inputs V=%v W=%v Last=%v I=%v G=%v Delta=%v", what(), floatNames[i], j,
+									got[i][j], bitsOf(got[i][j]), want[i][j], in[sV][j], in[sW][j], in[sLast][j], in[sI][j], in[sG][j], in[sDelta][j])
 							}
 						}
 					}
@@ -503,10 +522,13 @@ func compareExprel[F Float](t *testing.T, id isa, xs []F, run func(isa, []F)) {
 
 // buffersOf makes Buffers of the stream arrays, leaving out the optional
 // ones not asked for.
-func buffersOf[F Float](s [][]F, ref []bool, hasI, hasDelta, hasSpike, hasRef bool) Buffers[F] {
+func buffersOf[F Float](s [][]F, ref []bool, hasI, hasG, hasDelta, hasSpike, hasRef bool) Buffers[F] {
 	b := Buffers[F]{V: s[sV], W: s[sW], LastSpike: s[sLast]}
 	if hasI {
 		b.I = s[sI]
+	}
+	if hasG {
+		b.G = s[sG]
 	}
 	if hasDelta {
 		b.Delta = s[sDelta]

@@ -18,14 +18,15 @@ type runCase struct {
 	workers           int
 	reset             Reset
 	iRows, deltaRows  bool // inputs with one row per step (else held)
+	g                 int  // G: 0 absent, 1 held, 2 one row per step
 	spikeRows         bool // Spike with one row per step (else the last step's)
 	bits, index, refr bool
 	lastBits          bool // SpikeBits with the last step's row only (else a row per step)
 }
 
 func (c runCase) String() string {
-	return fmt.Sprintf("m=%d/steps=%d/n=%d/workers=%d/%v/irows=%v/drows=%v/srows=%v/bits=%v/lastbits=%v/index=%v/ref=%v",
-		c.m, c.steps, c.n, c.workers, c.reset, c.iRows, c.deltaRows, c.spikeRows, c.bits, c.lastBits, c.index, c.refr)
+	return fmt.Sprintf("m=%d/steps=%d/n=%d/workers=%d/%v/irows=%v/g=%d/drows=%v/srows=%v/bits=%v/lastbits=%v/index=%v/ref=%v",
+		c.m, c.steps, c.n, c.workers, c.reset, c.iRows, c.g, c.deltaRows, c.spikeRows, c.bits, c.lastBits, c.index, c.refr)
 }
 
 // checkRun runs c with Run and with a loop of Steps on identical states and
@@ -70,8 +71,15 @@ func checkRun[F Float](t *testing.T, c runCase, seed uint64) {
 	for j := range D {
 		D[j] = F(rng.NormFloat64())
 	}
+	var G []F
+	if c.g > 0 {
+		G = make([]F, rows(c.g == 2))
+		for j := range G {
+			G[j] = F(2 * rng.Float64())
+		}
+	}
 	words := (m + 63) / 64
-	b := Buffers[F]{V: slices.Clone(V), W: slices.Clone(W), LastSpike: slices.Clone(L), I: I, Delta: D,
+	b := Buffers[F]{V: slices.Clone(V), W: slices.Clone(W), LastSpike: slices.Clone(L), I: I, G: G, Delta: D,
 		Spike: make([]F, rows(c.spikeRows))}
 	if c.refr {
 		b.Refractory = make([]bool, rows(c.spikeRows))
@@ -107,7 +115,7 @@ func checkRun[F Float](t *testing.T, c runCase, seed uint64) {
 		if s > 0 {
 			ts = t0 + F(F(s)*cfg.DT)
 		}
-		sb := Buffers[F]{V: V1, W: W1, LastSpike: L1, I: rowOf(I, m, s), Delta: rowOf(D, m, s),
+		sb := Buffers[F]{V: V1, W: W1, LastSpike: L1, I: rowOf(I, m, s), G: rowOf(G, m, s), Delta: rowOf(D, m, s),
 			Spike: rowOf(spike, m, s), Refractory: rowOf(ref, m, s)}
 		require.NoError(t, k1.Step(ts, sb))
 		for j, x := range sb.Spike {
@@ -182,7 +190,7 @@ func TestRunMatchesSteps(t *testing.T) {
 			for _, workers := range []int{0, 2, 3} {
 				seed++
 				c := runCase{m: m, steps: steps, workers: workers, reset: Reset(seed % 2),
-					iRows: seed%3 == 0, deltaRows: seed%5 < 2, spikeRows: seed%2 == 0,
+					iRows: seed%3 == 0, g: int(seed/2) % 3, deltaRows: seed%5 < 2, spikeRows: seed%2 == 0,
 					bits: seed%4 != 1, index: seed%3 != 1, refr: seed%2 == 1}
 				if m%10 == 0 && m > 0 {
 					c.n = m / 10 // ten batch rows of per-neuron values
@@ -220,7 +228,7 @@ func TestRunChunks(t *testing.T) {
 					continue
 				}
 				c := runCase{m: m, steps: steps, reset: Reset(seed % 2), workers: int(seed % 3),
-					iRows: combo&1 != 0, deltaRows: combo&2 != 0, spikeRows: combo&4 != 0, refr: combo&8 != 0,
+					iRows: combo&1 != 0, g: int(seed/2) % 3, deltaRows: combo&2 != 0, spikeRows: combo&4 != 0, refr: combo&8 != 0,
 					bits: combo&16 != 0, index: combo&32 != 0, lastBits: seed%2 == 0}
 				if m == 100 || m == 640 || m == 5000 {
 					// Five batch rows of per-neuron values; rows of 128
@@ -274,11 +282,11 @@ func TestWorkersSplits(t *testing.T) {
 	smallParts(t)
 	for _, m := range []int{64 * 1000, 64*1000 + 17} {
 		for _, w := range []int{2, 3, 5, 8} {
-			c := runCase{m: m, steps: 3, workers: w, n: 0, bits: true, index: true, refr: true, spikeRows: true}
+			c := runCase{m: m, steps: 3, workers: w, n: 0, g: 1 + w%2, bits: true, index: true, refr: true, spikeRows: true}
 			t.Run(c.String(), func(t *testing.T) { checkRun[float32](t, c, uint64(w)) })
 		}
 	}
-	c := runCase{m: 5 * 20000, steps: 2, workers: 4, n: 20000, bits: true, index: true}
+	c := runCase{m: 5 * 20000, steps: 2, workers: 4, n: 20000, g: 2, bits: true, index: true}
 	t.Run(c.String(), func(t *testing.T) { checkRun[float64](t, c, 9) })
 }
 

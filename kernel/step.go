@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/bits"
@@ -246,26 +245,27 @@ func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int,
 	m := len(b.V)
 	var rows [generic.StreamBits + 1]int
 	in, ri := stepRows(b.I, m, s, cnt, a, e)
+	g, rg := stepRows(b.G, m, s, cnt, a, e)
 	delta, rd := stepRows(b.Delta, m, s, cnt, a, e)
 	spike, rs := stepRows(b.Spike, m, s, cnt, a, e)
 	ref, rr := stepRows(b.Refractory, m, s, cnt, a, e)
-	rows[generic.StreamI], rows[generic.StreamDelta], rows[generic.StreamSpike], rows[generic.StreamRef] = ri, rd, rs, rr
+	rows[generic.StreamI], rows[generic.StreamG], rows[generic.StreamDelta], rows[generic.StreamSpike], rows[generic.StreamRef] = ri, rg, rd, rs, rr
 	rows[generic.StreamBits] = bitRows
 	if unsafe.Sizeof(F(0)) == 4 {
 		f := generic.Frame32{
 			V: as[float32](b.V[a:e]), W: as[float32](b.W[a:e]), Last: as[float32](b.LastSpike[a:e]),
-			I: as[float32](in), Delta: as[float32](delta), Spike: as[float32](spike), Ref: ref, Bits: bits,
+			I: as[float32](in), G: as[float32](g), Delta: as[float32](delta), Spike: as[float32](spike), Ref: ref, Bits: bits,
 			C: as[float32](k.consts[j0:]), Stride: k.n, N: e - a, Steps: cnt, Rows: rows, T: as[float32](ts[:cnt]),
 		}
-		step32(id, k.variant, &f)
+		stepPath32(id, k.variant, &f)
 		return
 	}
 	f := generic.Frame64{
 		V: as[float64](b.V[a:e]), W: as[float64](b.W[a:e]), Last: as[float64](b.LastSpike[a:e]),
-		I: as[float64](in), Delta: as[float64](delta), Spike: as[float64](spike), Ref: ref, Bits: bits,
+		I: as[float64](in), G: as[float64](g), Delta: as[float64](delta), Spike: as[float64](spike), Ref: ref, Bits: bits,
 		C: as[float64](k.consts[j0:]), Stride: k.n, N: e - a, Steps: cnt, Rows: rows, T: as[float64](ts[:cnt]),
 	}
-	step64(id, k.variant, &f)
+	stepPath64(id, k.variant, &f)
 }
 
 // spikes packs step s's spikes of neurons a, a+1, ... (one per value of v)
@@ -361,10 +361,6 @@ func (k *Kernel[F]) check(steps int, b *Buffers[F]) error {
 				return &BufferError{Name: a.name + "/" + c.name, Err: ErrOverlap, Why: "a buffer the step writes must not share memory with another buffer"}
 			}
 		}
-	}
-	if b.G != nil {
-		// Until the step program carries the G stream on every path.
-		return &BufferError{Name: "G", Err: errors.ErrUnsupported, Why: "conductance input is not in the step program yet"}
 	}
 	return nil
 }

@@ -7,21 +7,22 @@
 // func stepNEONF32Soft(f *generic.Frame32)
 TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD ZR, R12 // lane
-	MOVD ZR, R13 // Bits word
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD ZR, R13 // lane
+	MOVD ZR, R14 // Bits word
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 4(R2), R3
@@ -37,27 +38,27 @@ TEXT ·stepNEONF32Soft(SB), NOSPLIT, $0-8
 	MOVWU 28(R2), R3
 	VDUP R3, V25.S4 // r19 = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V24.S4 // r26 = 0.0013888889
+	VDUP R3, V24.S4 // r32 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V23.S4 // r27 = 0.008333334
+	VDUP R3, V23.S4 // r33 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V22.S4 // r29 = 0.041666668
+	VDUP R3, V22.S4 // r35 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V21.S4 // r31 = 0.16666667
+	VDUP R3, V21.S4 // r37 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V20.S4 // r33 = 0.5
+	VDUP R3, V20.S4 // r39 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V19.S4 // r35 = 1
+	VDUP R3, V19.S4 // r41 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V18.S4 // r37 = 0.125
+	VDUP R3, V18.S4 // r43 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V17.S4 // r109 = Ka
+	VDUP R3, V17.S4 // r115 = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V16.S4 // r111 = Keep
+	VDUP R3, V16.S4 // r117 = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V15.S4 // r116 = TauRef
-	MOVD 304(R0), R3
-	VLD1R (R3), [V14.S4] // r114 = T[0]
+	VDUP R3, V15.S4 // r122 = TauRef
+	MOVD 336(R0), R3
+	VLD1R (R3), [V14.S4] // r120 = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
@@ -81,6 +82,14 @@ oneskip1:
 	VFMLA V6.S4, V26.S4, V0.S4
 	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
 	WORD $0x6e21df41 // fmul v1.4s, v26.4s, v1.4s
+	CBZ R9, oneskip2
+	VLD1.P 16(R9), [V5.S4]
+	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V4.S4, V5.S4, V6.S4
+	WORD $0x4ea6d400 // fsub v0.4s, v0.4s, v6.4s
+oneskip2:
 	WORD $0x4ea0f825 // fabs v5.4s, v1.4s
 	VMOV V23.B16, V6.B16
 	VFMLA V1.S4, V24.S4, V6.S4
@@ -95,7 +104,7 @@ oneskip1:
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -213,13 +222,13 @@ oneskip1:
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-onerare2:
+onerare3:
 	VMOV V4.B16, V1.B16
 	VFMLA V0.S4, V6.S4, V1.S4
-	CBZ R8, oneskip3
+	CBZ R8, oneskip4
 	VLD1.P 16(R8), [V0.S4]
 	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
-oneskip3:
+oneskip4:
 	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
 	VFMLA V0.S4, V17.S4, V5.S4
@@ -229,33 +238,33 @@ oneskip3:
 	VBIF V0.B16, V5.B16, V3.B16
 	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
 	VBIT V1.B16, V14.B16, V2.B16
-	CBZ R9, oneskip4
-	VAND V19.B16, V1.B16, V5.B16
-	VST1.P [V5.S4], 16(R9)
-oneskip4:
 	CBZ R10, oneskip5
+	VAND V19.B16, V1.B16, V5.B16
+	VST1.P [V5.S4], 16(R10)
+oneskip5:
+	CBZ R11, oneskip6
 	VORR V1.B16, V0.B16, V0.B16
 	WORD $0x0e612800 // xtn v0.4h, v0.4s
 	WORD $0x0e212800 // xtn v0.8b, v0.8h
 	VMOV V0.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-oneskip5:
-	CBZ R11, oneskip6
+	MOVW.P R3, 4(R11)
+oneskip6:
+	CBZ R12, oneskip7
 	VUSHR $31, V1.S4, V1.S4
 	VUSRA $31, V1.D2, V1.D2
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	VUSRA $30, V1.D2, V1.D2
 	VMOV V1.S[0], R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $4, R12
-	TST $63, R12
-	BNE oneword7
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword7:
-oneskip6:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $4, R13
+	TST $63, R13
+	BNE oneword8
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword8:
+oneskip7:
 	FMOVQ F4, -16(R4)
 	FMOVQ F3, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -275,9 +284,9 @@ onetail:
 	WORD $0x4e3dd420 // fadd v0.4s, v1.4s, v29.4s
 	VBSL V1.B16, V0.B16, V3.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	FMOVS.P 4(R7), F0
-oneskip8:
+oneskip9:
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
 	WORD $0x4ebbd485 // fsub v5.4s, v4.4s, v27.4s
 	WORD $0x6e25dc26 // fmul v6.4s, v1.4s, v5.4s
@@ -286,6 +295,14 @@ oneskip8:
 	VFMLA V6.S4, V26.S4, V0.S4
 	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
 	WORD $0x6e21df41 // fmul v1.4s, v26.4s, v1.4s
+	CBZ R9, oneskip10
+	FMOVS.P 4(R9), F5
+	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
+	WORD $0x4ea5d421 // fsub v1.4s, v1.4s, v5.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V4.S4, V5.S4, V6.S4
+	WORD $0x4ea6d400 // fsub v0.4s, v0.4s, v6.4s
+oneskip10:
 	WORD $0x4ea0f825 // fabs v5.4s, v1.4s
 	VMOV V23.B16, V6.B16
 	VFMLA V1.S4, V24.S4, V6.S4
@@ -299,7 +316,7 @@ oneskip8:
 	VFMLA V1.S4, V7.S4, V6.S4
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
 	FMOVS F7, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -417,13 +434,13 @@ oneskip8:
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-onerare9:
+onerare11:
 	VMOV V4.B16, V1.B16
 	VFMLA V0.S4, V6.S4, V1.S4
-	CBZ R8, oneskip10
+	CBZ R8, oneskip12
 	FMOVS.P 4(R8), F0
 	WORD $0x4e20d421 // fadd v1.4s, v1.4s, v0.4s
-oneskip10:
+oneskip12:
 	WORD $0x4ebcd420 // fsub v0.4s, v1.4s, v28.4s
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
 	VFMLA V0.S4, V17.S4, V5.S4
@@ -433,28 +450,28 @@ oneskip10:
 	VBIF V0.B16, V5.B16, V3.B16
 	WORD $0x6e3fe481 // fcmge v1.4s, v4.4s, v31.4s
 	VBIT V1.B16, V14.B16, V2.B16
-	CBZ R9, oneskip11
+	CBZ R10, oneskip13
 	VAND V19.B16, V1.B16, V5.B16
-	FMOVS.P F5, 4(R9)
-oneskip11:
-	CBZ R10, oneskip12
+	FMOVS.P F5, 4(R10)
+oneskip13:
+	CBZ R11, oneskip14
 	VORR V1.B16, V0.B16, V0.B16
 	VMOV V0.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
-	CBZ R11, oneskip13
+	MOVB.P R3, 1(R11)
+oneskip14:
+	CBZ R12, oneskip15
 	FMOVS F1, R3
 	AND $1, R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $1, R12
-	TST $63, R12
-	BNE oneword14
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword14:
-oneskip13:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $1, R13
+	TST $63, R13
+	BNE oneword16
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword16:
+oneskip15:
 	FMOVS F4, -4(R4)
 	FMOVS F3, -4(R5)
 	FMOVS F2, -4(R6)
@@ -462,33 +479,35 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R12, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R13, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R12, R3, R3 // the bits past the call
-	MOVD (R11), R14
-	AND R3, R14
-	ORR R13, R14
-	MOVD R14, (R11)
+	LSL R13, R3, R3 // the bits past the call
+	MOVD (R12), R15
+	AND R3, R15
+	ORR R14, R15
+	MOVD R15, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD ZR, R14 // lane
-	MOVD 264(R0), R15 // I row distance
-	LSL $2, R15
-	MOVD 272(R0), R16 // Delta row distance
+	MOVD ZR, R15 // lane
+	MOVD 288(R0), R16 // I row distance
 	LSL $2, R16
-	MOVD 280(R0), R17 // Spike row distance
+	MOVD 296(R0), R17 // Delta row distance
 	LSL $2, R17
-	MOVD 288(R0), R19 // Ref row distance
-	MOVD 296(R0), R20 // Bits row distance
-	LSL $3, R20
+	MOVD 304(R0), R19 // G row distance
+	LSL $2, R19
+	MOVD 312(R0), R20 // Spike row distance
+	LSL $2, R20
+	MOVD 320(R0), R21 // Ref row distance
+	MOVD 328(R0), R22 // Bits row distance
+	LSL $3, R22
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 16(R2), R3
@@ -500,25 +519,25 @@ many:
 	MOVWU 28(R2), R3
 	VDUP R3, V27.S4 // r19 = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V26.S4 // r26 = 0.0013888889
+	VDUP R3, V26.S4 // r32 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V25.S4 // r27 = 0.008333334
+	VDUP R3, V25.S4 // r33 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V24.S4 // r29 = 0.041666668
+	VDUP R3, V24.S4 // r35 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V23.S4 // r31 = 0.16666667
+	VDUP R3, V23.S4 // r37 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V22.S4 // r33 = 0.5
+	VDUP R3, V22.S4 // r39 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V21.S4 // r35 = 1
+	VDUP R3, V21.S4 // r41 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V20.S4 // r37 = 0.125
+	VDUP R3, V20.S4 // r43 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V19.S4 // r109 = Ka
+	VDUP R3, V19.S4 // r115 = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V18.S4 // r111 = Keep
+	VDUP R3, V18.S4 // r117 = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V17.S4 // r116 = TauRef
+	VDUP R3, V17.S4 // r122 = TauRef
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
@@ -528,29 +547,33 @@ manyloop2:
 	VLD1.P 16(R5), [V3.S4]
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil59
-	ADD R14<<2, R7, R7
-manynil59:
+	CBZ R7, manynil68
+	ADD R15<<2, R7, R7
+manynil68:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil60
-	ADD R14<<2, R8, R8
-manynil60:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil61
-	ADD R14<<2, R9, R9
-manynil61:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil62
-	ADD R14, R10
-manynil62:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil63
-	ADD R14>>3, R11, R11
-manynil63:
-manystep51:
+	CBZ R8, manynil69
+	ADD R15<<2, R8, R8
+manynil69:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil70
+	ADD R15<<2, R9, R9
+manynil70:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil71
+	ADD R15<<2, R10, R10
+manynil71:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil72
+	ADD R15, R11
+manynil72:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil73
+	ADD R15>>3, R12, R12
+manynil73:
+manystep59:
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
 	MOVWU 4(R2), R3
@@ -567,10 +590,10 @@ manystep51:
 	VBIT V7.B16, V8.B16, V3.B16
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
-	CBZ R7, manyskip52
+	CBZ R7, manyskip60
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R15), [V6.S4]
-manyskip52:
+	VLD1.P (R7)(R16), [V6.S4]
+manyskip60:
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
 	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
@@ -587,6 +610,20 @@ manyskip52:
 	WORD $0x4e2bd529 // fadd v9.4s, v9.4s, v11.4s
 	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
 	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
+	CBZ R9, manyskip61
+	FMOVQ 16(R9), F10
+	VLD1.P (R9)(R19), [V11.S4]
+	WORD $0x6e2bdf6b // fmul v11.4s, v27.4s, v11.4s
+	WORD $0x6e2adf6a // fmul v10.4s, v27.4s, v10.4s
+	WORD $0x4eabd508 // fsub v8.4s, v8.4s, v11.4s
+	WORD $0x4eaad529 // fsub v9.4s, v9.4s, v10.4s
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VFMLA V0.S4, V11.S4, V12.S4
+	VFMLA V1.S4, V10.S4, V13.S4
+	WORD $0x4eacd4c6 // fsub v6.4s, v6.4s, v12.4s
+	WORD $0x4eadd4e7 // fsub v7.4s, v7.4s, v13.4s
+manyskip61:
 	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
 	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
 	VMOV V25.B16, V12.B16
@@ -613,7 +650,7 @@ manyskip52:
 	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
-	CBZW R3, manyrare53
+	CBZW R3, manyrare62
 	MOVD $0x3493f27e, R3
 	VDUP R3, V16.S4
 	MOVD $0x3638ef1d, R3
@@ -741,10 +778,10 @@ manyskip52:
 	VDUP R3, V20.S4
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V23.S4
-manyrare53:
+manyrare62:
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare54
+	CBZW R3, manyrare63
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -866,24 +903,24 @@ manyrare53:
 	VDUP R3, V17.S4
 	MOVWU 32(R2), R3
 	VDUP R3, V18.S4
-manyrare54:
+manyrare63:
 	VMOV V0.B16, V8.B16
 	VFMLA V6.S4, V14.S4, V8.S4
 	VMOV V1.B16, V6.B16
 	VFMLA V7.S4, V12.S4, V6.S4
-	CBZ R8, manyskip55
+	CBZ R8, manyskip64
 	FMOVQ 16(R8), F7
-	VLD1.P (R8)(R16), [V9.S4]
+	VLD1.P (R8)(R17), [V9.S4]
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-manyskip55:
+manyskip64:
 	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
 	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
 	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
 	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
 	VFMLA V7.S4, V19.S4, V10.S4
 	VFMLA V9.S4, V19.S4, V11.S4
-	VLD1R.P 4(R13), [V7.S4]
+	VLD1R.P 4(R14), [V7.S4]
 	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
 	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
 	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
@@ -896,28 +933,28 @@ manyskip55:
 	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
 	VBIT V6.B16, V7.B16, V4.B16
 	VBIT V8.B16, V7.B16, V5.B16
-	CBZ R9, manyskip56
+	CBZ R10, manyskip65
 	VAND V21.B16, V8.B16, V7.B16
-	FMOVQ F7, 16(R9)
+	FMOVQ F7, 16(R10)
 	VAND V21.B16, V6.B16, V7.B16
-	VST1.P [V7.S4], (R9)(R17)
-manyskip56:
-	CBZ R10, manyskip57
+	VST1.P [V7.S4], (R10)(R20)
+manyskip65:
+	CBZ R11, manyskip66
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V8.B16, V12.B16, V12.B16
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 4(R10)
+	MOVW R3, 4(R11)
 	WORD $0x0e612929 // xtn v9.4h, v9.4s
 	WORD $0x0e212929 // xtn v9.8b, v9.8h
 	VMOV V9.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	ADD R19, R10
-manyskip57:
-	CBZ R11, manyskip58
+	MOVW R3, 0(R11)
+	ADD R21, R11
+manyskip66:
+	CBZ R12, manyskip67
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e612906 // xtn2 v6.8h, v8.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -926,18 +963,18 @@ manyskip57:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.B[0], R3
-	MOVB R3, (R11)
-	ADD R20, R11
-manyskip58:
-	SUBS $1, R12
-	BNE manystep51
+	MOVB R3, (R12)
+	ADD R22, R12
+manyskip67:
+	SUBS $1, R13
+	BNE manystep59
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $8, R14
+	ADD $8, R15
 	SUBS $8, R1
 	BGE manyloop2
 manyloop2end:
@@ -948,30 +985,34 @@ manyloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil71
-	ADD R14<<2, R7, R7
-manynil71:
+	CBZ R7, manynil82
+	ADD R15<<2, R7, R7
+manynil82:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil72
-	ADD R14<<2, R8, R8
-manynil72:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil73
-	ADD R14<<2, R9, R9
-manynil73:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil74
-	ADD R14, R10
-manynil74:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil75
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil75:
-manystep64:
+	CBZ R8, manynil83
+	ADD R15<<2, R8, R8
+manynil83:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil84
+	ADD R15<<2, R9, R9
+manynil84:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil85
+	ADD R15<<2, R10, R10
+manynil85:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil86
+	ADD R15, R11
+manynil86:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil87
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil87:
+manystep74:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 4(R2), R3
 	VDUP R3, V4.S4
@@ -982,9 +1023,9 @@ manystep64:
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip65
-	VLD1.P (R7)(R15), [V3.S4]
-manyskip65:
+	CBZ R7, manyskip75
+	VLD1.P (R7)(R16), [V3.S4]
+manyskip75:
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
@@ -993,6 +1034,14 @@ manyskip65:
 	VFMLA V6.S4, V28.S4, V3.S4
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	CBZ R9, manyskip76
+	VLD1.P (R9)(R19), [V5.S4]
+	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.S4, V5.S4, V6.S4
+	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
+manyskip76:
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
@@ -1007,7 +1056,7 @@ manyskip65:
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare66
+	CBZW R3, manyrare77
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -1125,56 +1174,56 @@ manyskip65:
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-manyrare66:
+manyrare77:
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
-	CBZ R8, manyskip67
-	VLD1.P (R8)(R16), [V3.S4]
+	CBZ R8, manyskip78
+	VLD1.P (R8)(R17), [V3.S4]
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip67:
+manyskip78:
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
 	VFMLA V3.S4, V19.S4, V5.S4
-	VLD1R.P 4(R13), [V3.S4]
+	VLD1R.P 4(R14), [V3.S4]
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
 	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip68
+	CBZ R10, manyskip79
 	VAND V21.B16, V4.B16, V3.B16
-	VST1.P [V3.S4], (R9)(R17)
-manyskip68:
-	CBZ R10, manyskip69
+	VST1.P [V3.S4], (R10)(R20)
+manyskip79:
+	CBZ R11, manyskip80
 	VORR V4.B16, V6.B16, V6.B16
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	ADD R19, R10
-manyskip69:
-	CBZ R11, manyskip70
+	MOVW R3, 0(R11)
+	ADD R21, R11
+manyskip80:
+	CBZ R12, manyskip81
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSRA $30, V4.D2, V4.D2
 	VMOV V4.S[0], R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $4, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip70:
-	SUBS $1, R12
-	BNE manystep64
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $4, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip81:
+	SUBS $1, R13
+	BNE manystep74
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
-	ADD $4, R14
+	ADD $4, R15
 	SUBS $4, R1
 	BGE manyloop1
 manyloop1end:
@@ -1185,30 +1234,34 @@ manytail:
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil83
-	ADD R14<<2, R7, R7
-manynil83:
+	CBZ R7, manynil96
+	ADD R15<<2, R7, R7
+manynil96:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil84
-	ADD R14<<2, R8, R8
-manynil84:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil85
-	ADD R14<<2, R9, R9
-manynil85:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil86
-	ADD R14, R10
-manynil86:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil87
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil87:
-manystep76:
+	CBZ R8, manynil97
+	ADD R15<<2, R8, R8
+manynil97:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil98
+	ADD R15<<2, R9, R9
+manynil98:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil99
+	ADD R15<<2, R10, R10
+manynil99:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil100
+	ADD R15, R11
+manynil100:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil101
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil101:
+manystep88:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 4(R2), R3
 	VDUP R3, V4.S4
@@ -1219,10 +1272,10 @@ manystep76:
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip77
+	CBZ R7, manyskip89
 	FMOVS 0(R7), F3
-	ADD R15, R7
-manyskip77:
+	ADD R16, R7
+manyskip89:
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
@@ -1231,6 +1284,15 @@ manyskip77:
 	VFMLA V6.S4, V28.S4, V3.S4
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	CBZ R9, manyskip90
+	FMOVS 0(R9), F5
+	ADD R19, R9
+	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.S4, V5.S4, V6.S4
+	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
+manyskip90:
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
@@ -1244,7 +1306,7 @@ manyskip77:
 	VFMLA V4.S4, V7.S4, V6.S4
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
 	FMOVS F7, R3
-	CBZW R3, manyrare78
+	CBZW R3, manyrare91
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -1362,52 +1424,52 @@ manyskip77:
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-manyrare78:
+manyrare91:
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
-	CBZ R8, manyskip79
+	CBZ R8, manyskip92
 	FMOVS 0(R8), F3
-	ADD R16, R8
+	ADD R17, R8
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip79:
+manyskip92:
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
 	VFMLA V3.S4, V19.S4, V5.S4
-	VLD1R.P 4(R13), [V3.S4]
+	VLD1R.P 4(R14), [V3.S4]
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
 	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip80
+	CBZ R10, manyskip93
 	VAND V21.B16, V4.B16, V3.B16
-	FMOVS F3, 0(R9)
-	ADD R17, R9
-manyskip80:
-	CBZ R10, manyskip81
+	FMOVS F3, 0(R10)
+	ADD R20, R10
+manyskip93:
+	CBZ R11, manyskip94
 	VORR V4.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	ADD R19, R10
-manyskip81:
-	CBZ R11, manyskip82
+	MOVB R3, 0(R11)
+	ADD R21, R11
+manyskip94:
+	CBZ R12, manyskip95
 	FMOVS F4, R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $1, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip82:
-	SUBS $1, R12
-	BNE manystep76
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $1, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip95:
+	SUBS $1, R13
+	BNE manystep88
 	FMOVS F0, -4(R4)
 	FMOVS F1, -4(R5)
 	FMOVS F2, -4(R6)
-	ADD $1, R14
+	ADD $1, R15
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -1417,59 +1479,60 @@ manytailend:
 // func stepNEONF32SoftPN(f *generic.Frame32)
 TEXT ·stepNEONF32SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD 216(R0), R3
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD 240(R0), R3
 	LSL $2, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $1, R13
-	MADD R3, R2, R13, R13 // row VThRst
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R23 // lane
-	MOVD ZR, R24 // Bits word
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $1, R14
+	MADD R3, R2, R14, R14 // row VThRst
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R24 // lane
+	MOVD ZR, R25 // Bits word
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V31.S4 // r26 = 0.0013888889
+	VDUP R3, V31.S4 // r33 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V30.S4 // r27 = 0.008333334
+	VDUP R3, V30.S4 // r34 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V29.S4 // r29 = 0.041666668
+	VDUP R3, V29.S4 // r36 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V28.S4 // r31 = 0.16666667
+	VDUP R3, V28.S4 // r38 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V27.S4 // r33 = 0.5
+	VDUP R3, V27.S4 // r40 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r35 = 1
+	VDUP R3, V26.S4 // r42 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V25.S4 // r37 = 0.125
-	MOVD 304(R0), R3
-	VLD1R (R3), [V24.S4] // r114 = T[0]
+	VDUP R3, V25.S4 // r44 = 0.125
+	MOVD 336(R0), R3
+	VLD1R (R3), [V24.S4] // r121 = T[0]
 	SUBS $8, R1
 	BLT oneloop2end
 oneloop2:
@@ -1479,42 +1542,42 @@ oneloop2:
 	VLD1.P 16(R5), [V3.S4]
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	VLD1.P 16(R12), [V6.S4]
-	VLD1.P 16(R12), [V7.S4]
+	VLD1.P 16(R13), [V6.S4]
+	VLD1.P 16(R13), [V7.S4]
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
-	VLD1.P 16(R13), [V10.S4]
-	VLD1.P 16(R13), [V11.S4]
+	VLD1.P 16(R14), [V10.S4]
+	VLD1.P 16(R14), [V11.S4]
 	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
 	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
 	VBIF V8.B16, V0.B16, V10.B16
 	VBIF V9.B16, V1.B16, V11.B16
-	VLD1.P 16(R14), [V0.S4]
-	VLD1.P 16(R14), [V1.S4]
+	VLD1.P 16(R15), [V0.S4]
+	VLD1.P 16(R15), [V1.S4]
 	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
 	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
 	VBSL V2.B16, V0.B16, V8.B16
 	VBSL V3.B16, V1.B16, V9.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, oneskip15
+	CBZ R7, oneskip17
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
-oneskip15:
-	VLD1.P 16(R15), [V2.S4]
-	VLD1.P 16(R15), [V3.S4]
+oneskip17:
+	VLD1.P 16(R16), [V2.S4]
+	VLD1.P 16(R16), [V3.S4]
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
 	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
-	VLD1.P 16(R16), [V14.S4]
-	VLD1.P 16(R16), [V15.S4]
+	VLD1.P 16(R17), [V14.S4]
+	VLD1.P 16(R17), [V15.S4]
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
 	WORD $0x4eafd56f // fsub v15.4s, v11.4s, v15.4s
-	VLD1.P 16(R17), [V16.S4]
-	VLD1.P 16(R17), [V17.S4]
+	VLD1.P 16(R19), [V16.S4]
+	VLD1.P 16(R19), [V17.S4]
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	VLD1.P 16(R19), [V20.S4]
-	VLD1.P 16(R19), [V21.S4]
+	VLD1.P 16(R20), [V20.S4]
+	VLD1.P 16(R20), [V21.S4]
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
 	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
@@ -1525,6 +1588,22 @@ oneskip15:
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
+	CBZ R9, oneskip18
+	FMOVQ -32(R20), F0
+	FMOVQ -16(R20), F1
+	VLD1.P 16(R9), [V12.S4]
+	VLD1.P 16(R9), [V13.S4]
+	WORD $0x6e2cdc00 // fmul v0.4s, v0.4s, v12.4s
+	WORD $0x6e2ddc21 // fmul v1.4s, v1.4s, v13.4s
+	WORD $0x4ea0d610 // fsub v16.4s, v16.4s, v0.4s
+	WORD $0x4ea1d631 // fsub v17.4s, v17.4s, v1.4s
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VFMLA V10.S4, V0.S4, V12.S4
+	VFMLA V11.S4, V1.S4, V13.S4
+	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
+	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
+oneskip18:
 	WORD $0x4ea0fa00 // fabs v0.4s, v16.4s
 	WORD $0x4ea0fa21 // fabs v1.4s, v17.4s
 	VMOV V30.B16, V12.B16
@@ -1551,7 +1630,7 @@ oneskip15:
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, onerare16
+	CBZW R3, onerare19
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4
 	MOVD $0x3638ef1d, R3
@@ -1669,14 +1748,14 @@ oneskip15:
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
 	VBSL V22.B16, V19.B16, V0.B16
 	VBIT V13.B16, V0.B16, V14.B16
-	MOVD 304(R0), R3
+	MOVD 336(R0), R3
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-onerare16:
+onerare19:
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
-	CBZW R3, onerare17
+	CBZW R3, onerare20
 	MOVD $0x3493f27e, R3
 	VDUP R3, V0.S4
 	MOVD $0x3638ef1d, R3
@@ -1794,31 +1873,31 @@ onerare16:
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
 	VBSL V17.B16, V13.B16, V1.B16
 	VBIT V15.B16, V1.B16, V12.B16
-onerare17:
+onerare20:
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
 	VFMLA V21.S4, V12.S4, V1.S4
-	CBZ R8, oneskip18
+	CBZ R8, oneskip21
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
-oneskip18:
-	VLD1.P 16(R21), [V12.S4]
-	VLD1.P 16(R21), [V13.S4]
+oneskip21:
+	VLD1.P 16(R22), [V12.S4]
+	VLD1.P 16(R22), [V13.S4]
 	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
 	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	VLD1.P 16(R20), [V14.S4]
-	VLD1.P 16(R20), [V15.S4]
+	VLD1.P 16(R21), [V14.S4]
+	VLD1.P 16(R21), [V15.S4]
 	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
 	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
 	VFMLA V2.S4, V12.S4, V14.S4
 	VFMLA V3.S4, V13.S4, V15.S4
 	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
 	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
-	VLD1.P 16(R22), [V12.S4]
-	VLD1.P 16(R22), [V13.S4]
+	VLD1.P 16(R23), [V12.S4]
+	VLD1.P 16(R23), [V13.S4]
 	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
 	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
 	VBIF V2.B16, V0.B16, V10.B16
@@ -1829,27 +1908,27 @@ oneskip18:
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
-	CBZ R9, oneskip19
+	CBZ R10, oneskip22
 	VAND V26.B16, V6.B16, V0.B16
-	VST1.P [V0.S4], 16(R9)
+	VST1.P [V0.S4], 16(R10)
 	VAND V26.B16, V7.B16, V0.B16
-	VST1.P [V0.S4], 16(R9)
-oneskip19:
-	CBZ R10, oneskip20
+	VST1.P [V0.S4], 16(R10)
+oneskip22:
+	CBZ R11, oneskip23
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
 	WORD $0x0e212842 // xtn v2.8b, v2.8h
 	VMOV V2.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
+	MOVW.P R3, 4(R11)
 	WORD $0x0e612863 // xtn v3.4h, v3.4s
 	WORD $0x0e212863 // xtn v3.8b, v3.8h
 	VMOV V3.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-oneskip20:
-	CBZ R11, oneskip21
+	MOVW.P R3, 4(R11)
+oneskip23:
+	CBZ R12, oneskip24
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -1858,15 +1937,15 @@ oneskip20:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.B[0], R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $8, R23
-	TST $63, R23
-	BNE oneword22
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword22:
-oneskip21:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $8, R24
+	TST $63, R24
+	BNE oneword25
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword25:
+oneskip24:
 	FMOVQ F10, -32(R4)
 	FMOVQ F11, -16(R4)
 	FMOVQ F8, -32(R5)
@@ -1883,30 +1962,39 @@ oneloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
-	VLD1.P 16(R12), [V3.S4]
+	VLD1.P 16(R13), [V3.S4]
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	VLD1.P 16(R13), [V5.S4]
+	VLD1.P 16(R14), [V5.S4]
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
 	VBIF V4.B16, V0.B16, V5.B16
-	VLD1.P 16(R14), [V0.S4]
+	VLD1.P 16(R15), [V0.S4]
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	CBZ R7, oneskip1
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
-	VLD1.P 16(R15), [V1.S4]
+	VLD1.P 16(R16), [V1.S4]
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	VLD1.P 16(R16), [V7.S4]
+	VLD1.P 16(R17), [V7.S4]
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	VLD1.P 16(R17), [V8.S4]
+	VLD1.P 16(R19), [V8.S4]
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	VLD1.P 16(R19), [V10.S4]
+	VLD1.P 16(R20), [V10.S4]
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
 	VFMLA V9.S4, V8.S4, V10.S4
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	CBZ R9, oneskip2
+	FMOVQ -16(R20), F0
+	VLD1.P 16(R9), [V6.S4]
+	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
+	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V5.S4, V0.S4, V6.S4
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+oneskip2:
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
@@ -1921,7 +2009,7 @@ oneskip1:
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -2039,52 +2127,52 @@ oneskip1:
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V7.B16, V0.B16, V6.B16
-onerare2:
+onerare3:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
-	CBZ R8, oneskip3
+	CBZ R8, oneskip4
 	VLD1.P 16(R8), [V6.S4]
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
-oneskip3:
-	VLD1.P 16(R21), [V6.S4]
+oneskip4:
+	VLD1.P 16(R22), [V6.S4]
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	VLD1.P 16(R20), [V7.S4]
+	VLD1.P 16(R21), [V7.S4]
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
 	VFMLA V1.S4, V6.S4, V7.S4
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	VLD1.P 16(R22), [V6.S4]
+	VLD1.P 16(R23), [V6.S4]
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
 	VBIT V3.B16, V24.B16, V2.B16
-	CBZ R9, oneskip4
-	VAND V26.B16, V3.B16, V0.B16
-	VST1.P [V0.S4], 16(R9)
-oneskip4:
 	CBZ R10, oneskip5
+	VAND V26.B16, V3.B16, V0.B16
+	VST1.P [V0.S4], 16(R10)
+oneskip5:
+	CBZ R11, oneskip6
 	VORR V3.B16, V1.B16, V1.B16
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-oneskip5:
-	CBZ R11, oneskip6
+	MOVW.P R3, 4(R11)
+oneskip6:
+	CBZ R12, oneskip7
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSRA $30, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $4, R23
-	TST $63, R23
-	BNE oneword7
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword7:
-oneskip6:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $4, R24
+	TST $63, R24
+	BNE oneword8
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword8:
+oneskip7:
 	FMOVQ F5, -16(R4)
 	FMOVQ F4, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -2098,30 +2186,39 @@ onetail:
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
-	FMOVS.P 4(R12), F3
+	FMOVS.P 4(R13), F3
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	FMOVS.P 4(R13), F5
+	FMOVS.P 4(R14), F5
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
 	VBIF V4.B16, V0.B16, V5.B16
-	FMOVS.P 4(R14), F0
+	FMOVS.P 4(R15), F0
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	FMOVS.P 4(R7), F0
-oneskip8:
-	FMOVS.P 4(R15), F1
+oneskip9:
+	FMOVS.P 4(R16), F1
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	FMOVS.P 4(R16), F7
+	FMOVS.P 4(R17), F7
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	FMOVS.P 4(R17), F8
+	FMOVS.P 4(R19), F8
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVS.P 4(R19), F10
+	FMOVS.P 4(R20), F10
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
 	VFMLA V9.S4, V8.S4, V10.S4
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	CBZ R9, oneskip10
+	FMOVS -4(R20), F0
+	FMOVS.P 4(R9), F6
+	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
+	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V5.S4, V0.S4, V6.S4
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+oneskip10:
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
@@ -2135,7 +2232,7 @@ oneskip8:
 	VFMLA V8.S4, V7.S4, V6.S4
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
 	FMOVS F7, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -2253,47 +2350,47 @@ oneskip8:
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V7.B16, V0.B16, V6.B16
-onerare9:
+onerare11:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
-	CBZ R8, oneskip10
+	CBZ R8, oneskip12
 	FMOVS.P 4(R8), F6
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
-oneskip10:
-	FMOVS.P 4(R21), F6
+oneskip12:
+	FMOVS.P 4(R22), F6
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	FMOVS.P 4(R20), F7
+	FMOVS.P 4(R21), F7
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
 	VFMLA V1.S4, V6.S4, V7.S4
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	FMOVS.P 4(R22), F6
+	FMOVS.P 4(R23), F6
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
 	VBIT V3.B16, V24.B16, V2.B16
-	CBZ R9, oneskip11
+	CBZ R10, oneskip13
 	VAND V26.B16, V3.B16, V0.B16
-	FMOVS.P F0, 4(R9)
-oneskip11:
-	CBZ R10, oneskip12
+	FMOVS.P F0, 4(R10)
+oneskip13:
+	CBZ R11, oneskip14
 	VORR V3.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
-	CBZ R11, oneskip13
+	MOVB.P R3, 1(R11)
+oneskip14:
+	CBZ R12, oneskip15
 	FMOVS F3, R3
 	AND $1, R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $1, R23
-	TST $63, R23
-	BNE oneword14
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword14:
-oneskip13:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $1, R24
+	TST $63, R24
+	BNE oneword16
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword16:
+oneskip15:
 	FMOVS F5, -4(R4)
 	FMOVS F4, -4(R5)
 	FMOVS F2, -4(R6)
@@ -2301,64 +2398,62 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R23, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R24, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R23, R3, R3 // the bits past the call
-	MOVD (R11), R25
-	AND R3, R25
-	ORR R24, R25
-	MOVD R25, (R11)
+	LSL R24, R3, R3 // the bits past the call
+	MOVD (R12), R26
+	AND R3, R26
+	ORR R25, R26
+	MOVD R26, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD 216(R0), R3
+	MOVD 240(R0), R3
 	LSL $2, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $1, R13
-	MADD R3, R2, R13, R13 // row VThRst
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R25 // lane
-	MOVD 264(R0), R26 // I row distance
-	LSL $2, R26
-	MOVD 272(R0), R2 // Delta row distance
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $1, R14
+	MADD R3, R2, R14, R14 // row VThRst
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R26 // lane
+	MOVD 288(R0), R2 // I row distance
 	LSL $2, R2
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V31.S4 // r26 = 0.0013888889
+	VDUP R3, V31.S4 // r33 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V30.S4 // r27 = 0.008333334
+	VDUP R3, V30.S4 // r34 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V29.S4 // r29 = 0.041666668
+	VDUP R3, V29.S4 // r36 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V28.S4 // r31 = 0.16666667
+	VDUP R3, V28.S4 // r38 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V27.S4 // r33 = 0.5
+	VDUP R3, V27.S4 // r40 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r35 = 1
+	VDUP R3, V26.S4 // r42 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V25.S4 // r37 = 0.125
+	VDUP R3, V25.S4 // r44 = 0.125
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
@@ -2368,65 +2463,69 @@ manyloop2:
 	VLD1.P 16(R5), [V3.S4]
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil33
-	ADD R25<<2, R7, R7
-manynil33:
+	CBZ R7, manynil38
+	ADD R26<<2, R7, R7
+manynil38:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil34
-	ADD R25<<2, R8, R8
-manynil34:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil35
-	ADD R25<<2, R9, R9
-manynil35:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil36
-	ADD R25, R10
-manynil36:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil37
-	ADD R25>>3, R11, R11
-manynil37:
-manystep25:
-	FMOVQ 0(R12), F6
-	FMOVQ 16(R12), F7
+	CBZ R8, manynil39
+	ADD R26<<2, R8, R8
+manynil39:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil40
+	ADD R26<<2, R9, R9
+manynil40:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil41
+	ADD R26<<2, R10, R10
+manynil41:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil42
+	ADD R26, R11
+manynil42:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil43
+	ADD R26>>3, R12, R12
+manynil43:
+manystep29:
+	FMOVQ 0(R13), F6
+	FMOVQ 16(R13), F7
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
-	FMOVQ 0(R13), F10
-	FMOVQ 16(R13), F11
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
 	WORD $0x4eaad40a // fsub v10.4s, v0.4s, v10.4s
 	WORD $0x4eabd42b // fsub v11.4s, v1.4s, v11.4s
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
-	FMOVQ 0(R14), F10
-	FMOVQ 16(R14), F11
+	FMOVQ 0(R15), F10
+	FMOVQ 16(R15), F11
 	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
 	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R7, manyskip26
+	CBZ R7, manyskip30
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R26), [V8.S4]
-manyskip26:
-	FMOVQ 0(R15), F10
-	FMOVQ 16(R15), F11
+	VLD1.P (R7)(R2), [V8.S4]
+manyskip30:
+	FMOVQ 0(R16), F10
+	FMOVQ 16(R16), F11
 	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
 	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
-	FMOVQ 0(R16), F14
-	FMOVQ 16(R16), F15
+	FMOVQ 0(R17), F14
+	FMOVQ 16(R17), F15
 	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
 	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
-	FMOVQ 0(R17), F16
-	FMOVQ 16(R17), F17
+	FMOVQ 0(R19), F16
+	FMOVQ 16(R19), F17
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	FMOVQ 0(R19), F20
-	FMOVQ 16(R19), F21
+	FMOVQ 0(R20), F20
+	FMOVQ 16(R20), F21
 	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
 	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
 	WORD $0x6e28de94 // fmul v20.4s, v20.4s, v8.4s
@@ -2437,6 +2536,24 @@ manyskip26:
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
+	CBZ R9, manyskip31
+	FMOVQ 0(R20), F8
+	FMOVQ 16(R20), F9
+	FMOVQ 16(R9), F12
+	FMOVQ 0(R9), F13
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<2, R9, R9
+	WORD $0x6e2ddd08 // fmul v8.4s, v8.4s, v13.4s
+	WORD $0x6e2cdd29 // fmul v9.4s, v9.4s, v12.4s
+	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
+	WORD $0x4ea9d631 // fsub v17.4s, v17.4s, v9.4s
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VFMLA V0.S4, V8.S4, V12.S4
+	VFMLA V1.S4, V9.S4, V13.S4
+	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
+	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
+manyskip31:
 	WORD $0x4ea0fa08 // fabs v8.4s, v16.4s
 	WORD $0x4ea0fa29 // fabs v9.4s, v17.4s
 	VMOV V30.B16, V12.B16
@@ -2463,7 +2580,7 @@ manyskip26:
 	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, manyrare27
+	CBZW R3, manyrare32
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4
 	MOVD $0x3638ef1d, R3
@@ -2583,10 +2700,10 @@ manyskip26:
 	VBIT V13.B16, V8.B16, V14.B16
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-manyrare27:
+manyrare32:
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare28
+	CBZW R3, manyrare33
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -2704,32 +2821,34 @@ manyrare27:
 	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
 	VBSL V17.B16, V13.B16, V9.B16
 	VBIT V15.B16, V9.B16, V12.B16
-manyrare28:
+manyrare33:
 	VMOV V0.B16, V8.B16
 	VFMLA V20.S4, V14.S4, V8.S4
 	VMOV V1.B16, V9.B16
 	VFMLA V21.S4, V12.S4, V9.S4
-	CBZ R8, manyskip29
+	CBZ R8, manyskip34
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R2), [V13.S4]
+	FMOVQ 0(R8), F13
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<2, R8, R8
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
-manyskip29:
-	FMOVQ 0(R21), F12
-	FMOVQ 16(R21), F13
+manyskip34:
+	FMOVQ 0(R22), F12
+	FMOVQ 16(R22), F13
 	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
 	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
-	FMOVQ 0(R20), F14
-	FMOVQ 16(R20), F15
+	FMOVQ 0(R21), F14
+	FMOVQ 16(R21), F15
 	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
 	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
 	VFMLA V10.S4, V12.S4, V14.S4
 	VFMLA V11.S4, V13.S4, V15.S4
-	VLD1R.P 4(R24), [V10.S4]
+	VLD1R.P 4(R25), [V10.S4]
 	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
 	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
-	FMOVQ 0(R22), F13
-	FMOVQ 16(R22), F16
+	FMOVQ 0(R23), F13
+	FMOVQ 16(R23), F16
 	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
 	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
 	VBIF V11.B16, V8.B16, V0.B16
@@ -2740,31 +2859,31 @@ manyskip29:
 	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
-	CBZ R9, manyskip30
+	CBZ R10, manyskip35
 	VAND V26.B16, V7.B16, V8.B16
-	FMOVQ F8, 16(R9)
+	FMOVQ F8, 16(R10)
 	VAND V26.B16, V6.B16, V8.B16
-	FMOVQ F8, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
-manyskip30:
-	CBZ R10, manyskip31
+	FMOVQ F8, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<2, R10, R10
+manyskip35:
+	CBZ R11, manyskip36
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 4(R10)
+	MOVW R3, 4(R11)
 	WORD $0x0e61296b // xtn v11.4h, v11.4s
 	WORD $0x0e21296b // xtn v11.8b, v11.8h
 	VMOV V11.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip31:
-	CBZ R11, manyskip32
+	MOVW R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip36:
+	CBZ R12, manyskip37
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -2773,20 +2892,19 @@ manyskip31:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.B[0], R3
-	MOVB R3, (R11)
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip32:
-	SUBS $1, R23
-	BNE manystep25
+	MOVB R3, (R12)
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip37:
+	SUBS $1, R24
+	BNE manystep29
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $8, R25
-	ADD $32, R12
+	ADD $8, R26
 	ADD $32, R13
 	ADD $32, R14
 	ADD $32, R15
@@ -2796,6 +2914,7 @@ manyskip32:
 	ADD $32, R20
 	ADD $32, R21
 	ADD $32, R22
+	ADD $32, R23
 	SUBS $8, R1
 	BGE manyloop2
 manyloop2end:
@@ -2806,54 +2925,69 @@ manyloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil8
-	ADD R25<<2, R7, R7
-manynil8:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil9
-	ADD R25<<2, R8, R8
+	CBZ R7, manynil9
+	ADD R26<<2, R7, R7
 manynil9:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil10
-	ADD R25<<2, R9, R9
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil10
+	ADD R26<<2, R8, R8
 manynil10:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil11
-	ADD R25, R10
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil11
+	ADD R26<<2, R9, R9
 manynil11:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil12
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil12
+	ADD R26<<2, R10, R10
 manynil12:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil13
+	ADD R26, R11
+manynil13:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil14
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil14:
 manystep1:
-	FMOVQ 0(R12), F3
+	FMOVQ 0(R13), F3
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	FMOVQ 0(R13), F5
+	FMOVQ 0(R14), F5
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
 	VBIT V4.B16, V5.B16, V0.B16
-	FMOVQ 0(R14), F5
+	FMOVQ 0(R15), F5
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	CBZ R7, manyskip2
-	VLD1.P (R7)(R26), [V4.S4]
+	VLD1.P (R7)(R2), [V4.S4]
 manyskip2:
-	FMOVQ 0(R15), F5
+	FMOVQ 0(R16), F5
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	FMOVQ 0(R16), F7
+	FMOVQ 0(R17), F7
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	FMOVQ 0(R17), F8
+	FMOVQ 0(R19), F8
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVQ 0(R19), F10
+	FMOVQ 0(R20), F10
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
 	VFMLA V9.S4, V8.S4, V10.S4
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	CBZ R9, manyskip3
+	FMOVQ 0(R20), F4
+	FMOVQ 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<2, R9, R9
+	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
+	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.S4, V4.S4, V6.S4
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+manyskip3:
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
@@ -2868,7 +3002,7 @@ manyskip2:
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, manyrare3
+	CBZW R3, manyrare4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -2986,65 +3120,66 @@ manyskip2:
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
 	VBSL V12.B16, V11.B16, V4.B16
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare3:
+manyrare4:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
-	CBZ R8, manyskip4
-	VLD1.P (R8)(R2), [V6.S4]
+	CBZ R8, manyskip5
+	FMOVQ 0(R8), F6
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<2, R8, R8
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
-manyskip4:
-	FMOVQ 0(R21), F6
+manyskip5:
+	FMOVQ 0(R22), F6
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	FMOVQ 0(R20), F7
+	FMOVQ 0(R21), F7
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
 	VFMLA V5.S4, V6.S4, V7.S4
-	VLD1R.P 4(R24), [V5.S4]
+	VLD1R.P 4(R25), [V5.S4]
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	FMOVQ 0(R22), F8
+	FMOVQ 0(R23), F8
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip5
-	VAND V26.B16, V3.B16, V4.B16
-	FMOVQ F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
-manyskip5:
 	CBZ R10, manyskip6
+	VAND V26.B16, V3.B16, V4.B16
+	FMOVQ F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<2, R10, R10
+manyskip6:
+	CBZ R11, manyskip7
 	VORR V3.B16, V6.B16, V6.B16
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip6:
-	CBZ R11, manyskip7
+	MOVW R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip7:
+	CBZ R12, manyskip8
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSRA $30, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $4, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip7:
-	SUBS $1, R23
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip8:
+	SUBS $1, R24
 	BNE manystep1
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
-	ADD $4, R25
-	ADD $16, R12
+	ADD $4, R26
 	ADD $16, R13
 	ADD $16, R14
 	ADD $16, R15
@@ -3054,6 +3189,7 @@ manyskip7:
 	ADD $16, R20
 	ADD $16, R21
 	ADD $16, R22
+	ADD $16, R23
 	SUBS $4, R1
 	BGE manyloop1
 manyloop1end:
@@ -3064,55 +3200,70 @@ manytail:
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil20
-	ADD R25<<2, R7, R7
-manynil20:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil21
-	ADD R25<<2, R8, R8
-manynil21:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil22
-	ADD R25<<2, R9, R9
-manynil22:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil23
-	ADD R25, R10
+	CBZ R7, manynil23
+	ADD R26<<2, R7, R7
 manynil23:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil24
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil24
+	ADD R26<<2, R8, R8
 manynil24:
-manystep13:
-	FMOVS 0(R12), F3
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil25
+	ADD R26<<2, R9, R9
+manynil25:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil26
+	ADD R26<<2, R10, R10
+manynil26:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil27
+	ADD R26, R11
+manynil27:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil28
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil28:
+manystep15:
+	FMOVS 0(R13), F3
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	FMOVS 0(R13), F5
+	FMOVS 0(R14), F5
 	WORD $0x4ea5d405 // fsub v5.4s, v0.4s, v5.4s
 	VBIT V4.B16, V5.B16, V0.B16
-	FMOVS 0(R14), F5
+	FMOVS 0(R15), F5
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip14
+	CBZ R7, manyskip16
 	FMOVS 0(R7), F4
-	ADD R26, R7
-manyskip14:
-	FMOVS 0(R15), F5
+	ADD R2, R7
+manyskip16:
+	FMOVS 0(R16), F5
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	FMOVS 0(R16), F7
+	FMOVS 0(R17), F7
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	FMOVS 0(R17), F8
+	FMOVS 0(R19), F8
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVS 0(R19), F10
+	FMOVS 0(R20), F10
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
 	VFMLA V9.S4, V8.S4, V10.S4
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	CBZ R9, manyskip17
+	FMOVS 0(R20), F4
+	FMOVS 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<2, R9, R9
+	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
+	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.S4, V4.S4, V6.S4
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+manyskip17:
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
@@ -3126,7 +3277,7 @@ manyskip14:
 	VFMLA V8.S4, V7.S4, V6.S4
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
 	FMOVS F7, R3
-	CBZW R3, manyrare15
+	CBZW R3, manyrare18
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -3244,60 +3395,60 @@ manyskip14:
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
 	VBSL V12.B16, V11.B16, V4.B16
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare15:
+manyrare18:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
-	CBZ R8, manyskip16
+	CBZ R8, manyskip19
 	FMOVS 0(R8), F6
-	ADD R2, R8
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<2, R8, R8
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
-manyskip16:
-	FMOVS 0(R21), F6
+manyskip19:
+	FMOVS 0(R22), F6
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	FMOVS 0(R20), F7
+	FMOVS 0(R21), F7
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
 	VFMLA V5.S4, V6.S4, V7.S4
-	VLD1R.P 4(R24), [V5.S4]
+	VLD1R.P 4(R25), [V5.S4]
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	FMOVS 0(R22), F8
+	FMOVS 0(R23), F8
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip17
+	CBZ R10, manyskip20
 	VAND V26.B16, V3.B16, V4.B16
-	FMOVS F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
-manyskip17:
-	CBZ R10, manyskip18
+	FMOVS F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<2, R10, R10
+manyskip20:
+	CBZ R11, manyskip21
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip18:
-	CBZ R11, manyskip19
+	MOVB R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip21:
+	CBZ R12, manyskip22
 	FMOVS F3, R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $1, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip19:
-	SUBS $1, R23
-	BNE manystep13
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip22:
+	SUBS $1, R24
+	BNE manystep15
 	FMOVS F0, -4(R4)
 	FMOVS F1, -4(R5)
 	FMOVS F2, -4(R6)
-	ADD $1, R25
-	ADD $4, R12
+	ADD $1, R26
 	ADD $4, R13
 	ADD $4, R14
 	ADD $4, R15
@@ -3307,6 +3458,7 @@ manyskip19:
 	ADD $4, R20
 	ADD $4, R21
 	ADD $4, R22
+	ADD $4, R23
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -3316,21 +3468,22 @@ manytailend:
 // func stepNEONF32Hard(f *generic.Frame32)
 TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD ZR, R12 // lane
-	MOVD ZR, R13 // Bits word
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD ZR, R13 // lane
+	MOVD ZR, R14 // Bits word
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 8(R2), R3
@@ -3346,27 +3499,27 @@ TEXT ·stepNEONF32Hard(SB), NOSPLIT, $0-8
 	MOVWU 28(R2), R3
 	VDUP R3, V25.S4 // r18 = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V24.S4 // r25 = 0.0013888889
+	VDUP R3, V24.S4 // r31 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V23.S4 // r26 = 0.008333334
+	VDUP R3, V23.S4 // r32 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V22.S4 // r28 = 0.041666668
+	VDUP R3, V22.S4 // r34 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V21.S4 // r30 = 0.16666667
+	VDUP R3, V21.S4 // r36 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V20.S4 // r32 = 0.5
+	VDUP R3, V20.S4 // r38 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V19.S4 // r34 = 1
+	VDUP R3, V19.S4 // r40 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V18.S4 // r36 = 0.125
+	VDUP R3, V18.S4 // r42 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V17.S4 // r108 = Ka
+	VDUP R3, V17.S4 // r114 = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V16.S4 // r110 = Keep
+	VDUP R3, V16.S4 // r116 = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V15.S4 // r115 = TauRef
-	MOVD 304(R0), R3
-	VLD1R (R3), [V14.S4] // r113 = T[0]
+	VDUP R3, V15.S4 // r121 = TauRef
+	MOVD 336(R0), R3
+	VLD1R (R3), [V14.S4] // r119 = T[0]
 	SUBS $4, R1
 	BLT oneloop1end
 oneloop1:
@@ -3389,6 +3542,14 @@ oneskip1:
 	VFMLA V6.S4, V26.S4, V1.S4
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
+	CBZ R9, oneskip2
+	VLD1.P 16(R9), [V5.S4]
+	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.S4, V5.S4, V6.S4
+	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
+oneskip2:
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V24.S4, V6.S4
@@ -3403,7 +3564,7 @@ oneskip1:
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -3521,13 +3682,13 @@ oneskip1:
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-onerare2:
+onerare3:
 	VMOV V0.B16, V4.B16
 	VFMLA V1.S4, V6.S4, V4.S4
-	CBZ R8, oneskip3
+	CBZ R8, oneskip4
 	VLD1.P 16(R8), [V1.S4]
 	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
-oneskip3:
+oneskip4:
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
 	VFMLA V1.S4, V17.S4, V5.S4
@@ -3537,33 +3698,33 @@ oneskip3:
 	VBIF V1.B16, V5.B16, V3.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
 	VBIT V4.B16, V14.B16, V2.B16
-	CBZ R9, oneskip4
-	VAND V19.B16, V4.B16, V5.B16
-	VST1.P [V5.S4], 16(R9)
-oneskip4:
 	CBZ R10, oneskip5
+	VAND V19.B16, V4.B16, V5.B16
+	VST1.P [V5.S4], 16(R10)
+oneskip5:
+	CBZ R11, oneskip6
 	VORR V4.B16, V1.B16, V1.B16
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-oneskip5:
-	CBZ R11, oneskip6
+	MOVW.P R3, 4(R11)
+oneskip6:
+	CBZ R12, oneskip7
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSRA $30, V4.D2, V4.D2
 	VMOV V4.S[0], R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $4, R12
-	TST $63, R12
-	BNE oneword7
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword7:
-oneskip6:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $4, R13
+	TST $63, R13
+	BNE oneword8
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword8:
+oneskip7:
 	FMOVQ F0, -16(R4)
 	FMOVQ F3, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -3582,9 +3743,9 @@ onetail:
 	WORD $0x4e3dd424 // fadd v4.4s, v1.4s, v29.4s
 	VBSL V1.B16, V4.B16, V3.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	FMOVS.P 4(R7), F1
-oneskip8:
+oneskip9:
 	WORD $0x4ebcd404 // fsub v4.4s, v0.4s, v28.4s
 	WORD $0x4ebbd405 // fsub v5.4s, v0.4s, v27.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
@@ -3593,6 +3754,14 @@ oneskip8:
 	VFMLA V6.S4, V26.S4, V1.S4
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	WORD $0x6e24df44 // fmul v4.4s, v26.4s, v4.4s
+	CBZ R9, oneskip10
+	FMOVS.P 4(R9), F5
+	WORD $0x6e25df25 // fmul v5.4s, v25.4s, v5.4s
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.S4, V5.S4, V6.S4
+	WORD $0x4ea6d421 // fsub v1.4s, v1.4s, v6.4s
+oneskip10:
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
 	VMOV V23.B16, V6.B16
 	VFMLA V4.S4, V24.S4, V6.S4
@@ -3606,7 +3775,7 @@ oneskip8:
 	VFMLA V4.S4, V7.S4, V6.S4
 	WORD $0x6eb2e4a7 // fcmgt v7.4s, v5.4s, v18.4s
 	FMOVS F7, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -3724,13 +3893,13 @@ oneskip8:
 	WORD $0x6e25e685 // fcmge v5.4s, v20.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-onerare9:
+onerare11:
 	VMOV V0.B16, V4.B16
 	VFMLA V1.S4, V6.S4, V4.S4
-	CBZ R8, oneskip10
+	CBZ R8, oneskip12
 	FMOVS.P 4(R8), F1
 	WORD $0x4e21d484 // fadd v4.4s, v4.4s, v1.4s
-oneskip10:
+oneskip12:
 	WORD $0x4ebcd481 // fsub v1.4s, v4.4s, v28.4s
 	WORD $0x6e23de05 // fmul v5.4s, v16.4s, v3.4s
 	VFMLA V1.S4, V17.S4, V5.S4
@@ -3740,28 +3909,28 @@ oneskip10:
 	VBIF V1.B16, V5.B16, V3.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
 	VBIT V4.B16, V14.B16, V2.B16
-	CBZ R9, oneskip11
+	CBZ R10, oneskip13
 	VAND V19.B16, V4.B16, V5.B16
-	FMOVS.P F5, 4(R9)
-oneskip11:
-	CBZ R10, oneskip12
+	FMOVS.P F5, 4(R10)
+oneskip13:
+	CBZ R11, oneskip14
 	VORR V4.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
-	CBZ R11, oneskip13
+	MOVB.P R3, 1(R11)
+oneskip14:
+	CBZ R12, oneskip15
 	FMOVS F4, R3
 	AND $1, R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $1, R12
-	TST $63, R12
-	BNE oneword14
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword14:
-oneskip13:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $1, R13
+	TST $63, R13
+	BNE oneword16
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword16:
+oneskip15:
 	FMOVS F0, -4(R4)
 	FMOVS F3, -4(R5)
 	FMOVS F2, -4(R6)
@@ -3769,33 +3938,35 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R12, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R13, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R12, R3, R3 // the bits past the call
-	MOVD (R11), R14
-	AND R3, R14
-	ORR R13, R14
-	MOVD R14, (R11)
+	LSL R13, R3, R3 // the bits past the call
+	MOVD (R12), R15
+	AND R3, R15
+	ORR R14, R15
+	MOVD R15, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD ZR, R14 // lane
-	MOVD 264(R0), R15 // I row distance
-	LSL $2, R15
-	MOVD 272(R0), R16 // Delta row distance
+	MOVD ZR, R15 // lane
+	MOVD 288(R0), R16 // I row distance
 	LSL $2, R16
-	MOVD 280(R0), R17 // Spike row distance
+	MOVD 296(R0), R17 // Delta row distance
 	LSL $2, R17
-	MOVD 288(R0), R19 // Ref row distance
-	MOVD 296(R0), R20 // Bits row distance
-	LSL $3, R20
+	MOVD 304(R0), R19 // G row distance
+	LSL $2, R19
+	MOVD 312(R0), R20 // Spike row distance
+	LSL $2, R20
+	MOVD 320(R0), R21 // Ref row distance
+	MOVD 328(R0), R22 // Bits row distance
+	LSL $3, R22
 	MOVWU 0(R2), R3
 	VDUP R3, V31.S4 // r3 = VTh
 	MOVWU 16(R2), R3
@@ -3807,25 +3978,25 @@ many:
 	MOVWU 28(R2), R3
 	VDUP R3, V27.S4 // r18 = DtRTau
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V26.S4 // r25 = 0.0013888889
+	VDUP R3, V26.S4 // r31 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V25.S4 // r26 = 0.008333334
+	VDUP R3, V25.S4 // r32 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V24.S4 // r28 = 0.041666668
+	VDUP R3, V24.S4 // r34 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V23.S4 // r30 = 0.16666667
+	VDUP R3, V23.S4 // r36 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V22.S4 // r32 = 0.5
+	VDUP R3, V22.S4 // r38 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V21.S4 // r34 = 1
+	VDUP R3, V21.S4 // r40 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V20.S4 // r36 = 0.125
+	VDUP R3, V20.S4 // r42 = 0.125
 	MOVWU 36(R2), R3
-	VDUP R3, V19.S4 // r108 = Ka
+	VDUP R3, V19.S4 // r114 = Ka
 	MOVWU 32(R2), R3
-	VDUP R3, V18.S4 // r110 = Keep
+	VDUP R3, V18.S4 // r116 = Keep
 	MOVWU 40(R2), R3
-	VDUP R3, V17.S4 // r115 = TauRef
+	VDUP R3, V17.S4 // r121 = TauRef
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
@@ -3835,29 +4006,33 @@ manyloop2:
 	VLD1.P 16(R5), [V3.S4]
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil59
-	ADD R14<<2, R7, R7
-manynil59:
+	CBZ R7, manynil68
+	ADD R15<<2, R7, R7
+manynil68:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil60
-	ADD R14<<2, R8, R8
-manynil60:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil61
-	ADD R14<<2, R9, R9
-manynil61:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil62
-	ADD R14, R10
-manynil62:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil63
-	ADD R14>>3, R11, R11
-manynil63:
-manystep51:
+	CBZ R8, manynil69
+	ADD R15<<2, R8, R8
+manynil69:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil70
+	ADD R15<<2, R9, R9
+manynil70:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil71
+	ADD R15<<2, R10, R10
+manynil71:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil72
+	ADD R15, R11
+manynil72:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil73
+	ADD R15>>3, R12, R12
+manynil73:
+manystep59:
 	WORD $0x6e3fe406 // fcmge v6.4s, v0.4s, v31.4s
 	WORD $0x6e3fe427 // fcmge v7.4s, v1.4s, v31.4s
 	MOVWU 8(R2), R3
@@ -3872,10 +4047,10 @@ manystep51:
 	VBIT V7.B16, V8.B16, V3.B16
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
-	CBZ R7, manyskip52
+	CBZ R7, manyskip60
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R15), [V6.S4]
-manyskip52:
+	VLD1.P (R7)(R16), [V6.S4]
+manyskip60:
 	WORD $0x4ebed408 // fsub v8.4s, v0.4s, v30.4s
 	WORD $0x4ebed429 // fsub v9.4s, v1.4s, v30.4s
 	WORD $0x4ebdd40a // fsub v10.4s, v0.4s, v29.4s
@@ -3892,6 +4067,20 @@ manyskip52:
 	WORD $0x4e2bd529 // fadd v9.4s, v9.4s, v11.4s
 	WORD $0x6e28df88 // fmul v8.4s, v28.4s, v8.4s
 	WORD $0x6e29df89 // fmul v9.4s, v28.4s, v9.4s
+	CBZ R9, manyskip61
+	FMOVQ 16(R9), F10
+	VLD1.P (R9)(R19), [V11.S4]
+	WORD $0x6e2bdf6b // fmul v11.4s, v27.4s, v11.4s
+	WORD $0x6e2adf6a // fmul v10.4s, v27.4s, v10.4s
+	WORD $0x4eabd508 // fsub v8.4s, v8.4s, v11.4s
+	WORD $0x4eaad529 // fsub v9.4s, v9.4s, v10.4s
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VFMLA V0.S4, V11.S4, V12.S4
+	VFMLA V1.S4, V10.S4, V13.S4
+	WORD $0x4eacd4c6 // fsub v6.4s, v6.4s, v12.4s
+	WORD $0x4eadd4e7 // fsub v7.4s, v7.4s, v13.4s
+manyskip61:
 	WORD $0x4ea0f90a // fabs v10.4s, v8.4s
 	WORD $0x4ea0f92b // fabs v11.4s, v9.4s
 	VMOV V25.B16, V12.B16
@@ -3918,7 +4107,7 @@ manyskip52:
 	WORD $0x6eb4e56f // fcmgt v15.4s, v11.4s, v20.4s
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
-	CBZW R3, manyrare53
+	CBZW R3, manyrare62
 	MOVD $0x3493f27e, R3
 	VDUP R3, V16.S4
 	MOVD $0x3638ef1d, R3
@@ -4046,10 +4235,10 @@ manyskip52:
 	VDUP R3, V20.S4
 	MOVD $0x3e2aaaab, R3
 	VDUP R3, V23.S4
-manyrare53:
+manyrare62:
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare54
+	CBZW R3, manyrare63
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -4171,24 +4360,24 @@ manyrare53:
 	VDUP R3, V17.S4
 	MOVWU 32(R2), R3
 	VDUP R3, V18.S4
-manyrare54:
+manyrare63:
 	VMOV V0.B16, V8.B16
 	VFMLA V6.S4, V14.S4, V8.S4
 	VMOV V1.B16, V6.B16
 	VFMLA V7.S4, V12.S4, V6.S4
-	CBZ R8, manyskip55
+	CBZ R8, manyskip64
 	FMOVQ 16(R8), F7
-	VLD1.P (R8)(R16), [V9.S4]
+	VLD1.P (R8)(R17), [V9.S4]
 	WORD $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
-manyskip55:
+manyskip64:
 	WORD $0x4ebed507 // fsub v7.4s, v8.4s, v30.4s
 	WORD $0x4ebed4c9 // fsub v9.4s, v6.4s, v30.4s
 	WORD $0x6e22de4a // fmul v10.4s, v18.4s, v2.4s
 	WORD $0x6e23de4b // fmul v11.4s, v18.4s, v3.4s
 	VFMLA V7.S4, V19.S4, V10.S4
 	VFMLA V9.S4, V19.S4, V11.S4
-	VLD1R.P 4(R13), [V7.S4]
+	VLD1R.P 4(R14), [V7.S4]
 	WORD $0x4ea4d4e9 // fsub v9.4s, v7.4s, v4.4s
 	WORD $0x4ea5d4ec // fsub v12.4s, v7.4s, v5.4s
 	WORD $0x6ea9e629 // fcmgt v9.4s, v17.4s, v9.4s
@@ -4201,28 +4390,28 @@ manyskip55:
 	WORD $0x6e3fe428 // fcmge v8.4s, v1.4s, v31.4s
 	VBIT V6.B16, V7.B16, V4.B16
 	VBIT V8.B16, V7.B16, V5.B16
-	CBZ R9, manyskip56
+	CBZ R10, manyskip65
 	VAND V21.B16, V8.B16, V7.B16
-	FMOVQ F7, 16(R9)
+	FMOVQ F7, 16(R10)
 	VAND V21.B16, V6.B16, V7.B16
-	VST1.P [V7.S4], (R9)(R17)
-manyskip56:
-	CBZ R10, manyskip57
+	VST1.P [V7.S4], (R10)(R20)
+manyskip65:
+	CBZ R11, manyskip66
 	VORR V6.B16, V9.B16, V9.B16
 	VORR V8.B16, V12.B16, V12.B16
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 4(R10)
+	MOVW R3, 4(R11)
 	WORD $0x0e612929 // xtn v9.4h, v9.4s
 	WORD $0x0e212929 // xtn v9.8b, v9.8h
 	VMOV V9.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	ADD R19, R10
-manyskip57:
-	CBZ R11, manyskip58
+	MOVW R3, 0(R11)
+	ADD R21, R11
+manyskip66:
+	CBZ R12, manyskip67
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e612906 // xtn2 v6.8h, v8.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -4231,18 +4420,18 @@ manyskip57:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.B[0], R3
-	MOVB R3, (R11)
-	ADD R20, R11
-manyskip58:
-	SUBS $1, R12
-	BNE manystep51
+	MOVB R3, (R12)
+	ADD R22, R12
+manyskip67:
+	SUBS $1, R13
+	BNE manystep59
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $8, R14
+	ADD $8, R15
 	SUBS $8, R1
 	BGE manyloop2
 manyloop2end:
@@ -4253,30 +4442,34 @@ manyloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil71
-	ADD R14<<2, R7, R7
-manynil71:
+	CBZ R7, manynil82
+	ADD R15<<2, R7, R7
+manynil82:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil72
-	ADD R14<<2, R8, R8
-manynil72:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil73
-	ADD R14<<2, R9, R9
-manynil73:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil74
-	ADD R14, R10
-manynil74:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil75
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil75:
-manystep64:
+	CBZ R8, manynil83
+	ADD R15<<2, R8, R8
+manynil83:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil84
+	ADD R15<<2, R9, R9
+manynil84:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil85
+	ADD R15<<2, R10, R10
+manynil85:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil86
+	ADD R15, R11
+manynil86:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil87
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil87:
+manystep74:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 8(R2), R3
 	VDUP R3, V4.S4
@@ -4286,9 +4479,9 @@ manystep64:
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip65
-	VLD1.P (R7)(R15), [V3.S4]
-manyskip65:
+	CBZ R7, manyskip75
+	VLD1.P (R7)(R16), [V3.S4]
+manyskip75:
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
@@ -4297,6 +4490,14 @@ manyskip65:
 	VFMLA V6.S4, V28.S4, V3.S4
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	CBZ R9, manyskip76
+	VLD1.P (R9)(R19), [V5.S4]
+	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.S4, V5.S4, V6.S4
+	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
+manyskip76:
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
@@ -4311,7 +4512,7 @@ manyskip65:
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
 	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare66
+	CBZW R3, manyrare77
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -4429,56 +4630,56 @@ manyskip65:
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-manyrare66:
+manyrare77:
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
-	CBZ R8, manyskip67
-	VLD1.P (R8)(R16), [V3.S4]
+	CBZ R8, manyskip78
+	VLD1.P (R8)(R17), [V3.S4]
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip67:
+manyskip78:
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
 	VFMLA V3.S4, V19.S4, V5.S4
-	VLD1R.P 4(R13), [V3.S4]
+	VLD1R.P 4(R14), [V3.S4]
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
 	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip68
+	CBZ R10, manyskip79
 	VAND V21.B16, V4.B16, V3.B16
-	VST1.P [V3.S4], (R9)(R17)
-manyskip68:
-	CBZ R10, manyskip69
+	VST1.P [V3.S4], (R10)(R20)
+manyskip79:
+	CBZ R11, manyskip80
 	VORR V4.B16, V6.B16, V6.B16
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	ADD R19, R10
-manyskip69:
-	CBZ R11, manyskip70
+	MOVW R3, 0(R11)
+	ADD R21, R11
+manyskip80:
+	CBZ R12, manyskip81
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSRA $30, V4.D2, V4.D2
 	VMOV V4.S[0], R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $4, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip70:
-	SUBS $1, R12
-	BNE manystep64
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $4, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip81:
+	SUBS $1, R13
+	BNE manystep74
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
-	ADD $4, R14
+	ADD $4, R15
 	SUBS $4, R1
 	BGE manyloop1
 manyloop1end:
@@ -4489,30 +4690,34 @@ manytail:
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil83
-	ADD R14<<2, R7, R7
-manynil83:
+	CBZ R7, manynil96
+	ADD R15<<2, R7, R7
+manynil96:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil84
-	ADD R14<<2, R8, R8
-manynil84:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil85
-	ADD R14<<2, R9, R9
-manynil85:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil86
-	ADD R14, R10
-manynil86:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil87
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil87:
-manystep76:
+	CBZ R8, manynil97
+	ADD R15<<2, R8, R8
+manynil97:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil98
+	ADD R15<<2, R9, R9
+manynil98:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil99
+	ADD R15<<2, R10, R10
+manynil99:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil100
+	ADD R15, R11
+manynil100:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil101
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil101:
+manystep88:
 	WORD $0x6e3fe403 // fcmge v3.4s, v0.4s, v31.4s
 	MOVWU 8(R2), R3
 	VDUP R3, V4.S4
@@ -4522,10 +4727,10 @@ manystep76:
 	WORD $0x4e24d424 // fadd v4.4s, v1.4s, v4.4s
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip77
+	CBZ R7, manyskip89
 	FMOVS 0(R7), F3
-	ADD R15, R7
-manyskip77:
+	ADD R16, R7
+manyskip89:
 	WORD $0x4ebed404 // fsub v4.4s, v0.4s, v30.4s
 	WORD $0x4ebdd405 // fsub v5.4s, v0.4s, v29.4s
 	WORD $0x6e25dc86 // fmul v6.4s, v4.4s, v5.4s
@@ -4534,6 +4739,15 @@ manyskip77:
 	VFMLA V6.S4, V28.S4, V3.S4
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	WORD $0x6e24df84 // fmul v4.4s, v28.4s, v4.4s
+	CBZ R9, manyskip90
+	FMOVS 0(R9), F5
+	ADD R19, R9
+	WORD $0x6e25df65 // fmul v5.4s, v27.4s, v5.4s
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.S4, V5.S4, V6.S4
+	WORD $0x4ea6d463 // fsub v3.4s, v3.4s, v6.4s
+manyskip90:
 	WORD $0x4ea0f885 // fabs v5.4s, v4.4s
 	VMOV V25.B16, V6.B16
 	VFMLA V4.S4, V26.S4, V6.S4
@@ -4547,7 +4761,7 @@ manyskip77:
 	VFMLA V4.S4, V7.S4, V6.S4
 	WORD $0x6eb4e4a7 // fcmgt v7.4s, v5.4s, v20.4s
 	FMOVS F7, R3
-	CBZW R3, manyrare78
+	CBZW R3, manyrare91
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -4665,52 +4879,52 @@ manyskip77:
 	WORD $0x6e25e6c5 // fcmge v5.4s, v22.4s, v5.4s
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V7.B16, V5.B16, V6.B16
-manyrare78:
+manyrare91:
 	VMOV V0.B16, V4.B16
 	VFMLA V3.S4, V6.S4, V4.S4
-	CBZ R8, manyskip79
+	CBZ R8, manyskip92
 	FMOVS 0(R8), F3
-	ADD R16, R8
+	ADD R17, R8
 	WORD $0x4e23d484 // fadd v4.4s, v4.4s, v3.4s
-manyskip79:
+manyskip92:
 	WORD $0x4ebed483 // fsub v3.4s, v4.4s, v30.4s
 	WORD $0x6e21de45 // fmul v5.4s, v18.4s, v1.4s
 	VFMLA V3.S4, V19.S4, V5.S4
-	VLD1R.P 4(R13), [V3.S4]
+	VLD1R.P 4(R14), [V3.S4]
 	WORD $0x4ea2d466 // fsub v6.4s, v3.4s, v2.4s
 	WORD $0x6ea6e626 // fcmgt v6.4s, v17.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
 	WORD $0x6e3fe404 // fcmge v4.4s, v0.4s, v31.4s
 	VBIT V4.B16, V3.B16, V2.B16
-	CBZ R9, manyskip80
+	CBZ R10, manyskip93
 	VAND V21.B16, V4.B16, V3.B16
-	FMOVS F3, 0(R9)
-	ADD R17, R9
-manyskip80:
-	CBZ R10, manyskip81
+	FMOVS F3, 0(R10)
+	ADD R20, R10
+manyskip93:
+	CBZ R11, manyskip94
 	VORR V4.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	ADD R19, R10
-manyskip81:
-	CBZ R11, manyskip82
+	MOVB R3, 0(R11)
+	ADD R21, R11
+manyskip94:
+	CBZ R12, manyskip95
 	FMOVS F4, R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $1, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip82:
-	SUBS $1, R12
-	BNE manystep76
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $1, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip95:
+	SUBS $1, R13
+	BNE manystep88
 	FMOVS F0, -4(R4)
 	FMOVS F1, -4(R5)
 	FMOVS F2, -4(R6)
-	ADD $1, R14
+	ADD $1, R15
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -4720,59 +4934,60 @@ manytailend:
 // func stepNEONF32HardPN(f *generic.Frame32)
 TEXT ·stepNEONF32HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD 216(R0), R3
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD 240(R0), R3
 	LSL $2, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $2, R13
-	MADD R3, R2, R13, R13 // row VReset
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R23 // lane
-	MOVD ZR, R24 // Bits word
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $2, R14
+	MADD R3, R2, R14, R14 // row VReset
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R24 // lane
+	MOVD ZR, R25 // Bits word
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V31.S4 // r25 = 0.0013888889
+	VDUP R3, V31.S4 // r32 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V30.S4 // r26 = 0.008333334
+	VDUP R3, V30.S4 // r33 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V29.S4 // r28 = 0.041666668
+	VDUP R3, V29.S4 // r35 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V28.S4 // r30 = 0.16666667
+	VDUP R3, V28.S4 // r37 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V27.S4 // r32 = 0.5
+	VDUP R3, V27.S4 // r39 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r34 = 1
+	VDUP R3, V26.S4 // r41 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V25.S4 // r36 = 0.125
-	MOVD 304(R0), R3
-	VLD1R (R3), [V24.S4] // r113 = T[0]
+	VDUP R3, V25.S4 // r43 = 0.125
+	MOVD 336(R0), R3
+	VLD1R (R3), [V24.S4] // r120 = T[0]
 	SUBS $8, R1
 	BLT oneloop2end
 oneloop2:
@@ -4782,40 +4997,40 @@ oneloop2:
 	VLD1.P 16(R5), [V3.S4]
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	VLD1.P 16(R12), [V6.S4]
-	VLD1.P 16(R12), [V7.S4]
+	VLD1.P 16(R13), [V6.S4]
+	VLD1.P 16(R13), [V7.S4]
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
-	VLD1.P 16(R13), [V10.S4]
-	VLD1.P 16(R13), [V11.S4]
+	VLD1.P 16(R14), [V10.S4]
+	VLD1.P 16(R14), [V11.S4]
 	VBIF V8.B16, V0.B16, V10.B16
 	VBIF V9.B16, V1.B16, V11.B16
-	VLD1.P 16(R14), [V0.S4]
-	VLD1.P 16(R14), [V1.S4]
+	VLD1.P 16(R15), [V0.S4]
+	VLD1.P 16(R15), [V1.S4]
 	WORD $0x4e20d440 // fadd v0.4s, v2.4s, v0.4s
 	WORD $0x4e21d461 // fadd v1.4s, v3.4s, v1.4s
 	VBSL V2.B16, V0.B16, V8.B16
 	VBSL V3.B16, V1.B16, V9.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, oneskip15
+	CBZ R7, oneskip17
 	VLD1.P 16(R7), [V0.S4]
 	VLD1.P 16(R7), [V1.S4]
-oneskip15:
-	VLD1.P 16(R15), [V2.S4]
-	VLD1.P 16(R15), [V3.S4]
+oneskip17:
+	VLD1.P 16(R16), [V2.S4]
+	VLD1.P 16(R16), [V3.S4]
 	WORD $0x4ea2d54c // fsub v12.4s, v10.4s, v2.4s
 	WORD $0x4ea3d56d // fsub v13.4s, v11.4s, v3.4s
-	VLD1.P 16(R16), [V14.S4]
-	VLD1.P 16(R16), [V15.S4]
+	VLD1.P 16(R17), [V14.S4]
+	VLD1.P 16(R17), [V15.S4]
 	WORD $0x4eaed54e // fsub v14.4s, v10.4s, v14.4s
 	WORD $0x4eafd56f // fsub v15.4s, v11.4s, v15.4s
-	VLD1.P 16(R17), [V16.S4]
-	VLD1.P 16(R17), [V17.S4]
+	VLD1.P 16(R19), [V16.S4]
+	VLD1.P 16(R19), [V17.S4]
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	VLD1.P 16(R19), [V20.S4]
-	VLD1.P 16(R19), [V21.S4]
+	VLD1.P 16(R20), [V20.S4]
+	VLD1.P 16(R20), [V21.S4]
 	WORD $0x4ea8d400 // fsub v0.4s, v0.4s, v8.4s
 	WORD $0x4ea9d421 // fsub v1.4s, v1.4s, v9.4s
 	WORD $0x6e20de94 // fmul v20.4s, v20.4s, v0.4s
@@ -4826,6 +5041,22 @@ oneskip15:
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
+	CBZ R9, oneskip18
+	FMOVQ -32(R20), F0
+	FMOVQ -16(R20), F1
+	VLD1.P 16(R9), [V12.S4]
+	VLD1.P 16(R9), [V13.S4]
+	WORD $0x6e2cdc00 // fmul v0.4s, v0.4s, v12.4s
+	WORD $0x6e2ddc21 // fmul v1.4s, v1.4s, v13.4s
+	WORD $0x4ea0d610 // fsub v16.4s, v16.4s, v0.4s
+	WORD $0x4ea1d631 // fsub v17.4s, v17.4s, v1.4s
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VFMLA V10.S4, V0.S4, V12.S4
+	VFMLA V11.S4, V1.S4, V13.S4
+	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
+	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
+oneskip18:
 	WORD $0x4ea0fa00 // fabs v0.4s, v16.4s
 	WORD $0x4ea0fa21 // fabs v1.4s, v17.4s
 	VMOV V30.B16, V12.B16
@@ -4852,7 +5083,7 @@ oneskip15:
 	WORD $0x6eb9e42f // fcmgt v15.4s, v1.4s, v25.4s
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, onerare16
+	CBZW R3, onerare19
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4
 	MOVD $0x3638ef1d, R3
@@ -4970,14 +5201,14 @@ oneskip15:
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
 	VBSL V22.B16, V19.B16, V0.B16
 	VBIT V13.B16, V0.B16, V14.B16
-	MOVD 304(R0), R3
+	MOVD 336(R0), R3
 	VLD1R (R3), [V24.S4]
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-onerare16:
+onerare19:
 	WORD $0x6eb0a9e0 // umaxv s0, v15.4s
 	FMOVS F0, R3
-	CBZW R3, onerare17
+	CBZW R3, onerare20
 	MOVD $0x3493f27e, R3
 	VDUP R3, V0.S4
 	MOVD $0x3638ef1d, R3
@@ -5095,31 +5326,31 @@ onerare16:
 	WORD $0x6e21e761 // fcmge v1.4s, v27.4s, v1.4s
 	VBSL V17.B16, V13.B16, V1.B16
 	VBIT V15.B16, V1.B16, V12.B16
-onerare17:
+onerare20:
 	VMOV V10.B16, V0.B16
 	VFMLA V20.S4, V14.S4, V0.S4
 	VMOV V11.B16, V1.B16
 	VFMLA V21.S4, V12.S4, V1.S4
-	CBZ R8, oneskip18
+	CBZ R8, oneskip21
 	VLD1.P 16(R8), [V12.S4]
 	VLD1.P 16(R8), [V13.S4]
 	WORD $0x4e2cd400 // fadd v0.4s, v0.4s, v12.4s
 	WORD $0x4e2dd421 // fadd v1.4s, v1.4s, v13.4s
-oneskip18:
-	VLD1.P 16(R21), [V12.S4]
-	VLD1.P 16(R21), [V13.S4]
+oneskip21:
+	VLD1.P 16(R22), [V12.S4]
+	VLD1.P 16(R22), [V13.S4]
 	WORD $0x4ea2d402 // fsub v2.4s, v0.4s, v2.4s
 	WORD $0x4ea3d423 // fsub v3.4s, v1.4s, v3.4s
-	VLD1.P 16(R20), [V14.S4]
-	VLD1.P 16(R20), [V15.S4]
+	VLD1.P 16(R21), [V14.S4]
+	VLD1.P 16(R21), [V15.S4]
 	WORD $0x6e28ddce // fmul v14.4s, v14.4s, v8.4s
 	WORD $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
 	VFMLA V2.S4, V12.S4, V14.S4
 	VFMLA V3.S4, V13.S4, V15.S4
 	WORD $0x4ea4d702 // fsub v2.4s, v24.4s, v4.4s
 	WORD $0x4ea5d703 // fsub v3.4s, v24.4s, v5.4s
-	VLD1.P 16(R22), [V12.S4]
-	VLD1.P 16(R22), [V13.S4]
+	VLD1.P 16(R23), [V12.S4]
+	VLD1.P 16(R23), [V13.S4]
 	WORD $0x6ea2e582 // fcmgt v2.4s, v12.4s, v2.4s
 	WORD $0x6ea3e5a3 // fcmgt v3.4s, v13.4s, v3.4s
 	VBIF V2.B16, V0.B16, V10.B16
@@ -5130,27 +5361,27 @@ oneskip18:
 	WORD $0x6e27e567 // fcmge v7.4s, v11.4s, v7.4s
 	VBIT V6.B16, V24.B16, V4.B16
 	VBIT V7.B16, V24.B16, V5.B16
-	CBZ R9, oneskip19
+	CBZ R10, oneskip22
 	VAND V26.B16, V6.B16, V0.B16
-	VST1.P [V0.S4], 16(R9)
+	VST1.P [V0.S4], 16(R10)
 	VAND V26.B16, V7.B16, V0.B16
-	VST1.P [V0.S4], 16(R9)
-oneskip19:
-	CBZ R10, oneskip20
+	VST1.P [V0.S4], 16(R10)
+oneskip22:
+	CBZ R11, oneskip23
 	VORR V6.B16, V2.B16, V2.B16
 	VORR V7.B16, V3.B16, V3.B16
 	WORD $0x0e612842 // xtn v2.4h, v2.4s
 	WORD $0x0e212842 // xtn v2.8b, v2.8h
 	VMOV V2.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
+	MOVW.P R3, 4(R11)
 	WORD $0x0e612863 // xtn v3.4h, v3.4s
 	WORD $0x0e212863 // xtn v3.8b, v3.8h
 	VMOV V3.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-oneskip20:
-	CBZ R11, oneskip21
+	MOVW.P R3, 4(R11)
+oneskip23:
+	CBZ R12, oneskip24
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -5159,15 +5390,15 @@ oneskip20:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.B[0], R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $8, R23
-	TST $63, R23
-	BNE oneword22
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword22:
-oneskip21:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $8, R24
+	TST $63, R24
+	BNE oneword25
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword25:
+oneskip24:
 	FMOVQ F10, -32(R4)
 	FMOVQ F11, -16(R4)
 	FMOVQ F8, -32(R5)
@@ -5184,29 +5415,38 @@ oneloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
-	VLD1.P 16(R12), [V3.S4]
+	VLD1.P 16(R13), [V3.S4]
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	VLD1.P 16(R13), [V5.S4]
+	VLD1.P 16(R14), [V5.S4]
 	VBIF V4.B16, V0.B16, V5.B16
-	VLD1.P 16(R14), [V0.S4]
+	VLD1.P 16(R15), [V0.S4]
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	CBZ R7, oneskip1
 	VLD1.P 16(R7), [V0.S4]
 oneskip1:
-	VLD1.P 16(R15), [V1.S4]
+	VLD1.P 16(R16), [V1.S4]
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	VLD1.P 16(R16), [V7.S4]
+	VLD1.P 16(R17), [V7.S4]
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	VLD1.P 16(R17), [V8.S4]
+	VLD1.P 16(R19), [V8.S4]
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	VLD1.P 16(R19), [V10.S4]
+	VLD1.P 16(R20), [V10.S4]
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
 	VFMLA V9.S4, V8.S4, V10.S4
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	CBZ R9, oneskip2
+	FMOVQ -16(R20), F0
+	VLD1.P 16(R9), [V6.S4]
+	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
+	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V5.S4, V0.S4, V6.S4
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+oneskip2:
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
@@ -5221,7 +5461,7 @@ oneskip1:
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -5339,52 +5579,52 @@ oneskip1:
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V7.B16, V0.B16, V6.B16
-onerare2:
+onerare3:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
-	CBZ R8, oneskip3
+	CBZ R8, oneskip4
 	VLD1.P 16(R8), [V6.S4]
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
-oneskip3:
-	VLD1.P 16(R21), [V6.S4]
+oneskip4:
+	VLD1.P 16(R22), [V6.S4]
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	VLD1.P 16(R20), [V7.S4]
+	VLD1.P 16(R21), [V7.S4]
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
 	VFMLA V1.S4, V6.S4, V7.S4
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	VLD1.P 16(R22), [V6.S4]
+	VLD1.P 16(R23), [V6.S4]
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
 	VBIT V3.B16, V24.B16, V2.B16
-	CBZ R9, oneskip4
-	VAND V26.B16, V3.B16, V0.B16
-	VST1.P [V0.S4], 16(R9)
-oneskip4:
 	CBZ R10, oneskip5
+	VAND V26.B16, V3.B16, V0.B16
+	VST1.P [V0.S4], 16(R10)
+oneskip5:
+	CBZ R11, oneskip6
 	VORR V3.B16, V1.B16, V1.B16
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.S[0], R3
 	AND $0x01010101, R3
-	MOVW.P R3, 4(R10)
-oneskip5:
-	CBZ R11, oneskip6
+	MOVW.P R3, 4(R11)
+oneskip6:
+	CBZ R12, oneskip7
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSRA $30, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $4, R23
-	TST $63, R23
-	BNE oneword7
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword7:
-oneskip6:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $4, R24
+	TST $63, R24
+	BNE oneword8
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword8:
+oneskip7:
 	FMOVQ F5, -16(R4)
 	FMOVQ F4, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -5398,29 +5638,38 @@ onetail:
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
-	FMOVS.P 4(R12), F3
+	FMOVS.P 4(R13), F3
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	FMOVS.P 4(R13), F5
+	FMOVS.P 4(R14), F5
 	VBIF V4.B16, V0.B16, V5.B16
-	FMOVS.P 4(R14), F0
+	FMOVS.P 4(R15), F0
 	WORD $0x4e20d420 // fadd v0.4s, v1.4s, v0.4s
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	FMOVS.P 4(R7), F0
-oneskip8:
-	FMOVS.P 4(R15), F1
+oneskip9:
+	FMOVS.P 4(R16), F1
 	WORD $0x4ea1d4a6 // fsub v6.4s, v5.4s, v1.4s
-	FMOVS.P 4(R16), F7
+	FMOVS.P 4(R17), F7
 	WORD $0x4ea7d4a7 // fsub v7.4s, v5.4s, v7.4s
-	FMOVS.P 4(R17), F8
+	FMOVS.P 4(R19), F8
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVS.P 4(R19), F10
+	FMOVS.P 4(R20), F10
 	WORD $0x4ea4d400 // fsub v0.4s, v0.4s, v4.4s
 	WORD $0x6e20dd4a // fmul v10.4s, v10.4s, v0.4s
 	VFMLA V9.S4, V8.S4, V10.S4
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	CBZ R9, oneskip10
+	FMOVS -4(R20), F0
+	FMOVS.P 4(R9), F6
+	WORD $0x6e26dc00 // fmul v0.4s, v0.4s, v6.4s
+	WORD $0x4ea0d508 // fsub v8.4s, v8.4s, v0.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V5.S4, V0.S4, V6.S4
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+oneskip10:
 	WORD $0x4ea0f900 // fabs v0.4s, v8.4s
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
@@ -5434,7 +5683,7 @@ oneskip8:
 	VFMLA V8.S4, V7.S4, V6.S4
 	WORD $0x6eb9e407 // fcmgt v7.4s, v0.4s, v25.4s
 	FMOVS F7, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -5552,47 +5801,47 @@ oneskip8:
 	WORD $0x6e20e760 // fcmge v0.4s, v27.4s, v0.4s
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V7.B16, V0.B16, V6.B16
-onerare9:
+onerare11:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.S4, V6.S4, V0.S4
-	CBZ R8, oneskip10
+	CBZ R8, oneskip12
 	FMOVS.P 4(R8), F6
 	WORD $0x4e26d400 // fadd v0.4s, v0.4s, v6.4s
-oneskip10:
-	FMOVS.P 4(R21), F6
+oneskip12:
+	FMOVS.P 4(R22), F6
 	WORD $0x4ea1d401 // fsub v1.4s, v0.4s, v1.4s
-	FMOVS.P 4(R20), F7
+	FMOVS.P 4(R21), F7
 	WORD $0x6e24dce7 // fmul v7.4s, v7.4s, v4.4s
 	VFMLA V1.S4, V6.S4, V7.S4
 	WORD $0x4ea2d701 // fsub v1.4s, v24.4s, v2.4s
-	FMOVS.P 4(R22), F6
+	FMOVS.P 4(R23), F6
 	WORD $0x6ea1e4c1 // fcmgt v1.4s, v6.4s, v1.4s
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e23e4a3 // fcmge v3.4s, v5.4s, v3.4s
 	VBIT V3.B16, V24.B16, V2.B16
-	CBZ R9, oneskip11
+	CBZ R10, oneskip13
 	VAND V26.B16, V3.B16, V0.B16
-	FMOVS.P F0, 4(R9)
-oneskip11:
-	CBZ R10, oneskip12
+	FMOVS.P F0, 4(R10)
+oneskip13:
+	CBZ R11, oneskip14
 	VORR V3.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
-	CBZ R11, oneskip13
+	MOVB.P R3, 1(R11)
+oneskip14:
+	CBZ R12, oneskip15
 	FMOVS F3, R3
 	AND $1, R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $1, R23
-	TST $63, R23
-	BNE oneword14
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword14:
-oneskip13:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $1, R24
+	TST $63, R24
+	BNE oneword16
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword16:
+oneskip15:
 	FMOVS F5, -4(R4)
 	FMOVS F4, -4(R5)
 	FMOVS F2, -4(R6)
@@ -5600,64 +5849,62 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R23, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R24, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R23, R3, R3 // the bits past the call
-	MOVD (R11), R25
-	AND R3, R25
-	ORR R24, R25
-	MOVD R25, (R11)
+	LSL R24, R3, R3 // the bits past the call
+	MOVD (R12), R26
+	AND R3, R26
+	ORR R25, R26
+	MOVD R26, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD 216(R0), R3
+	MOVD 240(R0), R3
 	LSL $2, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $2, R13
-	MADD R3, R2, R13, R13 // row VReset
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R25 // lane
-	MOVD 264(R0), R26 // I row distance
-	LSL $2, R26
-	MOVD 272(R0), R2 // Delta row distance
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $2, R14
+	MADD R3, R2, R14, R14 // row VReset
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R26 // lane
+	MOVD 288(R0), R2 // I row distance
 	LSL $2, R2
 	MOVD $0x3ab60b61, R3
-	VDUP R3, V31.S4 // r25 = 0.0013888889
+	VDUP R3, V31.S4 // r32 = 0.0013888889
 	MOVD $0x3c088889, R3
-	VDUP R3, V30.S4 // r26 = 0.008333334
+	VDUP R3, V30.S4 // r33 = 0.008333334
 	MOVD $0x3d2aaaab, R3
-	VDUP R3, V29.S4 // r28 = 0.041666668
+	VDUP R3, V29.S4 // r35 = 0.041666668
 	MOVD $0x3e2aaaab, R3
-	VDUP R3, V28.S4 // r30 = 0.16666667
+	VDUP R3, V28.S4 // r37 = 0.16666667
 	MOVD $0x3f000000, R3
-	VDUP R3, V27.S4 // r32 = 0.5
+	VDUP R3, V27.S4 // r39 = 0.5
 	MOVD $0x3f800000, R3
-	VDUP R3, V26.S4 // r34 = 1
+	VDUP R3, V26.S4 // r41 = 1
 	MOVD $0x3e000000, R3
-	VDUP R3, V25.S4 // r36 = 0.125
+	VDUP R3, V25.S4 // r43 = 0.125
 	SUBS $8, R1
 	BLT manyloop2end
 manyloop2:
@@ -5667,63 +5914,67 @@ manyloop2:
 	VLD1.P 16(R5), [V3.S4]
 	VLD1.P 16(R6), [V4.S4]
 	VLD1.P 16(R6), [V5.S4]
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil33
-	ADD R25<<2, R7, R7
-manynil33:
+	CBZ R7, manynil38
+	ADD R26<<2, R7, R7
+manynil38:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil34
-	ADD R25<<2, R8, R8
-manynil34:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil35
-	ADD R25<<2, R9, R9
-manynil35:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil36
-	ADD R25, R10
-manynil36:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil37
-	ADD R25>>3, R11, R11
-manynil37:
-manystep25:
-	FMOVQ 0(R12), F6
-	FMOVQ 16(R12), F7
+	CBZ R8, manynil39
+	ADD R26<<2, R8, R8
+manynil39:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil40
+	ADD R26<<2, R9, R9
+manynil40:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil41
+	ADD R26<<2, R10, R10
+manynil41:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil42
+	ADD R26, R11
+manynil42:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil43
+	ADD R26>>3, R12, R12
+manynil43:
+manystep29:
+	FMOVQ 0(R13), F6
+	FMOVQ 16(R13), F7
 	WORD $0x6e26e408 // fcmge v8.4s, v0.4s, v6.4s
 	WORD $0x6e27e429 // fcmge v9.4s, v1.4s, v7.4s
-	FMOVQ 0(R13), F10
-	FMOVQ 16(R13), F11
-	VBIT V8.B16, V10.B16, V0.B16
-	VBIT V9.B16, V11.B16, V1.B16
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
+	VBIT V8.B16, V10.B16, V0.B16
+	VBIT V9.B16, V11.B16, V1.B16
+	FMOVQ 0(R15), F10
+	FMOVQ 16(R15), F11
 	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
 	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R7, manyskip26
+	CBZ R7, manyskip30
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R26), [V8.S4]
-manyskip26:
-	FMOVQ 0(R15), F10
-	FMOVQ 16(R15), F11
+	VLD1.P (R7)(R2), [V8.S4]
+manyskip30:
+	FMOVQ 0(R16), F10
+	FMOVQ 16(R16), F11
 	WORD $0x4eaad40c // fsub v12.4s, v0.4s, v10.4s
 	WORD $0x4eabd42d // fsub v13.4s, v1.4s, v11.4s
-	FMOVQ 0(R16), F14
-	FMOVQ 16(R16), F15
+	FMOVQ 0(R17), F14
+	FMOVQ 16(R17), F15
 	WORD $0x4eaed40e // fsub v14.4s, v0.4s, v14.4s
 	WORD $0x4eafd42f // fsub v15.4s, v1.4s, v15.4s
-	FMOVQ 0(R17), F16
-	FMOVQ 16(R17), F17
+	FMOVQ 0(R19), F16
+	FMOVQ 16(R19), F17
 	WORD $0x6e2edd92 // fmul v18.4s, v12.4s, v14.4s
 	WORD $0x6e2fddb3 // fmul v19.4s, v13.4s, v15.4s
-	FMOVQ 0(R19), F20
-	FMOVQ 16(R19), F21
+	FMOVQ 0(R20), F20
+	FMOVQ 16(R20), F21
 	WORD $0x4ea2d508 // fsub v8.4s, v8.4s, v2.4s
 	WORD $0x4ea3d529 // fsub v9.4s, v9.4s, v3.4s
 	WORD $0x6e28de94 // fmul v20.4s, v20.4s, v8.4s
@@ -5734,6 +5985,24 @@ manyskip26:
 	WORD $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
 	WORD $0x6e2cde10 // fmul v16.4s, v16.4s, v12.4s
 	WORD $0x6e2dde31 // fmul v17.4s, v17.4s, v13.4s
+	CBZ R9, manyskip31
+	FMOVQ 0(R20), F8
+	FMOVQ 16(R20), F9
+	FMOVQ 16(R9), F12
+	FMOVQ 0(R9), F13
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<2, R9, R9
+	WORD $0x6e2ddd08 // fmul v8.4s, v8.4s, v13.4s
+	WORD $0x6e2cdd29 // fmul v9.4s, v9.4s, v12.4s
+	WORD $0x4ea8d610 // fsub v16.4s, v16.4s, v8.4s
+	WORD $0x4ea9d631 // fsub v17.4s, v17.4s, v9.4s
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VFMLA V0.S4, V8.S4, V12.S4
+	VFMLA V1.S4, V9.S4, V13.S4
+	WORD $0x4eacd694 // fsub v20.4s, v20.4s, v12.4s
+	WORD $0x4eadd6b5 // fsub v21.4s, v21.4s, v13.4s
+manyskip31:
 	WORD $0x4ea0fa08 // fabs v8.4s, v16.4s
 	WORD $0x4ea0fa29 // fabs v9.4s, v17.4s
 	VMOV V30.B16, V12.B16
@@ -5760,7 +6029,7 @@ manyskip26:
 	WORD $0x6eb9e52f // fcmgt v15.4s, v9.4s, v25.4s
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, manyrare27
+	CBZW R3, manyrare32
 	MOVD $0x3493f27e, R3
 	VDUP R3, V18.S4
 	MOVD $0x3638ef1d, R3
@@ -5880,10 +6149,10 @@ manyskip26:
 	VBIT V13.B16, V8.B16, V14.B16
 	MOVD $0x3e000000, R3
 	VDUP R3, V25.S4
-manyrare27:
+manyrare32:
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare28
+	CBZW R3, manyrare33
 	MOVD $0x3493f27e, R3
 	VDUP R3, V8.S4
 	MOVD $0x3638ef1d, R3
@@ -6001,32 +6270,34 @@ manyrare27:
 	WORD $0x6e29e769 // fcmge v9.4s, v27.4s, v9.4s
 	VBSL V17.B16, V13.B16, V9.B16
 	VBIT V15.B16, V9.B16, V12.B16
-manyrare28:
+manyrare33:
 	VMOV V0.B16, V8.B16
 	VFMLA V20.S4, V14.S4, V8.S4
 	VMOV V1.B16, V9.B16
 	VFMLA V21.S4, V12.S4, V9.S4
-	CBZ R8, manyskip29
+	CBZ R8, manyskip34
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R2), [V13.S4]
+	FMOVQ 0(R8), F13
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<2, R8, R8
 	WORD $0x4e2dd508 // fadd v8.4s, v8.4s, v13.4s
 	WORD $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
-manyskip29:
-	FMOVQ 0(R21), F12
-	FMOVQ 16(R21), F13
+manyskip34:
+	FMOVQ 0(R22), F12
+	FMOVQ 16(R22), F13
 	WORD $0x4eaad50a // fsub v10.4s, v8.4s, v10.4s
 	WORD $0x4eabd52b // fsub v11.4s, v9.4s, v11.4s
-	FMOVQ 0(R20), F14
-	FMOVQ 16(R20), F15
+	FMOVQ 0(R21), F14
+	FMOVQ 16(R21), F15
 	WORD $0x6e22ddce // fmul v14.4s, v14.4s, v2.4s
 	WORD $0x6e23ddef // fmul v15.4s, v15.4s, v3.4s
 	VFMLA V10.S4, V12.S4, V14.S4
 	VFMLA V11.S4, V13.S4, V15.S4
-	VLD1R.P 4(R24), [V10.S4]
+	VLD1R.P 4(R25), [V10.S4]
 	WORD $0x4ea4d54b // fsub v11.4s, v10.4s, v4.4s
 	WORD $0x4ea5d54c // fsub v12.4s, v10.4s, v5.4s
-	FMOVQ 0(R22), F13
-	FMOVQ 16(R22), F16
+	FMOVQ 0(R23), F13
+	FMOVQ 16(R23), F16
 	WORD $0x6eabe5ab // fcmgt v11.4s, v13.4s, v11.4s
 	WORD $0x6eace60c // fcmgt v12.4s, v16.4s, v12.4s
 	VBIF V11.B16, V8.B16, V0.B16
@@ -6037,31 +6308,31 @@ manyskip29:
 	WORD $0x6e27e427 // fcmge v7.4s, v1.4s, v7.4s
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
-	CBZ R9, manyskip30
+	CBZ R10, manyskip35
 	VAND V26.B16, V7.B16, V8.B16
-	FMOVQ F8, 16(R9)
+	FMOVQ F8, 16(R10)
 	VAND V26.B16, V6.B16, V8.B16
-	FMOVQ F8, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
-manyskip30:
-	CBZ R10, manyskip31
+	FMOVQ F8, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<2, R10, R10
+manyskip35:
+	CBZ R11, manyskip36
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 4(R10)
+	MOVW R3, 4(R11)
 	WORD $0x0e61296b // xtn v11.4h, v11.4s
 	WORD $0x0e21296b // xtn v11.8b, v11.8h
 	VMOV V11.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip31:
-	CBZ R11, manyskip32
+	MOVW R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip36:
+	CBZ R12, manyskip37
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x4e6128e6 // xtn2 v6.8h, v7.4s
 	VUSHR $15, V6.H8, V6.H8
@@ -6070,20 +6341,19 @@ manyskip31:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $28, V6.D2, V6.D2
 	VMOV V6.B[0], R3
-	MOVB R3, (R11)
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip32:
-	SUBS $1, R23
-	BNE manystep25
+	MOVB R3, (R12)
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip37:
+	SUBS $1, R24
+	BNE manystep29
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $8, R25
-	ADD $32, R12
+	ADD $8, R26
 	ADD $32, R13
 	ADD $32, R14
 	ADD $32, R15
@@ -6093,6 +6363,7 @@ manyskip32:
 	ADD $32, R20
 	ADD $32, R21
 	ADD $32, R22
+	ADD $32, R23
 	SUBS $8, R1
 	BGE manyloop2
 manyloop2end:
@@ -6103,53 +6374,68 @@ manyloop1:
 	VLD1.P 16(R4), [V0.S4]
 	VLD1.P 16(R5), [V1.S4]
 	VLD1.P 16(R6), [V2.S4]
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil8
-	ADD R25<<2, R7, R7
-manynil8:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil9
-	ADD R25<<2, R8, R8
+	CBZ R7, manynil9
+	ADD R26<<2, R7, R7
 manynil9:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil10
-	ADD R25<<2, R9, R9
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil10
+	ADD R26<<2, R8, R8
 manynil10:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil11
-	ADD R25, R10
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil11
+	ADD R26<<2, R9, R9
 manynil11:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil12
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil12
+	ADD R26<<2, R10, R10
 manynil12:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil13
+	ADD R26, R11
+manynil13:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil14
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil14:
 manystep1:
-	FMOVQ 0(R12), F3
+	FMOVQ 0(R13), F3
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	FMOVQ 0(R13), F5
-	VBIT V4.B16, V5.B16, V0.B16
 	FMOVQ 0(R14), F5
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVQ 0(R15), F5
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	CBZ R7, manyskip2
-	VLD1.P (R7)(R26), [V4.S4]
+	VLD1.P (R7)(R2), [V4.S4]
 manyskip2:
-	FMOVQ 0(R15), F5
+	FMOVQ 0(R16), F5
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	FMOVQ 0(R16), F7
+	FMOVQ 0(R17), F7
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	FMOVQ 0(R17), F8
+	FMOVQ 0(R19), F8
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVQ 0(R19), F10
+	FMOVQ 0(R20), F10
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
 	VFMLA V9.S4, V8.S4, V10.S4
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	CBZ R9, manyskip3
+	FMOVQ 0(R20), F4
+	FMOVQ 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<2, R9, R9
+	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
+	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.S4, V4.S4, V6.S4
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+manyskip3:
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
@@ -6164,7 +6450,7 @@ manyskip2:
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, manyrare3
+	CBZW R3, manyrare4
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -6282,65 +6568,66 @@ manyskip2:
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
 	VBSL V12.B16, V11.B16, V4.B16
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare3:
+manyrare4:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
-	CBZ R8, manyskip4
-	VLD1.P (R8)(R2), [V6.S4]
+	CBZ R8, manyskip5
+	FMOVQ 0(R8), F6
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<2, R8, R8
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
-manyskip4:
-	FMOVQ 0(R21), F6
+manyskip5:
+	FMOVQ 0(R22), F6
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	FMOVQ 0(R20), F7
+	FMOVQ 0(R21), F7
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
 	VFMLA V5.S4, V6.S4, V7.S4
-	VLD1R.P 4(R24), [V5.S4]
+	VLD1R.P 4(R25), [V5.S4]
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	FMOVQ 0(R22), F8
+	FMOVQ 0(R23), F8
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip5
-	VAND V26.B16, V3.B16, V4.B16
-	FMOVQ F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
-manyskip5:
 	CBZ R10, manyskip6
+	VAND V26.B16, V3.B16, V4.B16
+	FMOVQ F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<2, R10, R10
+manyskip6:
+	CBZ R11, manyskip7
 	VORR V3.B16, V6.B16, V6.B16
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.S[0], R3
 	AND $0x01010101, R3
-	MOVW R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip6:
-	CBZ R11, manyskip7
+	MOVW R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip7:
+	CBZ R12, manyskip8
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSRA $30, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $4, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip7:
-	SUBS $1, R23
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip8:
+	SUBS $1, R24
 	BNE manystep1
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
-	ADD $4, R25
-	ADD $16, R12
+	ADD $4, R26
 	ADD $16, R13
 	ADD $16, R14
 	ADD $16, R15
@@ -6350,6 +6637,7 @@ manyskip7:
 	ADD $16, R20
 	ADD $16, R21
 	ADD $16, R22
+	ADD $16, R23
 	SUBS $4, R1
 	BGE manyloop1
 manyloop1end:
@@ -6360,54 +6648,69 @@ manytail:
 	FMOVS.P 4(R4), F0
 	FMOVS.P 4(R5), F1
 	FMOVS.P 4(R6), F2
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil20
-	ADD R25<<2, R7, R7
-manynil20:
-	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil21
-	ADD R25<<2, R8, R8
-manynil21:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil22
-	ADD R25<<2, R9, R9
-manynil22:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil23
-	ADD R25, R10
+	CBZ R7, manynil23
+	ADD R26<<2, R7, R7
 manynil23:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil24
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
+	MOVD 96(R0), R8 // Delta (nil if absent)
+	CBZ R8, manynil24
+	ADD R26<<2, R8, R8
 manynil24:
-manystep13:
-	FMOVS 0(R12), F3
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil25
+	ADD R26<<2, R9, R9
+manynil25:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil26
+	ADD R26<<2, R10, R10
+manynil26:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil27
+	ADD R26, R11
+manynil27:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil28
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil28:
+manystep15:
+	FMOVS 0(R13), F3
 	WORD $0x6e23e404 // fcmge v4.4s, v0.4s, v3.4s
-	FMOVS 0(R13), F5
-	VBIT V4.B16, V5.B16, V0.B16
 	FMOVS 0(R14), F5
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVS 0(R15), F5
 	WORD $0x4e25d425 // fadd v5.4s, v1.4s, v5.4s
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip14
+	CBZ R7, manyskip16
 	FMOVS 0(R7), F4
-	ADD R26, R7
-manyskip14:
-	FMOVS 0(R15), F5
+	ADD R2, R7
+manyskip16:
+	FMOVS 0(R16), F5
 	WORD $0x4ea5d406 // fsub v6.4s, v0.4s, v5.4s
-	FMOVS 0(R16), F7
+	FMOVS 0(R17), F7
 	WORD $0x4ea7d407 // fsub v7.4s, v0.4s, v7.4s
-	FMOVS 0(R17), F8
+	FMOVS 0(R19), F8
 	WORD $0x6e27dcc9 // fmul v9.4s, v6.4s, v7.4s
-	FMOVS 0(R19), F10
+	FMOVS 0(R20), F10
 	WORD $0x4ea1d484 // fsub v4.4s, v4.4s, v1.4s
 	WORD $0x6e24dd4a // fmul v10.4s, v10.4s, v4.4s
 	VFMLA V9.S4, V8.S4, V10.S4
 	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
 	WORD $0x6e26dd08 // fmul v8.4s, v8.4s, v6.4s
+	CBZ R9, manyskip17
+	FMOVS 0(R20), F4
+	FMOVS 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<2, R9, R9
+	WORD $0x6e26dc84 // fmul v4.4s, v4.4s, v6.4s
+	WORD $0x4ea4d508 // fsub v8.4s, v8.4s, v4.4s
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.S4, V4.S4, V6.S4
+	WORD $0x4ea6d54a // fsub v10.4s, v10.4s, v6.4s
+manyskip17:
 	WORD $0x4ea0f904 // fabs v4.4s, v8.4s
 	VMOV V30.B16, V6.B16
 	VFMLA V8.S4, V31.S4, V6.S4
@@ -6421,7 +6724,7 @@ manyskip14:
 	VFMLA V8.S4, V7.S4, V6.S4
 	WORD $0x6eb9e487 // fcmgt v7.4s, v4.4s, v25.4s
 	FMOVS F7, R3
-	CBZW R3, manyrare15
+	CBZW R3, manyrare18
 	MOVD $0x3493f27e, R3
 	VDUP R3, V9.S4
 	MOVD $0x3638ef1d, R3
@@ -6539,60 +6842,60 @@ manyskip14:
 	WORD $0x6e24e764 // fcmge v4.4s, v27.4s, v4.4s
 	VBSL V12.B16, V11.B16, V4.B16
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare15:
+manyrare18:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.S4, V6.S4, V4.S4
-	CBZ R8, manyskip16
+	CBZ R8, manyskip19
 	FMOVS 0(R8), F6
-	ADD R2, R8
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<2, R8, R8
 	WORD $0x4e26d484 // fadd v4.4s, v4.4s, v6.4s
-manyskip16:
-	FMOVS 0(R21), F6
+manyskip19:
+	FMOVS 0(R22), F6
 	WORD $0x4ea5d485 // fsub v5.4s, v4.4s, v5.4s
-	FMOVS 0(R20), F7
+	FMOVS 0(R21), F7
 	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
 	VFMLA V5.S4, V6.S4, V7.S4
-	VLD1R.P 4(R24), [V5.S4]
+	VLD1R.P 4(R25), [V5.S4]
 	WORD $0x4ea2d4a6 // fsub v6.4s, v5.4s, v2.4s
-	FMOVS 0(R22), F8
+	FMOVS 0(R23), F8
 	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e23e403 // fcmge v3.4s, v0.4s, v3.4s
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip17
+	CBZ R10, manyskip20
 	VAND V26.B16, V3.B16, V4.B16
-	FMOVS F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<2, R9, R9
-manyskip17:
-	CBZ R10, manyskip18
+	FMOVS F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<2, R10, R10
+manyskip20:
+	CBZ R11, manyskip21
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip18:
-	CBZ R11, manyskip19
+	MOVB R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip21:
+	CBZ R12, manyskip22
 	FMOVS F3, R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $1, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip19:
-	SUBS $1, R23
-	BNE manystep13
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip22:
+	SUBS $1, R24
+	BNE manystep15
 	FMOVS F0, -4(R4)
 	FMOVS F1, -4(R5)
 	FMOVS F2, -4(R6)
-	ADD $1, R25
-	ADD $4, R12
+	ADD $1, R26
 	ADD $4, R13
 	ADD $4, R14
 	ADD $4, R15
@@ -6602,6 +6905,7 @@ manyskip19:
 	ADD $4, R20
 	ADD $4, R21
 	ADD $4, R22
+	ADD $4, R23
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -6611,21 +6915,22 @@ manytailend:
 // func stepNEONF64Soft(f *generic.Frame64)
 TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD ZR, R12 // lane
-	MOVD ZR, R13 // Bits word
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD ZR, R13 // lane
+	MOVD ZR, R14 // Bits word
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 8(R2), R3
@@ -6641,33 +6946,33 @@ TEXT ·stepNEONF64Soft(SB), NOSPLIT, $0-8
 	MOVD 56(R2), R3
 	VDUP R3, V25.D2 // r19 = DtRTau
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2 // r26 = 2.7557319223985893e-06
+	VDUP R3, V24.D2 // r32 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V23.D2 // r27 = 2.48015873015873e-05
+	VDUP R3, V23.D2 // r33 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V22.D2 // r29 = 0.0001984126984126984
+	VDUP R3, V22.D2 // r35 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V21.D2 // r31 = 0.001388888888888889
+	VDUP R3, V21.D2 // r37 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V20.D2 // r33 = 0.008333333333333333
+	VDUP R3, V20.D2 // r39 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V19.D2 // r35 = 0.041666666666666664
+	VDUP R3, V19.D2 // r41 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V18.D2 // r37 = 0.16666666666666666
+	VDUP R3, V18.D2 // r43 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V17.D2 // r39 = 0.5
+	VDUP R3, V17.D2 // r45 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V16.D2 // r41 = 1
+	VDUP R3, V16.D2 // r47 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V15.D2 // r43 = 0.0625
+	VDUP R3, V15.D2 // r49 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V14.D2 // r130 = Ka
+	VDUP R3, V14.D2 // r136 = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V13.D2 // r132 = Keep
+	VDUP R3, V13.D2 // r138 = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V12.D2 // r137 = TauRef
-	MOVD 304(R0), R3
-	VLD1R (R3), [V11.D2] // r135 = T[0]
+	VDUP R3, V12.D2 // r143 = TauRef
+	MOVD 336(R0), R3
+	VLD1R (R3), [V11.D2] // r141 = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -6691,6 +6996,14 @@ oneskip1:
 	VFMLA V6.D2, V26.D2, V0.D2
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
 	WORD $0x6e61df41 // fmul v1.2d, v26.2d, v1.2d
+	CBZ R9, oneskip2
+	VLD1.P 16(R9), [V5.D2]
+	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
+	WORD $0x4ee5d421 // fsub v1.2d, v1.2d, v5.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	WORD $0x4ee6d400 // fsub v0.2d, v0.2d, v6.2d
+oneskip2:
 	WORD $0x4ee0f825 // fabs v5.2d, v1.2d
 	VMOV V23.B16, V6.B16
 	VFMLA V1.D2, V24.D2, V6.D2
@@ -6711,7 +7024,7 @@ oneskip1:
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -6859,19 +7172,19 @@ oneskip1:
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 304(R0), R3
+	MOVD 336(R0), R3
 	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-onerare2:
+onerare3:
 	VMOV V4.B16, V1.B16
 	VFMLA V0.D2, V7.D2, V1.D2
-	CBZ R8, oneskip3
+	CBZ R8, oneskip4
 	VLD1.P 16(R8), [V0.D2]
 	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
-oneskip3:
+oneskip4:
 	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
 	VFMLA V0.D2, V14.D2, V5.D2
@@ -6881,33 +7194,33 @@ oneskip3:
 	VBIF V0.B16, V5.B16, V3.B16
 	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
 	VBIT V1.B16, V11.B16, V2.B16
-	CBZ R9, oneskip4
-	VAND V16.B16, V1.B16, V5.B16
-	VST1.P [V5.D2], 16(R9)
-oneskip4:
 	CBZ R10, oneskip5
+	VAND V16.B16, V1.B16, V5.B16
+	VST1.P [V5.D2], 16(R10)
+oneskip5:
+	CBZ R11, oneskip6
 	VORR V1.B16, V0.B16, V0.B16
 	WORD $0x0ea12800 // xtn v0.2s, v0.2d
 	WORD $0x0e612800 // xtn v0.4h, v0.4s
 	WORD $0x0e212800 // xtn v0.8b, v0.8h
 	VMOV V0.H[0], R3
 	AND $0x01010101, R3
-	MOVH.P R3, 2(R10)
-oneskip5:
-	CBZ R11, oneskip6
+	MOVH.P R3, 2(R11)
+oneskip6:
+	CBZ R12, oneskip7
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	VUSHR $31, V1.S4, V1.S4
 	VUSRA $31, V1.D2, V1.D2
 	VMOV V1.S[0], R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $2, R12
-	TST $63, R12
-	BNE oneword7
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword7:
-oneskip6:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $2, R13
+	TST $63, R13
+	BNE oneword8
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword8:
+oneskip7:
 	FMOVQ F4, -16(R4)
 	FMOVQ F3, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -6927,9 +7240,9 @@ onetail:
 	WORD $0x4e7dd420 // fadd v0.2d, v1.2d, v29.2d
 	VBSL V1.B16, V0.B16, V3.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	FMOVD.P 8(R7), F0
-oneskip8:
+oneskip9:
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
 	WORD $0x4efbd485 // fsub v5.2d, v4.2d, v27.2d
 	WORD $0x6e65dc26 // fmul v6.2d, v1.2d, v5.2d
@@ -6938,6 +7251,14 @@ oneskip8:
 	VFMLA V6.D2, V26.D2, V0.D2
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
 	WORD $0x6e61df41 // fmul v1.2d, v26.2d, v1.2d
+	CBZ R9, oneskip10
+	FMOVD.P 8(R9), F5
+	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
+	WORD $0x4ee5d421 // fsub v1.2d, v1.2d, v5.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V4.D2, V5.D2, V6.D2
+	WORD $0x4ee6d400 // fsub v0.2d, v0.2d, v6.2d
+oneskip10:
 	WORD $0x4ee0f825 // fabs v5.2d, v1.2d
 	VMOV V23.B16, V6.B16
 	VFMLA V1.D2, V24.D2, V6.D2
@@ -6957,7 +7278,7 @@ oneskip8:
 	VFMLA V1.D2, V6.D2, V7.D2
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
 	FMOVS F6, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -7105,19 +7426,19 @@ oneskip8:
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 304(R0), R3
+	MOVD 336(R0), R3
 	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-onerare9:
+onerare11:
 	VMOV V4.B16, V1.B16
 	VFMLA V0.D2, V7.D2, V1.D2
-	CBZ R8, oneskip10
+	CBZ R8, oneskip12
 	FMOVD.P 8(R8), F0
 	WORD $0x4e60d421 // fadd v1.2d, v1.2d, v0.2d
-oneskip10:
+oneskip12:
 	WORD $0x4efcd420 // fsub v0.2d, v1.2d, v28.2d
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
 	VFMLA V0.D2, V14.D2, V5.D2
@@ -7127,28 +7448,28 @@ oneskip10:
 	VBIF V0.B16, V5.B16, V3.B16
 	WORD $0x6e7fe481 // fcmge v1.2d, v4.2d, v31.2d
 	VBIT V1.B16, V11.B16, V2.B16
-	CBZ R9, oneskip11
+	CBZ R10, oneskip13
 	VAND V16.B16, V1.B16, V5.B16
-	FMOVD.P F5, 8(R9)
-oneskip11:
-	CBZ R10, oneskip12
+	FMOVD.P F5, 8(R10)
+oneskip13:
+	CBZ R11, oneskip14
 	VORR V1.B16, V0.B16, V0.B16
 	VMOV V0.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
-	CBZ R11, oneskip13
+	MOVB.P R3, 1(R11)
+oneskip14:
+	CBZ R12, oneskip15
 	FMOVS F1, R3
 	AND $1, R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $1, R12
-	TST $63, R12
-	BNE oneword14
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword14:
-oneskip13:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $1, R13
+	TST $63, R13
+	BNE oneword16
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword16:
+oneskip15:
 	FMOVD F4, -8(R4)
 	FMOVD F3, -8(R5)
 	FMOVD F2, -8(R6)
@@ -7156,63 +7477,65 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R12, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R13, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R12, R3, R3 // the bits past the call
-	MOVD (R11), R14
-	AND R3, R14
-	ORR R13, R14
-	MOVD R14, (R11)
+	LSL R13, R3, R3 // the bits past the call
+	MOVD (R12), R15
+	AND R3, R15
+	ORR R14, R15
+	MOVD R15, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD ZR, R14 // lane
-	MOVD 264(R0), R15 // I row distance
-	LSL $3, R15
-	MOVD 272(R0), R16 // Delta row distance
+	MOVD ZR, R15 // lane
+	MOVD 288(R0), R16 // I row distance
 	LSL $3, R16
-	MOVD 280(R0), R17 // Spike row distance
+	MOVD 296(R0), R17 // Delta row distance
 	LSL $3, R17
-	MOVD 288(R0), R19 // Ref row distance
-	MOVD 296(R0), R20 // Bits row distance
+	MOVD 304(R0), R19 // G row distance
+	LSL $3, R19
+	MOVD 312(R0), R20 // Spike row distance
 	LSL $3, R20
+	MOVD 320(R0), R21 // Ref row distance
+	MOVD 328(R0), R22 // Bits row distance
+	LSL $3, R22
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 32(R2), R3
 	VDUP R3, V30.D2 // r13 = VRest
 	MOVD 48(R2), R3
 	VDUP R3, V29.D2 // r17 = DtCTau
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V28.D2 // r27 = 2.48015873015873e-05
+	MOVD 56(R2), R3
+	VDUP R3, V28.D2 // r19 = DtRTau
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V27.D2 // r29 = 0.0001984126984126984
+	VDUP R3, V27.D2 // r35 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V26.D2 // r31 = 0.001388888888888889
+	VDUP R3, V26.D2 // r37 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V25.D2 // r33 = 0.008333333333333333
+	VDUP R3, V25.D2 // r39 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V24.D2 // r35 = 0.041666666666666664
+	VDUP R3, V24.D2 // r41 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V23.D2 // r37 = 0.16666666666666666
+	VDUP R3, V23.D2 // r43 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V22.D2 // r39 = 0.5
+	VDUP R3, V22.D2 // r45 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V21.D2 // r41 = 1
+	VDUP R3, V21.D2 // r47 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V20.D2 // r43 = 0.0625
+	VDUP R3, V20.D2 // r49 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V19.D2 // r130 = Ka
+	VDUP R3, V19.D2 // r136 = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V18.D2 // r132 = Keep
+	VDUP R3, V18.D2 // r138 = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V17.D2 // r137 = TauRef
+	VDUP R3, V17.D2 // r143 = TauRef
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
@@ -7222,30 +7545,34 @@ manyloop2:
 	VLD1.P 16(R5), [V3.D2]
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil98
-	ADD R14<<3, R7, R7
-manynil98:
+	CBZ R7, manynil113
+	ADD R15<<3, R7, R7
+manynil113:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil99
-	ADD R14<<3, R8, R8
-manynil99:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil100
-	ADD R14<<3, R9, R9
-manynil100:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil101
-	ADD R14, R10
-manynil101:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil102
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil102:
-manystep90:
+	CBZ R8, manynil114
+	ADD R15<<3, R8, R8
+manynil114:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil115
+	ADD R15<<3, R9, R9
+manynil115:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil116
+	ADD R15<<3, R10, R10
+manynil116:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil117
+	ADD R15, R11
+manynil117:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil118
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil118:
+manystep104:
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
 	MOVD 8(R2), R3
@@ -7262,10 +7589,10 @@ manystep90:
 	VBIT V7.B16, V8.B16, V3.B16
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
-	CBZ R7, manyskip91
+	CBZ R7, manyskip105
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R15), [V6.D2]
-manyskip91:
+	VLD1.P (R7)(R16), [V6.D2]
+manyskip105:
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
 	MOVD 40(R2), R3
@@ -7276,57 +7603,70 @@ manyskip91:
 	WORD $0x6e6add2d // fmul v13.2d, v9.2d, v10.2d
 	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
 	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
-	MOVD 56(R2), R3
-	VDUP R3, V14.D2
-	WORD $0x6e66ddc6 // fmul v6.2d, v14.2d, v6.2d
-	WORD $0x6e67ddce // fmul v14.2d, v14.2d, v7.2d
+	WORD $0x6e66df86 // fmul v6.2d, v28.2d, v6.2d
+	WORD $0x6e67df87 // fmul v7.2d, v28.2d, v7.2d
 	VFMLA V12.D2, V29.D2, V6.D2
-	VFMLA V13.D2, V29.D2, V14.D2
+	VFMLA V13.D2, V29.D2, V7.D2
 	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
 	WORD $0x4e6ad529 // fadd v9.2d, v9.2d, v10.2d
 	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
 	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
-	WORD $0x4ee0f907 // fabs v7.2d, v8.2d
-	WORD $0x4ee0f92a // fabs v10.2d, v9.2d
+	CBZ R9, manyskip106
+	FMOVQ 16(R9), F10
+	VLD1.P (R9)(R19), [V11.D2]
+	WORD $0x6e6bdf8b // fmul v11.2d, v28.2d, v11.2d
+	WORD $0x6e6adf8a // fmul v10.2d, v28.2d, v10.2d
+	WORD $0x4eebd508 // fsub v8.2d, v8.2d, v11.2d
+	WORD $0x4eead529 // fsub v9.2d, v9.2d, v10.2d
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VFMLA V0.D2, V11.D2, V12.D2
+	VFMLA V1.D2, V10.D2, V13.D2
+	WORD $0x4eecd4c6 // fsub v6.2d, v6.2d, v12.2d
+	WORD $0x4eedd4e7 // fsub v7.2d, v7.2d, v13.2d
+manyskip106:
+	WORD $0x4ee0f90a // fabs v10.2d, v8.2d
+	WORD $0x4ee0f92b // fabs v11.2d, v9.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2
-	VMOV V28.B16, V12.B16
-	VFMLA V8.D2, V11.D2, V12.D2
-	VMOV V28.B16, V13.B16
-	VFMLA V9.D2, V11.D2, V13.D2
-	VMOV V27.B16, V11.B16
-	VFMLA V8.D2, V12.D2, V11.D2
+	VDUP R3, V12.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V13.D2
+	VMOV V13.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VFMLA V9.D2, V12.D2, V13.D2
 	VMOV V27.B16, V12.B16
-	VFMLA V9.D2, V13.D2, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V9.D2, V13.D2, V14.D2
 	VMOV V26.B16, V13.B16
-	VFMLA V8.D2, V11.D2, V13.D2
-	VMOV V26.B16, V11.B16
-	VFMLA V9.D2, V12.D2, V11.D2
-	VMOV V25.B16, V12.B16
-	VFMLA V8.D2, V13.D2, V12.D2
+	VFMLA V8.D2, V12.D2, V13.D2
+	VMOV V26.B16, V12.B16
+	VFMLA V9.D2, V14.D2, V12.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V8.D2, V13.D2, V14.D2
 	VMOV V25.B16, V13.B16
-	VFMLA V9.D2, V11.D2, V13.D2
-	VMOV V24.B16, V11.B16
-	VFMLA V8.D2, V12.D2, V11.D2
+	VFMLA V9.D2, V12.D2, V13.D2
 	VMOV V24.B16, V12.B16
-	VFMLA V9.D2, V13.D2, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V24.B16, V14.B16
+	VFMLA V9.D2, V13.D2, V14.D2
 	VMOV V23.B16, V13.B16
-	VFMLA V8.D2, V11.D2, V13.D2
-	VMOV V23.B16, V11.B16
-	VFMLA V9.D2, V12.D2, V11.D2
-	VMOV V22.B16, V12.B16
-	VFMLA V8.D2, V13.D2, V12.D2
+	VFMLA V8.D2, V12.D2, V13.D2
+	VMOV V23.B16, V12.B16
+	VFMLA V9.D2, V14.D2, V12.D2
+	VMOV V22.B16, V14.B16
+	VFMLA V8.D2, V13.D2, V14.D2
 	VMOV V22.B16, V13.B16
-	VFMLA V9.D2, V11.D2, V13.D2
-	VMOV V21.B16, V11.B16
-	VFMLA V8.D2, V12.D2, V11.D2
+	VFMLA V9.D2, V12.D2, V13.D2
 	VMOV V21.B16, V12.B16
-	VFMLA V9.D2, V13.D2, V12.D2
-	WORD $0x6ef4e4ed // fcmgt v13.2d, v7.2d, v20.2d
-	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V21.B16, V14.B16
+	VFMLA V9.D2, V13.D2, V14.D2
+	WORD $0x6ef4e54d // fcmgt v13.2d, v10.2d, v20.2d
+	WORD $0x6ef4e56f // fcmgt v15.2d, v11.2d, v20.2d
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
-	CBZW R3, manyrare92
+	CBZW R3, manyrare107
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V16.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -7350,7 +7690,8 @@ manyskip91:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V17.D2
 	VFMLA V8.D2, V16.D2, V17.D2
-	VMOV V28.B16, V16.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V16.D2
 	VFMLA V8.D2, V17.D2, V16.D2
 	VMOV V27.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
@@ -7415,7 +7756,8 @@ manyskip91:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V20.D2
 	VFMLA V8.D2, V18.D2, V20.D2
-	VMOV V28.B16, V18.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V18.D2
 	VFMLA V8.D2, V20.D2, V18.D2
 	VMOV V27.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
@@ -7473,9 +7815,9 @@ manyskip91:
 	VADD V8.D2, V19.D2, V19.D2
 	VSHL $52, V19.D2, V19.D2
 	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
-	WORD $0x6e67e6c7 // fcmge v7.2d, v22.2d, v7.2d
-	VBSL V18.B16, V17.B16, V7.B16
-	VBIT V13.B16, V7.B16, V11.B16
+	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
+	VBSL V18.B16, V17.B16, V10.B16
+	VBIT V13.B16, V10.B16, V12.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
@@ -7486,61 +7828,62 @@ manyskip91:
 	VDUP R3, V20.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V23.D2
-manyrare92:
-	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
-	FMOVS F7, R3
-	CBZW R3, manyrare93
+manyrare107:
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare108
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V7.D2
+	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V8.D2
-	VFMLA V9.D2, V7.D2, V8.D2
+	VDUP R3, V10.D2
+	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V7.D2
-	VFMLA V9.D2, V8.D2, V7.D2
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V10.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V8.D2
-	VFMLA V9.D2, V7.D2, V8.D2
+	VDUP R3, V10.D2
+	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V7.D2
-	VFMLA V9.D2, V8.D2, V7.D2
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V10.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V8.D2
-	VFMLA V9.D2, V7.D2, V8.D2
+	VDUP R3, V10.D2
+	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V7.D2
-	VFMLA V9.D2, V8.D2, V7.D2
-	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V8.D2
-	VFMLA V9.D2, V7.D2, V8.D2
-	VMOV V28.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	VMOV V27.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
-	VMOV V26.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	VMOV V25.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
-	VMOV V24.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	VMOV V23.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
-	VMOV V22.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	VMOV V21.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
+	VFMLA V9.D2, V10.D2, V8.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V10.D2
+	VFMLA V9.D2, V8.D2, V10.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V10.D2, V8.D2
+	VMOV V27.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
+	VMOV V26.B16, V8.B16
+	VFMLA V9.D2, V10.D2, V8.D2
+	VMOV V25.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
+	VMOV V24.B16, V8.B16
+	VFMLA V9.D2, V10.D2, V8.D2
+	VMOV V23.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
+	VMOV V22.B16, V8.B16
+	VFMLA V9.D2, V10.D2, V8.D2
+	VMOV V21.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V7.D2
-	WORD $0x6ee7e527 // fcmgt v7.2d, v9.2d, v7.2d
+	VDUP R3, V8.D2
+	WORD $0x6ee8e528 // fcmgt v8.2d, v9.2d, v8.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V13.D2
-	VBSL V9.B16, V13.B16, V7.B16
+	VBSL V9.B16, V13.B16, V8.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V9.D2
-	WORD $0x6ee7e529 // fcmgt v9.2d, v9.2d, v7.2d
+	WORD $0x6ee8e529 // fcmgt v9.2d, v9.2d, v8.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V13.D2
-	VBSL V7.B16, V13.B16, V9.B16
+	VBSL V8.B16, V13.B16, V9.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V13.D2
 	MOVD $0x4338000000000000, R3
@@ -7578,7 +7921,8 @@ manyrare92:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V17.D2
 	VFMLA V9.D2, V13.D2, V17.D2
-	VMOV V28.B16, V13.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V13.D2
 	VFMLA V9.D2, V17.D2, V13.D2
 	VMOV V27.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
@@ -7612,115 +7956,115 @@ manyrare92:
 	VSHL $52, V13.D2, V13.D2
 	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
 	VFMLA V17.D2, V9.D2, V13.D2
-	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
+	WORD $0x6e68fdad // fdiv v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2
-	VFMLA V22.D2, V16.D2, V7.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
-	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
+	VDUP R3, V8.D2
+	VFMLA V22.D2, V16.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2
-	WORD $0x4e69d4e9 // fadd v9.2d, v7.2d, v9.2d
+	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
 	MOVD $0x3ff, R3
 	VDUP R3, V17.D2
 	VADD V17.D2, V9.D2, V9.D2
 	VSHL $52, V9.D2, V9.D2
 	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
-	WORD $0x4ee7d610 // fsub v16.2d, v16.2d, v7.2d
+	WORD $0x4ee8d610 // fsub v16.2d, v16.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2
-	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
+	VDUP R3, V8.D2
+	WORD $0x4e68d610 // fadd v16.2d, v16.2d, v8.2d
 	MOVD $0x3ff, R3
-	VDUP R3, V7.D2
-	VADD V7.D2, V16.D2, V16.D2
+	VDUP R3, V8.D2
+	VADD V8.D2, V16.D2, V16.D2
 	VSHL $52, V16.D2, V16.D2
 	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
-	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
-	VBSL V13.B16, V8.B16, V10.B16
-	VBIT V15.B16, V10.B16, V12.B16
+	WORD $0x6e6be6cb // fcmge v11.2d, v22.2d, v11.2d
+	VBSL V13.B16, V10.B16, V11.B16
+	VBIT V15.B16, V11.B16, V14.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
 	VDUP R3, V18.D2
-manyrare93:
-	VMOV V0.B16, V7.B16
-	VFMLA V6.D2, V11.D2, V7.D2
+manyrare108:
+	VMOV V0.B16, V8.B16
+	VFMLA V6.D2, V12.D2, V8.D2
 	VMOV V1.B16, V6.B16
-	VFMLA V14.D2, V12.D2, V6.D2
-	CBZ R8, manyskip94
-	FMOVQ 16(R8), F8
-	VLD1.P (R8)(R16), [V9.D2]
-	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
-	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
-manyskip94:
-	WORD $0x4efed4e8 // fsub v8.2d, v7.2d, v30.2d
+	VFMLA V7.D2, V14.D2, V6.D2
+	CBZ R8, manyskip109
+	FMOVQ 16(R8), F7
+	VLD1.P (R8)(R17), [V9.D2]
+	WORD $0x4e69d508 // fadd v8.2d, v8.2d, v9.2d
+	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+manyskip109:
+	WORD $0x4efed507 // fsub v7.2d, v8.2d, v30.2d
 	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
 	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
 	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
-	VFMLA V8.D2, V19.D2, V10.D2
+	VFMLA V7.D2, V19.D2, V10.D2
 	VFMLA V9.D2, V19.D2, V11.D2
-	VLD1R.P 8(R13), [V8.D2]
-	WORD $0x4ee4d509 // fsub v9.2d, v8.2d, v4.2d
-	WORD $0x4ee5d50c // fsub v12.2d, v8.2d, v5.2d
+	VLD1R.P 8(R14), [V7.D2]
+	WORD $0x4ee4d4e9 // fsub v9.2d, v7.2d, v4.2d
+	WORD $0x4ee5d4ec // fsub v12.2d, v7.2d, v5.2d
 	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
 	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
-	VBIF V9.B16, V7.B16, V0.B16
+	VBIF V9.B16, V8.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
-	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
-	VBIT V6.B16, V8.B16, V4.B16
-	VBIT V7.B16, V8.B16, V5.B16
-	CBZ R9, manyskip95
-	VAND V21.B16, V7.B16, V8.B16
-	FMOVQ F8, 16(R9)
-	VAND V21.B16, V6.B16, V8.B16
-	VST1.P [V8.D2], (R9)(R17)
-manyskip95:
-	CBZ R10, manyskip96
+	WORD $0x6e7fe428 // fcmge v8.2d, v1.2d, v31.2d
+	VBIT V6.B16, V7.B16, V4.B16
+	VBIT V8.B16, V7.B16, V5.B16
+	CBZ R10, manyskip110
+	VAND V21.B16, V8.B16, V7.B16
+	FMOVQ F7, 16(R10)
+	VAND V21.B16, V6.B16, V7.B16
+	VST1.P [V7.D2], (R10)(R20)
+manyskip110:
+	CBZ R11, manyskip111
 	VORR V6.B16, V9.B16, V9.B16
-	VORR V7.B16, V12.B16, V12.B16
+	VORR V8.B16, V12.B16, V12.B16
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 2(R10)
+	MOVH R3, 2(R11)
 	WORD $0x0ea12929 // xtn v9.2s, v9.2d
 	WORD $0x0e612929 // xtn v9.4h, v9.4s
 	WORD $0x0e212929 // xtn v9.8b, v9.8h
 	VMOV V9.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	ADD R19, R10
-manyskip96:
-	CBZ R11, manyskip97
+	MOVH R3, 0(R11)
+	ADD R21, R11
+manyskip111:
+	CBZ R12, manyskip112
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
-	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
+	WORD $0x4ea12906 // xtn2 v6.4s, v8.2d
 	VUSHR $31, V6.S4, V6.S4
 	VUSRA $31, V6.D2, V6.D2
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $30, V6.D2, V6.D2
 	VMOV V6.S[0], R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $4, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip97:
-	SUBS $1, R12
-	BNE manystep90
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $4, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip112:
+	SUBS $1, R13
+	BNE manystep104
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $4, R14
+	ADD $4, R15
 	SUBS $4, R1
 	BGE manyloop2
 manyloop2end:
@@ -7731,30 +8075,34 @@ manyloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil110
-	ADD R14<<3, R7, R7
-manynil110:
+	CBZ R7, manynil127
+	ADD R15<<3, R7, R7
+manynil127:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil111
-	ADD R14<<3, R8, R8
-manynil111:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil112
-	ADD R14<<3, R9, R9
-manynil112:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil113
-	ADD R14, R10
-manynil113:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil114
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil114:
-manystep103:
+	CBZ R8, manynil128
+	ADD R15<<3, R8, R8
+manynil128:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil129
+	ADD R15<<3, R9, R9
+manynil129:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil130
+	ADD R15<<3, R10, R10
+manynil130:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil131
+	ADD R15, R11
+manynil131:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil132
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil132:
+manystep119:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 8(R2), R3
 	VDUP R3, V4.D2
@@ -7765,44 +8113,51 @@ manystep103:
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip104
-	VLD1.P (R7)(R15), [V3.D2]
-manyskip104:
+	CBZ R7, manyskip120
+	VLD1.P (R7)(R16), [V3.D2]
+manyskip120:
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
 	VDUP R3, V5.D2
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	MOVD 56(R2), R3
-	VDUP R3, V7.D2
-	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
-	VFMLA V6.D2, V29.D2, V7.D2
+	WORD $0x6e63df83 // fmul v3.2d, v28.2d, v3.2d
+	VFMLA V6.D2, V29.D2, V3.D2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	CBZ R9, manyskip121
+	VLD1.P (R9)(R19), [V5.D2]
+	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.D2, V5.D2, V6.D2
+	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
+manyskip121:
+	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2
-	VMOV V28.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V27.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	VMOV V26.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V25.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	VMOV V24.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V23.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	VMOV V22.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V21.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V25.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	VMOV V24.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V23.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	VMOV V22.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V21.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	WORD $0x6ef4e4a7 // fcmgt v7.2d, v5.2d, v20.2d
+	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare105
+	CBZW R3, manyrare122
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -7826,7 +8181,8 @@ manyskip104:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V9.D2
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V28.B16, V8.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2
 	VFMLA V4.D2, V9.D2, V8.D2
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
@@ -7891,7 +8247,8 @@ manyskip104:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V12.D2
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V28.B16, V10.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V10.D2
 	VFMLA V4.D2, V12.D2, V10.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
@@ -7949,59 +8306,59 @@ manyskip104:
 	VADD V4.D2, V11.D2, V11.D2
 	VSHL $52, V11.D2, V11.D2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	VBSL V10.B16, V9.B16, V3.B16
-	VBIT V6.B16, V3.B16, V5.B16
-manyrare105:
-	VMOV V0.B16, V3.B16
-	VFMLA V7.D2, V5.D2, V3.D2
-	CBZ R8, manyskip106
-	VLD1.P (R8)(R16), [V4.D2]
-	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
-manyskip106:
-	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	WORD $0x6e65e6c5 // fcmge v5.2d, v22.2d, v5.2d
+	VBSL V10.B16, V9.B16, V5.B16
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare122:
+	VMOV V0.B16, V4.B16
+	VFMLA V3.D2, V6.D2, V4.D2
+	CBZ R8, manyskip123
+	VLD1.P (R8)(R17), [V3.D2]
+	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
+manyskip123:
+	WORD $0x4efed483 // fsub v3.2d, v4.2d, v30.2d
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	VFMLA V4.D2, V19.D2, V5.D2
-	VLD1R.P 8(R13), [V4.D2]
-	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	VFMLA V3.D2, V19.D2, V5.D2
+	VLD1R.P 8(R14), [V3.D2]
+	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	VBIF V6.B16, V3.B16, V0.B16
+	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
-	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	VBIT V3.B16, V4.B16, V2.B16
-	CBZ R9, manyskip107
-	VAND V21.B16, V3.B16, V4.B16
-	VST1.P [V4.D2], (R9)(R17)
-manyskip107:
-	CBZ R10, manyskip108
-	VORR V3.B16, V6.B16, V6.B16
+	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
+	VBIT V4.B16, V3.B16, V2.B16
+	CBZ R10, manyskip124
+	VAND V21.B16, V4.B16, V3.B16
+	VST1.P [V3.D2], (R10)(R20)
+manyskip124:
+	CBZ R11, manyskip125
+	VORR V4.B16, V6.B16, V6.B16
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	ADD R19, R10
-manyskip108:
-	CBZ R11, manyskip109
-	WORD $0x0ea12863 // xtn v3.2s, v3.2d
-	VUSHR $31, V3.S4, V3.S4
-	VUSRA $31, V3.D2, V3.D2
-	VMOV V3.S[0], R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $2, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip109:
-	SUBS $1, R12
-	BNE manystep103
+	MOVH R3, 0(R11)
+	ADD R21, R11
+manyskip125:
+	CBZ R12, manyskip126
+	WORD $0x0ea12884 // xtn v4.2s, v4.2d
+	VUSHR $31, V4.S4, V4.S4
+	VUSRA $31, V4.D2, V4.D2
+	VMOV V4.S[0], R3
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $2, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip126:
+	SUBS $1, R13
+	BNE manystep119
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
-	ADD $2, R14
+	ADD $2, R15
 	SUBS $2, R1
 	BGE manyloop1
 manyloop1end:
@@ -8012,30 +8369,34 @@ manytail:
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil122
-	ADD R14<<3, R7, R7
-manynil122:
+	CBZ R7, manynil141
+	ADD R15<<3, R7, R7
+manynil141:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil123
-	ADD R14<<3, R8, R8
-manynil123:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil124
-	ADD R14<<3, R9, R9
-manynil124:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil125
-	ADD R14, R10
-manynil125:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil126
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil126:
-manystep115:
+	CBZ R8, manynil142
+	ADD R15<<3, R8, R8
+manynil142:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil143
+	ADD R15<<3, R9, R9
+manynil143:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil144
+	ADD R15<<3, R10, R10
+manynil144:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil145
+	ADD R15, R11
+manynil145:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil146
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil146:
+manystep133:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 8(R2), R3
 	VDUP R3, V4.D2
@@ -8046,44 +8407,52 @@ manystep115:
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip116
+	CBZ R7, manyskip134
 	FMOVD 0(R7), F3
-	ADD R15, R7
-manyskip116:
+	ADD R16, R7
+manyskip134:
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
 	VDUP R3, V5.D2
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	MOVD 56(R2), R3
-	VDUP R3, V7.D2
-	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
-	VFMLA V6.D2, V29.D2, V7.D2
+	WORD $0x6e63df83 // fmul v3.2d, v28.2d, v3.2d
+	VFMLA V6.D2, V29.D2, V3.D2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	CBZ R9, manyskip135
+	FMOVD 0(R9), F5
+	ADD R19, R9
+	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.D2, V5.D2, V6.D2
+	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
+manyskip135:
+	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2
-	VMOV V28.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V27.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	VMOV V26.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V25.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	VMOV V24.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V23.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	VMOV V22.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V21.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	FMOVS F6, R3
-	CBZW R3, manyrare117
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V25.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	VMOV V24.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V23.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	VMOV V22.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V21.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	WORD $0x6ef4e4a7 // fcmgt v7.2d, v5.2d, v20.2d
+	FMOVS F7, R3
+	CBZW R3, manyrare136
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -8107,7 +8476,8 @@ manyskip116:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V9.D2
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V28.B16, V8.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2
 	VFMLA V4.D2, V9.D2, V8.D2
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
@@ -8172,7 +8542,8 @@ manyskip116:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V12.D2
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V28.B16, V10.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V10.D2
 	VFMLA V4.D2, V12.D2, V10.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
@@ -8230,55 +8601,55 @@ manyskip116:
 	VADD V4.D2, V11.D2, V11.D2
 	VSHL $52, V11.D2, V11.D2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	VBSL V10.B16, V9.B16, V3.B16
-	VBIT V6.B16, V3.B16, V5.B16
-manyrare117:
-	VMOV V0.B16, V3.B16
-	VFMLA V7.D2, V5.D2, V3.D2
-	CBZ R8, manyskip118
-	FMOVD 0(R8), F4
-	ADD R16, R8
-	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
-manyskip118:
-	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	WORD $0x6e65e6c5 // fcmge v5.2d, v22.2d, v5.2d
+	VBSL V10.B16, V9.B16, V5.B16
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare136:
+	VMOV V0.B16, V4.B16
+	VFMLA V3.D2, V6.D2, V4.D2
+	CBZ R8, manyskip137
+	FMOVD 0(R8), F3
+	ADD R17, R8
+	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
+manyskip137:
+	WORD $0x4efed483 // fsub v3.2d, v4.2d, v30.2d
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	VFMLA V4.D2, V19.D2, V5.D2
-	VLD1R.P 8(R13), [V4.D2]
-	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	VFMLA V3.D2, V19.D2, V5.D2
+	VLD1R.P 8(R14), [V3.D2]
+	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	VBIF V6.B16, V3.B16, V0.B16
+	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
-	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	VBIT V3.B16, V4.B16, V2.B16
-	CBZ R9, manyskip119
-	VAND V21.B16, V3.B16, V4.B16
-	FMOVD F4, 0(R9)
-	ADD R17, R9
-manyskip119:
-	CBZ R10, manyskip120
-	VORR V3.B16, V6.B16, V6.B16
+	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
+	VBIT V4.B16, V3.B16, V2.B16
+	CBZ R10, manyskip138
+	VAND V21.B16, V4.B16, V3.B16
+	FMOVD F3, 0(R10)
+	ADD R20, R10
+manyskip138:
+	CBZ R11, manyskip139
+	VORR V4.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	ADD R19, R10
-manyskip120:
-	CBZ R11, manyskip121
-	FMOVS F3, R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $1, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip121:
-	SUBS $1, R12
-	BNE manystep115
+	MOVB R3, 0(R11)
+	ADD R21, R11
+manyskip139:
+	CBZ R12, manyskip140
+	FMOVS F4, R3
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $1, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip140:
+	SUBS $1, R13
+	BNE manystep133
 	FMOVD F0, -8(R4)
 	FMOVD F1, -8(R5)
 	FMOVD F2, -8(R6)
-	ADD $1, R14
+	ADD $1, R15
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -8288,95 +8659,105 @@ manytailend:
 // func stepNEONF64SoftPN(f *generic.Frame64)
 TEXT ·stepNEONF64SoftPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD 216(R0), R3
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD 240(R0), R3
 	LSL $3, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $1, R13
-	MADD R3, R2, R13, R13 // row VThRst
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R23 // lane
-	MOVD ZR, R24 // Bits word
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $1, R14
+	MADD R3, R2, R14, R14 // row VThRst
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R24 // lane
+	MOVD ZR, R25 // Bits word
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V31.D2 // r26 = 2.7557319223985893e-06
+	VDUP R3, V31.D2 // r33 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V30.D2 // r27 = 2.48015873015873e-05
+	VDUP R3, V30.D2 // r34 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V29.D2 // r29 = 0.0001984126984126984
+	VDUP R3, V29.D2 // r36 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V28.D2 // r31 = 0.001388888888888889
+	VDUP R3, V28.D2 // r38 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V27.D2 // r33 = 0.008333333333333333
+	VDUP R3, V27.D2 // r40 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V26.D2 // r35 = 0.041666666666666664
+	VDUP R3, V26.D2 // r42 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V25.D2 // r37 = 0.16666666666666666
+	VDUP R3, V25.D2 // r44 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V24.D2 // r39 = 0.5
+	VDUP R3, V24.D2 // r46 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V23.D2 // r41 = 1
+	VDUP R3, V23.D2 // r48 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V22.D2 // r43 = 0.0625
-	MOVD 304(R0), R3
-	VLD1R (R3), [V21.D2] // r135 = T[0]
+	VDUP R3, V22.D2 // r50 = 0.0625
+	MOVD 336(R0), R3
+	VLD1R (R3), [V21.D2] // r142 = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
-	VLD1.P 16(R12), [V3.D2]
+	VLD1.P 16(R13), [V3.D2]
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	VLD1.P 16(R13), [V5.D2]
+	VLD1.P 16(R14), [V5.D2]
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	VBIF V4.B16, V0.B16, V5.B16
-	VLD1.P 16(R14), [V0.D2]
+	VLD1.P 16(R15), [V0.D2]
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	CBZ R7, oneskip1
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
-	VLD1.P 16(R15), [V1.D2]
+	VLD1.P 16(R16), [V1.D2]
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	VLD1.P 16(R16), [V7.D2]
+	VLD1.P 16(R17), [V7.D2]
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	VLD1.P 16(R17), [V8.D2]
+	VLD1.P 16(R19), [V8.D2]
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	VLD1.P 16(R19), [V10.D2]
+	VLD1.P 16(R20), [V10.D2]
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
 	VFMLA V9.D2, V8.D2, V10.D2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	CBZ R9, oneskip2
+	FMOVQ -16(R20), F0
+	VLD1.P 16(R9), [V6.D2]
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V5.D2, V0.D2, V6.D2
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+oneskip2:
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
@@ -8397,7 +8778,7 @@ oneskip1:
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
 	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
 	FMOVS F9, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -8545,52 +8926,52 @@ oneskip1:
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V6.B16, V0.B16, V7.B16
-onerare2:
+onerare3:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
-	CBZ R8, oneskip3
+	CBZ R8, oneskip4
 	VLD1.P 16(R8), [V6.D2]
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
-oneskip3:
-	VLD1.P 16(R21), [V6.D2]
+oneskip4:
+	VLD1.P 16(R22), [V6.D2]
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	VLD1.P 16(R20), [V7.D2]
+	VLD1.P 16(R21), [V7.D2]
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
 	VFMLA V1.D2, V6.D2, V7.D2
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	VLD1.P 16(R22), [V6.D2]
+	VLD1.P 16(R23), [V6.D2]
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
 	VBIT V3.B16, V21.B16, V2.B16
-	CBZ R9, oneskip4
-	VAND V23.B16, V3.B16, V0.B16
-	VST1.P [V0.D2], 16(R9)
-oneskip4:
 	CBZ R10, oneskip5
+	VAND V23.B16, V3.B16, V0.B16
+	VST1.P [V0.D2], 16(R10)
+oneskip5:
+	CBZ R11, oneskip6
 	VORR V3.B16, V1.B16, V1.B16
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.H[0], R3
 	AND $0x01010101, R3
-	MOVH.P R3, 2(R10)
-oneskip5:
-	CBZ R11, oneskip6
+	MOVH.P R3, 2(R11)
+oneskip6:
+	CBZ R12, oneskip7
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $2, R23
-	TST $63, R23
-	BNE oneword7
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword7:
-oneskip6:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $2, R24
+	TST $63, R24
+	BNE oneword8
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword8:
+oneskip7:
 	FMOVQ F5, -16(R4)
 	FMOVQ F4, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -8604,30 +8985,39 @@ onetail:
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
-	FMOVD.P 8(R12), F3
+	FMOVD.P 8(R13), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	FMOVD.P 8(R13), F5
+	FMOVD.P 8(R14), F5
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	VBIF V4.B16, V0.B16, V5.B16
-	FMOVD.P 8(R14), F0
+	FMOVD.P 8(R15), F0
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	FMOVD.P 8(R7), F0
-oneskip8:
-	FMOVD.P 8(R15), F1
+oneskip9:
+	FMOVD.P 8(R16), F1
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	FMOVD.P 8(R16), F7
+	FMOVD.P 8(R17), F7
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	FMOVD.P 8(R17), F8
+	FMOVD.P 8(R19), F8
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	FMOVD.P 8(R19), F10
+	FMOVD.P 8(R20), F10
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
 	VFMLA V9.D2, V8.D2, V10.D2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	CBZ R9, oneskip10
+	FMOVD -8(R20), F0
+	FMOVD.P 8(R9), F6
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V5.D2, V0.D2, V6.D2
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+oneskip10:
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
@@ -8647,7 +9037,7 @@ oneskip8:
 	VFMLA V8.D2, V6.D2, V7.D2
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
 	FMOVS F6, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -8795,47 +9185,47 @@ oneskip8:
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V6.B16, V0.B16, V7.B16
-onerare9:
+onerare11:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
-	CBZ R8, oneskip10
+	CBZ R8, oneskip12
 	FMOVD.P 8(R8), F6
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
-oneskip10:
-	FMOVD.P 8(R21), F6
+oneskip12:
+	FMOVD.P 8(R22), F6
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	FMOVD.P 8(R20), F7
+	FMOVD.P 8(R21), F7
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
 	VFMLA V1.D2, V6.D2, V7.D2
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	FMOVD.P 8(R22), F6
+	FMOVD.P 8(R23), F6
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
 	VBIT V3.B16, V21.B16, V2.B16
-	CBZ R9, oneskip11
+	CBZ R10, oneskip13
 	VAND V23.B16, V3.B16, V0.B16
-	FMOVD.P F0, 8(R9)
-oneskip11:
-	CBZ R10, oneskip12
+	FMOVD.P F0, 8(R10)
+oneskip13:
+	CBZ R11, oneskip14
 	VORR V3.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
-	CBZ R11, oneskip13
+	MOVB.P R3, 1(R11)
+oneskip14:
+	CBZ R12, oneskip15
 	FMOVS F3, R3
 	AND $1, R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $1, R23
-	TST $63, R23
-	BNE oneword14
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword14:
-oneskip13:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $1, R24
+	TST $63, R24
+	BNE oneword16
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword16:
+oneskip15:
 	FMOVD F5, -8(R4)
 	FMOVD F4, -8(R5)
 	FMOVD F2, -8(R6)
@@ -8843,66 +9233,64 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R23, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R24, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R23, R3, R3 // the bits past the call
-	MOVD (R11), R25
-	AND R3, R25
-	ORR R24, R25
-	MOVD R25, (R11)
+	LSL R24, R3, R3 // the bits past the call
+	MOVD (R12), R26
+	AND R3, R26
+	ORR R25, R26
+	MOVD R26, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD 216(R0), R3
+	MOVD 240(R0), R3
 	LSL $3, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $1, R13
-	MADD R3, R2, R13, R13 // row VThRst
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R25 // lane
-	MOVD 264(R0), R26 // I row distance
-	LSL $3, R26
-	MOVD 272(R0), R2 // Delta row distance
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $1, R14
+	MADD R3, R2, R14, R14 // row VThRst
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R26 // lane
+	MOVD 288(R0), R2 // I row distance
 	LSL $3, R2
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V31.D2 // r29 = 0.0001984126984126984
+	VDUP R3, V31.D2 // r36 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V30.D2 // r31 = 0.001388888888888889
+	VDUP R3, V30.D2 // r38 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V29.D2 // r33 = 0.008333333333333333
+	VDUP R3, V29.D2 // r40 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V28.D2 // r35 = 0.041666666666666664
+	VDUP R3, V28.D2 // r42 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V27.D2 // r37 = 0.16666666666666666
+	VDUP R3, V27.D2 // r44 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V26.D2 // r39 = 0.5
+	VDUP R3, V26.D2 // r46 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V25.D2 // r41 = 1
+	VDUP R3, V25.D2 // r48 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V24.D2 // r43 = 0.0625
+	VDUP R3, V24.D2 // r50 = 0.0625
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
@@ -8912,66 +9300,70 @@ manyloop2:
 	VLD1.P 16(R5), [V3.D2]
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil59
-	ADD R25<<3, R7, R7
-manynil59:
+	CBZ R7, manynil68
+	ADD R26<<3, R7, R7
+manynil68:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil60
-	ADD R25<<3, R8, R8
-manynil60:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil61
-	ADD R25<<3, R9, R9
-manynil61:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil62
-	ADD R25, R10
-manynil62:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil63
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
-manynil63:
-manystep51:
-	FMOVQ 0(R12), F6
-	FMOVQ 16(R12), F7
+	CBZ R8, manynil69
+	ADD R26<<3, R8, R8
+manynil69:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil70
+	ADD R26<<3, R9, R9
+manynil70:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil71
+	ADD R26<<3, R10, R10
+manynil71:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil72
+	ADD R26, R11
+manynil72:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil73
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil73:
+manystep59:
+	FMOVQ 0(R13), F6
+	FMOVQ 16(R13), F7
 	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
 	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
-	FMOVQ 0(R13), F10
-	FMOVQ 16(R13), F11
+	FMOVQ 0(R14), F10
+	FMOVQ 16(R14), F11
 	WORD $0x4eead40a // fsub v10.2d, v0.2d, v10.2d
 	WORD $0x4eebd42b // fsub v11.2d, v1.2d, v11.2d
 	VBIT V8.B16, V10.B16, V0.B16
 	VBIT V9.B16, V11.B16, V1.B16
-	FMOVQ 0(R14), F10
-	FMOVQ 16(R14), F11
+	FMOVQ 0(R15), F10
+	FMOVQ 16(R15), F11
 	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
 	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R7, manyskip52
+	CBZ R7, manyskip60
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R26), [V8.D2]
-manyskip52:
-	FMOVQ 0(R15), F10
-	FMOVQ 16(R15), F11
+	VLD1.P (R7)(R2), [V8.D2]
+manyskip60:
+	FMOVQ 0(R16), F10
+	FMOVQ 16(R16), F11
 	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
 	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
-	FMOVQ 0(R16), F14
-	FMOVQ 16(R16), F15
+	FMOVQ 0(R17), F14
+	FMOVQ 16(R17), F15
 	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
 	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
-	FMOVQ 0(R17), F16
-	FMOVQ 16(R17), F17
+	FMOVQ 0(R19), F16
+	FMOVQ 16(R19), F17
 	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
 	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
-	FMOVQ 0(R19), F20
-	FMOVQ 16(R19), F21
+	FMOVQ 0(R20), F20
+	FMOVQ 16(R20), F21
 	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
 	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
 	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
@@ -8982,6 +9374,24 @@ manyskip52:
 	WORD $0x4e6fd5ad // fadd v13.2d, v13.2d, v15.2d
 	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
 	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
+	CBZ R9, manyskip61
+	FMOVQ 0(R20), F8
+	FMOVQ 16(R20), F9
+	FMOVQ 16(R9), F12
+	FMOVQ 0(R9), F13
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<3, R9, R9
+	WORD $0x6e6ddd08 // fmul v8.2d, v8.2d, v13.2d
+	WORD $0x6e6cdd29 // fmul v9.2d, v9.2d, v12.2d
+	WORD $0x4ee8d610 // fsub v16.2d, v16.2d, v8.2d
+	WORD $0x4ee9d631 // fsub v17.2d, v17.2d, v9.2d
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VFMLA V0.D2, V8.D2, V12.D2
+	VFMLA V1.D2, V9.D2, V13.D2
+	WORD $0x4eecd694 // fsub v20.2d, v20.2d, v12.2d
+	WORD $0x4eedd6b5 // fsub v21.2d, v21.2d, v13.2d
+manyskip61:
 	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
 	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -9023,7 +9433,7 @@ manyskip52:
 	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, manyrare53
+	CBZW R3, manyrare62
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V18.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -9179,10 +9589,10 @@ manyskip52:
 	VDUP R3, V24.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V27.D2
-manyrare53:
+manyrare62:
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare54
+	CBZW R3, manyrare63
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -9334,32 +9744,34 @@ manyrare53:
 	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
 	VBSL V17.B16, V13.B16, V9.B16
 	VBIT V15.B16, V9.B16, V14.B16
-manyrare54:
+manyrare63:
 	VMOV V0.B16, V8.B16
 	VFMLA V20.D2, V12.D2, V8.D2
 	VMOV V1.B16, V9.B16
 	VFMLA V21.D2, V14.D2, V9.D2
-	CBZ R8, manyskip55
+	CBZ R8, manyskip64
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R2), [V13.D2]
+	FMOVQ 0(R8), F13
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<3, R8, R8
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
-manyskip55:
-	FMOVQ 0(R21), F12
-	FMOVQ 16(R21), F13
+manyskip64:
+	FMOVQ 0(R22), F12
+	FMOVQ 16(R22), F13
 	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
 	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
-	FMOVQ 0(R20), F14
-	FMOVQ 16(R20), F15
+	FMOVQ 0(R21), F14
+	FMOVQ 16(R21), F15
 	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
 	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
 	VFMLA V10.D2, V12.D2, V14.D2
 	VFMLA V11.D2, V13.D2, V15.D2
-	VLD1R.P 8(R24), [V10.D2]
+	VLD1R.P 8(R25), [V10.D2]
 	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
 	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
-	FMOVQ 0(R22), F13
-	FMOVQ 16(R22), F16
+	FMOVQ 0(R23), F13
+	FMOVQ 16(R23), F16
 	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
 	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
 	VBIF V11.B16, V8.B16, V0.B16
@@ -9370,15 +9782,15 @@ manyskip55:
 	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
-	CBZ R9, manyskip56
+	CBZ R10, manyskip65
 	VAND V25.B16, V7.B16, V8.B16
-	FMOVQ F8, 16(R9)
+	FMOVQ F8, 16(R10)
 	VAND V25.B16, V6.B16, V8.B16
-	FMOVQ F8, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
-manyskip56:
-	CBZ R10, manyskip57
+	FMOVQ F8, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<3, R10, R10
+manyskip65:
+	CBZ R11, manyskip66
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
@@ -9386,17 +9798,17 @@ manyskip56:
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 2(R10)
+	MOVH R3, 2(R11)
 	WORD $0x0ea1296b // xtn v11.2s, v11.2d
 	WORD $0x0e61296b // xtn v11.4h, v11.4s
 	WORD $0x0e21296b // xtn v11.8b, v11.8h
 	VMOV V11.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip57:
-	CBZ R11, manyskip58
+	MOVH R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip66:
+	CBZ R12, manyskip67
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -9404,26 +9816,25 @@ manyskip57:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $30, V6.D2, V6.D2
 	VMOV V6.S[0], R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $4, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip58:
-	SUBS $1, R23
-	BNE manystep51
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip67:
+	SUBS $1, R24
+	BNE manystep59
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $4, R25
-	ADD $32, R12
+	ADD $4, R26
 	ADD $32, R13
 	ADD $32, R14
 	ADD $32, R15
@@ -9433,6 +9844,7 @@ manyskip58:
 	ADD $32, R20
 	ADD $32, R21
 	ADD $32, R22
+	ADD $32, R23
 	SUBS $4, R1
 	BGE manyloop2
 manyloop2end:
@@ -9443,54 +9855,69 @@ manyloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil71
-	ADD R25<<3, R7, R7
-manynil71:
+	CBZ R7, manynil82
+	ADD R26<<3, R7, R7
+manynil82:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil72
-	ADD R25<<3, R8, R8
-manynil72:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil73
-	ADD R25<<3, R9, R9
-manynil73:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil74
-	ADD R25, R10
-manynil74:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil75
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
-manynil75:
-manystep64:
-	FMOVQ 0(R12), F3
+	CBZ R8, manynil83
+	ADD R26<<3, R8, R8
+manynil83:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil84
+	ADD R26<<3, R9, R9
+manynil84:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil85
+	ADD R26<<3, R10, R10
+manynil85:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil86
+	ADD R26, R11
+manynil86:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil87
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil87:
+manystep74:
+	FMOVQ 0(R13), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	FMOVQ 0(R13), F5
+	FMOVQ 0(R14), F5
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	VBIT V4.B16, V5.B16, V0.B16
-	FMOVQ 0(R14), F5
+	FMOVQ 0(R15), F5
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip65
-	VLD1.P (R7)(R26), [V4.D2]
-manyskip65:
-	FMOVQ 0(R15), F5
+	CBZ R7, manyskip75
+	VLD1.P (R7)(R2), [V4.D2]
+manyskip75:
+	FMOVQ 0(R16), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	FMOVQ 0(R16), F7
+	FMOVQ 0(R17), F7
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	FMOVQ 0(R17), F8
+	FMOVQ 0(R19), F8
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	FMOVQ 0(R19), F10
+	FMOVQ 0(R20), F10
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
 	VFMLA V9.D2, V8.D2, V10.D2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	CBZ R9, manyskip76
+	FMOVQ 0(R20), F4
+	FMOVQ 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<3, R9, R9
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.D2, V4.D2, V6.D2
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+manyskip76:
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V6.D2
@@ -9514,7 +9941,7 @@ manyskip65:
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, manyrare66
+	CBZW R3, manyrare77
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -9666,65 +10093,66 @@ manyskip65:
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
 	VBSL V12.B16, V11.B16, V4.B16
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare66:
+manyrare77:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
-	CBZ R8, manyskip67
-	VLD1.P (R8)(R2), [V6.D2]
+	CBZ R8, manyskip78
+	FMOVQ 0(R8), F6
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<3, R8, R8
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip67:
-	FMOVQ 0(R21), F6
+manyskip78:
+	FMOVQ 0(R22), F6
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	FMOVQ 0(R20), F7
+	FMOVQ 0(R21), F7
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
 	VFMLA V5.D2, V6.D2, V7.D2
-	VLD1R.P 8(R24), [V5.D2]
+	VLD1R.P 8(R25), [V5.D2]
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	FMOVQ 0(R22), F8
+	FMOVQ 0(R23), F8
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip68
+	CBZ R10, manyskip79
 	VAND V25.B16, V3.B16, V4.B16
-	FMOVQ F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
-manyskip68:
-	CBZ R10, manyskip69
+	FMOVQ F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<3, R10, R10
+manyskip79:
+	CBZ R11, manyskip80
 	VORR V3.B16, V6.B16, V6.B16
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip69:
-	CBZ R11, manyskip70
+	MOVH R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip80:
+	CBZ R12, manyskip81
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $2, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip70:
-	SUBS $1, R23
-	BNE manystep64
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip81:
+	SUBS $1, R24
+	BNE manystep74
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
-	ADD $2, R25
-	ADD $16, R12
+	ADD $2, R26
 	ADD $16, R13
 	ADD $16, R14
 	ADD $16, R15
@@ -9734,6 +10162,7 @@ manyskip70:
 	ADD $16, R20
 	ADD $16, R21
 	ADD $16, R22
+	ADD $16, R23
 	SUBS $2, R1
 	BGE manyloop1
 manyloop1end:
@@ -9744,55 +10173,70 @@ manytail:
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil83
-	ADD R25<<3, R7, R7
-manynil83:
+	CBZ R7, manynil96
+	ADD R26<<3, R7, R7
+manynil96:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil84
-	ADD R25<<3, R8, R8
-manynil84:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil85
-	ADD R25<<3, R9, R9
-manynil85:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil86
-	ADD R25, R10
-manynil86:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil87
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
-manynil87:
-manystep76:
-	FMOVD 0(R12), F3
+	CBZ R8, manynil97
+	ADD R26<<3, R8, R8
+manynil97:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil98
+	ADD R26<<3, R9, R9
+manynil98:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil99
+	ADD R26<<3, R10, R10
+manynil99:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil100
+	ADD R26, R11
+manynil100:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil101
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil101:
+manystep88:
+	FMOVD 0(R13), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	FMOVD 0(R13), F5
+	FMOVD 0(R14), F5
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	VBIT V4.B16, V5.B16, V0.B16
-	FMOVD 0(R14), F5
+	FMOVD 0(R15), F5
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip77
+	CBZ R7, manyskip89
 	FMOVD 0(R7), F4
-	ADD R26, R7
-manyskip77:
-	FMOVD 0(R15), F5
+	ADD R2, R7
+manyskip89:
+	FMOVD 0(R16), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	FMOVD 0(R16), F7
+	FMOVD 0(R17), F7
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	FMOVD 0(R17), F8
+	FMOVD 0(R19), F8
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	FMOVD 0(R19), F10
+	FMOVD 0(R20), F10
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
 	VFMLA V9.D2, V8.D2, V10.D2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	CBZ R9, manyskip90
+	FMOVD 0(R20), F4
+	FMOVD 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<3, R9, R9
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.D2, V4.D2, V6.D2
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+manyskip90:
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V6.D2
@@ -9815,7 +10259,7 @@ manyskip77:
 	VFMLA V8.D2, V7.D2, V6.D2
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
 	FMOVS F7, R3
-	CBZW R3, manyrare78
+	CBZW R3, manyrare91
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -9967,60 +10411,60 @@ manyskip77:
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
 	VBSL V12.B16, V11.B16, V4.B16
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare78:
+manyrare91:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
-	CBZ R8, manyskip79
+	CBZ R8, manyskip92
 	FMOVD 0(R8), F6
-	ADD R2, R8
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<3, R8, R8
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip79:
-	FMOVD 0(R21), F6
+manyskip92:
+	FMOVD 0(R22), F6
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	FMOVD 0(R20), F7
+	FMOVD 0(R21), F7
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
 	VFMLA V5.D2, V6.D2, V7.D2
-	VLD1R.P 8(R24), [V5.D2]
+	VLD1R.P 8(R25), [V5.D2]
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	FMOVD 0(R22), F8
+	FMOVD 0(R23), F8
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip80
+	CBZ R10, manyskip93
 	VAND V25.B16, V3.B16, V4.B16
-	FMOVD F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
-manyskip80:
-	CBZ R10, manyskip81
+	FMOVD F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<3, R10, R10
+manyskip93:
+	CBZ R11, manyskip94
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip81:
-	CBZ R11, manyskip82
+	MOVB R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip94:
+	CBZ R12, manyskip95
 	FMOVS F3, R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $1, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip82:
-	SUBS $1, R23
-	BNE manystep76
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip95:
+	SUBS $1, R24
+	BNE manystep88
 	FMOVD F0, -8(R4)
 	FMOVD F1, -8(R5)
 	FMOVD F2, -8(R6)
-	ADD $1, R25
-	ADD $8, R12
+	ADD $1, R26
 	ADD $8, R13
 	ADD $8, R14
 	ADD $8, R15
@@ -10030,6 +10474,7 @@ manyskip82:
 	ADD $8, R20
 	ADD $8, R21
 	ADD $8, R22
+	ADD $8, R23
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -10039,21 +10484,22 @@ manytailend:
 // func stepNEONF64Hard(f *generic.Frame64)
 TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD ZR, R12 // lane
-	MOVD ZR, R13 // Bits word
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD ZR, R13 // lane
+	MOVD ZR, R14 // Bits word
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 16(R2), R3
@@ -10069,33 +10515,33 @@ TEXT ·stepNEONF64Hard(SB), NOSPLIT, $0-8
 	MOVD 56(R2), R3
 	VDUP R3, V25.D2 // r18 = DtRTau
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V24.D2 // r25 = 2.7557319223985893e-06
+	VDUP R3, V24.D2 // r31 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V23.D2 // r26 = 2.48015873015873e-05
+	VDUP R3, V23.D2 // r32 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V22.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V22.D2 // r34 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V21.D2 // r30 = 0.001388888888888889
+	VDUP R3, V21.D2 // r36 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V20.D2 // r32 = 0.008333333333333333
+	VDUP R3, V20.D2 // r38 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V19.D2 // r34 = 0.041666666666666664
+	VDUP R3, V19.D2 // r40 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V18.D2 // r36 = 0.16666666666666666
+	VDUP R3, V18.D2 // r42 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V17.D2 // r38 = 0.5
+	VDUP R3, V17.D2 // r44 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V16.D2 // r40 = 1
+	VDUP R3, V16.D2 // r46 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V15.D2 // r42 = 0.0625
+	VDUP R3, V15.D2 // r48 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V14.D2 // r129 = Ka
+	VDUP R3, V14.D2 // r135 = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V13.D2 // r131 = Keep
+	VDUP R3, V13.D2 // r137 = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V12.D2 // r136 = TauRef
-	MOVD 304(R0), R3
-	VLD1R (R3), [V11.D2] // r134 = T[0]
+	VDUP R3, V12.D2 // r142 = TauRef
+	MOVD 336(R0), R3
+	VLD1R (R3), [V11.D2] // r140 = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
@@ -10118,6 +10564,14 @@ oneskip1:
 	VFMLA V6.D2, V26.D2, V1.D2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
 	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
+	CBZ R9, oneskip2
+	VLD1.P 16(R9), [V5.D2]
+	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.D2, V5.D2, V6.D2
+	WORD $0x4ee6d421 // fsub v1.2d, v1.2d, v6.2d
+oneskip2:
 	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
 	VMOV V23.B16, V6.B16
 	VFMLA V4.D2, V24.D2, V6.D2
@@ -10138,7 +10592,7 @@ oneskip1:
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
 	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
 	FMOVS F8, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -10286,19 +10740,19 @@ oneskip1:
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 304(R0), R3
+	MOVD 336(R0), R3
 	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-onerare2:
+onerare3:
 	VMOV V0.B16, V4.B16
 	VFMLA V1.D2, V7.D2, V4.D2
-	CBZ R8, oneskip3
+	CBZ R8, oneskip4
 	VLD1.P 16(R8), [V1.D2]
 	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
-oneskip3:
+oneskip4:
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
 	VFMLA V1.D2, V14.D2, V5.D2
@@ -10308,33 +10762,33 @@ oneskip3:
 	VBIF V1.B16, V5.B16, V3.B16
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
 	VBIT V4.B16, V11.B16, V2.B16
-	CBZ R9, oneskip4
-	VAND V16.B16, V4.B16, V5.B16
-	VST1.P [V5.D2], 16(R9)
-oneskip4:
 	CBZ R10, oneskip5
+	VAND V16.B16, V4.B16, V5.B16
+	VST1.P [V5.D2], 16(R10)
+oneskip5:
+	CBZ R11, oneskip6
 	VORR V4.B16, V1.B16, V1.B16
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.H[0], R3
 	AND $0x01010101, R3
-	MOVH.P R3, 2(R10)
-oneskip5:
-	CBZ R11, oneskip6
+	MOVH.P R3, 2(R11)
+oneskip6:
+	CBZ R12, oneskip7
 	WORD $0x0ea12884 // xtn v4.2s, v4.2d
 	VUSHR $31, V4.S4, V4.S4
 	VUSRA $31, V4.D2, V4.D2
 	VMOV V4.S[0], R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $2, R12
-	TST $63, R12
-	BNE oneword7
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword7:
-oneskip6:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $2, R13
+	TST $63, R13
+	BNE oneword8
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword8:
+oneskip7:
 	FMOVQ F0, -16(R4)
 	FMOVQ F3, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -10353,9 +10807,9 @@ onetail:
 	WORD $0x4e7dd424 // fadd v4.2d, v1.2d, v29.2d
 	VBSL V1.B16, V4.B16, V3.B16
 	VEOR V1.B16, V1.B16, V1.B16
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	FMOVD.P 8(R7), F1
-oneskip8:
+oneskip9:
 	WORD $0x4efcd404 // fsub v4.2d, v0.2d, v28.2d
 	WORD $0x4efbd405 // fsub v5.2d, v0.2d, v27.2d
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
@@ -10364,6 +10818,14 @@ oneskip8:
 	VFMLA V6.D2, V26.D2, V1.D2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
 	WORD $0x6e64df44 // fmul v4.2d, v26.2d, v4.2d
+	CBZ R9, oneskip10
+	FMOVD.P 8(R9), F5
+	WORD $0x6e65df25 // fmul v5.2d, v25.2d, v5.2d
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.D2, V5.D2, V6.D2
+	WORD $0x4ee6d421 // fsub v1.2d, v1.2d, v6.2d
+oneskip10:
 	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
 	VMOV V23.B16, V6.B16
 	VFMLA V4.D2, V24.D2, V6.D2
@@ -10383,7 +10845,7 @@ oneskip8:
 	VFMLA V4.D2, V6.D2, V7.D2
 	WORD $0x6eefe4a6 // fcmgt v6.2d, v5.2d, v15.2d
 	FMOVS F6, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -10531,19 +10993,19 @@ oneskip8:
 	WORD $0x6e65e625 // fcmge v5.2d, v17.2d, v5.2d
 	VBSL V10.B16, V9.B16, V5.B16
 	VBIT V6.B16, V5.B16, V7.B16
-	MOVD 304(R0), R3
+	MOVD 336(R0), R3
 	VLD1R (R3), [V11.D2]
 	MOVD 80(R2), R3
 	VDUP R3, V12.D2
 	MOVD 64(R2), R3
 	VDUP R3, V13.D2
-onerare9:
+onerare11:
 	VMOV V0.B16, V4.B16
 	VFMLA V1.D2, V7.D2, V4.D2
-	CBZ R8, oneskip10
+	CBZ R8, oneskip12
 	FMOVD.P 8(R8), F1
 	WORD $0x4e61d484 // fadd v4.2d, v4.2d, v1.2d
-oneskip10:
+oneskip12:
 	WORD $0x4efcd481 // fsub v1.2d, v4.2d, v28.2d
 	WORD $0x6e63dda5 // fmul v5.2d, v13.2d, v3.2d
 	VFMLA V1.D2, V14.D2, V5.D2
@@ -10553,28 +11015,28 @@ oneskip10:
 	VBIF V1.B16, V5.B16, V3.B16
 	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
 	VBIT V4.B16, V11.B16, V2.B16
-	CBZ R9, oneskip11
+	CBZ R10, oneskip13
 	VAND V16.B16, V4.B16, V5.B16
-	FMOVD.P F5, 8(R9)
-oneskip11:
-	CBZ R10, oneskip12
+	FMOVD.P F5, 8(R10)
+oneskip13:
+	CBZ R11, oneskip14
 	VORR V4.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
-	CBZ R11, oneskip13
+	MOVB.P R3, 1(R11)
+oneskip14:
+	CBZ R12, oneskip15
 	FMOVS F4, R3
 	AND $1, R3
-	LSL R12, R3, R3
-	ORR R3, R13
-	ADD $1, R12
-	TST $63, R12
-	BNE oneword14
-	MOVD.P R13, 8(R11)
-	MOVD ZR, R13
-oneword14:
-oneskip13:
+	LSL R13, R3, R3
+	ORR R3, R14
+	ADD $1, R13
+	TST $63, R13
+	BNE oneword16
+	MOVD.P R14, 8(R12)
+	MOVD ZR, R14
+oneword16:
+oneskip15:
 	FMOVD F0, -8(R4)
 	FMOVD F3, -8(R5)
 	FMOVD F2, -8(R6)
@@ -10582,63 +11044,65 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R12, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R13, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R12, R3, R3 // the bits past the call
-	MOVD (R11), R14
-	AND R3, R14
-	ORR R13, R14
-	MOVD R14, (R11)
+	LSL R13, R3, R3 // the bits past the call
+	MOVD (R12), R15
+	AND R3, R15
+	ORR R14, R15
+	MOVD R15, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD ZR, R14 // lane
-	MOVD 264(R0), R15 // I row distance
-	LSL $3, R15
-	MOVD 272(R0), R16 // Delta row distance
+	MOVD ZR, R15 // lane
+	MOVD 288(R0), R16 // I row distance
 	LSL $3, R16
-	MOVD 280(R0), R17 // Spike row distance
+	MOVD 296(R0), R17 // Delta row distance
 	LSL $3, R17
-	MOVD 288(R0), R19 // Ref row distance
-	MOVD 296(R0), R20 // Bits row distance
+	MOVD 304(R0), R19 // G row distance
+	LSL $3, R19
+	MOVD 312(R0), R20 // Spike row distance
 	LSL $3, R20
+	MOVD 320(R0), R21 // Ref row distance
+	MOVD 328(R0), R22 // Bits row distance
+	LSL $3, R22
 	MOVD 0(R2), R3
 	VDUP R3, V31.D2 // r3 = VTh
 	MOVD 32(R2), R3
 	VDUP R3, V30.D2 // r12 = VRest
 	MOVD 48(R2), R3
 	VDUP R3, V29.D2 // r16 = DtCTau
-	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V28.D2 // r26 = 2.48015873015873e-05
+	MOVD 56(R2), R3
+	VDUP R3, V28.D2 // r18 = DtRTau
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V27.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V27.D2 // r34 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V26.D2 // r30 = 0.001388888888888889
+	VDUP R3, V26.D2 // r36 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V25.D2 // r32 = 0.008333333333333333
+	VDUP R3, V25.D2 // r38 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V24.D2 // r34 = 0.041666666666666664
+	VDUP R3, V24.D2 // r40 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V23.D2 // r36 = 0.16666666666666666
+	VDUP R3, V23.D2 // r42 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V22.D2 // r38 = 0.5
+	VDUP R3, V22.D2 // r44 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V21.D2 // r40 = 1
+	VDUP R3, V21.D2 // r46 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V20.D2 // r42 = 0.0625
+	VDUP R3, V20.D2 // r48 = 0.0625
 	MOVD 72(R2), R3
-	VDUP R3, V19.D2 // r129 = Ka
+	VDUP R3, V19.D2 // r135 = Ka
 	MOVD 64(R2), R3
-	VDUP R3, V18.D2 // r131 = Keep
+	VDUP R3, V18.D2 // r137 = Keep
 	MOVD 80(R2), R3
-	VDUP R3, V17.D2 // r136 = TauRef
+	VDUP R3, V17.D2 // r142 = TauRef
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
@@ -10648,30 +11112,34 @@ manyloop2:
 	VLD1.P 16(R5), [V3.D2]
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil98
-	ADD R14<<3, R7, R7
-manynil98:
+	CBZ R7, manynil113
+	ADD R15<<3, R7, R7
+manynil113:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil99
-	ADD R14<<3, R8, R8
-manynil99:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil100
-	ADD R14<<3, R9, R9
-manynil100:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil101
-	ADD R14, R10
-manynil101:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil102
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil102:
-manystep90:
+	CBZ R8, manynil114
+	ADD R15<<3, R8, R8
+manynil114:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil115
+	ADD R15<<3, R9, R9
+manynil115:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil116
+	ADD R15<<3, R10, R10
+manynil116:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil117
+	ADD R15, R11
+manynil117:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil118
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil118:
+manystep104:
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
 	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
 	MOVD 16(R2), R3
@@ -10686,10 +11154,10 @@ manystep90:
 	VBIT V7.B16, V8.B16, V3.B16
 	VEOR V6.B16, V6.B16, V6.B16
 	VEOR V7.B16, V7.B16, V7.B16
-	CBZ R7, manyskip91
+	CBZ R7, manyskip105
 	FMOVQ 16(R7), F7
-	VLD1.P (R7)(R15), [V6.D2]
-manyskip91:
+	VLD1.P (R7)(R16), [V6.D2]
+manyskip105:
 	WORD $0x4efed408 // fsub v8.2d, v0.2d, v30.2d
 	WORD $0x4efed429 // fsub v9.2d, v1.2d, v30.2d
 	MOVD 40(R2), R3
@@ -10700,57 +11168,70 @@ manyskip91:
 	WORD $0x6e6add2d // fmul v13.2d, v9.2d, v10.2d
 	WORD $0x4ee2d4c6 // fsub v6.2d, v6.2d, v2.2d
 	WORD $0x4ee3d4e7 // fsub v7.2d, v7.2d, v3.2d
-	MOVD 56(R2), R3
-	VDUP R3, V14.D2
-	WORD $0x6e66ddc6 // fmul v6.2d, v14.2d, v6.2d
-	WORD $0x6e67ddce // fmul v14.2d, v14.2d, v7.2d
+	WORD $0x6e66df86 // fmul v6.2d, v28.2d, v6.2d
+	WORD $0x6e67df87 // fmul v7.2d, v28.2d, v7.2d
 	VFMLA V12.D2, V29.D2, V6.D2
-	VFMLA V13.D2, V29.D2, V14.D2
+	VFMLA V13.D2, V29.D2, V7.D2
 	WORD $0x4e6bd508 // fadd v8.2d, v8.2d, v11.2d
 	WORD $0x4e6ad529 // fadd v9.2d, v9.2d, v10.2d
 	WORD $0x6e68dfa8 // fmul v8.2d, v29.2d, v8.2d
 	WORD $0x6e69dfa9 // fmul v9.2d, v29.2d, v9.2d
-	WORD $0x4ee0f907 // fabs v7.2d, v8.2d
-	WORD $0x4ee0f92a // fabs v10.2d, v9.2d
+	CBZ R9, manyskip106
+	FMOVQ 16(R9), F10
+	VLD1.P (R9)(R19), [V11.D2]
+	WORD $0x6e6bdf8b // fmul v11.2d, v28.2d, v11.2d
+	WORD $0x6e6adf8a // fmul v10.2d, v28.2d, v10.2d
+	WORD $0x4eebd508 // fsub v8.2d, v8.2d, v11.2d
+	WORD $0x4eead529 // fsub v9.2d, v9.2d, v10.2d
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VFMLA V0.D2, V11.D2, V12.D2
+	VFMLA V1.D2, V10.D2, V13.D2
+	WORD $0x4eecd4c6 // fsub v6.2d, v6.2d, v12.2d
+	WORD $0x4eedd4e7 // fsub v7.2d, v7.2d, v13.2d
+manyskip106:
+	WORD $0x4ee0f90a // fabs v10.2d, v8.2d
+	WORD $0x4ee0f92b // fabs v11.2d, v9.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V11.D2
-	VMOV V28.B16, V12.B16
-	VFMLA V8.D2, V11.D2, V12.D2
-	VMOV V28.B16, V13.B16
-	VFMLA V9.D2, V11.D2, V13.D2
-	VMOV V27.B16, V11.B16
-	VFMLA V8.D2, V12.D2, V11.D2
+	VDUP R3, V12.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V13.D2
+	VMOV V13.B16, V14.B16
+	VFMLA V8.D2, V12.D2, V14.D2
+	VFMLA V9.D2, V12.D2, V13.D2
 	VMOV V27.B16, V12.B16
-	VFMLA V9.D2, V13.D2, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V27.B16, V14.B16
+	VFMLA V9.D2, V13.D2, V14.D2
 	VMOV V26.B16, V13.B16
-	VFMLA V8.D2, V11.D2, V13.D2
-	VMOV V26.B16, V11.B16
-	VFMLA V9.D2, V12.D2, V11.D2
-	VMOV V25.B16, V12.B16
-	VFMLA V8.D2, V13.D2, V12.D2
+	VFMLA V8.D2, V12.D2, V13.D2
+	VMOV V26.B16, V12.B16
+	VFMLA V9.D2, V14.D2, V12.D2
+	VMOV V25.B16, V14.B16
+	VFMLA V8.D2, V13.D2, V14.D2
 	VMOV V25.B16, V13.B16
-	VFMLA V9.D2, V11.D2, V13.D2
-	VMOV V24.B16, V11.B16
-	VFMLA V8.D2, V12.D2, V11.D2
+	VFMLA V9.D2, V12.D2, V13.D2
 	VMOV V24.B16, V12.B16
-	VFMLA V9.D2, V13.D2, V12.D2
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V24.B16, V14.B16
+	VFMLA V9.D2, V13.D2, V14.D2
 	VMOV V23.B16, V13.B16
-	VFMLA V8.D2, V11.D2, V13.D2
-	VMOV V23.B16, V11.B16
-	VFMLA V9.D2, V12.D2, V11.D2
-	VMOV V22.B16, V12.B16
-	VFMLA V8.D2, V13.D2, V12.D2
+	VFMLA V8.D2, V12.D2, V13.D2
+	VMOV V23.B16, V12.B16
+	VFMLA V9.D2, V14.D2, V12.D2
+	VMOV V22.B16, V14.B16
+	VFMLA V8.D2, V13.D2, V14.D2
 	VMOV V22.B16, V13.B16
-	VFMLA V9.D2, V11.D2, V13.D2
-	VMOV V21.B16, V11.B16
-	VFMLA V8.D2, V12.D2, V11.D2
+	VFMLA V9.D2, V12.D2, V13.D2
 	VMOV V21.B16, V12.B16
-	VFMLA V9.D2, V13.D2, V12.D2
-	WORD $0x6ef4e4ed // fcmgt v13.2d, v7.2d, v20.2d
-	WORD $0x6ef4e54f // fcmgt v15.2d, v10.2d, v20.2d
+	VFMLA V8.D2, V14.D2, V12.D2
+	VMOV V21.B16, V14.B16
+	VFMLA V9.D2, V13.D2, V14.D2
+	WORD $0x6ef4e54d // fcmgt v13.2d, v10.2d, v20.2d
+	WORD $0x6ef4e56f // fcmgt v15.2d, v11.2d, v20.2d
 	WORD $0x6eb0a9b0 // umaxv s16, v13.4s
 	FMOVS F16, R3
-	CBZW R3, manyrare92
+	CBZW R3, manyrare107
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V16.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -10774,7 +11255,8 @@ manyskip91:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V17.D2
 	VFMLA V8.D2, V16.D2, V17.D2
-	VMOV V28.B16, V16.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V16.D2
 	VFMLA V8.D2, V17.D2, V16.D2
 	VMOV V27.B16, V17.B16
 	VFMLA V8.D2, V16.D2, V17.D2
@@ -10839,7 +11321,8 @@ manyskip91:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V20.D2
 	VFMLA V8.D2, V18.D2, V20.D2
-	VMOV V28.B16, V18.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V18.D2
 	VFMLA V8.D2, V20.D2, V18.D2
 	VMOV V27.B16, V20.B16
 	VFMLA V8.D2, V18.D2, V20.D2
@@ -10897,9 +11380,9 @@ manyskip91:
 	VADD V8.D2, V19.D2, V19.D2
 	VSHL $52, V19.D2, V19.D2
 	WORD $0x6e73de52 // fmul v18.2d, v18.2d, v19.2d
-	WORD $0x6e67e6c7 // fcmge v7.2d, v22.2d, v7.2d
-	VBSL V18.B16, V17.B16, V7.B16
-	VBIT V13.B16, V7.B16, V11.B16
+	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
+	VBSL V18.B16, V17.B16, V10.B16
+	VBIT V13.B16, V10.B16, V12.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
@@ -10910,61 +11393,62 @@ manyskip91:
 	VDUP R3, V20.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V23.D2
-manyrare92:
-	WORD $0x6eb0a9e7 // umaxv s7, v15.4s
-	FMOVS F7, R3
-	CBZW R3, manyrare93
+manyrare107:
+	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
+	FMOVS F8, R3
+	CBZW R3, manyrare108
 	MOVD $0x3d2ae7f3e733b81f, R3
-	VDUP R3, V7.D2
+	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
-	VDUP R3, V8.D2
-	VFMLA V9.D2, V7.D2, V8.D2
+	VDUP R3, V10.D2
+	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x3da93974a8c07c9d, R3
-	VDUP R3, V7.D2
-	VFMLA V9.D2, V8.D2, V7.D2
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V10.D2, V8.D2
 	MOVD $0x3de6124613a86d09, R3
-	VDUP R3, V8.D2
-	VFMLA V9.D2, V7.D2, V8.D2
+	VDUP R3, V10.D2
+	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x3e21eed8eff8d898, R3
-	VDUP R3, V7.D2
-	VFMLA V9.D2, V8.D2, V7.D2
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V10.D2, V8.D2
 	MOVD $0x3e5ae64567f544e4, R3
-	VDUP R3, V8.D2
-	VFMLA V9.D2, V7.D2, V8.D2
+	VDUP R3, V10.D2
+	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x3e927e4fb7789f5c, R3
-	VDUP R3, V7.D2
-	VFMLA V9.D2, V8.D2, V7.D2
-	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V8.D2
-	VFMLA V9.D2, V7.D2, V8.D2
-	VMOV V28.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	VMOV V27.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
-	VMOV V26.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	VMOV V25.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
-	VMOV V24.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	VMOV V23.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
-	VMOV V22.B16, V7.B16
-	VFMLA V9.D2, V8.D2, V7.D2
-	VMOV V21.B16, V8.B16
-	VFMLA V9.D2, V7.D2, V8.D2
+	VFMLA V9.D2, V10.D2, V8.D2
+	MOVD $0x3ec71de3a556c734, R3
+	VDUP R3, V10.D2
+	VFMLA V9.D2, V8.D2, V10.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2
+	VFMLA V9.D2, V10.D2, V8.D2
+	VMOV V27.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
+	VMOV V26.B16, V8.B16
+	VFMLA V9.D2, V10.D2, V8.D2
+	VMOV V25.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
+	VMOV V24.B16, V8.B16
+	VFMLA V9.D2, V10.D2, V8.D2
+	VMOV V23.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
+	VMOV V22.B16, V8.B16
+	VFMLA V9.D2, V10.D2, V8.D2
+	VMOV V21.B16, V10.B16
+	VFMLA V9.D2, V8.D2, V10.D2
 	MOVD $0x4086800000000000, R3
-	VDUP R3, V7.D2
-	WORD $0x6ee7e527 // fcmgt v7.2d, v9.2d, v7.2d
+	VDUP R3, V8.D2
+	WORD $0x6ee8e528 // fcmgt v8.2d, v9.2d, v8.2d
 	MOVD $0x4086800000000000, R3
 	VDUP R3, V13.D2
-	VBSL V9.B16, V13.B16, V7.B16
+	VBSL V9.B16, V13.B16, V8.B16
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V9.D2
-	WORD $0x6ee7e529 // fcmgt v9.2d, v9.2d, v7.2d
+	WORD $0x6ee8e529 // fcmgt v9.2d, v9.2d, v8.2d
 	MOVD $0xc086200000000000, R3
 	VDUP R3, V13.D2
-	VBSL V7.B16, V13.B16, V9.B16
+	VBSL V8.B16, V13.B16, V9.B16
 	MOVD $0x3ff71547652b82fe, R3
 	VDUP R3, V13.D2
 	MOVD $0x4338000000000000, R3
@@ -11002,7 +11486,8 @@ manyrare92:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V17.D2
 	VFMLA V9.D2, V13.D2, V17.D2
-	VMOV V28.B16, V13.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V13.D2
 	VFMLA V9.D2, V17.D2, V13.D2
 	VMOV V27.B16, V17.B16
 	VFMLA V9.D2, V13.D2, V17.D2
@@ -11036,115 +11521,115 @@ manyrare92:
 	VSHL $52, V13.D2, V13.D2
 	WORD $0x4eedd6ad // fsub v13.2d, v21.2d, v13.2d
 	VFMLA V17.D2, V9.D2, V13.D2
-	WORD $0x6e67fdad // fdiv v13.2d, v13.2d, v7.2d
+	WORD $0x6e68fdad // fdiv v13.2d, v13.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2
-	VFMLA V22.D2, V16.D2, V7.D2
-	MOVD $0x4338000000000000, R3
-	VDUP R3, V9.D2
-	WORD $0x4ee9d4e7 // fsub v7.2d, v7.2d, v9.2d
+	VDUP R3, V8.D2
+	VFMLA V22.D2, V16.D2, V8.D2
 	MOVD $0x4338000000000000, R3
 	VDUP R3, V9.D2
-	WORD $0x4e69d4e9 // fadd v9.2d, v7.2d, v9.2d
+	WORD $0x4ee9d508 // fsub v8.2d, v8.2d, v9.2d
+	MOVD $0x4338000000000000, R3
+	VDUP R3, V9.D2
+	WORD $0x4e69d509 // fadd v9.2d, v8.2d, v9.2d
 	MOVD $0x3ff, R3
 	VDUP R3, V17.D2
 	VADD V17.D2, V9.D2, V9.D2
 	VSHL $52, V9.D2, V9.D2
 	WORD $0x6e69ddad // fmul v13.2d, v13.2d, v9.2d
-	WORD $0x4ee7d610 // fsub v16.2d, v16.2d, v7.2d
+	WORD $0x4ee8d610 // fsub v16.2d, v16.2d, v8.2d
 	MOVD $0x4338000000000000, R3
-	VDUP R3, V7.D2
-	WORD $0x4e67d610 // fadd v16.2d, v16.2d, v7.2d
+	VDUP R3, V8.D2
+	WORD $0x4e68d610 // fadd v16.2d, v16.2d, v8.2d
 	MOVD $0x3ff, R3
-	VDUP R3, V7.D2
-	VADD V7.D2, V16.D2, V16.D2
+	VDUP R3, V8.D2
+	VADD V8.D2, V16.D2, V16.D2
 	VSHL $52, V16.D2, V16.D2
 	WORD $0x6e70ddad // fmul v13.2d, v13.2d, v16.2d
-	WORD $0x6e6ae6ca // fcmge v10.2d, v22.2d, v10.2d
-	VBSL V13.B16, V8.B16, V10.B16
-	VBIT V15.B16, V10.B16, V12.B16
+	WORD $0x6e6be6cb // fcmge v11.2d, v22.2d, v11.2d
+	VBSL V13.B16, V10.B16, V11.B16
+	VBIT V15.B16, V11.B16, V14.B16
 	MOVD 80(R2), R3
 	VDUP R3, V17.D2
 	MOVD 64(R2), R3
 	VDUP R3, V18.D2
-manyrare93:
-	VMOV V0.B16, V7.B16
-	VFMLA V6.D2, V11.D2, V7.D2
+manyrare108:
+	VMOV V0.B16, V8.B16
+	VFMLA V6.D2, V12.D2, V8.D2
 	VMOV V1.B16, V6.B16
-	VFMLA V14.D2, V12.D2, V6.D2
-	CBZ R8, manyskip94
-	FMOVQ 16(R8), F8
-	VLD1.P (R8)(R16), [V9.D2]
-	WORD $0x4e69d4e7 // fadd v7.2d, v7.2d, v9.2d
-	WORD $0x4e68d4c6 // fadd v6.2d, v6.2d, v8.2d
-manyskip94:
-	WORD $0x4efed4e8 // fsub v8.2d, v7.2d, v30.2d
+	VFMLA V7.D2, V14.D2, V6.D2
+	CBZ R8, manyskip109
+	FMOVQ 16(R8), F7
+	VLD1.P (R8)(R17), [V9.D2]
+	WORD $0x4e69d508 // fadd v8.2d, v8.2d, v9.2d
+	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
+manyskip109:
+	WORD $0x4efed507 // fsub v7.2d, v8.2d, v30.2d
 	WORD $0x4efed4c9 // fsub v9.2d, v6.2d, v30.2d
 	WORD $0x6e62de4a // fmul v10.2d, v18.2d, v2.2d
 	WORD $0x6e63de4b // fmul v11.2d, v18.2d, v3.2d
-	VFMLA V8.D2, V19.D2, V10.D2
+	VFMLA V7.D2, V19.D2, V10.D2
 	VFMLA V9.D2, V19.D2, V11.D2
-	VLD1R.P 8(R13), [V8.D2]
-	WORD $0x4ee4d509 // fsub v9.2d, v8.2d, v4.2d
-	WORD $0x4ee5d50c // fsub v12.2d, v8.2d, v5.2d
+	VLD1R.P 8(R14), [V7.D2]
+	WORD $0x4ee4d4e9 // fsub v9.2d, v7.2d, v4.2d
+	WORD $0x4ee5d4ec // fsub v12.2d, v7.2d, v5.2d
 	WORD $0x6ee9e629 // fcmgt v9.2d, v17.2d, v9.2d
 	WORD $0x6eece62c // fcmgt v12.2d, v17.2d, v12.2d
-	VBIF V9.B16, V7.B16, V0.B16
+	VBIF V9.B16, V8.B16, V0.B16
 	VBIF V12.B16, V6.B16, V1.B16
 	VBIF V9.B16, V10.B16, V2.B16
 	VBIF V12.B16, V11.B16, V3.B16
 	WORD $0x6e7fe406 // fcmge v6.2d, v0.2d, v31.2d
-	WORD $0x6e7fe427 // fcmge v7.2d, v1.2d, v31.2d
-	VBIT V6.B16, V8.B16, V4.B16
-	VBIT V7.B16, V8.B16, V5.B16
-	CBZ R9, manyskip95
-	VAND V21.B16, V7.B16, V8.B16
-	FMOVQ F8, 16(R9)
-	VAND V21.B16, V6.B16, V8.B16
-	VST1.P [V8.D2], (R9)(R17)
-manyskip95:
-	CBZ R10, manyskip96
+	WORD $0x6e7fe428 // fcmge v8.2d, v1.2d, v31.2d
+	VBIT V6.B16, V7.B16, V4.B16
+	VBIT V8.B16, V7.B16, V5.B16
+	CBZ R10, manyskip110
+	VAND V21.B16, V8.B16, V7.B16
+	FMOVQ F7, 16(R10)
+	VAND V21.B16, V6.B16, V7.B16
+	VST1.P [V7.D2], (R10)(R20)
+manyskip110:
+	CBZ R11, manyskip111
 	VORR V6.B16, V9.B16, V9.B16
-	VORR V7.B16, V12.B16, V12.B16
+	VORR V8.B16, V12.B16, V12.B16
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
 	WORD $0x0e61298c // xtn v12.4h, v12.4s
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 2(R10)
+	MOVH R3, 2(R11)
 	WORD $0x0ea12929 // xtn v9.2s, v9.2d
 	WORD $0x0e612929 // xtn v9.4h, v9.4s
 	WORD $0x0e212929 // xtn v9.8b, v9.8h
 	VMOV V9.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	ADD R19, R10
-manyskip96:
-	CBZ R11, manyskip97
+	MOVH R3, 0(R11)
+	ADD R21, R11
+manyskip111:
+	CBZ R12, manyskip112
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
-	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
+	WORD $0x4ea12906 // xtn2 v6.4s, v8.2d
 	VUSHR $31, V6.S4, V6.S4
 	VUSRA $31, V6.D2, V6.D2
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $30, V6.D2, V6.D2
 	VMOV V6.S[0], R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $4, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip97:
-	SUBS $1, R12
-	BNE manystep90
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $4, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip112:
+	SUBS $1, R13
+	BNE manystep104
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $4, R14
+	ADD $4, R15
 	SUBS $4, R1
 	BGE manyloop2
 manyloop2end:
@@ -11155,30 +11640,34 @@ manyloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil110
-	ADD R14<<3, R7, R7
-manynil110:
+	CBZ R7, manynil127
+	ADD R15<<3, R7, R7
+manynil127:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil111
-	ADD R14<<3, R8, R8
-manynil111:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil112
-	ADD R14<<3, R9, R9
-manynil112:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil113
-	ADD R14, R10
-manynil113:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil114
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil114:
-manystep103:
+	CBZ R8, manynil128
+	ADD R15<<3, R8, R8
+manynil128:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil129
+	ADD R15<<3, R9, R9
+manynil129:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil130
+	ADD R15<<3, R10, R10
+manynil130:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil131
+	ADD R15, R11
+manynil131:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil132
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil132:
+manystep119:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
 	VDUP R3, V4.D2
@@ -11188,44 +11677,51 @@ manystep103:
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip104
-	VLD1.P (R7)(R15), [V3.D2]
-manyskip104:
+	CBZ R7, manyskip120
+	VLD1.P (R7)(R16), [V3.D2]
+manyskip120:
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
 	VDUP R3, V5.D2
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	MOVD 56(R2), R3
-	VDUP R3, V7.D2
-	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
-	VFMLA V6.D2, V29.D2, V7.D2
+	WORD $0x6e63df83 // fmul v3.2d, v28.2d, v3.2d
+	VFMLA V6.D2, V29.D2, V3.D2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	CBZ R9, manyskip121
+	VLD1.P (R9)(R19), [V5.D2]
+	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.D2, V5.D2, V6.D2
+	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
+manyskip121:
+	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2
-	VMOV V28.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V27.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	VMOV V26.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V25.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	VMOV V24.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V23.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	VMOV V22.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V21.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	WORD $0x6eb0a8c8 // umaxv s8, v6.4s
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V25.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	VMOV V24.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V23.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	VMOV V22.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V21.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	WORD $0x6ef4e4a7 // fcmgt v7.2d, v5.2d, v20.2d
+	WORD $0x6eb0a8e8 // umaxv s8, v7.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare105
+	CBZW R3, manyrare122
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -11249,7 +11745,8 @@ manyskip104:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V9.D2
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V28.B16, V8.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2
 	VFMLA V4.D2, V9.D2, V8.D2
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
@@ -11314,7 +11811,8 @@ manyskip104:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V12.D2
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V28.B16, V10.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V10.D2
 	VFMLA V4.D2, V12.D2, V10.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
@@ -11372,59 +11870,59 @@ manyskip104:
 	VADD V4.D2, V11.D2, V11.D2
 	VSHL $52, V11.D2, V11.D2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	VBSL V10.B16, V9.B16, V3.B16
-	VBIT V6.B16, V3.B16, V5.B16
-manyrare105:
-	VMOV V0.B16, V3.B16
-	VFMLA V7.D2, V5.D2, V3.D2
-	CBZ R8, manyskip106
-	VLD1.P (R8)(R16), [V4.D2]
-	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
-manyskip106:
-	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	WORD $0x6e65e6c5 // fcmge v5.2d, v22.2d, v5.2d
+	VBSL V10.B16, V9.B16, V5.B16
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare122:
+	VMOV V0.B16, V4.B16
+	VFMLA V3.D2, V6.D2, V4.D2
+	CBZ R8, manyskip123
+	VLD1.P (R8)(R17), [V3.D2]
+	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
+manyskip123:
+	WORD $0x4efed483 // fsub v3.2d, v4.2d, v30.2d
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	VFMLA V4.D2, V19.D2, V5.D2
-	VLD1R.P 8(R13), [V4.D2]
-	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	VFMLA V3.D2, V19.D2, V5.D2
+	VLD1R.P 8(R14), [V3.D2]
+	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	VBIF V6.B16, V3.B16, V0.B16
+	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
-	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	VBIT V3.B16, V4.B16, V2.B16
-	CBZ R9, manyskip107
-	VAND V21.B16, V3.B16, V4.B16
-	VST1.P [V4.D2], (R9)(R17)
-manyskip107:
-	CBZ R10, manyskip108
-	VORR V3.B16, V6.B16, V6.B16
+	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
+	VBIT V4.B16, V3.B16, V2.B16
+	CBZ R10, manyskip124
+	VAND V21.B16, V4.B16, V3.B16
+	VST1.P [V3.D2], (R10)(R20)
+manyskip124:
+	CBZ R11, manyskip125
+	VORR V4.B16, V6.B16, V6.B16
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	ADD R19, R10
-manyskip108:
-	CBZ R11, manyskip109
-	WORD $0x0ea12863 // xtn v3.2s, v3.2d
-	VUSHR $31, V3.S4, V3.S4
-	VUSRA $31, V3.D2, V3.D2
-	VMOV V3.S[0], R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $2, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip109:
-	SUBS $1, R12
-	BNE manystep103
+	MOVH R3, 0(R11)
+	ADD R21, R11
+manyskip125:
+	CBZ R12, manyskip126
+	WORD $0x0ea12884 // xtn v4.2s, v4.2d
+	VUSHR $31, V4.S4, V4.S4
+	VUSRA $31, V4.D2, V4.D2
+	VMOV V4.S[0], R3
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $2, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip126:
+	SUBS $1, R13
+	BNE manystep119
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
-	ADD $2, R14
+	ADD $2, R15
 	SUBS $2, R1
 	BGE manyloop1
 manyloop1end:
@@ -11435,30 +11933,34 @@ manytail:
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
-	MOVD 232(R0), R12 // Steps
-	MOVD 304(R0), R13 // T
+	MOVD 256(R0), R13 // Steps
+	MOVD 336(R0), R14 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil122
-	ADD R14<<3, R7, R7
-manynil122:
+	CBZ R7, manynil141
+	ADD R15<<3, R7, R7
+manynil141:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil123
-	ADD R14<<3, R8, R8
-manynil123:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil124
-	ADD R14<<3, R9, R9
-manynil124:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil125
-	ADD R14, R10
-manynil125:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil126
-	LSR $6, R14, R3
-	ADD R3<<3, R11, R11
-manynil126:
-manystep115:
+	CBZ R8, manynil142
+	ADD R15<<3, R8, R8
+manynil142:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil143
+	ADD R15<<3, R9, R9
+manynil143:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil144
+	ADD R15<<3, R10, R10
+manynil144:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil145
+	ADD R15, R11
+manynil145:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil146
+	LSR $6, R15, R3
+	ADD R3<<3, R12, R12
+manynil146:
+manystep133:
 	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
 	MOVD 16(R2), R3
 	VDUP R3, V4.D2
@@ -11468,44 +11970,52 @@ manystep115:
 	WORD $0x4e64d424 // fadd v4.2d, v1.2d, v4.2d
 	VBIT V3.B16, V4.B16, V1.B16
 	VEOR V3.B16, V3.B16, V3.B16
-	CBZ R7, manyskip116
+	CBZ R7, manyskip134
 	FMOVD 0(R7), F3
-	ADD R15, R7
-manyskip116:
+	ADD R16, R7
+manyskip134:
 	WORD $0x4efed404 // fsub v4.2d, v0.2d, v30.2d
 	MOVD 40(R2), R3
 	VDUP R3, V5.D2
 	WORD $0x4ee5d405 // fsub v5.2d, v0.2d, v5.2d
 	WORD $0x6e65dc86 // fmul v6.2d, v4.2d, v5.2d
 	WORD $0x4ee1d463 // fsub v3.2d, v3.2d, v1.2d
-	MOVD 56(R2), R3
-	VDUP R3, V7.D2
-	WORD $0x6e63dce7 // fmul v7.2d, v7.2d, v3.2d
-	VFMLA V6.D2, V29.D2, V7.D2
+	WORD $0x6e63df83 // fmul v3.2d, v28.2d, v3.2d
+	VFMLA V6.D2, V29.D2, V3.D2
 	WORD $0x4e65d484 // fadd v4.2d, v4.2d, v5.2d
 	WORD $0x6e64dfa4 // fmul v4.2d, v29.2d, v4.2d
-	WORD $0x4ee0f883 // fabs v3.2d, v4.2d
+	CBZ R9, manyskip135
+	FMOVD 0(R9), F5
+	ADD R19, R9
+	WORD $0x6e65df85 // fmul v5.2d, v28.2d, v5.2d
+	WORD $0x4ee5d484 // fsub v4.2d, v4.2d, v5.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.D2, V5.D2, V6.D2
+	WORD $0x4ee6d463 // fsub v3.2d, v3.2d, v6.2d
+manyskip135:
+	WORD $0x4ee0f885 // fabs v5.2d, v4.2d
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V5.D2
-	VMOV V28.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V27.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	VMOV V26.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V25.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	VMOV V24.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V23.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	VMOV V22.B16, V6.B16
-	VFMLA V4.D2, V5.D2, V6.D2
-	VMOV V21.B16, V5.B16
-	VFMLA V4.D2, V6.D2, V5.D2
-	WORD $0x6ef4e466 // fcmgt v6.2d, v3.2d, v20.2d
-	FMOVS F6, R3
-	CBZW R3, manyrare117
+	VDUP R3, V6.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V7.D2
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V27.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	VMOV V26.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V25.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	VMOV V24.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V23.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	VMOV V22.B16, V7.B16
+	VFMLA V4.D2, V6.D2, V7.D2
+	VMOV V21.B16, V6.B16
+	VFMLA V4.D2, V7.D2, V6.D2
+	WORD $0x6ef4e4a7 // fcmgt v7.2d, v5.2d, v20.2d
+	FMOVS F7, R3
+	CBZW R3, manyrare136
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -11529,7 +12039,8 @@ manyskip116:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V9.D2
 	VFMLA V4.D2, V8.D2, V9.D2
-	VMOV V28.B16, V8.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V8.D2
 	VFMLA V4.D2, V9.D2, V8.D2
 	VMOV V27.B16, V9.B16
 	VFMLA V4.D2, V8.D2, V9.D2
@@ -11594,7 +12105,8 @@ manyskip116:
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V12.D2
 	VFMLA V4.D2, V10.D2, V12.D2
-	VMOV V28.B16, V10.B16
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V10.D2
 	VFMLA V4.D2, V12.D2, V10.D2
 	VMOV V27.B16, V12.B16
 	VFMLA V4.D2, V10.D2, V12.D2
@@ -11652,55 +12164,55 @@ manyskip116:
 	VADD V4.D2, V11.D2, V11.D2
 	VSHL $52, V11.D2, V11.D2
 	WORD $0x6e6bdd4a // fmul v10.2d, v10.2d, v11.2d
-	WORD $0x6e63e6c3 // fcmge v3.2d, v22.2d, v3.2d
-	VBSL V10.B16, V9.B16, V3.B16
-	VBIT V6.B16, V3.B16, V5.B16
-manyrare117:
-	VMOV V0.B16, V3.B16
-	VFMLA V7.D2, V5.D2, V3.D2
-	CBZ R8, manyskip118
-	FMOVD 0(R8), F4
-	ADD R16, R8
-	WORD $0x4e64d463 // fadd v3.2d, v3.2d, v4.2d
-manyskip118:
-	WORD $0x4efed464 // fsub v4.2d, v3.2d, v30.2d
+	WORD $0x6e65e6c5 // fcmge v5.2d, v22.2d, v5.2d
+	VBSL V10.B16, V9.B16, V5.B16
+	VBIT V7.B16, V5.B16, V6.B16
+manyrare136:
+	VMOV V0.B16, V4.B16
+	VFMLA V3.D2, V6.D2, V4.D2
+	CBZ R8, manyskip137
+	FMOVD 0(R8), F3
+	ADD R17, R8
+	WORD $0x4e63d484 // fadd v4.2d, v4.2d, v3.2d
+manyskip137:
+	WORD $0x4efed483 // fsub v3.2d, v4.2d, v30.2d
 	WORD $0x6e61de45 // fmul v5.2d, v18.2d, v1.2d
-	VFMLA V4.D2, V19.D2, V5.D2
-	VLD1R.P 8(R13), [V4.D2]
-	WORD $0x4ee2d486 // fsub v6.2d, v4.2d, v2.2d
+	VFMLA V3.D2, V19.D2, V5.D2
+	VLD1R.P 8(R14), [V3.D2]
+	WORD $0x4ee2d466 // fsub v6.2d, v3.2d, v2.2d
 	WORD $0x6ee6e626 // fcmgt v6.2d, v17.2d, v6.2d
-	VBIF V6.B16, V3.B16, V0.B16
+	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V5.B16, V1.B16
-	WORD $0x6e7fe403 // fcmge v3.2d, v0.2d, v31.2d
-	VBIT V3.B16, V4.B16, V2.B16
-	CBZ R9, manyskip119
-	VAND V21.B16, V3.B16, V4.B16
-	FMOVD F4, 0(R9)
-	ADD R17, R9
-manyskip119:
-	CBZ R10, manyskip120
-	VORR V3.B16, V6.B16, V6.B16
+	WORD $0x6e7fe404 // fcmge v4.2d, v0.2d, v31.2d
+	VBIT V4.B16, V3.B16, V2.B16
+	CBZ R10, manyskip138
+	VAND V21.B16, V4.B16, V3.B16
+	FMOVD F3, 0(R10)
+	ADD R20, R10
+manyskip138:
+	CBZ R11, manyskip139
+	VORR V4.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	ADD R19, R10
-manyskip120:
-	CBZ R11, manyskip121
-	FMOVS F3, R3
-	MOVD (R11), R21
-	ROR R14, R21, R21
-	BFI $0, R3, $1, R21
-	NEG R14, R3
-	ROR R3, R21, R21
-	MOVD R21, (R11)
-	ADD R20, R11
-manyskip121:
-	SUBS $1, R12
-	BNE manystep115
+	MOVB R3, 0(R11)
+	ADD R21, R11
+manyskip139:
+	CBZ R12, manyskip140
+	FMOVS F4, R3
+	MOVD (R12), R23
+	ROR R15, R23, R23
+	BFI $0, R3, $1, R23
+	NEG R15, R3
+	ROR R3, R23, R23
+	MOVD R23, (R12)
+	ADD R22, R12
+manyskip140:
+	SUBS $1, R13
+	BNE manystep133
 	FMOVD F0, -8(R4)
 	FMOVD F1, -8(R5)
 	FMOVD F2, -8(R6)
-	ADD $1, R14
+	ADD $1, R15
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -11710,94 +12222,104 @@ manytailend:
 // func stepNEONF64HardPN(f *generic.Frame64)
 TEXT ·stepNEONF64HardPN(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 232(R0), R3 // Steps
+	MOVD 256(R0), R3 // Steps
 	CMP $1, R3
 	BGT many
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
 	MOVD 72(R0), R7 // I (nil if absent)
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	MOVD 216(R0), R3
+	MOVD 120(R0), R9 // G (nil if absent)
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	MOVD 240(R0), R3
 	LSL $3, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $2, R13
-	MADD R3, R2, R13, R13 // row VReset
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R23 // lane
-	MOVD ZR, R24 // Bits word
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $2, R14
+	MADD R3, R2, R14, R14 // row VReset
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R24 // lane
+	MOVD ZR, R25 // Bits word
 	MOVD $0x3ec71de3a556c734, R3
-	VDUP R3, V31.D2 // r25 = 2.7557319223985893e-06
+	VDUP R3, V31.D2 // r32 = 2.7557319223985893e-06
 	MOVD $0x3efa01a01a01a01a, R3
-	VDUP R3, V30.D2 // r26 = 2.48015873015873e-05
+	VDUP R3, V30.D2 // r33 = 2.48015873015873e-05
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V29.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V29.D2 // r35 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V28.D2 // r30 = 0.001388888888888889
+	VDUP R3, V28.D2 // r37 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V27.D2 // r32 = 0.008333333333333333
+	VDUP R3, V27.D2 // r39 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V26.D2 // r34 = 0.041666666666666664
+	VDUP R3, V26.D2 // r41 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V25.D2 // r36 = 0.16666666666666666
+	VDUP R3, V25.D2 // r43 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V24.D2 // r38 = 0.5
+	VDUP R3, V24.D2 // r45 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V23.D2 // r40 = 1
+	VDUP R3, V23.D2 // r47 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V22.D2 // r42 = 0.0625
-	MOVD 304(R0), R3
-	VLD1R (R3), [V21.D2] // r134 = T[0]
+	VDUP R3, V22.D2 // r49 = 0.0625
+	MOVD 336(R0), R3
+	VLD1R (R3), [V21.D2] // r141 = T[0]
 	SUBS $2, R1
 	BLT oneloop1end
 oneloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
-	VLD1.P 16(R12), [V3.D2]
+	VLD1.P 16(R13), [V3.D2]
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	VLD1.P 16(R13), [V5.D2]
+	VLD1.P 16(R14), [V5.D2]
 	VBIF V4.B16, V0.B16, V5.B16
-	VLD1.P 16(R14), [V0.D2]
+	VLD1.P 16(R15), [V0.D2]
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
 	CBZ R7, oneskip1
 	VLD1.P 16(R7), [V0.D2]
 oneskip1:
-	VLD1.P 16(R15), [V1.D2]
+	VLD1.P 16(R16), [V1.D2]
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	VLD1.P 16(R16), [V7.D2]
+	VLD1.P 16(R17), [V7.D2]
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	VLD1.P 16(R17), [V8.D2]
+	VLD1.P 16(R19), [V8.D2]
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	VLD1.P 16(R19), [V10.D2]
+	VLD1.P 16(R20), [V10.D2]
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
 	VFMLA V9.D2, V8.D2, V10.D2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	CBZ R9, oneskip2
+	FMOVQ -16(R20), F0
+	VLD1.P 16(R9), [V6.D2]
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V5.D2, V0.D2, V6.D2
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+oneskip2:
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
@@ -11818,7 +12340,7 @@ oneskip1:
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
 	WORD $0x6eb0a8c9 // umaxv s9, v6.4s
 	FMOVS F9, R3
-	CBZW R3, onerare2
+	CBZW R3, onerare3
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -11966,52 +12488,52 @@ oneskip1:
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V6.B16, V0.B16, V7.B16
-onerare2:
+onerare3:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
-	CBZ R8, oneskip3
+	CBZ R8, oneskip4
 	VLD1.P 16(R8), [V6.D2]
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
-oneskip3:
-	VLD1.P 16(R21), [V6.D2]
+oneskip4:
+	VLD1.P 16(R22), [V6.D2]
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	VLD1.P 16(R20), [V7.D2]
+	VLD1.P 16(R21), [V7.D2]
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
 	VFMLA V1.D2, V6.D2, V7.D2
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	VLD1.P 16(R22), [V6.D2]
+	VLD1.P 16(R23), [V6.D2]
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
 	VBIT V3.B16, V21.B16, V2.B16
-	CBZ R9, oneskip4
-	VAND V23.B16, V3.B16, V0.B16
-	VST1.P [V0.D2], 16(R9)
-oneskip4:
 	CBZ R10, oneskip5
+	VAND V23.B16, V3.B16, V0.B16
+	VST1.P [V0.D2], 16(R10)
+oneskip5:
+	CBZ R11, oneskip6
 	VORR V3.B16, V1.B16, V1.B16
 	WORD $0x0ea12821 // xtn v1.2s, v1.2d
 	WORD $0x0e612821 // xtn v1.4h, v1.4s
 	WORD $0x0e212821 // xtn v1.8b, v1.8h
 	VMOV V1.H[0], R3
 	AND $0x01010101, R3
-	MOVH.P R3, 2(R10)
-oneskip5:
-	CBZ R11, oneskip6
+	MOVH.P R3, 2(R11)
+oneskip6:
+	CBZ R12, oneskip7
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $2, R23
-	TST $63, R23
-	BNE oneword7
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword7:
-oneskip6:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $2, R24
+	TST $63, R24
+	BNE oneword8
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword8:
+oneskip7:
 	FMOVQ F5, -16(R4)
 	FMOVQ F4, -16(R5)
 	FMOVQ F2, -16(R6)
@@ -12025,29 +12547,38 @@ onetail:
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
-	FMOVD.P 8(R12), F3
+	FMOVD.P 8(R13), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	FMOVD.P 8(R13), F5
+	FMOVD.P 8(R14), F5
 	VBIF V4.B16, V0.B16, V5.B16
-	FMOVD.P 8(R14), F0
+	FMOVD.P 8(R15), F0
 	WORD $0x4e60d420 // fadd v0.2d, v1.2d, v0.2d
 	VBSL V1.B16, V0.B16, V4.B16
 	VEOR V0.B16, V0.B16, V0.B16
-	CBZ R7, oneskip8
+	CBZ R7, oneskip9
 	FMOVD.P 8(R7), F0
-oneskip8:
-	FMOVD.P 8(R15), F1
+oneskip9:
+	FMOVD.P 8(R16), F1
 	WORD $0x4ee1d4a6 // fsub v6.2d, v5.2d, v1.2d
-	FMOVD.P 8(R16), F7
+	FMOVD.P 8(R17), F7
 	WORD $0x4ee7d4a7 // fsub v7.2d, v5.2d, v7.2d
-	FMOVD.P 8(R17), F8
+	FMOVD.P 8(R19), F8
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	FMOVD.P 8(R19), F10
+	FMOVD.P 8(R20), F10
 	WORD $0x4ee4d400 // fsub v0.2d, v0.2d, v4.2d
 	WORD $0x6e60dd4a // fmul v10.2d, v10.2d, v0.2d
 	VFMLA V9.D2, V8.D2, V10.D2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	CBZ R9, oneskip10
+	FMOVD -8(R20), F0
+	FMOVD.P 8(R9), F6
+	WORD $0x6e66dc00 // fmul v0.2d, v0.2d, v6.2d
+	WORD $0x4ee0d508 // fsub v8.2d, v8.2d, v0.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V5.D2, V0.D2, V6.D2
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+oneskip10:
 	WORD $0x4ee0f900 // fabs v0.2d, v8.2d
 	VMOV V30.B16, V6.B16
 	VFMLA V8.D2, V31.D2, V6.D2
@@ -12067,7 +12598,7 @@ oneskip8:
 	VFMLA V8.D2, V6.D2, V7.D2
 	WORD $0x6ef6e406 // fcmgt v6.2d, v0.2d, v22.2d
 	FMOVS F6, R3
-	CBZW R3, onerare9
+	CBZW R3, onerare11
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -12215,47 +12746,47 @@ oneskip8:
 	WORD $0x6e60e700 // fcmge v0.2d, v24.2d, v0.2d
 	VBSL V12.B16, V11.B16, V0.B16
 	VBIT V6.B16, V0.B16, V7.B16
-onerare9:
+onerare11:
 	VMOV V5.B16, V0.B16
 	VFMLA V10.D2, V7.D2, V0.D2
-	CBZ R8, oneskip10
+	CBZ R8, oneskip12
 	FMOVD.P 8(R8), F6
 	WORD $0x4e66d400 // fadd v0.2d, v0.2d, v6.2d
-oneskip10:
-	FMOVD.P 8(R21), F6
+oneskip12:
+	FMOVD.P 8(R22), F6
 	WORD $0x4ee1d401 // fsub v1.2d, v0.2d, v1.2d
-	FMOVD.P 8(R20), F7
+	FMOVD.P 8(R21), F7
 	WORD $0x6e64dce7 // fmul v7.2d, v7.2d, v4.2d
 	VFMLA V1.D2, V6.D2, V7.D2
 	WORD $0x4ee2d6a1 // fsub v1.2d, v21.2d, v2.2d
-	FMOVD.P 8(R22), F6
+	FMOVD.P 8(R23), F6
 	WORD $0x6ee1e4c1 // fcmgt v1.2d, v6.2d, v1.2d
 	VBIF V1.B16, V0.B16, V5.B16
 	VBIF V1.B16, V7.B16, V4.B16
 	WORD $0x6e63e4a3 // fcmge v3.2d, v5.2d, v3.2d
 	VBIT V3.B16, V21.B16, V2.B16
-	CBZ R9, oneskip11
+	CBZ R10, oneskip13
 	VAND V23.B16, V3.B16, V0.B16
-	FMOVD.P F0, 8(R9)
-oneskip11:
-	CBZ R10, oneskip12
+	FMOVD.P F0, 8(R10)
+oneskip13:
+	CBZ R11, oneskip14
 	VORR V3.B16, V1.B16, V1.B16
 	VMOV V1.S[0], R3
 	AND $1, R3
-	MOVB.P R3, 1(R10)
-oneskip12:
-	CBZ R11, oneskip13
+	MOVB.P R3, 1(R11)
+oneskip14:
+	CBZ R12, oneskip15
 	FMOVS F3, R3
 	AND $1, R3
-	LSL R23, R3, R3
-	ORR R3, R24
-	ADD $1, R23
-	TST $63, R23
-	BNE oneword14
-	MOVD.P R24, 8(R11)
-	MOVD ZR, R24
-oneword14:
-oneskip13:
+	LSL R24, R3, R3
+	ORR R3, R25
+	ADD $1, R24
+	TST $63, R24
+	BNE oneword16
+	MOVD.P R25, 8(R12)
+	MOVD ZR, R25
+oneword16:
+oneskip15:
 	FMOVD F5, -8(R4)
 	FMOVD F4, -8(R5)
 	FMOVD F2, -8(R6)
@@ -12263,66 +12794,64 @@ oneskip13:
 	BGE onetail
 onetailend:
 	ADD $1, R1
-	CBZ R11, onebitsdone
-	ANDS $63, R23, R3
+	CBZ R12, onebitsdone
+	ANDS $63, R24, R3
 	BEQ onebitsdone
 	MOVD $-1, R3
-	LSL R23, R3, R3 // the bits past the call
-	MOVD (R11), R25
-	AND R3, R25
-	ORR R24, R25
-	MOVD R25, (R11)
+	LSL R24, R3, R3 // the bits past the call
+	MOVD (R12), R26
+	AND R3, R26
+	ORR R25, R26
+	MOVD R26, (R12)
 onebitsdone:
 	RET
 many:
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD 24(R0), R5 // W
 	MOVD 48(R0), R6 // Last
-	MOVD 216(R0), R3
+	MOVD 240(R0), R3
 	LSL $3, R3
-	MOVD $0, R12
-	MADD R3, R2, R12, R12 // row VTh
-	MOVD $2, R13
-	MADD R3, R2, R13, R13 // row VReset
-	MOVD $3, R14
-	MADD R3, R2, R14, R14 // row B
-	MOVD $4, R15
-	MADD R3, R2, R15, R15 // row VRest
-	MOVD $5, R16
-	MADD R3, R2, R16, R16 // row VC
-	MOVD $6, R17
-	MADD R3, R2, R17, R17 // row DtCTau
-	MOVD $7, R19
-	MADD R3, R2, R19, R19 // row DtRTau
-	MOVD $8, R20
-	MADD R3, R2, R20, R20 // row Keep
-	MOVD $9, R21
-	MADD R3, R2, R21, R21 // row Ka
-	MOVD $10, R22
-	MADD R3, R2, R22, R22 // row TauRef
-	MOVD ZR, R25 // lane
-	MOVD 264(R0), R26 // I row distance
-	LSL $3, R26
-	MOVD 272(R0), R2 // Delta row distance
+	MOVD $0, R13
+	MADD R3, R2, R13, R13 // row VTh
+	MOVD $2, R14
+	MADD R3, R2, R14, R14 // row VReset
+	MOVD $3, R15
+	MADD R3, R2, R15, R15 // row B
+	MOVD $4, R16
+	MADD R3, R2, R16, R16 // row VRest
+	MOVD $5, R17
+	MADD R3, R2, R17, R17 // row VC
+	MOVD $6, R19
+	MADD R3, R2, R19, R19 // row DtCTau
+	MOVD $7, R20
+	MADD R3, R2, R20, R20 // row DtRTau
+	MOVD $8, R21
+	MADD R3, R2, R21, R21 // row Keep
+	MOVD $9, R22
+	MADD R3, R2, R22, R22 // row Ka
+	MOVD $10, R23
+	MADD R3, R2, R23, R23 // row TauRef
+	MOVD ZR, R26 // lane
+	MOVD 288(R0), R2 // I row distance
 	LSL $3, R2
 	MOVD $0x3f2a01a01a01a01a, R3
-	VDUP R3, V31.D2 // r28 = 0.0001984126984126984
+	VDUP R3, V31.D2 // r35 = 0.0001984126984126984
 	MOVD $0x3f56c16c16c16c17, R3
-	VDUP R3, V30.D2 // r30 = 0.001388888888888889
+	VDUP R3, V30.D2 // r37 = 0.001388888888888889
 	MOVD $0x3f81111111111111, R3
-	VDUP R3, V29.D2 // r32 = 0.008333333333333333
+	VDUP R3, V29.D2 // r39 = 0.008333333333333333
 	MOVD $0x3fa5555555555555, R3
-	VDUP R3, V28.D2 // r34 = 0.041666666666666664
+	VDUP R3, V28.D2 // r41 = 0.041666666666666664
 	MOVD $0x3fc5555555555555, R3
-	VDUP R3, V27.D2 // r36 = 0.16666666666666666
+	VDUP R3, V27.D2 // r43 = 0.16666666666666666
 	MOVD $0x3fe0000000000000, R3
-	VDUP R3, V26.D2 // r38 = 0.5
+	VDUP R3, V26.D2 // r45 = 0.5
 	MOVD $0x3ff0000000000000, R3
-	VDUP R3, V25.D2 // r40 = 1
+	VDUP R3, V25.D2 // r47 = 1
 	MOVD $0x3fb0000000000000, R3
-	VDUP R3, V24.D2 // r42 = 0.0625
+	VDUP R3, V24.D2 // r49 = 0.0625
 	SUBS $4, R1
 	BLT manyloop2end
 manyloop2:
@@ -12332,64 +12861,68 @@ manyloop2:
 	VLD1.P 16(R5), [V3.D2]
 	VLD1.P 16(R6), [V4.D2]
 	VLD1.P 16(R6), [V5.D2]
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil59
-	ADD R25<<3, R7, R7
-manynil59:
+	CBZ R7, manynil68
+	ADD R26<<3, R7, R7
+manynil68:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil60
-	ADD R25<<3, R8, R8
-manynil60:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil61
-	ADD R25<<3, R9, R9
-manynil61:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil62
-	ADD R25, R10
-manynil62:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil63
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
-manynil63:
-manystep51:
-	FMOVQ 0(R12), F6
-	FMOVQ 16(R12), F7
+	CBZ R8, manynil69
+	ADD R26<<3, R8, R8
+manynil69:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil70
+	ADD R26<<3, R9, R9
+manynil70:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil71
+	ADD R26<<3, R10, R10
+manynil71:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil72
+	ADD R26, R11
+manynil72:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil73
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil73:
+manystep59:
+	FMOVQ 0(R13), F6
+	FMOVQ 16(R13), F7
 	WORD $0x6e66e408 // fcmge v8.2d, v0.2d, v6.2d
 	WORD $0x6e67e429 // fcmge v9.2d, v1.2d, v7.2d
-	FMOVQ 0(R13), F10
-	FMOVQ 16(R13), F11
-	VBIT V8.B16, V10.B16, V0.B16
-	VBIT V9.B16, V11.B16, V1.B16
 	FMOVQ 0(R14), F10
 	FMOVQ 16(R14), F11
+	VBIT V8.B16, V10.B16, V0.B16
+	VBIT V9.B16, V11.B16, V1.B16
+	FMOVQ 0(R15), F10
+	FMOVQ 16(R15), F11
 	WORD $0x4e6ad44a // fadd v10.2d, v2.2d, v10.2d
 	WORD $0x4e6bd46b // fadd v11.2d, v3.2d, v11.2d
 	VBIT V8.B16, V10.B16, V2.B16
 	VBIT V9.B16, V11.B16, V3.B16
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
-	CBZ R7, manyskip52
+	CBZ R7, manyskip60
 	FMOVQ 16(R7), F9
-	VLD1.P (R7)(R26), [V8.D2]
-manyskip52:
-	FMOVQ 0(R15), F10
-	FMOVQ 16(R15), F11
+	VLD1.P (R7)(R2), [V8.D2]
+manyskip60:
+	FMOVQ 0(R16), F10
+	FMOVQ 16(R16), F11
 	WORD $0x4eead40c // fsub v12.2d, v0.2d, v10.2d
 	WORD $0x4eebd42d // fsub v13.2d, v1.2d, v11.2d
-	FMOVQ 0(R16), F14
-	FMOVQ 16(R16), F15
+	FMOVQ 0(R17), F14
+	FMOVQ 16(R17), F15
 	WORD $0x4eeed40e // fsub v14.2d, v0.2d, v14.2d
 	WORD $0x4eefd42f // fsub v15.2d, v1.2d, v15.2d
-	FMOVQ 0(R17), F16
-	FMOVQ 16(R17), F17
+	FMOVQ 0(R19), F16
+	FMOVQ 16(R19), F17
 	WORD $0x6e6edd92 // fmul v18.2d, v12.2d, v14.2d
 	WORD $0x6e6fddb3 // fmul v19.2d, v13.2d, v15.2d
-	FMOVQ 0(R19), F20
-	FMOVQ 16(R19), F21
+	FMOVQ 0(R20), F20
+	FMOVQ 16(R20), F21
 	WORD $0x4ee2d508 // fsub v8.2d, v8.2d, v2.2d
 	WORD $0x4ee3d529 // fsub v9.2d, v9.2d, v3.2d
 	WORD $0x6e68de94 // fmul v20.2d, v20.2d, v8.2d
@@ -12400,6 +12933,24 @@ manyskip52:
 	WORD $0x4e6fd5ad // fadd v13.2d, v13.2d, v15.2d
 	WORD $0x6e6cde10 // fmul v16.2d, v16.2d, v12.2d
 	WORD $0x6e6dde31 // fmul v17.2d, v17.2d, v13.2d
+	CBZ R9, manyskip61
+	FMOVQ 0(R20), F8
+	FMOVQ 16(R20), F9
+	FMOVQ 16(R9), F12
+	FMOVQ 0(R9), F13
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<3, R9, R9
+	WORD $0x6e6ddd08 // fmul v8.2d, v8.2d, v13.2d
+	WORD $0x6e6cdd29 // fmul v9.2d, v9.2d, v12.2d
+	WORD $0x4ee8d610 // fsub v16.2d, v16.2d, v8.2d
+	WORD $0x4ee9d631 // fsub v17.2d, v17.2d, v9.2d
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VFMLA V0.D2, V8.D2, V12.D2
+	VFMLA V1.D2, V9.D2, V13.D2
+	WORD $0x4eecd694 // fsub v20.2d, v20.2d, v12.2d
+	WORD $0x4eedd6b5 // fsub v21.2d, v21.2d, v13.2d
+manyskip61:
 	WORD $0x4ee0fa08 // fabs v8.2d, v16.2d
 	WORD $0x4ee0fa29 // fabs v9.2d, v17.2d
 	MOVD $0x3ec71de3a556c734, R3
@@ -12441,7 +12992,7 @@ manyskip52:
 	WORD $0x6ef8e52f // fcmgt v15.2d, v9.2d, v24.2d
 	WORD $0x6eb0a9b2 // umaxv s18, v13.4s
 	FMOVS F18, R3
-	CBZW R3, manyrare53
+	CBZW R3, manyrare62
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V18.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -12597,10 +13148,10 @@ manyskip52:
 	VDUP R3, V24.D2
 	MOVD $0x3fc5555555555555, R3
 	VDUP R3, V27.D2
-manyrare53:
+manyrare62:
 	WORD $0x6eb0a9e8 // umaxv s8, v15.4s
 	FMOVS F8, R3
-	CBZW R3, manyrare54
+	CBZW R3, manyrare63
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V8.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -12752,32 +13303,34 @@ manyrare53:
 	WORD $0x6e69e749 // fcmge v9.2d, v26.2d, v9.2d
 	VBSL V17.B16, V13.B16, V9.B16
 	VBIT V15.B16, V9.B16, V14.B16
-manyrare54:
+manyrare63:
 	VMOV V0.B16, V8.B16
 	VFMLA V20.D2, V12.D2, V8.D2
 	VMOV V1.B16, V9.B16
 	VFMLA V21.D2, V14.D2, V9.D2
-	CBZ R8, manyskip55
+	CBZ R8, manyskip64
 	FMOVQ 16(R8), F12
-	VLD1.P (R8)(R2), [V13.D2]
+	FMOVQ 0(R8), F13
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<3, R8, R8
 	WORD $0x4e6dd508 // fadd v8.2d, v8.2d, v13.2d
 	WORD $0x4e6cd529 // fadd v9.2d, v9.2d, v12.2d
-manyskip55:
-	FMOVQ 0(R21), F12
-	FMOVQ 16(R21), F13
+manyskip64:
+	FMOVQ 0(R22), F12
+	FMOVQ 16(R22), F13
 	WORD $0x4eead50a // fsub v10.2d, v8.2d, v10.2d
 	WORD $0x4eebd52b // fsub v11.2d, v9.2d, v11.2d
-	FMOVQ 0(R20), F14
-	FMOVQ 16(R20), F15
+	FMOVQ 0(R21), F14
+	FMOVQ 16(R21), F15
 	WORD $0x6e62ddce // fmul v14.2d, v14.2d, v2.2d
 	WORD $0x6e63ddef // fmul v15.2d, v15.2d, v3.2d
 	VFMLA V10.D2, V12.D2, V14.D2
 	VFMLA V11.D2, V13.D2, V15.D2
-	VLD1R.P 8(R24), [V10.D2]
+	VLD1R.P 8(R25), [V10.D2]
 	WORD $0x4ee4d54b // fsub v11.2d, v10.2d, v4.2d
 	WORD $0x4ee5d54c // fsub v12.2d, v10.2d, v5.2d
-	FMOVQ 0(R22), F13
-	FMOVQ 16(R22), F16
+	FMOVQ 0(R23), F13
+	FMOVQ 16(R23), F16
 	WORD $0x6eebe5ab // fcmgt v11.2d, v13.2d, v11.2d
 	WORD $0x6eece60c // fcmgt v12.2d, v16.2d, v12.2d
 	VBIF V11.B16, V8.B16, V0.B16
@@ -12788,15 +13341,15 @@ manyskip55:
 	WORD $0x6e67e427 // fcmge v7.2d, v1.2d, v7.2d
 	VBIT V6.B16, V10.B16, V4.B16
 	VBIT V7.B16, V10.B16, V5.B16
-	CBZ R9, manyskip56
+	CBZ R10, manyskip65
 	VAND V25.B16, V7.B16, V8.B16
-	FMOVQ F8, 16(R9)
+	FMOVQ F8, 16(R10)
 	VAND V25.B16, V6.B16, V8.B16
-	FMOVQ F8, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
-manyskip56:
-	CBZ R10, manyskip57
+	FMOVQ F8, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<3, R10, R10
+manyskip65:
+	CBZ R11, manyskip66
 	VORR V6.B16, V11.B16, V11.B16
 	VORR V7.B16, V12.B16, V12.B16
 	WORD $0x0ea1298c // xtn v12.2s, v12.2d
@@ -12804,17 +13357,17 @@ manyskip56:
 	WORD $0x0e21298c // xtn v12.8b, v12.8h
 	VMOV V12.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 2(R10)
+	MOVH R3, 2(R11)
 	WORD $0x0ea1296b // xtn v11.2s, v11.2d
 	WORD $0x0e61296b // xtn v11.4h, v11.4s
 	WORD $0x0e21296b // xtn v11.8b, v11.8h
 	VMOV V11.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip57:
-	CBZ R11, manyskip58
+	MOVH R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip66:
+	CBZ R12, manyskip67
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x4ea128e6 // xtn2 v6.4s, v7.2d
 	VUSHR $31, V6.S4, V6.S4
@@ -12822,26 +13375,25 @@ manyskip57:
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	VUSRA $30, V6.D2, V6.D2
 	VMOV V6.S[0], R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $4, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip58:
-	SUBS $1, R23
-	BNE manystep51
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip67:
+	SUBS $1, R24
+	BNE manystep59
 	FMOVQ F0, -32(R4)
 	FMOVQ F1, -16(R4)
 	FMOVQ F2, -32(R5)
 	FMOVQ F3, -16(R5)
 	FMOVQ F4, -32(R6)
 	FMOVQ F5, -16(R6)
-	ADD $4, R25
-	ADD $32, R12
+	ADD $4, R26
 	ADD $32, R13
 	ADD $32, R14
 	ADD $32, R15
@@ -12851,6 +13403,7 @@ manyskip58:
 	ADD $32, R20
 	ADD $32, R21
 	ADD $32, R22
+	ADD $32, R23
 	SUBS $4, R1
 	BGE manyloop2
 manyloop2end:
@@ -12861,53 +13414,68 @@ manyloop1:
 	VLD1.P 16(R4), [V0.D2]
 	VLD1.P 16(R5), [V1.D2]
 	VLD1.P 16(R6), [V2.D2]
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil71
-	ADD R25<<3, R7, R7
-manynil71:
+	CBZ R7, manynil82
+	ADD R26<<3, R7, R7
+manynil82:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil72
-	ADD R25<<3, R8, R8
-manynil72:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil73
-	ADD R25<<3, R9, R9
-manynil73:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil74
-	ADD R25, R10
-manynil74:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil75
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
-manynil75:
-manystep64:
-	FMOVQ 0(R12), F3
+	CBZ R8, manynil83
+	ADD R26<<3, R8, R8
+manynil83:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil84
+	ADD R26<<3, R9, R9
+manynil84:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil85
+	ADD R26<<3, R10, R10
+manynil85:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil86
+	ADD R26, R11
+manynil86:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil87
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil87:
+manystep74:
+	FMOVQ 0(R13), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	FMOVQ 0(R13), F5
-	VBIT V4.B16, V5.B16, V0.B16
 	FMOVQ 0(R14), F5
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVQ 0(R15), F5
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip65
-	VLD1.P (R7)(R26), [V4.D2]
-manyskip65:
-	FMOVQ 0(R15), F5
+	CBZ R7, manyskip75
+	VLD1.P (R7)(R2), [V4.D2]
+manyskip75:
+	FMOVQ 0(R16), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	FMOVQ 0(R16), F7
+	FMOVQ 0(R17), F7
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	FMOVQ 0(R17), F8
+	FMOVQ 0(R19), F8
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	FMOVQ 0(R19), F10
+	FMOVQ 0(R20), F10
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
 	VFMLA V9.D2, V8.D2, V10.D2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	CBZ R9, manyskip76
+	FMOVQ 0(R20), F4
+	FMOVQ 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<3, R9, R9
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.D2, V4.D2, V6.D2
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+manyskip76:
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V6.D2
@@ -12931,7 +13499,7 @@ manyskip65:
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
 	WORD $0x6eb0a8e9 // umaxv s9, v7.4s
 	FMOVS F9, R3
-	CBZW R3, manyrare66
+	CBZW R3, manyrare77
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -13083,65 +13651,66 @@ manyskip65:
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
 	VBSL V12.B16, V11.B16, V4.B16
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare66:
+manyrare77:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
-	CBZ R8, manyskip67
-	VLD1.P (R8)(R2), [V6.D2]
+	CBZ R8, manyskip78
+	FMOVQ 0(R8), F6
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<3, R8, R8
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip67:
-	FMOVQ 0(R21), F6
+manyskip78:
+	FMOVQ 0(R22), F6
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	FMOVQ 0(R20), F7
+	FMOVQ 0(R21), F7
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
 	VFMLA V5.D2, V6.D2, V7.D2
-	VLD1R.P 8(R24), [V5.D2]
+	VLD1R.P 8(R25), [V5.D2]
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	FMOVQ 0(R22), F8
+	FMOVQ 0(R23), F8
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip68
+	CBZ R10, manyskip79
 	VAND V25.B16, V3.B16, V4.B16
-	FMOVQ F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
-manyskip68:
-	CBZ R10, manyskip69
+	FMOVQ F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<3, R10, R10
+manyskip79:
+	CBZ R11, manyskip80
 	VORR V3.B16, V6.B16, V6.B16
 	WORD $0x0ea128c6 // xtn v6.2s, v6.2d
 	WORD $0x0e6128c6 // xtn v6.4h, v6.4s
 	WORD $0x0e2128c6 // xtn v6.8b, v6.8h
 	VMOV V6.H[0], R3
 	AND $0x01010101, R3
-	MOVH R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip69:
-	CBZ R11, manyskip70
+	MOVH R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip80:
+	CBZ R12, manyskip81
 	WORD $0x0ea12863 // xtn v3.2s, v3.2d
 	VUSHR $31, V3.S4, V3.S4
 	VUSRA $31, V3.D2, V3.D2
 	VMOV V3.S[0], R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $2, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip70:
-	SUBS $1, R23
-	BNE manystep64
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip81:
+	SUBS $1, R24
+	BNE manystep74
 	FMOVQ F0, -16(R4)
 	FMOVQ F1, -16(R5)
 	FMOVQ F2, -16(R6)
-	ADD $2, R25
-	ADD $16, R12
+	ADD $2, R26
 	ADD $16, R13
 	ADD $16, R14
 	ADD $16, R15
@@ -13151,6 +13720,7 @@ manyskip70:
 	ADD $16, R20
 	ADD $16, R21
 	ADD $16, R22
+	ADD $16, R23
 	SUBS $2, R1
 	BGE manyloop1
 manyloop1end:
@@ -13161,54 +13731,69 @@ manytail:
 	FMOVD.P 8(R4), F0
 	FMOVD.P 8(R5), F1
 	FMOVD.P 8(R6), F2
-	MOVD 232(R0), R23 // Steps
-	MOVD 304(R0), R24 // T
+	MOVD 256(R0), R24 // Steps
+	MOVD 336(R0), R25 // T
 	MOVD 72(R0), R7 // I (nil if absent)
-	CBZ R7, manynil83
-	ADD R25<<3, R7, R7
-manynil83:
+	CBZ R7, manynil96
+	ADD R26<<3, R7, R7
+manynil96:
 	MOVD 96(R0), R8 // Delta (nil if absent)
-	CBZ R8, manynil84
-	ADD R25<<3, R8, R8
-manynil84:
-	MOVD 120(R0), R9 // Spike (nil if absent)
-	CBZ R9, manynil85
-	ADD R25<<3, R9, R9
-manynil85:
-	MOVD 144(R0), R10 // Ref (nil if absent)
-	CBZ R10, manynil86
-	ADD R25, R10
-manynil86:
-	MOVD 168(R0), R11 // Bits (nil if absent)
-	CBZ R11, manynil87
-	LSR $6, R25, R3
-	ADD R3<<3, R11, R11
-manynil87:
-manystep76:
-	FMOVD 0(R12), F3
+	CBZ R8, manynil97
+	ADD R26<<3, R8, R8
+manynil97:
+	MOVD 120(R0), R9 // G (nil if absent)
+	CBZ R9, manynil98
+	ADD R26<<3, R9, R9
+manynil98:
+	MOVD 144(R0), R10 // Spike (nil if absent)
+	CBZ R10, manynil99
+	ADD R26<<3, R10, R10
+manynil99:
+	MOVD 168(R0), R11 // Ref (nil if absent)
+	CBZ R11, manynil100
+	ADD R26, R11
+manynil100:
+	MOVD 192(R0), R12 // Bits (nil if absent)
+	CBZ R12, manynil101
+	LSR $6, R26, R3
+	ADD R3<<3, R12, R12
+manynil101:
+manystep88:
+	FMOVD 0(R13), F3
 	WORD $0x6e63e404 // fcmge v4.2d, v0.2d, v3.2d
-	FMOVD 0(R13), F5
-	VBIT V4.B16, V5.B16, V0.B16
 	FMOVD 0(R14), F5
+	VBIT V4.B16, V5.B16, V0.B16
+	FMOVD 0(R15), F5
 	WORD $0x4e65d425 // fadd v5.2d, v1.2d, v5.2d
 	VBIT V4.B16, V5.B16, V1.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	CBZ R7, manyskip77
+	CBZ R7, manyskip89
 	FMOVD 0(R7), F4
-	ADD R26, R7
-manyskip77:
-	FMOVD 0(R15), F5
+	ADD R2, R7
+manyskip89:
+	FMOVD 0(R16), F5
 	WORD $0x4ee5d406 // fsub v6.2d, v0.2d, v5.2d
-	FMOVD 0(R16), F7
+	FMOVD 0(R17), F7
 	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
-	FMOVD 0(R17), F8
+	FMOVD 0(R19), F8
 	WORD $0x6e67dcc9 // fmul v9.2d, v6.2d, v7.2d
-	FMOVD 0(R19), F10
+	FMOVD 0(R20), F10
 	WORD $0x4ee1d484 // fsub v4.2d, v4.2d, v1.2d
 	WORD $0x6e64dd4a // fmul v10.2d, v10.2d, v4.2d
 	VFMLA V9.D2, V8.D2, V10.D2
 	WORD $0x4e67d4c6 // fadd v6.2d, v6.2d, v7.2d
 	WORD $0x6e66dd08 // fmul v8.2d, v8.2d, v6.2d
+	CBZ R9, manyskip90
+	FMOVD 0(R20), F4
+	FMOVD 0(R9), F6
+	MOVD 304(R0), R3 // G row distance
+	ADD R3<<3, R9, R9
+	WORD $0x6e66dc84 // fmul v4.2d, v4.2d, v6.2d
+	WORD $0x4ee4d508 // fsub v8.2d, v8.2d, v4.2d
+	VEOR V6.B16, V6.B16, V6.B16
+	VFMLA V0.D2, V4.D2, V6.D2
+	WORD $0x4ee6d54a // fsub v10.2d, v10.2d, v6.2d
+manyskip90:
 	WORD $0x4ee0f904 // fabs v4.2d, v8.2d
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V6.D2
@@ -13231,7 +13816,7 @@ manyskip77:
 	VFMLA V8.D2, V7.D2, V6.D2
 	WORD $0x6ef8e487 // fcmgt v7.2d, v4.2d, v24.2d
 	FMOVS F7, R3
-	CBZW R3, manyrare78
+	CBZW R3, manyrare91
 	MOVD $0x3d2ae7f3e733b81f, R3
 	VDUP R3, V9.D2
 	MOVD $0x3d6ae7f3e733b81f, R3
@@ -13383,60 +13968,60 @@ manyskip77:
 	WORD $0x6e64e744 // fcmge v4.2d, v26.2d, v4.2d
 	VBSL V12.B16, V11.B16, V4.B16
 	VBIT V7.B16, V4.B16, V6.B16
-manyrare78:
+manyrare91:
 	VMOV V0.B16, V4.B16
 	VFMLA V10.D2, V6.D2, V4.D2
-	CBZ R8, manyskip79
+	CBZ R8, manyskip92
 	FMOVD 0(R8), F6
-	ADD R2, R8
+	MOVD 296(R0), R3 // Delta row distance
+	ADD R3<<3, R8, R8
 	WORD $0x4e66d484 // fadd v4.2d, v4.2d, v6.2d
-manyskip79:
-	FMOVD 0(R21), F6
+manyskip92:
+	FMOVD 0(R22), F6
 	WORD $0x4ee5d485 // fsub v5.2d, v4.2d, v5.2d
-	FMOVD 0(R20), F7
+	FMOVD 0(R21), F7
 	WORD $0x6e61dce7 // fmul v7.2d, v7.2d, v1.2d
 	VFMLA V5.D2, V6.D2, V7.D2
-	VLD1R.P 8(R24), [V5.D2]
+	VLD1R.P 8(R25), [V5.D2]
 	WORD $0x4ee2d4a6 // fsub v6.2d, v5.2d, v2.2d
-	FMOVD 0(R22), F8
+	FMOVD 0(R23), F8
 	WORD $0x6ee6e506 // fcmgt v6.2d, v8.2d, v6.2d
 	VBIF V6.B16, V4.B16, V0.B16
 	VBIF V6.B16, V7.B16, V1.B16
 	WORD $0x6e63e403 // fcmge v3.2d, v0.2d, v3.2d
 	VBIT V3.B16, V5.B16, V2.B16
-	CBZ R9, manyskip80
+	CBZ R10, manyskip93
 	VAND V25.B16, V3.B16, V4.B16
-	FMOVD F4, 0(R9)
-	MOVD 280(R0), R3 // Spike row distance
-	ADD R3<<3, R9, R9
-manyskip80:
-	CBZ R10, manyskip81
+	FMOVD F4, 0(R10)
+	MOVD 312(R0), R3 // Spike row distance
+	ADD R3<<3, R10, R10
+manyskip93:
+	CBZ R11, manyskip94
 	VORR V3.B16, V6.B16, V6.B16
 	VMOV V6.S[0], R3
 	AND $1, R3
-	MOVB R3, 0(R10)
-	MOVD 288(R0), R3 // Ref row distance
-	ADD R3, R10
-manyskip81:
-	CBZ R11, manyskip82
+	MOVB R3, 0(R11)
+	MOVD 320(R0), R3 // Ref row distance
+	ADD R3, R11
+manyskip94:
+	CBZ R12, manyskip95
 	FMOVS F3, R3
-	MOVD (R11), R0
-	ROR R25, R0, R0
+	MOVD (R12), R0
+	ROR R26, R0, R0
 	BFI $0, R3, $1, R0
-	NEG R25, R3
+	NEG R26, R3
 	ROR R3, R0, R0
-	MOVD R0, (R11)
+	MOVD R0, (R12)
 	MOVD f+0(FP), R0
-	MOVD 296(R0), R3 // Bits row distance
-	ADD R3<<3, R11, R11
-manyskip82:
-	SUBS $1, R23
-	BNE manystep76
+	MOVD 328(R0), R3 // Bits row distance
+	ADD R3<<3, R12, R12
+manyskip95:
+	SUBS $1, R24
+	BNE manystep88
 	FMOVD F0, -8(R4)
 	FMOVD F1, -8(R5)
 	FMOVD F2, -8(R6)
-	ADD $1, R25
-	ADD $8, R12
+	ADD $1, R26
 	ADD $8, R13
 	ADD $8, R14
 	ADD $8, R15
@@ -13446,6 +14031,7 @@ manyskip82:
 	ADD $8, R20
 	ADD $8, R21
 	ADD $8, R22
+	ADD $8, R23
 	SUBS $1, R1
 	BGE manytail
 manytailend:
@@ -13455,8 +14041,8 @@ manytailend:
 // func exprelNEONF32(f *generic.Frame32)
 TEXT ·exprelNEONF32(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD $0x3ab60b61, R3
 	VDUP R3, V31.S4 // r2 = 0.0013888889
@@ -14037,8 +14623,8 @@ tailend:
 // func exprelNEONF64(f *generic.Frame64)
 TEXT ·exprelNEONF64(SB), NOSPLIT, $0-8
 	MOVD f+0(FP), R0
-	MOVD 224(R0), R1 // N
-	MOVD 192(R0), R2 // C
+	MOVD 248(R0), R1 // N
+	MOVD 216(R0), R2 // C
 	MOVD 0(R0), R4 // V
 	MOVD $0x3ec71de3a556c734, R3
 	VDUP R3, V31.D2 // r2 = 2.7557319223985893e-06

@@ -245,8 +245,11 @@ type fn struct {
 	table    operand.Mem // the stack table of constants and row pointers not in registers
 	rowPin   [step.NumConsts]reg.Register
 	rowSlot  [step.NumConsts]operand.Mem
-	stream   [step.NumStreams]reg.GPVirtual
-	j, n     reg.GPVirtual
+	// Each stream's pointer (its current row, in the step loop) lives in
+	// a register of its own (streamPin) or in a stack slot (streamSlot).
+	streamPin  [step.NumStreams]reg.GPVirtual
+	streamSlot [step.NumStreams]operand.Mem
+	j, n       reg.GPVirtual
 
 	// Emission state.
 	masked bool         // emitting the tail: loads and stores under tmask
@@ -255,8 +258,10 @@ type fn struct {
 	defd   [][]bool
 	labels *int // shared by the function's sections
 	spills []operand.Mem
-	// rowCache holds the row pointers loaded for the op being emitted.
+	// rowCache and ptrCache hold the row and stream pointers loaded from
+	// their stack slots for the op being emitted (see fresh).
 	rowCache map[step.Const]reg.Register
+	ptrCache map[step.Stream]reg.GPVirtual
 	// fetched marks the streams whose prefetches this body has emitted.
 	fetched [step.NumStreams]bool
 	// spread lists the streams that every call reads or writes (not
@@ -688,108 +693,152 @@ func (f *fn) label(kind string) string {
 	return fmt.Sprintf("%s%d", kind, *f.labels)
 }
 
-// setup loads the frame's pointers and hoists every constant: into a
-// register for the first cfg.vpins of them, else into the aligned table.
+// setup loads what the section's loops read from the frame, once per call:
+// the lane count, the stream pointers, the step loop's bounds and rows,
+// the per-neuron rows' pointers, and every constant, hoisted into a
+// register or the stack table.
 func (f *fn) setup(frame reg.GPVirtual) {
-	c := f.c
-	f.n = c.GP64()
-	c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameN}, f.n)
-
-	var used [step.NumStreams]bool
-	rows := map[step.Const]int{}
-	step.Walk(f.ops, func(o *step.Op) {
-		switch o.Kind {
-		case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits, step.OpIf:
-			used[o.Stream] = true
-		case step.OpParam:
-			rows[o.Param] += 1
-		}
-	})
-	for s := step.Stream(0); s < step.NumStreams; s++ {
-		if used[s] {
-			f.stream[s] = c.GP64()
-			c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameStream(s)}, f.stream[s])
-		}
-	}
+	f.n = f.c.GP64()
+	f.c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameN}, f.n)
+	f.setupStreams(frame)
 	f.loopSetup(frame)
 
-	cs := constantsOf(f.is, f.p)
 	f.setupKey = map[step.Reg]constKey{}
 	for _, o := range f.p.Setup {
 		f.setupKey[o.Dst] = keyOf(&o)
 	}
-	// Rows, most used first, ties by constant index.
-	var rowOrder []step.Const
-	for k := range rows {
-		rowOrder = append(rowOrder, k)
+	cs := constantsOf(f.is, f.p)
+	rows := f.rowOrder()
+	constSlots := max(len(cs)-f.cfg.vpins, 0)
+	f.allocTable(constSlots, max(len(rows)-f.cfg.gpins, 0))
+	var cp reg.GPVirtual
+	if needsConstTable(cs, rows) {
+		cp = f.c.GP64()
+		f.c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameC}, cp)
 	}
-	sort.Slice(rowOrder, func(i, j int) bool {
-		a, b := rowOrder[i], rowOrder[j]
-		if rows[a] != rows[b] {
-			return rows[a] > rows[b]
+	f.rowPointers(frame, cp, rows, constSlots*f.slotSize())
+	f.hoistConstants(cs, cp)
+}
+
+// setupStreams loads the stream pointers: into their registers for the
+// first cfg.spins streams of streamOrder, else into their stack slots.
+func (f *fn) setupStreams(frame reg.GPVirtual) {
+	order := f.streamOrder()
+	pinned := order[:min(f.cfg.spins, len(order))]
+	for s := step.Stream(0); s < step.NumStreams; s++ {
+		if !slices.Contains(order, s) {
+			continue
+		}
+		g := f.c.GP64()
+		f.c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameStream(s)}, g)
+		if slices.Contains(pinned, s) {
+			f.streamPin[s] = g
+		} else {
+			f.streamSlot[s] = f.c.AllocLocal(8)
+			f.c.MOVQ(g, f.streamSlot[s])
+		}
+	}
+	f.fresh()
+}
+
+// rowOrder lists the per-neuron constants that the body reads, most used
+// first (ties by constant index): the first cfg.gpins of them keep their
+// row's pointer in a register.
+func (f *fn) rowOrder() []step.Const {
+	uses := map[step.Const]int{}
+	step.Walk(f.ops, func(o *step.Op) {
+		if o.Kind == step.OpParam {
+			uses[o.Param]++
+		}
+	})
+	var rows []step.Const
+	for k := range uses {
+		rows = append(rows, k)
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if uses[a] != uses[b] {
+			return uses[a] > uses[b]
 		}
 		return a < b
 	})
+	return rows
+}
 
-	// The table holds the constants not in registers: for AVX2 as
-	// vectors (aligned), for AVX-512 as scalars that instructions
-	// broadcast as they read them (immediates stay in read-only data).
-	// After them, the per-neuron row pointers not in registers.
-	slots := 0
-	if len(cs) > f.cfg.vpins {
-		slots = len(cs) - f.cfg.vpins
-	}
-	rowSlots := 0
-	if len(rowOrder) > f.cfg.gpins {
-		rowSlots = len(rowOrder) - f.cfg.gpins
-	}
-	W := f.is.width
+// slotSize is the bytes of a constant's slot in the table: a vector for
+// AVX2, a scalar that instructions broadcast as they read it for AVX-512.
+func (f *fn) slotSize() int {
 	if f.is.avx512 {
-		W = 8
+		return 8
 	}
-	if slots+rowSlots > 0 {
-		if f.is.avx512 {
-			// Scalars: the stack pointer's alignment is enough.
-			f.table = c.AllocLocal(slots*W + rowSlots*8)
-		} else {
-			local := c.AllocLocal(slots*W + rowSlots*8 + W)
-			tbl := c.GP64()
-			c.LEAQ(local, tbl)
-			c.ADDQ(operand.Imm(uint64(W-1)), tbl)
-			c.ANDQ(operand.I32(-W), tbl)
-			f.table = operand.Mem{Base: tbl}
-		}
-	}
+	return f.is.width
+}
 
-	var cp reg.GPVirtual
-	needC := len(rows) > 0
+// allocTable allocates the stack table of the constants not in registers
+// (for AVX2 aligned to a vector, through a register of its own) and,
+// after them, the per-neuron row pointers not in registers.
+func (f *fn) allocTable(constSlots, rowSlots int) {
+	c := f.c
+	W := f.slotSize()
+	if constSlots+rowSlots == 0 {
+		return
+	}
+	if f.is.avx512 {
+		// Scalars: the stack pointer's alignment is enough.
+		f.table = c.AllocLocal(constSlots*W + rowSlots*8)
+		return
+	}
+	local := c.AllocLocal(constSlots*W + rowSlots*8 + W)
+	tbl := c.GP64()
+	c.LEAQ(local, tbl)
+	c.ADDQ(operand.Imm(uint64(W-1)), tbl)
+	c.ANDQ(operand.I32(-W), tbl)
+	f.table = operand.Mem{Base: tbl}
+}
+
+// needsConstTable reports whether the section reads the frame's constant
+// table: a homogeneous constant to broadcast, or a per-neuron row.
+func needsConstTable(cs []constant, rows []step.Const) bool {
+	need := len(rows) > 0
 	for _, k := range cs {
-		needC = needC || k.key.kind == step.OpParam
+		need = need || k.key.kind == step.OpParam
 	}
-	if needC {
-		cp = c.GP64()
-		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameC}, cp)
+	return need
+}
+
+// rowPointers computes each per-neuron row's pointer, C + k*Stride
+// elements, into its register or its slot of the table at off and after.
+func (f *fn) rowPointers(frame, cp reg.GPVirtual, rows []step.Const, off int) {
+	c := f.c
+	if len(rows) == 0 {
+		return
 	}
-	if len(rows) > 0 {
-		stride := c.GP64()
-		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameStride}, stride)
-		for i, k := range rowOrder {
-			g := c.GP64()
-			if k == 0 {
-				c.MOVQ(cp, g)
-			} else {
-				c.IMUL3Q(operand.Imm(uint64(int(k)*f.size)), stride, g)
-				c.ADDQ(cp, g)
-			}
-			if i < f.cfg.gpins {
-				f.rowPin[k] = g
-			} else {
-				f.rowSlot[k] = f.table.Offset(slots*W + (i-f.cfg.gpins)*8)
-				c.MOVQ(g, f.rowSlot[k])
-			}
+	stride := c.GP64()
+	c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameStride}, stride)
+	for i, k := range rows {
+		g := c.GP64()
+		if k == 0 {
+			c.MOVQ(cp, g)
+		} else {
+			c.IMUL3Q(operand.Imm(uint64(int(k)*f.size)), stride, g)
+			c.ADDQ(cp, g)
+		}
+		if i < f.cfg.gpins {
+			f.rowPin[k] = g
+		} else {
+			f.rowSlot[k] = f.table.Offset(off + (i-f.cfg.gpins)*8)
+			c.MOVQ(g, f.rowSlot[k])
 		}
 	}
+}
 
+// hoistConstants broadcasts the first cfg.vpins constants of cs into
+// registers and writes the others to the table, as vectors (AVX2) or
+// scalars (AVX-512; immediates stay in read-only data, read with
+// embedded broadcast where they are).
+func (f *fn) hoistConstants(cs []constant, cp reg.GPVirtual) {
+	c := f.c
+	W := f.slotSize()
 	f.consts = map[constKey]operand.Op{}
 	for i, k := range cs {
 		var src operand.Mem
@@ -864,13 +913,7 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 		}
 		return
 	}
-	var seen [step.NumStreams]bool
-	step.Walk(loop.Body, func(o *step.Op) {
-		if (isAccess(o) || o.Kind == step.OpIf) && !seen[o.Stream] {
-			seen[o.Stream] = true
-			f.advance = append(f.advance, o.Stream)
-		}
-	})
+	f.advance = rowStreams(loop)
 	slots := c.AllocLocal(8 * (2 + 2*len(f.advance)))
 	f.tBase, f.tEnd = slots, slots.Offset(8)
 
@@ -887,7 +930,7 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 	for i, s := range f.advance {
 		f.base[s] = slots.Offset(16 + 16*i)
 		f.rowInc[s] = slots.Offset(24 + 16*i)
-		c.MOVQ(f.stream[s], f.base[s])
+		c.MOVQ(f.ptr(s), f.base[s])
 		inc := c.GP64()
 		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameRow(s)}, inc)
 		switch {
@@ -896,7 +939,7 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 		case !s.Bool():
 			c.SHLQ(operand.U8(log2(f.size)), inc)
 		}
-		c.TESTQ(f.stream[s], f.stream[s])
+		f.testPtr(s)
 		c.CMOVQEQ(zero, inc)
 		c.MOVQ(inc, f.rowInc[s])
 	}
@@ -940,7 +983,13 @@ func (f *fn) stepLoop(o *step.Op, copies []int) {
 	}
 	c.Label(next)
 	for _, s := range f.advance {
-		c.ADDQ(f.rowInc[s], f.stream[s])
+		if p := f.streamPin[s]; p != nil {
+			c.ADDQ(f.rowInc[s], p)
+			continue
+		}
+		inc := c.GP64()
+		c.MOVQ(f.rowInc[s], inc)
+		c.ADDQ(inc, f.streamSlot[s])
 	}
 	c.Label(first)
 	g := max(f.cfg.group, 1)
@@ -951,7 +1000,13 @@ func (f *fn) stepLoop(o *step.Op, copies []int) {
 	c.CMPQ(f.tp, f.tEnd)
 	c.JB(operand.LabelRef(next))
 	for _, s := range f.advance {
-		c.MOVQ(f.base[s], f.stream[s])
+		if p := f.streamPin[s]; p != nil {
+			c.MOVQ(f.base[s], p)
+			continue
+		}
+		row0 := c.GP64()
+		c.MOVQ(f.base[s], row0)
+		c.MOVQ(row0, f.streamSlot[s])
 	}
 }
 
@@ -1025,6 +1080,7 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 	top := len(ops) > 0 && len(f.ops) > 0 && &ops[0] == &f.ops[0]
 	for i := range ops {
 		o := &ops[i]
+		f.fresh()
 		if top {
 			f.prefetchSpread(i)
 		}
@@ -1049,7 +1105,7 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 			// One test for all interleaved vectors: the condition is
 			// the same for every lane.
 			skip := f.label("absent")
-			f.c.TESTQ(f.stream[o.Stream], f.stream[o.Stream])
+			f.testPtr(o.Stream)
 			f.c.JZ(operand.LabelRef(skip))
 			f.emit(o.Body, copies)
 			f.c.Label(skip)
@@ -1082,8 +1138,6 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 			}
 		default:
 			f.prefetch(o)
-			// The copies of one op use the same row pointers.
-			f.rowCache = map[step.Const]reg.Register{}
 			for _, u := range copies {
 				f.op(u, o)
 			}
@@ -1154,9 +1208,107 @@ func (f *fn) spillSlot(i int) operand.Mem {
 // streamMem is vector u of the block at lane j of stream s.
 func (f *fn) streamMem(u int, s step.Stream) operand.Mem {
 	if s.Bool() {
-		return operand.Mem{Base: f.stream[s], Index: f.j, Scale: 1, Disp: u * f.L}
+		return operand.Mem{Base: f.ptr(s), Index: f.j, Scale: 1, Disp: u * f.L}
 	}
-	return operand.Mem{Base: f.stream[s], Index: f.j, Scale: uint8(f.size), Disp: u * f.is.width}
+	return operand.Mem{Base: f.ptr(s), Index: f.j, Scale: uint8(f.size), Disp: u * f.is.width}
+}
+
+// ptr is a register holding stream s's pointer: its own, or one loaded
+// from its stack slot once for the op being emitted.
+func (f *fn) ptr(s step.Stream) reg.GPVirtual {
+	if p := f.streamPin[s]; p != nil {
+		return p
+	}
+	if p, ok := f.ptrCache[s]; ok {
+		return p
+	}
+	p := f.c.GP64()
+	f.c.MOVQ(f.streamSlot[s], p)
+	f.ptrCache[s] = p
+	return p
+}
+
+// testPtr sets the flags' zero bit if stream s is absent (a nil pointer).
+func (f *fn) testPtr(s step.Stream) {
+	if p := f.streamPin[s]; p != nil {
+		f.c.TESTQ(p, p)
+		return
+	}
+	f.c.CMPQ(f.streamSlot[s], operand.Imm(0))
+}
+
+// fresh starts the emission of an op: the pointers loaded for the one
+// before it are not reused, so that none stays live across ops.
+func (f *fn) fresh() {
+	f.rowCache = map[step.Const]reg.Register{}
+	f.ptrCache = map[step.Stream]reg.GPVirtual{}
+}
+
+// streamOrder lists the streams that the section accesses, the one whose
+// pointer in a register saves the most instructions first (ties by
+// stream number): an access through a stack slot first loads the pointer
+// (once for all interleaved vectors and the op's prefetches), and in the
+// step loop a row advance and a restore cost one instruction more. Ops
+// inside the step loop of the many-step section count per step.
+func (f *fn) streamOrder() []step.Stream {
+	weight := map[step.Stream]int{}
+	var walk func(ops []step.Op, w int)
+	walk = func(ops []step.Op, w int) {
+		for i := range ops {
+			o := &ops[i]
+			switch {
+			case isAccess(o) || o.Kind == step.OpStoreBits:
+				weight[o.Stream] += w
+			case o.Kind == step.OpIf:
+				weight[o.Stream] += 0 // tested as cheaply in a slot
+			}
+			bw := w
+			if o.Kind == step.OpLoop && f.cfg.mode == modeMany {
+				bw = weightCommon
+				for _, s := range rowStreams(o) {
+					weight[s] += 2 * bw // the advance per step, the restore per group
+				}
+			}
+			walk(o.Body, bw)
+		}
+	}
+	walk(f.ops, 1)
+	var order []step.Stream
+	for s := range weight {
+		order = append(order, s)
+	}
+	sort.Slice(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		if weight[a] != weight[b] {
+			return weight[a] > weight[b]
+		}
+		return a < b
+	})
+	return order
+}
+
+// streamsOf lists the streams that ops access or test, in order of first
+// mention.
+func streamsOf(ops []step.Op) []step.Stream {
+	var out []step.Stream
+	step.Walk(ops, func(o *step.Op) {
+		if (isAccess(o) || o.Kind == step.OpStoreBits || o.Kind == step.OpIf) && !slices.Contains(out, o.Stream) {
+			out = append(out, o.Stream)
+		}
+	})
+	return out
+}
+
+// rowStreams lists the streams that the Loop accesses or tests, in order
+// of first mention: the optional ones, addressed at the current step's row.
+func rowStreams(loop *step.Op) []step.Stream {
+	var out []step.Stream
+	step.Walk(loop.Body, func(o *step.Op) {
+		if (isAccess(o) || o.Kind == step.OpIf) && !slices.Contains(out, o.Stream) {
+			out = append(out, o.Stream)
+		}
+	})
+	return out
 }
 
 func (f *fn) rowMem(u int, k step.Const) operand.Mem {
@@ -1251,186 +1403,247 @@ func (f *fn) store(x reg.Register, mem operand.Mem) {
 	}
 }
 
+// vins is a vector instruction in its float32 (PS, D) and float64 (PD, Q)
+// forms, each plain and with an embedded broadcast (the _BCST form that
+// AVX-512 uses for a constant in memory as one scalar).
+type vins struct {
+	ps, psBcst, pd, pdBcst func(*build.Context, ...operand.Op)
+}
+
+// emitV emits v in the program's type, in its broadcast form when an
+// operand is a bcast.
+func (f *fn) emitV(v vins, ops ...operand.Op) {
+	plain, bcst := pick(f.f64, v.ps, v.pd), pick(f.f64, v.psBcst, v.pdBcst)
+	bc(func(x ...operand.Op) { plain(f.c, x...) }, func(x ...operand.Op) { bcst(f.c, x...) }, ops...)
+}
+
+// arith holds the two-operand arithmetic ops: one instruction each, whose
+// second source may be in memory; a commutative op takes either operand
+// from memory.
+var arith = map[step.Kind]struct {
+	ins      vins
+	commutes bool
+}{
+	step.OpAdd:  {vins{(*build.Context).VADDPS, (*build.Context).VADDPS_BCST, (*build.Context).VADDPD, (*build.Context).VADDPD_BCST}, true},
+	step.OpMul:  {vins{(*build.Context).VMULPS, (*build.Context).VMULPS_BCST, (*build.Context).VMULPD, (*build.Context).VMULPD_BCST}, true},
+	step.OpIAdd: {vins{(*build.Context).VPADDD, (*build.Context).VPADDD_BCST, (*build.Context).VPADDQ, (*build.Context).VPADDQ_BCST}, true},
+	step.OpSub:  {vins{(*build.Context).VSUBPS, (*build.Context).VSUBPS_BCST, (*build.Context).VSUBPD, (*build.Context).VSUBPD_BCST}, false},
+	step.OpDiv:  {vins{(*build.Context).VDIVPS, (*build.Context).VDIVPS_BCST, (*build.Context).VDIVPD, (*build.Context).VDIVPD_BCST}, false},
+}
+
+// predicates holds the comparisons' predicates, and mirrored each
+// predicate with its operands swapped (a >= b is b <= a).
+var (
+	predicates = map[step.Kind]int{step.OpCmpGE: predGE, step.OpCmpGT: predGT, step.OpCmpLT: predLT, step.OpCmpLE: predLE}
+	mirrored   = map[int]int{predGE: predLE, predLE: predGE, predGT: predLT, predLT: predGT}
+)
+
+// perVector maps every op that each interleaved vector computes on its
+// own to its lowering; emit lowers the others (blocks, Time, StoreBits),
+// which act once for all the vectors.
+var perVector = map[step.Kind]func(f *fn, u int, o *step.Op){
+	step.OpLoad:      (*fn).loadOp,
+	step.OpParam:     (*fn).param,
+	step.OpImm:       (*fn).imm,
+	step.OpAdd:       (*fn).arith,
+	step.OpSub:       (*fn).arith,
+	step.OpMul:       (*fn).arith,
+	step.OpDiv:       (*fn).arith,
+	step.OpIAdd:      (*fn).arith,
+	step.OpFMA:       (*fn).fma,
+	step.OpAbs:       (*fn).abs,
+	step.OpCmpGE:     (*fn).compare,
+	step.OpCmpGT:     (*fn).compare,
+	step.OpCmpLT:     (*fn).compare,
+	step.OpCmpLE:     (*fn).compare,
+	step.OpOr:        (*fn).or,
+	step.OpSelect:    (*fn).selectOp,
+	step.OpBits:      (*fn).reinterpret,
+	step.OpFromBits:  (*fn).reinterpret,
+	step.OpShl:       (*fn).shl,
+	step.OpStore:     (*fn).storeOp,
+	step.OpStoreOne:  (*fn).storeOne,
+	step.OpStoreBool: (*fn).storeBool,
+}
+
+// op lowers o for copy u.
 func (f *fn) op(u int, o *step.Op) {
-	c := f.c
-	switch o.Kind {
-	case step.OpLoad:
-		d := f.dst(u, o)
-		f.load(f.streamMem(u, o.Stream), d)
-		f.set(u, o.Dst, d)
-
-	case step.OpParam:
-		if !f.p.PerNeur {
-			panic("amd64: a homogeneous constant outside Setup")
-		}
-		if !f.masked && !f.defd[u][o.Dst] && f.defs[o.Dst] == 1 {
-			// Read in place by its users, as a memory operand.
-			f.cur[u][o.Dst] = val{row: int(o.Param) + 1}
-			f.defd[u][o.Dst] = true
-			return
-		}
-		d := f.dst(u, o)
-		base := f.rowMem(u, o.Param)
-		f.load(base, d)
-		f.set(u, o.Dst, d)
-
-	case step.OpImm:
-		d := f.dst(u, o)
-		if o.Imm == 0 && !f.is.avx512 {
-			c.VXORPS(d, d, d)
-		} else {
-			f.mov(f.consts[keyOf(o)], d)
-		}
-		f.set(u, o.Dst, d)
-
-	case step.OpAdd, step.OpMul, step.OpIAdd:
-		a, b := f.rm(u, o.A), f.rm(u, o.B)
-		if !isReg(a) {
-			a, b = b, a
-		}
-		ar, ok := a.(reg.Register)
-		if !ok {
-			ar = f.vreg()
-			f.mov(a, ar)
-		}
-		d := f.dst(u, o)
-		ins := map[step.Kind][2]func(...operand.Op){
-			step.OpAdd:  pick(f.f64, [2]func(...operand.Op){c.VADDPS, c.VADDPS_BCST}, [2]func(...operand.Op){c.VADDPD, c.VADDPD_BCST}),
-			step.OpMul:  pick(f.f64, [2]func(...operand.Op){c.VMULPS, c.VMULPS_BCST}, [2]func(...operand.Op){c.VMULPD, c.VMULPD_BCST}),
-			step.OpIAdd: pick(f.f64, [2]func(...operand.Op){c.VPADDD, c.VPADDD_BCST}, [2]func(...operand.Op){c.VPADDQ, c.VPADDQ_BCST}),
-		}[o.Kind]
-		bc(ins[0], ins[1], b, ar, d)
-		f.set(u, o.Dst, d)
-
-	case step.OpSub, step.OpDiv:
-		a, b := f.regOf(u, o.A), f.rm(u, o.B)
-		d := f.dst(u, o)
-		ins := map[step.Kind][2]func(...operand.Op){
-			step.OpSub: pick(f.f64, [2]func(...operand.Op){c.VSUBPS, c.VSUBPS_BCST}, [2]func(...operand.Op){c.VSUBPD, c.VSUBPD_BCST}),
-			step.OpDiv: pick(f.f64, [2]func(...operand.Op){c.VDIVPS, c.VDIVPS_BCST}, [2]func(...operand.Op){c.VDIVPD, c.VDIVPD_BCST}),
-		}[o.Kind]
-		bc(ins[0], ins[1], b, a, d)
-		f.set(u, o.Dst, d)
-
-	case step.OpFMA:
-		f.fma(u, o)
-
-	case step.OpAbs:
-		a := f.regOf(u, o.A)
-		d := f.dst(u, o)
-		m := f.consts[absMask(f.p.DType)]
-		if f.is.avx512 {
-			// VANDPS on ZMM needs AVX512DQ; the integer AND is in F.
-			bc(pick(f.f64, c.VPANDD, c.VPANDQ), pick(f.f64, c.VPANDD_BCST, c.VPANDQ_BCST), m, a, d)
-		} else {
-			pick(f.f64, c.VANDPS, c.VANDPD)(m, a, d)
-		}
-		f.set(u, o.Dst, d)
-
-	case step.OpCmpGE, step.OpCmpGT, step.OpCmpLT, step.OpCmpLE:
-		pred := map[step.Kind]int{step.OpCmpGE: predGE, step.OpCmpGT: predGT, step.OpCmpLT: predLT, step.OpCmpLE: predLE}[o.Kind]
-		a, b := f.rm(u, o.A), f.rm(u, o.B)
-		if !isReg(a) && isReg(b) {
-			// Only the second operand may be in memory: swap and
-			// mirror the predicate (a >= b is b <= a).
-			a, b = b, a
-			pred = map[int]int{predGE: predLE, predLE: predGE, predGT: predLT, predLT: predGT}[pred]
-		}
-		ar, ok := a.(reg.Register)
-		if !ok {
-			ar = f.vreg()
-			f.mov(a, ar)
-		}
-		d := f.dst(u, o)
-		bc(pick(f.f64, c.VCMPPS, c.VCMPPD), pick(f.f64, c.VCMPPS_BCST, c.VCMPPD_BCST), operand.U8(pred), b, ar, d)
-		f.set(u, o.Dst, d)
-
-	case step.OpOr:
-		a, b := f.regOf(u, o.A), f.regOf(u, o.B)
-		d := f.dst(u, o)
-		if f.is.avx512 {
-			c.KORW(b, a, d)
-		} else {
-			c.VORPS(b, a, d)
-		}
-		f.set(u, o.Dst, d)
-
-	case step.OpSelect:
-		if f.p.Regs[o.B] != step.Float && f.p.Regs[o.B] != step.Bits {
-			panic("amd64: Select of masks has no lowering")
-		}
-		if !f.is.avx512 {
-			m, t, e := f.regOf(u, o.A), f.rm(u, o.B), f.regOf(u, o.C)
-			d := f.dst(u, o)
-			pick(f.f64, c.VBLENDVPS, c.VBLENDVPD)(m, t, e, d)
-			f.set(u, o.Dst, d)
-			return
-		}
-		// A merge-masked move of B into C's register. (avo takes the
-		// destination of the masked VBLENDMPS as an input too, which
-		// would keep a register live from the function's entry; the
-		// merging move is honest about it.) When C is dead, or is the
-		// destination itself, this is the one instruction of the select.
-		m, t := f.regOf(u, o.A), f.rm(u, o.B)
-		var d reg.Register
-		switch {
-		case f.defd[u][o.Dst]:
-			d = f.cur[u][o.Dst].op.(reg.Register)
-			if o.C != o.Dst {
-				f.mov(f.rm(u, o.C), d)
-			}
-		case f.reusable(u, o.C, o):
-			d = f.cur[u][o.C].op.(reg.Register)
-		default:
-			d = f.vreg()
-			f.mov(f.rm(u, o.C), d)
-		}
-		bc(pick(f.f64, c.VMOVUPS, c.VMOVUPD), pick(f.f64, c.VBROADCASTSS, c.VBROADCASTSD), t, m, d)
-		f.set(u, o.Dst, d)
-
-	case step.OpBits, step.OpFromBits:
-		// The same bits in the same register: no instruction, unless
-		// either register is assigned again later.
-		if !f.defd[u][o.Dst] && f.defs[o.Dst] == 1 && f.reusable(u, o.A, o) {
-			f.cur[u][o.Dst] = f.cur[u][o.A]
-			f.defd[u][o.Dst] = true
-			return
-		}
-		d := f.dst(u, o)
-		f.mov(f.rm(u, o.A), d)
-		f.set(u, o.Dst, d)
-
-	case step.OpShl:
-		a := f.regOf(u, o.A)
-		d := f.dst(u, o)
-		pick(f.f64, c.VPSLLD, c.VPSLLQ)(operand.U8(o.Imm), a, d)
-		f.set(u, o.Dst, d)
-
-	case step.OpStore:
-		f.store(f.regOf(u, o.A), f.streamMem(u, o.Stream))
-
-	case step.OpStoreOne:
-		// 1.0 where the mask is set, +0 elsewhere.
-		m := f.regOf(u, o.A)
-		x := f.vreg()
-		one := f.consts[oneFloat(f.p.DType)]
-		if f.is.avx512 {
-			if b, ok := one.(bcast); ok {
-				pick(f.f64, c.VBROADCASTSS_Z, c.VBROADCASTSD_Z)(b.Mem, m, x)
-			} else {
-				pick(f.f64, c.VMOVUPS_Z, c.VMOVUPD_Z)(one, m, x)
-			}
-		} else {
-			pick(f.f64, c.VANDPS, c.VANDPD)(one, m, x)
-		}
-		f.store(x, f.streamMem(u, o.Stream))
-
-	case step.OpStoreBool:
-		f.storeBool(u, o)
-
-	default:
+	lower, ok := perVector[o.Kind]
+	if !ok {
 		panic(fmt.Sprintf("amd64: no lowering for %s", o.Kind))
 	}
+	lower(f, u, o)
+}
+
+// inReg is op in a register: op itself, or a new register it is loaded
+// into.
+func (f *fn) inReg(op operand.Op) reg.Register {
+	if x, ok := op.(reg.Register); ok {
+		return x
+	}
+	x := f.vreg()
+	f.mov(op, x)
+	return x
+}
+
+func (f *fn) loadOp(u int, o *step.Op) {
+	d := f.dst(u, o)
+	f.load(f.streamMem(u, o.Stream), d)
+	f.set(u, o.Dst, d)
+}
+
+// param is a per-neuron constant: read in place by its users, as a memory
+// operand, unless it must be in a register (the tail's masked load, or a
+// register assigned again).
+func (f *fn) param(u int, o *step.Op) {
+	if !f.p.PerNeur {
+		panic("amd64: a homogeneous constant outside Setup")
+	}
+	if !f.masked && !f.defd[u][o.Dst] && f.defs[o.Dst] == 1 {
+		f.cur[u][o.Dst] = val{row: int(o.Param) + 1}
+		f.defd[u][o.Dst] = true
+		return
+	}
+	d := f.dst(u, o)
+	f.load(f.rowMem(u, o.Param), d)
+	f.set(u, o.Dst, d)
+}
+
+func (f *fn) imm(u int, o *step.Op) {
+	d := f.dst(u, o)
+	if o.Imm == 0 && !f.is.avx512 {
+		f.c.VXORPS(d, d, d)
+	} else {
+		f.mov(f.consts[keyOf(o)], d)
+	}
+	f.set(u, o.Dst, d)
+}
+
+func (f *fn) arith(u int, o *step.Op) {
+	ar := arith[o.Kind]
+	a, b := f.rm(u, o.A), f.rm(u, o.B)
+	if ar.commutes && !isReg(a) {
+		a, b = b, a
+	}
+	x := f.inReg(a)
+	d := f.dst(u, o)
+	f.emitV(ar.ins, b, x, d)
+	f.set(u, o.Dst, d)
+}
+
+func (f *fn) abs(u int, o *step.Op) {
+	a := f.regOf(u, o.A)
+	d := f.dst(u, o)
+	m := f.consts[absMask(f.p.DType)]
+	if f.is.avx512 {
+		// VANDPS on ZMM needs AVX512DQ; the integer AND is in F.
+		f.emitV(vins{(*build.Context).VPANDD, (*build.Context).VPANDD_BCST, (*build.Context).VPANDQ, (*build.Context).VPANDQ_BCST}, m, a, d)
+	} else {
+		pick(f.f64, f.c.VANDPS, f.c.VANDPD)(m, a, d)
+	}
+	f.set(u, o.Dst, d)
+}
+
+func (f *fn) compare(u int, o *step.Op) {
+	pred := predicates[o.Kind]
+	a, b := f.rm(u, o.A), f.rm(u, o.B)
+	if !isReg(a) && isReg(b) {
+		// Only the second operand may be in memory.
+		a, b = b, a
+		pred = mirrored[pred]
+	}
+	x := f.inReg(a)
+	d := f.dst(u, o)
+	f.emitV(vins{(*build.Context).VCMPPS, (*build.Context).VCMPPS_BCST, (*build.Context).VCMPPD, (*build.Context).VCMPPD_BCST}, operand.U8(pred), b, x, d)
+	f.set(u, o.Dst, d)
+}
+
+func (f *fn) or(u int, o *step.Op) {
+	a, b := f.regOf(u, o.A), f.regOf(u, o.B)
+	d := f.dst(u, o)
+	if f.is.avx512 {
+		f.c.KORW(b, a, d)
+	} else {
+		f.c.VORPS(b, a, d)
+	}
+	f.set(u, o.Dst, d)
+}
+
+func (f *fn) selectOp(u int, o *step.Op) {
+	c := f.c
+	if f.p.Regs[o.B] != step.Float && f.p.Regs[o.B] != step.Bits {
+		panic("amd64: Select of masks has no lowering")
+	}
+	if !f.is.avx512 {
+		m, t, e := f.regOf(u, o.A), f.rm(u, o.B), f.regOf(u, o.C)
+		d := f.dst(u, o)
+		pick(f.f64, c.VBLENDVPS, c.VBLENDVPD)(m, t, e, d)
+		f.set(u, o.Dst, d)
+		return
+	}
+	// A merge-masked move of B into C's register. (avo takes the
+	// destination of the masked VBLENDMPS as an input too, which would
+	// keep a register live from the function's entry; the merging move is
+	// honest about it.) When C is dead, or is the destination itself, this
+	// is the one instruction of the select.
+	m, t := f.regOf(u, o.A), f.rm(u, o.B)
+	var d reg.Register
+	switch {
+	case f.defd[u][o.Dst]:
+		d = f.cur[u][o.Dst].op.(reg.Register)
+		if o.C != o.Dst {
+			f.mov(f.rm(u, o.C), d)
+		}
+	case f.reusable(u, o.C, o):
+		d = f.cur[u][o.C].op.(reg.Register)
+	default:
+		d = f.vreg()
+		f.mov(f.rm(u, o.C), d)
+	}
+	bc(pick(f.f64, c.VMOVUPS, c.VMOVUPD), pick(f.f64, c.VBROADCASTSS, c.VBROADCASTSD), t, m, d)
+	f.set(u, o.Dst, d)
+}
+
+// reinterpret is Bits and FromBits: the same bits in the same register, no
+// instruction, unless either register is assigned again later.
+func (f *fn) reinterpret(u int, o *step.Op) {
+	if !f.defd[u][o.Dst] && f.defs[o.Dst] == 1 && f.reusable(u, o.A, o) {
+		f.cur[u][o.Dst] = f.cur[u][o.A]
+		f.defd[u][o.Dst] = true
+		return
+	}
+	d := f.dst(u, o)
+	f.mov(f.rm(u, o.A), d)
+	f.set(u, o.Dst, d)
+}
+
+func (f *fn) shl(u int, o *step.Op) {
+	a := f.regOf(u, o.A)
+	d := f.dst(u, o)
+	pick(f.f64, f.c.VPSLLD, f.c.VPSLLQ)(operand.U8(o.Imm), a, d)
+	f.set(u, o.Dst, d)
+}
+
+func (f *fn) storeOp(u int, o *step.Op) {
+	f.store(f.regOf(u, o.A), f.streamMem(u, o.Stream))
+}
+
+// storeOne writes 1.0 where the mask is set, +0 elsewhere.
+func (f *fn) storeOne(u int, o *step.Op) {
+	c := f.c
+	m := f.regOf(u, o.A)
+	x := f.vreg()
+	one := f.consts[oneFloat(f.p.DType)]
+	if f.is.avx512 {
+		if b, ok := one.(bcast); ok {
+			pick(f.f64, c.VBROADCASTSS_Z, c.VBROADCASTSD_Z)(b.Mem, m, x)
+		} else {
+			pick(f.f64, c.VMOVUPS_Z, c.VMOVUPD_Z)(one, m, x)
+		}
+	} else {
+		pick(f.f64, c.VANDPS, c.VANDPD)(one, m, x)
+	}
+	f.store(x, f.streamMem(u, o.Stream))
 }
 
 // fma computes A*B + C with one rounding in one instruction, choosing the
@@ -1581,7 +1794,7 @@ func (f *fn) storeBool(u int, o *step.Op) {
 func (f *fn) storeBits(o *step.Op, copies []int) {
 	c := f.c
 	L := f.L
-	bits := f.stream[o.Stream]
+	bits := f.ptr(o.Stream)
 	// The byte of lane j+off (off a multiple of 8, or of L), computed at
 	// the first store: the general-purpose registers are nearly all taken
 	// by the stream pointers, so that the AVX2 tail has three to spare,
@@ -1775,6 +1988,6 @@ func (f *fn) prefetchStream(s step.Stream) {
 	// A bool stream advances size/f.size as fast as a float stream.
 	ahead := prefetchAhead * size / f.size
 	for off := 0; off < f.cfg.unroll*f.L*size; off += 64 {
-		f.c.PREFETCHT1(operand.Mem{Base: f.stream[s], Index: f.j, Scale: uint8(size), Disp: ahead + off})
+		f.c.PREFETCHT1(operand.Mem{Base: f.ptr(s), Index: f.j, Scale: uint8(size), Disp: ahead + off})
 	}
 }

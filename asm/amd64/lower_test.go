@@ -18,7 +18,7 @@ import (
 //	Loop { r3 = Time; r4 = Mul r0 r3; r5 = Add r4 r1; r1 = Mul r5 r5; r2 = Add r2 r4 }
 //	Store W r1; Store Last r2
 func TestLoopLiveness(t *testing.T) {
-	p := &step.Program{Name: "StepLiveness", DType: step.F32, Regs: make([]step.Class, 6)}
+	p := &step.Program{Frame: step.AdQuaIFFrame, Name: "StepLiveness", DType: step.F32, Regs: make([]step.Class, 6)}
 	p.Ops = []step.Op{
 		{Kind: step.OpLoad, Dst: 0, Stream: step.SV},
 		{Kind: step.OpLoad, Dst: 1, Stream: step.SW},

@@ -67,6 +67,7 @@ type config struct {
 	group  int  // modeMany: vectors interleaved op by op in the step loop, one group's step after another's
 	vpins  int  // constants held in vector registers (the most used first)
 	gpins  int  // per-neuron constant rows whose pointer stays in a register
+	spins  int  // streams whose pointer stays in a register (the most used first, see streamOrder)
 	spill  bool // save the values live across a Rare block inside it
 }
 
@@ -141,8 +142,8 @@ func generate() (asm, decl []byte, report string, err error) {
 		for _, cfg := range j.cfgs {
 			group, stp := mainLoopInstructions(fn, cfg.mode)
 			per := func(n int) float64 { return float64(n) / float64(cfg.unroll*lanes) }
-			fmt.Fprintf(&rep, "  %-10s unroll %d (step loop groups of %d), %2d constants in registers, %d rows pinned, spill %-5v: %2d lanes: ",
-				cfg.mode, cfg.unroll, max(cfg.group, 1), cfg.vpins, cfg.gpins, cfg.spill, cfg.unroll*lanes)
+			fmt.Fprintf(&rep, "  %-10s unroll %d (step loop groups of %d), %2d constants in registers, %d rows and %d streams pinned, spill %-5v: %2d lanes: ",
+				cfg.mode, cfg.unroll, max(cfg.group, 1), cfg.vpins, cfg.gpins, cfg.spins, cfg.spill, cfg.unroll*lanes)
 			if cfg.mode == modeMany {
 				fmt.Fprintf(&rep, "per step %3d instructions = %5.2f per lane, ", stp, per(stp))
 			}
@@ -274,9 +275,11 @@ func allocate(fn *ir.Function) error {
 
 // choose finds the most aggressive configuration of p's section m for is
 // that avo's register allocator accepts: the deepest unroll first, then as
-// many per-neuron row pointers and as many constants in registers as fit.
-// The sections of a function share no register (one of them runs), so each
-// is tried alone.
+// many stream pointers, per-neuron row pointers and constants in registers
+// as fit. With none of them in registers, every pointer and constant is
+// read through the stack, which leaves the general-purpose registers to the
+// lane index, the bounds and the temporaries of one op. The sections of a
+// function share no register (one of them runs), so each is tried alone.
 func choose(is *isa, p *step.Program, m mode) (config, error) {
 	fits := func(cfg config) bool {
 		ctx := build.NewContext()
@@ -285,6 +288,7 @@ func choose(is *isa, p *step.Program, m mode) (config, error) {
 		return err == nil
 	}
 	nconst := len(constantsOf(is, p))
+	nstream := len(streamsOf(p.Ops))
 	most := is.maxUnroll
 	if m == modeMany {
 		most = is.maxSerial
@@ -298,18 +302,26 @@ func choose(is *isa, p *step.Program, m mode) (config, error) {
 	for u := most; u >= 1; u-- {
 		for _, g := range groups {
 			for _, spill := range []bool{false, true} {
-				cfg := config{mode: m, unroll: u, group: g, spill: spill}
+				cfg := config{mode: m, unroll: u, group: g, spill: spill, spins: nstream}
+				for cfg.spins > 0 && !fits(cfg) {
+					cfg.spins--
+				}
 				if !fits(cfg) {
 					continue
 				}
-				if p.PerNeur {
-					for cfg.gpins < int(step.NumConsts) && fits(config{m, u, g, 0, cfg.gpins + 1, spill}) {
-						cfg.gpins++
+				more := func(pins *int, most int) {
+					for *pins < most {
+						*pins++
+						if !fits(cfg) {
+							*pins--
+							return
+						}
 					}
 				}
-				for cfg.vpins < nconst && fits(config{m, u, g, cfg.vpins + 1, cfg.gpins, spill}) {
-					cfg.vpins++
+				if p.PerNeur {
+					more(&cfg.gpins, int(step.NumConsts))
 				}
+				more(&cfg.vpins, nconst)
 				return cfg, nil
 			}
 		}

@@ -211,7 +211,7 @@ func (m *machine) run(t *testing.T, lines []string) {
 // V5 and V6, all read for the last time by it.
 func bitsGen(size, unroll int, tail bool, md mode) (*bodyGen, []int) {
 	l := &lowering{p: &step.Program{Name: "bits"}, mode: md, prefix: "one", size: size, lanes: 16 / size}
-	l.stream[step.SBits] = "R11"
+	l.stream[step.SBits] = &pointer{name: "ptrBits", reg: "R11", slot: -1}
 	l.lane = "R12"
 	if md == multi {
 		l.stride[step.SBits] = "R21"

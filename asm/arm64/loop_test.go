@@ -44,7 +44,7 @@ func TestStateInRegisters(t *testing.T) {
 				continue
 			}
 			for _, s := range []step.Stream{step.SV, step.SW, step.SLast} {
-				ptr := sec.l.stream[s]
+				ptr := sec.l.stream[s].reg
 				for _, line := range b.lines[begin:end] {
 					if strings.Contains(line, "("+ptr+")") {
 						t.Errorf("%s %s: the step loop accesses %s: %s", p.Name, label, s, line)

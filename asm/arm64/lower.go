@@ -55,19 +55,13 @@ func funcName(p *step.Program) string {
 	panic("arm64: unexpected program name " + p.Name)
 }
 
-// General-purpose registers. R18 is the platform register, R27-R30 are
-// the assembler's temporary, g, frame and link registers; they are not
-// used. R26 holds a closure's context on entry only and is scratch after it
-// (cmd/compile/abi-internal.md), so it is the last pointer register.
+// General-purpose registers besides pointerRegs.
 const (
 	rFrame = "R0" // the frame pointer argument
 	rN     = "R1" // lanes left
 	rC     = "R2" // the constant table (homogeneous programs rematerialize from it)
 	rTmp   = "R3" // scratch for immediates, masks and bools
 )
-
-// pointerRegs hold the stream and per-neuron constant row pointers.
-var pointerRegs = []string{"R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15", "R16", "R17", "R19", "R20", "R21", "R22", "R23", "R24", "R25", "R26"}
 
 // kernel is one lowered program.
 type kernel struct {
@@ -105,14 +99,16 @@ type lowering struct {
 	setup   map[step.Reg]*step.Op
 	one     step.Reg // a setup register holding 1.0, for StoreOne
 	pinned  map[step.Reg]int
-	stream  [step.NumStreams]string // pointer register of each used stream (multi: of an optional stream's current row)
-	row     [step.NumConsts]string  // per-neuron: pointer register of each used row
-	stride  [step.NumStreams]string // multi: row distance in bytes of an optional stream, if a register was left for it
-	steps   string                  // multi: steps left in the step loop
-	tcur    string                  // multi: the address of the next step's time
-	lane    string                  // multi: the current vector's first lane; single with Bits: the next lane to write bits for
-	bitsW   string                  // Bits: scratch for the word read, modified and written back
-	bitsAcc string                  // Bits, single: the bits of the current word so far
+	stream  [step.NumStreams]*pointer // each used stream (multi: an optional stream's current row)
+	row     [step.NumConsts]*pointer  // per-neuron: each used row
+	rPtr    string                    // scratch for the pointers in the table, if any
+	slots   int                       // pointers in the table
+	stride  [step.NumStreams]string   // multi: row distance in bytes of an optional stream, if a register was left for it
+	steps   string                    // multi: steps left in the step loop
+	tcur    string                    // multi: the address of the next step's time
+	lane    string                    // multi: the current vector's first lane; single with Bits: the next lane to write bits for
+	bitsW   string                    // Bits: scratch for the word read, modified and written back
+	bitsAcc string                    // Bits, single: the bits of the current word so far
 	labelNo int
 }
 
@@ -127,33 +123,42 @@ func hasLoop(p *step.Program) bool {
 
 func lowerProgram(p *step.Program) (*kernel, error) {
 	k := &kernel{name: funcName(p)}
-	var w bytes.Buffer
-	bits := p.DType.Size() * 8
-	fmt.Fprintf(&w, "\n// func %s(f *generic.Frame%d)\n", k.name, bits)
-	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $0-8\n", k.name)
-	fmt.Fprintf(&w, "\tMOVD f+0(FP), %s\n", rFrame)
 	modes := []mode{plain}
 	if hasLoop(p) {
 		modes = []mode{single, multi}
+	}
+	var secs []*section
+	slots := 0
+	for _, m := range modes {
+		prefix := map[mode]string{plain: "", single: "one", multi: "many"}[m]
+		sec, err := lowerSection(p, m, prefix)
+		if err != nil {
+			return nil, err
+		}
+		secs = append(secs, sec)
+		slots = max(slots, sec.l.slots)
+		k.lanes = sec.lanes
+		k.unroll = append(k.unroll, sec.unroll)
+		k.stats = append(k.stats, sec.stats)
+	}
+	var w bytes.Buffer
+	bits := p.DType.Size() * 8
+	fmt.Fprintf(&w, "\n// func %s(f *generic.Frame%d)\n", k.name, bits)
+	// The stack frame holds the pointer table, if a section has one.
+	fmt.Fprintf(&w, "TEXT ·%s(SB), NOSPLIT, $%d-8\n", k.name, 8*slots)
+	fmt.Fprintf(&w, "\tMOVD f+0(FP), %s\n", rFrame)
+	if len(secs) > 1 {
 		fmt.Fprintf(&w, "\tMOVD %d(%s), %s // Steps\n", step.FrameSteps, rFrame, rTmp)
 		// Steps <= 1 takes the one-step section, as generic makes at
 		// least one step: the step loop is never entered with no step.
 		fmt.Fprintf(&w, "\tCMP $1, %s\n", rTmp)
 		fmt.Fprintf(&w, "\tBGT many\n")
 	}
-	for _, m := range modes {
-		prefix := map[mode]string{plain: "", single: "one", multi: "many"}[m]
-		if m == multi {
-			fmt.Fprintf(&w, "%s:\n", prefix)
-		}
-		sec, err := lowerSection(p, m, prefix)
-		if err != nil {
-			return nil, err
+	for _, sec := range secs {
+		if sec.l.mode == multi {
+			fmt.Fprintf(&w, "%s:\n", sec.l.prefix)
 		}
 		w.WriteString(sec.text)
-		k.lanes = sec.lanes
-		k.unroll = append(k.unroll, sec.unroll)
-		k.stats = append(k.stats, sec.stats)
 	}
 	k.text = w.String()
 	return k, nil
@@ -202,70 +207,8 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 		l.setup[setup[i].Dst] = &setup[i]
 	}
 
-	// Pointer registers: streams, then per-neuron rows, then (Steps > 1) the
-	// step loop's counter, time address and lane offset, then as many row
-	// distances as registers are left (the others are reloaded each step).
-	used := streams(p)
-	var free []string
-	free = append(free, pointerRegs...)
-	if p.PerNeur {
-		// Only the entry code reads the constant table itself: it is free
-		// after the rows are set, for a row distance.
-		free = append(free, rC)
-	}
-	takeReg := func() string {
-		if len(free) == 0 {
-			return ""
-		}
-		r := free[0]
-		free = free[1:]
-		return r
-	}
-	for s := step.Stream(0); s < step.NumStreams; s++ {
-		if used[s] {
-			l.stream[s] = takeReg()
-		}
-	}
-	rows := paramRows(p)
-	for c := step.Const(0); c < step.NumConsts; c++ {
-		if rows[c] {
-			l.row[c] = takeReg()
-		}
-	}
-	if m == multi {
-		l.steps, l.tcur, l.lane = takeReg(), takeReg(), takeReg()
-		if l.lane == "" {
-			return nil, fmt.Errorf("arm64: %s needs more pointer registers than there are", p.Name)
-		}
-	}
-	if used[step.SBits] && m != multi {
-		// Bits, Steps = 1: the lane counter, the accumulated word and a
-		// scratch register for the read-modify-write of the last word.
-		l.lane, l.bitsAcc, l.bitsW = takeReg(), takeReg(), takeReg()
-		if l.bitsW == "" {
-			return nil, fmt.Errorf("arm64: %s needs more pointer registers than there are", p.Name)
-		}
-	}
-	if m == multi {
-		for s := step.SI; s < step.NumStreams; s++ {
-			if used[s] {
-				l.stride[s] = takeReg()
-			}
-		}
-		if used[step.SBits] {
-			// The scratch register of the Bits word: the row distances
-			// come first, as they are read every step with or without
-			// Bits; if none is left, the frame pointer is borrowed and
-			// reloaded from the argument after the write.
-			if l.bitsW = takeReg(); l.bitsW == "" {
-				l.bitsW = rFrame
-			}
-		}
-	}
-	for c := step.Const(0); c < step.NumConsts; c++ {
-		if rows[c] && l.row[c] == "" {
-			return nil, fmt.Errorf("arm64: %s needs more pointer registers than there are", p.Name)
-		}
+	if err := l.allocPointers(); err != nil {
+		return nil, err
 	}
 
 	// Pin the setup values used outside Rare blocks in vector registers
@@ -354,7 +297,8 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 	ins("MOVD %d(%s), %s // N", step.FrameN, rFrame, rN)
 	ins("MOVD %d(%s), %s // C", step.FrameC, rFrame, rC)
 	for s := step.Stream(0); s < step.NumStreams; s++ {
-		if l.stream[s] == "" || m == multi && s.Optional() {
+		ptr := l.stream[s]
+		if ptr == nil || m == multi && s.Optional() {
 			// Multi: each vector's step loop sets its optional rows.
 			continue
 		}
@@ -362,16 +306,19 @@ func lowerSection(p *step.Program, m mode, prefix string) (*section, error) {
 		if s.Optional() {
 			note = " (nil if absent)"
 		}
-		ins("MOVD %d(%s), %s // %s%s", step.FrameStream(s), rFrame, l.stream[s], s, note)
+		ins("MOVD %d(%s), %s // %s%s", step.FrameStream(s), rFrame, l.regOf(ptr), s, note)
+		l.saveTo(ins, ptr)
 	}
 	if p.PerNeur {
 		// Row c of the constant table starts at C + c*Stride elements.
 		ins("MOVD %d(%s), %s", step.FrameStride, rFrame, rTmp)
 		ins("LSL $%d, %s", log2(l.size), rTmp)
 		for c := step.Const(0); c < step.NumConsts; c++ {
-			if l.row[c] != "" {
-				ins("MOVD $%d, %s", c, l.row[c])
-				ins("MADD %s, %s, %s, %s // row %s", rTmp, rC, l.row[c], l.row[c], c)
+			if ptr := l.row[c]; ptr != nil {
+				r := l.regOf(ptr)
+				ins("MOVD $%d, %s", c, r)
+				ins("MADD %s, %s, %s, %s // row %s", rTmp, rC, r, r, c)
+				l.saveTo(ins, ptr)
 			}
 		}
 	}
@@ -610,8 +557,8 @@ type bodyGen struct {
 	vals   []value
 	key    map[[2]int]int // (copy, vreg) -> value id
 	pinID  map[step.Reg]int
-	owner  [32]int // value id in each register, -1 free, -2 a temporary
-	adv    map[string]int
+	owner  [32]int          // value id in each register, -1 free, -2 a temporary
+	adv    map[*pointer]int // bytes each pointer moved in this body
 	out    []string
 	inRare int // position of the Rare block being emitted, or -1
 	clob   map[int]bool
@@ -638,7 +585,7 @@ const (
 )
 
 func (l *lowering) body(unroll int, tail bool) (*body, error) {
-	g := &bodyGen{lowering: l, unroll: unroll, tail: tail, key: map[[2]int]int{}, pinID: map[step.Reg]int{}, adv: map[string]int{}, inRare: -1, loop: [2]int{-1, -1},
+	g := &bodyGen{lowering: l, unroll: unroll, tail: tail, key: map[[2]int]int{}, pinID: map[step.Reg]int{}, adv: map[*pointer]int{}, inRare: -1, loop: [2]int{-1, -1},
 		tieOf: map[int]int{}, tiedTo: map[int]int{}}
 	for i := range g.resv {
 		g.resv[i] = -1
@@ -705,8 +652,9 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 		// lane that places the optional rows, to the next vector.
 		g.emit("ADD $%d, %s", width/l.size, l.lane)
 		for c := step.Const(0); c < step.NumConsts; c++ {
-			if p := l.row[c]; p != "" {
-				g.emit("ADD $%d, %s", width, p)
+			if p := l.row[c]; p != nil {
+				g.emit("ADD $%d, %s", width, g.get(p))
+				g.put(p)
 				g.adv[p] += width
 			}
 		}
@@ -719,17 +667,17 @@ func (l *lowering) body(unroll int, tail bool) (*body, error) {
 			continue
 		}
 		if l.mode == multi && s.Optional() {
-			if p := l.stream[s]; p != "" && g.touched[s] != 0 {
+			if p := l.stream[s]; p != nil && g.touched[s] != 0 {
 				panic(fmt.Sprintf("arm64: %s: stream %s accessed %d times in a step, not once per vector", l.p.Name, s, g.touched[s]))
 			}
 			continue
 		}
-		if p := l.stream[s]; p != "" && g.adv[p] != g.streamWidth(s) {
+		if p := l.stream[s]; p != nil && g.adv[p] != g.streamWidth(s) {
 			panic(fmt.Sprintf("arm64: %s: stream %s advanced %d bytes, not %d", l.p.Name, s, g.adv[p], g.streamWidth(s)))
 		}
 	}
 	for c := step.Const(0); c < step.NumConsts; c++ {
-		if p := l.row[c]; p != "" && g.adv[p] != width {
+		if p := l.row[c]; p != nil && g.adv[p] != width {
 			panic(fmt.Sprintf("arm64: %s: row %s advanced %d bytes, not %d", l.p.Name, c, g.adv[p], width))
 		}
 	}
@@ -1090,7 +1038,7 @@ func (g *bodyGen) emitItem(pos int) {
 	it := &g.items[pos]
 	switch it.kind {
 	case iIfBegin:
-		g.emit("CBZ %s, %s", g.stream[it.stream], it.label)
+		g.emit("CBZ %s, %s", g.get(g.stream[it.stream]), it.label)
 		g.ifs++
 	case iIfEnd:
 		g.out = append(g.out, it.label+":")
@@ -1159,7 +1107,7 @@ func (g *bodyGen) op(pos int, it *item) {
 		d := g.assign(pos, it.dst)
 		if g.mode == multi {
 			// Every step reads the same row; it moves after the loop.
-			g.loadAt(g.row[o.Param], it.copy*16, d)
+			g.loadAt(g.get(g.row[o.Param]), it.copy*16, d)
 		} else {
 			g.load(g.row[o.Param], it.copy, d)
 		}
@@ -1190,7 +1138,7 @@ func (g *bodyGen) op(pos int, it *item) {
 	case step.OpFMA:
 		// VFMLA accumulates into its destination: d = C, then d += A*B.
 		d := g.assign(pos, it.dst, in[2])
-		if d != g.ph(in[2]) {
+		if d != g.ph(in[2]) && g.err == nil { // after an error, d is no register
 			if d == g.ph(in[0]) || d == g.ph(in[1]) {
 				panic(fmt.Sprintf("arm64: %s: FMA result register V%d is also a factor", g.p.Name, d))
 			}
@@ -1260,7 +1208,7 @@ func (g *bodyGen) freeScratch(t, id int) {
 // access may post-increment p: the pointer walks forward as copies are
 // first touched, and a later access (a store after a load of the same
 // stream) addresses the data behind it.
-func (g *bodyGen) access(p string, c, width int) (off int, post bool) {
+func (g *bodyGen) access(p *pointer, c, width int) (off int, post bool) {
 	at := c * width
 	if at == g.adv[p] {
 		g.adv[p] += width
@@ -1276,10 +1224,11 @@ func (g *bodyGen) loopBegin(label string) {
 	g.emit("MOVD %d(%s), %s // Steps", step.FrameSteps, rFrame, g.steps)
 	g.emit("MOVD %d(%s), %s // T", step.FrameT, rFrame, g.tcur)
 	for s := step.SI; s < step.NumStreams; s++ {
-		p := g.stream[s]
-		if p == "" {
+		ptr := g.stream[s]
+		if ptr == nil {
 			continue
 		}
+		p := g.regOf(ptr)
 		lab := g.label("nil")
 		g.emit("MOVD %d(%s), %s // %s (nil if absent)", step.FrameStream(s), rFrame, p, s)
 		g.emit("CBZ %s, %s", p, lab)
@@ -1295,6 +1244,7 @@ func (g *bodyGen) loopBegin(label string) {
 			g.emit("ADD %s<<%d, %s, %s", g.lane, log2(g.size), p, p)
 		}
 		g.out = append(g.out, lab+":")
+		g.put(ptr)
 	}
 	g.out = append(g.out, label+":")
 	g.inLoop = true
@@ -1314,9 +1264,9 @@ func (g *bodyGen) rowTouch(s step.Stream, c int) (last, fold bool) {
 	return last, fold
 }
 
-// rowStep moves optional stream s's row pointer to the next step's row.
-func (g *bodyGen) rowStep(s step.Stream) {
-	p := g.stream[s]
+// rowStep moves optional stream s's row pointer, held in register p, to
+// the next step's row.
+func (g *bodyGen) rowStep(s step.Stream, p string) {
 	if r := g.stride[s]; r != "" {
 		g.emit("ADD %s, %s", r, p)
 		return
@@ -1331,14 +1281,18 @@ func (g *bodyGen) rowStep(s step.Stream) {
 
 func (g *bodyGen) rowLoad(s step.Stream, c, d int) {
 	last, fold := g.rowTouch(s, c)
-	if fold {
-		g.emit("VLD1.P (%s)(%s), [V%d.%s]", g.stream[s], g.stride[s], d, g.varr)
+	p := g.get(g.stream[s])
+	switch {
+	case fold:
+		g.emit("VLD1.P (%s)(%s), [V%d.%s]", p, g.stride[s], d, g.varr)
+	case last:
+		g.loadAt(p, c*16, d)
+		g.rowStep(s, p)
+	default:
+		g.loadAt(p, c*16, d)
 		return
 	}
-	g.loadAt(g.stream[s], c*16, d)
-	if last {
-		g.rowStep(s)
-	}
+	g.put(g.stream[s])
 }
 
 // storeOf stores register x as copy c of stream s.
@@ -1348,14 +1302,18 @@ func (g *bodyGen) storeOf(s step.Stream, c, x int) {
 		return
 	}
 	last, fold := g.rowTouch(s, c)
-	if fold {
-		g.emit("VST1.P [V%d.%s], (%s)(%s)", x, g.varr, g.stream[s], g.stride[s])
+	p := g.get(g.stream[s])
+	switch {
+	case fold:
+		g.emit("VST1.P [V%d.%s], (%s)(%s)", x, g.varr, p, g.stride[s])
+	case last:
+		g.storeAt(p, c*16, x)
+		g.rowStep(s, p)
+	default:
+		g.storeAt(p, c*16, x)
 		return
 	}
-	g.storeAt(g.stream[s], c*16, x)
-	if last {
-		g.rowStep(s)
-	}
+	g.put(g.stream[s])
 }
 
 // loadAt and storeAt access a vector (the tail: a lane) at an offset from
@@ -1376,37 +1334,53 @@ func (g *bodyGen) storeAt(p string, off, x int) {
 	g.emit("FMOVQ F%d, %d(%s)", x, off, p)
 }
 
-func (g *bodyGen) load(p string, c, d int) {
+// load and store access copy c's vector (the tail: its lane) through
+// pointer ptr, moving ptr past it on its first access.
+func (g *bodyGen) load(ptr *pointer, c, d int) {
+	p := g.get(ptr)
+	var post bool
 	if g.tail {
 		mov := map[int]string{4: "FMOVS", 8: "FMOVD"}[g.size]
-		if off, post := g.access(p, 0, g.size); post {
+		var off int
+		if off, post = g.access(ptr, 0, g.size); post {
 			g.emit("%s.P %d(%s), F%d", mov, off, p, d)
 		} else {
 			g.emit("%s %d(%s), F%d", mov, off, p, d)
 		}
-		return
-	}
-	if off, post := g.access(p, c, 16); post {
-		g.emit("VLD1.P %d(%s), [V%d.%s]", off, p, d, g.varr)
 	} else {
-		g.emit("FMOVQ %d(%s), F%d", off, p, d)
+		var off int
+		if off, post = g.access(ptr, c, 16); post {
+			g.emit("VLD1.P %d(%s), [V%d.%s]", off, p, d, g.varr)
+		} else {
+			g.emit("FMOVQ %d(%s), F%d", off, p, d)
+		}
+	}
+	if post {
+		g.put(ptr)
 	}
 }
 
-func (g *bodyGen) store(p string, c, s int) {
+func (g *bodyGen) store(ptr *pointer, c, s int) {
+	p := g.get(ptr)
+	var post bool
 	if g.tail {
 		mov := map[int]string{4: "FMOVS", 8: "FMOVD"}[g.size]
-		if off, post := g.access(p, 0, g.size); post {
+		var off int
+		if off, post = g.access(ptr, 0, g.size); post {
 			g.emit("%s.P F%d, %d(%s)", mov, s, off, p)
 		} else {
 			g.emit("%s F%d, %d(%s)", mov, s, off, p)
 		}
-		return
-	}
-	if off, post := g.access(p, c, 16); post {
-		g.emit("VST1.P [V%d.%s], %d(%s)", s, g.varr, off, p)
 	} else {
-		g.emit("FMOVQ F%d, %d(%s)", s, off, p)
+		var off int
+		if off, post = g.access(ptr, c, 16); post {
+			g.emit("VST1.P [V%d.%s], %d(%s)", s, g.varr, off, p)
+		} else {
+			g.emit("FMOVQ F%d, %d(%s)", s, off, p)
+		}
+	}
+	if post {
+		g.put(ptr)
 	}
 }
 
@@ -1415,7 +1389,7 @@ func (g *bodyGen) store(p string, c, s int) {
 // lane.
 func (g *bodyGen) storeBool(pos int, it *item) {
 	m := g.ph(it.in[0])
-	p := g.stream[it.op.Stream]
+	ptr := g.stream[it.op.Stream]
 	n, mov, pattern := g.lanes, map[int]string{4: "MOVW", 2: "MOVH"}[g.lanes], "$0x01010101"
 	lane := "S[0]"
 	if g.tail {
@@ -1436,16 +1410,19 @@ func (g *bodyGen) storeBool(pos int, it *item) {
 	}
 	g.emit("VMOV V%d.%s, %s", src, lane, rTmp)
 	g.emit("AND %s, %s", pattern, rTmp)
+	p := g.get(ptr)
 	if g.mode == multi {
 		last, _ := g.rowTouch(it.op.Stream, it.copy)
 		g.emit("%s %s, %d(%s)", mov, rTmp, it.copy*n, p)
 		if last {
-			g.rowStep(it.op.Stream)
+			g.rowStep(it.op.Stream, p)
+			g.put(ptr)
 		}
 		return
 	}
-	if off, post := g.access(p, it.copy, n); post {
+	if off, post := g.access(ptr, it.copy, n); post {
 		g.emit("%s.P %s, %d(%s)", mov, rTmp, off, p)
+		g.put(ptr)
 	} else {
 		g.emit("%s %s, %d(%s)", mov, rTmp, off, p)
 	}
@@ -1475,7 +1452,7 @@ func (g *bodyGen) wholeByte() bool {
 // the Bits pointer to the next word; bitsFlush writes the last, partial
 // word after the loops.
 func (g *bodyGen) storeBits(pos int, it *item) {
-	p, w := g.stream[step.SBits], g.bitsW
+	ptr, w := g.stream[step.SBits], g.bitsW
 	n := len(it.in) * g.lanes // bits written
 	if g.tail {
 		// One lane: bit 0 of the mask's lane 0.
@@ -1495,13 +1472,16 @@ func (g *bodyGen) storeBits(pos int, it *item) {
 		g.emit("ADD $%d, %s", n, g.lane)
 		g.emit("TST $63, %s", g.lane)
 		g.emit("BNE %s", done)
-		g.emit("MOVD.P %s, 8(%s)", g.bitsAcc, p)
+		g.emit("MOVD.P %s, 8(%s)", g.bitsAcc, g.get(ptr))
+		g.put(ptr)
 		g.emit("MOVD ZR, %s", g.bitsAcc)
 		g.out = append(g.out, done+":")
 		return
-	case g.wholeByte():
+	}
+	p := g.get(ptr)
+	if g.wholeByte() {
 		g.emit("MOVB %s, (%s)", rTmp, p)
-	default:
+	} else {
 		g.emit("MOVD (%s), %s", p, w)
 		g.emit("ROR %s, %s, %s", g.lane, w, w)
 		g.emit("BFI $0, %s, $%d, %s", rTmp, n, w)
@@ -1512,7 +1492,8 @@ func (g *bodyGen) storeBits(pos int, it *item) {
 			g.emit("MOVD f+0(FP), %s", rFrame)
 		}
 	}
-	g.rowStep(step.SBits)
+	g.rowStep(step.SBits, p)
+	g.put(ptr)
 }
 
 // bitsFlush writes, for Steps = 1, the bits gathered of the last word if
@@ -1521,8 +1502,13 @@ func (l *lowering) bitsFlush() []string {
 	if l.bitsAcc == "" {
 		return nil
 	}
-	p, done := l.stream[step.SBits], l.prefix+"bitsdone"
-	return []string{
+	ptr, done := l.stream[step.SBits], l.prefix+"bitsdone"
+	var lines []string
+	p := l.regOf(ptr)
+	if p != ptr.reg {
+		lines = append(lines, fmt.Sprintf("MOVD %s, %s", ptr.addr(), p))
+	}
+	return append(lines,
 		fmt.Sprintf("CBZ %s, %s", p, done),
 		fmt.Sprintf("ANDS $63, %s, %s", l.lane, rTmp),
 		fmt.Sprintf("BEQ %s", done),
@@ -1532,8 +1518,8 @@ func (l *lowering) bitsFlush() []string {
 		fmt.Sprintf("AND %s, %s", rTmp, l.bitsW),
 		fmt.Sprintf("ORR %s, %s", l.bitsAcc, l.bitsW),
 		fmt.Sprintf("MOVD %s, (%s)", l.bitsW, p),
-		done + ":",
-	}
+		done+":",
+	)
 }
 
 // packMask gathers the lanes of the masks ms (all ones or zero; one vector

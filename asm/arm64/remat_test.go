@@ -12,14 +12,8 @@ import (
 // TestRematerializedKernels lowers every program with no constant pinned,
 // so that every constant is broadcast again before each use (the path a
 // program takes when it does not fit in the registers), and runs package
-// kernel's NEON tests, the golden values and Run against Step (so both
-// sections of each step kernel) on the result under qemu-aarch64, in a copy
-// of the library.
+// kernel's NEON tests on the result.
 func TestRematerializedKernels(t *testing.T) {
-	qemu, err := exec.LookPath("qemu-aarch64")
-	if err != nil {
-		t.Skip("qemu-aarch64 not found (Debian: apt-get install qemu-user); the rematerializing lowering is not run")
-	}
 	defer func(n int) { pinLimit = n }(pinLimit)
 	pinLimit = 0
 	s, decl, _, err := generate()
@@ -28,6 +22,36 @@ func TestRematerializedKernels(t *testing.T) {
 	}
 	if !strings.Contains(string(s), "loop2:") {
 		t.Fatal("no kernel is unrolled even with every register free")
+	}
+	runKernelTests(t, s, decl)
+}
+
+// TestPointerTable lowers every program with no stream or row pointer in a
+// register, so that every access goes through the pointer table on the
+// stack (the path a program takes when its pointers do not fit in the
+// registers), and runs package kernel's NEON tests on the result.
+func TestPointerTable(t *testing.T) {
+	defer func(n int) { pointerLimit = n }(pointerLimit)
+	pointerLimit = 0
+	s, decl, _, err := generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(s), "NOSPLIT, $0-8") {
+		t.Fatal("a kernel has no pointer table with no pointer in a register")
+	}
+	runKernelTests(t, s, decl)
+}
+
+// runKernelTests runs package kernel's NEON tests, every path against
+// generic, the golden values and Run (so both sections of each step
+// kernel) under
+// qemu-aarch64, in a copy of the library whose NEON kernels are s and decl.
+func runKernelTests(t *testing.T, s, decl []byte) {
+	t.Helper()
+	qemu, err := exec.LookPath("qemu-aarch64")
+	if err != nil {
+		t.Skip("qemu-aarch64 not found (Debian: apt-get install qemu-user); the kernels are not run")
 	}
 
 	// Copy the library (not asm/, not .git) and replace its NEON kernels.
@@ -58,9 +82,9 @@ func TestRematerializedKernels(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "kernel", "step_arm64.go"), decl, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "test", "-count=1", "-short", "-exec", qemu, "-run", "NEON|Golden|TestRunMatchesSteps", "./kernel")
+	cmd := exec.Command("go", "test", "-count=1", "-short", "-exec", qemu, "-run", "NEON|TestPaths|TestGolden|TestRun", "./kernel")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOARCH=arm64", "GOOS=linux", "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), "GOARCH=arm64", "GOOS=linux", "CGO_ENABLED=0", "ADQUAIF_EXEC="+qemu)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("kernel tests with rematerialized constants: %v\n%s", err, out)
 	}

@@ -17,12 +17,15 @@ type setupKey struct {
 	val   uint64
 }
 
+// newBuilder starts program p, named from its Func and Tag.
 func newBuilder(p *Program) *builder {
+	p.Name = p.Func + p.Tag
 	return &builder{p: p, ops: &p.Ops, setup: map[setupKey]Reg{}}
 }
 
 func (b *builder) reg(c Class) Reg {
 	b.p.Regs = append(b.p.Regs, c)
+	b.p.Names = append(b.p.Names, "")
 	return Reg(len(b.p.Regs) - 1)
 }
 

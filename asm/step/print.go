@@ -10,38 +10,64 @@ import (
 func (p *Program) String() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s (%s, %d regs)\nsetup:\n", p.Name, p.DType, len(p.Regs))
-	printOps(&sb, p.Setup, 1)
+	p.printOps(&sb, p.Setup, 1)
 	sb.WriteString("body:\n")
-	printOps(&sb, p.Ops, 1)
+	p.printOps(&sb, p.Ops, 1)
 	return sb.String()
 }
 
-func printOps(sb *strings.Builder, ops []Op, depth int) {
+func (p *Program) printOps(sb *strings.Builder, ops []Op, depth int) {
 	ind := strings.Repeat("  ", depth)
-	for _, o := range ops {
+	for i := range ops {
 		sb.WriteString(ind)
-		if o.Defines() {
-			fmt.Fprintf(sb, "r%d = ", o.Dst)
-		}
-		sb.WriteString(o.Kind.String())
-		switch o.Kind {
-		case OpLoad, OpStore, OpStoreOne, OpStoreBool, OpStoreBits, OpIf:
-			fmt.Fprintf(sb, " %s", o.Stream)
-		case OpParam:
-			fmt.Fprintf(sb, " %s", o.Param)
-		case OpImm:
-			fmt.Fprintf(sb, " %#x", o.Imm)
-		case OpShl:
-			fmt.Fprintf(sb, " %d", o.Imm)
-		}
-		for _, r := range o.Inputs() {
-			fmt.Fprintf(sb, " r%d", r)
-		}
+		sb.WriteString(p.OpString(&ops[i]))
 		sb.WriteString("\n")
-		if o.Body != nil {
-			printOps(sb, o.Body, depth+1)
-		}
+		p.printOps(sb, ops[i].Body, depth+1)
 	}
+}
+
+// OpString prints one op (not its body), its registers with their builder
+// names: "r12:vr = Select r9 r11:x r0", "Store V r3". Lowerings print it as
+// the comment of the op's code.
+func (p *Program) OpString(o *Op) string {
+	var sb strings.Builder
+	if o.Defines() {
+		sb.WriteString(p.RegString(o.Dst) + " = ")
+	}
+	info := o.Kind.Info()
+	sb.WriteString(info.Name)
+	if info.Stream != NoStream {
+		fmt.Fprintf(&sb, " %s", p.Streams[o.Stream].Name)
+	}
+	if info.Param {
+		fmt.Fprintf(&sb, " %s", p.Consts[o.Param].Name)
+	}
+	switch info.Imm {
+	case Pattern:
+		fmt.Fprintf(&sb, " %#x", o.Imm)
+	case Count:
+		fmt.Fprintf(&sb, " %d", o.Imm)
+	}
+	for _, r := range o.Inputs() {
+		sb.WriteString(" " + p.RegString(r))
+	}
+	return sb.String()
+}
+
+// RegName is the builder's name of register r, "" if it gave none.
+func (p *Program) RegName(r Reg) string {
+	if int(r) < len(p.Names) {
+		return p.Names[r]
+	}
+	return ""
+}
+
+// RegString is r's number, and its name if it has one: "r12" or "r12:vr".
+func (p *Program) RegString(r Reg) string {
+	if n := p.RegName(r); n != "" {
+		return fmt.Sprintf("r%d:%s", r, n)
+	}
+	return fmt.Sprintf("r%d", r)
 }
 
 // Count is the number of ops of one step on the path where no block runs,
@@ -54,7 +80,7 @@ func (p *Program) Count() (main, blocks int) {
 			main, blocks = main+m, blocks+b
 			continue
 		}
-		if o.Body != nil {
+		if o.Kind.Info().Block {
 			Walk(o.Body, func(*Op) { blocks++ })
 			continue
 		}

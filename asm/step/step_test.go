@@ -16,12 +16,12 @@ func TestProgramsValidate(t *testing.T) {
 }
 
 func TestValidateRejectsUndefined(t *testing.T) {
-	p := &Program{Name: "bad", Regs: []Class{Float, Float}}
+	p := &Program{Frame: AdQuaIFFrame, Name: "bad", Regs: []Class{Float, Float}}
 	p.Ops = []Op{{Kind: OpAdd, Dst: 1, A: 0, B: 0}}
 	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "before it is defined") {
 		t.Fatalf("Validate = %v, want an undefined-register error", err)
 	}
-	p = &Program{Name: "bad", Regs: []Class{Float, Mask}}
+	p = &Program{Frame: AdQuaIFFrame, Name: "bad", Regs: []Class{Float, Mask}}
 	p.Setup = []Op{{Kind: OpImm, Dst: 0}}
 	p.Ops = []Op{{Kind: OpAdd, Dst: 1, A: 0, B: 0}}
 	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "want float") {
@@ -30,7 +30,7 @@ func TestValidateRejectsUndefined(t *testing.T) {
 }
 
 func TestBlockDefinitionsDoNotLeak(t *testing.T) {
-	p := &Program{Name: "bad", Regs: []Class{Float, Float}}
+	p := &Program{Frame: AdQuaIFFrame, Name: "bad", Regs: []Class{Float, Float}}
 	p.Ops = []Op{
 		{Kind: OpIf, Stream: SI, Body: []Op{{Kind: OpLoad, Dst: 0, Stream: SI}}},
 		{Kind: OpStore, Stream: SV, A: 0},
@@ -55,17 +55,98 @@ func TestValidateLoopRules(t *testing.T) {
 		{"optional outside", []Op{{Kind: OpLoop}, {Kind: OpLoad, Dst: 0, Stream: SI}}, "optional streams are accessed inside"},
 	}
 	for _, c := range cases {
-		p := &Program{Name: c.name, Regs: []Class{Float}, Ops: c.ops}
+		p := &Program{Frame: AdQuaIFFrame, Name: c.name, Regs: []Class{Float}, Ops: c.ops}
 		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: Validate = %v, want an error with %q", c.name, err, c.want)
 		}
 	}
-	ok := &Program{Name: "ok", Regs: []Class{Float, Float}, Ops: []Op{
+	ok := &Program{Frame: AdQuaIFFrame, Name: "ok", Regs: []Class{Float, Float}, Ops: []Op{
 		{Kind: OpLoad, Dst: 0, Stream: SV},
 		{Kind: OpLoop, Body: []Op{{Kind: OpTime, Dst: 1}, {Kind: OpIf, Stream: SI, Body: []Op{{Kind: OpLoad, Dst: 1, Stream: SI}}}}},
 		{Kind: OpStore, Stream: SV, A: 0},
 	}}
 	if err := ok.Validate(); err != nil {
 		t.Errorf("a program that keeps the rules: %v", err)
+	}
+}
+
+// Validate checks each stream access against the frame's stream table.
+func TestValidateStreamTable(t *testing.T) {
+	cases := []struct {
+		name string
+		op   Op
+		want string
+	}{
+		{"no such stream", Op{Kind: OpStore, Stream: 99, A: 0}, "no stream 99"},
+		{"float store to bools", Op{Kind: OpStore, Stream: SRef, A: 0}, "does not hold"},
+		{"read an output", Op{Kind: OpLoad, Dst: 1, Stream: SSpike}, "output stream is not read"},
+		{"write an input", Op{Kind: OpStore, Stream: SI, A: 0}, "input stream is not written"},
+		{"no such constant", Op{Kind: OpParam, Dst: 1, Param: 99}, "no constant 99"},
+	}
+	for _, c := range cases {
+		p := &Program{Frame: AdQuaIFFrame, Name: c.name, Regs: []Class{Float, Float}}
+		p.Setup = []Op{{Kind: OpImm, Dst: 0}}
+		p.Ops = []Op{{Kind: OpLoop, Body: []Op{c.op}}}
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Validate = %v, want an error with %q", c.name, err, c.want)
+		}
+	}
+}
+
+// The op table answers what the case lists of kinds used to.
+func TestOpTable(t *testing.T) {
+	for k := Kind(0); k < NumKinds; k++ {
+		info := k.Info()
+		if info.Name == "" {
+			t.Errorf("kind %d has no entry", k)
+			continue
+		}
+		o := &Op{Kind: k}
+		store := k == OpStore || k == OpStoreOne || k == OpStoreBool || k == OpStoreBits
+		if o.IsStore() != store {
+			t.Errorf("%s: IsStore = %v", k, o.IsStore())
+		}
+		if o.Access() != (store || k == OpLoad || k == OpIf) {
+			t.Errorf("%s: Access = %v", k, o.Access())
+		}
+		if info.Block != (k == OpIf || k == OpRare || k == OpLoop) {
+			t.Errorf("%s: Block = %v", k, info.Block)
+		}
+		if o.Defines() == (store || info.Block) {
+			t.Errorf("%s: Defines = %v", k, o.Defines())
+		}
+	}
+}
+
+// The headroom programs use every extra stream and constant of their frame.
+func TestHeadroomProgram(t *testing.T) {
+	for _, v := range Variants() {
+		p := Headroom(v)
+		used, consts := p.Used(), p.UsedConsts()
+		for _, name := range []string{"X1", "X2", "Y"} {
+			s, ok := p.Lookup(name)
+			if !ok || !used[s] {
+				t.Errorf("%s: stream %s unused", p.Name, name)
+			}
+		}
+		if v.PerNeur && !(consts[cK1] && consts[cK2]) {
+			t.Errorf("%s: per-neuron rows K1, K2 unused", p.Name)
+		}
+		if got := len(p.Streams) - len(AdQuaIFFrame.Streams); got != 3 {
+			t.Errorf("%s: %d extra streams, want 3", p.Name, got)
+		}
+	}
+}
+
+func TestFuncName(t *testing.T) {
+	p := Step(Variant{F32, Hard, true})
+	if got := p.FuncName("AVX512"); got != "stepAVX512F32HardPN" {
+		t.Errorf("FuncName = %s", got)
+	}
+	if got := Exprel(F64).FuncName("NEON"); got != "exprelNEONF64" {
+		t.Errorf("FuncName = %s", got)
+	}
+	if p.Name != "StepF32HardPN" {
+		t.Errorf("Name = %s", p.Name)
 	}
 }

@@ -61,8 +61,12 @@
 // c = 1e-35) where c·(v - V_rest)·(v - V_c) evaluated left to right would
 // not. A finite result is always held to the bound, and an
 // exact value beyond the float range with R small cannot occur (R >= S >=
-// |exact|). Non-finite state or input (V, w, last, I, Delta, t) propagates
+// |exact|). Non-finite state or input (V, w, last, I, G, Delta, t) propagates
 // by IEEE rules and is not compared with an exact value.
+//
+// The conductance G enters as SPEC writes it: the current R*(I - G*v) in f,
+// so S_V gains dt·exprel·|R|·|G|·|v|/tau, and the Jacobian's -R*G/tau in z,
+// so z_S (and with it exprel's argument term) gains dt·|R|·|G|/tau.
 package reference
 
 import (
@@ -94,12 +98,13 @@ type Params struct {
 }
 
 // Input is one neuron's step: state, inputs, time, step and parameters.
-// I and Delta are 0 when the buffer is absent (SPEC: I is zero when absent,
-// and adding no delta is adding 0 exactly).
+// I, G and Delta are 0 when the buffer is absent (SPEC: I and G are zero
+// when absent, and adding no delta is adding 0 exactly). G is the input
+// conductance: the input current is I - G*v.
 type Input struct {
-	V, W, Last, I, Delta, T, DT float64
-	Hard                        bool
-	P                           Params
+	V, W, Last, I, G, Delta, T, DT float64
+	Hard                           bool
+	P                              Params
 }
 
 // Quantity is an exact value with its bounds.
@@ -214,7 +219,7 @@ func (n node) quantity() Quantity { return Quantity{n.x, n.s, n.sx, n.a, n.r} }
 // does Compute apply (parameters and dt are finite once the kernel accepts
 // them).
 func (in *Input) Finite() bool {
-	for _, x := range [...]float64{in.V, in.W, in.Last, in.I, in.Delta, in.T} {
+	for _, x := range [...]float64{in.V, in.W, in.Last, in.I, in.G, in.Delta, in.T} {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return false
 		}
@@ -247,14 +252,16 @@ func Compute(f Format, in *Input) *Exact {
 	c, R := leaf(p.C), leaf(p.R)
 	d1 := sum(v, leaf(p.VRest).neg()) // v - V_rest
 	d2 := sum(v, leaf(p.VC).neg())    // v - V_c
-	// z = dt*J, J = c*((v - V_rest) + (v - V_c))/tau
-	z := prod(dt, c, sum(d1, d2), invTau)
+	G := leaf(in.G)
+	// z = dt*J, J = (c*((v - V_rest) + (v - V_c)) - R*G)/tau
+	z := sum(prod(dt, c, sum(d1, d2), invTau), prod(dt, R, G, invTau).neg())
 	E := exprelNode(z, f, true)
-	// Vc = v + dt*exprel(z)*(c*(v-V_rest)*(v-V_c) - R*u + R*I)/tau + D
+	// Vc = v + dt*exprel(z)*(c*(v-V_rest)*(v-V_c) - R*u + R*(I - G*v))/tau + D
 	vc := sum(v,
 		prod(dt, E, c, d1, d2, invTau),
 		prod(dt, E, R, u, invTau).neg(),
 		prod(dt, E, R, leaf(in.I), invTau),
+		prod(dt, E, R, G, v, invTau).neg(),
 		leaf(in.Delta))
 	// Wc = u + dt*exprel(-dt/tau_w)*(a*(Vc - V_rest) - u)/tau_w
 	Ew := exprelNode(prod(dt, invTauW).neg(), f, false)

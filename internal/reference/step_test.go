@@ -49,6 +49,25 @@ func TestComputeDefaults(t *testing.T) {
 	if s, _ := ex.Held.V.S.Float64(); s != 20+30+68 {
 		t.Errorf("held S_V = %v", s)
 	}
+	// A conductance: the current I - G*v in f, -R*G in J, and the magnitude
+	// sums gain R*|G|*|v| and R*|G|.
+	// Below threshold, so that v is the leaf V and S_V has a closed form.
+	in.G, in.V = 0.3, -40
+	v, u = -40, 0.5
+	ex = Compute(Float64, &in)
+	fG := (0.07*(v+65)*(v+50) - u + (2 - 0.3*v)) / 10
+	JG := (0.07*((v+65)+(v+50)) - 0.3) / 10
+	vcG := v + 0.1*math.Expm1(0.1*JG)/(0.1*JG)*fG + 0.25
+	if got, _ := ex.Int.V.X.Float64(); math.Abs(got-vcG) > 1e-13 {
+		t.Errorf("with G: V' = %v, want %v", got, vcG)
+	}
+	eG := math.Expm1(0.1*JG) / (0.1 * JG)
+	sG := math.Abs(v) + 0.1*eG*(0.07*(math.Abs(v)+65)*(math.Abs(v)+50)+u+2+0.3*math.Abs(v))/10 + 0.25
+	if s, _ := ex.Int.V.S.Float64(); math.Abs(s-sG) > 1e-12*sG {
+		t.Errorf("with G: S_V = %v, want %v", s, sG)
+	}
+	in.G = 0
+
 	// t - last == tau_ref exactly is not refractory, and is "near".
 	in.T, in.Last, in.P.TauRef = 10, 8.5, 1.5
 	ex = Compute(Float64, &in)

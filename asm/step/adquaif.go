@@ -1,0 +1,216 @@
+package step
+
+import "fmt"
+
+// The AdQuaIFRef model: its frame (streams and constants), its step
+// program and the programs the library compiles (All). exprel.go holds the
+// exprel helper the step calls.
+
+// The streams of AdQuaIFFrame, indices into its Streams.
+const (
+	SV     Stream = iota // membrane potential, read and written
+	SW                   // adaptation current, read and written
+	SLast                // last spike time, read and written
+	SI                   // input current, optional input
+	SDelta               // delta input, optional input
+	SG                   // input conductance, optional input
+	SSpike               // spike output (1 or 0), optional
+	SRef                 // refractory output ([]bool), optional
+	SBits                // spike output as bits ([]uint64: lane j is bit j%64 of word j/64), optional
+	numStreams
+)
+
+// The constants of AdQuaIFFrame, precomputed by the kernel package from the
+// parameters and dt: indices into its Consts.
+const (
+	CVTh    Const = iota // V_th
+	CVThRst              // V_th - V_reset (soft reset)
+	CVReset              // V_reset (hard reset)
+	CB                   // b
+	CVRest               // V_rest
+	CVC                  // V_c
+	CDtCTau              // dt*c/tau
+	CDtRTau              // dt*R/tau
+	CKeep                // exp(-dt/tau_w): the share of w kept over one step
+	CKa                  // a*(1 - exp(-dt/tau_w))
+	CTauRef              // tau_ref
+	numConsts
+)
+
+// AdQuaIFFrame is the frame of the step programs and of exprel (generic.Frame32
+// and Frame64).
+var AdQuaIFFrame = &Frame{
+	Type: "Frame",
+	Streams: []StreamSpec{
+		SV:     {Name: "V", Elem: ElemFloat, Dir: State, Doc: "membrane potential"},
+		SW:     {Name: "W", Elem: ElemFloat, Dir: State, Doc: "adaptation current"},
+		SLast:  {Name: "Last", Elem: ElemFloat, Dir: State, Doc: "last spike time"},
+		SI:     {Name: "I", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "input current"},
+		SDelta: {Name: "Delta", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "delta input, added to V"},
+		SG:     {Name: "G", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "input conductance: the input current is I - G*v"},
+		SSpike: {Name: "Spike", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "1 where the neuron spiked, else 0"},
+		SRef:   {Name: "Ref", Elem: ElemBool, Dir: Output, Optional: true, Doc: "refractory after the step"},
+		SBits:  {Name: "Bits", Elem: ElemBits, Dir: Output, Optional: true, Doc: "spikes, a bit per neuron"},
+	},
+	Consts: []ConstSpec{
+		CVTh:    {Name: "VTh", Doc: "V_th"},
+		CVThRst: {Name: "VThRst", Doc: "V_th - V_reset (soft reset)"},
+		CVReset: {Name: "VReset", Doc: "V_reset (hard reset)"},
+		CB:      {Name: "B", Doc: "b"},
+		CVRest:  {Name: "VRest", Doc: "V_rest"},
+		CVC:     {Name: "VC", Doc: "V_c"},
+		CDtCTau: {Name: "DtCTau", Doc: "dt*c/tau"},
+		CDtRTau: {Name: "DtRTau", Doc: "dt*R/tau"},
+		CKeep:   {Name: "Keep", Doc: "exp(-dt/tau_w): the share of w kept over one step"},
+		CKa:     {Name: "Ka", Doc: "a*(1 - exp(-dt/tau_w))"},
+		CTauRef: {Name: "TauRef", Doc: "tau_ref"},
+	},
+}
+
+// Step is the AdQuaIFRef step of SPEC.md for one variant, made Frame.Steps
+// times with the state in registers. Per lane and step, with the constants
+// of Const precomputed from the parameters and dt:
+//
+//	spk = V >= V_th
+//	v   = spk ? V - (V_th-V_reset) : V         (soft)   spk ? V_reset : V   (hard)
+//	u   = spk ? w + b : w
+//	a1, a2 = v - V_rest, v - V_c
+//	F   = dt*c/tau * a1*a2 + dt*R/tau * (I - u)  - gd*v   = dt*f(v),  gd = dt*R/tau * G
+//	z   = dt*c/tau * (a1 + a2)                    - gd     = dt*J
+//	Vc  = v + exprel(z)*F (+ Delta)
+//	Wc  = keep*u + ka*(Vc - V_rest)               = u + dt*exprel(-dt/tau_w)*g
+//	refr = t - last < tau_ref
+//	V', w' = refr ? (v, u) : (Vc, Wc)
+//	spike = V' >= V_th;  last' = spike ? t : last;  ref' = refr || spike
+//
+// The spike test V >= V_th is the exact sign of SPEC's
+// heaviside((V - V_th)/(V_th - V_reset)), since V_th > V_reset; the select
+// forms of the resets are SPEC's products with spk in {0, 1} without the
+// rounding of V - (V - V_reset).
+func Step(v Variant) *Program { return stepProgram(AdQuaIFFrame, "Step", v, false) }
+
+// stepProgram is the step of variant v over frame fr, named fn, with the
+// headroom frame's extra streams used if extra.
+func stepProgram(fr *Frame, fn string, v Variant, extra bool) *Program {
+	b := newBuilder(&Program{Frame: fr, Func: fn, Tag: v.Name(), DType: v.DType, Reset: v.Reset, PerNeur: v.PerNeur})
+	V, W, last := b.Load(SV), b.Load(SW), b.Load(SLast)
+	b.Loop(func() { stepOnce(b, v, V, W, last, extra) })
+	b.Store(SV, V)
+	b.Store(SW, W)
+	b.Store(SLast, last)
+	return b.p
+}
+
+// stepOnce emits one step inside the Loop: it reads the state registers V,
+// W and last and assigns them the state after the step.
+func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
+	vth := b.Param(CVTh)
+	spk := b.GE(V, vth)
+	var vr Reg
+	if v.Reset == Soft {
+		vr = b.Select(spk, b.Sub(V, b.Param(CVThRst)), V)
+	} else {
+		vr = b.Select(spk, b.Param(CVReset), V)
+	}
+	u := b.Select(spk, b.Add(W, b.Param(CB)), W)
+
+	in := b.Zero() // a register of its own, so that If can assign it
+	b.If(SI, func() { b.set(in, b.Load(SI)) })
+	if extra {
+		b.If(sX1, func() { b.set(in, b.FMA(b.Param(cK1), b.Load(sX1), in)) })
+		b.If(sX2, func() { b.set(in, b.FMA(b.Param(cK2), b.Load(sX2), in)) })
+	}
+
+	vrest := b.Param(CVRest)
+	a1 := b.Sub(vr, vrest)
+	a2 := b.Sub(vr, b.Param(CVC))
+	dtct := b.Param(CDtCTau)
+	F := b.FMA(dtct, b.Mul(a1, a2), b.Mul(b.Param(CDtRTau), b.Sub(in, u)))
+	z := b.Mul(dtct, b.Add(a1, a2))
+	b.If(SG, func() {
+		// The input current I - G*v: F gains -dt*R/tau*G*v and z the
+		// Jacobian's -dt*R/tau*G. The product with v is an FMA adding +0,
+		// which makes an exact zero of either sign +0, and subtracting +0
+		// leaves every F as it is: G = ±0 gives the bits of no G wherever
+		// v is finite. z may turn from -0 to +0, where exprel is exactly 1
+		// either way.
+		gd := b.Mul(b.Param(CDtRTau), b.Load(SG))
+		b.set(z, b.Sub(z, gd))
+		b.set(F, b.Sub(F, b.FMA(gd, vr, b.Zero())))
+	})
+	vc := b.FMA(exprel(b, z), F, vr)
+	b.If(SDelta, func() { b.set(vc, b.Add(vc, b.Load(SDelta))) })
+	wc := b.FMA(b.Param(CKa), b.Sub(vc, vrest), b.Mul(b.Param(CKeep), u))
+
+	t := b.Time()
+	refr := b.LT(b.Sub(t, last), b.Param(CTauRef))
+	b.set(V, b.Select(refr, vr, vc))
+	b.set(W, b.Select(refr, u, wc))
+	sp := b.GE(V, vth)
+	b.SelectInto(last, sp, t)
+	b.If(SSpike, func() { b.StoreOne(SSpike, sp) })
+	b.If(SRef, func() { b.StoreBool(SRef, b.Or(refr, sp)) })
+	b.If(SBits, func() { b.StoreBits(SBits, sp) })
+	if extra {
+		b.If(sY, func() { b.Store(sY, F) })
+	}
+}
+
+// extraStreams are the headroom frame's streams past the step's: two
+// optional inputs and an optional output, and its constants past the
+// step's: two.
+const (
+	sX1 Stream = numStreams + iota
+	sX2
+	sY
+)
+
+const (
+	cK1 Const = numConsts + iota
+	cK2
+)
+
+// HeadroomFrame is AdQuaIFFrame with room taken: two more optional float
+// inputs, one more optional float output and two more constants, in the
+// shape the next inputs of the model take (a conductance input and its
+// reversal potential). No kernel uses it: TestHeadroom lowers Headroom's
+// programs on every path to check that the lowerings still allocate a
+// program larger than today's.
+var HeadroomFrame = &Frame{
+	Type: "HeadroomFrame",
+	Streams: append(AdQuaIFFrame.Streams[:numStreams:numStreams],
+		StreamSpec{Name: "X1", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "extra input, K1 per unit"},
+		StreamSpec{Name: "X2", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "extra input, K2 per unit"},
+		StreamSpec{Name: "Y", Elem: ElemFloat, Dir: Output, Optional: true, Doc: "the step's dt*f(v)"}),
+	Consts: append(AdQuaIFFrame.Consts[:numConsts:numConsts],
+		ConstSpec{Name: "K1", Doc: "weight of X1"},
+		ConstSpec{Name: "K2", Doc: "weight of X2"}),
+}
+
+// Headroom is Step(v) over HeadroomFrame, its extra streams used as real
+// ones would be: I += K1*X1 and I += K2*X2 in If blocks (each a load, a
+// constant and an FMA on the input's path), and the drift F stored to Y at
+// the end of the step, which keeps F live across the step's second half.
+func Headroom(v Variant) *Program {
+	p := stepProgram(HeadroomFrame, "Headroom", v, true)
+	if err := p.Validate(); err != nil {
+		panic(fmt.Sprint("step: invalid program: ", err))
+	}
+	return p
+}
+
+// All returns every program the library compiles: the step variants, then
+// exprel for each type.
+func All() []*Program {
+	var ps []*Program
+	for _, v := range Variants() {
+		ps = append(ps, Step(v))
+	}
+	ps = append(ps, Exprel(F32), Exprel(F64))
+	for _, p := range ps {
+		if err := p.Validate(); err != nil {
+			panic(fmt.Sprint("step: invalid program: ", err))
+		}
+	}
+	return ps
+}
