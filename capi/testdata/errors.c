@@ -127,6 +127,8 @@ int main(void) {
     fill();
     b = buffers(), b.I = a.V; /* but not with one the step writes */
     refused("overlap_input", adquaif_step_f32(k32, 0, &b, err, sizeof err), ADQUAIF_EOVERLAP);
+    b = buffers(), b.G = a.spike;
+    refused("overlap_G", adquaif_step_f32(k32, 0, &b, err, sizeof err), ADQUAIF_EOVERLAP);
     float vth4[4] = {-30, -31, -32, -33};
     const float *per4[11] = {0};
     per4[4] = vth4;
