@@ -61,6 +61,10 @@ func init() {
 	available = (*C.adquaif_cchar)(C.CString(strings.Join(kernel.Available(), " ")))
 }
 
+// guarded is call for the exports that return a code: every one runs its
+// work inside it. The others run inside call too, except those that only
+// return a static value (adquaif_abi_version, adquaif_isa,
+// adquaif_available).
 func guarded(err *C.char, errlen C.size_t, f func() error) C.int {
 	return C.int(call(unsafe.Pointer(err), uintptr(errlen), f))
 }

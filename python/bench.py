@@ -18,14 +18,13 @@ def main(mode, n, steps, calls, workers):
     V = np.full(n, -65, np.float32)
     w, last = np.zeros(n, np.float32), np.full(n, -1e7, np.float32)
     I = (np.float32(60) * np.arange(n, dtype=np.float32) / np.float32(n)).astype(np.float32)
-    f32 = np.float32
     start = time.perf_counter_ns()
     if mode == "step":
         for c in range(calls):
-            k.step(f32(0.1) * f32(c), V, w, last, I=I)
+            k.step(0.1 * c, V, w, last, I=I)
     else:
         for c in range(calls):
-            k.run(f32(0.1) * f32(c * steps), steps, V, w, last, I=I)
+            k.run(0.1 * (c * steps), steps, V, w, last, I=I)
     print(time.perf_counter_ns() - start)
 
 

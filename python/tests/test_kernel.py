@@ -103,6 +103,7 @@ class Errors(unittest.TestCase):
         self.assertRefused(adquaif.ELENGTH, lambda: k.step(0, V, w, last, I=np.zeros(5, np.float32)), V, w, last)
         self.assertRefused(adquaif.ELENGTH, lambda: k.run(0, 2, V, w, last, I=np.zeros((2, 8), np.float32),
                                                           delta=np.zeros(8, np.float32)), V, w, last)
+        self.assertRefused(adquaif.ELENGTH, lambda: k.run(0, -1, V, w, last), V, w, last)
         kp = adquaif.Kernel(np.float32, per_neuron={"tau": [10, 11, 12]})
         self.assertRefused(adquaif.ELENGTH, lambda: kp.step(0, V, w, last), V, w, last)
         self.assertRefused(adquaif.ELENGTH, lambda: adquaif.Kernel(np.float32, per_neuron={"tau": [10, 11], "b": [1]}))
