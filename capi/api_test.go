@@ -101,3 +101,25 @@ func TestHandles(t *testing.T) {
 	}
 	release(h2)
 }
+
+// TestNoAllocs: a step through the C API's Go side allocates nothing, as
+// the Go API's does.
+func TestNoAllocs(t *testing.T) {
+	k, err := kernel.New(kernel.Config[float32]{Params: kernel.Defaults[float32](), DT: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := register(k)
+	defer release(h)
+	v, w, last, in, spike := make([]float32, 100), make([]float32, 100), make([]float32, 100), make([]float32, 100), make([]float32, 100)
+	allocs := testing.AllocsPerRun(100, func() {
+		b := cBuffers{n: 100, v: unsafe.Pointer(&v[0]), w: unsafe.Pointer(&w[0]), last: unsafe.Pointer(&last[0]),
+			i: unsafe.Pointer(&in[0]), spike: unsafe.Pointer(&spike[0])}
+		if code := call(nil, 0, func() error { return run[float32](h, 0, 1, &b, true) }); code != 0 {
+			t.Fatalf("code %d", code)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("a step allocates %v times", allocs)
+	}
+}
