@@ -43,7 +43,6 @@ var (
 	_ = [1]int{}[codeNull-C.ADQUAIF_ENULL]
 	_ = [1]int{}[codeInternal-C.ADQUAIF_EINTERNAL]
 	_ = [1]int{}[numParams-unsafe.Sizeof(C.adquaif_params{})/unsafe.Sizeof(C.double(0))]
-	_ = [1]int{}[unsafe.Sizeof(cParams{})-unsafe.Sizeof(C.adquaif_params{})]
 )
 
 func main() {}
@@ -79,8 +78,9 @@ func adquaif_defaults(p *C.adquaif_params) {
 			return nil
 		}
 		d := kernel.Defaults[float64]()
-		*(*cParams)(unsafe.Pointer(p)) = cParams{R: d.R, Tau: d.Tau, TauW: d.TauW, TauRef: d.TauRef, VTh: d.VTh,
-			VReset: d.VReset, VRest: d.VRest, VC: d.VC, C: d.C, A: d.A, B: d.B}
+		*p = C.adquaif_params{R: C.double(d.R), tau: C.double(d.Tau), tau_w: C.double(d.TauW), tau_ref: C.double(d.TauRef),
+			V_th: C.double(d.VTh), V_reset: C.double(d.VReset), V_rest: C.double(d.VRest), V_c: C.double(d.VC),
+			c: C.double(d.C), a: C.double(d.A), b: C.double(d.B)}
 		return nil
 	})
 }
@@ -102,6 +102,16 @@ func adquaif_set_isa(name *C.adquaif_cchar, err *C.char, errlen C.size_t) C.int 
 	})
 }
 
+// params is *p with Go types, nil if p is NULL.
+func params(p *C.adquaif_cparams) *cParams {
+	if p == nil {
+		return nil
+	}
+	return &cParams{R: float64(p.R), Tau: float64(p.tau), TauW: float64(p.tau_w), TauRef: float64(p.tau_ref),
+		VTh: float64(p.V_th), VReset: float64(p.V_reset), VRest: float64(p.V_rest), VC: float64(p.V_c),
+		C: float64(p.c), A: float64(p.a), B: float64(p.b)}
+}
+
 // perNeuron is the per_neuron argument as Go pointers, nil if NULL.
 func perNeuron[T any](per *T) *[numParams]unsafe.Pointer {
 	if per == nil {
@@ -117,7 +127,7 @@ func adquaif_new_f32(p *C.adquaif_cparams, per *C.adquaif_cfloatp, n C.size_t, d
 		if out == nil {
 			return fail(errNull, "adquaif: the out pointer is NULL")
 		}
-		h, e := newKernel((*cParams)(unsafe.Pointer(p)), perNeuron(per), uintptr(n), float32(dt), int(reset), int(workers))
+		h, e := newKernel(params(p), perNeuron(per), uintptr(n), float32(dt), int(reset), int(workers))
 		if e == nil {
 			*out = C.adquaif_kernel(h)
 		}
@@ -132,7 +142,7 @@ func adquaif_new_f64(p *C.adquaif_cparams, per *C.adquaif_cdoublep, n C.size_t, 
 		if out == nil {
 			return fail(errNull, "adquaif: the out pointer is NULL")
 		}
-		h, e := newKernel((*cParams)(unsafe.Pointer(p)), perNeuron(per), uintptr(n), float64(dt), int(reset), int(workers))
+		h, e := newKernel(params(p), perNeuron(per), uintptr(n), float64(dt), int(reset), int(workers))
 		if e == nil {
 			*out = C.adquaif_kernel(h)
 		}
