@@ -62,6 +62,7 @@ def defaults():
     return {name: getattr(p, name) for name in _lib.PARAM_NAMES}
 
 
+_DEFAULTS = defaults()
 _DTYPES = {np.dtype(np.float32): ("f32", _lib.Buffers32), np.dtype(np.float64): ("f64", _lib.Buffers64)}
 _RESETS = {"soft": 0, "hard": 1}
 
@@ -153,6 +154,11 @@ class Kernel:
         h = ctypes.c_uint64()
         _check(self._new(ctypes.byref(p), per, n, dt, _RESETS[reset], int(workers), ctypes.byref(h), err, _ERRLEN), err)
         self._handle = h.value
+
+    def __repr__(self):
+        changed = "".join(f", {k}={v!r}" for k, v in self.params.items() if v != _DEFAULTS[k])
+        per = f", per_neuron=<{self.n} neurons>" if self.n else ""
+        return f"Kernel({self.dtype.name}, dt={self.dt!r}, reset={self.reset!r}, workers={self.workers}{per}{changed})"
 
     def close(self):
         """Frees the kernel; later calls raise Error with code EHANDLE."""

@@ -205,6 +205,10 @@ class Behaviour(unittest.TestCase):
             np.testing.assert_array_equal(p[0], pops[0][0])
         self.assertFalse(np.array_equal(pops[0][0], population(1000)[0]))
 
+    def test_repr(self):
+        k = adquaif.Kernel(np.float64, dt=0.05, reset="hard", tau_w=100, per_neuron={"b": [0.1, 0.2]})
+        self.assertEqual(repr(k), "Kernel(float64, dt=0.05, reset='hard', workers=0, per_neuron=<2 neurons>, tau_w=100.0)")
+
     def test_defaults(self):
         self.assertEqual(adquaif.defaults(), {"R": 1, "tau": 10, "tau_w": 10, "tau_ref": 1.7, "V_th": -30, "V_reset": -68,
                                               "V_rest": -65, "V_c": -50, "c": 0.07, "a": 1, "b": 0.1})
