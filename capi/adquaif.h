@@ -29,6 +29,9 @@
  *    disjoint buffers may run concurrently.
  *  - No Go panic crosses into C: an unexpected failure inside the library
  *    returns ADQUAIF_EINTERNAL with its message.
+ *  - Go's runtime runs inside the library, on threads of its own, and does
+ *    not survive fork(): a forked child must not call the library (calls
+ *    with workers > 1 hang there); exec first.
  */
 #ifndef ADQUAIF_H
 #define ADQUAIF_H

@@ -11,7 +11,10 @@ results are the Go API's, to the bit.
 
 adquaif.AdQuaIFRef is the same in BrainPy's shape (brainpy.state.AdQuaIFRef).
 The library is found next to this file (pip install builds it there) or at
-the path in the environment variable ADQUAIF_LIB.
+the path in the environment variable ADQUAIF_LIB. Calls release the GIL, so
+threads can step disjoint populations at once. Go's runtime, inside the
+library, does not survive fork(): with multiprocessing, use the "spawn" or
+"forkserver" start method (a forked child's calls with workers > 1 hang).
 """
 
 from ._lib import EPARAM, ELENGTH, EOVERLAP, EHANDLE, EISA, ENULL, EINTERNAL
