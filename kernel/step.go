@@ -243,7 +243,7 @@ func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int,
 		}
 	}
 	m := len(b.V)
-	var rows [generic.StreamBits + 1]int
+	var rows [generic.NumStreams]int
 	in, ri := stepRows(b.I, m, s, cnt, a, e)
 	g, rg := stepRows(b.G, m, s, cnt, a, e)
 	delta, rd := stepRows(b.Delta, m, s, cnt, a, e)
