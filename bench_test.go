@@ -83,6 +83,40 @@ func stepLoop[F kernel.Float](b *testing.B, k *kernel.Kernel[F], buf kernel.Buff
 	b.ReportMetric(float64(len(buf.V))*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 }
 
+// BenchmarkBackward times Backward beside Step: the same population, with
+// gradients of V', w' and spike' in and dL/dI out. The backward program
+// runs on the generic path on every CPU so far (its assembly lowerings are
+// pending), so isa is generic.
+func BenchmarkBackward(b *testing.B) {
+	for _, n := range sizes[:4] {
+		b.Run(fmt.Sprintf("n=%d/isa=generic/dtype=float32", n), func(b *testing.B) { benchBackward[float32](b, n) })
+		b.Run(fmt.Sprintf("n=%d/isa=generic/dtype=float64", n), func(b *testing.B) { benchBackward[float64](b, n) })
+	}
+}
+
+func benchBackward[F kernel.Float](b *testing.B, n int) {
+	k, err := kernel.New(kernel.Config[F]{Params: kernel.Defaults[F](), DT: 0.1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := population[F](n)
+	g := kernel.Grads[F]{V: make([]F, n), W: make([]F, n), Spike: make([]F, n), I: make([]F, n)}
+	for j := range n {
+		g.V[j], g.W[j], g.Spike[j] = F(j%7)/7, F(j%3)/3, 1
+	}
+	var x F
+	// Per neuron: V, W, LastSpike, I and the gradients V, W, Spike read;
+	// the gradients V, W and I written.
+	b.SetBytes(int64(10 * n * int(unsafe.Sizeof(x))))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := k.Backward(1, buf, g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+}
+
 // BenchmarkNaive is the baseline the generic path is measured against: the
 // formula as a straightforward Go loop (package bench/naive).
 func BenchmarkNaive(b *testing.B) {

@@ -38,3 +38,41 @@ func TestFrameOffsets(t *testing.T) {
 		t.Errorf("frames of %d and %d bytes, want %d", unsafe.Sizeof(f32), unsafe.Sizeof(f64), FrameSize)
 	}
 }
+
+// The assembly paths address the fields of Backward32 and Backward64 at the offsets
+// of asm/step.Frame.Layout, printed as the BackwardFrameOff constants; the Go
+// types must put them there.
+func TestBackwardOffsets(t *testing.T) {
+	var f32 Backward32
+	var f64 Backward64
+	check := func(name string, got32, got64, want uintptr) {
+		t.Helper()
+		if got32 != want || got64 != want {
+			t.Errorf("%s at %d (Backward32) and %d (Backward64), want %d", name, got32, got64, want)
+		}
+	}
+	check("V", unsafe.Offsetof(f32.V), unsafe.Offsetof(f64.V), BackwardFrameOffV)
+	check("W", unsafe.Offsetof(f32.W), unsafe.Offsetof(f64.W), BackwardFrameOffW)
+	check("Last", unsafe.Offsetof(f32.Last), unsafe.Offsetof(f64.Last), BackwardFrameOffLast)
+	check("I", unsafe.Offsetof(f32.I), unsafe.Offsetof(f64.I), BackwardFrameOffI)
+	check("Delta", unsafe.Offsetof(f32.Delta), unsafe.Offsetof(f64.Delta), BackwardFrameOffDelta)
+	check("G", unsafe.Offsetof(f32.G), unsafe.Offsetof(f64.G), BackwardFrameOffG)
+	check("Spike", unsafe.Offsetof(f32.Spike), unsafe.Offsetof(f64.Spike), BackwardFrameOffSpike)
+	check("Ref", unsafe.Offsetof(f32.Ref), unsafe.Offsetof(f64.Ref), BackwardFrameOffRef)
+	check("Bits", unsafe.Offsetof(f32.Bits), unsafe.Offsetof(f64.Bits), BackwardFrameOffBits)
+	check("GV", unsafe.Offsetof(f32.GV), unsafe.Offsetof(f64.GV), BackwardFrameOffGV)
+	check("GW", unsafe.Offsetof(f32.GW), unsafe.Offsetof(f64.GW), BackwardFrameOffGW)
+	check("GSpike", unsafe.Offsetof(f32.GSpike), unsafe.Offsetof(f64.GSpike), BackwardFrameOffGSpike)
+	check("GI", unsafe.Offsetof(f32.GI), unsafe.Offsetof(f64.GI), BackwardFrameOffGI)
+	check("GG", unsafe.Offsetof(f32.GG), unsafe.Offsetof(f64.GG), BackwardFrameOffGG)
+	check("GDelta", unsafe.Offsetof(f32.GDelta), unsafe.Offsetof(f64.GDelta), BackwardFrameOffGDelta)
+	check("C", unsafe.Offsetof(f32.C), unsafe.Offsetof(f64.C), BackwardFrameOffC)
+	check("Stride", unsafe.Offsetof(f32.Stride), unsafe.Offsetof(f64.Stride), BackwardFrameOffStride)
+	check("N", unsafe.Offsetof(f32.N), unsafe.Offsetof(f64.N), BackwardFrameOffN)
+	check("Steps", unsafe.Offsetof(f32.Steps), unsafe.Offsetof(f64.Steps), BackwardFrameOffSteps)
+	check("Rows", unsafe.Offsetof(f32.Rows), unsafe.Offsetof(f64.Rows), BackwardFrameOffRows)
+	check("T", unsafe.Offsetof(f32.T), unsafe.Offsetof(f64.T), BackwardFrameOffT)
+	if unsafe.Sizeof(f32) != BackwardFrameSize || unsafe.Sizeof(f64) != BackwardFrameSize {
+		t.Errorf("frames of %d and %d bytes, want %d", unsafe.Sizeof(f32), unsafe.Sizeof(f64), BackwardFrameSize)
+	}
+}

@@ -104,6 +104,133 @@ type Frame64 struct {
 	T      []float64       // the time of each step, Steps of them
 }
 
+// Indices of the precomputed constants in Backward.C (see asm/step.Const).
+const (
+	BackwardCVTh      = 0
+	BackwardCVThRst   = 1
+	BackwardCVReset   = 2
+	BackwardCB        = 3
+	BackwardCVRest    = 4
+	BackwardCVC       = 5
+	BackwardCDtCTau   = 6
+	BackwardCDtRTau   = 7
+	BackwardCKeep     = 8
+	BackwardCKa       = 9
+	BackwardCTauRef   = 10
+	BackwardCInvD     = 11
+	BackwardCAlpha    = 12
+	BackwardCWidth    = 13
+	BackwardNumConsts = 14
+)
+
+// Indices of the streams in Backward.Rows (see asm/step.Stream).
+const (
+	BackwardStreamV      = 0
+	BackwardStreamW      = 1
+	BackwardStreamLast   = 2
+	BackwardStreamI      = 3
+	BackwardStreamDelta  = 4
+	BackwardStreamG      = 5
+	BackwardStreamSpike  = 6
+	BackwardStreamRef    = 7
+	BackwardStreamBits   = 8
+	BackwardStreamGV     = 9
+	BackwardStreamGW     = 10
+	BackwardStreamGSpike = 11
+	BackwardStreamGI     = 12
+	BackwardStreamGG     = 13
+	BackwardStreamGDelta = 14
+	BackwardNumStreams   = 15
+)
+
+// Offsets of the Backward fields that the assembly paths address.
+const (
+	BackwardFrameOffV      = 0
+	BackwardFrameOffW      = 24
+	BackwardFrameOffLast   = 48
+	BackwardFrameOffI      = 72
+	BackwardFrameOffDelta  = 96
+	BackwardFrameOffG      = 120
+	BackwardFrameOffSpike  = 144
+	BackwardFrameOffRef    = 168
+	BackwardFrameOffBits   = 192
+	BackwardFrameOffGV     = 216
+	BackwardFrameOffGW     = 240
+	BackwardFrameOffGSpike = 264
+	BackwardFrameOffGI     = 288
+	BackwardFrameOffGG     = 312
+	BackwardFrameOffGDelta = 336
+	BackwardFrameOffC      = 360
+	BackwardFrameOffStride = 384
+	BackwardFrameOffN      = 392
+	BackwardFrameOffSteps  = 400
+	BackwardFrameOffRows   = 408
+	BackwardFrameOffT      = 528
+	BackwardFrameSize      = 552
+)
+
+// Backward32 is one call of a float32 program. A nil optional slice
+// (I, Delta, G, Spike, Ref, Bits, GSpike, GI, GG, GDelta) is an absent buffer; present slices hold at least N
+// values (a bit per value for []uint64: lane j at bit j%64 of word j/64).
+// C holds BackwardNumConsts constants, or for per-neuron programs BackwardNumConsts rows of
+// Stride values, the first N of each used. A step program makes Steps steps
+// (at least one), step s at time T[s]; an optional stream's row for step s
+// starts at element s*Rows[stream] (Rows indexed by the BackwardStream* constants).
+type Backward32 struct {
+	V      []float32               // membrane potential (state)
+	W      []float32               // adaptation current (state)
+	Last   []float32               // last spike time (state)
+	I      []float32               // input current (input, optional)
+	Delta  []float32               // delta input, added to V (input, optional)
+	G      []float32               // input conductance: the input current is I - G*v (input, optional)
+	Spike  []float32               // 1 where the neuron spiked, else 0 (output, optional)
+	Ref    []bool                  // refractory after the step (output, optional)
+	Bits   []uint64                // spikes, a bit per neuron (output, optional)
+	GV     []float32               // dL/dV' after the step, dL/dV before it (state)
+	GW     []float32               // dL/dw' after the step, dL/dw before it (state)
+	GSpike []float32               // dL/dspike' (input, optional)
+	GI     []float32               // dL/dI (output, optional)
+	GG     []float32               // dL/dG (output, optional)
+	GDelta []float32               // dL/dDelta (output, optional)
+	C      []float32               // the constant table
+	Stride int                     // per-neuron programs: elements between the rows of C
+	N      int                     // lanes to compute
+	Steps  int                     // steps to make, at least 1
+	Rows   [BackwardNumStreams]int // per stream, elements between its step rows
+	T      []float32               // the time of each step, Steps of them
+}
+
+// Backward64 is one call of a float64 program. A nil optional slice
+// (I, Delta, G, Spike, Ref, Bits, GSpike, GI, GG, GDelta) is an absent buffer; present slices hold at least N
+// values (a bit per value for []uint64: lane j at bit j%64 of word j/64).
+// C holds BackwardNumConsts constants, or for per-neuron programs BackwardNumConsts rows of
+// Stride values, the first N of each used. A step program makes Steps steps
+// (at least one), step s at time T[s]; an optional stream's row for step s
+// starts at element s*Rows[stream] (Rows indexed by the BackwardStream* constants).
+type Backward64 struct {
+	V      []float64               // membrane potential (state)
+	W      []float64               // adaptation current (state)
+	Last   []float64               // last spike time (state)
+	I      []float64               // input current (input, optional)
+	Delta  []float64               // delta input, added to V (input, optional)
+	G      []float64               // input conductance: the input current is I - G*v (input, optional)
+	Spike  []float64               // 1 where the neuron spiked, else 0 (output, optional)
+	Ref    []bool                  // refractory after the step (output, optional)
+	Bits   []uint64                // spikes, a bit per neuron (output, optional)
+	GV     []float64               // dL/dV' after the step, dL/dV before it (state)
+	GW     []float64               // dL/dw' after the step, dL/dw before it (state)
+	GSpike []float64               // dL/dspike' (input, optional)
+	GI     []float64               // dL/dI (output, optional)
+	GG     []float64               // dL/dG (output, optional)
+	GDelta []float64               // dL/dDelta (output, optional)
+	C      []float64               // the constant table
+	Stride int                     // per-neuron programs: elements between the rows of C
+	N      int                     // lanes to compute
+	Steps  int                     // steps to make, at least 1
+	Rows   [BackwardNumStreams]int // per stream, elements between its step rows
+	T      []float64               // the time of each step, Steps of them
+}
+
 // StepF32Soft is the program asm/step.StepF32Soft lowered to Go: f.Steps steps (at least
 // one), each over all the neurons, the state going through memory between
 // them, which gives each neuron what the program's Loop gives it.
@@ -11114,6 +11241,22694 @@ func ExprelF64(f *Frame64) {
 	}
 }
 
+// BackwardF32Soft is the program asm/step.BackwardF32Soft lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF32Soft(f *Backward32) {
+	for s := range max(f.Steps, 1) {
+		backwardF32SoftOne(f, s)
+	}
+}
+
+// backwardF32SoftOne makes step s of BackwardF32Soft, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by backwardF32SoftExact.
+func backwardF32SoftOne(f *Backward32, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[BackwardStreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[BackwardStreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[BackwardStreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[BackwardStreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[BackwardStreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[BackwardStreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[BackwardStreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	c := (*[BackwardNumConsts]float32)(f.C)
+	// r34 = Imm 0x3ab60b61
+	r34 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r35 = Imm 0x3c088889
+	r35 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r37 = Imm 0x3d2aaaab
+	r37 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r39 = Imm 0x3e2aaaab
+	r39 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r41 = Imm 0x3f000000
+	r41 := math.Float32frombits(0x3f000000) // 0.5
+	// r43 = Imm 0x3f800000
+	r43 := math.Float32frombits(0x3f800000) // 1
+	// r45 = Imm 0x3e000000
+	r45 := math.Float32frombits(0x3e000000) // 0.125
+	// r47 = Imm 0x3493f27e
+	r47 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r48 = Imm 0x3638ef1d
+	r48 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r50 = Imm 0x37d00d01
+	r50 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r52 = Imm 0x39500d01
+	r52 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r60 = Imm 0x42be0000
+	r60 := math.Float32frombits(0x42be0000) // 95
+	// r63 = Imm 0xc2ae0000
+	r63 := math.Float32frombits(0xc2ae0000) // -87
+	// r66 = Imm 0x4b400000
+	r66 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r67 = Imm 0x3fb8aa3b
+	r67 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r70 = Imm 0xb5bfbe8e
+	r70 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r71 = Imm 0xbf317200
+	r71 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r83 = Imm 0x41f00000
+	r83 := math.Float32frombits(0x41f00000) // 30
+	// r86 = Imm 0xbf800000
+	r86 := math.Float32frombits(0xbf800000) // -1
+	// r90 = Imm 0x7f
+	r90 := uint32(0x7f)
+	// r118 = Imm 0x3a9c09c1
+	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r119 = Imm 0x3be38e39
+	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r121 = Imm 0x3d088889
+	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r124 = Imm 0x3eaaaaab
+	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r128 = Imm 0x32c54352
+	r128 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r129 = Imm 0x34867f5b
+	r129 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r131 = Imm 0x362670cd
+	r131 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r133 = Imm 0x37b8ef1d
+	r133 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r135 = Imm 0x39360b61
+	r135 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r167 = Imm 0x253413c3
+	r167 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r168 = Imm 0xa74a963c
+	r168 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r170 = Imm 0x29573f9f
+	r170 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r172 = Imm 0xab573f9f
+	r172 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r174 = Imm 0x2d49cba5
+	r174 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r176 = Imm 0xaf309231
+	r176 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r178 = Imm 0x310f76c7
+	r178 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r180 = Imm 0xb2d7322b
+	r180 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r183 = Imm 0xb638ef1d
+	r183 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r186 = Imm 0xb9500d01
+	r186 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r189 = Imm 0xbc088889
+	r189 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r192 = Imm 0xbe2aaaab
+	r192 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r227 = Imm 0xc0400000
+	r227 := math.Float32frombits(0xc0400000) // -3
+	// r230 = Imm 0x0
+	r230 := math.Float32frombits(0x00000000) // 0
+	// r235 = Time
+	r235 := f.T[s]
+	j := 0
+	for ; j < n-2; j += 3 {
+		slow := false
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		V_c := v[j+2]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		W_c := w[j+2]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		Last_c := last[j+2]
+		// r3:gV = Load GV
+		gV_a := gv[j]
+		gV_b := gv[j+1]
+		gV_c := gv[j+2]
+		// r4:gW = Load GW
+		gW_a := gw[j]
+		gW_b := gw[j+1]
+		gW_c := gw[j+2]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk_a := V_a >= c[BackwardCVTh]
+		spk_b := V_b >= c[BackwardCVTh]
+		spk_c := V_c >= c[BackwardCVTh]
+		// r8:vs = Sub r0:V r7:vThRst
+		vs_a := float32(V_a - c[BackwardCVThRst])
+		vs_b := float32(V_b - c[BackwardCVThRst])
+		vs_c := float32(V_c - c[BackwardCVThRst])
+		// r9:vr = Select r6:spk r8:vs r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vs_a
+		}
+		vr_b := V_b
+		if spk_b {
+			vr_b = vs_b
+		}
+		vr_c := V_c
+		if spk_c {
+			vr_c = vs_c
+		}
+		// r11:wb = Add r1:W r10:b
+		wb_a := float32(W_a + c[BackwardCB])
+		wb_b := float32(W_b + c[BackwardCB])
+		wb_c := float32(W_c + c[BackwardCB])
+		// r12:u = Select r6:spk r11:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
+		}
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
+		}
+		u_c := W_c
+		if spk_c {
+			u_c = wb_c
+		}
+		// r13:in = Imm 0x0
+		in_a := math.Float32frombits(0x00000000) // 0
+		in_b := math.Float32frombits(0x00000000) // 0
+		in_c := math.Float32frombits(0x00000000) // 0
+		// If I
+		if hasI {
+			// r13:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+			in_c = i[j+2]
+		}
+		// r16:a1 = Sub r9:vr r15:vRest
+		a1_a := float32(vr_a - c[BackwardCVRest])
+		a1_b := float32(vr_b - c[BackwardCVRest])
+		a1_c := float32(vr_c - c[BackwardCVRest])
+		// r18:a2 = Sub r9:vr r17:vC
+		a2_a := float32(vr_a - c[BackwardCVC])
+		a2_b := float32(vr_b - c[BackwardCVC])
+		a2_c := float32(vr_c - c[BackwardCVC])
+		// r20:a12 = Mul r16:a1 r18:a2
+		a12_a := float32(a1_a * a2_a)
+		a12_b := float32(a1_b * a2_b)
+		a12_c := float32(a1_c * a2_c)
+		// r22:iu = Sub r13:in r12:u
+		iu_a := float32(in_a - u_a)
+		iu_b := float32(in_b - u_b)
+		iu_c := float32(in_c - u_c)
+		// r23:drive = Mul r21:dtRTau r22:iu
+		drive_a := float32(c[BackwardCDtRTau] * iu_a)
+		drive_b := float32(c[BackwardCDtRTau] * iu_b)
+		drive_c := float32(c[BackwardCDtRTau] * iu_c)
+		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
+		F_a := fma32Try(c[BackwardCDtCTau], a12_a, drive_a, &slow)
+		F_b := fma32Try(c[BackwardCDtCTau], a12_b, drive_b, &slow)
+		F_c := fma32Try(c[BackwardCDtCTau], a12_c, drive_c, &slow)
+		// r25:a1a2 = Add r16:a1 r18:a2
+		a1a2_a := float32(a1_a + a2_a)
+		a1a2_b := float32(a1_b + a2_b)
+		a1a2_c := float32(a1_c + a2_c)
+		// r26:z = Mul r19:dtCTau r25:a1a2
+		z_a := float32(c[BackwardCDtCTau] * a1a2_a)
+		z_b := float32(c[BackwardCDtCTau] * a1a2_b)
+		z_c := float32(c[BackwardCDtCTau] * a1a2_c)
+		// If G
+		if hasG {
+			// r27 = Load G
+			r27_a := g[j]
+			r27_b := g[j+1]
+			r27_c := g[j+2]
+			// r28:gd = Mul r21:dtRTau r27
+			gd_a := float32(c[BackwardCDtRTau] * r27_a)
+			gd_b := float32(c[BackwardCDtRTau] * r27_b)
+			gd_c := float32(c[BackwardCDtRTau] * r27_c)
+			// r26:z = Sub r26:z r28:gd
+			z_a = float32(z_a - gd_a)
+			z_b = float32(z_b - gd_b)
+			z_c = float32(z_c - gd_c)
+			// r30 = Imm 0x0
+			r30_a := math.Float32frombits(0x00000000) // 0
+			r30_b := math.Float32frombits(0x00000000) // 0
+			r30_c := math.Float32frombits(0x00000000) // 0
+			// r31:gv = FMA r28:gd r9:vr r30
+			gv31_a := fma32Try(gd_a, vr_a, r30_a, &slow)
+			gv31_b := fma32Try(gd_b, vr_b, r30_b, &slow)
+			gv31_c := fma32Try(gd_c, vr_c, r30_c, &slow)
+			// r24:F = Sub r24:F r31:gv
+			F_a = float32(F_a - gv31_a)
+			F_b = float32(F_b - gv31_b)
+			F_c = float32(F_c - gv31_c)
+		}
+		// r33:az = Abs r26:z
+		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r36 = FMA r34 r26:z r35
+		r36_a := fma32Try(r34, z_a, r35, &slow)
+		r36_b := fma32Try(r34, z_b, r35, &slow)
+		r36_c := fma32Try(r34, z_c, r35, &slow)
+		// r38 = FMA r36 r26:z r37
+		r38_a := fma32Try(r36_a, z_a, r37, &slow)
+		r38_b := fma32Try(r36_b, z_b, r37, &slow)
+		r38_c := fma32Try(r36_c, z_c, r37, &slow)
+		// r40 = FMA r38 r26:z r39
+		r40_a := fma32Try(r38_a, z_a, r39, &slow)
+		r40_b := fma32Try(r38_b, z_b, r39, &slow)
+		r40_c := fma32Try(r38_c, z_c, r39, &slow)
+		// r42 = FMA r40 r26:z r41
+		r42_a := fma32Try(r40_a, z_a, r41, &slow)
+		r42_b := fma32Try(r40_b, z_b, r41, &slow)
+		r42_c := fma32Try(r40_c, z_c, r41, &slow)
+		// r44:ex = FMA r42 r26:z r43
+		ex_a := fma32Try(r42_a, z_a, r43, &slow)
+		ex_b := fma32Try(r42_b, z_b, r43, &slow)
+		ex_c := fma32Try(r42_c, z_c, r43, &slow)
+		// r46:large = CmpGT r33:az r45
+		large_a := az_a > r45
+		large_b := az_b > r45
+		large_c := az_c > r45
+		// Rare r46:large
+		if large_a {
+			// r49 = FMA r47 r26:z r48
+			r49_a := fma32Try(r47, z_a, r48, &slow)
+			// r51 = FMA r49 r26:z r50
+			r51_a := fma32Try(r49_a, z_a, r50, &slow)
+			// r53 = FMA r51 r26:z r52
+			r53_a := fma32Try(r51_a, z_a, r52, &slow)
+			// r54 = FMA r53 r26:z r34
+			r54_a := fma32Try(r53_a, z_a, r34, &slow)
+			// r55 = FMA r54 r26:z r35
+			r55_a := fma32Try(r54_a, z_a, r35, &slow)
+			// r56 = FMA r55 r26:z r37
+			r56_a := fma32Try(r55_a, z_a, r37, &slow)
+			// r57 = FMA r56 r26:z r39
+			r57_a := fma32Try(r56_a, z_a, r39, &slow)
+			// r58 = FMA r57 r26:z r41
+			r58_a := fma32Try(r57_a, z_a, r41, &slow)
+			// r59:taylor = FMA r58 r26:z r43
+			taylor_a := fma32Try(r58_a, z_a, r43, &slow)
+			// r61 = CmpGT r26:z r60
+			r61_a := z_a > r60
+			// r62:zl = Select r61 r60 r26:z
+			zl_a := z_a
+			if r61_a {
+				zl_a = r60
+			}
+			// r64 = CmpLT r62:zl r63
+			r64_a := zl_a < r63
+			// r65:zc = Select r64 r63 r62:zl
+			zc_a := zl_a
+			if r64_a {
+				zc_a = r63
+			}
+			// r68 = FMA r65:zc r67 r66
+			r68_a := fma32Try(zc_a, r67, r66, &slow)
+			// r69:k = Sub r68 r66
+			k_a := float32(r68_a - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72_a := fma32Try(k_a, r71, zc_a, &slow)
+			// r73:r = FMA r69:k r70 r72
+			r_a := fma32Try(k_a, r70, r72_a, &slow)
+			// r74 = FMA r47 r73:r r48
+			r74_a := fma32Try(r47, r_a, r48, &slow)
+			// r75 = FMA r74 r73:r r50
+			r75_a := fma32Try(r74_a, r_a, r50, &slow)
+			// r76 = FMA r75 r73:r r52
+			r76_a := fma32Try(r75_a, r_a, r52, &slow)
+			// r77 = FMA r76 r73:r r34
+			r77_a := fma32Try(r76_a, r_a, r34, &slow)
+			// r78 = FMA r77 r73:r r35
+			r78_a := fma32Try(r77_a, r_a, r35, &slow)
+			// r79 = FMA r78 r73:r r37
+			r79_a := fma32Try(r78_a, r_a, r37, &slow)
+			// r80 = FMA r79 r73:r r39
+			r80_a := fma32Try(r79_a, r_a, r39, &slow)
+			// r81 = FMA r80 r73:r r41
+			r81_a := fma32Try(r80_a, r_a, r41, &slow)
+			// r82:q = FMA r81 r73:r r43
+			q_a := fma32Try(r81_a, r_a, r43, &slow)
+			// r84 = CmpGT r69:k r83
+			r84_a := k_a > r83
+			// r85:kc = Select r84 r83 r69:k
+			kc_a := k_a
+			if r84_a {
+				kc_a = r83
+			}
+			// r87 = Mul r85:kc r86
+			r87_a := float32(kc_a * r86)
+			// r88 = Add r87 r66
+			r88_a := float32(r87_a + r66)
+			// r89:kBits = Bits r88
+			kBits89_a := math.Float32bits(r88_a)
+			// r91 = IAdd r89:kBits r90
+			r91_a := kBits89_a + r90
+			// r92 = Shl 23 r91
+			r92_a := r91_a << 23
+			// r93:pow2 = FromBits r92
+			pow293_a := math.Float32frombits(r92_a)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus_a := float32(r43 - pow293_a)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r96:y = Div r95 r62:zl
+			y_a := float32(r95_a / zl_a)
+			// r97 = FMA r69:k r41 r66
+			r97_a := fma32Try(k_a, r41, r66, &slow)
+			// r98:kHalf = Sub r97 r66
+			kHalf_a := float32(r97_a - r66)
+			// r99 = Add r98:kHalf r66
+			r99_a := float32(kHalf_a + r66)
+			// r100:kBits = Bits r99
+			kBits100_a := math.Float32bits(r99_a)
+			// r101 = IAdd r100:kBits r90
+			r101_a := kBits100_a + r90
+			// r102 = Shl 23 r101
+			r102_a := r101_a << 23
+			// r103:pow2 = FromBits r102
+			pow2103_a := math.Float32frombits(r102_a)
+			// r104 = Mul r96:y r103:pow2
+			r104_a := float32(y_a * pow2103_a)
+			// r105 = Sub r69:k r98:kHalf
+			r105_a := float32(k_a - kHalf_a)
+			// r106 = Add r105 r66
+			r106_a := float32(r105_a + r66)
+			// r107:kBits = Bits r106
+			kBits107_a := math.Float32bits(r106_a)
+			// r108 = IAdd r107:kBits r90
+			r108_a := kBits107_a + r90
+			// r109 = Shl 23 r108
+			r109_a := r108_a << 23
+			// r110:pow2 = FromBits r109
+			pow2110_a := math.Float32frombits(r109_a)
+			// r111:big = Mul r104 r110:pow2
+			big_a := float32(r104_a * pow2110_a)
+			// r112 = CmpLE r33:az r41
+			r112_a := az_a <= r41
+			// r113:far = Select r112 r59:taylor r111:big
+			far_a := big_a
+			if r112_a {
+				far_a = taylor_a
+			}
+			// r44:ex = Select r46:large r113:far r44:ex
+			if large_a {
+				ex_a = far_a
+			}
+		}
+		if large_b {
+			// r49 = FMA r47 r26:z r48
+			r49_b := fma32Try(r47, z_b, r48, &slow)
+			// r51 = FMA r49 r26:z r50
+			r51_b := fma32Try(r49_b, z_b, r50, &slow)
+			// r53 = FMA r51 r26:z r52
+			r53_b := fma32Try(r51_b, z_b, r52, &slow)
+			// r54 = FMA r53 r26:z r34
+			r54_b := fma32Try(r53_b, z_b, r34, &slow)
+			// r55 = FMA r54 r26:z r35
+			r55_b := fma32Try(r54_b, z_b, r35, &slow)
+			// r56 = FMA r55 r26:z r37
+			r56_b := fma32Try(r55_b, z_b, r37, &slow)
+			// r57 = FMA r56 r26:z r39
+			r57_b := fma32Try(r56_b, z_b, r39, &slow)
+			// r58 = FMA r57 r26:z r41
+			r58_b := fma32Try(r57_b, z_b, r41, &slow)
+			// r59:taylor = FMA r58 r26:z r43
+			taylor_b := fma32Try(r58_b, z_b, r43, &slow)
+			// r61 = CmpGT r26:z r60
+			r61_b := z_b > r60
+			// r62:zl = Select r61 r60 r26:z
+			zl_b := z_b
+			if r61_b {
+				zl_b = r60
+			}
+			// r64 = CmpLT r62:zl r63
+			r64_b := zl_b < r63
+			// r65:zc = Select r64 r63 r62:zl
+			zc_b := zl_b
+			if r64_b {
+				zc_b = r63
+			}
+			// r68 = FMA r65:zc r67 r66
+			r68_b := fma32Try(zc_b, r67, r66, &slow)
+			// r69:k = Sub r68 r66
+			k_b := float32(r68_b - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72_b := fma32Try(k_b, r71, zc_b, &slow)
+			// r73:r = FMA r69:k r70 r72
+			r_b := fma32Try(k_b, r70, r72_b, &slow)
+			// r74 = FMA r47 r73:r r48
+			r74_b := fma32Try(r47, r_b, r48, &slow)
+			// r75 = FMA r74 r73:r r50
+			r75_b := fma32Try(r74_b, r_b, r50, &slow)
+			// r76 = FMA r75 r73:r r52
+			r76_b := fma32Try(r75_b, r_b, r52, &slow)
+			// r77 = FMA r76 r73:r r34
+			r77_b := fma32Try(r76_b, r_b, r34, &slow)
+			// r78 = FMA r77 r73:r r35
+			r78_b := fma32Try(r77_b, r_b, r35, &slow)
+			// r79 = FMA r78 r73:r r37
+			r79_b := fma32Try(r78_b, r_b, r37, &slow)
+			// r80 = FMA r79 r73:r r39
+			r80_b := fma32Try(r79_b, r_b, r39, &slow)
+			// r81 = FMA r80 r73:r r41
+			r81_b := fma32Try(r80_b, r_b, r41, &slow)
+			// r82:q = FMA r81 r73:r r43
+			q_b := fma32Try(r81_b, r_b, r43, &slow)
+			// r84 = CmpGT r69:k r83
+			r84_b := k_b > r83
+			// r85:kc = Select r84 r83 r69:k
+			kc_b := k_b
+			if r84_b {
+				kc_b = r83
+			}
+			// r87 = Mul r85:kc r86
+			r87_b := float32(kc_b * r86)
+			// r88 = Add r87 r66
+			r88_b := float32(r87_b + r66)
+			// r89:kBits = Bits r88
+			kBits89_b := math.Float32bits(r88_b)
+			// r91 = IAdd r89:kBits r90
+			r91_b := kBits89_b + r90
+			// r92 = Shl 23 r91
+			r92_b := r91_b << 23
+			// r93:pow2 = FromBits r92
+			pow293_b := math.Float32frombits(r92_b)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus_b := float32(r43 - pow293_b)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r96:y = Div r95 r62:zl
+			y_b := float32(r95_b / zl_b)
+			// r97 = FMA r69:k r41 r66
+			r97_b := fma32Try(k_b, r41, r66, &slow)
+			// r98:kHalf = Sub r97 r66
+			kHalf_b := float32(r97_b - r66)
+			// r99 = Add r98:kHalf r66
+			r99_b := float32(kHalf_b + r66)
+			// r100:kBits = Bits r99
+			kBits100_b := math.Float32bits(r99_b)
+			// r101 = IAdd r100:kBits r90
+			r101_b := kBits100_b + r90
+			// r102 = Shl 23 r101
+			r102_b := r101_b << 23
+			// r103:pow2 = FromBits r102
+			pow2103_b := math.Float32frombits(r102_b)
+			// r104 = Mul r96:y r103:pow2
+			r104_b := float32(y_b * pow2103_b)
+			// r105 = Sub r69:k r98:kHalf
+			r105_b := float32(k_b - kHalf_b)
+			// r106 = Add r105 r66
+			r106_b := float32(r105_b + r66)
+			// r107:kBits = Bits r106
+			kBits107_b := math.Float32bits(r106_b)
+			// r108 = IAdd r107:kBits r90
+			r108_b := kBits107_b + r90
+			// r109 = Shl 23 r108
+			r109_b := r108_b << 23
+			// r110:pow2 = FromBits r109
+			pow2110_b := math.Float32frombits(r109_b)
+			// r111:big = Mul r104 r110:pow2
+			big_b := float32(r104_b * pow2110_b)
+			// r112 = CmpLE r33:az r41
+			r112_b := az_b <= r41
+			// r113:far = Select r112 r59:taylor r111:big
+			far_b := big_b
+			if r112_b {
+				far_b = taylor_b
+			}
+			// r44:ex = Select r46:large r113:far r44:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		if large_c {
+			// r49 = FMA r47 r26:z r48
+			r49_c := fma32Try(r47, z_c, r48, &slow)
+			// r51 = FMA r49 r26:z r50
+			r51_c := fma32Try(r49_c, z_c, r50, &slow)
+			// r53 = FMA r51 r26:z r52
+			r53_c := fma32Try(r51_c, z_c, r52, &slow)
+			// r54 = FMA r53 r26:z r34
+			r54_c := fma32Try(r53_c, z_c, r34, &slow)
+			// r55 = FMA r54 r26:z r35
+			r55_c := fma32Try(r54_c, z_c, r35, &slow)
+			// r56 = FMA r55 r26:z r37
+			r56_c := fma32Try(r55_c, z_c, r37, &slow)
+			// r57 = FMA r56 r26:z r39
+			r57_c := fma32Try(r56_c, z_c, r39, &slow)
+			// r58 = FMA r57 r26:z r41
+			r58_c := fma32Try(r57_c, z_c, r41, &slow)
+			// r59:taylor = FMA r58 r26:z r43
+			taylor_c := fma32Try(r58_c, z_c, r43, &slow)
+			// r61 = CmpGT r26:z r60
+			r61_c := z_c > r60
+			// r62:zl = Select r61 r60 r26:z
+			zl_c := z_c
+			if r61_c {
+				zl_c = r60
+			}
+			// r64 = CmpLT r62:zl r63
+			r64_c := zl_c < r63
+			// r65:zc = Select r64 r63 r62:zl
+			zc_c := zl_c
+			if r64_c {
+				zc_c = r63
+			}
+			// r68 = FMA r65:zc r67 r66
+			r68_c := fma32Try(zc_c, r67, r66, &slow)
+			// r69:k = Sub r68 r66
+			k_c := float32(r68_c - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72_c := fma32Try(k_c, r71, zc_c, &slow)
+			// r73:r = FMA r69:k r70 r72
+			r_c := fma32Try(k_c, r70, r72_c, &slow)
+			// r74 = FMA r47 r73:r r48
+			r74_c := fma32Try(r47, r_c, r48, &slow)
+			// r75 = FMA r74 r73:r r50
+			r75_c := fma32Try(r74_c, r_c, r50, &slow)
+			// r76 = FMA r75 r73:r r52
+			r76_c := fma32Try(r75_c, r_c, r52, &slow)
+			// r77 = FMA r76 r73:r r34
+			r77_c := fma32Try(r76_c, r_c, r34, &slow)
+			// r78 = FMA r77 r73:r r35
+			r78_c := fma32Try(r77_c, r_c, r35, &slow)
+			// r79 = FMA r78 r73:r r37
+			r79_c := fma32Try(r78_c, r_c, r37, &slow)
+			// r80 = FMA r79 r73:r r39
+			r80_c := fma32Try(r79_c, r_c, r39, &slow)
+			// r81 = FMA r80 r73:r r41
+			r81_c := fma32Try(r80_c, r_c, r41, &slow)
+			// r82:q = FMA r81 r73:r r43
+			q_c := fma32Try(r81_c, r_c, r43, &slow)
+			// r84 = CmpGT r69:k r83
+			r84_c := k_c > r83
+			// r85:kc = Select r84 r83 r69:k
+			kc_c := k_c
+			if r84_c {
+				kc_c = r83
+			}
+			// r87 = Mul r85:kc r86
+			r87_c := float32(kc_c * r86)
+			// r88 = Add r87 r66
+			r88_c := float32(r87_c + r66)
+			// r89:kBits = Bits r88
+			kBits89_c := math.Float32bits(r88_c)
+			// r91 = IAdd r89:kBits r90
+			r91_c := kBits89_c + r90
+			// r92 = Shl 23 r91
+			r92_c := r91_c << 23
+			// r93:pow2 = FromBits r92
+			pow293_c := math.Float32frombits(r92_c)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus_c := float32(r43 - pow293_c)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r96:y = Div r95 r62:zl
+			y_c := float32(r95_c / zl_c)
+			// r97 = FMA r69:k r41 r66
+			r97_c := fma32Try(k_c, r41, r66, &slow)
+			// r98:kHalf = Sub r97 r66
+			kHalf_c := float32(r97_c - r66)
+			// r99 = Add r98:kHalf r66
+			r99_c := float32(kHalf_c + r66)
+			// r100:kBits = Bits r99
+			kBits100_c := math.Float32bits(r99_c)
+			// r101 = IAdd r100:kBits r90
+			r101_c := kBits100_c + r90
+			// r102 = Shl 23 r101
+			r102_c := r101_c << 23
+			// r103:pow2 = FromBits r102
+			pow2103_c := math.Float32frombits(r102_c)
+			// r104 = Mul r96:y r103:pow2
+			r104_c := float32(y_c * pow2103_c)
+			// r105 = Sub r69:k r98:kHalf
+			r105_c := float32(k_c - kHalf_c)
+			// r106 = Add r105 r66
+			r106_c := float32(r105_c + r66)
+			// r107:kBits = Bits r106
+			kBits107_c := math.Float32bits(r106_c)
+			// r108 = IAdd r107:kBits r90
+			r108_c := kBits107_c + r90
+			// r109 = Shl 23 r108
+			r109_c := r108_c << 23
+			// r110:pow2 = FromBits r109
+			pow2110_c := math.Float32frombits(r109_c)
+			// r111:big = Mul r104 r110:pow2
+			big_c := float32(r104_c * pow2110_c)
+			// r112 = CmpLE r33:az r41
+			r112_c := az_c <= r41
+			// r113:far = Select r112 r59:taylor r111:big
+			far_c := big_c
+			if r112_c {
+				far_c = taylor_c
+			}
+			// r44:ex = Select r46:large r113:far r44:ex
+			if large_c {
+				ex_c = far_c
+			}
+		}
+		// r114:vc = FMA r44:ex r24:F r9:vr
+		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
+		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
+		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
+		// If Delta
+		if hasDelta {
+			// r115 = Load Delta
+			r115_a := delta[j]
+			r115_b := delta[j+1]
+			r115_c := delta[j+2]
+			// r114:vc = Add r114:vc r115
+			vc_a = float32(vc_a + r115_a)
+			vc_b = float32(vc_b + r115_b)
+			vc_c = float32(vc_c + r115_c)
+		}
+		// r117 = Abs r26:z
+		r117_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		r117_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		r117_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r120 = FMA r118 r26:z r119
+		r120_a := fma32Try(r118, z_a, r119, &slow)
+		r120_b := fma32Try(r118, z_b, r119, &slow)
+		r120_c := fma32Try(r118, z_c, r119, &slow)
+		// r122 = FMA r120 r26:z r121
+		r122_a := fma32Try(r120_a, z_a, r121, &slow)
+		r122_b := fma32Try(r120_b, z_b, r121, &slow)
+		r122_c := fma32Try(r120_c, z_c, r121, &slow)
+		// r123 = FMA r122 r26:z r45
+		r123_a := fma32Try(r122_a, z_a, r45, &slow)
+		r123_b := fma32Try(r122_b, z_b, r45, &slow)
+		r123_c := fma32Try(r122_c, z_c, r45, &slow)
+		// r125 = FMA r123 r26:z r124
+		r125_a := fma32Try(r123_a, z_a, r124, &slow)
+		r125_b := fma32Try(r123_b, z_b, r124, &slow)
+		r125_c := fma32Try(r123_c, z_c, r124, &slow)
+		// r126 = FMA r125 r26:z r41
+		r126_a := fma32Try(r125_a, z_a, r41, &slow)
+		r126_b := fma32Try(r125_b, z_b, r41, &slow)
+		r126_c := fma32Try(r125_c, z_c, r41, &slow)
+		// r127 = CmpGT r117 r45
+		r127_a := r117_a > r45
+		r127_b := r117_b > r45
+		r127_c := r117_c > r45
+		// Rare r127
+		if r127_a {
+			// r130 = FMA r128 r26:z r129
+			r130_a := fma32Try(r128, z_a, r129, &slow)
+			// r132 = FMA r130 r26:z r131
+			r132_a := fma32Try(r130_a, z_a, r131, &slow)
+			// r134 = FMA r132 r26:z r133
+			r134_a := fma32Try(r132_a, z_a, r133, &slow)
+			// r136 = FMA r134 r26:z r135
+			r136_a := fma32Try(r134_a, z_a, r135, &slow)
+			// r137 = FMA r136 r26:z r118
+			r137_a := fma32Try(r136_a, z_a, r118, &slow)
+			// r138 = FMA r137 r26:z r119
+			r138_a := fma32Try(r137_a, z_a, r119, &slow)
+			// r139 = FMA r138 r26:z r121
+			r139_a := fma32Try(r138_a, z_a, r121, &slow)
+			// r140 = FMA r139 r26:z r45
+			r140_a := fma32Try(r139_a, z_a, r45, &slow)
+			// r141 = FMA r140 r26:z r124
+			r141_a := fma32Try(r140_a, z_a, r124, &slow)
+			// r142 = FMA r141 r26:z r41
+			r142_a := fma32Try(r141_a, z_a, r41, &slow)
+			// r143 = CmpGT r26:z r60
+			r143_a := z_a > r60
+			// r144 = Select r143 r60 r26:z
+			r144_a := z_a
+			if r143_a {
+				r144_a = r60
+			}
+			// r145 = CmpLT r144 r63
+			r145_a := r144_a < r63
+			// r146 = Select r145 r63 r144
+			r146_a := r144_a
+			if r145_a {
+				r146_a = r63
+			}
+			// r147 = FMA r146 r67 r66
+			r147_a := fma32Try(r146_a, r67, r66, &slow)
+			// r148 = Sub r147 r66
+			r148_a := float32(r147_a - r66)
+			// r149 = FMA r148 r71 r146
+			r149_a := fma32Try(r148_a, r71, r146_a, &slow)
+			// r150 = FMA r148 r70 r149
+			r150_a := fma32Try(r148_a, r70, r149_a, &slow)
+			// r151 = FMA r47 r150 r48
+			r151_a := fma32Try(r47, r150_a, r48, &slow)
+			// r152 = FMA r151 r150 r50
+			r152_a := fma32Try(r151_a, r150_a, r50, &slow)
+			// r153 = FMA r152 r150 r52
+			r153_a := fma32Try(r152_a, r150_a, r52, &slow)
+			// r154 = FMA r153 r150 r34
+			r154_a := fma32Try(r153_a, r150_a, r34, &slow)
+			// r155 = FMA r154 r150 r35
+			r155_a := fma32Try(r154_a, r150_a, r35, &slow)
+			// r156 = FMA r155 r150 r37
+			r156_a := fma32Try(r155_a, r150_a, r37, &slow)
+			// r157 = FMA r156 r150 r39
+			r157_a := fma32Try(r156_a, r150_a, r39, &slow)
+			// r158 = FMA r157 r150 r41
+			r158_a := fma32Try(r157_a, r150_a, r41, &slow)
+			// r159 = FMA r158 r150 r43
+			r159_a := fma32Try(r158_a, r150_a, r43, &slow)
+			// r160 = FMA r150 r159 r43
+			r160_a := fma32Try(r150_a, r159_a, r43, &slow)
+			// r161 = Add r148 r66
+			r161_a := float32(r148_a + r66)
+			// r162:kBits = Bits r161
+			kBits162_a := math.Float32bits(r161_a)
+			// r163 = IAdd r162:kBits r90
+			r163_a := kBits162_a + r90
+			// r164 = Shl 23 r163
+			r164_a := r163_a << 23
+			// r165:pow2 = FromBits r164
+			pow2165_a := math.Float32frombits(r164_a)
+			// r166 = Mul r160 r165:pow2
+			r166_a := float32(r160_a * pow2165_a)
+			// r169 = FMA r167 r26:z r168
+			r169_a := fma32Try(r167, z_a, r168, &slow)
+			// r171 = FMA r169 r26:z r170
+			r171_a := fma32Try(r169_a, z_a, r170, &slow)
+			// r173 = FMA r171 r26:z r172
+			r173_a := fma32Try(r171_a, z_a, r172, &slow)
+			// r175 = FMA r173 r26:z r174
+			r175_a := fma32Try(r173_a, z_a, r174, &slow)
+			// r177 = FMA r175 r26:z r176
+			r177_a := fma32Try(r175_a, z_a, r176, &slow)
+			// r179 = FMA r177 r26:z r178
+			r179_a := fma32Try(r177_a, z_a, r178, &slow)
+			// r181 = FMA r179 r26:z r180
+			r181_a := fma32Try(r179_a, z_a, r180, &slow)
+			// r182 = FMA r181 r26:z r47
+			r182_a := fma32Try(r181_a, z_a, r47, &slow)
+			// r184 = FMA r182 r26:z r183
+			r184_a := fma32Try(r182_a, z_a, r183, &slow)
+			// r185 = FMA r184 r26:z r50
+			r185_a := fma32Try(r184_a, z_a, r50, &slow)
+			// r187 = FMA r185 r26:z r186
+			r187_a := fma32Try(r185_a, z_a, r186, &slow)
+			// r188 = FMA r187 r26:z r34
+			r188_a := fma32Try(r187_a, z_a, r34, &slow)
+			// r190 = FMA r188 r26:z r189
+			r190_a := fma32Try(r188_a, z_a, r189, &slow)
+			// r191 = FMA r190 r26:z r37
+			r191_a := fma32Try(r190_a, z_a, r37, &slow)
+			// r193 = FMA r191 r26:z r192
+			r193_a := fma32Try(r191_a, z_a, r192, &slow)
+			// r194 = FMA r193 r26:z r41
+			r194_a := fma32Try(r193_a, z_a, r41, &slow)
+			// r195 = Mul r166 r194
+			r195_a := float32(r166_a * r194_a)
+			// r196 = CmpGT r148 r83
+			r196_a := r148_a > r83
+			// r197 = Select r196 r83 r148
+			r197_a := r148_a
+			if r196_a {
+				r197_a = r83
+			}
+			// r198 = Sub r144 r43
+			r198_a := float32(r144_a - r43)
+			// r199 = Mul r197 r86
+			r199_a := float32(r197_a * r86)
+			// r200 = Add r199 r66
+			r200_a := float32(r199_a + r66)
+			// r201:kBits = Bits r200
+			kBits201_a := math.Float32bits(r200_a)
+			// r202 = IAdd r201:kBits r90
+			r202_a := kBits201_a + r90
+			// r203 = Shl 23 r202
+			r203_a := r202_a << 23
+			// r204:pow2 = FromBits r203
+			pow2204_a := math.Float32frombits(r203_a)
+			// r205 = FMA r160 r198 r204:pow2
+			r205_a := fma32Try(r160_a, r198_a, pow2204_a, &slow)
+			// r206 = Div r205 r144
+			r206_a := float32(r205_a / r144_a)
+			// r207 = Div r206 r144
+			r207_a := float32(r206_a / r144_a)
+			// r208 = FMA r148 r41 r66
+			r208_a := fma32Try(r148_a, r41, r66, &slow)
+			// r209 = Sub r208 r66
+			r209_a := float32(r208_a - r66)
+			// r210 = Add r209 r66
+			r210_a := float32(r209_a + r66)
+			// r211:kBits = Bits r210
+			kBits211_a := math.Float32bits(r210_a)
+			// r212 = IAdd r211:kBits r90
+			r212_a := kBits211_a + r90
+			// r213 = Shl 23 r212
+			r213_a := r212_a << 23
+			// r214:pow2 = FromBits r213
+			pow2214_a := math.Float32frombits(r213_a)
+			// r215 = Mul r207 r214:pow2
+			r215_a := float32(r207_a * pow2214_a)
+			// r216 = Sub r148 r209
+			r216_a := float32(r148_a - r209_a)
+			// r217 = Add r216 r66
+			r217_a := float32(r216_a + r66)
+			// r218:kBits = Bits r217
+			kBits218_a := math.Float32bits(r217_a)
+			// r219 = IAdd r218:kBits r90
+			r219_a := kBits218_a + r90
+			// r220 = Shl 23 r219
+			r220_a := r219_a << 23
+			// r221:pow2 = FromBits r220
+			pow2221_a := math.Float32frombits(r220_a)
+			// r222 = Mul r215 r221:pow2
+			r222_a := float32(r215_a * pow2221_a)
+			// r223 = Div r43 r26:z
+			r223_a := float32(r43 / z_a)
+			// r224 = Div r223 r26:z
+			r224_a := float32(r223_a / z_a)
+			// r225 = CmpGT r26:z r43
+			r225_a := z_a > r43
+			// r226 = Select r225 r222 r142
+			r226_a := r142_a
+			if r225_a {
+				r226_a = r222_a
+			}
+			// r228 = CmpGE r26:z r227
+			r228_a := z_a >= r227
+			// r229 = Select r228 r195 r222
+			r229_a := r222_a
+			if r228_a {
+				r229_a = r195_a
+			}
+			// r231 = CmpLT r26:z r230
+			r231_a := z_a < r230
+			// r232 = Select r231 r229 r226
+			r232_a := r226_a
+			if r231_a {
+				r232_a = r229_a
+			}
+			// r233 = CmpLT r26:z r63
+			r233_a := z_a < r63
+			// r234 = Select r233 r224 r232
+			r234_a := r232_a
+			if r233_a {
+				r234_a = r224_a
+			}
+			// r126 = Select r127 r234 r126
+			if r127_a {
+				r126_a = r234_a
+			}
+		}
+		if r127_b {
+			// r130 = FMA r128 r26:z r129
+			r130_b := fma32Try(r128, z_b, r129, &slow)
+			// r132 = FMA r130 r26:z r131
+			r132_b := fma32Try(r130_b, z_b, r131, &slow)
+			// r134 = FMA r132 r26:z r133
+			r134_b := fma32Try(r132_b, z_b, r133, &slow)
+			// r136 = FMA r134 r26:z r135
+			r136_b := fma32Try(r134_b, z_b, r135, &slow)
+			// r137 = FMA r136 r26:z r118
+			r137_b := fma32Try(r136_b, z_b, r118, &slow)
+			// r138 = FMA r137 r26:z r119
+			r138_b := fma32Try(r137_b, z_b, r119, &slow)
+			// r139 = FMA r138 r26:z r121
+			r139_b := fma32Try(r138_b, z_b, r121, &slow)
+			// r140 = FMA r139 r26:z r45
+			r140_b := fma32Try(r139_b, z_b, r45, &slow)
+			// r141 = FMA r140 r26:z r124
+			r141_b := fma32Try(r140_b, z_b, r124, &slow)
+			// r142 = FMA r141 r26:z r41
+			r142_b := fma32Try(r141_b, z_b, r41, &slow)
+			// r143 = CmpGT r26:z r60
+			r143_b := z_b > r60
+			// r144 = Select r143 r60 r26:z
+			r144_b := z_b
+			if r143_b {
+				r144_b = r60
+			}
+			// r145 = CmpLT r144 r63
+			r145_b := r144_b < r63
+			// r146 = Select r145 r63 r144
+			r146_b := r144_b
+			if r145_b {
+				r146_b = r63
+			}
+			// r147 = FMA r146 r67 r66
+			r147_b := fma32Try(r146_b, r67, r66, &slow)
+			// r148 = Sub r147 r66
+			r148_b := float32(r147_b - r66)
+			// r149 = FMA r148 r71 r146
+			r149_b := fma32Try(r148_b, r71, r146_b, &slow)
+			// r150 = FMA r148 r70 r149
+			r150_b := fma32Try(r148_b, r70, r149_b, &slow)
+			// r151 = FMA r47 r150 r48
+			r151_b := fma32Try(r47, r150_b, r48, &slow)
+			// r152 = FMA r151 r150 r50
+			r152_b := fma32Try(r151_b, r150_b, r50, &slow)
+			// r153 = FMA r152 r150 r52
+			r153_b := fma32Try(r152_b, r150_b, r52, &slow)
+			// r154 = FMA r153 r150 r34
+			r154_b := fma32Try(r153_b, r150_b, r34, &slow)
+			// r155 = FMA r154 r150 r35
+			r155_b := fma32Try(r154_b, r150_b, r35, &slow)
+			// r156 = FMA r155 r150 r37
+			r156_b := fma32Try(r155_b, r150_b, r37, &slow)
+			// r157 = FMA r156 r150 r39
+			r157_b := fma32Try(r156_b, r150_b, r39, &slow)
+			// r158 = FMA r157 r150 r41
+			r158_b := fma32Try(r157_b, r150_b, r41, &slow)
+			// r159 = FMA r158 r150 r43
+			r159_b := fma32Try(r158_b, r150_b, r43, &slow)
+			// r160 = FMA r150 r159 r43
+			r160_b := fma32Try(r150_b, r159_b, r43, &slow)
+			// r161 = Add r148 r66
+			r161_b := float32(r148_b + r66)
+			// r162:kBits = Bits r161
+			kBits162_b := math.Float32bits(r161_b)
+			// r163 = IAdd r162:kBits r90
+			r163_b := kBits162_b + r90
+			// r164 = Shl 23 r163
+			r164_b := r163_b << 23
+			// r165:pow2 = FromBits r164
+			pow2165_b := math.Float32frombits(r164_b)
+			// r166 = Mul r160 r165:pow2
+			r166_b := float32(r160_b * pow2165_b)
+			// r169 = FMA r167 r26:z r168
+			r169_b := fma32Try(r167, z_b, r168, &slow)
+			// r171 = FMA r169 r26:z r170
+			r171_b := fma32Try(r169_b, z_b, r170, &slow)
+			// r173 = FMA r171 r26:z r172
+			r173_b := fma32Try(r171_b, z_b, r172, &slow)
+			// r175 = FMA r173 r26:z r174
+			r175_b := fma32Try(r173_b, z_b, r174, &slow)
+			// r177 = FMA r175 r26:z r176
+			r177_b := fma32Try(r175_b, z_b, r176, &slow)
+			// r179 = FMA r177 r26:z r178
+			r179_b := fma32Try(r177_b, z_b, r178, &slow)
+			// r181 = FMA r179 r26:z r180
+			r181_b := fma32Try(r179_b, z_b, r180, &slow)
+			// r182 = FMA r181 r26:z r47
+			r182_b := fma32Try(r181_b, z_b, r47, &slow)
+			// r184 = FMA r182 r26:z r183
+			r184_b := fma32Try(r182_b, z_b, r183, &slow)
+			// r185 = FMA r184 r26:z r50
+			r185_b := fma32Try(r184_b, z_b, r50, &slow)
+			// r187 = FMA r185 r26:z r186
+			r187_b := fma32Try(r185_b, z_b, r186, &slow)
+			// r188 = FMA r187 r26:z r34
+			r188_b := fma32Try(r187_b, z_b, r34, &slow)
+			// r190 = FMA r188 r26:z r189
+			r190_b := fma32Try(r188_b, z_b, r189, &slow)
+			// r191 = FMA r190 r26:z r37
+			r191_b := fma32Try(r190_b, z_b, r37, &slow)
+			// r193 = FMA r191 r26:z r192
+			r193_b := fma32Try(r191_b, z_b, r192, &slow)
+			// r194 = FMA r193 r26:z r41
+			r194_b := fma32Try(r193_b, z_b, r41, &slow)
+			// r195 = Mul r166 r194
+			r195_b := float32(r166_b * r194_b)
+			// r196 = CmpGT r148 r83
+			r196_b := r148_b > r83
+			// r197 = Select r196 r83 r148
+			r197_b := r148_b
+			if r196_b {
+				r197_b = r83
+			}
+			// r198 = Sub r144 r43
+			r198_b := float32(r144_b - r43)
+			// r199 = Mul r197 r86
+			r199_b := float32(r197_b * r86)
+			// r200 = Add r199 r66
+			r200_b := float32(r199_b + r66)
+			// r201:kBits = Bits r200
+			kBits201_b := math.Float32bits(r200_b)
+			// r202 = IAdd r201:kBits r90
+			r202_b := kBits201_b + r90
+			// r203 = Shl 23 r202
+			r203_b := r202_b << 23
+			// r204:pow2 = FromBits r203
+			pow2204_b := math.Float32frombits(r203_b)
+			// r205 = FMA r160 r198 r204:pow2
+			r205_b := fma32Try(r160_b, r198_b, pow2204_b, &slow)
+			// r206 = Div r205 r144
+			r206_b := float32(r205_b / r144_b)
+			// r207 = Div r206 r144
+			r207_b := float32(r206_b / r144_b)
+			// r208 = FMA r148 r41 r66
+			r208_b := fma32Try(r148_b, r41, r66, &slow)
+			// r209 = Sub r208 r66
+			r209_b := float32(r208_b - r66)
+			// r210 = Add r209 r66
+			r210_b := float32(r209_b + r66)
+			// r211:kBits = Bits r210
+			kBits211_b := math.Float32bits(r210_b)
+			// r212 = IAdd r211:kBits r90
+			r212_b := kBits211_b + r90
+			// r213 = Shl 23 r212
+			r213_b := r212_b << 23
+			// r214:pow2 = FromBits r213
+			pow2214_b := math.Float32frombits(r213_b)
+			// r215 = Mul r207 r214:pow2
+			r215_b := float32(r207_b * pow2214_b)
+			// r216 = Sub r148 r209
+			r216_b := float32(r148_b - r209_b)
+			// r217 = Add r216 r66
+			r217_b := float32(r216_b + r66)
+			// r218:kBits = Bits r217
+			kBits218_b := math.Float32bits(r217_b)
+			// r219 = IAdd r218:kBits r90
+			r219_b := kBits218_b + r90
+			// r220 = Shl 23 r219
+			r220_b := r219_b << 23
+			// r221:pow2 = FromBits r220
+			pow2221_b := math.Float32frombits(r220_b)
+			// r222 = Mul r215 r221:pow2
+			r222_b := float32(r215_b * pow2221_b)
+			// r223 = Div r43 r26:z
+			r223_b := float32(r43 / z_b)
+			// r224 = Div r223 r26:z
+			r224_b := float32(r223_b / z_b)
+			// r225 = CmpGT r26:z r43
+			r225_b := z_b > r43
+			// r226 = Select r225 r222 r142
+			r226_b := r142_b
+			if r225_b {
+				r226_b = r222_b
+			}
+			// r228 = CmpGE r26:z r227
+			r228_b := z_b >= r227
+			// r229 = Select r228 r195 r222
+			r229_b := r222_b
+			if r228_b {
+				r229_b = r195_b
+			}
+			// r231 = CmpLT r26:z r230
+			r231_b := z_b < r230
+			// r232 = Select r231 r229 r226
+			r232_b := r226_b
+			if r231_b {
+				r232_b = r229_b
+			}
+			// r233 = CmpLT r26:z r63
+			r233_b := z_b < r63
+			// r234 = Select r233 r224 r232
+			r234_b := r232_b
+			if r233_b {
+				r234_b = r224_b
+			}
+			// r126 = Select r127 r234 r126
+			if r127_b {
+				r126_b = r234_b
+			}
+		}
+		if r127_c {
+			// r130 = FMA r128 r26:z r129
+			r130_c := fma32Try(r128, z_c, r129, &slow)
+			// r132 = FMA r130 r26:z r131
+			r132_c := fma32Try(r130_c, z_c, r131, &slow)
+			// r134 = FMA r132 r26:z r133
+			r134_c := fma32Try(r132_c, z_c, r133, &slow)
+			// r136 = FMA r134 r26:z r135
+			r136_c := fma32Try(r134_c, z_c, r135, &slow)
+			// r137 = FMA r136 r26:z r118
+			r137_c := fma32Try(r136_c, z_c, r118, &slow)
+			// r138 = FMA r137 r26:z r119
+			r138_c := fma32Try(r137_c, z_c, r119, &slow)
+			// r139 = FMA r138 r26:z r121
+			r139_c := fma32Try(r138_c, z_c, r121, &slow)
+			// r140 = FMA r139 r26:z r45
+			r140_c := fma32Try(r139_c, z_c, r45, &slow)
+			// r141 = FMA r140 r26:z r124
+			r141_c := fma32Try(r140_c, z_c, r124, &slow)
+			// r142 = FMA r141 r26:z r41
+			r142_c := fma32Try(r141_c, z_c, r41, &slow)
+			// r143 = CmpGT r26:z r60
+			r143_c := z_c > r60
+			// r144 = Select r143 r60 r26:z
+			r144_c := z_c
+			if r143_c {
+				r144_c = r60
+			}
+			// r145 = CmpLT r144 r63
+			r145_c := r144_c < r63
+			// r146 = Select r145 r63 r144
+			r146_c := r144_c
+			if r145_c {
+				r146_c = r63
+			}
+			// r147 = FMA r146 r67 r66
+			r147_c := fma32Try(r146_c, r67, r66, &slow)
+			// r148 = Sub r147 r66
+			r148_c := float32(r147_c - r66)
+			// r149 = FMA r148 r71 r146
+			r149_c := fma32Try(r148_c, r71, r146_c, &slow)
+			// r150 = FMA r148 r70 r149
+			r150_c := fma32Try(r148_c, r70, r149_c, &slow)
+			// r151 = FMA r47 r150 r48
+			r151_c := fma32Try(r47, r150_c, r48, &slow)
+			// r152 = FMA r151 r150 r50
+			r152_c := fma32Try(r151_c, r150_c, r50, &slow)
+			// r153 = FMA r152 r150 r52
+			r153_c := fma32Try(r152_c, r150_c, r52, &slow)
+			// r154 = FMA r153 r150 r34
+			r154_c := fma32Try(r153_c, r150_c, r34, &slow)
+			// r155 = FMA r154 r150 r35
+			r155_c := fma32Try(r154_c, r150_c, r35, &slow)
+			// r156 = FMA r155 r150 r37
+			r156_c := fma32Try(r155_c, r150_c, r37, &slow)
+			// r157 = FMA r156 r150 r39
+			r157_c := fma32Try(r156_c, r150_c, r39, &slow)
+			// r158 = FMA r157 r150 r41
+			r158_c := fma32Try(r157_c, r150_c, r41, &slow)
+			// r159 = FMA r158 r150 r43
+			r159_c := fma32Try(r158_c, r150_c, r43, &slow)
+			// r160 = FMA r150 r159 r43
+			r160_c := fma32Try(r150_c, r159_c, r43, &slow)
+			// r161 = Add r148 r66
+			r161_c := float32(r148_c + r66)
+			// r162:kBits = Bits r161
+			kBits162_c := math.Float32bits(r161_c)
+			// r163 = IAdd r162:kBits r90
+			r163_c := kBits162_c + r90
+			// r164 = Shl 23 r163
+			r164_c := r163_c << 23
+			// r165:pow2 = FromBits r164
+			pow2165_c := math.Float32frombits(r164_c)
+			// r166 = Mul r160 r165:pow2
+			r166_c := float32(r160_c * pow2165_c)
+			// r169 = FMA r167 r26:z r168
+			r169_c := fma32Try(r167, z_c, r168, &slow)
+			// r171 = FMA r169 r26:z r170
+			r171_c := fma32Try(r169_c, z_c, r170, &slow)
+			// r173 = FMA r171 r26:z r172
+			r173_c := fma32Try(r171_c, z_c, r172, &slow)
+			// r175 = FMA r173 r26:z r174
+			r175_c := fma32Try(r173_c, z_c, r174, &slow)
+			// r177 = FMA r175 r26:z r176
+			r177_c := fma32Try(r175_c, z_c, r176, &slow)
+			// r179 = FMA r177 r26:z r178
+			r179_c := fma32Try(r177_c, z_c, r178, &slow)
+			// r181 = FMA r179 r26:z r180
+			r181_c := fma32Try(r179_c, z_c, r180, &slow)
+			// r182 = FMA r181 r26:z r47
+			r182_c := fma32Try(r181_c, z_c, r47, &slow)
+			// r184 = FMA r182 r26:z r183
+			r184_c := fma32Try(r182_c, z_c, r183, &slow)
+			// r185 = FMA r184 r26:z r50
+			r185_c := fma32Try(r184_c, z_c, r50, &slow)
+			// r187 = FMA r185 r26:z r186
+			r187_c := fma32Try(r185_c, z_c, r186, &slow)
+			// r188 = FMA r187 r26:z r34
+			r188_c := fma32Try(r187_c, z_c, r34, &slow)
+			// r190 = FMA r188 r26:z r189
+			r190_c := fma32Try(r188_c, z_c, r189, &slow)
+			// r191 = FMA r190 r26:z r37
+			r191_c := fma32Try(r190_c, z_c, r37, &slow)
+			// r193 = FMA r191 r26:z r192
+			r193_c := fma32Try(r191_c, z_c, r192, &slow)
+			// r194 = FMA r193 r26:z r41
+			r194_c := fma32Try(r193_c, z_c, r41, &slow)
+			// r195 = Mul r166 r194
+			r195_c := float32(r166_c * r194_c)
+			// r196 = CmpGT r148 r83
+			r196_c := r148_c > r83
+			// r197 = Select r196 r83 r148
+			r197_c := r148_c
+			if r196_c {
+				r197_c = r83
+			}
+			// r198 = Sub r144 r43
+			r198_c := float32(r144_c - r43)
+			// r199 = Mul r197 r86
+			r199_c := float32(r197_c * r86)
+			// r200 = Add r199 r66
+			r200_c := float32(r199_c + r66)
+			// r201:kBits = Bits r200
+			kBits201_c := math.Float32bits(r200_c)
+			// r202 = IAdd r201:kBits r90
+			r202_c := kBits201_c + r90
+			// r203 = Shl 23 r202
+			r203_c := r202_c << 23
+			// r204:pow2 = FromBits r203
+			pow2204_c := math.Float32frombits(r203_c)
+			// r205 = FMA r160 r198 r204:pow2
+			r205_c := fma32Try(r160_c, r198_c, pow2204_c, &slow)
+			// r206 = Div r205 r144
+			r206_c := float32(r205_c / r144_c)
+			// r207 = Div r206 r144
+			r207_c := float32(r206_c / r144_c)
+			// r208 = FMA r148 r41 r66
+			r208_c := fma32Try(r148_c, r41, r66, &slow)
+			// r209 = Sub r208 r66
+			r209_c := float32(r208_c - r66)
+			// r210 = Add r209 r66
+			r210_c := float32(r209_c + r66)
+			// r211:kBits = Bits r210
+			kBits211_c := math.Float32bits(r210_c)
+			// r212 = IAdd r211:kBits r90
+			r212_c := kBits211_c + r90
+			// r213 = Shl 23 r212
+			r213_c := r212_c << 23
+			// r214:pow2 = FromBits r213
+			pow2214_c := math.Float32frombits(r213_c)
+			// r215 = Mul r207 r214:pow2
+			r215_c := float32(r207_c * pow2214_c)
+			// r216 = Sub r148 r209
+			r216_c := float32(r148_c - r209_c)
+			// r217 = Add r216 r66
+			r217_c := float32(r216_c + r66)
+			// r218:kBits = Bits r217
+			kBits218_c := math.Float32bits(r217_c)
+			// r219 = IAdd r218:kBits r90
+			r219_c := kBits218_c + r90
+			// r220 = Shl 23 r219
+			r220_c := r219_c << 23
+			// r221:pow2 = FromBits r220
+			pow2221_c := math.Float32frombits(r220_c)
+			// r222 = Mul r215 r221:pow2
+			r222_c := float32(r215_c * pow2221_c)
+			// r223 = Div r43 r26:z
+			r223_c := float32(r43 / z_c)
+			// r224 = Div r223 r26:z
+			r224_c := float32(r223_c / z_c)
+			// r225 = CmpGT r26:z r43
+			r225_c := z_c > r43
+			// r226 = Select r225 r222 r142
+			r226_c := r142_c
+			if r225_c {
+				r226_c = r222_c
+			}
+			// r228 = CmpGE r26:z r227
+			r228_c := z_c >= r227
+			// r229 = Select r228 r195 r222
+			r229_c := r222_c
+			if r228_c {
+				r229_c = r195_c
+			}
+			// r231 = CmpLT r26:z r230
+			r231_c := z_c < r230
+			// r232 = Select r231 r229 r226
+			r232_c := r226_c
+			if r231_c {
+				r232_c = r229_c
+			}
+			// r233 = CmpLT r26:z r63
+			r233_c := z_c < r63
+			// r234 = Select r233 r224 r232
+			r234_c := r232_c
+			if r233_c {
+				r234_c = r224_c
+			}
+			// r126 = Select r127 r234 r126
+			if r127_c {
+				r126_c = r234_c
+			}
+		}
+		// r236 = Sub r235 r2:Last
+		r236_a := float32(r235 - Last_a)
+		r236_b := float32(r235 - Last_b)
+		r236_c := float32(r235 - Last_c)
+		// r238 = CmpLT r236 r237:tauRef
+		r238_a := r236_a < c[BackwardCTauRef]
+		r238_b := r236_b < c[BackwardCTauRef]
+		r238_c := r236_c < c[BackwardCTauRef]
+		// r239 = Select r238 r9:vr r114:vc
+		r239_a := vc_a
+		if r238_a {
+			r239_a = vr_a
+		}
+		r239_b := vc_b
+		if r238_b {
+			r239_b = vr_b
+		}
+		r239_c := vc_c
+		if r238_c {
+			r239_c = vr_c
+		}
+		// r243 = Imm 0x0
+		r243_a := math.Float32frombits(0x00000000) // 0
+		r243_b := math.Float32frombits(0x00000000) // 0
+		r243_c := math.Float32frombits(0x00000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r243 = Load GSpike
+			r243_a = gspike[j]
+			r243_b = gspike[j+1]
+			r243_c = gspike[j+2]
+		}
+		// r245 = Sub r239 r5:vTh
+		r245_a := float32(r239_a - c[BackwardCVTh])
+		r245_b := float32(r239_b - c[BackwardCVTh])
+		r245_c := float32(r239_c - c[BackwardCVTh])
+		// r246 = Mul r245 r240:invD
+		r246_a := float32(r245_a * c[BackwardCInvD])
+		r246_b := float32(r245_b * c[BackwardCInvD])
+		r246_c := float32(r245_c * c[BackwardCInvD])
+		// r247 = Abs r246
+		r247_a := math.Float32frombits(math.Float32bits(r246_a) &^ (1 << 31))
+		r247_b := math.Float32frombits(math.Float32bits(r246_b) &^ (1 << 31))
+		r247_c := math.Float32frombits(math.Float32bits(r246_c) &^ (1 << 31))
+		// r248 = Sub r242:width r247
+		r248_a := float32(c[BackwardCWidth] - r247_a)
+		r248_b := float32(c[BackwardCWidth] - r247_b)
+		r248_c := float32(c[BackwardCWidth] - r247_c)
+		// r249 = Mul r241:alpha r248
+		r249_a := float32(c[BackwardCAlpha] * r248_a)
+		r249_b := float32(c[BackwardCAlpha] * r248_b)
+		r249_c := float32(c[BackwardCAlpha] * r248_c)
+		// r250 = CmpLT r249 r230
+		r250_a := r249_a < r230
+		r250_b := r249_b < r230
+		r250_c := r249_c < r230
+		// r251 = Select r250 r230 r249
+		r251_a := r249_a
+		if r250_a {
+			r251_a = r230
+		}
+		r251_b := r249_b
+		if r250_b {
+			r251_b = r230
+		}
+		r251_c := r249_c
+		if r250_c {
+			r251_c = r230
+		}
+		// r252 = Mul r243 r251
+		r252_a := float32(r243_a * r251_a)
+		r252_b := float32(r243_b * r251_b)
+		r252_c := float32(r243_c * r251_c)
+		// r253 = FMA r252 r240:invD r3:gV
+		r253_a := fma32Try(r252_a, c[BackwardCInvD], gV_a, &slow)
+		r253_b := fma32Try(r252_b, c[BackwardCInvD], gV_b, &slow)
+		r253_c := fma32Try(r252_c, c[BackwardCInvD], gV_c, &slow)
+		// r255 = FMA r4:gW r254:ka r253
+		r255_a := fma32Try(gW_a, c[BackwardCKa], r253_a, &slow)
+		r255_b := fma32Try(gW_b, c[BackwardCKa], r253_b, &slow)
+		r255_c := fma32Try(gW_c, c[BackwardCKa], r253_c, &slow)
+		// r256 = Mul r44:ex r21:dtRTau
+		r256_a := float32(ex_a * c[BackwardCDtRTau])
+		r256_b := float32(ex_b * c[BackwardCDtRTau])
+		r256_c := float32(ex_c * c[BackwardCDtRTau])
+		// r257 = Mul r255 r256
+		r257_a := float32(r255_a * r256_a)
+		r257_b := float32(r255_b * r256_b)
+		r257_c := float32(r255_c * r256_c)
+		// r259 = Mul r4:gW r258:keep
+		r259_a := float32(gW_a * c[BackwardCKeep])
+		r259_b := float32(gW_b * c[BackwardCKeep])
+		r259_c := float32(gW_c * c[BackwardCKeep])
+		// r260 = Sub r259 r257
+		r260_a := float32(r259_a - r257_a)
+		r260_b := float32(r259_b - r257_b)
+		r260_c := float32(r259_c - r257_c)
+		// r261 = Mul r126 r24:F
+		r261_a := float32(r126_a * F_a)
+		r261_b := float32(r126_b * F_b)
+		r261_c := float32(r126_c * F_c)
+		// r262 = Add r19:dtCTau r19:dtCTau
+		r262_a := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		r262_b := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		r262_c := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		// r263 = FMA r261 r262 r43
+		r263_a := fma32Try(r261_a, r262_a, r43, &slow)
+		r263_b := fma32Try(r261_b, r262_b, r43, &slow)
+		r263_c := fma32Try(r261_c, r262_c, r43, &slow)
+		// r264 = FMA r44:ex r26:z r263
+		r264_a := fma32Try(ex_a, z_a, r263_a, &slow)
+		r264_b := fma32Try(ex_b, z_b, r263_b, &slow)
+		r264_c := fma32Try(ex_c, z_c, r263_c, &slow)
+		// r265 = Mul r255 r264
+		r265_a := float32(r255_a * r264_a)
+		r265_b := float32(r255_b * r264_b)
+		r265_c := float32(r255_c * r264_c)
+		// r266 = FMA r44:ex r9:vr r261
+		r266_a := fma32Try(ex_a, vr_a, r261_a, &slow)
+		r266_b := fma32Try(ex_b, vr_b, r261_b, &slow)
+		r266_c := fma32Try(ex_c, vr_c, r261_c, &slow)
+		// r267 = Select r238 r253 r265
+		r267_a := r265_a
+		if r238_a {
+			r267_a = r253_a
+		}
+		r267_b := r265_b
+		if r238_b {
+			r267_b = r253_b
+		}
+		r267_c := r265_c
+		if r238_c {
+			r267_c = r253_c
+		}
+		// r268 = Select r238 r4:gW r260
+		r268_a := r260_a
+		if r238_a {
+			r268_a = gW_a
+		}
+		r268_b := r260_b
+		if r238_b {
+			r268_b = gW_b
+		}
+		r268_c := r260_c
+		if r238_c {
+			r268_c = gW_c
+		}
+		// r4:gW = Mul r268 r43
+		gW_a = float32(r268_a * r43)
+		gW_b = float32(r268_b * r43)
+		gW_c = float32(r268_c * r43)
+		// r270 = Sub r0:V r5:vTh
+		r270_a := float32(V_a - c[BackwardCVTh])
+		r270_b := float32(V_b - c[BackwardCVTh])
+		r270_c := float32(V_c - c[BackwardCVTh])
+		// r271 = Mul r270 r240:invD
+		r271_a := float32(r270_a * c[BackwardCInvD])
+		r271_b := float32(r270_b * c[BackwardCInvD])
+		r271_c := float32(r270_c * c[BackwardCInvD])
+		// r272 = Abs r271
+		r272_a := math.Float32frombits(math.Float32bits(r271_a) &^ (1 << 31))
+		r272_b := math.Float32frombits(math.Float32bits(r271_b) &^ (1 << 31))
+		r272_c := math.Float32frombits(math.Float32bits(r271_c) &^ (1 << 31))
+		// r273 = Sub r242:width r272
+		r273_a := float32(c[BackwardCWidth] - r272_a)
+		r273_b := float32(c[BackwardCWidth] - r272_b)
+		r273_c := float32(c[BackwardCWidth] - r272_c)
+		// r274 = Mul r241:alpha r273
+		r274_a := float32(c[BackwardCAlpha] * r273_a)
+		r274_b := float32(c[BackwardCAlpha] * r273_b)
+		r274_c := float32(c[BackwardCAlpha] * r273_c)
+		// r275 = CmpLT r274 r230
+		r275_a := r274_a < r230
+		r275_b := r274_b < r230
+		r275_c := r274_c < r230
+		// r276 = Select r275 r230 r274
+		r276_a := r274_a
+		if r275_a {
+			r276_a = r230
+		}
+		r276_b := r274_b
+		if r275_b {
+			r276_b = r230
+		}
+		r276_c := r274_c
+		if r275_c {
+			r276_c = r230
+		}
+		// r277 = Mul r276 r240:invD
+		r277_a := float32(r276_a * c[BackwardCInvD])
+		r277_b := float32(r276_b * c[BackwardCInvD])
+		r277_c := float32(r276_c * c[BackwardCInvD])
+		// r278 = Mul r268 r10:b
+		r278_a := float32(r268_a * c[BackwardCB])
+		r278_b := float32(r268_b * c[BackwardCB])
+		r278_c := float32(r268_c * c[BackwardCB])
+		// r279 = Mul r278 r277
+		r279_a := float32(r278_a * r277_a)
+		r279_b := float32(r278_b * r277_b)
+		r279_c := float32(r278_c * r277_c)
+		// r280 = Sub r43 r276
+		r280_a := float32(r43 - r276_a)
+		r280_b := float32(r43 - r276_b)
+		r280_c := float32(r43 - r276_c)
+		// r3:gV = FMA r267 r280 r279
+		gV_a = fma32Try(r267_a, r280_a, r279_a, &slow)
+		gV_b = fma32Try(r267_b, r280_b, r279_b, &slow)
+		gV_c = fma32Try(r267_c, r280_c, r279_c, &slow)
+		if slow {
+			backwardF32SoftExact(f, s, j, j+3)
+			continue
+		}
+		// If GI
+		if hasGI {
+			// r282 = Select r238 r230 r257
+			r282_a := r257_a
+			if r238_a {
+				r282_a = r230
+			}
+			r282_b := r257_b
+			if r238_b {
+				r282_b = r230
+			}
+			r282_c := r257_c
+			if r238_c {
+				r282_c = r230
+			}
+			// Store GI r282
+			gi[j] = r282_a
+			gi[j+1] = r282_b
+			gi[j+2] = r282_c
+		}
+		// If GG
+		if hasGG {
+			// r283 = Mul r255 r21:dtRTau
+			r283_a := float32(r255_a * c[BackwardCDtRTau])
+			r283_b := float32(r255_b * c[BackwardCDtRTau])
+			r283_c := float32(r255_c * c[BackwardCDtRTau])
+			// r284 = Mul r283 r86
+			r284_a := float32(r283_a * r86)
+			r284_b := float32(r283_b * r86)
+			r284_c := float32(r283_c * r86)
+			// r285 = Mul r284 r266
+			r285_a := float32(r284_a * r266_a)
+			r285_b := float32(r284_b * r266_b)
+			r285_c := float32(r284_c * r266_c)
+			// r286 = Select r238 r230 r285
+			r286_a := r285_a
+			if r238_a {
+				r286_a = r230
+			}
+			r286_b := r285_b
+			if r238_b {
+				r286_b = r230
+			}
+			r286_c := r285_c
+			if r238_c {
+				r286_c = r230
+			}
+			// Store GG r286
+			gg[j] = r286_a
+			gg[j+1] = r286_b
+			gg[j+2] = r286_c
+		}
+		// If GDelta
+		if hasGDelta {
+			// r287 = Select r238 r230 r255
+			r287_a := r255_a
+			if r238_a {
+				r287_a = r230
+			}
+			r287_b := r255_b
+			if r238_b {
+				r287_b = r230
+			}
+			r287_c := r255_c
+			if r238_c {
+				r287_c = r230
+			}
+			// Store GDelta r287
+			gdelta[j] = r287_a
+			gdelta[j+1] = r287_b
+			gdelta[j+2] = r287_c
+		}
+		// Store GV r3:gV
+		gv[j] = gV_a
+		gv[j+1] = gV_b
+		gv[j+2] = gV_c
+		// Store GW r4:gW
+		gw[j] = gW_a
+		gw[j+1] = gW_b
+		gw[j+2] = gW_c
+	}
+	for ; j < n; j++ {
+		slow := false
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:gV = Load GV
+		gV := gv[j]
+		// r4:gW = Load GW
+		gW := gw[j]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk := V >= c[BackwardCVTh]
+		// r8:vs = Sub r0:V r7:vThRst
+		vs := float32(V - c[BackwardCVThRst])
+		// r9:vr = Select r6:spk r8:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
+		}
+		// r11:wb = Add r1:W r10:b
+		wb := float32(W + c[BackwardCB])
+		// r12:u = Select r6:spk r11:wb r1:W
+		u := W
+		if spk {
+			u = wb
+		}
+		// r13:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
+		if hasI {
+			// r13:in = Load I
+			in = i[j]
+		}
+		// r16:a1 = Sub r9:vr r15:vRest
+		a1 := float32(vr - c[BackwardCVRest])
+		// r18:a2 = Sub r9:vr r17:vC
+		a2 := float32(vr - c[BackwardCVC])
+		// r20:a12 = Mul r16:a1 r18:a2
+		a12 := float32(a1 * a2)
+		// r22:iu = Sub r13:in r12:u
+		iu := float32(in - u)
+		// r23:drive = Mul r21:dtRTau r22:iu
+		drive := float32(c[BackwardCDtRTau] * iu)
+		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
+		F := fma32Try(c[BackwardCDtCTau], a12, drive, &slow)
+		// r25:a1a2 = Add r16:a1 r18:a2
+		a1a2 := float32(a1 + a2)
+		// r26:z = Mul r19:dtCTau r25:a1a2
+		z := float32(c[BackwardCDtCTau] * a1a2)
+		// If G
+		if hasG {
+			// r27 = Load G
+			r27 := g[j]
+			// r28:gd = Mul r21:dtRTau r27
+			gd := float32(c[BackwardCDtRTau] * r27)
+			// r26:z = Sub r26:z r28:gd
+			z = float32(z - gd)
+			// r30 = Imm 0x0
+			r30 := math.Float32frombits(0x00000000) // 0
+			// r31:gv = FMA r28:gd r9:vr r30
+			gv31 := fma32Try(gd, vr, r30, &slow)
+			// r24:F = Sub r24:F r31:gv
+			F = float32(F - gv31)
+		}
+		// r33:az = Abs r26:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r36 = FMA r34 r26:z r35
+		r36 := fma32Try(r34, z, r35, &slow)
+		// r38 = FMA r36 r26:z r37
+		r38 := fma32Try(r36, z, r37, &slow)
+		// r40 = FMA r38 r26:z r39
+		r40 := fma32Try(r38, z, r39, &slow)
+		// r42 = FMA r40 r26:z r41
+		r42 := fma32Try(r40, z, r41, &slow)
+		// r44:ex = FMA r42 r26:z r43
+		ex := fma32Try(r42, z, r43, &slow)
+		// r46:large = CmpGT r33:az r45
+		large := az > r45
+		// Rare r46:large
+		if large {
+			// r49 = FMA r47 r26:z r48
+			r49 := fma32Try(r47, z, r48, &slow)
+			// r51 = FMA r49 r26:z r50
+			r51 := fma32Try(r49, z, r50, &slow)
+			// r53 = FMA r51 r26:z r52
+			r53 := fma32Try(r51, z, r52, &slow)
+			// r54 = FMA r53 r26:z r34
+			r54 := fma32Try(r53, z, r34, &slow)
+			// r55 = FMA r54 r26:z r35
+			r55 := fma32Try(r54, z, r35, &slow)
+			// r56 = FMA r55 r26:z r37
+			r56 := fma32Try(r55, z, r37, &slow)
+			// r57 = FMA r56 r26:z r39
+			r57 := fma32Try(r56, z, r39, &slow)
+			// r58 = FMA r57 r26:z r41
+			r58 := fma32Try(r57, z, r41, &slow)
+			// r59:taylor = FMA r58 r26:z r43
+			taylor := fma32Try(r58, z, r43, &slow)
+			// r61 = CmpGT r26:z r60
+			r61 := z > r60
+			// r62:zl = Select r61 r60 r26:z
+			zl := z
+			if r61 {
+				zl = r60
+			}
+			// r64 = CmpLT r62:zl r63
+			r64 := zl < r63
+			// r65:zc = Select r64 r63 r62:zl
+			zc := zl
+			if r64 {
+				zc = r63
+			}
+			// r68 = FMA r65:zc r67 r66
+			r68 := fma32Try(zc, r67, r66, &slow)
+			// r69:k = Sub r68 r66
+			k := float32(r68 - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72 := fma32Try(k, r71, zc, &slow)
+			// r73:r = FMA r69:k r70 r72
+			r := fma32Try(k, r70, r72, &slow)
+			// r74 = FMA r47 r73:r r48
+			r74 := fma32Try(r47, r, r48, &slow)
+			// r75 = FMA r74 r73:r r50
+			r75 := fma32Try(r74, r, r50, &slow)
+			// r76 = FMA r75 r73:r r52
+			r76 := fma32Try(r75, r, r52, &slow)
+			// r77 = FMA r76 r73:r r34
+			r77 := fma32Try(r76, r, r34, &slow)
+			// r78 = FMA r77 r73:r r35
+			r78 := fma32Try(r77, r, r35, &slow)
+			// r79 = FMA r78 r73:r r37
+			r79 := fma32Try(r78, r, r37, &slow)
+			// r80 = FMA r79 r73:r r39
+			r80 := fma32Try(r79, r, r39, &slow)
+			// r81 = FMA r80 r73:r r41
+			r81 := fma32Try(r80, r, r41, &slow)
+			// r82:q = FMA r81 r73:r r43
+			q := fma32Try(r81, r, r43, &slow)
+			// r84 = CmpGT r69:k r83
+			r84 := k > r83
+			// r85:kc = Select r84 r83 r69:k
+			kc := k
+			if r84 {
+				kc = r83
+			}
+			// r87 = Mul r85:kc r86
+			r87 := float32(kc * r86)
+			// r88 = Add r87 r66
+			r88 := float32(r87 + r66)
+			// r89:kBits = Bits r88
+			kBits89 := math.Float32bits(r88)
+			// r91 = IAdd r89:kBits r90
+			r91 := kBits89 + r90
+			// r92 = Shl 23 r91
+			r92 := r91 << 23
+			// r93:pow2 = FromBits r92
+			pow293 := math.Float32frombits(r92)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus := float32(r43 - pow293)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95 := fma32Try(r, q, oneMinus, &slow)
+			// r96:y = Div r95 r62:zl
+			y := float32(r95 / zl)
+			// r97 = FMA r69:k r41 r66
+			r97 := fma32Try(k, r41, r66, &slow)
+			// r98:kHalf = Sub r97 r66
+			kHalf := float32(r97 - r66)
+			// r99 = Add r98:kHalf r66
+			r99 := float32(kHalf + r66)
+			// r100:kBits = Bits r99
+			kBits100 := math.Float32bits(r99)
+			// r101 = IAdd r100:kBits r90
+			r101 := kBits100 + r90
+			// r102 = Shl 23 r101
+			r102 := r101 << 23
+			// r103:pow2 = FromBits r102
+			pow2103 := math.Float32frombits(r102)
+			// r104 = Mul r96:y r103:pow2
+			r104 := float32(y * pow2103)
+			// r105 = Sub r69:k r98:kHalf
+			r105 := float32(k - kHalf)
+			// r106 = Add r105 r66
+			r106 := float32(r105 + r66)
+			// r107:kBits = Bits r106
+			kBits107 := math.Float32bits(r106)
+			// r108 = IAdd r107:kBits r90
+			r108 := kBits107 + r90
+			// r109 = Shl 23 r108
+			r109 := r108 << 23
+			// r110:pow2 = FromBits r109
+			pow2110 := math.Float32frombits(r109)
+			// r111:big = Mul r104 r110:pow2
+			big := float32(r104 * pow2110)
+			// r112 = CmpLE r33:az r41
+			r112 := az <= r41
+			// r113:far = Select r112 r59:taylor r111:big
+			far := big
+			if r112 {
+				far = taylor
+			}
+			// r44:ex = Select r46:large r113:far r44:ex
+			if large {
+				ex = far
+			}
+		}
+		// r114:vc = FMA r44:ex r24:F r9:vr
+		vc := fma32Try(ex, F, vr, &slow)
+		// If Delta
+		if hasDelta {
+			// r115 = Load Delta
+			r115 := delta[j]
+			// r114:vc = Add r114:vc r115
+			vc = float32(vc + r115)
+		}
+		// r117 = Abs r26:z
+		r117 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r120 = FMA r118 r26:z r119
+		r120 := fma32Try(r118, z, r119, &slow)
+		// r122 = FMA r120 r26:z r121
+		r122 := fma32Try(r120, z, r121, &slow)
+		// r123 = FMA r122 r26:z r45
+		r123 := fma32Try(r122, z, r45, &slow)
+		// r125 = FMA r123 r26:z r124
+		r125 := fma32Try(r123, z, r124, &slow)
+		// r126 = FMA r125 r26:z r41
+		r126 := fma32Try(r125, z, r41, &slow)
+		// r127 = CmpGT r117 r45
+		r127 := r117 > r45
+		// Rare r127
+		if r127 {
+			// r130 = FMA r128 r26:z r129
+			r130 := fma32Try(r128, z, r129, &slow)
+			// r132 = FMA r130 r26:z r131
+			r132 := fma32Try(r130, z, r131, &slow)
+			// r134 = FMA r132 r26:z r133
+			r134 := fma32Try(r132, z, r133, &slow)
+			// r136 = FMA r134 r26:z r135
+			r136 := fma32Try(r134, z, r135, &slow)
+			// r137 = FMA r136 r26:z r118
+			r137 := fma32Try(r136, z, r118, &slow)
+			// r138 = FMA r137 r26:z r119
+			r138 := fma32Try(r137, z, r119, &slow)
+			// r139 = FMA r138 r26:z r121
+			r139 := fma32Try(r138, z, r121, &slow)
+			// r140 = FMA r139 r26:z r45
+			r140 := fma32Try(r139, z, r45, &slow)
+			// r141 = FMA r140 r26:z r124
+			r141 := fma32Try(r140, z, r124, &slow)
+			// r142 = FMA r141 r26:z r41
+			r142 := fma32Try(r141, z, r41, &slow)
+			// r143 = CmpGT r26:z r60
+			r143 := z > r60
+			// r144 = Select r143 r60 r26:z
+			r144 := z
+			if r143 {
+				r144 = r60
+			}
+			// r145 = CmpLT r144 r63
+			r145 := r144 < r63
+			// r146 = Select r145 r63 r144
+			r146 := r144
+			if r145 {
+				r146 = r63
+			}
+			// r147 = FMA r146 r67 r66
+			r147 := fma32Try(r146, r67, r66, &slow)
+			// r148 = Sub r147 r66
+			r148 := float32(r147 - r66)
+			// r149 = FMA r148 r71 r146
+			r149 := fma32Try(r148, r71, r146, &slow)
+			// r150 = FMA r148 r70 r149
+			r150 := fma32Try(r148, r70, r149, &slow)
+			// r151 = FMA r47 r150 r48
+			r151 := fma32Try(r47, r150, r48, &slow)
+			// r152 = FMA r151 r150 r50
+			r152 := fma32Try(r151, r150, r50, &slow)
+			// r153 = FMA r152 r150 r52
+			r153 := fma32Try(r152, r150, r52, &slow)
+			// r154 = FMA r153 r150 r34
+			r154 := fma32Try(r153, r150, r34, &slow)
+			// r155 = FMA r154 r150 r35
+			r155 := fma32Try(r154, r150, r35, &slow)
+			// r156 = FMA r155 r150 r37
+			r156 := fma32Try(r155, r150, r37, &slow)
+			// r157 = FMA r156 r150 r39
+			r157 := fma32Try(r156, r150, r39, &slow)
+			// r158 = FMA r157 r150 r41
+			r158 := fma32Try(r157, r150, r41, &slow)
+			// r159 = FMA r158 r150 r43
+			r159 := fma32Try(r158, r150, r43, &slow)
+			// r160 = FMA r150 r159 r43
+			r160 := fma32Try(r150, r159, r43, &slow)
+			// r161 = Add r148 r66
+			r161 := float32(r148 + r66)
+			// r162:kBits = Bits r161
+			kBits162 := math.Float32bits(r161)
+			// r163 = IAdd r162:kBits r90
+			r163 := kBits162 + r90
+			// r164 = Shl 23 r163
+			r164 := r163 << 23
+			// r165:pow2 = FromBits r164
+			pow2165 := math.Float32frombits(r164)
+			// r166 = Mul r160 r165:pow2
+			r166 := float32(r160 * pow2165)
+			// r169 = FMA r167 r26:z r168
+			r169 := fma32Try(r167, z, r168, &slow)
+			// r171 = FMA r169 r26:z r170
+			r171 := fma32Try(r169, z, r170, &slow)
+			// r173 = FMA r171 r26:z r172
+			r173 := fma32Try(r171, z, r172, &slow)
+			// r175 = FMA r173 r26:z r174
+			r175 := fma32Try(r173, z, r174, &slow)
+			// r177 = FMA r175 r26:z r176
+			r177 := fma32Try(r175, z, r176, &slow)
+			// r179 = FMA r177 r26:z r178
+			r179 := fma32Try(r177, z, r178, &slow)
+			// r181 = FMA r179 r26:z r180
+			r181 := fma32Try(r179, z, r180, &slow)
+			// r182 = FMA r181 r26:z r47
+			r182 := fma32Try(r181, z, r47, &slow)
+			// r184 = FMA r182 r26:z r183
+			r184 := fma32Try(r182, z, r183, &slow)
+			// r185 = FMA r184 r26:z r50
+			r185 := fma32Try(r184, z, r50, &slow)
+			// r187 = FMA r185 r26:z r186
+			r187 := fma32Try(r185, z, r186, &slow)
+			// r188 = FMA r187 r26:z r34
+			r188 := fma32Try(r187, z, r34, &slow)
+			// r190 = FMA r188 r26:z r189
+			r190 := fma32Try(r188, z, r189, &slow)
+			// r191 = FMA r190 r26:z r37
+			r191 := fma32Try(r190, z, r37, &slow)
+			// r193 = FMA r191 r26:z r192
+			r193 := fma32Try(r191, z, r192, &slow)
+			// r194 = FMA r193 r26:z r41
+			r194 := fma32Try(r193, z, r41, &slow)
+			// r195 = Mul r166 r194
+			r195 := float32(r166 * r194)
+			// r196 = CmpGT r148 r83
+			r196 := r148 > r83
+			// r197 = Select r196 r83 r148
+			r197 := r148
+			if r196 {
+				r197 = r83
+			}
+			// r198 = Sub r144 r43
+			r198 := float32(r144 - r43)
+			// r199 = Mul r197 r86
+			r199 := float32(r197 * r86)
+			// r200 = Add r199 r66
+			r200 := float32(r199 + r66)
+			// r201:kBits = Bits r200
+			kBits201 := math.Float32bits(r200)
+			// r202 = IAdd r201:kBits r90
+			r202 := kBits201 + r90
+			// r203 = Shl 23 r202
+			r203 := r202 << 23
+			// r204:pow2 = FromBits r203
+			pow2204 := math.Float32frombits(r203)
+			// r205 = FMA r160 r198 r204:pow2
+			r205 := fma32Try(r160, r198, pow2204, &slow)
+			// r206 = Div r205 r144
+			r206 := float32(r205 / r144)
+			// r207 = Div r206 r144
+			r207 := float32(r206 / r144)
+			// r208 = FMA r148 r41 r66
+			r208 := fma32Try(r148, r41, r66, &slow)
+			// r209 = Sub r208 r66
+			r209 := float32(r208 - r66)
+			// r210 = Add r209 r66
+			r210 := float32(r209 + r66)
+			// r211:kBits = Bits r210
+			kBits211 := math.Float32bits(r210)
+			// r212 = IAdd r211:kBits r90
+			r212 := kBits211 + r90
+			// r213 = Shl 23 r212
+			r213 := r212 << 23
+			// r214:pow2 = FromBits r213
+			pow2214 := math.Float32frombits(r213)
+			// r215 = Mul r207 r214:pow2
+			r215 := float32(r207 * pow2214)
+			// r216 = Sub r148 r209
+			r216 := float32(r148 - r209)
+			// r217 = Add r216 r66
+			r217 := float32(r216 + r66)
+			// r218:kBits = Bits r217
+			kBits218 := math.Float32bits(r217)
+			// r219 = IAdd r218:kBits r90
+			r219 := kBits218 + r90
+			// r220 = Shl 23 r219
+			r220 := r219 << 23
+			// r221:pow2 = FromBits r220
+			pow2221 := math.Float32frombits(r220)
+			// r222 = Mul r215 r221:pow2
+			r222 := float32(r215 * pow2221)
+			// r223 = Div r43 r26:z
+			r223 := float32(r43 / z)
+			// r224 = Div r223 r26:z
+			r224 := float32(r223 / z)
+			// r225 = CmpGT r26:z r43
+			r225 := z > r43
+			// r226 = Select r225 r222 r142
+			r226 := r142
+			if r225 {
+				r226 = r222
+			}
+			// r228 = CmpGE r26:z r227
+			r228 := z >= r227
+			// r229 = Select r228 r195 r222
+			r229 := r222
+			if r228 {
+				r229 = r195
+			}
+			// r231 = CmpLT r26:z r230
+			r231 := z < r230
+			// r232 = Select r231 r229 r226
+			r232 := r226
+			if r231 {
+				r232 = r229
+			}
+			// r233 = CmpLT r26:z r63
+			r233 := z < r63
+			// r234 = Select r233 r224 r232
+			r234 := r232
+			if r233 {
+				r234 = r224
+			}
+			// r126 = Select r127 r234 r126
+			if r127 {
+				r126 = r234
+			}
+		}
+		// r236 = Sub r235 r2:Last
+		r236 := float32(r235 - Last)
+		// r238 = CmpLT r236 r237:tauRef
+		r238 := r236 < c[BackwardCTauRef]
+		// r239 = Select r238 r9:vr r114:vc
+		r239 := vc
+		if r238 {
+			r239 = vr
+		}
+		// r243 = Imm 0x0
+		r243 := math.Float32frombits(0x00000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r243 = Load GSpike
+			r243 = gspike[j]
+		}
+		// r245 = Sub r239 r5:vTh
+		r245 := float32(r239 - c[BackwardCVTh])
+		// r246 = Mul r245 r240:invD
+		r246 := float32(r245 * c[BackwardCInvD])
+		// r247 = Abs r246
+		r247 := math.Float32frombits(math.Float32bits(r246) &^ (1 << 31))
+		// r248 = Sub r242:width r247
+		r248 := float32(c[BackwardCWidth] - r247)
+		// r249 = Mul r241:alpha r248
+		r249 := float32(c[BackwardCAlpha] * r248)
+		// r250 = CmpLT r249 r230
+		r250 := r249 < r230
+		// r251 = Select r250 r230 r249
+		r251 := r249
+		if r250 {
+			r251 = r230
+		}
+		// r252 = Mul r243 r251
+		r252 := float32(r243 * r251)
+		// r253 = FMA r252 r240:invD r3:gV
+		r253 := fma32Try(r252, c[BackwardCInvD], gV, &slow)
+		// r255 = FMA r4:gW r254:ka r253
+		r255 := fma32Try(gW, c[BackwardCKa], r253, &slow)
+		// r256 = Mul r44:ex r21:dtRTau
+		r256 := float32(ex * c[BackwardCDtRTau])
+		// r257 = Mul r255 r256
+		r257 := float32(r255 * r256)
+		// r259 = Mul r4:gW r258:keep
+		r259 := float32(gW * c[BackwardCKeep])
+		// r260 = Sub r259 r257
+		r260 := float32(r259 - r257)
+		// r261 = Mul r126 r24:F
+		r261 := float32(r126 * F)
+		// r262 = Add r19:dtCTau r19:dtCTau
+		r262 := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		// r263 = FMA r261 r262 r43
+		r263 := fma32Try(r261, r262, r43, &slow)
+		// r264 = FMA r44:ex r26:z r263
+		r264 := fma32Try(ex, z, r263, &slow)
+		// r265 = Mul r255 r264
+		r265 := float32(r255 * r264)
+		// r266 = FMA r44:ex r9:vr r261
+		r266 := fma32Try(ex, vr, r261, &slow)
+		// r267 = Select r238 r253 r265
+		r267 := r265
+		if r238 {
+			r267 = r253
+		}
+		// r268 = Select r238 r4:gW r260
+		r268 := r260
+		if r238 {
+			r268 = gW
+		}
+		// r4:gW = Mul r268 r43
+		gW = float32(r268 * r43)
+		// r270 = Sub r0:V r5:vTh
+		r270 := float32(V - c[BackwardCVTh])
+		// r271 = Mul r270 r240:invD
+		r271 := float32(r270 * c[BackwardCInvD])
+		// r272 = Abs r271
+		r272 := math.Float32frombits(math.Float32bits(r271) &^ (1 << 31))
+		// r273 = Sub r242:width r272
+		r273 := float32(c[BackwardCWidth] - r272)
+		// r274 = Mul r241:alpha r273
+		r274 := float32(c[BackwardCAlpha] * r273)
+		// r275 = CmpLT r274 r230
+		r275 := r274 < r230
+		// r276 = Select r275 r230 r274
+		r276 := r274
+		if r275 {
+			r276 = r230
+		}
+		// r277 = Mul r276 r240:invD
+		r277 := float32(r276 * c[BackwardCInvD])
+		// r278 = Mul r268 r10:b
+		r278 := float32(r268 * c[BackwardCB])
+		// r279 = Mul r278 r277
+		r279 := float32(r278 * r277)
+		// r280 = Sub r43 r276
+		r280 := float32(r43 - r276)
+		// r3:gV = FMA r267 r280 r279
+		gV = fma32Try(r267, r280, r279, &slow)
+		if slow {
+			backwardF32SoftExact(f, s, j, j+1)
+			continue
+		}
+		// If GI
+		if hasGI {
+			// r282 = Select r238 r230 r257
+			r282 := r257
+			if r238 {
+				r282 = r230
+			}
+			// Store GI r282
+			gi[j] = r282
+		}
+		// If GG
+		if hasGG {
+			// r283 = Mul r255 r21:dtRTau
+			r283 := float32(r255 * c[BackwardCDtRTau])
+			// r284 = Mul r283 r86
+			r284 := float32(r283 * r86)
+			// r285 = Mul r284 r266
+			r285 := float32(r284 * r266)
+			// r286 = Select r238 r230 r285
+			r286 := r285
+			if r238 {
+				r286 = r230
+			}
+			// Store GG r286
+			gg[j] = r286
+		}
+		// If GDelta
+		if hasGDelta {
+			// r287 = Select r238 r230 r255
+			r287 := r255
+			if r238 {
+				r287 = r230
+			}
+			// Store GDelta r287
+			gdelta[j] = r287
+		}
+		// Store GV r3:gV
+		gv[j] = gV
+		// Store GW r4:gW
+		gw[j] = gW
+	}
+}
+
+// backwardF32SoftExact is backwardF32SoftOne for neurons lo..hi-1, with the exact fma32.
+func backwardF32SoftExact(f *Backward32, s int, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[BackwardStreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[BackwardStreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[BackwardStreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[BackwardStreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[BackwardStreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[BackwardStreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[BackwardStreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	c := (*[BackwardNumConsts]float32)(f.C)
+	// r34 = Imm 0x3ab60b61
+	r34 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r35 = Imm 0x3c088889
+	r35 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r37 = Imm 0x3d2aaaab
+	r37 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r39 = Imm 0x3e2aaaab
+	r39 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r41 = Imm 0x3f000000
+	r41 := math.Float32frombits(0x3f000000) // 0.5
+	// r43 = Imm 0x3f800000
+	r43 := math.Float32frombits(0x3f800000) // 1
+	// r45 = Imm 0x3e000000
+	r45 := math.Float32frombits(0x3e000000) // 0.125
+	// r47 = Imm 0x3493f27e
+	r47 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r48 = Imm 0x3638ef1d
+	r48 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r50 = Imm 0x37d00d01
+	r50 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r52 = Imm 0x39500d01
+	r52 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r60 = Imm 0x42be0000
+	r60 := math.Float32frombits(0x42be0000) // 95
+	// r63 = Imm 0xc2ae0000
+	r63 := math.Float32frombits(0xc2ae0000) // -87
+	// r66 = Imm 0x4b400000
+	r66 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r67 = Imm 0x3fb8aa3b
+	r67 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r70 = Imm 0xb5bfbe8e
+	r70 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r71 = Imm 0xbf317200
+	r71 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r83 = Imm 0x41f00000
+	r83 := math.Float32frombits(0x41f00000) // 30
+	// r86 = Imm 0xbf800000
+	r86 := math.Float32frombits(0xbf800000) // -1
+	// r90 = Imm 0x7f
+	r90 := uint32(0x7f)
+	// r118 = Imm 0x3a9c09c1
+	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r119 = Imm 0x3be38e39
+	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r121 = Imm 0x3d088889
+	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r124 = Imm 0x3eaaaaab
+	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r128 = Imm 0x32c54352
+	r128 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r129 = Imm 0x34867f5b
+	r129 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r131 = Imm 0x362670cd
+	r131 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r133 = Imm 0x37b8ef1d
+	r133 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r135 = Imm 0x39360b61
+	r135 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r167 = Imm 0x253413c3
+	r167 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r168 = Imm 0xa74a963c
+	r168 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r170 = Imm 0x29573f9f
+	r170 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r172 = Imm 0xab573f9f
+	r172 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r174 = Imm 0x2d49cba5
+	r174 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r176 = Imm 0xaf309231
+	r176 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r178 = Imm 0x310f76c7
+	r178 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r180 = Imm 0xb2d7322b
+	r180 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r183 = Imm 0xb638ef1d
+	r183 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r186 = Imm 0xb9500d01
+	r186 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r189 = Imm 0xbc088889
+	r189 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r192 = Imm 0xbe2aaaab
+	r192 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r227 = Imm 0xc0400000
+	r227 := math.Float32frombits(0xc0400000) // -3
+	// r230 = Imm 0x0
+	r230 := math.Float32frombits(0x00000000) // 0
+	// r235 = Time
+	r235 := f.T[s]
+	for j := lo; j < hi; j++ {
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:gV = Load GV
+		gV := gv[j]
+		// r4:gW = Load GW
+		gW := gw[j]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk := V >= c[BackwardCVTh]
+		// r8:vs = Sub r0:V r7:vThRst
+		vs := float32(V - c[BackwardCVThRst])
+		// r9:vr = Select r6:spk r8:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
+		}
+		// r11:wb = Add r1:W r10:b
+		wb := float32(W + c[BackwardCB])
+		// r12:u = Select r6:spk r11:wb r1:W
+		u := W
+		if spk {
+			u = wb
+		}
+		// r13:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
+		if hasI {
+			// r13:in = Load I
+			in = i[j]
+		}
+		// r16:a1 = Sub r9:vr r15:vRest
+		a1 := float32(vr - c[BackwardCVRest])
+		// r18:a2 = Sub r9:vr r17:vC
+		a2 := float32(vr - c[BackwardCVC])
+		// r20:a12 = Mul r16:a1 r18:a2
+		a12 := float32(a1 * a2)
+		// r22:iu = Sub r13:in r12:u
+		iu := float32(in - u)
+		// r23:drive = Mul r21:dtRTau r22:iu
+		drive := float32(c[BackwardCDtRTau] * iu)
+		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
+		F := fma32(c[BackwardCDtCTau], a12, drive)
+		// r25:a1a2 = Add r16:a1 r18:a2
+		a1a2 := float32(a1 + a2)
+		// r26:z = Mul r19:dtCTau r25:a1a2
+		z := float32(c[BackwardCDtCTau] * a1a2)
+		// If G
+		if hasG {
+			// r27 = Load G
+			r27 := g[j]
+			// r28:gd = Mul r21:dtRTau r27
+			gd := float32(c[BackwardCDtRTau] * r27)
+			// r26:z = Sub r26:z r28:gd
+			z = float32(z - gd)
+			// r30 = Imm 0x0
+			r30 := math.Float32frombits(0x00000000) // 0
+			// r31:gv = FMA r28:gd r9:vr r30
+			gv31 := fma32(gd, vr, r30)
+			// r24:F = Sub r24:F r31:gv
+			F = float32(F - gv31)
+		}
+		// r33:az = Abs r26:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r36 = FMA r34 r26:z r35
+		r36 := fma32(r34, z, r35)
+		// r38 = FMA r36 r26:z r37
+		r38 := fma32(r36, z, r37)
+		// r40 = FMA r38 r26:z r39
+		r40 := fma32(r38, z, r39)
+		// r42 = FMA r40 r26:z r41
+		r42 := fma32(r40, z, r41)
+		// r44:ex = FMA r42 r26:z r43
+		ex := fma32(r42, z, r43)
+		// r46:large = CmpGT r33:az r45
+		large := az > r45
+		// Rare r46:large
+		if large {
+			// r49 = FMA r47 r26:z r48
+			r49 := fma32(r47, z, r48)
+			// r51 = FMA r49 r26:z r50
+			r51 := fma32(r49, z, r50)
+			// r53 = FMA r51 r26:z r52
+			r53 := fma32(r51, z, r52)
+			// r54 = FMA r53 r26:z r34
+			r54 := fma32(r53, z, r34)
+			// r55 = FMA r54 r26:z r35
+			r55 := fma32(r54, z, r35)
+			// r56 = FMA r55 r26:z r37
+			r56 := fma32(r55, z, r37)
+			// r57 = FMA r56 r26:z r39
+			r57 := fma32(r56, z, r39)
+			// r58 = FMA r57 r26:z r41
+			r58 := fma32(r57, z, r41)
+			// r59:taylor = FMA r58 r26:z r43
+			taylor := fma32(r58, z, r43)
+			// r61 = CmpGT r26:z r60
+			r61 := z > r60
+			// r62:zl = Select r61 r60 r26:z
+			zl := z
+			if r61 {
+				zl = r60
+			}
+			// r64 = CmpLT r62:zl r63
+			r64 := zl < r63
+			// r65:zc = Select r64 r63 r62:zl
+			zc := zl
+			if r64 {
+				zc = r63
+			}
+			// r68 = FMA r65:zc r67 r66
+			r68 := fma32(zc, r67, r66)
+			// r69:k = Sub r68 r66
+			k := float32(r68 - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72 := fma32(k, r71, zc)
+			// r73:r = FMA r69:k r70 r72
+			r := fma32(k, r70, r72)
+			// r74 = FMA r47 r73:r r48
+			r74 := fma32(r47, r, r48)
+			// r75 = FMA r74 r73:r r50
+			r75 := fma32(r74, r, r50)
+			// r76 = FMA r75 r73:r r52
+			r76 := fma32(r75, r, r52)
+			// r77 = FMA r76 r73:r r34
+			r77 := fma32(r76, r, r34)
+			// r78 = FMA r77 r73:r r35
+			r78 := fma32(r77, r, r35)
+			// r79 = FMA r78 r73:r r37
+			r79 := fma32(r78, r, r37)
+			// r80 = FMA r79 r73:r r39
+			r80 := fma32(r79, r, r39)
+			// r81 = FMA r80 r73:r r41
+			r81 := fma32(r80, r, r41)
+			// r82:q = FMA r81 r73:r r43
+			q := fma32(r81, r, r43)
+			// r84 = CmpGT r69:k r83
+			r84 := k > r83
+			// r85:kc = Select r84 r83 r69:k
+			kc := k
+			if r84 {
+				kc = r83
+			}
+			// r87 = Mul r85:kc r86
+			r87 := float32(kc * r86)
+			// r88 = Add r87 r66
+			r88 := float32(r87 + r66)
+			// r89:kBits = Bits r88
+			kBits89 := math.Float32bits(r88)
+			// r91 = IAdd r89:kBits r90
+			r91 := kBits89 + r90
+			// r92 = Shl 23 r91
+			r92 := r91 << 23
+			// r93:pow2 = FromBits r92
+			pow293 := math.Float32frombits(r92)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus := float32(r43 - pow293)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95 := fma32(r, q, oneMinus)
+			// r96:y = Div r95 r62:zl
+			y := float32(r95 / zl)
+			// r97 = FMA r69:k r41 r66
+			r97 := fma32(k, r41, r66)
+			// r98:kHalf = Sub r97 r66
+			kHalf := float32(r97 - r66)
+			// r99 = Add r98:kHalf r66
+			r99 := float32(kHalf + r66)
+			// r100:kBits = Bits r99
+			kBits100 := math.Float32bits(r99)
+			// r101 = IAdd r100:kBits r90
+			r101 := kBits100 + r90
+			// r102 = Shl 23 r101
+			r102 := r101 << 23
+			// r103:pow2 = FromBits r102
+			pow2103 := math.Float32frombits(r102)
+			// r104 = Mul r96:y r103:pow2
+			r104 := float32(y * pow2103)
+			// r105 = Sub r69:k r98:kHalf
+			r105 := float32(k - kHalf)
+			// r106 = Add r105 r66
+			r106 := float32(r105 + r66)
+			// r107:kBits = Bits r106
+			kBits107 := math.Float32bits(r106)
+			// r108 = IAdd r107:kBits r90
+			r108 := kBits107 + r90
+			// r109 = Shl 23 r108
+			r109 := r108 << 23
+			// r110:pow2 = FromBits r109
+			pow2110 := math.Float32frombits(r109)
+			// r111:big = Mul r104 r110:pow2
+			big := float32(r104 * pow2110)
+			// r112 = CmpLE r33:az r41
+			r112 := az <= r41
+			// r113:far = Select r112 r59:taylor r111:big
+			far := big
+			if r112 {
+				far = taylor
+			}
+			// r44:ex = Select r46:large r113:far r44:ex
+			if large {
+				ex = far
+			}
+		}
+		// r114:vc = FMA r44:ex r24:F r9:vr
+		vc := fma32(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r115 = Load Delta
+			r115 := delta[j]
+			// r114:vc = Add r114:vc r115
+			vc = float32(vc + r115)
+		}
+		// r117 = Abs r26:z
+		r117 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r120 = FMA r118 r26:z r119
+		r120 := fma32(r118, z, r119)
+		// r122 = FMA r120 r26:z r121
+		r122 := fma32(r120, z, r121)
+		// r123 = FMA r122 r26:z r45
+		r123 := fma32(r122, z, r45)
+		// r125 = FMA r123 r26:z r124
+		r125 := fma32(r123, z, r124)
+		// r126 = FMA r125 r26:z r41
+		r126 := fma32(r125, z, r41)
+		// r127 = CmpGT r117 r45
+		r127 := r117 > r45
+		// Rare r127
+		if r127 {
+			// r130 = FMA r128 r26:z r129
+			r130 := fma32(r128, z, r129)
+			// r132 = FMA r130 r26:z r131
+			r132 := fma32(r130, z, r131)
+			// r134 = FMA r132 r26:z r133
+			r134 := fma32(r132, z, r133)
+			// r136 = FMA r134 r26:z r135
+			r136 := fma32(r134, z, r135)
+			// r137 = FMA r136 r26:z r118
+			r137 := fma32(r136, z, r118)
+			// r138 = FMA r137 r26:z r119
+			r138 := fma32(r137, z, r119)
+			// r139 = FMA r138 r26:z r121
+			r139 := fma32(r138, z, r121)
+			// r140 = FMA r139 r26:z r45
+			r140 := fma32(r139, z, r45)
+			// r141 = FMA r140 r26:z r124
+			r141 := fma32(r140, z, r124)
+			// r142 = FMA r141 r26:z r41
+			r142 := fma32(r141, z, r41)
+			// r143 = CmpGT r26:z r60
+			r143 := z > r60
+			// r144 = Select r143 r60 r26:z
+			r144 := z
+			if r143 {
+				r144 = r60
+			}
+			// r145 = CmpLT r144 r63
+			r145 := r144 < r63
+			// r146 = Select r145 r63 r144
+			r146 := r144
+			if r145 {
+				r146 = r63
+			}
+			// r147 = FMA r146 r67 r66
+			r147 := fma32(r146, r67, r66)
+			// r148 = Sub r147 r66
+			r148 := float32(r147 - r66)
+			// r149 = FMA r148 r71 r146
+			r149 := fma32(r148, r71, r146)
+			// r150 = FMA r148 r70 r149
+			r150 := fma32(r148, r70, r149)
+			// r151 = FMA r47 r150 r48
+			r151 := fma32(r47, r150, r48)
+			// r152 = FMA r151 r150 r50
+			r152 := fma32(r151, r150, r50)
+			// r153 = FMA r152 r150 r52
+			r153 := fma32(r152, r150, r52)
+			// r154 = FMA r153 r150 r34
+			r154 := fma32(r153, r150, r34)
+			// r155 = FMA r154 r150 r35
+			r155 := fma32(r154, r150, r35)
+			// r156 = FMA r155 r150 r37
+			r156 := fma32(r155, r150, r37)
+			// r157 = FMA r156 r150 r39
+			r157 := fma32(r156, r150, r39)
+			// r158 = FMA r157 r150 r41
+			r158 := fma32(r157, r150, r41)
+			// r159 = FMA r158 r150 r43
+			r159 := fma32(r158, r150, r43)
+			// r160 = FMA r150 r159 r43
+			r160 := fma32(r150, r159, r43)
+			// r161 = Add r148 r66
+			r161 := float32(r148 + r66)
+			// r162:kBits = Bits r161
+			kBits162 := math.Float32bits(r161)
+			// r163 = IAdd r162:kBits r90
+			r163 := kBits162 + r90
+			// r164 = Shl 23 r163
+			r164 := r163 << 23
+			// r165:pow2 = FromBits r164
+			pow2165 := math.Float32frombits(r164)
+			// r166 = Mul r160 r165:pow2
+			r166 := float32(r160 * pow2165)
+			// r169 = FMA r167 r26:z r168
+			r169 := fma32(r167, z, r168)
+			// r171 = FMA r169 r26:z r170
+			r171 := fma32(r169, z, r170)
+			// r173 = FMA r171 r26:z r172
+			r173 := fma32(r171, z, r172)
+			// r175 = FMA r173 r26:z r174
+			r175 := fma32(r173, z, r174)
+			// r177 = FMA r175 r26:z r176
+			r177 := fma32(r175, z, r176)
+			// r179 = FMA r177 r26:z r178
+			r179 := fma32(r177, z, r178)
+			// r181 = FMA r179 r26:z r180
+			r181 := fma32(r179, z, r180)
+			// r182 = FMA r181 r26:z r47
+			r182 := fma32(r181, z, r47)
+			// r184 = FMA r182 r26:z r183
+			r184 := fma32(r182, z, r183)
+			// r185 = FMA r184 r26:z r50
+			r185 := fma32(r184, z, r50)
+			// r187 = FMA r185 r26:z r186
+			r187 := fma32(r185, z, r186)
+			// r188 = FMA r187 r26:z r34
+			r188 := fma32(r187, z, r34)
+			// r190 = FMA r188 r26:z r189
+			r190 := fma32(r188, z, r189)
+			// r191 = FMA r190 r26:z r37
+			r191 := fma32(r190, z, r37)
+			// r193 = FMA r191 r26:z r192
+			r193 := fma32(r191, z, r192)
+			// r194 = FMA r193 r26:z r41
+			r194 := fma32(r193, z, r41)
+			// r195 = Mul r166 r194
+			r195 := float32(r166 * r194)
+			// r196 = CmpGT r148 r83
+			r196 := r148 > r83
+			// r197 = Select r196 r83 r148
+			r197 := r148
+			if r196 {
+				r197 = r83
+			}
+			// r198 = Sub r144 r43
+			r198 := float32(r144 - r43)
+			// r199 = Mul r197 r86
+			r199 := float32(r197 * r86)
+			// r200 = Add r199 r66
+			r200 := float32(r199 + r66)
+			// r201:kBits = Bits r200
+			kBits201 := math.Float32bits(r200)
+			// r202 = IAdd r201:kBits r90
+			r202 := kBits201 + r90
+			// r203 = Shl 23 r202
+			r203 := r202 << 23
+			// r204:pow2 = FromBits r203
+			pow2204 := math.Float32frombits(r203)
+			// r205 = FMA r160 r198 r204:pow2
+			r205 := fma32(r160, r198, pow2204)
+			// r206 = Div r205 r144
+			r206 := float32(r205 / r144)
+			// r207 = Div r206 r144
+			r207 := float32(r206 / r144)
+			// r208 = FMA r148 r41 r66
+			r208 := fma32(r148, r41, r66)
+			// r209 = Sub r208 r66
+			r209 := float32(r208 - r66)
+			// r210 = Add r209 r66
+			r210 := float32(r209 + r66)
+			// r211:kBits = Bits r210
+			kBits211 := math.Float32bits(r210)
+			// r212 = IAdd r211:kBits r90
+			r212 := kBits211 + r90
+			// r213 = Shl 23 r212
+			r213 := r212 << 23
+			// r214:pow2 = FromBits r213
+			pow2214 := math.Float32frombits(r213)
+			// r215 = Mul r207 r214:pow2
+			r215 := float32(r207 * pow2214)
+			// r216 = Sub r148 r209
+			r216 := float32(r148 - r209)
+			// r217 = Add r216 r66
+			r217 := float32(r216 + r66)
+			// r218:kBits = Bits r217
+			kBits218 := math.Float32bits(r217)
+			// r219 = IAdd r218:kBits r90
+			r219 := kBits218 + r90
+			// r220 = Shl 23 r219
+			r220 := r219 << 23
+			// r221:pow2 = FromBits r220
+			pow2221 := math.Float32frombits(r220)
+			// r222 = Mul r215 r221:pow2
+			r222 := float32(r215 * pow2221)
+			// r223 = Div r43 r26:z
+			r223 := float32(r43 / z)
+			// r224 = Div r223 r26:z
+			r224 := float32(r223 / z)
+			// r225 = CmpGT r26:z r43
+			r225 := z > r43
+			// r226 = Select r225 r222 r142
+			r226 := r142
+			if r225 {
+				r226 = r222
+			}
+			// r228 = CmpGE r26:z r227
+			r228 := z >= r227
+			// r229 = Select r228 r195 r222
+			r229 := r222
+			if r228 {
+				r229 = r195
+			}
+			// r231 = CmpLT r26:z r230
+			r231 := z < r230
+			// r232 = Select r231 r229 r226
+			r232 := r226
+			if r231 {
+				r232 = r229
+			}
+			// r233 = CmpLT r26:z r63
+			r233 := z < r63
+			// r234 = Select r233 r224 r232
+			r234 := r232
+			if r233 {
+				r234 = r224
+			}
+			// r126 = Select r127 r234 r126
+			if r127 {
+				r126 = r234
+			}
+		}
+		// r236 = Sub r235 r2:Last
+		r236 := float32(r235 - Last)
+		// r238 = CmpLT r236 r237:tauRef
+		r238 := r236 < c[BackwardCTauRef]
+		// r239 = Select r238 r9:vr r114:vc
+		r239 := vc
+		if r238 {
+			r239 = vr
+		}
+		// r243 = Imm 0x0
+		r243 := math.Float32frombits(0x00000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r243 = Load GSpike
+			r243 = gspike[j]
+		}
+		// r245 = Sub r239 r5:vTh
+		r245 := float32(r239 - c[BackwardCVTh])
+		// r246 = Mul r245 r240:invD
+		r246 := float32(r245 * c[BackwardCInvD])
+		// r247 = Abs r246
+		r247 := math.Float32frombits(math.Float32bits(r246) &^ (1 << 31))
+		// r248 = Sub r242:width r247
+		r248 := float32(c[BackwardCWidth] - r247)
+		// r249 = Mul r241:alpha r248
+		r249 := float32(c[BackwardCAlpha] * r248)
+		// r250 = CmpLT r249 r230
+		r250 := r249 < r230
+		// r251 = Select r250 r230 r249
+		r251 := r249
+		if r250 {
+			r251 = r230
+		}
+		// r252 = Mul r243 r251
+		r252 := float32(r243 * r251)
+		// r253 = FMA r252 r240:invD r3:gV
+		r253 := fma32(r252, c[BackwardCInvD], gV)
+		// r255 = FMA r4:gW r254:ka r253
+		r255 := fma32(gW, c[BackwardCKa], r253)
+		// r256 = Mul r44:ex r21:dtRTau
+		r256 := float32(ex * c[BackwardCDtRTau])
+		// r257 = Mul r255 r256
+		r257 := float32(r255 * r256)
+		// r259 = Mul r4:gW r258:keep
+		r259 := float32(gW * c[BackwardCKeep])
+		// r260 = Sub r259 r257
+		r260 := float32(r259 - r257)
+		// r261 = Mul r126 r24:F
+		r261 := float32(r126 * F)
+		// r262 = Add r19:dtCTau r19:dtCTau
+		r262 := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		// r263 = FMA r261 r262 r43
+		r263 := fma32(r261, r262, r43)
+		// r264 = FMA r44:ex r26:z r263
+		r264 := fma32(ex, z, r263)
+		// r265 = Mul r255 r264
+		r265 := float32(r255 * r264)
+		// r266 = FMA r44:ex r9:vr r261
+		r266 := fma32(ex, vr, r261)
+		// r267 = Select r238 r253 r265
+		r267 := r265
+		if r238 {
+			r267 = r253
+		}
+		// r268 = Select r238 r4:gW r260
+		r268 := r260
+		if r238 {
+			r268 = gW
+		}
+		// r4:gW = Mul r268 r43
+		gW = float32(r268 * r43)
+		// r270 = Sub r0:V r5:vTh
+		r270 := float32(V - c[BackwardCVTh])
+		// r271 = Mul r270 r240:invD
+		r271 := float32(r270 * c[BackwardCInvD])
+		// r272 = Abs r271
+		r272 := math.Float32frombits(math.Float32bits(r271) &^ (1 << 31))
+		// r273 = Sub r242:width r272
+		r273 := float32(c[BackwardCWidth] - r272)
+		// r274 = Mul r241:alpha r273
+		r274 := float32(c[BackwardCAlpha] * r273)
+		// r275 = CmpLT r274 r230
+		r275 := r274 < r230
+		// r276 = Select r275 r230 r274
+		r276 := r274
+		if r275 {
+			r276 = r230
+		}
+		// r277 = Mul r276 r240:invD
+		r277 := float32(r276 * c[BackwardCInvD])
+		// r278 = Mul r268 r10:b
+		r278 := float32(r268 * c[BackwardCB])
+		// r279 = Mul r278 r277
+		r279 := float32(r278 * r277)
+		// r280 = Sub r43 r276
+		r280 := float32(r43 - r276)
+		// r3:gV = FMA r267 r280 r279
+		gV = fma32(r267, r280, r279)
+		// If GI
+		if hasGI {
+			// r282 = Select r238 r230 r257
+			r282 := r257
+			if r238 {
+				r282 = r230
+			}
+			// Store GI r282
+			gi[j] = r282
+		}
+		// If GG
+		if hasGG {
+			// r283 = Mul r255 r21:dtRTau
+			r283 := float32(r255 * c[BackwardCDtRTau])
+			// r284 = Mul r283 r86
+			r284 := float32(r283 * r86)
+			// r285 = Mul r284 r266
+			r285 := float32(r284 * r266)
+			// r286 = Select r238 r230 r285
+			r286 := r285
+			if r238 {
+				r286 = r230
+			}
+			// Store GG r286
+			gg[j] = r286
+		}
+		// If GDelta
+		if hasGDelta {
+			// r287 = Select r238 r230 r255
+			r287 := r255
+			if r238 {
+				r287 = r230
+			}
+			// Store GDelta r287
+			gdelta[j] = r287
+		}
+		// Store GV r3:gV
+		gv[j] = gV
+		// Store GW r4:gW
+		gw[j] = gW
+	}
+}
+
+// BackwardF32SoftPN is the program asm/step.BackwardF32SoftPN lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF32SoftPN(f *Backward32) {
+	for s := range max(f.Steps, 1) {
+		backwardF32SoftPNOne(f, s)
+	}
+}
+
+// backwardF32SoftPNOne makes step s of BackwardF32SoftPN, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by backwardF32SoftPNExact.
+func backwardF32SoftPNOne(f *Backward32, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[BackwardStreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[BackwardStreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[BackwardStreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[BackwardStreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[BackwardStreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[BackwardStreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[BackwardStreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	cVTh := f.C[BackwardCVTh*f.Stride:][:n]
+	cVThRst := f.C[BackwardCVThRst*f.Stride:][:n]
+	cB := f.C[BackwardCB*f.Stride:][:n]
+	cVRest := f.C[BackwardCVRest*f.Stride:][:n]
+	cVC := f.C[BackwardCVC*f.Stride:][:n]
+	cDtCTau := f.C[BackwardCDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
+	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
+	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
+	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
+	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
+	cKa := f.C[BackwardCKa*f.Stride:][:n]
+	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
+	// r35 = Imm 0x3ab60b61
+	r35 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r36 = Imm 0x3c088889
+	r36 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r38 = Imm 0x3d2aaaab
+	r38 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r40 = Imm 0x3e2aaaab
+	r40 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r42 = Imm 0x3f000000
+	r42 := math.Float32frombits(0x3f000000) // 0.5
+	// r44 = Imm 0x3f800000
+	r44 := math.Float32frombits(0x3f800000) // 1
+	// r46 = Imm 0x3e000000
+	r46 := math.Float32frombits(0x3e000000) // 0.125
+	// r48 = Imm 0x3493f27e
+	r48 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r49 = Imm 0x3638ef1d
+	r49 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r51 = Imm 0x37d00d01
+	r51 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r53 = Imm 0x39500d01
+	r53 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r61 = Imm 0x42be0000
+	r61 := math.Float32frombits(0x42be0000) // 95
+	// r64 = Imm 0xc2ae0000
+	r64 := math.Float32frombits(0xc2ae0000) // -87
+	// r67 = Imm 0x4b400000
+	r67 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r68 = Imm 0x3fb8aa3b
+	r68 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r71 = Imm 0xb5bfbe8e
+	r71 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r72 = Imm 0xbf317200
+	r72 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r84 = Imm 0x41f00000
+	r84 := math.Float32frombits(0x41f00000) // 30
+	// r87 = Imm 0xbf800000
+	r87 := math.Float32frombits(0xbf800000) // -1
+	// r91 = Imm 0x7f
+	r91 := uint32(0x7f)
+	// r119 = Imm 0x3a9c09c1
+	r119 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r120 = Imm 0x3be38e39
+	r120 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r122 = Imm 0x3d088889
+	r122 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r125 = Imm 0x3eaaaaab
+	r125 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r129 = Imm 0x32c54352
+	r129 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r130 = Imm 0x34867f5b
+	r130 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r132 = Imm 0x362670cd
+	r132 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r134 = Imm 0x37b8ef1d
+	r134 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r136 = Imm 0x39360b61
+	r136 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r168 = Imm 0x253413c3
+	r168 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r169 = Imm 0xa74a963c
+	r169 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r171 = Imm 0x29573f9f
+	r171 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r173 = Imm 0xab573f9f
+	r173 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r175 = Imm 0x2d49cba5
+	r175 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r177 = Imm 0xaf309231
+	r177 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r179 = Imm 0x310f76c7
+	r179 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r181 = Imm 0xb2d7322b
+	r181 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r184 = Imm 0xb638ef1d
+	r184 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r187 = Imm 0xb9500d01
+	r187 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r190 = Imm 0xbc088889
+	r190 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r193 = Imm 0xbe2aaaab
+	r193 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r228 = Imm 0xc0400000
+	r228 := math.Float32frombits(0xc0400000) // -3
+	// r231 = Imm 0x0
+	r231 := math.Float32frombits(0x00000000) // 0
+	// r236 = Time
+	r236 := f.T[s]
+	j := 0
+	for ; j < n-2; j += 3 {
+		slow := false
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		V_c := v[j+2]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		W_c := w[j+2]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		Last_c := last[j+2]
+		// r3:gV = Load GV
+		gV_a := gv[j]
+		gV_b := gv[j+1]
+		gV_c := gv[j+2]
+		// r4:gW = Load GW
+		gW_a := gw[j]
+		gW_b := gw[j+1]
+		gW_c := gw[j+2]
+		// r5:vTh = Param VTh
+		vTh_a := cVTh[j]
+		vTh_b := cVTh[j+1]
+		vTh_c := cVTh[j+2]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk_a := V_a >= vTh_a
+		spk_b := V_b >= vTh_b
+		spk_c := V_c >= vTh_c
+		// r7:vThRst = Param VThRst
+		vThRst_a := cVThRst[j]
+		vThRst_b := cVThRst[j+1]
+		vThRst_c := cVThRst[j+2]
+		// r8:vs = Sub r0:V r7:vThRst
+		vs_a := float32(V_a - vThRst_a)
+		vs_b := float32(V_b - vThRst_b)
+		vs_c := float32(V_c - vThRst_c)
+		// r9:vr = Select r6:spk r8:vs r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vs_a
+		}
+		vr_b := V_b
+		if spk_b {
+			vr_b = vs_b
+		}
+		vr_c := V_c
+		if spk_c {
+			vr_c = vs_c
+		}
+		// r10:b = Param B
+		b10_a := cB[j]
+		b10_b := cB[j+1]
+		b10_c := cB[j+2]
+		// r11:wb = Add r1:W r10:b
+		wb_a := float32(W_a + b10_a)
+		wb_b := float32(W_b + b10_b)
+		wb_c := float32(W_c + b10_c)
+		// r12:u = Select r6:spk r11:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
+		}
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
+		}
+		u_c := W_c
+		if spk_c {
+			u_c = wb_c
+		}
+		// r13:in = Imm 0x0
+		in_a := math.Float32frombits(0x00000000) // 0
+		in_b := math.Float32frombits(0x00000000) // 0
+		in_c := math.Float32frombits(0x00000000) // 0
+		// If I
+		if hasI {
+			// r13:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+			in_c = i[j+2]
+		}
+		// r15:vRest = Param VRest
+		vRest_a := cVRest[j]
+		vRest_b := cVRest[j+1]
+		vRest_c := cVRest[j+2]
+		// r16:a1 = Sub r9:vr r15:vRest
+		a1_a := float32(vr_a - vRest_a)
+		a1_b := float32(vr_b - vRest_b)
+		a1_c := float32(vr_c - vRest_c)
+		// r17:vC = Param VC
+		vC_a := cVC[j]
+		vC_b := cVC[j+1]
+		vC_c := cVC[j+2]
+		// r18:a2 = Sub r9:vr r17:vC
+		a2_a := float32(vr_a - vC_a)
+		a2_b := float32(vr_b - vC_b)
+		a2_c := float32(vr_c - vC_c)
+		// r19:dtCTau = Param DtCTau
+		dtCTau19_a := cDtCTau[j]
+		dtCTau19_b := cDtCTau[j+1]
+		dtCTau19_c := cDtCTau[j+2]
+		// r20:a12 = Mul r16:a1 r18:a2
+		a12_a := float32(a1_a * a2_a)
+		a12_b := float32(a1_b * a2_b)
+		a12_c := float32(a1_c * a2_c)
+		// r21:dtRTau = Param DtRTau
+		dtRTau21_a := cDtRTau[j]
+		dtRTau21_b := cDtRTau[j+1]
+		dtRTau21_c := cDtRTau[j+2]
+		// r22:iu = Sub r13:in r12:u
+		iu_a := float32(in_a - u_a)
+		iu_b := float32(in_b - u_b)
+		iu_c := float32(in_c - u_c)
+		// r23:drive = Mul r21:dtRTau r22:iu
+		drive_a := float32(dtRTau21_a * iu_a)
+		drive_b := float32(dtRTau21_b * iu_b)
+		drive_c := float32(dtRTau21_c * iu_c)
+		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
+		F_a := fma32Try(dtCTau19_a, a12_a, drive_a, &slow)
+		F_b := fma32Try(dtCTau19_b, a12_b, drive_b, &slow)
+		F_c := fma32Try(dtCTau19_c, a12_c, drive_c, &slow)
+		// r25:a1a2 = Add r16:a1 r18:a2
+		a1a2_a := float32(a1_a + a2_a)
+		a1a2_b := float32(a1_b + a2_b)
+		a1a2_c := float32(a1_c + a2_c)
+		// r26:z = Mul r19:dtCTau r25:a1a2
+		z_a := float32(dtCTau19_a * a1a2_a)
+		z_b := float32(dtCTau19_b * a1a2_b)
+		z_c := float32(dtCTau19_c * a1a2_c)
+		// If G
+		if hasG {
+			// r27:dtRTau = Param DtRTau
+			dtRTau27_a := cDtRTau[j]
+			dtRTau27_b := cDtRTau[j+1]
+			dtRTau27_c := cDtRTau[j+2]
+			// r28 = Load G
+			r28_a := g[j]
+			r28_b := g[j+1]
+			r28_c := g[j+2]
+			// r29:gd = Mul r27:dtRTau r28
+			gd_a := float32(dtRTau27_a * r28_a)
+			gd_b := float32(dtRTau27_b * r28_b)
+			gd_c := float32(dtRTau27_c * r28_c)
+			// r26:z = Sub r26:z r29:gd
+			z_a = float32(z_a - gd_a)
+			z_b = float32(z_b - gd_b)
+			z_c = float32(z_c - gd_c)
+			// r31 = Imm 0x0
+			r31_a := math.Float32frombits(0x00000000) // 0
+			r31_b := math.Float32frombits(0x00000000) // 0
+			r31_c := math.Float32frombits(0x00000000) // 0
+			// r32:gv = FMA r29:gd r9:vr r31
+			gv32_a := fma32Try(gd_a, vr_a, r31_a, &slow)
+			gv32_b := fma32Try(gd_b, vr_b, r31_b, &slow)
+			gv32_c := fma32Try(gd_c, vr_c, r31_c, &slow)
+			// r24:F = Sub r24:F r32:gv
+			F_a = float32(F_a - gv32_a)
+			F_b = float32(F_b - gv32_b)
+			F_c = float32(F_c - gv32_c)
+		}
+		// r34:az = Abs r26:z
+		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r37 = FMA r35 r26:z r36
+		r37_a := fma32Try(r35, z_a, r36, &slow)
+		r37_b := fma32Try(r35, z_b, r36, &slow)
+		r37_c := fma32Try(r35, z_c, r36, &slow)
+		// r39 = FMA r37 r26:z r38
+		r39_a := fma32Try(r37_a, z_a, r38, &slow)
+		r39_b := fma32Try(r37_b, z_b, r38, &slow)
+		r39_c := fma32Try(r37_c, z_c, r38, &slow)
+		// r41 = FMA r39 r26:z r40
+		r41_a := fma32Try(r39_a, z_a, r40, &slow)
+		r41_b := fma32Try(r39_b, z_b, r40, &slow)
+		r41_c := fma32Try(r39_c, z_c, r40, &slow)
+		// r43 = FMA r41 r26:z r42
+		r43_a := fma32Try(r41_a, z_a, r42, &slow)
+		r43_b := fma32Try(r41_b, z_b, r42, &slow)
+		r43_c := fma32Try(r41_c, z_c, r42, &slow)
+		// r45:ex = FMA r43 r26:z r44
+		ex_a := fma32Try(r43_a, z_a, r44, &slow)
+		ex_b := fma32Try(r43_b, z_b, r44, &slow)
+		ex_c := fma32Try(r43_c, z_c, r44, &slow)
+		// r47:large = CmpGT r34:az r46
+		large_a := az_a > r46
+		large_b := az_b > r46
+		large_c := az_c > r46
+		// Rare r47:large
+		if large_a {
+			// r50 = FMA r48 r26:z r49
+			r50_a := fma32Try(r48, z_a, r49, &slow)
+			// r52 = FMA r50 r26:z r51
+			r52_a := fma32Try(r50_a, z_a, r51, &slow)
+			// r54 = FMA r52 r26:z r53
+			r54_a := fma32Try(r52_a, z_a, r53, &slow)
+			// r55 = FMA r54 r26:z r35
+			r55_a := fma32Try(r54_a, z_a, r35, &slow)
+			// r56 = FMA r55 r26:z r36
+			r56_a := fma32Try(r55_a, z_a, r36, &slow)
+			// r57 = FMA r56 r26:z r38
+			r57_a := fma32Try(r56_a, z_a, r38, &slow)
+			// r58 = FMA r57 r26:z r40
+			r58_a := fma32Try(r57_a, z_a, r40, &slow)
+			// r59 = FMA r58 r26:z r42
+			r59_a := fma32Try(r58_a, z_a, r42, &slow)
+			// r60:taylor = FMA r59 r26:z r44
+			taylor_a := fma32Try(r59_a, z_a, r44, &slow)
+			// r62 = CmpGT r26:z r61
+			r62_a := z_a > r61
+			// r63:zl = Select r62 r61 r26:z
+			zl_a := z_a
+			if r62_a {
+				zl_a = r61
+			}
+			// r65 = CmpLT r63:zl r64
+			r65_a := zl_a < r64
+			// r66:zc = Select r65 r64 r63:zl
+			zc_a := zl_a
+			if r65_a {
+				zc_a = r64
+			}
+			// r69 = FMA r66:zc r68 r67
+			r69_a := fma32Try(zc_a, r68, r67, &slow)
+			// r70:k = Sub r69 r67
+			k_a := float32(r69_a - r67)
+			// r73 = FMA r70:k r72 r66:zc
+			r73_a := fma32Try(k_a, r72, zc_a, &slow)
+			// r74:r = FMA r70:k r71 r73
+			r_a := fma32Try(k_a, r71, r73_a, &slow)
+			// r75 = FMA r48 r74:r r49
+			r75_a := fma32Try(r48, r_a, r49, &slow)
+			// r76 = FMA r75 r74:r r51
+			r76_a := fma32Try(r75_a, r_a, r51, &slow)
+			// r77 = FMA r76 r74:r r53
+			r77_a := fma32Try(r76_a, r_a, r53, &slow)
+			// r78 = FMA r77 r74:r r35
+			r78_a := fma32Try(r77_a, r_a, r35, &slow)
+			// r79 = FMA r78 r74:r r36
+			r79_a := fma32Try(r78_a, r_a, r36, &slow)
+			// r80 = FMA r79 r74:r r38
+			r80_a := fma32Try(r79_a, r_a, r38, &slow)
+			// r81 = FMA r80 r74:r r40
+			r81_a := fma32Try(r80_a, r_a, r40, &slow)
+			// r82 = FMA r81 r74:r r42
+			r82_a := fma32Try(r81_a, r_a, r42, &slow)
+			// r83:q = FMA r82 r74:r r44
+			q_a := fma32Try(r82_a, r_a, r44, &slow)
+			// r85 = CmpGT r70:k r84
+			r85_a := k_a > r84
+			// r86:kc = Select r85 r84 r70:k
+			kc_a := k_a
+			if r85_a {
+				kc_a = r84
+			}
+			// r88 = Mul r86:kc r87
+			r88_a := float32(kc_a * r87)
+			// r89 = Add r88 r67
+			r89_a := float32(r88_a + r67)
+			// r90:kBits = Bits r89
+			kBits90_a := math.Float32bits(r89_a)
+			// r92 = IAdd r90:kBits r91
+			r92_a := kBits90_a + r91
+			// r93 = Shl 23 r92
+			r93_a := r92_a << 23
+			// r94:pow2 = FromBits r93
+			pow294_a := math.Float32frombits(r93_a)
+			// r95:oneMinus = Sub r44 r94:pow2
+			oneMinus_a := float32(r44 - pow294_a)
+			// r96 = FMA r74:r r83:q r95:oneMinus
+			r96_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r97:y = Div r96 r63:zl
+			y_a := float32(r96_a / zl_a)
+			// r98 = FMA r70:k r42 r67
+			r98_a := fma32Try(k_a, r42, r67, &slow)
+			// r99:kHalf = Sub r98 r67
+			kHalf_a := float32(r98_a - r67)
+			// r100 = Add r99:kHalf r67
+			r100_a := float32(kHalf_a + r67)
+			// r101:kBits = Bits r100
+			kBits101_a := math.Float32bits(r100_a)
+			// r102 = IAdd r101:kBits r91
+			r102_a := kBits101_a + r91
+			// r103 = Shl 23 r102
+			r103_a := r102_a << 23
+			// r104:pow2 = FromBits r103
+			pow2104_a := math.Float32frombits(r103_a)
+			// r105 = Mul r97:y r104:pow2
+			r105_a := float32(y_a * pow2104_a)
+			// r106 = Sub r70:k r99:kHalf
+			r106_a := float32(k_a - kHalf_a)
+			// r107 = Add r106 r67
+			r107_a := float32(r106_a + r67)
+			// r108:kBits = Bits r107
+			kBits108_a := math.Float32bits(r107_a)
+			// r109 = IAdd r108:kBits r91
+			r109_a := kBits108_a + r91
+			// r110 = Shl 23 r109
+			r110_a := r109_a << 23
+			// r111:pow2 = FromBits r110
+			pow2111_a := math.Float32frombits(r110_a)
+			// r112:big = Mul r105 r111:pow2
+			big_a := float32(r105_a * pow2111_a)
+			// r113 = CmpLE r34:az r42
+			r113_a := az_a <= r42
+			// r114:far = Select r113 r60:taylor r112:big
+			far_a := big_a
+			if r113_a {
+				far_a = taylor_a
+			}
+			// r45:ex = Select r47:large r114:far r45:ex
+			if large_a {
+				ex_a = far_a
+			}
+		}
+		if large_b {
+			// r50 = FMA r48 r26:z r49
+			r50_b := fma32Try(r48, z_b, r49, &slow)
+			// r52 = FMA r50 r26:z r51
+			r52_b := fma32Try(r50_b, z_b, r51, &slow)
+			// r54 = FMA r52 r26:z r53
+			r54_b := fma32Try(r52_b, z_b, r53, &slow)
+			// r55 = FMA r54 r26:z r35
+			r55_b := fma32Try(r54_b, z_b, r35, &slow)
+			// r56 = FMA r55 r26:z r36
+			r56_b := fma32Try(r55_b, z_b, r36, &slow)
+			// r57 = FMA r56 r26:z r38
+			r57_b := fma32Try(r56_b, z_b, r38, &slow)
+			// r58 = FMA r57 r26:z r40
+			r58_b := fma32Try(r57_b, z_b, r40, &slow)
+			// r59 = FMA r58 r26:z r42
+			r59_b := fma32Try(r58_b, z_b, r42, &slow)
+			// r60:taylor = FMA r59 r26:z r44
+			taylor_b := fma32Try(r59_b, z_b, r44, &slow)
+			// r62 = CmpGT r26:z r61
+			r62_b := z_b > r61
+			// r63:zl = Select r62 r61 r26:z
+			zl_b := z_b
+			if r62_b {
+				zl_b = r61
+			}
+			// r65 = CmpLT r63:zl r64
+			r65_b := zl_b < r64
+			// r66:zc = Select r65 r64 r63:zl
+			zc_b := zl_b
+			if r65_b {
+				zc_b = r64
+			}
+			// r69 = FMA r66:zc r68 r67
+			r69_b := fma32Try(zc_b, r68, r67, &slow)
+			// r70:k = Sub r69 r67
+			k_b := float32(r69_b - r67)
+			// r73 = FMA r70:k r72 r66:zc
+			r73_b := fma32Try(k_b, r72, zc_b, &slow)
+			// r74:r = FMA r70:k r71 r73
+			r_b := fma32Try(k_b, r71, r73_b, &slow)
+			// r75 = FMA r48 r74:r r49
+			r75_b := fma32Try(r48, r_b, r49, &slow)
+			// r76 = FMA r75 r74:r r51
+			r76_b := fma32Try(r75_b, r_b, r51, &slow)
+			// r77 = FMA r76 r74:r r53
+			r77_b := fma32Try(r76_b, r_b, r53, &slow)
+			// r78 = FMA r77 r74:r r35
+			r78_b := fma32Try(r77_b, r_b, r35, &slow)
+			// r79 = FMA r78 r74:r r36
+			r79_b := fma32Try(r78_b, r_b, r36, &slow)
+			// r80 = FMA r79 r74:r r38
+			r80_b := fma32Try(r79_b, r_b, r38, &slow)
+			// r81 = FMA r80 r74:r r40
+			r81_b := fma32Try(r80_b, r_b, r40, &slow)
+			// r82 = FMA r81 r74:r r42
+			r82_b := fma32Try(r81_b, r_b, r42, &slow)
+			// r83:q = FMA r82 r74:r r44
+			q_b := fma32Try(r82_b, r_b, r44, &slow)
+			// r85 = CmpGT r70:k r84
+			r85_b := k_b > r84
+			// r86:kc = Select r85 r84 r70:k
+			kc_b := k_b
+			if r85_b {
+				kc_b = r84
+			}
+			// r88 = Mul r86:kc r87
+			r88_b := float32(kc_b * r87)
+			// r89 = Add r88 r67
+			r89_b := float32(r88_b + r67)
+			// r90:kBits = Bits r89
+			kBits90_b := math.Float32bits(r89_b)
+			// r92 = IAdd r90:kBits r91
+			r92_b := kBits90_b + r91
+			// r93 = Shl 23 r92
+			r93_b := r92_b << 23
+			// r94:pow2 = FromBits r93
+			pow294_b := math.Float32frombits(r93_b)
+			// r95:oneMinus = Sub r44 r94:pow2
+			oneMinus_b := float32(r44 - pow294_b)
+			// r96 = FMA r74:r r83:q r95:oneMinus
+			r96_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r97:y = Div r96 r63:zl
+			y_b := float32(r96_b / zl_b)
+			// r98 = FMA r70:k r42 r67
+			r98_b := fma32Try(k_b, r42, r67, &slow)
+			// r99:kHalf = Sub r98 r67
+			kHalf_b := float32(r98_b - r67)
+			// r100 = Add r99:kHalf r67
+			r100_b := float32(kHalf_b + r67)
+			// r101:kBits = Bits r100
+			kBits101_b := math.Float32bits(r100_b)
+			// r102 = IAdd r101:kBits r91
+			r102_b := kBits101_b + r91
+			// r103 = Shl 23 r102
+			r103_b := r102_b << 23
+			// r104:pow2 = FromBits r103
+			pow2104_b := math.Float32frombits(r103_b)
+			// r105 = Mul r97:y r104:pow2
+			r105_b := float32(y_b * pow2104_b)
+			// r106 = Sub r70:k r99:kHalf
+			r106_b := float32(k_b - kHalf_b)
+			// r107 = Add r106 r67
+			r107_b := float32(r106_b + r67)
+			// r108:kBits = Bits r107
+			kBits108_b := math.Float32bits(r107_b)
+			// r109 = IAdd r108:kBits r91
+			r109_b := kBits108_b + r91
+			// r110 = Shl 23 r109
+			r110_b := r109_b << 23
+			// r111:pow2 = FromBits r110
+			pow2111_b := math.Float32frombits(r110_b)
+			// r112:big = Mul r105 r111:pow2
+			big_b := float32(r105_b * pow2111_b)
+			// r113 = CmpLE r34:az r42
+			r113_b := az_b <= r42
+			// r114:far = Select r113 r60:taylor r112:big
+			far_b := big_b
+			if r113_b {
+				far_b = taylor_b
+			}
+			// r45:ex = Select r47:large r114:far r45:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		if large_c {
+			// r50 = FMA r48 r26:z r49
+			r50_c := fma32Try(r48, z_c, r49, &slow)
+			// r52 = FMA r50 r26:z r51
+			r52_c := fma32Try(r50_c, z_c, r51, &slow)
+			// r54 = FMA r52 r26:z r53
+			r54_c := fma32Try(r52_c, z_c, r53, &slow)
+			// r55 = FMA r54 r26:z r35
+			r55_c := fma32Try(r54_c, z_c, r35, &slow)
+			// r56 = FMA r55 r26:z r36
+			r56_c := fma32Try(r55_c, z_c, r36, &slow)
+			// r57 = FMA r56 r26:z r38
+			r57_c := fma32Try(r56_c, z_c, r38, &slow)
+			// r58 = FMA r57 r26:z r40
+			r58_c := fma32Try(r57_c, z_c, r40, &slow)
+			// r59 = FMA r58 r26:z r42
+			r59_c := fma32Try(r58_c, z_c, r42, &slow)
+			// r60:taylor = FMA r59 r26:z r44
+			taylor_c := fma32Try(r59_c, z_c, r44, &slow)
+			// r62 = CmpGT r26:z r61
+			r62_c := z_c > r61
+			// r63:zl = Select r62 r61 r26:z
+			zl_c := z_c
+			if r62_c {
+				zl_c = r61
+			}
+			// r65 = CmpLT r63:zl r64
+			r65_c := zl_c < r64
+			// r66:zc = Select r65 r64 r63:zl
+			zc_c := zl_c
+			if r65_c {
+				zc_c = r64
+			}
+			// r69 = FMA r66:zc r68 r67
+			r69_c := fma32Try(zc_c, r68, r67, &slow)
+			// r70:k = Sub r69 r67
+			k_c := float32(r69_c - r67)
+			// r73 = FMA r70:k r72 r66:zc
+			r73_c := fma32Try(k_c, r72, zc_c, &slow)
+			// r74:r = FMA r70:k r71 r73
+			r_c := fma32Try(k_c, r71, r73_c, &slow)
+			// r75 = FMA r48 r74:r r49
+			r75_c := fma32Try(r48, r_c, r49, &slow)
+			// r76 = FMA r75 r74:r r51
+			r76_c := fma32Try(r75_c, r_c, r51, &slow)
+			// r77 = FMA r76 r74:r r53
+			r77_c := fma32Try(r76_c, r_c, r53, &slow)
+			// r78 = FMA r77 r74:r r35
+			r78_c := fma32Try(r77_c, r_c, r35, &slow)
+			// r79 = FMA r78 r74:r r36
+			r79_c := fma32Try(r78_c, r_c, r36, &slow)
+			// r80 = FMA r79 r74:r r38
+			r80_c := fma32Try(r79_c, r_c, r38, &slow)
+			// r81 = FMA r80 r74:r r40
+			r81_c := fma32Try(r80_c, r_c, r40, &slow)
+			// r82 = FMA r81 r74:r r42
+			r82_c := fma32Try(r81_c, r_c, r42, &slow)
+			// r83:q = FMA r82 r74:r r44
+			q_c := fma32Try(r82_c, r_c, r44, &slow)
+			// r85 = CmpGT r70:k r84
+			r85_c := k_c > r84
+			// r86:kc = Select r85 r84 r70:k
+			kc_c := k_c
+			if r85_c {
+				kc_c = r84
+			}
+			// r88 = Mul r86:kc r87
+			r88_c := float32(kc_c * r87)
+			// r89 = Add r88 r67
+			r89_c := float32(r88_c + r67)
+			// r90:kBits = Bits r89
+			kBits90_c := math.Float32bits(r89_c)
+			// r92 = IAdd r90:kBits r91
+			r92_c := kBits90_c + r91
+			// r93 = Shl 23 r92
+			r93_c := r92_c << 23
+			// r94:pow2 = FromBits r93
+			pow294_c := math.Float32frombits(r93_c)
+			// r95:oneMinus = Sub r44 r94:pow2
+			oneMinus_c := float32(r44 - pow294_c)
+			// r96 = FMA r74:r r83:q r95:oneMinus
+			r96_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r97:y = Div r96 r63:zl
+			y_c := float32(r96_c / zl_c)
+			// r98 = FMA r70:k r42 r67
+			r98_c := fma32Try(k_c, r42, r67, &slow)
+			// r99:kHalf = Sub r98 r67
+			kHalf_c := float32(r98_c - r67)
+			// r100 = Add r99:kHalf r67
+			r100_c := float32(kHalf_c + r67)
+			// r101:kBits = Bits r100
+			kBits101_c := math.Float32bits(r100_c)
+			// r102 = IAdd r101:kBits r91
+			r102_c := kBits101_c + r91
+			// r103 = Shl 23 r102
+			r103_c := r102_c << 23
+			// r104:pow2 = FromBits r103
+			pow2104_c := math.Float32frombits(r103_c)
+			// r105 = Mul r97:y r104:pow2
+			r105_c := float32(y_c * pow2104_c)
+			// r106 = Sub r70:k r99:kHalf
+			r106_c := float32(k_c - kHalf_c)
+			// r107 = Add r106 r67
+			r107_c := float32(r106_c + r67)
+			// r108:kBits = Bits r107
+			kBits108_c := math.Float32bits(r107_c)
+			// r109 = IAdd r108:kBits r91
+			r109_c := kBits108_c + r91
+			// r110 = Shl 23 r109
+			r110_c := r109_c << 23
+			// r111:pow2 = FromBits r110
+			pow2111_c := math.Float32frombits(r110_c)
+			// r112:big = Mul r105 r111:pow2
+			big_c := float32(r105_c * pow2111_c)
+			// r113 = CmpLE r34:az r42
+			r113_c := az_c <= r42
+			// r114:far = Select r113 r60:taylor r112:big
+			far_c := big_c
+			if r113_c {
+				far_c = taylor_c
+			}
+			// r45:ex = Select r47:large r114:far r45:ex
+			if large_c {
+				ex_c = far_c
+			}
+		}
+		// r115:vc = FMA r45:ex r24:F r9:vr
+		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
+		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
+		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
+		// If Delta
+		if hasDelta {
+			// r116 = Load Delta
+			r116_a := delta[j]
+			r116_b := delta[j+1]
+			r116_c := delta[j+2]
+			// r115:vc = Add r115:vc r116
+			vc_a = float32(vc_a + r116_a)
+			vc_b = float32(vc_b + r116_b)
+			vc_c = float32(vc_c + r116_c)
+		}
+		// r118 = Abs r26:z
+		r118_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		r118_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		r118_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r121 = FMA r119 r26:z r120
+		r121_a := fma32Try(r119, z_a, r120, &slow)
+		r121_b := fma32Try(r119, z_b, r120, &slow)
+		r121_c := fma32Try(r119, z_c, r120, &slow)
+		// r123 = FMA r121 r26:z r122
+		r123_a := fma32Try(r121_a, z_a, r122, &slow)
+		r123_b := fma32Try(r121_b, z_b, r122, &slow)
+		r123_c := fma32Try(r121_c, z_c, r122, &slow)
+		// r124 = FMA r123 r26:z r46
+		r124_a := fma32Try(r123_a, z_a, r46, &slow)
+		r124_b := fma32Try(r123_b, z_b, r46, &slow)
+		r124_c := fma32Try(r123_c, z_c, r46, &slow)
+		// r126 = FMA r124 r26:z r125
+		r126_a := fma32Try(r124_a, z_a, r125, &slow)
+		r126_b := fma32Try(r124_b, z_b, r125, &slow)
+		r126_c := fma32Try(r124_c, z_c, r125, &slow)
+		// r127 = FMA r126 r26:z r42
+		r127_a := fma32Try(r126_a, z_a, r42, &slow)
+		r127_b := fma32Try(r126_b, z_b, r42, &slow)
+		r127_c := fma32Try(r126_c, z_c, r42, &slow)
+		// r128 = CmpGT r118 r46
+		r128_a := r118_a > r46
+		r128_b := r118_b > r46
+		r128_c := r118_c > r46
+		// Rare r128
+		if r128_a {
+			// r131 = FMA r129 r26:z r130
+			r131_a := fma32Try(r129, z_a, r130, &slow)
+			// r133 = FMA r131 r26:z r132
+			r133_a := fma32Try(r131_a, z_a, r132, &slow)
+			// r135 = FMA r133 r26:z r134
+			r135_a := fma32Try(r133_a, z_a, r134, &slow)
+			// r137 = FMA r135 r26:z r136
+			r137_a := fma32Try(r135_a, z_a, r136, &slow)
+			// r138 = FMA r137 r26:z r119
+			r138_a := fma32Try(r137_a, z_a, r119, &slow)
+			// r139 = FMA r138 r26:z r120
+			r139_a := fma32Try(r138_a, z_a, r120, &slow)
+			// r140 = FMA r139 r26:z r122
+			r140_a := fma32Try(r139_a, z_a, r122, &slow)
+			// r141 = FMA r140 r26:z r46
+			r141_a := fma32Try(r140_a, z_a, r46, &slow)
+			// r142 = FMA r141 r26:z r125
+			r142_a := fma32Try(r141_a, z_a, r125, &slow)
+			// r143 = FMA r142 r26:z r42
+			r143_a := fma32Try(r142_a, z_a, r42, &slow)
+			// r144 = CmpGT r26:z r61
+			r144_a := z_a > r61
+			// r145 = Select r144 r61 r26:z
+			r145_a := z_a
+			if r144_a {
+				r145_a = r61
+			}
+			// r146 = CmpLT r145 r64
+			r146_a := r145_a < r64
+			// r147 = Select r146 r64 r145
+			r147_a := r145_a
+			if r146_a {
+				r147_a = r64
+			}
+			// r148 = FMA r147 r68 r67
+			r148_a := fma32Try(r147_a, r68, r67, &slow)
+			// r149 = Sub r148 r67
+			r149_a := float32(r148_a - r67)
+			// r150 = FMA r149 r72 r147
+			r150_a := fma32Try(r149_a, r72, r147_a, &slow)
+			// r151 = FMA r149 r71 r150
+			r151_a := fma32Try(r149_a, r71, r150_a, &slow)
+			// r152 = FMA r48 r151 r49
+			r152_a := fma32Try(r48, r151_a, r49, &slow)
+			// r153 = FMA r152 r151 r51
+			r153_a := fma32Try(r152_a, r151_a, r51, &slow)
+			// r154 = FMA r153 r151 r53
+			r154_a := fma32Try(r153_a, r151_a, r53, &slow)
+			// r155 = FMA r154 r151 r35
+			r155_a := fma32Try(r154_a, r151_a, r35, &slow)
+			// r156 = FMA r155 r151 r36
+			r156_a := fma32Try(r155_a, r151_a, r36, &slow)
+			// r157 = FMA r156 r151 r38
+			r157_a := fma32Try(r156_a, r151_a, r38, &slow)
+			// r158 = FMA r157 r151 r40
+			r158_a := fma32Try(r157_a, r151_a, r40, &slow)
+			// r159 = FMA r158 r151 r42
+			r159_a := fma32Try(r158_a, r151_a, r42, &slow)
+			// r160 = FMA r159 r151 r44
+			r160_a := fma32Try(r159_a, r151_a, r44, &slow)
+			// r161 = FMA r151 r160 r44
+			r161_a := fma32Try(r151_a, r160_a, r44, &slow)
+			// r162 = Add r149 r67
+			r162_a := float32(r149_a + r67)
+			// r163:kBits = Bits r162
+			kBits163_a := math.Float32bits(r162_a)
+			// r164 = IAdd r163:kBits r91
+			r164_a := kBits163_a + r91
+			// r165 = Shl 23 r164
+			r165_a := r164_a << 23
+			// r166:pow2 = FromBits r165
+			pow2166_a := math.Float32frombits(r165_a)
+			// r167 = Mul r161 r166:pow2
+			r167_a := float32(r161_a * pow2166_a)
+			// r170 = FMA r168 r26:z r169
+			r170_a := fma32Try(r168, z_a, r169, &slow)
+			// r172 = FMA r170 r26:z r171
+			r172_a := fma32Try(r170_a, z_a, r171, &slow)
+			// r174 = FMA r172 r26:z r173
+			r174_a := fma32Try(r172_a, z_a, r173, &slow)
+			// r176 = FMA r174 r26:z r175
+			r176_a := fma32Try(r174_a, z_a, r175, &slow)
+			// r178 = FMA r176 r26:z r177
+			r178_a := fma32Try(r176_a, z_a, r177, &slow)
+			// r180 = FMA r178 r26:z r179
+			r180_a := fma32Try(r178_a, z_a, r179, &slow)
+			// r182 = FMA r180 r26:z r181
+			r182_a := fma32Try(r180_a, z_a, r181, &slow)
+			// r183 = FMA r182 r26:z r48
+			r183_a := fma32Try(r182_a, z_a, r48, &slow)
+			// r185 = FMA r183 r26:z r184
+			r185_a := fma32Try(r183_a, z_a, r184, &slow)
+			// r186 = FMA r185 r26:z r51
+			r186_a := fma32Try(r185_a, z_a, r51, &slow)
+			// r188 = FMA r186 r26:z r187
+			r188_a := fma32Try(r186_a, z_a, r187, &slow)
+			// r189 = FMA r188 r26:z r35
+			r189_a := fma32Try(r188_a, z_a, r35, &slow)
+			// r191 = FMA r189 r26:z r190
+			r191_a := fma32Try(r189_a, z_a, r190, &slow)
+			// r192 = FMA r191 r26:z r38
+			r192_a := fma32Try(r191_a, z_a, r38, &slow)
+			// r194 = FMA r192 r26:z r193
+			r194_a := fma32Try(r192_a, z_a, r193, &slow)
+			// r195 = FMA r194 r26:z r42
+			r195_a := fma32Try(r194_a, z_a, r42, &slow)
+			// r196 = Mul r167 r195
+			r196_a := float32(r167_a * r195_a)
+			// r197 = CmpGT r149 r84
+			r197_a := r149_a > r84
+			// r198 = Select r197 r84 r149
+			r198_a := r149_a
+			if r197_a {
+				r198_a = r84
+			}
+			// r199 = Sub r145 r44
+			r199_a := float32(r145_a - r44)
+			// r200 = Mul r198 r87
+			r200_a := float32(r198_a * r87)
+			// r201 = Add r200 r67
+			r201_a := float32(r200_a + r67)
+			// r202:kBits = Bits r201
+			kBits202_a := math.Float32bits(r201_a)
+			// r203 = IAdd r202:kBits r91
+			r203_a := kBits202_a + r91
+			// r204 = Shl 23 r203
+			r204_a := r203_a << 23
+			// r205:pow2 = FromBits r204
+			pow2205_a := math.Float32frombits(r204_a)
+			// r206 = FMA r161 r199 r205:pow2
+			r206_a := fma32Try(r161_a, r199_a, pow2205_a, &slow)
+			// r207 = Div r206 r145
+			r207_a := float32(r206_a / r145_a)
+			// r208 = Div r207 r145
+			r208_a := float32(r207_a / r145_a)
+			// r209 = FMA r149 r42 r67
+			r209_a := fma32Try(r149_a, r42, r67, &slow)
+			// r210 = Sub r209 r67
+			r210_a := float32(r209_a - r67)
+			// r211 = Add r210 r67
+			r211_a := float32(r210_a + r67)
+			// r212:kBits = Bits r211
+			kBits212_a := math.Float32bits(r211_a)
+			// r213 = IAdd r212:kBits r91
+			r213_a := kBits212_a + r91
+			// r214 = Shl 23 r213
+			r214_a := r213_a << 23
+			// r215:pow2 = FromBits r214
+			pow2215_a := math.Float32frombits(r214_a)
+			// r216 = Mul r208 r215:pow2
+			r216_a := float32(r208_a * pow2215_a)
+			// r217 = Sub r149 r210
+			r217_a := float32(r149_a - r210_a)
+			// r218 = Add r217 r67
+			r218_a := float32(r217_a + r67)
+			// r219:kBits = Bits r218
+			kBits219_a := math.Float32bits(r218_a)
+			// r220 = IAdd r219:kBits r91
+			r220_a := kBits219_a + r91
+			// r221 = Shl 23 r220
+			r221_a := r220_a << 23
+			// r222:pow2 = FromBits r221
+			pow2222_a := math.Float32frombits(r221_a)
+			// r223 = Mul r216 r222:pow2
+			r223_a := float32(r216_a * pow2222_a)
+			// r224 = Div r44 r26:z
+			r224_a := float32(r44 / z_a)
+			// r225 = Div r224 r26:z
+			r225_a := float32(r224_a / z_a)
+			// r226 = CmpGT r26:z r44
+			r226_a := z_a > r44
+			// r227 = Select r226 r223 r143
+			r227_a := r143_a
+			if r226_a {
+				r227_a = r223_a
+			}
+			// r229 = CmpGE r26:z r228
+			r229_a := z_a >= r228
+			// r230 = Select r229 r196 r223
+			r230_a := r223_a
+			if r229_a {
+				r230_a = r196_a
+			}
+			// r232 = CmpLT r26:z r231
+			r232_a := z_a < r231
+			// r233 = Select r232 r230 r227
+			r233_a := r227_a
+			if r232_a {
+				r233_a = r230_a
+			}
+			// r234 = CmpLT r26:z r64
+			r234_a := z_a < r64
+			// r235 = Select r234 r225 r233
+			r235_a := r233_a
+			if r234_a {
+				r235_a = r225_a
+			}
+			// r127 = Select r128 r235 r127
+			if r128_a {
+				r127_a = r235_a
+			}
+		}
+		if r128_b {
+			// r131 = FMA r129 r26:z r130
+			r131_b := fma32Try(r129, z_b, r130, &slow)
+			// r133 = FMA r131 r26:z r132
+			r133_b := fma32Try(r131_b, z_b, r132, &slow)
+			// r135 = FMA r133 r26:z r134
+			r135_b := fma32Try(r133_b, z_b, r134, &slow)
+			// r137 = FMA r135 r26:z r136
+			r137_b := fma32Try(r135_b, z_b, r136, &slow)
+			// r138 = FMA r137 r26:z r119
+			r138_b := fma32Try(r137_b, z_b, r119, &slow)
+			// r139 = FMA r138 r26:z r120
+			r139_b := fma32Try(r138_b, z_b, r120, &slow)
+			// r140 = FMA r139 r26:z r122
+			r140_b := fma32Try(r139_b, z_b, r122, &slow)
+			// r141 = FMA r140 r26:z r46
+			r141_b := fma32Try(r140_b, z_b, r46, &slow)
+			// r142 = FMA r141 r26:z r125
+			r142_b := fma32Try(r141_b, z_b, r125, &slow)
+			// r143 = FMA r142 r26:z r42
+			r143_b := fma32Try(r142_b, z_b, r42, &slow)
+			// r144 = CmpGT r26:z r61
+			r144_b := z_b > r61
+			// r145 = Select r144 r61 r26:z
+			r145_b := z_b
+			if r144_b {
+				r145_b = r61
+			}
+			// r146 = CmpLT r145 r64
+			r146_b := r145_b < r64
+			// r147 = Select r146 r64 r145
+			r147_b := r145_b
+			if r146_b {
+				r147_b = r64
+			}
+			// r148 = FMA r147 r68 r67
+			r148_b := fma32Try(r147_b, r68, r67, &slow)
+			// r149 = Sub r148 r67
+			r149_b := float32(r148_b - r67)
+			// r150 = FMA r149 r72 r147
+			r150_b := fma32Try(r149_b, r72, r147_b, &slow)
+			// r151 = FMA r149 r71 r150
+			r151_b := fma32Try(r149_b, r71, r150_b, &slow)
+			// r152 = FMA r48 r151 r49
+			r152_b := fma32Try(r48, r151_b, r49, &slow)
+			// r153 = FMA r152 r151 r51
+			r153_b := fma32Try(r152_b, r151_b, r51, &slow)
+			// r154 = FMA r153 r151 r53
+			r154_b := fma32Try(r153_b, r151_b, r53, &slow)
+			// r155 = FMA r154 r151 r35
+			r155_b := fma32Try(r154_b, r151_b, r35, &slow)
+			// r156 = FMA r155 r151 r36
+			r156_b := fma32Try(r155_b, r151_b, r36, &slow)
+			// r157 = FMA r156 r151 r38
+			r157_b := fma32Try(r156_b, r151_b, r38, &slow)
+			// r158 = FMA r157 r151 r40
+			r158_b := fma32Try(r157_b, r151_b, r40, &slow)
+			// r159 = FMA r158 r151 r42
+			r159_b := fma32Try(r158_b, r151_b, r42, &slow)
+			// r160 = FMA r159 r151 r44
+			r160_b := fma32Try(r159_b, r151_b, r44, &slow)
+			// r161 = FMA r151 r160 r44
+			r161_b := fma32Try(r151_b, r160_b, r44, &slow)
+			// r162 = Add r149 r67
+			r162_b := float32(r149_b + r67)
+			// r163:kBits = Bits r162
+			kBits163_b := math.Float32bits(r162_b)
+			// r164 = IAdd r163:kBits r91
+			r164_b := kBits163_b + r91
+			// r165 = Shl 23 r164
+			r165_b := r164_b << 23
+			// r166:pow2 = FromBits r165
+			pow2166_b := math.Float32frombits(r165_b)
+			// r167 = Mul r161 r166:pow2
+			r167_b := float32(r161_b * pow2166_b)
+			// r170 = FMA r168 r26:z r169
+			r170_b := fma32Try(r168, z_b, r169, &slow)
+			// r172 = FMA r170 r26:z r171
+			r172_b := fma32Try(r170_b, z_b, r171, &slow)
+			// r174 = FMA r172 r26:z r173
+			r174_b := fma32Try(r172_b, z_b, r173, &slow)
+			// r176 = FMA r174 r26:z r175
+			r176_b := fma32Try(r174_b, z_b, r175, &slow)
+			// r178 = FMA r176 r26:z r177
+			r178_b := fma32Try(r176_b, z_b, r177, &slow)
+			// r180 = FMA r178 r26:z r179
+			r180_b := fma32Try(r178_b, z_b, r179, &slow)
+			// r182 = FMA r180 r26:z r181
+			r182_b := fma32Try(r180_b, z_b, r181, &slow)
+			// r183 = FMA r182 r26:z r48
+			r183_b := fma32Try(r182_b, z_b, r48, &slow)
+			// r185 = FMA r183 r26:z r184
+			r185_b := fma32Try(r183_b, z_b, r184, &slow)
+			// r186 = FMA r185 r26:z r51
+			r186_b := fma32Try(r185_b, z_b, r51, &slow)
+			// r188 = FMA r186 r26:z r187
+			r188_b := fma32Try(r186_b, z_b, r187, &slow)
+			// r189 = FMA r188 r26:z r35
+			r189_b := fma32Try(r188_b, z_b, r35, &slow)
+			// r191 = FMA r189 r26:z r190
+			r191_b := fma32Try(r189_b, z_b, r190, &slow)
+			// r192 = FMA r191 r26:z r38
+			r192_b := fma32Try(r191_b, z_b, r38, &slow)
+			// r194 = FMA r192 r26:z r193
+			r194_b := fma32Try(r192_b, z_b, r193, &slow)
+			// r195 = FMA r194 r26:z r42
+			r195_b := fma32Try(r194_b, z_b, r42, &slow)
+			// r196 = Mul r167 r195
+			r196_b := float32(r167_b * r195_b)
+			// r197 = CmpGT r149 r84
+			r197_b := r149_b > r84
+			// r198 = Select r197 r84 r149
+			r198_b := r149_b
+			if r197_b {
+				r198_b = r84
+			}
+			// r199 = Sub r145 r44
+			r199_b := float32(r145_b - r44)
+			// r200 = Mul r198 r87
+			r200_b := float32(r198_b * r87)
+			// r201 = Add r200 r67
+			r201_b := float32(r200_b + r67)
+			// r202:kBits = Bits r201
+			kBits202_b := math.Float32bits(r201_b)
+			// r203 = IAdd r202:kBits r91
+			r203_b := kBits202_b + r91
+			// r204 = Shl 23 r203
+			r204_b := r203_b << 23
+			// r205:pow2 = FromBits r204
+			pow2205_b := math.Float32frombits(r204_b)
+			// r206 = FMA r161 r199 r205:pow2
+			r206_b := fma32Try(r161_b, r199_b, pow2205_b, &slow)
+			// r207 = Div r206 r145
+			r207_b := float32(r206_b / r145_b)
+			// r208 = Div r207 r145
+			r208_b := float32(r207_b / r145_b)
+			// r209 = FMA r149 r42 r67
+			r209_b := fma32Try(r149_b, r42, r67, &slow)
+			// r210 = Sub r209 r67
+			r210_b := float32(r209_b - r67)
+			// r211 = Add r210 r67
+			r211_b := float32(r210_b + r67)
+			// r212:kBits = Bits r211
+			kBits212_b := math.Float32bits(r211_b)
+			// r213 = IAdd r212:kBits r91
+			r213_b := kBits212_b + r91
+			// r214 = Shl 23 r213
+			r214_b := r213_b << 23
+			// r215:pow2 = FromBits r214
+			pow2215_b := math.Float32frombits(r214_b)
+			// r216 = Mul r208 r215:pow2
+			r216_b := float32(r208_b * pow2215_b)
+			// r217 = Sub r149 r210
+			r217_b := float32(r149_b - r210_b)
+			// r218 = Add r217 r67
+			r218_b := float32(r217_b + r67)
+			// r219:kBits = Bits r218
+			kBits219_b := math.Float32bits(r218_b)
+			// r220 = IAdd r219:kBits r91
+			r220_b := kBits219_b + r91
+			// r221 = Shl 23 r220
+			r221_b := r220_b << 23
+			// r222:pow2 = FromBits r221
+			pow2222_b := math.Float32frombits(r221_b)
+			// r223 = Mul r216 r222:pow2
+			r223_b := float32(r216_b * pow2222_b)
+			// r224 = Div r44 r26:z
+			r224_b := float32(r44 / z_b)
+			// r225 = Div r224 r26:z
+			r225_b := float32(r224_b / z_b)
+			// r226 = CmpGT r26:z r44
+			r226_b := z_b > r44
+			// r227 = Select r226 r223 r143
+			r227_b := r143_b
+			if r226_b {
+				r227_b = r223_b
+			}
+			// r229 = CmpGE r26:z r228
+			r229_b := z_b >= r228
+			// r230 = Select r229 r196 r223
+			r230_b := r223_b
+			if r229_b {
+				r230_b = r196_b
+			}
+			// r232 = CmpLT r26:z r231
+			r232_b := z_b < r231
+			// r233 = Select r232 r230 r227
+			r233_b := r227_b
+			if r232_b {
+				r233_b = r230_b
+			}
+			// r234 = CmpLT r26:z r64
+			r234_b := z_b < r64
+			// r235 = Select r234 r225 r233
+			r235_b := r233_b
+			if r234_b {
+				r235_b = r225_b
+			}
+			// r127 = Select r128 r235 r127
+			if r128_b {
+				r127_b = r235_b
+			}
+		}
+		if r128_c {
+			// r131 = FMA r129 r26:z r130
+			r131_c := fma32Try(r129, z_c, r130, &slow)
+			// r133 = FMA r131 r26:z r132
+			r133_c := fma32Try(r131_c, z_c, r132, &slow)
+			// r135 = FMA r133 r26:z r134
+			r135_c := fma32Try(r133_c, z_c, r134, &slow)
+			// r137 = FMA r135 r26:z r136
+			r137_c := fma32Try(r135_c, z_c, r136, &slow)
+			// r138 = FMA r137 r26:z r119
+			r138_c := fma32Try(r137_c, z_c, r119, &slow)
+			// r139 = FMA r138 r26:z r120
+			r139_c := fma32Try(r138_c, z_c, r120, &slow)
+			// r140 = FMA r139 r26:z r122
+			r140_c := fma32Try(r139_c, z_c, r122, &slow)
+			// r141 = FMA r140 r26:z r46
+			r141_c := fma32Try(r140_c, z_c, r46, &slow)
+			// r142 = FMA r141 r26:z r125
+			r142_c := fma32Try(r141_c, z_c, r125, &slow)
+			// r143 = FMA r142 r26:z r42
+			r143_c := fma32Try(r142_c, z_c, r42, &slow)
+			// r144 = CmpGT r26:z r61
+			r144_c := z_c > r61
+			// r145 = Select r144 r61 r26:z
+			r145_c := z_c
+			if r144_c {
+				r145_c = r61
+			}
+			// r146 = CmpLT r145 r64
+			r146_c := r145_c < r64
+			// r147 = Select r146 r64 r145
+			r147_c := r145_c
+			if r146_c {
+				r147_c = r64
+			}
+			// r148 = FMA r147 r68 r67
+			r148_c := fma32Try(r147_c, r68, r67, &slow)
+			// r149 = Sub r148 r67
+			r149_c := float32(r148_c - r67)
+			// r150 = FMA r149 r72 r147
+			r150_c := fma32Try(r149_c, r72, r147_c, &slow)
+			// r151 = FMA r149 r71 r150
+			r151_c := fma32Try(r149_c, r71, r150_c, &slow)
+			// r152 = FMA r48 r151 r49
+			r152_c := fma32Try(r48, r151_c, r49, &slow)
+			// r153 = FMA r152 r151 r51
+			r153_c := fma32Try(r152_c, r151_c, r51, &slow)
+			// r154 = FMA r153 r151 r53
+			r154_c := fma32Try(r153_c, r151_c, r53, &slow)
+			// r155 = FMA r154 r151 r35
+			r155_c := fma32Try(r154_c, r151_c, r35, &slow)
+			// r156 = FMA r155 r151 r36
+			r156_c := fma32Try(r155_c, r151_c, r36, &slow)
+			// r157 = FMA r156 r151 r38
+			r157_c := fma32Try(r156_c, r151_c, r38, &slow)
+			// r158 = FMA r157 r151 r40
+			r158_c := fma32Try(r157_c, r151_c, r40, &slow)
+			// r159 = FMA r158 r151 r42
+			r159_c := fma32Try(r158_c, r151_c, r42, &slow)
+			// r160 = FMA r159 r151 r44
+			r160_c := fma32Try(r159_c, r151_c, r44, &slow)
+			// r161 = FMA r151 r160 r44
+			r161_c := fma32Try(r151_c, r160_c, r44, &slow)
+			// r162 = Add r149 r67
+			r162_c := float32(r149_c + r67)
+			// r163:kBits = Bits r162
+			kBits163_c := math.Float32bits(r162_c)
+			// r164 = IAdd r163:kBits r91
+			r164_c := kBits163_c + r91
+			// r165 = Shl 23 r164
+			r165_c := r164_c << 23
+			// r166:pow2 = FromBits r165
+			pow2166_c := math.Float32frombits(r165_c)
+			// r167 = Mul r161 r166:pow2
+			r167_c := float32(r161_c * pow2166_c)
+			// r170 = FMA r168 r26:z r169
+			r170_c := fma32Try(r168, z_c, r169, &slow)
+			// r172 = FMA r170 r26:z r171
+			r172_c := fma32Try(r170_c, z_c, r171, &slow)
+			// r174 = FMA r172 r26:z r173
+			r174_c := fma32Try(r172_c, z_c, r173, &slow)
+			// r176 = FMA r174 r26:z r175
+			r176_c := fma32Try(r174_c, z_c, r175, &slow)
+			// r178 = FMA r176 r26:z r177
+			r178_c := fma32Try(r176_c, z_c, r177, &slow)
+			// r180 = FMA r178 r26:z r179
+			r180_c := fma32Try(r178_c, z_c, r179, &slow)
+			// r182 = FMA r180 r26:z r181
+			r182_c := fma32Try(r180_c, z_c, r181, &slow)
+			// r183 = FMA r182 r26:z r48
+			r183_c := fma32Try(r182_c, z_c, r48, &slow)
+			// r185 = FMA r183 r26:z r184
+			r185_c := fma32Try(r183_c, z_c, r184, &slow)
+			// r186 = FMA r185 r26:z r51
+			r186_c := fma32Try(r185_c, z_c, r51, &slow)
+			// r188 = FMA r186 r26:z r187
+			r188_c := fma32Try(r186_c, z_c, r187, &slow)
+			// r189 = FMA r188 r26:z r35
+			r189_c := fma32Try(r188_c, z_c, r35, &slow)
+			// r191 = FMA r189 r26:z r190
+			r191_c := fma32Try(r189_c, z_c, r190, &slow)
+			// r192 = FMA r191 r26:z r38
+			r192_c := fma32Try(r191_c, z_c, r38, &slow)
+			// r194 = FMA r192 r26:z r193
+			r194_c := fma32Try(r192_c, z_c, r193, &slow)
+			// r195 = FMA r194 r26:z r42
+			r195_c := fma32Try(r194_c, z_c, r42, &slow)
+			// r196 = Mul r167 r195
+			r196_c := float32(r167_c * r195_c)
+			// r197 = CmpGT r149 r84
+			r197_c := r149_c > r84
+			// r198 = Select r197 r84 r149
+			r198_c := r149_c
+			if r197_c {
+				r198_c = r84
+			}
+			// r199 = Sub r145 r44
+			r199_c := float32(r145_c - r44)
+			// r200 = Mul r198 r87
+			r200_c := float32(r198_c * r87)
+			// r201 = Add r200 r67
+			r201_c := float32(r200_c + r67)
+			// r202:kBits = Bits r201
+			kBits202_c := math.Float32bits(r201_c)
+			// r203 = IAdd r202:kBits r91
+			r203_c := kBits202_c + r91
+			// r204 = Shl 23 r203
+			r204_c := r203_c << 23
+			// r205:pow2 = FromBits r204
+			pow2205_c := math.Float32frombits(r204_c)
+			// r206 = FMA r161 r199 r205:pow2
+			r206_c := fma32Try(r161_c, r199_c, pow2205_c, &slow)
+			// r207 = Div r206 r145
+			r207_c := float32(r206_c / r145_c)
+			// r208 = Div r207 r145
+			r208_c := float32(r207_c / r145_c)
+			// r209 = FMA r149 r42 r67
+			r209_c := fma32Try(r149_c, r42, r67, &slow)
+			// r210 = Sub r209 r67
+			r210_c := float32(r209_c - r67)
+			// r211 = Add r210 r67
+			r211_c := float32(r210_c + r67)
+			// r212:kBits = Bits r211
+			kBits212_c := math.Float32bits(r211_c)
+			// r213 = IAdd r212:kBits r91
+			r213_c := kBits212_c + r91
+			// r214 = Shl 23 r213
+			r214_c := r213_c << 23
+			// r215:pow2 = FromBits r214
+			pow2215_c := math.Float32frombits(r214_c)
+			// r216 = Mul r208 r215:pow2
+			r216_c := float32(r208_c * pow2215_c)
+			// r217 = Sub r149 r210
+			r217_c := float32(r149_c - r210_c)
+			// r218 = Add r217 r67
+			r218_c := float32(r217_c + r67)
+			// r219:kBits = Bits r218
+			kBits219_c := math.Float32bits(r218_c)
+			// r220 = IAdd r219:kBits r91
+			r220_c := kBits219_c + r91
+			// r221 = Shl 23 r220
+			r221_c := r220_c << 23
+			// r222:pow2 = FromBits r221
+			pow2222_c := math.Float32frombits(r221_c)
+			// r223 = Mul r216 r222:pow2
+			r223_c := float32(r216_c * pow2222_c)
+			// r224 = Div r44 r26:z
+			r224_c := float32(r44 / z_c)
+			// r225 = Div r224 r26:z
+			r225_c := float32(r224_c / z_c)
+			// r226 = CmpGT r26:z r44
+			r226_c := z_c > r44
+			// r227 = Select r226 r223 r143
+			r227_c := r143_c
+			if r226_c {
+				r227_c = r223_c
+			}
+			// r229 = CmpGE r26:z r228
+			r229_c := z_c >= r228
+			// r230 = Select r229 r196 r223
+			r230_c := r223_c
+			if r229_c {
+				r230_c = r196_c
+			}
+			// r232 = CmpLT r26:z r231
+			r232_c := z_c < r231
+			// r233 = Select r232 r230 r227
+			r233_c := r227_c
+			if r232_c {
+				r233_c = r230_c
+			}
+			// r234 = CmpLT r26:z r64
+			r234_c := z_c < r64
+			// r235 = Select r234 r225 r233
+			r235_c := r233_c
+			if r234_c {
+				r235_c = r225_c
+			}
+			// r127 = Select r128 r235 r127
+			if r128_c {
+				r127_c = r235_c
+			}
+		}
+		// r237 = Sub r236 r2:Last
+		r237_a := float32(r236 - Last_a)
+		r237_b := float32(r236 - Last_b)
+		r237_c := float32(r236 - Last_c)
+		// r238:tauRef = Param TauRef
+		tauRef_a := cTauRef[j]
+		tauRef_b := cTauRef[j+1]
+		tauRef_c := cTauRef[j+2]
+		// r239 = CmpLT r237 r238:tauRef
+		r239_a := r237_a < tauRef_a
+		r239_b := r237_b < tauRef_b
+		r239_c := r237_c < tauRef_c
+		// r240 = Select r239 r9:vr r115:vc
+		r240_a := vc_a
+		if r239_a {
+			r240_a = vr_a
+		}
+		r240_b := vc_b
+		if r239_b {
+			r240_b = vr_b
+		}
+		r240_c := vc_c
+		if r239_c {
+			r240_c = vr_c
+		}
+		// r241:invD = Param InvD
+		invD_a := cInvD[j]
+		invD_b := cInvD[j+1]
+		invD_c := cInvD[j+2]
+		// r242:alpha = Param Alpha
+		alpha_a := cAlpha[j]
+		alpha_b := cAlpha[j+1]
+		alpha_c := cAlpha[j+2]
+		// r243:width = Param Width
+		width_a := cWidth[j]
+		width_b := cWidth[j+1]
+		width_c := cWidth[j+2]
+		// r244 = Imm 0x0
+		r244_a := math.Float32frombits(0x00000000) // 0
+		r244_b := math.Float32frombits(0x00000000) // 0
+		r244_c := math.Float32frombits(0x00000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r244 = Load GSpike
+			r244_a = gspike[j]
+			r244_b = gspike[j+1]
+			r244_c = gspike[j+2]
+		}
+		// r246 = Sub r240 r5:vTh
+		r246_a := float32(r240_a - vTh_a)
+		r246_b := float32(r240_b - vTh_b)
+		r246_c := float32(r240_c - vTh_c)
+		// r247 = Mul r246 r241:invD
+		r247_a := float32(r246_a * invD_a)
+		r247_b := float32(r246_b * invD_b)
+		r247_c := float32(r246_c * invD_c)
+		// r248 = Abs r247
+		r248_a := math.Float32frombits(math.Float32bits(r247_a) &^ (1 << 31))
+		r248_b := math.Float32frombits(math.Float32bits(r247_b) &^ (1 << 31))
+		r248_c := math.Float32frombits(math.Float32bits(r247_c) &^ (1 << 31))
+		// r249 = Sub r243:width r248
+		r249_a := float32(width_a - r248_a)
+		r249_b := float32(width_b - r248_b)
+		r249_c := float32(width_c - r248_c)
+		// r250 = Mul r242:alpha r249
+		r250_a := float32(alpha_a * r249_a)
+		r250_b := float32(alpha_b * r249_b)
+		r250_c := float32(alpha_c * r249_c)
+		// r251 = CmpLT r250 r231
+		r251_a := r250_a < r231
+		r251_b := r250_b < r231
+		r251_c := r250_c < r231
+		// r252 = Select r251 r231 r250
+		r252_a := r250_a
+		if r251_a {
+			r252_a = r231
+		}
+		r252_b := r250_b
+		if r251_b {
+			r252_b = r231
+		}
+		r252_c := r250_c
+		if r251_c {
+			r252_c = r231
+		}
+		// r253 = Mul r244 r252
+		r253_a := float32(r244_a * r252_a)
+		r253_b := float32(r244_b * r252_b)
+		r253_c := float32(r244_c * r252_c)
+		// r254 = FMA r253 r241:invD r3:gV
+		r254_a := fma32Try(r253_a, invD_a, gV_a, &slow)
+		r254_b := fma32Try(r253_b, invD_b, gV_b, &slow)
+		r254_c := fma32Try(r253_c, invD_c, gV_c, &slow)
+		// r255:dtRTau = Param DtRTau
+		dtRTau255_a := cDtRTau[j]
+		dtRTau255_b := cDtRTau[j+1]
+		dtRTau255_c := cDtRTau[j+2]
+		// r256:ka = Param Ka
+		ka_a := cKa[j]
+		ka_b := cKa[j+1]
+		ka_c := cKa[j+2]
+		// r257 = FMA r4:gW r256:ka r254
+		r257_a := fma32Try(gW_a, ka_a, r254_a, &slow)
+		r257_b := fma32Try(gW_b, ka_b, r254_b, &slow)
+		r257_c := fma32Try(gW_c, ka_c, r254_c, &slow)
+		// r258 = Mul r45:ex r255:dtRTau
+		r258_a := float32(ex_a * dtRTau255_a)
+		r258_b := float32(ex_b * dtRTau255_b)
+		r258_c := float32(ex_c * dtRTau255_c)
+		// r259 = Mul r257 r258
+		r259_a := float32(r257_a * r258_a)
+		r259_b := float32(r257_b * r258_b)
+		r259_c := float32(r257_c * r258_c)
+		// r260:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		keep_c := cKeep[j+2]
+		// r261 = Mul r4:gW r260:keep
+		r261_a := float32(gW_a * keep_a)
+		r261_b := float32(gW_b * keep_b)
+		r261_c := float32(gW_c * keep_c)
+		// r262 = Sub r261 r259
+		r262_a := float32(r261_a - r259_a)
+		r262_b := float32(r261_b - r259_b)
+		r262_c := float32(r261_c - r259_c)
+		// r263 = Mul r127 r24:F
+		r263_a := float32(r127_a * F_a)
+		r263_b := float32(r127_b * F_b)
+		r263_c := float32(r127_c * F_c)
+		// r264:dtCTau = Param DtCTau
+		dtCTau264_a := cDtCTau[j]
+		dtCTau264_b := cDtCTau[j+1]
+		dtCTau264_c := cDtCTau[j+2]
+		// r265 = Add r264:dtCTau r264:dtCTau
+		r265_a := float32(dtCTau264_a + dtCTau264_a)
+		r265_b := float32(dtCTau264_b + dtCTau264_b)
+		r265_c := float32(dtCTau264_c + dtCTau264_c)
+		// r266 = FMA r263 r265 r44
+		r266_a := fma32Try(r263_a, r265_a, r44, &slow)
+		r266_b := fma32Try(r263_b, r265_b, r44, &slow)
+		r266_c := fma32Try(r263_c, r265_c, r44, &slow)
+		// r267 = FMA r45:ex r26:z r266
+		r267_a := fma32Try(ex_a, z_a, r266_a, &slow)
+		r267_b := fma32Try(ex_b, z_b, r266_b, &slow)
+		r267_c := fma32Try(ex_c, z_c, r266_c, &slow)
+		// r268 = Mul r257 r267
+		r268_a := float32(r257_a * r267_a)
+		r268_b := float32(r257_b * r267_b)
+		r268_c := float32(r257_c * r267_c)
+		// r269 = FMA r45:ex r9:vr r263
+		r269_a := fma32Try(ex_a, vr_a, r263_a, &slow)
+		r269_b := fma32Try(ex_b, vr_b, r263_b, &slow)
+		r269_c := fma32Try(ex_c, vr_c, r263_c, &slow)
+		// r270 = Select r239 r254 r268
+		r270_a := r268_a
+		if r239_a {
+			r270_a = r254_a
+		}
+		r270_b := r268_b
+		if r239_b {
+			r270_b = r254_b
+		}
+		r270_c := r268_c
+		if r239_c {
+			r270_c = r254_c
+		}
+		// r271 = Select r239 r4:gW r262
+		r271_a := r262_a
+		if r239_a {
+			r271_a = gW_a
+		}
+		r271_b := r262_b
+		if r239_b {
+			r271_b = gW_b
+		}
+		r271_c := r262_c
+		if r239_c {
+			r271_c = gW_c
+		}
+		// r4:gW = Mul r271 r44
+		gW_a = float32(r271_a * r44)
+		gW_b = float32(r271_b * r44)
+		gW_c = float32(r271_c * r44)
+		// r273 = Sub r0:V r5:vTh
+		r273_a := float32(V_a - vTh_a)
+		r273_b := float32(V_b - vTh_b)
+		r273_c := float32(V_c - vTh_c)
+		// r274 = Mul r273 r241:invD
+		r274_a := float32(r273_a * invD_a)
+		r274_b := float32(r273_b * invD_b)
+		r274_c := float32(r273_c * invD_c)
+		// r275 = Abs r274
+		r275_a := math.Float32frombits(math.Float32bits(r274_a) &^ (1 << 31))
+		r275_b := math.Float32frombits(math.Float32bits(r274_b) &^ (1 << 31))
+		r275_c := math.Float32frombits(math.Float32bits(r274_c) &^ (1 << 31))
+		// r276 = Sub r243:width r275
+		r276_a := float32(width_a - r275_a)
+		r276_b := float32(width_b - r275_b)
+		r276_c := float32(width_c - r275_c)
+		// r277 = Mul r242:alpha r276
+		r277_a := float32(alpha_a * r276_a)
+		r277_b := float32(alpha_b * r276_b)
+		r277_c := float32(alpha_c * r276_c)
+		// r278 = CmpLT r277 r231
+		r278_a := r277_a < r231
+		r278_b := r277_b < r231
+		r278_c := r277_c < r231
+		// r279 = Select r278 r231 r277
+		r279_a := r277_a
+		if r278_a {
+			r279_a = r231
+		}
+		r279_b := r277_b
+		if r278_b {
+			r279_b = r231
+		}
+		r279_c := r277_c
+		if r278_c {
+			r279_c = r231
+		}
+		// r280 = Mul r279 r241:invD
+		r280_a := float32(r279_a * invD_a)
+		r280_b := float32(r279_b * invD_b)
+		r280_c := float32(r279_c * invD_c)
+		// r281:b = Param B
+		b281_a := cB[j]
+		b281_b := cB[j+1]
+		b281_c := cB[j+2]
+		// r282 = Mul r271 r281:b
+		r282_a := float32(r271_a * b281_a)
+		r282_b := float32(r271_b * b281_b)
+		r282_c := float32(r271_c * b281_c)
+		// r283 = Mul r282 r280
+		r283_a := float32(r282_a * r280_a)
+		r283_b := float32(r282_b * r280_b)
+		r283_c := float32(r282_c * r280_c)
+		// r284 = Sub r44 r279
+		r284_a := float32(r44 - r279_a)
+		r284_b := float32(r44 - r279_b)
+		r284_c := float32(r44 - r279_c)
+		// r3:gV = FMA r270 r284 r283
+		gV_a = fma32Try(r270_a, r284_a, r283_a, &slow)
+		gV_b = fma32Try(r270_b, r284_b, r283_b, &slow)
+		gV_c = fma32Try(r270_c, r284_c, r283_c, &slow)
+		if slow {
+			backwardF32SoftPNExact(f, s, j, j+3)
+			continue
+		}
+		// If GI
+		if hasGI {
+			// r286 = Select r239 r231 r259
+			r286_a := r259_a
+			if r239_a {
+				r286_a = r231
+			}
+			r286_b := r259_b
+			if r239_b {
+				r286_b = r231
+			}
+			r286_c := r259_c
+			if r239_c {
+				r286_c = r231
+			}
+			// Store GI r286
+			gi[j] = r286_a
+			gi[j+1] = r286_b
+			gi[j+2] = r286_c
+		}
+		// If GG
+		if hasGG {
+			// r287 = Mul r257 r255:dtRTau
+			r287_a := float32(r257_a * dtRTau255_a)
+			r287_b := float32(r257_b * dtRTau255_b)
+			r287_c := float32(r257_c * dtRTau255_c)
+			// r288 = Mul r287 r87
+			r288_a := float32(r287_a * r87)
+			r288_b := float32(r287_b * r87)
+			r288_c := float32(r287_c * r87)
+			// r289 = Mul r288 r269
+			r289_a := float32(r288_a * r269_a)
+			r289_b := float32(r288_b * r269_b)
+			r289_c := float32(r288_c * r269_c)
+			// r290 = Select r239 r231 r289
+			r290_a := r289_a
+			if r239_a {
+				r290_a = r231
+			}
+			r290_b := r289_b
+			if r239_b {
+				r290_b = r231
+			}
+			r290_c := r289_c
+			if r239_c {
+				r290_c = r231
+			}
+			// Store GG r290
+			gg[j] = r290_a
+			gg[j+1] = r290_b
+			gg[j+2] = r290_c
+		}
+		// If GDelta
+		if hasGDelta {
+			// r291 = Select r239 r231 r257
+			r291_a := r257_a
+			if r239_a {
+				r291_a = r231
+			}
+			r291_b := r257_b
+			if r239_b {
+				r291_b = r231
+			}
+			r291_c := r257_c
+			if r239_c {
+				r291_c = r231
+			}
+			// Store GDelta r291
+			gdelta[j] = r291_a
+			gdelta[j+1] = r291_b
+			gdelta[j+2] = r291_c
+		}
+		// Store GV r3:gV
+		gv[j] = gV_a
+		gv[j+1] = gV_b
+		gv[j+2] = gV_c
+		// Store GW r4:gW
+		gw[j] = gW_a
+		gw[j+1] = gW_b
+		gw[j+2] = gW_c
+	}
+	for ; j < n; j++ {
+		slow := false
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:gV = Load GV
+		gV := gv[j]
+		// r4:gW = Load GW
+		gW := gw[j]
+		// r5:vTh = Param VTh
+		vTh := cVTh[j]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk := V >= vTh
+		// r7:vThRst = Param VThRst
+		vThRst := cVThRst[j]
+		// r8:vs = Sub r0:V r7:vThRst
+		vs := float32(V - vThRst)
+		// r9:vr = Select r6:spk r8:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
+		}
+		// r10:b = Param B
+		b10 := cB[j]
+		// r11:wb = Add r1:W r10:b
+		wb := float32(W + b10)
+		// r12:u = Select r6:spk r11:wb r1:W
+		u := W
+		if spk {
+			u = wb
+		}
+		// r13:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
+		if hasI {
+			// r13:in = Load I
+			in = i[j]
+		}
+		// r15:vRest = Param VRest
+		vRest := cVRest[j]
+		// r16:a1 = Sub r9:vr r15:vRest
+		a1 := float32(vr - vRest)
+		// r17:vC = Param VC
+		vC := cVC[j]
+		// r18:a2 = Sub r9:vr r17:vC
+		a2 := float32(vr - vC)
+		// r19:dtCTau = Param DtCTau
+		dtCTau19 := cDtCTau[j]
+		// r20:a12 = Mul r16:a1 r18:a2
+		a12 := float32(a1 * a2)
+		// r21:dtRTau = Param DtRTau
+		dtRTau21 := cDtRTau[j]
+		// r22:iu = Sub r13:in r12:u
+		iu := float32(in - u)
+		// r23:drive = Mul r21:dtRTau r22:iu
+		drive := float32(dtRTau21 * iu)
+		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
+		F := fma32Try(dtCTau19, a12, drive, &slow)
+		// r25:a1a2 = Add r16:a1 r18:a2
+		a1a2 := float32(a1 + a2)
+		// r26:z = Mul r19:dtCTau r25:a1a2
+		z := float32(dtCTau19 * a1a2)
+		// If G
+		if hasG {
+			// r27:dtRTau = Param DtRTau
+			dtRTau27 := cDtRTau[j]
+			// r28 = Load G
+			r28 := g[j]
+			// r29:gd = Mul r27:dtRTau r28
+			gd := float32(dtRTau27 * r28)
+			// r26:z = Sub r26:z r29:gd
+			z = float32(z - gd)
+			// r31 = Imm 0x0
+			r31 := math.Float32frombits(0x00000000) // 0
+			// r32:gv = FMA r29:gd r9:vr r31
+			gv32 := fma32Try(gd, vr, r31, &slow)
+			// r24:F = Sub r24:F r32:gv
+			F = float32(F - gv32)
+		}
+		// r34:az = Abs r26:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r37 = FMA r35 r26:z r36
+		r37 := fma32Try(r35, z, r36, &slow)
+		// r39 = FMA r37 r26:z r38
+		r39 := fma32Try(r37, z, r38, &slow)
+		// r41 = FMA r39 r26:z r40
+		r41 := fma32Try(r39, z, r40, &slow)
+		// r43 = FMA r41 r26:z r42
+		r43 := fma32Try(r41, z, r42, &slow)
+		// r45:ex = FMA r43 r26:z r44
+		ex := fma32Try(r43, z, r44, &slow)
+		// r47:large = CmpGT r34:az r46
+		large := az > r46
+		// Rare r47:large
+		if large {
+			// r50 = FMA r48 r26:z r49
+			r50 := fma32Try(r48, z, r49, &slow)
+			// r52 = FMA r50 r26:z r51
+			r52 := fma32Try(r50, z, r51, &slow)
+			// r54 = FMA r52 r26:z r53
+			r54 := fma32Try(r52, z, r53, &slow)
+			// r55 = FMA r54 r26:z r35
+			r55 := fma32Try(r54, z, r35, &slow)
+			// r56 = FMA r55 r26:z r36
+			r56 := fma32Try(r55, z, r36, &slow)
+			// r57 = FMA r56 r26:z r38
+			r57 := fma32Try(r56, z, r38, &slow)
+			// r58 = FMA r57 r26:z r40
+			r58 := fma32Try(r57, z, r40, &slow)
+			// r59 = FMA r58 r26:z r42
+			r59 := fma32Try(r58, z, r42, &slow)
+			// r60:taylor = FMA r59 r26:z r44
+			taylor := fma32Try(r59, z, r44, &slow)
+			// r62 = CmpGT r26:z r61
+			r62 := z > r61
+			// r63:zl = Select r62 r61 r26:z
+			zl := z
+			if r62 {
+				zl = r61
+			}
+			// r65 = CmpLT r63:zl r64
+			r65 := zl < r64
+			// r66:zc = Select r65 r64 r63:zl
+			zc := zl
+			if r65 {
+				zc = r64
+			}
+			// r69 = FMA r66:zc r68 r67
+			r69 := fma32Try(zc, r68, r67, &slow)
+			// r70:k = Sub r69 r67
+			k := float32(r69 - r67)
+			// r73 = FMA r70:k r72 r66:zc
+			r73 := fma32Try(k, r72, zc, &slow)
+			// r74:r = FMA r70:k r71 r73
+			r := fma32Try(k, r71, r73, &slow)
+			// r75 = FMA r48 r74:r r49
+			r75 := fma32Try(r48, r, r49, &slow)
+			// r76 = FMA r75 r74:r r51
+			r76 := fma32Try(r75, r, r51, &slow)
+			// r77 = FMA r76 r74:r r53
+			r77 := fma32Try(r76, r, r53, &slow)
+			// r78 = FMA r77 r74:r r35
+			r78 := fma32Try(r77, r, r35, &slow)
+			// r79 = FMA r78 r74:r r36
+			r79 := fma32Try(r78, r, r36, &slow)
+			// r80 = FMA r79 r74:r r38
+			r80 := fma32Try(r79, r, r38, &slow)
+			// r81 = FMA r80 r74:r r40
+			r81 := fma32Try(r80, r, r40, &slow)
+			// r82 = FMA r81 r74:r r42
+			r82 := fma32Try(r81, r, r42, &slow)
+			// r83:q = FMA r82 r74:r r44
+			q := fma32Try(r82, r, r44, &slow)
+			// r85 = CmpGT r70:k r84
+			r85 := k > r84
+			// r86:kc = Select r85 r84 r70:k
+			kc := k
+			if r85 {
+				kc = r84
+			}
+			// r88 = Mul r86:kc r87
+			r88 := float32(kc * r87)
+			// r89 = Add r88 r67
+			r89 := float32(r88 + r67)
+			// r90:kBits = Bits r89
+			kBits90 := math.Float32bits(r89)
+			// r92 = IAdd r90:kBits r91
+			r92 := kBits90 + r91
+			// r93 = Shl 23 r92
+			r93 := r92 << 23
+			// r94:pow2 = FromBits r93
+			pow294 := math.Float32frombits(r93)
+			// r95:oneMinus = Sub r44 r94:pow2
+			oneMinus := float32(r44 - pow294)
+			// r96 = FMA r74:r r83:q r95:oneMinus
+			r96 := fma32Try(r, q, oneMinus, &slow)
+			// r97:y = Div r96 r63:zl
+			y := float32(r96 / zl)
+			// r98 = FMA r70:k r42 r67
+			r98 := fma32Try(k, r42, r67, &slow)
+			// r99:kHalf = Sub r98 r67
+			kHalf := float32(r98 - r67)
+			// r100 = Add r99:kHalf r67
+			r100 := float32(kHalf + r67)
+			// r101:kBits = Bits r100
+			kBits101 := math.Float32bits(r100)
+			// r102 = IAdd r101:kBits r91
+			r102 := kBits101 + r91
+			// r103 = Shl 23 r102
+			r103 := r102 << 23
+			// r104:pow2 = FromBits r103
+			pow2104 := math.Float32frombits(r103)
+			// r105 = Mul r97:y r104:pow2
+			r105 := float32(y * pow2104)
+			// r106 = Sub r70:k r99:kHalf
+			r106 := float32(k - kHalf)
+			// r107 = Add r106 r67
+			r107 := float32(r106 + r67)
+			// r108:kBits = Bits r107
+			kBits108 := math.Float32bits(r107)
+			// r109 = IAdd r108:kBits r91
+			r109 := kBits108 + r91
+			// r110 = Shl 23 r109
+			r110 := r109 << 23
+			// r111:pow2 = FromBits r110
+			pow2111 := math.Float32frombits(r110)
+			// r112:big = Mul r105 r111:pow2
+			big := float32(r105 * pow2111)
+			// r113 = CmpLE r34:az r42
+			r113 := az <= r42
+			// r114:far = Select r113 r60:taylor r112:big
+			far := big
+			if r113 {
+				far = taylor
+			}
+			// r45:ex = Select r47:large r114:far r45:ex
+			if large {
+				ex = far
+			}
+		}
+		// r115:vc = FMA r45:ex r24:F r9:vr
+		vc := fma32Try(ex, F, vr, &slow)
+		// If Delta
+		if hasDelta {
+			// r116 = Load Delta
+			r116 := delta[j]
+			// r115:vc = Add r115:vc r116
+			vc = float32(vc + r116)
+		}
+		// r118 = Abs r26:z
+		r118 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r121 = FMA r119 r26:z r120
+		r121 := fma32Try(r119, z, r120, &slow)
+		// r123 = FMA r121 r26:z r122
+		r123 := fma32Try(r121, z, r122, &slow)
+		// r124 = FMA r123 r26:z r46
+		r124 := fma32Try(r123, z, r46, &slow)
+		// r126 = FMA r124 r26:z r125
+		r126 := fma32Try(r124, z, r125, &slow)
+		// r127 = FMA r126 r26:z r42
+		r127 := fma32Try(r126, z, r42, &slow)
+		// r128 = CmpGT r118 r46
+		r128 := r118 > r46
+		// Rare r128
+		if r128 {
+			// r131 = FMA r129 r26:z r130
+			r131 := fma32Try(r129, z, r130, &slow)
+			// r133 = FMA r131 r26:z r132
+			r133 := fma32Try(r131, z, r132, &slow)
+			// r135 = FMA r133 r26:z r134
+			r135 := fma32Try(r133, z, r134, &slow)
+			// r137 = FMA r135 r26:z r136
+			r137 := fma32Try(r135, z, r136, &slow)
+			// r138 = FMA r137 r26:z r119
+			r138 := fma32Try(r137, z, r119, &slow)
+			// r139 = FMA r138 r26:z r120
+			r139 := fma32Try(r138, z, r120, &slow)
+			// r140 = FMA r139 r26:z r122
+			r140 := fma32Try(r139, z, r122, &slow)
+			// r141 = FMA r140 r26:z r46
+			r141 := fma32Try(r140, z, r46, &slow)
+			// r142 = FMA r141 r26:z r125
+			r142 := fma32Try(r141, z, r125, &slow)
+			// r143 = FMA r142 r26:z r42
+			r143 := fma32Try(r142, z, r42, &slow)
+			// r144 = CmpGT r26:z r61
+			r144 := z > r61
+			// r145 = Select r144 r61 r26:z
+			r145 := z
+			if r144 {
+				r145 = r61
+			}
+			// r146 = CmpLT r145 r64
+			r146 := r145 < r64
+			// r147 = Select r146 r64 r145
+			r147 := r145
+			if r146 {
+				r147 = r64
+			}
+			// r148 = FMA r147 r68 r67
+			r148 := fma32Try(r147, r68, r67, &slow)
+			// r149 = Sub r148 r67
+			r149 := float32(r148 - r67)
+			// r150 = FMA r149 r72 r147
+			r150 := fma32Try(r149, r72, r147, &slow)
+			// r151 = FMA r149 r71 r150
+			r151 := fma32Try(r149, r71, r150, &slow)
+			// r152 = FMA r48 r151 r49
+			r152 := fma32Try(r48, r151, r49, &slow)
+			// r153 = FMA r152 r151 r51
+			r153 := fma32Try(r152, r151, r51, &slow)
+			// r154 = FMA r153 r151 r53
+			r154 := fma32Try(r153, r151, r53, &slow)
+			// r155 = FMA r154 r151 r35
+			r155 := fma32Try(r154, r151, r35, &slow)
+			// r156 = FMA r155 r151 r36
+			r156 := fma32Try(r155, r151, r36, &slow)
+			// r157 = FMA r156 r151 r38
+			r157 := fma32Try(r156, r151, r38, &slow)
+			// r158 = FMA r157 r151 r40
+			r158 := fma32Try(r157, r151, r40, &slow)
+			// r159 = FMA r158 r151 r42
+			r159 := fma32Try(r158, r151, r42, &slow)
+			// r160 = FMA r159 r151 r44
+			r160 := fma32Try(r159, r151, r44, &slow)
+			// r161 = FMA r151 r160 r44
+			r161 := fma32Try(r151, r160, r44, &slow)
+			// r162 = Add r149 r67
+			r162 := float32(r149 + r67)
+			// r163:kBits = Bits r162
+			kBits163 := math.Float32bits(r162)
+			// r164 = IAdd r163:kBits r91
+			r164 := kBits163 + r91
+			// r165 = Shl 23 r164
+			r165 := r164 << 23
+			// r166:pow2 = FromBits r165
+			pow2166 := math.Float32frombits(r165)
+			// r167 = Mul r161 r166:pow2
+			r167 := float32(r161 * pow2166)
+			// r170 = FMA r168 r26:z r169
+			r170 := fma32Try(r168, z, r169, &slow)
+			// r172 = FMA r170 r26:z r171
+			r172 := fma32Try(r170, z, r171, &slow)
+			// r174 = FMA r172 r26:z r173
+			r174 := fma32Try(r172, z, r173, &slow)
+			// r176 = FMA r174 r26:z r175
+			r176 := fma32Try(r174, z, r175, &slow)
+			// r178 = FMA r176 r26:z r177
+			r178 := fma32Try(r176, z, r177, &slow)
+			// r180 = FMA r178 r26:z r179
+			r180 := fma32Try(r178, z, r179, &slow)
+			// r182 = FMA r180 r26:z r181
+			r182 := fma32Try(r180, z, r181, &slow)
+			// r183 = FMA r182 r26:z r48
+			r183 := fma32Try(r182, z, r48, &slow)
+			// r185 = FMA r183 r26:z r184
+			r185 := fma32Try(r183, z, r184, &slow)
+			// r186 = FMA r185 r26:z r51
+			r186 := fma32Try(r185, z, r51, &slow)
+			// r188 = FMA r186 r26:z r187
+			r188 := fma32Try(r186, z, r187, &slow)
+			// r189 = FMA r188 r26:z r35
+			r189 := fma32Try(r188, z, r35, &slow)
+			// r191 = FMA r189 r26:z r190
+			r191 := fma32Try(r189, z, r190, &slow)
+			// r192 = FMA r191 r26:z r38
+			r192 := fma32Try(r191, z, r38, &slow)
+			// r194 = FMA r192 r26:z r193
+			r194 := fma32Try(r192, z, r193, &slow)
+			// r195 = FMA r194 r26:z r42
+			r195 := fma32Try(r194, z, r42, &slow)
+			// r196 = Mul r167 r195
+			r196 := float32(r167 * r195)
+			// r197 = CmpGT r149 r84
+			r197 := r149 > r84
+			// r198 = Select r197 r84 r149
+			r198 := r149
+			if r197 {
+				r198 = r84
+			}
+			// r199 = Sub r145 r44
+			r199 := float32(r145 - r44)
+			// r200 = Mul r198 r87
+			r200 := float32(r198 * r87)
+			// r201 = Add r200 r67
+			r201 := float32(r200 + r67)
+			// r202:kBits = Bits r201
+			kBits202 := math.Float32bits(r201)
+			// r203 = IAdd r202:kBits r91
+			r203 := kBits202 + r91
+			// r204 = Shl 23 r203
+			r204 := r203 << 23
+			// r205:pow2 = FromBits r204
+			pow2205 := math.Float32frombits(r204)
+			// r206 = FMA r161 r199 r205:pow2
+			r206 := fma32Try(r161, r199, pow2205, &slow)
+			// r207 = Div r206 r145
+			r207 := float32(r206 / r145)
+			// r208 = Div r207 r145
+			r208 := float32(r207 / r145)
+			// r209 = FMA r149 r42 r67
+			r209 := fma32Try(r149, r42, r67, &slow)
+			// r210 = Sub r209 r67
+			r210 := float32(r209 - r67)
+			// r211 = Add r210 r67
+			r211 := float32(r210 + r67)
+			// r212:kBits = Bits r211
+			kBits212 := math.Float32bits(r211)
+			// r213 = IAdd r212:kBits r91
+			r213 := kBits212 + r91
+			// r214 = Shl 23 r213
+			r214 := r213 << 23
+			// r215:pow2 = FromBits r214
+			pow2215 := math.Float32frombits(r214)
+			// r216 = Mul r208 r215:pow2
+			r216 := float32(r208 * pow2215)
+			// r217 = Sub r149 r210
+			r217 := float32(r149 - r210)
+			// r218 = Add r217 r67
+			r218 := float32(r217 + r67)
+			// r219:kBits = Bits r218
+			kBits219 := math.Float32bits(r218)
+			// r220 = IAdd r219:kBits r91
+			r220 := kBits219 + r91
+			// r221 = Shl 23 r220
+			r221 := r220 << 23
+			// r222:pow2 = FromBits r221
+			pow2222 := math.Float32frombits(r221)
+			// r223 = Mul r216 r222:pow2
+			r223 := float32(r216 * pow2222)
+			// r224 = Div r44 r26:z
+			r224 := float32(r44 / z)
+			// r225 = Div r224 r26:z
+			r225 := float32(r224 / z)
+			// r226 = CmpGT r26:z r44
+			r226 := z > r44
+			// r227 = Select r226 r223 r143
+			r227 := r143
+			if r226 {
+				r227 = r223
+			}
+			// r229 = CmpGE r26:z r228
+			r229 := z >= r228
+			// r230 = Select r229 r196 r223
+			r230 := r223
+			if r229 {
+				r230 = r196
+			}
+			// r232 = CmpLT r26:z r231
+			r232 := z < r231
+			// r233 = Select r232 r230 r227
+			r233 := r227
+			if r232 {
+				r233 = r230
+			}
+			// r234 = CmpLT r26:z r64
+			r234 := z < r64
+			// r235 = Select r234 r225 r233
+			r235 := r233
+			if r234 {
+				r235 = r225
+			}
+			// r127 = Select r128 r235 r127
+			if r128 {
+				r127 = r235
+			}
+		}
+		// r237 = Sub r236 r2:Last
+		r237 := float32(r236 - Last)
+		// r238:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r239 = CmpLT r237 r238:tauRef
+		r239 := r237 < tauRef
+		// r240 = Select r239 r9:vr r115:vc
+		r240 := vc
+		if r239 {
+			r240 = vr
+		}
+		// r241:invD = Param InvD
+		invD := cInvD[j]
+		// r242:alpha = Param Alpha
+		alpha := cAlpha[j]
+		// r243:width = Param Width
+		width := cWidth[j]
+		// r244 = Imm 0x0
+		r244 := math.Float32frombits(0x00000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r244 = Load GSpike
+			r244 = gspike[j]
+		}
+		// r246 = Sub r240 r5:vTh
+		r246 := float32(r240 - vTh)
+		// r247 = Mul r246 r241:invD
+		r247 := float32(r246 * invD)
+		// r248 = Abs r247
+		r248 := math.Float32frombits(math.Float32bits(r247) &^ (1 << 31))
+		// r249 = Sub r243:width r248
+		r249 := float32(width - r248)
+		// r250 = Mul r242:alpha r249
+		r250 := float32(alpha * r249)
+		// r251 = CmpLT r250 r231
+		r251 := r250 < r231
+		// r252 = Select r251 r231 r250
+		r252 := r250
+		if r251 {
+			r252 = r231
+		}
+		// r253 = Mul r244 r252
+		r253 := float32(r244 * r252)
+		// r254 = FMA r253 r241:invD r3:gV
+		r254 := fma32Try(r253, invD, gV, &slow)
+		// r255:dtRTau = Param DtRTau
+		dtRTau255 := cDtRTau[j]
+		// r256:ka = Param Ka
+		ka := cKa[j]
+		// r257 = FMA r4:gW r256:ka r254
+		r257 := fma32Try(gW, ka, r254, &slow)
+		// r258 = Mul r45:ex r255:dtRTau
+		r258 := float32(ex * dtRTau255)
+		// r259 = Mul r257 r258
+		r259 := float32(r257 * r258)
+		// r260:keep = Param Keep
+		keep := cKeep[j]
+		// r261 = Mul r4:gW r260:keep
+		r261 := float32(gW * keep)
+		// r262 = Sub r261 r259
+		r262 := float32(r261 - r259)
+		// r263 = Mul r127 r24:F
+		r263 := float32(r127 * F)
+		// r264:dtCTau = Param DtCTau
+		dtCTau264 := cDtCTau[j]
+		// r265 = Add r264:dtCTau r264:dtCTau
+		r265 := float32(dtCTau264 + dtCTau264)
+		// r266 = FMA r263 r265 r44
+		r266 := fma32Try(r263, r265, r44, &slow)
+		// r267 = FMA r45:ex r26:z r266
+		r267 := fma32Try(ex, z, r266, &slow)
+		// r268 = Mul r257 r267
+		r268 := float32(r257 * r267)
+		// r269 = FMA r45:ex r9:vr r263
+		r269 := fma32Try(ex, vr, r263, &slow)
+		// r270 = Select r239 r254 r268
+		r270 := r268
+		if r239 {
+			r270 = r254
+		}
+		// r271 = Select r239 r4:gW r262
+		r271 := r262
+		if r239 {
+			r271 = gW
+		}
+		// r4:gW = Mul r271 r44
+		gW = float32(r271 * r44)
+		// r273 = Sub r0:V r5:vTh
+		r273 := float32(V - vTh)
+		// r274 = Mul r273 r241:invD
+		r274 := float32(r273 * invD)
+		// r275 = Abs r274
+		r275 := math.Float32frombits(math.Float32bits(r274) &^ (1 << 31))
+		// r276 = Sub r243:width r275
+		r276 := float32(width - r275)
+		// r277 = Mul r242:alpha r276
+		r277 := float32(alpha * r276)
+		// r278 = CmpLT r277 r231
+		r278 := r277 < r231
+		// r279 = Select r278 r231 r277
+		r279 := r277
+		if r278 {
+			r279 = r231
+		}
+		// r280 = Mul r279 r241:invD
+		r280 := float32(r279 * invD)
+		// r281:b = Param B
+		b281 := cB[j]
+		// r282 = Mul r271 r281:b
+		r282 := float32(r271 * b281)
+		// r283 = Mul r282 r280
+		r283 := float32(r282 * r280)
+		// r284 = Sub r44 r279
+		r284 := float32(r44 - r279)
+		// r3:gV = FMA r270 r284 r283
+		gV = fma32Try(r270, r284, r283, &slow)
+		if slow {
+			backwardF32SoftPNExact(f, s, j, j+1)
+			continue
+		}
+		// If GI
+		if hasGI {
+			// r286 = Select r239 r231 r259
+			r286 := r259
+			if r239 {
+				r286 = r231
+			}
+			// Store GI r286
+			gi[j] = r286
+		}
+		// If GG
+		if hasGG {
+			// r287 = Mul r257 r255:dtRTau
+			r287 := float32(r257 * dtRTau255)
+			// r288 = Mul r287 r87
+			r288 := float32(r287 * r87)
+			// r289 = Mul r288 r269
+			r289 := float32(r288 * r269)
+			// r290 = Select r239 r231 r289
+			r290 := r289
+			if r239 {
+				r290 = r231
+			}
+			// Store GG r290
+			gg[j] = r290
+		}
+		// If GDelta
+		if hasGDelta {
+			// r291 = Select r239 r231 r257
+			r291 := r257
+			if r239 {
+				r291 = r231
+			}
+			// Store GDelta r291
+			gdelta[j] = r291
+		}
+		// Store GV r3:gV
+		gv[j] = gV
+		// Store GW r4:gW
+		gw[j] = gW
+	}
+}
+
+// backwardF32SoftPNExact is backwardF32SoftPNOne for neurons lo..hi-1, with the exact fma32.
+func backwardF32SoftPNExact(f *Backward32, s int, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[BackwardStreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[BackwardStreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[BackwardStreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[BackwardStreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[BackwardStreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[BackwardStreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[BackwardStreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	cVTh := f.C[BackwardCVTh*f.Stride:][:n]
+	cVThRst := f.C[BackwardCVThRst*f.Stride:][:n]
+	cB := f.C[BackwardCB*f.Stride:][:n]
+	cVRest := f.C[BackwardCVRest*f.Stride:][:n]
+	cVC := f.C[BackwardCVC*f.Stride:][:n]
+	cDtCTau := f.C[BackwardCDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
+	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
+	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
+	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
+	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
+	cKa := f.C[BackwardCKa*f.Stride:][:n]
+	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
+	// r35 = Imm 0x3ab60b61
+	r35 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r36 = Imm 0x3c088889
+	r36 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r38 = Imm 0x3d2aaaab
+	r38 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r40 = Imm 0x3e2aaaab
+	r40 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r42 = Imm 0x3f000000
+	r42 := math.Float32frombits(0x3f000000) // 0.5
+	// r44 = Imm 0x3f800000
+	r44 := math.Float32frombits(0x3f800000) // 1
+	// r46 = Imm 0x3e000000
+	r46 := math.Float32frombits(0x3e000000) // 0.125
+	// r48 = Imm 0x3493f27e
+	r48 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r49 = Imm 0x3638ef1d
+	r49 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r51 = Imm 0x37d00d01
+	r51 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r53 = Imm 0x39500d01
+	r53 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r61 = Imm 0x42be0000
+	r61 := math.Float32frombits(0x42be0000) // 95
+	// r64 = Imm 0xc2ae0000
+	r64 := math.Float32frombits(0xc2ae0000) // -87
+	// r67 = Imm 0x4b400000
+	r67 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r68 = Imm 0x3fb8aa3b
+	r68 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r71 = Imm 0xb5bfbe8e
+	r71 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r72 = Imm 0xbf317200
+	r72 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r84 = Imm 0x41f00000
+	r84 := math.Float32frombits(0x41f00000) // 30
+	// r87 = Imm 0xbf800000
+	r87 := math.Float32frombits(0xbf800000) // -1
+	// r91 = Imm 0x7f
+	r91 := uint32(0x7f)
+	// r119 = Imm 0x3a9c09c1
+	r119 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r120 = Imm 0x3be38e39
+	r120 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r122 = Imm 0x3d088889
+	r122 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r125 = Imm 0x3eaaaaab
+	r125 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r129 = Imm 0x32c54352
+	r129 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r130 = Imm 0x34867f5b
+	r130 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r132 = Imm 0x362670cd
+	r132 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r134 = Imm 0x37b8ef1d
+	r134 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r136 = Imm 0x39360b61
+	r136 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r168 = Imm 0x253413c3
+	r168 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r169 = Imm 0xa74a963c
+	r169 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r171 = Imm 0x29573f9f
+	r171 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r173 = Imm 0xab573f9f
+	r173 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r175 = Imm 0x2d49cba5
+	r175 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r177 = Imm 0xaf309231
+	r177 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r179 = Imm 0x310f76c7
+	r179 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r181 = Imm 0xb2d7322b
+	r181 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r184 = Imm 0xb638ef1d
+	r184 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r187 = Imm 0xb9500d01
+	r187 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r190 = Imm 0xbc088889
+	r190 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r193 = Imm 0xbe2aaaab
+	r193 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r228 = Imm 0xc0400000
+	r228 := math.Float32frombits(0xc0400000) // -3
+	// r231 = Imm 0x0
+	r231 := math.Float32frombits(0x00000000) // 0
+	// r236 = Time
+	r236 := f.T[s]
+	for j := lo; j < hi; j++ {
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:gV = Load GV
+		gV := gv[j]
+		// r4:gW = Load GW
+		gW := gw[j]
+		// r5:vTh = Param VTh
+		vTh := cVTh[j]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk := V >= vTh
+		// r7:vThRst = Param VThRst
+		vThRst := cVThRst[j]
+		// r8:vs = Sub r0:V r7:vThRst
+		vs := float32(V - vThRst)
+		// r9:vr = Select r6:spk r8:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
+		}
+		// r10:b = Param B
+		b10 := cB[j]
+		// r11:wb = Add r1:W r10:b
+		wb := float32(W + b10)
+		// r12:u = Select r6:spk r11:wb r1:W
+		u := W
+		if spk {
+			u = wb
+		}
+		// r13:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
+		if hasI {
+			// r13:in = Load I
+			in = i[j]
+		}
+		// r15:vRest = Param VRest
+		vRest := cVRest[j]
+		// r16:a1 = Sub r9:vr r15:vRest
+		a1 := float32(vr - vRest)
+		// r17:vC = Param VC
+		vC := cVC[j]
+		// r18:a2 = Sub r9:vr r17:vC
+		a2 := float32(vr - vC)
+		// r19:dtCTau = Param DtCTau
+		dtCTau19 := cDtCTau[j]
+		// r20:a12 = Mul r16:a1 r18:a2
+		a12 := float32(a1 * a2)
+		// r21:dtRTau = Param DtRTau
+		dtRTau21 := cDtRTau[j]
+		// r22:iu = Sub r13:in r12:u
+		iu := float32(in - u)
+		// r23:drive = Mul r21:dtRTau r22:iu
+		drive := float32(dtRTau21 * iu)
+		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
+		F := fma32(dtCTau19, a12, drive)
+		// r25:a1a2 = Add r16:a1 r18:a2
+		a1a2 := float32(a1 + a2)
+		// r26:z = Mul r19:dtCTau r25:a1a2
+		z := float32(dtCTau19 * a1a2)
+		// If G
+		if hasG {
+			// r27:dtRTau = Param DtRTau
+			dtRTau27 := cDtRTau[j]
+			// r28 = Load G
+			r28 := g[j]
+			// r29:gd = Mul r27:dtRTau r28
+			gd := float32(dtRTau27 * r28)
+			// r26:z = Sub r26:z r29:gd
+			z = float32(z - gd)
+			// r31 = Imm 0x0
+			r31 := math.Float32frombits(0x00000000) // 0
+			// r32:gv = FMA r29:gd r9:vr r31
+			gv32 := fma32(gd, vr, r31)
+			// r24:F = Sub r24:F r32:gv
+			F = float32(F - gv32)
+		}
+		// r34:az = Abs r26:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r37 = FMA r35 r26:z r36
+		r37 := fma32(r35, z, r36)
+		// r39 = FMA r37 r26:z r38
+		r39 := fma32(r37, z, r38)
+		// r41 = FMA r39 r26:z r40
+		r41 := fma32(r39, z, r40)
+		// r43 = FMA r41 r26:z r42
+		r43 := fma32(r41, z, r42)
+		// r45:ex = FMA r43 r26:z r44
+		ex := fma32(r43, z, r44)
+		// r47:large = CmpGT r34:az r46
+		large := az > r46
+		// Rare r47:large
+		if large {
+			// r50 = FMA r48 r26:z r49
+			r50 := fma32(r48, z, r49)
+			// r52 = FMA r50 r26:z r51
+			r52 := fma32(r50, z, r51)
+			// r54 = FMA r52 r26:z r53
+			r54 := fma32(r52, z, r53)
+			// r55 = FMA r54 r26:z r35
+			r55 := fma32(r54, z, r35)
+			// r56 = FMA r55 r26:z r36
+			r56 := fma32(r55, z, r36)
+			// r57 = FMA r56 r26:z r38
+			r57 := fma32(r56, z, r38)
+			// r58 = FMA r57 r26:z r40
+			r58 := fma32(r57, z, r40)
+			// r59 = FMA r58 r26:z r42
+			r59 := fma32(r58, z, r42)
+			// r60:taylor = FMA r59 r26:z r44
+			taylor := fma32(r59, z, r44)
+			// r62 = CmpGT r26:z r61
+			r62 := z > r61
+			// r63:zl = Select r62 r61 r26:z
+			zl := z
+			if r62 {
+				zl = r61
+			}
+			// r65 = CmpLT r63:zl r64
+			r65 := zl < r64
+			// r66:zc = Select r65 r64 r63:zl
+			zc := zl
+			if r65 {
+				zc = r64
+			}
+			// r69 = FMA r66:zc r68 r67
+			r69 := fma32(zc, r68, r67)
+			// r70:k = Sub r69 r67
+			k := float32(r69 - r67)
+			// r73 = FMA r70:k r72 r66:zc
+			r73 := fma32(k, r72, zc)
+			// r74:r = FMA r70:k r71 r73
+			r := fma32(k, r71, r73)
+			// r75 = FMA r48 r74:r r49
+			r75 := fma32(r48, r, r49)
+			// r76 = FMA r75 r74:r r51
+			r76 := fma32(r75, r, r51)
+			// r77 = FMA r76 r74:r r53
+			r77 := fma32(r76, r, r53)
+			// r78 = FMA r77 r74:r r35
+			r78 := fma32(r77, r, r35)
+			// r79 = FMA r78 r74:r r36
+			r79 := fma32(r78, r, r36)
+			// r80 = FMA r79 r74:r r38
+			r80 := fma32(r79, r, r38)
+			// r81 = FMA r80 r74:r r40
+			r81 := fma32(r80, r, r40)
+			// r82 = FMA r81 r74:r r42
+			r82 := fma32(r81, r, r42)
+			// r83:q = FMA r82 r74:r r44
+			q := fma32(r82, r, r44)
+			// r85 = CmpGT r70:k r84
+			r85 := k > r84
+			// r86:kc = Select r85 r84 r70:k
+			kc := k
+			if r85 {
+				kc = r84
+			}
+			// r88 = Mul r86:kc r87
+			r88 := float32(kc * r87)
+			// r89 = Add r88 r67
+			r89 := float32(r88 + r67)
+			// r90:kBits = Bits r89
+			kBits90 := math.Float32bits(r89)
+			// r92 = IAdd r90:kBits r91
+			r92 := kBits90 + r91
+			// r93 = Shl 23 r92
+			r93 := r92 << 23
+			// r94:pow2 = FromBits r93
+			pow294 := math.Float32frombits(r93)
+			// r95:oneMinus = Sub r44 r94:pow2
+			oneMinus := float32(r44 - pow294)
+			// r96 = FMA r74:r r83:q r95:oneMinus
+			r96 := fma32(r, q, oneMinus)
+			// r97:y = Div r96 r63:zl
+			y := float32(r96 / zl)
+			// r98 = FMA r70:k r42 r67
+			r98 := fma32(k, r42, r67)
+			// r99:kHalf = Sub r98 r67
+			kHalf := float32(r98 - r67)
+			// r100 = Add r99:kHalf r67
+			r100 := float32(kHalf + r67)
+			// r101:kBits = Bits r100
+			kBits101 := math.Float32bits(r100)
+			// r102 = IAdd r101:kBits r91
+			r102 := kBits101 + r91
+			// r103 = Shl 23 r102
+			r103 := r102 << 23
+			// r104:pow2 = FromBits r103
+			pow2104 := math.Float32frombits(r103)
+			// r105 = Mul r97:y r104:pow2
+			r105 := float32(y * pow2104)
+			// r106 = Sub r70:k r99:kHalf
+			r106 := float32(k - kHalf)
+			// r107 = Add r106 r67
+			r107 := float32(r106 + r67)
+			// r108:kBits = Bits r107
+			kBits108 := math.Float32bits(r107)
+			// r109 = IAdd r108:kBits r91
+			r109 := kBits108 + r91
+			// r110 = Shl 23 r109
+			r110 := r109 << 23
+			// r111:pow2 = FromBits r110
+			pow2111 := math.Float32frombits(r110)
+			// r112:big = Mul r105 r111:pow2
+			big := float32(r105 * pow2111)
+			// r113 = CmpLE r34:az r42
+			r113 := az <= r42
+			// r114:far = Select r113 r60:taylor r112:big
+			far := big
+			if r113 {
+				far = taylor
+			}
+			// r45:ex = Select r47:large r114:far r45:ex
+			if large {
+				ex = far
+			}
+		}
+		// r115:vc = FMA r45:ex r24:F r9:vr
+		vc := fma32(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r116 = Load Delta
+			r116 := delta[j]
+			// r115:vc = Add r115:vc r116
+			vc = float32(vc + r116)
+		}
+		// r118 = Abs r26:z
+		r118 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r121 = FMA r119 r26:z r120
+		r121 := fma32(r119, z, r120)
+		// r123 = FMA r121 r26:z r122
+		r123 := fma32(r121, z, r122)
+		// r124 = FMA r123 r26:z r46
+		r124 := fma32(r123, z, r46)
+		// r126 = FMA r124 r26:z r125
+		r126 := fma32(r124, z, r125)
+		// r127 = FMA r126 r26:z r42
+		r127 := fma32(r126, z, r42)
+		// r128 = CmpGT r118 r46
+		r128 := r118 > r46
+		// Rare r128
+		if r128 {
+			// r131 = FMA r129 r26:z r130
+			r131 := fma32(r129, z, r130)
+			// r133 = FMA r131 r26:z r132
+			r133 := fma32(r131, z, r132)
+			// r135 = FMA r133 r26:z r134
+			r135 := fma32(r133, z, r134)
+			// r137 = FMA r135 r26:z r136
+			r137 := fma32(r135, z, r136)
+			// r138 = FMA r137 r26:z r119
+			r138 := fma32(r137, z, r119)
+			// r139 = FMA r138 r26:z r120
+			r139 := fma32(r138, z, r120)
+			// r140 = FMA r139 r26:z r122
+			r140 := fma32(r139, z, r122)
+			// r141 = FMA r140 r26:z r46
+			r141 := fma32(r140, z, r46)
+			// r142 = FMA r141 r26:z r125
+			r142 := fma32(r141, z, r125)
+			// r143 = FMA r142 r26:z r42
+			r143 := fma32(r142, z, r42)
+			// r144 = CmpGT r26:z r61
+			r144 := z > r61
+			// r145 = Select r144 r61 r26:z
+			r145 := z
+			if r144 {
+				r145 = r61
+			}
+			// r146 = CmpLT r145 r64
+			r146 := r145 < r64
+			// r147 = Select r146 r64 r145
+			r147 := r145
+			if r146 {
+				r147 = r64
+			}
+			// r148 = FMA r147 r68 r67
+			r148 := fma32(r147, r68, r67)
+			// r149 = Sub r148 r67
+			r149 := float32(r148 - r67)
+			// r150 = FMA r149 r72 r147
+			r150 := fma32(r149, r72, r147)
+			// r151 = FMA r149 r71 r150
+			r151 := fma32(r149, r71, r150)
+			// r152 = FMA r48 r151 r49
+			r152 := fma32(r48, r151, r49)
+			// r153 = FMA r152 r151 r51
+			r153 := fma32(r152, r151, r51)
+			// r154 = FMA r153 r151 r53
+			r154 := fma32(r153, r151, r53)
+			// r155 = FMA r154 r151 r35
+			r155 := fma32(r154, r151, r35)
+			// r156 = FMA r155 r151 r36
+			r156 := fma32(r155, r151, r36)
+			// r157 = FMA r156 r151 r38
+			r157 := fma32(r156, r151, r38)
+			// r158 = FMA r157 r151 r40
+			r158 := fma32(r157, r151, r40)
+			// r159 = FMA r158 r151 r42
+			r159 := fma32(r158, r151, r42)
+			// r160 = FMA r159 r151 r44
+			r160 := fma32(r159, r151, r44)
+			// r161 = FMA r151 r160 r44
+			r161 := fma32(r151, r160, r44)
+			// r162 = Add r149 r67
+			r162 := float32(r149 + r67)
+			// r163:kBits = Bits r162
+			kBits163 := math.Float32bits(r162)
+			// r164 = IAdd r163:kBits r91
+			r164 := kBits163 + r91
+			// r165 = Shl 23 r164
+			r165 := r164 << 23
+			// r166:pow2 = FromBits r165
+			pow2166 := math.Float32frombits(r165)
+			// r167 = Mul r161 r166:pow2
+			r167 := float32(r161 * pow2166)
+			// r170 = FMA r168 r26:z r169
+			r170 := fma32(r168, z, r169)
+			// r172 = FMA r170 r26:z r171
+			r172 := fma32(r170, z, r171)
+			// r174 = FMA r172 r26:z r173
+			r174 := fma32(r172, z, r173)
+			// r176 = FMA r174 r26:z r175
+			r176 := fma32(r174, z, r175)
+			// r178 = FMA r176 r26:z r177
+			r178 := fma32(r176, z, r177)
+			// r180 = FMA r178 r26:z r179
+			r180 := fma32(r178, z, r179)
+			// r182 = FMA r180 r26:z r181
+			r182 := fma32(r180, z, r181)
+			// r183 = FMA r182 r26:z r48
+			r183 := fma32(r182, z, r48)
+			// r185 = FMA r183 r26:z r184
+			r185 := fma32(r183, z, r184)
+			// r186 = FMA r185 r26:z r51
+			r186 := fma32(r185, z, r51)
+			// r188 = FMA r186 r26:z r187
+			r188 := fma32(r186, z, r187)
+			// r189 = FMA r188 r26:z r35
+			r189 := fma32(r188, z, r35)
+			// r191 = FMA r189 r26:z r190
+			r191 := fma32(r189, z, r190)
+			// r192 = FMA r191 r26:z r38
+			r192 := fma32(r191, z, r38)
+			// r194 = FMA r192 r26:z r193
+			r194 := fma32(r192, z, r193)
+			// r195 = FMA r194 r26:z r42
+			r195 := fma32(r194, z, r42)
+			// r196 = Mul r167 r195
+			r196 := float32(r167 * r195)
+			// r197 = CmpGT r149 r84
+			r197 := r149 > r84
+			// r198 = Select r197 r84 r149
+			r198 := r149
+			if r197 {
+				r198 = r84
+			}
+			// r199 = Sub r145 r44
+			r199 := float32(r145 - r44)
+			// r200 = Mul r198 r87
+			r200 := float32(r198 * r87)
+			// r201 = Add r200 r67
+			r201 := float32(r200 + r67)
+			// r202:kBits = Bits r201
+			kBits202 := math.Float32bits(r201)
+			// r203 = IAdd r202:kBits r91
+			r203 := kBits202 + r91
+			// r204 = Shl 23 r203
+			r204 := r203 << 23
+			// r205:pow2 = FromBits r204
+			pow2205 := math.Float32frombits(r204)
+			// r206 = FMA r161 r199 r205:pow2
+			r206 := fma32(r161, r199, pow2205)
+			// r207 = Div r206 r145
+			r207 := float32(r206 / r145)
+			// r208 = Div r207 r145
+			r208 := float32(r207 / r145)
+			// r209 = FMA r149 r42 r67
+			r209 := fma32(r149, r42, r67)
+			// r210 = Sub r209 r67
+			r210 := float32(r209 - r67)
+			// r211 = Add r210 r67
+			r211 := float32(r210 + r67)
+			// r212:kBits = Bits r211
+			kBits212 := math.Float32bits(r211)
+			// r213 = IAdd r212:kBits r91
+			r213 := kBits212 + r91
+			// r214 = Shl 23 r213
+			r214 := r213 << 23
+			// r215:pow2 = FromBits r214
+			pow2215 := math.Float32frombits(r214)
+			// r216 = Mul r208 r215:pow2
+			r216 := float32(r208 * pow2215)
+			// r217 = Sub r149 r210
+			r217 := float32(r149 - r210)
+			// r218 = Add r217 r67
+			r218 := float32(r217 + r67)
+			// r219:kBits = Bits r218
+			kBits219 := math.Float32bits(r218)
+			// r220 = IAdd r219:kBits r91
+			r220 := kBits219 + r91
+			// r221 = Shl 23 r220
+			r221 := r220 << 23
+			// r222:pow2 = FromBits r221
+			pow2222 := math.Float32frombits(r221)
+			// r223 = Mul r216 r222:pow2
+			r223 := float32(r216 * pow2222)
+			// r224 = Div r44 r26:z
+			r224 := float32(r44 / z)
+			// r225 = Div r224 r26:z
+			r225 := float32(r224 / z)
+			// r226 = CmpGT r26:z r44
+			r226 := z > r44
+			// r227 = Select r226 r223 r143
+			r227 := r143
+			if r226 {
+				r227 = r223
+			}
+			// r229 = CmpGE r26:z r228
+			r229 := z >= r228
+			// r230 = Select r229 r196 r223
+			r230 := r223
+			if r229 {
+				r230 = r196
+			}
+			// r232 = CmpLT r26:z r231
+			r232 := z < r231
+			// r233 = Select r232 r230 r227
+			r233 := r227
+			if r232 {
+				r233 = r230
+			}
+			// r234 = CmpLT r26:z r64
+			r234 := z < r64
+			// r235 = Select r234 r225 r233
+			r235 := r233
+			if r234 {
+				r235 = r225
+			}
+			// r127 = Select r128 r235 r127
+			if r128 {
+				r127 = r235
+			}
+		}
+		// r237 = Sub r236 r2:Last
+		r237 := float32(r236 - Last)
+		// r238:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r239 = CmpLT r237 r238:tauRef
+		r239 := r237 < tauRef
+		// r240 = Select r239 r9:vr r115:vc
+		r240 := vc
+		if r239 {
+			r240 = vr
+		}
+		// r241:invD = Param InvD
+		invD := cInvD[j]
+		// r242:alpha = Param Alpha
+		alpha := cAlpha[j]
+		// r243:width = Param Width
+		width := cWidth[j]
+		// r244 = Imm 0x0
+		r244 := math.Float32frombits(0x00000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r244 = Load GSpike
+			r244 = gspike[j]
+		}
+		// r246 = Sub r240 r5:vTh
+		r246 := float32(r240 - vTh)
+		// r247 = Mul r246 r241:invD
+		r247 := float32(r246 * invD)
+		// r248 = Abs r247
+		r248 := math.Float32frombits(math.Float32bits(r247) &^ (1 << 31))
+		// r249 = Sub r243:width r248
+		r249 := float32(width - r248)
+		// r250 = Mul r242:alpha r249
+		r250 := float32(alpha * r249)
+		// r251 = CmpLT r250 r231
+		r251 := r250 < r231
+		// r252 = Select r251 r231 r250
+		r252 := r250
+		if r251 {
+			r252 = r231
+		}
+		// r253 = Mul r244 r252
+		r253 := float32(r244 * r252)
+		// r254 = FMA r253 r241:invD r3:gV
+		r254 := fma32(r253, invD, gV)
+		// r255:dtRTau = Param DtRTau
+		dtRTau255 := cDtRTau[j]
+		// r256:ka = Param Ka
+		ka := cKa[j]
+		// r257 = FMA r4:gW r256:ka r254
+		r257 := fma32(gW, ka, r254)
+		// r258 = Mul r45:ex r255:dtRTau
+		r258 := float32(ex * dtRTau255)
+		// r259 = Mul r257 r258
+		r259 := float32(r257 * r258)
+		// r260:keep = Param Keep
+		keep := cKeep[j]
+		// r261 = Mul r4:gW r260:keep
+		r261 := float32(gW * keep)
+		// r262 = Sub r261 r259
+		r262 := float32(r261 - r259)
+		// r263 = Mul r127 r24:F
+		r263 := float32(r127 * F)
+		// r264:dtCTau = Param DtCTau
+		dtCTau264 := cDtCTau[j]
+		// r265 = Add r264:dtCTau r264:dtCTau
+		r265 := float32(dtCTau264 + dtCTau264)
+		// r266 = FMA r263 r265 r44
+		r266 := fma32(r263, r265, r44)
+		// r267 = FMA r45:ex r26:z r266
+		r267 := fma32(ex, z, r266)
+		// r268 = Mul r257 r267
+		r268 := float32(r257 * r267)
+		// r269 = FMA r45:ex r9:vr r263
+		r269 := fma32(ex, vr, r263)
+		// r270 = Select r239 r254 r268
+		r270 := r268
+		if r239 {
+			r270 = r254
+		}
+		// r271 = Select r239 r4:gW r262
+		r271 := r262
+		if r239 {
+			r271 = gW
+		}
+		// r4:gW = Mul r271 r44
+		gW = float32(r271 * r44)
+		// r273 = Sub r0:V r5:vTh
+		r273 := float32(V - vTh)
+		// r274 = Mul r273 r241:invD
+		r274 := float32(r273 * invD)
+		// r275 = Abs r274
+		r275 := math.Float32frombits(math.Float32bits(r274) &^ (1 << 31))
+		// r276 = Sub r243:width r275
+		r276 := float32(width - r275)
+		// r277 = Mul r242:alpha r276
+		r277 := float32(alpha * r276)
+		// r278 = CmpLT r277 r231
+		r278 := r277 < r231
+		// r279 = Select r278 r231 r277
+		r279 := r277
+		if r278 {
+			r279 = r231
+		}
+		// r280 = Mul r279 r241:invD
+		r280 := float32(r279 * invD)
+		// r281:b = Param B
+		b281 := cB[j]
+		// r282 = Mul r271 r281:b
+		r282 := float32(r271 * b281)
+		// r283 = Mul r282 r280
+		r283 := float32(r282 * r280)
+		// r284 = Sub r44 r279
+		r284 := float32(r44 - r279)
+		// r3:gV = FMA r270 r284 r283
+		gV = fma32(r270, r284, r283)
+		// If GI
+		if hasGI {
+			// r286 = Select r239 r231 r259
+			r286 := r259
+			if r239 {
+				r286 = r231
+			}
+			// Store GI r286
+			gi[j] = r286
+		}
+		// If GG
+		if hasGG {
+			// r287 = Mul r257 r255:dtRTau
+			r287 := float32(r257 * dtRTau255)
+			// r288 = Mul r287 r87
+			r288 := float32(r287 * r87)
+			// r289 = Mul r288 r269
+			r289 := float32(r288 * r269)
+			// r290 = Select r239 r231 r289
+			r290 := r289
+			if r239 {
+				r290 = r231
+			}
+			// Store GG r290
+			gg[j] = r290
+		}
+		// If GDelta
+		if hasGDelta {
+			// r291 = Select r239 r231 r257
+			r291 := r257
+			if r239 {
+				r291 = r231
+			}
+			// Store GDelta r291
+			gdelta[j] = r291
+		}
+		// Store GV r3:gV
+		gv[j] = gV
+		// Store GW r4:gW
+		gw[j] = gW
+	}
+}
+
+// BackwardF32Hard is the program asm/step.BackwardF32Hard lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF32Hard(f *Backward32) {
+	for s := range max(f.Steps, 1) {
+		backwardF32HardOne(f, s)
+	}
+}
+
+// backwardF32HardOne makes step s of BackwardF32Hard, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by backwardF32HardExact.
+func backwardF32HardOne(f *Backward32, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[BackwardStreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[BackwardStreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[BackwardStreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[BackwardStreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[BackwardStreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[BackwardStreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[BackwardStreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	c := (*[BackwardNumConsts]float32)(f.C)
+	// r33 = Imm 0x3ab60b61
+	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r34 = Imm 0x3c088889
+	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r36 = Imm 0x3d2aaaab
+	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r38 = Imm 0x3e2aaaab
+	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r40 = Imm 0x3f000000
+	r40 := math.Float32frombits(0x3f000000) // 0.5
+	// r42 = Imm 0x3f800000
+	r42 := math.Float32frombits(0x3f800000) // 1
+	// r44 = Imm 0x3e000000
+	r44 := math.Float32frombits(0x3e000000) // 0.125
+	// r46 = Imm 0x3493f27e
+	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r47 = Imm 0x3638ef1d
+	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r49 = Imm 0x37d00d01
+	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r51 = Imm 0x39500d01
+	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r59 = Imm 0x42be0000
+	r59 := math.Float32frombits(0x42be0000) // 95
+	// r62 = Imm 0xc2ae0000
+	r62 := math.Float32frombits(0xc2ae0000) // -87
+	// r65 = Imm 0x4b400000
+	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r66 = Imm 0x3fb8aa3b
+	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r69 = Imm 0xb5bfbe8e
+	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r70 = Imm 0xbf317200
+	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r82 = Imm 0x41f00000
+	r82 := math.Float32frombits(0x41f00000) // 30
+	// r85 = Imm 0xbf800000
+	r85 := math.Float32frombits(0xbf800000) // -1
+	// r89 = Imm 0x7f
+	r89 := uint32(0x7f)
+	// r117 = Imm 0x3a9c09c1
+	r117 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r118 = Imm 0x3be38e39
+	r118 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r120 = Imm 0x3d088889
+	r120 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r123 = Imm 0x3eaaaaab
+	r123 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r127 = Imm 0x32c54352
+	r127 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r128 = Imm 0x34867f5b
+	r128 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r130 = Imm 0x362670cd
+	r130 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r132 = Imm 0x37b8ef1d
+	r132 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r134 = Imm 0x39360b61
+	r134 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r166 = Imm 0x253413c3
+	r166 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r167 = Imm 0xa74a963c
+	r167 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r169 = Imm 0x29573f9f
+	r169 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r171 = Imm 0xab573f9f
+	r171 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r173 = Imm 0x2d49cba5
+	r173 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r175 = Imm 0xaf309231
+	r175 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r177 = Imm 0x310f76c7
+	r177 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r179 = Imm 0xb2d7322b
+	r179 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r182 = Imm 0xb638ef1d
+	r182 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r185 = Imm 0xb9500d01
+	r185 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r188 = Imm 0xbc088889
+	r188 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r191 = Imm 0xbe2aaaab
+	r191 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r226 = Imm 0xc0400000
+	r226 := math.Float32frombits(0xc0400000) // -3
+	// r229 = Imm 0x0
+	r229 := math.Float32frombits(0x00000000) // 0
+	// r234 = Time
+	r234 := f.T[s]
+	j := 0
+	for ; j < n-2; j += 3 {
+		slow := false
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		V_c := v[j+2]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		W_c := w[j+2]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		Last_c := last[j+2]
+		// r3:gV = Load GV
+		gV_a := gv[j]
+		gV_b := gv[j+1]
+		gV_c := gv[j+2]
+		// r4:gW = Load GW
+		gW_a := gw[j]
+		gW_b := gw[j+1]
+		gW_c := gw[j+2]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk_a := V_a >= c[BackwardCVTh]
+		spk_b := V_b >= c[BackwardCVTh]
+		spk_c := V_c >= c[BackwardCVTh]
+		// r8:vr = Select r6:spk r7:vReset r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = c[BackwardCVReset]
+		}
+		vr_b := V_b
+		if spk_b {
+			vr_b = c[BackwardCVReset]
+		}
+		vr_c := V_c
+		if spk_c {
+			vr_c = c[BackwardCVReset]
+		}
+		// r10:wb = Add r1:W r9:b
+		wb_a := float32(W_a + c[BackwardCB])
+		wb_b := float32(W_b + c[BackwardCB])
+		wb_c := float32(W_c + c[BackwardCB])
+		// r11:u = Select r6:spk r10:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
+		}
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
+		}
+		u_c := W_c
+		if spk_c {
+			u_c = wb_c
+		}
+		// r12:in = Imm 0x0
+		in_a := math.Float32frombits(0x00000000) // 0
+		in_b := math.Float32frombits(0x00000000) // 0
+		in_c := math.Float32frombits(0x00000000) // 0
+		// If I
+		if hasI {
+			// r12:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+			in_c = i[j+2]
+		}
+		// r15:a1 = Sub r8:vr r14:vRest
+		a1_a := float32(vr_a - c[BackwardCVRest])
+		a1_b := float32(vr_b - c[BackwardCVRest])
+		a1_c := float32(vr_c - c[BackwardCVRest])
+		// r17:a2 = Sub r8:vr r16:vC
+		a2_a := float32(vr_a - c[BackwardCVC])
+		a2_b := float32(vr_b - c[BackwardCVC])
+		a2_c := float32(vr_c - c[BackwardCVC])
+		// r19:a12 = Mul r15:a1 r17:a2
+		a12_a := float32(a1_a * a2_a)
+		a12_b := float32(a1_b * a2_b)
+		a12_c := float32(a1_c * a2_c)
+		// r21:iu = Sub r12:in r11:u
+		iu_a := float32(in_a - u_a)
+		iu_b := float32(in_b - u_b)
+		iu_c := float32(in_c - u_c)
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive_a := float32(c[BackwardCDtRTau] * iu_a)
+		drive_b := float32(c[BackwardCDtRTau] * iu_b)
+		drive_c := float32(c[BackwardCDtRTau] * iu_c)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+		F_a := fma32Try(c[BackwardCDtCTau], a12_a, drive_a, &slow)
+		F_b := fma32Try(c[BackwardCDtCTau], a12_b, drive_b, &slow)
+		F_c := fma32Try(c[BackwardCDtCTau], a12_c, drive_c, &slow)
+		// r24:a1a2 = Add r15:a1 r17:a2
+		a1a2_a := float32(a1_a + a2_a)
+		a1a2_b := float32(a1_b + a2_b)
+		a1a2_c := float32(a1_c + a2_c)
+		// r25:z = Mul r18:dtCTau r24:a1a2
+		z_a := float32(c[BackwardCDtCTau] * a1a2_a)
+		z_b := float32(c[BackwardCDtCTau] * a1a2_b)
+		z_c := float32(c[BackwardCDtCTau] * a1a2_c)
+		// If G
+		if hasG {
+			// r26 = Load G
+			r26_a := g[j]
+			r26_b := g[j+1]
+			r26_c := g[j+2]
+			// r27:gd = Mul r20:dtRTau r26
+			gd_a := float32(c[BackwardCDtRTau] * r26_a)
+			gd_b := float32(c[BackwardCDtRTau] * r26_b)
+			gd_c := float32(c[BackwardCDtRTau] * r26_c)
+			// r25:z = Sub r25:z r27:gd
+			z_a = float32(z_a - gd_a)
+			z_b = float32(z_b - gd_b)
+			z_c = float32(z_c - gd_c)
+			// r29 = Imm 0x0
+			r29_a := math.Float32frombits(0x00000000) // 0
+			r29_b := math.Float32frombits(0x00000000) // 0
+			r29_c := math.Float32frombits(0x00000000) // 0
+			// r30:gv = FMA r27:gd r8:vr r29
+			gv30_a := fma32Try(gd_a, vr_a, r29_a, &slow)
+			gv30_b := fma32Try(gd_b, vr_b, r29_b, &slow)
+			gv30_c := fma32Try(gd_c, vr_c, r29_c, &slow)
+			// r23:F = Sub r23:F r30:gv
+			F_a = float32(F_a - gv30_a)
+			F_b = float32(F_b - gv30_b)
+			F_c = float32(F_c - gv30_c)
+		}
+		// r32:az = Abs r25:z
+		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r35 = FMA r33 r25:z r34
+		r35_a := fma32Try(r33, z_a, r34, &slow)
+		r35_b := fma32Try(r33, z_b, r34, &slow)
+		r35_c := fma32Try(r33, z_c, r34, &slow)
+		// r37 = FMA r35 r25:z r36
+		r37_a := fma32Try(r35_a, z_a, r36, &slow)
+		r37_b := fma32Try(r35_b, z_b, r36, &slow)
+		r37_c := fma32Try(r35_c, z_c, r36, &slow)
+		// r39 = FMA r37 r25:z r38
+		r39_a := fma32Try(r37_a, z_a, r38, &slow)
+		r39_b := fma32Try(r37_b, z_b, r38, &slow)
+		r39_c := fma32Try(r37_c, z_c, r38, &slow)
+		// r41 = FMA r39 r25:z r40
+		r41_a := fma32Try(r39_a, z_a, r40, &slow)
+		r41_b := fma32Try(r39_b, z_b, r40, &slow)
+		r41_c := fma32Try(r39_c, z_c, r40, &slow)
+		// r43:ex = FMA r41 r25:z r42
+		ex_a := fma32Try(r41_a, z_a, r42, &slow)
+		ex_b := fma32Try(r41_b, z_b, r42, &slow)
+		ex_c := fma32Try(r41_c, z_c, r42, &slow)
+		// r45:large = CmpGT r32:az r44
+		large_a := az_a > r44
+		large_b := az_b > r44
+		large_c := az_c > r44
+		// Rare r45:large
+		if large_a {
+			// r48 = FMA r46 r25:z r47
+			r48_a := fma32Try(r46, z_a, r47, &slow)
+			// r50 = FMA r48 r25:z r49
+			r50_a := fma32Try(r48_a, z_a, r49, &slow)
+			// r52 = FMA r50 r25:z r51
+			r52_a := fma32Try(r50_a, z_a, r51, &slow)
+			// r53 = FMA r52 r25:z r33
+			r53_a := fma32Try(r52_a, z_a, r33, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54_a := fma32Try(r53_a, z_a, r34, &slow)
+			// r55 = FMA r54 r25:z r36
+			r55_a := fma32Try(r54_a, z_a, r36, &slow)
+			// r56 = FMA r55 r25:z r38
+			r56_a := fma32Try(r55_a, z_a, r38, &slow)
+			// r57 = FMA r56 r25:z r40
+			r57_a := fma32Try(r56_a, z_a, r40, &slow)
+			// r58:taylor = FMA r57 r25:z r42
+			taylor_a := fma32Try(r57_a, z_a, r42, &slow)
+			// r60 = CmpGT r25:z r59
+			r60_a := z_a > r59
+			// r61:zl = Select r60 r59 r25:z
+			zl_a := z_a
+			if r60_a {
+				zl_a = r59
+			}
+			// r63 = CmpLT r61:zl r62
+			r63_a := zl_a < r62
+			// r64:zc = Select r63 r62 r61:zl
+			zc_a := zl_a
+			if r63_a {
+				zc_a = r62
+			}
+			// r67 = FMA r64:zc r66 r65
+			r67_a := fma32Try(zc_a, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k_a := float32(r67_a - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71_a := fma32Try(k_a, r70, zc_a, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r_a := fma32Try(k_a, r69, r71_a, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73_a := fma32Try(r46, r_a, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74_a := fma32Try(r73_a, r_a, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75_a := fma32Try(r74_a, r_a, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76_a := fma32Try(r75_a, r_a, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77_a := fma32Try(r76_a, r_a, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78_a := fma32Try(r77_a, r_a, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79_a := fma32Try(r78_a, r_a, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80_a := fma32Try(r79_a, r_a, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q_a := fma32Try(r80_a, r_a, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83_a := k_a > r82
+			// r84:kc = Select r83 r82 r68:k
+			kc_a := k_a
+			if r83_a {
+				kc_a = r82
+			}
+			// r86 = Mul r84:kc r85
+			r86_a := float32(kc_a * r85)
+			// r87 = Add r86 r65
+			r87_a := float32(r86_a + r65)
+			// r88:kBits = Bits r87
+			kBits88_a := math.Float32bits(r87_a)
+			// r90 = IAdd r88:kBits r89
+			r90_a := kBits88_a + r89
+			// r91 = Shl 23 r90
+			r91_a := r90_a << 23
+			// r92:pow2 = FromBits r91
+			pow292_a := math.Float32frombits(r91_a)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus_a := float32(r42 - pow292_a)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r95:y = Div r94 r61:zl
+			y_a := float32(r94_a / zl_a)
+			// r96 = FMA r68:k r40 r65
+			r96_a := fma32Try(k_a, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf_a := float32(r96_a - r65)
+			// r98 = Add r97:kHalf r65
+			r98_a := float32(kHalf_a + r65)
+			// r99:kBits = Bits r98
+			kBits99_a := math.Float32bits(r98_a)
+			// r100 = IAdd r99:kBits r89
+			r100_a := kBits99_a + r89
+			// r101 = Shl 23 r100
+			r101_a := r100_a << 23
+			// r102:pow2 = FromBits r101
+			pow2102_a := math.Float32frombits(r101_a)
+			// r103 = Mul r95:y r102:pow2
+			r103_a := float32(y_a * pow2102_a)
+			// r104 = Sub r68:k r97:kHalf
+			r104_a := float32(k_a - kHalf_a)
+			// r105 = Add r104 r65
+			r105_a := float32(r104_a + r65)
+			// r106:kBits = Bits r105
+			kBits106_a := math.Float32bits(r105_a)
+			// r107 = IAdd r106:kBits r89
+			r107_a := kBits106_a + r89
+			// r108 = Shl 23 r107
+			r108_a := r107_a << 23
+			// r109:pow2 = FromBits r108
+			pow2109_a := math.Float32frombits(r108_a)
+			// r110:big = Mul r103 r109:pow2
+			big_a := float32(r103_a * pow2109_a)
+			// r111 = CmpLE r32:az r40
+			r111_a := az_a <= r40
+			// r112:far = Select r111 r58:taylor r110:big
+			far_a := big_a
+			if r111_a {
+				far_a = taylor_a
+			}
+			// r43:ex = Select r45:large r112:far r43:ex
+			if large_a {
+				ex_a = far_a
+			}
+		}
+		if large_b {
+			// r48 = FMA r46 r25:z r47
+			r48_b := fma32Try(r46, z_b, r47, &slow)
+			// r50 = FMA r48 r25:z r49
+			r50_b := fma32Try(r48_b, z_b, r49, &slow)
+			// r52 = FMA r50 r25:z r51
+			r52_b := fma32Try(r50_b, z_b, r51, &slow)
+			// r53 = FMA r52 r25:z r33
+			r53_b := fma32Try(r52_b, z_b, r33, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54_b := fma32Try(r53_b, z_b, r34, &slow)
+			// r55 = FMA r54 r25:z r36
+			r55_b := fma32Try(r54_b, z_b, r36, &slow)
+			// r56 = FMA r55 r25:z r38
+			r56_b := fma32Try(r55_b, z_b, r38, &slow)
+			// r57 = FMA r56 r25:z r40
+			r57_b := fma32Try(r56_b, z_b, r40, &slow)
+			// r58:taylor = FMA r57 r25:z r42
+			taylor_b := fma32Try(r57_b, z_b, r42, &slow)
+			// r60 = CmpGT r25:z r59
+			r60_b := z_b > r59
+			// r61:zl = Select r60 r59 r25:z
+			zl_b := z_b
+			if r60_b {
+				zl_b = r59
+			}
+			// r63 = CmpLT r61:zl r62
+			r63_b := zl_b < r62
+			// r64:zc = Select r63 r62 r61:zl
+			zc_b := zl_b
+			if r63_b {
+				zc_b = r62
+			}
+			// r67 = FMA r64:zc r66 r65
+			r67_b := fma32Try(zc_b, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k_b := float32(r67_b - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71_b := fma32Try(k_b, r70, zc_b, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r_b := fma32Try(k_b, r69, r71_b, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73_b := fma32Try(r46, r_b, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74_b := fma32Try(r73_b, r_b, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75_b := fma32Try(r74_b, r_b, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76_b := fma32Try(r75_b, r_b, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77_b := fma32Try(r76_b, r_b, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78_b := fma32Try(r77_b, r_b, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79_b := fma32Try(r78_b, r_b, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80_b := fma32Try(r79_b, r_b, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q_b := fma32Try(r80_b, r_b, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83_b := k_b > r82
+			// r84:kc = Select r83 r82 r68:k
+			kc_b := k_b
+			if r83_b {
+				kc_b = r82
+			}
+			// r86 = Mul r84:kc r85
+			r86_b := float32(kc_b * r85)
+			// r87 = Add r86 r65
+			r87_b := float32(r86_b + r65)
+			// r88:kBits = Bits r87
+			kBits88_b := math.Float32bits(r87_b)
+			// r90 = IAdd r88:kBits r89
+			r90_b := kBits88_b + r89
+			// r91 = Shl 23 r90
+			r91_b := r90_b << 23
+			// r92:pow2 = FromBits r91
+			pow292_b := math.Float32frombits(r91_b)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus_b := float32(r42 - pow292_b)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r95:y = Div r94 r61:zl
+			y_b := float32(r94_b / zl_b)
+			// r96 = FMA r68:k r40 r65
+			r96_b := fma32Try(k_b, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf_b := float32(r96_b - r65)
+			// r98 = Add r97:kHalf r65
+			r98_b := float32(kHalf_b + r65)
+			// r99:kBits = Bits r98
+			kBits99_b := math.Float32bits(r98_b)
+			// r100 = IAdd r99:kBits r89
+			r100_b := kBits99_b + r89
+			// r101 = Shl 23 r100
+			r101_b := r100_b << 23
+			// r102:pow2 = FromBits r101
+			pow2102_b := math.Float32frombits(r101_b)
+			// r103 = Mul r95:y r102:pow2
+			r103_b := float32(y_b * pow2102_b)
+			// r104 = Sub r68:k r97:kHalf
+			r104_b := float32(k_b - kHalf_b)
+			// r105 = Add r104 r65
+			r105_b := float32(r104_b + r65)
+			// r106:kBits = Bits r105
+			kBits106_b := math.Float32bits(r105_b)
+			// r107 = IAdd r106:kBits r89
+			r107_b := kBits106_b + r89
+			// r108 = Shl 23 r107
+			r108_b := r107_b << 23
+			// r109:pow2 = FromBits r108
+			pow2109_b := math.Float32frombits(r108_b)
+			// r110:big = Mul r103 r109:pow2
+			big_b := float32(r103_b * pow2109_b)
+			// r111 = CmpLE r32:az r40
+			r111_b := az_b <= r40
+			// r112:far = Select r111 r58:taylor r110:big
+			far_b := big_b
+			if r111_b {
+				far_b = taylor_b
+			}
+			// r43:ex = Select r45:large r112:far r43:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		if large_c {
+			// r48 = FMA r46 r25:z r47
+			r48_c := fma32Try(r46, z_c, r47, &slow)
+			// r50 = FMA r48 r25:z r49
+			r50_c := fma32Try(r48_c, z_c, r49, &slow)
+			// r52 = FMA r50 r25:z r51
+			r52_c := fma32Try(r50_c, z_c, r51, &slow)
+			// r53 = FMA r52 r25:z r33
+			r53_c := fma32Try(r52_c, z_c, r33, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54_c := fma32Try(r53_c, z_c, r34, &slow)
+			// r55 = FMA r54 r25:z r36
+			r55_c := fma32Try(r54_c, z_c, r36, &slow)
+			// r56 = FMA r55 r25:z r38
+			r56_c := fma32Try(r55_c, z_c, r38, &slow)
+			// r57 = FMA r56 r25:z r40
+			r57_c := fma32Try(r56_c, z_c, r40, &slow)
+			// r58:taylor = FMA r57 r25:z r42
+			taylor_c := fma32Try(r57_c, z_c, r42, &slow)
+			// r60 = CmpGT r25:z r59
+			r60_c := z_c > r59
+			// r61:zl = Select r60 r59 r25:z
+			zl_c := z_c
+			if r60_c {
+				zl_c = r59
+			}
+			// r63 = CmpLT r61:zl r62
+			r63_c := zl_c < r62
+			// r64:zc = Select r63 r62 r61:zl
+			zc_c := zl_c
+			if r63_c {
+				zc_c = r62
+			}
+			// r67 = FMA r64:zc r66 r65
+			r67_c := fma32Try(zc_c, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k_c := float32(r67_c - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71_c := fma32Try(k_c, r70, zc_c, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r_c := fma32Try(k_c, r69, r71_c, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73_c := fma32Try(r46, r_c, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74_c := fma32Try(r73_c, r_c, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75_c := fma32Try(r74_c, r_c, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76_c := fma32Try(r75_c, r_c, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77_c := fma32Try(r76_c, r_c, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78_c := fma32Try(r77_c, r_c, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79_c := fma32Try(r78_c, r_c, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80_c := fma32Try(r79_c, r_c, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q_c := fma32Try(r80_c, r_c, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83_c := k_c > r82
+			// r84:kc = Select r83 r82 r68:k
+			kc_c := k_c
+			if r83_c {
+				kc_c = r82
+			}
+			// r86 = Mul r84:kc r85
+			r86_c := float32(kc_c * r85)
+			// r87 = Add r86 r65
+			r87_c := float32(r86_c + r65)
+			// r88:kBits = Bits r87
+			kBits88_c := math.Float32bits(r87_c)
+			// r90 = IAdd r88:kBits r89
+			r90_c := kBits88_c + r89
+			// r91 = Shl 23 r90
+			r91_c := r90_c << 23
+			// r92:pow2 = FromBits r91
+			pow292_c := math.Float32frombits(r91_c)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus_c := float32(r42 - pow292_c)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r95:y = Div r94 r61:zl
+			y_c := float32(r94_c / zl_c)
+			// r96 = FMA r68:k r40 r65
+			r96_c := fma32Try(k_c, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf_c := float32(r96_c - r65)
+			// r98 = Add r97:kHalf r65
+			r98_c := float32(kHalf_c + r65)
+			// r99:kBits = Bits r98
+			kBits99_c := math.Float32bits(r98_c)
+			// r100 = IAdd r99:kBits r89
+			r100_c := kBits99_c + r89
+			// r101 = Shl 23 r100
+			r101_c := r100_c << 23
+			// r102:pow2 = FromBits r101
+			pow2102_c := math.Float32frombits(r101_c)
+			// r103 = Mul r95:y r102:pow2
+			r103_c := float32(y_c * pow2102_c)
+			// r104 = Sub r68:k r97:kHalf
+			r104_c := float32(k_c - kHalf_c)
+			// r105 = Add r104 r65
+			r105_c := float32(r104_c + r65)
+			// r106:kBits = Bits r105
+			kBits106_c := math.Float32bits(r105_c)
+			// r107 = IAdd r106:kBits r89
+			r107_c := kBits106_c + r89
+			// r108 = Shl 23 r107
+			r108_c := r107_c << 23
+			// r109:pow2 = FromBits r108
+			pow2109_c := math.Float32frombits(r108_c)
+			// r110:big = Mul r103 r109:pow2
+			big_c := float32(r103_c * pow2109_c)
+			// r111 = CmpLE r32:az r40
+			r111_c := az_c <= r40
+			// r112:far = Select r111 r58:taylor r110:big
+			far_c := big_c
+			if r111_c {
+				far_c = taylor_c
+			}
+			// r43:ex = Select r45:large r112:far r43:ex
+			if large_c {
+				ex_c = far_c
+			}
+		}
+		// r113:vc = FMA r43:ex r23:F r8:vr
+		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
+		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
+		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
+		// If Delta
+		if hasDelta {
+			// r114 = Load Delta
+			r114_a := delta[j]
+			r114_b := delta[j+1]
+			r114_c := delta[j+2]
+			// r113:vc = Add r113:vc r114
+			vc_a = float32(vc_a + r114_a)
+			vc_b = float32(vc_b + r114_b)
+			vc_c = float32(vc_c + r114_c)
+		}
+		// r116 = Abs r25:z
+		r116_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		r116_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		r116_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r119 = FMA r117 r25:z r118
+		r119_a := fma32Try(r117, z_a, r118, &slow)
+		r119_b := fma32Try(r117, z_b, r118, &slow)
+		r119_c := fma32Try(r117, z_c, r118, &slow)
+		// r121 = FMA r119 r25:z r120
+		r121_a := fma32Try(r119_a, z_a, r120, &slow)
+		r121_b := fma32Try(r119_b, z_b, r120, &slow)
+		r121_c := fma32Try(r119_c, z_c, r120, &slow)
+		// r122 = FMA r121 r25:z r44
+		r122_a := fma32Try(r121_a, z_a, r44, &slow)
+		r122_b := fma32Try(r121_b, z_b, r44, &slow)
+		r122_c := fma32Try(r121_c, z_c, r44, &slow)
+		// r124 = FMA r122 r25:z r123
+		r124_a := fma32Try(r122_a, z_a, r123, &slow)
+		r124_b := fma32Try(r122_b, z_b, r123, &slow)
+		r124_c := fma32Try(r122_c, z_c, r123, &slow)
+		// r125 = FMA r124 r25:z r40
+		r125_a := fma32Try(r124_a, z_a, r40, &slow)
+		r125_b := fma32Try(r124_b, z_b, r40, &slow)
+		r125_c := fma32Try(r124_c, z_c, r40, &slow)
+		// r126 = CmpGT r116 r44
+		r126_a := r116_a > r44
+		r126_b := r116_b > r44
+		r126_c := r116_c > r44
+		// Rare r126
+		if r126_a {
+			// r129 = FMA r127 r25:z r128
+			r129_a := fma32Try(r127, z_a, r128, &slow)
+			// r131 = FMA r129 r25:z r130
+			r131_a := fma32Try(r129_a, z_a, r130, &slow)
+			// r133 = FMA r131 r25:z r132
+			r133_a := fma32Try(r131_a, z_a, r132, &slow)
+			// r135 = FMA r133 r25:z r134
+			r135_a := fma32Try(r133_a, z_a, r134, &slow)
+			// r136 = FMA r135 r25:z r117
+			r136_a := fma32Try(r135_a, z_a, r117, &slow)
+			// r137 = FMA r136 r25:z r118
+			r137_a := fma32Try(r136_a, z_a, r118, &slow)
+			// r138 = FMA r137 r25:z r120
+			r138_a := fma32Try(r137_a, z_a, r120, &slow)
+			// r139 = FMA r138 r25:z r44
+			r139_a := fma32Try(r138_a, z_a, r44, &slow)
+			// r140 = FMA r139 r25:z r123
+			r140_a := fma32Try(r139_a, z_a, r123, &slow)
+			// r141 = FMA r140 r25:z r40
+			r141_a := fma32Try(r140_a, z_a, r40, &slow)
+			// r142 = CmpGT r25:z r59
+			r142_a := z_a > r59
+			// r143 = Select r142 r59 r25:z
+			r143_a := z_a
+			if r142_a {
+				r143_a = r59
+			}
+			// r144 = CmpLT r143 r62
+			r144_a := r143_a < r62
+			// r145 = Select r144 r62 r143
+			r145_a := r143_a
+			if r144_a {
+				r145_a = r62
+			}
+			// r146 = FMA r145 r66 r65
+			r146_a := fma32Try(r145_a, r66, r65, &slow)
+			// r147 = Sub r146 r65
+			r147_a := float32(r146_a - r65)
+			// r148 = FMA r147 r70 r145
+			r148_a := fma32Try(r147_a, r70, r145_a, &slow)
+			// r149 = FMA r147 r69 r148
+			r149_a := fma32Try(r147_a, r69, r148_a, &slow)
+			// r150 = FMA r46 r149 r47
+			r150_a := fma32Try(r46, r149_a, r47, &slow)
+			// r151 = FMA r150 r149 r49
+			r151_a := fma32Try(r150_a, r149_a, r49, &slow)
+			// r152 = FMA r151 r149 r51
+			r152_a := fma32Try(r151_a, r149_a, r51, &slow)
+			// r153 = FMA r152 r149 r33
+			r153_a := fma32Try(r152_a, r149_a, r33, &slow)
+			// r154 = FMA r153 r149 r34
+			r154_a := fma32Try(r153_a, r149_a, r34, &slow)
+			// r155 = FMA r154 r149 r36
+			r155_a := fma32Try(r154_a, r149_a, r36, &slow)
+			// r156 = FMA r155 r149 r38
+			r156_a := fma32Try(r155_a, r149_a, r38, &slow)
+			// r157 = FMA r156 r149 r40
+			r157_a := fma32Try(r156_a, r149_a, r40, &slow)
+			// r158 = FMA r157 r149 r42
+			r158_a := fma32Try(r157_a, r149_a, r42, &slow)
+			// r159 = FMA r149 r158 r42
+			r159_a := fma32Try(r149_a, r158_a, r42, &slow)
+			// r160 = Add r147 r65
+			r160_a := float32(r147_a + r65)
+			// r161:kBits = Bits r160
+			kBits161_a := math.Float32bits(r160_a)
+			// r162 = IAdd r161:kBits r89
+			r162_a := kBits161_a + r89
+			// r163 = Shl 23 r162
+			r163_a := r162_a << 23
+			// r164:pow2 = FromBits r163
+			pow2164_a := math.Float32frombits(r163_a)
+			// r165 = Mul r159 r164:pow2
+			r165_a := float32(r159_a * pow2164_a)
+			// r168 = FMA r166 r25:z r167
+			r168_a := fma32Try(r166, z_a, r167, &slow)
+			// r170 = FMA r168 r25:z r169
+			r170_a := fma32Try(r168_a, z_a, r169, &slow)
+			// r172 = FMA r170 r25:z r171
+			r172_a := fma32Try(r170_a, z_a, r171, &slow)
+			// r174 = FMA r172 r25:z r173
+			r174_a := fma32Try(r172_a, z_a, r173, &slow)
+			// r176 = FMA r174 r25:z r175
+			r176_a := fma32Try(r174_a, z_a, r175, &slow)
+			// r178 = FMA r176 r25:z r177
+			r178_a := fma32Try(r176_a, z_a, r177, &slow)
+			// r180 = FMA r178 r25:z r179
+			r180_a := fma32Try(r178_a, z_a, r179, &slow)
+			// r181 = FMA r180 r25:z r46
+			r181_a := fma32Try(r180_a, z_a, r46, &slow)
+			// r183 = FMA r181 r25:z r182
+			r183_a := fma32Try(r181_a, z_a, r182, &slow)
+			// r184 = FMA r183 r25:z r49
+			r184_a := fma32Try(r183_a, z_a, r49, &slow)
+			// r186 = FMA r184 r25:z r185
+			r186_a := fma32Try(r184_a, z_a, r185, &slow)
+			// r187 = FMA r186 r25:z r33
+			r187_a := fma32Try(r186_a, z_a, r33, &slow)
+			// r189 = FMA r187 r25:z r188
+			r189_a := fma32Try(r187_a, z_a, r188, &slow)
+			// r190 = FMA r189 r25:z r36
+			r190_a := fma32Try(r189_a, z_a, r36, &slow)
+			// r192 = FMA r190 r25:z r191
+			r192_a := fma32Try(r190_a, z_a, r191, &slow)
+			// r193 = FMA r192 r25:z r40
+			r193_a := fma32Try(r192_a, z_a, r40, &slow)
+			// r194 = Mul r165 r193
+			r194_a := float32(r165_a * r193_a)
+			// r195 = CmpGT r147 r82
+			r195_a := r147_a > r82
+			// r196 = Select r195 r82 r147
+			r196_a := r147_a
+			if r195_a {
+				r196_a = r82
+			}
+			// r197 = Sub r143 r42
+			r197_a := float32(r143_a - r42)
+			// r198 = Mul r196 r85
+			r198_a := float32(r196_a * r85)
+			// r199 = Add r198 r65
+			r199_a := float32(r198_a + r65)
+			// r200:kBits = Bits r199
+			kBits200_a := math.Float32bits(r199_a)
+			// r201 = IAdd r200:kBits r89
+			r201_a := kBits200_a + r89
+			// r202 = Shl 23 r201
+			r202_a := r201_a << 23
+			// r203:pow2 = FromBits r202
+			pow2203_a := math.Float32frombits(r202_a)
+			// r204 = FMA r159 r197 r203:pow2
+			r204_a := fma32Try(r159_a, r197_a, pow2203_a, &slow)
+			// r205 = Div r204 r143
+			r205_a := float32(r204_a / r143_a)
+			// r206 = Div r205 r143
+			r206_a := float32(r205_a / r143_a)
+			// r207 = FMA r147 r40 r65
+			r207_a := fma32Try(r147_a, r40, r65, &slow)
+			// r208 = Sub r207 r65
+			r208_a := float32(r207_a - r65)
+			// r209 = Add r208 r65
+			r209_a := float32(r208_a + r65)
+			// r210:kBits = Bits r209
+			kBits210_a := math.Float32bits(r209_a)
+			// r211 = IAdd r210:kBits r89
+			r211_a := kBits210_a + r89
+			// r212 = Shl 23 r211
+			r212_a := r211_a << 23
+			// r213:pow2 = FromBits r212
+			pow2213_a := math.Float32frombits(r212_a)
+			// r214 = Mul r206 r213:pow2
+			r214_a := float32(r206_a * pow2213_a)
+			// r215 = Sub r147 r208
+			r215_a := float32(r147_a - r208_a)
+			// r216 = Add r215 r65
+			r216_a := float32(r215_a + r65)
+			// r217:kBits = Bits r216
+			kBits217_a := math.Float32bits(r216_a)
+			// r218 = IAdd r217:kBits r89
+			r218_a := kBits217_a + r89
+			// r219 = Shl 23 r218
+			r219_a := r218_a << 23
+			// r220:pow2 = FromBits r219
+			pow2220_a := math.Float32frombits(r219_a)
+			// r221 = Mul r214 r220:pow2
+			r221_a := float32(r214_a * pow2220_a)
+			// r222 = Div r42 r25:z
+			r222_a := float32(r42 / z_a)
+			// r223 = Div r222 r25:z
+			r223_a := float32(r222_a / z_a)
+			// r224 = CmpGT r25:z r42
+			r224_a := z_a > r42
+			// r225 = Select r224 r221 r141
+			r225_a := r141_a
+			if r224_a {
+				r225_a = r221_a
+			}
+			// r227 = CmpGE r25:z r226
+			r227_a := z_a >= r226
+			// r228 = Select r227 r194 r221
+			r228_a := r221_a
+			if r227_a {
+				r228_a = r194_a
+			}
+			// r230 = CmpLT r25:z r229
+			r230_a := z_a < r229
+			// r231 = Select r230 r228 r225
+			r231_a := r225_a
+			if r230_a {
+				r231_a = r228_a
+			}
+			// r232 = CmpLT r25:z r62
+			r232_a := z_a < r62
+			// r233 = Select r232 r223 r231
+			r233_a := r231_a
+			if r232_a {
+				r233_a = r223_a
+			}
+			// r125 = Select r126 r233 r125
+			if r126_a {
+				r125_a = r233_a
+			}
+		}
+		if r126_b {
+			// r129 = FMA r127 r25:z r128
+			r129_b := fma32Try(r127, z_b, r128, &slow)
+			// r131 = FMA r129 r25:z r130
+			r131_b := fma32Try(r129_b, z_b, r130, &slow)
+			// r133 = FMA r131 r25:z r132
+			r133_b := fma32Try(r131_b, z_b, r132, &slow)
+			// r135 = FMA r133 r25:z r134
+			r135_b := fma32Try(r133_b, z_b, r134, &slow)
+			// r136 = FMA r135 r25:z r117
+			r136_b := fma32Try(r135_b, z_b, r117, &slow)
+			// r137 = FMA r136 r25:z r118
+			r137_b := fma32Try(r136_b, z_b, r118, &slow)
+			// r138 = FMA r137 r25:z r120
+			r138_b := fma32Try(r137_b, z_b, r120, &slow)
+			// r139 = FMA r138 r25:z r44
+			r139_b := fma32Try(r138_b, z_b, r44, &slow)
+			// r140 = FMA r139 r25:z r123
+			r140_b := fma32Try(r139_b, z_b, r123, &slow)
+			// r141 = FMA r140 r25:z r40
+			r141_b := fma32Try(r140_b, z_b, r40, &slow)
+			// r142 = CmpGT r25:z r59
+			r142_b := z_b > r59
+			// r143 = Select r142 r59 r25:z
+			r143_b := z_b
+			if r142_b {
+				r143_b = r59
+			}
+			// r144 = CmpLT r143 r62
+			r144_b := r143_b < r62
+			// r145 = Select r144 r62 r143
+			r145_b := r143_b
+			if r144_b {
+				r145_b = r62
+			}
+			// r146 = FMA r145 r66 r65
+			r146_b := fma32Try(r145_b, r66, r65, &slow)
+			// r147 = Sub r146 r65
+			r147_b := float32(r146_b - r65)
+			// r148 = FMA r147 r70 r145
+			r148_b := fma32Try(r147_b, r70, r145_b, &slow)
+			// r149 = FMA r147 r69 r148
+			r149_b := fma32Try(r147_b, r69, r148_b, &slow)
+			// r150 = FMA r46 r149 r47
+			r150_b := fma32Try(r46, r149_b, r47, &slow)
+			// r151 = FMA r150 r149 r49
+			r151_b := fma32Try(r150_b, r149_b, r49, &slow)
+			// r152 = FMA r151 r149 r51
+			r152_b := fma32Try(r151_b, r149_b, r51, &slow)
+			// r153 = FMA r152 r149 r33
+			r153_b := fma32Try(r152_b, r149_b, r33, &slow)
+			// r154 = FMA r153 r149 r34
+			r154_b := fma32Try(r153_b, r149_b, r34, &slow)
+			// r155 = FMA r154 r149 r36
+			r155_b := fma32Try(r154_b, r149_b, r36, &slow)
+			// r156 = FMA r155 r149 r38
+			r156_b := fma32Try(r155_b, r149_b, r38, &slow)
+			// r157 = FMA r156 r149 r40
+			r157_b := fma32Try(r156_b, r149_b, r40, &slow)
+			// r158 = FMA r157 r149 r42
+			r158_b := fma32Try(r157_b, r149_b, r42, &slow)
+			// r159 = FMA r149 r158 r42
+			r159_b := fma32Try(r149_b, r158_b, r42, &slow)
+			// r160 = Add r147 r65
+			r160_b := float32(r147_b + r65)
+			// r161:kBits = Bits r160
+			kBits161_b := math.Float32bits(r160_b)
+			// r162 = IAdd r161:kBits r89
+			r162_b := kBits161_b + r89
+			// r163 = Shl 23 r162
+			r163_b := r162_b << 23
+			// r164:pow2 = FromBits r163
+			pow2164_b := math.Float32frombits(r163_b)
+			// r165 = Mul r159 r164:pow2
+			r165_b := float32(r159_b * pow2164_b)
+			// r168 = FMA r166 r25:z r167
+			r168_b := fma32Try(r166, z_b, r167, &slow)
+			// r170 = FMA r168 r25:z r169
+			r170_b := fma32Try(r168_b, z_b, r169, &slow)
+			// r172 = FMA r170 r25:z r171
+			r172_b := fma32Try(r170_b, z_b, r171, &slow)
+			// r174 = FMA r172 r25:z r173
+			r174_b := fma32Try(r172_b, z_b, r173, &slow)
+			// r176 = FMA r174 r25:z r175
+			r176_b := fma32Try(r174_b, z_b, r175, &slow)
+			// r178 = FMA r176 r25:z r177
+			r178_b := fma32Try(r176_b, z_b, r177, &slow)
+			// r180 = FMA r178 r25:z r179
+			r180_b := fma32Try(r178_b, z_b, r179, &slow)
+			// r181 = FMA r180 r25:z r46
+			r181_b := fma32Try(r180_b, z_b, r46, &slow)
+			// r183 = FMA r181 r25:z r182
+			r183_b := fma32Try(r181_b, z_b, r182, &slow)
+			// r184 = FMA r183 r25:z r49
+			r184_b := fma32Try(r183_b, z_b, r49, &slow)
+			// r186 = FMA r184 r25:z r185
+			r186_b := fma32Try(r184_b, z_b, r185, &slow)
+			// r187 = FMA r186 r25:z r33
+			r187_b := fma32Try(r186_b, z_b, r33, &slow)
+			// r189 = FMA r187 r25:z r188
+			r189_b := fma32Try(r187_b, z_b, r188, &slow)
+			// r190 = FMA r189 r25:z r36
+			r190_b := fma32Try(r189_b, z_b, r36, &slow)
+			// r192 = FMA r190 r25:z r191
+			r192_b := fma32Try(r190_b, z_b, r191, &slow)
+			// r193 = FMA r192 r25:z r40
+			r193_b := fma32Try(r192_b, z_b, r40, &slow)
+			// r194 = Mul r165 r193
+			r194_b := float32(r165_b * r193_b)
+			// r195 = CmpGT r147 r82
+			r195_b := r147_b > r82
+			// r196 = Select r195 r82 r147
+			r196_b := r147_b
+			if r195_b {
+				r196_b = r82
+			}
+			// r197 = Sub r143 r42
+			r197_b := float32(r143_b - r42)
+			// r198 = Mul r196 r85
+			r198_b := float32(r196_b * r85)
+			// r199 = Add r198 r65
+			r199_b := float32(r198_b + r65)
+			// r200:kBits = Bits r199
+			kBits200_b := math.Float32bits(r199_b)
+			// r201 = IAdd r200:kBits r89
+			r201_b := kBits200_b + r89
+			// r202 = Shl 23 r201
+			r202_b := r201_b << 23
+			// r203:pow2 = FromBits r202
+			pow2203_b := math.Float32frombits(r202_b)
+			// r204 = FMA r159 r197 r203:pow2
+			r204_b := fma32Try(r159_b, r197_b, pow2203_b, &slow)
+			// r205 = Div r204 r143
+			r205_b := float32(r204_b / r143_b)
+			// r206 = Div r205 r143
+			r206_b := float32(r205_b / r143_b)
+			// r207 = FMA r147 r40 r65
+			r207_b := fma32Try(r147_b, r40, r65, &slow)
+			// r208 = Sub r207 r65
+			r208_b := float32(r207_b - r65)
+			// r209 = Add r208 r65
+			r209_b := float32(r208_b + r65)
+			// r210:kBits = Bits r209
+			kBits210_b := math.Float32bits(r209_b)
+			// r211 = IAdd r210:kBits r89
+			r211_b := kBits210_b + r89
+			// r212 = Shl 23 r211
+			r212_b := r211_b << 23
+			// r213:pow2 = FromBits r212
+			pow2213_b := math.Float32frombits(r212_b)
+			// r214 = Mul r206 r213:pow2
+			r214_b := float32(r206_b * pow2213_b)
+			// r215 = Sub r147 r208
+			r215_b := float32(r147_b - r208_b)
+			// r216 = Add r215 r65
+			r216_b := float32(r215_b + r65)
+			// r217:kBits = Bits r216
+			kBits217_b := math.Float32bits(r216_b)
+			// r218 = IAdd r217:kBits r89
+			r218_b := kBits217_b + r89
+			// r219 = Shl 23 r218
+			r219_b := r218_b << 23
+			// r220:pow2 = FromBits r219
+			pow2220_b := math.Float32frombits(r219_b)
+			// r221 = Mul r214 r220:pow2
+			r221_b := float32(r214_b * pow2220_b)
+			// r222 = Div r42 r25:z
+			r222_b := float32(r42 / z_b)
+			// r223 = Div r222 r25:z
+			r223_b := float32(r222_b / z_b)
+			// r224 = CmpGT r25:z r42
+			r224_b := z_b > r42
+			// r225 = Select r224 r221 r141
+			r225_b := r141_b
+			if r224_b {
+				r225_b = r221_b
+			}
+			// r227 = CmpGE r25:z r226
+			r227_b := z_b >= r226
+			// r228 = Select r227 r194 r221
+			r228_b := r221_b
+			if r227_b {
+				r228_b = r194_b
+			}
+			// r230 = CmpLT r25:z r229
+			r230_b := z_b < r229
+			// r231 = Select r230 r228 r225
+			r231_b := r225_b
+			if r230_b {
+				r231_b = r228_b
+			}
+			// r232 = CmpLT r25:z r62
+			r232_b := z_b < r62
+			// r233 = Select r232 r223 r231
+			r233_b := r231_b
+			if r232_b {
+				r233_b = r223_b
+			}
+			// r125 = Select r126 r233 r125
+			if r126_b {
+				r125_b = r233_b
+			}
+		}
+		if r126_c {
+			// r129 = FMA r127 r25:z r128
+			r129_c := fma32Try(r127, z_c, r128, &slow)
+			// r131 = FMA r129 r25:z r130
+			r131_c := fma32Try(r129_c, z_c, r130, &slow)
+			// r133 = FMA r131 r25:z r132
+			r133_c := fma32Try(r131_c, z_c, r132, &slow)
+			// r135 = FMA r133 r25:z r134
+			r135_c := fma32Try(r133_c, z_c, r134, &slow)
+			// r136 = FMA r135 r25:z r117
+			r136_c := fma32Try(r135_c, z_c, r117, &slow)
+			// r137 = FMA r136 r25:z r118
+			r137_c := fma32Try(r136_c, z_c, r118, &slow)
+			// r138 = FMA r137 r25:z r120
+			r138_c := fma32Try(r137_c, z_c, r120, &slow)
+			// r139 = FMA r138 r25:z r44
+			r139_c := fma32Try(r138_c, z_c, r44, &slow)
+			// r140 = FMA r139 r25:z r123
+			r140_c := fma32Try(r139_c, z_c, r123, &slow)
+			// r141 = FMA r140 r25:z r40
+			r141_c := fma32Try(r140_c, z_c, r40, &slow)
+			// r142 = CmpGT r25:z r59
+			r142_c := z_c > r59
+			// r143 = Select r142 r59 r25:z
+			r143_c := z_c
+			if r142_c {
+				r143_c = r59
+			}
+			// r144 = CmpLT r143 r62
+			r144_c := r143_c < r62
+			// r145 = Select r144 r62 r143
+			r145_c := r143_c
+			if r144_c {
+				r145_c = r62
+			}
+			// r146 = FMA r145 r66 r65
+			r146_c := fma32Try(r145_c, r66, r65, &slow)
+			// r147 = Sub r146 r65
+			r147_c := float32(r146_c - r65)
+			// r148 = FMA r147 r70 r145
+			r148_c := fma32Try(r147_c, r70, r145_c, &slow)
+			// r149 = FMA r147 r69 r148
+			r149_c := fma32Try(r147_c, r69, r148_c, &slow)
+			// r150 = FMA r46 r149 r47
+			r150_c := fma32Try(r46, r149_c, r47, &slow)
+			// r151 = FMA r150 r149 r49
+			r151_c := fma32Try(r150_c, r149_c, r49, &slow)
+			// r152 = FMA r151 r149 r51
+			r152_c := fma32Try(r151_c, r149_c, r51, &slow)
+			// r153 = FMA r152 r149 r33
+			r153_c := fma32Try(r152_c, r149_c, r33, &slow)
+			// r154 = FMA r153 r149 r34
+			r154_c := fma32Try(r153_c, r149_c, r34, &slow)
+			// r155 = FMA r154 r149 r36
+			r155_c := fma32Try(r154_c, r149_c, r36, &slow)
+			// r156 = FMA r155 r149 r38
+			r156_c := fma32Try(r155_c, r149_c, r38, &slow)
+			// r157 = FMA r156 r149 r40
+			r157_c := fma32Try(r156_c, r149_c, r40, &slow)
+			// r158 = FMA r157 r149 r42
+			r158_c := fma32Try(r157_c, r149_c, r42, &slow)
+			// r159 = FMA r149 r158 r42
+			r159_c := fma32Try(r149_c, r158_c, r42, &slow)
+			// r160 = Add r147 r65
+			r160_c := float32(r147_c + r65)
+			// r161:kBits = Bits r160
+			kBits161_c := math.Float32bits(r160_c)
+			// r162 = IAdd r161:kBits r89
+			r162_c := kBits161_c + r89
+			// r163 = Shl 23 r162
+			r163_c := r162_c << 23
+			// r164:pow2 = FromBits r163
+			pow2164_c := math.Float32frombits(r163_c)
+			// r165 = Mul r159 r164:pow2
+			r165_c := float32(r159_c * pow2164_c)
+			// r168 = FMA r166 r25:z r167
+			r168_c := fma32Try(r166, z_c, r167, &slow)
+			// r170 = FMA r168 r25:z r169
+			r170_c := fma32Try(r168_c, z_c, r169, &slow)
+			// r172 = FMA r170 r25:z r171
+			r172_c := fma32Try(r170_c, z_c, r171, &slow)
+			// r174 = FMA r172 r25:z r173
+			r174_c := fma32Try(r172_c, z_c, r173, &slow)
+			// r176 = FMA r174 r25:z r175
+			r176_c := fma32Try(r174_c, z_c, r175, &slow)
+			// r178 = FMA r176 r25:z r177
+			r178_c := fma32Try(r176_c, z_c, r177, &slow)
+			// r180 = FMA r178 r25:z r179
+			r180_c := fma32Try(r178_c, z_c, r179, &slow)
+			// r181 = FMA r180 r25:z r46
+			r181_c := fma32Try(r180_c, z_c, r46, &slow)
+			// r183 = FMA r181 r25:z r182
+			r183_c := fma32Try(r181_c, z_c, r182, &slow)
+			// r184 = FMA r183 r25:z r49
+			r184_c := fma32Try(r183_c, z_c, r49, &slow)
+			// r186 = FMA r184 r25:z r185
+			r186_c := fma32Try(r184_c, z_c, r185, &slow)
+			// r187 = FMA r186 r25:z r33
+			r187_c := fma32Try(r186_c, z_c, r33, &slow)
+			// r189 = FMA r187 r25:z r188
+			r189_c := fma32Try(r187_c, z_c, r188, &slow)
+			// r190 = FMA r189 r25:z r36
+			r190_c := fma32Try(r189_c, z_c, r36, &slow)
+			// r192 = FMA r190 r25:z r191
+			r192_c := fma32Try(r190_c, z_c, r191, &slow)
+			// r193 = FMA r192 r25:z r40
+			r193_c := fma32Try(r192_c, z_c, r40, &slow)
+			// r194 = Mul r165 r193
+			r194_c := float32(r165_c * r193_c)
+			// r195 = CmpGT r147 r82
+			r195_c := r147_c > r82
+			// r196 = Select r195 r82 r147
+			r196_c := r147_c
+			if r195_c {
+				r196_c = r82
+			}
+			// r197 = Sub r143 r42
+			r197_c := float32(r143_c - r42)
+			// r198 = Mul r196 r85
+			r198_c := float32(r196_c * r85)
+			// r199 = Add r198 r65
+			r199_c := float32(r198_c + r65)
+			// r200:kBits = Bits r199
+			kBits200_c := math.Float32bits(r199_c)
+			// r201 = IAdd r200:kBits r89
+			r201_c := kBits200_c + r89
+			// r202 = Shl 23 r201
+			r202_c := r201_c << 23
+			// r203:pow2 = FromBits r202
+			pow2203_c := math.Float32frombits(r202_c)
+			// r204 = FMA r159 r197 r203:pow2
+			r204_c := fma32Try(r159_c, r197_c, pow2203_c, &slow)
+			// r205 = Div r204 r143
+			r205_c := float32(r204_c / r143_c)
+			// r206 = Div r205 r143
+			r206_c := float32(r205_c / r143_c)
+			// r207 = FMA r147 r40 r65
+			r207_c := fma32Try(r147_c, r40, r65, &slow)
+			// r208 = Sub r207 r65
+			r208_c := float32(r207_c - r65)
+			// r209 = Add r208 r65
+			r209_c := float32(r208_c + r65)
+			// r210:kBits = Bits r209
+			kBits210_c := math.Float32bits(r209_c)
+			// r211 = IAdd r210:kBits r89
+			r211_c := kBits210_c + r89
+			// r212 = Shl 23 r211
+			r212_c := r211_c << 23
+			// r213:pow2 = FromBits r212
+			pow2213_c := math.Float32frombits(r212_c)
+			// r214 = Mul r206 r213:pow2
+			r214_c := float32(r206_c * pow2213_c)
+			// r215 = Sub r147 r208
+			r215_c := float32(r147_c - r208_c)
+			// r216 = Add r215 r65
+			r216_c := float32(r215_c + r65)
+			// r217:kBits = Bits r216
+			kBits217_c := math.Float32bits(r216_c)
+			// r218 = IAdd r217:kBits r89
+			r218_c := kBits217_c + r89
+			// r219 = Shl 23 r218
+			r219_c := r218_c << 23
+			// r220:pow2 = FromBits r219
+			pow2220_c := math.Float32frombits(r219_c)
+			// r221 = Mul r214 r220:pow2
+			r221_c := float32(r214_c * pow2220_c)
+			// r222 = Div r42 r25:z
+			r222_c := float32(r42 / z_c)
+			// r223 = Div r222 r25:z
+			r223_c := float32(r222_c / z_c)
+			// r224 = CmpGT r25:z r42
+			r224_c := z_c > r42
+			// r225 = Select r224 r221 r141
+			r225_c := r141_c
+			if r224_c {
+				r225_c = r221_c
+			}
+			// r227 = CmpGE r25:z r226
+			r227_c := z_c >= r226
+			// r228 = Select r227 r194 r221
+			r228_c := r221_c
+			if r227_c {
+				r228_c = r194_c
+			}
+			// r230 = CmpLT r25:z r229
+			r230_c := z_c < r229
+			// r231 = Select r230 r228 r225
+			r231_c := r225_c
+			if r230_c {
+				r231_c = r228_c
+			}
+			// r232 = CmpLT r25:z r62
+			r232_c := z_c < r62
+			// r233 = Select r232 r223 r231
+			r233_c := r231_c
+			if r232_c {
+				r233_c = r223_c
+			}
+			// r125 = Select r126 r233 r125
+			if r126_c {
+				r125_c = r233_c
+			}
+		}
+		// r235 = Sub r234 r2:Last
+		r235_a := float32(r234 - Last_a)
+		r235_b := float32(r234 - Last_b)
+		r235_c := float32(r234 - Last_c)
+		// r237 = CmpLT r235 r236:tauRef
+		r237_a := r235_a < c[BackwardCTauRef]
+		r237_b := r235_b < c[BackwardCTauRef]
+		r237_c := r235_c < c[BackwardCTauRef]
+		// r238 = Select r237 r8:vr r113:vc
+		r238_a := vc_a
+		if r237_a {
+			r238_a = vr_a
+		}
+		r238_b := vc_b
+		if r237_b {
+			r238_b = vr_b
+		}
+		r238_c := vc_c
+		if r237_c {
+			r238_c = vr_c
+		}
+		// r242 = Imm 0x0
+		r242_a := math.Float32frombits(0x00000000) // 0
+		r242_b := math.Float32frombits(0x00000000) // 0
+		r242_c := math.Float32frombits(0x00000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r242 = Load GSpike
+			r242_a = gspike[j]
+			r242_b = gspike[j+1]
+			r242_c = gspike[j+2]
+		}
+		// r244 = Sub r238 r5:vTh
+		r244_a := float32(r238_a - c[BackwardCVTh])
+		r244_b := float32(r238_b - c[BackwardCVTh])
+		r244_c := float32(r238_c - c[BackwardCVTh])
+		// r245 = Mul r244 r239:invD
+		r245_a := float32(r244_a * c[BackwardCInvD])
+		r245_b := float32(r244_b * c[BackwardCInvD])
+		r245_c := float32(r244_c * c[BackwardCInvD])
+		// r246 = Abs r245
+		r246_a := math.Float32frombits(math.Float32bits(r245_a) &^ (1 << 31))
+		r246_b := math.Float32frombits(math.Float32bits(r245_b) &^ (1 << 31))
+		r246_c := math.Float32frombits(math.Float32bits(r245_c) &^ (1 << 31))
+		// r247 = Sub r241:width r246
+		r247_a := float32(c[BackwardCWidth] - r246_a)
+		r247_b := float32(c[BackwardCWidth] - r246_b)
+		r247_c := float32(c[BackwardCWidth] - r246_c)
+		// r248 = Mul r240:alpha r247
+		r248_a := float32(c[BackwardCAlpha] * r247_a)
+		r248_b := float32(c[BackwardCAlpha] * r247_b)
+		r248_c := float32(c[BackwardCAlpha] * r247_c)
+		// r249 = CmpLT r248 r229
+		r249_a := r248_a < r229
+		r249_b := r248_b < r229
+		r249_c := r248_c < r229
+		// r250 = Select r249 r229 r248
+		r250_a := r248_a
+		if r249_a {
+			r250_a = r229
+		}
+		r250_b := r248_b
+		if r249_b {
+			r250_b = r229
+		}
+		r250_c := r248_c
+		if r249_c {
+			r250_c = r229
+		}
+		// r251 = Mul r242 r250
+		r251_a := float32(r242_a * r250_a)
+		r251_b := float32(r242_b * r250_b)
+		r251_c := float32(r242_c * r250_c)
+		// r252 = FMA r251 r239:invD r3:gV
+		r252_a := fma32Try(r251_a, c[BackwardCInvD], gV_a, &slow)
+		r252_b := fma32Try(r251_b, c[BackwardCInvD], gV_b, &slow)
+		r252_c := fma32Try(r251_c, c[BackwardCInvD], gV_c, &slow)
+		// r254 = FMA r4:gW r253:ka r252
+		r254_a := fma32Try(gW_a, c[BackwardCKa], r252_a, &slow)
+		r254_b := fma32Try(gW_b, c[BackwardCKa], r252_b, &slow)
+		r254_c := fma32Try(gW_c, c[BackwardCKa], r252_c, &slow)
+		// r255 = Mul r43:ex r20:dtRTau
+		r255_a := float32(ex_a * c[BackwardCDtRTau])
+		r255_b := float32(ex_b * c[BackwardCDtRTau])
+		r255_c := float32(ex_c * c[BackwardCDtRTau])
+		// r256 = Mul r254 r255
+		r256_a := float32(r254_a * r255_a)
+		r256_b := float32(r254_b * r255_b)
+		r256_c := float32(r254_c * r255_c)
+		// r258 = Mul r4:gW r257:keep
+		r258_a := float32(gW_a * c[BackwardCKeep])
+		r258_b := float32(gW_b * c[BackwardCKeep])
+		r258_c := float32(gW_c * c[BackwardCKeep])
+		// r259 = Sub r258 r256
+		r259_a := float32(r258_a - r256_a)
+		r259_b := float32(r258_b - r256_b)
+		r259_c := float32(r258_c - r256_c)
+		// r260 = Mul r125 r23:F
+		r260_a := float32(r125_a * F_a)
+		r260_b := float32(r125_b * F_b)
+		r260_c := float32(r125_c * F_c)
+		// r261 = Add r18:dtCTau r18:dtCTau
+		r261_a := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		r261_b := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		r261_c := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		// r262 = FMA r260 r261 r42
+		r262_a := fma32Try(r260_a, r261_a, r42, &slow)
+		r262_b := fma32Try(r260_b, r261_b, r42, &slow)
+		r262_c := fma32Try(r260_c, r261_c, r42, &slow)
+		// r263 = FMA r43:ex r25:z r262
+		r263_a := fma32Try(ex_a, z_a, r262_a, &slow)
+		r263_b := fma32Try(ex_b, z_b, r262_b, &slow)
+		r263_c := fma32Try(ex_c, z_c, r262_c, &slow)
+		// r264 = Mul r254 r263
+		r264_a := float32(r254_a * r263_a)
+		r264_b := float32(r254_b * r263_b)
+		r264_c := float32(r254_c * r263_c)
+		// r265 = FMA r43:ex r8:vr r260
+		r265_a := fma32Try(ex_a, vr_a, r260_a, &slow)
+		r265_b := fma32Try(ex_b, vr_b, r260_b, &slow)
+		r265_c := fma32Try(ex_c, vr_c, r260_c, &slow)
+		// r266 = Select r237 r252 r264
+		r266_a := r264_a
+		if r237_a {
+			r266_a = r252_a
+		}
+		r266_b := r264_b
+		if r237_b {
+			r266_b = r252_b
+		}
+		r266_c := r264_c
+		if r237_c {
+			r266_c = r252_c
+		}
+		// r267 = Select r237 r4:gW r259
+		r267_a := r259_a
+		if r237_a {
+			r267_a = gW_a
+		}
+		r267_b := r259_b
+		if r237_b {
+			r267_b = gW_b
+		}
+		r267_c := r259_c
+		if r237_c {
+			r267_c = gW_c
+		}
+		// r4:gW = Mul r267 r42
+		gW_a = float32(r267_a * r42)
+		gW_b = float32(r267_b * r42)
+		gW_c = float32(r267_c * r42)
+		// r269 = Sub r0:V r5:vTh
+		r269_a := float32(V_a - c[BackwardCVTh])
+		r269_b := float32(V_b - c[BackwardCVTh])
+		r269_c := float32(V_c - c[BackwardCVTh])
+		// r270 = Mul r269 r239:invD
+		r270_a := float32(r269_a * c[BackwardCInvD])
+		r270_b := float32(r269_b * c[BackwardCInvD])
+		r270_c := float32(r269_c * c[BackwardCInvD])
+		// r271 = Abs r270
+		r271_a := math.Float32frombits(math.Float32bits(r270_a) &^ (1 << 31))
+		r271_b := math.Float32frombits(math.Float32bits(r270_b) &^ (1 << 31))
+		r271_c := math.Float32frombits(math.Float32bits(r270_c) &^ (1 << 31))
+		// r272 = Sub r241:width r271
+		r272_a := float32(c[BackwardCWidth] - r271_a)
+		r272_b := float32(c[BackwardCWidth] - r271_b)
+		r272_c := float32(c[BackwardCWidth] - r271_c)
+		// r273 = Mul r240:alpha r272
+		r273_a := float32(c[BackwardCAlpha] * r272_a)
+		r273_b := float32(c[BackwardCAlpha] * r272_b)
+		r273_c := float32(c[BackwardCAlpha] * r272_c)
+		// r274 = CmpLT r273 r229
+		r274_a := r273_a < r229
+		r274_b := r273_b < r229
+		r274_c := r273_c < r229
+		// r275 = Select r274 r229 r273
+		r275_a := r273_a
+		if r274_a {
+			r275_a = r229
+		}
+		r275_b := r273_b
+		if r274_b {
+			r275_b = r229
+		}
+		r275_c := r273_c
+		if r274_c {
+			r275_c = r229
+		}
+		// r276 = Mul r275 r239:invD
+		r276_a := float32(r275_a * c[BackwardCInvD])
+		r276_b := float32(r275_b * c[BackwardCInvD])
+		r276_c := float32(r275_c * c[BackwardCInvD])
+		// r277 = Mul r267 r9:b
+		r277_a := float32(r267_a * c[BackwardCB])
+		r277_b := float32(r267_b * c[BackwardCB])
+		r277_c := float32(r267_c * c[BackwardCB])
+		// r278 = Mul r277 r276
+		r278_a := float32(r277_a * r276_a)
+		r278_b := float32(r277_b * r276_b)
+		r278_c := float32(r277_c * r276_c)
+		// r279 = Sub r0:V r7:vReset
+		r279_a := float32(V_a - c[BackwardCVReset])
+		r279_b := float32(V_b - c[BackwardCVReset])
+		r279_c := float32(V_c - c[BackwardCVReset])
+		// r280 = Mul r279 r276
+		r280_a := float32(r279_a * r276_a)
+		r280_b := float32(r279_b * r276_b)
+		r280_c := float32(r279_c * r276_c)
+		// r281 = Sub r42 r280
+		r281_a := float32(r42 - r280_a)
+		r281_b := float32(r42 - r280_b)
+		r281_c := float32(r42 - r280_c)
+		// r3:gV = FMA r266 r281 r278
+		gV_a = fma32Try(r266_a, r281_a, r278_a, &slow)
+		gV_b = fma32Try(r266_b, r281_b, r278_b, &slow)
+		gV_c = fma32Try(r266_c, r281_c, r278_c, &slow)
+		if slow {
+			backwardF32HardExact(f, s, j, j+3)
+			continue
+		}
+		// If GI
+		if hasGI {
+			// r283 = Select r237 r229 r256
+			r283_a := r256_a
+			if r237_a {
+				r283_a = r229
+			}
+			r283_b := r256_b
+			if r237_b {
+				r283_b = r229
+			}
+			r283_c := r256_c
+			if r237_c {
+				r283_c = r229
+			}
+			// Store GI r283
+			gi[j] = r283_a
+			gi[j+1] = r283_b
+			gi[j+2] = r283_c
+		}
+		// If GG
+		if hasGG {
+			// r284 = Mul r254 r20:dtRTau
+			r284_a := float32(r254_a * c[BackwardCDtRTau])
+			r284_b := float32(r254_b * c[BackwardCDtRTau])
+			r284_c := float32(r254_c * c[BackwardCDtRTau])
+			// r285 = Mul r284 r85
+			r285_a := float32(r284_a * r85)
+			r285_b := float32(r284_b * r85)
+			r285_c := float32(r284_c * r85)
+			// r286 = Mul r285 r265
+			r286_a := float32(r285_a * r265_a)
+			r286_b := float32(r285_b * r265_b)
+			r286_c := float32(r285_c * r265_c)
+			// r287 = Select r237 r229 r286
+			r287_a := r286_a
+			if r237_a {
+				r287_a = r229
+			}
+			r287_b := r286_b
+			if r237_b {
+				r287_b = r229
+			}
+			r287_c := r286_c
+			if r237_c {
+				r287_c = r229
+			}
+			// Store GG r287
+			gg[j] = r287_a
+			gg[j+1] = r287_b
+			gg[j+2] = r287_c
+		}
+		// If GDelta
+		if hasGDelta {
+			// r288 = Select r237 r229 r254
+			r288_a := r254_a
+			if r237_a {
+				r288_a = r229
+			}
+			r288_b := r254_b
+			if r237_b {
+				r288_b = r229
+			}
+			r288_c := r254_c
+			if r237_c {
+				r288_c = r229
+			}
+			// Store GDelta r288
+			gdelta[j] = r288_a
+			gdelta[j+1] = r288_b
+			gdelta[j+2] = r288_c
+		}
+		// Store GV r3:gV
+		gv[j] = gV_a
+		gv[j+1] = gV_b
+		gv[j+2] = gV_c
+		// Store GW r4:gW
+		gw[j] = gW_a
+		gw[j+1] = gW_b
+		gw[j+2] = gW_c
+	}
+	for ; j < n; j++ {
+		slow := false
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:gV = Load GV
+		gV := gv[j]
+		// r4:gW = Load GW
+		gW := gw[j]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk := V >= c[BackwardCVTh]
+		// r8:vr = Select r6:spk r7:vReset r0:V
+		vr := V
+		if spk {
+			vr = c[BackwardCVReset]
+		}
+		// r10:wb = Add r1:W r9:b
+		wb := float32(W + c[BackwardCB])
+		// r11:u = Select r6:spk r10:wb r1:W
+		u := W
+		if spk {
+			u = wb
+		}
+		// r12:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
+		if hasI {
+			// r12:in = Load I
+			in = i[j]
+		}
+		// r15:a1 = Sub r8:vr r14:vRest
+		a1 := float32(vr - c[BackwardCVRest])
+		// r17:a2 = Sub r8:vr r16:vC
+		a2 := float32(vr - c[BackwardCVC])
+		// r19:a12 = Mul r15:a1 r17:a2
+		a12 := float32(a1 * a2)
+		// r21:iu = Sub r12:in r11:u
+		iu := float32(in - u)
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive := float32(c[BackwardCDtRTau] * iu)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+		F := fma32Try(c[BackwardCDtCTau], a12, drive, &slow)
+		// r24:a1a2 = Add r15:a1 r17:a2
+		a1a2 := float32(a1 + a2)
+		// r25:z = Mul r18:dtCTau r24:a1a2
+		z := float32(c[BackwardCDtCTau] * a1a2)
+		// If G
+		if hasG {
+			// r26 = Load G
+			r26 := g[j]
+			// r27:gd = Mul r20:dtRTau r26
+			gd := float32(c[BackwardCDtRTau] * r26)
+			// r25:z = Sub r25:z r27:gd
+			z = float32(z - gd)
+			// r29 = Imm 0x0
+			r29 := math.Float32frombits(0x00000000) // 0
+			// r30:gv = FMA r27:gd r8:vr r29
+			gv30 := fma32Try(gd, vr, r29, &slow)
+			// r23:F = Sub r23:F r30:gv
+			F = float32(F - gv30)
+		}
+		// r32:az = Abs r25:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r35 = FMA r33 r25:z r34
+		r35 := fma32Try(r33, z, r34, &slow)
+		// r37 = FMA r35 r25:z r36
+		r37 := fma32Try(r35, z, r36, &slow)
+		// r39 = FMA r37 r25:z r38
+		r39 := fma32Try(r37, z, r38, &slow)
+		// r41 = FMA r39 r25:z r40
+		r41 := fma32Try(r39, z, r40, &slow)
+		// r43:ex = FMA r41 r25:z r42
+		ex := fma32Try(r41, z, r42, &slow)
+		// r45:large = CmpGT r32:az r44
+		large := az > r44
+		// Rare r45:large
+		if large {
+			// r48 = FMA r46 r25:z r47
+			r48 := fma32Try(r46, z, r47, &slow)
+			// r50 = FMA r48 r25:z r49
+			r50 := fma32Try(r48, z, r49, &slow)
+			// r52 = FMA r50 r25:z r51
+			r52 := fma32Try(r50, z, r51, &slow)
+			// r53 = FMA r52 r25:z r33
+			r53 := fma32Try(r52, z, r33, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54 := fma32Try(r53, z, r34, &slow)
+			// r55 = FMA r54 r25:z r36
+			r55 := fma32Try(r54, z, r36, &slow)
+			// r56 = FMA r55 r25:z r38
+			r56 := fma32Try(r55, z, r38, &slow)
+			// r57 = FMA r56 r25:z r40
+			r57 := fma32Try(r56, z, r40, &slow)
+			// r58:taylor = FMA r57 r25:z r42
+			taylor := fma32Try(r57, z, r42, &slow)
+			// r60 = CmpGT r25:z r59
+			r60 := z > r59
+			// r61:zl = Select r60 r59 r25:z
+			zl := z
+			if r60 {
+				zl = r59
+			}
+			// r63 = CmpLT r61:zl r62
+			r63 := zl < r62
+			// r64:zc = Select r63 r62 r61:zl
+			zc := zl
+			if r63 {
+				zc = r62
+			}
+			// r67 = FMA r64:zc r66 r65
+			r67 := fma32Try(zc, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k := float32(r67 - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71 := fma32Try(k, r70, zc, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r := fma32Try(k, r69, r71, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73 := fma32Try(r46, r, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74 := fma32Try(r73, r, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75 := fma32Try(r74, r, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76 := fma32Try(r75, r, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77 := fma32Try(r76, r, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78 := fma32Try(r77, r, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79 := fma32Try(r78, r, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80 := fma32Try(r79, r, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q := fma32Try(r80, r, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83 := k > r82
+			// r84:kc = Select r83 r82 r68:k
+			kc := k
+			if r83 {
+				kc = r82
+			}
+			// r86 = Mul r84:kc r85
+			r86 := float32(kc * r85)
+			// r87 = Add r86 r65
+			r87 := float32(r86 + r65)
+			// r88:kBits = Bits r87
+			kBits88 := math.Float32bits(r87)
+			// r90 = IAdd r88:kBits r89
+			r90 := kBits88 + r89
+			// r91 = Shl 23 r90
+			r91 := r90 << 23
+			// r92:pow2 = FromBits r91
+			pow292 := math.Float32frombits(r91)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus := float32(r42 - pow292)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94 := fma32Try(r, q, oneMinus, &slow)
+			// r95:y = Div r94 r61:zl
+			y := float32(r94 / zl)
+			// r96 = FMA r68:k r40 r65
+			r96 := fma32Try(k, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf := float32(r96 - r65)
+			// r98 = Add r97:kHalf r65
+			r98 := float32(kHalf + r65)
+			// r99:kBits = Bits r98
+			kBits99 := math.Float32bits(r98)
+			// r100 = IAdd r99:kBits r89
+			r100 := kBits99 + r89
+			// r101 = Shl 23 r100
+			r101 := r100 << 23
+			// r102:pow2 = FromBits r101
+			pow2102 := math.Float32frombits(r101)
+			// r103 = Mul r95:y r102:pow2
+			r103 := float32(y * pow2102)
+			// r104 = Sub r68:k r97:kHalf
+			r104 := float32(k - kHalf)
+			// r105 = Add r104 r65
+			r105 := float32(r104 + r65)
+			// r106:kBits = Bits r105
+			kBits106 := math.Float32bits(r105)
+			// r107 = IAdd r106:kBits r89
+			r107 := kBits106 + r89
+			// r108 = Shl 23 r107
+			r108 := r107 << 23
+			// r109:pow2 = FromBits r108
+			pow2109 := math.Float32frombits(r108)
+			// r110:big = Mul r103 r109:pow2
+			big := float32(r103 * pow2109)
+			// r111 = CmpLE r32:az r40
+			r111 := az <= r40
+			// r112:far = Select r111 r58:taylor r110:big
+			far := big
+			if r111 {
+				far = taylor
+			}
+			// r43:ex = Select r45:large r112:far r43:ex
+			if large {
+				ex = far
+			}
+		}
+		// r113:vc = FMA r43:ex r23:F r8:vr
+		vc := fma32Try(ex, F, vr, &slow)
+		// If Delta
+		if hasDelta {
+			// r114 = Load Delta
+			r114 := delta[j]
+			// r113:vc = Add r113:vc r114
+			vc = float32(vc + r114)
+		}
+		// r116 = Abs r25:z
+		r116 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r119 = FMA r117 r25:z r118
+		r119 := fma32Try(r117, z, r118, &slow)
+		// r121 = FMA r119 r25:z r120
+		r121 := fma32Try(r119, z, r120, &slow)
+		// r122 = FMA r121 r25:z r44
+		r122 := fma32Try(r121, z, r44, &slow)
+		// r124 = FMA r122 r25:z r123
+		r124 := fma32Try(r122, z, r123, &slow)
+		// r125 = FMA r124 r25:z r40
+		r125 := fma32Try(r124, z, r40, &slow)
+		// r126 = CmpGT r116 r44
+		r126 := r116 > r44
+		// Rare r126
+		if r126 {
+			// r129 = FMA r127 r25:z r128
+			r129 := fma32Try(r127, z, r128, &slow)
+			// r131 = FMA r129 r25:z r130
+			r131 := fma32Try(r129, z, r130, &slow)
+			// r133 = FMA r131 r25:z r132
+			r133 := fma32Try(r131, z, r132, &slow)
+			// r135 = FMA r133 r25:z r134
+			r135 := fma32Try(r133, z, r134, &slow)
+			// r136 = FMA r135 r25:z r117
+			r136 := fma32Try(r135, z, r117, &slow)
+			// r137 = FMA r136 r25:z r118
+			r137 := fma32Try(r136, z, r118, &slow)
+			// r138 = FMA r137 r25:z r120
+			r138 := fma32Try(r137, z, r120, &slow)
+			// r139 = FMA r138 r25:z r44
+			r139 := fma32Try(r138, z, r44, &slow)
+			// r140 = FMA r139 r25:z r123
+			r140 := fma32Try(r139, z, r123, &slow)
+			// r141 = FMA r140 r25:z r40
+			r141 := fma32Try(r140, z, r40, &slow)
+			// r142 = CmpGT r25:z r59
+			r142 := z > r59
+			// r143 = Select r142 r59 r25:z
+			r143 := z
+			if r142 {
+				r143 = r59
+			}
+			// r144 = CmpLT r143 r62
+			r144 := r143 < r62
+			// r145 = Select r144 r62 r143
+			r145 := r143
+			if r144 {
+				r145 = r62
+			}
+			// r146 = FMA r145 r66 r65
+			r146 := fma32Try(r145, r66, r65, &slow)
+			// r147 = Sub r146 r65
+			r147 := float32(r146 - r65)
+			// r148 = FMA r147 r70 r145
+			r148 := fma32Try(r147, r70, r145, &slow)
+			// r149 = FMA r147 r69 r148
+			r149 := fma32Try(r147, r69, r148, &slow)
+			// r150 = FMA r46 r149 r47
+			r150 := fma32Try(r46, r149, r47, &slow)
+			// r151 = FMA r150 r149 r49
+			r151 := fma32Try(r150, r149, r49, &slow)
+			// r152 = FMA r151 r149 r51
+			r152 := fma32Try(r151, r149, r51, &slow)
+			// r153 = FMA r152 r149 r33
+			r153 := fma32Try(r152, r149, r33, &slow)
+			// r154 = FMA r153 r149 r34
+			r154 := fma32Try(r153, r149, r34, &slow)
+			// r155 = FMA r154 r149 r36
+			r155 := fma32Try(r154, r149, r36, &slow)
+			// r156 = FMA r155 r149 r38
+			r156 := fma32Try(r155, r149, r38, &slow)
+			// r157 = FMA r156 r149 r40
+			r157 := fma32Try(r156, r149, r40, &slow)
+			// r158 = FMA r157 r149 r42
+			r158 := fma32Try(r157, r149, r42, &slow)
+			// r159 = FMA r149 r158 r42
+			r159 := fma32Try(r149, r158, r42, &slow)
+			// r160 = Add r147 r65
+			r160 := float32(r147 + r65)
+			// r161:kBits = Bits r160
+			kBits161 := math.Float32bits(r160)
+			// r162 = IAdd r161:kBits r89
+			r162 := kBits161 + r89
+			// r163 = Shl 23 r162
+			r163 := r162 << 23
+			// r164:pow2 = FromBits r163
+			pow2164 := math.Float32frombits(r163)
+			// r165 = Mul r159 r164:pow2
+			r165 := float32(r159 * pow2164)
+			// r168 = FMA r166 r25:z r167
+			r168 := fma32Try(r166, z, r167, &slow)
+			// r170 = FMA r168 r25:z r169
+			r170 := fma32Try(r168, z, r169, &slow)
+			// r172 = FMA r170 r25:z r171
+			r172 := fma32Try(r170, z, r171, &slow)
+			// r174 = FMA r172 r25:z r173
+			r174 := fma32Try(r172, z, r173, &slow)
+			// r176 = FMA r174 r25:z r175
+			r176 := fma32Try(r174, z, r175, &slow)
+			// r178 = FMA r176 r25:z r177
+			r178 := fma32Try(r176, z, r177, &slow)
+			// r180 = FMA r178 r25:z r179
+			r180 := fma32Try(r178, z, r179, &slow)
+			// r181 = FMA r180 r25:z r46
+			r181 := fma32Try(r180, z, r46, &slow)
+			// r183 = FMA r181 r25:z r182
+			r183 := fma32Try(r181, z, r182, &slow)
+			// r184 = FMA r183 r25:z r49
+			r184 := fma32Try(r183, z, r49, &slow)
+			// r186 = FMA r184 r25:z r185
+			r186 := fma32Try(r184, z, r185, &slow)
+			// r187 = FMA r186 r25:z r33
+			r187 := fma32Try(r186, z, r33, &slow)
+			// r189 = FMA r187 r25:z r188
+			r189 := fma32Try(r187, z, r188, &slow)
+			// r190 = FMA r189 r25:z r36
+			r190 := fma32Try(r189, z, r36, &slow)
+			// r192 = FMA r190 r25:z r191
+			r192 := fma32Try(r190, z, r191, &slow)
+			// r193 = FMA r192 r25:z r40
+			r193 := fma32Try(r192, z, r40, &slow)
+			// r194 = Mul r165 r193
+			r194 := float32(r165 * r193)
+			// r195 = CmpGT r147 r82
+			r195 := r147 > r82
+			// r196 = Select r195 r82 r147
+			r196 := r147
+			if r195 {
+				r196 = r82
+			}
+			// r197 = Sub r143 r42
+			r197 := float32(r143 - r42)
+			// r198 = Mul r196 r85
+			r198 := float32(r196 * r85)
+			// r199 = Add r198 r65
+			r199 := float32(r198 + r65)
+			// r200:kBits = Bits r199
+			kBits200 := math.Float32bits(r199)
+			// r201 = IAdd r200:kBits r89
+			r201 := kBits200 + r89
+			// r202 = Shl 23 r201
+			r202 := r201 << 23
+			// r203:pow2 = FromBits r202
+			pow2203 := math.Float32frombits(r202)
+			// r204 = FMA r159 r197 r203:pow2
+			r204 := fma32Try(r159, r197, pow2203, &slow)
+			// r205 = Div r204 r143
+			r205 := float32(r204 / r143)
+			// r206 = Div r205 r143
+			r206 := float32(r205 / r143)
+			// r207 = FMA r147 r40 r65
+			r207 := fma32Try(r147, r40, r65, &slow)
+			// r208 = Sub r207 r65
+			r208 := float32(r207 - r65)
+			// r209 = Add r208 r65
+			r209 := float32(r208 + r65)
+			// r210:kBits = Bits r209
+			kBits210 := math.Float32bits(r209)
+			// r211 = IAdd r210:kBits r89
+			r211 := kBits210 + r89
+			// r212 = Shl 23 r211
+			r212 := r211 << 23
+			// r213:pow2 = FromBits r212
+			pow2213 := math.Float32frombits(r212)
+			// r214 = Mul r206 r213:pow2
+			r214 := float32(r206 * pow2213)
+			// r215 = Sub r147 r208
+			r215 := float32(r147 - r208)
+			// r216 = Add r215 r65
+			r216 := float32(r215 + r65)
+			// r217:kBits = Bits r216
+			kBits217 := math.Float32bits(r216)
+			// r218 = IAdd r217:kBits r89
+			r218 := kBits217 + r89
+			// r219 = Shl 23 r218
+			r219 := r218 << 23
+			// r220:pow2 = FromBits r219
+			pow2220 := math.Float32frombits(r219)
+			// r221 = Mul r214 r220:pow2
+			r221 := float32(r214 * pow2220)
+			// r222 = Div r42 r25:z
+			r222 := float32(r42 / z)
+			// r223 = Div r222 r25:z
+			r223 := float32(r222 / z)
+			// r224 = CmpGT r25:z r42
+			r224 := z > r42
+			// r225 = Select r224 r221 r141
+			r225 := r141
+			if r224 {
+				r225 = r221
+			}
+			// r227 = CmpGE r25:z r226
+			r227 := z >= r226
+			// r228 = Select r227 r194 r221
+			r228 := r221
+			if r227 {
+				r228 = r194
+			}
+			// r230 = CmpLT r25:z r229
+			r230 := z < r229
+			// r231 = Select r230 r228 r225
+			r231 := r225
+			if r230 {
+				r231 = r228
+			}
+			// r232 = CmpLT r25:z r62
+			r232 := z < r62
+			// r233 = Select r232 r223 r231
+			r233 := r231
+			if r232 {
+				r233 = r223
+			}
+			// r125 = Select r126 r233 r125
+			if r126 {
+				r125 = r233
+			}
+		}
+		// r235 = Sub r234 r2:Last
+		r235 := float32(r234 - Last)
+		// r237 = CmpLT r235 r236:tauRef
+		r237 := r235 < c[BackwardCTauRef]
+		// r238 = Select r237 r8:vr r113:vc
+		r238 := vc
+		if r237 {
+			r238 = vr
+		}
+		// r242 = Imm 0x0
+		r242 := math.Float32frombits(0x00000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r242 = Load GSpike
+			r242 = gspike[j]
+		}
+		// r244 = Sub r238 r5:vTh
+		r244 := float32(r238 - c[BackwardCVTh])
+		// r245 = Mul r244 r239:invD
+		r245 := float32(r244 * c[BackwardCInvD])
+		// r246 = Abs r245
+		r246 := math.Float32frombits(math.Float32bits(r245) &^ (1 << 31))
+		// r247 = Sub r241:width r246
+		r247 := float32(c[BackwardCWidth] - r246)
+		// r248 = Mul r240:alpha r247
+		r248 := float32(c[BackwardCAlpha] * r247)
+		// r249 = CmpLT r248 r229
+		r249 := r248 < r229
+		// r250 = Select r249 r229 r248
+		r250 := r248
+		if r249 {
+			r250 = r229
+		}
+		// r251 = Mul r242 r250
+		r251 := float32(r242 * r250)
+		// r252 = FMA r251 r239:invD r3:gV
+		r252 := fma32Try(r251, c[BackwardCInvD], gV, &slow)
+		// r254 = FMA r4:gW r253:ka r252
+		r254 := fma32Try(gW, c[BackwardCKa], r252, &slow)
+		// r255 = Mul r43:ex r20:dtRTau
+		r255 := float32(ex * c[BackwardCDtRTau])
+		// r256 = Mul r254 r255
+		r256 := float32(r254 * r255)
+		// r258 = Mul r4:gW r257:keep
+		r258 := float32(gW * c[BackwardCKeep])
+		// r259 = Sub r258 r256
+		r259 := float32(r258 - r256)
+		// r260 = Mul r125 r23:F
+		r260 := float32(r125 * F)
+		// r261 = Add r18:dtCTau r18:dtCTau
+		r261 := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		// r262 = FMA r260 r261 r42
+		r262 := fma32Try(r260, r261, r42, &slow)
+		// r263 = FMA r43:ex r25:z r262
+		r263 := fma32Try(ex, z, r262, &slow)
+		// r264 = Mul r254 r263
+		r264 := float32(r254 * r263)
+		// r265 = FMA r43:ex r8:vr r260
+		r265 := fma32Try(ex, vr, r260, &slow)
+		// r266 = Select r237 r252 r264
+		r266 := r264
+		if r237 {
+			r266 = r252
+		}
+		// r267 = Select r237 r4:gW r259
+		r267 := r259
+		if r237 {
+			r267 = gW
+		}
+		// r4:gW = Mul r267 r42
+		gW = float32(r267 * r42)
+		// r269 = Sub r0:V r5:vTh
+		r269 := float32(V - c[BackwardCVTh])
+		// r270 = Mul r269 r239:invD
+		r270 := float32(r269 * c[BackwardCInvD])
+		// r271 = Abs r270
+		r271 := math.Float32frombits(math.Float32bits(r270) &^ (1 << 31))
+		// r272 = Sub r241:width r271
+		r272 := float32(c[BackwardCWidth] - r271)
+		// r273 = Mul r240:alpha r272
+		r273 := float32(c[BackwardCAlpha] * r272)
+		// r274 = CmpLT r273 r229
+		r274 := r273 < r229
+		// r275 = Select r274 r229 r273
+		r275 := r273
+		if r274 {
+			r275 = r229
+		}
+		// r276 = Mul r275 r239:invD
+		r276 := float32(r275 * c[BackwardCInvD])
+		// r277 = Mul r267 r9:b
+		r277 := float32(r267 * c[BackwardCB])
+		// r278 = Mul r277 r276
+		r278 := float32(r277 * r276)
+		// r279 = Sub r0:V r7:vReset
+		r279 := float32(V - c[BackwardCVReset])
+		// r280 = Mul r279 r276
+		r280 := float32(r279 * r276)
+		// r281 = Sub r42 r280
+		r281 := float32(r42 - r280)
+		// r3:gV = FMA r266 r281 r278
+		gV = fma32Try(r266, r281, r278, &slow)
+		if slow {
+			backwardF32HardExact(f, s, j, j+1)
+			continue
+		}
+		// If GI
+		if hasGI {
+			// r283 = Select r237 r229 r256
+			r283 := r256
+			if r237 {
+				r283 = r229
+			}
+			// Store GI r283
+			gi[j] = r283
+		}
+		// If GG
+		if hasGG {
+			// r284 = Mul r254 r20:dtRTau
+			r284 := float32(r254 * c[BackwardCDtRTau])
+			// r285 = Mul r284 r85
+			r285 := float32(r284 * r85)
+			// r286 = Mul r285 r265
+			r286 := float32(r285 * r265)
+			// r287 = Select r237 r229 r286
+			r287 := r286
+			if r237 {
+				r287 = r229
+			}
+			// Store GG r287
+			gg[j] = r287
+		}
+		// If GDelta
+		if hasGDelta {
+			// r288 = Select r237 r229 r254
+			r288 := r254
+			if r237 {
+				r288 = r229
+			}
+			// Store GDelta r288
+			gdelta[j] = r288
+		}
+		// Store GV r3:gV
+		gv[j] = gV
+		// Store GW r4:gW
+		gw[j] = gW
+	}
+}
+
+// backwardF32HardExact is backwardF32HardOne for neurons lo..hi-1, with the exact fma32.
+func backwardF32HardExact(f *Backward32, s int, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[BackwardStreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[BackwardStreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[BackwardStreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[BackwardStreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[BackwardStreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[BackwardStreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[BackwardStreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	c := (*[BackwardNumConsts]float32)(f.C)
+	// r33 = Imm 0x3ab60b61
+	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r34 = Imm 0x3c088889
+	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r36 = Imm 0x3d2aaaab
+	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r38 = Imm 0x3e2aaaab
+	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r40 = Imm 0x3f000000
+	r40 := math.Float32frombits(0x3f000000) // 0.5
+	// r42 = Imm 0x3f800000
+	r42 := math.Float32frombits(0x3f800000) // 1
+	// r44 = Imm 0x3e000000
+	r44 := math.Float32frombits(0x3e000000) // 0.125
+	// r46 = Imm 0x3493f27e
+	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r47 = Imm 0x3638ef1d
+	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r49 = Imm 0x37d00d01
+	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r51 = Imm 0x39500d01
+	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r59 = Imm 0x42be0000
+	r59 := math.Float32frombits(0x42be0000) // 95
+	// r62 = Imm 0xc2ae0000
+	r62 := math.Float32frombits(0xc2ae0000) // -87
+	// r65 = Imm 0x4b400000
+	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r66 = Imm 0x3fb8aa3b
+	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r69 = Imm 0xb5bfbe8e
+	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r70 = Imm 0xbf317200
+	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r82 = Imm 0x41f00000
+	r82 := math.Float32frombits(0x41f00000) // 30
+	// r85 = Imm 0xbf800000
+	r85 := math.Float32frombits(0xbf800000) // -1
+	// r89 = Imm 0x7f
+	r89 := uint32(0x7f)
+	// r117 = Imm 0x3a9c09c1
+	r117 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r118 = Imm 0x3be38e39
+	r118 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r120 = Imm 0x3d088889
+	r120 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r123 = Imm 0x3eaaaaab
+	r123 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r127 = Imm 0x32c54352
+	r127 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r128 = Imm 0x34867f5b
+	r128 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r130 = Imm 0x362670cd
+	r130 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r132 = Imm 0x37b8ef1d
+	r132 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r134 = Imm 0x39360b61
+	r134 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r166 = Imm 0x253413c3
+	r166 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r167 = Imm 0xa74a963c
+	r167 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r169 = Imm 0x29573f9f
+	r169 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r171 = Imm 0xab573f9f
+	r171 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r173 = Imm 0x2d49cba5
+	r173 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r175 = Imm 0xaf309231
+	r175 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r177 = Imm 0x310f76c7
+	r177 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r179 = Imm 0xb2d7322b
+	r179 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r182 = Imm 0xb638ef1d
+	r182 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r185 = Imm 0xb9500d01
+	r185 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r188 = Imm 0xbc088889
+	r188 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r191 = Imm 0xbe2aaaab
+	r191 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r226 = Imm 0xc0400000
+	r226 := math.Float32frombits(0xc0400000) // -3
+	// r229 = Imm 0x0
+	r229 := math.Float32frombits(0x00000000) // 0
+	// r234 = Time
+	r234 := f.T[s]
+	for j := lo; j < hi; j++ {
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:gV = Load GV
+		gV := gv[j]
+		// r4:gW = Load GW
+		gW := gw[j]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk := V >= c[BackwardCVTh]
+		// r8:vr = Select r6:spk r7:vReset r0:V
+		vr := V
+		if spk {
+			vr = c[BackwardCVReset]
+		}
+		// r10:wb = Add r1:W r9:b
+		wb := float32(W + c[BackwardCB])
+		// r11:u = Select r6:spk r10:wb r1:W
+		u := W
+		if spk {
+			u = wb
+		}
+		// r12:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
+		if hasI {
+			// r12:in = Load I
+			in = i[j]
+		}
+		// r15:a1 = Sub r8:vr r14:vRest
+		a1 := float32(vr - c[BackwardCVRest])
+		// r17:a2 = Sub r8:vr r16:vC
+		a2 := float32(vr - c[BackwardCVC])
+		// r19:a12 = Mul r15:a1 r17:a2
+		a12 := float32(a1 * a2)
+		// r21:iu = Sub r12:in r11:u
+		iu := float32(in - u)
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive := float32(c[BackwardCDtRTau] * iu)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+		F := fma32(c[BackwardCDtCTau], a12, drive)
+		// r24:a1a2 = Add r15:a1 r17:a2
+		a1a2 := float32(a1 + a2)
+		// r25:z = Mul r18:dtCTau r24:a1a2
+		z := float32(c[BackwardCDtCTau] * a1a2)
+		// If G
+		if hasG {
+			// r26 = Load G
+			r26 := g[j]
+			// r27:gd = Mul r20:dtRTau r26
+			gd := float32(c[BackwardCDtRTau] * r26)
+			// r25:z = Sub r25:z r27:gd
+			z = float32(z - gd)
+			// r29 = Imm 0x0
+			r29 := math.Float32frombits(0x00000000) // 0
+			// r30:gv = FMA r27:gd r8:vr r29
+			gv30 := fma32(gd, vr, r29)
+			// r23:F = Sub r23:F r30:gv
+			F = float32(F - gv30)
+		}
+		// r32:az = Abs r25:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r35 = FMA r33 r25:z r34
+		r35 := fma32(r33, z, r34)
+		// r37 = FMA r35 r25:z r36
+		r37 := fma32(r35, z, r36)
+		// r39 = FMA r37 r25:z r38
+		r39 := fma32(r37, z, r38)
+		// r41 = FMA r39 r25:z r40
+		r41 := fma32(r39, z, r40)
+		// r43:ex = FMA r41 r25:z r42
+		ex := fma32(r41, z, r42)
+		// r45:large = CmpGT r32:az r44
+		large := az > r44
+		// Rare r45:large
+		if large {
+			// r48 = FMA r46 r25:z r47
+			r48 := fma32(r46, z, r47)
+			// r50 = FMA r48 r25:z r49
+			r50 := fma32(r48, z, r49)
+			// r52 = FMA r50 r25:z r51
+			r52 := fma32(r50, z, r51)
+			// r53 = FMA r52 r25:z r33
+			r53 := fma32(r52, z, r33)
+			// r54 = FMA r53 r25:z r34
+			r54 := fma32(r53, z, r34)
+			// r55 = FMA r54 r25:z r36
+			r55 := fma32(r54, z, r36)
+			// r56 = FMA r55 r25:z r38
+			r56 := fma32(r55, z, r38)
+			// r57 = FMA r56 r25:z r40
+			r57 := fma32(r56, z, r40)
+			// r58:taylor = FMA r57 r25:z r42
+			taylor := fma32(r57, z, r42)
+			// r60 = CmpGT r25:z r59
+			r60 := z > r59
+			// r61:zl = Select r60 r59 r25:z
+			zl := z
+			if r60 {
+				zl = r59
+			}
+			// r63 = CmpLT r61:zl r62
+			r63 := zl < r62
+			// r64:zc = Select r63 r62 r61:zl
+			zc := zl
+			if r63 {
+				zc = r62
+			}
+			// r67 = FMA r64:zc r66 r65
+			r67 := fma32(zc, r66, r65)
+			// r68:k = Sub r67 r65
+			k := float32(r67 - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71 := fma32(k, r70, zc)
+			// r72:r = FMA r68:k r69 r71
+			r := fma32(k, r69, r71)
+			// r73 = FMA r46 r72:r r47
+			r73 := fma32(r46, r, r47)
+			// r74 = FMA r73 r72:r r49
+			r74 := fma32(r73, r, r49)
+			// r75 = FMA r74 r72:r r51
+			r75 := fma32(r74, r, r51)
+			// r76 = FMA r75 r72:r r33
+			r76 := fma32(r75, r, r33)
+			// r77 = FMA r76 r72:r r34
+			r77 := fma32(r76, r, r34)
+			// r78 = FMA r77 r72:r r36
+			r78 := fma32(r77, r, r36)
+			// r79 = FMA r78 r72:r r38
+			r79 := fma32(r78, r, r38)
+			// r80 = FMA r79 r72:r r40
+			r80 := fma32(r79, r, r40)
+			// r81:q = FMA r80 r72:r r42
+			q := fma32(r80, r, r42)
+			// r83 = CmpGT r68:k r82
+			r83 := k > r82
+			// r84:kc = Select r83 r82 r68:k
+			kc := k
+			if r83 {
+				kc = r82
+			}
+			// r86 = Mul r84:kc r85
+			r86 := float32(kc * r85)
+			// r87 = Add r86 r65
+			r87 := float32(r86 + r65)
+			// r88:kBits = Bits r87
+			kBits88 := math.Float32bits(r87)
+			// r90 = IAdd r88:kBits r89
+			r90 := kBits88 + r89
+			// r91 = Shl 23 r90
+			r91 := r90 << 23
+			// r92:pow2 = FromBits r91
+			pow292 := math.Float32frombits(r91)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus := float32(r42 - pow292)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94 := fma32(r, q, oneMinus)
+			// r95:y = Div r94 r61:zl
+			y := float32(r94 / zl)
+			// r96 = FMA r68:k r40 r65
+			r96 := fma32(k, r40, r65)
+			// r97:kHalf = Sub r96 r65
+			kHalf := float32(r96 - r65)
+			// r98 = Add r97:kHalf r65
+			r98 := float32(kHalf + r65)
+			// r99:kBits = Bits r98
+			kBits99 := math.Float32bits(r98)
+			// r100 = IAdd r99:kBits r89
+			r100 := kBits99 + r89
+			// r101 = Shl 23 r100
+			r101 := r100 << 23
+			// r102:pow2 = FromBits r101
+			pow2102 := math.Float32frombits(r101)
+			// r103 = Mul r95:y r102:pow2
+			r103 := float32(y * pow2102)
+			// r104 = Sub r68:k r97:kHalf
+			r104 := float32(k - kHalf)
+			// r105 = Add r104 r65
+			r105 := float32(r104 + r65)
+			// r106:kBits = Bits r105
+			kBits106 := math.Float32bits(r105)
+			// r107 = IAdd r106:kBits r89
+			r107 := kBits106 + r89
+			// r108 = Shl 23 r107
+			r108 := r107 << 23
+			// r109:pow2 = FromBits r108
+			pow2109 := math.Float32frombits(r108)
+			// r110:big = Mul r103 r109:pow2
+			big := float32(r103 * pow2109)
+			// r111 = CmpLE r32:az r40
+			r111 := az <= r40
+			// r112:far = Select r111 r58:taylor r110:big
+			far := big
+			if r111 {
+				far = taylor
+			}
+			// r43:ex = Select r45:large r112:far r43:ex
+			if large {
+				ex = far
+			}
+		}
+		// r113:vc = FMA r43:ex r23:F r8:vr
+		vc := fma32(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r114 = Load Delta
+			r114 := delta[j]
+			// r113:vc = Add r113:vc r114
+			vc = float32(vc + r114)
+		}
+		// r116 = Abs r25:z
+		r116 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r119 = FMA r117 r25:z r118
+		r119 := fma32(r117, z, r118)
+		// r121 = FMA r119 r25:z r120
+		r121 := fma32(r119, z, r120)
+		// r122 = FMA r121 r25:z r44
+		r122 := fma32(r121, z, r44)
+		// r124 = FMA r122 r25:z r123
+		r124 := fma32(r122, z, r123)
+		// r125 = FMA r124 r25:z r40
+		r125 := fma32(r124, z, r40)
+		// r126 = CmpGT r116 r44
+		r126 := r116 > r44
+		// Rare r126
+		if r126 {
+			// r129 = FMA r127 r25:z r128
+			r129 := fma32(r127, z, r128)
+			// r131 = FMA r129 r25:z r130
+			r131 := fma32(r129, z, r130)
+			// r133 = FMA r131 r25:z r132
+			r133 := fma32(r131, z, r132)
+			// r135 = FMA r133 r25:z r134
+			r135 := fma32(r133, z, r134)
+			// r136 = FMA r135 r25:z r117
+			r136 := fma32(r135, z, r117)
+			// r137 = FMA r136 r25:z r118
+			r137 := fma32(r136, z, r118)
+			// r138 = FMA r137 r25:z r120
+			r138 := fma32(r137, z, r120)
+			// r139 = FMA r138 r25:z r44
+			r139 := fma32(r138, z, r44)
+			// r140 = FMA r139 r25:z r123
+			r140 := fma32(r139, z, r123)
+			// r141 = FMA r140 r25:z r40
+			r141 := fma32(r140, z, r40)
+			// r142 = CmpGT r25:z r59
+			r142 := z > r59
+			// r143 = Select r142 r59 r25:z
+			r143 := z
+			if r142 {
+				r143 = r59
+			}
+			// r144 = CmpLT r143 r62
+			r144 := r143 < r62
+			// r145 = Select r144 r62 r143
+			r145 := r143
+			if r144 {
+				r145 = r62
+			}
+			// r146 = FMA r145 r66 r65
+			r146 := fma32(r145, r66, r65)
+			// r147 = Sub r146 r65
+			r147 := float32(r146 - r65)
+			// r148 = FMA r147 r70 r145
+			r148 := fma32(r147, r70, r145)
+			// r149 = FMA r147 r69 r148
+			r149 := fma32(r147, r69, r148)
+			// r150 = FMA r46 r149 r47
+			r150 := fma32(r46, r149, r47)
+			// r151 = FMA r150 r149 r49
+			r151 := fma32(r150, r149, r49)
+			// r152 = FMA r151 r149 r51
+			r152 := fma32(r151, r149, r51)
+			// r153 = FMA r152 r149 r33
+			r153 := fma32(r152, r149, r33)
+			// r154 = FMA r153 r149 r34
+			r154 := fma32(r153, r149, r34)
+			// r155 = FMA r154 r149 r36
+			r155 := fma32(r154, r149, r36)
+			// r156 = FMA r155 r149 r38
+			r156 := fma32(r155, r149, r38)
+			// r157 = FMA r156 r149 r40
+			r157 := fma32(r156, r149, r40)
+			// r158 = FMA r157 r149 r42
+			r158 := fma32(r157, r149, r42)
+			// r159 = FMA r149 r158 r42
+			r159 := fma32(r149, r158, r42)
+			// r160 = Add r147 r65
+			r160 := float32(r147 + r65)
+			// r161:kBits = Bits r160
+			kBits161 := math.Float32bits(r160)
+			// r162 = IAdd r161:kBits r89
+			r162 := kBits161 + r89
+			// r163 = Shl 23 r162
+			r163 := r162 << 23
+			// r164:pow2 = FromBits r163
+			pow2164 := math.Float32frombits(r163)
+			// r165 = Mul r159 r164:pow2
+			r165 := float32(r159 * pow2164)
+			// r168 = FMA r166 r25:z r167
+			r168 := fma32(r166, z, r167)
+			// r170 = FMA r168 r25:z r169
+			r170 := fma32(r168, z, r169)
+			// r172 = FMA r170 r25:z r171
+			r172 := fma32(r170, z, r171)
+			// r174 = FMA r172 r25:z r173
+			r174 := fma32(r172, z, r173)
+			// r176 = FMA r174 r25:z r175
+			r176 := fma32(r174, z, r175)
+			// r178 = FMA r176 r25:z r177
+			r178 := fma32(r176, z, r177)
+			// r180 = FMA r178 r25:z r179
+			r180 := fma32(r178, z, r179)
+			// r181 = FMA r180 r25:z r46
+			r181 := fma32(r180, z, r46)
+			// r183 = FMA r181 r25:z r182
+			r183 := fma32(r181, z, r182)
+			// r184 = FMA r183 r25:z r49
+			r184 := fma32(r183, z, r49)
+			// r186 = FMA r184 r25:z r185
+			r186 := fma32(r184, z, r185)
+			// r187 = FMA r186 r25:z r33
+			r187 := fma32(r186, z, r33)
+			// r189 = FMA r187 r25:z r188
+			r189 := fma32(r187, z, r188)
+			// r190 = FMA r189 r25:z r36
+			r190 := fma32(r189, z, r36)
+			// r192 = FMA r190 r25:z r191
+			r192 := fma32(r190, z, r191)
+			// r193 = FMA r192 r25:z r40
+			r193 := fma32(r192, z, r40)
+			// r194 = Mul r165 r193
+			r194 := float32(r165 * r193)
+			// r195 = CmpGT r147 r82
+			r195 := r147 > r82
+			// r196 = Select r195 r82 r147
+			r196 := r147
+			if r195 {
+				r196 = r82
+			}
+			// r197 = Sub r143 r42
+			r197 := float32(r143 - r42)
+			// r198 = Mul r196 r85
+			r198 := float32(r196 * r85)
+			// r199 = Add r198 r65
+			r199 := float32(r198 + r65)
+			// r200:kBits = Bits r199
+			kBits200 := math.Float32bits(r199)
+			// r201 = IAdd r200:kBits r89
+			r201 := kBits200 + r89
+			// r202 = Shl 23 r201
+			r202 := r201 << 23
+			// r203:pow2 = FromBits r202
+			pow2203 := math.Float32frombits(r202)
+			// r204 = FMA r159 r197 r203:pow2
+			r204 := fma32(r159, r197, pow2203)
+			// r205 = Div r204 r143
+			r205 := float32(r204 / r143)
+			// r206 = Div r205 r143
+			r206 := float32(r205 / r143)
+			// r207 = FMA r147 r40 r65
+			r207 := fma32(r147, r40, r65)
+			// r208 = Sub r207 r65
+			r208 := float32(r207 - r65)
+			// r209 = Add r208 r65
+			r209 := float32(r208 + r65)
+			// r210:kBits = Bits r209
+			kBits210 := math.Float32bits(r209)
+			// r211 = IAdd r210:kBits r89
+			r211 := kBits210 + r89
+			// r212 = Shl 23 r211
+			r212 := r211 << 23
+			// r213:pow2 = FromBits r212
+			pow2213 := math.Float32frombits(r212)
+			// r214 = Mul r206 r213:pow2
+			r214 := float32(r206 * pow2213)
+			// r215 = Sub r147 r208
+			r215 := float32(r147 - r208)
+			// r216 = Add r215 r65
+			r216 := float32(r215 + r65)
+			// r217:kBits = Bits r216
+			kBits217 := math.Float32bits(r216)
+			// r218 = IAdd r217:kBits r89
+			r218 := kBits217 + r89
+			// r219 = Shl 23 r218
+			r219 := r218 << 23
+			// r220:pow2 = FromBits r219
+			pow2220 := math.Float32frombits(r219)
+			// r221 = Mul r214 r220:pow2
+			r221 := float32(r214 * pow2220)
+			// r222 = Div r42 r25:z
+			r222 := float32(r42 / z)
+			// r223 = Div r222 r25:z
+			r223 := float32(r222 / z)
+			// r224 = CmpGT r25:z r42
+			r224 := z > r42
+			// r225 = Select r224 r221 r141
+			r225 := r141
+			if r224 {
+				r225 = r221
+			}
+			// r227 = CmpGE r25:z r226
+			r227 := z >= r226
+			// r228 = Select r227 r194 r221
+			r228 := r221
+			if r227 {
+				r228 = r194
+			}
+			// r230 = CmpLT r25:z r229
+			r230 := z < r229
+			// r231 = Select r230 r228 r225
+			r231 := r225
+			if r230 {
+				r231 = r228
+			}
+			// r232 = CmpLT r25:z r62
+			r232 := z < r62
+			// r233 = Select r232 r223 r231
+			r233 := r231
+			if r232 {
+				r233 = r223
+			}
+			// r125 = Select r126 r233 r125
+			if r126 {
+				r125 = r233
+			}
+		}
+		// r235 = Sub r234 r2:Last
+		r235 := float32(r234 - Last)
+		// r237 = CmpLT r235 r236:tauRef
+		r237 := r235 < c[BackwardCTauRef]
+		// r238 = Select r237 r8:vr r113:vc
+		r238 := vc
+		if r237 {
+			r238 = vr
+		}
+		// r242 = Imm 0x0
+		r242 := math.Float32frombits(0x00000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r242 = Load GSpike
+			r242 = gspike[j]
+		}
+		// r244 = Sub r238 r5:vTh
+		r244 := float32(r238 - c[BackwardCVTh])
+		// r245 = Mul r244 r239:invD
+		r245 := float32(r244 * c[BackwardCInvD])
+		// r246 = Abs r245
+		r246 := math.Float32frombits(math.Float32bits(r245) &^ (1 << 31))
+		// r247 = Sub r241:width r246
+		r247 := float32(c[BackwardCWidth] - r246)
+		// r248 = Mul r240:alpha r247
+		r248 := float32(c[BackwardCAlpha] * r247)
+		// r249 = CmpLT r248 r229
+		r249 := r248 < r229
+		// r250 = Select r249 r229 r248
+		r250 := r248
+		if r249 {
+			r250 = r229
+		}
+		// r251 = Mul r242 r250
+		r251 := float32(r242 * r250)
+		// r252 = FMA r251 r239:invD r3:gV
+		r252 := fma32(r251, c[BackwardCInvD], gV)
+		// r254 = FMA r4:gW r253:ka r252
+		r254 := fma32(gW, c[BackwardCKa], r252)
+		// r255 = Mul r43:ex r20:dtRTau
+		r255 := float32(ex * c[BackwardCDtRTau])
+		// r256 = Mul r254 r255
+		r256 := float32(r254 * r255)
+		// r258 = Mul r4:gW r257:keep
+		r258 := float32(gW * c[BackwardCKeep])
+		// r259 = Sub r258 r256
+		r259 := float32(r258 - r256)
+		// r260 = Mul r125 r23:F
+		r260 := float32(r125 * F)
+		// r261 = Add r18:dtCTau r18:dtCTau
+		r261 := float32(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		// r262 = FMA r260 r261 r42
+		r262 := fma32(r260, r261, r42)
+		// r263 = FMA r43:ex r25:z r262
+		r263 := fma32(ex, z, r262)
+		// r264 = Mul r254 r263
+		r264 := float32(r254 * r263)
+		// r265 = FMA r43:ex r8:vr r260
+		r265 := fma32(ex, vr, r260)
+		// r266 = Select r237 r252 r264
+		r266 := r264
+		if r237 {
+			r266 = r252
+		}
+		// r267 = Select r237 r4:gW r259
+		r267 := r259
+		if r237 {
+			r267 = gW
+		}
+		// r4:gW = Mul r267 r42
+		gW = float32(r267 * r42)
+		// r269 = Sub r0:V r5:vTh
+		r269 := float32(V - c[BackwardCVTh])
+		// r270 = Mul r269 r239:invD
+		r270 := float32(r269 * c[BackwardCInvD])
+		// r271 = Abs r270
+		r271 := math.Float32frombits(math.Float32bits(r270) &^ (1 << 31))
+		// r272 = Sub r241:width r271
+		r272 := float32(c[BackwardCWidth] - r271)
+		// r273 = Mul r240:alpha r272
+		r273 := float32(c[BackwardCAlpha] * r272)
+		// r274 = CmpLT r273 r229
+		r274 := r273 < r229
+		// r275 = Select r274 r229 r273
+		r275 := r273
+		if r274 {
+			r275 = r229
+		}
+		// r276 = Mul r275 r239:invD
+		r276 := float32(r275 * c[BackwardCInvD])
+		// r277 = Mul r267 r9:b
+		r277 := float32(r267 * c[BackwardCB])
+		// r278 = Mul r277 r276
+		r278 := float32(r277 * r276)
+		// r279 = Sub r0:V r7:vReset
+		r279 := float32(V - c[BackwardCVReset])
+		// r280 = Mul r279 r276
+		r280 := float32(r279 * r276)
+		// r281 = Sub r42 r280
+		r281 := float32(r42 - r280)
+		// r3:gV = FMA r266 r281 r278
+		gV = fma32(r266, r281, r278)
+		// If GI
+		if hasGI {
+			// r283 = Select r237 r229 r256
+			r283 := r256
+			if r237 {
+				r283 = r229
+			}
+			// Store GI r283
+			gi[j] = r283
+		}
+		// If GG
+		if hasGG {
+			// r284 = Mul r254 r20:dtRTau
+			r284 := float32(r254 * c[BackwardCDtRTau])
+			// r285 = Mul r284 r85
+			r285 := float32(r284 * r85)
+			// r286 = Mul r285 r265
+			r286 := float32(r285 * r265)
+			// r287 = Select r237 r229 r286
+			r287 := r286
+			if r237 {
+				r287 = r229
+			}
+			// Store GG r287
+			gg[j] = r287
+		}
+		// If GDelta
+		if hasGDelta {
+			// r288 = Select r237 r229 r254
+			r288 := r254
+			if r237 {
+				r288 = r229
+			}
+			// Store GDelta r288
+			gdelta[j] = r288
+		}
+		// Store GV r3:gV
+		gv[j] = gV
+		// Store GW r4:gW
+		gw[j] = gW
+	}
+}
+
+// BackwardF32HardPN is the program asm/step.BackwardF32HardPN lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF32HardPN(f *Backward32) {
+	for s := range max(f.Steps, 1) {
+		backwardF32HardPNOne(f, s)
+	}
+}
+
+// backwardF32HardPNOne makes step s of BackwardF32HardPN, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by backwardF32HardPNExact.
+func backwardF32HardPNOne(f *Backward32, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[BackwardStreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[BackwardStreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[BackwardStreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[BackwardStreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[BackwardStreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[BackwardStreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[BackwardStreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	cVTh := f.C[BackwardCVTh*f.Stride:][:n]
+	cVReset := f.C[BackwardCVReset*f.Stride:][:n]
+	cB := f.C[BackwardCB*f.Stride:][:n]
+	cVRest := f.C[BackwardCVRest*f.Stride:][:n]
+	cVC := f.C[BackwardCVC*f.Stride:][:n]
+	cDtCTau := f.C[BackwardCDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
+	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
+	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
+	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
+	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
+	cKa := f.C[BackwardCKa*f.Stride:][:n]
+	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
+	// r34 = Imm 0x3ab60b61
+	r34 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r35 = Imm 0x3c088889
+	r35 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r37 = Imm 0x3d2aaaab
+	r37 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r39 = Imm 0x3e2aaaab
+	r39 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r41 = Imm 0x3f000000
+	r41 := math.Float32frombits(0x3f000000) // 0.5
+	// r43 = Imm 0x3f800000
+	r43 := math.Float32frombits(0x3f800000) // 1
+	// r45 = Imm 0x3e000000
+	r45 := math.Float32frombits(0x3e000000) // 0.125
+	// r47 = Imm 0x3493f27e
+	r47 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r48 = Imm 0x3638ef1d
+	r48 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r50 = Imm 0x37d00d01
+	r50 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r52 = Imm 0x39500d01
+	r52 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r60 = Imm 0x42be0000
+	r60 := math.Float32frombits(0x42be0000) // 95
+	// r63 = Imm 0xc2ae0000
+	r63 := math.Float32frombits(0xc2ae0000) // -87
+	// r66 = Imm 0x4b400000
+	r66 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r67 = Imm 0x3fb8aa3b
+	r67 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r70 = Imm 0xb5bfbe8e
+	r70 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r71 = Imm 0xbf317200
+	r71 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r83 = Imm 0x41f00000
+	r83 := math.Float32frombits(0x41f00000) // 30
+	// r86 = Imm 0xbf800000
+	r86 := math.Float32frombits(0xbf800000) // -1
+	// r90 = Imm 0x7f
+	r90 := uint32(0x7f)
+	// r118 = Imm 0x3a9c09c1
+	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r119 = Imm 0x3be38e39
+	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r121 = Imm 0x3d088889
+	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r124 = Imm 0x3eaaaaab
+	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r128 = Imm 0x32c54352
+	r128 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r129 = Imm 0x34867f5b
+	r129 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r131 = Imm 0x362670cd
+	r131 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r133 = Imm 0x37b8ef1d
+	r133 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r135 = Imm 0x39360b61
+	r135 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r167 = Imm 0x253413c3
+	r167 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r168 = Imm 0xa74a963c
+	r168 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r170 = Imm 0x29573f9f
+	r170 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r172 = Imm 0xab573f9f
+	r172 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r174 = Imm 0x2d49cba5
+	r174 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r176 = Imm 0xaf309231
+	r176 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r178 = Imm 0x310f76c7
+	r178 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r180 = Imm 0xb2d7322b
+	r180 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r183 = Imm 0xb638ef1d
+	r183 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r186 = Imm 0xb9500d01
+	r186 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r189 = Imm 0xbc088889
+	r189 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r192 = Imm 0xbe2aaaab
+	r192 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r227 = Imm 0xc0400000
+	r227 := math.Float32frombits(0xc0400000) // -3
+	// r230 = Imm 0x0
+	r230 := math.Float32frombits(0x00000000) // 0
+	// r235 = Time
+	r235 := f.T[s]
+	j := 0
+	for ; j < n-2; j += 3 {
+		slow := false
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		V_c := v[j+2]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		W_c := w[j+2]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		Last_c := last[j+2]
+		// r3:gV = Load GV
+		gV_a := gv[j]
+		gV_b := gv[j+1]
+		gV_c := gv[j+2]
+		// r4:gW = Load GW
+		gW_a := gw[j]
+		gW_b := gw[j+1]
+		gW_c := gw[j+2]
+		// r5:vTh = Param VTh
+		vTh_a := cVTh[j]
+		vTh_b := cVTh[j+1]
+		vTh_c := cVTh[j+2]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk_a := V_a >= vTh_a
+		spk_b := V_b >= vTh_b
+		spk_c := V_c >= vTh_c
+		// r7:vReset = Param VReset
+		vReset7_a := cVReset[j]
+		vReset7_b := cVReset[j+1]
+		vReset7_c := cVReset[j+2]
+		// r8:vr = Select r6:spk r7:vReset r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vReset7_a
+		}
+		vr_b := V_b
+		if spk_b {
+			vr_b = vReset7_b
+		}
+		vr_c := V_c
+		if spk_c {
+			vr_c = vReset7_c
+		}
+		// r9:b = Param B
+		b9_a := cB[j]
+		b9_b := cB[j+1]
+		b9_c := cB[j+2]
+		// r10:wb = Add r1:W r9:b
+		wb_a := float32(W_a + b9_a)
+		wb_b := float32(W_b + b9_b)
+		wb_c := float32(W_c + b9_c)
+		// r11:u = Select r6:spk r10:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
+		}
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
+		}
+		u_c := W_c
+		if spk_c {
+			u_c = wb_c
+		}
+		// r12:in = Imm 0x0
+		in_a := math.Float32frombits(0x00000000) // 0
+		in_b := math.Float32frombits(0x00000000) // 0
+		in_c := math.Float32frombits(0x00000000) // 0
+		// If I
+		if hasI {
+			// r12:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+			in_c = i[j+2]
+		}
+		// r14:vRest = Param VRest
+		vRest_a := cVRest[j]
+		vRest_b := cVRest[j+1]
+		vRest_c := cVRest[j+2]
+		// r15:a1 = Sub r8:vr r14:vRest
+		a1_a := float32(vr_a - vRest_a)
+		a1_b := float32(vr_b - vRest_b)
+		a1_c := float32(vr_c - vRest_c)
+		// r16:vC = Param VC
+		vC_a := cVC[j]
+		vC_b := cVC[j+1]
+		vC_c := cVC[j+2]
+		// r17:a2 = Sub r8:vr r16:vC
+		a2_a := float32(vr_a - vC_a)
+		a2_b := float32(vr_b - vC_b)
+		a2_c := float32(vr_c - vC_c)
+		// r18:dtCTau = Param DtCTau
+		dtCTau18_a := cDtCTau[j]
+		dtCTau18_b := cDtCTau[j+1]
+		dtCTau18_c := cDtCTau[j+2]
+		// r19:a12 = Mul r15:a1 r17:a2
+		a12_a := float32(a1_a * a2_a)
+		a12_b := float32(a1_b * a2_b)
+		a12_c := float32(a1_c * a2_c)
+		// r20:dtRTau = Param DtRTau
+		dtRTau20_a := cDtRTau[j]
+		dtRTau20_b := cDtRTau[j+1]
+		dtRTau20_c := cDtRTau[j+2]
+		// r21:iu = Sub r12:in r11:u
+		iu_a := float32(in_a - u_a)
+		iu_b := float32(in_b - u_b)
+		iu_c := float32(in_c - u_c)
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive_a := float32(dtRTau20_a * iu_a)
+		drive_b := float32(dtRTau20_b * iu_b)
+		drive_c := float32(dtRTau20_c * iu_c)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+		F_a := fma32Try(dtCTau18_a, a12_a, drive_a, &slow)
+		F_b := fma32Try(dtCTau18_b, a12_b, drive_b, &slow)
+		F_c := fma32Try(dtCTau18_c, a12_c, drive_c, &slow)
+		// r24:a1a2 = Add r15:a1 r17:a2
+		a1a2_a := float32(a1_a + a2_a)
+		a1a2_b := float32(a1_b + a2_b)
+		a1a2_c := float32(a1_c + a2_c)
+		// r25:z = Mul r18:dtCTau r24:a1a2
+		z_a := float32(dtCTau18_a * a1a2_a)
+		z_b := float32(dtCTau18_b * a1a2_b)
+		z_c := float32(dtCTau18_c * a1a2_c)
+		// If G
+		if hasG {
+			// r26:dtRTau = Param DtRTau
+			dtRTau26_a := cDtRTau[j]
+			dtRTau26_b := cDtRTau[j+1]
+			dtRTau26_c := cDtRTau[j+2]
+			// r27 = Load G
+			r27_a := g[j]
+			r27_b := g[j+1]
+			r27_c := g[j+2]
+			// r28:gd = Mul r26:dtRTau r27
+			gd_a := float32(dtRTau26_a * r27_a)
+			gd_b := float32(dtRTau26_b * r27_b)
+			gd_c := float32(dtRTau26_c * r27_c)
+			// r25:z = Sub r25:z r28:gd
+			z_a = float32(z_a - gd_a)
+			z_b = float32(z_b - gd_b)
+			z_c = float32(z_c - gd_c)
+			// r30 = Imm 0x0
+			r30_a := math.Float32frombits(0x00000000) // 0
+			r30_b := math.Float32frombits(0x00000000) // 0
+			r30_c := math.Float32frombits(0x00000000) // 0
+			// r31:gv = FMA r28:gd r8:vr r30
+			gv31_a := fma32Try(gd_a, vr_a, r30_a, &slow)
+			gv31_b := fma32Try(gd_b, vr_b, r30_b, &slow)
+			gv31_c := fma32Try(gd_c, vr_c, r30_c, &slow)
+			// r23:F = Sub r23:F r31:gv
+			F_a = float32(F_a - gv31_a)
+			F_b = float32(F_b - gv31_b)
+			F_c = float32(F_c - gv31_c)
+		}
+		// r33:az = Abs r25:z
+		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r36 = FMA r34 r25:z r35
+		r36_a := fma32Try(r34, z_a, r35, &slow)
+		r36_b := fma32Try(r34, z_b, r35, &slow)
+		r36_c := fma32Try(r34, z_c, r35, &slow)
+		// r38 = FMA r36 r25:z r37
+		r38_a := fma32Try(r36_a, z_a, r37, &slow)
+		r38_b := fma32Try(r36_b, z_b, r37, &slow)
+		r38_c := fma32Try(r36_c, z_c, r37, &slow)
+		// r40 = FMA r38 r25:z r39
+		r40_a := fma32Try(r38_a, z_a, r39, &slow)
+		r40_b := fma32Try(r38_b, z_b, r39, &slow)
+		r40_c := fma32Try(r38_c, z_c, r39, &slow)
+		// r42 = FMA r40 r25:z r41
+		r42_a := fma32Try(r40_a, z_a, r41, &slow)
+		r42_b := fma32Try(r40_b, z_b, r41, &slow)
+		r42_c := fma32Try(r40_c, z_c, r41, &slow)
+		// r44:ex = FMA r42 r25:z r43
+		ex_a := fma32Try(r42_a, z_a, r43, &slow)
+		ex_b := fma32Try(r42_b, z_b, r43, &slow)
+		ex_c := fma32Try(r42_c, z_c, r43, &slow)
+		// r46:large = CmpGT r33:az r45
+		large_a := az_a > r45
+		large_b := az_b > r45
+		large_c := az_c > r45
+		// Rare r46:large
+		if large_a {
+			// r49 = FMA r47 r25:z r48
+			r49_a := fma32Try(r47, z_a, r48, &slow)
+			// r51 = FMA r49 r25:z r50
+			r51_a := fma32Try(r49_a, z_a, r50, &slow)
+			// r53 = FMA r51 r25:z r52
+			r53_a := fma32Try(r51_a, z_a, r52, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54_a := fma32Try(r53_a, z_a, r34, &slow)
+			// r55 = FMA r54 r25:z r35
+			r55_a := fma32Try(r54_a, z_a, r35, &slow)
+			// r56 = FMA r55 r25:z r37
+			r56_a := fma32Try(r55_a, z_a, r37, &slow)
+			// r57 = FMA r56 r25:z r39
+			r57_a := fma32Try(r56_a, z_a, r39, &slow)
+			// r58 = FMA r57 r25:z r41
+			r58_a := fma32Try(r57_a, z_a, r41, &slow)
+			// r59:taylor = FMA r58 r25:z r43
+			taylor_a := fma32Try(r58_a, z_a, r43, &slow)
+			// r61 = CmpGT r25:z r60
+			r61_a := z_a > r60
+			// r62:zl = Select r61 r60 r25:z
+			zl_a := z_a
+			if r61_a {
+				zl_a = r60
+			}
+			// r64 = CmpLT r62:zl r63
+			r64_a := zl_a < r63
+			// r65:zc = Select r64 r63 r62:zl
+			zc_a := zl_a
+			if r64_a {
+				zc_a = r63
+			}
+			// r68 = FMA r65:zc r67 r66
+			r68_a := fma32Try(zc_a, r67, r66, &slow)
+			// r69:k = Sub r68 r66
+			k_a := float32(r68_a - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72_a := fma32Try(k_a, r71, zc_a, &slow)
+			// r73:r = FMA r69:k r70 r72
+			r_a := fma32Try(k_a, r70, r72_a, &slow)
+			// r74 = FMA r47 r73:r r48
+			r74_a := fma32Try(r47, r_a, r48, &slow)
+			// r75 = FMA r74 r73:r r50
+			r75_a := fma32Try(r74_a, r_a, r50, &slow)
+			// r76 = FMA r75 r73:r r52
+			r76_a := fma32Try(r75_a, r_a, r52, &slow)
+			// r77 = FMA r76 r73:r r34
+			r77_a := fma32Try(r76_a, r_a, r34, &slow)
+			// r78 = FMA r77 r73:r r35
+			r78_a := fma32Try(r77_a, r_a, r35, &slow)
+			// r79 = FMA r78 r73:r r37
+			r79_a := fma32Try(r78_a, r_a, r37, &slow)
+			// r80 = FMA r79 r73:r r39
+			r80_a := fma32Try(r79_a, r_a, r39, &slow)
+			// r81 = FMA r80 r73:r r41
+			r81_a := fma32Try(r80_a, r_a, r41, &slow)
+			// r82:q = FMA r81 r73:r r43
+			q_a := fma32Try(r81_a, r_a, r43, &slow)
+			// r84 = CmpGT r69:k r83
+			r84_a := k_a > r83
+			// r85:kc = Select r84 r83 r69:k
+			kc_a := k_a
+			if r84_a {
+				kc_a = r83
+			}
+			// r87 = Mul r85:kc r86
+			r87_a := float32(kc_a * r86)
+			// r88 = Add r87 r66
+			r88_a := float32(r87_a + r66)
+			// r89:kBits = Bits r88
+			kBits89_a := math.Float32bits(r88_a)
+			// r91 = IAdd r89:kBits r90
+			r91_a := kBits89_a + r90
+			// r92 = Shl 23 r91
+			r92_a := r91_a << 23
+			// r93:pow2 = FromBits r92
+			pow293_a := math.Float32frombits(r92_a)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus_a := float32(r43 - pow293_a)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r96:y = Div r95 r62:zl
+			y_a := float32(r95_a / zl_a)
+			// r97 = FMA r69:k r41 r66
+			r97_a := fma32Try(k_a, r41, r66, &slow)
+			// r98:kHalf = Sub r97 r66
+			kHalf_a := float32(r97_a - r66)
+			// r99 = Add r98:kHalf r66
+			r99_a := float32(kHalf_a + r66)
+			// r100:kBits = Bits r99
+			kBits100_a := math.Float32bits(r99_a)
+			// r101 = IAdd r100:kBits r90
+			r101_a := kBits100_a + r90
+			// r102 = Shl 23 r101
+			r102_a := r101_a << 23
+			// r103:pow2 = FromBits r102
+			pow2103_a := math.Float32frombits(r102_a)
+			// r104 = Mul r96:y r103:pow2
+			r104_a := float32(y_a * pow2103_a)
+			// r105 = Sub r69:k r98:kHalf
+			r105_a := float32(k_a - kHalf_a)
+			// r106 = Add r105 r66
+			r106_a := float32(r105_a + r66)
+			// r107:kBits = Bits r106
+			kBits107_a := math.Float32bits(r106_a)
+			// r108 = IAdd r107:kBits r90
+			r108_a := kBits107_a + r90
+			// r109 = Shl 23 r108
+			r109_a := r108_a << 23
+			// r110:pow2 = FromBits r109
+			pow2110_a := math.Float32frombits(r109_a)
+			// r111:big = Mul r104 r110:pow2
+			big_a := float32(r104_a * pow2110_a)
+			// r112 = CmpLE r33:az r41
+			r112_a := az_a <= r41
+			// r113:far = Select r112 r59:taylor r111:big
+			far_a := big_a
+			if r112_a {
+				far_a = taylor_a
+			}
+			// r44:ex = Select r46:large r113:far r44:ex
+			if large_a {
+				ex_a = far_a
+			}
+		}
+		if large_b {
+			// r49 = FMA r47 r25:z r48
+			r49_b := fma32Try(r47, z_b, r48, &slow)
+			// r51 = FMA r49 r25:z r50
+			r51_b := fma32Try(r49_b, z_b, r50, &slow)
+			// r53 = FMA r51 r25:z r52
+			r53_b := fma32Try(r51_b, z_b, r52, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54_b := fma32Try(r53_b, z_b, r34, &slow)
+			// r55 = FMA r54 r25:z r35
+			r55_b := fma32Try(r54_b, z_b, r35, &slow)
+			// r56 = FMA r55 r25:z r37
+			r56_b := fma32Try(r55_b, z_b, r37, &slow)
+			// r57 = FMA r56 r25:z r39
+			r57_b := fma32Try(r56_b, z_b, r39, &slow)
+			// r58 = FMA r57 r25:z r41
+			r58_b := fma32Try(r57_b, z_b, r41, &slow)
+			// r59:taylor = FMA r58 r25:z r43
+			taylor_b := fma32Try(r58_b, z_b, r43, &slow)
+			// r61 = CmpGT r25:z r60
+			r61_b := z_b > r60
+			// r62:zl = Select r61 r60 r25:z
+			zl_b := z_b
+			if r61_b {
+				zl_b = r60
+			}
+			// r64 = CmpLT r62:zl r63
+			r64_b := zl_b < r63
+			// r65:zc = Select r64 r63 r62:zl
+			zc_b := zl_b
+			if r64_b {
+				zc_b = r63
+			}
+			// r68 = FMA r65:zc r67 r66
+			r68_b := fma32Try(zc_b, r67, r66, &slow)
+			// r69:k = Sub r68 r66
+			k_b := float32(r68_b - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72_b := fma32Try(k_b, r71, zc_b, &slow)
+			// r73:r = FMA r69:k r70 r72
+			r_b := fma32Try(k_b, r70, r72_b, &slow)
+			// r74 = FMA r47 r73:r r48
+			r74_b := fma32Try(r47, r_b, r48, &slow)
+			// r75 = FMA r74 r73:r r50
+			r75_b := fma32Try(r74_b, r_b, r50, &slow)
+			// r76 = FMA r75 r73:r r52
+			r76_b := fma32Try(r75_b, r_b, r52, &slow)
+			// r77 = FMA r76 r73:r r34
+			r77_b := fma32Try(r76_b, r_b, r34, &slow)
+			// r78 = FMA r77 r73:r r35
+			r78_b := fma32Try(r77_b, r_b, r35, &slow)
+			// r79 = FMA r78 r73:r r37
+			r79_b := fma32Try(r78_b, r_b, r37, &slow)
+			// r80 = FMA r79 r73:r r39
+			r80_b := fma32Try(r79_b, r_b, r39, &slow)
+			// r81 = FMA r80 r73:r r41
+			r81_b := fma32Try(r80_b, r_b, r41, &slow)
+			// r82:q = FMA r81 r73:r r43
+			q_b := fma32Try(r81_b, r_b, r43, &slow)
+			// r84 = CmpGT r69:k r83
+			r84_b := k_b > r83
+			// r85:kc = Select r84 r83 r69:k
+			kc_b := k_b
+			if r84_b {
+				kc_b = r83
+			}
+			// r87 = Mul r85:kc r86
+			r87_b := float32(kc_b * r86)
+			// r88 = Add r87 r66
+			r88_b := float32(r87_b + r66)
+			// r89:kBits = Bits r88
+			kBits89_b := math.Float32bits(r88_b)
+			// r91 = IAdd r89:kBits r90
+			r91_b := kBits89_b + r90
+			// r92 = Shl 23 r91
+			r92_b := r91_b << 23
+			// r93:pow2 = FromBits r92
+			pow293_b := math.Float32frombits(r92_b)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus_b := float32(r43 - pow293_b)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r96:y = Div r95 r62:zl
+			y_b := float32(r95_b / zl_b)
+			// r97 = FMA r69:k r41 r66
+			r97_b := fma32Try(k_b, r41, r66, &slow)
+			// r98:kHalf = Sub r97 r66
+			kHalf_b := float32(r97_b - r66)
+			// r99 = Add r98:kHalf r66
+			r99_b := float32(kHalf_b + r66)
+			// r100:kBits = Bits r99
+			kBits100_b := math.Float32bits(r99_b)
+			// r101 = IAdd r100:kBits r90
+			r101_b := kBits100_b + r90
+			// r102 = Shl 23 r101
+			r102_b := r101_b << 23
+			// r103:pow2 = FromBits r102
+			pow2103_b := math.Float32frombits(r102_b)
+			// r104 = Mul r96:y r103:pow2
+			r104_b := float32(y_b * pow2103_b)
+			// r105 = Sub r69:k r98:kHalf
+			r105_b := float32(k_b - kHalf_b)
+			// r106 = Add r105 r66
+			r106_b := float32(r105_b + r66)
+			// r107:kBits = Bits r106
+			kBits107_b := math.Float32bits(r106_b)
+			// r108 = IAdd r107:kBits r90
+			r108_b := kBits107_b + r90
+			// r109 = Shl 23 r108
+			r109_b := r108_b << 23
+			// r110:pow2 = FromBits r109
+			pow2110_b := math.Float32frombits(r109_b)
+			// r111:big = Mul r104 r110:pow2
+			big_b := float32(r104_b * pow2110_b)
+			// r112 = CmpLE r33:az r41
+			r112_b := az_b <= r41
+			// r113:far = Select r112 r59:taylor r111:big
+			far_b := big_b
+			if r112_b {
+				far_b = taylor_b
+			}
+			// r44:ex = Select r46:large r113:far r44:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		if large_c {
+			// r49 = FMA r47 r25:z r48
+			r49_c := fma32Try(r47, z_c, r48, &slow)
+			// r51 = FMA r49 r25:z r50
+			r51_c := fma32Try(r49_c, z_c, r50, &slow)
+			// r53 = FMA r51 r25:z r52
+			r53_c := fma32Try(r51_c, z_c, r52, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54_c := fma32Try(r53_c, z_c, r34, &slow)
+			// r55 = FMA r54 r25:z r35
+			r55_c := fma32Try(r54_c, z_c, r35, &slow)
+			// r56 = FMA r55 r25:z r37
+			r56_c := fma32Try(r55_c, z_c, r37, &slow)
+			// r57 = FMA r56 r25:z r39
+			r57_c := fma32Try(r56_c, z_c, r39, &slow)
+			// r58 = FMA r57 r25:z r41
+			r58_c := fma32Try(r57_c, z_c, r41, &slow)
+			// r59:taylor = FMA r58 r25:z r43
+			taylor_c := fma32Try(r58_c, z_c, r43, &slow)
+			// r61 = CmpGT r25:z r60
+			r61_c := z_c > r60
+			// r62:zl = Select r61 r60 r25:z
+			zl_c := z_c
+			if r61_c {
+				zl_c = r60
+			}
+			// r64 = CmpLT r62:zl r63
+			r64_c := zl_c < r63
+			// r65:zc = Select r64 r63 r62:zl
+			zc_c := zl_c
+			if r64_c {
+				zc_c = r63
+			}
+			// r68 = FMA r65:zc r67 r66
+			r68_c := fma32Try(zc_c, r67, r66, &slow)
+			// r69:k = Sub r68 r66
+			k_c := float32(r68_c - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72_c := fma32Try(k_c, r71, zc_c, &slow)
+			// r73:r = FMA r69:k r70 r72
+			r_c := fma32Try(k_c, r70, r72_c, &slow)
+			// r74 = FMA r47 r73:r r48
+			r74_c := fma32Try(r47, r_c, r48, &slow)
+			// r75 = FMA r74 r73:r r50
+			r75_c := fma32Try(r74_c, r_c, r50, &slow)
+			// r76 = FMA r75 r73:r r52
+			r76_c := fma32Try(r75_c, r_c, r52, &slow)
+			// r77 = FMA r76 r73:r r34
+			r77_c := fma32Try(r76_c, r_c, r34, &slow)
+			// r78 = FMA r77 r73:r r35
+			r78_c := fma32Try(r77_c, r_c, r35, &slow)
+			// r79 = FMA r78 r73:r r37
+			r79_c := fma32Try(r78_c, r_c, r37, &slow)
+			// r80 = FMA r79 r73:r r39
+			r80_c := fma32Try(r79_c, r_c, r39, &slow)
+			// r81 = FMA r80 r73:r r41
+			r81_c := fma32Try(r80_c, r_c, r41, &slow)
+			// r82:q = FMA r81 r73:r r43
+			q_c := fma32Try(r81_c, r_c, r43, &slow)
+			// r84 = CmpGT r69:k r83
+			r84_c := k_c > r83
+			// r85:kc = Select r84 r83 r69:k
+			kc_c := k_c
+			if r84_c {
+				kc_c = r83
+			}
+			// r87 = Mul r85:kc r86
+			r87_c := float32(kc_c * r86)
+			// r88 = Add r87 r66
+			r88_c := float32(r87_c + r66)
+			// r89:kBits = Bits r88
+			kBits89_c := math.Float32bits(r88_c)
+			// r91 = IAdd r89:kBits r90
+			r91_c := kBits89_c + r90
+			// r92 = Shl 23 r91
+			r92_c := r91_c << 23
+			// r93:pow2 = FromBits r92
+			pow293_c := math.Float32frombits(r92_c)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus_c := float32(r43 - pow293_c)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r96:y = Div r95 r62:zl
+			y_c := float32(r95_c / zl_c)
+			// r97 = FMA r69:k r41 r66
+			r97_c := fma32Try(k_c, r41, r66, &slow)
+			// r98:kHalf = Sub r97 r66
+			kHalf_c := float32(r97_c - r66)
+			// r99 = Add r98:kHalf r66
+			r99_c := float32(kHalf_c + r66)
+			// r100:kBits = Bits r99
+			kBits100_c := math.Float32bits(r99_c)
+			// r101 = IAdd r100:kBits r90
+			r101_c := kBits100_c + r90
+			// r102 = Shl 23 r101
+			r102_c := r101_c << 23
+			// r103:pow2 = FromBits r102
+			pow2103_c := math.Float32frombits(r102_c)
+			// r104 = Mul r96:y r103:pow2
+			r104_c := float32(y_c * pow2103_c)
+			// r105 = Sub r69:k r98:kHalf
+			r105_c := float32(k_c - kHalf_c)
+			// r106 = Add r105 r66
+			r106_c := float32(r105_c + r66)
+			// r107:kBits = Bits r106
+			kBits107_c := math.Float32bits(r106_c)
+			// r108 = IAdd r107:kBits r90
+			r108_c := kBits107_c + r90
+			// r109 = Shl 23 r108
+			r109_c := r108_c << 23
+			// r110:pow2 = FromBits r109
+			pow2110_c := math.Float32frombits(r109_c)
+			// r111:big = Mul r104 r110:pow2
+			big_c := float32(r104_c * pow2110_c)
+			// r112 = CmpLE r33:az r41
+			r112_c := az_c <= r41
+			// r113:far = Select r112 r59:taylor r111:big
+			far_c := big_c
+			if r112_c {
+				far_c = taylor_c
+			}
+			// r44:ex = Select r46:large r113:far r44:ex
+			if large_c {
+				ex_c = far_c
+			}
+		}
+		// r114:vc = FMA r44:ex r23:F r8:vr
+		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
+		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
+		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
+		// If Delta
+		if hasDelta {
+			// r115 = Load Delta
+			r115_a := delta[j]
+			r115_b := delta[j+1]
+			r115_c := delta[j+2]
+			// r114:vc = Add r114:vc r115
+			vc_a = float32(vc_a + r115_a)
+			vc_b = float32(vc_b + r115_b)
+			vc_c = float32(vc_c + r115_c)
+		}
+		// r117 = Abs r25:z
+		r117_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		r117_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		r117_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r120 = FMA r118 r25:z r119
+		r120_a := fma32Try(r118, z_a, r119, &slow)
+		r120_b := fma32Try(r118, z_b, r119, &slow)
+		r120_c := fma32Try(r118, z_c, r119, &slow)
+		// r122 = FMA r120 r25:z r121
+		r122_a := fma32Try(r120_a, z_a, r121, &slow)
+		r122_b := fma32Try(r120_b, z_b, r121, &slow)
+		r122_c := fma32Try(r120_c, z_c, r121, &slow)
+		// r123 = FMA r122 r25:z r45
+		r123_a := fma32Try(r122_a, z_a, r45, &slow)
+		r123_b := fma32Try(r122_b, z_b, r45, &slow)
+		r123_c := fma32Try(r122_c, z_c, r45, &slow)
+		// r125 = FMA r123 r25:z r124
+		r125_a := fma32Try(r123_a, z_a, r124, &slow)
+		r125_b := fma32Try(r123_b, z_b, r124, &slow)
+		r125_c := fma32Try(r123_c, z_c, r124, &slow)
+		// r126 = FMA r125 r25:z r41
+		r126_a := fma32Try(r125_a, z_a, r41, &slow)
+		r126_b := fma32Try(r125_b, z_b, r41, &slow)
+		r126_c := fma32Try(r125_c, z_c, r41, &slow)
+		// r127 = CmpGT r117 r45
+		r127_a := r117_a > r45
+		r127_b := r117_b > r45
+		r127_c := r117_c > r45
+		// Rare r127
+		if r127_a {
+			// r130 = FMA r128 r25:z r129
+			r130_a := fma32Try(r128, z_a, r129, &slow)
+			// r132 = FMA r130 r25:z r131
+			r132_a := fma32Try(r130_a, z_a, r131, &slow)
+			// r134 = FMA r132 r25:z r133
+			r134_a := fma32Try(r132_a, z_a, r133, &slow)
+			// r136 = FMA r134 r25:z r135
+			r136_a := fma32Try(r134_a, z_a, r135, &slow)
+			// r137 = FMA r136 r25:z r118
+			r137_a := fma32Try(r136_a, z_a, r118, &slow)
+			// r138 = FMA r137 r25:z r119
+			r138_a := fma32Try(r137_a, z_a, r119, &slow)
+			// r139 = FMA r138 r25:z r121
+			r139_a := fma32Try(r138_a, z_a, r121, &slow)
+			// r140 = FMA r139 r25:z r45
+			r140_a := fma32Try(r139_a, z_a, r45, &slow)
+			// r141 = FMA r140 r25:z r124
+			r141_a := fma32Try(r140_a, z_a, r124, &slow)
+			// r142 = FMA r141 r25:z r41
+			r142_a := fma32Try(r141_a, z_a, r41, &slow)
+			// r143 = CmpGT r25:z r60
+			r143_a := z_a > r60
+			// r144 = Select r143 r60 r25:z
+			r144_a := z_a
+			if r143_a {
+				r144_a = r60
+			}
+			// r145 = CmpLT r144 r63
+			r145_a := r144_a < r63
+			// r146 = Select r145 r63 r144
+			r146_a := r144_a
+			if r145_a {
+				r146_a = r63
+			}
+			// r147 = FMA r146 r67 r66
+			r147_a := fma32Try(r146_a, r67, r66, &slow)
+			// r148 = Sub r147 r66
+			r148_a := float32(r147_a - r66)
+			// r149 = FMA r148 r71 r146
+			r149_a := fma32Try(r148_a, r71, r146_a, &slow)
+			// r150 = FMA r148 r70 r149
+			r150_a := fma32Try(r148_a, r70, r149_a, &slow)
+			// r151 = FMA r47 r150 r48
+			r151_a := fma32Try(r47, r150_a, r48, &slow)
+			// r152 = FMA r151 r150 r50
+			r152_a := fma32Try(r151_a, r150_a, r50, &slow)
+			// r153 = FMA r152 r150 r52
+			r153_a := fma32Try(r152_a, r150_a, r52, &slow)
+			// r154 = FMA r153 r150 r34
+			r154_a := fma32Try(r153_a, r150_a, r34, &slow)
+			// r155 = FMA r154 r150 r35
+			r155_a := fma32Try(r154_a, r150_a, r35, &slow)
+			// r156 = FMA r155 r150 r37
+			r156_a := fma32Try(r155_a, r150_a, r37, &slow)
+			// r157 = FMA r156 r150 r39
+			r157_a := fma32Try(r156_a, r150_a, r39, &slow)
+			// r158 = FMA r157 r150 r41
+			r158_a := fma32Try(r157_a, r150_a, r41, &slow)
+			// r159 = FMA r158 r150 r43
+			r159_a := fma32Try(r158_a, r150_a, r43, &slow)
+			// r160 = FMA r150 r159 r43
+			r160_a := fma32Try(r150_a, r159_a, r43, &slow)
+			// r161 = Add r148 r66
+			r161_a := float32(r148_a + r66)
+			// r162:kBits = Bits r161
+			kBits162_a := math.Float32bits(r161_a)
+			// r163 = IAdd r162:kBits r90
+			r163_a := kBits162_a + r90
+			// r164 = Shl 23 r163
+			r164_a := r163_a << 23
+			// r165:pow2 = FromBits r164
+			pow2165_a := math.Float32frombits(r164_a)
+			// r166 = Mul r160 r165:pow2
+			r166_a := float32(r160_a * pow2165_a)
+			// r169 = FMA r167 r25:z r168
+			r169_a := fma32Try(r167, z_a, r168, &slow)
+			// r171 = FMA r169 r25:z r170
+			r171_a := fma32Try(r169_a, z_a, r170, &slow)
+			// r173 = FMA r171 r25:z r172
+			r173_a := fma32Try(r171_a, z_a, r172, &slow)
+			// r175 = FMA r173 r25:z r174
+			r175_a := fma32Try(r173_a, z_a, r174, &slow)
+			// r177 = FMA r175 r25:z r176
+			r177_a := fma32Try(r175_a, z_a, r176, &slow)
+			// r179 = FMA r177 r25:z r178
+			r179_a := fma32Try(r177_a, z_a, r178, &slow)
+			// r181 = FMA r179 r25:z r180
+			r181_a := fma32Try(r179_a, z_a, r180, &slow)
+			// r182 = FMA r181 r25:z r47
+			r182_a := fma32Try(r181_a, z_a, r47, &slow)
+			// r184 = FMA r182 r25:z r183
+			r184_a := fma32Try(r182_a, z_a, r183, &slow)
+			// r185 = FMA r184 r25:z r50
+			r185_a := fma32Try(r184_a, z_a, r50, &slow)
+			// r187 = FMA r185 r25:z r186
+			r187_a := fma32Try(r185_a, z_a, r186, &slow)
+			// r188 = FMA r187 r25:z r34
+			r188_a := fma32Try(r187_a, z_a, r34, &slow)
+			// r190 = FMA r188 r25:z r189
+			r190_a := fma32Try(r188_a, z_a, r189, &slow)
+			// r191 = FMA r190 r25:z r37
+			r191_a := fma32Try(r190_a, z_a, r37, &slow)
+			// r193 = FMA r191 r25:z r192
+			r193_a := fma32Try(r191_a, z_a, r192, &slow)
+			// r194 = FMA r193 r25:z r41
+			r194_a := fma32Try(r193_a, z_a, r41, &slow)
+			// r195 = Mul r166 r194
+			r195_a := float32(r166_a * r194_a)
+			// r196 = CmpGT r148 r83
+			r196_a := r148_a > r83
+			// r197 = Select r196 r83 r148
+			r197_a := r148_a
+			if r196_a {
+				r197_a = r83
+			}
+			// r198 = Sub r144 r43
+			r198_a := float32(r144_a - r43)
+			// r199 = Mul r197 r86
+			r199_a := float32(r197_a * r86)
+			// r200 = Add r199 r66
+			r200_a := float32(r199_a + r66)
+			// r201:kBits = Bits r200
+			kBits201_a := math.Float32bits(r200_a)
+			// r202 = IAdd r201:kBits r90
+			r202_a := kBits201_a + r90
+			// r203 = Shl 23 r202
+			r203_a := r202_a << 23
+			// r204:pow2 = FromBits r203
+			pow2204_a := math.Float32frombits(r203_a)
+			// r205 = FMA r160 r198 r204:pow2
+			r205_a := fma32Try(r160_a, r198_a, pow2204_a, &slow)
+			// r206 = Div r205 r144
+			r206_a := float32(r205_a / r144_a)
+			// r207 = Div r206 r144
+			r207_a := float32(r206_a / r144_a)
+			// r208 = FMA r148 r41 r66
+			r208_a := fma32Try(r148_a, r41, r66, &slow)
+			// r209 = Sub r208 r66
+			r209_a := float32(r208_a - r66)
+			// r210 = Add r209 r66
+			r210_a := float32(r209_a + r66)
+			// r211:kBits = Bits r210
+			kBits211_a := math.Float32bits(r210_a)
+			// r212 = IAdd r211:kBits r90
+			r212_a := kBits211_a + r90
+			// r213 = Shl 23 r212
+			r213_a := r212_a << 23
+			// r214:pow2 = FromBits r213
+			pow2214_a := math.Float32frombits(r213_a)
+			// r215 = Mul r207 r214:pow2
+			r215_a := float32(r207_a * pow2214_a)
+			// r216 = Sub r148 r209
+			r216_a := float32(r148_a - r209_a)
+			// r217 = Add r216 r66
+			r217_a := float32(r216_a + r66)
+			// r218:kBits = Bits r217
+			kBits218_a := math.Float32bits(r217_a)
+			// r219 = IAdd r218:kBits r90
+			r219_a := kBits218_a + r90
+			// r220 = Shl 23 r219
+			r220_a := r219_a << 23
+			// r221:pow2 = FromBits r220
+			pow2221_a := math.Float32frombits(r220_a)
+			// r222 = Mul r215 r221:pow2
+			r222_a := float32(r215_a * pow2221_a)
+			// r223 = Div r43 r25:z
+			r223_a := float32(r43 / z_a)
+			// r224 = Div r223 r25:z
+			r224_a := float32(r223_a / z_a)
+			// r225 = CmpGT r25:z r43
+			r225_a := z_a > r43
+			// r226 = Select r225 r222 r142
+			r226_a := r142_a
+			if r225_a {
+				r226_a = r222_a
+			}
+			// r228 = CmpGE r25:z r227
+			r228_a := z_a >= r227
+			// r229 = Select r228 r195 r222
+			r229_a := r222_a
+			if r228_a {
+				r229_a = r195_a
+			}
+			// r231 = CmpLT r25:z r230
+			r231_a := z_a < r230
+			// r232 = Select r231 r229 r226
+			r232_a := r226_a
+			if r231_a {
+				r232_a = r229_a
+			}
+			// r233 = CmpLT r25:z r63
+			r233_a := z_a < r63
+			// r234 = Select r233 r224 r232
+			r234_a := r232_a
+			if r233_a {
+				r234_a = r224_a
+			}
+			// r126 = Select r127 r234 r126
+			if r127_a {
+				r126_a = r234_a
+			}
+		}
+		if r127_b {
+			// r130 = FMA r128 r25:z r129
+			r130_b := fma32Try(r128, z_b, r129, &slow)
+			// r132 = FMA r130 r25:z r131
+			r132_b := fma32Try(r130_b, z_b, r131, &slow)
+			// r134 = FMA r132 r25:z r133
+			r134_b := fma32Try(r132_b, z_b, r133, &slow)
+			// r136 = FMA r134 r25:z r135
+			r136_b := fma32Try(r134_b, z_b, r135, &slow)
+			// r137 = FMA r136 r25:z r118
+			r137_b := fma32Try(r136_b, z_b, r118, &slow)
+			// r138 = FMA r137 r25:z r119
+			r138_b := fma32Try(r137_b, z_b, r119, &slow)
+			// r139 = FMA r138 r25:z r121
+			r139_b := fma32Try(r138_b, z_b, r121, &slow)
+			// r140 = FMA r139 r25:z r45
+			r140_b := fma32Try(r139_b, z_b, r45, &slow)
+			// r141 = FMA r140 r25:z r124
+			r141_b := fma32Try(r140_b, z_b, r124, &slow)
+			// r142 = FMA r141 r25:z r41
+			r142_b := fma32Try(r141_b, z_b, r41, &slow)
+			// r143 = CmpGT r25:z r60
+			r143_b := z_b > r60
+			// r144 = Select r143 r60 r25:z
+			r144_b := z_b
+			if r143_b {
+				r144_b = r60
+			}
+			// r145 = CmpLT r144 r63
+			r145_b := r144_b < r63
+			// r146 = Select r145 r63 r144
+			r146_b := r144_b
+			if r145_b {
+				r146_b = r63
+			}
+			// r147 = FMA r146 r67 r66
+			r147_b := fma32Try(r146_b, r67, r66, &slow)
+			// r148 = Sub r147 r66
+			r148_b := float32(r147_b - r66)
+			// r149 = FMA r148 r71 r146
+			r149_b := fma32Try(r148_b, r71, r146_b, &slow)
+			// r150 = FMA r148 r70 r149
+			r150_b := fma32Try(r148_b, r70, r149_b, &slow)
+			// r151 = FMA r47 r150 r48
+			r151_b := fma32Try(r47, r150_b, r48, &slow)
+			// r152 = FMA r151 r150 r50
+			r152_b := fma32Try(r151_b, r150_b, r50, &slow)
+			// r153 = FMA r152 r150 r52
+			r153_b := fma32Try(r152_b, r150_b, r52, &slow)
+			// r154 = FMA r153 r150 r34
+			r154_b := fma32Try(r153_b, r150_b, r34, &slow)
+			// r155 = FMA r154 r150 r35
+			r155_b := fma32Try(r154_b, r150_b, r35, &slow)
+			// r156 = FMA r155 r150 r37
+			r156_b := fma32Try(r155_b, r150_b, r37, &slow)
+			// r157 = FMA r156 r150 r39
+			r157_b := fma32Try(r156_b, r150_b, r39, &slow)
+			// r158 = FMA r157 r150 r41
+			r158_b := fma32Try(r157_b, r150_b, r41, &slow)
+			// r159 = FMA r158 r150 r43
+			r159_b := fma32Try(r158_b, r150_b, r43, &slow)
+			// r160 = FMA r150 r159 r43
+			r160_b := fma32Try(r150_b, r159_b, r43, &slow)
+			// r161 = Add r148 r66
+			r161_b := float32(r148_b + r66)
+			// r162:kBits = Bits r161
+			kBits162_b := math.Float32bits(r161_b)
+			// r163 = IAdd r162:kBits r90
+			r163_b := kBits162_b + r90
+			// r164 = Shl 23 r163
+			r164_b := r163_b << 23
+			// r165:pow2 = FromBits r164
+			pow2165_b := math.Float32frombits(r164_b)
+			// r166 = Mul r160 r165:pow2
+			r166_b := float32(r160_b * pow2165_b)
+			// r169 = FMA r167 r25:z r168
+			r169_b := fma32Try(r167, z_b, r168, &slow)
+			// r171 = FMA r169 r25:z r170
+			r171_b := fma32Try(r169_b, z_b, r170, &slow)
+			// r173 = FMA r171 r25:z r172
+			r173_b := fma32Try(r171_b, z_b, r172, &slow)
+			// r175 = FMA r173 r25:z r174
+			r175_b := fma32Try(r173_b, z_b, r174, &slow)
+			// r177 = FMA r175 r25:z r176
+			r177_b := fma32Try(r175_b, z_b, r176, &slow)
+			// r179 = FMA r177 r25:z r178
+			r179_b := fma32Try(r177_b, z_b, r178, &slow)
+			// r181 = FMA r179 r25:z r180
+			r181_b := fma32Try(r179_b, z_b, r180, &slow)
+			// r182 = FMA r181 r25:z r47
+			r182_b := fma32Try(r181_b, z_b, r47, &slow)
+			// r184 = FMA r182 r25:z r183
+			r184_b := fma32Try(r182_b, z_b, r183, &slow)
+			// r185 = FMA r184 r25:z r50
+			r185_b := fma32Try(r184_b, z_b, r50, &slow)
+			// r187 = FMA r185 r25:z r186
+			r187_b := fma32Try(r185_b, z_b, r186, &slow)
+			// r188 = FMA r187 r25:z r34
+			r188_b := fma32Try(r187_b, z_b, r34, &slow)
+			// r190 = FMA r188 r25:z r189
+			r190_b := fma32Try(r188_b, z_b, r189, &slow)
+			// r191 = FMA r190 r25:z r37
+			r191_b := fma32Try(r190_b, z_b, r37, &slow)
+			// r193 = FMA r191 r25:z r192
+			r193_b := fma32Try(r191_b, z_b, r192, &slow)
+			// r194 = FMA r193 r25:z r41
+			r194_b := fma32Try(r193_b, z_b, r41, &slow)
+			// r195 = Mul r166 r194
+			r195_b := float32(r166_b * r194_b)
+			// r196 = CmpGT r148 r83
+			r196_b := r148_b > r83
+			// r197 = Select r196 r83 r148
+			r197_b := r148_b
+			if r196_b {
+				r197_b = r83
+			}
+			// r198 = Sub r144 r43
+			r198_b := float32(r144_b - r43)
+			// r199 = Mul r197 r86
+			r199_b := float32(r197_b * r86)
+			// r200 = Add r199 r66
+			r200_b := float32(r199_b + r66)
+			// r201:kBits = Bits r200
+			kBits201_b := math.Float32bits(r200_b)
+			// r202 = IAdd r201:kBits r90
+			r202_b := kBits201_b + r90
+			// r203 = Shl 23 r202
+			r203_b := r202_b << 23
+			// r204:pow2 = FromBits r203
+			pow2204_b := math.Float32frombits(r203_b)
+			// r205 = FMA r160 r198 r204:pow2
+			r205_b := fma32Try(r160_b, r198_b, pow2204_b, &slow)
+			// r206 = Div r205 r144
+			r206_b := float32(r205_b / r144_b)
+			// r207 = Div r206 r144
+			r207_b := float32(r206_b / r144_b)
+			// r208 = FMA r148 r41 r66
+			r208_b := fma32Try(r148_b, r41, r66, &slow)
+			// r209 = Sub r208 r66
+			r209_b := float32(r208_b - r66)
+			// r210 = Add r209 r66
+			r210_b := float32(r209_b + r66)
+			// r211:kBits = Bits r210
+			kBits211_b := math.Float32bits(r210_b)
+			// r212 = IAdd r211:kBits r90
+			r212_b := kBits211_b + r90
+			// r213 = Shl 23 r212
+			r213_b := r212_b << 23
+			// r214:pow2 = FromBits r213
+			pow2214_b := math.Float32frombits(r213_b)
+			// r215 = Mul r207 r214:pow2
+			r215_b := float32(r207_b * pow2214_b)
+			// r216 = Sub r148 r209
+			r216_b := float32(r148_b - r209_b)
+			// r217 = Add r216 r66
+			r217_b := float32(r216_b + r66)
+			// r218:kBits = Bits r217
+			kBits218_b := math.Float32bits(r217_b)
+			// r219 = IAdd r218:kBits r90
+			r219_b := kBits218_b + r90
+			// r220 = Shl 23 r219
+			r220_b := r219_b << 23
+			// r221:pow2 = FromBits r220
+			pow2221_b := math.Float32frombits(r220_b)
+			// r222 = Mul r215 r221:pow2
+			r222_b := float32(r215_b * pow2221_b)
+			// r223 = Div r43 r25:z
+			r223_b := float32(r43 / z_b)
+			// r224 = Div r223 r25:z
+			r224_b := float32(r223_b / z_b)
+			// r225 = CmpGT r25:z r43
+			r225_b := z_b > r43
+			// r226 = Select r225 r222 r142
+			r226_b := r142_b
+			if r225_b {
+				r226_b = r222_b
+			}
+			// r228 = CmpGE r25:z r227
+			r228_b := z_b >= r227
+			// r229 = Select r228 r195 r222
+			r229_b := r222_b
+			if r228_b {
+				r229_b = r195_b
+			}
+			// r231 = CmpLT r25:z r230
+			r231_b := z_b < r230
+			// r232 = Select r231 r229 r226
+			r232_b := r226_b
+			if r231_b {
+				r232_b = r229_b
+			}
+			// r233 = CmpLT r25:z r63
+			r233_b := z_b < r63
+			// r234 = Select r233 r224 r232
+			r234_b := r232_b
+			if r233_b {
+				r234_b = r224_b
+			}
+			// r126 = Select r127 r234 r126
+			if r127_b {
+				r126_b = r234_b
+			}
+		}
+		if r127_c {
+			// r130 = FMA r128 r25:z r129
+			r130_c := fma32Try(r128, z_c, r129, &slow)
+			// r132 = FMA r130 r25:z r131
+			r132_c := fma32Try(r130_c, z_c, r131, &slow)
+			// r134 = FMA r132 r25:z r133
+			r134_c := fma32Try(r132_c, z_c, r133, &slow)
+			// r136 = FMA r134 r25:z r135
+			r136_c := fma32Try(r134_c, z_c, r135, &slow)
+			// r137 = FMA r136 r25:z r118
+			r137_c := fma32Try(r136_c, z_c, r118, &slow)
+			// r138 = FMA r137 r25:z r119
+			r138_c := fma32Try(r137_c, z_c, r119, &slow)
+			// r139 = FMA r138 r25:z r121
+			r139_c := fma32Try(r138_c, z_c, r121, &slow)
+			// r140 = FMA r139 r25:z r45
+			r140_c := fma32Try(r139_c, z_c, r45, &slow)
+			// r141 = FMA r140 r25:z r124
+			r141_c := fma32Try(r140_c, z_c, r124, &slow)
+			// r142 = FMA r141 r25:z r41
+			r142_c := fma32Try(r141_c, z_c, r41, &slow)
+			// r143 = CmpGT r25:z r60
+			r143_c := z_c > r60
+			// r144 = Select r143 r60 r25:z
+			r144_c := z_c
+			if r143_c {
+				r144_c = r60
+			}
+			// r145 = CmpLT r144 r63
+			r145_c := r144_c < r63
+			// r146 = Select r145 r63 r144
+			r146_c := r144_c
+			if r145_c {
+				r146_c = r63
+			}
+			// r147 = FMA r146 r67 r66
+			r147_c := fma32Try(r146_c, r67, r66, &slow)
+			// r148 = Sub r147 r66
+			r148_c := float32(r147_c - r66)
+			// r149 = FMA r148 r71 r146
+			r149_c := fma32Try(r148_c, r71, r146_c, &slow)
+			// r150 = FMA r148 r70 r149
+			r150_c := fma32Try(r148_c, r70, r149_c, &slow)
+			// r151 = FMA r47 r150 r48
+			r151_c := fma32Try(r47, r150_c, r48, &slow)
+			// r152 = FMA r151 r150 r50
+			r152_c := fma32Try(r151_c, r150_c, r50, &slow)
+			// r153 = FMA r152 r150 r52
+			r153_c := fma32Try(r152_c, r150_c, r52, &slow)
+			// r154 = FMA r153 r150 r34
+			r154_c := fma32Try(r153_c, r150_c, r34, &slow)
+			// r155 = FMA r154 r150 r35
+			r155_c := fma32Try(r154_c, r150_c, r35, &slow)
+			// r156 = FMA r155 r150 r37
+			r156_c := fma32Try(r155_c, r150_c, r37, &slow)
+			// r157 = FMA r156 r150 r39
+			r157_c := fma32Try(r156_c, r150_c, r39, &slow)
+			// r158 = FMA r157 r150 r41
+			r158_c := fma32Try(r157_c, r150_c, r41, &slow)
+			// r159 = FMA r158 r150 r43
+			r159_c := fma32Try(r158_c, r150_c, r43, &slow)
+			// r160 = FMA r150 r159 r43
+			r160_c := fma32Try(r150_c, r159_c, r43, &slow)
+			// r161 = Add r148 r66
+			r161_c := float32(r148_c + r66)
+			// r162:kBits = Bits r161
+			kBits162_c := math.Float32bits(r161_c)
+			// r163 = IAdd r162:kBits r90
+			r163_c := kBits162_c + r90
+			// r164 = Shl 23 r163
+			r164_c := r163_c << 23
+			// r165:pow2 = FromBits r164
+			pow2165_c := math.Float32frombits(r164_c)
+			// r166 = Mul r160 r165:pow2
+			r166_c := float32(r160_c * pow2165_c)
+			// r169 = FMA r167 r25:z r168
+			r169_c := fma32Try(r167, z_c, r168, &slow)
+			// r171 = FMA r169 r25:z r170
+			r171_c := fma32Try(r169_c, z_c, r170, &slow)
+			// r173 = FMA r171 r25:z r172
+			r173_c := fma32Try(r171_c, z_c, r172, &slow)
+			// r175 = FMA r173 r25:z r174
+			r175_c := fma32Try(r173_c, z_c, r174, &slow)
+			// r177 = FMA r175 r25:z r176
+			r177_c := fma32Try(r175_c, z_c, r176, &slow)
+			// r179 = FMA r177 r25:z r178
+			r179_c := fma32Try(r177_c, z_c, r178, &slow)
+			// r181 = FMA r179 r25:z r180
+			r181_c := fma32Try(r179_c, z_c, r180, &slow)
+			// r182 = FMA r181 r25:z r47
+			r182_c := fma32Try(r181_c, z_c, r47, &slow)
+			// r184 = FMA r182 r25:z r183
+			r184_c := fma32Try(r182_c, z_c, r183, &slow)
+			// r185 = FMA r184 r25:z r50
+			r185_c := fma32Try(r184_c, z_c, r50, &slow)
+			// r187 = FMA r185 r25:z r186
+			r187_c := fma32Try(r185_c, z_c, r186, &slow)
+			// r188 = FMA r187 r25:z r34
+			r188_c := fma32Try(r187_c, z_c, r34, &slow)
+			// r190 = FMA r188 r25:z r189
+			r190_c := fma32Try(r188_c, z_c, r189, &slow)
+			// r191 = FMA r190 r25:z r37
+			r191_c := fma32Try(r190_c, z_c, r37, &slow)
+			// r193 = FMA r191 r25:z r192
+			r193_c := fma32Try(r191_c, z_c, r192, &slow)
+			// r194 = FMA r193 r25:z r41
+			r194_c := fma32Try(r193_c, z_c, r41, &slow)
+			// r195 = Mul r166 r194
+			r195_c := float32(r166_c * r194_c)
+			// r196 = CmpGT r148 r83
+			r196_c := r148_c > r83
+			// r197 = Select r196 r83 r148
+			r197_c := r148_c
+			if r196_c {
+				r197_c = r83
+			}
+			// r198 = Sub r144 r43
+			r198_c := float32(r144_c - r43)
+			// r199 = Mul r197 r86
+			r199_c := float32(r197_c * r86)
+			// r200 = Add r199 r66
+			r200_c := float32(r199_c + r66)
+			// r201:kBits = Bits r200
+			kBits201_c := math.Float32bits(r200_c)
+			// r202 = IAdd r201:kBits r90
+			r202_c := kBits201_c + r90
+			// r203 = Shl 23 r202
+			r203_c := r202_c << 23
+			// r204:pow2 = FromBits r203
+			pow2204_c := math.Float32frombits(r203_c)
+			// r205 = FMA r160 r198 r204:pow2
+			r205_c := fma32Try(r160_c, r198_c, pow2204_c, &slow)
+			// r206 = Div r205 r144
+			r206_c := float32(r205_c / r144_c)
+			// r207 = Div r206 r144
+			r207_c := float32(r206_c / r144_c)
+			// r208 = FMA r148 r41 r66
+			r208_c := fma32Try(r148_c, r41, r66, &slow)
+			// r209 = Sub r208 r66
+			r209_c := float32(r208_c - r66)
+			// r210 = Add r209 r66
+			r210_c := float32(r209_c + r66)
+			// r211:kBits = Bits r210
+			kBits211_c := math.Float32bits(r210_c)
+			// r212 = IAdd r211:kBits r90
+			r212_c := kBits211_c + r90
+			// r213 = Shl 23 r212
+			r213_c := r212_c << 23
+			// r214:pow2 = FromBits r213
+			pow2214_c := math.Float32frombits(r213_c)
+			// r215 = Mul r207 r214:pow2
+			r215_c := float32(r207_c * pow2214_c)
+			// r216 = Sub r148 r209
+			r216_c := float32(r148_c - r209_c)
+			// r217 = Add r216 r66
+			r217_c := float32(r216_c + r66)
+			// r218:kBits = Bits r217
+			kBits218_c := math.Float32bits(r217_c)
+			// r219 = IAdd r218:kBits r90
+			r219_c := kBits218_c + r90
+			// r220 = Shl 23 r219
+			r220_c := r219_c << 23
+			// r221:pow2 = FromBits r220
+			pow2221_c := math.Float32frombits(r220_c)
+			// r222 = Mul r215 r221:pow2
+			r222_c := float32(r215_c * pow2221_c)
+			// r223 = Div r43 r25:z
+			r223_c := float32(r43 / z_c)
+			// r224 = Div r223 r25:z
+			r224_c := float32(r223_c / z_c)
+			// r225 = CmpGT r25:z r43
+			r225_c := z_c > r43
+			// r226 = Select r225 r222 r142
+			r226_c := r142_c
+			if r225_c {
+				r226_c = r222_c
+			}
+			// r228 = CmpGE r25:z r227
+			r228_c := z_c >= r227
+			// r229 = Select r228 r195 r222
+			r229_c := r222_c
+			if r228_c {
+				r229_c = r195_c
+			}
+			// r231 = CmpLT r25:z r230
+			r231_c := z_c < r230
+			// r232 = Select r231 r229 r226
+			r232_c := r226_c
+			if r231_c {
+				r232_c = r229_c
+			}
+			// r233 = CmpLT r25:z r63
+			r233_c := z_c < r63
+			// r234 = Select r233 r224 r232
+			r234_c := r232_c
+			if r233_c {
+				r234_c = r224_c
+			}
+			// r126 = Select r127 r234 r126
+			if r127_c {
+				r126_c = r234_c
+			}
+		}
+		// r236 = Sub r235 r2:Last
+		r236_a := float32(r235 - Last_a)
+		r236_b := float32(r235 - Last_b)
+		r236_c := float32(r235 - Last_c)
+		// r237:tauRef = Param TauRef
+		tauRef_a := cTauRef[j]
+		tauRef_b := cTauRef[j+1]
+		tauRef_c := cTauRef[j+2]
+		// r238 = CmpLT r236 r237:tauRef
+		r238_a := r236_a < tauRef_a
+		r238_b := r236_b < tauRef_b
+		r238_c := r236_c < tauRef_c
+		// r239 = Select r238 r8:vr r114:vc
+		r239_a := vc_a
+		if r238_a {
+			r239_a = vr_a
+		}
+		r239_b := vc_b
+		if r238_b {
+			r239_b = vr_b
+		}
+		r239_c := vc_c
+		if r238_c {
+			r239_c = vr_c
+		}
+		// r240:invD = Param InvD
+		invD_a := cInvD[j]
+		invD_b := cInvD[j+1]
+		invD_c := cInvD[j+2]
+		// r241:alpha = Param Alpha
+		alpha_a := cAlpha[j]
+		alpha_b := cAlpha[j+1]
+		alpha_c := cAlpha[j+2]
+		// r242:width = Param Width
+		width_a := cWidth[j]
+		width_b := cWidth[j+1]
+		width_c := cWidth[j+2]
+		// r243 = Imm 0x0
+		r243_a := math.Float32frombits(0x00000000) // 0
+		r243_b := math.Float32frombits(0x00000000) // 0
+		r243_c := math.Float32frombits(0x00000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r243 = Load GSpike
+			r243_a = gspike[j]
+			r243_b = gspike[j+1]
+			r243_c = gspike[j+2]
+		}
+		// r245 = Sub r239 r5:vTh
+		r245_a := float32(r239_a - vTh_a)
+		r245_b := float32(r239_b - vTh_b)
+		r245_c := float32(r239_c - vTh_c)
+		// r246 = Mul r245 r240:invD
+		r246_a := float32(r245_a * invD_a)
+		r246_b := float32(r245_b * invD_b)
+		r246_c := float32(r245_c * invD_c)
+		// r247 = Abs r246
+		r247_a := math.Float32frombits(math.Float32bits(r246_a) &^ (1 << 31))
+		r247_b := math.Float32frombits(math.Float32bits(r246_b) &^ (1 << 31))
+		r247_c := math.Float32frombits(math.Float32bits(r246_c) &^ (1 << 31))
+		// r248 = Sub r242:width r247
+		r248_a := float32(width_a - r247_a)
+		r248_b := float32(width_b - r247_b)
+		r248_c := float32(width_c - r247_c)
+		// r249 = Mul r241:alpha r248
+		r249_a := float32(alpha_a * r248_a)
+		r249_b := float32(alpha_b * r248_b)
+		r249_c := float32(alpha_c * r248_c)
+		// r250 = CmpLT r249 r230
+		r250_a := r249_a < r230
+		r250_b := r249_b < r230
+		r250_c := r249_c < r230
+		// r251 = Select r250 r230 r249
+		r251_a := r249_a
+		if r250_a {
+			r251_a = r230
+		}
+		r251_b := r249_b
+		if r250_b {
+			r251_b = r230
+		}
+		r251_c := r249_c
+		if r250_c {
+			r251_c = r230
+		}
+		// r252 = Mul r243 r251
+		r252_a := float32(r243_a * r251_a)
+		r252_b := float32(r243_b * r251_b)
+		r252_c := float32(r243_c * r251_c)
+		// r253 = FMA r252 r240:invD r3:gV
+		r253_a := fma32Try(r252_a, invD_a, gV_a, &slow)
+		r253_b := fma32Try(r252_b, invD_b, gV_b, &slow)
+		r253_c := fma32Try(r252_c, invD_c, gV_c, &slow)
+		// r254:dtRTau = Param DtRTau
+		dtRTau254_a := cDtRTau[j]
+		dtRTau254_b := cDtRTau[j+1]
+		dtRTau254_c := cDtRTau[j+2]
+		// r255:ka = Param Ka
+		ka_a := cKa[j]
+		ka_b := cKa[j+1]
+		ka_c := cKa[j+2]
+		// r256 = FMA r4:gW r255:ka r253
+		r256_a := fma32Try(gW_a, ka_a, r253_a, &slow)
+		r256_b := fma32Try(gW_b, ka_b, r253_b, &slow)
+		r256_c := fma32Try(gW_c, ka_c, r253_c, &slow)
+		// r257 = Mul r44:ex r254:dtRTau
+		r257_a := float32(ex_a * dtRTau254_a)
+		r257_b := float32(ex_b * dtRTau254_b)
+		r257_c := float32(ex_c * dtRTau254_c)
+		// r258 = Mul r256 r257
+		r258_a := float32(r256_a * r257_a)
+		r258_b := float32(r256_b * r257_b)
+		r258_c := float32(r256_c * r257_c)
+		// r259:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		keep_c := cKeep[j+2]
+		// r260 = Mul r4:gW r259:keep
+		r260_a := float32(gW_a * keep_a)
+		r260_b := float32(gW_b * keep_b)
+		r260_c := float32(gW_c * keep_c)
+		// r261 = Sub r260 r258
+		r261_a := float32(r260_a - r258_a)
+		r261_b := float32(r260_b - r258_b)
+		r261_c := float32(r260_c - r258_c)
+		// r262 = Mul r126 r23:F
+		r262_a := float32(r126_a * F_a)
+		r262_b := float32(r126_b * F_b)
+		r262_c := float32(r126_c * F_c)
+		// r263:dtCTau = Param DtCTau
+		dtCTau263_a := cDtCTau[j]
+		dtCTau263_b := cDtCTau[j+1]
+		dtCTau263_c := cDtCTau[j+2]
+		// r264 = Add r263:dtCTau r263:dtCTau
+		r264_a := float32(dtCTau263_a + dtCTau263_a)
+		r264_b := float32(dtCTau263_b + dtCTau263_b)
+		r264_c := float32(dtCTau263_c + dtCTau263_c)
+		// r265 = FMA r262 r264 r43
+		r265_a := fma32Try(r262_a, r264_a, r43, &slow)
+		r265_b := fma32Try(r262_b, r264_b, r43, &slow)
+		r265_c := fma32Try(r262_c, r264_c, r43, &slow)
+		// r266 = FMA r44:ex r25:z r265
+		r266_a := fma32Try(ex_a, z_a, r265_a, &slow)
+		r266_b := fma32Try(ex_b, z_b, r265_b, &slow)
+		r266_c := fma32Try(ex_c, z_c, r265_c, &slow)
+		// r267 = Mul r256 r266
+		r267_a := float32(r256_a * r266_a)
+		r267_b := float32(r256_b * r266_b)
+		r267_c := float32(r256_c * r266_c)
+		// r268 = FMA r44:ex r8:vr r262
+		r268_a := fma32Try(ex_a, vr_a, r262_a, &slow)
+		r268_b := fma32Try(ex_b, vr_b, r262_b, &slow)
+		r268_c := fma32Try(ex_c, vr_c, r262_c, &slow)
+		// r269 = Select r238 r253 r267
+		r269_a := r267_a
+		if r238_a {
+			r269_a = r253_a
+		}
+		r269_b := r267_b
+		if r238_b {
+			r269_b = r253_b
+		}
+		r269_c := r267_c
+		if r238_c {
+			r269_c = r253_c
+		}
+		// r270 = Select r238 r4:gW r261
+		r270_a := r261_a
+		if r238_a {
+			r270_a = gW_a
+		}
+		r270_b := r261_b
+		if r238_b {
+			r270_b = gW_b
+		}
+		r270_c := r261_c
+		if r238_c {
+			r270_c = gW_c
+		}
+		// r4:gW = Mul r270 r43
+		gW_a = float32(r270_a * r43)
+		gW_b = float32(r270_b * r43)
+		gW_c = float32(r270_c * r43)
+		// r272 = Sub r0:V r5:vTh
+		r272_a := float32(V_a - vTh_a)
+		r272_b := float32(V_b - vTh_b)
+		r272_c := float32(V_c - vTh_c)
+		// r273 = Mul r272 r240:invD
+		r273_a := float32(r272_a * invD_a)
+		r273_b := float32(r272_b * invD_b)
+		r273_c := float32(r272_c * invD_c)
+		// r274 = Abs r273
+		r274_a := math.Float32frombits(math.Float32bits(r273_a) &^ (1 << 31))
+		r274_b := math.Float32frombits(math.Float32bits(r273_b) &^ (1 << 31))
+		r274_c := math.Float32frombits(math.Float32bits(r273_c) &^ (1 << 31))
+		// r275 = Sub r242:width r274
+		r275_a := float32(width_a - r274_a)
+		r275_b := float32(width_b - r274_b)
+		r275_c := float32(width_c - r274_c)
+		// r276 = Mul r241:alpha r275
+		r276_a := float32(alpha_a * r275_a)
+		r276_b := float32(alpha_b * r275_b)
+		r276_c := float32(alpha_c * r275_c)
+		// r277 = CmpLT r276 r230
+		r277_a := r276_a < r230
+		r277_b := r276_b < r230
+		r277_c := r276_c < r230
+		// r278 = Select r277 r230 r276
+		r278_a := r276_a
+		if r277_a {
+			r278_a = r230
+		}
+		r278_b := r276_b
+		if r277_b {
+			r278_b = r230
+		}
+		r278_c := r276_c
+		if r277_c {
+			r278_c = r230
+		}
+		// r279 = Mul r278 r240:invD
+		r279_a := float32(r278_a * invD_a)
+		r279_b := float32(r278_b * invD_b)
+		r279_c := float32(r278_c * invD_c)
+		// r280:b = Param B
+		b280_a := cB[j]
+		b280_b := cB[j+1]
+		b280_c := cB[j+2]
+		// r281 = Mul r270 r280:b
+		r281_a := float32(r270_a * b280_a)
+		r281_b := float32(r270_b * b280_b)
+		r281_c := float32(r270_c * b280_c)
+		// r282 = Mul r281 r279
+		r282_a := float32(r281_a * r279_a)
+		r282_b := float32(r281_b * r279_b)
+		r282_c := float32(r281_c * r279_c)
+		// r283:vReset = Param VReset
+		vReset283_a := cVReset[j]
+		vReset283_b := cVReset[j+1]
+		vReset283_c := cVReset[j+2]
+		// r284 = Sub r0:V r283:vReset
+		r284_a := float32(V_a - vReset283_a)
+		r284_b := float32(V_b - vReset283_b)
+		r284_c := float32(V_c - vReset283_c)
+		// r285 = Mul r284 r279
+		r285_a := float32(r284_a * r279_a)
+		r285_b := float32(r284_b * r279_b)
+		r285_c := float32(r284_c * r279_c)
+		// r286 = Sub r43 r285
+		r286_a := float32(r43 - r285_a)
+		r286_b := float32(r43 - r285_b)
+		r286_c := float32(r43 - r285_c)
+		// r3:gV = FMA r269 r286 r282
+		gV_a = fma32Try(r269_a, r286_a, r282_a, &slow)
+		gV_b = fma32Try(r269_b, r286_b, r282_b, &slow)
+		gV_c = fma32Try(r269_c, r286_c, r282_c, &slow)
+		if slow {
+			backwardF32HardPNExact(f, s, j, j+3)
+			continue
+		}
+		// If GI
+		if hasGI {
+			// r288 = Select r238 r230 r258
+			r288_a := r258_a
+			if r238_a {
+				r288_a = r230
+			}
+			r288_b := r258_b
+			if r238_b {
+				r288_b = r230
+			}
+			r288_c := r258_c
+			if r238_c {
+				r288_c = r230
+			}
+			// Store GI r288
+			gi[j] = r288_a
+			gi[j+1] = r288_b
+			gi[j+2] = r288_c
+		}
+		// If GG
+		if hasGG {
+			// r289 = Mul r256 r254:dtRTau
+			r289_a := float32(r256_a * dtRTau254_a)
+			r289_b := float32(r256_b * dtRTau254_b)
+			r289_c := float32(r256_c * dtRTau254_c)
+			// r290 = Mul r289 r86
+			r290_a := float32(r289_a * r86)
+			r290_b := float32(r289_b * r86)
+			r290_c := float32(r289_c * r86)
+			// r291 = Mul r290 r268
+			r291_a := float32(r290_a * r268_a)
+			r291_b := float32(r290_b * r268_b)
+			r291_c := float32(r290_c * r268_c)
+			// r292 = Select r238 r230 r291
+			r292_a := r291_a
+			if r238_a {
+				r292_a = r230
+			}
+			r292_b := r291_b
+			if r238_b {
+				r292_b = r230
+			}
+			r292_c := r291_c
+			if r238_c {
+				r292_c = r230
+			}
+			// Store GG r292
+			gg[j] = r292_a
+			gg[j+1] = r292_b
+			gg[j+2] = r292_c
+		}
+		// If GDelta
+		if hasGDelta {
+			// r293 = Select r238 r230 r256
+			r293_a := r256_a
+			if r238_a {
+				r293_a = r230
+			}
+			r293_b := r256_b
+			if r238_b {
+				r293_b = r230
+			}
+			r293_c := r256_c
+			if r238_c {
+				r293_c = r230
+			}
+			// Store GDelta r293
+			gdelta[j] = r293_a
+			gdelta[j+1] = r293_b
+			gdelta[j+2] = r293_c
+		}
+		// Store GV r3:gV
+		gv[j] = gV_a
+		gv[j+1] = gV_b
+		gv[j+2] = gV_c
+		// Store GW r4:gW
+		gw[j] = gW_a
+		gw[j+1] = gW_b
+		gw[j+2] = gW_c
+	}
+	for ; j < n; j++ {
+		slow := false
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:gV = Load GV
+		gV := gv[j]
+		// r4:gW = Load GW
+		gW := gw[j]
+		// r5:vTh = Param VTh
+		vTh := cVTh[j]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk := V >= vTh
+		// r7:vReset = Param VReset
+		vReset7 := cVReset[j]
+		// r8:vr = Select r6:spk r7:vReset r0:V
+		vr := V
+		if spk {
+			vr = vReset7
+		}
+		// r9:b = Param B
+		b9 := cB[j]
+		// r10:wb = Add r1:W r9:b
+		wb := float32(W + b9)
+		// r11:u = Select r6:spk r10:wb r1:W
+		u := W
+		if spk {
+			u = wb
+		}
+		// r12:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
+		if hasI {
+			// r12:in = Load I
+			in = i[j]
+		}
+		// r14:vRest = Param VRest
+		vRest := cVRest[j]
+		// r15:a1 = Sub r8:vr r14:vRest
+		a1 := float32(vr - vRest)
+		// r16:vC = Param VC
+		vC := cVC[j]
+		// r17:a2 = Sub r8:vr r16:vC
+		a2 := float32(vr - vC)
+		// r18:dtCTau = Param DtCTau
+		dtCTau18 := cDtCTau[j]
+		// r19:a12 = Mul r15:a1 r17:a2
+		a12 := float32(a1 * a2)
+		// r20:dtRTau = Param DtRTau
+		dtRTau20 := cDtRTau[j]
+		// r21:iu = Sub r12:in r11:u
+		iu := float32(in - u)
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive := float32(dtRTau20 * iu)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+		F := fma32Try(dtCTau18, a12, drive, &slow)
+		// r24:a1a2 = Add r15:a1 r17:a2
+		a1a2 := float32(a1 + a2)
+		// r25:z = Mul r18:dtCTau r24:a1a2
+		z := float32(dtCTau18 * a1a2)
+		// If G
+		if hasG {
+			// r26:dtRTau = Param DtRTau
+			dtRTau26 := cDtRTau[j]
+			// r27 = Load G
+			r27 := g[j]
+			// r28:gd = Mul r26:dtRTau r27
+			gd := float32(dtRTau26 * r27)
+			// r25:z = Sub r25:z r28:gd
+			z = float32(z - gd)
+			// r30 = Imm 0x0
+			r30 := math.Float32frombits(0x00000000) // 0
+			// r31:gv = FMA r28:gd r8:vr r30
+			gv31 := fma32Try(gd, vr, r30, &slow)
+			// r23:F = Sub r23:F r31:gv
+			F = float32(F - gv31)
+		}
+		// r33:az = Abs r25:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r36 = FMA r34 r25:z r35
+		r36 := fma32Try(r34, z, r35, &slow)
+		// r38 = FMA r36 r25:z r37
+		r38 := fma32Try(r36, z, r37, &slow)
+		// r40 = FMA r38 r25:z r39
+		r40 := fma32Try(r38, z, r39, &slow)
+		// r42 = FMA r40 r25:z r41
+		r42 := fma32Try(r40, z, r41, &slow)
+		// r44:ex = FMA r42 r25:z r43
+		ex := fma32Try(r42, z, r43, &slow)
+		// r46:large = CmpGT r33:az r45
+		large := az > r45
+		// Rare r46:large
+		if large {
+			// r49 = FMA r47 r25:z r48
+			r49 := fma32Try(r47, z, r48, &slow)
+			// r51 = FMA r49 r25:z r50
+			r51 := fma32Try(r49, z, r50, &slow)
+			// r53 = FMA r51 r25:z r52
+			r53 := fma32Try(r51, z, r52, &slow)
+			// r54 = FMA r53 r25:z r34
+			r54 := fma32Try(r53, z, r34, &slow)
+			// r55 = FMA r54 r25:z r35
+			r55 := fma32Try(r54, z, r35, &slow)
+			// r56 = FMA r55 r25:z r37
+			r56 := fma32Try(r55, z, r37, &slow)
+			// r57 = FMA r56 r25:z r39
+			r57 := fma32Try(r56, z, r39, &slow)
+			// r58 = FMA r57 r25:z r41
+			r58 := fma32Try(r57, z, r41, &slow)
+			// r59:taylor = FMA r58 r25:z r43
+			taylor := fma32Try(r58, z, r43, &slow)
+			// r61 = CmpGT r25:z r60
+			r61 := z > r60
+			// r62:zl = Select r61 r60 r25:z
+			zl := z
+			if r61 {
+				zl = r60
+			}
+			// r64 = CmpLT r62:zl r63
+			r64 := zl < r63
+			// r65:zc = Select r64 r63 r62:zl
+			zc := zl
+			if r64 {
+				zc = r63
+			}
+			// r68 = FMA r65:zc r67 r66
+			r68 := fma32Try(zc, r67, r66, &slow)
+			// r69:k = Sub r68 r66
+			k := float32(r68 - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72 := fma32Try(k, r71, zc, &slow)
+			// r73:r = FMA r69:k r70 r72
+			r := fma32Try(k, r70, r72, &slow)
+			// r74 = FMA r47 r73:r r48
+			r74 := fma32Try(r47, r, r48, &slow)
+			// r75 = FMA r74 r73:r r50
+			r75 := fma32Try(r74, r, r50, &slow)
+			// r76 = FMA r75 r73:r r52
+			r76 := fma32Try(r75, r, r52, &slow)
+			// r77 = FMA r76 r73:r r34
+			r77 := fma32Try(r76, r, r34, &slow)
+			// r78 = FMA r77 r73:r r35
+			r78 := fma32Try(r77, r, r35, &slow)
+			// r79 = FMA r78 r73:r r37
+			r79 := fma32Try(r78, r, r37, &slow)
+			// r80 = FMA r79 r73:r r39
+			r80 := fma32Try(r79, r, r39, &slow)
+			// r81 = FMA r80 r73:r r41
+			r81 := fma32Try(r80, r, r41, &slow)
+			// r82:q = FMA r81 r73:r r43
+			q := fma32Try(r81, r, r43, &slow)
+			// r84 = CmpGT r69:k r83
+			r84 := k > r83
+			// r85:kc = Select r84 r83 r69:k
+			kc := k
+			if r84 {
+				kc = r83
+			}
+			// r87 = Mul r85:kc r86
+			r87 := float32(kc * r86)
+			// r88 = Add r87 r66
+			r88 := float32(r87 + r66)
+			// r89:kBits = Bits r88
+			kBits89 := math.Float32bits(r88)
+			// r91 = IAdd r89:kBits r90
+			r91 := kBits89 + r90
+			// r92 = Shl 23 r91
+			r92 := r91 << 23
+			// r93:pow2 = FromBits r92
+			pow293 := math.Float32frombits(r92)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus := float32(r43 - pow293)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95 := fma32Try(r, q, oneMinus, &slow)
+			// r96:y = Div r95 r62:zl
+			y := float32(r95 / zl)
+			// r97 = FMA r69:k r41 r66
+			r97 := fma32Try(k, r41, r66, &slow)
+			// r98:kHalf = Sub r97 r66
+			kHalf := float32(r97 - r66)
+			// r99 = Add r98:kHalf r66
+			r99 := float32(kHalf + r66)
+			// r100:kBits = Bits r99
+			kBits100 := math.Float32bits(r99)
+			// r101 = IAdd r100:kBits r90
+			r101 := kBits100 + r90
+			// r102 = Shl 23 r101
+			r102 := r101 << 23
+			// r103:pow2 = FromBits r102
+			pow2103 := math.Float32frombits(r102)
+			// r104 = Mul r96:y r103:pow2
+			r104 := float32(y * pow2103)
+			// r105 = Sub r69:k r98:kHalf
+			r105 := float32(k - kHalf)
+			// r106 = Add r105 r66
+			r106 := float32(r105 + r66)
+			// r107:kBits = Bits r106
+			kBits107 := math.Float32bits(r106)
+			// r108 = IAdd r107:kBits r90
+			r108 := kBits107 + r90
+			// r109 = Shl 23 r108
+			r109 := r108 << 23
+			// r110:pow2 = FromBits r109
+			pow2110 := math.Float32frombits(r109)
+			// r111:big = Mul r104 r110:pow2
+			big := float32(r104 * pow2110)
+			// r112 = CmpLE r33:az r41
+			r112 := az <= r41
+			// r113:far = Select r112 r59:taylor r111:big
+			far := big
+			if r112 {
+				far = taylor
+			}
+			// r44:ex = Select r46:large r113:far r44:ex
+			if large {
+				ex = far
+			}
+		}
+		// r114:vc = FMA r44:ex r23:F r8:vr
+		vc := fma32Try(ex, F, vr, &slow)
+		// If Delta
+		if hasDelta {
+			// r115 = Load Delta
+			r115 := delta[j]
+			// r114:vc = Add r114:vc r115
+			vc = float32(vc + r115)
+		}
+		// r117 = Abs r25:z
+		r117 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r120 = FMA r118 r25:z r119
+		r120 := fma32Try(r118, z, r119, &slow)
+		// r122 = FMA r120 r25:z r121
+		r122 := fma32Try(r120, z, r121, &slow)
+		// r123 = FMA r122 r25:z r45
+		r123 := fma32Try(r122, z, r45, &slow)
+		// r125 = FMA r123 r25:z r124
+		r125 := fma32Try(r123, z, r124, &slow)
+		// r126 = FMA r125 r25:z r41
+		r126 := fma32Try(r125, z, r41, &slow)
+		// r127 = CmpGT r117 r45
+		r127 := r117 > r45
+		// Rare r127
+		if r127 {
+			// r130 = FMA r128 r25:z r129
+			r130 := fma32Try(r128, z, r129, &slow)
+			// r132 = FMA r130 r25:z r131
+			r132 := fma32Try(r130, z, r131, &slow)
+			// r134 = FMA r132 r25:z r133
+			r134 := fma32Try(r132, z, r133, &slow)
+			// r136 = FMA r134 r25:z r135
+			r136 := fma32Try(r134, z, r135, &slow)
+			// r137 = FMA r136 r25:z r118
+			r137 := fma32Try(r136, z, r118, &slow)
+			// r138 = FMA r137 r25:z r119
+			r138 := fma32Try(r137, z, r119, &slow)
+			// r139 = FMA r138 r25:z r121
+			r139 := fma32Try(r138, z, r121, &slow)
+			// r140 = FMA r139 r25:z r45
+			r140 := fma32Try(r139, z, r45, &slow)
+			// r141 = FMA r140 r25:z r124
+			r141 := fma32Try(r140, z, r124, &slow)
+			// r142 = FMA r141 r25:z r41
+			r142 := fma32Try(r141, z, r41, &slow)
+			// r143 = CmpGT r25:z r60
+			r143 := z > r60
+			// r144 = Select r143 r60 r25:z
+			r144 := z
+			if r143 {
+				r144 = r60
+			}
+			// r145 = CmpLT r144 r63
+			r145 := r144 < r63
+			// r146 = Select r145 r63 r144
+			r146 := r144
+			if r145 {
+				r146 = r63
+			}
+			// r147 = FMA r146 r67 r66
+			r147 := fma32Try(r146, r67, r66, &slow)
+			// r148 = Sub r147 r66
+			r148 := float32(r147 - r66)
+			// r149 = FMA r148 r71 r146
+			r149 := fma32Try(r148, r71, r146, &slow)
+			// r150 = FMA r148 r70 r149
+			r150 := fma32Try(r148, r70, r149, &slow)
+			// r151 = FMA r47 r150 r48
+			r151 := fma32Try(r47, r150, r48, &slow)
+			// r152 = FMA r151 r150 r50
+			r152 := fma32Try(r151, r150, r50, &slow)
+			// r153 = FMA r152 r150 r52
+			r153 := fma32Try(r152, r150, r52, &slow)
+			// r154 = FMA r153 r150 r34
+			r154 := fma32Try(r153, r150, r34, &slow)
+			// r155 = FMA r154 r150 r35
+			r155 := fma32Try(r154, r150, r35, &slow)
+			// r156 = FMA r155 r150 r37
+			r156 := fma32Try(r155, r150, r37, &slow)
+			// r157 = FMA r156 r150 r39
+			r157 := fma32Try(r156, r150, r39, &slow)
+			// r158 = FMA r157 r150 r41
+			r158 := fma32Try(r157, r150, r41, &slow)
+			// r159 = FMA r158 r150 r43
+			r159 := fma32Try(r158, r150, r43, &slow)
+			// r160 = FMA r150 r159 r43
+			r160 := fma32Try(r150, r159, r43, &slow)
+			// r161 = Add r148 r66
+			r161 := float32(r148 + r66)
+			// r162:kBits = Bits r161
+			kBits162 := math.Float32bits(r161)
+			// r163 = IAdd r162:kBits r90
+			r163 := kBits162 + r90
+			// r164 = Shl 23 r163
+			r164 := r163 << 23
+			// r165:pow2 = FromBits r164
+			pow2165 := math.Float32frombits(r164)
+			// r166 = Mul r160 r165:pow2
+			r166 := float32(r160 * pow2165)
+			// r169 = FMA r167 r25:z r168
+			r169 := fma32Try(r167, z, r168, &slow)
+			// r171 = FMA r169 r25:z r170
+			r171 := fma32Try(r169, z, r170, &slow)
+			// r173 = FMA r171 r25:z r172
+			r173 := fma32Try(r171, z, r172, &slow)
+			// r175 = FMA r173 r25:z r174
+			r175 := fma32Try(r173, z, r174, &slow)
+			// r177 = FMA r175 r25:z r176
+			r177 := fma32Try(r175, z, r176, &slow)
+			// r179 = FMA r177 r25:z r178
+			r179 := fma32Try(r177, z, r178, &slow)
+			// r181 = FMA r179 r25:z r180
+			r181 := fma32Try(r179, z, r180, &slow)
+			// r182 = FMA r181 r25:z r47
+			r182 := fma32Try(r181, z, r47, &slow)
+			// r184 = FMA r182 r25:z r183
+			r184 := fma32Try(r182, z, r183, &slow)
+			// r185 = FMA r184 r25:z r50
+			r185 := fma32Try(r184, z, r50, &slow)
+			// r187 = FMA r185 r25:z r186
+			r187 := fma32Try(r185, z, r186, &slow)
+			// r188 = FMA r187 r25:z r34
+			r188 := fma32Try(r187, z, r34, &slow)
+			// r190 = FMA r188 r25:z r189
+			r190 := fma32Try(r188, z, r189, &slow)
+			// r191 = FMA r190 r25:z r37
+			r191 := fma32Try(r190, z, r37, &slow)
+			// r193 = FMA r191 r25:z r192
+			r193 := fma32Try(r191, z, r192, &slow)
+			// r194 = FMA r193 r25:z r41
+			r194 := fma32Try(r193, z, r41, &slow)
+			// r195 = Mul r166 r194
+			r195 := float32(r166 * r194)
+			// r196 = CmpGT r148 r83
+			r196 := r148 > r83
+			// r197 = Select r196 r83 r148
+			r197 := r148
+			if r196 {
+				r197 = r83
+			}
+			// r198 = Sub r144 r43
+			r198 := float32(r144 - r43)
+			// r199 = Mul r197 r86
+			r199 := float32(r197 * r86)
+			// r200 = Add r199 r66
+			r200 := float32(r199 + r66)
+			// r201:kBits = Bits r200
+			kBits201 := math.Float32bits(r200)
+			// r202 = IAdd r201:kBits r90
+			r202 := kBits201 + r90
+			// r203 = Shl 23 r202
+			r203 := r202 << 23
+			// r204:pow2 = FromBits r203
+			pow2204 := math.Float32frombits(r203)
+			// r205 = FMA r160 r198 r204:pow2
+			r205 := fma32Try(r160, r198, pow2204, &slow)
+			// r206 = Div r205 r144
+			r206 := float32(r205 / r144)
+			// r207 = Div r206 r144
+			r207 := float32(r206 / r144)
+			// r208 = FMA r148 r41 r66
+			r208 := fma32Try(r148, r41, r66, &slow)
+			// r209 = Sub r208 r66
+			r209 := float32(r208 - r66)
+			// r210 = Add r209 r66
+			r210 := float32(r209 + r66)
+			// r211:kBits = Bits r210
+			kBits211 := math.Float32bits(r210)
+			// r212 = IAdd r211:kBits r90
+			r212 := kBits211 + r90
+			// r213 = Shl 23 r212
+			r213 := r212 << 23
+			// r214:pow2 = FromBits r213
+			pow2214 := math.Float32frombits(r213)
+			// r215 = Mul r207 r214:pow2
+			r215 := float32(r207 * pow2214)
+			// r216 = Sub r148 r209
+			r216 := float32(r148 - r209)
+			// r217 = Add r216 r66
+			r217 := float32(r216 + r66)
+			// r218:kBits = Bits r217
+			kBits218 := math.Float32bits(r217)
+			// r219 = IAdd r218:kBits r90
+			r219 := kBits218 + r90
+			// r220 = Shl 23 r219
+			r220 := r219 << 23
+			// r221:pow2 = FromBits r220
+			pow2221 := math.Float32frombits(r220)
+			// r222 = Mul r215 r221:pow2
+			r222 := float32(r215 * pow2221)
+			// r223 = Div r43 r25:z
+			r223 := float32(r43 / z)
+			// r224 = Div r223 r25:z
+			r224 := float32(r223 / z)
+			// r225 = CmpGT r25:z r43
+			r225 := z > r43
+			// r226 = Select r225 r222 r142
+			r226 := r142
+			if r225 {
+				r226 = r222
+			}
+			// r228 = CmpGE r25:z r227
+			r228 := z >= r227
+			// r229 = Select r228 r195 r222
+			r229 := r222
+			if r228 {
+				r229 = r195
+			}
+			// r231 = CmpLT r25:z r230
+			r231 := z < r230
+			// r232 = Select r231 r229 r226
+			r232 := r226
+			if r231 {
+				r232 = r229
+			}
+			// r233 = CmpLT r25:z r63
+			r233 := z < r63
+			// r234 = Select r233 r224 r232
+			r234 := r232
+			if r233 {
+				r234 = r224
+			}
+			// r126 = Select r127 r234 r126
+			if r127 {
+				r126 = r234
+			}
+		}
+		// r236 = Sub r235 r2:Last
+		r236 := float32(r235 - Last)
+		// r237:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r238 = CmpLT r236 r237:tauRef
+		r238 := r236 < tauRef
+		// r239 = Select r238 r8:vr r114:vc
+		r239 := vc
+		if r238 {
+			r239 = vr
+		}
+		// r240:invD = Param InvD
+		invD := cInvD[j]
+		// r241:alpha = Param Alpha
+		alpha := cAlpha[j]
+		// r242:width = Param Width
+		width := cWidth[j]
+		// r243 = Imm 0x0
+		r243 := math.Float32frombits(0x00000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r243 = Load GSpike
+			r243 = gspike[j]
+		}
+		// r245 = Sub r239 r5:vTh
+		r245 := float32(r239 - vTh)
+		// r246 = Mul r245 r240:invD
+		r246 := float32(r245 * invD)
+		// r247 = Abs r246
+		r247 := math.Float32frombits(math.Float32bits(r246) &^ (1 << 31))
+		// r248 = Sub r242:width r247
+		r248 := float32(width - r247)
+		// r249 = Mul r241:alpha r248
+		r249 := float32(alpha * r248)
+		// r250 = CmpLT r249 r230
+		r250 := r249 < r230
+		// r251 = Select r250 r230 r249
+		r251 := r249
+		if r250 {
+			r251 = r230
+		}
+		// r252 = Mul r243 r251
+		r252 := float32(r243 * r251)
+		// r253 = FMA r252 r240:invD r3:gV
+		r253 := fma32Try(r252, invD, gV, &slow)
+		// r254:dtRTau = Param DtRTau
+		dtRTau254 := cDtRTau[j]
+		// r255:ka = Param Ka
+		ka := cKa[j]
+		// r256 = FMA r4:gW r255:ka r253
+		r256 := fma32Try(gW, ka, r253, &slow)
+		// r257 = Mul r44:ex r254:dtRTau
+		r257 := float32(ex * dtRTau254)
+		// r258 = Mul r256 r257
+		r258 := float32(r256 * r257)
+		// r259:keep = Param Keep
+		keep := cKeep[j]
+		// r260 = Mul r4:gW r259:keep
+		r260 := float32(gW * keep)
+		// r261 = Sub r260 r258
+		r261 := float32(r260 - r258)
+		// r262 = Mul r126 r23:F
+		r262 := float32(r126 * F)
+		// r263:dtCTau = Param DtCTau
+		dtCTau263 := cDtCTau[j]
+		// r264 = Add r263:dtCTau r263:dtCTau
+		r264 := float32(dtCTau263 + dtCTau263)
+		// r265 = FMA r262 r264 r43
+		r265 := fma32Try(r262, r264, r43, &slow)
+		// r266 = FMA r44:ex r25:z r265
+		r266 := fma32Try(ex, z, r265, &slow)
+		// r267 = Mul r256 r266
+		r267 := float32(r256 * r266)
+		// r268 = FMA r44:ex r8:vr r262
+		r268 := fma32Try(ex, vr, r262, &slow)
+		// r269 = Select r238 r253 r267
+		r269 := r267
+		if r238 {
+			r269 = r253
+		}
+		// r270 = Select r238 r4:gW r261
+		r270 := r261
+		if r238 {
+			r270 = gW
+		}
+		// r4:gW = Mul r270 r43
+		gW = float32(r270 * r43)
+		// r272 = Sub r0:V r5:vTh
+		r272 := float32(V - vTh)
+		// r273 = Mul r272 r240:invD
+		r273 := float32(r272 * invD)
+		// r274 = Abs r273
+		r274 := math.Float32frombits(math.Float32bits(r273) &^ (1 << 31))
+		// r275 = Sub r242:width r274
+		r275 := float32(width - r274)
+		// r276 = Mul r241:alpha r275
+		r276 := float32(alpha * r275)
+		// r277 = CmpLT r276 r230
+		r277 := r276 < r230
+		// r278 = Select r277 r230 r276
+		r278 := r276
+		if r277 {
+			r278 = r230
+		}
+		// r279 = Mul r278 r240:invD
+		r279 := float32(r278 * invD)
+		// r280:b = Param B
+		b280 := cB[j]
+		// r281 = Mul r270 r280:b
+		r281 := float32(r270 * b280)
+		// r282 = Mul r281 r279
+		r282 := float32(r281 * r279)
+		// r283:vReset = Param VReset
+		vReset283 := cVReset[j]
+		// r284 = Sub r0:V r283:vReset
+		r284 := float32(V - vReset283)
+		// r285 = Mul r284 r279
+		r285 := float32(r284 * r279)
+		// r286 = Sub r43 r285
+		r286 := float32(r43 - r285)
+		// r3:gV = FMA r269 r286 r282
+		gV = fma32Try(r269, r286, r282, &slow)
+		if slow {
+			backwardF32HardPNExact(f, s, j, j+1)
+			continue
+		}
+		// If GI
+		if hasGI {
+			// r288 = Select r238 r230 r258
+			r288 := r258
+			if r238 {
+				r288 = r230
+			}
+			// Store GI r288
+			gi[j] = r288
+		}
+		// If GG
+		if hasGG {
+			// r289 = Mul r256 r254:dtRTau
+			r289 := float32(r256 * dtRTau254)
+			// r290 = Mul r289 r86
+			r290 := float32(r289 * r86)
+			// r291 = Mul r290 r268
+			r291 := float32(r290 * r268)
+			// r292 = Select r238 r230 r291
+			r292 := r291
+			if r238 {
+				r292 = r230
+			}
+			// Store GG r292
+			gg[j] = r292
+		}
+		// If GDelta
+		if hasGDelta {
+			// r293 = Select r238 r230 r256
+			r293 := r256
+			if r238 {
+				r293 = r230
+			}
+			// Store GDelta r293
+			gdelta[j] = r293
+		}
+		// Store GV r3:gV
+		gv[j] = gV
+		// Store GW r4:gW
+		gw[j] = gW
+	}
+}
+
+// backwardF32HardPNExact is backwardF32HardPNOne for neurons lo..hi-1, with the exact fma32.
+func backwardF32HardPNExact(f *Backward32, s int, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[BackwardStreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[BackwardStreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[BackwardStreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[BackwardStreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[BackwardStreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[BackwardStreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[BackwardStreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	cVTh := f.C[BackwardCVTh*f.Stride:][:n]
+	cVReset := f.C[BackwardCVReset*f.Stride:][:n]
+	cB := f.C[BackwardCB*f.Stride:][:n]
+	cVRest := f.C[BackwardCVRest*f.Stride:][:n]
+	cVC := f.C[BackwardCVC*f.Stride:][:n]
+	cDtCTau := f.C[BackwardCDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
+	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
+	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
+	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
+	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
+	cKa := f.C[BackwardCKa*f.Stride:][:n]
+	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
+	// r34 = Imm 0x3ab60b61
+	r34 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r35 = Imm 0x3c088889
+	r35 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r37 = Imm 0x3d2aaaab
+	r37 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r39 = Imm 0x3e2aaaab
+	r39 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r41 = Imm 0x3f000000
+	r41 := math.Float32frombits(0x3f000000) // 0.5
+	// r43 = Imm 0x3f800000
+	r43 := math.Float32frombits(0x3f800000) // 1
+	// r45 = Imm 0x3e000000
+	r45 := math.Float32frombits(0x3e000000) // 0.125
+	// r47 = Imm 0x3493f27e
+	r47 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r48 = Imm 0x3638ef1d
+	r48 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r50 = Imm 0x37d00d01
+	r50 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r52 = Imm 0x39500d01
+	r52 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r60 = Imm 0x42be0000
+	r60 := math.Float32frombits(0x42be0000) // 95
+	// r63 = Imm 0xc2ae0000
+	r63 := math.Float32frombits(0xc2ae0000) // -87
+	// r66 = Imm 0x4b400000
+	r66 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r67 = Imm 0x3fb8aa3b
+	r67 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r70 = Imm 0xb5bfbe8e
+	r70 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r71 = Imm 0xbf317200
+	r71 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r83 = Imm 0x41f00000
+	r83 := math.Float32frombits(0x41f00000) // 30
+	// r86 = Imm 0xbf800000
+	r86 := math.Float32frombits(0xbf800000) // -1
+	// r90 = Imm 0x7f
+	r90 := uint32(0x7f)
+	// r118 = Imm 0x3a9c09c1
+	r118 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r119 = Imm 0x3be38e39
+	r119 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r121 = Imm 0x3d088889
+	r121 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r124 = Imm 0x3eaaaaab
+	r124 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r128 = Imm 0x32c54352
+	r128 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r129 = Imm 0x34867f5b
+	r129 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r131 = Imm 0x362670cd
+	r131 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r133 = Imm 0x37b8ef1d
+	r133 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r135 = Imm 0x39360b61
+	r135 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r167 = Imm 0x253413c3
+	r167 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r168 = Imm 0xa74a963c
+	r168 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r170 = Imm 0x29573f9f
+	r170 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r172 = Imm 0xab573f9f
+	r172 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r174 = Imm 0x2d49cba5
+	r174 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r176 = Imm 0xaf309231
+	r176 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r178 = Imm 0x310f76c7
+	r178 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r180 = Imm 0xb2d7322b
+	r180 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r183 = Imm 0xb638ef1d
+	r183 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r186 = Imm 0xb9500d01
+	r186 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r189 = Imm 0xbc088889
+	r189 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r192 = Imm 0xbe2aaaab
+	r192 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r227 = Imm 0xc0400000
+	r227 := math.Float32frombits(0xc0400000) // -3
+	// r230 = Imm 0x0
+	r230 := math.Float32frombits(0x00000000) // 0
+	// r235 = Time
+	r235 := f.T[s]
+	for j := lo; j < hi; j++ {
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:gV = Load GV
+		gV := gv[j]
+		// r4:gW = Load GW
+		gW := gw[j]
+		// r5:vTh = Param VTh
+		vTh := cVTh[j]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk := V >= vTh
+		// r7:vReset = Param VReset
+		vReset7 := cVReset[j]
+		// r8:vr = Select r6:spk r7:vReset r0:V
+		vr := V
+		if spk {
+			vr = vReset7
+		}
+		// r9:b = Param B
+		b9 := cB[j]
+		// r10:wb = Add r1:W r9:b
+		wb := float32(W + b9)
+		// r11:u = Select r6:spk r10:wb r1:W
+		u := W
+		if spk {
+			u = wb
+		}
+		// r12:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
+		if hasI {
+			// r12:in = Load I
+			in = i[j]
+		}
+		// r14:vRest = Param VRest
+		vRest := cVRest[j]
+		// r15:a1 = Sub r8:vr r14:vRest
+		a1 := float32(vr - vRest)
+		// r16:vC = Param VC
+		vC := cVC[j]
+		// r17:a2 = Sub r8:vr r16:vC
+		a2 := float32(vr - vC)
+		// r18:dtCTau = Param DtCTau
+		dtCTau18 := cDtCTau[j]
+		// r19:a12 = Mul r15:a1 r17:a2
+		a12 := float32(a1 * a2)
+		// r20:dtRTau = Param DtRTau
+		dtRTau20 := cDtRTau[j]
+		// r21:iu = Sub r12:in r11:u
+		iu := float32(in - u)
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive := float32(dtRTau20 * iu)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+		F := fma32(dtCTau18, a12, drive)
+		// r24:a1a2 = Add r15:a1 r17:a2
+		a1a2 := float32(a1 + a2)
+		// r25:z = Mul r18:dtCTau r24:a1a2
+		z := float32(dtCTau18 * a1a2)
+		// If G
+		if hasG {
+			// r26:dtRTau = Param DtRTau
+			dtRTau26 := cDtRTau[j]
+			// r27 = Load G
+			r27 := g[j]
+			// r28:gd = Mul r26:dtRTau r27
+			gd := float32(dtRTau26 * r27)
+			// r25:z = Sub r25:z r28:gd
+			z = float32(z - gd)
+			// r30 = Imm 0x0
+			r30 := math.Float32frombits(0x00000000) // 0
+			// r31:gv = FMA r28:gd r8:vr r30
+			gv31 := fma32(gd, vr, r30)
+			// r23:F = Sub r23:F r31:gv
+			F = float32(F - gv31)
+		}
+		// r33:az = Abs r25:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r36 = FMA r34 r25:z r35
+		r36 := fma32(r34, z, r35)
+		// r38 = FMA r36 r25:z r37
+		r38 := fma32(r36, z, r37)
+		// r40 = FMA r38 r25:z r39
+		r40 := fma32(r38, z, r39)
+		// r42 = FMA r40 r25:z r41
+		r42 := fma32(r40, z, r41)
+		// r44:ex = FMA r42 r25:z r43
+		ex := fma32(r42, z, r43)
+		// r46:large = CmpGT r33:az r45
+		large := az > r45
+		// Rare r46:large
+		if large {
+			// r49 = FMA r47 r25:z r48
+			r49 := fma32(r47, z, r48)
+			// r51 = FMA r49 r25:z r50
+			r51 := fma32(r49, z, r50)
+			// r53 = FMA r51 r25:z r52
+			r53 := fma32(r51, z, r52)
+			// r54 = FMA r53 r25:z r34
+			r54 := fma32(r53, z, r34)
+			// r55 = FMA r54 r25:z r35
+			r55 := fma32(r54, z, r35)
+			// r56 = FMA r55 r25:z r37
+			r56 := fma32(r55, z, r37)
+			// r57 = FMA r56 r25:z r39
+			r57 := fma32(r56, z, r39)
+			// r58 = FMA r57 r25:z r41
+			r58 := fma32(r57, z, r41)
+			// r59:taylor = FMA r58 r25:z r43
+			taylor := fma32(r58, z, r43)
+			// r61 = CmpGT r25:z r60
+			r61 := z > r60
+			// r62:zl = Select r61 r60 r25:z
+			zl := z
+			if r61 {
+				zl = r60
+			}
+			// r64 = CmpLT r62:zl r63
+			r64 := zl < r63
+			// r65:zc = Select r64 r63 r62:zl
+			zc := zl
+			if r64 {
+				zc = r63
+			}
+			// r68 = FMA r65:zc r67 r66
+			r68 := fma32(zc, r67, r66)
+			// r69:k = Sub r68 r66
+			k := float32(r68 - r66)
+			// r72 = FMA r69:k r71 r65:zc
+			r72 := fma32(k, r71, zc)
+			// r73:r = FMA r69:k r70 r72
+			r := fma32(k, r70, r72)
+			// r74 = FMA r47 r73:r r48
+			r74 := fma32(r47, r, r48)
+			// r75 = FMA r74 r73:r r50
+			r75 := fma32(r74, r, r50)
+			// r76 = FMA r75 r73:r r52
+			r76 := fma32(r75, r, r52)
+			// r77 = FMA r76 r73:r r34
+			r77 := fma32(r76, r, r34)
+			// r78 = FMA r77 r73:r r35
+			r78 := fma32(r77, r, r35)
+			// r79 = FMA r78 r73:r r37
+			r79 := fma32(r78, r, r37)
+			// r80 = FMA r79 r73:r r39
+			r80 := fma32(r79, r, r39)
+			// r81 = FMA r80 r73:r r41
+			r81 := fma32(r80, r, r41)
+			// r82:q = FMA r81 r73:r r43
+			q := fma32(r81, r, r43)
+			// r84 = CmpGT r69:k r83
+			r84 := k > r83
+			// r85:kc = Select r84 r83 r69:k
+			kc := k
+			if r84 {
+				kc = r83
+			}
+			// r87 = Mul r85:kc r86
+			r87 := float32(kc * r86)
+			// r88 = Add r87 r66
+			r88 := float32(r87 + r66)
+			// r89:kBits = Bits r88
+			kBits89 := math.Float32bits(r88)
+			// r91 = IAdd r89:kBits r90
+			r91 := kBits89 + r90
+			// r92 = Shl 23 r91
+			r92 := r91 << 23
+			// r93:pow2 = FromBits r92
+			pow293 := math.Float32frombits(r92)
+			// r94:oneMinus = Sub r43 r93:pow2
+			oneMinus := float32(r43 - pow293)
+			// r95 = FMA r73:r r82:q r94:oneMinus
+			r95 := fma32(r, q, oneMinus)
+			// r96:y = Div r95 r62:zl
+			y := float32(r95 / zl)
+			// r97 = FMA r69:k r41 r66
+			r97 := fma32(k, r41, r66)
+			// r98:kHalf = Sub r97 r66
+			kHalf := float32(r97 - r66)
+			// r99 = Add r98:kHalf r66
+			r99 := float32(kHalf + r66)
+			// r100:kBits = Bits r99
+			kBits100 := math.Float32bits(r99)
+			// r101 = IAdd r100:kBits r90
+			r101 := kBits100 + r90
+			// r102 = Shl 23 r101
+			r102 := r101 << 23
+			// r103:pow2 = FromBits r102
+			pow2103 := math.Float32frombits(r102)
+			// r104 = Mul r96:y r103:pow2
+			r104 := float32(y * pow2103)
+			// r105 = Sub r69:k r98:kHalf
+			r105 := float32(k - kHalf)
+			// r106 = Add r105 r66
+			r106 := float32(r105 + r66)
+			// r107:kBits = Bits r106
+			kBits107 := math.Float32bits(r106)
+			// r108 = IAdd r107:kBits r90
+			r108 := kBits107 + r90
+			// r109 = Shl 23 r108
+			r109 := r108 << 23
+			// r110:pow2 = FromBits r109
+			pow2110 := math.Float32frombits(r109)
+			// r111:big = Mul r104 r110:pow2
+			big := float32(r104 * pow2110)
+			// r112 = CmpLE r33:az r41
+			r112 := az <= r41
+			// r113:far = Select r112 r59:taylor r111:big
+			far := big
+			if r112 {
+				far = taylor
+			}
+			// r44:ex = Select r46:large r113:far r44:ex
+			if large {
+				ex = far
+			}
+		}
+		// r114:vc = FMA r44:ex r23:F r8:vr
+		vc := fma32(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r115 = Load Delta
+			r115 := delta[j]
+			// r114:vc = Add r114:vc r115
+			vc = float32(vc + r115)
+		}
+		// r117 = Abs r25:z
+		r117 := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r120 = FMA r118 r25:z r119
+		r120 := fma32(r118, z, r119)
+		// r122 = FMA r120 r25:z r121
+		r122 := fma32(r120, z, r121)
+		// r123 = FMA r122 r25:z r45
+		r123 := fma32(r122, z, r45)
+		// r125 = FMA r123 r25:z r124
+		r125 := fma32(r123, z, r124)
+		// r126 = FMA r125 r25:z r41
+		r126 := fma32(r125, z, r41)
+		// r127 = CmpGT r117 r45
+		r127 := r117 > r45
+		// Rare r127
+		if r127 {
+			// r130 = FMA r128 r25:z r129
+			r130 := fma32(r128, z, r129)
+			// r132 = FMA r130 r25:z r131
+			r132 := fma32(r130, z, r131)
+			// r134 = FMA r132 r25:z r133
+			r134 := fma32(r132, z, r133)
+			// r136 = FMA r134 r25:z r135
+			r136 := fma32(r134, z, r135)
+			// r137 = FMA r136 r25:z r118
+			r137 := fma32(r136, z, r118)
+			// r138 = FMA r137 r25:z r119
+			r138 := fma32(r137, z, r119)
+			// r139 = FMA r138 r25:z r121
+			r139 := fma32(r138, z, r121)
+			// r140 = FMA r139 r25:z r45
+			r140 := fma32(r139, z, r45)
+			// r141 = FMA r140 r25:z r124
+			r141 := fma32(r140, z, r124)
+			// r142 = FMA r141 r25:z r41
+			r142 := fma32(r141, z, r41)
+			// r143 = CmpGT r25:z r60
+			r143 := z > r60
+			// r144 = Select r143 r60 r25:z
+			r144 := z
+			if r143 {
+				r144 = r60
+			}
+			// r145 = CmpLT r144 r63
+			r145 := r144 < r63
+			// r146 = Select r145 r63 r144
+			r146 := r144
+			if r145 {
+				r146 = r63
+			}
+			// r147 = FMA r146 r67 r66
+			r147 := fma32(r146, r67, r66)
+			// r148 = Sub r147 r66
+			r148 := float32(r147 - r66)
+			// r149 = FMA r148 r71 r146
+			r149 := fma32(r148, r71, r146)
+			// r150 = FMA r148 r70 r149
+			r150 := fma32(r148, r70, r149)
+			// r151 = FMA r47 r150 r48
+			r151 := fma32(r47, r150, r48)
+			// r152 = FMA r151 r150 r50
+			r152 := fma32(r151, r150, r50)
+			// r153 = FMA r152 r150 r52
+			r153 := fma32(r152, r150, r52)
+			// r154 = FMA r153 r150 r34
+			r154 := fma32(r153, r150, r34)
+			// r155 = FMA r154 r150 r35
+			r155 := fma32(r154, r150, r35)
+			// r156 = FMA r155 r150 r37
+			r156 := fma32(r155, r150, r37)
+			// r157 = FMA r156 r150 r39
+			r157 := fma32(r156, r150, r39)
+			// r158 = FMA r157 r150 r41
+			r158 := fma32(r157, r150, r41)
+			// r159 = FMA r158 r150 r43
+			r159 := fma32(r158, r150, r43)
+			// r160 = FMA r150 r159 r43
+			r160 := fma32(r150, r159, r43)
+			// r161 = Add r148 r66
+			r161 := float32(r148 + r66)
+			// r162:kBits = Bits r161
+			kBits162 := math.Float32bits(r161)
+			// r163 = IAdd r162:kBits r90
+			r163 := kBits162 + r90
+			// r164 = Shl 23 r163
+			r164 := r163 << 23
+			// r165:pow2 = FromBits r164
+			pow2165 := math.Float32frombits(r164)
+			// r166 = Mul r160 r165:pow2
+			r166 := float32(r160 * pow2165)
+			// r169 = FMA r167 r25:z r168
+			r169 := fma32(r167, z, r168)
+			// r171 = FMA r169 r25:z r170
+			r171 := fma32(r169, z, r170)
+			// r173 = FMA r171 r25:z r172
+			r173 := fma32(r171, z, r172)
+			// r175 = FMA r173 r25:z r174
+			r175 := fma32(r173, z, r174)
+			// r177 = FMA r175 r25:z r176
+			r177 := fma32(r175, z, r176)
+			// r179 = FMA r177 r25:z r178
+			r179 := fma32(r177, z, r178)
+			// r181 = FMA r179 r25:z r180
+			r181 := fma32(r179, z, r180)
+			// r182 = FMA r181 r25:z r47
+			r182 := fma32(r181, z, r47)
+			// r184 = FMA r182 r25:z r183
+			r184 := fma32(r182, z, r183)
+			// r185 = FMA r184 r25:z r50
+			r185 := fma32(r184, z, r50)
+			// r187 = FMA r185 r25:z r186
+			r187 := fma32(r185, z, r186)
+			// r188 = FMA r187 r25:z r34
+			r188 := fma32(r187, z, r34)
+			// r190 = FMA r188 r25:z r189
+			r190 := fma32(r188, z, r189)
+			// r191 = FMA r190 r25:z r37
+			r191 := fma32(r190, z, r37)
+			// r193 = FMA r191 r25:z r192
+			r193 := fma32(r191, z, r192)
+			// r194 = FMA r193 r25:z r41
+			r194 := fma32(r193, z, r41)
+			// r195 = Mul r166 r194
+			r195 := float32(r166 * r194)
+			// r196 = CmpGT r148 r83
+			r196 := r148 > r83
+			// r197 = Select r196 r83 r148
+			r197 := r148
+			if r196 {
+				r197 = r83
+			}
+			// r198 = Sub r144 r43
+			r198 := float32(r144 - r43)
+			// r199 = Mul r197 r86
+			r199 := float32(r197 * r86)
+			// r200 = Add r199 r66
+			r200 := float32(r199 + r66)
+			// r201:kBits = Bits r200
+			kBits201 := math.Float32bits(r200)
+			// r202 = IAdd r201:kBits r90
+			r202 := kBits201 + r90
+			// r203 = Shl 23 r202
+			r203 := r202 << 23
+			// r204:pow2 = FromBits r203
+			pow2204 := math.Float32frombits(r203)
+			// r205 = FMA r160 r198 r204:pow2
+			r205 := fma32(r160, r198, pow2204)
+			// r206 = Div r205 r144
+			r206 := float32(r205 / r144)
+			// r207 = Div r206 r144
+			r207 := float32(r206 / r144)
+			// r208 = FMA r148 r41 r66
+			r208 := fma32(r148, r41, r66)
+			// r209 = Sub r208 r66
+			r209 := float32(r208 - r66)
+			// r210 = Add r209 r66
+			r210 := float32(r209 + r66)
+			// r211:kBits = Bits r210
+			kBits211 := math.Float32bits(r210)
+			// r212 = IAdd r211:kBits r90
+			r212 := kBits211 + r90
+			// r213 = Shl 23 r212
+			r213 := r212 << 23
+			// r214:pow2 = FromBits r213
+			pow2214 := math.Float32frombits(r213)
+			// r215 = Mul r207 r214:pow2
+			r215 := float32(r207 * pow2214)
+			// r216 = Sub r148 r209
+			r216 := float32(r148 - r209)
+			// r217 = Add r216 r66
+			r217 := float32(r216 + r66)
+			// r218:kBits = Bits r217
+			kBits218 := math.Float32bits(r217)
+			// r219 = IAdd r218:kBits r90
+			r219 := kBits218 + r90
+			// r220 = Shl 23 r219
+			r220 := r219 << 23
+			// r221:pow2 = FromBits r220
+			pow2221 := math.Float32frombits(r220)
+			// r222 = Mul r215 r221:pow2
+			r222 := float32(r215 * pow2221)
+			// r223 = Div r43 r25:z
+			r223 := float32(r43 / z)
+			// r224 = Div r223 r25:z
+			r224 := float32(r223 / z)
+			// r225 = CmpGT r25:z r43
+			r225 := z > r43
+			// r226 = Select r225 r222 r142
+			r226 := r142
+			if r225 {
+				r226 = r222
+			}
+			// r228 = CmpGE r25:z r227
+			r228 := z >= r227
+			// r229 = Select r228 r195 r222
+			r229 := r222
+			if r228 {
+				r229 = r195
+			}
+			// r231 = CmpLT r25:z r230
+			r231 := z < r230
+			// r232 = Select r231 r229 r226
+			r232 := r226
+			if r231 {
+				r232 = r229
+			}
+			// r233 = CmpLT r25:z r63
+			r233 := z < r63
+			// r234 = Select r233 r224 r232
+			r234 := r232
+			if r233 {
+				r234 = r224
+			}
+			// r126 = Select r127 r234 r126
+			if r127 {
+				r126 = r234
+			}
+		}
+		// r236 = Sub r235 r2:Last
+		r236 := float32(r235 - Last)
+		// r237:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r238 = CmpLT r236 r237:tauRef
+		r238 := r236 < tauRef
+		// r239 = Select r238 r8:vr r114:vc
+		r239 := vc
+		if r238 {
+			r239 = vr
+		}
+		// r240:invD = Param InvD
+		invD := cInvD[j]
+		// r241:alpha = Param Alpha
+		alpha := cAlpha[j]
+		// r242:width = Param Width
+		width := cWidth[j]
+		// r243 = Imm 0x0
+		r243 := math.Float32frombits(0x00000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r243 = Load GSpike
+			r243 = gspike[j]
+		}
+		// r245 = Sub r239 r5:vTh
+		r245 := float32(r239 - vTh)
+		// r246 = Mul r245 r240:invD
+		r246 := float32(r245 * invD)
+		// r247 = Abs r246
+		r247 := math.Float32frombits(math.Float32bits(r246) &^ (1 << 31))
+		// r248 = Sub r242:width r247
+		r248 := float32(width - r247)
+		// r249 = Mul r241:alpha r248
+		r249 := float32(alpha * r248)
+		// r250 = CmpLT r249 r230
+		r250 := r249 < r230
+		// r251 = Select r250 r230 r249
+		r251 := r249
+		if r250 {
+			r251 = r230
+		}
+		// r252 = Mul r243 r251
+		r252 := float32(r243 * r251)
+		// r253 = FMA r252 r240:invD r3:gV
+		r253 := fma32(r252, invD, gV)
+		// r254:dtRTau = Param DtRTau
+		dtRTau254 := cDtRTau[j]
+		// r255:ka = Param Ka
+		ka := cKa[j]
+		// r256 = FMA r4:gW r255:ka r253
+		r256 := fma32(gW, ka, r253)
+		// r257 = Mul r44:ex r254:dtRTau
+		r257 := float32(ex * dtRTau254)
+		// r258 = Mul r256 r257
+		r258 := float32(r256 * r257)
+		// r259:keep = Param Keep
+		keep := cKeep[j]
+		// r260 = Mul r4:gW r259:keep
+		r260 := float32(gW * keep)
+		// r261 = Sub r260 r258
+		r261 := float32(r260 - r258)
+		// r262 = Mul r126 r23:F
+		r262 := float32(r126 * F)
+		// r263:dtCTau = Param DtCTau
+		dtCTau263 := cDtCTau[j]
+		// r264 = Add r263:dtCTau r263:dtCTau
+		r264 := float32(dtCTau263 + dtCTau263)
+		// r265 = FMA r262 r264 r43
+		r265 := fma32(r262, r264, r43)
+		// r266 = FMA r44:ex r25:z r265
+		r266 := fma32(ex, z, r265)
+		// r267 = Mul r256 r266
+		r267 := float32(r256 * r266)
+		// r268 = FMA r44:ex r8:vr r262
+		r268 := fma32(ex, vr, r262)
+		// r269 = Select r238 r253 r267
+		r269 := r267
+		if r238 {
+			r269 = r253
+		}
+		// r270 = Select r238 r4:gW r261
+		r270 := r261
+		if r238 {
+			r270 = gW
+		}
+		// r4:gW = Mul r270 r43
+		gW = float32(r270 * r43)
+		// r272 = Sub r0:V r5:vTh
+		r272 := float32(V - vTh)
+		// r273 = Mul r272 r240:invD
+		r273 := float32(r272 * invD)
+		// r274 = Abs r273
+		r274 := math.Float32frombits(math.Float32bits(r273) &^ (1 << 31))
+		// r275 = Sub r242:width r274
+		r275 := float32(width - r274)
+		// r276 = Mul r241:alpha r275
+		r276 := float32(alpha * r275)
+		// r277 = CmpLT r276 r230
+		r277 := r276 < r230
+		// r278 = Select r277 r230 r276
+		r278 := r276
+		if r277 {
+			r278 = r230
+		}
+		// r279 = Mul r278 r240:invD
+		r279 := float32(r278 * invD)
+		// r280:b = Param B
+		b280 := cB[j]
+		// r281 = Mul r270 r280:b
+		r281 := float32(r270 * b280)
+		// r282 = Mul r281 r279
+		r282 := float32(r281 * r279)
+		// r283:vReset = Param VReset
+		vReset283 := cVReset[j]
+		// r284 = Sub r0:V r283:vReset
+		r284 := float32(V - vReset283)
+		// r285 = Mul r284 r279
+		r285 := float32(r284 * r279)
+		// r286 = Sub r43 r285
+		r286 := float32(r43 - r285)
+		// r3:gV = FMA r269 r286 r282
+		gV = fma32(r269, r286, r282)
+		// If GI
+		if hasGI {
+			// r288 = Select r238 r230 r258
+			r288 := r258
+			if r238 {
+				r288 = r230
+			}
+			// Store GI r288
+			gi[j] = r288
+		}
+		// If GG
+		if hasGG {
+			// r289 = Mul r256 r254:dtRTau
+			r289 := float32(r256 * dtRTau254)
+			// r290 = Mul r289 r86
+			r290 := float32(r289 * r86)
+			// r291 = Mul r290 r268
+			r291 := float32(r290 * r268)
+			// r292 = Select r238 r230 r291
+			r292 := r291
+			if r238 {
+				r292 = r230
+			}
+			// Store GG r292
+			gg[j] = r292
+		}
+		// If GDelta
+		if hasGDelta {
+			// r293 = Select r238 r230 r256
+			r293 := r256
+			if r238 {
+				r293 = r230
+			}
+			// Store GDelta r293
+			gdelta[j] = r293
+		}
+		// Store GV r3:gV
+		gv[j] = gV
+		// Store GW r4:gW
+		gw[j] = gW
+	}
+}
+
+// BackwardF64Soft is the program asm/step.BackwardF64Soft lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF64Soft(f *Backward64) {
+	for s := range max(f.Steps, 1) {
+		backwardF64SoftOne(f, s)
+	}
+}
+
+// backwardF64SoftOne makes step s of BackwardF64Soft, one statement per op.
+func backwardF64SoftOne(f *Backward64, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[BackwardStreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[BackwardStreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[BackwardStreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[BackwardStreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[BackwardStreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[BackwardStreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[BackwardStreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	c := (*[BackwardNumConsts]float64)(f.C)
+	// r34 = Imm 0x3ec71de3a556c734
+	r34 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r35 = Imm 0x3efa01a01a01a01a
+	r35 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r37 = Imm 0x3f2a01a01a01a01a
+	r37 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r39 = Imm 0x3f56c16c16c16c17
+	r39 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r41 = Imm 0x3f81111111111111
+	r41 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r43 = Imm 0x3fa5555555555555
+	r43 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r45 = Imm 0x3fc5555555555555
+	r45 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r47 = Imm 0x3fe0000000000000
+	r47 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r49 = Imm 0x3ff0000000000000
+	r49 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r51 = Imm 0x3fb0000000000000
+	r51 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r53 = Imm 0x3d2ae7f3e733b81f
+	r53 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r54 = Imm 0x3d6ae7f3e733b81f
+	r54 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r56 = Imm 0x3da93974a8c07c9d
+	r56 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r58 = Imm 0x3de6124613a86d09
+	r58 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r60 = Imm 0x3e21eed8eff8d898
+	r60 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r62 = Imm 0x3e5ae64567f544e4
+	r62 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r64 = Imm 0x3e927e4fb7789f5c
+	r64 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r75 = Imm 0x4086800000000000
+	r75 := math.Float64frombits(0x4086800000000000) // 720
+	// r78 = Imm 0xc086200000000000
+	r78 := math.Float64frombits(0xc086200000000000) // -708
+	// r81 = Imm 0x4338000000000000
+	r81 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r82 = Imm 0x3ff71547652b82fe
+	r82 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r85 = Imm 0xbdea39ef35793c76
+	r85 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r86 = Imm 0xbfe62e42fee00000
+	r86 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r104 = Imm 0x404e000000000000
+	r104 := math.Float64frombits(0x404e000000000000) // 60
+	// r107 = Imm 0xbff0000000000000
+	r107 := math.Float64frombits(0xbff0000000000000) // -1
+	// r111 = Imm 0x3ff
+	r111 := uint64(0x3ff)
+	// r139 = Imm 0x3e90cfeb60f94b0e
+	r139 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	// r140 = Imm 0x3ec4ce19ae67b348
+	r140 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	// r142 = Imm 0x3ef71de3a556c734
+	r142 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	// r144 = Imm 0x3f26c16c16c16c17
+	r144 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	// r146 = Imm 0x3f53813813813814
+	r146 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	// r148 = Imm 0x3f7c71c71c71c71c
+	r148 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	// r150 = Imm 0x3fa1111111111111
+	r150 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	// r152 = Imm 0x3fc0000000000000
+	r152 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	// r154 = Imm 0x3fd5555555555555
+	r154 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	// r158 = Imm 0x3c6201f9e9613146
+	r158 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	// r159 = Imm 0x3ca5532eaf516982
+	r159 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	// r161 = Imm 0x3ce7ea9fe9f51571
+	r161 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	// r163 = Imm 0x3d2952c77030ad4a
+	r163 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	// r165 = Imm 0x3d693974a8c07c9d
+	r165 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	// r167 = Imm 0x3da78af56a4d411b
+	r167 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	// r169 = Imm 0x3de47eaec91c6540
+	r169 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	// r171 = Imm 0x3e208db48ebe51c7
+	r171 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	// r173 = Imm 0x3e58a86a49f629d1
+	r173 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	// r215 = Imm 0x39d0a18a2635085d
+	r215 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	// r216 = Imm 0xba1d1ab1c2dccea3
+	r216 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	// r218 = Imm 0x3a688e85fc6a4e5a
+	r218 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	// r220 = Imm 0xbab3f3ccdd165fa9
+	r220 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	// r222 = Imm 0x3aff2cf01972f578
+	r222 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	// r224 = Imm 0xbb4761b41316381a
+	r224 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	// r226 = Imm 0x3b90ce396db7f853
+	r226 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	// r228 = Imm 0xbbd71b8ef6dcf572
+	r228 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	// r230 = Imm 0x3c1e542ba4020225
+	r230 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	// r232 = Imm 0xbc62f49b46814157
+	r232 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	// r234 = Imm 0x3ca6827863b97d97
+	r234 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	// r236 = Imm 0xbce952c77030ad4a
+	r236 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	// r239 = Imm 0xbd6ae7f3e733b81f
+	r239 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	// r242 = Imm 0xbde6124613a86d09
+	r242 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	// r245 = Imm 0xbe5ae64567f544e4
+	r245 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	// r248 = Imm 0xbec71de3a556c734
+	r248 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	// r251 = Imm 0xbf2a01a01a01a01a
+	r251 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	// r254 = Imm 0xbf81111111111111
+	r254 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	// r257 = Imm 0xbfc5555555555555
+	r257 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	// r292 = Imm 0xc008000000000000
+	r292 := math.Float64frombits(0xc008000000000000) // -3
+	// r295 = Imm 0x0
+	r295 := math.Float64frombits(0x0000000000000000) // 0
+	// r300 = Time
+	r300 := f.T[s]
+	j := 0
+	for ; j < n-1; j += 2 {
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		// r3:gV = Load GV
+		gV_a := gv[j]
+		gV_b := gv[j+1]
+		// r4:gW = Load GW
+		gW_a := gw[j]
+		gW_b := gw[j+1]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk_a := V_a >= c[BackwardCVTh]
+		spk_b := V_b >= c[BackwardCVTh]
+		// r8:vs = Sub r0:V r7:vThRst
+		vs_a := float64(V_a - c[BackwardCVThRst])
+		vs_b := float64(V_b - c[BackwardCVThRst])
+		// r9:vr = Select r6:spk r8:vs r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vs_a
+		}
+		vr_b := V_b
+		if spk_b {
+			vr_b = vs_b
+		}
+		// r11:wb = Add r1:W r10:b
+		wb_a := float64(W_a + c[BackwardCB])
+		wb_b := float64(W_b + c[BackwardCB])
+		// r12:u = Select r6:spk r11:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
+		}
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
+		}
+		// r13:in = Imm 0x0
+		in_a := math.Float64frombits(0x0000000000000000) // 0
+		in_b := math.Float64frombits(0x0000000000000000) // 0
+		// If I
+		if hasI {
+			// r13:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+		}
+		// r16:a1 = Sub r9:vr r15:vRest
+		a1_a := float64(vr_a - c[BackwardCVRest])
+		a1_b := float64(vr_b - c[BackwardCVRest])
+		// r18:a2 = Sub r9:vr r17:vC
+		a2_a := float64(vr_a - c[BackwardCVC])
+		a2_b := float64(vr_b - c[BackwardCVC])
+		// r20:a12 = Mul r16:a1 r18:a2
+		a12_a := float64(a1_a * a2_a)
+		a12_b := float64(a1_b * a2_b)
+		// r22:iu = Sub r13:in r12:u
+		iu_a := float64(in_a - u_a)
+		iu_b := float64(in_b - u_b)
+		// r23:drive = Mul r21:dtRTau r22:iu
+		drive_a := float64(c[BackwardCDtRTau] * iu_a)
+		drive_b := float64(c[BackwardCDtRTau] * iu_b)
+		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
+		F_a := math.FMA(c[BackwardCDtCTau], a12_a, drive_a)
+		F_b := math.FMA(c[BackwardCDtCTau], a12_b, drive_b)
+		// r25:a1a2 = Add r16:a1 r18:a2
+		a1a2_a := float64(a1_a + a2_a)
+		a1a2_b := float64(a1_b + a2_b)
+		// r26:z = Mul r19:dtCTau r25:a1a2
+		z_a := float64(c[BackwardCDtCTau] * a1a2_a)
+		z_b := float64(c[BackwardCDtCTau] * a1a2_b)
+		// If G
+		if hasG {
+			// r27 = Load G
+			r27_a := g[j]
+			r27_b := g[j+1]
+			// r28:gd = Mul r21:dtRTau r27
+			gd_a := float64(c[BackwardCDtRTau] * r27_a)
+			gd_b := float64(c[BackwardCDtRTau] * r27_b)
+			// r26:z = Sub r26:z r28:gd
+			z_a = float64(z_a - gd_a)
+			z_b = float64(z_b - gd_b)
+			// r30 = Imm 0x0
+			r30_a := math.Float64frombits(0x0000000000000000) // 0
+			r30_b := math.Float64frombits(0x0000000000000000) // 0
+			// r31:gv = FMA r28:gd r9:vr r30
+			gv31_a := math.FMA(gd_a, vr_a, r30_a)
+			gv31_b := math.FMA(gd_b, vr_b, r30_b)
+			// r24:F = Sub r24:F r31:gv
+			F_a = float64(F_a - gv31_a)
+			F_b = float64(F_b - gv31_b)
+		}
+		// r33:az = Abs r26:z
+		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r36 = FMA r34 r26:z r35
+		r36_a := math.FMA(r34, z_a, r35)
+		r36_b := math.FMA(r34, z_b, r35)
+		// r38 = FMA r36 r26:z r37
+		r38_a := math.FMA(r36_a, z_a, r37)
+		r38_b := math.FMA(r36_b, z_b, r37)
+		// r40 = FMA r38 r26:z r39
+		r40_a := math.FMA(r38_a, z_a, r39)
+		r40_b := math.FMA(r38_b, z_b, r39)
+		// r42 = FMA r40 r26:z r41
+		r42_a := math.FMA(r40_a, z_a, r41)
+		r42_b := math.FMA(r40_b, z_b, r41)
+		// r44 = FMA r42 r26:z r43
+		r44_a := math.FMA(r42_a, z_a, r43)
+		r44_b := math.FMA(r42_b, z_b, r43)
+		// r46 = FMA r44 r26:z r45
+		r46_a := math.FMA(r44_a, z_a, r45)
+		r46_b := math.FMA(r44_b, z_b, r45)
+		// r48 = FMA r46 r26:z r47
+		r48_a := math.FMA(r46_a, z_a, r47)
+		r48_b := math.FMA(r46_b, z_b, r47)
+		// r50:ex = FMA r48 r26:z r49
+		ex_a := math.FMA(r48_a, z_a, r49)
+		ex_b := math.FMA(r48_b, z_b, r49)
+		// r52:large = CmpGT r33:az r51
+		large_a := az_a > r51
+		large_b := az_b > r51
+		// Rare r52:large
+		if large_a {
+			// r55 = FMA r53 r26:z r54
+			r55_a := math.FMA(r53, z_a, r54)
+			// r57 = FMA r55 r26:z r56
+			r57_a := math.FMA(r55_a, z_a, r56)
+			// r59 = FMA r57 r26:z r58
+			r59_a := math.FMA(r57_a, z_a, r58)
+			// r61 = FMA r59 r26:z r60
+			r61_a := math.FMA(r59_a, z_a, r60)
+			// r63 = FMA r61 r26:z r62
+			r63_a := math.FMA(r61_a, z_a, r62)
+			// r65 = FMA r63 r26:z r64
+			r65_a := math.FMA(r63_a, z_a, r64)
+			// r66 = FMA r65 r26:z r34
+			r66_a := math.FMA(r65_a, z_a, r34)
+			// r67 = FMA r66 r26:z r35
+			r67_a := math.FMA(r66_a, z_a, r35)
+			// r68 = FMA r67 r26:z r37
+			r68_a := math.FMA(r67_a, z_a, r37)
+			// r69 = FMA r68 r26:z r39
+			r69_a := math.FMA(r68_a, z_a, r39)
+			// r70 = FMA r69 r26:z r41
+			r70_a := math.FMA(r69_a, z_a, r41)
+			// r71 = FMA r70 r26:z r43
+			r71_a := math.FMA(r70_a, z_a, r43)
+			// r72 = FMA r71 r26:z r45
+			r72_a := math.FMA(r71_a, z_a, r45)
+			// r73 = FMA r72 r26:z r47
+			r73_a := math.FMA(r72_a, z_a, r47)
+			// r74:taylor = FMA r73 r26:z r49
+			taylor_a := math.FMA(r73_a, z_a, r49)
+			// r76 = CmpGT r26:z r75
+			r76_a := z_a > r75
+			// r77:zl = Select r76 r75 r26:z
+			zl_a := z_a
+			if r76_a {
+				zl_a = r75
+			}
+			// r79 = CmpLT r77:zl r78
+			r79_a := zl_a < r78
+			// r80:zc = Select r79 r78 r77:zl
+			zc_a := zl_a
+			if r79_a {
+				zc_a = r78
+			}
+			// r83 = FMA r80:zc r82 r81
+			r83_a := math.FMA(zc_a, r82, r81)
+			// r84:k = Sub r83 r81
+			k_a := float64(r83_a - r81)
+			// r87 = FMA r84:k r86 r80:zc
+			r87_a := math.FMA(k_a, r86, zc_a)
+			// r88:r = FMA r84:k r85 r87
+			r_a := math.FMA(k_a, r85, r87_a)
+			// r89 = FMA r53 r88:r r54
+			r89_a := math.FMA(r53, r_a, r54)
+			// r90 = FMA r89 r88:r r56
+			r90_a := math.FMA(r89_a, r_a, r56)
+			// r91 = FMA r90 r88:r r58
+			r91_a := math.FMA(r90_a, r_a, r58)
+			// r92 = FMA r91 r88:r r60
+			r92_a := math.FMA(r91_a, r_a, r60)
+			// r93 = FMA r92 r88:r r62
+			r93_a := math.FMA(r92_a, r_a, r62)
+			// r94 = FMA r93 r88:r r64
+			r94_a := math.FMA(r93_a, r_a, r64)
+			// r95 = FMA r94 r88:r r34
+			r95_a := math.FMA(r94_a, r_a, r34)
+			// r96 = FMA r95 r88:r r35
+			r96_a := math.FMA(r95_a, r_a, r35)
+			// r97 = FMA r96 r88:r r37
+			r97_a := math.FMA(r96_a, r_a, r37)
+			// r98 = FMA r97 r88:r r39
+			r98_a := math.FMA(r97_a, r_a, r39)
+			// r99 = FMA r98 r88:r r41
+			r99_a := math.FMA(r98_a, r_a, r41)
+			// r100 = FMA r99 r88:r r43
+			r100_a := math.FMA(r99_a, r_a, r43)
+			// r101 = FMA r100 r88:r r45
+			r101_a := math.FMA(r100_a, r_a, r45)
+			// r102 = FMA r101 r88:r r47
+			r102_a := math.FMA(r101_a, r_a, r47)
+			// r103:q = FMA r102 r88:r r49
+			q_a := math.FMA(r102_a, r_a, r49)
+			// r105 = CmpGT r84:k r104
+			r105_a := k_a > r104
+			// r106:kc = Select r105 r104 r84:k
+			kc_a := k_a
+			if r105_a {
+				kc_a = r104
+			}
+			// r108 = Mul r106:kc r107
+			r108_a := float64(kc_a * r107)
+			// r109 = Add r108 r81
+			r109_a := float64(r108_a + r81)
+			// r110:kBits = Bits r109
+			kBits110_a := math.Float64bits(r109_a)
+			// r112 = IAdd r110:kBits r111
+			r112_a := kBits110_a + r111
+			// r113 = Shl 52 r112
+			r113_a := r112_a << 52
+			// r114:pow2 = FromBits r113
+			pow2114_a := math.Float64frombits(r113_a)
+			// r115:oneMinus = Sub r49 r114:pow2
+			oneMinus_a := float64(r49 - pow2114_a)
+			// r116 = FMA r88:r r103:q r115:oneMinus
+			r116_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r117:y = Div r116 r77:zl
+			y_a := float64(r116_a / zl_a)
+			// r118 = FMA r84:k r47 r81
+			r118_a := math.FMA(k_a, r47, r81)
+			// r119:kHalf = Sub r118 r81
+			kHalf_a := float64(r118_a - r81)
+			// r120 = Add r119:kHalf r81
+			r120_a := float64(kHalf_a + r81)
+			// r121:kBits = Bits r120
+			kBits121_a := math.Float64bits(r120_a)
+			// r122 = IAdd r121:kBits r111
+			r122_a := kBits121_a + r111
+			// r123 = Shl 52 r122
+			r123_a := r122_a << 52
+			// r124:pow2 = FromBits r123
+			pow2124_a := math.Float64frombits(r123_a)
+			// r125 = Mul r117:y r124:pow2
+			r125_a := float64(y_a * pow2124_a)
+			// r126 = Sub r84:k r119:kHalf
+			r126_a := float64(k_a - kHalf_a)
+			// r127 = Add r126 r81
+			r127_a := float64(r126_a + r81)
+			// r128:kBits = Bits r127
+			kBits128_a := math.Float64bits(r127_a)
+			// r129 = IAdd r128:kBits r111
+			r129_a := kBits128_a + r111
+			// r130 = Shl 52 r129
+			r130_a := r129_a << 52
+			// r131:pow2 = FromBits r130
+			pow2131_a := math.Float64frombits(r130_a)
+			// r132:big = Mul r125 r131:pow2
+			big_a := float64(r125_a * pow2131_a)
+			// r133 = CmpLE r33:az r47
+			r133_a := az_a <= r47
+			// r134:far = Select r133 r74:taylor r132:big
+			far_a := big_a
+			if r133_a {
+				far_a = taylor_a
+			}
+			// r50:ex = Select r52:large r134:far r50:ex
+			if large_a {
+				ex_a = far_a
+			}
+		}
+		if large_b {
+			// r55 = FMA r53 r26:z r54
+			r55_b := math.FMA(r53, z_b, r54)
+			// r57 = FMA r55 r26:z r56
+			r57_b := math.FMA(r55_b, z_b, r56)
+			// r59 = FMA r57 r26:z r58
+			r59_b := math.FMA(r57_b, z_b, r58)
+			// r61 = FMA r59 r26:z r60
+			r61_b := math.FMA(r59_b, z_b, r60)
+			// r63 = FMA r61 r26:z r62
+			r63_b := math.FMA(r61_b, z_b, r62)
+			// r65 = FMA r63 r26:z r64
+			r65_b := math.FMA(r63_b, z_b, r64)
+			// r66 = FMA r65 r26:z r34
+			r66_b := math.FMA(r65_b, z_b, r34)
+			// r67 = FMA r66 r26:z r35
+			r67_b := math.FMA(r66_b, z_b, r35)
+			// r68 = FMA r67 r26:z r37
+			r68_b := math.FMA(r67_b, z_b, r37)
+			// r69 = FMA r68 r26:z r39
+			r69_b := math.FMA(r68_b, z_b, r39)
+			// r70 = FMA r69 r26:z r41
+			r70_b := math.FMA(r69_b, z_b, r41)
+			// r71 = FMA r70 r26:z r43
+			r71_b := math.FMA(r70_b, z_b, r43)
+			// r72 = FMA r71 r26:z r45
+			r72_b := math.FMA(r71_b, z_b, r45)
+			// r73 = FMA r72 r26:z r47
+			r73_b := math.FMA(r72_b, z_b, r47)
+			// r74:taylor = FMA r73 r26:z r49
+			taylor_b := math.FMA(r73_b, z_b, r49)
+			// r76 = CmpGT r26:z r75
+			r76_b := z_b > r75
+			// r77:zl = Select r76 r75 r26:z
+			zl_b := z_b
+			if r76_b {
+				zl_b = r75
+			}
+			// r79 = CmpLT r77:zl r78
+			r79_b := zl_b < r78
+			// r80:zc = Select r79 r78 r77:zl
+			zc_b := zl_b
+			if r79_b {
+				zc_b = r78
+			}
+			// r83 = FMA r80:zc r82 r81
+			r83_b := math.FMA(zc_b, r82, r81)
+			// r84:k = Sub r83 r81
+			k_b := float64(r83_b - r81)
+			// r87 = FMA r84:k r86 r80:zc
+			r87_b := math.FMA(k_b, r86, zc_b)
+			// r88:r = FMA r84:k r85 r87
+			r_b := math.FMA(k_b, r85, r87_b)
+			// r89 = FMA r53 r88:r r54
+			r89_b := math.FMA(r53, r_b, r54)
+			// r90 = FMA r89 r88:r r56
+			r90_b := math.FMA(r89_b, r_b, r56)
+			// r91 = FMA r90 r88:r r58
+			r91_b := math.FMA(r90_b, r_b, r58)
+			// r92 = FMA r91 r88:r r60
+			r92_b := math.FMA(r91_b, r_b, r60)
+			// r93 = FMA r92 r88:r r62
+			r93_b := math.FMA(r92_b, r_b, r62)
+			// r94 = FMA r93 r88:r r64
+			r94_b := math.FMA(r93_b, r_b, r64)
+			// r95 = FMA r94 r88:r r34
+			r95_b := math.FMA(r94_b, r_b, r34)
+			// r96 = FMA r95 r88:r r35
+			r96_b := math.FMA(r95_b, r_b, r35)
+			// r97 = FMA r96 r88:r r37
+			r97_b := math.FMA(r96_b, r_b, r37)
+			// r98 = FMA r97 r88:r r39
+			r98_b := math.FMA(r97_b, r_b, r39)
+			// r99 = FMA r98 r88:r r41
+			r99_b := math.FMA(r98_b, r_b, r41)
+			// r100 = FMA r99 r88:r r43
+			r100_b := math.FMA(r99_b, r_b, r43)
+			// r101 = FMA r100 r88:r r45
+			r101_b := math.FMA(r100_b, r_b, r45)
+			// r102 = FMA r101 r88:r r47
+			r102_b := math.FMA(r101_b, r_b, r47)
+			// r103:q = FMA r102 r88:r r49
+			q_b := math.FMA(r102_b, r_b, r49)
+			// r105 = CmpGT r84:k r104
+			r105_b := k_b > r104
+			// r106:kc = Select r105 r104 r84:k
+			kc_b := k_b
+			if r105_b {
+				kc_b = r104
+			}
+			// r108 = Mul r106:kc r107
+			r108_b := float64(kc_b * r107)
+			// r109 = Add r108 r81
+			r109_b := float64(r108_b + r81)
+			// r110:kBits = Bits r109
+			kBits110_b := math.Float64bits(r109_b)
+			// r112 = IAdd r110:kBits r111
+			r112_b := kBits110_b + r111
+			// r113 = Shl 52 r112
+			r113_b := r112_b << 52
+			// r114:pow2 = FromBits r113
+			pow2114_b := math.Float64frombits(r113_b)
+			// r115:oneMinus = Sub r49 r114:pow2
+			oneMinus_b := float64(r49 - pow2114_b)
+			// r116 = FMA r88:r r103:q r115:oneMinus
+			r116_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r117:y = Div r116 r77:zl
+			y_b := float64(r116_b / zl_b)
+			// r118 = FMA r84:k r47 r81
+			r118_b := math.FMA(k_b, r47, r81)
+			// r119:kHalf = Sub r118 r81
+			kHalf_b := float64(r118_b - r81)
+			// r120 = Add r119:kHalf r81
+			r120_b := float64(kHalf_b + r81)
+			// r121:kBits = Bits r120
+			kBits121_b := math.Float64bits(r120_b)
+			// r122 = IAdd r121:kBits r111
+			r122_b := kBits121_b + r111
+			// r123 = Shl 52 r122
+			r123_b := r122_b << 52
+			// r124:pow2 = FromBits r123
+			pow2124_b := math.Float64frombits(r123_b)
+			// r125 = Mul r117:y r124:pow2
+			r125_b := float64(y_b * pow2124_b)
+			// r126 = Sub r84:k r119:kHalf
+			r126_b := float64(k_b - kHalf_b)
+			// r127 = Add r126 r81
+			r127_b := float64(r126_b + r81)
+			// r128:kBits = Bits r127
+			kBits128_b := math.Float64bits(r127_b)
+			// r129 = IAdd r128:kBits r111
+			r129_b := kBits128_b + r111
+			// r130 = Shl 52 r129
+			r130_b := r129_b << 52
+			// r131:pow2 = FromBits r130
+			pow2131_b := math.Float64frombits(r130_b)
+			// r132:big = Mul r125 r131:pow2
+			big_b := float64(r125_b * pow2131_b)
+			// r133 = CmpLE r33:az r47
+			r133_b := az_b <= r47
+			// r134:far = Select r133 r74:taylor r132:big
+			far_b := big_b
+			if r133_b {
+				far_b = taylor_b
+			}
+			// r50:ex = Select r52:large r134:far r50:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// r135:vc = FMA r50:ex r24:F r9:vr
+		vc_a := math.FMA(ex_a, F_a, vr_a)
+		vc_b := math.FMA(ex_b, F_b, vr_b)
+		// If Delta
+		if hasDelta {
+			// r136 = Load Delta
+			r136_a := delta[j]
+			r136_b := delta[j+1]
+			// r135:vc = Add r135:vc r136
+			vc_a = float64(vc_a + r136_a)
+			vc_b = float64(vc_b + r136_b)
+		}
+		// r138 = Abs r26:z
+		r138_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		r138_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r141 = FMA r139 r26:z r140
+		r141_a := math.FMA(r139, z_a, r140)
+		r141_b := math.FMA(r139, z_b, r140)
+		// r143 = FMA r141 r26:z r142
+		r143_a := math.FMA(r141_a, z_a, r142)
+		r143_b := math.FMA(r141_b, z_b, r142)
+		// r145 = FMA r143 r26:z r144
+		r145_a := math.FMA(r143_a, z_a, r144)
+		r145_b := math.FMA(r143_b, z_b, r144)
+		// r147 = FMA r145 r26:z r146
+		r147_a := math.FMA(r145_a, z_a, r146)
+		r147_b := math.FMA(r145_b, z_b, r146)
+		// r149 = FMA r147 r26:z r148
+		r149_a := math.FMA(r147_a, z_a, r148)
+		r149_b := math.FMA(r147_b, z_b, r148)
+		// r151 = FMA r149 r26:z r150
+		r151_a := math.FMA(r149_a, z_a, r150)
+		r151_b := math.FMA(r149_b, z_b, r150)
+		// r153 = FMA r151 r26:z r152
+		r153_a := math.FMA(r151_a, z_a, r152)
+		r153_b := math.FMA(r151_b, z_b, r152)
+		// r155 = FMA r153 r26:z r154
+		r155_a := math.FMA(r153_a, z_a, r154)
+		r155_b := math.FMA(r153_b, z_b, r154)
+		// r156 = FMA r155 r26:z r47
+		r156_a := math.FMA(r155_a, z_a, r47)
+		r156_b := math.FMA(r155_b, z_b, r47)
+		// r157 = CmpGT r138 r51
+		r157_a := r138_a > r51
+		r157_b := r138_b > r51
+		// Rare r157
+		if r157_a {
+			// r160 = FMA r158 r26:z r159
+			r160_a := math.FMA(r158, z_a, r159)
+			// r162 = FMA r160 r26:z r161
+			r162_a := math.FMA(r160_a, z_a, r161)
+			// r164 = FMA r162 r26:z r163
+			r164_a := math.FMA(r162_a, z_a, r163)
+			// r166 = FMA r164 r26:z r165
+			r166_a := math.FMA(r164_a, z_a, r165)
+			// r168 = FMA r166 r26:z r167
+			r168_a := math.FMA(r166_a, z_a, r167)
+			// r170 = FMA r168 r26:z r169
+			r170_a := math.FMA(r168_a, z_a, r169)
+			// r172 = FMA r170 r26:z r171
+			r172_a := math.FMA(r170_a, z_a, r171)
+			// r174 = FMA r172 r26:z r173
+			r174_a := math.FMA(r172_a, z_a, r173)
+			// r175 = FMA r174 r26:z r139
+			r175_a := math.FMA(r174_a, z_a, r139)
+			// r176 = FMA r175 r26:z r140
+			r176_a := math.FMA(r175_a, z_a, r140)
+			// r177 = FMA r176 r26:z r142
+			r177_a := math.FMA(r176_a, z_a, r142)
+			// r178 = FMA r177 r26:z r144
+			r178_a := math.FMA(r177_a, z_a, r144)
+			// r179 = FMA r178 r26:z r146
+			r179_a := math.FMA(r178_a, z_a, r146)
+			// r180 = FMA r179 r26:z r148
+			r180_a := math.FMA(r179_a, z_a, r148)
+			// r181 = FMA r180 r26:z r150
+			r181_a := math.FMA(r180_a, z_a, r150)
+			// r182 = FMA r181 r26:z r152
+			r182_a := math.FMA(r181_a, z_a, r152)
+			// r183 = FMA r182 r26:z r154
+			r183_a := math.FMA(r182_a, z_a, r154)
+			// r184 = FMA r183 r26:z r47
+			r184_a := math.FMA(r183_a, z_a, r47)
+			// r185 = CmpGT r26:z r75
+			r185_a := z_a > r75
+			// r186 = Select r185 r75 r26:z
+			r186_a := z_a
+			if r185_a {
+				r186_a = r75
+			}
+			// r187 = CmpLT r186 r78
+			r187_a := r186_a < r78
+			// r188 = Select r187 r78 r186
+			r188_a := r186_a
+			if r187_a {
+				r188_a = r78
+			}
+			// r189 = FMA r188 r82 r81
+			r189_a := math.FMA(r188_a, r82, r81)
+			// r190 = Sub r189 r81
+			r190_a := float64(r189_a - r81)
+			// r191 = FMA r190 r86 r188
+			r191_a := math.FMA(r190_a, r86, r188_a)
+			// r192 = FMA r190 r85 r191
+			r192_a := math.FMA(r190_a, r85, r191_a)
+			// r193 = FMA r53 r192 r54
+			r193_a := math.FMA(r53, r192_a, r54)
+			// r194 = FMA r193 r192 r56
+			r194_a := math.FMA(r193_a, r192_a, r56)
+			// r195 = FMA r194 r192 r58
+			r195_a := math.FMA(r194_a, r192_a, r58)
+			// r196 = FMA r195 r192 r60
+			r196_a := math.FMA(r195_a, r192_a, r60)
+			// r197 = FMA r196 r192 r62
+			r197_a := math.FMA(r196_a, r192_a, r62)
+			// r198 = FMA r197 r192 r64
+			r198_a := math.FMA(r197_a, r192_a, r64)
+			// r199 = FMA r198 r192 r34
+			r199_a := math.FMA(r198_a, r192_a, r34)
+			// r200 = FMA r199 r192 r35
+			r200_a := math.FMA(r199_a, r192_a, r35)
+			// r201 = FMA r200 r192 r37
+			r201_a := math.FMA(r200_a, r192_a, r37)
+			// r202 = FMA r201 r192 r39
+			r202_a := math.FMA(r201_a, r192_a, r39)
+			// r203 = FMA r202 r192 r41
+			r203_a := math.FMA(r202_a, r192_a, r41)
+			// r204 = FMA r203 r192 r43
+			r204_a := math.FMA(r203_a, r192_a, r43)
+			// r205 = FMA r204 r192 r45
+			r205_a := math.FMA(r204_a, r192_a, r45)
+			// r206 = FMA r205 r192 r47
+			r206_a := math.FMA(r205_a, r192_a, r47)
+			// r207 = FMA r206 r192 r49
+			r207_a := math.FMA(r206_a, r192_a, r49)
+			// r208 = FMA r192 r207 r49
+			r208_a := math.FMA(r192_a, r207_a, r49)
+			// r209 = Add r190 r81
+			r209_a := float64(r190_a + r81)
+			// r210:kBits = Bits r209
+			kBits210_a := math.Float64bits(r209_a)
+			// r211 = IAdd r210:kBits r111
+			r211_a := kBits210_a + r111
+			// r212 = Shl 52 r211
+			r212_a := r211_a << 52
+			// r213:pow2 = FromBits r212
+			pow2213_a := math.Float64frombits(r212_a)
+			// r214 = Mul r208 r213:pow2
+			r214_a := float64(r208_a * pow2213_a)
+			// r217 = FMA r215 r26:z r216
+			r217_a := math.FMA(r215, z_a, r216)
+			// r219 = FMA r217 r26:z r218
+			r219_a := math.FMA(r217_a, z_a, r218)
+			// r221 = FMA r219 r26:z r220
+			r221_a := math.FMA(r219_a, z_a, r220)
+			// r223 = FMA r221 r26:z r222
+			r223_a := math.FMA(r221_a, z_a, r222)
+			// r225 = FMA r223 r26:z r224
+			r225_a := math.FMA(r223_a, z_a, r224)
+			// r227 = FMA r225 r26:z r226
+			r227_a := math.FMA(r225_a, z_a, r226)
+			// r229 = FMA r227 r26:z r228
+			r229_a := math.FMA(r227_a, z_a, r228)
+			// r231 = FMA r229 r26:z r230
+			r231_a := math.FMA(r229_a, z_a, r230)
+			// r233 = FMA r231 r26:z r232
+			r233_a := math.FMA(r231_a, z_a, r232)
+			// r235 = FMA r233 r26:z r234
+			r235_a := math.FMA(r233_a, z_a, r234)
+			// r237 = FMA r235 r26:z r236
+			r237_a := math.FMA(r235_a, z_a, r236)
+			// r238 = FMA r237 r26:z r53
+			r238_a := math.FMA(r237_a, z_a, r53)
+			// r240 = FMA r238 r26:z r239
+			r240_a := math.FMA(r238_a, z_a, r239)
+			// r241 = FMA r240 r26:z r56
+			r241_a := math.FMA(r240_a, z_a, r56)
+			// r243 = FMA r241 r26:z r242
+			r243_a := math.FMA(r241_a, z_a, r242)
+			// r244 = FMA r243 r26:z r60
+			r244_a := math.FMA(r243_a, z_a, r60)
+			// r246 = FMA r244 r26:z r245
+			r246_a := math.FMA(r244_a, z_a, r245)
+			// r247 = FMA r246 r26:z r64
+			r247_a := math.FMA(r246_a, z_a, r64)
+			// r249 = FMA r247 r26:z r248
+			r249_a := math.FMA(r247_a, z_a, r248)
+			// r250 = FMA r249 r26:z r35
+			r250_a := math.FMA(r249_a, z_a, r35)
+			// r252 = FMA r250 r26:z r251
+			r252_a := math.FMA(r250_a, z_a, r251)
+			// r253 = FMA r252 r26:z r39
+			r253_a := math.FMA(r252_a, z_a, r39)
+			// r255 = FMA r253 r26:z r254
+			r255_a := math.FMA(r253_a, z_a, r254)
+			// r256 = FMA r255 r26:z r43
+			r256_a := math.FMA(r255_a, z_a, r43)
+			// r258 = FMA r256 r26:z r257
+			r258_a := math.FMA(r256_a, z_a, r257)
+			// r259 = FMA r258 r26:z r47
+			r259_a := math.FMA(r258_a, z_a, r47)
+			// r260 = Mul r214 r259
+			r260_a := float64(r214_a * r259_a)
+			// r261 = CmpGT r190 r104
+			r261_a := r190_a > r104
+			// r262 = Select r261 r104 r190
+			r262_a := r190_a
+			if r261_a {
+				r262_a = r104
+			}
+			// r263 = Sub r186 r49
+			r263_a := float64(r186_a - r49)
+			// r264 = Mul r262 r107
+			r264_a := float64(r262_a * r107)
+			// r265 = Add r264 r81
+			r265_a := float64(r264_a + r81)
+			// r266:kBits = Bits r265
+			kBits266_a := math.Float64bits(r265_a)
+			// r267 = IAdd r266:kBits r111
+			r267_a := kBits266_a + r111
+			// r268 = Shl 52 r267
+			r268_a := r267_a << 52
+			// r269:pow2 = FromBits r268
+			pow2269_a := math.Float64frombits(r268_a)
+			// r270 = FMA r208 r263 r269:pow2
+			r270_a := math.FMA(r208_a, r263_a, pow2269_a)
+			// r271 = Div r270 r186
+			r271_a := float64(r270_a / r186_a)
+			// r272 = Div r271 r186
+			r272_a := float64(r271_a / r186_a)
+			// r273 = FMA r190 r47 r81
+			r273_a := math.FMA(r190_a, r47, r81)
+			// r274 = Sub r273 r81
+			r274_a := float64(r273_a - r81)
+			// r275 = Add r274 r81
+			r275_a := float64(r274_a + r81)
+			// r276:kBits = Bits r275
+			kBits276_a := math.Float64bits(r275_a)
+			// r277 = IAdd r276:kBits r111
+			r277_a := kBits276_a + r111
+			// r278 = Shl 52 r277
+			r278_a := r277_a << 52
+			// r279:pow2 = FromBits r278
+			pow2279_a := math.Float64frombits(r278_a)
+			// r280 = Mul r272 r279:pow2
+			r280_a := float64(r272_a * pow2279_a)
+			// r281 = Sub r190 r274
+			r281_a := float64(r190_a - r274_a)
+			// r282 = Add r281 r81
+			r282_a := float64(r281_a + r81)
+			// r283:kBits = Bits r282
+			kBits283_a := math.Float64bits(r282_a)
+			// r284 = IAdd r283:kBits r111
+			r284_a := kBits283_a + r111
+			// r285 = Shl 52 r284
+			r285_a := r284_a << 52
+			// r286:pow2 = FromBits r285
+			pow2286_a := math.Float64frombits(r285_a)
+			// r287 = Mul r280 r286:pow2
+			r287_a := float64(r280_a * pow2286_a)
+			// r288 = Div r49 r26:z
+			r288_a := float64(r49 / z_a)
+			// r289 = Div r288 r26:z
+			r289_a := float64(r288_a / z_a)
+			// r290 = CmpGT r26:z r49
+			r290_a := z_a > r49
+			// r291 = Select r290 r287 r184
+			r291_a := r184_a
+			if r290_a {
+				r291_a = r287_a
+			}
+			// r293 = CmpGE r26:z r292
+			r293_a := z_a >= r292
+			// r294 = Select r293 r260 r287
+			r294_a := r287_a
+			if r293_a {
+				r294_a = r260_a
+			}
+			// r296 = CmpLT r26:z r295
+			r296_a := z_a < r295
+			// r297 = Select r296 r294 r291
+			r297_a := r291_a
+			if r296_a {
+				r297_a = r294_a
+			}
+			// r298 = CmpLT r26:z r78
+			r298_a := z_a < r78
+			// r299 = Select r298 r289 r297
+			r299_a := r297_a
+			if r298_a {
+				r299_a = r289_a
+			}
+			// r156 = Select r157 r299 r156
+			if r157_a {
+				r156_a = r299_a
+			}
+		}
+		if r157_b {
+			// r160 = FMA r158 r26:z r159
+			r160_b := math.FMA(r158, z_b, r159)
+			// r162 = FMA r160 r26:z r161
+			r162_b := math.FMA(r160_b, z_b, r161)
+			// r164 = FMA r162 r26:z r163
+			r164_b := math.FMA(r162_b, z_b, r163)
+			// r166 = FMA r164 r26:z r165
+			r166_b := math.FMA(r164_b, z_b, r165)
+			// r168 = FMA r166 r26:z r167
+			r168_b := math.FMA(r166_b, z_b, r167)
+			// r170 = FMA r168 r26:z r169
+			r170_b := math.FMA(r168_b, z_b, r169)
+			// r172 = FMA r170 r26:z r171
+			r172_b := math.FMA(r170_b, z_b, r171)
+			// r174 = FMA r172 r26:z r173
+			r174_b := math.FMA(r172_b, z_b, r173)
+			// r175 = FMA r174 r26:z r139
+			r175_b := math.FMA(r174_b, z_b, r139)
+			// r176 = FMA r175 r26:z r140
+			r176_b := math.FMA(r175_b, z_b, r140)
+			// r177 = FMA r176 r26:z r142
+			r177_b := math.FMA(r176_b, z_b, r142)
+			// r178 = FMA r177 r26:z r144
+			r178_b := math.FMA(r177_b, z_b, r144)
+			// r179 = FMA r178 r26:z r146
+			r179_b := math.FMA(r178_b, z_b, r146)
+			// r180 = FMA r179 r26:z r148
+			r180_b := math.FMA(r179_b, z_b, r148)
+			// r181 = FMA r180 r26:z r150
+			r181_b := math.FMA(r180_b, z_b, r150)
+			// r182 = FMA r181 r26:z r152
+			r182_b := math.FMA(r181_b, z_b, r152)
+			// r183 = FMA r182 r26:z r154
+			r183_b := math.FMA(r182_b, z_b, r154)
+			// r184 = FMA r183 r26:z r47
+			r184_b := math.FMA(r183_b, z_b, r47)
+			// r185 = CmpGT r26:z r75
+			r185_b := z_b > r75
+			// r186 = Select r185 r75 r26:z
+			r186_b := z_b
+			if r185_b {
+				r186_b = r75
+			}
+			// r187 = CmpLT r186 r78
+			r187_b := r186_b < r78
+			// r188 = Select r187 r78 r186
+			r188_b := r186_b
+			if r187_b {
+				r188_b = r78
+			}
+			// r189 = FMA r188 r82 r81
+			r189_b := math.FMA(r188_b, r82, r81)
+			// r190 = Sub r189 r81
+			r190_b := float64(r189_b - r81)
+			// r191 = FMA r190 r86 r188
+			r191_b := math.FMA(r190_b, r86, r188_b)
+			// r192 = FMA r190 r85 r191
+			r192_b := math.FMA(r190_b, r85, r191_b)
+			// r193 = FMA r53 r192 r54
+			r193_b := math.FMA(r53, r192_b, r54)
+			// r194 = FMA r193 r192 r56
+			r194_b := math.FMA(r193_b, r192_b, r56)
+			// r195 = FMA r194 r192 r58
+			r195_b := math.FMA(r194_b, r192_b, r58)
+			// r196 = FMA r195 r192 r60
+			r196_b := math.FMA(r195_b, r192_b, r60)
+			// r197 = FMA r196 r192 r62
+			r197_b := math.FMA(r196_b, r192_b, r62)
+			// r198 = FMA r197 r192 r64
+			r198_b := math.FMA(r197_b, r192_b, r64)
+			// r199 = FMA r198 r192 r34
+			r199_b := math.FMA(r198_b, r192_b, r34)
+			// r200 = FMA r199 r192 r35
+			r200_b := math.FMA(r199_b, r192_b, r35)
+			// r201 = FMA r200 r192 r37
+			r201_b := math.FMA(r200_b, r192_b, r37)
+			// r202 = FMA r201 r192 r39
+			r202_b := math.FMA(r201_b, r192_b, r39)
+			// r203 = FMA r202 r192 r41
+			r203_b := math.FMA(r202_b, r192_b, r41)
+			// r204 = FMA r203 r192 r43
+			r204_b := math.FMA(r203_b, r192_b, r43)
+			// r205 = FMA r204 r192 r45
+			r205_b := math.FMA(r204_b, r192_b, r45)
+			// r206 = FMA r205 r192 r47
+			r206_b := math.FMA(r205_b, r192_b, r47)
+			// r207 = FMA r206 r192 r49
+			r207_b := math.FMA(r206_b, r192_b, r49)
+			// r208 = FMA r192 r207 r49
+			r208_b := math.FMA(r192_b, r207_b, r49)
+			// r209 = Add r190 r81
+			r209_b := float64(r190_b + r81)
+			// r210:kBits = Bits r209
+			kBits210_b := math.Float64bits(r209_b)
+			// r211 = IAdd r210:kBits r111
+			r211_b := kBits210_b + r111
+			// r212 = Shl 52 r211
+			r212_b := r211_b << 52
+			// r213:pow2 = FromBits r212
+			pow2213_b := math.Float64frombits(r212_b)
+			// r214 = Mul r208 r213:pow2
+			r214_b := float64(r208_b * pow2213_b)
+			// r217 = FMA r215 r26:z r216
+			r217_b := math.FMA(r215, z_b, r216)
+			// r219 = FMA r217 r26:z r218
+			r219_b := math.FMA(r217_b, z_b, r218)
+			// r221 = FMA r219 r26:z r220
+			r221_b := math.FMA(r219_b, z_b, r220)
+			// r223 = FMA r221 r26:z r222
+			r223_b := math.FMA(r221_b, z_b, r222)
+			// r225 = FMA r223 r26:z r224
+			r225_b := math.FMA(r223_b, z_b, r224)
+			// r227 = FMA r225 r26:z r226
+			r227_b := math.FMA(r225_b, z_b, r226)
+			// r229 = FMA r227 r26:z r228
+			r229_b := math.FMA(r227_b, z_b, r228)
+			// r231 = FMA r229 r26:z r230
+			r231_b := math.FMA(r229_b, z_b, r230)
+			// r233 = FMA r231 r26:z r232
+			r233_b := math.FMA(r231_b, z_b, r232)
+			// r235 = FMA r233 r26:z r234
+			r235_b := math.FMA(r233_b, z_b, r234)
+			// r237 = FMA r235 r26:z r236
+			r237_b := math.FMA(r235_b, z_b, r236)
+			// r238 = FMA r237 r26:z r53
+			r238_b := math.FMA(r237_b, z_b, r53)
+			// r240 = FMA r238 r26:z r239
+			r240_b := math.FMA(r238_b, z_b, r239)
+			// r241 = FMA r240 r26:z r56
+			r241_b := math.FMA(r240_b, z_b, r56)
+			// r243 = FMA r241 r26:z r242
+			r243_b := math.FMA(r241_b, z_b, r242)
+			// r244 = FMA r243 r26:z r60
+			r244_b := math.FMA(r243_b, z_b, r60)
+			// r246 = FMA r244 r26:z r245
+			r246_b := math.FMA(r244_b, z_b, r245)
+			// r247 = FMA r246 r26:z r64
+			r247_b := math.FMA(r246_b, z_b, r64)
+			// r249 = FMA r247 r26:z r248
+			r249_b := math.FMA(r247_b, z_b, r248)
+			// r250 = FMA r249 r26:z r35
+			r250_b := math.FMA(r249_b, z_b, r35)
+			// r252 = FMA r250 r26:z r251
+			r252_b := math.FMA(r250_b, z_b, r251)
+			// r253 = FMA r252 r26:z r39
+			r253_b := math.FMA(r252_b, z_b, r39)
+			// r255 = FMA r253 r26:z r254
+			r255_b := math.FMA(r253_b, z_b, r254)
+			// r256 = FMA r255 r26:z r43
+			r256_b := math.FMA(r255_b, z_b, r43)
+			// r258 = FMA r256 r26:z r257
+			r258_b := math.FMA(r256_b, z_b, r257)
+			// r259 = FMA r258 r26:z r47
+			r259_b := math.FMA(r258_b, z_b, r47)
+			// r260 = Mul r214 r259
+			r260_b := float64(r214_b * r259_b)
+			// r261 = CmpGT r190 r104
+			r261_b := r190_b > r104
+			// r262 = Select r261 r104 r190
+			r262_b := r190_b
+			if r261_b {
+				r262_b = r104
+			}
+			// r263 = Sub r186 r49
+			r263_b := float64(r186_b - r49)
+			// r264 = Mul r262 r107
+			r264_b := float64(r262_b * r107)
+			// r265 = Add r264 r81
+			r265_b := float64(r264_b + r81)
+			// r266:kBits = Bits r265
+			kBits266_b := math.Float64bits(r265_b)
+			// r267 = IAdd r266:kBits r111
+			r267_b := kBits266_b + r111
+			// r268 = Shl 52 r267
+			r268_b := r267_b << 52
+			// r269:pow2 = FromBits r268
+			pow2269_b := math.Float64frombits(r268_b)
+			// r270 = FMA r208 r263 r269:pow2
+			r270_b := math.FMA(r208_b, r263_b, pow2269_b)
+			// r271 = Div r270 r186
+			r271_b := float64(r270_b / r186_b)
+			// r272 = Div r271 r186
+			r272_b := float64(r271_b / r186_b)
+			// r273 = FMA r190 r47 r81
+			r273_b := math.FMA(r190_b, r47, r81)
+			// r274 = Sub r273 r81
+			r274_b := float64(r273_b - r81)
+			// r275 = Add r274 r81
+			r275_b := float64(r274_b + r81)
+			// r276:kBits = Bits r275
+			kBits276_b := math.Float64bits(r275_b)
+			// r277 = IAdd r276:kBits r111
+			r277_b := kBits276_b + r111
+			// r278 = Shl 52 r277
+			r278_b := r277_b << 52
+			// r279:pow2 = FromBits r278
+			pow2279_b := math.Float64frombits(r278_b)
+			// r280 = Mul r272 r279:pow2
+			r280_b := float64(r272_b * pow2279_b)
+			// r281 = Sub r190 r274
+			r281_b := float64(r190_b - r274_b)
+			// r282 = Add r281 r81
+			r282_b := float64(r281_b + r81)
+			// r283:kBits = Bits r282
+			kBits283_b := math.Float64bits(r282_b)
+			// r284 = IAdd r283:kBits r111
+			r284_b := kBits283_b + r111
+			// r285 = Shl 52 r284
+			r285_b := r284_b << 52
+			// r286:pow2 = FromBits r285
+			pow2286_b := math.Float64frombits(r285_b)
+			// r287 = Mul r280 r286:pow2
+			r287_b := float64(r280_b * pow2286_b)
+			// r288 = Div r49 r26:z
+			r288_b := float64(r49 / z_b)
+			// r289 = Div r288 r26:z
+			r289_b := float64(r288_b / z_b)
+			// r290 = CmpGT r26:z r49
+			r290_b := z_b > r49
+			// r291 = Select r290 r287 r184
+			r291_b := r184_b
+			if r290_b {
+				r291_b = r287_b
+			}
+			// r293 = CmpGE r26:z r292
+			r293_b := z_b >= r292
+			// r294 = Select r293 r260 r287
+			r294_b := r287_b
+			if r293_b {
+				r294_b = r260_b
+			}
+			// r296 = CmpLT r26:z r295
+			r296_b := z_b < r295
+			// r297 = Select r296 r294 r291
+			r297_b := r291_b
+			if r296_b {
+				r297_b = r294_b
+			}
+			// r298 = CmpLT r26:z r78
+			r298_b := z_b < r78
+			// r299 = Select r298 r289 r297
+			r299_b := r297_b
+			if r298_b {
+				r299_b = r289_b
+			}
+			// r156 = Select r157 r299 r156
+			if r157_b {
+				r156_b = r299_b
+			}
+		}
+		// r301 = Sub r300 r2:Last
+		r301_a := float64(r300 - Last_a)
+		r301_b := float64(r300 - Last_b)
+		// r303 = CmpLT r301 r302:tauRef
+		r303_a := r301_a < c[BackwardCTauRef]
+		r303_b := r301_b < c[BackwardCTauRef]
+		// r304 = Select r303 r9:vr r135:vc
+		r304_a := vc_a
+		if r303_a {
+			r304_a = vr_a
+		}
+		r304_b := vc_b
+		if r303_b {
+			r304_b = vr_b
+		}
+		// r308 = Imm 0x0
+		r308_a := math.Float64frombits(0x0000000000000000) // 0
+		r308_b := math.Float64frombits(0x0000000000000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r308 = Load GSpike
+			r308_a = gspike[j]
+			r308_b = gspike[j+1]
+		}
+		// r310 = Sub r304 r5:vTh
+		r310_a := float64(r304_a - c[BackwardCVTh])
+		r310_b := float64(r304_b - c[BackwardCVTh])
+		// r311 = Mul r310 r305:invD
+		r311_a := float64(r310_a * c[BackwardCInvD])
+		r311_b := float64(r310_b * c[BackwardCInvD])
+		// r312 = Abs r311
+		r312_a := math.Float64frombits(math.Float64bits(r311_a) &^ (1 << 63))
+		r312_b := math.Float64frombits(math.Float64bits(r311_b) &^ (1 << 63))
+		// r313 = Sub r307:width r312
+		r313_a := float64(c[BackwardCWidth] - r312_a)
+		r313_b := float64(c[BackwardCWidth] - r312_b)
+		// r314 = Mul r306:alpha r313
+		r314_a := float64(c[BackwardCAlpha] * r313_a)
+		r314_b := float64(c[BackwardCAlpha] * r313_b)
+		// r315 = CmpLT r314 r295
+		r315_a := r314_a < r295
+		r315_b := r314_b < r295
+		// r316 = Select r315 r295 r314
+		r316_a := r314_a
+		if r315_a {
+			r316_a = r295
+		}
+		r316_b := r314_b
+		if r315_b {
+			r316_b = r295
+		}
+		// r317 = Mul r308 r316
+		r317_a := float64(r308_a * r316_a)
+		r317_b := float64(r308_b * r316_b)
+		// r318 = FMA r317 r305:invD r3:gV
+		r318_a := math.FMA(r317_a, c[BackwardCInvD], gV_a)
+		r318_b := math.FMA(r317_b, c[BackwardCInvD], gV_b)
+		// r320 = FMA r4:gW r319:ka r318
+		r320_a := math.FMA(gW_a, c[BackwardCKa], r318_a)
+		r320_b := math.FMA(gW_b, c[BackwardCKa], r318_b)
+		// r321 = Mul r50:ex r21:dtRTau
+		r321_a := float64(ex_a * c[BackwardCDtRTau])
+		r321_b := float64(ex_b * c[BackwardCDtRTau])
+		// r322 = Mul r320 r321
+		r322_a := float64(r320_a * r321_a)
+		r322_b := float64(r320_b * r321_b)
+		// r324 = Mul r4:gW r323:keep
+		r324_a := float64(gW_a * c[BackwardCKeep])
+		r324_b := float64(gW_b * c[BackwardCKeep])
+		// r325 = Sub r324 r322
+		r325_a := float64(r324_a - r322_a)
+		r325_b := float64(r324_b - r322_b)
+		// r326 = Mul r156 r24:F
+		r326_a := float64(r156_a * F_a)
+		r326_b := float64(r156_b * F_b)
+		// r327 = Add r19:dtCTau r19:dtCTau
+		r327_a := float64(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		r327_b := float64(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		// r328 = FMA r326 r327 r49
+		r328_a := math.FMA(r326_a, r327_a, r49)
+		r328_b := math.FMA(r326_b, r327_b, r49)
+		// r329 = FMA r50:ex r26:z r328
+		r329_a := math.FMA(ex_a, z_a, r328_a)
+		r329_b := math.FMA(ex_b, z_b, r328_b)
+		// r330 = Mul r320 r329
+		r330_a := float64(r320_a * r329_a)
+		r330_b := float64(r320_b * r329_b)
+		// r331 = FMA r50:ex r9:vr r326
+		r331_a := math.FMA(ex_a, vr_a, r326_a)
+		r331_b := math.FMA(ex_b, vr_b, r326_b)
+		// r332 = Select r303 r318 r330
+		r332_a := r330_a
+		if r303_a {
+			r332_a = r318_a
+		}
+		r332_b := r330_b
+		if r303_b {
+			r332_b = r318_b
+		}
+		// r333 = Select r303 r4:gW r325
+		r333_a := r325_a
+		if r303_a {
+			r333_a = gW_a
+		}
+		r333_b := r325_b
+		if r303_b {
+			r333_b = gW_b
+		}
+		// r4:gW = Mul r333 r49
+		gW_a = float64(r333_a * r49)
+		gW_b = float64(r333_b * r49)
+		// r335 = Sub r0:V r5:vTh
+		r335_a := float64(V_a - c[BackwardCVTh])
+		r335_b := float64(V_b - c[BackwardCVTh])
+		// r336 = Mul r335 r305:invD
+		r336_a := float64(r335_a * c[BackwardCInvD])
+		r336_b := float64(r335_b * c[BackwardCInvD])
+		// r337 = Abs r336
+		r337_a := math.Float64frombits(math.Float64bits(r336_a) &^ (1 << 63))
+		r337_b := math.Float64frombits(math.Float64bits(r336_b) &^ (1 << 63))
+		// r338 = Sub r307:width r337
+		r338_a := float64(c[BackwardCWidth] - r337_a)
+		r338_b := float64(c[BackwardCWidth] - r337_b)
+		// r339 = Mul r306:alpha r338
+		r339_a := float64(c[BackwardCAlpha] * r338_a)
+		r339_b := float64(c[BackwardCAlpha] * r338_b)
+		// r340 = CmpLT r339 r295
+		r340_a := r339_a < r295
+		r340_b := r339_b < r295
+		// r341 = Select r340 r295 r339
+		r341_a := r339_a
+		if r340_a {
+			r341_a = r295
+		}
+		r341_b := r339_b
+		if r340_b {
+			r341_b = r295
+		}
+		// r342 = Mul r341 r305:invD
+		r342_a := float64(r341_a * c[BackwardCInvD])
+		r342_b := float64(r341_b * c[BackwardCInvD])
+		// r343 = Mul r333 r10:b
+		r343_a := float64(r333_a * c[BackwardCB])
+		r343_b := float64(r333_b * c[BackwardCB])
+		// r344 = Mul r343 r342
+		r344_a := float64(r343_a * r342_a)
+		r344_b := float64(r343_b * r342_b)
+		// r345 = Sub r49 r341
+		r345_a := float64(r49 - r341_a)
+		r345_b := float64(r49 - r341_b)
+		// r3:gV = FMA r332 r345 r344
+		gV_a = math.FMA(r332_a, r345_a, r344_a)
+		gV_b = math.FMA(r332_b, r345_b, r344_b)
+		// If GI
+		if hasGI {
+			// r347 = Select r303 r295 r322
+			r347_a := r322_a
+			if r303_a {
+				r347_a = r295
+			}
+			r347_b := r322_b
+			if r303_b {
+				r347_b = r295
+			}
+			// Store GI r347
+			gi[j] = r347_a
+			gi[j+1] = r347_b
+		}
+		// If GG
+		if hasGG {
+			// r348 = Mul r320 r21:dtRTau
+			r348_a := float64(r320_a * c[BackwardCDtRTau])
+			r348_b := float64(r320_b * c[BackwardCDtRTau])
+			// r349 = Mul r348 r107
+			r349_a := float64(r348_a * r107)
+			r349_b := float64(r348_b * r107)
+			// r350 = Mul r349 r331
+			r350_a := float64(r349_a * r331_a)
+			r350_b := float64(r349_b * r331_b)
+			// r351 = Select r303 r295 r350
+			r351_a := r350_a
+			if r303_a {
+				r351_a = r295
+			}
+			r351_b := r350_b
+			if r303_b {
+				r351_b = r295
+			}
+			// Store GG r351
+			gg[j] = r351_a
+			gg[j+1] = r351_b
+		}
+		// If GDelta
+		if hasGDelta {
+			// r352 = Select r303 r295 r320
+			r352_a := r320_a
+			if r303_a {
+				r352_a = r295
+			}
+			r352_b := r320_b
+			if r303_b {
+				r352_b = r295
+			}
+			// Store GDelta r352
+			gdelta[j] = r352_a
+			gdelta[j+1] = r352_b
+		}
+		// Store GV r3:gV
+		gv[j] = gV_a
+		gv[j+1] = gV_b
+		// Store GW r4:gW
+		gw[j] = gW_a
+		gw[j+1] = gW_b
+	}
+	for ; j < n; j++ {
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:gV = Load GV
+		gV := gv[j]
+		// r4:gW = Load GW
+		gW := gw[j]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk := V >= c[BackwardCVTh]
+		// r8:vs = Sub r0:V r7:vThRst
+		vs := float64(V - c[BackwardCVThRst])
+		// r9:vr = Select r6:spk r8:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
+		}
+		// r11:wb = Add r1:W r10:b
+		wb := float64(W + c[BackwardCB])
+		// r12:u = Select r6:spk r11:wb r1:W
+		u := W
+		if spk {
+			u = wb
+		}
+		// r13:in = Imm 0x0
+		in := math.Float64frombits(0x0000000000000000) // 0
+		// If I
+		if hasI {
+			// r13:in = Load I
+			in = i[j]
+		}
+		// r16:a1 = Sub r9:vr r15:vRest
+		a1 := float64(vr - c[BackwardCVRest])
+		// r18:a2 = Sub r9:vr r17:vC
+		a2 := float64(vr - c[BackwardCVC])
+		// r20:a12 = Mul r16:a1 r18:a2
+		a12 := float64(a1 * a2)
+		// r22:iu = Sub r13:in r12:u
+		iu := float64(in - u)
+		// r23:drive = Mul r21:dtRTau r22:iu
+		drive := float64(c[BackwardCDtRTau] * iu)
+		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
+		F := math.FMA(c[BackwardCDtCTau], a12, drive)
+		// r25:a1a2 = Add r16:a1 r18:a2
+		a1a2 := float64(a1 + a2)
+		// r26:z = Mul r19:dtCTau r25:a1a2
+		z := float64(c[BackwardCDtCTau] * a1a2)
+		// If G
+		if hasG {
+			// r27 = Load G
+			r27 := g[j]
+			// r28:gd = Mul r21:dtRTau r27
+			gd := float64(c[BackwardCDtRTau] * r27)
+			// r26:z = Sub r26:z r28:gd
+			z = float64(z - gd)
+			// r30 = Imm 0x0
+			r30 := math.Float64frombits(0x0000000000000000) // 0
+			// r31:gv = FMA r28:gd r9:vr r30
+			gv31 := math.FMA(gd, vr, r30)
+			// r24:F = Sub r24:F r31:gv
+			F = float64(F - gv31)
+		}
+		// r33:az = Abs r26:z
+		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r36 = FMA r34 r26:z r35
+		r36 := math.FMA(r34, z, r35)
+		// r38 = FMA r36 r26:z r37
+		r38 := math.FMA(r36, z, r37)
+		// r40 = FMA r38 r26:z r39
+		r40 := math.FMA(r38, z, r39)
+		// r42 = FMA r40 r26:z r41
+		r42 := math.FMA(r40, z, r41)
+		// r44 = FMA r42 r26:z r43
+		r44 := math.FMA(r42, z, r43)
+		// r46 = FMA r44 r26:z r45
+		r46 := math.FMA(r44, z, r45)
+		// r48 = FMA r46 r26:z r47
+		r48 := math.FMA(r46, z, r47)
+		// r50:ex = FMA r48 r26:z r49
+		ex := math.FMA(r48, z, r49)
+		// r52:large = CmpGT r33:az r51
+		large := az > r51
+		// Rare r52:large
+		if large {
+			// r55 = FMA r53 r26:z r54
+			r55 := math.FMA(r53, z, r54)
+			// r57 = FMA r55 r26:z r56
+			r57 := math.FMA(r55, z, r56)
+			// r59 = FMA r57 r26:z r58
+			r59 := math.FMA(r57, z, r58)
+			// r61 = FMA r59 r26:z r60
+			r61 := math.FMA(r59, z, r60)
+			// r63 = FMA r61 r26:z r62
+			r63 := math.FMA(r61, z, r62)
+			// r65 = FMA r63 r26:z r64
+			r65 := math.FMA(r63, z, r64)
+			// r66 = FMA r65 r26:z r34
+			r66 := math.FMA(r65, z, r34)
+			// r67 = FMA r66 r26:z r35
+			r67 := math.FMA(r66, z, r35)
+			// r68 = FMA r67 r26:z r37
+			r68 := math.FMA(r67, z, r37)
+			// r69 = FMA r68 r26:z r39
+			r69 := math.FMA(r68, z, r39)
+			// r70 = FMA r69 r26:z r41
+			r70 := math.FMA(r69, z, r41)
+			// r71 = FMA r70 r26:z r43
+			r71 := math.FMA(r70, z, r43)
+			// r72 = FMA r71 r26:z r45
+			r72 := math.FMA(r71, z, r45)
+			// r73 = FMA r72 r26:z r47
+			r73 := math.FMA(r72, z, r47)
+			// r74:taylor = FMA r73 r26:z r49
+			taylor := math.FMA(r73, z, r49)
+			// r76 = CmpGT r26:z r75
+			r76 := z > r75
+			// r77:zl = Select r76 r75 r26:z
+			zl := z
+			if r76 {
+				zl = r75
+			}
+			// r79 = CmpLT r77:zl r78
+			r79 := zl < r78
+			// r80:zc = Select r79 r78 r77:zl
+			zc := zl
+			if r79 {
+				zc = r78
+			}
+			// r83 = FMA r80:zc r82 r81
+			r83 := math.FMA(zc, r82, r81)
+			// r84:k = Sub r83 r81
+			k := float64(r83 - r81)
+			// r87 = FMA r84:k r86 r80:zc
+			r87 := math.FMA(k, r86, zc)
+			// r88:r = FMA r84:k r85 r87
+			r := math.FMA(k, r85, r87)
+			// r89 = FMA r53 r88:r r54
+			r89 := math.FMA(r53, r, r54)
+			// r90 = FMA r89 r88:r r56
+			r90 := math.FMA(r89, r, r56)
+			// r91 = FMA r90 r88:r r58
+			r91 := math.FMA(r90, r, r58)
+			// r92 = FMA r91 r88:r r60
+			r92 := math.FMA(r91, r, r60)
+			// r93 = FMA r92 r88:r r62
+			r93 := math.FMA(r92, r, r62)
+			// r94 = FMA r93 r88:r r64
+			r94 := math.FMA(r93, r, r64)
+			// r95 = FMA r94 r88:r r34
+			r95 := math.FMA(r94, r, r34)
+			// r96 = FMA r95 r88:r r35
+			r96 := math.FMA(r95, r, r35)
+			// r97 = FMA r96 r88:r r37
+			r97 := math.FMA(r96, r, r37)
+			// r98 = FMA r97 r88:r r39
+			r98 := math.FMA(r97, r, r39)
+			// r99 = FMA r98 r88:r r41
+			r99 := math.FMA(r98, r, r41)
+			// r100 = FMA r99 r88:r r43
+			r100 := math.FMA(r99, r, r43)
+			// r101 = FMA r100 r88:r r45
+			r101 := math.FMA(r100, r, r45)
+			// r102 = FMA r101 r88:r r47
+			r102 := math.FMA(r101, r, r47)
+			// r103:q = FMA r102 r88:r r49
+			q := math.FMA(r102, r, r49)
+			// r105 = CmpGT r84:k r104
+			r105 := k > r104
+			// r106:kc = Select r105 r104 r84:k
+			kc := k
+			if r105 {
+				kc = r104
+			}
+			// r108 = Mul r106:kc r107
+			r108 := float64(kc * r107)
+			// r109 = Add r108 r81
+			r109 := float64(r108 + r81)
+			// r110:kBits = Bits r109
+			kBits110 := math.Float64bits(r109)
+			// r112 = IAdd r110:kBits r111
+			r112 := kBits110 + r111
+			// r113 = Shl 52 r112
+			r113 := r112 << 52
+			// r114:pow2 = FromBits r113
+			pow2114 := math.Float64frombits(r113)
+			// r115:oneMinus = Sub r49 r114:pow2
+			oneMinus := float64(r49 - pow2114)
+			// r116 = FMA r88:r r103:q r115:oneMinus
+			r116 := math.FMA(r, q, oneMinus)
+			// r117:y = Div r116 r77:zl
+			y := float64(r116 / zl)
+			// r118 = FMA r84:k r47 r81
+			r118 := math.FMA(k, r47, r81)
+			// r119:kHalf = Sub r118 r81
+			kHalf := float64(r118 - r81)
+			// r120 = Add r119:kHalf r81
+			r120 := float64(kHalf + r81)
+			// r121:kBits = Bits r120
+			kBits121 := math.Float64bits(r120)
+			// r122 = IAdd r121:kBits r111
+			r122 := kBits121 + r111
+			// r123 = Shl 52 r122
+			r123 := r122 << 52
+			// r124:pow2 = FromBits r123
+			pow2124 := math.Float64frombits(r123)
+			// r125 = Mul r117:y r124:pow2
+			r125 := float64(y * pow2124)
+			// r126 = Sub r84:k r119:kHalf
+			r126 := float64(k - kHalf)
+			// r127 = Add r126 r81
+			r127 := float64(r126 + r81)
+			// r128:kBits = Bits r127
+			kBits128 := math.Float64bits(r127)
+			// r129 = IAdd r128:kBits r111
+			r129 := kBits128 + r111
+			// r130 = Shl 52 r129
+			r130 := r129 << 52
+			// r131:pow2 = FromBits r130
+			pow2131 := math.Float64frombits(r130)
+			// r132:big = Mul r125 r131:pow2
+			big := float64(r125 * pow2131)
+			// r133 = CmpLE r33:az r47
+			r133 := az <= r47
+			// r134:far = Select r133 r74:taylor r132:big
+			far := big
+			if r133 {
+				far = taylor
+			}
+			// r50:ex = Select r52:large r134:far r50:ex
+			if large {
+				ex = far
+			}
+		}
+		// r135:vc = FMA r50:ex r24:F r9:vr
+		vc := math.FMA(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r136 = Load Delta
+			r136 := delta[j]
+			// r135:vc = Add r135:vc r136
+			vc = float64(vc + r136)
+		}
+		// r138 = Abs r26:z
+		r138 := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r141 = FMA r139 r26:z r140
+		r141 := math.FMA(r139, z, r140)
+		// r143 = FMA r141 r26:z r142
+		r143 := math.FMA(r141, z, r142)
+		// r145 = FMA r143 r26:z r144
+		r145 := math.FMA(r143, z, r144)
+		// r147 = FMA r145 r26:z r146
+		r147 := math.FMA(r145, z, r146)
+		// r149 = FMA r147 r26:z r148
+		r149 := math.FMA(r147, z, r148)
+		// r151 = FMA r149 r26:z r150
+		r151 := math.FMA(r149, z, r150)
+		// r153 = FMA r151 r26:z r152
+		r153 := math.FMA(r151, z, r152)
+		// r155 = FMA r153 r26:z r154
+		r155 := math.FMA(r153, z, r154)
+		// r156 = FMA r155 r26:z r47
+		r156 := math.FMA(r155, z, r47)
+		// r157 = CmpGT r138 r51
+		r157 := r138 > r51
+		// Rare r157
+		if r157 {
+			// r160 = FMA r158 r26:z r159
+			r160 := math.FMA(r158, z, r159)
+			// r162 = FMA r160 r26:z r161
+			r162 := math.FMA(r160, z, r161)
+			// r164 = FMA r162 r26:z r163
+			r164 := math.FMA(r162, z, r163)
+			// r166 = FMA r164 r26:z r165
+			r166 := math.FMA(r164, z, r165)
+			// r168 = FMA r166 r26:z r167
+			r168 := math.FMA(r166, z, r167)
+			// r170 = FMA r168 r26:z r169
+			r170 := math.FMA(r168, z, r169)
+			// r172 = FMA r170 r26:z r171
+			r172 := math.FMA(r170, z, r171)
+			// r174 = FMA r172 r26:z r173
+			r174 := math.FMA(r172, z, r173)
+			// r175 = FMA r174 r26:z r139
+			r175 := math.FMA(r174, z, r139)
+			// r176 = FMA r175 r26:z r140
+			r176 := math.FMA(r175, z, r140)
+			// r177 = FMA r176 r26:z r142
+			r177 := math.FMA(r176, z, r142)
+			// r178 = FMA r177 r26:z r144
+			r178 := math.FMA(r177, z, r144)
+			// r179 = FMA r178 r26:z r146
+			r179 := math.FMA(r178, z, r146)
+			// r180 = FMA r179 r26:z r148
+			r180 := math.FMA(r179, z, r148)
+			// r181 = FMA r180 r26:z r150
+			r181 := math.FMA(r180, z, r150)
+			// r182 = FMA r181 r26:z r152
+			r182 := math.FMA(r181, z, r152)
+			// r183 = FMA r182 r26:z r154
+			r183 := math.FMA(r182, z, r154)
+			// r184 = FMA r183 r26:z r47
+			r184 := math.FMA(r183, z, r47)
+			// r185 = CmpGT r26:z r75
+			r185 := z > r75
+			// r186 = Select r185 r75 r26:z
+			r186 := z
+			if r185 {
+				r186 = r75
+			}
+			// r187 = CmpLT r186 r78
+			r187 := r186 < r78
+			// r188 = Select r187 r78 r186
+			r188 := r186
+			if r187 {
+				r188 = r78
+			}
+			// r189 = FMA r188 r82 r81
+			r189 := math.FMA(r188, r82, r81)
+			// r190 = Sub r189 r81
+			r190 := float64(r189 - r81)
+			// r191 = FMA r190 r86 r188
+			r191 := math.FMA(r190, r86, r188)
+			// r192 = FMA r190 r85 r191
+			r192 := math.FMA(r190, r85, r191)
+			// r193 = FMA r53 r192 r54
+			r193 := math.FMA(r53, r192, r54)
+			// r194 = FMA r193 r192 r56
+			r194 := math.FMA(r193, r192, r56)
+			// r195 = FMA r194 r192 r58
+			r195 := math.FMA(r194, r192, r58)
+			// r196 = FMA r195 r192 r60
+			r196 := math.FMA(r195, r192, r60)
+			// r197 = FMA r196 r192 r62
+			r197 := math.FMA(r196, r192, r62)
+			// r198 = FMA r197 r192 r64
+			r198 := math.FMA(r197, r192, r64)
+			// r199 = FMA r198 r192 r34
+			r199 := math.FMA(r198, r192, r34)
+			// r200 = FMA r199 r192 r35
+			r200 := math.FMA(r199, r192, r35)
+			// r201 = FMA r200 r192 r37
+			r201 := math.FMA(r200, r192, r37)
+			// r202 = FMA r201 r192 r39
+			r202 := math.FMA(r201, r192, r39)
+			// r203 = FMA r202 r192 r41
+			r203 := math.FMA(r202, r192, r41)
+			// r204 = FMA r203 r192 r43
+			r204 := math.FMA(r203, r192, r43)
+			// r205 = FMA r204 r192 r45
+			r205 := math.FMA(r204, r192, r45)
+			// r206 = FMA r205 r192 r47
+			r206 := math.FMA(r205, r192, r47)
+			// r207 = FMA r206 r192 r49
+			r207 := math.FMA(r206, r192, r49)
+			// r208 = FMA r192 r207 r49
+			r208 := math.FMA(r192, r207, r49)
+			// r209 = Add r190 r81
+			r209 := float64(r190 + r81)
+			// r210:kBits = Bits r209
+			kBits210 := math.Float64bits(r209)
+			// r211 = IAdd r210:kBits r111
+			r211 := kBits210 + r111
+			// r212 = Shl 52 r211
+			r212 := r211 << 52
+			// r213:pow2 = FromBits r212
+			pow2213 := math.Float64frombits(r212)
+			// r214 = Mul r208 r213:pow2
+			r214 := float64(r208 * pow2213)
+			// r217 = FMA r215 r26:z r216
+			r217 := math.FMA(r215, z, r216)
+			// r219 = FMA r217 r26:z r218
+			r219 := math.FMA(r217, z, r218)
+			// r221 = FMA r219 r26:z r220
+			r221 := math.FMA(r219, z, r220)
+			// r223 = FMA r221 r26:z r222
+			r223 := math.FMA(r221, z, r222)
+			// r225 = FMA r223 r26:z r224
+			r225 := math.FMA(r223, z, r224)
+			// r227 = FMA r225 r26:z r226
+			r227 := math.FMA(r225, z, r226)
+			// r229 = FMA r227 r26:z r228
+			r229 := math.FMA(r227, z, r228)
+			// r231 = FMA r229 r26:z r230
+			r231 := math.FMA(r229, z, r230)
+			// r233 = FMA r231 r26:z r232
+			r233 := math.FMA(r231, z, r232)
+			// r235 = FMA r233 r26:z r234
+			r235 := math.FMA(r233, z, r234)
+			// r237 = FMA r235 r26:z r236
+			r237 := math.FMA(r235, z, r236)
+			// r238 = FMA r237 r26:z r53
+			r238 := math.FMA(r237, z, r53)
+			// r240 = FMA r238 r26:z r239
+			r240 := math.FMA(r238, z, r239)
+			// r241 = FMA r240 r26:z r56
+			r241 := math.FMA(r240, z, r56)
+			// r243 = FMA r241 r26:z r242
+			r243 := math.FMA(r241, z, r242)
+			// r244 = FMA r243 r26:z r60
+			r244 := math.FMA(r243, z, r60)
+			// r246 = FMA r244 r26:z r245
+			r246 := math.FMA(r244, z, r245)
+			// r247 = FMA r246 r26:z r64
+			r247 := math.FMA(r246, z, r64)
+			// r249 = FMA r247 r26:z r248
+			r249 := math.FMA(r247, z, r248)
+			// r250 = FMA r249 r26:z r35
+			r250 := math.FMA(r249, z, r35)
+			// r252 = FMA r250 r26:z r251
+			r252 := math.FMA(r250, z, r251)
+			// r253 = FMA r252 r26:z r39
+			r253 := math.FMA(r252, z, r39)
+			// r255 = FMA r253 r26:z r254
+			r255 := math.FMA(r253, z, r254)
+			// r256 = FMA r255 r26:z r43
+			r256 := math.FMA(r255, z, r43)
+			// r258 = FMA r256 r26:z r257
+			r258 := math.FMA(r256, z, r257)
+			// r259 = FMA r258 r26:z r47
+			r259 := math.FMA(r258, z, r47)
+			// r260 = Mul r214 r259
+			r260 := float64(r214 * r259)
+			// r261 = CmpGT r190 r104
+			r261 := r190 > r104
+			// r262 = Select r261 r104 r190
+			r262 := r190
+			if r261 {
+				r262 = r104
+			}
+			// r263 = Sub r186 r49
+			r263 := float64(r186 - r49)
+			// r264 = Mul r262 r107
+			r264 := float64(r262 * r107)
+			// r265 = Add r264 r81
+			r265 := float64(r264 + r81)
+			// r266:kBits = Bits r265
+			kBits266 := math.Float64bits(r265)
+			// r267 = IAdd r266:kBits r111
+			r267 := kBits266 + r111
+			// r268 = Shl 52 r267
+			r268 := r267 << 52
+			// r269:pow2 = FromBits r268
+			pow2269 := math.Float64frombits(r268)
+			// r270 = FMA r208 r263 r269:pow2
+			r270 := math.FMA(r208, r263, pow2269)
+			// r271 = Div r270 r186
+			r271 := float64(r270 / r186)
+			// r272 = Div r271 r186
+			r272 := float64(r271 / r186)
+			// r273 = FMA r190 r47 r81
+			r273 := math.FMA(r190, r47, r81)
+			// r274 = Sub r273 r81
+			r274 := float64(r273 - r81)
+			// r275 = Add r274 r81
+			r275 := float64(r274 + r81)
+			// r276:kBits = Bits r275
+			kBits276 := math.Float64bits(r275)
+			// r277 = IAdd r276:kBits r111
+			r277 := kBits276 + r111
+			// r278 = Shl 52 r277
+			r278 := r277 << 52
+			// r279:pow2 = FromBits r278
+			pow2279 := math.Float64frombits(r278)
+			// r280 = Mul r272 r279:pow2
+			r280 := float64(r272 * pow2279)
+			// r281 = Sub r190 r274
+			r281 := float64(r190 - r274)
+			// r282 = Add r281 r81
+			r282 := float64(r281 + r81)
+			// r283:kBits = Bits r282
+			kBits283 := math.Float64bits(r282)
+			// r284 = IAdd r283:kBits r111
+			r284 := kBits283 + r111
+			// r285 = Shl 52 r284
+			r285 := r284 << 52
+			// r286:pow2 = FromBits r285
+			pow2286 := math.Float64frombits(r285)
+			// r287 = Mul r280 r286:pow2
+			r287 := float64(r280 * pow2286)
+			// r288 = Div r49 r26:z
+			r288 := float64(r49 / z)
+			// r289 = Div r288 r26:z
+			r289 := float64(r288 / z)
+			// r290 = CmpGT r26:z r49
+			r290 := z > r49
+			// r291 = Select r290 r287 r184
+			r291 := r184
+			if r290 {
+				r291 = r287
+			}
+			// r293 = CmpGE r26:z r292
+			r293 := z >= r292
+			// r294 = Select r293 r260 r287
+			r294 := r287
+			if r293 {
+				r294 = r260
+			}
+			// r296 = CmpLT r26:z r295
+			r296 := z < r295
+			// r297 = Select r296 r294 r291
+			r297 := r291
+			if r296 {
+				r297 = r294
+			}
+			// r298 = CmpLT r26:z r78
+			r298 := z < r78
+			// r299 = Select r298 r289 r297
+			r299 := r297
+			if r298 {
+				r299 = r289
+			}
+			// r156 = Select r157 r299 r156
+			if r157 {
+				r156 = r299
+			}
+		}
+		// r301 = Sub r300 r2:Last
+		r301 := float64(r300 - Last)
+		// r303 = CmpLT r301 r302:tauRef
+		r303 := r301 < c[BackwardCTauRef]
+		// r304 = Select r303 r9:vr r135:vc
+		r304 := vc
+		if r303 {
+			r304 = vr
+		}
+		// r308 = Imm 0x0
+		r308 := math.Float64frombits(0x0000000000000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r308 = Load GSpike
+			r308 = gspike[j]
+		}
+		// r310 = Sub r304 r5:vTh
+		r310 := float64(r304 - c[BackwardCVTh])
+		// r311 = Mul r310 r305:invD
+		r311 := float64(r310 * c[BackwardCInvD])
+		// r312 = Abs r311
+		r312 := math.Float64frombits(math.Float64bits(r311) &^ (1 << 63))
+		// r313 = Sub r307:width r312
+		r313 := float64(c[BackwardCWidth] - r312)
+		// r314 = Mul r306:alpha r313
+		r314 := float64(c[BackwardCAlpha] * r313)
+		// r315 = CmpLT r314 r295
+		r315 := r314 < r295
+		// r316 = Select r315 r295 r314
+		r316 := r314
+		if r315 {
+			r316 = r295
+		}
+		// r317 = Mul r308 r316
+		r317 := float64(r308 * r316)
+		// r318 = FMA r317 r305:invD r3:gV
+		r318 := math.FMA(r317, c[BackwardCInvD], gV)
+		// r320 = FMA r4:gW r319:ka r318
+		r320 := math.FMA(gW, c[BackwardCKa], r318)
+		// r321 = Mul r50:ex r21:dtRTau
+		r321 := float64(ex * c[BackwardCDtRTau])
+		// r322 = Mul r320 r321
+		r322 := float64(r320 * r321)
+		// r324 = Mul r4:gW r323:keep
+		r324 := float64(gW * c[BackwardCKeep])
+		// r325 = Sub r324 r322
+		r325 := float64(r324 - r322)
+		// r326 = Mul r156 r24:F
+		r326 := float64(r156 * F)
+		// r327 = Add r19:dtCTau r19:dtCTau
+		r327 := float64(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		// r328 = FMA r326 r327 r49
+		r328 := math.FMA(r326, r327, r49)
+		// r329 = FMA r50:ex r26:z r328
+		r329 := math.FMA(ex, z, r328)
+		// r330 = Mul r320 r329
+		r330 := float64(r320 * r329)
+		// r331 = FMA r50:ex r9:vr r326
+		r331 := math.FMA(ex, vr, r326)
+		// r332 = Select r303 r318 r330
+		r332 := r330
+		if r303 {
+			r332 = r318
+		}
+		// r333 = Select r303 r4:gW r325
+		r333 := r325
+		if r303 {
+			r333 = gW
+		}
+		// r4:gW = Mul r333 r49
+		gW = float64(r333 * r49)
+		// r335 = Sub r0:V r5:vTh
+		r335 := float64(V - c[BackwardCVTh])
+		// r336 = Mul r335 r305:invD
+		r336 := float64(r335 * c[BackwardCInvD])
+		// r337 = Abs r336
+		r337 := math.Float64frombits(math.Float64bits(r336) &^ (1 << 63))
+		// r338 = Sub r307:width r337
+		r338 := float64(c[BackwardCWidth] - r337)
+		// r339 = Mul r306:alpha r338
+		r339 := float64(c[BackwardCAlpha] * r338)
+		// r340 = CmpLT r339 r295
+		r340 := r339 < r295
+		// r341 = Select r340 r295 r339
+		r341 := r339
+		if r340 {
+			r341 = r295
+		}
+		// r342 = Mul r341 r305:invD
+		r342 := float64(r341 * c[BackwardCInvD])
+		// r343 = Mul r333 r10:b
+		r343 := float64(r333 * c[BackwardCB])
+		// r344 = Mul r343 r342
+		r344 := float64(r343 * r342)
+		// r345 = Sub r49 r341
+		r345 := float64(r49 - r341)
+		// r3:gV = FMA r332 r345 r344
+		gV = math.FMA(r332, r345, r344)
+		// If GI
+		if hasGI {
+			// r347 = Select r303 r295 r322
+			r347 := r322
+			if r303 {
+				r347 = r295
+			}
+			// Store GI r347
+			gi[j] = r347
+		}
+		// If GG
+		if hasGG {
+			// r348 = Mul r320 r21:dtRTau
+			r348 := float64(r320 * c[BackwardCDtRTau])
+			// r349 = Mul r348 r107
+			r349 := float64(r348 * r107)
+			// r350 = Mul r349 r331
+			r350 := float64(r349 * r331)
+			// r351 = Select r303 r295 r350
+			r351 := r350
+			if r303 {
+				r351 = r295
+			}
+			// Store GG r351
+			gg[j] = r351
+		}
+		// If GDelta
+		if hasGDelta {
+			// r352 = Select r303 r295 r320
+			r352 := r320
+			if r303 {
+				r352 = r295
+			}
+			// Store GDelta r352
+			gdelta[j] = r352
+		}
+		// Store GV r3:gV
+		gv[j] = gV
+		// Store GW r4:gW
+		gw[j] = gW
+	}
+}
+
+// BackwardF64SoftPN is the program asm/step.BackwardF64SoftPN lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF64SoftPN(f *Backward64) {
+	for s := range max(f.Steps, 1) {
+		backwardF64SoftPNOne(f, s)
+	}
+}
+
+// backwardF64SoftPNOne makes step s of BackwardF64SoftPN, one statement per op.
+func backwardF64SoftPNOne(f *Backward64, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[BackwardStreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[BackwardStreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[BackwardStreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[BackwardStreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[BackwardStreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[BackwardStreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[BackwardStreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	cVTh := f.C[BackwardCVTh*f.Stride:][:n]
+	cVThRst := f.C[BackwardCVThRst*f.Stride:][:n]
+	cB := f.C[BackwardCB*f.Stride:][:n]
+	cVRest := f.C[BackwardCVRest*f.Stride:][:n]
+	cVC := f.C[BackwardCVC*f.Stride:][:n]
+	cDtCTau := f.C[BackwardCDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
+	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
+	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
+	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
+	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
+	cKa := f.C[BackwardCKa*f.Stride:][:n]
+	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
+	// r35 = Imm 0x3ec71de3a556c734
+	r35 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r36 = Imm 0x3efa01a01a01a01a
+	r36 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r38 = Imm 0x3f2a01a01a01a01a
+	r38 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r40 = Imm 0x3f56c16c16c16c17
+	r40 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r42 = Imm 0x3f81111111111111
+	r42 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r44 = Imm 0x3fa5555555555555
+	r44 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r46 = Imm 0x3fc5555555555555
+	r46 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r48 = Imm 0x3fe0000000000000
+	r48 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r50 = Imm 0x3ff0000000000000
+	r50 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r52 = Imm 0x3fb0000000000000
+	r52 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r54 = Imm 0x3d2ae7f3e733b81f
+	r54 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r55 = Imm 0x3d6ae7f3e733b81f
+	r55 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r57 = Imm 0x3da93974a8c07c9d
+	r57 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r59 = Imm 0x3de6124613a86d09
+	r59 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r61 = Imm 0x3e21eed8eff8d898
+	r61 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r63 = Imm 0x3e5ae64567f544e4
+	r63 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r65 = Imm 0x3e927e4fb7789f5c
+	r65 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r76 = Imm 0x4086800000000000
+	r76 := math.Float64frombits(0x4086800000000000) // 720
+	// r79 = Imm 0xc086200000000000
+	r79 := math.Float64frombits(0xc086200000000000) // -708
+	// r82 = Imm 0x4338000000000000
+	r82 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r83 = Imm 0x3ff71547652b82fe
+	r83 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r86 = Imm 0xbdea39ef35793c76
+	r86 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r87 = Imm 0xbfe62e42fee00000
+	r87 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r105 = Imm 0x404e000000000000
+	r105 := math.Float64frombits(0x404e000000000000) // 60
+	// r108 = Imm 0xbff0000000000000
+	r108 := math.Float64frombits(0xbff0000000000000) // -1
+	// r112 = Imm 0x3ff
+	r112 := uint64(0x3ff)
+	// r140 = Imm 0x3e90cfeb60f94b0e
+	r140 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	// r141 = Imm 0x3ec4ce19ae67b348
+	r141 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	// r143 = Imm 0x3ef71de3a556c734
+	r143 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	// r145 = Imm 0x3f26c16c16c16c17
+	r145 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	// r147 = Imm 0x3f53813813813814
+	r147 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	// r149 = Imm 0x3f7c71c71c71c71c
+	r149 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	// r151 = Imm 0x3fa1111111111111
+	r151 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	// r153 = Imm 0x3fc0000000000000
+	r153 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	// r155 = Imm 0x3fd5555555555555
+	r155 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	// r159 = Imm 0x3c6201f9e9613146
+	r159 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	// r160 = Imm 0x3ca5532eaf516982
+	r160 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	// r162 = Imm 0x3ce7ea9fe9f51571
+	r162 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	// r164 = Imm 0x3d2952c77030ad4a
+	r164 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	// r166 = Imm 0x3d693974a8c07c9d
+	r166 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	// r168 = Imm 0x3da78af56a4d411b
+	r168 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	// r170 = Imm 0x3de47eaec91c6540
+	r170 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	// r172 = Imm 0x3e208db48ebe51c7
+	r172 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	// r174 = Imm 0x3e58a86a49f629d1
+	r174 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	// r216 = Imm 0x39d0a18a2635085d
+	r216 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	// r217 = Imm 0xba1d1ab1c2dccea3
+	r217 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	// r219 = Imm 0x3a688e85fc6a4e5a
+	r219 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	// r221 = Imm 0xbab3f3ccdd165fa9
+	r221 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	// r223 = Imm 0x3aff2cf01972f578
+	r223 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	// r225 = Imm 0xbb4761b41316381a
+	r225 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	// r227 = Imm 0x3b90ce396db7f853
+	r227 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	// r229 = Imm 0xbbd71b8ef6dcf572
+	r229 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	// r231 = Imm 0x3c1e542ba4020225
+	r231 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	// r233 = Imm 0xbc62f49b46814157
+	r233 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	// r235 = Imm 0x3ca6827863b97d97
+	r235 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	// r237 = Imm 0xbce952c77030ad4a
+	r237 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	// r240 = Imm 0xbd6ae7f3e733b81f
+	r240 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	// r243 = Imm 0xbde6124613a86d09
+	r243 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	// r246 = Imm 0xbe5ae64567f544e4
+	r246 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	// r249 = Imm 0xbec71de3a556c734
+	r249 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	// r252 = Imm 0xbf2a01a01a01a01a
+	r252 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	// r255 = Imm 0xbf81111111111111
+	r255 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	// r258 = Imm 0xbfc5555555555555
+	r258 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	// r293 = Imm 0xc008000000000000
+	r293 := math.Float64frombits(0xc008000000000000) // -3
+	// r296 = Imm 0x0
+	r296 := math.Float64frombits(0x0000000000000000) // 0
+	// r301 = Time
+	r301 := f.T[s]
+	j := 0
+	for ; j < n-1; j += 2 {
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		// r3:gV = Load GV
+		gV_a := gv[j]
+		gV_b := gv[j+1]
+		// r4:gW = Load GW
+		gW_a := gw[j]
+		gW_b := gw[j+1]
+		// r5:vTh = Param VTh
+		vTh_a := cVTh[j]
+		vTh_b := cVTh[j+1]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk_a := V_a >= vTh_a
+		spk_b := V_b >= vTh_b
+		// r7:vThRst = Param VThRst
+		vThRst_a := cVThRst[j]
+		vThRst_b := cVThRst[j+1]
+		// r8:vs = Sub r0:V r7:vThRst
+		vs_a := float64(V_a - vThRst_a)
+		vs_b := float64(V_b - vThRst_b)
+		// r9:vr = Select r6:spk r8:vs r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vs_a
+		}
+		vr_b := V_b
+		if spk_b {
+			vr_b = vs_b
+		}
+		// r10:b = Param B
+		b10_a := cB[j]
+		b10_b := cB[j+1]
+		// r11:wb = Add r1:W r10:b
+		wb_a := float64(W_a + b10_a)
+		wb_b := float64(W_b + b10_b)
+		// r12:u = Select r6:spk r11:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
+		}
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
+		}
+		// r13:in = Imm 0x0
+		in_a := math.Float64frombits(0x0000000000000000) // 0
+		in_b := math.Float64frombits(0x0000000000000000) // 0
+		// If I
+		if hasI {
+			// r13:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+		}
+		// r15:vRest = Param VRest
+		vRest_a := cVRest[j]
+		vRest_b := cVRest[j+1]
+		// r16:a1 = Sub r9:vr r15:vRest
+		a1_a := float64(vr_a - vRest_a)
+		a1_b := float64(vr_b - vRest_b)
+		// r17:vC = Param VC
+		vC_a := cVC[j]
+		vC_b := cVC[j+1]
+		// r18:a2 = Sub r9:vr r17:vC
+		a2_a := float64(vr_a - vC_a)
+		a2_b := float64(vr_b - vC_b)
+		// r19:dtCTau = Param DtCTau
+		dtCTau19_a := cDtCTau[j]
+		dtCTau19_b := cDtCTau[j+1]
+		// r20:a12 = Mul r16:a1 r18:a2
+		a12_a := float64(a1_a * a2_a)
+		a12_b := float64(a1_b * a2_b)
+		// r21:dtRTau = Param DtRTau
+		dtRTau21_a := cDtRTau[j]
+		dtRTau21_b := cDtRTau[j+1]
+		// r22:iu = Sub r13:in r12:u
+		iu_a := float64(in_a - u_a)
+		iu_b := float64(in_b - u_b)
+		// r23:drive = Mul r21:dtRTau r22:iu
+		drive_a := float64(dtRTau21_a * iu_a)
+		drive_b := float64(dtRTau21_b * iu_b)
+		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
+		F_a := math.FMA(dtCTau19_a, a12_a, drive_a)
+		F_b := math.FMA(dtCTau19_b, a12_b, drive_b)
+		// r25:a1a2 = Add r16:a1 r18:a2
+		a1a2_a := float64(a1_a + a2_a)
+		a1a2_b := float64(a1_b + a2_b)
+		// r26:z = Mul r19:dtCTau r25:a1a2
+		z_a := float64(dtCTau19_a * a1a2_a)
+		z_b := float64(dtCTau19_b * a1a2_b)
+		// If G
+		if hasG {
+			// r27:dtRTau = Param DtRTau
+			dtRTau27_a := cDtRTau[j]
+			dtRTau27_b := cDtRTau[j+1]
+			// r28 = Load G
+			r28_a := g[j]
+			r28_b := g[j+1]
+			// r29:gd = Mul r27:dtRTau r28
+			gd_a := float64(dtRTau27_a * r28_a)
+			gd_b := float64(dtRTau27_b * r28_b)
+			// r26:z = Sub r26:z r29:gd
+			z_a = float64(z_a - gd_a)
+			z_b = float64(z_b - gd_b)
+			// r31 = Imm 0x0
+			r31_a := math.Float64frombits(0x0000000000000000) // 0
+			r31_b := math.Float64frombits(0x0000000000000000) // 0
+			// r32:gv = FMA r29:gd r9:vr r31
+			gv32_a := math.FMA(gd_a, vr_a, r31_a)
+			gv32_b := math.FMA(gd_b, vr_b, r31_b)
+			// r24:F = Sub r24:F r32:gv
+			F_a = float64(F_a - gv32_a)
+			F_b = float64(F_b - gv32_b)
+		}
+		// r34:az = Abs r26:z
+		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r37 = FMA r35 r26:z r36
+		r37_a := math.FMA(r35, z_a, r36)
+		r37_b := math.FMA(r35, z_b, r36)
+		// r39 = FMA r37 r26:z r38
+		r39_a := math.FMA(r37_a, z_a, r38)
+		r39_b := math.FMA(r37_b, z_b, r38)
+		// r41 = FMA r39 r26:z r40
+		r41_a := math.FMA(r39_a, z_a, r40)
+		r41_b := math.FMA(r39_b, z_b, r40)
+		// r43 = FMA r41 r26:z r42
+		r43_a := math.FMA(r41_a, z_a, r42)
+		r43_b := math.FMA(r41_b, z_b, r42)
+		// r45 = FMA r43 r26:z r44
+		r45_a := math.FMA(r43_a, z_a, r44)
+		r45_b := math.FMA(r43_b, z_b, r44)
+		// r47 = FMA r45 r26:z r46
+		r47_a := math.FMA(r45_a, z_a, r46)
+		r47_b := math.FMA(r45_b, z_b, r46)
+		// r49 = FMA r47 r26:z r48
+		r49_a := math.FMA(r47_a, z_a, r48)
+		r49_b := math.FMA(r47_b, z_b, r48)
+		// r51:ex = FMA r49 r26:z r50
+		ex_a := math.FMA(r49_a, z_a, r50)
+		ex_b := math.FMA(r49_b, z_b, r50)
+		// r53:large = CmpGT r34:az r52
+		large_a := az_a > r52
+		large_b := az_b > r52
+		// Rare r53:large
+		if large_a {
+			// r56 = FMA r54 r26:z r55
+			r56_a := math.FMA(r54, z_a, r55)
+			// r58 = FMA r56 r26:z r57
+			r58_a := math.FMA(r56_a, z_a, r57)
+			// r60 = FMA r58 r26:z r59
+			r60_a := math.FMA(r58_a, z_a, r59)
+			// r62 = FMA r60 r26:z r61
+			r62_a := math.FMA(r60_a, z_a, r61)
+			// r64 = FMA r62 r26:z r63
+			r64_a := math.FMA(r62_a, z_a, r63)
+			// r66 = FMA r64 r26:z r65
+			r66_a := math.FMA(r64_a, z_a, r65)
+			// r67 = FMA r66 r26:z r35
+			r67_a := math.FMA(r66_a, z_a, r35)
+			// r68 = FMA r67 r26:z r36
+			r68_a := math.FMA(r67_a, z_a, r36)
+			// r69 = FMA r68 r26:z r38
+			r69_a := math.FMA(r68_a, z_a, r38)
+			// r70 = FMA r69 r26:z r40
+			r70_a := math.FMA(r69_a, z_a, r40)
+			// r71 = FMA r70 r26:z r42
+			r71_a := math.FMA(r70_a, z_a, r42)
+			// r72 = FMA r71 r26:z r44
+			r72_a := math.FMA(r71_a, z_a, r44)
+			// r73 = FMA r72 r26:z r46
+			r73_a := math.FMA(r72_a, z_a, r46)
+			// r74 = FMA r73 r26:z r48
+			r74_a := math.FMA(r73_a, z_a, r48)
+			// r75:taylor = FMA r74 r26:z r50
+			taylor_a := math.FMA(r74_a, z_a, r50)
+			// r77 = CmpGT r26:z r76
+			r77_a := z_a > r76
+			// r78:zl = Select r77 r76 r26:z
+			zl_a := z_a
+			if r77_a {
+				zl_a = r76
+			}
+			// r80 = CmpLT r78:zl r79
+			r80_a := zl_a < r79
+			// r81:zc = Select r80 r79 r78:zl
+			zc_a := zl_a
+			if r80_a {
+				zc_a = r79
+			}
+			// r84 = FMA r81:zc r83 r82
+			r84_a := math.FMA(zc_a, r83, r82)
+			// r85:k = Sub r84 r82
+			k_a := float64(r84_a - r82)
+			// r88 = FMA r85:k r87 r81:zc
+			r88_a := math.FMA(k_a, r87, zc_a)
+			// r89:r = FMA r85:k r86 r88
+			r_a := math.FMA(k_a, r86, r88_a)
+			// r90 = FMA r54 r89:r r55
+			r90_a := math.FMA(r54, r_a, r55)
+			// r91 = FMA r90 r89:r r57
+			r91_a := math.FMA(r90_a, r_a, r57)
+			// r92 = FMA r91 r89:r r59
+			r92_a := math.FMA(r91_a, r_a, r59)
+			// r93 = FMA r92 r89:r r61
+			r93_a := math.FMA(r92_a, r_a, r61)
+			// r94 = FMA r93 r89:r r63
+			r94_a := math.FMA(r93_a, r_a, r63)
+			// r95 = FMA r94 r89:r r65
+			r95_a := math.FMA(r94_a, r_a, r65)
+			// r96 = FMA r95 r89:r r35
+			r96_a := math.FMA(r95_a, r_a, r35)
+			// r97 = FMA r96 r89:r r36
+			r97_a := math.FMA(r96_a, r_a, r36)
+			// r98 = FMA r97 r89:r r38
+			r98_a := math.FMA(r97_a, r_a, r38)
+			// r99 = FMA r98 r89:r r40
+			r99_a := math.FMA(r98_a, r_a, r40)
+			// r100 = FMA r99 r89:r r42
+			r100_a := math.FMA(r99_a, r_a, r42)
+			// r101 = FMA r100 r89:r r44
+			r101_a := math.FMA(r100_a, r_a, r44)
+			// r102 = FMA r101 r89:r r46
+			r102_a := math.FMA(r101_a, r_a, r46)
+			// r103 = FMA r102 r89:r r48
+			r103_a := math.FMA(r102_a, r_a, r48)
+			// r104:q = FMA r103 r89:r r50
+			q_a := math.FMA(r103_a, r_a, r50)
+			// r106 = CmpGT r85:k r105
+			r106_a := k_a > r105
+			// r107:kc = Select r106 r105 r85:k
+			kc_a := k_a
+			if r106_a {
+				kc_a = r105
+			}
+			// r109 = Mul r107:kc r108
+			r109_a := float64(kc_a * r108)
+			// r110 = Add r109 r82
+			r110_a := float64(r109_a + r82)
+			// r111:kBits = Bits r110
+			kBits111_a := math.Float64bits(r110_a)
+			// r113 = IAdd r111:kBits r112
+			r113_a := kBits111_a + r112
+			// r114 = Shl 52 r113
+			r114_a := r113_a << 52
+			// r115:pow2 = FromBits r114
+			pow2115_a := math.Float64frombits(r114_a)
+			// r116:oneMinus = Sub r50 r115:pow2
+			oneMinus_a := float64(r50 - pow2115_a)
+			// r117 = FMA r89:r r104:q r116:oneMinus
+			r117_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r118:y = Div r117 r78:zl
+			y_a := float64(r117_a / zl_a)
+			// r119 = FMA r85:k r48 r82
+			r119_a := math.FMA(k_a, r48, r82)
+			// r120:kHalf = Sub r119 r82
+			kHalf_a := float64(r119_a - r82)
+			// r121 = Add r120:kHalf r82
+			r121_a := float64(kHalf_a + r82)
+			// r122:kBits = Bits r121
+			kBits122_a := math.Float64bits(r121_a)
+			// r123 = IAdd r122:kBits r112
+			r123_a := kBits122_a + r112
+			// r124 = Shl 52 r123
+			r124_a := r123_a << 52
+			// r125:pow2 = FromBits r124
+			pow2125_a := math.Float64frombits(r124_a)
+			// r126 = Mul r118:y r125:pow2
+			r126_a := float64(y_a * pow2125_a)
+			// r127 = Sub r85:k r120:kHalf
+			r127_a := float64(k_a - kHalf_a)
+			// r128 = Add r127 r82
+			r128_a := float64(r127_a + r82)
+			// r129:kBits = Bits r128
+			kBits129_a := math.Float64bits(r128_a)
+			// r130 = IAdd r129:kBits r112
+			r130_a := kBits129_a + r112
+			// r131 = Shl 52 r130
+			r131_a := r130_a << 52
+			// r132:pow2 = FromBits r131
+			pow2132_a := math.Float64frombits(r131_a)
+			// r133:big = Mul r126 r132:pow2
+			big_a := float64(r126_a * pow2132_a)
+			// r134 = CmpLE r34:az r48
+			r134_a := az_a <= r48
+			// r135:far = Select r134 r75:taylor r133:big
+			far_a := big_a
+			if r134_a {
+				far_a = taylor_a
+			}
+			// r51:ex = Select r53:large r135:far r51:ex
+			if large_a {
+				ex_a = far_a
+			}
+		}
+		if large_b {
+			// r56 = FMA r54 r26:z r55
+			r56_b := math.FMA(r54, z_b, r55)
+			// r58 = FMA r56 r26:z r57
+			r58_b := math.FMA(r56_b, z_b, r57)
+			// r60 = FMA r58 r26:z r59
+			r60_b := math.FMA(r58_b, z_b, r59)
+			// r62 = FMA r60 r26:z r61
+			r62_b := math.FMA(r60_b, z_b, r61)
+			// r64 = FMA r62 r26:z r63
+			r64_b := math.FMA(r62_b, z_b, r63)
+			// r66 = FMA r64 r26:z r65
+			r66_b := math.FMA(r64_b, z_b, r65)
+			// r67 = FMA r66 r26:z r35
+			r67_b := math.FMA(r66_b, z_b, r35)
+			// r68 = FMA r67 r26:z r36
+			r68_b := math.FMA(r67_b, z_b, r36)
+			// r69 = FMA r68 r26:z r38
+			r69_b := math.FMA(r68_b, z_b, r38)
+			// r70 = FMA r69 r26:z r40
+			r70_b := math.FMA(r69_b, z_b, r40)
+			// r71 = FMA r70 r26:z r42
+			r71_b := math.FMA(r70_b, z_b, r42)
+			// r72 = FMA r71 r26:z r44
+			r72_b := math.FMA(r71_b, z_b, r44)
+			// r73 = FMA r72 r26:z r46
+			r73_b := math.FMA(r72_b, z_b, r46)
+			// r74 = FMA r73 r26:z r48
+			r74_b := math.FMA(r73_b, z_b, r48)
+			// r75:taylor = FMA r74 r26:z r50
+			taylor_b := math.FMA(r74_b, z_b, r50)
+			// r77 = CmpGT r26:z r76
+			r77_b := z_b > r76
+			// r78:zl = Select r77 r76 r26:z
+			zl_b := z_b
+			if r77_b {
+				zl_b = r76
+			}
+			// r80 = CmpLT r78:zl r79
+			r80_b := zl_b < r79
+			// r81:zc = Select r80 r79 r78:zl
+			zc_b := zl_b
+			if r80_b {
+				zc_b = r79
+			}
+			// r84 = FMA r81:zc r83 r82
+			r84_b := math.FMA(zc_b, r83, r82)
+			// r85:k = Sub r84 r82
+			k_b := float64(r84_b - r82)
+			// r88 = FMA r85:k r87 r81:zc
+			r88_b := math.FMA(k_b, r87, zc_b)
+			// r89:r = FMA r85:k r86 r88
+			r_b := math.FMA(k_b, r86, r88_b)
+			// r90 = FMA r54 r89:r r55
+			r90_b := math.FMA(r54, r_b, r55)
+			// r91 = FMA r90 r89:r r57
+			r91_b := math.FMA(r90_b, r_b, r57)
+			// r92 = FMA r91 r89:r r59
+			r92_b := math.FMA(r91_b, r_b, r59)
+			// r93 = FMA r92 r89:r r61
+			r93_b := math.FMA(r92_b, r_b, r61)
+			// r94 = FMA r93 r89:r r63
+			r94_b := math.FMA(r93_b, r_b, r63)
+			// r95 = FMA r94 r89:r r65
+			r95_b := math.FMA(r94_b, r_b, r65)
+			// r96 = FMA r95 r89:r r35
+			r96_b := math.FMA(r95_b, r_b, r35)
+			// r97 = FMA r96 r89:r r36
+			r97_b := math.FMA(r96_b, r_b, r36)
+			// r98 = FMA r97 r89:r r38
+			r98_b := math.FMA(r97_b, r_b, r38)
+			// r99 = FMA r98 r89:r r40
+			r99_b := math.FMA(r98_b, r_b, r40)
+			// r100 = FMA r99 r89:r r42
+			r100_b := math.FMA(r99_b, r_b, r42)
+			// r101 = FMA r100 r89:r r44
+			r101_b := math.FMA(r100_b, r_b, r44)
+			// r102 = FMA r101 r89:r r46
+			r102_b := math.FMA(r101_b, r_b, r46)
+			// r103 = FMA r102 r89:r r48
+			r103_b := math.FMA(r102_b, r_b, r48)
+			// r104:q = FMA r103 r89:r r50
+			q_b := math.FMA(r103_b, r_b, r50)
+			// r106 = CmpGT r85:k r105
+			r106_b := k_b > r105
+			// r107:kc = Select r106 r105 r85:k
+			kc_b := k_b
+			if r106_b {
+				kc_b = r105
+			}
+			// r109 = Mul r107:kc r108
+			r109_b := float64(kc_b * r108)
+			// r110 = Add r109 r82
+			r110_b := float64(r109_b + r82)
+			// r111:kBits = Bits r110
+			kBits111_b := math.Float64bits(r110_b)
+			// r113 = IAdd r111:kBits r112
+			r113_b := kBits111_b + r112
+			// r114 = Shl 52 r113
+			r114_b := r113_b << 52
+			// r115:pow2 = FromBits r114
+			pow2115_b := math.Float64frombits(r114_b)
+			// r116:oneMinus = Sub r50 r115:pow2
+			oneMinus_b := float64(r50 - pow2115_b)
+			// r117 = FMA r89:r r104:q r116:oneMinus
+			r117_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r118:y = Div r117 r78:zl
+			y_b := float64(r117_b / zl_b)
+			// r119 = FMA r85:k r48 r82
+			r119_b := math.FMA(k_b, r48, r82)
+			// r120:kHalf = Sub r119 r82
+			kHalf_b := float64(r119_b - r82)
+			// r121 = Add r120:kHalf r82
+			r121_b := float64(kHalf_b + r82)
+			// r122:kBits = Bits r121
+			kBits122_b := math.Float64bits(r121_b)
+			// r123 = IAdd r122:kBits r112
+			r123_b := kBits122_b + r112
+			// r124 = Shl 52 r123
+			r124_b := r123_b << 52
+			// r125:pow2 = FromBits r124
+			pow2125_b := math.Float64frombits(r124_b)
+			// r126 = Mul r118:y r125:pow2
+			r126_b := float64(y_b * pow2125_b)
+			// r127 = Sub r85:k r120:kHalf
+			r127_b := float64(k_b - kHalf_b)
+			// r128 = Add r127 r82
+			r128_b := float64(r127_b + r82)
+			// r129:kBits = Bits r128
+			kBits129_b := math.Float64bits(r128_b)
+			// r130 = IAdd r129:kBits r112
+			r130_b := kBits129_b + r112
+			// r131 = Shl 52 r130
+			r131_b := r130_b << 52
+			// r132:pow2 = FromBits r131
+			pow2132_b := math.Float64frombits(r131_b)
+			// r133:big = Mul r126 r132:pow2
+			big_b := float64(r126_b * pow2132_b)
+			// r134 = CmpLE r34:az r48
+			r134_b := az_b <= r48
+			// r135:far = Select r134 r75:taylor r133:big
+			far_b := big_b
+			if r134_b {
+				far_b = taylor_b
+			}
+			// r51:ex = Select r53:large r135:far r51:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// r136:vc = FMA r51:ex r24:F r9:vr
+		vc_a := math.FMA(ex_a, F_a, vr_a)
+		vc_b := math.FMA(ex_b, F_b, vr_b)
+		// If Delta
+		if hasDelta {
+			// r137 = Load Delta
+			r137_a := delta[j]
+			r137_b := delta[j+1]
+			// r136:vc = Add r136:vc r137
+			vc_a = float64(vc_a + r137_a)
+			vc_b = float64(vc_b + r137_b)
+		}
+		// r139 = Abs r26:z
+		r139_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		r139_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r142 = FMA r140 r26:z r141
+		r142_a := math.FMA(r140, z_a, r141)
+		r142_b := math.FMA(r140, z_b, r141)
+		// r144 = FMA r142 r26:z r143
+		r144_a := math.FMA(r142_a, z_a, r143)
+		r144_b := math.FMA(r142_b, z_b, r143)
+		// r146 = FMA r144 r26:z r145
+		r146_a := math.FMA(r144_a, z_a, r145)
+		r146_b := math.FMA(r144_b, z_b, r145)
+		// r148 = FMA r146 r26:z r147
+		r148_a := math.FMA(r146_a, z_a, r147)
+		r148_b := math.FMA(r146_b, z_b, r147)
+		// r150 = FMA r148 r26:z r149
+		r150_a := math.FMA(r148_a, z_a, r149)
+		r150_b := math.FMA(r148_b, z_b, r149)
+		// r152 = FMA r150 r26:z r151
+		r152_a := math.FMA(r150_a, z_a, r151)
+		r152_b := math.FMA(r150_b, z_b, r151)
+		// r154 = FMA r152 r26:z r153
+		r154_a := math.FMA(r152_a, z_a, r153)
+		r154_b := math.FMA(r152_b, z_b, r153)
+		// r156 = FMA r154 r26:z r155
+		r156_a := math.FMA(r154_a, z_a, r155)
+		r156_b := math.FMA(r154_b, z_b, r155)
+		// r157 = FMA r156 r26:z r48
+		r157_a := math.FMA(r156_a, z_a, r48)
+		r157_b := math.FMA(r156_b, z_b, r48)
+		// r158 = CmpGT r139 r52
+		r158_a := r139_a > r52
+		r158_b := r139_b > r52
+		// Rare r158
+		if r158_a {
+			// r161 = FMA r159 r26:z r160
+			r161_a := math.FMA(r159, z_a, r160)
+			// r163 = FMA r161 r26:z r162
+			r163_a := math.FMA(r161_a, z_a, r162)
+			// r165 = FMA r163 r26:z r164
+			r165_a := math.FMA(r163_a, z_a, r164)
+			// r167 = FMA r165 r26:z r166
+			r167_a := math.FMA(r165_a, z_a, r166)
+			// r169 = FMA r167 r26:z r168
+			r169_a := math.FMA(r167_a, z_a, r168)
+			// r171 = FMA r169 r26:z r170
+			r171_a := math.FMA(r169_a, z_a, r170)
+			// r173 = FMA r171 r26:z r172
+			r173_a := math.FMA(r171_a, z_a, r172)
+			// r175 = FMA r173 r26:z r174
+			r175_a := math.FMA(r173_a, z_a, r174)
+			// r176 = FMA r175 r26:z r140
+			r176_a := math.FMA(r175_a, z_a, r140)
+			// r177 = FMA r176 r26:z r141
+			r177_a := math.FMA(r176_a, z_a, r141)
+			// r178 = FMA r177 r26:z r143
+			r178_a := math.FMA(r177_a, z_a, r143)
+			// r179 = FMA r178 r26:z r145
+			r179_a := math.FMA(r178_a, z_a, r145)
+			// r180 = FMA r179 r26:z r147
+			r180_a := math.FMA(r179_a, z_a, r147)
+			// r181 = FMA r180 r26:z r149
+			r181_a := math.FMA(r180_a, z_a, r149)
+			// r182 = FMA r181 r26:z r151
+			r182_a := math.FMA(r181_a, z_a, r151)
+			// r183 = FMA r182 r26:z r153
+			r183_a := math.FMA(r182_a, z_a, r153)
+			// r184 = FMA r183 r26:z r155
+			r184_a := math.FMA(r183_a, z_a, r155)
+			// r185 = FMA r184 r26:z r48
+			r185_a := math.FMA(r184_a, z_a, r48)
+			// r186 = CmpGT r26:z r76
+			r186_a := z_a > r76
+			// r187 = Select r186 r76 r26:z
+			r187_a := z_a
+			if r186_a {
+				r187_a = r76
+			}
+			// r188 = CmpLT r187 r79
+			r188_a := r187_a < r79
+			// r189 = Select r188 r79 r187
+			r189_a := r187_a
+			if r188_a {
+				r189_a = r79
+			}
+			// r190 = FMA r189 r83 r82
+			r190_a := math.FMA(r189_a, r83, r82)
+			// r191 = Sub r190 r82
+			r191_a := float64(r190_a - r82)
+			// r192 = FMA r191 r87 r189
+			r192_a := math.FMA(r191_a, r87, r189_a)
+			// r193 = FMA r191 r86 r192
+			r193_a := math.FMA(r191_a, r86, r192_a)
+			// r194 = FMA r54 r193 r55
+			r194_a := math.FMA(r54, r193_a, r55)
+			// r195 = FMA r194 r193 r57
+			r195_a := math.FMA(r194_a, r193_a, r57)
+			// r196 = FMA r195 r193 r59
+			r196_a := math.FMA(r195_a, r193_a, r59)
+			// r197 = FMA r196 r193 r61
+			r197_a := math.FMA(r196_a, r193_a, r61)
+			// r198 = FMA r197 r193 r63
+			r198_a := math.FMA(r197_a, r193_a, r63)
+			// r199 = FMA r198 r193 r65
+			r199_a := math.FMA(r198_a, r193_a, r65)
+			// r200 = FMA r199 r193 r35
+			r200_a := math.FMA(r199_a, r193_a, r35)
+			// r201 = FMA r200 r193 r36
+			r201_a := math.FMA(r200_a, r193_a, r36)
+			// r202 = FMA r201 r193 r38
+			r202_a := math.FMA(r201_a, r193_a, r38)
+			// r203 = FMA r202 r193 r40
+			r203_a := math.FMA(r202_a, r193_a, r40)
+			// r204 = FMA r203 r193 r42
+			r204_a := math.FMA(r203_a, r193_a, r42)
+			// r205 = FMA r204 r193 r44
+			r205_a := math.FMA(r204_a, r193_a, r44)
+			// r206 = FMA r205 r193 r46
+			r206_a := math.FMA(r205_a, r193_a, r46)
+			// r207 = FMA r206 r193 r48
+			r207_a := math.FMA(r206_a, r193_a, r48)
+			// r208 = FMA r207 r193 r50
+			r208_a := math.FMA(r207_a, r193_a, r50)
+			// r209 = FMA r193 r208 r50
+			r209_a := math.FMA(r193_a, r208_a, r50)
+			// r210 = Add r191 r82
+			r210_a := float64(r191_a + r82)
+			// r211:kBits = Bits r210
+			kBits211_a := math.Float64bits(r210_a)
+			// r212 = IAdd r211:kBits r112
+			r212_a := kBits211_a + r112
+			// r213 = Shl 52 r212
+			r213_a := r212_a << 52
+			// r214:pow2 = FromBits r213
+			pow2214_a := math.Float64frombits(r213_a)
+			// r215 = Mul r209 r214:pow2
+			r215_a := float64(r209_a * pow2214_a)
+			// r218 = FMA r216 r26:z r217
+			r218_a := math.FMA(r216, z_a, r217)
+			// r220 = FMA r218 r26:z r219
+			r220_a := math.FMA(r218_a, z_a, r219)
+			// r222 = FMA r220 r26:z r221
+			r222_a := math.FMA(r220_a, z_a, r221)
+			// r224 = FMA r222 r26:z r223
+			r224_a := math.FMA(r222_a, z_a, r223)
+			// r226 = FMA r224 r26:z r225
+			r226_a := math.FMA(r224_a, z_a, r225)
+			// r228 = FMA r226 r26:z r227
+			r228_a := math.FMA(r226_a, z_a, r227)
+			// r230 = FMA r228 r26:z r229
+			r230_a := math.FMA(r228_a, z_a, r229)
+			// r232 = FMA r230 r26:z r231
+			r232_a := math.FMA(r230_a, z_a, r231)
+			// r234 = FMA r232 r26:z r233
+			r234_a := math.FMA(r232_a, z_a, r233)
+			// r236 = FMA r234 r26:z r235
+			r236_a := math.FMA(r234_a, z_a, r235)
+			// r238 = FMA r236 r26:z r237
+			r238_a := math.FMA(r236_a, z_a, r237)
+			// r239 = FMA r238 r26:z r54
+			r239_a := math.FMA(r238_a, z_a, r54)
+			// r241 = FMA r239 r26:z r240
+			r241_a := math.FMA(r239_a, z_a, r240)
+			// r242 = FMA r241 r26:z r57
+			r242_a := math.FMA(r241_a, z_a, r57)
+			// r244 = FMA r242 r26:z r243
+			r244_a := math.FMA(r242_a, z_a, r243)
+			// r245 = FMA r244 r26:z r61
+			r245_a := math.FMA(r244_a, z_a, r61)
+			// r247 = FMA r245 r26:z r246
+			r247_a := math.FMA(r245_a, z_a, r246)
+			// r248 = FMA r247 r26:z r65
+			r248_a := math.FMA(r247_a, z_a, r65)
+			// r250 = FMA r248 r26:z r249
+			r250_a := math.FMA(r248_a, z_a, r249)
+			// r251 = FMA r250 r26:z r36
+			r251_a := math.FMA(r250_a, z_a, r36)
+			// r253 = FMA r251 r26:z r252
+			r253_a := math.FMA(r251_a, z_a, r252)
+			// r254 = FMA r253 r26:z r40
+			r254_a := math.FMA(r253_a, z_a, r40)
+			// r256 = FMA r254 r26:z r255
+			r256_a := math.FMA(r254_a, z_a, r255)
+			// r257 = FMA r256 r26:z r44
+			r257_a := math.FMA(r256_a, z_a, r44)
+			// r259 = FMA r257 r26:z r258
+			r259_a := math.FMA(r257_a, z_a, r258)
+			// r260 = FMA r259 r26:z r48
+			r260_a := math.FMA(r259_a, z_a, r48)
+			// r261 = Mul r215 r260
+			r261_a := float64(r215_a * r260_a)
+			// r262 = CmpGT r191 r105
+			r262_a := r191_a > r105
+			// r263 = Select r262 r105 r191
+			r263_a := r191_a
+			if r262_a {
+				r263_a = r105
+			}
+			// r264 = Sub r187 r50
+			r264_a := float64(r187_a - r50)
+			// r265 = Mul r263 r108
+			r265_a := float64(r263_a * r108)
+			// r266 = Add r265 r82
+			r266_a := float64(r265_a + r82)
+			// r267:kBits = Bits r266
+			kBits267_a := math.Float64bits(r266_a)
+			// r268 = IAdd r267:kBits r112
+			r268_a := kBits267_a + r112
+			// r269 = Shl 52 r268
+			r269_a := r268_a << 52
+			// r270:pow2 = FromBits r269
+			pow2270_a := math.Float64frombits(r269_a)
+			// r271 = FMA r209 r264 r270:pow2
+			r271_a := math.FMA(r209_a, r264_a, pow2270_a)
+			// r272 = Div r271 r187
+			r272_a := float64(r271_a / r187_a)
+			// r273 = Div r272 r187
+			r273_a := float64(r272_a / r187_a)
+			// r274 = FMA r191 r48 r82
+			r274_a := math.FMA(r191_a, r48, r82)
+			// r275 = Sub r274 r82
+			r275_a := float64(r274_a - r82)
+			// r276 = Add r275 r82
+			r276_a := float64(r275_a + r82)
+			// r277:kBits = Bits r276
+			kBits277_a := math.Float64bits(r276_a)
+			// r278 = IAdd r277:kBits r112
+			r278_a := kBits277_a + r112
+			// r279 = Shl 52 r278
+			r279_a := r278_a << 52
+			// r280:pow2 = FromBits r279
+			pow2280_a := math.Float64frombits(r279_a)
+			// r281 = Mul r273 r280:pow2
+			r281_a := float64(r273_a * pow2280_a)
+			// r282 = Sub r191 r275
+			r282_a := float64(r191_a - r275_a)
+			// r283 = Add r282 r82
+			r283_a := float64(r282_a + r82)
+			// r284:kBits = Bits r283
+			kBits284_a := math.Float64bits(r283_a)
+			// r285 = IAdd r284:kBits r112
+			r285_a := kBits284_a + r112
+			// r286 = Shl 52 r285
+			r286_a := r285_a << 52
+			// r287:pow2 = FromBits r286
+			pow2287_a := math.Float64frombits(r286_a)
+			// r288 = Mul r281 r287:pow2
+			r288_a := float64(r281_a * pow2287_a)
+			// r289 = Div r50 r26:z
+			r289_a := float64(r50 / z_a)
+			// r290 = Div r289 r26:z
+			r290_a := float64(r289_a / z_a)
+			// r291 = CmpGT r26:z r50
+			r291_a := z_a > r50
+			// r292 = Select r291 r288 r185
+			r292_a := r185_a
+			if r291_a {
+				r292_a = r288_a
+			}
+			// r294 = CmpGE r26:z r293
+			r294_a := z_a >= r293
+			// r295 = Select r294 r261 r288
+			r295_a := r288_a
+			if r294_a {
+				r295_a = r261_a
+			}
+			// r297 = CmpLT r26:z r296
+			r297_a := z_a < r296
+			// r298 = Select r297 r295 r292
+			r298_a := r292_a
+			if r297_a {
+				r298_a = r295_a
+			}
+			// r299 = CmpLT r26:z r79
+			r299_a := z_a < r79
+			// r300 = Select r299 r290 r298
+			r300_a := r298_a
+			if r299_a {
+				r300_a = r290_a
+			}
+			// r157 = Select r158 r300 r157
+			if r158_a {
+				r157_a = r300_a
+			}
+		}
+		if r158_b {
+			// r161 = FMA r159 r26:z r160
+			r161_b := math.FMA(r159, z_b, r160)
+			// r163 = FMA r161 r26:z r162
+			r163_b := math.FMA(r161_b, z_b, r162)
+			// r165 = FMA r163 r26:z r164
+			r165_b := math.FMA(r163_b, z_b, r164)
+			// r167 = FMA r165 r26:z r166
+			r167_b := math.FMA(r165_b, z_b, r166)
+			// r169 = FMA r167 r26:z r168
+			r169_b := math.FMA(r167_b, z_b, r168)
+			// r171 = FMA r169 r26:z r170
+			r171_b := math.FMA(r169_b, z_b, r170)
+			// r173 = FMA r171 r26:z r172
+			r173_b := math.FMA(r171_b, z_b, r172)
+			// r175 = FMA r173 r26:z r174
+			r175_b := math.FMA(r173_b, z_b, r174)
+			// r176 = FMA r175 r26:z r140
+			r176_b := math.FMA(r175_b, z_b, r140)
+			// r177 = FMA r176 r26:z r141
+			r177_b := math.FMA(r176_b, z_b, r141)
+			// r178 = FMA r177 r26:z r143
+			r178_b := math.FMA(r177_b, z_b, r143)
+			// r179 = FMA r178 r26:z r145
+			r179_b := math.FMA(r178_b, z_b, r145)
+			// r180 = FMA r179 r26:z r147
+			r180_b := math.FMA(r179_b, z_b, r147)
+			// r181 = FMA r180 r26:z r149
+			r181_b := math.FMA(r180_b, z_b, r149)
+			// r182 = FMA r181 r26:z r151
+			r182_b := math.FMA(r181_b, z_b, r151)
+			// r183 = FMA r182 r26:z r153
+			r183_b := math.FMA(r182_b, z_b, r153)
+			// r184 = FMA r183 r26:z r155
+			r184_b := math.FMA(r183_b, z_b, r155)
+			// r185 = FMA r184 r26:z r48
+			r185_b := math.FMA(r184_b, z_b, r48)
+			// r186 = CmpGT r26:z r76
+			r186_b := z_b > r76
+			// r187 = Select r186 r76 r26:z
+			r187_b := z_b
+			if r186_b {
+				r187_b = r76
+			}
+			// r188 = CmpLT r187 r79
+			r188_b := r187_b < r79
+			// r189 = Select r188 r79 r187
+			r189_b := r187_b
+			if r188_b {
+				r189_b = r79
+			}
+			// r190 = FMA r189 r83 r82
+			r190_b := math.FMA(r189_b, r83, r82)
+			// r191 = Sub r190 r82
+			r191_b := float64(r190_b - r82)
+			// r192 = FMA r191 r87 r189
+			r192_b := math.FMA(r191_b, r87, r189_b)
+			// r193 = FMA r191 r86 r192
+			r193_b := math.FMA(r191_b, r86, r192_b)
+			// r194 = FMA r54 r193 r55
+			r194_b := math.FMA(r54, r193_b, r55)
+			// r195 = FMA r194 r193 r57
+			r195_b := math.FMA(r194_b, r193_b, r57)
+			// r196 = FMA r195 r193 r59
+			r196_b := math.FMA(r195_b, r193_b, r59)
+			// r197 = FMA r196 r193 r61
+			r197_b := math.FMA(r196_b, r193_b, r61)
+			// r198 = FMA r197 r193 r63
+			r198_b := math.FMA(r197_b, r193_b, r63)
+			// r199 = FMA r198 r193 r65
+			r199_b := math.FMA(r198_b, r193_b, r65)
+			// r200 = FMA r199 r193 r35
+			r200_b := math.FMA(r199_b, r193_b, r35)
+			// r201 = FMA r200 r193 r36
+			r201_b := math.FMA(r200_b, r193_b, r36)
+			// r202 = FMA r201 r193 r38
+			r202_b := math.FMA(r201_b, r193_b, r38)
+			// r203 = FMA r202 r193 r40
+			r203_b := math.FMA(r202_b, r193_b, r40)
+			// r204 = FMA r203 r193 r42
+			r204_b := math.FMA(r203_b, r193_b, r42)
+			// r205 = FMA r204 r193 r44
+			r205_b := math.FMA(r204_b, r193_b, r44)
+			// r206 = FMA r205 r193 r46
+			r206_b := math.FMA(r205_b, r193_b, r46)
+			// r207 = FMA r206 r193 r48
+			r207_b := math.FMA(r206_b, r193_b, r48)
+			// r208 = FMA r207 r193 r50
+			r208_b := math.FMA(r207_b, r193_b, r50)
+			// r209 = FMA r193 r208 r50
+			r209_b := math.FMA(r193_b, r208_b, r50)
+			// r210 = Add r191 r82
+			r210_b := float64(r191_b + r82)
+			// r211:kBits = Bits r210
+			kBits211_b := math.Float64bits(r210_b)
+			// r212 = IAdd r211:kBits r112
+			r212_b := kBits211_b + r112
+			// r213 = Shl 52 r212
+			r213_b := r212_b << 52
+			// r214:pow2 = FromBits r213
+			pow2214_b := math.Float64frombits(r213_b)
+			// r215 = Mul r209 r214:pow2
+			r215_b := float64(r209_b * pow2214_b)
+			// r218 = FMA r216 r26:z r217
+			r218_b := math.FMA(r216, z_b, r217)
+			// r220 = FMA r218 r26:z r219
+			r220_b := math.FMA(r218_b, z_b, r219)
+			// r222 = FMA r220 r26:z r221
+			r222_b := math.FMA(r220_b, z_b, r221)
+			// r224 = FMA r222 r26:z r223
+			r224_b := math.FMA(r222_b, z_b, r223)
+			// r226 = FMA r224 r26:z r225
+			r226_b := math.FMA(r224_b, z_b, r225)
+			// r228 = FMA r226 r26:z r227
+			r228_b := math.FMA(r226_b, z_b, r227)
+			// r230 = FMA r228 r26:z r229
+			r230_b := math.FMA(r228_b, z_b, r229)
+			// r232 = FMA r230 r26:z r231
+			r232_b := math.FMA(r230_b, z_b, r231)
+			// r234 = FMA r232 r26:z r233
+			r234_b := math.FMA(r232_b, z_b, r233)
+			// r236 = FMA r234 r26:z r235
+			r236_b := math.FMA(r234_b, z_b, r235)
+			// r238 = FMA r236 r26:z r237
+			r238_b := math.FMA(r236_b, z_b, r237)
+			// r239 = FMA r238 r26:z r54
+			r239_b := math.FMA(r238_b, z_b, r54)
+			// r241 = FMA r239 r26:z r240
+			r241_b := math.FMA(r239_b, z_b, r240)
+			// r242 = FMA r241 r26:z r57
+			r242_b := math.FMA(r241_b, z_b, r57)
+			// r244 = FMA r242 r26:z r243
+			r244_b := math.FMA(r242_b, z_b, r243)
+			// r245 = FMA r244 r26:z r61
+			r245_b := math.FMA(r244_b, z_b, r61)
+			// r247 = FMA r245 r26:z r246
+			r247_b := math.FMA(r245_b, z_b, r246)
+			// r248 = FMA r247 r26:z r65
+			r248_b := math.FMA(r247_b, z_b, r65)
+			// r250 = FMA r248 r26:z r249
+			r250_b := math.FMA(r248_b, z_b, r249)
+			// r251 = FMA r250 r26:z r36
+			r251_b := math.FMA(r250_b, z_b, r36)
+			// r253 = FMA r251 r26:z r252
+			r253_b := math.FMA(r251_b, z_b, r252)
+			// r254 = FMA r253 r26:z r40
+			r254_b := math.FMA(r253_b, z_b, r40)
+			// r256 = FMA r254 r26:z r255
+			r256_b := math.FMA(r254_b, z_b, r255)
+			// r257 = FMA r256 r26:z r44
+			r257_b := math.FMA(r256_b, z_b, r44)
+			// r259 = FMA r257 r26:z r258
+			r259_b := math.FMA(r257_b, z_b, r258)
+			// r260 = FMA r259 r26:z r48
+			r260_b := math.FMA(r259_b, z_b, r48)
+			// r261 = Mul r215 r260
+			r261_b := float64(r215_b * r260_b)
+			// r262 = CmpGT r191 r105
+			r262_b := r191_b > r105
+			// r263 = Select r262 r105 r191
+			r263_b := r191_b
+			if r262_b {
+				r263_b = r105
+			}
+			// r264 = Sub r187 r50
+			r264_b := float64(r187_b - r50)
+			// r265 = Mul r263 r108
+			r265_b := float64(r263_b * r108)
+			// r266 = Add r265 r82
+			r266_b := float64(r265_b + r82)
+			// r267:kBits = Bits r266
+			kBits267_b := math.Float64bits(r266_b)
+			// r268 = IAdd r267:kBits r112
+			r268_b := kBits267_b + r112
+			// r269 = Shl 52 r268
+			r269_b := r268_b << 52
+			// r270:pow2 = FromBits r269
+			pow2270_b := math.Float64frombits(r269_b)
+			// r271 = FMA r209 r264 r270:pow2
+			r271_b := math.FMA(r209_b, r264_b, pow2270_b)
+			// r272 = Div r271 r187
+			r272_b := float64(r271_b / r187_b)
+			// r273 = Div r272 r187
+			r273_b := float64(r272_b / r187_b)
+			// r274 = FMA r191 r48 r82
+			r274_b := math.FMA(r191_b, r48, r82)
+			// r275 = Sub r274 r82
+			r275_b := float64(r274_b - r82)
+			// r276 = Add r275 r82
+			r276_b := float64(r275_b + r82)
+			// r277:kBits = Bits r276
+			kBits277_b := math.Float64bits(r276_b)
+			// r278 = IAdd r277:kBits r112
+			r278_b := kBits277_b + r112
+			// r279 = Shl 52 r278
+			r279_b := r278_b << 52
+			// r280:pow2 = FromBits r279
+			pow2280_b := math.Float64frombits(r279_b)
+			// r281 = Mul r273 r280:pow2
+			r281_b := float64(r273_b * pow2280_b)
+			// r282 = Sub r191 r275
+			r282_b := float64(r191_b - r275_b)
+			// r283 = Add r282 r82
+			r283_b := float64(r282_b + r82)
+			// r284:kBits = Bits r283
+			kBits284_b := math.Float64bits(r283_b)
+			// r285 = IAdd r284:kBits r112
+			r285_b := kBits284_b + r112
+			// r286 = Shl 52 r285
+			r286_b := r285_b << 52
+			// r287:pow2 = FromBits r286
+			pow2287_b := math.Float64frombits(r286_b)
+			// r288 = Mul r281 r287:pow2
+			r288_b := float64(r281_b * pow2287_b)
+			// r289 = Div r50 r26:z
+			r289_b := float64(r50 / z_b)
+			// r290 = Div r289 r26:z
+			r290_b := float64(r289_b / z_b)
+			// r291 = CmpGT r26:z r50
+			r291_b := z_b > r50
+			// r292 = Select r291 r288 r185
+			r292_b := r185_b
+			if r291_b {
+				r292_b = r288_b
+			}
+			// r294 = CmpGE r26:z r293
+			r294_b := z_b >= r293
+			// r295 = Select r294 r261 r288
+			r295_b := r288_b
+			if r294_b {
+				r295_b = r261_b
+			}
+			// r297 = CmpLT r26:z r296
+			r297_b := z_b < r296
+			// r298 = Select r297 r295 r292
+			r298_b := r292_b
+			if r297_b {
+				r298_b = r295_b
+			}
+			// r299 = CmpLT r26:z r79
+			r299_b := z_b < r79
+			// r300 = Select r299 r290 r298
+			r300_b := r298_b
+			if r299_b {
+				r300_b = r290_b
+			}
+			// r157 = Select r158 r300 r157
+			if r158_b {
+				r157_b = r300_b
+			}
+		}
+		// r302 = Sub r301 r2:Last
+		r302_a := float64(r301 - Last_a)
+		r302_b := float64(r301 - Last_b)
+		// r303:tauRef = Param TauRef
+		tauRef_a := cTauRef[j]
+		tauRef_b := cTauRef[j+1]
+		// r304 = CmpLT r302 r303:tauRef
+		r304_a := r302_a < tauRef_a
+		r304_b := r302_b < tauRef_b
+		// r305 = Select r304 r9:vr r136:vc
+		r305_a := vc_a
+		if r304_a {
+			r305_a = vr_a
+		}
+		r305_b := vc_b
+		if r304_b {
+			r305_b = vr_b
+		}
+		// r306:invD = Param InvD
+		invD_a := cInvD[j]
+		invD_b := cInvD[j+1]
+		// r307:alpha = Param Alpha
+		alpha_a := cAlpha[j]
+		alpha_b := cAlpha[j+1]
+		// r308:width = Param Width
+		width_a := cWidth[j]
+		width_b := cWidth[j+1]
+		// r309 = Imm 0x0
+		r309_a := math.Float64frombits(0x0000000000000000) // 0
+		r309_b := math.Float64frombits(0x0000000000000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r309 = Load GSpike
+			r309_a = gspike[j]
+			r309_b = gspike[j+1]
+		}
+		// r311 = Sub r305 r5:vTh
+		r311_a := float64(r305_a - vTh_a)
+		r311_b := float64(r305_b - vTh_b)
+		// r312 = Mul r311 r306:invD
+		r312_a := float64(r311_a * invD_a)
+		r312_b := float64(r311_b * invD_b)
+		// r313 = Abs r312
+		r313_a := math.Float64frombits(math.Float64bits(r312_a) &^ (1 << 63))
+		r313_b := math.Float64frombits(math.Float64bits(r312_b) &^ (1 << 63))
+		// r314 = Sub r308:width r313
+		r314_a := float64(width_a - r313_a)
+		r314_b := float64(width_b - r313_b)
+		// r315 = Mul r307:alpha r314
+		r315_a := float64(alpha_a * r314_a)
+		r315_b := float64(alpha_b * r314_b)
+		// r316 = CmpLT r315 r296
+		r316_a := r315_a < r296
+		r316_b := r315_b < r296
+		// r317 = Select r316 r296 r315
+		r317_a := r315_a
+		if r316_a {
+			r317_a = r296
+		}
+		r317_b := r315_b
+		if r316_b {
+			r317_b = r296
+		}
+		// r318 = Mul r309 r317
+		r318_a := float64(r309_a * r317_a)
+		r318_b := float64(r309_b * r317_b)
+		// r319 = FMA r318 r306:invD r3:gV
+		r319_a := math.FMA(r318_a, invD_a, gV_a)
+		r319_b := math.FMA(r318_b, invD_b, gV_b)
+		// r320:dtRTau = Param DtRTau
+		dtRTau320_a := cDtRTau[j]
+		dtRTau320_b := cDtRTau[j+1]
+		// r321:ka = Param Ka
+		ka_a := cKa[j]
+		ka_b := cKa[j+1]
+		// r322 = FMA r4:gW r321:ka r319
+		r322_a := math.FMA(gW_a, ka_a, r319_a)
+		r322_b := math.FMA(gW_b, ka_b, r319_b)
+		// r323 = Mul r51:ex r320:dtRTau
+		r323_a := float64(ex_a * dtRTau320_a)
+		r323_b := float64(ex_b * dtRTau320_b)
+		// r324 = Mul r322 r323
+		r324_a := float64(r322_a * r323_a)
+		r324_b := float64(r322_b * r323_b)
+		// r325:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		// r326 = Mul r4:gW r325:keep
+		r326_a := float64(gW_a * keep_a)
+		r326_b := float64(gW_b * keep_b)
+		// r327 = Sub r326 r324
+		r327_a := float64(r326_a - r324_a)
+		r327_b := float64(r326_b - r324_b)
+		// r328 = Mul r157 r24:F
+		r328_a := float64(r157_a * F_a)
+		r328_b := float64(r157_b * F_b)
+		// r329:dtCTau = Param DtCTau
+		dtCTau329_a := cDtCTau[j]
+		dtCTau329_b := cDtCTau[j+1]
+		// r330 = Add r329:dtCTau r329:dtCTau
+		r330_a := float64(dtCTau329_a + dtCTau329_a)
+		r330_b := float64(dtCTau329_b + dtCTau329_b)
+		// r331 = FMA r328 r330 r50
+		r331_a := math.FMA(r328_a, r330_a, r50)
+		r331_b := math.FMA(r328_b, r330_b, r50)
+		// r332 = FMA r51:ex r26:z r331
+		r332_a := math.FMA(ex_a, z_a, r331_a)
+		r332_b := math.FMA(ex_b, z_b, r331_b)
+		// r333 = Mul r322 r332
+		r333_a := float64(r322_a * r332_a)
+		r333_b := float64(r322_b * r332_b)
+		// r334 = FMA r51:ex r9:vr r328
+		r334_a := math.FMA(ex_a, vr_a, r328_a)
+		r334_b := math.FMA(ex_b, vr_b, r328_b)
+		// r335 = Select r304 r319 r333
+		r335_a := r333_a
+		if r304_a {
+			r335_a = r319_a
+		}
+		r335_b := r333_b
+		if r304_b {
+			r335_b = r319_b
+		}
+		// r336 = Select r304 r4:gW r327
+		r336_a := r327_a
+		if r304_a {
+			r336_a = gW_a
+		}
+		r336_b := r327_b
+		if r304_b {
+			r336_b = gW_b
+		}
+		// r4:gW = Mul r336 r50
+		gW_a = float64(r336_a * r50)
+		gW_b = float64(r336_b * r50)
+		// r338 = Sub r0:V r5:vTh
+		r338_a := float64(V_a - vTh_a)
+		r338_b := float64(V_b - vTh_b)
+		// r339 = Mul r338 r306:invD
+		r339_a := float64(r338_a * invD_a)
+		r339_b := float64(r338_b * invD_b)
+		// r340 = Abs r339
+		r340_a := math.Float64frombits(math.Float64bits(r339_a) &^ (1 << 63))
+		r340_b := math.Float64frombits(math.Float64bits(r339_b) &^ (1 << 63))
+		// r341 = Sub r308:width r340
+		r341_a := float64(width_a - r340_a)
+		r341_b := float64(width_b - r340_b)
+		// r342 = Mul r307:alpha r341
+		r342_a := float64(alpha_a * r341_a)
+		r342_b := float64(alpha_b * r341_b)
+		// r343 = CmpLT r342 r296
+		r343_a := r342_a < r296
+		r343_b := r342_b < r296
+		// r344 = Select r343 r296 r342
+		r344_a := r342_a
+		if r343_a {
+			r344_a = r296
+		}
+		r344_b := r342_b
+		if r343_b {
+			r344_b = r296
+		}
+		// r345 = Mul r344 r306:invD
+		r345_a := float64(r344_a * invD_a)
+		r345_b := float64(r344_b * invD_b)
+		// r346:b = Param B
+		b346_a := cB[j]
+		b346_b := cB[j+1]
+		// r347 = Mul r336 r346:b
+		r347_a := float64(r336_a * b346_a)
+		r347_b := float64(r336_b * b346_b)
+		// r348 = Mul r347 r345
+		r348_a := float64(r347_a * r345_a)
+		r348_b := float64(r347_b * r345_b)
+		// r349 = Sub r50 r344
+		r349_a := float64(r50 - r344_a)
+		r349_b := float64(r50 - r344_b)
+		// r3:gV = FMA r335 r349 r348
+		gV_a = math.FMA(r335_a, r349_a, r348_a)
+		gV_b = math.FMA(r335_b, r349_b, r348_b)
+		// If GI
+		if hasGI {
+			// r351 = Select r304 r296 r324
+			r351_a := r324_a
+			if r304_a {
+				r351_a = r296
+			}
+			r351_b := r324_b
+			if r304_b {
+				r351_b = r296
+			}
+			// Store GI r351
+			gi[j] = r351_a
+			gi[j+1] = r351_b
+		}
+		// If GG
+		if hasGG {
+			// r352 = Mul r322 r320:dtRTau
+			r352_a := float64(r322_a * dtRTau320_a)
+			r352_b := float64(r322_b * dtRTau320_b)
+			// r353 = Mul r352 r108
+			r353_a := float64(r352_a * r108)
+			r353_b := float64(r352_b * r108)
+			// r354 = Mul r353 r334
+			r354_a := float64(r353_a * r334_a)
+			r354_b := float64(r353_b * r334_b)
+			// r355 = Select r304 r296 r354
+			r355_a := r354_a
+			if r304_a {
+				r355_a = r296
+			}
+			r355_b := r354_b
+			if r304_b {
+				r355_b = r296
+			}
+			// Store GG r355
+			gg[j] = r355_a
+			gg[j+1] = r355_b
+		}
+		// If GDelta
+		if hasGDelta {
+			// r356 = Select r304 r296 r322
+			r356_a := r322_a
+			if r304_a {
+				r356_a = r296
+			}
+			r356_b := r322_b
+			if r304_b {
+				r356_b = r296
+			}
+			// Store GDelta r356
+			gdelta[j] = r356_a
+			gdelta[j+1] = r356_b
+		}
+		// Store GV r3:gV
+		gv[j] = gV_a
+		gv[j+1] = gV_b
+		// Store GW r4:gW
+		gw[j] = gW_a
+		gw[j+1] = gW_b
+	}
+	for ; j < n; j++ {
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:gV = Load GV
+		gV := gv[j]
+		// r4:gW = Load GW
+		gW := gw[j]
+		// r5:vTh = Param VTh
+		vTh := cVTh[j]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk := V >= vTh
+		// r7:vThRst = Param VThRst
+		vThRst := cVThRst[j]
+		// r8:vs = Sub r0:V r7:vThRst
+		vs := float64(V - vThRst)
+		// r9:vr = Select r6:spk r8:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
+		}
+		// r10:b = Param B
+		b10 := cB[j]
+		// r11:wb = Add r1:W r10:b
+		wb := float64(W + b10)
+		// r12:u = Select r6:spk r11:wb r1:W
+		u := W
+		if spk {
+			u = wb
+		}
+		// r13:in = Imm 0x0
+		in := math.Float64frombits(0x0000000000000000) // 0
+		// If I
+		if hasI {
+			// r13:in = Load I
+			in = i[j]
+		}
+		// r15:vRest = Param VRest
+		vRest := cVRest[j]
+		// r16:a1 = Sub r9:vr r15:vRest
+		a1 := float64(vr - vRest)
+		// r17:vC = Param VC
+		vC := cVC[j]
+		// r18:a2 = Sub r9:vr r17:vC
+		a2 := float64(vr - vC)
+		// r19:dtCTau = Param DtCTau
+		dtCTau19 := cDtCTau[j]
+		// r20:a12 = Mul r16:a1 r18:a2
+		a12 := float64(a1 * a2)
+		// r21:dtRTau = Param DtRTau
+		dtRTau21 := cDtRTau[j]
+		// r22:iu = Sub r13:in r12:u
+		iu := float64(in - u)
+		// r23:drive = Mul r21:dtRTau r22:iu
+		drive := float64(dtRTau21 * iu)
+		// r24:F = FMA r19:dtCTau r20:a12 r23:drive
+		F := math.FMA(dtCTau19, a12, drive)
+		// r25:a1a2 = Add r16:a1 r18:a2
+		a1a2 := float64(a1 + a2)
+		// r26:z = Mul r19:dtCTau r25:a1a2
+		z := float64(dtCTau19 * a1a2)
+		// If G
+		if hasG {
+			// r27:dtRTau = Param DtRTau
+			dtRTau27 := cDtRTau[j]
+			// r28 = Load G
+			r28 := g[j]
+			// r29:gd = Mul r27:dtRTau r28
+			gd := float64(dtRTau27 * r28)
+			// r26:z = Sub r26:z r29:gd
+			z = float64(z - gd)
+			// r31 = Imm 0x0
+			r31 := math.Float64frombits(0x0000000000000000) // 0
+			// r32:gv = FMA r29:gd r9:vr r31
+			gv32 := math.FMA(gd, vr, r31)
+			// r24:F = Sub r24:F r32:gv
+			F = float64(F - gv32)
+		}
+		// r34:az = Abs r26:z
+		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r37 = FMA r35 r26:z r36
+		r37 := math.FMA(r35, z, r36)
+		// r39 = FMA r37 r26:z r38
+		r39 := math.FMA(r37, z, r38)
+		// r41 = FMA r39 r26:z r40
+		r41 := math.FMA(r39, z, r40)
+		// r43 = FMA r41 r26:z r42
+		r43 := math.FMA(r41, z, r42)
+		// r45 = FMA r43 r26:z r44
+		r45 := math.FMA(r43, z, r44)
+		// r47 = FMA r45 r26:z r46
+		r47 := math.FMA(r45, z, r46)
+		// r49 = FMA r47 r26:z r48
+		r49 := math.FMA(r47, z, r48)
+		// r51:ex = FMA r49 r26:z r50
+		ex := math.FMA(r49, z, r50)
+		// r53:large = CmpGT r34:az r52
+		large := az > r52
+		// Rare r53:large
+		if large {
+			// r56 = FMA r54 r26:z r55
+			r56 := math.FMA(r54, z, r55)
+			// r58 = FMA r56 r26:z r57
+			r58 := math.FMA(r56, z, r57)
+			// r60 = FMA r58 r26:z r59
+			r60 := math.FMA(r58, z, r59)
+			// r62 = FMA r60 r26:z r61
+			r62 := math.FMA(r60, z, r61)
+			// r64 = FMA r62 r26:z r63
+			r64 := math.FMA(r62, z, r63)
+			// r66 = FMA r64 r26:z r65
+			r66 := math.FMA(r64, z, r65)
+			// r67 = FMA r66 r26:z r35
+			r67 := math.FMA(r66, z, r35)
+			// r68 = FMA r67 r26:z r36
+			r68 := math.FMA(r67, z, r36)
+			// r69 = FMA r68 r26:z r38
+			r69 := math.FMA(r68, z, r38)
+			// r70 = FMA r69 r26:z r40
+			r70 := math.FMA(r69, z, r40)
+			// r71 = FMA r70 r26:z r42
+			r71 := math.FMA(r70, z, r42)
+			// r72 = FMA r71 r26:z r44
+			r72 := math.FMA(r71, z, r44)
+			// r73 = FMA r72 r26:z r46
+			r73 := math.FMA(r72, z, r46)
+			// r74 = FMA r73 r26:z r48
+			r74 := math.FMA(r73, z, r48)
+			// r75:taylor = FMA r74 r26:z r50
+			taylor := math.FMA(r74, z, r50)
+			// r77 = CmpGT r26:z r76
+			r77 := z > r76
+			// r78:zl = Select r77 r76 r26:z
+			zl := z
+			if r77 {
+				zl = r76
+			}
+			// r80 = CmpLT r78:zl r79
+			r80 := zl < r79
+			// r81:zc = Select r80 r79 r78:zl
+			zc := zl
+			if r80 {
+				zc = r79
+			}
+			// r84 = FMA r81:zc r83 r82
+			r84 := math.FMA(zc, r83, r82)
+			// r85:k = Sub r84 r82
+			k := float64(r84 - r82)
+			// r88 = FMA r85:k r87 r81:zc
+			r88 := math.FMA(k, r87, zc)
+			// r89:r = FMA r85:k r86 r88
+			r := math.FMA(k, r86, r88)
+			// r90 = FMA r54 r89:r r55
+			r90 := math.FMA(r54, r, r55)
+			// r91 = FMA r90 r89:r r57
+			r91 := math.FMA(r90, r, r57)
+			// r92 = FMA r91 r89:r r59
+			r92 := math.FMA(r91, r, r59)
+			// r93 = FMA r92 r89:r r61
+			r93 := math.FMA(r92, r, r61)
+			// r94 = FMA r93 r89:r r63
+			r94 := math.FMA(r93, r, r63)
+			// r95 = FMA r94 r89:r r65
+			r95 := math.FMA(r94, r, r65)
+			// r96 = FMA r95 r89:r r35
+			r96 := math.FMA(r95, r, r35)
+			// r97 = FMA r96 r89:r r36
+			r97 := math.FMA(r96, r, r36)
+			// r98 = FMA r97 r89:r r38
+			r98 := math.FMA(r97, r, r38)
+			// r99 = FMA r98 r89:r r40
+			r99 := math.FMA(r98, r, r40)
+			// r100 = FMA r99 r89:r r42
+			r100 := math.FMA(r99, r, r42)
+			// r101 = FMA r100 r89:r r44
+			r101 := math.FMA(r100, r, r44)
+			// r102 = FMA r101 r89:r r46
+			r102 := math.FMA(r101, r, r46)
+			// r103 = FMA r102 r89:r r48
+			r103 := math.FMA(r102, r, r48)
+			// r104:q = FMA r103 r89:r r50
+			q := math.FMA(r103, r, r50)
+			// r106 = CmpGT r85:k r105
+			r106 := k > r105
+			// r107:kc = Select r106 r105 r85:k
+			kc := k
+			if r106 {
+				kc = r105
+			}
+			// r109 = Mul r107:kc r108
+			r109 := float64(kc * r108)
+			// r110 = Add r109 r82
+			r110 := float64(r109 + r82)
+			// r111:kBits = Bits r110
+			kBits111 := math.Float64bits(r110)
+			// r113 = IAdd r111:kBits r112
+			r113 := kBits111 + r112
+			// r114 = Shl 52 r113
+			r114 := r113 << 52
+			// r115:pow2 = FromBits r114
+			pow2115 := math.Float64frombits(r114)
+			// r116:oneMinus = Sub r50 r115:pow2
+			oneMinus := float64(r50 - pow2115)
+			// r117 = FMA r89:r r104:q r116:oneMinus
+			r117 := math.FMA(r, q, oneMinus)
+			// r118:y = Div r117 r78:zl
+			y := float64(r117 / zl)
+			// r119 = FMA r85:k r48 r82
+			r119 := math.FMA(k, r48, r82)
+			// r120:kHalf = Sub r119 r82
+			kHalf := float64(r119 - r82)
+			// r121 = Add r120:kHalf r82
+			r121 := float64(kHalf + r82)
+			// r122:kBits = Bits r121
+			kBits122 := math.Float64bits(r121)
+			// r123 = IAdd r122:kBits r112
+			r123 := kBits122 + r112
+			// r124 = Shl 52 r123
+			r124 := r123 << 52
+			// r125:pow2 = FromBits r124
+			pow2125 := math.Float64frombits(r124)
+			// r126 = Mul r118:y r125:pow2
+			r126 := float64(y * pow2125)
+			// r127 = Sub r85:k r120:kHalf
+			r127 := float64(k - kHalf)
+			// r128 = Add r127 r82
+			r128 := float64(r127 + r82)
+			// r129:kBits = Bits r128
+			kBits129 := math.Float64bits(r128)
+			// r130 = IAdd r129:kBits r112
+			r130 := kBits129 + r112
+			// r131 = Shl 52 r130
+			r131 := r130 << 52
+			// r132:pow2 = FromBits r131
+			pow2132 := math.Float64frombits(r131)
+			// r133:big = Mul r126 r132:pow2
+			big := float64(r126 * pow2132)
+			// r134 = CmpLE r34:az r48
+			r134 := az <= r48
+			// r135:far = Select r134 r75:taylor r133:big
+			far := big
+			if r134 {
+				far = taylor
+			}
+			// r51:ex = Select r53:large r135:far r51:ex
+			if large {
+				ex = far
+			}
+		}
+		// r136:vc = FMA r51:ex r24:F r9:vr
+		vc := math.FMA(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r137 = Load Delta
+			r137 := delta[j]
+			// r136:vc = Add r136:vc r137
+			vc = float64(vc + r137)
+		}
+		// r139 = Abs r26:z
+		r139 := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r142 = FMA r140 r26:z r141
+		r142 := math.FMA(r140, z, r141)
+		// r144 = FMA r142 r26:z r143
+		r144 := math.FMA(r142, z, r143)
+		// r146 = FMA r144 r26:z r145
+		r146 := math.FMA(r144, z, r145)
+		// r148 = FMA r146 r26:z r147
+		r148 := math.FMA(r146, z, r147)
+		// r150 = FMA r148 r26:z r149
+		r150 := math.FMA(r148, z, r149)
+		// r152 = FMA r150 r26:z r151
+		r152 := math.FMA(r150, z, r151)
+		// r154 = FMA r152 r26:z r153
+		r154 := math.FMA(r152, z, r153)
+		// r156 = FMA r154 r26:z r155
+		r156 := math.FMA(r154, z, r155)
+		// r157 = FMA r156 r26:z r48
+		r157 := math.FMA(r156, z, r48)
+		// r158 = CmpGT r139 r52
+		r158 := r139 > r52
+		// Rare r158
+		if r158 {
+			// r161 = FMA r159 r26:z r160
+			r161 := math.FMA(r159, z, r160)
+			// r163 = FMA r161 r26:z r162
+			r163 := math.FMA(r161, z, r162)
+			// r165 = FMA r163 r26:z r164
+			r165 := math.FMA(r163, z, r164)
+			// r167 = FMA r165 r26:z r166
+			r167 := math.FMA(r165, z, r166)
+			// r169 = FMA r167 r26:z r168
+			r169 := math.FMA(r167, z, r168)
+			// r171 = FMA r169 r26:z r170
+			r171 := math.FMA(r169, z, r170)
+			// r173 = FMA r171 r26:z r172
+			r173 := math.FMA(r171, z, r172)
+			// r175 = FMA r173 r26:z r174
+			r175 := math.FMA(r173, z, r174)
+			// r176 = FMA r175 r26:z r140
+			r176 := math.FMA(r175, z, r140)
+			// r177 = FMA r176 r26:z r141
+			r177 := math.FMA(r176, z, r141)
+			// r178 = FMA r177 r26:z r143
+			r178 := math.FMA(r177, z, r143)
+			// r179 = FMA r178 r26:z r145
+			r179 := math.FMA(r178, z, r145)
+			// r180 = FMA r179 r26:z r147
+			r180 := math.FMA(r179, z, r147)
+			// r181 = FMA r180 r26:z r149
+			r181 := math.FMA(r180, z, r149)
+			// r182 = FMA r181 r26:z r151
+			r182 := math.FMA(r181, z, r151)
+			// r183 = FMA r182 r26:z r153
+			r183 := math.FMA(r182, z, r153)
+			// r184 = FMA r183 r26:z r155
+			r184 := math.FMA(r183, z, r155)
+			// r185 = FMA r184 r26:z r48
+			r185 := math.FMA(r184, z, r48)
+			// r186 = CmpGT r26:z r76
+			r186 := z > r76
+			// r187 = Select r186 r76 r26:z
+			r187 := z
+			if r186 {
+				r187 = r76
+			}
+			// r188 = CmpLT r187 r79
+			r188 := r187 < r79
+			// r189 = Select r188 r79 r187
+			r189 := r187
+			if r188 {
+				r189 = r79
+			}
+			// r190 = FMA r189 r83 r82
+			r190 := math.FMA(r189, r83, r82)
+			// r191 = Sub r190 r82
+			r191 := float64(r190 - r82)
+			// r192 = FMA r191 r87 r189
+			r192 := math.FMA(r191, r87, r189)
+			// r193 = FMA r191 r86 r192
+			r193 := math.FMA(r191, r86, r192)
+			// r194 = FMA r54 r193 r55
+			r194 := math.FMA(r54, r193, r55)
+			// r195 = FMA r194 r193 r57
+			r195 := math.FMA(r194, r193, r57)
+			// r196 = FMA r195 r193 r59
+			r196 := math.FMA(r195, r193, r59)
+			// r197 = FMA r196 r193 r61
+			r197 := math.FMA(r196, r193, r61)
+			// r198 = FMA r197 r193 r63
+			r198 := math.FMA(r197, r193, r63)
+			// r199 = FMA r198 r193 r65
+			r199 := math.FMA(r198, r193, r65)
+			// r200 = FMA r199 r193 r35
+			r200 := math.FMA(r199, r193, r35)
+			// r201 = FMA r200 r193 r36
+			r201 := math.FMA(r200, r193, r36)
+			// r202 = FMA r201 r193 r38
+			r202 := math.FMA(r201, r193, r38)
+			// r203 = FMA r202 r193 r40
+			r203 := math.FMA(r202, r193, r40)
+			// r204 = FMA r203 r193 r42
+			r204 := math.FMA(r203, r193, r42)
+			// r205 = FMA r204 r193 r44
+			r205 := math.FMA(r204, r193, r44)
+			// r206 = FMA r205 r193 r46
+			r206 := math.FMA(r205, r193, r46)
+			// r207 = FMA r206 r193 r48
+			r207 := math.FMA(r206, r193, r48)
+			// r208 = FMA r207 r193 r50
+			r208 := math.FMA(r207, r193, r50)
+			// r209 = FMA r193 r208 r50
+			r209 := math.FMA(r193, r208, r50)
+			// r210 = Add r191 r82
+			r210 := float64(r191 + r82)
+			// r211:kBits = Bits r210
+			kBits211 := math.Float64bits(r210)
+			// r212 = IAdd r211:kBits r112
+			r212 := kBits211 + r112
+			// r213 = Shl 52 r212
+			r213 := r212 << 52
+			// r214:pow2 = FromBits r213
+			pow2214 := math.Float64frombits(r213)
+			// r215 = Mul r209 r214:pow2
+			r215 := float64(r209 * pow2214)
+			// r218 = FMA r216 r26:z r217
+			r218 := math.FMA(r216, z, r217)
+			// r220 = FMA r218 r26:z r219
+			r220 := math.FMA(r218, z, r219)
+			// r222 = FMA r220 r26:z r221
+			r222 := math.FMA(r220, z, r221)
+			// r224 = FMA r222 r26:z r223
+			r224 := math.FMA(r222, z, r223)
+			// r226 = FMA r224 r26:z r225
+			r226 := math.FMA(r224, z, r225)
+			// r228 = FMA r226 r26:z r227
+			r228 := math.FMA(r226, z, r227)
+			// r230 = FMA r228 r26:z r229
+			r230 := math.FMA(r228, z, r229)
+			// r232 = FMA r230 r26:z r231
+			r232 := math.FMA(r230, z, r231)
+			// r234 = FMA r232 r26:z r233
+			r234 := math.FMA(r232, z, r233)
+			// r236 = FMA r234 r26:z r235
+			r236 := math.FMA(r234, z, r235)
+			// r238 = FMA r236 r26:z r237
+			r238 := math.FMA(r236, z, r237)
+			// r239 = FMA r238 r26:z r54
+			r239 := math.FMA(r238, z, r54)
+			// r241 = FMA r239 r26:z r240
+			r241 := math.FMA(r239, z, r240)
+			// r242 = FMA r241 r26:z r57
+			r242 := math.FMA(r241, z, r57)
+			// r244 = FMA r242 r26:z r243
+			r244 := math.FMA(r242, z, r243)
+			// r245 = FMA r244 r26:z r61
+			r245 := math.FMA(r244, z, r61)
+			// r247 = FMA r245 r26:z r246
+			r247 := math.FMA(r245, z, r246)
+			// r248 = FMA r247 r26:z r65
+			r248 := math.FMA(r247, z, r65)
+			// r250 = FMA r248 r26:z r249
+			r250 := math.FMA(r248, z, r249)
+			// r251 = FMA r250 r26:z r36
+			r251 := math.FMA(r250, z, r36)
+			// r253 = FMA r251 r26:z r252
+			r253 := math.FMA(r251, z, r252)
+			// r254 = FMA r253 r26:z r40
+			r254 := math.FMA(r253, z, r40)
+			// r256 = FMA r254 r26:z r255
+			r256 := math.FMA(r254, z, r255)
+			// r257 = FMA r256 r26:z r44
+			r257 := math.FMA(r256, z, r44)
+			// r259 = FMA r257 r26:z r258
+			r259 := math.FMA(r257, z, r258)
+			// r260 = FMA r259 r26:z r48
+			r260 := math.FMA(r259, z, r48)
+			// r261 = Mul r215 r260
+			r261 := float64(r215 * r260)
+			// r262 = CmpGT r191 r105
+			r262 := r191 > r105
+			// r263 = Select r262 r105 r191
+			r263 := r191
+			if r262 {
+				r263 = r105
+			}
+			// r264 = Sub r187 r50
+			r264 := float64(r187 - r50)
+			// r265 = Mul r263 r108
+			r265 := float64(r263 * r108)
+			// r266 = Add r265 r82
+			r266 := float64(r265 + r82)
+			// r267:kBits = Bits r266
+			kBits267 := math.Float64bits(r266)
+			// r268 = IAdd r267:kBits r112
+			r268 := kBits267 + r112
+			// r269 = Shl 52 r268
+			r269 := r268 << 52
+			// r270:pow2 = FromBits r269
+			pow2270 := math.Float64frombits(r269)
+			// r271 = FMA r209 r264 r270:pow2
+			r271 := math.FMA(r209, r264, pow2270)
+			// r272 = Div r271 r187
+			r272 := float64(r271 / r187)
+			// r273 = Div r272 r187
+			r273 := float64(r272 / r187)
+			// r274 = FMA r191 r48 r82
+			r274 := math.FMA(r191, r48, r82)
+			// r275 = Sub r274 r82
+			r275 := float64(r274 - r82)
+			// r276 = Add r275 r82
+			r276 := float64(r275 + r82)
+			// r277:kBits = Bits r276
+			kBits277 := math.Float64bits(r276)
+			// r278 = IAdd r277:kBits r112
+			r278 := kBits277 + r112
+			// r279 = Shl 52 r278
+			r279 := r278 << 52
+			// r280:pow2 = FromBits r279
+			pow2280 := math.Float64frombits(r279)
+			// r281 = Mul r273 r280:pow2
+			r281 := float64(r273 * pow2280)
+			// r282 = Sub r191 r275
+			r282 := float64(r191 - r275)
+			// r283 = Add r282 r82
+			r283 := float64(r282 + r82)
+			// r284:kBits = Bits r283
+			kBits284 := math.Float64bits(r283)
+			// r285 = IAdd r284:kBits r112
+			r285 := kBits284 + r112
+			// r286 = Shl 52 r285
+			r286 := r285 << 52
+			// r287:pow2 = FromBits r286
+			pow2287 := math.Float64frombits(r286)
+			// r288 = Mul r281 r287:pow2
+			r288 := float64(r281 * pow2287)
+			// r289 = Div r50 r26:z
+			r289 := float64(r50 / z)
+			// r290 = Div r289 r26:z
+			r290 := float64(r289 / z)
+			// r291 = CmpGT r26:z r50
+			r291 := z > r50
+			// r292 = Select r291 r288 r185
+			r292 := r185
+			if r291 {
+				r292 = r288
+			}
+			// r294 = CmpGE r26:z r293
+			r294 := z >= r293
+			// r295 = Select r294 r261 r288
+			r295 := r288
+			if r294 {
+				r295 = r261
+			}
+			// r297 = CmpLT r26:z r296
+			r297 := z < r296
+			// r298 = Select r297 r295 r292
+			r298 := r292
+			if r297 {
+				r298 = r295
+			}
+			// r299 = CmpLT r26:z r79
+			r299 := z < r79
+			// r300 = Select r299 r290 r298
+			r300 := r298
+			if r299 {
+				r300 = r290
+			}
+			// r157 = Select r158 r300 r157
+			if r158 {
+				r157 = r300
+			}
+		}
+		// r302 = Sub r301 r2:Last
+		r302 := float64(r301 - Last)
+		// r303:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r304 = CmpLT r302 r303:tauRef
+		r304 := r302 < tauRef
+		// r305 = Select r304 r9:vr r136:vc
+		r305 := vc
+		if r304 {
+			r305 = vr
+		}
+		// r306:invD = Param InvD
+		invD := cInvD[j]
+		// r307:alpha = Param Alpha
+		alpha := cAlpha[j]
+		// r308:width = Param Width
+		width := cWidth[j]
+		// r309 = Imm 0x0
+		r309 := math.Float64frombits(0x0000000000000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r309 = Load GSpike
+			r309 = gspike[j]
+		}
+		// r311 = Sub r305 r5:vTh
+		r311 := float64(r305 - vTh)
+		// r312 = Mul r311 r306:invD
+		r312 := float64(r311 * invD)
+		// r313 = Abs r312
+		r313 := math.Float64frombits(math.Float64bits(r312) &^ (1 << 63))
+		// r314 = Sub r308:width r313
+		r314 := float64(width - r313)
+		// r315 = Mul r307:alpha r314
+		r315 := float64(alpha * r314)
+		// r316 = CmpLT r315 r296
+		r316 := r315 < r296
+		// r317 = Select r316 r296 r315
+		r317 := r315
+		if r316 {
+			r317 = r296
+		}
+		// r318 = Mul r309 r317
+		r318 := float64(r309 * r317)
+		// r319 = FMA r318 r306:invD r3:gV
+		r319 := math.FMA(r318, invD, gV)
+		// r320:dtRTau = Param DtRTau
+		dtRTau320 := cDtRTau[j]
+		// r321:ka = Param Ka
+		ka := cKa[j]
+		// r322 = FMA r4:gW r321:ka r319
+		r322 := math.FMA(gW, ka, r319)
+		// r323 = Mul r51:ex r320:dtRTau
+		r323 := float64(ex * dtRTau320)
+		// r324 = Mul r322 r323
+		r324 := float64(r322 * r323)
+		// r325:keep = Param Keep
+		keep := cKeep[j]
+		// r326 = Mul r4:gW r325:keep
+		r326 := float64(gW * keep)
+		// r327 = Sub r326 r324
+		r327 := float64(r326 - r324)
+		// r328 = Mul r157 r24:F
+		r328 := float64(r157 * F)
+		// r329:dtCTau = Param DtCTau
+		dtCTau329 := cDtCTau[j]
+		// r330 = Add r329:dtCTau r329:dtCTau
+		r330 := float64(dtCTau329 + dtCTau329)
+		// r331 = FMA r328 r330 r50
+		r331 := math.FMA(r328, r330, r50)
+		// r332 = FMA r51:ex r26:z r331
+		r332 := math.FMA(ex, z, r331)
+		// r333 = Mul r322 r332
+		r333 := float64(r322 * r332)
+		// r334 = FMA r51:ex r9:vr r328
+		r334 := math.FMA(ex, vr, r328)
+		// r335 = Select r304 r319 r333
+		r335 := r333
+		if r304 {
+			r335 = r319
+		}
+		// r336 = Select r304 r4:gW r327
+		r336 := r327
+		if r304 {
+			r336 = gW
+		}
+		// r4:gW = Mul r336 r50
+		gW = float64(r336 * r50)
+		// r338 = Sub r0:V r5:vTh
+		r338 := float64(V - vTh)
+		// r339 = Mul r338 r306:invD
+		r339 := float64(r338 * invD)
+		// r340 = Abs r339
+		r340 := math.Float64frombits(math.Float64bits(r339) &^ (1 << 63))
+		// r341 = Sub r308:width r340
+		r341 := float64(width - r340)
+		// r342 = Mul r307:alpha r341
+		r342 := float64(alpha * r341)
+		// r343 = CmpLT r342 r296
+		r343 := r342 < r296
+		// r344 = Select r343 r296 r342
+		r344 := r342
+		if r343 {
+			r344 = r296
+		}
+		// r345 = Mul r344 r306:invD
+		r345 := float64(r344 * invD)
+		// r346:b = Param B
+		b346 := cB[j]
+		// r347 = Mul r336 r346:b
+		r347 := float64(r336 * b346)
+		// r348 = Mul r347 r345
+		r348 := float64(r347 * r345)
+		// r349 = Sub r50 r344
+		r349 := float64(r50 - r344)
+		// r3:gV = FMA r335 r349 r348
+		gV = math.FMA(r335, r349, r348)
+		// If GI
+		if hasGI {
+			// r351 = Select r304 r296 r324
+			r351 := r324
+			if r304 {
+				r351 = r296
+			}
+			// Store GI r351
+			gi[j] = r351
+		}
+		// If GG
+		if hasGG {
+			// r352 = Mul r322 r320:dtRTau
+			r352 := float64(r322 * dtRTau320)
+			// r353 = Mul r352 r108
+			r353 := float64(r352 * r108)
+			// r354 = Mul r353 r334
+			r354 := float64(r353 * r334)
+			// r355 = Select r304 r296 r354
+			r355 := r354
+			if r304 {
+				r355 = r296
+			}
+			// Store GG r355
+			gg[j] = r355
+		}
+		// If GDelta
+		if hasGDelta {
+			// r356 = Select r304 r296 r322
+			r356 := r322
+			if r304 {
+				r356 = r296
+			}
+			// Store GDelta r356
+			gdelta[j] = r356
+		}
+		// Store GV r3:gV
+		gv[j] = gV
+		// Store GW r4:gW
+		gw[j] = gW
+	}
+}
+
+// BackwardF64Hard is the program asm/step.BackwardF64Hard lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF64Hard(f *Backward64) {
+	for s := range max(f.Steps, 1) {
+		backwardF64HardOne(f, s)
+	}
+}
+
+// backwardF64HardOne makes step s of BackwardF64Hard, one statement per op.
+func backwardF64HardOne(f *Backward64, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[BackwardStreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[BackwardStreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[BackwardStreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[BackwardStreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[BackwardStreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[BackwardStreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[BackwardStreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	c := (*[BackwardNumConsts]float64)(f.C)
+	// r33 = Imm 0x3ec71de3a556c734
+	r33 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r34 = Imm 0x3efa01a01a01a01a
+	r34 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r36 = Imm 0x3f2a01a01a01a01a
+	r36 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r38 = Imm 0x3f56c16c16c16c17
+	r38 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r40 = Imm 0x3f81111111111111
+	r40 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r42 = Imm 0x3fa5555555555555
+	r42 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r44 = Imm 0x3fc5555555555555
+	r44 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r46 = Imm 0x3fe0000000000000
+	r46 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r48 = Imm 0x3ff0000000000000
+	r48 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r50 = Imm 0x3fb0000000000000
+	r50 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r52 = Imm 0x3d2ae7f3e733b81f
+	r52 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r53 = Imm 0x3d6ae7f3e733b81f
+	r53 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r55 = Imm 0x3da93974a8c07c9d
+	r55 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r57 = Imm 0x3de6124613a86d09
+	r57 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r59 = Imm 0x3e21eed8eff8d898
+	r59 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r61 = Imm 0x3e5ae64567f544e4
+	r61 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r63 = Imm 0x3e927e4fb7789f5c
+	r63 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r74 = Imm 0x4086800000000000
+	r74 := math.Float64frombits(0x4086800000000000) // 720
+	// r77 = Imm 0xc086200000000000
+	r77 := math.Float64frombits(0xc086200000000000) // -708
+	// r80 = Imm 0x4338000000000000
+	r80 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r81 = Imm 0x3ff71547652b82fe
+	r81 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r84 = Imm 0xbdea39ef35793c76
+	r84 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r85 = Imm 0xbfe62e42fee00000
+	r85 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r103 = Imm 0x404e000000000000
+	r103 := math.Float64frombits(0x404e000000000000) // 60
+	// r106 = Imm 0xbff0000000000000
+	r106 := math.Float64frombits(0xbff0000000000000) // -1
+	// r110 = Imm 0x3ff
+	r110 := uint64(0x3ff)
+	// r138 = Imm 0x3e90cfeb60f94b0e
+	r138 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	// r139 = Imm 0x3ec4ce19ae67b348
+	r139 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	// r141 = Imm 0x3ef71de3a556c734
+	r141 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	// r143 = Imm 0x3f26c16c16c16c17
+	r143 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	// r145 = Imm 0x3f53813813813814
+	r145 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	// r147 = Imm 0x3f7c71c71c71c71c
+	r147 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	// r149 = Imm 0x3fa1111111111111
+	r149 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	// r151 = Imm 0x3fc0000000000000
+	r151 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	// r153 = Imm 0x3fd5555555555555
+	r153 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	// r157 = Imm 0x3c6201f9e9613146
+	r157 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	// r158 = Imm 0x3ca5532eaf516982
+	r158 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	// r160 = Imm 0x3ce7ea9fe9f51571
+	r160 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	// r162 = Imm 0x3d2952c77030ad4a
+	r162 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	// r164 = Imm 0x3d693974a8c07c9d
+	r164 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	// r166 = Imm 0x3da78af56a4d411b
+	r166 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	// r168 = Imm 0x3de47eaec91c6540
+	r168 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	// r170 = Imm 0x3e208db48ebe51c7
+	r170 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	// r172 = Imm 0x3e58a86a49f629d1
+	r172 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	// r214 = Imm 0x39d0a18a2635085d
+	r214 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	// r215 = Imm 0xba1d1ab1c2dccea3
+	r215 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	// r217 = Imm 0x3a688e85fc6a4e5a
+	r217 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	// r219 = Imm 0xbab3f3ccdd165fa9
+	r219 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	// r221 = Imm 0x3aff2cf01972f578
+	r221 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	// r223 = Imm 0xbb4761b41316381a
+	r223 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	// r225 = Imm 0x3b90ce396db7f853
+	r225 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	// r227 = Imm 0xbbd71b8ef6dcf572
+	r227 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	// r229 = Imm 0x3c1e542ba4020225
+	r229 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	// r231 = Imm 0xbc62f49b46814157
+	r231 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	// r233 = Imm 0x3ca6827863b97d97
+	r233 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	// r235 = Imm 0xbce952c77030ad4a
+	r235 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	// r238 = Imm 0xbd6ae7f3e733b81f
+	r238 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	// r241 = Imm 0xbde6124613a86d09
+	r241 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	// r244 = Imm 0xbe5ae64567f544e4
+	r244 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	// r247 = Imm 0xbec71de3a556c734
+	r247 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	// r250 = Imm 0xbf2a01a01a01a01a
+	r250 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	// r253 = Imm 0xbf81111111111111
+	r253 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	// r256 = Imm 0xbfc5555555555555
+	r256 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	// r291 = Imm 0xc008000000000000
+	r291 := math.Float64frombits(0xc008000000000000) // -3
+	// r294 = Imm 0x0
+	r294 := math.Float64frombits(0x0000000000000000) // 0
+	// r299 = Time
+	r299 := f.T[s]
+	j := 0
+	for ; j < n-1; j += 2 {
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		// r3:gV = Load GV
+		gV_a := gv[j]
+		gV_b := gv[j+1]
+		// r4:gW = Load GW
+		gW_a := gw[j]
+		gW_b := gw[j+1]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk_a := V_a >= c[BackwardCVTh]
+		spk_b := V_b >= c[BackwardCVTh]
+		// r8:vr = Select r6:spk r7:vReset r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = c[BackwardCVReset]
+		}
+		vr_b := V_b
+		if spk_b {
+			vr_b = c[BackwardCVReset]
+		}
+		// r10:wb = Add r1:W r9:b
+		wb_a := float64(W_a + c[BackwardCB])
+		wb_b := float64(W_b + c[BackwardCB])
+		// r11:u = Select r6:spk r10:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
+		}
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
+		}
+		// r12:in = Imm 0x0
+		in_a := math.Float64frombits(0x0000000000000000) // 0
+		in_b := math.Float64frombits(0x0000000000000000) // 0
+		// If I
+		if hasI {
+			// r12:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+		}
+		// r15:a1 = Sub r8:vr r14:vRest
+		a1_a := float64(vr_a - c[BackwardCVRest])
+		a1_b := float64(vr_b - c[BackwardCVRest])
+		// r17:a2 = Sub r8:vr r16:vC
+		a2_a := float64(vr_a - c[BackwardCVC])
+		a2_b := float64(vr_b - c[BackwardCVC])
+		// r19:a12 = Mul r15:a1 r17:a2
+		a12_a := float64(a1_a * a2_a)
+		a12_b := float64(a1_b * a2_b)
+		// r21:iu = Sub r12:in r11:u
+		iu_a := float64(in_a - u_a)
+		iu_b := float64(in_b - u_b)
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive_a := float64(c[BackwardCDtRTau] * iu_a)
+		drive_b := float64(c[BackwardCDtRTau] * iu_b)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+		F_a := math.FMA(c[BackwardCDtCTau], a12_a, drive_a)
+		F_b := math.FMA(c[BackwardCDtCTau], a12_b, drive_b)
+		// r24:a1a2 = Add r15:a1 r17:a2
+		a1a2_a := float64(a1_a + a2_a)
+		a1a2_b := float64(a1_b + a2_b)
+		// r25:z = Mul r18:dtCTau r24:a1a2
+		z_a := float64(c[BackwardCDtCTau] * a1a2_a)
+		z_b := float64(c[BackwardCDtCTau] * a1a2_b)
+		// If G
+		if hasG {
+			// r26 = Load G
+			r26_a := g[j]
+			r26_b := g[j+1]
+			// r27:gd = Mul r20:dtRTau r26
+			gd_a := float64(c[BackwardCDtRTau] * r26_a)
+			gd_b := float64(c[BackwardCDtRTau] * r26_b)
+			// r25:z = Sub r25:z r27:gd
+			z_a = float64(z_a - gd_a)
+			z_b = float64(z_b - gd_b)
+			// r29 = Imm 0x0
+			r29_a := math.Float64frombits(0x0000000000000000) // 0
+			r29_b := math.Float64frombits(0x0000000000000000) // 0
+			// r30:gv = FMA r27:gd r8:vr r29
+			gv30_a := math.FMA(gd_a, vr_a, r29_a)
+			gv30_b := math.FMA(gd_b, vr_b, r29_b)
+			// r23:F = Sub r23:F r30:gv
+			F_a = float64(F_a - gv30_a)
+			F_b = float64(F_b - gv30_b)
+		}
+		// r32:az = Abs r25:z
+		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r35 = FMA r33 r25:z r34
+		r35_a := math.FMA(r33, z_a, r34)
+		r35_b := math.FMA(r33, z_b, r34)
+		// r37 = FMA r35 r25:z r36
+		r37_a := math.FMA(r35_a, z_a, r36)
+		r37_b := math.FMA(r35_b, z_b, r36)
+		// r39 = FMA r37 r25:z r38
+		r39_a := math.FMA(r37_a, z_a, r38)
+		r39_b := math.FMA(r37_b, z_b, r38)
+		// r41 = FMA r39 r25:z r40
+		r41_a := math.FMA(r39_a, z_a, r40)
+		r41_b := math.FMA(r39_b, z_b, r40)
+		// r43 = FMA r41 r25:z r42
+		r43_a := math.FMA(r41_a, z_a, r42)
+		r43_b := math.FMA(r41_b, z_b, r42)
+		// r45 = FMA r43 r25:z r44
+		r45_a := math.FMA(r43_a, z_a, r44)
+		r45_b := math.FMA(r43_b, z_b, r44)
+		// r47 = FMA r45 r25:z r46
+		r47_a := math.FMA(r45_a, z_a, r46)
+		r47_b := math.FMA(r45_b, z_b, r46)
+		// r49:ex = FMA r47 r25:z r48
+		ex_a := math.FMA(r47_a, z_a, r48)
+		ex_b := math.FMA(r47_b, z_b, r48)
+		// r51:large = CmpGT r32:az r50
+		large_a := az_a > r50
+		large_b := az_b > r50
+		// Rare r51:large
+		if large_a {
+			// r54 = FMA r52 r25:z r53
+			r54_a := math.FMA(r52, z_a, r53)
+			// r56 = FMA r54 r25:z r55
+			r56_a := math.FMA(r54_a, z_a, r55)
+			// r58 = FMA r56 r25:z r57
+			r58_a := math.FMA(r56_a, z_a, r57)
+			// r60 = FMA r58 r25:z r59
+			r60_a := math.FMA(r58_a, z_a, r59)
+			// r62 = FMA r60 r25:z r61
+			r62_a := math.FMA(r60_a, z_a, r61)
+			// r64 = FMA r62 r25:z r63
+			r64_a := math.FMA(r62_a, z_a, r63)
+			// r65 = FMA r64 r25:z r33
+			r65_a := math.FMA(r64_a, z_a, r33)
+			// r66 = FMA r65 r25:z r34
+			r66_a := math.FMA(r65_a, z_a, r34)
+			// r67 = FMA r66 r25:z r36
+			r67_a := math.FMA(r66_a, z_a, r36)
+			// r68 = FMA r67 r25:z r38
+			r68_a := math.FMA(r67_a, z_a, r38)
+			// r69 = FMA r68 r25:z r40
+			r69_a := math.FMA(r68_a, z_a, r40)
+			// r70 = FMA r69 r25:z r42
+			r70_a := math.FMA(r69_a, z_a, r42)
+			// r71 = FMA r70 r25:z r44
+			r71_a := math.FMA(r70_a, z_a, r44)
+			// r72 = FMA r71 r25:z r46
+			r72_a := math.FMA(r71_a, z_a, r46)
+			// r73:taylor = FMA r72 r25:z r48
+			taylor_a := math.FMA(r72_a, z_a, r48)
+			// r75 = CmpGT r25:z r74
+			r75_a := z_a > r74
+			// r76:zl = Select r75 r74 r25:z
+			zl_a := z_a
+			if r75_a {
+				zl_a = r74
+			}
+			// r78 = CmpLT r76:zl r77
+			r78_a := zl_a < r77
+			// r79:zc = Select r78 r77 r76:zl
+			zc_a := zl_a
+			if r78_a {
+				zc_a = r77
+			}
+			// r82 = FMA r79:zc r81 r80
+			r82_a := math.FMA(zc_a, r81, r80)
+			// r83:k = Sub r82 r80
+			k_a := float64(r82_a - r80)
+			// r86 = FMA r83:k r85 r79:zc
+			r86_a := math.FMA(k_a, r85, zc_a)
+			// r87:r = FMA r83:k r84 r86
+			r_a := math.FMA(k_a, r84, r86_a)
+			// r88 = FMA r52 r87:r r53
+			r88_a := math.FMA(r52, r_a, r53)
+			// r89 = FMA r88 r87:r r55
+			r89_a := math.FMA(r88_a, r_a, r55)
+			// r90 = FMA r89 r87:r r57
+			r90_a := math.FMA(r89_a, r_a, r57)
+			// r91 = FMA r90 r87:r r59
+			r91_a := math.FMA(r90_a, r_a, r59)
+			// r92 = FMA r91 r87:r r61
+			r92_a := math.FMA(r91_a, r_a, r61)
+			// r93 = FMA r92 r87:r r63
+			r93_a := math.FMA(r92_a, r_a, r63)
+			// r94 = FMA r93 r87:r r33
+			r94_a := math.FMA(r93_a, r_a, r33)
+			// r95 = FMA r94 r87:r r34
+			r95_a := math.FMA(r94_a, r_a, r34)
+			// r96 = FMA r95 r87:r r36
+			r96_a := math.FMA(r95_a, r_a, r36)
+			// r97 = FMA r96 r87:r r38
+			r97_a := math.FMA(r96_a, r_a, r38)
+			// r98 = FMA r97 r87:r r40
+			r98_a := math.FMA(r97_a, r_a, r40)
+			// r99 = FMA r98 r87:r r42
+			r99_a := math.FMA(r98_a, r_a, r42)
+			// r100 = FMA r99 r87:r r44
+			r100_a := math.FMA(r99_a, r_a, r44)
+			// r101 = FMA r100 r87:r r46
+			r101_a := math.FMA(r100_a, r_a, r46)
+			// r102:q = FMA r101 r87:r r48
+			q_a := math.FMA(r101_a, r_a, r48)
+			// r104 = CmpGT r83:k r103
+			r104_a := k_a > r103
+			// r105:kc = Select r104 r103 r83:k
+			kc_a := k_a
+			if r104_a {
+				kc_a = r103
+			}
+			// r107 = Mul r105:kc r106
+			r107_a := float64(kc_a * r106)
+			// r108 = Add r107 r80
+			r108_a := float64(r107_a + r80)
+			// r109:kBits = Bits r108
+			kBits109_a := math.Float64bits(r108_a)
+			// r111 = IAdd r109:kBits r110
+			r111_a := kBits109_a + r110
+			// r112 = Shl 52 r111
+			r112_a := r111_a << 52
+			// r113:pow2 = FromBits r112
+			pow2113_a := math.Float64frombits(r112_a)
+			// r114:oneMinus = Sub r48 r113:pow2
+			oneMinus_a := float64(r48 - pow2113_a)
+			// r115 = FMA r87:r r102:q r114:oneMinus
+			r115_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r116:y = Div r115 r76:zl
+			y_a := float64(r115_a / zl_a)
+			// r117 = FMA r83:k r46 r80
+			r117_a := math.FMA(k_a, r46, r80)
+			// r118:kHalf = Sub r117 r80
+			kHalf_a := float64(r117_a - r80)
+			// r119 = Add r118:kHalf r80
+			r119_a := float64(kHalf_a + r80)
+			// r120:kBits = Bits r119
+			kBits120_a := math.Float64bits(r119_a)
+			// r121 = IAdd r120:kBits r110
+			r121_a := kBits120_a + r110
+			// r122 = Shl 52 r121
+			r122_a := r121_a << 52
+			// r123:pow2 = FromBits r122
+			pow2123_a := math.Float64frombits(r122_a)
+			// r124 = Mul r116:y r123:pow2
+			r124_a := float64(y_a * pow2123_a)
+			// r125 = Sub r83:k r118:kHalf
+			r125_a := float64(k_a - kHalf_a)
+			// r126 = Add r125 r80
+			r126_a := float64(r125_a + r80)
+			// r127:kBits = Bits r126
+			kBits127_a := math.Float64bits(r126_a)
+			// r128 = IAdd r127:kBits r110
+			r128_a := kBits127_a + r110
+			// r129 = Shl 52 r128
+			r129_a := r128_a << 52
+			// r130:pow2 = FromBits r129
+			pow2130_a := math.Float64frombits(r129_a)
+			// r131:big = Mul r124 r130:pow2
+			big_a := float64(r124_a * pow2130_a)
+			// r132 = CmpLE r32:az r46
+			r132_a := az_a <= r46
+			// r133:far = Select r132 r73:taylor r131:big
+			far_a := big_a
+			if r132_a {
+				far_a = taylor_a
+			}
+			// r49:ex = Select r51:large r133:far r49:ex
+			if large_a {
+				ex_a = far_a
+			}
+		}
+		if large_b {
+			// r54 = FMA r52 r25:z r53
+			r54_b := math.FMA(r52, z_b, r53)
+			// r56 = FMA r54 r25:z r55
+			r56_b := math.FMA(r54_b, z_b, r55)
+			// r58 = FMA r56 r25:z r57
+			r58_b := math.FMA(r56_b, z_b, r57)
+			// r60 = FMA r58 r25:z r59
+			r60_b := math.FMA(r58_b, z_b, r59)
+			// r62 = FMA r60 r25:z r61
+			r62_b := math.FMA(r60_b, z_b, r61)
+			// r64 = FMA r62 r25:z r63
+			r64_b := math.FMA(r62_b, z_b, r63)
+			// r65 = FMA r64 r25:z r33
+			r65_b := math.FMA(r64_b, z_b, r33)
+			// r66 = FMA r65 r25:z r34
+			r66_b := math.FMA(r65_b, z_b, r34)
+			// r67 = FMA r66 r25:z r36
+			r67_b := math.FMA(r66_b, z_b, r36)
+			// r68 = FMA r67 r25:z r38
+			r68_b := math.FMA(r67_b, z_b, r38)
+			// r69 = FMA r68 r25:z r40
+			r69_b := math.FMA(r68_b, z_b, r40)
+			// r70 = FMA r69 r25:z r42
+			r70_b := math.FMA(r69_b, z_b, r42)
+			// r71 = FMA r70 r25:z r44
+			r71_b := math.FMA(r70_b, z_b, r44)
+			// r72 = FMA r71 r25:z r46
+			r72_b := math.FMA(r71_b, z_b, r46)
+			// r73:taylor = FMA r72 r25:z r48
+			taylor_b := math.FMA(r72_b, z_b, r48)
+			// r75 = CmpGT r25:z r74
+			r75_b := z_b > r74
+			// r76:zl = Select r75 r74 r25:z
+			zl_b := z_b
+			if r75_b {
+				zl_b = r74
+			}
+			// r78 = CmpLT r76:zl r77
+			r78_b := zl_b < r77
+			// r79:zc = Select r78 r77 r76:zl
+			zc_b := zl_b
+			if r78_b {
+				zc_b = r77
+			}
+			// r82 = FMA r79:zc r81 r80
+			r82_b := math.FMA(zc_b, r81, r80)
+			// r83:k = Sub r82 r80
+			k_b := float64(r82_b - r80)
+			// r86 = FMA r83:k r85 r79:zc
+			r86_b := math.FMA(k_b, r85, zc_b)
+			// r87:r = FMA r83:k r84 r86
+			r_b := math.FMA(k_b, r84, r86_b)
+			// r88 = FMA r52 r87:r r53
+			r88_b := math.FMA(r52, r_b, r53)
+			// r89 = FMA r88 r87:r r55
+			r89_b := math.FMA(r88_b, r_b, r55)
+			// r90 = FMA r89 r87:r r57
+			r90_b := math.FMA(r89_b, r_b, r57)
+			// r91 = FMA r90 r87:r r59
+			r91_b := math.FMA(r90_b, r_b, r59)
+			// r92 = FMA r91 r87:r r61
+			r92_b := math.FMA(r91_b, r_b, r61)
+			// r93 = FMA r92 r87:r r63
+			r93_b := math.FMA(r92_b, r_b, r63)
+			// r94 = FMA r93 r87:r r33
+			r94_b := math.FMA(r93_b, r_b, r33)
+			// r95 = FMA r94 r87:r r34
+			r95_b := math.FMA(r94_b, r_b, r34)
+			// r96 = FMA r95 r87:r r36
+			r96_b := math.FMA(r95_b, r_b, r36)
+			// r97 = FMA r96 r87:r r38
+			r97_b := math.FMA(r96_b, r_b, r38)
+			// r98 = FMA r97 r87:r r40
+			r98_b := math.FMA(r97_b, r_b, r40)
+			// r99 = FMA r98 r87:r r42
+			r99_b := math.FMA(r98_b, r_b, r42)
+			// r100 = FMA r99 r87:r r44
+			r100_b := math.FMA(r99_b, r_b, r44)
+			// r101 = FMA r100 r87:r r46
+			r101_b := math.FMA(r100_b, r_b, r46)
+			// r102:q = FMA r101 r87:r r48
+			q_b := math.FMA(r101_b, r_b, r48)
+			// r104 = CmpGT r83:k r103
+			r104_b := k_b > r103
+			// r105:kc = Select r104 r103 r83:k
+			kc_b := k_b
+			if r104_b {
+				kc_b = r103
+			}
+			// r107 = Mul r105:kc r106
+			r107_b := float64(kc_b * r106)
+			// r108 = Add r107 r80
+			r108_b := float64(r107_b + r80)
+			// r109:kBits = Bits r108
+			kBits109_b := math.Float64bits(r108_b)
+			// r111 = IAdd r109:kBits r110
+			r111_b := kBits109_b + r110
+			// r112 = Shl 52 r111
+			r112_b := r111_b << 52
+			// r113:pow2 = FromBits r112
+			pow2113_b := math.Float64frombits(r112_b)
+			// r114:oneMinus = Sub r48 r113:pow2
+			oneMinus_b := float64(r48 - pow2113_b)
+			// r115 = FMA r87:r r102:q r114:oneMinus
+			r115_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r116:y = Div r115 r76:zl
+			y_b := float64(r115_b / zl_b)
+			// r117 = FMA r83:k r46 r80
+			r117_b := math.FMA(k_b, r46, r80)
+			// r118:kHalf = Sub r117 r80
+			kHalf_b := float64(r117_b - r80)
+			// r119 = Add r118:kHalf r80
+			r119_b := float64(kHalf_b + r80)
+			// r120:kBits = Bits r119
+			kBits120_b := math.Float64bits(r119_b)
+			// r121 = IAdd r120:kBits r110
+			r121_b := kBits120_b + r110
+			// r122 = Shl 52 r121
+			r122_b := r121_b << 52
+			// r123:pow2 = FromBits r122
+			pow2123_b := math.Float64frombits(r122_b)
+			// r124 = Mul r116:y r123:pow2
+			r124_b := float64(y_b * pow2123_b)
+			// r125 = Sub r83:k r118:kHalf
+			r125_b := float64(k_b - kHalf_b)
+			// r126 = Add r125 r80
+			r126_b := float64(r125_b + r80)
+			// r127:kBits = Bits r126
+			kBits127_b := math.Float64bits(r126_b)
+			// r128 = IAdd r127:kBits r110
+			r128_b := kBits127_b + r110
+			// r129 = Shl 52 r128
+			r129_b := r128_b << 52
+			// r130:pow2 = FromBits r129
+			pow2130_b := math.Float64frombits(r129_b)
+			// r131:big = Mul r124 r130:pow2
+			big_b := float64(r124_b * pow2130_b)
+			// r132 = CmpLE r32:az r46
+			r132_b := az_b <= r46
+			// r133:far = Select r132 r73:taylor r131:big
+			far_b := big_b
+			if r132_b {
+				far_b = taylor_b
+			}
+			// r49:ex = Select r51:large r133:far r49:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// r134:vc = FMA r49:ex r23:F r8:vr
+		vc_a := math.FMA(ex_a, F_a, vr_a)
+		vc_b := math.FMA(ex_b, F_b, vr_b)
+		// If Delta
+		if hasDelta {
+			// r135 = Load Delta
+			r135_a := delta[j]
+			r135_b := delta[j+1]
+			// r134:vc = Add r134:vc r135
+			vc_a = float64(vc_a + r135_a)
+			vc_b = float64(vc_b + r135_b)
+		}
+		// r137 = Abs r25:z
+		r137_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		r137_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r140 = FMA r138 r25:z r139
+		r140_a := math.FMA(r138, z_a, r139)
+		r140_b := math.FMA(r138, z_b, r139)
+		// r142 = FMA r140 r25:z r141
+		r142_a := math.FMA(r140_a, z_a, r141)
+		r142_b := math.FMA(r140_b, z_b, r141)
+		// r144 = FMA r142 r25:z r143
+		r144_a := math.FMA(r142_a, z_a, r143)
+		r144_b := math.FMA(r142_b, z_b, r143)
+		// r146 = FMA r144 r25:z r145
+		r146_a := math.FMA(r144_a, z_a, r145)
+		r146_b := math.FMA(r144_b, z_b, r145)
+		// r148 = FMA r146 r25:z r147
+		r148_a := math.FMA(r146_a, z_a, r147)
+		r148_b := math.FMA(r146_b, z_b, r147)
+		// r150 = FMA r148 r25:z r149
+		r150_a := math.FMA(r148_a, z_a, r149)
+		r150_b := math.FMA(r148_b, z_b, r149)
+		// r152 = FMA r150 r25:z r151
+		r152_a := math.FMA(r150_a, z_a, r151)
+		r152_b := math.FMA(r150_b, z_b, r151)
+		// r154 = FMA r152 r25:z r153
+		r154_a := math.FMA(r152_a, z_a, r153)
+		r154_b := math.FMA(r152_b, z_b, r153)
+		// r155 = FMA r154 r25:z r46
+		r155_a := math.FMA(r154_a, z_a, r46)
+		r155_b := math.FMA(r154_b, z_b, r46)
+		// r156 = CmpGT r137 r50
+		r156_a := r137_a > r50
+		r156_b := r137_b > r50
+		// Rare r156
+		if r156_a {
+			// r159 = FMA r157 r25:z r158
+			r159_a := math.FMA(r157, z_a, r158)
+			// r161 = FMA r159 r25:z r160
+			r161_a := math.FMA(r159_a, z_a, r160)
+			// r163 = FMA r161 r25:z r162
+			r163_a := math.FMA(r161_a, z_a, r162)
+			// r165 = FMA r163 r25:z r164
+			r165_a := math.FMA(r163_a, z_a, r164)
+			// r167 = FMA r165 r25:z r166
+			r167_a := math.FMA(r165_a, z_a, r166)
+			// r169 = FMA r167 r25:z r168
+			r169_a := math.FMA(r167_a, z_a, r168)
+			// r171 = FMA r169 r25:z r170
+			r171_a := math.FMA(r169_a, z_a, r170)
+			// r173 = FMA r171 r25:z r172
+			r173_a := math.FMA(r171_a, z_a, r172)
+			// r174 = FMA r173 r25:z r138
+			r174_a := math.FMA(r173_a, z_a, r138)
+			// r175 = FMA r174 r25:z r139
+			r175_a := math.FMA(r174_a, z_a, r139)
+			// r176 = FMA r175 r25:z r141
+			r176_a := math.FMA(r175_a, z_a, r141)
+			// r177 = FMA r176 r25:z r143
+			r177_a := math.FMA(r176_a, z_a, r143)
+			// r178 = FMA r177 r25:z r145
+			r178_a := math.FMA(r177_a, z_a, r145)
+			// r179 = FMA r178 r25:z r147
+			r179_a := math.FMA(r178_a, z_a, r147)
+			// r180 = FMA r179 r25:z r149
+			r180_a := math.FMA(r179_a, z_a, r149)
+			// r181 = FMA r180 r25:z r151
+			r181_a := math.FMA(r180_a, z_a, r151)
+			// r182 = FMA r181 r25:z r153
+			r182_a := math.FMA(r181_a, z_a, r153)
+			// r183 = FMA r182 r25:z r46
+			r183_a := math.FMA(r182_a, z_a, r46)
+			// r184 = CmpGT r25:z r74
+			r184_a := z_a > r74
+			// r185 = Select r184 r74 r25:z
+			r185_a := z_a
+			if r184_a {
+				r185_a = r74
+			}
+			// r186 = CmpLT r185 r77
+			r186_a := r185_a < r77
+			// r187 = Select r186 r77 r185
+			r187_a := r185_a
+			if r186_a {
+				r187_a = r77
+			}
+			// r188 = FMA r187 r81 r80
+			r188_a := math.FMA(r187_a, r81, r80)
+			// r189 = Sub r188 r80
+			r189_a := float64(r188_a - r80)
+			// r190 = FMA r189 r85 r187
+			r190_a := math.FMA(r189_a, r85, r187_a)
+			// r191 = FMA r189 r84 r190
+			r191_a := math.FMA(r189_a, r84, r190_a)
+			// r192 = FMA r52 r191 r53
+			r192_a := math.FMA(r52, r191_a, r53)
+			// r193 = FMA r192 r191 r55
+			r193_a := math.FMA(r192_a, r191_a, r55)
+			// r194 = FMA r193 r191 r57
+			r194_a := math.FMA(r193_a, r191_a, r57)
+			// r195 = FMA r194 r191 r59
+			r195_a := math.FMA(r194_a, r191_a, r59)
+			// r196 = FMA r195 r191 r61
+			r196_a := math.FMA(r195_a, r191_a, r61)
+			// r197 = FMA r196 r191 r63
+			r197_a := math.FMA(r196_a, r191_a, r63)
+			// r198 = FMA r197 r191 r33
+			r198_a := math.FMA(r197_a, r191_a, r33)
+			// r199 = FMA r198 r191 r34
+			r199_a := math.FMA(r198_a, r191_a, r34)
+			// r200 = FMA r199 r191 r36
+			r200_a := math.FMA(r199_a, r191_a, r36)
+			// r201 = FMA r200 r191 r38
+			r201_a := math.FMA(r200_a, r191_a, r38)
+			// r202 = FMA r201 r191 r40
+			r202_a := math.FMA(r201_a, r191_a, r40)
+			// r203 = FMA r202 r191 r42
+			r203_a := math.FMA(r202_a, r191_a, r42)
+			// r204 = FMA r203 r191 r44
+			r204_a := math.FMA(r203_a, r191_a, r44)
+			// r205 = FMA r204 r191 r46
+			r205_a := math.FMA(r204_a, r191_a, r46)
+			// r206 = FMA r205 r191 r48
+			r206_a := math.FMA(r205_a, r191_a, r48)
+			// r207 = FMA r191 r206 r48
+			r207_a := math.FMA(r191_a, r206_a, r48)
+			// r208 = Add r189 r80
+			r208_a := float64(r189_a + r80)
+			// r209:kBits = Bits r208
+			kBits209_a := math.Float64bits(r208_a)
+			// r210 = IAdd r209:kBits r110
+			r210_a := kBits209_a + r110
+			// r211 = Shl 52 r210
+			r211_a := r210_a << 52
+			// r212:pow2 = FromBits r211
+			pow2212_a := math.Float64frombits(r211_a)
+			// r213 = Mul r207 r212:pow2
+			r213_a := float64(r207_a * pow2212_a)
+			// r216 = FMA r214 r25:z r215
+			r216_a := math.FMA(r214, z_a, r215)
+			// r218 = FMA r216 r25:z r217
+			r218_a := math.FMA(r216_a, z_a, r217)
+			// r220 = FMA r218 r25:z r219
+			r220_a := math.FMA(r218_a, z_a, r219)
+			// r222 = FMA r220 r25:z r221
+			r222_a := math.FMA(r220_a, z_a, r221)
+			// r224 = FMA r222 r25:z r223
+			r224_a := math.FMA(r222_a, z_a, r223)
+			// r226 = FMA r224 r25:z r225
+			r226_a := math.FMA(r224_a, z_a, r225)
+			// r228 = FMA r226 r25:z r227
+			r228_a := math.FMA(r226_a, z_a, r227)
+			// r230 = FMA r228 r25:z r229
+			r230_a := math.FMA(r228_a, z_a, r229)
+			// r232 = FMA r230 r25:z r231
+			r232_a := math.FMA(r230_a, z_a, r231)
+			// r234 = FMA r232 r25:z r233
+			r234_a := math.FMA(r232_a, z_a, r233)
+			// r236 = FMA r234 r25:z r235
+			r236_a := math.FMA(r234_a, z_a, r235)
+			// r237 = FMA r236 r25:z r52
+			r237_a := math.FMA(r236_a, z_a, r52)
+			// r239 = FMA r237 r25:z r238
+			r239_a := math.FMA(r237_a, z_a, r238)
+			// r240 = FMA r239 r25:z r55
+			r240_a := math.FMA(r239_a, z_a, r55)
+			// r242 = FMA r240 r25:z r241
+			r242_a := math.FMA(r240_a, z_a, r241)
+			// r243 = FMA r242 r25:z r59
+			r243_a := math.FMA(r242_a, z_a, r59)
+			// r245 = FMA r243 r25:z r244
+			r245_a := math.FMA(r243_a, z_a, r244)
+			// r246 = FMA r245 r25:z r63
+			r246_a := math.FMA(r245_a, z_a, r63)
+			// r248 = FMA r246 r25:z r247
+			r248_a := math.FMA(r246_a, z_a, r247)
+			// r249 = FMA r248 r25:z r34
+			r249_a := math.FMA(r248_a, z_a, r34)
+			// r251 = FMA r249 r25:z r250
+			r251_a := math.FMA(r249_a, z_a, r250)
+			// r252 = FMA r251 r25:z r38
+			r252_a := math.FMA(r251_a, z_a, r38)
+			// r254 = FMA r252 r25:z r253
+			r254_a := math.FMA(r252_a, z_a, r253)
+			// r255 = FMA r254 r25:z r42
+			r255_a := math.FMA(r254_a, z_a, r42)
+			// r257 = FMA r255 r25:z r256
+			r257_a := math.FMA(r255_a, z_a, r256)
+			// r258 = FMA r257 r25:z r46
+			r258_a := math.FMA(r257_a, z_a, r46)
+			// r259 = Mul r213 r258
+			r259_a := float64(r213_a * r258_a)
+			// r260 = CmpGT r189 r103
+			r260_a := r189_a > r103
+			// r261 = Select r260 r103 r189
+			r261_a := r189_a
+			if r260_a {
+				r261_a = r103
+			}
+			// r262 = Sub r185 r48
+			r262_a := float64(r185_a - r48)
+			// r263 = Mul r261 r106
+			r263_a := float64(r261_a * r106)
+			// r264 = Add r263 r80
+			r264_a := float64(r263_a + r80)
+			// r265:kBits = Bits r264
+			kBits265_a := math.Float64bits(r264_a)
+			// r266 = IAdd r265:kBits r110
+			r266_a := kBits265_a + r110
+			// r267 = Shl 52 r266
+			r267_a := r266_a << 52
+			// r268:pow2 = FromBits r267
+			pow2268_a := math.Float64frombits(r267_a)
+			// r269 = FMA r207 r262 r268:pow2
+			r269_a := math.FMA(r207_a, r262_a, pow2268_a)
+			// r270 = Div r269 r185
+			r270_a := float64(r269_a / r185_a)
+			// r271 = Div r270 r185
+			r271_a := float64(r270_a / r185_a)
+			// r272 = FMA r189 r46 r80
+			r272_a := math.FMA(r189_a, r46, r80)
+			// r273 = Sub r272 r80
+			r273_a := float64(r272_a - r80)
+			// r274 = Add r273 r80
+			r274_a := float64(r273_a + r80)
+			// r275:kBits = Bits r274
+			kBits275_a := math.Float64bits(r274_a)
+			// r276 = IAdd r275:kBits r110
+			r276_a := kBits275_a + r110
+			// r277 = Shl 52 r276
+			r277_a := r276_a << 52
+			// r278:pow2 = FromBits r277
+			pow2278_a := math.Float64frombits(r277_a)
+			// r279 = Mul r271 r278:pow2
+			r279_a := float64(r271_a * pow2278_a)
+			// r280 = Sub r189 r273
+			r280_a := float64(r189_a - r273_a)
+			// r281 = Add r280 r80
+			r281_a := float64(r280_a + r80)
+			// r282:kBits = Bits r281
+			kBits282_a := math.Float64bits(r281_a)
+			// r283 = IAdd r282:kBits r110
+			r283_a := kBits282_a + r110
+			// r284 = Shl 52 r283
+			r284_a := r283_a << 52
+			// r285:pow2 = FromBits r284
+			pow2285_a := math.Float64frombits(r284_a)
+			// r286 = Mul r279 r285:pow2
+			r286_a := float64(r279_a * pow2285_a)
+			// r287 = Div r48 r25:z
+			r287_a := float64(r48 / z_a)
+			// r288 = Div r287 r25:z
+			r288_a := float64(r287_a / z_a)
+			// r289 = CmpGT r25:z r48
+			r289_a := z_a > r48
+			// r290 = Select r289 r286 r183
+			r290_a := r183_a
+			if r289_a {
+				r290_a = r286_a
+			}
+			// r292 = CmpGE r25:z r291
+			r292_a := z_a >= r291
+			// r293 = Select r292 r259 r286
+			r293_a := r286_a
+			if r292_a {
+				r293_a = r259_a
+			}
+			// r295 = CmpLT r25:z r294
+			r295_a := z_a < r294
+			// r296 = Select r295 r293 r290
+			r296_a := r290_a
+			if r295_a {
+				r296_a = r293_a
+			}
+			// r297 = CmpLT r25:z r77
+			r297_a := z_a < r77
+			// r298 = Select r297 r288 r296
+			r298_a := r296_a
+			if r297_a {
+				r298_a = r288_a
+			}
+			// r155 = Select r156 r298 r155
+			if r156_a {
+				r155_a = r298_a
+			}
+		}
+		if r156_b {
+			// r159 = FMA r157 r25:z r158
+			r159_b := math.FMA(r157, z_b, r158)
+			// r161 = FMA r159 r25:z r160
+			r161_b := math.FMA(r159_b, z_b, r160)
+			// r163 = FMA r161 r25:z r162
+			r163_b := math.FMA(r161_b, z_b, r162)
+			// r165 = FMA r163 r25:z r164
+			r165_b := math.FMA(r163_b, z_b, r164)
+			// r167 = FMA r165 r25:z r166
+			r167_b := math.FMA(r165_b, z_b, r166)
+			// r169 = FMA r167 r25:z r168
+			r169_b := math.FMA(r167_b, z_b, r168)
+			// r171 = FMA r169 r25:z r170
+			r171_b := math.FMA(r169_b, z_b, r170)
+			// r173 = FMA r171 r25:z r172
+			r173_b := math.FMA(r171_b, z_b, r172)
+			// r174 = FMA r173 r25:z r138
+			r174_b := math.FMA(r173_b, z_b, r138)
+			// r175 = FMA r174 r25:z r139
+			r175_b := math.FMA(r174_b, z_b, r139)
+			// r176 = FMA r175 r25:z r141
+			r176_b := math.FMA(r175_b, z_b, r141)
+			// r177 = FMA r176 r25:z r143
+			r177_b := math.FMA(r176_b, z_b, r143)
+			// r178 = FMA r177 r25:z r145
+			r178_b := math.FMA(r177_b, z_b, r145)
+			// r179 = FMA r178 r25:z r147
+			r179_b := math.FMA(r178_b, z_b, r147)
+			// r180 = FMA r179 r25:z r149
+			r180_b := math.FMA(r179_b, z_b, r149)
+			// r181 = FMA r180 r25:z r151
+			r181_b := math.FMA(r180_b, z_b, r151)
+			// r182 = FMA r181 r25:z r153
+			r182_b := math.FMA(r181_b, z_b, r153)
+			// r183 = FMA r182 r25:z r46
+			r183_b := math.FMA(r182_b, z_b, r46)
+			// r184 = CmpGT r25:z r74
+			r184_b := z_b > r74
+			// r185 = Select r184 r74 r25:z
+			r185_b := z_b
+			if r184_b {
+				r185_b = r74
+			}
+			// r186 = CmpLT r185 r77
+			r186_b := r185_b < r77
+			// r187 = Select r186 r77 r185
+			r187_b := r185_b
+			if r186_b {
+				r187_b = r77
+			}
+			// r188 = FMA r187 r81 r80
+			r188_b := math.FMA(r187_b, r81, r80)
+			// r189 = Sub r188 r80
+			r189_b := float64(r188_b - r80)
+			// r190 = FMA r189 r85 r187
+			r190_b := math.FMA(r189_b, r85, r187_b)
+			// r191 = FMA r189 r84 r190
+			r191_b := math.FMA(r189_b, r84, r190_b)
+			// r192 = FMA r52 r191 r53
+			r192_b := math.FMA(r52, r191_b, r53)
+			// r193 = FMA r192 r191 r55
+			r193_b := math.FMA(r192_b, r191_b, r55)
+			// r194 = FMA r193 r191 r57
+			r194_b := math.FMA(r193_b, r191_b, r57)
+			// r195 = FMA r194 r191 r59
+			r195_b := math.FMA(r194_b, r191_b, r59)
+			// r196 = FMA r195 r191 r61
+			r196_b := math.FMA(r195_b, r191_b, r61)
+			// r197 = FMA r196 r191 r63
+			r197_b := math.FMA(r196_b, r191_b, r63)
+			// r198 = FMA r197 r191 r33
+			r198_b := math.FMA(r197_b, r191_b, r33)
+			// r199 = FMA r198 r191 r34
+			r199_b := math.FMA(r198_b, r191_b, r34)
+			// r200 = FMA r199 r191 r36
+			r200_b := math.FMA(r199_b, r191_b, r36)
+			// r201 = FMA r200 r191 r38
+			r201_b := math.FMA(r200_b, r191_b, r38)
+			// r202 = FMA r201 r191 r40
+			r202_b := math.FMA(r201_b, r191_b, r40)
+			// r203 = FMA r202 r191 r42
+			r203_b := math.FMA(r202_b, r191_b, r42)
+			// r204 = FMA r203 r191 r44
+			r204_b := math.FMA(r203_b, r191_b, r44)
+			// r205 = FMA r204 r191 r46
+			r205_b := math.FMA(r204_b, r191_b, r46)
+			// r206 = FMA r205 r191 r48
+			r206_b := math.FMA(r205_b, r191_b, r48)
+			// r207 = FMA r191 r206 r48
+			r207_b := math.FMA(r191_b, r206_b, r48)
+			// r208 = Add r189 r80
+			r208_b := float64(r189_b + r80)
+			// r209:kBits = Bits r208
+			kBits209_b := math.Float64bits(r208_b)
+			// r210 = IAdd r209:kBits r110
+			r210_b := kBits209_b + r110
+			// r211 = Shl 52 r210
+			r211_b := r210_b << 52
+			// r212:pow2 = FromBits r211
+			pow2212_b := math.Float64frombits(r211_b)
+			// r213 = Mul r207 r212:pow2
+			r213_b := float64(r207_b * pow2212_b)
+			// r216 = FMA r214 r25:z r215
+			r216_b := math.FMA(r214, z_b, r215)
+			// r218 = FMA r216 r25:z r217
+			r218_b := math.FMA(r216_b, z_b, r217)
+			// r220 = FMA r218 r25:z r219
+			r220_b := math.FMA(r218_b, z_b, r219)
+			// r222 = FMA r220 r25:z r221
+			r222_b := math.FMA(r220_b, z_b, r221)
+			// r224 = FMA r222 r25:z r223
+			r224_b := math.FMA(r222_b, z_b, r223)
+			// r226 = FMA r224 r25:z r225
+			r226_b := math.FMA(r224_b, z_b, r225)
+			// r228 = FMA r226 r25:z r227
+			r228_b := math.FMA(r226_b, z_b, r227)
+			// r230 = FMA r228 r25:z r229
+			r230_b := math.FMA(r228_b, z_b, r229)
+			// r232 = FMA r230 r25:z r231
+			r232_b := math.FMA(r230_b, z_b, r231)
+			// r234 = FMA r232 r25:z r233
+			r234_b := math.FMA(r232_b, z_b, r233)
+			// r236 = FMA r234 r25:z r235
+			r236_b := math.FMA(r234_b, z_b, r235)
+			// r237 = FMA r236 r25:z r52
+			r237_b := math.FMA(r236_b, z_b, r52)
+			// r239 = FMA r237 r25:z r238
+			r239_b := math.FMA(r237_b, z_b, r238)
+			// r240 = FMA r239 r25:z r55
+			r240_b := math.FMA(r239_b, z_b, r55)
+			// r242 = FMA r240 r25:z r241
+			r242_b := math.FMA(r240_b, z_b, r241)
+			// r243 = FMA r242 r25:z r59
+			r243_b := math.FMA(r242_b, z_b, r59)
+			// r245 = FMA r243 r25:z r244
+			r245_b := math.FMA(r243_b, z_b, r244)
+			// r246 = FMA r245 r25:z r63
+			r246_b := math.FMA(r245_b, z_b, r63)
+			// r248 = FMA r246 r25:z r247
+			r248_b := math.FMA(r246_b, z_b, r247)
+			// r249 = FMA r248 r25:z r34
+			r249_b := math.FMA(r248_b, z_b, r34)
+			// r251 = FMA r249 r25:z r250
+			r251_b := math.FMA(r249_b, z_b, r250)
+			// r252 = FMA r251 r25:z r38
+			r252_b := math.FMA(r251_b, z_b, r38)
+			// r254 = FMA r252 r25:z r253
+			r254_b := math.FMA(r252_b, z_b, r253)
+			// r255 = FMA r254 r25:z r42
+			r255_b := math.FMA(r254_b, z_b, r42)
+			// r257 = FMA r255 r25:z r256
+			r257_b := math.FMA(r255_b, z_b, r256)
+			// r258 = FMA r257 r25:z r46
+			r258_b := math.FMA(r257_b, z_b, r46)
+			// r259 = Mul r213 r258
+			r259_b := float64(r213_b * r258_b)
+			// r260 = CmpGT r189 r103
+			r260_b := r189_b > r103
+			// r261 = Select r260 r103 r189
+			r261_b := r189_b
+			if r260_b {
+				r261_b = r103
+			}
+			// r262 = Sub r185 r48
+			r262_b := float64(r185_b - r48)
+			// r263 = Mul r261 r106
+			r263_b := float64(r261_b * r106)
+			// r264 = Add r263 r80
+			r264_b := float64(r263_b + r80)
+			// r265:kBits = Bits r264
+			kBits265_b := math.Float64bits(r264_b)
+			// r266 = IAdd r265:kBits r110
+			r266_b := kBits265_b + r110
+			// r267 = Shl 52 r266
+			r267_b := r266_b << 52
+			// r268:pow2 = FromBits r267
+			pow2268_b := math.Float64frombits(r267_b)
+			// r269 = FMA r207 r262 r268:pow2
+			r269_b := math.FMA(r207_b, r262_b, pow2268_b)
+			// r270 = Div r269 r185
+			r270_b := float64(r269_b / r185_b)
+			// r271 = Div r270 r185
+			r271_b := float64(r270_b / r185_b)
+			// r272 = FMA r189 r46 r80
+			r272_b := math.FMA(r189_b, r46, r80)
+			// r273 = Sub r272 r80
+			r273_b := float64(r272_b - r80)
+			// r274 = Add r273 r80
+			r274_b := float64(r273_b + r80)
+			// r275:kBits = Bits r274
+			kBits275_b := math.Float64bits(r274_b)
+			// r276 = IAdd r275:kBits r110
+			r276_b := kBits275_b + r110
+			// r277 = Shl 52 r276
+			r277_b := r276_b << 52
+			// r278:pow2 = FromBits r277
+			pow2278_b := math.Float64frombits(r277_b)
+			// r279 = Mul r271 r278:pow2
+			r279_b := float64(r271_b * pow2278_b)
+			// r280 = Sub r189 r273
+			r280_b := float64(r189_b - r273_b)
+			// r281 = Add r280 r80
+			r281_b := float64(r280_b + r80)
+			// r282:kBits = Bits r281
+			kBits282_b := math.Float64bits(r281_b)
+			// r283 = IAdd r282:kBits r110
+			r283_b := kBits282_b + r110
+			// r284 = Shl 52 r283
+			r284_b := r283_b << 52
+			// r285:pow2 = FromBits r284
+			pow2285_b := math.Float64frombits(r284_b)
+			// r286 = Mul r279 r285:pow2
+			r286_b := float64(r279_b * pow2285_b)
+			// r287 = Div r48 r25:z
+			r287_b := float64(r48 / z_b)
+			// r288 = Div r287 r25:z
+			r288_b := float64(r287_b / z_b)
+			// r289 = CmpGT r25:z r48
+			r289_b := z_b > r48
+			// r290 = Select r289 r286 r183
+			r290_b := r183_b
+			if r289_b {
+				r290_b = r286_b
+			}
+			// r292 = CmpGE r25:z r291
+			r292_b := z_b >= r291
+			// r293 = Select r292 r259 r286
+			r293_b := r286_b
+			if r292_b {
+				r293_b = r259_b
+			}
+			// r295 = CmpLT r25:z r294
+			r295_b := z_b < r294
+			// r296 = Select r295 r293 r290
+			r296_b := r290_b
+			if r295_b {
+				r296_b = r293_b
+			}
+			// r297 = CmpLT r25:z r77
+			r297_b := z_b < r77
+			// r298 = Select r297 r288 r296
+			r298_b := r296_b
+			if r297_b {
+				r298_b = r288_b
+			}
+			// r155 = Select r156 r298 r155
+			if r156_b {
+				r155_b = r298_b
+			}
+		}
+		// r300 = Sub r299 r2:Last
+		r300_a := float64(r299 - Last_a)
+		r300_b := float64(r299 - Last_b)
+		// r302 = CmpLT r300 r301:tauRef
+		r302_a := r300_a < c[BackwardCTauRef]
+		r302_b := r300_b < c[BackwardCTauRef]
+		// r303 = Select r302 r8:vr r134:vc
+		r303_a := vc_a
+		if r302_a {
+			r303_a = vr_a
+		}
+		r303_b := vc_b
+		if r302_b {
+			r303_b = vr_b
+		}
+		// r307 = Imm 0x0
+		r307_a := math.Float64frombits(0x0000000000000000) // 0
+		r307_b := math.Float64frombits(0x0000000000000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r307 = Load GSpike
+			r307_a = gspike[j]
+			r307_b = gspike[j+1]
+		}
+		// r309 = Sub r303 r5:vTh
+		r309_a := float64(r303_a - c[BackwardCVTh])
+		r309_b := float64(r303_b - c[BackwardCVTh])
+		// r310 = Mul r309 r304:invD
+		r310_a := float64(r309_a * c[BackwardCInvD])
+		r310_b := float64(r309_b * c[BackwardCInvD])
+		// r311 = Abs r310
+		r311_a := math.Float64frombits(math.Float64bits(r310_a) &^ (1 << 63))
+		r311_b := math.Float64frombits(math.Float64bits(r310_b) &^ (1 << 63))
+		// r312 = Sub r306:width r311
+		r312_a := float64(c[BackwardCWidth] - r311_a)
+		r312_b := float64(c[BackwardCWidth] - r311_b)
+		// r313 = Mul r305:alpha r312
+		r313_a := float64(c[BackwardCAlpha] * r312_a)
+		r313_b := float64(c[BackwardCAlpha] * r312_b)
+		// r314 = CmpLT r313 r294
+		r314_a := r313_a < r294
+		r314_b := r313_b < r294
+		// r315 = Select r314 r294 r313
+		r315_a := r313_a
+		if r314_a {
+			r315_a = r294
+		}
+		r315_b := r313_b
+		if r314_b {
+			r315_b = r294
+		}
+		// r316 = Mul r307 r315
+		r316_a := float64(r307_a * r315_a)
+		r316_b := float64(r307_b * r315_b)
+		// r317 = FMA r316 r304:invD r3:gV
+		r317_a := math.FMA(r316_a, c[BackwardCInvD], gV_a)
+		r317_b := math.FMA(r316_b, c[BackwardCInvD], gV_b)
+		// r319 = FMA r4:gW r318:ka r317
+		r319_a := math.FMA(gW_a, c[BackwardCKa], r317_a)
+		r319_b := math.FMA(gW_b, c[BackwardCKa], r317_b)
+		// r320 = Mul r49:ex r20:dtRTau
+		r320_a := float64(ex_a * c[BackwardCDtRTau])
+		r320_b := float64(ex_b * c[BackwardCDtRTau])
+		// r321 = Mul r319 r320
+		r321_a := float64(r319_a * r320_a)
+		r321_b := float64(r319_b * r320_b)
+		// r323 = Mul r4:gW r322:keep
+		r323_a := float64(gW_a * c[BackwardCKeep])
+		r323_b := float64(gW_b * c[BackwardCKeep])
+		// r324 = Sub r323 r321
+		r324_a := float64(r323_a - r321_a)
+		r324_b := float64(r323_b - r321_b)
+		// r325 = Mul r155 r23:F
+		r325_a := float64(r155_a * F_a)
+		r325_b := float64(r155_b * F_b)
+		// r326 = Add r18:dtCTau r18:dtCTau
+		r326_a := float64(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		r326_b := float64(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		// r327 = FMA r325 r326 r48
+		r327_a := math.FMA(r325_a, r326_a, r48)
+		r327_b := math.FMA(r325_b, r326_b, r48)
+		// r328 = FMA r49:ex r25:z r327
+		r328_a := math.FMA(ex_a, z_a, r327_a)
+		r328_b := math.FMA(ex_b, z_b, r327_b)
+		// r329 = Mul r319 r328
+		r329_a := float64(r319_a * r328_a)
+		r329_b := float64(r319_b * r328_b)
+		// r330 = FMA r49:ex r8:vr r325
+		r330_a := math.FMA(ex_a, vr_a, r325_a)
+		r330_b := math.FMA(ex_b, vr_b, r325_b)
+		// r331 = Select r302 r317 r329
+		r331_a := r329_a
+		if r302_a {
+			r331_a = r317_a
+		}
+		r331_b := r329_b
+		if r302_b {
+			r331_b = r317_b
+		}
+		// r332 = Select r302 r4:gW r324
+		r332_a := r324_a
+		if r302_a {
+			r332_a = gW_a
+		}
+		r332_b := r324_b
+		if r302_b {
+			r332_b = gW_b
+		}
+		// r4:gW = Mul r332 r48
+		gW_a = float64(r332_a * r48)
+		gW_b = float64(r332_b * r48)
+		// r334 = Sub r0:V r5:vTh
+		r334_a := float64(V_a - c[BackwardCVTh])
+		r334_b := float64(V_b - c[BackwardCVTh])
+		// r335 = Mul r334 r304:invD
+		r335_a := float64(r334_a * c[BackwardCInvD])
+		r335_b := float64(r334_b * c[BackwardCInvD])
+		// r336 = Abs r335
+		r336_a := math.Float64frombits(math.Float64bits(r335_a) &^ (1 << 63))
+		r336_b := math.Float64frombits(math.Float64bits(r335_b) &^ (1 << 63))
+		// r337 = Sub r306:width r336
+		r337_a := float64(c[BackwardCWidth] - r336_a)
+		r337_b := float64(c[BackwardCWidth] - r336_b)
+		// r338 = Mul r305:alpha r337
+		r338_a := float64(c[BackwardCAlpha] * r337_a)
+		r338_b := float64(c[BackwardCAlpha] * r337_b)
+		// r339 = CmpLT r338 r294
+		r339_a := r338_a < r294
+		r339_b := r338_b < r294
+		// r340 = Select r339 r294 r338
+		r340_a := r338_a
+		if r339_a {
+			r340_a = r294
+		}
+		r340_b := r338_b
+		if r339_b {
+			r340_b = r294
+		}
+		// r341 = Mul r340 r304:invD
+		r341_a := float64(r340_a * c[BackwardCInvD])
+		r341_b := float64(r340_b * c[BackwardCInvD])
+		// r342 = Mul r332 r9:b
+		r342_a := float64(r332_a * c[BackwardCB])
+		r342_b := float64(r332_b * c[BackwardCB])
+		// r343 = Mul r342 r341
+		r343_a := float64(r342_a * r341_a)
+		r343_b := float64(r342_b * r341_b)
+		// r344 = Sub r0:V r7:vReset
+		r344_a := float64(V_a - c[BackwardCVReset])
+		r344_b := float64(V_b - c[BackwardCVReset])
+		// r345 = Mul r344 r341
+		r345_a := float64(r344_a * r341_a)
+		r345_b := float64(r344_b * r341_b)
+		// r346 = Sub r48 r345
+		r346_a := float64(r48 - r345_a)
+		r346_b := float64(r48 - r345_b)
+		// r3:gV = FMA r331 r346 r343
+		gV_a = math.FMA(r331_a, r346_a, r343_a)
+		gV_b = math.FMA(r331_b, r346_b, r343_b)
+		// If GI
+		if hasGI {
+			// r348 = Select r302 r294 r321
+			r348_a := r321_a
+			if r302_a {
+				r348_a = r294
+			}
+			r348_b := r321_b
+			if r302_b {
+				r348_b = r294
+			}
+			// Store GI r348
+			gi[j] = r348_a
+			gi[j+1] = r348_b
+		}
+		// If GG
+		if hasGG {
+			// r349 = Mul r319 r20:dtRTau
+			r349_a := float64(r319_a * c[BackwardCDtRTau])
+			r349_b := float64(r319_b * c[BackwardCDtRTau])
+			// r350 = Mul r349 r106
+			r350_a := float64(r349_a * r106)
+			r350_b := float64(r349_b * r106)
+			// r351 = Mul r350 r330
+			r351_a := float64(r350_a * r330_a)
+			r351_b := float64(r350_b * r330_b)
+			// r352 = Select r302 r294 r351
+			r352_a := r351_a
+			if r302_a {
+				r352_a = r294
+			}
+			r352_b := r351_b
+			if r302_b {
+				r352_b = r294
+			}
+			// Store GG r352
+			gg[j] = r352_a
+			gg[j+1] = r352_b
+		}
+		// If GDelta
+		if hasGDelta {
+			// r353 = Select r302 r294 r319
+			r353_a := r319_a
+			if r302_a {
+				r353_a = r294
+			}
+			r353_b := r319_b
+			if r302_b {
+				r353_b = r294
+			}
+			// Store GDelta r353
+			gdelta[j] = r353_a
+			gdelta[j+1] = r353_b
+		}
+		// Store GV r3:gV
+		gv[j] = gV_a
+		gv[j+1] = gV_b
+		// Store GW r4:gW
+		gw[j] = gW_a
+		gw[j+1] = gW_b
+	}
+	for ; j < n; j++ {
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:gV = Load GV
+		gV := gv[j]
+		// r4:gW = Load GW
+		gW := gw[j]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk := V >= c[BackwardCVTh]
+		// r8:vr = Select r6:spk r7:vReset r0:V
+		vr := V
+		if spk {
+			vr = c[BackwardCVReset]
+		}
+		// r10:wb = Add r1:W r9:b
+		wb := float64(W + c[BackwardCB])
+		// r11:u = Select r6:spk r10:wb r1:W
+		u := W
+		if spk {
+			u = wb
+		}
+		// r12:in = Imm 0x0
+		in := math.Float64frombits(0x0000000000000000) // 0
+		// If I
+		if hasI {
+			// r12:in = Load I
+			in = i[j]
+		}
+		// r15:a1 = Sub r8:vr r14:vRest
+		a1 := float64(vr - c[BackwardCVRest])
+		// r17:a2 = Sub r8:vr r16:vC
+		a2 := float64(vr - c[BackwardCVC])
+		// r19:a12 = Mul r15:a1 r17:a2
+		a12 := float64(a1 * a2)
+		// r21:iu = Sub r12:in r11:u
+		iu := float64(in - u)
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive := float64(c[BackwardCDtRTau] * iu)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+		F := math.FMA(c[BackwardCDtCTau], a12, drive)
+		// r24:a1a2 = Add r15:a1 r17:a2
+		a1a2 := float64(a1 + a2)
+		// r25:z = Mul r18:dtCTau r24:a1a2
+		z := float64(c[BackwardCDtCTau] * a1a2)
+		// If G
+		if hasG {
+			// r26 = Load G
+			r26 := g[j]
+			// r27:gd = Mul r20:dtRTau r26
+			gd := float64(c[BackwardCDtRTau] * r26)
+			// r25:z = Sub r25:z r27:gd
+			z = float64(z - gd)
+			// r29 = Imm 0x0
+			r29 := math.Float64frombits(0x0000000000000000) // 0
+			// r30:gv = FMA r27:gd r8:vr r29
+			gv30 := math.FMA(gd, vr, r29)
+			// r23:F = Sub r23:F r30:gv
+			F = float64(F - gv30)
+		}
+		// r32:az = Abs r25:z
+		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r35 = FMA r33 r25:z r34
+		r35 := math.FMA(r33, z, r34)
+		// r37 = FMA r35 r25:z r36
+		r37 := math.FMA(r35, z, r36)
+		// r39 = FMA r37 r25:z r38
+		r39 := math.FMA(r37, z, r38)
+		// r41 = FMA r39 r25:z r40
+		r41 := math.FMA(r39, z, r40)
+		// r43 = FMA r41 r25:z r42
+		r43 := math.FMA(r41, z, r42)
+		// r45 = FMA r43 r25:z r44
+		r45 := math.FMA(r43, z, r44)
+		// r47 = FMA r45 r25:z r46
+		r47 := math.FMA(r45, z, r46)
+		// r49:ex = FMA r47 r25:z r48
+		ex := math.FMA(r47, z, r48)
+		// r51:large = CmpGT r32:az r50
+		large := az > r50
+		// Rare r51:large
+		if large {
+			// r54 = FMA r52 r25:z r53
+			r54 := math.FMA(r52, z, r53)
+			// r56 = FMA r54 r25:z r55
+			r56 := math.FMA(r54, z, r55)
+			// r58 = FMA r56 r25:z r57
+			r58 := math.FMA(r56, z, r57)
+			// r60 = FMA r58 r25:z r59
+			r60 := math.FMA(r58, z, r59)
+			// r62 = FMA r60 r25:z r61
+			r62 := math.FMA(r60, z, r61)
+			// r64 = FMA r62 r25:z r63
+			r64 := math.FMA(r62, z, r63)
+			// r65 = FMA r64 r25:z r33
+			r65 := math.FMA(r64, z, r33)
+			// r66 = FMA r65 r25:z r34
+			r66 := math.FMA(r65, z, r34)
+			// r67 = FMA r66 r25:z r36
+			r67 := math.FMA(r66, z, r36)
+			// r68 = FMA r67 r25:z r38
+			r68 := math.FMA(r67, z, r38)
+			// r69 = FMA r68 r25:z r40
+			r69 := math.FMA(r68, z, r40)
+			// r70 = FMA r69 r25:z r42
+			r70 := math.FMA(r69, z, r42)
+			// r71 = FMA r70 r25:z r44
+			r71 := math.FMA(r70, z, r44)
+			// r72 = FMA r71 r25:z r46
+			r72 := math.FMA(r71, z, r46)
+			// r73:taylor = FMA r72 r25:z r48
+			taylor := math.FMA(r72, z, r48)
+			// r75 = CmpGT r25:z r74
+			r75 := z > r74
+			// r76:zl = Select r75 r74 r25:z
+			zl := z
+			if r75 {
+				zl = r74
+			}
+			// r78 = CmpLT r76:zl r77
+			r78 := zl < r77
+			// r79:zc = Select r78 r77 r76:zl
+			zc := zl
+			if r78 {
+				zc = r77
+			}
+			// r82 = FMA r79:zc r81 r80
+			r82 := math.FMA(zc, r81, r80)
+			// r83:k = Sub r82 r80
+			k := float64(r82 - r80)
+			// r86 = FMA r83:k r85 r79:zc
+			r86 := math.FMA(k, r85, zc)
+			// r87:r = FMA r83:k r84 r86
+			r := math.FMA(k, r84, r86)
+			// r88 = FMA r52 r87:r r53
+			r88 := math.FMA(r52, r, r53)
+			// r89 = FMA r88 r87:r r55
+			r89 := math.FMA(r88, r, r55)
+			// r90 = FMA r89 r87:r r57
+			r90 := math.FMA(r89, r, r57)
+			// r91 = FMA r90 r87:r r59
+			r91 := math.FMA(r90, r, r59)
+			// r92 = FMA r91 r87:r r61
+			r92 := math.FMA(r91, r, r61)
+			// r93 = FMA r92 r87:r r63
+			r93 := math.FMA(r92, r, r63)
+			// r94 = FMA r93 r87:r r33
+			r94 := math.FMA(r93, r, r33)
+			// r95 = FMA r94 r87:r r34
+			r95 := math.FMA(r94, r, r34)
+			// r96 = FMA r95 r87:r r36
+			r96 := math.FMA(r95, r, r36)
+			// r97 = FMA r96 r87:r r38
+			r97 := math.FMA(r96, r, r38)
+			// r98 = FMA r97 r87:r r40
+			r98 := math.FMA(r97, r, r40)
+			// r99 = FMA r98 r87:r r42
+			r99 := math.FMA(r98, r, r42)
+			// r100 = FMA r99 r87:r r44
+			r100 := math.FMA(r99, r, r44)
+			// r101 = FMA r100 r87:r r46
+			r101 := math.FMA(r100, r, r46)
+			// r102:q = FMA r101 r87:r r48
+			q := math.FMA(r101, r, r48)
+			// r104 = CmpGT r83:k r103
+			r104 := k > r103
+			// r105:kc = Select r104 r103 r83:k
+			kc := k
+			if r104 {
+				kc = r103
+			}
+			// r107 = Mul r105:kc r106
+			r107 := float64(kc * r106)
+			// r108 = Add r107 r80
+			r108 := float64(r107 + r80)
+			// r109:kBits = Bits r108
+			kBits109 := math.Float64bits(r108)
+			// r111 = IAdd r109:kBits r110
+			r111 := kBits109 + r110
+			// r112 = Shl 52 r111
+			r112 := r111 << 52
+			// r113:pow2 = FromBits r112
+			pow2113 := math.Float64frombits(r112)
+			// r114:oneMinus = Sub r48 r113:pow2
+			oneMinus := float64(r48 - pow2113)
+			// r115 = FMA r87:r r102:q r114:oneMinus
+			r115 := math.FMA(r, q, oneMinus)
+			// r116:y = Div r115 r76:zl
+			y := float64(r115 / zl)
+			// r117 = FMA r83:k r46 r80
+			r117 := math.FMA(k, r46, r80)
+			// r118:kHalf = Sub r117 r80
+			kHalf := float64(r117 - r80)
+			// r119 = Add r118:kHalf r80
+			r119 := float64(kHalf + r80)
+			// r120:kBits = Bits r119
+			kBits120 := math.Float64bits(r119)
+			// r121 = IAdd r120:kBits r110
+			r121 := kBits120 + r110
+			// r122 = Shl 52 r121
+			r122 := r121 << 52
+			// r123:pow2 = FromBits r122
+			pow2123 := math.Float64frombits(r122)
+			// r124 = Mul r116:y r123:pow2
+			r124 := float64(y * pow2123)
+			// r125 = Sub r83:k r118:kHalf
+			r125 := float64(k - kHalf)
+			// r126 = Add r125 r80
+			r126 := float64(r125 + r80)
+			// r127:kBits = Bits r126
+			kBits127 := math.Float64bits(r126)
+			// r128 = IAdd r127:kBits r110
+			r128 := kBits127 + r110
+			// r129 = Shl 52 r128
+			r129 := r128 << 52
+			// r130:pow2 = FromBits r129
+			pow2130 := math.Float64frombits(r129)
+			// r131:big = Mul r124 r130:pow2
+			big := float64(r124 * pow2130)
+			// r132 = CmpLE r32:az r46
+			r132 := az <= r46
+			// r133:far = Select r132 r73:taylor r131:big
+			far := big
+			if r132 {
+				far = taylor
+			}
+			// r49:ex = Select r51:large r133:far r49:ex
+			if large {
+				ex = far
+			}
+		}
+		// r134:vc = FMA r49:ex r23:F r8:vr
+		vc := math.FMA(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r135 = Load Delta
+			r135 := delta[j]
+			// r134:vc = Add r134:vc r135
+			vc = float64(vc + r135)
+		}
+		// r137 = Abs r25:z
+		r137 := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r140 = FMA r138 r25:z r139
+		r140 := math.FMA(r138, z, r139)
+		// r142 = FMA r140 r25:z r141
+		r142 := math.FMA(r140, z, r141)
+		// r144 = FMA r142 r25:z r143
+		r144 := math.FMA(r142, z, r143)
+		// r146 = FMA r144 r25:z r145
+		r146 := math.FMA(r144, z, r145)
+		// r148 = FMA r146 r25:z r147
+		r148 := math.FMA(r146, z, r147)
+		// r150 = FMA r148 r25:z r149
+		r150 := math.FMA(r148, z, r149)
+		// r152 = FMA r150 r25:z r151
+		r152 := math.FMA(r150, z, r151)
+		// r154 = FMA r152 r25:z r153
+		r154 := math.FMA(r152, z, r153)
+		// r155 = FMA r154 r25:z r46
+		r155 := math.FMA(r154, z, r46)
+		// r156 = CmpGT r137 r50
+		r156 := r137 > r50
+		// Rare r156
+		if r156 {
+			// r159 = FMA r157 r25:z r158
+			r159 := math.FMA(r157, z, r158)
+			// r161 = FMA r159 r25:z r160
+			r161 := math.FMA(r159, z, r160)
+			// r163 = FMA r161 r25:z r162
+			r163 := math.FMA(r161, z, r162)
+			// r165 = FMA r163 r25:z r164
+			r165 := math.FMA(r163, z, r164)
+			// r167 = FMA r165 r25:z r166
+			r167 := math.FMA(r165, z, r166)
+			// r169 = FMA r167 r25:z r168
+			r169 := math.FMA(r167, z, r168)
+			// r171 = FMA r169 r25:z r170
+			r171 := math.FMA(r169, z, r170)
+			// r173 = FMA r171 r25:z r172
+			r173 := math.FMA(r171, z, r172)
+			// r174 = FMA r173 r25:z r138
+			r174 := math.FMA(r173, z, r138)
+			// r175 = FMA r174 r25:z r139
+			r175 := math.FMA(r174, z, r139)
+			// r176 = FMA r175 r25:z r141
+			r176 := math.FMA(r175, z, r141)
+			// r177 = FMA r176 r25:z r143
+			r177 := math.FMA(r176, z, r143)
+			// r178 = FMA r177 r25:z r145
+			r178 := math.FMA(r177, z, r145)
+			// r179 = FMA r178 r25:z r147
+			r179 := math.FMA(r178, z, r147)
+			// r180 = FMA r179 r25:z r149
+			r180 := math.FMA(r179, z, r149)
+			// r181 = FMA r180 r25:z r151
+			r181 := math.FMA(r180, z, r151)
+			// r182 = FMA r181 r25:z r153
+			r182 := math.FMA(r181, z, r153)
+			// r183 = FMA r182 r25:z r46
+			r183 := math.FMA(r182, z, r46)
+			// r184 = CmpGT r25:z r74
+			r184 := z > r74
+			// r185 = Select r184 r74 r25:z
+			r185 := z
+			if r184 {
+				r185 = r74
+			}
+			// r186 = CmpLT r185 r77
+			r186 := r185 < r77
+			// r187 = Select r186 r77 r185
+			r187 := r185
+			if r186 {
+				r187 = r77
+			}
+			// r188 = FMA r187 r81 r80
+			r188 := math.FMA(r187, r81, r80)
+			// r189 = Sub r188 r80
+			r189 := float64(r188 - r80)
+			// r190 = FMA r189 r85 r187
+			r190 := math.FMA(r189, r85, r187)
+			// r191 = FMA r189 r84 r190
+			r191 := math.FMA(r189, r84, r190)
+			// r192 = FMA r52 r191 r53
+			r192 := math.FMA(r52, r191, r53)
+			// r193 = FMA r192 r191 r55
+			r193 := math.FMA(r192, r191, r55)
+			// r194 = FMA r193 r191 r57
+			r194 := math.FMA(r193, r191, r57)
+			// r195 = FMA r194 r191 r59
+			r195 := math.FMA(r194, r191, r59)
+			// r196 = FMA r195 r191 r61
+			r196 := math.FMA(r195, r191, r61)
+			// r197 = FMA r196 r191 r63
+			r197 := math.FMA(r196, r191, r63)
+			// r198 = FMA r197 r191 r33
+			r198 := math.FMA(r197, r191, r33)
+			// r199 = FMA r198 r191 r34
+			r199 := math.FMA(r198, r191, r34)
+			// r200 = FMA r199 r191 r36
+			r200 := math.FMA(r199, r191, r36)
+			// r201 = FMA r200 r191 r38
+			r201 := math.FMA(r200, r191, r38)
+			// r202 = FMA r201 r191 r40
+			r202 := math.FMA(r201, r191, r40)
+			// r203 = FMA r202 r191 r42
+			r203 := math.FMA(r202, r191, r42)
+			// r204 = FMA r203 r191 r44
+			r204 := math.FMA(r203, r191, r44)
+			// r205 = FMA r204 r191 r46
+			r205 := math.FMA(r204, r191, r46)
+			// r206 = FMA r205 r191 r48
+			r206 := math.FMA(r205, r191, r48)
+			// r207 = FMA r191 r206 r48
+			r207 := math.FMA(r191, r206, r48)
+			// r208 = Add r189 r80
+			r208 := float64(r189 + r80)
+			// r209:kBits = Bits r208
+			kBits209 := math.Float64bits(r208)
+			// r210 = IAdd r209:kBits r110
+			r210 := kBits209 + r110
+			// r211 = Shl 52 r210
+			r211 := r210 << 52
+			// r212:pow2 = FromBits r211
+			pow2212 := math.Float64frombits(r211)
+			// r213 = Mul r207 r212:pow2
+			r213 := float64(r207 * pow2212)
+			// r216 = FMA r214 r25:z r215
+			r216 := math.FMA(r214, z, r215)
+			// r218 = FMA r216 r25:z r217
+			r218 := math.FMA(r216, z, r217)
+			// r220 = FMA r218 r25:z r219
+			r220 := math.FMA(r218, z, r219)
+			// r222 = FMA r220 r25:z r221
+			r222 := math.FMA(r220, z, r221)
+			// r224 = FMA r222 r25:z r223
+			r224 := math.FMA(r222, z, r223)
+			// r226 = FMA r224 r25:z r225
+			r226 := math.FMA(r224, z, r225)
+			// r228 = FMA r226 r25:z r227
+			r228 := math.FMA(r226, z, r227)
+			// r230 = FMA r228 r25:z r229
+			r230 := math.FMA(r228, z, r229)
+			// r232 = FMA r230 r25:z r231
+			r232 := math.FMA(r230, z, r231)
+			// r234 = FMA r232 r25:z r233
+			r234 := math.FMA(r232, z, r233)
+			// r236 = FMA r234 r25:z r235
+			r236 := math.FMA(r234, z, r235)
+			// r237 = FMA r236 r25:z r52
+			r237 := math.FMA(r236, z, r52)
+			// r239 = FMA r237 r25:z r238
+			r239 := math.FMA(r237, z, r238)
+			// r240 = FMA r239 r25:z r55
+			r240 := math.FMA(r239, z, r55)
+			// r242 = FMA r240 r25:z r241
+			r242 := math.FMA(r240, z, r241)
+			// r243 = FMA r242 r25:z r59
+			r243 := math.FMA(r242, z, r59)
+			// r245 = FMA r243 r25:z r244
+			r245 := math.FMA(r243, z, r244)
+			// r246 = FMA r245 r25:z r63
+			r246 := math.FMA(r245, z, r63)
+			// r248 = FMA r246 r25:z r247
+			r248 := math.FMA(r246, z, r247)
+			// r249 = FMA r248 r25:z r34
+			r249 := math.FMA(r248, z, r34)
+			// r251 = FMA r249 r25:z r250
+			r251 := math.FMA(r249, z, r250)
+			// r252 = FMA r251 r25:z r38
+			r252 := math.FMA(r251, z, r38)
+			// r254 = FMA r252 r25:z r253
+			r254 := math.FMA(r252, z, r253)
+			// r255 = FMA r254 r25:z r42
+			r255 := math.FMA(r254, z, r42)
+			// r257 = FMA r255 r25:z r256
+			r257 := math.FMA(r255, z, r256)
+			// r258 = FMA r257 r25:z r46
+			r258 := math.FMA(r257, z, r46)
+			// r259 = Mul r213 r258
+			r259 := float64(r213 * r258)
+			// r260 = CmpGT r189 r103
+			r260 := r189 > r103
+			// r261 = Select r260 r103 r189
+			r261 := r189
+			if r260 {
+				r261 = r103
+			}
+			// r262 = Sub r185 r48
+			r262 := float64(r185 - r48)
+			// r263 = Mul r261 r106
+			r263 := float64(r261 * r106)
+			// r264 = Add r263 r80
+			r264 := float64(r263 + r80)
+			// r265:kBits = Bits r264
+			kBits265 := math.Float64bits(r264)
+			// r266 = IAdd r265:kBits r110
+			r266 := kBits265 + r110
+			// r267 = Shl 52 r266
+			r267 := r266 << 52
+			// r268:pow2 = FromBits r267
+			pow2268 := math.Float64frombits(r267)
+			// r269 = FMA r207 r262 r268:pow2
+			r269 := math.FMA(r207, r262, pow2268)
+			// r270 = Div r269 r185
+			r270 := float64(r269 / r185)
+			// r271 = Div r270 r185
+			r271 := float64(r270 / r185)
+			// r272 = FMA r189 r46 r80
+			r272 := math.FMA(r189, r46, r80)
+			// r273 = Sub r272 r80
+			r273 := float64(r272 - r80)
+			// r274 = Add r273 r80
+			r274 := float64(r273 + r80)
+			// r275:kBits = Bits r274
+			kBits275 := math.Float64bits(r274)
+			// r276 = IAdd r275:kBits r110
+			r276 := kBits275 + r110
+			// r277 = Shl 52 r276
+			r277 := r276 << 52
+			// r278:pow2 = FromBits r277
+			pow2278 := math.Float64frombits(r277)
+			// r279 = Mul r271 r278:pow2
+			r279 := float64(r271 * pow2278)
+			// r280 = Sub r189 r273
+			r280 := float64(r189 - r273)
+			// r281 = Add r280 r80
+			r281 := float64(r280 + r80)
+			// r282:kBits = Bits r281
+			kBits282 := math.Float64bits(r281)
+			// r283 = IAdd r282:kBits r110
+			r283 := kBits282 + r110
+			// r284 = Shl 52 r283
+			r284 := r283 << 52
+			// r285:pow2 = FromBits r284
+			pow2285 := math.Float64frombits(r284)
+			// r286 = Mul r279 r285:pow2
+			r286 := float64(r279 * pow2285)
+			// r287 = Div r48 r25:z
+			r287 := float64(r48 / z)
+			// r288 = Div r287 r25:z
+			r288 := float64(r287 / z)
+			// r289 = CmpGT r25:z r48
+			r289 := z > r48
+			// r290 = Select r289 r286 r183
+			r290 := r183
+			if r289 {
+				r290 = r286
+			}
+			// r292 = CmpGE r25:z r291
+			r292 := z >= r291
+			// r293 = Select r292 r259 r286
+			r293 := r286
+			if r292 {
+				r293 = r259
+			}
+			// r295 = CmpLT r25:z r294
+			r295 := z < r294
+			// r296 = Select r295 r293 r290
+			r296 := r290
+			if r295 {
+				r296 = r293
+			}
+			// r297 = CmpLT r25:z r77
+			r297 := z < r77
+			// r298 = Select r297 r288 r296
+			r298 := r296
+			if r297 {
+				r298 = r288
+			}
+			// r155 = Select r156 r298 r155
+			if r156 {
+				r155 = r298
+			}
+		}
+		// r300 = Sub r299 r2:Last
+		r300 := float64(r299 - Last)
+		// r302 = CmpLT r300 r301:tauRef
+		r302 := r300 < c[BackwardCTauRef]
+		// r303 = Select r302 r8:vr r134:vc
+		r303 := vc
+		if r302 {
+			r303 = vr
+		}
+		// r307 = Imm 0x0
+		r307 := math.Float64frombits(0x0000000000000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r307 = Load GSpike
+			r307 = gspike[j]
+		}
+		// r309 = Sub r303 r5:vTh
+		r309 := float64(r303 - c[BackwardCVTh])
+		// r310 = Mul r309 r304:invD
+		r310 := float64(r309 * c[BackwardCInvD])
+		// r311 = Abs r310
+		r311 := math.Float64frombits(math.Float64bits(r310) &^ (1 << 63))
+		// r312 = Sub r306:width r311
+		r312 := float64(c[BackwardCWidth] - r311)
+		// r313 = Mul r305:alpha r312
+		r313 := float64(c[BackwardCAlpha] * r312)
+		// r314 = CmpLT r313 r294
+		r314 := r313 < r294
+		// r315 = Select r314 r294 r313
+		r315 := r313
+		if r314 {
+			r315 = r294
+		}
+		// r316 = Mul r307 r315
+		r316 := float64(r307 * r315)
+		// r317 = FMA r316 r304:invD r3:gV
+		r317 := math.FMA(r316, c[BackwardCInvD], gV)
+		// r319 = FMA r4:gW r318:ka r317
+		r319 := math.FMA(gW, c[BackwardCKa], r317)
+		// r320 = Mul r49:ex r20:dtRTau
+		r320 := float64(ex * c[BackwardCDtRTau])
+		// r321 = Mul r319 r320
+		r321 := float64(r319 * r320)
+		// r323 = Mul r4:gW r322:keep
+		r323 := float64(gW * c[BackwardCKeep])
+		// r324 = Sub r323 r321
+		r324 := float64(r323 - r321)
+		// r325 = Mul r155 r23:F
+		r325 := float64(r155 * F)
+		// r326 = Add r18:dtCTau r18:dtCTau
+		r326 := float64(c[BackwardCDtCTau] + c[BackwardCDtCTau])
+		// r327 = FMA r325 r326 r48
+		r327 := math.FMA(r325, r326, r48)
+		// r328 = FMA r49:ex r25:z r327
+		r328 := math.FMA(ex, z, r327)
+		// r329 = Mul r319 r328
+		r329 := float64(r319 * r328)
+		// r330 = FMA r49:ex r8:vr r325
+		r330 := math.FMA(ex, vr, r325)
+		// r331 = Select r302 r317 r329
+		r331 := r329
+		if r302 {
+			r331 = r317
+		}
+		// r332 = Select r302 r4:gW r324
+		r332 := r324
+		if r302 {
+			r332 = gW
+		}
+		// r4:gW = Mul r332 r48
+		gW = float64(r332 * r48)
+		// r334 = Sub r0:V r5:vTh
+		r334 := float64(V - c[BackwardCVTh])
+		// r335 = Mul r334 r304:invD
+		r335 := float64(r334 * c[BackwardCInvD])
+		// r336 = Abs r335
+		r336 := math.Float64frombits(math.Float64bits(r335) &^ (1 << 63))
+		// r337 = Sub r306:width r336
+		r337 := float64(c[BackwardCWidth] - r336)
+		// r338 = Mul r305:alpha r337
+		r338 := float64(c[BackwardCAlpha] * r337)
+		// r339 = CmpLT r338 r294
+		r339 := r338 < r294
+		// r340 = Select r339 r294 r338
+		r340 := r338
+		if r339 {
+			r340 = r294
+		}
+		// r341 = Mul r340 r304:invD
+		r341 := float64(r340 * c[BackwardCInvD])
+		// r342 = Mul r332 r9:b
+		r342 := float64(r332 * c[BackwardCB])
+		// r343 = Mul r342 r341
+		r343 := float64(r342 * r341)
+		// r344 = Sub r0:V r7:vReset
+		r344 := float64(V - c[BackwardCVReset])
+		// r345 = Mul r344 r341
+		r345 := float64(r344 * r341)
+		// r346 = Sub r48 r345
+		r346 := float64(r48 - r345)
+		// r3:gV = FMA r331 r346 r343
+		gV = math.FMA(r331, r346, r343)
+		// If GI
+		if hasGI {
+			// r348 = Select r302 r294 r321
+			r348 := r321
+			if r302 {
+				r348 = r294
+			}
+			// Store GI r348
+			gi[j] = r348
+		}
+		// If GG
+		if hasGG {
+			// r349 = Mul r319 r20:dtRTau
+			r349 := float64(r319 * c[BackwardCDtRTau])
+			// r350 = Mul r349 r106
+			r350 := float64(r349 * r106)
+			// r351 = Mul r350 r330
+			r351 := float64(r350 * r330)
+			// r352 = Select r302 r294 r351
+			r352 := r351
+			if r302 {
+				r352 = r294
+			}
+			// Store GG r352
+			gg[j] = r352
+		}
+		// If GDelta
+		if hasGDelta {
+			// r353 = Select r302 r294 r319
+			r353 := r319
+			if r302 {
+				r353 = r294
+			}
+			// Store GDelta r353
+			gdelta[j] = r353
+		}
+		// Store GV r3:gV
+		gv[j] = gV
+		// Store GW r4:gW
+		gw[j] = gW
+	}
+}
+
+// BackwardF64HardPN is the program asm/step.BackwardF64HardPN lowered to Go: f.Steps steps (at least
+// one), each over all the neurons, the state going through memory between
+// them, which gives each neuron what the program's Loop gives it.
+func BackwardF64HardPN(f *Backward64) {
+	for s := range max(f.Steps, 1) {
+		backwardF64HardPNOne(f, s)
+	}
+}
+
+// backwardF64HardPNOne makes step s of BackwardF64HardPN, one statement per op.
+func backwardF64HardPNOne(f *Backward64, s int) {
+	n := f.N
+	v := f.V[:n]
+	w := f.W[:n]
+	last := f.Last[:n]
+	hasI := f.I != nil
+	i := f.V
+	if hasI {
+		i = f.I[s*f.Rows[BackwardStreamI]:]
+	}
+	i = i[:n]
+	hasDelta := f.Delta != nil
+	delta := f.V
+	if hasDelta {
+		delta = f.Delta[s*f.Rows[BackwardStreamDelta]:]
+	}
+	delta = delta[:n]
+	hasG := f.G != nil
+	g := f.V
+	if hasG {
+		g = f.G[s*f.Rows[BackwardStreamG]:]
+	}
+	g = g[:n]
+	gv := f.GV[:n]
+	gw := f.GW[:n]
+	hasGSpike := f.GSpike != nil
+	gspike := f.V
+	if hasGSpike {
+		gspike = f.GSpike[s*f.Rows[BackwardStreamGSpike]:]
+	}
+	gspike = gspike[:n]
+	hasGI := f.GI != nil
+	gi := f.V
+	if hasGI {
+		gi = f.GI[s*f.Rows[BackwardStreamGI]:]
+	}
+	gi = gi[:n]
+	hasGG := f.GG != nil
+	gg := f.V
+	if hasGG {
+		gg = f.GG[s*f.Rows[BackwardStreamGG]:]
+	}
+	gg = gg[:n]
+	hasGDelta := f.GDelta != nil
+	gdelta := f.V
+	if hasGDelta {
+		gdelta = f.GDelta[s*f.Rows[BackwardStreamGDelta]:]
+	}
+	gdelta = gdelta[:n]
+	cVTh := f.C[BackwardCVTh*f.Stride:][:n]
+	cVReset := f.C[BackwardCVReset*f.Stride:][:n]
+	cB := f.C[BackwardCB*f.Stride:][:n]
+	cVRest := f.C[BackwardCVRest*f.Stride:][:n]
+	cVC := f.C[BackwardCVC*f.Stride:][:n]
+	cDtCTau := f.C[BackwardCDtCTau*f.Stride:][:n]
+	cDtRTau := f.C[BackwardCDtRTau*f.Stride:][:n]
+	cTauRef := f.C[BackwardCTauRef*f.Stride:][:n]
+	cInvD := f.C[BackwardCInvD*f.Stride:][:n]
+	cAlpha := f.C[BackwardCAlpha*f.Stride:][:n]
+	cWidth := f.C[BackwardCWidth*f.Stride:][:n]
+	cKa := f.C[BackwardCKa*f.Stride:][:n]
+	cKeep := f.C[BackwardCKeep*f.Stride:][:n]
+	// r34 = Imm 0x3ec71de3a556c734
+	r34 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r35 = Imm 0x3efa01a01a01a01a
+	r35 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r37 = Imm 0x3f2a01a01a01a01a
+	r37 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r39 = Imm 0x3f56c16c16c16c17
+	r39 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r41 = Imm 0x3f81111111111111
+	r41 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r43 = Imm 0x3fa5555555555555
+	r43 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r45 = Imm 0x3fc5555555555555
+	r45 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r47 = Imm 0x3fe0000000000000
+	r47 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r49 = Imm 0x3ff0000000000000
+	r49 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r51 = Imm 0x3fb0000000000000
+	r51 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r53 = Imm 0x3d2ae7f3e733b81f
+	r53 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r54 = Imm 0x3d6ae7f3e733b81f
+	r54 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r56 = Imm 0x3da93974a8c07c9d
+	r56 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r58 = Imm 0x3de6124613a86d09
+	r58 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r60 = Imm 0x3e21eed8eff8d898
+	r60 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r62 = Imm 0x3e5ae64567f544e4
+	r62 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r64 = Imm 0x3e927e4fb7789f5c
+	r64 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r75 = Imm 0x4086800000000000
+	r75 := math.Float64frombits(0x4086800000000000) // 720
+	// r78 = Imm 0xc086200000000000
+	r78 := math.Float64frombits(0xc086200000000000) // -708
+	// r81 = Imm 0x4338000000000000
+	r81 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r82 = Imm 0x3ff71547652b82fe
+	r82 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r85 = Imm 0xbdea39ef35793c76
+	r85 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r86 = Imm 0xbfe62e42fee00000
+	r86 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r104 = Imm 0x404e000000000000
+	r104 := math.Float64frombits(0x404e000000000000) // 60
+	// r107 = Imm 0xbff0000000000000
+	r107 := math.Float64frombits(0xbff0000000000000) // -1
+	// r111 = Imm 0x3ff
+	r111 := uint64(0x3ff)
+	// r139 = Imm 0x3e90cfeb60f94b0e
+	r139 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	// r140 = Imm 0x3ec4ce19ae67b348
+	r140 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	// r142 = Imm 0x3ef71de3a556c734
+	r142 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	// r144 = Imm 0x3f26c16c16c16c17
+	r144 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	// r146 = Imm 0x3f53813813813814
+	r146 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	// r148 = Imm 0x3f7c71c71c71c71c
+	r148 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	// r150 = Imm 0x3fa1111111111111
+	r150 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	// r152 = Imm 0x3fc0000000000000
+	r152 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	// r154 = Imm 0x3fd5555555555555
+	r154 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	// r158 = Imm 0x3c6201f9e9613146
+	r158 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	// r159 = Imm 0x3ca5532eaf516982
+	r159 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	// r161 = Imm 0x3ce7ea9fe9f51571
+	r161 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	// r163 = Imm 0x3d2952c77030ad4a
+	r163 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	// r165 = Imm 0x3d693974a8c07c9d
+	r165 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	// r167 = Imm 0x3da78af56a4d411b
+	r167 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	// r169 = Imm 0x3de47eaec91c6540
+	r169 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	// r171 = Imm 0x3e208db48ebe51c7
+	r171 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	// r173 = Imm 0x3e58a86a49f629d1
+	r173 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	// r215 = Imm 0x39d0a18a2635085d
+	r215 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	// r216 = Imm 0xba1d1ab1c2dccea3
+	r216 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	// r218 = Imm 0x3a688e85fc6a4e5a
+	r218 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	// r220 = Imm 0xbab3f3ccdd165fa9
+	r220 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	// r222 = Imm 0x3aff2cf01972f578
+	r222 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	// r224 = Imm 0xbb4761b41316381a
+	r224 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	// r226 = Imm 0x3b90ce396db7f853
+	r226 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	// r228 = Imm 0xbbd71b8ef6dcf572
+	r228 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	// r230 = Imm 0x3c1e542ba4020225
+	r230 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	// r232 = Imm 0xbc62f49b46814157
+	r232 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	// r234 = Imm 0x3ca6827863b97d97
+	r234 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	// r236 = Imm 0xbce952c77030ad4a
+	r236 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	// r239 = Imm 0xbd6ae7f3e733b81f
+	r239 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	// r242 = Imm 0xbde6124613a86d09
+	r242 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	// r245 = Imm 0xbe5ae64567f544e4
+	r245 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	// r248 = Imm 0xbec71de3a556c734
+	r248 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	// r251 = Imm 0xbf2a01a01a01a01a
+	r251 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	// r254 = Imm 0xbf81111111111111
+	r254 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	// r257 = Imm 0xbfc5555555555555
+	r257 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	// r292 = Imm 0xc008000000000000
+	r292 := math.Float64frombits(0xc008000000000000) // -3
+	// r295 = Imm 0x0
+	r295 := math.Float64frombits(0x0000000000000000) // 0
+	// r300 = Time
+	r300 := f.T[s]
+	j := 0
+	for ; j < n-1; j += 2 {
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		// r3:gV = Load GV
+		gV_a := gv[j]
+		gV_b := gv[j+1]
+		// r4:gW = Load GW
+		gW_a := gw[j]
+		gW_b := gw[j+1]
+		// r5:vTh = Param VTh
+		vTh_a := cVTh[j]
+		vTh_b := cVTh[j+1]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk_a := V_a >= vTh_a
+		spk_b := V_b >= vTh_b
+		// r7:vReset = Param VReset
+		vReset7_a := cVReset[j]
+		vReset7_b := cVReset[j+1]
+		// r8:vr = Select r6:spk r7:vReset r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vReset7_a
+		}
+		vr_b := V_b
+		if spk_b {
+			vr_b = vReset7_b
+		}
+		// r9:b = Param B
+		b9_a := cB[j]
+		b9_b := cB[j+1]
+		// r10:wb = Add r1:W r9:b
+		wb_a := float64(W_a + b9_a)
+		wb_b := float64(W_b + b9_b)
+		// r11:u = Select r6:spk r10:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
+		}
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
+		}
+		// r12:in = Imm 0x0
+		in_a := math.Float64frombits(0x0000000000000000) // 0
+		in_b := math.Float64frombits(0x0000000000000000) // 0
+		// If I
+		if hasI {
+			// r12:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+		}
+		// r14:vRest = Param VRest
+		vRest_a := cVRest[j]
+		vRest_b := cVRest[j+1]
+		// r15:a1 = Sub r8:vr r14:vRest
+		a1_a := float64(vr_a - vRest_a)
+		a1_b := float64(vr_b - vRest_b)
+		// r16:vC = Param VC
+		vC_a := cVC[j]
+		vC_b := cVC[j+1]
+		// r17:a2 = Sub r8:vr r16:vC
+		a2_a := float64(vr_a - vC_a)
+		a2_b := float64(vr_b - vC_b)
+		// r18:dtCTau = Param DtCTau
+		dtCTau18_a := cDtCTau[j]
+		dtCTau18_b := cDtCTau[j+1]
+		// r19:a12 = Mul r15:a1 r17:a2
+		a12_a := float64(a1_a * a2_a)
+		a12_b := float64(a1_b * a2_b)
+		// r20:dtRTau = Param DtRTau
+		dtRTau20_a := cDtRTau[j]
+		dtRTau20_b := cDtRTau[j+1]
+		// r21:iu = Sub r12:in r11:u
+		iu_a := float64(in_a - u_a)
+		iu_b := float64(in_b - u_b)
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive_a := float64(dtRTau20_a * iu_a)
+		drive_b := float64(dtRTau20_b * iu_b)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+		F_a := math.FMA(dtCTau18_a, a12_a, drive_a)
+		F_b := math.FMA(dtCTau18_b, a12_b, drive_b)
+		// r24:a1a2 = Add r15:a1 r17:a2
+		a1a2_a := float64(a1_a + a2_a)
+		a1a2_b := float64(a1_b + a2_b)
+		// r25:z = Mul r18:dtCTau r24:a1a2
+		z_a := float64(dtCTau18_a * a1a2_a)
+		z_b := float64(dtCTau18_b * a1a2_b)
+		// If G
+		if hasG {
+			// r26:dtRTau = Param DtRTau
+			dtRTau26_a := cDtRTau[j]
+			dtRTau26_b := cDtRTau[j+1]
+			// r27 = Load G
+			r27_a := g[j]
+			r27_b := g[j+1]
+			// r28:gd = Mul r26:dtRTau r27
+			gd_a := float64(dtRTau26_a * r27_a)
+			gd_b := float64(dtRTau26_b * r27_b)
+			// r25:z = Sub r25:z r28:gd
+			z_a = float64(z_a - gd_a)
+			z_b = float64(z_b - gd_b)
+			// r30 = Imm 0x0
+			r30_a := math.Float64frombits(0x0000000000000000) // 0
+			r30_b := math.Float64frombits(0x0000000000000000) // 0
+			// r31:gv = FMA r28:gd r8:vr r30
+			gv31_a := math.FMA(gd_a, vr_a, r30_a)
+			gv31_b := math.FMA(gd_b, vr_b, r30_b)
+			// r23:F = Sub r23:F r31:gv
+			F_a = float64(F_a - gv31_a)
+			F_b = float64(F_b - gv31_b)
+		}
+		// r33:az = Abs r25:z
+		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r36 = FMA r34 r25:z r35
+		r36_a := math.FMA(r34, z_a, r35)
+		r36_b := math.FMA(r34, z_b, r35)
+		// r38 = FMA r36 r25:z r37
+		r38_a := math.FMA(r36_a, z_a, r37)
+		r38_b := math.FMA(r36_b, z_b, r37)
+		// r40 = FMA r38 r25:z r39
+		r40_a := math.FMA(r38_a, z_a, r39)
+		r40_b := math.FMA(r38_b, z_b, r39)
+		// r42 = FMA r40 r25:z r41
+		r42_a := math.FMA(r40_a, z_a, r41)
+		r42_b := math.FMA(r40_b, z_b, r41)
+		// r44 = FMA r42 r25:z r43
+		r44_a := math.FMA(r42_a, z_a, r43)
+		r44_b := math.FMA(r42_b, z_b, r43)
+		// r46 = FMA r44 r25:z r45
+		r46_a := math.FMA(r44_a, z_a, r45)
+		r46_b := math.FMA(r44_b, z_b, r45)
+		// r48 = FMA r46 r25:z r47
+		r48_a := math.FMA(r46_a, z_a, r47)
+		r48_b := math.FMA(r46_b, z_b, r47)
+		// r50:ex = FMA r48 r25:z r49
+		ex_a := math.FMA(r48_a, z_a, r49)
+		ex_b := math.FMA(r48_b, z_b, r49)
+		// r52:large = CmpGT r33:az r51
+		large_a := az_a > r51
+		large_b := az_b > r51
+		// Rare r52:large
+		if large_a {
+			// r55 = FMA r53 r25:z r54
+			r55_a := math.FMA(r53, z_a, r54)
+			// r57 = FMA r55 r25:z r56
+			r57_a := math.FMA(r55_a, z_a, r56)
+			// r59 = FMA r57 r25:z r58
+			r59_a := math.FMA(r57_a, z_a, r58)
+			// r61 = FMA r59 r25:z r60
+			r61_a := math.FMA(r59_a, z_a, r60)
+			// r63 = FMA r61 r25:z r62
+			r63_a := math.FMA(r61_a, z_a, r62)
+			// r65 = FMA r63 r25:z r64
+			r65_a := math.FMA(r63_a, z_a, r64)
+			// r66 = FMA r65 r25:z r34
+			r66_a := math.FMA(r65_a, z_a, r34)
+			// r67 = FMA r66 r25:z r35
+			r67_a := math.FMA(r66_a, z_a, r35)
+			// r68 = FMA r67 r25:z r37
+			r68_a := math.FMA(r67_a, z_a, r37)
+			// r69 = FMA r68 r25:z r39
+			r69_a := math.FMA(r68_a, z_a, r39)
+			// r70 = FMA r69 r25:z r41
+			r70_a := math.FMA(r69_a, z_a, r41)
+			// r71 = FMA r70 r25:z r43
+			r71_a := math.FMA(r70_a, z_a, r43)
+			// r72 = FMA r71 r25:z r45
+			r72_a := math.FMA(r71_a, z_a, r45)
+			// r73 = FMA r72 r25:z r47
+			r73_a := math.FMA(r72_a, z_a, r47)
+			// r74:taylor = FMA r73 r25:z r49
+			taylor_a := math.FMA(r73_a, z_a, r49)
+			// r76 = CmpGT r25:z r75
+			r76_a := z_a > r75
+			// r77:zl = Select r76 r75 r25:z
+			zl_a := z_a
+			if r76_a {
+				zl_a = r75
+			}
+			// r79 = CmpLT r77:zl r78
+			r79_a := zl_a < r78
+			// r80:zc = Select r79 r78 r77:zl
+			zc_a := zl_a
+			if r79_a {
+				zc_a = r78
+			}
+			// r83 = FMA r80:zc r82 r81
+			r83_a := math.FMA(zc_a, r82, r81)
+			// r84:k = Sub r83 r81
+			k_a := float64(r83_a - r81)
+			// r87 = FMA r84:k r86 r80:zc
+			r87_a := math.FMA(k_a, r86, zc_a)
+			// r88:r = FMA r84:k r85 r87
+			r_a := math.FMA(k_a, r85, r87_a)
+			// r89 = FMA r53 r88:r r54
+			r89_a := math.FMA(r53, r_a, r54)
+			// r90 = FMA r89 r88:r r56
+			r90_a := math.FMA(r89_a, r_a, r56)
+			// r91 = FMA r90 r88:r r58
+			r91_a := math.FMA(r90_a, r_a, r58)
+			// r92 = FMA r91 r88:r r60
+			r92_a := math.FMA(r91_a, r_a, r60)
+			// r93 = FMA r92 r88:r r62
+			r93_a := math.FMA(r92_a, r_a, r62)
+			// r94 = FMA r93 r88:r r64
+			r94_a := math.FMA(r93_a, r_a, r64)
+			// r95 = FMA r94 r88:r r34
+			r95_a := math.FMA(r94_a, r_a, r34)
+			// r96 = FMA r95 r88:r r35
+			r96_a := math.FMA(r95_a, r_a, r35)
+			// r97 = FMA r96 r88:r r37
+			r97_a := math.FMA(r96_a, r_a, r37)
+			// r98 = FMA r97 r88:r r39
+			r98_a := math.FMA(r97_a, r_a, r39)
+			// r99 = FMA r98 r88:r r41
+			r99_a := math.FMA(r98_a, r_a, r41)
+			// r100 = FMA r99 r88:r r43
+			r100_a := math.FMA(r99_a, r_a, r43)
+			// r101 = FMA r100 r88:r r45
+			r101_a := math.FMA(r100_a, r_a, r45)
+			// r102 = FMA r101 r88:r r47
+			r102_a := math.FMA(r101_a, r_a, r47)
+			// r103:q = FMA r102 r88:r r49
+			q_a := math.FMA(r102_a, r_a, r49)
+			// r105 = CmpGT r84:k r104
+			r105_a := k_a > r104
+			// r106:kc = Select r105 r104 r84:k
+			kc_a := k_a
+			if r105_a {
+				kc_a = r104
+			}
+			// r108 = Mul r106:kc r107
+			r108_a := float64(kc_a * r107)
+			// r109 = Add r108 r81
+			r109_a := float64(r108_a + r81)
+			// r110:kBits = Bits r109
+			kBits110_a := math.Float64bits(r109_a)
+			// r112 = IAdd r110:kBits r111
+			r112_a := kBits110_a + r111
+			// r113 = Shl 52 r112
+			r113_a := r112_a << 52
+			// r114:pow2 = FromBits r113
+			pow2114_a := math.Float64frombits(r113_a)
+			// r115:oneMinus = Sub r49 r114:pow2
+			oneMinus_a := float64(r49 - pow2114_a)
+			// r116 = FMA r88:r r103:q r115:oneMinus
+			r116_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r117:y = Div r116 r77:zl
+			y_a := float64(r116_a / zl_a)
+			// r118 = FMA r84:k r47 r81
+			r118_a := math.FMA(k_a, r47, r81)
+			// r119:kHalf = Sub r118 r81
+			kHalf_a := float64(r118_a - r81)
+			// r120 = Add r119:kHalf r81
+			r120_a := float64(kHalf_a + r81)
+			// r121:kBits = Bits r120
+			kBits121_a := math.Float64bits(r120_a)
+			// r122 = IAdd r121:kBits r111
+			r122_a := kBits121_a + r111
+			// r123 = Shl 52 r122
+			r123_a := r122_a << 52
+			// r124:pow2 = FromBits r123
+			pow2124_a := math.Float64frombits(r123_a)
+			// r125 = Mul r117:y r124:pow2
+			r125_a := float64(y_a * pow2124_a)
+			// r126 = Sub r84:k r119:kHalf
+			r126_a := float64(k_a - kHalf_a)
+			// r127 = Add r126 r81
+			r127_a := float64(r126_a + r81)
+			// r128:kBits = Bits r127
+			kBits128_a := math.Float64bits(r127_a)
+			// r129 = IAdd r128:kBits r111
+			r129_a := kBits128_a + r111
+			// r130 = Shl 52 r129
+			r130_a := r129_a << 52
+			// r131:pow2 = FromBits r130
+			pow2131_a := math.Float64frombits(r130_a)
+			// r132:big = Mul r125 r131:pow2
+			big_a := float64(r125_a * pow2131_a)
+			// r133 = CmpLE r33:az r47
+			r133_a := az_a <= r47
+			// r134:far = Select r133 r74:taylor r132:big
+			far_a := big_a
+			if r133_a {
+				far_a = taylor_a
+			}
+			// r50:ex = Select r52:large r134:far r50:ex
+			if large_a {
+				ex_a = far_a
+			}
+		}
+		if large_b {
+			// r55 = FMA r53 r25:z r54
+			r55_b := math.FMA(r53, z_b, r54)
+			// r57 = FMA r55 r25:z r56
+			r57_b := math.FMA(r55_b, z_b, r56)
+			// r59 = FMA r57 r25:z r58
+			r59_b := math.FMA(r57_b, z_b, r58)
+			// r61 = FMA r59 r25:z r60
+			r61_b := math.FMA(r59_b, z_b, r60)
+			// r63 = FMA r61 r25:z r62
+			r63_b := math.FMA(r61_b, z_b, r62)
+			// r65 = FMA r63 r25:z r64
+			r65_b := math.FMA(r63_b, z_b, r64)
+			// r66 = FMA r65 r25:z r34
+			r66_b := math.FMA(r65_b, z_b, r34)
+			// r67 = FMA r66 r25:z r35
+			r67_b := math.FMA(r66_b, z_b, r35)
+			// r68 = FMA r67 r25:z r37
+			r68_b := math.FMA(r67_b, z_b, r37)
+			// r69 = FMA r68 r25:z r39
+			r69_b := math.FMA(r68_b, z_b, r39)
+			// r70 = FMA r69 r25:z r41
+			r70_b := math.FMA(r69_b, z_b, r41)
+			// r71 = FMA r70 r25:z r43
+			r71_b := math.FMA(r70_b, z_b, r43)
+			// r72 = FMA r71 r25:z r45
+			r72_b := math.FMA(r71_b, z_b, r45)
+			// r73 = FMA r72 r25:z r47
+			r73_b := math.FMA(r72_b, z_b, r47)
+			// r74:taylor = FMA r73 r25:z r49
+			taylor_b := math.FMA(r73_b, z_b, r49)
+			// r76 = CmpGT r25:z r75
+			r76_b := z_b > r75
+			// r77:zl = Select r76 r75 r25:z
+			zl_b := z_b
+			if r76_b {
+				zl_b = r75
+			}
+			// r79 = CmpLT r77:zl r78
+			r79_b := zl_b < r78
+			// r80:zc = Select r79 r78 r77:zl
+			zc_b := zl_b
+			if r79_b {
+				zc_b = r78
+			}
+			// r83 = FMA r80:zc r82 r81
+			r83_b := math.FMA(zc_b, r82, r81)
+			// r84:k = Sub r83 r81
+			k_b := float64(r83_b - r81)
+			// r87 = FMA r84:k r86 r80:zc
+			r87_b := math.FMA(k_b, r86, zc_b)
+			// r88:r = FMA r84:k r85 r87
+			r_b := math.FMA(k_b, r85, r87_b)
+			// r89 = FMA r53 r88:r r54
+			r89_b := math.FMA(r53, r_b, r54)
+			// r90 = FMA r89 r88:r r56
+			r90_b := math.FMA(r89_b, r_b, r56)
+			// r91 = FMA r90 r88:r r58
+			r91_b := math.FMA(r90_b, r_b, r58)
+			// r92 = FMA r91 r88:r r60
+			r92_b := math.FMA(r91_b, r_b, r60)
+			// r93 = FMA r92 r88:r r62
+			r93_b := math.FMA(r92_b, r_b, r62)
+			// r94 = FMA r93 r88:r r64
+			r94_b := math.FMA(r93_b, r_b, r64)
+			// r95 = FMA r94 r88:r r34
+			r95_b := math.FMA(r94_b, r_b, r34)
+			// r96 = FMA r95 r88:r r35
+			r96_b := math.FMA(r95_b, r_b, r35)
+			// r97 = FMA r96 r88:r r37
+			r97_b := math.FMA(r96_b, r_b, r37)
+			// r98 = FMA r97 r88:r r39
+			r98_b := math.FMA(r97_b, r_b, r39)
+			// r99 = FMA r98 r88:r r41
+			r99_b := math.FMA(r98_b, r_b, r41)
+			// r100 = FMA r99 r88:r r43
+			r100_b := math.FMA(r99_b, r_b, r43)
+			// r101 = FMA r100 r88:r r45
+			r101_b := math.FMA(r100_b, r_b, r45)
+			// r102 = FMA r101 r88:r r47
+			r102_b := math.FMA(r101_b, r_b, r47)
+			// r103:q = FMA r102 r88:r r49
+			q_b := math.FMA(r102_b, r_b, r49)
+			// r105 = CmpGT r84:k r104
+			r105_b := k_b > r104
+			// r106:kc = Select r105 r104 r84:k
+			kc_b := k_b
+			if r105_b {
+				kc_b = r104
+			}
+			// r108 = Mul r106:kc r107
+			r108_b := float64(kc_b * r107)
+			// r109 = Add r108 r81
+			r109_b := float64(r108_b + r81)
+			// r110:kBits = Bits r109
+			kBits110_b := math.Float64bits(r109_b)
+			// r112 = IAdd r110:kBits r111
+			r112_b := kBits110_b + r111
+			// r113 = Shl 52 r112
+			r113_b := r112_b << 52
+			// r114:pow2 = FromBits r113
+			pow2114_b := math.Float64frombits(r113_b)
+			// r115:oneMinus = Sub r49 r114:pow2
+			oneMinus_b := float64(r49 - pow2114_b)
+			// r116 = FMA r88:r r103:q r115:oneMinus
+			r116_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r117:y = Div r116 r77:zl
+			y_b := float64(r116_b / zl_b)
+			// r118 = FMA r84:k r47 r81
+			r118_b := math.FMA(k_b, r47, r81)
+			// r119:kHalf = Sub r118 r81
+			kHalf_b := float64(r118_b - r81)
+			// r120 = Add r119:kHalf r81
+			r120_b := float64(kHalf_b + r81)
+			// r121:kBits = Bits r120
+			kBits121_b := math.Float64bits(r120_b)
+			// r122 = IAdd r121:kBits r111
+			r122_b := kBits121_b + r111
+			// r123 = Shl 52 r122
+			r123_b := r122_b << 52
+			// r124:pow2 = FromBits r123
+			pow2124_b := math.Float64frombits(r123_b)
+			// r125 = Mul r117:y r124:pow2
+			r125_b := float64(y_b * pow2124_b)
+			// r126 = Sub r84:k r119:kHalf
+			r126_b := float64(k_b - kHalf_b)
+			// r127 = Add r126 r81
+			r127_b := float64(r126_b + r81)
+			// r128:kBits = Bits r127
+			kBits128_b := math.Float64bits(r127_b)
+			// r129 = IAdd r128:kBits r111
+			r129_b := kBits128_b + r111
+			// r130 = Shl 52 r129
+			r130_b := r129_b << 52
+			// r131:pow2 = FromBits r130
+			pow2131_b := math.Float64frombits(r130_b)
+			// r132:big = Mul r125 r131:pow2
+			big_b := float64(r125_b * pow2131_b)
+			// r133 = CmpLE r33:az r47
+			r133_b := az_b <= r47
+			// r134:far = Select r133 r74:taylor r132:big
+			far_b := big_b
+			if r133_b {
+				far_b = taylor_b
+			}
+			// r50:ex = Select r52:large r134:far r50:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// r135:vc = FMA r50:ex r23:F r8:vr
+		vc_a := math.FMA(ex_a, F_a, vr_a)
+		vc_b := math.FMA(ex_b, F_b, vr_b)
+		// If Delta
+		if hasDelta {
+			// r136 = Load Delta
+			r136_a := delta[j]
+			r136_b := delta[j+1]
+			// r135:vc = Add r135:vc r136
+			vc_a = float64(vc_a + r136_a)
+			vc_b = float64(vc_b + r136_b)
+		}
+		// r138 = Abs r25:z
+		r138_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		r138_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r141 = FMA r139 r25:z r140
+		r141_a := math.FMA(r139, z_a, r140)
+		r141_b := math.FMA(r139, z_b, r140)
+		// r143 = FMA r141 r25:z r142
+		r143_a := math.FMA(r141_a, z_a, r142)
+		r143_b := math.FMA(r141_b, z_b, r142)
+		// r145 = FMA r143 r25:z r144
+		r145_a := math.FMA(r143_a, z_a, r144)
+		r145_b := math.FMA(r143_b, z_b, r144)
+		// r147 = FMA r145 r25:z r146
+		r147_a := math.FMA(r145_a, z_a, r146)
+		r147_b := math.FMA(r145_b, z_b, r146)
+		// r149 = FMA r147 r25:z r148
+		r149_a := math.FMA(r147_a, z_a, r148)
+		r149_b := math.FMA(r147_b, z_b, r148)
+		// r151 = FMA r149 r25:z r150
+		r151_a := math.FMA(r149_a, z_a, r150)
+		r151_b := math.FMA(r149_b, z_b, r150)
+		// r153 = FMA r151 r25:z r152
+		r153_a := math.FMA(r151_a, z_a, r152)
+		r153_b := math.FMA(r151_b, z_b, r152)
+		// r155 = FMA r153 r25:z r154
+		r155_a := math.FMA(r153_a, z_a, r154)
+		r155_b := math.FMA(r153_b, z_b, r154)
+		// r156 = FMA r155 r25:z r47
+		r156_a := math.FMA(r155_a, z_a, r47)
+		r156_b := math.FMA(r155_b, z_b, r47)
+		// r157 = CmpGT r138 r51
+		r157_a := r138_a > r51
+		r157_b := r138_b > r51
+		// Rare r157
+		if r157_a {
+			// r160 = FMA r158 r25:z r159
+			r160_a := math.FMA(r158, z_a, r159)
+			// r162 = FMA r160 r25:z r161
+			r162_a := math.FMA(r160_a, z_a, r161)
+			// r164 = FMA r162 r25:z r163
+			r164_a := math.FMA(r162_a, z_a, r163)
+			// r166 = FMA r164 r25:z r165
+			r166_a := math.FMA(r164_a, z_a, r165)
+			// r168 = FMA r166 r25:z r167
+			r168_a := math.FMA(r166_a, z_a, r167)
+			// r170 = FMA r168 r25:z r169
+			r170_a := math.FMA(r168_a, z_a, r169)
+			// r172 = FMA r170 r25:z r171
+			r172_a := math.FMA(r170_a, z_a, r171)
+			// r174 = FMA r172 r25:z r173
+			r174_a := math.FMA(r172_a, z_a, r173)
+			// r175 = FMA r174 r25:z r139
+			r175_a := math.FMA(r174_a, z_a, r139)
+			// r176 = FMA r175 r25:z r140
+			r176_a := math.FMA(r175_a, z_a, r140)
+			// r177 = FMA r176 r25:z r142
+			r177_a := math.FMA(r176_a, z_a, r142)
+			// r178 = FMA r177 r25:z r144
+			r178_a := math.FMA(r177_a, z_a, r144)
+			// r179 = FMA r178 r25:z r146
+			r179_a := math.FMA(r178_a, z_a, r146)
+			// r180 = FMA r179 r25:z r148
+			r180_a := math.FMA(r179_a, z_a, r148)
+			// r181 = FMA r180 r25:z r150
+			r181_a := math.FMA(r180_a, z_a, r150)
+			// r182 = FMA r181 r25:z r152
+			r182_a := math.FMA(r181_a, z_a, r152)
+			// r183 = FMA r182 r25:z r154
+			r183_a := math.FMA(r182_a, z_a, r154)
+			// r184 = FMA r183 r25:z r47
+			r184_a := math.FMA(r183_a, z_a, r47)
+			// r185 = CmpGT r25:z r75
+			r185_a := z_a > r75
+			// r186 = Select r185 r75 r25:z
+			r186_a := z_a
+			if r185_a {
+				r186_a = r75
+			}
+			// r187 = CmpLT r186 r78
+			r187_a := r186_a < r78
+			// r188 = Select r187 r78 r186
+			r188_a := r186_a
+			if r187_a {
+				r188_a = r78
+			}
+			// r189 = FMA r188 r82 r81
+			r189_a := math.FMA(r188_a, r82, r81)
+			// r190 = Sub r189 r81
+			r190_a := float64(r189_a - r81)
+			// r191 = FMA r190 r86 r188
+			r191_a := math.FMA(r190_a, r86, r188_a)
+			// r192 = FMA r190 r85 r191
+			r192_a := math.FMA(r190_a, r85, r191_a)
+			// r193 = FMA r53 r192 r54
+			r193_a := math.FMA(r53, r192_a, r54)
+			// r194 = FMA r193 r192 r56
+			r194_a := math.FMA(r193_a, r192_a, r56)
+			// r195 = FMA r194 r192 r58
+			r195_a := math.FMA(r194_a, r192_a, r58)
+			// r196 = FMA r195 r192 r60
+			r196_a := math.FMA(r195_a, r192_a, r60)
+			// r197 = FMA r196 r192 r62
+			r197_a := math.FMA(r196_a, r192_a, r62)
+			// r198 = FMA r197 r192 r64
+			r198_a := math.FMA(r197_a, r192_a, r64)
+			// r199 = FMA r198 r192 r34
+			r199_a := math.FMA(r198_a, r192_a, r34)
+			// r200 = FMA r199 r192 r35
+			r200_a := math.FMA(r199_a, r192_a, r35)
+			// r201 = FMA r200 r192 r37
+			r201_a := math.FMA(r200_a, r192_a, r37)
+			// r202 = FMA r201 r192 r39
+			r202_a := math.FMA(r201_a, r192_a, r39)
+			// r203 = FMA r202 r192 r41
+			r203_a := math.FMA(r202_a, r192_a, r41)
+			// r204 = FMA r203 r192 r43
+			r204_a := math.FMA(r203_a, r192_a, r43)
+			// r205 = FMA r204 r192 r45
+			r205_a := math.FMA(r204_a, r192_a, r45)
+			// r206 = FMA r205 r192 r47
+			r206_a := math.FMA(r205_a, r192_a, r47)
+			// r207 = FMA r206 r192 r49
+			r207_a := math.FMA(r206_a, r192_a, r49)
+			// r208 = FMA r192 r207 r49
+			r208_a := math.FMA(r192_a, r207_a, r49)
+			// r209 = Add r190 r81
+			r209_a := float64(r190_a + r81)
+			// r210:kBits = Bits r209
+			kBits210_a := math.Float64bits(r209_a)
+			// r211 = IAdd r210:kBits r111
+			r211_a := kBits210_a + r111
+			// r212 = Shl 52 r211
+			r212_a := r211_a << 52
+			// r213:pow2 = FromBits r212
+			pow2213_a := math.Float64frombits(r212_a)
+			// r214 = Mul r208 r213:pow2
+			r214_a := float64(r208_a * pow2213_a)
+			// r217 = FMA r215 r25:z r216
+			r217_a := math.FMA(r215, z_a, r216)
+			// r219 = FMA r217 r25:z r218
+			r219_a := math.FMA(r217_a, z_a, r218)
+			// r221 = FMA r219 r25:z r220
+			r221_a := math.FMA(r219_a, z_a, r220)
+			// r223 = FMA r221 r25:z r222
+			r223_a := math.FMA(r221_a, z_a, r222)
+			// r225 = FMA r223 r25:z r224
+			r225_a := math.FMA(r223_a, z_a, r224)
+			// r227 = FMA r225 r25:z r226
+			r227_a := math.FMA(r225_a, z_a, r226)
+			// r229 = FMA r227 r25:z r228
+			r229_a := math.FMA(r227_a, z_a, r228)
+			// r231 = FMA r229 r25:z r230
+			r231_a := math.FMA(r229_a, z_a, r230)
+			// r233 = FMA r231 r25:z r232
+			r233_a := math.FMA(r231_a, z_a, r232)
+			// r235 = FMA r233 r25:z r234
+			r235_a := math.FMA(r233_a, z_a, r234)
+			// r237 = FMA r235 r25:z r236
+			r237_a := math.FMA(r235_a, z_a, r236)
+			// r238 = FMA r237 r25:z r53
+			r238_a := math.FMA(r237_a, z_a, r53)
+			// r240 = FMA r238 r25:z r239
+			r240_a := math.FMA(r238_a, z_a, r239)
+			// r241 = FMA r240 r25:z r56
+			r241_a := math.FMA(r240_a, z_a, r56)
+			// r243 = FMA r241 r25:z r242
+			r243_a := math.FMA(r241_a, z_a, r242)
+			// r244 = FMA r243 r25:z r60
+			r244_a := math.FMA(r243_a, z_a, r60)
+			// r246 = FMA r244 r25:z r245
+			r246_a := math.FMA(r244_a, z_a, r245)
+			// r247 = FMA r246 r25:z r64
+			r247_a := math.FMA(r246_a, z_a, r64)
+			// r249 = FMA r247 r25:z r248
+			r249_a := math.FMA(r247_a, z_a, r248)
+			// r250 = FMA r249 r25:z r35
+			r250_a := math.FMA(r249_a, z_a, r35)
+			// r252 = FMA r250 r25:z r251
+			r252_a := math.FMA(r250_a, z_a, r251)
+			// r253 = FMA r252 r25:z r39
+			r253_a := math.FMA(r252_a, z_a, r39)
+			// r255 = FMA r253 r25:z r254
+			r255_a := math.FMA(r253_a, z_a, r254)
+			// r256 = FMA r255 r25:z r43
+			r256_a := math.FMA(r255_a, z_a, r43)
+			// r258 = FMA r256 r25:z r257
+			r258_a := math.FMA(r256_a, z_a, r257)
+			// r259 = FMA r258 r25:z r47
+			r259_a := math.FMA(r258_a, z_a, r47)
+			// r260 = Mul r214 r259
+			r260_a := float64(r214_a * r259_a)
+			// r261 = CmpGT r190 r104
+			r261_a := r190_a > r104
+			// r262 = Select r261 r104 r190
+			r262_a := r190_a
+			if r261_a {
+				r262_a = r104
+			}
+			// r263 = Sub r186 r49
+			r263_a := float64(r186_a - r49)
+			// r264 = Mul r262 r107
+			r264_a := float64(r262_a * r107)
+			// r265 = Add r264 r81
+			r265_a := float64(r264_a + r81)
+			// r266:kBits = Bits r265
+			kBits266_a := math.Float64bits(r265_a)
+			// r267 = IAdd r266:kBits r111
+			r267_a := kBits266_a + r111
+			// r268 = Shl 52 r267
+			r268_a := r267_a << 52
+			// r269:pow2 = FromBits r268
+			pow2269_a := math.Float64frombits(r268_a)
+			// r270 = FMA r208 r263 r269:pow2
+			r270_a := math.FMA(r208_a, r263_a, pow2269_a)
+			// r271 = Div r270 r186
+			r271_a := float64(r270_a / r186_a)
+			// r272 = Div r271 r186
+			r272_a := float64(r271_a / r186_a)
+			// r273 = FMA r190 r47 r81
+			r273_a := math.FMA(r190_a, r47, r81)
+			// r274 = Sub r273 r81
+			r274_a := float64(r273_a - r81)
+			// r275 = Add r274 r81
+			r275_a := float64(r274_a + r81)
+			// r276:kBits = Bits r275
+			kBits276_a := math.Float64bits(r275_a)
+			// r277 = IAdd r276:kBits r111
+			r277_a := kBits276_a + r111
+			// r278 = Shl 52 r277
+			r278_a := r277_a << 52
+			// r279:pow2 = FromBits r278
+			pow2279_a := math.Float64frombits(r278_a)
+			// r280 = Mul r272 r279:pow2
+			r280_a := float64(r272_a * pow2279_a)
+			// r281 = Sub r190 r274
+			r281_a := float64(r190_a - r274_a)
+			// r282 = Add r281 r81
+			r282_a := float64(r281_a + r81)
+			// r283:kBits = Bits r282
+			kBits283_a := math.Float64bits(r282_a)
+			// r284 = IAdd r283:kBits r111
+			r284_a := kBits283_a + r111
+			// r285 = Shl 52 r284
+			r285_a := r284_a << 52
+			// r286:pow2 = FromBits r285
+			pow2286_a := math.Float64frombits(r285_a)
+			// r287 = Mul r280 r286:pow2
+			r287_a := float64(r280_a * pow2286_a)
+			// r288 = Div r49 r25:z
+			r288_a := float64(r49 / z_a)
+			// r289 = Div r288 r25:z
+			r289_a := float64(r288_a / z_a)
+			// r290 = CmpGT r25:z r49
+			r290_a := z_a > r49
+			// r291 = Select r290 r287 r184
+			r291_a := r184_a
+			if r290_a {
+				r291_a = r287_a
+			}
+			// r293 = CmpGE r25:z r292
+			r293_a := z_a >= r292
+			// r294 = Select r293 r260 r287
+			r294_a := r287_a
+			if r293_a {
+				r294_a = r260_a
+			}
+			// r296 = CmpLT r25:z r295
+			r296_a := z_a < r295
+			// r297 = Select r296 r294 r291
+			r297_a := r291_a
+			if r296_a {
+				r297_a = r294_a
+			}
+			// r298 = CmpLT r25:z r78
+			r298_a := z_a < r78
+			// r299 = Select r298 r289 r297
+			r299_a := r297_a
+			if r298_a {
+				r299_a = r289_a
+			}
+			// r156 = Select r157 r299 r156
+			if r157_a {
+				r156_a = r299_a
+			}
+		}
+		if r157_b {
+			// r160 = FMA r158 r25:z r159
+			r160_b := math.FMA(r158, z_b, r159)
+			// r162 = FMA r160 r25:z r161
+			r162_b := math.FMA(r160_b, z_b, r161)
+			// r164 = FMA r162 r25:z r163
+			r164_b := math.FMA(r162_b, z_b, r163)
+			// r166 = FMA r164 r25:z r165
+			r166_b := math.FMA(r164_b, z_b, r165)
+			// r168 = FMA r166 r25:z r167
+			r168_b := math.FMA(r166_b, z_b, r167)
+			// r170 = FMA r168 r25:z r169
+			r170_b := math.FMA(r168_b, z_b, r169)
+			// r172 = FMA r170 r25:z r171
+			r172_b := math.FMA(r170_b, z_b, r171)
+			// r174 = FMA r172 r25:z r173
+			r174_b := math.FMA(r172_b, z_b, r173)
+			// r175 = FMA r174 r25:z r139
+			r175_b := math.FMA(r174_b, z_b, r139)
+			// r176 = FMA r175 r25:z r140
+			r176_b := math.FMA(r175_b, z_b, r140)
+			// r177 = FMA r176 r25:z r142
+			r177_b := math.FMA(r176_b, z_b, r142)
+			// r178 = FMA r177 r25:z r144
+			r178_b := math.FMA(r177_b, z_b, r144)
+			// r179 = FMA r178 r25:z r146
+			r179_b := math.FMA(r178_b, z_b, r146)
+			// r180 = FMA r179 r25:z r148
+			r180_b := math.FMA(r179_b, z_b, r148)
+			// r181 = FMA r180 r25:z r150
+			r181_b := math.FMA(r180_b, z_b, r150)
+			// r182 = FMA r181 r25:z r152
+			r182_b := math.FMA(r181_b, z_b, r152)
+			// r183 = FMA r182 r25:z r154
+			r183_b := math.FMA(r182_b, z_b, r154)
+			// r184 = FMA r183 r25:z r47
+			r184_b := math.FMA(r183_b, z_b, r47)
+			// r185 = CmpGT r25:z r75
+			r185_b := z_b > r75
+			// r186 = Select r185 r75 r25:z
+			r186_b := z_b
+			if r185_b {
+				r186_b = r75
+			}
+			// r187 = CmpLT r186 r78
+			r187_b := r186_b < r78
+			// r188 = Select r187 r78 r186
+			r188_b := r186_b
+			if r187_b {
+				r188_b = r78
+			}
+			// r189 = FMA r188 r82 r81
+			r189_b := math.FMA(r188_b, r82, r81)
+			// r190 = Sub r189 r81
+			r190_b := float64(r189_b - r81)
+			// r191 = FMA r190 r86 r188
+			r191_b := math.FMA(r190_b, r86, r188_b)
+			// r192 = FMA r190 r85 r191
+			r192_b := math.FMA(r190_b, r85, r191_b)
+			// r193 = FMA r53 r192 r54
+			r193_b := math.FMA(r53, r192_b, r54)
+			// r194 = FMA r193 r192 r56
+			r194_b := math.FMA(r193_b, r192_b, r56)
+			// r195 = FMA r194 r192 r58
+			r195_b := math.FMA(r194_b, r192_b, r58)
+			// r196 = FMA r195 r192 r60
+			r196_b := math.FMA(r195_b, r192_b, r60)
+			// r197 = FMA r196 r192 r62
+			r197_b := math.FMA(r196_b, r192_b, r62)
+			// r198 = FMA r197 r192 r64
+			r198_b := math.FMA(r197_b, r192_b, r64)
+			// r199 = FMA r198 r192 r34
+			r199_b := math.FMA(r198_b, r192_b, r34)
+			// r200 = FMA r199 r192 r35
+			r200_b := math.FMA(r199_b, r192_b, r35)
+			// r201 = FMA r200 r192 r37
+			r201_b := math.FMA(r200_b, r192_b, r37)
+			// r202 = FMA r201 r192 r39
+			r202_b := math.FMA(r201_b, r192_b, r39)
+			// r203 = FMA r202 r192 r41
+			r203_b := math.FMA(r202_b, r192_b, r41)
+			// r204 = FMA r203 r192 r43
+			r204_b := math.FMA(r203_b, r192_b, r43)
+			// r205 = FMA r204 r192 r45
+			r205_b := math.FMA(r204_b, r192_b, r45)
+			// r206 = FMA r205 r192 r47
+			r206_b := math.FMA(r205_b, r192_b, r47)
+			// r207 = FMA r206 r192 r49
+			r207_b := math.FMA(r206_b, r192_b, r49)
+			// r208 = FMA r192 r207 r49
+			r208_b := math.FMA(r192_b, r207_b, r49)
+			// r209 = Add r190 r81
+			r209_b := float64(r190_b + r81)
+			// r210:kBits = Bits r209
+			kBits210_b := math.Float64bits(r209_b)
+			// r211 = IAdd r210:kBits r111
+			r211_b := kBits210_b + r111
+			// r212 = Shl 52 r211
+			r212_b := r211_b << 52
+			// r213:pow2 = FromBits r212
+			pow2213_b := math.Float64frombits(r212_b)
+			// r214 = Mul r208 r213:pow2
+			r214_b := float64(r208_b * pow2213_b)
+			// r217 = FMA r215 r25:z r216
+			r217_b := math.FMA(r215, z_b, r216)
+			// r219 = FMA r217 r25:z r218
+			r219_b := math.FMA(r217_b, z_b, r218)
+			// r221 = FMA r219 r25:z r220
+			r221_b := math.FMA(r219_b, z_b, r220)
+			// r223 = FMA r221 r25:z r222
+			r223_b := math.FMA(r221_b, z_b, r222)
+			// r225 = FMA r223 r25:z r224
+			r225_b := math.FMA(r223_b, z_b, r224)
+			// r227 = FMA r225 r25:z r226
+			r227_b := math.FMA(r225_b, z_b, r226)
+			// r229 = FMA r227 r25:z r228
+			r229_b := math.FMA(r227_b, z_b, r228)
+			// r231 = FMA r229 r25:z r230
+			r231_b := math.FMA(r229_b, z_b, r230)
+			// r233 = FMA r231 r25:z r232
+			r233_b := math.FMA(r231_b, z_b, r232)
+			// r235 = FMA r233 r25:z r234
+			r235_b := math.FMA(r233_b, z_b, r234)
+			// r237 = FMA r235 r25:z r236
+			r237_b := math.FMA(r235_b, z_b, r236)
+			// r238 = FMA r237 r25:z r53
+			r238_b := math.FMA(r237_b, z_b, r53)
+			// r240 = FMA r238 r25:z r239
+			r240_b := math.FMA(r238_b, z_b, r239)
+			// r241 = FMA r240 r25:z r56
+			r241_b := math.FMA(r240_b, z_b, r56)
+			// r243 = FMA r241 r25:z r242
+			r243_b := math.FMA(r241_b, z_b, r242)
+			// r244 = FMA r243 r25:z r60
+			r244_b := math.FMA(r243_b, z_b, r60)
+			// r246 = FMA r244 r25:z r245
+			r246_b := math.FMA(r244_b, z_b, r245)
+			// r247 = FMA r246 r25:z r64
+			r247_b := math.FMA(r246_b, z_b, r64)
+			// r249 = FMA r247 r25:z r248
+			r249_b := math.FMA(r247_b, z_b, r248)
+			// r250 = FMA r249 r25:z r35
+			r250_b := math.FMA(r249_b, z_b, r35)
+			// r252 = FMA r250 r25:z r251
+			r252_b := math.FMA(r250_b, z_b, r251)
+			// r253 = FMA r252 r25:z r39
+			r253_b := math.FMA(r252_b, z_b, r39)
+			// r255 = FMA r253 r25:z r254
+			r255_b := math.FMA(r253_b, z_b, r254)
+			// r256 = FMA r255 r25:z r43
+			r256_b := math.FMA(r255_b, z_b, r43)
+			// r258 = FMA r256 r25:z r257
+			r258_b := math.FMA(r256_b, z_b, r257)
+			// r259 = FMA r258 r25:z r47
+			r259_b := math.FMA(r258_b, z_b, r47)
+			// r260 = Mul r214 r259
+			r260_b := float64(r214_b * r259_b)
+			// r261 = CmpGT r190 r104
+			r261_b := r190_b > r104
+			// r262 = Select r261 r104 r190
+			r262_b := r190_b
+			if r261_b {
+				r262_b = r104
+			}
+			// r263 = Sub r186 r49
+			r263_b := float64(r186_b - r49)
+			// r264 = Mul r262 r107
+			r264_b := float64(r262_b * r107)
+			// r265 = Add r264 r81
+			r265_b := float64(r264_b + r81)
+			// r266:kBits = Bits r265
+			kBits266_b := math.Float64bits(r265_b)
+			// r267 = IAdd r266:kBits r111
+			r267_b := kBits266_b + r111
+			// r268 = Shl 52 r267
+			r268_b := r267_b << 52
+			// r269:pow2 = FromBits r268
+			pow2269_b := math.Float64frombits(r268_b)
+			// r270 = FMA r208 r263 r269:pow2
+			r270_b := math.FMA(r208_b, r263_b, pow2269_b)
+			// r271 = Div r270 r186
+			r271_b := float64(r270_b / r186_b)
+			// r272 = Div r271 r186
+			r272_b := float64(r271_b / r186_b)
+			// r273 = FMA r190 r47 r81
+			r273_b := math.FMA(r190_b, r47, r81)
+			// r274 = Sub r273 r81
+			r274_b := float64(r273_b - r81)
+			// r275 = Add r274 r81
+			r275_b := float64(r274_b + r81)
+			// r276:kBits = Bits r275
+			kBits276_b := math.Float64bits(r275_b)
+			// r277 = IAdd r276:kBits r111
+			r277_b := kBits276_b + r111
+			// r278 = Shl 52 r277
+			r278_b := r277_b << 52
+			// r279:pow2 = FromBits r278
+			pow2279_b := math.Float64frombits(r278_b)
+			// r280 = Mul r272 r279:pow2
+			r280_b := float64(r272_b * pow2279_b)
+			// r281 = Sub r190 r274
+			r281_b := float64(r190_b - r274_b)
+			// r282 = Add r281 r81
+			r282_b := float64(r281_b + r81)
+			// r283:kBits = Bits r282
+			kBits283_b := math.Float64bits(r282_b)
+			// r284 = IAdd r283:kBits r111
+			r284_b := kBits283_b + r111
+			// r285 = Shl 52 r284
+			r285_b := r284_b << 52
+			// r286:pow2 = FromBits r285
+			pow2286_b := math.Float64frombits(r285_b)
+			// r287 = Mul r280 r286:pow2
+			r287_b := float64(r280_b * pow2286_b)
+			// r288 = Div r49 r25:z
+			r288_b := float64(r49 / z_b)
+			// r289 = Div r288 r25:z
+			r289_b := float64(r288_b / z_b)
+			// r290 = CmpGT r25:z r49
+			r290_b := z_b > r49
+			// r291 = Select r290 r287 r184
+			r291_b := r184_b
+			if r290_b {
+				r291_b = r287_b
+			}
+			// r293 = CmpGE r25:z r292
+			r293_b := z_b >= r292
+			// r294 = Select r293 r260 r287
+			r294_b := r287_b
+			if r293_b {
+				r294_b = r260_b
+			}
+			// r296 = CmpLT r25:z r295
+			r296_b := z_b < r295
+			// r297 = Select r296 r294 r291
+			r297_b := r291_b
+			if r296_b {
+				r297_b = r294_b
+			}
+			// r298 = CmpLT r25:z r78
+			r298_b := z_b < r78
+			// r299 = Select r298 r289 r297
+			r299_b := r297_b
+			if r298_b {
+				r299_b = r289_b
+			}
+			// r156 = Select r157 r299 r156
+			if r157_b {
+				r156_b = r299_b
+			}
+		}
+		// r301 = Sub r300 r2:Last
+		r301_a := float64(r300 - Last_a)
+		r301_b := float64(r300 - Last_b)
+		// r302:tauRef = Param TauRef
+		tauRef_a := cTauRef[j]
+		tauRef_b := cTauRef[j+1]
+		// r303 = CmpLT r301 r302:tauRef
+		r303_a := r301_a < tauRef_a
+		r303_b := r301_b < tauRef_b
+		// r304 = Select r303 r8:vr r135:vc
+		r304_a := vc_a
+		if r303_a {
+			r304_a = vr_a
+		}
+		r304_b := vc_b
+		if r303_b {
+			r304_b = vr_b
+		}
+		// r305:invD = Param InvD
+		invD_a := cInvD[j]
+		invD_b := cInvD[j+1]
+		// r306:alpha = Param Alpha
+		alpha_a := cAlpha[j]
+		alpha_b := cAlpha[j+1]
+		// r307:width = Param Width
+		width_a := cWidth[j]
+		width_b := cWidth[j+1]
+		// r308 = Imm 0x0
+		r308_a := math.Float64frombits(0x0000000000000000) // 0
+		r308_b := math.Float64frombits(0x0000000000000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r308 = Load GSpike
+			r308_a = gspike[j]
+			r308_b = gspike[j+1]
+		}
+		// r310 = Sub r304 r5:vTh
+		r310_a := float64(r304_a - vTh_a)
+		r310_b := float64(r304_b - vTh_b)
+		// r311 = Mul r310 r305:invD
+		r311_a := float64(r310_a * invD_a)
+		r311_b := float64(r310_b * invD_b)
+		// r312 = Abs r311
+		r312_a := math.Float64frombits(math.Float64bits(r311_a) &^ (1 << 63))
+		r312_b := math.Float64frombits(math.Float64bits(r311_b) &^ (1 << 63))
+		// r313 = Sub r307:width r312
+		r313_a := float64(width_a - r312_a)
+		r313_b := float64(width_b - r312_b)
+		// r314 = Mul r306:alpha r313
+		r314_a := float64(alpha_a * r313_a)
+		r314_b := float64(alpha_b * r313_b)
+		// r315 = CmpLT r314 r295
+		r315_a := r314_a < r295
+		r315_b := r314_b < r295
+		// r316 = Select r315 r295 r314
+		r316_a := r314_a
+		if r315_a {
+			r316_a = r295
+		}
+		r316_b := r314_b
+		if r315_b {
+			r316_b = r295
+		}
+		// r317 = Mul r308 r316
+		r317_a := float64(r308_a * r316_a)
+		r317_b := float64(r308_b * r316_b)
+		// r318 = FMA r317 r305:invD r3:gV
+		r318_a := math.FMA(r317_a, invD_a, gV_a)
+		r318_b := math.FMA(r317_b, invD_b, gV_b)
+		// r319:dtRTau = Param DtRTau
+		dtRTau319_a := cDtRTau[j]
+		dtRTau319_b := cDtRTau[j+1]
+		// r320:ka = Param Ka
+		ka_a := cKa[j]
+		ka_b := cKa[j+1]
+		// r321 = FMA r4:gW r320:ka r318
+		r321_a := math.FMA(gW_a, ka_a, r318_a)
+		r321_b := math.FMA(gW_b, ka_b, r318_b)
+		// r322 = Mul r50:ex r319:dtRTau
+		r322_a := float64(ex_a * dtRTau319_a)
+		r322_b := float64(ex_b * dtRTau319_b)
+		// r323 = Mul r321 r322
+		r323_a := float64(r321_a * r322_a)
+		r323_b := float64(r321_b * r322_b)
+		// r324:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		// r325 = Mul r4:gW r324:keep
+		r325_a := float64(gW_a * keep_a)
+		r325_b := float64(gW_b * keep_b)
+		// r326 = Sub r325 r323
+		r326_a := float64(r325_a - r323_a)
+		r326_b := float64(r325_b - r323_b)
+		// r327 = Mul r156 r23:F
+		r327_a := float64(r156_a * F_a)
+		r327_b := float64(r156_b * F_b)
+		// r328:dtCTau = Param DtCTau
+		dtCTau328_a := cDtCTau[j]
+		dtCTau328_b := cDtCTau[j+1]
+		// r329 = Add r328:dtCTau r328:dtCTau
+		r329_a := float64(dtCTau328_a + dtCTau328_a)
+		r329_b := float64(dtCTau328_b + dtCTau328_b)
+		// r330 = FMA r327 r329 r49
+		r330_a := math.FMA(r327_a, r329_a, r49)
+		r330_b := math.FMA(r327_b, r329_b, r49)
+		// r331 = FMA r50:ex r25:z r330
+		r331_a := math.FMA(ex_a, z_a, r330_a)
+		r331_b := math.FMA(ex_b, z_b, r330_b)
+		// r332 = Mul r321 r331
+		r332_a := float64(r321_a * r331_a)
+		r332_b := float64(r321_b * r331_b)
+		// r333 = FMA r50:ex r8:vr r327
+		r333_a := math.FMA(ex_a, vr_a, r327_a)
+		r333_b := math.FMA(ex_b, vr_b, r327_b)
+		// r334 = Select r303 r318 r332
+		r334_a := r332_a
+		if r303_a {
+			r334_a = r318_a
+		}
+		r334_b := r332_b
+		if r303_b {
+			r334_b = r318_b
+		}
+		// r335 = Select r303 r4:gW r326
+		r335_a := r326_a
+		if r303_a {
+			r335_a = gW_a
+		}
+		r335_b := r326_b
+		if r303_b {
+			r335_b = gW_b
+		}
+		// r4:gW = Mul r335 r49
+		gW_a = float64(r335_a * r49)
+		gW_b = float64(r335_b * r49)
+		// r337 = Sub r0:V r5:vTh
+		r337_a := float64(V_a - vTh_a)
+		r337_b := float64(V_b - vTh_b)
+		// r338 = Mul r337 r305:invD
+		r338_a := float64(r337_a * invD_a)
+		r338_b := float64(r337_b * invD_b)
+		// r339 = Abs r338
+		r339_a := math.Float64frombits(math.Float64bits(r338_a) &^ (1 << 63))
+		r339_b := math.Float64frombits(math.Float64bits(r338_b) &^ (1 << 63))
+		// r340 = Sub r307:width r339
+		r340_a := float64(width_a - r339_a)
+		r340_b := float64(width_b - r339_b)
+		// r341 = Mul r306:alpha r340
+		r341_a := float64(alpha_a * r340_a)
+		r341_b := float64(alpha_b * r340_b)
+		// r342 = CmpLT r341 r295
+		r342_a := r341_a < r295
+		r342_b := r341_b < r295
+		// r343 = Select r342 r295 r341
+		r343_a := r341_a
+		if r342_a {
+			r343_a = r295
+		}
+		r343_b := r341_b
+		if r342_b {
+			r343_b = r295
+		}
+		// r344 = Mul r343 r305:invD
+		r344_a := float64(r343_a * invD_a)
+		r344_b := float64(r343_b * invD_b)
+		// r345:b = Param B
+		b345_a := cB[j]
+		b345_b := cB[j+1]
+		// r346 = Mul r335 r345:b
+		r346_a := float64(r335_a * b345_a)
+		r346_b := float64(r335_b * b345_b)
+		// r347 = Mul r346 r344
+		r347_a := float64(r346_a * r344_a)
+		r347_b := float64(r346_b * r344_b)
+		// r348:vReset = Param VReset
+		vReset348_a := cVReset[j]
+		vReset348_b := cVReset[j+1]
+		// r349 = Sub r0:V r348:vReset
+		r349_a := float64(V_a - vReset348_a)
+		r349_b := float64(V_b - vReset348_b)
+		// r350 = Mul r349 r344
+		r350_a := float64(r349_a * r344_a)
+		r350_b := float64(r349_b * r344_b)
+		// r351 = Sub r49 r350
+		r351_a := float64(r49 - r350_a)
+		r351_b := float64(r49 - r350_b)
+		// r3:gV = FMA r334 r351 r347
+		gV_a = math.FMA(r334_a, r351_a, r347_a)
+		gV_b = math.FMA(r334_b, r351_b, r347_b)
+		// If GI
+		if hasGI {
+			// r353 = Select r303 r295 r323
+			r353_a := r323_a
+			if r303_a {
+				r353_a = r295
+			}
+			r353_b := r323_b
+			if r303_b {
+				r353_b = r295
+			}
+			// Store GI r353
+			gi[j] = r353_a
+			gi[j+1] = r353_b
+		}
+		// If GG
+		if hasGG {
+			// r354 = Mul r321 r319:dtRTau
+			r354_a := float64(r321_a * dtRTau319_a)
+			r354_b := float64(r321_b * dtRTau319_b)
+			// r355 = Mul r354 r107
+			r355_a := float64(r354_a * r107)
+			r355_b := float64(r354_b * r107)
+			// r356 = Mul r355 r333
+			r356_a := float64(r355_a * r333_a)
+			r356_b := float64(r355_b * r333_b)
+			// r357 = Select r303 r295 r356
+			r357_a := r356_a
+			if r303_a {
+				r357_a = r295
+			}
+			r357_b := r356_b
+			if r303_b {
+				r357_b = r295
+			}
+			// Store GG r357
+			gg[j] = r357_a
+			gg[j+1] = r357_b
+		}
+		// If GDelta
+		if hasGDelta {
+			// r358 = Select r303 r295 r321
+			r358_a := r321_a
+			if r303_a {
+				r358_a = r295
+			}
+			r358_b := r321_b
+			if r303_b {
+				r358_b = r295
+			}
+			// Store GDelta r358
+			gdelta[j] = r358_a
+			gdelta[j+1] = r358_b
+		}
+		// Store GV r3:gV
+		gv[j] = gV_a
+		gv[j+1] = gV_b
+		// Store GW r4:gW
+		gw[j] = gW_a
+		gw[j+1] = gW_b
+	}
+	for ; j < n; j++ {
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:gV = Load GV
+		gV := gv[j]
+		// r4:gW = Load GW
+		gW := gw[j]
+		// r5:vTh = Param VTh
+		vTh := cVTh[j]
+		// r6:spk = CmpGE r0:V r5:vTh
+		spk := V >= vTh
+		// r7:vReset = Param VReset
+		vReset7 := cVReset[j]
+		// r8:vr = Select r6:spk r7:vReset r0:V
+		vr := V
+		if spk {
+			vr = vReset7
+		}
+		// r9:b = Param B
+		b9 := cB[j]
+		// r10:wb = Add r1:W r9:b
+		wb := float64(W + b9)
+		// r11:u = Select r6:spk r10:wb r1:W
+		u := W
+		if spk {
+			u = wb
+		}
+		// r12:in = Imm 0x0
+		in := math.Float64frombits(0x0000000000000000) // 0
+		// If I
+		if hasI {
+			// r12:in = Load I
+			in = i[j]
+		}
+		// r14:vRest = Param VRest
+		vRest := cVRest[j]
+		// r15:a1 = Sub r8:vr r14:vRest
+		a1 := float64(vr - vRest)
+		// r16:vC = Param VC
+		vC := cVC[j]
+		// r17:a2 = Sub r8:vr r16:vC
+		a2 := float64(vr - vC)
+		// r18:dtCTau = Param DtCTau
+		dtCTau18 := cDtCTau[j]
+		// r19:a12 = Mul r15:a1 r17:a2
+		a12 := float64(a1 * a2)
+		// r20:dtRTau = Param DtRTau
+		dtRTau20 := cDtRTau[j]
+		// r21:iu = Sub r12:in r11:u
+		iu := float64(in - u)
+		// r22:drive = Mul r20:dtRTau r21:iu
+		drive := float64(dtRTau20 * iu)
+		// r23:F = FMA r18:dtCTau r19:a12 r22:drive
+		F := math.FMA(dtCTau18, a12, drive)
+		// r24:a1a2 = Add r15:a1 r17:a2
+		a1a2 := float64(a1 + a2)
+		// r25:z = Mul r18:dtCTau r24:a1a2
+		z := float64(dtCTau18 * a1a2)
+		// If G
+		if hasG {
+			// r26:dtRTau = Param DtRTau
+			dtRTau26 := cDtRTau[j]
+			// r27 = Load G
+			r27 := g[j]
+			// r28:gd = Mul r26:dtRTau r27
+			gd := float64(dtRTau26 * r27)
+			// r25:z = Sub r25:z r28:gd
+			z = float64(z - gd)
+			// r30 = Imm 0x0
+			r30 := math.Float64frombits(0x0000000000000000) // 0
+			// r31:gv = FMA r28:gd r8:vr r30
+			gv31 := math.FMA(gd, vr, r30)
+			// r23:F = Sub r23:F r31:gv
+			F = float64(F - gv31)
+		}
+		// r33:az = Abs r25:z
+		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r36 = FMA r34 r25:z r35
+		r36 := math.FMA(r34, z, r35)
+		// r38 = FMA r36 r25:z r37
+		r38 := math.FMA(r36, z, r37)
+		// r40 = FMA r38 r25:z r39
+		r40 := math.FMA(r38, z, r39)
+		// r42 = FMA r40 r25:z r41
+		r42 := math.FMA(r40, z, r41)
+		// r44 = FMA r42 r25:z r43
+		r44 := math.FMA(r42, z, r43)
+		// r46 = FMA r44 r25:z r45
+		r46 := math.FMA(r44, z, r45)
+		// r48 = FMA r46 r25:z r47
+		r48 := math.FMA(r46, z, r47)
+		// r50:ex = FMA r48 r25:z r49
+		ex := math.FMA(r48, z, r49)
+		// r52:large = CmpGT r33:az r51
+		large := az > r51
+		// Rare r52:large
+		if large {
+			// r55 = FMA r53 r25:z r54
+			r55 := math.FMA(r53, z, r54)
+			// r57 = FMA r55 r25:z r56
+			r57 := math.FMA(r55, z, r56)
+			// r59 = FMA r57 r25:z r58
+			r59 := math.FMA(r57, z, r58)
+			// r61 = FMA r59 r25:z r60
+			r61 := math.FMA(r59, z, r60)
+			// r63 = FMA r61 r25:z r62
+			r63 := math.FMA(r61, z, r62)
+			// r65 = FMA r63 r25:z r64
+			r65 := math.FMA(r63, z, r64)
+			// r66 = FMA r65 r25:z r34
+			r66 := math.FMA(r65, z, r34)
+			// r67 = FMA r66 r25:z r35
+			r67 := math.FMA(r66, z, r35)
+			// r68 = FMA r67 r25:z r37
+			r68 := math.FMA(r67, z, r37)
+			// r69 = FMA r68 r25:z r39
+			r69 := math.FMA(r68, z, r39)
+			// r70 = FMA r69 r25:z r41
+			r70 := math.FMA(r69, z, r41)
+			// r71 = FMA r70 r25:z r43
+			r71 := math.FMA(r70, z, r43)
+			// r72 = FMA r71 r25:z r45
+			r72 := math.FMA(r71, z, r45)
+			// r73 = FMA r72 r25:z r47
+			r73 := math.FMA(r72, z, r47)
+			// r74:taylor = FMA r73 r25:z r49
+			taylor := math.FMA(r73, z, r49)
+			// r76 = CmpGT r25:z r75
+			r76 := z > r75
+			// r77:zl = Select r76 r75 r25:z
+			zl := z
+			if r76 {
+				zl = r75
+			}
+			// r79 = CmpLT r77:zl r78
+			r79 := zl < r78
+			// r80:zc = Select r79 r78 r77:zl
+			zc := zl
+			if r79 {
+				zc = r78
+			}
+			// r83 = FMA r80:zc r82 r81
+			r83 := math.FMA(zc, r82, r81)
+			// r84:k = Sub r83 r81
+			k := float64(r83 - r81)
+			// r87 = FMA r84:k r86 r80:zc
+			r87 := math.FMA(k, r86, zc)
+			// r88:r = FMA r84:k r85 r87
+			r := math.FMA(k, r85, r87)
+			// r89 = FMA r53 r88:r r54
+			r89 := math.FMA(r53, r, r54)
+			// r90 = FMA r89 r88:r r56
+			r90 := math.FMA(r89, r, r56)
+			// r91 = FMA r90 r88:r r58
+			r91 := math.FMA(r90, r, r58)
+			// r92 = FMA r91 r88:r r60
+			r92 := math.FMA(r91, r, r60)
+			// r93 = FMA r92 r88:r r62
+			r93 := math.FMA(r92, r, r62)
+			// r94 = FMA r93 r88:r r64
+			r94 := math.FMA(r93, r, r64)
+			// r95 = FMA r94 r88:r r34
+			r95 := math.FMA(r94, r, r34)
+			// r96 = FMA r95 r88:r r35
+			r96 := math.FMA(r95, r, r35)
+			// r97 = FMA r96 r88:r r37
+			r97 := math.FMA(r96, r, r37)
+			// r98 = FMA r97 r88:r r39
+			r98 := math.FMA(r97, r, r39)
+			// r99 = FMA r98 r88:r r41
+			r99 := math.FMA(r98, r, r41)
+			// r100 = FMA r99 r88:r r43
+			r100 := math.FMA(r99, r, r43)
+			// r101 = FMA r100 r88:r r45
+			r101 := math.FMA(r100, r, r45)
+			// r102 = FMA r101 r88:r r47
+			r102 := math.FMA(r101, r, r47)
+			// r103:q = FMA r102 r88:r r49
+			q := math.FMA(r102, r, r49)
+			// r105 = CmpGT r84:k r104
+			r105 := k > r104
+			// r106:kc = Select r105 r104 r84:k
+			kc := k
+			if r105 {
+				kc = r104
+			}
+			// r108 = Mul r106:kc r107
+			r108 := float64(kc * r107)
+			// r109 = Add r108 r81
+			r109 := float64(r108 + r81)
+			// r110:kBits = Bits r109
+			kBits110 := math.Float64bits(r109)
+			// r112 = IAdd r110:kBits r111
+			r112 := kBits110 + r111
+			// r113 = Shl 52 r112
+			r113 := r112 << 52
+			// r114:pow2 = FromBits r113
+			pow2114 := math.Float64frombits(r113)
+			// r115:oneMinus = Sub r49 r114:pow2
+			oneMinus := float64(r49 - pow2114)
+			// r116 = FMA r88:r r103:q r115:oneMinus
+			r116 := math.FMA(r, q, oneMinus)
+			// r117:y = Div r116 r77:zl
+			y := float64(r116 / zl)
+			// r118 = FMA r84:k r47 r81
+			r118 := math.FMA(k, r47, r81)
+			// r119:kHalf = Sub r118 r81
+			kHalf := float64(r118 - r81)
+			// r120 = Add r119:kHalf r81
+			r120 := float64(kHalf + r81)
+			// r121:kBits = Bits r120
+			kBits121 := math.Float64bits(r120)
+			// r122 = IAdd r121:kBits r111
+			r122 := kBits121 + r111
+			// r123 = Shl 52 r122
+			r123 := r122 << 52
+			// r124:pow2 = FromBits r123
+			pow2124 := math.Float64frombits(r123)
+			// r125 = Mul r117:y r124:pow2
+			r125 := float64(y * pow2124)
+			// r126 = Sub r84:k r119:kHalf
+			r126 := float64(k - kHalf)
+			// r127 = Add r126 r81
+			r127 := float64(r126 + r81)
+			// r128:kBits = Bits r127
+			kBits128 := math.Float64bits(r127)
+			// r129 = IAdd r128:kBits r111
+			r129 := kBits128 + r111
+			// r130 = Shl 52 r129
+			r130 := r129 << 52
+			// r131:pow2 = FromBits r130
+			pow2131 := math.Float64frombits(r130)
+			// r132:big = Mul r125 r131:pow2
+			big := float64(r125 * pow2131)
+			// r133 = CmpLE r33:az r47
+			r133 := az <= r47
+			// r134:far = Select r133 r74:taylor r132:big
+			far := big
+			if r133 {
+				far = taylor
+			}
+			// r50:ex = Select r52:large r134:far r50:ex
+			if large {
+				ex = far
+			}
+		}
+		// r135:vc = FMA r50:ex r23:F r8:vr
+		vc := math.FMA(ex, F, vr)
+		// If Delta
+		if hasDelta {
+			// r136 = Load Delta
+			r136 := delta[j]
+			// r135:vc = Add r135:vc r136
+			vc = float64(vc + r136)
+		}
+		// r138 = Abs r25:z
+		r138 := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r141 = FMA r139 r25:z r140
+		r141 := math.FMA(r139, z, r140)
+		// r143 = FMA r141 r25:z r142
+		r143 := math.FMA(r141, z, r142)
+		// r145 = FMA r143 r25:z r144
+		r145 := math.FMA(r143, z, r144)
+		// r147 = FMA r145 r25:z r146
+		r147 := math.FMA(r145, z, r146)
+		// r149 = FMA r147 r25:z r148
+		r149 := math.FMA(r147, z, r148)
+		// r151 = FMA r149 r25:z r150
+		r151 := math.FMA(r149, z, r150)
+		// r153 = FMA r151 r25:z r152
+		r153 := math.FMA(r151, z, r152)
+		// r155 = FMA r153 r25:z r154
+		r155 := math.FMA(r153, z, r154)
+		// r156 = FMA r155 r25:z r47
+		r156 := math.FMA(r155, z, r47)
+		// r157 = CmpGT r138 r51
+		r157 := r138 > r51
+		// Rare r157
+		if r157 {
+			// r160 = FMA r158 r25:z r159
+			r160 := math.FMA(r158, z, r159)
+			// r162 = FMA r160 r25:z r161
+			r162 := math.FMA(r160, z, r161)
+			// r164 = FMA r162 r25:z r163
+			r164 := math.FMA(r162, z, r163)
+			// r166 = FMA r164 r25:z r165
+			r166 := math.FMA(r164, z, r165)
+			// r168 = FMA r166 r25:z r167
+			r168 := math.FMA(r166, z, r167)
+			// r170 = FMA r168 r25:z r169
+			r170 := math.FMA(r168, z, r169)
+			// r172 = FMA r170 r25:z r171
+			r172 := math.FMA(r170, z, r171)
+			// r174 = FMA r172 r25:z r173
+			r174 := math.FMA(r172, z, r173)
+			// r175 = FMA r174 r25:z r139
+			r175 := math.FMA(r174, z, r139)
+			// r176 = FMA r175 r25:z r140
+			r176 := math.FMA(r175, z, r140)
+			// r177 = FMA r176 r25:z r142
+			r177 := math.FMA(r176, z, r142)
+			// r178 = FMA r177 r25:z r144
+			r178 := math.FMA(r177, z, r144)
+			// r179 = FMA r178 r25:z r146
+			r179 := math.FMA(r178, z, r146)
+			// r180 = FMA r179 r25:z r148
+			r180 := math.FMA(r179, z, r148)
+			// r181 = FMA r180 r25:z r150
+			r181 := math.FMA(r180, z, r150)
+			// r182 = FMA r181 r25:z r152
+			r182 := math.FMA(r181, z, r152)
+			// r183 = FMA r182 r25:z r154
+			r183 := math.FMA(r182, z, r154)
+			// r184 = FMA r183 r25:z r47
+			r184 := math.FMA(r183, z, r47)
+			// r185 = CmpGT r25:z r75
+			r185 := z > r75
+			// r186 = Select r185 r75 r25:z
+			r186 := z
+			if r185 {
+				r186 = r75
+			}
+			// r187 = CmpLT r186 r78
+			r187 := r186 < r78
+			// r188 = Select r187 r78 r186
+			r188 := r186
+			if r187 {
+				r188 = r78
+			}
+			// r189 = FMA r188 r82 r81
+			r189 := math.FMA(r188, r82, r81)
+			// r190 = Sub r189 r81
+			r190 := float64(r189 - r81)
+			// r191 = FMA r190 r86 r188
+			r191 := math.FMA(r190, r86, r188)
+			// r192 = FMA r190 r85 r191
+			r192 := math.FMA(r190, r85, r191)
+			// r193 = FMA r53 r192 r54
+			r193 := math.FMA(r53, r192, r54)
+			// r194 = FMA r193 r192 r56
+			r194 := math.FMA(r193, r192, r56)
+			// r195 = FMA r194 r192 r58
+			r195 := math.FMA(r194, r192, r58)
+			// r196 = FMA r195 r192 r60
+			r196 := math.FMA(r195, r192, r60)
+			// r197 = FMA r196 r192 r62
+			r197 := math.FMA(r196, r192, r62)
+			// r198 = FMA r197 r192 r64
+			r198 := math.FMA(r197, r192, r64)
+			// r199 = FMA r198 r192 r34
+			r199 := math.FMA(r198, r192, r34)
+			// r200 = FMA r199 r192 r35
+			r200 := math.FMA(r199, r192, r35)
+			// r201 = FMA r200 r192 r37
+			r201 := math.FMA(r200, r192, r37)
+			// r202 = FMA r201 r192 r39
+			r202 := math.FMA(r201, r192, r39)
+			// r203 = FMA r202 r192 r41
+			r203 := math.FMA(r202, r192, r41)
+			// r204 = FMA r203 r192 r43
+			r204 := math.FMA(r203, r192, r43)
+			// r205 = FMA r204 r192 r45
+			r205 := math.FMA(r204, r192, r45)
+			// r206 = FMA r205 r192 r47
+			r206 := math.FMA(r205, r192, r47)
+			// r207 = FMA r206 r192 r49
+			r207 := math.FMA(r206, r192, r49)
+			// r208 = FMA r192 r207 r49
+			r208 := math.FMA(r192, r207, r49)
+			// r209 = Add r190 r81
+			r209 := float64(r190 + r81)
+			// r210:kBits = Bits r209
+			kBits210 := math.Float64bits(r209)
+			// r211 = IAdd r210:kBits r111
+			r211 := kBits210 + r111
+			// r212 = Shl 52 r211
+			r212 := r211 << 52
+			// r213:pow2 = FromBits r212
+			pow2213 := math.Float64frombits(r212)
+			// r214 = Mul r208 r213:pow2
+			r214 := float64(r208 * pow2213)
+			// r217 = FMA r215 r25:z r216
+			r217 := math.FMA(r215, z, r216)
+			// r219 = FMA r217 r25:z r218
+			r219 := math.FMA(r217, z, r218)
+			// r221 = FMA r219 r25:z r220
+			r221 := math.FMA(r219, z, r220)
+			// r223 = FMA r221 r25:z r222
+			r223 := math.FMA(r221, z, r222)
+			// r225 = FMA r223 r25:z r224
+			r225 := math.FMA(r223, z, r224)
+			// r227 = FMA r225 r25:z r226
+			r227 := math.FMA(r225, z, r226)
+			// r229 = FMA r227 r25:z r228
+			r229 := math.FMA(r227, z, r228)
+			// r231 = FMA r229 r25:z r230
+			r231 := math.FMA(r229, z, r230)
+			// r233 = FMA r231 r25:z r232
+			r233 := math.FMA(r231, z, r232)
+			// r235 = FMA r233 r25:z r234
+			r235 := math.FMA(r233, z, r234)
+			// r237 = FMA r235 r25:z r236
+			r237 := math.FMA(r235, z, r236)
+			// r238 = FMA r237 r25:z r53
+			r238 := math.FMA(r237, z, r53)
+			// r240 = FMA r238 r25:z r239
+			r240 := math.FMA(r238, z, r239)
+			// r241 = FMA r240 r25:z r56
+			r241 := math.FMA(r240, z, r56)
+			// r243 = FMA r241 r25:z r242
+			r243 := math.FMA(r241, z, r242)
+			// r244 = FMA r243 r25:z r60
+			r244 := math.FMA(r243, z, r60)
+			// r246 = FMA r244 r25:z r245
+			r246 := math.FMA(r244, z, r245)
+			// r247 = FMA r246 r25:z r64
+			r247 := math.FMA(r246, z, r64)
+			// r249 = FMA r247 r25:z r248
+			r249 := math.FMA(r247, z, r248)
+			// r250 = FMA r249 r25:z r35
+			r250 := math.FMA(r249, z, r35)
+			// r252 = FMA r250 r25:z r251
+			r252 := math.FMA(r250, z, r251)
+			// r253 = FMA r252 r25:z r39
+			r253 := math.FMA(r252, z, r39)
+			// r255 = FMA r253 r25:z r254
+			r255 := math.FMA(r253, z, r254)
+			// r256 = FMA r255 r25:z r43
+			r256 := math.FMA(r255, z, r43)
+			// r258 = FMA r256 r25:z r257
+			r258 := math.FMA(r256, z, r257)
+			// r259 = FMA r258 r25:z r47
+			r259 := math.FMA(r258, z, r47)
+			// r260 = Mul r214 r259
+			r260 := float64(r214 * r259)
+			// r261 = CmpGT r190 r104
+			r261 := r190 > r104
+			// r262 = Select r261 r104 r190
+			r262 := r190
+			if r261 {
+				r262 = r104
+			}
+			// r263 = Sub r186 r49
+			r263 := float64(r186 - r49)
+			// r264 = Mul r262 r107
+			r264 := float64(r262 * r107)
+			// r265 = Add r264 r81
+			r265 := float64(r264 + r81)
+			// r266:kBits = Bits r265
+			kBits266 := math.Float64bits(r265)
+			// r267 = IAdd r266:kBits r111
+			r267 := kBits266 + r111
+			// r268 = Shl 52 r267
+			r268 := r267 << 52
+			// r269:pow2 = FromBits r268
+			pow2269 := math.Float64frombits(r268)
+			// r270 = FMA r208 r263 r269:pow2
+			r270 := math.FMA(r208, r263, pow2269)
+			// r271 = Div r270 r186
+			r271 := float64(r270 / r186)
+			// r272 = Div r271 r186
+			r272 := float64(r271 / r186)
+			// r273 = FMA r190 r47 r81
+			r273 := math.FMA(r190, r47, r81)
+			// r274 = Sub r273 r81
+			r274 := float64(r273 - r81)
+			// r275 = Add r274 r81
+			r275 := float64(r274 + r81)
+			// r276:kBits = Bits r275
+			kBits276 := math.Float64bits(r275)
+			// r277 = IAdd r276:kBits r111
+			r277 := kBits276 + r111
+			// r278 = Shl 52 r277
+			r278 := r277 << 52
+			// r279:pow2 = FromBits r278
+			pow2279 := math.Float64frombits(r278)
+			// r280 = Mul r272 r279:pow2
+			r280 := float64(r272 * pow2279)
+			// r281 = Sub r190 r274
+			r281 := float64(r190 - r274)
+			// r282 = Add r281 r81
+			r282 := float64(r281 + r81)
+			// r283:kBits = Bits r282
+			kBits283 := math.Float64bits(r282)
+			// r284 = IAdd r283:kBits r111
+			r284 := kBits283 + r111
+			// r285 = Shl 52 r284
+			r285 := r284 << 52
+			// r286:pow2 = FromBits r285
+			pow2286 := math.Float64frombits(r285)
+			// r287 = Mul r280 r286:pow2
+			r287 := float64(r280 * pow2286)
+			// r288 = Div r49 r25:z
+			r288 := float64(r49 / z)
+			// r289 = Div r288 r25:z
+			r289 := float64(r288 / z)
+			// r290 = CmpGT r25:z r49
+			r290 := z > r49
+			// r291 = Select r290 r287 r184
+			r291 := r184
+			if r290 {
+				r291 = r287
+			}
+			// r293 = CmpGE r25:z r292
+			r293 := z >= r292
+			// r294 = Select r293 r260 r287
+			r294 := r287
+			if r293 {
+				r294 = r260
+			}
+			// r296 = CmpLT r25:z r295
+			r296 := z < r295
+			// r297 = Select r296 r294 r291
+			r297 := r291
+			if r296 {
+				r297 = r294
+			}
+			// r298 = CmpLT r25:z r78
+			r298 := z < r78
+			// r299 = Select r298 r289 r297
+			r299 := r297
+			if r298 {
+				r299 = r289
+			}
+			// r156 = Select r157 r299 r156
+			if r157 {
+				r156 = r299
+			}
+		}
+		// r301 = Sub r300 r2:Last
+		r301 := float64(r300 - Last)
+		// r302:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r303 = CmpLT r301 r302:tauRef
+		r303 := r301 < tauRef
+		// r304 = Select r303 r8:vr r135:vc
+		r304 := vc
+		if r303 {
+			r304 = vr
+		}
+		// r305:invD = Param InvD
+		invD := cInvD[j]
+		// r306:alpha = Param Alpha
+		alpha := cAlpha[j]
+		// r307:width = Param Width
+		width := cWidth[j]
+		// r308 = Imm 0x0
+		r308 := math.Float64frombits(0x0000000000000000) // 0
+		// If GSpike
+		if hasGSpike {
+			// r308 = Load GSpike
+			r308 = gspike[j]
+		}
+		// r310 = Sub r304 r5:vTh
+		r310 := float64(r304 - vTh)
+		// r311 = Mul r310 r305:invD
+		r311 := float64(r310 * invD)
+		// r312 = Abs r311
+		r312 := math.Float64frombits(math.Float64bits(r311) &^ (1 << 63))
+		// r313 = Sub r307:width r312
+		r313 := float64(width - r312)
+		// r314 = Mul r306:alpha r313
+		r314 := float64(alpha * r313)
+		// r315 = CmpLT r314 r295
+		r315 := r314 < r295
+		// r316 = Select r315 r295 r314
+		r316 := r314
+		if r315 {
+			r316 = r295
+		}
+		// r317 = Mul r308 r316
+		r317 := float64(r308 * r316)
+		// r318 = FMA r317 r305:invD r3:gV
+		r318 := math.FMA(r317, invD, gV)
+		// r319:dtRTau = Param DtRTau
+		dtRTau319 := cDtRTau[j]
+		// r320:ka = Param Ka
+		ka := cKa[j]
+		// r321 = FMA r4:gW r320:ka r318
+		r321 := math.FMA(gW, ka, r318)
+		// r322 = Mul r50:ex r319:dtRTau
+		r322 := float64(ex * dtRTau319)
+		// r323 = Mul r321 r322
+		r323 := float64(r321 * r322)
+		// r324:keep = Param Keep
+		keep := cKeep[j]
+		// r325 = Mul r4:gW r324:keep
+		r325 := float64(gW * keep)
+		// r326 = Sub r325 r323
+		r326 := float64(r325 - r323)
+		// r327 = Mul r156 r23:F
+		r327 := float64(r156 * F)
+		// r328:dtCTau = Param DtCTau
+		dtCTau328 := cDtCTau[j]
+		// r329 = Add r328:dtCTau r328:dtCTau
+		r329 := float64(dtCTau328 + dtCTau328)
+		// r330 = FMA r327 r329 r49
+		r330 := math.FMA(r327, r329, r49)
+		// r331 = FMA r50:ex r25:z r330
+		r331 := math.FMA(ex, z, r330)
+		// r332 = Mul r321 r331
+		r332 := float64(r321 * r331)
+		// r333 = FMA r50:ex r8:vr r327
+		r333 := math.FMA(ex, vr, r327)
+		// r334 = Select r303 r318 r332
+		r334 := r332
+		if r303 {
+			r334 = r318
+		}
+		// r335 = Select r303 r4:gW r326
+		r335 := r326
+		if r303 {
+			r335 = gW
+		}
+		// r4:gW = Mul r335 r49
+		gW = float64(r335 * r49)
+		// r337 = Sub r0:V r5:vTh
+		r337 := float64(V - vTh)
+		// r338 = Mul r337 r305:invD
+		r338 := float64(r337 * invD)
+		// r339 = Abs r338
+		r339 := math.Float64frombits(math.Float64bits(r338) &^ (1 << 63))
+		// r340 = Sub r307:width r339
+		r340 := float64(width - r339)
+		// r341 = Mul r306:alpha r340
+		r341 := float64(alpha * r340)
+		// r342 = CmpLT r341 r295
+		r342 := r341 < r295
+		// r343 = Select r342 r295 r341
+		r343 := r341
+		if r342 {
+			r343 = r295
+		}
+		// r344 = Mul r343 r305:invD
+		r344 := float64(r343 * invD)
+		// r345:b = Param B
+		b345 := cB[j]
+		// r346 = Mul r335 r345:b
+		r346 := float64(r335 * b345)
+		// r347 = Mul r346 r344
+		r347 := float64(r346 * r344)
+		// r348:vReset = Param VReset
+		vReset348 := cVReset[j]
+		// r349 = Sub r0:V r348:vReset
+		r349 := float64(V - vReset348)
+		// r350 = Mul r349 r344
+		r350 := float64(r349 * r344)
+		// r351 = Sub r49 r350
+		r351 := float64(r49 - r350)
+		// r3:gV = FMA r334 r351 r347
+		gV = math.FMA(r334, r351, r347)
+		// If GI
+		if hasGI {
+			// r353 = Select r303 r295 r323
+			r353 := r323
+			if r303 {
+				r353 = r295
+			}
+			// Store GI r353
+			gi[j] = r353
+		}
+		// If GG
+		if hasGG {
+			// r354 = Mul r321 r319:dtRTau
+			r354 := float64(r321 * dtRTau319)
+			// r355 = Mul r354 r107
+			r355 := float64(r354 * r107)
+			// r356 = Mul r355 r333
+			r356 := float64(r355 * r333)
+			// r357 = Select r303 r295 r356
+			r357 := r356
+			if r303 {
+				r357 = r295
+			}
+			// Store GG r357
+			gg[j] = r357
+		}
+		// If GDelta
+		if hasGDelta {
+			// r358 = Select r303 r295 r321
+			r358 := r321
+			if r303 {
+				r358 = r295
+			}
+			// Store GDelta r358
+			gdelta[j] = r358
+		}
+		// Store GV r3:gV
+		gv[j] = gV
+		// Store GW r4:gW
+		gw[j] = gW
+	}
+}
+
+// ExprelDerivF32 is the program asm/step.ExprelDerivF32 lowered to Go, one statement per op.
+// Its FMAs take fma32's fast path alone; if one of them cannot decide,
+// the iteration's neurons are stepped again, before anything is stored,
+// by exprelDerivF32Exact.
+func ExprelDerivF32(f *Frame32) {
+	n := f.N
+	v := f.V[:n]
+	// r2 = Imm 0x3a9c09c1
+	r2 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r3 = Imm 0x3be38e39
+	r3 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r5 = Imm 0x3d088889
+	r5 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r7 = Imm 0x3e000000
+	r7 := math.Float32frombits(0x3e000000) // 0.125
+	// r9 = Imm 0x3eaaaaab
+	r9 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r11 = Imm 0x3f000000
+	r11 := math.Float32frombits(0x3f000000) // 0.5
+	// r14 = Imm 0x3f800000
+	r14 := math.Float32frombits(0x3f800000) // 1
+	// r15 = Imm 0x32c54352
+	r15 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r16 = Imm 0x34867f5b
+	r16 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r18 = Imm 0x362670cd
+	r18 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r20 = Imm 0x37b8ef1d
+	r20 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r22 = Imm 0x39360b61
+	r22 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r30 = Imm 0x42be0000
+	r30 := math.Float32frombits(0x42be0000) // 95
+	// r33 = Imm 0xc2ae0000
+	r33 := math.Float32frombits(0xc2ae0000) // -87
+	// r36 = Imm 0x4b400000
+	r36 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r37 = Imm 0x3fb8aa3b
+	r37 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r40 = Imm 0xb5bfbe8e
+	r40 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r41 = Imm 0xbf317200
+	r41 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r44 = Imm 0x3493f27e
+	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r45 = Imm 0x3638ef1d
+	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r47 = Imm 0x37d00d01
+	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r49 = Imm 0x39500d01
+	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r51 = Imm 0x3ab60b61
+	r51 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r53 = Imm 0x3c088889
+	r53 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r55 = Imm 0x3d2aaaab
+	r55 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r57 = Imm 0x3e2aaaab
+	r57 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r64 = Imm 0x7f
+	r64 := uint32(0x7f)
+	// r69 = Imm 0x253413c3
+	r69 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r70 = Imm 0xa74a963c
+	r70 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r72 = Imm 0x29573f9f
+	r72 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r74 = Imm 0xab573f9f
+	r74 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r76 = Imm 0x2d49cba5
+	r76 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r78 = Imm 0xaf309231
+	r78 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r80 = Imm 0x310f76c7
+	r80 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r82 = Imm 0xb2d7322b
+	r82 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r85 = Imm 0xb638ef1d
+	r85 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r88 = Imm 0xb9500d01
+	r88 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r91 = Imm 0xbc088889
+	r91 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r94 = Imm 0xbe2aaaab
+	r94 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r98 = Imm 0x41f00000
+	r98 := math.Float32frombits(0x41f00000) // 30
+	// r102 = Imm 0xbf800000
+	r102 := math.Float32frombits(0xbf800000) // -1
+	// r131 = Imm 0xc0400000
+	r131 := math.Float32frombits(0xc0400000) // -3
+	// r134 = Imm 0x0
+	r134 := math.Float32frombits(0x00000000) // 0
+	j := 0
+	for ; j < n-2; j += 3 {
+		slow := false
+		// r0 = Load V
+		r0_a := v[j]
+		r0_b := v[j+1]
+		r0_c := v[j+2]
+		// r1 = Abs r0
+		r1_a := math.Float32frombits(math.Float32bits(r0_a) &^ (1 << 31))
+		r1_b := math.Float32frombits(math.Float32bits(r0_b) &^ (1 << 31))
+		r1_c := math.Float32frombits(math.Float32bits(r0_c) &^ (1 << 31))
+		// r4 = FMA r2 r0 r3
+		r4_a := fma32Try(r2, r0_a, r3, &slow)
+		r4_b := fma32Try(r2, r0_b, r3, &slow)
+		r4_c := fma32Try(r2, r0_c, r3, &slow)
+		// r6 = FMA r4 r0 r5
+		r6_a := fma32Try(r4_a, r0_a, r5, &slow)
+		r6_b := fma32Try(r4_b, r0_b, r5, &slow)
+		r6_c := fma32Try(r4_c, r0_c, r5, &slow)
+		// r8 = FMA r6 r0 r7
+		r8_a := fma32Try(r6_a, r0_a, r7, &slow)
+		r8_b := fma32Try(r6_b, r0_b, r7, &slow)
+		r8_c := fma32Try(r6_c, r0_c, r7, &slow)
+		// r10 = FMA r8 r0 r9
+		r10_a := fma32Try(r8_a, r0_a, r9, &slow)
+		r10_b := fma32Try(r8_b, r0_b, r9, &slow)
+		r10_c := fma32Try(r8_c, r0_c, r9, &slow)
+		// r12 = FMA r10 r0 r11
+		r12_a := fma32Try(r10_a, r0_a, r11, &slow)
+		r12_b := fma32Try(r10_b, r0_b, r11, &slow)
+		r12_c := fma32Try(r10_c, r0_c, r11, &slow)
+		// r13 = CmpGT r1 r7
+		r13_a := r1_a > r7
+		r13_b := r1_b > r7
+		r13_c := r1_c > r7
+		// Rare r13
+		if r13_a {
+			// r17 = FMA r15 r0 r16
+			r17_a := fma32Try(r15, r0_a, r16, &slow)
+			// r19 = FMA r17 r0 r18
+			r19_a := fma32Try(r17_a, r0_a, r18, &slow)
+			// r21 = FMA r19 r0 r20
+			r21_a := fma32Try(r19_a, r0_a, r20, &slow)
+			// r23 = FMA r21 r0 r22
+			r23_a := fma32Try(r21_a, r0_a, r22, &slow)
+			// r24 = FMA r23 r0 r2
+			r24_a := fma32Try(r23_a, r0_a, r2, &slow)
+			// r25 = FMA r24 r0 r3
+			r25_a := fma32Try(r24_a, r0_a, r3, &slow)
+			// r26 = FMA r25 r0 r5
+			r26_a := fma32Try(r25_a, r0_a, r5, &slow)
+			// r27 = FMA r26 r0 r7
+			r27_a := fma32Try(r26_a, r0_a, r7, &slow)
+			// r28 = FMA r27 r0 r9
+			r28_a := fma32Try(r27_a, r0_a, r9, &slow)
+			// r29 = FMA r28 r0 r11
+			r29_a := fma32Try(r28_a, r0_a, r11, &slow)
+			// r31 = CmpGT r0 r30
+			r31_a := r0_a > r30
+			// r32 = Select r31 r30 r0
+			r32_a := r0_a
+			if r31_a {
+				r32_a = r30
+			}
+			// r34 = CmpLT r32 r33
+			r34_a := r32_a < r33
+			// r35 = Select r34 r33 r32
+			r35_a := r32_a
+			if r34_a {
+				r35_a = r33
+			}
+			// r38 = FMA r35 r37 r36
+			r38_a := fma32Try(r35_a, r37, r36, &slow)
+			// r39 = Sub r38 r36
+			r39_a := float32(r38_a - r36)
+			// r42 = FMA r39 r41 r35
+			r42_a := fma32Try(r39_a, r41, r35_a, &slow)
+			// r43 = FMA r39 r40 r42
+			r43_a := fma32Try(r39_a, r40, r42_a, &slow)
+			// r46 = FMA r44 r43 r45
+			r46_a := fma32Try(r44, r43_a, r45, &slow)
+			// r48 = FMA r46 r43 r47
+			r48_a := fma32Try(r46_a, r43_a, r47, &slow)
+			// r50 = FMA r48 r43 r49
+			r50_a := fma32Try(r48_a, r43_a, r49, &slow)
+			// r52 = FMA r50 r43 r51
+			r52_a := fma32Try(r50_a, r43_a, r51, &slow)
+			// r54 = FMA r52 r43 r53
+			r54_a := fma32Try(r52_a, r43_a, r53, &slow)
+			// r56 = FMA r54 r43 r55
+			r56_a := fma32Try(r54_a, r43_a, r55, &slow)
+			// r58 = FMA r56 r43 r57
+			r58_a := fma32Try(r56_a, r43_a, r57, &slow)
+			// r59 = FMA r58 r43 r11
+			r59_a := fma32Try(r58_a, r43_a, r11, &slow)
+			// r60 = FMA r59 r43 r14
+			r60_a := fma32Try(r59_a, r43_a, r14, &slow)
+			// r61 = FMA r43 r60 r14
+			r61_a := fma32Try(r43_a, r60_a, r14, &slow)
+			// r62 = Add r39 r36
+			r62_a := float32(r39_a + r36)
+			// r63:kBits = Bits r62
+			kBits63_a := math.Float32bits(r62_a)
+			// r65 = IAdd r63:kBits r64
+			r65_a := kBits63_a + r64
+			// r66 = Shl 23 r65
+			r66_a := r65_a << 23
+			// r67:pow2 = FromBits r66
+			pow267_a := math.Float32frombits(r66_a)
+			// r68 = Mul r61 r67:pow2
+			r68_a := float32(r61_a * pow267_a)
+			// r71 = FMA r69 r0 r70
+			r71_a := fma32Try(r69, r0_a, r70, &slow)
+			// r73 = FMA r71 r0 r72
+			r73_a := fma32Try(r71_a, r0_a, r72, &slow)
+			// r75 = FMA r73 r0 r74
+			r75_a := fma32Try(r73_a, r0_a, r74, &slow)
+			// r77 = FMA r75 r0 r76
+			r77_a := fma32Try(r75_a, r0_a, r76, &slow)
+			// r79 = FMA r77 r0 r78
+			r79_a := fma32Try(r77_a, r0_a, r78, &slow)
+			// r81 = FMA r79 r0 r80
+			r81_a := fma32Try(r79_a, r0_a, r80, &slow)
+			// r83 = FMA r81 r0 r82
+			r83_a := fma32Try(r81_a, r0_a, r82, &slow)
+			// r84 = FMA r83 r0 r44
+			r84_a := fma32Try(r83_a, r0_a, r44, &slow)
+			// r86 = FMA r84 r0 r85
+			r86_a := fma32Try(r84_a, r0_a, r85, &slow)
+			// r87 = FMA r86 r0 r47
+			r87_a := fma32Try(r86_a, r0_a, r47, &slow)
+			// r89 = FMA r87 r0 r88
+			r89_a := fma32Try(r87_a, r0_a, r88, &slow)
+			// r90 = FMA r89 r0 r51
+			r90_a := fma32Try(r89_a, r0_a, r51, &slow)
+			// r92 = FMA r90 r0 r91
+			r92_a := fma32Try(r90_a, r0_a, r91, &slow)
+			// r93 = FMA r92 r0 r55
+			r93_a := fma32Try(r92_a, r0_a, r55, &slow)
+			// r95 = FMA r93 r0 r94
+			r95_a := fma32Try(r93_a, r0_a, r94, &slow)
+			// r96 = FMA r95 r0 r11
+			r96_a := fma32Try(r95_a, r0_a, r11, &slow)
+			// r97 = Mul r68 r96
+			r97_a := float32(r68_a * r96_a)
+			// r99 = CmpGT r39 r98
+			r99_a := r39_a > r98
+			// r100 = Select r99 r98 r39
+			r100_a := r39_a
+			if r99_a {
+				r100_a = r98
+			}
+			// r101 = Sub r32 r14
+			r101_a := float32(r32_a - r14)
+			// r103 = Mul r100 r102
+			r103_a := float32(r100_a * r102)
+			// r104 = Add r103 r36
+			r104_a := float32(r103_a + r36)
+			// r105:kBits = Bits r104
+			kBits105_a := math.Float32bits(r104_a)
+			// r106 = IAdd r105:kBits r64
+			r106_a := kBits105_a + r64
+			// r107 = Shl 23 r106
+			r107_a := r106_a << 23
+			// r108:pow2 = FromBits r107
+			pow2108_a := math.Float32frombits(r107_a)
+			// r109 = FMA r61 r101 r108:pow2
+			r109_a := fma32Try(r61_a, r101_a, pow2108_a, &slow)
+			// r110 = Div r109 r32
+			r110_a := float32(r109_a / r32_a)
+			// r111 = Div r110 r32
+			r111_a := float32(r110_a / r32_a)
+			// r112 = FMA r39 r11 r36
+			r112_a := fma32Try(r39_a, r11, r36, &slow)
+			// r113 = Sub r112 r36
+			r113_a := float32(r112_a - r36)
+			// r114 = Add r113 r36
+			r114_a := float32(r113_a + r36)
+			// r115:kBits = Bits r114
+			kBits115_a := math.Float32bits(r114_a)
+			// r116 = IAdd r115:kBits r64
+			r116_a := kBits115_a + r64
+			// r117 = Shl 23 r116
+			r117_a := r116_a << 23
+			// r118:pow2 = FromBits r117
+			pow2118_a := math.Float32frombits(r117_a)
+			// r119 = Mul r111 r118:pow2
+			r119_a := float32(r111_a * pow2118_a)
+			// r120 = Sub r39 r113
+			r120_a := float32(r39_a - r113_a)
+			// r121 = Add r120 r36
+			r121_a := float32(r120_a + r36)
+			// r122:kBits = Bits r121
+			kBits122_a := math.Float32bits(r121_a)
+			// r123 = IAdd r122:kBits r64
+			r123_a := kBits122_a + r64
+			// r124 = Shl 23 r123
+			r124_a := r123_a << 23
+			// r125:pow2 = FromBits r124
+			pow2125_a := math.Float32frombits(r124_a)
+			// r126 = Mul r119 r125:pow2
+			r126_a := float32(r119_a * pow2125_a)
+			// r127 = Div r14 r0
+			r127_a := float32(r14 / r0_a)
+			// r128 = Div r127 r0
+			r128_a := float32(r127_a / r0_a)
+			// r129 = CmpGT r0 r14
+			r129_a := r0_a > r14
+			// r130 = Select r129 r126 r29
+			r130_a := r29_a
+			if r129_a {
+				r130_a = r126_a
+			}
+			// r132 = CmpGE r0 r131
+			r132_a := r0_a >= r131
+			// r133 = Select r132 r97 r126
+			r133_a := r126_a
+			if r132_a {
+				r133_a = r97_a
+			}
+			// r135 = CmpLT r0 r134
+			r135_a := r0_a < r134
+			// r136 = Select r135 r133 r130
+			r136_a := r130_a
+			if r135_a {
+				r136_a = r133_a
+			}
+			// r137 = CmpLT r0 r33
+			r137_a := r0_a < r33
+			// r138 = Select r137 r128 r136
+			r138_a := r136_a
+			if r137_a {
+				r138_a = r128_a
+			}
+			// r12 = Select r13 r138 r12
+			if r13_a {
+				r12_a = r138_a
+			}
+		}
+		if r13_b {
+			// r17 = FMA r15 r0 r16
+			r17_b := fma32Try(r15, r0_b, r16, &slow)
+			// r19 = FMA r17 r0 r18
+			r19_b := fma32Try(r17_b, r0_b, r18, &slow)
+			// r21 = FMA r19 r0 r20
+			r21_b := fma32Try(r19_b, r0_b, r20, &slow)
+			// r23 = FMA r21 r0 r22
+			r23_b := fma32Try(r21_b, r0_b, r22, &slow)
+			// r24 = FMA r23 r0 r2
+			r24_b := fma32Try(r23_b, r0_b, r2, &slow)
+			// r25 = FMA r24 r0 r3
+			r25_b := fma32Try(r24_b, r0_b, r3, &slow)
+			// r26 = FMA r25 r0 r5
+			r26_b := fma32Try(r25_b, r0_b, r5, &slow)
+			// r27 = FMA r26 r0 r7
+			r27_b := fma32Try(r26_b, r0_b, r7, &slow)
+			// r28 = FMA r27 r0 r9
+			r28_b := fma32Try(r27_b, r0_b, r9, &slow)
+			// r29 = FMA r28 r0 r11
+			r29_b := fma32Try(r28_b, r0_b, r11, &slow)
+			// r31 = CmpGT r0 r30
+			r31_b := r0_b > r30
+			// r32 = Select r31 r30 r0
+			r32_b := r0_b
+			if r31_b {
+				r32_b = r30
+			}
+			// r34 = CmpLT r32 r33
+			r34_b := r32_b < r33
+			// r35 = Select r34 r33 r32
+			r35_b := r32_b
+			if r34_b {
+				r35_b = r33
+			}
+			// r38 = FMA r35 r37 r36
+			r38_b := fma32Try(r35_b, r37, r36, &slow)
+			// r39 = Sub r38 r36
+			r39_b := float32(r38_b - r36)
+			// r42 = FMA r39 r41 r35
+			r42_b := fma32Try(r39_b, r41, r35_b, &slow)
+			// r43 = FMA r39 r40 r42
+			r43_b := fma32Try(r39_b, r40, r42_b, &slow)
+			// r46 = FMA r44 r43 r45
+			r46_b := fma32Try(r44, r43_b, r45, &slow)
+			// r48 = FMA r46 r43 r47
+			r48_b := fma32Try(r46_b, r43_b, r47, &slow)
+			// r50 = FMA r48 r43 r49
+			r50_b := fma32Try(r48_b, r43_b, r49, &slow)
+			// r52 = FMA r50 r43 r51
+			r52_b := fma32Try(r50_b, r43_b, r51, &slow)
+			// r54 = FMA r52 r43 r53
+			r54_b := fma32Try(r52_b, r43_b, r53, &slow)
+			// r56 = FMA r54 r43 r55
+			r56_b := fma32Try(r54_b, r43_b, r55, &slow)
+			// r58 = FMA r56 r43 r57
+			r58_b := fma32Try(r56_b, r43_b, r57, &slow)
+			// r59 = FMA r58 r43 r11
+			r59_b := fma32Try(r58_b, r43_b, r11, &slow)
+			// r60 = FMA r59 r43 r14
+			r60_b := fma32Try(r59_b, r43_b, r14, &slow)
+			// r61 = FMA r43 r60 r14
+			r61_b := fma32Try(r43_b, r60_b, r14, &slow)
+			// r62 = Add r39 r36
+			r62_b := float32(r39_b + r36)
+			// r63:kBits = Bits r62
+			kBits63_b := math.Float32bits(r62_b)
+			// r65 = IAdd r63:kBits r64
+			r65_b := kBits63_b + r64
+			// r66 = Shl 23 r65
+			r66_b := r65_b << 23
+			// r67:pow2 = FromBits r66
+			pow267_b := math.Float32frombits(r66_b)
+			// r68 = Mul r61 r67:pow2
+			r68_b := float32(r61_b * pow267_b)
+			// r71 = FMA r69 r0 r70
+			r71_b := fma32Try(r69, r0_b, r70, &slow)
+			// r73 = FMA r71 r0 r72
+			r73_b := fma32Try(r71_b, r0_b, r72, &slow)
+			// r75 = FMA r73 r0 r74
+			r75_b := fma32Try(r73_b, r0_b, r74, &slow)
+			// r77 = FMA r75 r0 r76
+			r77_b := fma32Try(r75_b, r0_b, r76, &slow)
+			// r79 = FMA r77 r0 r78
+			r79_b := fma32Try(r77_b, r0_b, r78, &slow)
+			// r81 = FMA r79 r0 r80
+			r81_b := fma32Try(r79_b, r0_b, r80, &slow)
+			// r83 = FMA r81 r0 r82
+			r83_b := fma32Try(r81_b, r0_b, r82, &slow)
+			// r84 = FMA r83 r0 r44
+			r84_b := fma32Try(r83_b, r0_b, r44, &slow)
+			// r86 = FMA r84 r0 r85
+			r86_b := fma32Try(r84_b, r0_b, r85, &slow)
+			// r87 = FMA r86 r0 r47
+			r87_b := fma32Try(r86_b, r0_b, r47, &slow)
+			// r89 = FMA r87 r0 r88
+			r89_b := fma32Try(r87_b, r0_b, r88, &slow)
+			// r90 = FMA r89 r0 r51
+			r90_b := fma32Try(r89_b, r0_b, r51, &slow)
+			// r92 = FMA r90 r0 r91
+			r92_b := fma32Try(r90_b, r0_b, r91, &slow)
+			// r93 = FMA r92 r0 r55
+			r93_b := fma32Try(r92_b, r0_b, r55, &slow)
+			// r95 = FMA r93 r0 r94
+			r95_b := fma32Try(r93_b, r0_b, r94, &slow)
+			// r96 = FMA r95 r0 r11
+			r96_b := fma32Try(r95_b, r0_b, r11, &slow)
+			// r97 = Mul r68 r96
+			r97_b := float32(r68_b * r96_b)
+			// r99 = CmpGT r39 r98
+			r99_b := r39_b > r98
+			// r100 = Select r99 r98 r39
+			r100_b := r39_b
+			if r99_b {
+				r100_b = r98
+			}
+			// r101 = Sub r32 r14
+			r101_b := float32(r32_b - r14)
+			// r103 = Mul r100 r102
+			r103_b := float32(r100_b * r102)
+			// r104 = Add r103 r36
+			r104_b := float32(r103_b + r36)
+			// r105:kBits = Bits r104
+			kBits105_b := math.Float32bits(r104_b)
+			// r106 = IAdd r105:kBits r64
+			r106_b := kBits105_b + r64
+			// r107 = Shl 23 r106
+			r107_b := r106_b << 23
+			// r108:pow2 = FromBits r107
+			pow2108_b := math.Float32frombits(r107_b)
+			// r109 = FMA r61 r101 r108:pow2
+			r109_b := fma32Try(r61_b, r101_b, pow2108_b, &slow)
+			// r110 = Div r109 r32
+			r110_b := float32(r109_b / r32_b)
+			// r111 = Div r110 r32
+			r111_b := float32(r110_b / r32_b)
+			// r112 = FMA r39 r11 r36
+			r112_b := fma32Try(r39_b, r11, r36, &slow)
+			// r113 = Sub r112 r36
+			r113_b := float32(r112_b - r36)
+			// r114 = Add r113 r36
+			r114_b := float32(r113_b + r36)
+			// r115:kBits = Bits r114
+			kBits115_b := math.Float32bits(r114_b)
+			// r116 = IAdd r115:kBits r64
+			r116_b := kBits115_b + r64
+			// r117 = Shl 23 r116
+			r117_b := r116_b << 23
+			// r118:pow2 = FromBits r117
+			pow2118_b := math.Float32frombits(r117_b)
+			// r119 = Mul r111 r118:pow2
+			r119_b := float32(r111_b * pow2118_b)
+			// r120 = Sub r39 r113
+			r120_b := float32(r39_b - r113_b)
+			// r121 = Add r120 r36
+			r121_b := float32(r120_b + r36)
+			// r122:kBits = Bits r121
+			kBits122_b := math.Float32bits(r121_b)
+			// r123 = IAdd r122:kBits r64
+			r123_b := kBits122_b + r64
+			// r124 = Shl 23 r123
+			r124_b := r123_b << 23
+			// r125:pow2 = FromBits r124
+			pow2125_b := math.Float32frombits(r124_b)
+			// r126 = Mul r119 r125:pow2
+			r126_b := float32(r119_b * pow2125_b)
+			// r127 = Div r14 r0
+			r127_b := float32(r14 / r0_b)
+			// r128 = Div r127 r0
+			r128_b := float32(r127_b / r0_b)
+			// r129 = CmpGT r0 r14
+			r129_b := r0_b > r14
+			// r130 = Select r129 r126 r29
+			r130_b := r29_b
+			if r129_b {
+				r130_b = r126_b
+			}
+			// r132 = CmpGE r0 r131
+			r132_b := r0_b >= r131
+			// r133 = Select r132 r97 r126
+			r133_b := r126_b
+			if r132_b {
+				r133_b = r97_b
+			}
+			// r135 = CmpLT r0 r134
+			r135_b := r0_b < r134
+			// r136 = Select r135 r133 r130
+			r136_b := r130_b
+			if r135_b {
+				r136_b = r133_b
+			}
+			// r137 = CmpLT r0 r33
+			r137_b := r0_b < r33
+			// r138 = Select r137 r128 r136
+			r138_b := r136_b
+			if r137_b {
+				r138_b = r128_b
+			}
+			// r12 = Select r13 r138 r12
+			if r13_b {
+				r12_b = r138_b
+			}
+		}
+		if r13_c {
+			// r17 = FMA r15 r0 r16
+			r17_c := fma32Try(r15, r0_c, r16, &slow)
+			// r19 = FMA r17 r0 r18
+			r19_c := fma32Try(r17_c, r0_c, r18, &slow)
+			// r21 = FMA r19 r0 r20
+			r21_c := fma32Try(r19_c, r0_c, r20, &slow)
+			// r23 = FMA r21 r0 r22
+			r23_c := fma32Try(r21_c, r0_c, r22, &slow)
+			// r24 = FMA r23 r0 r2
+			r24_c := fma32Try(r23_c, r0_c, r2, &slow)
+			// r25 = FMA r24 r0 r3
+			r25_c := fma32Try(r24_c, r0_c, r3, &slow)
+			// r26 = FMA r25 r0 r5
+			r26_c := fma32Try(r25_c, r0_c, r5, &slow)
+			// r27 = FMA r26 r0 r7
+			r27_c := fma32Try(r26_c, r0_c, r7, &slow)
+			// r28 = FMA r27 r0 r9
+			r28_c := fma32Try(r27_c, r0_c, r9, &slow)
+			// r29 = FMA r28 r0 r11
+			r29_c := fma32Try(r28_c, r0_c, r11, &slow)
+			// r31 = CmpGT r0 r30
+			r31_c := r0_c > r30
+			// r32 = Select r31 r30 r0
+			r32_c := r0_c
+			if r31_c {
+				r32_c = r30
+			}
+			// r34 = CmpLT r32 r33
+			r34_c := r32_c < r33
+			// r35 = Select r34 r33 r32
+			r35_c := r32_c
+			if r34_c {
+				r35_c = r33
+			}
+			// r38 = FMA r35 r37 r36
+			r38_c := fma32Try(r35_c, r37, r36, &slow)
+			// r39 = Sub r38 r36
+			r39_c := float32(r38_c - r36)
+			// r42 = FMA r39 r41 r35
+			r42_c := fma32Try(r39_c, r41, r35_c, &slow)
+			// r43 = FMA r39 r40 r42
+			r43_c := fma32Try(r39_c, r40, r42_c, &slow)
+			// r46 = FMA r44 r43 r45
+			r46_c := fma32Try(r44, r43_c, r45, &slow)
+			// r48 = FMA r46 r43 r47
+			r48_c := fma32Try(r46_c, r43_c, r47, &slow)
+			// r50 = FMA r48 r43 r49
+			r50_c := fma32Try(r48_c, r43_c, r49, &slow)
+			// r52 = FMA r50 r43 r51
+			r52_c := fma32Try(r50_c, r43_c, r51, &slow)
+			// r54 = FMA r52 r43 r53
+			r54_c := fma32Try(r52_c, r43_c, r53, &slow)
+			// r56 = FMA r54 r43 r55
+			r56_c := fma32Try(r54_c, r43_c, r55, &slow)
+			// r58 = FMA r56 r43 r57
+			r58_c := fma32Try(r56_c, r43_c, r57, &slow)
+			// r59 = FMA r58 r43 r11
+			r59_c := fma32Try(r58_c, r43_c, r11, &slow)
+			// r60 = FMA r59 r43 r14
+			r60_c := fma32Try(r59_c, r43_c, r14, &slow)
+			// r61 = FMA r43 r60 r14
+			r61_c := fma32Try(r43_c, r60_c, r14, &slow)
+			// r62 = Add r39 r36
+			r62_c := float32(r39_c + r36)
+			// r63:kBits = Bits r62
+			kBits63_c := math.Float32bits(r62_c)
+			// r65 = IAdd r63:kBits r64
+			r65_c := kBits63_c + r64
+			// r66 = Shl 23 r65
+			r66_c := r65_c << 23
+			// r67:pow2 = FromBits r66
+			pow267_c := math.Float32frombits(r66_c)
+			// r68 = Mul r61 r67:pow2
+			r68_c := float32(r61_c * pow267_c)
+			// r71 = FMA r69 r0 r70
+			r71_c := fma32Try(r69, r0_c, r70, &slow)
+			// r73 = FMA r71 r0 r72
+			r73_c := fma32Try(r71_c, r0_c, r72, &slow)
+			// r75 = FMA r73 r0 r74
+			r75_c := fma32Try(r73_c, r0_c, r74, &slow)
+			// r77 = FMA r75 r0 r76
+			r77_c := fma32Try(r75_c, r0_c, r76, &slow)
+			// r79 = FMA r77 r0 r78
+			r79_c := fma32Try(r77_c, r0_c, r78, &slow)
+			// r81 = FMA r79 r0 r80
+			r81_c := fma32Try(r79_c, r0_c, r80, &slow)
+			// r83 = FMA r81 r0 r82
+			r83_c := fma32Try(r81_c, r0_c, r82, &slow)
+			// r84 = FMA r83 r0 r44
+			r84_c := fma32Try(r83_c, r0_c, r44, &slow)
+			// r86 = FMA r84 r0 r85
+			r86_c := fma32Try(r84_c, r0_c, r85, &slow)
+			// r87 = FMA r86 r0 r47
+			r87_c := fma32Try(r86_c, r0_c, r47, &slow)
+			// r89 = FMA r87 r0 r88
+			r89_c := fma32Try(r87_c, r0_c, r88, &slow)
+			// r90 = FMA r89 r0 r51
+			r90_c := fma32Try(r89_c, r0_c, r51, &slow)
+			// r92 = FMA r90 r0 r91
+			r92_c := fma32Try(r90_c, r0_c, r91, &slow)
+			// r93 = FMA r92 r0 r55
+			r93_c := fma32Try(r92_c, r0_c, r55, &slow)
+			// r95 = FMA r93 r0 r94
+			r95_c := fma32Try(r93_c, r0_c, r94, &slow)
+			// r96 = FMA r95 r0 r11
+			r96_c := fma32Try(r95_c, r0_c, r11, &slow)
+			// r97 = Mul r68 r96
+			r97_c := float32(r68_c * r96_c)
+			// r99 = CmpGT r39 r98
+			r99_c := r39_c > r98
+			// r100 = Select r99 r98 r39
+			r100_c := r39_c
+			if r99_c {
+				r100_c = r98
+			}
+			// r101 = Sub r32 r14
+			r101_c := float32(r32_c - r14)
+			// r103 = Mul r100 r102
+			r103_c := float32(r100_c * r102)
+			// r104 = Add r103 r36
+			r104_c := float32(r103_c + r36)
+			// r105:kBits = Bits r104
+			kBits105_c := math.Float32bits(r104_c)
+			// r106 = IAdd r105:kBits r64
+			r106_c := kBits105_c + r64
+			// r107 = Shl 23 r106
+			r107_c := r106_c << 23
+			// r108:pow2 = FromBits r107
+			pow2108_c := math.Float32frombits(r107_c)
+			// r109 = FMA r61 r101 r108:pow2
+			r109_c := fma32Try(r61_c, r101_c, pow2108_c, &slow)
+			// r110 = Div r109 r32
+			r110_c := float32(r109_c / r32_c)
+			// r111 = Div r110 r32
+			r111_c := float32(r110_c / r32_c)
+			// r112 = FMA r39 r11 r36
+			r112_c := fma32Try(r39_c, r11, r36, &slow)
+			// r113 = Sub r112 r36
+			r113_c := float32(r112_c - r36)
+			// r114 = Add r113 r36
+			r114_c := float32(r113_c + r36)
+			// r115:kBits = Bits r114
+			kBits115_c := math.Float32bits(r114_c)
+			// r116 = IAdd r115:kBits r64
+			r116_c := kBits115_c + r64
+			// r117 = Shl 23 r116
+			r117_c := r116_c << 23
+			// r118:pow2 = FromBits r117
+			pow2118_c := math.Float32frombits(r117_c)
+			// r119 = Mul r111 r118:pow2
+			r119_c := float32(r111_c * pow2118_c)
+			// r120 = Sub r39 r113
+			r120_c := float32(r39_c - r113_c)
+			// r121 = Add r120 r36
+			r121_c := float32(r120_c + r36)
+			// r122:kBits = Bits r121
+			kBits122_c := math.Float32bits(r121_c)
+			// r123 = IAdd r122:kBits r64
+			r123_c := kBits122_c + r64
+			// r124 = Shl 23 r123
+			r124_c := r123_c << 23
+			// r125:pow2 = FromBits r124
+			pow2125_c := math.Float32frombits(r124_c)
+			// r126 = Mul r119 r125:pow2
+			r126_c := float32(r119_c * pow2125_c)
+			// r127 = Div r14 r0
+			r127_c := float32(r14 / r0_c)
+			// r128 = Div r127 r0
+			r128_c := float32(r127_c / r0_c)
+			// r129 = CmpGT r0 r14
+			r129_c := r0_c > r14
+			// r130 = Select r129 r126 r29
+			r130_c := r29_c
+			if r129_c {
+				r130_c = r126_c
+			}
+			// r132 = CmpGE r0 r131
+			r132_c := r0_c >= r131
+			// r133 = Select r132 r97 r126
+			r133_c := r126_c
+			if r132_c {
+				r133_c = r97_c
+			}
+			// r135 = CmpLT r0 r134
+			r135_c := r0_c < r134
+			// r136 = Select r135 r133 r130
+			r136_c := r130_c
+			if r135_c {
+				r136_c = r133_c
+			}
+			// r137 = CmpLT r0 r33
+			r137_c := r0_c < r33
+			// r138 = Select r137 r128 r136
+			r138_c := r136_c
+			if r137_c {
+				r138_c = r128_c
+			}
+			// r12 = Select r13 r138 r12
+			if r13_c {
+				r12_c = r138_c
+			}
+		}
+		if slow {
+			exprelDerivF32Exact(f, j, j+3)
+			continue
+		}
+		// Store V r12
+		v[j] = r12_a
+		v[j+1] = r12_b
+		v[j+2] = r12_c
+	}
+	for ; j < n; j++ {
+		slow := false
+		// r0 = Load V
+		r0 := v[j]
+		// r1 = Abs r0
+		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		// r4 = FMA r2 r0 r3
+		r4 := fma32Try(r2, r0, r3, &slow)
+		// r6 = FMA r4 r0 r5
+		r6 := fma32Try(r4, r0, r5, &slow)
+		// r8 = FMA r6 r0 r7
+		r8 := fma32Try(r6, r0, r7, &slow)
+		// r10 = FMA r8 r0 r9
+		r10 := fma32Try(r8, r0, r9, &slow)
+		// r12 = FMA r10 r0 r11
+		r12 := fma32Try(r10, r0, r11, &slow)
+		// r13 = CmpGT r1 r7
+		r13 := r1 > r7
+		// Rare r13
+		if r13 {
+			// r17 = FMA r15 r0 r16
+			r17 := fma32Try(r15, r0, r16, &slow)
+			// r19 = FMA r17 r0 r18
+			r19 := fma32Try(r17, r0, r18, &slow)
+			// r21 = FMA r19 r0 r20
+			r21 := fma32Try(r19, r0, r20, &slow)
+			// r23 = FMA r21 r0 r22
+			r23 := fma32Try(r21, r0, r22, &slow)
+			// r24 = FMA r23 r0 r2
+			r24 := fma32Try(r23, r0, r2, &slow)
+			// r25 = FMA r24 r0 r3
+			r25 := fma32Try(r24, r0, r3, &slow)
+			// r26 = FMA r25 r0 r5
+			r26 := fma32Try(r25, r0, r5, &slow)
+			// r27 = FMA r26 r0 r7
+			r27 := fma32Try(r26, r0, r7, &slow)
+			// r28 = FMA r27 r0 r9
+			r28 := fma32Try(r27, r0, r9, &slow)
+			// r29 = FMA r28 r0 r11
+			r29 := fma32Try(r28, r0, r11, &slow)
+			// r31 = CmpGT r0 r30
+			r31 := r0 > r30
+			// r32 = Select r31 r30 r0
+			r32 := r0
+			if r31 {
+				r32 = r30
+			}
+			// r34 = CmpLT r32 r33
+			r34 := r32 < r33
+			// r35 = Select r34 r33 r32
+			r35 := r32
+			if r34 {
+				r35 = r33
+			}
+			// r38 = FMA r35 r37 r36
+			r38 := fma32Try(r35, r37, r36, &slow)
+			// r39 = Sub r38 r36
+			r39 := float32(r38 - r36)
+			// r42 = FMA r39 r41 r35
+			r42 := fma32Try(r39, r41, r35, &slow)
+			// r43 = FMA r39 r40 r42
+			r43 := fma32Try(r39, r40, r42, &slow)
+			// r46 = FMA r44 r43 r45
+			r46 := fma32Try(r44, r43, r45, &slow)
+			// r48 = FMA r46 r43 r47
+			r48 := fma32Try(r46, r43, r47, &slow)
+			// r50 = FMA r48 r43 r49
+			r50 := fma32Try(r48, r43, r49, &slow)
+			// r52 = FMA r50 r43 r51
+			r52 := fma32Try(r50, r43, r51, &slow)
+			// r54 = FMA r52 r43 r53
+			r54 := fma32Try(r52, r43, r53, &slow)
+			// r56 = FMA r54 r43 r55
+			r56 := fma32Try(r54, r43, r55, &slow)
+			// r58 = FMA r56 r43 r57
+			r58 := fma32Try(r56, r43, r57, &slow)
+			// r59 = FMA r58 r43 r11
+			r59 := fma32Try(r58, r43, r11, &slow)
+			// r60 = FMA r59 r43 r14
+			r60 := fma32Try(r59, r43, r14, &slow)
+			// r61 = FMA r43 r60 r14
+			r61 := fma32Try(r43, r60, r14, &slow)
+			// r62 = Add r39 r36
+			r62 := float32(r39 + r36)
+			// r63:kBits = Bits r62
+			kBits63 := math.Float32bits(r62)
+			// r65 = IAdd r63:kBits r64
+			r65 := kBits63 + r64
+			// r66 = Shl 23 r65
+			r66 := r65 << 23
+			// r67:pow2 = FromBits r66
+			pow267 := math.Float32frombits(r66)
+			// r68 = Mul r61 r67:pow2
+			r68 := float32(r61 * pow267)
+			// r71 = FMA r69 r0 r70
+			r71 := fma32Try(r69, r0, r70, &slow)
+			// r73 = FMA r71 r0 r72
+			r73 := fma32Try(r71, r0, r72, &slow)
+			// r75 = FMA r73 r0 r74
+			r75 := fma32Try(r73, r0, r74, &slow)
+			// r77 = FMA r75 r0 r76
+			r77 := fma32Try(r75, r0, r76, &slow)
+			// r79 = FMA r77 r0 r78
+			r79 := fma32Try(r77, r0, r78, &slow)
+			// r81 = FMA r79 r0 r80
+			r81 := fma32Try(r79, r0, r80, &slow)
+			// r83 = FMA r81 r0 r82
+			r83 := fma32Try(r81, r0, r82, &slow)
+			// r84 = FMA r83 r0 r44
+			r84 := fma32Try(r83, r0, r44, &slow)
+			// r86 = FMA r84 r0 r85
+			r86 := fma32Try(r84, r0, r85, &slow)
+			// r87 = FMA r86 r0 r47
+			r87 := fma32Try(r86, r0, r47, &slow)
+			// r89 = FMA r87 r0 r88
+			r89 := fma32Try(r87, r0, r88, &slow)
+			// r90 = FMA r89 r0 r51
+			r90 := fma32Try(r89, r0, r51, &slow)
+			// r92 = FMA r90 r0 r91
+			r92 := fma32Try(r90, r0, r91, &slow)
+			// r93 = FMA r92 r0 r55
+			r93 := fma32Try(r92, r0, r55, &slow)
+			// r95 = FMA r93 r0 r94
+			r95 := fma32Try(r93, r0, r94, &slow)
+			// r96 = FMA r95 r0 r11
+			r96 := fma32Try(r95, r0, r11, &slow)
+			// r97 = Mul r68 r96
+			r97 := float32(r68 * r96)
+			// r99 = CmpGT r39 r98
+			r99 := r39 > r98
+			// r100 = Select r99 r98 r39
+			r100 := r39
+			if r99 {
+				r100 = r98
+			}
+			// r101 = Sub r32 r14
+			r101 := float32(r32 - r14)
+			// r103 = Mul r100 r102
+			r103 := float32(r100 * r102)
+			// r104 = Add r103 r36
+			r104 := float32(r103 + r36)
+			// r105:kBits = Bits r104
+			kBits105 := math.Float32bits(r104)
+			// r106 = IAdd r105:kBits r64
+			r106 := kBits105 + r64
+			// r107 = Shl 23 r106
+			r107 := r106 << 23
+			// r108:pow2 = FromBits r107
+			pow2108 := math.Float32frombits(r107)
+			// r109 = FMA r61 r101 r108:pow2
+			r109 := fma32Try(r61, r101, pow2108, &slow)
+			// r110 = Div r109 r32
+			r110 := float32(r109 / r32)
+			// r111 = Div r110 r32
+			r111 := float32(r110 / r32)
+			// r112 = FMA r39 r11 r36
+			r112 := fma32Try(r39, r11, r36, &slow)
+			// r113 = Sub r112 r36
+			r113 := float32(r112 - r36)
+			// r114 = Add r113 r36
+			r114 := float32(r113 + r36)
+			// r115:kBits = Bits r114
+			kBits115 := math.Float32bits(r114)
+			// r116 = IAdd r115:kBits r64
+			r116 := kBits115 + r64
+			// r117 = Shl 23 r116
+			r117 := r116 << 23
+			// r118:pow2 = FromBits r117
+			pow2118 := math.Float32frombits(r117)
+			// r119 = Mul r111 r118:pow2
+			r119 := float32(r111 * pow2118)
+			// r120 = Sub r39 r113
+			r120 := float32(r39 - r113)
+			// r121 = Add r120 r36
+			r121 := float32(r120 + r36)
+			// r122:kBits = Bits r121
+			kBits122 := math.Float32bits(r121)
+			// r123 = IAdd r122:kBits r64
+			r123 := kBits122 + r64
+			// r124 = Shl 23 r123
+			r124 := r123 << 23
+			// r125:pow2 = FromBits r124
+			pow2125 := math.Float32frombits(r124)
+			// r126 = Mul r119 r125:pow2
+			r126 := float32(r119 * pow2125)
+			// r127 = Div r14 r0
+			r127 := float32(r14 / r0)
+			// r128 = Div r127 r0
+			r128 := float32(r127 / r0)
+			// r129 = CmpGT r0 r14
+			r129 := r0 > r14
+			// r130 = Select r129 r126 r29
+			r130 := r29
+			if r129 {
+				r130 = r126
+			}
+			// r132 = CmpGE r0 r131
+			r132 := r0 >= r131
+			// r133 = Select r132 r97 r126
+			r133 := r126
+			if r132 {
+				r133 = r97
+			}
+			// r135 = CmpLT r0 r134
+			r135 := r0 < r134
+			// r136 = Select r135 r133 r130
+			r136 := r130
+			if r135 {
+				r136 = r133
+			}
+			// r137 = CmpLT r0 r33
+			r137 := r0 < r33
+			// r138 = Select r137 r128 r136
+			r138 := r136
+			if r137 {
+				r138 = r128
+			}
+			// r12 = Select r13 r138 r12
+			if r13 {
+				r12 = r138
+			}
+		}
+		if slow {
+			exprelDerivF32Exact(f, j, j+1)
+			continue
+		}
+		// Store V r12
+		v[j] = r12
+	}
+}
+
+// exprelDerivF32Exact is ExprelDerivF32 for neurons lo..hi-1, with the exact fma32.
+func exprelDerivF32Exact(f *Frame32, lo, hi int) {
+	n := hi
+	v := f.V[:n]
+	// r2 = Imm 0x3a9c09c1
+	r2 := math.Float32frombits(0x3a9c09c1) // 0.0011904762359336019
+	// r3 = Imm 0x3be38e39
+	r3 := math.Float32frombits(0x3be38e39) // 0.0069444444961845875
+	// r5 = Imm 0x3d088889
+	r5 := math.Float32frombits(0x3d088889) // 0.03333333507180214
+	// r7 = Imm 0x3e000000
+	r7 := math.Float32frombits(0x3e000000) // 0.125
+	// r9 = Imm 0x3eaaaaab
+	r9 := math.Float32frombits(0x3eaaaaab) // 0.3333333432674408
+	// r11 = Imm 0x3f000000
+	r11 := math.Float32frombits(0x3f000000) // 0.5
+	// r14 = Imm 0x3f800000
+	r14 := math.Float32frombits(0x3f800000) // 1
+	// r15 = Imm 0x32c54352
+	r15 := math.Float32frombits(0x32c54352) // 2.2964432133676382e-08
+	// r16 = Imm 0x34867f5b
+	r16 := math.Float32frombits(0x34867f5b) // 2.505210829895077e-07
+	// r18 = Imm 0x362670cd
+	r18 := math.Float32frombits(0x362670cd) // 2.480158627804485e-06
+	// r20 = Imm 0x37b8ef1d
+	r20 := math.Float32frombits(0x37b8ef1d) // 2.2045855075703003e-05
+	// r22 = Imm 0x39360b61
+	r22 := math.Float32frombits(0x39360b61) // 0.00017361111531499773
+	// r30 = Imm 0x42be0000
+	r30 := math.Float32frombits(0x42be0000) // 95
+	// r33 = Imm 0xc2ae0000
+	r33 := math.Float32frombits(0xc2ae0000) // -87
+	// r36 = Imm 0x4b400000
+	r36 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r37 = Imm 0x3fb8aa3b
+	r37 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r40 = Imm 0xb5bfbe8e
+	r40 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r41 = Imm 0xbf317200
+	r41 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r44 = Imm 0x3493f27e
+	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r45 = Imm 0x3638ef1d
+	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r47 = Imm 0x37d00d01
+	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r49 = Imm 0x39500d01
+	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r51 = Imm 0x3ab60b61
+	r51 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r53 = Imm 0x3c088889
+	r53 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r55 = Imm 0x3d2aaaab
+	r55 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r57 = Imm 0x3e2aaaab
+	r57 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r64 = Imm 0x7f
+	r64 := uint32(0x7f)
+	// r69 = Imm 0x253413c3
+	r69 := math.Float32frombits(0x253413c3) // 1.5619206814541513e-16
+	// r70 = Imm 0xa74a963c
+	r70 := math.Float32frombits(0xa74a963c) // -2.8114573589663704e-15
+	// r72 = Imm 0x29573f9f
+	r72 := math.Float32frombits(0x29573f9f) // 4.7794772561329454e-14
+	// r74 = Imm 0xab573f9f
+	r74 := math.Float32frombits(0xab573f9f) // -7.647163609812713e-13
+	// r76 = Imm 0x2d49cba5
+	r76 := math.Float32frombits(0x2d49cba5) // 1.147074536050896e-11
+	// r78 = Imm 0xaf309231
+	r78 := math.Float32frombits(0xaf309231) // -1.6059044372074283e-10
+	// r80 = Imm 0x310f76c7
+	r80 := math.Float32frombits(0x310f76c7) // 2.0876755879584152e-09
+	// r82 = Imm 0xb2d7322b
+	r82 := math.Float32frombits(0xb2d7322b) // -2.5052107943679403e-08
+	// r85 = Imm 0xb638ef1d
+	r85 := math.Float32frombits(0xb638ef1d) // -2.7557318844628753e-06
+	// r88 = Imm 0xb9500d01
+	r88 := math.Float32frombits(0xb9500d01) // -0.00019841270113829523
+	// r91 = Imm 0xbc088889
+	r91 := math.Float32frombits(0xbc088889) // -0.008333333767950535
+	// r94 = Imm 0xbe2aaaab
+	r94 := math.Float32frombits(0xbe2aaaab) // -0.1666666716337204
+	// r98 = Imm 0x41f00000
+	r98 := math.Float32frombits(0x41f00000) // 30
+	// r102 = Imm 0xbf800000
+	r102 := math.Float32frombits(0xbf800000) // -1
+	// r131 = Imm 0xc0400000
+	r131 := math.Float32frombits(0xc0400000) // -3
+	// r134 = Imm 0x0
+	r134 := math.Float32frombits(0x00000000) // 0
+	for j := lo; j < hi; j++ {
+		// r0 = Load V
+		r0 := v[j]
+		// r1 = Abs r0
+		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		// r4 = FMA r2 r0 r3
+		r4 := fma32(r2, r0, r3)
+		// r6 = FMA r4 r0 r5
+		r6 := fma32(r4, r0, r5)
+		// r8 = FMA r6 r0 r7
+		r8 := fma32(r6, r0, r7)
+		// r10 = FMA r8 r0 r9
+		r10 := fma32(r8, r0, r9)
+		// r12 = FMA r10 r0 r11
+		r12 := fma32(r10, r0, r11)
+		// r13 = CmpGT r1 r7
+		r13 := r1 > r7
+		// Rare r13
+		if r13 {
+			// r17 = FMA r15 r0 r16
+			r17 := fma32(r15, r0, r16)
+			// r19 = FMA r17 r0 r18
+			r19 := fma32(r17, r0, r18)
+			// r21 = FMA r19 r0 r20
+			r21 := fma32(r19, r0, r20)
+			// r23 = FMA r21 r0 r22
+			r23 := fma32(r21, r0, r22)
+			// r24 = FMA r23 r0 r2
+			r24 := fma32(r23, r0, r2)
+			// r25 = FMA r24 r0 r3
+			r25 := fma32(r24, r0, r3)
+			// r26 = FMA r25 r0 r5
+			r26 := fma32(r25, r0, r5)
+			// r27 = FMA r26 r0 r7
+			r27 := fma32(r26, r0, r7)
+			// r28 = FMA r27 r0 r9
+			r28 := fma32(r27, r0, r9)
+			// r29 = FMA r28 r0 r11
+			r29 := fma32(r28, r0, r11)
+			// r31 = CmpGT r0 r30
+			r31 := r0 > r30
+			// r32 = Select r31 r30 r0
+			r32 := r0
+			if r31 {
+				r32 = r30
+			}
+			// r34 = CmpLT r32 r33
+			r34 := r32 < r33
+			// r35 = Select r34 r33 r32
+			r35 := r32
+			if r34 {
+				r35 = r33
+			}
+			// r38 = FMA r35 r37 r36
+			r38 := fma32(r35, r37, r36)
+			// r39 = Sub r38 r36
+			r39 := float32(r38 - r36)
+			// r42 = FMA r39 r41 r35
+			r42 := fma32(r39, r41, r35)
+			// r43 = FMA r39 r40 r42
+			r43 := fma32(r39, r40, r42)
+			// r46 = FMA r44 r43 r45
+			r46 := fma32(r44, r43, r45)
+			// r48 = FMA r46 r43 r47
+			r48 := fma32(r46, r43, r47)
+			// r50 = FMA r48 r43 r49
+			r50 := fma32(r48, r43, r49)
+			// r52 = FMA r50 r43 r51
+			r52 := fma32(r50, r43, r51)
+			// r54 = FMA r52 r43 r53
+			r54 := fma32(r52, r43, r53)
+			// r56 = FMA r54 r43 r55
+			r56 := fma32(r54, r43, r55)
+			// r58 = FMA r56 r43 r57
+			r58 := fma32(r56, r43, r57)
+			// r59 = FMA r58 r43 r11
+			r59 := fma32(r58, r43, r11)
+			// r60 = FMA r59 r43 r14
+			r60 := fma32(r59, r43, r14)
+			// r61 = FMA r43 r60 r14
+			r61 := fma32(r43, r60, r14)
+			// r62 = Add r39 r36
+			r62 := float32(r39 + r36)
+			// r63:kBits = Bits r62
+			kBits63 := math.Float32bits(r62)
+			// r65 = IAdd r63:kBits r64
+			r65 := kBits63 + r64
+			// r66 = Shl 23 r65
+			r66 := r65 << 23
+			// r67:pow2 = FromBits r66
+			pow267 := math.Float32frombits(r66)
+			// r68 = Mul r61 r67:pow2
+			r68 := float32(r61 * pow267)
+			// r71 = FMA r69 r0 r70
+			r71 := fma32(r69, r0, r70)
+			// r73 = FMA r71 r0 r72
+			r73 := fma32(r71, r0, r72)
+			// r75 = FMA r73 r0 r74
+			r75 := fma32(r73, r0, r74)
+			// r77 = FMA r75 r0 r76
+			r77 := fma32(r75, r0, r76)
+			// r79 = FMA r77 r0 r78
+			r79 := fma32(r77, r0, r78)
+			// r81 = FMA r79 r0 r80
+			r81 := fma32(r79, r0, r80)
+			// r83 = FMA r81 r0 r82
+			r83 := fma32(r81, r0, r82)
+			// r84 = FMA r83 r0 r44
+			r84 := fma32(r83, r0, r44)
+			// r86 = FMA r84 r0 r85
+			r86 := fma32(r84, r0, r85)
+			// r87 = FMA r86 r0 r47
+			r87 := fma32(r86, r0, r47)
+			// r89 = FMA r87 r0 r88
+			r89 := fma32(r87, r0, r88)
+			// r90 = FMA r89 r0 r51
+			r90 := fma32(r89, r0, r51)
+			// r92 = FMA r90 r0 r91
+			r92 := fma32(r90, r0, r91)
+			// r93 = FMA r92 r0 r55
+			r93 := fma32(r92, r0, r55)
+			// r95 = FMA r93 r0 r94
+			r95 := fma32(r93, r0, r94)
+			// r96 = FMA r95 r0 r11
+			r96 := fma32(r95, r0, r11)
+			// r97 = Mul r68 r96
+			r97 := float32(r68 * r96)
+			// r99 = CmpGT r39 r98
+			r99 := r39 > r98
+			// r100 = Select r99 r98 r39
+			r100 := r39
+			if r99 {
+				r100 = r98
+			}
+			// r101 = Sub r32 r14
+			r101 := float32(r32 - r14)
+			// r103 = Mul r100 r102
+			r103 := float32(r100 * r102)
+			// r104 = Add r103 r36
+			r104 := float32(r103 + r36)
+			// r105:kBits = Bits r104
+			kBits105 := math.Float32bits(r104)
+			// r106 = IAdd r105:kBits r64
+			r106 := kBits105 + r64
+			// r107 = Shl 23 r106
+			r107 := r106 << 23
+			// r108:pow2 = FromBits r107
+			pow2108 := math.Float32frombits(r107)
+			// r109 = FMA r61 r101 r108:pow2
+			r109 := fma32(r61, r101, pow2108)
+			// r110 = Div r109 r32
+			r110 := float32(r109 / r32)
+			// r111 = Div r110 r32
+			r111 := float32(r110 / r32)
+			// r112 = FMA r39 r11 r36
+			r112 := fma32(r39, r11, r36)
+			// r113 = Sub r112 r36
+			r113 := float32(r112 - r36)
+			// r114 = Add r113 r36
+			r114 := float32(r113 + r36)
+			// r115:kBits = Bits r114
+			kBits115 := math.Float32bits(r114)
+			// r116 = IAdd r115:kBits r64
+			r116 := kBits115 + r64
+			// r117 = Shl 23 r116
+			r117 := r116 << 23
+			// r118:pow2 = FromBits r117
+			pow2118 := math.Float32frombits(r117)
+			// r119 = Mul r111 r118:pow2
+			r119 := float32(r111 * pow2118)
+			// r120 = Sub r39 r113
+			r120 := float32(r39 - r113)
+			// r121 = Add r120 r36
+			r121 := float32(r120 + r36)
+			// r122:kBits = Bits r121
+			kBits122 := math.Float32bits(r121)
+			// r123 = IAdd r122:kBits r64
+			r123 := kBits122 + r64
+			// r124 = Shl 23 r123
+			r124 := r123 << 23
+			// r125:pow2 = FromBits r124
+			pow2125 := math.Float32frombits(r124)
+			// r126 = Mul r119 r125:pow2
+			r126 := float32(r119 * pow2125)
+			// r127 = Div r14 r0
+			r127 := float32(r14 / r0)
+			// r128 = Div r127 r0
+			r128 := float32(r127 / r0)
+			// r129 = CmpGT r0 r14
+			r129 := r0 > r14
+			// r130 = Select r129 r126 r29
+			r130 := r29
+			if r129 {
+				r130 = r126
+			}
+			// r132 = CmpGE r0 r131
+			r132 := r0 >= r131
+			// r133 = Select r132 r97 r126
+			r133 := r126
+			if r132 {
+				r133 = r97
+			}
+			// r135 = CmpLT r0 r134
+			r135 := r0 < r134
+			// r136 = Select r135 r133 r130
+			r136 := r130
+			if r135 {
+				r136 = r133
+			}
+			// r137 = CmpLT r0 r33
+			r137 := r0 < r33
+			// r138 = Select r137 r128 r136
+			r138 := r136
+			if r137 {
+				r138 = r128
+			}
+			// r12 = Select r13 r138 r12
+			if r13 {
+				r12 = r138
+			}
+		}
+		// Store V r12
+		v[j] = r12
+	}
+}
+
+// ExprelDerivF64 is the program asm/step.ExprelDerivF64 lowered to Go, one statement per op.
+func ExprelDerivF64(f *Frame64) {
+	n := f.N
+	v := f.V[:n]
+	// r2 = Imm 0x3e90cfeb60f94b0e
+	r2 := math.Float64frombits(0x3e90cfeb60f94b0e) // 2.505210838544172e-07
+	// r3 = Imm 0x3ec4ce19ae67b348
+	r3 := math.Float64frombits(0x3ec4ce19ae67b348) // 2.48015873015873e-06
+	// r5 = Imm 0x3ef71de3a556c734
+	r5 := math.Float64frombits(0x3ef71de3a556c734) // 2.2045855379188714e-05
+	// r7 = Imm 0x3f26c16c16c16c17
+	r7 := math.Float64frombits(0x3f26c16c16c16c17) // 0.00017361111111111112
+	// r9 = Imm 0x3f53813813813814
+	r9 := math.Float64frombits(0x3f53813813813814) // 0.0011904761904761906
+	// r11 = Imm 0x3f7c71c71c71c71c
+	r11 := math.Float64frombits(0x3f7c71c71c71c71c) // 0.006944444444444444
+	// r13 = Imm 0x3fa1111111111111
+	r13 := math.Float64frombits(0x3fa1111111111111) // 0.03333333333333333
+	// r15 = Imm 0x3fc0000000000000
+	r15 := math.Float64frombits(0x3fc0000000000000) // 0.125
+	// r17 = Imm 0x3fd5555555555555
+	r17 := math.Float64frombits(0x3fd5555555555555) // 0.3333333333333333
+	// r19 = Imm 0x3fe0000000000000
+	r19 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r21 = Imm 0x3fb0000000000000
+	r21 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r23 = Imm 0x3ff0000000000000
+	r23 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r24 = Imm 0x3c6201f9e9613146
+	r24 := math.Float64frombits(0x3c6201f9e9613146) // 7.809603484293113e-18
+	// r25 = Imm 0x3ca5532eaf516982
+	r25 := math.Float64frombits(0x3ca5532eaf516982) // 1.4797143443923793e-16
+	// r27 = Imm 0x3ce7ea9fe9f51571
+	r27 := math.Float64frombits(0x3ce7ea9fe9f51571) // 2.6552651846596585e-15
+	// r29 = Imm 0x3d2952c77030ad4a
+	r29 := math.Float64frombits(0x3d2952c77030ad4a) // 4.498331606952833e-14
+	// r31 = Imm 0x3d693974a8c07c9d
+	r31 := math.Float64frombits(0x3d693974a8c07c9d) // 7.169215998581078e-13
+	// r33 = Imm 0x3da78af56a4d411b
+	r33 := math.Float64frombits(0x3da78af56a4d411b) // 1.0706029224547743e-11
+	// r35 = Imm 0x3de47eaec91c6540
+	r35 := math.Float64frombits(0x3de47eaec91c6540) // 1.4911969277048643e-10
+	// r37 = Imm 0x3e208db48ebe51c7
+	r37 := math.Float64frombits(0x3e208db48ebe51c7) // 1.9270852604185937e-09
+	// r39 = Imm 0x3e58a86a49f629d1
+	r39 := math.Float64frombits(0x3e58a86a49f629d1) // 2.296443268665491e-08
+	// r51 = Imm 0x4086800000000000
+	r51 := math.Float64frombits(0x4086800000000000) // 720
+	// r54 = Imm 0xc086200000000000
+	r54 := math.Float64frombits(0xc086200000000000) // -708
+	// r57 = Imm 0x4338000000000000
+	r57 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r58 = Imm 0x3ff71547652b82fe
+	r58 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r61 = Imm 0xbdea39ef35793c76
+	r61 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r62 = Imm 0xbfe62e42fee00000
+	r62 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r65 = Imm 0x3d2ae7f3e733b81f
+	r65 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r66 = Imm 0x3d6ae7f3e733b81f
+	r66 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r68 = Imm 0x3da93974a8c07c9d
+	r68 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r70 = Imm 0x3de6124613a86d09
+	r70 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r72 = Imm 0x3e21eed8eff8d898
+	r72 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r74 = Imm 0x3e5ae64567f544e4
+	r74 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r76 = Imm 0x3e927e4fb7789f5c
+	r76 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r78 = Imm 0x3ec71de3a556c734
+	r78 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r80 = Imm 0x3efa01a01a01a01a
+	r80 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r82 = Imm 0x3f2a01a01a01a01a
+	r82 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r84 = Imm 0x3f56c16c16c16c17
+	r84 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r86 = Imm 0x3f81111111111111
+	r86 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r88 = Imm 0x3fa5555555555555
+	r88 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r90 = Imm 0x3fc5555555555555
+	r90 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r97 = Imm 0x3ff
+	r97 := uint64(0x3ff)
+	// r102 = Imm 0x39d0a18a2635085d
+	r102 := math.Float64frombits(0x39d0a18a2635085d) // 3.279889237069838e-30
+	// r103 = Imm 0xba1d1ab1c2dccea3
+	r103 := math.Float64frombits(0xba1d1ab1c2dccea3) // -9.183689863795546e-29
+	// r105 = Imm 0x3a688e85fc6a4e5a
+	r105 := math.Float64frombits(0x3a688e85fc6a4e5a) // 2.4795962632247976e-27
+	// r107 = Imm 0xbab3f3ccdd165fa9
+	r107 := math.Float64frombits(0xbab3f3ccdd165fa9) // -6.446950284384474e-26
+	// r109 = Imm 0x3aff2cf01972f578
+	r109 := math.Float64frombits(0x3aff2cf01972f578) // 1.6117375710961184e-24
+	// r111 = Imm 0xbb4761b41316381a
+	r111 := math.Float64frombits(0xbb4761b41316381a) // -3.868170170630684e-23
+	// r113 = Imm 0x3b90ce396db7f853
+	r113 := math.Float64frombits(0x3b90ce396db7f853) // 8.896791392450574e-22
+	// r115 = Imm 0xbbd71b8ef6dcf572
+	r115 := math.Float64frombits(0xbbd71b8ef6dcf572) // -1.9572941063391263e-20
+	// r117 = Imm 0x3c1e542ba4020225
+	r117 := math.Float64frombits(0x3c1e542ba4020225) // 4.110317623312165e-19
+	// r119 = Imm 0xbc62f49b46814157
+	r119 := math.Float64frombits(0xbc62f49b46814157) // -8.22063524662433e-18
+	// r121 = Imm 0x3ca6827863b97d97
+	r121 := math.Float64frombits(0x3ca6827863b97d97) // 1.5619206968586225e-16
+	// r123 = Imm 0xbce952c77030ad4a
+	r123 := math.Float64frombits(0xbce952c77030ad4a) // -2.8114572543455206e-15
+	// r126 = Imm 0xbd6ae7f3e733b81f
+	r126 := math.Float64frombits(0xbd6ae7f3e733b81f) // -7.647163731819816e-13
+	// r129 = Imm 0xbde6124613a86d09
+	r129 := math.Float64frombits(0xbde6124613a86d09) // -1.6059043836821613e-10
+	// r132 = Imm 0xbe5ae64567f544e4
+	r132 := math.Float64frombits(0xbe5ae64567f544e4) // -2.505210838544172e-08
+	// r135 = Imm 0xbec71de3a556c734
+	r135 := math.Float64frombits(0xbec71de3a556c734) // -2.7557319223985893e-06
+	// r138 = Imm 0xbf2a01a01a01a01a
+	r138 := math.Float64frombits(0xbf2a01a01a01a01a) // -0.0001984126984126984
+	// r141 = Imm 0xbf81111111111111
+	r141 := math.Float64frombits(0xbf81111111111111) // -0.008333333333333333
+	// r144 = Imm 0xbfc5555555555555
+	r144 := math.Float64frombits(0xbfc5555555555555) // -0.16666666666666666
+	// r148 = Imm 0x404e000000000000
+	r148 := math.Float64frombits(0x404e000000000000) // 60
+	// r152 = Imm 0xbff0000000000000
+	r152 := math.Float64frombits(0xbff0000000000000) // -1
+	// r181 = Imm 0xc008000000000000
+	r181 := math.Float64frombits(0xc008000000000000) // -3
+	// r184 = Imm 0x0
+	r184 := math.Float64frombits(0x0000000000000000) // 0
+	j := 0
+	for ; j < n-1; j += 2 {
+		// r0 = Load V
+		r0_a := v[j]
+		r0_b := v[j+1]
+		// r1 = Abs r0
+		r1_a := math.Float64frombits(math.Float64bits(r0_a) &^ (1 << 63))
+		r1_b := math.Float64frombits(math.Float64bits(r0_b) &^ (1 << 63))
+		// r4 = FMA r2 r0 r3
+		r4_a := math.FMA(r2, r0_a, r3)
+		r4_b := math.FMA(r2, r0_b, r3)
+		// r6 = FMA r4 r0 r5
+		r6_a := math.FMA(r4_a, r0_a, r5)
+		r6_b := math.FMA(r4_b, r0_b, r5)
+		// r8 = FMA r6 r0 r7
+		r8_a := math.FMA(r6_a, r0_a, r7)
+		r8_b := math.FMA(r6_b, r0_b, r7)
+		// r10 = FMA r8 r0 r9
+		r10_a := math.FMA(r8_a, r0_a, r9)
+		r10_b := math.FMA(r8_b, r0_b, r9)
+		// r12 = FMA r10 r0 r11
+		r12_a := math.FMA(r10_a, r0_a, r11)
+		r12_b := math.FMA(r10_b, r0_b, r11)
+		// r14 = FMA r12 r0 r13
+		r14_a := math.FMA(r12_a, r0_a, r13)
+		r14_b := math.FMA(r12_b, r0_b, r13)
+		// r16 = FMA r14 r0 r15
+		r16_a := math.FMA(r14_a, r0_a, r15)
+		r16_b := math.FMA(r14_b, r0_b, r15)
+		// r18 = FMA r16 r0 r17
+		r18_a := math.FMA(r16_a, r0_a, r17)
+		r18_b := math.FMA(r16_b, r0_b, r17)
+		// r20 = FMA r18 r0 r19
+		r20_a := math.FMA(r18_a, r0_a, r19)
+		r20_b := math.FMA(r18_b, r0_b, r19)
+		// r22 = CmpGT r1 r21
+		r22_a := r1_a > r21
+		r22_b := r1_b > r21
+		// Rare r22
+		if r22_a {
+			// r26 = FMA r24 r0 r25
+			r26_a := math.FMA(r24, r0_a, r25)
+			// r28 = FMA r26 r0 r27
+			r28_a := math.FMA(r26_a, r0_a, r27)
+			// r30 = FMA r28 r0 r29
+			r30_a := math.FMA(r28_a, r0_a, r29)
+			// r32 = FMA r30 r0 r31
+			r32_a := math.FMA(r30_a, r0_a, r31)
+			// r34 = FMA r32 r0 r33
+			r34_a := math.FMA(r32_a, r0_a, r33)
+			// r36 = FMA r34 r0 r35
+			r36_a := math.FMA(r34_a, r0_a, r35)
+			// r38 = FMA r36 r0 r37
+			r38_a := math.FMA(r36_a, r0_a, r37)
+			// r40 = FMA r38 r0 r39
+			r40_a := math.FMA(r38_a, r0_a, r39)
+			// r41 = FMA r40 r0 r2
+			r41_a := math.FMA(r40_a, r0_a, r2)
+			// r42 = FMA r41 r0 r3
+			r42_a := math.FMA(r41_a, r0_a, r3)
+			// r43 = FMA r42 r0 r5
+			r43_a := math.FMA(r42_a, r0_a, r5)
+			// r44 = FMA r43 r0 r7
+			r44_a := math.FMA(r43_a, r0_a, r7)
+			// r45 = FMA r44 r0 r9
+			r45_a := math.FMA(r44_a, r0_a, r9)
+			// r46 = FMA r45 r0 r11
+			r46_a := math.FMA(r45_a, r0_a, r11)
+			// r47 = FMA r46 r0 r13
+			r47_a := math.FMA(r46_a, r0_a, r13)
+			// r48 = FMA r47 r0 r15
+			r48_a := math.FMA(r47_a, r0_a, r15)
+			// r49 = FMA r48 r0 r17
+			r49_a := math.FMA(r48_a, r0_a, r17)
+			// r50 = FMA r49 r0 r19
+			r50_a := math.FMA(r49_a, r0_a, r19)
+			// r52 = CmpGT r0 r51
+			r52_a := r0_a > r51
+			// r53 = Select r52 r51 r0
+			r53_a := r0_a
+			if r52_a {
+				r53_a = r51
+			}
+			// r55 = CmpLT r53 r54
+			r55_a := r53_a < r54
+			// r56 = Select r55 r54 r53
+			r56_a := r53_a
+			if r55_a {
+				r56_a = r54
+			}
+			// r59 = FMA r56 r58 r57
+			r59_a := math.FMA(r56_a, r58, r57)
+			// r60 = Sub r59 r57
+			r60_a := float64(r59_a - r57)
+			// r63 = FMA r60 r62 r56
+			r63_a := math.FMA(r60_a, r62, r56_a)
+			// r64 = FMA r60 r61 r63
+			r64_a := math.FMA(r60_a, r61, r63_a)
+			// r67 = FMA r65 r64 r66
+			r67_a := math.FMA(r65, r64_a, r66)
+			// r69 = FMA r67 r64 r68
+			r69_a := math.FMA(r67_a, r64_a, r68)
+			// r71 = FMA r69 r64 r70
+			r71_a := math.FMA(r69_a, r64_a, r70)
+			// r73 = FMA r71 r64 r72
+			r73_a := math.FMA(r71_a, r64_a, r72)
+			// r75 = FMA r73 r64 r74
+			r75_a := math.FMA(r73_a, r64_a, r74)
+			// r77 = FMA r75 r64 r76
+			r77_a := math.FMA(r75_a, r64_a, r76)
+			// r79 = FMA r77 r64 r78
+			r79_a := math.FMA(r77_a, r64_a, r78)
+			// r81 = FMA r79 r64 r80
+			r81_a := math.FMA(r79_a, r64_a, r80)
+			// r83 = FMA r81 r64 r82
+			r83_a := math.FMA(r81_a, r64_a, r82)
+			// r85 = FMA r83 r64 r84
+			r85_a := math.FMA(r83_a, r64_a, r84)
+			// r87 = FMA r85 r64 r86
+			r87_a := math.FMA(r85_a, r64_a, r86)
+			// r89 = FMA r87 r64 r88
+			r89_a := math.FMA(r87_a, r64_a, r88)
+			// r91 = FMA r89 r64 r90
+			r91_a := math.FMA(r89_a, r64_a, r90)
+			// r92 = FMA r91 r64 r19
+			r92_a := math.FMA(r91_a, r64_a, r19)
+			// r93 = FMA r92 r64 r23
+			r93_a := math.FMA(r92_a, r64_a, r23)
+			// r94 = FMA r64 r93 r23
+			r94_a := math.FMA(r64_a, r93_a, r23)
+			// r95 = Add r60 r57
+			r95_a := float64(r60_a + r57)
+			// r96:kBits = Bits r95
+			kBits96_a := math.Float64bits(r95_a)
+			// r98 = IAdd r96:kBits r97
+			r98_a := kBits96_a + r97
+			// r99 = Shl 52 r98
+			r99_a := r98_a << 52
+			// r100:pow2 = FromBits r99
+			pow2100_a := math.Float64frombits(r99_a)
+			// r101 = Mul r94 r100:pow2
+			r101_a := float64(r94_a * pow2100_a)
+			// r104 = FMA r102 r0 r103
+			r104_a := math.FMA(r102, r0_a, r103)
+			// r106 = FMA r104 r0 r105
+			r106_a := math.FMA(r104_a, r0_a, r105)
+			// r108 = FMA r106 r0 r107
+			r108_a := math.FMA(r106_a, r0_a, r107)
+			// r110 = FMA r108 r0 r109
+			r110_a := math.FMA(r108_a, r0_a, r109)
+			// r112 = FMA r110 r0 r111
+			r112_a := math.FMA(r110_a, r0_a, r111)
+			// r114 = FMA r112 r0 r113
+			r114_a := math.FMA(r112_a, r0_a, r113)
+			// r116 = FMA r114 r0 r115
+			r116_a := math.FMA(r114_a, r0_a, r115)
+			// r118 = FMA r116 r0 r117
+			r118_a := math.FMA(r116_a, r0_a, r117)
+			// r120 = FMA r118 r0 r119
+			r120_a := math.FMA(r118_a, r0_a, r119)
+			// r122 = FMA r120 r0 r121
+			r122_a := math.FMA(r120_a, r0_a, r121)
+			// r124 = FMA r122 r0 r123
+			r124_a := math.FMA(r122_a, r0_a, r123)
+			// r125 = FMA r124 r0 r65
+			r125_a := math.FMA(r124_a, r0_a, r65)
+			// r127 = FMA r125 r0 r126
+			r127_a := math.FMA(r125_a, r0_a, r126)
+			// r128 = FMA r127 r0 r68
+			r128_a := math.FMA(r127_a, r0_a, r68)
+			// r130 = FMA r128 r0 r129
+			r130_a := math.FMA(r128_a, r0_a, r129)
+			// r131 = FMA r130 r0 r72
+			r131_a := math.FMA(r130_a, r0_a, r72)
+			// r133 = FMA r131 r0 r132
+			r133_a := math.FMA(r131_a, r0_a, r132)
+			// r134 = FMA r133 r0 r76
+			r134_a := math.FMA(r133_a, r0_a, r76)
+			// r136 = FMA r134 r0 r135
+			r136_a := math.FMA(r134_a, r0_a, r135)
+			// r137 = FMA r136 r0 r80
+			r137_a := math.FMA(r136_a, r0_a, r80)
+			// r139 = FMA r137 r0 r138
+			r139_a := math.FMA(r137_a, r0_a, r138)
+			// r140 = FMA r139 r0 r84
+			r140_a := math.FMA(r139_a, r0_a, r84)
+			// r142 = FMA r140 r0 r141
+			r142_a := math.FMA(r140_a, r0_a, r141)
+			// r143 = FMA r142 r0 r88
+			r143_a := math.FMA(r142_a, r0_a, r88)
+			// r145 = FMA r143 r0 r144
+			r145_a := math.FMA(r143_a, r0_a, r144)
+			// r146 = FMA r145 r0 r19
+			r146_a := math.FMA(r145_a, r0_a, r19)
+			// r147 = Mul r101 r146
+			r147_a := float64(r101_a * r146_a)
+			// r149 = CmpGT r60 r148
+			r149_a := r60_a > r148
+			// r150 = Select r149 r148 r60
+			r150_a := r60_a
+			if r149_a {
+				r150_a = r148
+			}
+			// r151 = Sub r53 r23
+			r151_a := float64(r53_a - r23)
+			// r153 = Mul r150 r152
+			r153_a := float64(r150_a * r152)
+			// r154 = Add r153 r57
+			r154_a := float64(r153_a + r57)
+			// r155:kBits = Bits r154
+			kBits155_a := math.Float64bits(r154_a)
+			// r156 = IAdd r155:kBits r97
+			r156_a := kBits155_a + r97
+			// r157 = Shl 52 r156
+			r157_a := r156_a << 52
+			// r158:pow2 = FromBits r157
+			pow2158_a := math.Float64frombits(r157_a)
+			// r159 = FMA r94 r151 r158:pow2
+			r159_a := math.FMA(r94_a, r151_a, pow2158_a)
+			// r160 = Div r159 r53
+			r160_a := float64(r159_a / r53_a)
+			// r161 = Div r160 r53
+			r161_a := float64(r160_a / r53_a)
+			// r162 = FMA r60 r19 r57
+			r162_a := math.FMA(r60_a, r19, r57)
+			// r163 = Sub r162 r57
+			r163_a := float64(r162_a - r57)
+			// r164 = Add r163 r57
+			r164_a := float64(r163_a + r57)
+			// r165:kBits = Bits r164
+			kBits165_a := math.Float64bits(r164_a)
+			// r166 = IAdd r165:kBits r97
+			r166_a := kBits165_a + r97
+			// r167 = Shl 52 r166
+			r167_a := r166_a << 52
+			// r168:pow2 = FromBits r167
+			pow2168_a := math.Float64frombits(r167_a)
+			// r169 = Mul r161 r168:pow2
+			r169_a := float64(r161_a * pow2168_a)
+			// r170 = Sub r60 r163
+			r170_a := float64(r60_a - r163_a)
+			// r171 = Add r170 r57
+			r171_a := float64(r170_a + r57)
+			// r172:kBits = Bits r171
+			kBits172_a := math.Float64bits(r171_a)
+			// r173 = IAdd r172:kBits r97
+			r173_a := kBits172_a + r97
+			// r174 = Shl 52 r173
+			r174_a := r173_a << 52
+			// r175:pow2 = FromBits r174
+			pow2175_a := math.Float64frombits(r174_a)
+			// r176 = Mul r169 r175:pow2
+			r176_a := float64(r169_a * pow2175_a)
+			// r177 = Div r23 r0
+			r177_a := float64(r23 / r0_a)
+			// r178 = Div r177 r0
+			r178_a := float64(r177_a / r0_a)
+			// r179 = CmpGT r0 r23
+			r179_a := r0_a > r23
+			// r180 = Select r179 r176 r50
+			r180_a := r50_a
+			if r179_a {
+				r180_a = r176_a
+			}
+			// r182 = CmpGE r0 r181
+			r182_a := r0_a >= r181
+			// r183 = Select r182 r147 r176
+			r183_a := r176_a
+			if r182_a {
+				r183_a = r147_a
+			}
+			// r185 = CmpLT r0 r184
+			r185_a := r0_a < r184
+			// r186 = Select r185 r183 r180
+			r186_a := r180_a
+			if r185_a {
+				r186_a = r183_a
+			}
+			// r187 = CmpLT r0 r54
+			r187_a := r0_a < r54
+			// r188 = Select r187 r178 r186
+			r188_a := r186_a
+			if r187_a {
+				r188_a = r178_a
+			}
+			// r20 = Select r22 r188 r20
+			if r22_a {
+				r20_a = r188_a
+			}
+		}
+		if r22_b {
+			// r26 = FMA r24 r0 r25
+			r26_b := math.FMA(r24, r0_b, r25)
+			// r28 = FMA r26 r0 r27
+			r28_b := math.FMA(r26_b, r0_b, r27)
+			// r30 = FMA r28 r0 r29
+			r30_b := math.FMA(r28_b, r0_b, r29)
+			// r32 = FMA r30 r0 r31
+			r32_b := math.FMA(r30_b, r0_b, r31)
+			// r34 = FMA r32 r0 r33
+			r34_b := math.FMA(r32_b, r0_b, r33)
+			// r36 = FMA r34 r0 r35
+			r36_b := math.FMA(r34_b, r0_b, r35)
+			// r38 = FMA r36 r0 r37
+			r38_b := math.FMA(r36_b, r0_b, r37)
+			// r40 = FMA r38 r0 r39
+			r40_b := math.FMA(r38_b, r0_b, r39)
+			// r41 = FMA r40 r0 r2
+			r41_b := math.FMA(r40_b, r0_b, r2)
+			// r42 = FMA r41 r0 r3
+			r42_b := math.FMA(r41_b, r0_b, r3)
+			// r43 = FMA r42 r0 r5
+			r43_b := math.FMA(r42_b, r0_b, r5)
+			// r44 = FMA r43 r0 r7
+			r44_b := math.FMA(r43_b, r0_b, r7)
+			// r45 = FMA r44 r0 r9
+			r45_b := math.FMA(r44_b, r0_b, r9)
+			// r46 = FMA r45 r0 r11
+			r46_b := math.FMA(r45_b, r0_b, r11)
+			// r47 = FMA r46 r0 r13
+			r47_b := math.FMA(r46_b, r0_b, r13)
+			// r48 = FMA r47 r0 r15
+			r48_b := math.FMA(r47_b, r0_b, r15)
+			// r49 = FMA r48 r0 r17
+			r49_b := math.FMA(r48_b, r0_b, r17)
+			// r50 = FMA r49 r0 r19
+			r50_b := math.FMA(r49_b, r0_b, r19)
+			// r52 = CmpGT r0 r51
+			r52_b := r0_b > r51
+			// r53 = Select r52 r51 r0
+			r53_b := r0_b
+			if r52_b {
+				r53_b = r51
+			}
+			// r55 = CmpLT r53 r54
+			r55_b := r53_b < r54
+			// r56 = Select r55 r54 r53
+			r56_b := r53_b
+			if r55_b {
+				r56_b = r54
+			}
+			// r59 = FMA r56 r58 r57
+			r59_b := math.FMA(r56_b, r58, r57)
+			// r60 = Sub r59 r57
+			r60_b := float64(r59_b - r57)
+			// r63 = FMA r60 r62 r56
+			r63_b := math.FMA(r60_b, r62, r56_b)
+			// r64 = FMA r60 r61 r63
+			r64_b := math.FMA(r60_b, r61, r63_b)
+			// r67 = FMA r65 r64 r66
+			r67_b := math.FMA(r65, r64_b, r66)
+			// r69 = FMA r67 r64 r68
+			r69_b := math.FMA(r67_b, r64_b, r68)
+			// r71 = FMA r69 r64 r70
+			r71_b := math.FMA(r69_b, r64_b, r70)
+			// r73 = FMA r71 r64 r72
+			r73_b := math.FMA(r71_b, r64_b, r72)
+			// r75 = FMA r73 r64 r74
+			r75_b := math.FMA(r73_b, r64_b, r74)
+			// r77 = FMA r75 r64 r76
+			r77_b := math.FMA(r75_b, r64_b, r76)
+			// r79 = FMA r77 r64 r78
+			r79_b := math.FMA(r77_b, r64_b, r78)
+			// r81 = FMA r79 r64 r80
+			r81_b := math.FMA(r79_b, r64_b, r80)
+			// r83 = FMA r81 r64 r82
+			r83_b := math.FMA(r81_b, r64_b, r82)
+			// r85 = FMA r83 r64 r84
+			r85_b := math.FMA(r83_b, r64_b, r84)
+			// r87 = FMA r85 r64 r86
+			r87_b := math.FMA(r85_b, r64_b, r86)
+			// r89 = FMA r87 r64 r88
+			r89_b := math.FMA(r87_b, r64_b, r88)
+			// r91 = FMA r89 r64 r90
+			r91_b := math.FMA(r89_b, r64_b, r90)
+			// r92 = FMA r91 r64 r19
+			r92_b := math.FMA(r91_b, r64_b, r19)
+			// r93 = FMA r92 r64 r23
+			r93_b := math.FMA(r92_b, r64_b, r23)
+			// r94 = FMA r64 r93 r23
+			r94_b := math.FMA(r64_b, r93_b, r23)
+			// r95 = Add r60 r57
+			r95_b := float64(r60_b + r57)
+			// r96:kBits = Bits r95
+			kBits96_b := math.Float64bits(r95_b)
+			// r98 = IAdd r96:kBits r97
+			r98_b := kBits96_b + r97
+			// r99 = Shl 52 r98
+			r99_b := r98_b << 52
+			// r100:pow2 = FromBits r99
+			pow2100_b := math.Float64frombits(r99_b)
+			// r101 = Mul r94 r100:pow2
+			r101_b := float64(r94_b * pow2100_b)
+			// r104 = FMA r102 r0 r103
+			r104_b := math.FMA(r102, r0_b, r103)
+			// r106 = FMA r104 r0 r105
+			r106_b := math.FMA(r104_b, r0_b, r105)
+			// r108 = FMA r106 r0 r107
+			r108_b := math.FMA(r106_b, r0_b, r107)
+			// r110 = FMA r108 r0 r109
+			r110_b := math.FMA(r108_b, r0_b, r109)
+			// r112 = FMA r110 r0 r111
+			r112_b := math.FMA(r110_b, r0_b, r111)
+			// r114 = FMA r112 r0 r113
+			r114_b := math.FMA(r112_b, r0_b, r113)
+			// r116 = FMA r114 r0 r115
+			r116_b := math.FMA(r114_b, r0_b, r115)
+			// r118 = FMA r116 r0 r117
+			r118_b := math.FMA(r116_b, r0_b, r117)
+			// r120 = FMA r118 r0 r119
+			r120_b := math.FMA(r118_b, r0_b, r119)
+			// r122 = FMA r120 r0 r121
+			r122_b := math.FMA(r120_b, r0_b, r121)
+			// r124 = FMA r122 r0 r123
+			r124_b := math.FMA(r122_b, r0_b, r123)
+			// r125 = FMA r124 r0 r65
+			r125_b := math.FMA(r124_b, r0_b, r65)
+			// r127 = FMA r125 r0 r126
+			r127_b := math.FMA(r125_b, r0_b, r126)
+			// r128 = FMA r127 r0 r68
+			r128_b := math.FMA(r127_b, r0_b, r68)
+			// r130 = FMA r128 r0 r129
+			r130_b := math.FMA(r128_b, r0_b, r129)
+			// r131 = FMA r130 r0 r72
+			r131_b := math.FMA(r130_b, r0_b, r72)
+			// r133 = FMA r131 r0 r132
+			r133_b := math.FMA(r131_b, r0_b, r132)
+			// r134 = FMA r133 r0 r76
+			r134_b := math.FMA(r133_b, r0_b, r76)
+			// r136 = FMA r134 r0 r135
+			r136_b := math.FMA(r134_b, r0_b, r135)
+			// r137 = FMA r136 r0 r80
+			r137_b := math.FMA(r136_b, r0_b, r80)
+			// r139 = FMA r137 r0 r138
+			r139_b := math.FMA(r137_b, r0_b, r138)
+			// r140 = FMA r139 r0 r84
+			r140_b := math.FMA(r139_b, r0_b, r84)
+			// r142 = FMA r140 r0 r141
+			r142_b := math.FMA(r140_b, r0_b, r141)
+			// r143 = FMA r142 r0 r88
+			r143_b := math.FMA(r142_b, r0_b, r88)
+			// r145 = FMA r143 r0 r144
+			r145_b := math.FMA(r143_b, r0_b, r144)
+			// r146 = FMA r145 r0 r19
+			r146_b := math.FMA(r145_b, r0_b, r19)
+			// r147 = Mul r101 r146
+			r147_b := float64(r101_b * r146_b)
+			// r149 = CmpGT r60 r148
+			r149_b := r60_b > r148
+			// r150 = Select r149 r148 r60
+			r150_b := r60_b
+			if r149_b {
+				r150_b = r148
+			}
+			// r151 = Sub r53 r23
+			r151_b := float64(r53_b - r23)
+			// r153 = Mul r150 r152
+			r153_b := float64(r150_b * r152)
+			// r154 = Add r153 r57
+			r154_b := float64(r153_b + r57)
+			// r155:kBits = Bits r154
+			kBits155_b := math.Float64bits(r154_b)
+			// r156 = IAdd r155:kBits r97
+			r156_b := kBits155_b + r97
+			// r157 = Shl 52 r156
+			r157_b := r156_b << 52
+			// r158:pow2 = FromBits r157
+			pow2158_b := math.Float64frombits(r157_b)
+			// r159 = FMA r94 r151 r158:pow2
+			r159_b := math.FMA(r94_b, r151_b, pow2158_b)
+			// r160 = Div r159 r53
+			r160_b := float64(r159_b / r53_b)
+			// r161 = Div r160 r53
+			r161_b := float64(r160_b / r53_b)
+			// r162 = FMA r60 r19 r57
+			r162_b := math.FMA(r60_b, r19, r57)
+			// r163 = Sub r162 r57
+			r163_b := float64(r162_b - r57)
+			// r164 = Add r163 r57
+			r164_b := float64(r163_b + r57)
+			// r165:kBits = Bits r164
+			kBits165_b := math.Float64bits(r164_b)
+			// r166 = IAdd r165:kBits r97
+			r166_b := kBits165_b + r97
+			// r167 = Shl 52 r166
+			r167_b := r166_b << 52
+			// r168:pow2 = FromBits r167
+			pow2168_b := math.Float64frombits(r167_b)
+			// r169 = Mul r161 r168:pow2
+			r169_b := float64(r161_b * pow2168_b)
+			// r170 = Sub r60 r163
+			r170_b := float64(r60_b - r163_b)
+			// r171 = Add r170 r57
+			r171_b := float64(r170_b + r57)
+			// r172:kBits = Bits r171
+			kBits172_b := math.Float64bits(r171_b)
+			// r173 = IAdd r172:kBits r97
+			r173_b := kBits172_b + r97
+			// r174 = Shl 52 r173
+			r174_b := r173_b << 52
+			// r175:pow2 = FromBits r174
+			pow2175_b := math.Float64frombits(r174_b)
+			// r176 = Mul r169 r175:pow2
+			r176_b := float64(r169_b * pow2175_b)
+			// r177 = Div r23 r0
+			r177_b := float64(r23 / r0_b)
+			// r178 = Div r177 r0
+			r178_b := float64(r177_b / r0_b)
+			// r179 = CmpGT r0 r23
+			r179_b := r0_b > r23
+			// r180 = Select r179 r176 r50
+			r180_b := r50_b
+			if r179_b {
+				r180_b = r176_b
+			}
+			// r182 = CmpGE r0 r181
+			r182_b := r0_b >= r181
+			// r183 = Select r182 r147 r176
+			r183_b := r176_b
+			if r182_b {
+				r183_b = r147_b
+			}
+			// r185 = CmpLT r0 r184
+			r185_b := r0_b < r184
+			// r186 = Select r185 r183 r180
+			r186_b := r180_b
+			if r185_b {
+				r186_b = r183_b
+			}
+			// r187 = CmpLT r0 r54
+			r187_b := r0_b < r54
+			// r188 = Select r187 r178 r186
+			r188_b := r186_b
+			if r187_b {
+				r188_b = r178_b
+			}
+			// r20 = Select r22 r188 r20
+			if r22_b {
+				r20_b = r188_b
+			}
+		}
+		// Store V r20
+		v[j] = r20_a
+		v[j+1] = r20_b
+	}
+	for ; j < n; j++ {
+		// r0 = Load V
+		r0 := v[j]
+		// r1 = Abs r0
+		r1 := math.Float64frombits(math.Float64bits(r0) &^ (1 << 63))
+		// r4 = FMA r2 r0 r3
+		r4 := math.FMA(r2, r0, r3)
+		// r6 = FMA r4 r0 r5
+		r6 := math.FMA(r4, r0, r5)
+		// r8 = FMA r6 r0 r7
+		r8 := math.FMA(r6, r0, r7)
+		// r10 = FMA r8 r0 r9
+		r10 := math.FMA(r8, r0, r9)
+		// r12 = FMA r10 r0 r11
+		r12 := math.FMA(r10, r0, r11)
+		// r14 = FMA r12 r0 r13
+		r14 := math.FMA(r12, r0, r13)
+		// r16 = FMA r14 r0 r15
+		r16 := math.FMA(r14, r0, r15)
+		// r18 = FMA r16 r0 r17
+		r18 := math.FMA(r16, r0, r17)
+		// r20 = FMA r18 r0 r19
+		r20 := math.FMA(r18, r0, r19)
+		// r22 = CmpGT r1 r21
+		r22 := r1 > r21
+		// Rare r22
+		if r22 {
+			// r26 = FMA r24 r0 r25
+			r26 := math.FMA(r24, r0, r25)
+			// r28 = FMA r26 r0 r27
+			r28 := math.FMA(r26, r0, r27)
+			// r30 = FMA r28 r0 r29
+			r30 := math.FMA(r28, r0, r29)
+			// r32 = FMA r30 r0 r31
+			r32 := math.FMA(r30, r0, r31)
+			// r34 = FMA r32 r0 r33
+			r34 := math.FMA(r32, r0, r33)
+			// r36 = FMA r34 r0 r35
+			r36 := math.FMA(r34, r0, r35)
+			// r38 = FMA r36 r0 r37
+			r38 := math.FMA(r36, r0, r37)
+			// r40 = FMA r38 r0 r39
+			r40 := math.FMA(r38, r0, r39)
+			// r41 = FMA r40 r0 r2
+			r41 := math.FMA(r40, r0, r2)
+			// r42 = FMA r41 r0 r3
+			r42 := math.FMA(r41, r0, r3)
+			// r43 = FMA r42 r0 r5
+			r43 := math.FMA(r42, r0, r5)
+			// r44 = FMA r43 r0 r7
+			r44 := math.FMA(r43, r0, r7)
+			// r45 = FMA r44 r0 r9
+			r45 := math.FMA(r44, r0, r9)
+			// r46 = FMA r45 r0 r11
+			r46 := math.FMA(r45, r0, r11)
+			// r47 = FMA r46 r0 r13
+			r47 := math.FMA(r46, r0, r13)
+			// r48 = FMA r47 r0 r15
+			r48 := math.FMA(r47, r0, r15)
+			// r49 = FMA r48 r0 r17
+			r49 := math.FMA(r48, r0, r17)
+			// r50 = FMA r49 r0 r19
+			r50 := math.FMA(r49, r0, r19)
+			// r52 = CmpGT r0 r51
+			r52 := r0 > r51
+			// r53 = Select r52 r51 r0
+			r53 := r0
+			if r52 {
+				r53 = r51
+			}
+			// r55 = CmpLT r53 r54
+			r55 := r53 < r54
+			// r56 = Select r55 r54 r53
+			r56 := r53
+			if r55 {
+				r56 = r54
+			}
+			// r59 = FMA r56 r58 r57
+			r59 := math.FMA(r56, r58, r57)
+			// r60 = Sub r59 r57
+			r60 := float64(r59 - r57)
+			// r63 = FMA r60 r62 r56
+			r63 := math.FMA(r60, r62, r56)
+			// r64 = FMA r60 r61 r63
+			r64 := math.FMA(r60, r61, r63)
+			// r67 = FMA r65 r64 r66
+			r67 := math.FMA(r65, r64, r66)
+			// r69 = FMA r67 r64 r68
+			r69 := math.FMA(r67, r64, r68)
+			// r71 = FMA r69 r64 r70
+			r71 := math.FMA(r69, r64, r70)
+			// r73 = FMA r71 r64 r72
+			r73 := math.FMA(r71, r64, r72)
+			// r75 = FMA r73 r64 r74
+			r75 := math.FMA(r73, r64, r74)
+			// r77 = FMA r75 r64 r76
+			r77 := math.FMA(r75, r64, r76)
+			// r79 = FMA r77 r64 r78
+			r79 := math.FMA(r77, r64, r78)
+			// r81 = FMA r79 r64 r80
+			r81 := math.FMA(r79, r64, r80)
+			// r83 = FMA r81 r64 r82
+			r83 := math.FMA(r81, r64, r82)
+			// r85 = FMA r83 r64 r84
+			r85 := math.FMA(r83, r64, r84)
+			// r87 = FMA r85 r64 r86
+			r87 := math.FMA(r85, r64, r86)
+			// r89 = FMA r87 r64 r88
+			r89 := math.FMA(r87, r64, r88)
+			// r91 = FMA r89 r64 r90
+			r91 := math.FMA(r89, r64, r90)
+			// r92 = FMA r91 r64 r19
+			r92 := math.FMA(r91, r64, r19)
+			// r93 = FMA r92 r64 r23
+			r93 := math.FMA(r92, r64, r23)
+			// r94 = FMA r64 r93 r23
+			r94 := math.FMA(r64, r93, r23)
+			// r95 = Add r60 r57
+			r95 := float64(r60 + r57)
+			// r96:kBits = Bits r95
+			kBits96 := math.Float64bits(r95)
+			// r98 = IAdd r96:kBits r97
+			r98 := kBits96 + r97
+			// r99 = Shl 52 r98
+			r99 := r98 << 52
+			// r100:pow2 = FromBits r99
+			pow2100 := math.Float64frombits(r99)
+			// r101 = Mul r94 r100:pow2
+			r101 := float64(r94 * pow2100)
+			// r104 = FMA r102 r0 r103
+			r104 := math.FMA(r102, r0, r103)
+			// r106 = FMA r104 r0 r105
+			r106 := math.FMA(r104, r0, r105)
+			// r108 = FMA r106 r0 r107
+			r108 := math.FMA(r106, r0, r107)
+			// r110 = FMA r108 r0 r109
+			r110 := math.FMA(r108, r0, r109)
+			// r112 = FMA r110 r0 r111
+			r112 := math.FMA(r110, r0, r111)
+			// r114 = FMA r112 r0 r113
+			r114 := math.FMA(r112, r0, r113)
+			// r116 = FMA r114 r0 r115
+			r116 := math.FMA(r114, r0, r115)
+			// r118 = FMA r116 r0 r117
+			r118 := math.FMA(r116, r0, r117)
+			// r120 = FMA r118 r0 r119
+			r120 := math.FMA(r118, r0, r119)
+			// r122 = FMA r120 r0 r121
+			r122 := math.FMA(r120, r0, r121)
+			// r124 = FMA r122 r0 r123
+			r124 := math.FMA(r122, r0, r123)
+			// r125 = FMA r124 r0 r65
+			r125 := math.FMA(r124, r0, r65)
+			// r127 = FMA r125 r0 r126
+			r127 := math.FMA(r125, r0, r126)
+			// r128 = FMA r127 r0 r68
+			r128 := math.FMA(r127, r0, r68)
+			// r130 = FMA r128 r0 r129
+			r130 := math.FMA(r128, r0, r129)
+			// r131 = FMA r130 r0 r72
+			r131 := math.FMA(r130, r0, r72)
+			// r133 = FMA r131 r0 r132
+			r133 := math.FMA(r131, r0, r132)
+			// r134 = FMA r133 r0 r76
+			r134 := math.FMA(r133, r0, r76)
+			// r136 = FMA r134 r0 r135
+			r136 := math.FMA(r134, r0, r135)
+			// r137 = FMA r136 r0 r80
+			r137 := math.FMA(r136, r0, r80)
+			// r139 = FMA r137 r0 r138
+			r139 := math.FMA(r137, r0, r138)
+			// r140 = FMA r139 r0 r84
+			r140 := math.FMA(r139, r0, r84)
+			// r142 = FMA r140 r0 r141
+			r142 := math.FMA(r140, r0, r141)
+			// r143 = FMA r142 r0 r88
+			r143 := math.FMA(r142, r0, r88)
+			// r145 = FMA r143 r0 r144
+			r145 := math.FMA(r143, r0, r144)
+			// r146 = FMA r145 r0 r19
+			r146 := math.FMA(r145, r0, r19)
+			// r147 = Mul r101 r146
+			r147 := float64(r101 * r146)
+			// r149 = CmpGT r60 r148
+			r149 := r60 > r148
+			// r150 = Select r149 r148 r60
+			r150 := r60
+			if r149 {
+				r150 = r148
+			}
+			// r151 = Sub r53 r23
+			r151 := float64(r53 - r23)
+			// r153 = Mul r150 r152
+			r153 := float64(r150 * r152)
+			// r154 = Add r153 r57
+			r154 := float64(r153 + r57)
+			// r155:kBits = Bits r154
+			kBits155 := math.Float64bits(r154)
+			// r156 = IAdd r155:kBits r97
+			r156 := kBits155 + r97
+			// r157 = Shl 52 r156
+			r157 := r156 << 52
+			// r158:pow2 = FromBits r157
+			pow2158 := math.Float64frombits(r157)
+			// r159 = FMA r94 r151 r158:pow2
+			r159 := math.FMA(r94, r151, pow2158)
+			// r160 = Div r159 r53
+			r160 := float64(r159 / r53)
+			// r161 = Div r160 r53
+			r161 := float64(r160 / r53)
+			// r162 = FMA r60 r19 r57
+			r162 := math.FMA(r60, r19, r57)
+			// r163 = Sub r162 r57
+			r163 := float64(r162 - r57)
+			// r164 = Add r163 r57
+			r164 := float64(r163 + r57)
+			// r165:kBits = Bits r164
+			kBits165 := math.Float64bits(r164)
+			// r166 = IAdd r165:kBits r97
+			r166 := kBits165 + r97
+			// r167 = Shl 52 r166
+			r167 := r166 << 52
+			// r168:pow2 = FromBits r167
+			pow2168 := math.Float64frombits(r167)
+			// r169 = Mul r161 r168:pow2
+			r169 := float64(r161 * pow2168)
+			// r170 = Sub r60 r163
+			r170 := float64(r60 - r163)
+			// r171 = Add r170 r57
+			r171 := float64(r170 + r57)
+			// r172:kBits = Bits r171
+			kBits172 := math.Float64bits(r171)
+			// r173 = IAdd r172:kBits r97
+			r173 := kBits172 + r97
+			// r174 = Shl 52 r173
+			r174 := r173 << 52
+			// r175:pow2 = FromBits r174
+			pow2175 := math.Float64frombits(r174)
+			// r176 = Mul r169 r175:pow2
+			r176 := float64(r169 * pow2175)
+			// r177 = Div r23 r0
+			r177 := float64(r23 / r0)
+			// r178 = Div r177 r0
+			r178 := float64(r177 / r0)
+			// r179 = CmpGT r0 r23
+			r179 := r0 > r23
+			// r180 = Select r179 r176 r50
+			r180 := r50
+			if r179 {
+				r180 = r176
+			}
+			// r182 = CmpGE r0 r181
+			r182 := r0 >= r181
+			// r183 = Select r182 r147 r176
+			r183 := r176
+			if r182 {
+				r183 = r147
+			}
+			// r185 = CmpLT r0 r184
+			r185 := r0 < r184
+			// r186 = Select r185 r183 r180
+			r186 := r180
+			if r185 {
+				r186 = r183
+			}
+			// r187 = CmpLT r0 r54
+			r187 := r0 < r54
+			// r188 = Select r187 r178 r186
+			r188 := r186
+			if r187 {
+				r188 = r178
+			}
+			// r20 = Select r22 r188 r20
+			if r22 {
+				r20 = r188
+			}
+		}
+		// Store V r20
+		v[j] = r20
+	}
+}
+
 // StepF32 runs variant v (see Variant) of the float32 Step programs.
 func StepF32(v int, f *Frame32) {
 	switch v {
@@ -11141,6 +33956,38 @@ func StepF64(v int, f *Frame64) {
 		StepF64Hard(f)
 	case 3:
 		StepF64HardPN(f)
+	default:
+		panic("generic: no such variant")
+	}
+}
+
+// BackwardF32 runs variant v (see Variant) of the float32 Backward programs.
+func BackwardF32(v int, f *Backward32) {
+	switch v {
+	case 0:
+		BackwardF32Soft(f)
+	case 1:
+		BackwardF32SoftPN(f)
+	case 2:
+		BackwardF32Hard(f)
+	case 3:
+		BackwardF32HardPN(f)
+	default:
+		panic("generic: no such variant")
+	}
+}
+
+// BackwardF64 runs variant v (see Variant) of the float64 Backward programs.
+func BackwardF64(v int, f *Backward64) {
+	switch v {
+	case 0:
+		BackwardF64Soft(f)
+	case 1:
+		BackwardF64SoftPN(f)
+	case 2:
+		BackwardF64Hard(f)
+	case 3:
+		BackwardF64HardPN(f)
 	default:
 		panic("generic: no such variant")
 	}

@@ -40,6 +40,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -94,6 +95,9 @@ type Config[F Float] struct {
 	// Workers is how many goroutines share one Step or Run (0 or 1: the
 	// calling goroutine only). Results are identical for any value.
 	Workers int
+	// Surrogate is the spike function's derivative, for Backward; the zero
+	// value is BrainPy's ReluGrad(alpha=0.3, width=1).
+	Surrogate Surrogate[F]
 }
 
 // Kernel steps a population. It is immutable after New: one Kernel may step
@@ -102,8 +106,10 @@ type Kernel[F Float] struct {
 	cfg Config[F]
 	// n is the per-neuron population size, 0 for a homogeneous kernel.
 	n int
-	// consts is the table the generated code reads (generic.Frame.C):
-	// NumConsts values, or NumConsts rows of n per-neuron values.
+	// consts is the table the generated code reads (generic.Frame.C and
+	// Backward.C): BackwardNumConsts values, or rows of n per-neuron values.
+	// The backward frame's constants extend the step's, so the step reads
+	// its NumConsts from the same table.
 	consts  []F
 	variant int       // generic.Variant: the index generic.StepF32/F64 and the dispatch take
 	calls   sync.Pool // *runCall[F], for runs split across workers
@@ -138,15 +144,20 @@ func (e *ParamError) Error() string {
 
 func (e *ParamError) Unwrap() error { return e.Err }
 
-// BufferError reports buffers that Step refuses; nothing was written.
+// BufferError reports buffers that Step, Run or Backward refuses; nothing
+// was written.
 type BufferError struct {
-	Name string // the Buffers field, or two joined by "/" for an overlap
+	Name string // the Buffers field, "Grads." and the Grads field, or two joined by "/" for an overlap
 	Err  error  // ErrLength or ErrOverlap
 	Why  string
 }
 
 func (e *BufferError) Error() string {
-	return fmt.Sprintf("kernel: Buffers.%s: %v: %s", e.Name, e.Err, e.Why)
+	name := e.Name
+	if !strings.HasPrefix(name, "Grads.") {
+		name = "Buffers." + name
+	}
+	return fmt.Sprintf("kernel: %s: %v: %s", name, e.Err, e.Why)
 }
 
 func (e *BufferError) Unwrap() error { return e.Err }
@@ -198,6 +209,11 @@ func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 	if err := checkValue("DT", -1, dt, true); err != nil {
 		return nil, err
 	}
+	alpha, width, err := cfg.Surrogate.resolve()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Surrogate = Surrogate[F]{F(alpha), F(width)}
 	k := &Kernel[F]{cfg: cfg}
 	scalars := cfg.Params.list()
 	var per [numParams][]F
@@ -220,13 +236,13 @@ func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 	}
 	k.variant = generic.Variant(int(cfg.Reset), k.n > 0)
 	if k.n == 0 {
-		k.consts = make([]F, generic.NumConsts)
-		if err := fill(k.consts, 1, 0, -1, dt, func(i int) F { return scalars[i] }, func(int) bool { return false }); err != nil {
+		k.consts = make([]F, generic.BackwardNumConsts)
+		if err := fill(k.consts, 1, 0, -1, dt, alpha, width, func(i int) F { return scalars[i] }, func(int) bool { return false }); err != nil {
 			return nil, err
 		}
 		return k, nil
 	}
-	k.consts = make([]F, generic.NumConsts*k.n)
+	k.consts = make([]F, generic.BackwardNumConsts*k.n)
 	for j := 0; j < k.n; j++ {
 		value := func(i int) F {
 			if per[i] != nil {
@@ -235,7 +251,7 @@ func New[F Float](cfg Config[F]) (*Kernel[F], error) {
 			return scalars[i]
 		}
 		isPer := func(i int) bool { return per[i] != nil }
-		if err := fill(k.consts, k.n, j, j, dt, value, isPer); err != nil {
+		if err := fill(k.consts, k.n, j, j, dt, alpha, width, value, isPer); err != nil {
 			return nil, err
 		}
 	}
@@ -256,7 +272,8 @@ func checkValue(name string, index int, x float64, positive bool) error {
 // fill validates one neuron's parameters and writes its constants to column
 // j of a table with the given row stride. index is the neuron for messages
 // (-1 when every value is a scalar); isPer tells which values are per-neuron.
-func fill[F Float](table []F, stride, j, index int, dt float64, value func(int) F, isPer func(int) bool) error {
+// alpha and width are the surrogate's.
+func fill[F Float](table []F, stride, j, index int, dt, alpha, width float64, value func(int) F, isPer func(int) bool) error {
 	var p [numParams]float64
 	for i := range p {
 		p[i] = float64(value(i))
@@ -283,7 +300,7 @@ func fill[F Float](table []F, stride, j, index int, dt float64, value func(int) 
 	if !(p[pVTh] > p[pVReset]) {
 		return &ParamError{Name: nm, Index: ix, Value: p[pVTh], Err: ErrRange, Why: fmt.Sprintf("want V_th > V_reset = %v", p[pVReset])}
 	}
-	c, err := constants[F](dt, p)
+	c, err := constants[F](dt, alpha, width, p)
 	if err != nil {
 		err.Name, err.Index = name(err.Index)
 		return err
@@ -294,14 +311,16 @@ func fill[F Float](table []F, stride, j, index int, dt float64, value func(int) 
 	return nil
 }
 
-// constants derives the step's constants (asm/step.Const) from one neuron's
-// parameters. A non-nil error has Index set to the parameter to blame.
+// constants derives the constants of the step and its backward
+// (asm/step's AdQuaIFFrame and BackwardFrame) from one neuron's parameters
+// and the surrogate. A non-nil error has Index set to the
+// parameter to blame.
 //
 // Everything is computed in float64 with one rounding per operation (no
 // fused operations, no platform math), so the table is the same on every
 // GOARCH; float32 constants are then rounded once more.
-func constants[F Float](dt float64, p [numParams]float64) ([generic.NumConsts]F, *ParamError) {
-	var c [generic.NumConsts]F
+func constants[F Float](dt, alpha, width float64, p [numParams]float64) ([generic.BackwardNumConsts]F, *ParamError) {
+	var c [generic.BackwardNumConsts]F
 	overflow := func(param int, what string, x float64) *ParamError {
 		return &ParamError{Index: param, Value: x, Err: ErrOverflow, Why: what + " is not finite in the element type"}
 	}
@@ -337,6 +356,14 @@ func constants[F Float](dt float64, p [numParams]float64) ([generic.NumConsts]F,
 	if !finite(c[generic.CKa]) {
 		return c, overflow(pA, "a*(1 - exp(-dt/tau_w))", p[pA])
 	}
+	// Backward's: sigma(x)/d with x = (V - V_th)/d, d = V_th - V_reset as
+	// the step rounds it.
+	c[generic.BackwardCInvD] = F(float64(1 / float64(c[generic.CVThRst])))
+	if !finite(c[generic.BackwardCInvD]) {
+		return c, overflow(pVTh, "1/(V_th - V_reset)", p[pVTh])
+	}
+	c[generic.BackwardCAlpha] = F(alpha)
+	c[generic.BackwardCWidth] = F(width)
 	return c, nil
 }
 

@@ -80,6 +80,9 @@ type Config[F kernel.Float] struct {
 	// Workers is kernel.Config.Workers: goroutines that share each Update
 	// (0 or 1: the calling goroutine). Results do not depend on it.
 	Workers int
+	// Surrogate is BrainPy's spk_fun for gradients through a Tape; the
+	// zero value is its default, ReluGrad(alpha=0.3, width=1).
+	Surrogate kernel.Surrogate[F]
 }
 
 // AdQuaIFRef is a population of adaptive quadratic integrate-and-fire
@@ -143,7 +146,7 @@ func New[F kernel.Float](cfg Config[F]) (*AdQuaIFRef[F], error) {
 			}
 		}
 	}
-	k, err := kernel.New(kernel.Config[F]{Params: cfg.Params, PerNeuron: cfg.PerNeuron, DT: cfg.DT, Reset: cfg.Reset, Workers: cfg.Workers})
+	k, err := kernel.New(kernel.Config[F]{Params: cfg.Params, PerNeuron: cfg.PerNeuron, DT: cfg.DT, Reset: cfg.Reset, Workers: cfg.Workers, Surrogate: cfg.Surrogate})
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ const (
 )
 
 // AdQuaIFFrame is the frame of the step programs and of exprel (generic.Frame32
-// and Frame64).
+// and Frame64). BackwardFrame extends it.
 var AdQuaIFFrame = &Frame{
 	Type: "Frame",
 	Streams: []StreamSpec{
@@ -104,16 +104,46 @@ func stepProgram(fr *Frame, fn string, v Variant, extra bool) *Program {
 // stepOnce emits one step inside the Loop: it reads the state registers V,
 // W and last and assigns them the state after the step.
 func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
-	vth := b.Param(CVTh)
-	spk := b.name("spk", b.GE(V, vth))
+	fw := forwardOps(b, v, V, W, extra)
+	wc := b.name("wc", b.FMA(b.Param(CKa), b.name("dv", b.Sub(fw.vc, fw.vrest)), b.name("wkeep", b.Mul(b.Param(CKeep), fw.u))))
+
+	t := b.name("t", b.Time())
+	refr := b.name("refr", b.LT(b.name("since", b.Sub(t, last)), b.Param(CTauRef)))
+	b.set(V, b.Select(refr, fw.vr, fw.vc))
+	b.set(W, b.Select(refr, fw.u, wc))
+	sp := b.name("sp", b.GE(V, fw.vth))
+	b.SelectInto(last, sp, t)
+	b.If(SSpike, func() { b.StoreOne(SSpike, sp) })
+	b.If(SRef, func() { b.StoreBool(SRef, b.name("ref", b.Or(refr, sp))) })
+	b.If(SBits, func() { b.StoreBits(SBits, sp) })
+	if extra {
+		b.If(sY, func() { b.Store(sY, fw.F) })
+	}
+}
+
+// forward holds the registers of a step's forward ops that the step and
+// its backward program both read.
+type forward struct {
+	vth, vr, u, vrest Reg
+	F, z, phi, vc     Reg // dt*f(v), dt*J, exprel(dt*J), Vc
+}
+
+// forwardOps emits the step's ops from the state registers V and W up to
+// Vc, the integrated V: the same ops in Step and Backward, so that
+// Backward's V' has the bits of Step's.
+func forwardOps(b *builder, v Variant, V, W Reg, extra bool) forward {
+	var fw forward
+	fw.vth = b.Param(CVTh)
+	spk := b.name("spk", b.GE(V, fw.vth))
 	var vr Reg
 	if v.Reset == Soft {
 		vr = b.Select(spk, b.name("vs", b.Sub(V, b.Param(CVThRst))), V)
 	} else {
 		vr = b.Select(spk, b.Param(CVReset), V)
 	}
-	b.name("vr", vr)
+	fw.vr = b.name("vr", vr)
 	u := b.name("u", b.Select(spk, b.name("wb", b.Add(W, b.Param(CB))), W))
+	fw.u = u
 
 	in := b.name("in", b.Zero()) // a register of its own, so that If can assign it
 	b.If(SI, func() { b.set(in, b.Load(SI)) })
@@ -123,6 +153,7 @@ func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
 	}
 
 	vrest := b.Param(CVRest)
+	fw.vrest = vrest
 	a1 := b.name("a1", b.Sub(vr, vrest))
 	a2 := b.name("a2", b.Sub(vr, b.Param(CVC)))
 	dtct := b.Param(CDtCTau)
@@ -139,22 +170,12 @@ func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
 		b.set(z, b.Sub(z, gd))
 		b.set(F, b.Sub(F, b.name("gv", b.FMA(gd, vr, b.Zero()))))
 	})
-	vc := b.name("vc", b.FMA(exprel(b, z), F, vr))
+	fw.F, fw.z = F, z
+	fw.phi = exprel(b, z)
+	vc := b.name("vc", b.FMA(fw.phi, F, vr))
 	b.If(SDelta, func() { b.set(vc, b.Add(vc, b.Load(SDelta))) })
-	wc := b.name("wc", b.FMA(b.Param(CKa), b.name("dv", b.Sub(vc, vrest)), b.name("wkeep", b.Mul(b.Param(CKeep), u))))
-
-	t := b.name("t", b.Time())
-	refr := b.name("refr", b.LT(b.name("since", b.Sub(t, last)), b.Param(CTauRef)))
-	b.set(V, b.Select(refr, vr, vc))
-	b.set(W, b.Select(refr, u, wc))
-	sp := b.name("sp", b.GE(V, vth))
-	b.SelectInto(last, sp, t)
-	b.If(SSpike, func() { b.StoreOne(SSpike, sp) })
-	b.If(SRef, func() { b.StoreBool(SRef, b.name("ref", b.Or(refr, sp))) })
-	b.If(SBits, func() { b.StoreBits(SBits, sp) })
-	if extra {
-		b.If(sY, func() { b.Store(sY, F) })
-	}
+	fw.vc = vc
+	return fw
 }
 
 // extraStreams are the headroom frame's streams past the step's: two
@@ -201,14 +222,32 @@ func Headroom(v Variant) *Program {
 	return p
 }
 
-// All returns every program the library compiles: the step variants, then
-// exprel for each type.
+// All returns every program the library compiles on every path: the step
+// variants, then exprel for each type.
 func All() []*Program {
 	var ps []*Program
 	for _, v := range Variants() {
 		ps = append(ps, Step(v))
 	}
 	ps = append(ps, Exprel(F32), Exprel(F64))
+	return validated(ps)
+}
+
+// GenericOnly returns the programs that only the generic path compiles so
+// far: the backward step's variants, then exprel' for each type. The
+// assembly lowerings do not allocate Backward yet (asm/amd64: "failed to
+// allocate registers" for AVX2); once they do, these join All.
+func GenericOnly() []*Program {
+	var ps []*Program
+	for _, v := range Variants() {
+		ps = append(ps, Backward(v))
+	}
+	ps = append(ps, ExprelDeriv(F32), ExprelDeriv(F64))
+	return validated(ps)
+}
+
+// validated returns ps after checking every program.
+func validated(ps []*Program) []*Program {
 	for _, p := range ps {
 		if err := p.Validate(); err != nil {
 			panic(fmt.Sprint("step: invalid program: ", err))
