@@ -173,6 +173,45 @@ int adquaif_step_f64(adquaif_kernel k, double t, const adquaif_buffers_f64 *b, c
 int adquaif_run_f32(adquaif_kernel k, float t0, size_t steps, const adquaif_buffers_f32 *b, char *err, size_t errlen);
 int adquaif_run_f64(adquaif_kernel k, double t0, size_t steps, const adquaif_buffers_f64 *b, char *err, size_t errlen);
 
+/* The backward step: surrogate gradients (docs/CONTRACT.md).
+   Gradients of a loss L through one step, float32. */
+typedef struct adquaif_grads_f32 {
+    float *V, *w;                      /* in: dL/dV', dL/dw' after the step; out, in place:
+                                          dL/dV, dL/dw before it (n values each) */
+    const float *spike;                /* in: dL/dspike'; NULL means zero */
+    float *I, *G, *delta;              /* out: dL/dI, dL/dG, dL/ddelta; NULL: not written */
+} adquaif_grads_f32;
+
+/* The same with double. */
+typedef struct adquaif_grads_f64 {
+    double *V, *w;
+    const double *spike;
+    double *I, *G, *delta;
+} adquaif_grads_f64;
+
+/* The backward step of adquaif_step(k, t, b): the vector-Jacobian product
+   of the step, jax.vjp of BrainPy's update with the spike function's
+   derivative sigma(x) = max(0, alpha*(width - |x|)) (BrainPy's ReluGrad;
+   alpha = 0.3, width = 1 unless set with adquaif_with_surrogate). b holds
+   the state before the step (V, w, last) and the step's inputs (I, G,
+   delta; in_rows 1) and is only read; its spike, refractory and spike_bits
+   are not used. g holds the gradients after the step and receives those
+   before it. The refractory test and the last spike time carry no gradient.
+   Refuses, before writing anything, what adquaif_step refuses, g NULL or
+   g->V, g->w NULL with n > 0 (ADQUAIF_ENULL), and an array it writes (g's
+   V, w, I, G, delta) that overlaps any other (ADQUAIF_EOVERLAP). */
+int adquaif_backward_f32(adquaif_kernel k, float t, const adquaif_buffers_f32 *b, const adquaif_grads_f32 *g,
+                         char *err, size_t errlen);
+int adquaif_backward_f64(adquaif_kernel k, double t, const adquaif_buffers_f64 *b, const adquaif_grads_f64 *g,
+                         char *err, size_t errlen);
+
+/* Makes *out, a new kernel like k (either dtype) whose adquaif_backward
+   uses the surrogate ReluGrad(alpha, width); 0 takes BrainPy's default
+   (alpha = 0.3, width = 1). k is unchanged; free both. ADQUAIF_EPARAM for
+   a value that is NaN, infinite or negative, ADQUAIF_EHANDLE, ADQUAIF_ENULL
+   (out). */
+int adquaif_with_surrogate(adquaif_kernel k, double alpha, double width, adquaif_kernel *out, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -104,7 +104,24 @@ func writeMessage(dst unsafe.Pointer, size uintptr, s string) {
 var handles struct {
 	sync.RWMutex
 	count   uint64
-	kernels map[uint64]any // *kernel.Kernel[float32] or *kernel.Kernel[float64]
+	kernels map[uint64]any // *entry[float32] or *entry[float64]
+}
+
+// entry is a kernel and the configuration it was made from (with Go copies
+// of the per-neuron values), from which adquaif_with_surrogate makes
+// another.
+type entry[F kernel.Float] struct {
+	k   *kernel.Kernel[F]
+	cfg kernel.Config[F]
+}
+
+// newEntry makes a kernel from cfg and registers it.
+func newEntry[F kernel.Float](cfg kernel.Config[F]) (uint64, error) {
+	k, err := kernel.New(cfg)
+	if err != nil {
+		return 0, err
+	}
+	return register(&entry[F]{k, cfg}), nil
 }
 
 // scramble is splitmix64's finalizer, a bijection of uint64: distinct
@@ -115,7 +132,7 @@ func scramble(x uint64) uint64 {
 	return x ^ x>>31
 }
 
-func register(k any) uint64 {
+func register(e any) uint64 {
 	handles.Lock()
 	defer handles.Unlock()
 	if handles.kernels == nil {
@@ -124,7 +141,7 @@ func register(k any) uint64 {
 	for {
 		handles.count++
 		if h := scramble(handles.count); h != 0 {
-			handles.kernels[h] = k
+			handles.kernels[h] = e
 			return h
 		}
 	}
@@ -145,11 +162,19 @@ func dtypeName[F kernel.Float]() string {
 
 // lookup is the kernel of handle h, if it is a live kernel of type F.
 func lookup[F kernel.Float](h uint64) (*kernel.Kernel[F], error) {
+	e, err := lookupEntry[F](h)
+	if err != nil {
+		return nil, err
+	}
+	return e.k, nil
+}
+
+func lookupEntry[F kernel.Float](h uint64) (*entry[F], error) {
 	handles.RLock()
 	v := handles.kernels[h]
 	handles.RUnlock()
-	if k, ok := v.(*kernel.Kernel[F]); ok {
-		return k, nil
+	if e, ok := v.(*entry[F]); ok {
+		return e, nil
 	}
 	if v == nil {
 		return nil, fail(errHandle, "adquaif: handle %#x is not a live kernel (freed, or never made)", h)
@@ -201,11 +226,26 @@ func newKernel[F kernel.Float](p *cParams, per *[numParams]unsafe.Pointer, n uin
 		cfg.PerNeuron = &kernel.PerNeuron[F]{R: v[0], Tau: v[1], TauW: v[2], TauRef: v[3], VTh: v[4],
 			VReset: v[5], VRest: v[6], VC: v[7], C: v[8], A: v[9], B: v[10]}
 	}
-	k, err := kernel.New(cfg)
-	if err != nil {
-		return 0, err
+	return newEntry(cfg)
+}
+
+// withSurrogate is adquaif_with_surrogate: a kernel like h's with the
+// surrogate gradient ReluGrad(alpha, width).
+func withSurrogate(h uint64, alpha, width float64) (uint64, error) {
+	handles.RLock()
+	v := handles.kernels[h]
+	handles.RUnlock()
+	switch e := v.(type) {
+	case *entry[float32]:
+		cfg := e.cfg
+		cfg.Surrogate = kernel.Surrogate[float32]{Alpha: float32(alpha), Width: float32(width)}
+		return newEntry(cfg)
+	case *entry[float64]:
+		cfg := e.cfg
+		cfg.Surrogate = kernel.Surrogate[float64]{Alpha: alpha, Width: width}
+		return newEntry(cfg)
 	}
-	return register(k), nil
+	return 0, fail(errHandle, "adquaif: handle %#x is not a live kernel (freed, or never made)", h)
 }
 
 // cBuffers is adquaif_buffers_f32 or _f64 with Go types.
@@ -292,6 +332,46 @@ func run[F kernel.Float](h uint64, t0 F, steps uintptr, b *cBuffers, oneStep boo
 		return k.Step(t0, bufs)
 	}
 	return k.Run(t0, int(steps), bufs)
+}
+
+// cGrads is adquaif_grads_f32 or _f64 with Go types.
+type cGrads struct {
+	v, w, spike, i, g, delta unsafe.Pointer
+}
+
+// backward is adquaif_backward.
+func backward[F kernel.Float](h uint64, t F, b *cBuffers, g *cGrads) error {
+	k, err := lookup[F](h)
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		return fail(errNull, "adquaif: the buffers pointer is NULL")
+	}
+	if g == nil {
+		return fail(errNull, "adquaif: the grads pointer is NULL")
+	}
+	bufs, err := buffers[F](b, 1)
+	if err != nil {
+		return err
+	}
+	n := b.n
+	for _, s := range [...]struct {
+		name string
+		p    unsafe.Pointer
+	}{{"V", g.v}, {"w", g.w}} {
+		if s.p == nil && n > 0 {
+			return fail(errNull, "adquaif: grads.%s is NULL with n = %d", s.name, n)
+		}
+	}
+	wrap := func(p unsafe.Pointer) []F {
+		if p == nil {
+			return nil
+		}
+		return unsafe.Slice((*F)(p), n)
+	}
+	return k.Backward(t, bufs, kernel.Grads[F]{V: wrap(g.v), W: wrap(g.w), Spike: wrap(g.spike),
+		I: wrap(g.i), G: wrap(g.g), Delta: wrap(g.delta)})
 }
 
 // setISA is adquaif_set_isa.

@@ -80,8 +80,8 @@ func TestHandles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := register(k32)
-	h2 := register(k32)
+	h := register(&entry[float32]{k: k32})
+	h2 := register(&entry[float32]{k: k32})
 	if h == 0 || h2 == 0 || h == h2 {
 		t.Fatalf("handles %#x and %#x: want distinct and not 0", h, h2)
 	}
@@ -109,7 +109,7 @@ func TestNoAllocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := register(k)
+	h := register(&entry[float32]{k: k})
 	defer release(h)
 	v, w, last, in, spike := make([]float32, 100), make([]float32, 100), make([]float32, 100), make([]float32, 100), make([]float32, 100)
 	allocs := testing.AllocsPerRun(100, func() {

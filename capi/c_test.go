@@ -227,8 +227,14 @@ func TestErrors(t *testing.T) {
 	errOverlap := k.Step(0, kernel.Buffers[float32]{V: v, W: make([]float32, n), LastSpike: make([]float32, n), Spike: v})
 	errRows := k.Run(0, 3, kernel.Buffers[float32]{V: v, W: make([]float32, n), LastSpike: make([]float32, n), Spike: make([]float32, 2*n)})
 	errISA := kernel.SetISA("vax")
+	_, errAlpha := kernel.New(kernel.Config[float32]{Params: kernel.Defaults[float32](), DT: 0.1, Surrogate: kernel.Surrogate[float32]{Alpha: -1, Width: 1}})
+	gv := make([]float32, n)
+	in := make([]float32, n)
+	errBackward := k.Backward(0, kernel.Buffers[float32]{V: v, W: make([]float32, n), LastSpike: make([]float32, n), I: in},
+		kernel.Grads[float32]{V: gv, W: make([]float32, n), I: in})
 	for name, want := range map[string]error{"new_tau": errTau, "new_dt": errDT, "new_per_neuron": errVTh,
-		"overlap": errOverlap, "run_out_rows": errRows, "set_isa": errISA} {
+		"overlap": errOverlap, "run_out_rows": errRows, "set_isa": errISA, "surrogate_alpha": errAlpha,
+		"backward_overlap": errBackward} {
 		if want == nil {
 			t.Fatalf("%s: the Go API accepted the case", name)
 		}
@@ -244,7 +250,7 @@ func TestErrors(t *testing.T) {
 // A driver case: the header of testdata/driver.c and its arrays.
 type header struct {
 	F64, Reset, Workers, PerMask, Flags, N, PN, Steps, InRows, OutRows uint64
-	DT, T0                                                             float64
+	DT, T0, Alpha, Width                                               float64
 }
 
 const (
@@ -255,6 +261,11 @@ const (
 	hasRef
 	hasBits
 	useStep
+	doBackward
+	gSpike
+	gI
+	gG
+	gDelta
 )
 
 // TestBitIdentity runs cases through testdata/driver.c and compares every
@@ -313,6 +324,10 @@ func driverCases() []header {
 			header{Reset: reset, N: 200, Steps: 100, InRows: 1, OutRows: 100, Flags: hasI | hasSpike | hasBits},
 			header{Reset: reset, N: 3 * 37, PN: 37, PerMask: 1<<1 | 1<<4 | 1<<10, Steps: 9, InRows: 9, OutRows: 1, Flags: all},
 			header{Reset: reset, N: 4096, Workers: 2, Steps: 80, InRows: 1, OutRows: 1, Flags: all},
+			header{Reset: reset, N: 1, InRows: 1, OutRows: 1, Flags: doBackward},
+			header{Reset: reset, N: 130, InRows: 1, OutRows: 1, Flags: hasI | hasG | hasDelta | doBackward | gSpike | gI | gG | gDelta},
+			header{Reset: reset, N: 3 * 37, PN: 37, PerMask: 1<<1 | 1<<4 | 1<<10, InRows: 1, OutRows: 1, Alpha: 0.5, Width: 2,
+				Flags: hasI | doBackward | gSpike | gI | gDelta},
 		)
 	}
 	return cs
@@ -349,7 +364,8 @@ func goCase[F kernel.Float](t *testing.T, rng *rand.Rand, c header, in *bytes.Bu
 	}
 	p := kernel.Params[F]{R: F(params.R), Tau: F(params.Tau), TauW: F(params.TauW), TauRef: F(params.TauRef), VTh: F(params.VTh),
 		VReset: F(params.VReset), VRest: F(params.VRest), VC: F(params.VC), C: F(params.C), A: F(params.A), B: F(params.B)}
-	cfg := kernel.Config[F]{Params: p, DT: F(c.DT), Reset: kernel.Reset(c.Reset), Workers: int(c.Workers)}
+	cfg := kernel.Config[F]{Params: p, DT: F(c.DT), Reset: kernel.Reset(c.Reset), Workers: int(c.Workers),
+		Surrogate: kernel.Surrogate[F]{Alpha: F(c.Alpha), Width: F(c.Width)}}
 	if c.PerMask != 0 {
 		var per [numParams][]F
 		base := [numParams]F{p.R, p.Tau, p.TauW, p.TauRef, p.VTh, p.VReset, p.VRest, p.VC, p.C, p.A, p.B}
@@ -394,6 +410,9 @@ func goCase[F kernel.Float](t *testing.T, rng *rand.Rand, c header, in *bytes.Bu
 	if c.Flags&hasBits != 0 {
 		b.SpikeBits = make([]uint64, rowsOut*((n+63)/64))
 	}
+	if c.Flags&doBackward != 0 {
+		return goBackward(t, k, b, c, draw, write)
+	}
 	if c.Flags&useStep != 0 {
 		err = k.Step(F(c.T0), b)
 	} else {
@@ -408,5 +427,34 @@ func goCase[F kernel.Float](t *testing.T, rng *rand.Rand, c header, in *bytes.Bu
 	}
 	out.Write(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(b.Refractory))), len(b.Refractory)))
 	binary.Write(&out, binary.NativeEndian, b.SpikeBits)
+	return out.Bytes()
+}
+
+// goBackward draws a backward case's gradients, writes them, and returns
+// the Go API's results in driver.c's format.
+func goBackward[F kernel.Float](t *testing.T, k *kernel.Kernel[F], b kernel.Buffers[F], c header, draw func(int, float64, float64) []F, write func(any)) []byte {
+	n := int(c.N)
+	g := kernel.Grads[F]{V: draw(n, -1, 1), W: draw(n, -1, 1)}
+	write(g.V)
+	write(g.W)
+	if c.Flags&gSpike != 0 {
+		g.Spike = draw(n, -1, 1)
+		write(g.Spike)
+	}
+	for _, o := range []struct {
+		flag uint64
+		s    *[]F
+	}{{gI, &g.I}, {gG, &g.G}, {gDelta, &g.Delta}} {
+		if c.Flags&o.flag != 0 {
+			*o.s = make([]F, n)
+		}
+	}
+	if err := k.Backward(F(c.T0), b, g); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	for _, x := range [][]F{g.V, g.W, g.I, g.G, g.Delta} {
+		binary.Write(&out, binary.NativeEndian, x)
+	}
 	return out.Bytes()
 }

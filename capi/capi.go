@@ -23,6 +23,8 @@ typedef const double *const adquaif_cdoublep;
 typedef const adquaif_params adquaif_cparams;
 typedef const adquaif_buffers_f32 adquaif_cbuffers_f32;
 typedef const adquaif_buffers_f64 adquaif_cbuffers_f64;
+typedef const adquaif_grads_f32 adquaif_cgrads_f32;
+typedef const adquaif_grads_f64 adquaif_cgrads_f64;
 */
 import "C"
 
@@ -195,4 +197,44 @@ func adquaif_run_f32(k C.adquaif_kernel, t0 C.float, steps C.size_t, b *C.adquai
 //export adquaif_run_f64
 func adquaif_run_f64(k C.adquaif_kernel, t0 C.double, steps C.size_t, b *C.adquaif_cbuffers_f64, err *C.char, errlen C.size_t) C.int {
 	return guarded(err, errlen, func() error { return run(uint64(k), float64(t0), uintptr(steps), buffers64(b), false) })
+}
+
+//export adquaif_with_surrogate
+func adquaif_with_surrogate(k C.adquaif_kernel, alpha, width C.double, out *C.adquaif_kernel, err *C.char, errlen C.size_t) C.int {
+	return guarded(err, errlen, func() error {
+		if out == nil {
+			return fail(errNull, "adquaif: the out pointer is NULL")
+		}
+		h, e := withSurrogate(uint64(k), float64(alpha), float64(width))
+		if e == nil {
+			*out = C.adquaif_kernel(h)
+		}
+		return e
+	})
+}
+
+func grads32(g *C.adquaif_cgrads_f32) *cGrads {
+	if g == nil {
+		return nil
+	}
+	return &cGrads{v: unsafe.Pointer(g.V), w: unsafe.Pointer(g.w), spike: unsafe.Pointer(g.spike),
+		i: unsafe.Pointer(g.I), g: unsafe.Pointer(g.G), delta: unsafe.Pointer(g.delta)}
+}
+
+func grads64(g *C.adquaif_cgrads_f64) *cGrads {
+	if g == nil {
+		return nil
+	}
+	return &cGrads{v: unsafe.Pointer(g.V), w: unsafe.Pointer(g.w), spike: unsafe.Pointer(g.spike),
+		i: unsafe.Pointer(g.I), g: unsafe.Pointer(g.G), delta: unsafe.Pointer(g.delta)}
+}
+
+//export adquaif_backward_f32
+func adquaif_backward_f32(k C.adquaif_kernel, t C.float, b *C.adquaif_cbuffers_f32, g *C.adquaif_cgrads_f32, err *C.char, errlen C.size_t) C.int {
+	return guarded(err, errlen, func() error { return backward(uint64(k), float32(t), buffers32(b), grads32(g)) })
+}
+
+//export adquaif_backward_f64
+func adquaif_backward_f64(k C.adquaif_kernel, t C.double, b *C.adquaif_cbuffers_f64, g *C.adquaif_cgrads_f64, err *C.char, errlen C.size_t) C.int {
+	return guarded(err, errlen, func() error { return backward(uint64(k), float64(t), buffers64(b), grads64(g)) })
 }

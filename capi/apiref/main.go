@@ -15,10 +15,12 @@ import (
 )
 
 // A case is a kernel (dtype "float32" or "float64", reset "soft" or "hard",
-// parameters and per-neuron arrays by BrainPy's names) and one Step
-// (Steps = 0) or Run, on the state V, W, Last and the inputs that are not
-// empty. Spike, Refractory and SpikeBits, if > 0, are the rows of those
-// outputs to return.
+// parameters and per-neuron arrays by BrainPy's names, the surrogate's
+// Alpha and Width) and one Step (Steps = 0) or Run, on the state V, W, Last
+// and the inputs that are not empty. Spike, Refractory and SpikeBits, if >
+// 0, are the rows of those outputs to return. With Backward, the call is
+// Backward instead, of the gradients GV, GW and GSpike (if not empty);
+// GI, GG and GDelta ask for those gradients.
 type Case struct {
 	DType, Reset string
 	DT, T0       float64
@@ -26,16 +28,22 @@ type Case struct {
 	Workers      int
 	Params       map[string]float64
 	PerNeuron    map[string][]byte
+	Alpha, Width float64
 	V, W, Last   []byte
 	I, G, Delta  []byte
 
 	Spike, Refractory, SpikeBits int
+
+	Backward       bool
+	GV, GW, GSpike []byte
+	GI, GG, GDelta bool
 }
 
-// A Result holds the state after the call and the requested outputs, or
-// the error's message.
+// A Result holds the state after the call and the requested outputs (or,
+// for Backward, the gradients), or the error's message.
 type Result struct {
 	V, W, Last, Spike, Refractory, SpikeBits []byte
+	GV, GW, GI, GG, GDelta                   []byte
 	Error                                    string
 }
 
@@ -88,7 +96,7 @@ func run[F kernel.Float](c Case) (Result, error) {
 		}
 		*f = F(x)
 	}
-	cfg := kernel.Config[F]{Params: p, DT: F(c.DT), Workers: c.Workers}
+	cfg := kernel.Config[F]{Params: p, DT: F(c.DT), Workers: c.Workers, Surrogate: kernel.Surrogate[F]{Alpha: F(c.Alpha), Width: F(c.Width)}}
 	if c.Reset == "hard" {
 		cfg.Reset = kernel.HardReset
 	}
@@ -112,6 +120,9 @@ func run[F kernel.Float](c Case) (Result, error) {
 	b := kernel.Buffers[F]{V: values[F](c.V), W: values[F](c.W), LastSpike: values[F](c.Last),
 		I: values[F](c.I), G: values[F](c.G), Delta: values[F](c.Delta)}
 	n := len(b.V)
+	if c.Backward {
+		return backward(k, F(c.T0), b, c)
+	}
 	if c.Spike > 0 {
 		b.Spike = make([]F, c.Spike*n)
 	}
@@ -138,6 +149,32 @@ func run[F kernel.Float](c Case) (Result, error) {
 	}
 	if b.SpikeBits != nil {
 		r.SpikeBits = bytes(b.SpikeBits)
+	}
+	return r, nil
+}
+
+func backward[F kernel.Float](k *kernel.Kernel[F], t F, b kernel.Buffers[F], c Case) (Result, error) {
+	n := len(b.V)
+	g := kernel.Grads[F]{V: values[F](c.GV), W: values[F](c.GW), Spike: values[F](c.GSpike)}
+	for _, o := range []struct {
+		want bool
+		s    *[]F
+	}{{c.GI, &g.I}, {c.GG, &g.G}, {c.GDelta, &g.Delta}} {
+		if o.want {
+			*o.s = make([]F, n)
+		}
+	}
+	if err := k.Backward(t, b, g); err != nil {
+		return Result{}, err
+	}
+	r := Result{GV: bytes(g.V), GW: bytes(g.W)}
+	for _, o := range []struct {
+		s   []F
+		out *[]byte
+	}{{g.I, &r.GI}, {g.G, &r.GG}, {g.Delta, &r.GDelta}} {
+		if o.s != nil {
+			*o.out = bytes(o.s)
+		}
 	}
 	return r, nil
 }

@@ -141,6 +141,39 @@ int main(void) {
     adquaif_free(kp);
     fill();
 
+    /* The backward step and the surrogate. */
+    static float gV[N], gw[N], gI[N], gsaved[3 * N];
+    for (int j = 0; j < N; j++) gV[j] = 1, gw[j] = 0.5f, gI[j] = 7;
+    memcpy(gsaved, gV, sizeof gV), memcpy(gsaved + N, gw, sizeof gw), memcpy(gsaved + 2 * N, gI, sizeof gI);
+#define GRADS_UNCHANGED \
+    (memcmp(gsaved, gV, sizeof gV) == 0 && memcmp(gsaved + N, gw, sizeof gw) == 0 && memcmp(gsaved + 2 * N, gI, sizeof gI) == 0)
+    adquaif_grads_f32 g = {.V = gV, .w = gw, .I = gI};
+    b = buffers();
+    refused("backward_handle", adquaif_backward_f32(freed, 0, &b, &g, err, sizeof err), ADQUAIF_EHANDLE);
+    refused("backward_null", adquaif_backward_f32(k32, 0, &b, NULL, err, sizeof err), ADQUAIF_ENULL);
+    g.w = NULL;
+    refused("backward_w_null", adquaif_backward_f32(k32, 0, &b, &g, err, sizeof err), ADQUAIF_ENULL);
+    g.w = gw, g.I = a.I;
+    refused("backward_overlap", adquaif_backward_f32(k32, 0, &b, &g, err, sizeof err), ADQUAIF_EOVERLAP);
+    g.I = gI, b.in_rows = 2;
+    refused("backward_rows", adquaif_backward_f32(k32, 0, &b, &g, err, sizeof err), ADQUAIF_ELENGTH);
+    CHECK(GRADS_UNCHANGED);
+    b = buffers();
+    CHECK(adquaif_backward_f32(k32, 0, &b, &g, err, sizeof err) == 0);
+    CHECK(!GRADS_UNCHANGED && memcmp(&a, &saved, sizeof a) == 0); /* b is only read */
+    adquaif_kernel ks = 777;
+    refused("surrogate_alpha", adquaif_with_surrogate(k32, -1, 1, &ks, err, sizeof err), ADQUAIF_EPARAM);
+    refused("surrogate_width", adquaif_with_surrogate(k64, 0.3, NAN, &ks, err, sizeof err), ADQUAIF_EPARAM);
+    refused("surrogate_handle", adquaif_with_surrogate(freed, 0.3, 1, &ks, err, sizeof err), ADQUAIF_EHANDLE);
+    refused("surrogate_null", adquaif_with_surrogate(k32, 0.3, 1, NULL, err, sizeof err), ADQUAIF_ENULL);
+    CHECK(ks == 777);
+    CHECK(adquaif_with_surrogate(k32, 0.5, 2, &ks, err, sizeof err) == 0 && ks != k32);
+    CHECK(adquaif_step_f32(ks, 0, &b, err, sizeof err) == 0);     /* a float32 kernel, */
+    fill();
+    refused("surrogate_dtype", adquaif_run_f64(ks, 0, 1, &b64, err, sizeof err), ADQUAIF_EHANDLE);
+    adquaif_free(ks);
+    fill();
+
     /* Messages: cut to errlen bytes, NUL-terminated, at a character boundary. */
     char full[512], cut[16];
     b = buffers(), b.spike = a.V;

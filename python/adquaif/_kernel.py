@@ -63,7 +63,7 @@ def defaults():
 
 
 _DEFAULTS = defaults()
-_DTYPES = {np.dtype(np.float32): ("f32", _lib.Buffers32), np.dtype(np.float64): ("f64", _lib.Buffers64)}
+_DTYPES = {np.dtype(np.float32): ("f32", _lib.Buffers32, _lib.Grads32), np.dtype(np.float64): ("f64", _lib.Buffers64, _lib.Grads64)}
 _RESETS = {"soft": 0, "hard": 1}
 
 
@@ -99,31 +99,34 @@ def _rows(name, a, per):
 class Kernel:
     """A kernel: validated parameters and the constants every step reuses.
 
-    Kernel(dtype, dt=0.1, reset="soft", workers=0, per_neuron=None, **params)
+    Kernel(dtype, dt=0.1, reset="soft", workers=0, per_neuron=None, surrogate=None, **params)
 
     dtype is numpy.float32 or numpy.float64; params are scalars with
     BrainPy's names (R, tau, tau_w, tau_ref, V_th, V_reset, V_rest, V_c, c,
     a, b; BrainPy's defaults for the others); per_neuron maps some of these
     names to arrays of one value per neuron, all of one length m (the state
     may then hold several batch rows of m neurons). workers threads share
-    each call; results do not depend on it. Invalid values raise Error,
-    naming the parameter.
+    each call; results do not depend on it. surrogate is (alpha, width) of
+    the spike function's derivative that backward uses, BrainPy's
+    ReluGrad(alpha, width); None (or a 0) takes BrainPy's (0.3, 1). Invalid
+    values raise Error, naming the parameter.
 
     One kernel may step any number of disjoint populations, also from
     several threads at once: it holds no state.
     """
 
-    def __init__(self, dtype, dt=0.1, reset="soft", workers=0, per_neuron=None, **params):
+    def __init__(self, dtype, dt=0.1, reset="soft", workers=0, per_neuron=None, surrogate=None, **params):
         self.dtype = np.dtype(dtype)
         if self.dtype not in _DTYPES:
             raise TypeError(f"Kernel: dtype {self.dtype}: want numpy.float32 or numpy.float64")
         if reset not in _RESETS:
             raise Error(_lib.EPARAM, f"adquaif: reset = {reset!r}: want 'soft' or 'hard'")
-        real, self._Buffers = _DTYPES[self.dtype]
+        real, self._Buffers, self._Grads = _DTYPES[self.dtype]
         self._handle = 0
         self._new = getattr(lib, "adquaif_new_" + real)
         self._step = getattr(lib, "adquaif_step_" + real)
         self._run = getattr(lib, "adquaif_run_" + real)
+        self._backward = getattr(lib, "adquaif_backward_" + real)
         self._free = lib.adquaif_free  # kept: __del__ may run after the module's globals are gone
         p = _lib.Params()
         lib.adquaif_defaults(ctypes.byref(p))
@@ -135,7 +138,7 @@ class Kernel:
             setattr(p, name, float(value))
         self.params = {name: getattr(p, name) for name in _lib.PARAM_NAMES}
         self.dt, self.reset, self.workers = dt, reset, workers
-        per, n, keep = None, 0, []
+        per, n, keep = None, 0, []  # keep: the arrays live until the library has copied them
         if per_neuron is not None:
             per = (ctypes.c_void_p * len(_lib.PARAM_NAMES))()
             first = None
@@ -154,11 +157,20 @@ class Kernel:
         h = ctypes.c_uint64()
         _check(self._new(ctypes.byref(p), per, n, dt, _RESETS[reset], int(workers), ctypes.byref(h), err, _ERRLEN), err)
         self._handle = h.value
+        self.surrogate = surrogate
+        if surrogate is not None:
+            alpha, width = surrogate
+            s = ctypes.c_uint64()
+            code = lib.adquaif_with_surrogate(self._handle, float(alpha), float(width), ctypes.byref(s), err, _ERRLEN)
+            self.close()
+            _check(code, err)
+            self._handle = s.value
 
     def __repr__(self):
         changed = "".join(f", {k}={v!r}" for k, v in self.params.items() if v != _DEFAULTS[k])
         per = f", per_neuron=<{self.n} neurons>" if self.n else ""
-        return f"Kernel({self.dtype.name}, dt={self.dt!r}, reset={self.reset!r}, workers={self.workers}{per}{changed})"
+        sur = f", surrogate={self.surrogate!r}" if self.surrogate is not None else ""
+        return f"Kernel({self.dtype.name}, dt={self.dt!r}, reset={self.reset!r}, workers={self.workers}{per}{sur}{changed})"
 
     def close(self):
         """Frees the kernel; later calls raise Error with code EHANDLE."""
@@ -176,12 +188,12 @@ class Kernel:
     def __exit__(self, *exc):
         self.close()
 
-    def _buffers(self, V, w, last, I, G, delta, spike, refractory, spike_bits):
+    def _buffers(self, V, w, last, I, G, delta, spike, refractory, spike_bits, writes_state=True):
         dt = self.dtype
         b = self._Buffers()
-        b.V = _array("V", V, dt, True)
+        b.V = _array("V", V, dt, writes_state)
         n = b.n = V.size
-        b.w, b.last = _array("w", w, dt, True), _array("last", last, dt, True)
+        b.w, b.last = _array("w", w, dt, writes_state), _array("last", last, dt, writes_state)
         for name, a in (("w", w), ("last", last)):
             if a.size != n:
                 raise Error(_lib.ELENGTH, f"adquaif: {name} has {a.size} values, V has {n}")
@@ -235,6 +247,32 @@ class Kernel:
         b = self._buffers(V, w, last, I, G, delta, spike, refractory, spike_bits)
         err = _errbuf()
         _check(self._run(self._handle, t0, steps, ctypes.byref(b), err, _ERRLEN), err)
+
+
+    def backward(self, t, V, w, last, gV, gw, I=None, G=None, delta=None, gspike=None, gI=None, gG=None, gdelta=None):
+        """The backward step of step(t, V, w, last, I=I, G=G, delta=delta):
+        the vector-Jacobian product of the step, jax.vjp of BrainPy's update
+        with the surrogate's derivative for the spike function.
+
+        V, w, last, I, G and delta are the state before the step and its
+        inputs (one row), and are only read. gV and gw hold dL/dV' and dL/dw'
+        after the step and receive dL/dV and dL/dw before it, in place;
+        gspike (dL/dspike') is an optional input; gI, gG and gdelta receive
+        dL/dI, dL/dG and dL/ddelta if given. Every array has V's size and the
+        kernel's dtype."""
+        b = self._buffers(V, w, last, I, G, delta, None, None, None, writes_state=False)
+        n, dt = b.n, self.dtype
+        g = self._Grads()
+        for name, a, writable, required in (("gV", gV, True, True), ("gw", gw, True, True), ("gspike", gspike, False, False),
+                                            ("gI", gI, True, False), ("gG", gG, True, False), ("gdelta", gdelta, True, False)):
+            if a is None and not required:
+                continue
+            setattr(g, {"gV": "V", "gw": "w", "gspike": "spike", "gI": "I", "gG": "G", "gdelta": "delta"}[name],
+                    _array(name, a, dt, writable))
+            if a.size != n:
+                raise Error(_lib.ELENGTH, f"adquaif: {name} has {a.size} values, V has {n}")
+        err = _errbuf()
+        _check(self._backward(self._handle, t, ctypes.byref(b), ctypes.byref(g), err, _ERRLEN), err)
 
 
 def _same_rows(rows, what):

@@ -35,6 +35,16 @@ def _buffers(real):
 Buffers32, Buffers64 = _buffers("f32"), _buffers("f64")
 
 
+def _grads(real):
+    class Grads(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_void_p) for name in ("V", "w", "spike", "I", "G", "delta")]
+    Grads.__name__ = "Grads_" + real
+    return Grads
+
+
+Grads32, Grads64 = _grads("f32"), _grads("f64")
+
+
 def _library_path():
     path = os.environ.get("ADQUAIF_LIB")
     if path:
@@ -72,6 +82,9 @@ def _load():
         ("adquaif_step_f64", c.c_int, [c.c_uint64, c.c_double, c.POINTER(Buffers64)] + err),
         ("adquaif_run_f32", c.c_int, [c.c_uint64, c.c_float, c.c_size_t, c.POINTER(Buffers32)] + err),
         ("adquaif_run_f64", c.c_int, [c.c_uint64, c.c_double, c.c_size_t, c.POINTER(Buffers64)] + err),
+        ("adquaif_backward_f32", c.c_int, [c.c_uint64, c.c_float, c.POINTER(Buffers32), c.POINTER(Grads32)] + err),
+        ("adquaif_backward_f64", c.c_int, [c.c_uint64, c.c_double, c.POINTER(Buffers64), c.POINTER(Grads64)] + err),
+        ("adquaif_with_surrogate", c.c_int, [c.c_uint64, c.c_double, c.c_double, c.POINTER(c.c_uint64)] + err),
     ]:
         f = getattr(lib, name)
         f.restype, f.argtypes = res, args

@@ -64,6 +64,70 @@ class BitIdentity(unittest.TestCase):
                     self.assertEqual(got.tobytes(), want[key], key)
 
 
+class Backward(unittest.TestCase):
+    """Kernel.backward gives the Go API's bits, reads the state only, and
+    refuses what the Go API refuses."""
+
+    def test_go_api(self):
+        rng = np.random.default_rng(11)
+        cases, calls = [], []
+        for dtype in (np.float32, np.float64):
+            for reset in ("soft", "hard"):
+                for n, per, surrogate, full in ((1, False, None, False), (130, False, None, True), (3 * 37, True, (0.5, 2.0), True)):
+                    V, w, last = state(n, dtype, rng)
+                    I, G, delta = (rng.uniform(lo, hi, n).astype(dtype) for lo, hi in ((-20, 60), (0, 0.5), (-2, 2)))
+                    gV, gw, gs = (rng.uniform(-1, 1, n).astype(dtype) for _ in range(3))
+                    per_neuron = {"tau": rng.uniform(8, 12, 37).astype(dtype), "b": rng.uniform(0, 1, 37).astype(dtype)} if per else None
+                    case = dict(DType=np.dtype(dtype).name, Reset=reset, DT=0.1, T0=10.0, Params={"tau_w": 100.0},
+                                V=V, W=w, Last=last, Backward=True, GV=gV, GW=gw)
+                    if full:
+                        case.update(I=I, G=G, Delta=delta, GSpike=gs, GI=True, GG=True, GDelta=True)
+                    if surrogate:
+                        case["Alpha"], case["Width"] = surrogate
+                    if per_neuron:
+                        case["PerNeuron"] = per_neuron
+                    cases.append(case)
+                    calls.append((dtype, reset, n, per_neuron, surrogate, full, V, w, last, I, G, delta, gV, gw, gs))
+        for call, want in zip(calls, go_api(cases)):
+            dtype, reset, n, per_neuron, surrogate, full, V, w, last, I, G, delta, gV, gw, gs = call
+            with self.subTest(f"{np.dtype(dtype).name} {reset} n={n} surrogate={surrogate}"):
+                self.assertEqual(want["Error"], "")
+                k = adquaif.Kernel(dtype, reset=reset, per_neuron=per_neuron, surrogate=surrogate, tau_w=100)
+                state0 = [a.copy() for a in (V, w, last)]
+                gV, gw = gV.copy(), gw.copy()
+                if full:
+                    outs = [np.zeros(n, dtype) for _ in range(3)]
+                    k.backward(10.0, V, w, last, gV, gw, I=I, G=G, delta=delta, gspike=gs, gI=outs[0], gG=outs[1], gdelta=outs[2])
+                    for got, key in zip(outs, ("GI", "GG", "GDelta")):
+                        self.assertEqual(got.tobytes(), want[key], key)
+                else:
+                    k.backward(10.0, V, w, last, gV, gw)
+                self.assertEqual(gV.tobytes(), want["GV"])
+                self.assertEqual(gw.tobytes(), want["GW"])
+                for a, b in zip((V, w, last), state0):
+                    self.assertEqual(a.tobytes(), b.tobytes())
+
+    def test_errors(self):
+        k = adquaif.Kernel(np.float32)
+        V, w, last = population()
+        V.flags.writeable = False  # only read: allowed
+        gV, gw, gI = np.ones(8, np.float32), np.ones(8, np.float32), np.full(8, 3, np.float32)
+        Errors.assertRefused(self, adquaif.EOVERLAP, lambda: k.backward(0, V, w, last, gV, gw, gI=w), w, gV, gw)
+        Errors.assertRefused(self, adquaif.ELENGTH, lambda: k.backward(0, V, w, last, gV, gw[:4], gI=gI), gV, gw, gI)
+        Errors.assertRefused(self, adquaif.ELENGTH, lambda: k.backward(0, V, w, last, gV, gw, I=np.zeros((2, 8), np.float32)), gV, gw)
+        msg = Errors.assertRefused(self, adquaif.EPARAM, lambda: adquaif.Kernel(np.float64, surrogate=(-1, 1)))
+        self.assertEqual(msg, "kernel: Surrogate.Alpha = -1: out of range: want a value >= 0 (0: BrainPy's default)")
+        with self.assertRaises(TypeError):
+            k.backward(0, V, w, last, gV.astype(np.float64), gw)
+        ro = gV.copy()
+        ro.flags.writeable = False
+        with self.assertRaises(TypeError):
+            k.backward(0, V, w, last, ro, gw)
+        k.backward(0, V, w, last, gV, gw, gI=gI)
+        self.assertFalse(np.array_equal(gI, np.full(8, 3, np.float32)))
+        self.assertEqual(repr(adquaif.Kernel(np.float32, surrogate=(0.5, 2))), "Kernel(float32, dt=0.1, reset='soft', workers=0, surrogate=(0.5, 2))")
+
+
 def population(n=8, dtype=np.float32):
     V = np.full(n, -65, dtype)
     return V, np.zeros(n, dtype), np.full(n, -1e7, dtype)
