@@ -219,7 +219,7 @@ func TestConductanceZero(t *testing.T) {
 }
 
 // TestConductanceZeroInfinite checks the one case where G = 0 and G == nil
-// differ, as SPEC's I - G*v says: where v is infinite, 0*v is NaN, so an
+// differ, as the contract's I - G*v says: where v is infinite, 0*v is NaN, so an
 // integrating neuron's V' and w' are NaN (no spike, last unchanged), while
 // G == nil has no conductance term; a refractory neuron holds v either way.
 func TestConductanceZeroInfinite(t *testing.T) {
