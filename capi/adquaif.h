@@ -1,9 +1,10 @@
 /*
  * adquaif.h: the C API of adquaif, a kernel that steps populations of
  * BrainPy's AdQuaIFRef neurons (adaptive quadratic integrate-and-fire with
- * an absolute refractory period). The step is the one docs/CONTRACT.md defines and
- * the Go package github.com/adquaif/adquaif/kernel computes: results are
- * the Go API's, to the bit, on every CPU.
+ * an absolute refractory period). The step is the one the project's
+ * contract (docs/CONTRACT.md) defines and the Go package
+ * github.com/adquaif/adquaif/kernel computes: results are the Go API's, to
+ * the bit, on every CPU.
  *
  * Build the library from the repository's root:
  *

@@ -9,6 +9,8 @@ results are the Go API's, to the bit.
     I = np.linspace(0, 60, 1000, dtype=np.float32)
     k.run(0.0, 10_000, V, w, last, I=I)   # one second, updating V, w, last in place
 
+k.backward carries a loss's gradients back through one step (surrogate
+gradients, BrainPy's ReluGrad; Kernel(..., surrogate=(alpha, width))).
 adquaif.AdQuaIFRef is the same in BrainPy's shape (brainpy.state.AdQuaIFRef).
 The library is found next to this file (pip install builds it there) or at
 the path in the environment variable ADQUAIF_LIB. Calls release the GIL, so
