@@ -38,7 +38,7 @@ func sharedLib(t *testing.T) string {
 	lib.once.Do(func() {
 		lib.dir, lib.err = os.MkdirTemp("", "adquaif-capi-")
 		if lib.err == nil {
-			lib.err = command("go", "build", "-buildmode=c-shared", "-o", filepath.Join(lib.dir, "libadquaif.so"), ".")
+			lib.err = command("go", "build", "-tags="+libTags, "-buildmode=c-shared", "-o", filepath.Join(lib.dir, "libadquaif.so"), ".")
 		}
 	})
 	if lib.err != nil {
@@ -190,7 +190,7 @@ func TestArchive(t *testing.T) {
 	}
 	dir := t.TempDir()
 	a := filepath.Join(dir, "libadquaif.a")
-	if err := command("go", "build", "-buildmode=c-archive", "-o", a, "."); err != nil {
+	if err := command("go", "build", "-tags="+libTags, "-buildmode=c-archive", "-o", a, "."); err != nil {
 		t.Fatal(err)
 	}
 	exe := filepath.Join(dir, "population")
