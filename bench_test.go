@@ -83,18 +83,23 @@ func stepLoop[F kernel.Float](b *testing.B, k *kernel.Kernel[F], buf kernel.Buff
 	b.ReportMetric(float64(len(buf.V))*float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 }
 
-// BenchmarkBackward times Backward beside Step: the same population, with
-// gradients of V', w' and spike' in and dL/dI out. The backward program
-// runs on the generic path on every CPU so far (its assembly lowerings are
-// pending), so isa is generic.
+// BenchmarkBackward times Backward beside Step, on every path: the same
+// population, with gradients of V', w' and spike' in and dL/dI out.
 func BenchmarkBackward(b *testing.B) {
+	saved := kernel.ISA()
+	defer kernel.SetISA(saved)
 	for _, n := range sizes[:4] {
-		b.Run(fmt.Sprintf("n=%d/isa=generic/dtype=float32", n), func(b *testing.B) { benchBackward[float32](b, n) })
-		b.Run(fmt.Sprintf("n=%d/isa=generic/dtype=float64", n), func(b *testing.B) { benchBackward[float64](b, n) })
+		for _, isa := range kernel.Available() {
+			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32", n, isa), func(b *testing.B) { benchBackward[float32](b, n, isa) })
+			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float64", n, isa), func(b *testing.B) { benchBackward[float64](b, n, isa) })
+		}
 	}
 }
 
-func benchBackward[F kernel.Float](b *testing.B, n int) {
+func benchBackward[F kernel.Float](b *testing.B, n int, isa string) {
+	if err := kernel.SetISA(isa); err != nil {
+		b.Fatal(err)
+	}
 	k, err := kernel.New(kernel.Config[F]{Params: kernel.Defaults[F](), DT: 0.1})
 	if err != nil {
 		b.Fatal(err)

@@ -16,8 +16,8 @@ const flagGSpike = 1 << 7 // a spike gradient
 
 // FuzzBackward decodes raw bits into one neuron's state, inputs, time,
 // dt, parameters, surrogate and gradients, runs Backward and holds it to
-// SPEC's backward contract (64·ε·S) with internal/reference. New may
-// refuse only what SPEC or a derived constant's overflow justifies.
+// the backward contract (64·ε·S) with internal/reference. New may
+// refuse only what the contract or a derived constant's overflow justifies.
 func FuzzBackward(f *testing.F) {
 	f32 := func(x float32) uint64 { return uint64(math.Float32bits(x)) }
 	f64 := math.Float64bits

@@ -15,7 +15,7 @@ import (
 	"github.com/adquaif/adquaif/internal/reference"
 )
 
-// SPEC (the backward step): exprel' within 4 ulp over its whole domain.
+// docs/CONTRACT.md (the backward step): exprel' within 4 ulp over its whole domain.
 const maxDerivULP = 4
 
 // derivExhaustive: ADQUAIF_EXHAUSTIVE=1 checks exprel' on every float32

@@ -57,7 +57,7 @@ type Grads[F Float] struct {
 //
 // It is the vector-Jacobian product of the step, jax.vjp of BrainPy's
 // update with the spike function's derivative taken from Config.Surrogate
-// (SPEC.md, "The backward step"); the refractory test and the last spike
+// (docs/CONTRACT.md, "The backward step"); the refractory test and the last spike
 // time carry no gradient, and with hard reset neither does the V that
 // stands in V_th's place. Per neuron, with phi = exprel(dt*J) and
 // d = V_th - V_reset:
@@ -71,22 +71,25 @@ type Grads[F Float] struct {
 //	dV  = hv*(1 - sigma(x0)) + hu*b*sigma(x0)/d   (hard: hv*(1 - (V - V_reset)*sigma(x0)/d) + ...)
 //	dw  = hu
 //
-// It refuses, before writing anything, buffers of different lengths (a
-// per-neuron kernel also needs a multiple of its population size) and a
-// written buffer (g.V, g.W, g.I, g.G, g.Delta) that shares memory with any
+// It refuses, before writing anything, a t that is NaN or infinite,
+// buffers of different lengths (a per-neuron kernel also needs a multiple
+// of its population size) and a written buffer (g.V, g.W, g.I, g.G, g.Delta) that shares memory with any
 // other. b.Spike, b.Refractory, b.SpikeBits and b.SpikeIndex are not used.
 // Like Step, it is safe on disjoint buffers from many goroutines and
 // allocates nothing. It runs on the calling goroutine (Config.Workers does
-// not split it), on the generic path whatever ISA reports: the backward
-// program is not lowered to assembly yet.
+// not split it), on the path that ISA reports; every path gives the same
+// bits.
 func (k *Kernel[F]) Backward(t F, b Buffers[F], g Grads[F]) error {
+	if err := k.checkTime("t", t, 1); err != nil {
+		return err
+	}
 	if err := k.checkBackward(&b, &g); err != nil {
 		return err
 	}
 	if len(b.V) == 0 {
 		return nil
 	}
-	k.backward(t, &b, &g)
+	k.backward(current(), t, &b, &g)
 	return nil
 }
 
@@ -131,11 +134,10 @@ func (k *Kernel[F]) checkBackward(b *Buffers[F], g *Grads[F]) error {
 	return nil
 }
 
-// backward runs the backward program over every neuron, a batch row at a
-// time for a per-neuron kernel (its constants are addressed from the row's
-// start). The program is generic.Backward's on every CPU: the assembly
-// lowerings do not compile it yet (asm/step.GenericOnly).
-func (k *Kernel[F]) backward(t F, b *Buffers[F], g *Grads[F]) {
+// backward runs the backward program over every neuron through path id, a
+// batch row at a time for a per-neuron kernel (its constants are addressed
+// from the row's start).
+func (k *Kernel[F]) backward(id isa, t F, b *Buffers[F], g *Grads[F]) {
 	m := len(b.V)
 	row := m
 	if k.n > 0 {
@@ -158,7 +160,7 @@ func (k *Kernel[F]) backward(t F, b *Buffers[F], g *Grads[F]) {
 				GI: as[float32](part(g.I)), GG: as[float32](part(g.G)), GDelta: as[float32](part(g.Delta)),
 				C: as[float32](k.consts), Stride: k.n, N: e - a, Steps: 1, T: as[float32](ts[:]),
 			}
-			generic.BackwardF32(k.variant, &f)
+			backwardPath32(id, k.variant, &f)
 			continue
 		}
 		f := generic.Backward64{
@@ -168,6 +170,6 @@ func (k *Kernel[F]) backward(t F, b *Buffers[F], g *Grads[F]) {
 			GI: as[float64](part(g.I)), GG: as[float64](part(g.G)), GDelta: as[float64](part(g.Delta)),
 			C: as[float64](k.consts), Stride: k.n, N: e - a, Steps: 1, T: as[float64](ts[:]),
 		}
-		generic.BackwardF64(k.variant, &f)
+		backwardPath64(id, k.variant, &f)
 	}
 }

@@ -149,8 +149,8 @@ func randomBack[F kernel.Float](rng *rand.Rand, m int, spread float64) *backPop[
 	return p
 }
 
-// TestBackwardAccuracy holds Backward to SPEC's backward contract: every
-// gradient within 64·ε·S of the exact value of SPEC's formulas
+// TestBackwardAccuracy holds Backward to the backward contract: every
+// gradient within 64·ε·S of the exact value of the contract's formulas
 // (internal/reference), over soft and hard reset, refractory or not, near
 // threshold, with G, per-neuron parameters and batch rows, in float32 and
 // float64.
@@ -304,6 +304,12 @@ func TestBackwardRefusesAndChangesNothing(t *testing.T) {
 				}
 			}
 		})
+	}
+	// A time that is not finite is refused too, before anything is written.
+	b0 := kernel.Buffers[float64]{V: mk(), W: mk(), LastSpike: mk()}
+	g0 := kernel.Grads[float64]{V: mk(), W: mk()}
+	if err := k.Backward(math.NaN(), b0, g0); !errors.Is(err, kernel.ErrNotFinite) || !slices.Equal(g0.V, mk()) {
+		t.Errorf("Backward at t = NaN: %v, Grads.V %v", err, g0.V)
 	}
 	// The read-only buffers may share memory.
 	b := kernel.Buffers[float64]{V: mk(), W: mk(), LastSpike: mk()}

@@ -101,3 +101,95 @@ func exprelPath64(id isa, f *generic.Frame64) {
 		generic.ExprelF64(f)
 	}
 }
+
+// backwardPath32 runs variant v (asm/step.Variant.Index, generic.Variant) of the F32 Backward programs on path id.
+func backwardPath32(id isa, v int, f *generic.Backward32) {
+	switch id {
+	case isaAVX512:
+		switch v {
+		case 0:
+			backwardAVX512F32Soft(f)
+		case 1:
+			backwardAVX512F32SoftPN(f)
+		case 2:
+			backwardAVX512F32Hard(f)
+		case 3:
+			backwardAVX512F32HardPN(f)
+		default:
+			panic("kernel: no such variant")
+		}
+	case isaAVX2:
+		switch v {
+		case 0:
+			backwardAVX2F32Soft(f)
+		case 1:
+			backwardAVX2F32SoftPN(f)
+		case 2:
+			backwardAVX2F32Hard(f)
+		case 3:
+			backwardAVX2F32HardPN(f)
+		default:
+			panic("kernel: no such variant")
+		}
+	default:
+		generic.BackwardF32(v, f)
+	}
+}
+
+// backwardPath64 runs variant v (asm/step.Variant.Index, generic.Variant) of the F64 Backward programs on path id.
+func backwardPath64(id isa, v int, f *generic.Backward64) {
+	switch id {
+	case isaAVX512:
+		switch v {
+		case 0:
+			backwardAVX512F64Soft(f)
+		case 1:
+			backwardAVX512F64SoftPN(f)
+		case 2:
+			backwardAVX512F64Hard(f)
+		case 3:
+			backwardAVX512F64HardPN(f)
+		default:
+			panic("kernel: no such variant")
+		}
+	case isaAVX2:
+		switch v {
+		case 0:
+			backwardAVX2F64Soft(f)
+		case 1:
+			backwardAVX2F64SoftPN(f)
+		case 2:
+			backwardAVX2F64Hard(f)
+		case 3:
+			backwardAVX2F64HardPN(f)
+		default:
+			panic("kernel: no such variant")
+		}
+	default:
+		generic.BackwardF64(v, f)
+	}
+}
+
+// exprelDerivPath32 runs the program asm/step.ExprelDerivF32 on path id.
+func exprelDerivPath32(id isa, f *generic.Frame32) {
+	switch id {
+	case isaAVX512:
+		exprelDerivAVX512F32(f)
+	case isaAVX2:
+		exprelDerivAVX2F32(f)
+	default:
+		generic.ExprelDerivF32(f)
+	}
+}
+
+// exprelDerivPath64 runs the program asm/step.ExprelDerivF64 on path id.
+func exprelDerivPath64(id isa, f *generic.Frame64) {
+	switch id {
+	case isaAVX512:
+		exprelDerivAVX512F64(f)
+	case isaAVX2:
+		exprelDerivAVX2F64(f)
+	default:
+		generic.ExprelDerivF64(f)
+	}
+}

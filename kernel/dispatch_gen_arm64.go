@@ -71,3 +71,65 @@ func exprelPath64(id isa, f *generic.Frame64) {
 		generic.ExprelF64(f)
 	}
 }
+
+// backwardPath32 runs variant v (asm/step.Variant.Index, generic.Variant) of the F32 Backward programs on path id.
+func backwardPath32(id isa, v int, f *generic.Backward32) {
+	switch id {
+	case isaNEON:
+		switch v {
+		case 0:
+			backwardNEONF32Soft(f)
+		case 1:
+			backwardNEONF32SoftPN(f)
+		case 2:
+			backwardNEONF32Hard(f)
+		case 3:
+			backwardNEONF32HardPN(f)
+		default:
+			panic("kernel: no such variant")
+		}
+	default:
+		generic.BackwardF32(v, f)
+	}
+}
+
+// backwardPath64 runs variant v (asm/step.Variant.Index, generic.Variant) of the F64 Backward programs on path id.
+func backwardPath64(id isa, v int, f *generic.Backward64) {
+	switch id {
+	case isaNEON:
+		switch v {
+		case 0:
+			backwardNEONF64Soft(f)
+		case 1:
+			backwardNEONF64SoftPN(f)
+		case 2:
+			backwardNEONF64Hard(f)
+		case 3:
+			backwardNEONF64HardPN(f)
+		default:
+			panic("kernel: no such variant")
+		}
+	default:
+		generic.BackwardF64(v, f)
+	}
+}
+
+// exprelDerivPath32 runs the program asm/step.ExprelDerivF32 on path id.
+func exprelDerivPath32(id isa, f *generic.Frame32) {
+	switch id {
+	case isaNEON:
+		exprelDerivNEONF32(f)
+	default:
+		generic.ExprelDerivF32(f)
+	}
+}
+
+// exprelDerivPath64 runs the program asm/step.ExprelDerivF64 on path id.
+func exprelDerivPath64(id isa, f *generic.Frame64) {
+	switch id {
+	case isaNEON:
+		exprelDerivNEONF64(f)
+	default:
+		generic.ExprelDerivF64(f)
+	}
+}

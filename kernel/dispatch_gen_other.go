@@ -29,3 +29,23 @@ func exprelPath32(_ isa, f *generic.Frame32) {
 func exprelPath64(_ isa, f *generic.Frame64) {
 	generic.ExprelF64(f)
 }
+
+// backwardPath32 runs variant v (asm/step.Variant.Index, generic.Variant) of the F32 Backward programs on path id.
+func backwardPath32(_ isa, v int, f *generic.Backward32) {
+	generic.BackwardF32(v, f)
+}
+
+// backwardPath64 runs variant v (asm/step.Variant.Index, generic.Variant) of the F64 Backward programs on path id.
+func backwardPath64(_ isa, v int, f *generic.Backward64) {
+	generic.BackwardF64(v, f)
+}
+
+// exprelDerivPath32 runs the program asm/step.ExprelDerivF32 on path id.
+func exprelDerivPath32(_ isa, f *generic.Frame32) {
+	generic.ExprelDerivF32(f)
+}
+
+// exprelDerivPath64 runs the program asm/step.ExprelDerivF64 on path id.
+func exprelDerivPath64(_ isa, f *generic.Frame64) {
+	generic.ExprelDerivF64(f)
+}

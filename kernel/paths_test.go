@@ -116,6 +116,15 @@ func (g *gen[F]) uniform(lo, hi float64) F { return F(lo + (hi-lo)*g.r.Float64()
 
 func (g *gen[F]) special() F { return g.sp[g.r.IntN(len(g.sp))] }
 
+// specialTime draws a finite special value (Step refuses the others as t).
+func (g *gen[F]) specialTime() F {
+	for {
+		if x := g.special(); x-x == 0 { // finite
+			return x
+		}
+	}
+}
+
 // v draws a membrane potential: mostly near rest and threshold (spikes,
 // the fast exprel branch), some far from it (exprel's Rare block, both of
 // its branches), some special.
@@ -323,7 +332,7 @@ func comparePaths[F Float](t *testing.T, paths []string, n int, pl placement) {
 			for combo := 0; combo < 32; combo++ {
 				hasI, hasDelta, hasSpike, hasRef, hasG := combo&1 != 0, combo&2 != 0, combo&4 != 0, combo&8 != 0, combo&16 != 0
 				hasBits := (combo+n)%2 == 0 // with and without, for every combination across lengths
-				g.t = []F{100, 1.75, 0, g.special()}[g.r.IntN(4)]
+				g.t = []F{100, 1.75, 0, g.specialTime()}[g.r.IntN(4)]
 				for j := 0; j < n; j++ {
 					in[sV][j] = g.v()
 					in[sW][j] = g.other(10)
@@ -463,9 +472,9 @@ func TestPathsExprel(t *testing.T) {
 	for i := 0; i < len(x32); i++ {
 		x64 = append(x64, math.Float64frombits(r.Uint64()))
 	}
-	// Around the branch points of exprel (fast 0.125/0.0625, mid 0.5, the
-	// clamps) and zero, in both types.
-	for _, c := range []float64{0, 0.0625, 0.125, 0.5, 87, 95, 708, 720, 1e-4, 1e-7} {
+	// Around the branch points of exprel and exprel' (fast 0.125/0.0625,
+	// mid 0.5, 1, 3, the clamps) and zero, in both types.
+	for _, c := range []float64{0, 0.0625, 0.125, 0.5, 1, 3, 87, 95, 708, 720, 1e-4, 1e-7} {
 		for _, s := range []float64{1, -1} {
 			for i := -300; i <= 300; i++ {
 				f := float32(s * c)
@@ -485,7 +494,7 @@ func TestPathsExprel(t *testing.T) {
 		if id == isaGeneric {
 			continue
 		}
-		compareExprel(t, id, x32, func(id isa, v []float32) {
+		compareExprel(t, "exprel", id, x32, func(id isa, v []float32) {
 			f := generic.Frame32{V: v, N: len(v)}
 			if id == isaGeneric {
 				generic.ExprelF32(&f)
@@ -493,7 +502,7 @@ func TestPathsExprel(t *testing.T) {
 				exprelPath32(id, &f)
 			}
 		})
-		compareExprel(t, id, x64, func(id isa, v []float64) {
+		compareExprel(t, "exprel", id, x64, func(id isa, v []float64) {
 			f := generic.Frame64{V: v, N: len(v)}
 			if id == isaGeneric {
 				generic.ExprelF64(&f)
@@ -501,10 +510,26 @@ func TestPathsExprel(t *testing.T) {
 				exprelPath64(id, &f)
 			}
 		})
+		compareExprel(t, "exprel'", id, x32, func(id isa, v []float32) {
+			f := generic.Frame32{V: v, N: len(v)}
+			if id == isaGeneric {
+				generic.ExprelDerivF32(&f)
+			} else {
+				exprelDerivPath32(id, &f)
+			}
+		})
+		compareExprel(t, "exprel'", id, x64, func(id isa, v []float64) {
+			f := generic.Frame64{V: v, N: len(v)}
+			if id == isaGeneric {
+				generic.ExprelDerivF64(&f)
+			} else {
+				exprelDerivPath64(id, &f)
+			}
+		})
 	}
 }
 
-func compareExprel[F Float](t *testing.T, id isa, xs []F, run func(isa, []F)) {
+func compareExprel[F Float](t *testing.T, name string, id isa, xs []F, run func(isa, []F)) {
 	want := append([]F(nil), xs...)
 	got := append([]F(nil), xs...)
 	// Blocks of every length 1..70 cover every tail of every path.
@@ -515,7 +540,7 @@ func compareExprel[F Float](t *testing.T, id isa, xs []F, run func(isa, []F)) {
 	}
 	for i := range xs {
 		if !sameBits(got[i], want[i]) {
-			t.Fatalf("%v %T: exprel(%v) = %v (%#x), generic %v (%#x)", id, F(0), xs[i], got[i], bitsOf(got[i]), want[i], bitsOf(want[i]))
+			t.Fatalf("%v %T: %s(%v) = %v (%#x), generic %v (%#x)", id, F(0), name, xs[i], got[i], bitsOf(got[i]), want[i], bitsOf(want[i]))
 		}
 	}
 }

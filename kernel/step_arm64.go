@@ -83,3 +83,81 @@ func exprelNEONF32(f *generic.Frame32)
 //
 //go:noescape
 func exprelNEONF64(f *generic.Frame64)
+
+// backwardNEONF32Soft is asm/step.BackwardF32Soft in NEON, 4 lanes per vector: its main loop
+// computes 1 vector(s) per iteration for one step, 2 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
+// generic.BackwardF32Soft is its reference, bit for bit.
+//
+//go:noescape
+func backwardNEONF32Soft(f *generic.Backward32)
+
+// backwardNEONF32SoftPN is asm/step.BackwardF32SoftPN in NEON, 4 lanes per vector: its main loop
+// computes 1 vector(s) per iteration for one step, 1 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
+// generic.BackwardF32SoftPN is its reference, bit for bit.
+//
+//go:noescape
+func backwardNEONF32SoftPN(f *generic.Backward32)
+
+// backwardNEONF32Hard is asm/step.BackwardF32Hard in NEON, 4 lanes per vector: its main loop
+// computes 1 vector(s) per iteration for one step, 2 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
+// generic.BackwardF32Hard is its reference, bit for bit.
+//
+//go:noescape
+func backwardNEONF32Hard(f *generic.Backward32)
+
+// backwardNEONF32HardPN is asm/step.BackwardF32HardPN in NEON, 4 lanes per vector: its main loop
+// computes 1 vector(s) per iteration for one step, 1 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
+// generic.BackwardF32HardPN is its reference, bit for bit.
+//
+//go:noescape
+func backwardNEONF32HardPN(f *generic.Backward32)
+
+// backwardNEONF64Soft is asm/step.BackwardF64Soft in NEON, 2 lanes per vector: its main loop
+// computes 1 vector(s) per iteration for one step, 2 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
+// generic.BackwardF64Soft is its reference, bit for bit.
+//
+//go:noescape
+func backwardNEONF64Soft(f *generic.Backward64)
+
+// backwardNEONF64SoftPN is asm/step.BackwardF64SoftPN in NEON, 2 lanes per vector: its main loop
+// computes 1 vector(s) per iteration for one step, 1 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
+// generic.BackwardF64SoftPN is its reference, bit for bit.
+//
+//go:noescape
+func backwardNEONF64SoftPN(f *generic.Backward64)
+
+// backwardNEONF64Hard is asm/step.BackwardF64Hard in NEON, 2 lanes per vector: its main loop
+// computes 1 vector(s) per iteration for one step, 2 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
+// generic.BackwardF64Hard is its reference, bit for bit.
+//
+//go:noescape
+func backwardNEONF64Hard(f *generic.Backward64)
+
+// backwardNEONF64HardPN is asm/step.BackwardF64HardPN in NEON, 2 lanes per vector: its main loop
+// computes 1 vector(s) per iteration for one step, 1 for several (each
+// making all the steps with its state in registers), the remainder lane by lane.
+// generic.BackwardF64HardPN is its reference, bit for bit.
+//
+//go:noescape
+func backwardNEONF64HardPN(f *generic.Backward64)
+
+// exprelDerivNEONF32 is asm/step.ExprelDerivF32 in NEON, 4 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExprelDerivF32 is its reference, bit for bit.
+//
+//go:noescape
+func exprelDerivNEONF32(f *generic.Frame32)
+
+// exprelDerivNEONF64 is asm/step.ExprelDerivF64 in NEON, 2 lanes per vector: its main loop
+// computes 2 vector(s) per iteration, the remainder lane by lane.
+// generic.ExprelDerivF64 is its reference, bit for bit.
+//
+//go:noescape
+func exprelDerivNEONF64(f *generic.Frame64)

@@ -254,6 +254,10 @@ type fn struct {
 	loopStart, loopEnd int
 	cloned             bool  // f.p is remat's private copy of the program
 	defs               []int // how many ops define each register
+	// spillOrder lists the values that may live on the stack, the first
+	// cfg.vspill of which do (spilled, per register; see spillValue).
+	spillOrder []step.Reg
+	spilled    []bool
 
 	setupKey map[step.Reg]constKey
 	consts   map[constKey]operand.Op
@@ -273,6 +277,8 @@ type fn struct {
 	defd   [][]bool
 	labels *int // shared by the function's sections
 	spills []operand.Mem
+	// valueSlots holds the spilled values, per copy and register.
+	valueSlots map[[2]int]operand.Mem
 	// parking: the step loop keeps the vectors' states in parkSlots
 	// (per copy and state register) between their steps.
 	parking   bool
@@ -331,11 +337,12 @@ func pick[T any](f64 bool, ps, pd T) T {
 func lower(c *build.Context, d *data, is *isa, p *step.Program, cfgs ...config) {
 	f := &fn{c: c, d: d, is: is, p: p, lay: p.Layout(), f64: p.DType == step.F64, size: p.DType.Size(), L: is.lanes(p.DType), labels: new(int)}
 	f.schedule()
+	f.spillOrder = f.spillCandidates()
 
 	c.Function(p.FuncName(is.name))
 	c.Attributes(0)
 	c.Pragma("noescape")
-	c.Doc(fmt.Sprintf("%s is the program %s of asm/step (see SPEC.md) for the f.N lanes", p.FuncName(is.name), p.Name),
+	c.Doc(fmt.Sprintf("%s is the program %s of asm/step (see docs/CONTRACT.md) for the f.N lanes", p.FuncName(is.name), p.Name),
 		fmt.Sprintf("of the frame, lowered for %s, %d lanes per vector.", map[bool]string{true: "AVX-512", false: "AVX2 and FMA"}[is.avx512], f.L))
 	c.Signature(signature(p))
 	for _, cfg := range cfgs {
@@ -364,12 +371,17 @@ func lower(c *build.Context, d *data, is *isa, p *step.Program, cfgs ...config) 
 // the registers, constants and stack slots its own.
 func (f *fn) section(cfg config) *fn {
 	ns, nc := len(f.p.Streams), len(f.p.Consts)
-	return &fn{c: f.c, d: f.d, is: f.is, p: f.p, cfg: cfg, lay: f.lay, f64: f.f64, size: f.size, L: f.L,
+	s := &fn{c: f.c, d: f.d, is: f.is, p: f.p, cfg: cfg, lay: f.lay, f64: f.f64, size: f.size, L: f.L,
 		ops: f.ops, pos: f.pos, last: f.last, first: f.first, mentions: f.mentions,
 		loopStart: f.loopStart, loopEnd: f.loopEnd, cloned: f.cloned, defs: f.defs, labels: f.labels,
+		spillOrder: f.spillOrder, spilled: make([]bool, len(f.p.Regs)),
 		rowPin: make([]reg.Register, nc), rowSlot: make([]operand.Mem, nc),
 		streamPin: make([]reg.GPVirtual, ns), streamSlot: make([]operand.Mem, ns),
 		rowInc: make([]operand.Mem, ns), base: make([]operand.Mem, ns)}
+	for _, r := range f.spillOrder[:min(cfg.vspill, len(f.spillOrder))] {
+		s.spilled[r] = true
+	}
+	return s
 }
 
 // sfx is the suffix of section s's labels: loop, tail, done.
@@ -1128,8 +1140,74 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 		f.prefetch(o)
 		for _, u := range copies {
 			f.op(u, o)
+			f.spillValue(u, o)
 		}
 	}
+}
+
+// spillValue stores the value that o has just defined for copy u in its
+// stack slot, if it is one that the section keeps there: from then on its
+// readers take it as a memory operand (or load it), and its register is
+// free. So a program with more live values than registers allocates.
+func (f *fn) spillValue(u int, o *step.Op) {
+	if !o.Defines() || !f.spilled[o.Dst] {
+		return
+	}
+	v := f.cur[u][o.Dst]
+	x, ok := v.op.(reg.Register)
+	if !ok || !v.owned {
+		return
+	}
+	if f.valueSlots == nil {
+		f.valueSlots = map[[2]int]operand.Mem{}
+	}
+	k := [2]int{u, int(o.Dst)}
+	m, ok := f.valueSlots[k]
+	if !ok {
+		m = f.c.AllocLocal(f.is.width)
+		f.valueSlots[k] = m
+	}
+	f.mov(x, m)
+	f.cur[u][o.Dst] = val{op: m}
+}
+
+// spillCandidates lists the values that a section may keep on the stack
+// (see spillValue), the longest-lived first (ties by register): each
+// assigned once by a per-vector op of the body or the Loop's body (not
+// inside an If or Rare block), not an immediate, the time or a state the
+// Loop carries, and of a class that lives in vector registers. A
+// per-neuron constant is read in place except in the tail, which loads it
+// under the mask: there it may be spilled too.
+func (f *fn) spillCandidates() []step.Reg {
+	var out []step.Reg
+	add := func(ops []step.Op) {
+		for i := range ops {
+			o := &ops[i]
+			if !o.Defines() || f.defs[o.Dst] != 1 || f.carried(o.Dst) {
+				continue
+			}
+			switch o.Kind {
+			case step.OpImm, step.OpTime:
+				continue
+			}
+			if f.p.Regs[o.Dst] == step.Mask && f.is.avx512 {
+				continue
+			}
+			out = append(out, o.Dst)
+		}
+	}
+	add(f.ops)
+	if l := step.LoopOf(f.ops); l != nil {
+		add(l.Body)
+	}
+	span := func(r step.Reg) int { return f.last[r] - f.first[r] }
+	sort.SliceStable(out, func(i, j int) bool {
+		if span(out[i]) != span(out[j]) {
+			return span(out[i]) > span(out[j])
+		}
+		return out[i] < out[j]
+	})
+	return out
 }
 
 // allVectors maps every op that acts once for all the interleaved vectors

@@ -87,6 +87,7 @@ type config struct {
 	spins  int  // streams whose pointer stays in a register (the most used first, see streamOrder)
 	spill  bool // save the values live across a Rare block inside it
 	park   bool // ManySteps: keep each vector's state on the stack between its steps
+	vspill int  // values kept on the stack from their definition on (the first of the spill order)
 }
 
 // String describes the configuration, as the header of the function's
@@ -96,6 +97,9 @@ func (cfg config) String() string {
 		cfg.sec, cfg.unroll, max(cfg.group, 1), cfg.vpins, cfg.gpins, cfg.spins, cfg.spill)
 	if cfg.park {
 		s += ", states parked"
+	}
+	if cfg.vspill > 0 {
+		s += fmt.Sprintf(", %d values on the stack", cfg.vspill)
 	}
 	return s
 }
@@ -295,13 +299,15 @@ func allocate(fn *ir.Function, is *isa) error {
 }
 
 // streamPinLimit caps the stream pointers a section keeps in registers,
-// and alwaysPark makes every step loop park its vectors' states. Today's
-// programs need neither the stack slots nor the parking: a test lowers
-// every kernel with none pinned and all parked and runs the kernel's tests
-// on them.
+// alwaysPark makes every step loop park its vectors' states, and
+// valueSpillMin is the fewest values a section keeps on the stack (all,
+// if it exceeds the spill order). The step programs need none of them: a
+// test lowers every kernel with none pinned, all parked and every value on
+// the stack, and runs the kernel's tests on them.
 var (
 	streamPinLimit = int(^uint(0) >> 1)
 	alwaysPark     = false
+	valueSpillMin  = 0
 )
 
 // kindNames names the register kinds in allocation errors.
@@ -347,34 +353,75 @@ func choose(is *isa, p *step.Program, sec step.Section) (config, error) {
 			parks = []bool{true}
 		}
 	}
-	for u := most; u >= 1; u-- {
-		for _, park := range parks {
-			for _, g := range groups {
-				for _, spill := range []bool{false, true} {
-					cfg, ok := fitStreams(config{sec: sec, unroll: u, group: g, spill: spill, park: park}, nstream, fits)
-					if !ok {
-						continue
-					}
-					more := func(pins *int, most int) {
-						for *pins < most {
-							*pins++
-							if !fits(cfg) {
-								*pins--
-								return
+	search := func(vspill int) (config, bool) {
+		for u := most; u >= 1; u-- {
+			for _, park := range parks {
+				for _, g := range groups {
+					for _, spill := range []bool{false, true} {
+						cfg, ok := fitStreams(config{sec: sec, unroll: u, group: g, spill: spill, park: park, vspill: vspill}, nstream, fits)
+						if !ok {
+							continue
+						}
+						more := func(pins *int, most int) {
+							for *pins < most {
+								*pins++
+								if !fits(cfg) {
+									*pins--
+									return
+								}
 							}
 						}
+						if p.PerNeur {
+							more(&cfg.gpins, len(p.Consts))
+						}
+						more(&cfg.vpins, nconst)
+						return cfg, true
 					}
-					if p.PerNeur {
-						more(&cfg.gpins, len(p.Consts))
-					}
-					more(&cfg.vpins, nconst)
-					return cfg, nil
 				}
 			}
 		}
+		return config{}, false
 	}
-	err := try(config{sec: sec, unroll: 1, group: 1})
-	return config{}, fmt.Errorf("amd64: %s (%s) does not allocate even without unrolling: %v", p.FuncName(is.name), sec, err)
+	// The leanest configuration: if it does not allocate, nothing does
+	// with vspill values on the stack, and more must go there.
+	nspill := len(spillOrder(is, p))
+	vspill := min(valueSpillMin, nspill)
+	lean := config{sec: sec, unroll: 1, group: 1, spill: true, park: sec == step.ManySteps, vspill: vspill}
+	if fits(lean) {
+		if cfg, ok := search(vspill); ok {
+			return cfg, nil
+		}
+	}
+	// Too many values live at once even for one vector: keep the fewest
+	// values on the stack with which the leanest configuration
+	// allocates, then search again with that many.
+	if k, ok := fewestSpills(lean, vspill, nspill, fits); ok {
+		if cfg, ok := search(k); ok {
+			return cfg, nil
+		}
+	}
+	err := try(config{sec: sec, unroll: 1, group: 1, vspill: nspill})
+	return config{}, fmt.Errorf("amd64: %s (%s) does not allocate even without unrolling and with every value on the stack: %v", p.FuncName(is.name), sec, err)
+}
+
+// fewestSpills finds, by bisection between lo (which does not fit) and n,
+// the fewest values kept on the stack with which cfg fits; false if it
+// does not fit even with all n.
+func fewestSpills(cfg config, lo, n int, fits func(config) bool) (int, bool) {
+	cfg.vspill = n
+	if !fits(cfg) {
+		return 0, false
+	}
+	hi := n
+	for hi-lo > 1 {
+		cfg.vspill = (lo + hi) / 2
+		if fits(cfg) {
+			hi = cfg.vspill
+		} else {
+			lo = cfg.vspill
+		}
+	}
+	return hi, true
 }
 
 // fitStreams sets cfg.spins to the most of the section's n streams whose
@@ -443,4 +490,12 @@ func mainLoopInstructions(fn *ir.Function, sec step.Section) (group, steps int) 
 		}
 	}
 	return group, steps
+}
+
+// spillOrder is the spill order of p's functions for is (see
+// spillCandidates).
+func spillOrder(is *isa, p *step.Program) []step.Reg {
+	f := &fn{is: is, p: p}
+	f.schedule()
+	return f.spillCandidates()
 }

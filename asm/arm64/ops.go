@@ -117,16 +117,29 @@ func (g *bodyGen) lowerAbs(pos int, it *item) {
 }
 
 // lowerFMA: VFMLA accumulates into its destination: d = C, then d += A*B.
+// A result tied across the step loop may get the register of a factor read
+// for the last time here; then the sum is formed in a temporary and moved.
 func (g *bodyGen) lowerFMA(pos int, it *item) {
 	in := it.in
 	d := g.assign(pos, it.dst, in[2])
-	if d != g.ph(in[2]) && g.err == nil { // after an error, d is no register
-		if d == g.ph(in[0]) || d == g.ph(in[1]) {
-			panic(fmt.Sprintf("arm64: %s: FMA result register V%d is also a factor", g.p.Name, d))
-		}
-		g.emit("VMOV V%d.B16, V%d.B16", g.ph(in[2]), d)
+	if g.err != nil { // after an error, d is no register
+		return
 	}
-	g.emit("VFMLA %s, %s, V%d.%s", g.va(it, 1), g.va(it, 0), d, g.varr)
+	acc := d
+	if d != g.ph(in[2]) && (d == g.ph(in[0]) || d == g.ph(in[1])) {
+		acc = g.take(pos, temp)
+		if g.err != nil {
+			return
+		}
+	}
+	if acc != g.ph(in[2]) {
+		g.emit("VMOV V%d.B16, V%d.B16", g.ph(in[2]), acc)
+	}
+	g.emit("VFMLA %s, %s, V%d.%s", g.va(it, 1), g.va(it, 0), acc, g.varr)
+	if acc != d {
+		g.emit("VMOV V%d.B16, V%d.B16", acc, d)
+		g.owner[acc] = free
+	}
 }
 
 func (g *bodyGen) lowerOr(pos int, it *item) {

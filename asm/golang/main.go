@@ -51,12 +51,9 @@ func main() {
 }
 
 // generate returns each generated file of package generic by name: the
-// programs (those of every path, and those only the generic path has so
-// far), and the test that the Go frames have the layout the assembly
+// programs, and the test that the Go frames have the layout the assembly
 // addresses.
-func generate() (map[string][]byte, error) {
-	return generateFor(append(step.All(), step.GenericOnly()...))
-}
+func generate() (map[string][]byte, error) { return generateFor(step.All()) }
 
 // generateFor lowers programs ps, and the frames they address, to the
 // files of package generic.

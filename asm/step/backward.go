@@ -42,7 +42,7 @@ var BackwardFrame = &Frame{
 		ConstSpec{Name: "Width", Doc: "the surrogate's width"}),
 }
 
-// Backward is the backward step of Step(v), SPEC.md's "The backward step:
+// Backward is the backward step of Step(v), docs/CONTRACT.md's "The backward step:
 // surrogate gradients": the vector-Jacobian product of one step. It reads
 // the state before the step (V, W, Last) and the step's inputs (I, G,
 // Delta), recomputes the step's forward ops (forwardOps: the same ops, so

@@ -6,10 +6,10 @@ import (
 	"math/big"
 )
 
-// This file is the exact value of SPEC's backward step (section "The
+// This file is the exact value of the contract's backward step (section "The
 // backward step: surrogate gradients"), with the running-error bounds of
 // its contract: every gradient within 64·(ε·SX + η·A) of the exact value,
-// S the formulas' magnitude sum. Like the forward step it is SPEC's
+// S the formulas' magnitude sum. Like the forward step it is the contract's
 // formulas read literally, in math/big, sharing nothing with the IR.
 
 // BackTol is the backward contract's multiple of ε·SX + η·A.
@@ -182,8 +182,8 @@ func forwardOf(f Format, in *BackInput) *forward {
 	return fw
 }
 
-// ComputeBackward evaluates SPEC's backward step exactly, literally as
-// SPEC writes it, on the same inputs as Compute. The inputs must be
+// ComputeBackward evaluates the contract's backward step exactly, literally as
+// the contract writes it, on the same inputs as Compute. The inputs must be
 // finite and the parameters valid.
 func ComputeBackward(f Format, in *BackInput) *BackExact {
 	p := &in.P
@@ -283,7 +283,7 @@ func (g *Grads) check(f Format, out *BackOutput) error {
 	return nil
 }
 
-// Check applies SPEC's backward contract to a kernel's result: every
+// Check applies the backward contract to a kernel's result: every
 // gradient within 64·(ε·SX + η·A) of the exact value of the refractory
 // branch taken (either, where t - last is within rounding of tau_ref), and
 // non-finite only where an intermediate may overflow.

@@ -103,8 +103,8 @@ func randomBackInput(rng *rand.Rand) BackInput {
 // TestBackwardFiniteDifferences checks the exact backward step against
 // central differences of the exact forward step (V', w', spike' of
 // forwardOf, weighted by gV, gW, gS) in every input, where the surrogate is
-// inactive: there the step is differentiable and SPEC's gradients are its
-// true derivatives (except where SPEC follows BrainPy's stop_gradient,
+// inactive: there the step is differentiable and the contract's gradients are its
+// true derivatives (except where the contract follows BrainPy's stop_gradient,
 // see below). The steps h are powers of two far below the inputs'
 // last bits, so x ± h is exact; the difference's own error, O(h^2), is far
 // below the tolerance.
@@ -188,7 +188,7 @@ func TestBackwardFiniteDifferences(t *testing.T) {
 	t.Logf("checked %v", checked)
 }
 
-// TestBackwardSurrogate checks the surrogate's terms against SPEC's
+// TestBackwardSurrogate checks the surrogate's terms against the contract's
 // formulas evaluated by hand in float64 (where they are simple): a held
 // neuron, so hv = gV + gS*sigma(x1)/d and hu = gW.
 func TestBackwardSurrogate(t *testing.T) {
