@@ -156,7 +156,8 @@ typedef struct adquaif_buffers_f64 {
 
 /* Advances every neuron by one step of dt at time t (ms). in_rows and
    out_rows must be 1 (or 0). Refuses, before writing anything: a handle
-   that is not a live kernel of this dtype (ADQUAIF_EHANDLE), b NULL or a
+   that is not a live kernel of this dtype (ADQUAIF_EHANDLE), a time that is
+   NaN or infinite (ADQUAIF_EPARAM; for a run, the time of any step), b NULL or a
    state array NULL with n > 0 (ADQUAIF_ENULL), lengths that do not fit
    (ADQUAIF_ELENGTH), arrays the step writes that overlap another array
    (ADQUAIF_EOVERLAP; I, G and delta may share memory, being only read). */

@@ -107,6 +107,8 @@ int main(void) {
     refused("handle_dtype64", adquaif_run_f64(k32, 0, 1, &b64, err, sizeof err), ADQUAIF_EHANDLE);
 
     /* Buffers. */
+    refused("step_time", adquaif_step_f32(k32, NAN, &b, err, sizeof err), ADQUAIF_EPARAM);
+    refused("run_time", adquaif_run_f32(k32, INFINITY, STEPS, &b, err, sizeof err), ADQUAIF_EPARAM);
     refused("buffers_null", adquaif_step_f32(k32, 0, NULL, err, sizeof err), ADQUAIF_ENULL);
     b = buffers(), b.w = NULL;
     refused("buffers_w_null", adquaif_step_f32(k32, 0, &b, err, sizeof err), ADQUAIF_ENULL);

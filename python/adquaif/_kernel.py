@@ -242,8 +242,8 @@ class Kernel:
         spike_bits receive one row (the last step) or steps rows (every step).
         The inputs share one row count, and so do the outputs."""
         steps = int(steps)
-        if steps < 0:
-            raise Error(_lib.ELENGTH, f"adquaif: steps = {steps}, want >= 0")
+        if steps < 0:  # size_t cannot carry it to the Go API, whose refusal this is
+            raise Error(_lib.EPARAM, f"kernel: steps = {steps}: out of range: want a number of steps >= 0")
         b = self._buffers(V, w, last, I, G, delta, spike, refractory, spike_bits)
         err = _errbuf()
         _check(self._run(self._handle, t0, steps, ctypes.byref(b), err, _ERRLEN), err)

@@ -155,6 +155,12 @@ class Errors(unittest.TestCase):
         self.assertRefused(adquaif.EPARAM, lambda: adquaif.Kernel(np.float32, dt=float("nan")))
         self.assertRefused(adquaif.EPARAM, lambda: adquaif.Kernel(np.float32, reset="medium"))
         self.assertRefused(adquaif.EPARAM, lambda: adquaif.Kernel(np.float32, workers=-1))
+        k = adquaif.Kernel(np.float32)
+        V, w, last = population()
+        msg = self.assertRefused(adquaif.EPARAM, lambda: k.run(0, -1, V, w, last), V, w, last)
+        self.assertEqual(msg, "kernel: steps = -1: out of range: want a number of steps >= 0")
+        msg = self.assertRefused(adquaif.EPARAM, lambda: k.step(float("nan"), V, w, last), V, w, last)
+        self.assertTrue(msg.startswith("kernel: t = NaN: not finite"), msg)
 
     def test_length(self):
         k = adquaif.Kernel(np.float32)
@@ -167,7 +173,6 @@ class Errors(unittest.TestCase):
         self.assertRefused(adquaif.ELENGTH, lambda: k.step(0, V, w, last, I=np.zeros(5, np.float32)), V, w, last)
         self.assertRefused(adquaif.ELENGTH, lambda: k.run(0, 2, V, w, last, I=np.zeros((2, 8), np.float32),
                                                           delta=np.zeros(8, np.float32)), V, w, last)
-        self.assertRefused(adquaif.ELENGTH, lambda: k.run(0, -1, V, w, last), V, w, last)
         kp = adquaif.Kernel(np.float32, per_neuron={"tau": [10, 11, 12]})
         self.assertRefused(adquaif.ELENGTH, lambda: kp.step(0, V, w, last), V, w, last)
         self.assertRefused(adquaif.ELENGTH, lambda: adquaif.Kernel(np.float32, per_neuron={"tau": [10, 11], "b": [1]}))
