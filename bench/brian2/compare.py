@@ -1,0 +1,96 @@
+"""Side by side: `adquaif network` and the same network in Brian2.
+
+Builds the command and Brian2's cpp_standalone program once, then runs them
+in turn (the command with a Run per delay window, then with a Step per step,
+then Brian2), -repeats times, each pinned to one core when taskset exists,
+and prints the medians: wall time per model second of the simulation loop
+(set-up and compilation excluded on both sides), the real-time factor, the
+rates and the ISI CV.
+
+    /usr/bin/python3 bench/brian2/compare.py -duration 1000 -repeats 5
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import coba  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def pinned(cmd):
+    return (["taskset", "-c", "0"] if shutil.which("taskset") else []) + cmd
+
+
+def go_run(binary, args):
+    out = subprocess.run(pinned([binary, "network"] + args), check=True, capture_output=True, text=True).stdout
+
+    def field(pattern):
+        m = re.search(pattern, out, re.M)
+        if not m:
+            sys.exit("no %r in the output of adquaif network:\n%s" % (pattern, out))
+        return m.group(1)
+
+    wall = field(r"^wall time +([0-9.]+ m?s) ")
+    seconds = float(wall.split()[0]) / (1000 if wall.endswith(" ms") else 1)
+    return dict(
+        run_seconds=seconds,
+        total_spikes=int(field(r"^total spikes (\d+)$")),
+        rate_exc=float(field(r"^rates +excitatory ([0-9.]+) Hz")),
+        rate_inh=float(field(r"inhibitory ([0-9.]+) Hz")),
+        isi_cv=float(field(r"^ISI CV +([0-9.]+)")),
+        path=field(r"^path +(\S+)"),
+        shares=field(r"^time spent +(.*)$"),
+    )
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-duration", type=float, default=1000, help="model time in ms")
+    ap.add_argument("-n", type=int, default=4000)
+    ap.add_argument("-delay", type=float, default=1.0, help="synaptic delay in ms")
+    ap.add_argument("-repeats", type=int, default=5, help="runs of each; the median is reported (at least 3)")
+    args = ap.parse_args()
+    if args.repeats < 3:
+        sys.exit("-repeats %d: want at least 3" % args.repeats)
+    common = ["-duration", str(args.duration), "-n", str(args.n), "-delay", str(args.delay)]
+    with tempfile.TemporaryDirectory() as tmp:
+        binary = os.path.join(tmp, "adquaif")
+        subprocess.run(["go", "build", "-o", binary, "./cmd/adquaif"], cwd=ROOT, check=True)
+        project = os.path.join(tmp, "brian2")
+        brian = coba.build(args.duration, project, args.n, args.delay)
+        runs = {"adquaif (Run per window)": [], "adquaif -step (Step per step)": [], "Brian2 cpp_standalone": []}
+        last = {}
+        for _ in range(args.repeats):
+            last["adquaif (Run per window)"] = go_run(binary, common)
+            last["adquaif -step (Step per step)"] = go_run(binary, common + ["-step"])
+            subprocess.run(pinned(["./main"]), cwd=project, check=True, capture_output=True)
+            last["Brian2 cpp_standalone"] = dict(brian, run_seconds=coba.run_time(project))
+            for name, r in last.items():
+                runs[name].append(r["run_seconds"])
+    sec = args.duration / 1000
+    print("COBA network, %d neurons, %g ms, delay %g ms, dt 0.1 ms, float32, one core; median of %d runs, alternating"
+          % (args.n, args.duration, args.delay, args.repeats))
+    print("kernel path: %s\n" % last["adquaif (Run per window)"]["path"])
+    print("%-30s %22s %10s %8s %8s %7s %9s" % ("", "wall per model second", "x realtime", "E (Hz)", "I (Hz)", "ISI CV", "spikes"))
+    for name, times in runs.items():
+        r = last[name]
+        med = statistics.median(times) / sec
+        print("%-30s %9.1f ms (%.0f-%.0f) %10.1f %8.2f %8.2f %7.2f %9d" % (
+            name, 1000 * med, 1000 * min(times) / sec, 1000 * max(times) / sec, 1 / med,
+            r["rate_exc"], r["rate_inh"], r["isi_cv"], r["total_spikes"]))
+    go = statistics.median(runs["adquaif (Run per window)"])
+    print("\nadquaif is %.1fx faster than Brian2 per model second; Run per window is %.2fx faster than Step per step"
+          % (statistics.median(runs["Brian2 cpp_standalone"]) / go, statistics.median(runs["adquaif -step (Step per step)"]) / go))
+    print("adquaif time spent (last run): %s" % last["adquaif (Run per window)"]["shares"])
+
+
+if __name__ == "__main__":
+    main()
