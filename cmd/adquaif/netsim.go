@@ -76,7 +76,7 @@ type net[F kernel.Float] struct {
 	spikes []int32 // the kernel's SpikeIndex
 
 	decE, decI F // exp(-dt/tau) of the conductances
-	eE, eI     F
+	eI         F // the inhibitory reversal potential
 	wE, wI     F
 	dt, shift  F // shift: a window's length, by which the clock restarts
 }
@@ -98,7 +98,7 @@ func newNet[F kernel.Float](o *netOptions) (*net[F], error) {
 		iRows: make([]F, d*n), gRows: make([]F, d*n),
 		sent: make([][]int32, d), spikes: make([]int32, 0, n),
 		decE: F(math.Exp(-netDT / netTauE)), decI: F(math.Exp(-netDT / netTauI)),
-		eE: netEE, eI: netEI, wE: netWE, wI: netWI,
+		eI: netEI, wE: netWE, wI: netWI,
 		dt: netDT,
 	}
 	c.shift = F(d) * c.dt
@@ -112,33 +112,35 @@ func newNet[F kernel.Float](o *netOptions) (*net[F], error) {
 
 // decay advances the conductances by one step, to step s of a window, and
 // writes the kernel's inputs for that step from them: a conductance g
-// towards E enters as I += g*E, G += g (SPEC). Every product is converted
-// to F on its own, so that no compiler fuses it into a multiply-add and
-// every CPU computes the same bits.
+// towards E enters as I += g*E, G += g (SPEC), and with E_e = 0 the
+// excitatory one enters G only. Every product is converted to F on its
+// own, so that no compiler fuses it into a multiply-add and every CPU
+// computes the same bits.
 func (c *net[F]) decay(s int) {
 	n := c.n
-	ge, gi, drive := c.ge[:n], c.gi[:n], c.drive[:n]
-	I, G := c.iRows[s*n:s*n+n], c.gRows[s*n:s*n+n]
-	decE, decI, eE, eI := c.decE, c.decI, c.eE, c.eI
+	ge := c.ge[:n]
+	gi, drive := c.gi[:len(ge)], c.drive[:len(ge)]
+	I, G := c.iRows[s*n:][:len(ge)], c.gRows[s*n:][:len(ge)]
+	decE, decI, eI := c.decE, c.decI, c.eI
 	for j := range ge {
 		e := F(ge[j] * decE)
 		i := F(gi[j] * decI)
 		ge[j], gi[j] = e, i
 		G[j] = e + i
-		I[j] = drive[j] + F(eE*e) + F(eI*i)
+		I[j] = drive[j] + F(eI*i)
 	}
 }
 
 // arrive adds the conductances of the spikes that arrive at step s of a
 // window, those of sent[s], to their targets, and rewrites the targets'
-// inputs of that step. Spikes in ascending order and targets in CSR
-// order: every run adds them in the same order.
+// inputs of that step as decay does. Spikes in ascending order and
+// targets in CSR order: every run adds them in the same order.
 func (c *net[F]) arrive(s int) {
 	n := c.n
 	ge, gi, drive := c.ge[:n], c.gi[:n], c.drive[:n]
-	I, G := c.iRows[s*n:s*n+n], c.gRows[s*n:s*n+n]
+	I, G := c.iRows[s*n:][:n], c.gRows[s*n:][:n]
 	start, target := c.syn.start, c.syn.target
-	eE, eI := c.eE, c.eI
+	eI := c.eI
 	for _, j := range c.sent[s] {
 		g, w := ge, c.wE
 		if int(j) >= c.nE {
@@ -146,9 +148,8 @@ func (c *net[F]) arrive(s int) {
 		}
 		for _, t := range target[start[j]:start[j+1]] {
 			g[t] += w
-			e, i := ge[t], gi[t]
-			G[t] = e + i
-			I[t] = drive[t] + F(eE*e) + F(eI*i)
+			G[t] = ge[t] + gi[t]
+			I[t] = drive[t] + F(eI*gi[t])
 		}
 	}
 }

@@ -34,10 +34,14 @@ func netSpikes(t *testing.T, out string) int {
 // bit-identical and the synapses add in a fixed order, so the spike totals
 // are equal.
 func TestNetworkPaths(t *testing.T) {
+	workerCounts := []string{"0", "2"}
+	if testing.Short() {
+		workerCounts = workerCounts[:1] // the kernel's tests cover Workers; emulated runs are slow
+	}
 	for _, dtype := range []string{"float32", "float64"} {
 		want, wantFrom := -1, ""
 		for _, path := range kernel.Available() {
-			for _, workers := range []string{"0", "2"} {
+			for _, workers := range workerCounts {
 				code, out, errOut := runCmd(t, "network", "-duration", "100", "-isa", path, "-dtype", dtype, "-workers", workers)
 				if code != 0 {
 					t.Fatalf("%s %s: exit %d: %s", path, dtype, code, errOut)
@@ -66,6 +70,9 @@ func TestNetworkPaths(t *testing.T) {
 // rates, a population rate that stays flat after the first 50 ms, and
 // interspike intervals about as variable as a Poisson process's.
 func TestNetworkReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a second of model time; TestNetworkPaths covers the paths in short mode")
+	}
 	o, err := parseNetwork(nil, io.Discard)
 	if err != nil {
 		t.Fatal(err)
