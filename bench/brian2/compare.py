@@ -2,10 +2,11 @@
 
 Builds the command and Brian2's cpp_standalone program once, then runs them
 in turn (the command with a Run per delay window, then with a Step per step,
-then Brian2), -repeats times, each pinned to one core when taskset exists,
-and prints the medians: wall time per model second of the simulation loop
-(set-up and compilation excluded on both sides), the real-time factor, the
-rates and the ISI CV.
+then Brian2), -repeats times, each on one thread (the command with
+GOMAXPROCS=1 and the kernel's Workers at 0, Brian2 without OpenMP; with
+-pin, both pinned to CPU 0 by taskset), and prints the medians: wall time
+per model second of the simulation loop (set-up and compilation excluded on
+both sides), the real-time factor, the rates and the ISI CV.
 
     /usr/bin/python3 bench/brian2/compare.py -duration 1000 -repeats 5
 """
@@ -25,12 +26,16 @@ import coba  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+PIN = []
+
+
 def pinned(cmd):
-    return (["taskset", "-c", "0"] if shutil.which("taskset") else []) + cmd
+    return PIN + cmd
 
 
 def go_run(binary, args):
-    out = subprocess.run(pinned([binary, "network"] + args), check=True, capture_output=True, text=True).stdout
+    env = dict(os.environ, GOMAXPROCS="1")
+    out = subprocess.run(pinned([binary, "network"] + args), check=True, capture_output=True, text=True, env=env).stdout
 
     def field(pattern):
         m = re.search(pattern, out, re.M)
@@ -57,7 +62,12 @@ def main():
     ap.add_argument("-n", type=int, default=4000)
     ap.add_argument("-delay", type=float, default=1.0, help="synaptic delay in ms")
     ap.add_argument("-repeats", type=int, default=5, help="runs of each; the median is reported (at least 3)")
+    ap.add_argument("-pin", action="store_true", help="pin both to CPU 0 with taskset")
     args = ap.parse_args()
+    if args.pin:
+        if not shutil.which("taskset"):
+            sys.exit("-pin: no taskset on this machine")
+        PIN.extend(["taskset", "-c", "0"])
     if args.repeats < 3:
         sys.exit("-repeats %d: want at least 3" % args.repeats)
     common = ["-duration", str(args.duration), "-n", str(args.n), "-delay", str(args.delay)]
@@ -76,8 +86,8 @@ def main():
             for name, r in last.items():
                 runs[name].append(r["run_seconds"])
     sec = args.duration / 1000
-    print("COBA network, %d neurons, %g ms, delay %g ms, dt 0.1 ms, float32, one core; median of %d runs, alternating"
-          % (args.n, args.duration, args.delay, args.repeats))
+    print("COBA network, %d neurons, %g ms, delay %g ms, dt 0.1 ms, float32, one thread%s; median (min-max) of %d runs, alternating"
+          % (args.n, args.duration, args.delay, " pinned to CPU 0" if args.pin else "", args.repeats))
     print("kernel path: %s\n" % last["adquaif (Run per window)"]["path"])
     print("%-30s %22s %10s %8s %8s %7s %9s" % ("", "wall per model second", "x realtime", "E (Hz)", "I (Hz)", "ISI CV", "spikes"))
     for name, times in runs.items():

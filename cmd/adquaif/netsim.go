@@ -334,7 +334,7 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 				}
 				c.send(s, c.spikes)
 				r.decay += t1.Sub(t0)
-				r.scatter += t2.Sub(t1)
+				r.scatter += t2.Sub(t1) + time.Since(t3)
 				r.kernel += t3.Sub(t2)
 				r.record(step+s, c.spikes)
 				if tracing {
