@@ -114,10 +114,11 @@ func netRasterPlot(r *netResult) *plot.Plot {
 }
 
 func netRatePlot(r *netResult) *plot.Plot {
-	p := newPlot(fmt.Sprintf("Population rate, %v ms bins", netBinMs), "time (ms)", "rate (Hz)")
+	binMs := netBinSteps * netDT
+	p := newPlot(fmt.Sprintf("Population rate, %v ms bins", binMs), "time (ms)", "rate (Hz)")
 	pts := make(plotter.XYs, len(r.rateBins))
 	for b, c := range r.rateBins {
-		pts[b] = plotter.XY{X: (float64(b) + 0.5) * netBinMs, Y: float64(c) / float64(r.n) / netBinMs * 1000}
+		pts[b] = plotter.XY{X: (float64(b) + 0.5) * binMs, Y: float64(c) / float64(r.n) / binMs * 1000}
 	}
 	addLine(p, pts, color.Black, false, "")
 	p.X.Min, p.X.Max = 0, r.durationMs()

@@ -110,37 +110,33 @@ func newNet[F kernel.Float](o *netOptions) (*net[F], error) {
 	return c, nil
 }
 
-// decay advances the conductances by one step, to step s of a window, and
-// writes the kernel's inputs for that step from them: a conductance g
-// towards E enters as I += g*E, G += g (SPEC), and with E_e = 0 the
-// excitatory one enters G only. Every product is converted to F on its
-// own, so that no compiler fuses it into a multiply-add and every CPU
-// computes the same bits.
-func (c *net[F]) decay(s int) {
+// rows writes the kernel's inputs for step s of a window from the
+// conductances of that step (its arrivals added), and decays the
+// conductances to the next step, in one pass: a conductance g towards E
+// enters as I += g*E, G += g (SPEC), and with E_e = 0 the excitatory one
+// enters G only. Every product is converted to F on its own, so that no
+// compiler fuses it into a multiply-add and every CPU computes the same
+// bits.
+func (c *net[F]) rows(s int) {
 	n := c.n
 	ge := c.ge[:n]
 	gi, drive := c.gi[:len(ge)], c.drive[:len(ge)]
 	I, G := c.iRows[s*n:][:len(ge)], c.gRows[s*n:][:len(ge)]
 	decE, decI, eI := c.decE, c.decI, c.eI
 	for j := range ge {
-		e := F(ge[j] * decE)
-		i := F(gi[j] * decI)
-		ge[j], gi[j] = e, i
+		e, i := ge[j], gi[j]
 		G[j] = e + i
 		I[j] = drive[j] + F(eI*i)
+		ge[j], gi[j] = F(e*decE), F(i*decI)
 	}
 }
 
 // arrive adds the conductances of the spikes that arrive at step s of a
-// window, those of sent[s], to their targets, and rewrites the targets'
-// inputs of that step as decay does. Spikes in ascending order and
-// targets in CSR order: every run adds them in the same order.
+// window, those of sent[s], to their targets. Spikes in ascending order
+// and targets in CSR order: every run adds them in the same order.
 func (c *net[F]) arrive(s int) {
-	n := c.n
-	ge, gi, drive := c.ge[:n], c.gi[:n], c.drive[:n]
-	I, G := c.iRows[s*n:][:n], c.gRows[s*n:][:n]
+	ge, gi := c.ge[:c.n], c.gi[:c.n]
 	start, target := c.syn.start, c.syn.target
-	eI := c.eI
 	for _, j := range c.sent[s] {
 		g, w := ge, c.wE
 		if int(j) >= c.nE {
@@ -148,8 +144,6 @@ func (c *net[F]) arrive(s int) {
 		}
 		for _, t := range target[start[j]:start[j+1]] {
 			g[t] += w
-			G[t] = ge[t] + gi[t]
-			I[t] = drive[t] + F(eI*gi[t])
 		}
 	}
 }
@@ -182,7 +176,7 @@ type netResult struct {
 	lastSpike  []int64   // step of each neuron's last spike, -1 before the first
 	isiHist    []int64   // pooled intervals in bins of isiBinMs
 	isiLong    int64     // intervals beyond the last bin
-	rateBins   []int32   // spikes of the network per netBinMs
+	rateBins   []int32   // spikes of the network per netBinSteps
 	raster     []netSpike
 	traceStart int // first traced step
 	traces     [2]netTrace
@@ -206,8 +200,7 @@ func (r *netResult) durationMs() float64 { return float64(r.o.steps) * netDT }
 
 // record counts the spikes of neurons js (ascending) at step.
 func (r *netResult) record(step int, js []int32) {
-	binSteps := int(math.Round(netBinMs / netDT))
-	r.rateBins[step/binSteps] += int32(len(js))
+	r.rateBins[step/netBinSteps] += int32(len(js))
 	histSteps := isiBinMs / netDT
 	for _, j := range js {
 		r.counts[j]++
@@ -273,7 +266,7 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 		o: o, isa: kernel.ISA(), n: n, nE: c.nE, synapses: len(c.syn.target),
 		counts: make([]int32, n), isiSum: make([]float64, n), isiSq: make([]float64, n),
 		lastSpike: make([]int64, n), isiHist: make([]int64, isiBins),
-		rateBins: make([]int32, (o.steps+int(math.Round(netBinMs/netDT))-1)/int(math.Round(netBinMs/netDT))),
+		rateBins: make([]int32, (o.steps+netBinSteps-1)/netBinSteps),
 	}
 	for j := range r.lastSpike {
 		r.lastSpike[j] = -1
@@ -322,9 +315,10 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 		if o.step {
 			for s := range steps {
 				t0 := time.Now()
-				c.decay(s)
-				t1 := time.Now()
 				c.arrive(s)
+				traceConductances(c, r, tracing)
+				t1 := time.Now()
+				c.rows(s)
 				t2 := time.Now()
 				err := c.k.Step(F(s)*c.dt, kernel.Buffers[F]{V: c.v, W: c.w, LastSpike: c.last,
 					I: c.iRows[s*n : s*n+n], G: c.gRows[s*n : s*n+n], SpikeIndex: &c.spikes})
@@ -333,15 +327,14 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 					return nil, err
 				}
 				c.send(s, c.spikes)
-				r.decay += t1.Sub(t0)
-				r.scatter += t2.Sub(t1) + time.Since(t3)
+				r.scatter += t1.Sub(t0) + time.Since(t3)
+				r.decay += t2.Sub(t1)
 				r.kernel += t3.Sub(t2)
 				r.record(step+s, c.spikes)
 				if tracing {
 					for k := range r.traces {
-						tr, j := &r.traces[k], r.traces[k].neuron
-						tr.v = append(tr.v, float64(c.v[j]))
-						tr.ge, tr.gi = append(tr.ge, float64(c.ge[j])), append(tr.gi, float64(c.gi[j]))
+						tr := &r.traces[k]
+						tr.v = append(tr.v, float64(c.v[tr.neuron]))
 					}
 				}
 			}
@@ -351,17 +344,12 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 		} else {
 			for s := range steps {
 				t0 := time.Now()
-				c.decay(s)
-				t1 := time.Now()
 				c.arrive(s)
-				r.decay += t1.Sub(t0)
-				r.scatter += time.Since(t1)
-				if tracing {
-					for k := range r.traces {
-						tr, j := &r.traces[k], r.traces[k].neuron
-						tr.ge, tr.gi = append(tr.ge, float64(c.ge[j])), append(tr.gi, float64(c.gi[j]))
-					}
-				}
+				traceConductances(c, r, tracing)
+				t1 := time.Now()
+				c.rows(s)
+				r.scatter += t1.Sub(t0)
+				r.decay += time.Since(t1)
 			}
 			t0 := time.Now()
 			err := c.k.Run(0, steps, kernel.Buffers[F]{V: c.v, W: c.w, LastSpike: c.last,
@@ -405,6 +393,18 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 		bar.Finish()
 	}
 	return r, nil
+}
+
+// traceConductances records the traced neurons' conductances of a step,
+// with their arrivals, if tracing.
+func traceConductances[F kernel.Float](c *net[F], r *netResult, tracing bool) {
+	if !tracing {
+		return
+	}
+	for k := range r.traces {
+		tr := &r.traces[k]
+		tr.ge, tr.gi = append(tr.ge, float64(c.ge[tr.neuron])), append(tr.gi, float64(c.gi[tr.neuron]))
+	}
 }
 
 // traceWindow steps the traced neurons' copy through the window just run,

@@ -36,7 +36,7 @@ const (
 	netV0Hi      = -45.0 // mV, initial V, uniform (seeded)
 	netDefaultN  = 4000
 	netMaxN      = math.MaxInt32 // targets are int32
-	netBinMs     = 1.0           // ms, population rate bins
+	netBinSteps  = 10            // steps per bin of the population rate (1 ms)
 	netDefaultMs = "1000"
 )
 
@@ -161,7 +161,7 @@ func (o *netOptions) netBytes() (synapses, total float64) {
 	state := elem * n * (6 + 4*float64(o.delaySteps)) // V, W, last, ge, gi, drive; 4 rows per step
 	index := 4 * n * float64(o.delaySteps)            // spike indices, at worst every neuron at every step
 	records := 40 * n                                 // per-neuron counts and interval sums
-	bins := 4 * float64(o.steps) * netDT / netBinMs
+	bins := 4 * float64(o.steps) / netBinSteps
 	return synapses, conn + state + index + records + bins
 }
 
