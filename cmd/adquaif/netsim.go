@@ -66,8 +66,13 @@ type net[F kernel.Float] struct {
 	syn   synapses
 
 	v, w, last []F
-	ge, gi     []F // conductances of the last step computed
-	drive      []F // background current
+	// ge and gi are the conductances relative to the start of a block of
+	// blk steps: at step q of a block they are ge*decE[q] and gi*decI[q].
+	// Within a block they change only where spikes arrive, so the rows of
+	// a step are written without writing the state back.
+	ge, gi []F
+	drive  []F // background current
+	blk    int
 	// iRows and gRows are the kernel's inputs, a row per step of a window.
 	iRows, gRows []F
 	// sent[s] lists the neurons that spiked at step s of the last window:
@@ -75,11 +80,16 @@ type net[F kernel.Float] struct {
 	sent   [][]int32
 	spikes []int32 // the kernel's SpikeIndex
 
-	decE, decI F // exp(-dt/tau) of the conductances
-	eI         F // the inhibitory reversal potential
-	wE, wI     F
-	dt, shift  F // shift: a window's length, by which the clock restarts
+	decE, decI []F // exp(-q*dt/tau) for q = 0..blk
+	wE, wI     []F // the conductance jumps per spike, over decE[q] and decI[q]
+	eI         F   // the inhibitory reversal potential
+	dt, shift  F   // shift: a window's length, by which the clock restarts
 }
+
+// netBlockMax bounds a block of the conductances' time frame, so that
+// exp(-blk*dt/tau) and its inverse stay far inside the normal range of
+// float32 however long the delay.
+const netBlockMax = 32
 
 func newNet[F kernel.Float](o *netOptions) (*net[F], error) {
 	k, err := kernel.New(kernel.Config[F]{Params: kernel.Defaults[F](), DT: netDT, Workers: o.workers})
@@ -97,9 +107,12 @@ func newNet[F kernel.Float](o *netOptions) (*net[F], error) {
 		ge: make([]F, n), gi: make([]F, n), drive: make([]F, n),
 		iRows: make([]F, d*n), gRows: make([]F, d*n),
 		sent: make([][]int32, d), spikes: make([]int32, 0, n),
-		decE: F(math.Exp(-netDT / netTauE)), decI: F(math.Exp(-netDT / netTauI)),
-		eI: netEI, wE: netWE, wI: netWI,
-		dt: netDT,
+		blk: min(d, netBlockMax), eI: netEI, dt: netDT,
+	}
+	for q := range c.blk + 1 {
+		pe, pi := math.Exp(-float64(q)*netDT/netTauE), math.Exp(-float64(q)*netDT/netTauI)
+		c.decE, c.decI = append(c.decE, F(pe)), append(c.decI, F(pi))
+		c.wE, c.wI = append(c.wE, F(netWE/pe)), append(c.wI, F(netWI/pi))
 	}
 	c.shift = F(d) * c.dt
 	for i := range n {
@@ -111,8 +124,7 @@ func newNet[F kernel.Float](o *netOptions) (*net[F], error) {
 }
 
 // rows writes the kernel's inputs for step s of a window from the
-// conductances of that step (its arrivals added), and decays the
-// conductances to the next step, in one pass: a conductance g towards E
+// conductances of that step, its arrivals added: a conductance g towards E
 // enters as I += g*E, G += g (SPEC), and with E_e = 0 the excitatory one
 // enters G only. Every product is converted to F on its own, so that no
 // compiler fuses it into a multiply-add and every CPU computes the same
@@ -122,25 +134,42 @@ func (c *net[F]) rows(s int) {
 	ge := c.ge[:n]
 	gi, drive := c.gi[:len(ge)], c.drive[:len(ge)]
 	I, G := c.iRows[s*n:][:len(ge)], c.gRows[s*n:][:len(ge)]
-	decE, decI, eI := c.decE, c.decI, c.eI
+	q := s % c.blk
+	decE, decI, eI := c.decE[q], c.decI[q], c.eI
 	for j := range ge {
-		e, i := ge[j], gi[j]
+		e, i := F(ge[j]*decE), F(gi[j]*decI)
 		G[j] = e + i
 		I[j] = drive[j] + F(eI*i)
-		ge[j], gi[j] = F(e*decE), F(i*decI)
+	}
+}
+
+// endStep ends step s of a window of steps steps: at the end of a block
+// the conductances move to the next block's frame, decayed to its first
+// step.
+func (c *net[F]) endStep(s, steps int) {
+	if (s+1)%c.blk != 0 && s != steps-1 {
+		return
+	}
+	q := s%c.blk + 1
+	decE, decI := c.decE[q], c.decI[q]
+	ge, gi := c.ge, c.gi[:len(c.ge)]
+	for j := range ge {
+		ge[j], gi[j] = F(ge[j]*decE), F(gi[j]*decI)
 	}
 }
 
 // arrive adds the conductances of the spikes that arrive at step s of a
-// window, those of sent[s], to their targets. Spikes in ascending order
-// and targets in CSR order: every run adds them in the same order.
+// window, those of sent[s], to their targets, in the block's frame.
+// Spikes in ascending order and targets in CSR order: every run adds them
+// in the same order.
 func (c *net[F]) arrive(s int) {
 	ge, gi := c.ge[:c.n], c.gi[:c.n]
 	start, target := c.syn.start, c.syn.target
+	q := s % c.blk
 	for _, j := range c.sent[s] {
-		g, w := ge, c.wE
+		g, w := ge, c.wE[q]
 		if int(j) >= c.nE {
-			g, w = gi, c.wI
+			g, w = gi, c.wI[q]
 		}
 		for _, t := range target[start[j]:start[j+1]] {
 			g[t] += w
@@ -316,9 +345,10 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 			for s := range steps {
 				t0 := time.Now()
 				c.arrive(s)
-				traceConductances(c, r, tracing)
+				traceConductances(c, r, tracing, s)
 				t1 := time.Now()
 				c.rows(s)
+				c.endStep(s, steps)
 				t2 := time.Now()
 				err := c.k.Step(F(s)*c.dt, kernel.Buffers[F]{V: c.v, W: c.w, LastSpike: c.last,
 					I: c.iRows[s*n : s*n+n], G: c.gRows[s*n : s*n+n], SpikeIndex: &c.spikes})
@@ -345,9 +375,10 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 			for s := range steps {
 				t0 := time.Now()
 				c.arrive(s)
-				traceConductances(c, r, tracing)
+				traceConductances(c, r, tracing, s)
 				t1 := time.Now()
 				c.rows(s)
+				c.endStep(s, steps)
 				r.scatter += t1.Sub(t0)
 				r.decay += time.Since(t1)
 			}
@@ -395,15 +426,17 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 	return r, nil
 }
 
-// traceConductances records the traced neurons' conductances of a step,
-// with their arrivals, if tracing.
-func traceConductances[F kernel.Float](c *net[F], r *netResult, tracing bool) {
+// traceConductances records the traced neurons' conductances of step s
+// of a window, with their arrivals, if tracing.
+func traceConductances[F kernel.Float](c *net[F], r *netResult, tracing bool, s int) {
 	if !tracing {
 		return
 	}
+	q := s % c.blk
 	for k := range r.traces {
 		tr := &r.traces[k]
-		tr.ge, tr.gi = append(tr.ge, float64(c.ge[tr.neuron])), append(tr.gi, float64(c.gi[tr.neuron]))
+		tr.ge = append(tr.ge, float64(F(c.ge[tr.neuron]*c.decE[q])))
+		tr.gi = append(tr.gi, float64(F(c.gi[tr.neuron]*c.decI[q])))
 	}
 }
 

@@ -118,30 +118,34 @@ func TestNetworkReport(t *testing.T) {
 // is exact, not an approximation, and the traced neurons' two-neuron copy
 // follows them to the bit.
 func TestNetworkStepIsRun(t *testing.T) {
-	var runs [2]*netResult
-	for k, step := range []bool{false, true} {
-		o, err := parseNetwork([]string{"-duration", "300", "-delay", "1.5", "-n", "1500"}, io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o.step, o.trace = step, true
-		if runs[k], err = runNet[float32](o); err != nil {
-			t.Fatal(err)
-		}
-	}
-	a, b := runs[0], runs[1]
-	if !slices.Equal(a.counts, b.counts) {
-		t.Fatal("a Step per step and a Run per window give different spikes")
-	}
-	for k := range a.traces {
-		for _, pair := range [][2][]float64{{a.traces[k].v, b.traces[k].v}, {a.traces[k].ge, b.traces[k].ge}, {a.traces[k].gi, b.traces[k].gi}} {
-			if len(pair[0]) != a.o.steps-a.traceStart || len(pair[0]) < 2000 || !slices.Equal(pair[0], pair[1]) {
-				t.Errorf("trace %d: %d and %d values, or different ones", k, len(pair[0]), len(pair[1]))
+	// 1.5 ms: one block of the conductances' frame per window; 5 ms: two
+	// blocks, the second shorter.
+	for _, delay := range []string{"1.5", "5"} {
+		var runs [2]*netResult
+		for k, step := range []bool{false, true} {
+			o, err := parseNetwork([]string{"-duration", "300", "-delay", delay, "-n", "1500"}, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.step, o.trace = step, true
+			if runs[k], err = runNet[float32](o); err != nil {
+				t.Fatal(err)
 			}
 		}
-	}
-	if slices.Max(a.counts) == 0 {
-		t.Error("no spikes: the comparison shows nothing")
+		a, b := runs[0], runs[1]
+		if !slices.Equal(a.counts, b.counts) {
+			t.Fatalf("-delay %s: a Step per step and a Run per window give different spikes", delay)
+		}
+		for k := range a.traces {
+			for _, pair := range [][2][]float64{{a.traces[k].v, b.traces[k].v}, {a.traces[k].ge, b.traces[k].ge}, {a.traces[k].gi, b.traces[k].gi}} {
+				if len(pair[0]) != a.o.steps-a.traceStart || len(pair[0]) < 2000 || !slices.Equal(pair[0], pair[1]) {
+					t.Errorf("-delay %s, trace %d: %d and %d values, or different ones", delay, k, len(pair[0]), len(pair[1]))
+				}
+			}
+		}
+		if slices.Max(a.counts) == 0 {
+			t.Errorf("-delay %s: no spikes: the comparison shows nothing", delay)
+		}
 	}
 }
 
