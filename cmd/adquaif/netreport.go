@@ -48,6 +48,9 @@ func netReport(w io.Writer, r *netResult) {
 	}
 	line("model time", "%s ms", num(r.durationMs()))
 	line("wall time", "%s (%s per model second)", seconds(r.wall), seconds(time.Duration(float64(r.wall)/sec)))
+	if r.cpu > 0 {
+		line("cpu time", "%s (%s per model second), user and system, of the process during the run", seconds(r.cpu), seconds(perSecond(r.cpu, sec)))
+	}
 	line("real time", "%sx faster than real time", num(round3(sec/r.wall.Seconds())))
 	rest := r.wall - r.kernel - r.decay - r.scatter
 	share := func(d time.Duration) string { return fmt.Sprintf("%.0f%%", 100*d.Seconds()/r.wall.Seconds()) }

@@ -213,6 +213,7 @@ type netResult struct {
 	decay      time.Duration // conductance decay and the kernel's input rows
 	scatter    time.Duration // spikes to their targets
 	wall       time.Duration
+	cpu        time.Duration // processor time during the run; 0 where unknown
 }
 
 type netSpike struct {
@@ -331,6 +332,7 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 			progressbar.OptionClearOnFinish())
 	}
 
+	cpu0, hasCPU := cpuTime()
 	start := time.Now()
 	for win, step := 0, 0; step < o.steps; win, step = win+1, step+d {
 		steps := min(d, o.steps-step)
@@ -420,6 +422,9 @@ func runNet[F kernel.Float](o *netOptions) (*netResult, error) {
 		}
 	}
 	r.wall = time.Since(start)
+	if cpu1, _ := cpuTime(); hasCPU {
+		r.cpu = cpu1 - cpu0
+	}
 	if bar != nil {
 		bar.Finish()
 	}

@@ -94,6 +94,9 @@ func TestNetworkReport(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
 	}
+	if _, ok := cpuTime(); ok && !strings.Contains(out.String(), "\ncpu time     ") {
+		t.Errorf("report lacks the processor time:\n%s", out.String())
+	}
 	if n := netSpikes(t, out.String()); n < 4000*5 || n > 4000*30 {
 		t.Errorf("%d spikes in 1 s: a mean rate outside 5 to 30 Hz", n)
 	}
@@ -318,5 +321,22 @@ func TestNetworkHelp(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("usage lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestNetworkProgress checks that a terminal gets a progress bar once a
+// run takes long enough, cleared at the end.
+func TestNetworkProgress(t *testing.T) {
+	o, err := parseNetwork([]string{"-n", "500", "-duration", "200"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bar strings.Builder
+	o.progress, o.progressAfter = &bar, 0
+	if _, err := runNet[float32](o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(bar.String(), "network") || !strings.HasSuffix(bar.String(), "\r") {
+		t.Errorf("no progress bar, or one not cleared: %q", bar.String())
 	}
 }
