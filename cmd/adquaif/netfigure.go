@@ -92,7 +92,7 @@ func netRasterPlot(r *netResult) *plot.Plot {
 	var exc, inh plotter.XYs
 	for _, s := range r.raster {
 		pt := plotter.XY{X: float64(s.step) * netDT, Y: float64(s.row)}
-		if int(s.row) < rowsE {
+		if s.row < rowsE {
 			exc = append(exc, pt)
 		} else {
 			inh = append(inh, pt)

@@ -31,12 +31,18 @@ type synapses struct {
 	target []int32
 }
 
+// maxSynapses bounds the binomial number of synapses of n neurons
+// connected with probability p: the mean plus six standard deviations.
+func maxSynapses(n int, p float64) float64 {
+	pairs := float64(n) * float64(n-1)
+	return pairs*p + 6*math.Sqrt(pairs*p*(1-p)) + 1
+}
+
 // connect draws every ordered pair (j, i), i != j, with probability p, by
 // skipping ahead geometrically distributed gaps: the work is the number of
 // synapses, not of pairs.
 func connect(n int, p float64, rng *rand.Rand) synapses {
-	expect := int(float64(n) * float64(n-1) * p * 1.001)
-	c := synapses{start: make([]int, n+1), target: make([]int32, 0, expect)}
+	c := synapses{start: make([]int, n+1), target: make([]int32, 0, int(maxSynapses(n, p)))}
 	logq := math.Log1p(-p)
 	for j := range n {
 		c.start[j] = len(c.target)
@@ -217,8 +223,8 @@ type netResult struct {
 }
 
 type netSpike struct {
-	step int32
-	row  int16 // raster row: excitatory from 0, inhibitory after them
+	step int
+	row  int // raster row: excitatory from 0, inhibitory after them
 }
 
 type netTrace struct {
@@ -247,10 +253,10 @@ func (r *netResult) record(step int, js []int32) {
 		r.lastSpike[j] = int64(step)
 		if len(r.raster) < netRasterAt {
 			switch {
-			case int(j) < rasterExc:
-				r.raster = append(r.raster, netSpike{int32(step), int16(j)})
+			case int(j) < min(rasterExc, r.nE):
+				r.raster = append(r.raster, netSpike{step, int(j)})
 			case int(j) >= r.nE && int(j) < r.nE+rasterInh:
-				r.raster = append(r.raster, netSpike{int32(step), int16(int(j) - r.nE + min(rasterExc, r.nE))})
+				r.raster = append(r.raster, netSpike{step, int(j) - r.nE + min(rasterExc, r.nE)})
 			}
 		}
 	}

@@ -72,7 +72,7 @@ func parseNetwork(args []string, stdout io.Writer) (*netOptions, error) {
 	fs.StringVar(&o.isa, "isa", "", "execution path, one of "+strings.Join(kernel.Available(), ", ")+" (default: the best, "+kernel.ISA()+")")
 	fs.IntVar(&o.workers, "workers", 0, "goroutines that share the kernel's calls (0: the default); results are the same for any number")
 	fs.BoolVar(&o.step, "step", false, "advance the neurons with one Step per step instead of one Run per delay window (the same spikes, for comparison)")
-	fs.StringVar(&o.svg, "svg", "", "write a figure (raster, population rate, V and conductance traces, ISI histogram) to this SVG `file`")
+	fs.StringVar(&o.svg, "svg", "", "write a figure (raster, population rate, V and conductance traces, rate and ISI histograms) to this SVG `file`")
 	fs.StringVar(&o.png, "png", "", "write the figure to this PNG `file`")
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
@@ -146,13 +146,11 @@ func (o *netOptions) check() error {
 	return o.checkMemory()
 }
 
-// netBytes estimates the memory a run holds: the connections (mean plus
-// six standard deviations of the binomial count), the state and the
-// window's rows, and the run's records.
+// netBytes estimates the memory a run holds: the connections (at most
+// maxSynapses), the state and the window's rows, and the run's records.
 func (o *netOptions) netBytes() (synapses, total float64) {
 	n := float64(o.n)
-	pairs := n * (n - 1)
-	synapses = pairs*netP + 6*math.Sqrt(pairs*netP*(1-netP)) + 1
+	synapses = maxSynapses(o.n, netP)
 	elem := 4.0
 	if o.dtype == "float64" {
 		elem = 8
