@@ -22,8 +22,11 @@ func BenchmarkStep(b *testing.B) {
 	defer kernel.SetISA(saved)
 	for _, n := range sizes {
 		for _, isa := range kernel.Available() {
-			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32", n, isa), func(b *testing.B) { benchStep[float32](b, n, isa) })
-			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float64", n, isa), func(b *testing.B) { benchStep[float64](b, n, isa) })
+			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32", n, isa), func(b *testing.B) { benchStep[float32](b, n, isa, false) })
+			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float64", n, isa), func(b *testing.B) { benchStep[float64](b, n, isa, false) })
+			// With a conductance input as well: BrainPy's COBA synapses.
+			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float32/input=G", n, isa), func(b *testing.B) { benchStep[float32](b, n, isa, true) })
+			b.Run(fmt.Sprintf("n=%d/isa=%s/dtype=float64/input=G", n, isa), func(b *testing.B) { benchStep[float64](b, n, isa, true) })
 		}
 	}
 }
@@ -41,7 +44,10 @@ func population[F kernel.Float](n int) kernel.Buffers[F] {
 	return b
 }
 
-func benchStep[F kernel.Float](b *testing.B, n int, isa string) {
+// benchStep times Step on population(n), with a conductance input too if
+// withG: G of up to 0.6 S with reversal potential -70 mV (I += G*E), which
+// keeps the input currents near population's.
+func benchStep[F kernel.Float](b *testing.B, n int, isa string, withG bool) {
 	if err := kernel.SetISA(isa); err != nil {
 		b.Fatal(err)
 	}
@@ -50,9 +56,17 @@ func benchStep[F kernel.Float](b *testing.B, n int, isa string) {
 		b.Fatal(err)
 	}
 	buf := population[F](n)
+	streams := 8 // per neuron: V, W, LastSpike and I read; V, W, LastSpike and Spike written
+	if withG {
+		buf.G = make([]F, n)
+		for j := range n {
+			buf.G[j] = F(0.1 * float64(j%7))
+			buf.I[j] += F(buf.G[j] * -70)
+		}
+		streams++
+	}
 	var x F
-	// Per neuron: V, W, LastSpike and I read; V, W, LastSpike and Spike written.
-	b.SetBytes(int64(8 * n * int(unsafe.Sizeof(x))))
+	b.SetBytes(int64(streams * n * int(unsafe.Sizeof(x))))
 	stepLoop(b, k, buf)
 }
 

@@ -9,5 +9,5 @@ package adquaif
 
 //go:generate go -C asm run ./golang -out ../generic
 //go:generate go -C asm run ./dispatch -out ../kernel
-//go:generate go -C asm run ./amd64 -out ../kernel/step_amd64.s -stubs ../kernel/step_amd64.go
+//go:generate go -C asm run ./amd64 -out ../kernel
 //go:generate go -C asm run ./arm64 -out ../kernel

@@ -20,6 +20,7 @@ const (
 	flagDelta                 // a delta input buffer
 	flagPerNeuron             // every parameter per-neuron (n = 1), two batch rows
 	flagNoOut                 // no Spike and Refractory buffers
+	flagG                     // an input conductance buffer
 )
 
 // FuzzAccuracy decodes raw bits into one neuron's state, inputs, time, dt
@@ -33,9 +34,9 @@ func FuzzAccuracy(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { _ = kernel.SetISA(prev) })
-	f.Fuzz(func(t *testing.T, flags uint8, v, w, last, i, delta, tm, dt,
+	f.Fuzz(func(t *testing.T, flags uint8, v, w, last, i, delta, g, tm, dt,
 		pR, pTau, pTauW, pTauRef, pVTh, pVReset, pVRest, pVC, pC, pA, pB uint64) {
-		vals := [...]uint64{v, w, last, i, delta, tm, dt, pR, pTau, pTauW, pTauRef, pVTh, pVReset, pVRest, pVC, pC, pA, pB}
+		vals := [...]uint64{v, w, last, i, delta, g, tm, dt, pR, pTau, pTauW, pTauRef, pVTh, pVReset, pVRest, pVC, pC, pA, pB}
 		var x [len(vals)]float64
 		for j, b := range vals {
 			if flags&flagF64 != 0 {
@@ -45,12 +46,15 @@ func FuzzAccuracy(f *testing.F) {
 			}
 		}
 		in := reference.Input{
-			V: x[0], W: x[1], Last: x[2], T: x[5], DT: x[6], Hard: flags&flagHard != 0,
-			P: reference.Params{R: x[7], Tau: x[8], TauW: x[9], TauRef: x[10], VTh: x[11], VReset: x[12],
-				VRest: x[13], VC: x[14], C: x[15], A: x[16], B: x[17]},
+			V: x[0], W: x[1], Last: x[2], T: x[6], DT: x[7], Hard: flags&flagHard != 0,
+			P: reference.Params{R: x[8], Tau: x[9], TauW: x[10], TauRef: x[11], VTh: x[12], VReset: x[13],
+				VRest: x[14], VC: x[15], C: x[16], A: x[17], B: x[18]},
 		}
 		if flags&flagI != 0 {
 			in.I = x[3]
+		}
+		if flags&flagG != 0 {
+			in.G = x[5]
 		}
 		if flags&flagDelta != 0 {
 			in.Delta = x[4]
@@ -140,6 +144,9 @@ func run[F kernel.Float](t *testing.T, flags uint8, in *reference.Input, format 
 	}
 	if flags&flagDelta != 0 {
 		b.Delta = rep(in.Delta)
+	}
+	if flags&flagG != 0 {
+		b.G = rep(in.G)
 	}
 	if flags&flagNoOut == 0 {
 		b.Spike, b.Refractory = make([]F, rows), make([]bool, rows)

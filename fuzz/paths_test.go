@@ -72,6 +72,22 @@ func state[F kernel.Float](d *decoder) F {
 	}
 }
 
+// conductance is a synapse's conductance (0 to 16 S), so large that dt*J
+// takes exprel's slow path, a special value, or raw bits.
+func conductance[F kernel.Float](d *decoder) F {
+	switch m := d.byte(); m % 4 {
+	case 1:
+		sp := specials[F]()
+		return sp[int(m/4)%len(sp)]
+	case 2:
+		return raw[F](d)
+	case 3:
+		return F(d.bits(2)) * 16
+	default:
+		return F(d.bits(2)) / 4096
+	}
+}
+
 // param is the default scaled by up to ±12.5% (zero bytes decode to
 // BrainPy's defaults, a valid configuration), a special value, or raw bits
 // (mostly refused by New).
@@ -103,14 +119,17 @@ func sameBits[F kernel.Float](x, y F) bool {
 // that New refuses must be refused with one of kernel's errors.
 //
 // Layout: flags (bit 0 float64, bit 1 hard reset, bit 2 per-neuron, bits
-// 3-6 I, Delta, Spike, Refractory present), n, batch rows, t, dt, the 11
+// 3-7 I, Delta, Spike, Refractory, G present), n, batch rows, t, dt, the 11
 // parameters (per-neuron: a byte of which ones are per neuron, then their
-// values neuron by neuron), then V, W, LastSpike, I, Delta per neuron.
+// values neuron by neuron), then V, W, LastSpike, I, Delta per neuron, and
+// G after them if present.
 func FuzzPaths(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0x7f, 17, 0})
 	f.Add([]byte{0x7e, 33, 1, 2, 0, 0, 0, 0xff, 0xff})
 	f.Add([]byte{0x7d, 65, 2})
+	f.Add([]byte{0xff, 17, 0})
+	f.Add([]byte{0xfe, 33, 1, 2, 0, 0, 0, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := &decoder{b: data}
 		flags := d.byte()
@@ -163,16 +182,19 @@ func fuzzPaths[F kernel.Float](t *testing.T, d *decoder, flags byte) {
 		t.Fatalf("New refused %+v with an error that wraps none of kernel's: %v", cfg, err)
 	}
 
-	in := make([][]F, 5)
+	hasI, hasDelta, hasSpike, hasRef, hasG := flags&8 != 0, flags&16 != 0, flags&32 != 0, flags&64 != 0, flags&128 != 0
+	in := make([][]F, 6)
 	for i := range in {
 		in[i] = make([]F, m)
 	}
 	for j := 0; j < m; j++ {
-		for i := range in {
+		for i := range 5 {
 			in[i][j] = state[F](d)
 		}
+		if hasG {
+			in[5][j] = conductance[F](d)
+		}
 	}
-	hasI, hasDelta, hasSpike, hasRef := flags&8 != 0, flags&16 != 0, flags&32 != 0, flags&64 != 0
 	type result struct {
 		v    [][]F
 		spk  []F
@@ -192,6 +214,9 @@ func fuzzPaths[F kernel.Float](t *testing.T, d *decoder, flags byte) {
 		}
 		if hasDelta {
 			b.Delta = in[4]
+		}
+		if hasG {
+			b.G = in[5]
 		}
 		if hasSpike {
 			r.spk = make([]F, m)
@@ -222,8 +247,8 @@ func fuzzPaths[F kernel.Float](t *testing.T, d *decoder, flags byte) {
 		for i, name := range []string{"V", "W", "LastSpike"} {
 			for j := range got.v[i] {
 				if !sameBits(got.v[i][j], want.v[i][j]) {
-					t.Fatalf("%s: %s[%d] = %v, generic %v (V=%v W=%v Last=%v I=%v Delta=%v)", what(), name, j,
-						got.v[i][j], want.v[i][j], in[0][j], in[1][j], in[2][j], in[3][j], in[4][j])
+					t.Fatalf("%s: %s[%d] = %v, generic %v (V=%v W=%v Last=%v I=%v Delta=%v G=%v, present %v)", what(), name, j,
+						got.v[i][j], want.v[i][j], in[0][j], in[1][j], in[2][j], in[3][j], in[4][j], in[5][j], hasG)
 				}
 			}
 		}

@@ -31,6 +31,7 @@ const (
 	StreamSpike = 6
 	StreamRef   = 7
 	StreamBits  = 8
+	NumStreams  = 9
 )
 
 // Offsets of the Frame fields that the assembly paths address.
@@ -50,40 +51,57 @@ const (
 	FrameOffSteps  = 256
 	FrameOffRows   = 264
 	FrameOffT      = 336
+	FrameSize      = 360
 )
 
-// Frame32 is one call of a float32 program. A nil optional slice (I, Delta,
-// Spike, Ref, Bits) is an absent buffer; present slices hold at least N values
-// (Bits: a bit per value, lane j at bit j%64 of word j/64).
+// Frame32 is one call of a float32 program. A nil optional slice
+// (I, Delta, G, Spike, Ref, Bits) is an absent buffer; present slices hold at least N
+// values (a bit per value for []uint64: lane j at bit j%64 of word j/64).
 // C holds NumConsts constants, or for per-neuron programs NumConsts rows of
 // Stride values, the first N of each used. A step program makes Steps steps
 // (at least one), step s at time T[s]; an optional stream's row for step s
 // starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame32 struct {
-	V, W, Last, I, Delta, G, Spike []float32
-	Ref                            []bool
-	Bits                           []uint64
-	C                              []float32
-	Stride, N, Steps               int
-	Rows                           [9]int
-	T                              []float32
+	V      []float32       // membrane potential (state)
+	W      []float32       // adaptation current (state)
+	Last   []float32       // last spike time (state)
+	I      []float32       // input current (input, optional)
+	Delta  []float32       // delta input, added to V (input, optional)
+	G      []float32       // input conductance: the input current is I - G*v (input, optional)
+	Spike  []float32       // 1 where the neuron spiked, else 0 (output, optional)
+	Ref    []bool          // refractory after the step (output, optional)
+	Bits   []uint64        // spikes, a bit per neuron (output, optional)
+	C      []float32       // the constant table
+	Stride int             // per-neuron programs: elements between the rows of C
+	N      int             // lanes to compute
+	Steps  int             // steps to make, at least 1
+	Rows   [NumStreams]int // per stream, elements between its step rows
+	T      []float32       // the time of each step, Steps of them
 }
 
-// Frame64 is one call of a float64 program. A nil optional slice (I, Delta,
-// Spike, Ref, Bits) is an absent buffer; present slices hold at least N values
-// (Bits: a bit per value, lane j at bit j%64 of word j/64).
+// Frame64 is one call of a float64 program. A nil optional slice
+// (I, Delta, G, Spike, Ref, Bits) is an absent buffer; present slices hold at least N
+// values (a bit per value for []uint64: lane j at bit j%64 of word j/64).
 // C holds NumConsts constants, or for per-neuron programs NumConsts rows of
 // Stride values, the first N of each used. A step program makes Steps steps
 // (at least one), step s at time T[s]; an optional stream's row for step s
 // starts at element s*Rows[stream] (Rows indexed by the Stream* constants).
 type Frame64 struct {
-	V, W, Last, I, Delta, G, Spike []float64
-	Ref                            []bool
-	Bits                           []uint64
-	C                              []float64
-	Stride, N, Steps               int
-	Rows                           [9]int
-	T                              []float64
+	V      []float64       // membrane potential (state)
+	W      []float64       // adaptation current (state)
+	Last   []float64       // last spike time (state)
+	I      []float64       // input current (input, optional)
+	Delta  []float64       // delta input, added to V (input, optional)
+	G      []float64       // input conductance: the input current is I - G*v (input, optional)
+	Spike  []float64       // 1 where the neuron spiked, else 0 (output, optional)
+	Ref    []bool          // refractory after the step (output, optional)
+	Bits   []uint64        // spikes, a bit per neuron (output, optional)
+	C      []float64       // the constant table
+	Stride int             // per-neuron programs: elements between the rows of C
+	N      int             // lanes to compute
+	Steps  int             // steps to make, at least 1
+	Rows   [NumStreams]int // per stream, elements between its step rows
+	T      []float64       // the time of each step, Steps of them
 }
 
 // StepF32Soft is the program asm/step.StepF32Soft lowered to Go: f.Steps steps (at least
@@ -139,637 +157,992 @@ func stepF32SoftOne(f *Frame32, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
+	// r32 = Imm 0x3ab60b61
 	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r33 = Imm 0x3c088889
 	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r35 = Imm 0x3d2aaaab
 	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r37 = Imm 0x3e2aaaab
 	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r39 = Imm 0x3f000000
 	r39 := math.Float32frombits(0x3f000000) // 0.5
+	// r41 = Imm 0x3f800000
 	r41 := math.Float32frombits(0x3f800000) // 1
+	// r43 = Imm 0x3e000000
 	r43 := math.Float32frombits(0x3e000000) // 0.125
+	// r45 = Imm 0x3493f27e
 	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r46 = Imm 0x3638ef1d
 	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r48 = Imm 0x37d00d01
 	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r50 = Imm 0x39500d01
 	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r58 = Imm 0x42be0000
 	r58 := math.Float32frombits(0x42be0000) // 95
+	// r61 = Imm 0xc2ae0000
 	r61 := math.Float32frombits(0xc2ae0000) // -87
+	// r64 = Imm 0x4b400000
 	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r65 = Imm 0x3fb8aa3b
 	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r68 = Imm 0xb5bfbe8e
 	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r69 = Imm 0xbf317200
 	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r81 = Imm 0x41f00000
 	r81 := math.Float32frombits(0x41f00000) // 30
+	// r84 = Imm 0xbf800000
 	r84 := math.Float32frombits(0xbf800000) // -1
+	// r88 = Imm 0x7f
 	r88 := uint32(0x7f)
-	r120 := f.T[s]
+	// r120:t = Time
+	t := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r0a := v[j]
-		r0b := v[j+1]
-		r0c := v[j+2]
-		r1a := w[j]
-		r1b := w[j+1]
-		r1c := w[j+2]
-		r2a := last[j]
-		r2b := last[j+1]
-		r2c := last[j+2]
-		r4a := r0a >= c[CVTh]
-		r4b := r0b >= c[CVTh]
-		r4c := r0c >= c[CVTh]
-		r6a := float32(r0a - c[CVThRst])
-		r6b := float32(r0b - c[CVThRst])
-		r6c := float32(r0c - c[CVThRst])
-		r7a := r0a
-		if r4a {
-			r7a = r6a
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		V_c := v[j+2]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		W_c := w[j+2]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		Last_c := last[j+2]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= c[CVTh]
+		spk_b := V_b >= c[CVTh]
+		spk_c := V_c >= c[CVTh]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs_a := float32(V_a - c[CVThRst])
+		vs_b := float32(V_b - c[CVThRst])
+		vs_c := float32(V_c - c[CVThRst])
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vs_a
 		}
-		r7b := r0b
-		if r4b {
-			r7b = r6b
+		vr_b := V_b
+		if spk_b {
+			vr_b = vs_b
 		}
-		r7c := r0c
-		if r4c {
-			r7c = r6c
+		vr_c := V_c
+		if spk_c {
+			vr_c = vs_c
 		}
-		r9a := float32(r1a + c[CB])
-		r9b := float32(r1b + c[CB])
-		r9c := float32(r1c + c[CB])
-		r10a := r1a
-		if r4a {
-			r10a = r9a
+		// r9:wb = Add r1:W r8:b
+		wb_a := float32(W_a + c[CB])
+		wb_b := float32(W_b + c[CB])
+		wb_c := float32(W_c + c[CB])
+		// r10:u = Select r4:spk r9:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r10b := r1b
-		if r4b {
-			r10b = r9b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r10c := r1c
-		if r4c {
-			r10c = r9c
+		u_c := W_c
+		if spk_c {
+			u_c = wb_c
 		}
-		r11a := math.Float32frombits(0x00000000) // 0
-		r11b := math.Float32frombits(0x00000000) // 0
-		r11c := math.Float32frombits(0x00000000) // 0
+		// r11:in = Imm 0x0
+		in_a := math.Float32frombits(0x00000000) // 0
+		in_b := math.Float32frombits(0x00000000) // 0
+		in_c := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r11a = i[j]
-			r11b = i[j+1]
-			r11c = i[j+2]
+			// r11:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+			in_c = i[j+2]
 		}
-		r14a := float32(r7a - c[CVRest])
-		r14b := float32(r7b - c[CVRest])
-		r14c := float32(r7c - c[CVRest])
-		r16a := float32(r7a - c[CVC])
-		r16b := float32(r7b - c[CVC])
-		r16c := float32(r7c - c[CVC])
-		r18a := float32(r14a * r16a)
-		r18b := float32(r14b * r16b)
-		r18c := float32(r14c * r16c)
-		r20a := float32(r11a - r10a)
-		r20b := float32(r11b - r10b)
-		r20c := float32(r11c - r10c)
-		r21a := float32(c[CDtRTau] * r20a)
-		r21b := float32(c[CDtRTau] * r20b)
-		r21c := float32(c[CDtRTau] * r20c)
-		r22a := fma32Try(c[CDtCTau], r18a, r21a, &slow)
-		r22b := fma32Try(c[CDtCTau], r18b, r21b, &slow)
-		r22c := fma32Try(c[CDtCTau], r18c, r21c, &slow)
-		r23a := float32(r14a + r16a)
-		r23b := float32(r14b + r16b)
-		r23c := float32(r14c + r16c)
-		r24a := float32(c[CDtCTau] * r23a)
-		r24b := float32(c[CDtCTau] * r23b)
-		r24c := float32(c[CDtCTau] * r23c)
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1_a := float32(vr_a - c[CVRest])
+		a1_b := float32(vr_b - c[CVRest])
+		a1_c := float32(vr_c - c[CVRest])
+		// r16:a2 = Sub r7:vr r15:vC
+		a2_a := float32(vr_a - c[CVC])
+		a2_b := float32(vr_b - c[CVC])
+		a2_c := float32(vr_c - c[CVC])
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12_a := float32(a1_a * a2_a)
+		a12_b := float32(a1_b * a2_b)
+		a12_c := float32(a1_c * a2_c)
+		// r20:iu = Sub r11:in r10:u
+		iu_a := float32(in_a - u_a)
+		iu_b := float32(in_b - u_b)
+		iu_c := float32(in_c - u_c)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive_a := float32(c[CDtRTau] * iu_a)
+		drive_b := float32(c[CDtRTau] * iu_b)
+		drive_c := float32(c[CDtRTau] * iu_c)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F_a := fma32Try(c[CDtCTau], a12_a, drive_a, &slow)
+		F_b := fma32Try(c[CDtCTau], a12_b, drive_b, &slow)
+		F_c := fma32Try(c[CDtCTau], a12_c, drive_c, &slow)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2_a := float32(a1_a + a2_a)
+		a1a2_b := float32(a1_b + a2_b)
+		a1a2_c := float32(a1_c + a2_c)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z_a := float32(c[CDtCTau] * a1a2_a)
+		z_b := float32(c[CDtCTau] * a1a2_b)
+		z_c := float32(c[CDtCTau] * a1a2_c)
+		// If G
 		if hasG {
-			r25a := g[j]
-			r25b := g[j+1]
-			r25c := g[j+2]
-			r26a := float32(c[CDtRTau] * r25a)
-			r26b := float32(c[CDtRTau] * r25b)
-			r26c := float32(c[CDtRTau] * r25c)
-			r24a = float32(r24a - r26a)
-			r24b = float32(r24b - r26b)
-			r24c = float32(r24c - r26c)
-			r28a := math.Float32frombits(0x00000000) // 0
-			r28b := math.Float32frombits(0x00000000) // 0
-			r28c := math.Float32frombits(0x00000000) // 0
-			r29a := fma32Try(r26a, r7a, r28a, &slow)
-			r29b := fma32Try(r26b, r7b, r28b, &slow)
-			r29c := fma32Try(r26c, r7c, r28c, &slow)
-			r22a = float32(r22a - r29a)
-			r22b = float32(r22b - r29b)
-			r22c = float32(r22c - r29c)
+			// r25 = Load G
+			r25_a := g[j]
+			r25_b := g[j+1]
+			r25_c := g[j+2]
+			// r26:gd = Mul r19:dtRTau r25
+			gd_a := float32(c[CDtRTau] * r25_a)
+			gd_b := float32(c[CDtRTau] * r25_b)
+			gd_c := float32(c[CDtRTau] * r25_c)
+			// r24:z = Sub r24:z r26:gd
+			z_a = float32(z_a - gd_a)
+			z_b = float32(z_b - gd_b)
+			z_c = float32(z_c - gd_c)
+			// r28 = Imm 0x0
+			r28_a := math.Float32frombits(0x00000000) // 0
+			r28_b := math.Float32frombits(0x00000000) // 0
+			r28_c := math.Float32frombits(0x00000000) // 0
+			// r29:gv = FMA r26:gd r7:vr r28
+			gv_a := fma32Try(gd_a, vr_a, r28_a, &slow)
+			gv_b := fma32Try(gd_b, vr_b, r28_b, &slow)
+			gv_c := fma32Try(gd_c, vr_c, r28_c, &slow)
+			// r22:F = Sub r22:F r29:gv
+			F_a = float32(F_a - gv_a)
+			F_b = float32(F_b - gv_b)
+			F_c = float32(F_c - gv_c)
 		}
-		r31a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
-		r31b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
-		r31c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
-		r34a := fma32Try(r32, r24a, r33, &slow)
-		r34b := fma32Try(r32, r24b, r33, &slow)
-		r34c := fma32Try(r32, r24c, r33, &slow)
-		r36a := fma32Try(r34a, r24a, r35, &slow)
-		r36b := fma32Try(r34b, r24b, r35, &slow)
-		r36c := fma32Try(r34c, r24c, r35, &slow)
-		r38a := fma32Try(r36a, r24a, r37, &slow)
-		r38b := fma32Try(r36b, r24b, r37, &slow)
-		r38c := fma32Try(r36c, r24c, r37, &slow)
-		r40a := fma32Try(r38a, r24a, r39, &slow)
-		r40b := fma32Try(r38b, r24b, r39, &slow)
-		r40c := fma32Try(r38c, r24c, r39, &slow)
-		r42a := fma32Try(r40a, r24a, r41, &slow)
-		r42b := fma32Try(r40b, r24b, r41, &slow)
-		r42c := fma32Try(r40c, r24c, r41, &slow)
-		r44a := r31a > r43
-		r44b := r31b > r43
-		r44c := r31c > r43
-		if r44a {
-			r47a := fma32Try(r45, r24a, r46, &slow)
-			r49a := fma32Try(r47a, r24a, r48, &slow)
-			r51a := fma32Try(r49a, r24a, r50, &slow)
-			r52a := fma32Try(r51a, r24a, r32, &slow)
-			r53a := fma32Try(r52a, r24a, r33, &slow)
-			r54a := fma32Try(r53a, r24a, r35, &slow)
-			r55a := fma32Try(r54a, r24a, r37, &slow)
-			r56a := fma32Try(r55a, r24a, r39, &slow)
-			r57a := fma32Try(r56a, r24a, r41, &slow)
-			r59a := r24a > r58
-			r60a := r24a
-			if r59a {
-				r60a = r58
+		// r31:az = Abs r24:z
+		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r34 = FMA r32 r24:z r33
+		r34_a := fma32Try(r32, z_a, r33, &slow)
+		r34_b := fma32Try(r32, z_b, r33, &slow)
+		r34_c := fma32Try(r32, z_c, r33, &slow)
+		// r36 = FMA r34 r24:z r35
+		r36_a := fma32Try(r34_a, z_a, r35, &slow)
+		r36_b := fma32Try(r34_b, z_b, r35, &slow)
+		r36_c := fma32Try(r34_c, z_c, r35, &slow)
+		// r38 = FMA r36 r24:z r37
+		r38_a := fma32Try(r36_a, z_a, r37, &slow)
+		r38_b := fma32Try(r36_b, z_b, r37, &slow)
+		r38_c := fma32Try(r36_c, z_c, r37, &slow)
+		// r40 = FMA r38 r24:z r39
+		r40_a := fma32Try(r38_a, z_a, r39, &slow)
+		r40_b := fma32Try(r38_b, z_b, r39, &slow)
+		r40_c := fma32Try(r38_c, z_c, r39, &slow)
+		// r42:ex = FMA r40 r24:z r41
+		ex_a := fma32Try(r40_a, z_a, r41, &slow)
+		ex_b := fma32Try(r40_b, z_b, r41, &slow)
+		ex_c := fma32Try(r40_c, z_c, r41, &slow)
+		// r44:large = CmpGT r31:az r43
+		large_a := az_a > r43
+		large_b := az_b > r43
+		large_c := az_c > r43
+		// Rare r44:large
+		if large_a {
+			// r47 = FMA r45 r24:z r46
+			r47_a := fma32Try(r45, z_a, r46, &slow)
+			// r49 = FMA r47 r24:z r48
+			r49_a := fma32Try(r47_a, z_a, r48, &slow)
+			// r51 = FMA r49 r24:z r50
+			r51_a := fma32Try(r49_a, z_a, r50, &slow)
+			// r52 = FMA r51 r24:z r32
+			r52_a := fma32Try(r51_a, z_a, r32, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53_a := fma32Try(r52_a, z_a, r33, &slow)
+			// r54 = FMA r53 r24:z r35
+			r54_a := fma32Try(r53_a, z_a, r35, &slow)
+			// r55 = FMA r54 r24:z r37
+			r55_a := fma32Try(r54_a, z_a, r37, &slow)
+			// r56 = FMA r55 r24:z r39
+			r56_a := fma32Try(r55_a, z_a, r39, &slow)
+			// r57:taylor = FMA r56 r24:z r41
+			taylor_a := fma32Try(r56_a, z_a, r41, &slow)
+			// r59 = CmpGT r24:z r58
+			r59_a := z_a > r58
+			// r60:zl = Select r59 r58 r24:z
+			zl_a := z_a
+			if r59_a {
+				zl_a = r58
 			}
-			r62a := r60a < r61
-			r63a := r60a
-			if r62a {
-				r63a = r61
+			// r62 = CmpLT r60:zl r61
+			r62_a := zl_a < r61
+			// r63:zc = Select r62 r61 r60:zl
+			zc_a := zl_a
+			if r62_a {
+				zc_a = r61
 			}
-			r66a := fma32Try(r63a, r65, r64, &slow)
-			r67a := float32(r66a - r64)
-			r70a := fma32Try(r67a, r69, r63a, &slow)
-			r71a := fma32Try(r67a, r68, r70a, &slow)
-			r72a := fma32Try(r45, r71a, r46, &slow)
-			r73a := fma32Try(r72a, r71a, r48, &slow)
-			r74a := fma32Try(r73a, r71a, r50, &slow)
-			r75a := fma32Try(r74a, r71a, r32, &slow)
-			r76a := fma32Try(r75a, r71a, r33, &slow)
-			r77a := fma32Try(r76a, r71a, r35, &slow)
-			r78a := fma32Try(r77a, r71a, r37, &slow)
-			r79a := fma32Try(r78a, r71a, r39, &slow)
-			r80a := fma32Try(r79a, r71a, r41, &slow)
-			r82a := r67a > r81
-			r83a := r67a
-			if r82a {
-				r83a = r81
+			// r66 = FMA r63:zc r65 r64
+			r66_a := fma32Try(zc_a, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k_a := float32(r66_a - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70_a := fma32Try(k_a, r69, zc_a, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r_a := fma32Try(k_a, r68, r70_a, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72_a := fma32Try(r45, r_a, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73_a := fma32Try(r72_a, r_a, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74_a := fma32Try(r73_a, r_a, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75_a := fma32Try(r74_a, r_a, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76_a := fma32Try(r75_a, r_a, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77_a := fma32Try(r76_a, r_a, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78_a := fma32Try(r77_a, r_a, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79_a := fma32Try(r78_a, r_a, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q_a := fma32Try(r79_a, r_a, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82_a := k_a > r81
+			// r83:kc = Select r82 r81 r67:k
+			kc_a := k_a
+			if r82_a {
+				kc_a = r81
 			}
-			r85a := float32(r83a * r84)
-			r86a := float32(r85a + r64)
-			r87a := math.Float32bits(r86a)
-			r89a := r87a + r88
-			r90a := r89a << 23
-			r91a := math.Float32frombits(r90a)
-			r92a := float32(r41 - r91a)
-			r93a := fma32Try(r71a, r80a, r92a, &slow)
-			r94a := float32(r93a / r60a)
-			r95a := fma32Try(r67a, r39, r64, &slow)
-			r96a := float32(r95a - r64)
-			r97a := float32(r96a + r64)
-			r98a := math.Float32bits(r97a)
-			r99a := r98a + r88
-			r100a := r99a << 23
-			r101a := math.Float32frombits(r100a)
-			r102a := float32(r94a * r101a)
-			r103a := float32(r67a - r96a)
-			r104a := float32(r103a + r64)
-			r105a := math.Float32bits(r104a)
-			r106a := r105a + r88
-			r107a := r106a << 23
-			r108a := math.Float32frombits(r107a)
-			r109a := float32(r102a * r108a)
-			r110a := r31a <= r39
-			r111a := r109a
-			if r110a {
-				r111a = r57a
+			// r85 = Mul r83:kc r84
+			r85_a := float32(kc_a * r84)
+			// r86 = Add r85 r64
+			r86_a := float32(r85_a + r64)
+			// r87:kBits = Bits r86
+			kBits87_a := math.Float32bits(r86_a)
+			// r89 = IAdd r87:kBits r88
+			r89_a := kBits87_a + r88
+			// r90 = Shl 23 r89
+			r90_a := r89_a << 23
+			// r91:pow2 = FromBits r90
+			pow291_a := math.Float32frombits(r90_a)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus_a := float32(r41 - pow291_a)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r94:y = Div r93 r60:zl
+			y_a := float32(r93_a / zl_a)
+			// r95 = FMA r67:k r39 r64
+			r95_a := fma32Try(k_a, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf_a := float32(r95_a - r64)
+			// r97 = Add r96:kHalf r64
+			r97_a := float32(kHalf_a + r64)
+			// r98:kBits = Bits r97
+			kBits98_a := math.Float32bits(r97_a)
+			// r99 = IAdd r98:kBits r88
+			r99_a := kBits98_a + r88
+			// r100 = Shl 23 r99
+			r100_a := r99_a << 23
+			// r101:pow2 = FromBits r100
+			pow2101_a := math.Float32frombits(r100_a)
+			// r102 = Mul r94:y r101:pow2
+			r102_a := float32(y_a * pow2101_a)
+			// r103 = Sub r67:k r96:kHalf
+			r103_a := float32(k_a - kHalf_a)
+			// r104 = Add r103 r64
+			r104_a := float32(r103_a + r64)
+			// r105:kBits = Bits r104
+			kBits105_a := math.Float32bits(r104_a)
+			// r106 = IAdd r105:kBits r88
+			r106_a := kBits105_a + r88
+			// r107 = Shl 23 r106
+			r107_a := r106_a << 23
+			// r108:pow2 = FromBits r107
+			pow2108_a := math.Float32frombits(r107_a)
+			// r109:big = Mul r102 r108:pow2
+			big_a := float32(r102_a * pow2108_a)
+			// r110 = CmpLE r31:az r39
+			r110_a := az_a <= r39
+			// r111:far = Select r110 r57:taylor r109:big
+			far_a := big_a
+			if r110_a {
+				far_a = taylor_a
 			}
-			if r44a {
-				r42a = r111a
-			}
-		}
-		if r44b {
-			r47b := fma32Try(r45, r24b, r46, &slow)
-			r49b := fma32Try(r47b, r24b, r48, &slow)
-			r51b := fma32Try(r49b, r24b, r50, &slow)
-			r52b := fma32Try(r51b, r24b, r32, &slow)
-			r53b := fma32Try(r52b, r24b, r33, &slow)
-			r54b := fma32Try(r53b, r24b, r35, &slow)
-			r55b := fma32Try(r54b, r24b, r37, &slow)
-			r56b := fma32Try(r55b, r24b, r39, &slow)
-			r57b := fma32Try(r56b, r24b, r41, &slow)
-			r59b := r24b > r58
-			r60b := r24b
-			if r59b {
-				r60b = r58
-			}
-			r62b := r60b < r61
-			r63b := r60b
-			if r62b {
-				r63b = r61
-			}
-			r66b := fma32Try(r63b, r65, r64, &slow)
-			r67b := float32(r66b - r64)
-			r70b := fma32Try(r67b, r69, r63b, &slow)
-			r71b := fma32Try(r67b, r68, r70b, &slow)
-			r72b := fma32Try(r45, r71b, r46, &slow)
-			r73b := fma32Try(r72b, r71b, r48, &slow)
-			r74b := fma32Try(r73b, r71b, r50, &slow)
-			r75b := fma32Try(r74b, r71b, r32, &slow)
-			r76b := fma32Try(r75b, r71b, r33, &slow)
-			r77b := fma32Try(r76b, r71b, r35, &slow)
-			r78b := fma32Try(r77b, r71b, r37, &slow)
-			r79b := fma32Try(r78b, r71b, r39, &slow)
-			r80b := fma32Try(r79b, r71b, r41, &slow)
-			r82b := r67b > r81
-			r83b := r67b
-			if r82b {
-				r83b = r81
-			}
-			r85b := float32(r83b * r84)
-			r86b := float32(r85b + r64)
-			r87b := math.Float32bits(r86b)
-			r89b := r87b + r88
-			r90b := r89b << 23
-			r91b := math.Float32frombits(r90b)
-			r92b := float32(r41 - r91b)
-			r93b := fma32Try(r71b, r80b, r92b, &slow)
-			r94b := float32(r93b / r60b)
-			r95b := fma32Try(r67b, r39, r64, &slow)
-			r96b := float32(r95b - r64)
-			r97b := float32(r96b + r64)
-			r98b := math.Float32bits(r97b)
-			r99b := r98b + r88
-			r100b := r99b << 23
-			r101b := math.Float32frombits(r100b)
-			r102b := float32(r94b * r101b)
-			r103b := float32(r67b - r96b)
-			r104b := float32(r103b + r64)
-			r105b := math.Float32bits(r104b)
-			r106b := r105b + r88
-			r107b := r106b << 23
-			r108b := math.Float32frombits(r107b)
-			r109b := float32(r102b * r108b)
-			r110b := r31b <= r39
-			r111b := r109b
-			if r110b {
-				r111b = r57b
-			}
-			if r44b {
-				r42b = r111b
+			// r42:ex = Select r44:large r111:far r42:ex
+			if large_a {
+				ex_a = far_a
 			}
 		}
-		if r44c {
-			r47c := fma32Try(r45, r24c, r46, &slow)
-			r49c := fma32Try(r47c, r24c, r48, &slow)
-			r51c := fma32Try(r49c, r24c, r50, &slow)
-			r52c := fma32Try(r51c, r24c, r32, &slow)
-			r53c := fma32Try(r52c, r24c, r33, &slow)
-			r54c := fma32Try(r53c, r24c, r35, &slow)
-			r55c := fma32Try(r54c, r24c, r37, &slow)
-			r56c := fma32Try(r55c, r24c, r39, &slow)
-			r57c := fma32Try(r56c, r24c, r41, &slow)
-			r59c := r24c > r58
-			r60c := r24c
-			if r59c {
-				r60c = r58
+		if large_b {
+			// r47 = FMA r45 r24:z r46
+			r47_b := fma32Try(r45, z_b, r46, &slow)
+			// r49 = FMA r47 r24:z r48
+			r49_b := fma32Try(r47_b, z_b, r48, &slow)
+			// r51 = FMA r49 r24:z r50
+			r51_b := fma32Try(r49_b, z_b, r50, &slow)
+			// r52 = FMA r51 r24:z r32
+			r52_b := fma32Try(r51_b, z_b, r32, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53_b := fma32Try(r52_b, z_b, r33, &slow)
+			// r54 = FMA r53 r24:z r35
+			r54_b := fma32Try(r53_b, z_b, r35, &slow)
+			// r55 = FMA r54 r24:z r37
+			r55_b := fma32Try(r54_b, z_b, r37, &slow)
+			// r56 = FMA r55 r24:z r39
+			r56_b := fma32Try(r55_b, z_b, r39, &slow)
+			// r57:taylor = FMA r56 r24:z r41
+			taylor_b := fma32Try(r56_b, z_b, r41, &slow)
+			// r59 = CmpGT r24:z r58
+			r59_b := z_b > r58
+			// r60:zl = Select r59 r58 r24:z
+			zl_b := z_b
+			if r59_b {
+				zl_b = r58
 			}
-			r62c := r60c < r61
-			r63c := r60c
-			if r62c {
-				r63c = r61
+			// r62 = CmpLT r60:zl r61
+			r62_b := zl_b < r61
+			// r63:zc = Select r62 r61 r60:zl
+			zc_b := zl_b
+			if r62_b {
+				zc_b = r61
 			}
-			r66c := fma32Try(r63c, r65, r64, &slow)
-			r67c := float32(r66c - r64)
-			r70c := fma32Try(r67c, r69, r63c, &slow)
-			r71c := fma32Try(r67c, r68, r70c, &slow)
-			r72c := fma32Try(r45, r71c, r46, &slow)
-			r73c := fma32Try(r72c, r71c, r48, &slow)
-			r74c := fma32Try(r73c, r71c, r50, &slow)
-			r75c := fma32Try(r74c, r71c, r32, &slow)
-			r76c := fma32Try(r75c, r71c, r33, &slow)
-			r77c := fma32Try(r76c, r71c, r35, &slow)
-			r78c := fma32Try(r77c, r71c, r37, &slow)
-			r79c := fma32Try(r78c, r71c, r39, &slow)
-			r80c := fma32Try(r79c, r71c, r41, &slow)
-			r82c := r67c > r81
-			r83c := r67c
-			if r82c {
-				r83c = r81
+			// r66 = FMA r63:zc r65 r64
+			r66_b := fma32Try(zc_b, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k_b := float32(r66_b - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70_b := fma32Try(k_b, r69, zc_b, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r_b := fma32Try(k_b, r68, r70_b, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72_b := fma32Try(r45, r_b, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73_b := fma32Try(r72_b, r_b, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74_b := fma32Try(r73_b, r_b, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75_b := fma32Try(r74_b, r_b, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76_b := fma32Try(r75_b, r_b, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77_b := fma32Try(r76_b, r_b, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78_b := fma32Try(r77_b, r_b, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79_b := fma32Try(r78_b, r_b, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q_b := fma32Try(r79_b, r_b, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82_b := k_b > r81
+			// r83:kc = Select r82 r81 r67:k
+			kc_b := k_b
+			if r82_b {
+				kc_b = r81
 			}
-			r85c := float32(r83c * r84)
-			r86c := float32(r85c + r64)
-			r87c := math.Float32bits(r86c)
-			r89c := r87c + r88
-			r90c := r89c << 23
-			r91c := math.Float32frombits(r90c)
-			r92c := float32(r41 - r91c)
-			r93c := fma32Try(r71c, r80c, r92c, &slow)
-			r94c := float32(r93c / r60c)
-			r95c := fma32Try(r67c, r39, r64, &slow)
-			r96c := float32(r95c - r64)
-			r97c := float32(r96c + r64)
-			r98c := math.Float32bits(r97c)
-			r99c := r98c + r88
-			r100c := r99c << 23
-			r101c := math.Float32frombits(r100c)
-			r102c := float32(r94c * r101c)
-			r103c := float32(r67c - r96c)
-			r104c := float32(r103c + r64)
-			r105c := math.Float32bits(r104c)
-			r106c := r105c + r88
-			r107c := r106c << 23
-			r108c := math.Float32frombits(r107c)
-			r109c := float32(r102c * r108c)
-			r110c := r31c <= r39
-			r111c := r109c
-			if r110c {
-				r111c = r57c
+			// r85 = Mul r83:kc r84
+			r85_b := float32(kc_b * r84)
+			// r86 = Add r85 r64
+			r86_b := float32(r85_b + r64)
+			// r87:kBits = Bits r86
+			kBits87_b := math.Float32bits(r86_b)
+			// r89 = IAdd r87:kBits r88
+			r89_b := kBits87_b + r88
+			// r90 = Shl 23 r89
+			r90_b := r89_b << 23
+			// r91:pow2 = FromBits r90
+			pow291_b := math.Float32frombits(r90_b)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus_b := float32(r41 - pow291_b)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r94:y = Div r93 r60:zl
+			y_b := float32(r93_b / zl_b)
+			// r95 = FMA r67:k r39 r64
+			r95_b := fma32Try(k_b, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf_b := float32(r95_b - r64)
+			// r97 = Add r96:kHalf r64
+			r97_b := float32(kHalf_b + r64)
+			// r98:kBits = Bits r97
+			kBits98_b := math.Float32bits(r97_b)
+			// r99 = IAdd r98:kBits r88
+			r99_b := kBits98_b + r88
+			// r100 = Shl 23 r99
+			r100_b := r99_b << 23
+			// r101:pow2 = FromBits r100
+			pow2101_b := math.Float32frombits(r100_b)
+			// r102 = Mul r94:y r101:pow2
+			r102_b := float32(y_b * pow2101_b)
+			// r103 = Sub r67:k r96:kHalf
+			r103_b := float32(k_b - kHalf_b)
+			// r104 = Add r103 r64
+			r104_b := float32(r103_b + r64)
+			// r105:kBits = Bits r104
+			kBits105_b := math.Float32bits(r104_b)
+			// r106 = IAdd r105:kBits r88
+			r106_b := kBits105_b + r88
+			// r107 = Shl 23 r106
+			r107_b := r106_b << 23
+			// r108:pow2 = FromBits r107
+			pow2108_b := math.Float32frombits(r107_b)
+			// r109:big = Mul r102 r108:pow2
+			big_b := float32(r102_b * pow2108_b)
+			// r110 = CmpLE r31:az r39
+			r110_b := az_b <= r39
+			// r111:far = Select r110 r57:taylor r109:big
+			far_b := big_b
+			if r110_b {
+				far_b = taylor_b
 			}
-			if r44c {
-				r42c = r111c
+			// r42:ex = Select r44:large r111:far r42:ex
+			if large_b {
+				ex_b = far_b
 			}
 		}
-		r112a := fma32Try(r42a, r22a, r7a, &slow)
-		r112b := fma32Try(r42b, r22b, r7b, &slow)
-		r112c := fma32Try(r42c, r22c, r7c, &slow)
+		if large_c {
+			// r47 = FMA r45 r24:z r46
+			r47_c := fma32Try(r45, z_c, r46, &slow)
+			// r49 = FMA r47 r24:z r48
+			r49_c := fma32Try(r47_c, z_c, r48, &slow)
+			// r51 = FMA r49 r24:z r50
+			r51_c := fma32Try(r49_c, z_c, r50, &slow)
+			// r52 = FMA r51 r24:z r32
+			r52_c := fma32Try(r51_c, z_c, r32, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53_c := fma32Try(r52_c, z_c, r33, &slow)
+			// r54 = FMA r53 r24:z r35
+			r54_c := fma32Try(r53_c, z_c, r35, &slow)
+			// r55 = FMA r54 r24:z r37
+			r55_c := fma32Try(r54_c, z_c, r37, &slow)
+			// r56 = FMA r55 r24:z r39
+			r56_c := fma32Try(r55_c, z_c, r39, &slow)
+			// r57:taylor = FMA r56 r24:z r41
+			taylor_c := fma32Try(r56_c, z_c, r41, &slow)
+			// r59 = CmpGT r24:z r58
+			r59_c := z_c > r58
+			// r60:zl = Select r59 r58 r24:z
+			zl_c := z_c
+			if r59_c {
+				zl_c = r58
+			}
+			// r62 = CmpLT r60:zl r61
+			r62_c := zl_c < r61
+			// r63:zc = Select r62 r61 r60:zl
+			zc_c := zl_c
+			if r62_c {
+				zc_c = r61
+			}
+			// r66 = FMA r63:zc r65 r64
+			r66_c := fma32Try(zc_c, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k_c := float32(r66_c - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70_c := fma32Try(k_c, r69, zc_c, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r_c := fma32Try(k_c, r68, r70_c, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72_c := fma32Try(r45, r_c, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73_c := fma32Try(r72_c, r_c, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74_c := fma32Try(r73_c, r_c, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75_c := fma32Try(r74_c, r_c, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76_c := fma32Try(r75_c, r_c, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77_c := fma32Try(r76_c, r_c, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78_c := fma32Try(r77_c, r_c, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79_c := fma32Try(r78_c, r_c, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q_c := fma32Try(r79_c, r_c, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82_c := k_c > r81
+			// r83:kc = Select r82 r81 r67:k
+			kc_c := k_c
+			if r82_c {
+				kc_c = r81
+			}
+			// r85 = Mul r83:kc r84
+			r85_c := float32(kc_c * r84)
+			// r86 = Add r85 r64
+			r86_c := float32(r85_c + r64)
+			// r87:kBits = Bits r86
+			kBits87_c := math.Float32bits(r86_c)
+			// r89 = IAdd r87:kBits r88
+			r89_c := kBits87_c + r88
+			// r90 = Shl 23 r89
+			r90_c := r89_c << 23
+			// r91:pow2 = FromBits r90
+			pow291_c := math.Float32frombits(r90_c)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus_c := float32(r41 - pow291_c)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r94:y = Div r93 r60:zl
+			y_c := float32(r93_c / zl_c)
+			// r95 = FMA r67:k r39 r64
+			r95_c := fma32Try(k_c, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf_c := float32(r95_c - r64)
+			// r97 = Add r96:kHalf r64
+			r97_c := float32(kHalf_c + r64)
+			// r98:kBits = Bits r97
+			kBits98_c := math.Float32bits(r97_c)
+			// r99 = IAdd r98:kBits r88
+			r99_c := kBits98_c + r88
+			// r100 = Shl 23 r99
+			r100_c := r99_c << 23
+			// r101:pow2 = FromBits r100
+			pow2101_c := math.Float32frombits(r100_c)
+			// r102 = Mul r94:y r101:pow2
+			r102_c := float32(y_c * pow2101_c)
+			// r103 = Sub r67:k r96:kHalf
+			r103_c := float32(k_c - kHalf_c)
+			// r104 = Add r103 r64
+			r104_c := float32(r103_c + r64)
+			// r105:kBits = Bits r104
+			kBits105_c := math.Float32bits(r104_c)
+			// r106 = IAdd r105:kBits r88
+			r106_c := kBits105_c + r88
+			// r107 = Shl 23 r106
+			r107_c := r106_c << 23
+			// r108:pow2 = FromBits r107
+			pow2108_c := math.Float32frombits(r107_c)
+			// r109:big = Mul r102 r108:pow2
+			big_c := float32(r102_c * pow2108_c)
+			// r110 = CmpLE r31:az r39
+			r110_c := az_c <= r39
+			// r111:far = Select r110 r57:taylor r109:big
+			far_c := big_c
+			if r110_c {
+				far_c = taylor_c
+			}
+			// r42:ex = Select r44:large r111:far r42:ex
+			if large_c {
+				ex_c = far_c
+			}
+		}
+		// r112:vc = FMA r42:ex r22:F r7:vr
+		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
+		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
+		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
+		// If Delta
 		if hasDelta {
-			r113a := delta[j]
-			r113b := delta[j+1]
-			r113c := delta[j+2]
-			r112a = float32(r112a + r113a)
-			r112b = float32(r112b + r113b)
-			r112c = float32(r112c + r113c)
+			// r113 = Load Delta
+			r113_a := delta[j]
+			r113_b := delta[j+1]
+			r113_c := delta[j+2]
+			// r112:vc = Add r112:vc r113
+			vc_a = float32(vc_a + r113_a)
+			vc_b = float32(vc_b + r113_b)
+			vc_c = float32(vc_c + r113_c)
 		}
-		r116a := float32(r112a - c[CVRest])
-		r116b := float32(r112b - c[CVRest])
-		r116c := float32(r112c - c[CVRest])
-		r118a := float32(c[CKeep] * r10a)
-		r118b := float32(c[CKeep] * r10b)
-		r118c := float32(c[CKeep] * r10c)
-		r119a := fma32Try(c[CKa], r116a, r118a, &slow)
-		r119b := fma32Try(c[CKa], r116b, r118b, &slow)
-		r119c := fma32Try(c[CKa], r116c, r118c, &slow)
-		r121a := float32(r120 - r2a)
-		r121b := float32(r120 - r2b)
-		r121c := float32(r120 - r2c)
-		r123a := r121a < c[CTauRef]
-		r123b := r121b < c[CTauRef]
-		r123c := r121c < c[CTauRef]
-		r0a = r112a
-		if r123a {
-			r0a = r7a
+		// r116:dv = Sub r112:vc r13:vRest
+		dv_a := float32(vc_a - c[CVRest])
+		dv_b := float32(vc_b - c[CVRest])
+		dv_c := float32(vc_c - c[CVRest])
+		// r118:wkeep = Mul r117:keep r10:u
+		wkeep_a := float32(c[CKeep] * u_a)
+		wkeep_b := float32(c[CKeep] * u_b)
+		wkeep_c := float32(c[CKeep] * u_c)
+		// r119:wc = FMA r115:ka r116:dv r118:wkeep
+		wc_a := fma32Try(c[CKa], dv_a, wkeep_a, &slow)
+		wc_b := fma32Try(c[CKa], dv_b, wkeep_b, &slow)
+		wc_c := fma32Try(c[CKa], dv_c, wkeep_c, &slow)
+		// r121:since = Sub r120:t r2:Last
+		since_a := float32(t - Last_a)
+		since_b := float32(t - Last_b)
+		since_c := float32(t - Last_c)
+		// r123:refr = CmpLT r121:since r122:tauRef
+		refr_a := since_a < c[CTauRef]
+		refr_b := since_b < c[CTauRef]
+		refr_c := since_c < c[CTauRef]
+		// r0:V = Select r123:refr r7:vr r112:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
 		}
-		r0b = r112b
-		if r123b {
-			r0b = r7b
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
 		}
-		r0c = r112c
-		if r123c {
-			r0c = r7c
+		V_c = vc_c
+		if refr_c {
+			V_c = vr_c
 		}
-		r1a = r119a
-		if r123a {
-			r1a = r10a
+		// r1:W = Select r123:refr r10:u r119:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
 		}
-		r1b = r119b
-		if r123b {
-			r1b = r10b
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
 		}
-		r1c = r119c
-		if r123c {
-			r1c = r10c
+		W_c = wc_c
+		if refr_c {
+			W_c = u_c
 		}
-		r126a := r0a >= c[CVTh]
-		r126b := r0b >= c[CVTh]
-		r126c := r0c >= c[CVTh]
-		if r126a {
-			r2a = r120
+		// r126:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= c[CVTh]
+		sp_b := V_b >= c[CVTh]
+		sp_c := V_c >= c[CVTh]
+		// r2:Last = Select r126:sp r120:t r2:Last
+		if sp_a {
+			Last_a = t
 		}
-		if r126b {
-			r2b = r120
+		if sp_b {
+			Last_b = t
 		}
-		if r126c {
-			r2c = r120
+		if sp_c {
+			Last_c = t
 		}
 		if slow {
 			stepF32SoftExact(f, s, j, j+3)
 			continue
 		}
+		// If Spike
 		if hasSpike {
-			if r126a {
+			// StoreOne Spike r126:sp
+			if sp_a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r126b {
+			if sp_b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r126c {
+			if sp_c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r127a := r123a || r126a
-			r127b := r123b || r126b
-			r127c := r123c || r126c
-			ref[j] = r127a
-			ref[j+1] = r127b
-			ref[j+2] = r127c
+			// r127:ref = Or r123:refr r126:sp
+			ref127_a := refr_a || sp_a
+			ref127_b := refr_b || sp_b
+			ref127_c := refr_c || sp_c
+			// StoreBool Ref r127:ref
+			ref[j] = ref127_a
+			ref[j+1] = ref127_b
+			ref[j+2] = ref127_c
 		}
+		// If Bits
 		if hasBits {
-			if r126a {
+			// StoreBits Bits r126:sp
+			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r126b {
+			if sp_b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r126c {
+			if sp_c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		v[j+2] = r0c
-		w[j] = r1a
-		w[j+1] = r1b
-		w[j+2] = r1c
-		last[j] = r2a
-		last[j+1] = r2b
-		last[j+2] = r2c
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		v[j+2] = V_c
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		w[j+2] = W_c
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
+		last[j+2] = Last_c
 	}
 	for ; j < n; j++ {
 		slow := false
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r4 := r0 >= c[CVTh]
-		r6 := float32(r0 - c[CVThRst])
-		r7 := r0
-		if r4 {
-			r7 = r6
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= c[CVTh]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs := float32(V - c[CVThRst])
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
 		}
-		r9 := float32(r1 + c[CB])
-		r10 := r1
-		if r4 {
-			r10 = r9
+		// r9:wb = Add r1:W r8:b
+		wb := float32(W + c[CB])
+		// r10:u = Select r4:spk r9:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r11 := math.Float32frombits(0x00000000) // 0
+		// r11:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r11 = i[j]
+			// r11:in = Load I
+			in = i[j]
 		}
-		r14 := float32(r7 - c[CVRest])
-		r16 := float32(r7 - c[CVC])
-		r18 := float32(r14 * r16)
-		r20 := float32(r11 - r10)
-		r21 := float32(c[CDtRTau] * r20)
-		r22 := fma32Try(c[CDtCTau], r18, r21, &slow)
-		r23 := float32(r14 + r16)
-		r24 := float32(c[CDtCTau] * r23)
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1 := float32(vr - c[CVRest])
+		// r16:a2 = Sub r7:vr r15:vC
+		a2 := float32(vr - c[CVC])
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12 := float32(a1 * a2)
+		// r20:iu = Sub r11:in r10:u
+		iu := float32(in - u)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive := float32(c[CDtRTau] * iu)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F := fma32Try(c[CDtCTau], a12, drive, &slow)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2 := float32(a1 + a2)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z := float32(c[CDtCTau] * a1a2)
+		// If G
 		if hasG {
+			// r25 = Load G
 			r25 := g[j]
-			r26 := float32(c[CDtRTau] * r25)
-			r24 = float32(r24 - r26)
+			// r26:gd = Mul r19:dtRTau r25
+			gd := float32(c[CDtRTau] * r25)
+			// r24:z = Sub r24:z r26:gd
+			z = float32(z - gd)
+			// r28 = Imm 0x0
 			r28 := math.Float32frombits(0x00000000) // 0
-			r29 := fma32Try(r26, r7, r28, &slow)
-			r22 = float32(r22 - r29)
+			// r29:gv = FMA r26:gd r7:vr r28
+			gv := fma32Try(gd, vr, r28, &slow)
+			// r22:F = Sub r22:F r29:gv
+			F = float32(F - gv)
 		}
-		r31 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r34 := fma32Try(r32, r24, r33, &slow)
-		r36 := fma32Try(r34, r24, r35, &slow)
-		r38 := fma32Try(r36, r24, r37, &slow)
-		r40 := fma32Try(r38, r24, r39, &slow)
-		r42 := fma32Try(r40, r24, r41, &slow)
-		r44 := r31 > r43
-		if r44 {
-			r47 := fma32Try(r45, r24, r46, &slow)
-			r49 := fma32Try(r47, r24, r48, &slow)
-			r51 := fma32Try(r49, r24, r50, &slow)
-			r52 := fma32Try(r51, r24, r32, &slow)
-			r53 := fma32Try(r52, r24, r33, &slow)
-			r54 := fma32Try(r53, r24, r35, &slow)
-			r55 := fma32Try(r54, r24, r37, &slow)
-			r56 := fma32Try(r55, r24, r39, &slow)
-			r57 := fma32Try(r56, r24, r41, &slow)
-			r59 := r24 > r58
-			r60 := r24
+		// r31:az = Abs r24:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r34 = FMA r32 r24:z r33
+		r34 := fma32Try(r32, z, r33, &slow)
+		// r36 = FMA r34 r24:z r35
+		r36 := fma32Try(r34, z, r35, &slow)
+		// r38 = FMA r36 r24:z r37
+		r38 := fma32Try(r36, z, r37, &slow)
+		// r40 = FMA r38 r24:z r39
+		r40 := fma32Try(r38, z, r39, &slow)
+		// r42:ex = FMA r40 r24:z r41
+		ex := fma32Try(r40, z, r41, &slow)
+		// r44:large = CmpGT r31:az r43
+		large := az > r43
+		// Rare r44:large
+		if large {
+			// r47 = FMA r45 r24:z r46
+			r47 := fma32Try(r45, z, r46, &slow)
+			// r49 = FMA r47 r24:z r48
+			r49 := fma32Try(r47, z, r48, &slow)
+			// r51 = FMA r49 r24:z r50
+			r51 := fma32Try(r49, z, r50, &slow)
+			// r52 = FMA r51 r24:z r32
+			r52 := fma32Try(r51, z, r32, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53 := fma32Try(r52, z, r33, &slow)
+			// r54 = FMA r53 r24:z r35
+			r54 := fma32Try(r53, z, r35, &slow)
+			// r55 = FMA r54 r24:z r37
+			r55 := fma32Try(r54, z, r37, &slow)
+			// r56 = FMA r55 r24:z r39
+			r56 := fma32Try(r55, z, r39, &slow)
+			// r57:taylor = FMA r56 r24:z r41
+			taylor := fma32Try(r56, z, r41, &slow)
+			// r59 = CmpGT r24:z r58
+			r59 := z > r58
+			// r60:zl = Select r59 r58 r24:z
+			zl := z
 			if r59 {
-				r60 = r58
+				zl = r58
 			}
-			r62 := r60 < r61
-			r63 := r60
+			// r62 = CmpLT r60:zl r61
+			r62 := zl < r61
+			// r63:zc = Select r62 r61 r60:zl
+			zc := zl
 			if r62 {
-				r63 = r61
+				zc = r61
 			}
-			r66 := fma32Try(r63, r65, r64, &slow)
-			r67 := float32(r66 - r64)
-			r70 := fma32Try(r67, r69, r63, &slow)
-			r71 := fma32Try(r67, r68, r70, &slow)
-			r72 := fma32Try(r45, r71, r46, &slow)
-			r73 := fma32Try(r72, r71, r48, &slow)
-			r74 := fma32Try(r73, r71, r50, &slow)
-			r75 := fma32Try(r74, r71, r32, &slow)
-			r76 := fma32Try(r75, r71, r33, &slow)
-			r77 := fma32Try(r76, r71, r35, &slow)
-			r78 := fma32Try(r77, r71, r37, &slow)
-			r79 := fma32Try(r78, r71, r39, &slow)
-			r80 := fma32Try(r79, r71, r41, &slow)
-			r82 := r67 > r81
-			r83 := r67
+			// r66 = FMA r63:zc r65 r64
+			r66 := fma32Try(zc, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k := float32(r66 - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70 := fma32Try(k, r69, zc, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r := fma32Try(k, r68, r70, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72 := fma32Try(r45, r, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73 := fma32Try(r72, r, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74 := fma32Try(r73, r, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75 := fma32Try(r74, r, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76 := fma32Try(r75, r, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77 := fma32Try(r76, r, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78 := fma32Try(r77, r, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79 := fma32Try(r78, r, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q := fma32Try(r79, r, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82 := k > r81
+			// r83:kc = Select r82 r81 r67:k
+			kc := k
 			if r82 {
-				r83 = r81
+				kc = r81
 			}
-			r85 := float32(r83 * r84)
+			// r85 = Mul r83:kc r84
+			r85 := float32(kc * r84)
+			// r86 = Add r85 r64
 			r86 := float32(r85 + r64)
-			r87 := math.Float32bits(r86)
-			r89 := r87 + r88
+			// r87:kBits = Bits r86
+			kBits87 := math.Float32bits(r86)
+			// r89 = IAdd r87:kBits r88
+			r89 := kBits87 + r88
+			// r90 = Shl 23 r89
 			r90 := r89 << 23
-			r91 := math.Float32frombits(r90)
-			r92 := float32(r41 - r91)
-			r93 := fma32Try(r71, r80, r92, &slow)
-			r94 := float32(r93 / r60)
-			r95 := fma32Try(r67, r39, r64, &slow)
-			r96 := float32(r95 - r64)
-			r97 := float32(r96 + r64)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r88
+			// r91:pow2 = FromBits r90
+			pow291 := math.Float32frombits(r90)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus := float32(r41 - pow291)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93 := fma32Try(r, q, oneMinus, &slow)
+			// r94:y = Div r93 r60:zl
+			y := float32(r93 / zl)
+			// r95 = FMA r67:k r39 r64
+			r95 := fma32Try(k, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf := float32(r95 - r64)
+			// r97 = Add r96:kHalf r64
+			r97 := float32(kHalf + r64)
+			// r98:kBits = Bits r97
+			kBits98 := math.Float32bits(r97)
+			// r99 = IAdd r98:kBits r88
+			r99 := kBits98 + r88
+			// r100 = Shl 23 r99
 			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r94 * r101)
-			r103 := float32(r67 - r96)
+			// r101:pow2 = FromBits r100
+			pow2101 := math.Float32frombits(r100)
+			// r102 = Mul r94:y r101:pow2
+			r102 := float32(y * pow2101)
+			// r103 = Sub r67:k r96:kHalf
+			r103 := float32(k - kHalf)
+			// r104 = Add r103 r64
 			r104 := float32(r103 + r64)
-			r105 := math.Float32bits(r104)
-			r106 := r105 + r88
+			// r105:kBits = Bits r104
+			kBits105 := math.Float32bits(r104)
+			// r106 = IAdd r105:kBits r88
+			r106 := kBits105 + r88
+			// r107 = Shl 23 r106
 			r107 := r106 << 23
-			r108 := math.Float32frombits(r107)
-			r109 := float32(r102 * r108)
-			r110 := r31 <= r39
-			r111 := r109
+			// r108:pow2 = FromBits r107
+			pow2108 := math.Float32frombits(r107)
+			// r109:big = Mul r102 r108:pow2
+			big := float32(r102 * pow2108)
+			// r110 = CmpLE r31:az r39
+			r110 := az <= r39
+			// r111:far = Select r110 r57:taylor r109:big
+			far := big
 			if r110 {
-				r111 = r57
+				far = taylor
 			}
-			if r44 {
-				r42 = r111
+			// r42:ex = Select r44:large r111:far r42:ex
+			if large {
+				ex = far
 			}
 		}
-		r112 := fma32Try(r42, r22, r7, &slow)
+		// r112:vc = FMA r42:ex r22:F r7:vr
+		vc := fma32Try(ex, F, vr, &slow)
+		// If Delta
 		if hasDelta {
+			// r113 = Load Delta
 			r113 := delta[j]
-			r112 = float32(r112 + r113)
+			// r112:vc = Add r112:vc r113
+			vc = float32(vc + r113)
 		}
-		r116 := float32(r112 - c[CVRest])
-		r118 := float32(c[CKeep] * r10)
-		r119 := fma32Try(c[CKa], r116, r118, &slow)
-		r121 := float32(r120 - r2)
-		r123 := r121 < c[CTauRef]
-		r0 = r112
-		if r123 {
-			r0 = r7
+		// r116:dv = Sub r112:vc r13:vRest
+		dv := float32(vc - c[CVRest])
+		// r118:wkeep = Mul r117:keep r10:u
+		wkeep := float32(c[CKeep] * u)
+		// r119:wc = FMA r115:ka r116:dv r118:wkeep
+		wc := fma32Try(c[CKa], dv, wkeep, &slow)
+		// r121:since = Sub r120:t r2:Last
+		since := float32(t - Last)
+		// r123:refr = CmpLT r121:since r122:tauRef
+		refr := since < c[CTauRef]
+		// r0:V = Select r123:refr r7:vr r112:vc
+		V = vc
+		if refr {
+			V = vr
 		}
-		r1 = r119
-		if r123 {
-			r1 = r10
+		// r1:W = Select r123:refr r10:u r119:wc
+		W = wc
+		if refr {
+			W = u
 		}
-		r126 := r0 >= c[CVTh]
-		if r126 {
-			r2 = r120
+		// r126:sp = CmpGE r0:V r3:vTh
+		sp := V >= c[CVTh]
+		// r2:Last = Select r126:sp r120:t r2:Last
+		if sp {
+			Last = t
 		}
 		if slow {
 			stepF32SoftExact(f, s, j, j+1)
 			continue
 		}
+		// If Spike
 		if hasSpike {
-			if r126 {
+			// StoreOne Spike r126:sp
+			if sp {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r127 := r123 || r126
-			ref[j] = r127
+			// r127:ref = Or r123:refr r126:sp
+			ref127 := refr || sp
+			// StoreBool Ref r127:ref
+			ref[j] = ref127
 		}
+		// If Bits
 		if hasBits {
-			if r126 {
+			// StoreBits Bits r126:sp
+			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -814,183 +1187,316 @@ func stepF32SoftExact(f *Frame32, s int, lo, hi int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
+	// r32 = Imm 0x3ab60b61
 	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r33 = Imm 0x3c088889
 	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r35 = Imm 0x3d2aaaab
 	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r37 = Imm 0x3e2aaaab
 	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r39 = Imm 0x3f000000
 	r39 := math.Float32frombits(0x3f000000) // 0.5
+	// r41 = Imm 0x3f800000
 	r41 := math.Float32frombits(0x3f800000) // 1
+	// r43 = Imm 0x3e000000
 	r43 := math.Float32frombits(0x3e000000) // 0.125
+	// r45 = Imm 0x3493f27e
 	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r46 = Imm 0x3638ef1d
 	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r48 = Imm 0x37d00d01
 	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r50 = Imm 0x39500d01
 	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r58 = Imm 0x42be0000
 	r58 := math.Float32frombits(0x42be0000) // 95
+	// r61 = Imm 0xc2ae0000
 	r61 := math.Float32frombits(0xc2ae0000) // -87
+	// r64 = Imm 0x4b400000
 	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r65 = Imm 0x3fb8aa3b
 	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r68 = Imm 0xb5bfbe8e
 	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r69 = Imm 0xbf317200
 	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r81 = Imm 0x41f00000
 	r81 := math.Float32frombits(0x41f00000) // 30
+	// r84 = Imm 0xbf800000
 	r84 := math.Float32frombits(0xbf800000) // -1
+	// r88 = Imm 0x7f
 	r88 := uint32(0x7f)
-	r120 := f.T[s]
+	// r120:t = Time
+	t := f.T[s]
 	for j := lo; j < hi; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r4 := r0 >= c[CVTh]
-		r6 := float32(r0 - c[CVThRst])
-		r7 := r0
-		if r4 {
-			r7 = r6
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= c[CVTh]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs := float32(V - c[CVThRst])
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
 		}
-		r9 := float32(r1 + c[CB])
-		r10 := r1
-		if r4 {
-			r10 = r9
+		// r9:wb = Add r1:W r8:b
+		wb := float32(W + c[CB])
+		// r10:u = Select r4:spk r9:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r11 := math.Float32frombits(0x00000000) // 0
+		// r11:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r11 = i[j]
+			// r11:in = Load I
+			in = i[j]
 		}
-		r14 := float32(r7 - c[CVRest])
-		r16 := float32(r7 - c[CVC])
-		r18 := float32(r14 * r16)
-		r20 := float32(r11 - r10)
-		r21 := float32(c[CDtRTau] * r20)
-		r22 := fma32(c[CDtCTau], r18, r21)
-		r23 := float32(r14 + r16)
-		r24 := float32(c[CDtCTau] * r23)
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1 := float32(vr - c[CVRest])
+		// r16:a2 = Sub r7:vr r15:vC
+		a2 := float32(vr - c[CVC])
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12 := float32(a1 * a2)
+		// r20:iu = Sub r11:in r10:u
+		iu := float32(in - u)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive := float32(c[CDtRTau] * iu)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F := fma32(c[CDtCTau], a12, drive)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2 := float32(a1 + a2)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z := float32(c[CDtCTau] * a1a2)
+		// If G
 		if hasG {
+			// r25 = Load G
 			r25 := g[j]
-			r26 := float32(c[CDtRTau] * r25)
-			r24 = float32(r24 - r26)
+			// r26:gd = Mul r19:dtRTau r25
+			gd := float32(c[CDtRTau] * r25)
+			// r24:z = Sub r24:z r26:gd
+			z = float32(z - gd)
+			// r28 = Imm 0x0
 			r28 := math.Float32frombits(0x00000000) // 0
-			r29 := fma32(r26, r7, r28)
-			r22 = float32(r22 - r29)
+			// r29:gv = FMA r26:gd r7:vr r28
+			gv := fma32(gd, vr, r28)
+			// r22:F = Sub r22:F r29:gv
+			F = float32(F - gv)
 		}
-		r31 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r34 := fma32(r32, r24, r33)
-		r36 := fma32(r34, r24, r35)
-		r38 := fma32(r36, r24, r37)
-		r40 := fma32(r38, r24, r39)
-		r42 := fma32(r40, r24, r41)
-		r44 := r31 > r43
-		if r44 {
-			r47 := fma32(r45, r24, r46)
-			r49 := fma32(r47, r24, r48)
-			r51 := fma32(r49, r24, r50)
-			r52 := fma32(r51, r24, r32)
-			r53 := fma32(r52, r24, r33)
-			r54 := fma32(r53, r24, r35)
-			r55 := fma32(r54, r24, r37)
-			r56 := fma32(r55, r24, r39)
-			r57 := fma32(r56, r24, r41)
-			r59 := r24 > r58
-			r60 := r24
+		// r31:az = Abs r24:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r34 = FMA r32 r24:z r33
+		r34 := fma32(r32, z, r33)
+		// r36 = FMA r34 r24:z r35
+		r36 := fma32(r34, z, r35)
+		// r38 = FMA r36 r24:z r37
+		r38 := fma32(r36, z, r37)
+		// r40 = FMA r38 r24:z r39
+		r40 := fma32(r38, z, r39)
+		// r42:ex = FMA r40 r24:z r41
+		ex := fma32(r40, z, r41)
+		// r44:large = CmpGT r31:az r43
+		large := az > r43
+		// Rare r44:large
+		if large {
+			// r47 = FMA r45 r24:z r46
+			r47 := fma32(r45, z, r46)
+			// r49 = FMA r47 r24:z r48
+			r49 := fma32(r47, z, r48)
+			// r51 = FMA r49 r24:z r50
+			r51 := fma32(r49, z, r50)
+			// r52 = FMA r51 r24:z r32
+			r52 := fma32(r51, z, r32)
+			// r53 = FMA r52 r24:z r33
+			r53 := fma32(r52, z, r33)
+			// r54 = FMA r53 r24:z r35
+			r54 := fma32(r53, z, r35)
+			// r55 = FMA r54 r24:z r37
+			r55 := fma32(r54, z, r37)
+			// r56 = FMA r55 r24:z r39
+			r56 := fma32(r55, z, r39)
+			// r57:taylor = FMA r56 r24:z r41
+			taylor := fma32(r56, z, r41)
+			// r59 = CmpGT r24:z r58
+			r59 := z > r58
+			// r60:zl = Select r59 r58 r24:z
+			zl := z
 			if r59 {
-				r60 = r58
+				zl = r58
 			}
-			r62 := r60 < r61
-			r63 := r60
+			// r62 = CmpLT r60:zl r61
+			r62 := zl < r61
+			// r63:zc = Select r62 r61 r60:zl
+			zc := zl
 			if r62 {
-				r63 = r61
+				zc = r61
 			}
-			r66 := fma32(r63, r65, r64)
-			r67 := float32(r66 - r64)
-			r70 := fma32(r67, r69, r63)
-			r71 := fma32(r67, r68, r70)
-			r72 := fma32(r45, r71, r46)
-			r73 := fma32(r72, r71, r48)
-			r74 := fma32(r73, r71, r50)
-			r75 := fma32(r74, r71, r32)
-			r76 := fma32(r75, r71, r33)
-			r77 := fma32(r76, r71, r35)
-			r78 := fma32(r77, r71, r37)
-			r79 := fma32(r78, r71, r39)
-			r80 := fma32(r79, r71, r41)
-			r82 := r67 > r81
-			r83 := r67
+			// r66 = FMA r63:zc r65 r64
+			r66 := fma32(zc, r65, r64)
+			// r67:k = Sub r66 r64
+			k := float32(r66 - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70 := fma32(k, r69, zc)
+			// r71:r = FMA r67:k r68 r70
+			r := fma32(k, r68, r70)
+			// r72 = FMA r45 r71:r r46
+			r72 := fma32(r45, r, r46)
+			// r73 = FMA r72 r71:r r48
+			r73 := fma32(r72, r, r48)
+			// r74 = FMA r73 r71:r r50
+			r74 := fma32(r73, r, r50)
+			// r75 = FMA r74 r71:r r32
+			r75 := fma32(r74, r, r32)
+			// r76 = FMA r75 r71:r r33
+			r76 := fma32(r75, r, r33)
+			// r77 = FMA r76 r71:r r35
+			r77 := fma32(r76, r, r35)
+			// r78 = FMA r77 r71:r r37
+			r78 := fma32(r77, r, r37)
+			// r79 = FMA r78 r71:r r39
+			r79 := fma32(r78, r, r39)
+			// r80:q = FMA r79 r71:r r41
+			q := fma32(r79, r, r41)
+			// r82 = CmpGT r67:k r81
+			r82 := k > r81
+			// r83:kc = Select r82 r81 r67:k
+			kc := k
 			if r82 {
-				r83 = r81
+				kc = r81
 			}
-			r85 := float32(r83 * r84)
+			// r85 = Mul r83:kc r84
+			r85 := float32(kc * r84)
+			// r86 = Add r85 r64
 			r86 := float32(r85 + r64)
-			r87 := math.Float32bits(r86)
-			r89 := r87 + r88
+			// r87:kBits = Bits r86
+			kBits87 := math.Float32bits(r86)
+			// r89 = IAdd r87:kBits r88
+			r89 := kBits87 + r88
+			// r90 = Shl 23 r89
 			r90 := r89 << 23
-			r91 := math.Float32frombits(r90)
-			r92 := float32(r41 - r91)
-			r93 := fma32(r71, r80, r92)
-			r94 := float32(r93 / r60)
-			r95 := fma32(r67, r39, r64)
-			r96 := float32(r95 - r64)
-			r97 := float32(r96 + r64)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r88
+			// r91:pow2 = FromBits r90
+			pow291 := math.Float32frombits(r90)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus := float32(r41 - pow291)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93 := fma32(r, q, oneMinus)
+			// r94:y = Div r93 r60:zl
+			y := float32(r93 / zl)
+			// r95 = FMA r67:k r39 r64
+			r95 := fma32(k, r39, r64)
+			// r96:kHalf = Sub r95 r64
+			kHalf := float32(r95 - r64)
+			// r97 = Add r96:kHalf r64
+			r97 := float32(kHalf + r64)
+			// r98:kBits = Bits r97
+			kBits98 := math.Float32bits(r97)
+			// r99 = IAdd r98:kBits r88
+			r99 := kBits98 + r88
+			// r100 = Shl 23 r99
 			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r94 * r101)
-			r103 := float32(r67 - r96)
+			// r101:pow2 = FromBits r100
+			pow2101 := math.Float32frombits(r100)
+			// r102 = Mul r94:y r101:pow2
+			r102 := float32(y * pow2101)
+			// r103 = Sub r67:k r96:kHalf
+			r103 := float32(k - kHalf)
+			// r104 = Add r103 r64
 			r104 := float32(r103 + r64)
-			r105 := math.Float32bits(r104)
-			r106 := r105 + r88
+			// r105:kBits = Bits r104
+			kBits105 := math.Float32bits(r104)
+			// r106 = IAdd r105:kBits r88
+			r106 := kBits105 + r88
+			// r107 = Shl 23 r106
 			r107 := r106 << 23
-			r108 := math.Float32frombits(r107)
-			r109 := float32(r102 * r108)
-			r110 := r31 <= r39
-			r111 := r109
+			// r108:pow2 = FromBits r107
+			pow2108 := math.Float32frombits(r107)
+			// r109:big = Mul r102 r108:pow2
+			big := float32(r102 * pow2108)
+			// r110 = CmpLE r31:az r39
+			r110 := az <= r39
+			// r111:far = Select r110 r57:taylor r109:big
+			far := big
 			if r110 {
-				r111 = r57
+				far = taylor
 			}
-			if r44 {
-				r42 = r111
+			// r42:ex = Select r44:large r111:far r42:ex
+			if large {
+				ex = far
 			}
 		}
-		r112 := fma32(r42, r22, r7)
+		// r112:vc = FMA r42:ex r22:F r7:vr
+		vc := fma32(ex, F, vr)
+		// If Delta
 		if hasDelta {
+			// r113 = Load Delta
 			r113 := delta[j]
-			r112 = float32(r112 + r113)
+			// r112:vc = Add r112:vc r113
+			vc = float32(vc + r113)
 		}
-		r116 := float32(r112 - c[CVRest])
-		r118 := float32(c[CKeep] * r10)
-		r119 := fma32(c[CKa], r116, r118)
-		r121 := float32(r120 - r2)
-		r123 := r121 < c[CTauRef]
-		r0 = r112
-		if r123 {
-			r0 = r7
+		// r116:dv = Sub r112:vc r13:vRest
+		dv := float32(vc - c[CVRest])
+		// r118:wkeep = Mul r117:keep r10:u
+		wkeep := float32(c[CKeep] * u)
+		// r119:wc = FMA r115:ka r116:dv r118:wkeep
+		wc := fma32(c[CKa], dv, wkeep)
+		// r121:since = Sub r120:t r2:Last
+		since := float32(t - Last)
+		// r123:refr = CmpLT r121:since r122:tauRef
+		refr := since < c[CTauRef]
+		// r0:V = Select r123:refr r7:vr r112:vc
+		V = vc
+		if refr {
+			V = vr
 		}
-		r1 = r119
-		if r123 {
-			r1 = r10
+		// r1:W = Select r123:refr r10:u r119:wc
+		W = wc
+		if refr {
+			W = u
 		}
-		r126 := r0 >= c[CVTh]
-		if r126 {
-			r2 = r120
+		// r126:sp = CmpGE r0:V r3:vTh
+		sp := V >= c[CVTh]
+		// r2:Last = Select r126:sp r120:t r2:Last
+		if sp {
+			Last = t
 		}
+		// If Spike
 		if hasSpike {
-			if r126 {
+			// StoreOne Spike r126:sp
+			if sp {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r127 := r123 || r126
-			ref[j] = r127
+			// r127:ref = Or r123:refr r126:sp
+			ref127 := refr || sp
+			// StoreBool Ref r127:ref
+			ref[j] = ref127
 		}
+		// If Bits
 		if hasBits {
-			if r126 {
+			// StoreBits Bits r126:sp
+			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -1056,681 +1562,1058 @@ func stepF32SoftPNOne(f *Frame32, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	// r33 = Imm 0x3ab60b61
 	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r34 = Imm 0x3c088889
 	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r36 = Imm 0x3d2aaaab
 	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r38 = Imm 0x3e2aaaab
 	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r40 = Imm 0x3f000000
 	r40 := math.Float32frombits(0x3f000000) // 0.5
+	// r42 = Imm 0x3f800000
 	r42 := math.Float32frombits(0x3f800000) // 1
+	// r44 = Imm 0x3e000000
 	r44 := math.Float32frombits(0x3e000000) // 0.125
+	// r46 = Imm 0x3493f27e
 	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r47 = Imm 0x3638ef1d
 	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r49 = Imm 0x37d00d01
 	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r51 = Imm 0x39500d01
 	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r59 = Imm 0x42be0000
 	r59 := math.Float32frombits(0x42be0000) // 95
+	// r62 = Imm 0xc2ae0000
 	r62 := math.Float32frombits(0xc2ae0000) // -87
+	// r65 = Imm 0x4b400000
 	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r66 = Imm 0x3fb8aa3b
 	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r69 = Imm 0xb5bfbe8e
 	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r70 = Imm 0xbf317200
 	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r82 = Imm 0x41f00000
 	r82 := math.Float32frombits(0x41f00000) // 30
+	// r85 = Imm 0xbf800000
 	r85 := math.Float32frombits(0xbf800000) // -1
+	// r89 = Imm 0x7f
 	r89 := uint32(0x7f)
-	r121 := f.T[s]
+	// r121:t = Time
+	t := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r0a := v[j]
-		r0b := v[j+1]
-		r0c := v[j+2]
-		r1a := w[j]
-		r1b := w[j+1]
-		r1c := w[j+2]
-		r2a := last[j]
-		r2b := last[j+1]
-		r2c := last[j+2]
-		r3a := cVTh[j]
-		r3b := cVTh[j+1]
-		r3c := cVTh[j+2]
-		r4a := r0a >= r3a
-		r4b := r0b >= r3b
-		r4c := r0c >= r3c
-		r5a := cVThRst[j]
-		r5b := cVThRst[j+1]
-		r5c := cVThRst[j+2]
-		r6a := float32(r0a - r5a)
-		r6b := float32(r0b - r5b)
-		r6c := float32(r0c - r5c)
-		r7a := r0a
-		if r4a {
-			r7a = r6a
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		V_c := v[j+2]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		W_c := w[j+2]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		Last_c := last[j+2]
+		// r3:vTh = Param VTh
+		vTh_a := cVTh[j]
+		vTh_b := cVTh[j+1]
+		vTh_c := cVTh[j+2]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= vTh_a
+		spk_b := V_b >= vTh_b
+		spk_c := V_c >= vTh_c
+		// r5:vThRst = Param VThRst
+		vThRst_a := cVThRst[j]
+		vThRst_b := cVThRst[j+1]
+		vThRst_c := cVThRst[j+2]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs_a := float32(V_a - vThRst_a)
+		vs_b := float32(V_b - vThRst_b)
+		vs_c := float32(V_c - vThRst_c)
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vs_a
 		}
-		r7b := r0b
-		if r4b {
-			r7b = r6b
+		vr_b := V_b
+		if spk_b {
+			vr_b = vs_b
 		}
-		r7c := r0c
-		if r4c {
-			r7c = r6c
+		vr_c := V_c
+		if spk_c {
+			vr_c = vs_c
 		}
-		r8a := cB[j]
-		r8b := cB[j+1]
-		r8c := cB[j+2]
-		r9a := float32(r1a + r8a)
-		r9b := float32(r1b + r8b)
-		r9c := float32(r1c + r8c)
-		r10a := r1a
-		if r4a {
-			r10a = r9a
+		// r8:b = Param B
+		b_a := cB[j]
+		b_b := cB[j+1]
+		b_c := cB[j+2]
+		// r9:wb = Add r1:W r8:b
+		wb_a := float32(W_a + b_a)
+		wb_b := float32(W_b + b_b)
+		wb_c := float32(W_c + b_c)
+		// r10:u = Select r4:spk r9:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r10b := r1b
-		if r4b {
-			r10b = r9b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r10c := r1c
-		if r4c {
-			r10c = r9c
+		u_c := W_c
+		if spk_c {
+			u_c = wb_c
 		}
-		r11a := math.Float32frombits(0x00000000) // 0
-		r11b := math.Float32frombits(0x00000000) // 0
-		r11c := math.Float32frombits(0x00000000) // 0
+		// r11:in = Imm 0x0
+		in_a := math.Float32frombits(0x00000000) // 0
+		in_b := math.Float32frombits(0x00000000) // 0
+		in_c := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r11a = i[j]
-			r11b = i[j+1]
-			r11c = i[j+2]
+			// r11:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+			in_c = i[j+2]
 		}
-		r13a := cVRest[j]
-		r13b := cVRest[j+1]
-		r13c := cVRest[j+2]
-		r14a := float32(r7a - r13a)
-		r14b := float32(r7b - r13b)
-		r14c := float32(r7c - r13c)
-		r15a := cVC[j]
-		r15b := cVC[j+1]
-		r15c := cVC[j+2]
-		r16a := float32(r7a - r15a)
-		r16b := float32(r7b - r15b)
-		r16c := float32(r7c - r15c)
-		r17a := cDtCTau[j]
-		r17b := cDtCTau[j+1]
-		r17c := cDtCTau[j+2]
-		r18a := float32(r14a * r16a)
-		r18b := float32(r14b * r16b)
-		r18c := float32(r14c * r16c)
-		r19a := cDtRTau[j]
-		r19b := cDtRTau[j+1]
-		r19c := cDtRTau[j+2]
-		r20a := float32(r11a - r10a)
-		r20b := float32(r11b - r10b)
-		r20c := float32(r11c - r10c)
-		r21a := float32(r19a * r20a)
-		r21b := float32(r19b * r20b)
-		r21c := float32(r19c * r20c)
-		r22a := fma32Try(r17a, r18a, r21a, &slow)
-		r22b := fma32Try(r17b, r18b, r21b, &slow)
-		r22c := fma32Try(r17c, r18c, r21c, &slow)
-		r23a := float32(r14a + r16a)
-		r23b := float32(r14b + r16b)
-		r23c := float32(r14c + r16c)
-		r24a := float32(r17a * r23a)
-		r24b := float32(r17b * r23b)
-		r24c := float32(r17c * r23c)
+		// r13:vRest = Param VRest
+		vRest_a := cVRest[j]
+		vRest_b := cVRest[j+1]
+		vRest_c := cVRest[j+2]
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1_a := float32(vr_a - vRest_a)
+		a1_b := float32(vr_b - vRest_b)
+		a1_c := float32(vr_c - vRest_c)
+		// r15:vC = Param VC
+		vC_a := cVC[j]
+		vC_b := cVC[j+1]
+		vC_c := cVC[j+2]
+		// r16:a2 = Sub r7:vr r15:vC
+		a2_a := float32(vr_a - vC_a)
+		a2_b := float32(vr_b - vC_b)
+		a2_c := float32(vr_c - vC_c)
+		// r17:dtCTau = Param DtCTau
+		dtCTau_a := cDtCTau[j]
+		dtCTau_b := cDtCTau[j+1]
+		dtCTau_c := cDtCTau[j+2]
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12_a := float32(a1_a * a2_a)
+		a12_b := float32(a1_b * a2_b)
+		a12_c := float32(a1_c * a2_c)
+		// r19:dtRTau = Param DtRTau
+		dtRTau19_a := cDtRTau[j]
+		dtRTau19_b := cDtRTau[j+1]
+		dtRTau19_c := cDtRTau[j+2]
+		// r20:iu = Sub r11:in r10:u
+		iu_a := float32(in_a - u_a)
+		iu_b := float32(in_b - u_b)
+		iu_c := float32(in_c - u_c)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive_a := float32(dtRTau19_a * iu_a)
+		drive_b := float32(dtRTau19_b * iu_b)
+		drive_c := float32(dtRTau19_c * iu_c)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
+		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
+		F_c := fma32Try(dtCTau_c, a12_c, drive_c, &slow)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2_a := float32(a1_a + a2_a)
+		a1a2_b := float32(a1_b + a2_b)
+		a1a2_c := float32(a1_c + a2_c)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z_a := float32(dtCTau_a * a1a2_a)
+		z_b := float32(dtCTau_b * a1a2_b)
+		z_c := float32(dtCTau_c * a1a2_c)
+		// If G
 		if hasG {
-			r25a := cDtRTau[j]
-			r25b := cDtRTau[j+1]
-			r25c := cDtRTau[j+2]
-			r26a := g[j]
-			r26b := g[j+1]
-			r26c := g[j+2]
-			r27a := float32(r25a * r26a)
-			r27b := float32(r25b * r26b)
-			r27c := float32(r25c * r26c)
-			r24a = float32(r24a - r27a)
-			r24b = float32(r24b - r27b)
-			r24c = float32(r24c - r27c)
-			r29a := math.Float32frombits(0x00000000) // 0
-			r29b := math.Float32frombits(0x00000000) // 0
-			r29c := math.Float32frombits(0x00000000) // 0
-			r30a := fma32Try(r27a, r7a, r29a, &slow)
-			r30b := fma32Try(r27b, r7b, r29b, &slow)
-			r30c := fma32Try(r27c, r7c, r29c, &slow)
-			r22a = float32(r22a - r30a)
-			r22b = float32(r22b - r30b)
-			r22c = float32(r22c - r30c)
+			// r25:dtRTau = Param DtRTau
+			dtRTau25_a := cDtRTau[j]
+			dtRTau25_b := cDtRTau[j+1]
+			dtRTau25_c := cDtRTau[j+2]
+			// r26 = Load G
+			r26_a := g[j]
+			r26_b := g[j+1]
+			r26_c := g[j+2]
+			// r27:gd = Mul r25:dtRTau r26
+			gd_a := float32(dtRTau25_a * r26_a)
+			gd_b := float32(dtRTau25_b * r26_b)
+			gd_c := float32(dtRTau25_c * r26_c)
+			// r24:z = Sub r24:z r27:gd
+			z_a = float32(z_a - gd_a)
+			z_b = float32(z_b - gd_b)
+			z_c = float32(z_c - gd_c)
+			// r29 = Imm 0x0
+			r29_a := math.Float32frombits(0x00000000) // 0
+			r29_b := math.Float32frombits(0x00000000) // 0
+			r29_c := math.Float32frombits(0x00000000) // 0
+			// r30:gv = FMA r27:gd r7:vr r29
+			gv_a := fma32Try(gd_a, vr_a, r29_a, &slow)
+			gv_b := fma32Try(gd_b, vr_b, r29_b, &slow)
+			gv_c := fma32Try(gd_c, vr_c, r29_c, &slow)
+			// r22:F = Sub r22:F r30:gv
+			F_a = float32(F_a - gv_a)
+			F_b = float32(F_b - gv_b)
+			F_c = float32(F_c - gv_c)
 		}
-		r32a := math.Float32frombits(math.Float32bits(r24a) &^ (1 << 31))
-		r32b := math.Float32frombits(math.Float32bits(r24b) &^ (1 << 31))
-		r32c := math.Float32frombits(math.Float32bits(r24c) &^ (1 << 31))
-		r35a := fma32Try(r33, r24a, r34, &slow)
-		r35b := fma32Try(r33, r24b, r34, &slow)
-		r35c := fma32Try(r33, r24c, r34, &slow)
-		r37a := fma32Try(r35a, r24a, r36, &slow)
-		r37b := fma32Try(r35b, r24b, r36, &slow)
-		r37c := fma32Try(r35c, r24c, r36, &slow)
-		r39a := fma32Try(r37a, r24a, r38, &slow)
-		r39b := fma32Try(r37b, r24b, r38, &slow)
-		r39c := fma32Try(r37c, r24c, r38, &slow)
-		r41a := fma32Try(r39a, r24a, r40, &slow)
-		r41b := fma32Try(r39b, r24b, r40, &slow)
-		r41c := fma32Try(r39c, r24c, r40, &slow)
-		r43a := fma32Try(r41a, r24a, r42, &slow)
-		r43b := fma32Try(r41b, r24b, r42, &slow)
-		r43c := fma32Try(r41c, r24c, r42, &slow)
-		r45a := r32a > r44
-		r45b := r32b > r44
-		r45c := r32c > r44
-		if r45a {
-			r48a := fma32Try(r46, r24a, r47, &slow)
-			r50a := fma32Try(r48a, r24a, r49, &slow)
-			r52a := fma32Try(r50a, r24a, r51, &slow)
-			r53a := fma32Try(r52a, r24a, r33, &slow)
-			r54a := fma32Try(r53a, r24a, r34, &slow)
-			r55a := fma32Try(r54a, r24a, r36, &slow)
-			r56a := fma32Try(r55a, r24a, r38, &slow)
-			r57a := fma32Try(r56a, r24a, r40, &slow)
-			r58a := fma32Try(r57a, r24a, r42, &slow)
-			r60a := r24a > r59
-			r61a := r24a
-			if r60a {
-				r61a = r59
+		// r32:az = Abs r24:z
+		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r35 = FMA r33 r24:z r34
+		r35_a := fma32Try(r33, z_a, r34, &slow)
+		r35_b := fma32Try(r33, z_b, r34, &slow)
+		r35_c := fma32Try(r33, z_c, r34, &slow)
+		// r37 = FMA r35 r24:z r36
+		r37_a := fma32Try(r35_a, z_a, r36, &slow)
+		r37_b := fma32Try(r35_b, z_b, r36, &slow)
+		r37_c := fma32Try(r35_c, z_c, r36, &slow)
+		// r39 = FMA r37 r24:z r38
+		r39_a := fma32Try(r37_a, z_a, r38, &slow)
+		r39_b := fma32Try(r37_b, z_b, r38, &slow)
+		r39_c := fma32Try(r37_c, z_c, r38, &slow)
+		// r41 = FMA r39 r24:z r40
+		r41_a := fma32Try(r39_a, z_a, r40, &slow)
+		r41_b := fma32Try(r39_b, z_b, r40, &slow)
+		r41_c := fma32Try(r39_c, z_c, r40, &slow)
+		// r43:ex = FMA r41 r24:z r42
+		ex_a := fma32Try(r41_a, z_a, r42, &slow)
+		ex_b := fma32Try(r41_b, z_b, r42, &slow)
+		ex_c := fma32Try(r41_c, z_c, r42, &slow)
+		// r45:large = CmpGT r32:az r44
+		large_a := az_a > r44
+		large_b := az_b > r44
+		large_c := az_c > r44
+		// Rare r45:large
+		if large_a {
+			// r48 = FMA r46 r24:z r47
+			r48_a := fma32Try(r46, z_a, r47, &slow)
+			// r50 = FMA r48 r24:z r49
+			r50_a := fma32Try(r48_a, z_a, r49, &slow)
+			// r52 = FMA r50 r24:z r51
+			r52_a := fma32Try(r50_a, z_a, r51, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53_a := fma32Try(r52_a, z_a, r33, &slow)
+			// r54 = FMA r53 r24:z r34
+			r54_a := fma32Try(r53_a, z_a, r34, &slow)
+			// r55 = FMA r54 r24:z r36
+			r55_a := fma32Try(r54_a, z_a, r36, &slow)
+			// r56 = FMA r55 r24:z r38
+			r56_a := fma32Try(r55_a, z_a, r38, &slow)
+			// r57 = FMA r56 r24:z r40
+			r57_a := fma32Try(r56_a, z_a, r40, &slow)
+			// r58:taylor = FMA r57 r24:z r42
+			taylor_a := fma32Try(r57_a, z_a, r42, &slow)
+			// r60 = CmpGT r24:z r59
+			r60_a := z_a > r59
+			// r61:zl = Select r60 r59 r24:z
+			zl_a := z_a
+			if r60_a {
+				zl_a = r59
 			}
-			r63a := r61a < r62
-			r64a := r61a
-			if r63a {
-				r64a = r62
+			// r63 = CmpLT r61:zl r62
+			r63_a := zl_a < r62
+			// r64:zc = Select r63 r62 r61:zl
+			zc_a := zl_a
+			if r63_a {
+				zc_a = r62
 			}
-			r67a := fma32Try(r64a, r66, r65, &slow)
-			r68a := float32(r67a - r65)
-			r71a := fma32Try(r68a, r70, r64a, &slow)
-			r72a := fma32Try(r68a, r69, r71a, &slow)
-			r73a := fma32Try(r46, r72a, r47, &slow)
-			r74a := fma32Try(r73a, r72a, r49, &slow)
-			r75a := fma32Try(r74a, r72a, r51, &slow)
-			r76a := fma32Try(r75a, r72a, r33, &slow)
-			r77a := fma32Try(r76a, r72a, r34, &slow)
-			r78a := fma32Try(r77a, r72a, r36, &slow)
-			r79a := fma32Try(r78a, r72a, r38, &slow)
-			r80a := fma32Try(r79a, r72a, r40, &slow)
-			r81a := fma32Try(r80a, r72a, r42, &slow)
-			r83a := r68a > r82
-			r84a := r68a
-			if r83a {
-				r84a = r82
+			// r67 = FMA r64:zc r66 r65
+			r67_a := fma32Try(zc_a, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k_a := float32(r67_a - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71_a := fma32Try(k_a, r70, zc_a, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r_a := fma32Try(k_a, r69, r71_a, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73_a := fma32Try(r46, r_a, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74_a := fma32Try(r73_a, r_a, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75_a := fma32Try(r74_a, r_a, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76_a := fma32Try(r75_a, r_a, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77_a := fma32Try(r76_a, r_a, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78_a := fma32Try(r77_a, r_a, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79_a := fma32Try(r78_a, r_a, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80_a := fma32Try(r79_a, r_a, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q_a := fma32Try(r80_a, r_a, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83_a := k_a > r82
+			// r84:kc = Select r83 r82 r68:k
+			kc_a := k_a
+			if r83_a {
+				kc_a = r82
 			}
-			r86a := float32(r84a * r85)
-			r87a := float32(r86a + r65)
-			r88a := math.Float32bits(r87a)
-			r90a := r88a + r89
-			r91a := r90a << 23
-			r92a := math.Float32frombits(r91a)
-			r93a := float32(r42 - r92a)
-			r94a := fma32Try(r72a, r81a, r93a, &slow)
-			r95a := float32(r94a / r61a)
-			r96a := fma32Try(r68a, r40, r65, &slow)
-			r97a := float32(r96a - r65)
-			r98a := float32(r97a + r65)
-			r99a := math.Float32bits(r98a)
-			r100a := r99a + r89
-			r101a := r100a << 23
-			r102a := math.Float32frombits(r101a)
-			r103a := float32(r95a * r102a)
-			r104a := float32(r68a - r97a)
-			r105a := float32(r104a + r65)
-			r106a := math.Float32bits(r105a)
-			r107a := r106a + r89
-			r108a := r107a << 23
-			r109a := math.Float32frombits(r108a)
-			r110a := float32(r103a * r109a)
-			r111a := r32a <= r40
-			r112a := r110a
-			if r111a {
-				r112a = r58a
+			// r86 = Mul r84:kc r85
+			r86_a := float32(kc_a * r85)
+			// r87 = Add r86 r65
+			r87_a := float32(r86_a + r65)
+			// r88:kBits = Bits r87
+			kBits88_a := math.Float32bits(r87_a)
+			// r90 = IAdd r88:kBits r89
+			r90_a := kBits88_a + r89
+			// r91 = Shl 23 r90
+			r91_a := r90_a << 23
+			// r92:pow2 = FromBits r91
+			pow292_a := math.Float32frombits(r91_a)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus_a := float32(r42 - pow292_a)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r95:y = Div r94 r61:zl
+			y_a := float32(r94_a / zl_a)
+			// r96 = FMA r68:k r40 r65
+			r96_a := fma32Try(k_a, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf_a := float32(r96_a - r65)
+			// r98 = Add r97:kHalf r65
+			r98_a := float32(kHalf_a + r65)
+			// r99:kBits = Bits r98
+			kBits99_a := math.Float32bits(r98_a)
+			// r100 = IAdd r99:kBits r89
+			r100_a := kBits99_a + r89
+			// r101 = Shl 23 r100
+			r101_a := r100_a << 23
+			// r102:pow2 = FromBits r101
+			pow2102_a := math.Float32frombits(r101_a)
+			// r103 = Mul r95:y r102:pow2
+			r103_a := float32(y_a * pow2102_a)
+			// r104 = Sub r68:k r97:kHalf
+			r104_a := float32(k_a - kHalf_a)
+			// r105 = Add r104 r65
+			r105_a := float32(r104_a + r65)
+			// r106:kBits = Bits r105
+			kBits106_a := math.Float32bits(r105_a)
+			// r107 = IAdd r106:kBits r89
+			r107_a := kBits106_a + r89
+			// r108 = Shl 23 r107
+			r108_a := r107_a << 23
+			// r109:pow2 = FromBits r108
+			pow2109_a := math.Float32frombits(r108_a)
+			// r110:big = Mul r103 r109:pow2
+			big_a := float32(r103_a * pow2109_a)
+			// r111 = CmpLE r32:az r40
+			r111_a := az_a <= r40
+			// r112:far = Select r111 r58:taylor r110:big
+			far_a := big_a
+			if r111_a {
+				far_a = taylor_a
 			}
-			if r45a {
-				r43a = r112a
-			}
-		}
-		if r45b {
-			r48b := fma32Try(r46, r24b, r47, &slow)
-			r50b := fma32Try(r48b, r24b, r49, &slow)
-			r52b := fma32Try(r50b, r24b, r51, &slow)
-			r53b := fma32Try(r52b, r24b, r33, &slow)
-			r54b := fma32Try(r53b, r24b, r34, &slow)
-			r55b := fma32Try(r54b, r24b, r36, &slow)
-			r56b := fma32Try(r55b, r24b, r38, &slow)
-			r57b := fma32Try(r56b, r24b, r40, &slow)
-			r58b := fma32Try(r57b, r24b, r42, &slow)
-			r60b := r24b > r59
-			r61b := r24b
-			if r60b {
-				r61b = r59
-			}
-			r63b := r61b < r62
-			r64b := r61b
-			if r63b {
-				r64b = r62
-			}
-			r67b := fma32Try(r64b, r66, r65, &slow)
-			r68b := float32(r67b - r65)
-			r71b := fma32Try(r68b, r70, r64b, &slow)
-			r72b := fma32Try(r68b, r69, r71b, &slow)
-			r73b := fma32Try(r46, r72b, r47, &slow)
-			r74b := fma32Try(r73b, r72b, r49, &slow)
-			r75b := fma32Try(r74b, r72b, r51, &slow)
-			r76b := fma32Try(r75b, r72b, r33, &slow)
-			r77b := fma32Try(r76b, r72b, r34, &slow)
-			r78b := fma32Try(r77b, r72b, r36, &slow)
-			r79b := fma32Try(r78b, r72b, r38, &slow)
-			r80b := fma32Try(r79b, r72b, r40, &slow)
-			r81b := fma32Try(r80b, r72b, r42, &slow)
-			r83b := r68b > r82
-			r84b := r68b
-			if r83b {
-				r84b = r82
-			}
-			r86b := float32(r84b * r85)
-			r87b := float32(r86b + r65)
-			r88b := math.Float32bits(r87b)
-			r90b := r88b + r89
-			r91b := r90b << 23
-			r92b := math.Float32frombits(r91b)
-			r93b := float32(r42 - r92b)
-			r94b := fma32Try(r72b, r81b, r93b, &slow)
-			r95b := float32(r94b / r61b)
-			r96b := fma32Try(r68b, r40, r65, &slow)
-			r97b := float32(r96b - r65)
-			r98b := float32(r97b + r65)
-			r99b := math.Float32bits(r98b)
-			r100b := r99b + r89
-			r101b := r100b << 23
-			r102b := math.Float32frombits(r101b)
-			r103b := float32(r95b * r102b)
-			r104b := float32(r68b - r97b)
-			r105b := float32(r104b + r65)
-			r106b := math.Float32bits(r105b)
-			r107b := r106b + r89
-			r108b := r107b << 23
-			r109b := math.Float32frombits(r108b)
-			r110b := float32(r103b * r109b)
-			r111b := r32b <= r40
-			r112b := r110b
-			if r111b {
-				r112b = r58b
-			}
-			if r45b {
-				r43b = r112b
-			}
-		}
-		if r45c {
-			r48c := fma32Try(r46, r24c, r47, &slow)
-			r50c := fma32Try(r48c, r24c, r49, &slow)
-			r52c := fma32Try(r50c, r24c, r51, &slow)
-			r53c := fma32Try(r52c, r24c, r33, &slow)
-			r54c := fma32Try(r53c, r24c, r34, &slow)
-			r55c := fma32Try(r54c, r24c, r36, &slow)
-			r56c := fma32Try(r55c, r24c, r38, &slow)
-			r57c := fma32Try(r56c, r24c, r40, &slow)
-			r58c := fma32Try(r57c, r24c, r42, &slow)
-			r60c := r24c > r59
-			r61c := r24c
-			if r60c {
-				r61c = r59
-			}
-			r63c := r61c < r62
-			r64c := r61c
-			if r63c {
-				r64c = r62
-			}
-			r67c := fma32Try(r64c, r66, r65, &slow)
-			r68c := float32(r67c - r65)
-			r71c := fma32Try(r68c, r70, r64c, &slow)
-			r72c := fma32Try(r68c, r69, r71c, &slow)
-			r73c := fma32Try(r46, r72c, r47, &slow)
-			r74c := fma32Try(r73c, r72c, r49, &slow)
-			r75c := fma32Try(r74c, r72c, r51, &slow)
-			r76c := fma32Try(r75c, r72c, r33, &slow)
-			r77c := fma32Try(r76c, r72c, r34, &slow)
-			r78c := fma32Try(r77c, r72c, r36, &slow)
-			r79c := fma32Try(r78c, r72c, r38, &slow)
-			r80c := fma32Try(r79c, r72c, r40, &slow)
-			r81c := fma32Try(r80c, r72c, r42, &slow)
-			r83c := r68c > r82
-			r84c := r68c
-			if r83c {
-				r84c = r82
-			}
-			r86c := float32(r84c * r85)
-			r87c := float32(r86c + r65)
-			r88c := math.Float32bits(r87c)
-			r90c := r88c + r89
-			r91c := r90c << 23
-			r92c := math.Float32frombits(r91c)
-			r93c := float32(r42 - r92c)
-			r94c := fma32Try(r72c, r81c, r93c, &slow)
-			r95c := float32(r94c / r61c)
-			r96c := fma32Try(r68c, r40, r65, &slow)
-			r97c := float32(r96c - r65)
-			r98c := float32(r97c + r65)
-			r99c := math.Float32bits(r98c)
-			r100c := r99c + r89
-			r101c := r100c << 23
-			r102c := math.Float32frombits(r101c)
-			r103c := float32(r95c * r102c)
-			r104c := float32(r68c - r97c)
-			r105c := float32(r104c + r65)
-			r106c := math.Float32bits(r105c)
-			r107c := r106c + r89
-			r108c := r107c << 23
-			r109c := math.Float32frombits(r108c)
-			r110c := float32(r103c * r109c)
-			r111c := r32c <= r40
-			r112c := r110c
-			if r111c {
-				r112c = r58c
-			}
-			if r45c {
-				r43c = r112c
+			// r43:ex = Select r45:large r112:far r43:ex
+			if large_a {
+				ex_a = far_a
 			}
 		}
-		r113a := fma32Try(r43a, r22a, r7a, &slow)
-		r113b := fma32Try(r43b, r22b, r7b, &slow)
-		r113c := fma32Try(r43c, r22c, r7c, &slow)
+		if large_b {
+			// r48 = FMA r46 r24:z r47
+			r48_b := fma32Try(r46, z_b, r47, &slow)
+			// r50 = FMA r48 r24:z r49
+			r50_b := fma32Try(r48_b, z_b, r49, &slow)
+			// r52 = FMA r50 r24:z r51
+			r52_b := fma32Try(r50_b, z_b, r51, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53_b := fma32Try(r52_b, z_b, r33, &slow)
+			// r54 = FMA r53 r24:z r34
+			r54_b := fma32Try(r53_b, z_b, r34, &slow)
+			// r55 = FMA r54 r24:z r36
+			r55_b := fma32Try(r54_b, z_b, r36, &slow)
+			// r56 = FMA r55 r24:z r38
+			r56_b := fma32Try(r55_b, z_b, r38, &slow)
+			// r57 = FMA r56 r24:z r40
+			r57_b := fma32Try(r56_b, z_b, r40, &slow)
+			// r58:taylor = FMA r57 r24:z r42
+			taylor_b := fma32Try(r57_b, z_b, r42, &slow)
+			// r60 = CmpGT r24:z r59
+			r60_b := z_b > r59
+			// r61:zl = Select r60 r59 r24:z
+			zl_b := z_b
+			if r60_b {
+				zl_b = r59
+			}
+			// r63 = CmpLT r61:zl r62
+			r63_b := zl_b < r62
+			// r64:zc = Select r63 r62 r61:zl
+			zc_b := zl_b
+			if r63_b {
+				zc_b = r62
+			}
+			// r67 = FMA r64:zc r66 r65
+			r67_b := fma32Try(zc_b, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k_b := float32(r67_b - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71_b := fma32Try(k_b, r70, zc_b, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r_b := fma32Try(k_b, r69, r71_b, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73_b := fma32Try(r46, r_b, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74_b := fma32Try(r73_b, r_b, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75_b := fma32Try(r74_b, r_b, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76_b := fma32Try(r75_b, r_b, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77_b := fma32Try(r76_b, r_b, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78_b := fma32Try(r77_b, r_b, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79_b := fma32Try(r78_b, r_b, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80_b := fma32Try(r79_b, r_b, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q_b := fma32Try(r80_b, r_b, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83_b := k_b > r82
+			// r84:kc = Select r83 r82 r68:k
+			kc_b := k_b
+			if r83_b {
+				kc_b = r82
+			}
+			// r86 = Mul r84:kc r85
+			r86_b := float32(kc_b * r85)
+			// r87 = Add r86 r65
+			r87_b := float32(r86_b + r65)
+			// r88:kBits = Bits r87
+			kBits88_b := math.Float32bits(r87_b)
+			// r90 = IAdd r88:kBits r89
+			r90_b := kBits88_b + r89
+			// r91 = Shl 23 r90
+			r91_b := r90_b << 23
+			// r92:pow2 = FromBits r91
+			pow292_b := math.Float32frombits(r91_b)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus_b := float32(r42 - pow292_b)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r95:y = Div r94 r61:zl
+			y_b := float32(r94_b / zl_b)
+			// r96 = FMA r68:k r40 r65
+			r96_b := fma32Try(k_b, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf_b := float32(r96_b - r65)
+			// r98 = Add r97:kHalf r65
+			r98_b := float32(kHalf_b + r65)
+			// r99:kBits = Bits r98
+			kBits99_b := math.Float32bits(r98_b)
+			// r100 = IAdd r99:kBits r89
+			r100_b := kBits99_b + r89
+			// r101 = Shl 23 r100
+			r101_b := r100_b << 23
+			// r102:pow2 = FromBits r101
+			pow2102_b := math.Float32frombits(r101_b)
+			// r103 = Mul r95:y r102:pow2
+			r103_b := float32(y_b * pow2102_b)
+			// r104 = Sub r68:k r97:kHalf
+			r104_b := float32(k_b - kHalf_b)
+			// r105 = Add r104 r65
+			r105_b := float32(r104_b + r65)
+			// r106:kBits = Bits r105
+			kBits106_b := math.Float32bits(r105_b)
+			// r107 = IAdd r106:kBits r89
+			r107_b := kBits106_b + r89
+			// r108 = Shl 23 r107
+			r108_b := r107_b << 23
+			// r109:pow2 = FromBits r108
+			pow2109_b := math.Float32frombits(r108_b)
+			// r110:big = Mul r103 r109:pow2
+			big_b := float32(r103_b * pow2109_b)
+			// r111 = CmpLE r32:az r40
+			r111_b := az_b <= r40
+			// r112:far = Select r111 r58:taylor r110:big
+			far_b := big_b
+			if r111_b {
+				far_b = taylor_b
+			}
+			// r43:ex = Select r45:large r112:far r43:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		if large_c {
+			// r48 = FMA r46 r24:z r47
+			r48_c := fma32Try(r46, z_c, r47, &slow)
+			// r50 = FMA r48 r24:z r49
+			r50_c := fma32Try(r48_c, z_c, r49, &slow)
+			// r52 = FMA r50 r24:z r51
+			r52_c := fma32Try(r50_c, z_c, r51, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53_c := fma32Try(r52_c, z_c, r33, &slow)
+			// r54 = FMA r53 r24:z r34
+			r54_c := fma32Try(r53_c, z_c, r34, &slow)
+			// r55 = FMA r54 r24:z r36
+			r55_c := fma32Try(r54_c, z_c, r36, &slow)
+			// r56 = FMA r55 r24:z r38
+			r56_c := fma32Try(r55_c, z_c, r38, &slow)
+			// r57 = FMA r56 r24:z r40
+			r57_c := fma32Try(r56_c, z_c, r40, &slow)
+			// r58:taylor = FMA r57 r24:z r42
+			taylor_c := fma32Try(r57_c, z_c, r42, &slow)
+			// r60 = CmpGT r24:z r59
+			r60_c := z_c > r59
+			// r61:zl = Select r60 r59 r24:z
+			zl_c := z_c
+			if r60_c {
+				zl_c = r59
+			}
+			// r63 = CmpLT r61:zl r62
+			r63_c := zl_c < r62
+			// r64:zc = Select r63 r62 r61:zl
+			zc_c := zl_c
+			if r63_c {
+				zc_c = r62
+			}
+			// r67 = FMA r64:zc r66 r65
+			r67_c := fma32Try(zc_c, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k_c := float32(r67_c - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71_c := fma32Try(k_c, r70, zc_c, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r_c := fma32Try(k_c, r69, r71_c, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73_c := fma32Try(r46, r_c, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74_c := fma32Try(r73_c, r_c, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75_c := fma32Try(r74_c, r_c, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76_c := fma32Try(r75_c, r_c, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77_c := fma32Try(r76_c, r_c, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78_c := fma32Try(r77_c, r_c, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79_c := fma32Try(r78_c, r_c, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80_c := fma32Try(r79_c, r_c, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q_c := fma32Try(r80_c, r_c, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83_c := k_c > r82
+			// r84:kc = Select r83 r82 r68:k
+			kc_c := k_c
+			if r83_c {
+				kc_c = r82
+			}
+			// r86 = Mul r84:kc r85
+			r86_c := float32(kc_c * r85)
+			// r87 = Add r86 r65
+			r87_c := float32(r86_c + r65)
+			// r88:kBits = Bits r87
+			kBits88_c := math.Float32bits(r87_c)
+			// r90 = IAdd r88:kBits r89
+			r90_c := kBits88_c + r89
+			// r91 = Shl 23 r90
+			r91_c := r90_c << 23
+			// r92:pow2 = FromBits r91
+			pow292_c := math.Float32frombits(r91_c)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus_c := float32(r42 - pow292_c)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r95:y = Div r94 r61:zl
+			y_c := float32(r94_c / zl_c)
+			// r96 = FMA r68:k r40 r65
+			r96_c := fma32Try(k_c, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf_c := float32(r96_c - r65)
+			// r98 = Add r97:kHalf r65
+			r98_c := float32(kHalf_c + r65)
+			// r99:kBits = Bits r98
+			kBits99_c := math.Float32bits(r98_c)
+			// r100 = IAdd r99:kBits r89
+			r100_c := kBits99_c + r89
+			// r101 = Shl 23 r100
+			r101_c := r100_c << 23
+			// r102:pow2 = FromBits r101
+			pow2102_c := math.Float32frombits(r101_c)
+			// r103 = Mul r95:y r102:pow2
+			r103_c := float32(y_c * pow2102_c)
+			// r104 = Sub r68:k r97:kHalf
+			r104_c := float32(k_c - kHalf_c)
+			// r105 = Add r104 r65
+			r105_c := float32(r104_c + r65)
+			// r106:kBits = Bits r105
+			kBits106_c := math.Float32bits(r105_c)
+			// r107 = IAdd r106:kBits r89
+			r107_c := kBits106_c + r89
+			// r108 = Shl 23 r107
+			r108_c := r107_c << 23
+			// r109:pow2 = FromBits r108
+			pow2109_c := math.Float32frombits(r108_c)
+			// r110:big = Mul r103 r109:pow2
+			big_c := float32(r103_c * pow2109_c)
+			// r111 = CmpLE r32:az r40
+			r111_c := az_c <= r40
+			// r112:far = Select r111 r58:taylor r110:big
+			far_c := big_c
+			if r111_c {
+				far_c = taylor_c
+			}
+			// r43:ex = Select r45:large r112:far r43:ex
+			if large_c {
+				ex_c = far_c
+			}
+		}
+		// r113:vc = FMA r43:ex r22:F r7:vr
+		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
+		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
+		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
+		// If Delta
 		if hasDelta {
-			r114a := delta[j]
-			r114b := delta[j+1]
-			r114c := delta[j+2]
-			r113a = float32(r113a + r114a)
-			r113b = float32(r113b + r114b)
-			r113c = float32(r113c + r114c)
+			// r114 = Load Delta
+			r114_a := delta[j]
+			r114_b := delta[j+1]
+			r114_c := delta[j+2]
+			// r113:vc = Add r113:vc r114
+			vc_a = float32(vc_a + r114_a)
+			vc_b = float32(vc_b + r114_b)
+			vc_c = float32(vc_c + r114_c)
 		}
-		r116a := cKa[j]
-		r116b := cKa[j+1]
-		r116c := cKa[j+2]
-		r117a := float32(r113a - r13a)
-		r117b := float32(r113b - r13b)
-		r117c := float32(r113c - r13c)
-		r118a := cKeep[j]
-		r118b := cKeep[j+1]
-		r118c := cKeep[j+2]
-		r119a := float32(r118a * r10a)
-		r119b := float32(r118b * r10b)
-		r119c := float32(r118c * r10c)
-		r120a := fma32Try(r116a, r117a, r119a, &slow)
-		r120b := fma32Try(r116b, r117b, r119b, &slow)
-		r120c := fma32Try(r116c, r117c, r119c, &slow)
-		r122a := float32(r121 - r2a)
-		r122b := float32(r121 - r2b)
-		r122c := float32(r121 - r2c)
-		r123a := cTauRef[j]
-		r123b := cTauRef[j+1]
-		r123c := cTauRef[j+2]
-		r124a := r122a < r123a
-		r124b := r122b < r123b
-		r124c := r122c < r123c
-		r0a = r113a
-		if r124a {
-			r0a = r7a
+		// r116:ka = Param Ka
+		ka_a := cKa[j]
+		ka_b := cKa[j+1]
+		ka_c := cKa[j+2]
+		// r117:dv = Sub r113:vc r13:vRest
+		dv_a := float32(vc_a - vRest_a)
+		dv_b := float32(vc_b - vRest_b)
+		dv_c := float32(vc_c - vRest_c)
+		// r118:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		keep_c := cKeep[j+2]
+		// r119:wkeep = Mul r118:keep r10:u
+		wkeep_a := float32(keep_a * u_a)
+		wkeep_b := float32(keep_b * u_b)
+		wkeep_c := float32(keep_c * u_c)
+		// r120:wc = FMA r116:ka r117:dv r119:wkeep
+		wc_a := fma32Try(ka_a, dv_a, wkeep_a, &slow)
+		wc_b := fma32Try(ka_b, dv_b, wkeep_b, &slow)
+		wc_c := fma32Try(ka_c, dv_c, wkeep_c, &slow)
+		// r122:since = Sub r121:t r2:Last
+		since_a := float32(t - Last_a)
+		since_b := float32(t - Last_b)
+		since_c := float32(t - Last_c)
+		// r123:tauRef = Param TauRef
+		tauRef_a := cTauRef[j]
+		tauRef_b := cTauRef[j+1]
+		tauRef_c := cTauRef[j+2]
+		// r124:refr = CmpLT r122:since r123:tauRef
+		refr_a := since_a < tauRef_a
+		refr_b := since_b < tauRef_b
+		refr_c := since_c < tauRef_c
+		// r0:V = Select r124:refr r7:vr r113:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
 		}
-		r0b = r113b
-		if r124b {
-			r0b = r7b
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
 		}
-		r0c = r113c
-		if r124c {
-			r0c = r7c
+		V_c = vc_c
+		if refr_c {
+			V_c = vr_c
 		}
-		r1a = r120a
-		if r124a {
-			r1a = r10a
+		// r1:W = Select r124:refr r10:u r120:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
 		}
-		r1b = r120b
-		if r124b {
-			r1b = r10b
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
 		}
-		r1c = r120c
-		if r124c {
-			r1c = r10c
+		W_c = wc_c
+		if refr_c {
+			W_c = u_c
 		}
-		r127a := r0a >= r3a
-		r127b := r0b >= r3b
-		r127c := r0c >= r3c
-		if r127a {
-			r2a = r121
+		// r127:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= vTh_a
+		sp_b := V_b >= vTh_b
+		sp_c := V_c >= vTh_c
+		// r2:Last = Select r127:sp r121:t r2:Last
+		if sp_a {
+			Last_a = t
 		}
-		if r127b {
-			r2b = r121
+		if sp_b {
+			Last_b = t
 		}
-		if r127c {
-			r2c = r121
+		if sp_c {
+			Last_c = t
 		}
 		if slow {
 			stepF32SoftPNExact(f, s, j, j+3)
 			continue
 		}
+		// If Spike
 		if hasSpike {
-			if r127a {
+			// StoreOne Spike r127:sp
+			if sp_a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r127b {
+			if sp_b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r127c {
+			if sp_c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r128a := r124a || r127a
-			r128b := r124b || r127b
-			r128c := r124c || r127c
-			ref[j] = r128a
-			ref[j+1] = r128b
-			ref[j+2] = r128c
+			// r128:ref = Or r124:refr r127:sp
+			ref128_a := refr_a || sp_a
+			ref128_b := refr_b || sp_b
+			ref128_c := refr_c || sp_c
+			// StoreBool Ref r128:ref
+			ref[j] = ref128_a
+			ref[j+1] = ref128_b
+			ref[j+2] = ref128_c
 		}
+		// If Bits
 		if hasBits {
-			if r127a {
+			// StoreBits Bits r127:sp
+			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r127b {
+			if sp_b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r127c {
+			if sp_c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		v[j+2] = r0c
-		w[j] = r1a
-		w[j+1] = r1b
-		w[j+2] = r1c
-		last[j] = r2a
-		last[j+1] = r2b
-		last[j+2] = r2c
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		v[j+2] = V_c
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		w[j+2] = W_c
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
+		last[j+2] = Last_c
 	}
 	for ; j < n; j++ {
 		slow := false
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r3 := cVTh[j]
-		r4 := r0 >= r3
-		r5 := cVThRst[j]
-		r6 := float32(r0 - r5)
-		r7 := r0
-		if r4 {
-			r7 = r6
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:vTh = Param VTh
+		vTh := cVTh[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= vTh
+		// r5:vThRst = Param VThRst
+		vThRst := cVThRst[j]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs := float32(V - vThRst)
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
 		}
-		r8 := cB[j]
-		r9 := float32(r1 + r8)
-		r10 := r1
-		if r4 {
-			r10 = r9
+		// r8:b = Param B
+		b := cB[j]
+		// r9:wb = Add r1:W r8:b
+		wb := float32(W + b)
+		// r10:u = Select r4:spk r9:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r11 := math.Float32frombits(0x00000000) // 0
+		// r11:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r11 = i[j]
+			// r11:in = Load I
+			in = i[j]
 		}
-		r13 := cVRest[j]
-		r14 := float32(r7 - r13)
-		r15 := cVC[j]
-		r16 := float32(r7 - r15)
-		r17 := cDtCTau[j]
-		r18 := float32(r14 * r16)
-		r19 := cDtRTau[j]
-		r20 := float32(r11 - r10)
-		r21 := float32(r19 * r20)
-		r22 := fma32Try(r17, r18, r21, &slow)
-		r23 := float32(r14 + r16)
-		r24 := float32(r17 * r23)
+		// r13:vRest = Param VRest
+		vRest := cVRest[j]
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1 := float32(vr - vRest)
+		// r15:vC = Param VC
+		vC := cVC[j]
+		// r16:a2 = Sub r7:vr r15:vC
+		a2 := float32(vr - vC)
+		// r17:dtCTau = Param DtCTau
+		dtCTau := cDtCTau[j]
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12 := float32(a1 * a2)
+		// r19:dtRTau = Param DtRTau
+		dtRTau19 := cDtRTau[j]
+		// r20:iu = Sub r11:in r10:u
+		iu := float32(in - u)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive := float32(dtRTau19 * iu)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F := fma32Try(dtCTau, a12, drive, &slow)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2 := float32(a1 + a2)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z := float32(dtCTau * a1a2)
+		// If G
 		if hasG {
-			r25 := cDtRTau[j]
+			// r25:dtRTau = Param DtRTau
+			dtRTau25 := cDtRTau[j]
+			// r26 = Load G
 			r26 := g[j]
-			r27 := float32(r25 * r26)
-			r24 = float32(r24 - r27)
+			// r27:gd = Mul r25:dtRTau r26
+			gd := float32(dtRTau25 * r26)
+			// r24:z = Sub r24:z r27:gd
+			z = float32(z - gd)
+			// r29 = Imm 0x0
 			r29 := math.Float32frombits(0x00000000) // 0
-			r30 := fma32Try(r27, r7, r29, &slow)
-			r22 = float32(r22 - r30)
+			// r30:gv = FMA r27:gd r7:vr r29
+			gv := fma32Try(gd, vr, r29, &slow)
+			// r22:F = Sub r22:F r30:gv
+			F = float32(F - gv)
 		}
-		r32 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r35 := fma32Try(r33, r24, r34, &slow)
-		r37 := fma32Try(r35, r24, r36, &slow)
-		r39 := fma32Try(r37, r24, r38, &slow)
-		r41 := fma32Try(r39, r24, r40, &slow)
-		r43 := fma32Try(r41, r24, r42, &slow)
-		r45 := r32 > r44
-		if r45 {
-			r48 := fma32Try(r46, r24, r47, &slow)
-			r50 := fma32Try(r48, r24, r49, &slow)
-			r52 := fma32Try(r50, r24, r51, &slow)
-			r53 := fma32Try(r52, r24, r33, &slow)
-			r54 := fma32Try(r53, r24, r34, &slow)
-			r55 := fma32Try(r54, r24, r36, &slow)
-			r56 := fma32Try(r55, r24, r38, &slow)
-			r57 := fma32Try(r56, r24, r40, &slow)
-			r58 := fma32Try(r57, r24, r42, &slow)
-			r60 := r24 > r59
-			r61 := r24
+		// r32:az = Abs r24:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r35 = FMA r33 r24:z r34
+		r35 := fma32Try(r33, z, r34, &slow)
+		// r37 = FMA r35 r24:z r36
+		r37 := fma32Try(r35, z, r36, &slow)
+		// r39 = FMA r37 r24:z r38
+		r39 := fma32Try(r37, z, r38, &slow)
+		// r41 = FMA r39 r24:z r40
+		r41 := fma32Try(r39, z, r40, &slow)
+		// r43:ex = FMA r41 r24:z r42
+		ex := fma32Try(r41, z, r42, &slow)
+		// r45:large = CmpGT r32:az r44
+		large := az > r44
+		// Rare r45:large
+		if large {
+			// r48 = FMA r46 r24:z r47
+			r48 := fma32Try(r46, z, r47, &slow)
+			// r50 = FMA r48 r24:z r49
+			r50 := fma32Try(r48, z, r49, &slow)
+			// r52 = FMA r50 r24:z r51
+			r52 := fma32Try(r50, z, r51, &slow)
+			// r53 = FMA r52 r24:z r33
+			r53 := fma32Try(r52, z, r33, &slow)
+			// r54 = FMA r53 r24:z r34
+			r54 := fma32Try(r53, z, r34, &slow)
+			// r55 = FMA r54 r24:z r36
+			r55 := fma32Try(r54, z, r36, &slow)
+			// r56 = FMA r55 r24:z r38
+			r56 := fma32Try(r55, z, r38, &slow)
+			// r57 = FMA r56 r24:z r40
+			r57 := fma32Try(r56, z, r40, &slow)
+			// r58:taylor = FMA r57 r24:z r42
+			taylor := fma32Try(r57, z, r42, &slow)
+			// r60 = CmpGT r24:z r59
+			r60 := z > r59
+			// r61:zl = Select r60 r59 r24:z
+			zl := z
 			if r60 {
-				r61 = r59
+				zl = r59
 			}
-			r63 := r61 < r62
-			r64 := r61
+			// r63 = CmpLT r61:zl r62
+			r63 := zl < r62
+			// r64:zc = Select r63 r62 r61:zl
+			zc := zl
 			if r63 {
-				r64 = r62
+				zc = r62
 			}
-			r67 := fma32Try(r64, r66, r65, &slow)
-			r68 := float32(r67 - r65)
-			r71 := fma32Try(r68, r70, r64, &slow)
-			r72 := fma32Try(r68, r69, r71, &slow)
-			r73 := fma32Try(r46, r72, r47, &slow)
-			r74 := fma32Try(r73, r72, r49, &slow)
-			r75 := fma32Try(r74, r72, r51, &slow)
-			r76 := fma32Try(r75, r72, r33, &slow)
-			r77 := fma32Try(r76, r72, r34, &slow)
-			r78 := fma32Try(r77, r72, r36, &slow)
-			r79 := fma32Try(r78, r72, r38, &slow)
-			r80 := fma32Try(r79, r72, r40, &slow)
-			r81 := fma32Try(r80, r72, r42, &slow)
-			r83 := r68 > r82
-			r84 := r68
+			// r67 = FMA r64:zc r66 r65
+			r67 := fma32Try(zc, r66, r65, &slow)
+			// r68:k = Sub r67 r65
+			k := float32(r67 - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71 := fma32Try(k, r70, zc, &slow)
+			// r72:r = FMA r68:k r69 r71
+			r := fma32Try(k, r69, r71, &slow)
+			// r73 = FMA r46 r72:r r47
+			r73 := fma32Try(r46, r, r47, &slow)
+			// r74 = FMA r73 r72:r r49
+			r74 := fma32Try(r73, r, r49, &slow)
+			// r75 = FMA r74 r72:r r51
+			r75 := fma32Try(r74, r, r51, &slow)
+			// r76 = FMA r75 r72:r r33
+			r76 := fma32Try(r75, r, r33, &slow)
+			// r77 = FMA r76 r72:r r34
+			r77 := fma32Try(r76, r, r34, &slow)
+			// r78 = FMA r77 r72:r r36
+			r78 := fma32Try(r77, r, r36, &slow)
+			// r79 = FMA r78 r72:r r38
+			r79 := fma32Try(r78, r, r38, &slow)
+			// r80 = FMA r79 r72:r r40
+			r80 := fma32Try(r79, r, r40, &slow)
+			// r81:q = FMA r80 r72:r r42
+			q := fma32Try(r80, r, r42, &slow)
+			// r83 = CmpGT r68:k r82
+			r83 := k > r82
+			// r84:kc = Select r83 r82 r68:k
+			kc := k
 			if r83 {
-				r84 = r82
+				kc = r82
 			}
-			r86 := float32(r84 * r85)
+			// r86 = Mul r84:kc r85
+			r86 := float32(kc * r85)
+			// r87 = Add r86 r65
 			r87 := float32(r86 + r65)
-			r88 := math.Float32bits(r87)
-			r90 := r88 + r89
+			// r88:kBits = Bits r87
+			kBits88 := math.Float32bits(r87)
+			// r90 = IAdd r88:kBits r89
+			r90 := kBits88 + r89
+			// r91 = Shl 23 r90
 			r91 := r90 << 23
-			r92 := math.Float32frombits(r91)
-			r93 := float32(r42 - r92)
-			r94 := fma32Try(r72, r81, r93, &slow)
-			r95 := float32(r94 / r61)
-			r96 := fma32Try(r68, r40, r65, &slow)
-			r97 := float32(r96 - r65)
-			r98 := float32(r97 + r65)
-			r99 := math.Float32bits(r98)
-			r100 := r99 + r89
+			// r92:pow2 = FromBits r91
+			pow292 := math.Float32frombits(r91)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus := float32(r42 - pow292)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94 := fma32Try(r, q, oneMinus, &slow)
+			// r95:y = Div r94 r61:zl
+			y := float32(r94 / zl)
+			// r96 = FMA r68:k r40 r65
+			r96 := fma32Try(k, r40, r65, &slow)
+			// r97:kHalf = Sub r96 r65
+			kHalf := float32(r96 - r65)
+			// r98 = Add r97:kHalf r65
+			r98 := float32(kHalf + r65)
+			// r99:kBits = Bits r98
+			kBits99 := math.Float32bits(r98)
+			// r100 = IAdd r99:kBits r89
+			r100 := kBits99 + r89
+			// r101 = Shl 23 r100
 			r101 := r100 << 23
-			r102 := math.Float32frombits(r101)
-			r103 := float32(r95 * r102)
-			r104 := float32(r68 - r97)
+			// r102:pow2 = FromBits r101
+			pow2102 := math.Float32frombits(r101)
+			// r103 = Mul r95:y r102:pow2
+			r103 := float32(y * pow2102)
+			// r104 = Sub r68:k r97:kHalf
+			r104 := float32(k - kHalf)
+			// r105 = Add r104 r65
 			r105 := float32(r104 + r65)
-			r106 := math.Float32bits(r105)
-			r107 := r106 + r89
+			// r106:kBits = Bits r105
+			kBits106 := math.Float32bits(r105)
+			// r107 = IAdd r106:kBits r89
+			r107 := kBits106 + r89
+			// r108 = Shl 23 r107
 			r108 := r107 << 23
-			r109 := math.Float32frombits(r108)
-			r110 := float32(r103 * r109)
-			r111 := r32 <= r40
-			r112 := r110
+			// r109:pow2 = FromBits r108
+			pow2109 := math.Float32frombits(r108)
+			// r110:big = Mul r103 r109:pow2
+			big := float32(r103 * pow2109)
+			// r111 = CmpLE r32:az r40
+			r111 := az <= r40
+			// r112:far = Select r111 r58:taylor r110:big
+			far := big
 			if r111 {
-				r112 = r58
+				far = taylor
 			}
-			if r45 {
-				r43 = r112
+			// r43:ex = Select r45:large r112:far r43:ex
+			if large {
+				ex = far
 			}
 		}
-		r113 := fma32Try(r43, r22, r7, &slow)
+		// r113:vc = FMA r43:ex r22:F r7:vr
+		vc := fma32Try(ex, F, vr, &slow)
+		// If Delta
 		if hasDelta {
+			// r114 = Load Delta
 			r114 := delta[j]
-			r113 = float32(r113 + r114)
+			// r113:vc = Add r113:vc r114
+			vc = float32(vc + r114)
 		}
-		r116 := cKa[j]
-		r117 := float32(r113 - r13)
-		r118 := cKeep[j]
-		r119 := float32(r118 * r10)
-		r120 := fma32Try(r116, r117, r119, &slow)
-		r122 := float32(r121 - r2)
-		r123 := cTauRef[j]
-		r124 := r122 < r123
-		r0 = r113
-		if r124 {
-			r0 = r7
+		// r116:ka = Param Ka
+		ka := cKa[j]
+		// r117:dv = Sub r113:vc r13:vRest
+		dv := float32(vc - vRest)
+		// r118:keep = Param Keep
+		keep := cKeep[j]
+		// r119:wkeep = Mul r118:keep r10:u
+		wkeep := float32(keep * u)
+		// r120:wc = FMA r116:ka r117:dv r119:wkeep
+		wc := fma32Try(ka, dv, wkeep, &slow)
+		// r122:since = Sub r121:t r2:Last
+		since := float32(t - Last)
+		// r123:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r124:refr = CmpLT r122:since r123:tauRef
+		refr := since < tauRef
+		// r0:V = Select r124:refr r7:vr r113:vc
+		V = vc
+		if refr {
+			V = vr
 		}
-		r1 = r120
-		if r124 {
-			r1 = r10
+		// r1:W = Select r124:refr r10:u r120:wc
+		W = wc
+		if refr {
+			W = u
 		}
-		r127 := r0 >= r3
-		if r127 {
-			r2 = r121
+		// r127:sp = CmpGE r0:V r3:vTh
+		sp := V >= vTh
+		// r2:Last = Select r127:sp r121:t r2:Last
+		if sp {
+			Last = t
 		}
 		if slow {
 			stepF32SoftPNExact(f, s, j, j+1)
 			continue
 		}
+		// If Spike
 		if hasSpike {
-			if r127 {
+			// StoreOne Spike r127:sp
+			if sp {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r128 := r124 || r127
-			ref[j] = r128
+			// r128:ref = Or r124:refr r127:sp
+			ref128 := refr || sp
+			// StoreBool Ref r128:ref
+			ref[j] = ref128
 		}
+		// If Bits
 		if hasBits {
-			if r127 {
+			// StoreBits Bits r127:sp
+			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -1784,194 +2667,338 @@ func stepF32SoftPNExact(f *Frame32, s int, lo, hi int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	// r33 = Imm 0x3ab60b61
 	r33 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r34 = Imm 0x3c088889
 	r34 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r36 = Imm 0x3d2aaaab
 	r36 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r38 = Imm 0x3e2aaaab
 	r38 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r40 = Imm 0x3f000000
 	r40 := math.Float32frombits(0x3f000000) // 0.5
+	// r42 = Imm 0x3f800000
 	r42 := math.Float32frombits(0x3f800000) // 1
+	// r44 = Imm 0x3e000000
 	r44 := math.Float32frombits(0x3e000000) // 0.125
+	// r46 = Imm 0x3493f27e
 	r46 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r47 = Imm 0x3638ef1d
 	r47 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r49 = Imm 0x37d00d01
 	r49 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r51 = Imm 0x39500d01
 	r51 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r59 = Imm 0x42be0000
 	r59 := math.Float32frombits(0x42be0000) // 95
+	// r62 = Imm 0xc2ae0000
 	r62 := math.Float32frombits(0xc2ae0000) // -87
+	// r65 = Imm 0x4b400000
 	r65 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r66 = Imm 0x3fb8aa3b
 	r66 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r69 = Imm 0xb5bfbe8e
 	r69 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r70 = Imm 0xbf317200
 	r70 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r82 = Imm 0x41f00000
 	r82 := math.Float32frombits(0x41f00000) // 30
+	// r85 = Imm 0xbf800000
 	r85 := math.Float32frombits(0xbf800000) // -1
+	// r89 = Imm 0x7f
 	r89 := uint32(0x7f)
-	r121 := f.T[s]
+	// r121:t = Time
+	t := f.T[s]
 	for j := lo; j < hi; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r3 := cVTh[j]
-		r4 := r0 >= r3
-		r5 := cVThRst[j]
-		r6 := float32(r0 - r5)
-		r7 := r0
-		if r4 {
-			r7 = r6
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:vTh = Param VTh
+		vTh := cVTh[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= vTh
+		// r5:vThRst = Param VThRst
+		vThRst := cVThRst[j]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs := float32(V - vThRst)
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
 		}
-		r8 := cB[j]
-		r9 := float32(r1 + r8)
-		r10 := r1
-		if r4 {
-			r10 = r9
+		// r8:b = Param B
+		b := cB[j]
+		// r9:wb = Add r1:W r8:b
+		wb := float32(W + b)
+		// r10:u = Select r4:spk r9:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r11 := math.Float32frombits(0x00000000) // 0
+		// r11:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r11 = i[j]
+			// r11:in = Load I
+			in = i[j]
 		}
-		r13 := cVRest[j]
-		r14 := float32(r7 - r13)
-		r15 := cVC[j]
-		r16 := float32(r7 - r15)
-		r17 := cDtCTau[j]
-		r18 := float32(r14 * r16)
-		r19 := cDtRTau[j]
-		r20 := float32(r11 - r10)
-		r21 := float32(r19 * r20)
-		r22 := fma32(r17, r18, r21)
-		r23 := float32(r14 + r16)
-		r24 := float32(r17 * r23)
+		// r13:vRest = Param VRest
+		vRest := cVRest[j]
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1 := float32(vr - vRest)
+		// r15:vC = Param VC
+		vC := cVC[j]
+		// r16:a2 = Sub r7:vr r15:vC
+		a2 := float32(vr - vC)
+		// r17:dtCTau = Param DtCTau
+		dtCTau := cDtCTau[j]
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12 := float32(a1 * a2)
+		// r19:dtRTau = Param DtRTau
+		dtRTau19 := cDtRTau[j]
+		// r20:iu = Sub r11:in r10:u
+		iu := float32(in - u)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive := float32(dtRTau19 * iu)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F := fma32(dtCTau, a12, drive)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2 := float32(a1 + a2)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z := float32(dtCTau * a1a2)
+		// If G
 		if hasG {
-			r25 := cDtRTau[j]
+			// r25:dtRTau = Param DtRTau
+			dtRTau25 := cDtRTau[j]
+			// r26 = Load G
 			r26 := g[j]
-			r27 := float32(r25 * r26)
-			r24 = float32(r24 - r27)
+			// r27:gd = Mul r25:dtRTau r26
+			gd := float32(dtRTau25 * r26)
+			// r24:z = Sub r24:z r27:gd
+			z = float32(z - gd)
+			// r29 = Imm 0x0
 			r29 := math.Float32frombits(0x00000000) // 0
-			r30 := fma32(r27, r7, r29)
-			r22 = float32(r22 - r30)
+			// r30:gv = FMA r27:gd r7:vr r29
+			gv := fma32(gd, vr, r29)
+			// r22:F = Sub r22:F r30:gv
+			F = float32(F - gv)
 		}
-		r32 := math.Float32frombits(math.Float32bits(r24) &^ (1 << 31))
-		r35 := fma32(r33, r24, r34)
-		r37 := fma32(r35, r24, r36)
-		r39 := fma32(r37, r24, r38)
-		r41 := fma32(r39, r24, r40)
-		r43 := fma32(r41, r24, r42)
-		r45 := r32 > r44
-		if r45 {
-			r48 := fma32(r46, r24, r47)
-			r50 := fma32(r48, r24, r49)
-			r52 := fma32(r50, r24, r51)
-			r53 := fma32(r52, r24, r33)
-			r54 := fma32(r53, r24, r34)
-			r55 := fma32(r54, r24, r36)
-			r56 := fma32(r55, r24, r38)
-			r57 := fma32(r56, r24, r40)
-			r58 := fma32(r57, r24, r42)
-			r60 := r24 > r59
-			r61 := r24
+		// r32:az = Abs r24:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r35 = FMA r33 r24:z r34
+		r35 := fma32(r33, z, r34)
+		// r37 = FMA r35 r24:z r36
+		r37 := fma32(r35, z, r36)
+		// r39 = FMA r37 r24:z r38
+		r39 := fma32(r37, z, r38)
+		// r41 = FMA r39 r24:z r40
+		r41 := fma32(r39, z, r40)
+		// r43:ex = FMA r41 r24:z r42
+		ex := fma32(r41, z, r42)
+		// r45:large = CmpGT r32:az r44
+		large := az > r44
+		// Rare r45:large
+		if large {
+			// r48 = FMA r46 r24:z r47
+			r48 := fma32(r46, z, r47)
+			// r50 = FMA r48 r24:z r49
+			r50 := fma32(r48, z, r49)
+			// r52 = FMA r50 r24:z r51
+			r52 := fma32(r50, z, r51)
+			// r53 = FMA r52 r24:z r33
+			r53 := fma32(r52, z, r33)
+			// r54 = FMA r53 r24:z r34
+			r54 := fma32(r53, z, r34)
+			// r55 = FMA r54 r24:z r36
+			r55 := fma32(r54, z, r36)
+			// r56 = FMA r55 r24:z r38
+			r56 := fma32(r55, z, r38)
+			// r57 = FMA r56 r24:z r40
+			r57 := fma32(r56, z, r40)
+			// r58:taylor = FMA r57 r24:z r42
+			taylor := fma32(r57, z, r42)
+			// r60 = CmpGT r24:z r59
+			r60 := z > r59
+			// r61:zl = Select r60 r59 r24:z
+			zl := z
 			if r60 {
-				r61 = r59
+				zl = r59
 			}
-			r63 := r61 < r62
-			r64 := r61
+			// r63 = CmpLT r61:zl r62
+			r63 := zl < r62
+			// r64:zc = Select r63 r62 r61:zl
+			zc := zl
 			if r63 {
-				r64 = r62
+				zc = r62
 			}
-			r67 := fma32(r64, r66, r65)
-			r68 := float32(r67 - r65)
-			r71 := fma32(r68, r70, r64)
-			r72 := fma32(r68, r69, r71)
-			r73 := fma32(r46, r72, r47)
-			r74 := fma32(r73, r72, r49)
-			r75 := fma32(r74, r72, r51)
-			r76 := fma32(r75, r72, r33)
-			r77 := fma32(r76, r72, r34)
-			r78 := fma32(r77, r72, r36)
-			r79 := fma32(r78, r72, r38)
-			r80 := fma32(r79, r72, r40)
-			r81 := fma32(r80, r72, r42)
-			r83 := r68 > r82
-			r84 := r68
+			// r67 = FMA r64:zc r66 r65
+			r67 := fma32(zc, r66, r65)
+			// r68:k = Sub r67 r65
+			k := float32(r67 - r65)
+			// r71 = FMA r68:k r70 r64:zc
+			r71 := fma32(k, r70, zc)
+			// r72:r = FMA r68:k r69 r71
+			r := fma32(k, r69, r71)
+			// r73 = FMA r46 r72:r r47
+			r73 := fma32(r46, r, r47)
+			// r74 = FMA r73 r72:r r49
+			r74 := fma32(r73, r, r49)
+			// r75 = FMA r74 r72:r r51
+			r75 := fma32(r74, r, r51)
+			// r76 = FMA r75 r72:r r33
+			r76 := fma32(r75, r, r33)
+			// r77 = FMA r76 r72:r r34
+			r77 := fma32(r76, r, r34)
+			// r78 = FMA r77 r72:r r36
+			r78 := fma32(r77, r, r36)
+			// r79 = FMA r78 r72:r r38
+			r79 := fma32(r78, r, r38)
+			// r80 = FMA r79 r72:r r40
+			r80 := fma32(r79, r, r40)
+			// r81:q = FMA r80 r72:r r42
+			q := fma32(r80, r, r42)
+			// r83 = CmpGT r68:k r82
+			r83 := k > r82
+			// r84:kc = Select r83 r82 r68:k
+			kc := k
 			if r83 {
-				r84 = r82
+				kc = r82
 			}
-			r86 := float32(r84 * r85)
+			// r86 = Mul r84:kc r85
+			r86 := float32(kc * r85)
+			// r87 = Add r86 r65
 			r87 := float32(r86 + r65)
-			r88 := math.Float32bits(r87)
-			r90 := r88 + r89
+			// r88:kBits = Bits r87
+			kBits88 := math.Float32bits(r87)
+			// r90 = IAdd r88:kBits r89
+			r90 := kBits88 + r89
+			// r91 = Shl 23 r90
 			r91 := r90 << 23
-			r92 := math.Float32frombits(r91)
-			r93 := float32(r42 - r92)
-			r94 := fma32(r72, r81, r93)
-			r95 := float32(r94 / r61)
-			r96 := fma32(r68, r40, r65)
-			r97 := float32(r96 - r65)
-			r98 := float32(r97 + r65)
-			r99 := math.Float32bits(r98)
-			r100 := r99 + r89
+			// r92:pow2 = FromBits r91
+			pow292 := math.Float32frombits(r91)
+			// r93:oneMinus = Sub r42 r92:pow2
+			oneMinus := float32(r42 - pow292)
+			// r94 = FMA r72:r r81:q r93:oneMinus
+			r94 := fma32(r, q, oneMinus)
+			// r95:y = Div r94 r61:zl
+			y := float32(r94 / zl)
+			// r96 = FMA r68:k r40 r65
+			r96 := fma32(k, r40, r65)
+			// r97:kHalf = Sub r96 r65
+			kHalf := float32(r96 - r65)
+			// r98 = Add r97:kHalf r65
+			r98 := float32(kHalf + r65)
+			// r99:kBits = Bits r98
+			kBits99 := math.Float32bits(r98)
+			// r100 = IAdd r99:kBits r89
+			r100 := kBits99 + r89
+			// r101 = Shl 23 r100
 			r101 := r100 << 23
-			r102 := math.Float32frombits(r101)
-			r103 := float32(r95 * r102)
-			r104 := float32(r68 - r97)
+			// r102:pow2 = FromBits r101
+			pow2102 := math.Float32frombits(r101)
+			// r103 = Mul r95:y r102:pow2
+			r103 := float32(y * pow2102)
+			// r104 = Sub r68:k r97:kHalf
+			r104 := float32(k - kHalf)
+			// r105 = Add r104 r65
 			r105 := float32(r104 + r65)
-			r106 := math.Float32bits(r105)
-			r107 := r106 + r89
+			// r106:kBits = Bits r105
+			kBits106 := math.Float32bits(r105)
+			// r107 = IAdd r106:kBits r89
+			r107 := kBits106 + r89
+			// r108 = Shl 23 r107
 			r108 := r107 << 23
-			r109 := math.Float32frombits(r108)
-			r110 := float32(r103 * r109)
-			r111 := r32 <= r40
-			r112 := r110
+			// r109:pow2 = FromBits r108
+			pow2109 := math.Float32frombits(r108)
+			// r110:big = Mul r103 r109:pow2
+			big := float32(r103 * pow2109)
+			// r111 = CmpLE r32:az r40
+			r111 := az <= r40
+			// r112:far = Select r111 r58:taylor r110:big
+			far := big
 			if r111 {
-				r112 = r58
+				far = taylor
 			}
-			if r45 {
-				r43 = r112
+			// r43:ex = Select r45:large r112:far r43:ex
+			if large {
+				ex = far
 			}
 		}
-		r113 := fma32(r43, r22, r7)
+		// r113:vc = FMA r43:ex r22:F r7:vr
+		vc := fma32(ex, F, vr)
+		// If Delta
 		if hasDelta {
+			// r114 = Load Delta
 			r114 := delta[j]
-			r113 = float32(r113 + r114)
+			// r113:vc = Add r113:vc r114
+			vc = float32(vc + r114)
 		}
-		r116 := cKa[j]
-		r117 := float32(r113 - r13)
-		r118 := cKeep[j]
-		r119 := float32(r118 * r10)
-		r120 := fma32(r116, r117, r119)
-		r122 := float32(r121 - r2)
-		r123 := cTauRef[j]
-		r124 := r122 < r123
-		r0 = r113
-		if r124 {
-			r0 = r7
+		// r116:ka = Param Ka
+		ka := cKa[j]
+		// r117:dv = Sub r113:vc r13:vRest
+		dv := float32(vc - vRest)
+		// r118:keep = Param Keep
+		keep := cKeep[j]
+		// r119:wkeep = Mul r118:keep r10:u
+		wkeep := float32(keep * u)
+		// r120:wc = FMA r116:ka r117:dv r119:wkeep
+		wc := fma32(ka, dv, wkeep)
+		// r122:since = Sub r121:t r2:Last
+		since := float32(t - Last)
+		// r123:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r124:refr = CmpLT r122:since r123:tauRef
+		refr := since < tauRef
+		// r0:V = Select r124:refr r7:vr r113:vc
+		V = vc
+		if refr {
+			V = vr
 		}
-		r1 = r120
-		if r124 {
-			r1 = r10
+		// r1:W = Select r124:refr r10:u r120:wc
+		W = wc
+		if refr {
+			W = u
 		}
-		r127 := r0 >= r3
-		if r127 {
-			r2 = r121
+		// r127:sp = CmpGE r0:V r3:vTh
+		sp := V >= vTh
+		// r2:Last = Select r127:sp r121:t r2:Last
+		if sp {
+			Last = t
 		}
+		// If Spike
 		if hasSpike {
-			if r127 {
+			// StoreOne Spike r127:sp
+			if sp {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r128 := r124 || r127
-			ref[j] = r128
+			// r128:ref = Or r124:refr r127:sp
+			ref128 := refr || sp
+			// StoreBool Ref r128:ref
+			ref[j] = ref128
 		}
+		// If Bits
 		if hasBits {
-			if r127 {
+			// StoreBits Bits r127:sp
+			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -2028,633 +3055,986 @@ func stepF32HardOne(f *Frame32, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
+	// r31 = Imm 0x3ab60b61
 	r31 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r32 = Imm 0x3c088889
 	r32 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r34 = Imm 0x3d2aaaab
 	r34 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r36 = Imm 0x3e2aaaab
 	r36 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r38 = Imm 0x3f000000
 	r38 := math.Float32frombits(0x3f000000) // 0.5
+	// r40 = Imm 0x3f800000
 	r40 := math.Float32frombits(0x3f800000) // 1
+	// r42 = Imm 0x3e000000
 	r42 := math.Float32frombits(0x3e000000) // 0.125
+	// r44 = Imm 0x3493f27e
 	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r45 = Imm 0x3638ef1d
 	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r47 = Imm 0x37d00d01
 	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r49 = Imm 0x39500d01
 	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r57 = Imm 0x42be0000
 	r57 := math.Float32frombits(0x42be0000) // 95
+	// r60 = Imm 0xc2ae0000
 	r60 := math.Float32frombits(0xc2ae0000) // -87
+	// r63 = Imm 0x4b400000
 	r63 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r64 = Imm 0x3fb8aa3b
 	r64 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r67 = Imm 0xb5bfbe8e
 	r67 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r68 = Imm 0xbf317200
 	r68 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r80 = Imm 0x41f00000
 	r80 := math.Float32frombits(0x41f00000) // 30
+	// r83 = Imm 0xbf800000
 	r83 := math.Float32frombits(0xbf800000) // -1
+	// r87 = Imm 0x7f
 	r87 := uint32(0x7f)
-	r119 := f.T[s]
+	// r119:t = Time
+	t := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r0a := v[j]
-		r0b := v[j+1]
-		r0c := v[j+2]
-		r1a := w[j]
-		r1b := w[j+1]
-		r1c := w[j+2]
-		r2a := last[j]
-		r2b := last[j+1]
-		r2c := last[j+2]
-		r4a := r0a >= c[CVTh]
-		r4b := r0b >= c[CVTh]
-		r4c := r0c >= c[CVTh]
-		r6a := r0a
-		if r4a {
-			r6a = c[CVReset]
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		V_c := v[j+2]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		W_c := w[j+2]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		Last_c := last[j+2]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= c[CVTh]
+		spk_b := V_b >= c[CVTh]
+		spk_c := V_c >= c[CVTh]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = c[CVReset]
 		}
-		r6b := r0b
-		if r4b {
-			r6b = c[CVReset]
+		vr_b := V_b
+		if spk_b {
+			vr_b = c[CVReset]
 		}
-		r6c := r0c
-		if r4c {
-			r6c = c[CVReset]
+		vr_c := V_c
+		if spk_c {
+			vr_c = c[CVReset]
 		}
-		r8a := float32(r1a + c[CB])
-		r8b := float32(r1b + c[CB])
-		r8c := float32(r1c + c[CB])
-		r9a := r1a
-		if r4a {
-			r9a = r8a
+		// r8:wb = Add r1:W r7:b
+		wb_a := float32(W_a + c[CB])
+		wb_b := float32(W_b + c[CB])
+		wb_c := float32(W_c + c[CB])
+		// r9:u = Select r4:spk r8:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r9b := r1b
-		if r4b {
-			r9b = r8b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r9c := r1c
-		if r4c {
-			r9c = r8c
+		u_c := W_c
+		if spk_c {
+			u_c = wb_c
 		}
-		r10a := math.Float32frombits(0x00000000) // 0
-		r10b := math.Float32frombits(0x00000000) // 0
-		r10c := math.Float32frombits(0x00000000) // 0
+		// r10:in = Imm 0x0
+		in_a := math.Float32frombits(0x00000000) // 0
+		in_b := math.Float32frombits(0x00000000) // 0
+		in_c := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r10a = i[j]
-			r10b = i[j+1]
-			r10c = i[j+2]
+			// r10:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+			in_c = i[j+2]
 		}
-		r13a := float32(r6a - c[CVRest])
-		r13b := float32(r6b - c[CVRest])
-		r13c := float32(r6c - c[CVRest])
-		r15a := float32(r6a - c[CVC])
-		r15b := float32(r6b - c[CVC])
-		r15c := float32(r6c - c[CVC])
-		r17a := float32(r13a * r15a)
-		r17b := float32(r13b * r15b)
-		r17c := float32(r13c * r15c)
-		r19a := float32(r10a - r9a)
-		r19b := float32(r10b - r9b)
-		r19c := float32(r10c - r9c)
-		r20a := float32(c[CDtRTau] * r19a)
-		r20b := float32(c[CDtRTau] * r19b)
-		r20c := float32(c[CDtRTau] * r19c)
-		r21a := fma32Try(c[CDtCTau], r17a, r20a, &slow)
-		r21b := fma32Try(c[CDtCTau], r17b, r20b, &slow)
-		r21c := fma32Try(c[CDtCTau], r17c, r20c, &slow)
-		r22a := float32(r13a + r15a)
-		r22b := float32(r13b + r15b)
-		r22c := float32(r13c + r15c)
-		r23a := float32(c[CDtCTau] * r22a)
-		r23b := float32(c[CDtCTau] * r22b)
-		r23c := float32(c[CDtCTau] * r22c)
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1_a := float32(vr_a - c[CVRest])
+		a1_b := float32(vr_b - c[CVRest])
+		a1_c := float32(vr_c - c[CVRest])
+		// r15:a2 = Sub r6:vr r14:vC
+		a2_a := float32(vr_a - c[CVC])
+		a2_b := float32(vr_b - c[CVC])
+		a2_c := float32(vr_c - c[CVC])
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12_a := float32(a1_a * a2_a)
+		a12_b := float32(a1_b * a2_b)
+		a12_c := float32(a1_c * a2_c)
+		// r19:iu = Sub r10:in r9:u
+		iu_a := float32(in_a - u_a)
+		iu_b := float32(in_b - u_b)
+		iu_c := float32(in_c - u_c)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive_a := float32(c[CDtRTau] * iu_a)
+		drive_b := float32(c[CDtRTau] * iu_b)
+		drive_c := float32(c[CDtRTau] * iu_c)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F_a := fma32Try(c[CDtCTau], a12_a, drive_a, &slow)
+		F_b := fma32Try(c[CDtCTau], a12_b, drive_b, &slow)
+		F_c := fma32Try(c[CDtCTau], a12_c, drive_c, &slow)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2_a := float32(a1_a + a2_a)
+		a1a2_b := float32(a1_b + a2_b)
+		a1a2_c := float32(a1_c + a2_c)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z_a := float32(c[CDtCTau] * a1a2_a)
+		z_b := float32(c[CDtCTau] * a1a2_b)
+		z_c := float32(c[CDtCTau] * a1a2_c)
+		// If G
 		if hasG {
-			r24a := g[j]
-			r24b := g[j+1]
-			r24c := g[j+2]
-			r25a := float32(c[CDtRTau] * r24a)
-			r25b := float32(c[CDtRTau] * r24b)
-			r25c := float32(c[CDtRTau] * r24c)
-			r23a = float32(r23a - r25a)
-			r23b = float32(r23b - r25b)
-			r23c = float32(r23c - r25c)
-			r27a := math.Float32frombits(0x00000000) // 0
-			r27b := math.Float32frombits(0x00000000) // 0
-			r27c := math.Float32frombits(0x00000000) // 0
-			r28a := fma32Try(r25a, r6a, r27a, &slow)
-			r28b := fma32Try(r25b, r6b, r27b, &slow)
-			r28c := fma32Try(r25c, r6c, r27c, &slow)
-			r21a = float32(r21a - r28a)
-			r21b = float32(r21b - r28b)
-			r21c = float32(r21c - r28c)
+			// r24 = Load G
+			r24_a := g[j]
+			r24_b := g[j+1]
+			r24_c := g[j+2]
+			// r25:gd = Mul r18:dtRTau r24
+			gd_a := float32(c[CDtRTau] * r24_a)
+			gd_b := float32(c[CDtRTau] * r24_b)
+			gd_c := float32(c[CDtRTau] * r24_c)
+			// r23:z = Sub r23:z r25:gd
+			z_a = float32(z_a - gd_a)
+			z_b = float32(z_b - gd_b)
+			z_c = float32(z_c - gd_c)
+			// r27 = Imm 0x0
+			r27_a := math.Float32frombits(0x00000000) // 0
+			r27_b := math.Float32frombits(0x00000000) // 0
+			r27_c := math.Float32frombits(0x00000000) // 0
+			// r28:gv = FMA r25:gd r6:vr r27
+			gv_a := fma32Try(gd_a, vr_a, r27_a, &slow)
+			gv_b := fma32Try(gd_b, vr_b, r27_b, &slow)
+			gv_c := fma32Try(gd_c, vr_c, r27_c, &slow)
+			// r21:F = Sub r21:F r28:gv
+			F_a = float32(F_a - gv_a)
+			F_b = float32(F_b - gv_b)
+			F_c = float32(F_c - gv_c)
 		}
-		r30a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
-		r30b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
-		r30c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
-		r33a := fma32Try(r31, r23a, r32, &slow)
-		r33b := fma32Try(r31, r23b, r32, &slow)
-		r33c := fma32Try(r31, r23c, r32, &slow)
-		r35a := fma32Try(r33a, r23a, r34, &slow)
-		r35b := fma32Try(r33b, r23b, r34, &slow)
-		r35c := fma32Try(r33c, r23c, r34, &slow)
-		r37a := fma32Try(r35a, r23a, r36, &slow)
-		r37b := fma32Try(r35b, r23b, r36, &slow)
-		r37c := fma32Try(r35c, r23c, r36, &slow)
-		r39a := fma32Try(r37a, r23a, r38, &slow)
-		r39b := fma32Try(r37b, r23b, r38, &slow)
-		r39c := fma32Try(r37c, r23c, r38, &slow)
-		r41a := fma32Try(r39a, r23a, r40, &slow)
-		r41b := fma32Try(r39b, r23b, r40, &slow)
-		r41c := fma32Try(r39c, r23c, r40, &slow)
-		r43a := r30a > r42
-		r43b := r30b > r42
-		r43c := r30c > r42
-		if r43a {
-			r46a := fma32Try(r44, r23a, r45, &slow)
-			r48a := fma32Try(r46a, r23a, r47, &slow)
-			r50a := fma32Try(r48a, r23a, r49, &slow)
-			r51a := fma32Try(r50a, r23a, r31, &slow)
-			r52a := fma32Try(r51a, r23a, r32, &slow)
-			r53a := fma32Try(r52a, r23a, r34, &slow)
-			r54a := fma32Try(r53a, r23a, r36, &slow)
-			r55a := fma32Try(r54a, r23a, r38, &slow)
-			r56a := fma32Try(r55a, r23a, r40, &slow)
-			r58a := r23a > r57
-			r59a := r23a
-			if r58a {
-				r59a = r57
+		// r30:az = Abs r23:z
+		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r33 = FMA r31 r23:z r32
+		r33_a := fma32Try(r31, z_a, r32, &slow)
+		r33_b := fma32Try(r31, z_b, r32, &slow)
+		r33_c := fma32Try(r31, z_c, r32, &slow)
+		// r35 = FMA r33 r23:z r34
+		r35_a := fma32Try(r33_a, z_a, r34, &slow)
+		r35_b := fma32Try(r33_b, z_b, r34, &slow)
+		r35_c := fma32Try(r33_c, z_c, r34, &slow)
+		// r37 = FMA r35 r23:z r36
+		r37_a := fma32Try(r35_a, z_a, r36, &slow)
+		r37_b := fma32Try(r35_b, z_b, r36, &slow)
+		r37_c := fma32Try(r35_c, z_c, r36, &slow)
+		// r39 = FMA r37 r23:z r38
+		r39_a := fma32Try(r37_a, z_a, r38, &slow)
+		r39_b := fma32Try(r37_b, z_b, r38, &slow)
+		r39_c := fma32Try(r37_c, z_c, r38, &slow)
+		// r41:ex = FMA r39 r23:z r40
+		ex_a := fma32Try(r39_a, z_a, r40, &slow)
+		ex_b := fma32Try(r39_b, z_b, r40, &slow)
+		ex_c := fma32Try(r39_c, z_c, r40, &slow)
+		// r43:large = CmpGT r30:az r42
+		large_a := az_a > r42
+		large_b := az_b > r42
+		large_c := az_c > r42
+		// Rare r43:large
+		if large_a {
+			// r46 = FMA r44 r23:z r45
+			r46_a := fma32Try(r44, z_a, r45, &slow)
+			// r48 = FMA r46 r23:z r47
+			r48_a := fma32Try(r46_a, z_a, r47, &slow)
+			// r50 = FMA r48 r23:z r49
+			r50_a := fma32Try(r48_a, z_a, r49, &slow)
+			// r51 = FMA r50 r23:z r31
+			r51_a := fma32Try(r50_a, z_a, r31, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52_a := fma32Try(r51_a, z_a, r32, &slow)
+			// r53 = FMA r52 r23:z r34
+			r53_a := fma32Try(r52_a, z_a, r34, &slow)
+			// r54 = FMA r53 r23:z r36
+			r54_a := fma32Try(r53_a, z_a, r36, &slow)
+			// r55 = FMA r54 r23:z r38
+			r55_a := fma32Try(r54_a, z_a, r38, &slow)
+			// r56:taylor = FMA r55 r23:z r40
+			taylor_a := fma32Try(r55_a, z_a, r40, &slow)
+			// r58 = CmpGT r23:z r57
+			r58_a := z_a > r57
+			// r59:zl = Select r58 r57 r23:z
+			zl_a := z_a
+			if r58_a {
+				zl_a = r57
 			}
-			r61a := r59a < r60
-			r62a := r59a
-			if r61a {
-				r62a = r60
+			// r61 = CmpLT r59:zl r60
+			r61_a := zl_a < r60
+			// r62:zc = Select r61 r60 r59:zl
+			zc_a := zl_a
+			if r61_a {
+				zc_a = r60
 			}
-			r65a := fma32Try(r62a, r64, r63, &slow)
-			r66a := float32(r65a - r63)
-			r69a := fma32Try(r66a, r68, r62a, &slow)
-			r70a := fma32Try(r66a, r67, r69a, &slow)
-			r71a := fma32Try(r44, r70a, r45, &slow)
-			r72a := fma32Try(r71a, r70a, r47, &slow)
-			r73a := fma32Try(r72a, r70a, r49, &slow)
-			r74a := fma32Try(r73a, r70a, r31, &slow)
-			r75a := fma32Try(r74a, r70a, r32, &slow)
-			r76a := fma32Try(r75a, r70a, r34, &slow)
-			r77a := fma32Try(r76a, r70a, r36, &slow)
-			r78a := fma32Try(r77a, r70a, r38, &slow)
-			r79a := fma32Try(r78a, r70a, r40, &slow)
-			r81a := r66a > r80
-			r82a := r66a
-			if r81a {
-				r82a = r80
+			// r65 = FMA r62:zc r64 r63
+			r65_a := fma32Try(zc_a, r64, r63, &slow)
+			// r66:k = Sub r65 r63
+			k_a := float32(r65_a - r63)
+			// r69 = FMA r66:k r68 r62:zc
+			r69_a := fma32Try(k_a, r68, zc_a, &slow)
+			// r70:r = FMA r66:k r67 r69
+			r_a := fma32Try(k_a, r67, r69_a, &slow)
+			// r71 = FMA r44 r70:r r45
+			r71_a := fma32Try(r44, r_a, r45, &slow)
+			// r72 = FMA r71 r70:r r47
+			r72_a := fma32Try(r71_a, r_a, r47, &slow)
+			// r73 = FMA r72 r70:r r49
+			r73_a := fma32Try(r72_a, r_a, r49, &slow)
+			// r74 = FMA r73 r70:r r31
+			r74_a := fma32Try(r73_a, r_a, r31, &slow)
+			// r75 = FMA r74 r70:r r32
+			r75_a := fma32Try(r74_a, r_a, r32, &slow)
+			// r76 = FMA r75 r70:r r34
+			r76_a := fma32Try(r75_a, r_a, r34, &slow)
+			// r77 = FMA r76 r70:r r36
+			r77_a := fma32Try(r76_a, r_a, r36, &slow)
+			// r78 = FMA r77 r70:r r38
+			r78_a := fma32Try(r77_a, r_a, r38, &slow)
+			// r79:q = FMA r78 r70:r r40
+			q_a := fma32Try(r78_a, r_a, r40, &slow)
+			// r81 = CmpGT r66:k r80
+			r81_a := k_a > r80
+			// r82:kc = Select r81 r80 r66:k
+			kc_a := k_a
+			if r81_a {
+				kc_a = r80
 			}
-			r84a := float32(r82a * r83)
-			r85a := float32(r84a + r63)
-			r86a := math.Float32bits(r85a)
-			r88a := r86a + r87
-			r89a := r88a << 23
-			r90a := math.Float32frombits(r89a)
-			r91a := float32(r40 - r90a)
-			r92a := fma32Try(r70a, r79a, r91a, &slow)
-			r93a := float32(r92a / r59a)
-			r94a := fma32Try(r66a, r38, r63, &slow)
-			r95a := float32(r94a - r63)
-			r96a := float32(r95a + r63)
-			r97a := math.Float32bits(r96a)
-			r98a := r97a + r87
-			r99a := r98a << 23
-			r100a := math.Float32frombits(r99a)
-			r101a := float32(r93a * r100a)
-			r102a := float32(r66a - r95a)
-			r103a := float32(r102a + r63)
-			r104a := math.Float32bits(r103a)
-			r105a := r104a + r87
-			r106a := r105a << 23
-			r107a := math.Float32frombits(r106a)
-			r108a := float32(r101a * r107a)
-			r109a := r30a <= r38
-			r110a := r108a
-			if r109a {
-				r110a = r56a
+			// r84 = Mul r82:kc r83
+			r84_a := float32(kc_a * r83)
+			// r85 = Add r84 r63
+			r85_a := float32(r84_a + r63)
+			// r86:kBits = Bits r85
+			kBits86_a := math.Float32bits(r85_a)
+			// r88 = IAdd r86:kBits r87
+			r88_a := kBits86_a + r87
+			// r89 = Shl 23 r88
+			r89_a := r88_a << 23
+			// r90:pow2 = FromBits r89
+			pow290_a := math.Float32frombits(r89_a)
+			// r91:oneMinus = Sub r40 r90:pow2
+			oneMinus_a := float32(r40 - pow290_a)
+			// r92 = FMA r70:r r79:q r91:oneMinus
+			r92_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r93:y = Div r92 r59:zl
+			y_a := float32(r92_a / zl_a)
+			// r94 = FMA r66:k r38 r63
+			r94_a := fma32Try(k_a, r38, r63, &slow)
+			// r95:kHalf = Sub r94 r63
+			kHalf_a := float32(r94_a - r63)
+			// r96 = Add r95:kHalf r63
+			r96_a := float32(kHalf_a + r63)
+			// r97:kBits = Bits r96
+			kBits97_a := math.Float32bits(r96_a)
+			// r98 = IAdd r97:kBits r87
+			r98_a := kBits97_a + r87
+			// r99 = Shl 23 r98
+			r99_a := r98_a << 23
+			// r100:pow2 = FromBits r99
+			pow2100_a := math.Float32frombits(r99_a)
+			// r101 = Mul r93:y r100:pow2
+			r101_a := float32(y_a * pow2100_a)
+			// r102 = Sub r66:k r95:kHalf
+			r102_a := float32(k_a - kHalf_a)
+			// r103 = Add r102 r63
+			r103_a := float32(r102_a + r63)
+			// r104:kBits = Bits r103
+			kBits104_a := math.Float32bits(r103_a)
+			// r105 = IAdd r104:kBits r87
+			r105_a := kBits104_a + r87
+			// r106 = Shl 23 r105
+			r106_a := r105_a << 23
+			// r107:pow2 = FromBits r106
+			pow2107_a := math.Float32frombits(r106_a)
+			// r108:big = Mul r101 r107:pow2
+			big_a := float32(r101_a * pow2107_a)
+			// r109 = CmpLE r30:az r38
+			r109_a := az_a <= r38
+			// r110:far = Select r109 r56:taylor r108:big
+			far_a := big_a
+			if r109_a {
+				far_a = taylor_a
 			}
-			if r43a {
-				r41a = r110a
-			}
-		}
-		if r43b {
-			r46b := fma32Try(r44, r23b, r45, &slow)
-			r48b := fma32Try(r46b, r23b, r47, &slow)
-			r50b := fma32Try(r48b, r23b, r49, &slow)
-			r51b := fma32Try(r50b, r23b, r31, &slow)
-			r52b := fma32Try(r51b, r23b, r32, &slow)
-			r53b := fma32Try(r52b, r23b, r34, &slow)
-			r54b := fma32Try(r53b, r23b, r36, &slow)
-			r55b := fma32Try(r54b, r23b, r38, &slow)
-			r56b := fma32Try(r55b, r23b, r40, &slow)
-			r58b := r23b > r57
-			r59b := r23b
-			if r58b {
-				r59b = r57
-			}
-			r61b := r59b < r60
-			r62b := r59b
-			if r61b {
-				r62b = r60
-			}
-			r65b := fma32Try(r62b, r64, r63, &slow)
-			r66b := float32(r65b - r63)
-			r69b := fma32Try(r66b, r68, r62b, &slow)
-			r70b := fma32Try(r66b, r67, r69b, &slow)
-			r71b := fma32Try(r44, r70b, r45, &slow)
-			r72b := fma32Try(r71b, r70b, r47, &slow)
-			r73b := fma32Try(r72b, r70b, r49, &slow)
-			r74b := fma32Try(r73b, r70b, r31, &slow)
-			r75b := fma32Try(r74b, r70b, r32, &slow)
-			r76b := fma32Try(r75b, r70b, r34, &slow)
-			r77b := fma32Try(r76b, r70b, r36, &slow)
-			r78b := fma32Try(r77b, r70b, r38, &slow)
-			r79b := fma32Try(r78b, r70b, r40, &slow)
-			r81b := r66b > r80
-			r82b := r66b
-			if r81b {
-				r82b = r80
-			}
-			r84b := float32(r82b * r83)
-			r85b := float32(r84b + r63)
-			r86b := math.Float32bits(r85b)
-			r88b := r86b + r87
-			r89b := r88b << 23
-			r90b := math.Float32frombits(r89b)
-			r91b := float32(r40 - r90b)
-			r92b := fma32Try(r70b, r79b, r91b, &slow)
-			r93b := float32(r92b / r59b)
-			r94b := fma32Try(r66b, r38, r63, &slow)
-			r95b := float32(r94b - r63)
-			r96b := float32(r95b + r63)
-			r97b := math.Float32bits(r96b)
-			r98b := r97b + r87
-			r99b := r98b << 23
-			r100b := math.Float32frombits(r99b)
-			r101b := float32(r93b * r100b)
-			r102b := float32(r66b - r95b)
-			r103b := float32(r102b + r63)
-			r104b := math.Float32bits(r103b)
-			r105b := r104b + r87
-			r106b := r105b << 23
-			r107b := math.Float32frombits(r106b)
-			r108b := float32(r101b * r107b)
-			r109b := r30b <= r38
-			r110b := r108b
-			if r109b {
-				r110b = r56b
-			}
-			if r43b {
-				r41b = r110b
+			// r41:ex = Select r43:large r110:far r41:ex
+			if large_a {
+				ex_a = far_a
 			}
 		}
-		if r43c {
-			r46c := fma32Try(r44, r23c, r45, &slow)
-			r48c := fma32Try(r46c, r23c, r47, &slow)
-			r50c := fma32Try(r48c, r23c, r49, &slow)
-			r51c := fma32Try(r50c, r23c, r31, &slow)
-			r52c := fma32Try(r51c, r23c, r32, &slow)
-			r53c := fma32Try(r52c, r23c, r34, &slow)
-			r54c := fma32Try(r53c, r23c, r36, &slow)
-			r55c := fma32Try(r54c, r23c, r38, &slow)
-			r56c := fma32Try(r55c, r23c, r40, &slow)
-			r58c := r23c > r57
-			r59c := r23c
-			if r58c {
-				r59c = r57
+		if large_b {
+			// r46 = FMA r44 r23:z r45
+			r46_b := fma32Try(r44, z_b, r45, &slow)
+			// r48 = FMA r46 r23:z r47
+			r48_b := fma32Try(r46_b, z_b, r47, &slow)
+			// r50 = FMA r48 r23:z r49
+			r50_b := fma32Try(r48_b, z_b, r49, &slow)
+			// r51 = FMA r50 r23:z r31
+			r51_b := fma32Try(r50_b, z_b, r31, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52_b := fma32Try(r51_b, z_b, r32, &slow)
+			// r53 = FMA r52 r23:z r34
+			r53_b := fma32Try(r52_b, z_b, r34, &slow)
+			// r54 = FMA r53 r23:z r36
+			r54_b := fma32Try(r53_b, z_b, r36, &slow)
+			// r55 = FMA r54 r23:z r38
+			r55_b := fma32Try(r54_b, z_b, r38, &slow)
+			// r56:taylor = FMA r55 r23:z r40
+			taylor_b := fma32Try(r55_b, z_b, r40, &slow)
+			// r58 = CmpGT r23:z r57
+			r58_b := z_b > r57
+			// r59:zl = Select r58 r57 r23:z
+			zl_b := z_b
+			if r58_b {
+				zl_b = r57
 			}
-			r61c := r59c < r60
-			r62c := r59c
-			if r61c {
-				r62c = r60
+			// r61 = CmpLT r59:zl r60
+			r61_b := zl_b < r60
+			// r62:zc = Select r61 r60 r59:zl
+			zc_b := zl_b
+			if r61_b {
+				zc_b = r60
 			}
-			r65c := fma32Try(r62c, r64, r63, &slow)
-			r66c := float32(r65c - r63)
-			r69c := fma32Try(r66c, r68, r62c, &slow)
-			r70c := fma32Try(r66c, r67, r69c, &slow)
-			r71c := fma32Try(r44, r70c, r45, &slow)
-			r72c := fma32Try(r71c, r70c, r47, &slow)
-			r73c := fma32Try(r72c, r70c, r49, &slow)
-			r74c := fma32Try(r73c, r70c, r31, &slow)
-			r75c := fma32Try(r74c, r70c, r32, &slow)
-			r76c := fma32Try(r75c, r70c, r34, &slow)
-			r77c := fma32Try(r76c, r70c, r36, &slow)
-			r78c := fma32Try(r77c, r70c, r38, &slow)
-			r79c := fma32Try(r78c, r70c, r40, &slow)
-			r81c := r66c > r80
-			r82c := r66c
-			if r81c {
-				r82c = r80
+			// r65 = FMA r62:zc r64 r63
+			r65_b := fma32Try(zc_b, r64, r63, &slow)
+			// r66:k = Sub r65 r63
+			k_b := float32(r65_b - r63)
+			// r69 = FMA r66:k r68 r62:zc
+			r69_b := fma32Try(k_b, r68, zc_b, &slow)
+			// r70:r = FMA r66:k r67 r69
+			r_b := fma32Try(k_b, r67, r69_b, &slow)
+			// r71 = FMA r44 r70:r r45
+			r71_b := fma32Try(r44, r_b, r45, &slow)
+			// r72 = FMA r71 r70:r r47
+			r72_b := fma32Try(r71_b, r_b, r47, &slow)
+			// r73 = FMA r72 r70:r r49
+			r73_b := fma32Try(r72_b, r_b, r49, &slow)
+			// r74 = FMA r73 r70:r r31
+			r74_b := fma32Try(r73_b, r_b, r31, &slow)
+			// r75 = FMA r74 r70:r r32
+			r75_b := fma32Try(r74_b, r_b, r32, &slow)
+			// r76 = FMA r75 r70:r r34
+			r76_b := fma32Try(r75_b, r_b, r34, &slow)
+			// r77 = FMA r76 r70:r r36
+			r77_b := fma32Try(r76_b, r_b, r36, &slow)
+			// r78 = FMA r77 r70:r r38
+			r78_b := fma32Try(r77_b, r_b, r38, &slow)
+			// r79:q = FMA r78 r70:r r40
+			q_b := fma32Try(r78_b, r_b, r40, &slow)
+			// r81 = CmpGT r66:k r80
+			r81_b := k_b > r80
+			// r82:kc = Select r81 r80 r66:k
+			kc_b := k_b
+			if r81_b {
+				kc_b = r80
 			}
-			r84c := float32(r82c * r83)
-			r85c := float32(r84c + r63)
-			r86c := math.Float32bits(r85c)
-			r88c := r86c + r87
-			r89c := r88c << 23
-			r90c := math.Float32frombits(r89c)
-			r91c := float32(r40 - r90c)
-			r92c := fma32Try(r70c, r79c, r91c, &slow)
-			r93c := float32(r92c / r59c)
-			r94c := fma32Try(r66c, r38, r63, &slow)
-			r95c := float32(r94c - r63)
-			r96c := float32(r95c + r63)
-			r97c := math.Float32bits(r96c)
-			r98c := r97c + r87
-			r99c := r98c << 23
-			r100c := math.Float32frombits(r99c)
-			r101c := float32(r93c * r100c)
-			r102c := float32(r66c - r95c)
-			r103c := float32(r102c + r63)
-			r104c := math.Float32bits(r103c)
-			r105c := r104c + r87
-			r106c := r105c << 23
-			r107c := math.Float32frombits(r106c)
-			r108c := float32(r101c * r107c)
-			r109c := r30c <= r38
-			r110c := r108c
-			if r109c {
-				r110c = r56c
+			// r84 = Mul r82:kc r83
+			r84_b := float32(kc_b * r83)
+			// r85 = Add r84 r63
+			r85_b := float32(r84_b + r63)
+			// r86:kBits = Bits r85
+			kBits86_b := math.Float32bits(r85_b)
+			// r88 = IAdd r86:kBits r87
+			r88_b := kBits86_b + r87
+			// r89 = Shl 23 r88
+			r89_b := r88_b << 23
+			// r90:pow2 = FromBits r89
+			pow290_b := math.Float32frombits(r89_b)
+			// r91:oneMinus = Sub r40 r90:pow2
+			oneMinus_b := float32(r40 - pow290_b)
+			// r92 = FMA r70:r r79:q r91:oneMinus
+			r92_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r93:y = Div r92 r59:zl
+			y_b := float32(r92_b / zl_b)
+			// r94 = FMA r66:k r38 r63
+			r94_b := fma32Try(k_b, r38, r63, &slow)
+			// r95:kHalf = Sub r94 r63
+			kHalf_b := float32(r94_b - r63)
+			// r96 = Add r95:kHalf r63
+			r96_b := float32(kHalf_b + r63)
+			// r97:kBits = Bits r96
+			kBits97_b := math.Float32bits(r96_b)
+			// r98 = IAdd r97:kBits r87
+			r98_b := kBits97_b + r87
+			// r99 = Shl 23 r98
+			r99_b := r98_b << 23
+			// r100:pow2 = FromBits r99
+			pow2100_b := math.Float32frombits(r99_b)
+			// r101 = Mul r93:y r100:pow2
+			r101_b := float32(y_b * pow2100_b)
+			// r102 = Sub r66:k r95:kHalf
+			r102_b := float32(k_b - kHalf_b)
+			// r103 = Add r102 r63
+			r103_b := float32(r102_b + r63)
+			// r104:kBits = Bits r103
+			kBits104_b := math.Float32bits(r103_b)
+			// r105 = IAdd r104:kBits r87
+			r105_b := kBits104_b + r87
+			// r106 = Shl 23 r105
+			r106_b := r105_b << 23
+			// r107:pow2 = FromBits r106
+			pow2107_b := math.Float32frombits(r106_b)
+			// r108:big = Mul r101 r107:pow2
+			big_b := float32(r101_b * pow2107_b)
+			// r109 = CmpLE r30:az r38
+			r109_b := az_b <= r38
+			// r110:far = Select r109 r56:taylor r108:big
+			far_b := big_b
+			if r109_b {
+				far_b = taylor_b
 			}
-			if r43c {
-				r41c = r110c
+			// r41:ex = Select r43:large r110:far r41:ex
+			if large_b {
+				ex_b = far_b
 			}
 		}
-		r111a := fma32Try(r41a, r21a, r6a, &slow)
-		r111b := fma32Try(r41b, r21b, r6b, &slow)
-		r111c := fma32Try(r41c, r21c, r6c, &slow)
+		if large_c {
+			// r46 = FMA r44 r23:z r45
+			r46_c := fma32Try(r44, z_c, r45, &slow)
+			// r48 = FMA r46 r23:z r47
+			r48_c := fma32Try(r46_c, z_c, r47, &slow)
+			// r50 = FMA r48 r23:z r49
+			r50_c := fma32Try(r48_c, z_c, r49, &slow)
+			// r51 = FMA r50 r23:z r31
+			r51_c := fma32Try(r50_c, z_c, r31, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52_c := fma32Try(r51_c, z_c, r32, &slow)
+			// r53 = FMA r52 r23:z r34
+			r53_c := fma32Try(r52_c, z_c, r34, &slow)
+			// r54 = FMA r53 r23:z r36
+			r54_c := fma32Try(r53_c, z_c, r36, &slow)
+			// r55 = FMA r54 r23:z r38
+			r55_c := fma32Try(r54_c, z_c, r38, &slow)
+			// r56:taylor = FMA r55 r23:z r40
+			taylor_c := fma32Try(r55_c, z_c, r40, &slow)
+			// r58 = CmpGT r23:z r57
+			r58_c := z_c > r57
+			// r59:zl = Select r58 r57 r23:z
+			zl_c := z_c
+			if r58_c {
+				zl_c = r57
+			}
+			// r61 = CmpLT r59:zl r60
+			r61_c := zl_c < r60
+			// r62:zc = Select r61 r60 r59:zl
+			zc_c := zl_c
+			if r61_c {
+				zc_c = r60
+			}
+			// r65 = FMA r62:zc r64 r63
+			r65_c := fma32Try(zc_c, r64, r63, &slow)
+			// r66:k = Sub r65 r63
+			k_c := float32(r65_c - r63)
+			// r69 = FMA r66:k r68 r62:zc
+			r69_c := fma32Try(k_c, r68, zc_c, &slow)
+			// r70:r = FMA r66:k r67 r69
+			r_c := fma32Try(k_c, r67, r69_c, &slow)
+			// r71 = FMA r44 r70:r r45
+			r71_c := fma32Try(r44, r_c, r45, &slow)
+			// r72 = FMA r71 r70:r r47
+			r72_c := fma32Try(r71_c, r_c, r47, &slow)
+			// r73 = FMA r72 r70:r r49
+			r73_c := fma32Try(r72_c, r_c, r49, &slow)
+			// r74 = FMA r73 r70:r r31
+			r74_c := fma32Try(r73_c, r_c, r31, &slow)
+			// r75 = FMA r74 r70:r r32
+			r75_c := fma32Try(r74_c, r_c, r32, &slow)
+			// r76 = FMA r75 r70:r r34
+			r76_c := fma32Try(r75_c, r_c, r34, &slow)
+			// r77 = FMA r76 r70:r r36
+			r77_c := fma32Try(r76_c, r_c, r36, &slow)
+			// r78 = FMA r77 r70:r r38
+			r78_c := fma32Try(r77_c, r_c, r38, &slow)
+			// r79:q = FMA r78 r70:r r40
+			q_c := fma32Try(r78_c, r_c, r40, &slow)
+			// r81 = CmpGT r66:k r80
+			r81_c := k_c > r80
+			// r82:kc = Select r81 r80 r66:k
+			kc_c := k_c
+			if r81_c {
+				kc_c = r80
+			}
+			// r84 = Mul r82:kc r83
+			r84_c := float32(kc_c * r83)
+			// r85 = Add r84 r63
+			r85_c := float32(r84_c + r63)
+			// r86:kBits = Bits r85
+			kBits86_c := math.Float32bits(r85_c)
+			// r88 = IAdd r86:kBits r87
+			r88_c := kBits86_c + r87
+			// r89 = Shl 23 r88
+			r89_c := r88_c << 23
+			// r90:pow2 = FromBits r89
+			pow290_c := math.Float32frombits(r89_c)
+			// r91:oneMinus = Sub r40 r90:pow2
+			oneMinus_c := float32(r40 - pow290_c)
+			// r92 = FMA r70:r r79:q r91:oneMinus
+			r92_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r93:y = Div r92 r59:zl
+			y_c := float32(r92_c / zl_c)
+			// r94 = FMA r66:k r38 r63
+			r94_c := fma32Try(k_c, r38, r63, &slow)
+			// r95:kHalf = Sub r94 r63
+			kHalf_c := float32(r94_c - r63)
+			// r96 = Add r95:kHalf r63
+			r96_c := float32(kHalf_c + r63)
+			// r97:kBits = Bits r96
+			kBits97_c := math.Float32bits(r96_c)
+			// r98 = IAdd r97:kBits r87
+			r98_c := kBits97_c + r87
+			// r99 = Shl 23 r98
+			r99_c := r98_c << 23
+			// r100:pow2 = FromBits r99
+			pow2100_c := math.Float32frombits(r99_c)
+			// r101 = Mul r93:y r100:pow2
+			r101_c := float32(y_c * pow2100_c)
+			// r102 = Sub r66:k r95:kHalf
+			r102_c := float32(k_c - kHalf_c)
+			// r103 = Add r102 r63
+			r103_c := float32(r102_c + r63)
+			// r104:kBits = Bits r103
+			kBits104_c := math.Float32bits(r103_c)
+			// r105 = IAdd r104:kBits r87
+			r105_c := kBits104_c + r87
+			// r106 = Shl 23 r105
+			r106_c := r105_c << 23
+			// r107:pow2 = FromBits r106
+			pow2107_c := math.Float32frombits(r106_c)
+			// r108:big = Mul r101 r107:pow2
+			big_c := float32(r101_c * pow2107_c)
+			// r109 = CmpLE r30:az r38
+			r109_c := az_c <= r38
+			// r110:far = Select r109 r56:taylor r108:big
+			far_c := big_c
+			if r109_c {
+				far_c = taylor_c
+			}
+			// r41:ex = Select r43:large r110:far r41:ex
+			if large_c {
+				ex_c = far_c
+			}
+		}
+		// r111:vc = FMA r41:ex r21:F r6:vr
+		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
+		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
+		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
+		// If Delta
 		if hasDelta {
-			r112a := delta[j]
-			r112b := delta[j+1]
-			r112c := delta[j+2]
-			r111a = float32(r111a + r112a)
-			r111b = float32(r111b + r112b)
-			r111c = float32(r111c + r112c)
+			// r112 = Load Delta
+			r112_a := delta[j]
+			r112_b := delta[j+1]
+			r112_c := delta[j+2]
+			// r111:vc = Add r111:vc r112
+			vc_a = float32(vc_a + r112_a)
+			vc_b = float32(vc_b + r112_b)
+			vc_c = float32(vc_c + r112_c)
 		}
-		r115a := float32(r111a - c[CVRest])
-		r115b := float32(r111b - c[CVRest])
-		r115c := float32(r111c - c[CVRest])
-		r117a := float32(c[CKeep] * r9a)
-		r117b := float32(c[CKeep] * r9b)
-		r117c := float32(c[CKeep] * r9c)
-		r118a := fma32Try(c[CKa], r115a, r117a, &slow)
-		r118b := fma32Try(c[CKa], r115b, r117b, &slow)
-		r118c := fma32Try(c[CKa], r115c, r117c, &slow)
-		r120a := float32(r119 - r2a)
-		r120b := float32(r119 - r2b)
-		r120c := float32(r119 - r2c)
-		r122a := r120a < c[CTauRef]
-		r122b := r120b < c[CTauRef]
-		r122c := r120c < c[CTauRef]
-		r0a = r111a
-		if r122a {
-			r0a = r6a
+		// r115:dv = Sub r111:vc r12:vRest
+		dv_a := float32(vc_a - c[CVRest])
+		dv_b := float32(vc_b - c[CVRest])
+		dv_c := float32(vc_c - c[CVRest])
+		// r117:wkeep = Mul r116:keep r9:u
+		wkeep_a := float32(c[CKeep] * u_a)
+		wkeep_b := float32(c[CKeep] * u_b)
+		wkeep_c := float32(c[CKeep] * u_c)
+		// r118:wc = FMA r114:ka r115:dv r117:wkeep
+		wc_a := fma32Try(c[CKa], dv_a, wkeep_a, &slow)
+		wc_b := fma32Try(c[CKa], dv_b, wkeep_b, &slow)
+		wc_c := fma32Try(c[CKa], dv_c, wkeep_c, &slow)
+		// r120:since = Sub r119:t r2:Last
+		since_a := float32(t - Last_a)
+		since_b := float32(t - Last_b)
+		since_c := float32(t - Last_c)
+		// r122:refr = CmpLT r120:since r121:tauRef
+		refr_a := since_a < c[CTauRef]
+		refr_b := since_b < c[CTauRef]
+		refr_c := since_c < c[CTauRef]
+		// r0:V = Select r122:refr r6:vr r111:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
 		}
-		r0b = r111b
-		if r122b {
-			r0b = r6b
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
 		}
-		r0c = r111c
-		if r122c {
-			r0c = r6c
+		V_c = vc_c
+		if refr_c {
+			V_c = vr_c
 		}
-		r1a = r118a
-		if r122a {
-			r1a = r9a
+		// r1:W = Select r122:refr r9:u r118:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
 		}
-		r1b = r118b
-		if r122b {
-			r1b = r9b
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
 		}
-		r1c = r118c
-		if r122c {
-			r1c = r9c
+		W_c = wc_c
+		if refr_c {
+			W_c = u_c
 		}
-		r125a := r0a >= c[CVTh]
-		r125b := r0b >= c[CVTh]
-		r125c := r0c >= c[CVTh]
-		if r125a {
-			r2a = r119
+		// r125:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= c[CVTh]
+		sp_b := V_b >= c[CVTh]
+		sp_c := V_c >= c[CVTh]
+		// r2:Last = Select r125:sp r119:t r2:Last
+		if sp_a {
+			Last_a = t
 		}
-		if r125b {
-			r2b = r119
+		if sp_b {
+			Last_b = t
 		}
-		if r125c {
-			r2c = r119
+		if sp_c {
+			Last_c = t
 		}
 		if slow {
 			stepF32HardExact(f, s, j, j+3)
 			continue
 		}
+		// If Spike
 		if hasSpike {
-			if r125a {
+			// StoreOne Spike r125:sp
+			if sp_a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r125b {
+			if sp_b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r125c {
+			if sp_c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r126a := r122a || r125a
-			r126b := r122b || r125b
-			r126c := r122c || r125c
-			ref[j] = r126a
-			ref[j+1] = r126b
-			ref[j+2] = r126c
+			// r126:ref = Or r122:refr r125:sp
+			ref126_a := refr_a || sp_a
+			ref126_b := refr_b || sp_b
+			ref126_c := refr_c || sp_c
+			// StoreBool Ref r126:ref
+			ref[j] = ref126_a
+			ref[j+1] = ref126_b
+			ref[j+2] = ref126_c
 		}
+		// If Bits
 		if hasBits {
-			if r125a {
+			// StoreBits Bits r125:sp
+			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r125b {
+			if sp_b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r125c {
+			if sp_c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		v[j+2] = r0c
-		w[j] = r1a
-		w[j+1] = r1b
-		w[j+2] = r1c
-		last[j] = r2a
-		last[j+1] = r2b
-		last[j+2] = r2c
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		v[j+2] = V_c
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		w[j+2] = W_c
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
+		last[j+2] = Last_c
 	}
 	for ; j < n; j++ {
 		slow := false
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r4 := r0 >= c[CVTh]
-		r6 := r0
-		if r4 {
-			r6 = c[CVReset]
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= c[CVTh]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr := V
+		if spk {
+			vr = c[CVReset]
 		}
-		r8 := float32(r1 + c[CB])
-		r9 := r1
-		if r4 {
-			r9 = r8
+		// r8:wb = Add r1:W r7:b
+		wb := float32(W + c[CB])
+		// r9:u = Select r4:spk r8:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r10 := math.Float32frombits(0x00000000) // 0
+		// r10:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r10 = i[j]
+			// r10:in = Load I
+			in = i[j]
 		}
-		r13 := float32(r6 - c[CVRest])
-		r15 := float32(r6 - c[CVC])
-		r17 := float32(r13 * r15)
-		r19 := float32(r10 - r9)
-		r20 := float32(c[CDtRTau] * r19)
-		r21 := fma32Try(c[CDtCTau], r17, r20, &slow)
-		r22 := float32(r13 + r15)
-		r23 := float32(c[CDtCTau] * r22)
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1 := float32(vr - c[CVRest])
+		// r15:a2 = Sub r6:vr r14:vC
+		a2 := float32(vr - c[CVC])
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12 := float32(a1 * a2)
+		// r19:iu = Sub r10:in r9:u
+		iu := float32(in - u)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive := float32(c[CDtRTau] * iu)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F := fma32Try(c[CDtCTau], a12, drive, &slow)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2 := float32(a1 + a2)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z := float32(c[CDtCTau] * a1a2)
+		// If G
 		if hasG {
+			// r24 = Load G
 			r24 := g[j]
-			r25 := float32(c[CDtRTau] * r24)
-			r23 = float32(r23 - r25)
+			// r25:gd = Mul r18:dtRTau r24
+			gd := float32(c[CDtRTau] * r24)
+			// r23:z = Sub r23:z r25:gd
+			z = float32(z - gd)
+			// r27 = Imm 0x0
 			r27 := math.Float32frombits(0x00000000) // 0
-			r28 := fma32Try(r25, r6, r27, &slow)
-			r21 = float32(r21 - r28)
+			// r28:gv = FMA r25:gd r6:vr r27
+			gv := fma32Try(gd, vr, r27, &slow)
+			// r21:F = Sub r21:F r28:gv
+			F = float32(F - gv)
 		}
-		r30 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r33 := fma32Try(r31, r23, r32, &slow)
-		r35 := fma32Try(r33, r23, r34, &slow)
-		r37 := fma32Try(r35, r23, r36, &slow)
-		r39 := fma32Try(r37, r23, r38, &slow)
-		r41 := fma32Try(r39, r23, r40, &slow)
-		r43 := r30 > r42
-		if r43 {
-			r46 := fma32Try(r44, r23, r45, &slow)
-			r48 := fma32Try(r46, r23, r47, &slow)
-			r50 := fma32Try(r48, r23, r49, &slow)
-			r51 := fma32Try(r50, r23, r31, &slow)
-			r52 := fma32Try(r51, r23, r32, &slow)
-			r53 := fma32Try(r52, r23, r34, &slow)
-			r54 := fma32Try(r53, r23, r36, &slow)
-			r55 := fma32Try(r54, r23, r38, &slow)
-			r56 := fma32Try(r55, r23, r40, &slow)
-			r58 := r23 > r57
-			r59 := r23
+		// r30:az = Abs r23:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r33 = FMA r31 r23:z r32
+		r33 := fma32Try(r31, z, r32, &slow)
+		// r35 = FMA r33 r23:z r34
+		r35 := fma32Try(r33, z, r34, &slow)
+		// r37 = FMA r35 r23:z r36
+		r37 := fma32Try(r35, z, r36, &slow)
+		// r39 = FMA r37 r23:z r38
+		r39 := fma32Try(r37, z, r38, &slow)
+		// r41:ex = FMA r39 r23:z r40
+		ex := fma32Try(r39, z, r40, &slow)
+		// r43:large = CmpGT r30:az r42
+		large := az > r42
+		// Rare r43:large
+		if large {
+			// r46 = FMA r44 r23:z r45
+			r46 := fma32Try(r44, z, r45, &slow)
+			// r48 = FMA r46 r23:z r47
+			r48 := fma32Try(r46, z, r47, &slow)
+			// r50 = FMA r48 r23:z r49
+			r50 := fma32Try(r48, z, r49, &slow)
+			// r51 = FMA r50 r23:z r31
+			r51 := fma32Try(r50, z, r31, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52 := fma32Try(r51, z, r32, &slow)
+			// r53 = FMA r52 r23:z r34
+			r53 := fma32Try(r52, z, r34, &slow)
+			// r54 = FMA r53 r23:z r36
+			r54 := fma32Try(r53, z, r36, &slow)
+			// r55 = FMA r54 r23:z r38
+			r55 := fma32Try(r54, z, r38, &slow)
+			// r56:taylor = FMA r55 r23:z r40
+			taylor := fma32Try(r55, z, r40, &slow)
+			// r58 = CmpGT r23:z r57
+			r58 := z > r57
+			// r59:zl = Select r58 r57 r23:z
+			zl := z
 			if r58 {
-				r59 = r57
+				zl = r57
 			}
-			r61 := r59 < r60
-			r62 := r59
+			// r61 = CmpLT r59:zl r60
+			r61 := zl < r60
+			// r62:zc = Select r61 r60 r59:zl
+			zc := zl
 			if r61 {
-				r62 = r60
+				zc = r60
 			}
-			r65 := fma32Try(r62, r64, r63, &slow)
-			r66 := float32(r65 - r63)
-			r69 := fma32Try(r66, r68, r62, &slow)
-			r70 := fma32Try(r66, r67, r69, &slow)
-			r71 := fma32Try(r44, r70, r45, &slow)
-			r72 := fma32Try(r71, r70, r47, &slow)
-			r73 := fma32Try(r72, r70, r49, &slow)
-			r74 := fma32Try(r73, r70, r31, &slow)
-			r75 := fma32Try(r74, r70, r32, &slow)
-			r76 := fma32Try(r75, r70, r34, &slow)
-			r77 := fma32Try(r76, r70, r36, &slow)
-			r78 := fma32Try(r77, r70, r38, &slow)
-			r79 := fma32Try(r78, r70, r40, &slow)
-			r81 := r66 > r80
-			r82 := r66
+			// r65 = FMA r62:zc r64 r63
+			r65 := fma32Try(zc, r64, r63, &slow)
+			// r66:k = Sub r65 r63
+			k := float32(r65 - r63)
+			// r69 = FMA r66:k r68 r62:zc
+			r69 := fma32Try(k, r68, zc, &slow)
+			// r70:r = FMA r66:k r67 r69
+			r := fma32Try(k, r67, r69, &slow)
+			// r71 = FMA r44 r70:r r45
+			r71 := fma32Try(r44, r, r45, &slow)
+			// r72 = FMA r71 r70:r r47
+			r72 := fma32Try(r71, r, r47, &slow)
+			// r73 = FMA r72 r70:r r49
+			r73 := fma32Try(r72, r, r49, &slow)
+			// r74 = FMA r73 r70:r r31
+			r74 := fma32Try(r73, r, r31, &slow)
+			// r75 = FMA r74 r70:r r32
+			r75 := fma32Try(r74, r, r32, &slow)
+			// r76 = FMA r75 r70:r r34
+			r76 := fma32Try(r75, r, r34, &slow)
+			// r77 = FMA r76 r70:r r36
+			r77 := fma32Try(r76, r, r36, &slow)
+			// r78 = FMA r77 r70:r r38
+			r78 := fma32Try(r77, r, r38, &slow)
+			// r79:q = FMA r78 r70:r r40
+			q := fma32Try(r78, r, r40, &slow)
+			// r81 = CmpGT r66:k r80
+			r81 := k > r80
+			// r82:kc = Select r81 r80 r66:k
+			kc := k
 			if r81 {
-				r82 = r80
+				kc = r80
 			}
-			r84 := float32(r82 * r83)
+			// r84 = Mul r82:kc r83
+			r84 := float32(kc * r83)
+			// r85 = Add r84 r63
 			r85 := float32(r84 + r63)
-			r86 := math.Float32bits(r85)
-			r88 := r86 + r87
+			// r86:kBits = Bits r85
+			kBits86 := math.Float32bits(r85)
+			// r88 = IAdd r86:kBits r87
+			r88 := kBits86 + r87
+			// r89 = Shl 23 r88
 			r89 := r88 << 23
-			r90 := math.Float32frombits(r89)
-			r91 := float32(r40 - r90)
-			r92 := fma32Try(r70, r79, r91, &slow)
-			r93 := float32(r92 / r59)
-			r94 := fma32Try(r66, r38, r63, &slow)
-			r95 := float32(r94 - r63)
-			r96 := float32(r95 + r63)
-			r97 := math.Float32bits(r96)
-			r98 := r97 + r87
+			// r90:pow2 = FromBits r89
+			pow290 := math.Float32frombits(r89)
+			// r91:oneMinus = Sub r40 r90:pow2
+			oneMinus := float32(r40 - pow290)
+			// r92 = FMA r70:r r79:q r91:oneMinus
+			r92 := fma32Try(r, q, oneMinus, &slow)
+			// r93:y = Div r92 r59:zl
+			y := float32(r92 / zl)
+			// r94 = FMA r66:k r38 r63
+			r94 := fma32Try(k, r38, r63, &slow)
+			// r95:kHalf = Sub r94 r63
+			kHalf := float32(r94 - r63)
+			// r96 = Add r95:kHalf r63
+			r96 := float32(kHalf + r63)
+			// r97:kBits = Bits r96
+			kBits97 := math.Float32bits(r96)
+			// r98 = IAdd r97:kBits r87
+			r98 := kBits97 + r87
+			// r99 = Shl 23 r98
 			r99 := r98 << 23
-			r100 := math.Float32frombits(r99)
-			r101 := float32(r93 * r100)
-			r102 := float32(r66 - r95)
+			// r100:pow2 = FromBits r99
+			pow2100 := math.Float32frombits(r99)
+			// r101 = Mul r93:y r100:pow2
+			r101 := float32(y * pow2100)
+			// r102 = Sub r66:k r95:kHalf
+			r102 := float32(k - kHalf)
+			// r103 = Add r102 r63
 			r103 := float32(r102 + r63)
-			r104 := math.Float32bits(r103)
-			r105 := r104 + r87
+			// r104:kBits = Bits r103
+			kBits104 := math.Float32bits(r103)
+			// r105 = IAdd r104:kBits r87
+			r105 := kBits104 + r87
+			// r106 = Shl 23 r105
 			r106 := r105 << 23
-			r107 := math.Float32frombits(r106)
-			r108 := float32(r101 * r107)
-			r109 := r30 <= r38
-			r110 := r108
+			// r107:pow2 = FromBits r106
+			pow2107 := math.Float32frombits(r106)
+			// r108:big = Mul r101 r107:pow2
+			big := float32(r101 * pow2107)
+			// r109 = CmpLE r30:az r38
+			r109 := az <= r38
+			// r110:far = Select r109 r56:taylor r108:big
+			far := big
 			if r109 {
-				r110 = r56
+				far = taylor
 			}
-			if r43 {
-				r41 = r110
+			// r41:ex = Select r43:large r110:far r41:ex
+			if large {
+				ex = far
 			}
 		}
-		r111 := fma32Try(r41, r21, r6, &slow)
+		// r111:vc = FMA r41:ex r21:F r6:vr
+		vc := fma32Try(ex, F, vr, &slow)
+		// If Delta
 		if hasDelta {
+			// r112 = Load Delta
 			r112 := delta[j]
-			r111 = float32(r111 + r112)
+			// r111:vc = Add r111:vc r112
+			vc = float32(vc + r112)
 		}
-		r115 := float32(r111 - c[CVRest])
-		r117 := float32(c[CKeep] * r9)
-		r118 := fma32Try(c[CKa], r115, r117, &slow)
-		r120 := float32(r119 - r2)
-		r122 := r120 < c[CTauRef]
-		r0 = r111
-		if r122 {
-			r0 = r6
+		// r115:dv = Sub r111:vc r12:vRest
+		dv := float32(vc - c[CVRest])
+		// r117:wkeep = Mul r116:keep r9:u
+		wkeep := float32(c[CKeep] * u)
+		// r118:wc = FMA r114:ka r115:dv r117:wkeep
+		wc := fma32Try(c[CKa], dv, wkeep, &slow)
+		// r120:since = Sub r119:t r2:Last
+		since := float32(t - Last)
+		// r122:refr = CmpLT r120:since r121:tauRef
+		refr := since < c[CTauRef]
+		// r0:V = Select r122:refr r6:vr r111:vc
+		V = vc
+		if refr {
+			V = vr
 		}
-		r1 = r118
-		if r122 {
-			r1 = r9
+		// r1:W = Select r122:refr r9:u r118:wc
+		W = wc
+		if refr {
+			W = u
 		}
-		r125 := r0 >= c[CVTh]
-		if r125 {
-			r2 = r119
+		// r125:sp = CmpGE r0:V r3:vTh
+		sp := V >= c[CVTh]
+		// r2:Last = Select r125:sp r119:t r2:Last
+		if sp {
+			Last = t
 		}
 		if slow {
 			stepF32HardExact(f, s, j, j+1)
 			continue
 		}
+		// If Spike
 		if hasSpike {
-			if r125 {
+			// StoreOne Spike r125:sp
+			if sp {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r126 := r122 || r125
-			ref[j] = r126
+			// r126:ref = Or r122:refr r125:sp
+			ref126 := refr || sp
+			// StoreBool Ref r126:ref
+			ref[j] = ref126
 		}
+		// If Bits
 		if hasBits {
-			if r125 {
+			// StoreBits Bits r125:sp
+			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -2699,182 +4079,314 @@ func stepF32HardExact(f *Frame32, s int, lo, hi int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float32)(f.C)
+	// r31 = Imm 0x3ab60b61
 	r31 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r32 = Imm 0x3c088889
 	r32 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r34 = Imm 0x3d2aaaab
 	r34 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r36 = Imm 0x3e2aaaab
 	r36 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r38 = Imm 0x3f000000
 	r38 := math.Float32frombits(0x3f000000) // 0.5
+	// r40 = Imm 0x3f800000
 	r40 := math.Float32frombits(0x3f800000) // 1
+	// r42 = Imm 0x3e000000
 	r42 := math.Float32frombits(0x3e000000) // 0.125
+	// r44 = Imm 0x3493f27e
 	r44 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r45 = Imm 0x3638ef1d
 	r45 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r47 = Imm 0x37d00d01
 	r47 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r49 = Imm 0x39500d01
 	r49 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r57 = Imm 0x42be0000
 	r57 := math.Float32frombits(0x42be0000) // 95
+	// r60 = Imm 0xc2ae0000
 	r60 := math.Float32frombits(0xc2ae0000) // -87
+	// r63 = Imm 0x4b400000
 	r63 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r64 = Imm 0x3fb8aa3b
 	r64 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r67 = Imm 0xb5bfbe8e
 	r67 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r68 = Imm 0xbf317200
 	r68 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r80 = Imm 0x41f00000
 	r80 := math.Float32frombits(0x41f00000) // 30
+	// r83 = Imm 0xbf800000
 	r83 := math.Float32frombits(0xbf800000) // -1
+	// r87 = Imm 0x7f
 	r87 := uint32(0x7f)
-	r119 := f.T[s]
+	// r119:t = Time
+	t := f.T[s]
 	for j := lo; j < hi; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r4 := r0 >= c[CVTh]
-		r6 := r0
-		if r4 {
-			r6 = c[CVReset]
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= c[CVTh]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr := V
+		if spk {
+			vr = c[CVReset]
 		}
-		r8 := float32(r1 + c[CB])
-		r9 := r1
-		if r4 {
-			r9 = r8
+		// r8:wb = Add r1:W r7:b
+		wb := float32(W + c[CB])
+		// r9:u = Select r4:spk r8:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r10 := math.Float32frombits(0x00000000) // 0
+		// r10:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r10 = i[j]
+			// r10:in = Load I
+			in = i[j]
 		}
-		r13 := float32(r6 - c[CVRest])
-		r15 := float32(r6 - c[CVC])
-		r17 := float32(r13 * r15)
-		r19 := float32(r10 - r9)
-		r20 := float32(c[CDtRTau] * r19)
-		r21 := fma32(c[CDtCTau], r17, r20)
-		r22 := float32(r13 + r15)
-		r23 := float32(c[CDtCTau] * r22)
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1 := float32(vr - c[CVRest])
+		// r15:a2 = Sub r6:vr r14:vC
+		a2 := float32(vr - c[CVC])
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12 := float32(a1 * a2)
+		// r19:iu = Sub r10:in r9:u
+		iu := float32(in - u)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive := float32(c[CDtRTau] * iu)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F := fma32(c[CDtCTau], a12, drive)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2 := float32(a1 + a2)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z := float32(c[CDtCTau] * a1a2)
+		// If G
 		if hasG {
+			// r24 = Load G
 			r24 := g[j]
-			r25 := float32(c[CDtRTau] * r24)
-			r23 = float32(r23 - r25)
+			// r25:gd = Mul r18:dtRTau r24
+			gd := float32(c[CDtRTau] * r24)
+			// r23:z = Sub r23:z r25:gd
+			z = float32(z - gd)
+			// r27 = Imm 0x0
 			r27 := math.Float32frombits(0x00000000) // 0
-			r28 := fma32(r25, r6, r27)
-			r21 = float32(r21 - r28)
+			// r28:gv = FMA r25:gd r6:vr r27
+			gv := fma32(gd, vr, r27)
+			// r21:F = Sub r21:F r28:gv
+			F = float32(F - gv)
 		}
-		r30 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r33 := fma32(r31, r23, r32)
-		r35 := fma32(r33, r23, r34)
-		r37 := fma32(r35, r23, r36)
-		r39 := fma32(r37, r23, r38)
-		r41 := fma32(r39, r23, r40)
-		r43 := r30 > r42
-		if r43 {
-			r46 := fma32(r44, r23, r45)
-			r48 := fma32(r46, r23, r47)
-			r50 := fma32(r48, r23, r49)
-			r51 := fma32(r50, r23, r31)
-			r52 := fma32(r51, r23, r32)
-			r53 := fma32(r52, r23, r34)
-			r54 := fma32(r53, r23, r36)
-			r55 := fma32(r54, r23, r38)
-			r56 := fma32(r55, r23, r40)
-			r58 := r23 > r57
-			r59 := r23
+		// r30:az = Abs r23:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r33 = FMA r31 r23:z r32
+		r33 := fma32(r31, z, r32)
+		// r35 = FMA r33 r23:z r34
+		r35 := fma32(r33, z, r34)
+		// r37 = FMA r35 r23:z r36
+		r37 := fma32(r35, z, r36)
+		// r39 = FMA r37 r23:z r38
+		r39 := fma32(r37, z, r38)
+		// r41:ex = FMA r39 r23:z r40
+		ex := fma32(r39, z, r40)
+		// r43:large = CmpGT r30:az r42
+		large := az > r42
+		// Rare r43:large
+		if large {
+			// r46 = FMA r44 r23:z r45
+			r46 := fma32(r44, z, r45)
+			// r48 = FMA r46 r23:z r47
+			r48 := fma32(r46, z, r47)
+			// r50 = FMA r48 r23:z r49
+			r50 := fma32(r48, z, r49)
+			// r51 = FMA r50 r23:z r31
+			r51 := fma32(r50, z, r31)
+			// r52 = FMA r51 r23:z r32
+			r52 := fma32(r51, z, r32)
+			// r53 = FMA r52 r23:z r34
+			r53 := fma32(r52, z, r34)
+			// r54 = FMA r53 r23:z r36
+			r54 := fma32(r53, z, r36)
+			// r55 = FMA r54 r23:z r38
+			r55 := fma32(r54, z, r38)
+			// r56:taylor = FMA r55 r23:z r40
+			taylor := fma32(r55, z, r40)
+			// r58 = CmpGT r23:z r57
+			r58 := z > r57
+			// r59:zl = Select r58 r57 r23:z
+			zl := z
 			if r58 {
-				r59 = r57
+				zl = r57
 			}
-			r61 := r59 < r60
-			r62 := r59
+			// r61 = CmpLT r59:zl r60
+			r61 := zl < r60
+			// r62:zc = Select r61 r60 r59:zl
+			zc := zl
 			if r61 {
-				r62 = r60
+				zc = r60
 			}
-			r65 := fma32(r62, r64, r63)
-			r66 := float32(r65 - r63)
-			r69 := fma32(r66, r68, r62)
-			r70 := fma32(r66, r67, r69)
-			r71 := fma32(r44, r70, r45)
-			r72 := fma32(r71, r70, r47)
-			r73 := fma32(r72, r70, r49)
-			r74 := fma32(r73, r70, r31)
-			r75 := fma32(r74, r70, r32)
-			r76 := fma32(r75, r70, r34)
-			r77 := fma32(r76, r70, r36)
-			r78 := fma32(r77, r70, r38)
-			r79 := fma32(r78, r70, r40)
-			r81 := r66 > r80
-			r82 := r66
+			// r65 = FMA r62:zc r64 r63
+			r65 := fma32(zc, r64, r63)
+			// r66:k = Sub r65 r63
+			k := float32(r65 - r63)
+			// r69 = FMA r66:k r68 r62:zc
+			r69 := fma32(k, r68, zc)
+			// r70:r = FMA r66:k r67 r69
+			r := fma32(k, r67, r69)
+			// r71 = FMA r44 r70:r r45
+			r71 := fma32(r44, r, r45)
+			// r72 = FMA r71 r70:r r47
+			r72 := fma32(r71, r, r47)
+			// r73 = FMA r72 r70:r r49
+			r73 := fma32(r72, r, r49)
+			// r74 = FMA r73 r70:r r31
+			r74 := fma32(r73, r, r31)
+			// r75 = FMA r74 r70:r r32
+			r75 := fma32(r74, r, r32)
+			// r76 = FMA r75 r70:r r34
+			r76 := fma32(r75, r, r34)
+			// r77 = FMA r76 r70:r r36
+			r77 := fma32(r76, r, r36)
+			// r78 = FMA r77 r70:r r38
+			r78 := fma32(r77, r, r38)
+			// r79:q = FMA r78 r70:r r40
+			q := fma32(r78, r, r40)
+			// r81 = CmpGT r66:k r80
+			r81 := k > r80
+			// r82:kc = Select r81 r80 r66:k
+			kc := k
 			if r81 {
-				r82 = r80
+				kc = r80
 			}
-			r84 := float32(r82 * r83)
+			// r84 = Mul r82:kc r83
+			r84 := float32(kc * r83)
+			// r85 = Add r84 r63
 			r85 := float32(r84 + r63)
-			r86 := math.Float32bits(r85)
-			r88 := r86 + r87
+			// r86:kBits = Bits r85
+			kBits86 := math.Float32bits(r85)
+			// r88 = IAdd r86:kBits r87
+			r88 := kBits86 + r87
+			// r89 = Shl 23 r88
 			r89 := r88 << 23
-			r90 := math.Float32frombits(r89)
-			r91 := float32(r40 - r90)
-			r92 := fma32(r70, r79, r91)
-			r93 := float32(r92 / r59)
-			r94 := fma32(r66, r38, r63)
-			r95 := float32(r94 - r63)
-			r96 := float32(r95 + r63)
-			r97 := math.Float32bits(r96)
-			r98 := r97 + r87
+			// r90:pow2 = FromBits r89
+			pow290 := math.Float32frombits(r89)
+			// r91:oneMinus = Sub r40 r90:pow2
+			oneMinus := float32(r40 - pow290)
+			// r92 = FMA r70:r r79:q r91:oneMinus
+			r92 := fma32(r, q, oneMinus)
+			// r93:y = Div r92 r59:zl
+			y := float32(r92 / zl)
+			// r94 = FMA r66:k r38 r63
+			r94 := fma32(k, r38, r63)
+			// r95:kHalf = Sub r94 r63
+			kHalf := float32(r94 - r63)
+			// r96 = Add r95:kHalf r63
+			r96 := float32(kHalf + r63)
+			// r97:kBits = Bits r96
+			kBits97 := math.Float32bits(r96)
+			// r98 = IAdd r97:kBits r87
+			r98 := kBits97 + r87
+			// r99 = Shl 23 r98
 			r99 := r98 << 23
-			r100 := math.Float32frombits(r99)
-			r101 := float32(r93 * r100)
-			r102 := float32(r66 - r95)
+			// r100:pow2 = FromBits r99
+			pow2100 := math.Float32frombits(r99)
+			// r101 = Mul r93:y r100:pow2
+			r101 := float32(y * pow2100)
+			// r102 = Sub r66:k r95:kHalf
+			r102 := float32(k - kHalf)
+			// r103 = Add r102 r63
 			r103 := float32(r102 + r63)
-			r104 := math.Float32bits(r103)
-			r105 := r104 + r87
+			// r104:kBits = Bits r103
+			kBits104 := math.Float32bits(r103)
+			// r105 = IAdd r104:kBits r87
+			r105 := kBits104 + r87
+			// r106 = Shl 23 r105
 			r106 := r105 << 23
-			r107 := math.Float32frombits(r106)
-			r108 := float32(r101 * r107)
-			r109 := r30 <= r38
-			r110 := r108
+			// r107:pow2 = FromBits r106
+			pow2107 := math.Float32frombits(r106)
+			// r108:big = Mul r101 r107:pow2
+			big := float32(r101 * pow2107)
+			// r109 = CmpLE r30:az r38
+			r109 := az <= r38
+			// r110:far = Select r109 r56:taylor r108:big
+			far := big
 			if r109 {
-				r110 = r56
+				far = taylor
 			}
-			if r43 {
-				r41 = r110
+			// r41:ex = Select r43:large r110:far r41:ex
+			if large {
+				ex = far
 			}
 		}
-		r111 := fma32(r41, r21, r6)
+		// r111:vc = FMA r41:ex r21:F r6:vr
+		vc := fma32(ex, F, vr)
+		// If Delta
 		if hasDelta {
+			// r112 = Load Delta
 			r112 := delta[j]
-			r111 = float32(r111 + r112)
+			// r111:vc = Add r111:vc r112
+			vc = float32(vc + r112)
 		}
-		r115 := float32(r111 - c[CVRest])
-		r117 := float32(c[CKeep] * r9)
-		r118 := fma32(c[CKa], r115, r117)
-		r120 := float32(r119 - r2)
-		r122 := r120 < c[CTauRef]
-		r0 = r111
-		if r122 {
-			r0 = r6
+		// r115:dv = Sub r111:vc r12:vRest
+		dv := float32(vc - c[CVRest])
+		// r117:wkeep = Mul r116:keep r9:u
+		wkeep := float32(c[CKeep] * u)
+		// r118:wc = FMA r114:ka r115:dv r117:wkeep
+		wc := fma32(c[CKa], dv, wkeep)
+		// r120:since = Sub r119:t r2:Last
+		since := float32(t - Last)
+		// r122:refr = CmpLT r120:since r121:tauRef
+		refr := since < c[CTauRef]
+		// r0:V = Select r122:refr r6:vr r111:vc
+		V = vc
+		if refr {
+			V = vr
 		}
-		r1 = r118
-		if r122 {
-			r1 = r9
+		// r1:W = Select r122:refr r9:u r118:wc
+		W = wc
+		if refr {
+			W = u
 		}
-		r125 := r0 >= c[CVTh]
-		if r125 {
-			r2 = r119
+		// r125:sp = CmpGE r0:V r3:vTh
+		sp := V >= c[CVTh]
+		// r2:Last = Select r125:sp r119:t r2:Last
+		if sp {
+			Last = t
 		}
+		// If Spike
 		if hasSpike {
-			if r125 {
+			// StoreOne Spike r125:sp
+			if sp {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r126 := r122 || r125
-			ref[j] = r126
+			// r126:ref = Or r122:refr r125:sp
+			ref126 := refr || sp
+			// StoreBool Ref r126:ref
+			ref[j] = ref126
 		}
+		// If Bits
 		if hasBits {
-			if r125 {
+			// StoreBits Bits r125:sp
+			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -2940,677 +4452,1052 @@ func stepF32HardPNOne(f *Frame32, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	// r32 = Imm 0x3ab60b61
 	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r33 = Imm 0x3c088889
 	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r35 = Imm 0x3d2aaaab
 	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r37 = Imm 0x3e2aaaab
 	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r39 = Imm 0x3f000000
 	r39 := math.Float32frombits(0x3f000000) // 0.5
+	// r41 = Imm 0x3f800000
 	r41 := math.Float32frombits(0x3f800000) // 1
+	// r43 = Imm 0x3e000000
 	r43 := math.Float32frombits(0x3e000000) // 0.125
+	// r45 = Imm 0x3493f27e
 	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r46 = Imm 0x3638ef1d
 	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r48 = Imm 0x37d00d01
 	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r50 = Imm 0x39500d01
 	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r58 = Imm 0x42be0000
 	r58 := math.Float32frombits(0x42be0000) // 95
+	// r61 = Imm 0xc2ae0000
 	r61 := math.Float32frombits(0xc2ae0000) // -87
+	// r64 = Imm 0x4b400000
 	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r65 = Imm 0x3fb8aa3b
 	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r68 = Imm 0xb5bfbe8e
 	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r69 = Imm 0xbf317200
 	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r81 = Imm 0x41f00000
 	r81 := math.Float32frombits(0x41f00000) // 30
+	// r84 = Imm 0xbf800000
 	r84 := math.Float32frombits(0xbf800000) // -1
+	// r88 = Imm 0x7f
 	r88 := uint32(0x7f)
-	r120 := f.T[s]
+	// r120:t = Time
+	t := f.T[s]
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r0a := v[j]
-		r0b := v[j+1]
-		r0c := v[j+2]
-		r1a := w[j]
-		r1b := w[j+1]
-		r1c := w[j+2]
-		r2a := last[j]
-		r2b := last[j+1]
-		r2c := last[j+2]
-		r3a := cVTh[j]
-		r3b := cVTh[j+1]
-		r3c := cVTh[j+2]
-		r4a := r0a >= r3a
-		r4b := r0b >= r3b
-		r4c := r0c >= r3c
-		r5a := cVReset[j]
-		r5b := cVReset[j+1]
-		r5c := cVReset[j+2]
-		r6a := r0a
-		if r4a {
-			r6a = r5a
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		V_c := v[j+2]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		W_c := w[j+2]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		Last_c := last[j+2]
+		// r3:vTh = Param VTh
+		vTh_a := cVTh[j]
+		vTh_b := cVTh[j+1]
+		vTh_c := cVTh[j+2]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= vTh_a
+		spk_b := V_b >= vTh_b
+		spk_c := V_c >= vTh_c
+		// r5:vReset = Param VReset
+		vReset_a := cVReset[j]
+		vReset_b := cVReset[j+1]
+		vReset_c := cVReset[j+2]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vReset_a
 		}
-		r6b := r0b
-		if r4b {
-			r6b = r5b
+		vr_b := V_b
+		if spk_b {
+			vr_b = vReset_b
 		}
-		r6c := r0c
-		if r4c {
-			r6c = r5c
+		vr_c := V_c
+		if spk_c {
+			vr_c = vReset_c
 		}
-		r7a := cB[j]
-		r7b := cB[j+1]
-		r7c := cB[j+2]
-		r8a := float32(r1a + r7a)
-		r8b := float32(r1b + r7b)
-		r8c := float32(r1c + r7c)
-		r9a := r1a
-		if r4a {
-			r9a = r8a
+		// r7:b = Param B
+		b_a := cB[j]
+		b_b := cB[j+1]
+		b_c := cB[j+2]
+		// r8:wb = Add r1:W r7:b
+		wb_a := float32(W_a + b_a)
+		wb_b := float32(W_b + b_b)
+		wb_c := float32(W_c + b_c)
+		// r9:u = Select r4:spk r8:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r9b := r1b
-		if r4b {
-			r9b = r8b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r9c := r1c
-		if r4c {
-			r9c = r8c
+		u_c := W_c
+		if spk_c {
+			u_c = wb_c
 		}
-		r10a := math.Float32frombits(0x00000000) // 0
-		r10b := math.Float32frombits(0x00000000) // 0
-		r10c := math.Float32frombits(0x00000000) // 0
+		// r10:in = Imm 0x0
+		in_a := math.Float32frombits(0x00000000) // 0
+		in_b := math.Float32frombits(0x00000000) // 0
+		in_c := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r10a = i[j]
-			r10b = i[j+1]
-			r10c = i[j+2]
+			// r10:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
+			in_c = i[j+2]
 		}
-		r12a := cVRest[j]
-		r12b := cVRest[j+1]
-		r12c := cVRest[j+2]
-		r13a := float32(r6a - r12a)
-		r13b := float32(r6b - r12b)
-		r13c := float32(r6c - r12c)
-		r14a := cVC[j]
-		r14b := cVC[j+1]
-		r14c := cVC[j+2]
-		r15a := float32(r6a - r14a)
-		r15b := float32(r6b - r14b)
-		r15c := float32(r6c - r14c)
-		r16a := cDtCTau[j]
-		r16b := cDtCTau[j+1]
-		r16c := cDtCTau[j+2]
-		r17a := float32(r13a * r15a)
-		r17b := float32(r13b * r15b)
-		r17c := float32(r13c * r15c)
-		r18a := cDtRTau[j]
-		r18b := cDtRTau[j+1]
-		r18c := cDtRTau[j+2]
-		r19a := float32(r10a - r9a)
-		r19b := float32(r10b - r9b)
-		r19c := float32(r10c - r9c)
-		r20a := float32(r18a * r19a)
-		r20b := float32(r18b * r19b)
-		r20c := float32(r18c * r19c)
-		r21a := fma32Try(r16a, r17a, r20a, &slow)
-		r21b := fma32Try(r16b, r17b, r20b, &slow)
-		r21c := fma32Try(r16c, r17c, r20c, &slow)
-		r22a := float32(r13a + r15a)
-		r22b := float32(r13b + r15b)
-		r22c := float32(r13c + r15c)
-		r23a := float32(r16a * r22a)
-		r23b := float32(r16b * r22b)
-		r23c := float32(r16c * r22c)
+		// r12:vRest = Param VRest
+		vRest_a := cVRest[j]
+		vRest_b := cVRest[j+1]
+		vRest_c := cVRest[j+2]
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1_a := float32(vr_a - vRest_a)
+		a1_b := float32(vr_b - vRest_b)
+		a1_c := float32(vr_c - vRest_c)
+		// r14:vC = Param VC
+		vC_a := cVC[j]
+		vC_b := cVC[j+1]
+		vC_c := cVC[j+2]
+		// r15:a2 = Sub r6:vr r14:vC
+		a2_a := float32(vr_a - vC_a)
+		a2_b := float32(vr_b - vC_b)
+		a2_c := float32(vr_c - vC_c)
+		// r16:dtCTau = Param DtCTau
+		dtCTau_a := cDtCTau[j]
+		dtCTau_b := cDtCTau[j+1]
+		dtCTau_c := cDtCTau[j+2]
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12_a := float32(a1_a * a2_a)
+		a12_b := float32(a1_b * a2_b)
+		a12_c := float32(a1_c * a2_c)
+		// r18:dtRTau = Param DtRTau
+		dtRTau18_a := cDtRTau[j]
+		dtRTau18_b := cDtRTau[j+1]
+		dtRTau18_c := cDtRTau[j+2]
+		// r19:iu = Sub r10:in r9:u
+		iu_a := float32(in_a - u_a)
+		iu_b := float32(in_b - u_b)
+		iu_c := float32(in_c - u_c)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive_a := float32(dtRTau18_a * iu_a)
+		drive_b := float32(dtRTau18_b * iu_b)
+		drive_c := float32(dtRTau18_c * iu_c)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F_a := fma32Try(dtCTau_a, a12_a, drive_a, &slow)
+		F_b := fma32Try(dtCTau_b, a12_b, drive_b, &slow)
+		F_c := fma32Try(dtCTau_c, a12_c, drive_c, &slow)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2_a := float32(a1_a + a2_a)
+		a1a2_b := float32(a1_b + a2_b)
+		a1a2_c := float32(a1_c + a2_c)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z_a := float32(dtCTau_a * a1a2_a)
+		z_b := float32(dtCTau_b * a1a2_b)
+		z_c := float32(dtCTau_c * a1a2_c)
+		// If G
 		if hasG {
-			r24a := cDtRTau[j]
-			r24b := cDtRTau[j+1]
-			r24c := cDtRTau[j+2]
-			r25a := g[j]
-			r25b := g[j+1]
-			r25c := g[j+2]
-			r26a := float32(r24a * r25a)
-			r26b := float32(r24b * r25b)
-			r26c := float32(r24c * r25c)
-			r23a = float32(r23a - r26a)
-			r23b = float32(r23b - r26b)
-			r23c = float32(r23c - r26c)
-			r28a := math.Float32frombits(0x00000000) // 0
-			r28b := math.Float32frombits(0x00000000) // 0
-			r28c := math.Float32frombits(0x00000000) // 0
-			r29a := fma32Try(r26a, r6a, r28a, &slow)
-			r29b := fma32Try(r26b, r6b, r28b, &slow)
-			r29c := fma32Try(r26c, r6c, r28c, &slow)
-			r21a = float32(r21a - r29a)
-			r21b = float32(r21b - r29b)
-			r21c = float32(r21c - r29c)
+			// r24:dtRTau = Param DtRTau
+			dtRTau24_a := cDtRTau[j]
+			dtRTau24_b := cDtRTau[j+1]
+			dtRTau24_c := cDtRTau[j+2]
+			// r25 = Load G
+			r25_a := g[j]
+			r25_b := g[j+1]
+			r25_c := g[j+2]
+			// r26:gd = Mul r24:dtRTau r25
+			gd_a := float32(dtRTau24_a * r25_a)
+			gd_b := float32(dtRTau24_b * r25_b)
+			gd_c := float32(dtRTau24_c * r25_c)
+			// r23:z = Sub r23:z r26:gd
+			z_a = float32(z_a - gd_a)
+			z_b = float32(z_b - gd_b)
+			z_c = float32(z_c - gd_c)
+			// r28 = Imm 0x0
+			r28_a := math.Float32frombits(0x00000000) // 0
+			r28_b := math.Float32frombits(0x00000000) // 0
+			r28_c := math.Float32frombits(0x00000000) // 0
+			// r29:gv = FMA r26:gd r6:vr r28
+			gv_a := fma32Try(gd_a, vr_a, r28_a, &slow)
+			gv_b := fma32Try(gd_b, vr_b, r28_b, &slow)
+			gv_c := fma32Try(gd_c, vr_c, r28_c, &slow)
+			// r21:F = Sub r21:F r29:gv
+			F_a = float32(F_a - gv_a)
+			F_b = float32(F_b - gv_b)
+			F_c = float32(F_c - gv_c)
 		}
-		r31a := math.Float32frombits(math.Float32bits(r23a) &^ (1 << 31))
-		r31b := math.Float32frombits(math.Float32bits(r23b) &^ (1 << 31))
-		r31c := math.Float32frombits(math.Float32bits(r23c) &^ (1 << 31))
-		r34a := fma32Try(r32, r23a, r33, &slow)
-		r34b := fma32Try(r32, r23b, r33, &slow)
-		r34c := fma32Try(r32, r23c, r33, &slow)
-		r36a := fma32Try(r34a, r23a, r35, &slow)
-		r36b := fma32Try(r34b, r23b, r35, &slow)
-		r36c := fma32Try(r34c, r23c, r35, &slow)
-		r38a := fma32Try(r36a, r23a, r37, &slow)
-		r38b := fma32Try(r36b, r23b, r37, &slow)
-		r38c := fma32Try(r36c, r23c, r37, &slow)
-		r40a := fma32Try(r38a, r23a, r39, &slow)
-		r40b := fma32Try(r38b, r23b, r39, &slow)
-		r40c := fma32Try(r38c, r23c, r39, &slow)
-		r42a := fma32Try(r40a, r23a, r41, &slow)
-		r42b := fma32Try(r40b, r23b, r41, &slow)
-		r42c := fma32Try(r40c, r23c, r41, &slow)
-		r44a := r31a > r43
-		r44b := r31b > r43
-		r44c := r31c > r43
-		if r44a {
-			r47a := fma32Try(r45, r23a, r46, &slow)
-			r49a := fma32Try(r47a, r23a, r48, &slow)
-			r51a := fma32Try(r49a, r23a, r50, &slow)
-			r52a := fma32Try(r51a, r23a, r32, &slow)
-			r53a := fma32Try(r52a, r23a, r33, &slow)
-			r54a := fma32Try(r53a, r23a, r35, &slow)
-			r55a := fma32Try(r54a, r23a, r37, &slow)
-			r56a := fma32Try(r55a, r23a, r39, &slow)
-			r57a := fma32Try(r56a, r23a, r41, &slow)
-			r59a := r23a > r58
-			r60a := r23a
-			if r59a {
-				r60a = r58
+		// r31:az = Abs r23:z
+		az_a := math.Float32frombits(math.Float32bits(z_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(z_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(z_c) &^ (1 << 31))
+		// r34 = FMA r32 r23:z r33
+		r34_a := fma32Try(r32, z_a, r33, &slow)
+		r34_b := fma32Try(r32, z_b, r33, &slow)
+		r34_c := fma32Try(r32, z_c, r33, &slow)
+		// r36 = FMA r34 r23:z r35
+		r36_a := fma32Try(r34_a, z_a, r35, &slow)
+		r36_b := fma32Try(r34_b, z_b, r35, &slow)
+		r36_c := fma32Try(r34_c, z_c, r35, &slow)
+		// r38 = FMA r36 r23:z r37
+		r38_a := fma32Try(r36_a, z_a, r37, &slow)
+		r38_b := fma32Try(r36_b, z_b, r37, &slow)
+		r38_c := fma32Try(r36_c, z_c, r37, &slow)
+		// r40 = FMA r38 r23:z r39
+		r40_a := fma32Try(r38_a, z_a, r39, &slow)
+		r40_b := fma32Try(r38_b, z_b, r39, &slow)
+		r40_c := fma32Try(r38_c, z_c, r39, &slow)
+		// r42:ex = FMA r40 r23:z r41
+		ex_a := fma32Try(r40_a, z_a, r41, &slow)
+		ex_b := fma32Try(r40_b, z_b, r41, &slow)
+		ex_c := fma32Try(r40_c, z_c, r41, &slow)
+		// r44:large = CmpGT r31:az r43
+		large_a := az_a > r43
+		large_b := az_b > r43
+		large_c := az_c > r43
+		// Rare r44:large
+		if large_a {
+			// r47 = FMA r45 r23:z r46
+			r47_a := fma32Try(r45, z_a, r46, &slow)
+			// r49 = FMA r47 r23:z r48
+			r49_a := fma32Try(r47_a, z_a, r48, &slow)
+			// r51 = FMA r49 r23:z r50
+			r51_a := fma32Try(r49_a, z_a, r50, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52_a := fma32Try(r51_a, z_a, r32, &slow)
+			// r53 = FMA r52 r23:z r33
+			r53_a := fma32Try(r52_a, z_a, r33, &slow)
+			// r54 = FMA r53 r23:z r35
+			r54_a := fma32Try(r53_a, z_a, r35, &slow)
+			// r55 = FMA r54 r23:z r37
+			r55_a := fma32Try(r54_a, z_a, r37, &slow)
+			// r56 = FMA r55 r23:z r39
+			r56_a := fma32Try(r55_a, z_a, r39, &slow)
+			// r57:taylor = FMA r56 r23:z r41
+			taylor_a := fma32Try(r56_a, z_a, r41, &slow)
+			// r59 = CmpGT r23:z r58
+			r59_a := z_a > r58
+			// r60:zl = Select r59 r58 r23:z
+			zl_a := z_a
+			if r59_a {
+				zl_a = r58
 			}
-			r62a := r60a < r61
-			r63a := r60a
-			if r62a {
-				r63a = r61
+			// r62 = CmpLT r60:zl r61
+			r62_a := zl_a < r61
+			// r63:zc = Select r62 r61 r60:zl
+			zc_a := zl_a
+			if r62_a {
+				zc_a = r61
 			}
-			r66a := fma32Try(r63a, r65, r64, &slow)
-			r67a := float32(r66a - r64)
-			r70a := fma32Try(r67a, r69, r63a, &slow)
-			r71a := fma32Try(r67a, r68, r70a, &slow)
-			r72a := fma32Try(r45, r71a, r46, &slow)
-			r73a := fma32Try(r72a, r71a, r48, &slow)
-			r74a := fma32Try(r73a, r71a, r50, &slow)
-			r75a := fma32Try(r74a, r71a, r32, &slow)
-			r76a := fma32Try(r75a, r71a, r33, &slow)
-			r77a := fma32Try(r76a, r71a, r35, &slow)
-			r78a := fma32Try(r77a, r71a, r37, &slow)
-			r79a := fma32Try(r78a, r71a, r39, &slow)
-			r80a := fma32Try(r79a, r71a, r41, &slow)
-			r82a := r67a > r81
-			r83a := r67a
-			if r82a {
-				r83a = r81
+			// r66 = FMA r63:zc r65 r64
+			r66_a := fma32Try(zc_a, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k_a := float32(r66_a - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70_a := fma32Try(k_a, r69, zc_a, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r_a := fma32Try(k_a, r68, r70_a, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72_a := fma32Try(r45, r_a, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73_a := fma32Try(r72_a, r_a, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74_a := fma32Try(r73_a, r_a, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75_a := fma32Try(r74_a, r_a, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76_a := fma32Try(r75_a, r_a, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77_a := fma32Try(r76_a, r_a, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78_a := fma32Try(r77_a, r_a, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79_a := fma32Try(r78_a, r_a, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q_a := fma32Try(r79_a, r_a, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82_a := k_a > r81
+			// r83:kc = Select r82 r81 r67:k
+			kc_a := k_a
+			if r82_a {
+				kc_a = r81
 			}
-			r85a := float32(r83a * r84)
-			r86a := float32(r85a + r64)
-			r87a := math.Float32bits(r86a)
-			r89a := r87a + r88
-			r90a := r89a << 23
-			r91a := math.Float32frombits(r90a)
-			r92a := float32(r41 - r91a)
-			r93a := fma32Try(r71a, r80a, r92a, &slow)
-			r94a := float32(r93a / r60a)
-			r95a := fma32Try(r67a, r39, r64, &slow)
-			r96a := float32(r95a - r64)
-			r97a := float32(r96a + r64)
-			r98a := math.Float32bits(r97a)
-			r99a := r98a + r88
-			r100a := r99a << 23
-			r101a := math.Float32frombits(r100a)
-			r102a := float32(r94a * r101a)
-			r103a := float32(r67a - r96a)
-			r104a := float32(r103a + r64)
-			r105a := math.Float32bits(r104a)
-			r106a := r105a + r88
-			r107a := r106a << 23
-			r108a := math.Float32frombits(r107a)
-			r109a := float32(r102a * r108a)
-			r110a := r31a <= r39
-			r111a := r109a
-			if r110a {
-				r111a = r57a
+			// r85 = Mul r83:kc r84
+			r85_a := float32(kc_a * r84)
+			// r86 = Add r85 r64
+			r86_a := float32(r85_a + r64)
+			// r87:kBits = Bits r86
+			kBits87_a := math.Float32bits(r86_a)
+			// r89 = IAdd r87:kBits r88
+			r89_a := kBits87_a + r88
+			// r90 = Shl 23 r89
+			r90_a := r89_a << 23
+			// r91:pow2 = FromBits r90
+			pow291_a := math.Float32frombits(r90_a)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus_a := float32(r41 - pow291_a)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r94:y = Div r93 r60:zl
+			y_a := float32(r93_a / zl_a)
+			// r95 = FMA r67:k r39 r64
+			r95_a := fma32Try(k_a, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf_a := float32(r95_a - r64)
+			// r97 = Add r96:kHalf r64
+			r97_a := float32(kHalf_a + r64)
+			// r98:kBits = Bits r97
+			kBits98_a := math.Float32bits(r97_a)
+			// r99 = IAdd r98:kBits r88
+			r99_a := kBits98_a + r88
+			// r100 = Shl 23 r99
+			r100_a := r99_a << 23
+			// r101:pow2 = FromBits r100
+			pow2101_a := math.Float32frombits(r100_a)
+			// r102 = Mul r94:y r101:pow2
+			r102_a := float32(y_a * pow2101_a)
+			// r103 = Sub r67:k r96:kHalf
+			r103_a := float32(k_a - kHalf_a)
+			// r104 = Add r103 r64
+			r104_a := float32(r103_a + r64)
+			// r105:kBits = Bits r104
+			kBits105_a := math.Float32bits(r104_a)
+			// r106 = IAdd r105:kBits r88
+			r106_a := kBits105_a + r88
+			// r107 = Shl 23 r106
+			r107_a := r106_a << 23
+			// r108:pow2 = FromBits r107
+			pow2108_a := math.Float32frombits(r107_a)
+			// r109:big = Mul r102 r108:pow2
+			big_a := float32(r102_a * pow2108_a)
+			// r110 = CmpLE r31:az r39
+			r110_a := az_a <= r39
+			// r111:far = Select r110 r57:taylor r109:big
+			far_a := big_a
+			if r110_a {
+				far_a = taylor_a
 			}
-			if r44a {
-				r42a = r111a
-			}
-		}
-		if r44b {
-			r47b := fma32Try(r45, r23b, r46, &slow)
-			r49b := fma32Try(r47b, r23b, r48, &slow)
-			r51b := fma32Try(r49b, r23b, r50, &slow)
-			r52b := fma32Try(r51b, r23b, r32, &slow)
-			r53b := fma32Try(r52b, r23b, r33, &slow)
-			r54b := fma32Try(r53b, r23b, r35, &slow)
-			r55b := fma32Try(r54b, r23b, r37, &slow)
-			r56b := fma32Try(r55b, r23b, r39, &slow)
-			r57b := fma32Try(r56b, r23b, r41, &slow)
-			r59b := r23b > r58
-			r60b := r23b
-			if r59b {
-				r60b = r58
-			}
-			r62b := r60b < r61
-			r63b := r60b
-			if r62b {
-				r63b = r61
-			}
-			r66b := fma32Try(r63b, r65, r64, &slow)
-			r67b := float32(r66b - r64)
-			r70b := fma32Try(r67b, r69, r63b, &slow)
-			r71b := fma32Try(r67b, r68, r70b, &slow)
-			r72b := fma32Try(r45, r71b, r46, &slow)
-			r73b := fma32Try(r72b, r71b, r48, &slow)
-			r74b := fma32Try(r73b, r71b, r50, &slow)
-			r75b := fma32Try(r74b, r71b, r32, &slow)
-			r76b := fma32Try(r75b, r71b, r33, &slow)
-			r77b := fma32Try(r76b, r71b, r35, &slow)
-			r78b := fma32Try(r77b, r71b, r37, &slow)
-			r79b := fma32Try(r78b, r71b, r39, &slow)
-			r80b := fma32Try(r79b, r71b, r41, &slow)
-			r82b := r67b > r81
-			r83b := r67b
-			if r82b {
-				r83b = r81
-			}
-			r85b := float32(r83b * r84)
-			r86b := float32(r85b + r64)
-			r87b := math.Float32bits(r86b)
-			r89b := r87b + r88
-			r90b := r89b << 23
-			r91b := math.Float32frombits(r90b)
-			r92b := float32(r41 - r91b)
-			r93b := fma32Try(r71b, r80b, r92b, &slow)
-			r94b := float32(r93b / r60b)
-			r95b := fma32Try(r67b, r39, r64, &slow)
-			r96b := float32(r95b - r64)
-			r97b := float32(r96b + r64)
-			r98b := math.Float32bits(r97b)
-			r99b := r98b + r88
-			r100b := r99b << 23
-			r101b := math.Float32frombits(r100b)
-			r102b := float32(r94b * r101b)
-			r103b := float32(r67b - r96b)
-			r104b := float32(r103b + r64)
-			r105b := math.Float32bits(r104b)
-			r106b := r105b + r88
-			r107b := r106b << 23
-			r108b := math.Float32frombits(r107b)
-			r109b := float32(r102b * r108b)
-			r110b := r31b <= r39
-			r111b := r109b
-			if r110b {
-				r111b = r57b
-			}
-			if r44b {
-				r42b = r111b
-			}
-		}
-		if r44c {
-			r47c := fma32Try(r45, r23c, r46, &slow)
-			r49c := fma32Try(r47c, r23c, r48, &slow)
-			r51c := fma32Try(r49c, r23c, r50, &slow)
-			r52c := fma32Try(r51c, r23c, r32, &slow)
-			r53c := fma32Try(r52c, r23c, r33, &slow)
-			r54c := fma32Try(r53c, r23c, r35, &slow)
-			r55c := fma32Try(r54c, r23c, r37, &slow)
-			r56c := fma32Try(r55c, r23c, r39, &slow)
-			r57c := fma32Try(r56c, r23c, r41, &slow)
-			r59c := r23c > r58
-			r60c := r23c
-			if r59c {
-				r60c = r58
-			}
-			r62c := r60c < r61
-			r63c := r60c
-			if r62c {
-				r63c = r61
-			}
-			r66c := fma32Try(r63c, r65, r64, &slow)
-			r67c := float32(r66c - r64)
-			r70c := fma32Try(r67c, r69, r63c, &slow)
-			r71c := fma32Try(r67c, r68, r70c, &slow)
-			r72c := fma32Try(r45, r71c, r46, &slow)
-			r73c := fma32Try(r72c, r71c, r48, &slow)
-			r74c := fma32Try(r73c, r71c, r50, &slow)
-			r75c := fma32Try(r74c, r71c, r32, &slow)
-			r76c := fma32Try(r75c, r71c, r33, &slow)
-			r77c := fma32Try(r76c, r71c, r35, &slow)
-			r78c := fma32Try(r77c, r71c, r37, &slow)
-			r79c := fma32Try(r78c, r71c, r39, &slow)
-			r80c := fma32Try(r79c, r71c, r41, &slow)
-			r82c := r67c > r81
-			r83c := r67c
-			if r82c {
-				r83c = r81
-			}
-			r85c := float32(r83c * r84)
-			r86c := float32(r85c + r64)
-			r87c := math.Float32bits(r86c)
-			r89c := r87c + r88
-			r90c := r89c << 23
-			r91c := math.Float32frombits(r90c)
-			r92c := float32(r41 - r91c)
-			r93c := fma32Try(r71c, r80c, r92c, &slow)
-			r94c := float32(r93c / r60c)
-			r95c := fma32Try(r67c, r39, r64, &slow)
-			r96c := float32(r95c - r64)
-			r97c := float32(r96c + r64)
-			r98c := math.Float32bits(r97c)
-			r99c := r98c + r88
-			r100c := r99c << 23
-			r101c := math.Float32frombits(r100c)
-			r102c := float32(r94c * r101c)
-			r103c := float32(r67c - r96c)
-			r104c := float32(r103c + r64)
-			r105c := math.Float32bits(r104c)
-			r106c := r105c + r88
-			r107c := r106c << 23
-			r108c := math.Float32frombits(r107c)
-			r109c := float32(r102c * r108c)
-			r110c := r31c <= r39
-			r111c := r109c
-			if r110c {
-				r111c = r57c
-			}
-			if r44c {
-				r42c = r111c
+			// r42:ex = Select r44:large r111:far r42:ex
+			if large_a {
+				ex_a = far_a
 			}
 		}
-		r112a := fma32Try(r42a, r21a, r6a, &slow)
-		r112b := fma32Try(r42b, r21b, r6b, &slow)
-		r112c := fma32Try(r42c, r21c, r6c, &slow)
+		if large_b {
+			// r47 = FMA r45 r23:z r46
+			r47_b := fma32Try(r45, z_b, r46, &slow)
+			// r49 = FMA r47 r23:z r48
+			r49_b := fma32Try(r47_b, z_b, r48, &slow)
+			// r51 = FMA r49 r23:z r50
+			r51_b := fma32Try(r49_b, z_b, r50, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52_b := fma32Try(r51_b, z_b, r32, &slow)
+			// r53 = FMA r52 r23:z r33
+			r53_b := fma32Try(r52_b, z_b, r33, &slow)
+			// r54 = FMA r53 r23:z r35
+			r54_b := fma32Try(r53_b, z_b, r35, &slow)
+			// r55 = FMA r54 r23:z r37
+			r55_b := fma32Try(r54_b, z_b, r37, &slow)
+			// r56 = FMA r55 r23:z r39
+			r56_b := fma32Try(r55_b, z_b, r39, &slow)
+			// r57:taylor = FMA r56 r23:z r41
+			taylor_b := fma32Try(r56_b, z_b, r41, &slow)
+			// r59 = CmpGT r23:z r58
+			r59_b := z_b > r58
+			// r60:zl = Select r59 r58 r23:z
+			zl_b := z_b
+			if r59_b {
+				zl_b = r58
+			}
+			// r62 = CmpLT r60:zl r61
+			r62_b := zl_b < r61
+			// r63:zc = Select r62 r61 r60:zl
+			zc_b := zl_b
+			if r62_b {
+				zc_b = r61
+			}
+			// r66 = FMA r63:zc r65 r64
+			r66_b := fma32Try(zc_b, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k_b := float32(r66_b - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70_b := fma32Try(k_b, r69, zc_b, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r_b := fma32Try(k_b, r68, r70_b, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72_b := fma32Try(r45, r_b, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73_b := fma32Try(r72_b, r_b, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74_b := fma32Try(r73_b, r_b, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75_b := fma32Try(r74_b, r_b, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76_b := fma32Try(r75_b, r_b, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77_b := fma32Try(r76_b, r_b, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78_b := fma32Try(r77_b, r_b, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79_b := fma32Try(r78_b, r_b, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q_b := fma32Try(r79_b, r_b, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82_b := k_b > r81
+			// r83:kc = Select r82 r81 r67:k
+			kc_b := k_b
+			if r82_b {
+				kc_b = r81
+			}
+			// r85 = Mul r83:kc r84
+			r85_b := float32(kc_b * r84)
+			// r86 = Add r85 r64
+			r86_b := float32(r85_b + r64)
+			// r87:kBits = Bits r86
+			kBits87_b := math.Float32bits(r86_b)
+			// r89 = IAdd r87:kBits r88
+			r89_b := kBits87_b + r88
+			// r90 = Shl 23 r89
+			r90_b := r89_b << 23
+			// r91:pow2 = FromBits r90
+			pow291_b := math.Float32frombits(r90_b)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus_b := float32(r41 - pow291_b)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r94:y = Div r93 r60:zl
+			y_b := float32(r93_b / zl_b)
+			// r95 = FMA r67:k r39 r64
+			r95_b := fma32Try(k_b, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf_b := float32(r95_b - r64)
+			// r97 = Add r96:kHalf r64
+			r97_b := float32(kHalf_b + r64)
+			// r98:kBits = Bits r97
+			kBits98_b := math.Float32bits(r97_b)
+			// r99 = IAdd r98:kBits r88
+			r99_b := kBits98_b + r88
+			// r100 = Shl 23 r99
+			r100_b := r99_b << 23
+			// r101:pow2 = FromBits r100
+			pow2101_b := math.Float32frombits(r100_b)
+			// r102 = Mul r94:y r101:pow2
+			r102_b := float32(y_b * pow2101_b)
+			// r103 = Sub r67:k r96:kHalf
+			r103_b := float32(k_b - kHalf_b)
+			// r104 = Add r103 r64
+			r104_b := float32(r103_b + r64)
+			// r105:kBits = Bits r104
+			kBits105_b := math.Float32bits(r104_b)
+			// r106 = IAdd r105:kBits r88
+			r106_b := kBits105_b + r88
+			// r107 = Shl 23 r106
+			r107_b := r106_b << 23
+			// r108:pow2 = FromBits r107
+			pow2108_b := math.Float32frombits(r107_b)
+			// r109:big = Mul r102 r108:pow2
+			big_b := float32(r102_b * pow2108_b)
+			// r110 = CmpLE r31:az r39
+			r110_b := az_b <= r39
+			// r111:far = Select r110 r57:taylor r109:big
+			far_b := big_b
+			if r110_b {
+				far_b = taylor_b
+			}
+			// r42:ex = Select r44:large r111:far r42:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		if large_c {
+			// r47 = FMA r45 r23:z r46
+			r47_c := fma32Try(r45, z_c, r46, &slow)
+			// r49 = FMA r47 r23:z r48
+			r49_c := fma32Try(r47_c, z_c, r48, &slow)
+			// r51 = FMA r49 r23:z r50
+			r51_c := fma32Try(r49_c, z_c, r50, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52_c := fma32Try(r51_c, z_c, r32, &slow)
+			// r53 = FMA r52 r23:z r33
+			r53_c := fma32Try(r52_c, z_c, r33, &slow)
+			// r54 = FMA r53 r23:z r35
+			r54_c := fma32Try(r53_c, z_c, r35, &slow)
+			// r55 = FMA r54 r23:z r37
+			r55_c := fma32Try(r54_c, z_c, r37, &slow)
+			// r56 = FMA r55 r23:z r39
+			r56_c := fma32Try(r55_c, z_c, r39, &slow)
+			// r57:taylor = FMA r56 r23:z r41
+			taylor_c := fma32Try(r56_c, z_c, r41, &slow)
+			// r59 = CmpGT r23:z r58
+			r59_c := z_c > r58
+			// r60:zl = Select r59 r58 r23:z
+			zl_c := z_c
+			if r59_c {
+				zl_c = r58
+			}
+			// r62 = CmpLT r60:zl r61
+			r62_c := zl_c < r61
+			// r63:zc = Select r62 r61 r60:zl
+			zc_c := zl_c
+			if r62_c {
+				zc_c = r61
+			}
+			// r66 = FMA r63:zc r65 r64
+			r66_c := fma32Try(zc_c, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k_c := float32(r66_c - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70_c := fma32Try(k_c, r69, zc_c, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r_c := fma32Try(k_c, r68, r70_c, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72_c := fma32Try(r45, r_c, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73_c := fma32Try(r72_c, r_c, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74_c := fma32Try(r73_c, r_c, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75_c := fma32Try(r74_c, r_c, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76_c := fma32Try(r75_c, r_c, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77_c := fma32Try(r76_c, r_c, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78_c := fma32Try(r77_c, r_c, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79_c := fma32Try(r78_c, r_c, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q_c := fma32Try(r79_c, r_c, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82_c := k_c > r81
+			// r83:kc = Select r82 r81 r67:k
+			kc_c := k_c
+			if r82_c {
+				kc_c = r81
+			}
+			// r85 = Mul r83:kc r84
+			r85_c := float32(kc_c * r84)
+			// r86 = Add r85 r64
+			r86_c := float32(r85_c + r64)
+			// r87:kBits = Bits r86
+			kBits87_c := math.Float32bits(r86_c)
+			// r89 = IAdd r87:kBits r88
+			r89_c := kBits87_c + r88
+			// r90 = Shl 23 r89
+			r90_c := r89_c << 23
+			// r91:pow2 = FromBits r90
+			pow291_c := math.Float32frombits(r90_c)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus_c := float32(r41 - pow291_c)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r94:y = Div r93 r60:zl
+			y_c := float32(r93_c / zl_c)
+			// r95 = FMA r67:k r39 r64
+			r95_c := fma32Try(k_c, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf_c := float32(r95_c - r64)
+			// r97 = Add r96:kHalf r64
+			r97_c := float32(kHalf_c + r64)
+			// r98:kBits = Bits r97
+			kBits98_c := math.Float32bits(r97_c)
+			// r99 = IAdd r98:kBits r88
+			r99_c := kBits98_c + r88
+			// r100 = Shl 23 r99
+			r100_c := r99_c << 23
+			// r101:pow2 = FromBits r100
+			pow2101_c := math.Float32frombits(r100_c)
+			// r102 = Mul r94:y r101:pow2
+			r102_c := float32(y_c * pow2101_c)
+			// r103 = Sub r67:k r96:kHalf
+			r103_c := float32(k_c - kHalf_c)
+			// r104 = Add r103 r64
+			r104_c := float32(r103_c + r64)
+			// r105:kBits = Bits r104
+			kBits105_c := math.Float32bits(r104_c)
+			// r106 = IAdd r105:kBits r88
+			r106_c := kBits105_c + r88
+			// r107 = Shl 23 r106
+			r107_c := r106_c << 23
+			// r108:pow2 = FromBits r107
+			pow2108_c := math.Float32frombits(r107_c)
+			// r109:big = Mul r102 r108:pow2
+			big_c := float32(r102_c * pow2108_c)
+			// r110 = CmpLE r31:az r39
+			r110_c := az_c <= r39
+			// r111:far = Select r110 r57:taylor r109:big
+			far_c := big_c
+			if r110_c {
+				far_c = taylor_c
+			}
+			// r42:ex = Select r44:large r111:far r42:ex
+			if large_c {
+				ex_c = far_c
+			}
+		}
+		// r112:vc = FMA r42:ex r21:F r6:vr
+		vc_a := fma32Try(ex_a, F_a, vr_a, &slow)
+		vc_b := fma32Try(ex_b, F_b, vr_b, &slow)
+		vc_c := fma32Try(ex_c, F_c, vr_c, &slow)
+		// If Delta
 		if hasDelta {
-			r113a := delta[j]
-			r113b := delta[j+1]
-			r113c := delta[j+2]
-			r112a = float32(r112a + r113a)
-			r112b = float32(r112b + r113b)
-			r112c = float32(r112c + r113c)
+			// r113 = Load Delta
+			r113_a := delta[j]
+			r113_b := delta[j+1]
+			r113_c := delta[j+2]
+			// r112:vc = Add r112:vc r113
+			vc_a = float32(vc_a + r113_a)
+			vc_b = float32(vc_b + r113_b)
+			vc_c = float32(vc_c + r113_c)
 		}
-		r115a := cKa[j]
-		r115b := cKa[j+1]
-		r115c := cKa[j+2]
-		r116a := float32(r112a - r12a)
-		r116b := float32(r112b - r12b)
-		r116c := float32(r112c - r12c)
-		r117a := cKeep[j]
-		r117b := cKeep[j+1]
-		r117c := cKeep[j+2]
-		r118a := float32(r117a * r9a)
-		r118b := float32(r117b * r9b)
-		r118c := float32(r117c * r9c)
-		r119a := fma32Try(r115a, r116a, r118a, &slow)
-		r119b := fma32Try(r115b, r116b, r118b, &slow)
-		r119c := fma32Try(r115c, r116c, r118c, &slow)
-		r121a := float32(r120 - r2a)
-		r121b := float32(r120 - r2b)
-		r121c := float32(r120 - r2c)
-		r122a := cTauRef[j]
-		r122b := cTauRef[j+1]
-		r122c := cTauRef[j+2]
-		r123a := r121a < r122a
-		r123b := r121b < r122b
-		r123c := r121c < r122c
-		r0a = r112a
-		if r123a {
-			r0a = r6a
+		// r115:ka = Param Ka
+		ka_a := cKa[j]
+		ka_b := cKa[j+1]
+		ka_c := cKa[j+2]
+		// r116:dv = Sub r112:vc r12:vRest
+		dv_a := float32(vc_a - vRest_a)
+		dv_b := float32(vc_b - vRest_b)
+		dv_c := float32(vc_c - vRest_c)
+		// r117:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		keep_c := cKeep[j+2]
+		// r118:wkeep = Mul r117:keep r9:u
+		wkeep_a := float32(keep_a * u_a)
+		wkeep_b := float32(keep_b * u_b)
+		wkeep_c := float32(keep_c * u_c)
+		// r119:wc = FMA r115:ka r116:dv r118:wkeep
+		wc_a := fma32Try(ka_a, dv_a, wkeep_a, &slow)
+		wc_b := fma32Try(ka_b, dv_b, wkeep_b, &slow)
+		wc_c := fma32Try(ka_c, dv_c, wkeep_c, &slow)
+		// r121:since = Sub r120:t r2:Last
+		since_a := float32(t - Last_a)
+		since_b := float32(t - Last_b)
+		since_c := float32(t - Last_c)
+		// r122:tauRef = Param TauRef
+		tauRef_a := cTauRef[j]
+		tauRef_b := cTauRef[j+1]
+		tauRef_c := cTauRef[j+2]
+		// r123:refr = CmpLT r121:since r122:tauRef
+		refr_a := since_a < tauRef_a
+		refr_b := since_b < tauRef_b
+		refr_c := since_c < tauRef_c
+		// r0:V = Select r123:refr r6:vr r112:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
 		}
-		r0b = r112b
-		if r123b {
-			r0b = r6b
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
 		}
-		r0c = r112c
-		if r123c {
-			r0c = r6c
+		V_c = vc_c
+		if refr_c {
+			V_c = vr_c
 		}
-		r1a = r119a
-		if r123a {
-			r1a = r9a
+		// r1:W = Select r123:refr r9:u r119:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
 		}
-		r1b = r119b
-		if r123b {
-			r1b = r9b
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
 		}
-		r1c = r119c
-		if r123c {
-			r1c = r9c
+		W_c = wc_c
+		if refr_c {
+			W_c = u_c
 		}
-		r126a := r0a >= r3a
-		r126b := r0b >= r3b
-		r126c := r0c >= r3c
-		if r126a {
-			r2a = r120
+		// r126:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= vTh_a
+		sp_b := V_b >= vTh_b
+		sp_c := V_c >= vTh_c
+		// r2:Last = Select r126:sp r120:t r2:Last
+		if sp_a {
+			Last_a = t
 		}
-		if r126b {
-			r2b = r120
+		if sp_b {
+			Last_b = t
 		}
-		if r126c {
-			r2c = r120
+		if sp_c {
+			Last_c = t
 		}
 		if slow {
 			stepF32HardPNExact(f, s, j, j+3)
 			continue
 		}
+		// If Spike
 		if hasSpike {
-			if r126a {
+			// StoreOne Spike r126:sp
+			if sp_a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r126b {
+			if sp_b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
-			if r126c {
+			if sp_c {
 				spike[j+2] = 1
 			} else {
 				spike[j+2] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r127a := r123a || r126a
-			r127b := r123b || r126b
-			r127c := r123c || r126c
-			ref[j] = r127a
-			ref[j+1] = r127b
-			ref[j+2] = r127c
+			// r127:ref = Or r123:refr r126:sp
+			ref127_a := refr_a || sp_a
+			ref127_b := refr_b || sp_b
+			ref127_c := refr_c || sp_c
+			// StoreBool Ref r127:ref
+			ref[j] = ref127_a
+			ref[j+1] = ref127_b
+			ref[j+2] = ref127_c
 		}
+		// If Bits
 		if hasBits {
-			if r126a {
+			// StoreBits Bits r126:sp
+			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r126b {
+			if sp_b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
-			if r126c {
+			if sp_c {
 				bits[(j+2)>>6] |= 1 << ((j + 2) & 63)
 			} else {
 				bits[(j+2)>>6] &^= 1 << ((j + 2) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		v[j+2] = r0c
-		w[j] = r1a
-		w[j+1] = r1b
-		w[j+2] = r1c
-		last[j] = r2a
-		last[j+1] = r2b
-		last[j+2] = r2c
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		v[j+2] = V_c
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		w[j+2] = W_c
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
+		last[j+2] = Last_c
 	}
 	for ; j < n; j++ {
 		slow := false
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r3 := cVTh[j]
-		r4 := r0 >= r3
-		r5 := cVReset[j]
-		r6 := r0
-		if r4 {
-			r6 = r5
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:vTh = Param VTh
+		vTh := cVTh[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= vTh
+		// r5:vReset = Param VReset
+		vReset := cVReset[j]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr := V
+		if spk {
+			vr = vReset
 		}
-		r7 := cB[j]
-		r8 := float32(r1 + r7)
-		r9 := r1
-		if r4 {
-			r9 = r8
+		// r7:b = Param B
+		b := cB[j]
+		// r8:wb = Add r1:W r7:b
+		wb := float32(W + b)
+		// r9:u = Select r4:spk r8:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r10 := math.Float32frombits(0x00000000) // 0
+		// r10:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r10 = i[j]
+			// r10:in = Load I
+			in = i[j]
 		}
-		r12 := cVRest[j]
-		r13 := float32(r6 - r12)
-		r14 := cVC[j]
-		r15 := float32(r6 - r14)
-		r16 := cDtCTau[j]
-		r17 := float32(r13 * r15)
-		r18 := cDtRTau[j]
-		r19 := float32(r10 - r9)
-		r20 := float32(r18 * r19)
-		r21 := fma32Try(r16, r17, r20, &slow)
-		r22 := float32(r13 + r15)
-		r23 := float32(r16 * r22)
+		// r12:vRest = Param VRest
+		vRest := cVRest[j]
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1 := float32(vr - vRest)
+		// r14:vC = Param VC
+		vC := cVC[j]
+		// r15:a2 = Sub r6:vr r14:vC
+		a2 := float32(vr - vC)
+		// r16:dtCTau = Param DtCTau
+		dtCTau := cDtCTau[j]
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12 := float32(a1 * a2)
+		// r18:dtRTau = Param DtRTau
+		dtRTau18 := cDtRTau[j]
+		// r19:iu = Sub r10:in r9:u
+		iu := float32(in - u)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive := float32(dtRTau18 * iu)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F := fma32Try(dtCTau, a12, drive, &slow)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2 := float32(a1 + a2)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z := float32(dtCTau * a1a2)
+		// If G
 		if hasG {
-			r24 := cDtRTau[j]
+			// r24:dtRTau = Param DtRTau
+			dtRTau24 := cDtRTau[j]
+			// r25 = Load G
 			r25 := g[j]
-			r26 := float32(r24 * r25)
-			r23 = float32(r23 - r26)
+			// r26:gd = Mul r24:dtRTau r25
+			gd := float32(dtRTau24 * r25)
+			// r23:z = Sub r23:z r26:gd
+			z = float32(z - gd)
+			// r28 = Imm 0x0
 			r28 := math.Float32frombits(0x00000000) // 0
-			r29 := fma32Try(r26, r6, r28, &slow)
-			r21 = float32(r21 - r29)
+			// r29:gv = FMA r26:gd r6:vr r28
+			gv := fma32Try(gd, vr, r28, &slow)
+			// r21:F = Sub r21:F r29:gv
+			F = float32(F - gv)
 		}
-		r31 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r34 := fma32Try(r32, r23, r33, &slow)
-		r36 := fma32Try(r34, r23, r35, &slow)
-		r38 := fma32Try(r36, r23, r37, &slow)
-		r40 := fma32Try(r38, r23, r39, &slow)
-		r42 := fma32Try(r40, r23, r41, &slow)
-		r44 := r31 > r43
-		if r44 {
-			r47 := fma32Try(r45, r23, r46, &slow)
-			r49 := fma32Try(r47, r23, r48, &slow)
-			r51 := fma32Try(r49, r23, r50, &slow)
-			r52 := fma32Try(r51, r23, r32, &slow)
-			r53 := fma32Try(r52, r23, r33, &slow)
-			r54 := fma32Try(r53, r23, r35, &slow)
-			r55 := fma32Try(r54, r23, r37, &slow)
-			r56 := fma32Try(r55, r23, r39, &slow)
-			r57 := fma32Try(r56, r23, r41, &slow)
-			r59 := r23 > r58
-			r60 := r23
+		// r31:az = Abs r23:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r34 = FMA r32 r23:z r33
+		r34 := fma32Try(r32, z, r33, &slow)
+		// r36 = FMA r34 r23:z r35
+		r36 := fma32Try(r34, z, r35, &slow)
+		// r38 = FMA r36 r23:z r37
+		r38 := fma32Try(r36, z, r37, &slow)
+		// r40 = FMA r38 r23:z r39
+		r40 := fma32Try(r38, z, r39, &slow)
+		// r42:ex = FMA r40 r23:z r41
+		ex := fma32Try(r40, z, r41, &slow)
+		// r44:large = CmpGT r31:az r43
+		large := az > r43
+		// Rare r44:large
+		if large {
+			// r47 = FMA r45 r23:z r46
+			r47 := fma32Try(r45, z, r46, &slow)
+			// r49 = FMA r47 r23:z r48
+			r49 := fma32Try(r47, z, r48, &slow)
+			// r51 = FMA r49 r23:z r50
+			r51 := fma32Try(r49, z, r50, &slow)
+			// r52 = FMA r51 r23:z r32
+			r52 := fma32Try(r51, z, r32, &slow)
+			// r53 = FMA r52 r23:z r33
+			r53 := fma32Try(r52, z, r33, &slow)
+			// r54 = FMA r53 r23:z r35
+			r54 := fma32Try(r53, z, r35, &slow)
+			// r55 = FMA r54 r23:z r37
+			r55 := fma32Try(r54, z, r37, &slow)
+			// r56 = FMA r55 r23:z r39
+			r56 := fma32Try(r55, z, r39, &slow)
+			// r57:taylor = FMA r56 r23:z r41
+			taylor := fma32Try(r56, z, r41, &slow)
+			// r59 = CmpGT r23:z r58
+			r59 := z > r58
+			// r60:zl = Select r59 r58 r23:z
+			zl := z
 			if r59 {
-				r60 = r58
+				zl = r58
 			}
-			r62 := r60 < r61
-			r63 := r60
+			// r62 = CmpLT r60:zl r61
+			r62 := zl < r61
+			// r63:zc = Select r62 r61 r60:zl
+			zc := zl
 			if r62 {
-				r63 = r61
+				zc = r61
 			}
-			r66 := fma32Try(r63, r65, r64, &slow)
-			r67 := float32(r66 - r64)
-			r70 := fma32Try(r67, r69, r63, &slow)
-			r71 := fma32Try(r67, r68, r70, &slow)
-			r72 := fma32Try(r45, r71, r46, &slow)
-			r73 := fma32Try(r72, r71, r48, &slow)
-			r74 := fma32Try(r73, r71, r50, &slow)
-			r75 := fma32Try(r74, r71, r32, &slow)
-			r76 := fma32Try(r75, r71, r33, &slow)
-			r77 := fma32Try(r76, r71, r35, &slow)
-			r78 := fma32Try(r77, r71, r37, &slow)
-			r79 := fma32Try(r78, r71, r39, &slow)
-			r80 := fma32Try(r79, r71, r41, &slow)
-			r82 := r67 > r81
-			r83 := r67
+			// r66 = FMA r63:zc r65 r64
+			r66 := fma32Try(zc, r65, r64, &slow)
+			// r67:k = Sub r66 r64
+			k := float32(r66 - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70 := fma32Try(k, r69, zc, &slow)
+			// r71:r = FMA r67:k r68 r70
+			r := fma32Try(k, r68, r70, &slow)
+			// r72 = FMA r45 r71:r r46
+			r72 := fma32Try(r45, r, r46, &slow)
+			// r73 = FMA r72 r71:r r48
+			r73 := fma32Try(r72, r, r48, &slow)
+			// r74 = FMA r73 r71:r r50
+			r74 := fma32Try(r73, r, r50, &slow)
+			// r75 = FMA r74 r71:r r32
+			r75 := fma32Try(r74, r, r32, &slow)
+			// r76 = FMA r75 r71:r r33
+			r76 := fma32Try(r75, r, r33, &slow)
+			// r77 = FMA r76 r71:r r35
+			r77 := fma32Try(r76, r, r35, &slow)
+			// r78 = FMA r77 r71:r r37
+			r78 := fma32Try(r77, r, r37, &slow)
+			// r79 = FMA r78 r71:r r39
+			r79 := fma32Try(r78, r, r39, &slow)
+			// r80:q = FMA r79 r71:r r41
+			q := fma32Try(r79, r, r41, &slow)
+			// r82 = CmpGT r67:k r81
+			r82 := k > r81
+			// r83:kc = Select r82 r81 r67:k
+			kc := k
 			if r82 {
-				r83 = r81
+				kc = r81
 			}
-			r85 := float32(r83 * r84)
+			// r85 = Mul r83:kc r84
+			r85 := float32(kc * r84)
+			// r86 = Add r85 r64
 			r86 := float32(r85 + r64)
-			r87 := math.Float32bits(r86)
-			r89 := r87 + r88
+			// r87:kBits = Bits r86
+			kBits87 := math.Float32bits(r86)
+			// r89 = IAdd r87:kBits r88
+			r89 := kBits87 + r88
+			// r90 = Shl 23 r89
 			r90 := r89 << 23
-			r91 := math.Float32frombits(r90)
-			r92 := float32(r41 - r91)
-			r93 := fma32Try(r71, r80, r92, &slow)
-			r94 := float32(r93 / r60)
-			r95 := fma32Try(r67, r39, r64, &slow)
-			r96 := float32(r95 - r64)
-			r97 := float32(r96 + r64)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r88
+			// r91:pow2 = FromBits r90
+			pow291 := math.Float32frombits(r90)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus := float32(r41 - pow291)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93 := fma32Try(r, q, oneMinus, &slow)
+			// r94:y = Div r93 r60:zl
+			y := float32(r93 / zl)
+			// r95 = FMA r67:k r39 r64
+			r95 := fma32Try(k, r39, r64, &slow)
+			// r96:kHalf = Sub r95 r64
+			kHalf := float32(r95 - r64)
+			// r97 = Add r96:kHalf r64
+			r97 := float32(kHalf + r64)
+			// r98:kBits = Bits r97
+			kBits98 := math.Float32bits(r97)
+			// r99 = IAdd r98:kBits r88
+			r99 := kBits98 + r88
+			// r100 = Shl 23 r99
 			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r94 * r101)
-			r103 := float32(r67 - r96)
+			// r101:pow2 = FromBits r100
+			pow2101 := math.Float32frombits(r100)
+			// r102 = Mul r94:y r101:pow2
+			r102 := float32(y * pow2101)
+			// r103 = Sub r67:k r96:kHalf
+			r103 := float32(k - kHalf)
+			// r104 = Add r103 r64
 			r104 := float32(r103 + r64)
-			r105 := math.Float32bits(r104)
-			r106 := r105 + r88
+			// r105:kBits = Bits r104
+			kBits105 := math.Float32bits(r104)
+			// r106 = IAdd r105:kBits r88
+			r106 := kBits105 + r88
+			// r107 = Shl 23 r106
 			r107 := r106 << 23
-			r108 := math.Float32frombits(r107)
-			r109 := float32(r102 * r108)
-			r110 := r31 <= r39
-			r111 := r109
+			// r108:pow2 = FromBits r107
+			pow2108 := math.Float32frombits(r107)
+			// r109:big = Mul r102 r108:pow2
+			big := float32(r102 * pow2108)
+			// r110 = CmpLE r31:az r39
+			r110 := az <= r39
+			// r111:far = Select r110 r57:taylor r109:big
+			far := big
 			if r110 {
-				r111 = r57
+				far = taylor
 			}
-			if r44 {
-				r42 = r111
+			// r42:ex = Select r44:large r111:far r42:ex
+			if large {
+				ex = far
 			}
 		}
-		r112 := fma32Try(r42, r21, r6, &slow)
+		// r112:vc = FMA r42:ex r21:F r6:vr
+		vc := fma32Try(ex, F, vr, &slow)
+		// If Delta
 		if hasDelta {
+			// r113 = Load Delta
 			r113 := delta[j]
-			r112 = float32(r112 + r113)
+			// r112:vc = Add r112:vc r113
+			vc = float32(vc + r113)
 		}
-		r115 := cKa[j]
-		r116 := float32(r112 - r12)
-		r117 := cKeep[j]
-		r118 := float32(r117 * r9)
-		r119 := fma32Try(r115, r116, r118, &slow)
-		r121 := float32(r120 - r2)
-		r122 := cTauRef[j]
-		r123 := r121 < r122
-		r0 = r112
-		if r123 {
-			r0 = r6
+		// r115:ka = Param Ka
+		ka := cKa[j]
+		// r116:dv = Sub r112:vc r12:vRest
+		dv := float32(vc - vRest)
+		// r117:keep = Param Keep
+		keep := cKeep[j]
+		// r118:wkeep = Mul r117:keep r9:u
+		wkeep := float32(keep * u)
+		// r119:wc = FMA r115:ka r116:dv r118:wkeep
+		wc := fma32Try(ka, dv, wkeep, &slow)
+		// r121:since = Sub r120:t r2:Last
+		since := float32(t - Last)
+		// r122:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r123:refr = CmpLT r121:since r122:tauRef
+		refr := since < tauRef
+		// r0:V = Select r123:refr r6:vr r112:vc
+		V = vc
+		if refr {
+			V = vr
 		}
-		r1 = r119
-		if r123 {
-			r1 = r9
+		// r1:W = Select r123:refr r9:u r119:wc
+		W = wc
+		if refr {
+			W = u
 		}
-		r126 := r0 >= r3
-		if r126 {
-			r2 = r120
+		// r126:sp = CmpGE r0:V r3:vTh
+		sp := V >= vTh
+		// r2:Last = Select r126:sp r120:t r2:Last
+		if sp {
+			Last = t
 		}
 		if slow {
 			stepF32HardPNExact(f, s, j, j+1)
 			continue
 		}
+		// If Spike
 		if hasSpike {
-			if r126 {
+			// StoreOne Spike r126:sp
+			if sp {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r127 := r123 || r126
-			ref[j] = r127
+			// r127:ref = Or r123:refr r126:sp
+			ref127 := refr || sp
+			// StoreBool Ref r127:ref
+			ref[j] = ref127
 		}
+		// If Bits
 		if hasBits {
-			if r126 {
+			// StoreBits Bits r126:sp
+			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -3664,193 +5551,336 @@ func stepF32HardPNExact(f *Frame32, s int, lo, hi int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
+	// r32 = Imm 0x3ab60b61
 	r32 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r33 = Imm 0x3c088889
 	r33 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r35 = Imm 0x3d2aaaab
 	r35 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r37 = Imm 0x3e2aaaab
 	r37 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r39 = Imm 0x3f000000
 	r39 := math.Float32frombits(0x3f000000) // 0.5
+	// r41 = Imm 0x3f800000
 	r41 := math.Float32frombits(0x3f800000) // 1
+	// r43 = Imm 0x3e000000
 	r43 := math.Float32frombits(0x3e000000) // 0.125
+	// r45 = Imm 0x3493f27e
 	r45 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r46 = Imm 0x3638ef1d
 	r46 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r48 = Imm 0x37d00d01
 	r48 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r50 = Imm 0x39500d01
 	r50 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r58 = Imm 0x42be0000
 	r58 := math.Float32frombits(0x42be0000) // 95
+	// r61 = Imm 0xc2ae0000
 	r61 := math.Float32frombits(0xc2ae0000) // -87
+	// r64 = Imm 0x4b400000
 	r64 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r65 = Imm 0x3fb8aa3b
 	r65 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r68 = Imm 0xb5bfbe8e
 	r68 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r69 = Imm 0xbf317200
 	r69 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r81 = Imm 0x41f00000
 	r81 := math.Float32frombits(0x41f00000) // 30
+	// r84 = Imm 0xbf800000
 	r84 := math.Float32frombits(0xbf800000) // -1
+	// r88 = Imm 0x7f
 	r88 := uint32(0x7f)
-	r120 := f.T[s]
+	// r120:t = Time
+	t := f.T[s]
 	for j := lo; j < hi; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r3 := cVTh[j]
-		r4 := r0 >= r3
-		r5 := cVReset[j]
-		r6 := r0
-		if r4 {
-			r6 = r5
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:vTh = Param VTh
+		vTh := cVTh[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= vTh
+		// r5:vReset = Param VReset
+		vReset := cVReset[j]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr := V
+		if spk {
+			vr = vReset
 		}
-		r7 := cB[j]
-		r8 := float32(r1 + r7)
-		r9 := r1
-		if r4 {
-			r9 = r8
+		// r7:b = Param B
+		b := cB[j]
+		// r8:wb = Add r1:W r7:b
+		wb := float32(W + b)
+		// r9:u = Select r4:spk r8:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r10 := math.Float32frombits(0x00000000) // 0
+		// r10:in = Imm 0x0
+		in := math.Float32frombits(0x00000000) // 0
+		// If I
 		if hasI {
-			r10 = i[j]
+			// r10:in = Load I
+			in = i[j]
 		}
-		r12 := cVRest[j]
-		r13 := float32(r6 - r12)
-		r14 := cVC[j]
-		r15 := float32(r6 - r14)
-		r16 := cDtCTau[j]
-		r17 := float32(r13 * r15)
-		r18 := cDtRTau[j]
-		r19 := float32(r10 - r9)
-		r20 := float32(r18 * r19)
-		r21 := fma32(r16, r17, r20)
-		r22 := float32(r13 + r15)
-		r23 := float32(r16 * r22)
+		// r12:vRest = Param VRest
+		vRest := cVRest[j]
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1 := float32(vr - vRest)
+		// r14:vC = Param VC
+		vC := cVC[j]
+		// r15:a2 = Sub r6:vr r14:vC
+		a2 := float32(vr - vC)
+		// r16:dtCTau = Param DtCTau
+		dtCTau := cDtCTau[j]
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12 := float32(a1 * a2)
+		// r18:dtRTau = Param DtRTau
+		dtRTau18 := cDtRTau[j]
+		// r19:iu = Sub r10:in r9:u
+		iu := float32(in - u)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive := float32(dtRTau18 * iu)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F := fma32(dtCTau, a12, drive)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2 := float32(a1 + a2)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z := float32(dtCTau * a1a2)
+		// If G
 		if hasG {
-			r24 := cDtRTau[j]
+			// r24:dtRTau = Param DtRTau
+			dtRTau24 := cDtRTau[j]
+			// r25 = Load G
 			r25 := g[j]
-			r26 := float32(r24 * r25)
-			r23 = float32(r23 - r26)
+			// r26:gd = Mul r24:dtRTau r25
+			gd := float32(dtRTau24 * r25)
+			// r23:z = Sub r23:z r26:gd
+			z = float32(z - gd)
+			// r28 = Imm 0x0
 			r28 := math.Float32frombits(0x00000000) // 0
-			r29 := fma32(r26, r6, r28)
-			r21 = float32(r21 - r29)
+			// r29:gv = FMA r26:gd r6:vr r28
+			gv := fma32(gd, vr, r28)
+			// r21:F = Sub r21:F r29:gv
+			F = float32(F - gv)
 		}
-		r31 := math.Float32frombits(math.Float32bits(r23) &^ (1 << 31))
-		r34 := fma32(r32, r23, r33)
-		r36 := fma32(r34, r23, r35)
-		r38 := fma32(r36, r23, r37)
-		r40 := fma32(r38, r23, r39)
-		r42 := fma32(r40, r23, r41)
-		r44 := r31 > r43
-		if r44 {
-			r47 := fma32(r45, r23, r46)
-			r49 := fma32(r47, r23, r48)
-			r51 := fma32(r49, r23, r50)
-			r52 := fma32(r51, r23, r32)
-			r53 := fma32(r52, r23, r33)
-			r54 := fma32(r53, r23, r35)
-			r55 := fma32(r54, r23, r37)
-			r56 := fma32(r55, r23, r39)
-			r57 := fma32(r56, r23, r41)
-			r59 := r23 > r58
-			r60 := r23
+		// r31:az = Abs r23:z
+		az := math.Float32frombits(math.Float32bits(z) &^ (1 << 31))
+		// r34 = FMA r32 r23:z r33
+		r34 := fma32(r32, z, r33)
+		// r36 = FMA r34 r23:z r35
+		r36 := fma32(r34, z, r35)
+		// r38 = FMA r36 r23:z r37
+		r38 := fma32(r36, z, r37)
+		// r40 = FMA r38 r23:z r39
+		r40 := fma32(r38, z, r39)
+		// r42:ex = FMA r40 r23:z r41
+		ex := fma32(r40, z, r41)
+		// r44:large = CmpGT r31:az r43
+		large := az > r43
+		// Rare r44:large
+		if large {
+			// r47 = FMA r45 r23:z r46
+			r47 := fma32(r45, z, r46)
+			// r49 = FMA r47 r23:z r48
+			r49 := fma32(r47, z, r48)
+			// r51 = FMA r49 r23:z r50
+			r51 := fma32(r49, z, r50)
+			// r52 = FMA r51 r23:z r32
+			r52 := fma32(r51, z, r32)
+			// r53 = FMA r52 r23:z r33
+			r53 := fma32(r52, z, r33)
+			// r54 = FMA r53 r23:z r35
+			r54 := fma32(r53, z, r35)
+			// r55 = FMA r54 r23:z r37
+			r55 := fma32(r54, z, r37)
+			// r56 = FMA r55 r23:z r39
+			r56 := fma32(r55, z, r39)
+			// r57:taylor = FMA r56 r23:z r41
+			taylor := fma32(r56, z, r41)
+			// r59 = CmpGT r23:z r58
+			r59 := z > r58
+			// r60:zl = Select r59 r58 r23:z
+			zl := z
 			if r59 {
-				r60 = r58
+				zl = r58
 			}
-			r62 := r60 < r61
-			r63 := r60
+			// r62 = CmpLT r60:zl r61
+			r62 := zl < r61
+			// r63:zc = Select r62 r61 r60:zl
+			zc := zl
 			if r62 {
-				r63 = r61
+				zc = r61
 			}
-			r66 := fma32(r63, r65, r64)
-			r67 := float32(r66 - r64)
-			r70 := fma32(r67, r69, r63)
-			r71 := fma32(r67, r68, r70)
-			r72 := fma32(r45, r71, r46)
-			r73 := fma32(r72, r71, r48)
-			r74 := fma32(r73, r71, r50)
-			r75 := fma32(r74, r71, r32)
-			r76 := fma32(r75, r71, r33)
-			r77 := fma32(r76, r71, r35)
-			r78 := fma32(r77, r71, r37)
-			r79 := fma32(r78, r71, r39)
-			r80 := fma32(r79, r71, r41)
-			r82 := r67 > r81
-			r83 := r67
+			// r66 = FMA r63:zc r65 r64
+			r66 := fma32(zc, r65, r64)
+			// r67:k = Sub r66 r64
+			k := float32(r66 - r64)
+			// r70 = FMA r67:k r69 r63:zc
+			r70 := fma32(k, r69, zc)
+			// r71:r = FMA r67:k r68 r70
+			r := fma32(k, r68, r70)
+			// r72 = FMA r45 r71:r r46
+			r72 := fma32(r45, r, r46)
+			// r73 = FMA r72 r71:r r48
+			r73 := fma32(r72, r, r48)
+			// r74 = FMA r73 r71:r r50
+			r74 := fma32(r73, r, r50)
+			// r75 = FMA r74 r71:r r32
+			r75 := fma32(r74, r, r32)
+			// r76 = FMA r75 r71:r r33
+			r76 := fma32(r75, r, r33)
+			// r77 = FMA r76 r71:r r35
+			r77 := fma32(r76, r, r35)
+			// r78 = FMA r77 r71:r r37
+			r78 := fma32(r77, r, r37)
+			// r79 = FMA r78 r71:r r39
+			r79 := fma32(r78, r, r39)
+			// r80:q = FMA r79 r71:r r41
+			q := fma32(r79, r, r41)
+			// r82 = CmpGT r67:k r81
+			r82 := k > r81
+			// r83:kc = Select r82 r81 r67:k
+			kc := k
 			if r82 {
-				r83 = r81
+				kc = r81
 			}
-			r85 := float32(r83 * r84)
+			// r85 = Mul r83:kc r84
+			r85 := float32(kc * r84)
+			// r86 = Add r85 r64
 			r86 := float32(r85 + r64)
-			r87 := math.Float32bits(r86)
-			r89 := r87 + r88
+			// r87:kBits = Bits r86
+			kBits87 := math.Float32bits(r86)
+			// r89 = IAdd r87:kBits r88
+			r89 := kBits87 + r88
+			// r90 = Shl 23 r89
 			r90 := r89 << 23
-			r91 := math.Float32frombits(r90)
-			r92 := float32(r41 - r91)
-			r93 := fma32(r71, r80, r92)
-			r94 := float32(r93 / r60)
-			r95 := fma32(r67, r39, r64)
-			r96 := float32(r95 - r64)
-			r97 := float32(r96 + r64)
-			r98 := math.Float32bits(r97)
-			r99 := r98 + r88
+			// r91:pow2 = FromBits r90
+			pow291 := math.Float32frombits(r90)
+			// r92:oneMinus = Sub r41 r91:pow2
+			oneMinus := float32(r41 - pow291)
+			// r93 = FMA r71:r r80:q r92:oneMinus
+			r93 := fma32(r, q, oneMinus)
+			// r94:y = Div r93 r60:zl
+			y := float32(r93 / zl)
+			// r95 = FMA r67:k r39 r64
+			r95 := fma32(k, r39, r64)
+			// r96:kHalf = Sub r95 r64
+			kHalf := float32(r95 - r64)
+			// r97 = Add r96:kHalf r64
+			r97 := float32(kHalf + r64)
+			// r98:kBits = Bits r97
+			kBits98 := math.Float32bits(r97)
+			// r99 = IAdd r98:kBits r88
+			r99 := kBits98 + r88
+			// r100 = Shl 23 r99
 			r100 := r99 << 23
-			r101 := math.Float32frombits(r100)
-			r102 := float32(r94 * r101)
-			r103 := float32(r67 - r96)
+			// r101:pow2 = FromBits r100
+			pow2101 := math.Float32frombits(r100)
+			// r102 = Mul r94:y r101:pow2
+			r102 := float32(y * pow2101)
+			// r103 = Sub r67:k r96:kHalf
+			r103 := float32(k - kHalf)
+			// r104 = Add r103 r64
 			r104 := float32(r103 + r64)
-			r105 := math.Float32bits(r104)
-			r106 := r105 + r88
+			// r105:kBits = Bits r104
+			kBits105 := math.Float32bits(r104)
+			// r106 = IAdd r105:kBits r88
+			r106 := kBits105 + r88
+			// r107 = Shl 23 r106
 			r107 := r106 << 23
-			r108 := math.Float32frombits(r107)
-			r109 := float32(r102 * r108)
-			r110 := r31 <= r39
-			r111 := r109
+			// r108:pow2 = FromBits r107
+			pow2108 := math.Float32frombits(r107)
+			// r109:big = Mul r102 r108:pow2
+			big := float32(r102 * pow2108)
+			// r110 = CmpLE r31:az r39
+			r110 := az <= r39
+			// r111:far = Select r110 r57:taylor r109:big
+			far := big
 			if r110 {
-				r111 = r57
+				far = taylor
 			}
-			if r44 {
-				r42 = r111
+			// r42:ex = Select r44:large r111:far r42:ex
+			if large {
+				ex = far
 			}
 		}
-		r112 := fma32(r42, r21, r6)
+		// r112:vc = FMA r42:ex r21:F r6:vr
+		vc := fma32(ex, F, vr)
+		// If Delta
 		if hasDelta {
+			// r113 = Load Delta
 			r113 := delta[j]
-			r112 = float32(r112 + r113)
+			// r112:vc = Add r112:vc r113
+			vc = float32(vc + r113)
 		}
-		r115 := cKa[j]
-		r116 := float32(r112 - r12)
-		r117 := cKeep[j]
-		r118 := float32(r117 * r9)
-		r119 := fma32(r115, r116, r118)
-		r121 := float32(r120 - r2)
-		r122 := cTauRef[j]
-		r123 := r121 < r122
-		r0 = r112
-		if r123 {
-			r0 = r6
+		// r115:ka = Param Ka
+		ka := cKa[j]
+		// r116:dv = Sub r112:vc r12:vRest
+		dv := float32(vc - vRest)
+		// r117:keep = Param Keep
+		keep := cKeep[j]
+		// r118:wkeep = Mul r117:keep r9:u
+		wkeep := float32(keep * u)
+		// r119:wc = FMA r115:ka r116:dv r118:wkeep
+		wc := fma32(ka, dv, wkeep)
+		// r121:since = Sub r120:t r2:Last
+		since := float32(t - Last)
+		// r122:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r123:refr = CmpLT r121:since r122:tauRef
+		refr := since < tauRef
+		// r0:V = Select r123:refr r6:vr r112:vc
+		V = vc
+		if refr {
+			V = vr
 		}
-		r1 = r119
-		if r123 {
-			r1 = r9
+		// r1:W = Select r123:refr r9:u r119:wc
+		W = wc
+		if refr {
+			W = u
 		}
-		r126 := r0 >= r3
-		if r126 {
-			r2 = r120
+		// r126:sp = CmpGE r0:V r3:vTh
+		sp := V >= vTh
+		// r2:Last = Select r126:sp r120:t r2:Last
+		if sp {
+			Last = t
 		}
+		// If Spike
 		if hasSpike {
-			if r126 {
+			// StoreOne Spike r126:sp
+			if sp {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r127 := r123 || r126
-			ref[j] = r127
+			// r127:ref = Or r123:refr r126:sp
+			ref127 := refr || sp
+			// StoreBool Ref r127:ref
+			ref[j] = ref127
 		}
+		// If Bits
 		if hasBits {
-			if r126 {
+			// StoreBits Bits r126:sp
+			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -3904,535 +5934,883 @@ func stepF64SoftOne(f *Frame64, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
-	r32 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
-	r33 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
-	r35 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
-	r37 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
-	r39 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
-	r41 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
-	r43 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
-	r45 := math.Float64frombits(0x3fe0000000000000)  // 0.5
-	r47 := math.Float64frombits(0x3ff0000000000000)  // 1
-	r49 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
-	r51 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
-	r52 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
-	r54 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
-	r56 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
-	r58 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
-	r60 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
-	r62 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
-	r73 := math.Float64frombits(0x4086800000000000)  // 720
-	r76 := math.Float64frombits(0xc086200000000000)  // -708
-	r79 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
-	r80 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
-	r83 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
-	r84 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	// r32 = Imm 0x3ec71de3a556c734
+	r32 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r33 = Imm 0x3efa01a01a01a01a
+	r33 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r35 = Imm 0x3f2a01a01a01a01a
+	r35 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r37 = Imm 0x3f56c16c16c16c17
+	r37 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r39 = Imm 0x3f81111111111111
+	r39 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r41 = Imm 0x3fa5555555555555
+	r41 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r43 = Imm 0x3fc5555555555555
+	r43 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r45 = Imm 0x3fe0000000000000
+	r45 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r47 = Imm 0x3ff0000000000000
+	r47 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r49 = Imm 0x3fb0000000000000
+	r49 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r51 = Imm 0x3d2ae7f3e733b81f
+	r51 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r52 = Imm 0x3d6ae7f3e733b81f
+	r52 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r54 = Imm 0x3da93974a8c07c9d
+	r54 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r56 = Imm 0x3de6124613a86d09
+	r56 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r58 = Imm 0x3e21eed8eff8d898
+	r58 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r60 = Imm 0x3e5ae64567f544e4
+	r60 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r62 = Imm 0x3e927e4fb7789f5c
+	r62 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r73 = Imm 0x4086800000000000
+	r73 := math.Float64frombits(0x4086800000000000) // 720
+	// r76 = Imm 0xc086200000000000
+	r76 := math.Float64frombits(0xc086200000000000) // -708
+	// r79 = Imm 0x4338000000000000
+	r79 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r80 = Imm 0x3ff71547652b82fe
+	r80 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r83 = Imm 0xbdea39ef35793c76
+	r83 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r84 = Imm 0xbfe62e42fee00000
+	r84 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r102 = Imm 0x404e000000000000
 	r102 := math.Float64frombits(0x404e000000000000) // 60
+	// r105 = Imm 0xbff0000000000000
 	r105 := math.Float64frombits(0xbff0000000000000) // -1
+	// r109 = Imm 0x3ff
 	r109 := uint64(0x3ff)
-	r141 := f.T[s]
+	// r141:t = Time
+	t := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
-		r0a := v[j]
-		r0b := v[j+1]
-		r1a := w[j]
-		r1b := w[j+1]
-		r2a := last[j]
-		r2b := last[j+1]
-		r4a := r0a >= c[CVTh]
-		r4b := r0b >= c[CVTh]
-		r6a := float64(r0a - c[CVThRst])
-		r6b := float64(r0b - c[CVThRst])
-		r7a := r0a
-		if r4a {
-			r7a = r6a
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= c[CVTh]
+		spk_b := V_b >= c[CVTh]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs_a := float64(V_a - c[CVThRst])
+		vs_b := float64(V_b - c[CVThRst])
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vs_a
 		}
-		r7b := r0b
-		if r4b {
-			r7b = r6b
+		vr_b := V_b
+		if spk_b {
+			vr_b = vs_b
 		}
-		r9a := float64(r1a + c[CB])
-		r9b := float64(r1b + c[CB])
-		r10a := r1a
-		if r4a {
-			r10a = r9a
+		// r9:wb = Add r1:W r8:b
+		wb_a := float64(W_a + c[CB])
+		wb_b := float64(W_b + c[CB])
+		// r10:u = Select r4:spk r9:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r10b := r1b
-		if r4b {
-			r10b = r9b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r11a := math.Float64frombits(0x0000000000000000) // 0
-		r11b := math.Float64frombits(0x0000000000000000) // 0
+		// r11:in = Imm 0x0
+		in_a := math.Float64frombits(0x0000000000000000) // 0
+		in_b := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r11a = i[j]
-			r11b = i[j+1]
+			// r11:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
 		}
-		r14a := float64(r7a - c[CVRest])
-		r14b := float64(r7b - c[CVRest])
-		r16a := float64(r7a - c[CVC])
-		r16b := float64(r7b - c[CVC])
-		r18a := float64(r14a * r16a)
-		r18b := float64(r14b * r16b)
-		r20a := float64(r11a - r10a)
-		r20b := float64(r11b - r10b)
-		r21a := float64(c[CDtRTau] * r20a)
-		r21b := float64(c[CDtRTau] * r20b)
-		r22a := math.FMA(c[CDtCTau], r18a, r21a)
-		r22b := math.FMA(c[CDtCTau], r18b, r21b)
-		r23a := float64(r14a + r16a)
-		r23b := float64(r14b + r16b)
-		r24a := float64(c[CDtCTau] * r23a)
-		r24b := float64(c[CDtCTau] * r23b)
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1_a := float64(vr_a - c[CVRest])
+		a1_b := float64(vr_b - c[CVRest])
+		// r16:a2 = Sub r7:vr r15:vC
+		a2_a := float64(vr_a - c[CVC])
+		a2_b := float64(vr_b - c[CVC])
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12_a := float64(a1_a * a2_a)
+		a12_b := float64(a1_b * a2_b)
+		// r20:iu = Sub r11:in r10:u
+		iu_a := float64(in_a - u_a)
+		iu_b := float64(in_b - u_b)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive_a := float64(c[CDtRTau] * iu_a)
+		drive_b := float64(c[CDtRTau] * iu_b)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F_a := math.FMA(c[CDtCTau], a12_a, drive_a)
+		F_b := math.FMA(c[CDtCTau], a12_b, drive_b)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2_a := float64(a1_a + a2_a)
+		a1a2_b := float64(a1_b + a2_b)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z_a := float64(c[CDtCTau] * a1a2_a)
+		z_b := float64(c[CDtCTau] * a1a2_b)
+		// If G
 		if hasG {
-			r25a := g[j]
-			r25b := g[j+1]
-			r26a := float64(c[CDtRTau] * r25a)
-			r26b := float64(c[CDtRTau] * r25b)
-			r24a = float64(r24a - r26a)
-			r24b = float64(r24b - r26b)
-			r28a := math.Float64frombits(0x0000000000000000) // 0
-			r28b := math.Float64frombits(0x0000000000000000) // 0
-			r29a := math.FMA(r26a, r7a, r28a)
-			r29b := math.FMA(r26b, r7b, r28b)
-			r22a = float64(r22a - r29a)
-			r22b = float64(r22b - r29b)
+			// r25 = Load G
+			r25_a := g[j]
+			r25_b := g[j+1]
+			// r26:gd = Mul r19:dtRTau r25
+			gd_a := float64(c[CDtRTau] * r25_a)
+			gd_b := float64(c[CDtRTau] * r25_b)
+			// r24:z = Sub r24:z r26:gd
+			z_a = float64(z_a - gd_a)
+			z_b = float64(z_b - gd_b)
+			// r28 = Imm 0x0
+			r28_a := math.Float64frombits(0x0000000000000000) // 0
+			r28_b := math.Float64frombits(0x0000000000000000) // 0
+			// r29:gv = FMA r26:gd r7:vr r28
+			gv_a := math.FMA(gd_a, vr_a, r28_a)
+			gv_b := math.FMA(gd_b, vr_b, r28_b)
+			// r22:F = Sub r22:F r29:gv
+			F_a = float64(F_a - gv_a)
+			F_b = float64(F_b - gv_b)
 		}
-		r31a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
-		r31b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
-		r34a := math.FMA(r32, r24a, r33)
-		r34b := math.FMA(r32, r24b, r33)
-		r36a := math.FMA(r34a, r24a, r35)
-		r36b := math.FMA(r34b, r24b, r35)
-		r38a := math.FMA(r36a, r24a, r37)
-		r38b := math.FMA(r36b, r24b, r37)
-		r40a := math.FMA(r38a, r24a, r39)
-		r40b := math.FMA(r38b, r24b, r39)
-		r42a := math.FMA(r40a, r24a, r41)
-		r42b := math.FMA(r40b, r24b, r41)
-		r44a := math.FMA(r42a, r24a, r43)
-		r44b := math.FMA(r42b, r24b, r43)
-		r46a := math.FMA(r44a, r24a, r45)
-		r46b := math.FMA(r44b, r24b, r45)
-		r48a := math.FMA(r46a, r24a, r47)
-		r48b := math.FMA(r46b, r24b, r47)
-		r50a := r31a > r49
-		r50b := r31b > r49
-		if r50a {
-			r53a := math.FMA(r51, r24a, r52)
-			r55a := math.FMA(r53a, r24a, r54)
-			r57a := math.FMA(r55a, r24a, r56)
-			r59a := math.FMA(r57a, r24a, r58)
-			r61a := math.FMA(r59a, r24a, r60)
-			r63a := math.FMA(r61a, r24a, r62)
-			r64a := math.FMA(r63a, r24a, r32)
-			r65a := math.FMA(r64a, r24a, r33)
-			r66a := math.FMA(r65a, r24a, r35)
-			r67a := math.FMA(r66a, r24a, r37)
-			r68a := math.FMA(r67a, r24a, r39)
-			r69a := math.FMA(r68a, r24a, r41)
-			r70a := math.FMA(r69a, r24a, r43)
-			r71a := math.FMA(r70a, r24a, r45)
-			r72a := math.FMA(r71a, r24a, r47)
-			r74a := r24a > r73
-			r75a := r24a
-			if r74a {
-				r75a = r73
+		// r31:az = Abs r24:z
+		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r34 = FMA r32 r24:z r33
+		r34_a := math.FMA(r32, z_a, r33)
+		r34_b := math.FMA(r32, z_b, r33)
+		// r36 = FMA r34 r24:z r35
+		r36_a := math.FMA(r34_a, z_a, r35)
+		r36_b := math.FMA(r34_b, z_b, r35)
+		// r38 = FMA r36 r24:z r37
+		r38_a := math.FMA(r36_a, z_a, r37)
+		r38_b := math.FMA(r36_b, z_b, r37)
+		// r40 = FMA r38 r24:z r39
+		r40_a := math.FMA(r38_a, z_a, r39)
+		r40_b := math.FMA(r38_b, z_b, r39)
+		// r42 = FMA r40 r24:z r41
+		r42_a := math.FMA(r40_a, z_a, r41)
+		r42_b := math.FMA(r40_b, z_b, r41)
+		// r44 = FMA r42 r24:z r43
+		r44_a := math.FMA(r42_a, z_a, r43)
+		r44_b := math.FMA(r42_b, z_b, r43)
+		// r46 = FMA r44 r24:z r45
+		r46_a := math.FMA(r44_a, z_a, r45)
+		r46_b := math.FMA(r44_b, z_b, r45)
+		// r48:ex = FMA r46 r24:z r47
+		ex_a := math.FMA(r46_a, z_a, r47)
+		ex_b := math.FMA(r46_b, z_b, r47)
+		// r50:large = CmpGT r31:az r49
+		large_a := az_a > r49
+		large_b := az_b > r49
+		// Rare r50:large
+		if large_a {
+			// r53 = FMA r51 r24:z r52
+			r53_a := math.FMA(r51, z_a, r52)
+			// r55 = FMA r53 r24:z r54
+			r55_a := math.FMA(r53_a, z_a, r54)
+			// r57 = FMA r55 r24:z r56
+			r57_a := math.FMA(r55_a, z_a, r56)
+			// r59 = FMA r57 r24:z r58
+			r59_a := math.FMA(r57_a, z_a, r58)
+			// r61 = FMA r59 r24:z r60
+			r61_a := math.FMA(r59_a, z_a, r60)
+			// r63 = FMA r61 r24:z r62
+			r63_a := math.FMA(r61_a, z_a, r62)
+			// r64 = FMA r63 r24:z r32
+			r64_a := math.FMA(r63_a, z_a, r32)
+			// r65 = FMA r64 r24:z r33
+			r65_a := math.FMA(r64_a, z_a, r33)
+			// r66 = FMA r65 r24:z r35
+			r66_a := math.FMA(r65_a, z_a, r35)
+			// r67 = FMA r66 r24:z r37
+			r67_a := math.FMA(r66_a, z_a, r37)
+			// r68 = FMA r67 r24:z r39
+			r68_a := math.FMA(r67_a, z_a, r39)
+			// r69 = FMA r68 r24:z r41
+			r69_a := math.FMA(r68_a, z_a, r41)
+			// r70 = FMA r69 r24:z r43
+			r70_a := math.FMA(r69_a, z_a, r43)
+			// r71 = FMA r70 r24:z r45
+			r71_a := math.FMA(r70_a, z_a, r45)
+			// r72:taylor = FMA r71 r24:z r47
+			taylor_a := math.FMA(r71_a, z_a, r47)
+			// r74 = CmpGT r24:z r73
+			r74_a := z_a > r73
+			// r75:zl = Select r74 r73 r24:z
+			zl_a := z_a
+			if r74_a {
+				zl_a = r73
 			}
-			r77a := r75a < r76
-			r78a := r75a
-			if r77a {
-				r78a = r76
+			// r77 = CmpLT r75:zl r76
+			r77_a := zl_a < r76
+			// r78:zc = Select r77 r76 r75:zl
+			zc_a := zl_a
+			if r77_a {
+				zc_a = r76
 			}
-			r81a := math.FMA(r78a, r80, r79)
-			r82a := float64(r81a - r79)
-			r85a := math.FMA(r82a, r84, r78a)
-			r86a := math.FMA(r82a, r83, r85a)
-			r87a := math.FMA(r51, r86a, r52)
-			r88a := math.FMA(r87a, r86a, r54)
-			r89a := math.FMA(r88a, r86a, r56)
-			r90a := math.FMA(r89a, r86a, r58)
-			r91a := math.FMA(r90a, r86a, r60)
-			r92a := math.FMA(r91a, r86a, r62)
-			r93a := math.FMA(r92a, r86a, r32)
-			r94a := math.FMA(r93a, r86a, r33)
-			r95a := math.FMA(r94a, r86a, r35)
-			r96a := math.FMA(r95a, r86a, r37)
-			r97a := math.FMA(r96a, r86a, r39)
-			r98a := math.FMA(r97a, r86a, r41)
-			r99a := math.FMA(r98a, r86a, r43)
-			r100a := math.FMA(r99a, r86a, r45)
-			r101a := math.FMA(r100a, r86a, r47)
-			r103a := r82a > r102
-			r104a := r82a
-			if r103a {
-				r104a = r102
+			// r81 = FMA r78:zc r80 r79
+			r81_a := math.FMA(zc_a, r80, r79)
+			// r82:k = Sub r81 r79
+			k_a := float64(r81_a - r79)
+			// r85 = FMA r82:k r84 r78:zc
+			r85_a := math.FMA(k_a, r84, zc_a)
+			// r86:r = FMA r82:k r83 r85
+			r_a := math.FMA(k_a, r83, r85_a)
+			// r87 = FMA r51 r86:r r52
+			r87_a := math.FMA(r51, r_a, r52)
+			// r88 = FMA r87 r86:r r54
+			r88_a := math.FMA(r87_a, r_a, r54)
+			// r89 = FMA r88 r86:r r56
+			r89_a := math.FMA(r88_a, r_a, r56)
+			// r90 = FMA r89 r86:r r58
+			r90_a := math.FMA(r89_a, r_a, r58)
+			// r91 = FMA r90 r86:r r60
+			r91_a := math.FMA(r90_a, r_a, r60)
+			// r92 = FMA r91 r86:r r62
+			r92_a := math.FMA(r91_a, r_a, r62)
+			// r93 = FMA r92 r86:r r32
+			r93_a := math.FMA(r92_a, r_a, r32)
+			// r94 = FMA r93 r86:r r33
+			r94_a := math.FMA(r93_a, r_a, r33)
+			// r95 = FMA r94 r86:r r35
+			r95_a := math.FMA(r94_a, r_a, r35)
+			// r96 = FMA r95 r86:r r37
+			r96_a := math.FMA(r95_a, r_a, r37)
+			// r97 = FMA r96 r86:r r39
+			r97_a := math.FMA(r96_a, r_a, r39)
+			// r98 = FMA r97 r86:r r41
+			r98_a := math.FMA(r97_a, r_a, r41)
+			// r99 = FMA r98 r86:r r43
+			r99_a := math.FMA(r98_a, r_a, r43)
+			// r100 = FMA r99 r86:r r45
+			r100_a := math.FMA(r99_a, r_a, r45)
+			// r101:q = FMA r100 r86:r r47
+			q_a := math.FMA(r100_a, r_a, r47)
+			// r103 = CmpGT r82:k r102
+			r103_a := k_a > r102
+			// r104:kc = Select r103 r102 r82:k
+			kc_a := k_a
+			if r103_a {
+				kc_a = r102
 			}
-			r106a := float64(r104a * r105)
-			r107a := float64(r106a + r79)
-			r108a := math.Float64bits(r107a)
-			r110a := r108a + r109
-			r111a := r110a << 52
-			r112a := math.Float64frombits(r111a)
-			r113a := float64(r47 - r112a)
-			r114a := math.FMA(r86a, r101a, r113a)
-			r115a := float64(r114a / r75a)
-			r116a := math.FMA(r82a, r45, r79)
-			r117a := float64(r116a - r79)
-			r118a := float64(r117a + r79)
-			r119a := math.Float64bits(r118a)
-			r120a := r119a + r109
-			r121a := r120a << 52
-			r122a := math.Float64frombits(r121a)
-			r123a := float64(r115a * r122a)
-			r124a := float64(r82a - r117a)
-			r125a := float64(r124a + r79)
-			r126a := math.Float64bits(r125a)
-			r127a := r126a + r109
-			r128a := r127a << 52
-			r129a := math.Float64frombits(r128a)
-			r130a := float64(r123a * r129a)
-			r131a := r31a <= r45
-			r132a := r130a
-			if r131a {
-				r132a = r72a
+			// r106 = Mul r104:kc r105
+			r106_a := float64(kc_a * r105)
+			// r107 = Add r106 r79
+			r107_a := float64(r106_a + r79)
+			// r108:kBits = Bits r107
+			kBits108_a := math.Float64bits(r107_a)
+			// r110 = IAdd r108:kBits r109
+			r110_a := kBits108_a + r109
+			// r111 = Shl 52 r110
+			r111_a := r110_a << 52
+			// r112:pow2 = FromBits r111
+			pow2112_a := math.Float64frombits(r111_a)
+			// r113:oneMinus = Sub r47 r112:pow2
+			oneMinus_a := float64(r47 - pow2112_a)
+			// r114 = FMA r86:r r101:q r113:oneMinus
+			r114_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r115:y = Div r114 r75:zl
+			y_a := float64(r114_a / zl_a)
+			// r116 = FMA r82:k r45 r79
+			r116_a := math.FMA(k_a, r45, r79)
+			// r117:kHalf = Sub r116 r79
+			kHalf_a := float64(r116_a - r79)
+			// r118 = Add r117:kHalf r79
+			r118_a := float64(kHalf_a + r79)
+			// r119:kBits = Bits r118
+			kBits119_a := math.Float64bits(r118_a)
+			// r120 = IAdd r119:kBits r109
+			r120_a := kBits119_a + r109
+			// r121 = Shl 52 r120
+			r121_a := r120_a << 52
+			// r122:pow2 = FromBits r121
+			pow2122_a := math.Float64frombits(r121_a)
+			// r123 = Mul r115:y r122:pow2
+			r123_a := float64(y_a * pow2122_a)
+			// r124 = Sub r82:k r117:kHalf
+			r124_a := float64(k_a - kHalf_a)
+			// r125 = Add r124 r79
+			r125_a := float64(r124_a + r79)
+			// r126:kBits = Bits r125
+			kBits126_a := math.Float64bits(r125_a)
+			// r127 = IAdd r126:kBits r109
+			r127_a := kBits126_a + r109
+			// r128 = Shl 52 r127
+			r128_a := r127_a << 52
+			// r129:pow2 = FromBits r128
+			pow2129_a := math.Float64frombits(r128_a)
+			// r130:big = Mul r123 r129:pow2
+			big_a := float64(r123_a * pow2129_a)
+			// r131 = CmpLE r31:az r45
+			r131_a := az_a <= r45
+			// r132:far = Select r131 r72:taylor r130:big
+			far_a := big_a
+			if r131_a {
+				far_a = taylor_a
 			}
-			if r50a {
-				r48a = r132a
-			}
-		}
-		if r50b {
-			r53b := math.FMA(r51, r24b, r52)
-			r55b := math.FMA(r53b, r24b, r54)
-			r57b := math.FMA(r55b, r24b, r56)
-			r59b := math.FMA(r57b, r24b, r58)
-			r61b := math.FMA(r59b, r24b, r60)
-			r63b := math.FMA(r61b, r24b, r62)
-			r64b := math.FMA(r63b, r24b, r32)
-			r65b := math.FMA(r64b, r24b, r33)
-			r66b := math.FMA(r65b, r24b, r35)
-			r67b := math.FMA(r66b, r24b, r37)
-			r68b := math.FMA(r67b, r24b, r39)
-			r69b := math.FMA(r68b, r24b, r41)
-			r70b := math.FMA(r69b, r24b, r43)
-			r71b := math.FMA(r70b, r24b, r45)
-			r72b := math.FMA(r71b, r24b, r47)
-			r74b := r24b > r73
-			r75b := r24b
-			if r74b {
-				r75b = r73
-			}
-			r77b := r75b < r76
-			r78b := r75b
-			if r77b {
-				r78b = r76
-			}
-			r81b := math.FMA(r78b, r80, r79)
-			r82b := float64(r81b - r79)
-			r85b := math.FMA(r82b, r84, r78b)
-			r86b := math.FMA(r82b, r83, r85b)
-			r87b := math.FMA(r51, r86b, r52)
-			r88b := math.FMA(r87b, r86b, r54)
-			r89b := math.FMA(r88b, r86b, r56)
-			r90b := math.FMA(r89b, r86b, r58)
-			r91b := math.FMA(r90b, r86b, r60)
-			r92b := math.FMA(r91b, r86b, r62)
-			r93b := math.FMA(r92b, r86b, r32)
-			r94b := math.FMA(r93b, r86b, r33)
-			r95b := math.FMA(r94b, r86b, r35)
-			r96b := math.FMA(r95b, r86b, r37)
-			r97b := math.FMA(r96b, r86b, r39)
-			r98b := math.FMA(r97b, r86b, r41)
-			r99b := math.FMA(r98b, r86b, r43)
-			r100b := math.FMA(r99b, r86b, r45)
-			r101b := math.FMA(r100b, r86b, r47)
-			r103b := r82b > r102
-			r104b := r82b
-			if r103b {
-				r104b = r102
-			}
-			r106b := float64(r104b * r105)
-			r107b := float64(r106b + r79)
-			r108b := math.Float64bits(r107b)
-			r110b := r108b + r109
-			r111b := r110b << 52
-			r112b := math.Float64frombits(r111b)
-			r113b := float64(r47 - r112b)
-			r114b := math.FMA(r86b, r101b, r113b)
-			r115b := float64(r114b / r75b)
-			r116b := math.FMA(r82b, r45, r79)
-			r117b := float64(r116b - r79)
-			r118b := float64(r117b + r79)
-			r119b := math.Float64bits(r118b)
-			r120b := r119b + r109
-			r121b := r120b << 52
-			r122b := math.Float64frombits(r121b)
-			r123b := float64(r115b * r122b)
-			r124b := float64(r82b - r117b)
-			r125b := float64(r124b + r79)
-			r126b := math.Float64bits(r125b)
-			r127b := r126b + r109
-			r128b := r127b << 52
-			r129b := math.Float64frombits(r128b)
-			r130b := float64(r123b * r129b)
-			r131b := r31b <= r45
-			r132b := r130b
-			if r131b {
-				r132b = r72b
-			}
-			if r50b {
-				r48b = r132b
+			// r48:ex = Select r50:large r132:far r48:ex
+			if large_a {
+				ex_a = far_a
 			}
 		}
-		r133a := math.FMA(r48a, r22a, r7a)
-		r133b := math.FMA(r48b, r22b, r7b)
+		if large_b {
+			// r53 = FMA r51 r24:z r52
+			r53_b := math.FMA(r51, z_b, r52)
+			// r55 = FMA r53 r24:z r54
+			r55_b := math.FMA(r53_b, z_b, r54)
+			// r57 = FMA r55 r24:z r56
+			r57_b := math.FMA(r55_b, z_b, r56)
+			// r59 = FMA r57 r24:z r58
+			r59_b := math.FMA(r57_b, z_b, r58)
+			// r61 = FMA r59 r24:z r60
+			r61_b := math.FMA(r59_b, z_b, r60)
+			// r63 = FMA r61 r24:z r62
+			r63_b := math.FMA(r61_b, z_b, r62)
+			// r64 = FMA r63 r24:z r32
+			r64_b := math.FMA(r63_b, z_b, r32)
+			// r65 = FMA r64 r24:z r33
+			r65_b := math.FMA(r64_b, z_b, r33)
+			// r66 = FMA r65 r24:z r35
+			r66_b := math.FMA(r65_b, z_b, r35)
+			// r67 = FMA r66 r24:z r37
+			r67_b := math.FMA(r66_b, z_b, r37)
+			// r68 = FMA r67 r24:z r39
+			r68_b := math.FMA(r67_b, z_b, r39)
+			// r69 = FMA r68 r24:z r41
+			r69_b := math.FMA(r68_b, z_b, r41)
+			// r70 = FMA r69 r24:z r43
+			r70_b := math.FMA(r69_b, z_b, r43)
+			// r71 = FMA r70 r24:z r45
+			r71_b := math.FMA(r70_b, z_b, r45)
+			// r72:taylor = FMA r71 r24:z r47
+			taylor_b := math.FMA(r71_b, z_b, r47)
+			// r74 = CmpGT r24:z r73
+			r74_b := z_b > r73
+			// r75:zl = Select r74 r73 r24:z
+			zl_b := z_b
+			if r74_b {
+				zl_b = r73
+			}
+			// r77 = CmpLT r75:zl r76
+			r77_b := zl_b < r76
+			// r78:zc = Select r77 r76 r75:zl
+			zc_b := zl_b
+			if r77_b {
+				zc_b = r76
+			}
+			// r81 = FMA r78:zc r80 r79
+			r81_b := math.FMA(zc_b, r80, r79)
+			// r82:k = Sub r81 r79
+			k_b := float64(r81_b - r79)
+			// r85 = FMA r82:k r84 r78:zc
+			r85_b := math.FMA(k_b, r84, zc_b)
+			// r86:r = FMA r82:k r83 r85
+			r_b := math.FMA(k_b, r83, r85_b)
+			// r87 = FMA r51 r86:r r52
+			r87_b := math.FMA(r51, r_b, r52)
+			// r88 = FMA r87 r86:r r54
+			r88_b := math.FMA(r87_b, r_b, r54)
+			// r89 = FMA r88 r86:r r56
+			r89_b := math.FMA(r88_b, r_b, r56)
+			// r90 = FMA r89 r86:r r58
+			r90_b := math.FMA(r89_b, r_b, r58)
+			// r91 = FMA r90 r86:r r60
+			r91_b := math.FMA(r90_b, r_b, r60)
+			// r92 = FMA r91 r86:r r62
+			r92_b := math.FMA(r91_b, r_b, r62)
+			// r93 = FMA r92 r86:r r32
+			r93_b := math.FMA(r92_b, r_b, r32)
+			// r94 = FMA r93 r86:r r33
+			r94_b := math.FMA(r93_b, r_b, r33)
+			// r95 = FMA r94 r86:r r35
+			r95_b := math.FMA(r94_b, r_b, r35)
+			// r96 = FMA r95 r86:r r37
+			r96_b := math.FMA(r95_b, r_b, r37)
+			// r97 = FMA r96 r86:r r39
+			r97_b := math.FMA(r96_b, r_b, r39)
+			// r98 = FMA r97 r86:r r41
+			r98_b := math.FMA(r97_b, r_b, r41)
+			// r99 = FMA r98 r86:r r43
+			r99_b := math.FMA(r98_b, r_b, r43)
+			// r100 = FMA r99 r86:r r45
+			r100_b := math.FMA(r99_b, r_b, r45)
+			// r101:q = FMA r100 r86:r r47
+			q_b := math.FMA(r100_b, r_b, r47)
+			// r103 = CmpGT r82:k r102
+			r103_b := k_b > r102
+			// r104:kc = Select r103 r102 r82:k
+			kc_b := k_b
+			if r103_b {
+				kc_b = r102
+			}
+			// r106 = Mul r104:kc r105
+			r106_b := float64(kc_b * r105)
+			// r107 = Add r106 r79
+			r107_b := float64(r106_b + r79)
+			// r108:kBits = Bits r107
+			kBits108_b := math.Float64bits(r107_b)
+			// r110 = IAdd r108:kBits r109
+			r110_b := kBits108_b + r109
+			// r111 = Shl 52 r110
+			r111_b := r110_b << 52
+			// r112:pow2 = FromBits r111
+			pow2112_b := math.Float64frombits(r111_b)
+			// r113:oneMinus = Sub r47 r112:pow2
+			oneMinus_b := float64(r47 - pow2112_b)
+			// r114 = FMA r86:r r101:q r113:oneMinus
+			r114_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r115:y = Div r114 r75:zl
+			y_b := float64(r114_b / zl_b)
+			// r116 = FMA r82:k r45 r79
+			r116_b := math.FMA(k_b, r45, r79)
+			// r117:kHalf = Sub r116 r79
+			kHalf_b := float64(r116_b - r79)
+			// r118 = Add r117:kHalf r79
+			r118_b := float64(kHalf_b + r79)
+			// r119:kBits = Bits r118
+			kBits119_b := math.Float64bits(r118_b)
+			// r120 = IAdd r119:kBits r109
+			r120_b := kBits119_b + r109
+			// r121 = Shl 52 r120
+			r121_b := r120_b << 52
+			// r122:pow2 = FromBits r121
+			pow2122_b := math.Float64frombits(r121_b)
+			// r123 = Mul r115:y r122:pow2
+			r123_b := float64(y_b * pow2122_b)
+			// r124 = Sub r82:k r117:kHalf
+			r124_b := float64(k_b - kHalf_b)
+			// r125 = Add r124 r79
+			r125_b := float64(r124_b + r79)
+			// r126:kBits = Bits r125
+			kBits126_b := math.Float64bits(r125_b)
+			// r127 = IAdd r126:kBits r109
+			r127_b := kBits126_b + r109
+			// r128 = Shl 52 r127
+			r128_b := r127_b << 52
+			// r129:pow2 = FromBits r128
+			pow2129_b := math.Float64frombits(r128_b)
+			// r130:big = Mul r123 r129:pow2
+			big_b := float64(r123_b * pow2129_b)
+			// r131 = CmpLE r31:az r45
+			r131_b := az_b <= r45
+			// r132:far = Select r131 r72:taylor r130:big
+			far_b := big_b
+			if r131_b {
+				far_b = taylor_b
+			}
+			// r48:ex = Select r50:large r132:far r48:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// r133:vc = FMA r48:ex r22:F r7:vr
+		vc_a := math.FMA(ex_a, F_a, vr_a)
+		vc_b := math.FMA(ex_b, F_b, vr_b)
+		// If Delta
 		if hasDelta {
-			r134a := delta[j]
-			r134b := delta[j+1]
-			r133a = float64(r133a + r134a)
-			r133b = float64(r133b + r134b)
+			// r134 = Load Delta
+			r134_a := delta[j]
+			r134_b := delta[j+1]
+			// r133:vc = Add r133:vc r134
+			vc_a = float64(vc_a + r134_a)
+			vc_b = float64(vc_b + r134_b)
 		}
-		r137a := float64(r133a - c[CVRest])
-		r137b := float64(r133b - c[CVRest])
-		r139a := float64(c[CKeep] * r10a)
-		r139b := float64(c[CKeep] * r10b)
-		r140a := math.FMA(c[CKa], r137a, r139a)
-		r140b := math.FMA(c[CKa], r137b, r139b)
-		r142a := float64(r141 - r2a)
-		r142b := float64(r141 - r2b)
-		r144a := r142a < c[CTauRef]
-		r144b := r142b < c[CTauRef]
-		r0a = r133a
-		if r144a {
-			r0a = r7a
+		// r137:dv = Sub r133:vc r13:vRest
+		dv_a := float64(vc_a - c[CVRest])
+		dv_b := float64(vc_b - c[CVRest])
+		// r139:wkeep = Mul r138:keep r10:u
+		wkeep_a := float64(c[CKeep] * u_a)
+		wkeep_b := float64(c[CKeep] * u_b)
+		// r140:wc = FMA r136:ka r137:dv r139:wkeep
+		wc_a := math.FMA(c[CKa], dv_a, wkeep_a)
+		wc_b := math.FMA(c[CKa], dv_b, wkeep_b)
+		// r142:since = Sub r141:t r2:Last
+		since_a := float64(t - Last_a)
+		since_b := float64(t - Last_b)
+		// r144:refr = CmpLT r142:since r143:tauRef
+		refr_a := since_a < c[CTauRef]
+		refr_b := since_b < c[CTauRef]
+		// r0:V = Select r144:refr r7:vr r133:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
 		}
-		r0b = r133b
-		if r144b {
-			r0b = r7b
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
 		}
-		r1a = r140a
-		if r144a {
-			r1a = r10a
+		// r1:W = Select r144:refr r10:u r140:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
 		}
-		r1b = r140b
-		if r144b {
-			r1b = r10b
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
 		}
-		r147a := r0a >= c[CVTh]
-		r147b := r0b >= c[CVTh]
-		if r147a {
-			r2a = r141
+		// r147:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= c[CVTh]
+		sp_b := V_b >= c[CVTh]
+		// r2:Last = Select r147:sp r141:t r2:Last
+		if sp_a {
+			Last_a = t
 		}
-		if r147b {
-			r2b = r141
+		if sp_b {
+			Last_b = t
 		}
+		// If Spike
 		if hasSpike {
-			if r147a {
+			// StoreOne Spike r147:sp
+			if sp_a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r147b {
+			if sp_b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r148a := r144a || r147a
-			r148b := r144b || r147b
-			ref[j] = r148a
-			ref[j+1] = r148b
+			// r148:ref = Or r144:refr r147:sp
+			ref148_a := refr_a || sp_a
+			ref148_b := refr_b || sp_b
+			// StoreBool Ref r148:ref
+			ref[j] = ref148_a
+			ref[j+1] = ref148_b
 		}
+		// If Bits
 		if hasBits {
-			if r147a {
+			// StoreBits Bits r147:sp
+			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r147b {
+			if sp_b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		w[j] = r1a
-		w[j+1] = r1b
-		last[j] = r2a
-		last[j+1] = r2b
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
 	}
 	for ; j < n; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r4 := r0 >= c[CVTh]
-		r6 := float64(r0 - c[CVThRst])
-		r7 := r0
-		if r4 {
-			r7 = r6
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= c[CVTh]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs := float64(V - c[CVThRst])
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
 		}
-		r9 := float64(r1 + c[CB])
-		r10 := r1
-		if r4 {
-			r10 = r9
+		// r9:wb = Add r1:W r8:b
+		wb := float64(W + c[CB])
+		// r10:u = Select r4:spk r9:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r11 := math.Float64frombits(0x0000000000000000) // 0
+		// r11:in = Imm 0x0
+		in := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r11 = i[j]
+			// r11:in = Load I
+			in = i[j]
 		}
-		r14 := float64(r7 - c[CVRest])
-		r16 := float64(r7 - c[CVC])
-		r18 := float64(r14 * r16)
-		r20 := float64(r11 - r10)
-		r21 := float64(c[CDtRTau] * r20)
-		r22 := math.FMA(c[CDtCTau], r18, r21)
-		r23 := float64(r14 + r16)
-		r24 := float64(c[CDtCTau] * r23)
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1 := float64(vr - c[CVRest])
+		// r16:a2 = Sub r7:vr r15:vC
+		a2 := float64(vr - c[CVC])
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12 := float64(a1 * a2)
+		// r20:iu = Sub r11:in r10:u
+		iu := float64(in - u)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive := float64(c[CDtRTau] * iu)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F := math.FMA(c[CDtCTau], a12, drive)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2 := float64(a1 + a2)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z := float64(c[CDtCTau] * a1a2)
+		// If G
 		if hasG {
+			// r25 = Load G
 			r25 := g[j]
-			r26 := float64(c[CDtRTau] * r25)
-			r24 = float64(r24 - r26)
+			// r26:gd = Mul r19:dtRTau r25
+			gd := float64(c[CDtRTau] * r25)
+			// r24:z = Sub r24:z r26:gd
+			z = float64(z - gd)
+			// r28 = Imm 0x0
 			r28 := math.Float64frombits(0x0000000000000000) // 0
-			r29 := math.FMA(r26, r7, r28)
-			r22 = float64(r22 - r29)
+			// r29:gv = FMA r26:gd r7:vr r28
+			gv := math.FMA(gd, vr, r28)
+			// r22:F = Sub r22:F r29:gv
+			F = float64(F - gv)
 		}
-		r31 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
-		r34 := math.FMA(r32, r24, r33)
-		r36 := math.FMA(r34, r24, r35)
-		r38 := math.FMA(r36, r24, r37)
-		r40 := math.FMA(r38, r24, r39)
-		r42 := math.FMA(r40, r24, r41)
-		r44 := math.FMA(r42, r24, r43)
-		r46 := math.FMA(r44, r24, r45)
-		r48 := math.FMA(r46, r24, r47)
-		r50 := r31 > r49
-		if r50 {
-			r53 := math.FMA(r51, r24, r52)
-			r55 := math.FMA(r53, r24, r54)
-			r57 := math.FMA(r55, r24, r56)
-			r59 := math.FMA(r57, r24, r58)
-			r61 := math.FMA(r59, r24, r60)
-			r63 := math.FMA(r61, r24, r62)
-			r64 := math.FMA(r63, r24, r32)
-			r65 := math.FMA(r64, r24, r33)
-			r66 := math.FMA(r65, r24, r35)
-			r67 := math.FMA(r66, r24, r37)
-			r68 := math.FMA(r67, r24, r39)
-			r69 := math.FMA(r68, r24, r41)
-			r70 := math.FMA(r69, r24, r43)
-			r71 := math.FMA(r70, r24, r45)
-			r72 := math.FMA(r71, r24, r47)
-			r74 := r24 > r73
-			r75 := r24
+		// r31:az = Abs r24:z
+		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r34 = FMA r32 r24:z r33
+		r34 := math.FMA(r32, z, r33)
+		// r36 = FMA r34 r24:z r35
+		r36 := math.FMA(r34, z, r35)
+		// r38 = FMA r36 r24:z r37
+		r38 := math.FMA(r36, z, r37)
+		// r40 = FMA r38 r24:z r39
+		r40 := math.FMA(r38, z, r39)
+		// r42 = FMA r40 r24:z r41
+		r42 := math.FMA(r40, z, r41)
+		// r44 = FMA r42 r24:z r43
+		r44 := math.FMA(r42, z, r43)
+		// r46 = FMA r44 r24:z r45
+		r46 := math.FMA(r44, z, r45)
+		// r48:ex = FMA r46 r24:z r47
+		ex := math.FMA(r46, z, r47)
+		// r50:large = CmpGT r31:az r49
+		large := az > r49
+		// Rare r50:large
+		if large {
+			// r53 = FMA r51 r24:z r52
+			r53 := math.FMA(r51, z, r52)
+			// r55 = FMA r53 r24:z r54
+			r55 := math.FMA(r53, z, r54)
+			// r57 = FMA r55 r24:z r56
+			r57 := math.FMA(r55, z, r56)
+			// r59 = FMA r57 r24:z r58
+			r59 := math.FMA(r57, z, r58)
+			// r61 = FMA r59 r24:z r60
+			r61 := math.FMA(r59, z, r60)
+			// r63 = FMA r61 r24:z r62
+			r63 := math.FMA(r61, z, r62)
+			// r64 = FMA r63 r24:z r32
+			r64 := math.FMA(r63, z, r32)
+			// r65 = FMA r64 r24:z r33
+			r65 := math.FMA(r64, z, r33)
+			// r66 = FMA r65 r24:z r35
+			r66 := math.FMA(r65, z, r35)
+			// r67 = FMA r66 r24:z r37
+			r67 := math.FMA(r66, z, r37)
+			// r68 = FMA r67 r24:z r39
+			r68 := math.FMA(r67, z, r39)
+			// r69 = FMA r68 r24:z r41
+			r69 := math.FMA(r68, z, r41)
+			// r70 = FMA r69 r24:z r43
+			r70 := math.FMA(r69, z, r43)
+			// r71 = FMA r70 r24:z r45
+			r71 := math.FMA(r70, z, r45)
+			// r72:taylor = FMA r71 r24:z r47
+			taylor := math.FMA(r71, z, r47)
+			// r74 = CmpGT r24:z r73
+			r74 := z > r73
+			// r75:zl = Select r74 r73 r24:z
+			zl := z
 			if r74 {
-				r75 = r73
+				zl = r73
 			}
-			r77 := r75 < r76
-			r78 := r75
+			// r77 = CmpLT r75:zl r76
+			r77 := zl < r76
+			// r78:zc = Select r77 r76 r75:zl
+			zc := zl
 			if r77 {
-				r78 = r76
+				zc = r76
 			}
-			r81 := math.FMA(r78, r80, r79)
-			r82 := float64(r81 - r79)
-			r85 := math.FMA(r82, r84, r78)
-			r86 := math.FMA(r82, r83, r85)
-			r87 := math.FMA(r51, r86, r52)
-			r88 := math.FMA(r87, r86, r54)
-			r89 := math.FMA(r88, r86, r56)
-			r90 := math.FMA(r89, r86, r58)
-			r91 := math.FMA(r90, r86, r60)
-			r92 := math.FMA(r91, r86, r62)
-			r93 := math.FMA(r92, r86, r32)
-			r94 := math.FMA(r93, r86, r33)
-			r95 := math.FMA(r94, r86, r35)
-			r96 := math.FMA(r95, r86, r37)
-			r97 := math.FMA(r96, r86, r39)
-			r98 := math.FMA(r97, r86, r41)
-			r99 := math.FMA(r98, r86, r43)
-			r100 := math.FMA(r99, r86, r45)
-			r101 := math.FMA(r100, r86, r47)
-			r103 := r82 > r102
-			r104 := r82
+			// r81 = FMA r78:zc r80 r79
+			r81 := math.FMA(zc, r80, r79)
+			// r82:k = Sub r81 r79
+			k := float64(r81 - r79)
+			// r85 = FMA r82:k r84 r78:zc
+			r85 := math.FMA(k, r84, zc)
+			// r86:r = FMA r82:k r83 r85
+			r := math.FMA(k, r83, r85)
+			// r87 = FMA r51 r86:r r52
+			r87 := math.FMA(r51, r, r52)
+			// r88 = FMA r87 r86:r r54
+			r88 := math.FMA(r87, r, r54)
+			// r89 = FMA r88 r86:r r56
+			r89 := math.FMA(r88, r, r56)
+			// r90 = FMA r89 r86:r r58
+			r90 := math.FMA(r89, r, r58)
+			// r91 = FMA r90 r86:r r60
+			r91 := math.FMA(r90, r, r60)
+			// r92 = FMA r91 r86:r r62
+			r92 := math.FMA(r91, r, r62)
+			// r93 = FMA r92 r86:r r32
+			r93 := math.FMA(r92, r, r32)
+			// r94 = FMA r93 r86:r r33
+			r94 := math.FMA(r93, r, r33)
+			// r95 = FMA r94 r86:r r35
+			r95 := math.FMA(r94, r, r35)
+			// r96 = FMA r95 r86:r r37
+			r96 := math.FMA(r95, r, r37)
+			// r97 = FMA r96 r86:r r39
+			r97 := math.FMA(r96, r, r39)
+			// r98 = FMA r97 r86:r r41
+			r98 := math.FMA(r97, r, r41)
+			// r99 = FMA r98 r86:r r43
+			r99 := math.FMA(r98, r, r43)
+			// r100 = FMA r99 r86:r r45
+			r100 := math.FMA(r99, r, r45)
+			// r101:q = FMA r100 r86:r r47
+			q := math.FMA(r100, r, r47)
+			// r103 = CmpGT r82:k r102
+			r103 := k > r102
+			// r104:kc = Select r103 r102 r82:k
+			kc := k
 			if r103 {
-				r104 = r102
+				kc = r102
 			}
-			r106 := float64(r104 * r105)
+			// r106 = Mul r104:kc r105
+			r106 := float64(kc * r105)
+			// r107 = Add r106 r79
 			r107 := float64(r106 + r79)
-			r108 := math.Float64bits(r107)
-			r110 := r108 + r109
+			// r108:kBits = Bits r107
+			kBits108 := math.Float64bits(r107)
+			// r110 = IAdd r108:kBits r109
+			r110 := kBits108 + r109
+			// r111 = Shl 52 r110
 			r111 := r110 << 52
-			r112 := math.Float64frombits(r111)
-			r113 := float64(r47 - r112)
-			r114 := math.FMA(r86, r101, r113)
-			r115 := float64(r114 / r75)
-			r116 := math.FMA(r82, r45, r79)
-			r117 := float64(r116 - r79)
-			r118 := float64(r117 + r79)
-			r119 := math.Float64bits(r118)
-			r120 := r119 + r109
+			// r112:pow2 = FromBits r111
+			pow2112 := math.Float64frombits(r111)
+			// r113:oneMinus = Sub r47 r112:pow2
+			oneMinus := float64(r47 - pow2112)
+			// r114 = FMA r86:r r101:q r113:oneMinus
+			r114 := math.FMA(r, q, oneMinus)
+			// r115:y = Div r114 r75:zl
+			y := float64(r114 / zl)
+			// r116 = FMA r82:k r45 r79
+			r116 := math.FMA(k, r45, r79)
+			// r117:kHalf = Sub r116 r79
+			kHalf := float64(r116 - r79)
+			// r118 = Add r117:kHalf r79
+			r118 := float64(kHalf + r79)
+			// r119:kBits = Bits r118
+			kBits119 := math.Float64bits(r118)
+			// r120 = IAdd r119:kBits r109
+			r120 := kBits119 + r109
+			// r121 = Shl 52 r120
 			r121 := r120 << 52
-			r122 := math.Float64frombits(r121)
-			r123 := float64(r115 * r122)
-			r124 := float64(r82 - r117)
+			// r122:pow2 = FromBits r121
+			pow2122 := math.Float64frombits(r121)
+			// r123 = Mul r115:y r122:pow2
+			r123 := float64(y * pow2122)
+			// r124 = Sub r82:k r117:kHalf
+			r124 := float64(k - kHalf)
+			// r125 = Add r124 r79
 			r125 := float64(r124 + r79)
-			r126 := math.Float64bits(r125)
-			r127 := r126 + r109
+			// r126:kBits = Bits r125
+			kBits126 := math.Float64bits(r125)
+			// r127 = IAdd r126:kBits r109
+			r127 := kBits126 + r109
+			// r128 = Shl 52 r127
 			r128 := r127 << 52
-			r129 := math.Float64frombits(r128)
-			r130 := float64(r123 * r129)
-			r131 := r31 <= r45
-			r132 := r130
+			// r129:pow2 = FromBits r128
+			pow2129 := math.Float64frombits(r128)
+			// r130:big = Mul r123 r129:pow2
+			big := float64(r123 * pow2129)
+			// r131 = CmpLE r31:az r45
+			r131 := az <= r45
+			// r132:far = Select r131 r72:taylor r130:big
+			far := big
 			if r131 {
-				r132 = r72
+				far = taylor
 			}
-			if r50 {
-				r48 = r132
+			// r48:ex = Select r50:large r132:far r48:ex
+			if large {
+				ex = far
 			}
 		}
-		r133 := math.FMA(r48, r22, r7)
+		// r133:vc = FMA r48:ex r22:F r7:vr
+		vc := math.FMA(ex, F, vr)
+		// If Delta
 		if hasDelta {
+			// r134 = Load Delta
 			r134 := delta[j]
-			r133 = float64(r133 + r134)
+			// r133:vc = Add r133:vc r134
+			vc = float64(vc + r134)
 		}
-		r137 := float64(r133 - c[CVRest])
-		r139 := float64(c[CKeep] * r10)
-		r140 := math.FMA(c[CKa], r137, r139)
-		r142 := float64(r141 - r2)
-		r144 := r142 < c[CTauRef]
-		r0 = r133
-		if r144 {
-			r0 = r7
+		// r137:dv = Sub r133:vc r13:vRest
+		dv := float64(vc - c[CVRest])
+		// r139:wkeep = Mul r138:keep r10:u
+		wkeep := float64(c[CKeep] * u)
+		// r140:wc = FMA r136:ka r137:dv r139:wkeep
+		wc := math.FMA(c[CKa], dv, wkeep)
+		// r142:since = Sub r141:t r2:Last
+		since := float64(t - Last)
+		// r144:refr = CmpLT r142:since r143:tauRef
+		refr := since < c[CTauRef]
+		// r0:V = Select r144:refr r7:vr r133:vc
+		V = vc
+		if refr {
+			V = vr
 		}
-		r1 = r140
-		if r144 {
-			r1 = r10
+		// r1:W = Select r144:refr r10:u r140:wc
+		W = wc
+		if refr {
+			W = u
 		}
-		r147 := r0 >= c[CVTh]
-		if r147 {
-			r2 = r141
+		// r147:sp = CmpGE r0:V r3:vTh
+		sp := V >= c[CVTh]
+		// r2:Last = Select r147:sp r141:t r2:Last
+		if sp {
+			Last = t
 		}
+		// If Spike
 		if hasSpike {
-			if r147 {
+			// StoreOne Spike r147:sp
+			if sp {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r148 := r144 || r147
-			ref[j] = r148
+			// r148:ref = Or r144:refr r147:sp
+			ref148 := refr || sp
+			// StoreBool Ref r148:ref
+			ref[j] = ref148
 		}
+		// If Bits
 		if hasBits {
-			if r147 {
+			// StoreBits Bits r147:sp
+			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -4495,568 +6873,938 @@ func stepF64SoftPNOne(f *Frame64, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r33 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
-	r34 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
-	r36 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
-	r38 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
-	r40 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
-	r42 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
-	r44 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
-	r46 := math.Float64frombits(0x3fe0000000000000)  // 0.5
-	r48 := math.Float64frombits(0x3ff0000000000000)  // 1
-	r50 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
-	r52 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
-	r53 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
-	r55 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
-	r57 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
-	r59 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
-	r61 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
-	r63 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
-	r74 := math.Float64frombits(0x4086800000000000)  // 720
-	r77 := math.Float64frombits(0xc086200000000000)  // -708
-	r80 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
-	r81 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
-	r84 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
-	r85 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	// r33 = Imm 0x3ec71de3a556c734
+	r33 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r34 = Imm 0x3efa01a01a01a01a
+	r34 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r36 = Imm 0x3f2a01a01a01a01a
+	r36 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r38 = Imm 0x3f56c16c16c16c17
+	r38 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r40 = Imm 0x3f81111111111111
+	r40 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r42 = Imm 0x3fa5555555555555
+	r42 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r44 = Imm 0x3fc5555555555555
+	r44 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r46 = Imm 0x3fe0000000000000
+	r46 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r48 = Imm 0x3ff0000000000000
+	r48 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r50 = Imm 0x3fb0000000000000
+	r50 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r52 = Imm 0x3d2ae7f3e733b81f
+	r52 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r53 = Imm 0x3d6ae7f3e733b81f
+	r53 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r55 = Imm 0x3da93974a8c07c9d
+	r55 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r57 = Imm 0x3de6124613a86d09
+	r57 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r59 = Imm 0x3e21eed8eff8d898
+	r59 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r61 = Imm 0x3e5ae64567f544e4
+	r61 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r63 = Imm 0x3e927e4fb7789f5c
+	r63 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r74 = Imm 0x4086800000000000
+	r74 := math.Float64frombits(0x4086800000000000) // 720
+	// r77 = Imm 0xc086200000000000
+	r77 := math.Float64frombits(0xc086200000000000) // -708
+	// r80 = Imm 0x4338000000000000
+	r80 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r81 = Imm 0x3ff71547652b82fe
+	r81 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r84 = Imm 0xbdea39ef35793c76
+	r84 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r85 = Imm 0xbfe62e42fee00000
+	r85 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r103 = Imm 0x404e000000000000
 	r103 := math.Float64frombits(0x404e000000000000) // 60
+	// r106 = Imm 0xbff0000000000000
 	r106 := math.Float64frombits(0xbff0000000000000) // -1
+	// r110 = Imm 0x3ff
 	r110 := uint64(0x3ff)
-	r142 := f.T[s]
+	// r142:t = Time
+	t := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
-		r0a := v[j]
-		r0b := v[j+1]
-		r1a := w[j]
-		r1b := w[j+1]
-		r2a := last[j]
-		r2b := last[j+1]
-		r3a := cVTh[j]
-		r3b := cVTh[j+1]
-		r4a := r0a >= r3a
-		r4b := r0b >= r3b
-		r5a := cVThRst[j]
-		r5b := cVThRst[j+1]
-		r6a := float64(r0a - r5a)
-		r6b := float64(r0b - r5b)
-		r7a := r0a
-		if r4a {
-			r7a = r6a
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		// r3:vTh = Param VTh
+		vTh_a := cVTh[j]
+		vTh_b := cVTh[j+1]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= vTh_a
+		spk_b := V_b >= vTh_b
+		// r5:vThRst = Param VThRst
+		vThRst_a := cVThRst[j]
+		vThRst_b := cVThRst[j+1]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs_a := float64(V_a - vThRst_a)
+		vs_b := float64(V_b - vThRst_b)
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vs_a
 		}
-		r7b := r0b
-		if r4b {
-			r7b = r6b
+		vr_b := V_b
+		if spk_b {
+			vr_b = vs_b
 		}
-		r8a := cB[j]
-		r8b := cB[j+1]
-		r9a := float64(r1a + r8a)
-		r9b := float64(r1b + r8b)
-		r10a := r1a
-		if r4a {
-			r10a = r9a
+		// r8:b = Param B
+		b_a := cB[j]
+		b_b := cB[j+1]
+		// r9:wb = Add r1:W r8:b
+		wb_a := float64(W_a + b_a)
+		wb_b := float64(W_b + b_b)
+		// r10:u = Select r4:spk r9:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r10b := r1b
-		if r4b {
-			r10b = r9b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r11a := math.Float64frombits(0x0000000000000000) // 0
-		r11b := math.Float64frombits(0x0000000000000000) // 0
+		// r11:in = Imm 0x0
+		in_a := math.Float64frombits(0x0000000000000000) // 0
+		in_b := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r11a = i[j]
-			r11b = i[j+1]
+			// r11:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
 		}
-		r13a := cVRest[j]
-		r13b := cVRest[j+1]
-		r14a := float64(r7a - r13a)
-		r14b := float64(r7b - r13b)
-		r15a := cVC[j]
-		r15b := cVC[j+1]
-		r16a := float64(r7a - r15a)
-		r16b := float64(r7b - r15b)
-		r17a := cDtCTau[j]
-		r17b := cDtCTau[j+1]
-		r18a := float64(r14a * r16a)
-		r18b := float64(r14b * r16b)
-		r19a := cDtRTau[j]
-		r19b := cDtRTau[j+1]
-		r20a := float64(r11a - r10a)
-		r20b := float64(r11b - r10b)
-		r21a := float64(r19a * r20a)
-		r21b := float64(r19b * r20b)
-		r22a := math.FMA(r17a, r18a, r21a)
-		r22b := math.FMA(r17b, r18b, r21b)
-		r23a := float64(r14a + r16a)
-		r23b := float64(r14b + r16b)
-		r24a := float64(r17a * r23a)
-		r24b := float64(r17b * r23b)
+		// r13:vRest = Param VRest
+		vRest_a := cVRest[j]
+		vRest_b := cVRest[j+1]
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1_a := float64(vr_a - vRest_a)
+		a1_b := float64(vr_b - vRest_b)
+		// r15:vC = Param VC
+		vC_a := cVC[j]
+		vC_b := cVC[j+1]
+		// r16:a2 = Sub r7:vr r15:vC
+		a2_a := float64(vr_a - vC_a)
+		a2_b := float64(vr_b - vC_b)
+		// r17:dtCTau = Param DtCTau
+		dtCTau_a := cDtCTau[j]
+		dtCTau_b := cDtCTau[j+1]
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12_a := float64(a1_a * a2_a)
+		a12_b := float64(a1_b * a2_b)
+		// r19:dtRTau = Param DtRTau
+		dtRTau19_a := cDtRTau[j]
+		dtRTau19_b := cDtRTau[j+1]
+		// r20:iu = Sub r11:in r10:u
+		iu_a := float64(in_a - u_a)
+		iu_b := float64(in_b - u_b)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive_a := float64(dtRTau19_a * iu_a)
+		drive_b := float64(dtRTau19_b * iu_b)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
+		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2_a := float64(a1_a + a2_a)
+		a1a2_b := float64(a1_b + a2_b)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z_a := float64(dtCTau_a * a1a2_a)
+		z_b := float64(dtCTau_b * a1a2_b)
+		// If G
 		if hasG {
-			r25a := cDtRTau[j]
-			r25b := cDtRTau[j+1]
-			r26a := g[j]
-			r26b := g[j+1]
-			r27a := float64(r25a * r26a)
-			r27b := float64(r25b * r26b)
-			r24a = float64(r24a - r27a)
-			r24b = float64(r24b - r27b)
-			r29a := math.Float64frombits(0x0000000000000000) // 0
-			r29b := math.Float64frombits(0x0000000000000000) // 0
-			r30a := math.FMA(r27a, r7a, r29a)
-			r30b := math.FMA(r27b, r7b, r29b)
-			r22a = float64(r22a - r30a)
-			r22b = float64(r22b - r30b)
+			// r25:dtRTau = Param DtRTau
+			dtRTau25_a := cDtRTau[j]
+			dtRTau25_b := cDtRTau[j+1]
+			// r26 = Load G
+			r26_a := g[j]
+			r26_b := g[j+1]
+			// r27:gd = Mul r25:dtRTau r26
+			gd_a := float64(dtRTau25_a * r26_a)
+			gd_b := float64(dtRTau25_b * r26_b)
+			// r24:z = Sub r24:z r27:gd
+			z_a = float64(z_a - gd_a)
+			z_b = float64(z_b - gd_b)
+			// r29 = Imm 0x0
+			r29_a := math.Float64frombits(0x0000000000000000) // 0
+			r29_b := math.Float64frombits(0x0000000000000000) // 0
+			// r30:gv = FMA r27:gd r7:vr r29
+			gv_a := math.FMA(gd_a, vr_a, r29_a)
+			gv_b := math.FMA(gd_b, vr_b, r29_b)
+			// r22:F = Sub r22:F r30:gv
+			F_a = float64(F_a - gv_a)
+			F_b = float64(F_b - gv_b)
 		}
-		r32a := math.Float64frombits(math.Float64bits(r24a) &^ (1 << 63))
-		r32b := math.Float64frombits(math.Float64bits(r24b) &^ (1 << 63))
-		r35a := math.FMA(r33, r24a, r34)
-		r35b := math.FMA(r33, r24b, r34)
-		r37a := math.FMA(r35a, r24a, r36)
-		r37b := math.FMA(r35b, r24b, r36)
-		r39a := math.FMA(r37a, r24a, r38)
-		r39b := math.FMA(r37b, r24b, r38)
-		r41a := math.FMA(r39a, r24a, r40)
-		r41b := math.FMA(r39b, r24b, r40)
-		r43a := math.FMA(r41a, r24a, r42)
-		r43b := math.FMA(r41b, r24b, r42)
-		r45a := math.FMA(r43a, r24a, r44)
-		r45b := math.FMA(r43b, r24b, r44)
-		r47a := math.FMA(r45a, r24a, r46)
-		r47b := math.FMA(r45b, r24b, r46)
-		r49a := math.FMA(r47a, r24a, r48)
-		r49b := math.FMA(r47b, r24b, r48)
-		r51a := r32a > r50
-		r51b := r32b > r50
-		if r51a {
-			r54a := math.FMA(r52, r24a, r53)
-			r56a := math.FMA(r54a, r24a, r55)
-			r58a := math.FMA(r56a, r24a, r57)
-			r60a := math.FMA(r58a, r24a, r59)
-			r62a := math.FMA(r60a, r24a, r61)
-			r64a := math.FMA(r62a, r24a, r63)
-			r65a := math.FMA(r64a, r24a, r33)
-			r66a := math.FMA(r65a, r24a, r34)
-			r67a := math.FMA(r66a, r24a, r36)
-			r68a := math.FMA(r67a, r24a, r38)
-			r69a := math.FMA(r68a, r24a, r40)
-			r70a := math.FMA(r69a, r24a, r42)
-			r71a := math.FMA(r70a, r24a, r44)
-			r72a := math.FMA(r71a, r24a, r46)
-			r73a := math.FMA(r72a, r24a, r48)
-			r75a := r24a > r74
-			r76a := r24a
-			if r75a {
-				r76a = r74
+		// r32:az = Abs r24:z
+		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r35 = FMA r33 r24:z r34
+		r35_a := math.FMA(r33, z_a, r34)
+		r35_b := math.FMA(r33, z_b, r34)
+		// r37 = FMA r35 r24:z r36
+		r37_a := math.FMA(r35_a, z_a, r36)
+		r37_b := math.FMA(r35_b, z_b, r36)
+		// r39 = FMA r37 r24:z r38
+		r39_a := math.FMA(r37_a, z_a, r38)
+		r39_b := math.FMA(r37_b, z_b, r38)
+		// r41 = FMA r39 r24:z r40
+		r41_a := math.FMA(r39_a, z_a, r40)
+		r41_b := math.FMA(r39_b, z_b, r40)
+		// r43 = FMA r41 r24:z r42
+		r43_a := math.FMA(r41_a, z_a, r42)
+		r43_b := math.FMA(r41_b, z_b, r42)
+		// r45 = FMA r43 r24:z r44
+		r45_a := math.FMA(r43_a, z_a, r44)
+		r45_b := math.FMA(r43_b, z_b, r44)
+		// r47 = FMA r45 r24:z r46
+		r47_a := math.FMA(r45_a, z_a, r46)
+		r47_b := math.FMA(r45_b, z_b, r46)
+		// r49:ex = FMA r47 r24:z r48
+		ex_a := math.FMA(r47_a, z_a, r48)
+		ex_b := math.FMA(r47_b, z_b, r48)
+		// r51:large = CmpGT r32:az r50
+		large_a := az_a > r50
+		large_b := az_b > r50
+		// Rare r51:large
+		if large_a {
+			// r54 = FMA r52 r24:z r53
+			r54_a := math.FMA(r52, z_a, r53)
+			// r56 = FMA r54 r24:z r55
+			r56_a := math.FMA(r54_a, z_a, r55)
+			// r58 = FMA r56 r24:z r57
+			r58_a := math.FMA(r56_a, z_a, r57)
+			// r60 = FMA r58 r24:z r59
+			r60_a := math.FMA(r58_a, z_a, r59)
+			// r62 = FMA r60 r24:z r61
+			r62_a := math.FMA(r60_a, z_a, r61)
+			// r64 = FMA r62 r24:z r63
+			r64_a := math.FMA(r62_a, z_a, r63)
+			// r65 = FMA r64 r24:z r33
+			r65_a := math.FMA(r64_a, z_a, r33)
+			// r66 = FMA r65 r24:z r34
+			r66_a := math.FMA(r65_a, z_a, r34)
+			// r67 = FMA r66 r24:z r36
+			r67_a := math.FMA(r66_a, z_a, r36)
+			// r68 = FMA r67 r24:z r38
+			r68_a := math.FMA(r67_a, z_a, r38)
+			// r69 = FMA r68 r24:z r40
+			r69_a := math.FMA(r68_a, z_a, r40)
+			// r70 = FMA r69 r24:z r42
+			r70_a := math.FMA(r69_a, z_a, r42)
+			// r71 = FMA r70 r24:z r44
+			r71_a := math.FMA(r70_a, z_a, r44)
+			// r72 = FMA r71 r24:z r46
+			r72_a := math.FMA(r71_a, z_a, r46)
+			// r73:taylor = FMA r72 r24:z r48
+			taylor_a := math.FMA(r72_a, z_a, r48)
+			// r75 = CmpGT r24:z r74
+			r75_a := z_a > r74
+			// r76:zl = Select r75 r74 r24:z
+			zl_a := z_a
+			if r75_a {
+				zl_a = r74
 			}
-			r78a := r76a < r77
-			r79a := r76a
-			if r78a {
-				r79a = r77
+			// r78 = CmpLT r76:zl r77
+			r78_a := zl_a < r77
+			// r79:zc = Select r78 r77 r76:zl
+			zc_a := zl_a
+			if r78_a {
+				zc_a = r77
 			}
-			r82a := math.FMA(r79a, r81, r80)
-			r83a := float64(r82a - r80)
-			r86a := math.FMA(r83a, r85, r79a)
-			r87a := math.FMA(r83a, r84, r86a)
-			r88a := math.FMA(r52, r87a, r53)
-			r89a := math.FMA(r88a, r87a, r55)
-			r90a := math.FMA(r89a, r87a, r57)
-			r91a := math.FMA(r90a, r87a, r59)
-			r92a := math.FMA(r91a, r87a, r61)
-			r93a := math.FMA(r92a, r87a, r63)
-			r94a := math.FMA(r93a, r87a, r33)
-			r95a := math.FMA(r94a, r87a, r34)
-			r96a := math.FMA(r95a, r87a, r36)
-			r97a := math.FMA(r96a, r87a, r38)
-			r98a := math.FMA(r97a, r87a, r40)
-			r99a := math.FMA(r98a, r87a, r42)
-			r100a := math.FMA(r99a, r87a, r44)
-			r101a := math.FMA(r100a, r87a, r46)
-			r102a := math.FMA(r101a, r87a, r48)
-			r104a := r83a > r103
-			r105a := r83a
-			if r104a {
-				r105a = r103
+			// r82 = FMA r79:zc r81 r80
+			r82_a := math.FMA(zc_a, r81, r80)
+			// r83:k = Sub r82 r80
+			k_a := float64(r82_a - r80)
+			// r86 = FMA r83:k r85 r79:zc
+			r86_a := math.FMA(k_a, r85, zc_a)
+			// r87:r = FMA r83:k r84 r86
+			r_a := math.FMA(k_a, r84, r86_a)
+			// r88 = FMA r52 r87:r r53
+			r88_a := math.FMA(r52, r_a, r53)
+			// r89 = FMA r88 r87:r r55
+			r89_a := math.FMA(r88_a, r_a, r55)
+			// r90 = FMA r89 r87:r r57
+			r90_a := math.FMA(r89_a, r_a, r57)
+			// r91 = FMA r90 r87:r r59
+			r91_a := math.FMA(r90_a, r_a, r59)
+			// r92 = FMA r91 r87:r r61
+			r92_a := math.FMA(r91_a, r_a, r61)
+			// r93 = FMA r92 r87:r r63
+			r93_a := math.FMA(r92_a, r_a, r63)
+			// r94 = FMA r93 r87:r r33
+			r94_a := math.FMA(r93_a, r_a, r33)
+			// r95 = FMA r94 r87:r r34
+			r95_a := math.FMA(r94_a, r_a, r34)
+			// r96 = FMA r95 r87:r r36
+			r96_a := math.FMA(r95_a, r_a, r36)
+			// r97 = FMA r96 r87:r r38
+			r97_a := math.FMA(r96_a, r_a, r38)
+			// r98 = FMA r97 r87:r r40
+			r98_a := math.FMA(r97_a, r_a, r40)
+			// r99 = FMA r98 r87:r r42
+			r99_a := math.FMA(r98_a, r_a, r42)
+			// r100 = FMA r99 r87:r r44
+			r100_a := math.FMA(r99_a, r_a, r44)
+			// r101 = FMA r100 r87:r r46
+			r101_a := math.FMA(r100_a, r_a, r46)
+			// r102:q = FMA r101 r87:r r48
+			q_a := math.FMA(r101_a, r_a, r48)
+			// r104 = CmpGT r83:k r103
+			r104_a := k_a > r103
+			// r105:kc = Select r104 r103 r83:k
+			kc_a := k_a
+			if r104_a {
+				kc_a = r103
 			}
-			r107a := float64(r105a * r106)
-			r108a := float64(r107a + r80)
-			r109a := math.Float64bits(r108a)
-			r111a := r109a + r110
-			r112a := r111a << 52
-			r113a := math.Float64frombits(r112a)
-			r114a := float64(r48 - r113a)
-			r115a := math.FMA(r87a, r102a, r114a)
-			r116a := float64(r115a / r76a)
-			r117a := math.FMA(r83a, r46, r80)
-			r118a := float64(r117a - r80)
-			r119a := float64(r118a + r80)
-			r120a := math.Float64bits(r119a)
-			r121a := r120a + r110
-			r122a := r121a << 52
-			r123a := math.Float64frombits(r122a)
-			r124a := float64(r116a * r123a)
-			r125a := float64(r83a - r118a)
-			r126a := float64(r125a + r80)
-			r127a := math.Float64bits(r126a)
-			r128a := r127a + r110
-			r129a := r128a << 52
-			r130a := math.Float64frombits(r129a)
-			r131a := float64(r124a * r130a)
-			r132a := r32a <= r46
-			r133a := r131a
-			if r132a {
-				r133a = r73a
+			// r107 = Mul r105:kc r106
+			r107_a := float64(kc_a * r106)
+			// r108 = Add r107 r80
+			r108_a := float64(r107_a + r80)
+			// r109:kBits = Bits r108
+			kBits109_a := math.Float64bits(r108_a)
+			// r111 = IAdd r109:kBits r110
+			r111_a := kBits109_a + r110
+			// r112 = Shl 52 r111
+			r112_a := r111_a << 52
+			// r113:pow2 = FromBits r112
+			pow2113_a := math.Float64frombits(r112_a)
+			// r114:oneMinus = Sub r48 r113:pow2
+			oneMinus_a := float64(r48 - pow2113_a)
+			// r115 = FMA r87:r r102:q r114:oneMinus
+			r115_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r116:y = Div r115 r76:zl
+			y_a := float64(r115_a / zl_a)
+			// r117 = FMA r83:k r46 r80
+			r117_a := math.FMA(k_a, r46, r80)
+			// r118:kHalf = Sub r117 r80
+			kHalf_a := float64(r117_a - r80)
+			// r119 = Add r118:kHalf r80
+			r119_a := float64(kHalf_a + r80)
+			// r120:kBits = Bits r119
+			kBits120_a := math.Float64bits(r119_a)
+			// r121 = IAdd r120:kBits r110
+			r121_a := kBits120_a + r110
+			// r122 = Shl 52 r121
+			r122_a := r121_a << 52
+			// r123:pow2 = FromBits r122
+			pow2123_a := math.Float64frombits(r122_a)
+			// r124 = Mul r116:y r123:pow2
+			r124_a := float64(y_a * pow2123_a)
+			// r125 = Sub r83:k r118:kHalf
+			r125_a := float64(k_a - kHalf_a)
+			// r126 = Add r125 r80
+			r126_a := float64(r125_a + r80)
+			// r127:kBits = Bits r126
+			kBits127_a := math.Float64bits(r126_a)
+			// r128 = IAdd r127:kBits r110
+			r128_a := kBits127_a + r110
+			// r129 = Shl 52 r128
+			r129_a := r128_a << 52
+			// r130:pow2 = FromBits r129
+			pow2130_a := math.Float64frombits(r129_a)
+			// r131:big = Mul r124 r130:pow2
+			big_a := float64(r124_a * pow2130_a)
+			// r132 = CmpLE r32:az r46
+			r132_a := az_a <= r46
+			// r133:far = Select r132 r73:taylor r131:big
+			far_a := big_a
+			if r132_a {
+				far_a = taylor_a
 			}
-			if r51a {
-				r49a = r133a
-			}
-		}
-		if r51b {
-			r54b := math.FMA(r52, r24b, r53)
-			r56b := math.FMA(r54b, r24b, r55)
-			r58b := math.FMA(r56b, r24b, r57)
-			r60b := math.FMA(r58b, r24b, r59)
-			r62b := math.FMA(r60b, r24b, r61)
-			r64b := math.FMA(r62b, r24b, r63)
-			r65b := math.FMA(r64b, r24b, r33)
-			r66b := math.FMA(r65b, r24b, r34)
-			r67b := math.FMA(r66b, r24b, r36)
-			r68b := math.FMA(r67b, r24b, r38)
-			r69b := math.FMA(r68b, r24b, r40)
-			r70b := math.FMA(r69b, r24b, r42)
-			r71b := math.FMA(r70b, r24b, r44)
-			r72b := math.FMA(r71b, r24b, r46)
-			r73b := math.FMA(r72b, r24b, r48)
-			r75b := r24b > r74
-			r76b := r24b
-			if r75b {
-				r76b = r74
-			}
-			r78b := r76b < r77
-			r79b := r76b
-			if r78b {
-				r79b = r77
-			}
-			r82b := math.FMA(r79b, r81, r80)
-			r83b := float64(r82b - r80)
-			r86b := math.FMA(r83b, r85, r79b)
-			r87b := math.FMA(r83b, r84, r86b)
-			r88b := math.FMA(r52, r87b, r53)
-			r89b := math.FMA(r88b, r87b, r55)
-			r90b := math.FMA(r89b, r87b, r57)
-			r91b := math.FMA(r90b, r87b, r59)
-			r92b := math.FMA(r91b, r87b, r61)
-			r93b := math.FMA(r92b, r87b, r63)
-			r94b := math.FMA(r93b, r87b, r33)
-			r95b := math.FMA(r94b, r87b, r34)
-			r96b := math.FMA(r95b, r87b, r36)
-			r97b := math.FMA(r96b, r87b, r38)
-			r98b := math.FMA(r97b, r87b, r40)
-			r99b := math.FMA(r98b, r87b, r42)
-			r100b := math.FMA(r99b, r87b, r44)
-			r101b := math.FMA(r100b, r87b, r46)
-			r102b := math.FMA(r101b, r87b, r48)
-			r104b := r83b > r103
-			r105b := r83b
-			if r104b {
-				r105b = r103
-			}
-			r107b := float64(r105b * r106)
-			r108b := float64(r107b + r80)
-			r109b := math.Float64bits(r108b)
-			r111b := r109b + r110
-			r112b := r111b << 52
-			r113b := math.Float64frombits(r112b)
-			r114b := float64(r48 - r113b)
-			r115b := math.FMA(r87b, r102b, r114b)
-			r116b := float64(r115b / r76b)
-			r117b := math.FMA(r83b, r46, r80)
-			r118b := float64(r117b - r80)
-			r119b := float64(r118b + r80)
-			r120b := math.Float64bits(r119b)
-			r121b := r120b + r110
-			r122b := r121b << 52
-			r123b := math.Float64frombits(r122b)
-			r124b := float64(r116b * r123b)
-			r125b := float64(r83b - r118b)
-			r126b := float64(r125b + r80)
-			r127b := math.Float64bits(r126b)
-			r128b := r127b + r110
-			r129b := r128b << 52
-			r130b := math.Float64frombits(r129b)
-			r131b := float64(r124b * r130b)
-			r132b := r32b <= r46
-			r133b := r131b
-			if r132b {
-				r133b = r73b
-			}
-			if r51b {
-				r49b = r133b
+			// r49:ex = Select r51:large r133:far r49:ex
+			if large_a {
+				ex_a = far_a
 			}
 		}
-		r134a := math.FMA(r49a, r22a, r7a)
-		r134b := math.FMA(r49b, r22b, r7b)
+		if large_b {
+			// r54 = FMA r52 r24:z r53
+			r54_b := math.FMA(r52, z_b, r53)
+			// r56 = FMA r54 r24:z r55
+			r56_b := math.FMA(r54_b, z_b, r55)
+			// r58 = FMA r56 r24:z r57
+			r58_b := math.FMA(r56_b, z_b, r57)
+			// r60 = FMA r58 r24:z r59
+			r60_b := math.FMA(r58_b, z_b, r59)
+			// r62 = FMA r60 r24:z r61
+			r62_b := math.FMA(r60_b, z_b, r61)
+			// r64 = FMA r62 r24:z r63
+			r64_b := math.FMA(r62_b, z_b, r63)
+			// r65 = FMA r64 r24:z r33
+			r65_b := math.FMA(r64_b, z_b, r33)
+			// r66 = FMA r65 r24:z r34
+			r66_b := math.FMA(r65_b, z_b, r34)
+			// r67 = FMA r66 r24:z r36
+			r67_b := math.FMA(r66_b, z_b, r36)
+			// r68 = FMA r67 r24:z r38
+			r68_b := math.FMA(r67_b, z_b, r38)
+			// r69 = FMA r68 r24:z r40
+			r69_b := math.FMA(r68_b, z_b, r40)
+			// r70 = FMA r69 r24:z r42
+			r70_b := math.FMA(r69_b, z_b, r42)
+			// r71 = FMA r70 r24:z r44
+			r71_b := math.FMA(r70_b, z_b, r44)
+			// r72 = FMA r71 r24:z r46
+			r72_b := math.FMA(r71_b, z_b, r46)
+			// r73:taylor = FMA r72 r24:z r48
+			taylor_b := math.FMA(r72_b, z_b, r48)
+			// r75 = CmpGT r24:z r74
+			r75_b := z_b > r74
+			// r76:zl = Select r75 r74 r24:z
+			zl_b := z_b
+			if r75_b {
+				zl_b = r74
+			}
+			// r78 = CmpLT r76:zl r77
+			r78_b := zl_b < r77
+			// r79:zc = Select r78 r77 r76:zl
+			zc_b := zl_b
+			if r78_b {
+				zc_b = r77
+			}
+			// r82 = FMA r79:zc r81 r80
+			r82_b := math.FMA(zc_b, r81, r80)
+			// r83:k = Sub r82 r80
+			k_b := float64(r82_b - r80)
+			// r86 = FMA r83:k r85 r79:zc
+			r86_b := math.FMA(k_b, r85, zc_b)
+			// r87:r = FMA r83:k r84 r86
+			r_b := math.FMA(k_b, r84, r86_b)
+			// r88 = FMA r52 r87:r r53
+			r88_b := math.FMA(r52, r_b, r53)
+			// r89 = FMA r88 r87:r r55
+			r89_b := math.FMA(r88_b, r_b, r55)
+			// r90 = FMA r89 r87:r r57
+			r90_b := math.FMA(r89_b, r_b, r57)
+			// r91 = FMA r90 r87:r r59
+			r91_b := math.FMA(r90_b, r_b, r59)
+			// r92 = FMA r91 r87:r r61
+			r92_b := math.FMA(r91_b, r_b, r61)
+			// r93 = FMA r92 r87:r r63
+			r93_b := math.FMA(r92_b, r_b, r63)
+			// r94 = FMA r93 r87:r r33
+			r94_b := math.FMA(r93_b, r_b, r33)
+			// r95 = FMA r94 r87:r r34
+			r95_b := math.FMA(r94_b, r_b, r34)
+			// r96 = FMA r95 r87:r r36
+			r96_b := math.FMA(r95_b, r_b, r36)
+			// r97 = FMA r96 r87:r r38
+			r97_b := math.FMA(r96_b, r_b, r38)
+			// r98 = FMA r97 r87:r r40
+			r98_b := math.FMA(r97_b, r_b, r40)
+			// r99 = FMA r98 r87:r r42
+			r99_b := math.FMA(r98_b, r_b, r42)
+			// r100 = FMA r99 r87:r r44
+			r100_b := math.FMA(r99_b, r_b, r44)
+			// r101 = FMA r100 r87:r r46
+			r101_b := math.FMA(r100_b, r_b, r46)
+			// r102:q = FMA r101 r87:r r48
+			q_b := math.FMA(r101_b, r_b, r48)
+			// r104 = CmpGT r83:k r103
+			r104_b := k_b > r103
+			// r105:kc = Select r104 r103 r83:k
+			kc_b := k_b
+			if r104_b {
+				kc_b = r103
+			}
+			// r107 = Mul r105:kc r106
+			r107_b := float64(kc_b * r106)
+			// r108 = Add r107 r80
+			r108_b := float64(r107_b + r80)
+			// r109:kBits = Bits r108
+			kBits109_b := math.Float64bits(r108_b)
+			// r111 = IAdd r109:kBits r110
+			r111_b := kBits109_b + r110
+			// r112 = Shl 52 r111
+			r112_b := r111_b << 52
+			// r113:pow2 = FromBits r112
+			pow2113_b := math.Float64frombits(r112_b)
+			// r114:oneMinus = Sub r48 r113:pow2
+			oneMinus_b := float64(r48 - pow2113_b)
+			// r115 = FMA r87:r r102:q r114:oneMinus
+			r115_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r116:y = Div r115 r76:zl
+			y_b := float64(r115_b / zl_b)
+			// r117 = FMA r83:k r46 r80
+			r117_b := math.FMA(k_b, r46, r80)
+			// r118:kHalf = Sub r117 r80
+			kHalf_b := float64(r117_b - r80)
+			// r119 = Add r118:kHalf r80
+			r119_b := float64(kHalf_b + r80)
+			// r120:kBits = Bits r119
+			kBits120_b := math.Float64bits(r119_b)
+			// r121 = IAdd r120:kBits r110
+			r121_b := kBits120_b + r110
+			// r122 = Shl 52 r121
+			r122_b := r121_b << 52
+			// r123:pow2 = FromBits r122
+			pow2123_b := math.Float64frombits(r122_b)
+			// r124 = Mul r116:y r123:pow2
+			r124_b := float64(y_b * pow2123_b)
+			// r125 = Sub r83:k r118:kHalf
+			r125_b := float64(k_b - kHalf_b)
+			// r126 = Add r125 r80
+			r126_b := float64(r125_b + r80)
+			// r127:kBits = Bits r126
+			kBits127_b := math.Float64bits(r126_b)
+			// r128 = IAdd r127:kBits r110
+			r128_b := kBits127_b + r110
+			// r129 = Shl 52 r128
+			r129_b := r128_b << 52
+			// r130:pow2 = FromBits r129
+			pow2130_b := math.Float64frombits(r129_b)
+			// r131:big = Mul r124 r130:pow2
+			big_b := float64(r124_b * pow2130_b)
+			// r132 = CmpLE r32:az r46
+			r132_b := az_b <= r46
+			// r133:far = Select r132 r73:taylor r131:big
+			far_b := big_b
+			if r132_b {
+				far_b = taylor_b
+			}
+			// r49:ex = Select r51:large r133:far r49:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// r134:vc = FMA r49:ex r22:F r7:vr
+		vc_a := math.FMA(ex_a, F_a, vr_a)
+		vc_b := math.FMA(ex_b, F_b, vr_b)
+		// If Delta
 		if hasDelta {
-			r135a := delta[j]
-			r135b := delta[j+1]
-			r134a = float64(r134a + r135a)
-			r134b = float64(r134b + r135b)
+			// r135 = Load Delta
+			r135_a := delta[j]
+			r135_b := delta[j+1]
+			// r134:vc = Add r134:vc r135
+			vc_a = float64(vc_a + r135_a)
+			vc_b = float64(vc_b + r135_b)
 		}
-		r137a := cKa[j]
-		r137b := cKa[j+1]
-		r138a := float64(r134a - r13a)
-		r138b := float64(r134b - r13b)
-		r139a := cKeep[j]
-		r139b := cKeep[j+1]
-		r140a := float64(r139a * r10a)
-		r140b := float64(r139b * r10b)
-		r141a := math.FMA(r137a, r138a, r140a)
-		r141b := math.FMA(r137b, r138b, r140b)
-		r143a := float64(r142 - r2a)
-		r143b := float64(r142 - r2b)
-		r144a := cTauRef[j]
-		r144b := cTauRef[j+1]
-		r145a := r143a < r144a
-		r145b := r143b < r144b
-		r0a = r134a
-		if r145a {
-			r0a = r7a
+		// r137:ka = Param Ka
+		ka_a := cKa[j]
+		ka_b := cKa[j+1]
+		// r138:dv = Sub r134:vc r13:vRest
+		dv_a := float64(vc_a - vRest_a)
+		dv_b := float64(vc_b - vRest_b)
+		// r139:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		// r140:wkeep = Mul r139:keep r10:u
+		wkeep_a := float64(keep_a * u_a)
+		wkeep_b := float64(keep_b * u_b)
+		// r141:wc = FMA r137:ka r138:dv r140:wkeep
+		wc_a := math.FMA(ka_a, dv_a, wkeep_a)
+		wc_b := math.FMA(ka_b, dv_b, wkeep_b)
+		// r143:since = Sub r142:t r2:Last
+		since_a := float64(t - Last_a)
+		since_b := float64(t - Last_b)
+		// r144:tauRef = Param TauRef
+		tauRef_a := cTauRef[j]
+		tauRef_b := cTauRef[j+1]
+		// r145:refr = CmpLT r143:since r144:tauRef
+		refr_a := since_a < tauRef_a
+		refr_b := since_b < tauRef_b
+		// r0:V = Select r145:refr r7:vr r134:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
 		}
-		r0b = r134b
-		if r145b {
-			r0b = r7b
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
 		}
-		r1a = r141a
-		if r145a {
-			r1a = r10a
+		// r1:W = Select r145:refr r10:u r141:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
 		}
-		r1b = r141b
-		if r145b {
-			r1b = r10b
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
 		}
-		r148a := r0a >= r3a
-		r148b := r0b >= r3b
-		if r148a {
-			r2a = r142
+		// r148:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= vTh_a
+		sp_b := V_b >= vTh_b
+		// r2:Last = Select r148:sp r142:t r2:Last
+		if sp_a {
+			Last_a = t
 		}
-		if r148b {
-			r2b = r142
+		if sp_b {
+			Last_b = t
 		}
+		// If Spike
 		if hasSpike {
-			if r148a {
+			// StoreOne Spike r148:sp
+			if sp_a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r148b {
+			if sp_b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r149a := r145a || r148a
-			r149b := r145b || r148b
-			ref[j] = r149a
-			ref[j+1] = r149b
+			// r149:ref = Or r145:refr r148:sp
+			ref149_a := refr_a || sp_a
+			ref149_b := refr_b || sp_b
+			// StoreBool Ref r149:ref
+			ref[j] = ref149_a
+			ref[j+1] = ref149_b
 		}
+		// If Bits
 		if hasBits {
-			if r148a {
+			// StoreBits Bits r148:sp
+			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r148b {
+			if sp_b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		w[j] = r1a
-		w[j+1] = r1b
-		last[j] = r2a
-		last[j+1] = r2b
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
 	}
 	for ; j < n; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r3 := cVTh[j]
-		r4 := r0 >= r3
-		r5 := cVThRst[j]
-		r6 := float64(r0 - r5)
-		r7 := r0
-		if r4 {
-			r7 = r6
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:vTh = Param VTh
+		vTh := cVTh[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= vTh
+		// r5:vThRst = Param VThRst
+		vThRst := cVThRst[j]
+		// r6:vs = Sub r0:V r5:vThRst
+		vs := float64(V - vThRst)
+		// r7:vr = Select r4:spk r6:vs r0:V
+		vr := V
+		if spk {
+			vr = vs
 		}
-		r8 := cB[j]
-		r9 := float64(r1 + r8)
-		r10 := r1
-		if r4 {
-			r10 = r9
+		// r8:b = Param B
+		b := cB[j]
+		// r9:wb = Add r1:W r8:b
+		wb := float64(W + b)
+		// r10:u = Select r4:spk r9:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r11 := math.Float64frombits(0x0000000000000000) // 0
+		// r11:in = Imm 0x0
+		in := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r11 = i[j]
+			// r11:in = Load I
+			in = i[j]
 		}
-		r13 := cVRest[j]
-		r14 := float64(r7 - r13)
-		r15 := cVC[j]
-		r16 := float64(r7 - r15)
-		r17 := cDtCTau[j]
-		r18 := float64(r14 * r16)
-		r19 := cDtRTau[j]
-		r20 := float64(r11 - r10)
-		r21 := float64(r19 * r20)
-		r22 := math.FMA(r17, r18, r21)
-		r23 := float64(r14 + r16)
-		r24 := float64(r17 * r23)
+		// r13:vRest = Param VRest
+		vRest := cVRest[j]
+		// r14:a1 = Sub r7:vr r13:vRest
+		a1 := float64(vr - vRest)
+		// r15:vC = Param VC
+		vC := cVC[j]
+		// r16:a2 = Sub r7:vr r15:vC
+		a2 := float64(vr - vC)
+		// r17:dtCTau = Param DtCTau
+		dtCTau := cDtCTau[j]
+		// r18:a12 = Mul r14:a1 r16:a2
+		a12 := float64(a1 * a2)
+		// r19:dtRTau = Param DtRTau
+		dtRTau19 := cDtRTau[j]
+		// r20:iu = Sub r11:in r10:u
+		iu := float64(in - u)
+		// r21:drive = Mul r19:dtRTau r20:iu
+		drive := float64(dtRTau19 * iu)
+		// r22:F = FMA r17:dtCTau r18:a12 r21:drive
+		F := math.FMA(dtCTau, a12, drive)
+		// r23:a1a2 = Add r14:a1 r16:a2
+		a1a2 := float64(a1 + a2)
+		// r24:z = Mul r17:dtCTau r23:a1a2
+		z := float64(dtCTau * a1a2)
+		// If G
 		if hasG {
-			r25 := cDtRTau[j]
+			// r25:dtRTau = Param DtRTau
+			dtRTau25 := cDtRTau[j]
+			// r26 = Load G
 			r26 := g[j]
-			r27 := float64(r25 * r26)
-			r24 = float64(r24 - r27)
+			// r27:gd = Mul r25:dtRTau r26
+			gd := float64(dtRTau25 * r26)
+			// r24:z = Sub r24:z r27:gd
+			z = float64(z - gd)
+			// r29 = Imm 0x0
 			r29 := math.Float64frombits(0x0000000000000000) // 0
-			r30 := math.FMA(r27, r7, r29)
-			r22 = float64(r22 - r30)
+			// r30:gv = FMA r27:gd r7:vr r29
+			gv := math.FMA(gd, vr, r29)
+			// r22:F = Sub r22:F r30:gv
+			F = float64(F - gv)
 		}
-		r32 := math.Float64frombits(math.Float64bits(r24) &^ (1 << 63))
-		r35 := math.FMA(r33, r24, r34)
-		r37 := math.FMA(r35, r24, r36)
-		r39 := math.FMA(r37, r24, r38)
-		r41 := math.FMA(r39, r24, r40)
-		r43 := math.FMA(r41, r24, r42)
-		r45 := math.FMA(r43, r24, r44)
-		r47 := math.FMA(r45, r24, r46)
-		r49 := math.FMA(r47, r24, r48)
-		r51 := r32 > r50
-		if r51 {
-			r54 := math.FMA(r52, r24, r53)
-			r56 := math.FMA(r54, r24, r55)
-			r58 := math.FMA(r56, r24, r57)
-			r60 := math.FMA(r58, r24, r59)
-			r62 := math.FMA(r60, r24, r61)
-			r64 := math.FMA(r62, r24, r63)
-			r65 := math.FMA(r64, r24, r33)
-			r66 := math.FMA(r65, r24, r34)
-			r67 := math.FMA(r66, r24, r36)
-			r68 := math.FMA(r67, r24, r38)
-			r69 := math.FMA(r68, r24, r40)
-			r70 := math.FMA(r69, r24, r42)
-			r71 := math.FMA(r70, r24, r44)
-			r72 := math.FMA(r71, r24, r46)
-			r73 := math.FMA(r72, r24, r48)
-			r75 := r24 > r74
-			r76 := r24
+		// r32:az = Abs r24:z
+		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r35 = FMA r33 r24:z r34
+		r35 := math.FMA(r33, z, r34)
+		// r37 = FMA r35 r24:z r36
+		r37 := math.FMA(r35, z, r36)
+		// r39 = FMA r37 r24:z r38
+		r39 := math.FMA(r37, z, r38)
+		// r41 = FMA r39 r24:z r40
+		r41 := math.FMA(r39, z, r40)
+		// r43 = FMA r41 r24:z r42
+		r43 := math.FMA(r41, z, r42)
+		// r45 = FMA r43 r24:z r44
+		r45 := math.FMA(r43, z, r44)
+		// r47 = FMA r45 r24:z r46
+		r47 := math.FMA(r45, z, r46)
+		// r49:ex = FMA r47 r24:z r48
+		ex := math.FMA(r47, z, r48)
+		// r51:large = CmpGT r32:az r50
+		large := az > r50
+		// Rare r51:large
+		if large {
+			// r54 = FMA r52 r24:z r53
+			r54 := math.FMA(r52, z, r53)
+			// r56 = FMA r54 r24:z r55
+			r56 := math.FMA(r54, z, r55)
+			// r58 = FMA r56 r24:z r57
+			r58 := math.FMA(r56, z, r57)
+			// r60 = FMA r58 r24:z r59
+			r60 := math.FMA(r58, z, r59)
+			// r62 = FMA r60 r24:z r61
+			r62 := math.FMA(r60, z, r61)
+			// r64 = FMA r62 r24:z r63
+			r64 := math.FMA(r62, z, r63)
+			// r65 = FMA r64 r24:z r33
+			r65 := math.FMA(r64, z, r33)
+			// r66 = FMA r65 r24:z r34
+			r66 := math.FMA(r65, z, r34)
+			// r67 = FMA r66 r24:z r36
+			r67 := math.FMA(r66, z, r36)
+			// r68 = FMA r67 r24:z r38
+			r68 := math.FMA(r67, z, r38)
+			// r69 = FMA r68 r24:z r40
+			r69 := math.FMA(r68, z, r40)
+			// r70 = FMA r69 r24:z r42
+			r70 := math.FMA(r69, z, r42)
+			// r71 = FMA r70 r24:z r44
+			r71 := math.FMA(r70, z, r44)
+			// r72 = FMA r71 r24:z r46
+			r72 := math.FMA(r71, z, r46)
+			// r73:taylor = FMA r72 r24:z r48
+			taylor := math.FMA(r72, z, r48)
+			// r75 = CmpGT r24:z r74
+			r75 := z > r74
+			// r76:zl = Select r75 r74 r24:z
+			zl := z
 			if r75 {
-				r76 = r74
+				zl = r74
 			}
-			r78 := r76 < r77
-			r79 := r76
+			// r78 = CmpLT r76:zl r77
+			r78 := zl < r77
+			// r79:zc = Select r78 r77 r76:zl
+			zc := zl
 			if r78 {
-				r79 = r77
+				zc = r77
 			}
-			r82 := math.FMA(r79, r81, r80)
-			r83 := float64(r82 - r80)
-			r86 := math.FMA(r83, r85, r79)
-			r87 := math.FMA(r83, r84, r86)
-			r88 := math.FMA(r52, r87, r53)
-			r89 := math.FMA(r88, r87, r55)
-			r90 := math.FMA(r89, r87, r57)
-			r91 := math.FMA(r90, r87, r59)
-			r92 := math.FMA(r91, r87, r61)
-			r93 := math.FMA(r92, r87, r63)
-			r94 := math.FMA(r93, r87, r33)
-			r95 := math.FMA(r94, r87, r34)
-			r96 := math.FMA(r95, r87, r36)
-			r97 := math.FMA(r96, r87, r38)
-			r98 := math.FMA(r97, r87, r40)
-			r99 := math.FMA(r98, r87, r42)
-			r100 := math.FMA(r99, r87, r44)
-			r101 := math.FMA(r100, r87, r46)
-			r102 := math.FMA(r101, r87, r48)
-			r104 := r83 > r103
-			r105 := r83
+			// r82 = FMA r79:zc r81 r80
+			r82 := math.FMA(zc, r81, r80)
+			// r83:k = Sub r82 r80
+			k := float64(r82 - r80)
+			// r86 = FMA r83:k r85 r79:zc
+			r86 := math.FMA(k, r85, zc)
+			// r87:r = FMA r83:k r84 r86
+			r := math.FMA(k, r84, r86)
+			// r88 = FMA r52 r87:r r53
+			r88 := math.FMA(r52, r, r53)
+			// r89 = FMA r88 r87:r r55
+			r89 := math.FMA(r88, r, r55)
+			// r90 = FMA r89 r87:r r57
+			r90 := math.FMA(r89, r, r57)
+			// r91 = FMA r90 r87:r r59
+			r91 := math.FMA(r90, r, r59)
+			// r92 = FMA r91 r87:r r61
+			r92 := math.FMA(r91, r, r61)
+			// r93 = FMA r92 r87:r r63
+			r93 := math.FMA(r92, r, r63)
+			// r94 = FMA r93 r87:r r33
+			r94 := math.FMA(r93, r, r33)
+			// r95 = FMA r94 r87:r r34
+			r95 := math.FMA(r94, r, r34)
+			// r96 = FMA r95 r87:r r36
+			r96 := math.FMA(r95, r, r36)
+			// r97 = FMA r96 r87:r r38
+			r97 := math.FMA(r96, r, r38)
+			// r98 = FMA r97 r87:r r40
+			r98 := math.FMA(r97, r, r40)
+			// r99 = FMA r98 r87:r r42
+			r99 := math.FMA(r98, r, r42)
+			// r100 = FMA r99 r87:r r44
+			r100 := math.FMA(r99, r, r44)
+			// r101 = FMA r100 r87:r r46
+			r101 := math.FMA(r100, r, r46)
+			// r102:q = FMA r101 r87:r r48
+			q := math.FMA(r101, r, r48)
+			// r104 = CmpGT r83:k r103
+			r104 := k > r103
+			// r105:kc = Select r104 r103 r83:k
+			kc := k
 			if r104 {
-				r105 = r103
+				kc = r103
 			}
-			r107 := float64(r105 * r106)
+			// r107 = Mul r105:kc r106
+			r107 := float64(kc * r106)
+			// r108 = Add r107 r80
 			r108 := float64(r107 + r80)
-			r109 := math.Float64bits(r108)
-			r111 := r109 + r110
+			// r109:kBits = Bits r108
+			kBits109 := math.Float64bits(r108)
+			// r111 = IAdd r109:kBits r110
+			r111 := kBits109 + r110
+			// r112 = Shl 52 r111
 			r112 := r111 << 52
-			r113 := math.Float64frombits(r112)
-			r114 := float64(r48 - r113)
-			r115 := math.FMA(r87, r102, r114)
-			r116 := float64(r115 / r76)
-			r117 := math.FMA(r83, r46, r80)
-			r118 := float64(r117 - r80)
-			r119 := float64(r118 + r80)
-			r120 := math.Float64bits(r119)
-			r121 := r120 + r110
+			// r113:pow2 = FromBits r112
+			pow2113 := math.Float64frombits(r112)
+			// r114:oneMinus = Sub r48 r113:pow2
+			oneMinus := float64(r48 - pow2113)
+			// r115 = FMA r87:r r102:q r114:oneMinus
+			r115 := math.FMA(r, q, oneMinus)
+			// r116:y = Div r115 r76:zl
+			y := float64(r115 / zl)
+			// r117 = FMA r83:k r46 r80
+			r117 := math.FMA(k, r46, r80)
+			// r118:kHalf = Sub r117 r80
+			kHalf := float64(r117 - r80)
+			// r119 = Add r118:kHalf r80
+			r119 := float64(kHalf + r80)
+			// r120:kBits = Bits r119
+			kBits120 := math.Float64bits(r119)
+			// r121 = IAdd r120:kBits r110
+			r121 := kBits120 + r110
+			// r122 = Shl 52 r121
 			r122 := r121 << 52
-			r123 := math.Float64frombits(r122)
-			r124 := float64(r116 * r123)
-			r125 := float64(r83 - r118)
+			// r123:pow2 = FromBits r122
+			pow2123 := math.Float64frombits(r122)
+			// r124 = Mul r116:y r123:pow2
+			r124 := float64(y * pow2123)
+			// r125 = Sub r83:k r118:kHalf
+			r125 := float64(k - kHalf)
+			// r126 = Add r125 r80
 			r126 := float64(r125 + r80)
-			r127 := math.Float64bits(r126)
-			r128 := r127 + r110
+			// r127:kBits = Bits r126
+			kBits127 := math.Float64bits(r126)
+			// r128 = IAdd r127:kBits r110
+			r128 := kBits127 + r110
+			// r129 = Shl 52 r128
 			r129 := r128 << 52
-			r130 := math.Float64frombits(r129)
-			r131 := float64(r124 * r130)
-			r132 := r32 <= r46
-			r133 := r131
+			// r130:pow2 = FromBits r129
+			pow2130 := math.Float64frombits(r129)
+			// r131:big = Mul r124 r130:pow2
+			big := float64(r124 * pow2130)
+			// r132 = CmpLE r32:az r46
+			r132 := az <= r46
+			// r133:far = Select r132 r73:taylor r131:big
+			far := big
 			if r132 {
-				r133 = r73
+				far = taylor
 			}
-			if r51 {
-				r49 = r133
+			// r49:ex = Select r51:large r133:far r49:ex
+			if large {
+				ex = far
 			}
 		}
-		r134 := math.FMA(r49, r22, r7)
+		// r134:vc = FMA r49:ex r22:F r7:vr
+		vc := math.FMA(ex, F, vr)
+		// If Delta
 		if hasDelta {
+			// r135 = Load Delta
 			r135 := delta[j]
-			r134 = float64(r134 + r135)
+			// r134:vc = Add r134:vc r135
+			vc = float64(vc + r135)
 		}
-		r137 := cKa[j]
-		r138 := float64(r134 - r13)
-		r139 := cKeep[j]
-		r140 := float64(r139 * r10)
-		r141 := math.FMA(r137, r138, r140)
-		r143 := float64(r142 - r2)
-		r144 := cTauRef[j]
-		r145 := r143 < r144
-		r0 = r134
-		if r145 {
-			r0 = r7
+		// r137:ka = Param Ka
+		ka := cKa[j]
+		// r138:dv = Sub r134:vc r13:vRest
+		dv := float64(vc - vRest)
+		// r139:keep = Param Keep
+		keep := cKeep[j]
+		// r140:wkeep = Mul r139:keep r10:u
+		wkeep := float64(keep * u)
+		// r141:wc = FMA r137:ka r138:dv r140:wkeep
+		wc := math.FMA(ka, dv, wkeep)
+		// r143:since = Sub r142:t r2:Last
+		since := float64(t - Last)
+		// r144:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r145:refr = CmpLT r143:since r144:tauRef
+		refr := since < tauRef
+		// r0:V = Select r145:refr r7:vr r134:vc
+		V = vc
+		if refr {
+			V = vr
 		}
-		r1 = r141
-		if r145 {
-			r1 = r10
+		// r1:W = Select r145:refr r10:u r141:wc
+		W = wc
+		if refr {
+			W = u
 		}
-		r148 := r0 >= r3
-		if r148 {
-			r2 = r142
+		// r148:sp = CmpGE r0:V r3:vTh
+		sp := V >= vTh
+		// r2:Last = Select r148:sp r142:t r2:Last
+		if sp {
+			Last = t
 		}
+		// If Spike
 		if hasSpike {
-			if r148 {
+			// StoreOne Spike r148:sp
+			if sp {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r149 := r145 || r148
-			ref[j] = r149
+			// r149:ref = Or r145:refr r148:sp
+			ref149 := refr || sp
+			// StoreBool Ref r149:ref
+			ref[j] = ref149
 		}
+		// If Bits
 		if hasBits {
-			if r148 {
+			// StoreBits Bits r148:sp
+			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -5110,532 +7858,878 @@ func stepF64HardOne(f *Frame64, s int) {
 		bits = bits[s*f.Rows[StreamBits]:][:(n+63)/64]
 	}
 	c := (*[NumConsts]float64)(f.C)
-	r31 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
-	r32 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
-	r34 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
-	r36 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
-	r38 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
-	r40 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
-	r42 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
-	r44 := math.Float64frombits(0x3fe0000000000000)  // 0.5
-	r46 := math.Float64frombits(0x3ff0000000000000)  // 1
-	r48 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
-	r50 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
-	r51 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
-	r53 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
-	r55 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
-	r57 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
-	r59 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
-	r61 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
-	r72 := math.Float64frombits(0x4086800000000000)  // 720
-	r75 := math.Float64frombits(0xc086200000000000)  // -708
-	r78 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
-	r79 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
-	r82 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
-	r83 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	// r31 = Imm 0x3ec71de3a556c734
+	r31 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r32 = Imm 0x3efa01a01a01a01a
+	r32 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r34 = Imm 0x3f2a01a01a01a01a
+	r34 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r36 = Imm 0x3f56c16c16c16c17
+	r36 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r38 = Imm 0x3f81111111111111
+	r38 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r40 = Imm 0x3fa5555555555555
+	r40 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r42 = Imm 0x3fc5555555555555
+	r42 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r44 = Imm 0x3fe0000000000000
+	r44 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r46 = Imm 0x3ff0000000000000
+	r46 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r48 = Imm 0x3fb0000000000000
+	r48 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r50 = Imm 0x3d2ae7f3e733b81f
+	r50 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r51 = Imm 0x3d6ae7f3e733b81f
+	r51 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r53 = Imm 0x3da93974a8c07c9d
+	r53 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r55 = Imm 0x3de6124613a86d09
+	r55 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r57 = Imm 0x3e21eed8eff8d898
+	r57 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r59 = Imm 0x3e5ae64567f544e4
+	r59 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r61 = Imm 0x3e927e4fb7789f5c
+	r61 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r72 = Imm 0x4086800000000000
+	r72 := math.Float64frombits(0x4086800000000000) // 720
+	// r75 = Imm 0xc086200000000000
+	r75 := math.Float64frombits(0xc086200000000000) // -708
+	// r78 = Imm 0x4338000000000000
+	r78 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r79 = Imm 0x3ff71547652b82fe
+	r79 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r82 = Imm 0xbdea39ef35793c76
+	r82 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r83 = Imm 0xbfe62e42fee00000
+	r83 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r101 = Imm 0x404e000000000000
 	r101 := math.Float64frombits(0x404e000000000000) // 60
+	// r104 = Imm 0xbff0000000000000
 	r104 := math.Float64frombits(0xbff0000000000000) // -1
+	// r108 = Imm 0x3ff
 	r108 := uint64(0x3ff)
-	r140 := f.T[s]
+	// r140:t = Time
+	t := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
-		r0a := v[j]
-		r0b := v[j+1]
-		r1a := w[j]
-		r1b := w[j+1]
-		r2a := last[j]
-		r2b := last[j+1]
-		r4a := r0a >= c[CVTh]
-		r4b := r0b >= c[CVTh]
-		r6a := r0a
-		if r4a {
-			r6a = c[CVReset]
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= c[CVTh]
+		spk_b := V_b >= c[CVTh]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = c[CVReset]
 		}
-		r6b := r0b
-		if r4b {
-			r6b = c[CVReset]
+		vr_b := V_b
+		if spk_b {
+			vr_b = c[CVReset]
 		}
-		r8a := float64(r1a + c[CB])
-		r8b := float64(r1b + c[CB])
-		r9a := r1a
-		if r4a {
-			r9a = r8a
+		// r8:wb = Add r1:W r7:b
+		wb_a := float64(W_a + c[CB])
+		wb_b := float64(W_b + c[CB])
+		// r9:u = Select r4:spk r8:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r9b := r1b
-		if r4b {
-			r9b = r8b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r10a := math.Float64frombits(0x0000000000000000) // 0
-		r10b := math.Float64frombits(0x0000000000000000) // 0
+		// r10:in = Imm 0x0
+		in_a := math.Float64frombits(0x0000000000000000) // 0
+		in_b := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r10a = i[j]
-			r10b = i[j+1]
+			// r10:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
 		}
-		r13a := float64(r6a - c[CVRest])
-		r13b := float64(r6b - c[CVRest])
-		r15a := float64(r6a - c[CVC])
-		r15b := float64(r6b - c[CVC])
-		r17a := float64(r13a * r15a)
-		r17b := float64(r13b * r15b)
-		r19a := float64(r10a - r9a)
-		r19b := float64(r10b - r9b)
-		r20a := float64(c[CDtRTau] * r19a)
-		r20b := float64(c[CDtRTau] * r19b)
-		r21a := math.FMA(c[CDtCTau], r17a, r20a)
-		r21b := math.FMA(c[CDtCTau], r17b, r20b)
-		r22a := float64(r13a + r15a)
-		r22b := float64(r13b + r15b)
-		r23a := float64(c[CDtCTau] * r22a)
-		r23b := float64(c[CDtCTau] * r22b)
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1_a := float64(vr_a - c[CVRest])
+		a1_b := float64(vr_b - c[CVRest])
+		// r15:a2 = Sub r6:vr r14:vC
+		a2_a := float64(vr_a - c[CVC])
+		a2_b := float64(vr_b - c[CVC])
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12_a := float64(a1_a * a2_a)
+		a12_b := float64(a1_b * a2_b)
+		// r19:iu = Sub r10:in r9:u
+		iu_a := float64(in_a - u_a)
+		iu_b := float64(in_b - u_b)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive_a := float64(c[CDtRTau] * iu_a)
+		drive_b := float64(c[CDtRTau] * iu_b)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F_a := math.FMA(c[CDtCTau], a12_a, drive_a)
+		F_b := math.FMA(c[CDtCTau], a12_b, drive_b)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2_a := float64(a1_a + a2_a)
+		a1a2_b := float64(a1_b + a2_b)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z_a := float64(c[CDtCTau] * a1a2_a)
+		z_b := float64(c[CDtCTau] * a1a2_b)
+		// If G
 		if hasG {
-			r24a := g[j]
-			r24b := g[j+1]
-			r25a := float64(c[CDtRTau] * r24a)
-			r25b := float64(c[CDtRTau] * r24b)
-			r23a = float64(r23a - r25a)
-			r23b = float64(r23b - r25b)
-			r27a := math.Float64frombits(0x0000000000000000) // 0
-			r27b := math.Float64frombits(0x0000000000000000) // 0
-			r28a := math.FMA(r25a, r6a, r27a)
-			r28b := math.FMA(r25b, r6b, r27b)
-			r21a = float64(r21a - r28a)
-			r21b = float64(r21b - r28b)
+			// r24 = Load G
+			r24_a := g[j]
+			r24_b := g[j+1]
+			// r25:gd = Mul r18:dtRTau r24
+			gd_a := float64(c[CDtRTau] * r24_a)
+			gd_b := float64(c[CDtRTau] * r24_b)
+			// r23:z = Sub r23:z r25:gd
+			z_a = float64(z_a - gd_a)
+			z_b = float64(z_b - gd_b)
+			// r27 = Imm 0x0
+			r27_a := math.Float64frombits(0x0000000000000000) // 0
+			r27_b := math.Float64frombits(0x0000000000000000) // 0
+			// r28:gv = FMA r25:gd r6:vr r27
+			gv_a := math.FMA(gd_a, vr_a, r27_a)
+			gv_b := math.FMA(gd_b, vr_b, r27_b)
+			// r21:F = Sub r21:F r28:gv
+			F_a = float64(F_a - gv_a)
+			F_b = float64(F_b - gv_b)
 		}
-		r30a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
-		r30b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
-		r33a := math.FMA(r31, r23a, r32)
-		r33b := math.FMA(r31, r23b, r32)
-		r35a := math.FMA(r33a, r23a, r34)
-		r35b := math.FMA(r33b, r23b, r34)
-		r37a := math.FMA(r35a, r23a, r36)
-		r37b := math.FMA(r35b, r23b, r36)
-		r39a := math.FMA(r37a, r23a, r38)
-		r39b := math.FMA(r37b, r23b, r38)
-		r41a := math.FMA(r39a, r23a, r40)
-		r41b := math.FMA(r39b, r23b, r40)
-		r43a := math.FMA(r41a, r23a, r42)
-		r43b := math.FMA(r41b, r23b, r42)
-		r45a := math.FMA(r43a, r23a, r44)
-		r45b := math.FMA(r43b, r23b, r44)
-		r47a := math.FMA(r45a, r23a, r46)
-		r47b := math.FMA(r45b, r23b, r46)
-		r49a := r30a > r48
-		r49b := r30b > r48
-		if r49a {
-			r52a := math.FMA(r50, r23a, r51)
-			r54a := math.FMA(r52a, r23a, r53)
-			r56a := math.FMA(r54a, r23a, r55)
-			r58a := math.FMA(r56a, r23a, r57)
-			r60a := math.FMA(r58a, r23a, r59)
-			r62a := math.FMA(r60a, r23a, r61)
-			r63a := math.FMA(r62a, r23a, r31)
-			r64a := math.FMA(r63a, r23a, r32)
-			r65a := math.FMA(r64a, r23a, r34)
-			r66a := math.FMA(r65a, r23a, r36)
-			r67a := math.FMA(r66a, r23a, r38)
-			r68a := math.FMA(r67a, r23a, r40)
-			r69a := math.FMA(r68a, r23a, r42)
-			r70a := math.FMA(r69a, r23a, r44)
-			r71a := math.FMA(r70a, r23a, r46)
-			r73a := r23a > r72
-			r74a := r23a
-			if r73a {
-				r74a = r72
+		// r30:az = Abs r23:z
+		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r33 = FMA r31 r23:z r32
+		r33_a := math.FMA(r31, z_a, r32)
+		r33_b := math.FMA(r31, z_b, r32)
+		// r35 = FMA r33 r23:z r34
+		r35_a := math.FMA(r33_a, z_a, r34)
+		r35_b := math.FMA(r33_b, z_b, r34)
+		// r37 = FMA r35 r23:z r36
+		r37_a := math.FMA(r35_a, z_a, r36)
+		r37_b := math.FMA(r35_b, z_b, r36)
+		// r39 = FMA r37 r23:z r38
+		r39_a := math.FMA(r37_a, z_a, r38)
+		r39_b := math.FMA(r37_b, z_b, r38)
+		// r41 = FMA r39 r23:z r40
+		r41_a := math.FMA(r39_a, z_a, r40)
+		r41_b := math.FMA(r39_b, z_b, r40)
+		// r43 = FMA r41 r23:z r42
+		r43_a := math.FMA(r41_a, z_a, r42)
+		r43_b := math.FMA(r41_b, z_b, r42)
+		// r45 = FMA r43 r23:z r44
+		r45_a := math.FMA(r43_a, z_a, r44)
+		r45_b := math.FMA(r43_b, z_b, r44)
+		// r47:ex = FMA r45 r23:z r46
+		ex_a := math.FMA(r45_a, z_a, r46)
+		ex_b := math.FMA(r45_b, z_b, r46)
+		// r49:large = CmpGT r30:az r48
+		large_a := az_a > r48
+		large_b := az_b > r48
+		// Rare r49:large
+		if large_a {
+			// r52 = FMA r50 r23:z r51
+			r52_a := math.FMA(r50, z_a, r51)
+			// r54 = FMA r52 r23:z r53
+			r54_a := math.FMA(r52_a, z_a, r53)
+			// r56 = FMA r54 r23:z r55
+			r56_a := math.FMA(r54_a, z_a, r55)
+			// r58 = FMA r56 r23:z r57
+			r58_a := math.FMA(r56_a, z_a, r57)
+			// r60 = FMA r58 r23:z r59
+			r60_a := math.FMA(r58_a, z_a, r59)
+			// r62 = FMA r60 r23:z r61
+			r62_a := math.FMA(r60_a, z_a, r61)
+			// r63 = FMA r62 r23:z r31
+			r63_a := math.FMA(r62_a, z_a, r31)
+			// r64 = FMA r63 r23:z r32
+			r64_a := math.FMA(r63_a, z_a, r32)
+			// r65 = FMA r64 r23:z r34
+			r65_a := math.FMA(r64_a, z_a, r34)
+			// r66 = FMA r65 r23:z r36
+			r66_a := math.FMA(r65_a, z_a, r36)
+			// r67 = FMA r66 r23:z r38
+			r67_a := math.FMA(r66_a, z_a, r38)
+			// r68 = FMA r67 r23:z r40
+			r68_a := math.FMA(r67_a, z_a, r40)
+			// r69 = FMA r68 r23:z r42
+			r69_a := math.FMA(r68_a, z_a, r42)
+			// r70 = FMA r69 r23:z r44
+			r70_a := math.FMA(r69_a, z_a, r44)
+			// r71:taylor = FMA r70 r23:z r46
+			taylor_a := math.FMA(r70_a, z_a, r46)
+			// r73 = CmpGT r23:z r72
+			r73_a := z_a > r72
+			// r74:zl = Select r73 r72 r23:z
+			zl_a := z_a
+			if r73_a {
+				zl_a = r72
 			}
-			r76a := r74a < r75
-			r77a := r74a
-			if r76a {
-				r77a = r75
+			// r76 = CmpLT r74:zl r75
+			r76_a := zl_a < r75
+			// r77:zc = Select r76 r75 r74:zl
+			zc_a := zl_a
+			if r76_a {
+				zc_a = r75
 			}
-			r80a := math.FMA(r77a, r79, r78)
-			r81a := float64(r80a - r78)
-			r84a := math.FMA(r81a, r83, r77a)
-			r85a := math.FMA(r81a, r82, r84a)
-			r86a := math.FMA(r50, r85a, r51)
-			r87a := math.FMA(r86a, r85a, r53)
-			r88a := math.FMA(r87a, r85a, r55)
-			r89a := math.FMA(r88a, r85a, r57)
-			r90a := math.FMA(r89a, r85a, r59)
-			r91a := math.FMA(r90a, r85a, r61)
-			r92a := math.FMA(r91a, r85a, r31)
-			r93a := math.FMA(r92a, r85a, r32)
-			r94a := math.FMA(r93a, r85a, r34)
-			r95a := math.FMA(r94a, r85a, r36)
-			r96a := math.FMA(r95a, r85a, r38)
-			r97a := math.FMA(r96a, r85a, r40)
-			r98a := math.FMA(r97a, r85a, r42)
-			r99a := math.FMA(r98a, r85a, r44)
-			r100a := math.FMA(r99a, r85a, r46)
-			r102a := r81a > r101
-			r103a := r81a
-			if r102a {
-				r103a = r101
+			// r80 = FMA r77:zc r79 r78
+			r80_a := math.FMA(zc_a, r79, r78)
+			// r81:k = Sub r80 r78
+			k_a := float64(r80_a - r78)
+			// r84 = FMA r81:k r83 r77:zc
+			r84_a := math.FMA(k_a, r83, zc_a)
+			// r85:r = FMA r81:k r82 r84
+			r_a := math.FMA(k_a, r82, r84_a)
+			// r86 = FMA r50 r85:r r51
+			r86_a := math.FMA(r50, r_a, r51)
+			// r87 = FMA r86 r85:r r53
+			r87_a := math.FMA(r86_a, r_a, r53)
+			// r88 = FMA r87 r85:r r55
+			r88_a := math.FMA(r87_a, r_a, r55)
+			// r89 = FMA r88 r85:r r57
+			r89_a := math.FMA(r88_a, r_a, r57)
+			// r90 = FMA r89 r85:r r59
+			r90_a := math.FMA(r89_a, r_a, r59)
+			// r91 = FMA r90 r85:r r61
+			r91_a := math.FMA(r90_a, r_a, r61)
+			// r92 = FMA r91 r85:r r31
+			r92_a := math.FMA(r91_a, r_a, r31)
+			// r93 = FMA r92 r85:r r32
+			r93_a := math.FMA(r92_a, r_a, r32)
+			// r94 = FMA r93 r85:r r34
+			r94_a := math.FMA(r93_a, r_a, r34)
+			// r95 = FMA r94 r85:r r36
+			r95_a := math.FMA(r94_a, r_a, r36)
+			// r96 = FMA r95 r85:r r38
+			r96_a := math.FMA(r95_a, r_a, r38)
+			// r97 = FMA r96 r85:r r40
+			r97_a := math.FMA(r96_a, r_a, r40)
+			// r98 = FMA r97 r85:r r42
+			r98_a := math.FMA(r97_a, r_a, r42)
+			// r99 = FMA r98 r85:r r44
+			r99_a := math.FMA(r98_a, r_a, r44)
+			// r100:q = FMA r99 r85:r r46
+			q_a := math.FMA(r99_a, r_a, r46)
+			// r102 = CmpGT r81:k r101
+			r102_a := k_a > r101
+			// r103:kc = Select r102 r101 r81:k
+			kc_a := k_a
+			if r102_a {
+				kc_a = r101
 			}
-			r105a := float64(r103a * r104)
-			r106a := float64(r105a + r78)
-			r107a := math.Float64bits(r106a)
-			r109a := r107a + r108
-			r110a := r109a << 52
-			r111a := math.Float64frombits(r110a)
-			r112a := float64(r46 - r111a)
-			r113a := math.FMA(r85a, r100a, r112a)
-			r114a := float64(r113a / r74a)
-			r115a := math.FMA(r81a, r44, r78)
-			r116a := float64(r115a - r78)
-			r117a := float64(r116a + r78)
-			r118a := math.Float64bits(r117a)
-			r119a := r118a + r108
-			r120a := r119a << 52
-			r121a := math.Float64frombits(r120a)
-			r122a := float64(r114a * r121a)
-			r123a := float64(r81a - r116a)
-			r124a := float64(r123a + r78)
-			r125a := math.Float64bits(r124a)
-			r126a := r125a + r108
-			r127a := r126a << 52
-			r128a := math.Float64frombits(r127a)
-			r129a := float64(r122a * r128a)
-			r130a := r30a <= r44
-			r131a := r129a
-			if r130a {
-				r131a = r71a
+			// r105 = Mul r103:kc r104
+			r105_a := float64(kc_a * r104)
+			// r106 = Add r105 r78
+			r106_a := float64(r105_a + r78)
+			// r107:kBits = Bits r106
+			kBits107_a := math.Float64bits(r106_a)
+			// r109 = IAdd r107:kBits r108
+			r109_a := kBits107_a + r108
+			// r110 = Shl 52 r109
+			r110_a := r109_a << 52
+			// r111:pow2 = FromBits r110
+			pow2111_a := math.Float64frombits(r110_a)
+			// r112:oneMinus = Sub r46 r111:pow2
+			oneMinus_a := float64(r46 - pow2111_a)
+			// r113 = FMA r85:r r100:q r112:oneMinus
+			r113_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r114:y = Div r113 r74:zl
+			y_a := float64(r113_a / zl_a)
+			// r115 = FMA r81:k r44 r78
+			r115_a := math.FMA(k_a, r44, r78)
+			// r116:kHalf = Sub r115 r78
+			kHalf_a := float64(r115_a - r78)
+			// r117 = Add r116:kHalf r78
+			r117_a := float64(kHalf_a + r78)
+			// r118:kBits = Bits r117
+			kBits118_a := math.Float64bits(r117_a)
+			// r119 = IAdd r118:kBits r108
+			r119_a := kBits118_a + r108
+			// r120 = Shl 52 r119
+			r120_a := r119_a << 52
+			// r121:pow2 = FromBits r120
+			pow2121_a := math.Float64frombits(r120_a)
+			// r122 = Mul r114:y r121:pow2
+			r122_a := float64(y_a * pow2121_a)
+			// r123 = Sub r81:k r116:kHalf
+			r123_a := float64(k_a - kHalf_a)
+			// r124 = Add r123 r78
+			r124_a := float64(r123_a + r78)
+			// r125:kBits = Bits r124
+			kBits125_a := math.Float64bits(r124_a)
+			// r126 = IAdd r125:kBits r108
+			r126_a := kBits125_a + r108
+			// r127 = Shl 52 r126
+			r127_a := r126_a << 52
+			// r128:pow2 = FromBits r127
+			pow2128_a := math.Float64frombits(r127_a)
+			// r129:big = Mul r122 r128:pow2
+			big_a := float64(r122_a * pow2128_a)
+			// r130 = CmpLE r30:az r44
+			r130_a := az_a <= r44
+			// r131:far = Select r130 r71:taylor r129:big
+			far_a := big_a
+			if r130_a {
+				far_a = taylor_a
 			}
-			if r49a {
-				r47a = r131a
-			}
-		}
-		if r49b {
-			r52b := math.FMA(r50, r23b, r51)
-			r54b := math.FMA(r52b, r23b, r53)
-			r56b := math.FMA(r54b, r23b, r55)
-			r58b := math.FMA(r56b, r23b, r57)
-			r60b := math.FMA(r58b, r23b, r59)
-			r62b := math.FMA(r60b, r23b, r61)
-			r63b := math.FMA(r62b, r23b, r31)
-			r64b := math.FMA(r63b, r23b, r32)
-			r65b := math.FMA(r64b, r23b, r34)
-			r66b := math.FMA(r65b, r23b, r36)
-			r67b := math.FMA(r66b, r23b, r38)
-			r68b := math.FMA(r67b, r23b, r40)
-			r69b := math.FMA(r68b, r23b, r42)
-			r70b := math.FMA(r69b, r23b, r44)
-			r71b := math.FMA(r70b, r23b, r46)
-			r73b := r23b > r72
-			r74b := r23b
-			if r73b {
-				r74b = r72
-			}
-			r76b := r74b < r75
-			r77b := r74b
-			if r76b {
-				r77b = r75
-			}
-			r80b := math.FMA(r77b, r79, r78)
-			r81b := float64(r80b - r78)
-			r84b := math.FMA(r81b, r83, r77b)
-			r85b := math.FMA(r81b, r82, r84b)
-			r86b := math.FMA(r50, r85b, r51)
-			r87b := math.FMA(r86b, r85b, r53)
-			r88b := math.FMA(r87b, r85b, r55)
-			r89b := math.FMA(r88b, r85b, r57)
-			r90b := math.FMA(r89b, r85b, r59)
-			r91b := math.FMA(r90b, r85b, r61)
-			r92b := math.FMA(r91b, r85b, r31)
-			r93b := math.FMA(r92b, r85b, r32)
-			r94b := math.FMA(r93b, r85b, r34)
-			r95b := math.FMA(r94b, r85b, r36)
-			r96b := math.FMA(r95b, r85b, r38)
-			r97b := math.FMA(r96b, r85b, r40)
-			r98b := math.FMA(r97b, r85b, r42)
-			r99b := math.FMA(r98b, r85b, r44)
-			r100b := math.FMA(r99b, r85b, r46)
-			r102b := r81b > r101
-			r103b := r81b
-			if r102b {
-				r103b = r101
-			}
-			r105b := float64(r103b * r104)
-			r106b := float64(r105b + r78)
-			r107b := math.Float64bits(r106b)
-			r109b := r107b + r108
-			r110b := r109b << 52
-			r111b := math.Float64frombits(r110b)
-			r112b := float64(r46 - r111b)
-			r113b := math.FMA(r85b, r100b, r112b)
-			r114b := float64(r113b / r74b)
-			r115b := math.FMA(r81b, r44, r78)
-			r116b := float64(r115b - r78)
-			r117b := float64(r116b + r78)
-			r118b := math.Float64bits(r117b)
-			r119b := r118b + r108
-			r120b := r119b << 52
-			r121b := math.Float64frombits(r120b)
-			r122b := float64(r114b * r121b)
-			r123b := float64(r81b - r116b)
-			r124b := float64(r123b + r78)
-			r125b := math.Float64bits(r124b)
-			r126b := r125b + r108
-			r127b := r126b << 52
-			r128b := math.Float64frombits(r127b)
-			r129b := float64(r122b * r128b)
-			r130b := r30b <= r44
-			r131b := r129b
-			if r130b {
-				r131b = r71b
-			}
-			if r49b {
-				r47b = r131b
+			// r47:ex = Select r49:large r131:far r47:ex
+			if large_a {
+				ex_a = far_a
 			}
 		}
-		r132a := math.FMA(r47a, r21a, r6a)
-		r132b := math.FMA(r47b, r21b, r6b)
+		if large_b {
+			// r52 = FMA r50 r23:z r51
+			r52_b := math.FMA(r50, z_b, r51)
+			// r54 = FMA r52 r23:z r53
+			r54_b := math.FMA(r52_b, z_b, r53)
+			// r56 = FMA r54 r23:z r55
+			r56_b := math.FMA(r54_b, z_b, r55)
+			// r58 = FMA r56 r23:z r57
+			r58_b := math.FMA(r56_b, z_b, r57)
+			// r60 = FMA r58 r23:z r59
+			r60_b := math.FMA(r58_b, z_b, r59)
+			// r62 = FMA r60 r23:z r61
+			r62_b := math.FMA(r60_b, z_b, r61)
+			// r63 = FMA r62 r23:z r31
+			r63_b := math.FMA(r62_b, z_b, r31)
+			// r64 = FMA r63 r23:z r32
+			r64_b := math.FMA(r63_b, z_b, r32)
+			// r65 = FMA r64 r23:z r34
+			r65_b := math.FMA(r64_b, z_b, r34)
+			// r66 = FMA r65 r23:z r36
+			r66_b := math.FMA(r65_b, z_b, r36)
+			// r67 = FMA r66 r23:z r38
+			r67_b := math.FMA(r66_b, z_b, r38)
+			// r68 = FMA r67 r23:z r40
+			r68_b := math.FMA(r67_b, z_b, r40)
+			// r69 = FMA r68 r23:z r42
+			r69_b := math.FMA(r68_b, z_b, r42)
+			// r70 = FMA r69 r23:z r44
+			r70_b := math.FMA(r69_b, z_b, r44)
+			// r71:taylor = FMA r70 r23:z r46
+			taylor_b := math.FMA(r70_b, z_b, r46)
+			// r73 = CmpGT r23:z r72
+			r73_b := z_b > r72
+			// r74:zl = Select r73 r72 r23:z
+			zl_b := z_b
+			if r73_b {
+				zl_b = r72
+			}
+			// r76 = CmpLT r74:zl r75
+			r76_b := zl_b < r75
+			// r77:zc = Select r76 r75 r74:zl
+			zc_b := zl_b
+			if r76_b {
+				zc_b = r75
+			}
+			// r80 = FMA r77:zc r79 r78
+			r80_b := math.FMA(zc_b, r79, r78)
+			// r81:k = Sub r80 r78
+			k_b := float64(r80_b - r78)
+			// r84 = FMA r81:k r83 r77:zc
+			r84_b := math.FMA(k_b, r83, zc_b)
+			// r85:r = FMA r81:k r82 r84
+			r_b := math.FMA(k_b, r82, r84_b)
+			// r86 = FMA r50 r85:r r51
+			r86_b := math.FMA(r50, r_b, r51)
+			// r87 = FMA r86 r85:r r53
+			r87_b := math.FMA(r86_b, r_b, r53)
+			// r88 = FMA r87 r85:r r55
+			r88_b := math.FMA(r87_b, r_b, r55)
+			// r89 = FMA r88 r85:r r57
+			r89_b := math.FMA(r88_b, r_b, r57)
+			// r90 = FMA r89 r85:r r59
+			r90_b := math.FMA(r89_b, r_b, r59)
+			// r91 = FMA r90 r85:r r61
+			r91_b := math.FMA(r90_b, r_b, r61)
+			// r92 = FMA r91 r85:r r31
+			r92_b := math.FMA(r91_b, r_b, r31)
+			// r93 = FMA r92 r85:r r32
+			r93_b := math.FMA(r92_b, r_b, r32)
+			// r94 = FMA r93 r85:r r34
+			r94_b := math.FMA(r93_b, r_b, r34)
+			// r95 = FMA r94 r85:r r36
+			r95_b := math.FMA(r94_b, r_b, r36)
+			// r96 = FMA r95 r85:r r38
+			r96_b := math.FMA(r95_b, r_b, r38)
+			// r97 = FMA r96 r85:r r40
+			r97_b := math.FMA(r96_b, r_b, r40)
+			// r98 = FMA r97 r85:r r42
+			r98_b := math.FMA(r97_b, r_b, r42)
+			// r99 = FMA r98 r85:r r44
+			r99_b := math.FMA(r98_b, r_b, r44)
+			// r100:q = FMA r99 r85:r r46
+			q_b := math.FMA(r99_b, r_b, r46)
+			// r102 = CmpGT r81:k r101
+			r102_b := k_b > r101
+			// r103:kc = Select r102 r101 r81:k
+			kc_b := k_b
+			if r102_b {
+				kc_b = r101
+			}
+			// r105 = Mul r103:kc r104
+			r105_b := float64(kc_b * r104)
+			// r106 = Add r105 r78
+			r106_b := float64(r105_b + r78)
+			// r107:kBits = Bits r106
+			kBits107_b := math.Float64bits(r106_b)
+			// r109 = IAdd r107:kBits r108
+			r109_b := kBits107_b + r108
+			// r110 = Shl 52 r109
+			r110_b := r109_b << 52
+			// r111:pow2 = FromBits r110
+			pow2111_b := math.Float64frombits(r110_b)
+			// r112:oneMinus = Sub r46 r111:pow2
+			oneMinus_b := float64(r46 - pow2111_b)
+			// r113 = FMA r85:r r100:q r112:oneMinus
+			r113_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r114:y = Div r113 r74:zl
+			y_b := float64(r113_b / zl_b)
+			// r115 = FMA r81:k r44 r78
+			r115_b := math.FMA(k_b, r44, r78)
+			// r116:kHalf = Sub r115 r78
+			kHalf_b := float64(r115_b - r78)
+			// r117 = Add r116:kHalf r78
+			r117_b := float64(kHalf_b + r78)
+			// r118:kBits = Bits r117
+			kBits118_b := math.Float64bits(r117_b)
+			// r119 = IAdd r118:kBits r108
+			r119_b := kBits118_b + r108
+			// r120 = Shl 52 r119
+			r120_b := r119_b << 52
+			// r121:pow2 = FromBits r120
+			pow2121_b := math.Float64frombits(r120_b)
+			// r122 = Mul r114:y r121:pow2
+			r122_b := float64(y_b * pow2121_b)
+			// r123 = Sub r81:k r116:kHalf
+			r123_b := float64(k_b - kHalf_b)
+			// r124 = Add r123 r78
+			r124_b := float64(r123_b + r78)
+			// r125:kBits = Bits r124
+			kBits125_b := math.Float64bits(r124_b)
+			// r126 = IAdd r125:kBits r108
+			r126_b := kBits125_b + r108
+			// r127 = Shl 52 r126
+			r127_b := r126_b << 52
+			// r128:pow2 = FromBits r127
+			pow2128_b := math.Float64frombits(r127_b)
+			// r129:big = Mul r122 r128:pow2
+			big_b := float64(r122_b * pow2128_b)
+			// r130 = CmpLE r30:az r44
+			r130_b := az_b <= r44
+			// r131:far = Select r130 r71:taylor r129:big
+			far_b := big_b
+			if r130_b {
+				far_b = taylor_b
+			}
+			// r47:ex = Select r49:large r131:far r47:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// r132:vc = FMA r47:ex r21:F r6:vr
+		vc_a := math.FMA(ex_a, F_a, vr_a)
+		vc_b := math.FMA(ex_b, F_b, vr_b)
+		// If Delta
 		if hasDelta {
-			r133a := delta[j]
-			r133b := delta[j+1]
-			r132a = float64(r132a + r133a)
-			r132b = float64(r132b + r133b)
+			// r133 = Load Delta
+			r133_a := delta[j]
+			r133_b := delta[j+1]
+			// r132:vc = Add r132:vc r133
+			vc_a = float64(vc_a + r133_a)
+			vc_b = float64(vc_b + r133_b)
 		}
-		r136a := float64(r132a - c[CVRest])
-		r136b := float64(r132b - c[CVRest])
-		r138a := float64(c[CKeep] * r9a)
-		r138b := float64(c[CKeep] * r9b)
-		r139a := math.FMA(c[CKa], r136a, r138a)
-		r139b := math.FMA(c[CKa], r136b, r138b)
-		r141a := float64(r140 - r2a)
-		r141b := float64(r140 - r2b)
-		r143a := r141a < c[CTauRef]
-		r143b := r141b < c[CTauRef]
-		r0a = r132a
-		if r143a {
-			r0a = r6a
+		// r136:dv = Sub r132:vc r12:vRest
+		dv_a := float64(vc_a - c[CVRest])
+		dv_b := float64(vc_b - c[CVRest])
+		// r138:wkeep = Mul r137:keep r9:u
+		wkeep_a := float64(c[CKeep] * u_a)
+		wkeep_b := float64(c[CKeep] * u_b)
+		// r139:wc = FMA r135:ka r136:dv r138:wkeep
+		wc_a := math.FMA(c[CKa], dv_a, wkeep_a)
+		wc_b := math.FMA(c[CKa], dv_b, wkeep_b)
+		// r141:since = Sub r140:t r2:Last
+		since_a := float64(t - Last_a)
+		since_b := float64(t - Last_b)
+		// r143:refr = CmpLT r141:since r142:tauRef
+		refr_a := since_a < c[CTauRef]
+		refr_b := since_b < c[CTauRef]
+		// r0:V = Select r143:refr r6:vr r132:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
 		}
-		r0b = r132b
-		if r143b {
-			r0b = r6b
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
 		}
-		r1a = r139a
-		if r143a {
-			r1a = r9a
+		// r1:W = Select r143:refr r9:u r139:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
 		}
-		r1b = r139b
-		if r143b {
-			r1b = r9b
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
 		}
-		r146a := r0a >= c[CVTh]
-		r146b := r0b >= c[CVTh]
-		if r146a {
-			r2a = r140
+		// r146:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= c[CVTh]
+		sp_b := V_b >= c[CVTh]
+		// r2:Last = Select r146:sp r140:t r2:Last
+		if sp_a {
+			Last_a = t
 		}
-		if r146b {
-			r2b = r140
+		if sp_b {
+			Last_b = t
 		}
+		// If Spike
 		if hasSpike {
-			if r146a {
+			// StoreOne Spike r146:sp
+			if sp_a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r146b {
+			if sp_b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r147a := r143a || r146a
-			r147b := r143b || r146b
-			ref[j] = r147a
-			ref[j+1] = r147b
+			// r147:ref = Or r143:refr r146:sp
+			ref147_a := refr_a || sp_a
+			ref147_b := refr_b || sp_b
+			// StoreBool Ref r147:ref
+			ref[j] = ref147_a
+			ref[j+1] = ref147_b
 		}
+		// If Bits
 		if hasBits {
-			if r146a {
+			// StoreBits Bits r146:sp
+			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r146b {
+			if sp_b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		w[j] = r1a
-		w[j+1] = r1b
-		last[j] = r2a
-		last[j+1] = r2b
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
 	}
 	for ; j < n; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r4 := r0 >= c[CVTh]
-		r6 := r0
-		if r4 {
-			r6 = c[CVReset]
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= c[CVTh]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr := V
+		if spk {
+			vr = c[CVReset]
 		}
-		r8 := float64(r1 + c[CB])
-		r9 := r1
-		if r4 {
-			r9 = r8
+		// r8:wb = Add r1:W r7:b
+		wb := float64(W + c[CB])
+		// r9:u = Select r4:spk r8:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r10 := math.Float64frombits(0x0000000000000000) // 0
+		// r10:in = Imm 0x0
+		in := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r10 = i[j]
+			// r10:in = Load I
+			in = i[j]
 		}
-		r13 := float64(r6 - c[CVRest])
-		r15 := float64(r6 - c[CVC])
-		r17 := float64(r13 * r15)
-		r19 := float64(r10 - r9)
-		r20 := float64(c[CDtRTau] * r19)
-		r21 := math.FMA(c[CDtCTau], r17, r20)
-		r22 := float64(r13 + r15)
-		r23 := float64(c[CDtCTau] * r22)
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1 := float64(vr - c[CVRest])
+		// r15:a2 = Sub r6:vr r14:vC
+		a2 := float64(vr - c[CVC])
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12 := float64(a1 * a2)
+		// r19:iu = Sub r10:in r9:u
+		iu := float64(in - u)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive := float64(c[CDtRTau] * iu)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F := math.FMA(c[CDtCTau], a12, drive)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2 := float64(a1 + a2)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z := float64(c[CDtCTau] * a1a2)
+		// If G
 		if hasG {
+			// r24 = Load G
 			r24 := g[j]
-			r25 := float64(c[CDtRTau] * r24)
-			r23 = float64(r23 - r25)
+			// r25:gd = Mul r18:dtRTau r24
+			gd := float64(c[CDtRTau] * r24)
+			// r23:z = Sub r23:z r25:gd
+			z = float64(z - gd)
+			// r27 = Imm 0x0
 			r27 := math.Float64frombits(0x0000000000000000) // 0
-			r28 := math.FMA(r25, r6, r27)
-			r21 = float64(r21 - r28)
+			// r28:gv = FMA r25:gd r6:vr r27
+			gv := math.FMA(gd, vr, r27)
+			// r21:F = Sub r21:F r28:gv
+			F = float64(F - gv)
 		}
-		r30 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
-		r33 := math.FMA(r31, r23, r32)
-		r35 := math.FMA(r33, r23, r34)
-		r37 := math.FMA(r35, r23, r36)
-		r39 := math.FMA(r37, r23, r38)
-		r41 := math.FMA(r39, r23, r40)
-		r43 := math.FMA(r41, r23, r42)
-		r45 := math.FMA(r43, r23, r44)
-		r47 := math.FMA(r45, r23, r46)
-		r49 := r30 > r48
-		if r49 {
-			r52 := math.FMA(r50, r23, r51)
-			r54 := math.FMA(r52, r23, r53)
-			r56 := math.FMA(r54, r23, r55)
-			r58 := math.FMA(r56, r23, r57)
-			r60 := math.FMA(r58, r23, r59)
-			r62 := math.FMA(r60, r23, r61)
-			r63 := math.FMA(r62, r23, r31)
-			r64 := math.FMA(r63, r23, r32)
-			r65 := math.FMA(r64, r23, r34)
-			r66 := math.FMA(r65, r23, r36)
-			r67 := math.FMA(r66, r23, r38)
-			r68 := math.FMA(r67, r23, r40)
-			r69 := math.FMA(r68, r23, r42)
-			r70 := math.FMA(r69, r23, r44)
-			r71 := math.FMA(r70, r23, r46)
-			r73 := r23 > r72
-			r74 := r23
+		// r30:az = Abs r23:z
+		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r33 = FMA r31 r23:z r32
+		r33 := math.FMA(r31, z, r32)
+		// r35 = FMA r33 r23:z r34
+		r35 := math.FMA(r33, z, r34)
+		// r37 = FMA r35 r23:z r36
+		r37 := math.FMA(r35, z, r36)
+		// r39 = FMA r37 r23:z r38
+		r39 := math.FMA(r37, z, r38)
+		// r41 = FMA r39 r23:z r40
+		r41 := math.FMA(r39, z, r40)
+		// r43 = FMA r41 r23:z r42
+		r43 := math.FMA(r41, z, r42)
+		// r45 = FMA r43 r23:z r44
+		r45 := math.FMA(r43, z, r44)
+		// r47:ex = FMA r45 r23:z r46
+		ex := math.FMA(r45, z, r46)
+		// r49:large = CmpGT r30:az r48
+		large := az > r48
+		// Rare r49:large
+		if large {
+			// r52 = FMA r50 r23:z r51
+			r52 := math.FMA(r50, z, r51)
+			// r54 = FMA r52 r23:z r53
+			r54 := math.FMA(r52, z, r53)
+			// r56 = FMA r54 r23:z r55
+			r56 := math.FMA(r54, z, r55)
+			// r58 = FMA r56 r23:z r57
+			r58 := math.FMA(r56, z, r57)
+			// r60 = FMA r58 r23:z r59
+			r60 := math.FMA(r58, z, r59)
+			// r62 = FMA r60 r23:z r61
+			r62 := math.FMA(r60, z, r61)
+			// r63 = FMA r62 r23:z r31
+			r63 := math.FMA(r62, z, r31)
+			// r64 = FMA r63 r23:z r32
+			r64 := math.FMA(r63, z, r32)
+			// r65 = FMA r64 r23:z r34
+			r65 := math.FMA(r64, z, r34)
+			// r66 = FMA r65 r23:z r36
+			r66 := math.FMA(r65, z, r36)
+			// r67 = FMA r66 r23:z r38
+			r67 := math.FMA(r66, z, r38)
+			// r68 = FMA r67 r23:z r40
+			r68 := math.FMA(r67, z, r40)
+			// r69 = FMA r68 r23:z r42
+			r69 := math.FMA(r68, z, r42)
+			// r70 = FMA r69 r23:z r44
+			r70 := math.FMA(r69, z, r44)
+			// r71:taylor = FMA r70 r23:z r46
+			taylor := math.FMA(r70, z, r46)
+			// r73 = CmpGT r23:z r72
+			r73 := z > r72
+			// r74:zl = Select r73 r72 r23:z
+			zl := z
 			if r73 {
-				r74 = r72
+				zl = r72
 			}
-			r76 := r74 < r75
-			r77 := r74
+			// r76 = CmpLT r74:zl r75
+			r76 := zl < r75
+			// r77:zc = Select r76 r75 r74:zl
+			zc := zl
 			if r76 {
-				r77 = r75
+				zc = r75
 			}
-			r80 := math.FMA(r77, r79, r78)
-			r81 := float64(r80 - r78)
-			r84 := math.FMA(r81, r83, r77)
-			r85 := math.FMA(r81, r82, r84)
-			r86 := math.FMA(r50, r85, r51)
-			r87 := math.FMA(r86, r85, r53)
-			r88 := math.FMA(r87, r85, r55)
-			r89 := math.FMA(r88, r85, r57)
-			r90 := math.FMA(r89, r85, r59)
-			r91 := math.FMA(r90, r85, r61)
-			r92 := math.FMA(r91, r85, r31)
-			r93 := math.FMA(r92, r85, r32)
-			r94 := math.FMA(r93, r85, r34)
-			r95 := math.FMA(r94, r85, r36)
-			r96 := math.FMA(r95, r85, r38)
-			r97 := math.FMA(r96, r85, r40)
-			r98 := math.FMA(r97, r85, r42)
-			r99 := math.FMA(r98, r85, r44)
-			r100 := math.FMA(r99, r85, r46)
-			r102 := r81 > r101
-			r103 := r81
+			// r80 = FMA r77:zc r79 r78
+			r80 := math.FMA(zc, r79, r78)
+			// r81:k = Sub r80 r78
+			k := float64(r80 - r78)
+			// r84 = FMA r81:k r83 r77:zc
+			r84 := math.FMA(k, r83, zc)
+			// r85:r = FMA r81:k r82 r84
+			r := math.FMA(k, r82, r84)
+			// r86 = FMA r50 r85:r r51
+			r86 := math.FMA(r50, r, r51)
+			// r87 = FMA r86 r85:r r53
+			r87 := math.FMA(r86, r, r53)
+			// r88 = FMA r87 r85:r r55
+			r88 := math.FMA(r87, r, r55)
+			// r89 = FMA r88 r85:r r57
+			r89 := math.FMA(r88, r, r57)
+			// r90 = FMA r89 r85:r r59
+			r90 := math.FMA(r89, r, r59)
+			// r91 = FMA r90 r85:r r61
+			r91 := math.FMA(r90, r, r61)
+			// r92 = FMA r91 r85:r r31
+			r92 := math.FMA(r91, r, r31)
+			// r93 = FMA r92 r85:r r32
+			r93 := math.FMA(r92, r, r32)
+			// r94 = FMA r93 r85:r r34
+			r94 := math.FMA(r93, r, r34)
+			// r95 = FMA r94 r85:r r36
+			r95 := math.FMA(r94, r, r36)
+			// r96 = FMA r95 r85:r r38
+			r96 := math.FMA(r95, r, r38)
+			// r97 = FMA r96 r85:r r40
+			r97 := math.FMA(r96, r, r40)
+			// r98 = FMA r97 r85:r r42
+			r98 := math.FMA(r97, r, r42)
+			// r99 = FMA r98 r85:r r44
+			r99 := math.FMA(r98, r, r44)
+			// r100:q = FMA r99 r85:r r46
+			q := math.FMA(r99, r, r46)
+			// r102 = CmpGT r81:k r101
+			r102 := k > r101
+			// r103:kc = Select r102 r101 r81:k
+			kc := k
 			if r102 {
-				r103 = r101
+				kc = r101
 			}
-			r105 := float64(r103 * r104)
+			// r105 = Mul r103:kc r104
+			r105 := float64(kc * r104)
+			// r106 = Add r105 r78
 			r106 := float64(r105 + r78)
-			r107 := math.Float64bits(r106)
-			r109 := r107 + r108
+			// r107:kBits = Bits r106
+			kBits107 := math.Float64bits(r106)
+			// r109 = IAdd r107:kBits r108
+			r109 := kBits107 + r108
+			// r110 = Shl 52 r109
 			r110 := r109 << 52
-			r111 := math.Float64frombits(r110)
-			r112 := float64(r46 - r111)
-			r113 := math.FMA(r85, r100, r112)
-			r114 := float64(r113 / r74)
-			r115 := math.FMA(r81, r44, r78)
-			r116 := float64(r115 - r78)
-			r117 := float64(r116 + r78)
-			r118 := math.Float64bits(r117)
-			r119 := r118 + r108
+			// r111:pow2 = FromBits r110
+			pow2111 := math.Float64frombits(r110)
+			// r112:oneMinus = Sub r46 r111:pow2
+			oneMinus := float64(r46 - pow2111)
+			// r113 = FMA r85:r r100:q r112:oneMinus
+			r113 := math.FMA(r, q, oneMinus)
+			// r114:y = Div r113 r74:zl
+			y := float64(r113 / zl)
+			// r115 = FMA r81:k r44 r78
+			r115 := math.FMA(k, r44, r78)
+			// r116:kHalf = Sub r115 r78
+			kHalf := float64(r115 - r78)
+			// r117 = Add r116:kHalf r78
+			r117 := float64(kHalf + r78)
+			// r118:kBits = Bits r117
+			kBits118 := math.Float64bits(r117)
+			// r119 = IAdd r118:kBits r108
+			r119 := kBits118 + r108
+			// r120 = Shl 52 r119
 			r120 := r119 << 52
-			r121 := math.Float64frombits(r120)
-			r122 := float64(r114 * r121)
-			r123 := float64(r81 - r116)
+			// r121:pow2 = FromBits r120
+			pow2121 := math.Float64frombits(r120)
+			// r122 = Mul r114:y r121:pow2
+			r122 := float64(y * pow2121)
+			// r123 = Sub r81:k r116:kHalf
+			r123 := float64(k - kHalf)
+			// r124 = Add r123 r78
 			r124 := float64(r123 + r78)
-			r125 := math.Float64bits(r124)
-			r126 := r125 + r108
+			// r125:kBits = Bits r124
+			kBits125 := math.Float64bits(r124)
+			// r126 = IAdd r125:kBits r108
+			r126 := kBits125 + r108
+			// r127 = Shl 52 r126
 			r127 := r126 << 52
-			r128 := math.Float64frombits(r127)
-			r129 := float64(r122 * r128)
-			r130 := r30 <= r44
-			r131 := r129
+			// r128:pow2 = FromBits r127
+			pow2128 := math.Float64frombits(r127)
+			// r129:big = Mul r122 r128:pow2
+			big := float64(r122 * pow2128)
+			// r130 = CmpLE r30:az r44
+			r130 := az <= r44
+			// r131:far = Select r130 r71:taylor r129:big
+			far := big
 			if r130 {
-				r131 = r71
+				far = taylor
 			}
-			if r49 {
-				r47 = r131
+			// r47:ex = Select r49:large r131:far r47:ex
+			if large {
+				ex = far
 			}
 		}
-		r132 := math.FMA(r47, r21, r6)
+		// r132:vc = FMA r47:ex r21:F r6:vr
+		vc := math.FMA(ex, F, vr)
+		// If Delta
 		if hasDelta {
+			// r133 = Load Delta
 			r133 := delta[j]
-			r132 = float64(r132 + r133)
+			// r132:vc = Add r132:vc r133
+			vc = float64(vc + r133)
 		}
-		r136 := float64(r132 - c[CVRest])
-		r138 := float64(c[CKeep] * r9)
-		r139 := math.FMA(c[CKa], r136, r138)
-		r141 := float64(r140 - r2)
-		r143 := r141 < c[CTauRef]
-		r0 = r132
-		if r143 {
-			r0 = r6
+		// r136:dv = Sub r132:vc r12:vRest
+		dv := float64(vc - c[CVRest])
+		// r138:wkeep = Mul r137:keep r9:u
+		wkeep := float64(c[CKeep] * u)
+		// r139:wc = FMA r135:ka r136:dv r138:wkeep
+		wc := math.FMA(c[CKa], dv, wkeep)
+		// r141:since = Sub r140:t r2:Last
+		since := float64(t - Last)
+		// r143:refr = CmpLT r141:since r142:tauRef
+		refr := since < c[CTauRef]
+		// r0:V = Select r143:refr r6:vr r132:vc
+		V = vc
+		if refr {
+			V = vr
 		}
-		r1 = r139
-		if r143 {
-			r1 = r9
+		// r1:W = Select r143:refr r9:u r139:wc
+		W = wc
+		if refr {
+			W = u
 		}
-		r146 := r0 >= c[CVTh]
-		if r146 {
-			r2 = r140
+		// r146:sp = CmpGE r0:V r3:vTh
+		sp := V >= c[CVTh]
+		// r2:Last = Select r146:sp r140:t r2:Last
+		if sp {
+			Last = t
 		}
+		// If Spike
 		if hasSpike {
-			if r146 {
+			// StoreOne Spike r146:sp
+			if sp {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r147 := r143 || r146
-			ref[j] = r147
+			// r147:ref = Or r143:refr r146:sp
+			ref147 := refr || sp
+			// StoreBool Ref r147:ref
+			ref[j] = ref147
 		}
+		// If Bits
 		if hasBits {
-			if r146 {
+			// StoreBits Bits r146:sp
+			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -5698,565 +8792,933 @@ func stepF64HardPNOne(f *Frame64, s int) {
 	cKa := f.C[CKa*f.Stride:][:n]
 	cKeep := f.C[CKeep*f.Stride:][:n]
 	cTauRef := f.C[CTauRef*f.Stride:][:n]
-	r32 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
-	r33 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
-	r35 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
-	r37 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
-	r39 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
-	r41 := math.Float64frombits(0x3fa5555555555555)  // 0.041666666666666664
-	r43 := math.Float64frombits(0x3fc5555555555555)  // 0.16666666666666666
-	r45 := math.Float64frombits(0x3fe0000000000000)  // 0.5
-	r47 := math.Float64frombits(0x3ff0000000000000)  // 1
-	r49 := math.Float64frombits(0x3fb0000000000000)  // 0.0625
-	r51 := math.Float64frombits(0x3d2ae7f3e733b81f)  // 4.779477332387385e-14
-	r52 := math.Float64frombits(0x3d6ae7f3e733b81f)  // 7.647163731819816e-13
-	r54 := math.Float64frombits(0x3da93974a8c07c9d)  // 1.1470745597729725e-11
-	r56 := math.Float64frombits(0x3de6124613a86d09)  // 1.6059043836821613e-10
-	r58 := math.Float64frombits(0x3e21eed8eff8d898)  // 2.08767569878681e-09
-	r60 := math.Float64frombits(0x3e5ae64567f544e4)  // 2.505210838544172e-08
-	r62 := math.Float64frombits(0x3e927e4fb7789f5c)  // 2.755731922398589e-07
-	r73 := math.Float64frombits(0x4086800000000000)  // 720
-	r76 := math.Float64frombits(0xc086200000000000)  // -708
-	r79 := math.Float64frombits(0x4338000000000000)  // 6.755399441055744e+15
-	r80 := math.Float64frombits(0x3ff71547652b82fe)  // 1.4426950408889634
-	r83 := math.Float64frombits(0xbdea39ef35793c76)  // -1.9082149292705877e-10
-	r84 := math.Float64frombits(0xbfe62e42fee00000)  // -0.6931471803691238
+	// r32 = Imm 0x3ec71de3a556c734
+	r32 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r33 = Imm 0x3efa01a01a01a01a
+	r33 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r35 = Imm 0x3f2a01a01a01a01a
+	r35 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r37 = Imm 0x3f56c16c16c16c17
+	r37 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r39 = Imm 0x3f81111111111111
+	r39 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r41 = Imm 0x3fa5555555555555
+	r41 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r43 = Imm 0x3fc5555555555555
+	r43 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r45 = Imm 0x3fe0000000000000
+	r45 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r47 = Imm 0x3ff0000000000000
+	r47 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r49 = Imm 0x3fb0000000000000
+	r49 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r51 = Imm 0x3d2ae7f3e733b81f
+	r51 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r52 = Imm 0x3d6ae7f3e733b81f
+	r52 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r54 = Imm 0x3da93974a8c07c9d
+	r54 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r56 = Imm 0x3de6124613a86d09
+	r56 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r58 = Imm 0x3e21eed8eff8d898
+	r58 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r60 = Imm 0x3e5ae64567f544e4
+	r60 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r62 = Imm 0x3e927e4fb7789f5c
+	r62 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r73 = Imm 0x4086800000000000
+	r73 := math.Float64frombits(0x4086800000000000) // 720
+	// r76 = Imm 0xc086200000000000
+	r76 := math.Float64frombits(0xc086200000000000) // -708
+	// r79 = Imm 0x4338000000000000
+	r79 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r80 = Imm 0x3ff71547652b82fe
+	r80 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r83 = Imm 0xbdea39ef35793c76
+	r83 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r84 = Imm 0xbfe62e42fee00000
+	r84 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r102 = Imm 0x404e000000000000
 	r102 := math.Float64frombits(0x404e000000000000) // 60
+	// r105 = Imm 0xbff0000000000000
 	r105 := math.Float64frombits(0xbff0000000000000) // -1
+	// r109 = Imm 0x3ff
 	r109 := uint64(0x3ff)
-	r141 := f.T[s]
+	// r141:t = Time
+	t := f.T[s]
 	j := 0
 	for ; j < n-1; j += 2 {
-		r0a := v[j]
-		r0b := v[j+1]
-		r1a := w[j]
-		r1b := w[j+1]
-		r2a := last[j]
-		r2b := last[j+1]
-		r3a := cVTh[j]
-		r3b := cVTh[j+1]
-		r4a := r0a >= r3a
-		r4b := r0b >= r3b
-		r5a := cVReset[j]
-		r5b := cVReset[j+1]
-		r6a := r0a
-		if r4a {
-			r6a = r5a
+		// r0:V = Load V
+		V_a := v[j]
+		V_b := v[j+1]
+		// r1:W = Load W
+		W_a := w[j]
+		W_b := w[j+1]
+		// r2:Last = Load Last
+		Last_a := last[j]
+		Last_b := last[j+1]
+		// r3:vTh = Param VTh
+		vTh_a := cVTh[j]
+		vTh_b := cVTh[j+1]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk_a := V_a >= vTh_a
+		spk_b := V_b >= vTh_b
+		// r5:vReset = Param VReset
+		vReset_a := cVReset[j]
+		vReset_b := cVReset[j+1]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr_a := V_a
+		if spk_a {
+			vr_a = vReset_a
 		}
-		r6b := r0b
-		if r4b {
-			r6b = r5b
+		vr_b := V_b
+		if spk_b {
+			vr_b = vReset_b
 		}
-		r7a := cB[j]
-		r7b := cB[j+1]
-		r8a := float64(r1a + r7a)
-		r8b := float64(r1b + r7b)
-		r9a := r1a
-		if r4a {
-			r9a = r8a
+		// r7:b = Param B
+		b_a := cB[j]
+		b_b := cB[j+1]
+		// r8:wb = Add r1:W r7:b
+		wb_a := float64(W_a + b_a)
+		wb_b := float64(W_b + b_b)
+		// r9:u = Select r4:spk r8:wb r1:W
+		u_a := W_a
+		if spk_a {
+			u_a = wb_a
 		}
-		r9b := r1b
-		if r4b {
-			r9b = r8b
+		u_b := W_b
+		if spk_b {
+			u_b = wb_b
 		}
-		r10a := math.Float64frombits(0x0000000000000000) // 0
-		r10b := math.Float64frombits(0x0000000000000000) // 0
+		// r10:in = Imm 0x0
+		in_a := math.Float64frombits(0x0000000000000000) // 0
+		in_b := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r10a = i[j]
-			r10b = i[j+1]
+			// r10:in = Load I
+			in_a = i[j]
+			in_b = i[j+1]
 		}
-		r12a := cVRest[j]
-		r12b := cVRest[j+1]
-		r13a := float64(r6a - r12a)
-		r13b := float64(r6b - r12b)
-		r14a := cVC[j]
-		r14b := cVC[j+1]
-		r15a := float64(r6a - r14a)
-		r15b := float64(r6b - r14b)
-		r16a := cDtCTau[j]
-		r16b := cDtCTau[j+1]
-		r17a := float64(r13a * r15a)
-		r17b := float64(r13b * r15b)
-		r18a := cDtRTau[j]
-		r18b := cDtRTau[j+1]
-		r19a := float64(r10a - r9a)
-		r19b := float64(r10b - r9b)
-		r20a := float64(r18a * r19a)
-		r20b := float64(r18b * r19b)
-		r21a := math.FMA(r16a, r17a, r20a)
-		r21b := math.FMA(r16b, r17b, r20b)
-		r22a := float64(r13a + r15a)
-		r22b := float64(r13b + r15b)
-		r23a := float64(r16a * r22a)
-		r23b := float64(r16b * r22b)
+		// r12:vRest = Param VRest
+		vRest_a := cVRest[j]
+		vRest_b := cVRest[j+1]
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1_a := float64(vr_a - vRest_a)
+		a1_b := float64(vr_b - vRest_b)
+		// r14:vC = Param VC
+		vC_a := cVC[j]
+		vC_b := cVC[j+1]
+		// r15:a2 = Sub r6:vr r14:vC
+		a2_a := float64(vr_a - vC_a)
+		a2_b := float64(vr_b - vC_b)
+		// r16:dtCTau = Param DtCTau
+		dtCTau_a := cDtCTau[j]
+		dtCTau_b := cDtCTau[j+1]
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12_a := float64(a1_a * a2_a)
+		a12_b := float64(a1_b * a2_b)
+		// r18:dtRTau = Param DtRTau
+		dtRTau18_a := cDtRTau[j]
+		dtRTau18_b := cDtRTau[j+1]
+		// r19:iu = Sub r10:in r9:u
+		iu_a := float64(in_a - u_a)
+		iu_b := float64(in_b - u_b)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive_a := float64(dtRTau18_a * iu_a)
+		drive_b := float64(dtRTau18_b * iu_b)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F_a := math.FMA(dtCTau_a, a12_a, drive_a)
+		F_b := math.FMA(dtCTau_b, a12_b, drive_b)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2_a := float64(a1_a + a2_a)
+		a1a2_b := float64(a1_b + a2_b)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z_a := float64(dtCTau_a * a1a2_a)
+		z_b := float64(dtCTau_b * a1a2_b)
+		// If G
 		if hasG {
-			r24a := cDtRTau[j]
-			r24b := cDtRTau[j+1]
-			r25a := g[j]
-			r25b := g[j+1]
-			r26a := float64(r24a * r25a)
-			r26b := float64(r24b * r25b)
-			r23a = float64(r23a - r26a)
-			r23b = float64(r23b - r26b)
-			r28a := math.Float64frombits(0x0000000000000000) // 0
-			r28b := math.Float64frombits(0x0000000000000000) // 0
-			r29a := math.FMA(r26a, r6a, r28a)
-			r29b := math.FMA(r26b, r6b, r28b)
-			r21a = float64(r21a - r29a)
-			r21b = float64(r21b - r29b)
+			// r24:dtRTau = Param DtRTau
+			dtRTau24_a := cDtRTau[j]
+			dtRTau24_b := cDtRTau[j+1]
+			// r25 = Load G
+			r25_a := g[j]
+			r25_b := g[j+1]
+			// r26:gd = Mul r24:dtRTau r25
+			gd_a := float64(dtRTau24_a * r25_a)
+			gd_b := float64(dtRTau24_b * r25_b)
+			// r23:z = Sub r23:z r26:gd
+			z_a = float64(z_a - gd_a)
+			z_b = float64(z_b - gd_b)
+			// r28 = Imm 0x0
+			r28_a := math.Float64frombits(0x0000000000000000) // 0
+			r28_b := math.Float64frombits(0x0000000000000000) // 0
+			// r29:gv = FMA r26:gd r6:vr r28
+			gv_a := math.FMA(gd_a, vr_a, r28_a)
+			gv_b := math.FMA(gd_b, vr_b, r28_b)
+			// r21:F = Sub r21:F r29:gv
+			F_a = float64(F_a - gv_a)
+			F_b = float64(F_b - gv_b)
 		}
-		r31a := math.Float64frombits(math.Float64bits(r23a) &^ (1 << 63))
-		r31b := math.Float64frombits(math.Float64bits(r23b) &^ (1 << 63))
-		r34a := math.FMA(r32, r23a, r33)
-		r34b := math.FMA(r32, r23b, r33)
-		r36a := math.FMA(r34a, r23a, r35)
-		r36b := math.FMA(r34b, r23b, r35)
-		r38a := math.FMA(r36a, r23a, r37)
-		r38b := math.FMA(r36b, r23b, r37)
-		r40a := math.FMA(r38a, r23a, r39)
-		r40b := math.FMA(r38b, r23b, r39)
-		r42a := math.FMA(r40a, r23a, r41)
-		r42b := math.FMA(r40b, r23b, r41)
-		r44a := math.FMA(r42a, r23a, r43)
-		r44b := math.FMA(r42b, r23b, r43)
-		r46a := math.FMA(r44a, r23a, r45)
-		r46b := math.FMA(r44b, r23b, r45)
-		r48a := math.FMA(r46a, r23a, r47)
-		r48b := math.FMA(r46b, r23b, r47)
-		r50a := r31a > r49
-		r50b := r31b > r49
-		if r50a {
-			r53a := math.FMA(r51, r23a, r52)
-			r55a := math.FMA(r53a, r23a, r54)
-			r57a := math.FMA(r55a, r23a, r56)
-			r59a := math.FMA(r57a, r23a, r58)
-			r61a := math.FMA(r59a, r23a, r60)
-			r63a := math.FMA(r61a, r23a, r62)
-			r64a := math.FMA(r63a, r23a, r32)
-			r65a := math.FMA(r64a, r23a, r33)
-			r66a := math.FMA(r65a, r23a, r35)
-			r67a := math.FMA(r66a, r23a, r37)
-			r68a := math.FMA(r67a, r23a, r39)
-			r69a := math.FMA(r68a, r23a, r41)
-			r70a := math.FMA(r69a, r23a, r43)
-			r71a := math.FMA(r70a, r23a, r45)
-			r72a := math.FMA(r71a, r23a, r47)
-			r74a := r23a > r73
-			r75a := r23a
-			if r74a {
-				r75a = r73
+		// r31:az = Abs r23:z
+		az_a := math.Float64frombits(math.Float64bits(z_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(z_b) &^ (1 << 63))
+		// r34 = FMA r32 r23:z r33
+		r34_a := math.FMA(r32, z_a, r33)
+		r34_b := math.FMA(r32, z_b, r33)
+		// r36 = FMA r34 r23:z r35
+		r36_a := math.FMA(r34_a, z_a, r35)
+		r36_b := math.FMA(r34_b, z_b, r35)
+		// r38 = FMA r36 r23:z r37
+		r38_a := math.FMA(r36_a, z_a, r37)
+		r38_b := math.FMA(r36_b, z_b, r37)
+		// r40 = FMA r38 r23:z r39
+		r40_a := math.FMA(r38_a, z_a, r39)
+		r40_b := math.FMA(r38_b, z_b, r39)
+		// r42 = FMA r40 r23:z r41
+		r42_a := math.FMA(r40_a, z_a, r41)
+		r42_b := math.FMA(r40_b, z_b, r41)
+		// r44 = FMA r42 r23:z r43
+		r44_a := math.FMA(r42_a, z_a, r43)
+		r44_b := math.FMA(r42_b, z_b, r43)
+		// r46 = FMA r44 r23:z r45
+		r46_a := math.FMA(r44_a, z_a, r45)
+		r46_b := math.FMA(r44_b, z_b, r45)
+		// r48:ex = FMA r46 r23:z r47
+		ex_a := math.FMA(r46_a, z_a, r47)
+		ex_b := math.FMA(r46_b, z_b, r47)
+		// r50:large = CmpGT r31:az r49
+		large_a := az_a > r49
+		large_b := az_b > r49
+		// Rare r50:large
+		if large_a {
+			// r53 = FMA r51 r23:z r52
+			r53_a := math.FMA(r51, z_a, r52)
+			// r55 = FMA r53 r23:z r54
+			r55_a := math.FMA(r53_a, z_a, r54)
+			// r57 = FMA r55 r23:z r56
+			r57_a := math.FMA(r55_a, z_a, r56)
+			// r59 = FMA r57 r23:z r58
+			r59_a := math.FMA(r57_a, z_a, r58)
+			// r61 = FMA r59 r23:z r60
+			r61_a := math.FMA(r59_a, z_a, r60)
+			// r63 = FMA r61 r23:z r62
+			r63_a := math.FMA(r61_a, z_a, r62)
+			// r64 = FMA r63 r23:z r32
+			r64_a := math.FMA(r63_a, z_a, r32)
+			// r65 = FMA r64 r23:z r33
+			r65_a := math.FMA(r64_a, z_a, r33)
+			// r66 = FMA r65 r23:z r35
+			r66_a := math.FMA(r65_a, z_a, r35)
+			// r67 = FMA r66 r23:z r37
+			r67_a := math.FMA(r66_a, z_a, r37)
+			// r68 = FMA r67 r23:z r39
+			r68_a := math.FMA(r67_a, z_a, r39)
+			// r69 = FMA r68 r23:z r41
+			r69_a := math.FMA(r68_a, z_a, r41)
+			// r70 = FMA r69 r23:z r43
+			r70_a := math.FMA(r69_a, z_a, r43)
+			// r71 = FMA r70 r23:z r45
+			r71_a := math.FMA(r70_a, z_a, r45)
+			// r72:taylor = FMA r71 r23:z r47
+			taylor_a := math.FMA(r71_a, z_a, r47)
+			// r74 = CmpGT r23:z r73
+			r74_a := z_a > r73
+			// r75:zl = Select r74 r73 r23:z
+			zl_a := z_a
+			if r74_a {
+				zl_a = r73
 			}
-			r77a := r75a < r76
-			r78a := r75a
-			if r77a {
-				r78a = r76
+			// r77 = CmpLT r75:zl r76
+			r77_a := zl_a < r76
+			// r78:zc = Select r77 r76 r75:zl
+			zc_a := zl_a
+			if r77_a {
+				zc_a = r76
 			}
-			r81a := math.FMA(r78a, r80, r79)
-			r82a := float64(r81a - r79)
-			r85a := math.FMA(r82a, r84, r78a)
-			r86a := math.FMA(r82a, r83, r85a)
-			r87a := math.FMA(r51, r86a, r52)
-			r88a := math.FMA(r87a, r86a, r54)
-			r89a := math.FMA(r88a, r86a, r56)
-			r90a := math.FMA(r89a, r86a, r58)
-			r91a := math.FMA(r90a, r86a, r60)
-			r92a := math.FMA(r91a, r86a, r62)
-			r93a := math.FMA(r92a, r86a, r32)
-			r94a := math.FMA(r93a, r86a, r33)
-			r95a := math.FMA(r94a, r86a, r35)
-			r96a := math.FMA(r95a, r86a, r37)
-			r97a := math.FMA(r96a, r86a, r39)
-			r98a := math.FMA(r97a, r86a, r41)
-			r99a := math.FMA(r98a, r86a, r43)
-			r100a := math.FMA(r99a, r86a, r45)
-			r101a := math.FMA(r100a, r86a, r47)
-			r103a := r82a > r102
-			r104a := r82a
-			if r103a {
-				r104a = r102
+			// r81 = FMA r78:zc r80 r79
+			r81_a := math.FMA(zc_a, r80, r79)
+			// r82:k = Sub r81 r79
+			k_a := float64(r81_a - r79)
+			// r85 = FMA r82:k r84 r78:zc
+			r85_a := math.FMA(k_a, r84, zc_a)
+			// r86:r = FMA r82:k r83 r85
+			r_a := math.FMA(k_a, r83, r85_a)
+			// r87 = FMA r51 r86:r r52
+			r87_a := math.FMA(r51, r_a, r52)
+			// r88 = FMA r87 r86:r r54
+			r88_a := math.FMA(r87_a, r_a, r54)
+			// r89 = FMA r88 r86:r r56
+			r89_a := math.FMA(r88_a, r_a, r56)
+			// r90 = FMA r89 r86:r r58
+			r90_a := math.FMA(r89_a, r_a, r58)
+			// r91 = FMA r90 r86:r r60
+			r91_a := math.FMA(r90_a, r_a, r60)
+			// r92 = FMA r91 r86:r r62
+			r92_a := math.FMA(r91_a, r_a, r62)
+			// r93 = FMA r92 r86:r r32
+			r93_a := math.FMA(r92_a, r_a, r32)
+			// r94 = FMA r93 r86:r r33
+			r94_a := math.FMA(r93_a, r_a, r33)
+			// r95 = FMA r94 r86:r r35
+			r95_a := math.FMA(r94_a, r_a, r35)
+			// r96 = FMA r95 r86:r r37
+			r96_a := math.FMA(r95_a, r_a, r37)
+			// r97 = FMA r96 r86:r r39
+			r97_a := math.FMA(r96_a, r_a, r39)
+			// r98 = FMA r97 r86:r r41
+			r98_a := math.FMA(r97_a, r_a, r41)
+			// r99 = FMA r98 r86:r r43
+			r99_a := math.FMA(r98_a, r_a, r43)
+			// r100 = FMA r99 r86:r r45
+			r100_a := math.FMA(r99_a, r_a, r45)
+			// r101:q = FMA r100 r86:r r47
+			q_a := math.FMA(r100_a, r_a, r47)
+			// r103 = CmpGT r82:k r102
+			r103_a := k_a > r102
+			// r104:kc = Select r103 r102 r82:k
+			kc_a := k_a
+			if r103_a {
+				kc_a = r102
 			}
-			r106a := float64(r104a * r105)
-			r107a := float64(r106a + r79)
-			r108a := math.Float64bits(r107a)
-			r110a := r108a + r109
-			r111a := r110a << 52
-			r112a := math.Float64frombits(r111a)
-			r113a := float64(r47 - r112a)
-			r114a := math.FMA(r86a, r101a, r113a)
-			r115a := float64(r114a / r75a)
-			r116a := math.FMA(r82a, r45, r79)
-			r117a := float64(r116a - r79)
-			r118a := float64(r117a + r79)
-			r119a := math.Float64bits(r118a)
-			r120a := r119a + r109
-			r121a := r120a << 52
-			r122a := math.Float64frombits(r121a)
-			r123a := float64(r115a * r122a)
-			r124a := float64(r82a - r117a)
-			r125a := float64(r124a + r79)
-			r126a := math.Float64bits(r125a)
-			r127a := r126a + r109
-			r128a := r127a << 52
-			r129a := math.Float64frombits(r128a)
-			r130a := float64(r123a * r129a)
-			r131a := r31a <= r45
-			r132a := r130a
-			if r131a {
-				r132a = r72a
+			// r106 = Mul r104:kc r105
+			r106_a := float64(kc_a * r105)
+			// r107 = Add r106 r79
+			r107_a := float64(r106_a + r79)
+			// r108:kBits = Bits r107
+			kBits108_a := math.Float64bits(r107_a)
+			// r110 = IAdd r108:kBits r109
+			r110_a := kBits108_a + r109
+			// r111 = Shl 52 r110
+			r111_a := r110_a << 52
+			// r112:pow2 = FromBits r111
+			pow2112_a := math.Float64frombits(r111_a)
+			// r113:oneMinus = Sub r47 r112:pow2
+			oneMinus_a := float64(r47 - pow2112_a)
+			// r114 = FMA r86:r r101:q r113:oneMinus
+			r114_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r115:y = Div r114 r75:zl
+			y_a := float64(r114_a / zl_a)
+			// r116 = FMA r82:k r45 r79
+			r116_a := math.FMA(k_a, r45, r79)
+			// r117:kHalf = Sub r116 r79
+			kHalf_a := float64(r116_a - r79)
+			// r118 = Add r117:kHalf r79
+			r118_a := float64(kHalf_a + r79)
+			// r119:kBits = Bits r118
+			kBits119_a := math.Float64bits(r118_a)
+			// r120 = IAdd r119:kBits r109
+			r120_a := kBits119_a + r109
+			// r121 = Shl 52 r120
+			r121_a := r120_a << 52
+			// r122:pow2 = FromBits r121
+			pow2122_a := math.Float64frombits(r121_a)
+			// r123 = Mul r115:y r122:pow2
+			r123_a := float64(y_a * pow2122_a)
+			// r124 = Sub r82:k r117:kHalf
+			r124_a := float64(k_a - kHalf_a)
+			// r125 = Add r124 r79
+			r125_a := float64(r124_a + r79)
+			// r126:kBits = Bits r125
+			kBits126_a := math.Float64bits(r125_a)
+			// r127 = IAdd r126:kBits r109
+			r127_a := kBits126_a + r109
+			// r128 = Shl 52 r127
+			r128_a := r127_a << 52
+			// r129:pow2 = FromBits r128
+			pow2129_a := math.Float64frombits(r128_a)
+			// r130:big = Mul r123 r129:pow2
+			big_a := float64(r123_a * pow2129_a)
+			// r131 = CmpLE r31:az r45
+			r131_a := az_a <= r45
+			// r132:far = Select r131 r72:taylor r130:big
+			far_a := big_a
+			if r131_a {
+				far_a = taylor_a
 			}
-			if r50a {
-				r48a = r132a
-			}
-		}
-		if r50b {
-			r53b := math.FMA(r51, r23b, r52)
-			r55b := math.FMA(r53b, r23b, r54)
-			r57b := math.FMA(r55b, r23b, r56)
-			r59b := math.FMA(r57b, r23b, r58)
-			r61b := math.FMA(r59b, r23b, r60)
-			r63b := math.FMA(r61b, r23b, r62)
-			r64b := math.FMA(r63b, r23b, r32)
-			r65b := math.FMA(r64b, r23b, r33)
-			r66b := math.FMA(r65b, r23b, r35)
-			r67b := math.FMA(r66b, r23b, r37)
-			r68b := math.FMA(r67b, r23b, r39)
-			r69b := math.FMA(r68b, r23b, r41)
-			r70b := math.FMA(r69b, r23b, r43)
-			r71b := math.FMA(r70b, r23b, r45)
-			r72b := math.FMA(r71b, r23b, r47)
-			r74b := r23b > r73
-			r75b := r23b
-			if r74b {
-				r75b = r73
-			}
-			r77b := r75b < r76
-			r78b := r75b
-			if r77b {
-				r78b = r76
-			}
-			r81b := math.FMA(r78b, r80, r79)
-			r82b := float64(r81b - r79)
-			r85b := math.FMA(r82b, r84, r78b)
-			r86b := math.FMA(r82b, r83, r85b)
-			r87b := math.FMA(r51, r86b, r52)
-			r88b := math.FMA(r87b, r86b, r54)
-			r89b := math.FMA(r88b, r86b, r56)
-			r90b := math.FMA(r89b, r86b, r58)
-			r91b := math.FMA(r90b, r86b, r60)
-			r92b := math.FMA(r91b, r86b, r62)
-			r93b := math.FMA(r92b, r86b, r32)
-			r94b := math.FMA(r93b, r86b, r33)
-			r95b := math.FMA(r94b, r86b, r35)
-			r96b := math.FMA(r95b, r86b, r37)
-			r97b := math.FMA(r96b, r86b, r39)
-			r98b := math.FMA(r97b, r86b, r41)
-			r99b := math.FMA(r98b, r86b, r43)
-			r100b := math.FMA(r99b, r86b, r45)
-			r101b := math.FMA(r100b, r86b, r47)
-			r103b := r82b > r102
-			r104b := r82b
-			if r103b {
-				r104b = r102
-			}
-			r106b := float64(r104b * r105)
-			r107b := float64(r106b + r79)
-			r108b := math.Float64bits(r107b)
-			r110b := r108b + r109
-			r111b := r110b << 52
-			r112b := math.Float64frombits(r111b)
-			r113b := float64(r47 - r112b)
-			r114b := math.FMA(r86b, r101b, r113b)
-			r115b := float64(r114b / r75b)
-			r116b := math.FMA(r82b, r45, r79)
-			r117b := float64(r116b - r79)
-			r118b := float64(r117b + r79)
-			r119b := math.Float64bits(r118b)
-			r120b := r119b + r109
-			r121b := r120b << 52
-			r122b := math.Float64frombits(r121b)
-			r123b := float64(r115b * r122b)
-			r124b := float64(r82b - r117b)
-			r125b := float64(r124b + r79)
-			r126b := math.Float64bits(r125b)
-			r127b := r126b + r109
-			r128b := r127b << 52
-			r129b := math.Float64frombits(r128b)
-			r130b := float64(r123b * r129b)
-			r131b := r31b <= r45
-			r132b := r130b
-			if r131b {
-				r132b = r72b
-			}
-			if r50b {
-				r48b = r132b
+			// r48:ex = Select r50:large r132:far r48:ex
+			if large_a {
+				ex_a = far_a
 			}
 		}
-		r133a := math.FMA(r48a, r21a, r6a)
-		r133b := math.FMA(r48b, r21b, r6b)
+		if large_b {
+			// r53 = FMA r51 r23:z r52
+			r53_b := math.FMA(r51, z_b, r52)
+			// r55 = FMA r53 r23:z r54
+			r55_b := math.FMA(r53_b, z_b, r54)
+			// r57 = FMA r55 r23:z r56
+			r57_b := math.FMA(r55_b, z_b, r56)
+			// r59 = FMA r57 r23:z r58
+			r59_b := math.FMA(r57_b, z_b, r58)
+			// r61 = FMA r59 r23:z r60
+			r61_b := math.FMA(r59_b, z_b, r60)
+			// r63 = FMA r61 r23:z r62
+			r63_b := math.FMA(r61_b, z_b, r62)
+			// r64 = FMA r63 r23:z r32
+			r64_b := math.FMA(r63_b, z_b, r32)
+			// r65 = FMA r64 r23:z r33
+			r65_b := math.FMA(r64_b, z_b, r33)
+			// r66 = FMA r65 r23:z r35
+			r66_b := math.FMA(r65_b, z_b, r35)
+			// r67 = FMA r66 r23:z r37
+			r67_b := math.FMA(r66_b, z_b, r37)
+			// r68 = FMA r67 r23:z r39
+			r68_b := math.FMA(r67_b, z_b, r39)
+			// r69 = FMA r68 r23:z r41
+			r69_b := math.FMA(r68_b, z_b, r41)
+			// r70 = FMA r69 r23:z r43
+			r70_b := math.FMA(r69_b, z_b, r43)
+			// r71 = FMA r70 r23:z r45
+			r71_b := math.FMA(r70_b, z_b, r45)
+			// r72:taylor = FMA r71 r23:z r47
+			taylor_b := math.FMA(r71_b, z_b, r47)
+			// r74 = CmpGT r23:z r73
+			r74_b := z_b > r73
+			// r75:zl = Select r74 r73 r23:z
+			zl_b := z_b
+			if r74_b {
+				zl_b = r73
+			}
+			// r77 = CmpLT r75:zl r76
+			r77_b := zl_b < r76
+			// r78:zc = Select r77 r76 r75:zl
+			zc_b := zl_b
+			if r77_b {
+				zc_b = r76
+			}
+			// r81 = FMA r78:zc r80 r79
+			r81_b := math.FMA(zc_b, r80, r79)
+			// r82:k = Sub r81 r79
+			k_b := float64(r81_b - r79)
+			// r85 = FMA r82:k r84 r78:zc
+			r85_b := math.FMA(k_b, r84, zc_b)
+			// r86:r = FMA r82:k r83 r85
+			r_b := math.FMA(k_b, r83, r85_b)
+			// r87 = FMA r51 r86:r r52
+			r87_b := math.FMA(r51, r_b, r52)
+			// r88 = FMA r87 r86:r r54
+			r88_b := math.FMA(r87_b, r_b, r54)
+			// r89 = FMA r88 r86:r r56
+			r89_b := math.FMA(r88_b, r_b, r56)
+			// r90 = FMA r89 r86:r r58
+			r90_b := math.FMA(r89_b, r_b, r58)
+			// r91 = FMA r90 r86:r r60
+			r91_b := math.FMA(r90_b, r_b, r60)
+			// r92 = FMA r91 r86:r r62
+			r92_b := math.FMA(r91_b, r_b, r62)
+			// r93 = FMA r92 r86:r r32
+			r93_b := math.FMA(r92_b, r_b, r32)
+			// r94 = FMA r93 r86:r r33
+			r94_b := math.FMA(r93_b, r_b, r33)
+			// r95 = FMA r94 r86:r r35
+			r95_b := math.FMA(r94_b, r_b, r35)
+			// r96 = FMA r95 r86:r r37
+			r96_b := math.FMA(r95_b, r_b, r37)
+			// r97 = FMA r96 r86:r r39
+			r97_b := math.FMA(r96_b, r_b, r39)
+			// r98 = FMA r97 r86:r r41
+			r98_b := math.FMA(r97_b, r_b, r41)
+			// r99 = FMA r98 r86:r r43
+			r99_b := math.FMA(r98_b, r_b, r43)
+			// r100 = FMA r99 r86:r r45
+			r100_b := math.FMA(r99_b, r_b, r45)
+			// r101:q = FMA r100 r86:r r47
+			q_b := math.FMA(r100_b, r_b, r47)
+			// r103 = CmpGT r82:k r102
+			r103_b := k_b > r102
+			// r104:kc = Select r103 r102 r82:k
+			kc_b := k_b
+			if r103_b {
+				kc_b = r102
+			}
+			// r106 = Mul r104:kc r105
+			r106_b := float64(kc_b * r105)
+			// r107 = Add r106 r79
+			r107_b := float64(r106_b + r79)
+			// r108:kBits = Bits r107
+			kBits108_b := math.Float64bits(r107_b)
+			// r110 = IAdd r108:kBits r109
+			r110_b := kBits108_b + r109
+			// r111 = Shl 52 r110
+			r111_b := r110_b << 52
+			// r112:pow2 = FromBits r111
+			pow2112_b := math.Float64frombits(r111_b)
+			// r113:oneMinus = Sub r47 r112:pow2
+			oneMinus_b := float64(r47 - pow2112_b)
+			// r114 = FMA r86:r r101:q r113:oneMinus
+			r114_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r115:y = Div r114 r75:zl
+			y_b := float64(r114_b / zl_b)
+			// r116 = FMA r82:k r45 r79
+			r116_b := math.FMA(k_b, r45, r79)
+			// r117:kHalf = Sub r116 r79
+			kHalf_b := float64(r116_b - r79)
+			// r118 = Add r117:kHalf r79
+			r118_b := float64(kHalf_b + r79)
+			// r119:kBits = Bits r118
+			kBits119_b := math.Float64bits(r118_b)
+			// r120 = IAdd r119:kBits r109
+			r120_b := kBits119_b + r109
+			// r121 = Shl 52 r120
+			r121_b := r120_b << 52
+			// r122:pow2 = FromBits r121
+			pow2122_b := math.Float64frombits(r121_b)
+			// r123 = Mul r115:y r122:pow2
+			r123_b := float64(y_b * pow2122_b)
+			// r124 = Sub r82:k r117:kHalf
+			r124_b := float64(k_b - kHalf_b)
+			// r125 = Add r124 r79
+			r125_b := float64(r124_b + r79)
+			// r126:kBits = Bits r125
+			kBits126_b := math.Float64bits(r125_b)
+			// r127 = IAdd r126:kBits r109
+			r127_b := kBits126_b + r109
+			// r128 = Shl 52 r127
+			r128_b := r127_b << 52
+			// r129:pow2 = FromBits r128
+			pow2129_b := math.Float64frombits(r128_b)
+			// r130:big = Mul r123 r129:pow2
+			big_b := float64(r123_b * pow2129_b)
+			// r131 = CmpLE r31:az r45
+			r131_b := az_b <= r45
+			// r132:far = Select r131 r72:taylor r130:big
+			far_b := big_b
+			if r131_b {
+				far_b = taylor_b
+			}
+			// r48:ex = Select r50:large r132:far r48:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// r133:vc = FMA r48:ex r21:F r6:vr
+		vc_a := math.FMA(ex_a, F_a, vr_a)
+		vc_b := math.FMA(ex_b, F_b, vr_b)
+		// If Delta
 		if hasDelta {
-			r134a := delta[j]
-			r134b := delta[j+1]
-			r133a = float64(r133a + r134a)
-			r133b = float64(r133b + r134b)
+			// r134 = Load Delta
+			r134_a := delta[j]
+			r134_b := delta[j+1]
+			// r133:vc = Add r133:vc r134
+			vc_a = float64(vc_a + r134_a)
+			vc_b = float64(vc_b + r134_b)
 		}
-		r136a := cKa[j]
-		r136b := cKa[j+1]
-		r137a := float64(r133a - r12a)
-		r137b := float64(r133b - r12b)
-		r138a := cKeep[j]
-		r138b := cKeep[j+1]
-		r139a := float64(r138a * r9a)
-		r139b := float64(r138b * r9b)
-		r140a := math.FMA(r136a, r137a, r139a)
-		r140b := math.FMA(r136b, r137b, r139b)
-		r142a := float64(r141 - r2a)
-		r142b := float64(r141 - r2b)
-		r143a := cTauRef[j]
-		r143b := cTauRef[j+1]
-		r144a := r142a < r143a
-		r144b := r142b < r143b
-		r0a = r133a
-		if r144a {
-			r0a = r6a
+		// r136:ka = Param Ka
+		ka_a := cKa[j]
+		ka_b := cKa[j+1]
+		// r137:dv = Sub r133:vc r12:vRest
+		dv_a := float64(vc_a - vRest_a)
+		dv_b := float64(vc_b - vRest_b)
+		// r138:keep = Param Keep
+		keep_a := cKeep[j]
+		keep_b := cKeep[j+1]
+		// r139:wkeep = Mul r138:keep r9:u
+		wkeep_a := float64(keep_a * u_a)
+		wkeep_b := float64(keep_b * u_b)
+		// r140:wc = FMA r136:ka r137:dv r139:wkeep
+		wc_a := math.FMA(ka_a, dv_a, wkeep_a)
+		wc_b := math.FMA(ka_b, dv_b, wkeep_b)
+		// r142:since = Sub r141:t r2:Last
+		since_a := float64(t - Last_a)
+		since_b := float64(t - Last_b)
+		// r143:tauRef = Param TauRef
+		tauRef_a := cTauRef[j]
+		tauRef_b := cTauRef[j+1]
+		// r144:refr = CmpLT r142:since r143:tauRef
+		refr_a := since_a < tauRef_a
+		refr_b := since_b < tauRef_b
+		// r0:V = Select r144:refr r6:vr r133:vc
+		V_a = vc_a
+		if refr_a {
+			V_a = vr_a
 		}
-		r0b = r133b
-		if r144b {
-			r0b = r6b
+		V_b = vc_b
+		if refr_b {
+			V_b = vr_b
 		}
-		r1a = r140a
-		if r144a {
-			r1a = r9a
+		// r1:W = Select r144:refr r9:u r140:wc
+		W_a = wc_a
+		if refr_a {
+			W_a = u_a
 		}
-		r1b = r140b
-		if r144b {
-			r1b = r9b
+		W_b = wc_b
+		if refr_b {
+			W_b = u_b
 		}
-		r147a := r0a >= r3a
-		r147b := r0b >= r3b
-		if r147a {
-			r2a = r141
+		// r147:sp = CmpGE r0:V r3:vTh
+		sp_a := V_a >= vTh_a
+		sp_b := V_b >= vTh_b
+		// r2:Last = Select r147:sp r141:t r2:Last
+		if sp_a {
+			Last_a = t
 		}
-		if r147b {
-			r2b = r141
+		if sp_b {
+			Last_b = t
 		}
+		// If Spike
 		if hasSpike {
-			if r147a {
+			// StoreOne Spike r147:sp
+			if sp_a {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
-			if r147b {
+			if sp_b {
 				spike[j+1] = 1
 			} else {
 				spike[j+1] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r148a := r144a || r147a
-			r148b := r144b || r147b
-			ref[j] = r148a
-			ref[j+1] = r148b
+			// r148:ref = Or r144:refr r147:sp
+			ref148_a := refr_a || sp_a
+			ref148_b := refr_b || sp_b
+			// StoreBool Ref r148:ref
+			ref[j] = ref148_a
+			ref[j+1] = ref148_b
 		}
+		// If Bits
 		if hasBits {
-			if r147a {
+			// StoreBits Bits r147:sp
+			if sp_a {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
-			if r147b {
+			if sp_b {
 				bits[(j+1)>>6] |= 1 << ((j + 1) & 63)
 			} else {
 				bits[(j+1)>>6] &^= 1 << ((j + 1) & 63)
 			}
 		}
-		v[j] = r0a
-		v[j+1] = r0b
-		w[j] = r1a
-		w[j+1] = r1b
-		last[j] = r2a
-		last[j+1] = r2b
+		// Store V r0:V
+		v[j] = V_a
+		v[j+1] = V_b
+		// Store W r1:W
+		w[j] = W_a
+		w[j+1] = W_b
+		// Store Last r2:Last
+		last[j] = Last_a
+		last[j+1] = Last_b
 	}
 	for ; j < n; j++ {
-		r0 := v[j]
-		r1 := w[j]
-		r2 := last[j]
-		r3 := cVTh[j]
-		r4 := r0 >= r3
-		r5 := cVReset[j]
-		r6 := r0
-		if r4 {
-			r6 = r5
+		// r0:V = Load V
+		V := v[j]
+		// r1:W = Load W
+		W := w[j]
+		// r2:Last = Load Last
+		Last := last[j]
+		// r3:vTh = Param VTh
+		vTh := cVTh[j]
+		// r4:spk = CmpGE r0:V r3:vTh
+		spk := V >= vTh
+		// r5:vReset = Param VReset
+		vReset := cVReset[j]
+		// r6:vr = Select r4:spk r5:vReset r0:V
+		vr := V
+		if spk {
+			vr = vReset
 		}
-		r7 := cB[j]
-		r8 := float64(r1 + r7)
-		r9 := r1
-		if r4 {
-			r9 = r8
+		// r7:b = Param B
+		b := cB[j]
+		// r8:wb = Add r1:W r7:b
+		wb := float64(W + b)
+		// r9:u = Select r4:spk r8:wb r1:W
+		u := W
+		if spk {
+			u = wb
 		}
-		r10 := math.Float64frombits(0x0000000000000000) // 0
+		// r10:in = Imm 0x0
+		in := math.Float64frombits(0x0000000000000000) // 0
+		// If I
 		if hasI {
-			r10 = i[j]
+			// r10:in = Load I
+			in = i[j]
 		}
-		r12 := cVRest[j]
-		r13 := float64(r6 - r12)
-		r14 := cVC[j]
-		r15 := float64(r6 - r14)
-		r16 := cDtCTau[j]
-		r17 := float64(r13 * r15)
-		r18 := cDtRTau[j]
-		r19 := float64(r10 - r9)
-		r20 := float64(r18 * r19)
-		r21 := math.FMA(r16, r17, r20)
-		r22 := float64(r13 + r15)
-		r23 := float64(r16 * r22)
+		// r12:vRest = Param VRest
+		vRest := cVRest[j]
+		// r13:a1 = Sub r6:vr r12:vRest
+		a1 := float64(vr - vRest)
+		// r14:vC = Param VC
+		vC := cVC[j]
+		// r15:a2 = Sub r6:vr r14:vC
+		a2 := float64(vr - vC)
+		// r16:dtCTau = Param DtCTau
+		dtCTau := cDtCTau[j]
+		// r17:a12 = Mul r13:a1 r15:a2
+		a12 := float64(a1 * a2)
+		// r18:dtRTau = Param DtRTau
+		dtRTau18 := cDtRTau[j]
+		// r19:iu = Sub r10:in r9:u
+		iu := float64(in - u)
+		// r20:drive = Mul r18:dtRTau r19:iu
+		drive := float64(dtRTau18 * iu)
+		// r21:F = FMA r16:dtCTau r17:a12 r20:drive
+		F := math.FMA(dtCTau, a12, drive)
+		// r22:a1a2 = Add r13:a1 r15:a2
+		a1a2 := float64(a1 + a2)
+		// r23:z = Mul r16:dtCTau r22:a1a2
+		z := float64(dtCTau * a1a2)
+		// If G
 		if hasG {
-			r24 := cDtRTau[j]
+			// r24:dtRTau = Param DtRTau
+			dtRTau24 := cDtRTau[j]
+			// r25 = Load G
 			r25 := g[j]
-			r26 := float64(r24 * r25)
-			r23 = float64(r23 - r26)
+			// r26:gd = Mul r24:dtRTau r25
+			gd := float64(dtRTau24 * r25)
+			// r23:z = Sub r23:z r26:gd
+			z = float64(z - gd)
+			// r28 = Imm 0x0
 			r28 := math.Float64frombits(0x0000000000000000) // 0
-			r29 := math.FMA(r26, r6, r28)
-			r21 = float64(r21 - r29)
+			// r29:gv = FMA r26:gd r6:vr r28
+			gv := math.FMA(gd, vr, r28)
+			// r21:F = Sub r21:F r29:gv
+			F = float64(F - gv)
 		}
-		r31 := math.Float64frombits(math.Float64bits(r23) &^ (1 << 63))
-		r34 := math.FMA(r32, r23, r33)
-		r36 := math.FMA(r34, r23, r35)
-		r38 := math.FMA(r36, r23, r37)
-		r40 := math.FMA(r38, r23, r39)
-		r42 := math.FMA(r40, r23, r41)
-		r44 := math.FMA(r42, r23, r43)
-		r46 := math.FMA(r44, r23, r45)
-		r48 := math.FMA(r46, r23, r47)
-		r50 := r31 > r49
-		if r50 {
-			r53 := math.FMA(r51, r23, r52)
-			r55 := math.FMA(r53, r23, r54)
-			r57 := math.FMA(r55, r23, r56)
-			r59 := math.FMA(r57, r23, r58)
-			r61 := math.FMA(r59, r23, r60)
-			r63 := math.FMA(r61, r23, r62)
-			r64 := math.FMA(r63, r23, r32)
-			r65 := math.FMA(r64, r23, r33)
-			r66 := math.FMA(r65, r23, r35)
-			r67 := math.FMA(r66, r23, r37)
-			r68 := math.FMA(r67, r23, r39)
-			r69 := math.FMA(r68, r23, r41)
-			r70 := math.FMA(r69, r23, r43)
-			r71 := math.FMA(r70, r23, r45)
-			r72 := math.FMA(r71, r23, r47)
-			r74 := r23 > r73
-			r75 := r23
+		// r31:az = Abs r23:z
+		az := math.Float64frombits(math.Float64bits(z) &^ (1 << 63))
+		// r34 = FMA r32 r23:z r33
+		r34 := math.FMA(r32, z, r33)
+		// r36 = FMA r34 r23:z r35
+		r36 := math.FMA(r34, z, r35)
+		// r38 = FMA r36 r23:z r37
+		r38 := math.FMA(r36, z, r37)
+		// r40 = FMA r38 r23:z r39
+		r40 := math.FMA(r38, z, r39)
+		// r42 = FMA r40 r23:z r41
+		r42 := math.FMA(r40, z, r41)
+		// r44 = FMA r42 r23:z r43
+		r44 := math.FMA(r42, z, r43)
+		// r46 = FMA r44 r23:z r45
+		r46 := math.FMA(r44, z, r45)
+		// r48:ex = FMA r46 r23:z r47
+		ex := math.FMA(r46, z, r47)
+		// r50:large = CmpGT r31:az r49
+		large := az > r49
+		// Rare r50:large
+		if large {
+			// r53 = FMA r51 r23:z r52
+			r53 := math.FMA(r51, z, r52)
+			// r55 = FMA r53 r23:z r54
+			r55 := math.FMA(r53, z, r54)
+			// r57 = FMA r55 r23:z r56
+			r57 := math.FMA(r55, z, r56)
+			// r59 = FMA r57 r23:z r58
+			r59 := math.FMA(r57, z, r58)
+			// r61 = FMA r59 r23:z r60
+			r61 := math.FMA(r59, z, r60)
+			// r63 = FMA r61 r23:z r62
+			r63 := math.FMA(r61, z, r62)
+			// r64 = FMA r63 r23:z r32
+			r64 := math.FMA(r63, z, r32)
+			// r65 = FMA r64 r23:z r33
+			r65 := math.FMA(r64, z, r33)
+			// r66 = FMA r65 r23:z r35
+			r66 := math.FMA(r65, z, r35)
+			// r67 = FMA r66 r23:z r37
+			r67 := math.FMA(r66, z, r37)
+			// r68 = FMA r67 r23:z r39
+			r68 := math.FMA(r67, z, r39)
+			// r69 = FMA r68 r23:z r41
+			r69 := math.FMA(r68, z, r41)
+			// r70 = FMA r69 r23:z r43
+			r70 := math.FMA(r69, z, r43)
+			// r71 = FMA r70 r23:z r45
+			r71 := math.FMA(r70, z, r45)
+			// r72:taylor = FMA r71 r23:z r47
+			taylor := math.FMA(r71, z, r47)
+			// r74 = CmpGT r23:z r73
+			r74 := z > r73
+			// r75:zl = Select r74 r73 r23:z
+			zl := z
 			if r74 {
-				r75 = r73
+				zl = r73
 			}
-			r77 := r75 < r76
-			r78 := r75
+			// r77 = CmpLT r75:zl r76
+			r77 := zl < r76
+			// r78:zc = Select r77 r76 r75:zl
+			zc := zl
 			if r77 {
-				r78 = r76
+				zc = r76
 			}
-			r81 := math.FMA(r78, r80, r79)
-			r82 := float64(r81 - r79)
-			r85 := math.FMA(r82, r84, r78)
-			r86 := math.FMA(r82, r83, r85)
-			r87 := math.FMA(r51, r86, r52)
-			r88 := math.FMA(r87, r86, r54)
-			r89 := math.FMA(r88, r86, r56)
-			r90 := math.FMA(r89, r86, r58)
-			r91 := math.FMA(r90, r86, r60)
-			r92 := math.FMA(r91, r86, r62)
-			r93 := math.FMA(r92, r86, r32)
-			r94 := math.FMA(r93, r86, r33)
-			r95 := math.FMA(r94, r86, r35)
-			r96 := math.FMA(r95, r86, r37)
-			r97 := math.FMA(r96, r86, r39)
-			r98 := math.FMA(r97, r86, r41)
-			r99 := math.FMA(r98, r86, r43)
-			r100 := math.FMA(r99, r86, r45)
-			r101 := math.FMA(r100, r86, r47)
-			r103 := r82 > r102
-			r104 := r82
+			// r81 = FMA r78:zc r80 r79
+			r81 := math.FMA(zc, r80, r79)
+			// r82:k = Sub r81 r79
+			k := float64(r81 - r79)
+			// r85 = FMA r82:k r84 r78:zc
+			r85 := math.FMA(k, r84, zc)
+			// r86:r = FMA r82:k r83 r85
+			r := math.FMA(k, r83, r85)
+			// r87 = FMA r51 r86:r r52
+			r87 := math.FMA(r51, r, r52)
+			// r88 = FMA r87 r86:r r54
+			r88 := math.FMA(r87, r, r54)
+			// r89 = FMA r88 r86:r r56
+			r89 := math.FMA(r88, r, r56)
+			// r90 = FMA r89 r86:r r58
+			r90 := math.FMA(r89, r, r58)
+			// r91 = FMA r90 r86:r r60
+			r91 := math.FMA(r90, r, r60)
+			// r92 = FMA r91 r86:r r62
+			r92 := math.FMA(r91, r, r62)
+			// r93 = FMA r92 r86:r r32
+			r93 := math.FMA(r92, r, r32)
+			// r94 = FMA r93 r86:r r33
+			r94 := math.FMA(r93, r, r33)
+			// r95 = FMA r94 r86:r r35
+			r95 := math.FMA(r94, r, r35)
+			// r96 = FMA r95 r86:r r37
+			r96 := math.FMA(r95, r, r37)
+			// r97 = FMA r96 r86:r r39
+			r97 := math.FMA(r96, r, r39)
+			// r98 = FMA r97 r86:r r41
+			r98 := math.FMA(r97, r, r41)
+			// r99 = FMA r98 r86:r r43
+			r99 := math.FMA(r98, r, r43)
+			// r100 = FMA r99 r86:r r45
+			r100 := math.FMA(r99, r, r45)
+			// r101:q = FMA r100 r86:r r47
+			q := math.FMA(r100, r, r47)
+			// r103 = CmpGT r82:k r102
+			r103 := k > r102
+			// r104:kc = Select r103 r102 r82:k
+			kc := k
 			if r103 {
-				r104 = r102
+				kc = r102
 			}
-			r106 := float64(r104 * r105)
+			// r106 = Mul r104:kc r105
+			r106 := float64(kc * r105)
+			// r107 = Add r106 r79
 			r107 := float64(r106 + r79)
-			r108 := math.Float64bits(r107)
-			r110 := r108 + r109
+			// r108:kBits = Bits r107
+			kBits108 := math.Float64bits(r107)
+			// r110 = IAdd r108:kBits r109
+			r110 := kBits108 + r109
+			// r111 = Shl 52 r110
 			r111 := r110 << 52
-			r112 := math.Float64frombits(r111)
-			r113 := float64(r47 - r112)
-			r114 := math.FMA(r86, r101, r113)
-			r115 := float64(r114 / r75)
-			r116 := math.FMA(r82, r45, r79)
-			r117 := float64(r116 - r79)
-			r118 := float64(r117 + r79)
-			r119 := math.Float64bits(r118)
-			r120 := r119 + r109
+			// r112:pow2 = FromBits r111
+			pow2112 := math.Float64frombits(r111)
+			// r113:oneMinus = Sub r47 r112:pow2
+			oneMinus := float64(r47 - pow2112)
+			// r114 = FMA r86:r r101:q r113:oneMinus
+			r114 := math.FMA(r, q, oneMinus)
+			// r115:y = Div r114 r75:zl
+			y := float64(r114 / zl)
+			// r116 = FMA r82:k r45 r79
+			r116 := math.FMA(k, r45, r79)
+			// r117:kHalf = Sub r116 r79
+			kHalf := float64(r116 - r79)
+			// r118 = Add r117:kHalf r79
+			r118 := float64(kHalf + r79)
+			// r119:kBits = Bits r118
+			kBits119 := math.Float64bits(r118)
+			// r120 = IAdd r119:kBits r109
+			r120 := kBits119 + r109
+			// r121 = Shl 52 r120
 			r121 := r120 << 52
-			r122 := math.Float64frombits(r121)
-			r123 := float64(r115 * r122)
-			r124 := float64(r82 - r117)
+			// r122:pow2 = FromBits r121
+			pow2122 := math.Float64frombits(r121)
+			// r123 = Mul r115:y r122:pow2
+			r123 := float64(y * pow2122)
+			// r124 = Sub r82:k r117:kHalf
+			r124 := float64(k - kHalf)
+			// r125 = Add r124 r79
 			r125 := float64(r124 + r79)
-			r126 := math.Float64bits(r125)
-			r127 := r126 + r109
+			// r126:kBits = Bits r125
+			kBits126 := math.Float64bits(r125)
+			// r127 = IAdd r126:kBits r109
+			r127 := kBits126 + r109
+			// r128 = Shl 52 r127
 			r128 := r127 << 52
-			r129 := math.Float64frombits(r128)
-			r130 := float64(r123 * r129)
-			r131 := r31 <= r45
-			r132 := r130
+			// r129:pow2 = FromBits r128
+			pow2129 := math.Float64frombits(r128)
+			// r130:big = Mul r123 r129:pow2
+			big := float64(r123 * pow2129)
+			// r131 = CmpLE r31:az r45
+			r131 := az <= r45
+			// r132:far = Select r131 r72:taylor r130:big
+			far := big
 			if r131 {
-				r132 = r72
+				far = taylor
 			}
-			if r50 {
-				r48 = r132
+			// r48:ex = Select r50:large r132:far r48:ex
+			if large {
+				ex = far
 			}
 		}
-		r133 := math.FMA(r48, r21, r6)
+		// r133:vc = FMA r48:ex r21:F r6:vr
+		vc := math.FMA(ex, F, vr)
+		// If Delta
 		if hasDelta {
+			// r134 = Load Delta
 			r134 := delta[j]
-			r133 = float64(r133 + r134)
+			// r133:vc = Add r133:vc r134
+			vc = float64(vc + r134)
 		}
-		r136 := cKa[j]
-		r137 := float64(r133 - r12)
-		r138 := cKeep[j]
-		r139 := float64(r138 * r9)
-		r140 := math.FMA(r136, r137, r139)
-		r142 := float64(r141 - r2)
-		r143 := cTauRef[j]
-		r144 := r142 < r143
-		r0 = r133
-		if r144 {
-			r0 = r6
+		// r136:ka = Param Ka
+		ka := cKa[j]
+		// r137:dv = Sub r133:vc r12:vRest
+		dv := float64(vc - vRest)
+		// r138:keep = Param Keep
+		keep := cKeep[j]
+		// r139:wkeep = Mul r138:keep r9:u
+		wkeep := float64(keep * u)
+		// r140:wc = FMA r136:ka r137:dv r139:wkeep
+		wc := math.FMA(ka, dv, wkeep)
+		// r142:since = Sub r141:t r2:Last
+		since := float64(t - Last)
+		// r143:tauRef = Param TauRef
+		tauRef := cTauRef[j]
+		// r144:refr = CmpLT r142:since r143:tauRef
+		refr := since < tauRef
+		// r0:V = Select r144:refr r6:vr r133:vc
+		V = vc
+		if refr {
+			V = vr
 		}
-		r1 = r140
-		if r144 {
-			r1 = r9
+		// r1:W = Select r144:refr r9:u r140:wc
+		W = wc
+		if refr {
+			W = u
 		}
-		r147 := r0 >= r3
-		if r147 {
-			r2 = r141
+		// r147:sp = CmpGE r0:V r3:vTh
+		sp := V >= vTh
+		// r2:Last = Select r147:sp r141:t r2:Last
+		if sp {
+			Last = t
 		}
+		// If Spike
 		if hasSpike {
-			if r147 {
+			// StoreOne Spike r147:sp
+			if sp {
 				spike[j] = 1
 			} else {
 				spike[j] = 0
 			}
 		}
+		// If Ref
 		if hasRef {
-			r148 := r144 || r147
-			ref[j] = r148
+			// r148:ref = Or r144:refr r147:sp
+			ref148 := refr || sp
+			// StoreBool Ref r148:ref
+			ref[j] = ref148
 		}
+		// If Bits
 		if hasBits {
-			if r147 {
+			// StoreBits Bits r147:sp
+			if sp {
 				bits[(j)>>6] |= 1 << ((j) & 63)
 			} else {
 				bits[(j)>>6] &^= 1 << ((j) & 63)
 			}
 		}
-		v[j] = r0
-		w[j] = r1
-		last[j] = r2
+		// Store V r0:V
+		v[j] = V
+		// Store W r1:W
+		w[j] = W
+		// Store Last r2:Last
+		last[j] = Last
 	}
 }
 
@@ -6267,360 +9729,620 @@ func stepF64HardPNOne(f *Frame64, s int) {
 func ExprelF32(f *Frame32) {
 	n := f.N
 	v := f.V[:n]
-	r2 := math.Float32frombits(0x3ab60b61)  // 0.0013888889225199819
-	r3 := math.Float32frombits(0x3c088889)  // 0.008333333767950535
-	r5 := math.Float32frombits(0x3d2aaaab)  // 0.0416666679084301
-	r7 := math.Float32frombits(0x3e2aaaab)  // 0.1666666716337204
-	r9 := math.Float32frombits(0x3f000000)  // 0.5
+	// r2 = Imm 0x3ab60b61
+	r2 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r3 = Imm 0x3c088889
+	r3 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r5 = Imm 0x3d2aaaab
+	r5 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r7 = Imm 0x3e2aaaab
+	r7 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r9 = Imm 0x3f000000
+	r9 := math.Float32frombits(0x3f000000) // 0.5
+	// r11 = Imm 0x3f800000
 	r11 := math.Float32frombits(0x3f800000) // 1
+	// r13 = Imm 0x3e000000
 	r13 := math.Float32frombits(0x3e000000) // 0.125
+	// r15 = Imm 0x3493f27e
 	r15 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r16 = Imm 0x3638ef1d
 	r16 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r18 = Imm 0x37d00d01
 	r18 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r20 = Imm 0x39500d01
 	r20 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r28 = Imm 0x42be0000
 	r28 := math.Float32frombits(0x42be0000) // 95
+	// r31 = Imm 0xc2ae0000
 	r31 := math.Float32frombits(0xc2ae0000) // -87
+	// r34 = Imm 0x4b400000
 	r34 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r35 = Imm 0x3fb8aa3b
 	r35 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r38 = Imm 0xb5bfbe8e
 	r38 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r39 = Imm 0xbf317200
 	r39 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r51 = Imm 0x41f00000
 	r51 := math.Float32frombits(0x41f00000) // 30
+	// r54 = Imm 0xbf800000
 	r54 := math.Float32frombits(0xbf800000) // -1
+	// r58 = Imm 0x7f
 	r58 := uint32(0x7f)
 	j := 0
 	for ; j < n-2; j += 3 {
 		slow := false
-		r0a := v[j]
-		r0b := v[j+1]
-		r0c := v[j+2]
-		r1a := math.Float32frombits(math.Float32bits(r0a) &^ (1 << 31))
-		r1b := math.Float32frombits(math.Float32bits(r0b) &^ (1 << 31))
-		r1c := math.Float32frombits(math.Float32bits(r0c) &^ (1 << 31))
-		r4a := fma32Try(r2, r0a, r3, &slow)
-		r4b := fma32Try(r2, r0b, r3, &slow)
-		r4c := fma32Try(r2, r0c, r3, &slow)
-		r6a := fma32Try(r4a, r0a, r5, &slow)
-		r6b := fma32Try(r4b, r0b, r5, &slow)
-		r6c := fma32Try(r4c, r0c, r5, &slow)
-		r8a := fma32Try(r6a, r0a, r7, &slow)
-		r8b := fma32Try(r6b, r0b, r7, &slow)
-		r8c := fma32Try(r6c, r0c, r7, &slow)
-		r10a := fma32Try(r8a, r0a, r9, &slow)
-		r10b := fma32Try(r8b, r0b, r9, &slow)
-		r10c := fma32Try(r8c, r0c, r9, &slow)
-		r12a := fma32Try(r10a, r0a, r11, &slow)
-		r12b := fma32Try(r10b, r0b, r11, &slow)
-		r12c := fma32Try(r10c, r0c, r11, &slow)
-		r14a := r1a > r13
-		r14b := r1b > r13
-		r14c := r1c > r13
-		if r14a {
-			r17a := fma32Try(r15, r0a, r16, &slow)
-			r19a := fma32Try(r17a, r0a, r18, &slow)
-			r21a := fma32Try(r19a, r0a, r20, &slow)
-			r22a := fma32Try(r21a, r0a, r2, &slow)
-			r23a := fma32Try(r22a, r0a, r3, &slow)
-			r24a := fma32Try(r23a, r0a, r5, &slow)
-			r25a := fma32Try(r24a, r0a, r7, &slow)
-			r26a := fma32Try(r25a, r0a, r9, &slow)
-			r27a := fma32Try(r26a, r0a, r11, &slow)
-			r29a := r0a > r28
-			r30a := r0a
-			if r29a {
-				r30a = r28
+		// r0 = Load V
+		r0_a := v[j]
+		r0_b := v[j+1]
+		r0_c := v[j+2]
+		// r1:az = Abs r0
+		az_a := math.Float32frombits(math.Float32bits(r0_a) &^ (1 << 31))
+		az_b := math.Float32frombits(math.Float32bits(r0_b) &^ (1 << 31))
+		az_c := math.Float32frombits(math.Float32bits(r0_c) &^ (1 << 31))
+		// r4 = FMA r2 r0 r3
+		r4_a := fma32Try(r2, r0_a, r3, &slow)
+		r4_b := fma32Try(r2, r0_b, r3, &slow)
+		r4_c := fma32Try(r2, r0_c, r3, &slow)
+		// r6 = FMA r4 r0 r5
+		r6_a := fma32Try(r4_a, r0_a, r5, &slow)
+		r6_b := fma32Try(r4_b, r0_b, r5, &slow)
+		r6_c := fma32Try(r4_c, r0_c, r5, &slow)
+		// r8 = FMA r6 r0 r7
+		r8_a := fma32Try(r6_a, r0_a, r7, &slow)
+		r8_b := fma32Try(r6_b, r0_b, r7, &slow)
+		r8_c := fma32Try(r6_c, r0_c, r7, &slow)
+		// r10 = FMA r8 r0 r9
+		r10_a := fma32Try(r8_a, r0_a, r9, &slow)
+		r10_b := fma32Try(r8_b, r0_b, r9, &slow)
+		r10_c := fma32Try(r8_c, r0_c, r9, &slow)
+		// r12:ex = FMA r10 r0 r11
+		ex_a := fma32Try(r10_a, r0_a, r11, &slow)
+		ex_b := fma32Try(r10_b, r0_b, r11, &slow)
+		ex_c := fma32Try(r10_c, r0_c, r11, &slow)
+		// r14:large = CmpGT r1:az r13
+		large_a := az_a > r13
+		large_b := az_b > r13
+		large_c := az_c > r13
+		// Rare r14:large
+		if large_a {
+			// r17 = FMA r15 r0 r16
+			r17_a := fma32Try(r15, r0_a, r16, &slow)
+			// r19 = FMA r17 r0 r18
+			r19_a := fma32Try(r17_a, r0_a, r18, &slow)
+			// r21 = FMA r19 r0 r20
+			r21_a := fma32Try(r19_a, r0_a, r20, &slow)
+			// r22 = FMA r21 r0 r2
+			r22_a := fma32Try(r21_a, r0_a, r2, &slow)
+			// r23 = FMA r22 r0 r3
+			r23_a := fma32Try(r22_a, r0_a, r3, &slow)
+			// r24 = FMA r23 r0 r5
+			r24_a := fma32Try(r23_a, r0_a, r5, &slow)
+			// r25 = FMA r24 r0 r7
+			r25_a := fma32Try(r24_a, r0_a, r7, &slow)
+			// r26 = FMA r25 r0 r9
+			r26_a := fma32Try(r25_a, r0_a, r9, &slow)
+			// r27:taylor = FMA r26 r0 r11
+			taylor_a := fma32Try(r26_a, r0_a, r11, &slow)
+			// r29 = CmpGT r0 r28
+			r29_a := r0_a > r28
+			// r30:zl = Select r29 r28 r0
+			zl_a := r0_a
+			if r29_a {
+				zl_a = r28
 			}
-			r32a := r30a < r31
-			r33a := r30a
-			if r32a {
-				r33a = r31
+			// r32 = CmpLT r30:zl r31
+			r32_a := zl_a < r31
+			// r33:zc = Select r32 r31 r30:zl
+			zc_a := zl_a
+			if r32_a {
+				zc_a = r31
 			}
-			r36a := fma32Try(r33a, r35, r34, &slow)
-			r37a := float32(r36a - r34)
-			r40a := fma32Try(r37a, r39, r33a, &slow)
-			r41a := fma32Try(r37a, r38, r40a, &slow)
-			r42a := fma32Try(r15, r41a, r16, &slow)
-			r43a := fma32Try(r42a, r41a, r18, &slow)
-			r44a := fma32Try(r43a, r41a, r20, &slow)
-			r45a := fma32Try(r44a, r41a, r2, &slow)
-			r46a := fma32Try(r45a, r41a, r3, &slow)
-			r47a := fma32Try(r46a, r41a, r5, &slow)
-			r48a := fma32Try(r47a, r41a, r7, &slow)
-			r49a := fma32Try(r48a, r41a, r9, &slow)
-			r50a := fma32Try(r49a, r41a, r11, &slow)
-			r52a := r37a > r51
-			r53a := r37a
-			if r52a {
-				r53a = r51
+			// r36 = FMA r33:zc r35 r34
+			r36_a := fma32Try(zc_a, r35, r34, &slow)
+			// r37:k = Sub r36 r34
+			k_a := float32(r36_a - r34)
+			// r40 = FMA r37:k r39 r33:zc
+			r40_a := fma32Try(k_a, r39, zc_a, &slow)
+			// r41:r = FMA r37:k r38 r40
+			r_a := fma32Try(k_a, r38, r40_a, &slow)
+			// r42 = FMA r15 r41:r r16
+			r42_a := fma32Try(r15, r_a, r16, &slow)
+			// r43 = FMA r42 r41:r r18
+			r43_a := fma32Try(r42_a, r_a, r18, &slow)
+			// r44 = FMA r43 r41:r r20
+			r44_a := fma32Try(r43_a, r_a, r20, &slow)
+			// r45 = FMA r44 r41:r r2
+			r45_a := fma32Try(r44_a, r_a, r2, &slow)
+			// r46 = FMA r45 r41:r r3
+			r46_a := fma32Try(r45_a, r_a, r3, &slow)
+			// r47 = FMA r46 r41:r r5
+			r47_a := fma32Try(r46_a, r_a, r5, &slow)
+			// r48 = FMA r47 r41:r r7
+			r48_a := fma32Try(r47_a, r_a, r7, &slow)
+			// r49 = FMA r48 r41:r r9
+			r49_a := fma32Try(r48_a, r_a, r9, &slow)
+			// r50:q = FMA r49 r41:r r11
+			q_a := fma32Try(r49_a, r_a, r11, &slow)
+			// r52 = CmpGT r37:k r51
+			r52_a := k_a > r51
+			// r53:kc = Select r52 r51 r37:k
+			kc_a := k_a
+			if r52_a {
+				kc_a = r51
 			}
-			r55a := float32(r53a * r54)
-			r56a := float32(r55a + r34)
-			r57a := math.Float32bits(r56a)
-			r59a := r57a + r58
-			r60a := r59a << 23
-			r61a := math.Float32frombits(r60a)
-			r62a := float32(r11 - r61a)
-			r63a := fma32Try(r41a, r50a, r62a, &slow)
-			r64a := float32(r63a / r30a)
-			r65a := fma32Try(r37a, r9, r34, &slow)
-			r66a := float32(r65a - r34)
-			r67a := float32(r66a + r34)
-			r68a := math.Float32bits(r67a)
-			r69a := r68a + r58
-			r70a := r69a << 23
-			r71a := math.Float32frombits(r70a)
-			r72a := float32(r64a * r71a)
-			r73a := float32(r37a - r66a)
-			r74a := float32(r73a + r34)
-			r75a := math.Float32bits(r74a)
-			r76a := r75a + r58
-			r77a := r76a << 23
-			r78a := math.Float32frombits(r77a)
-			r79a := float32(r72a * r78a)
-			r80a := r1a <= r9
-			r81a := r79a
-			if r80a {
-				r81a = r27a
+			// r55 = Mul r53:kc r54
+			r55_a := float32(kc_a * r54)
+			// r56 = Add r55 r34
+			r56_a := float32(r55_a + r34)
+			// r57:kBits = Bits r56
+			kBits57_a := math.Float32bits(r56_a)
+			// r59 = IAdd r57:kBits r58
+			r59_a := kBits57_a + r58
+			// r60 = Shl 23 r59
+			r60_a := r59_a << 23
+			// r61:pow2 = FromBits r60
+			pow261_a := math.Float32frombits(r60_a)
+			// r62:oneMinus = Sub r11 r61:pow2
+			oneMinus_a := float32(r11 - pow261_a)
+			// r63 = FMA r41:r r50:q r62:oneMinus
+			r63_a := fma32Try(r_a, q_a, oneMinus_a, &slow)
+			// r64:y = Div r63 r30:zl
+			y_a := float32(r63_a / zl_a)
+			// r65 = FMA r37:k r9 r34
+			r65_a := fma32Try(k_a, r9, r34, &slow)
+			// r66:kHalf = Sub r65 r34
+			kHalf_a := float32(r65_a - r34)
+			// r67 = Add r66:kHalf r34
+			r67_a := float32(kHalf_a + r34)
+			// r68:kBits = Bits r67
+			kBits68_a := math.Float32bits(r67_a)
+			// r69 = IAdd r68:kBits r58
+			r69_a := kBits68_a + r58
+			// r70 = Shl 23 r69
+			r70_a := r69_a << 23
+			// r71:pow2 = FromBits r70
+			pow271_a := math.Float32frombits(r70_a)
+			// r72 = Mul r64:y r71:pow2
+			r72_a := float32(y_a * pow271_a)
+			// r73 = Sub r37:k r66:kHalf
+			r73_a := float32(k_a - kHalf_a)
+			// r74 = Add r73 r34
+			r74_a := float32(r73_a + r34)
+			// r75:kBits = Bits r74
+			kBits75_a := math.Float32bits(r74_a)
+			// r76 = IAdd r75:kBits r58
+			r76_a := kBits75_a + r58
+			// r77 = Shl 23 r76
+			r77_a := r76_a << 23
+			// r78:pow2 = FromBits r77
+			pow278_a := math.Float32frombits(r77_a)
+			// r79:big = Mul r72 r78:pow2
+			big_a := float32(r72_a * pow278_a)
+			// r80 = CmpLE r1:az r9
+			r80_a := az_a <= r9
+			// r81:far = Select r80 r27:taylor r79:big
+			far_a := big_a
+			if r80_a {
+				far_a = taylor_a
 			}
-			if r14a {
-				r12a = r81a
-			}
-		}
-		if r14b {
-			r17b := fma32Try(r15, r0b, r16, &slow)
-			r19b := fma32Try(r17b, r0b, r18, &slow)
-			r21b := fma32Try(r19b, r0b, r20, &slow)
-			r22b := fma32Try(r21b, r0b, r2, &slow)
-			r23b := fma32Try(r22b, r0b, r3, &slow)
-			r24b := fma32Try(r23b, r0b, r5, &slow)
-			r25b := fma32Try(r24b, r0b, r7, &slow)
-			r26b := fma32Try(r25b, r0b, r9, &slow)
-			r27b := fma32Try(r26b, r0b, r11, &slow)
-			r29b := r0b > r28
-			r30b := r0b
-			if r29b {
-				r30b = r28
-			}
-			r32b := r30b < r31
-			r33b := r30b
-			if r32b {
-				r33b = r31
-			}
-			r36b := fma32Try(r33b, r35, r34, &slow)
-			r37b := float32(r36b - r34)
-			r40b := fma32Try(r37b, r39, r33b, &slow)
-			r41b := fma32Try(r37b, r38, r40b, &slow)
-			r42b := fma32Try(r15, r41b, r16, &slow)
-			r43b := fma32Try(r42b, r41b, r18, &slow)
-			r44b := fma32Try(r43b, r41b, r20, &slow)
-			r45b := fma32Try(r44b, r41b, r2, &slow)
-			r46b := fma32Try(r45b, r41b, r3, &slow)
-			r47b := fma32Try(r46b, r41b, r5, &slow)
-			r48b := fma32Try(r47b, r41b, r7, &slow)
-			r49b := fma32Try(r48b, r41b, r9, &slow)
-			r50b := fma32Try(r49b, r41b, r11, &slow)
-			r52b := r37b > r51
-			r53b := r37b
-			if r52b {
-				r53b = r51
-			}
-			r55b := float32(r53b * r54)
-			r56b := float32(r55b + r34)
-			r57b := math.Float32bits(r56b)
-			r59b := r57b + r58
-			r60b := r59b << 23
-			r61b := math.Float32frombits(r60b)
-			r62b := float32(r11 - r61b)
-			r63b := fma32Try(r41b, r50b, r62b, &slow)
-			r64b := float32(r63b / r30b)
-			r65b := fma32Try(r37b, r9, r34, &slow)
-			r66b := float32(r65b - r34)
-			r67b := float32(r66b + r34)
-			r68b := math.Float32bits(r67b)
-			r69b := r68b + r58
-			r70b := r69b << 23
-			r71b := math.Float32frombits(r70b)
-			r72b := float32(r64b * r71b)
-			r73b := float32(r37b - r66b)
-			r74b := float32(r73b + r34)
-			r75b := math.Float32bits(r74b)
-			r76b := r75b + r58
-			r77b := r76b << 23
-			r78b := math.Float32frombits(r77b)
-			r79b := float32(r72b * r78b)
-			r80b := r1b <= r9
-			r81b := r79b
-			if r80b {
-				r81b = r27b
-			}
-			if r14b {
-				r12b = r81b
+			// r12:ex = Select r14:large r81:far r12:ex
+			if large_a {
+				ex_a = far_a
 			}
 		}
-		if r14c {
-			r17c := fma32Try(r15, r0c, r16, &slow)
-			r19c := fma32Try(r17c, r0c, r18, &slow)
-			r21c := fma32Try(r19c, r0c, r20, &slow)
-			r22c := fma32Try(r21c, r0c, r2, &slow)
-			r23c := fma32Try(r22c, r0c, r3, &slow)
-			r24c := fma32Try(r23c, r0c, r5, &slow)
-			r25c := fma32Try(r24c, r0c, r7, &slow)
-			r26c := fma32Try(r25c, r0c, r9, &slow)
-			r27c := fma32Try(r26c, r0c, r11, &slow)
-			r29c := r0c > r28
-			r30c := r0c
-			if r29c {
-				r30c = r28
+		if large_b {
+			// r17 = FMA r15 r0 r16
+			r17_b := fma32Try(r15, r0_b, r16, &slow)
+			// r19 = FMA r17 r0 r18
+			r19_b := fma32Try(r17_b, r0_b, r18, &slow)
+			// r21 = FMA r19 r0 r20
+			r21_b := fma32Try(r19_b, r0_b, r20, &slow)
+			// r22 = FMA r21 r0 r2
+			r22_b := fma32Try(r21_b, r0_b, r2, &slow)
+			// r23 = FMA r22 r0 r3
+			r23_b := fma32Try(r22_b, r0_b, r3, &slow)
+			// r24 = FMA r23 r0 r5
+			r24_b := fma32Try(r23_b, r0_b, r5, &slow)
+			// r25 = FMA r24 r0 r7
+			r25_b := fma32Try(r24_b, r0_b, r7, &slow)
+			// r26 = FMA r25 r0 r9
+			r26_b := fma32Try(r25_b, r0_b, r9, &slow)
+			// r27:taylor = FMA r26 r0 r11
+			taylor_b := fma32Try(r26_b, r0_b, r11, &slow)
+			// r29 = CmpGT r0 r28
+			r29_b := r0_b > r28
+			// r30:zl = Select r29 r28 r0
+			zl_b := r0_b
+			if r29_b {
+				zl_b = r28
 			}
-			r32c := r30c < r31
-			r33c := r30c
-			if r32c {
-				r33c = r31
+			// r32 = CmpLT r30:zl r31
+			r32_b := zl_b < r31
+			// r33:zc = Select r32 r31 r30:zl
+			zc_b := zl_b
+			if r32_b {
+				zc_b = r31
 			}
-			r36c := fma32Try(r33c, r35, r34, &slow)
-			r37c := float32(r36c - r34)
-			r40c := fma32Try(r37c, r39, r33c, &slow)
-			r41c := fma32Try(r37c, r38, r40c, &slow)
-			r42c := fma32Try(r15, r41c, r16, &slow)
-			r43c := fma32Try(r42c, r41c, r18, &slow)
-			r44c := fma32Try(r43c, r41c, r20, &slow)
-			r45c := fma32Try(r44c, r41c, r2, &slow)
-			r46c := fma32Try(r45c, r41c, r3, &slow)
-			r47c := fma32Try(r46c, r41c, r5, &slow)
-			r48c := fma32Try(r47c, r41c, r7, &slow)
-			r49c := fma32Try(r48c, r41c, r9, &slow)
-			r50c := fma32Try(r49c, r41c, r11, &slow)
-			r52c := r37c > r51
-			r53c := r37c
-			if r52c {
-				r53c = r51
+			// r36 = FMA r33:zc r35 r34
+			r36_b := fma32Try(zc_b, r35, r34, &slow)
+			// r37:k = Sub r36 r34
+			k_b := float32(r36_b - r34)
+			// r40 = FMA r37:k r39 r33:zc
+			r40_b := fma32Try(k_b, r39, zc_b, &slow)
+			// r41:r = FMA r37:k r38 r40
+			r_b := fma32Try(k_b, r38, r40_b, &slow)
+			// r42 = FMA r15 r41:r r16
+			r42_b := fma32Try(r15, r_b, r16, &slow)
+			// r43 = FMA r42 r41:r r18
+			r43_b := fma32Try(r42_b, r_b, r18, &slow)
+			// r44 = FMA r43 r41:r r20
+			r44_b := fma32Try(r43_b, r_b, r20, &slow)
+			// r45 = FMA r44 r41:r r2
+			r45_b := fma32Try(r44_b, r_b, r2, &slow)
+			// r46 = FMA r45 r41:r r3
+			r46_b := fma32Try(r45_b, r_b, r3, &slow)
+			// r47 = FMA r46 r41:r r5
+			r47_b := fma32Try(r46_b, r_b, r5, &slow)
+			// r48 = FMA r47 r41:r r7
+			r48_b := fma32Try(r47_b, r_b, r7, &slow)
+			// r49 = FMA r48 r41:r r9
+			r49_b := fma32Try(r48_b, r_b, r9, &slow)
+			// r50:q = FMA r49 r41:r r11
+			q_b := fma32Try(r49_b, r_b, r11, &slow)
+			// r52 = CmpGT r37:k r51
+			r52_b := k_b > r51
+			// r53:kc = Select r52 r51 r37:k
+			kc_b := k_b
+			if r52_b {
+				kc_b = r51
 			}
-			r55c := float32(r53c * r54)
-			r56c := float32(r55c + r34)
-			r57c := math.Float32bits(r56c)
-			r59c := r57c + r58
-			r60c := r59c << 23
-			r61c := math.Float32frombits(r60c)
-			r62c := float32(r11 - r61c)
-			r63c := fma32Try(r41c, r50c, r62c, &slow)
-			r64c := float32(r63c / r30c)
-			r65c := fma32Try(r37c, r9, r34, &slow)
-			r66c := float32(r65c - r34)
-			r67c := float32(r66c + r34)
-			r68c := math.Float32bits(r67c)
-			r69c := r68c + r58
-			r70c := r69c << 23
-			r71c := math.Float32frombits(r70c)
-			r72c := float32(r64c * r71c)
-			r73c := float32(r37c - r66c)
-			r74c := float32(r73c + r34)
-			r75c := math.Float32bits(r74c)
-			r76c := r75c + r58
-			r77c := r76c << 23
-			r78c := math.Float32frombits(r77c)
-			r79c := float32(r72c * r78c)
-			r80c := r1c <= r9
-			r81c := r79c
-			if r80c {
-				r81c = r27c
+			// r55 = Mul r53:kc r54
+			r55_b := float32(kc_b * r54)
+			// r56 = Add r55 r34
+			r56_b := float32(r55_b + r34)
+			// r57:kBits = Bits r56
+			kBits57_b := math.Float32bits(r56_b)
+			// r59 = IAdd r57:kBits r58
+			r59_b := kBits57_b + r58
+			// r60 = Shl 23 r59
+			r60_b := r59_b << 23
+			// r61:pow2 = FromBits r60
+			pow261_b := math.Float32frombits(r60_b)
+			// r62:oneMinus = Sub r11 r61:pow2
+			oneMinus_b := float32(r11 - pow261_b)
+			// r63 = FMA r41:r r50:q r62:oneMinus
+			r63_b := fma32Try(r_b, q_b, oneMinus_b, &slow)
+			// r64:y = Div r63 r30:zl
+			y_b := float32(r63_b / zl_b)
+			// r65 = FMA r37:k r9 r34
+			r65_b := fma32Try(k_b, r9, r34, &slow)
+			// r66:kHalf = Sub r65 r34
+			kHalf_b := float32(r65_b - r34)
+			// r67 = Add r66:kHalf r34
+			r67_b := float32(kHalf_b + r34)
+			// r68:kBits = Bits r67
+			kBits68_b := math.Float32bits(r67_b)
+			// r69 = IAdd r68:kBits r58
+			r69_b := kBits68_b + r58
+			// r70 = Shl 23 r69
+			r70_b := r69_b << 23
+			// r71:pow2 = FromBits r70
+			pow271_b := math.Float32frombits(r70_b)
+			// r72 = Mul r64:y r71:pow2
+			r72_b := float32(y_b * pow271_b)
+			// r73 = Sub r37:k r66:kHalf
+			r73_b := float32(k_b - kHalf_b)
+			// r74 = Add r73 r34
+			r74_b := float32(r73_b + r34)
+			// r75:kBits = Bits r74
+			kBits75_b := math.Float32bits(r74_b)
+			// r76 = IAdd r75:kBits r58
+			r76_b := kBits75_b + r58
+			// r77 = Shl 23 r76
+			r77_b := r76_b << 23
+			// r78:pow2 = FromBits r77
+			pow278_b := math.Float32frombits(r77_b)
+			// r79:big = Mul r72 r78:pow2
+			big_b := float32(r72_b * pow278_b)
+			// r80 = CmpLE r1:az r9
+			r80_b := az_b <= r9
+			// r81:far = Select r80 r27:taylor r79:big
+			far_b := big_b
+			if r80_b {
+				far_b = taylor_b
 			}
-			if r14c {
-				r12c = r81c
+			// r12:ex = Select r14:large r81:far r12:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		if large_c {
+			// r17 = FMA r15 r0 r16
+			r17_c := fma32Try(r15, r0_c, r16, &slow)
+			// r19 = FMA r17 r0 r18
+			r19_c := fma32Try(r17_c, r0_c, r18, &slow)
+			// r21 = FMA r19 r0 r20
+			r21_c := fma32Try(r19_c, r0_c, r20, &slow)
+			// r22 = FMA r21 r0 r2
+			r22_c := fma32Try(r21_c, r0_c, r2, &slow)
+			// r23 = FMA r22 r0 r3
+			r23_c := fma32Try(r22_c, r0_c, r3, &slow)
+			// r24 = FMA r23 r0 r5
+			r24_c := fma32Try(r23_c, r0_c, r5, &slow)
+			// r25 = FMA r24 r0 r7
+			r25_c := fma32Try(r24_c, r0_c, r7, &slow)
+			// r26 = FMA r25 r0 r9
+			r26_c := fma32Try(r25_c, r0_c, r9, &slow)
+			// r27:taylor = FMA r26 r0 r11
+			taylor_c := fma32Try(r26_c, r0_c, r11, &slow)
+			// r29 = CmpGT r0 r28
+			r29_c := r0_c > r28
+			// r30:zl = Select r29 r28 r0
+			zl_c := r0_c
+			if r29_c {
+				zl_c = r28
+			}
+			// r32 = CmpLT r30:zl r31
+			r32_c := zl_c < r31
+			// r33:zc = Select r32 r31 r30:zl
+			zc_c := zl_c
+			if r32_c {
+				zc_c = r31
+			}
+			// r36 = FMA r33:zc r35 r34
+			r36_c := fma32Try(zc_c, r35, r34, &slow)
+			// r37:k = Sub r36 r34
+			k_c := float32(r36_c - r34)
+			// r40 = FMA r37:k r39 r33:zc
+			r40_c := fma32Try(k_c, r39, zc_c, &slow)
+			// r41:r = FMA r37:k r38 r40
+			r_c := fma32Try(k_c, r38, r40_c, &slow)
+			// r42 = FMA r15 r41:r r16
+			r42_c := fma32Try(r15, r_c, r16, &slow)
+			// r43 = FMA r42 r41:r r18
+			r43_c := fma32Try(r42_c, r_c, r18, &slow)
+			// r44 = FMA r43 r41:r r20
+			r44_c := fma32Try(r43_c, r_c, r20, &slow)
+			// r45 = FMA r44 r41:r r2
+			r45_c := fma32Try(r44_c, r_c, r2, &slow)
+			// r46 = FMA r45 r41:r r3
+			r46_c := fma32Try(r45_c, r_c, r3, &slow)
+			// r47 = FMA r46 r41:r r5
+			r47_c := fma32Try(r46_c, r_c, r5, &slow)
+			// r48 = FMA r47 r41:r r7
+			r48_c := fma32Try(r47_c, r_c, r7, &slow)
+			// r49 = FMA r48 r41:r r9
+			r49_c := fma32Try(r48_c, r_c, r9, &slow)
+			// r50:q = FMA r49 r41:r r11
+			q_c := fma32Try(r49_c, r_c, r11, &slow)
+			// r52 = CmpGT r37:k r51
+			r52_c := k_c > r51
+			// r53:kc = Select r52 r51 r37:k
+			kc_c := k_c
+			if r52_c {
+				kc_c = r51
+			}
+			// r55 = Mul r53:kc r54
+			r55_c := float32(kc_c * r54)
+			// r56 = Add r55 r34
+			r56_c := float32(r55_c + r34)
+			// r57:kBits = Bits r56
+			kBits57_c := math.Float32bits(r56_c)
+			// r59 = IAdd r57:kBits r58
+			r59_c := kBits57_c + r58
+			// r60 = Shl 23 r59
+			r60_c := r59_c << 23
+			// r61:pow2 = FromBits r60
+			pow261_c := math.Float32frombits(r60_c)
+			// r62:oneMinus = Sub r11 r61:pow2
+			oneMinus_c := float32(r11 - pow261_c)
+			// r63 = FMA r41:r r50:q r62:oneMinus
+			r63_c := fma32Try(r_c, q_c, oneMinus_c, &slow)
+			// r64:y = Div r63 r30:zl
+			y_c := float32(r63_c / zl_c)
+			// r65 = FMA r37:k r9 r34
+			r65_c := fma32Try(k_c, r9, r34, &slow)
+			// r66:kHalf = Sub r65 r34
+			kHalf_c := float32(r65_c - r34)
+			// r67 = Add r66:kHalf r34
+			r67_c := float32(kHalf_c + r34)
+			// r68:kBits = Bits r67
+			kBits68_c := math.Float32bits(r67_c)
+			// r69 = IAdd r68:kBits r58
+			r69_c := kBits68_c + r58
+			// r70 = Shl 23 r69
+			r70_c := r69_c << 23
+			// r71:pow2 = FromBits r70
+			pow271_c := math.Float32frombits(r70_c)
+			// r72 = Mul r64:y r71:pow2
+			r72_c := float32(y_c * pow271_c)
+			// r73 = Sub r37:k r66:kHalf
+			r73_c := float32(k_c - kHalf_c)
+			// r74 = Add r73 r34
+			r74_c := float32(r73_c + r34)
+			// r75:kBits = Bits r74
+			kBits75_c := math.Float32bits(r74_c)
+			// r76 = IAdd r75:kBits r58
+			r76_c := kBits75_c + r58
+			// r77 = Shl 23 r76
+			r77_c := r76_c << 23
+			// r78:pow2 = FromBits r77
+			pow278_c := math.Float32frombits(r77_c)
+			// r79:big = Mul r72 r78:pow2
+			big_c := float32(r72_c * pow278_c)
+			// r80 = CmpLE r1:az r9
+			r80_c := az_c <= r9
+			// r81:far = Select r80 r27:taylor r79:big
+			far_c := big_c
+			if r80_c {
+				far_c = taylor_c
+			}
+			// r12:ex = Select r14:large r81:far r12:ex
+			if large_c {
+				ex_c = far_c
 			}
 		}
 		if slow {
 			exprelF32Exact(f, j, j+3)
 			continue
 		}
-		v[j] = r12a
-		v[j+1] = r12b
-		v[j+2] = r12c
+		// Store V r12:ex
+		v[j] = ex_a
+		v[j+1] = ex_b
+		v[j+2] = ex_c
 	}
 	for ; j < n; j++ {
 		slow := false
+		// r0 = Load V
 		r0 := v[j]
-		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		// r1:az = Abs r0
+		az := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		// r4 = FMA r2 r0 r3
 		r4 := fma32Try(r2, r0, r3, &slow)
+		// r6 = FMA r4 r0 r5
 		r6 := fma32Try(r4, r0, r5, &slow)
+		// r8 = FMA r6 r0 r7
 		r8 := fma32Try(r6, r0, r7, &slow)
+		// r10 = FMA r8 r0 r9
 		r10 := fma32Try(r8, r0, r9, &slow)
-		r12 := fma32Try(r10, r0, r11, &slow)
-		r14 := r1 > r13
-		if r14 {
+		// r12:ex = FMA r10 r0 r11
+		ex := fma32Try(r10, r0, r11, &slow)
+		// r14:large = CmpGT r1:az r13
+		large := az > r13
+		// Rare r14:large
+		if large {
+			// r17 = FMA r15 r0 r16
 			r17 := fma32Try(r15, r0, r16, &slow)
+			// r19 = FMA r17 r0 r18
 			r19 := fma32Try(r17, r0, r18, &slow)
+			// r21 = FMA r19 r0 r20
 			r21 := fma32Try(r19, r0, r20, &slow)
+			// r22 = FMA r21 r0 r2
 			r22 := fma32Try(r21, r0, r2, &slow)
+			// r23 = FMA r22 r0 r3
 			r23 := fma32Try(r22, r0, r3, &slow)
+			// r24 = FMA r23 r0 r5
 			r24 := fma32Try(r23, r0, r5, &slow)
+			// r25 = FMA r24 r0 r7
 			r25 := fma32Try(r24, r0, r7, &slow)
+			// r26 = FMA r25 r0 r9
 			r26 := fma32Try(r25, r0, r9, &slow)
-			r27 := fma32Try(r26, r0, r11, &slow)
+			// r27:taylor = FMA r26 r0 r11
+			taylor := fma32Try(r26, r0, r11, &slow)
+			// r29 = CmpGT r0 r28
 			r29 := r0 > r28
-			r30 := r0
+			// r30:zl = Select r29 r28 r0
+			zl := r0
 			if r29 {
-				r30 = r28
+				zl = r28
 			}
-			r32 := r30 < r31
-			r33 := r30
+			// r32 = CmpLT r30:zl r31
+			r32 := zl < r31
+			// r33:zc = Select r32 r31 r30:zl
+			zc := zl
 			if r32 {
-				r33 = r31
+				zc = r31
 			}
-			r36 := fma32Try(r33, r35, r34, &slow)
-			r37 := float32(r36 - r34)
-			r40 := fma32Try(r37, r39, r33, &slow)
-			r41 := fma32Try(r37, r38, r40, &slow)
-			r42 := fma32Try(r15, r41, r16, &slow)
-			r43 := fma32Try(r42, r41, r18, &slow)
-			r44 := fma32Try(r43, r41, r20, &slow)
-			r45 := fma32Try(r44, r41, r2, &slow)
-			r46 := fma32Try(r45, r41, r3, &slow)
-			r47 := fma32Try(r46, r41, r5, &slow)
-			r48 := fma32Try(r47, r41, r7, &slow)
-			r49 := fma32Try(r48, r41, r9, &slow)
-			r50 := fma32Try(r49, r41, r11, &slow)
-			r52 := r37 > r51
-			r53 := r37
+			// r36 = FMA r33:zc r35 r34
+			r36 := fma32Try(zc, r35, r34, &slow)
+			// r37:k = Sub r36 r34
+			k := float32(r36 - r34)
+			// r40 = FMA r37:k r39 r33:zc
+			r40 := fma32Try(k, r39, zc, &slow)
+			// r41:r = FMA r37:k r38 r40
+			r := fma32Try(k, r38, r40, &slow)
+			// r42 = FMA r15 r41:r r16
+			r42 := fma32Try(r15, r, r16, &slow)
+			// r43 = FMA r42 r41:r r18
+			r43 := fma32Try(r42, r, r18, &slow)
+			// r44 = FMA r43 r41:r r20
+			r44 := fma32Try(r43, r, r20, &slow)
+			// r45 = FMA r44 r41:r r2
+			r45 := fma32Try(r44, r, r2, &slow)
+			// r46 = FMA r45 r41:r r3
+			r46 := fma32Try(r45, r, r3, &slow)
+			// r47 = FMA r46 r41:r r5
+			r47 := fma32Try(r46, r, r5, &slow)
+			// r48 = FMA r47 r41:r r7
+			r48 := fma32Try(r47, r, r7, &slow)
+			// r49 = FMA r48 r41:r r9
+			r49 := fma32Try(r48, r, r9, &slow)
+			// r50:q = FMA r49 r41:r r11
+			q := fma32Try(r49, r, r11, &slow)
+			// r52 = CmpGT r37:k r51
+			r52 := k > r51
+			// r53:kc = Select r52 r51 r37:k
+			kc := k
 			if r52 {
-				r53 = r51
+				kc = r51
 			}
-			r55 := float32(r53 * r54)
+			// r55 = Mul r53:kc r54
+			r55 := float32(kc * r54)
+			// r56 = Add r55 r34
 			r56 := float32(r55 + r34)
-			r57 := math.Float32bits(r56)
-			r59 := r57 + r58
+			// r57:kBits = Bits r56
+			kBits57 := math.Float32bits(r56)
+			// r59 = IAdd r57:kBits r58
+			r59 := kBits57 + r58
+			// r60 = Shl 23 r59
 			r60 := r59 << 23
-			r61 := math.Float32frombits(r60)
-			r62 := float32(r11 - r61)
-			r63 := fma32Try(r41, r50, r62, &slow)
-			r64 := float32(r63 / r30)
-			r65 := fma32Try(r37, r9, r34, &slow)
-			r66 := float32(r65 - r34)
-			r67 := float32(r66 + r34)
-			r68 := math.Float32bits(r67)
-			r69 := r68 + r58
+			// r61:pow2 = FromBits r60
+			pow261 := math.Float32frombits(r60)
+			// r62:oneMinus = Sub r11 r61:pow2
+			oneMinus := float32(r11 - pow261)
+			// r63 = FMA r41:r r50:q r62:oneMinus
+			r63 := fma32Try(r, q, oneMinus, &slow)
+			// r64:y = Div r63 r30:zl
+			y := float32(r63 / zl)
+			// r65 = FMA r37:k r9 r34
+			r65 := fma32Try(k, r9, r34, &slow)
+			// r66:kHalf = Sub r65 r34
+			kHalf := float32(r65 - r34)
+			// r67 = Add r66:kHalf r34
+			r67 := float32(kHalf + r34)
+			// r68:kBits = Bits r67
+			kBits68 := math.Float32bits(r67)
+			// r69 = IAdd r68:kBits r58
+			r69 := kBits68 + r58
+			// r70 = Shl 23 r69
 			r70 := r69 << 23
-			r71 := math.Float32frombits(r70)
-			r72 := float32(r64 * r71)
-			r73 := float32(r37 - r66)
+			// r71:pow2 = FromBits r70
+			pow271 := math.Float32frombits(r70)
+			// r72 = Mul r64:y r71:pow2
+			r72 := float32(y * pow271)
+			// r73 = Sub r37:k r66:kHalf
+			r73 := float32(k - kHalf)
+			// r74 = Add r73 r34
 			r74 := float32(r73 + r34)
-			r75 := math.Float32bits(r74)
-			r76 := r75 + r58
+			// r75:kBits = Bits r74
+			kBits75 := math.Float32bits(r74)
+			// r76 = IAdd r75:kBits r58
+			r76 := kBits75 + r58
+			// r77 = Shl 23 r76
 			r77 := r76 << 23
-			r78 := math.Float32frombits(r77)
-			r79 := float32(r72 * r78)
-			r80 := r1 <= r9
-			r81 := r79
+			// r78:pow2 = FromBits r77
+			pow278 := math.Float32frombits(r77)
+			// r79:big = Mul r72 r78:pow2
+			big := float32(r72 * pow278)
+			// r80 = CmpLE r1:az r9
+			r80 := az <= r9
+			// r81:far = Select r80 r27:taylor r79:big
+			far := big
 			if r80 {
-				r81 = r27
+				far = taylor
 			}
-			if r14 {
-				r12 = r81
+			// r12:ex = Select r14:large r81:far r12:ex
+			if large {
+				ex = far
 			}
 		}
 		if slow {
 			exprelF32Exact(f, j, j+1)
 			continue
 		}
-		v[j] = r12
+		// Store V r12:ex
+		v[j] = ex
 	}
 }
 
@@ -6628,107 +10350,192 @@ func ExprelF32(f *Frame32) {
 func exprelF32Exact(f *Frame32, lo, hi int) {
 	n := hi
 	v := f.V[:n]
-	r2 := math.Float32frombits(0x3ab60b61)  // 0.0013888889225199819
-	r3 := math.Float32frombits(0x3c088889)  // 0.008333333767950535
-	r5 := math.Float32frombits(0x3d2aaaab)  // 0.0416666679084301
-	r7 := math.Float32frombits(0x3e2aaaab)  // 0.1666666716337204
-	r9 := math.Float32frombits(0x3f000000)  // 0.5
+	// r2 = Imm 0x3ab60b61
+	r2 := math.Float32frombits(0x3ab60b61) // 0.0013888889225199819
+	// r3 = Imm 0x3c088889
+	r3 := math.Float32frombits(0x3c088889) // 0.008333333767950535
+	// r5 = Imm 0x3d2aaaab
+	r5 := math.Float32frombits(0x3d2aaaab) // 0.0416666679084301
+	// r7 = Imm 0x3e2aaaab
+	r7 := math.Float32frombits(0x3e2aaaab) // 0.1666666716337204
+	// r9 = Imm 0x3f000000
+	r9 := math.Float32frombits(0x3f000000) // 0.5
+	// r11 = Imm 0x3f800000
 	r11 := math.Float32frombits(0x3f800000) // 1
+	// r13 = Imm 0x3e000000
 	r13 := math.Float32frombits(0x3e000000) // 0.125
+	// r15 = Imm 0x3493f27e
 	r15 := math.Float32frombits(0x3493f27e) // 2.755731998149713e-07
+	// r16 = Imm 0x3638ef1d
 	r16 := math.Float32frombits(0x3638ef1d) // 2.7557318844628753e-06
+	// r18 = Imm 0x37d00d01
 	r18 := math.Float32frombits(0x37d00d01) // 2.4801587642286904e-05
+	// r20 = Imm 0x39500d01
 	r20 := math.Float32frombits(0x39500d01) // 0.00019841270113829523
+	// r28 = Imm 0x42be0000
 	r28 := math.Float32frombits(0x42be0000) // 95
+	// r31 = Imm 0xc2ae0000
 	r31 := math.Float32frombits(0xc2ae0000) // -87
+	// r34 = Imm 0x4b400000
 	r34 := math.Float32frombits(0x4b400000) // 1.2582912e+07
+	// r35 = Imm 0x3fb8aa3b
 	r35 := math.Float32frombits(0x3fb8aa3b) // 1.4426950216293335
+	// r38 = Imm 0xb5bfbe8e
 	r38 := math.Float32frombits(0xb5bfbe8e) // -1.428606765330187e-06
+	// r39 = Imm 0xbf317200
 	r39 := math.Float32frombits(0xbf317200) // -0.693145751953125
+	// r51 = Imm 0x41f00000
 	r51 := math.Float32frombits(0x41f00000) // 30
+	// r54 = Imm 0xbf800000
 	r54 := math.Float32frombits(0xbf800000) // -1
+	// r58 = Imm 0x7f
 	r58 := uint32(0x7f)
 	for j := lo; j < hi; j++ {
+		// r0 = Load V
 		r0 := v[j]
-		r1 := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		// r1:az = Abs r0
+		az := math.Float32frombits(math.Float32bits(r0) &^ (1 << 31))
+		// r4 = FMA r2 r0 r3
 		r4 := fma32(r2, r0, r3)
+		// r6 = FMA r4 r0 r5
 		r6 := fma32(r4, r0, r5)
+		// r8 = FMA r6 r0 r7
 		r8 := fma32(r6, r0, r7)
+		// r10 = FMA r8 r0 r9
 		r10 := fma32(r8, r0, r9)
-		r12 := fma32(r10, r0, r11)
-		r14 := r1 > r13
-		if r14 {
+		// r12:ex = FMA r10 r0 r11
+		ex := fma32(r10, r0, r11)
+		// r14:large = CmpGT r1:az r13
+		large := az > r13
+		// Rare r14:large
+		if large {
+			// r17 = FMA r15 r0 r16
 			r17 := fma32(r15, r0, r16)
+			// r19 = FMA r17 r0 r18
 			r19 := fma32(r17, r0, r18)
+			// r21 = FMA r19 r0 r20
 			r21 := fma32(r19, r0, r20)
+			// r22 = FMA r21 r0 r2
 			r22 := fma32(r21, r0, r2)
+			// r23 = FMA r22 r0 r3
 			r23 := fma32(r22, r0, r3)
+			// r24 = FMA r23 r0 r5
 			r24 := fma32(r23, r0, r5)
+			// r25 = FMA r24 r0 r7
 			r25 := fma32(r24, r0, r7)
+			// r26 = FMA r25 r0 r9
 			r26 := fma32(r25, r0, r9)
-			r27 := fma32(r26, r0, r11)
+			// r27:taylor = FMA r26 r0 r11
+			taylor := fma32(r26, r0, r11)
+			// r29 = CmpGT r0 r28
 			r29 := r0 > r28
-			r30 := r0
+			// r30:zl = Select r29 r28 r0
+			zl := r0
 			if r29 {
-				r30 = r28
+				zl = r28
 			}
-			r32 := r30 < r31
-			r33 := r30
+			// r32 = CmpLT r30:zl r31
+			r32 := zl < r31
+			// r33:zc = Select r32 r31 r30:zl
+			zc := zl
 			if r32 {
-				r33 = r31
+				zc = r31
 			}
-			r36 := fma32(r33, r35, r34)
-			r37 := float32(r36 - r34)
-			r40 := fma32(r37, r39, r33)
-			r41 := fma32(r37, r38, r40)
-			r42 := fma32(r15, r41, r16)
-			r43 := fma32(r42, r41, r18)
-			r44 := fma32(r43, r41, r20)
-			r45 := fma32(r44, r41, r2)
-			r46 := fma32(r45, r41, r3)
-			r47 := fma32(r46, r41, r5)
-			r48 := fma32(r47, r41, r7)
-			r49 := fma32(r48, r41, r9)
-			r50 := fma32(r49, r41, r11)
-			r52 := r37 > r51
-			r53 := r37
+			// r36 = FMA r33:zc r35 r34
+			r36 := fma32(zc, r35, r34)
+			// r37:k = Sub r36 r34
+			k := float32(r36 - r34)
+			// r40 = FMA r37:k r39 r33:zc
+			r40 := fma32(k, r39, zc)
+			// r41:r = FMA r37:k r38 r40
+			r := fma32(k, r38, r40)
+			// r42 = FMA r15 r41:r r16
+			r42 := fma32(r15, r, r16)
+			// r43 = FMA r42 r41:r r18
+			r43 := fma32(r42, r, r18)
+			// r44 = FMA r43 r41:r r20
+			r44 := fma32(r43, r, r20)
+			// r45 = FMA r44 r41:r r2
+			r45 := fma32(r44, r, r2)
+			// r46 = FMA r45 r41:r r3
+			r46 := fma32(r45, r, r3)
+			// r47 = FMA r46 r41:r r5
+			r47 := fma32(r46, r, r5)
+			// r48 = FMA r47 r41:r r7
+			r48 := fma32(r47, r, r7)
+			// r49 = FMA r48 r41:r r9
+			r49 := fma32(r48, r, r9)
+			// r50:q = FMA r49 r41:r r11
+			q := fma32(r49, r, r11)
+			// r52 = CmpGT r37:k r51
+			r52 := k > r51
+			// r53:kc = Select r52 r51 r37:k
+			kc := k
 			if r52 {
-				r53 = r51
+				kc = r51
 			}
-			r55 := float32(r53 * r54)
+			// r55 = Mul r53:kc r54
+			r55 := float32(kc * r54)
+			// r56 = Add r55 r34
 			r56 := float32(r55 + r34)
-			r57 := math.Float32bits(r56)
-			r59 := r57 + r58
+			// r57:kBits = Bits r56
+			kBits57 := math.Float32bits(r56)
+			// r59 = IAdd r57:kBits r58
+			r59 := kBits57 + r58
+			// r60 = Shl 23 r59
 			r60 := r59 << 23
-			r61 := math.Float32frombits(r60)
-			r62 := float32(r11 - r61)
-			r63 := fma32(r41, r50, r62)
-			r64 := float32(r63 / r30)
-			r65 := fma32(r37, r9, r34)
-			r66 := float32(r65 - r34)
-			r67 := float32(r66 + r34)
-			r68 := math.Float32bits(r67)
-			r69 := r68 + r58
+			// r61:pow2 = FromBits r60
+			pow261 := math.Float32frombits(r60)
+			// r62:oneMinus = Sub r11 r61:pow2
+			oneMinus := float32(r11 - pow261)
+			// r63 = FMA r41:r r50:q r62:oneMinus
+			r63 := fma32(r, q, oneMinus)
+			// r64:y = Div r63 r30:zl
+			y := float32(r63 / zl)
+			// r65 = FMA r37:k r9 r34
+			r65 := fma32(k, r9, r34)
+			// r66:kHalf = Sub r65 r34
+			kHalf := float32(r65 - r34)
+			// r67 = Add r66:kHalf r34
+			r67 := float32(kHalf + r34)
+			// r68:kBits = Bits r67
+			kBits68 := math.Float32bits(r67)
+			// r69 = IAdd r68:kBits r58
+			r69 := kBits68 + r58
+			// r70 = Shl 23 r69
 			r70 := r69 << 23
-			r71 := math.Float32frombits(r70)
-			r72 := float32(r64 * r71)
-			r73 := float32(r37 - r66)
+			// r71:pow2 = FromBits r70
+			pow271 := math.Float32frombits(r70)
+			// r72 = Mul r64:y r71:pow2
+			r72 := float32(y * pow271)
+			// r73 = Sub r37:k r66:kHalf
+			r73 := float32(k - kHalf)
+			// r74 = Add r73 r34
 			r74 := float32(r73 + r34)
-			r75 := math.Float32bits(r74)
-			r76 := r75 + r58
+			// r75:kBits = Bits r74
+			kBits75 := math.Float32bits(r74)
+			// r76 = IAdd r75:kBits r58
+			r76 := kBits75 + r58
+			// r77 = Shl 23 r76
 			r77 := r76 << 23
-			r78 := math.Float32frombits(r77)
-			r79 := float32(r72 * r78)
-			r80 := r1 <= r9
-			r81 := r79
+			// r78:pow2 = FromBits r77
+			pow278 := math.Float32frombits(r77)
+			// r79:big = Mul r72 r78:pow2
+			big := float32(r72 * pow278)
+			// r80 = CmpLE r1:az r9
+			r80 := az <= r9
+			// r81:far = Select r80 r27:taylor r79:big
+			far := big
 			if r80 {
-				r81 = r27
+				far = taylor
 			}
-			if r14 {
-				r12 = r81
+			// r12:ex = Select r14:large r81:far r12:ex
+			if large {
+				ex = far
 			}
 		}
-		v[j] = r12
+		// Store V r12:ex
+		v[j] = ex
 	}
 }
 
@@ -6736,321 +10543,574 @@ func exprelF32Exact(f *Frame32, lo, hi int) {
 func ExprelF64(f *Frame64) {
 	n := f.N
 	v := f.V[:n]
-	r2 := math.Float64frombits(0x3ec71de3a556c734)  // 2.7557319223985893e-06
-	r3 := math.Float64frombits(0x3efa01a01a01a01a)  // 2.48015873015873e-05
-	r5 := math.Float64frombits(0x3f2a01a01a01a01a)  // 0.0001984126984126984
-	r7 := math.Float64frombits(0x3f56c16c16c16c17)  // 0.001388888888888889
-	r9 := math.Float64frombits(0x3f81111111111111)  // 0.008333333333333333
+	// r2 = Imm 0x3ec71de3a556c734
+	r2 := math.Float64frombits(0x3ec71de3a556c734) // 2.7557319223985893e-06
+	// r3 = Imm 0x3efa01a01a01a01a
+	r3 := math.Float64frombits(0x3efa01a01a01a01a) // 2.48015873015873e-05
+	// r5 = Imm 0x3f2a01a01a01a01a
+	r5 := math.Float64frombits(0x3f2a01a01a01a01a) // 0.0001984126984126984
+	// r7 = Imm 0x3f56c16c16c16c17
+	r7 := math.Float64frombits(0x3f56c16c16c16c17) // 0.001388888888888889
+	// r9 = Imm 0x3f81111111111111
+	r9 := math.Float64frombits(0x3f81111111111111) // 0.008333333333333333
+	// r11 = Imm 0x3fa5555555555555
 	r11 := math.Float64frombits(0x3fa5555555555555) // 0.041666666666666664
+	// r13 = Imm 0x3fc5555555555555
 	r13 := math.Float64frombits(0x3fc5555555555555) // 0.16666666666666666
+	// r15 = Imm 0x3fe0000000000000
 	r15 := math.Float64frombits(0x3fe0000000000000) // 0.5
+	// r17 = Imm 0x3ff0000000000000
 	r17 := math.Float64frombits(0x3ff0000000000000) // 1
+	// r19 = Imm 0x3fb0000000000000
 	r19 := math.Float64frombits(0x3fb0000000000000) // 0.0625
+	// r21 = Imm 0x3d2ae7f3e733b81f
 	r21 := math.Float64frombits(0x3d2ae7f3e733b81f) // 4.779477332387385e-14
+	// r22 = Imm 0x3d6ae7f3e733b81f
 	r22 := math.Float64frombits(0x3d6ae7f3e733b81f) // 7.647163731819816e-13
+	// r24 = Imm 0x3da93974a8c07c9d
 	r24 := math.Float64frombits(0x3da93974a8c07c9d) // 1.1470745597729725e-11
+	// r26 = Imm 0x3de6124613a86d09
 	r26 := math.Float64frombits(0x3de6124613a86d09) // 1.6059043836821613e-10
+	// r28 = Imm 0x3e21eed8eff8d898
 	r28 := math.Float64frombits(0x3e21eed8eff8d898) // 2.08767569878681e-09
+	// r30 = Imm 0x3e5ae64567f544e4
 	r30 := math.Float64frombits(0x3e5ae64567f544e4) // 2.505210838544172e-08
+	// r32 = Imm 0x3e927e4fb7789f5c
 	r32 := math.Float64frombits(0x3e927e4fb7789f5c) // 2.755731922398589e-07
+	// r43 = Imm 0x4086800000000000
 	r43 := math.Float64frombits(0x4086800000000000) // 720
+	// r46 = Imm 0xc086200000000000
 	r46 := math.Float64frombits(0xc086200000000000) // -708
+	// r49 = Imm 0x4338000000000000
 	r49 := math.Float64frombits(0x4338000000000000) // 6.755399441055744e+15
+	// r50 = Imm 0x3ff71547652b82fe
 	r50 := math.Float64frombits(0x3ff71547652b82fe) // 1.4426950408889634
+	// r53 = Imm 0xbdea39ef35793c76
 	r53 := math.Float64frombits(0xbdea39ef35793c76) // -1.9082149292705877e-10
+	// r54 = Imm 0xbfe62e42fee00000
 	r54 := math.Float64frombits(0xbfe62e42fee00000) // -0.6931471803691238
+	// r72 = Imm 0x404e000000000000
 	r72 := math.Float64frombits(0x404e000000000000) // 60
+	// r75 = Imm 0xbff0000000000000
 	r75 := math.Float64frombits(0xbff0000000000000) // -1
+	// r79 = Imm 0x3ff
 	r79 := uint64(0x3ff)
 	j := 0
 	for ; j < n-1; j += 2 {
-		r0a := v[j]
-		r0b := v[j+1]
-		r1a := math.Float64frombits(math.Float64bits(r0a) &^ (1 << 63))
-		r1b := math.Float64frombits(math.Float64bits(r0b) &^ (1 << 63))
-		r4a := math.FMA(r2, r0a, r3)
-		r4b := math.FMA(r2, r0b, r3)
-		r6a := math.FMA(r4a, r0a, r5)
-		r6b := math.FMA(r4b, r0b, r5)
-		r8a := math.FMA(r6a, r0a, r7)
-		r8b := math.FMA(r6b, r0b, r7)
-		r10a := math.FMA(r8a, r0a, r9)
-		r10b := math.FMA(r8b, r0b, r9)
-		r12a := math.FMA(r10a, r0a, r11)
-		r12b := math.FMA(r10b, r0b, r11)
-		r14a := math.FMA(r12a, r0a, r13)
-		r14b := math.FMA(r12b, r0b, r13)
-		r16a := math.FMA(r14a, r0a, r15)
-		r16b := math.FMA(r14b, r0b, r15)
-		r18a := math.FMA(r16a, r0a, r17)
-		r18b := math.FMA(r16b, r0b, r17)
-		r20a := r1a > r19
-		r20b := r1b > r19
-		if r20a {
-			r23a := math.FMA(r21, r0a, r22)
-			r25a := math.FMA(r23a, r0a, r24)
-			r27a := math.FMA(r25a, r0a, r26)
-			r29a := math.FMA(r27a, r0a, r28)
-			r31a := math.FMA(r29a, r0a, r30)
-			r33a := math.FMA(r31a, r0a, r32)
-			r34a := math.FMA(r33a, r0a, r2)
-			r35a := math.FMA(r34a, r0a, r3)
-			r36a := math.FMA(r35a, r0a, r5)
-			r37a := math.FMA(r36a, r0a, r7)
-			r38a := math.FMA(r37a, r0a, r9)
-			r39a := math.FMA(r38a, r0a, r11)
-			r40a := math.FMA(r39a, r0a, r13)
-			r41a := math.FMA(r40a, r0a, r15)
-			r42a := math.FMA(r41a, r0a, r17)
-			r44a := r0a > r43
-			r45a := r0a
-			if r44a {
-				r45a = r43
+		// r0 = Load V
+		r0_a := v[j]
+		r0_b := v[j+1]
+		// r1:az = Abs r0
+		az_a := math.Float64frombits(math.Float64bits(r0_a) &^ (1 << 63))
+		az_b := math.Float64frombits(math.Float64bits(r0_b) &^ (1 << 63))
+		// r4 = FMA r2 r0 r3
+		r4_a := math.FMA(r2, r0_a, r3)
+		r4_b := math.FMA(r2, r0_b, r3)
+		// r6 = FMA r4 r0 r5
+		r6_a := math.FMA(r4_a, r0_a, r5)
+		r6_b := math.FMA(r4_b, r0_b, r5)
+		// r8 = FMA r6 r0 r7
+		r8_a := math.FMA(r6_a, r0_a, r7)
+		r8_b := math.FMA(r6_b, r0_b, r7)
+		// r10 = FMA r8 r0 r9
+		r10_a := math.FMA(r8_a, r0_a, r9)
+		r10_b := math.FMA(r8_b, r0_b, r9)
+		// r12 = FMA r10 r0 r11
+		r12_a := math.FMA(r10_a, r0_a, r11)
+		r12_b := math.FMA(r10_b, r0_b, r11)
+		// r14 = FMA r12 r0 r13
+		r14_a := math.FMA(r12_a, r0_a, r13)
+		r14_b := math.FMA(r12_b, r0_b, r13)
+		// r16 = FMA r14 r0 r15
+		r16_a := math.FMA(r14_a, r0_a, r15)
+		r16_b := math.FMA(r14_b, r0_b, r15)
+		// r18:ex = FMA r16 r0 r17
+		ex_a := math.FMA(r16_a, r0_a, r17)
+		ex_b := math.FMA(r16_b, r0_b, r17)
+		// r20:large = CmpGT r1:az r19
+		large_a := az_a > r19
+		large_b := az_b > r19
+		// Rare r20:large
+		if large_a {
+			// r23 = FMA r21 r0 r22
+			r23_a := math.FMA(r21, r0_a, r22)
+			// r25 = FMA r23 r0 r24
+			r25_a := math.FMA(r23_a, r0_a, r24)
+			// r27 = FMA r25 r0 r26
+			r27_a := math.FMA(r25_a, r0_a, r26)
+			// r29 = FMA r27 r0 r28
+			r29_a := math.FMA(r27_a, r0_a, r28)
+			// r31 = FMA r29 r0 r30
+			r31_a := math.FMA(r29_a, r0_a, r30)
+			// r33 = FMA r31 r0 r32
+			r33_a := math.FMA(r31_a, r0_a, r32)
+			// r34 = FMA r33 r0 r2
+			r34_a := math.FMA(r33_a, r0_a, r2)
+			// r35 = FMA r34 r0 r3
+			r35_a := math.FMA(r34_a, r0_a, r3)
+			// r36 = FMA r35 r0 r5
+			r36_a := math.FMA(r35_a, r0_a, r5)
+			// r37 = FMA r36 r0 r7
+			r37_a := math.FMA(r36_a, r0_a, r7)
+			// r38 = FMA r37 r0 r9
+			r38_a := math.FMA(r37_a, r0_a, r9)
+			// r39 = FMA r38 r0 r11
+			r39_a := math.FMA(r38_a, r0_a, r11)
+			// r40 = FMA r39 r0 r13
+			r40_a := math.FMA(r39_a, r0_a, r13)
+			// r41 = FMA r40 r0 r15
+			r41_a := math.FMA(r40_a, r0_a, r15)
+			// r42:taylor = FMA r41 r0 r17
+			taylor_a := math.FMA(r41_a, r0_a, r17)
+			// r44 = CmpGT r0 r43
+			r44_a := r0_a > r43
+			// r45:zl = Select r44 r43 r0
+			zl_a := r0_a
+			if r44_a {
+				zl_a = r43
 			}
-			r47a := r45a < r46
-			r48a := r45a
-			if r47a {
-				r48a = r46
+			// r47 = CmpLT r45:zl r46
+			r47_a := zl_a < r46
+			// r48:zc = Select r47 r46 r45:zl
+			zc_a := zl_a
+			if r47_a {
+				zc_a = r46
 			}
-			r51a := math.FMA(r48a, r50, r49)
-			r52a := float64(r51a - r49)
-			r55a := math.FMA(r52a, r54, r48a)
-			r56a := math.FMA(r52a, r53, r55a)
-			r57a := math.FMA(r21, r56a, r22)
-			r58a := math.FMA(r57a, r56a, r24)
-			r59a := math.FMA(r58a, r56a, r26)
-			r60a := math.FMA(r59a, r56a, r28)
-			r61a := math.FMA(r60a, r56a, r30)
-			r62a := math.FMA(r61a, r56a, r32)
-			r63a := math.FMA(r62a, r56a, r2)
-			r64a := math.FMA(r63a, r56a, r3)
-			r65a := math.FMA(r64a, r56a, r5)
-			r66a := math.FMA(r65a, r56a, r7)
-			r67a := math.FMA(r66a, r56a, r9)
-			r68a := math.FMA(r67a, r56a, r11)
-			r69a := math.FMA(r68a, r56a, r13)
-			r70a := math.FMA(r69a, r56a, r15)
-			r71a := math.FMA(r70a, r56a, r17)
-			r73a := r52a > r72
-			r74a := r52a
-			if r73a {
-				r74a = r72
+			// r51 = FMA r48:zc r50 r49
+			r51_a := math.FMA(zc_a, r50, r49)
+			// r52:k = Sub r51 r49
+			k_a := float64(r51_a - r49)
+			// r55 = FMA r52:k r54 r48:zc
+			r55_a := math.FMA(k_a, r54, zc_a)
+			// r56:r = FMA r52:k r53 r55
+			r_a := math.FMA(k_a, r53, r55_a)
+			// r57 = FMA r21 r56:r r22
+			r57_a := math.FMA(r21, r_a, r22)
+			// r58 = FMA r57 r56:r r24
+			r58_a := math.FMA(r57_a, r_a, r24)
+			// r59 = FMA r58 r56:r r26
+			r59_a := math.FMA(r58_a, r_a, r26)
+			// r60 = FMA r59 r56:r r28
+			r60_a := math.FMA(r59_a, r_a, r28)
+			// r61 = FMA r60 r56:r r30
+			r61_a := math.FMA(r60_a, r_a, r30)
+			// r62 = FMA r61 r56:r r32
+			r62_a := math.FMA(r61_a, r_a, r32)
+			// r63 = FMA r62 r56:r r2
+			r63_a := math.FMA(r62_a, r_a, r2)
+			// r64 = FMA r63 r56:r r3
+			r64_a := math.FMA(r63_a, r_a, r3)
+			// r65 = FMA r64 r56:r r5
+			r65_a := math.FMA(r64_a, r_a, r5)
+			// r66 = FMA r65 r56:r r7
+			r66_a := math.FMA(r65_a, r_a, r7)
+			// r67 = FMA r66 r56:r r9
+			r67_a := math.FMA(r66_a, r_a, r9)
+			// r68 = FMA r67 r56:r r11
+			r68_a := math.FMA(r67_a, r_a, r11)
+			// r69 = FMA r68 r56:r r13
+			r69_a := math.FMA(r68_a, r_a, r13)
+			// r70 = FMA r69 r56:r r15
+			r70_a := math.FMA(r69_a, r_a, r15)
+			// r71:q = FMA r70 r56:r r17
+			q_a := math.FMA(r70_a, r_a, r17)
+			// r73 = CmpGT r52:k r72
+			r73_a := k_a > r72
+			// r74:kc = Select r73 r72 r52:k
+			kc_a := k_a
+			if r73_a {
+				kc_a = r72
 			}
-			r76a := float64(r74a * r75)
-			r77a := float64(r76a + r49)
-			r78a := math.Float64bits(r77a)
-			r80a := r78a + r79
-			r81a := r80a << 52
-			r82a := math.Float64frombits(r81a)
-			r83a := float64(r17 - r82a)
-			r84a := math.FMA(r56a, r71a, r83a)
-			r85a := float64(r84a / r45a)
-			r86a := math.FMA(r52a, r15, r49)
-			r87a := float64(r86a - r49)
-			r88a := float64(r87a + r49)
-			r89a := math.Float64bits(r88a)
-			r90a := r89a + r79
-			r91a := r90a << 52
-			r92a := math.Float64frombits(r91a)
-			r93a := float64(r85a * r92a)
-			r94a := float64(r52a - r87a)
-			r95a := float64(r94a + r49)
-			r96a := math.Float64bits(r95a)
-			r97a := r96a + r79
-			r98a := r97a << 52
-			r99a := math.Float64frombits(r98a)
-			r100a := float64(r93a * r99a)
-			r101a := r1a <= r15
-			r102a := r100a
-			if r101a {
-				r102a = r42a
+			// r76 = Mul r74:kc r75
+			r76_a := float64(kc_a * r75)
+			// r77 = Add r76 r49
+			r77_a := float64(r76_a + r49)
+			// r78:kBits = Bits r77
+			kBits78_a := math.Float64bits(r77_a)
+			// r80 = IAdd r78:kBits r79
+			r80_a := kBits78_a + r79
+			// r81 = Shl 52 r80
+			r81_a := r80_a << 52
+			// r82:pow2 = FromBits r81
+			pow282_a := math.Float64frombits(r81_a)
+			// r83:oneMinus = Sub r17 r82:pow2
+			oneMinus_a := float64(r17 - pow282_a)
+			// r84 = FMA r56:r r71:q r83:oneMinus
+			r84_a := math.FMA(r_a, q_a, oneMinus_a)
+			// r85:y = Div r84 r45:zl
+			y_a := float64(r84_a / zl_a)
+			// r86 = FMA r52:k r15 r49
+			r86_a := math.FMA(k_a, r15, r49)
+			// r87:kHalf = Sub r86 r49
+			kHalf_a := float64(r86_a - r49)
+			// r88 = Add r87:kHalf r49
+			r88_a := float64(kHalf_a + r49)
+			// r89:kBits = Bits r88
+			kBits89_a := math.Float64bits(r88_a)
+			// r90 = IAdd r89:kBits r79
+			r90_a := kBits89_a + r79
+			// r91 = Shl 52 r90
+			r91_a := r90_a << 52
+			// r92:pow2 = FromBits r91
+			pow292_a := math.Float64frombits(r91_a)
+			// r93 = Mul r85:y r92:pow2
+			r93_a := float64(y_a * pow292_a)
+			// r94 = Sub r52:k r87:kHalf
+			r94_a := float64(k_a - kHalf_a)
+			// r95 = Add r94 r49
+			r95_a := float64(r94_a + r49)
+			// r96:kBits = Bits r95
+			kBits96_a := math.Float64bits(r95_a)
+			// r97 = IAdd r96:kBits r79
+			r97_a := kBits96_a + r79
+			// r98 = Shl 52 r97
+			r98_a := r97_a << 52
+			// r99:pow2 = FromBits r98
+			pow299_a := math.Float64frombits(r98_a)
+			// r100:big = Mul r93 r99:pow2
+			big_a := float64(r93_a * pow299_a)
+			// r101 = CmpLE r1:az r15
+			r101_a := az_a <= r15
+			// r102:far = Select r101 r42:taylor r100:big
+			far_a := big_a
+			if r101_a {
+				far_a = taylor_a
 			}
-			if r20a {
-				r18a = r102a
-			}
-		}
-		if r20b {
-			r23b := math.FMA(r21, r0b, r22)
-			r25b := math.FMA(r23b, r0b, r24)
-			r27b := math.FMA(r25b, r0b, r26)
-			r29b := math.FMA(r27b, r0b, r28)
-			r31b := math.FMA(r29b, r0b, r30)
-			r33b := math.FMA(r31b, r0b, r32)
-			r34b := math.FMA(r33b, r0b, r2)
-			r35b := math.FMA(r34b, r0b, r3)
-			r36b := math.FMA(r35b, r0b, r5)
-			r37b := math.FMA(r36b, r0b, r7)
-			r38b := math.FMA(r37b, r0b, r9)
-			r39b := math.FMA(r38b, r0b, r11)
-			r40b := math.FMA(r39b, r0b, r13)
-			r41b := math.FMA(r40b, r0b, r15)
-			r42b := math.FMA(r41b, r0b, r17)
-			r44b := r0b > r43
-			r45b := r0b
-			if r44b {
-				r45b = r43
-			}
-			r47b := r45b < r46
-			r48b := r45b
-			if r47b {
-				r48b = r46
-			}
-			r51b := math.FMA(r48b, r50, r49)
-			r52b := float64(r51b - r49)
-			r55b := math.FMA(r52b, r54, r48b)
-			r56b := math.FMA(r52b, r53, r55b)
-			r57b := math.FMA(r21, r56b, r22)
-			r58b := math.FMA(r57b, r56b, r24)
-			r59b := math.FMA(r58b, r56b, r26)
-			r60b := math.FMA(r59b, r56b, r28)
-			r61b := math.FMA(r60b, r56b, r30)
-			r62b := math.FMA(r61b, r56b, r32)
-			r63b := math.FMA(r62b, r56b, r2)
-			r64b := math.FMA(r63b, r56b, r3)
-			r65b := math.FMA(r64b, r56b, r5)
-			r66b := math.FMA(r65b, r56b, r7)
-			r67b := math.FMA(r66b, r56b, r9)
-			r68b := math.FMA(r67b, r56b, r11)
-			r69b := math.FMA(r68b, r56b, r13)
-			r70b := math.FMA(r69b, r56b, r15)
-			r71b := math.FMA(r70b, r56b, r17)
-			r73b := r52b > r72
-			r74b := r52b
-			if r73b {
-				r74b = r72
-			}
-			r76b := float64(r74b * r75)
-			r77b := float64(r76b + r49)
-			r78b := math.Float64bits(r77b)
-			r80b := r78b + r79
-			r81b := r80b << 52
-			r82b := math.Float64frombits(r81b)
-			r83b := float64(r17 - r82b)
-			r84b := math.FMA(r56b, r71b, r83b)
-			r85b := float64(r84b / r45b)
-			r86b := math.FMA(r52b, r15, r49)
-			r87b := float64(r86b - r49)
-			r88b := float64(r87b + r49)
-			r89b := math.Float64bits(r88b)
-			r90b := r89b + r79
-			r91b := r90b << 52
-			r92b := math.Float64frombits(r91b)
-			r93b := float64(r85b * r92b)
-			r94b := float64(r52b - r87b)
-			r95b := float64(r94b + r49)
-			r96b := math.Float64bits(r95b)
-			r97b := r96b + r79
-			r98b := r97b << 52
-			r99b := math.Float64frombits(r98b)
-			r100b := float64(r93b * r99b)
-			r101b := r1b <= r15
-			r102b := r100b
-			if r101b {
-				r102b = r42b
-			}
-			if r20b {
-				r18b = r102b
+			// r18:ex = Select r20:large r102:far r18:ex
+			if large_a {
+				ex_a = far_a
 			}
 		}
-		v[j] = r18a
-		v[j+1] = r18b
+		if large_b {
+			// r23 = FMA r21 r0 r22
+			r23_b := math.FMA(r21, r0_b, r22)
+			// r25 = FMA r23 r0 r24
+			r25_b := math.FMA(r23_b, r0_b, r24)
+			// r27 = FMA r25 r0 r26
+			r27_b := math.FMA(r25_b, r0_b, r26)
+			// r29 = FMA r27 r0 r28
+			r29_b := math.FMA(r27_b, r0_b, r28)
+			// r31 = FMA r29 r0 r30
+			r31_b := math.FMA(r29_b, r0_b, r30)
+			// r33 = FMA r31 r0 r32
+			r33_b := math.FMA(r31_b, r0_b, r32)
+			// r34 = FMA r33 r0 r2
+			r34_b := math.FMA(r33_b, r0_b, r2)
+			// r35 = FMA r34 r0 r3
+			r35_b := math.FMA(r34_b, r0_b, r3)
+			// r36 = FMA r35 r0 r5
+			r36_b := math.FMA(r35_b, r0_b, r5)
+			// r37 = FMA r36 r0 r7
+			r37_b := math.FMA(r36_b, r0_b, r7)
+			// r38 = FMA r37 r0 r9
+			r38_b := math.FMA(r37_b, r0_b, r9)
+			// r39 = FMA r38 r0 r11
+			r39_b := math.FMA(r38_b, r0_b, r11)
+			// r40 = FMA r39 r0 r13
+			r40_b := math.FMA(r39_b, r0_b, r13)
+			// r41 = FMA r40 r0 r15
+			r41_b := math.FMA(r40_b, r0_b, r15)
+			// r42:taylor = FMA r41 r0 r17
+			taylor_b := math.FMA(r41_b, r0_b, r17)
+			// r44 = CmpGT r0 r43
+			r44_b := r0_b > r43
+			// r45:zl = Select r44 r43 r0
+			zl_b := r0_b
+			if r44_b {
+				zl_b = r43
+			}
+			// r47 = CmpLT r45:zl r46
+			r47_b := zl_b < r46
+			// r48:zc = Select r47 r46 r45:zl
+			zc_b := zl_b
+			if r47_b {
+				zc_b = r46
+			}
+			// r51 = FMA r48:zc r50 r49
+			r51_b := math.FMA(zc_b, r50, r49)
+			// r52:k = Sub r51 r49
+			k_b := float64(r51_b - r49)
+			// r55 = FMA r52:k r54 r48:zc
+			r55_b := math.FMA(k_b, r54, zc_b)
+			// r56:r = FMA r52:k r53 r55
+			r_b := math.FMA(k_b, r53, r55_b)
+			// r57 = FMA r21 r56:r r22
+			r57_b := math.FMA(r21, r_b, r22)
+			// r58 = FMA r57 r56:r r24
+			r58_b := math.FMA(r57_b, r_b, r24)
+			// r59 = FMA r58 r56:r r26
+			r59_b := math.FMA(r58_b, r_b, r26)
+			// r60 = FMA r59 r56:r r28
+			r60_b := math.FMA(r59_b, r_b, r28)
+			// r61 = FMA r60 r56:r r30
+			r61_b := math.FMA(r60_b, r_b, r30)
+			// r62 = FMA r61 r56:r r32
+			r62_b := math.FMA(r61_b, r_b, r32)
+			// r63 = FMA r62 r56:r r2
+			r63_b := math.FMA(r62_b, r_b, r2)
+			// r64 = FMA r63 r56:r r3
+			r64_b := math.FMA(r63_b, r_b, r3)
+			// r65 = FMA r64 r56:r r5
+			r65_b := math.FMA(r64_b, r_b, r5)
+			// r66 = FMA r65 r56:r r7
+			r66_b := math.FMA(r65_b, r_b, r7)
+			// r67 = FMA r66 r56:r r9
+			r67_b := math.FMA(r66_b, r_b, r9)
+			// r68 = FMA r67 r56:r r11
+			r68_b := math.FMA(r67_b, r_b, r11)
+			// r69 = FMA r68 r56:r r13
+			r69_b := math.FMA(r68_b, r_b, r13)
+			// r70 = FMA r69 r56:r r15
+			r70_b := math.FMA(r69_b, r_b, r15)
+			// r71:q = FMA r70 r56:r r17
+			q_b := math.FMA(r70_b, r_b, r17)
+			// r73 = CmpGT r52:k r72
+			r73_b := k_b > r72
+			// r74:kc = Select r73 r72 r52:k
+			kc_b := k_b
+			if r73_b {
+				kc_b = r72
+			}
+			// r76 = Mul r74:kc r75
+			r76_b := float64(kc_b * r75)
+			// r77 = Add r76 r49
+			r77_b := float64(r76_b + r49)
+			// r78:kBits = Bits r77
+			kBits78_b := math.Float64bits(r77_b)
+			// r80 = IAdd r78:kBits r79
+			r80_b := kBits78_b + r79
+			// r81 = Shl 52 r80
+			r81_b := r80_b << 52
+			// r82:pow2 = FromBits r81
+			pow282_b := math.Float64frombits(r81_b)
+			// r83:oneMinus = Sub r17 r82:pow2
+			oneMinus_b := float64(r17 - pow282_b)
+			// r84 = FMA r56:r r71:q r83:oneMinus
+			r84_b := math.FMA(r_b, q_b, oneMinus_b)
+			// r85:y = Div r84 r45:zl
+			y_b := float64(r84_b / zl_b)
+			// r86 = FMA r52:k r15 r49
+			r86_b := math.FMA(k_b, r15, r49)
+			// r87:kHalf = Sub r86 r49
+			kHalf_b := float64(r86_b - r49)
+			// r88 = Add r87:kHalf r49
+			r88_b := float64(kHalf_b + r49)
+			// r89:kBits = Bits r88
+			kBits89_b := math.Float64bits(r88_b)
+			// r90 = IAdd r89:kBits r79
+			r90_b := kBits89_b + r79
+			// r91 = Shl 52 r90
+			r91_b := r90_b << 52
+			// r92:pow2 = FromBits r91
+			pow292_b := math.Float64frombits(r91_b)
+			// r93 = Mul r85:y r92:pow2
+			r93_b := float64(y_b * pow292_b)
+			// r94 = Sub r52:k r87:kHalf
+			r94_b := float64(k_b - kHalf_b)
+			// r95 = Add r94 r49
+			r95_b := float64(r94_b + r49)
+			// r96:kBits = Bits r95
+			kBits96_b := math.Float64bits(r95_b)
+			// r97 = IAdd r96:kBits r79
+			r97_b := kBits96_b + r79
+			// r98 = Shl 52 r97
+			r98_b := r97_b << 52
+			// r99:pow2 = FromBits r98
+			pow299_b := math.Float64frombits(r98_b)
+			// r100:big = Mul r93 r99:pow2
+			big_b := float64(r93_b * pow299_b)
+			// r101 = CmpLE r1:az r15
+			r101_b := az_b <= r15
+			// r102:far = Select r101 r42:taylor r100:big
+			far_b := big_b
+			if r101_b {
+				far_b = taylor_b
+			}
+			// r18:ex = Select r20:large r102:far r18:ex
+			if large_b {
+				ex_b = far_b
+			}
+		}
+		// Store V r18:ex
+		v[j] = ex_a
+		v[j+1] = ex_b
 	}
 	for ; j < n; j++ {
+		// r0 = Load V
 		r0 := v[j]
-		r1 := math.Float64frombits(math.Float64bits(r0) &^ (1 << 63))
+		// r1:az = Abs r0
+		az := math.Float64frombits(math.Float64bits(r0) &^ (1 << 63))
+		// r4 = FMA r2 r0 r3
 		r4 := math.FMA(r2, r0, r3)
+		// r6 = FMA r4 r0 r5
 		r6 := math.FMA(r4, r0, r5)
+		// r8 = FMA r6 r0 r7
 		r8 := math.FMA(r6, r0, r7)
+		// r10 = FMA r8 r0 r9
 		r10 := math.FMA(r8, r0, r9)
+		// r12 = FMA r10 r0 r11
 		r12 := math.FMA(r10, r0, r11)
+		// r14 = FMA r12 r0 r13
 		r14 := math.FMA(r12, r0, r13)
+		// r16 = FMA r14 r0 r15
 		r16 := math.FMA(r14, r0, r15)
-		r18 := math.FMA(r16, r0, r17)
-		r20 := r1 > r19
-		if r20 {
+		// r18:ex = FMA r16 r0 r17
+		ex := math.FMA(r16, r0, r17)
+		// r20:large = CmpGT r1:az r19
+		large := az > r19
+		// Rare r20:large
+		if large {
+			// r23 = FMA r21 r0 r22
 			r23 := math.FMA(r21, r0, r22)
+			// r25 = FMA r23 r0 r24
 			r25 := math.FMA(r23, r0, r24)
+			// r27 = FMA r25 r0 r26
 			r27 := math.FMA(r25, r0, r26)
+			// r29 = FMA r27 r0 r28
 			r29 := math.FMA(r27, r0, r28)
+			// r31 = FMA r29 r0 r30
 			r31 := math.FMA(r29, r0, r30)
+			// r33 = FMA r31 r0 r32
 			r33 := math.FMA(r31, r0, r32)
+			// r34 = FMA r33 r0 r2
 			r34 := math.FMA(r33, r0, r2)
+			// r35 = FMA r34 r0 r3
 			r35 := math.FMA(r34, r0, r3)
+			// r36 = FMA r35 r0 r5
 			r36 := math.FMA(r35, r0, r5)
+			// r37 = FMA r36 r0 r7
 			r37 := math.FMA(r36, r0, r7)
+			// r38 = FMA r37 r0 r9
 			r38 := math.FMA(r37, r0, r9)
+			// r39 = FMA r38 r0 r11
 			r39 := math.FMA(r38, r0, r11)
+			// r40 = FMA r39 r0 r13
 			r40 := math.FMA(r39, r0, r13)
+			// r41 = FMA r40 r0 r15
 			r41 := math.FMA(r40, r0, r15)
-			r42 := math.FMA(r41, r0, r17)
+			// r42:taylor = FMA r41 r0 r17
+			taylor := math.FMA(r41, r0, r17)
+			// r44 = CmpGT r0 r43
 			r44 := r0 > r43
-			r45 := r0
+			// r45:zl = Select r44 r43 r0
+			zl := r0
 			if r44 {
-				r45 = r43
+				zl = r43
 			}
-			r47 := r45 < r46
-			r48 := r45
+			// r47 = CmpLT r45:zl r46
+			r47 := zl < r46
+			// r48:zc = Select r47 r46 r45:zl
+			zc := zl
 			if r47 {
-				r48 = r46
+				zc = r46
 			}
-			r51 := math.FMA(r48, r50, r49)
-			r52 := float64(r51 - r49)
-			r55 := math.FMA(r52, r54, r48)
-			r56 := math.FMA(r52, r53, r55)
-			r57 := math.FMA(r21, r56, r22)
-			r58 := math.FMA(r57, r56, r24)
-			r59 := math.FMA(r58, r56, r26)
-			r60 := math.FMA(r59, r56, r28)
-			r61 := math.FMA(r60, r56, r30)
-			r62 := math.FMA(r61, r56, r32)
-			r63 := math.FMA(r62, r56, r2)
-			r64 := math.FMA(r63, r56, r3)
-			r65 := math.FMA(r64, r56, r5)
-			r66 := math.FMA(r65, r56, r7)
-			r67 := math.FMA(r66, r56, r9)
-			r68 := math.FMA(r67, r56, r11)
-			r69 := math.FMA(r68, r56, r13)
-			r70 := math.FMA(r69, r56, r15)
-			r71 := math.FMA(r70, r56, r17)
-			r73 := r52 > r72
-			r74 := r52
+			// r51 = FMA r48:zc r50 r49
+			r51 := math.FMA(zc, r50, r49)
+			// r52:k = Sub r51 r49
+			k := float64(r51 - r49)
+			// r55 = FMA r52:k r54 r48:zc
+			r55 := math.FMA(k, r54, zc)
+			// r56:r = FMA r52:k r53 r55
+			r := math.FMA(k, r53, r55)
+			// r57 = FMA r21 r56:r r22
+			r57 := math.FMA(r21, r, r22)
+			// r58 = FMA r57 r56:r r24
+			r58 := math.FMA(r57, r, r24)
+			// r59 = FMA r58 r56:r r26
+			r59 := math.FMA(r58, r, r26)
+			// r60 = FMA r59 r56:r r28
+			r60 := math.FMA(r59, r, r28)
+			// r61 = FMA r60 r56:r r30
+			r61 := math.FMA(r60, r, r30)
+			// r62 = FMA r61 r56:r r32
+			r62 := math.FMA(r61, r, r32)
+			// r63 = FMA r62 r56:r r2
+			r63 := math.FMA(r62, r, r2)
+			// r64 = FMA r63 r56:r r3
+			r64 := math.FMA(r63, r, r3)
+			// r65 = FMA r64 r56:r r5
+			r65 := math.FMA(r64, r, r5)
+			// r66 = FMA r65 r56:r r7
+			r66 := math.FMA(r65, r, r7)
+			// r67 = FMA r66 r56:r r9
+			r67 := math.FMA(r66, r, r9)
+			// r68 = FMA r67 r56:r r11
+			r68 := math.FMA(r67, r, r11)
+			// r69 = FMA r68 r56:r r13
+			r69 := math.FMA(r68, r, r13)
+			// r70 = FMA r69 r56:r r15
+			r70 := math.FMA(r69, r, r15)
+			// r71:q = FMA r70 r56:r r17
+			q := math.FMA(r70, r, r17)
+			// r73 = CmpGT r52:k r72
+			r73 := k > r72
+			// r74:kc = Select r73 r72 r52:k
+			kc := k
 			if r73 {
-				r74 = r72
+				kc = r72
 			}
-			r76 := float64(r74 * r75)
+			// r76 = Mul r74:kc r75
+			r76 := float64(kc * r75)
+			// r77 = Add r76 r49
 			r77 := float64(r76 + r49)
-			r78 := math.Float64bits(r77)
-			r80 := r78 + r79
+			// r78:kBits = Bits r77
+			kBits78 := math.Float64bits(r77)
+			// r80 = IAdd r78:kBits r79
+			r80 := kBits78 + r79
+			// r81 = Shl 52 r80
 			r81 := r80 << 52
-			r82 := math.Float64frombits(r81)
-			r83 := float64(r17 - r82)
-			r84 := math.FMA(r56, r71, r83)
-			r85 := float64(r84 / r45)
-			r86 := math.FMA(r52, r15, r49)
-			r87 := float64(r86 - r49)
-			r88 := float64(r87 + r49)
-			r89 := math.Float64bits(r88)
-			r90 := r89 + r79
+			// r82:pow2 = FromBits r81
+			pow282 := math.Float64frombits(r81)
+			// r83:oneMinus = Sub r17 r82:pow2
+			oneMinus := float64(r17 - pow282)
+			// r84 = FMA r56:r r71:q r83:oneMinus
+			r84 := math.FMA(r, q, oneMinus)
+			// r85:y = Div r84 r45:zl
+			y := float64(r84 / zl)
+			// r86 = FMA r52:k r15 r49
+			r86 := math.FMA(k, r15, r49)
+			// r87:kHalf = Sub r86 r49
+			kHalf := float64(r86 - r49)
+			// r88 = Add r87:kHalf r49
+			r88 := float64(kHalf + r49)
+			// r89:kBits = Bits r88
+			kBits89 := math.Float64bits(r88)
+			// r90 = IAdd r89:kBits r79
+			r90 := kBits89 + r79
+			// r91 = Shl 52 r90
 			r91 := r90 << 52
-			r92 := math.Float64frombits(r91)
-			r93 := float64(r85 * r92)
-			r94 := float64(r52 - r87)
+			// r92:pow2 = FromBits r91
+			pow292 := math.Float64frombits(r91)
+			// r93 = Mul r85:y r92:pow2
+			r93 := float64(y * pow292)
+			// r94 = Sub r52:k r87:kHalf
+			r94 := float64(k - kHalf)
+			// r95 = Add r94 r49
 			r95 := float64(r94 + r49)
-			r96 := math.Float64bits(r95)
-			r97 := r96 + r79
+			// r96:kBits = Bits r95
+			kBits96 := math.Float64bits(r95)
+			// r97 = IAdd r96:kBits r79
+			r97 := kBits96 + r79
+			// r98 = Shl 52 r97
 			r98 := r97 << 52
-			r99 := math.Float64frombits(r98)
-			r100 := float64(r93 * r99)
-			r101 := r1 <= r15
-			r102 := r100
+			// r99:pow2 = FromBits r98
+			pow299 := math.Float64frombits(r98)
+			// r100:big = Mul r93 r99:pow2
+			big := float64(r93 * pow299)
+			// r101 = CmpLE r1:az r15
+			r101 := az <= r15
+			// r102:far = Select r101 r42:taylor r100:big
+			far := big
 			if r101 {
-				r102 = r42
+				far = taylor
 			}
-			if r20 {
-				r18 = r102
+			// r18:ex = Select r20:large r102:far r18:ex
+			if large {
+				ex = far
 			}
 		}
-		v[j] = r18
+		// Store V r18:ex
+		v[j] = ex
 	}
 }
 

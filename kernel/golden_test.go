@@ -52,6 +52,7 @@ type goldenCase struct {
 	name                             string
 	f64, hard, perNeuron             bool
 	withI, withDelta, spike, refract bool
+	withG                            bool
 	n, rows                          int
 	seed                             uint64
 }
@@ -70,6 +71,26 @@ func goldenCases() []goldenCase {
 						c.rows = 3 // batch rows share the per-neuron values
 					}
 					c.name = fmt.Sprintf("f64=%v/hard=%v/pn=%v/I=%v/Delta=%v/Spike=%v/Ref=%v/n=%d/rows=%d",
+						f64, hard, pn, c.withI, c.withDelta, c.spike, c.refract, c.n, c.rows)
+					cs = append(cs, c)
+					seed++
+				}
+			}
+		}
+	}
+	// The cases with a conductance input, after the others so that theirs
+	// keep their seeds and bits.
+	for _, f64 := range []bool{false, true} {
+		for _, hard := range []bool{false, true} {
+			for _, pn := range []bool{false, true} {
+				for _, opt := range []int{0, 1, 3, 12, 15} {
+					c := goldenCase{f64: f64, hard: hard, perNeuron: pn, withG: true,
+						withI: opt&1 != 0, withDelta: opt&2 != 0, spike: opt&4 != 0, refract: opt&8 != 0,
+						n: 61 + opt, rows: 1, seed: seed}
+					if pn && opt%4 == 3 {
+						c.rows = 3
+					}
+					c.name = fmt.Sprintf("f64=%v/hard=%v/pn=%v/I=%v/G=true/Delta=%v/Spike=%v/Ref=%v/n=%d/rows=%d",
 						f64, hard, pn, c.withI, c.withDelta, c.spike, c.refract, c.n, c.rows)
 					cs = append(cs, c)
 					seed++
@@ -120,6 +141,9 @@ func runGolden[F Float](t testing.TB, c goldenCase) string {
 	}
 	if c.withDelta {
 		b.Delta = make([]F, m)
+	}
+	if c.withG {
+		b.G = make([]F, m)
 	}
 	if c.spike {
 		b.Spike = make([]F, m)
@@ -200,6 +224,9 @@ func runGolden[F Float](t testing.TB, c goldenCase) string {
 		}
 		if b.Delta != nil {
 			b.Delta[j] = typical(-2, 2)
+		}
+		if b.G != nil {
+			b.G[j] = typical(0, 3) // a synapse's conductance, or an edge value
 		}
 	}
 	h := sha256.New()

@@ -6,15 +6,31 @@
 // step of DT:
 //
 //	spk = V >= V_th;  v = spk ? V - (V_th - V_reset) : V  (soft; hard: V_reset);  u = w + b*spk
-//	V'  = v + dt*exprel(dt*J(v))*f(v) (+ Delta),  f(v) = (c(v-V_rest)(v-V_c) - R*u + R*I)/tau
+//	V'  = v + dt*exprel(dt*J)*f(v) (+ Delta),  f(v) = (c(v-V_rest)(v-V_c) - R*u + R*(I - G*v))/tau
+//	J   = f'(v) = (c((v-V_rest) + (v-V_c)) - R*G)/tau
 //	w'  = u + dt*exprel(-dt/tau_w)*(a(V' - V_rest) - u)/tau_w
 //	both held at (v, u) while t - last < tau_ref;  spike = V' >= V_th;  last' = spike ? t : last
 //
-// exactly as the project's SPEC.md defines it. Every execution path (AVX-512,
-// AVX2, NEON, and the generic Go of package generic) is generated from one
-// description of the step and returns bit-identical results; [ISA] reports
-// the path in use and [SetISA] or the environment variable ADQUAIF_ISA
-// forces one. Results are within 16 units of roundoff of the exact value,
+// exactly as the project's SPEC.md defines it.
+//
+// The reset comes first: after a Step, the V of a neuron that just spiked
+// still holds its pre-reset value (V >= V_th), and the next Step applies
+// the reset at its start (BrainPy's order). An input computed from V
+// between steps must therefore use the value the next step resets V to
+// (V - (V_th - V_reset), or V_reset with HardReset, where V >= V_th). A
+// conductance-based input g*(E - V) needs no such care: give g in
+// Buffers.G and the step evaluates it at the reset v, and includes it in J
+// as BrainPy's exponential Euler does. How a simulator's inputs map onto
+// the buffers, summed over its projections:
+//
+//	current-based (BrainPy's CUBA output, a current x, mA):  I += x
+//	conductance-based (COBA: g*(E - V), g in S, E in mV):    I += g*E;  G += g
+//	delta input (d mV added to V after integration):         Delta += d
+//
+// Every execution path (AVX-512, AVX2, NEON, and the generic Go of package
+// generic) is generated from one description of the step and returns
+// bit-identical results; [ISA] reports the path in use and [SetISA] or the
+// environment variable ADQUAIF_ISA forces one. Results are within 16 units of roundoff of the exact value,
 // relative to the running-error sum of the formula's magnitudes (where
 // |dt*J| is large, that sum carries exprel's sensitivity to the rounding of
 // its argument, which no floating-point evaluation avoids).

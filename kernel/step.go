@@ -21,12 +21,12 @@ import (
 // rows of words.
 //
 // The input current of a step is I - G*v, v the potential after the reset
-// (SPEC's linear form of BrainPy's sum_current_inputs(x, v)); G enters the
+// (the linear form of BrainPy's sum_current_inputs(x, v)); G enters the
 // Jacobian of the exponential-Euler step too. A conductance-based input
 // g*(E - V), such as BrainPy's COBA output, adds g*E to I and g to G; a
 // current-based one adds to I alone. G all zero gives the bits of G == nil
 // wherever v is finite; where v is infinite, 0*v is NaN, so the neuron's V'
-// and w' are NaN unless it is refractory, as SPEC's formula says (nil means
+// and w' are NaN unless it is refractory, as the formula says (nil means
 // no conductance term at all).
 type Buffers[F Float] struct {
 	V, W, LastSpike []F
@@ -243,7 +243,7 @@ func (k *Kernel[F]) stepBlock(id isa, b *Buffers[F], t0 F, s, cnt, a, e, j0 int,
 		}
 	}
 	m := len(b.V)
-	var rows [generic.StreamBits + 1]int
+	var rows [generic.NumStreams]int
 	in, ri := stepRows(b.I, m, s, cnt, a, e)
 	g, rg := stepRows(b.G, m, s, cnt, a, e)
 	delta, rd := stepRows(b.Delta, m, s, cnt, a, e)

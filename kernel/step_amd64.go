@@ -4,122 +4,122 @@
 
 package kernel
 
-// stepAVX512F32Soft computes the step F32Soft (the program asm/step.StepF32Soft, see SPEC.md)
-// for the f.N lanes of the frame with AVX-512, 16 lanes per vector.
+// stepAVX512F32Soft is the program StepF32Soft of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 16 lanes per vector.
 //
 //go:noescape
 func stepAVX512F32Soft(f *frame32)
 
-// stepAVX512F32SoftPN computes the step F32SoftPN (the program asm/step.StepF32SoftPN, see SPEC.md)
-// for the f.N lanes of the frame with AVX-512, 16 lanes per vector.
+// stepAVX512F32SoftPN is the program StepF32SoftPN of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 16 lanes per vector.
 //
 //go:noescape
 func stepAVX512F32SoftPN(f *frame32)
 
-// stepAVX512F32Hard computes the step F32Hard (the program asm/step.StepF32Hard, see SPEC.md)
-// for the f.N lanes of the frame with AVX-512, 16 lanes per vector.
+// stepAVX512F32Hard is the program StepF32Hard of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 16 lanes per vector.
 //
 //go:noescape
 func stepAVX512F32Hard(f *frame32)
 
-// stepAVX512F32HardPN computes the step F32HardPN (the program asm/step.StepF32HardPN, see SPEC.md)
-// for the f.N lanes of the frame with AVX-512, 16 lanes per vector.
+// stepAVX512F32HardPN is the program StepF32HardPN of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 16 lanes per vector.
 //
 //go:noescape
 func stepAVX512F32HardPN(f *frame32)
 
-// stepAVX512F64Soft computes the step F64Soft (the program asm/step.StepF64Soft, see SPEC.md)
-// for the f.N lanes of the frame with AVX-512, 8 lanes per vector.
+// stepAVX512F64Soft is the program StepF64Soft of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX512F64Soft(f *frame64)
 
-// stepAVX512F64SoftPN computes the step F64SoftPN (the program asm/step.StepF64SoftPN, see SPEC.md)
-// for the f.N lanes of the frame with AVX-512, 8 lanes per vector.
+// stepAVX512F64SoftPN is the program StepF64SoftPN of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX512F64SoftPN(f *frame64)
 
-// stepAVX512F64Hard computes the step F64Hard (the program asm/step.StepF64Hard, see SPEC.md)
-// for the f.N lanes of the frame with AVX-512, 8 lanes per vector.
+// stepAVX512F64Hard is the program StepF64Hard of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX512F64Hard(f *frame64)
 
-// stepAVX512F64HardPN computes the step F64HardPN (the program asm/step.StepF64HardPN, see SPEC.md)
-// for the f.N lanes of the frame with AVX-512, 8 lanes per vector.
+// stepAVX512F64HardPN is the program StepF64HardPN of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX512F64HardPN(f *frame64)
 
-// exprelAVX512F32 computes exprel in place over f.V (the program asm/step.ExprelF32, see SPEC.md)
-// for the f.N lanes of the frame with AVX-512, 16 lanes per vector.
+// exprelAVX512F32 is the program ExprelF32 of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 16 lanes per vector.
 //
 //go:noescape
 func exprelAVX512F32(f *frame32)
 
-// exprelAVX512F64 computes exprel in place over f.V (the program asm/step.ExprelF64, see SPEC.md)
-// for the f.N lanes of the frame with AVX-512, 8 lanes per vector.
+// exprelAVX512F64 is the program ExprelF64 of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX-512, 8 lanes per vector.
 //
 //go:noescape
 func exprelAVX512F64(f *frame64)
 
-// stepAVX2F32Soft computes the step F32Soft (the program asm/step.StepF32Soft, see SPEC.md)
-// for the f.N lanes of the frame with AVX2 and FMA, 8 lanes per vector.
+// stepAVX2F32Soft is the program StepF32Soft of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX2F32Soft(f *frame32)
 
-// stepAVX2F32SoftPN computes the step F32SoftPN (the program asm/step.StepF32SoftPN, see SPEC.md)
-// for the f.N lanes of the frame with AVX2 and FMA, 8 lanes per vector.
+// stepAVX2F32SoftPN is the program StepF32SoftPN of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX2F32SoftPN(f *frame32)
 
-// stepAVX2F32Hard computes the step F32Hard (the program asm/step.StepF32Hard, see SPEC.md)
-// for the f.N lanes of the frame with AVX2 and FMA, 8 lanes per vector.
+// stepAVX2F32Hard is the program StepF32Hard of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX2F32Hard(f *frame32)
 
-// stepAVX2F32HardPN computes the step F32HardPN (the program asm/step.StepF32HardPN, see SPEC.md)
-// for the f.N lanes of the frame with AVX2 and FMA, 8 lanes per vector.
+// stepAVX2F32HardPN is the program StepF32HardPN of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
 //
 //go:noescape
 func stepAVX2F32HardPN(f *frame32)
 
-// stepAVX2F64Soft computes the step F64Soft (the program asm/step.StepF64Soft, see SPEC.md)
-// for the f.N lanes of the frame with AVX2 and FMA, 4 lanes per vector.
+// stepAVX2F64Soft is the program StepF64Soft of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
 //
 //go:noescape
 func stepAVX2F64Soft(f *frame64)
 
-// stepAVX2F64SoftPN computes the step F64SoftPN (the program asm/step.StepF64SoftPN, see SPEC.md)
-// for the f.N lanes of the frame with AVX2 and FMA, 4 lanes per vector.
+// stepAVX2F64SoftPN is the program StepF64SoftPN of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
 //
 //go:noescape
 func stepAVX2F64SoftPN(f *frame64)
 
-// stepAVX2F64Hard computes the step F64Hard (the program asm/step.StepF64Hard, see SPEC.md)
-// for the f.N lanes of the frame with AVX2 and FMA, 4 lanes per vector.
+// stepAVX2F64Hard is the program StepF64Hard of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
 //
 //go:noescape
 func stepAVX2F64Hard(f *frame64)
 
-// stepAVX2F64HardPN computes the step F64HardPN (the program asm/step.StepF64HardPN, see SPEC.md)
-// for the f.N lanes of the frame with AVX2 and FMA, 4 lanes per vector.
+// stepAVX2F64HardPN is the program StepF64HardPN of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
 //
 //go:noescape
 func stepAVX2F64HardPN(f *frame64)
 
-// exprelAVX2F32 computes exprel in place over f.V (the program asm/step.ExprelF32, see SPEC.md)
-// for the f.N lanes of the frame with AVX2 and FMA, 8 lanes per vector.
+// exprelAVX2F32 is the program ExprelF32 of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 8 lanes per vector.
 //
 //go:noescape
 func exprelAVX2F32(f *frame32)
 
-// exprelAVX2F64 computes exprel in place over f.V (the program asm/step.ExprelF64, see SPEC.md)
-// for the f.N lanes of the frame with AVX2 and FMA, 4 lanes per vector.
+// exprelAVX2F64 is the program ExprelF64 of asm/step (see SPEC.md) for the f.N lanes
+// of the frame, lowered for AVX2 and FMA, 4 lanes per vector.
 //
 //go:noescape
 func exprelAVX2F64(f *frame64)

@@ -127,3 +127,53 @@ func ExampleConfig_perNeuron() {
 	// row 0 (I = 30 mA): spikes per neuron [27 23 14]
 	// row 1 (I = 60 mA): spikes per neuron [61 41 19]
 }
+
+// Conductance-based synapses, as a BrainPy network adds them with COBA
+// outputs: an excitatory conductance (reversal potential 0 mV) and an
+// inhibitory one (-80 mV), each decaying exponentially (5 and 10 ms) and
+// kicked by incoming spikes. Neuron j receives excitatory spikes every
+// j+1 ms and inhibitory ones every 2 ms; AddConductanceInput registers the
+// conductances once, and every Update reads them.
+func ExampleAdQuaIFRef_AddConductanceInput() {
+	const n = 4
+	pop, err := neuron.New(neuron.Config[float64]{Size: n})
+	if err != nil {
+		panic(err)
+	}
+	ge, gi := make([]float64, n), make([]float64, n) // S, the synapses' state
+	if err := pop.AddConductanceInput("E", ge, 0); err != nil {
+		panic(err)
+	}
+	if err := pop.AddConductanceInput("I", gi, -80); err != nil {
+		panic(err)
+	}
+	const decayE, decayI = 1 - 0.1/5, 1 - 0.1/10 // per step of 0.1 ms
+	count := make([]int, n)
+	for step := range 5000 { // 500 ms at dt = 0.1 ms
+		for j := range n {
+			ge[j] *= decayE
+			gi[j] *= decayI
+			if step%(10*(j+1)) == 0 {
+				ge[j] += 0.2
+			}
+			if step%20 == 0 {
+				gi[j] += 0.05
+			}
+		}
+		spikes, err := pop.Update(nil)
+		if err != nil {
+			panic(err)
+		}
+		for j, s := range spikes {
+			count[j] += int(s)
+		}
+	}
+	for j := range n {
+		fmt.Printf("excitation every %d ms: %3d spikes in 500 ms, V = %6.2f mV\n", j+1, count[j], pop.V()[j])
+	}
+	// Output:
+	// excitation every 1 ms:  38 spikes in 500 ms, V = -60.16 mV
+	// excitation every 2 ms:  11 spikes in 500 ms, V = -67.39 mV
+	// excitation every 3 ms:   0 spikes in 500 ms, V = -55.98 mV
+	// excitation every 4 ms:   0 spikes in 500 ms, V = -59.54 mV
+}

@@ -20,9 +20,17 @@
 //	for i in range(steps):
 //	    with brainstate.environ.context(t=i*dt): spikes = pop.update(current)
 //
+// A conductance-based input g*(E - V), BrainPy's COBA output that a
+// projection registers on its target with add_current_input, is registered
+// once with AddConductanceInput: every Update reads its conductance g, which
+// the caller's synapses update in place, and passes g*E to the kernel's
+// input current and g to its input conductance (kernel.Buffers.G), so that
+// the step differentiates through it as BrainPy's exponential Euler does.
+//
 // Update allocates nothing: the state is allocated once, by New and
 // InitState (and the buffer for broadcast inputs at the first Update that
-// broadcasts one).
+// broadcasts one, and the sums of conductance inputs when the first is
+// added).
 package neuron
 
 import (
@@ -90,7 +98,19 @@ type AdQuaIFRef[F kernel.Float] struct {
 	// in and delta hold broadcast inputs; they are allocated on first use,
 	// since most simulations pass full-length inputs or none.
 	in, delta []F
-	steps     int
+	// cond are the conductance inputs, in the order they were added; sumI
+	// and sumG the kernel's input current and conductance that an Update
+	// sums them into (allocated with the first).
+	cond       []condInput[F]
+	sumI, sumG []F
+	steps      int
+}
+
+// condInput is a conductance-based input g*(E - V).
+type condInput[F kernel.Float] struct {
+	key string
+	g   []F
+	e   F
 }
 
 // New validates cfg, builds the kernel and initializes the state with
@@ -165,6 +185,10 @@ func (p *AdQuaIFRef[F]) InitState(batchSize int) error {
 		q.ref = make([]bool, m)
 	}
 	q.in, q.delta = nil, nil
+	q.sumI, q.sumG = nil, nil
+	if len(q.cond) > 0 {
+		q.sumI, q.sumG = make([]F, m), make([]F, m)
+	}
 	if err := q.ResetState(); err != nil {
 		return err
 	}
@@ -220,14 +244,98 @@ func (p *AdQuaIFRef[F]) UpdateDelta(x, delta []F) ([]F, error) {
 	if err != nil {
 		return nil, err
 	}
+	var g []F
+	if len(p.cond) > 0 {
+		for _, c := range p.cond {
+			if err := p.broadcasts(c.g, c.key); err != nil {
+				return nil, err
+			}
+		}
+		in, g = p.sumConductances(in)
+	}
 	err = p.k.Step(p.Time(), kernel.Buffers[F]{
-		V: p.v, W: p.w, LastSpike: p.last, I: in, Delta: d, Spike: p.spike, Refractory: p.ref,
+		V: p.v, W: p.w, LastSpike: p.last, I: in, G: g, Delta: d, Spike: p.spike, Refractory: p.ref,
 	})
 	if err != nil {
 		return nil, err
 	}
 	p.steps++
 	return p.spike, nil
+}
+
+// AddConductanceInput registers a conductance-based input g*(E - V) with
+// reversal potential E (mV): BrainPy's COBA output of a projection, which
+// it registers with post.add_current_input(key, ...). Every later Update
+// reads g (S), a slice that the caller keeps updating in place (the
+// synapses' conductance), broadcast like Update's x, and adds g*E to the
+// input current and g to the input conductance, which enters the step's
+// Jacobian. Inputs are summed in the order they were added, after x:
+//
+//	I = x + g1*E1 + g2*E2 + ...,  G = g1 + g2 + ...
+//
+// key names the input, as in BrainPy; a key already used, or a g whose
+// length does not broadcast, is an error and registers nothing.
+func (p *AdQuaIFRef[F]) AddConductanceInput(key string, g []F, E F) error {
+	for _, c := range p.cond {
+		if c.key == key {
+			return fmt.Errorf("neuron: conductance input %q is already registered", key)
+		}
+	}
+	if err := p.broadcasts(g, key); err != nil {
+		return err
+	}
+	if p.sumI == nil {
+		p.sumI, p.sumG = make([]F, len(p.v)), make([]F, len(p.v))
+	}
+	p.cond = append(p.cond, condInput[F]{key, g, E})
+	return nil
+}
+
+// broadcasts checks that the conductance of input key has a length Update
+// broadcasts: 1, Size or BatchSize*Size.
+func (p *AdQuaIFRef[F]) broadcasts(g []F, key string) error {
+	switch len(g) {
+	case 1, p.cfg.Size, len(p.v):
+		return nil
+	}
+	return fmt.Errorf("neuron: conductance input %q has length %d; want 1, Size = %d or BatchSize*Size = %d: %w", key, len(g), p.cfg.Size, len(p.v), ErrInputLength)
+}
+
+// sumConductances adds the conductance inputs to the current in (nil: zero)
+// into sumI and sums their conductances into sumG. Each product is its own
+// rounding (converted explicitly, so that no compiler fuses it with the
+// sum), so the sums are the same on every GOARCH.
+func (p *AdQuaIFRef[F]) sumConductances(in []F) ([]F, []F) {
+	I, G := p.sumI, p.sumG
+	if in != nil {
+		copy(I, in)
+	} else {
+		clear(I)
+	}
+	clear(G)
+	size := p.cfg.Size
+	for _, c := range p.cond {
+		for lo := 0; lo < len(I); lo += size {
+			var row []F
+			switch len(c.g) {
+			case 1:
+				row = nil
+			case size:
+				row = c.g
+			default:
+				row = c.g[lo : lo+size]
+			}
+			for j := lo; j < lo+size; j++ {
+				g := c.g[0]
+				if row != nil {
+					g = row[j-lo]
+				}
+				I[j] += F(g * c.e)
+				G[j] += g
+			}
+		}
+	}
+	return I, G
 }
 
 // broadcast returns x as a full-length buffer, copying it into *buf

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/build"
@@ -21,14 +22,19 @@ import (
 type isa struct {
 	name      string // as in function names: AVX2, AVX512
 	width     int    // vector register bytes
+	vectors   int    // vector registers the encoding reaches: X0 up to this
 	avx512    bool   // opmask registers and masked moves, else AVX2+FMA
 	maxUnroll int    // most vectors interleaved op by op
 	maxSerial int    // most vectors in a step loop that emits one's whole step after another
 }
 
+// isas lists the targets. avo offers X16-X31 (and their Y and Z views)
+// for every vector register, and the assembler would encode an AVX2
+// instruction that names Y16 with EVEX, which needs AVX512VL: AVX2 reaches
+// the 16 that VEX encodes.
 var isas = []*isa{
-	{name: "AVX512", width: 64, avx512: true, maxUnroll: 4, maxSerial: 4},
-	{name: "AVX2", width: 32, maxUnroll: 3, maxSerial: 4},
+	{name: "AVX512", width: 64, vectors: 32, avx512: true, maxUnroll: 4, maxSerial: 4},
+	{name: "AVX2", width: 32, vectors: 16, maxUnroll: 3, maxSerial: 4},
 }
 
 func (is *isa) lanes(d step.DType) int { return is.width / d.Size() }
@@ -191,23 +197,31 @@ func (d *data) pdepBytes() operand.Mem {
 
 // frameTypes is a stand-in for package kernel, where frame32 and frame64
 // are aliases of generic.Frame32 and generic.Frame64: the declarations that
-// avo prints refer to them without an import.
-var frameTypes = func() *types.Package {
-	pkg := types.NewPackage("github.com/adquaif/adquaif/kernel", "kernel")
-	for _, name := range []string{"frame32", "frame64"} {
-		obj := types.NewTypeName(token.NoPos, pkg, name, nil)
-		types.NewNamed(obj, types.NewStruct(nil, nil), nil)
-		pkg.Scope().Insert(obj)
-	}
-	return pkg
-}()
+// avo prints refer to them without an import. signature adds the type of
+// a program's frame to it, under frameMu (tests lower in parallel).
+var (
+	frameTypes = types.NewPackage("github.com/adquaif/adquaif/kernel", "kernel")
+	frameMu    sync.Mutex
+)
 
-// name is the Go name of p lowered for is: stepAVX2F32Soft, exprelAVX512F64.
-func name(is *isa, p *step.Program) string {
-	if s, ok := strings.CutPrefix(p.Name, "Step"); ok {
-		return "step" + is.name + s
+// signature is the Go signature of p's functions, func(f *frame32): the
+// frame's type in package kernel is its Go type with a lower-case first
+// letter.
+func signature(p *step.Program) *gotypes.Signature {
+	frameMu.Lock()
+	defer frameMu.Unlock()
+	name := p.GoType(p.DType)
+	name = strings.ToLower(name[:1]) + name[1:]
+	if frameTypes.Scope().Lookup(name) == nil {
+		obj := types.NewTypeName(token.NoPos, frameTypes, name, nil)
+		types.NewNamed(obj, types.NewStruct(nil, nil), nil)
+		frameTypes.Scope().Insert(obj)
 	}
-	return "exprel" + is.name + strings.TrimPrefix(p.Name, "Exprel")
+	sig, err := gotypes.ParseSignatureInPackage(frameTypes, fmt.Sprintf("func(f *%s)", name))
+	if err != nil {
+		panic(err)
+	}
+	return sig
 }
 
 // val is where a program register lives in one unrolled copy.
@@ -224,6 +238,7 @@ type fn struct {
 	is   *isa
 	p    *step.Program
 	cfg  config
+	lay  step.Layout // where the frame's fields are
 	f64  bool
 	size int
 	L    int
@@ -242,13 +257,13 @@ type fn struct {
 
 	setupKey map[step.Reg]constKey
 	consts   map[constKey]operand.Op
-	table    operand.Mem // the stack table of constants and row pointers not in registers
-	rowPin   [step.NumConsts]reg.Register
-	rowSlot  [step.NumConsts]operand.Mem
+	table    operand.Mem    // the stack table of constants and row pointers not in registers
+	rowPin   []reg.Register // per constant of the frame
+	rowSlot  []operand.Mem
 	// Each stream's pointer (its current row, in the step loop) lives in
 	// a register of its own (streamPin) or in a stack slot (streamSlot).
-	streamPin  [step.NumStreams]reg.GPVirtual
-	streamSlot [step.NumStreams]operand.Mem
+	streamPin  []reg.GPVirtual // per stream of the frame
+	streamSlot []operand.Mem
 	j, n       reg.GPVirtual
 
 	// Emission state.
@@ -258,12 +273,16 @@ type fn struct {
 	defd   [][]bool
 	labels *int // shared by the function's sections
 	spills []operand.Mem
+	// parking: the step loop keeps the vectors' states in parkSlots
+	// (per copy and state register) between their steps.
+	parking   bool
+	parkSlots map[[2]int]operand.Mem
 	// rowCache and ptrCache hold the row and stream pointers loaded from
 	// their stack slots for the op being emitted (see fresh).
 	rowCache map[step.Const]reg.Register
 	ptrCache map[step.Stream]reg.GPVirtual
 	// fetched marks the streams whose prefetches this body has emitted.
-	fetched [step.NumStreams]bool
+	fetched []bool
 	// spread lists the streams that every call reads or writes (not
 	// optional), in the order prefetchSpread prefetches them.
 	spread []step.Stream
@@ -276,10 +295,10 @@ type fn struct {
 	// base[s] restores row 0 for the next vector group.
 	tp          reg.GPVirtual
 	tBase, tEnd operand.Mem
-	tSlot       operand.Mem   // modeOne: T[0], the one step's time
+	tSlot       operand.Mem   // OneStep: T[0], the one step's time
 	advance     []step.Stream // the optional streams the Loop accesses
-	rowInc      [step.NumStreams]operand.Mem
-	base        [step.NumStreams]operand.Mem
+	rowInc      []operand.Mem // per stream of the frame
+	base        []operand.Mem
 }
 
 // bcast is a constant in memory as one scalar, read by AVX-512 with
@@ -307,33 +326,28 @@ func pick[T any](f64 bool, ps, pd T) T {
 }
 
 // lower emits the function for p on is into c, with a section for each
-// configuration: a program with a Loop has two (modeOne, then modeMany),
+// configuration: a program with a Loop has two (one step, then many steps),
 // one of which runs, chosen by Frame.Steps; a choice tries one at a time.
 func lower(c *build.Context, d *data, is *isa, p *step.Program, cfgs ...config) {
-	f := &fn{c: c, d: d, is: is, p: p, f64: p.DType == step.F64, size: p.DType.Size(), L: is.lanes(p.DType), labels: new(int)}
+	f := &fn{c: c, d: d, is: is, p: p, lay: p.Layout(), f64: p.DType == step.F64, size: p.DType.Size(), L: is.lanes(p.DType), labels: new(int)}
 	f.schedule()
 
-	c.Function(name(is, p))
+	c.Function(p.FuncName(is.name))
 	c.Attributes(0)
 	c.Pragma("noescape")
-	kind := "the step " + strings.TrimPrefix(p.Name, "Step")
-	if !strings.HasPrefix(p.Name, "Step") {
-		kind = "exprel in place over f.V"
+	c.Doc(fmt.Sprintf("%s is the program %s of asm/step (see SPEC.md) for the f.N lanes", p.FuncName(is.name), p.Name),
+		fmt.Sprintf("of the frame, lowered for %s, %d lanes per vector.", map[bool]string{true: "AVX-512", false: "AVX2 and FMA"}[is.avx512], f.L))
+	c.Signature(signature(p))
+	for _, cfg := range cfgs {
+		c.Comment(cfg.String())
 	}
-	c.Doc(fmt.Sprintf("%s computes %s (the program asm/step.%s, see SPEC.md)", name(is, p), kind, p.Name),
-		fmt.Sprintf("for the f.N lanes of the frame with %s, %d lanes per vector.", map[bool]string{true: "AVX-512", false: "AVX2 and FMA"}[is.avx512], f.L))
-	sig, err := gotypes.ParseSignatureInPackage(frameTypes, fmt.Sprintf("func(f *frame%d)", f.size*8))
-	if err != nil {
-		panic(err)
-	}
-	c.Signature(sig)
 
 	frame := c.GP64()
 	c.Load(c.Param("f"), frame)
 	if len(cfgs) > 1 {
 		// Steps <= 1 (at least 1 by the frame's contract) takes the
 		// one-step section, as on arm64.
-		c.CMPQ(operand.Mem{Base: frame, Disp: step.FrameSteps}, operand.Imm(1))
+		c.CMPQ(operand.Mem{Base: frame, Disp: f.lay.Steps}, operand.Imm(1))
 		c.JG(operand.LabelRef("many"))
 	}
 	for i, cfg := range cfgs {
@@ -349,13 +363,19 @@ func lower(c *build.Context, d *data, is *isa, p *step.Program, cfgs ...config) 
 // section is a copy of f for emitting one section: the schedule shared,
 // the registers, constants and stack slots its own.
 func (f *fn) section(cfg config) *fn {
-	return &fn{c: f.c, d: f.d, is: f.is, p: f.p, cfg: cfg, f64: f.f64, size: f.size, L: f.L,
+	ns, nc := len(f.p.Streams), len(f.p.Consts)
+	return &fn{c: f.c, d: f.d, is: f.is, p: f.p, cfg: cfg, lay: f.lay, f64: f.f64, size: f.size, L: f.L,
 		ops: f.ops, pos: f.pos, last: f.last, first: f.first, mentions: f.mentions,
-		loopStart: f.loopStart, loopEnd: f.loopEnd, cloned: f.cloned, defs: f.defs, labels: f.labels}
+		loopStart: f.loopStart, loopEnd: f.loopEnd, cloned: f.cloned, defs: f.defs, labels: f.labels,
+		rowPin: make([]reg.Register, nc), rowSlot: make([]operand.Mem, nc),
+		streamPin: make([]reg.GPVirtual, ns), streamSlot: make([]operand.Mem, ns),
+		rowInc: make([]operand.Mem, ns), base: make([]operand.Mem, ns)}
 }
 
-// sfx is the suffix of the section's labels: loop, tail, done.
-func (m mode) sfx() string { return [...]string{"", "1", "N"}[m] }
+// sfx is the suffix of section s's labels: loop, tail, done.
+func sfx(s step.Section) string {
+	return [...]string{step.Plain: "", step.OneStep: "1", step.ManySteps: "N"}[s]
+}
 
 // schedule reorders the body for few live registers (see order) and
 // notes where each register is last mentioned. A register defined before
@@ -394,7 +414,9 @@ func (f *fn) schedule() {
 				if f.first[o.Dst] == 0 {
 					f.first[o.Dst] = n
 				}
-				f.mentions[o.Dst] = append(f.mentions[o.Dst], mention{pos: n, def: !cond})
+				// A register assigned once is defined before every read
+				// (Validate), even when the definition is in a block.
+				f.mentions[o.Dst] = append(f.mentions[o.Dst], mention{pos: n, def: !cond || f.defs[o.Dst] == 1})
 			}
 			start := n
 			walk(o.Body, cond || o.Kind == step.OpIf || o.Kind == step.OpRare)
@@ -486,8 +508,9 @@ func (f *fn) remat(ops []step.Op) []step.Op {
 }
 
 // mention is an op at position pos that reads a register or writes it on
-// every path through the op's list (def), not only inside an If or Rare
-// block, where the old value may survive.
+// every path to the register's next read (def): not inside an If or Rare
+// block, where the old value may survive, unless the register is assigned
+// only there.
 type mention struct {
 	pos       int
 	read, def bool
@@ -528,7 +551,7 @@ func (f *fn) liveAfter(r step.Reg, p int) bool {
 	return exit || back
 }
 
-// schedule orders a list of ops for few live registers, without changing
+// order orders a list of ops for few live registers, without changing
 // any result. Ops that must keep their place (stores, blocks, and every op
 // that writes or reads a register assigned more than once) are emitted in
 // program order; each pure op (one that only computes a register assigned
@@ -538,128 +561,150 @@ func (f *fn) liveAfter(r step.Reg, p int) bool {
 // to its use. Moving a load past a store is safe: the kernel refuses
 // outputs that overlap an input.
 func order(ops []step.Op, defs []int) []step.Op {
-	producer := map[step.Reg]int{}
-	pure := func(o *step.Op) bool {
-		if !o.Defines() || o.Body != nil || defs[o.Dst] != 1 {
-			return false
+	s := newOrdering(ops, defs)
+	for i := range ops {
+		if !s.pure(i) {
+			s.emit(i)
 		}
-		for _, r := range o.Inputs() {
-			if defs[r] != 1 {
-				return false
-			}
-		}
-		return true
 	}
 	for i := range ops {
-		if pure(&ops[i]) {
-			producer[ops[i].Dst] = i
-		}
+		s.emit(i) // pure ops nothing reads
 	}
-	reads := func(o *step.Op) []step.Reg {
-		var rs []step.Reg
-		step.Walk([]step.Op{*o}, func(x *step.Op) { rs = append(rs, x.Inputs()...) })
-		return rs
-	}
-	label := map[int]int{}
-	var need func(i int) int
-	need = func(i int) int {
-		if l, ok := label[i]; ok {
-			return l
-		}
-		var ls []int
-		for _, r := range ops[i].Inputs() {
-			if j, ok := producer[r]; ok {
-				ls = append(ls, need(j))
-			}
-		}
-		sort.Sort(sort.Reverse(sort.IntSlice(ls)))
-		l := 1
-		for k, x := range ls {
-			l = max(l, x+k)
-		}
-		label[i] = l
-		return l
-	}
-	// definer is the op of this list that first defines a register;
-	// readers counts the ops of this list not yet emitted that read it.
-	definer := map[step.Reg]int{}
-	readers := map[step.Reg]int{}
+	return s.out
+}
+
+// ordering is the state of order over one list of ops.
+type ordering struct {
+	ops  []step.Op
+	defs []int // how many ops of the program define each register
+	// producer is the pure op that defines a register; definer the op of
+	// the list that first defines it (inside a block, the block);
+	// readers counts the ops of the list not yet emitted that read it.
+	producer, definer, readers map[step.Reg]int
+	label                      map[int]int // need's memo
+	done                       []bool      // emission started
+	emitted                    []bool      // in out
+	out                        []step.Op
+}
+
+func newOrdering(ops []step.Op, defs []int) *ordering {
+	s := &ordering{ops: ops, defs: defs, producer: map[step.Reg]int{}, definer: map[step.Reg]int{}, readers: map[step.Reg]int{},
+		label: map[int]int{}, done: make([]bool, len(ops)), emitted: make([]bool, len(ops)), out: make([]step.Op, 0, len(ops))}
 	for i := range ops {
+		if s.pure(i) {
+			s.producer[ops[i].Dst] = i
+		}
 		step.Walk(ops[i:i+1], func(x *step.Op) {
 			if x.Defines() {
-				if _, ok := definer[x.Dst]; !ok {
-					definer[x.Dst] = i
+				if _, ok := s.definer[x.Dst]; !ok {
+					s.definer[x.Dst] = i
 				}
 			}
 		})
-		for _, r := range reads(&ops[i]) {
-			readers[r]++
+		for _, r := range s.reads(i) {
+			s.readers[r]++
 		}
 	}
-	out := make([]step.Op, 0, len(ops))
-	done := make([]bool, len(ops))    // emission started
-	emitted := make([]bool, len(ops)) // in out
-	var emit func(i int)
-	// eager emits, as soon as its inputs are ready, a pure op that is the
-	// last reader of one of them (it frees at least the register it
-	// takes): sinking such an op to its use would only keep its inputs
-	// live longer. An input that a pure op without inputs defines (a
-	// per-neuron constant, read in place) counts as ready: it is emitted
-	// with the op.
-	leaf := func(d int) bool { return pure(&ops[d]) && len(ops[d].Inputs()) == 0 }
-	eager := func() {
-		for j := range ops {
-			if done[j] || !pure(&ops[j]) {
-				continue
-			}
-			ready, frees := true, false
-			for _, r := range ops[j].Inputs() {
-				if d, ok := definer[r]; ok && !emitted[d] && !leaf(d) {
-					ready = false
-				}
-				// (A leaf's value is read in place: it frees nothing.)
-				d, local := definer[r]
-				frees = frees || (local && readers[r] == 1 && !leaf(d))
-			}
-			if ready && frees {
-				emit(j)
-				return
-			}
+	return s
+}
+
+// pure reports whether op i only computes a register assigned once from
+// registers assigned once.
+func (s *ordering) pure(i int) bool {
+	o := &s.ops[i]
+	if !o.Defines() || o.Body != nil || s.defs[o.Dst] != 1 {
+		return false
+	}
+	for _, r := range o.Inputs() {
+		if s.defs[r] != 1 {
+			return false
 		}
 	}
-	emit = func(i int) {
-		if done[i] {
+	return true
+}
+
+// reads lists the registers that op i reads, its block's included.
+func (s *ordering) reads(i int) []step.Reg {
+	var rs []step.Reg
+	step.Walk(s.ops[i:i+1], func(x *step.Op) { rs = append(rs, x.Inputs()...) })
+	return rs
+}
+
+// need is the Sethi-Ullman label of op i: the registers its value's
+// computation needs, counting only the pure ops of the list.
+func (s *ordering) need(i int) int {
+	if l, ok := s.label[i]; ok {
+		return l
+	}
+	var ls []int
+	for _, r := range s.ops[i].Inputs() {
+		if j, ok := s.producer[r]; ok {
+			ls = append(ls, s.need(j))
+		}
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(ls)))
+	l := 1
+	for k, x := range ls {
+		l = max(l, x+k)
+	}
+	s.label[i] = l
+	return l
+}
+
+// leaf reports whether op d is a pure op without inputs (a per-neuron
+// constant, read in place): its value counts as ready, emitted with its
+// user, and reading it frees nothing.
+func (s *ordering) leaf(d int) bool { return s.pure(d) && len(s.ops[d].Inputs()) == 0 }
+
+// eager emits, as soon as its inputs are ready, a pure op that is the
+// last reader of one of them (it frees at least the register it takes):
+// sinking such an op to its use would only keep its inputs live longer.
+func (s *ordering) eager() {
+	for j := range s.ops {
+		if s.done[j] || !s.pure(j) {
+			continue
+		}
+		ready, frees := true, false
+		for _, r := range s.ops[j].Inputs() {
+			d, local := s.definer[r]
+			if local && !s.emitted[d] && !s.leaf(d) {
+				ready = false
+			}
+			frees = frees || (local && s.readers[r] == 1 && !s.leaf(d))
+		}
+		if ready && frees {
+			s.emit(j)
 			return
 		}
-		done[i] = true
-		var deps []int
-		for _, r := range reads(&ops[i]) {
-			if j, ok := producer[r]; ok && !done[j] {
-				deps = append(deps, j)
-			}
-		}
-		sort.SliceStable(deps, func(a, b int) bool { return need(deps[a]) > need(deps[b]) })
-		for _, j := range deps {
-			emit(j)
-		}
-		o := ops[i]
-		o.Body = order(o.Body, defs)
-		out = append(out, o)
-		emitted[i] = true
-		for _, r := range reads(&ops[i]) {
-			readers[r]--
-		}
-		eager()
 	}
-	for i := range ops {
-		if !pure(&ops[i]) {
-			emit(i)
+}
+
+// emit emits op i after the pure ops it needs that are not emitted yet,
+// the one that needs the most registers first, then any op that eager
+// finds ready.
+func (s *ordering) emit(i int) {
+	if s.done[i] {
+		return
+	}
+	s.done[i] = true
+	var deps []int
+	for _, r := range s.reads(i) {
+		if j, ok := s.producer[r]; ok && !s.done[j] {
+			deps = append(deps, j)
 		}
 	}
-	for i := range ops {
-		emit(i) // pure ops nothing reads
+	sort.SliceStable(deps, func(a, b int) bool { return s.need(deps[a]) > s.need(deps[b]) })
+	for _, j := range deps {
+		s.emit(j)
 	}
-	return out
+	o := s.ops[i]
+	o.Body = order(o.Body, s.defs)
+	s.out = append(s.out, o)
+	s.emitted[i] = true
+	for _, r := range s.reads(i) {
+		s.readers[r]--
+	}
+	s.eager()
 }
 
 func (f *fn) vreg() reg.VecVirtual {
@@ -699,7 +744,7 @@ func (f *fn) label(kind string) string {
 // register or the stack table.
 func (f *fn) setup(frame reg.GPVirtual) {
 	f.n = f.c.GP64()
-	f.c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameN}, f.n)
+	f.c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.N}, f.n)
 	f.setupStreams(frame)
 	f.loopSetup(frame)
 
@@ -714,7 +759,7 @@ func (f *fn) setup(frame reg.GPVirtual) {
 	var cp reg.GPVirtual
 	if needsConstTable(cs, rows) {
 		cp = f.c.GP64()
-		f.c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameC}, cp)
+		f.c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.C}, cp)
 	}
 	f.rowPointers(frame, cp, rows, constSlots*f.slotSize())
 	f.hoistConstants(cs, cp)
@@ -725,12 +770,13 @@ func (f *fn) setup(frame reg.GPVirtual) {
 func (f *fn) setupStreams(frame reg.GPVirtual) {
 	order := f.streamOrder()
 	pinned := order[:min(f.cfg.spins, len(order))]
-	for s := step.Stream(0); s < step.NumStreams; s++ {
-		if !slices.Contains(order, s) {
+	for i, used := range f.p.Used() {
+		s := step.Stream(i)
+		if !used {
 			continue
 		}
 		g := f.c.GP64()
-		f.c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameStream(s)}, g)
+		f.c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.Stream(s)}, g)
 		if slices.Contains(pinned, s) {
 			f.streamPin[s] = g
 		} else {
@@ -747,7 +793,7 @@ func (f *fn) setupStreams(frame reg.GPVirtual) {
 func (f *fn) rowOrder() []step.Const {
 	uses := map[step.Const]int{}
 	step.Walk(f.ops, func(o *step.Op) {
-		if o.Kind == step.OpParam {
+		if o.Kind.Info().Param {
 			uses[o.Param]++
 		}
 	})
@@ -814,7 +860,7 @@ func (f *fn) rowPointers(frame, cp reg.GPVirtual, rows []step.Const, off int) {
 		return
 	}
 	stride := c.GP64()
-	c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameStride}, stride)
+	c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.Stride}, stride)
 	for i, k := range rows {
 		g := c.GP64()
 		if k == 0 {
@@ -877,16 +923,6 @@ func (f *fn) hoistConstants(cs []constant, cp reg.GPVirtual) {
 	}
 }
 
-// loopOf is the program's Loop op, or nil.
-func loopOf(ops []step.Op) *step.Op {
-	for i := range ops {
-		if ops[i].Kind == step.OpLoop {
-			return &ops[i]
-		}
-	}
-	return nil
-}
-
 // loopSetup computes, once per call, what the step loop of every vector
 // group reuses: the bounds of the times T[0:Steps] and, per optional
 // stream, its row 0 and its row distance in bytes. They live in stack
@@ -894,16 +930,16 @@ func loopOf(ops []step.Op) *step.Op {
 // loop costs a single extra general-purpose register (tp).
 func (f *fn) loopSetup(frame reg.GPVirtual) {
 	c := f.c
-	loop := loopOf(f.ops)
+	loop := step.LoopOf(f.ops)
 	if loop == nil {
 		return
 	}
-	if f.cfg.mode == modeOne {
+	if f.cfg.sec == step.OneStep {
 		// One step: its time, T[0], is the same for every vector
 		// group, and no row advances.
 		f.tSlot = c.AllocLocal(8)
 		t := c.GP64()
-		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameT}, t)
+		c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.T}, t)
 		if f.f64 {
 			c.MOVQ(operand.Mem{Base: t}, t)
 			c.MOVQ(t, f.tSlot)
@@ -918,10 +954,10 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 	f.tBase, f.tEnd = slots, slots.Offset(8)
 
 	t := c.GP64()
-	c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameT}, t)
+	c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.T}, t)
 	c.MOVQ(t, f.tBase)
 	end := c.GP64()
-	c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameSteps}, end)
+	c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.Steps}, end)
 	c.LEAQ(operand.Mem{Base: t, Index: end, Scale: uint8(f.size)}, end)
 	c.MOVQ(end, f.tEnd)
 
@@ -932,12 +968,9 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 		f.rowInc[s] = slots.Offset(24 + 16*i)
 		c.MOVQ(f.ptr(s), f.base[s])
 		inc := c.GP64()
-		c.MOVQ(operand.Mem{Base: frame, Disp: step.FrameRow(s)}, inc)
-		switch {
-		case s.Packed():
-			c.SHLQ(operand.U8(3), inc) // words
-		case !s.Bool():
-			c.SHLQ(operand.U8(log2(f.size)), inc)
+		c.MOVQ(operand.Mem{Base: frame, Disp: f.lay.Row(s)}, inc)
+		if sh := step.Log2(f.p.Streams[s].ElemSize(f.p.DType)); sh > 0 {
+			c.SHLQ(operand.U8(sh), inc) // elements to bytes
 		}
 		f.testPtr(s)
 		c.CMOVQEQ(zero, inc)
@@ -945,22 +978,14 @@ func (f *fn) loopSetup(frame reg.GPVirtual) {
 	}
 }
 
-func log2(x int) int {
-	n := 0
-	for 1<<n < x {
-		n++
-	}
-	return n
-}
-
 // stepLoop emits the Loop op o for the interleaved vectors of copies: the
 // body once per step, the state registers carried from one step to the
 // next. It is rotated (entered at the body, the rows advanced at the top),
 // so that a group runs no row advance after its last step.
 //
-// In modeOne (Steps == 1) the body runs once, op by op across the vectors:
+// In the one-step section (Steps == 1) the body runs once, op by op across the vectors:
 // their independent ops side by side hide each other's latencies. In
-// modeMany the vectors' steps come one group (cfg.group vectors, op by op)
+// the many-step section the vectors' steps come one group (cfg.group vectors, op by op)
 // after another: each step is a chain of dependent ops that the next step
 // continues, so op by op every vector reaches the serial end of its step
 // at the same time and waits there, while one group's whole step after
@@ -969,13 +994,20 @@ func log2(x int) int {
 // holds only its state, so more vectors fit in the registers. It costs per
 // group the If tests and the time's broadcast, which a one-step call would
 // not win back.
+//
+// With cfg.park, the state of every vector stays on the stack between its
+// steps (a load and a store of each state register per step), so that
+// one group's step has all the registers: a program whose steps do not fit
+// beside the other vectors' states still runs groups of vectors.
 func (f *fn) stepLoop(o *step.Op, copies []int) {
 	c := f.c
-	if f.cfg.mode == modeOne {
+	if f.cfg.sec == step.OneStep {
 		f.emit(o.Body, copies)
 		return
 	}
 	next, first := f.label("next"), f.label("first")
+	f.parking = f.cfg.park && len(copies) > max(f.cfg.group, 1)
+	f.park(copies)
 	f.tp = c.GP64()
 	c.MOVQ(f.tBase, f.tp)
 	if len(f.advance) > 0 {
@@ -994,11 +1026,15 @@ func (f *fn) stepLoop(o *step.Op, copies []int) {
 	c.Label(first)
 	g := max(f.cfg.group, 1)
 	for i := 0; i < len(copies); i += g {
-		f.emit(o.Body, copies[i:min(i+g, len(copies))])
+		group := copies[i:min(i+g, len(copies))]
+		f.unpark(group)
+		f.emit(o.Body, group)
+		f.park(group)
 	}
 	c.ADDQ(operand.Imm(uint64(f.size)), f.tp)
 	c.CMPQ(f.tp, f.tEnd)
 	c.JB(operand.LabelRef(next))
+	f.unpark(copies)
 	for _, s := range f.advance {
 		if p := f.streamPin[s]; p != nil {
 			c.MOVQ(f.base[s], p)
@@ -1019,7 +1055,7 @@ func (f *fn) loops() {
 	f.j = c.GP64()
 	c.XORQ(f.j, f.j)
 
-	loop, tail, done := "loop"+f.cfg.mode.sfx(), "tail"+f.cfg.mode.sfx(), "done"+f.cfg.mode.sfx()
+	loop, tail, done := "loop"+sfx(f.cfg.sec), "tail"+sfx(f.cfg.sec), "done"+sfx(f.cfg.sec)
 	c.Label(loop)
 	end := c.GP64()
 	c.LEAQ(operand.Mem{Base: f.j, Disp: U * L}, end)
@@ -1064,7 +1100,7 @@ func (f *fn) loops() {
 
 // body emits the program once for each of n interleaved vectors.
 func (f *fn) body(n int) {
-	f.fetched = [step.NumStreams]bool{}
+	f.fetched = make([]bool, len(f.p.Streams))
 	f.cur = make([][]val, n)
 	f.defd = make([][]bool, n)
 	copies := make([]int, n)
@@ -1081,68 +1117,147 @@ func (f *fn) emit(ops []step.Op, copies []int) {
 	for i := range ops {
 		o := &ops[i]
 		f.fresh()
+		f.c.Comment(f.p.OpString(o))
 		if top {
 			f.prefetchSpread(i)
 		}
-		switch o.Kind {
-		case step.OpLoop:
-			f.stepLoop(o, copies)
-		case step.OpTime:
-			// One broadcast of T[s] for all interleaved vectors. No
-			// copy owns the register, so none overwrites it while
-			// another still reads it.
-			d := f.vreg()
-			if f.cfg.mode == modeOne {
-				f.broadcast(f.tSlot, d)
-			} else {
-				f.broadcast(operand.Mem{Base: f.tp}, d)
-			}
-			for _, u := range copies {
-				f.cur[u][o.Dst] = val{op: d}
-				f.defd[u][o.Dst] = true
-			}
-		case step.OpIf:
-			// One test for all interleaved vectors: the condition is
-			// the same for every lane.
-			skip := f.label("absent")
-			f.testPtr(o.Stream)
-			f.c.JZ(operand.LabelRef(skip))
-			f.emit(o.Body, copies)
-			f.c.Label(skip)
-		case step.OpStoreBits:
-			// The vectors' bits together: neighbours may share a byte.
-			f.storeBits(o, copies)
-		case step.OpRare:
-			// Per vector: skip the block unless one of its lanes needs it.
-			for _, u := range copies {
-				skip := f.label("rare")
-				m := f.regOf(u, o.A)
-				if f.is.avx512 {
-					f.c.KORTESTW(m, m)
-				} else {
-					pick(f.f64, f.c.VTESTPS, f.c.VTESTPD)(m, m)
-				}
-				f.c.JZ(operand.LabelRef(skip))
-				var saved []reg.Register
-				if f.cfg.spill {
-					saved = f.spillable(u, o, copies)
-				}
-				for i, x := range saved {
-					f.mov(x, f.spillSlot(i))
-				}
-				f.emit(o.Body, []int{u})
-				for i, x := range saved {
-					f.mov(f.spillSlot(i), x)
-				}
-				f.c.Label(skip)
-			}
-		default:
-			f.prefetch(o)
-			for _, u := range copies {
-				f.op(u, o)
-			}
+		if lower, ok := allVectors[o.Kind]; ok {
+			lower(f, o, copies)
+			continue
+		}
+		f.prefetch(o)
+		for _, u := range copies {
+			f.op(u, o)
 		}
 	}
+}
+
+// allVectors maps every op that acts once for all the interleaved vectors
+// to its lowering; perVector holds the others. (It is set by init: the
+// blocks' lowerings call emit, which reads it.)
+var allVectors map[step.Kind]func(f *fn, o *step.Op, copies []int)
+
+func init() {
+	allVectors = map[step.Kind]func(f *fn, o *step.Op, copies []int){
+		step.OpLoop:      (*fn).stepLoop,
+		step.OpTime:      (*fn).time,
+		step.OpIf:        (*fn).ifGiven,
+		step.OpStoreBits: (*fn).storeBits, // neighbours may share a byte
+		step.OpRare:      (*fn).rare,
+	}
+}
+
+// time is one broadcast of T[s] for all interleaved vectors. No copy owns
+// the register, so none overwrites it while another still reads it.
+func (f *fn) time(o *step.Op, copies []int) {
+	d := f.vreg()
+	if f.cfg.sec == step.OneStep {
+		f.broadcast(f.tSlot, d)
+	} else {
+		f.broadcast(operand.Mem{Base: f.tp}, d)
+	}
+	for _, u := range copies {
+		f.cur[u][o.Dst] = val{op: d}
+		f.defd[u][o.Dst] = true
+	}
+}
+
+// ifGiven is one test for all interleaved vectors: the condition is the
+// same for every lane.
+func (f *fn) ifGiven(o *step.Op, copies []int) {
+	skip := f.label("absent")
+	f.testPtr(o.Stream)
+	f.c.JZ(operand.LabelRef(skip))
+	f.emit(o.Body, copies)
+	f.c.Label(skip)
+}
+
+// rare is the block per vector, skipped unless one of its lanes needs it.
+func (f *fn) rare(o *step.Op, copies []int) {
+	for _, u := range copies {
+		skip := f.label("rare")
+		m := f.regOf(u, o.A)
+		if f.is.avx512 {
+			f.c.KORTESTW(m, m)
+		} else {
+			pick(f.f64, f.c.VTESTPS, f.c.VTESTPD)(m, m)
+		}
+		f.c.JZ(operand.LabelRef(skip))
+		var saved []reg.Register
+		if f.cfg.spill {
+			saved = f.spillable(u, o, copies)
+		}
+		for i, x := range saved {
+			f.mov(x, f.spillSlot(i))
+		}
+		f.emit(o.Body, []int{u})
+		for i, x := range saved {
+			f.mov(f.spillSlot(i), x)
+		}
+		f.c.Label(skip)
+	}
+}
+
+// park stores the state of copies in their stack slots, after which their
+// registers are free until unpark loads them again; both do nothing
+// unless the step loop parks its vectors' states.
+func (f *fn) park(copies []int) {
+	for _, u := range copies {
+		for i, x := range f.parked(u) {
+			f.mov(x, f.parkSlot(u, i))
+		}
+	}
+}
+
+func (f *fn) unpark(copies []int) {
+	for _, u := range copies {
+		for i, x := range f.parked(u) {
+			f.mov(f.parkSlot(u, i), x)
+		}
+	}
+}
+
+// parked lists the vector registers of copy u that hold the state the
+// Loop carries from one step to the next (registers defined before it
+// and mentioned in it), if the loop parks them.
+func (f *fn) parked(u int) []reg.Register {
+	if !f.parking {
+		return nil
+	}
+	var out []reg.Register
+	for r, v := range f.cur[u] {
+		x, ok := v.op.(reg.Register)
+		if ok && f.defd[u][r] && x.Kind() == reg.KindVector && f.carried(step.Reg(r)) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// carried reports whether r is defined before the Loop and mentioned in
+// it: a value that the next step reads.
+func (f *fn) carried(r step.Reg) bool {
+	if f.first[r] == 0 || f.first[r] >= f.loopStart {
+		return false
+	}
+	for _, m := range f.mentions[r] {
+		if m.pos > f.loopStart && m.pos <= f.loopEnd {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fn) parkSlot(u, i int) operand.Mem {
+	if f.parkSlots == nil {
+		f.parkSlots = map[[2]int]operand.Mem{}
+	}
+	m, ok := f.parkSlots[[2]int{u, i}]
+	if !ok {
+		m = f.c.AllocLocal(f.is.width)
+		f.parkSlots[[2]int{u, i}] = m
+	}
+	return m
 }
 
 // spillable lists the vector registers that hold values live across the
@@ -1183,8 +1298,8 @@ func (f *fn) spillable(u int, o *step.Op, copies []int) []reg.Register {
 			live := f.liveAfter(step.Reg(r), f.pos[o]-1) && !temp
 			if !slices.Contains(copies, v) {
 				// A vector whose step comes before or after these
-				// vectors' holds only its state.
-				live = f.first[r] != 0 && f.first[r] < f.loopStart && f.liveAfter(step.Reg(r), f.loopEnd)
+				// vectors' holds only its state, unless it is parked.
+				live = !f.parking && f.first[r] != 0 && f.first[r] < f.loopStart && f.liveAfter(step.Reg(r), f.loopEnd)
 			}
 			if v == u {
 				live = f.liveAfter(step.Reg(r), end) && !inside[step.Reg(r)]
@@ -1205,12 +1320,19 @@ func (f *fn) spillSlot(i int) operand.Mem {
 	return f.spills[i]
 }
 
-// streamMem is vector u of the block at lane j of stream s.
+// streamMem is vector u of the block at lane j of stream s, a stream of
+// floats or bools (StoreBits addresses the packed words itself).
 func (f *fn) streamMem(u int, s step.Stream) operand.Mem {
-	if s.Bool() {
-		return operand.Mem{Base: f.ptr(s), Index: f.j, Scale: 1, Disp: u * f.L}
+	size := f.elemSize(s)
+	return operand.Mem{Base: f.ptr(s), Index: f.j, Scale: uint8(size), Disp: u * f.L * size}
+}
+
+// elemSize is the bytes of one lane's element of stream s.
+func (f *fn) elemSize(s step.Stream) int {
+	if f.p.Streams[s].Packed() {
+		panic(fmt.Sprintf("amd64: stream %s holds bits, not an element per lane", f.p.Streams[s].Name))
 	}
-	return operand.Mem{Base: f.ptr(s), Index: f.j, Scale: uint8(f.size), Disp: u * f.is.width}
+	return f.p.Streams[s].ElemSize(f.p.DType)
 }
 
 // ptr is a register holding stream s's pointer: its own, or one loaded
@@ -1257,13 +1379,13 @@ func (f *fn) streamOrder() []step.Stream {
 		for i := range ops {
 			o := &ops[i]
 			switch {
-			case isAccess(o) || o.Kind == step.OpStoreBits:
+			case isAccess(o):
 				weight[o.Stream] += w
-			case o.Kind == step.OpIf:
+			case o.Access():
 				weight[o.Stream] += 0 // tested as cheaply in a slot
 			}
 			bw := w
-			if o.Kind == step.OpLoop && f.cfg.mode == modeMany {
+			if o.Kind == step.OpLoop && f.cfg.sec == step.ManySteps {
 				bw = weightCommon
 				for _, s := range rowStreams(o) {
 					weight[s] += 2 * bw // the advance per step, the restore per group
@@ -1287,24 +1409,12 @@ func (f *fn) streamOrder() []step.Stream {
 	return order
 }
 
-// streamsOf lists the streams that ops access or test, in order of first
-// mention.
-func streamsOf(ops []step.Op) []step.Stream {
-	var out []step.Stream
-	step.Walk(ops, func(o *step.Op) {
-		if (isAccess(o) || o.Kind == step.OpStoreBits || o.Kind == step.OpIf) && !slices.Contains(out, o.Stream) {
-			out = append(out, o.Stream)
-		}
-	})
-	return out
-}
-
 // rowStreams lists the streams that the Loop accesses or tests, in order
 // of first mention: the optional ones, addressed at the current step's row.
 func rowStreams(loop *step.Op) []step.Stream {
 	var out []step.Stream
 	step.Walk(loop.Body, func(o *step.Op) {
-		if (isAccess(o) || o.Kind == step.OpIf) && !slices.Contains(out, o.Stream) {
+		if o.Access() && !slices.Contains(out, o.Stream) {
 			out = append(out, o.Stream)
 		}
 	})
@@ -1439,8 +1549,8 @@ var (
 )
 
 // perVector maps every op that each interleaved vector computes on its
-// own to its lowering; emit lowers the others (blocks, Time, StoreBits),
-// which act once for all the vectors.
+// own to its lowering; allVectors holds the others (blocks, Time,
+// StoreBits), which act once for all the vectors.
 var perVector = map[step.Kind]func(f *fn, u int, o *step.Op){
 	step.OpLoad:      (*fn).loadOp,
 	step.OpParam:     (*fn).param,
@@ -1788,93 +1898,119 @@ func (f *fn) storeBool(u int, o *step.Op) {
 // another, the even one stores the byte and the odd one, which follows it
 // in the same step, ORs in its half). Otherwise (the tail, odd groups) j%8
 // is 0 or 4 at run time: the bits are shifted to their place and merged
-// with the byte(s) around them. The bits are not prefetched: a step writes
-// one byte per 8 lanes, which the other streams' prefetches outnumber by
-// far.
+// with the byte(s) around them. The bits are not prefetched (see
+// prefetched).
 func (f *fn) storeBits(o *step.Op, copies []int) {
-	c := f.c
-	L := f.L
-	bits := f.ptr(o.Stream)
-	// The byte of lane j+off (off a multiple of 8, or of L), computed at
-	// the first store: the general-purpose registers are nearly all taken
-	// by the stream pointers, so that the AVX2 tail has three to spare,
-	// and the bits are computed first.
-	var jb reg.GPVirtual
-	mem := func(off int) operand.Mem {
-		if jb == nil {
-			jb = c.GP64()
-			c.MOVQ(f.j, jb)
-			c.SHRQ(operand.U8(3), jb)
-		}
-		return operand.Mem{Base: bits, Index: jb, Scale: 1, Disp: off / 8}
-	}
-
-	// mask is copy u's bits in the low L bits of a new register, the
-	// lanes past n cleared in the tail.
-	mask := func(u int) reg.GPVirtual {
-		m := f.regOf(u, o.A)
-		g := c.GP64()
-		if f.is.avx512 {
-			if f.masked {
-				k := c.K()
-				c.KANDW(f.tmask, m, k)
-				m = k
+	row := &bitsRow{f: f, s: o.Stream}
+	pairs := len(copies) == 1 || len(copies)%2 == 0 && copies[0]%2 == 0
+	switch {
+	case f.L >= 8:
+		for _, u := range copies {
+			g := f.bitMask(o, u)
+			if f.L == 8 {
+				f.c.MOVB(g.As8(), row.at(u*f.L))
+			} else {
+				f.c.MOVW(g.As16(), row.at(u*f.L))
 			}
-			// KMOVW, not KMOVB (AVX512DQ): a float64 compare clears
-			// the opmask's bits above its 8 lanes.
-			c.KMOVW(m, g.As32())
-			return g
 		}
-		pick(f.f64, c.VMOVMSKPS, c.VMOVMSKPD)(m, g.As32())
+	case !f.masked && f.cfg.unroll%2 == 0 && pairs:
+		f.storeBitPairs(o, copies, row)
+	default:
+		f.storeBitsMerged(o, copies, row)
+	}
+}
+
+// bitsRow addresses the bytes of a Bits row. Its pointer and the byte of
+// lane j are computed at the first store: the general-purpose registers
+// are nearly all taken by the stream pointers, so that the AVX2 tail has
+// three to spare, and the bits are computed first.
+type bitsRow struct {
+	f        *fn
+	s        step.Stream
+	base, jb reg.GPVirtual
+}
+
+func (r *bitsRow) ptr() reg.GPVirtual {
+	if r.base == nil {
+		r.base = r.f.ptr(r.s)
+	}
+	return r.base
+}
+
+// at is the byte of lane j+off, off a multiple of 8 (or of L).
+func (r *bitsRow) at(off int) operand.Mem {
+	base := r.ptr()
+	if r.jb == nil {
+		r.jb = r.f.c.GP64()
+		r.f.c.MOVQ(r.f.j, r.jb)
+		r.f.c.SHRQ(operand.U8(3), r.jb)
+	}
+	return operand.Mem{Base: base, Index: r.jb, Scale: 1, Disp: off / 8}
+}
+
+// bitMask is copy u's mask A of o as bits in the low L bits of a new
+// register, the lanes past n cleared in the tail.
+func (f *fn) bitMask(o *step.Op, u int) reg.GPVirtual {
+	c := f.c
+	m := f.regOf(u, o.A)
+	g := c.GP64()
+	if f.is.avx512 {
 		if f.masked {
-			t := c.GP64()
-			pick(f.f64, c.VMOVMSKPS, c.VMOVMSKPD)(f.tmask, t.As32())
-			c.ANDL(t.As32(), g.As32())
+			k := c.K()
+			c.KANDW(f.tmask, m, k)
+			m = k
 		}
+		// KMOVW, not KMOVB (AVX512DQ): a float64 compare clears the
+		// opmask's bits above its 8 lanes.
+		c.KMOVW(m, g.As32())
 		return g
 	}
+	pick(f.f64, c.VMOVMSKPS, c.VMOVMSKPD)(m, g.As32())
+	if f.masked {
+		t := c.GP64()
+		pick(f.f64, c.VMOVMSKPS, c.VMOVMSKPD)(f.tmask, t.As32())
+		c.ANDL(t.As32(), g.As32())
+	}
+	return g
+}
 
-	if L >= 8 {
-		for _, u := range copies {
-			g := mask(u)
-			if L == 8 {
-				c.MOVB(g.As8(), mem(u*L))
-			} else {
-				c.MOVW(g.As16(), mem(u*L))
-			}
+// storeBitPairs stores the bits of 4-lane vectors that come one at a
+// time, or in pairs from an even one, in a main-loop block of an even
+// number of vectors (so that j is a multiple of 8): an even vector's bits
+// fill the low half of a byte, an odd one's the high half.
+func (f *fn) storeBitPairs(o *step.Op, copies []int, row *bitsRow) {
+	c, L := f.c, f.L
+	if len(copies) == 1 {
+		u := copies[0]
+		g := f.bitMask(o, u)
+		if u%2 == 0 {
+			c.MOVB(g.As8(), row.at(u*L))
+		} else {
+			c.SHLL(operand.U8(4), g.As32())
+			c.ORB(g.As8(), row.at(u*L-4))
 		}
 		return
 	}
-	// Four lanes. (Copies come one at a time, or all of them, or in
-	// pairs from an even one.)
-	if !f.masked && f.cfg.unroll%2 == 0 && (len(copies) == 1 || len(copies)%2 == 0 && copies[0]%2 == 0) {
-		if len(copies) == 1 {
-			u := copies[0]
-			g := mask(u)
-			if u%2 == 0 {
-				c.MOVB(g.As8(), mem(u*L))
-			} else {
-				c.SHLL(operand.U8(4), g.As32())
-				c.ORB(g.As8(), mem(u*L-4))
-			}
-			return
-		}
-		for i := 0; i < len(copies); i += 2 {
-			u := copies[i]
-			g, h := mask(u), mask(copies[i+1])
-			c.SHLL(operand.U8(4), h.As32())
-			c.ORL(h.As32(), g.As32())
-			c.MOVB(g.As8(), mem(u*L))
-		}
-		return
+	for i := 0; i < len(copies); i += 2 {
+		u := copies[i]
+		g, h := f.bitMask(o, u), f.bitMask(o, copies[i+1])
+		c.SHLL(operand.U8(4), h.As32())
+		c.ORL(h.As32(), g.As32())
+		c.MOVB(g.As8(), row.at(u*L))
 	}
-	// The group's 4*len(copies) bits, shifted by (j+off)%8, span at most
-	// (4*len(copies)+4)/8 bytes from byte (j+off)/8, all in the buffer
-	// (the group's lanes are), which are read, merged and written back.
+}
+
+// storeBitsMerged stores the bits of 4-lane vectors whose first lane
+// j+off may be in the middle of a byte: the group's 4*len(copies) bits,
+// shifted by (j+off)%8, span at most (4*len(copies)+4)/8 bytes from byte
+// (j+off)/8, all in the buffer (the group's lanes are), which are read,
+// merged and written back.
+func (f *fn) storeBitsMerged(o *step.Op, copies []int, row *bitsRow) {
+	c, L := f.c, f.L
 	off := copies[0] * L
-	g := mask(copies[0])
+	g := f.bitMask(o, copies[0])
 	for i, u := range copies[1:] {
-		h := mask(u)
+		h := f.bitMask(o, u)
 		c.SHLL(operand.U8(4*(i+1)), h.As32())
 		c.ORL(h.As32(), g.As32())
 	}
@@ -1891,10 +2027,10 @@ func (f *fn) storeBits(o *step.Op, copies []int) {
 	c.SHLXL(sh.As32(), keep.As32(), keep.As32())
 	c.NOTL(keep.As32())
 	// The byte of lane j+off, with off%8 == 4 possible.
-	jb = c.GP64()
+	jb := c.GP64()
 	c.LEAQ(operand.Mem{Base: f.j, Disp: off}, jb)
 	c.SHRQ(operand.U8(3), jb)
-	at := operand.Mem{Base: bits, Index: jb, Scale: 1}
+	at := operand.Mem{Base: row.ptr(), Index: jb, Scale: 1}
 	if nb == 1 {
 		c.ANDB(at, keep.As8())
 		c.ORL(g.As32(), keep.As32())
@@ -1935,10 +2071,8 @@ func (f *fn) prefetchSpread(i int) {
 	}
 	if f.spread == nil {
 		f.spread = []step.Stream{}
-		var seen [step.NumStreams]bool
 		step.Walk(f.ops, func(o *step.Op) {
-			if isAccess(o) && !o.Stream.Optional() && !seen[o.Stream] {
-				seen[o.Stream] = true
+			if f.prefetched(o) && !f.p.Streams[o.Stream].Optional && !slices.Contains(f.spread, o.Stream) {
 				f.spread = append(f.spread, o.Stream)
 			}
 		})
@@ -1956,20 +2090,25 @@ func (f *fn) prefetchSpread(i int) {
 	}
 }
 
-// isAccess reports whether o reads or writes its stream.
+// isAccess reports whether o reads or writes an element of its stream
+// (rather than testing it).
 func isAccess(o *step.Op) bool {
-	switch o.Kind {
-	case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool:
-		return true
-	}
-	return false
+	a := o.Kind.Info().Stream
+	return a == step.Reads || a == step.Writes
+}
+
+// prefetched reports whether o accesses a stream that the main loop
+// prefetches: every one but the packed bits, of which a step writes one
+// byte per 8 lanes, which the other streams' prefetches outnumber by far.
+func (f *fn) prefetched(o *step.Op) bool {
+	return isAccess(o) && !f.p.Streams[o.Stream].Packed()
 }
 
 // prefetch emits the prefetches of an optional stream before the first
 // access of an unrolled main-loop body to it, inside the stream's If
 // block, so that an absent stream is not prefetched.
 func (f *fn) prefetch(o *step.Op) {
-	if f.masked || !isAccess(o) || !o.Stream.Optional() || f.fetched[o.Stream] {
+	if f.masked || !f.prefetched(o) || !f.p.Streams[o.Stream].Optional || f.fetched[o.Stream] {
 		return
 	}
 	f.prefetchStream(o.Stream)
@@ -1981,10 +2120,7 @@ func (f *fn) prefetch(o *step.Op) {
 // none.
 func (f *fn) prefetchStream(s step.Stream) {
 	f.fetched[s] = true
-	size := f.size
-	if s.Bool() {
-		size = 1
-	}
+	size := f.elemSize(s)
 	// A bool stream advances size/f.size as fast as a float stream.
 	ahead := prefetchAhead * size / f.size
 	for off := 0; off < f.cfg.unroll*f.L*size; off += 64 {

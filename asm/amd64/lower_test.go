@@ -18,7 +18,7 @@ import (
 //	Loop { r3 = Time; r4 = Mul r0 r3; r5 = Add r4 r1; r1 = Mul r5 r5; r2 = Add r2 r4 }
 //	Store W r1; Store Last r2
 func TestLoopLiveness(t *testing.T) {
-	p := &step.Program{Frame: step.AdQuaIFFrame, Name: "StepLiveness", DType: step.F32, Regs: make([]step.Class, 6)}
+	p := &step.Program{Frame: step.AdQuaIFFrame, Name: "StepLiveness", Func: "Step", Tag: "Liveness", DType: step.F32, Regs: make([]step.Class, 6)}
 	p.Ops = []step.Op{
 		{Kind: step.OpLoad, Dst: 0, Stream: step.SV},
 		{Kind: step.OpLoad, Dst: 1, Stream: step.SW},
@@ -63,9 +63,21 @@ func TestLoopLiveness(t *testing.T) {
 		// And the whole function lowers and allocates, with both
 		// sections.
 		ctx := build.NewContext()
-		lower(ctx, newData(ctx), is, p, config{mode: modeOne, unroll: 2}, config{mode: modeMany, unroll: 3, group: 2})
-		if _, err := compile(ctx); err != nil {
+		lower(ctx, newData(ctx), is, p, config{sec: step.OneStep, unroll: 2}, config{sec: step.ManySteps, unroll: 3, group: 2})
+		if _, err := compile(ctx, map[string]*isa{p.FuncName(is.name): is}); err != nil {
 			t.Errorf("%s: %v", is.name, err)
+		}
+	}
+}
+
+// TestEveryOpLowered checks that every op of the op table has exactly one
+// lowering: per vector, or once for all the interleaved vectors.
+func TestEveryOpLowered(t *testing.T) {
+	for k := step.Kind(0); k < step.NumKinds; k++ {
+		_, one := perVector[k]
+		_, all := allVectors[k]
+		if one == all {
+			t.Errorf("%s: lowered per vector %v, for all vectors %v; want exactly one", k, one, all)
 		}
 	}
 }

@@ -5,15 +5,26 @@
 // kernel.
 //
 // Each op of a program becomes one instruction where the ISA has one (see
-// lower.go). The loop-invariant ops of Program.Setup are hoisted: a constant
-// is either held in a register for the whole call or, when registers run out,
-// broadcast once into an aligned table on the stack and read as a memory
-// operand. A step function has two sections, one for one-step calls and one
-// for several steps (the step loop), chosen once per call by Frame.Steps.
-// How far each section's main loop is unrolled and how many constants stay
-// in registers is decided per section by asking avo's register allocator:
-// the generator tries the most aggressive configuration first and keeps the
-// first one that allocates, which makes the choice deterministic.
+// lower.go); the lowerings are tables over the op kinds (perVector,
+// allVectors), and everything about streams, constants and the frame comes
+// from the program's tables (step.Frame, its Layout). The loop-invariant
+// ops of Program.Setup are hoisted: a constant is either held in a
+// register for the whole call or, when registers run out, broadcast once
+// into an aligned table on the stack and read as a memory operand. Stream
+// pointers and per-neuron constant rows are addressed the same way: each
+// pointer is in a register of its own or in a slot on the stack, loaded
+// once per op for all interleaved vectors, so that a program with more
+// streams than registers still allocates. A step function has two
+// sections, one for one-step calls and one for several steps (the step
+// loop), chosen once per call by Frame.Steps; the step loop may keep each
+// vector's state on the stack between its steps. How far each section's
+// main loop is unrolled, and which constants, rows and stream pointers stay
+// in registers, is decided per section by asking avo's register allocator:
+// the generator tries the most aggressive configuration first and keeps
+// the first one that allocates, which makes the choice deterministic. The
+// assembly carries each section's configuration in its function's header
+// and a comment per IR op; -v prints the configurations and the main
+// loops' instruction counts.
 package main
 
 import (
@@ -21,6 +32,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -38,60 +50,54 @@ func main() {
 	// A flag set of our own: importing avo's build package registers
 	// avo's flags on the default one.
 	fs := flag.NewFlagSet("amd64", flag.ExitOnError)
-	out := fs.String("out", "", "assembly output file")
-	stubs := fs.String("stubs", "", "Go declarations output file")
+	out := fs.String("out", "", "directory of package kernel")
 	verbose := fs.Bool("v", false, "print each function's configuration and main-loop instruction counts")
 	fs.Parse(os.Args[1:])
-	if *out == "" || *stubs == "" {
-		log.Fatal("amd64: -out and -stubs are required")
+	if *out == "" {
+		log.Fatal("amd64: -out is required")
 	}
-	asm, decl, report, err := generate()
+	files, report, err := generate()
 	if err != nil {
 		log.Fatal(err)
 	}
 	if *verbose {
 		fmt.Fprint(os.Stderr, report)
 	}
-	if err := os.WriteFile(*out, asm, 0o644); err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile(*stubs, decl, 0o644); err != nil {
-		log.Fatal(err)
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(*out, name), src, 0o644); err != nil {
+			log.Fatal(err)
+		}
 	}
 }
 
+// The files generate writes into package kernel: the assembly and its Go
+// declarations (avo's stub file).
+const (
+	asmFile  = "step_amd64.s"
+	declFile = "step_amd64.go"
+)
+
 // config is how one section of a function is lowered.
 type config struct {
-	mode   mode
+	sec    step.Section
 	unroll int  // independent vectors per main-loop iteration
-	group  int  // modeMany: vectors interleaved op by op in the step loop, one group's step after another's
+	group  int  // ManySteps: vectors interleaved op by op in the step loop, one group's step after another's
 	vpins  int  // constants held in vector registers (the most used first)
 	gpins  int  // per-neuron constant rows whose pointer stays in a register
 	spins  int  // streams whose pointer stays in a register (the most used first, see streamOrder)
 	spill  bool // save the values live across a Rare block inside it
+	park   bool // ManySteps: keep each vector's state on the stack between its steps
 }
 
-// mode is which calls a section of a function serves. A program with a
-// Loop gets two sections, so that the Step API (one step per call) and Run
-// (up to 64) each run the code that suits them (see stepLoop).
-type mode int
-
-const (
-	modePlain mode = iota // a program without a Loop (exprel)
-	modeOne               // Steps == 1: the Loop's body once
-	modeMany              // Steps > 1: the step loop
-)
-
-var modeNames = [...]string{"plain", "one step", "many steps"}
-
-func (m mode) String() string { return modeNames[m] }
-
-// modesOf lists the sections of p's function.
-func modesOf(p *step.Program) []mode {
-	if loopOf(p.Ops) == nil {
-		return []mode{modePlain}
+// String describes the configuration, as the header of the function's
+// assembly and in the generator's report.
+func (cfg config) String() string {
+	s := fmt.Sprintf("%s: unroll %d (step loop groups of %d), %d constants, %d rows and %d streams in registers, spill %v",
+		cfg.sec, cfg.unroll, max(cfg.group, 1), cfg.vpins, cfg.gpins, cfg.spins, cfg.spill)
+	if cfg.park {
+		s += ", states parked"
 	}
-	return []mode{modeOne, modeMany}
+	return s
 }
 
 // job is one function of the file: a program lowered for an ISA, a
@@ -108,8 +114,8 @@ func compileAll() (f *ir.File, jobs []job, err error) {
 	for _, is := range isas {
 		for _, p := range step.All() {
 			var cfgs []config
-			for _, m := range modesOf(p) {
-				cfg, err := choose(is, p, m)
+			for _, sec := range p.Sections() {
+				cfg, err := choose(is, p, sec)
 				if err != nil {
 					return nil, nil, err
 				}
@@ -124,15 +130,22 @@ func compileAll() (f *ir.File, jobs []job, err error) {
 	for _, j := range jobs {
 		lower(ctx, d, j.isa, j.p, j.cfgs...)
 	}
-	f, err = compile(ctx)
+	f, err = compile(ctx, isaOf(jobs))
 	return f, jobs, err
 }
 
-func generate() (asm, decl []byte, report string, err error) {
+// generate lowers every program and prints the files of package kernel, by
+// name, and the report of -v.
+func generate() (files map[string][]byte, report string, err error) {
 	f, jobs, err := compileAll()
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
+	return printFile(f, jobs)
+}
+
+// printFile prints the compiled file f of jobs.
+func printFile(f *ir.File, jobs []job) (files map[string][]byte, report string, err error) {
 
 	var rep strings.Builder
 	for i, fn := range f.Functions() {
@@ -140,11 +153,10 @@ func generate() (asm, decl []byte, report string, err error) {
 		lanes := j.isa.lanes(j.p.DType)
 		fmt.Fprintf(&rep, "%s (Requires: %s)\n", fn.Name, strings.Join(fn.ISA, ", "))
 		for _, cfg := range j.cfgs {
-			group, stp := mainLoopInstructions(fn, cfg.mode)
+			group, stp := mainLoopInstructions(fn, cfg.sec)
 			per := func(n int) float64 { return float64(n) / float64(cfg.unroll*lanes) }
-			fmt.Fprintf(&rep, "  %-10s unroll %d (step loop groups of %d), %2d constants in registers, %d rows and %d streams pinned, spill %-5v: %2d lanes: ",
-				cfg.mode, cfg.unroll, max(cfg.group, 1), cfg.vpins, cfg.gpins, cfg.spins, cfg.spill, cfg.unroll*lanes)
-			if cfg.mode == modeMany {
+			fmt.Fprintf(&rep, "  %s: %d lanes: ", cfg, cfg.unroll*lanes)
+			if cfg.sec == step.ManySteps {
 				fmt.Fprintf(&rep, "per step %3d instructions = %5.2f per lane, ", stp, per(stp))
 			}
 			fmt.Fprintf(&rep, "per group %3d instructions = %5.2f per lane\n", group, per(group))
@@ -153,32 +165,47 @@ func generate() (asm, decl []byte, report string, err error) {
 
 	// A fixed generator name (not os.Args) keeps the output reproducible.
 	pc := printer.Config{Name: "asm/amd64 from the programs of asm/step", Pkg: "kernel"}
-	asm, err = printer.NewGoAsm(pc).Print(f)
+	asm, err := printer.NewGoAsm(pc).Print(f)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
-	decl, err = printer.NewStubs(pc).Print(f)
+	decl, err := printer.NewStubs(pc).Print(f)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
-	return asm, decl, rep.String(), nil
+	return map[string][]byte{asmFile: asm, declFile: decl}, rep.String(), nil
 }
 
-func compile(ctx *build.Context) (*ir.File, error) {
+// isaOf maps each function's name to its ISA.
+func isaOf(jobs []job) map[string]*isa {
+	m := map[string]*isa{}
+	for _, j := range jobs {
+		m[j.p.FuncName(j.isa.name)] = j.isa
+	}
+	return m
+}
+
+// compile runs avo's passes over the functions of ctx, which isas maps to
+// their ISAs.
+func compile(ctx *build.Context, isas map[string]*isa) (*ir.File, error) {
 	f, err := ctx.Result()
 	if err != nil {
 		return nil, err
 	}
-	if err := compilePasses.Execute(f); err != nil {
+	if err := compilePasses(isas).Execute(f); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
 // compilePasses is avo's pass.Compile with its register allocation
-// replaced by allocate, which keeps AVX2 functions to the 16 vector
-// registers that VEX can encode.
-var compilePasses = pass.Concat(
+// replaced by allocate, which gives each function the vector registers
+// its ISA encodes.
+func compilePasses(isas map[string]*isa) pass.Interface {
+	return pass.Concat(compileStart, pass.FunctionPass(func(fn *ir.Function) error { return allocate(fn, isas[fn.Name]) }), compileEnd)
+}
+
+var compileStart = pass.Concat(
 	pass.Verify,
 	pass.FunctionPass(pass.PruneJumpToFollowingLabel),
 	pass.FunctionPass(pass.PruneDanglingLabels),
@@ -186,7 +213,9 @@ var compilePasses = pass.Concat(
 	pass.FunctionPass(pass.CFG),
 	pass.InstructionPass(pass.ZeroExtend32BitOutputs),
 	pass.FunctionPass(pass.Liveness),
-	pass.FunctionPass(allocate),
+)
+
+var compileEnd = pass.Concat(
 	pass.FunctionPass(pass.BindRegisters),
 	pass.FunctionPass(pass.VerifyAllocation),
 	pass.FunctionPass(pass.EnsureBasePointerCalleeSaved),
@@ -206,11 +235,9 @@ func dropBaselineISA(fn *ir.Function) error {
 	return nil
 }
 
-// allocate is pass.AllocateRegisters, except that avo offers X16-X31 (and
-// their Y and Z views) for every vector register, and the assembler would
-// encode an AVX2 instruction that names Y16 with EVEX, which needs
-// AVX512VL: so functions whose name says AVX2 get X0-X15 only.
-func allocate(fn *ir.Function) error {
+// allocate is pass.AllocateRegisters with the vector registers limited to
+// those that is encodes (see isas).
+func allocate(fn *ir.Function, is *isa) error {
 	as := map[reg.Kind]*pass.Allocator{}
 	for _, i := range fn.Instructions() {
 		for _, r := range i.Registers() {
@@ -219,14 +246,8 @@ func allocate(fn *ir.Function) error {
 				continue
 			}
 			rs := reg.FamilyOfKind(k).Registers()
-			if k == reg.KindVector && strings.Contains(fn.Name, "AVX2") {
-				var low []reg.Physical
-				for _, p := range rs {
-					if p.PhysicalIndex() < 16 {
-						low = append(low, p)
-					}
-				}
-				rs = low
+			if k == reg.KindVector {
+				rs = slices.DeleteFunc(slices.Clone(rs), func(p reg.Physical) bool { return int(p.PhysicalIndex()) >= is.vectors })
 			}
 			a, err := pass.NewAllocator(rs)
 			if err != nil {
@@ -264,7 +285,7 @@ func allocate(fn *ir.Function) error {
 	for _, k := range kinds {
 		al, err := as[k].Allocate()
 		if err != nil {
-			return err
+			return fmt.Errorf("%s registers: %w", kindNames[k], err)
 		}
 		if err := fn.Allocation.Merge(al); err != nil {
 			return err
@@ -273,72 +294,114 @@ func allocate(fn *ir.Function) error {
 	return nil
 }
 
-// choose finds the most aggressive configuration of p's section m for is
-// that avo's register allocator accepts: the deepest unroll first, then as
-// many stream pointers, per-neuron row pointers and constants in registers
-// as fit. With none of them in registers, every pointer and constant is
-// read through the stack, which leaves the general-purpose registers to the
+// streamPinLimit caps the stream pointers a section keeps in registers,
+// and alwaysPark makes every step loop park its vectors' states. Today's
+// programs need neither the stack slots nor the parking: a test lowers
+// every kernel with none pinned and all parked and runs the kernel's tests
+// on them.
+var (
+	streamPinLimit = int(^uint(0) >> 1)
+	alwaysPark     = false
+)
+
+// kindNames names the register kinds in allocation errors.
+var kindNames = map[reg.Kind]string{reg.KindGP: "general-purpose", reg.KindVector: "vector", reg.KindOpmask: "opmask"}
+
+// choose finds the most aggressive configuration of p's section sec for
+// is that avo's register allocator accepts: the deepest unroll first; for
+// the step loop, the states kept in registers before parked; pairs of
+// vectors before single ones; no spill before spills; then as many stream
+// pointers, per-neuron row pointers and constants in registers as fit.
+// With none of them in registers, every pointer and constant is read
+// through the stack, which leaves the general-purpose registers to the
 // lane index, the bounds and the temporaries of one op. The sections of a
 // function share no register (one of them runs), so each is tried alone.
-func choose(is *isa, p *step.Program, m mode) (config, error) {
-	fits := func(cfg config) bool {
+func choose(is *isa, p *step.Program, sec step.Section) (config, error) {
+	alone := map[string]*isa{p.FuncName(is.name): is}
+	try := func(cfg config) error {
 		ctx := build.NewContext()
 		lower(ctx, newData(ctx), is, p, cfg)
-		_, err := compile(ctx)
-		return err == nil
+		_, err := compile(ctx, alone)
+		return err
 	}
+	fits := func(cfg config) bool { return try(cfg) == nil }
 	nconst := len(constantsOf(is, p))
-	nstream := len(streamsOf(p.Ops))
+	nstream := 0
+	for _, used := range p.Used() {
+		if used {
+			nstream++
+		}
+	}
+	nstream = min(nstream, streamPinLimit)
 	most := is.maxUnroll
-	if m == modeMany {
+	if sec == step.ManySteps {
 		most = is.maxSerial
 	}
 	// The step loop interleaves pairs of vectors if they fit, else
-	// emits one vector's step after another.
-	groups := []int{1}
-	if m == modeMany {
-		groups = []int{2, 1}
+	// emits one vector's step after another; it parks the vectors'
+	// states only if that keeps more vectors in flight.
+	groups, parks := []int{1}, []bool{false}
+	if sec == step.ManySteps {
+		groups, parks = []int{2, 1}, []bool{false, true}
+		if alwaysPark {
+			parks = []bool{true}
+		}
 	}
 	for u := most; u >= 1; u-- {
-		for _, g := range groups {
-			for _, spill := range []bool{false, true} {
-				cfg := config{mode: m, unroll: u, group: g, spill: spill, spins: nstream}
-				for cfg.spins > 0 && !fits(cfg) {
-					cfg.spins--
-				}
-				if !fits(cfg) {
-					continue
-				}
-				more := func(pins *int, most int) {
-					for *pins < most {
-						*pins++
-						if !fits(cfg) {
-							*pins--
-							return
+		for _, park := range parks {
+			for _, g := range groups {
+				for _, spill := range []bool{false, true} {
+					cfg, ok := fitStreams(config{sec: sec, unroll: u, group: g, spill: spill, park: park}, nstream, fits)
+					if !ok {
+						continue
+					}
+					more := func(pins *int, most int) {
+						for *pins < most {
+							*pins++
+							if !fits(cfg) {
+								*pins--
+								return
+							}
 						}
 					}
+					if p.PerNeur {
+						more(&cfg.gpins, len(p.Consts))
+					}
+					more(&cfg.vpins, nconst)
+					return cfg, nil
 				}
-				if p.PerNeur {
-					more(&cfg.gpins, int(step.NumConsts))
-				}
-				more(&cfg.vpins, nconst)
-				return cfg, nil
 			}
 		}
 	}
-	ctx := build.NewContext()
-	lower(ctx, newData(ctx), is, p, config{mode: m, unroll: 1, group: 1})
-	_, err := compile(ctx)
-	return config{}, fmt.Errorf("amd64: %s (%s) does not allocate even without unrolling: %v", name(is, p), m, err)
+	err := try(config{sec: sec, unroll: 1, group: 1})
+	return config{}, fmt.Errorf("amd64: %s (%s) does not allocate even without unrolling: %v", p.FuncName(is.name), sec, err)
+}
+
+// fitStreams sets cfg.spins to the most of the section's n streams whose
+// pointers fit in registers along with everything else cfg holds there,
+// and reports false if cfg does not fit even with none (which is tried
+// second, so that a configuration that cannot fit costs two tries).
+func fitStreams(cfg config, n int, fits func(config) bool) (config, bool) {
+	cfg.spins = n
+	if fits(cfg) {
+		return cfg, true
+	}
+	cfg.spins = 0
+	if !fits(cfg) {
+		return cfg, false
+	}
+	for cfg.spins = n - 1; cfg.spins > 0 && !fits(cfg); cfg.spins-- {
+	}
+	return cfg, true
 }
 
 // mainLoopInstructions counts the instructions of section m's unrolled
 // main loop that run on the common path, from its loop label to its tail
 // label, without the bodies of Rare blocks (which run only when a lane
-// needs exprel's slow path): step is those of the step loop (from its next
+// needs exprel's slow path): steps is those of the step loop (from its next
 // label to its back edge, run once per step), group the others (run once
-// per vector group, with the state's loads and stores; in modeOne, all).
-func mainLoopInstructions(fn *ir.Function, m mode) (group, step int) {
+// per vector group, with the state's loads and stores; in OneStep, all).
+func mainLoopInstructions(fn *ir.Function, sec step.Section) (group, steps int) {
 	in := false
 	skipTo, stepLoop := "", ""
 	target := func(x *ir.Instruction) string {
@@ -353,9 +416,9 @@ func mainLoopInstructions(fn *ir.Function, m mode) (group, step int) {
 		switch x := node.(type) {
 		case ir.Label:
 			switch {
-			case string(x) == "loop"+m.sfx():
+			case string(x) == "loop"+sfx(sec):
 				in = true
-			case string(x) == "tail"+m.sfx():
+			case string(x) == "tail"+sfx(sec):
 				in = false
 			case string(x) == skipTo:
 				skipTo = ""
@@ -367,7 +430,7 @@ func mainLoopInstructions(fn *ir.Function, m mode) (group, step int) {
 				continue
 			}
 			if stepLoop != "" {
-				step++
+				steps++
 			} else {
 				group++
 			}
@@ -379,5 +442,5 @@ func mainLoopInstructions(fn *ir.Function, m mode) (group, step int) {
 			}
 		}
 	}
-	return group, step
+	return group, steps
 }

@@ -60,160 +60,174 @@ func (m *machine) run(t *testing.T, lines []string) {
 		if !strings.HasPrefix(line, "WORD") {
 			line, _, _ = strings.Cut(line, " //")
 		}
-		if strings.HasSuffix(line, ":") {
+		if strings.HasSuffix(line, ":") || m.vector(line) {
 			continue
 		}
-		jump := func(l string) {
+		if l := m.general(t, line); l != "" {
 			to, ok := labels[l]
 			if !ok {
 				t.Fatalf("%q: no label %s", line, l)
 			}
 			pc = to
 		}
-		if x := shiftRE.FindStringSubmatch(line); x != nil {
-			k, _ := strconv.Atoi(x[2])
-			n, _ := strconv.Atoi(x[3])
-			d, _ := strconv.Atoi(x[5])
-			w := elemBytes[x[4]]
-			mask := uint64(1)<<(8*w) - 1
-			if w == 8 {
-				mask = ^uint64(0)
-			}
-			for i := 0; i < 16/w; i++ {
-				s := m.elem(n, w, i) >> k
-				if x[1] == "VUSRA" {
-					s = (s + m.elem(d, w, i)) & mask
-				}
-				m.setElem(d, w, i, s)
-			}
-			continue
-		}
-		if x := xtnRE.FindStringSubmatch(line); x != nil {
-			d, _ := strconv.Atoi(x[2])
-			n, _ := strconv.Atoi(x[3])
-			w := elemBytes[x[4]]
-			src := m.v[n]
-			half := 0
-			if x[1] == "xtn2" {
-				half = 8 / (w / 2)
-			} else {
-				m.v[d] = [16]byte{}
-			}
-			for i := 0; i < 16/w; i++ {
-				var e [8]byte
-				copy(e[:], src[i*w:(i+1)*w])
-				m.setElem(d, w/2, half+i, binary.LittleEndian.Uint64(e[:])&(uint64(1)<<(4*w)-1))
-			}
-			continue
-		}
-		if x := umovRE.FindStringSubmatch(line); x != nil {
-			v, _ := strconv.Atoi(x[1] + x[3])
-			w := 4
-			if x[2] == "B" {
-				w = 1
-			}
-			m.r[x[4]] = m.elem(v, w, 0)
-			continue
-		}
-		x := gpRE.FindStringSubmatch(line)
-		if x == nil {
-			t.Fatalf("no model of %q", line)
-		}
-		ops := strings.Split(x[2], ", ")
-		imm := func(s string) uint64 {
-			n, err := strconv.ParseInt(strings.TrimPrefix(s, "$"), 10, 64)
-			if err != nil {
-				t.Fatalf("%q: %v", line, err)
-			}
-			return uint64(n)
-		}
-		// addr resolves (Rp), (Rp)(Rx) and (Rp)(Rx<<3).
-		addr := func(s string) int {
-			am := regexp.MustCompile(`^\((R\d+)\)(?:\((R\d+)(?:<<(\d))?\))?$`).FindStringSubmatch(s)
-			if am == nil {
-				t.Fatalf("%q: no address %q", line, s)
-			}
-			a := m.r[am[1]]
-			if am[2] != "" {
-				sh := uint64(0)
-				if am[3] != "" {
-					sh = imm(am[3])
-				}
-				a += m.r[am[2]] << sh
-			}
-			return int(a)
-		}
-		switch {
-		case x[1] == "LSR":
-			m.r[ops[2]] = m.r[ops[1]] >> imm(ops[0])
-		case x[1] == "LSL":
-			m.r[ops[2]] = m.r[ops[1]] << (m.r[ops[0]] % 64)
-		case x[1] == "AND" && len(ops) == 2 && strings.HasPrefix(ops[0], "$"):
-			m.r[ops[1]] &= imm(ops[0])
-		case x[1] == "AND" && len(ops) == 2:
-			m.r[ops[1]] &= m.r[ops[0]]
-		case x[1] == "ORR" && len(ops) == 2:
-			m.r[ops[1]] |= m.r[ops[0]]
-		case x[1] == "ANDS":
-			m.r[ops[2]] = m.r[ops[1]] & imm(ops[0])
-			m.zero = m.r[ops[2]] == 0
-		case x[1] == "TST":
-			m.zero = m.r[ops[1]]&imm(ops[0]) == 0
-		case x[1] == "BNE":
-			if !m.zero {
-				jump(ops[0])
-			}
-		case x[1] == "BEQ":
-			if m.zero {
-				jump(ops[0])
-			}
-		case x[1] == "CBZ":
-			if m.r[ops[0]] == 0 {
-				jump(ops[1])
-			}
-		case x[1] == "MOVD" && ops[0] == "ZR":
-			m.r[ops[1]] = 0
-		case x[1] == "MOVD" && strings.HasPrefix(ops[0], "$"):
-			m.r[ops[1]] = imm(ops[0])
-		case x[1] == "MOVD.P" && strings.HasPrefix(ops[1], "8("):
-			p := ops[1][2 : len(ops[1])-1]
-			binary.LittleEndian.PutUint64(m.mem[m.r[p]:], m.r[ops[0]])
-			m.r[p] += 8
-		case x[1] == "ROR":
-			k := m.r[ops[0]] % 64
-			v := m.r[ops[1]]
-			m.r[ops[2]] = v>>k | v<<((64-k)%64)
-		case x[1] == "NEG":
-			m.r[ops[1]] = -m.r[ops[0]]
-		case x[1] == "BFI":
-			lsb, w := imm(ops[0]), imm(ops[2])
-			f := (uint64(1)<<w - 1) << lsb
-			m.r[ops[3]] = m.r[ops[3]]&^f | m.r[ops[1]]<<lsb&f
-		case x[1] == "ADD" && strings.HasPrefix(ops[0], "$"):
-			m.r[ops[1]] += imm(ops[0])
-		case x[1] == "ADD" && len(ops) == 2:
-			m.r[ops[1]] += m.r[ops[0]]
-		case x[1] == "MOVD" && ops[0] == "f+0(FP)":
-			m.r[ops[1]] = 0xf0 // the frame pointer is restored
-		case x[1] == "MOVD" && strings.HasPrefix(ops[0], "("):
-			m.r[ops[1]] = binary.LittleEndian.Uint64(m.mem[addr(ops[0]):])
-		case x[1] == "MOVD" && strings.HasPrefix(ops[1], "("):
-			binary.LittleEndian.PutUint64(m.mem[addr(ops[1]):], m.r[ops[0]])
-		case x[1] == "MOVB" && strings.HasPrefix(ops[1], "("):
-			m.mem[addr(ops[1])] = byte(m.r[ops[0]])
-		default:
-			t.Fatalf("no model of %q", line)
-		}
 	}
+}
+
+// vector executes line if it is one of the vector instructions modelled.
+func (m *machine) vector(line string) bool {
+	if x := shiftRE.FindStringSubmatch(line); x != nil {
+		k, _ := strconv.Atoi(x[2])
+		n, _ := strconv.Atoi(x[3])
+		d, _ := strconv.Atoi(x[5])
+		w := elemBytes[x[4]]
+		mask := uint64(1)<<(8*w) - 1
+		if w == 8 {
+			mask = ^uint64(0)
+		}
+		for i := 0; i < 16/w; i++ {
+			s := m.elem(n, w, i) >> k
+			if x[1] == "VUSRA" {
+				s = (s + m.elem(d, w, i)) & mask
+			}
+			m.setElem(d, w, i, s)
+		}
+		return true
+	}
+	if x := xtnRE.FindStringSubmatch(line); x != nil {
+		d, _ := strconv.Atoi(x[2])
+		n, _ := strconv.Atoi(x[3])
+		w := elemBytes[x[4]]
+		src := m.v[n]
+		half := 0
+		if x[1] == "xtn2" {
+			half = 8 / (w / 2)
+		} else {
+			m.v[d] = [16]byte{}
+		}
+		for i := 0; i < 16/w; i++ {
+			var e [8]byte
+			copy(e[:], src[i*w:(i+1)*w])
+			m.setElem(d, w/2, half+i, binary.LittleEndian.Uint64(e[:])&(uint64(1)<<(4*w)-1))
+		}
+		return true
+	}
+	if x := umovRE.FindStringSubmatch(line); x != nil {
+		v, _ := strconv.Atoi(x[1] + x[3])
+		w := 4
+		if x[2] == "B" {
+			w = 1
+		}
+		m.r[x[4]] = m.elem(v, w, 0)
+		return true
+	}
+	return false
+}
+
+// general executes a general-register instruction, a load or a store, and
+// returns the label it branches to, if it does.
+func (m *machine) general(t *testing.T, line string) (jump string) {
+	t.Helper()
+	x := gpRE.FindStringSubmatch(line)
+	if x == nil {
+		t.Fatalf("no model of %q", line)
+	}
+	ops := strings.Split(x[2], ", ")
+	imm := func(s string) uint64 {
+		n, err := strconv.ParseInt(strings.TrimPrefix(s, "$"), 10, 64)
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		return uint64(n)
+	}
+	// addr resolves (Rp), (Rp)(Rx) and (Rp)(Rx<<3).
+	addr := func(s string) int {
+		am := regexp.MustCompile(`^\((R\d+)\)(?:\((R\d+)(?:<<(\d))?\))?$`).FindStringSubmatch(s)
+		if am == nil {
+			t.Fatalf("%q: no address %q", line, s)
+		}
+		a := m.r[am[1]]
+		if am[2] != "" {
+			sh := uint64(0)
+			if am[3] != "" {
+				sh = imm(am[3])
+			}
+			a += m.r[am[2]] << sh
+		}
+		return int(a)
+	}
+	switch {
+	case x[1] == "LSR":
+		m.r[ops[2]] = m.r[ops[1]] >> imm(ops[0])
+	case x[1] == "LSL":
+		m.r[ops[2]] = m.r[ops[1]] << (m.r[ops[0]] % 64)
+	case x[1] == "AND" && len(ops) == 2 && strings.HasPrefix(ops[0], "$"):
+		m.r[ops[1]] &= imm(ops[0])
+	case x[1] == "AND" && len(ops) == 2:
+		m.r[ops[1]] &= m.r[ops[0]]
+	case x[1] == "ORR" && len(ops) == 2:
+		m.r[ops[1]] |= m.r[ops[0]]
+	case x[1] == "ANDS":
+		m.r[ops[2]] = m.r[ops[1]] & imm(ops[0])
+		m.zero = m.r[ops[2]] == 0
+	case x[1] == "TST":
+		m.zero = m.r[ops[1]]&imm(ops[0]) == 0
+	case x[1] == "BNE":
+		if !m.zero {
+			return ops[0]
+		}
+	case x[1] == "BEQ":
+		if m.zero {
+			return ops[0]
+		}
+	case x[1] == "CBZ":
+		if m.r[ops[0]] == 0 {
+			return ops[1]
+		}
+	case x[1] == "MOVD" && ops[0] == "ZR":
+		m.r[ops[1]] = 0
+	case x[1] == "MOVD" && strings.HasPrefix(ops[0], "$"):
+		m.r[ops[1]] = imm(ops[0])
+	case x[1] == "MOVD.P" && strings.HasPrefix(ops[1], "8("):
+		p := ops[1][2 : len(ops[1])-1]
+		binary.LittleEndian.PutUint64(m.mem[m.r[p]:], m.r[ops[0]])
+		m.r[p] += 8
+	case x[1] == "ROR":
+		k := m.r[ops[0]] % 64
+		v := m.r[ops[1]]
+		m.r[ops[2]] = v>>k | v<<((64-k)%64)
+	case x[1] == "NEG":
+		m.r[ops[1]] = -m.r[ops[0]]
+	case x[1] == "BFI":
+		lsb, w := imm(ops[0]), imm(ops[2])
+		f := (uint64(1)<<w - 1) << lsb
+		m.r[ops[3]] = m.r[ops[3]]&^f | m.r[ops[1]]<<lsb&f
+	case x[1] == "ADD" && strings.HasPrefix(ops[0], "$"):
+		m.r[ops[1]] += imm(ops[0])
+	case x[1] == "ADD" && len(ops) == 2:
+		m.r[ops[1]] += m.r[ops[0]]
+	case x[1] == "MOVD" && ops[0] == "f+0(FP)":
+		m.r[ops[1]] = 0xf0 // the frame pointer is restored
+	case x[1] == "MOVD" && strings.HasPrefix(ops[0], "("):
+		m.r[ops[1]] = binary.LittleEndian.Uint64(m.mem[addr(ops[0]):])
+	case x[1] == "MOVD" && strings.HasPrefix(ops[1], "("):
+		binary.LittleEndian.PutUint64(m.mem[addr(ops[1]):], m.r[ops[0]])
+	case x[1] == "MOVB" && strings.HasPrefix(ops[1], "("):
+		m.mem[addr(ops[1])] = byte(m.r[ops[0]])
+	default:
+		t.Fatalf("no model of %q", line)
+	}
+	return ""
 }
 
 // bitsGen is a bodyGen for one StoreBits access of copies masks, held in
 // V5 and V6, all read for the last time by it.
-func bitsGen(size, unroll int, tail bool, md mode) (*bodyGen, []int) {
-	l := &lowering{p: &step.Program{Name: "bits"}, mode: md, prefix: "one", size: size, lanes: 16 / size}
+func bitsGen(size, unroll int, tail bool, sc step.Section) (*bodyGen, []int) {
+	l := &lowering{p: &step.Program{Name: "bits", Frame: step.AdQuaIFFrame}, sec: sc, prefix: "one", size: size, lanes: 16 / size, bits: step.SBits}
+	l.stream = make([]*pointer, len(l.p.Streams))
+	l.stride = make([]string, len(l.p.Streams))
 	l.stream[step.SBits] = &pointer{name: "ptrBits", reg: "R11", slot: -1}
 	l.lane = "R12"
-	if md == multi {
+	if sc == step.ManySteps {
 		l.stride[step.SBits] = "R21"
 		l.bitsW = rFrame
 	} else {
@@ -272,7 +286,7 @@ func TestStoreBitsMulti(t *testing.T) {
 	for _, size := range []int{4, 8} {
 		for _, kind := range accessKinds {
 			name := fmt.Sprintf("size %d unroll %d tail %v", size, kind.unroll, kind.tail)
-			g, _ := bitsGen(size, kind.unroll, kind.tail, multi)
+			g, _ := bitsGen(size, kind.unroll, kind.tail, step.ManySteps)
 			lanes := kind.unroll * 16 / size
 			if kind.tail {
 				lanes = 1
@@ -318,7 +332,7 @@ func TestStoreBitsSingle(t *testing.T) {
 	for _, size := range []int{4, 8} {
 		var gens [3]*bodyGen
 		for i, kind := range accessKinds {
-			gens[i], _ = bitsGen(size, kind.unroll, kind.tail, single)
+			gens[i], _ = bitsGen(size, kind.unroll, kind.tail, step.OneStep)
 		}
 		flush := gens[0].bitsFlush()
 		for n := 0; n <= 200; n++ {

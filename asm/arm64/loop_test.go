@@ -22,10 +22,10 @@ var (
 // state crosses memory once per call and the back edge keeps it in place.
 func TestStateInRegisters(t *testing.T) {
 	for _, p := range step.All() {
-		if !hasLoop(p) {
+		if step.LoopOf(p.Ops) == nil {
 			continue
 		}
-		sec, err := lowerSection(p, multi, "many")
+		sec, err := lowerSection(p, step.ManySteps)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,11 +43,14 @@ func TestStateInRegisters(t *testing.T) {
 				t.Errorf("%s %s: no step loop", p.Name, label)
 				continue
 			}
-			for _, s := range []step.Stream{step.SV, step.SW, step.SLast} {
+			for s, spec := range p.Streams {
+				if spec.Dir != step.State {
+					continue
+				}
 				ptr := sec.l.stream[s].reg
 				for _, line := range b.lines[begin:end] {
 					if strings.Contains(line, "("+ptr+")") {
-						t.Errorf("%s %s: the step loop accesses %s: %s", p.Name, label, s, line)
+						t.Errorf("%s %s: the step loop accesses %s: %s", p.Name, label, spec.Name, line)
 					}
 				}
 				var loaded, stored []int
@@ -71,7 +74,7 @@ func TestStateInRegisters(t *testing.T) {
 					stored = append(stored, x.reg)
 				}
 				if len(loaded) == 0 || !slices.Equal(loaded, stored) {
-					t.Errorf("%s %s: %s loaded into %v before the step loop, stored from %v after it", p.Name, label, s, loaded, stored)
+					t.Errorf("%s %s: %s loaded into %v before the step loop, stored from %v after it", p.Name, label, spec.Name, loaded, stored)
 				}
 			}
 		}

@@ -43,13 +43,14 @@ var pointerLimit = len(pointerRegs)
 // allocPointers gives the section's pointers, counters and row distances
 // their places. In order of the registers: the pointer table's scratch
 // register rPtr (only if some pointer lives in the table), the pointers
-// kept in registers (streams, then rows), then (Steps > 1) the step loop's
-// counter, time address and lane, or (Steps = 1 with Bits) the lane, the
-// gathered word and a scratch register, then as many row distances as
-// registers are left (the others are reloaded each step), then (Steps > 1
-// with Bits) the scratch register of the Bits word, which may borrow the
-// frame register. The counters must have registers; pointers need not.
-func (l *lowering) allocPointers() error {
+// kept in registers (streams, then rows), then (ManySteps) the step loop's
+// counter, time address and lane, or (OneStep with a packed stream) the
+// lane, the gathered word and a scratch register, then (ManySteps) as many
+// row distances as registers are left (the others are reloaded each step)
+// and the scratch register of the bits word, which may borrow the frame
+// register. The counters always have registers; the pointers that do not
+// fit with them, the least used first, go to the table.
+func (l *lowering) allocPointers() {
 	ptrs := l.pointers()
 	pool := slices.Clone(pointerRegs)
 	if l.p.PerNeur {
@@ -60,15 +61,12 @@ func (l *lowering) allocPointers() error {
 		pool = append(pool, rC)
 	}
 	counters := 0
-	if l.mode == multi || streams(l.p)[step.SBits] {
+	if l.sec == step.ManySteps || l.bits >= 0 {
 		counters = 3
 	}
 	inRegs := len(ptrs)
 	if inRegs+counters > len(pool) || inRegs > min(pointerLimit, len(pointerRegs)) {
 		inRegs = min(len(pool)-counters, pointerLimit+1, len(pointerRegs)) - 1 // rPtr takes one
-	}
-	if inRegs < 0 {
-		return fmt.Errorf("arm64: %s: no general register left for the loop counters", l.p.Name)
 	}
 	take := func() string {
 		if len(pool) == 0 {
@@ -93,18 +91,19 @@ func (l *lowering) allocPointers() error {
 		}
 	}
 	switch {
-	case l.mode == multi:
+	case l.sec == step.ManySteps:
 		l.steps, l.tcur, l.lane = take(), take(), take()
 	case counters > 0:
 		l.lane, l.bitsAcc, l.bitsW = take(), take(), take()
 	}
-	if l.mode == multi {
-		for s := step.SI; s < step.NumStreams; s++ {
-			if l.stream[s] != nil {
+	if l.sec == step.ManySteps {
+		l.stride = make([]string, len(l.p.Streams))
+		for s, ptr := range l.stream {
+			if ptr != nil && l.p.Streams[s].Optional {
 				l.stride[s] = take()
 			}
 		}
-		if l.stream[step.SBits] != nil {
+		if l.bits >= 0 {
 			// The scratch register of the Bits word: the row distances
 			// come first, as they are read every step with or without
 			// Bits; if none is left, the frame pointer is borrowed and
@@ -114,42 +113,41 @@ func (l *lowering) allocPointers() error {
 			}
 		}
 	}
-	return nil
 }
 
 // pointers makes the section's pointers, streams then rows, and counts
 // their accesses.
 func (l *lowering) pointers() []*pointer {
 	var ptrs []*pointer
-	used := streams(l.p)
-	for s := step.Stream(0); s < step.NumStreams; s++ {
-		if used[s] {
-			l.stream[s] = &pointer{name: "ptr" + s.String(), slot: -1}
+	p := l.p
+	l.stream = make([]*pointer, len(p.Streams))
+	for s, used := range p.Used() {
+		if used {
+			l.stream[s] = &pointer{name: "ptr" + p.Streams[s].Name, slot: -1}
 			ptrs = append(ptrs, l.stream[s])
 		}
 	}
-	for c, used := range paramRows(l.p) {
-		if used {
-			l.row[c] = &pointer{name: "row" + step.Const(c).String(), slot: -1}
-			ptrs = append(ptrs, l.row[c])
+	l.row = make([]*pointer, len(p.Consts))
+	if p.PerNeur {
+		for c, used := range p.UsedConsts() {
+			if used {
+				l.row[c] = &pointer{name: "row" + p.Consts[c].Name, slot: -1}
+				ptrs = append(ptrs, l.row[c])
+			}
 		}
 	}
 	var count func(ops []step.Op, weight int)
 	count = func(ops []step.Op, weight int) {
 		for i := range ops {
 			o := &ops[i]
-			switch o.Kind {
-			case step.OpLoad, step.OpStore, step.OpStoreOne, step.OpStoreBool, step.OpStoreBits, step.OpIf:
+			switch {
+			case o.Access():
 				l.stream[o.Stream].weight += weight
-			case step.OpParam:
-				if l.p.PerNeur {
-					l.row[o.Param].weight += weight
-				}
-			case step.OpLoop:
-				if l.mode == multi {
-					count(o.Body, stepWeight)
-					continue
-				}
+			case o.Kind.Info().Param && p.PerNeur:
+				l.row[o.Param].weight += weight
+			case o.Kind == step.OpLoop && l.sec == step.ManySteps:
+				count(o.Body, stepWeight)
+				continue
 			}
 			count(o.Body, weight)
 		}
@@ -176,14 +174,25 @@ func (l *lowering) saveTo(ins func(string, ...any), p *pointer) {
 
 // get returns a register holding pointer p, loading it from its slot if it
 // lives in the table.
+// rPtr keeps the last pointer loaded until a label, where another path
+// joins.
 func (g *bodyGen) get(p *pointer) string {
 	if p.reg != "" {
 		return p.reg
 	}
-	g.emit("MOVD %s, %s", p.addr(), g.rPtr)
+	if g.inPtr != p {
+		g.emit("MOVD %s, %s", p.addr(), g.rPtr)
+		g.inPtr = p
+	}
 	return g.rPtr
 }
 
 // put stores a pointer that lives in the table back after an access moved
 // it.
 func (g *bodyGen) put(p *pointer) { g.saveTo(g.emit, p) }
+
+// mark places label lab: rPtr holds no known pointer after it.
+func (g *bodyGen) mark(lab string) {
+	g.out = append(g.out, lab+":")
+	g.inPtr = nil
+}

@@ -16,14 +16,14 @@ import (
 func TestRematerializedKernels(t *testing.T) {
 	defer func(n int) { pinLimit = n }(pinLimit)
 	pinLimit = 0
-	s, decl, _, err := generate()
+	files, _, err := generate()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(s), "loop2:") {
+	if !strings.Contains(string(files[asmFile]), "loop2:") {
 		t.Fatal("no kernel is unrolled even with every register free")
 	}
-	runKernelTests(t, s, decl)
+	runKernelTests(t, files, "NEON|TestPaths|TestGolden|TestRun")
 }
 
 // TestPointerTable lowers every program with no stream or row pointer in a
@@ -33,21 +33,21 @@ func TestRematerializedKernels(t *testing.T) {
 func TestPointerTable(t *testing.T) {
 	defer func(n int) { pointerLimit = n }(pointerLimit)
 	pointerLimit = 0
-	s, decl, _, err := generate()
+	files, _, err := generate()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(s), "NOSPLIT, $0-8") {
+	if strings.Contains(string(files[asmFile]), "NOSPLIT, $0-8") {
 		t.Fatal("a kernel has no pointer table with no pointer in a register")
 	}
-	runKernelTests(t, s, decl)
+	runKernelTests(t, files, "NEON|TestPaths|TestGolden|TestRun")
 }
 
-// runKernelTests runs package kernel's NEON tests, every path against
-// generic, the golden values and Run (so both sections of each step
-// kernel) under
-// qemu-aarch64, in a copy of the library whose NEON kernels are s and decl.
-func runKernelTests(t *testing.T, s, decl []byte) {
+// runKernelTests runs package kernel's tests that match run (for the step
+// kernels: its NEON tests, every path against generic, the golden values
+// and Run, so both sections of each step kernel) under qemu-aarch64, in a
+// copy of the library with files written to (or over) package kernel.
+func runKernelTests(t *testing.T, files map[string][]byte, run string) {
 	t.Helper()
 	qemu, err := exec.LookPath("qemu-aarch64")
 	if err != nil {
@@ -76,16 +76,20 @@ func runKernelTests(t *testing.T, s, decl []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "kernel", "step_arm64.s"), s, 0o644); err != nil {
-		t.Fatal(err)
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, "kernel", name), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "kernel", "step_arm64.go"), decl, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("go", "test", "-count=1", "-short", "-exec", qemu, "-run", "NEON|TestPaths|TestGolden|TestRun", "./kernel")
+	cmd := exec.Command("go", "test", "-count=1", "-short", "-v", "-exec", qemu, "-run", run, "./kernel")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOARCH=arm64", "GOOS=linux", "CGO_ENABLED=0", "ADQUAIF_EXEC="+qemu)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("kernel tests with rematerialized constants: %v\n%s", err, out)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go test -run %s ./kernel under qemu: %v\n%s", run, err, out)
 	}
+	if !strings.Contains(string(out), "--- PASS") {
+		t.Fatalf("go test -run %s ./kernel under qemu ran no test:\n%s", run, out)
+	}
+	t.Logf("under qemu: %d tests passed", strings.Count(string(out), "--- PASS"))
 }

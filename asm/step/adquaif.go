@@ -93,7 +93,7 @@ func Step(v Variant) *Program { return stepProgram(AdQuaIFFrame, "Step", v, fals
 // headroom frame's extra streams used if extra.
 func stepProgram(fr *Frame, fn string, v Variant, extra bool) *Program {
 	b := newBuilder(&Program{Frame: fr, Func: fn, Tag: v.Name(), DType: v.DType, Reset: v.Reset, PerNeur: v.PerNeur})
-	V, W, last := b.Load(SV), b.Load(SW), b.Load(SLast)
+	V, W, last := b.name("V", b.Load(SV)), b.name("W", b.Load(SW)), b.name("Last", b.Load(SLast))
 	b.Loop(func() { stepOnce(b, v, V, W, last, extra) })
 	b.Store(SV, V)
 	b.Store(SW, W)
@@ -105,16 +105,17 @@ func stepProgram(fr *Frame, fn string, v Variant, extra bool) *Program {
 // W and last and assigns them the state after the step.
 func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
 	vth := b.Param(CVTh)
-	spk := b.GE(V, vth)
+	spk := b.name("spk", b.GE(V, vth))
 	var vr Reg
 	if v.Reset == Soft {
-		vr = b.Select(spk, b.Sub(V, b.Param(CVThRst)), V)
+		vr = b.Select(spk, b.name("vs", b.Sub(V, b.Param(CVThRst))), V)
 	} else {
 		vr = b.Select(spk, b.Param(CVReset), V)
 	}
-	u := b.Select(spk, b.Add(W, b.Param(CB)), W)
+	b.name("vr", vr)
+	u := b.name("u", b.Select(spk, b.name("wb", b.Add(W, b.Param(CB))), W))
 
-	in := b.Zero() // a register of its own, so that If can assign it
+	in := b.name("in", b.Zero()) // a register of its own, so that If can assign it
 	b.If(SI, func() { b.set(in, b.Load(SI)) })
 	if extra {
 		b.If(sX1, func() { b.set(in, b.FMA(b.Param(cK1), b.Load(sX1), in)) })
@@ -122,11 +123,11 @@ func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
 	}
 
 	vrest := b.Param(CVRest)
-	a1 := b.Sub(vr, vrest)
-	a2 := b.Sub(vr, b.Param(CVC))
+	a1 := b.name("a1", b.Sub(vr, vrest))
+	a2 := b.name("a2", b.Sub(vr, b.Param(CVC)))
 	dtct := b.Param(CDtCTau)
-	F := b.FMA(dtct, b.Mul(a1, a2), b.Mul(b.Param(CDtRTau), b.Sub(in, u)))
-	z := b.Mul(dtct, b.Add(a1, a2))
+	F := b.name("F", b.FMA(dtct, b.name("a12", b.Mul(a1, a2)), b.name("drive", b.Mul(b.Param(CDtRTau), b.name("iu", b.Sub(in, u))))))
+	z := b.name("z", b.Mul(dtct, b.name("a1a2", b.Add(a1, a2))))
 	b.If(SG, func() {
 		// The input current I - G*v: F gains -dt*R/tau*G*v and z the
 		// Jacobian's -dt*R/tau*G. The product with v is an FMA adding +0,
@@ -134,22 +135,22 @@ func stepOnce(b *builder, v Variant, V, W, last Reg, extra bool) {
 		// leaves every F as it is: G = ±0 gives the bits of no G wherever
 		// v is finite. z may turn from -0 to +0, where exprel is exactly 1
 		// either way.
-		gd := b.Mul(b.Param(CDtRTau), b.Load(SG))
+		gd := b.name("gd", b.Mul(b.Param(CDtRTau), b.Load(SG)))
 		b.set(z, b.Sub(z, gd))
-		b.set(F, b.Sub(F, b.FMA(gd, vr, b.Zero())))
+		b.set(F, b.Sub(F, b.name("gv", b.FMA(gd, vr, b.Zero()))))
 	})
-	vc := b.FMA(exprel(b, z), F, vr)
+	vc := b.name("vc", b.FMA(exprel(b, z), F, vr))
 	b.If(SDelta, func() { b.set(vc, b.Add(vc, b.Load(SDelta))) })
-	wc := b.FMA(b.Param(CKa), b.Sub(vc, vrest), b.Mul(b.Param(CKeep), u))
+	wc := b.name("wc", b.FMA(b.Param(CKa), b.name("dv", b.Sub(vc, vrest)), b.name("wkeep", b.Mul(b.Param(CKeep), u))))
 
-	t := b.Time()
-	refr := b.LT(b.Sub(t, last), b.Param(CTauRef))
+	t := b.name("t", b.Time())
+	refr := b.name("refr", b.LT(b.name("since", b.Sub(t, last)), b.Param(CTauRef)))
 	b.set(V, b.Select(refr, vr, vc))
 	b.set(W, b.Select(refr, u, wc))
-	sp := b.GE(V, vth)
+	sp := b.name("sp", b.GE(V, vth))
 	b.SelectInto(last, sp, t)
 	b.If(SSpike, func() { b.StoreOne(SSpike, sp) })
-	b.If(SRef, func() { b.StoreBool(SRef, b.Or(refr, sp)) })
+	b.If(SRef, func() { b.StoreBool(SRef, b.name("ref", b.Or(refr, sp))) })
 	b.If(SBits, func() { b.StoreBits(SBits, sp) })
 	if extra {
 		b.If(sY, func() { b.Store(sY, F) })
@@ -177,7 +178,8 @@ const (
 // programs on every path to check that the lowerings still allocate a
 // program larger than today's.
 var HeadroomFrame = &Frame{
-	Type: "HeadroomFrame",
+	Type:   "Headroom",
+	Prefix: "Headroom",
 	Streams: append(AdQuaIFFrame.Streams[:numStreams:numStreams],
 		StreamSpec{Name: "X1", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "extra input, K1 per unit"},
 		StreamSpec{Name: "X2", Elem: ElemFloat, Dir: Input, Optional: true, Doc: "extra input, K2 per unit"},

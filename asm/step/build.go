@@ -29,6 +29,13 @@ func (b *builder) reg(c Class) Reg {
 	return Reg(len(b.p.Regs) - 1)
 }
 
+// name gives register r the name n, the name the Go lowering gives its
+// variable and listings show; it returns r.
+func (b *builder) name(n string, r Reg) Reg {
+	b.p.Names[r] = n
+	return r
+}
+
 func (b *builder) emit(o Op) { *b.ops = append(*b.ops, o) }
 
 func (b *builder) def(k Kind, c Class, o Op) Reg {
@@ -67,11 +74,15 @@ func (b *builder) Zero() Reg { return b.def(OpImm, Float, Op{}) }
 // Time is the current step's t, inside the Loop.
 func (b *builder) Time() Reg { return b.def(OpTime, Float, Op{}) }
 
+// Param is constant c, named after it.
 func (b *builder) Param(c Const) Reg {
+	var r Reg
 	if b.p.PerNeur {
-		return b.def(OpParam, Float, Op{Param: c})
+		r = b.def(OpParam, Float, Op{Param: c})
+	} else {
+		r = b.invariant(OpParam, Float, uint64(c), Op{Param: c})
 	}
-	return b.invariant(OpParam, Float, uint64(c), Op{Param: c})
+	return b.name(lowerFirst(b.p.Consts[c].Name), r)
 }
 
 func (b *builder) Load(s Stream) Reg         { return b.def(OpLoad, Float, Op{Stream: s}) }

@@ -68,27 +68,27 @@ func taylor(b *builder, x Reg, deg int) Reg {
 //     factors so that k up to zmax*log2(e) stays in range.
 func exprel(b *builder, z Reg) Reg {
 	s := exprelSpecs[b.p.DType]
-	az := b.Abs(z)
-	e := taylor(b, z, s.fastDeg) // its last FMA is a register of its own, for the Rare block to assign
-	large := b.GT(az, b.F(s.fast))
+	az := b.name("az", b.Abs(z))
+	e := b.name("ex", taylor(b, z, s.fastDeg)) // its last FMA is a register of its own, for the Rare block to assign
+	large := b.name("large", b.GT(az, b.F(s.fast)))
 	b.Rare(large, func() {
-		mid := taylor(b, z, s.midDeg)
+		mid := b.name("taylor", taylor(b, z, s.midDeg))
 
-		zl := b.Select(b.GT(z, b.F(s.zmax)), b.F(s.zmax), z)
-		zc := b.Select(b.LT(zl, b.F(s.zmin)), b.F(s.zmin), zl)
+		zl := b.name("zl", b.Select(b.GT(z, b.F(s.zmax)), b.F(s.zmax), z))
+		zc := b.name("zc", b.Select(b.LT(zl, b.F(s.zmin)), b.F(s.zmin), zl))
 		magic := b.F(s.magicInt)
-		k := b.Sub(b.FMA(zc, b.F(math.Log2E), magic), magic)
-		r := b.FMA(k, b.F(-s.ln2lo), b.FMA(k, b.F(-s.ln2hi), zc))
-		q := taylor(b, r, s.midDeg)
+		k := b.name("k", b.Sub(b.FMA(zc, b.F(math.Log2E), magic), magic))
+		r := b.name("r", b.FMA(k, b.F(-s.ln2lo), b.FMA(k, b.F(-s.ln2hi), zc)))
+		q := b.name("q", taylor(b, r, s.midDeg))
 
-		kc := b.Select(b.GT(k, b.F(s.kcMax)), b.F(s.kcMax), k)
+		kc := b.name("kc", b.Select(b.GT(k, b.F(s.kcMax)), b.F(s.kcMax), k))
 		one := b.F(1)
-		c := b.Sub(one, pow2(b, b.Mul(kc, b.F(-1))))
-		y := b.Div(b.FMA(r, q, c), zl)
-		ka := b.Sub(b.FMA(k, b.F(0.5), magic), magic)
-		big := b.Mul(b.Mul(y, pow2(b, ka)), pow2(b, b.Sub(k, ka)))
+		c := b.name("oneMinus", b.Sub(one, pow2(b, b.Mul(kc, b.F(-1)))))
+		y := b.name("y", b.Div(b.FMA(r, q, c), zl))
+		ka := b.name("kHalf", b.Sub(b.FMA(k, b.F(0.5), magic), magic))
+		big := b.name("big", b.Mul(b.Mul(y, pow2(b, ka)), pow2(b, b.Sub(k, ka))))
 
-		slow := b.Select(b.LE(az, b.F(s.mid)), mid, big)
+		slow := b.name("far", b.Select(b.LE(az, b.F(s.mid)), mid, big))
 		b.SelectInto(e, large, slow)
 	})
 	return e
@@ -100,6 +100,6 @@ func exprel(b *builder, z Reg) Reg {
 func pow2(b *builder, k Reg) Reg {
 	d := b.p.DType
 	s := exprelSpecs[d]
-	i := b.Bits(b.Add(k, b.F(s.magicInt)))
-	return b.FromBits(b.Shl(b.IAdd(i, b.U(uint64(d.Bias()))), d.MantBits()))
+	i := b.name("kBits", b.Bits(b.Add(k, b.F(s.magicInt))))
+	return b.name("pow2", b.FromBits(b.Shl(b.IAdd(i, b.U(uint64(d.Bias()))), d.MantBits())))
 }

@@ -60,7 +60,12 @@ type ConstSpec struct {
 type Frame struct {
 	// Type is the Go type's stem: Type + "32" and Type + "64" are the
 	// frames of the float32 and float64 programs.
-	Type    string
+	Type string
+	// Prefix starts the names of the frame's generated Go constants
+	// (Prefix+"C"+const, Prefix+"Stream"+stream, Prefix+"FrameOff"+field,
+	// Prefix+"NumConsts"), so that the frames of several programs live in
+	// one package; "" for the model's first frame.
+	Prefix  string
 	Streams []StreamSpec
 	Consts  []ConstSpec
 }

@@ -4,7 +4,7 @@
 // asm/amd64 prints AVX2 and AVX-512 assembly with avo, asm/arm64 prints NEON.
 //
 // The IR (ir.go, ops.go, frame.go, validate.go, build.go, print.go,
-// section.go) knows nothing of the model: a program carries its frame (the
+// section.go, variant.go) knows nothing of the model: a program carries its frame (the
 // streams and constants it addresses, see Frame) and its variant. The model's
 // programs are adquaif.go (the step) and exprel.go; a second program is a new
 // file of the same kind.
@@ -17,14 +17,15 @@
 // of structured block:
 //
 //   - Loop: ops run once per step of the call (Frame.Steps times, at least
-//     once), the state (V, w, last spike) carried in registers from one
-//     step to the next: loaded before the loop, stored after it. Inside it,
+//     once), the state (the State streams: for the step V, w, last spike)
+//     carried in registers from one step to the next: loaded before the
+//     loop, stored after it. Inside it,
 //     Time is that step's t, and the optional streams are addressed at that
 //     step's row. A step program is one Loop between its state's loads and
 //     stores, so that a vector of neurons crosses memory once per call,
 //     however many steps the call makes.
-//   - If: ops run only when an optional buffer (I, Delta, Spike, Refractory)
-//     was given. The condition is the same for every lane and every call-site
+//   - If: ops run only when an optional buffer (for the step I, Delta,
+//     Spike, Ref, Bits) was given. The condition is the same for every lane and every call-site
 //     iteration, so vector lowerings branch once per block of lanes.
 //   - Rare: ops run only for lanes whose mask is set (exprel's large-argument
 //     path). Vector lowerings skip the block when no lane of a vector needs it

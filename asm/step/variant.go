@@ -44,9 +44,6 @@ func (v Variant) Index() int {
 	return i
 }
 
-// VariantsPerDType is how many variants Index numbers.
-const VariantsPerDType = 2 * int(NumResets)
-
 // Variants lists every variant, in the order generated files use.
 func Variants() []Variant {
 	var vs []Variant

@@ -64,7 +64,7 @@
 // |exact|). Non-finite state or input (V, w, last, I, G, Delta, t) propagates
 // by IEEE rules and is not compared with an exact value.
 //
-// The conductance G enters as SPEC writes it: the current R*(I - G*v) in f,
+// The conductance G enters as the contract writes it: the current R*(I - G*v) in f,
 // so S_V gains dt·exprel·|R|·|G|·|v|/tau, and the Jacobian's -R*G/tau in z,
 // so z_S (and with it exprel's argument term) gains dt·|R|·|G|/tau.
 package reference
@@ -98,7 +98,7 @@ type Params struct {
 }
 
 // Input is one neuron's step: state, inputs, time, step and parameters.
-// I, G and Delta are 0 when the buffer is absent (SPEC: I and G are zero
+// I, G and Delta are 0 when the buffer is absent (the contract: I and G are zero
 // when absent, and adding no delta is adding 0 exactly). G is the input
 // conductance: the input current is I - G*v.
 type Input struct {
