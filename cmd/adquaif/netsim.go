@@ -131,8 +131,8 @@ func newNet[F kernel.Float](o *netOptions) (*net[F], error) {
 
 // rows writes the kernel's inputs for step s of a window from the
 // conductances of that step, its arrivals added: a conductance g towards E
-// enters as I += g*E, G += g (SPEC), and with E_e = 0 the excitatory one
-// enters G only. Every product is converted to F on its own, so that no
+// enters as I += g*E, G += g (docs/CONTRACT.md), and with E_e = 0 the
+// excitatory one enters G only. Every product is converted to F on its own, so that no
 // compiler fuses it into a multiply-add and every CPU computes the same
 // bits.
 func (c *net[F]) rows(s int) {
